@@ -1,0 +1,135 @@
+import math
+
+import numpy as np
+import pytest
+
+from geolocator.core.errors import InputError
+from geolocator.core.geo import (
+    WEB_MERCATOR_MAX_LAT,
+    haversine_m,
+    metres_per_degree,
+    read_world_file,
+    transform_to_wgs84,
+    world_file_bounds,
+    xyz_tile_bounds,
+)
+from geolocator.core.model import LatLon
+
+
+def test_haversine_known_distances():
+    assert haversine_m(LatLon(10, 20), LatLon(10, 20)) == 0.0
+    # one degree of arc on the mean-radius sphere
+    assert haversine_m(LatLon(0, 0), LatLon(1, 0)) == pytest.approx(6_371_008.8 * math.pi / 180, rel=1e-9)
+    assert haversine_m(LatLon(0, 0), LatLon(0, 180)) == pytest.approx(math.pi * 6_371_008.8, rel=1e-9)
+    # Paris -> London is about 344 km
+    assert haversine_m(LatLon(48.8566, 2.3522), LatLon(51.5074, -0.1278)) == pytest.approx(343_500, rel=0.01)
+    assert haversine_m(LatLon(1, 2), LatLon(3, 4)) == pytest.approx(haversine_m(LatLon(3, 4), LatLon(1, 2)))
+
+
+def test_metres_per_degree_equator_and_poles():
+    m_lat, m_lon = metres_per_degree(0)
+    assert m_lat == pytest.approx(110_574, abs=2)
+    assert m_lon == pytest.approx(111_320, abs=2)
+    m_lat60, m_lon60 = metres_per_degree(60)
+    assert m_lat60 > m_lat  # meridian degrees lengthen towards the poles on the ellipsoid
+    assert m_lon60 == pytest.approx(55_800, abs=5)
+    assert metres_per_degree(90)[1] == pytest.approx(0, abs=1e-6)
+
+
+def test_xyz_zoom0_covers_web_mercator_world():
+    b = xyz_tile_bounds(0, 0, 0)
+    assert (b.west, b.east) == (-180.0, 180.0)
+    assert b.north == pytest.approx(85.0511287798, abs=1e-9)
+    assert b.south == pytest.approx(-85.0511287798, abs=1e-9)
+    assert WEB_MERCATOR_MAX_LAT == pytest.approx(b.north)
+
+
+def test_xyz_zoom1_quadrants_and_tms_flip():
+    nw = xyz_tile_bounds(1, 0, 0)
+    assert (nw.west, nw.east) == (-180.0, 0.0)
+    assert nw.south == pytest.approx(0.0, abs=1e-12) and nw.north == pytest.approx(85.0511, abs=1e-4)
+    # In TMS row 0 is the southern row.
+    sw = xyz_tile_bounds(1, 0, 0, tms=True)
+    assert sw.north == pytest.approx(0.0, abs=1e-12) and sw.south == pytest.approx(-85.0511, abs=1e-4)
+    assert xyz_tile_bounds(1, 1, 1, tms=True) == xyz_tile_bounds(1, 1, 0)
+    se = xyz_tile_bounds(1, 1, 1)
+    assert (se.west, se.east) == (0.0, 180.0) and se.north == pytest.approx(0.0, abs=1e-12)
+
+
+def test_xyz_known_city_tile_contains_point():
+    # Zoom 12 tile containing Berlin's Brandenburger Tor (13.3777 E, 52.5163 N): x=2200, y=1343.
+    n = 2**12
+    lat, lon = 52.5163, 13.3777
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    assert (x, y) == (2200, 1343)
+    assert xyz_tile_bounds(12, x, y).contains(LatLon(lat, lon))
+    assert not xyz_tile_bounds(12, x, y + 1).contains(LatLon(lat, lon))
+
+
+def test_xyz_rejects_indices_outside_the_zoom_level():
+    with pytest.raises(ValueError):
+        xyz_tile_bounds(2, 4, 0)
+    with pytest.raises(ValueError):
+        xyz_tile_bounds(2, 0, -1)
+
+
+def _write_world(path, values):
+    path.write_text("\n".join(str(v) for v in values) + "\n")
+    return path
+
+
+def test_read_world_file_order(tmp_path):
+    w = _write_world(tmp_path / "a.pgw", [0.5, 0, 0, -0.5, 1000.25, 2000.75])
+    assert read_world_file(w) == (0.5, 0.0, 0.0, -0.5, 1000.25, 2000.75)
+
+
+def test_world_file_half_pixel_convention_wgs84():
+    # 1-degree pixels; C, F are the centre of the top-left pixel, so the edge is half a pixel out.
+    world = (1.0, 0.0, 0.0, -1.0, 10.5, 50.5)
+    b = world_file_bounds(world, width=4, height=3, epsg=4326)
+    assert (b.west, b.north, b.east, b.south) == (10.0, 51.0, 14.0, 48.0)
+
+
+def test_world_file_bounds_projected_utm():
+    # UTM 33N: easting 500000 is the central meridian 15 E. 10 m pixels, 100x100 image.
+    world = (10.0, 0.0, 0.0, -10.0, 500_005.0, 5_500_995.0)
+    b = world_file_bounds(world, 100, 100, 32633)
+    lons, lats = transform_to_wgs84([500_000.0], [5_501_000.0], 32633)
+    assert b.west == pytest.approx(15.0, abs=1e-9)  # outer edge exactly on the central meridian
+    assert b.north == pytest.approx(lats[0], abs=1e-9)
+    m_lat, m_lon = metres_per_degree(b.center.lat)
+    assert (b.north - b.south) * m_lat == pytest.approx(1000, rel=0.01)
+    assert (b.east - b.west) * m_lon == pytest.approx(1000, rel=0.01)
+
+
+def test_world_file_rotation_refused_naming_file(tmp_path):
+    w = _write_world(tmp_path / "rot.jgw", [0.5, 0.1, 0.0, -0.5, 0, 0])
+    with pytest.raises(InputError) as ei:
+        read_world_file(w)
+    assert "rot.jgw" in str(ei.value) and "rotat" in str(ei.value)
+
+
+@pytest.mark.parametrize(
+    "lines, needle",
+    [([1, 0, 0, -1, 5], "6 numbers"), ([1, 0, 0, "abc", 5, 6], "not a number"), ([0, 0, 0, -1, 5, 6], "zero")],
+)
+def test_world_file_bad_content(tmp_path, lines, needle):
+    w = _write_world(tmp_path / "bad.tfw", lines)
+    with pytest.raises(InputError) as ei:
+        read_world_file(w)
+    assert "bad.tfw" in str(ei.value) and needle in str(ei.value)
+
+
+def test_transform_to_wgs84_identity_and_web_mercator():
+    lons, lats = transform_to_wgs84([12.5], [41.9], 4326)
+    assert (lons[0], lats[0]) == (12.5, 41.9)
+    lons, lats = transform_to_wgs84(np.array([0.0, 20037508.342789244]), np.array([0.0, 0.0]), "EPSG:3857")
+    assert lons == pytest.approx([0.0, 180.0]) and lats == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+def test_transform_to_wgs84_errors():
+    with pytest.raises(ValueError, match="unknown coordinate system"):
+        transform_to_wgs84([0], [0], 999_999)
+    with pytest.raises(ValueError, match="wrong EPSG"):
+        transform_to_wgs84([1e9], [1e9], 32633)
