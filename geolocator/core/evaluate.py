@@ -1,0 +1,75 @@
+"""Retrieval metrics against known truth: R@k, AP, localisation error in metres.
+
+A retrieved tile is a hit when its bounds contain the truth point or it is the truth tile named in
+the truth file. AP averages precision over every such tile in the full ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .model import Evaluation, Prediction, Query, Tile
+
+
+def positives(query: Query, tiles: Sequence[Tile]) -> np.ndarray:
+    """Boolean mask of the tiles that count as a correct answer for this query."""
+    mask = np.zeros(len(tiles), bool)
+    for i, tile in enumerate(tiles):
+        if (query.truth is not None and tile.bounds.contains(query.truth)) or tile.id == query.truth_tile:
+            mask[i] = True
+    return mask
+
+
+def rank_metrics(sim_row: np.ndarray, positive: np.ndarray, ks: Sequence[int] = (1, 5, 10)) -> tuple[dict[int, float], float]:
+    """Recall@k (0/1 each) and average precision for one query's scores over the gallery."""
+    order = np.argsort(-sim_row, kind="stable")
+    hits = positive[order]
+    recall = {k: float(hits[:k].any()) for k in ks}
+    if not hits.any():
+        return recall, 0.0
+    hit_ranks = np.flatnonzero(hits) + 1  # 1-based ranks of the positives
+    precision_at_hits = np.arange(1, len(hit_ranks) + 1) / hit_ranks
+    return recall, float(precision_at_hits.mean())
+
+
+def evaluate(
+    queries: Sequence[Query],
+    tiles: Sequence[Tile],
+    sim: np.ndarray,
+    predictions: Sequence[Prediction] | None = None,
+) -> Evaluation | None:
+    """Metrics (percent) over the queries with a known truth; None when none has one.
+
+    `sim` is the full (Q, N) similarity of `queries` to `tiles`. A query whose truth lies in no tile
+    still counts, as a miss: the tile set simply cannot locate it (reported in extra.n_outside).
+    """
+    known = [i for i, q in enumerate(queries) if q.truth is not None or q.truth_tile is not None]
+    if not known:
+        return None
+    recalls = {1: [], 5: [], 10: []}
+    aps, outside = [], 0
+    for i in known:
+        mask = positives(queries[i], tiles)
+        outside += int(not mask.any())
+        recall, ap = rank_metrics(sim[i], mask)
+        for k in recalls:
+            recalls[k].append(recall[k])
+        aps.append(ap)
+    errors = [p.error_m for p in predictions or () if p.error_m is not None]
+    weighted = [p.weighted_error_m for p in predictions or () if p.weighted_error_m is not None]
+    return Evaluation(
+        r1=100 * float(np.mean(recalls[1])),
+        r5=100 * float(np.mean(recalls[5])),
+        r10=100 * float(np.mean(recalls[10])),
+        ap=100 * float(np.mean(aps)),
+        median_error_m=float(np.median(errors)) if errors else None,
+        mean_error_m=float(np.mean(errors)) if errors else None,
+        n_queries=len(known),
+        n_tiles=len(tiles),
+        extra={
+            "n_outside": outside,
+            "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
+        },
+    )

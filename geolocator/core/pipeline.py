@@ -1,0 +1,266 @@
+"""The workspace the CLI and the GUI drive: a tile set, a frozen backbone, cached features and an
+optional region adapter. Heavy modules (torch, timm, faiss) load on first use, not on import, so the
+GUI window appears before them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GeolocatorError
+from .model import Evaluation, Prediction, Query, TileSet
+from .progress import CancelToken, ProgressCallback
+
+ROTATION_VIEWS = tuple(f"rot{angle}" for angle in range(0, 360, 45))
+
+
+@dataclass
+class Settings:
+    backbone: str = "auto"
+    weights: Path | None = None
+    device: str = "auto"
+    pooling: str = "gem"
+    top_k: int = 5
+    # Tiles are indexed at 8 headings: a drone's heading is unknown and global features are not
+    # rotation invariant (measured: +19 R@1 on one region from this alone).
+    tile_views: tuple[str, ...] = ROTATION_VIEWS
+    batch_size: int = 32
+    cache_dir: Path | None = None
+    adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
+
+
+@dataclass
+class Located:
+    """What the last `locate` produced; kept so evaluation and the GUI need no second search."""
+
+    queries: tuple[Query, ...]
+    predictions: list[Prediction]
+    similarity: np.ndarray  # (Q, N) over all tiles
+    failures: dict[Path, str] = field(default_factory=dict)
+
+
+def queries_fingerprint(queries: Sequence[Query]) -> str:
+    """Identity of the query set (ids and files only: truth must never influence adaptation)."""
+    h = hashlib.sha256()
+    for q in queries:
+        h.update(f"{q.id}\n".encode())
+    return h.hexdigest()[:16]
+
+
+class Workspace:
+    """A tile set + a frozen backbone + cached features + an optional region adapter."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._backbone = None
+        self._cache = None
+        self.tileset: TileSet | None = None
+        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D)
+        self.tile_failures: dict[int, str] = {}
+        self._adapter = None
+        self.last: Located | None = None
+
+    # -- components ---------------------------------------------------------------------------
+    @property
+    def backbone(self):
+        if self._backbone is None:
+            from .backbones import load_backbone
+
+            s = self.settings
+            self._backbone = load_backbone(s.backbone, weights=s.weights, device=s.device, pooling=s.pooling)
+        return self._backbone
+
+    def set_backbone(self, name: str, weights: Path | None = None) -> None:
+        """Switch the frozen model; features and adapter of the old one no longer apply."""
+        self.settings.backbone, self.settings.weights = name, weights
+        self._backbone = None
+        self._tile_features = None
+        self._adapter = None
+
+    @property
+    def cache(self):
+        if self._cache is None:
+            from .cache import FeatureCache
+
+            self._cache = FeatureCache(self.settings.cache_dir)
+        return self._cache
+
+    @property
+    def adapter(self):
+        return self._adapter
+
+    def set_adapter(self, adapter) -> None:
+        if adapter is not None and self.tileset is not None:
+            card = getattr(adapter, "card", {}) or {}
+            expected = card.get("backbone")
+            if expected and expected != self.backbone.name:
+                from .errors import AdapterMismatch
+
+                raise AdapterMismatch(
+                    f"the adapter was trained on {expected} features, but the backbone in use is {self.backbone.name}"
+                )
+        self._adapter = adapter
+
+    # -- tiles ----------------------------------------------------------------------------------
+    def open_tiles(self, tileset: TileSet) -> None:
+        self.tileset = tileset
+        self._tile_features = None
+        self.tile_failures = {}
+        self._adapter = None
+        self.last = None
+
+    def _require_tiles(self) -> TileSet:
+        if self.tileset is None:
+            raise GeolocatorError("open a tile set first")
+        return self.tileset
+
+    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> np.ndarray:
+        """Backbone features of every tile at every view, (N, V, D); cached on disk and in memory."""
+        tileset = self._require_tiles()
+        if self._tile_features is None:
+            from .extract import extract_features
+
+            result = extract_features(
+                tileset.tiles,
+                self.backbone,
+                views=self.settings.tile_views,
+                cache=self.cache,
+                batch_size=self.settings.batch_size,
+                progress=progress,
+                cancel=cancel,
+                stage="extract:tiles",
+            )
+            self.tile_failures = dict(result.failed)
+            self._tile_features = result.features
+        return self._tile_features
+
+    # -- queries --------------------------------------------------------------------------------
+    def embed(
+        self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> tuple[tuple[Query, ...], np.ndarray, dict[Path, str]]:
+        """Backbone features (Q, D) of the queries that could be read, and why the others could not."""
+        from .extract import extract_features
+
+        result = extract_features(
+            list(queries),
+            self.backbone,
+            views=("rot0",),
+            cache=self.cache,
+            batch_size=self.settings.batch_size,
+            progress=progress,
+            cancel=cancel,
+            stage="extract:queries",
+        )
+        failures = {queries[i].path: reason for i, reason in result.failed.items()}
+        keep = [i for i in range(len(queries)) if i not in result.failed]
+        return tuple(queries[i] for i in keep), result.features[keep, 0, :], failures
+
+    # -- search ---------------------------------------------------------------------------------
+    def locate(
+        self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> list[Prediction]:
+        from .predict import predict
+        from .retrieval import search, similarity
+
+        tileset = self._require_tiles()
+        tile_features = self.index(progress=progress, cancel=cancel)
+        ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        if self._adapter is not None:
+            tile_features = self._adapter.transform_tiles(tile_features)
+            query_features = self._adapter.transform_queries(query_features)
+        scores, ids = search(query_features, tile_features, self.settings.top_k)
+        predictions = predict(ok, tileset.tiles, scores, ids)
+        self.last = Located(ok, predictions, similarity(query_features, tile_features), failures)
+        return predictions
+
+    def evaluate(self, predictions: Sequence[Prediction] | None = None) -> Evaluation | None:
+        """Metrics of the last `locate` (None when no query has a known truth)."""
+        from .evaluate import evaluate
+
+        if self.last is None:
+            raise GeolocatorError("locate some queries first")
+        tiles = self._require_tiles().tiles
+        return evaluate(self.last.queries, tiles, self.last.similarity, predictions or self.last.predictions)
+
+    # -- adaptation -----------------------------------------------------------------------------
+    def default_adapter_path(self) -> Path:
+        tileset = self._require_tiles()
+        if self.settings.adapter_dir is not None:
+            root = Path(self.settings.adapter_dir)
+        else:
+            import platformdirs
+
+            root = Path(platformdirs.user_data_dir("geolocator")) / "adapters"
+        b = self.backbone
+        return root / f"{b.name.replace(':', '_').replace('/', '_')}-{b.weights_id}-{tileset.fingerprint()}.safetensors"
+
+    def adapt(
+        self,
+        queries: Sequence[Query],
+        *,
+        mode: str = "best",
+        steps: int | None = None,
+        seed: int = 0,
+        save_to: Path | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ):
+        """Train a region adapter on the unlabeled tiles and queries, use it, and save it.
+
+        Only features reach the EM loop: truth (truth.csv or EXIF) is never seen by adaptation.
+        `save_to` defaults to `default_adapter_path()`; the write is atomic.
+        """
+        from .adapt import adapt as run_adaptation
+
+        tileset = self._require_tiles()
+        started = time.time()
+        tile_features = self.index(progress=progress, cancel=cancel)
+        ok, query_features, _ = self.embed(queries, progress=progress, cancel=cancel)
+        if len(ok) == 0:
+            raise GeolocatorError("none of the drone images could be read; nothing to adapt to")
+        adapter = run_adaptation(
+            tile_features,
+            query_features,
+            mode=mode,
+            steps=steps,
+            seed=seed,
+            device=self.backbone.device,
+            progress=progress,
+            cancel=cancel,
+        )
+        b = self.backbone
+        card = {
+            "backbone": b.name,
+            "weights_id": b.weights_id,
+            "dim": int(tile_features.shape[-1]),
+            "pooling": self.settings.pooling,
+            "tile_views": list(self.settings.tile_views),
+            "tileset_fingerprint": tileset.fingerprint(),
+            "queries_fingerprint": queries_fingerprint(ok),
+            "n_tiles": len(tileset),
+            "n_queries": len(ok),
+            "seed": seed,
+            "created_unix": round(started, 3),
+            "seconds": round(time.time() - started, 3),
+        }
+        path = Path(save_to) if save_to is not None else self.default_adapter_path()
+        adapter.save(path, card)
+        self._adapter = adapter
+        return adapter
+
+    def load_saved_adapter(self) -> bool:
+        """Reload the adapter saved for this tile set and backbone, if there is one."""
+        from .adapt import RegionAdapter
+
+        path = self.default_adapter_path()
+        if not path.exists():
+            return False
+        self.set_adapter(RegionAdapter.load(path, expect_backbone=self.backbone.name))
+        return True
+

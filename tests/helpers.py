@@ -1,0 +1,22 @@
+"""Small builders shared by the core tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geolocator.core.model import Bounds, LatLon, Query, Tile
+
+
+def grid_tiles(rows: int = 3, cols: int = 3, size_deg: float = 0.001, west: float = 10.0, south: float = 50.0) -> list[Tile]:
+    """A rows x cols grid of adjacent tiles, ids r{row}c{col}, row 0 in the south."""
+    tiles = []
+    for r in range(rows):
+        for c in range(cols):
+            b = Bounds(west + c * size_deg, south + r * size_deg, west + (c + 1) * size_deg, south + (r + 1) * size_deg)
+            tiles.append(Tile(f"r{r}c{c}", Path(f"tiles/r{r}c{c}.png"), b))
+    return tiles
+
+
+def query_at(tile: Tile, name: str = "q.jpg", with_tile: bool = False) -> Query:
+    c = tile.center
+    return Query(name, Path(name), truth=LatLon(c.lat, c.lon), truth_tile=tile.id if with_tile else None, truth_source="truth.csv")

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from geolocator.core.retrieval import search, search_reverse, similarity
+
+
+def _unit(x):
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("views", [1, 4, 8])
+def test_faiss_search_equals_brute_force(views):
+    rng = np.random.default_rng(views)
+    gallery = _unit(rng.normal(size=(60, views, 32)))
+    queries = _unit(rng.normal(size=(25, 32)))
+    scores, ids = search(queries, gallery, k=7)
+    brute = similarity(queries, gallery)
+    expected_ids = np.argsort(-brute, axis=1, kind="stable")[:, :7]
+    np.testing.assert_array_equal(ids, expected_ids)
+    np.testing.assert_allclose(scores, np.take_along_axis(brute, expected_ids, axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_similarity_takes_the_best_view():
+    gallery = np.zeros((2, 2, 2), np.float32)
+    gallery[0] = [[1, 0], [0, 1]]  # tile 0 matches the query only in its second view
+    gallery[1] = [[0.6, 0.8], [0.6, 0.8]]
+    q = np.array([[0.0, 1.0]], np.float32)
+    np.testing.assert_allclose(similarity(q, gallery), [[1.0, 0.8]])
+    scores, ids = search(q, gallery, k=2)
+    assert ids.tolist() == [[0, 1]]
+
+
+def test_k_larger_than_gallery_is_clamped():
+    rng = np.random.default_rng(0)
+    gallery, queries = _unit(rng.normal(size=(3, 2, 8))), _unit(rng.normal(size=(4, 8)))
+    scores, ids = search(queries, gallery, k=10)
+    assert ids.shape == (4, 3)
+    assert sorted(ids[0].tolist()) == [0, 1, 2]
+
+
+def test_reverse_search_equals_brute_force():
+    rng = np.random.default_rng(3)
+    gallery = _unit(rng.normal(size=(20, 8, 16)))
+    queries = _unit(rng.normal(size=(50, 16)))
+    scores, ids = search_reverse(queries, gallery, k=5)
+    brute = similarity(queries, gallery).T  # (N, Q)
+    expected = np.argsort(-brute, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_allclose(scores, np.take_along_axis(brute, expected, axis=1), rtol=1e-5, atol=1e-6)
