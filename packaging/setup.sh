@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian/Ubuntu machine with Python 3.11: the system libraries Qt and
+# QtWebEngine load, then a virtual environment in .venv with geolocator and its test tools.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QT_LIBS=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+         libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1 libgbm1 libasound2
+         libxkbfile1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
+         libxcb-render-util0 libxcb-image0)
+if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
+  missing=()
+  for lib in "${QT_LIBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || missing+=("$lib")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "installing system libraries for Qt: ${missing[*]}" >&2
+    # Debian 13 renamed libasound2 to libasound2t64: install what this release has, skip the rest.
+    $SUDO apt-get update -qq || true
+    available=()
+    for lib in "${missing[@]}"; do
+      if apt-cache show "$lib" >/dev/null 2>&1; then available+=("$lib");
+      elif apt-cache show "${lib}t64" >/dev/null 2>&1; then available+=("${lib}t64"); fi
+    done
+    [ ${#available[@]} -eq 0 ] || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${available[@]}"
+  fi
+fi
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# Re-install only when the project's requirements changed since the last set-up.
+stamp=.venv/.geolocator-setup
+want=$(sha256sum pyproject.toml | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
