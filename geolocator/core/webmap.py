@@ -1,0 +1,373 @@
+"""The results map: a folium/Leaflet page that works with no network at all.
+
+Leaflet and jQuery come from the XStatic packages on disk instead of CDNs, the basemap is the user's
+own tile set (one downscaled mosaic ImageOverlay), and every marker carries escaped text only.
+Two asset modes: "files" writes images next to the page and links them with file:// URLs (the app's
+page stays small enough to load fast), "inline" embeds everything as data: URIs so the exported HTML
+is one standalone file.
+
+Interaction is driven by a small `window.geoloc` script: a click on a marker logs
+`geolocator:select:<json id>` to the console (the app listens to console messages), and the app
+calls `geoloc.highlight(id, true)` to select a marker from the outside.
+
+No Qt here: the GUI's worker thread builds the page, the GUI only loads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from PIL import Image
+
+from .errors import GeolocatorError
+from .model import Bounds, Prediction, TileSet
+from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+
+SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
+BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
+THUMB_PX = 160  # popup thumbnails
+ONLINE_BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+ONLINE_BASEMAP_HOST = "tile.openstreetmap.org"
+
+
+def _xstatic_dir(module: str) -> Path:
+    import importlib
+
+    return Path(importlib.import_module(module).BASE_DIR)
+
+
+def leaflet_files() -> dict[str, Path]:
+    """The local copies of Leaflet and jQuery folium needs."""
+    leaflet = _xstatic_dir("xstatic.pkg.leaflet")
+    jquery = _xstatic_dir("xstatic.pkg.jquery")
+    files = {
+        "leaflet_js": leaflet / "leaflet.js",
+        "leaflet_css": leaflet / "leaflet.css",
+        "jquery_js": jquery / "jquery.min.js",
+    }
+    for path in files.values():
+        if not path.is_file():
+            raise GeolocatorError(f"{path}: missing; reinstall XStatic-Leaflet / XStatic-jQuery")
+    return files
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+class Assets:
+    """Where images go: files beside the page (folder given) or data: URIs (folder None)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def inline(self) -> bool:
+        return self.folder is None
+
+    def cached(self, name: str) -> str | None:
+        if self.folder is not None and (self.folder / name).is_file():
+            return (self.folder / name).resolve().as_uri()
+        return None
+
+    def image(self, image: Image.Image, name: str) -> str:
+        data = _jpeg_bytes(image)
+        if self.folder is None:
+            return _data_uri(data, "image/jpeg")
+        path = self.folder / name
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # atomic: a half-written image is never linked
+        return path.resolve().as_uri()
+
+    def script(self, path: Path) -> str:
+        return _data_uri(path.read_bytes(), "text/javascript") if self.inline else path.resolve().as_uri()
+
+    def style(self, path: Path) -> str:
+        return _data_uri(path.read_bytes(), "text/css") if self.inline else path.resolve().as_uri()
+
+
+def _file_key(path: Path) -> str:
+    """Names a cached thumbnail after the file's identity, so an edited file gets a new one."""
+    try:
+        st = Path(path).stat()
+        ident = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        ident = str(path)
+    return hashlib.sha1(ident.encode()).hexdigest()[:16]
+
+
+def _open_image(path: Path, window=None) -> Image.Image:
+    from .images import open_image  # the inputs module owns decoding rules (bombs, corrupt files)
+
+    return open_image(path, window)
+
+
+def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
+    """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
+    lat = math.radians(bounds.center.lat)
+    w = max(bounds.east - bounds.west, 1e-12) * math.cos(lat)
+    h = max(bounds.north - bounds.south, 1e-12)
+    if w >= h:
+        return max_px, max(1, round(max_px * h / w))
+    return max(1, round(max_px * w / h)), max_px
+
+
+def render_basemap(
+    tileset: TileSet,
+    *,
+    max_px: int = BASEMAP_MAX_PX,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Image.Image:
+    """Paste every tile, downscaled, into one north-up image spanning the tile set's bounds.
+
+    Linear in degrees: fine for the small extents a region covers (Leaflet stretches it in Mercator).
+    Unreadable tiles stay dark grey rather than failing the whole map.
+    """
+    bounds = tileset.bounds
+    width, height = _mosaic_size(bounds, max_px)
+    canvas = Image.new("RGB", (width, height), (40, 40, 40))
+    sx = width / max(bounds.east - bounds.west, 1e-12)
+    sy = height / max(bounds.north - bounds.south, 1e-12)
+    clock = EtaClock(len(tileset.tiles))
+    for i, tile in enumerate(tileset.tiles):
+        check(cancel)
+        b = tile.bounds
+        x0, x1 = round((b.west - bounds.west) * sx), round((b.east - bounds.west) * sx)
+        y0, y1 = round((bounds.north - b.north) * sy), round((bounds.north - b.south) * sy)
+        if x1 > x0 and y1 > y0:
+            try:
+                img = _open_image(tile.path, tile.window)
+            except GeolocatorError:
+                img = None
+            if img is not None:
+                canvas.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
+        emit(progress, ProgressEvent("map", i + 1, len(tileset.tiles), "drawing the basemap", clock.eta(i + 1)))
+    return canvas
+
+
+def _safe(text: str) -> str:
+    """Escape for HTML and for the JS template literals folium writes ($ and backticks)."""
+    return html.escape(text, quote=True).replace("$", "&#36;").replace("`", "&#96;")
+
+
+def _script_json(value) -> str:
+    """JSON that cannot close the <script> element it sits in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def query_label(pred: Prediction) -> str:
+    return Path(pred.query.id).name or pred.query.id
+
+
+def marker_colour(pred: Prediction) -> str:
+    """Green/red when the truth says right/wrong, otherwise blue shaded by confidence."""
+    if pred.query.truth is not None:
+        return "#1a9850" if pred.matches and pred.matches[0].tile.bounds.contains(pred.query.truth) else "#d73027"
+    return "#2b83ba" if pred.confidence >= 0.5 else "#abd9e9"
+
+
+def popup_html(pred: Prediction, thumb_url: str | None) -> str:
+    rows = [
+        ("Query", _safe(pred.query.id)),
+        ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
+        ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
+        ("Confidence", f"{pred.confidence:.2f}"),
+        ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f}"),
+    ]
+    if pred.error_m is not None:
+        rows.append(("Error", f"{pred.error_m:.0f} m"))
+    img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
+    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
+
+
+_RUNTIME_JS = """
+window.geoloc = (function () {
+  var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
+  var base = {radius: 7, weight: 2, fillOpacity: 0.85};
+  api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
+  api.register = function (d, marker) {
+    marker.options.geolocQuery = d.id;
+    api.markers[d.id] = marker; api.data[d.id] = d;
+    marker.bindPopup(d.popup, {maxWidth: 280});
+    marker.bindTooltip(d.tooltip);
+    marker.on('click', function () {
+      api.highlight(d.id, false);
+      console.log('""" + SELECT_PREFIX + """' + JSON.stringify(d.id));
+    });
+  };
+  api.highlight = function (id, pan) {
+    if (api.selected !== null && api.markers[api.selected]) {
+      var old = api.markers[api.selected];
+      old.setStyle({radius: base.radius, weight: base.weight, color: api.data[api.selected].colour});
+    }
+    api.rects.clearLayers();
+    api.selected = null;
+    var m = api.markers[id];
+    if (!m) { return false; }
+    api.selected = id;
+    m.setStyle({radius: 11, weight: 4, color: '#ffd400'});
+    m.bringToFront();
+    api.data[id].topk.forEach(function (t) {
+      var r = L.rectangle([[t[0], t[1]], [t[2], t[3]]],
+        {color: t[4] === 1 ? '#ffd400' : '#ffffff', weight: t[4] === 1 ? 3 : 1, fill: false, dashArray: t[4] === 1 ? null : '4 4'});
+      r.bindTooltip('#' + t[4] + '  ' + t[5].toFixed(3));
+      api.rects.addLayer(r);
+    });
+    if (pan) { api.map.panTo(m.getLatLng()); m.openPopup(); }
+    return true;
+  };
+  api.count = function () {
+    var n = 0;
+    api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
+    return n;
+  };
+  return api;
+})();
+"""
+
+
+class _Registration(MacroElement):
+    """Emitted after every marker so the runtime can find them by query id."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "geoloc.init({{ this.map_name }});\n"
+        "{% for name, data in this.items %}geoloc.register({{ data }}, {{ name }});\n{% endfor %}"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, map_name: str, items: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "GeolocRegistration"
+        self.map_name = map_name
+        self.items = items
+
+
+def build_map(
+    tileset: TileSet | None,
+    predictions: Sequence[Prediction],
+    *,
+    assets: Assets,
+    online_basemap: bool = False,
+    thumbnail: Callable[[Prediction], Image.Image | None] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> folium.Map:
+    """A folium Map with no external reference unless `online_basemap` is asked for."""
+    files = leaflet_files()
+    m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False)
+    # Instance attributes shadow folium's CDN lists: only Leaflet + jQuery are needed for what we draw.
+    m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
+    m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
+    m.get_root().header.add_child(Element(f"<script>{_RUNTIME_JS}</script>"), name="geoloc_runtime")
+    m.get_root().header.add_child(
+        Element("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}</style>"), name="geoloc_css"
+    )
+
+    if online_basemap:
+        folium.TileLayer(ONLINE_BASEMAP_URL, attr="&copy; OpenStreetMap contributors", name="OpenStreetMap").add_to(m)
+
+    fit: Bounds | None = None
+    if tileset is not None and len(tileset):
+        fit = tileset.bounds
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"
+        url = assets.cached(name)
+        if url is None:
+            url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
+        folium.raster_layers.ImageOverlay(
+            url, bounds=[[fit.south, fit.west], [fit.north, fit.east]], name="Tiles", pixelated=False, opacity=1.0
+        ).add_to(m)
+
+    items: list[tuple[str, str]] = []
+    for i, pred in enumerate(predictions):
+        check(cancel)
+        colour = marker_colour(pred)
+        loc = pred.location
+        if pred.query.truth is not None:
+            t = pred.query.truth
+            folium.PolyLine([[loc.lat, loc.lon], [t.lat, t.lon]], color=colour, weight=2, dash_array="5 5").add_to(m)
+            folium.CircleMarker([t.lat, t.lon], radius=3, color="#ffffff", weight=1, fill=True,
+                                fill_color="#222222", fill_opacity=1.0).add_to(m)
+        marker = folium.CircleMarker([loc.lat, loc.lon], radius=7, color=colour, weight=2, fill=True,
+                                     fill_color=colour, fill_opacity=0.85)
+        marker.add_to(m)
+        thumb_url = None
+        if thumbnail is not None:
+            name = f"thumb_{_file_key(pred.query.path)}.jpg"
+            thumb_url = assets.cached(name)
+            if thumb_url is None:
+                img = thumbnail(pred)
+                if img is not None:
+                    thumb_url = assets.image(img, name)
+        data = {
+            "id": pred.query.id,
+            "colour": colour,
+            "popup": popup_html(pred, thumb_url),
+            "tooltip": _safe(f"{query_label(pred)} · conf {pred.confidence:.2f}"),
+            "topk": [[mt.tile.bounds.south, mt.tile.bounds.west, mt.tile.bounds.north, mt.tile.bounds.east,
+                      mt.rank, float(mt.score)] for mt in pred.matches],
+        }
+        items.append((marker.get_name(), _script_json(data)))
+        b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
+        fit = b if fit is None else fit.union(b)
+        emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
+    m.add_child(_Registration(m.get_name(), items))
+    if online_basemap:
+        folium.LayerControl(collapsed=True).add_to(m)
+    if fit is not None:
+        m.fit_bounds([[fit.south, fit.west], [fit.north, fit.east]], padding=(20, 20))
+    return m
+
+
+def default_thumbnail(pred: Prediction) -> Image.Image | None:
+    try:
+        img = _open_image(pred.query.path)
+    except GeolocatorError:
+        return None
+    img.thumbnail((THUMB_PX, THUMB_PX))
+    return img
+
+
+def write_map(
+    path: Path,
+    tileset: TileSet | None,
+    predictions: Sequence[Prediction],
+    *,
+    standalone: bool = False,
+    online_basemap: bool = False,
+    thumbnail: Callable[[Prediction], Image.Image | None] | None = default_thumbnail,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Write the page to `path` (atomically). Standalone pages embed every script and image; the
+    app's page links them from `<path stem>_files/` instead (QtWebEngine's setHtml caps at 2 MB)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assets = Assets(None if standalone else path.parent / f"{path.stem}_files")
+    m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
+                  progress=progress, cancel=cancel)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(m.get_root().render(), encoding="utf-8")
+    tmp.replace(path)
+    return path

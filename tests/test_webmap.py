@@ -1,0 +1,102 @@
+"""The offline map page: no external reference, escaped names, one registered marker per prediction."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
+from geolocator.core import webmap
+
+EVIL = "<img src=x onerror=alert(1)>${alert(2)}`.jpg"
+
+
+def _tileset(tmp_path: Path) -> TileSet:
+    tiles = []
+    for i in range(2):
+        for j in range(2):
+            p = tmp_path / f"t{i}{j}.png"
+            Image.new("RGB", (64, 64), (60 * i, 60 * j, 120)).save(p)
+            b = Bounds(10 + 0.01 * j, 50 + 0.01 * i, 10 + 0.01 * (j + 1), 50 + 0.01 * (i + 1))
+            tiles.append(Tile(f"tiles/{p.name}", p, b))
+    return TileSet(tuple(tiles), tmp_path)
+
+
+def _predictions(tmp_path: Path, ts: TileSet) -> list[Prediction]:
+    preds = []
+    for n, name in enumerate(["a.jpg", EVIL]):
+        p = tmp_path / name
+        Image.new("RGB", (100, 80), (200, 10 * n, 0)).save(p, "JPEG")
+        truth = ts.tiles[0].center if n == 0 else None
+        q = Query(f"queries/{name}", p, truth=truth)
+        matches = tuple(Match(t, 0.9 - 0.1 * r, r + 1) for r, t in enumerate(ts.tiles[n:n + 3]))
+        loc = matches[0].tile.center
+        preds.append(Prediction(q, matches, loc, loc, 0.7, error_m=0.0 if truth else None))
+    return preds
+
+
+def _externals(page: str) -> list[str]:
+    return re.findall(r"""(?:src|href)\s*=\s*["'](?!file:|data:)([^"']+)""", page)
+
+
+def test_page_is_offline_and_registers_every_marker(tmp_path):
+    ts = _tileset(tmp_path)
+    preds = _predictions(tmp_path, ts)
+    out = webmap.write_map(tmp_path / "map" / "index.html", ts, preds)
+    page = out.read_text()
+    assert "http://" not in page and "https://" not in page
+    assert _externals(page) == []
+    assert page.count("geoloc.register(") == len(preds)
+    assert (tmp_path / "map" / "index_files").is_dir()
+    assert len(page) < 200_000  # images are linked, not embedded
+
+
+def test_names_are_escaped_everywhere(tmp_path):
+    ts = _tileset(tmp_path)
+    preds = _predictions(tmp_path, ts)
+    page = webmap.write_map(tmp_path / "m.html", ts, preds).read_text()
+    assert "<img src=x" not in page  # JSON in the page spells < as \u003c
+    data = [json.loads(m) for m in re.findall(r"geoloc\.register\((\{.*?\}), circle_marker", page)]
+    assert len(data) == 2
+    evil = data[1]
+    assert evil["id"] == "queries/" + EVIL  # the id itself travels as JSON data, intact
+    assert "&lt;img src=x onerror=alert(1)&gt;" in evil["popup"]
+    assert "<img src=x" not in evil["tooltip"]
+    # folium writes HTML into JS template literals: ${...} and backticks must not survive there
+    for text in (evil["popup"], evil["tooltip"]):
+        assert "${" not in text and "`" not in text
+
+
+def test_standalone_embeds_everything(tmp_path):
+    ts = _tileset(tmp_path)
+    preds = _predictions(tmp_path, ts)
+    out = webmap.write_map(tmp_path / "export.html", ts, preds, standalone=True)
+    page = out.read_text()
+    assert "file://" not in page and "https://" not in page
+    assert _externals(page) == []
+    assert "data:text/javascript;base64," in page
+    assert not (tmp_path / "export_files").exists()
+
+
+def test_online_basemap_only_when_asked(tmp_path):
+    ts = _tileset(tmp_path)
+    page = webmap.write_map(tmp_path / "o.html", ts, [], online_basemap=True).read_text()
+    assert webmap.ONLINE_BASEMAP_HOST in page
+
+
+def test_basemap_keeps_ground_aspect_and_draws_tiles(tmp_path):
+    ts = _tileset(tmp_path)
+    img = webmap.render_basemap(ts, max_px=200)
+    w, h = img.size
+    assert h == 200 and 120 < w < 140  # 0.02 x 0.02 deg at 50 N: cos(50) narrower east-west on the ground
+    # the top-left quadrant is the northern-western tile t10 (red channel 60)
+    assert img.getpixel((10, 10))[0] == 60 and img.getpixel((10, h - 10))[0] == 0
+
+
+def test_missing_tile_does_not_break_the_map(tmp_path):
+    ts = _tileset(tmp_path)
+    ts.tiles[0].path.unlink()
+    img = webmap.render_basemap(ts, max_px=64)
+    assert max(img.size) == 64
