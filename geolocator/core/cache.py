@@ -1,0 +1,90 @@
+"""On-disk cache of per-image feature vectors.
+
+One small file per (backbone signature, view, file identity). A file is a fixed header
+(magic, dim, dtype, checksum) followed by float32 data; anything that does not verify is a miss,
+so a crash mid-write or a damaged disk only costs a recomputation. Writes go to a temporary file
+in the same folder and are renamed into place (atomic on POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .model import PixelWindow
+
+_MAGIC = b"GLFC"
+_VERSION = 1
+_DTYPE = b"<f4 "
+_HEADER = struct.Struct("<4sHI4s16s")  # magic, version, dim, dtype, blake2b-128 of the data
+
+
+def default_cache_root() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("geolocator")) / "features"
+
+
+def file_identity(path: Path, window: PixelWindow | None = None) -> str:
+    """Resolved path + size + mtime (ns) + window: any edit or replacement changes it.
+    Raises OSError when the file cannot be stat'ed."""
+    p = Path(path).resolve()
+    st = p.stat()
+    win = "" if window is None else f"{window.col},{window.row},{window.width},{window.height}"
+    return f"{p}|{st.st_size}|{st.st_mtime_ns}|{win}"
+
+
+class FeatureCache:
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_root()
+
+    def key(self, signature: str, view: str, identity: str) -> str:
+        """signature = Backbone.signature (name, weights_id, pooling, preprocessing)."""
+        return hashlib.sha256(f"{signature}\n{view}\n{identity}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key[2:]}.f32"
+
+    def get(self, key: str, dim: int) -> np.ndarray | None:
+        """The stored vector, or None when absent, truncated, of the wrong shape/dtype or damaged."""
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:
+            return None
+        if len(data) != _HEADER.size + 4 * dim:
+            return None
+        magic, version, d, dtype, digest = _HEADER.unpack_from(data)
+        body = data[_HEADER.size:]
+        if magic != _MAGIC or version != _VERSION or d != dim or dtype != _DTYPE:
+            return None
+        if hashlib.blake2b(body, digest_size=16).digest() != digest:
+            return None
+        vec = np.frombuffer(body, dtype="<f4").astype(np.float32)
+        return vec if np.isfinite(vec).all() else None
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        vec = np.ascontiguousarray(vector, dtype="<f4").reshape(-1)
+        body = vec.tobytes()
+        header = _HEADER.pack(_MAGIC, _VERSION, vec.size, _DTYPE, hashlib.blake2b(body, digest_size=16).digest())
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(header + body)
+            os.replace(tmp, final)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
