@@ -1,0 +1,185 @@
+import logging
+
+import pytest
+from PIL import Image
+
+from geolocator.core import images
+from geolocator.core.errors import InputError
+from geolocator.core.model import LatLon
+from geolocator.core.queries import load_queries, load_region, read_truth_csv
+
+
+def _img(path, size=(16, 12), gps=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exif = Image.Exif()
+    if gps is not None:
+        lat, lon = gps
+        exif[images.GPS_IFD] = {
+            1: "N" if lat >= 0 else "S", 2: (abs(lat), 0.0, 0.0),
+            3: "E" if lon >= 0 else "W", 4: (abs(lon), 0.0, 0.0),
+        }
+    if path.suffix.lower() == ".jpg":
+        Image.new("RGB", size, "blue").save(path, exif=exif)
+    else:
+        Image.new("RGB", size).save(path)
+    return path
+
+
+def _region(root, truth=None):
+    for name in ("a", "b"):
+        _img(root / "tiles" / f"{name}.png")
+    (root / "tiles.csv").write_text("path,west,south,east,north\ntiles/a.png,10,50,10.01,50.01\ntiles/b.png,10.01,50,10.02,50.01\n")
+    _img(root / "queries" / "q1.jpg", gps=(50.005, 10.005))
+    _img(root / "queries" / "sub" / "q2.png")
+    if truth is not None:
+        (root / "truth.csv").write_text(truth)
+    return root
+
+
+# ---------------------------------------------------------------- load_queries
+
+
+def test_load_queries_folder_recursive_with_exif_truth(tmp_path):
+    q = tmp_path / "q"
+    _img(q / "b.jpg", gps=(-33.5, 151.25))
+    _img(q / "a.png")
+    _img(q / "deep" / "c.JPG")
+    (q / "notes.txt").write_text("not an image, not even listed")
+    got = load_queries(q)
+    assert [x.id for x in got] == ["a.png", "b.jpg", "deep/c.JPG"]
+    assert got[1].truth == LatLon(-33.5, 151.25) and got[1].truth_source == "exif"
+    assert got[0].truth is None and got[0].truth_source is None
+    assert got[2].path == q / "deep" / "c.JPG"
+
+
+def test_load_queries_skips_corrupt_files_and_continues(tmp_path, caplog):
+    q = tmp_path / "q"
+    _img(q / "good.jpg")
+    (q / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (q / "empty.png").write_bytes(b"")
+    skipped = []
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        got = load_queries(q, on_skip=lambda p, why: skipped.append((p.name, why)))
+    assert [x.id for x in got] == ["good.jpg"]
+    assert sorted(name for name, _ in skipped) == ["broken.jpg", "empty.png"]
+    assert all(why for _, why in skipped)
+    assert "broken.jpg" in caplog.text and "empty.png" in caplog.text
+
+
+def test_load_queries_list_of_files(tmp_path):
+    a = _img(tmp_path / "x" / "a.jpg")
+    b = _img(tmp_path / "y" / "a.jpg")  # same name, other folder: ids must stay unique
+    txt = tmp_path / "readme.txt"
+    txt.write_text("hello")
+    skipped = []
+    got = load_queries([a, b, txt, tmp_path / "missing.jpg"], on_skip=lambda p, why: skipped.append(p))
+    assert [x.path for x in got] == [a, b]
+    assert len({x.id for x in got}) == 2 and got[0].id == "a.jpg"
+    assert skipped == [txt, tmp_path / "missing.jpg"]
+    with_base = load_queries([a, b], base=tmp_path)
+    assert [x.id for x in with_base] == ["x/a.jpg", "y/a.jpg"]
+
+
+def test_load_queries_empty_folder_is_an_error_naming_it(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    with pytest.raises(InputError) as ei:
+        load_queries(tmp_path / "empty")
+    assert ei.value.path == tmp_path / "empty" and "no images" in ei.value.problem
+
+
+def test_load_queries_nothing_readable_is_an_error(tmp_path):
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "bad.jpg").write_bytes(b"junk")
+    with pytest.raises(InputError, match="none of the 1"):
+        load_queries(tmp_path / "q")
+    with pytest.raises(InputError, match="not found"):
+        load_queries(tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------- truth.csv
+
+
+def test_read_truth_csv(tmp_path):
+    root = _region(tmp_path)
+    (root / "truth.csv").write_text("query,lat,lon,tile\nqueries/q1.jpg,50.002,10.003,tiles/a.png\n./queries/sub/q2.png,-1.5,2.5,\n")
+    truth = read_truth_csv(root / "truth.csv", root, tile_ids={"tiles/a.png", "tiles/b.png"})
+    assert truth == {
+        "queries/q1.jpg": (LatLon(50.002, 10.003), "tiles/a.png"),
+        "queries/sub/q2.png": (LatLon(-1.5, 2.5), None),
+    }
+    (root / "t3.csv").write_text("query,lat,lon\nqueries/q1.jpg,1,2\n")  # tile column optional
+    assert read_truth_csv(root / "t3.csv", root) == {"queries/q1.jpg": (LatLon(1, 2), None)}
+
+
+@pytest.mark.parametrize(
+    "body, line, needle",
+    [
+        ("queries/q1.jpg,50,10\nqueries/nope.jpg,50,10\n", 3, "names no file"),
+        ("queries/q1.jpg,north,10\n", 2, "lat is not a number"),
+        ("queries/q1.jpg,50,190\n", 2, "lon = 190.0 is out of range"),
+        ("queries/q1.jpg,50,10,tiles/zzz.png\n", 2, "tile 'tiles/zzz.png' is not in the tile set"),
+        ("../outside.jpg,50,10\n", 2, "outside the folder"),
+        ("queries/q1.jpg,50,10\nqueries/q1.jpg,51,10\n", 3, "listed twice (first on line 2)"),
+    ],
+)
+def test_read_truth_csv_errors_name_file_and_line(tmp_path, body, line, needle):
+    root = _region(tmp_path / "r")
+    (tmp_path / "outside.jpg").write_bytes(b"x")
+    (root / "truth.csv").write_text("query,lat,lon,tile\n" + body)
+    with pytest.raises(InputError) as ei:
+        read_truth_csv(root / "truth.csv", root, tile_ids={"tiles/a.png", "tiles/b.png"})
+    assert ei.value.path == root / "truth.csv" and ei.value.line == line
+    assert needle in ei.value.problem
+
+
+def test_read_truth_csv_missing_columns_and_empty(tmp_path):
+    root = _region(tmp_path)
+    (root / "truth.csv").write_text("query,latitude,lon\nqueries/q1.jpg,1,2\n")
+    with pytest.raises(InputError, match="missing column"):
+        read_truth_csv(root / "truth.csv", root)
+    (root / "truth.csv").write_text("")
+    with pytest.raises(InputError, match="empty"):
+        read_truth_csv(root / "truth.csv", root)
+
+
+# ---------------------------------------------------------------- region folders
+
+
+def test_load_region_truth_csv_wins_over_exif(tmp_path):
+    root = _region(tmp_path, truth="query,lat,lon,tile\nqueries/q1.jpg,50.001,10.002,tiles/a.png\n")
+    region = load_region(root)
+    assert region.root == root and [t.id for t in region.tiles.tiles] == ["tiles/a.png", "tiles/b.png"]
+    q1, q2 = region.queries
+    assert (q1.id, q2.id) == ("queries/q1.jpg", "queries/sub/q2.png")
+    assert q1.truth == LatLon(50.001, 10.002) and q1.truth_tile == "tiles/a.png" and q1.truth_source == "truth.csv"
+    assert q2.truth is None and q2.truth_source is None
+
+
+def test_load_region_without_truth_uses_exif(tmp_path):
+    region = load_region(_region(tmp_path))
+    q1 = region.queries[0]
+    assert q1.truth == LatLon(pytest.approx(50.005), pytest.approx(10.005)) and q1.truth_source == "exif"
+
+
+def test_load_region_skips_corrupt_query_listed_in_truth(tmp_path):
+    root = _region(tmp_path, truth="query,lat,lon\nqueries/bad.jpg,50,10\nqueries/q1.jpg,50,10\n")
+    (root / "queries" / "bad.jpg").write_bytes(b"junk")
+    skipped = []
+    region = load_region(root, on_skip=lambda p, why: skipped.append(p.name))
+    assert skipped == ["bad.jpg"] and [q.id for q in region.queries] == ["queries/q1.jpg", "queries/sub/q2.png"]
+
+
+def test_load_region_errors(tmp_path):
+    with pytest.raises(InputError, match="no tiles.csv"):
+        (tmp_path / "r0").mkdir()
+        load_region(tmp_path / "r0")
+    root = _region(tmp_path / "r1", truth="query,lat,lon,tile\nqueries/q1.jpg,50,10,tiles/c.png\n")
+    with pytest.raises(InputError) as ei:
+        load_region(root)
+    assert ei.value.path == root / "truth.csv" and ei.value.line == 2
+    root = _region(tmp_path / "r2")
+    for p in (root / "queries").rglob("*.*"):
+        p.unlink()
+    with pytest.raises(InputError, match="no images"):
+        load_region(root)
