@@ -1,0 +1,215 @@
+"""Batched feature extraction: decode images in worker threads while the model runs.
+
+Only a bounded window of decoded images is in flight (about two batches), so memory does not
+grow with the number of images. Cache hits never touch the model; unreadable images leave a
+zero row and a reason in `failed` instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .backbones import Backbone
+from .cache import FeatureCache, file_identity
+from .errors import InputError
+from .model import PixelWindow, Query, Tile
+from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+
+VIEWS: tuple[str, ...] = tuple(f"rot{a}" for a in range(0, 360, 45))
+
+
+@dataclass
+class ExtractResult:
+    features: np.ndarray  # (N, V, D) float32, rows L2-normalised; zero rows for failures
+    failed: dict[int, str] = field(default_factory=dict)  # row index -> reason
+    cache_hits: int = 0  # (item, view) pairs served from the cache
+    computed: int = 0  # (item, view) pairs run through the model
+
+
+def view_angle(view: str) -> int:
+    if not view.startswith("rot") or not view[3:].isdigit():
+        raise ValueError(f"unknown view '{view}'; views are {', '.join(VIEWS)}")
+    return int(view[3:]) % 360
+
+
+def rotate_view(image: Image.Image, angle: int) -> Image.Image:
+    """Rotate counter-clockwise about the centre. Multiples of 90 are exact transposes; other
+    angles keep the largest centred axis-aligned square that has no blank corners:
+    side = min(w, h) / (|cos a| + |sin a|)  (s/sqrt(2) at 45 degrees)."""
+    angle %= 360
+    if angle == 0:
+        return image
+    if angle % 90 == 0:
+        op = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+        return image.transpose(op[angle])
+    w, h = image.size
+    rad = math.radians(angle)
+    side = int(math.floor(min(w, h) / (abs(math.cos(rad)) + abs(math.sin(rad)))))
+    rot = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False)
+    left, top = (w - side) // 2, (h - side) // 2
+    return rot.crop((left, top, left + side, top + side))
+
+
+def _open_image(path: Path, window: PixelWindow | None) -> Image.Image:
+    from .images import open_image  # the inputs module; imported late so this module loads alone
+
+    return open_image(path, window)
+
+
+def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
+    """Rotating a large photo is slow and its detail is thrown away by the final resize, so
+    shrink first to the size that the 45-degree crop needs (target * sqrt(2) on the short side)."""
+    need = int(math.ceil(target * math.sqrt(2))) + 2
+    w, h = image.size
+    if min(w, h) <= need:
+        return image
+    s = need / min(w, h)
+    return image.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BICUBIC, reducing_gap=3.0)
+
+
+def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
+    """Worker: decode once, produce one normalised tensor per requested view."""
+    try:
+        img = _open_image(item.path, getattr(item, "window", None))
+        out = []
+        small = None
+        for v in views:
+            a = view_angle(v)
+            if a % 90:
+                if small is None:
+                    small = _shrink_for_rotation(img, backbone.resize)
+                out.append(backbone.preprocess(rotate_view(small, a)))
+            else:
+                out.append(backbone.preprocess(rotate_view(img, a)))
+        return out, None
+    except Exception as e:  # noqa: BLE001 - one bad image must not stop the run
+        return None, str(e) if isinstance(e, InputError) else f"{item.path}: {type(e).__name__}: {e}"
+
+
+def extract_features(
+    items: Sequence[Tile | Query],
+    backbone: Backbone,
+    *,
+    views: Sequence[str] = ("rot0",),
+    cache: FeatureCache | None = None,
+    batch_size: int = 32,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    stage: str = "extract",
+) -> ExtractResult:
+    views = tuple(views)
+    for v in views:
+        view_angle(v)
+    n, nv, d = len(items), len(views), backbone.dim
+    feats = np.zeros((n, nv, d), dtype=np.float32)
+    failed: dict[int, str] = {}
+    keys: dict[tuple[int, int], str] = {}
+    todo: list[tuple[int, list[int]]] = []  # (row, view indices still to compute)
+    hits = 0
+
+    # Pass 1 (cheap): file identity + cache look-up; unreadable paths fail here already.
+    for i, it in enumerate(items):
+        try:
+            ident = file_identity(it.path, getattr(it, "window", None))
+        except OSError as e:
+            failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
+            continue
+        missing = []
+        for j, v in enumerate(views):
+            if cache is not None:
+                k = cache.key(backbone.signature, v, ident)
+                keys[(i, j)] = k
+                vec = cache.get(k, d)
+                if vec is not None:
+                    feats[i, j] = vec
+                    hits += 1
+                    continue
+            missing.append(j)
+        if missing:
+            todo.append((i, missing))
+
+    total = n
+    done_items = n - len(todo)
+    clock = EtaClock(max(len(todo), 1))
+    emit(progress, ProgressEvent(stage, done_items, total, f"{hits} cached, {len(todo)} to compute"))
+    check(cancel)
+    computed = 0
+    if todo:
+        computed = _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
+                        progress, cancel, stage, clock, done_items, total)
+    emit(progress, ProgressEvent(stage, total, total, f"done: {len(failed)} failed", eta_s=0.0,
+                                 metrics={"cache_hits": hits, "computed": computed}))
+    return ExtractResult(feats, failed, hits, computed)
+
+
+def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
+         progress, cancel, stage, clock, done_items, total) -> int:
+    batch_size = max(1, int(batch_size))
+    pending: list[tuple[int, int, torch.Tensor]] = []  # (row, view index, tensor)
+    computed = 0
+    finished = 0  # items of `todo` fully handed to the model or failed
+
+    def flush(full_only: bool) -> None:
+        nonlocal computed
+        while pending and (len(pending) >= batch_size or not full_only):
+            chunk = pending[:batch_size]
+            del pending[:batch_size]
+            out = backbone.encode(torch.stack([t for _, _, t in chunk])).numpy().astype(np.float32, copy=False)
+            for (i, j, _), vec in zip(chunk, out):
+                feats[i, j] = vec
+                if cache is not None:
+                    cache.put(keys[(i, j)], vec)
+            computed += len(chunk)
+
+    def report() -> None:
+        step = done_items + finished
+        emit(progress, ProgressEvent(stage, step, total, f"{step}/{total} images",
+                                     eta_s=clock.eta(finished)))
+
+    workers = max(1, int(workers))
+    # Enough look-ahead to keep the model fed, small enough that memory stays bounded.
+    ahead = max(2 * workers, math.ceil(2 * batch_size / max(1, len(views))))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geolocator-decode") as pool:
+        queue: deque = deque()
+        it = iter(todo)
+
+        def refill() -> None:
+            while len(queue) < ahead:
+                nxt = next(it, None)
+                if nxt is None:
+                    return
+                i, js = nxt
+                queue.append((i, js, pool.submit(_load, items[i], [views[j] for j in js], backbone)))
+
+        try:
+            refill()
+            while queue:
+                i, js, fut = queue.popleft()
+                refill()
+                tensors, err = fut.result()
+                if err is not None:
+                    failed[i] = err
+                    feats[i] = 0.0
+                else:
+                    pending.extend((i, j, t) for j, t in zip(js, tensors))
+                finished += 1
+                if len(pending) >= batch_size:
+                    flush(full_only=True)
+                    report()
+                    check(cancel)
+            flush(full_only=False)
+            report()
+        finally:
+            for _, _, fut in queue:
+                fut.cancel()
+    return computed
