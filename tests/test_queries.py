@@ -156,6 +156,13 @@ def test_load_region_truth_csv_wins_over_exif(tmp_path):
     assert q2.truth is None and q2.truth_source is None
 
 
+def test_load_queries_on_a_region_folder_reads_only_its_queries(tmp_path):
+    root = _region(tmp_path, truth="query,lat,lon\nqueries/sub/q2.png,50.001,10.002\n")
+    got = load_queries(root)
+    assert [q.id for q in got] == ["queries/q1.jpg", "queries/sub/q2.png"]  # no tiles/ images
+    assert got[1].truth_source == "truth.csv" and got[0].truth_source == "exif"
+
+
 def test_load_region_without_truth_uses_exif(tmp_path):
     region = load_region(_region(tmp_path))
     q1 = region.queries[0]

@@ -50,9 +50,13 @@ def load_queries(
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; a folder with no images at all is an error because nothing could be done.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
+    A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
     """
     if isinstance(source, (str, Path)):
         source = Path(source)
+        if (source / "tiles.csv").is_file() and (source / "queries").is_dir():
+            # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
+            return load_region(source, on_skip=on_skip).queries
         if source.is_dir():
             files = list_images(source)
             if not files:
@@ -85,7 +89,7 @@ def load_queries(
             qid = Path(os.path.abspath(path)).as_posix()
         seen.add(qid)
         gps = read_exif_gps(path)
-        queries.append(Query(id=qid, path=path, truth=gps, truth_source="exif" if gps else None))
+        queries.append(Query(id=qid, path=Path(os.path.abspath(path)), truth=gps, truth_source="exif" if gps else None))
     if not queries:
         where = source if isinstance(source, Path) else files[0].parent
         raise InputError(where, f"none of the {len(files)} query file(s) could be read")
