@@ -45,26 +45,37 @@ def list_images(folder: Path, recursive: bool = True) -> list[Path]:
 def _rasterio():
     try:
         import rasterio
+        from rasterio.errors import NotGeoreferencedWarning
     except ImportError:
         return None
+    # Plain (non-geo) TIFF photos are fine to read. A process-wide filter, not catch_warnings():
+    # that one swaps global state and is not safe in the decoding threads.
+    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
     return rasterio
+
+
+def _too_large(path: Path) -> InputError:
+    return InputError(path, f"image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels): refusing to decode it")
 
 
 def _open_pil(path: Path) -> Image.Image:
     """Open lazily (header only) with bomb and corruption errors turned into InputError."""
     try:
-        with warnings.catch_warnings():
-            # PIL only warns between 1x and 2x the limit; we refuse anything over it.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels): refusing to decode it") from None
+        im = Image.open(path)
+    except Image.DecompressionBombError:
+        raise _too_large(path) from None
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnidentifiedImageError:
         raise InputError(path, "not an image, or a format that cannot be read") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot read image ({exc})") from None
+    # PIL only warns between 1x and 2x its limit (and errors above); we refuse anything over it.
+    # Checked by hand because turning the warning into an error is not thread-safe.
+    if Image.MAX_IMAGE_PIXELS and im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS:
+        im.close()
+        raise _too_large(path)
+    return im
 
 
 def image_size(path: Path) -> tuple[int, int]:
@@ -73,10 +84,8 @@ def image_size(path: Path) -> tuple[int, int]:
     rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
     if rio is not None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # NotGeoreferencedWarning for plain TIFFs
-                with rio.open(path) as ds:
-                    return ds.width, ds.height
+            with rio.open(path) as ds:
+                return ds.width, ds.height
         except Exception:  # noqa: BLE001 - let PIL have a go and produce the error message
             pass
     with _open_pil(path) as im:
@@ -128,18 +137,16 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     from rasterio.windows import Window
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # NotGeoreferencedWarning for plain TIFFs
-        with rio.open(path) as ds:
-            if window is None:
-                if ds.width * ds.height > MAX_PIXELS:
-                    raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels) to read whole")
-                win = None
-            else:
-                _check_window(path, window, ds.width, ds.height)
-                win = Window(window.col, window.row, window.width, window.height)
-            bands = [1, 2, 3] if ds.count >= 3 else [1]
-            data = ds.read(bands, window=win)  # only the window's blocks are decoded
+    with rio.open(path) as ds:
+        if window is None:
+            if ds.width * ds.height > MAX_PIXELS:
+                raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels) to read whole")
+            win = None
+        else:
+            _check_window(path, window, ds.width, ds.height)
+            win = Window(window.col, window.row, window.width, window.height)
+        bands = [1, 2, 3] if ds.count >= 3 else [1]
+        data = ds.read(bands, window=win)  # only the window's blocks are decoded
     return Image.fromarray(to_rgb_uint8(data), "RGB")
 
 
