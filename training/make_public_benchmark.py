@@ -14,6 +14,7 @@ Per region it writes the project's region-folder format:
   <region>/queries/    "drone" photos rendered from the FULL-RESOLUTION source through a pinhole camera
                        (random yaw, 20-50 deg off nadir, photometric jitter, JPEG)
   <region>/truth.csv   query,lat,lon,tile (the ground point at the image centre and the tile holding it)
+  <region>/poses.csv   query,yaw_deg,tilt_deg,footprint_m,jpeg_quality (for error-vs-pose analyses)
 
 Usage:
   python training/make_public_benchmark.py                     # -> data/benchmark/{vegas,rotterdam}
@@ -402,6 +403,7 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
     (tmp / "queries").mkdir()
     tile_rows: list[tuple] = []
     truth_rows: list[tuple] = []
+    pose_rows: list[tuple] = []
     gsds: list[str] = []
     min_ok = 1.0
     n_query = 0
@@ -426,6 +428,7 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
                 q_id = f"queries/q_{n_query:04d}.jpg"
                 q_img.save(tmp / q_id, quality=quality)
                 truth_rows.append((q_id, pose.lat, pose.lon, box.tile_id))
+                pose_rows.append((q_id, f"{pose.yaw:.1f}", f"{pose.tilt:.1f}", f"{pose.footprint_m:.1f}", quality))
     with open(tmp / "tiles.csv", "w", newline="") as fh:
         wr = csv.writer(fh)
         wr.writerow(["path", "west", "south", "east", "north"])
@@ -434,11 +437,15 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
         wr = csv.writer(fh)
         wr.writerow(["query", "lat", "lon", "tile"])
         wr.writerows([(q, f"{lat:.8f}", f"{lon:.8f}", t) for q, lat, lon, t in truth_rows])
+    with open(tmp / "poses.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(["query", "yaw_deg", "tilt_deg", "footprint_m", "jpeg_quality"])
+        wr.writerows(pose_rows)
     if out.exists():
         # Only ever replace something that is recognisably an earlier region folder.
         if not (out / "tiles.csv").exists():
             raise SystemExit(f"{out} exists and is not a region folder; refusing to overwrite it")
-        keep = [p for p in out.iterdir() if p.name not in {"tiles", "queries", "tiles.csv", "truth.csv"}]
+        keep = [p for p in out.iterdir() if p.name not in {"tiles", "queries", "tiles.csv", "truth.csv", "poses.csv"}]
         for p in keep:  # e.g. the demo's CREDITS.md
             shutil.move(str(p), tmp / p.name)
         shutil.rmtree(out)
@@ -470,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         if s.min_valid_query < 0.95:
             print(f"  note: worst query sees {100 * (1 - s.min_valid_query):.1f} % beyond the image "
                   "(mirror-filled)")
-    print("tiles: degraded copy at 2x coarser GSD, blur, haze, gamma/contrast/tint, noise; "
+    print("tiles: degraded copy at the coarser satellite GSD above, blur, haze, gamma/contrast/tint, noise; "
           f"queries: {QUERY_W}x{QUERY_H} JPEG q70-90, yaw 0-360, 20-50 deg off nadir, "
           "footprint 0.6-1.2 tile")
     return 0
