@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import io
 import math
 import shutil
 import subprocess
@@ -140,7 +139,7 @@ class Scene:
 
 
 def load_scene(data: bytes, name: str, prefix: str) -> Scene:
-    import rasterio  # lazy: the geometry helpers below are imported by tests without rasterio
+    # Lazy imports: the tests import the geometry helpers below without touching rasterio/pyproj.
     from rasterio.io import MemoryFile
     from pyproj import Transformer
 
