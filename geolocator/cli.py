@@ -213,13 +213,31 @@ def cmd_adapt(args) -> int:
 
 
 def cmd_eval_u1652(args) -> int:
-    from .core.adapt.u1652 import run_u1652
+    import numpy as np
+
+    from .core.adapt import run_u1652
+    from .core.extract import extract_features
+    from .core.model import Query
 
     progress = TqdmProgress(not args.quiet)
     ws = _workspace(args)
-    result = run_u1652(args.root, ws.backbone, mode=None if args.no_adapt else args.mode, steps=args.steps,
-                       seed=args.seed, adapt_on=args.adapt_on, cache=ws.cache, progress=progress)
+
+    def features(paths):
+        # Satellite images are north-up like tiles and get the same rotation views; drone photos one.
+        paths = list(paths)
+        satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
+        views = ws.settings.tile_views if satellite else ("rot0",)
+        items = [Query(str(p), p) for p in paths]
+        result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,
+                                  progress=progress, stage=f"extract:{paths[0].parent.parent.name if paths else ''}")
+        for i, reason in result.failed.items():
+            log.warning("%s", reason)
+        return result.features if satellite else np.ascontiguousarray(result.features[:, 0])
+
+    result = run_u1652(args.root, features, adapt_on=args.adapt_on, mode=None if args.no_adapt else args.mode,
+                       steps=args.steps, seed=args.seed, device=ws.backbone.device, progress=progress)
     progress.close()
+    result.update(backbone=ws.backbone.name, device=ws.backbone.device)
     print(json.dumps(result) if args.json else json.dumps(result, indent=1))
     return 0
 
@@ -281,8 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s: %(message)s",
-                        stream=sys.stderr)
+    # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return args.func(args)
     except GeolocatorError as exc:

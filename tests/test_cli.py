@@ -1,0 +1,100 @@
+"""End to end on the bundled demo region with the real offline backbone (EfficientNet-Lite0, ImageNet)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+from geolocator.cli import main
+from geolocator.core.queries import load_region
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    """One feature cache for the whole session: the backbone runs once per demo image."""
+    return tmp_path_factory.mktemp("features")
+
+
+def _common(cache_dir):
+    return ["--backbone", "efficientnet_lite0", "--cache-dir", str(cache_dir), "-q"]
+
+
+def test_eval_json_is_one_object_and_well_above_chance(cache_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "geolocator", "eval", str(DEMO), "--json", *_common(cache_dir)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # exactly one JSON document on stdout
+    for key in ("r1", "r5", "r10", "ap", "median_error_m", "mean_error_m", "n_queries", "n_tiles", "backbone",
+                "adapted", "seconds"):
+        assert key in report
+    assert report["n_tiles"] == 36 and report["n_queries"] == 108
+    assert report["backbone"] == "efficientnet_lite0" and report["adapted"] is False
+    chance_r1 = 100 / report["n_tiles"]
+    assert report["r1"] > 5 * chance_r1  # measured 36 R@1 vs 2.8 by chance
+    assert report["r10"] > 60
+    assert report["median_error_m"] < 200
+
+
+def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
+    out = tmp_path / "predictions.geojson"
+    assert main(["locate", str(DEMO / "queries"), "--tiles", str(DEMO / "tiles.csv"), "--top-k", "3",
+                 "--out", str(out), *_common(cache_dir)]) == 0
+    doc = json.loads(out.read_text())
+    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == 108
+    assert all(len(f["properties"]["top_k"]) == 3 for f in points)
+    lon, lat = points[0]["geometry"]["coordinates"]
+    assert -116 < lon < -114 and 35 < lat < 37  # Las Vegas
+
+
+def test_index_reports_tiles_and_views(cache_dir, capsys):
+    assert main(["index", str(DEMO), *_common(cache_dir)]) == 0
+    assert "indexed 36 tiles x 8 views" in capsys.readouterr().out
+
+
+def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
+    adapter = tmp_path / "demo.safetensors"
+    assert main(["adapt", str(DEMO), "--steps", "5", "--out", str(adapter), *_common(cache_dir)]) == 0
+    card = json.loads(adapter.with_suffix(".json").read_text()) if adapter.with_suffix(".json").exists() else None
+    assert adapter.exists()
+    capsys.readouterr()
+    assert main(["eval", str(DEMO), "--json", "--adapter", str(adapter), *_common(cache_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["adapted"] is True
+    if card is not None:
+        assert card["backbone"] == "efficientnet_lite0" and card["n_queries"] == 108
+
+
+def test_adaptation_never_reads_the_truth(cache_dir, tmp_path):
+    """Bit-identical adapters from the same region with and without its truth.csv."""
+    region = tmp_path / "region"
+    shutil.copytree(DEMO, region)
+    outs = []
+    for with_truth in (True, False):
+        if not with_truth:
+            (region / "truth.csv").unlink()
+            assert all(q.truth is None for q in load_region(region).queries)
+        out = tmp_path / f"adapter-{with_truth}.safetensors"
+        assert main(["adapt", str(region), "--steps", "4", "--out", str(out), *_common(cache_dir)]) == 0
+        outs.append(load_file(str(out)))
+    assert outs[0].keys() == outs[1].keys()
+    for name in outs[0]:
+        np.testing.assert_array_equal(outs[0][name], outs[1][name])
+
+
+def test_bad_region_gives_a_clear_error(tmp_path, capsys):
+    (tmp_path / "tiles.csv").write_text("path,west,south\nx.png,1,2\n")
+    assert main(["eval", str(tmp_path), "--json", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "tiles.csv" in err and "Traceback" not in err
