@@ -65,15 +65,15 @@ class Backbone:
             image = image.convert("RGB")
         # Square resize like the reference method (tiles are square; drone photos get the same
         # treatment on both sides so the crop covers the same fraction of the scene).
-        image = image.resize((self.resize, self.resize), Image.Resampling.BICUBIC, reducing_gap=3.0)
+        if image.size != (self.resize, self.resize):
+            image = image.resize((self.resize, self.resize), Image.Resampling.BICUBIC, reducing_gap=3.0)
         off = (self.resize - self.input_size) // 2
         if off:
             image = image.crop((off, off, off + self.input_size, off + self.input_size))
-        arr = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
-        x = arr.float().div_(255.0)
-        mean = torch.tensor(self.mean).view(3, 1, 1)
-        std = torch.tensor(self.std).view(3, 1, 1)
-        return x.sub_(mean).div_(std)
+        # numpy, not torch: this runs in decode threads and must not contend for torch's thread pool
+        x = np.asarray(image, dtype=np.float32) * np.float32(1.0 / 255.0)
+        x = (x - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
+        return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
 
     @torch.inference_mode()
     def encode(self, batch: torch.Tensor) -> torch.Tensor:
