@@ -119,6 +119,9 @@ def extract_features(
 
     # Pass 1 (cheap): file identity + cache look-up; unreadable paths fail here already.
     for i, it in enumerate(items):
+        if i and i % 1000 == 0:  # large tile sets: stay responsive while the cache is read
+            emit(progress, ProgressEvent(stage, i - len(todo), n, f"checking the cache: {i}/{n}"))
+            check(cancel)
         try:
             ident = file_identity(it.path, getattr(it, "window", None))
         except OSError as e:
