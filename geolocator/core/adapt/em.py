@@ -1,0 +1,330 @@
+"""The EM loop: label-free adaptation of frozen-backbone features to one region.
+
+Only features reach this module: tile features (N, V, D) for V rotation views of each north-up tile
+and drone-photo features (Q, D). No truth ever comes in, so nothing here can peek at it.
+
+Each step:  E-step  pseudo-pair photos and tiles with the current adapter (no gradient),
+            M-step  one optimiser step on a contrastive loss over those pairs + the AIC
+                    reconstruction loss.
+
+mode="paper"  EM-CVGL as published (Li et al., TGRS 2024; hyper-parameters in PAPER below):
+              batch = every tile (view rot0) with one random photo each, mutual nearest neighbours
+              with cosine > 0.1, symmetric InfoNCE, AIC, 200 AdamW steps.
+mode="best"   the same network and losses, changed where our measurements said it matters
+              (training/compare_methods.py): every rotation view of a tile (score = max over
+              views), per-domain centring, pseudo-labels for ALL photos each round from Sinkhorn
+              optimal transport with a many-to-one prior (each tile expects ~Q/N photos), a
+              confidence curriculum (keep the most confident share, growing each round), and
+              confidence-weighted losses in both directions (photo->tiles, tile->its photos).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import InputError
+from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+from .adapter import QUERY, TILE, RegionAdapter, SharedAutoEncoder
+from .losses import LogitScale, aic_loss, infonce, soft_infonce
+from .pseudo_labels import cycle_consistency, mutual_nn, sinkhorn
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    steps: int
+    hidden: int = 2048
+    lr: float = 2e-4
+    weight_decay: float = 0.01  # AdamW default, as the reference code
+    warmup_steps: int = 1
+    grad_clip: float = 100.0
+    tau0: float = 0.07
+    smoothing: float = 0.1
+    aic_weight: float = 1.0  # per domain
+    # paper E-step
+    threshold: float = 0.1
+    min_mutual: int = 10
+    # best-mode options
+    views: bool = False  # train and score on every rotation view (max over views)
+    domain_centering: bool = False
+    rounds: int = 5  # E-steps over all photos
+    sinkhorn_eps: float = 0.05
+    sinkhorn_iters: int = 50
+    keep_start: float = 0.5  # share of photos kept (most confident first) in the first round ...
+    keep_end: float = 0.9  # ... and in the last
+    weighted: bool = True  # weight each pair by its transport confidence
+    batch_queries: int = 512
+    max_tiles_per_step: int = 256  # tiles in one M-step (their labels first, then random others)
+    e_step_max_queries: int = 16384  # photos pseudo-labelled per round (a random subset beyond it)
+
+
+PAPER = Config(mode="paper", steps=200)
+BEST = Config(mode="best", steps=100, views=True, domain_centering=True)
+MODES = {"paper": PAPER, "best": BEST}
+
+
+def resolve_device(device: str) -> torch.device:
+    if device != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _check_inputs(tile_feats: np.ndarray, query_feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    tiles = np.asarray(tile_feats, dtype=np.float32)
+    queries = np.asarray(query_feats, dtype=np.float32)
+    if tiles.ndim == 2:
+        tiles = tiles[:, None, :]
+    if tiles.ndim != 3 or queries.ndim != 2:
+        raise InputError(None, f"adaptation needs tile features (N, V, D) and photo features (Q, D), "
+                               f"got shapes {tiles.shape} and {queries.shape}")
+    if tiles.shape[-1] != queries.shape[-1]:
+        raise InputError(None, f"tile features are {tiles.shape[-1]}-d but photo features are "
+                               f"{queries.shape[-1]}-d: they must come from the same backbone")
+    if len(tiles) < 2 or len(queries) < 2:
+        raise InputError(None, f"adaptation needs at least 2 tiles and 2 photos "
+                               f"(got {len(tiles)} tiles, {len(queries)} photos)")
+    if not (np.isfinite(tiles).all() and np.isfinite(queries).all()):
+        raise InputError(None, "features contain NaN or inf")
+    return tiles, queries
+
+
+def _cosine_schedule(cfg: Config, steps: int):
+    def factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / (cfg.warmup_steps + 1)
+        t = (step - cfg.warmup_steps) / max(1, steps - cfg.warmup_steps)
+        return 0.5 * (1.0 + math.cos(math.pi * t))
+
+    return factor
+
+
+def adapt(
+    tile_feats: np.ndarray,
+    query_feats: np.ndarray,
+    *,
+    mode: str = "best",
+    steps: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    config: Config | None = None,
+) -> RegionAdapter:
+    """Train a region adapter on unlabeled features. `config` overrides the mode's defaults
+    (for experiments in training/); the product uses the modes as they are."""
+    if config is None:
+        if mode not in MODES:
+            raise InputError(None, f"unknown adaptation mode {mode!r} (use one of {sorted(MODES)})")
+        config = MODES[mode]
+    if steps is not None:
+        if steps < 1:
+            raise InputError(None, f"steps must be at least 1 (got {steps})")
+        config = replace(config, steps=int(steps))
+    tiles, queries = _check_inputs(tile_feats, query_feats)
+    dev = resolve_device(device)
+    started = time.perf_counter()
+
+    torch.manual_seed(seed)  # network initialisation
+    gen = torch.Generator().manual_seed(seed)  # pair sampling (CPU generator: same draws on any device)
+    model = SharedAutoEncoder(tiles.shape[-1], config.hidden, domain_centering=config.domain_centering)
+    scale = LogitScale(config.tau0)
+    t = torch.from_numpy(tiles if config.views else tiles[:, :1]).to(dev)  # (N, V', D)
+    q = torch.from_numpy(queries).to(dev)
+    if config.domain_centering:
+        model.mean_tile.copy_(torch.from_numpy(tiles.reshape(-1, tiles.shape[-1]).mean(0)))
+        model.mean_query.copy_(torch.from_numpy(queries.mean(0)))
+    model.to(dev)
+    scale.to(dev)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()),
+                            lr=config.lr, weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _cosine_schedule(config, config.steps))
+
+    loop = _paper_steps if config.mode == "paper" else _best_steps
+    clock = EtaClock(config.steps)
+    last: dict = {}
+    for step, metrics in enumerate(loop(model, scale, opt, sched, t, q, config, gen), start=1):
+        last = metrics
+        emit(progress, ProgressEvent("adapt", step, config.steps, f"{config.mode} step {step}/{config.steps}",
+                                     clock.eta(step), metrics))
+        check(cancel)  # between steps: the caller gets Cancelled and no adapter at all
+
+    model.eval()
+    quality = _final_quality(model, t, q)
+    card = {
+        "mode": config.mode,
+        "seed": int(seed),
+        "steps": config.steps,
+        "hyper_parameters": asdict(config),
+        "dim": int(tiles.shape[-1]),
+        "dim_out": config.hidden,
+        "n_tiles": int(tiles.shape[0]),
+        "n_views": int(tiles.shape[1]),
+        "n_queries": int(queries.shape[0]),
+        "quality": quality,
+        "quality_signal": "share of photos whose best tile ranks them among its top ceil(Q/N) photos",
+        "final_metrics": last,
+        "train_seconds": round(time.perf_counter() - started, 3),
+        "train_device": str(dev),
+    }
+    return RegionAdapter(model, card, config.mode)
+
+
+def _optimiser_step(loss: torch.Tensor, model, scale, opt, sched, cfg: Config) -> None:
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(scale.parameters()), cfg.grad_clip)
+    opt.step()
+    sched.step()
+
+
+# --------------------------------------------------------------------------------------------
+# mode "paper": EM-CVGL as published
+# --------------------------------------------------------------------------------------------
+def _paper_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen):
+    sat = tiles[:, 0]  # north-up view only, as the paper's single satellite image per place
+    n, n_q = len(sat), len(queries)
+    for _ in range(cfg.steps):
+        model.train()
+        # Batch: every tile, each beside one random photo (NOT a true pair).
+        pick = torch.randint(n_q, (n,), generator=gen).to(queries.device)
+        x_s, z_s, r_s = model(sat, TILE)
+        x_d, z_d, r_d = model(queries[pick], QUERY)
+        sim = F.normalize(z_s, dim=-1) @ F.normalize(z_d, dim=-1).T  # (tiles, photos)
+
+        # E-step: mutual nearest neighbours of the current adapter, cosine > threshold.
+        pairs = mutual_nn(sim.detach(), threshold=cfg.threshold, min_mutual=cfg.min_mutual)
+
+        # M-step: symmetric InfoNCE, mutual tiles against all photos and their photos against all tiles.
+        s = scale()
+        if len(pairs.sat):
+            nce = 0.5 * (infonce(s * sim[pairs.sat], pairs.drone, smoothing=cfg.smoothing)
+                         + infonce(s * sim[:, pairs.drone].T, pairs.sat, smoothing=cfg.smoothing))
+        else:
+            nce = sim.sum() * 0.0
+        aic = aic_loss(r_s, x_s) + aic_loss(r_d, x_d)
+        loss = nce + cfg.aic_weight * aic
+        _optimiser_step(loss, model, scale, opt, sched, cfg)
+        yield {"loss": loss.item(), "infonce": nce.item(), "aic": aic.item(),
+               "pseudo_pairs": int(len(pairs.sat)), "quality": pairs.n_mutual / n,
+               "logit_scale": s.item()}
+
+
+# --------------------------------------------------------------------------------------------
+# mode "best"
+# --------------------------------------------------------------------------------------------
+@torch.no_grad()
+def _embed(model, x: torch.Tensor, domain: str, batch: int = 8192) -> torch.Tensor:
+    flat = x.reshape(-1, x.shape[-1])
+    out = torch.cat([F.normalize(model.encode(flat[i : i + batch], domain), dim=-1)
+                     for i in range(0, len(flat), batch)])
+    return out.reshape(*x.shape[:-1], out.shape[-1])
+
+
+@torch.no_grad()
+def tile_similarity(e_q: torch.Tensor, e_t: torch.Tensor, batch: int = 4096) -> torch.Tensor:
+    """(Q, N) cosine of each photo to each tile, max over the tile's views."""
+    return torch.cat([max_over_views(e_q[i : i + batch], e_t) for i in range(0, len(e_q), batch)])
+
+
+def max_over_views(e_q: torch.Tensor, e_t: torch.Tensor) -> torch.Tensor:
+    """(B, D) x (N, V, D) -> (B, N) best-view cosine (a plain matmul: einsum's backward is slow)."""
+    n, v, d = e_t.shape
+    return (e_q @ e_t.reshape(n * v, d).T).reshape(len(e_q), n, v).amax(dim=2)
+
+
+@torch.no_grad()
+def _final_quality(model, tiles: torch.Tensor, queries: torch.Tensor, max_queries: int = 16384) -> float:
+    """Label-free quality of the final adapter (on an evenly spaced subset of huge photo sets)."""
+    if len(queries) > max_queries:
+        queries = queries[torch.linspace(0, len(queries) - 1, max_queries).long().to(queries.device)]
+    sim = tile_similarity(_embed(model, queries, QUERY), _embed(model, tiles, TILE))
+    return float(cycle_consistency(sim).float().mean())
+
+
+@torch.no_grad()
+def _best_e_step(model, tiles, queries, cfg: Config, keep_share: float, gen):
+    """Pseudo-label the photos (all of them, or a random subset of e_step_max_queries on huge sets):
+    Sinkhorn plan with a many-to-one prior, keep the most confident share.
+    Returns (labels (Q,), confidences (Q,), indices of the kept photos, quality)."""
+    model.eval()
+    n_q = len(queries)
+    pool = torch.arange(n_q)
+    if n_q > cfg.e_step_max_queries:
+        pool = torch.sort(torch.randperm(n_q, generator=gen)[: cfg.e_step_max_queries]).values
+    pool = pool.to(queries.device)
+    sim = tile_similarity(_embed(model, queries[pool], QUERY), _embed(model, tiles, TILE))
+    plan = sinkhorn(sim, eps=cfg.sinkhorn_eps, iters=cfg.sinkhorn_iters)
+    conf_p, label_p = plan.max(dim=1)  # rows sum to 1: conf is the share of the photo's mass on its tile
+    label = torch.zeros(n_q, dtype=torch.long, device=queries.device)
+    conf = torch.zeros(n_q, dtype=sim.dtype, device=queries.device)
+    label[pool], conf[pool] = label_p, conf_p
+    n_keep = max(2, int(round(keep_share * len(pool))))
+    keep = pool[torch.argsort(conf_p, descending=True, stable=True)[:n_keep]]
+    quality = float(cycle_consistency(sim).float().mean())
+    return label, conf, keep, quality
+
+
+def _tile_subset(labels: torch.Tensor, n: int, size: int, gen) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tile indices for one step (the batch's labelled tiles first, topped up with random others)
+    and the labels re-indexed into that subset."""
+    dev = labels.device
+    chosen = torch.unique(labels.cpu())[:size]
+    mark = torch.zeros(n, dtype=torch.bool)
+    mark[chosen] = True
+    others = torch.randperm(n, generator=gen)
+    others = others[~mark[others]][: max(0, size - len(chosen))]
+    ids = torch.cat([chosen, others])
+    where = torch.full((n,), -1, dtype=torch.long)
+    where[ids] = torch.arange(len(ids))
+    return ids.to(dev), where[labels.cpu()].to(dev)
+
+
+def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen):
+    n, n_q = len(tiles), len(queries)
+    e_every = max(1, math.ceil(cfg.steps / cfg.rounds))
+    for step in range(cfg.steps):
+        # E-step over ALL photos every `e_every` steps; the kept share grows (curriculum).
+        if step % e_every == 0:
+            r = step // e_every
+            share = cfg.keep_start + (cfg.keep_end - cfg.keep_start) * r / max(1, cfg.rounds - 1)
+            label, conf, keep, quality = _best_e_step(model, tiles, queries, cfg, share, gen)
+        model.train()
+        batch = keep[torch.randperm(len(keep), generator=gen)[: cfg.batch_queries].to(keep.device)]
+        y_full = label[batch]
+        # Tiles of this step: every tile on small sets; on huge ones the batch's labels + random others.
+        if n <= cfg.max_tiles_per_step:
+            tile_ids, y = torch.arange(n, device=tiles.device), y_full
+        else:
+            tile_ids, y = _tile_subset(y_full, n, cfg.max_tiles_per_step, gen)
+            batch, y = batch[y >= 0], y[y >= 0]  # photos whose tile did not fit wait for a later step
+        sub = tiles[tile_ids]
+
+        x_t, z_t, r_t = model(sub.reshape(-1, sub.shape[-1]), TILE)  # every view of those tiles
+        e_t = F.normalize(z_t, dim=-1).reshape(len(sub), sub.shape[1], -1)
+        x_q, z_q, r_q = model(queries[batch], QUERY)
+        e_q = F.normalize(z_q, dim=-1)
+        sim = max_over_views(e_q, e_t)  # (B, tiles): best view of each tile
+
+        # M-step: photo -> tiles (hard label), tile -> its photos in the batch (many positives).
+        s = scale()
+        w = conf[batch] if cfg.weighted else None
+        targets = F.one_hot(y, len(sub)).T.to(sim.dtype)  # (tiles, B)
+        if cfg.weighted:
+            targets = targets * conf[batch][None, :]
+        nce = 0.5 * (infonce(s * sim, y, smoothing=cfg.smoothing, weights=w)
+                     + soft_infonce(s * sim.T, targets, smoothing=cfg.smoothing))
+        aic = aic_loss(r_t, x_t) + aic_loss(r_q, x_q)
+        loss = nce + cfg.aic_weight * aic
+        _optimiser_step(loss, model, scale, opt, sched, cfg)
+        yield {"loss": loss.item(), "infonce": nce.item(), "aic": aic.item(),
+               "pseudo_pairs": int(len(keep)), "quality": quality, "logit_scale": s.item()}
