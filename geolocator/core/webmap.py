@@ -204,7 +204,7 @@ def popup_html(pred: Prediction, thumb_url: str | None) -> str:
 _RUNTIME_JS = """
 window.geoloc = (function () {
   var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
-  var base = {radius: 7, weight: 2, fillOpacity: 0.85};
+  var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
@@ -219,14 +219,14 @@ window.geoloc = (function () {
   api.highlight = function (id, pan) {
     if (api.selected !== null && api.markers[api.selected]) {
       var old = api.markers[api.selected];
-      old.setStyle({radius: base.radius, weight: base.weight, color: api.data[api.selected].colour});
+      old.setStyle({radius: base.radius, weight: base.weight, color: '#ffffff'});
     }
     api.rects.clearLayers();
     api.selected = null;
     var m = api.markers[id];
     if (!m) { return false; }
     api.selected = id;
-    m.setStyle({radius: 11, weight: 4, color: '#ffd400'});
+    m.setStyle({radius: 10, weight: 3, color: '#ffd400'});
     m.bringToFront();
     api.data[id].topk.forEach(function (t) {
       var r = L.rectangle([[t[0], t[1]], [t[2], t[3]]],
@@ -276,7 +276,8 @@ def build_map(
 ) -> folium.Map:
     """A folium Map with no external reference unless `online_basemap` is asked for."""
     files = leaflet_files()
-    m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False)
+    m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False,
+                   zoom_snap=0.25, zoom_delta=0.5)
     # Instance attributes shadow folium's CDN lists: only Leaflet + jQuery are needed for what we draw.
     m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
     m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
@@ -306,10 +307,11 @@ def build_map(
         loc = pred.location
         if pred.query.truth is not None:
             t = pred.query.truth
-            folium.PolyLine([[loc.lat, loc.lon], [t.lat, t.lon]], color=colour, weight=2, dash_array="5 5").add_to(m)
-            folium.CircleMarker([t.lat, t.lon], radius=3, color="#ffffff", weight=1, fill=True,
-                                fill_color="#222222", fill_opacity=1.0).add_to(m)
-        marker = folium.CircleMarker([loc.lat, loc.lon], radius=7, color=colour, weight=2, fill=True,
+            folium.PolyLine([[loc.lat, loc.lon], [t.lat, t.lon]], color=colour, weight=1.5, opacity=0.6,
+                            dash_array="4 4").add_to(m)
+            folium.CircleMarker([t.lat, t.lon], radius=2, color="#ffffff", weight=1, fill=True,
+                                fill_color="#ffffff", fill_opacity=0.9).add_to(m)
+        marker = folium.CircleMarker([loc.lat, loc.lon], radius=6, color="#ffffff", weight=1.5, fill=True,
                                      fill_color=colour, fill_opacity=0.85)
         marker.add_to(m)
         thumb_url = None
@@ -357,14 +359,16 @@ def write_map(
     standalone: bool = False,
     online_basemap: bool = False,
     thumbnail: Callable[[Prediction], Image.Image | None] | None = default_thumbnail,
+    assets_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> Path:
     """Write the page to `path` (atomically). Standalone pages embed every script and image; the
-    app's page links them from `<path stem>_files/` instead (QtWebEngine's setHtml caps at 2 MB)."""
+    app's page links them from `assets_dir` (default `<path stem>_files/`) instead: QtWebEngine's
+    setHtml caps at 2 MB, and pages rebuilt after each run reuse the same basemap and thumbnails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    assets = Assets(None if standalone else path.parent / f"{path.stem}_files")
+    assets = Assets(None if standalone else (assets_dir or path.parent / f"{path.stem}_files"))
     m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
                   progress=progress, cancel=cancel)
     tmp = path.with_name(path.name + ".part")

@@ -1,0 +1,122 @@
+"""Entry point of the desktop app: `geolocator` (no arguments) or the GUI flags below.
+
+    geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png] [PATH ...]
+
+--demo            open the bundled demo region (the first launch does this anyway)
+--adapt           adapt to the region once it is open
+--steps N         adaptation steps (default: the adaptation's own)
+--screenshot OUT  do the work, wait for the map to render, save a PNG of the window and exit 0
+PATH ...          drone images or folders to add (a region folder or tiles.csv opens as the tile set)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+GUI_FLAGS = ("--screenshot", "--demo", "--adapt", "--steps")
+SCREENSHOT_TIMEOUT_S = 540
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="geolocator", description="Locate drone photos in satellite tiles (desktop app).")
+    p.add_argument("--demo", action="store_true", help="open the bundled demo region")
+    p.add_argument("--adapt", action="store_true", help="adapt to the region once it is open")
+    p.add_argument("--steps", type=int, default=None, help="adaptation steps")
+    p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save a PNG of the window when done and exit")
+    p.add_argument("paths", nargs="*", type=Path, help="drone images/folders, or a region folder / tiles.csv")
+    return p
+
+
+def _prepare_environment(screenshot: bool) -> None:
+    # Headless screenshots (CI, servers): no display means the offscreen platform.
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses its sandbox as root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    _prepare_environment(args.screenshot is not None)
+
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
+    from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "geolocator"])
+    app.setApplicationName("Geolocator")
+    app.setOrganizationName("geolocator")
+    app.setDesktopFileName("geolocator")
+
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    if args.steps is not None:
+        window.settings.adapt_steps = args.steps
+    window.show()
+
+    def start() -> None:
+        window.load_backbone()
+        tiles = [p for p in args.paths if p.suffix.lower() == ".csv" or (p / "tiles.csv").is_file()]
+        images = [p for p in args.paths if p not in tiles]
+        if args.demo:
+            window.open_demo()
+        elif tiles:
+            window.open_tileset_interactive(tiles[0])
+        elif args.screenshot is None:
+            window.first_run()
+        if images:
+            window.add_paths(images)
+
+    QTimer.singleShot(0, start)
+    if args.screenshot is None:
+        return app.exec()
+    return _screenshot(app, window, args.screenshot, adapt=args.adapt)
+
+
+def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
+    """Wait for the work, then for the map, then grab the whole window."""
+    from PySide6.QtCore import QTimer
+
+    state = {"adapt_pending": adapt, "code": 0, "saved": False}
+
+    def save() -> None:
+        if state["saved"]:
+            return
+        state["saved"] = True
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(out))
+        print(f"screenshot: {out}" if ok else f"screenshot: could not write {out}", file=sys.stderr)
+        state["code"] = 0 if ok else 1
+        window.close()
+        app.quit()
+
+    def settled() -> None:
+        # the map page has loaded; a short pause lets Leaflet draw and the tile images decode
+        QTimer.singleShot(800, save)
+
+    def on_idle() -> None:
+        if state["adapt_pending"] and window.tileset_path is not None and window.queries:
+            state["adapt_pending"] = False
+            window.adapt()
+            return
+        if window.runner.busy:
+            return
+        if window.map_view.loaded_path is None or window.map_view.is_ready:
+            settled()
+        else:
+            window.map_view.ready.connect(lambda _ok: settled())
+
+    window.runner.idle.connect(on_idle)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: (print("screenshot: timed out", file=sys.stderr), save()))
+    app.exec()
+    return state["code"]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,310 @@
+"""The work the app's worker thread does: plain functions over the core, no Qt.
+
+`Session` owns the Workspace. Its methods run only on the worker thread, one at a time (the
+JobRunner serialises them), and return plain records the UI thread turns into widgets. Heavy modules
+(torch, folium) are imported here lazily, so the window appears before them.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import GeolocatorError
+from ..core.model import Evaluation, Prediction, Query, TileSet
+from ..core.pipeline import Settings, Workspace
+from ..core.progress import CancelToken, ProgressCallback, ProgressEvent, check, emit
+
+QUERY_THUMB_PX = 192
+TILE_THUMB_PX = 128
+
+
+@dataclass
+class BackboneInfo:
+    name: str
+    device: str
+    fallback_reason: str | None
+    dinov2_weights: str | None  # where DINOv2 weights were found, None when not found
+    weights: str | None  # the file the user chose, if any
+
+
+@dataclass
+class AdapterInfo:
+    path: Path
+    exists: bool  # a saved file for this tile set + backbone
+    active: bool  # in use for the current results
+    card: dict = field(default_factory=dict)
+    error: str | None = None  # a saved adapter that could not be loaded, and why
+
+
+@dataclass
+class Results:
+    """Everything the UI shows after a locate: predictions, failures, metrics, map, thumbnails."""
+
+    predictions: list[Prediction]
+    failures: dict[str, str]  # query id -> reason
+    evaluation: Evaluation | None
+    map_path: Path | None
+    backbone: BackboneInfo | None
+    adapter: AdapterInfo | None
+    query_thumbs: dict[str, bytes] = field(default_factory=dict)  # JPEG bytes, new ones only
+    tile_thumbs: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Opened:
+    tileset: TileSet
+    queries: tuple[Query, ...]  # the region's own drone images, when a region folder was opened
+    region_root: Path | None
+    adapter: AdapterInfo | None
+    backbone: BackboneInfo | None
+    results: Results | None
+
+
+@dataclass
+class Loaded:
+    queries: tuple[Query, ...]
+    skipped: dict[str, str]  # path -> reason
+    thumbs: dict[str, bytes]
+
+
+def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
+    from ..core.images import open_image
+
+    try:
+        img = open_image(path, window)
+    except GeolocatorError:
+        return None
+    img.thumbnail((size, size))
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def is_region_folder(path: Path) -> bool:
+    return path.is_dir() and (path / "tiles.csv").is_file() and (path / "queries").is_dir()
+
+
+class Session:
+    def __init__(self, settings: Settings, map_dir: Path | None = None) -> None:
+        self.ws = Workspace(settings)
+        self._own_map_dir = map_dir is None
+        self.map_dir = Path(map_dir or tempfile.mkdtemp(prefix="geolocator-map-"))
+        self.map_dir.mkdir(parents=True, exist_ok=True)
+        self._map_n = 0
+        self._query_thumbs_done: set[str] = set()
+        self._tile_thumbs_done: set[str] = set()
+        self.online_basemap = False
+
+    def close(self) -> None:
+        if self._own_map_dir:
+            shutil.rmtree(self.map_dir, ignore_errors=True)
+
+    # -- info -------------------------------------------------------------------------------------
+    def backbone_info(self) -> BackboneInfo:
+        from ..core.backbones import find_dinov2_weights
+
+        b = self.ws.backbone
+        found = find_dinov2_weights("dinov2_vits14")
+        w = self.ws.settings.weights
+        return BackboneInfo(b.name, b.device, b.fallback_reason, str(found) if found else None, str(w) if w else None)
+
+    def adapter_info(self) -> AdapterInfo | None:
+        if self.ws.tileset is None:
+            return None
+        from ..core.adapt.checkpoint import read_card
+
+        path = self.ws.default_adapter_path()
+        active = self.ws.adapter is not None
+        card = dict(getattr(self.ws.adapter, "card", {}) or {}) if active else {}
+        if not card and path.exists():
+            try:
+                card = read_card(path)
+            except GeolocatorError:
+                card = {}
+        return AdapterInfo(path, path.exists(), active, card)
+
+    # -- jobs -------------------------------------------------------------------------------------
+    def load_backbone(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> BackboneInfo:
+        emit(progress, ProgressEvent("backbone", 0, 1, "loading the backbone"))
+        info = self.backbone_info()
+        emit(progress, ProgressEvent("backbone", 1, 1, "backbone ready"))
+        return info
+
+    def open_tiles(
+        self,
+        path: Path,
+        queries: Sequence[Query],
+        *,
+        epsg: int | str | None = None,
+        tile_size_m: float | None = None,
+        overlap: float = 0.0,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Opened:
+        from ..core.queries import load_region
+        from ..core.tilesets import load_tileset
+
+        path = Path(path)
+        emit(progress, ProgressEvent("open", 0, 1, f"reading {path.name}"))
+        region_queries: tuple[Query, ...] = ()
+        root = None
+        if is_region_folder(path):
+            region = load_region(path)
+            tileset, region_queries, root = region.tiles, region.queries, region.root
+        else:
+            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap)
+        if not len(tileset):
+            raise GeolocatorError(f"{path}: the tile set holds no tiles")
+        check(cancel)
+        self.ws.open_tiles(tileset)
+        self._tile_thumbs_done.clear()
+        adapter = self._reload_adapter()
+        known = {q.id for q in queries}
+        all_queries = list(queries) + [q for q in region_queries if q.id not in known]
+        results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
+        if results is None:
+            results = Results([], {}, None, self.write_map([], progress=progress, cancel=cancel),
+                              self.backbone_info(), self.adapter_info())
+        if adapter is not None and adapter.error:
+            results.adapter = adapter
+        return Opened(tileset, region_queries, root, results.adapter, results.backbone, results)
+
+    def _reload_adapter(self) -> AdapterInfo | None:
+        """Load the adapter saved for this tile set, if any; a broken one is reported, not fatal."""
+        try:
+            self.ws.load_saved_adapter()
+        except GeolocatorError as exc:
+            info = self.adapter_info()
+            if info is not None:
+                info.error = str(exc)
+            return info
+        return self.adapter_info()
+
+    def load_queries(
+        self, paths: Sequence[Path], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> Loaded:
+        from ..core.queries import load_queries
+
+        skipped: dict[str, str] = {}
+        found: list[Query] = []
+        for i, p in enumerate(paths):
+            check(cancel)
+            emit(progress, ProgressEvent("open", i, len(paths), f"reading {Path(p).name}"))
+            try:
+                qs = load_queries(Path(p), on_skip=lambda path, why: skipped.__setitem__(str(path), why)) if Path(p).is_dir() \
+                    else load_queries([Path(p)], on_skip=lambda path, why: skipped.__setitem__(str(path), why))
+            except GeolocatorError as exc:
+                skipped[str(p)] = str(exc)
+                continue
+            found.extend(qs)
+        thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
+        return Loaded(tuple(found), skipped, thumbs)
+
+    def _query_thumbs(self, queries: Sequence[Query], *, progress=None, cancel=None) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        todo = [q for q in queries if q.id not in self._query_thumbs_done]
+        for i, q in enumerate(todo):
+            check(cancel)
+            data = _jpeg_thumb(q.path, QUERY_THUMB_PX)
+            if data is not None:
+                out[q.id] = data
+            self._query_thumbs_done.add(q.id)
+            emit(progress, ProgressEvent("thumbnails", i + 1, len(todo), "thumbnails"))
+        return out
+
+    def locate(
+        self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> Results:
+        predictions = self.ws.locate(list(queries), progress=progress, cancel=cancel) if queries else []
+        failures = {}
+        if self.ws.last is not None:
+            by_path = {q.path: q.id for q in queries}
+            failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
+        evaluation = None
+        if predictions:
+            try:
+                evaluation = self.ws.evaluate(predictions)
+            except GeolocatorError:
+                evaluation = None
+        check(cancel)
+        map_path = self.write_map(predictions, progress=progress, cancel=cancel)
+        thumbs = self._query_thumbs(queries, progress=progress, cancel=cancel)
+        tile_thumbs: dict[str, bytes] = {}
+        for p in predictions:
+            for m in p.matches:
+                if m.tile.id not in self._tile_thumbs_done:
+                    check(cancel)
+                    data = _jpeg_thumb(m.tile.path, TILE_THUMB_PX, m.tile.window)
+                    if data is not None:
+                        tile_thumbs[m.tile.id] = data
+                    self._tile_thumbs_done.add(m.tile.id)
+        return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
+                       thumbs, tile_thumbs)
+
+    def adapt(
+        self,
+        queries: Sequence[Query],
+        *,
+        mode: str = "best",
+        steps: int | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Results:
+        self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
+        return self.locate(queries, progress=progress, cancel=cancel)
+
+    def reset_adapter(self, queries: Sequence[Query], *, delete: bool, progress=None, cancel=None) -> Results:
+        """Stop using the region adapter (and delete its files when asked), then locate again."""
+        from ..core.adapt.checkpoint import card_path
+
+        if self.ws.tileset is not None and delete:
+            path = self.ws.default_adapter_path()
+            path.unlink(missing_ok=True)
+            card_path(path).unlink(missing_ok=True)
+        self.ws.set_adapter(None)
+        return self.locate(queries, progress=progress, cancel=cancel)
+
+    def use_saved_adapter(self, queries: Sequence[Query], *, progress=None, cancel=None) -> Results:
+        info = self._reload_adapter()
+        results = self.locate(queries, progress=progress, cancel=cancel)
+        if info is not None and info.error:
+            results.adapter = info
+        return results
+
+    def set_backbone(self, name: str, weights: Path | None, device: str, queries: Sequence[Query], *,
+                     progress=None, cancel=None) -> Results:
+        self.ws.set_backbone(name, weights)
+        self.ws.settings.device = device
+        self._tile_thumbs_done.clear()
+        info = self.load_backbone(progress=progress, cancel=cancel)
+        if self.ws.tileset is not None:
+            self._reload_adapter()
+            if queries:
+                return self.locate(queries, progress=progress, cancel=cancel)
+        return Results([], {}, None, None, info, self.adapter_info())
+
+    def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
+                  progress=None, cancel=None) -> Path:
+        from ..core import webmap
+
+        if standalone_to is not None:
+            return webmap.write_map(standalone_to, self.ws.tileset, predictions, standalone=True,
+                                    online_basemap=self.online_basemap, progress=progress, cancel=cancel)
+        self._map_n += 1
+        path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
+        webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
+                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel)
+        previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
+        previous.unlink(missing_ok=True)
+        return path
+
+    def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
+        from ..core.export import write_geojson
+
+        write_geojson(list(predictions), Path(path))
+        return Path(path)

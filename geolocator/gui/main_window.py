@@ -1,0 +1,642 @@
+"""The main window: wires widgets to the worker-side Session; never runs core work on the UI thread."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import GeolocatorError, WeightsNotFound
+from ..core.model import Prediction, Query
+from ..core.pipeline import Settings
+from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session, is_region_folder
+from .map_view import MapView
+from .message_bar import MessageBar
+from .progress_panel import ProgressPanel
+from .query_list import QueryList
+from .resources import demo_dir
+from .results_panel import ResultsPanel
+from .settings import AppSettings
+from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
+from .workers import Job, JobRunner
+
+log = logging.getLogger("geolocator.gui")
+
+WORLD_FILE_SUFFIXES = (".pgw", ".jgw", ".tfw", ".wld", ".pngw", ".jpgw", ".jpegw", ".tifw", ".tiffw", ".webpw")
+TIFF_SUFFIXES = (".tif", ".tiff")
+MAX_RECENT = 8
+ONLINE_HOSTS = {"tile.openstreetmap.org"}
+
+
+def needs_epsg(folder: Path) -> bool:
+    """A folder of images with world files (and no tiles.csv): the CRS must come from the user."""
+    if not folder.is_dir() or (folder / "tiles.csv").is_file():
+        return False
+    return any(p.suffix.lower() in WORLD_FILE_SUFFIXES for p in folder.iterdir())
+
+
+def _user_message(exc: BaseException) -> str:
+    if isinstance(exc, GeolocatorError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return str(exc) or "out of memory"
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
+    return f"unexpected error: {exc.__class__.__name__}: {exc}"
+
+
+class MainWindow(QMainWindow):
+    busyChanged = Signal(bool)
+    resultsShown = Signal()
+
+    def __init__(self, settings: AppSettings | None = None, *, settings_path: Path | None = None,
+                 qsettings: QSettings | None = None, core_settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Geolocator")
+        self.settings = settings or AppSettings.load(settings_path)
+        self.settings_path = settings_path
+        self.qsettings = qsettings or QSettings("geolocator", "geolocator")
+        core = core_settings or Settings()
+        core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
+        core.weights = Path(self.settings.weights) if self.settings.weights else None
+        self.session = Session(core)
+        self.session.online_basemap = self.settings.online_basemap
+        self.runner = JobRunner(self)
+
+        # state shown by the widgets (UI thread only)
+        self.queries: dict[str, Query] = {}
+        self.predictions: dict[str, Prediction] = {}
+        self.failures: dict[str, str] = {}
+        self.query_thumbs: dict[str, bytes] = {}
+        self.tile_thumbs: dict[str, bytes] = {}
+        self.tileset_path: Path | None = None
+        self.tileset_len = 0
+        self.backbone_info: BackboneInfo | None = None
+        self.adapter_info: AdapterInfo | None = None
+        self.last_outcome = ""
+        self.selected: str | None = None
+
+        self._build()
+        self._wire()
+        self.setAcceptDrops(True)
+        self._restore_qt_state()
+        self._refresh_actions()
+
+    # -- construction -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.message_bar = MessageBar()
+        self.query_list = QueryList()
+        self.map_view = MapView()
+        self.map_view.set_online_hosts(ONLINE_HOSTS if self.settings.online_basemap else set())
+        self.results = ResultsPanel()
+        self.backbone_panel = BackbonePanel()
+        self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
+        self.adapter_panel = AdapterPanel()
+        self.eval_panel = EvaluationPanel()
+        self.progress = ProgressPanel()
+        self.tileset_label = QLabel("No tile set")
+        self.tileset_label.setTextFormat(Qt.TextFormat.PlainText)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.adapter_panel)
+        side_layout.addWidget(self.eval_panel)
+        side_layout.addWidget(self.backbone_panel)
+        side_layout.addStretch(1)
+        side.setMinimumWidth(260)
+
+        self.centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre.addWidget(self.map_view)
+        self.centre.addWidget(self.results)
+        self.centre.setStretchFactor(0, 3)
+        self.centre.setStretchFactor(1, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.query_list)
+        self.splitter.addWidget(self.centre)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([330, 790, 300])
+        self.centre.setSizes([580, 290])
+
+        root = QWidget()
+        layout = QVBoxLayout(root)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(root)
+        self.statusBar().addWidget(self.tileset_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self._build_actions()
+        self.resize(1420, 900)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(f"{tip} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                           if shortcut is not None else tip)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_open_images = self._action("Open Drone Images…", self.choose_images, QKeySequence.StandardKey.Open,
+                                            "Add drone photos to locate")
+        self.act_open_folder = self._action("Open Drone Image Folder…", self.choose_image_folder, "Ctrl+Alt+O",
+                                            "Add a folder of drone photos (searched recursively)")
+        self.act_open_tiles = self._action("Open Tile Set…", self.choose_tileset_file, "Ctrl+Shift+O",
+                                           "Open tiles.csv or a GeoTIFF")
+        self.act_open_tile_folder = self._action("Open Tile Folder…", self.choose_tileset_folder, None,
+                                                 "Open a region folder, an XYZ folder or a world-file folder")
+        self.act_adapt = self._action("Adapt to This Region", self.adapt, "Ctrl+R",
+                                      "Learn this region from its unlabeled images")
+        self.act_cancel = self._action("Cancel", self.cancel, "Esc", "Stop the running work")
+        self.act_export = self._action("Export Predictions (GeoJSON)…", self.choose_export_geojson, "Ctrl+E",
+                                       "Save the predictions as GeoJSON")
+        self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
+                                           "Save the map as one standalone HTML file")
+        self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
+        self.act_about = self._action("About Geolocator", self._about)
+        self.act_online = self._action("Online Basemap (OpenStreetMap)", self._toggle_online)
+        self.act_online.setCheckable(True)
+        self.act_online.setChecked(self.settings.online_basemap)
+
+        bar = self.menuBar()
+        m_file = bar.addMenu("&File")
+        for a in (self.act_open_images, self.act_open_folder, self.act_open_tiles, self.act_open_tile_folder):
+            m_file.addAction(a)
+        self.recent_menu = m_file.addMenu("Recent Tile Sets")
+        m_file.addSeparator()
+        m_file.addAction(self.act_export)
+        m_file.addAction(self.act_export_map)
+        m_file.addSeparator()
+        m_file.addAction(self.act_quit)
+        m_run = bar.addMenu("&Run")
+        m_run.addAction(self.act_adapt)
+        m_run.addAction(self.act_cancel)
+        m_view = bar.addMenu("&View")
+        m_view.addAction(self.act_online)
+        m_help = bar.addMenu("&Help")
+        m_help.addAction(self.act_demo)
+        m_help.addAction(self.act_about)
+
+        tb = QToolBar("Main")
+        tb.setObjectName("MainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        from PySide6.QtWidgets import QStyle
+
+        icons = {
+            self.act_open_images: QStyle.StandardPixmap.SP_DialogOpenButton,
+            self.act_open_tiles: QStyle.StandardPixmap.SP_DirOpenIcon,
+            self.act_adapt: QStyle.StandardPixmap.SP_MediaPlay,
+            self.act_cancel: QStyle.StandardPixmap.SP_BrowserStop,
+            self.act_export: QStyle.StandardPixmap.SP_DialogSaveButton,
+        }
+        for act, icon in icons.items():
+            act.setIcon(style.standardIcon(icon))
+        for a in (self.act_open_images, self.act_open_tiles, None, self.act_adapt, self.act_cancel, None,
+                  self.act_export):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        self.addToolBar(tb)
+        self._rebuild_recent_menu()
+
+    def _wire(self) -> None:
+        self.runner.started.connect(self._on_job_started)
+        self.runner.progress.connect(lambda job, ev: self.progress.update_event(ev))
+        self.runner.finished.connect(self._on_job_finished)
+        self.progress.cancelRequested.connect(self.cancel)
+        self.query_list.querySelected.connect(self.select_query)
+        self.map_view.querySelected.connect(self.select_query)
+        self.adapter_panel.adaptRequested.connect(self.adapt)
+        self.adapter_panel.resetRequested.connect(lambda: self._reset_adapter(delete=False))
+        self.adapter_panel.deleteRequested.connect(self._confirm_delete_adapter)
+        self.adapter_panel.reloadRequested.connect(self._use_saved_adapter)
+        self.backbone_panel.changed.connect(self.set_backbone)
+        self.backbone_panel.chooseWeights.connect(self.choose_weights)
+
+    # -- persistent state ---------------------------------------------------------------------------
+    def _restore_qt_state(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
+            state = self.qsettings.value(key)
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+
+    def _save_state(self) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/splitter", self.splitter.saveState())
+        self.qsettings.setValue("window/centre", self.centre.saveState())
+        self.qsettings.sync()
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    def recent_tilesets(self) -> list[dict]:
+        raw = self.qsettings.value("recent/tilesets", "[]")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            items = []
+        return [i for i in items if isinstance(i, dict) and "path" in i]
+
+    def _remember_tileset(self, path: Path, options: dict) -> None:
+        entry = {"path": str(path), **options}
+        items = [entry] + [i for i in self.recent_tilesets() if i["path"] != str(path)]
+        self.qsettings.setValue("recent/tilesets", json.dumps(items[:MAX_RECENT]))
+        self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent_tilesets()
+        for entry in items:
+            act = self.recent_menu.addAction(entry["path"])
+            act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
+                Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0)))
+        self.recent_menu.setEnabled(bool(items))
+
+    # -- jobs ---------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def _submit(self, title: str, fn, on_done, on_error=None) -> Job:
+        return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled))
+
+    def _on_job_started(self, job: Job) -> None:
+        self.progress.start(job.title)
+        self._refresh_actions()
+        self.busyChanged.emit(True)
+
+    def _on_job_finished(self, job: Job, outcome: str) -> None:
+        self.last_outcome = outcome
+        if not self.runner.busy:
+            self.progress.finish()
+            self.busyChanged.emit(False)
+        self._refresh_actions()
+
+    def _on_cancelled(self) -> None:
+        self.message_bar.show_message("info", "Cancelled. The previous results are unchanged.")
+
+    def _on_job_error(self, exc: BaseException, tb: str) -> None:
+        text = _user_message(exc)
+        if isinstance(exc, WeightsNotFound):
+            text += "  Use “Choose weights file…” in the Backbone panel."
+        self.message_bar.show_message("error", text, tb)
+
+    def _refresh_actions(self) -> None:
+        busy = self.runner.busy
+        has_tiles = self.tileset_path is not None
+        self.act_adapt.setEnabled(has_tiles and bool(self.queries) and not busy)
+        self.adapter_panel.set_busy(busy or not has_tiles or not self.queries)
+        self.act_cancel.setEnabled(busy)
+        self.act_export.setEnabled(bool(self.predictions))
+        self.act_export_map.setEnabled(has_tiles)
+        self.backbone_panel.apply_btn.setEnabled(not busy)
+
+    def cancel(self) -> None:
+        if self.runner.cancel():
+            self.progress.cancelling()
+
+    # -- opening ------------------------------------------------------------------------------------
+    def open_demo(self) -> None:
+        folder = demo_dir()
+        if not (folder / "tiles.csv").is_file():
+            self.message_bar.show_message("error", f"{folder}: the demo region is missing from this installation")
+            return
+        self.open_tileset(folder)
+
+    def choose_tileset_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
+                                              "Tile sets (*.csv *.tif *.tiff);;All files (*)")
+        if path:
+            self.open_tileset_interactive(Path(path))
+
+    def choose_tileset_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open tile folder (region, XYZ or world files)")
+        if path:
+            self.open_tileset_interactive(Path(path))
+
+    def open_tileset_interactive(self, path: Path) -> None:
+        """Ask what the file cannot say (EPSG of world files, ground size of GeoTIFF tiles), then open."""
+        epsg = tile_size = None
+        overlap = 0.0
+        if path.is_dir() and needs_epsg(path):
+            text, ok = QInputDialog.getText(self, "Coordinate system", "EPSG code of the world files:",
+                                            text="4326")
+            if not ok:
+                return
+            epsg = text.strip().upper().removeprefix("EPSG:")
+        elif path.suffix.lower() in TIFF_SUFFIXES:
+            tile_size, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
+                                                   100.0, 5.0, 10000.0, 1)
+            if not ok:
+                return
+            overlap, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Overlap between tiles (0–0.9):",
+                                                 0.0, 0.0, 0.9, 2)
+            if not ok:
+                return
+        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap)
+
+    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0) -> Job:
+        path = Path(path)
+        queries = list(self.queries.values())
+        options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap)) if v}
+
+        def done(opened: Opened) -> None:
+            self.tileset_path = path
+            self.tileset_len = len(opened.tileset)
+            self.tileset_label.setText(f"Tile set: {path}  ·  {len(opened.tileset)} tiles")
+            self.setWindowTitle(f"Geolocator — {path.name}")
+            self.predictions.clear()
+            self.failures.clear()
+            self.tile_thumbs.clear()
+            self._add_queries(opened.queries, {})
+            self._show_results(opened.results)
+            self._remember_tileset(path, options)
+            if opened.adapter is not None and opened.adapter.error:
+                self.message_bar.show_message("warning", f"The saved adapter was not loaded: {opened.adapter.error}")
+
+        return self._submit(f"Opening {path.name}",
+                            lambda progress, cancel: self.session.open_tiles(
+                                path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap,
+                                progress=progress, cancel=cancel), done)
+
+    def choose_images(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
+                                                "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp);;All files (*)")
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def choose_image_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of drone images")
+        if path:
+            self.add_paths([Path(path)])
+
+    def add_paths(self, paths: list[Path]) -> Job:
+        """Read drone images (files or folders) and locate them; queued behind running work."""
+
+        def done(loaded: Loaded) -> None:
+            new = self._add_queries(loaded.queries, loaded.thumbs)
+            if loaded.skipped:
+                names = "; ".join(f"{Path(p).name}: {why}" for p, why in list(loaded.skipped.items())[:3])
+                more = f" and {len(loaded.skipped) - 3} more" if len(loaded.skipped) > 3 else ""
+                self.message_bar.show_message(
+                    "warning", f"Skipped {len(loaded.skipped)} file(s): {names}{more}",
+                    "\n".join(f"{p}: {why}" for p, why in loaded.skipped.items()))
+            if new and self.tileset_path is not None:
+                self.locate()
+            elif new:
+                self.message_bar.show_message("info", f"{len(new)} drone image(s) added. Open a tile set to locate them.")
+
+        return self._submit("Reading drone images",
+                            lambda progress, cancel: self.session.load_queries(paths, progress=progress, cancel=cancel),
+                            done)
+
+    def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
+        for q in queries:
+            self.queries.setdefault(q.id, q)
+        new = self.query_list.add_queries(list(queries))
+        self._store_query_thumbs(thumbs)
+        self._refresh_actions()
+        return new
+
+    def _store_query_thumbs(self, thumbs: dict[str, bytes]) -> None:
+        for qid, data in thumbs.items():
+            self.query_thumbs[qid] = data
+            self.query_list.set_thumbnail(qid, data)
+
+    # -- locating / adapting ------------------------------------------------------------------------
+    def locate(self) -> Job:
+        queries = list(self.queries.values())
+        for q in queries:
+            if q.id not in self.predictions:
+                self.query_list.set_status(q.id, "queued")
+        return self._submit("Locating",
+                            lambda progress, cancel: self.session.locate(queries, progress=progress, cancel=cancel),
+                            self._show_results)
+
+    def adapt(self) -> Job | None:
+        if self.tileset_path is None or not self.queries:
+            self.message_bar.show_message("info", "Open a tile set and some drone images first.")
+            return None
+        if self.runner.busy:
+            return None
+        queries = list(self.queries.values())
+        mode, steps = self.settings.adapt_mode, self.settings.adapt_steps
+
+        def done(results: Results) -> None:
+            self._show_results(results)
+            self.message_bar.show_message("info", "Adapted to this region; the adapter is saved for this tile set.")
+
+        return self._submit("Adapting to this region",
+                            lambda progress, cancel: self.session.adapt(queries, mode=mode, steps=steps,
+                                                                        progress=progress, cancel=cancel), done)
+
+    def _reset_adapter(self, delete: bool) -> Job:
+        queries = list(self.queries.values())
+        return self._submit("Deleting the adapter" if delete else "Resetting the adapter",
+                            lambda progress, cancel: self.session.reset_adapter(queries, delete=delete,
+                                                                                progress=progress, cancel=cancel),
+                            self._show_results)
+
+    def _confirm_delete_adapter(self) -> None:
+        answer = QMessageBox.question(self, "Delete adapter",
+                                      "Delete the adapter saved for this tile set? Results fall back to the frozen backbone.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._reset_adapter(delete=True)
+
+    def _use_saved_adapter(self) -> Job:
+        queries = list(self.queries.values())
+        return self._submit("Loading the saved adapter",
+                            lambda progress, cancel: self.session.use_saved_adapter(queries, progress=progress,
+                                                                                    cancel=cancel),
+                            self._show_results)
+
+    def load_backbone(self) -> Job:
+        """Load the backbone in the background at start so its status (and any fallback) shows early."""
+        return self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone)
+
+    def set_backbone(self, name: str, weights: Path | None, device: str) -> Job:
+        self.settings.backbone, self.settings.device = name, device
+        self.settings.weights = str(weights) if weights else None
+        queries = list(self.queries.values())
+        return self._submit(f"Loading {name}",
+                            lambda progress, cancel: self.session.set_backbone(name, weights, device, queries,
+                                                                               progress=progress, cancel=cancel),
+                            self._show_results)
+
+    def choose_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",
+                                              "Weights (*.safetensors *.pth *.pt *.bin);;All files (*)")
+        if path:
+            self.backbone_panel.set_weights(Path(path))
+
+    # -- showing results ----------------------------------------------------------------------------
+    def _show_backbone(self, info: BackboneInfo | None) -> None:
+        if info is None:
+            return
+        first = self.backbone_info is None or self.backbone_info.name != info.name
+        self.backbone_info = info
+        self.backbone_panel.show_info(info)
+        if info.fallback_reason and first:
+            self.message_bar.show_message(
+                "warning", f"DINOv2 weights not found: using the offline {info.name} backbone. "
+                "Choose a weights file in the Backbone panel to use DINOv2.", info.fallback_reason)
+
+    def _show_results(self, results: Results | None) -> None:
+        if results is None:
+            return
+        self._show_backbone(results.backbone)
+        self.adapter_info = results.adapter
+        self.adapter_panel.show_info(results.adapter)
+        self._store_query_thumbs(results.query_thumbs)
+        self.tile_thumbs.update(results.tile_thumbs)
+        if results.predictions or results.failures:
+            self.predictions = {p.query.id: p for p in results.predictions}
+            self.failures = dict(results.failures)
+        for p in results.predictions:
+            self.query_list.set_prediction(p)
+        for qid, why in results.failures.items():
+            self.query_list.set_failed(qid, why)
+        adapted = bool(results.adapter and results.adapter.active)
+        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted)
+        if results.map_path is not None:
+            self.map_view.show_map(results.map_path)
+        if self.selected is None and self.predictions:
+            self.query_list.select(next(iter(self.predictions)))
+        elif self.selected is not None:
+            self.select_query(self.selected)
+        self._refresh_actions()
+        self.resultsShown.emit()
+
+    def select_query(self, query_id: str) -> None:
+        q = self.queries.get(query_id)
+        if q is None:
+            return
+        self.selected = query_id
+        self.query_list.select(query_id)
+        self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
+                                self.tile_thumbs, self.failures.get(query_id))
+        self.map_view.select_query(query_id)
+
+    # -- export -------------------------------------------------------------------------------------
+    def choose_export_geojson(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.geojson",
+                                              "GeoJSON (*.geojson *.json)")
+        if path:
+            self.export_geojson(Path(path))
+
+    def export_geojson(self, path: Path) -> Job:
+        preds = list(self.predictions.values())
+        return self._submit("Exporting GeoJSON",
+                            lambda progress, cancel: self.session.export_geojson(preds, path),
+                            lambda p: self.message_bar.show_message("info", f"Saved {len(preds)} predictions to {p}"))
+
+    def choose_export_map(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
+        if path:
+            self.export_map(Path(path))
+
+    def export_map(self, path: Path) -> Job:
+        preds = list(self.predictions.values())
+        return self._submit("Exporting the map",
+                            lambda progress, cancel: self.session.write_map(preds, standalone_to=path,
+                                                                            progress=progress, cancel=cancel),
+                            lambda p: self.message_bar.show_message("info", f"Saved the map to {p}"))
+
+    # -- misc ---------------------------------------------------------------------------------------
+    def _toggle_online(self, checked: bool) -> None:
+        self.settings.online_basemap = checked
+        self.session.online_basemap = checked  # read by the next map the worker writes
+        self.map_view.set_online_hosts(ONLINE_HOSTS if checked else set())
+        if self.tileset_path is not None and not self.runner.busy:
+            preds = list(self.predictions.values())
+            self._submit("Redrawing the map",
+                         lambda progress, cancel: self.session.write_map(preds, progress=progress, cancel=cancel),
+                         self.map_view.show_map)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Geolocator",
+                          "Geolocator locates drone photos in georeferenced satellite tiles and adapts to each "
+                          "region without labels.")
+
+    def first_run(self) -> None:
+        """Open the demo on the very first launch, then never again on its own."""
+        if not self.settings.demo_shown:
+            self.settings.demo_shown = True
+            self.open_demo()
+
+    # -- drag and drop ------------------------------------------------------------------------------
+    @staticmethod
+    def _local_paths(event) -> list[Path]:
+        md = event.mimeData()
+        if not md.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in md.urls() if u.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self._local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if self._local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Region folders and tiles.csv open as the tile set; images and other folders are drone images."""
+        paths = self._local_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        tiles = [p for p in paths if is_region_folder(p) or p.suffix.lower() == ".csv"]
+        images = [p for p in paths if p not in tiles]
+        if tiles:
+            self.open_tileset_interactive(tiles[0])
+        if images:
+            self.add_paths(images)
+
+    # -- closing ------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Cancel running work and wait for the worker so no QThread outlives the window."""
+        if self.runner.busy:
+            self.progress.cancelling()
+            QApplication.processEvents()
+        self.runner.shutdown()
+        self._save_state()
+        self.map_view.dispose()
+        self.session.close()
+        super().closeEvent(event)
+
+
+def open_when_shown(window: MainWindow, fn) -> None:
+    """Run `fn` once the event loop is running (the window paints first, work starts after)."""
+    QTimer.singleShot(0, fn)

@@ -1,0 +1,137 @@
+"""The map: a QWebEngineView on an off-the-record profile that may only read local files.
+
+A request interceptor blocks (and logs) anything that is not file:, data:, qrc:, blob: or about:,
+so the page cannot leak where the user's images are. Marker clicks come back through console
+messages that the page logs with a fixed prefix; selecting from the app calls the page's JS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger("geolocator.gui")
+
+SELECT_PREFIX = "geolocator:select:"  # the same prefix core/webmap.py's page logs
+LOCAL_SCHEMES = frozenset({"file", "data", "qrc", "blob", "about"})
+
+
+class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
+    """Blocks every request that would leave the machine; `allowed_hosts` opens a door on purpose
+    (the optional online basemap)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self.blocked: list[str] = []
+        self.allowed: list[str] = []
+        self.allowed_hosts: set[str] = set()
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt override
+        url = info.requestUrl()
+        scheme = url.scheme().lower()
+        ok = scheme in LOCAL_SCHEMES or (scheme == "https" and url.host().lower() in self.allowed_hosts)
+        with self._lock:
+            (self.allowed if ok else self.blocked).append(url.toString())
+        if not ok:
+            log.warning("map: blocked a request to %s", url.toString())
+            info.block(True)
+
+    def external_requests(self) -> list[str]:
+        with self._lock:
+            return [u for u in self.blocked + self.allowed if QUrl(u).scheme().lower() not in LOCAL_SCHEMES]
+
+
+class MapPage(QWebEnginePage):
+    querySelected = Signal(str)
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802
+        if message.startswith(SELECT_PREFIX):
+            try:
+                query_id = json.loads(message[len(SELECT_PREFIX):])
+            except ValueError:
+                return
+            if isinstance(query_id, str):
+                self.querySelected.emit(query_id)
+        elif level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            log.warning("map page: %s (%s:%d)", message, source, line)
+
+    def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:  # noqa: N802
+        # Links in popups (Leaflet attribution ...) must not replace the map with a web page.
+        return url.scheme().lower() in LOCAL_SCHEMES
+
+
+class MapView(QWebEngineView):
+    """Shows pages written by core/webmap.py. `ready` fires once a page has loaded and settled."""
+
+    querySelected = Signal(str)
+    ready = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profile = QWebEngineProfile(self)  # no storage name: off the record, nothing on disk
+        self.interceptor = LocalOnlyInterceptor(self.profile)
+        self.profile.setUrlRequestInterceptor(self.interceptor)
+        self._page = MapPage(self.profile, self)
+        s = self._page.settings()
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+        self.setPage(self._page)
+        self._page.querySelected.connect(self.querySelected)
+        self.loadFinished.connect(self._on_loaded)
+        self.loaded_path: Path | None = None
+        self.is_ready = False
+        self._pending_select: str | None = None
+        self.setMinimumSize(320, 240)
+
+    def dispose(self) -> None:
+        """Delete the page now, before its profile: Qt warns (and may crash at exit) otherwise."""
+        import shiboken6
+
+        if shiboken6.isValid(self._page):
+            self.setPage(None)
+            shiboken6.delete(self._page)
+
+    def set_online_hosts(self, hosts: set[str]) -> None:
+        self.interceptor.allowed_hosts = set(hosts)
+
+    def show_map(self, path: Path) -> None:
+        self.is_ready = False
+        self.loaded_path = Path(path)
+        self.load(QUrl.fromLocalFile(str(Path(path).resolve())))
+
+    def _on_loaded(self, ok: bool) -> None:
+        if not ok:
+            log.warning("map: the page %s did not load", self.loaded_path)
+        # Leaflet lays the map out just after load; give it a moment before someone grabs pixels.
+        QTimer.singleShot(150, lambda: self._settled(ok))
+
+    def _settled(self, ok: bool) -> None:
+        self.is_ready = ok
+        if ok and self._pending_select is not None:
+            self.select_query(self._pending_select)
+        self.ready.emit(ok)
+
+    def select_query(self, query_id: str | None) -> None:
+        """Highlight a query's marker and pan to it (no-op for a query without a marker)."""
+        self._pending_select = query_id
+        if query_id is None or not self.is_ready:
+            return
+        self.page().runJavaScript(f"window.geoloc && geoloc.highlight({json.dumps(query_id)}, true);")
+
+    def run_js(self, script: str, callback) -> None:
+        self.page().runJavaScript(script, 0, callback)

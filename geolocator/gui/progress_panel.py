@@ -1,0 +1,90 @@
+"""Progress of the running job: bar, stage, ETA, the adaptation's label-free quality signal, Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from ..core.progress import ProgressEvent
+
+STAGES = {
+    "extract:tiles": "Indexing tiles",
+    "extract:queries": "Reading drone images",
+    "adapt": "Adapting",
+    "map": "Drawing the map",
+    "thumbnails": "Thumbnails",
+    "open": "Opening",
+    "backbone": "Loading the backbone",
+}
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d} left" if seconds >= 60 else f"{seconds} s left"
+
+
+def describe(event: ProgressEvent) -> str:
+    """One line: stage, step, quality signal and loss when the adaptation reports them, ETA."""
+    parts = [STAGES.get(event.stage, event.stage.capitalize())]
+    if event.total:
+        parts.append(f"{event.step}/{event.total}")
+    m = event.metrics or {}
+    if isinstance(m.get("quality"), (int, float)):
+        parts.append(f"quality {m['quality']:.2f}")
+    if isinstance(m.get("pseudo_pairs"), (int, float)):
+        parts.append(f"{int(m['pseudo_pairs'])} pairs")
+    if isinstance(m.get("loss"), (int, float)):
+        parts.append(f"loss {m['loss']:.3f}")
+    eta = format_eta(event.eta_s)
+    if eta:
+        parts.append(eta)
+    return " · ".join(parts)
+
+
+class ProgressPanel(QWidget):
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(220)
+        self.bar.setTextVisible(True)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setToolTip("Stop the running work (Esc)")
+        self.cancel_btn.clicked.connect(self.cancelRequested)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_btn)
+        self.quality_history: list[float] = []
+        self.hide()
+
+    def start(self, title: str) -> None:
+        self.quality_history.clear()
+        self.label.setText(title)
+        self.bar.setRange(0, 0)  # busy until the first event says how much there is
+        self.cancel_btn.setEnabled(True)
+        self.show()
+
+    def update_event(self, event: ProgressEvent) -> None:
+        if event.total > 0:
+            self.bar.setRange(0, event.total)
+            self.bar.setValue(min(event.step, event.total))
+        else:
+            self.bar.setRange(0, 0)
+        q = (event.metrics or {}).get("quality")
+        if event.stage == "adapt" and isinstance(q, (int, float)):
+            self.quality_history.append(float(q))
+        self.label.setText(describe(event))
+
+    def cancelling(self) -> None:
+        self.label.setText("Cancelling…")
+        self.cancel_btn.setEnabled(False)
+
+    def finish(self) -> None:
+        self.hide()

@@ -1,0 +1,107 @@
+"""The drone images: thumbnail, name, status, confidence and error, one row each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from ..core.model import Prediction, Query
+
+ICON_PX = 48
+COL_NAME, COL_STATUS, COL_CONF, COL_ERROR = range(4)
+
+
+def pixmap_from_jpeg(data: bytes) -> QPixmap:
+    return QPixmap.fromImage(QImage.fromData(data))
+
+
+class QueryList(QTreeWidget):
+    """Rows keyed by Query.id. Names are plain text items (never rich text), so a file named like
+    HTML shows as its name."""
+
+    querySelected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(4)
+        self.setHeaderLabels(["Drone image", "Status", "Conf.", "Error"])
+        self.setMinimumWidth(280)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setIconSize(QSize(ICON_PX, ICON_PX))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for col in (COL_STATUS, COL_CONF, COL_ERROR):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self.currentItemChanged.connect(self._on_current)
+
+    def ids(self) -> list[str]:
+        return list(self._items)
+
+    def item_for(self, query_id: str) -> QTreeWidgetItem | None:
+        return self._items.get(query_id)
+
+    def add_queries(self, queries: list[Query]) -> list[Query]:
+        """Add rows for queries not listed yet; returns the new ones."""
+        new = []
+        for q in queries:
+            if q.id in self._items:
+                continue
+            item = QTreeWidgetItem([Path(q.id).name or q.id, "waiting", "", ""])
+            item.setData(COL_NAME, Qt.ItemDataRole.UserRole, q.id)
+            item.setToolTip(COL_NAME, "")  # tooltips render rich text: keep the name out of them
+            self.addTopLevelItem(item)
+            self._items[q.id] = item
+            new.append(q)
+        return new
+
+    def set_thumbnail(self, query_id: str, data: bytes) -> None:
+        item = self._items.get(query_id)
+        if item is not None:
+            pm = pixmap_from_jpeg(data)
+            if not pm.isNull():
+                item.setIcon(COL_NAME, QIcon(pm.scaled(ICON_PX, ICON_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                                       Qt.TransformationMode.SmoothTransformation)))
+
+    def set_prediction(self, pred: Prediction) -> None:
+        item = self._items.get(pred.query.id)
+        if item is None:
+            return
+        item.setText(COL_STATUS, "located")
+        item.setText(COL_CONF, f"{pred.confidence:.2f}")
+        item.setText(COL_ERROR, f"{pred.error_m:.0f} m" if pred.error_m is not None else "")
+        if pred.query.truth is not None:
+            hit = pred.top.tile.bounds.contains(pred.query.truth)
+            item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
+        item.setForeground(COL_STATUS, QBrush())
+
+    def set_failed(self, query_id: str, reason: str) -> None:
+        item = self._items.get(query_id)
+        if item is not None:
+            item.setText(COL_STATUS, "unreadable")
+            item.setText(COL_CONF, "")
+            item.setText(COL_ERROR, "")
+            item.setForeground(COL_STATUS, QBrush(QColor("#d73027")))
+            item.setStatusTip(COL_STATUS, reason)
+
+    def set_status(self, query_id: str, status: str) -> None:
+        item = self._items.get(query_id)
+        if item is not None:
+            item.setText(COL_STATUS, status)
+
+    def select(self, query_id: str) -> None:
+        item = self._items.get(query_id)
+        if item is not None and self.currentItem() is not item:
+            self.setCurrentItem(item)
+            self.scrollToItem(item)
+
+    def _on_current(self, current: QTreeWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.querySelected.emit(current.data(COL_NAME, Qt.ItemDataRole.UserRole))

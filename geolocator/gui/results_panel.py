@@ -1,0 +1,142 @@
+"""The selected drone image beside its top-k tiles, with ranks, scores, confidence, truth and error."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ..core.model import Prediction, Query
+from .query_list import pixmap_from_jpeg
+
+QUERY_PX = 176
+TILE_PX = 120
+
+
+def _plain(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class TileCard(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        self.image = QLabel()
+        self.image.setFixedSize(TILE_PX, TILE_PX)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rank = _plain()
+        self.rank.setStyleSheet("font-weight: 600;")
+        self.name = _plain()
+        self.name.setMaximumWidth(TILE_PX)
+        layout.addWidget(self.image)
+        layout.addWidget(self.rank)
+        layout.addWidget(self.name)
+
+    def set_match(self, rank: int, score: float, tile_id: str, pixmap: QPixmap | None, hit: bool | None) -> None:
+        mark = "" if hit is None else ("  ✓ contains truth" if hit else "")
+        self.rank.setText(f"#{rank}  {score:.3f}{mark}")
+        self.name.setText(self.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideMiddle, TILE_PX))
+        self.name.setToolTip("")
+        if pixmap is not None and not pixmap.isNull():
+            self.image.setPixmap(pixmap.scaled(TILE_PX, TILE_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.image.setText("no preview")
+        colour = "#1a9850" if hit else ("#ffd400" if rank == 1 else "palette(mid)")
+        self.setStyleSheet(f"TileCard {{ border: 2px solid {colour}; border-radius: 3px; }}")
+
+
+class ResultsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        left = QVBoxLayout()
+        self.query_image = QLabel()
+        self.query_image.setFixedSize(QUERY_PX, QUERY_PX)
+        self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.query_image.setFrameShape(QFrame.Shape.StyledPanel)
+        left.addWidget(self.query_image)
+        left.addStretch(1)
+        outer.addLayout(left)
+
+        right = QVBoxLayout()
+        self.title = _plain("Select a drone image")
+        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.details = _plain("")
+        self.details.setWordWrap(True)
+        right.addWidget(self.title)
+        right.addWidget(self.details)
+        self._cards_host = QWidget()
+        self._cards = QGridLayout(self._cards_host)
+        self._cards.setContentsMargins(0, 0, 0, 0)
+        self._cards.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumHeight(TILE_PX + 60)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self._cards_host)
+        right.addWidget(scroll, 1)
+        outer.addLayout(right, 1)
+        self.cards: list[TileCard] = []
+        self.query_id: str | None = None
+
+    def clear(self) -> None:
+        self.query_id = None
+        self.title.setText("Select a drone image")
+        self.details.setText("")
+        self.query_image.clear()
+        self._set_cards(0)
+
+    def _set_cards(self, n: int) -> None:
+        while len(self.cards) > n:
+            card = self.cards.pop()
+            self._cards.removeWidget(card)
+            card.deleteLater()
+        while len(self.cards) < n:
+            card = TileCard()
+            self._cards.addWidget(card, 0, len(self.cards))
+            self.cards.append(card)
+
+    def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
+                   tile_thumbs: dict[str, bytes], failure: str | None = None) -> None:
+        self.query_id = query.id
+        self.title.setText(query.id)
+        if query_thumb:
+            pm = pixmap_from_jpeg(query_thumb)
+            self.query_image.setPixmap(pm.scaled(QUERY_PX, QUERY_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                                 Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.query_image.setText("no preview")
+        lines = []
+        if prediction is None:
+            lines.append(f"Not located: {failure}" if failure else "Not located yet.")
+            self._set_cards(0)
+        else:
+            loc = prediction.location
+            lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   (refined {prediction.weighted_location.lat:.6f}, "
+                         f"{prediction.weighted_location.lon:.6f})")
+            lines.append(f"Confidence  {prediction.confidence:.2f}")
+        if query.truth is not None:
+            truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
+            if prediction is not None and prediction.error_m is not None:
+                truth += f"   error {prediction.error_m:.0f} m"
+                if prediction.weighted_error_m is not None:
+                    truth += f" (refined {prediction.weighted_error_m:.0f} m)"
+            lines.append(truth)
+        else:
+            lines.append("Truth unknown (no truth.csv entry or EXIF GPS)")
+        self.details.setText("\n".join(lines))
+        if prediction is not None:
+            self._set_cards(len(prediction.matches))
+            for card, m in zip(self.cards, prediction.matches):
+                data = tile_thumbs.get(m.tile.id)
+                hit = None if query.truth is None else m.tile.bounds.contains(query.truth)
+                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit)

@@ -1,0 +1,186 @@
+"""Side panels: the backbone/device in use, the region adapter, the evaluation summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.model import Evaluation
+from .jobs import AdapterInfo, BackboneInfo
+
+BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
+DEVICES = ["auto", "cpu", "cuda", "mps"]
+
+
+def _plain(text: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class BackbonePanel(QGroupBox):
+    """Choose the frozen model and device; shows what actually runs (after any fallback)."""
+
+    changed = Signal(str, object, str)  # backbone name, weights Path | None, device
+    chooseWeights = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Backbone", parent)
+        form = QFormLayout(self)
+        self.combo = QComboBox()
+        self.combo.addItems(BACKBONES)
+        self.combo.setEditable(True)  # timm:<name>, local-dir:..., a TorchScript path
+        self.combo.setToolTip("auto = DINOv2 ViT-S/14 when its weights are found, else the offline EfficientNet-Lite0")
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.in_use = _plain("not loaded yet")
+        self.dinov2 = _plain("…")
+        self.weights_btn = QPushButton("Choose weights file…")
+        self.weights_btn.clicked.connect(self.chooseWeights)
+        self.weights = _plain("")
+        self.apply_btn = QPushButton("Apply")
+        self.apply_btn.clicked.connect(self._apply)
+        row = QHBoxLayout()
+        row.addWidget(self.weights_btn)
+        row.addWidget(self.apply_btn)
+        form.addRow("Model", self.combo)
+        form.addRow("Device", self.device)
+        form.addRow("In use", self.in_use)
+        form.addRow("DINOv2", self.dinov2)
+        form.addRow("Weights", self.weights)
+        form.addRow(row)
+        self.weights_path: Path | None = None
+
+    def set_choice(self, name: str, weights: str | None, device: str) -> None:
+        self.combo.setCurrentText(name)
+        self.device.setCurrentText(device)
+        self.weights_path = Path(weights) if weights else None
+        self.weights.setText(self.weights_path.name if self.weights_path else "(default)")
+
+    def set_weights(self, path: Path | None) -> None:
+        self.weights_path = path
+        self.weights.setText(path.name if path else "(default)")
+
+    def _apply(self) -> None:
+        self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
+
+    def show_info(self, info: BackboneInfo) -> None:
+        device = info.device.upper() if info.device in ("cpu", "mps") else info.device.upper().replace("CUDA", "CUDA")
+        self.in_use.setText(f"{info.name} on {device}" + ("  (fallback)" if info.fallback_reason else ""))
+        self.dinov2.setText(f"weights found: {info.dinov2_weights}" if info.dinov2_weights else "weights not found")
+        self.in_use.setToolTip("")
+
+
+class AdapterPanel(QGroupBox):
+    """The region adapter: whether one is in use, its card, and Adapt / Reset / Delete."""
+
+    adaptRequested = Signal()
+    resetRequested = Signal()
+    deleteRequested = Signal()
+    reloadRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Region adapter", parent)
+        layout = QVBoxLayout(self)
+        self.adapt_btn = QPushButton("Adapt to this region")
+        self.adapt_btn.setToolTip("Self-supervised: learns from this region's tiles and drone images, no labels (Ctrl+R)")
+        self.adapt_btn.setMinimumHeight(32)
+        self.adapt_btn.setStyleSheet("font-weight: 600;")
+        self.adapt_btn.clicked.connect(self.adaptRequested)
+        self.status = _plain("Open a tile set first.")
+        self.card = _plain("")
+        self.card.setStyleSheet("color: palette(placeholder-text);")
+        row = QHBoxLayout()
+        self.use_btn = QPushButton("Use saved")
+        self.use_btn.setToolTip("Use the adapter saved for this tile set")
+        self.use_btn.clicked.connect(self.reloadRequested)
+        self.reset_btn = QPushButton("Reset")
+        self.reset_btn.setToolTip("Show results without the adapter (the saved file is kept)")
+        self.reset_btn.clicked.connect(self.resetRequested)
+        self.delete_btn = QPushButton("Delete")
+        self.delete_btn.setToolTip("Delete the saved adapter of this tile set")
+        self.delete_btn.clicked.connect(self.deleteRequested)
+        for b in (self.use_btn, self.reset_btn, self.delete_btn):
+            row.addWidget(b)
+        layout.addWidget(self.adapt_btn)
+        layout.addWidget(self.status)
+        layout.addWidget(self.card)
+        layout.addLayout(row)
+        self.info: AdapterInfo | None = None
+        self.show_info(None)
+
+    def show_info(self, info: AdapterInfo | None) -> None:
+        self.info = info
+        if info is None:
+            self.status.setText("Open a tile set first.")
+            self.card.setText("")
+        elif info.error:
+            self.status.setText(f"Saved adapter could not be used: {info.error}")
+            self.card.setText(str(info.path))
+        elif info.active:
+            self.status.setText("In use for these results.")
+        elif info.exists:
+            self.status.setText("Saved for this tile set, not in use.")
+        else:
+            self.status.setText("None yet: results use the frozen backbone.")
+        if info is not None and not info.error:
+            self.card.setText(describe_card(info) if (info.exists or info.active) else "")
+        self.use_btn.setEnabled(bool(info and info.exists and not info.active))
+        self.reset_btn.setEnabled(bool(info and info.active))
+        self.delete_btn.setEnabled(bool(info and info.exists))
+
+    def set_busy(self, busy: bool) -> None:
+        self.adapt_btn.setEnabled(not busy)
+
+
+def describe_card(info: AdapterInfo) -> str:
+    c = info.card
+    parts = []
+    if c.get("mode"):
+        parts.append(f"mode {c['mode']}")
+    if c.get("steps") is not None:
+        parts.append(f"{c['steps']} steps")
+    if c.get("n_queries") is not None:
+        parts.append(f"{c['n_queries']} images")
+    quality = c.get("quality") if c.get("quality") is not None else c.get("quality_signal")
+    if isinstance(quality, (int, float)):
+        parts.append(f"quality {quality:.2f}")
+    created = c.get("created_unix")
+    if isinstance(created, (int, float)):
+        parts.append(dt.datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M"))
+    parts.append(info.path.name)
+    return " · ".join(parts)
+
+
+class EvaluationPanel(QGroupBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Evaluation", parent)
+        layout = QVBoxLayout(self)
+        self.label = _plain("No truth known yet.")
+        layout.addWidget(self.label)
+
+    def show_evaluation(self, ev: Evaluation | None, n_located: int, adapted: bool) -> None:
+        if ev is None:
+            self.label.setText(f"{n_located} images located. No truth known (truth.csv or EXIF GPS)."
+                               if n_located else "Nothing located yet.")
+            return
+        med = f"{ev.median_error_m:.0f} m" if ev.median_error_m is not None else "-"
+        self.label.setText(
+            f"{'Adapted' if adapted else 'Frozen backbone'} · {ev.n_queries} images with truth, {ev.n_tiles} tiles\n"
+            f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%\n"
+            f"median error {med}"
+        )

@@ -1,0 +1,175 @@
+"""Runs core work off the UI thread, one job at a time, with progress, cancel and a clean shutdown.
+
+One long-lived QThread hosts an executor object; jobs are queued (files dropped while an adaptation
+runs are handled after it). A job is a plain function `fn(progress, cancel) -> result`; its progress
+events, result or error come back to the UI thread as queued signals, so widgets are only ever
+touched from the UI thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.errors import Cancelled
+from ..core.progress import CancelToken, ProgressEvent
+
+log = logging.getLogger("geolocator.gui")
+
+# torch/triton imports recurse deeply through C code; a small thread stack crashes them.
+STACK_BYTES = 64 * 1024 * 1024
+
+JobFn = Callable[..., Any]  # fn(progress=..., cancel=...) -> result
+
+
+@dataclass
+class Job:
+    title: str  # shown beside the progress bar
+    fn: JobFn
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException, str], None] | None = None
+    on_cancel: Callable[[], None] | None = None
+    id: int = field(default_factory=itertools.count(1).__next__)
+
+
+class _Executor(QObject):
+    """Lives in the worker thread; runs whatever the runner hands it."""
+
+    progress = Signal(int, object)  # job id, ProgressEvent
+    done = Signal(int, object)
+    failed = Signal(int, object, str)  # job id, exception, traceback text
+    cancelled = Signal(int)
+
+    @Slot(object, object)
+    def run(self, job: Job, token: CancelToken) -> None:
+        def progress(event: ProgressEvent) -> None:
+            self.progress.emit(job.id, event)
+
+        try:
+            token.check()
+            result = job.fn(progress=progress, cancel=token)
+        except Cancelled:
+            self.cancelled.emit(job.id)
+        except MemoryError as exc:  # say it plainly; the app keeps its previous results
+            self.failed.emit(job.id, MemoryError("out of memory: try fewer images or a smaller batch"), repr(exc))
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the user, never kill the thread
+            self.failed.emit(job.id, exc, traceback.format_exc())
+        else:
+            self.done.emit(job.id, result)
+
+
+class JobRunner(QObject):
+    """Queue of jobs for one worker thread. Signals are emitted on the UI thread."""
+
+    started = Signal(object)  # Job
+    progress = Signal(object, object)  # Job, ProgressEvent
+    finished = Signal(object, str)  # Job, "done" | "failed" | "cancelled"
+    idle = Signal()
+    _submit = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("geolocator-worker")
+        self._thread.setStackSize(STACK_BYTES)
+        self._executor = _Executor()
+        self._executor.moveToThread(self._thread)
+        self._submit.connect(self._executor.run)
+        self._executor.progress.connect(self._on_progress)
+        self._executor.done.connect(self._on_done)
+        self._executor.failed.connect(self._on_failed)
+        self._executor.cancelled.connect(self._on_cancelled)
+        self._queue: deque[Job] = deque()
+        self._current: Job | None = None
+        self._token: CancelToken | None = None
+        self._closed = False
+        self._thread.start()
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._queue)
+
+    @property
+    def current(self) -> Job | None:
+        return self._current
+
+    def pending(self) -> list[Job]:
+        return list(self._queue)
+
+    # -- control ----------------------------------------------------------------------------------
+    def submit(self, job: Job) -> Job:
+        if self._closed:
+            raise RuntimeError("the worker is shut down")
+        self._queue.append(job)
+        self._next()
+        return job
+
+    def cancel(self) -> bool:
+        """Cancel the running job and drop the queued ones; True when there was something to stop."""
+        had = self.busy
+        self._queue.clear()
+        if self._token is not None:
+            self._token.cancel()
+        return had
+
+    def shutdown(self, timeout_ms: int = 60_000) -> bool:
+        """Cancel everything and stop the thread; the core checks the token between steps, so this
+        returns within one step. Never leaves a running QThread behind."""
+        self._closed = True
+        self.cancel()
+        self._thread.quit()
+        ok = self._thread.wait(timeout_ms)
+        if not ok:  # pragma: no cover - a step that never returns; better a stuck exit than a crash
+            log.error("the worker did not stop within %d ms; waiting for it", timeout_ms)
+            ok = self._thread.wait()
+        return ok
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _next(self) -> None:
+        if self._current is not None or not self._queue or self._closed:
+            return
+        self._current = self._queue.popleft()
+        self._token = CancelToken()
+        self.started.emit(self._current)
+        self._submit.emit(self._current, self._token)
+
+    def _finish(self, job_id: int, outcome: str, call: Callable[[Job], None]) -> None:
+        job = self._current
+        if job is None or job.id != job_id:  # pragma: no cover - defensive
+            return
+        self._current, self._token = None, None
+        try:
+            if not self._closed:
+                call(job)
+        except Exception:  # a UI callback bug must not wedge the queue
+            log.exception("error while handling the result of %s", job.title)
+        self.finished.emit(job, outcome)
+        self._next()
+        if self._current is None:
+            self.idle.emit()
+
+    @Slot(int, object)
+    def _on_progress(self, job_id: int, event: ProgressEvent) -> None:
+        if self._current is not None and self._current.id == job_id:
+            self.progress.emit(self._current, event)
+
+    @Slot(int, object)
+    def _on_done(self, job_id: int, result: Any) -> None:
+        self._finish(job_id, "done", lambda j: j.on_done and j.on_done(result))
+
+    @Slot(int, object, str)
+    def _on_failed(self, job_id: int, exc: BaseException, tb: str) -> None:
+        log.warning("job failed: %s", tb)
+        self._finish(job_id, "failed", lambda j: j.on_error and j.on_error(exc, tb))
+
+    @Slot(int)
+    def _on_cancelled(self, job_id: int) -> None:
+        self._finish(job_id, "cancelled", lambda j: j.on_cancel and j.on_cancel())

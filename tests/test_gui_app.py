@@ -1,0 +1,285 @@
+"""End-to-end tests of the desktop app on the demo region (pytest-qt, offscreen, real backbone).
+
+Features are extracted once into a cache shared by these tests; adaptation runs with few steps.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+QtCore = pytest.importorskip("PySide6.QtCore")
+
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from geolocator.core.pipeline import Settings  # noqa: E402
+from geolocator.gui.main_window import MainWindow  # noqa: E402
+from geolocator.gui.resources import demo_dir  # noqa: E402
+from geolocator.gui.settings import AppSettings  # noqa: E402
+
+DEMO = demo_dir()
+EVIL = "<img src=x onerror=alert(1)>.jpg"
+WAIT_MS = 180_000
+
+pytestmark = pytest.mark.skipif(not (DEMO / "tiles.csv").is_file(), reason="demo region missing")
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory):
+    """Private cache/config/data folders: the tests never touch the user's own."""
+    root = tmp_path_factory.mktemp("gui")
+    mp = pytest.MonkeyPatch()
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (root / var).mkdir()
+        mp.setenv(var, str(root / var))
+    yield root
+    mp.undo()
+
+
+_open: list[MainWindow] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_windows():
+    """Close every window a test opened, even when it failed: no worker thread may outlive a test."""
+    yield
+    while _open:
+        w = _open.pop()
+        if w.isVisible() or w.runner._thread.isRunning():
+            w.close()
+
+
+def make_window(qtbot, dirs: Path, name: str, **settings) -> MainWindow:
+    w = MainWindow(
+        AppSettings(**settings),
+        settings_path=dirs / f"{name}.json",
+        qsettings=QSettings(str(dirs / f"{name}.ini"), QSettings.Format.IniFormat),
+        # One tile view instead of eight keeps extraction (the slow part on 2 CPU cores) to 1/3;
+        # these tests are about the app, accuracy is tested in the core.
+        core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / f"adapters-{name}",
+                               tile_views=("rot0",)),
+    )
+    _open.append(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def wait_idle(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not w.runner.busy, timeout=WAIT_MS)
+
+
+def wait_map(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: w.map_view.is_ready, timeout=60_000)
+
+
+def js(qtbot, w: MainWindow, script: str):
+    box: list = []
+    w.map_view.run_js(script, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    return box[0]
+
+
+def close(qtbot, w: MainWindow) -> None:
+    w.close()
+    assert not w.runner._thread.isRunning()
+
+
+def drop(w: MainWindow, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(w.width() / 2, w.height() / 2)
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w, event)
+    assert event.isAccepted()
+
+
+def test_main_window_import_is_light():
+    code = ("import sys, geolocator.gui.main_window, geolocator.gui.app; "
+            "bad = [m for m in ('torch', 'timm', 'faiss', 'folium') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
+    w = make_window(qtbot, dirs, "e2e", adapt_steps=3)
+    # first launch opens the demo
+    w.first_run()
+    assert w.settings.demo_shown
+    wait_idle(qtbot, w)
+    assert w.tileset_len > 0
+    n_demo = len(list((DEMO / "queries").glob("*.jpg")))
+    assert len(w.predictions) == n_demo == w.query_list.topLevelItemCount()
+    assert w.eval_panel.label.text().startswith("Frozen backbone")
+    wait_map(qtbot, w)
+    assert js(qtbot, w, "geoloc.count()") == n_demo
+    assert w.backbone_panel.in_use.text().startswith(w.backbone_info.name)
+
+    # clicking a marker selects the query in the list and the results panel
+    target = sorted(w.predictions)[5]
+    js(qtbot, w, f"geoloc.markers[{json.dumps(target)}].fire('click'); true")
+    qtbot.waitUntil(lambda: w.selected == target, timeout=10_000)
+    assert w.results.title.text() == target
+    assert len(w.results.cards) == len(w.predictions[target].matches)
+    # and selecting in the list highlights the marker on the map
+    other = sorted(w.predictions)[7]
+    w.query_list.select(other)
+    qtbot.waitUntil(lambda: js(qtbot, w, "geoloc.selected") == other, timeout=10_000)
+
+    # drop drone images (one with an HTML name, one corrupt) onto the window
+    extra = tmp_path / "drop"
+    extra.mkdir()
+    sources = sorted((DEMO / "queries").glob("*.jpg"))[:2]
+    shutil.copy(sources[0], extra / "copy_a.jpg")
+    shutil.copy(sources[1], extra / EVIL)
+    (extra / "broken.jpg").write_bytes(b"not a jpeg at all")
+    drop(w, [extra])
+    wait_idle(qtbot, w)
+    wait_map(qtbot, w)
+    assert w.message_bar.level == "warning" and "broken.jpg" in w.message_bar.text
+    names = [w.query_list.topLevelItem(i).text(0) for i in range(w.query_list.topLevelItemCount())]
+    assert EVIL in names and "copy_a.jpg" in names and "broken.jpg" not in names
+    assert len(w.predictions) == n_demo + 2
+    assert js(qtbot, w, "geoloc.count()") == n_demo + 2
+
+    # the HTML-looking name stays text: in the results panel and in the map popup
+    evil_id = next(q for q in w.queries if q.endswith(EVIL))
+    w.select_query(evil_id)
+    assert w.results.title.text() == evil_id
+    assert w.results.title.textFormat() == Qt.TextFormat.PlainText
+    qtbot.waitUntil(lambda: js(qtbot, w, "geoloc.selected") == evil_id, timeout=10_000)
+    popup = js(qtbot, w, "Array.from(document.querySelectorAll('.leaflet-popup-content')).map(e => e.textContent).join('|')")
+    assert EVIL in popup
+    assert js(qtbot, w, "document.querySelectorAll('img[src=\"x\"]').length") == 0
+
+    # adapt in one click: results refresh, the adapter is saved for this tile set
+    before = dict(w.predictions)
+    w.act_adapt.trigger()
+    qtbot.waitUntil(lambda: w.runner.busy, timeout=5_000)
+    assert not w.act_adapt.isEnabled() and w.act_cancel.isEnabled()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done", w.message_bar.text
+    assert w.adapter_info is not None and w.adapter_info.active and w.adapter_info.path.is_file()
+    assert w.eval_panel.label.text().startswith("Adapted")
+    assert set(w.predictions) == set(before)
+    assert any(w.predictions[q].matches != before[q].matches for q in before)
+    wait_map(qtbot, w)
+    assert js(qtbot, w, "geoloc.count()") == len(w.predictions)
+
+    # export predictions (core writer) and the map
+    out = tmp_path / "pred.geojson"
+    w.export_geojson(out)
+    wait_idle(qtbot, w)
+    gj = json.loads(out.read_text())
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == len(w.predictions)
+    for f in gj["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+    html_out = tmp_path / "map.html"
+    w.export_map(html_out)
+    wait_idle(qtbot, w)
+    page = html_out.read_text()
+    assert "https://" not in page and "file://" not in page and page.count("geoloc.register(") == len(w.predictions)
+
+    # the map never asked for anything outside the machine
+    assert w.map_view.interceptor.external_requests() == []
+    assert w.map_view.interceptor.allowed  # it did see the page's own (local) requests
+    close(qtbot, w)
+
+    # opening the same tile set again reloads the saved adapter
+    w2 = make_window(qtbot, dirs, "e2e", demo_shown=True)
+    w2.open_demo()
+    wait_idle(qtbot, w2)
+    assert w2.adapter_info is not None and w2.adapter_info.active
+    assert "In use" in w2.adapter_panel.status.text()
+    # Reset stops using it, Delete removes the file
+    w2.adapter_panel.reset_btn.click()
+    wait_idle(qtbot, w2)
+    assert not w2.adapter_info.active and w2.adapter_info.exists
+    w2._reset_adapter(delete=True)
+    wait_idle(qtbot, w2)
+    assert not w2.adapter_info.exists and not w2.adapter_info.path.exists()
+    close(qtbot, w2)
+
+
+def test_cancel_adaptation_leaves_app_idle_and_intact(qtbot, dirs):
+    w = make_window(qtbot, dirs, "cancel", demo_shown=True, adapt_steps=100_000)
+    w.open_demo()
+    wait_idle(qtbot, w)
+    before = dict(w.predictions)
+    adapt_events = []
+    w.runner.progress.connect(lambda job, ev: adapt_events.append(ev) if ev.stage == "adapt" else None)
+    w.adapt()
+    qtbot.waitUntil(lambda: len(adapt_events) >= 2, timeout=WAIT_MS)
+    assert w.progress.isVisible() and "Adapting" in w.progress.label.text()
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "cancelled"
+    assert not w.progress.isVisible() and w.act_adapt.isEnabled() and not w.act_cancel.isEnabled()
+    assert w.predictions == before  # previous results untouched
+    assert not w.adapter_info.exists  # nothing half-saved
+    # and the app still works
+    w.locate()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done" and len(w.predictions) == len(before)
+    close(qtbot, w)
+
+
+def test_close_while_adapting_stops_the_worker(qtbot, dirs):
+    w = make_window(qtbot, dirs, "closing", demo_shown=True, adapt_steps=100_000)
+    w.open_demo()
+    wait_idle(qtbot, w)
+    events = []
+    w.runner.progress.connect(lambda job, ev: events.append(ev) if ev.stage == "adapt" else None)
+    w.adapt()
+    qtbot.waitUntil(lambda: bool(events), timeout=WAIT_MS)
+    w.close()  # must cancel and join the worker, not leave a running QThread
+    assert not w.runner._thread.isRunning()
+    assert not w.adapter_info.exists
+
+
+def test_bad_tileset_shows_error_and_app_keeps_working(qtbot, dirs, tmp_path):
+    w = make_window(qtbot, dirs, "bad", demo_shown=True)
+    bad = tmp_path / "tiles.csv"
+    bad.write_text("path,west,south,east\nx.png,1,2,3\n")
+    w.open_tileset(bad)
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "failed"
+    assert w.message_bar.level == "error" and "tiles.csv" in w.message_bar.text
+    assert w.tileset_path is None
+    w.open_demo()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done" and w.tileset_path is not None
+    recent = w.recent_tilesets()
+    assert recent and recent[0]["path"] == str(DEMO)
+    close(qtbot, w)
+
+
+def test_screenshot_flag(dirs, tmp_path):
+    """`--screenshot` exits 0 with a PNG of the whole window (the demo variant, `--demo --adapt`, is
+    what made resources/screenshot.png; here the bare window keeps the test quick)."""
+    out = tmp_path / "shot.png"
+    env = dict(__import__("os").environ)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from geolocator.gui.app import main; sys.exit(main(sys.argv[1:]))",
+         "--screenshot", str(out)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from PIL import Image
+
+    img = Image.open(out)
+    assert img.size[0] >= 800 and img.size[1] >= 500
+    assert len(set(img.convert("L").resize((64, 64)).getdata())) > 8  # widgets drawn, not a blank window
