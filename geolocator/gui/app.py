@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     if args.steps is not None:
         window.settings.adapt_steps = args.steps
+    if args.screenshot is not None:
+        window.resize(1440, 900)  # the same picture whatever size the last session left behind
     window.show()
 
     def start() -> None:

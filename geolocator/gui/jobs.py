@@ -132,6 +132,9 @@ class Session:
     def load_backbone(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> BackboneInfo:
         emit(progress, ProgressEvent("backbone", 0, 1, "loading the backbone"))
         info = self.backbone_info()
+        # Importing C extensions holds the GIL (the UI stutters); do it now, not mid-adaptation.
+        from ..core import adapt, retrieval, webmap  # noqa: F401
+        import faiss  # noqa: F401
         emit(progress, ProgressEvent("backbone", 1, 1, "backbone ready"))
         return info
 

@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([330, 790, 300])
+        self.splitter.setSizes([300, 840, 300])
         self.centre.setSizes([580, 290])
 
         root = QWidget()

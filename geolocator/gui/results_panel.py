@@ -27,6 +27,7 @@ class TileCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
+        self.setFixedWidth(TILE_PX + 12)
         self.image = QLabel()
         self.image.setFixedSize(TILE_PX, TILE_PX)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -39,8 +40,10 @@ class TileCard(QFrame):
         layout.addWidget(self.name)
 
     def set_match(self, rank: int, score: float, tile_id: str, pixmap: QPixmap | None, hit: bool | None) -> None:
-        mark = "" if hit is None else ("  ✓ contains truth" if hit else "")
+        mark = "" if hit is None else ("  ✓" if hit else "  ✗")
         self.rank.setText(f"#{rank}  {score:.3f}{mark}")
+        self.rank.setToolTip("" if hit is None else ("this tile contains the true location" if hit
+                                                     else "the true location is not in this tile"))
         self.name.setText(self.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideMiddle, TILE_PX))
         self.name.setToolTip("")
         if pixmap is not None and not pixmap.isNull():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -139,6 +140,7 @@ class AdapterPanel(QGroupBox):
             self.status.setText("None yet: results use the frozen backbone.")
         if info is not None and not info.error:
             self.card.setText(describe_card(info) if (info.exists or info.active) else "")
+        self.card.setToolTip(html.escape(str(info.path)) if info is not None else "")
         self.use_btn.setEnabled(bool(info and info.exists and not info.active))
         self.reset_btn.setEnabled(bool(info and info.active))
         self.delete_btn.setEnabled(bool(info and info.exists))
@@ -162,7 +164,6 @@ def describe_card(info: AdapterInfo) -> str:
     created = c.get("created_unix")
     if isinstance(created, (int, float)):
         parts.append(dt.datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M"))
-    parts.append(info.path.name)
     return " · ".join(parts)
 
 

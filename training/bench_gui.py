@@ -1,0 +1,180 @@
+"""Desktop-app responsiveness: time to a visible window, and the longest UI event-loop stall while
+the app opens and adapts to the demo region.
+
+    python training/bench_gui.py [--runs 3] [--steps N] [--platform offscreen]
+
+Time to window: wall clock from launching a fresh Python process to the main window being exposed
+(goal <= 2 s; torch must not be imported by then). Stall: a QTimer ticks every 10 ms on the UI
+thread; the longest gap between two ticks minus 10 ms is the longest time the UI could not react
+(goal <= 100 ms while adapting). Features and adapter go to a fresh temporary folder, so "open" is a
+cold start: backbone load + extraction of every tile view and drone image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TICK_MS = 10
+
+CHILD = r"""
+import time, sys, os
+from PySide6 import QtWebEngineWidgets
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from geolocator.gui.main_window import MainWindow
+from geolocator.gui.settings import AppSettings
+w = MainWindow(AppSettings(demo_shown=True), settings_path=__import__('pathlib').Path(sys.argv[1]))
+w.show()
+def check():
+    if w.windowHandle() is not None and w.windowHandle().isExposed():
+        print(f"VISIBLE {time.time():.6f} torch={'torch' in sys.modules}", flush=True)
+        w.close(); app.quit()
+    else:
+        QTimer.singleShot(1, check)
+QTimer.singleShot(0, check)
+app.exec()
+"""
+
+
+def time_to_window(runs: int, env: dict) -> list[tuple[float, bool]]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            start = time.time()
+            proc = subprocess.run([sys.executable, "-c", CHILD, str(Path(tmp) / "s.json")], env=env,
+                                  capture_output=True, text=True, timeout=120)
+            line = next((l for l in proc.stdout.splitlines() if l.startswith("VISIBLE")), None)
+            if line is None:
+                raise RuntimeError(proc.stderr[-2000:])
+            _, stamp, torch_flag = line.split()
+            out.append((float(stamp) - start, torch_flag.endswith("True")))
+    return out
+
+
+class StallMeter:
+    """Longest gap between 10 ms ticks of a UI-thread timer, per phase."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.phase = None
+        self.gaps: dict[str, list[float]] = {}
+        self._last = None
+        self.last_event = ""
+
+    def start(self, phase: str) -> None:
+        self.phase = phase
+        self.gaps.setdefault(phase, [])
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None and self.phase is not None:
+            gap = (now - self._last) * 1000 - TICK_MS
+            self.gaps[self.phase].append(gap)
+            if gap > 50 and os.environ.get("BENCH_GUI_VERBOSE"):
+                print(f"  stall {gap:.0f} ms in {self.phase} after {self.last_event}", file=sys.stderr)
+        self._last = now
+
+
+def stalls(steps: int | None, cache: Path | None) -> dict:
+    from PySide6 import QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.main_window import MainWindow
+    from geolocator.gui.settings import AppSettings
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
+    w = MainWindow(AppSettings(demo_shown=True, adapt_steps=steps), settings_path=tmp / "s.json",
+                   qsettings=QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=cache or tmp / "features", adapter_dir=tmp / "adapters"))
+    w.resize(1440, 900)
+    w.show()
+    meter = StallMeter()
+    times: dict[str, float] = {}
+    adapt_steps_seen = []
+    w.runner.progress.connect(lambda job, ev: adapt_steps_seen.append(ev.step) if ev.stage == "adapt" else None)
+    w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
+    w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
+    plan = iter(["open", "adapt", None])
+    state = {"t": 0.0, "phase": None}
+
+    def next_phase() -> None:
+        if state["phase"] is not None:
+            times[state["phase"]] = time.perf_counter() - state["t"]
+        phase = next(plan)
+        state["phase"], state["t"] = phase, time.perf_counter()
+        if phase is None:
+            meter.timer.stop()
+            w.close()
+            app.quit()
+            return
+        meter.start(phase)
+        w.open_demo() if phase == "open" else w.adapt()
+
+    w.runner.idle.connect(lambda: QTimer.singleShot(0, next_phase))
+    QTimer.singleShot(0, next_phase)
+    app.exec()
+    return {
+        "times": times,
+        "gaps": meter.gaps,
+        "n_queries": len(w.queries),
+        "n_tiles": w.tileset_len,
+        "adapt_steps": max(adapt_steps_seen) if adapt_steps_seen else 0,
+        "outcome": w.last_outcome,
+        "backbone": w.backbone_info.name if w.backbone_info else "?",
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=None, help="adaptation steps (default: the adaptation's own)")
+    ap.add_argument("--cache", type=Path, default=None, help="feature cache (default: a fresh one, a cold start)")
+    ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
+    args = ap.parse_args()
+    os.environ["QT_QPA_PLATFORM"] = args.platform
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    env = dict(os.environ)
+
+    print(f"# bench_gui  ({platform.platform()}, {os.cpu_count()} CPUs, Qt platform {args.platform})")
+    ttw = time_to_window(args.runs, env)
+    secs = [t for t, _ in ttw]
+    print(f"time to visible window: median {statistics.median(secs):.2f} s "
+          f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
+          f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
+
+    r = stalls(args.steps, args.cache)
+    print(f"demo region: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
+          f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}")
+    print(f"{'phase':<8} {'seconds':>8} {'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} {'stalls>50ms':>11}")
+    for phase, gaps in r["gaps"].items():
+        if not gaps:
+            continue
+        gs = sorted(gaps)
+        p99 = gs[min(len(gs) - 1, int(0.99 * len(gs)))]
+        print(f"{phase:<8} {r['times'].get(phase, 0):8.1f} {len(gs):6d} {max(gs):17.0f} {p99:7.0f} "
+              f"{sum(g > 50 for g in gs):11d}")
+    adapt = max(r["gaps"].get("adapt") or [0])
+    print(f"longest stall while adapting: {adapt:.0f} ms   goal <= 100 ms -> {'MET' if adapt <= 100 else 'NOT MET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
