@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtGui import QGuiApplication
+
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if QApplication.instance() is None:  # fractional scale factors (150 %) stay crisp instead of rounded
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "geolocator"])
     app.setApplicationName("Geolocator")
     app.setOrganizationName("geolocator")

@@ -1,0 +1,137 @@
+"""Smaller GUI pieces: the map's request interceptor and click bridge, settings, progress text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from geolocator.core import webmap  # noqa: E402
+from geolocator.core.progress import ProgressEvent  # noqa: E402
+from geolocator.gui import resources  # noqa: E402
+from geolocator.gui.main_window import needs_epsg  # noqa: E402
+from geolocator.gui.map_view import SELECT_PREFIX, MapView  # noqa: E402
+from geolocator.gui.message_bar import MessageBar  # noqa: E402
+from geolocator.gui.progress_panel import describe, format_eta  # noqa: E402
+from geolocator.gui.settings import AppSettings  # noqa: E402
+from geolocator.gui.workers import Job, JobRunner  # noqa: E402
+
+
+@pytest.fixture
+def view(qtbot):
+    v = MapView()
+    qtbot.addWidget(v)
+    v.resize(400, 300)
+    v.show()
+    yield v
+    v.dispose()
+
+
+def test_interceptor_blocks_and_logs_external_requests(qtbot, view, tmp_path, caplog):
+    """The page settings already forbid local pages to reach remote URLs; lift that here so the
+    interceptor (the second, logged line of defence) is what stops them."""
+    from PySide6.QtWebEngineCore import QWebEngineSettings
+
+    view.page().settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
+    page = tmp_path / "p.html"
+    page.write_text('<html><body><img src="https://example.invalid/x.png">'
+                    '<script src="http://example.invalid/a.js"></script><p>local</p></body></html>')
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show_map(page)
+    blocked = view.interceptor.blocked
+    assert any(u.startswith("https://example.invalid/x.png") for u in blocked)
+    assert any(u.startswith("http://example.invalid/a.js") for u in blocked)
+    assert len(view.interceptor.external_requests()) == 2
+    assert any(u.startswith("file://") for u in view.interceptor.allowed)
+    assert "blocked a request to https://example.invalid/x.png" in caplog.text
+
+
+def test_marker_click_bridge_emits_the_query_id(qtbot, view, tmp_path):
+    assert SELECT_PREFIX == webmap.SELECT_PREFIX
+    page = tmp_path / "p.html"
+    page.write_text("<html><body>x</body></html>")
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show_map(page)
+    with qtbot.waitSignal(view.querySelected, timeout=10_000) as sig:
+        view.page().runJavaScript(f"console.log({SELECT_PREFIX!r} + JSON.stringify('queries/<b>x</b>.jpg'))")
+    assert sig.args == ["queries/<b>x</b>.jpg"]
+
+
+def test_job_runner_runs_in_order_reports_errors_and_cancels(qtbot):
+    runner = JobRunner()
+    seen = []
+
+    def ok(progress, cancel):
+        progress(ProgressEvent("x", 1, 2))
+        return 42
+
+    def boom(progress, cancel):
+        raise ValueError("bad thing")
+
+    def slow(progress, cancel):
+        import time
+
+        for _ in range(500):
+            cancel.check()
+            time.sleep(0.01)
+
+    runner.submit(Job("ok", ok, on_done=lambda r: seen.append(("done", r))))
+    runner.submit(Job("boom", boom, on_error=lambda e, tb: seen.append(("error", str(e), "ValueError" in tb))))
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        pass
+    assert seen == [("done", 42), ("error", "bad thing", True)]
+    runner.submit(Job("slow", slow, on_cancel=lambda: seen.append("cancelled")))
+    runner.submit(Job("never", ok, on_done=lambda r: seen.append("never")))
+    qtbot.waitUntil(lambda: runner.current is not None and runner.current.title == "slow")
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        assert runner.cancel()
+    assert seen[-1] == "cancelled" and "never" not in seen
+    assert runner.shutdown()
+    assert not runner._thread.isRunning()
+
+
+def test_settings_round_trip_and_broken_file(tmp_path):
+    path = tmp_path / "cfg" / "settings.json"
+    s = AppSettings(backbone="efficientnet_lite0", adapt_steps=7, online_basemap=True, demo_shown=True)
+    s.save(path)
+    assert AppSettings.load(path) == s
+    path.write_text("{not json")
+    assert AppSettings.load(path) == AppSettings()
+    assert AppSettings.load(tmp_path / "missing.json").online_basemap is False  # offline by default
+
+
+def test_progress_text_shows_quality_and_eta():
+    ev = ProgressEvent("adapt", 12, 40, eta_s=75, metrics={"quality": 0.634, "pseudo_pairs": 31, "loss": 1.25})
+    text = describe(ev)
+    assert "Adapting" in text and "12/40" in text and "quality 0.63" in text and "31 pairs" in text
+    assert "1:15 left" in text
+    assert format_eta(None) == "" and format_eta(9.4) == "9 s left"
+
+
+def test_world_file_folder_needs_an_epsg(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    assert not needs_epsg(tmp_path)
+    (tmp_path / "a.pgw").write_text("1\n0\n0\n-1\n0\n0\n")
+    assert needs_epsg(tmp_path)
+    (tmp_path / "tiles.csv").write_text("path,west,south,east,north\n")
+    assert not needs_epsg(tmp_path)
+
+
+def test_message_bar_shows_names_as_text(qtbot):
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    bar.show_message("error", "<img src=x onerror=alert(1)>.jpg: not an image", "details")
+    assert bar.isVisible() and bar.level == "error"
+    assert bar.text == "<img src=x onerror=alert(1)>.jpg: not an image"
+    bar.dismiss()
+    assert not bar.isVisible()
+
+
+def test_resources_dir_follows_frozen_builds(monkeypatch, tmp_path):
+    assert (resources.resources_dir() / "demo").is_dir() or not (Path(__file__).parents[1] / "resources").exists()
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.demo_dir() == tmp_path / "resources" / "demo"
