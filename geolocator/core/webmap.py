@@ -234,8 +234,23 @@ window.geoloc = (function () {
       r.bindTooltip('#' + t[4] + '  ' + t[5].toFixed(3));
       api.rects.addLayer(r);
     });
-    if (pan) { api.map.panTo(m.getLatLng()); m.openPopup(); }
+    if (pan && !api.map.getBounds().pad(-0.05).contains(m.getLatLng())) { api.map.panTo(m.getLatLng()); }
     return true;
+  };
+  api.legend = function (withTruth) {
+    var c = L.control({position: 'bottomleft'});
+    c.onAdd = function () {
+      var d = L.DomUtil.create('div', 'geoloc-legend');
+      var dot = function (col, edge) { return '<span style="display:inline-block;width:10px;height:10px;border-radius:5px;' +
+        'border:1px solid ' + (edge || '#fff') + ';background:' + col + ';margin-right:4px"></span>'; };
+      d.innerHTML = withTruth
+        ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
+          dot('#ffffff', '#555') + 'truth (dashed line: error)'
+        : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure';
+      d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
+      return d;
+    };
+    c.addTo(api.map);
   };
   api.count = function () {
     var n = 0;
@@ -253,15 +268,17 @@ class _Registration(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "geoloc.init({{ this.map_name }});\n"
+        "{% if this.items %}geoloc.legend({{ 'true' if this.with_truth else 'false' }});\n{% endif %}"
         "{% for name, data in this.items %}geoloc.register({{ data }}, {{ name }});\n{% endfor %}"
         "{% endmacro %}"
     )
 
-    def __init__(self, map_name: str, items: list[tuple[str, str]]) -> None:
+    def __init__(self, map_name: str, items: list[tuple[str, str]], with_truth: bool = False) -> None:
         super().__init__()
         self._name = "GeolocRegistration"
         self.map_name = map_name
         self.items = items
+        self.with_truth = with_truth
 
 
 def build_map(
@@ -334,7 +351,7 @@ def build_map(
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
         fit = b if fit is None else fit.union(b)
         emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
-    m.add_child(_Registration(m.get_name(), items))
+    m.add_child(_Registration(m.get_name(), items, any(p.query.truth is not None for p in predictions)))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is not None:

@@ -10,7 +10,7 @@ from ..core.model import Prediction, Query
 from .query_list import pixmap_from_jpeg
 
 QUERY_PX = 176
-TILE_PX = 120
+TILE_PX = 104
 
 
 def _plain(text: str = "") -> QLabel:

@@ -44,10 +44,11 @@ class Job:
     id: int = field(default_factory=itertools.count(1).__next__)
 
 
-def _lower_this_thread_priority(nice: int = WORKER_NICE) -> None:
+def _lower_this_thread_priority(nice: int | None = None) -> None:
     """Linux: make the worker thread (and the torch/OpenMP threads it creates, which inherit it)
     yield the CPU to the UI thread; on a 2-core machine this is what keeps the window responsive."""
-    if not sys.platform.startswith("linux"):
+    nice = WORKER_NICE if nice is None else nice
+    if nice <= 0 or not sys.platform.startswith("linux"):
         return
     try:
         tid = threading.get_native_id()
