@@ -272,6 +272,29 @@ def test_bad_tileset_shows_error_and_app_keeps_working(qtbot, dirs, tmp_path):
     close(qtbot, w)
 
 
+def test_missing_weights_is_reported_and_the_backbone_stays(qtbot, dirs, tmp_path):
+    w = make_window(qtbot, dirs, "weights", demo_shown=True)
+    w.open_demo()
+    wait_idle(qtbot, w)
+    before = (w.backbone_info.name, dict(w.predictions))
+    w.backbone_panel.combo.setCurrentText("timm:resnet18")  # needs a weights file
+    w.backbone_panel.apply_btn.click()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "failed"
+    assert w.message_bar.level == "error" and "weights" in w.message_bar.text.lower()
+    assert (w.backbone_info.name, w.predictions) == before
+    missing = tmp_path / "nope.safetensors"
+    w.backbone_panel.combo.setCurrentText("efficientnet_lite0")
+    w.backbone_panel.set_weights(missing)
+    w.backbone_panel.apply_btn.click()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "failed" and "nope.safetensors" in w.message_bar.text
+    w.locate()  # still works with the backbone it had
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done" and w.backbone_info.name == before[0]
+    close(qtbot, w)
+
+
 def test_screenshot_flag(dirs, tmp_path):
     """`--screenshot` exits 0 with a PNG of the whole window (the demo variant, `--demo --adapt`, is
     what made resources/screenshot.png; here the bare window keeps the test quick)."""

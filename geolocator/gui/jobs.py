@@ -281,6 +281,10 @@ class Session:
 
     def set_backbone(self, name: str, weights: Path | None, device: str, queries: Sequence[Query], *,
                      progress=None, cancel=None) -> Results:
+        from ..core.backbones import load_backbone
+
+        # Load it first: a missing weights file must leave the current backbone (and results) in place.
+        load_backbone(name, weights=weights, device=device, pooling=self.ws.settings.pooling)
         self.ws.set_backbone(name, weights)
         self.ws.settings.device = device
         self._tile_thumbs_done.clear()
