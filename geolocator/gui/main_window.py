@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.adapter_info: AdapterInfo | None = None
         self.last_outcome = ""
         self.selected: str | None = None
+        self.frozen_evaluation = None
 
         self._build()
         self._wire()
@@ -375,6 +376,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
+            self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
             self._show_results(opened.results)
@@ -525,7 +527,9 @@ class MainWindow(QMainWindow):
         for qid, why in results.failures.items():
             self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
-        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted)
+        if not adapted and results.evaluation is not None:
+            self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
+        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation)
         if results.map_path is not None:
             self.map_view.show_map(results.map_path)
         if self.selected is None and self.predictions:
