@@ -47,7 +47,7 @@ def test_transform_shapes_and_norms(problem):
     tiles, photos, _ = problem
     a = adapt(tiles, photos, mode="best", steps=3, seed=0)
     t, q = a.transform_tiles(tiles), a.transform_queries(photos)
-    assert t.shape == (*tiles.shape[:2], 2048) and q.shape == (len(photos), 2048)
+    assert t.shape == (*tiles.shape[:2], a.dim_out) and q.shape == (len(photos), a.dim_out) and a.dim_out == 1024
     assert np.allclose(np.linalg.norm(t, axis=-1), 1, atol=1e-5)
     assert np.allclose(np.linalg.norm(q, axis=-1), 1, atol=1e-5)
     assert a.mode == "best" and a.card["n_views"] == 4 and a.card["steps"] == 3
