@@ -18,23 +18,6 @@ from geolocator.core.errors import Cancelled
 from geolocator.core.model import Bounds, PixelWindow, Query, Tile
 from geolocator.core.progress import CancelToken
 
-try:  # the inputs module's reader; a minimal stand-in keeps these tests independent of it
-    from geolocator.core.images import open_image as _real_open  # noqa: F401
-except ImportError:  # pragma: no cover
-    from geolocator.core.errors import InputError
-
-    def _fallback(path, window=None):
-        try:
-            im = Image.open(path)
-            im.load()
-        except (OSError, ValueError) as e:
-            raise InputError(path, f"not a readable image ({e})") from None
-        im = im.convert("RGB")
-        if window is not None:
-            im = im.crop((window.col, window.row, window.col + window.width, window.row + window.height))
-        return im
-
-    E._open_image = _fallback
 
 
 class TinyNet(torch.nn.Module):
@@ -199,7 +182,7 @@ def test_decoding_is_bounded(tmp_path, monkeypatch):
     tiles = _tiles(tmp_path / "t", 40)
     opened = []
     real_open = E._open_image
-    monkeypatch.setattr(E, "_open_image", lambda p, w: (opened.append(p), real_open(p, w))[1])
+    monkeypatch.setattr(E, "_open_image", lambda p, w, m=None: (opened.append(p), real_open(p, w, m))[1])
     encoded = [0]
     ahead = []
 

@@ -224,3 +224,13 @@ def test_exif_orientation_is_applied(tmp_path):
     exif[0x0112] = 6  # rotate 90 CW on display
     Image.new("RGB", (40, 20)).save(tmp_path / "o.jpg", exif=exif)
     assert open_image(tmp_path / "o.jpg").size == (20, 40)
+
+
+def test_open_image_min_side_decodes_big_jpegs_smaller(tmp_path):
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (2000, 1500), (120, 60, 30)).save(path, quality=90)
+    full = open_image(path)
+    reduced = open_image(path, min_side=300)
+    assert full.size == (2000, 1500)
+    assert 300 <= min(reduced.size) < 1500  # JPEG draft scale: 1/2, 1/4 ... but never below min_side
+    assert reduced.size[0] / reduced.size[1] == pytest.approx(2000 / 1500, rel=0.01)

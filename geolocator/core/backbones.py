@@ -56,7 +56,7 @@ class Backbone:
         """Everything that changes the features: used as the cache namespace."""
         return (
             f"{self.name}|{self.weights_id}|{self.pooling}|r{self.resize}c{self.input_size}"
-            f"|bicubic|{self.mean}|{self.std}|v1"
+            f"|bicubic|{self.mean}|{self.std}|v2"  # v2: JPEGs decoded at reduced scale (draft)
         )
 
     def preprocess(self, image: Image.Image) -> torch.Tensor:

@@ -59,10 +59,10 @@ def rotate_view(image: Image.Image, angle: int) -> Image.Image:
     return rot.crop((left, top, left + side, top + side))
 
 
-def _open_image(path: Path, window: PixelWindow | None) -> Image.Image:
+def _open_image(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     from .images import open_image  # the inputs module; imported late so this module loads alone
 
-    return open_image(path, window)
+    return open_image(path, window, min_side=min_side)
 
 
 def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
@@ -79,7 +79,8 @@ def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
 def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
     """Worker: decode once, produce one normalised tensor per requested view."""
     try:
-        img = _open_image(item.path, getattr(item, "window", None))
+        # Large enough for the 45-degree crops (see _shrink_for_rotation), no larger.
+        img = _open_image(item.path, getattr(item, "window", None), int(math.ceil(backbone.resize * math.sqrt(2))) + 2)
         out = []
         small = None
         for v in views:

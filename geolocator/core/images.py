@@ -150,9 +150,13 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     return Image.fromarray(to_rgb_uint8(data), "RGB")
 
 
-def _read_pil(path: Path, window: PixelWindow | None) -> Image.Image:
+def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     with _open_pil(path) as im:
         try:
+            if window is None and min_side:
+                # JPEG can decode at 1/2, 1/4, 1/8 scale for almost nothing: a 4000 px drone photo
+                # only needs a few hundred pixels for the backbone.
+                im.draft("RGB", (min_side, min_side))
             if window is not None:
                 _check_window(path, window, *im.size)
                 im = im.crop((window.col, window.row, window.col + window.width, window.row + window.height))
@@ -168,8 +172,10 @@ def _read_pil(path: Path, window: PixelWindow | None) -> Image.Image:
             raise InputError(path, f"corrupt image data ({exc})") from None
 
 
-def open_image(path: Path, window: PixelWindow | None = None) -> Image.Image:
+def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
+
+    `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long.
 
     TIFFs go through rasterio when it is installed: it reads just the window's blocks of a big
     orthophoto and copes with 16-bit/float/multi-band data that PIL cannot convert.
@@ -185,7 +191,7 @@ def open_image(path: Path, window: PixelWindow | None = None) -> Image.Image:
             raise
         except Exception:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
             pass
-    return _read_pil(path, window)
+    return _read_pil(path, window, min_side)
 
 
 def _dms_to_degrees(dms) -> float:
