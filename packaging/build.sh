@@ -3,7 +3,9 @@
 # needs is inside it, run the bundled app's `--screenshot --demo` offscreen, check that the picture
 # shows the map, and print the figures (build time, bundle size, time to a visible window).
 #
-#   packaging/build.sh                 build, check, run
+#   packaging/build.sh                 build the working tree, check, run
+#   packaging/build.sh --from-head     build a clean `git archive HEAD` export instead (release builds:
+#                                      uncommitted changes in the checkout are not in it)
 #   packaging/build.sh --skip-build    check and run an existing dist/geolocator
 #
 # Environment: PYTHON (default .venv/bin/python, with pyinstaller installed), GEOLOCATOR_VARIANT
@@ -15,17 +17,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+REPO=$(pwd)
 PY=${PYTHON:-.venv/bin/python}
+[[ "$PY" = /* ]] || PY="$REPO/$PY"
 DIST=${DIST:-dist}
+[[ "$DIST" = /* ]] || DIST="$REPO/$DIST"
 WORK=build/pyinstaller
+LOG="$REPO/build/pyinstaller.log"
 APP="$DIST/geolocator"
 INTERNAL="$APP/_internal"
 SHOT_TIMEOUT_S=${SHOT_TIMEOUT_S:-600}
 SKIP_BUILD=0
+FROM_HEAD=0
 for arg in "$@"; do
   case "$arg" in
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --from-head) FROM_HEAD=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,21 +59,29 @@ trap cleanup EXIT
 [ "$(uname -s)" = "Linux" ] || fail "build.sh builds and runs the Linux bundle; see packaging/README.md for Windows and macOS"
 [ -x "$PY" ] || fail "$PY not found: create the venv first (packaging/setup.sh) or set PYTHON"
 
+if [ "$FROM_HEAD" -eq 1 ]; then
+  SRC_REV=$(git -C "$REPO" rev-parse --short HEAD) || fail "--from-head needs a git checkout"
+  mkdir -p "$TMP/src"
+  git -C "$REPO" archive HEAD | tar -x -C "$TMP/src"
+  cd "$TMP/src"
+  note "building from a clean export of git HEAD $SRC_REV (uncommitted changes are not in it)"
+fi
+
 # ---------------------------------------------------------------- build
 BUILD_S="(skipped)"
 if [ "$SKIP_BUILD" -eq 0 ]; then
   "$PY" -m PyInstaller --version >/dev/null 2>&1 \
     || fail "PyInstaller is not installed in $PY's environment: $PY -m pip install pyinstaller"
-  note "building $APP with PyInstaller $("$PY" -m PyInstaller --version) (variant ${GEOLOCATOR_VARIANT:-cpu}); log: build/pyinstaller.log"
-  mkdir -p build
+  note "building $APP with PyInstaller $("$PY" -m PyInstaller --version) (variant ${GEOLOCATOR_VARIANT:-cpu}); log: $LOG"
+  mkdir -p "$(dirname "$LOG")"
   t0=$(date +%s.%N)
   if ! "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
-        --distpath "$DIST" --workpath "$WORK" packaging/geolocator.spec >build/pyinstaller.log 2>&1; then
-    tail -n 30 build/pyinstaller.log >&2
-    fail "PyInstaller failed (full log: build/pyinstaller.log)"
+        --distpath "$DIST" --workpath "$WORK" packaging/geolocator.spec >"$LOG" 2>&1; then
+    tail -n 30 "$LOG" >&2
+    fail "PyInstaller failed (full log: $LOG)"
   fi
   BUILD_S=$(echo "$(date +%s.%N) - $t0" | bc)
-  grep "geolocator.spec:" build/pyinstaller.log || true
+  grep "geolocator.spec:" "$LOG" || true
   [ "${KEEP_WORK:-0}" = "1" ] || rm -rf "$WORK"
 fi
 [ -d "$APP" ] || fail "$APP does not exist (build first, without --skip-build)"
@@ -208,6 +224,7 @@ fi
 echo ""
 echo "==================== geolocator Linux bundle ===================="
 echo "date:                   $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "source:                 $( [ "$FROM_HEAD" -eq 1 ] && echo "git HEAD $SRC_REV (clean export)" || echo "working tree $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" status --porcelain 2>/dev/null | grep -q . && echo ' + uncommitted changes')")"
 echo "variant:                ${GEOLOCATOR_VARIANT:-cpu}; torch $("$PY" -c 'import importlib.metadata as m; print(m.version("torch"))'), PySide6 $("$PY" -c 'import importlib.metadata as m; print(m.version("PySide6"))'), PyInstaller $("$PY" -m PyInstaller --version 2>/dev/null || echo '?')"
 echo "build time:             $( [ "$BUILD_S" = "(skipped)" ] && echo "$BUILD_S" || printf '%.0f s' "$BUILD_S")"
 echo "bundle size:            $BUNDLE_GB GB ($APP)"
