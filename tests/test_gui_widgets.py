@@ -61,6 +61,22 @@ def test_marker_click_bridge_emits_the_query_id(qtbot, view, tmp_path):
     assert sig.args == ["queries/<b>x</b>.jpg"]
 
 
+def test_page_cannot_navigate_away_from_the_map(qtbot, view, tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<html><body>map</body></html>")
+    other = tmp_path / "other.html"
+    other.write_text("<html><body>elsewhere</body></html>")
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show_map(page)
+    assert view.acceptDrops() is False  # drops reach the window, not Chromium
+    view.page().runJavaScript(f"location.href = {other.as_uri()!r}; true")
+    qtbot.wait(500)
+    box = []
+    view.page().runJavaScript("document.body.textContent", 0, box.append)
+    qtbot.waitUntil(lambda: bool(box))
+    assert box[0] == "map" and view.url().toLocalFile() == str(page)
+
+
 def test_job_runner_runs_in_order_reports_errors_and_cancels(qtbot):
     runner = JobRunner()
     seen = []

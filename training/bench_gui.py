@@ -92,7 +92,7 @@ class StallMeter:
 
 def stalls(steps: int | None, cache: Path | None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -112,6 +112,9 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
     w.runner.progress.connect(lambda job, ev: adapt_steps_seen.append(ev.step) if ev.stage == "adapt" else None)
     w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
     w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
+    w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
+    w.map_view.loadFinished.connect(lambda ok: setattr(meter, "last_event", "map page loaded"))
+    w.runner.started.connect(lambda job: setattr(meter, "last_event", f"started {job.title}"))
     plan = iter(["open", "adapt", None])
     state = {"t": 0.0, "phase": None}
 
@@ -126,10 +129,24 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
             app.quit()
             return
         meter.start(phase)
-        w.open_demo() if phase == "open" else w.adapt()
+        if phase == "open":
+            w.open_demo()
+        else:
+            w.adapt()
 
-    w.runner.idle.connect(lambda: QTimer.singleShot(0, next_phase))
-    QTimer.singleShot(0, next_phase)
+    def on_idle() -> None:
+        # a phase ends once its results are on screen: the map page it produced has loaded too
+        if w.map_view.loaded_path is not None and not w.map_view.is_ready:
+            w.map_view.ready.connect(after_map, Qt.ConnectionType.SingleShotConnection)
+        else:
+            QTimer.singleShot(0, next_phase)
+
+    def after_map(_ok: bool) -> None:
+        QTimer.singleShot(0, next_phase)
+
+    w.runner.idle.connect(on_idle)
+    # like `geolocator --demo`: the backbone (torch) loads in the background, then the demo opens
+    QTimer.singleShot(0, lambda: (w.load_backbone(), next_phase()))
     app.exec()
     return {
         "times": times,

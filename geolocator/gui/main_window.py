@@ -423,8 +423,9 @@ class MainWindow(QMainWindow):
     def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
         for q in queries:
             self.queries.setdefault(q.id, q)
-        new = self.query_list.add_queries(list(queries))
-        self._store_query_thumbs(thumbs)
+        with self.query_list.bulk():
+            new = self.query_list.add_queries(list(queries))
+            self._store_query_thumbs(thumbs)
         self._refresh_actions()
         return new
 
@@ -517,15 +518,16 @@ class MainWindow(QMainWindow):
         self._show_backbone(results.backbone)
         self.adapter_info = results.adapter
         self.adapter_panel.show_info(results.adapter)
-        self._store_query_thumbs(results.query_thumbs)
         self.tile_thumbs.update(results.tile_thumbs)
         if results.predictions or results.failures:
             self.predictions = {p.query.id: p for p in results.predictions}
             self.failures = dict(results.failures)
-        for p in results.predictions:
-            self.query_list.set_prediction(p)
-        for qid, why in results.failures.items():
-            self.query_list.set_failed(qid, why)
+        with self.query_list.bulk():
+            self._store_query_thumbs(results.query_thumbs)
+            for p in results.predictions:
+                self.query_list.set_prediction(p)
+            for qid, why in results.failures.items():
+                self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
         if not adapted and results.evaluation is not None:
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison

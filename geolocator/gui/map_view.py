@@ -69,9 +69,19 @@ class MapPage(QWebEnginePage):
         elif level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             log.warning("map page: %s (%s:%d)", message, source, line)
 
+    expected: QUrl | None = None  # the page the app asked for; nothing else may replace it
+
     def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:  # noqa: N802
-        # Links in popups (Leaflet attribution ...) must not replace the map with a web page.
-        return url.scheme().lower() in LOCAL_SCHEMES
+        # Links (Leaflet attribution ...) and dropped files must not replace the map with another page.
+        if not is_main_frame:
+            return url.scheme().lower() in LOCAL_SCHEMES
+        # (Plain string comparison: QUrl.adjusted() with combined flags makes PySide rebuild its type
+        # mapping on first use, a 250 ms freeze of the window.)
+        ok = (self.expected is not None and url.isLocalFile() and self.expected.isLocalFile()
+              and url.toLocalFile() == self.expected.toLocalFile())
+        if not ok:
+            log.info("map: ignored navigation to %s", url.toString())
+        return ok
 
 
 class MapView(QWebEngineView):
@@ -97,6 +107,7 @@ class MapView(QWebEngineView):
         self.is_ready = False
         self._pending_select: str | None = None
         self.setMinimumSize(320, 240)
+        self.setAcceptDrops(False)  # files dropped on the map go to the window (drone images), not to Chromium
 
     def dispose(self) -> None:
         """Delete the page now, before its profile: Qt warns (and may crash at exit) otherwise."""
@@ -112,7 +123,9 @@ class MapView(QWebEngineView):
     def show_map(self, path: Path) -> None:
         self.is_ready = False
         self.loaded_path = Path(path)
-        self.load(QUrl.fromLocalFile(str(Path(path).resolve())))
+        url = QUrl.fromLocalFile(str(Path(path).resolve()))
+        self._page.expected = url
+        self.load(url)
 
     def _on_loaded(self, ok: bool) -> None:
         if not ok:
