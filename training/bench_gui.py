@@ -108,8 +108,6 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
     w.show()
     meter = StallMeter()
     times: dict[str, float] = {}
-    adapt_steps_seen = []
-    w.runner.progress.connect(lambda job, ev: adapt_steps_seen.append(ev.step) if ev.stage == "adapt" else None)
     w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
     w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
     w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
@@ -153,7 +151,8 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
         "gaps": meter.gaps,
         "n_queries": len(w.queries),
         "n_tiles": w.tileset_len,
-        "adapt_steps": max(adapt_steps_seen) if adapt_steps_seen else 0,
+        # the adapter's card says how many steps ran (progress events are coalesced in the UI)
+        "adapt_steps": (w.adapter_info.card.get("steps") if w.adapter_info else None) or "?",
         "outcome": w.last_outcome,
         "backbone": w.backbone_info.name if w.backbone_info else "?",
     }
@@ -170,7 +169,8 @@ def main() -> int:
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     env = dict(os.environ)
 
-    print(f"# bench_gui  ({platform.platform()}, {os.cpu_count()} CPUs, Qt platform {args.platform})")
+    print(f"# bench_gui  ({platform.platform()}, {os.cpu_count()} CPUs, Qt platform {args.platform}, "
+          f"load average {os.getloadavg()[0]:.1f}: the machine is shared, stalls grow with its load)")
     ttw = time_to_window(args.runs, env)
     secs = [t for t, _ in ttw]
     print(f"time to visible window: median {statistics.median(secs):.2f} s "
