@@ -300,7 +300,8 @@ def build_map(
     m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
     m.get_root().header.add_child(Element(f"<script>{_RUNTIME_JS}</script>"), name="geoloc_runtime")
     m.get_root().header.add_child(
-        Element("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}</style>"), name="geoloc_css"
+        Element("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
+                ".leaflet-container{background:#4a4a4a}</style>")  # neutral beside the imagery, light or dark UI, name="geoloc_css"
     )
 
     if online_basemap:
