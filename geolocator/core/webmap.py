@@ -299,9 +299,11 @@ def build_map(
     m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
     m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
     m.get_root().header.add_child(Element(f"<script>{_RUNTIME_JS}</script>"), name="geoloc_runtime")
+    # neutral grey beside the imagery, light or dark UI (div. outranks leaflet.css, which loads later)
     m.get_root().header.add_child(
         Element("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
-                ".leaflet-container{background:#4a4a4a}</style>")  # neutral beside the imagery, light or dark UI, name="geoloc_css"
+                "div.leaflet-container{background:#4a4a4a}</style>"),
+        name="geoloc_css",
     )
 
     if online_basemap:
