@@ -101,3 +101,12 @@ def test_bad_inputs_are_named(problem):
     bad[0, 0] = np.nan
     with pytest.raises(InputError, match="NaN"):
         adapt(tiles, bad, steps=1)
+
+
+def test_caller_rng_is_left_alone(problem):
+    tiles, photos, _ = problem
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    adapt(tiles, photos, mode="paper", steps=2, seed=5)
+    assert torch.equal(torch.rand(3), expected)

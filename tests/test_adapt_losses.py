@@ -49,7 +49,7 @@ def test_mutual_nn_rule():
 def test_sinkhorn_spreads_photos_over_tiles():
     # every photo prefers tile 0 a little; the many-to-one prior sends half of them to tile 1
     sim = torch.tensor([[0.50, 0.40], [0.51, 0.40], [0.60, 0.40], [0.61, 0.40]])
-    plan = sinkhorn(sim, eps=0.01, iters=200)
+    plan = sinkhorn(sim, eps=0.03, iters=500)
     assert torch.allclose(plan.sum(dim=1), torch.ones(4), atol=1e-5)
     assert torch.allclose(plan.sum(dim=0), torch.full((2,), 2.0), atol=1e-3)
     assert plan.argmax(dim=1).tolist() == [1, 1, 0, 0]
