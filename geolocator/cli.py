@@ -59,6 +59,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
     g.add_argument("--tile-views", type=int, default=8, choices=[1, 2, 4, 8], help="headings each tile is indexed at")
     g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--no-verify", dest="verify", action="store_false",
+                   help="skip geometric verification (local features + homography) of the best tiles")
+    g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -83,6 +86,7 @@ def _workspace(args):
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
+        verify=args.verify, verify_candidates=args.verify_candidates,
     )
     ws = Workspace(settings)
     b = ws.backbone
@@ -151,6 +155,7 @@ def _evaluation_json(ev, ws, args, seconds: float, adapted: bool) -> dict:
         "mean_error_m": None if ev.mean_error_m is None else round(ev.mean_error_m, 2),
         "n_queries": ev.n_queries, "n_tiles": ev.n_tiles,
         "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.settings.tile_views),
+        "verified": ws.settings.verify,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
     if adapted:

@@ -46,6 +46,21 @@ def test_eval_json_is_one_object_and_well_above_chance(cache_dir):
     assert report["median_error_m"] < 200
 
 
+def test_geometric_verification_lifts_r1(cache_dir):
+    """Measured on the demo: R@1 36 -> 77 and a refined median error of ~0.1 m (planar renders)."""
+    reports = {}
+    for flag in ([], ["--no-verify"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "geolocator", "eval", str(DEMO), "--json", *flag, *_common(cache_dir)],
+            capture_output=True, text=True, timeout=600, cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        reports[report["verified"]] = report
+    assert reports[True]["r1"] >= reports[False]["r1"] + 25
+    assert reports[True]["median_weighted_error_m"] < reports[False]["median_error_m"] / 4
+
+
 def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
     out = tmp_path / "predictions.geojson"
     assert main(["locate", str(DEMO / "queries"), "--tiles", str(DEMO / "tiles.csv"), "--top-k", "3",

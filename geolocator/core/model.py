@@ -112,6 +112,8 @@ class Match:
     tile: Tile
     score: float  # cosine similarity in the retrieval space
     rank: int  # 1-based
+    inliers: int | None = None  # local matches agreeing on one homography, when verified
+    ground: LatLon | None = None  # where that homography puts the photo's centre, when verified
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ class Prediction:
     query: Query
     matches: tuple[Match, ...]  # top-k, best first
     location: LatLon  # centre of the top-1 tile
-    weighted_location: LatLon  # similarity-weighted mean of the top-k tiles that agree spatially
+    # refined: the photo centre through a verified homography, else the similarity-weighted mean of
+    # the top-k tiles that agree spatially
+    weighted_location: LatLon
     confidence: float  # margin of top-1 over the best tile that is not a neighbour of it, in [0, 1]
     error_m: float | None = None  # haversine distance from `location` to the truth, when known
     weighted_error_m: float | None = None

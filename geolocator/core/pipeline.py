@@ -31,6 +31,10 @@ class Settings:
     # rotation invariant (measured: +19 R@1 on one region from this alone).
     tile_views: tuple[str, ...] = ROTATION_VIEWS
     batch_size: int = 32
+    # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
+    # on the demo: R@1 36 -> 78 on frozen features). `verify_candidates` tiles are checked per photo.
+    verify: bool = True
+    verify_candidates: int = 20
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
 
@@ -41,7 +45,7 @@ class Located:
 
     queries: tuple[Query, ...]
     predictions: list[Prediction]
-    similarity: np.ndarray  # (Q, N) over all tiles
+    similarity: np.ndarray  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted above)
     failures: dict[Path, str] = field(default_factory=dict)
 
 
@@ -64,6 +68,7 @@ class Workspace:
         self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D)
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
+        self._verifier = None  # keeps tile keypoints between searches
         self.last: Located | None = None
 
     # -- components ---------------------------------------------------------------------------
@@ -113,6 +118,7 @@ class Workspace:
         self._tile_features = None
         self.tile_failures = {}
         self._adapter = None
+        self._verifier = None
         self.last = None
 
     def _require_tiles(self) -> TileSet:
@@ -174,10 +180,56 @@ class Workspace:
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
-        scores, ids = search(query_features, tile_features, self.settings.top_k)
-        predictions = predict(ok, tileset.tiles, scores, ids)
-        self.last = Located(ok, predictions, similarity(query_features, tile_features), failures)
+        sim = similarity(query_features, tile_features)
+        top_k = min(self.settings.top_k, len(tileset))
+        if not self.settings.verify or len(ok) == 0:
+            scores, ids = search(query_features, tile_features, top_k)
+            predictions = predict(ok, tileset.tiles, scores, ids)
+            self.last = Located(ok, predictions, sim, failures)
+            return predictions
+        ranking, ids, inliers, grounds = self._verify(ok, query_features, tile_features, sim, progress, cancel)
+        ids, inliers, grounds = ids[:, :top_k], inliers[:, :top_k], [row[:top_k] for row in grounds]
+        scores = np.take_along_axis(sim, ids, axis=1)
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, self.verifier.settings.min_inliers)
+        self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    @property
+    def verifier(self):
+        if self._verifier is None:
+            from .rerank import Verifier, VerifySettings
+
+            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates))
+        return self._verifier
+
+    def _verify(self, queries, query_features, tile_features, sim, progress, cancel):
+        """Geometric verification of each photo's candidate tiles: the (Q, N) ranking score, the
+        re-ranked candidate ids, their inlier counts and the photo centre's ground point on each."""
+        from .model import LatLon
+        from .rerank import verified_ranking
+        from .retrieval import search
+
+        tiles = self.tileset.tiles
+        _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
+        checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
+        counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        ranking = verified_ranking(sim, candidates, counts, self.verifier.settings.min_inliers)
+        order = np.argsort(-np.take_along_axis(ranking, candidates, axis=1), axis=1, kind="stable")
+        ids = np.take_along_axis(candidates, order, axis=1)
+        inliers = np.take_along_axis(counts, order, axis=1)
+        grounds = []
+        for qi, row in enumerate(order):
+            ground_row = []
+            for ci in row:
+                centre, tile = checks[qi][ci].centre, tiles[int(candidates[qi, ci])]
+                # a centre far outside the tile means a degenerate homography: no refined point
+                if centre is None or not all(-0.5 <= f <= 1.5 for f in centre):
+                    ground_row.append(None)
+                    continue
+                b = tile.bounds
+                ground_row.append(LatLon(b.north - centre[1] * (b.north - b.south), b.west + centre[0] * (b.east - b.west)))
+            grounds.append(ground_row)
+        return ranking, ids, inliers, grounds
 
     def evaluate(self, predictions: Sequence[Prediction] | None = None) -> Evaluation | None:
         """Metrics of the last `locate` (None when no query has a known truth)."""

@@ -25,8 +25,10 @@ def _agrees(top: Tile, other: Tile) -> bool:
     return haversine_m(top.center, other.center) <= 1.5 * (_tile_radius_m(top) + _tile_radius_m(other))
 
 
-def _weighted_location(matches: Sequence[Match]) -> LatLon:
+def _refined_location(matches: Sequence[Match], min_inliers: int) -> LatLon:
     top = matches[0]
+    if top.ground is not None and (top.inliers or 0) >= min_inliers:
+        return top.ground
     group = [m for m in matches if m is top or _agrees(top.tile, m.tile)]
     weights = np.array([math.exp((m.score - top.score) / WEIGHT_TEMPERATURE) for m in group])
     weights /= weights.sum()
@@ -35,7 +37,7 @@ def _weighted_location(matches: Sequence[Match]) -> LatLon:
     return LatLon(lat, lon)
 
 
-def _confidence(matches: Sequence[Match]) -> float:
+def _cosine_confidence(matches: Sequence[Match]) -> float:
     """Margin of the top tile over the best tile elsewhere: neighbours overlap the same ground, so
     a close second among them is agreement, not doubt."""
     if len(matches) < 2:
@@ -46,18 +48,44 @@ def _confidence(matches: Sequence[Match]) -> float:
     return float(min(max((top.score - rival) / FULL_CONFIDENCE_MARGIN, 0.0), 1.0))
 
 
-def predict(queries: Sequence[Query], tiles: Sequence[Tile], scores: np.ndarray, ids: np.ndarray) -> list[Prediction]:
-    """One Prediction per query from its top-k (scores, tile indices), best first."""
+def _confidence(matches: Sequence[Match], min_inliers: int) -> float:
+    """In [0, 1]. A geometrically verified top tile scores 0.5-1 by its inlier margin over the best
+    verified tile elsewhere; an unverified one 0-0.5 by its cosine margin (less evidence)."""
+    top = matches[0]
+    if top.inliers is None or top.inliers < min_inliers:
+        scale = 1.0 if top.inliers is None else 0.5
+        return scale * _cosine_confidence(matches)
+    rivals = [m.inliers or 0 for m in matches[1:] if not _agrees(top.tile, m.tile)]
+    rival = max(rivals, default=0)
+    return float(0.5 + 0.5 * max(top.inliers - rival, 0) / top.inliers)
+
+
+def predict(
+    queries: Sequence[Query],
+    tiles: Sequence[Tile],
+    scores: np.ndarray,
+    ids: np.ndarray,
+    inliers: np.ndarray | None = None,
+    grounds: Sequence[Sequence[LatLon | None]] | None = None,
+    min_inliers: int = 15,
+) -> list[Prediction]:
+    """One Prediction per query from its top-k (cosine scores, tile indices; with geometric
+    verification also inlier counts and the photo centre's ground point per match), best first."""
     predictions = []
-    for query, row_scores, row_ids in zip(queries, scores, ids):
-        matches = tuple(Match(tiles[int(i)], float(s), rank) for rank, (s, i) in enumerate(zip(row_scores, row_ids), 1))
+    for qi, (query, row_scores, row_ids) in enumerate(zip(queries, scores, ids)):
+        row_inliers = [None] * len(row_ids) if inliers is None else [int(n) for n in inliers[qi]]
+        row_grounds = [None] * len(row_ids) if grounds is None else list(grounds[qi])
+        matches = tuple(
+            Match(tiles[int(i)], float(s), rank, n, g)
+            for rank, (s, i, n, g) in enumerate(zip(row_scores, row_ids, row_inliers, row_grounds), 1)
+        )
         location = matches[0].tile.center
-        weighted = _weighted_location(matches)
+        weighted = _refined_location(matches, min_inliers)
         error = weighted_error = None
         if query.truth is not None:
             error = haversine_m(location, query.truth)
             weighted_error = haversine_m(weighted, query.truth)
         predictions.append(
-            Prediction(query, matches, location, weighted, _confidence(matches), error, weighted_error)
+            Prediction(query, matches, location, weighted, _confidence(matches, min_inliers), error, weighted_error)
         )
     return predictions
