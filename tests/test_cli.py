@@ -47,7 +47,7 @@ def test_eval_json_is_one_object_and_well_above_chance(cache_dir):
 
 
 def test_geometric_verification_lifts_r1(cache_dir):
-    """Measured on the demo: R@1 36 -> 77 and a refined median error of ~0.1 m (planar renders)."""
+    """Measured on the demo: R@1 36 -> 84 and a refined median error of ~0.1 m (planar renders)."""
     reports = {}
     for flag in ([], ["--no-verify"]):
         result = subprocess.run(

@@ -311,3 +311,11 @@ def test_screenshot_flag(dirs, tmp_path):
     img = Image.open(out)
     assert img.size[0] >= 800 and img.size[1] >= 500
     assert len(set(img.convert("L").resize((64, 64)).getdata())) > 8  # widgets drawn, not a blank window
+
+
+def test_app_icon_has_every_size(qtbot):
+    from geolocator.gui.app import _app_icon
+
+    icon = _app_icon()
+    assert not icon.isNull()
+    assert {s.width() for s in icon.availableSizes()} >= {16, 32, 48, 256}

@@ -67,7 +67,7 @@ def predict(
     ids: np.ndarray,
     inliers: np.ndarray | None = None,
     grounds: Sequence[Sequence[LatLon | None]] | None = None,
-    min_inliers: int = 15,
+    min_inliers: int = 8,
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores, tile indices; with geometric
     verification also inlier counts and the photo centre's ground point per match), best first."""

@@ -192,10 +192,12 @@ def popup_html(pred: Prediction, thumb_url: str | None) -> str:
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
         ("Confidence", f"{pred.confidence:.2f}"),
-        ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f}"),
+        ("Location", f"{pred.weighted_location.lat:.6f}, {pred.weighted_location.lon:.6f}"),
     ]
-    if pred.error_m is not None:
-        rows.append(("Error", f"{pred.error_m:.0f} m"))
+    if pred.top.inliers:
+        rows.append(("Verified", f"{pred.top.inliers} matching points"))
+    if pred.weighted_error_m is not None:
+        rows.append(("Error", f"{pred.weighted_error_m:.0f} m"))
     img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
@@ -324,7 +326,7 @@ def build_map(
     for i, pred in enumerate(predictions):
         check(cancel)
         colour = marker_colour(pred)
-        loc = pred.location
+        loc = pred.weighted_location  # the refined estimate: the photo centre when verified
         if pred.query.truth is not None:
             t = pred.query.truth
             folium.PolyLine([[loc.lat, loc.lon], [t.lat, t.lon]], color=colour, weight=1.5, opacity=0.6,

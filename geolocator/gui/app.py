@@ -39,6 +39,17 @@ def _prepare_environment(screenshot: bool) -> None:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses its sandbox as root
 
 
+def _app_icon():
+    from PySide6.QtGui import QIcon
+
+    from .resources import resources_dir
+
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("geolocator-*.png")):
+        icon.addFile(str(png))  # every size: the window manager picks what it needs
+    return icon
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     _prepare_environment(args.screenshot is not None)
@@ -56,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Geolocator")
     app.setOrganizationName("geolocator")
     app.setDesktopFileName("geolocator")
+    app.setWindowIcon(_app_icon())
 
     from .main_window import MainWindow
 

@@ -103,7 +103,9 @@ class QueryList(QTreeWidget):
             return
         item.setText(COL_STATUS, "located")
         item.setText(COL_CONF, f"{pred.confidence:.2f}")
-        item.setText(COL_ERROR, f"{pred.error_m:.0f} m" if pred.error_m is not None else "")
+        # the refined estimate's error: the photo centre through a verified homography when there is one
+        error = pred.weighted_error_m if pred.weighted_error_m is not None else pred.error_m
+        item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
         if pred.query.truth is not None:
             hit = pred.top.tile.bounds.contains(pred.query.truth)
             item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))

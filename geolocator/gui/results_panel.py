@@ -35,15 +35,25 @@ class TileCard(QFrame):
         self.rank.setStyleSheet("font-weight: 600;")
         self.name = _plain()
         self.name.setMaximumWidth(TILE_PX)
+        self.points = _plain()  # geometric verification: local features agreeing on one homography
+        self.points.setVisible(False)
         layout.addWidget(self.image)
         layout.addWidget(self.rank)
+        layout.addWidget(self.points)
         layout.addWidget(self.name)
 
-    def set_match(self, rank: int, score: float, tile_id: str, pixmap: QPixmap | None, hit: bool | None) -> None:
+    def set_match(self, rank: int, score: float, tile_id: str, pixmap: QPixmap | None, hit: bool | None,
+                  inliers: int | None = None) -> None:
         mark = "" if hit is None else ("  ✓" if hit else "  ✗")
         self.rank.setText(f"#{rank}  {score:.3f}{mark}")
-        self.rank.setToolTip("" if hit is None else ("this tile contains the true location" if hit
-                                                     else "the true location is not in this tile"))
+        self.points.setText("" if inliers is None else f"{inliers} matching pts")
+        self.points.setVisible(inliers is not None)
+        tips = [f"cosine similarity {score:.3f}"]
+        if inliers is not None:
+            tips.append(f"{inliers} local features agree on one homography (geometric verification)")
+        if hit is not None:
+            tips.append("this tile contains the true location" if hit else "the true location is not in this tile")
+        self.rank.setToolTip("\n".join(tips))
         self.name.setText(self.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideMiddle, TILE_PX))
         self.name.setToolTip("")
         if pixmap is not None and not pixmap.isNull():
@@ -126,7 +136,9 @@ class ResultsPanel(QWidget):
             loc = prediction.location
             lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   (refined {prediction.weighted_location.lat:.6f}, "
                          f"{prediction.weighted_location.lon:.6f})")
-            lines.append(f"Confidence  {prediction.confidence:.2f}")
+            top = prediction.top
+            verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
+            lines.append(f"Confidence  {prediction.confidence:.2f}{verified}")
         if query.truth is not None:
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
             if prediction is not None and prediction.error_m is not None:
@@ -142,4 +154,4 @@ class ResultsPanel(QWidget):
             for card, m in zip(self.cards, prediction.matches):
                 data = tile_thumbs.get(m.tile.id)
                 hit = None if query.truth is None else m.tile.bounds.contains(query.truth)
-                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit)
+                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit, m.inliers)
