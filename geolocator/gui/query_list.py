@@ -9,7 +9,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from ..core.model import Prediction, Query
+from ..core.geo import haversine_m
+from ..core.model import LatLon, Prediction, Query
 
 ICON_PX = 48
 COL_NAME, COL_STATUS, COL_CONF, COL_ERROR = range(4)
@@ -107,7 +108,11 @@ class QueryList(QTreeWidget):
         error = pred.weighted_error_m if pred.weighted_error_m is not None else pred.error_m
         item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
         if pred.query.truth is not None:
-            hit = pred.top.tile.bounds.contains(pred.query.truth)
+            # Green when the answer is right at tile level: the top tile holds the truth, or the
+            # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
+            b = pred.top.tile.bounds
+            half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
+            hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
             item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
         item.setForeground(COL_STATUS, QBrush())
 
