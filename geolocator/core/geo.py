@@ -59,6 +59,19 @@ def xyz_tile_bounds(z: int, x: int, y: int, tms: bool = False) -> Bounds:
     )
 
 
+def parse_number(path: Path, line: int, name: str, text: str, lo: float, hi: float) -> float:
+    """A finite float in [lo, hi] or an InputError naming file, line and column."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, f"{name} is not a number: {text!r}", line=line) from None
+    if not math.isfinite(value):
+        raise InputError(path, f"{name} is not a finite number: {text!r}", line=line)
+    if not lo <= value <= hi:
+        raise InputError(path, f"{name} = {value} is out of range [{lo:g}, {hi:g}]", line=line)
+    return value
+
+
 def read_world_file(path: Path) -> tuple[float, float, float, float, float, float]:
     """Read the six numbers (A, D, B, E, C, F) of an ESRI world file, in file order.
 
@@ -73,15 +86,7 @@ def read_world_file(path: Path) -> tuple[float, float, float, float, float, floa
     lines = [ln for ln in lines if ln]
     if len(lines) != 6:
         raise InputError(path, f"a world file has 6 numbers, one per line; found {len(lines)} lines")
-    values = []
-    for i, text in enumerate(lines, start=1):
-        try:
-            v = float(text)
-        except ValueError:
-            raise InputError(path, f"not a number: {text!r}", line=i) from None
-        if not math.isfinite(v):
-            raise InputError(path, f"not a finite number: {text!r}", line=i)
-        values.append(v)
+    values = [parse_number(path, i, f"value {i}", text, -math.inf, math.inf) for i, text in enumerate(lines, start=1)]
     a, d, b, e, c, f = values
     if b != 0.0 or d != 0.0:
         raise InputError(path, "rotated world files (non-zero rotation terms on lines 2-3) are not supported")

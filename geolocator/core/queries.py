@@ -15,7 +15,8 @@ from pathlib import Path
 from .errors import InputError
 from .images import IMAGE_SUFFIXES, list_images, probe_image, read_exif_gps
 from .model import LatLon, Query, Region
-from .tilesets import load_tiles_csv, parse_number, read_csv_rows, resolve_inside
+from .geo import parse_number
+from .tilesets import load_tiles_csv, read_csv_rows, resolve_inside
 
 log = logging.getLogger("geolocator")
 

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from .errors import InputError
-from .geo import metres_per_degree, read_world_file, transform_to_wgs84, world_file_bounds, xyz_tile_bounds
+from .geo import metres_per_degree, parse_number, read_world_file, transform_to_wgs84, world_file_bounds, xyz_tile_bounds
 from .images import TIFF_SUFFIXES, image_size, list_images
 from .model import Bounds, PixelWindow, Tile, TileSet
 
@@ -70,19 +70,6 @@ def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict
     if not rows:
         raise InputError(path, "no data rows after the header")
     return rows
-
-
-def parse_number(path: Path, line: int, name: str, text: str, lo: float, hi: float) -> float:
-    """A finite float in [lo, hi] or an InputError naming file, line and column."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(path, f"{name} is not a number: {text!r}", line=line) from None
-    if not math.isfinite(value):
-        raise InputError(path, f"{name} is not a finite number: {text!r}", line=line)
-    if not lo <= value <= hi:
-        raise InputError(path, f"{name} = {value} is out of range [{lo:g}, {hi:g}]", line=line)
-    return value
 
 
 def resolve_inside(path: Path, line: int, base: Path, text: str, what: str = "path") -> tuple[Path, str]:
