@@ -115,3 +115,11 @@ def test_bad_region_gives_a_clear_error(tmp_path, capsys):
     assert main(["eval", str(tmp_path), "--json", "-q"]) == 2
     err = capsys.readouterr().err
     assert "tiles.csv" in err and "Traceback" not in err
+
+
+def test_top_k_above_the_verified_candidates_is_not_cut(cache_dir, tmp_path):
+    out = tmp_path / "p.geojson"
+    assert main(["locate", str(DEMO / "queries" / "q_0001.jpg"), "--tiles", str(DEMO), "--top-k", "25",
+                 "--verify-candidates", "3", "--out", str(out), *_common(cache_dir)]) == 0
+    point = json.loads(out.read_text())["features"][0]
+    assert len(point["properties"]["top_k"]) == 25

@@ -210,7 +210,9 @@ class Workspace:
         from .retrieval import search
 
         tiles = self.tileset.tiles
-        _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
+        # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
+        wanted = max(self.settings.verify_candidates, self.settings.top_k)
+        _, candidates = search(query_features, tile_features, min(wanted, len(tiles)))
         checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         ranking = verified_ranking(sim, candidates, counts, self.verifier.settings.min_inliers)
