@@ -31,6 +31,11 @@ class Bounds:
     def center(self) -> LatLon:
         return LatLon((self.south + self.north) / 2.0, (self.west + self.east) / 2.0)
 
+    def point_at(self, x: float, y: float) -> LatLon:
+        """The point at fractions (x right, y down) of a north-up image covering these bounds;
+        fractions outside [0, 1] extrapolate past its edges."""
+        return LatLon(self.north - y * (self.north - self.south), self.west + x * (self.east - self.west))
+
     def union(self, other: Bounds) -> Bounds:
         return Bounds(
             min(self.west, other.west),
@@ -89,6 +94,18 @@ class TileSet:
         for t in self.tiles[1:]:
             b = b.union(t.bounds)
         return b
+
+    def tile_at(self, point: LatLon) -> int | None:
+        """Index of the tile whose bounds hold the point (the nearest centre among overlapping
+        tiles), None when no tile does."""
+        best, best_d = None, float("inf")
+        for i, t in enumerate(self.tiles):
+            if t.bounds.contains(point):
+                c = t.bounds.center
+                d = (c.lat - point.lat) ** 2 + (c.lon - point.lon) ** 2
+                if d < best_d:
+                    best, best_d = i, d
+        return best
 
     def fingerprint(self) -> str:
         """Identity of the tile set's geometry and files (for adapter cards and caches)."""

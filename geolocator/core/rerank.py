@@ -10,7 +10,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,7 @@ class VerifySettings:
     # Fewer agreeing matches than this is not evidence of the same place. Low, because implausible
     # homographies are rejected outright (see _plausible): measured on demo / Vegas, R@1 88 / 86.
     min_inliers: int = 8
+    min_inliers_adapted: int = 12  # with an adapter trained on geometric anchors (far stronger ranking)
     # The photo's outline mapped into the tile must cover this share of the tile's area: a drone
     # footprint is about a tile (0.6-1.2x), a chance fit folds or shrinks it.
     min_area: float = 0.15
@@ -47,6 +48,8 @@ class Verification:
     # Where the photo's centre lands in the tile, as fractions of its width and height (x right,
     # y down); None without a homography. The truth of a drone photo is the ground at its centre.
     centre: tuple[float, float] | None = None
+    # photo pixels -> tile pixels, both at max_side scale (kept to chain photo->photo->tile)
+    homography: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _cv2():
@@ -104,21 +107,51 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     centre = None
     if abs(z) > 1e-9:
         centre = (float(x / z / tile.size[0]), float(y / z / tile.size[1]))
-    return Verification(int(mask.sum()), centre)
+    return Verification(int(mask.sum()), centre, homography)
+
+
+def _file_key(path, window) -> tuple:
+    """Identity of an image for the caches: a file rewritten in place is matched anew."""
+    try:
+        st = path.stat()
+        return str(path), window, st.st_mtime_ns, st.st_size
+    except OSError:
+        return str(path), window, None, None
 
 
 class Verifier:
-    """Counts inliers between photos and tiles; tile keypoints are computed once and kept."""
+    """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
+    is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
 
     def __init__(self, settings: VerifySettings | None = None):
         self.settings = settings or VerifySettings()
         self._tiles: dict[tuple, LocalFeatures] = {}
+        self._pairs: dict[tuple, Verification] = {}
 
-    def _tile(self, tile: Tile) -> LocalFeatures:
-        key = (str(tile.path), tile.window)
+    def photo(self, query: Query) -> LocalFeatures | None:
+        """Keypoints of a drone photo (None when it cannot be read: it keeps its global ranking)."""
+        try:
+            return local_features(query.path, None, self.settings)
+        except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
+            return None
+
+    def tile(self, tile: Tile) -> LocalFeatures:
+        key = _file_key(tile.path, tile.window)
         if key not in self._tiles:
             self._tiles[key] = local_features(tile.path, tile.window, self.settings)
         return self._tiles[key]
+
+    def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
+        """One photo against the candidate tile indices; keypoints only when a pair is new."""
+        photo_key = _file_key(query.path, None)
+        keys = [(photo_key, _file_key(tiles[int(t)].path, tiles[int(t)].window)) for t in candidates]
+        if any(k not in self._pairs for k in keys):
+            photo = self.photo(query)
+            for t, key in zip(candidates, keys):
+                if key not in self._pairs:
+                    tile = tiles[int(t)]
+                    self._pairs[key] = Verification(0) if photo is None else verify_pair(photo, self.tile(tile), self.settings)
+        return [self._pairs[k] for k in keys]
 
     def verify(
         self,
@@ -135,14 +168,7 @@ class Verifier:
         clock = EtaClock(len(queries))
         for qi, query in enumerate(queries):
             check(cancel)
-            try:
-                photo = local_features(query.path, None, self.settings)
-            except Exception:  # noqa: BLE001 - the global ranking still stands for this photo
-                photo = None
-            results.append([
-                Verification(0) if photo is None else verify_pair(photo, self._tile(tiles[int(t)]), self.settings)
-                for t in candidates[qi]
-            ])
+            results.append(self.verify_photo(query, tiles, candidates[qi]))
             emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
         return results
 
