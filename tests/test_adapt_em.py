@@ -110,3 +110,28 @@ def test_caller_rng_is_left_alone(problem):
     torch.manual_seed(123)
     adapt(tiles, photos, mode="paper", steps=2, seed=5)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_geometric_anchors_are_learned_and_lift_the_rest(problem):
+    """Anchors (label-free pseudo-labels from geometry) on half the photos, here simulated as the
+    right tiles: the adapter must place the anchored photos and do no worse on the others."""
+    tiles, photos, truth = problem
+    anchors = np.where(np.arange(len(photos)) % 2 == 0, truth, -1)
+    plain = adapt(tiles, photos, mode="best", seed=0, device="cpu")
+    anchored = adapt(tiles, photos, mode="best", seed=0, device="cpu", anchors=anchors)
+    t, q = anchored.transform_tiles(tiles), anchored.transform_queries(photos)
+    on_anchors = recall_at_1(q[::2], t, truth[::2])
+    assert on_anchors == 100.0
+    r_plain = recall_at_1(plain.transform_queries(photos), plain.transform_tiles(tiles), truth)
+    assert recall_at_1(q, t, truth) > r_plain
+    assert anchored.card["geometric_anchors"] == len(photos[::2])
+
+
+def test_bad_anchors_are_refused(problem):
+    tiles, photos, truth = problem
+    with pytest.raises(InputError, match="paper"):
+        adapt(tiles, photos, mode="paper", steps=2, device="cpu", anchors=truth)
+    with pytest.raises(InputError, match="one tile index"):
+        adapt(tiles, photos, mode="best", steps=2, device="cpu", anchors=truth[:-1])
+    with pytest.raises(InputError, match="one tile index"):
+        adapt(tiles, photos, mode="best", steps=2, device="cpu", anchors=truth + len(tiles))
