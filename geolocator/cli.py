@@ -160,6 +160,9 @@ def _evaluation_json(ev, ws, args, seconds: float, adapted: bool) -> dict:
     }
     if adapted:
         out["mode"] = ws.adapter.mode
+        geometry = (getattr(ws.adapter, "card", None) or {}).get("geometry")
+        if geometry is not None:
+            out["geometry"] = geometry  # how many photos adaptation placed by local-feature geometry
     out.update({k: v for k, v in ev.extra.items() if v is not None})
     if ws.backbone.fallback_reason:
         out["fallback_reason"] = ws.backbone.fallback_reason
@@ -214,6 +217,10 @@ def cmd_adapt(args) -> int:
                        progress=progress)
     progress.close()
     print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
+    geometry = adapter.card.get("geometry") or {}
+    if geometry.get("used"):
+        print(f"  photos placed by geometry: {geometry['direct']} matched a tile, {geometry['chained']} through "
+              f"another photo, {geometry['unlabelled']} left to the features")
     return 0
 
 

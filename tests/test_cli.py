@@ -81,14 +81,13 @@ def test_index_reports_tiles_and_views(cache_dir, capsys):
 def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
     adapter = tmp_path / "demo.safetensors"
     assert main(["adapt", str(DEMO), "--steps", "5", "--out", str(adapter), *_common(cache_dir)]) == 0
-    card = json.loads(adapter.with_suffix(".json").read_text()) if adapter.with_suffix(".json").exists() else None
-    assert adapter.exists()
-    capsys.readouterr()
+    assert "photos placed by geometry" in capsys.readouterr().out
+    card = json.loads(adapter.with_name(adapter.name + ".json").read_text())  # the readable copy of the card
+    assert card["backbone"] == "efficientnet_lite0" and card["n_queries"] == 108
+    assert card["geometry"]["used"] and card["geometric_anchors"] == card["geometry"]["direct"] + card["geometry"]["chained"]
     assert main(["eval", str(DEMO), "--json", "--adapter", str(adapter), *_common(cache_dir)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["adapted"] is True
-    if card is not None:
-        assert card["backbone"] == "efficientnet_lite0" and card["n_queries"] == 108
+    assert report["adapted"] is True and report["geometry"]["used"]
 
 
 def test_adaptation_never_reads_the_truth(cache_dir, tmp_path):

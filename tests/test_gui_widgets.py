@@ -126,6 +126,18 @@ def test_progress_text_shows_quality_and_eta():
     assert "Adapting" in text and "12/40" in text and "quality 0.63" in text and "31 pairs" in text
     assert "1:15 left" in text
     assert format_eta(None) == "" and format_eta(9.4) == "9 s left"
+    assert describe(ProgressEvent("geometry", 3, 108)).startswith("Placing images by geometry · 3/108")
+
+
+def test_adapter_card_says_how_many_images_geometry_placed(tmp_path):
+    from geolocator.gui.jobs import AdapterInfo
+    from geolocator.gui.side_panels import describe_card
+
+    card = {"mode": "best", "steps": 60, "n_queries": 108, "geometry": {"used": True, "direct": 83, "chained": 19}}
+    text = describe_card(AdapterInfo(tmp_path / "a.safetensors", True, True, card))
+    assert "mode best" in text and "108 images" in text and "102 placed by geometry" in text
+    card["geometry"] = {"used": False, "why": "more than 4000 photos"}
+    assert "geometry" not in describe_card(AdapterInfo(tmp_path / "a.safetensors", True, True, card))
 
 
 def test_world_file_folder_needs_an_epsg(tmp_path):

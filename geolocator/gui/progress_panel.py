@@ -10,7 +10,9 @@ from ..core.progress import ProgressEvent
 STAGES = {
     "extract:tiles": "Indexing tiles",
     "extract:queries": "Reading drone images",
+    "geometry": "Placing images by geometry",
     "adapt": "Adapting",
+    "verify": "Verifying matches",
     "map": "Drawing the map",
     "thumbnails": "Thumbnails",
     "open": "Opening",

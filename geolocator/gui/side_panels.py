@@ -158,6 +158,10 @@ def describe_card(info: AdapterInfo) -> str:
         parts.append(f"{c['steps']} steps")
     if c.get("n_queries") is not None:
         parts.append(f"{c['n_queries']} images")
+    geometry = c.get("geometry")
+    if isinstance(geometry, dict) and geometry.get("used"):
+        placed = int(geometry.get("direct", 0)) + int(geometry.get("chained", 0))
+        parts.append(f"{placed} placed by geometry")
     quality = c.get("quality") if c.get("quality") is not None else c.get("quality_signal")
     if isinstance(quality, (int, float)):
         parts.append(f"quality {quality:.2f}")
