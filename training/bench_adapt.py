@@ -3,7 +3,7 @@
 Random L2-normalised features (timing only: the work does not depend on the values). Prints a
 markdown table of full-adaptation wall time per mode and feature dimension on this machine.
 
-  python training/bench_adapt.py [--dims 1280 1536] [--modes best paper] [--threads N]
+  python training/bench_adapt.py [--dims 1280 1536] [--modes best paper] [--threads N] [--device cuda]
 Goal (issue 3): best mode <= 30 s on 2 CPU cores.
 """
 
@@ -26,6 +26,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dims", type=int, nargs="+", default=[1280, 1536])
     ap.add_argument("--modes", nargs="+", default=["best", "paper"])
+    ap.add_argument("--device", default="cpu", help="cpu (the goal's machine), cuda, mps or auto")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument("--paper-steps", type=int, default=None,
                     help="time only this many paper steps and extrapolate linearly to the full 200 (flagged)")
@@ -43,7 +44,7 @@ def main() -> None:
             steps = args.paper_steps if mode == "paper" and args.paper_steps else None
             load_before = os.getloadavg()[0]
             t0, c0 = time.perf_counter(), time.process_time()
-            adapter = adapt(tiles, drones, mode=mode, steps=steps, seed=0, device="cpu")
+            adapter = adapt(tiles, drones, mode=mode, steps=steps, seed=0, device=args.device)
             fit, cpu = time.perf_counter() - t0, time.process_time() - c0
             load = max(load_before, os.getloadavg()[0])
             full = MODES[mode].steps
@@ -58,6 +59,8 @@ def main() -> None:
             rows.append((dim, mode, full, fit, cpu, load, apply, note))
             print(f"  d={dim} {mode}: adapt {fit:.1f} s {note}, transform all features {apply:.1f} s", flush=True)
     print()
+    if args.device not in ("cpu",):
+        print(f"Device: {args.device}" + (f" ({torch.cuda.get_device_name()})" if torch.cuda.is_available() else ""))
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads (CPU shared with other jobs)")
     print(f"Problem: {N_TILES} tiles x 1 view, {N_DRONES:,} drone features, random L2-normalised\n")

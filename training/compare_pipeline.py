@@ -1,5 +1,6 @@
 """The product pipeline end to end on the public benchmark regions, as `geolocator eval [--adapt]`
-runs it: frozen vs mode `paper` vs mode `best`, each with and without geometric verification.
+runs it: frozen vs mode `paper` vs mode `best`, with and without geometric verification at locate
+time; mode `best` also without its geometric anchors (what `--no-verify` adapts with).
 
 Truth is used only to score (Workspace.evaluate); adaptation sees the unlabeled tiles and photos.
 Adapted rows are the mean over seeds. Prints a markdown table (also written to --out).
@@ -25,21 +26,35 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
 
 
-def run(region, mode: str | None, verify: bool, seed: int, cache_dir: Path | None) -> dict:
-    ws = Workspace(Settings(backbone="efficientnet_lite0", verify=verify, top_k=10, cache_dir=cache_dir,
+def run(region, mode: str | None, geometric: bool, verify: tuple[bool, ...], seed: int, cache_dir: Path | None) -> dict:
+    """Adapt once (or not), then locate once per verification setting: {verify: metrics}."""
+    ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir,
                             adapter_dir=Path("/tmp/geolocator-compare-adapters")))
     ws.open_tiles(region.tiles)
     ws.index()
     started = time.perf_counter()
     if mode is not None:
-        ws.adapt(region.queries, mode=mode, seed=seed)
+        ws.adapt(region.queries, mode=mode, seed=seed, geometric=geometric)
     adapt_s = time.perf_counter() - started
-    started = time.perf_counter()
-    ws.locate(region.queries)
-    ev = ws.evaluate()
-    return {"r1": ev.r1, "r5": ev.r5, "ap": ev.ap, "median_m": ev.median_error_m,
-            "refined_m": ev.extra["median_weighted_error_m"], "adapt_s": adapt_s,
-            "locate_s": time.perf_counter() - started}
+    results = {}
+    for v in verify:
+        ws.settings.verify = v
+        started = time.perf_counter()
+        ws.locate(region.queries)
+        ev = ws.evaluate()
+        results[v] = {"r1": ev.r1, "r5": ev.r5, "ap": ev.ap, "median_m": ev.median_error_m,
+                      "refined_m": ev.extra["median_weighted_error_m"], "adapt_s": adapt_s,
+                      "locate_s": time.perf_counter() - started}
+    return results
+
+
+# (row label, mode, geometric anchors in adaptation, verification settings at locate)
+VARIANTS = [
+    ("none (frozen)", None, False, (False, True)),
+    ("paper", "paper", False, (False, True)),
+    ("best, features only (`--no-verify`)", "best", False, (False,)),
+    ("best (default: geometric anchors)", "best", True, (False, True)),
+]
 
 
 def main() -> None:
@@ -62,13 +77,14 @@ def main() -> None:
     for path in args.regions:
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
-        for mode in (None, "paper", "best"):
-            for verify in (False, True):
-                seeds = [0] if mode is None else args.seeds
-                runs = [run(region, mode, verify, s, args.cache_dir) for s in seeds]
-                mean = {k: statistics.fmean(r[k] for r in runs) for k in runs[0]}
-                spread = f" ± {statistics.stdev(r['r1'] for r in runs):.1f}" if len(runs) > 1 else ""
-                line = (f"| {name} | {mode or 'none (frozen)'} | {'yes' if verify else 'no'} | {mean['r1']:.1f}{spread} | "
+        for label, mode, geometric, verifies in VARIANTS:
+            seeds = [0] if mode is None else args.seeds
+            runs = [run(region, mode, geometric, verifies, s, args.cache_dir) for s in seeds]
+            for verify in verifies:
+                rows = [r[verify] for r in runs]
+                mean = {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}
+                spread = f" ± {statistics.stdev(r['r1'] for r in rows):.1f}" if len(rows) > 1 else ""
+                line = (f"| {name} | {label} | {'yes' if verify else 'no'} | {mean['r1']:.1f}{spread} | "
                         f"{mean['r5']:.1f} | {mean['ap']:.1f} | {mean['median_m']:.0f} | {mean['refined_m']:.1f} | "
                         f"{mean['adapt_s']:.1f} | {mean['locate_s']:.1f} |")
                 print(line, flush=True)
