@@ -196,7 +196,7 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     w.export_map(html_out)
     wait_idle(qtbot, w)
     page = html_out.read_text()
-    assert "https://" not in page and "file://" not in page and page.count("geoloc.register(") == len(w.predictions)
+    assert "https://" not in page and "file://" not in page and page.count("geoloc.add(") == len(w.predictions)
 
     # the map never asked for anything outside the machine
     assert w.map_view.interceptor.external_requests() == []

@@ -10,7 +10,7 @@ from PIL import Image
 from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
 from geolocator.core import webmap
 
-EVIL = "<img src=x onerror=alert(1)>${alert(2)}`.jpg"
+EVIL = "<img src=x onerror=alert(1)>${alert(2)}`{{ 7*7 }}.jpg"  # HTML, JS template literal, Jinja
 
 
 def _tileset(tmp_path: Path) -> TileSet:
@@ -48,7 +48,7 @@ def test_page_is_offline_and_registers_every_marker(tmp_path):
     page = out.read_text()
     assert "http://" not in page and "https://" not in page
     assert _externals(page) == []
-    assert page.count("geoloc.register(") == len(preds)
+    assert page.count("geoloc.add(") == len(preds)
     assert (tmp_path / "map" / "index_files").is_dir()
     assert len(page) < 200_000  # images are linked, not embedded
 
@@ -58,10 +58,12 @@ def test_names_are_escaped_everywhere(tmp_path):
     preds = _predictions(tmp_path, ts)
     page = webmap.write_map(tmp_path / "m.html", ts, preds).read_text()
     assert "<img src=x" not in page  # JSON in the page spells < as \u003c
-    data = [json.loads(m) for m in re.findall(r"geoloc\.register\((\{.*?\}), circle_marker", page)]
+    data = [json.loads(m) for m in re.findall(r"geoloc\.add\((\{.*?\})\);\n", page)]
     assert len(data) == 2
     evil = data[1]
-    assert evil["id"] == "queries/" + EVIL  # the id itself travels as JSON data, intact
+    assert evil["id"] == "queries/" + EVIL  # the id itself travels as JSON data, intact (no Jinja evaluation)
+    assert data[0]["truth"] == [pytest.approx(ts.tiles[0].center.lat), pytest.approx(ts.tiles[0].center.lon)]
+    assert evil["truth"] is None  # no truth: no line to draw
     assert "&lt;img src=x onerror=alert(1)&gt;" in evil["popup"]
     assert "<img src=x" not in evil["tooltip"]
     # folium writes HTML into JS template literals: ${...} and backticks must not survive there

@@ -60,6 +60,24 @@ def time_to_window(runs: int, env: dict) -> list[tuple[float, bool]]:
     return out
 
 
+def log_slow_garbage_collections(threshold_ms: float = 30.0) -> None:
+    """With BENCH_GUI_VERBOSE: print every cyclic-GC pass slower than the threshold (a pass holds
+    the GIL, so it stalls the UI thread whichever thread triggered it)."""
+    import gc
+
+    started = {}
+
+    def callback(phase, info):
+        if phase == "start":
+            started["t"] = time.perf_counter()
+        elif "t" in started:
+            ms = (time.perf_counter() - started.pop("t")) * 1000
+            if ms > threshold_ms:
+                print(f"  gc generation {info['generation']}: {ms:.0f} ms", file=sys.stderr)
+
+    gc.callbacks.append(callback)
+
+
 class StallMeter:
     """Longest gap between 10 ms ticks of a UI-thread timer, per phase."""
 
@@ -96,6 +114,8 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    if os.environ.get("BENCH_GUI_VERBOSE"):
+        log_slow_garbage_collections()
     from geolocator.core.pipeline import Settings
     from geolocator.gui.main_window import MainWindow
     from geolocator.gui.settings import AppSettings

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import folium
 from branca.element import Element, MacroElement
-from jinja2 import Template
 from PIL import Image
 
 from .errors import GeolocatorError
@@ -208,6 +207,16 @@ window.geoloc = (function () {
   var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
+  // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
+  api.add = function (d) {
+    if (d.truth) {
+      L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
+      L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
+    }
+    var m = L.circleMarker([d.lat, d.lon], {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
+      fillColor: d.colour, fillOpacity: base.fillOpacity}).addTo(api.map);
+    api.register(d, m);
+  };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
     api.markers[d.id] = marker; api.data[d.id] = d;
@@ -264,23 +273,35 @@ window.geoloc = (function () {
 """
 
 
-class _Registration(MacroElement):
-    """Emitted after every marker so the runtime can find them by query id."""
+class _VerbatimScript(Element):
+    """Script text emitted as it is, not through a Jinja template (branca wraps every element's
+    output in a new template: parsing and compiling hundreds of them held the GIL for ~170 ms, a UI
+    stall each time the map was rebuilt; and a `{{` in a file name would have been evaluated)."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "geoloc.init({{ this.map_name }});\n"
-        "{% if this.items %}geoloc.legend({{ 'true' if this.with_truth else 'false' }});\n{% endif %}"
-        "{% for name, data in this.items %}geoloc.register({{ data }}, {{ name }});\n{% endfor %}"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, map_name: str, items: list[tuple[str, str]], with_truth: bool = False) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__()
-        self._name = "GeolocRegistration"
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _Photos(MacroElement):
+    """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
+
+    def __init__(self, map_name: str, items: list[str], with_truth: bool = False) -> None:
+        super().__init__()
+        self._name = "GeolocPhotos"
         self.map_name = map_name
         self.items = items
         self.with_truth = with_truth
+
+    def render(self, **kwargs) -> None:
+        lines = [f"geoloc.init({self.map_name});"]
+        if self.items:
+            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'});")
+        lines.extend(f"geoloc.add({data});" for data in self.items)
+        self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
 
 
 def build_map(
@@ -322,20 +343,10 @@ def build_map(
             url, bounds=[[fit.south, fit.west], [fit.north, fit.east]], name="Tiles", pixelated=False, opacity=1.0
         ).add_to(m)
 
-    items: list[tuple[str, str]] = []
+    items: list[str] = []
     for i, pred in enumerate(predictions):
         check(cancel)
-        colour = marker_colour(pred)
         loc = pred.weighted_location  # the refined estimate: the photo centre when verified
-        if pred.query.truth is not None:
-            t = pred.query.truth
-            folium.PolyLine([[loc.lat, loc.lon], [t.lat, t.lon]], color=colour, weight=1.5, opacity=0.6,
-                            dash_array="4 4").add_to(m)
-            folium.CircleMarker([t.lat, t.lon], radius=2, color="#ffffff", weight=1, fill=True,
-                                fill_color="#ffffff", fill_opacity=0.9).add_to(m)
-        marker = folium.CircleMarker([loc.lat, loc.lon], radius=6, color="#ffffff", weight=1.5, fill=True,
-                                     fill_color=colour, fill_opacity=0.85)
-        marker.add_to(m)
         thumb_url = None
         if thumbnail is not None:
             name = f"thumb_{_file_key(pred.query.path)}.jpg"
@@ -344,19 +355,23 @@ def build_map(
                 img = thumbnail(pred)
                 if img is not None:
                     thumb_url = assets.image(img, name)
+        truth = pred.query.truth
         data = {
             "id": pred.query.id,
-            "colour": colour,
+            "lat": loc.lat,
+            "lon": loc.lon,
+            "truth": None if truth is None else [truth.lat, truth.lon],
+            "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url),
             "tooltip": _safe(f"{query_label(pred)} · conf {pred.confidence:.2f}"),
             "topk": [[mt.tile.bounds.south, mt.tile.bounds.west, mt.tile.bounds.north, mt.tile.bounds.east,
                       mt.rank, float(mt.score)] for mt in pred.matches],
         }
-        items.append((marker.get_name(), _script_json(data)))
+        items.append(_script_json(data))
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
         fit = b if fit is None else fit.union(b)
         emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
-    m.add_child(_Registration(m.get_name(), items, any(p.query.truth is not None for p in predictions)))
+    m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions)))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is not None:
