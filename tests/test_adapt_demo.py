@@ -58,3 +58,20 @@ def test_default_adaptation_lifts_the_verified_pipeline_on_demo(tmp_path):
     ws.locate(region.queries)
     adapted = ws.evaluate().r1
     assert adapted >= frozen + 5, (frozen, adapted)
+
+    # Cancel while photos are being placed by geometry: no adapter file, the adapter in use stays.
+    from geolocator.core.errors import Cancelled
+    from geolocator.core.progress import CancelToken
+
+    token, stages = CancelToken(), []
+
+    def progress(event):
+        stages.append(event.stage)
+        if event.stage == "geometry":
+            token.cancel()
+
+    out = tmp_path / "cancelled.safetensors"
+    with pytest.raises(Cancelled):
+        ws.adapt(region.queries, mode="best", seed=1, save_to=out, progress=progress, cancel=token)
+    assert stages.count("geometry") == 1 and "adapt" not in stages  # stopped within one photo
+    assert not out.exists() and not list(tmp_path.glob("*.part")) and ws.adapter is adapter
