@@ -85,6 +85,7 @@ def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
     card = json.loads(adapter.with_name(adapter.name + ".json").read_text())  # the readable copy of the card
     assert card["backbone"] == "efficientnet_lite0" and card["n_queries"] == 108
     assert card["geometry"]["used"] and card["geometric_anchors"] == card["geometry"]["direct"] + card["geometry"]["chained"]
+    assert len(card["anchored_photos"]) == card["geometric_anchors"]
     assert main(["eval", str(DEMO), "--json", "--adapter", str(adapter), *_common(cache_dir)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["adapted"] is True and report["geometry"]["used"]

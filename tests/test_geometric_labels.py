@@ -71,3 +71,28 @@ def test_locate_moves_a_verified_match_to_the_tile_under_the_centre(tileset):
     # a weak best match moves nothing
     same = ws._tile_under_centre(candidates, np.array([[7, 5, 0]]), grounds, min_inliers=8)[0]
     np.testing.assert_array_equal(same, candidates)
+
+
+def test_weak_matches_count_except_for_photos_the_adapter_learned(tileset, tmp_path):
+    from geolocator.core.pipeline import photo_key
+    from geolocator.core.rerank import verified_ranking
+
+    learned, new = tmp_path / "learned.jpg", tmp_path / "new.jpg"
+    for p in (learned, new):
+        p.write_bytes(b"x")
+    photos = [Query("learned.jpg", learned), Query("new.jpg", new)]
+
+    class Adapter:  # what locate reads of an adapter trained with geometric anchors
+        card = {"anchored_photos": [photo_key(photos[0])]}
+
+    ws = Workspace()
+    ws.open_tiles(tileset)
+    assert list(ws._min_inliers(photos)) == [8, 8]  # no adapter
+    ws._adapter = Adapter()
+    strong, weak = ws.verifier.settings.min_inliers_adapted, ws.verifier.settings.min_inliers
+    assert list(ws._min_inliers(photos)) == [strong, weak]
+    # the same 10-inlier match lifts its tile for the new photo only
+    sim = np.zeros((2, len(tileset)))
+    sim[:, 0] = 0.9
+    ranking = verified_ranking(sim, np.array([[5], [5]]), np.array([[10], [10]]), ws._min_inliers(photos))
+    assert ranking[0].argmax() == 0 and ranking[1].argmax() == 5

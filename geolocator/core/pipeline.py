@@ -49,6 +49,17 @@ class Located:
     failures: dict[Path, str] = field(default_factory=dict)
 
 
+def photo_key(query: Query) -> str:
+    """Short identity of a photo file (path, size, time), for the adapter card's anchored photos."""
+    from .cache import file_identity
+
+    try:
+        identity = file_identity(query.path)
+    except OSError:
+        identity = str(query.path)
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
 def queries_fingerprint(queries: Sequence[Query]) -> str:
     """Identity of the query set (ids and files only: truth must never influence adaptation)."""
     h = hashlib.sha256()
@@ -190,7 +201,7 @@ class Workspace:
         ranking, ids, inliers, grounds = self._verify(ok, query_features, tile_features, sim, progress, cancel)
         ids, inliers, grounds = ids[:, :top_k], inliers[:, :top_k], [row[:top_k] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, self._min_inliers())
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, self._min_inliers(ok))
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -202,14 +213,17 @@ class Workspace:
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates))
         return self._verifier
 
-    def _min_inliers(self) -> int:
-        """Inliers that lift a tile above the global ranking. A ranking adapted on geometric
-        anchors is strong, and weak matches (8-11 inliers) that contradict it were mostly chance
-        (demo: R@1 97 vs 94 with them); frozen or feature-only adapted rankings are weak, and
-        those matches mostly right."""
+    def _min_inliers(self, queries) -> np.ndarray:
+        """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter
+        was trained on with a geometric label, the adapted ranking is that label, and weak matches
+        (8-11 inliers) that contradict it were mostly chance (demo: R@1 97 vs 94 with them). For
+        any other photo, weak matches are mostly right (photos the adapter never saw: Las Vegas
+        R@1 86 with them vs 82 without)."""
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
-        return s.min_inliers_adapted if card.get("geometric_anchors", 0) > 0 else s.min_inliers
+        anchored = set(card.get("anchored_photos") or ())
+        return np.array([s.min_inliers_adapted if anchored and photo_key(q) in anchored else s.min_inliers
+                         for q in queries], np.int64)
 
     def _verify(self, queries, query_features, tile_features, sim, progress, cancel):
         """Geometric verification of each photo's candidate tiles: the (Q, N) ranking score, the
@@ -218,7 +232,7 @@ class Workspace:
         from .retrieval import search
 
         tiles = self.tileset.tiles
-        min_inliers = self._min_inliers()
+        min_inliers = self._min_inliers(queries)
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         wanted = max(self.settings.verify_candidates, self.settings.top_k)
         _, candidates = search(query_features, tile_features, min(wanted, len(tiles)))
@@ -245,9 +259,10 @@ class Workspace:
         demo: two such photos of 108."""
         tileset = self.tileset
         candidates, counts, grounds = candidates.copy(), counts.copy(), grounds.copy()
+        min_inliers = np.broadcast_to(np.asarray(min_inliers), (len(candidates),))  # one, or one per photo
         for qi in range(len(candidates)):
             best = int(np.argmax(counts[qi]))
-            if counts[qi, best] < min_inliers or grounds[qi, best] is None:
+            if counts[qi, best] < min_inliers[qi] or grounds[qi, best] is None:
                 continue
             holder = tileset.tile_at(grounds[qi, best])
             if holder is None or holder == candidates[qi, best]:
@@ -318,6 +333,8 @@ class Workspace:
         anchors, geometry = None, {"used": False}
         if geometric:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
+        # photos that got a geometric label: locate trusts the adapter over weak matches for them
+        anchored_photos = geometry.pop("anchored_photos", [])
         adapter = run_adaptation(
             tile_features,
             query_features,
@@ -342,6 +359,7 @@ class Workspace:
             "n_queries": len(ok),
             "seed": seed,
             "geometry": geometry,
+            "anchored_photos": anchored_photos,
             "created_unix": round(started, 3),
             "seconds": round(time.time() - started, 3),
         }
@@ -371,6 +389,7 @@ class Workspace:
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
         }
+        summary["anchored_photos"] = sorted(photo_key(q) for q, label in zip(queries, labels) if label is not None)
         return anchors, summary
 
     def load_saved_adapter(self) -> bool:

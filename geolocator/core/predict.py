@@ -67,12 +67,14 @@ def predict(
     ids: np.ndarray,
     inliers: np.ndarray | None = None,
     grounds: Sequence[Sequence[LatLon | None]] | None = None,
-    min_inliers: int = 8,
+    min_inliers: int | Sequence[int] = 8,
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores, tile indices; with geometric
     verification also inlier counts and the photo centre's ground point per match), best first."""
     predictions = []
+    thresholds = np.broadcast_to(np.asarray(min_inliers), (len(queries),))
     for qi, (query, row_scores, row_ids) in enumerate(zip(queries, scores, ids)):
+        row_min = int(thresholds[qi])
         row_inliers = [None] * len(row_ids) if inliers is None else [int(n) for n in inliers[qi]]
         row_grounds = [None] * len(row_ids) if grounds is None else list(grounds[qi])
         matches = tuple(
@@ -80,12 +82,12 @@ def predict(
             for rank, (s, i, n, g) in enumerate(zip(row_scores, row_ids, row_inliers, row_grounds), 1)
         )
         location = matches[0].tile.center
-        weighted = _refined_location(matches, min_inliers)
+        weighted = _refined_location(matches, row_min)
         error = weighted_error = None
         if query.truth is not None:
             error = haversine_m(location, query.truth)
             weighted_error = haversine_m(weighted, query.truth)
         predictions.append(
-            Prediction(query, matches, location, weighted, _confidence(matches, min_inliers), error, weighted_error)
+            Prediction(query, matches, location, weighted, _confidence(matches, row_min), error, weighted_error)
         )
     return predictions

@@ -28,7 +28,7 @@ class VerifySettings:
     # Fewer agreeing matches than this is not evidence of the same place. Low, because implausible
     # homographies are rejected outright (see _plausible): measured on demo / Vegas, R@1 88 / 86.
     min_inliers: int = 8
-    min_inliers_adapted: int = 12  # with an adapter trained on geometric anchors (far stronger ranking)
+    min_inliers_adapted: int = 12  # for photos an adapter learned a geometric label for
     # The photo's outline mapped into the tile must cover this share of the tile's area: a drone
     # footprint is about a tile (0.6-1.2x), a chance fit folds or shrinks it.
     min_area: float = 0.15
@@ -173,11 +173,12 @@ class Verifier:
         return results
 
 
-def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np.ndarray, min_inliers: int) -> np.ndarray:
-    """A (Q, N) ranking score: verified tiles (>= min_inliers) first, by inlier count; the rest
-    keep their cosine order below them. Cosines lie in [-1, 1], so an offset of 2 separates them."""
+def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np.ndarray, min_inliers) -> np.ndarray:
+    """A (Q, N) ranking score: verified tiles (>= min_inliers, one number or one per photo) first,
+    by inlier count; the rest keep their cosine order below them. Cosines lie in [-1, 1], so an
+    offset of 2 separates them."""
     ranking = similarity.astype(np.float64, copy=True)
     rows = np.arange(len(candidates))[:, None]
-    verified = inliers >= min_inliers
+    verified = inliers >= np.reshape(min_inliers, (-1, 1))
     ranking[rows, candidates] += np.where(verified, 2.0 + inliers, 0.0)
     return ranking
