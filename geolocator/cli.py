@@ -60,7 +60,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tile-views", type=int, default=8, choices=[1, 2, 4, 8], help="headings each tile is indexed at")
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--no-verify", dest="verify", action="store_false",
-                   help="skip geometric verification (local features + homography) of the best tiles")
+                   help="no local-feature geometry: neither verification of the best tiles when locating, "
+                        "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
