@@ -19,6 +19,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
 from geolocator.core.queries import load_region  # noqa: E402
+from tables import add_row, save  # noqa: E402  (training/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
@@ -53,11 +54,8 @@ def main() -> None:
             on_seen.append(ws.evaluate().r1)
         line = (f"| {path.name} | {len(seen)} / {len(unseen)} | {frozen:.1f} | {statistics.fmean(on_unseen):.1f} | "
                 f"{statistics.fmean(on_seen):.1f} |")
-        print(line, flush=True)
-        lines.append(line)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        add_row(lines, line)
+    save(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from supervised_reference import split_places, train_supervised  # noqa: E402
+from tables import add_row, save  # noqa: E402
 
 from geolocator.core.adapt import BEST, PAPER, adapt  # noqa: E402
 from geolocator.core.geo import haversine_m  # noqa: E402
@@ -151,11 +152,8 @@ def main() -> None:
             r1 = f"{m['R@1']:.1f}" + (f" ± {sd:.1f}" if len(runs) > 1 else "")
             line = (f"| {region} ({len(data['tile_feats'])} tiles, {len(data['query_feats'])} photos) | {name} | "
                     f"{r1} | {m['R@5']:.1f} | {m['AP']:.1f} | {m['median_m']:.0f} | {secs:.1f} |")
-            lines.append(line)
-            print(line, flush=True)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text("\n".join(lines) + "\n")
+            add_row(lines, line)
+    save(lines, args.out, echo=False)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
 from geolocator.core.queries import load_region  # noqa: E402
+from tables import add_row, save  # noqa: E402  (training/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
@@ -87,11 +88,8 @@ def main() -> None:
                 line = (f"| {name} | {label} | {'yes' if verify else 'no'} | {mean['r1']:.1f}{spread} | "
                         f"{mean['r5']:.1f} | {mean['ap']:.1f} | {mean['median_m']:.0f} | {mean['refined_m']:.1f} | "
                         f"{mean['adapt_s']:.1f} | {mean['locate_s']:.1f} |")
-                print(line, flush=True)
-                lines.append(line)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+                add_row(lines, line)
+    save(lines, args.out)
 
 
 if __name__ == "__main__":
