@@ -10,10 +10,11 @@
    Composing photo->photo and photo->tile homographies puts the photo's centre on the anchor's
    tile. Photos placed strongly this way anchor others in the next round.
 
-Measured with frozen EfficientNet-Lite0 candidates (top 20): on the demo 83 photos of 108 are placed
-directly and 19 more through chains, all 102 on the right tile (Las Vegas 208 of 210, Rotterdam 130
-of 196, none wrong). An adapter trained on these labels (em.py, mode best) then ranks the right
-tile first for 97% of demo photos (training/results/compare_pipeline.md).
+Measured with frozen EfficientNet-Lite0 candidates (top 20; training/geometry_labels.py): on the
+demo 83 photos of 108 are placed directly and 19 more through chains, all 102 on the right tile
+(Las Vegas 208 of 210, Rotterdam 130 of 196, none wrong). An adapter trained on these labels (em.py,
+mode best) then ranks the right tile first for 97% of demo photos (training/results/
+compare_pipeline.md).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..rerank import LocalFeatures, Verifier, verify_pair
 
 @dataclass(frozen=True)
 class GeometrySettings:
-    # Measured on demo / Vegas / Rotterdam (truth used only to score, training/results/):
+    # Measured on demo / Vegas / Rotterdam (truth used only to score, training/geometry_labels.py):
     # 102/102, 208/208 and 130/130 labels right with these; 9-inlier chains were often wrong.
     anchor_inliers: int = 12  # a label this strong may anchor other photos
     link_inliers: int = 12  # weakest link a chained label may have

@@ -1,0 +1,64 @@
+"""How many photos the geometric E-step places, and how many of those labels are right.
+
+Runs the label step of mode best (adapt/geometric.py) on each region exactly as Workspace.adapt
+does (frozen EfficientNet-Lite0 candidates, default settings), then scores the labels against the
+truth, which the step itself never sees.
+
+  python training/geometry_labels.py [--regions resources/demo data/benchmark/vegas ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from geolocator.core.adapt.geometric import GeometrySettings, geometric_labels  # noqa: E402
+from geolocator.core.evaluate import positives  # noqa: E402
+from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
+from geolocator.core.queries import load_region  # noqa: E402
+from geolocator.core.retrieval import search  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tables import add_row, save  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    parser.add_argument("--out", type=Path, default=ROOT / "training/results/geometry_labels.md")
+    args = parser.parse_args()
+    lines = [
+        f"Geometric pseudo-labels ({GeometrySettings()}), top 20 frozen candidates per photo.",
+        "",
+        "| region | photos | placed directly (right) | placed through a photo (right) | not placed | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for path in args.regions:
+        region = load_region(path)
+        ws = Workspace(Settings(backbone="efficientnet_lite0"))
+        ws.open_tiles(region.tiles)
+        tile_features = ws.index()
+        photos, photo_features, _ = ws.embed(region.queries)
+        _, candidates = search(photo_features, tile_features, min(20, len(region.tiles)))
+        started = time.perf_counter()
+        unit = photo_features / ((photo_features**2).sum(1, keepdims=True) ** 0.5)
+        labels = geometric_labels(photos, region.tiles, candidates, unit @ unit.T, ws.verifier)
+        seconds = time.perf_counter() - started
+        right = [label is not None and bool(positives(q, region.tiles.tiles)[label.tile]) for q, label in zip(photos, labels)]
+        direct = [i for i, label in enumerate(labels) if label is not None and label.via is None]
+        chained = [i for i, label in enumerate(labels) if label is not None and label.via is not None]
+        add_row(lines, f"| {path.name} | {len(photos)} | {len(direct)} ({sum(right[i] for i in direct)}) | "
+                       f"{len(chained)} ({sum(right[i] for i in chained)}) | {labels.count(None)} | {seconds:.1f} |")
+    save(lines, args.out)
+
+
+if __name__ == "__main__":
+    main()
