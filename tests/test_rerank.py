@@ -65,3 +65,15 @@ def test_unreadable_photo_keeps_its_global_ranking(tiles, tmp_path):
     bad.write_bytes(b"not a jpeg")
     checks = Verifier().verify([Query("bad.jpg", bad)], tiles, np.array([[0, 1]]))
     assert [c.inliers for c in checks[0]] == [0, 0]
+
+
+def test_an_unreadable_tile_verifies_nothing_instead_of_failing(tiles, tmp_path):
+    from geolocator.core.model import Tile
+
+    photo_path = tmp_path / "photo.jpg"
+    _oblique_view(tiles[3].path, photo_path)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    gallery = [tiles[3], Tile("broken.jpg", broken, tiles[4].bounds)]
+    checks = Verifier().verify([Query("photo.jpg", photo_path)], gallery, np.array([[1, 0]]))
+    assert checks[0][0].inliers == 0 and checks[0][1].inliers >= 8

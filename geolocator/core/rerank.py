@@ -136,9 +136,15 @@ class Verifier:
             return None
 
     def tile(self, tile: Tile) -> LocalFeatures:
+        """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
+        reading error was already reported when the tiles were indexed)."""
         key = _file_key(tile.path, tile.window)
         if key not in self._tiles:
-            self._tiles[key] = local_features(tile.path, tile.window, self.settings)
+            try:
+                self._tiles[key] = local_features(tile.path, tile.window, self.settings)
+            except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+                empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+                self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
