@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from geolocator.core.cache import FeatureCache, default_cache_root, file_identity
+from geolocator.core.cache import FeatureCache, default_cache_root, file_identity, file_key
 from geolocator.core.model import PixelWindow
 
 
@@ -88,3 +88,14 @@ def test_clear(cache):
     cache.put(cache.key("s", "rot0", "i"), _vec(2))
     cache.clear()
     assert not cache.root.exists()
+
+
+def test_file_key_is_a_short_name_that_follows_the_file(tmp_path):
+    f = tmp_path / "a.png"
+    f.write_bytes(b"1234")
+    a = file_key(f)
+    assert len(a) == 16 and file_key(f) == a
+    f.write_bytes(b"12345")
+    assert file_key(f) != a
+    # a missing file still gets a name (whoever reads it reports the error), one per path
+    assert file_key(tmp_path / "gone.png") != file_key(tmp_path / "gone2.png")

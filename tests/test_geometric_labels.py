@@ -74,7 +74,7 @@ def test_locate_moves_a_verified_match_to_the_tile_under_the_centre(tileset):
 
 
 def test_weak_matches_count_except_for_photos_the_adapter_learned(tileset, tmp_path):
-    from geolocator.core.pipeline import photo_key
+    from geolocator.core.cache import file_key
     from geolocator.core.rerank import verified_ranking
 
     learned, new = tmp_path / "learned.jpg", tmp_path / "new.jpg"
@@ -83,7 +83,7 @@ def test_weak_matches_count_except_for_photos_the_adapter_learned(tileset, tmp_p
     photos = [Query("learned.jpg", learned), Query("new.jpg", new)]
 
     class Adapter:  # what locate reads of an adapter trained with geometric anchors
-        card = {"anchored_photos": [photo_key(photos[0])]}
+        card = {"anchored_photos": [file_key(photos[0].path)]}
 
     ws = Workspace()
     ws.open_tiles(tileset)

@@ -40,6 +40,16 @@ def file_identity(path: Path, window: PixelWindow | None = None) -> str:
     return f"{p}|{st.st_size}|{st.st_mtime_ns}|{win}"
 
 
+def file_key(path: Path, window: PixelWindow | None = None) -> str:
+    """file_identity as a short name (thumbnails, verification results, adapter cards). A file
+    that cannot be stat'ed is named after its path: the caller reports it when it reads it."""
+    try:
+        identity = file_identity(path, window)
+    except OSError:
+        identity = f"{path}|{window}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
 class FeatureCache:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_root()

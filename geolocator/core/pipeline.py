@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import file_key
 from .errors import GeolocatorError
 from .model import Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
@@ -47,17 +48,6 @@ class Located:
     predictions: list[Prediction]
     similarity: np.ndarray  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted above)
     failures: dict[Path, str] = field(default_factory=dict)
-
-
-def photo_key(query: Query) -> str:
-    """Short identity of a photo file (path, size, time), for the adapter card's anchored photos."""
-    from .cache import file_identity
-
-    try:
-        identity = file_identity(query.path)
-    except OSError:
-        identity = str(query.path)
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 def queries_fingerprint(queries: Sequence[Query]) -> str:
@@ -222,7 +212,7 @@ class Workspace:
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
         anchored = set(card.get("anchored_photos") or ())
-        return np.array([s.min_inliers_adapted if anchored and photo_key(q) in anchored else s.min_inliers
+        return np.array([s.min_inliers_adapted if anchored and file_key(q.path) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
     def _verify(self, queries, query_features, tile_features, sim, progress, cancel):
@@ -389,7 +379,7 @@ class Workspace:
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
         }
-        summary["anchored_photos"] = sorted(photo_key(q) for q, label in zip(queries, labels) if label is not None)
+        summary["anchored_photos"] = sorted(file_key(q.path) for q, label in zip(queries, labels) if label is not None)
         return anchors, summary
 
     def load_saved_adapter(self) -> bool:

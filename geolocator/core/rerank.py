@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cache import file_key
 from .model import PixelWindow, Query, Tile
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
@@ -110,15 +111,6 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     return Verification(int(mask.sum()), centre, homography)
 
 
-def _file_key(path, window) -> tuple:
-    """Identity of an image for the caches: a file rewritten in place is matched anew."""
-    try:
-        st = path.stat()
-        return str(path), window, st.st_mtime_ns, st.st_size
-    except OSError:
-        return str(path), window, None, None
-
-
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
@@ -138,7 +130,7 @@ class Verifier:
     def tile(self, tile: Tile) -> LocalFeatures:
         """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
         reading error was already reported when the tiles were indexed)."""
-        key = _file_key(tile.path, tile.window)
+        key = file_key(tile.path, tile.window)  # a file rewritten in place is matched anew
         if key not in self._tiles:
             try:
                 self._tiles[key] = local_features(tile.path, tile.window, self.settings)
@@ -149,8 +141,8 @@ class Verifier:
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new."""
-        photo_key = _file_key(query.path, None)
-        keys = [(photo_key, _file_key(tiles[int(t)].path, tiles[int(t)].window)) for t in candidates]
+        photo = file_key(query.path)
+        keys = [(photo, file_key(tiles[int(t)].path, tiles[int(t)].window)) for t in candidates]
         if any(k not in self._pairs for k in keys):
             photo = self.photo(query)
             for t, key in zip(candidates, keys):

@@ -16,7 +16,6 @@ No Qt here: the GUI's worker thread builds the page, the GUI only loads it.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
 import json
@@ -28,6 +27,7 @@ import folium
 from branca.element import Element, MacroElement
 from PIL import Image
 
+from .cache import file_key
 from .errors import GeolocatorError
 from .model import Bounds, Prediction, TileSet
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
@@ -102,16 +102,6 @@ class Assets:
 
     def style(self, path: Path) -> str:
         return _data_uri(path.read_bytes(), "text/css") if self.inline else path.resolve().as_uri()
-
-
-def _file_key(path: Path) -> str:
-    """Names a cached thumbnail after the file's identity, so an edited file gets a new one."""
-    try:
-        st = Path(path).stat()
-        ident = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    except OSError:
-        ident = str(path)
-    return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
 def _open_image(path: Path, window=None) -> Image.Image:
@@ -349,7 +339,7 @@ def build_map(
         loc = pred.weighted_location  # the refined estimate: the photo centre when verified
         thumb_url = None
         if thumbnail is not None:
-            name = f"thumb_{_file_key(pred.query.path)}.jpg"
+            name = f"thumb_{file_key(pred.query.path)}.jpg"  # an edited photo gets a new thumbnail
             thumb_url = assets.cached(name)
             if thumb_url is None:
                 img = thumbnail(pred)
