@@ -88,6 +88,16 @@ def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySe
     return settings.min_area < share < settings.max_area
 
 
+def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures) -> tuple[float, float] | None:
+    """Where the photo's centre lands in the target image, as fractions of its width and height
+    (None when the homography sends it to infinity)."""
+    w, h = photo.size
+    x, y, z = homography @ np.array([w / 2.0, h / 2.0, 1.0])
+    if abs(z) <= 1e-9:
+        return None
+    return float(x / z / target.size[0]), float(y / z / target.size[1])
+
+
 def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings) -> Verification:
     """Matches consistent with one homography from the photo to the tile, and where it puts the
     photo's centre (Verification(0) when none can be fitted)."""
@@ -103,12 +113,7 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, settings.ransac_px)
     if mask is None or homography is None or not _plausible(homography, photo.size, tile.size, settings):
         return Verification(0)
-    w, h = photo.size
-    x, y, z = homography @ np.array([w / 2.0, h / 2.0, 1.0])
-    centre = None
-    if abs(z) > 1e-9:
-        centre = (float(x / z / tile.size[0]), float(y / z / tile.size[1]))
-    return Verification(int(mask.sum()), centre, homography)
+    return Verification(int(mask.sum()), photo_centre_in(homography, photo, tile), homography)
 
 
 class Verifier:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model import Query, TileSet
 from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
-from ..rerank import LocalFeatures, Verifier, verify_pair
+from ..rerank import LocalFeatures, Verifier, photo_centre_in, verify_pair
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,6 @@ class _Placement:
     inliers: int
     via: int | None
     centre: tuple[float, float] | None  # the photo's centre in that tile, as fractions
-
-
-def _centre_on(homography: np.ndarray, photo: LocalFeatures, tile: LocalFeatures) -> tuple[float, float] | None:
-    w, h = photo.size
-    x, y, z = homography @ np.array([w / 2.0, h / 2.0, 1.0])
-    if abs(z) < 1e-9:
-        return None
-    return float(x / z / tile.size[0]), float(y / z / tile.size[1])
 
 
 def geometric_labels(
@@ -122,7 +114,7 @@ def geometric_labels(
                 current = new.get(qi) or placed.get(qi)
                 if link.inliers >= settings.link_inliers and (current is None or strength > current.inliers):
                     chained = anchor.homography @ link.homography
-                    centre = _centre_on(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
+                    centre = photo_centre_in(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
                     new[qi] = _Placement(anchor.tile, chained, strength, int(a), centre)
             emit(progress, ProgressEvent("geometry", k + 1, len(todo),
                                          f"matching photos to each other (round {round_ + 1})", clock.eta(k + 1)))
