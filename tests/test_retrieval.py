@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from geolocator.core.retrieval import search, search_reverse, similarity
+from geolocator.core.retrieval import search, search_reverse, similarity, top_k
 
 
 def _unit(x):
@@ -47,3 +47,14 @@ def test_reverse_search_equals_brute_force():
     expected = np.argsort(-brute, axis=1, kind="stable")[:, :5]
     np.testing.assert_array_equal(ids, expected)
     np.testing.assert_allclose(scores, np.take_along_axis(brute, expected, axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_top_k_of_a_similarity_matrix_agrees_with_search():
+    rng = np.random.default_rng(5)
+    queries = rng.standard_normal((6, 16)).astype(np.float32)
+    gallery = rng.standard_normal((30, 4, 16)).astype(np.float32)
+    scores, ids = top_k(similarity(queries, gallery), 7)
+    s_ids = search(queries, gallery, 7)[1]
+    np.testing.assert_array_equal(ids, s_ids)
+    assert scores.shape == (6, 7) and (np.diff(scores, axis=1) <= 0).all()
+    assert top_k(similarity(queries, gallery), 99)[1].shape == (6, 30)  # k is capped at the gallery

@@ -173,7 +173,7 @@ class Workspace:
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
         from .predict import predict
-        from .retrieval import search, similarity
+        from .retrieval import similarity, top_k
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
@@ -181,17 +181,18 @@ class Workspace:
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
-        sim = similarity(query_features, tile_features)
-        top_k = min(self.settings.top_k, len(tileset))
+        sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
+        shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
-            scores, ids = search(query_features, tile_features, top_k)
+            scores, ids = top_k(sim, shown)
             predictions = predict(ok, tileset.tiles, scores, ids)
             self.last = Located(ok, predictions, sim, failures)
             return predictions
-        ranking, ids, inliers, grounds = self._verify(ok, query_features, tile_features, sim, progress, cancel)
-        ids, inliers, grounds = ids[:, :top_k], inliers[:, :top_k], [row[:top_k] for row in grounds]
+        min_inliers = self._min_inliers(ok)
+        ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
+        ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, self._min_inliers(ok))
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -215,17 +216,15 @@ class Workspace:
         return np.array([s.min_inliers_adapted if anchored and file_key(q.path) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
-    def _verify(self, queries, query_features, tile_features, sim, progress, cancel):
-        """Geometric verification of each photo's candidate tiles: the (Q, N) ranking score, the
+    def _verify(self, queries, sim, min_inliers, progress, cancel):
+        """Geometric verification of each photo's best tiles by `sim`: the (Q, N) ranking score, the
         re-ranked candidate ids, their inlier counts and the photo centre's ground point on each."""
         from .rerank import verified_ranking
-        from .retrieval import search
+        from .retrieval import top_k
 
         tiles = self.tileset.tiles
-        min_inliers = self._min_inliers(queries)
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
-        wanted = max(self.settings.verify_candidates, self.settings.top_k)
-        _, candidates = search(query_features, tile_features, min(wanted, len(tiles)))
+        _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
         checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         grounds = np.empty(candidates.shape, dtype=object)

@@ -24,6 +24,14 @@ def similarity(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
     return sims.max(axis=2)
 
 
+def top_k(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of a (Q, N) similarity matrix already in hand: (scores (Q, k), tile indices (Q, k)),
+    best first (ties: lower index first)."""
+    k = min(k, sim.shape[1])
+    ids = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(sim, ids, axis=1), ids
+
+
 def search(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-k tiles per query: (scores (Q, k), tile indices (Q, k)), best first.
 
