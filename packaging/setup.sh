@@ -9,15 +9,17 @@ QT_LIBS=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 li
          libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1 libgbm1 libasound2
          libxkbfile1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
          libxcb-render-util0 libxcb-image0)
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
   missing=()
   for lib in "${QT_LIBS[@]}"; do
-    dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || missing+=("$lib")
+    # Debian 13 / Ubuntu 24.04 name some of them <lib>t64: either one will do
+    installed "$lib" || installed "${lib}t64" || missing+=("$lib")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     echo "installing system libraries for Qt: ${missing[*]}" >&2
-    # Debian 13 renamed libasound2 to libasound2t64: install what this release has, skip the rest.
+    # install whichever name this release has, skip the rest
     $SUDO apt-get update -qq || true
     available=()
     for lib in "${missing[@]}"; do
@@ -30,7 +32,17 @@ fi
 
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# A venv without pip (python3-venv missing when it was made) is made again, not reused.
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv
+  if ! "$PYTHON" -m venv .venv && command -v apt-get >/dev/null; then
+    # Debian/Ubuntu ship venv's pip bootstrap as a separate package
+    rm -rf .venv
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "$(basename "$PYTHON")-venv" || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    "$PYTHON" -m venv .venv
+  fi
+fi
 # Re-install only when the project's requirements changed since the last set-up.
 stamp=.venv/.geolocator-setup
 want=$(sha256sum pyproject.toml | cut -c1-16)
