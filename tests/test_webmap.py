@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
+from geolocator.core.model import Bounds, Match, Prediction, Query, Tile, TileSet
 from geolocator.core import webmap
 
 EVIL = "<img src=x onerror=alert(1)>${alert(2)}`{{ 7*7 }}.jpg"  # HTML, JS template literal, Jinja

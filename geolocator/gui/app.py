@@ -16,7 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-GUI_FLAGS = ("--screenshot", "--demo", "--adapt", "--steps")
 SCREENSHOT_TIMEOUT_S = 540
 
 

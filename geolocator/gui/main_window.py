@@ -6,7 +6,7 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,8 +61,6 @@ def _user_message(exc: BaseException) -> str:
 
 
 class MainWindow(QMainWindow):
-    busyChanged = Signal(bool)
-    resultsShown = Signal()
 
     def __init__(self, settings: AppSettings | None = None, *, settings_path: Path | None = None,
                  qsettings: QSettings | None = None, core_settings: Settings | None = None) -> None:
@@ -292,13 +290,11 @@ class MainWindow(QMainWindow):
     def _on_job_started(self, job: Job) -> None:
         self.progress.start(job.title)
         self._refresh_actions()
-        self.busyChanged.emit(True)
 
     def _on_job_finished(self, job: Job, outcome: str) -> None:
         self.last_outcome = outcome
         if not self.runner.busy:
             self.progress.finish()
-            self.busyChanged.emit(False)
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
@@ -539,7 +535,6 @@ class MainWindow(QMainWindow):
         elif self.selected is not None:
             self.select_query(self.selected)
         self._refresh_actions()
-        self.resultsShown.emit()
 
     def select_query(self, query_id: str) -> None:
         q = self.queries.get(query_id)
@@ -641,8 +636,3 @@ class MainWindow(QMainWindow):
         self.map_view.dispose()
         self.session.close()
         super().closeEvent(event)
-
-
-def open_when_shown(window: MainWindow, fn) -> None:
-    """Run `fn` once the event loop is running (the window paints first, work starts after)."""
-    QTimer.singleShot(0, fn)

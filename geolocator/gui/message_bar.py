@@ -3,7 +3,7 @@ traceback, and never block the window with a modal dialog."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QStyle, QWidget
 
@@ -16,8 +16,6 @@ _ICONS = {
 
 
 class MessageBar(QFrame):
-    closed = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("MessageBar")
@@ -72,7 +70,6 @@ class MessageBar(QFrame):
     def dismiss(self) -> None:
         self.hide()
         self.level = ""
-        self.closed.emit()
 
     def _show_details(self) -> None:
         box = QMessageBox(self)

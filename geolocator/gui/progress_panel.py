@@ -63,11 +63,9 @@ class ProgressPanel(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_btn)
-        self.quality_history: list[float] = []
         self.hide()
 
     def start(self, title: str) -> None:
-        self.quality_history.clear()
         self.label.setText(title)
         self.bar.setRange(0, 0)  # busy until the first event says how much there is
         self.cancel_btn.setEnabled(True)
@@ -79,9 +77,6 @@ class ProgressPanel(QWidget):
             self.bar.setValue(min(event.step, event.total))
         else:
             self.bar.setRange(0, 0)
-        q = (event.metrics or {}).get("quality")
-        if event.stage == "adapt" and isinstance(q, (int, float)):
-            self.quality_history.append(float(q))
         self.label.setText(describe(event))
 
     def cancelling(self) -> None:

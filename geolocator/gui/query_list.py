@@ -70,12 +70,6 @@ class QueryList(QTreeWidget):
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
             self.setUpdatesEnabled(True)
 
-    def ids(self) -> list[str]:
-        return list(self._items)
-
-    def item_for(self, query_id: str) -> QTreeWidgetItem | None:
-        return self._items.get(query_id)
-
     def add_queries(self, queries: list[Query]) -> list[Query]:
         """Add rows for queries not listed yet; returns the new ones."""
         new = []

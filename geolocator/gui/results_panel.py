@@ -99,14 +99,6 @@ class ResultsPanel(QWidget):
         right.addWidget(scroll, 1)
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
-        self.query_id: str | None = None
-
-    def clear(self) -> None:
-        self.query_id = None
-        self.title.setText("Select a drone image")
-        self.details.setText("")
-        self.query_image.clear()
-        self._set_cards(0)
 
     def _set_cards(self, n: int) -> None:
         while len(self.cards) > n:
@@ -120,7 +112,6 @@ class ResultsPanel(QWidget):
 
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None) -> None:
-        self.query_id = query.id
         self.title.setText(query.id)
         if query_thumb:
             pm = pixmap_from_jpeg(query_thumb)

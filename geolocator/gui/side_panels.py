@@ -80,8 +80,7 @@ class BackbonePanel(QGroupBox):
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
 
     def show_info(self, info: BackboneInfo) -> None:
-        device = info.device.upper() if info.device in ("cpu", "mps") else info.device.upper().replace("CUDA", "CUDA")
-        self.in_use.setText(f"{info.name} on {device}" + ("  (fallback)" if info.fallback_reason else ""))
+        self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
         self.dinov2.setText(f"weights found: {info.dinov2_weights}" if info.dinov2_weights else "weights not found")
         self.in_use.setToolTip("")
 
@@ -121,11 +120,9 @@ class AdapterPanel(QGroupBox):
         layout.addWidget(self.status)
         layout.addWidget(self.card)
         layout.addLayout(row)
-        self.info: AdapterInfo | None = None
         self.show_info(None)
 
     def show_info(self, info: AdapterInfo | None) -> None:
-        self.info = info
         if info is None:
             self.status.setText("Open a tile set first.")
             self.card.setText("")

@@ -135,9 +135,6 @@ class JobRunner(QObject):
     def current(self) -> Job | None:
         return self._current
 
-    def pending(self) -> list[Job]:
-        return list(self._queue)
-
     # -- control ----------------------------------------------------------------------------------
     def submit(self, job: Job) -> Job:
         if self._closed:

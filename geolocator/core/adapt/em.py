@@ -335,7 +335,7 @@ def _tile_subset(labels: torch.Tensor, n: int, size: int, gen) -> tuple[torch.Te
 
 
 def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, anchors=None):
-    n, n_q = len(tiles), len(queries)
+    n = len(tiles)
     e_every = max(1, math.ceil(cfg.steps / cfg.rounds))
     for step in range(cfg.steps):
         # E-step over ALL photos every `e_every` steps; the kept share grows (curriculum).
