@@ -190,3 +190,12 @@ def test_gem_pooling_matches_definition():
     pn = torch.nn.functional.normalize(t[:, 1:], dim=-1)
     assert torch.allclose(got, pn.pow(3).mean(1).pow(1 / 3), atol=1e-6)
     assert torch.equal(B.pool_features(t, "cls", 1), t[:, 0])
+
+
+def test_switching_backbone_keeps_the_model_already_loaded():
+    from geolocator.core.pipeline import Workspace
+
+    ws = Workspace()
+    model = object()  # stands for a loaded backbone: nothing may load another
+    ws.set_backbone("efficientnet_lite0", None, loaded=model)
+    assert ws.backbone is model and ws.settings.backbone == "efficientnet_lite0"

@@ -14,6 +14,7 @@ from geolocator.core.images import (
     open_image,
     probe_image,
     read_exif_gps,
+    thumbnail,
     to_rgb_uint8,
 )
 from geolocator.core.model import LatLon, PixelWindow
@@ -234,3 +235,13 @@ def test_open_image_min_side_decodes_big_jpegs_smaller(tmp_path):
     assert full.size == (2000, 1500)
     assert 300 <= min(reduced.size) < 1500  # JPEG draft scale: 1/2, 1/4 ... but never below min_side
     assert reduced.size[0] / reduced.size[1] == pytest.approx(2000 / 1500, rel=0.01)
+
+
+def test_thumbnail_fits_the_box_from_a_reduced_jpeg_decode(tmp_path):
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (2400, 1600), (40, 90, 160)).save(path, quality=90)
+    thumb = thumbnail(path, 192)
+    assert thumb.size == (192, 128) and thumb.mode == "RGB"
+    assert thumb.getpixel((96, 64)) == pytest.approx((40, 90, 160), abs=3)
+    with pytest.raises(InputError):
+        thumbnail(tmp_path / "missing.jpg", 192)

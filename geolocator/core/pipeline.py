@@ -82,10 +82,11 @@ class Workspace:
             self._backbone = load_backbone(s.backbone, weights=s.weights, device=s.device, pooling=s.pooling)
         return self._backbone
 
-    def set_backbone(self, name: str, weights: Path | None = None) -> None:
-        """Switch the frozen model; features and adapter of the old one no longer apply."""
+    def set_backbone(self, name: str, weights: Path | None = None, *, loaded=None) -> None:
+        """Switch the frozen model (`loaded`: that model, already loaded, so it is not loaded
+        twice); features and adapter of the old one no longer apply."""
         self.settings.backbone, self.settings.weights = name, weights
-        self._backbone = None
+        self._backbone = loaded
         self._tile_features = None
         self._adapter = None
 

@@ -370,12 +370,12 @@ def build_map(
 
 
 def default_thumbnail(pred: Prediction) -> Image.Image | None:
+    from .images import thumbnail
+
     try:
-        img = _open_image(pred.query.path)
+        return thumbnail(pred.query.path, THUMB_PX)
     except GeolocatorError:
         return None
-    img.thumbnail((THUMB_PX, THUMB_PX))
-    return img
 
 
 def write_map(

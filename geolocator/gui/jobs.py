@@ -73,13 +73,12 @@ class Loaded:
 
 
 def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
-    from ..core.images import open_image
+    from ..core.images import thumbnail
 
     try:
-        img = open_image(path, window)
+        img = thumbnail(path, size, window)
     except GeolocatorError:
         return None
-    img.thumbnail((size, size))
     buf = io.BytesIO()
     img.convert("RGB").save(buf, "JPEG", quality=85)
     return buf.getvalue()
@@ -195,12 +194,15 @@ class Session:
 
         skipped: dict[str, str] = {}
         found: list[Query] = []
+
+        def skip(path: Path, why: str) -> None:
+            skipped[str(path)] = why
+
         for i, p in enumerate(paths):
             check(cancel)
             emit(progress, ProgressEvent("open", i, len(paths), f"reading {Path(p).name}"))
             try:
-                qs = load_queries(Path(p), on_skip=lambda path, why: skipped.__setitem__(str(path), why)) if Path(p).is_dir() \
-                    else load_queries([Path(p)], on_skip=lambda path, why: skipped.__setitem__(str(path), why))
+                qs = load_queries(Path(p), on_skip=skip)  # a folder, a region folder or one image
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
@@ -284,10 +286,9 @@ class Session:
         from ..core.backbones import load_backbone
 
         # Load it first: a missing weights file must leave the current backbone (and results) in place.
-        load_backbone(name, weights=weights, device=device, pooling=self.ws.settings.pooling)
-        self.ws.set_backbone(name, weights)
+        loaded = load_backbone(name, weights=weights, device=device, pooling=self.ws.settings.pooling)
         self.ws.settings.device = device
-        self._tile_thumbs_done.clear()
+        self.ws.set_backbone(name, weights, loaded=loaded)
         info = self.load_backbone(progress=progress, cancel=cancel)
         if self.ws.tileset is not None:
             self._reload_adapter()

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
+from ..core.images import TIFF_SUFFIXES
+from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import Prediction, Query
 from ..core.pipeline import Settings
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session, is_region_folder
@@ -37,8 +39,6 @@ from .workers import Job, JobRunner
 
 log = logging.getLogger("geolocator.gui")
 
-WORLD_FILE_SUFFIXES = (".pgw", ".jgw", ".tfw", ".wld", ".pngw", ".jpgw", ".jpegw", ".tifw", ".tiffw", ".webpw")
-TIFF_SUFFIXES = (".tif", ".tiff")
 MAX_RECENT = 8
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
 
