@@ -163,3 +163,16 @@ def test_resources_dir_follows_frozen_builds(monkeypatch, tmp_path):
     assert (resources.resources_dir() / "demo").is_dir() or not (Path(__file__).parents[1] / "resources").exists()
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resources.demo_dir() == tmp_path / "resources" / "demo"
+
+
+def test_tile_sets_and_images_are_told_apart_the_same_way_everywhere(tmp_path):
+    from geolocator.gui.main_window import split_paths
+
+    region, tile_folder, photos = tmp_path / "region", tmp_path / "tiles_only", tmp_path / "photos"
+    for folder in (region / "queries", tile_folder, photos):
+        folder.mkdir(parents=True)
+    (region / "tiles.csv").write_text("path,west,south,east,north\n")
+    (tile_folder / "tiles.csv").write_text("path,west,south,east,north\n")
+    csv_file, photo = tmp_path / "set.csv", tmp_path / "a.jpg"
+    tiles, images = split_paths([region, photos, tile_folder, csv_file, photo])
+    assert tiles == [region, tile_folder, csv_file] and images == [photos, photo]

@@ -40,6 +40,12 @@ def _query_id(path: Path, base: Path | None) -> str:
     return path.name
 
 
+def is_region_folder(path: Path) -> bool:
+    """tiles.csv and queries/ side by side (a folder with only tiles.csv is a tile set)."""
+    path = Path(path)
+    return path.is_dir() and (path / "tiles.csv").is_file() and (path / "queries").is_dir()
+
+
 def load_queries(
     source: Path | Sequence[Path],
     *,
@@ -55,7 +61,7 @@ def load_queries(
     """
     if isinstance(source, (str, Path)):
         source = Path(source)
-        if (source / "tiles.csv").is_file() and (source / "queries").is_dir():
+        if is_region_folder(source):
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip).queries
         if source.is_dir():

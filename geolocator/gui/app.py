@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("geolocator")
     app.setWindowIcon(_app_icon())
 
-    from .main_window import MainWindow
+    from .main_window import MainWindow, split_paths
 
     window = MainWindow()
     if args.steps is not None:
@@ -79,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def start() -> None:
         window.load_backbone()
-        tiles = [p for p in args.paths if p.suffix.lower() == ".csv" or (p / "tiles.csv").is_file()]
-        images = [p for p in args.paths if p not in tiles]
+        tiles, images = split_paths(args.paths)
         if args.demo:
             window.open_demo()
         elif tiles:

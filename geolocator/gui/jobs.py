@@ -84,10 +84,6 @@ def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
     return buf.getvalue()
 
 
-def is_region_folder(path: Path) -> bool:
-    return path.is_dir() and (path / "tiles.csv").is_file() and (path / "queries").is_dir()
-
-
 class Session:
     def __init__(self, settings: Settings, map_dir: Path | None = None) -> None:
         self.ws = Workspace(settings)
@@ -148,7 +144,7 @@ class Session:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
-        from ..core.queries import load_region
+        from ..core.queries import is_region_folder, load_region
         from ..core.tilesets import load_tileset
 
         path = Path(path)

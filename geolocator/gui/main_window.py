@@ -26,7 +26,7 @@ from ..core.images import TIFF_SUFFIXES
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import Prediction, Query
 from ..core.pipeline import Settings
-from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session, is_region_folder
+from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
 from .progress_panel import ProgressPanel
@@ -41,6 +41,13 @@ log = logging.getLogger("geolocator.gui")
 
 MAX_RECENT = 8
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
+
+
+def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Tile sets (a .csv, or a folder holding tiles.csv: a region or a tile folder) and drone
+    images (everything else), for paths given on the command line or dropped on the window."""
+    tiles = [p for p in paths if p.suffix.lower() == ".csv" or (p / "tiles.csv").is_file()]
+    return tiles, [p for p in paths if p not in tiles]
 
 
 def needs_epsg(folder: Path) -> bool:
@@ -612,14 +619,13 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        """Region folders and tiles.csv open as the tile set; images and other folders are drone images."""
+        """Tile sets open as the tile set; images and other folders are drone images (split_paths)."""
         paths = self._local_paths(event)
         if not paths:
             event.ignore()
             return
         event.acceptProposedAction()
-        tiles = [p for p in paths if is_region_folder(p) or p.suffix.lower() == ".csv"]
-        images = [p for p in paths if p not in tiles]
+        tiles, images = split_paths(paths)
         if tiles:
             self.open_tileset_interactive(tiles[0])
         if images:
