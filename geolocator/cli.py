@@ -119,7 +119,7 @@ def cmd_index(args) -> int:
     features = ws.index(progress=progress)
     print(f"indexed {features.shape[0]} tiles x {features.shape[1]} views ({features.shape[2]}-d, {ws.backbone.name}) "
           f"into {ws.cache.root}")
-    for i, reason in ws.tile_failures.items():
+    for reason in ws.tile_failures.values():
         log.warning("%s", reason)
     return 0
 
@@ -149,7 +149,7 @@ def cmd_locate(args) -> int:
     return 0
 
 
-def _evaluation_json(ev, ws, args, seconds: float, adapted: bool) -> dict:
+def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
     out = {
         "r1": round(ev.r1, 2), "r5": round(ev.r5, 2), "r10": round(ev.r10, 2), "ap": round(ev.ap, 2),
         "median_error_m": None if ev.median_error_m is None else round(ev.median_error_m, 2),
@@ -193,7 +193,7 @@ def cmd_eval(args) -> int:
     progress.close()
     if ev is None:
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to evaluate")
-    result = _evaluation_json(ev, ws, args, time.perf_counter() - started, adapted)
+    result = _evaluation_json(ev, ws, time.perf_counter() - started, adapted)
     if args.json:
         print(json.dumps(result))
     else:
@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=10)
     _add_adapt_options(p)
     _add_common(p)
-    p.set_defaults(func=cmd_eval, epsg=None, tms=False, tile_size_m=None, overlap=0.0)
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
     p.add_argument("region", type=Path)
@@ -307,7 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
+    parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice
     return parser
+
+
+def command_names() -> set[str]:
+    """The subcommands (and the top-level flags) that make `geolocator` the CLI rather than the app."""
+    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,3 +123,16 @@ def test_top_k_above_the_verified_candidates_is_not_cut(cache_dir, tmp_path):
                  "--verify-candidates", "3", "--out", str(out), *_common(cache_dir)]) == 0
     point = json.loads(out.read_text())["features"][0]
     assert len(point["properties"]["top_k"]) == 25
+
+
+def test_no_arguments_or_app_flags_open_the_app_and_commands_run_the_cli(monkeypatch):
+    import geolocator.__main__ as entry
+    import geolocator.cli as cli
+    import geolocator.gui.app as app
+
+    calls = []
+    monkeypatch.setattr(cli, "main", lambda argv: calls.append(("cli", argv)) or 0)
+    monkeypatch.setattr(app, "main", lambda argv: calls.append(("app", argv)) or 0)
+    for argv in ([], ["--demo"], ["photos/"], ["eval", "region"], ["eval-u1652", "root"], ["-h"]):
+        entry.main(argv)
+    assert [who for who, _ in calls] == ["app", "app", "app", "cli", "cli", "cli"]

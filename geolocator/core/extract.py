@@ -21,10 +21,10 @@ from PIL import Image
 from .backbones import Backbone
 from .cache import FeatureCache, file_identity
 from .errors import InputError
-from .model import PixelWindow, Query, Tile
+from .model import ROTATION_VIEWS, PixelWindow, Query, Tile
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
-VIEWS: tuple[str, ...] = tuple(f"rot{a}" for a in range(0, 360, 45))
+VIEWS = ROTATION_VIEWS
 
 
 @dataclass

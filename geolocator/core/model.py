@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# The headings a north-up tile is indexed at: a drone's heading is unknown.
+ROTATION_VIEWS: tuple[str, ...] = tuple(f"rot{angle}" for angle in range(0, 360, 45))
+
+
 @dataclass(frozen=True)
 class LatLon:
     lat: float

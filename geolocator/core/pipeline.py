@@ -15,10 +15,8 @@ import numpy as np
 
 from .cache import file_key
 from .errors import GeolocatorError
-from .model import Evaluation, Prediction, Query, TileSet
+from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
-
-ROTATION_VIEWS = tuple(f"rot{angle}" for angle in range(0, 360, 45))
 
 
 @dataclass
