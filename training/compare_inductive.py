@@ -11,15 +11,12 @@ Verification is on in both rows. Truth is used only to score.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
-from geolocator.core.queries import load_region  # noqa: E402
-from tables import add_row, save  # noqa: E402  (training/ is on sys.path when run as a script)
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.queries import load_region
+from tables import add_row, save  # training/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]

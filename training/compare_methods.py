@@ -33,14 +33,16 @@ from tables import add_row, save  # noqa: E402
 
 from geolocator.core.adapt import BEST, PAPER, adapt  # noqa: E402
 from geolocator.core.geo import haversine_m  # noqa: E402
+from geolocator.core.evaluate import rank_metrics  # noqa: E402
 from geolocator.core.model import LatLon  # noqa: E402
+from geolocator.core.retrieval import similarity  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def load(region: str, features: Path) -> dict:
     with np.load(features / f"{region}.npz") as z:
-        return {k: z[k] for k in z.files}
+        return {"region": region, **{k: z[k] for k in z.files}}
 
 
 def positives(data: dict) -> np.ndarray:
@@ -59,21 +61,15 @@ def score(sim: np.ndarray, data: dict, rows: np.ndarray | None = None) -> dict:
     centres = np.stack([(b[:, 1] + b[:, 3]) / 2, (b[:, 0] + b[:, 2]) / 2], axis=1)
     r1, r5, aps, errs = [], [], [], []
     for i in rows:
-        order = np.argsort(-sim[i], kind="stable")
-        hits = pos[i][order]
-        r1.append(hits[:1].any())
-        r5.append(hits[:5].any())
-        ranks = np.flatnonzero(hits) + 1
-        aps.append(float((np.arange(1, len(ranks) + 1) / ranks).mean()) if len(ranks) else 0.0)
+        recall, ap = rank_metrics(sim[i], pos[i], ks=(1, 5))
+        r1.append(recall[1])
+        r5.append(recall[5])
+        aps.append(ap)
         lat, lon = data["truth_latlon"][i]
-        c = centres[order[0]]
+        c = centres[int(np.argmax(sim[i]))]
         errs.append(haversine_m(LatLon(float(c[0]), float(c[1])), LatLon(float(lat), float(lon))))
     return {"R@1": 100 * np.mean(r1), "R@5": 100 * np.mean(r5), "AP": 100 * np.mean(aps),
             "median_m": float(np.median(errs))}
-
-
-def cos_max(q: np.ndarray, t: np.ndarray) -> np.ndarray:
-    return np.einsum("qd,nvd->qnv", q, t, optimize=True).max(axis=2)
 
 
 _PAPER_CACHE: dict = {}
@@ -83,22 +79,22 @@ def run_method(name: str, data: dict, seed: int, variant: dict) -> tuple[dict, f
     tiles, queries = data["tile_feats"], data["query_feats"]
     t0 = time.perf_counter()
     if name == "vanilla rot0":
-        return score(cos_max(queries, tiles[:, :1]), data), 0.0
+        return score(similarity(queries, tiles[:, :1]), data), 0.0
     if name == "vanilla 8 rot":
-        return score(cos_max(queries, tiles), data), 0.0
+        return score(similarity(queries, tiles), data), 0.0
     if name.startswith("paper"):
-        key = (id(data), seed)  # one paper adapter serves both index variants
+        key = (data["region"], seed)  # one paper adapter serves both index variants
         if key not in _PAPER_CACHE:
             _PAPER_CACHE[key] = (adapt(tiles, queries, mode="paper", seed=seed, device="cpu"),
                                  time.perf_counter() - t0)
         a, secs = _PAPER_CACHE[key]
         idx = tiles[:, :1] if name == "paper rot0" else tiles
-        return score(cos_max(a.transform_queries(queries), a.transform_tiles(idx)), data), secs
+        return score(similarity(a.transform_queries(queries), a.transform_tiles(idx)), data), secs
     if name == "best":
         cfg = replace(BEST, **variant) if variant else None
         a = adapt(tiles, queries, mode="best", seed=seed, device="cpu", config=cfg)
         secs = time.perf_counter() - t0
-        return score(cos_max(a.transform_queries(queries), a.transform_tiles(tiles)), data), secs
+        return score(similarity(a.transform_queries(queries), a.transform_tiles(tiles)), data), secs
     if name == "supervised ref.":
         train, test = split_places(len(tiles), seed)
         tt = data["truth_tile"]
@@ -106,7 +102,7 @@ def run_method(name: str, data: dict, seed: int, variant: dict) -> tuple[dict, f
         qtest = np.flatnonzero((tt >= 0) & test[np.maximum(tt, 0)])
         a = train_supervised(tiles, queries[qtrain], tt[qtrain], steps=BEST.steps * 2, seed=seed)
         secs = time.perf_counter() - t0
-        sim = cos_max(a.transform_queries(queries), a.transform_tiles(tiles))
+        sim = similarity(a.transform_queries(queries), a.transform_tiles(tiles))
         return score(sim, data, rows=qtest), secs
     raise ValueError(name)
 

@@ -12,16 +12,13 @@ Adapted rows are the mean over seeds. Prints a markdown table (also written to -
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
-from geolocator.core.queries import load_region  # noqa: E402
-from tables import add_row, save  # noqa: E402  (training/ is on sys.path when run as a script)
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.queries import load_region
+from tables import add_row, save  # training/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]

@@ -10,21 +10,17 @@ truth, which the step itself never sees.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from geolocator.core.adapt.geometric import GeometrySettings, geometric_labels  # noqa: E402
-from geolocator.core.evaluate import positives  # noqa: E402
-from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
-from geolocator.core.queries import load_region  # noqa: E402
-from geolocator.core.retrieval import search  # noqa: E402
+from geolocator.core.adapt.geometric import GeometrySettings
+from geolocator.core.evaluate import positives
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.queries import load_region
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tables import add_row, save  # noqa: E402
+from tables import add_row, save
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
@@ -47,10 +43,8 @@ def main() -> None:
         ws.open_tiles(region.tiles)
         tile_features = ws.index()
         photos, photo_features, _ = ws.embed(region.queries)
-        _, candidates = search(photo_features, tile_features, min(20, len(region.tiles)))
         started = time.perf_counter()
-        unit = photo_features / ((photo_features**2).sum(1, keepdims=True) ** 0.5)
-        labels = geometric_labels(photos, region.tiles, candidates, unit @ unit.T, ws.verifier)
+        labels = ws.geometric_labels(photos, photo_features, tile_features)  # as Workspace.adapt does
         seconds = time.perf_counter() - started
         right = [label is not None and bool(positives(q, region.tiles.tiles)[label.tile]) for q, label in zip(photos, labels)]
         direct = [i for i, label in enumerate(labels) if label is not None and label.via is None]

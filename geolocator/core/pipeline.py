@@ -322,7 +322,7 @@ class Workspace:
         if geometric:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
-        anchored_photos = geometry.pop("anchored_photos", [])
+        anchored_photos = [] if anchors is None else sorted(file_key(q.path) for q, a in zip(ok, anchors) if a >= 0)
         adapter = run_adaptation(
             tile_features,
             query_features,
@@ -356,20 +356,26 @@ class Workspace:
         self._adapter = adapter
         return adapter
 
-    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
-        """(Q,) tile index per photo from geometric verification and chains (-1: none), and a
-        summary for the adapter card."""
-        from .adapt.geometric import GeometrySettings, geometric_labels
+    def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
+        """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
+        frozen features: each photo is verified against its best tiles by them, and photos are
+        tried against each other most similar first (backbone features are L2-normalised)."""
+        from .adapt.geometric import geometric_labels
         from .retrieval import search
 
-        limits = GeometrySettings()
-        if len(queries) > limits.max_photos:
-            return None, {"used": False, "why": f"more than {limits.max_photos} photos"}
         tiles = self._require_tiles()
         _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
-        unit = query_features / np.maximum(np.linalg.norm(query_features, axis=1, keepdims=True), 1e-12)
-        labels = geometric_labels(queries, tiles, candidates, unit @ unit.T, self.verifier, limits,
-                                  progress=progress, cancel=cancel)
+        return geometric_labels(queries, tiles, candidates, query_features @ query_features.T, self.verifier,
+                                progress=progress, cancel=cancel)
+
+    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
+        """(Q,) tile index per photo from geometric_labels (-1: none), and a summary for the card."""
+        from .adapt.geometric import GeometrySettings
+
+        limit = GeometrySettings().max_photos
+        if len(queries) > limit:
+            return None, {"used": False, "why": f"more than {limit} photos"}
+        labels = self.geometric_labels(queries, query_features, tile_features, progress=progress, cancel=cancel)
         anchors = np.array([-1 if label is None else label.tile for label in labels], np.int64)
         summary = {
             "used": True,
@@ -377,7 +383,6 @@ class Workspace:
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
         }
-        summary["anchored_photos"] = sorted(file_key(q.path) for q, label in zip(queries, labels) if label is not None)
         return anchors, summary
 
     def load_saved_adapter(self) -> bool:
