@@ -176,3 +176,24 @@ def test_tile_sets_and_images_are_told_apart_the_same_way_everywhere(tmp_path):
     csv_file, photo = tmp_path / "set.csv", tmp_path / "a.jpg"
     tiles, images = split_paths([region, photos, tile_folder, csv_file, photo])
     assert tiles == [region, tile_folder, csv_file] and images == [photos, photo]
+
+
+def test_a_saved_adapter_that_cannot_be_loaded_is_reported_until_one_loads(tmp_path, monkeypatch):
+    from geolocator.core.errors import GeolocatorError
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.tilesets import load_tiles_csv
+    from geolocator.gui.jobs import Session
+
+    session = Session(Settings(), map_dir=tmp_path / "maps")
+    session.ws.open_tiles(load_tiles_csv(Path(__file__).resolve().parents[1] / "resources/demo/tiles.csv"))
+    monkeypatch.setattr(session.ws, "default_adapter_path", lambda: tmp_path / "a.safetensors")
+
+    def broken():
+        raise GeolocatorError("a.safetensors: not a safetensors file")
+
+    monkeypatch.setattr(session.ws, "load_saved_adapter", broken)
+    session._reload_adapter()
+    assert session.adapter_info().error == "a.safetensors: not a safetensors file"
+    monkeypatch.setattr(session.ws, "load_saved_adapter", lambda: False)
+    session._reload_adapter()
+    assert session.adapter_info().error is None

@@ -59,10 +59,7 @@ class Results:
 class Opened:
     tileset: TileSet
     queries: tuple[Query, ...]  # the region's own drone images, when a region folder was opened
-    region_root: Path | None
-    adapter: AdapterInfo | None
-    backbone: BackboneInfo | None
-    results: Results | None
+    results: Results
 
 
 @dataclass
@@ -93,6 +90,8 @@ class Session:
         self._map_n = 0
         self._query_thumbs_done: set[str] = set()
         self._tile_thumbs_done: set[str] = set()
+        self._backbone_info: BackboneInfo | None = None  # found once per backbone (it probes files)
+        self._adapter_error: str | None = None  # why the saved adapter could not be loaded
         self.online_basemap = False
 
     def close(self) -> None:
@@ -101,12 +100,15 @@ class Session:
 
     # -- info -------------------------------------------------------------------------------------
     def backbone_info(self) -> BackboneInfo:
-        from ..core.backbones import find_dinov2_weights
+        if self._backbone_info is None:
+            from ..core.backbones import find_dinov2_weights
 
-        b = self.ws.backbone
-        found = find_dinov2_weights("dinov2_vits14")
-        w = self.ws.settings.weights
-        return BackboneInfo(b.name, b.device, b.fallback_reason, str(found) if found else None, str(w) if w else None)
+            b = self.ws.backbone
+            found = find_dinov2_weights("dinov2_vits14")
+            w = self.ws.settings.weights
+            self._backbone_info = BackboneInfo(b.name, b.device, b.fallback_reason, str(found) if found else None,
+                                               str(w) if w else None)
+        return self._backbone_info
 
     def adapter_info(self) -> AdapterInfo | None:
         if self.ws.tileset is None:
@@ -121,7 +123,7 @@ class Session:
                 card = read_card(path)
             except GeolocatorError:
                 card = {}
-        return AdapterInfo(path, path.exists(), active, card)
+        return AdapterInfo(path, path.exists(), active, card, self._adapter_error)
 
     # -- jobs -------------------------------------------------------------------------------------
     def load_backbone(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> BackboneInfo:
@@ -150,10 +152,9 @@ class Session:
         path = Path(path)
         emit(progress, ProgressEvent("open", 0, 1, f"reading {path.name}"))
         region_queries: tuple[Query, ...] = ()
-        root = None
         if is_region_folder(path):
             region = load_region(path)
-            tileset, region_queries, root = region.tiles, region.queries, region.root
+            tileset, region_queries = region.tiles, region.queries
         else:
             tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap)
         if not len(tileset):
@@ -161,27 +162,23 @@ class Session:
         check(cancel)
         self.ws.open_tiles(tileset)
         self._tile_thumbs_done.clear()
-        adapter = self._reload_adapter()
+        self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
             results = Results([], {}, None, self.write_map([], progress=progress, cancel=cancel),
                               self.backbone_info(), self.adapter_info())
-        if adapter is not None and adapter.error:
-            results.adapter = adapter
-        return Opened(tileset, region_queries, root, results.adapter, results.backbone, results)
+        return Opened(tileset, region_queries, results)
 
-    def _reload_adapter(self) -> AdapterInfo | None:
-        """Load the adapter saved for this tile set, if any; a broken one is reported, not fatal."""
+    def _reload_adapter(self) -> None:
+        """Load the adapter saved for this tile set, if any; a broken one is reported (in
+        adapter_info().error), not fatal."""
+        self._adapter_error = None
         try:
             self.ws.load_saved_adapter()
         except GeolocatorError as exc:
-            info = self.adapter_info()
-            if info is not None:
-                info.error = str(exc)
-            return info
-        return self.adapter_info()
+            self._adapter_error = str(exc)
 
     def load_queries(
         self, paths: Sequence[Path], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
@@ -257,6 +254,7 @@ class Session:
         cancel: CancelToken | None = None,
     ) -> Results:
         self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
+        self._adapter_error = None  # the new adapter replaced the file that could not be loaded
         return self.locate(queries, progress=progress, cancel=cancel)
 
     def reset_adapter(self, queries: Sequence[Query], *, delete: bool, progress=None, cancel=None) -> Results:
@@ -268,14 +266,12 @@ class Session:
             path.unlink(missing_ok=True)
             card_path(path).unlink(missing_ok=True)
         self.ws.set_adapter(None)
+        self._adapter_error = None
         return self.locate(queries, progress=progress, cancel=cancel)
 
     def use_saved_adapter(self, queries: Sequence[Query], *, progress=None, cancel=None) -> Results:
-        info = self._reload_adapter()
-        results = self.locate(queries, progress=progress, cancel=cancel)
-        if info is not None and info.error:
-            results.adapter = info
-        return results
+        self._reload_adapter()
+        return self.locate(queries, progress=progress, cancel=cancel)
 
     def set_backbone(self, name: str, weights: Path | None, device: str, queries: Sequence[Query], *,
                      progress=None, cancel=None) -> Results:
@@ -285,6 +281,7 @@ class Session:
         loaded = load_backbone(name, weights=weights, device=device, pooling=self.ws.settings.pooling)
         self.ws.settings.device = device
         self.ws.set_backbone(name, weights, loaded=loaded)
+        self._backbone_info = None
         info = self.load_backbone(progress=progress, cancel=cancel)
         if self.ws.tileset is not None:
             self._reload_adapter()

@@ -384,8 +384,9 @@ class MainWindow(QMainWindow):
             self._add_queries(opened.queries, {})
             self._show_results(opened.results)
             self._remember_tileset(path, options)
-            if opened.adapter is not None and opened.adapter.error:
-                self.message_bar.show_message("warning", f"The saved adapter was not loaded: {opened.adapter.error}")
+            adapter = opened.results.adapter
+            if adapter is not None and adapter.error:
+                self.message_bar.show_message("warning", f"The saved adapter was not loaded: {adapter.error}")
 
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
