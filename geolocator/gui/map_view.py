@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QUrl, Signal
@@ -36,8 +37,9 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
-        self.blocked: list[str] = []
-        self.allowed: list[str] = []
+        self.blocked: list[str] = []  # rare: every one is kept (and logged)
+        # every map load asks for scripts, the basemap and a thumbnail per photo: keep the latest only
+        self.allowed: deque[str] = deque(maxlen=2000)
         self.allowed_hosts: set[str] = set()
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt override
