@@ -54,7 +54,7 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
 
     def external_requests(self) -> list[str]:
         with self._lock:
-            return [u for u in self.blocked + self.allowed if QUrl(u).scheme().lower() not in LOCAL_SCHEMES]
+            return [u for u in [*self.blocked, *self.allowed] if QUrl(u).scheme().lower() not in LOCAL_SCHEMES]
 
 
 class MapPage(QWebEnginePage):
