@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geolocator.core.backbones import load_backbone  # noqa: E402
 from geolocator.core.cache import FeatureCache  # noqa: E402
-from geolocator.core.extract import _open_image, extract_features  # noqa: E402
+from geolocator.core.extract import extract_features  # noqa: E402
+from geolocator.core.images import open_image  # noqa: E402
 from geolocator.core.model import Bounds, Tile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,7 @@ class _DS(torch.utils.data.Dataset):
         return len(self.paths)
 
     def __getitem__(self, i):
-        return self.bb.preprocess(_open_image(self.paths[i], None))
+        return self.bb.preprocess(open_image(self.paths[i]))
 
 
 def dataloader_variant(paths, bb, batch: int, workers: int) -> float:
@@ -106,7 +107,7 @@ def main() -> None:
         items = [Tile(p.name, p, Bounds(0, 0, 1, 1)) for p in paths]
         n = len(items)
         bb = load_backbone("efficientnet_lite0", device="cpu")
-        x = torch.stack([bb.preprocess(_open_image(p, None)) for p in paths])  # pre-decoded, untimed
+        x = torch.stack([bb.preprocess(open_image(p)) for p in paths])  # pre-decoded, untimed
 
         # warm-up: one batch each way so lazy initialisation is not timed
         raw_forward(bb.model, x[: args.batch], args.batch)
