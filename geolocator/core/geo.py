@@ -1,12 +1,15 @@
-"""Geodesy helpers: distances, slippy-map tiles, world files and CRS transforms.
+"""Geodesy helpers: distances, ground sizes, slippy-map tiles, world files and CRS transforms.
 
 Everything the rest of the app sees is WGS84 degrees; this module is where other coordinate
-systems get converted, so the conventions (half-pixel offsets, TMS flips) live in one place.
+systems get converted, so the conventions (half-pixel offsets, TMS flips, the antimeridian) live
+in one place. Ground sizes are geodesic metres on the WGS84 ellipsoid (pyproj.Geod), whatever the
+CRS's own units are (Web Mercator metres are not ground metres away from the equator).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,35 +31,123 @@ def haversine_m(a: LatLon, b: LatLon) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+@lru_cache(maxsize=1)
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+def geodesic_m(a: LatLon, b: LatLon) -> float:
+    """Geodesic distance in metres on the WGS84 ellipsoid (Karney's algorithm via pyproj.Geod):
+    the exact figure for sizes shown to the user; `haversine_m` stays the scoring distance."""
+    return float(_geod().inv(a.lon, a.lat, b.lon, b.lat)[2])
+
+
 def metres_per_degree(lat: float) -> tuple[float, float]:
     """(metres per degree of latitude, metres per degree of longitude) at `lat` on WGS84.
 
-    Series expansion of the ellipsoid's meridional and parallel radii; accurate to centimetres,
-    which is plenty for turning a tile size in metres into degrees.
+    Measured with pyproj.Geod over 0.001° steps (the ellipsoid's meridional and parallel radii),
+    so it is exact to well under a millimetre per degree.
     """
-    p = math.radians(lat)
-    m_lat = 111_132.92 - 559.82 * math.cos(2 * p) + 1.175 * math.cos(4 * p) - 0.0023 * math.cos(6 * p)
-    m_lon = 111_412.84 * math.cos(p) - 93.5 * math.cos(3 * p) + 0.118 * math.cos(5 * p)
-    return m_lat, max(m_lon, 0.0)
+    lat = max(-90.0, min(90.0, float(lat)))
+    step = 1e-3
+    lo, hi = max(-90.0, lat - step / 2), min(90.0, lat + step / 2)
+    g = _geod()
+    m_lat = g.inv(0.0, lo, 0.0, hi)[2] / (hi - lo)
+    m_lon = 0.0 if abs(lat) >= 90.0 else g.inv(0.0, lat, step, lat)[2] / step
+    return float(m_lat), float(max(m_lon, 0.0))
 
 
-def _tile_lat(y: float, n: int) -> float:
-    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+def ground_size_m(bounds: Bounds) -> tuple[float, float]:
+    """(width, height) in metres on the ground of a lon/lat box: the width along its middle
+    parallel, the height along its middle meridian (geodesics on WGS84; antimeridian-safe)."""
+    mid_lat, mid_lon = bounds.center.lat, bounds.center.lon
+    g = _geod()
+    half = bounds.width_deg / 2.0
+    width = g.inv(mid_lon - half, mid_lat, mid_lon, mid_lat)[2] + g.inv(mid_lon, mid_lat, mid_lon + half, mid_lat)[2]
+    height = g.inv(mid_lon, bounds.south, mid_lon, bounds.north)[2]
+    return float(width), float(height)
+
+
+def format_ground_size(bounds: Bounds) -> str:
+    """'97 x 100 m' (or km above 10 km): a tile's size on the ground, as shown to the user."""
+    w, h = ground_size_m(bounds)
+    if max(w, h) >= 10_000:
+        return f"{w / 1000:.1f} x {h / 1000:.1f} km"
+    return f"{w:.0f} x {h:.0f} m"
+
+
+def ground_metres_per_pixel(crs, x: float, y: float, dx: float, dy: float, steps: int = 16) -> tuple[float, float]:
+    """Ground metres of one pixel step (dx along columns, dy along rows, in `crs` units) at the
+    map point (x, y): both steps are transformed to WGS84 and measured as geodesics, so the
+    figure is right for any CRS (Web Mercator's 1/cos(lat) scale, UTM's k, US survey feet,
+    degrees). Measured over `steps` pixels centred on the point to keep rounding out of it.
+
+    Raises ValueError when the CRS is unknown or the point cannot be transformed.
+    """
+    h = steps / 2.0
+    xs = [x - h * dx, x + h * dx, x, x]
+    ys = [y, y, y - h * dy, y + h * dy]
+    lons, lats = transform_to_wgs84(xs, ys, crs)
+    g = _geod()
+    col_m = g.inv(lons[0], lats[0], lons[1], lats[1])[2] / steps
+    row_m = g.inv(lons[2], lats[2], lons[3], lats[3])[2] / steps
+    return float(col_m), float(row_m)
+
+
+def bounds_from_lonlat(lons, lats) -> Bounds:
+    """The narrowest lon/lat box around points (e.g. a tile's transformed corners).
+
+    Points on both sides of ±180° that lie closer across it than across 0° give a box that
+    crosses the antimeridian (west > east, RFC 7946 §3.1.9), not one that spans the globe.
+    """
+    lons = np.asarray(lons, dtype=float)
+    lats = np.asarray(lats, dtype=float)
+    west, east = float(lons.min()), float(lons.max())
+    if east - west > 180.0:
+        shifted = np.where(lons < 0, lons + 360.0, lons)
+        if shifted.max() - shifted.min() < east - west:
+            west, east = float(shifted.min()), float(shifted.max())
+            east = east - 360.0 if east > 180.0 else east
+            west = west - 360.0 if west > 180.0 else west
+    return Bounds(west, float(lats.min()), east, float(lats.max()))
 
 
 def xyz_tile_bounds(z: int, x: int, y: int, tms: bool = False) -> Bounds:
-    """WGS84 bounds of a Web-Mercator tile. XYZ counts rows from the north, TMS from the south."""
-    n = 2**z
+    """WGS84 bounds of a Web-Mercator tile (mercantile). XYZ counts rows from the north (the
+    OSM/Google "slippy map" convention); TMS (OSGeo Tile Map Service spec, what gdal2tiles writes
+    by default) counts them from the south: y_xyz = 2**z - 1 - y_tms.
+
+    Raises ValueError for a tile that does not exist at zoom z.
+    """
+    import mercantile
+
+    n = 2**z if z >= 0 else 0
     if z < 0 or not (0 <= x < n and 0 <= y < n):
-        raise ValueError(f"tile z={z} x={x} y={y} does not exist (x and y must be in 0..{n - 1})")
+        raise ValueError(f"tile z={z} x={x} y={y} does not exist (x and y must be in 0..{max(n - 1, 0)})")
     if tms:
         y = n - 1 - y
-    return Bounds(
-        west=x / n * 360.0 - 180.0,
-        south=_tile_lat(y + 1, n),
-        east=(x + 1) / n * 360.0 - 180.0,
-        north=_tile_lat(y, n),
-    )
+    b = mercantile.bounds(x, y, z)
+    return Bounds(b.west, b.south, b.east, b.north)
+
+
+def geodetic_tile_bounds(z: int, x: int, y: int, tile_deg: float, tms: bool = True) -> Bounds:
+    """WGS84 bounds of a tile of gdal2tiles' "geodetic" profile (EPSG:4326 grid from -180, -90,
+    square tiles `tile_deg` degrees wide at zoom z: 180° at zoom 0 with --tmscompatible, 360°
+    without). TMS rows count from the south; `tms=False` for the XYZ variant (from the north).
+
+    Plain arithmetic on a lat/lon grid (mercantile only knows Web Mercator). Raises ValueError
+    for a tile outside the grid.
+    """
+    cols, rows = round(360.0 / tile_deg), max(1, round(180.0 / tile_deg))
+    if z < 0 or not (0 <= x < cols and 0 <= y < rows) or tile_deg <= 0:
+        raise ValueError(f"tile z={z} x={x} y={y} does not exist in a {cols}x{rows} geodetic grid")
+    south = -90.0 + y * tile_deg if tms else 90.0 - (y + 1) * tile_deg
+    return Bounds(-180.0 + x * tile_deg, max(south, -90.0), -180.0 + (x + 1) * tile_deg, min(south + tile_deg, 90.0))
+
+
+DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # "10,5": a European spreadsheet's 10.5
 
 
 def parse_number(path: Path, line: int, name: str, text: str, lo: float, hi: float) -> float:
@@ -64,6 +155,10 @@ def parse_number(path: Path, line: int, name: str, text: str, lo: float, hi: flo
     try:
         value = float(text)
     except ValueError:
+        if DECIMAL_COMMA.match(text.strip()):
+            raise InputError(
+                path, f"{name} is written with a decimal comma ({text!r}): write {text.strip().replace(',', '.')}", line=line
+            ) from None
         raise InputError(path, f"{name} is not a number: {text!r}", line=line) from None
     if not math.isfinite(value):
         raise InputError(path, f"{name} is not a finite number: {text!r}", line=line)
@@ -72,11 +167,17 @@ def parse_number(path: Path, line: int, name: str, text: str, lo: float, hi: flo
     return value
 
 
-def read_world_file(path: Path) -> tuple[float, float, float, float, float, float]:
+WorldFile = tuple[float, float, float, float, float, float]
+
+
+def read_world_file(path: Path, allow_rotation: bool = False) -> WorldFile:
     """Read the six numbers (A, D, B, E, C, F) of an ESRI world file, in file order.
 
-    Rotated rasters (B or D non-zero) are refused here: tiles are axis-aligned bounding boxes,
-    so a rotated image would be mislocated silently otherwise.
+    A, E: pixel size along x and y (E negative for north-up); D, B: rotation/shear terms; C, F:
+    map coordinates of the CENTRE of the top-left pixel. Rotated rasters (B or D non-zero) are
+    refused unless `allow_rotation` (the caller then resamples or refuses with its own reason):
+    tiles are axis-aligned boxes, so a rotated image would otherwise be mislocated silently.
+    Raises InputError naming the file.
     """
     path = Path(path)
     try:
@@ -88,52 +189,131 @@ def read_world_file(path: Path) -> tuple[float, float, float, float, float, floa
         raise InputError(path, f"a world file has 6 numbers, one per line; found {len(lines)} lines")
     values = [parse_number(path, i, f"value {i}", text, -math.inf, math.inf) for i, text in enumerate(lines, start=1)]
     a, d, b, e, c, f = values
-    if b != 0.0 or d != 0.0:
-        raise InputError(path, "rotated world files (non-zero rotation terms on lines 2-3) are not supported")
     if a == 0.0 or e == 0.0:
         raise InputError(path, "pixel size (line 1 or 4) is zero")
+    if (b != 0.0 or d != 0.0) and not allow_rotation:
+        raise InputError(path, f"rotated world files (non-zero rotation terms on lines 2-3) are not supported ({world_rotation_deg(values):.2f}° rotation)")
     return a, d, b, e, c, f
 
 
-def world_file_bounds(
-    world: tuple[float, float, float, float, float, float], width: int, height: int, epsg: int | str
-) -> Bounds:
-    """WGS84 bounds of a `width` x `height` image georeferenced by `world` in `epsg`.
+def world_rotation_deg(world) -> float:
+    """Rotation of the image's x axis from east, degrees counter-clockwise (0 for north-up)."""
+    a, d = world[0], world[1]
+    return math.degrees(math.atan2(d, a))
+
+
+def world_rotation_negligible(world, width: int, height: int) -> bool:
+    """True when the rotation/shear terms move no corner of a `width` x `height` image by more
+    than a tenth of a pixel: float noise from the writer, safe to read as north-up."""
+    a, d, b, e = world[:4]
+    return abs(b) * height < 0.1 * abs(a) and abs(d) * width < 0.1 * abs(e)
+
+
+def world_file_affine(world):
+    """The rasterio/GDAL Affine (pixel corner -> map) of a world file. The world file names the
+    centre of the top-left pixel (ESRI convention), GDAL's geotransform its outer corner: shift
+    by half a pixel along both pixel axes, rotation terms included."""
+    from affine import Affine
+
+    a, d, b, e, c, f = world
+    return Affine(a, b, c - a / 2.0 - b / 2.0, d, e, f - d / 2.0 - e / 2.0)
+
+
+def world_file_bounds(world: WorldFile, width: int, height: int, epsg) -> Bounds:
+    """WGS84 bounds of a `width` x `height` image georeferenced by `world` in `epsg` (an EPSG
+    number, or any CRS pyproj accepts: WKT from a .prj, "EPSG:32760", a pyproj CRS).
 
     C, F locate the CENTRE of the top-left pixel, so the outer edge is half a pixel further out.
+    A box crossing ±180° comes back with west > east. Raises ValueError for rotation or a CRS
+    that cannot be transformed.
     """
     a, d, b, e, c, f = world
-    if b != 0.0 or d != 0.0:
+    if (b != 0.0 or d != 0.0) and not world_rotation_negligible(world, width, height):
         raise ValueError("rotated world files are not supported")
     x0, y0 = c - a / 2.0, f - e / 2.0  # outer corner of the top-left pixel
     x1, y1 = x0 + a * width, y0 + e * height
-    xs = np.array([x0, x1, x0, x1], dtype=float)
-    ys = np.array([y0, y0, y1, y1], dtype=float)
+    # Edge midpoints too: a projected rectangle's lon/lat extent can bulge between corners.
+    xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    xs = np.array([x0, x1, x0, x1, xm, xm, x0, x1], dtype=float)
+    ys = np.array([y0, y0, y1, y1, y0, y1, ym, ym], dtype=float)
     lons, lats = transform_to_wgs84(xs, ys, epsg)
-    return Bounds(float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max()))
+    return bounds_from_lonlat(lons, lats)
 
 
-def _is_wgs84(crs: int | str) -> bool:
-    return str(crs).strip().upper() in {"4326", "EPSG:4326"}
+def read_prj(path: Path):
+    """The CRS of an ESRI .prj sidecar (WKT, ESRI or OGC flavour) as a pyproj CRS.
+    Raises InputError naming the file when pyproj cannot read it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        return CRS.from_wkt(text)
+    except OSError as exc:
+        raise InputError(path, f"cannot read .prj file ({exc.strerror or exc})") from None
+    except CRSError as exc:
+        raise InputError(path, f"not a coordinate system pyproj can read ({exc})") from None
+
+
+def parse_crs(value):
+    """A pyproj CRS from what a user types or a file holds: 32760, "EPSG:32760", "ESRI:102003",
+    a WKT text, a PROJ string, or a pyproj/rasterio CRS. Raises ValueError for anything unknown."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if isinstance(value, CRS):
+        return value
+    if hasattr(value, "to_wkt") and not isinstance(value, str):
+        value = value.to_wkt()  # a rasterio CRS
+    text = str(value).strip()
+    try:
+        return CRS.from_epsg(int(text)) if text.isdigit() else CRS.from_user_input(text)
+    except (CRSError, ValueError, TypeError) as exc:
+        raise ValueError(f"unknown coordinate system {text[:80]!r} ({exc})") from None
+
+
+def _is_wgs84(crs) -> bool:
+    return isinstance(crs, (int, str)) and str(crs).strip().upper() in {"4326", "EPSG:4326"}
+
+
+def crs_label(crs) -> str:
+    """A short name for messages: "EPSG:32760", else the CRS's name (never a page of WKT)."""
+    if isinstance(crs, int) or (isinstance(crs, str) and crs.strip().isdigit()):
+        return f"EPSG:{str(crs).strip()}"
+    try:
+        c = parse_crs(crs)
+    except ValueError:
+        return str(crs)[:60]
+    auth = c.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else c.name
+
+
+def _crs_key(crs) -> str:
+    """A hashable text for the transformer cache (pyproj and rasterio CRS objects become WKT)."""
+    if isinstance(crs, (int, str)):
+        return str(crs).strip()
+    if hasattr(crs, "to_wkt"):
+        return crs.to_wkt()
+    return str(crs)
 
 
 @lru_cache(maxsize=32)
-def _transformer(crs: int | str):
+def _transformer_for(key: str):
     # pyproj is imported lazily so modules that only need haversine stay quick to import.
     from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
 
-    try:
-        src = CRS.from_epsg(int(crs)) if str(crs).isdigit() else CRS.from_user_input(crs)
-    except (CRSError, ValueError, TypeError) as exc:
-        raise ValueError(f"unknown coordinate system {crs!r} ({exc})") from None
     # always_xy: inputs are (easting, northing) / (lon, lat) whatever the CRS's axis order says.
-    return Transformer.from_crs(src, CRS.from_epsg(4326), always_xy=True)
+    return Transformer.from_crs(parse_crs(key), CRS.from_epsg(4326), always_xy=True)
 
 
-def transform_to_wgs84(xs, ys, epsg: int | str) -> tuple[np.ndarray, np.ndarray]:
-    """Transform coordinates from `epsg` (an EPSG number, or any CRS text pyproj accepts) to
-    WGS84 (lons, lats). Raises ValueError for an unknown CRS or points it cannot transform."""
+def _transformer(crs):
+    return _transformer_for(_crs_key(crs))
+
+
+def transform_to_wgs84(xs, ys, epsg) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinates from `epsg` (an EPSG number, any CRS text pyproj accepts, or a
+    pyproj/rasterio CRS) to WGS84 (lons, lats) in degrees. Raises ValueError for an unknown CRS or points it cannot transform."""
     xs = np.asarray(xs, dtype=float)
     ys = np.asarray(ys, dtype=float)
     if _is_wgs84(epsg):
@@ -142,7 +322,7 @@ def transform_to_wgs84(xs, ys, epsg: int | str) -> tuple[np.ndarray, np.ndarray]
         lons, lats = _transformer(epsg).transform(xs, ys)
         lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
     if not (np.all(np.isfinite(lons)) and np.all(np.isfinite(lats))):
-        raise ValueError(f"coordinates cannot be transformed from {epsg} to WGS84 (wrong EPSG code?)")
+        raise ValueError(f"coordinates cannot be transformed from {crs_label(epsg)} to WGS84 (wrong EPSG code?)")
     if np.any(np.abs(lats) > 90) or np.any(np.abs(lons) > 180):
-        raise ValueError(f"coordinates fall outside the globe once transformed from {epsg} (wrong EPSG code?)")
+        raise ValueError(f"coordinates fall outside the globe once transformed from {crs_label(epsg)} (wrong EPSG code?)")
     return lons, lats

@@ -21,32 +21,82 @@ class LatLon:
     lon: float
 
 
+def _wrap_lon(lon: float) -> float:
+    """A longitude folded into [-180, 180] (180 stays 180, 190 becomes -170)."""
+    return lon if -180.0 <= lon <= 180.0 else (lon + 180.0) % 360.0 - 180.0
+
+
 @dataclass(frozen=True)
 class Bounds:
+    """A lon/lat box. `west > east` means the box crosses the antimeridian (RFC 7946 §3.1.9): it
+    runs east from `west` through ±180° to `east`. Every method below honours that; for ordinary
+    boxes (west <= east) they behave exactly as plain min/max arithmetic."""
+
     west: float
     south: float
     east: float
     north: float
 
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.west > self.east
+
+    @property
+    def width_deg(self) -> float:
+        """East-west extent in degrees of longitude (positive, also across ±180°)."""
+        return self.east - self.west + (360.0 if self.crosses_antimeridian else 0.0)
+
+    @property
+    def east_unwrapped(self) -> float:
+        """`east` continued past 180° when the box crosses the antimeridian (e.g. 180.5), so that
+        west < east_unwrapped always: what web maps (Leaflet) and linear pixel maths want."""
+        return self.west + self.width_deg
+
     def contains(self, point: LatLon) -> bool:
-        return self.south <= point.lat <= self.north and self.west <= point.lon <= self.east
+        if not self.south <= point.lat <= self.north:
+            return False
+        if self.crosses_antimeridian:
+            return point.lon >= self.west or point.lon <= self.east
+        return self.west <= point.lon <= self.east
 
     @property
     def center(self) -> LatLon:
-        return LatLon((self.south + self.north) / 2.0, (self.west + self.east) / 2.0)
+        return LatLon((self.south + self.north) / 2.0, _wrap_lon(self.west + self.width_deg / 2.0))
 
     def point_at(self, x: float, y: float) -> LatLon:
         """The point at fractions (x right, y down) of a north-up image covering these bounds;
         fractions outside [0, 1] extrapolate past its edges."""
-        return LatLon(self.north - y * (self.north - self.south), self.west + x * (self.east - self.west))
+        return LatLon(self.north - y * (self.north - self.south), _wrap_lon(self.west + x * self.width_deg))
 
     def union(self, other: Bounds) -> Bounds:
-        return Bounds(
-            min(self.west, other.west),
-            min(self.south, other.south),
-            max(self.east, other.east),
-            max(self.north, other.north),
-        )
+        """The narrowest box holding both: across the antimeridian when that is narrower than
+        going round the other way, never wrapping the globe unless the two already do."""
+        south, north = min(self.south, other.south), max(self.north, other.north)
+        if not (self.crosses_antimeridian or other.crosses_antimeridian):
+            plain = Bounds(min(self.west, other.west), south, max(self.east, other.east), north)
+            if plain.width_deg <= 180.0:
+                return plain  # the ordinary case: plain min/max, as before
+        # Longitude intervals on a circle: try each box's west edge as the union's start.
+        best = None
+        for start in (self.west, other.west):
+            end = start
+            for b in (self, other):
+                offset = (b.west - start) % 360.0
+                end = max(end, start + offset + b.width_deg)
+            width = end - start
+            if best is None or width < best[1]:
+                best = (start, width)
+        start, width = best
+        if width >= 360.0:
+            return Bounds(-180.0, south, 180.0, north)
+        return Bounds(_wrap_lon(start), south, _wrap_lon(start + width), north)
+
+    def split_at_antimeridian(self) -> tuple[Bounds, ...]:
+        """One box, or the two halves either side of ±180° (GeoJSON polygons must be cut there,
+        RFC 7946 §3.1.9)."""
+        if not self.crosses_antimeridian:
+            return (self,)
+        return (Bounds(self.west, self.south, 180.0, self.north), Bounds(-180.0, self.south, self.east, self.north))
 
 
 @dataclass(frozen=True)
@@ -106,7 +156,8 @@ class TileSet:
         for i, t in enumerate(self.tiles):
             if t.bounds.contains(point):
                 c = t.bounds.center
-                d = (c.lat - point.lat) ** 2 + (c.lon - point.lon) ** 2
+                dlon = (c.lon - point.lon + 180.0) % 360.0 - 180.0  # the short way round ±180°
+                d = (c.lat - point.lat) ** 2 + dlon**2
                 if d < best_d:
                     best, best_d = i, d
         return best

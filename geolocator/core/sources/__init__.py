@@ -1,0 +1,10 @@
+"""Tile-set readers, one module per format, chosen by a small registry (registry.py).
+
+Every reader turns its format into Tile records with WGS84 bounds (antimeridian-aware, see
+model.Bounds) and honours the georeferencing the data carries, or refuses it with an InputError
+that names the file and says why. `geolocator.core.tilesets` is the public entry point.
+"""
+
+from .registry import READER_MODULES, LoadOptions, Reader, load, reader_for, readers
+
+__all__ = ["READER_MODULES", "LoadOptions", "Reader", "load", "reader_for", "readers"]

@@ -1,0 +1,170 @@
+"""One georeferenced raster (GeoTIFF orthophoto) cut into windows of a given ground size.
+
+Windows are `tile_size_m` metres on the ground at their own latitude, whatever the raster's CRS
+(UTM, Web Mercator, geographic degrees, US survey feet...): pixel sizes are measured as
+geodesics (geo.ground_metres_per_pixel), so a Web Mercator raster at 60° N gets windows twice
+as many pixels tall as at the equator. Windows that hold no data (alpha 0 or the nodata value)
+in more than half their area are not tiles; the rest are read with their empty part masked
+(images.open_image).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..geo import bounds_from_lonlat, crs_label, ground_metres_per_pixel, transform_to_wgs84
+from ..images import TIFF_SUFFIXES
+from ..model import PixelWindow, Tile, TileSet
+from .registry import LoadOptions, Reader
+
+log = logging.getLogger("geolocator")
+
+DEFAULT_TILE_SIZE_M = 100.0
+MIN_TILE_PIXELS = 8  # below this a "tile" carries no usable image content
+MIN_VALID_FRACTION = 0.5  # a window with less real data than this is mostly border, not a tile
+MASK_MAX_SIDE = 2048  # the validity mask is read decimated to at most this many pixels a side
+
+
+def import_rasterio(path: Path):
+    try:
+        import rasterio
+    except ImportError:
+        raise InputError(path, 'reading GeoTIFFs needs rasterio: pip install "geolocator[geotiff]"') from None
+    return rasterio
+
+
+def _offsets(size: int, tile: int, stride: int) -> list[int]:
+    """Window starts along one axis; the last window is pulled back so the far edge is covered."""
+    starts = list(range(0, size - tile + 1, stride))
+    if starts[-1] + tile < size:
+        starts.append(size - tile)
+    return starts
+
+
+def _valid_fraction_table(ds):
+    """(summed-area table of the dataset mask, decimation factor), or None when every pixel is
+    valid. The mask is GDAL's: alpha band, nodata value or internal mask, whichever the file has."""
+    from rasterio.enums import MaskFlags
+
+    if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+        return None
+    step = max(1, math.ceil(max(ds.width, ds.height) / MASK_MAX_SIDE))
+    shape = (math.ceil(ds.height / step), math.ceil(ds.width / step))
+    mask = ds.dataset_mask(out_shape=shape) > 0
+    table = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
+    table[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
+    return table, step
+
+
+def _valid_fraction(table, step: int, w: PixelWindow) -> float:
+    r0, c0 = w.row // step, w.col // step
+    r1 = max(r0 + 1, math.ceil((w.row + w.height) / step))
+    c1 = max(c0 + 1, math.ceil((w.col + w.width) / step))
+    r1, c1 = min(r1, table.shape[0] - 1), min(c1, table.shape[1] - 1)
+    total = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
+    return float(total) / max(1, (r1 - r0) * (c1 - c0))
+
+
+def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet:
+    """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
+    of windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
+    and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
+    Windows with less than half their area valid (alpha/nodata) are left out.
+
+    Raises InputError naming the file for: no CRS, rotation or GCP-only georeferencing (resample
+    it north-up first), a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
+    """
+    path = Path(path)
+    if not (tile_size_m and tile_size_m > 0 and math.isfinite(tile_size_m)):
+        raise InputError(path, f"tile size must be a positive number of metres, got {tile_size_m}")
+    if not 0.0 <= overlap < 1.0:
+        raise InputError(path, f"overlap must be a fraction in [0, 1), got {overlap}")
+    rasterio = import_rasterio(path)
+    try:
+        with rasterio.open(path) as ds:
+            crs, t, width, height = ds.crs, ds.transform, ds.width, ds.height
+            gcps = ds.gcps[0] if t.is_identity else []
+            validity = _valid_fraction_table(ds) if crs is not None else None
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
+    if gcps:
+        raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
+                               "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if crs is None:
+        raise InputError(path, "the GeoTIFF has no coordinate system (CRS)")
+    if t.b != 0 or t.d != 0:
+        angle = math.degrees(math.atan2(t.d, t.a))
+        raise InputError(path, f"rotated GeoTIFFs are not supported (rotated {angle:.2f}°): resample it north-up first "
+                               "(gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if t.a <= 0 or t.e >= 0:
+        raise InputError(path, "only north-up GeoTIFFs are supported (positive x and negative y pixel size)")
+
+    def pixel_m(row: float) -> tuple[float, float]:
+        # Ground metres of one pixel at the raster's middle column and the given row.
+        try:
+            return ground_metres_per_pixel(crs, t.c + t.a * width / 2, t.f + t.e * row, t.a, t.e)
+        except ValueError as exc:
+            raise InputError(path, f"{exc} ({crs_label(crs)})") from None
+
+    windows: list[PixelWindow] = []
+    row, smallest = 0, None
+    while True:
+        px_w, px_h = pixel_m(row)
+        th = min(height, max(1, round(tile_size_m / px_h)))
+        px_w, px_h = pixel_m(min(height, row + th / 2))  # size at the middle of this row of windows
+        tw = min(width, max(1, round(tile_size_m / px_w)))
+        th = min(height, max(1, round(tile_size_m / px_h)))
+        smallest = min(tw, th) if smallest is None else min(smallest, tw, th)
+        if smallest < MIN_TILE_PIXELS:
+            raise InputError(path, f"{tile_size_m} m is only {min(tw, th)} pixels here; choose a larger tile size")
+        row = min(row, height - th)
+        windows += [PixelWindow(col, row, tw, th) for col in _offsets(width, tw, max(1, round(tw * (1 - overlap))))]
+        if row + th >= height:
+            break
+        row += max(1, round(th * (1 - overlap)))
+
+    dropped = 0
+    if validity is not None:
+        table, step = validity
+        kept = [w for w in windows if _valid_fraction(table, step, w) >= MIN_VALID_FRACTION]
+        dropped = len(windows) - len(kept)
+        windows = kept
+        if not windows:
+            raise InputError(path, "no window holds data in at least half its area (the raster is transparent or nodata)")
+    if dropped:
+        log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
+                 path, dropped, dropped + len(windows))
+
+    # The corners and edge midpoints of every window at once, then one vectorised CRS transform.
+    xs, ys = [], []
+    for w in windows:
+        x0, x1 = t.c + w.col * t.a, t.c + (w.col + w.width) * t.a
+        y0, y1 = t.f + w.row * t.e, t.f + (w.row + w.height) * t.e
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        xs += [x0, x1, x0, x1, xm, xm, x0, x1]
+        ys += [y0, y0, y1, y1, y0, y1, ym, ym]
+    try:
+        lons, lats = transform_to_wgs84(xs, ys, crs)
+    except ValueError as exc:
+        raise InputError(path, str(exc)) from None
+    tiles = []
+    for i, w in enumerate(windows):
+        bounds = bounds_from_lonlat(lons[8 * i : 8 * i + 8], lats[8 * i : 8 * i + 8])
+        tiles.append(Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w))
+    return TileSet(tuple(tiles), path)
+
+
+def _claims(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in TIFF_SUFFIXES
+
+
+def _load(path: Path, options: LoadOptions) -> TileSet:
+    return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap)
+
+
+READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)")

@@ -1,0 +1,67 @@
+"""Which reader opens a tile set. Adding a format = one module here exposing `READER` + its name
+in READER_MODULES (the order is the detection order: the first reader that claims a path wins)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import Bounds, LatLon, TileSet
+
+# Module names in this package, in detection order.
+READER_MODULES: tuple[str, ...] = ("csv", "geotiff", "xyz", "worldfile")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the user told us about a tile set; readers ignore what does not apply to them."""
+
+    epsg: int | str | None = None  # CRS of world-file tiles: EPSG number or any text pyproj knows
+    tms: bool | None = None  # XYZ folder row order: True TMS, False XYZ, None detect
+    tile_size_m: float | None = None  # ground metres of windows cut from a GeoTIFF
+    overlap: float = 0.0  # fraction of a window shared with its neighbour
+    # Where the photos are believed to be (their GPS) and a user-given area: used ONLY to check
+    # that an ambiguous georeference (XYZ vs TMS rows) is plausible, never to locate photos.
+    hint_points: tuple[LatLon, ...] = ()
+    area: Bounds | None = None
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str  # shown to users ("GeoTIFF", "XYZ/TMS folder")
+    claims: Callable[[Path], bool]  # cheap check: is this path in my format?
+    load: Callable[[Path, LoadOptions], TileSet]  # raises InputError naming the file
+    describe: str = ""  # one phrase for "expected ..." messages
+
+
+@lru_cache(maxsize=1)
+def readers() -> tuple[Reader, ...]:
+    return tuple(importlib.import_module(f"{__package__}.{name}").READER for name in READER_MODULES)
+
+
+def reader_for(path: Path) -> Reader | None:
+    """The first reader that claims `path`, None when none does."""
+    path = Path(path)
+    for reader in readers():
+        if reader.claims(path):
+            return reader
+    return None
+
+
+def load(path: Path, options: LoadOptions | None = None) -> TileSet:
+    """Read a tile set in whichever registered format claims it. Raises InputError otherwise."""
+    path = Path(path)
+    options = options or LoadOptions()
+    if not path.exists():
+        raise InputError(path, "not found")
+    reader = reader_for(path)
+    if reader is None:
+        expected = ", ".join(r.describe for r in readers() if r.describe)
+        if path.is_dir():
+            raise InputError(path, f"not a tile set: expected {expected}")
+        raise InputError(path, f"unsupported tile set file: give {expected}")
+    return reader.load(path, options)

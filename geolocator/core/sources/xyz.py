@@ -1,0 +1,243 @@
+"""Slippy-map tile folders z/x/y.png, with their row order (XYZ or TMS) read where the data
+states it and checked for plausibility where it does not.
+
+Where the row order is stated, in this order:
+1. the user: `--tms` / `--xyz` (LoadOptions.tms), always obeyed;
+2. gdal2tiles' `tilemapresource.xml` (OSGeo TMS 1.0.0 spec): TMS rows; its TileSets `profile`
+   says mercator (Web Mercator grid) or geodetic (EPSG:4326 grid); raster/local is refused;
+3. a TileJSON beside the tiles (`metadata.json`, `tilejson.json`, `*.tilejson`): its "scheme"
+   ("xyz" | "tms", TileJSON 2.x) or a `{-y}` in its "tiles" URL templates (TMS).
+Otherwise the photos' GPS and a user-given area decide between the two readings when exactly
+one of them covers them, with a warning either way; with nothing to go on, XYZ and a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ..geo import geodetic_tile_bounds, xyz_tile_bounds
+from ..model import Bounds, LatLon, Tile, TileSet
+from .registry import LoadOptions, Reader
+
+log = logging.getLogger("geolocator")
+
+XYZ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+TILEJSON_NAMES = ("metadata.json", "tilejson.json")
+_INT = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class TileGrid:
+    """How tile indices map to the ground, and where that came from (for messages)."""
+
+    tms: bool  # rows count from the south
+    profile: str = "mercator"  # "mercator" (Web Mercator, EPSG:3857) or "geodetic" (EPSG:4326)
+    geodetic_deg0: float = 180.0  # geodetic tile width at zoom 0 (180 --tmscompatible, 360 not)
+    source: str = "default"  # "user", "tilemapresource.xml", "TileJSON", "photos' GPS", "area", "default"
+
+    def bounds(self, z: int, x: int, y: int) -> Bounds:
+        if self.profile == "geodetic":
+            return geodetic_tile_bounds(z, x, y, self.geodetic_deg0 / 2**z, tms=self.tms)
+        return xyz_tile_bounds(z, x, y, tms=self.tms)
+
+
+def xyz_files(folder: Path) -> list[tuple[int, int, int, Path]]:
+    """(z, x, y, path) of every z/x/y.<image> file under `folder`, sorted."""
+    found = []
+    for zdir in folder.iterdir():
+        if not (zdir.is_dir() and _INT.match(zdir.name)):
+            continue
+        for xdir in zdir.iterdir():
+            if not (xdir.is_dir() and _INT.match(xdir.name)):
+                continue
+            for f in xdir.iterdir():
+                if f.is_file() and f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem):
+                    found.append((int(zdir.name), int(xdir.name), int(f.stem), f))
+    return sorted(found)
+
+
+def row_order_from_template(template: str) -> bool | None:
+    """True (TMS) for a URL template with `{-y}` (Leaflet/QGIS/JOSM convention for flipped rows),
+    False (XYZ) for a plain `{y}`, None when it has neither."""
+    t = template.replace(" ", "").lower()
+    if "{-y}" in t:
+        return True
+    if "{y}" in t:
+        return False
+    return None
+
+
+def read_tilemapresource(path: Path) -> TileGrid:
+    """The grid a gdal2tiles `tilemapresource.xml` describes (always TMS rows). Raises InputError
+    naming the file for the raster profile (pixel grid, no map coordinates) or a broken file.
+
+    gdal2tiles writes the BoundingBox/Origin of mercator sets in swapped lat/lon order, so only
+    the profile, the SRS and units-per-pixel are trusted; the grid itself is the standard one.
+    """
+    path = Path(path)
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise InputError(path, f"cannot read tilemapresource.xml ({exc})") from None
+    tilesets = root.find("TileSets")
+    profile = (tilesets.get("profile", "") if tilesets is not None else "").strip().lower()
+    srs = (root.findtext("SRS") or "").strip().upper()
+    if profile in ("mercator", "global-mercator") or (not profile and srs in ("EPSG:3857", "EPSG:900913", "OSGEO:41001")):
+        return TileGrid(tms=True, profile="mercator", source=path.name)
+    if profile in ("geodetic", "global-geodetic") or (not profile and srs in ("EPSG:4326", "OSGEO:4326")):
+        deg0 = 180.0
+        fmt = root.find("TileFormat")
+        first = tilesets.find("TileSet") if tilesets is not None else None
+        try:
+            width = float(fmt.get("width", 256)) if fmt is not None else 256.0
+            upp = float(first.get("units-per-pixel"))
+            order = int(first.get("order", first.get("href", "0")))
+            deg0 = upp * width * 2**order
+        except (AttributeError, TypeError, ValueError):
+            pass  # the TMS-compatible default
+        if min(abs(deg0 - 180.0), abs(deg0 - 360.0)) > 1e-6 * deg0:
+            raise InputError(path, f"geodetic tiles {deg0:g}° wide at zoom 0: not a grid geolocator knows (180° or 360°)")
+        return TileGrid(tms=True, profile="geodetic", geodetic_deg0=round(deg0), source=path.name)
+    raise InputError(
+        path,
+        f"gdal2tiles profile {profile or srs or 'unknown'!r}: the tiles follow the source image's pixel grid, not map "
+        "coordinates, so they cannot be georeferenced; cut them again with gdal2tiles -p mercator",
+    )
+
+
+def _tilejson_order(folder: Path) -> tuple[bool, str] | None:
+    names = [folder / n for n in TILEJSON_NAMES] + sorted(folder.glob("*.tilejson"))
+    for path in names:
+        if not path.is_file():
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("%s: not readable JSON; ignored for the tiles' row order", path)
+            continue
+        if not isinstance(doc, dict):
+            continue
+        scheme = str(doc.get("scheme", "")).strip().lower()
+        if scheme in ("xyz", "tms"):
+            return scheme == "tms", f"{path.name} (scheme {scheme})"
+        for template in doc.get("tiles") or []:
+            order = row_order_from_template(str(template))
+            if order is not None:
+                return order, f"{path.name} (template {template})"
+    return None
+
+
+def _extent(files, grid: TileGrid) -> Bounds | None:
+    """Union of the tiles' bounds at their finest zoom under `grid` (cheap: per-row extremes)."""
+    zmax = max(z for z, *_ in files)
+    out = None
+    for z, x, y, _ in files:
+        if z != zmax:
+            continue
+        try:
+            b = grid.bounds(z, x, y)
+        except ValueError:
+            return None
+        out = b if out is None else out.union(b)
+    return out
+
+
+def _overlaps(a: Bounds, b: Bounds) -> bool:
+    lat = max(a.south, b.south)
+    if lat > min(a.north, b.north):
+        return False
+    return a.contains(LatLon(lat, b.west)) or b.contains(LatLon(lat, a.west))
+
+
+def _plausible_order(folder: Path, files, options: LoadOptions, profile: TileGrid) -> TileGrid:
+    """Pick XYZ or TMS when the folder does not say: the reading under which the photos' GPS /
+    the user's area falls on the tiles, when exactly one does. Always warns: a guess is a guess."""
+    readings = {tms: _extent(files, TileGrid(tms=tms, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0)) for tms in (False, True)}
+    name = {False: "XYZ (rows from the north)", True: "TMS (rows from the south)"}
+    evidence = []
+    if options.hint_points:
+        evidence.append(("the photos' GPS", lambda b: sum(b.contains(p) for p in options.hint_points)))
+    if options.area is not None:
+        evidence.append(("the given area", lambda b: int(_overlaps(b, options.area))))
+    for what, score in evidence:
+        fits = {tms: (score(b) if b is not None else 0) for tms, b in readings.items()}
+        if fits[True] and not fits[False]:
+            log.warning("%s: the row order is not stated (no tilemapresource.xml or TileJSON); %s lies on the tiles only "
+                        "when they are read as %s, so they are read that way (--xyz to override)", folder, what, name[True])
+            return TileGrid(tms=True, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0, source=what)
+        if fits[False] and not fits[True]:
+            log.info("%s: rows read as %s; %s lies on the tiles that way", folder, name[False], what)
+            return TileGrid(tms=False, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0, source=what)
+        if not fits[False] and not fits[True]:
+            log.warning("%s: %s lies outside the tiles whether rows are read as XYZ or TMS", folder, what)
+    log.warning("%s: the row order is not stated (no tilemapresource.xml or TileJSON) and cannot be checked; read as %s. "
+                "If photos land at the mirror-image latitude, use --tms", folder, name[False])
+    return TileGrid(tms=False, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0)
+
+
+def detect_grid(folder: Path, files=None, options: LoadOptions | None = None) -> TileGrid:
+    """The grid and row order of an XYZ/TMS folder (see the module docstring for the order of
+    evidence). Raises InputError for a gdal2tiles raster-profile folder."""
+    folder = Path(folder)
+    options = options or LoadOptions()
+    stated: TileGrid | None = None
+    xml = folder / "tilemapresource.xml"
+    if xml.is_file():
+        stated = read_tilemapresource(xml)
+    else:
+        found = _tilejson_order(folder)
+        if found is not None:
+            stated = TileGrid(tms=found[0], source=found[1])
+    if options.tms is not None:
+        if stated is not None and stated.tms != options.tms:
+            log.warning("%s: %s says %s rows but %s was given; following %s", folder, stated.source,
+                        "TMS" if stated.tms else "XYZ", "--tms" if options.tms else "--xyz", "--tms" if options.tms else "--xyz")
+        base = stated or TileGrid(tms=options.tms)
+        return TileGrid(tms=options.tms, profile=base.profile, geodetic_deg0=base.geodetic_deg0, source="user")
+    if stated is not None:
+        log.info("%s: %s rows (%s, from %s)", folder, "TMS" if stated.tms else "XYZ", stated.profile, stated.source)
+        return stated
+    files = files if files is not None else xyz_files(folder)
+    return _plausible_order(folder, files, options, TileGrid(tms=False))
+
+
+def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptions | None = None) -> TileSet:
+    """Slippy-map tiles z/x/y.png. `tms=True` when rows count from the south, False when from
+    the north (XYZ), None to detect it (module docstring). Bounds are WGS84 degrees. Raises
+    InputError naming the folder or file for a missing folder, no tiles, impossible indices or
+    a gdal2tiles raster profile."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "not a folder")
+    options = options or LoadOptions()
+    if tms is not None:
+        options = LoadOptions(**{**options.__dict__, "tms": tms})
+    files = xyz_files(folder)
+    if not files:
+        raise InputError(folder, "no z/x/y tiles found (expected files like 17/68123/44012.png)")
+    grid = detect_grid(folder, files, options)
+    tiles = []
+    for z, x, y, f in files:
+        try:
+            bounds = grid.bounds(z, x, y)
+        except ValueError as exc:
+            raise InputError(f, str(exc)) from None
+        tiles.append(Tile(id=f.relative_to(folder).as_posix(), path=f, bounds=bounds))
+    return TileSet(tuple(tiles), folder)
+
+
+def _claims(path: Path) -> bool:
+    return path.is_dir() and bool(xyz_files(path))
+
+
+def _load(path: Path, options: LoadOptions) -> TileSet:
+    return load_xyz_folder(path, options=options)
+
+
+READER = Reader("XYZ/TMS folder", _claims, _load, describe="z/x/y tile folders")
