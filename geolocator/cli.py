@@ -66,11 +66,44 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
+def _crs_arg(text: str) -> int | str:
+    """--epsg: a bare number stays an int (EPSG), anything else is checked by pyproj now."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    from .core.geo import parse_crs
+
+    try:
+        parse_crs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _area_arg(text: str):
+    from .core.model import Bounds
+
+    try:
+        w, s, e, n = (float(v) for v in text.replace(";", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected W,S,E,N in degrees, got {text!r}") from None
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a lon/lat box (W,S,E,N; W > E crosses the antimeridian)")
+    return Bounds(w, s, e, n)
+
+
 def _add_tileset_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("tile set formats")
-    g.add_argument("--epsg", type=int, help="CRS of world-file tiles")
-    g.add_argument("--tms", action="store_true", help="XYZ folder counts rows from the south (TMS)")
-    g.add_argument("--tile-size-m", type=float, default=100.0, help="ground size of tiles cut from a GeoTIFF")
+    g.add_argument("--epsg", type=_crs_arg, metavar="CRS",
+                   help="CRS of world-file tiles: an EPSG number (32760), EPSG:/ESRI: code or WKT (default: a .prj beside each image)")
+    rows = g.add_mutually_exclusive_group()
+    rows.add_argument("--tms", dest="tms", action="store_const", const=True, default=None,
+                      help="z/x/y folder counts rows from the south (TMS); default: detected (tilemapresource.xml, TileJSON)")
+    rows.add_argument("--xyz", dest="tms", action="store_const", const=False,
+                      help="z/x/y folder counts rows from the north (XYZ, slippy map)")
+    g.add_argument("--area", type=_area_arg, metavar="W,S,E,N",
+                   help="where the photos are (WGS84 degrees): checks an undetermined XYZ/TMS row order")
+    g.add_argument("--tile-size-m", type=float, default=100.0, help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS)")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
 
 
@@ -97,10 +130,17 @@ def _workspace(args):
     return ws
 
 
-def _load_tiles(path: Path, args):
+def _load_tiles(path: Path, args, queries=()):
     from .core.tilesets import load_tileset
 
-    return load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=args.tile_size_m, overlap=args.overlap)
+    # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
+    hints = [q.truth for q in queries if q.truth is not None]
+    tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=args.tile_size_m, overlap=args.overlap,
+                           hint_points=hints, area=getattr(args, "area", None))
+    from .core.geo import format_ground_size
+
+    log.info("%d tiles from %s, the first %s on the ground", len(tileset), path, format_ground_size(tileset.tiles[0].bounds))
+    return tileset
 
 
 def _load_queries(paths: list[Path]):
@@ -130,10 +170,11 @@ def cmd_locate(args) -> int:
 
     progress = TqdmProgress(not args.quiet)
     ws = _workspace(args)
-    ws.open_tiles(_load_tiles(args.tiles, args))
+    queries = _load_queries(args.queries)
+    ws.open_tiles(_load_tiles(args.tiles, args, queries))
     if args.adapter:
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
-    predictions = ws.locate(_load_queries(args.queries), progress=progress)
+    predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
         log.warning("skipped %s: %s", path, reason)
     if args.out:

@@ -23,6 +23,15 @@ def _ring(b: Bounds) -> list[list[float]]:
     return [[round(x, DECIMALS), round(y, DECIMALS)] for x, y in corners]  # counter-clockwise, closed
 
 
+def _footprint(b: Bounds) -> dict:
+    """A tile's box as GeoJSON: a Polygon, or a MultiPolygon cut at ±180° when the box crosses
+    the antimeridian (RFC 7946 §3.1.9), so no viewer draws it round the whole globe."""
+    parts = b.split_at_antimeridian()
+    if len(parts) == 1:
+        return {"type": "Polygon", "coordinates": [_ring(b)]}
+    return {"type": "MultiPolygon", "coordinates": [[_ring(part)] for part in parts]}
+
+
 def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(float(x), digits)
 
@@ -62,7 +71,7 @@ def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Polygon", "coordinates": [_ring(tile.bounds)]},
+                    "geometry": _footprint(tile.bounds),
                     "properties": {"tile": tile.id, "kind": "tile_footprint"},
                 }
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -101,28 +102,52 @@ def probe_image(path: Path) -> str | None:
     return None
 
 
-def to_rgb_uint8(data: np.ndarray) -> np.ndarray:
+def to_rgb_uint8(data: np.ndarray, limits: tuple[float, float] | None = None, valid: np.ndarray | None = None) -> np.ndarray:
     """(bands, H, W) or (H, W) array -> (H, W, 3) uint8.
 
     One band becomes grey, 3+ bands keep the first three. Non-8-bit data (16-bit, float) is
-    stretched between its 2nd and 98th percentiles, the usual way to view satellite imagery.
+    stretched linearly between `limits` (low, high), by default its own 2nd and 98th percentiles
+    (over the `valid` (H, W) pixels when given), the usual way to view satellite imagery.
     """
     if data.ndim == 2:
         data = data[None]
     data = data[:3] if data.shape[0] >= 3 else data[:1]
     if data.dtype != np.uint8:
         values = data.astype(np.float32)
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            lo, hi = np.percentile(finite, [2, 98])
-        else:
-            lo, hi = 0.0, 1.0
+        if limits is None:
+            limits = stretch_limits(values, valid)
+        lo, hi = limits
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
         values = np.nan_to_num((values - lo) * scale, nan=0.0, posinf=255.0, neginf=0.0)
         data = np.clip(values, 0, 255).astype(np.uint8)
     if data.shape[0] == 1:
         data = np.repeat(data, 3, axis=0)
     return np.ascontiguousarray(np.transpose(data, (1, 2, 0)))
+
+
+def stretch_limits(values: np.ndarray, valid: np.ndarray | None = None) -> tuple[float, float]:
+    """The 2nd and 98th percentiles of the finite, valid values of a (bands, H, W) array, all
+    bands together so colour balance is kept; (0, 1) when there is nothing to measure."""
+    values = np.asarray(values, dtype=np.float32)
+    if valid is not None:
+        values = values[:, valid] if values.ndim == 3 else values[valid]
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return 0.0, 1.0
+    lo, hi = np.percentile(finite, [2, 98])
+    return float(lo), float(hi)
+
+
+def fill_invalid(rgb: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """(H, W, 3) uint8 with the pixels where `valid` is False set to the mean colour of the valid
+    ones: a flat fill gives neither global features nor local matchers an edge to latch onto
+    (black borders of orthophotos do). Unchanged when every pixel is valid."""
+    if valid is None or valid.all():
+        return rgb
+    out = rgb.copy()
+    mean = rgb[valid].mean(axis=0) if valid.any() else np.array([127, 127, 127])
+    out[~valid] = np.round(mean).astype(np.uint8)
+    return out
 
 
 def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> None:
@@ -134,7 +159,65 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
         raise InputError(path, f"pixel window {window} is too large (more than {MAX_PIXELS:,} pixels)")
 
 
+@lru_cache(maxsize=16)
+def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tuple[float, float]:
+    """Stretch limits of a whole non-8-bit raster from a decimated read, so every window of one
+    orthophoto shares one stretch (per-window stretches would make neighbours disagree)."""
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
+        shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
+        data = ds.read(list(indexes), out_shape=shape)
+        valid = ds.dataset_mask(out_shape=shape[1:]) > 0
+    return stretch_limits(data, valid)
+
+
+def _palette_rgb(ds, win, valid):
+    """A paletted band through its colour table (GDAL colormap: index -> (r, g, b, a))."""
+    index = ds.read(1, window=win)
+    cmap = ds.colormap(1)
+    lut = np.zeros((max(256, int(index.max()) + 1, max(cmap) + 1), 4), dtype=np.uint8)
+    for i, rgba in cmap.items():
+        lut[i] = rgba
+    rgba = lut[index]
+    if (rgba[..., 3] < 255).any():  # transparent palette entries are no data too
+        opaque = rgba[..., 3] > 0
+        valid = opaque if valid is None else valid & opaque
+    return np.ascontiguousarray(rgba[..., :3]), valid
+
+
+def _cmyk_rgb(data: np.ndarray) -> np.ndarray:
+    """(4, H, W) uint8 ink amounts (TIFF Photometric=Separated, InkSet=CMYK) -> (H, W, 3) RGB:
+    R = 255 (1 - C)(1 - K), likewise G from M and B from Y (the naive, profile-less conversion)."""
+    c, m, y, k = (data[i].astype(np.float32) / 255.0 for i in range(4))
+    rgb = np.stack([(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)], axis=-1) * 255.0
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+
+def _band_indexes(ds) -> tuple[str, list[int]]:
+    """("rgb" | "cmyk" | "grey", 1-based band indexes) from the bands' colour interpretation:
+    red/green/blue wherever they are (BGR files too), C/M/Y/K, else the first three or one."""
+    from rasterio.enums import ColorInterp as CI
+
+    interp = list(ds.colorinterp)
+    where = {ci: i + 1 for i, ci in reversed(list(enumerate(interp)))}
+    if all(ci in where for ci in (CI.red, CI.green, CI.blue)):
+        return "rgb", [where[CI.red], where[CI.green], where[CI.blue]]
+    if all(ci in where for ci in (CI.cyan, CI.magenta, CI.yellow, CI.black)):
+        return "cmyk", [where[CI.cyan], where[CI.magenta], where[CI.yellow], where[CI.black]]
+    if CI.gray in where:
+        return "grey", [where[CI.gray]]
+    data_bands = [i + 1 for i, ci in enumerate(interp) if ci not in (CI.alpha, CI.palette)] or [1]
+    return ("rgb", data_bands[:3]) if len(data_bands) >= 3 else ("grey", data_bands[:1])
+
+
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
+    """Pixels as the file means them: colour tables applied, bands picked by colour
+    interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
+    the file marks as no data (alpha, nodata value, mask band) filled with the mean colour."""
+    from rasterio.enums import ColorInterp as CI
+    from rasterio.enums import MaskFlags
     from rasterio.windows import Window
 
     with rio.open(path) as ds:
@@ -145,9 +228,31 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
         else:
             _check_window(path, window, ds.width, ds.height)
             win = Window(window.col, window.row, window.width, window.height)
-        bands = [1, 2, 3] if ds.count >= 3 else [1]
-        data = ds.read(bands, window=win)  # only the window's blocks are decoded
-    return Image.fromarray(to_rgb_uint8(data), "RGB")
+        valid = None
+        if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+            valid = ds.dataset_mask(window=win) > 0  # only the window's blocks are decoded
+        if ds.colorinterp[0] == CI.palette and _has_colormap(ds):
+            rgb, valid = _palette_rgb(ds, win, valid)
+        else:
+            kind, indexes = _band_indexes(ds)
+            data = ds.read(indexes, window=win)
+            if kind == "cmyk" and data.dtype == np.uint8:
+                rgb = _cmyk_rgb(data)
+            else:
+                if kind == "cmyk":
+                    data = data[:3]
+                limits = None
+                if data.dtype != np.uint8:
+                    limits = _dataset_stretch(str(path), path.stat().st_mtime_ns, tuple(indexes[: data.shape[0]]))
+                rgb = to_rgb_uint8(data, limits)
+    return Image.fromarray(fill_invalid(rgb, valid), "RGB")
+
+
+def _has_colormap(ds) -> bool:
+    try:
+        return bool(ds.colormap(1))
+    except ValueError:  # "NULL color table"
+        return False
 
 
 def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:

@@ -113,7 +113,7 @@ def _open_image(path: Path, window=None) -> Image.Image:
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
-    w = max(bounds.east - bounds.west, 1e-12) * math.cos(lat)
+    w = max(bounds.width_deg, 1e-12) * math.cos(lat)
     h = max(bounds.north - bounds.south, 1e-12)
     if w >= h:
         return max_px, max(1, round(max_px * h / w))
@@ -135,13 +135,14 @@ def render_basemap(
     bounds = tileset.bounds
     width, height = _mosaic_size(bounds, max_px)
     canvas = Image.new("RGB", (width, height), (40, 40, 40))
-    sx = width / max(bounds.east - bounds.west, 1e-12)
+    sx = width / max(bounds.width_deg, 1e-12)
     sy = height / max(bounds.north - bounds.south, 1e-12)
     clock = EtaClock(len(tileset.tiles))
     for i, tile in enumerate(tileset.tiles):
         check(cancel)
         b = tile.bounds
-        x0, x1 = round((b.west - bounds.west) * sx), round((b.east - bounds.west) * sx)
+        dx = (b.west - bounds.west) % 360.0  # degrees east of the map's west edge, across ±180° too
+        x0, x1 = round(dx * sx), round((dx + b.width_deg) * sx)
         y0, y1 = round((bounds.north - b.north) * sy), round((bounds.north - b.south) * sy)
         if x1 > x0 and y1 > y0:
             try:
@@ -330,10 +331,13 @@ def build_map(
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
         folium.raster_layers.ImageOverlay(
-            url, bounds=[[fit.south, fit.west], [fit.north, fit.east]], name="Tiles", pixelated=False, opacity=1.0
+            url, bounds=[[fit.south, fit.west], [fit.north, fit.east_unwrapped]], name="Tiles", pixelated=False, opacity=1.0
         ).add_to(m)
 
     items: list[str] = []
+    # Leaflet draws lon 181 east of 179, but lon -179 on the far side of the world: near a tile set
+    # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
+    ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
     for i, pred in enumerate(predictions):
         check(cancel)
         loc = pred.weighted_location  # the refined estimate: the photo centre when verified
@@ -349,13 +353,14 @@ def build_map(
         data = {
             "id": pred.query.id,
             "lat": loc.lat,
-            "lon": loc.lon,
-            "truth": None if truth is None else [truth.lat, truth.lon],
+            "lon": _near(loc.lon, ref),
+            "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url),
             "tooltip": _safe(f"{query_label(pred)} · conf {pred.confidence:.2f}"),
-            "topk": [[mt.tile.bounds.south, mt.tile.bounds.west, mt.tile.bounds.north, mt.tile.bounds.east,
-                      mt.rank, float(mt.score)] for mt in pred.matches],
+            "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
+                      _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
+                     for mt in pred.matches],
         }
         items.append(_script_json(data))
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
@@ -365,8 +370,13 @@ def build_map(
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is not None:
-        m.fit_bounds([[fit.south, fit.west], [fit.north, fit.east]], padding=(20, 20))
+        m.fit_bounds([[fit.south, fit.west], [fit.north, fit.east_unwrapped]], padding=(20, 20))
     return m
+
+
+def _near(lon: float, ref: float | None) -> float:
+    """`lon` shifted by whole turns to within 180° east or west of `ref` (unchanged when None)."""
+    return lon if ref is None else ref + (lon - ref + 180.0) % 360.0 - 180.0
 
 
 def default_thumbnail(pred: Prediction) -> Image.Image | None:
