@@ -291,19 +291,26 @@ def load_tileset(
     tms: bool = False,
     tile_size_m: float | None = None,
     overlap: float = 0.0,
+    zoom: int | None = None,
 ) -> TileSet:
-    """Read a tile set, guessing the layout: a region folder or .csv, a GeoTIFF, an XYZ folder,
-    or a folder of images with world files."""
+    """Read a tile set, guessing the layout: a region folder or .csv, a GeoTIFF, a tile package
+    (.mbtiles, .pmtiles, .gpkg: one zoom level, `zoom` or the one nearest `tile_size_m`), an XYZ
+    folder, or a folder of images with world files."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "not found")
     if path.is_file():
         suffix = path.suffix.lower()
+        from .sources.tile_image import PACKAGE_SUFFIXES, load_package  # tile packages: core/sources/
+
+        if suffix in PACKAGE_SUFFIXES:
+            return load_package(path, zoom=zoom, tile_size_m=tile_size_m)
         if suffix == ".csv":
             return load_tiles_csv(path)
         if suffix in TIFF_SUFFIXES:
             return cut_geotiff(path, tile_size_m or DEFAULT_TILE_SIZE_M, overlap)
-        raise InputError(path, "unsupported tile set: give a tiles.csv, a GeoTIFF (.tif) or a folder")
+        raise InputError(path, "unsupported tile set: give a tiles.csv, a GeoTIFF (.tif), a tile package "
+                               "(.mbtiles, .pmtiles, .gpkg) or a folder")
     if (path / "tiles.csv").is_file():
         return load_tiles_csv(path / "tiles.csv")
     if _xyz_files(path):

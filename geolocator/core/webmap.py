@@ -110,6 +110,12 @@ def _open_image(path: Path, window=None) -> Image.Image:
     return open_image(path, window)
 
 
+def _open_tile(tile) -> Image.Image:
+    from .sources.tile_image import open_tile_image  # files, GeoTIFF windows and package entries alike
+
+    return open_tile_image(tile)
+
+
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
@@ -145,7 +151,7 @@ def render_basemap(
         y0, y1 = round((bounds.north - b.north) * sy), round((bounds.north - b.south) * sy)
         if x1 > x0 and y1 > y0:
             try:
-                img = _open_image(tile.path, tile.window)
+                img = _open_tile(tile)
             except GeolocatorError:
                 img = None
             if img is not None:

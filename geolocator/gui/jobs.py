@@ -81,6 +81,19 @@ def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
     return buf.getvalue()
 
 
+def _jpeg_tile_thumb(tile, size: int) -> bytes | None:
+    """_jpeg_thumb of a tile in any format (a file, a GeoTIFF window, an entry in a tile package)."""
+    from ..core.sources.tile_image import tile_thumbnail
+
+    try:
+        img = tile_thumbnail(tile, size)
+    except GeolocatorError:
+        return None
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 class Session:
     def __init__(self, settings: Settings, map_dir: Path | None = None) -> None:
         self.ws = Workspace(settings)
@@ -237,7 +250,7 @@ class Session:
             for m in p.matches:
                 if m.tile.id not in self._tile_thumbs_done:
                     check(cancel)
-                    data = _jpeg_thumb(m.tile.path, TILE_THUMB_PX, m.tile.window)
+                    data = _jpeg_tile_thumb(m.tile, TILE_THUMB_PX)
                     if data is not None:
                         tile_thumbs[m.tile.id] = data
                     self._tile_thumbs_done.add(m.tile.id)
