@@ -314,7 +314,9 @@ def load_tileset(
     if (path / "tiles.csv").is_file():
         return load_tiles_csv(path / "tiles.csv")
     if _xyz_files(path):
-        return load_xyz_folder(path, tms=tms)
+        from .sources.package import with_folder_attribution  # fetch-tiles records it beside the tiles
+
+        return with_folder_attribution(load_xyz_folder(path, tms=tms), path)
     if any(find_world_file(p) for p in list_images(path)):
         return load_world_file_folder(path, epsg)
     raise InputError(

@@ -172,3 +172,23 @@ def as_int(path: Path, ref: str, text: str) -> int:
         return int(text)
     except ValueError:
         raise InputError(path, f"malformed tile reference {ref!r}") from None
+
+
+FOLDER_METADATA = "metadata.json"  # written by fetch-tiles next to z/x/y folders (MBTiles-like keys)
+
+
+def with_folder_attribution(tileset, folder: Path):
+    """`tileset` with the attribution recorded in `folder`/metadata.json, when there is one (a
+    folder has no standard place for it; fetch-tiles writes this file)."""
+    import dataclasses
+    import json
+
+    meta_path = Path(folder) / FOLDER_METADATA
+    if tileset.attribution or not meta_path.is_file():
+        return tileset
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return tileset  # a damaged sidecar must not block the tiles
+    text = meta.get("attribution") if isinstance(meta, dict) else None
+    return dataclasses.replace(tileset, attribution=str(text)) if text else tileset
