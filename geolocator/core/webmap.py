@@ -335,8 +335,10 @@ def build_map(
         url = assets.cached(name)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
+        extra = {"attribution": _safe(tileset.attribution)} if tileset.attribution else {}  # the licence's credit
         folium.raster_layers.ImageOverlay(
-            url, bounds=[[fit.south, fit.west], [fit.north, fit.east]], name="Tiles", pixelated=False, opacity=1.0
+            url, bounds=[[fit.south, fit.west], [fit.north, fit.east]], name="Tiles", pixelated=False, opacity=1.0,
+            **extra,
         ).add_to(m)
 
     items: list[str] = []

@@ -320,5 +320,6 @@ class Session:
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
         from ..core.export import write_geojson
 
-        write_geojson(list(predictions), Path(path))
+        write_geojson(list(predictions), Path(path),
+                      attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
         return Path(path)
