@@ -156,6 +156,7 @@ class Session:
         epsg: int | str | None = None,
         tile_size_m: float | None = None,
         overlap: float = 0.0,
+        zoom: int | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
@@ -169,7 +170,7 @@ class Session:
             region = load_region(path)
             tileset, region_queries = region.tiles, region.queries
         else:
-            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap)
+            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom)
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")
         check(cancel)

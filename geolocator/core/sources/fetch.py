@@ -212,6 +212,36 @@ def suggest_zoom(footprint_m: float, lat: float) -> int:
     return choose_zoom(range(0, 23), lambda z: web_mercator_tile_m(z, lat), footprint_m)
 
 
+@dataclass(frozen=True)
+class FetchPlan:
+    """What a fetch will do, known before any request: shown to the user, then run."""
+
+    template: TileTemplate
+    area: Bounds
+    zoom: int
+    out: Path
+    tiles: tuple[tuple[int, int, int], ...]
+
+    @property
+    def estimate_bytes(self) -> int:
+        return len(self.tiles) * TYPICAL_TILE_BYTES
+
+    def describe(self) -> str:
+        from .package import web_mercator_tile_m
+
+        return (f"{len(self.tiles):,} tiles at zoom {self.zoom} (about {web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m "
+                f"each on the ground), about {self.estimate_bytes / 1e6:.0f} MB")
+
+
+def plan_fetch(template: TileTemplate, area: Bounds, zoom: int, out: Path,
+               max_tiles: int = DEFAULT_MAX_TILES) -> FetchPlan:
+    """The tiles to fetch for `area` at `zoom` into `out`. Raises FetchError for a bad area or a
+    zoom beyond the provider's maximum, TooManyTiles above `max_tiles`."""
+    if template.max_zoom is not None and zoom > int(template.max_zoom):
+        raise FetchError(f"{template.name or 'the service'} serves zoom levels up to {template.max_zoom}, not {zoom}")
+    return FetchPlan(template, check_bbox(area), int(zoom), Path(out), tuple(tiles_for_bbox(area, zoom, max_tiles)))
+
+
 # ---------------------------------------------------------------- where tiles go
 
 
