@@ -105,6 +105,8 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
                    help="where the photos are (WGS84 degrees): checks an undetermined XYZ/TMS row order")
     g.add_argument("--tile-size-m", type=float, default=100.0, help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS)")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
+    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg); "
+                   "default: the level whose tiles are nearest --tile-size-m on the ground")
 
 
 def _add_adapt_options(p: argparse.ArgumentParser) -> None:
@@ -136,10 +138,16 @@ def _load_tiles(path: Path, args, queries=()):
     # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
     hints = [q.truth for q in queries if q.truth is not None]
     tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=args.tile_size_m, overlap=args.overlap,
-                           hint_points=hints, area=getattr(args, "area", None))
+                           hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
     from .core.geo import format_ground_size
 
     log.info("%d tiles from %s, the first %s on the ground", len(tileset), path, format_ground_size(tileset.tiles[0].bounds))
+    if tileset.zoom is not None:
+        how = "as asked" if getattr(args, "zoom", None) is not None else \
+            f"nearest {args.tile_size_m:g} m tiles; choose another with --zoom"
+        log.info("%s: %d tiles at zoom %d (%s)", path, len(tileset), tileset.zoom, how)
+    if tileset.attribution:
+        log.info("imagery: %s", tileset.attribution)
     return tileset
 
 
@@ -181,7 +189,7 @@ def cmd_locate(args) -> int:
         if args.out.suffix.lower() == ".csv":
             write_csv(predictions, args.out)
         else:
-            write_geojson(predictions, args.out, tile_footprints=args.footprints)
+            write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
         print(f"wrote {len(predictions)} predictions to {args.out}")
     else:
         for p in predictions:
@@ -296,6 +304,51 @@ def cmd_eval_u1652(args) -> int:
     return 0
 
 
+def cmd_fetch_tiles(args) -> int:
+    """Download the XYZ tiles of an area (a bbox, or around photos' GPS) into a folder or .mbtiles."""
+    from .core.sources import fetch as F
+    from .core.sources.package import DEFAULT_TILE_GROUND_M, web_mercator_tile_m
+
+    if bool(args.url) == bool(args.provider):
+        raise GeolocatorError("give either a URL template or --provider NAME (not both)")
+    template = F.provider_template(args.provider) if args.provider else \
+        F.parse_template(args.url, args.subdomains, attribution=args.attribution)
+    if args.bbox:
+        area = F.parse_bbox(args.bbox)
+    else:
+        queries = _load_queries(args.around)
+        located = [q.truth for q in queries if q.truth is not None and q.truth_source == "exif"]
+        area = F.bbox_around(located, args.margin_m)
+        log.info("area around %d of %d photos with GPS, %g m margin: %.6f,%.6f,%.6f,%.6f", len(located), len(queries),
+                 args.margin_m, area.west, area.south, area.east, area.north)
+    zoom = args.zoom
+    if zoom is None:
+        zoom = F.suggest_zoom(DEFAULT_TILE_GROUND_M, area.center.lat)
+        if template.max_zoom is not None:
+            zoom = min(zoom, int(template.max_zoom))
+        log.info("zoom %d: tiles about %.0f m on the ground (choose another with --zoom)", zoom,
+                 web_mercator_tile_m(zoom, area.center.lat))
+    tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
+    print(F.terms_notice(template), file=sys.stderr)
+    print(f"{len(tiles):,} tiles at zoom {zoom} (about {len(tiles) * F.TYPICAL_TILE_BYTES / 1e6:.0f} MB) "
+          f"into {args.out}", file=sys.stderr)
+    progress = TqdmProgress(not args.quiet)
+    report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
+                           max_tiles=args.max_tiles, progress=progress)
+    progress.close()
+    print(f"fetched {report.fetched} tiles ({report.bytes / 1e6:.1f} MB) into {args.out} in {report.seconds:.1f} s; "
+          f"{report.already} were already there, {report.missing} missing on the server (404), "
+          f"{len(report.failed)} failed")
+    for key, why in list(report.failed.items())[:10]:
+        log.warning("tile %s: %s", key, why)
+    if report.failed:
+        log.warning("run the same command again to retry the %d failed tiles", len(report.failed))
+    if report.fetched + report.already == 0:
+        raise GeolocatorError(f"no tile could be fetched from {template.url}")
+    print(f"next: geolocator locate PHOTOS --tiles {args.out}")
+    return 0 if not report.failed else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geolocator",
@@ -348,6 +401,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
+    p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder or .mbtiles)",
+                       description="Download the XYZ tiles covering an area from a tile service. Check that the "
+                       "service's terms allow it. A rerun fetches only the tiles still missing.")
+    p.add_argument("url", nargs="?", help="URL template with {z} {x} {y}, {-y} (TMS rows), {s} (subdomain), "
+                   "{q} (quadkey), e.g. https://tiles.example.org/{z}/{x}/{y}.jpg")
+    p.add_argument("--provider", help="a named provider from xyzservices instead of a URL, e.g. Esri.WorldImagery")
+    p.add_argument("--subdomains", help="letters or names {s} takes (default abc)")
+    p.add_argument("--attribution", help="credit line of the imagery, stored with the tiles")
+    area = p.add_mutually_exclusive_group(required=True)
+    area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees; write --bbox=W,S,E,N when W is negative")
+    area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",
+                      help="area around these photos' GPS positions (files or folders)")
+    p.add_argument("--margin-m", type=float, default=250.0, help="with --around: metres added around the photos")
+    p.add_argument("--zoom", type=int, help="zoom level (default: tiles of about 100 m on the ground)")
+    p.add_argument("--out", type=Path, required=True, help="a folder (z/x/y files) or a .mbtiles file")
+    p.add_argument("--max-tiles", type=int, default=10_000, help="refuse areas needing more tiles than this")
+    p.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
+    p.add_argument("--retries", type=int, default=5, help="retries of a tile on 429/5xx/network errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_fetch_tiles)
+
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice
     return parser
 

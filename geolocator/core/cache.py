@@ -31,22 +31,23 @@ def default_cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("geolocator")) / "features"
 
 
-def file_identity(path: Path, window: PixelWindow | None = None) -> str:
-    """Resolved path + size + mtime (ns) + window: any edit or replacement changes it.
-    Raises OSError when the file cannot be stat'ed."""
+def file_identity(path: Path, window: PixelWindow | None = None, ref: str | None = None) -> str:
+    """Resolved path + size + mtime (ns) + window (+ `ref`, a tile's entry inside a tile package):
+    any edit or replacement changes it. Raises OSError when the file cannot be stat'ed."""
     p = Path(path).resolve()
     st = p.stat()
     win = "" if window is None else f"{window.col},{window.row},{window.width},{window.height}"
-    return f"{p}|{st.st_size}|{st.st_mtime_ns}|{win}"
+    entry = "" if ref is None else f"#{ref}"  # empty for plain files: their keys stay as they were
+    return f"{p}|{st.st_size}|{st.st_mtime_ns}|{win}{entry}"
 
 
-def file_key(path: Path, window: PixelWindow | None = None) -> str:
+def file_key(path: Path, window: PixelWindow | None = None, ref: str | None = None) -> str:
     """file_identity as a short name (thumbnails, verification results, adapter cards). A file
     that cannot be stat'ed is named after its path: the caller reports it when it reads it."""
     try:
-        identity = file_identity(path, window)
+        identity = file_identity(path, window, ref)
     except OSError:
-        identity = f"{path}|{window}"
+        identity = f"{path}|{window}" + ("" if ref is None else f"#{ref}")
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 

@@ -57,7 +57,8 @@ def prediction_properties(p: Prediction) -> dict:
     return props
 
 
-def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints: bool = False) -> dict:
+def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints: bool = False,
+                           attribution: str | None = None) -> dict:
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)}, "properties": prediction_properties(p)}
         for p in predictions
@@ -75,7 +76,10 @@ def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints
                     "properties": {"tile": tile.id, "kind": "tile_footprint"},
                 }
             )
-    return {"type": "FeatureCollection", "features": features}
+    out = {"type": "FeatureCollection", "features": features}
+    if attribution:
+        out["attribution"] = attribution  # the imagery's credit line (an RFC 7946 foreign member)
+    return out
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -91,8 +95,10 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footprints: bool = False) -> None:
-    _write_atomic(path, json.dumps(predictions_to_geojson(predictions, tile_footprints=tile_footprints), indent=1))
+def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footprints: bool = False,
+                  attribution: str | None = None) -> None:
+    _write_atomic(path, json.dumps(predictions_to_geojson(predictions, tile_footprints=tile_footprints,
+                                                          attribution=attribution), indent=1))
 
 
 CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m"]

@@ -65,6 +65,15 @@ def _open_image(path: Path, window: PixelWindow | None, min_side: int | None = N
     return open_image(path, window, min_side=min_side)
 
 
+def _open_item(item: Tile | Query, min_side: int | None) -> Image.Image:
+    """A tile inside a tile package (Tile.ref) is decoded from its package; files as before."""
+    if getattr(item, "ref", None) is not None:
+        from .sources.tile_image import open_tile_image
+
+        return open_tile_image(item, min_side=min_side)
+    return _open_image(item.path, getattr(item, "window", None), min_side)
+
+
 def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
     """Rotating a large photo is slow and its detail is thrown away by the final resize, so
     shrink first to the size that the 45-degree crop needs (target * sqrt(2) on the short side)."""
@@ -80,7 +89,7 @@ def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
     """Worker: decode once, produce one normalised tensor per requested view."""
     try:
         # Large enough for the 45-degree crops (see _shrink_for_rotation), no larger.
-        img = _open_image(item.path, getattr(item, "window", None), int(math.ceil(backbone.resize * math.sqrt(2))) + 2)
+        img = _open_item(item, int(math.ceil(backbone.resize * math.sqrt(2))) + 2)
         out = []
         small = None
         for v in views:
@@ -124,7 +133,7 @@ def extract_features(
             emit(progress, ProgressEvent(stage, i - len(todo), n, f"checking the cache: {i}/{n}"))
             check(cancel)
         try:
-            ident = file_identity(it.path, getattr(it, "window", None))
+            ident = file_identity(it.path, getattr(it, "window", None), getattr(it, "ref", None))
         except OSError as e:
             failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
             continue

@@ -117,6 +117,10 @@ class Tile:
     path: Path
     bounds: Bounds
     window: PixelWindow | None = None  # set when the tile is a crop of a big GeoTIFF
+    # Set when the tile is an entry inside a tile package (`path` is then the .mbtiles/.pmtiles/
+    # .gpkg file): "z/x/y" in XYZ rows, or "table/z/col/row" for GeoPackage. Pixels come from
+    # core.sources.tile_image.open_tile_image, never from opening `path` as an image.
+    ref: str | None = None
 
     @property
     def center(self) -> LatLon:
@@ -138,6 +142,8 @@ class Query:
 class TileSet:
     tiles: tuple[Tile, ...]
     source: Path  # the file or folder it was read from
+    attribution: str | None = None  # credit line the imagery's licence asks for (map, exports)
+    zoom: int | None = None  # the level read from a multi-zoom tile package
 
     def __len__(self) -> int:
         return len(self.tiles)

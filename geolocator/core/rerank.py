@@ -63,8 +63,20 @@ def local_features(path, window: PixelWindow | None, settings: VerifySettings) -
     """SIFT keypoints of an image scaled so its longer side is at most `settings.max_side`."""
     from .images import open_image
 
+    return image_local_features(open_image(path, window, min_side=settings.max_side), settings)
+
+
+def tile_local_features(tile: Tile, settings: VerifySettings) -> LocalFeatures:
+    """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
+    from .sources.tile_image import open_tile_image
+
+    return image_local_features(open_tile_image(tile, min_side=settings.max_side), settings)
+
+
+def image_local_features(pil_image, settings: VerifySettings) -> LocalFeatures:
+    """SIFT keypoints of a decoded PIL image, scaled so its longer side is at most `settings.max_side`."""
     cv2 = _cv2()
-    image = np.asarray(open_image(path, window, min_side=settings.max_side).convert("L"))
+    image = np.asarray(pil_image.convert("L"))
     h, w = image.shape
     scale = settings.max_side / max(h, w)
     if scale < 1:
@@ -135,10 +147,10 @@ class Verifier:
     def tile(self, tile: Tile) -> LocalFeatures:
         """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
         reading error was already reported when the tiles were indexed)."""
-        key = file_key(tile.path, tile.window)  # a file rewritten in place is matched anew
+        key = file_key(tile.path, tile.window, tile.ref)  # a file rewritten in place is matched anew
         if key not in self._tiles:
             try:
-                self._tiles[key] = local_features(tile.path, tile.window, self.settings)
+                self._tiles[key] = tile_local_features(tile, self.settings)
             except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
                 empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
@@ -147,7 +159,7 @@ class Verifier:
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new."""
         photo = file_key(query.path)
-        keys = [(photo, file_key(tiles[int(t)].path, tiles[int(t)].window)) for t in candidates]
+        keys = [(photo, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
         if any(k not in self._pairs for k in keys):
             photo = self.photo(query)
             for t, key in zip(candidates, keys):

@@ -39,8 +39,10 @@ def load_tileset(
     overlap: float = 0.0,
     hint_points: Iterable[LatLon] = (),
     area: Bounds | None = None,
+    zoom: int | None = None,
 ) -> TileSet:
-    """Read a tile set, recognising the layout: a region folder or .csv, a GeoTIFF, an XYZ/TMS
+    """Read a tile set, recognising the layout: a region folder or .csv, a GeoTIFF, a tile package
+    (.mbtiles, .pmtiles, .gpkg: one zoom level, `zoom` or the one nearest `tile_size_m`), an XYZ/TMS
     folder, or a folder of images with world files (see core/sources/).
 
     `epsg`: CRS of world-file tiles (EPSG number or any CRS text pyproj knows). `tms`: True/False
@@ -50,6 +52,11 @@ def load_tileset(
     """
     options = LoadOptions(
         epsg=epsg, tms=tms, tile_size_m=tile_size_m, overlap=overlap,
-        hint_points=tuple(p for p in hint_points if p is not None), area=area,
+        hint_points=tuple(p for p in hint_points if p is not None), area=area, zoom=zoom,
     )
-    return load(Path(path), options)
+    tileset = load(Path(path), options)
+    if Path(path).is_dir():
+        from .sources.package import with_folder_attribution  # fetch-tiles records it beside the tiles
+
+        tileset = with_folder_attribution(tileset, Path(path))
+    return tileset

@@ -110,6 +110,12 @@ def _open_image(path: Path, window=None) -> Image.Image:
     return open_image(path, window)
 
 
+def _open_tile(tile) -> Image.Image:
+    from .sources.tile_image import open_tile_image  # files, GeoTIFF windows and package entries alike
+
+    return open_tile_image(tile)
+
+
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
@@ -146,7 +152,7 @@ def render_basemap(
         y0, y1 = round((bounds.north - b.north) * sy), round((bounds.north - b.south) * sy)
         if x1 > x0 and y1 > y0:
             try:
-                img = _open_image(tile.path, tile.window)
+                img = _open_tile(tile)
             except GeolocatorError:
                 img = None
             if img is not None:
@@ -330,8 +336,10 @@ def build_map(
         url = assets.cached(name)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
+        extra = {"attribution": _safe(tileset.attribution)} if tileset.attribution else {}  # the licence's credit
         folium.raster_layers.ImageOverlay(
-            url, bounds=[[fit.south, fit.west], [fit.north, fit.east_unwrapped]], name="Tiles", pixelated=False, opacity=1.0
+            url, bounds=[[fit.south, fit.west], [fit.north, fit.east_unwrapped]], name="Tiles", pixelated=False, opacity=1.0,
+            **extra,
         ).add_to(m)
 
     items: list[str] = []

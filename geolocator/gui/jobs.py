@@ -81,6 +81,19 @@ def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
     return buf.getvalue()
 
 
+def _jpeg_tile_thumb(tile, size: int) -> bytes | None:
+    """_jpeg_thumb of a tile in any format (a file, a GeoTIFF window, an entry in a tile package)."""
+    from ..core.sources.tile_image import tile_thumbnail
+
+    try:
+        img = tile_thumbnail(tile, size)
+    except GeolocatorError:
+        return None
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 class Session:
     def __init__(self, settings: Settings, map_dir: Path | None = None) -> None:
         self.ws = Workspace(settings)
@@ -143,6 +156,7 @@ class Session:
         epsg: int | str | None = None,
         tile_size_m: float | None = None,
         overlap: float = 0.0,
+        zoom: int | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
@@ -156,7 +170,7 @@ class Session:
             region = load_region(path)
             tileset, region_queries = region.tiles, region.queries
         else:
-            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap)
+            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom)
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")
         check(cancel)
@@ -237,7 +251,7 @@ class Session:
             for m in p.matches:
                 if m.tile.id not in self._tile_thumbs_done:
                     check(cancel)
-                    data = _jpeg_thumb(m.tile.path, TILE_THUMB_PX, m.tile.window)
+                    data = _jpeg_tile_thumb(m.tile, TILE_THUMB_PX)
                     if data is not None:
                         tile_thumbs[m.tile.id] = data
                     self._tile_thumbs_done.add(m.tile.id)
@@ -307,5 +321,6 @@ class Session:
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
         from ..core.export import write_geojson
 
-        write_geojson(list(predictions), Path(path))
+        write_geojson(list(predictions), Path(path),
+                      attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
         return Path(path)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import TIFF_SUFFIXES
+from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import Prediction, Query
 from ..core.pipeline import Settings
@@ -46,7 +47,8 @@ ONLINE_HOSTS = {"tile.openstreetmap.org"}
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """Tile sets (a .csv, or a folder holding tiles.csv: a region or a tile folder) and drone
     images (everything else), for paths given on the command line or dropped on the window."""
-    tiles = [p for p in paths if p.suffix.lower() == ".csv" or (p / "tiles.csv").is_file()]
+    tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
+             or (p / "tiles.csv").is_file()]
     return tiles, [p for p in paths if p not in tiles]
 
 
@@ -171,7 +173,9 @@ class MainWindow(QMainWindow):
         self.act_open_folder = self._action("Open Drone Image Folder…", self.choose_image_folder, "Ctrl+Alt+O",
                                             "Add a folder of drone photos (searched recursively)")
         self.act_open_tiles = self._action("Open Tile Set…", self.choose_tileset_file, "Ctrl+Shift+O",
-                                           "Open tiles.csv or a GeoTIFF")
+                                           "Open tiles.csv, a GeoTIFF or a tile package (MBTiles, PMTiles, GeoPackage)")
+        self.act_get_imagery = self._action("Get Imagery for This Area…", self.get_imagery, None,
+                                            "Download map tiles around the photos from a tile service")
         self.act_open_tile_folder = self._action("Open Tile Folder…", self.choose_tileset_folder, None,
                                                  "Open a region folder, an XYZ folder or a world-file folder")
         self.act_adapt = self._action("Adapt to This Region", self.adapt, "Ctrl+R",
@@ -190,7 +194,8 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         m_file = bar.addMenu("&File")
-        for a in (self.act_open_images, self.act_open_folder, self.act_open_tiles, self.act_open_tile_folder):
+        for a in (self.act_open_images, self.act_open_folder, self.act_open_tiles, self.act_open_tile_folder,
+                  self.act_get_imagery):
             m_file.addAction(a)
         self.recent_menu = m_file.addMenu("Recent Tile Sets")
         m_file.addSeparator()
@@ -283,7 +288,8 @@ class MainWindow(QMainWindow):
         for entry in items:
             act = self.recent_menu.addAction(entry["path"])
             act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
-                Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0)))
+                Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
+                zoom=e.get("zoom")))
         self.recent_menu.setEnabled(bool(items))
 
     # -- jobs ---------------------------------------------------------------------------------------
@@ -337,7 +343,7 @@ class MainWindow(QMainWindow):
 
     def choose_tileset_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff);;All files (*)")
+                                              "Tile sets (*.csv *.tif *.tiff *.mbtiles *.pmtiles *.gpkg);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -365,17 +371,34 @@ class MainWindow(QMainWindow):
                                                  0.0, 0.0, 0.9, 2)
             if not ok:
                 return
+        elif path.suffix.lower() in PACKAGE_SUFFIXES:
+            from .imagery_dialog import ask_zoom
+
+            ok, zoom = ask_zoom(self, path)
+            if not ok:
+                return
+            self.open_tileset(path, zoom=zoom)
+            return
         self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap)
 
-    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0) -> Job:
+    def get_imagery(self) -> None:
+        from .imagery_dialog import get_imagery
+
+        get_imagery(self)
+
+    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None) -> Job:
         path = Path(path)
         queries = list(self.queries.values())
-        options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap)) if v}
+        options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
+                                     ("zoom", zoom)) if v}
 
         def done(opened: Opened) -> None:
             self.tileset_path = path
             self.tileset_len = len(opened.tileset)
-            self.tileset_label.setText(f"Tile set: {path}  ·  {len(opened.tileset)} tiles")
+            ts = opened.tileset
+            zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
+            credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
+            self.tileset_label.setText(f"Tile set: {path}  ·  {len(ts)} tiles{zoom_text}{credit}")
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
@@ -390,7 +413,7 @@ class MainWindow(QMainWindow):
 
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
-                                path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap,
+                                path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                 progress=progress, cancel=cancel), done)
 
     def choose_images(self) -> None:

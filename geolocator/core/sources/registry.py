@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..model import Bounds, LatLon, TileSet
 
 # Module names in this package, in detection order.
-READER_MODULES: tuple[str, ...] = ("csv", "geotiff", "xyz", "worldfile")
+READER_MODULES: tuple[str, ...] = ("tilepackage", "csv", "geotiff", "xyz", "worldfile")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class LoadOptions:
     # that an ambiguous georeference (XYZ vs TMS rows) is plausible, never to locate photos.
     hint_points: tuple[LatLon, ...] = ()
     area: Bounds | None = None
+    zoom: int | None = None  # the level read from a tile package; None picks the one nearest tile_size_m
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,571 @@
+"""Fetch the XYZ tiles covering an area from a tile service into a tile set (a folder or MBTiles).
+
+A good citizen of the service: one clear User-Agent, at most `concurrency` requests in flight,
+429 and 5xx retried with exponential backoff that honours Retry-After (RFC 9110 section 10.2.3),
+404 recorded as a missing tile and not asked for again, tiles already stored never fetched twice
+(a rerun resumes), cancel at any moment with everything fetched so far kept, and a refusal to
+start above `max_tiles` that states the count.
+
+HTTP: httpx. Connection failures are retried by httpx's transport (`retries`); it does not
+retry on HTTP status codes, so 429/5xx and Retry-After are handled by the small backoff loop in
+`_get`. Tile arithmetic (tile ranges, quadkeys) comes from mercantile; named providers from
+xyzservices.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Cancelled, GeolocatorError, InputError
+from ..geo import WEB_MERCATOR_MAX_LAT, metres_per_degree
+from ..model import Bounds, LatLon
+from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, emit
+
+DEFAULT_MAX_TILES = 10_000
+DEFAULT_CONCURRENCY = 4
+DEFAULT_MARGIN_M = 250.0
+TYPICAL_TILE_BYTES = 25_000  # a 256 px aerial JPEG; only for the size estimate shown before fetching
+MISSING_FILE = "missing.txt"  # folder sets: the 404s, "z/x/y" a line
+METADATA_FILE = "metadata.json"  # folder sets: attribution, source (package.FOLDER_METADATA)
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MISSING_STATUS = frozenset({404, 410})
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
+
+
+def user_agent() -> str:
+    try:
+        from importlib.metadata import version
+
+        v = version("geolocator")
+    except Exception:  # noqa: BLE001 - running from a source tree
+        v = "dev"
+    return f"geolocator/{v} (drone photo geolocation; fetch-tiles; +https://pypi.org/project/geolocator/)"
+
+
+class FetchError(GeolocatorError):
+    """A fetch that cannot start (bad template, area, too many tiles) or a service that refuses."""
+
+
+class TooManyTiles(FetchError):
+    def __init__(self, count: int, zoom: int, limit: int) -> None:
+        self.count = count
+        super().__init__(f"the area needs {count:,} tiles at zoom {zoom}, more than the limit of {limit:,} "
+                         "(--max-tiles): choose a smaller area or a lower zoom, or raise the limit")
+
+
+# ---------------------------------------------------------------- templates and providers
+
+
+@dataclass(frozen=True)
+class TileTemplate:
+    """An XYZ URL template: {z} {x} {y}, {-y} (TMS row, counted from the south), {s} (one of
+    `subdomains`, rotated by tile), {q} (Bing quadkey), {r} (retina suffix, left empty)."""
+
+    url: str
+    subdomains: tuple[str, ...] = ("a", "b", "c")
+    attribution: str | None = None
+    name: str | None = None
+    max_zoom: int | None = None
+
+    def url_for(self, z: int, x: int, y: int) -> str:
+        import mercantile
+
+        values = {"z": str(z), "x": str(x), "y": str(y), "-y": str(2**z - 1 - y), "r": ""}
+        if "{s}" in self.url:
+            values["s"] = self.subdomains[(x + y) % len(self.subdomains)]
+        if "{q}" in self.url:
+            values["q"] = mercantile.quadkey(x, y, z)
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.url)
+
+
+def parse_template(url: str, subdomains: str | Sequence[str] | None = None, *, attribution: str | None = None,
+                   name: str | None = None, max_zoom: int | None = None) -> TileTemplate:
+    """Check a URL template and return it. Raises FetchError naming what is wrong."""
+    url = url.strip()
+    if not re.match(r"^https?://", url, re.I):
+        raise FetchError(f"{url!r}: a tile URL template starts with http:// or https://")
+    names = set(_PLACEHOLDER.findall(url))
+    unknown = sorted(names - _KNOWN)
+    if unknown:
+        raise FetchError(f"{url!r}: unknown placeholder(s) {', '.join('{' + n + '}' for n in unknown)}; "
+                         "use {z} {x} {y}, {-y} (TMS), {s} (subdomain) or {q} (quadkey)")
+    if "q" not in names and not ({"z", "x"} <= names and names & {"y", "-y"}):
+        raise FetchError(f"{url!r}: the template needs {{z}}, {{x}} and {{y}} (or {{-y}}), or {{q}}")
+    subs = tuple(subdomains) if subdomains else ("a", "b", "c")
+    if isinstance(subdomains, str):
+        subs = tuple(subdomains)  # xyzservices and Leaflet give "abc"
+    return TileTemplate(url, subs, attribution, name, max_zoom)
+
+
+def provider_template(name: str) -> TileTemplate:
+    """A named provider from xyzservices (e.g. "Esri.WorldImagery"), with its attribution.
+    Raises FetchError for an unknown name or one that needs an API key."""
+    import xyzservices.providers as providers
+
+    try:
+        p = providers.query_name(name)
+    except ValueError:
+        raise FetchError(f"unknown tile provider {name!r} (names as in xyzservices, e.g. Esri.WorldImagery)") from None
+    if not hasattr(p, "build_url"):
+        raise FetchError(f"{name!r} is a group of providers; name one of: {', '.join(sorted(p)[:12])}")
+    if p.requires_token():
+        raise FetchError(f"{p.name} needs an API key: give its URL template with your key instead of --provider")
+    return parse_template(p.build_url(fill_subdomain=False), p.get("subdomains"), attribution=p.get("attribution"),
+                          name=p.name, max_zoom=p.get("max_zoom"))
+
+
+def terms_notice(template: TileTemplate) -> str:
+    """What to show before fetching from a service: attribution and whose terms apply."""
+    who = template.name or re.sub(r"^https?://([^/]+)/.*$", r"\1", template.url)
+    lines = [f"Imagery from {who}."]
+    if template.attribution:
+        lines.append(f"Attribution: {template.attribution}")
+    lines.append(f"Bulk downloading is governed by {who}'s terms of use: make sure they allow it "
+                 "(many public services, e.g. tile.openstreetmap.org, forbid it).")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- areas and tile lists
+
+
+def parse_bbox(text: str) -> Bounds:
+    """"W,S,E,N" in degrees -> Bounds. Raises FetchError for anything else."""
+    try:
+        w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise FetchError(f"--bbox {text!r}: expected four numbers W,S,E,N in degrees") from None
+    return check_bbox(Bounds(w, s, e, n))
+
+
+def check_bbox(b: Bounds) -> Bounds:
+    if not all(math.isfinite(v) for v in (b.west, b.south, b.east, b.north)):
+        raise FetchError(f"area {b}: not finite")
+    if not (-180 <= b.west <= 180 and -180 <= b.east <= 180 and -90 <= b.south <= 90 and -90 <= b.north <= 90):
+        raise FetchError(f"area {b}: outside the globe")
+    if b.west >= b.east:
+        raise FetchError(f"area {b}: west must be less than east (areas across the antimeridian are not supported)")
+    if b.south >= b.north:
+        raise FetchError(f"area {b}: south must be less than north")
+    return b
+
+
+def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) -> Bounds:
+    """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees)."""
+    if not points:
+        raise FetchError("none of the photos has a GPS position: give the area with --bbox")
+    if not (margin_m >= 0 and math.isfinite(margin_m)):
+        raise FetchError(f"margin must be a non-negative number of metres, got {margin_m}")
+    s, n = min(p.lat for p in points), max(p.lat for p in points)
+    w, e = min(p.lon for p in points), max(p.lon for p in points)
+    m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
+    dlat, dlon = margin_m / m_lat, margin_m / max(m_lon, 1.0)
+    b = Bounds(max(w - dlon, -180.0), max(s - dlat, -WEB_MERCATOR_MAX_LAT), min(e + dlon, 180.0),
+               min(n + dlat, WEB_MERCATOR_MAX_LAT))
+    if b.west >= b.east or b.south >= b.north:  # one photo and margin 0: a point; give it a metre
+        b = Bounds(b.west - 1e-5, b.south - 1e-5, b.east + 1e-5, b.north + 1e-5)
+    return b
+
+
+def _tile_range(b: Bounds, zoom: int) -> tuple[int, int, int, int]:
+    import mercantile
+
+    lat_max = WEB_MERCATOR_MAX_LAT - 1e-9
+    nw = mercantile.tile(b.west, min(b.north, lat_max), zoom)
+    # a hair inside the south-east corner, so an edge on a tile boundary does not add a row
+    se = mercantile.tile(math.nextafter(b.east, -math.inf), max(math.nextafter(b.south, math.inf), -lat_max), zoom)
+    return nw.x, se.x, nw.y, se.y
+
+
+def count_tiles(b: Bounds, zoom: int) -> int:
+    """How many XYZ tiles at `zoom` cover `b`, without listing them."""
+    if not 0 <= int(zoom) <= 30:
+        raise FetchError(f"zoom must be between 0 and 30, got {zoom}")
+    x0, x1, y0, y1 = _tile_range(check_bbox(b), int(zoom))
+    return (x1 - x0 + 1) * (y1 - y0 + 1)
+
+
+def tiles_for_bbox(b: Bounds, zoom: int, max_tiles: int = DEFAULT_MAX_TILES) -> list[tuple[int, int, int]]:
+    """(z, x, y) of the tiles covering `b`, rows from the north. Raises TooManyTiles above `max_tiles`."""
+    n = count_tiles(b, zoom)
+    if n > max_tiles:
+        raise TooManyTiles(n, zoom, max_tiles)
+    x0, x1, y0, y1 = _tile_range(b, int(zoom))
+    return [(int(zoom), x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def suggest_zoom(footprint_m: float, lat: float) -> int:
+    """The zoom whose tiles are nearest `footprint_m` metres wide at `lat` (see package.choose_zoom)."""
+    from .package import choose_zoom, web_mercator_tile_m
+
+    return choose_zoom(range(0, 23), lambda z: web_mercator_tile_m(z, lat), footprint_m)
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """What a fetch will do, known before any request: shown to the user, then run."""
+
+    template: TileTemplate
+    area: Bounds
+    zoom: int
+    out: Path
+    tiles: tuple[tuple[int, int, int], ...]
+
+    @property
+    def estimate_bytes(self) -> int:
+        return len(self.tiles) * TYPICAL_TILE_BYTES
+
+    def describe(self) -> str:
+        from .package import web_mercator_tile_m
+
+        return (f"{len(self.tiles):,} tiles at zoom {self.zoom} (about {web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m "
+                f"each on the ground), about {self.estimate_bytes / 1e6:.0f} MB")
+
+
+def plan_fetch(template: TileTemplate, area: Bounds, zoom: int, out: Path,
+               max_tiles: int = DEFAULT_MAX_TILES) -> FetchPlan:
+    """The tiles to fetch for `area` at `zoom` into `out`. Raises FetchError for a bad area or a
+    zoom beyond the provider's maximum, TooManyTiles above `max_tiles`."""
+    if template.max_zoom is not None and zoom > int(template.max_zoom):
+        raise FetchError(f"{template.name or 'the service'} serves zoom levels up to {template.max_zoom}, not {zoom}")
+    return FetchPlan(template, check_bbox(area), int(zoom), Path(out), tuple(tiles_for_bbox(area, zoom, max_tiles)))
+
+
+# ---------------------------------------------------------------- where tiles go
+
+
+def image_kind(data: bytes) -> str | None:
+    """png / jpg / webp / gif from the magic bytes, None when the data is not an image (an HTML
+    error page served with status 200 must not become a tile)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    return None
+
+
+class FolderSink:
+    """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
+
+    def __init__(self, folder: Path, template: TileTemplate) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(self.folder, f"cannot create the tile folder ({exc.strerror or exc})") from None
+        self._missing = set()
+        mf = self.folder / MISSING_FILE
+        if mf.is_file():
+            self._missing = {ln.strip() for ln in mf.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()}
+        self.meta = {"source": template.url, "attribution": template.attribution, "name": template.name}
+        self._zooms: set[int] = set()
+
+    def has(self, z: int, x: int, y: int) -> bool:
+        d = self.folder / str(z) / str(x)
+        return any((d / f"{y}.{ext}").is_file() for ext in ("png", "jpg", "webp", "gif"))
+
+    def known_missing(self, z: int, x: int, y: int) -> bool:
+        return f"{z}/{x}/{y}" in self._missing
+
+    def put(self, z: int, x: int, y: int, data: bytes, kind: str) -> None:
+        path = self.folder / str(z) / str(x) / f"{y}.{kind}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self._zooms.add(z)
+
+    def missing(self, z: int, x: int, y: int) -> None:
+        key = f"{z}/{x}/{y}"
+        if key not in self._missing:
+            self._missing.add(key)
+            with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
+                f.write(key + "\n")
+
+    def commit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        meta_path = self.folder / METADATA_FILE
+        meta = {}
+        if meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+        meta.update({k: v for k, v in self.meta.items() if v})
+        tmp = meta_path.with_name(f".{meta_path.name}.part")
+        tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        os.replace(tmp, meta_path)
+
+
+class MBTilesSink:
+    def __init__(self, path: Path, template: TileTemplate) -> None:
+        from .mbtiles import MBTilesWriter
+
+        self.writer = MBTilesWriter(path, name=template.name or Path(path).stem, attribution=template.attribution)
+        self._format_set = False
+
+    def has(self, z, x, y) -> bool:
+        return self.writer.has(z, x, y)
+
+    def known_missing(self, z, x, y) -> bool:
+        return self.writer.known_missing(z, x, y)
+
+    def put(self, z, x, y, data: bytes, kind: str) -> None:
+        if not self._format_set:  # MBTiles declares one format for the set: the service's
+            self.writer.set_metadata(format=kind)
+            self._format_set = True
+        self.writer.put(z, x, y, data)
+
+    def missing(self, z, x, y) -> None:
+        self.writer.missing(z, x, y)
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def open_sink(out: Path, template: TileTemplate):
+    """MBTiles when `out` ends in .mbtiles, else an XYZ folder."""
+    out = Path(out)
+    if out.suffix.lower() == ".mbtiles":
+        return MBTilesSink(out, template)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a folder: give a folder or a .mbtiles file")
+    return FolderSink(out, template)
+
+
+# ---------------------------------------------------------------- fetching
+
+
+@dataclass
+class FetchReport:
+    out: Path
+    requested: int = 0  # tiles in the area
+    fetched: int = 0
+    already: int = 0  # stored by an earlier run (resume)
+    missing: int = 0  # 404 / 410 now or in an earlier run
+    failed: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why
+    bytes: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass
+class _Result:
+    z: int
+    x: int
+    y: int
+    status: str  # "ok", "missing", "failed"
+    data: bytes = b""
+    kind: str = ""
+    why: str = ""
+
+
+def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_s: float, max_wait_s: float,
+         stop: threading.Event) -> _Result:
+    """One tile with retries: 429/5xx and transport errors wait (Retry-After when given, else
+    backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again."""
+    import httpx
+
+    z, x, y = tile
+    why = ""
+    for attempt in range(retries + 1):
+        if stop.is_set():
+            return _Result(z, x, y, "failed", why="cancelled")
+        wait_s = None
+        try:
+            r = client.get(url)
+        except httpx.HTTPError as exc:  # timeouts, refused connections after the transport's own retries
+            why = f"{type(exc).__name__}: {exc}"
+        else:
+            if r.status_code == 200:
+                data = r.content
+                kind = image_kind(data)
+                if kind is None:
+                    ctype = r.headers.get("content-type", "?")
+                    return _Result(z, x, y, "failed", why=f"the server sent {ctype}, not an image")
+                return _Result(z, x, y, "ok", data, kind)
+            if r.status_code in MISSING_STATUS or r.status_code == 204:
+                return _Result(z, x, y, "missing", why=f"HTTP {r.status_code}")
+            why = f"HTTP {r.status_code}"
+            if r.status_code not in RETRY_STATUS:
+                return _Result(z, x, y, "failed", why=why)
+            wait_s = _retry_after(r.headers.get("retry-after"))
+        if attempt == retries:
+            break
+        if wait_s is None:
+            wait_s = backoff_s * 2**attempt * random.uniform(0.75, 1.25)
+        if stop.wait(min(wait_s, max_wait_s)):  # cancel interrupts the wait
+            return _Result(z, x, y, "failed", why="cancelled")
+    return _Result(z, x, y, "failed", why=f"{why} after {retries + 1} attempts")
+
+
+def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
+               concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
+               max_wait_s: float = 60.0, stop: threading.Event | None = None,
+               cancel: CancelToken | None = None) -> Iterator[_Result | str]:
+    """Yield "already"/"known-missing" for tiles the sink has, then one _Result per requested tile
+    as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
+    results are yielded in the caller's thread, so the sink is only written from there. `cancel`
+    sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off)."""
+    stop = stop or threading.Event()
+    todo = []
+    for z, x, y in tiles:
+        if sink.has(z, x, y):
+            yield "already"
+        elif sink.known_missing(z, x, y):
+            yield "known-missing"
+        else:
+            todo.append((z, x, y))
+    if not todo:
+        return
+    concurrency = max(1, int(concurrency))
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="geolocator-fetch") as pool:
+        pending = set()
+        it = iter(todo)
+        try:
+            while True:
+                while len(pending) < concurrency and not stop.is_set():
+                    t = next(it, None)
+                    if t is None:
+                        break
+                    pending.add(pool.submit(_get, client, template.url_for(*t), t, retries=retries,
+                                            backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop))
+                if not pending:
+                    return
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if cancel is not None and cancel.cancelled:
+                    stop.set()  # in-flight requests end at their next check; no new ones start
+                for fut in done:
+                    yield fut.result()
+        finally:
+            stop.set()  # a consumer that stops iterating cancels the requests still waiting
+            for fut in pending:
+                fut.cancel()
+
+
+def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, concurrency: int = DEFAULT_CONCURRENCY,
+                transport=None):
+    """An httpx.Client with our User-Agent, a bounded connection pool, and transport-level retries of
+    failed connections (`transport` replaces it, e.g. in tests)."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
+    return httpx.Client(
+        headers={"User-Agent": user_agent_text or user_agent()},
+        timeout=httpx.Timeout(timeout_s),
+        limits=limits,
+        follow_redirects=True,
+        transport=transport if transport is not None else httpx.HTTPTransport(retries=2, limits=limits),
+    )
+
+
+def fetch_tiles(
+    template: TileTemplate,
+    tiles: Sequence[tuple[int, int, int]],
+    out: Path,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    retries: int = 5,
+    backoff_s: float = 0.5,
+    max_wait_s: float = 60.0,
+    timeout_s: float = 30.0,
+    max_tiles: int = DEFAULT_MAX_TILES,
+    client=None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> FetchReport:
+    """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
+    .mbtiles) and report what happened. Tiles `out` already holds are not fetched again.
+
+    Raises TooManyTiles above `max_tiles` before any request, and Cancelled when `cancel` is set;
+    either way everything fetched until then is kept (committed)."""
+    started = time.perf_counter()
+    tiles = list(tiles)
+    if len(tiles) > max_tiles:
+        raise TooManyTiles(len(tiles), tiles[0][0], max_tiles)
+    report = FetchReport(Path(out), requested=len(tiles))
+    own_client = client is None
+    client = client or make_client(timeout_s=timeout_s, concurrency=concurrency)
+    sink = open_sink(out, template)
+    stop = threading.Event()
+    clock = EtaClock(max(len(tiles), 1))
+    done = 0
+    since_commit = 0
+    try:
+        emit(progress, ProgressEvent("fetch", 0, len(tiles), f"{len(tiles)} tiles"))
+        for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
+                               backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel):
+            if cancel is not None and cancel.cancelled:
+                stop.set()
+            if item == "already":
+                report.already += 1
+            elif item == "known-missing":
+                report.missing += 1
+            elif item.status == "ok":
+                sink.put(item.z, item.x, item.y, item.data, item.kind)
+                report.fetched += 1
+                report.bytes += len(item.data)
+                since_commit += 1
+            elif item.status == "missing":
+                sink.missing(item.z, item.x, item.y)
+                report.missing += 1
+            elif item.why != "cancelled":
+                report.failed[f"{item.z}/{item.x}/{item.y}"] = item.why
+            done += 1
+            if since_commit >= 50:
+                sink.commit()
+                since_commit = 0
+            fetched_now = max(report.fetched + report.missing + len(report.failed), 1)
+            emit(progress, ProgressEvent(
+                "fetch", done, len(tiles),
+                f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
+                f"{len(report.failed)} failed",
+                eta_s=clock.eta(done) if fetched_now else None,
+                metrics={"MB": round(report.bytes / 1e6, 2)},
+            ))
+        if cancel is not None and cancel.cancelled:
+            report.cancelled = True
+    finally:
+        stop.set()
+        sink.close()  # commits: a cancelled or failed fetch keeps its tiles
+        if own_client:
+            client.close()
+        report.seconds = time.perf_counter() - started
+    if report.cancelled:
+        raise Cancelled(f"cancelled: {report.fetched} tiles fetched this time are kept in {out}; "
+                        "run again to fetch the rest")
+    return report

@@ -1,0 +1,230 @@
+"""GeoPackage raster tiles (OGC 12-128r18, clause 2.2 "Tiles"), read with sqlite3.
+
+A tile pyramid user data table holds (zoom_level, tile_column, tile_row, tile_data), rows counted
+from the TOP (north) of the tile matrix set's extent. Georeferencing comes from
+gpkg_tile_matrix_set (the extent, in the srs_id's CRS) and gpkg_tile_matrix (per zoom: tile size in
+pixels and pixel size in CRS units), so any CRS pyproj knows works: tile corners are transformed to
+WGS84 and a tile's bounds are their bounding box (as for GeoTIFF windows).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+from ..errors import InputError
+from ..geo import metres_per_degree, transform_to_wgs84
+from ..model import Bounds, Tile, TileSet
+from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom
+
+SUFFIXES = (".gpkg",)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]*$")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise InputError(path, f"cannot open as a GeoPackage (SQLite) file ({exc})") from None
+
+
+_pool = HandlePool(_connect)
+
+
+def _query(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    try:
+        return _pool.get(path).execute(sql, args).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"not a readable GeoPackage ({exc})") from None
+
+
+def _quoted(path: Path, table: str) -> str:
+    """A table name from the file as an SQL identifier (names come from gpkg_contents, i.e. from
+    the user's file, so they are checked, then quoted)."""
+    if not _NAME.match(table):
+        raise InputError(path, f"unsupported tile table name {table!r}")
+    return '"' + table.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    zoom: int
+    width: int  # tiles across
+    height: int
+    tile_w: int  # pixels
+    tile_h: int
+    px_x: float  # CRS units per pixel
+    px_y: float
+
+
+def _tile_table(path: Path, table: str | None) -> str:
+    names = {r[0] for r in _query(path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    if "gpkg_contents" not in names or "gpkg_tile_matrix_set" not in names:
+        raise InputError(path, "not a GeoPackage with raster tiles (no gpkg_contents / gpkg_tile_matrix_set table)")
+    tables = [r[0] for r in _query(path, "SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles' "
+                                         "ORDER BY table_name")]
+    if not tables:
+        raise InputError(path, "the GeoPackage holds no raster tiles (only features or attributes)")
+    if table is None:
+        return tables[0]
+    if table not in tables:
+        raise InputError(path, f"no tile table {table!r}; it has {', '.join(tables)}")
+    return table
+
+
+def _crs(path: Path, table: str) -> tuple[str, object]:
+    """(CRS text for pyproj, pyproj CRS) of the table's tile matrix set."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    rows = _query(path, "SELECT s.srs_id, s.organization, s.organization_coordsys_id, s.definition "
+                        "FROM gpkg_tile_matrix_set t JOIN gpkg_spatial_ref_sys s ON s.srs_id = t.srs_id "
+                        "WHERE t.table_name = ?", (table,))
+    if not rows:
+        raise InputError(path, f"tile table {table!r} has no tile matrix set or spatial reference system")
+    srs_id, org, code, definition = rows[0]
+    candidates = []
+    if org and str(org).upper() == "EPSG" and code is not None and int(code) > 0:
+        candidates.append(f"EPSG:{int(code)}")
+    if definition and str(definition).strip().lower() not in ("", "undefined"):
+        candidates.append(str(definition))
+    for text in candidates:
+        try:
+            return text, CRS.from_user_input(text)
+        except CRSError:
+            continue
+    raise InputError(path, f"tile table {table!r}: unknown coordinate system (srs_id {srs_id}, {org}:{code})")
+
+
+def _matrices(path: Path, table: str) -> dict[int, _Matrix]:
+    rows = _query(path, "SELECT zoom_level, matrix_width, matrix_height, tile_width, tile_height, pixel_x_size, "
+                        "pixel_y_size FROM gpkg_tile_matrix WHERE table_name = ? ORDER BY zoom_level", (table,))
+    out = {}
+    for z, mw, mh, tw, th, px, py in rows:
+        if min(mw, mh, tw, th) <= 0 or not (px > 0 and py > 0):
+            raise InputError(path, f"tile table {table!r}, zoom {z}: invalid tile matrix")
+        out[int(z)] = _Matrix(int(z), int(mw), int(mh), int(tw), int(th), float(px), float(py))
+    return out
+
+
+def _extent(path: Path, table: str) -> tuple[float, float, float, float]:
+    rows = _query(path, "SELECT min_x, min_y, max_x, max_y FROM gpkg_tile_matrix_set WHERE table_name = ?", (table,))
+    min_x, min_y, max_x, max_y = (float(v) for v in rows[0])
+    if not (max_x > min_x and max_y > min_y):
+        raise InputError(path, f"tile table {table!r}: empty tile matrix set extent")
+    return min_x, min_y, max_x, max_y
+
+
+def _wgs84(path: Path, crs_text: str, xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return transform_to_wgs84(xs, ys, crs_text)
+    except ValueError as exc:
+        raise InputError(path, str(exc)) from None
+
+
+def read_info(path: Path, table: str | None = None) -> PackageInfo:
+    path = Path(path)
+    table = _tile_table(path, table)
+    crs_text, _ = _crs(path, table)
+    min_x, min_y, max_x, max_y = _extent(path, table)
+    lons, lats = _wgs84(path, crs_text, [min_x, max_x, min_x, max_x], [min_y, min_y, max_y, max_y])
+    bounds = Bounds(float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max()))
+    zooms = tuple(int(r[0]) for r in _query(path, f"SELECT DISTINCT zoom_level FROM {_quoted(path, table)} "
+                                                  "ORDER BY zoom_level"))
+    ident = _query(path, "SELECT identifier FROM gpkg_contents WHERE table_name = ?", (table,))
+    return PackageInfo(path, "gpkg", zooms, None, bounds, None, (ident[0][0] if ident else None) or table, table)
+
+
+def _ground_m(crs, m: _Matrix, lon: float, lat: float) -> float:
+    """Ground width in metres of one tile of matrix `m` at (lon, lat): its width in CRS units,
+    in metres, divided by the projection's scale factor there (Web Mercator's 1/cos(lat), ~1 for
+    UTM; pyproj Proj.get_factors)."""
+    size = m.tile_w * m.px_x
+    if crs.is_geographic:
+        return size * metres_per_degree(lat)[1]
+    try:
+        factor = float(crs.axis_info[0].unit_conversion_factor)
+    except (IndexError, TypeError, ValueError):
+        factor = 1.0
+    try:
+        from pyproj import Proj
+
+        scale = float(Proj(crs).get_factors(lon, lat).parallel_scale)
+    except Exception:  # noqa: BLE001 - a CRS without factors: take the map size as ground size
+        scale = 1.0
+    if not (scale > 0 and math.isfinite(scale)):
+        scale = 1.0
+    return size * factor / scale
+
+
+def _stored_centre(path: Path, table: str, crs_text: str, matrices: dict[int, _Matrix], zooms) -> tuple[float, float]:
+    """(lon, lat) of the middle of the stored tiles at the finest level (the tile matrix set's
+    extent may be the whole world, as for Web Mercator sets)."""
+    z = max(zooms)
+    m = matrices[z]
+    min_x, _, _, max_y = _extent(path, table)
+    c0, c1, r0, r1 = _query(path, f"SELECT MIN(tile_column), MAX(tile_column), MIN(tile_row), MAX(tile_row) "
+                                  f"FROM {_quoted(path, table)} WHERE zoom_level = ?", (z,))[0]
+    x = min_x + (c0 + c1 + 1) / 2 * m.tile_w * m.px_x
+    y = max_y - (r0 + r1 + 1) / 2 * m.tile_h * m.px_y
+    lons, lats = _wgs84(path, crs_text, [x], [y])
+    return float(lons[0]), float(lats[0])
+
+
+def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None, table: str | None = None) -> TileSet:
+    """Tiles of one zoom level of one tile table (the first in gpkg_contents unless `table`), at
+    `zoom` or the level nearest `tile_size_m` metres (package.choose_zoom). Ids and refs are
+    "table/z/col/row" (GeoPackage rows, from the north)."""
+    path = Path(path)
+    info = read_info(path, table)
+    table = info.table
+    crs_text, crs = _crs(path, table)
+    matrices = _matrices(path, table)
+    zooms = tuple(z for z in info.zooms if z in matrices)
+    if not zooms:
+        raise InputError(path, f"tile table {table!r} holds no tiles with a tile matrix")
+    lon, lat = _stored_centre(path, table, crs_text, matrices, zooms)
+    z = pick_zoom(path, zooms, zoom, lambda level: _ground_m(crs, matrices[level], lon, lat), tile_size_m)
+    m = matrices[z]
+    min_x, _, _, max_y = _extent(path, table)
+    cells = [(int(c), int(r)) for c, r in _query(
+        path, f"SELECT tile_column, tile_row FROM {_quoted(path, table)} WHERE zoom_level = ? "
+              "ORDER BY tile_column, tile_row", (z,))]
+    bad = [(c, r) for c, r in cells if not (0 <= c < m.width and 0 <= r < m.height)]
+    if bad:
+        raise InputError(path, f"tile table {table!r}, zoom {z}: tile column/row {bad[0]} outside the "
+                               f"{m.width}x{m.height} tile matrix")
+    if not cells:
+        raise InputError(path, f"tile table {table!r} has no tiles at zoom {z}")
+    span_x, span_y = m.tile_w * m.px_x, m.tile_h * m.px_y
+    cols = np.array([c for c, _ in cells], dtype=float)
+    rows = np.array([r for _, r in cells], dtype=float)
+    x0, x1 = min_x + cols * span_x, min_x + (cols + 1) * span_x
+    y1, y0 = max_y - rows * span_y, max_y - (rows + 1) * span_y
+    # all four corners of every tile in one vectorised transform
+    lons, lats = _wgs84(path, crs_text, np.stack([x0, x1, x0, x1], 1).ravel(), np.stack([y1, y1, y0, y0], 1).ravel())
+    lons, lats = lons.reshape(-1, 4), lats.reshape(-1, 4)
+    tiles = []
+    for i, (c, r) in enumerate(cells):
+        b = Bounds(float(lons[i].min()), float(lats[i].min()), float(lons[i].max()), float(lats[i].max()))
+        if not all(math.isfinite(v) for v in (b.west, b.south, b.east, b.north)):
+            raise InputError(path, f"tile {c},{r} at zoom {z} cannot be placed on the globe")
+        ref = f"{table}/{z}/{c}/{r}"
+        tiles.append(Tile(id=ref, path=path, bounds=b, ref=ref))
+    return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
+
+
+def read_tile(path: Path, ref: str) -> bytes | None:
+    """The bytes of tile `ref` ("table/z/col/row"), None when the table lacks it."""
+    table, *nums = parse_ref(path, ref, 4)
+    z, c, r = (as_int(path, ref, v) for v in nums)
+    rows = _query(path, f"SELECT tile_data FROM {_quoted(path, table)} WHERE zoom_level = ? AND tile_column = ? "
+                        "AND tile_row = ?", (z, c, r))
+    return bytes(rows[0][0]) if rows and rows[0][0] is not None else None

@@ -1,0 +1,191 @@
+"""MBTiles 1.3 raster tile packages (SQLite), read and written with the standard sqlite3 module.
+
+Spec: https://github.com/mapbox/mbtiles-spec/blob/master/1.3/spec.md. Conventions that matter:
+- `tiles(zoom_level, tile_column, tile_row, tile_data)`, rows counted from the SOUTH (TMS), so an
+  XYZ row y is stored as 2^z - 1 - y;
+- `metadata(name, value)`: format (png/jpg/webp), bounds "W,S,E,N" in WGS84, attribution,
+  minzoom/maxzoom, name.
+Tiles are listed when the set is loaded and decoded one at a time by read_tile (lazily).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+from ..errors import InputError
+from ..geo import xyz_tile_bounds
+from ..model import Bounds, Tile, TileSet
+from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+
+SUFFIXES = (".mbtiles",)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Read-only connection: reading a tile set never changes the user's file."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    try:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise InputError(path, f"cannot open as an MBTiles (SQLite) file ({exc})") from None
+
+
+_pool = HandlePool(_connect)
+
+
+def _query(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    try:
+        return _pool.get(path).execute(sql, args).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"not a readable MBTiles file ({exc})") from None
+
+
+def _metadata(path: Path) -> dict[str, str]:
+    names = {r[0] for r in _query(path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    if "tiles" not in names:
+        raise InputError(path, "not an MBTiles file: it has no 'tiles' table")
+    if "metadata" not in names:
+        return {}
+    return {str(k).strip().lower(): str(v) for k, v in _query(path, "SELECT name, value FROM metadata") if k is not None}
+
+
+def _bounds(path: Path, text: str | None) -> Bounds | None:
+    if not text:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(path, f"metadata 'bounds' must be 'west,south,east,north' in degrees, got {text!r}") from None
+    return Bounds(w, s, e, n)
+
+
+def read_info(path: Path) -> PackageInfo:
+    """The package's metadata and zoom levels. Raises InputError when it is not an MBTiles file or
+    holds vector tiles (format pbf): geolocator needs imagery."""
+    path = Path(path)
+    meta = _metadata(path)
+    fmt = (meta.get("format") or "").strip().lower() or None
+    if fmt is not None and fmt not in {"png", "jpg", "jpeg", "webp"}:
+        raise InputError(path, f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg or webp tiles)")
+    zooms = tuple(int(r[0]) for r in _query(path, "SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level"))
+    return PackageInfo(path, "mbtiles", zooms, fmt, _bounds(path, meta.get("bounds")),
+                       meta.get("attribution") or None, meta.get("name") or None)
+
+
+def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
+    """Tiles of one zoom level (`zoom`, else the level whose tiles are nearest `tile_size_m`
+    metres on the ground; see package.choose_zoom). Tile ids and refs are "z/x/y" in XYZ rows."""
+    path = Path(path)
+    info = read_info(path)
+    lat = info.bounds.center.lat if info.bounds is not None else _stored_centre_lat(path, info.zooms)
+    z = pick_zoom(path, info.zooms, zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
+    n = 2**z
+    tiles = []
+    for col, row in _query(path, "SELECT tile_column, tile_row FROM tiles WHERE zoom_level = ? "
+                                 "ORDER BY tile_column, tile_row", (z,)):
+        x, y = int(col), n - 1 - int(row)  # TMS row -> XYZ row
+        try:
+            bounds = xyz_tile_bounds(z, x, y)
+        except ValueError as exc:
+            raise InputError(path, f"zoom {z}: {exc}") from None
+        ref = f"{z}/{x}/{y}"
+        tiles.append(Tile(id=ref, path=path, bounds=bounds, ref=ref))
+    return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
+
+
+def _stored_centre_lat(path: Path, zooms: tuple[int, ...]) -> float:
+    """Latitude of the middle of the stored tiles (bounds are optional in MBTiles metadata, and the
+    tile ground size used to choose a zoom depends on latitude)."""
+    if not zooms:
+        return 0.0
+    z = zooms[-1]
+    rows = _query(path, "SELECT MIN(tile_row), MAX(tile_row) FROM tiles WHERE zoom_level = ?", (z,))
+    lo, hi = rows[0]
+    n = 2**z
+    try:
+        return xyz_tile_bounds(z, 0, n - 1 - round((int(lo) + int(hi)) / 2)).center.lat
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def read_tile(path: Path, ref: str) -> bytes | None:
+    """The stored bytes of tile `ref` ("z/x/y", XYZ rows), None when the package lacks it."""
+    z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
+    rows = _query(path, "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                  (z, x, 2**z - 1 - y))
+    return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+class MBTilesWriter:
+    """Adds tiles to an MBTiles file (created with the 1.3 schema when new). Used by fetch-tiles:
+    commit() makes what was written durable, so a cancelled or interrupted fetch keeps its tiles."""
+
+    def __init__(self, path: Path, *, name: str = "", fmt: str = "png", attribution: str | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.executescript(
+                "CREATE TABLE IF NOT EXISTS metadata (name TEXT, value TEXT);"
+                "CREATE UNIQUE INDEX IF NOT EXISTS metadata_name ON metadata (name);"
+                "CREATE TABLE IF NOT EXISTS tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+                " tile_data BLOB);"
+                "CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, tile_row);"
+                # 404s of a fetch: a resumed fetch does not ask for them again (not part of MBTiles)
+                "CREATE TABLE IF NOT EXISTS geolocator_missing (zoom_level INTEGER, tile_column INTEGER,"
+                " tile_row INTEGER, PRIMARY KEY (zoom_level, tile_column, tile_row));"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
+        self.set_metadata(name=name or self.path.stem, format=fmt, type="baselayer", version="1.3",
+                          attribution=attribution)
+
+    def set_metadata(self, **values) -> None:
+        for key, value in values.items():
+            if value is not None:
+                self.db.execute("INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)", (key, str(value)))
+
+    def has(self, z: int, x: int, y: int) -> bool:
+        row = 2**z - 1 - y
+        return self.db.execute("SELECT 1 FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                               (z, x, row)).fetchone() is not None
+
+    def known_missing(self, z: int, x: int, y: int) -> bool:
+        return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                               (z, x, 2**z - 1 - y)).fetchone() is not None
+
+    def put(self, z: int, x: int, y: int, data: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?)", (z, x, 2**z - 1 - y, sqlite3.Binary(data)))
+
+    def missing(self, z: int, x: int, y: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, x, 2**z - 1 - y))
+
+    def finish_metadata(self) -> None:
+        """minzoom/maxzoom/bounds/center from the tiles actually stored (MBTiles 1.3 'metadata')."""
+        zooms = [r[0] for r in self.db.execute("SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level")]
+        if not zooms:
+            return
+        b = None
+        for z, cmin, cmax, rmin, rmax in self.db.execute(
+            "SELECT zoom_level, MIN(tile_column), MAX(tile_column), MIN(tile_row), MAX(tile_row) FROM tiles"
+            " WHERE zoom_level = ?", (zooms[-1],)
+        ):
+            n = 2**z
+            nw = xyz_tile_bounds(z, cmin, n - 1 - rmax)
+            se = xyz_tile_bounds(z, cmax, n - 1 - rmin)
+            b = Bounds(nw.west, se.south, se.east, nw.north)
+        self.set_metadata(minzoom=zooms[0], maxzoom=zooms[-1])
+        if b is not None:
+            self.set_metadata(bounds=f"{b.west:.8f},{b.south:.8f},{b.east:.8f},{b.north:.8f}",
+                              center=f"{b.center.lon:.8f},{b.center.lat:.8f},{zooms[-1]}")
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def close(self) -> None:
+        try:
+            self.finish_metadata()
+            self.db.commit()
+        finally:
+            self.db.close()

@@ -1,0 +1,194 @@
+"""What the tile-package readers (MBTiles, PMTiles, GeoPackage) share: the zoom choice, the
+decoding of one stored tile, and per-thread handles on open package files.
+
+A package holds many zoom levels; geolocator indexes one. The level is the one whose tile ground
+size is closest (on a log scale) to a target ground size: the photos' footprint when it is known,
+else DEFAULT_TILE_GROUND_M, the same default a GeoTIFF is cut at.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import InputError
+from ..geo import metres_per_degree
+from ..model import Bounds
+
+DEFAULT_TILE_GROUND_M = 100.0
+# Equatorial circumference of the Web Mercator sphere (EPSG:3857 radius 6 378 137 m).
+WEB_MERCATOR_CIRCUMFERENCE_M = 2 * math.pi * 6_378_137.0
+RASTER_FORMATS = frozenset({"png", "jpg", "jpeg", "webp"})
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """What a tile package says about itself (from its metadata), before any tile is decoded."""
+
+    path: Path
+    kind: str  # "mbtiles", "pmtiles", "gpkg"
+    zooms: tuple[int, ...]  # levels that hold tiles, ascending
+    format: str | None = None  # png / jpg / webp, when declared
+    bounds: Bounds | None = None  # WGS84, when declared
+    attribution: str | None = None
+    name: str | None = None
+    table: str | None = None  # GeoPackage tile table
+
+
+def web_mercator_tile_m(zoom: int, lat: float) -> float:
+    """Ground width in metres of one Web Mercator tile at `zoom` and latitude `lat` (degrees):
+    circumference x cos(lat) / 2^zoom (the slippy-map convention, OSM wiki "Zoom levels")."""
+    return WEB_MERCATOR_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / 2**zoom
+
+
+def degrees_to_metres(size_deg: float, lat: float) -> float:
+    """East-west extent in metres of `size_deg` degrees of longitude at `lat`."""
+    return size_deg * metres_per_degree(lat)[1]
+
+
+def choose_zoom(zooms: Iterable[int], ground_m: Callable[[int], float], target_m: float | None) -> int:
+    """The level among `zooms` whose tile ground size `ground_m(z)` (metres) is nearest to
+    `target_m` on a log scale (a tile twice too big is as bad as one half too big).
+
+    Raises ValueError when `zooms` is empty or `target_m` is not a positive number."""
+    zooms = sorted(set(zooms))
+    if not zooms:
+        raise ValueError("the package holds no tiles")
+    target = DEFAULT_TILE_GROUND_M if target_m is None else float(target_m)
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"target tile ground size must be a positive number of metres, got {target_m}")
+    return min(zooms, key=lambda z: (abs(math.log(max(ground_m(z), 1e-9) / target)), -z))
+
+
+def pick_zoom(path: Path, zooms: tuple[int, ...], zoom: int | None, ground_m: Callable[[int], float],
+              target_m: float | None) -> int:
+    """`zoom` when given (checked against what the package holds), else choose_zoom's pick."""
+    if not zooms:
+        raise InputError(path, "the tile package holds no tiles")
+    if zoom is not None:
+        if zoom not in zooms:
+            raise InputError(path, f"no tiles at zoom {zoom}; the package has zoom levels {_ranges(zooms)}")
+        return int(zoom)
+    try:
+        return choose_zoom(zooms, ground_m, target_m)
+    except ValueError as exc:
+        raise InputError(path, str(exc)) from None
+
+
+def _ranges(zooms: tuple[int, ...]) -> str:
+    return f"{zooms[0]}-{zooms[-1]}" if list(zooms) == list(range(zooms[0], zooms[-1] + 1)) else ", ".join(map(str, zooms))
+
+
+def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None = None) -> Image.Image:
+    """Decode one stored tile (PNG/JPEG/WebP bytes) to RGB, with the same rules as photos: a
+    header claiming more pixels than images.MAX_PIXELS is refused, corrupt data is an InputError
+    naming the package and the entry. `min_side` lets JPEGs decode at a reduced scale."""
+    from ..images import MAX_PIXELS
+
+    if data is None:
+        raise InputError(path, f"tile {ref} is not in the package")
+    try:
+        im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise InputError(path, f"tile {ref}: image is too large, refusing to decode it") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InputError(path, f"tile {ref}: not an image, or a format that cannot be read") from None
+    try:
+        if im.size[0] * im.size[1] > MAX_PIXELS:
+            raise InputError(path, f"tile {ref}: image is too large (more than {MAX_PIXELS:,} pixels)")
+        if min_side:
+            im.draft("RGB", (min_side, min_side))
+        im.load()
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            # transparent parts (no data at the edge of a coverage) become black, not random colour
+            im = im.convert("RGBA")
+            base = Image.new("RGB", im.size, (0, 0, 0))
+            base.paste(im, mask=im.getchannel("A"))
+            return base
+        return im.convert("RGB")
+    except InputError:
+        raise
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(path, f"tile {ref}: corrupt image data ({exc})") from None
+
+
+class HandlePool:
+    """One open handle per (thread, file version): sqlite3 connections may not cross threads,
+    and a package rewritten on disk (a resumed fetch) must be reopened, not read stale."""
+
+    def __init__(self, opener: Callable[[Path], object]) -> None:
+        self._opener = opener
+        self._local = threading.local()
+
+    def get(self, path: Path):
+        path = Path(path)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise InputError(path, f"cannot read the tile package ({exc.strerror or exc})") from None
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+        handles = getattr(self._local, "handles", None)
+        if handles is None:
+            handles = self._local.handles = {}
+        handle = handles.get(key)
+        if handle is None:
+            for old in [k for k in handles if k[0] == key[0]]:  # an older version of this file
+                _close(handles.pop(old))
+            handle = handles[key] = self._opener(path)
+        return handle
+
+    def close_all(self) -> None:
+        """Close this thread's handles (tests, and before a file is replaced on Windows)."""
+        for handle in getattr(self._local, "handles", {}).values():
+            _close(handle)
+        self._local.handles = {}
+
+
+def _close(handle) -> None:
+    close = getattr(handle, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - closing a handle that is already unusable
+            pass
+
+
+def parse_ref(path: Path, ref: str, parts: int) -> list[str]:
+    """Split a Tile.ref into its `parts` fields, or an InputError naming the package."""
+    fields = str(ref).split("/")
+    if len(fields) != parts:
+        raise InputError(path, f"malformed tile reference {ref!r}")
+    return fields
+
+
+def as_int(path: Path, ref: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(path, f"malformed tile reference {ref!r}") from None
+
+
+FOLDER_METADATA = "metadata.json"  # written by fetch-tiles next to z/x/y folders (MBTiles-like keys)
+
+
+def with_folder_attribution(tileset, folder: Path):
+    """`tileset` with the attribution recorded in `folder`/metadata.json, when there is one (a
+    folder has no standard place for it; fetch-tiles writes this file)."""
+    import dataclasses
+    import json
+
+    meta_path = Path(folder) / FOLDER_METADATA
+    if tileset.attribution or not meta_path.is_file():
+        return tileset
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return tileset  # a damaged sidecar must not block the tiles
+    text = meta.get("attribution") if isinstance(meta, dict) else None
+    return dataclasses.replace(tileset, attribution=str(text)) if text else tileset

@@ -1,0 +1,187 @@
+"""PMTiles v3 raster archives, read with the `pmtiles` package (header, metadata, directories,
+tile look-up) over a memory map of the file.
+
+Spec: https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md. Tiles are addressed by a
+Hilbert tile id ordered by zoom (all of zoom z come before zoom z+1), which lets the listing of
+one zoom level skip every leaf directory that cannot hold it without reading any tile data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import mmap
+from pathlib import Path
+
+from ..errors import InputError
+from ..geo import xyz_tile_bounds
+from ..model import Bounds, Tile, TileSet
+from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+
+SUFFIXES = (".pmtiles",)
+_IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+class _Archive:
+    """An open archive: the file, its memory map and the library's Reader over it."""
+
+    def __init__(self, path: Path) -> None:
+        from pmtiles.reader import Reader
+        from pmtiles.tile import MagicNumberNotFound, SpecVersionUnsupported
+
+        self.path = path
+        try:
+            self.file = open(path, "rb")
+        except OSError as exc:
+            raise InputError(path, f"cannot open ({exc.strerror or exc})") from None
+        try:
+            self.map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:  # an empty file cannot be mapped
+            self.file.close()
+            raise InputError(path, f"not a PMTiles archive ({exc})") from None
+        self.reader = Reader(self.get_bytes)
+        try:
+            self.header = self.reader.header()
+        except MagicNumberNotFound:
+            self.close()
+            raise InputError(path, "not a PMTiles archive (no 'PMTiles' magic number)") from None
+        except SpecVersionUnsupported:
+            self.close()
+            raise InputError(path, "only PMTiles version 3 archives are supported") from None
+        except (ValueError, IndexError) as exc:
+            self.close()
+            raise InputError(path, f"damaged PMTiles header ({exc})") from None
+        if self.header["internal_compression"].name not in ("GZIP",):
+            # the pmtiles package decodes gzip-compressed directories only
+            self.close()
+            raise InputError(path, f"PMTiles directories compressed with "
+                                   f"{self.header['internal_compression'].name} are not supported (gzip is)")
+
+    def get_bytes(self, offset: int, length: int) -> bytes:
+        return self.map[offset: offset + length]
+
+    def close(self) -> None:
+        try:
+            self.map.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self.file.close()
+
+
+_pool = HandlePool(_Archive)
+
+
+def read_info(path: Path) -> PackageInfo:
+    """Header and JSON metadata. Raises InputError for a file that is not a raster PMTiles v3."""
+    path = Path(path)
+    archive = _pool.get(path)
+    h = archive.header
+    kind = h["tile_type"].name
+    if kind not in _IMAGE_TYPES:
+        raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg or webp tiles)")
+    try:
+        meta = archive.reader.metadata() if h["metadata_length"] else {}
+    except (ValueError, OSError, EOFError):
+        meta = {}  # metadata is optional: the tiles are still usable
+    if not isinstance(meta, dict):
+        meta = {}
+    bounds = Bounds(h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7)
+    zooms = tuple(z for z in range(h["min_zoom"], h["max_zoom"] + 1) if h["addressed_tiles_count"])
+    return PackageInfo(path, "pmtiles", zooms, _IMAGE_TYPES[kind], bounds,
+                       str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
+
+
+def _tiles_at_zoom(archive: _Archive, z: int) -> list[tuple[int, int, int]]:
+    """(z, x, y) of every tile stored at zoom `z`, from the directories alone (no tile data)."""
+    from pmtiles.tile import deserialize_directory, tileid_to_zxy, zxy_to_tileid
+
+    h = archive.header
+    lo = zxy_to_tileid(z, 0, 0)
+    hi = lo + 4**z  # first id of zoom z+1
+    found: list[tuple[int, int, int]] = []
+
+    def walk(offset: int, length: int, depth: int) -> None:
+        if depth > 3:  # the spec allows at most 3 levels below the root
+            raise InputError(archive.path, "PMTiles directories nested too deep (damaged archive?)")
+        entries = deserialize_directory(archive.get_bytes(offset, length))
+        for i, e in enumerate(entries):
+            end = entries[i + 1].tile_id if i + 1 < len(entries) else None
+            if e.run_length == 0:  # a leaf directory holding ids from e.tile_id up to the next entry
+                if e.tile_id < hi and (end is None or end > lo):
+                    walk(h["leaf_directory_offset"] + e.offset, e.length, depth + 1)
+            else:
+                for tid in range(max(e.tile_id, lo), min(e.tile_id + e.run_length, hi)):
+                    found.append(tileid_to_zxy(tid))
+
+    try:
+        walk(h["root_offset"], h["root_length"], 0)
+    except InputError:
+        raise
+    except (OSError, EOFError, ValueError, IndexError) as exc:
+        raise InputError(archive.path, f"damaged PMTiles directory ({exc})") from None
+    return found
+
+
+def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
+    """Tiles of one zoom level (`zoom`, else the level nearest `tile_size_m` metres on the
+    ground; see package.choose_zoom). Tile ids and refs are "z/x/y" (XYZ rows)."""
+    path = Path(path)
+    info = read_info(path)
+    lat = info.bounds.center.lat if info.bounds is not None else 0.0
+    z = pick_zoom(path, info.zooms, zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
+    tiles = []
+    for tz, x, y in sorted(_tiles_at_zoom(_pool.get(path), z), key=lambda t: (t[1], t[2])):
+        ref = f"{tz}/{x}/{y}"
+        tiles.append(Tile(id=ref, path=path, bounds=xyz_tile_bounds(tz, x, y), ref=ref))
+    if not tiles:
+        raise InputError(path, f"no tiles at zoom {z}")
+    return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
+
+
+def read_tile(path: Path, ref: str) -> bytes | None:
+    """The bytes of tile `ref` ("z/x/y"), None when the archive lacks it."""
+    z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
+    archive = _pool.get(path)
+    try:
+        data = archive.reader.get(z, x, y)
+    except (OSError, EOFError, ValueError, IndexError) as exc:
+        raise InputError(path, f"tile {ref}: damaged PMTiles directory ({exc})") from None
+    if data is None:
+        return None
+    if archive.header["tile_compression"].name == "GZIP":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(path, f"tile {ref}: corrupt gzip data ({exc})") from None
+    return bytes(data)
+
+
+def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: str = "png",
+                  attribution: str | None = None, name: str = "") -> Path:
+    """Write `tiles` {(z, x, y): image bytes} as a PMTiles v3 archive with the pmtiles package
+    (used by tests and by anyone converting a fetched folder)."""
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import write
+
+    if not tiles:
+        raise ValueError("no tiles to write")
+    tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP}[fmt]
+    zs = [z for z, _, _ in tiles]
+    b = None
+    for (z, x, y) in tiles:
+        tb = xyz_tile_bounds(z, x, y)
+        b = tb if b is None else b.union(tb)
+    path = Path(path)
+    with write(str(path)) as writer:
+        for tid, data in sorted((zxy_to_tileid(z, x, y), d) for (z, x, y), d in tiles.items()):
+            writer.write_tile(tid, data)
+        writer.finalize(
+            {
+                "tile_type": tile_type, "tile_compression": Compression.NONE,
+                "min_zoom": min(zs), "max_zoom": max(zs),
+                "min_lon_e7": int(b.west * 1e7), "min_lat_e7": int(b.south * 1e7),
+                "max_lon_e7": int(b.east * 1e7), "max_lat_e7": int(b.north * 1e7),
+                "center_zoom": max(zs), "center_lon_e7": int(b.center.lon * 1e7), "center_lat_e7": int(b.center.lat * 1e7),
+            },
+            {"attribution": attribution or "", "name": name or path.stem},
+        )
+    return path

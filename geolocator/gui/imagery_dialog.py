@@ -1,0 +1,286 @@
+"""“Get Imagery for This Area…”: choose a tile service (a named provider or a URL template), the
+area (around the loaded photos' GPS, or a W,S,E,N box) and the zoom (suggested from the photos),
+see the tile count and size before starting, then fetch in the worker thread with the one progress
+bar (ETA, Cancel). The fetched MBTiles opens as the tile set.
+
+The widgets only gather choices; core/sources/fetch.py plans and runs the fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import GeolocatorError
+from ..core.model import Bounds, LatLon
+from ..core.sources import fetch as F
+from ..core.sources.package import DEFAULT_TILE_GROUND_M
+
+URL_CHOICE = "Tile URL template…"
+# Imagery (not street-map) providers of xyzservices that need no API key. Their terms still apply:
+# the dialog shows them before anything is fetched.
+IMAGERY_PROVIDERS = ("Esri.WorldImagery", "USGS.USImagery", "GeoportailFrance.orthos", "BasemapAT.orthofoto",
+                     "SwissFederalGeoportal.SWISSIMAGE", "nlmaps.luchtfoto")
+
+
+def default_output(folder: Path, template: F.TileTemplate, area: Bounds, zoom: int) -> Path:
+    """A file name that says what is inside: source, zoom and place."""
+    who = template.name or re.sub(r"^https?://([^/:]+).*$", r"\1", template.url)
+    who = re.sub(r"[^A-Za-z0-9._-]+", "_", who)[:40] or "tiles"
+    c = area.center
+    return Path(folder) / f"{who}-z{zoom}-{c.lat:.4f}_{c.lon:.4f}.mbtiles"
+
+
+class ImageryDialog(QDialog):
+    """Collects a FetchPlan; `plan` is set when the user presses Fetch."""
+
+    def __init__(self, parent: QWidget | None = None, *, photos: Sequence[LatLon] = (), out_folder: Path,
+                 area: Bounds | None = None, max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Get Imagery for This Area")
+        self.photos = list(photos)
+        self.out_folder = Path(out_folder)
+        self.max_tiles = max_tiles
+        self.plan: F.FetchPlan | None = None
+        self._out_edited = False
+
+        self.source = QComboBox()
+        self.source.addItem(URL_CHOICE)
+        for name in IMAGERY_PROVIDERS:
+            self.source.addItem(name)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://tiles.example.org/{z}/{x}/{y}.jpg  ({-y} TMS, {s} subdomain, {q} quadkey)")
+        self.attribution = QLineEdit()
+        self.attribution.setPlaceholderText("credit line the imagery's licence asks for")
+        self.terms = QLabel()
+        self.terms.setWordWrap(True)
+
+        self.around = QRadioButton(f"Around the loaded photos ({len(self.photos)} with GPS)")
+        self.box = QRadioButton("Box W,S,E,N (degrees)")
+        group = QButtonGroup(self)
+        group.addButton(self.around)
+        group.addButton(self.box)
+        self.margin = QDoubleSpinBox()
+        self.margin.setRange(0, 50_000)
+        self.margin.setValue(F.DEFAULT_MARGIN_M)
+        self.margin.setSuffix(" m margin")
+        self.bbox = QLineEdit()
+        if area is not None:
+            self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")
+        (self.around if self.photos else self.box).setChecked(True)
+        self.around.setEnabled(bool(self.photos))
+
+        self.zoom = QSpinBox()
+        self.zoom.setRange(0, 22)
+        self.out = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.estimate = QLabel()
+        self.estimate.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Imagery from", self.source)
+        form.addRow("URL template", self.url)
+        form.addRow("Attribution", self.attribution)
+        form.addRow("", self.terms)
+        row = QHBoxLayout()
+        row.addWidget(self.around)
+        row.addWidget(self.margin)
+        form.addRow("Area", row)
+        row = QHBoxLayout()
+        row.addWidget(self.box)
+        row.addWidget(self.bbox)
+        form.addRow("", row)
+        form.addRow("Zoom", self.zoom)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        form.addRow("Save to", row)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.fetch_button = self.buttons.addButton("Fetch", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.estimate)
+        layout.addWidget(self.buttons)
+
+        area0 = self._area_or_none()
+        self.zoom.setValue(F.suggest_zoom(DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
+        for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
+                       self.around.toggled, self.margin.valueChanged, self.bbox.textChanged, self.zoom.valueChanged):
+            signal.connect(self._update)
+        self.out.textEdited.connect(self._mark_out_edited)
+        self.resize(720, 0)
+        self._update()
+
+    # -- state -------------------------------------------------------------------------------------
+    def _mark_out_edited(self, _text: str = "") -> None:
+        self._out_edited = True
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the tiles as", self.out.text(), "MBTiles (*.mbtiles)")
+        if path:
+            if not path.lower().endswith(".mbtiles"):
+                path += ".mbtiles"
+            self.out.setText(path)
+            self._out_edited = True
+
+    def template(self) -> F.TileTemplate:
+        name = self.source.currentText()
+        if name == URL_CHOICE:
+            return F.parse_template(self.url.text(), attribution=self.attribution.text().strip() or None)
+        return F.provider_template(name)
+
+    def _area_or_none(self) -> Bounds | None:
+        try:
+            return self.area()
+        except GeolocatorError:
+            return None
+
+    def area(self) -> Bounds:
+        if self.around.isChecked():
+            return F.bbox_around(self.photos, self.margin.value())
+        return F.parse_bbox(self.bbox.text())
+
+    def _update(self) -> None:
+        """Re-plan after every change: the count and size are known before anything is fetched."""
+        is_url = self.source.currentText() == URL_CHOICE
+        self.url.setEnabled(is_url)
+        self.attribution.setEnabled(is_url)
+        self.margin.setEnabled(self.around.isChecked())
+        self.bbox.setEnabled(self.box.isChecked())
+        self.plan = None
+        try:
+            template = self.template()
+            self.terms.setText(F.terms_notice(template))
+            area = self.area()
+            zoom = self.zoom.value()
+            if not self._out_edited:
+                self.out.setText(str(default_output(self.out_folder, template, area, zoom)))
+            out = Path(self.out.text().strip())
+            plan = F.plan_fetch(template, area, zoom, out, self.max_tiles)
+        except GeolocatorError as exc:
+            if self.source.currentText() == URL_CHOICE and not self.url.text().strip():
+                self.terms.setText("")
+                self.estimate.setText("Choose a provider or type the URL template of a tile service.")
+            else:
+                self.estimate.setText(str(exc))
+            self.fetch_button.setEnabled(False)
+            return
+        self.estimate.setText(plan.describe() + (". Tiles already in the file are not fetched again."
+                                                 if out.exists() else "."))
+        self.fetch_button.setEnabled(bool(plan.tiles) and bool(self.out.text().strip()))
+        self._candidate = plan
+
+    def _accept(self) -> None:
+        self._update()
+        if self.fetch_button.isEnabled():
+            self.plan = self._candidate
+            self.accept()
+
+
+def run_plan(plan: F.FetchPlan):
+    """The worker-thread job of a plan: fn(progress, cancel) -> FetchReport."""
+
+    def job(progress, cancel):
+        plan.out.parent.mkdir(parents=True, exist_ok=True)
+        return F.fetch_tiles(plan.template, plan.tiles, plan.out, progress=progress, cancel=cancel)
+
+    return job
+
+
+def start_fetch(window, plan: F.FetchPlan):
+    """Fetch in the window's worker thread; when done, open the result as the tile set."""
+    from .workers import Job
+
+    def done(report: F.FetchReport) -> None:
+        if report.fetched + report.already == 0:
+            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}.",
+                                            "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
+            return
+        if report.failed or report.missing:
+            window.message_bar.show_message(
+                "warning", f"{report.fetched} tiles fetched; {report.missing} missing on the server, "
+                           f"{len(report.failed)} failed (fetch again to retry them).",
+                "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
+        window.open_tileset(plan.out)
+
+    def cancelled() -> None:
+        window.message_bar.show_message("info", f"Fetching cancelled. The tiles fetched so far are kept in "
+                                                f"{plan.out}; fetch again to continue.")
+
+    return window.runner.submit(Job(f"Fetching imagery ({len(plan.tiles):,} tiles)", run_plan(plan), done,
+                                    window._on_job_error, cancelled))
+
+
+def get_imagery(window) -> F.FetchPlan | None:
+    """Menu action: ask with the dialog, then fetch and open. Returns the plan (None: cancelled)."""
+    import platformdirs
+
+    photos = [q.truth for q in window.queries.values() if q.truth is not None and q.truth_source == "exif"]
+    tileset = window.session.ws.tileset
+    area = tileset.bounds if tileset is not None and len(tileset) else None
+    dialog = ImageryDialog(window, photos=photos, area=area,
+                           out_folder=Path(platformdirs.user_data_dir("geolocator")) / "imagery")
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.plan is None:
+        return None
+    start_fetch(window, dialog.plan)
+    return dialog.plan
+
+
+AUTO_ZOOM = "Automatic (tiles nearest {m:g} m on the ground)"
+
+
+def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
+    """(label, zoom) for a tile package's levels, automatic first; ground sizes are given for
+    Web Mercator packages (MBTiles, PMTiles) where their bounds are known. Raises InputError."""
+    from ..core.sources.package import web_mercator_tile_m
+    from ..core.sources.tile_image import package_info
+
+    info = package_info(path)
+    out: list[tuple[str, int | None]] = [(AUTO_ZOOM.format(m=DEFAULT_TILE_GROUND_M), None)]
+    for z in info.zooms:
+        size = ""
+        if info.kind in ("mbtiles", "pmtiles") and info.bounds is not None:
+            size = f" (tiles about {web_mercator_tile_m(z, info.bounds.center.lat):,.0f} m)"
+        out.append((f"Zoom {z}{size}", z))
+    return out
+
+
+def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
+    """Which zoom level of a multi-level package to use: (accepted, zoom or None for automatic).
+    One level, or a package that cannot be read (the open job reports why): no question."""
+    from PySide6.QtWidgets import QInputDialog
+
+    try:
+        choices = zoom_choices(path)
+    except GeolocatorError:
+        return True, None
+    if len(choices) <= 2:
+        return True, None
+    labels = [label for label, _ in choices]
+    label, ok = QInputDialog.getItem(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
+                                     "Use:", labels, 0, False)
+    if not ok:
+        return False, None
+    return True, dict(choices)[label]

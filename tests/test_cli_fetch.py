@@ -1,0 +1,99 @@
+"""`geolocator fetch-tiles` and the two-command path from nothing: photos with GPS + a tile URL
+(a server on 127.0.0.1 started here) -> an MBTiles of the area -> located photos with the
+imagery's attribution in the GeoJSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from geolocator.cli import main
+from geolocator.core.queries import load_region
+
+from .tile_packages import DEMO, demo_mosaic, demo_pyramid
+from .tile_server import TileServer
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+def _gps_photo(src: Path, dst: Path, lat: float, lon: float) -> Path:
+    """A copy of a demo photo with EXIF GPS, as a drone writes it (degrees, minutes, seconds)."""
+    def dms(v):
+        v = abs(v)
+        d = int(v)
+        m = int((v - d) * 60)
+        return (d, m, round(((v - d) * 60 - m) * 60, 4))
+
+    im = Image.open(src)
+    exif = Image.Exif()
+    gps = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    exif[0x8825] = gps
+    im.save(dst, exif=exif)
+    return dst
+
+
+def test_fetch_tiles_bbox_into_a_folder_and_the_max_tiles_refusal(tmp_path, tiles, capsys):
+    _, area = demo_mosaic()
+    bbox = f"{area.west},{area.south},{area.east},{area.north}"
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, f"--bbox={bbox}", "--zoom", "19", "--out", str(tmp_path / "xyz"),
+                     "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+        out = capsys.readouterr()
+        assert f"fetched {len(tiles)} tiles" in out.out and "terms of use" in out.err
+        assert len(list((tmp_path / "xyz" / "19").glob("*/*.jpg"))) == len(tiles)
+        n = len(server.log)
+        assert main(["fetch-tiles", server.url, f"--bbox={bbox}", "--zoom", "19", "--out", str(tmp_path / "xyz"),
+                     "--max-tiles", "10", "-q"]) == 2
+        assert "needs 36 tiles at zoom 19, more than the limit of 10" in capsys.readouterr().err
+        assert len(server.log) == n  # refused before any request
+    assert main(["fetch-tiles", "https://e.test/{z}/{x}/{y}.png", "--provider", "Esri.WorldImagery",
+                 f"--bbox={bbox}", "--out", str(tmp_path / "n")]) == 2
+    assert "either a URL template or --provider" in capsys.readouterr().err
+
+
+def _tiny_torchscript(path: Path) -> Path:
+    """A small fixed random conv net saved with TorchScript: the CLI loads it like any user model
+    (the real backbone is exercised by test_cli.py; here the tile plumbing is under test)."""
+    import warnings
+
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 5, stride=4), torch.nn.ReLU()).eval()
+    with warnings.catch_warnings():  # torch >= 2.9 marks TorchScript deprecated; the app still loads it
+        warnings.simplefilter("ignore", FutureWarning)
+        torch.jit.save(torch.jit.script(net), str(path))
+    return path
+
+
+@pytest.mark.slow  # torch, a model run and SIFT verification: seconds on 2 busy cores
+def test_two_commands_from_photos_and_a_tile_url_to_located_photos(tmp_path, tiles, capsys):
+    region = load_region(DEMO)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    chosen = region.queries[::27]
+    for q in chosen:
+        _gps_photo(q.path, photos / Path(q.id).name, q.truth.lat, q.truth.lon)
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, "--around", str(photos), "--margin-m", "60", "--zoom", "19",
+                     "--out", str(tmp_path / "area.mbtiles"), "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+        assert server.log and all(p.startswith("/19/") for p, _, _ in server.log)
+    stored = sqlite3.connect(tmp_path / "area.mbtiles").execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+    assert 0 < stored <= len(tiles)
+    out = tmp_path / "located.geojson"
+    assert main(["locate", str(photos), "--tiles", str(tmp_path / "area.mbtiles"), "--out", str(out),
+                 "--backbone", str(_tiny_torchscript(tmp_path / "tiny.pt")), "--cache-dir", str(tmp_path / "cache"), "--tile-views", "1",
+                 "--verify-candidates", "5", "-q"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["attribution"] == "Demo (CC BY-SA 4.0)"
+    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == len(chosen)
+    for f in points:
+        assert f["properties"]["tile"].startswith("19/")  # tiles from inside the package

@@ -1,0 +1,180 @@
+"""fetch-tiles against a tile server on 127.0.0.1 started by the test (no other host is touched):
+folder and MBTiles outputs, retries on 429/5xx honouring Retry-After, 404 as missing, resume,
+cancel, bounded concurrency, the --max-tiles refusal, templates and providers."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from geolocator.core.errors import Cancelled
+from geolocator.core.images import open_image
+from geolocator.core.model import LatLon
+from geolocator.core.sources import fetch as F
+from geolocator.core.sources.tile_image import open_tile_image
+from geolocator.core.tilesets import load_tileset
+
+from .tile_packages import demo_mosaic, demo_pyramid
+
+FAST = dict(backoff_s=0.01, max_wait_s=2.0, timeout_s=10.0)
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The demo pyramid's zoom-19 tiles and the area they cover."""
+    tiles = {k: v for k, v in demo_pyramid(zooms=(19,)).items()}
+    _, bounds = demo_mosaic()
+    return tiles, bounds
+
+
+def _template(server) -> F.TileTemplate:
+    return F.parse_template(server.url, attribution="Demo imagery (CC BY-SA 4.0)", name="demo")
+
+
+def test_fetch_into_a_folder_and_an_mbtiles_gives_the_served_tiles(tmp_path, served):
+    tiles, bounds = served
+    wanted = F.tiles_for_bbox(bounds, 19)
+    assert set(wanted) == set(tiles)  # the area's tiles are exactly the ones the pyramid was cut into
+    with _server(tiles) as server:
+        folder = F.fetch_tiles(_template(server), wanted, tmp_path / "xyz", **FAST)
+        package = F.fetch_tiles(_template(server), wanted, tmp_path / "area.mbtiles", **FAST)
+        agents = {ua for _, ua, _ in server.log}
+    assert folder.fetched == package.fetched == len(tiles) and not folder.failed
+    assert agents == {F.user_agent()} and agents.pop().startswith("geolocator/")
+    a = load_tileset(tmp_path / "xyz")
+    b = load_tileset(tmp_path / "area.mbtiles", zoom=19)
+    assert a.attribution == b.attribution == "Demo imagery (CC BY-SA 4.0)"
+    by_zxy = {t.ref: t for t in b.tiles}
+    for t in a.tiles:
+        z, x, y = t.id.split(".")[0].split("/")
+        assert np.array_equal(np.asarray(open_image(t.path)), np.asarray(open_tile_image(by_zxy[f"{z}/{x}/{y}"])))
+    meta = dict(sqlite3.connect(tmp_path / "area.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
+    assert meta["format"] == "jpg" and meta["minzoom"] == meta["maxzoom"] == "19"
+    w, s, e, n = (float(v) for v in meta["bounds"].split(","))
+    assert w <= bounds.west and e >= bounds.east and s <= bounds.south and n >= bounds.north
+
+
+def _server(tiles, script=None, delay_s=0.0):
+    from .tile_server import TileServer
+
+    return TileServer(tiles, script, delay_s)
+
+
+def test_retries_honour_retry_after_and_404_is_missing_not_fatal(tmp_path, served):
+    tiles, bounds = served
+    wanted = sorted(tiles)[:6]
+    a, b, c, d = wanted[:4]
+    gone = (19, 1, 1)  # not served: 404
+    script = {
+        a: [(429, {"Retry-After": "1"}, b"slow down")],
+        b: [(503, {}, b"busy"), (500, {}, b"oops")],
+        c: [(200, {"Content-Type": "text/html"}, b"<html>login</html>")],
+        d: [(403, {}, b"forbidden")],
+    }
+    with _server(tiles, script) as server:
+        report = F.fetch_tiles(_template(server), wanted + [gone], tmp_path / "t.mbtiles", **FAST)
+        first_a = server.requests_for(*a)
+        assert len(server.requests_for(*b)) == 3  # two 5xx, then the tile
+        again = F.fetch_tiles(_template(server), wanted + [gone], tmp_path / "t.mbtiles", **FAST)
+        assert len(server.requests_for(*gone)) == 1  # a known 404 is not asked for again
+    assert len(first_a) == 2 and first_a[1] - first_a[0] >= 0.9  # waited the Retry-After second
+    assert report.missing == 1 and report.fetched == 4
+    assert set(report.failed) == {"19/%d/%d" % c[1:], "19/%d/%d" % d[1:]}
+    assert "not an image" in report.failed["19/%d/%d" % c[1:]] and "403" in report.failed["19/%d/%d" % d[1:]]
+    # the rerun fetches only what failed before (now served normally), nothing already stored
+    assert again.already == 4 and again.fetched == 2 and again.missing == 1 and not again.failed
+
+
+def test_retries_give_up_after_the_limit(tmp_path, served):
+    tiles, _ = served
+    t = sorted(tiles)[0]
+    with _server(tiles, {t: [(500, {}, b"")] * 10}) as server:
+        report = F.fetch_tiles(_template(server), [t], tmp_path / "x", retries=2, **FAST)
+        assert len(server.requests_for(*t)) == 3
+    assert "HTTP 500 after 3 attempts" in report.failed["19/%d/%d" % t[1:]]
+
+
+def test_concurrency_is_bounded(tmp_path, served):
+    tiles, _ = served
+    with _server(tiles, delay_s=0.05) as server:
+        F.fetch_tiles(_template(server), sorted(tiles)[:16], tmp_path / "x", concurrency=3, **FAST)
+        assert 1 <= server.max_in_flight <= 3
+
+
+def test_cancel_keeps_what_was_fetched_and_a_rerun_resumes(tmp_path, served):
+    tiles, _ = served
+    wanted = sorted(tiles)
+    token = F.CancelToken()
+    seen = []
+
+    def progress(event):
+        seen.append(event)
+        if event.step >= 5:
+            token.cancel()
+
+    with _server(tiles, delay_s=0.02) as server:
+        with pytest.raises(Cancelled, match="kept"):
+            F.fetch_tiles(_template(server), wanted, tmp_path / "c.mbtiles", concurrency=2, progress=progress,
+                          cancel=token, **FAST)
+        kept = len(load_tileset(tmp_path / "c.mbtiles", zoom=19))
+        assert 5 <= kept < len(wanted)
+        n_before = len(server.log)
+        report = F.fetch_tiles(_template(server), wanted, tmp_path / "c.mbtiles", **FAST)
+        assert len(server.log) - n_before == len(wanted) - kept  # only the rest is requested
+    assert report.already == kept and report.fetched == len(wanted) - kept
+    assert seen[-1].stage == "fetch" and seen[-1].eta_s is not None
+
+
+def test_cancel_lands_while_every_request_is_backing_off(tmp_path, served):
+    tiles, _ = served
+    t = sorted(tiles)[0]
+    token = F.CancelToken()
+    threading.Timer(0.3, token.cancel).start()
+    with _server(tiles, {t: [(503, {"Retry-After": "30"}, b"")] * 3}) as server:
+        with pytest.raises(Cancelled):
+            F.fetch_tiles(_template(server), [t], tmp_path / "x", cancel=token, backoff_s=0.01, max_wait_s=30)
+        assert len(server.requests_for(*t)) == 1
+
+
+def test_too_many_tiles_is_refused_before_any_request_with_the_count(served):
+    _, bounds = served
+    big = F.parse_bbox("-116,35,-114,37")
+    n = F.count_tiles(big, 16)
+    with pytest.raises(F.TooManyTiles, match=f"needs {n:,} tiles at zoom 16, more than the limit of 10,000"):
+        F.tiles_for_bbox(big, 16)
+    assert len(F.tiles_for_bbox(bounds, 19, max_tiles=36)) == 36
+    with pytest.raises(F.TooManyTiles):
+        F.fetch_tiles(F.parse_template("http://127.0.0.1:9/{z}/{x}/{y}"), [(1, 0, 0)] * 3, "unused", max_tiles=2)
+
+
+def test_templates_fill_tms_rows_subdomains_and_quadkeys():
+    t = F.parse_template("https://{s}.example.test/{z}/{x}/{-y}.png", "xyz")
+    assert t.url_for(3, 2, 1) == "https://x.example.test/3/2/6.png"  # (x + y) % 3 = 0 -> "x"; TMS row 8-1-1
+    assert t.url_for(3, 2, 2).startswith("https://y.")
+    assert F.parse_template("https://e.test/t?q={q}").url_for(3, 2, 1) == "https://e.test/t?q=012"
+    for bad, why in [("ftp://e.test/{z}/{x}/{y}", "http"), ("https://e.test/{z}/{x}/{row}", "unknown placeholder"),
+                     ("https://e.test/{z}/{x}", "needs")]:
+        with pytest.raises(F.FetchError, match=why):
+            F.parse_template(bad)
+
+
+def test_named_providers_come_from_xyzservices_with_attribution():
+    t = F.provider_template("Esri.WorldImagery")
+    assert "{z}" in t.url and "Esri" in t.attribution and t.name == "Esri.WorldImagery"
+    assert "terms of use" in F.terms_notice(t) and "Esri" in F.terms_notice(t)
+    with pytest.raises(F.FetchError, match="unknown tile provider"):
+        F.provider_template("No.Such.Provider")
+
+
+def test_area_around_photos_and_bbox_checks():
+    b = F.bbox_around([LatLon(36.14, -115.23), LatLon(36.15, -115.22)], margin_m=100)
+    assert b.south == pytest.approx(36.14 - 100 / 110_960, abs=2e-5) and b.east > -115.22
+    with pytest.raises(F.FetchError, match="GPS"):
+        F.bbox_around([])
+    for bad in ("1,2,3", "10,0,5,1", "0,5,1,2", "0,0,200,1"):
+        with pytest.raises(F.FetchError):
+            F.parse_bbox(bad)
+    assert F.suggest_zoom(60, 36.14) == 19

@@ -1,0 +1,115 @@
+"""The app's “Get Imagery for This Area…”: the dialog plans before fetching (count, size, refusals),
+the fetch runs in the worker thread against a tile server on 127.0.0.1 and opens the result,
+Cancel keeps what was fetched; tile packages are accepted by drag and drop."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from geolocator.core.model import LatLon  # noqa: E402
+from geolocator.core.pipeline import Settings  # noqa: E402
+from geolocator.gui.imagery_dialog import URL_CHOICE, ImageryDialog, start_fetch, zoom_choices  # noqa: E402
+from geolocator.gui.main_window import MainWindow, split_paths  # noqa: E402
+from geolocator.gui.settings import AppSettings  # noqa: E402
+
+from .tile_packages import demo_mosaic, demo_pyramid, write_mbtiles  # noqa: E402
+from .tile_server import TileServer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+@pytest.fixture
+def photos():
+    _, b = demo_mosaic()
+    c = b.center
+    return [LatLon(c.lat - 0.0005, c.lon - 0.0005), LatLon(c.lat + 0.0005, c.lon + 0.0005)]
+
+
+def _dialog(qtbot, tmp_path, photos, url: str) -> ImageryDialog:
+    d = ImageryDialog(None, photos=photos, out_folder=tmp_path / "imagery")
+    qtbot.addWidget(d)
+    d.source.setCurrentText(URL_CHOICE)
+    d.url.setText(url)
+    d.attribution.setText("Demo (CC BY-SA 4.0)")
+    return d
+
+
+def test_dialog_shows_count_and_size_before_fetching_and_refuses_too_many(qtbot, tmp_path, photos):
+    d = _dialog(qtbot, tmp_path, photos, "")
+    assert not d.fetch_button.isEnabled() and "URL template" in d.estimate.text()
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    assert d.zoom.value() == 18  # suggested: tiles nearest 100 m at the photos' latitude
+    d.zoom.setValue(19)
+    d.margin.setValue(50)
+    assert d.fetch_button.isEnabled()
+    assert "tiles at zoom 19" in d.estimate.text() and "MB" in d.estimate.text()
+    assert "terms of use" in d.terms.text() and "Demo (CC BY-SA 4.0)" in d.terms.text()
+    assert d.out.text().endswith(".mbtiles") and "z19" in d.out.text()
+    d.max_tiles = 3
+    d.margin.setValue(500)
+    assert not d.fetch_button.isEnabled() and "more than the limit of 3" in d.estimate.text()
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{row}.jpg")
+    assert not d.fetch_button.isEnabled() and "unknown placeholder" in d.estimate.text()
+
+
+def _window(qtbot, tmp_path) -> MainWindow:
+    w = MainWindow(AppSettings(), settings_path=tmp_path / "s.json",
+                   qsettings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
+    qtbot.addWidget(w)
+    return w
+
+
+def test_fetch_runs_in_the_worker_and_opens_the_tiles(qtbot, tmp_path, photos, tiles, monkeypatch):
+    w = _window(qtbot, tmp_path)
+    opened = []
+    monkeypatch.setattr(w, "open_tileset", lambda path, **kw: opened.append(Path(path)))
+    with TileServer(tiles) as server:
+        d = _dialog(qtbot, tmp_path, photos, server.url)
+        d.zoom.setValue(19)
+        d.margin.setValue(30)
+        d._accept()
+        assert d.plan is not None
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+    assert opened == [d.plan.out]
+    n = sqlite3.connect(d.plan.out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+    assert n == len(d.plan.tiles)
+    w.close()
+
+
+def test_cancel_keeps_the_fetched_tiles(qtbot, tmp_path, photos, tiles):
+    w = _window(qtbot, tmp_path)
+    with TileServer(tiles, delay_s=0.2) as server:
+        d = _dialog(qtbot, tmp_path, photos, server.url)
+        d.zoom.setValue(19)
+        d.margin.setValue(60)
+        d._accept()
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: len(server.log) >= 4, timeout=30_000)
+        w.cancel()
+        qtbot.waitUntil(lambda: not w.runner.busy, timeout=30_000)
+    assert "kept in" in w.message_bar.text
+    n = sqlite3.connect(d.plan.out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+    assert 0 < n < len(d.plan.tiles)
+    w.close()
+
+
+def test_tile_packages_are_tile_sets_when_dropped_and_their_zoom_levels_are_offered(tmp_path, tiles):
+    pkg = write_mbtiles(tmp_path / "a.mbtiles", tiles)
+    photo = tmp_path / "p.jpg"
+    assert split_paths([pkg, tmp_path / "b.pmtiles", tmp_path / "c.gpkg", photo]) == (
+        [pkg, tmp_path / "b.pmtiles", tmp_path / "c.gpkg"], [photo])
+    labels = [label for label, _ in zoom_choices(pkg)]
+    assert labels[0].startswith("Automatic") and labels[1].startswith("Zoom 19")

@@ -1,0 +1,209 @@
+"""MBTiles / PMTiles / GeoPackage readers: the same tiles as the XYZ folder they were packaged
+from (ids, bounds, pixels, predictions), the zoom choice, attribution, lazy reading, and clear
+errors for files that are not what their name says."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from geolocator.core.cache import file_identity
+from geolocator.core.errors import InputError
+from geolocator.core.images import open_image
+from geolocator.core.sources import gpkg, mbtiles
+from geolocator.core.sources.package import choose_zoom, web_mercator_tile_m
+from geolocator.core.sources.pmtiles import write_pmtiles
+from geolocator.core.sources.tile_image import open_tile_image, package_info
+from geolocator.core.tilesets import load_tileset, load_xyz_folder
+
+from .tile_packages import (
+    ATTRIBUTION,
+    demo_pyramid,
+    write_folder,
+    write_gpkg_utm,
+    write_gpkg_web_mercator,
+    write_mbtiles,
+)
+
+FORMATS = ("mbtiles", "pmtiles", "gpkg")
+
+
+@pytest.fixture(scope="module")
+def demo_sets(tmp_path_factory):
+    """The demo XYZ pyramid (zooms 18-19) as a folder and as one file of each package format."""
+    root = tmp_path_factory.mktemp("packages")
+    tiles = demo_pyramid()
+    out = {"folder": write_folder(root / "xyz", tiles)}
+    out["folder19"] = write_folder(root / "xyz19", {k: v for k, v in tiles.items() if k[0] == 19})
+    out["mbtiles"] = write_mbtiles(root / "demo.mbtiles", tiles)
+    out["pmtiles"] = write_pmtiles(root / "demo.pmtiles", tiles, fmt="jpg", attribution=ATTRIBUTION)
+    out["gpkg"] = write_gpkg_web_mercator(root / "demo.gpkg", tiles)
+    return out
+
+
+def _zxy(tile) -> tuple[int, int, int]:
+    """(z, x, y) of a folder tile ("19/x/y.jpg") or a package tile ("19/x/y", "table/19/x/y")."""
+    parts = tile.id.rsplit(".", 1)[0].split("/")[-3:]
+    return tuple(int(p) for p in parts)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_package_lists_the_folders_tiles_with_the_same_bounds_and_pixels(demo_sets, fmt):
+    folder = load_xyz_folder(demo_sets["folder"])
+    folder19 = {_zxy(t): t for t in folder.tiles if t.id.startswith("19/")}
+    package = load_tileset(demo_sets[fmt], zoom=19)
+    assert package.zoom == 19 and package.source == demo_sets[fmt]
+    assert {_zxy(t) for t in package.tiles} == set(folder19)
+    for t in package.tiles:
+        twin = folder19[_zxy(t)]
+        assert t.path == demo_sets[fmt] and t.ref is not None
+        for a, b in zip(vars(t.bounds).values(), vars(twin.bounds).values()):
+            assert a == pytest.approx(b, abs=1e-9)  # gpkg goes through pyproj: equal to 1e-9 degrees
+        assert np.array_equal(np.asarray(open_tile_image(t)), np.asarray(open_image(twin.path)))
+
+
+@pytest.mark.parametrize("fmt", ("mbtiles", "pmtiles"))
+def test_attribution_travels_with_the_tile_set(demo_sets, fmt):
+    assert load_tileset(demo_sets[fmt]).attribution == ATTRIBUTION
+    assert package_info(demo_sets[fmt]).attribution == ATTRIBUTION
+
+
+def test_zoom_is_chosen_from_the_tile_ground_size_and_settable(demo_sets):
+    # at the demo's latitude (36.1 N) z18 tiles are ~124 m and z19 ~62 m on the ground
+    assert web_mercator_tile_m(18, 36.14) == pytest.approx(123.5, abs=0.5)
+    for fmt in FORMATS:
+        assert load_tileset(demo_sets[fmt]).zoom == 18  # default target: 100 m tiles
+        assert load_tileset(demo_sets[fmt], tile_size_m=50).zoom == 19  # e.g. photos' footprint 50 m
+        assert len(load_tileset(demo_sets[fmt], zoom=18)) == 9
+        with pytest.raises(InputError, match="no tiles at zoom 17; the package has zoom levels 18-19"):
+            load_tileset(demo_sets[fmt], zoom=17)
+    assert choose_zoom([10, 12], lambda z: 2.0 ** (20 - z), 2.0 ** 9.6) == 10  # nearest on a log scale
+    assert choose_zoom([10, 12], lambda z: 2.0 ** (20 - z), 2.0 ** 9) == 12  # a tie goes to the finer level
+    with pytest.raises(ValueError):
+        choose_zoom([], lambda z: 1.0, 100)
+
+
+def test_tiles_are_read_lazily_one_at_a_time(demo_sets, monkeypatch):
+    """Loading lists the tiles without reading any tile data; decoding one reads one blob."""
+    reads = []
+    real = mbtiles.read_tile
+    monkeypatch.setattr(mbtiles, "read_tile", lambda p, r: (reads.append(r), real(p, r))[1])
+    ts = load_tileset(demo_sets["mbtiles"], zoom=19)
+    assert reads == []
+    open_tile_image(ts.tiles[3])
+    assert reads == [ts.tiles[3].ref]
+
+
+def test_each_package_tile_has_its_own_cache_identity(demo_sets):
+    ts = load_tileset(demo_sets["pmtiles"], zoom=19)
+    identities = {file_identity(t.path, t.window, t.ref) for t in ts.tiles}
+    assert len(identities) == len(ts)
+
+
+def test_geopackage_in_utm_is_placed_by_pyproj(tmp_path):
+    path, expected = write_gpkg_utm(tmp_path / "utm.gpkg")
+    ts = load_tileset(path)
+    assert len(ts) == len(expected)
+    for t in ts.tiles:
+        _, _, c, r = t.ref.split("/")
+        want = expected[(int(c), int(r))]
+        assert t.bounds.west == pytest.approx(want.west, abs=1e-9)
+        assert t.bounds.north == pytest.approx(want.north, abs=1e-9)
+        assert open_tile_image(t).size == (256, 256)
+    info = gpkg.read_info(path)
+    assert info.table == "utm" and info.zooms == (0,)
+
+
+def test_not_a_package_or_not_imagery_is_a_clear_error(tmp_path, demo_sets):
+    fake = tmp_path / "notes.mbtiles"
+    fake.write_text("these are not tiles")
+    with pytest.raises(InputError, match="notes.mbtiles"):
+        load_tileset(fake)
+    empty_pm = tmp_path / "x.pmtiles"
+    empty_pm.write_bytes(b"PMTiles\x02" + bytes(200))
+    with pytest.raises(InputError, match="version 3"):
+        load_tileset(empty_pm)
+    junk_pm = tmp_path / "y.pmtiles"
+    junk_pm.write_bytes(bytes(300))
+    with pytest.raises(InputError, match="not a PMTiles archive"):
+        load_tileset(junk_pm)
+    nogpkg = tmp_path / "plain.gpkg"
+    sqlite3.connect(nogpkg).execute("CREATE TABLE t (a)").connection.commit()
+    with pytest.raises(InputError, match="not a GeoPackage with raster tiles"):
+        load_tileset(nogpkg)
+    vector = tmp_path / "vector.mbtiles"
+    db = sqlite3.connect(vector)
+    db.executescript("CREATE TABLE metadata (name, value); CREATE TABLE tiles (zoom_level, tile_column, tile_row, "
+                     "tile_data); INSERT INTO metadata VALUES ('format', 'pbf');")
+    db.commit()
+    db.close()
+    with pytest.raises(InputError, match="'pbf', not imagery"):
+        load_tileset(vector)
+
+
+def test_a_corrupt_or_missing_tile_names_the_package_and_the_entry(tmp_path):
+    tiles = {(19, 1, 2): b"not a jpeg at all", (19, 1, 3): b"\xff\xd8\xff\xe0" + bytes(40)}
+    path = write_mbtiles(tmp_path / "bad.mbtiles", tiles)
+    ts = load_tileset(path, zoom=19)
+    by_ref = {t.ref: t for t in ts.tiles}
+    with pytest.raises(InputError, match=r"bad.mbtiles: tile 19/1/2: not an image"):
+        open_tile_image(by_ref["19/1/2"])
+    with pytest.raises(InputError, match=r"tile 19/1/3"):
+        open_tile_image(by_ref["19/1/3"])
+    gone = by_ref["19/1/2"].__class__(id="x", path=path, bounds=ts.tiles[0].bounds, ref="19/5/5")
+    with pytest.raises(InputError, match="tile 19/5/5 is not in the package"):
+        open_tile_image(gone)
+
+
+@pytest.mark.slow  # torch and a model run (seconds on a busy 2-core machine)
+def test_extraction_reads_package_tiles_and_reports_broken_ones(tmp_path, demo_sets):
+    from .test_extract import tiny_backbone
+    from geolocator.core.extract import extract_features
+
+    good = load_tileset(demo_sets["mbtiles"], zoom=18)
+    res = extract_features(good.tiles, tiny_backbone(), views=("rot0",))
+    assert res.failed == {} and np.all(np.linalg.norm(res.features[:, 0], axis=1) > 0.99)
+    bad = load_tileset(write_mbtiles(tmp_path / "bad.mbtiles", {(19, 1, 2): b"junk"}), zoom=19)
+    res = extract_features(bad.tiles, tiny_backbone(), views=("rot0",))
+    assert "tile 19/1/2" in res.failed[0]
+
+
+def test_basemap_and_tile_thumbnails_come_from_the_package(demo_sets):
+    from geolocator.core.sources.tile_image import tile_thumbnail
+    from geolocator.core.webmap import render_basemap
+
+    ts = load_tileset(demo_sets["gpkg"], zoom=18)
+    canvas = np.asarray(render_basemap(ts, max_px=256))
+    assert canvas.mean() > 60  # imagery, not the dark grey of unreadable tiles (40)
+    assert max(tile_thumbnail(ts.tiles[0], 64).size) == 64
+
+
+@pytest.mark.slow  # 4 x (index + SIFT verification): ~10-25 s on 2 shared cores
+def test_packages_give_the_same_predictions_as_the_folder(demo_sets, tmp_path):
+    """Locate 4 demo photos in the folder XYZ set and in each package of the same tiles: the same
+    tiles, scores, inliers and positions (verification on, so local features read packages too)."""
+    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.queries import load_region
+
+    from .test_extract import tiny_backbone
+    from .tile_packages import DEMO
+
+    queries = load_region(DEMO).queries[::27]
+
+    def run(path):
+        ws = Workspace(Settings(backbone="tiny", device="cpu", tile_views=("rot0",), cache_dir=tmp_path / "cache",
+                                verify_candidates=4, top_k=3))
+        ws.set_backbone("tiny", loaded=tiny_backbone())
+        ws.open_tiles(load_tileset(path, zoom=19))
+        return ws.locate(queries)
+
+    def summary(predictions):
+        return [(p.query.id, [(_zxy(m.tile), round(m.score, 5), m.inliers) for m in p.matches],
+                 round(p.weighted_location.lat, 8), round(p.weighted_location.lon, 8)) for p in predictions]
+
+    expected = summary(run(demo_sets["folder19"]))
+    assert any(m[2] for row in expected for m in row[1])  # some photo was verified: the check is not vacuous
+    for fmt in FORMATS:
+        assert summary(run(demo_sets[fmt])) == expected, fmt
