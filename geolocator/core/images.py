@@ -26,8 +26,8 @@ PHOTO_SUFFIXES = IMAGE_SUFFIXES | HEIF_SUFFIXES | RAW_SUFFIXES
 # The most pixels decoded at once. Formats that can decode at a reduced scale (JPEG through
 # Pillow's draft, RAW at half size) are reduced to fit; any other image above it is refused with
 # a sentence, because PNG/WebP/HEIC decode whole: a 1.2 MB PNG of 20000x20000 px took 6-7 GB.
-# 64 MP holds a 48 MP (8000x6000) drone photo whole; peak memory stays well under 1 GB
-# (tests/test_decode_memory.py measures it in a subprocess).
+# 64 MP holds a 48 MP (8000x6000) drone photo whole; a 64 MP PNG peaks at ~730 MB, the worst
+# case let through (training/bench_decode_memory.py; tests/test_decode_memory.py checks the bound).
 DECODE_BUDGET_PIXELS = 64_000_000
 # A photo needs a few pixels each way to hold anything a feature or a match could use.
 MIN_PHOTO_SIDE = 8
@@ -144,7 +144,9 @@ def _read_raw(path: Path, min_side: int | None) -> Image.Image:
     rawpy = _rawpy()
     try:
         with rawpy.imread(str(path)) as raw:
-            rgb = raw.postprocess(use_camera_wb=True, half_size=half, output_bps=8, no_auto_bright=False)
+            # The camera's as-shot white balance when it recorded one (DNG AsShotNeutral), else LibRaw's default.
+            camera_wb = all(v > 0 for v in list(raw.camera_whitebalance)[:3])
+            rgb = raw.postprocess(use_camera_wb=camera_wb, half_size=half, output_bps=8)
     except Exception as exc:  # noqa: BLE001
         raise InputError(path, f"cannot decode RAW image ({type(exc).__name__}: {exc})") from None
     return Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
