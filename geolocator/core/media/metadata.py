@@ -515,3 +515,25 @@ def meta_properties(meta: PhotoMeta | None) -> dict:
             value = round(value, 3)
         out[name] = value
     return out
+
+
+def meta_summary(meta: PhotoMeta | None) -> str | None:
+    """One line for people: camera, height, gimbal, footprint, time; None when nothing is recorded."""
+    if meta is None:
+        return None
+    parts = []
+    camera = " ".join(x for x in (meta.make, meta.model) if x)
+    if camera:
+        parts.append(camera)
+    if meta.relative_altitude_m is not None:
+        parts.append(f"{meta.relative_altitude_m:.1f} m above take-off")
+    if meta.gimbal_yaw_deg is not None or meta.gimbal_pitch_deg is not None:
+        angles = [f"{name} {value:.1f}°" for name, value in (("yaw", meta.gimbal_yaw_deg), ("pitch", meta.gimbal_pitch_deg))
+                  if value is not None]
+        parts.append("gimbal " + ", ".join(angles))
+    footprint = footprint_m(meta)
+    if footprint:
+        parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
+    if meta.captured_at is not None:
+        parts.append(meta.captured_at.isoformat(sep=" "))
+    return "  ·  ".join(parts) or None
