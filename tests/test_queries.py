@@ -190,3 +190,61 @@ def test_load_region_errors(tmp_path):
         p.unlink()
     with pytest.raises(InputError, match="no images"):
         load_region(root)
+
+
+# ---------------------------------------------------------------- truth.csv from spreadsheets
+
+
+def test_semicolon_truth_csv_with_decimal_commas_is_read_and_says_so(tmp_path, caplog):
+    root = _region(tmp_path)
+    (root / "truth.csv").write_text("query;lat;lon;tile\nqueries/q1.jpg;50,002;10,003;tiles/a.png\nqueries/sub/q2.png;-1.5;2,5;\n")
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        truth = read_truth_csv(root / "truth.csv", root, tile_ids={"tiles/a.png", "tiles/b.png"})
+    assert truth == {
+        "queries/q1.jpg": (LatLon(50.002, 10.003), "tiles/a.png"),
+        "queries/sub/q2.png": (LatLon(-1.5, 2.5), None),
+    }
+    assert "separated by ';'" in caplog.text and "truth.csv" in caplog.text
+    assert load_region(root).queries[0].truth == LatLon(50.002, 10.003)
+
+
+@pytest.mark.parametrize(
+    "text, line, needle",
+    [
+        # a quoted decimal comma in a comma-separated file: ambiguous, explained with the fix
+        ('query,lat,lon\nqueries/q1.jpg,"50,002",10.003\n', 2, "lat '50,002' has a decimal comma in a comma-separated file: write 50.002"),
+        # unquoted, it splits the number into two columns
+        ("query,lat,lon\nqueries/q1.jpg,50,002,10,003\n", 2, "a decimal comma (as in 50,005) splits a number in two"),
+        # semicolon files keep every other check, with the line
+        ("query;lat;lon\nqueries/q1.jpg;north;10\n", 2, "lat is not a number"),
+        ("query;lat;lon\nqueries/q1.jpg;95,5;10\n", 2, "lat = 95.5 is out of range"),
+        ("query;lat;lon\nqueries/q1.jpg;1,2,3;10\n", 2, "lat is not a number: '1,2,3'"),
+        ("query;lat;lon\nqueries/q1.jpg;1;2;3;4\n", 2, "5 values but the header has 3 columns"),
+        ("query;latitude;lon\nqueries/q1.jpg;1;2\n", 1, "missing column(s) lat"),
+    ],
+)
+def test_truth_csv_spreadsheet_faults_name_file_and_line(tmp_path, text, line, needle):
+    root = _region(tmp_path)
+    (root / "truth.csv").write_text(text)
+    with pytest.raises(InputError) as ei:
+        read_truth_csv(root / "truth.csv", root)
+    assert ei.value.path == root / "truth.csv" and ei.value.line == line
+    assert needle in ei.value.problem
+    assert str(root / "truth.csv") in str(ei.value) and f"line {line}" in str(ei.value)
+
+
+def test_semicolon_truth_csv_with_only_a_header_is_an_error(tmp_path):
+    root = _region(tmp_path)
+    (root / "truth.csv").write_text("query;lat;lon\n")
+    with pytest.raises(InputError, match="no data rows"):
+        read_truth_csv(root / "truth.csv", root)
+
+
+def test_truth_csv_replaces_a_rejected_exif_fix_and_its_note(tmp_path):
+    root = _region(tmp_path, truth="query,lat,lon\nqueries/q1.jpg,50.001,10.002\n")
+    exif = Image.Exif()
+    exif[images.GPS_IFD] = {1: "N", 2: (50.0, 0.0, 0.0), 3: "E", 4: (10.0, 0.0, 0.0), 9: "V"}
+    Image.new("RGB", (16, 12)).save(root / "queries" / "q1.jpg", exif=exif)
+    q1 = load_region(root).queries[0]
+    assert q1.truth == LatLon(50.001, 10.002) and q1.truth_source == "truth.csv" and q1.truth_note is None
+    assert "void" in load_queries(root / "queries" / "q1.jpg")[0].truth_note

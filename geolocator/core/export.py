@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from .media.metadata import META_FIELDS, meta_properties
 from .model import Bounds, LatLon, Prediction
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
@@ -54,6 +55,9 @@ def prediction_properties(p: Prediction) -> dict:
             error_m=_round(p.error_m, 2),
             weighted_error_m=_round(p.weighted_error_m, 2),
         )
+    if p.query.truth_note:  # why the photo's own GPS was not taken as truth
+        props["truth_note"] = p.query.truth_note
+    props.update(meta_properties(p.query.meta))  # what the photo's EXIF/XMP recorded
     return props
 
 
@@ -102,6 +106,12 @@ def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footpri
 
 
 CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m"]
+META_CSV_COLUMNS = ["truth_source", "truth_note", *META_FIELDS]  # after the columns above, which keep their places
+
+
+def _meta_cells(p: Prediction) -> list:
+    meta = meta_properties(p.query.meta)
+    return [p.query.truth_source or "", p.query.truth_note or ""] + [meta.get(name, "") for name in META_FIELDS]
 
 
 def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
@@ -109,7 +119,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
 
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         writer.writerow(
@@ -126,5 +136,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
                 "" if truth is None else round(truth.lon, DECIMALS),
                 "" if p.error_m is None else _round(p.error_m, 2),
             ]
+            + _meta_cells(p)
         )
     _write_atomic(path, buf.getvalue())

@@ -19,6 +19,20 @@ from .model import LatLon, PixelWindow
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
 TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
+# Photo-only formats (never tiles): HEIC/HEIF through pillow-heif, DNG RAW through rawpy (LibRaw).
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+RAW_SUFFIXES = frozenset({".dng"})
+PHOTO_SUFFIXES = IMAGE_SUFFIXES | HEIF_SUFFIXES | RAW_SUFFIXES
+
+# The most pixels decoded at once. Formats that can decode at a reduced scale (JPEG through
+# Pillow's draft, RAW at half size) are reduced to fit; any other image above it is refused with
+# a sentence, because PNG/WebP/HEIC decode whole: a 1.2 MB PNG of 20000x20000 px took 6-7 GB.
+# 64 MP holds a 48 MP (8000x6000) drone photo whole; a 64 MP PNG peaks at ~730 MB, the worst
+# case let through (training/bench_decode_memory.py; tests/test_decode_memory.py checks the bound).
+DECODE_BUDGET_PIXELS = 64_000_000
+# A photo needs a few pixels each way to hold anything a feature or a match could use.
+MIN_PHOTO_SIDE = 8
+MAX_PHOTO_ASPECT = 20.0
 
 # Orthophotos are legitimately far larger than the web uploads PIL's default limit (~89 MP) is
 # tuned for, but a header claiming more than this is a decompression bomb, not a tile.
@@ -55,12 +69,99 @@ def _rasterio():
     return rasterio
 
 
+_heif_state: dict[str, bool] = {}
+
+
+def heif_available() -> bool:
+    """Register pillow-heif's opener once; False when the package is missing."""
+    if "ok" not in _heif_state:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_state["ok"] = True
+        except Exception:  # noqa: BLE001 - missing or broken native library: HEIC is reported per file
+            _heif_state["ok"] = False
+    return _heif_state["ok"]
+
+
+def _rawpy():
+    try:
+        import rawpy
+    except ImportError:
+        return None
+    return rawpy
+
+
+def _missing_package(path: Path) -> InputError | None:
+    suffix = path.suffix.lower()
+    if suffix in HEIF_SUFFIXES and not heif_available():
+        return InputError(path, "HEIC/HEIF photos need the pillow-heif package (pip install pillow-heif)")
+    if suffix in RAW_SUFFIXES and _rawpy() is None:
+        return InputError(path, "DNG (RAW) photos need the rawpy package (pip install rawpy)")
+    return None
+
+
+def _over_budget(path: Path, width: int, height: int, how: str = "") -> InputError:
+    return InputError(
+        path,
+        f"image is {width}x{height} = {width * height / 1e6:.0f} MP, over the {DECODE_BUDGET_PIXELS / 1e6:.0f} MP "
+        f"decoding budget{how}: refusing to decode it (save it as a JPEG, or a tiled GeoTIFF for imagery)",
+    )
+
+
+def photo_size_problem(width: int, height: int) -> str | None:
+    """A sentence saying why a `width` x `height` pixel image cannot be a drone photo, or None."""
+    if width < MIN_PHOTO_SIDE or height < MIN_PHOTO_SIDE:
+        return (f"image is only {width}x{height} pixels: a side under {MIN_PHOTO_SIDE} px holds nothing to match "
+                "(a placeholder, a thumbnail or a damaged file?)")
+    aspect = max(width, height) / min(width, height)
+    if aspect > MAX_PHOTO_ASPECT:
+        return (f"image is {width}x{height} pixels ({aspect:.0f}:1): no camera frame is that narrow "
+                f"(the limit is {MAX_PHOTO_ASPECT:.0f}:1), so it is not a photo to locate")
+    return None
+
+
+def _raw_size(path: Path) -> tuple[int, int]:
+    rawpy = _rawpy()
+    try:
+        with rawpy.imread(str(path)) as raw:
+            s = raw.sizes
+            # flip 5/6 = rotated a quarter turn (LibRaw's convention): the visible image is transposed
+            return (s.height, s.width) if s.flip in (5, 6) else (s.width, s.height)
+    except Exception as exc:  # noqa: BLE001 - LibRaw raises its own error types for every fault
+        raise InputError(path, f"cannot read RAW image ({type(exc).__name__}: {exc})") from None
+
+
+def _read_raw(path: Path, min_side: int | None) -> Image.Image:
+    """Demosaic a DNG with rawpy (camera white balance, sRGB, 8 bit). Half size (one RGB pixel
+    per 2x2 Bayer cell) when that still gives `min_side`, or when the full frame is over budget."""
+    width, height = _raw_size(path)
+    half = bool(min_side) and min(width, height) // 2 >= min_side
+    if width * height > DECODE_BUDGET_PIXELS:
+        half = True
+        if width * height / 4 > DECODE_BUDGET_PIXELS:
+            raise _over_budget(path, width, height, " even at half size")
+    rawpy = _rawpy()
+    try:
+        with rawpy.imread(str(path)) as raw:
+            # The camera's as-shot white balance when it recorded one (DNG AsShotNeutral), else LibRaw's default.
+            camera_wb = all(v > 0 for v in list(raw.camera_whitebalance)[:3])
+            rgb = raw.postprocess(use_camera_wb=camera_wb, half_size=half, output_bps=8)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(path, f"cannot decode RAW image ({type(exc).__name__}: {exc})") from None
+    return Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+
+
 def _too_large(path: Path) -> InputError:
     return InputError(path, f"image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels): refusing to decode it")
 
 
 def _open_pil(path: Path) -> Image.Image:
     """Open lazily (header only) with bomb and corruption errors turned into InputError."""
+    missing = _missing_package(path)
+    if missing is not None:
+        raise missing
     try:
         im = Image.open(path)
     except Image.DecompressionBombError:
@@ -82,6 +183,11 @@ def _open_pil(path: Path) -> Image.Image:
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) from the header, without decoding the pixels."""
     path = Path(path)
+    if path.suffix.lower() in RAW_SUFFIXES:
+        missing = _missing_package(path)
+        if missing is not None:
+            raise missing
+        return _raw_size(path)
     rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
     if rio is not None:
         try:
@@ -255,13 +361,34 @@ def _has_colormap(ds) -> bool:
         return False
 
 
+def _draft_request(width: int, height: int, min_side: int | None) -> tuple[int, int] | None:
+    """The size to ask JPEG draft() for: sides >= min_side, and at most DECODE_BUDGET_PIXELS
+    (the smallest of the 1/2, 1/4, 1/8 reductions that fits), or None for no reduction."""
+    request = (min_side, min_side) if min_side else None
+    if width * height > DECODE_BUDGET_PIXELS:
+        for s in (2, 4, 8):
+            fit = (math.ceil(width / s), math.ceil(height / s))
+            if fit[0] * fit[1] <= DECODE_BUDGET_PIXELS:
+                break
+        request = fit if request is None else (min(fit[0], request[0]), min(fit[1], request[1]))
+    return request
+
+
 def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     with _open_pil(path) as im:
         try:
-            if window is None and min_side:
-                # JPEG can decode at 1/2, 1/4, 1/8 scale for almost nothing: a 4000 px drone photo
-                # only needs a few hundred pixels for the backbone.
-                im.draft("RGB", (min_side, min_side))
+            width, height = im.size
+            if window is None:
+                request = _draft_request(width, height, min_side)
+                if request is not None:
+                    # JPEG decodes at 1/2, 1/4, 1/8 scale for almost nothing: a 4000 px drone photo
+                    # only needs a few hundred pixels for the backbone. (draft() is called once:
+                    # a second call would measure from the already reduced size.)
+                    im.draft("RGB", request)
+                if im.size[0] * im.size[1] > DECODE_BUDGET_PIXELS:
+                    raise _over_budget(path, width, height, " even at 1/8 scale" if im.format == "JPEG" else "")
+            elif width * height > DECODE_BUDGET_PIXELS:
+                raise _over_budget(path, width, height, " (this format decodes whole to cut a window)")
             if window is not None:
                 _check_window(path, window, *im.size)
                 im = im.crop((window.col, window.row, window.col + window.width, window.row + window.height))
@@ -296,6 +423,11 @@ def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int |
             raise
         except Exception:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
             pass
+    if window is None and path.suffix.lower() in RAW_SUFFIXES:
+        missing = _missing_package(path)
+        if missing is not None:
+            raise missing
+        return _read_raw(path, min_side)
     return _read_pil(path, window, min_side)
 
 
@@ -307,38 +439,9 @@ def thumbnail(path: Path, size: int, window: PixelWindow | None = None) -> Image
     return image
 
 
-def _dms_to_degrees(dms) -> float:
-    parts = [float(v) for v in (dms if isinstance(dms, (tuple, list)) else (dms,))]
-    parts += [0.0] * (3 - len(parts))
-    return parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
-
-
-def _ref(value) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "ignore")
-    return str(value or "").strip("\x00 ").upper()
-
-
 def read_exif_gps(path: Path) -> LatLon | None:
-    """GPS position from the EXIF GPS IFD, or None when absent or unusable.
+    """The photo's recorded position when it passed the checks (EXIF GPS, then maker XMP), or
+    None. Kept for callers of the old name; core.media.metadata.read_photo_meta says more."""
+    from .media.metadata import read_photo_meta
 
-    Never raises for bad metadata: EXIF is a bonus, a broken tag must not stop a run.
-    """
-    try:
-        with _open_pil(Path(path)) as im:
-            gps = im.getexif().get_ifd(GPS_IFD)
-        if not gps or 2 not in gps or 4 not in gps:
-            return None
-        lat = _dms_to_degrees(gps[2])
-        lon = _dms_to_degrees(gps[4])
-        if _ref(gps.get(1)) == "S":
-            lat = -lat
-        if _ref(gps.get(3)) == "W":
-            lon = -lon
-    except Exception:  # noqa: BLE001 - any malformed tag (zero denominators, wrong types...)
-        return None
-    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
-        return None
-    if lat == 0.0 and lon == 0.0:  # cameras without a fix write zeros: not a real position
-        return None
-    return LatLon(lat, lon)
+    return read_photo_meta(Path(path)).position

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -128,6 +129,41 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class PhotoMeta:
+    """What a photo's metadata says about how it was taken (read by core/media/metadata.py).
+
+    Every field is None when the file does not record it. Angles are degrees; yaw is clockwise
+    from north, pitch is DJI's convention (0 = horizon, -90 = straight down) whatever the maker
+    wrote. Altitudes are metres: `relative_altitude_m` above the take-off point, not the ground.
+    Metadata is a prior, never a fact: a recorded yaw can be 180 degrees off.
+    """
+
+    make: str | None = None
+    model: str | None = None
+    width: int | None = None  # stored pixels, before the EXIF orientation is applied
+    height: int | None = None
+    orientation: int | None = None  # EXIF Orientation 1..8
+    captured_at: datetime | None = None  # DateTimeOriginal + sub-seconds, timezone-aware when the offset is recorded
+    gps_altitude_m: float | None = None  # EXIF GPSAltitude, above sea level
+    absolute_altitude_m: float | None = None  # maker XMP (e.g. drone-dji:AbsoluteAltitude)
+    relative_altitude_m: float | None = None  # maker XMP, above the take-off point
+    gimbal_yaw_deg: float | None = None
+    gimbal_pitch_deg: float | None = None
+    gimbal_roll_deg: float | None = None
+    flight_yaw_deg: float | None = None
+    flight_pitch_deg: float | None = None
+    flight_roll_deg: float | None = None
+    focal_length_mm: float | None = None
+    focal_length_35mm: float | None = None
+    sensor_width_mm: float | None = None
+    sensor_height_mm: float | None = None
+    sensor_source: str | None = None  # "focal-plane resolution", "camera table" or "35 mm equivalent"
+    position: LatLon | None = None  # the camera's recorded fix, when it passed the checks
+    position_source: str | None = None  # "exif" or "xmp:<namespace prefix>"
+    position_note: str | None = None  # why a recorded position was not used, when it was not
+
+
+@dataclass(frozen=True)
 class Query:
     """One drone image to locate. `truth` comes from a truth file or EXIF GPS, never used to adapt."""
 
@@ -135,7 +171,9 @@ class Query:
     path: Path
     truth: LatLon | None = None
     truth_tile: str | None = None  # Tile.id named by a truth file, when given
-    truth_source: str | None = None  # "truth.csv" or "exif"
+    truth_source: str | None = None  # "truth.csv", "exif" or "xmp:<prefix>" (e.g. "xmp:drone-dji")
+    truth_note: str | None = None  # why the photo's recorded position was not used as truth, when it was not
+    meta: PhotoMeta | None = None  # what the file's EXIF/XMP says, when it was read
 
 
 @dataclass(frozen=True)

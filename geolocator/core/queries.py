@@ -6,14 +6,17 @@ relative to the region root, so a region can be moved or zipped without breaking
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import InputError
-from .images import IMAGE_SUFFIXES, list_images, probe_image, read_exif_gps
+from .images import PHOTO_SUFFIXES, image_size, photo_size_problem
+from .media.metadata import read_photo_meta
 from .model import LatLon, Query, Region
 from .geo import parse_number
 from .tilesets import load_tiles_csv, read_csv_rows, resolve_inside
@@ -40,6 +43,56 @@ def _query_id(path: Path, base: Path | None) -> str:
     return path.name
 
 
+# Files a drone writes beside its photos: named when skipped, so a folder never drops one silently.
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".lrv", ".lrf"})
+SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", ".kml", ".gpx", ".md"})
+
+
+def _not_a_photo(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return f"a video ({suffix}), not a photo: video frames are not read here"
+    if suffix in SIDECAR_SUFFIXES:
+        return f"a sidecar/text file ({suffix}), not a photo"
+    return (f"not a photo type geolocator reads ({suffix or 'no suffix'}; it reads "
+            f"{', '.join(sorted(PHOTO_SUFFIXES))})")
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(photos, other files) under `folder`, recursively, sorted. Hidden files and folders are
+    editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not reported."""
+    photos, others = [], []
+    for p in sorted(folder.glob("**/*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
+            continue
+        (photos if p.suffix.lower() in PHOTO_SUFFIXES else others).append(p)
+    return photos, others
+
+
+def photo_problem(path: Path) -> str | None:
+    """Cheap header check of a photo: None when it can be read and located, else the reason
+    (unreadable, a format whose package is missing, too small, or not a camera frame)."""
+    try:
+        width, height = image_size(path)
+    except InputError as exc:
+        return exc.problem
+    return photo_size_problem(width, height)
+
+
+def query_from_photo(path: Path, qid: str) -> Query:
+    """A Query with the photo's metadata; its recorded position becomes truth only when it
+    passed the checks of core.media.metadata (else `truth_note` says why not)."""
+    meta = read_photo_meta(path)
+    return Query(
+        id=qid,
+        path=Path(os.path.abspath(path)),
+        truth=meta.position,
+        truth_source=meta.position_source,
+        truth_note=meta.position_note,
+        meta=meta,
+    )
+
+
 def is_region_folder(path: Path) -> bool:
     """tiles.csv and queries/ side by side (a folder with only tiles.csv is a tile set)."""
     path = Path(path)
@@ -55,7 +108,9 @@ def load_queries(
     """Queries from a folder (searched recursively) or a list of image files.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
-    stop a survey; a folder with no images at all is an error because nothing could be done.
+    stop a survey; so are files in a folder that are not photos (videos, sidecars, ...): every
+    file is either a query or named with a reason. A folder with no photos at all is an error.
+    Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
     A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
     """
@@ -65,9 +120,12 @@ def load_queries(
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip).queries
         if source.is_dir():
-            files = list_images(source)
+            files, others = _folder_files(source)
             if not files:
-                raise InputError(source, f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+                found = f" (it holds {len(others)} other file(s), e.g. {others[0].name})" if others else ""
+                raise InputError(source, f"no images ({', '.join(sorted(PHOTO_SUFFIXES))}) in this folder{found}")
+            for other in others:
+                _skip(other, _not_a_photo(other), on_skip)
             base = source if base is None else base
         elif source.is_file():
             files = [source]
@@ -84,10 +142,10 @@ def load_queries(
         if not path.is_file():
             _skip(path, "file not found", on_skip)
             continue
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            _skip(path, f"not an image type ({path.suffix or 'no suffix'})", on_skip)
+        if path.suffix.lower() not in PHOTO_SUFFIXES:
+            _skip(path, _not_a_photo(path), on_skip)
             continue
-        reason = probe_image(path)
+        reason = photo_problem(path)
         if reason is not None:
             _skip(path, reason, on_skip)
             continue
@@ -95,12 +153,75 @@ def load_queries(
         if qid in seen:  # same name from two folders: fall back to the unambiguous full path
             qid = Path(os.path.abspath(path)).as_posix()
         seen.add(qid)
-        gps = read_exif_gps(path)
-        queries.append(Query(id=qid, path=Path(os.path.abspath(path)), truth=gps, truth_source="exif" if gps else None))
+        queries.append(query_from_photo(path, qid))
     if not queries:
         where = source if isinstance(source, Path) else files[0].parent
         raise InputError(where, f"none of the {len(files)} query file(s) could be read")
     return tuple(queries)
+
+
+def _semicolon_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a ';'-separated truth file (a spreadsheet's export in comma-decimal locales)."""
+    reader = csv.reader(text.splitlines(), delimiter=";")
+    try:
+        names = [h.strip().lower() for h in next(reader)]
+        missing = [c for c in TRUTH_COLUMNS if c not in names]
+        if missing:
+            raise InputError(path, f"missing column(s) {', '.join(missing)}; the header must contain "
+                             f"{';'.join(TRUTH_COLUMNS)}", line=1)
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(names):
+                raise InputError(path, f"{len(values)} values but the header has {len(names)} columns", line=reader.line_num)
+            rows.append((reader.line_num, {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}))
+    except csv.Error as exc:
+        raise InputError(path, f"not valid CSV ({exc})", line=reader.line_num) from None
+    if not rows:
+        raise InputError(path, "no data rows after the header")
+    return rows
+
+
+def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
+    """(rows, decimal comma allowed). A header split by ';' and holding no ',' is a
+    semicolon-separated file, where '50,005' can only mean 50.005."""
+    try:
+        first = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    except (OSError, UnicodeDecodeError, IndexError):
+        first = ""  # read_csv_rows names the problem
+    if ";" in first and "," not in first:
+        rows = _semicolon_rows(path, path.read_text(encoding="utf-8-sig"))
+        log.warning("%s: columns are separated by ';' (a spreadsheet's comma-decimal export); "
+                    "read with ';' between columns and ',' as the decimal mark", path)
+        return rows, True
+    try:
+        return read_csv_rows(path, TRUTH_COLUMNS), False
+    except InputError as exc:
+        if exc.line and "values but the header has" in exc.problem:
+            try:
+                text = path.read_text(encoding="utf-8-sig").splitlines()[exc.line - 1]
+            except (OSError, UnicodeDecodeError, IndexError):
+                text = ""
+            if re.search(r"\d,\d", text):
+                raise InputError(path, f"{exc.problem}: a decimal comma (as in 50,005) splits a number in two; "
+                                 "write decimals with '.', or separate the columns with ';'", line=exc.line) from None
+        raise
+
+
+def _coordinate(path: Path, line: int, name: str, text: str, lo: float, hi: float, decimal_comma: bool) -> float:
+    if "," in text:
+        fixed = text.replace(",", ".", 1)
+        if decimal_comma and text.count(",") == 1:
+            return parse_number(path, line, name, fixed, lo, hi)
+        try:
+            float(fixed)
+        except ValueError:
+            pass
+        else:
+            raise InputError(path, f"{name} {text!r} has a decimal comma in a comma-separated file: write {fixed} "
+                             "('.' for decimals), or separate the columns with ';'", line=line)
+    return parse_number(path, line, name, text, lo, hi)
 
 
 def read_truth_csv(
@@ -109,20 +230,23 @@ def read_truth_csv(
     """Read `query,lat,lon[,tile]` (paths relative to `root`) -> {query id: (truth, tile id)}.
 
     Every query must name an existing file under `root`; with `tile_ids`, every tile value must
-    be one of them. Errors name the file and line.
+    be one of them. Errors name the file and line. A ';'-separated file (what spreadsheets write
+    where ',' is the decimal mark) is read with decimal commas, and says so in a warning; a
+    decimal comma in a ','-separated file is an error that says how to fix it.
     """
     path, root = Path(path), Path(root)
     truth: dict[str, tuple[LatLon, str | None]] = {}
     first_line: dict[str, int] = {}
-    for line, row in read_csv_rows(path, TRUTH_COLUMNS):
+    rows, decimal_comma = _truth_rows(path)
+    for line, row in rows:
         full, qid = resolve_inside(path, line, root, row["query"], what="query")
         if not full.is_file():
             raise InputError(path, f"query {qid!r} names no file in {root}", line=line)
         if qid in first_line:
             raise InputError(path, f"query {qid!r} is listed twice (first on line {first_line[qid]})", line=line)
         first_line[qid] = line
-        lat = parse_number(path, line, "lat", row["lat"], -90, 90)
-        lon = parse_number(path, line, "lon", row["lon"], -180, 180)
+        lat = _coordinate(path, line, "lat", row["lat"], -90, 90, decimal_comma)
+        lon = _coordinate(path, line, "lon", row["lon"], -180, 180, decimal_comma)
         tile: str | None = None
         if row.get("tile"):
             _, tile = resolve_inside(path, line, root, row["tile"], what="tile")
@@ -150,7 +274,9 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None) -> Region:
         truth = read_truth_csv(truth_path, root, tile_ids={t.id for t in tiles.tiles})
         # Truth rows for files that were skipped as unreadable are ignored: they were reported.
         queries = tuple(
-            replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv") if q.id in truth else q
+            replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv", truth_note=None)
+            if q.id in truth
+            else q
             for q in queries
         )
     return Region(root, tiles, queries)

@@ -60,6 +60,7 @@ class Opened:
     tileset: TileSet
     queries: tuple[Query, ...]  # the region's own drone images, when a region folder was opened
     results: Results
+    skipped: dict[str, str] = field(default_factory=dict)  # region files not read: path -> reason
 
 
 @dataclass
@@ -166,8 +167,9 @@ class Session:
         path = Path(path)
         emit(progress, ProgressEvent("open", 0, 1, f"reading {path.name}"))
         region_queries: tuple[Query, ...] = ()
+        skipped: dict[str, str] = {}
         if is_region_folder(path):
-            region = load_region(path)
+            region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
             tileset, region_queries = region.tiles, region.queries
         else:
             tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom)
@@ -183,7 +185,7 @@ class Session:
         if results is None:
             results = Results([], {}, None, self.write_map([], progress=progress, cancel=cancel),
                               self.backbone_info(), self.adapter_info())
-        return Opened(tileset, region_queries, results)
+        return Opened(tileset, region_queries, results, skipped)
 
     def _reload_adapter(self) -> None:
         """Load the adapter saved for this tile set, if any; a broken one is reported (in

@@ -406,6 +406,8 @@ class MainWindow(QMainWindow):
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
             self._show_results(opened.results)
+            if opened.skipped:
+                self._warn_skipped(opened.skipped)
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
@@ -427,17 +429,21 @@ class MainWindow(QMainWindow):
         if path:
             self.add_paths([Path(path)])
 
+    def _warn_skipped(self, skipped: dict[str, str]) -> None:
+        """Name every file that was not read, with its reason (the first three inline)."""
+        names = "; ".join(f"{Path(p).name}: {why}" for p, why in list(skipped.items())[:3])
+        more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        self.message_bar.show_message(
+            "warning", f"Skipped {len(skipped)} file(s): {names}{more}",
+            "\n".join(f"{p}: {why}" for p, why in skipped.items()))
+
     def add_paths(self, paths: list[Path]) -> Job:
         """Read drone images (files or folders) and locate them; queued behind running work."""
 
         def done(loaded: Loaded) -> None:
             new = self._add_queries(loaded.queries, loaded.thumbs)
             if loaded.skipped:
-                names = "; ".join(f"{Path(p).name}: {why}" for p, why in list(loaded.skipped.items())[:3])
-                more = f" and {len(loaded.skipped) - 3} more" if len(loaded.skipped) > 3 else ""
-                self.message_bar.show_message(
-                    "warning", f"Skipped {len(loaded.skipped)} file(s): {names}{more}",
-                    "\n".join(f"{p}: {why}" for p, why in loaded.skipped.items()))
+                self._warn_skipped(loaded.skipped)
             if new and self.tileset_path is not None:
                 self.locate()
             elif new:

@@ -137,8 +137,15 @@ class ResultsPanel(QWidget):
                 if prediction.weighted_error_m is not None:
                     truth += f" (refined {prediction.weighted_error_m:.0f} m)"
             lines.append(truth)
+        elif query.truth_note:  # the photo recorded a position that is not trustworthy: say why
+            lines.append(f"Truth unknown: {query.truth_note}")
         else:
             lines.append("Truth unknown (no truth.csv entry or EXIF GPS)")
+        from ..core.media.metadata import meta_summary  # late: keeps the window's import light
+
+        summary = meta_summary(query.meta)
+        if summary:
+            lines.append(f"Photo  {summary}")
         self.details.setText("\n".join(lines))
         if prediction is not None:
             self._set_cards(len(prediction.matches))

@@ -1,0 +1,539 @@
+"""Photo metadata: what drones write in EXIF and XMP, read into one PhotoMeta record.
+
+Sources, in order of trust:
+- Position: EXIF GPS (CIPA DC-008 / EXIF 2.32 GPS IFD), then a maker's XMP when EXIF holds no
+  usable fix: DJI `drone-dji:GpsLatitude` / `GpsLongitude` (and DJI's own misspelling
+  `GpsLongtitude`; newer Autel firmware writes the same namespace), Skydio
+  `drone-skydio:Latitude` / `Longitude`. Parrot and older Autel write their position in EXIF only.
+  A fix that says it is void (GPSStatus `V`, DJI GpsStatus `Invalid`), lacks its N/S or E/W
+  reference, has a zero denominator, or is exactly 0, 0 is not a position: PhotoMeta.position
+  stays None and `position_note` says why.
+- Orientation: DJI `GimbalYaw/Pitch/RollDegree` and `FlightYaw/Pitch/RollDegree`; Skydio
+  `CameraOrientationNED` (Yaw, Pitch, Roll); Parrot `drone-parrot:CameraYaw/Pitch/RollDegree`
+  and `DroneYaw/Pitch/RollDegree`; Pix4D's `Camera:Yaw/Pitch/Roll` (older Autel, senseFly), whose
+  pitch is 0 at nadir and is converted to DJI's convention (-90 at nadir).
+- Height: DJI `AbsoluteAltitude` / `RelativeAltitude`, Skydio `AbsoluteAltitude`, Parrot
+  `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef).
+- Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
+  table of common DJI cameras when the sensor size is not recorded.
+- Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal.
+
+EXIF is parsed by Pillow (getexif / get_ifd; for DNG, Pillow's TIFF IFD parser over the file),
+XMP by defusedxml's ElementTree (RDF attributes, elements and structs; no regular expressions).
+Reading never raises for bad metadata: metadata is a bonus and a prior, never a reason to drop a
+photo (the photo's pixels are checked elsewhere).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PIL import Image
+
+from ..model import LatLon, PhotoMeta
+
+log = logging.getLogger("geolocator")
+
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+XMP_TAG = 700  # TIFF/DNG: the XMP packet as a tag of IFD0 (XMP spec part 3, 1.1.4)
+
+# Namespace URIs -> the prefix used in keys here, whatever prefix the file declares.
+_KNOWN_NS = {
+    "dji.com/drone-dji/1.0": "drone-dji",
+    "skydio.com/drone-skydio/1.0": "drone-skydio",
+    "parrot.com/drone-parrot/1.0": "drone-parrot",
+    "pix4d.com/camera/1.0": "Camera",
+    "ns.sensefly.com/camera/1.0": "Camera",
+    "ns.adobe.com/tiff/1.0": "tiff",
+    "ns.adobe.com/exif/1.0": "exif",
+}
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+# Nominal sensor sizes (width, height in mm, long side first) of common DJI cameras by EXIF Model,
+# from the makers' published specifications (optical format), for files that record no
+# FocalPlaneXResolution. The 35 mm equivalent is the fallback for everything else.
+CAMERA_SENSORS_MM: dict[str, tuple[float, float]] = {
+    "FC300S": (6.16, 4.62),  # Phantom 3 Advanced, 1/2.3"
+    "FC300X": (6.16, 4.62),  # Phantom 3 Professional, 1/2.3"
+    "FC330": (6.16, 4.62),  # Phantom 4, 1/2.3"
+    "FC220": (6.16, 4.62),  # Mavic Pro, 1/2.3"
+    "FC6310": (13.2, 8.8),  # Phantom 4 Pro, 1"
+    "FC6310S": (13.2, 8.8),  # Phantom 4 Pro V2.0, 1"
+    "FC6310R": (13.2, 8.8),  # Phantom 4 RTK, 1"
+    "FC3170": (13.2, 8.8),  # Air 2S, 1"
+    "L1D-20C": (13.2, 8.8),  # Mavic 2 Pro (Hasselblad), 1"
+    "FC3411": (6.4, 4.8),  # Mavic Air 2, 1/2"
+    "L2D-20C": (17.3, 13.0),  # Mavic 3 (Hasselblad), 4/3"
+}
+
+# EXIF FocalPlaneResolutionUnit -> millimetres per unit (EXIF 2.32, tag 0xA210).
+_FOCAL_PLANE_UNIT_MM = {1: 25.4, 2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}
+FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)  # the 35 mm film frame the equivalent refers to
+NADIR_TOLERANCE_DEG = 10.0
+
+
+# ---------------------------------------------------------------- XMP
+
+
+def _ns_key(uri: str, prefixes: dict[str, str]) -> str:
+    norm = uri.strip().lower().rstrip("/")
+    for scheme in ("https://", "http://"):
+        if norm.startswith(scheme):
+            norm = norm[len(scheme):]
+    if norm.startswith("www."):
+        norm = norm[4:]
+    return _KNOWN_NS.get(norm) or prefixes.get(uri) or uri
+
+
+def _split(tag: str, prefixes: dict[str, str]) -> str:
+    if tag.startswith("{"):
+        uri, local = tag[1:].split("}", 1)
+        return f"{_ns_key(uri, prefixes)}:{local}"
+    return tag
+
+
+def _struct_fields(elem, prefixes: dict[str, str]) -> dict[str, str]:
+    """Fields of an XMP struct written any of the RDF ways: attributes, child elements,
+    rdf:parseType="Resource", or a nested rdf:Description."""
+    out: dict[str, str] = {}
+    for name, value in elem.attrib.items():
+        if not name.startswith("{" + _RDF):
+            out[_split(name, prefixes).split(":")[-1]] = value
+    for child in elem:
+        if child.tag == f"{{{_RDF}}}Description":
+            out.update(_struct_fields(child, prefixes))
+            continue
+        local = _split(child.tag, prefixes).split(":")[-1]
+        text = (child.text or "").strip()
+        if text and len(child) == 0:
+            out[local] = text
+    return out
+
+
+def parse_xmp(packet: bytes | str) -> dict[str, str]:
+    """Flatten an XMP packet into {"prefix:Name": text}; struct fields as "prefix:Name/Field".
+
+    Known namespaces get their usual prefix (drone-dji, drone-skydio, drone-parrot, Camera, ...)
+    whatever the file declares; others keep the file's prefix. Arrays give their first item.
+    Raises ValueError for a packet that is not well-formed XML (or tries entity tricks: parsed
+    with defusedxml, so no DTDs, entity expansion or external references).
+    """
+    from io import BytesIO
+
+    from defusedxml import ElementTree as SafeET
+
+    data = packet.encode("utf-8") if isinstance(packet, str) else bytes(packet)
+    data = data.strip(b"\x00 \r\n\t")
+    start = data.find(b"<x:xmpmeta")
+    if start < 0:
+        start = data.find(b"<rdf:RDF")
+    if start > 0:
+        data = data[start:]
+    end = data.rfind(b"</x:xmpmeta>")
+    if end >= 0:
+        data = data[: end + len(b"</x:xmpmeta>")]
+    try:
+        prefixes: dict[str, str] = {}
+        for _event, (prefix, uri) in SafeET.iterparse(BytesIO(data), events=("start-ns",)):
+            prefixes.setdefault(uri, prefix)
+        root = SafeET.fromstring(data)
+    except Exception as exc:  # noqa: BLE001 - ParseError and defusedxml's refusals alike
+        raise ValueError(f"XMP is not well-formed XML ({type(exc).__name__}: {exc})") from None
+    out: dict[str, str] = {}
+    for desc in root.iter(f"{{{_RDF}}}Description"):
+        for name, value in desc.attrib.items():
+            if not name.startswith("{" + _RDF):
+                out.setdefault(_split(name, prefixes), value)
+        for child in desc:
+            key = _split(child.tag, prefixes)
+            text = (child.text or "").strip()
+            items = list(child.iter(f"{{{_RDF}}}li"))
+            if items:
+                out.setdefault(key, (items[0].text or "").strip())
+            elif text and len(child) == 0 and not any(not a.startswith("{" + _RDF) for a in child.attrib):
+                out.setdefault(key, text)
+            else:
+                for field, value in _struct_fields(child, prefixes).items():
+                    out.setdefault(f"{key}/{field}", value)
+    return out
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _float(value) -> float | None:
+    """A finite float from an EXIF rational / number / XMP text ('+36.14', '4971569/65536'), else None."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, (bytes, str)):
+            text = value.decode("ascii", "ignore") if isinstance(value, bytes) else value
+            text = text.strip().strip("\x00").strip()
+            if "/" in text:
+                num, den = text.split("/", 1)
+                den_f = float(den)
+                return None if den_f == 0 else _finite(float(num) / den_f)
+            return _finite(float(text))
+        denominator = getattr(value, "denominator", None)
+        if denominator is not None and denominator == 0:
+            return None
+        return _finite(float(value))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "ignore")
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _angle(value) -> float | None:
+    x = _float(value)
+    return None if x is None or abs(x) > 360 else x
+
+
+# ---------------------------------------------------------------- EXIF GPS
+
+
+class _Reject(Exception):
+    """A recorded position that is not a position; the message says why."""
+
+
+def _dms(values, what: str) -> float:
+    if not isinstance(values, (tuple, list)):
+        values = (values,)
+    if not 1 <= len(values) <= 3:
+        raise _Reject(f"EXIF GPS {what} has {len(values)} values instead of degrees, minutes, seconds")
+    parts = []
+    for v in values:
+        if getattr(v, "denominator", 1) == 0:
+            raise _Reject(f"EXIF GPS {what} has a zero denominator")
+        x = _float(v)
+        if x is None:
+            raise _Reject(f"EXIF GPS {what} is not a number ({v!r})")
+        parts.append(x)
+    parts += [0.0] * (3 - len(parts))
+    if parts[0] < 0 or not (0 <= parts[1] < 60) or not (0 <= parts[2] < 60):
+        raise _Reject(f"EXIF GPS {what} is not valid degrees/minutes/seconds {tuple(parts)}")
+    return parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
+
+
+def _ref(value) -> str:
+    return (_text(value) or "").upper()
+
+
+def _exif_position(gps: dict) -> LatLon | None:
+    """The EXIF GPS IFD's position; None when it holds none; _Reject when it holds a bad one."""
+    if 2 not in gps and 4 not in gps:
+        return None
+    if 2 not in gps or 4 not in gps:
+        raise _Reject("EXIF GPS has a latitude or a longitude but not both")
+    status = _ref(gps.get(9))
+    if status == "V":
+        raise _Reject("EXIF GPS fix is void (GPSStatus V, measurement void)")
+    lat_ref, lon_ref = _ref(gps.get(1)), _ref(gps.get(3))
+    if lat_ref not in ("N", "S"):
+        raise _Reject("EXIF GPS latitude has no N/S reference (GPSLatitudeRef)" if not lat_ref
+                      else f"EXIF GPS latitude reference is {lat_ref!r}, not N or S")
+    if lon_ref not in ("E", "W"):
+        raise _Reject("EXIF GPS longitude has no E/W reference (GPSLongitudeRef)" if not lon_ref
+                      else f"EXIF GPS longitude reference is {lon_ref!r}, not E or W")
+    lat = _dms(gps[2], "latitude") * (-1 if lat_ref == "S" else 1)
+    lon = _dms(gps[4], "longitude") * (-1 if lon_ref == "W" else 1)
+    return _checked(lat, lon, "EXIF GPS")
+
+
+def _checked(lat: float, lon: float, source: str) -> LatLon:
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _Reject(f"{source} position {lat:.7f}, {lon:.7f} is outside the globe")
+    if lat == 0.0 and lon == 0.0:
+        raise _Reject(f"{source} position is 0, 0 (what a receiver without a fix writes)")
+    return LatLon(lat, lon)
+
+
+def _xmp_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
+    """A maker XMP position as (LatLon, "xmp:<prefix>"); None when there is none; _Reject when bad."""
+    candidates = (
+        ("drone-dji", "drone-dji:GpsLatitude", ("drone-dji:GpsLongitude", "drone-dji:GpsLongtitude"), "drone-dji:GpsStatus"),
+        ("drone-skydio", "drone-skydio:Latitude", ("drone-skydio:Longitude",), None),
+    )
+    for prefix, lat_key, lon_keys, status_key in candidates:
+        lat_text = xmp.get(lat_key)
+        lon_text = next((xmp[k] for k in lon_keys if k in xmp), None)
+        if lat_text is None and lon_text is None:
+            continue
+        if lat_text is None or lon_text is None:
+            raise _Reject(f"XMP {prefix} has a latitude or a longitude but not both")
+        status = (xmp.get(status_key) or "").strip().lower() if status_key else ""
+        if status in ("invalid", "void", "v", "none", "nofix", "no fix"):
+            raise _Reject(f"XMP {prefix} GpsStatus is {xmp[status_key]!r}: the fix is not valid")
+        lat, lon = _float(lat_text), _float(lon_text)
+        if lat is None or lon is None:
+            raise _Reject(f"XMP {prefix} position is not a number ({lat_text!r}, {lon_text!r})")
+        return _checked(lat, lon, f"XMP {prefix}"), f"xmp:{prefix}"
+    return None
+
+
+# ---------------------------------------------------------------- the rest
+
+
+def _capture_time(exif_ifd: dict) -> datetime | None:
+    """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+), naive when no offset."""
+    text = _text(exif_ifd.get(0x9003)) or _text(exif_ifd.get(0x9004))
+    if not text:
+        return None
+    try:
+        when = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    sub = _text(exif_ifd.get(0x9291)) or _text(exif_ifd.get(0x9292))
+    if sub and sub.isdigit():
+        when += timedelta(microseconds=int((sub + "000000")[:6]))
+    offset = _text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010))
+    if offset and len(offset) == 6 and offset[0] in "+-" and offset[3] == ":":
+        try:
+            hours, minutes = int(offset[1:3]), int(offset[4:6])
+            sign = -1 if offset[0] == "-" else 1
+            when = when.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+        except ValueError:
+            pass
+    return when
+
+
+def _sensor(exif_ifd: dict, model: str | None, width: int | None, height: int | None):
+    """(width mm, height mm, source) of the sensor area the stored image covers, or Nones."""
+    fx, fy = _float(exif_ifd.get(0xA20E)), _float(exif_ifd.get(0xA20F))
+    unit = _FOCAL_PLANE_UNIT_MM.get(int(_float(exif_ifd.get(0xA210)) or 2))
+    px_w = int(_float(exif_ifd.get(0xA002)) or 0) or width
+    px_h = int(_float(exif_ifd.get(0xA003)) or 0) or height
+    if fx and fx > 0 and unit and px_w:
+        w = px_w / fx * unit
+        h = (px_h / (fy if fy and fy > 0 else fx) * unit) if px_h else None
+        if 1.0 <= w <= 100.0:
+            return w, h, "focal-plane resolution"
+    if model and model.upper() in CAMERA_SENSORS_MM:
+        w, h = CAMERA_SENSORS_MM[model.upper()]
+        if width and height:  # a 16:9 frame from a 4:3 sensor covers its full width, not its height
+            h = min(h, w * min(width, height) / max(width, height))
+        return w, h, "camera table"
+    f, f35 = _float(exif_ifd.get(0x920A)), _float(exif_ifd.get(0xA405))
+    if f and f > 0 and f35 and f35 > 0 and width and height:
+        # The 35 mm equivalent scales the frame diagonal (CIPA DC-008); the stored image's aspect
+        # ratio splits it into width and height.
+        diagonal = FULL_FRAME_DIAGONAL_MM * f / f35
+        long_px, short_px = max(width, height), min(width, height)
+        return diagonal * long_px / math.hypot(long_px, short_px), diagonal * short_px / math.hypot(long_px, short_px), "35 mm equivalent"
+    return None, None, None
+
+
+def _first(xmp: dict[str, str], *keys: str, angle: bool = False) -> float | None:
+    for k in keys:
+        if k in xmp:
+            value = _angle(xmp[k]) if angle else _float(xmp[k])
+            if value is not None:
+                return value
+    return None
+
+
+def _orientation(xmp: dict[str, str]) -> dict[str, float | None]:
+    out = {
+        "gimbal_yaw_deg": _first(xmp, "drone-dji:GimbalYawDegree", "drone-skydio:CameraOrientationNED/Yaw",
+                                 "drone-parrot:CameraYawDegree", "Camera:Yaw", angle=True),
+        "gimbal_pitch_deg": _first(xmp, "drone-dji:GimbalPitchDegree", "drone-skydio:CameraOrientationNED/Pitch",
+                                   "drone-parrot:CameraPitchDegree", angle=True),
+        "gimbal_roll_deg": _first(xmp, "drone-dji:GimbalRollDegree", "drone-skydio:CameraOrientationNED/Roll",
+                                  "drone-parrot:CameraRollDegree", "Camera:Roll", angle=True),
+        "flight_yaw_deg": _first(xmp, "drone-dji:FlightYawDegree", "drone-parrot:DroneYawDegree", angle=True),
+        "flight_pitch_deg": _first(xmp, "drone-dji:FlightPitchDegree", "drone-parrot:DronePitchDegree", angle=True),
+        "flight_roll_deg": _first(xmp, "drone-dji:FlightRollDegree", "drone-parrot:DroneRollDegree", angle=True),
+    }
+    if out["gimbal_pitch_deg"] is None:
+        pix4d_pitch = _first(xmp, "Camera:Pitch", angle=True)
+        if pix4d_pitch is not None:  # Pix4D/senseFly convention: 0 = nadir, 90 = horizon
+            out["gimbal_pitch_deg"] = pix4d_pitch - 90.0
+    return out
+
+
+def _read_exif_and_xmp(path: Path):
+    """(exif, image size, xmp bytes) by Pillow; DNG through Pillow's TIFF IFD parser."""
+    from ..images import RAW_SUFFIXES, _open_pil, image_size
+
+    if path.suffix.lower() in RAW_SUFFIXES:
+        exif = Image.Exif()
+        with open(path, "rb") as f:
+            exif.load(f.read())
+        xmp = exif.get(XMP_TAG)
+        return exif, image_size(path), xmp
+    with _open_pil(path) as im:
+        exif = im.getexif()
+        xmp = im.info.get("xmp") or exif.get(XMP_TAG)
+        return exif, im.size, xmp
+
+
+def read_photo_meta(path: Path) -> PhotoMeta:
+    """Read a photo's EXIF and XMP into a PhotoMeta. Never raises for bad metadata: unreadable
+    parts are left None (a broken file is reported by the decoder, not here).
+
+    `position` is the recorded camera fix when it passed the checks (see the module docstring);
+    otherwise `position_note` says why the recorded one was not used.
+    """
+    path = Path(path)
+    notes: list[str] = []
+    try:
+        exif, size, xmp_packet = _read_exif_and_xmp(path)
+    except Exception as exc:  # noqa: BLE001 - metadata never stops a photo
+        log.debug("%s: no metadata (%s)", path, exc)
+        return PhotoMeta()
+    width, height = size if size else (None, None)
+    try:
+        exif_ifd = dict(exif.get_ifd(EXIF_IFD))
+    except Exception:  # noqa: BLE001 - a broken pointer to the Exif IFD
+        exif_ifd = {}
+    try:
+        gps = dict(exif.get_ifd(GPS_IFD))
+    except Exception:  # noqa: BLE001
+        gps = {}
+        notes.append("EXIF GPS block cannot be read")
+    xmp: dict[str, str] = {}
+    if xmp_packet:
+        try:
+            xmp = parse_xmp(xmp_packet)
+        except ValueError as exc:
+            log.debug("%s: %s", path, exc)
+
+    position, source, void = None, None, False
+    try:
+        position = _exif_position(gps)
+        source = "exif" if position else None
+    except _Reject as why:
+        notes.append(str(why))
+        void = "void" in str(why)
+    if position is None and not void:  # the same receiver's void fix is not rescued by XMP
+        try:
+            found = _xmp_position(xmp)
+            if found:
+                position, source = found
+        except _Reject as why:
+            notes.append(str(why))
+    note = None
+    if notes:
+        note = "; ".join(notes) + ("" if position else ": not used as truth")
+        if position:
+            note += f"; position taken from {source}"
+
+    make = _text(exif.get(0x010F))
+    model = _text(exif.get(0x0110))
+    sensor_w, sensor_h, sensor_source = _sensor(exif_ifd, model, width, height)
+    gps_alt = _float(gps.get(6))
+    if gps_alt is not None and _float(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
+        gps_alt = -gps_alt
+    orientation = exif.get(0x0112)
+    return PhotoMeta(
+        make=make,
+        model=model,
+        width=width,
+        height=height,
+        orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
+        captured_at=_capture_time(exif_ifd),
+        gps_altitude_m=gps_alt,
+        absolute_altitude_m=_first(xmp, "drone-dji:AbsoluteAltitude", "drone-skydio:AbsoluteAltitude"),
+        relative_altitude_m=_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
+        focal_length_mm=_float(exif_ifd.get(0x920A)),
+        focal_length_35mm=_float(exif_ifd.get(0xA405)) or None,
+        sensor_width_mm=sensor_w,
+        sensor_height_mm=sensor_h,
+        sensor_source=sensor_source,
+        position=position,
+        position_source=source,
+        position_note=note,
+        **_orientation(xmp),
+    )
+
+
+def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
+    """Estimated ground footprint (width, height) in metres of a nadir photo, as displayed
+    (after the EXIF orientation), or None when the metadata cannot tell.
+
+    Pinhole model: ground width = height above ground x sensor width / focal length, the height
+    from the image's aspect ratio. The height used is `relative_altitude_m` (above the take-off
+    point, which stands in for the ground: wrong over slopes, so a prior, not a measurement).
+    None when the altitude, focal length, sensor width or image size is unknown, or the gimbal
+    pitch is recorded and more than NADIR_TOLERANCE_DEG away from straight down (-90).
+    """
+    if meta is None:
+        return None
+    alt, f, sw = meta.relative_altitude_m, meta.focal_length_mm, meta.sensor_width_mm
+    if not (alt and alt > 0 and f and f > 0 and sw and sw > 0 and meta.width and meta.height):
+        return None
+    if meta.gimbal_pitch_deg is not None and abs(meta.gimbal_pitch_deg + 90.0) > NADIR_TOLERANCE_DEG:
+        return None
+    # The sensor width is along the stored image's long side (sensors are landscape).
+    long_px, short_px = max(meta.width, meta.height), min(meta.width, meta.height)
+    along_long = alt * sw / f
+    along_short = along_long * short_px / long_px
+    w, h = (along_long, along_short) if meta.width >= meta.height else (along_short, along_long)
+    if meta.orientation in (5, 6, 7, 8):  # displayed a quarter turn from how it is stored
+        w, h = h, w
+    return w, h
+
+
+# Flat properties for exports (GeoJSON properties, CSV columns): units in the names.
+META_FIELDS = (
+    "captured_at", "make", "model", "width", "height", "relative_altitude_m", "absolute_altitude_m",
+    "gps_altitude_m", "gimbal_yaw_deg", "gimbal_pitch_deg", "gimbal_roll_deg", "flight_yaw_deg",
+    "flight_pitch_deg", "flight_roll_deg", "focal_length_mm", "focal_length_35mm", "sensor_width_mm",
+    "sensor_height_mm", "footprint_w_m", "footprint_h_m",
+)
+
+
+def meta_properties(meta: PhotoMeta | None) -> dict:
+    """{name: value} of the recorded fields (None ones left out), JSON-ready: time as ISO 8601."""
+    if meta is None:
+        return {}
+    footprint = footprint_m(meta)
+    values = {name: getattr(meta, name, None) for name in META_FIELDS}
+    values["footprint_w_m"], values["footprint_h_m"] = footprint if footprint else (None, None)
+    out = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, float):
+            value = round(value, 3)
+        out[name] = value
+    return out
+
+
+def meta_summary(meta: PhotoMeta | None) -> str | None:
+    """One line for people: camera, height, gimbal, footprint, time; None when nothing is recorded."""
+    if meta is None:
+        return None
+    parts = []
+    camera = " ".join(x for x in (meta.make, meta.model) if x)
+    if camera:
+        parts.append(camera)
+    if meta.relative_altitude_m is not None:
+        parts.append(f"{meta.relative_altitude_m:.1f} m above take-off")
+    if meta.gimbal_yaw_deg is not None or meta.gimbal_pitch_deg is not None:
+        angles = [f"{name} {value:.1f}°" for name, value in (("yaw", meta.gimbal_yaw_deg), ("pitch", meta.gimbal_pitch_deg))
+                  if value is not None]
+        parts.append("gimbal " + ", ".join(angles))
+    footprint = footprint_m(meta)
+    if footprint:
+        parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
+    if meta.captured_at is not None:
+        parts.append(meta.captured_at.isoformat(sep=" "))
+    return "  ·  ".join(parts) or None
