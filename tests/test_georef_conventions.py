@@ -493,15 +493,40 @@ def test_jgw_beside_a_png_is_named_not_used(tmp_path, caplog):
         assert "a.jgw" in text and "a.pgw" in text and "rename" in text
 
 
-def test_rotated_world_file_is_refused_with_its_angle_and_negligible_rotation_is_read(tmp_path):
+def test_negligible_rotation_is_read_as_north_up(tmp_path):
     _img(tmp_path / "a.png", (100, 100))
-    (tmp_path / "a.pgw").write_text("0.8660254\n0.5\n0.5\n-0.8660254\n500000\n5000000\n")  # 30° rotation
-    with pytest.raises(InputError) as ei:
-        load_world_file_folder(tmp_path, 32633)
-    assert "a.pgw" in str(ei.value) and "30.00°" in str(ei.value) and "north-up" in str(ei.value)
     (tmp_path / "a.pgw").write_text("1\n1e-9\n-1e-9\n-1\n500000.5\n5000000.5\n")  # float noise
-    b = load_world_file_folder(tmp_path, 32633).tiles[0].bounds
-    assert b == world_file_bounds((1, 0, 0, -1, 500000.5, 5000000.5), 100, 100, 32633)
+    tile = load_world_file_folder(tmp_path, 32633).tiles[0]
+    assert tile.path == tmp_path / "a.png"
+    assert tile.bounds == world_file_bounds((1, 0, 0, -1, 500000.5, 5000000.5), 100, 100, 32633)
+
+
+def test_rotated_world_file_is_resampled_north_up(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    img = np.full((100, 100, 3), (200, 200, 200), np.uint8)
+    img[:10, :10] = (0, 0, 255)  # a blue block at the image's top-left corner
+    (tmp_path / "src").mkdir()
+    Image.fromarray(img).save(tmp_path / "src" / "a.png")
+    cos, sin = np.cos(np.radians(30)), np.sin(np.radians(30))
+    world = (cos, sin, sin, -cos, 500_000.0, 5_000_000.0)  # 1 m pixels, rotated 30°
+    (tmp_path / "src" / "a.pgw").write_text("\n".join(map(str, world)))
+    tile = load_world_file_folder(tmp_path / "src", 32633).tiles[0]
+    assert tile.id == "a.png" and tile.path.parent == tmp_path / "cache" and tile.path.suffix == ".tif"
+    with rasterio.open(tile.path) as ds:
+        assert ds.transform.b == 0 and ds.transform.d == 0  # north-up
+        blue_xy = world_file_affine(world) @ (5, 5)  # the blue block's centre on the map
+        row, col = ds.index(*blue_xy)
+    north_up = np.asarray(open_image(tile.path))
+    assert tuple(north_up[row, col]) == (0, 0, 255)
+    assert tuple(north_up[0, 0]) != (0, 0, 0)  # the corners the rotation leaves empty are filled flat
+    # the bounds hold the rotated image's four corners
+    corners = [world_file_affine(world) @ (c, r) for c, r in ((0, 0), (100, 0), (0, 100), (100, 100))]
+    lons, lats = transform_to_wgs84([c[0] for c in corners], [c[1] for c in corners], 32633)
+    for lo, la in zip(lons, lats):
+        assert tile.bounds.contains(LatLon(la, lo)) or min(abs(lo - tile.bounds.west), abs(lo - tile.bounds.east)) < 1e-7
+    # made once: a second load reuses the copy
+    mtime = tile.path.stat().st_mtime_ns
+    assert load_world_file_folder(tmp_path / "src", 32633).tiles[0].path.stat().st_mtime_ns == mtime
 
 
 def test_world_file_half_pixel_convention_matches_gdal_geotransform(tmp_path):
