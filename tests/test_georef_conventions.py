@@ -152,6 +152,26 @@ def test_geojson_footprint_across_the_antimeridian_is_cut_at_180(tmp_path):
     assert max(xs) == 180.0 and min(xs) == -180.0 and all(abs(x) > 179.99 for x in xs)
 
 
+def test_weighted_estimate_of_tiles_either_side_of_the_antimeridian_stays_there():
+    from geolocator.core.predict import predict
+
+    tiles = [Tile("w", None, Bounds(179.999, -16.801, 180.0, -16.8)), Tile("e", None, Bounds(-180.0, -16.801, -179.999, -16.8))]
+    q = Query("q.jpg", None, truth=LatLon(-16.8005, 180.0))
+    (p,) = predict([q], tiles, np.array([[0.90, 0.90]]), np.array([[0, 1]]))
+    assert abs(p.weighted_location.lon) == pytest.approx(180.0, abs=1e-6)  # not 0.0, 19,000 km away
+    assert p.weighted_error_m < 1
+
+
+def test_gui_asks_no_epsg_when_a_prj_says_it(tmp_path):
+    from geolocator.gui.main_window import needs_epsg
+
+    _img(tmp_path / "a.png")
+    (tmp_path / "a.pgw").write_text("1\n0\n0\n-1\n0\n0\n")
+    assert needs_epsg(tmp_path)
+    (tmp_path / "a.prj").write_text(CRS.from_epsg(32633).to_wkt("WKT1_ESRI"))
+    assert not needs_epsg(tmp_path)
+
+
 def test_basemap_of_a_tile_set_across_the_antimeridian_places_tiles_side_by_side(tmp_path):
     from geolocator.core.webmap import render_basemap
 

@@ -54,7 +54,9 @@ def needs_epsg(folder: Path) -> bool:
     """A folder of images with world files (and no tiles.csv): the CRS must come from the user."""
     if not folder.is_dir() or (folder / "tiles.csv").is_file():
         return False
-    return any(p.suffix.lower() in WORLD_FILE_SUFFIXES for p in folder.iterdir())
+    worlds = [p for p in folder.iterdir() if p.suffix.lower() in WORLD_FILE_SUFFIXES]
+    # A .prj beside every world file says the CRS already (core reads it): nothing to ask.
+    return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
 
 
 def _user_message(exc: BaseException) -> str:
