@@ -478,6 +478,31 @@ def test_nodata_value_windows_are_dropped(tmp_path):
         cut_geotiff(empty, 50)
 
 
+def test_transparent_xyz_and_world_file_tiles_are_dropped_partial_ones_masked(tmp_path):
+    def rgba(path, opaque_cols):
+        a = np.zeros((16, 16, 4), np.uint8)
+        a[..., :3] = (90, 140, 40)
+        a[:, :opaque_cols, 3] = 255
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(a, "RGBA").save(path)
+
+    root = tmp_path / "xyz"
+    rgba(root / "3" / "1" / "2.png", 16)  # full
+    rgba(root / "3" / "2" / "2.png", 10)  # 62 % data: kept, its transparent part filled flat
+    rgba(root / "3" / "3" / "2.png", 4)  # 25 % data: gdal2tiles' edge tile, not a tile
+    rgba(root / "3" / "4" / "2.png", 0)  # empty
+    ts = load_tileset(root, tms=False)
+    assert [t.id for t in ts.tiles] == ["3/1/2.png", "3/2/2.png"]
+    assert (np.asarray(open_image(ts.tiles[1].path)) == (90, 140, 40)).all()  # not black where transparent
+    # a paletted PNG whose transparent index covers the whole image is no tile either
+    im = Image.new("P", (8, 8), 0)
+    im.putpalette([0, 0, 0] * 256)
+    im.save(tmp_path / "wf" / "p.png" if (tmp_path / "wf").mkdir() is None else None, transparency=0)
+    (tmp_path / "wf" / "p.pgw").write_text("1\n0\n0\n-1\n500000.5\n5000000.5\n")
+    with pytest.raises(InputError, match="transparent"):
+        load_world_file_folder(tmp_path / "wf", 32633)
+
+
 # ---------------------------------------------------------------- world files
 
 

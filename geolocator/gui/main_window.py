@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import TIFF_SUFFIXES
+from ..core.geo import format_ground_size
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import Prediction, Query
 from ..core.pipeline import Settings
@@ -377,7 +378,8 @@ class MainWindow(QMainWindow):
         def done(opened: Opened) -> None:
             self.tileset_path = path
             self.tileset_len = len(opened.tileset)
-            self.tileset_label.setText(f"Tile set: {path}  ·  {len(opened.tileset)} tiles")
+            size = format_ground_size(opened.tileset.tiles[0].bounds)  # metres on the ground, any CRS
+            self.tileset_label.setText(f"Tile set: {path}  ·  {len(opened.tileset)} tiles of about {size}")
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()

@@ -34,7 +34,7 @@ from ..geo import (
 )
 from ..images import MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
-from .registry import LoadOptions, Reader
+from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
 
@@ -231,7 +231,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     if not tiles:
         detail = f" ({'; '.join(skipped[:3])})" if skipped else ""
         raise InputError(folder, f"no images with world files ({' '.join(WORLD_FILE_SUFFIXES)}) found{detail}")
-    return TileSet(tuple(tiles), folder)
+    kept = keep_tiles_with_data(tiles, folder)
+    if not kept:
+        raise InputError(folder, "every image is transparent (no data) in more than half its area")
+    return TileSet(kept, folder)
 
 
 def _claims(path: Path) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..geo import geodetic_tile_bounds, xyz_tile_bounds
 from ..model import Bounds, LatLon, Tile, TileSet
-from .registry import LoadOptions, Reader
+from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
 
@@ -229,7 +229,10 @@ def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptio
         except ValueError as exc:
             raise InputError(f, str(exc)) from None
         tiles.append(Tile(id=f.relative_to(folder).as_posix(), path=f, bounds=bounds))
-    return TileSet(tuple(tiles), folder)
+    tiles = keep_tiles_with_data(tiles, folder)
+    if not tiles:
+        raise InputError(folder, "every tile is transparent (no data) in more than half its area")
+    return TileSet(tiles, folder)
 
 
 def _claims(path: Path) -> bool:
