@@ -139,6 +139,17 @@ def test_geotiff_across_the_antimeridian_cuts_narrow_tiles(tmp_path):
     assert ts.bounds.width_deg < 0.002
 
 
+def test_geographic_geotiff_running_past_180_degrees(tmp_path):
+    # EPSG:4326 raster from 179.999° to 180.001° (longitudes past 180 are legal in a geotransform)
+    px = 1e-5
+    tif = _tif(tmp_path / "g.tif", np.full((1, 100, 200), 50, np.uint8), Affine(px, 0, 179.999, 0, -px, -16.8), "EPSG:4326")
+    ts = cut_geotiff(tif, 100)
+    assert ts.bounds.crosses_antimeridian and ts.bounds.west == pytest.approx(179.999)
+    assert ts.bounds.east == pytest.approx(-179.999) and ts.bounds.width_deg == pytest.approx(0.002)
+    with pytest.raises(ValueError, match="outside the globe"):
+        transform_to_wgs84([900.0], [0.0], 4326)
+
+
 def test_geojson_footprint_across_the_antimeridian_is_cut_at_180(tmp_path):
     tile = Tile("t", tmp_path / "t.png", Bounds(179.999, -16.81, -179.999, -16.80))
     q = Query("q.jpg", tmp_path / "q.jpg")
