@@ -18,7 +18,6 @@ from geolocator.core.geo import (
     ground_metres_per_pixel,
     ground_size_m,
     parse_number,
-    read_world_file,
     transform_to_wgs84,
     world_file_affine,
     world_file_bounds,
@@ -627,6 +626,13 @@ def test_folder_of_georeferenced_geotiffs_uses_their_own_crs(tmp_path):
     _tif(tmp_path / "a.tif", np.full((3, 10, 10), 7, np.uint8), Affine(10, 0, 500_000, 0, -10, 5_000_000), "EPSG:32633")
     b = load_tileset(tmp_path).tiles[0].bounds
     assert b.west == pytest.approx(15.0, abs=1e-9) and ground_size_m(b)[0] == pytest.approx(100, rel=0.01)
+
+
+def test_tiff_own_georeferencing_wins_over_its_world_file_as_in_gdal(tmp_path):
+    _tif(tmp_path / "a.tif", np.full((3, 10, 10), 7, np.uint8), Affine(10, 0, 500_000, 0, -10, 5_000_000), "EPSG:32633")
+    (tmp_path / "a.tfw").write_text("10\n0\n0\n-10\n600005\n5000000\n")  # a stale sidecar 100 km east
+    b = load_tileset(tmp_path, epsg=32633).tiles[0].bounds
+    assert b.west == pytest.approx(15.0, abs=1e-9)
 
 
 # ---------------------------------------------------------------- registry

@@ -39,6 +39,8 @@ from .registry import LoadOptions, Reader, keep_tiles_with_data
 log = logging.getLogger("geolocator")
 
 WORLD_FILE_SUFFIXES = (".pgw", ".jgw", ".tfw", ".wld", ".pngw", ".jpgw", ".jpegw", ".tifw", ".tiffw", ".webpw")
+_FORMAT_OF = {".pgw": "PNG", ".pngw": "PNG", ".jgw": "JPEG", ".jpgw": "JPEG", ".jpegw": "JPEG", ".tfw": "TIFF",
+              ".tifw": "TIFF", ".tiffw": "TIFF", ".webpw": "WebP"}
 
 
 def world_file_names(image: Path) -> list[str]:
@@ -193,9 +195,12 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     need_crs = False
     for img in list_images(folder):
         rel = img.relative_to(folder).as_posix()
+        # GDAL's precedence: a TIFF's own georeferencing before its world file.
+        georef = _geotiff_georef(img)
         world_path = find_world_file(img)
-        if world_path is None:
-            georef = _geotiff_georef(img)
+        if georef is not None and world_path is not None:
+            log.info("%s: has its own georeferencing; %s ignored (as GDAL does)", img, world_path.name)
+        if georef is not None or world_path is None:
             if georef is not None:
                 crs, t, w, h = georef
                 if t.b or t.d:
@@ -210,8 +215,8 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 continue
             foreign = foreign_world_files(img)
             if foreign:
-                why = (f"{foreign[0].name} is a world file for a {foreign[0].suffix[1:].upper()} format, not for "
-                       f"{img.suffix[1:].upper()}; GDAL names {img.name}'s world file "
+                why = (f"{foreign[0].name} is the world-file name for a {_FORMAT_OF.get(foreign[0].suffix.lower(), 'another')} "
+                       f"image, not for {img.name}; GDAL names its world file "
                        f"{' or '.join(img.stem + s for s in world_file_names(img))}: rename it if it belongs to this image")
             else:
                 why = "no world file next to it"
