@@ -258,6 +258,13 @@ def test_tilejson_scheme_or_template_gives_the_row_order(tmp_path, doc, tms):
     assert load_tileset(root).tiles[0].bounds == xyz_tile_bounds(3, 1, 5, tms=tms)
 
 
+def test_gdal2tiles_xyz_mode_is_read_as_xyz(tmp_path):
+    # gdal2tiles --xyz writes no tilemapresource.xml, but a MapML viewer page
+    root = _xyz(tmp_path / "t", [(3, 1, 5)])
+    (root / "mapml.mapml").write_text("<mapml-></mapml->")
+    assert load_tileset(root).tiles[0].bounds == xyz_tile_bounds(3, 1, 5)
+
+
 def test_row_order_from_url_templates():
     assert row_order_from_template("https://a.test/{z}/{x}/{-y}.png") is True
     assert row_order_from_template("https://a.test/{z}/{x}/{y}.png") is False
