@@ -642,6 +642,25 @@ def test_tiff_own_georeferencing_wins_over_its_world_file_as_in_gdal(tmp_path):
     assert b.west == pytest.approx(15.0, abs=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_rotated_or_gcp_only_geotiff_is_refused_with_the_reason(tmp_path):
+    from rasterio.control import GroundControlPoint
+
+    rot = _tif(tmp_path / "rot.tif", np.full((1, 50, 50), 9, np.uint8),
+               Affine(0.8660254, 0.5, 500_000, 0.5, -0.8660254, 5_000_000), "EPSG:32633")
+    with pytest.raises(InputError) as ei:
+        cut_geotiff(rot, 20)
+    assert "rot.tif" in str(ei.value) and "rotated" in str(ei.value) and "gdalwarp" in str(ei.value)
+    gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_000_000 - r) for r, c in ((0, 0), (0, 50), (50, 0))]
+    path = tmp_path / "gcp.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=1, dtype="uint8") as ds:
+        ds.write(np.full((1, 50, 50), 9, np.uint8))
+        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))
+    with pytest.raises(InputError) as ei:
+        cut_geotiff(path, 20)
+    assert "ground control points" in str(ei.value) and "gcp.tif" in str(ei.value)
+
+
 # ---------------------------------------------------------------- registry
 
 
