@@ -18,7 +18,6 @@ from geolocator.core.geo import (
     ground_metres_per_pixel,
     ground_size_m,
     parse_number,
-    read_world_file,
     transform_to_wgs84,
     world_file_affine,
     world_file_bounds,
@@ -139,6 +138,17 @@ def test_geotiff_across_the_antimeridian_cuts_narrow_tiles(tmp_path):
     assert ts.bounds.width_deg < 0.002
 
 
+def test_geographic_geotiff_running_past_180_degrees(tmp_path):
+    # EPSG:4326 raster from 179.999° to 180.001° (longitudes past 180 are legal in a geotransform)
+    px = 1e-5
+    tif = _tif(tmp_path / "g.tif", np.full((1, 100, 200), 50, np.uint8), Affine(px, 0, 179.999, 0, -px, -16.8), "EPSG:4326")
+    ts = cut_geotiff(tif, 100)
+    assert ts.bounds.crosses_antimeridian and ts.bounds.west == pytest.approx(179.999)
+    assert ts.bounds.east == pytest.approx(-179.999) and ts.bounds.width_deg == pytest.approx(0.002)
+    with pytest.raises(ValueError, match="outside the globe"):
+        transform_to_wgs84([900.0], [0.0], 4326)
+
+
 def test_geojson_footprint_across_the_antimeridian_is_cut_at_180(tmp_path):
     tile = Tile("t", tmp_path / "t.png", Bounds(179.999, -16.81, -179.999, -16.80))
     q = Query("q.jpg", tmp_path / "q.jpg")
@@ -150,6 +160,26 @@ def test_geojson_footprint_across_the_antimeridian_is_cut_at_180(tmp_path):
     assert geoms and geoms[0]["type"] == "MultiPolygon"
     xs = [x for poly in geoms[0]["coordinates"] for x, _ in poly[0]]
     assert max(xs) == 180.0 and min(xs) == -180.0 and all(abs(x) > 179.99 for x in xs)
+
+
+def test_weighted_estimate_of_tiles_either_side_of_the_antimeridian_stays_there():
+    from geolocator.core.predict import predict
+
+    tiles = [Tile("w", None, Bounds(179.999, -16.801, 180.0, -16.8)), Tile("e", None, Bounds(-180.0, -16.801, -179.999, -16.8))]
+    q = Query("q.jpg", None, truth=LatLon(-16.8005, 180.0))
+    (p,) = predict([q], tiles, np.array([[0.90, 0.90]]), np.array([[0, 1]]))
+    assert abs(p.weighted_location.lon) == pytest.approx(180.0, abs=1e-6)  # not 0.0, 19,000 km away
+    assert p.weighted_error_m < 1
+
+
+def test_gui_asks_no_epsg_when_a_prj_says_it(tmp_path):
+    from geolocator.gui.main_window import needs_epsg
+
+    _img(tmp_path / "a.png")
+    (tmp_path / "a.pgw").write_text("1\n0\n0\n-1\n0\n0\n")
+    assert needs_epsg(tmp_path)
+    (tmp_path / "a.prj").write_text(CRS.from_epsg(32633).to_wkt("WKT1_ESRI"))
+    assert not needs_epsg(tmp_path)
 
 
 def test_basemap_of_a_tile_set_across_the_antimeridian_places_tiles_side_by_side(tmp_path):
@@ -226,6 +256,13 @@ def test_tilejson_scheme_or_template_gives_the_row_order(tmp_path, doc, tms):
     root = _xyz(tmp_path / "t", [(3, 1, 5)])
     (root / "metadata.json").write_text(json.dumps(doc))
     assert load_tileset(root).tiles[0].bounds == xyz_tile_bounds(3, 1, 5, tms=tms)
+
+
+def test_gdal2tiles_xyz_mode_is_read_as_xyz(tmp_path):
+    # gdal2tiles --xyz writes no tilemapresource.xml, but a MapML viewer page
+    root = _xyz(tmp_path / "t", [(3, 1, 5)])
+    (root / "mapml.mapml").write_text("<mapml-></mapml->")
+    assert load_tileset(root).tiles[0].bounds == xyz_tile_bounds(3, 1, 5)
 
 
 def test_row_order_from_url_templates():
@@ -458,6 +495,31 @@ def test_nodata_value_windows_are_dropped(tmp_path):
         cut_geotiff(empty, 50)
 
 
+def test_transparent_xyz_and_world_file_tiles_are_dropped_partial_ones_masked(tmp_path):
+    def rgba(path, opaque_cols):
+        a = np.zeros((16, 16, 4), np.uint8)
+        a[..., :3] = (90, 140, 40)
+        a[:, :opaque_cols, 3] = 255
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(a, "RGBA").save(path)
+
+    root = tmp_path / "xyz"
+    rgba(root / "3" / "1" / "2.png", 16)  # full
+    rgba(root / "3" / "2" / "2.png", 10)  # 62 % data: kept, its transparent part filled flat
+    rgba(root / "3" / "3" / "2.png", 4)  # 25 % data: gdal2tiles' edge tile, not a tile
+    rgba(root / "3" / "4" / "2.png", 0)  # empty
+    ts = load_tileset(root, tms=False)
+    assert [t.id for t in ts.tiles] == ["3/1/2.png", "3/2/2.png"]
+    assert (np.asarray(open_image(ts.tiles[1].path)) == (90, 140, 40)).all()  # not black where transparent
+    # a paletted PNG whose transparent index covers the whole image is no tile either
+    im = Image.new("P", (8, 8), 0)
+    im.putpalette([0, 0, 0] * 256)
+    im.save(tmp_path / "wf" / "p.png" if (tmp_path / "wf").mkdir() is None else None, transparency=0)
+    (tmp_path / "wf" / "p.pgw").write_text("1\n0\n0\n-1\n500000.5\n5000000.5\n")
+    with pytest.raises(InputError, match="transparent"):
+        load_world_file_folder(tmp_path / "wf", 32633)
+
+
 # ---------------------------------------------------------------- world files
 
 
@@ -493,15 +555,40 @@ def test_jgw_beside_a_png_is_named_not_used(tmp_path, caplog):
         assert "a.jgw" in text and "a.pgw" in text and "rename" in text
 
 
-def test_rotated_world_file_is_refused_with_its_angle_and_negligible_rotation_is_read(tmp_path):
+def test_negligible_rotation_is_read_as_north_up(tmp_path):
     _img(tmp_path / "a.png", (100, 100))
-    (tmp_path / "a.pgw").write_text("0.8660254\n0.5\n0.5\n-0.8660254\n500000\n5000000\n")  # 30° rotation
-    with pytest.raises(InputError) as ei:
-        load_world_file_folder(tmp_path, 32633)
-    assert "a.pgw" in str(ei.value) and "30.00°" in str(ei.value) and "north-up" in str(ei.value)
     (tmp_path / "a.pgw").write_text("1\n1e-9\n-1e-9\n-1\n500000.5\n5000000.5\n")  # float noise
-    b = load_world_file_folder(tmp_path, 32633).tiles[0].bounds
-    assert b == world_file_bounds((1, 0, 0, -1, 500000.5, 5000000.5), 100, 100, 32633)
+    tile = load_world_file_folder(tmp_path, 32633).tiles[0]
+    assert tile.path == tmp_path / "a.png"
+    assert tile.bounds == world_file_bounds((1, 0, 0, -1, 500000.5, 5000000.5), 100, 100, 32633)
+
+
+def test_rotated_world_file_is_resampled_north_up(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    img = np.full((100, 100, 3), (200, 200, 200), np.uint8)
+    img[:10, :10] = (0, 0, 255)  # a blue block at the image's top-left corner
+    (tmp_path / "src").mkdir()
+    Image.fromarray(img).save(tmp_path / "src" / "a.png")
+    cos, sin = np.cos(np.radians(30)), np.sin(np.radians(30))
+    world = (cos, sin, sin, -cos, 500_000.0, 5_000_000.0)  # 1 m pixels, rotated 30°
+    (tmp_path / "src" / "a.pgw").write_text("\n".join(map(str, world)))
+    tile = load_world_file_folder(tmp_path / "src", 32633).tiles[0]
+    assert tile.id == "a.png" and tile.path.parent == tmp_path / "cache" and tile.path.suffix == ".tif"
+    with rasterio.open(tile.path) as ds:
+        assert ds.transform.b == 0 and ds.transform.d == 0  # north-up
+        blue_xy = world_file_affine(world) @ (5, 5)  # the blue block's centre on the map
+        row, col = ds.index(*blue_xy)
+    north_up = np.asarray(open_image(tile.path))
+    assert tuple(north_up[row, col]) == (0, 0, 255)
+    assert tuple(north_up[0, 0]) != (0, 0, 0)  # the corners the rotation leaves empty are filled flat
+    # the bounds hold the rotated image's four corners
+    corners = [world_file_affine(world) @ (c, r) for c, r in ((0, 0), (100, 0), (0, 100), (100, 100))]
+    lons, lats = transform_to_wgs84([c[0] for c in corners], [c[1] for c in corners], 32633)
+    for lo, la in zip(lons, lats):
+        assert tile.bounds.contains(LatLon(la, lo)) or min(abs(lo - tile.bounds.west), abs(lo - tile.bounds.east)) < 1e-7
+    # made once: a second load reuses the copy
+    mtime = tile.path.stat().st_mtime_ns
+    assert load_world_file_folder(tmp_path / "src", 32633).tiles[0].path.stat().st_mtime_ns == mtime
 
 
 def test_world_file_half_pixel_convention_matches_gdal_geotransform(tmp_path):
@@ -546,6 +633,32 @@ def test_folder_of_georeferenced_geotiffs_uses_their_own_crs(tmp_path):
     _tif(tmp_path / "a.tif", np.full((3, 10, 10), 7, np.uint8), Affine(10, 0, 500_000, 0, -10, 5_000_000), "EPSG:32633")
     b = load_tileset(tmp_path).tiles[0].bounds
     assert b.west == pytest.approx(15.0, abs=1e-9) and ground_size_m(b)[0] == pytest.approx(100, rel=0.01)
+
+
+def test_tiff_own_georeferencing_wins_over_its_world_file_as_in_gdal(tmp_path):
+    _tif(tmp_path / "a.tif", np.full((3, 10, 10), 7, np.uint8), Affine(10, 0, 500_000, 0, -10, 5_000_000), "EPSG:32633")
+    (tmp_path / "a.tfw").write_text("10\n0\n0\n-10\n600005\n5000000\n")  # a stale sidecar 100 km east
+    b = load_tileset(tmp_path, epsg=32633).tiles[0].bounds
+    assert b.west == pytest.approx(15.0, abs=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_rotated_or_gcp_only_geotiff_is_refused_with_the_reason(tmp_path):
+    from rasterio.control import GroundControlPoint
+
+    rot = _tif(tmp_path / "rot.tif", np.full((1, 50, 50), 9, np.uint8),
+               Affine(0.8660254, 0.5, 500_000, 0.5, -0.8660254, 5_000_000), "EPSG:32633")
+    with pytest.raises(InputError) as ei:
+        cut_geotiff(rot, 20)
+    assert "rot.tif" in str(ei.value) and "rotated" in str(ei.value) and "gdalwarp" in str(ei.value)
+    gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_000_000 - r) for r, c in ((0, 0), (0, 50), (50, 0))]
+    path = tmp_path / "gcp.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=1, dtype="uint8") as ds:
+        ds.write(np.full((1, 50, 50), 9, np.uint8))
+        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))
+    with pytest.raises(InputError) as ei:
+        cut_geotiff(path, 20)
+    assert "ground control points" in str(ei.value) and "gcp.tif" in str(ei.value)
 
 
 # ---------------------------------------------------------------- registry

@@ -313,7 +313,7 @@ def _transformer(crs):
 
 def transform_to_wgs84(xs, ys, epsg) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinates from `epsg` (an EPSG number, any CRS text pyproj accepts, or a
-    pyproj/rasterio CRS) to WGS84 (lons, lats) in degrees. Raises ValueError for an unknown CRS or points it cannot transform."""
+    pyproj/rasterio CRS) to WGS84 (lons, lats) in degrees, longitudes folded into [-180, 180]. Raises ValueError for an unknown CRS or points it cannot transform."""
     xs = np.asarray(xs, dtype=float)
     ys = np.asarray(ys, dtype=float)
     if _is_wgs84(epsg):
@@ -323,6 +323,11 @@ def transform_to_wgs84(xs, ys, epsg) -> tuple[np.ndarray, np.ndarray]:
         lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
     if not (np.all(np.isfinite(lons)) and np.all(np.isfinite(lats))):
         raise ValueError(f"coordinates cannot be transformed from {crs_label(epsg)} to WGS84 (wrong EPSG code?)")
-    if np.any(np.abs(lats) > 90) or np.any(np.abs(lons) > 180):
+    if np.any(np.abs(lats) > 90) or np.any(np.abs(lons) > 540):
         raise ValueError(f"coordinates fall outside the globe once transformed from {crs_label(epsg)} (wrong EPSG code?)")
+    # A raster in degrees may run on past 180° (e.g. 179.9 to 180.1): fold into [-180, 180] so
+    # bounds_from_lonlat sees the antimeridian crossing; more than a turn out is an error above.
+    outside = np.abs(lons) > 180
+    if outside.any():
+        lons = np.where(outside, (lons + 180.0) % 360.0 - 180.0, lons)
     return lons, lats

@@ -374,6 +374,33 @@ def _draft_request(width: int, height: int, min_side: int | None) -> tuple[int, 
     return request
 
 
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode in ("P", "L", "RGB") and "transparency" in im.info)
+
+
+def _flatten_alpha(im: Image.Image) -> Image.Image:
+    """RGB, with transparent pixels (alpha 0: no data, e.g. gdal2tiles' tiles at the edge of
+    the imagery) filled with the mean colour of the opaque ones, as for GeoTIFF masks."""
+    if not _has_alpha(im):
+        return im.convert("RGB")
+    rgba = np.asarray(im.convert("RGBA"))
+    return Image.fromarray(fill_invalid(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3] > 0), "RGB")
+
+
+def valid_fraction(path: Path) -> float | None:
+    """Fraction of an image's pixels that hold data (alpha > 0), None when it has no alpha or
+    transparency (every pixel is data; only the header is read then). Raises InputError."""
+    path = Path(path)
+    with _open_pil(path) as im:
+        if not _has_alpha(im):
+            return None
+        try:
+            alpha = np.asarray(im.convert("RGBA").getchannel("A"))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InputError(path, f"corrupt image data ({exc})") from None
+    return float((alpha > 0).mean())
+
+
 def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     with _open_pil(path) as im:
         try:
@@ -397,7 +424,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
                 im = ImageOps.exif_transpose(im)  # drone/phone photos may be stored rotated
             if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
                 return Image.fromarray(to_rgb_uint8(np.asarray(im)), "RGB")
-            return im.convert("RGB")
+            return _flatten_alpha(im)
         except InputError:
             raise
         except (OSError, SyntaxError, ValueError) as exc:  # truncated / corrupt pixel data

@@ -33,7 +33,11 @@ def _refined_location(matches: Sequence[Match], min_inliers: int) -> LatLon:
     weights = np.array([math.exp((m.score - top.score) / WEIGHT_TEMPERATURE) for m in group])
     weights /= weights.sum()
     lat = float(sum(w * m.tile.center.lat for w, m in zip(weights, group)))
-    lon = float(sum(w * m.tile.center.lon for w, m in zip(weights, group)))
+    # Longitudes averaged as offsets from the top tile's, the short way round: tiles either side
+    # of ±180° (179.99 and -179.99) must not average to 0.
+    ref = top.tile.center.lon
+    lon = ref + float(sum(w * ((m.tile.center.lon - ref + 180.0) % 360.0 - 180.0) for w, m in zip(weights, group)))
+    lon = (lon + 180.0) % 360.0 - 180.0 if not -180.0 <= lon <= 180.0 else lon
     return LatLon(lat, lon)
 
 

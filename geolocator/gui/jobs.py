@@ -172,7 +172,9 @@ class Session:
             region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
             tileset, region_queries = region.tiles, region.queries
         else:
-            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom)
+            # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
+            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
+                                   hint_points=[q.truth for q in queries if q.truth is not None])
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")
         check(cancel)

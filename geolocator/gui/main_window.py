@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
+from ..core.geo import format_ground_size
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import Prediction, Query
 from ..core.pipeline import Settings
@@ -56,7 +57,9 @@ def needs_epsg(folder: Path) -> bool:
     """A folder of images with world files (and no tiles.csv): the CRS must come from the user."""
     if not folder.is_dir() or (folder / "tiles.csv").is_file():
         return False
-    return any(p.suffix.lower() in WORLD_FILE_SUFFIXES for p in folder.iterdir())
+    worlds = [p for p in folder.iterdir() if p.suffix.lower() in WORLD_FILE_SUFFIXES]
+    # A .prj beside every world file says the CRS already (core reads it): nothing to ask.
+    return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
 
 
 def _user_message(exc: BaseException) -> str:
@@ -398,7 +401,8 @@ class MainWindow(QMainWindow):
             ts = opened.tileset
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
             credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
-            self.tileset_label.setText(f"Tile set: {path}  ·  {len(ts)} tiles{zoom_text}{credit}")
+            size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
+            self.tileset_label.setText(f"Tile set: {path}  ·  {len(ts)} tiles of about {size}{zoom_text}{credit}")
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()

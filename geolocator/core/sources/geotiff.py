@@ -20,13 +20,12 @@ from ..errors import InputError
 from ..geo import bounds_from_lonlat, crs_label, ground_metres_per_pixel, transform_to_wgs84
 from ..images import TIFF_SUFFIXES
 from ..model import PixelWindow, Tile, TileSet
-from .registry import LoadOptions, Reader
+from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
 
 log = logging.getLogger("geolocator")
 
 DEFAULT_TILE_SIZE_M = 100.0
 MIN_TILE_PIXELS = 8  # below this a "tile" carries no usable image content
-MIN_VALID_FRACTION = 0.5  # a window with less real data than this is mostly border, not a tile
 MASK_MAX_SIDE = 2048  # the validity mask is read decimated to at most this many pixels a side
 
 

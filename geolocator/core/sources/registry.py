@@ -4,13 +4,20 @@ in READER_MODULES (the order is the detection order: the first reader that claim
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
-from ..model import Bounds, LatLon, TileSet
+from ..model import Bounds, LatLon, Tile, TileSet
+
+log = logging.getLogger("geolocator")
+
+# A tile with real data in less than this fraction of its area (alpha / nodata) is mostly border
+# (gdal2tiles' edge tiles, an orthophoto's collar): not worth ranking.
+MIN_VALID_FRACTION = 0.5
 
 # Module names in this package, in detection order.
 READER_MODULES: tuple[str, ...] = ("tilepackage", "csv", "geotiff", "xyz", "worldfile")
@@ -66,3 +73,23 @@ def load(path: Path, options: LoadOptions | None = None) -> TileSet:
             raise InputError(path, f"not a tile set: expected {expected}")
         raise InputError(path, f"unsupported tile set file: give {expected}")
     return reader.load(path, options)
+
+
+def keep_tiles_with_data(tiles: Sequence[Tile], source: Path) -> tuple[Tile, ...]:
+    """The image tiles whose alpha says at least MIN_VALID_FRACTION of them holds data (tiles
+    without alpha are kept after a header read). Unreadable files are kept: decoding reports
+    them later with the reason. Logs how many were left out."""
+    from ..images import valid_fraction
+
+    kept = []
+    for tile in tiles:
+        try:
+            fraction = valid_fraction(tile.path)
+        except InputError:
+            fraction = None
+        if fraction is None or fraction >= MIN_VALID_FRACTION:
+            kept.append(tile)
+    if len(kept) < len(tiles):
+        log.info("%s: %d of %d tiles left out: more than half of each is transparent (no data)",
+                 source, len(tiles) - len(kept), len(tiles))
+    return tuple(kept)

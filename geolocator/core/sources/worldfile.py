@@ -3,18 +3,26 @@
 GDAL's naming rules: a world file is named after its image with the extension's first and last
 letters + "w" (a.png -> a.pgw, a.tif -> a.tfw, a.jpeg -> a.jgw), or the extension + "w"
 (a.pngw, a.tifw), or `.wld`; upper case too. A world file named for another format (a.jgw beside
-a.png) is not used, and the message says so. The CRS comes from `--epsg`, else from a `.prj`
+a.png) is not used, and the message says so. A rotated image (world-file terms B, D) is
+resampled north-up once into a cached GeoTIFF with an alpha band (rasterio), keeping its id. The CRS comes from `--epsg`, else from a `.prj`
 beside the image (ESRI WKT); a GeoTIFF without a world file uses its own georeferencing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+import os
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import InputError
 from ..geo import (
+    WorldFile,
     crs_label,
+    world_file_affine,
     parse_crs,
     read_prj,
     read_world_file,
@@ -24,13 +32,15 @@ from ..geo import (
     world_rotation_negligible,
     bounds_from_lonlat,
 )
-from ..images import TIFF_SUFFIXES, image_size, list_images
+from ..images import MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
-from .registry import LoadOptions, Reader
+from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
 
 WORLD_FILE_SUFFIXES = (".pgw", ".jgw", ".tfw", ".wld", ".pngw", ".jpgw", ".jpegw", ".tifw", ".tiffw", ".webpw")
+_FORMAT_OF = {".pgw": "PNG", ".pngw": "PNG", ".jgw": "JPEG", ".jpgw": "JPEG", ".jpegw": "JPEG", ".tfw": "TIFF",
+              ".tifw": "TIFF", ".tiffw": "TIFF", ".webpw": "WebP"}
 
 
 def world_file_names(image: Path) -> list[str]:
@@ -100,17 +110,75 @@ def _image_crs(image: Path, epsg, folder: Path):
     return None
 
 
-def _tile_bounds(image: Path, world_path: Path, crs):
+def northup_cache_dir() -> Path:
+    """Where north-up copies of rotated images go (GEOLOCATOR_NORTHUP_DIR overrides it)."""
+    override = os.environ.get("GEOLOCATOR_NORTHUP_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("geolocator")) / "northup"
+
+
+def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None = None) -> tuple[Path, object]:
+    """A north-up GeoTIFF copy of a rotated image (bilinear, same pixel size along its axes), with
+    an alpha band marking the corners the rotation leaves empty. Returns (path, Affine of the
+    copy). The copy is keyed by the image's and world file's content, so it is made once.
+
+    Raises InputError naming the image when rasterio is missing or the image cannot be read.
+    """
+    try:
+        import rasterio
+        from rasterio.enums import ColorInterp, Resampling
+        from rasterio.warp import reproject
+    except ImportError:
+        raise InputError(image, 'the image is rotated; resampling it north-up needs rasterio: pip install "geolocator[geotiff]"') from None
+    from affine import Affine
+
+    src_t = world_file_affine(world)
+    rgb = np.asarray(open_image(image))  # (H, W, 3), decoded by the one set of rules
+    height, width = rgb.shape[:2]
+    stat = image.stat()
+    key = hashlib.sha256(f"{image.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{world}|{crs_label(crs)}".encode()).hexdigest()[:16]
+    out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
+    out = out_dir / f"{image.stem}-{key}.tif"
+    corners = [src_t @ (c, r) for c, r in ((0, 0), (width, 0), (0, height), (width, height))]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    res = min(math.hypot(world[0], world[1]), math.hypot(world[2], world[3]))  # keep the finer pixel size
+    dst_w, dst_h = max(1, math.ceil((max(xs) - min(xs)) / res)), max(1, math.ceil((max(ys) - min(ys)) / res))
+    if dst_w * dst_h > MAX_PIXELS:
+        raise InputError(image, "the image is rotated and too large to resample north-up")
+    dst_t = Affine(res, 0.0, min(xs), 0.0, -res, max(ys))
+    if not out.is_file():
+        src = np.concatenate([np.transpose(rgb, (2, 0, 1)), np.full((1, height, width), 255, np.uint8)])
+        dst = np.zeros((4, dst_h, dst_w), np.uint8)
+        rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
+        reproject(src, dst, src_transform=src_t, src_crs=rio_crs, dst_transform=dst_t, dst_crs=rio_crs,
+                  resampling=Resampling.bilinear)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
+                           crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
+            ds.write(dst)
+            ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+        os.replace(tmp, out)  # atomic: a half-written copy is never picked up
+    return out, dst_t
+
+
+def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
     world = read_world_file(world_path, allow_rotation=True)
     width, height = image_size(image)
-    if (world[1] or world[2]) and not world_rotation_negligible(world, width, height):
-        raise InputError(
-            world_path,
-            f"the image is rotated {world_rotation_deg(world):.2f}° from north-up (rotation terms on lines 2-3); tiles must "
-            "be north-up: resample it first, e.g. gdalwarp -t_srs <its CRS> in.png out.tif",
-        )
     try:
-        return world_file_bounds(world, width, height, crs)
+        if (world[1] or world[2]) and not world_rotation_negligible(world, width, height):
+            angle = world_rotation_deg(world)
+            north_up, t = resample_north_up(image, world, crs)
+            log.info("%s: rotated %.2f° from north-up; resampled north-up to %s", image, angle, north_up)
+            with_alpha_w, with_alpha_h = image_size(north_up)
+            xs = [t.c, t.c + t.a * with_alpha_w, t.c, t.c + t.a * with_alpha_w]
+            ys = [t.f, t.f, t.f + t.e * with_alpha_h, t.f + t.e * with_alpha_h]
+            lons, lats = transform_to_wgs84(xs, ys, crs)
+            return Tile(id=rel, path=north_up, bounds=bounds_from_lonlat(lons, lats))
+        return Tile(id=rel, path=image, bounds=world_file_bounds(world, width, height, crs))
     except ValueError as exc:
         raise InputError(world_path, f"{exc} ({crs_label(crs)})") from None
 
@@ -127,9 +195,12 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     need_crs = False
     for img in list_images(folder):
         rel = img.relative_to(folder).as_posix()
+        # GDAL's precedence: a TIFF's own georeferencing before its world file.
+        georef = _geotiff_georef(img)
         world_path = find_world_file(img)
-        if world_path is None:
-            georef = _geotiff_georef(img)
+        if georef is not None and world_path is not None:
+            log.info("%s: has its own georeferencing; %s ignored (as GDAL does)", img, world_path.name)
+        if georef is not None or world_path is None:
             if georef is not None:
                 crs, t, w, h = georef
                 if t.b or t.d:
@@ -144,8 +215,8 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 continue
             foreign = foreign_world_files(img)
             if foreign:
-                why = (f"{foreign[0].name} is a world file for a {foreign[0].suffix[1:].upper()} format, not for "
-                       f"{img.suffix[1:].upper()}; GDAL names {img.name}'s world file "
+                why = (f"{foreign[0].name} is the world-file name for a {_FORMAT_OF.get(foreign[0].suffix.lower(), 'another')} "
+                       f"image, not for {img.name}; GDAL names its world file "
                        f"{' or '.join(img.stem + s for s in world_file_names(img))}: rename it if it belongs to this image")
             else:
                 why = "no world file next to it"
@@ -156,7 +227,7 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
         if crs is None:
             need_crs = True
             continue
-        tiles.append(Tile(id=rel, path=img, bounds=_tile_bounds(img, world_path, crs)))
+        tiles.append(_tile(img, rel, world_path, crs))
     if need_crs and not tiles:
         raise InputError(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
                                  "or a .prj file beside each image")
@@ -165,7 +236,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     if not tiles:
         detail = f" ({'; '.join(skipped[:3])})" if skipped else ""
         raise InputError(folder, f"no images with world files ({' '.join(WORLD_FILE_SUFFIXES)}) found{detail}")
-    return TileSet(tuple(tiles), folder)
+    kept = keep_tiles_with_data(tiles, folder)
+    if not kept:
+        raise InputError(folder, "every image is transparent (no data) in more than half its area")
+    return TileSet(kept, folder)
 
 
 def _claims(path: Path) -> bool:

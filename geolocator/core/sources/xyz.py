@@ -5,7 +5,8 @@ Where the row order is stated, in this order:
 1. the user: `--tms` / `--xyz` (LoadOptions.tms), always obeyed;
 2. gdal2tiles' `tilemapresource.xml` (OSGeo TMS 1.0.0 spec): TMS rows; its TileSets `profile`
    says mercator (Web Mercator grid) or geodetic (EPSG:4326 grid); raster/local is refused;
-3. a TileJSON beside the tiles (`metadata.json`, `tilejson.json`, `*.tilejson`): its "scheme"
+3. gdal2tiles --xyz's `mapml.mapml` (XYZ rows; that mode writes no tilemapresource.xml);
+4. a TileJSON beside the tiles (`metadata.json`, `tilejson.json`, `*.tilejson`): its "scheme"
    ("xyz" | "tms", TileJSON 2.x) or a `{-y}` in its "tiles" URL templates (TMS).
 Otherwise the photos' GPS and a user-given area decide between the two readings when exactly
 one of them covers them, with a warning either way; with nothing to go on, XYZ and a warning.
@@ -23,7 +24,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..geo import geodetic_tile_bounds, xyz_tile_bounds
 from ..model import Bounds, LatLon, Tile, TileSet
-from .registry import LoadOptions, Reader
+from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
 
@@ -190,6 +191,9 @@ def detect_grid(folder: Path, files=None, options: LoadOptions | None = None) ->
     xml = folder / "tilemapresource.xml"
     if xml.is_file():
         stated = read_tilemapresource(xml)
+    elif (folder / "mapml.mapml").is_file():
+        # gdal2tiles --xyz writes no tilemapresource.xml but (with its default web viewers) a MapML page
+        stated = TileGrid(tms=False, source="mapml.mapml (gdal2tiles --xyz)")
     else:
         found = _tilejson_order(folder)
         if found is not None:
@@ -229,7 +233,10 @@ def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptio
         except ValueError as exc:
             raise InputError(f, str(exc)) from None
         tiles.append(Tile(id=f.relative_to(folder).as_posix(), path=f, bounds=bounds))
-    return TileSet(tuple(tiles), folder)
+    tiles = keep_tiles_with_data(tiles, folder)
+    if not tiles:
+        raise InputError(folder, "every tile is transparent (no data) in more than half its area")
+    return TileSet(tiles, folder)
 
 
 def _claims(path: Path) -> bool:
