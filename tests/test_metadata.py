@@ -327,3 +327,32 @@ def test_metadata_of_a_file_with_none_is_empty_not_an_error(tmp_path):
     meta = read_photo_meta(plain)
     assert meta.position is None and meta.position_note is None and (meta.width, meta.height) == (40, 30)
     assert read_photo_meta(tmp_path / "missing.jpg") == PhotoMeta()
+
+
+@pytest.mark.filterwarnings("ignore:.*:UserWarning:PIL")  # Pillow warns about the corrupt EXIF it skips
+def test_mutated_metadata_bytes_never_raise(tmp_path):
+    """A small seeded mutation run over a photo's EXIF/XMP bytes (the hypothesis campaign covers
+    more): reading metadata never raises, loading either gives a query or names the file."""
+    import random
+
+    from geolocator.core.errors import InputError
+
+    xmp = _xmp('drone-dji:GpsLatitude="36.1" drone-dji:GpsLongitude="-115.2" drone-dji:GimbalYawDegree="12"', ns=DJI_NS)
+    src = _photo(tmp_path / "src.jpg", gps=_gps(36.1, -115.2), exif_ifd={0x9003: "2024:01:02 03:04:05", 0x920A: 4.5},
+                 xmp=xmp).read_bytes()
+    header_end = src.find(b"\xff\xda")  # start of scan: everything before is markers and metadata
+    rng = random.Random(1234)
+    for i in range(150):
+        data = bytearray(src)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(2, header_end)] = rng.randrange(256)
+        path = tmp_path / f"m{i}.jpg"
+        path.write_bytes(bytes(data))
+        meta = read_photo_meta(path)
+        assert isinstance(meta, PhotoMeta)
+        if meta.position is not None:
+            assert -90 <= meta.position.lat <= 90 and -180 <= meta.position.lon <= 180
+        try:
+            load_queries(path)
+        except InputError as exc:
+            assert exc.path == path
