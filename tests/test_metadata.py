@@ -7,6 +7,7 @@ skipped only when shared/ is absent; every kind is also tested on files generate
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -181,6 +182,20 @@ def test_dji_xmp_position_when_exif_gps_is_empty(tmp_path, lon_tag):
     xmp = _xmp(f'drone-dji:GpsLatitude="+36.1418363" drone-dji:{lon_tag}="-115.2334184" drone-dji:GpsStatus="Normal"', ns=DJI_NS)
     meta = read_photo_meta(_photo(tmp_path / "a.jpg", gps={0: b"\x02\x03\x00\x00"}, xmp=xmp))
     assert meta.position == LatLon(36.1418363, -115.2334184) and meta.position_source == "xmp:drone-dji"
+
+
+def test_autel_newer_firmware_dji_namespace_position_and_angles(tmp_path):
+    """Newer Autel firmware writes DJI's drone-dji namespace, empty EXIF GPS included."""
+    xmp = _xmp('drone-dji:GpsLatitude="41.3026416" drone-dji:GpsLongitude="-72.9251"'
+               ' drone-dji:GimbalYawDegree="170.2" drone-dji:GimbalPitchDegree="-60.0" drone-dji:RelativeAltitude="35.7"',
+               ns=DJI_NS)
+    meta = read_photo_meta(_photo(tmp_path / "a.jpg", xmp=xmp, ifd0={0x010F: "Autel Robotics", 0x0110: "XT705"},
+                                  exif_ifd={0x920A: 4.5, 0xA405: 24}))
+    assert meta.position == LatLon(41.3026416, -72.9251) and meta.position_source == "xmp:drone-dji"
+    assert meta.make == "Autel Robotics" and meta.gimbal_yaw_deg == 170.2 and meta.relative_altitude_m == 35.7
+    assert meta.sensor_source == "35 mm equivalent"
+    assert footprint_m(meta) is None  # 30 degrees off nadir: no nadir footprint
+    assert footprint_m(replace(meta, gimbal_pitch_deg=-90.0)) is not None
 
 
 def test_xmp_namespace_is_matched_by_uri_not_prefix(tmp_path):
