@@ -371,3 +371,9 @@ def test_mutated_metadata_bytes_never_raise(tmp_path):
             load_queries(path)
         except InputError as exc:
             assert exc.path == path
+
+
+def test_focal_plane_resolution_without_an_absolute_unit_is_not_used(tmp_path):
+    exif_ifd = {0x920A: 8.8, 0xA002: 4000, 0xA20E: R(4000 * 1000, 13200), 0xA210: 1, 0xA405: 24}  # unit 1: none
+    meta = read_photo_meta(_photo(tmp_path / "a.jpg", exif_ifd=exif_ifd, ifd0={0x0110: "Other"}))
+    assert meta.sensor_source == "35 mm equivalent"
