@@ -7,6 +7,7 @@ skipped only when shared/ is absent; every kind is also tested on files generate
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -183,6 +184,20 @@ def test_dji_xmp_position_when_exif_gps_is_empty(tmp_path, lon_tag):
     assert meta.position == LatLon(36.1418363, -115.2334184) and meta.position_source == "xmp:drone-dji"
 
 
+def test_autel_newer_firmware_dji_namespace_position_and_angles(tmp_path):
+    """Newer Autel firmware writes DJI's drone-dji namespace, empty EXIF GPS included."""
+    xmp = _xmp('drone-dji:GpsLatitude="41.3026416" drone-dji:GpsLongitude="-72.9251"'
+               ' drone-dji:GimbalYawDegree="170.2" drone-dji:GimbalPitchDegree="-60.0" drone-dji:RelativeAltitude="35.7"',
+               ns=DJI_NS)
+    meta = read_photo_meta(_photo(tmp_path / "a.jpg", xmp=xmp, ifd0={0x010F: "Autel Robotics", 0x0110: "XT705"},
+                                  exif_ifd={0x920A: 4.5, 0xA405: 24}))
+    assert meta.position == LatLon(41.3026416, -72.9251) and meta.position_source == "xmp:drone-dji"
+    assert meta.make == "Autel Robotics" and meta.gimbal_yaw_deg == 170.2 and meta.relative_altitude_m == 35.7
+    assert meta.sensor_source == "35 mm equivalent"
+    assert footprint_m(meta) is None  # 30 degrees off nadir: no nadir footprint
+    assert footprint_m(replace(meta, gimbal_pitch_deg=-90.0)) is not None
+
+
 def test_xmp_namespace_is_matched_by_uri_not_prefix(tmp_path):
     xmp = _xmp('dji:GpsLatitude="10.5" dji:GpsLongitude="20.25" dji:RelativeAltitude="+55.5"',
                ns='xmlns:dji="http://www.dji.com/drone-dji/1.0/"')
@@ -327,3 +342,38 @@ def test_metadata_of_a_file_with_none_is_empty_not_an_error(tmp_path):
     meta = read_photo_meta(plain)
     assert meta.position is None and meta.position_note is None and (meta.width, meta.height) == (40, 30)
     assert read_photo_meta(tmp_path / "missing.jpg") == PhotoMeta()
+
+
+@pytest.mark.filterwarnings("ignore:.*:UserWarning:PIL")  # Pillow warns about the corrupt EXIF it skips
+def test_mutated_metadata_bytes_never_raise(tmp_path):
+    """A small seeded mutation run over a photo's EXIF/XMP bytes (the hypothesis campaign covers
+    more): reading metadata never raises, loading either gives a query or names the file."""
+    import random
+
+    from geolocator.core.errors import InputError
+
+    xmp = _xmp('drone-dji:GpsLatitude="36.1" drone-dji:GpsLongitude="-115.2" drone-dji:GimbalYawDegree="12"', ns=DJI_NS)
+    src = _photo(tmp_path / "src.jpg", gps=_gps(36.1, -115.2), exif_ifd={0x9003: "2024:01:02 03:04:05", 0x920A: 4.5},
+                 xmp=xmp).read_bytes()
+    header_end = src.find(b"\xff\xda")  # start of scan: everything before is markers and metadata
+    rng = random.Random(1234)
+    for i in range(150):
+        data = bytearray(src)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(2, header_end)] = rng.randrange(256)
+        path = tmp_path / f"m{i}.jpg"
+        path.write_bytes(bytes(data))
+        meta = read_photo_meta(path)
+        assert isinstance(meta, PhotoMeta)
+        if meta.position is not None:
+            assert -90 <= meta.position.lat <= 90 and -180 <= meta.position.lon <= 180
+        try:
+            load_queries(path)
+        except InputError as exc:
+            assert exc.path == path
+
+
+def test_focal_plane_resolution_without_an_absolute_unit_is_not_used(tmp_path):
+    exif_ifd = {0x920A: 8.8, 0xA002: 4000, 0xA20E: R(4000 * 1000, 13200), 0xA210: 1, 0xA405: 24}  # unit 1: none
+    meta = read_photo_meta(_photo(tmp_path / "a.jpg", exif_ifd=exif_ifd, ifd0={0x0110: "Other"}))
+    assert meta.sensor_source == "35 mm equivalent"

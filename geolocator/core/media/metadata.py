@@ -71,7 +71,7 @@ CAMERA_SENSORS_MM: dict[str, tuple[float, float]] = {
 }
 
 # EXIF FocalPlaneResolutionUnit -> millimetres per unit (EXIF 2.32, tag 0xA210).
-_FOCAL_PLANE_UNIT_MM = {1: 25.4, 2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}
+_FOCAL_PLANE_UNIT_MM = {2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}  # 1 = "no absolute unit": unusable
 FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)  # the 35 mm film frame the equivalent refers to
 NADIR_TOLERANCE_DEG = 10.0
 
@@ -211,6 +211,10 @@ class _Reject(Exception):
     """A recorded position that is not a position; the message says why."""
 
 
+class _Void(_Reject):
+    """The receiver itself said the fix is void: no other record of the same fix is trusted."""
+
+
 def _dms(values, what: str) -> float:
     if not isinstance(values, (tuple, list)):
         values = (values,)
@@ -242,7 +246,7 @@ def _exif_position(gps: dict) -> LatLon | None:
         raise _Reject("EXIF GPS has a latitude or a longitude but not both")
     status = _ref(gps.get(9))
     if status == "V":
-        raise _Reject("EXIF GPS fix is void (GPSStatus V, measurement void)")
+        raise _Void("EXIF GPS fix is void (GPSStatus V, measurement void)")
     lat_ref, lon_ref = _ref(gps.get(1)), _ref(gps.get(3))
     if lat_ref not in ("N", "S"):
         raise _Reject("EXIF GPS latitude has no N/S reference (GPSLatitudeRef)" if not lat_ref
@@ -419,7 +423,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         source = "exif" if position else None
     except _Reject as why:
         notes.append(str(why))
-        void = "void" in str(why)
+        void = isinstance(why, _Void)
     if position is None and not void:  # the same receiver's void fix is not rescued by XMP
         try:
             found = _xmp_position(xmp)
