@@ -207,3 +207,15 @@ def test_packages_give_the_same_predictions_as_the_folder(demo_sets, tmp_path):
     assert any(m[2] for row in expected for m in row[1])  # some photo was verified: the check is not vacuous
     for fmt in FORMATS:
         assert summary(run(demo_sets[fmt])) == expected, fmt
+
+
+def test_attribution_is_shown_on_the_map_and_in_geojson(demo_sets):
+    from geolocator.core.export import predictions_to_geojson
+    from geolocator.core.webmap import Assets, build_map
+
+    ts = load_tileset(demo_sets["mbtiles"], zoom=18)
+    html = build_map(ts, [], assets=Assets(None)).get_root().render()
+    assert "SpaceNet / Maxar (CC BY-SA 4.0), demo derivative" in html
+    doc = predictions_to_geojson([], attribution=ts.attribution)
+    assert doc["attribution"] == ts.attribution and doc["type"] == "FeatureCollection"
+    assert "attribution" not in predictions_to_geojson([])  # nothing to credit: no member
