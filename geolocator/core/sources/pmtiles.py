@@ -12,6 +12,8 @@ import gzip
 import mmap
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
@@ -121,14 +123,37 @@ def read_info(path: Path) -> PackageInfo:
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
 
 
+def tileids_to_xy(ids: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row (XYZ) of PMTiles tile ids that all lie at zoom `z`: pmtiles.tile.tileid_to_zxy
+    (Hilbert curve, spec v3 "Tile IDs") over a numpy array. The package converts one id at a time
+    in Python (~0.1 ms each: minutes for a million-tile level); tests check both agree."""
+    pos = np.asarray(ids, dtype=np.int64) - ((1 << (2 * z)) - 1) // 3
+    x = np.zeros_like(pos)
+    y = np.zeros_like(pos)
+    s, n = 1, 1 << z
+    while s < n:
+        rx = (pos // 2) & s
+        ry = (pos ^ rx) & s
+        swap = ry == 0
+        flip = swap & (rx != 0)
+        x = np.where(flip, s - 1 - x, x)
+        y = np.where(flip, s - 1 - y, y)
+        x, y = np.where(swap, y, x), np.where(swap, x, y)
+        x += rx
+        y += ry
+        pos >>= 1
+        s <<= 1
+    return x, y
+
+
 def _tiles_at_zoom(archive: _Archive, z: int) -> list[tuple[int, int, int]]:
     """(z, x, y) of every tile stored at zoom `z`, from the directories alone (no tile data)."""
-    from pmtiles.tile import tileid_to_zxy, zxy_to_tileid
+    from pmtiles.tile import zxy_to_tileid
 
     h = archive.header
     lo = zxy_to_tileid(z, 0, 0)
     hi = lo + 4**z  # first id of zoom z+1
-    found: list[tuple[int, int, int]] = []
+    runs: list[np.ndarray] = []
 
     def walk(offset: int, length: int, depth: int) -> None:
         if depth > 3:  # the spec allows at most 3 levels below the root
@@ -140,8 +165,9 @@ def _tiles_at_zoom(archive: _Archive, z: int) -> list[tuple[int, int, int]]:
                 if e.tile_id < hi and (end is None or end > lo):
                     walk(h["leaf_directory_offset"] + e.offset, e.length, depth + 1)
             else:
-                for tid in range(max(e.tile_id, lo), min(e.tile_id + e.run_length, hi)):
-                    found.append(tileid_to_zxy(tid))
+                start, end = max(e.tile_id, lo), min(e.tile_id + e.run_length, hi)
+                if start < end:
+                    runs.append(np.arange(start, end, dtype=np.int64))
 
     try:
         walk(h["root_offset"], h["root_length"], 0)
@@ -149,7 +175,10 @@ def _tiles_at_zoom(archive: _Archive, z: int) -> list[tuple[int, int, int]]:
         raise
     except (OSError, EOFError, ValueError, IndexError) as exc:
         raise InputError(archive.path, f"damaged PMTiles directory ({exc})") from None
-    return found
+    if not runs:
+        return []
+    xs, ys = tileids_to_xy(np.concatenate(runs), z)
+    return [(z, x, y) for x, y in zip(xs.tolist(), ys.tolist())]
 
 
 def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
