@@ -207,3 +207,29 @@ def test_packages_give_the_same_predictions_as_the_folder(demo_sets, tmp_path):
     assert any(m[2] for row in expected for m in row[1])  # some photo was verified: the check is not vacuous
     for fmt in FORMATS:
         assert summary(run(demo_sets[fmt])) == expected, fmt
+
+
+def test_attribution_is_shown_on_the_map_and_in_geojson(demo_sets):
+    from geolocator.core.export import predictions_to_geojson
+    from geolocator.core.webmap import Assets, build_map
+
+    ts = load_tileset(demo_sets["mbtiles"], zoom=18)
+    html = build_map(ts, [], assets=Assets(None)).get_root().render()
+    assert "SpaceNet / Maxar (CC BY-SA 4.0), demo derivative" in html
+    doc = predictions_to_geojson([], attribution=ts.attribution)
+    assert doc["attribution"] == ts.attribution and doc["type"] == "FeatureCollection"
+    assert "attribution" not in predictions_to_geojson([])  # nothing to credit: no member
+
+
+def test_vectorised_pmtiles_tile_ids_agree_with_the_package():
+    from pmtiles.tile import tileid_to_zxy, zxy_to_tileid
+
+    from geolocator.core.sources.pmtiles import tileids_to_xy
+
+    rng = np.random.default_rng(0)
+    for z in (0, 1, 2, 5, 12, 19, 26):
+        n = 2**z
+        xy = rng.integers(0, n, size=(50, 2)) if z else np.zeros((1, 2), int)
+        ids = [zxy_to_tileid(z, int(x), int(y)) for x, y in xy]
+        xs, ys = tileids_to_xy(np.array(ids), z)
+        assert [(z, int(a), int(b)) for a, b in zip(xs, ys)] == [tileid_to_zxy(i) for i in ids]

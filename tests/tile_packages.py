@@ -77,7 +77,9 @@ def write_folder(folder: Path, tiles: dict) -> Path:
 def write_mbtiles(path: Path, tiles: dict, attribution: str | None = ATTRIBUTION) -> Path:
     db = sqlite3.connect(path)
     db.executescript("CREATE TABLE metadata (name TEXT, value TEXT);"
-                     "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);")
+                     "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
+                     # the index every MBTiles writer adds (the spec's tile look-ups rely on it)
+                     "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);")
     meta = {"name": "demo", "format": "jpg", "minzoom": min(k[0] for k in tiles), "maxzoom": max(k[0] for k in tiles)}
     if attribution:
         meta["attribution"] = attribution
@@ -114,7 +116,7 @@ def _gpkg(path: Path, table: str, epsg: int, extent, matrices, tiles) -> Path:
     for z, (mw, mh, px, size) in matrices.items():
         db.execute("INSERT INTO gpkg_tile_matrix VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (table, z, mw, mh, px, px, size, size))
     db.execute(f'CREATE TABLE "{table}" (id INTEGER PRIMARY KEY AUTOINCREMENT, zoom_level INTEGER, '
-               "tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+               "tile_column INTEGER, tile_row INTEGER, tile_data BLOB, UNIQUE (zoom_level, tile_column, tile_row))")
     db.executemany(f'INSERT INTO "{table}" (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)',
                    [(z, c, r, d) for (z, c, r), d in tiles.items()])
     db.commit()

@@ -211,13 +211,13 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     # all four corners of every tile in one vectorised transform
     lons, lats = _wgs84(path, crs_text, np.stack([x0, x1, x0, x1], 1).ravel(), np.stack([y1, y1, y0, y0], 1).ravel())
     lons, lats = lons.reshape(-1, 4), lats.reshape(-1, 4)
+    edges = np.stack([lons.min(1), lats.min(1), lons.max(1), lats.max(1)], 1).tolist()
     tiles = []
-    for i, (c, r) in enumerate(cells):
-        b = Bounds(float(lons[i].min()), float(lats[i].min()), float(lons[i].max()), float(lats[i].max()))
-        if not all(math.isfinite(v) for v in (b.west, b.south, b.east, b.north)):
+    for (c, r), (w, s, e, n) in zip(cells, edges):
+        if not all(math.isfinite(v) for v in (w, s, e, n)):
             raise InputError(path, f"tile {c},{r} at zoom {z} cannot be placed on the globe")
         ref = f"{table}/{z}/{c}/{r}"
-        tiles.append(Tile(id=ref, path=path, bounds=b, ref=ref))
+        tiles.append(Tile(id=ref, path=path, bounds=Bounds(w, s, e, n), ref=ref))
     return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
 
 
