@@ -256,12 +256,17 @@ def cmd_eval_u1652(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .gui.app import app_help  # argparse only: Qt loads when the app starts
+
     parser = argparse.ArgumentParser(
         prog="geolocator",
         description="Locate drone photos in georeferenced satellite tiles, adapted to the region without labels. "
         "Run with no arguments to open the desktop app.",
+        epilog=app_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in messages (e.g. the DINOv2 notice)")
+    parser.add_argument("--version", action="version", version=f"geolocator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
@@ -313,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_names() -> set[str]:
     """The subcommands (and the top-level flags) that make `geolocator` the CLI rather than the app."""
-    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose"}
+    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
 
 
 def main(argv: list[str] | None = None) -> int:
