@@ -11,8 +11,6 @@ destroys the previous one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -25,15 +23,10 @@ FORMAT_VERSION = "1"
 
 
 def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # umask permissions; an OS failure is an OutputError naming `path`, never the temp file
+    from ..outputs import write_atomic
+
+    write_atomic(path, write)
 
 
 def card_path(path: Path | str) -> Path:
@@ -55,6 +48,38 @@ def save_adapter(path: Path | str, model: SharedAutoEncoder, card: dict) -> Path
 
     _atomic_write(card_path(path), write_card)
     return path
+
+
+def tileset_content_key(tileset) -> str:
+    """Identity of a tile set's content for naming its saved adapter: tile ids, bounds and windows
+    (TileSet.fingerprint) plus each image file's identity (cache.file_key: path, size, mtime), so
+    editing or replacing a tile image gives a new key while renaming nothing keeps the old one."""
+    import hashlib
+
+    from ..cache import file_key
+
+    h = hashlib.sha256(tileset.fingerprint().encode())
+    for path in sorted({str(t.path) for t in tileset.tiles}):
+        h.update(f"{path}|{file_key(Path(path))}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def save_fallback(adapter, card: dict) -> Path | None:
+    """Save a trained adapter whose own destination failed: first the user's data folder, then the
+    system temporary folder. Returns where it went, or None when nothing could be written."""
+    import platformdirs
+    import tempfile
+    import time
+
+    from ..errors import GeolocatorError
+
+    name = f"unsaved-adapter-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
+    for folder in (Path(platformdirs.user_data_dir("geolocator")) / "adapters", Path(tempfile.gettempdir())):
+        try:
+            return adapter.save(folder / name, card)
+        except (GeolocatorError, OSError):
+            continue
+    return None
 
 
 def read_card(path: Path | str) -> dict:
