@@ -408,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.verbose and getattr(exc, "details", None):
+            print(exc.details, file=sys.stderr)
         return 2
     except OSError as exc:  # a file fault nobody turned into a GeolocatorError: still one sentence, no traceback
         from .core.outputs import describe_os_error

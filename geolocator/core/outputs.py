@@ -20,8 +20,9 @@ from .errors import GeolocatorError
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class OutputError(GeolocatorError):
-    """An output could not be written; names the user's path and says why in words."""
+class OutputError(GeolocatorError, OSError):
+    """An output could not be written; names the user's path and says why in words. Also an
+    OSError, so callers that already caught OSError for a failed write still do."""
 
     def __init__(self, path: Path | str, problem: str):
         self.path = Path(path)

@@ -111,6 +111,18 @@ def _prepare_environment(screenshot: bool) -> None:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses its sandbox as root
 
 
+def _core_settings(args):
+    """`--screenshot --adapt` is a demonstration: its adapter goes to a scratch folder, never over the
+    adapter a user saved for the same tile set."""
+    if args.screenshot is None or not args.adapt:
+        return None
+    import tempfile
+
+    from ..core.pipeline import Settings
+
+    return Settings(adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-screenshot-adapters-")))
+
+
 def _app_icon():
     from PySide6.QtGui import QIcon
 
@@ -147,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .main_window import MainWindow, split_paths
 
-    window = MainWindow()
+    window = MainWindow(core_settings=_core_settings(args))
     if args.steps is not None:
         window.settings.adapt_steps = args.steps
     if args.screenshot is not None:
