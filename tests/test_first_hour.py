@@ -103,3 +103,41 @@ def test_readme_shortcuts_match_the_app(qtbot, tmp_path):
         matches = [seq for action, seq in shortcuts.items() if action.startswith(name)]
         assert matches, f"README names '{name}' ({key}), the app has no such action with a shortcut"
         assert key in matches, f"README says {name} is {key}, the app says {matches}"
+
+
+def test_cli_progress_one_clean_bar_per_stage_and_messages_on_their_own_lines(capsys):
+    import logging
+
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from geolocator.cli import TqdmProgress
+    from geolocator.core.progress import ProgressEvent
+
+    log = logging.getLogger("geolocator.test_progress")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    log.propagate = False
+    bars = TqdmProgress(True)
+    try:
+        with logging_redirect_tqdm(loggers=[log]):
+            for i in range(0, 11):
+                bars(ProgressEvent("extract:tiles", i, 10, metrics={"cached": 5}))
+                if i == 4:
+                    log.warning("a message in the middle of a bar")
+            bars(ProgressEvent("extract:tiles", 10, 10))  # a repeated "done": no second bar
+            for i in range(1, 4):
+                bars(ProgressEvent("adapt", i, 3, metrics={"loss": 0.123456789}))
+            bars(ProgressEvent("search", 0, 0))  # nothing to count: no bar
+    finally:
+        bars.close()
+        log.removeHandler(handler)
+    err = capsys.readouterr().err
+    # what a terminal shows: each line's last carriage-return segment
+    lines = [line.split("\r")[-1] for line in err.split("\n")]
+    assert sum(line.startswith("features: tiles") for line in lines) == 1  # one bar for the stage, once
+    assert sum(line.startswith("adapt") for line in lines) == 1
+    assert "it/s" not in err and "s/it" not in err  # no rates (cached items made them absurd)
+    message = [line for line in lines if "a message in the middle" in line]
+    assert message == ["WARNING: a message in the middle of a bar"]  # never glued to a bar
+    assert "search" not in err
