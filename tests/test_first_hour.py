@@ -141,3 +141,10 @@ def test_cli_progress_one_clean_bar_per_stage_and_messages_on_their_own_lines(ca
     message = [line for line in lines if "a message in the middle" in line]
     assert message == ["WARNING: a message in the middle of a bar"]  # never glued to a bar
     assert "search" not in err
+
+
+def test_a_screenshot_that_cannot_be_saved_fails_before_any_work(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = run_geolocator("--demo", "--screenshot", str(tmp_path / "afile" / "shot.png"))
+    assert result.returncode == 2 and str(tmp_path / "afile") in result.stderr
+    assert "Traceback" not in result.stderr

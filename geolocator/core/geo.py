@@ -40,14 +40,21 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     return m_lat, max(m_lon, 0.0)
 
 
+# Deepest zoom accepted: ~4 cm tiles at z=30; deeper, float64 degrees can no longer tell a tile's
+# edges apart near the poles (z=52 gave zero-height tiles) and nobody serves such tiles.
+MAX_ZOOM = 30
+
+
 def _tile_lat(y: float, n: int) -> float:
     return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
 
 
 def xyz_tile_bounds(z: int, x: int, y: int, tms: bool = False) -> Bounds:
     """WGS84 bounds of a Web-Mercator tile. XYZ counts rows from the north, TMS from the south."""
+    if not 0 <= z <= MAX_ZOOM:  # checked before 2**z: a huge z in a folder name would never finish
+        raise ValueError(f"zoom level {z} is out of range 0..{MAX_ZOOM}")
     n = 2**z
-    if z < 0 or not (0 <= x < n and 0 <= y < n):
+    if not (0 <= x < n and 0 <= y < n):
         raise ValueError(f"tile z={z} x={x} y={y} does not exist (x and y must be in 0..{n - 1})")
     if tms:
         y = n - 1 - y

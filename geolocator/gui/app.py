@@ -137,6 +137,14 @@ def _app_icon():
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     _prepare_environment(args.screenshot is not None)
+    if args.screenshot is not None:  # a picture that cannot be saved fails now, not after the work
+        from ..core.outputs import OutputError, check_writable
+
+        try:
+            check_writable(args.screenshot, what="screenshot")
+        except OutputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     problem = display_problem()
     if problem is not None:
         print(NO_DISPLAY.format(why=problem), file=sys.stderr)

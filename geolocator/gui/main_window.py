@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         """Expected units per stage of a job, so its one bar covers the whole job from the start."""
         settings = self.session.ws.settings
         n_tiles = self.tileset_len if tiles is None else tiles
-        plan = {"extract:tiles": n_tiles * len(settings.tile_views), "map": n_tiles + n_queries}
+        plan = {"extract:tiles": n_tiles, "map": n_tiles + n_queries}  # extract's unit is a tile (all its views)
         if n_queries:
             plan.update({"extract:queries": n_queries, "thumbnails": n_queries})
             if settings.verify:

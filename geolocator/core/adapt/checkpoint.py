@@ -108,6 +108,31 @@ def read_card(path: Path | str) -> dict:
     return card
 
 
+MAX_ADAPTER_WIDTH = 65536  # feature and hidden sizes above this are no adapter this app writes
+
+
+def _check_arch_fits_file(path: Path, arch: dict) -> None:
+    """The card's network sizes are sane and match the tensors stored in the file (read from the
+    safetensors header, no data loaded). Found by the fuzz campaign: a card claiming hidden=2**40
+    made the loader try to allocate 35 TB."""
+    from safetensors import safe_open
+
+    try:
+        dim, hidden = int(arch["dim"]), int(arch["hidden"])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise InputError(path, f"adapter card describes no known network: {exc!r}") from None
+    if not (1 <= dim <= MAX_ADAPTER_WIDTH and 1 <= hidden <= MAX_ADAPTER_WIDTH):
+        raise InputError(path, f"adapter card sizes are out of range (dim {dim}, hidden {hidden})")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            shape = tuple(f.get_slice("enc.0.weight").get_shape()) if "enc.0.weight" in f.keys() else None
+    except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged headers
+        raise InputError(path, f"not a readable adapter file (corrupt or not safetensors): {exc}") from None
+    if shape is not None and shape != (hidden, dim):
+        raise AdapterMismatch(f"{path}: the card describes a {dim}->{hidden} network but the file holds "
+                              f"{shape[1] if len(shape) > 1 else '?'}->{shape[0] if shape else '?'} weights")
+
+
 def load_adapter(path: Path | str, *, expect_backbone: str | None = None,
                  expect_dim: int | None = None) -> tuple[SharedAutoEncoder, dict]:
     from safetensors.torch import load_file
@@ -117,6 +142,7 @@ def load_adapter(path: Path | str, *, expect_backbone: str | None = None,
     if expect_backbone is not None and card.get("backbone") not in (None, expect_backbone):
         raise AdapterMismatch(f"{path}: adapter was trained on features of backbone {card.get('backbone')!r}, "
                               f"but the backbone in use is {expect_backbone!r}")
+    _check_arch_fits_file(path, card["arch"])  # before building it: a card must not size the allocation
     try:
         model = SharedAutoEncoder.from_arch(card["arch"])
     except (KeyError, ValueError, TypeError) as exc:
