@@ -50,7 +50,7 @@ class TqdmProgress:
                                                  bar_format=BAR_FORMAT, dynamic_ncols=True)
         if bar.total != event.total:
             bar.total = event.total
-        bar.n = min(event.step, event.total)
+        bar.n = max(0, min(event.step, event.total))
         if event.metrics:
             bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()
                              if isinstance(v, (int, float, str))}, refresh=False)

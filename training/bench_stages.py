@@ -11,6 +11,7 @@ Prints, per stage: units done (steps advanced, over all its runs), wall seconds 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import tempfile
 import time
@@ -60,7 +61,7 @@ def main() -> None:
         t_adapt = time.perf_counter() - t1
         session.close()
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads,"
-          f" backbone {session.ws.backbone.name}, region {args.region.name}")
+          f" backbone {session.ws.backbone.name}, region {args.region.name}, load average {os.getloadavg()[0]:.1f}")
     for title, (secs, counts), total in (("open (cold cache)", open_stats, t_open),
                                           ("adapt + locate", (seconds, units), t_adapt)):
         print(f"\n{title}: {total:.1f} s")
