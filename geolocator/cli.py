@@ -257,8 +257,13 @@ def cmd_eval(args) -> int:
         adapted = True
     elif args.adapt:
         # Transductive: adapt on this region's own unlabeled tiles and drone images, then evaluate.
-        ws.adapt(queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
-                 progress=progress)
+        from .core.pipeline import AdapterNotSaved
+
+        try:
+            ws.adapt(queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
+                     progress=progress)
+        except AdapterNotSaved as exc:  # the adapter is trained and in use: evaluate it, say where it went
+            log.warning("%s", exc)
         adapted = True
     predictions = ws.locate(queries, progress=progress)
     ev = ws.evaluate(predictions)
