@@ -18,29 +18,47 @@ from .core.progress import ProgressEvent
 log = logging.getLogger("geolocator")
 
 
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+
+
 class TqdmProgress:
-    """Renders ProgressEvents as one tqdm bar per stage on stderr."""
+    """Renders ProgressEvents as one clean tqdm bar per stage on stderr.
+
+    A stage's bar is created on its first event and closed when it completes; an event for a stage
+    already completed (the same stage run again) starts a fresh bar only when it starts over at 0,
+    so no stage shows twice. Rates are not shown: cached items finish in microseconds and made
+    tqdm print absurd rates ("3,195,660 it/s"); the ETA comes from the stage's elapsed time.
+    Log messages go through tqdm.write (see `main`), so they never glue onto a bar line."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self._bars: dict[str, object] = {}
+        self._done: set[str] = set()
 
     def __call__(self, event: ProgressEvent) -> None:
-        if not self.enabled:
+        if not self.enabled or event.total <= 0:
             return
         from tqdm import tqdm
 
         bar = self._bars.get(event.stage)
         if bar is None:
-            bar = self._bars[event.stage] = tqdm(total=event.total, desc=event.stage, file=sys.stderr, leave=True)
-        bar.total = event.total
-        bar.n = event.step
+            if event.stage in self._done and event.step >= event.total:
+                return  # a late or repeated "done" for a stage already shown complete
+            self._done.discard(event.stage)
+            label = event.stage.replace("extract:", "features: ")
+            bar = self._bars[event.stage] = tqdm(total=event.total, desc=label, file=sys.stderr, leave=True,
+                                                 bar_format=BAR_FORMAT, dynamic_ncols=True)
+        if bar.total != event.total:
+            bar.total = event.total
+        bar.n = max(0, min(event.step, event.total))
         if event.metrics:
-            bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()}, refresh=False)
+            bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()
+                             if isinstance(v, (int, float, str))}, refresh=False)
         bar.refresh()
         if event.step >= event.total:
             bar.close()
             del self._bars[event.stage]
+            self._done.add(event.stage)
 
     def close(self) -> None:
         for bar in self._bars.values():
@@ -124,12 +142,54 @@ def _workspace(args):
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
     )
+    from .core.outputs import usable_cache_dir
+
+    _, warning = usable_cache_dir(args.cache_dir)
+    if warning:
+        log.warning("%s", warning)
+        settings.use_cache = False
     ws = Workspace(settings)
     b = ws.backbone
     if b.fallback_reason:
-        log.warning(b.fallback_reason)
+        # one line; where we looked and how to add the weights with -v
+        log.warning("DINOv2 weights not found: using the offline %s backbone (-v: where to put DINOv2 weights)", b.name)
+        log.debug("%s", b.fallback_reason)
     log.info("backbone %s (%d-d) on %s", b.name, b.dim, b.device)
     return ws
+
+
+def _check_out(path: Path | None, what: str) -> None:
+    """Fail on an unwritable destination now, in well under a second, not after the work."""
+    if path is not None:
+        from .core.outputs import check_writable
+
+        check_writable(path, what=what)
+
+
+def _scored_queries(region, tiles) -> tuple:
+    """The region's queries with truth points far outside the tile set stripped of their truth
+    (they cannot be scored: no tile could be right), and a sentence saying which were ignored.
+    Far: beyond the tile set's bounds by more than one median tile size."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    b = tiles.bounds
+    dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.east - t.bounds.west for t in tiles.tiles]))
+    kept, far = [], []
+    for q in region.queries:
+        t = q.truth
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and b.west - dlon <= t.lon <= b.east + dlon):
+            far.append(q.id)
+            q = replace(q, truth=None, truth_tile=None, truth_source=None)
+        kept.append(q)
+    note = None
+    if far:
+        names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
+        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+                f"(the photos are still located): {names}")
+    return tuple(kept), note
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -173,14 +233,17 @@ def cmd_index(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    from .core.adapt import RegionAdapter
     from .core.export import write_csv, write_geojson
 
     progress = TqdmProgress(not args.quiet)
-    ws = _workspace(args)
+    _check_out(args.out, "output")
     queries = _load_queries(args.queries)
-    ws.open_tiles(_load_tiles(args.tiles, args, queries))
+    tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    ws = _workspace(args)
+    ws.open_tiles(tiles)
     if args.adapter:
+        from .core.adapt import RegionAdapter
+
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
@@ -220,24 +283,37 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
 
 
 def cmd_eval(args) -> int:
-    from .core.adapt import RegionAdapter
     from .core.queries import load_region
 
     started = time.perf_counter()
     progress = TqdmProgress(not args.quiet)
-    region = load_region(args.region)
+    region = load_region(args.region)  # inputs are checked before the model loads
+    if not any(q.truth is not None or q.truth_tile is not None for q in region.queries):
+        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
+                              "evaluate. Use 'geolocator locate' to locate photos without truth")
+    _check_out(args.save_adapter, "adapter")
+    queries, note = _scored_queries(region, region.tiles)
+    if note:
+        log.warning("%s", note)
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
     adapted = False
     if args.adapter:
+        from .core.adapt import RegionAdapter
+
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
         adapted = True
     elif args.adapt:
         # Transductive: adapt on this region's own unlabeled tiles and drone images, then evaluate.
-        ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
-                 progress=progress)
+        from .core.pipeline import AdapterNotSaved
+
+        try:
+            ws.adapt(queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
+                     progress=progress)
+        except AdapterNotSaved as exc:  # the adapter is trained and in use: evaluate it, say where it went
+            log.warning("%s", exc)
         adapted = True
-    predictions = ws.locate(region.queries, progress=progress)
+    predictions = ws.locate(queries, progress=progress)
     ev = ws.evaluate(predictions)
     progress.close()
     if ev is None:
@@ -261,8 +337,11 @@ def cmd_adapt(args) -> int:
 
     progress = TqdmProgress(not args.quiet)
     region = load_region(args.region)
+    _check_out(args.out, "adapter")
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
+    if args.out is None:
+        _check_out(ws.default_adapter_path(), "adapter")  # before training, not after
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()
@@ -350,12 +429,17 @@ def cmd_fetch_tiles(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .gui.app import app_help  # argparse only: Qt loads when the app starts
+
     parser = argparse.ArgumentParser(
         prog="geolocator",
         description="Locate drone photos in georeferenced satellite tiles, adapted to the region without labels. "
         "Run with no arguments to open the desktop app.",
+        epilog=app_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in messages (e.g. the DINOv2 notice)")
+    parser.add_argument("--version", action="version", version=f"geolocator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
@@ -428,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_names() -> set[str]:
     """The subcommands (and the top-level flags) that make `geolocator` the CLI rather than the app."""
-    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose"}
+    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -436,10 +520,21 @@ def main(argv: list[str] | None = None) -> int:
     # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     try:
-        return args.func(args)
+        with logging_redirect_tqdm(loggers=[logging.root, log]):  # messages above the bars, never glued to one
+            return args.func(args)
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.verbose and getattr(exc, "details", None):
+            print(exc.details, file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file fault nobody turned into a GeolocatorError: still one sentence, no traceback
+        from .core.outputs import describe_os_error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

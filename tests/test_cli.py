@@ -133,6 +133,6 @@ def test_no_arguments_or_app_flags_open_the_app_and_commands_run_the_cli(monkeyp
     calls = []
     monkeypatch.setattr(cli, "main", lambda argv: calls.append(("cli", argv)) or 0)
     monkeypatch.setattr(app, "main", lambda argv: calls.append(("app", argv)) or 0)
-    for argv in ([], ["--demo"], ["photos/"], ["eval", "region"], ["eval-u1652", "root"], ["-h"]):
+    for argv in ([], ["--demo"], [str(DEMO / "queries")], ["eval", "region"], ["eval-u1652", "root"], ["-h"]):
         entry.main(argv)
     assert [who for who, _ in calls] == ["app", "app", "app", "cli", "cli", "cli"]

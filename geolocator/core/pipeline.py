@@ -36,6 +36,7 @@ class Settings:
     verify_candidates: int = 20
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
+    use_cache: bool = True  # False: no feature cache on disk (its folder cannot be written)
 
 
 @dataclass
@@ -48,11 +49,21 @@ class Located:
     failures: dict[Path, str] = field(default_factory=dict)
 
 
+class AdapterNotSaved(GeolocatorError):
+    """Adaptation finished but its file could not be written. The adapter is in use for this
+    session (`adapter`) and, when possible, was saved to `fallback` instead."""
+
+    def __init__(self, path: Path, problem: str, fallback: Path | None, adapter) -> None:
+        self.path, self.problem, self.fallback, self.adapter = Path(path), problem, fallback, adapter
+        kept = f"it was saved to {fallback} instead" if fallback else "it is kept in memory for this session only"
+        super().__init__(f"the adapter was trained but could not be saved to {path} ({problem}); {kept}")
+
+
 def queries_fingerprint(queries: Sequence[Query]) -> str:
     """Identity of the query set (ids and files only: truth must never influence adaptation)."""
     h = hashlib.sha256()
     for q in queries:
-        h.update(f"{q.id}\n".encode())
+        h.update(f"{q.id}|{file_key(q.path)}\n".encode())  # the photos' content identity, not only names
     return h.hexdigest()[:16]
 
 
@@ -91,9 +102,9 @@ class Workspace:
     @property
     def cache(self):
         if self._cache is None:
-            from .cache import FeatureCache
+            from .cache import FeatureCache, NoCache
 
-            self._cache = FeatureCache(self.settings.cache_dir)
+            self._cache = FeatureCache(self.settings.cache_dir) if self.settings.use_cache else NoCache()
         return self._cache
 
     @property
@@ -286,8 +297,10 @@ class Workspace:
             import platformdirs
 
             root = Path(platformdirs.user_data_dir("geolocator")) / "adapters"
+        from .adapt.checkpoint import tileset_content_key
+
         b = self.backbone
-        return root / f"{b.name.replace(':', '_').replace('/', '_')}-{b.weights_id}-{tileset.fingerprint()}.safetensors"
+        return root / f"{b.name.replace(':', '_').replace('/', '_')}-{b.weights_id}-{tileset_content_key(tileset)}.safetensors"
 
     def adapt(
         self,
@@ -352,8 +365,13 @@ class Workspace:
             "seconds": round(time.time() - started, 3),
         }
         path = Path(save_to) if save_to is not None else self.default_adapter_path()
-        adapter.save(path, card)
-        self._adapter = adapter
+        self._adapter = adapter  # in use (and kept) whether or not the file can be written
+        try:
+            adapter.save(path, card)
+        except Exception as exc:  # noqa: BLE001 - whatever failed (OutputError, a serialiser's own error), keep the work
+            from .adapt.checkpoint import save_fallback
+
+            raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
 
     def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):

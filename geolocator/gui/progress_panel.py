@@ -20,6 +20,22 @@ STAGES = {
 }
 
 
+# Seconds per unit of each stage, measured by training/bench_stages.py on the demo region
+# (EfficientNet-Lite0, 2 shared CPU cores); only their ratios matter: they weight the stages of one
+# job on its single bar. A unit is a stage's own: a tile view, a photo, an EM step, a map item.
+STAGE_SECONDS_PER_UNIT = {
+    "backbone": 2.0,
+    "open": 0.05,
+    "extract:tiles": 0.05,
+    "extract:queries": 0.05,
+    "geometry": 0.3,
+    "adapt": 0.1,
+    "verify": 0.3,
+    "map": 0.01,
+    "thumbnails": 0.005,
+}
+
+
 def format_eta(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -28,10 +44,17 @@ def format_eta(seconds: float | None) -> str:
 
 
 def describe(event: ProgressEvent) -> str:
-    """One line: stage, step, quality signal and loss when the adaptation reports them, ETA."""
-    parts = [STAGES.get(event.stage, event.stage.capitalize())]
-    if event.total:
-        parts.append(f"{event.step}/{event.total}")
+    """One line: stage, step, quality signal and loss when the adaptation reports them, ETA. A
+    job-wide event (stage "job") names the stage that is running; its ETA is the whole job's."""
+    if event.stage == "job":
+        stage = str((event.metrics or {}).get("stage", ""))
+        parts = [STAGES.get(stage, stage.capitalize())] if stage else []
+        if event.message:
+            parts.append(event.message)
+    else:
+        parts = [STAGES.get(event.stage, event.stage.capitalize())]
+        if event.total:
+            parts.append(f"{event.step}/{event.total}")
     m = event.metrics or {}
     if isinstance(m.get("quality"), (int, float)):
         parts.append(f"quality {m['quality']:.2f}")
@@ -41,7 +64,7 @@ def describe(event: ProgressEvent) -> str:
         parts.append(f"loss {m['loss']:.3f}")
     eta = format_eta(event.eta_s)
     if eta:
-        parts.append(eta)
+        parts.append(eta + (" (whole job)" if event.stage == "job" else ""))
     return " · ".join(parts)
 
 
