@@ -279,7 +279,7 @@ def test_parse_xmp_keys_structs_and_arrays():
     packet = _xmp(
         'drone-dji:GimbalYawDegree="+45.00"',
         body='<dc:subject><rdf:Bag><rdf:li>first</rdf:li><rdf:li>second</rdf:li></rdf:Bag></dc:subject>'
-             '<drone-dji:Note>plain text</drone-dji:Note>'
+             '<drone-dji:Note xml:lang="en">plain text</drone-dji:Note>'
              '<drone-dji:Box><rdf:Description drone-dji:W="3" drone-dji:H="4"/></drone-dji:Box>',
         ns=DJI_NS + ' xmlns:dc="http://purl.org/dc/elements/1.1/"',
     )
