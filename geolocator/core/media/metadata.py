@@ -382,9 +382,12 @@ def _read_exif_and_xmp(path: Path):
     if path.suffix.lower() in RAW_SUFFIXES:
         exif = Image.Exif()
         with open(path, "rb") as f:
-            exif.load(f.read())
-        xmp = exif.get(XMP_TAG)
-        return exif, image_size(path), xmp
+            exif.load(f.read())  # a DNG is a TIFF: IFD0 holds the Exif/GPS pointers and the XMP tag
+        try:
+            size = image_size(path)
+        except Exception:  # noqa: BLE001 - LibRaw cannot read it: the loader reports that, metadata still counts
+            size = None
+        return exif, size, exif.get(XMP_TAG)
     with _open_pil(path) as im:
         exif = im.getexif()
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)
