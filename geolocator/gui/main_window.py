@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
-from ..core.images import TIFF_SUFFIXES
+from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.tilesets import WORLD_FILE_SUFFIXES
@@ -55,6 +55,13 @@ def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
              or (p / "tiles.csv").is_file()]
     return tiles, [p for p in paths if p not in tiles]
+
+
+def photo_filter() -> str:
+    """The open dialog's filter: every photo type core reads (HEIC and DNG included), in both
+    cases, since cameras write DJI_0001.JPG and filters can be case-sensitive on Linux."""
+    patterns = " ".join(f"*{s} *{s.upper()}" for s in sorted(PHOTO_SUFFIXES))
+    return f"Photos ({patterns});;All files (*)"
 
 
 def needs_epsg(folder: Path) -> bool:
@@ -459,7 +466,7 @@ class MainWindow(QMainWindow):
 
     def choose_images(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
-                                                "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp);;All files (*)")
+                                                photo_filter())
         if files:
             self.add_paths([Path(f) for f in files])
 
