@@ -233,3 +233,12 @@ def test_vectorised_pmtiles_tile_ids_agree_with_the_package():
         ids = [zxy_to_tileid(z, int(x), int(y)) for x, y in xy]
         xs, ys = tileids_to_xy(np.array(ids), z)
         assert [(z, int(a), int(b)) for a, b in zip(xs, ys)] == [tileid_to_zxy(i) for i in ids]
+
+
+def test_pmtiles_automatic_zoom_skips_empty_levels(tmp_path, demo_sets):
+    tiles = {k: v for k, v in demo_pyramid(zooms=(17, 19)).items()}  # header says 17..19; 18 is empty
+    path = write_pmtiles(tmp_path / "gap.pmtiles", tiles, fmt="jpg")
+    ts = load_tileset(path)  # 100 m tiles would be zoom 18
+    assert ts.zoom in (17, 19) and len(ts) > 0
+    with pytest.raises(InputError, match="no tiles at zoom 18"):
+        load_tileset(path, zoom=18)
