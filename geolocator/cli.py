@@ -72,7 +72,8 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tms", action="store_true", help="XYZ folder counts rows from the south (TMS)")
     g.add_argument("--tile-size-m", type=float, default=100.0, help="ground size of tiles cut from a GeoTIFF")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
-    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg); "
+    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg) "
+                   "or an XYZ folder holding several levels; for packages "
                    "default: the level whose tiles are nearest --tile-size-m on the ground")
 
 

@@ -242,3 +242,12 @@ def test_pmtiles_automatic_zoom_skips_empty_levels(tmp_path, demo_sets):
     assert ts.zoom in (17, 19) and len(ts) > 0
     with pytest.raises(InputError, match="no tiles at zoom 18"):
         load_tileset(path, zoom=18)
+
+
+def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets):
+    both = load_tileset(demo_sets["folder"])
+    assert {t.id.split("/")[0] for t in both.tiles} == {"18", "19"}  # no --zoom: as before, every level
+    only = load_tileset(demo_sets["folder"], zoom=18)
+    assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
+    with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
+        load_tileset(demo_sets["folder"], zoom=17)

@@ -314,9 +314,9 @@ def load_tileset(
     if (path / "tiles.csv").is_file():
         return load_tiles_csv(path / "tiles.csv")
     if _xyz_files(path):
-        from .sources.package import with_folder_attribution  # fetch-tiles records it beside the tiles
+        from .sources.package import only_zoom, with_folder_attribution  # fetch-tiles' folders
 
-        return with_folder_attribution(load_xyz_folder(path, tms=tms), path)
+        return with_folder_attribution(only_zoom(load_xyz_folder(path, tms=tms), zoom), path)
     if any(find_world_file(p) for p in list_images(path)):
         return load_world_file_folder(path, epsg)
     raise InputError(
