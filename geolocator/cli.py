@@ -123,7 +123,8 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
                    help="where the photos are (WGS84 degrees): checks an undetermined XYZ/TMS row order")
     g.add_argument("--tile-size-m", type=float, default=100.0, help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS)")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
-    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg); "
+    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg) "
+                   "or an XYZ folder holding several levels; for packages "
                    "default: the level whose tiles are nearest --tile-size-m on the ground")
 
 

@@ -104,14 +104,9 @@ class Assets:
         return _data_uri(path.read_bytes(), "text/css") if self.inline else path.resolve().as_uri()
 
 
-def _open_image(path: Path, window=None) -> Image.Image:
-    from .images import open_image  # the inputs module owns decoding rules (bombs, corrupt files)
-
-    return open_image(path, window)
-
-
 def _open_tile(tile) -> Image.Image:
-    from .sources.tile_image import open_tile_image  # files, GeoTIFF windows and package entries alike
+    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files)
+    from .sources.tile_image import open_tile_image
 
     return open_tile_image(tile)
 
