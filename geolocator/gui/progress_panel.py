@@ -21,18 +21,20 @@ STAGES = {
 
 
 # Seconds per unit of each stage, measured by training/bench_stages.py on the demo region
-# (EfficientNet-Lite0, 2 shared CPU cores); only their ratios matter: they weight the stages of one
-# job on its single bar. A unit is a stage's own: a tile view, a photo, an EM step, a map item.
+# (EfficientNet-Lite0, 8 tile views, cold cache; training/results/bench_stages.txt). Only the ratios
+# matter: they weight the stages of one job on its single bar. The run shared 2 cores with other
+# jobs (load ~22), so the absolute seconds are ~10x a quiet machine's. A unit is the stage's own: a
+# tile (all its views), a photo, an EM step, a map item.
 STAGE_SECONDS_PER_UNIT = {
-    "backbone": 2.0,
-    "open": 0.05,
-    "extract:tiles": 0.05,
-    "extract:queries": 0.05,
-    "geometry": 0.3,
-    "adapt": 0.1,
-    "verify": 0.3,
-    "map": 0.01,
-    "thumbnails": 0.005,
+    "backbone": 184.0,  # torch import + model load, once per app start
+    "open": 3.0,
+    "extract:tiles": 9.2,
+    "extract:queries": 1.13,
+    "geometry": 1.24,
+    "adapt": 9.5,
+    "verify": 1.0,  # 1.6 cold, 0.42 with the tiles' keypoints already cached
+    "map": 0.07,  # 0.14 drawing the basemap the first time, 0.003 after
+    "thumbnails": 0.06,
 }
 
 
