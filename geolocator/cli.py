@@ -103,12 +103,22 @@ def _load_tiles(path: Path, args):
     return load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=args.tile_size_m, overlap=args.overlap)
 
 
-def _load_queries(paths: list[Path]):
+def _load_queries(paths: list[Path], every_s: float = 1.0):
     from .core.queries import load_queries, load_region
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
         return load_region(paths[0]).queries
-    return load_queries(paths[0] if len(paths) == 1 else paths)
+    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -133,7 +143,7 @@ def cmd_locate(args) -> int:
     ws.open_tiles(_load_tiles(args.tiles, args))
     if args.adapter:
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
-    predictions = ws.locate(_load_queries(args.queries), progress=progress)
+    predictions = ws.locate(_load_queries(args.queries, args.every), progress=progress)
     for path, reason in ws.last.failures.items():
         log.warning("skipped %s: %s", path, reason)
     if args.out:
@@ -277,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON) or .csv")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
+    g = p.add_argument_group("flights (video and photo sequences)")
+    g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
+                   help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
+                        "named VIDEO#t=SECONDS")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)

@@ -81,7 +81,11 @@ class Query:
     path: Path
     truth: LatLon | None = None
     truth_tile: str | None = None  # Tile.id named by a truth file, when given
-    truth_source: str | None = None  # "truth.csv" or "exif"
+    truth_source: str | None = None  # "truth.csv", "exif" or "srt" (video telemetry)
+    # A video frame: `path` is the video and this is the frame's time in seconds from its start
+    # (id "<video>#t=<seconds>"); None for a photo. core.media.query_image reads either.
+    time_s: float | None = None
+    telemetry: "FrameTelemetry | None" = field(default=None, compare=False)  # noqa: F821 - media.telemetry
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
+from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
@@ -212,7 +212,7 @@ class Workspace:
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
         anchored = set(card.get("anchored_photos") or ())
-        return np.array([s.min_inliers_adapted if anchored and file_key(q.path) in anchored else s.min_inliers
+        return np.array([s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
     def _verify(self, queries, sim, min_inliers, progress, cancel):
@@ -322,7 +322,7 @@ class Workspace:
         if geometric:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
-        anchored_photos = [] if anchors is None else sorted(file_key(q.path) for q, a in zip(ok, anchors) if a >= 0)
+        anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
         adapter = run_adaptation(
             tile_features,
             query_features,

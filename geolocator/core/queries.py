@@ -46,13 +46,35 @@ def is_region_folder(path: Path) -> bool:
     return path.is_dir() and (path / "tiles.csv").is_file() and (path / "queries").is_dir()
 
 
+def _video_suffixes() -> frozenset[str]:
+    from .media.video import VIDEO_SUFFIXES
+
+    return VIDEO_SUFFIXES
+
+
+def _list_videos(folder: Path) -> list[Path]:
+    suffixes = _video_suffixes()
+    return [p for p in Path(folder).rglob("*") if p.suffix.lower() in suffixes and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def _video_frames(path: Path, video_id: str, every_s: float) -> list[Query]:
+    from .media.video import video_queries
+
+    return video_queries(path, video_id=video_id, every_s=every_s)
+
+
 def load_queries(
     source: Path | Sequence[Path],
     *,
     base: Path | None = None,
     on_skip: SkipCallback | None = None,
+    every_s: float = 1.0,
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files.
+
+    Video files (.mp4 .mov .mkv .avi) give one query per frame every `every_s` seconds
+    (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; a folder with no images at all is an error because nothing could be done.
@@ -65,7 +87,7 @@ def load_queries(
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip).queries
         if source.is_dir():
-            files = list_images(source)
+            files = sorted(list_images(source) + _list_videos(source))
             if not files:
                 raise InputError(source, f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
             base = source if base is None else base
@@ -83,6 +105,12 @@ def load_queries(
     for path in files:
         if not path.is_file():
             _skip(path, "file not found", on_skip)
+            continue
+        if path.suffix.lower() in _video_suffixes():  # a flight video: one query per sampled frame
+            try:
+                queries.extend(_video_frames(path, _query_id(path, base), every_s))
+            except InputError as exc:
+                _skip(path, exc.problem, on_skip)
             continue
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             _skip(path, f"not an image type ({path.suffix or 'no suffix'})", on_skip)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cache import file_key
+from .media.query_image import query_key
 from .model import PixelWindow, Query, Tile
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
@@ -63,8 +64,13 @@ def local_features(path, window: PixelWindow | None, settings: VerifySettings) -
     """SIFT keypoints of an image scaled so its longer side is at most `settings.max_side`."""
     from .images import open_image
 
+    return image_local_features(open_image(path, window, min_side=settings.max_side), settings)
+
+
+def image_local_features(picture, settings: VerifySettings) -> LocalFeatures:
+    """SIFT keypoints of a decoded PIL image, scaled so its longer side is at most `settings.max_side`."""
     cv2 = _cv2()
-    image = np.asarray(open_image(path, window, min_side=settings.max_side).convert("L"))
+    image = np.asarray(picture.convert("L"))
     h, w = image.shape
     scale = settings.max_side / max(h, w)
     if scale < 1:
@@ -127,8 +133,10 @@ class Verifier:
 
     def photo(self, query: Query) -> LocalFeatures | None:
         """Keypoints of a drone photo (None when it cannot be read: it keeps its global ranking)."""
+        from .media.query_image import open_query_image  # photos and video frames alike
+
         try:
-            return local_features(query.path, None, self.settings)
+            return image_local_features(open_query_image(query, min_side=self.settings.max_side), self.settings)
         except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
             return None
 
@@ -146,7 +154,7 @@ class Verifier:
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new."""
-        photo = file_key(query.path)
+        photo = query_key(query)  # a video frame: its video and time
         keys = [(photo, file_key(tiles[int(t)].path, tiles[int(t)].window)) for t in candidates]
         if any(k not in self._pairs for k in keys):
             photo = self.photo(query)

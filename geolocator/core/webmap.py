@@ -27,7 +27,7 @@ import folium
 from branca.element import Element, MacroElement
 from PIL import Image
 
-from .cache import file_key
+from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import Bounds, Prediction, TileSet
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
@@ -339,7 +339,7 @@ def build_map(
         loc = pred.weighted_location  # the refined estimate: the photo centre when verified
         thumb_url = None
         if thumbnail is not None:
-            name = f"thumb_{file_key(pred.query.path)}.jpg"  # an edited photo gets a new thumbnail
+            name = f"thumb_{query_key(pred.query)}.jpg"  # an edited photo gets a new thumbnail
             thumb_url = assets.cached(name)
             if thumb_url is None:
                 img = thumbnail(pred)
@@ -370,10 +370,10 @@ def build_map(
 
 
 def default_thumbnail(pred: Prediction) -> Image.Image | None:
-    from .images import thumbnail
+    from .media.query_image import query_thumbnail  # photos and video frames alike
 
     try:
-        return thumbnail(pred.query.path, THUMB_PX)
+        return query_thumbnail(pred.query, THUMB_PX)
     except GeolocatorError:
         return None
 

@@ -1,0 +1,1 @@
+"""Where drone imagery comes from besides single photo files: video frames and their telemetry."""
