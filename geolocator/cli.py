@@ -143,20 +143,54 @@ def cmd_locate(args) -> int:
     ws.open_tiles(_load_tiles(args.tiles, args))
     if args.adapter:
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
-    predictions = ws.locate(_load_queries(args.queries, args.every), progress=progress)
+    queries = _load_queries(args.queries, args.every)
+    predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
         log.warning("skipped %s: %s", path, reason)
+    tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
             write_csv(predictions, args.out)
+        elif args.out.suffix.lower() in (".gpx", ".kml"):
+            from .core.export_track import write_track
+
+            if not tracks:
+                raise GeolocatorError(f"{args.out}: no flight to write: a track needs a video, or photos with "
+                                      "capture times (EXIF DateTimeOriginal), and the sequence model on")
+            write_track(tracks, args.out)
+        elif tracks:
+            from .core.export import _write_atomic
+            from .core.export_track import predictions_and_tracks_to_geojson
+
+            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints)
+            _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
             write_geojson(predictions, args.out, tile_footprints=args.footprints)
-        print(f"wrote {len(predictions)} predictions to {args.out}")
+        print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
     else:
+        on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
+            point = on_track.get(p.query.id)
+            if point is not None:  # a frame of a flight: its place on the track
+                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{p.top.tile.id}\t"
+                      f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
+                continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
     return 0
+
+
+def _tracks(predictions, args):
+    """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
+    if not getattr(args, "track", True):
+        return []
+    from .core.sequence import MotionModel, smooth
+
+    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
+    for t in tracks:
+        counts = {s: sum(p.status == s for p in t.points) for s in ("matched", "corrected", "interpolated", "flagged")}
+        log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return tracks
 
 
 def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
@@ -284,13 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON) or .csv")
+    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
+                   "or a flight's track: .gpx (GPX 1.1) or .kml (KML 2.2)")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
     g = p.add_argument_group("flights (video and photo sequences)")
     g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
                    help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
                         "named VIDEO#t=SECONDS")
+    g.add_argument("--no-track", dest="track", action="store_false",
+                   help="locate every frame on its own: no sequence model over videos and timed photos")
+    g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
+                   help="the sequence model's speed limit (default 20 m/s)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)

@@ -87,7 +87,9 @@ def test_a_contradicting_verified_frame_with_no_consistent_candidate_is_flagged(
     preds[10] = wrong
     [track] = smooth(preds)
     p = track.points[10]
-    assert p.status == "flagged" and p.error_m < 10 and p.own_error_m > 1000
+    # flagged, keeping its own (here wrong) verified answer; the track line passes where it should
+    assert p.status == "flagged" and p.location == p.own and p.own_error_m > 1000
+    assert haversine_m(track.line[10], p.query.truth) < 10
 
 
 def test_speed_limit_is_what_decides():
@@ -143,3 +145,13 @@ def test_real_dji_capture_times():
     assert all(t is not None and t.year == 2016 and t.month == 6 for t, _ in times)
     assert all(cam.endswith("FC300S") for _, cam in times)
     assert [t for t, _ in times] == sorted(t for t, _ in times)  # file order is flight order here
+
+
+def test_a_motion_model_that_is_wrong_still_moves_no_verified_frame():
+    """A flight at 40 m/s against a 20 m/s limit (a fast FPV drone, say): consecutive right
+    answers look impossible. Verified frames then keep their own answers (matched or flagged),
+    never a tile they merely resemble."""
+    preds, _ = flight(n=12, speed=40.0, bad=(), chance=())
+    [track] = smooth(preds)
+    for p, pred in zip(track.points, preds):
+        assert p.location == pred.weighted_location and p.status in ("matched", "flagged")

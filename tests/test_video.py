@@ -184,3 +184,39 @@ def test_cli_every_flag():
     for bad in ("0", "-1", "nan", "soon"):
         with pytest.raises(SystemExit):
             parser.parse_args(["locate", "v.mp4", "--tiles", "t.csv", "--every", bad])
+
+
+@pytest.mark.slow
+def test_cli_locates_a_video_and_writes_its_track(tmp_path, capsys):
+    """End to end with the real offline backbone: a 6-frame flight over the demo tiles -> GPX, KML
+    and GeoJSON with the track; the frames land near the telemetry positions (scoring only)."""
+    import json
+
+    import gpxpy
+
+    from geolocator.cli import main
+
+    from .flight_helpers import DEMO
+
+    frames, positions = straight_flight(16, scale=1.0, out=(256, 192))  # 200 m in 15 s: 13 m/s
+    video = write_video(tmp_path / "DJI_0003.MP4", frames, fps=1)
+    write_dji_srt(tmp_path / "DJI_0003.SRT", positions, fps=1)
+    common = ["--tiles", str(DEMO / "tiles.csv"), "--backbone", "efficientnet_lite0", "--cache-dir",
+              str(tmp_path / "features"), "-q", "--every", "3"]
+    assert main(["locate", str(video), "--out", str(tmp_path / "t.gpx"), *common]) == 0
+    assert main(["locate", str(video), "--out", str(tmp_path / "t.kml"), *common]) == 0
+    assert main(["locate", str(video), "--out", str(tmp_path / "t.geojson"), *common]) == 0
+    gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
+    points = gpx.tracks[0].segments[0].points
+    assert [p.name for p in points] == [f"DJI_0003.MP4#t={i}" for i in range(0, 16, 3)]
+    doc = json.loads((tmp_path / "t.geojson").read_text())
+    frames_out = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert [f["properties"]["time_s"] for f in frames_out] == [0.0, 3.0, 6.0, 9.0, 12.0, 15.0]
+    assert all(f["properties"]["truth_source"] == "srt" for f in frames_out)
+    assert sum(f["properties"]["error_m"] < 25 for f in frames_out) >= 5  # within half a 50 m tile
+    assert any(f["geometry"]["type"] == "LineString" for f in doc["features"])
+    assert "<kml" in (tmp_path / "t.kml").read_text()
+    # without a flight there is no track to write, and the message says why
+    Image.new("RGB", (64, 64)).save(tmp_path / "single.jpg")
+    assert main(["locate", str(tmp_path / "single.jpg"), "--out", str(tmp_path / "x.gpx"), *common]) == 2
+    assert "no flight" in capsys.readouterr().err

@@ -139,6 +139,9 @@ class Match:
     rank: int  # 1-based
     inliers: int | None = None  # local matches agreeing on one homography, when verified
     ground: LatLon | None = None  # where that homography puts the photo's centre, when verified
+    # the photo's corners on the ground through that homography (top-left, top-right,
+    # bottom-right, bottom-left), when verified
+    footprint: tuple[LatLon, ...] | None = None
 
 
 @dataclass(frozen=True)

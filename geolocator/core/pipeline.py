@@ -192,6 +192,7 @@ class Workspace:
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
         predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
+        predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -239,6 +240,25 @@ class Workspace:
         ids = np.take_along_axis(candidates, order, axis=1)
         inliers = np.take_along_axis(counts, order, axis=1)
         return ranking, ids, inliers, [list(row) for row in np.take_along_axis(grounds, order, axis=1)]
+
+    def _with_footprints(self, predictions, queries, min_inliers) -> list[Prediction]:
+        """Each verified match's ground footprint (the photo's corners through its homography),
+        from the verifier's kept results: for GPX/KML and the map."""
+        from dataclasses import replace
+
+        out = []
+        for pred, query, need in zip(predictions, queries, np.broadcast_to(np.asarray(min_inliers), (len(queries),))):
+            matches = []
+            for m in pred.matches:
+                corners = None
+                if (m.inliers or 0) >= need:
+                    check = self.verifier.verify_photo(query, [m.tile], [0])[0]
+                    corners = check.corners
+                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
+                    m = replace(m, footprint=tuple(m.tile.bounds.point_at(*xy) for xy in corners))
+                matches.append(m)
+            out.append(replace(pred, matches=tuple(matches)))
+        return out
 
     def _tile_under_centre(self, candidates, counts, grounds, min_inliers):
         """The answer is the tile under the photo's centre. A photo near a tile edge often matches

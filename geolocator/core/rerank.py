@@ -52,6 +52,8 @@ class Verification:
     centre: tuple[float, float] | None = None
     # photo pixels -> tile pixels, both at max_side scale (kept to chain photo->photo->tile)
     homography: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # the photo's corners in the tile (fractions, as `centre`; TL, TR, BR, BL): its footprint
+    corners: tuple[tuple[float, float], ...] | None = field(default=None, compare=False)
 
 
 def _cv2():
@@ -119,7 +121,21 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, settings.ransac_px)
     if mask is None or homography is None or not _plausible(homography, photo.size, tile.size, settings):
         return Verification(0)
-    return Verification(int(mask.sum()), photo_centre_in(homography, photo, tile), homography)
+    return Verification(int(mask.sum()), photo_centre_in(homography, photo, tile), homography,
+                        photo_corners_in(homography, photo, tile))
+
+
+def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures):
+    """The photo's corners (TL, TR, BR, BL) in the target image as fractions of its width and
+    height, None when one goes to infinity."""
+    w, h = photo.size
+    out = []
+    for x, y in ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h)):
+        u, v, z = homography @ np.array([x, y, 1.0])
+        if abs(z) <= 1e-9:
+            return None
+        out.append((float(u / z / target.size[0]), float(v / z / target.size[1])))
+    return tuple(out)
 
 
 class Verifier:

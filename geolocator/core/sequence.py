@@ -15,7 +15,8 @@ geometric verification; the most plausible path through them is found by dynamic
 
 Frames off the track, and unverified frames on it, take their position from the track: linear in
 time between the verified anchors around them (`status: interpolated`). A frame whose own verified
-answer lies far from the track is `flagged`. Truth is never read here except to score.
+answer lies far from the track is `flagged` and keeps that answer (the track may be what is
+wrong); the track line passes where the track says. Truth is never read here except to score.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class TrackPoint:
     error_m: float | None = None  # to the truth (scoring only)
     own_error_m: float | None = None
     footprint: tuple[LatLon, ...] | None = None  # the chosen match's ground quad, when known
+    # where the track passes at this frame's time; differs from `location` only for a flagged
+    # frame, which keeps its own verified answer (the track may be the one that is wrong)
+    track_location: LatLon | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ class Track:
 
     @property
     def line(self) -> list[LatLon]:
-        return [p.location for p in self.points]
+        """The track through every frame's time (flagged frames at the track, not their own answer)."""
+        return [p.track_location or p.location for p in self.points]
 
 
 # -- sequences -----------------------------------------------------------------------------------
@@ -167,13 +172,18 @@ class _Candidate:
 
 
 def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
-    """A frame's states: its matches, verified ones at their homography centre."""
+    """A frame's states: its matches, verified ones at their homography centre. When any match is
+    verified only the verified ones are states: geometry outranks appearance, and the track must
+    not move a verified frame onto a tile it merely resembles."""
     if not pred.matches:
         return []
     best = max(m.score for m in pred.matches)
     out = []
+    any_verified = any(m.ground is not None and (m.inliers or 0) >= model.min_inliers for m in pred.matches)
     for m in pred.matches:
         verified = m.ground is not None and (m.inliers or 0) >= model.min_inliers
+        if any_verified and not verified:
+            continue
         if verified:
             emission = model.verified_bonus + math.log((m.inliers or 1) / model.min_inliers)
             out.append(_Candidate(m, m.ground, model.verified_slack_m, True, emission))
@@ -283,10 +293,12 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
                 location, status = chosen.position, ("matched" if rank == 1 else "corrected")
             verified = False
         elif track[j] is not None:
-            location, verified = track[j], False
             own_verified = bool(pred.matches) and pred.top.ground is not None and (pred.top.inliers or 0) >= model.min_inliers
             far = haversine_m(own, track[j]) > 2 * model.verified_slack_m
-            status = "flagged" if own_verified and far else "interpolated"
+            if own_verified and far:  # it keeps its own verified answer, and says it disagrees
+                location, status, verified = own, "flagged", True
+            else:
+                location, status, verified = track[j], "interpolated", False
         else:  # an empty track: keep the single-frame answer
             location, status, verified = own, "matched", False
         truth = pred.query.truth
@@ -296,6 +308,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             error_m=None if truth is None else haversine_m(location, truth),
             own_error_m=None if truth is None else haversine_m(own, truth),
             footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified else None,
+            track_location=track[j] if chosen is None or not chosen.verified else location,
         ))
     return Track(name, tuple(points))
 
