@@ -88,7 +88,12 @@ def _workspace(args):
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
+        gnss_prior_m=getattr(args, "gnss_prior", None),
     )
+    if settings.gnss_prior_m:
+        log.warning("GNSS prior ON: each photo/frame with a recorded position (EXIF GPS or telemetry) is only "
+                    "searched within %.0f m of it; recorded positions are then inputs, not independent truth",
+                    settings.gnss_prior_m)
     ws = Workspace(settings)
     b = ws.backbone
     if b.fallback_reason:
@@ -328,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "named VIDEO#t=SECONDS")
     g.add_argument("--no-track", dest="track", action="store_false",
                    help="locate every frame on its own: no sequence model over videos and timed photos")
+    g.add_argument("--gnss-prior", type=float, metavar="METRES",
+                   help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
+                        "and search only the tiles inside it")
     g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
     _add_tileset_options(p)

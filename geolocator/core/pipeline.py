@@ -36,6 +36,9 @@ class Settings:
     verify_candidates: int = 20
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
+    # GNSS prior (off by default): only tiles within this many metres of each query's recorded
+    # position (EXIF GPS, video telemetry) are candidates; core/priors.py
+    gnss_prior_m: float | None = None
 
 
 @dataclass
@@ -181,6 +184,10 @@ class Workspace:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
         sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
+        if self.settings.gnss_prior_m:
+            from .priors import apply_allowed, gnss_allowed
+
+            sim = apply_allowed(sim, gnss_allowed(ok, tileset.tiles, self.settings.gnss_prior_m))
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = top_k(sim, shown)
@@ -227,6 +234,10 @@ class Workspace:
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
         checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
+            from .priors import EXCLUDED
+
+            counts[np.take_along_axis(sim, candidates, axis=1) <= EXCLUDED] = 0
         grounds = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
