@@ -87,12 +87,14 @@ def write_dji_srt(path: Path, positions: list[LatLon], fps: int, *, yaw: list[fl
     return path
 
 
-def straight_flight(n: int, *, scale: float = 0.5, row: float = 0.5, out=(192, 144), ground_tiles: float = 1.0):
-    """Frames of a flight from west to east along mosaic row fraction `row`: (frames, positions)."""
+def straight_flight(n: int, *, scale: float = 0.5, row: float = 0.5, out=(192, 144), ground_tiles: float = 1.0,
+                    span: tuple[float, float] | None = None):
+    """Frames of a flight from west to east along mosaic row fraction `row` (between fractions
+    `span` of the width; default one tile in from each side): (frames, positions)."""
     mosaic, bounds = demo_mosaic(scale)
     tile_px = 256 * scale
-    margin = tile_px
-    xs = np.linspace(margin, mosaic.size[0] - margin, n)
+    lo, hi = (tile_px, mosaic.size[0] - tile_px) if span is None else (span[0] * mosaic.size[0], span[1] * mosaic.size[0])
+    xs = np.linspace(lo, hi, n)
     y = row * mosaic.size[1]
     frames = [render_view(mosaic, x, y, 0.0, out, ground_tiles * tile_px) for x in xs]
     positions = [point_at(bounds, mosaic.size, x, y) for x in xs]

@@ -395,7 +395,8 @@ class MainWindow(QMainWindow):
 
     def choose_images(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
-                                                "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp);;All files (*)")
+                                                "Images and videos (*.jpg *.jpeg *.png *.tif *.tiff *.webp "
+                                                "*.mp4 *.mov *.mkv *.avi);;All files (*)")
         if files:
             self.add_paths([Path(f) for f in files])
 
