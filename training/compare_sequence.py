@@ -231,7 +231,7 @@ def main(argv=None) -> int:
         f"(linear in time, every 0.25 s).", "",
         "| scene | flight | frames (bad) | median err single / seq | mean err single / seq | right % single / seq "
         "| bad stretch mean err single / seq | fail n: mean err single / seq | broken | track err single / seq "
-        "| path length / true single / seq | statuses m/c/i/f | s |",
+        "| path length / true single / seq | statuses m/c/i/f | sequence model ms |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
@@ -251,13 +251,10 @@ def main(argv=None) -> int:
             stills_truth = make_stills(scene, out, 3.0, range(8, 12), seed=1)
         tiles = load_tileset(out / "tiles.csv")
         for flight in ("video", "stills"):
-            started = time.perf_counter()
             saved = out / f"{flight}.pkl"
             if args.reuse:
                 with open(saved, "rb") as fh:
                     predictions, bad_ids = pickle.load(fh)
-                [track] = smooth(predictions)
-                r = score(track, bad_ids)
             elif flight == "video":
                 queries = [replace(q, truth=video_truth[round(q.time_s, 3)], truth_source="synthetic")
                            for q in load_queries(out / "flight.mp4", every_s=args.every)]
@@ -272,8 +269,10 @@ def main(argv=None) -> int:
                 predictions = ws.locate(queries)
                 with open(saved, "wb") as fh:
                     pickle.dump((predictions, bad_ids), fh)
-                [track] = smooth(predictions)
-                r = score(track, bad_ids)
+            smoothing = time.perf_counter()
+            [track] = smooth(predictions)
+            smoothing = time.perf_counter() - smoothing
+            r = score(track, bad_ids)
             st = r["statuses"]
             add_row(lines, (
                 f"| {name} ({len(tiles)} tiles) | {flight} | {r['n']} ({r['bad']}) | {r['own_med']:.1f} / {r['seq_med']:.1f} "
@@ -282,10 +281,17 @@ def main(argv=None) -> int:
                 f"| {r['broken']} | {r['own_track']:.1f} / {r['seq_track']:.1f} "
                 f"| {r['len_ratio_own']:.2f} / {r['len_ratio_seq']:.2f} "
                 f"| {st['matched']}/{st['corrected']}/{st['interpolated']}/{st['flagged']} "
-                f"| {time.perf_counter() - started:.0f} |"))
+                f"| {1000 * smoothing:.0f} |"))
     lines += ["", "Statuses: m = matched (its own verified answer, on the track), c = corrected (the track went "
               "through another of its candidates), i = interpolated (position from the track), f = flagged "
-              "(its own verified answer contradicts the track)."]
+              "(its own verified answer contradicts the track).",
+              "",
+              "Honest notes: one seed, four flights, synthetic nadir-ish views of the same imagery the tiles come "
+              "from (degraded); the sequence model's defaults (20 m/s, skip cost 3, 5 s extrapolation past the "
+              "verified ends) were chosen while looking at these flights, with no held-out flight. A verified frame "
+              "keeps its own answer by construction (on the track at a verified candidate, or flagged); 'broken' "
+              "counts the unverified ones. 'sequence model ms' is core.sequence.smooth alone (incl. reading the "
+              "stills' EXIF), on a shared 2-core machine. Locating took 3-11 min per flight there."]
     save(lines, args.out, echo=False)
     return 0
 

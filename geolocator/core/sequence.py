@@ -48,7 +48,7 @@ class MotionModel:
     move_cost: float = 0.5  # cost of a move using all of its reach (shorter moves are cheaper)
     max_gap_frames: int = 30  # longest stretch of frames the track may bridge
     max_photo_gap_s: float = 300.0  # photos further apart in time start a new flight
-    extrapolate_s: float = 10.0  # past the first/last verified frame, constant velocity for this long
+    extrapolate_s: float = 5.0  # past the first/last verified frame, constant velocity for this long
 
 
 @dataclass(frozen=True)
@@ -321,8 +321,10 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # verified anchor at all, the tile is all there is.
             if _within_horizon(times, verified_anchors, j, model.extrapolate_s):
                 location, status = track[j], "interpolated"
+            elif rank == 1:  # its own top: its own single-photo estimate (which may refine the tile)
+                location, status = own, "matched"
             else:
-                location, status = chosen.position, ("matched" if rank == 1 else "corrected")
+                location, status = chosen.position, "corrected"
             verified = False
         elif track[j] is not None:
             own_verified = bool(pred.matches) and pred.top.ground is not None and (pred.top.inliers or 0) >= model.min_inliers
