@@ -89,7 +89,11 @@ def _workspace(args):
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
         gnss_prior_m=getattr(args, "gnss_prior", None),
+        heading_prior=getattr(args, "heading_prior", False),
     )
+    if settings.heading_prior:
+        log.warning("heading prior ON: a recorded gimbal yaw limits the tile headings compared to +-%.1f deg; a "
+                    "photo/frame that verifies nothing that way is searched at every heading", 67.5)
     if settings.gnss_prior_m:
         log.warning("GNSS prior ON: each photo/frame with a recorded position (EXIF GPS or telemetry) is only "
                     "searched within %.0f m of it; recorded positions are then inputs, not independent truth",
@@ -336,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--gnss-prior", type=float, metavar="METRES",
                    help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
                         "and search only the tiles inside it")
+    g.add_argument("--heading-prior", action="store_true",
+                   help="off by default: compare tiles only at headings near the recorded gimbal yaw (telemetry, "
+                        "DJI XMP); a photo that verifies nothing that way is searched at every heading")
     g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
     _add_tileset_options(p)

@@ -71,3 +71,62 @@ def test_gnss_prior_limits_candidates_and_is_off_by_default(tmp_path, verify):
                 nearest = LatLon(min(max(rec.lat, b.south), b.north), min(max(rec.lon, b.west), b.east))
                 assert haversine_m(rec, nearest) <= 40.0
     assert np.mean([p.error_m for p in on]) < np.mean([p.error_m for p in off])
+
+
+# -- heading prior ------------------------------------------------------------------------------------
+def test_recorded_yaw_from_telemetry_and_real_dji_xmp():
+    from geolocator.core.priors import recorded_yaw
+
+    assert recorded_yaw(Query("v#t=0", Path("v"), time_s=0.0, telemetry=FrameTelemetry(0.0, gimbal_yaw_deg=-140.0))) == -140.0
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "real-dji"
+    if not shared.is_dir():
+        pytest.skip(f"{shared} is absent (shared material beside the clone)")
+    yaws = {p.name: recorded_yaw(Query(p.name, p)) for p in sorted(shared.glob("DJI_*.JPG"))}
+    assert yaws == {"DJI_0018.JPG": 45.0, "DJI_0024.JPG": -140.0, "DJI_0030.JPG": 44.2, "DJI_0035.JPG": 45.3}
+
+
+def test_recorded_yaw_from_a_photo_xmp_packet(tmp_path):
+    from geolocator.core.priors import recorded_yaw
+
+    from PIL import Image
+
+    path = tmp_path / "x.jpg"
+    Image.new("RGB", (8, 8)).save(path, xmp=b'<x:xmpmeta><rdf:Description drone-dji:GimbalYawDegree="+12.5"/></x:xmpmeta>')
+    assert recorded_yaw(Query("x.jpg", path)) == 12.5
+    Image.new("RGB", (8, 8)).save(tmp_path / "y.jpg")
+    assert recorded_yaw(Query("y.jpg", tmp_path / "y.jpg")) is None
+
+
+def test_heading_views_keep_the_views_near_the_yaw():
+    from geolocator.core.model import ROTATION_VIEWS
+    from geolocator.core.priors import heading_views
+
+    qs = [Query(f"v#t={i}", Path("v"), time_s=float(i), telemetry=FrameTelemetry(0.0, gimbal_yaw_deg=y))
+          for i, y in enumerate((0.0, -140.0, 100.0, None))]
+    allowed = heading_views(qs, ROTATION_VIEWS)
+    names = [[v for v, a in zip(ROTATION_VIEWS, row) if a] for row in allowed]
+    assert names[0] == ["rot0", "rot45", "rot315"]
+    assert names[1] == ["rot180", "rot225", "rot270"]  # -140 = 220 deg
+    assert names[2] == ["rot45", "rot90", "rot135"]
+    assert names[3] == list(ROTATION_VIEWS)  # no yaw: every view
+    assert heading_views(qs[:1], ("rot180",)).all()  # nothing near: no narrowing rather than no search
+
+
+def test_a_verified_match_overrules_a_wrong_heading_prior(tmp_path):
+    """Yaws 180 deg off (as real DJI files can carry): every photo that verified without the prior
+    verifies the same tile with it."""
+    region = load_region(DEMO)
+    poses = {r.split(",")[0]: float(r.split(",")[1]) for r in (DEMO / "poses.csv").read_text().splitlines()[1:]}
+    queries = [replace(q, telemetry=FrameTelemetry(0.0, gimbal_yaw_deg=poses[q.id] + 180.0)) for q in region.queries[:6]]
+
+    def run(prior):
+        ws = Workspace(Settings(cache_dir=tmp_path / "f", top_k=3, verify_candidates=5, heading_prior=prior))
+        ws._backbone = tiny_backbone()
+        ws.open_tiles(region.tiles)
+        return ws.locate(queries)
+
+    plain, wrong = run(False), run(True)
+    verified = [i for i, p in enumerate(plain) if (p.top.inliers or 0) >= 8]
+    assert verified  # the check means something
+    for i in verified:
+        assert wrong[i].top.tile.id == plain[i].top.tile.id and wrong[i].top.inliers >= 8

@@ -39,6 +39,9 @@ class Settings:
     # GNSS prior (off by default): only tiles within this many metres of each query's recorded
     # position (EXIF GPS, video telemetry) are candidates; core/priors.py
     gnss_prior_m: float | None = None
+    # heading prior (off by default): a recorded gimbal yaw narrows the tile views compared; a photo
+    # that verifies nothing under it is searched again at every view (a verified match overrules)
+    heading_prior: bool = False
 
 
 @dataclass
@@ -184,6 +187,15 @@ class Workspace:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
         sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
+        unrestricted = sim
+        narrowed = None
+        if self.settings.heading_prior:
+            from .priors import heading_views, similarity_in_views
+
+            views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
+            narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
+            if narrowed.any():
+                sim = similarity_in_views(query_features, tile_features, views)
         if self.settings.gnss_prior_m:
             from .priors import apply_allowed, gnss_allowed
 
@@ -196,6 +208,14 @@ class Workspace:
             return predictions
         min_inliers = self._min_inliers(ok)
         ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
+        if narrowed is not None and narrowed.any():
+            # the heading prior is a prior: where it found no verified tile, every view is searched
+            # (verified pairs are kept by the verifier, so only new candidates cost anything)
+            unverified = narrowed & (inliers[:, 0] < min_inliers)
+            if unverified.any():
+                sim = np.where(unverified[:, None], unrestricted if not self.settings.gnss_prior_m
+                               else np.where(sim <= -1e5, sim, unrestricted), sim)
+                ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
         predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)

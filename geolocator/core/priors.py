@@ -56,3 +56,67 @@ def apply_allowed(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
     if allowed is None:
         return scores
     return np.where(allowed, scores, EXCLUDED)
+
+
+# -- heading prior ----------------------------------------------------------------------------------
+HEADING_TOLERANCE_DEG = 67.5  # keeps the 2-3 indexed views nearest the recorded yaw (45 deg apart)
+_DJI_GIMBAL_YAW = None  # compiled on first use
+
+
+def _xmp_gimbal_yaw(path) -> float | None:
+    """drone-dji:GimbalYawDegree from a photo's XMP packet (first 256 KB), None when absent.
+    A stop-gap read until the metadata module (core/media/metadata.py) provides it."""
+    import re
+
+    global _DJI_GIMBAL_YAW
+    if _DJI_GIMBAL_YAW is None:
+        _DJI_GIMBAL_YAW = re.compile(rb'GimbalYawDegree\s*=\s*"\s*([-+]?\d+(?:\.\d+)?)"|'
+                                     rb"<drone-dji:GimbalYawDegree>\s*([-+]?\d+(?:\.\d+)?)")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256 * 1024)
+    except OSError:
+        return None
+    m = _DJI_GIMBAL_YAW.search(head)
+    if not m:
+        return None
+    value = float(m.group(1) or m.group(2))
+    return value if math.isfinite(value) else None
+
+
+def recorded_yaw(query: Query) -> float | None:
+    """Compass direction (degrees clockwise from north) the recorded gimbal yaw gives for the
+    image's top edge: video telemetry, else a DJI photo's XMP. A prior, never a fact: real DJI
+    files carry yaws 180 deg off (shared/real-dji)."""
+    telemetry = getattr(query, "telemetry", None)
+    if telemetry is not None:
+        return getattr(telemetry, "gimbal_yaw_deg", None)
+    if query.time_s is None:
+        return _xmp_gimbal_yaw(query.path)
+    return None
+
+
+def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
+    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
+    recorded yaw. Rows of queries with no recorded yaw are all True."""
+    from .extract import view_angle
+
+    angles = np.array([view_angle(v) for v in views], np.float64)
+    allowed = np.ones((len(queries), len(views)), dtype=bool)
+    for qi, q in enumerate(queries):
+        yaw = recorded_yaw(q)
+        if yaw is not None:
+            diff = np.abs((angles - yaw + 180.0) % 360.0 - 180.0)
+            if (diff <= tolerance_deg).any():  # else (e.g. tiles indexed north-up only) no narrowing
+                allowed[qi] = diff <= tolerance_deg
+    return allowed
+
+
+def similarity_in_views(query_features: np.ndarray, tile_features: np.ndarray, allowed_views: np.ndarray) -> np.ndarray:
+    """(Q, N) cosine, max over each tile's views that `allowed_views` (Q, V) keeps for the query.
+    Features L2-normalised: queries (Q, D), tiles (N, V, D)."""
+    g = tile_features[:, None, :] if tile_features.ndim == 2 else tile_features
+    sims = np.einsum("qd,nvd->qnv", np.asarray(query_features, np.float32), np.asarray(g, np.float32), optimize=True)
+    sims = np.where(allowed_views[:, None, :], sims, -np.inf)
+    return sims.max(axis=2)
