@@ -38,10 +38,24 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "single_lat": round(p.own.lat, DECIMALS),
         "single_lon": round(p.own.lon, DECIMALS),
     }
-    if p.query.truth is not None:
-        props.update(truth_lat=round(p.query.truth.lat, DECIMALS), truth_lon=round(p.query.truth.lon, DECIMALS),
+    from .camera import camera_for
+
+    camera = camera_for(p.query, p.footprint) if p.verified else None
+    if camera is not None:  # where the drone was: PnP on the verified footprint (core/camera.py)
+        props.update(camera_lat=round(camera.position.lat, DECIMALS), camera_lon=round(camera.position.lon, DECIMALS),
+                     camera_height_m=_round(camera.height_m, 2), camera_heading_deg=_round(camera.heading_deg, 2),
+                     camera_tilt_deg=_round(camera.tilt_deg, 2))
+    truth = p.query.truth
+    if truth is not None:
+        props.update(truth_lat=round(truth.lat, DECIMALS), truth_lon=round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
                      single_error_m=_round(p.own_error_m, 2), error_kind="centre")
+        # EXIF GPS and telemetry record the camera: compare like with like when the camera is known
+        if p.query.truth_source in ("exif", "srt") and camera is not None:
+            from .geo import haversine_m
+
+            props.update(error_m=_round(haversine_m(camera.position, truth), 2), error_kind="camera",
+                         centre_error_m=_round(p.error_m, 2))
     return props
 
 
