@@ -8,7 +8,6 @@ from dataclasses import replace
 import pytest
 
 from geolocator.core.export_track import tracks_to_geojson, write_track
-from geolocator.core.model import LatLon
 from geolocator.core.sequence import smooth
 
 from .test_sequence import at, flight
