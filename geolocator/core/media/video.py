@@ -236,8 +236,9 @@ def _load_cached(target: Path) -> Image.Image | None:
 
 def cache_frames(path: Path, times: Sequence[float]) -> int:
     """Decode the frames at `times` in one pass and store them in the frame cache (those not there
-    yet). Returns how many were decoded. Locating a video calls this once, so later steps read small
-    JPEGs instead of seeking in the video again."""
+    yet). Returns how many were decoded. Optional: `open_frame` decodes a missing frame by seeking
+    (to the key frame before it), which costs about one GOP per sampled frame; a caller about to
+    read many frames of one video can warm the cache in one pass with this instead."""
     todo = [t for t in times if not _frame_file(path, t).is_file()]
     n = 0
     for t, image in iter_frames(path, todo):
