@@ -219,3 +219,17 @@ def test_cli_locates_a_video_and_writes_its_track(tmp_path, capsys):
     Image.new("RGB", (64, 64)).save(tmp_path / "single.jpg")
     assert main(["locate", str(tmp_path / "single.jpg"), "--out", str(tmp_path / "x.gpx"), *common]) == 2
     assert "no flight" in capsys.readouterr().err
+
+
+def test_a_miss_decodes_the_sampled_frames_ahead_in_one_pass(tmp_path, frame_cache):
+    video = _grey_video(tmp_path / "flight.mp4", seconds=3)
+    queries = load_queries(video, every_s=0.5)
+    open_query_image(queries[2])  # t=1: decodes 1, 1.5, 2, 2.5 on the way
+    assert len(list(frame_cache.rglob("*.jpg"))) == 4
+    for q in queries:  # and each is the right frame
+        assert abs(float(np.asarray(open_query_image(q)).mean()) - (20 + 6 * round(q.time_s * 10))) < 2.5
+    # forward decoding and seeking agree on which frame a time is
+    times = [0.0, 0.3, 0.4, 2.9]
+    forward = [np.asarray(im).mean() for _, im in V.iter_frames(video, times)]
+    seeking = [np.asarray(V.read_frame(video, t)).mean() for t in times]
+    assert np.allclose(forward, seeking, atol=1.0)

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi"})
 FRAME_MAX_SIDE = 1024  # working size of a decoded frame (long side, pixels)
 FRAME_JPEG_QUALITY = 92
 DEFAULT_EVERY_S = 1.0
+SEEK_AHEAD_S = 4.0  # decode forward rather than seek when the next wanted frame is this close
+READ_AHEAD_S = 60.0  # on a cache miss, the sampled frames this far ahead are decoded in the same pass
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float = D
             except InputError as exc:
                 log.warning("%s", exc)
     vid = video_id or path.name
+    _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []
     for t in sample_times(info.duration_s, every_s):
         record = telemetry_at(records, t, tolerance_s=max(0.5, every_s)) if records else None
@@ -143,9 +147,10 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
 
 def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX_SIDE) -> Iterator[tuple[float, Image.Image]]:
     """(time, RGB frame shrunk to `max_side`) for each requested time, in increasing time order:
-    the first frame whose presentation time reaches it. Seeks to the key frame before each time
-    when it lies ahead, so sparse samples of a long video do not decode every frame; one decoded
-    frame at a time is held. Raises InputError for an unreadable video."""
+    the first frame whose presentation time reaches it. Decodes forward while the next time is
+    near (SEEK_AHEAD_S) and seeks to the key frame before it when it is far, so neither dense nor
+    sparse samples of a long video cost more than needed; one decoded frame at a time is held.
+    Raises InputError for an unreadable video."""
     av = _av()
     wanted = sorted(set(float(t) for t in times))
     if not wanted:
@@ -158,14 +163,18 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
         i = 0
         last = None  # the last decoded frame (time, image), for times past the final frame
+        frames, pos = None, None  # the decoder and the time of the last frame it gave
         while i < len(wanted):
             target = wanted[i]
-            if tb:
-                container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+            if frames is None or pos is None or target - pos > SEEK_AHEAD_S:
+                if tb:
+                    container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+                frames = container.decode(stream)
             got = False
             try:
-                for frame in container.decode(stream):
+                for frame in frames:  # a `break` below leaves the decoder where it is, to go on from
                     t = (frame.time if frame.time is not None else 0.0) - start
+                    pos = t
                     if t + 1e-6 < target:
                         continue
                     image = _shrink(frame.to_image(), max_side)
@@ -247,12 +256,38 @@ def cache_frames(path: Path, times: Sequence[float]) -> int:
     return n
 
 
+_PLANS: dict[str, tuple[float, ...]] = {}  # video -> its sampled times (video_queries)
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(os.path.abspath(path), threading.Lock())
+
+
 def open_frame(path: Path, time_s: float) -> Image.Image:
     """The frame at `time_s` through the frame cache (the cached copy is what every step sees, so a
-    frame looks the same whether it was just decoded or decoded in an earlier run)."""
+    frame looks the same whether it was just decoded or decoded in an earlier run). On a miss, the
+    video's sampled frames up to READ_AHEAD_S ahead are decoded in the same pass (one seek, then
+    forward), one video at a time, so extracting a flight decodes it about once."""
     target = _frame_file(path, time_s)
     image = _load_cached(target)
-    if image is None:
+    if image is not None:
+        return image
+    with _lock(path):  # the other decoding thread waits, then finds its frame cached
+        image = _load_cached(target)
+        if image is not None:
+            return image
+        plan = [t for t in _PLANS.get(os.path.abspath(path), ()) if time_s < t <= time_s + READ_AHEAD_S]
+        if plan:
+            try:
+                cache_frames(path, [time_s, *plan])
+            except OSError as exc:  # an unwritable cache: decode this one frame below
+                log.warning("frame cache %s: %s", target.parent, exc)
+            image = _load_cached(target)
+            if image is not None:
+                return image
         fresh = read_frame(path, time_s)
         try:
             _store(target, fresh)
