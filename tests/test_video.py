@@ -233,3 +233,20 @@ def test_a_miss_decodes_the_sampled_frames_ahead_in_one_pass(tmp_path, frame_cac
     forward = [np.asarray(im).mean() for _, im in V.iter_frames(video, times)]
     seeking = [np.asarray(V.read_frame(video, t)).mean() for t in times]
     assert np.allclose(forward, seeking, atol=1.0)
+
+
+def test_srt_wall_clock_dates_the_gpx(tmp_path):
+    from datetime import datetime
+
+    import gpxpy
+
+    from geolocator.core.export_track import tracks_to_gpx
+    from geolocator.core.sequence import Track, TrackPoint
+
+    rec = T.parse_cue_text("FrameCnt: 5, DiffTime: 40ms\n2026-05-27 13:14:22.911\n[latitude: 1.5] [longitude: 2.5]", 2.0)
+    assert rec.when == datetime(2026, 5, 27, 13, 14, 22, 911000)
+    assert T.parse_cue_text("[latitude: 1.5] [longitude: 2.5]", 0).when is None
+    q = Query("v.mp4#t=2", tmp_path / "v.mp4", time_s=2.0, telemetry=rec)
+    point = TrackPoint(q, 0.0, LatLon(1.5, 2.5), "matched", LatLon(1.5, 2.5))
+    gpx = gpxpy.parse(tracks_to_gpx([Track("v.mp4", (point,))]))
+    assert gpx.tracks[0].segments[0].points[0].time.replace(tzinfo=None) == datetime(2026, 5, 27, 13, 14, 22, 911000)

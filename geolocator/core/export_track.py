@@ -3,8 +3,9 @@
 Every format carries each frame's best estimate (on the track) with its time and status, the
 track as a line, and each frame's ground footprint where a verified homography gives one.
 Times: a frame's `time_s` is seconds from the flight's first frame; GPX and KML need absolute
-times, so they are written from `start` (the photo's capture time, else the Unix epoch: honest
-relative times rather than invented dates).
+times, so they are written from the flight's start: the first photo's capture time, or the
+telemetry's wall clock for a video (both camera local time, written as if UTC: the files carry no
+zone), else the Unix epoch (honest relative times rather than invented dates).
 """
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ def _start_of(track: Track) -> datetime | None:
     from .sequence import _query_capture
 
     first = track.points[0].query
-    if first.time_s is not None:
-        return None
+    if first.time_s is not None:  # a video: the telemetry's wall clock, when it has one
+        when = getattr(getattr(first, "telemetry", None), "when", None)
+        return None if when is None else when - timedelta(seconds=track.points[0].time_s)
     when, _ = _query_capture(first)
     return when
 

@@ -20,6 +20,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import InputError
@@ -39,6 +40,7 @@ class FrameTelemetry:
     gimbal_yaw_deg: float | None = None  # clockwise from north; may be 180 deg off (see shared/real-dji)
     gimbal_pitch_deg: float | None = None  # -90 = straight down
     focal_len: float | None = None  # as written (mm, or mm x 10 on older models)
+    when: datetime | None = None  # the cue's wall-clock line (camera local time, no zone), when written
 
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
@@ -46,6 +48,7 @@ _BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _NUM + r")")
 _GPS_TUPLE = re.compile(r"GPS\s*\(\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r"))?")
 _BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _NUM + r")")
 _HEIGHT = re.compile(r"(?:^|[\s,])H\s*[=]?\s*(" + _NUM + r")\s*m\b")
+_DATETIME = re.compile(r"(\d{4})[-.:/](\d{2})[-.:/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?")
 _GIMBAL_PRY = re.compile(r"G\.PRY\s*\(\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")")
 
 
@@ -93,6 +96,14 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
     m = _GIMBAL_PRY.search(text)
     if m and yaw is None:
         pitch, yaw = _finite(m.group(1)), _finite(m.group(3))
+    when = None
+    m = _DATETIME.search(text)
+    if m:
+        try:
+            micro = int((m.group(7) or "0").ljust(6, "0"))
+            when = datetime(*(int(g) for g in m.groups()[:6]), micro)
+        except ValueError:
+            when = None
     return FrameTelemetry(
         time_s=time_s,
         position=_position(lat, lon),
@@ -101,6 +112,7 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
         gimbal_yaw_deg=yaw,
         gimbal_pitch_deg=pitch,
         focal_len=fields.get("focal_len"),
+        when=when,
     )
 
 
