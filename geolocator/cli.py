@@ -142,6 +142,8 @@ def _workspace(args):
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
+        gnss_prior_m=getattr(args, "gnss_prior", None),
+        heading_prior=getattr(args, "heading_prior", False),
     )
     from .core.outputs import usable_cache_dir
 
@@ -149,6 +151,13 @@ def _workspace(args):
     if warning:
         log.warning("%s", warning)
         settings.use_cache = False
+    if settings.heading_prior:
+        log.warning("heading prior ON: a recorded gimbal yaw limits the tile headings compared to +-%.1f deg; a "
+                    "photo/frame that verifies nothing that way is searched at every heading", 67.5)
+    if settings.gnss_prior_m:
+        log.warning("GNSS prior ON: each photo/frame with a recorded position (EXIF GPS or telemetry) is only "
+                    "searched within %.0f m of it; recorded positions are then inputs, not independent truth",
+                    settings.gnss_prior_m)
     ws = Workspace(settings)
     b = ws.backbone
     if b.fallback_reason:
@@ -212,12 +221,22 @@ def _load_tiles(path: Path, args, queries=()):
     return tileset
 
 
-def _load_queries(paths: list[Path]):
+def _load_queries(paths: list[Path], every_s: float = 1.0):
     from .core.queries import load_queries, load_region
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
         return load_region(paths[0]).queries
-    return load_queries(paths[0] if len(paths) == 1 else paths)
+    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -238,7 +257,7 @@ def cmd_locate(args) -> int:
 
     progress = TqdmProgress(not args.quiet)
     _check_out(args.out, "output")
-    queries = _load_queries(args.queries)
+    queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     ws = _workspace(args)
     ws.open_tiles(tiles)
@@ -249,17 +268,50 @@ def cmd_locate(args) -> int:
     predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
         log.warning("skipped %s: %s", path, reason)
+    tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
             write_csv(predictions, args.out)
+        elif args.out.suffix.lower() in (".gpx", ".kml"):
+            from .core.export_track import write_track
+
+            if not tracks:
+                raise GeolocatorError(f"{args.out}: no flight to write: a track needs a video, or photos with "
+                                      "capture times (EXIF DateTimeOriginal), and the sequence model on")
+            write_track(tracks, args.out)
+        elif tracks:
+            from .core.export import _write_atomic
+            from .core.export_track import predictions_and_tracks_to_geojson
+
+            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints)
+            _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
             write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
-        print(f"wrote {len(predictions)} predictions to {args.out}")
+        print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
     else:
+        on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
+            point = on_track.get(p.query.id)
+            if point is not None:  # a frame of a flight: its place on the track
+                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{p.top.tile.id}\t"
+                      f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
+                continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
     return 0
+
+
+def _tracks(predictions, args):
+    """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
+    if not getattr(args, "track", True):
+        return []
+    from .core.sequence import MotionModel, smooth
+
+    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
+    for t in tracks:
+        counts = {s: sum(p.status == s for p in t.points) for s in ("matched", "corrected", "interpolated", "flagged")}
+        log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return tracks
 
 
 def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
@@ -453,9 +505,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON) or .csv")
+    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
+                   "or a flight's track: .gpx (GPX 1.1) or .kml (KML 2.2)")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
+    g = p.add_argument_group("flights (video and photo sequences)")
+    g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
+                   help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
+                        "named VIDEO#t=SECONDS")
+    g.add_argument("--no-track", dest="track", action="store_false",
+                   help="locate every frame on its own: no sequence model over videos and timed photos")
+    g.add_argument("--gnss-prior", type=float, metavar="METRES",
+                   help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
+                        "and search only the tiles inside it")
+    g.add_argument("--heading-prior", action="store_true",
+                   help="off by default: compare tiles only at headings near the recorded gimbal yaw (telemetry, "
+                        "DJI XMP); a photo that verifies nothing that way is searched at every heading")
+    g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
+                   help="the sequence model's speed limit (default 20 m/s)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)

@@ -85,11 +85,25 @@ def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
     return image.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BICUBIC, reducing_gap=3.0)
 
 
+def _item_identity(item: Tile | Query) -> str:
+    if isinstance(item, Query):
+        from .media.query_image import query_identity  # a video frame is its video + its time
+
+        return query_identity(item)
+    return file_identity(item.path, item.window, getattr(item, "ref", None))
+
+
 def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
     """Worker: decode once, produce one normalised tensor per requested view."""
     try:
         # Large enough for the 45-degree crops (see _shrink_for_rotation), no larger.
-        img = _open_item(item, int(math.ceil(backbone.resize * math.sqrt(2))) + 2)
+        min_side = int(math.ceil(backbone.resize * math.sqrt(2))) + 2
+        if isinstance(item, Query):
+            from .media.query_image import open_query_image  # photos and video frames alike
+
+            img = open_query_image(item, min_side=min_side)
+        else:
+            img = _open_item(item, min_side)  # a file, a GeoTIFF window or a tile package entry
         out = []
         small = None
         for v in views:
@@ -133,7 +147,7 @@ def extract_features(
             emit(progress, ProgressEvent(stage, i - len(todo), n, f"checking the cache: {i}/{n}"))
             check(cancel)
         try:
-            ident = file_identity(it.path, getattr(it, "window", None), getattr(it, "ref", None))
+            ident = _item_identity(it)
         except OSError as e:
             failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
             continue

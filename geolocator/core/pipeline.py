@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
+from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
@@ -37,6 +37,12 @@ class Settings:
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
     use_cache: bool = True  # False: no feature cache on disk (its folder cannot be written)
+    # GNSS prior (off by default): only tiles within this many metres of each query's recorded
+    # position (EXIF GPS, video telemetry) are candidates; core/priors.py
+    gnss_prior_m: float | None = None
+    # heading prior (off by default): a recorded gimbal yaw narrows the tile views compared; a photo
+    # that verifies nothing under it is searched again at every view (a verified match overrules)
+    heading_prior: bool = False
 
 
 @dataclass
@@ -192,6 +198,19 @@ class Workspace:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
         sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
+        unrestricted = sim
+        narrowed = None
+        if self.settings.heading_prior:
+            from .priors import heading_views, similarity_in_views
+
+            views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
+            narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
+            if narrowed.any():
+                sim = similarity_in_views(query_features, tile_features, views)
+        if self.settings.gnss_prior_m:
+            from .priors import apply_allowed, gnss_allowed
+
+            sim = apply_allowed(sim, gnss_allowed(ok, tileset.tiles, self.settings.gnss_prior_m))
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = top_k(sim, shown)
@@ -200,9 +219,18 @@ class Workspace:
             return predictions
         min_inliers = self._min_inliers(ok)
         ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
+        if narrowed is not None and narrowed.any():
+            # the heading prior is a prior: where it found no verified tile, every view is searched
+            # (verified pairs are kept by the verifier, so only new candidates cost anything)
+            unverified = narrowed & (inliers[:, 0] < min_inliers)
+            if unverified.any():
+                sim = np.where(unverified[:, None], unrestricted if not self.settings.gnss_prior_m
+                               else np.where(sim <= -1e5, sim, unrestricted), sim)
+                ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
         predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
+        predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -223,7 +251,7 @@ class Workspace:
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
         anchored = set(card.get("anchored_photos") or ())
-        return np.array([s.min_inliers_adapted if anchored and file_key(q.path) in anchored else s.min_inliers
+        return np.array([s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
     def _verify(self, queries, sim, min_inliers, progress, cancel):
@@ -237,6 +265,10 @@ class Workspace:
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
         checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
+            from .priors import EXCLUDED
+
+            counts[np.take_along_axis(sim, candidates, axis=1) <= EXCLUDED] = 0
         grounds = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
@@ -250,6 +282,25 @@ class Workspace:
         ids = np.take_along_axis(candidates, order, axis=1)
         inliers = np.take_along_axis(counts, order, axis=1)
         return ranking, ids, inliers, [list(row) for row in np.take_along_axis(grounds, order, axis=1)]
+
+    def _with_footprints(self, predictions, queries, min_inliers) -> list[Prediction]:
+        """Each verified match's ground footprint (the photo's corners through its homography),
+        from the verifier's kept results: for GPX/KML and the map."""
+        from dataclasses import replace
+
+        out = []
+        for pred, query, need in zip(predictions, queries, np.broadcast_to(np.asarray(min_inliers), (len(queries),))):
+            matches = []
+            for m in pred.matches:
+                corners = None
+                if (m.inliers or 0) >= need:
+                    check = self.verifier.verify_photo(query, [m.tile], [0])[0]
+                    corners = check.corners
+                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
+                    m = replace(m, footprint=tuple(m.tile.bounds.point_at(*xy) for xy in corners))
+                matches.append(m)
+            out.append(replace(pred, matches=tuple(matches)))
+        return out
 
     def _tile_under_centre(self, candidates, counts, grounds, min_inliers):
         """The answer is the tile under the photo's centre. A photo near a tile edge often matches
@@ -335,7 +386,7 @@ class Workspace:
         if geometric:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
-        anchored_photos = [] if anchors is None else sorted(file_key(q.path) for q, a in zip(ok, anchors) if a >= 0)
+        anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
         adapter = run_adaptation(
             tile_features,
             query_features,

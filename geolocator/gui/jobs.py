@@ -71,11 +71,12 @@ class Loaded:
     thumbs: dict[str, bytes]
 
 
-def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
+def _jpeg_thumb(path: Path, size: int, window=None, query: Query | None = None) -> bytes | None:
     from ..core.images import thumbnail
+    from ..core.media.query_image import query_thumbnail
 
     try:
-        img = thumbnail(path, size, window)
+        img = query_thumbnail(query, size) if query is not None else thumbnail(path, size, window)
     except GeolocatorError:
         return None
     buf = io.BytesIO()
@@ -231,7 +232,7 @@ class Session:
         todo = [q for q in queries if q.id not in self._query_thumbs_done]
         for i, q in enumerate(todo):
             check(cancel)
-            data = _jpeg_thumb(q.path, QUERY_THUMB_PX)
+            data = _jpeg_thumb(q.path, QUERY_THUMB_PX, query=q)
             if data is not None:
                 out[q.id] = data
             self._query_thumbs_done.add(q.id)

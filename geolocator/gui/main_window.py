@@ -60,8 +60,10 @@ def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def photo_filter() -> str:
     """The open dialog's filter: every photo type core reads (HEIC and DNG included), in both
     cases, since cameras write DJI_0001.JPG and filters can be case-sensitive on Linux."""
-    patterns = " ".join(f"*{s} *{s.upper()}" for s in sorted(PHOTO_SUFFIXES))
-    return f"Photos ({patterns});;All files (*)"
+    from ..core.media.video import VIDEO_SUFFIXES
+
+    patterns = " ".join(f"*{s} *{s.upper()}" for s in sorted(PHOTO_SUFFIXES | VIDEO_SUFFIXES))
+    return f"Photos and videos ({patterns});;All files (*)"
 
 
 def needs_epsg(folder: Path) -> bool:
