@@ -26,9 +26,12 @@ class Settings:
     device: str = "auto"
     pooling: str = "gem"
     top_k: int = 5
-    # Tiles are indexed at 8 headings: a drone's heading is unknown and global features are not
-    # rotation invariant (measured: +19 R@1 on one region from this alone).
-    tile_views: tuple[str, ...] = ROTATION_VIEWS
+    # A drone's heading is unknown and global features are not rotation invariant (measured: +19
+    # R@1 on one region from comparing at 8 headings). Tiles are embedded once (north-up) and each
+    # PHOTO at 8 headings instead: photos are far fewer than tiles, the score is still the max over
+    # the 8 relative headings (training/results/photo_rotation.md: accuracy unchanged or better).
+    tile_views: tuple[str, ...] = ("rot0",)
+    query_views: tuple[str, ...] = ROTATION_VIEWS
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
     # on the demo: R@1 36 -> 84 on frozen features). `verify_candidates` tiles are checked per photo.
@@ -150,13 +153,14 @@ class Workspace:
     def embed(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> tuple[tuple[Query, ...], np.ndarray, dict[Path, str]]:
-        """Backbone features (Q, D) of the queries that could be read, and why the others could not."""
+        """Backbone features (Q, Vq, D) of the queries that could be read (Vq = settings.query_views,
+        view 0 = the photo as taken), and why the others could not."""
         from .extract import extract_features
 
         result = extract_features(
             list(queries),
             self.backbone,
-            views=("rot0",),
+            views=self.settings.query_views,
             cache=self.cache,
             batch_size=self.settings.batch_size,
             progress=progress,
@@ -165,7 +169,7 @@ class Workspace:
         )
         failures = {queries[i].path: reason for i, reason in result.failed.items()}
         keep = [i for i in range(len(queries)) if i not in result.failed]
-        return tuple(queries[i] for i in keep), result.features[keep, 0, :], failures
+        return tuple(queries[i] for i in keep), result.features[keep], failures
 
     # -- search ---------------------------------------------------------------------------------
     def locate(
@@ -341,6 +345,7 @@ class Workspace:
             "dim": int(tile_features.shape[-1]),
             "pooling": self.settings.pooling,
             "tile_views": list(self.settings.tile_views),
+            "query_views": list(self.settings.query_views),
             "tileset_fingerprint": tileset.fingerprint(),
             "queries_fingerprint": queries_fingerprint(ok),
             "n_tiles": len(tileset),
@@ -365,7 +370,8 @@ class Workspace:
 
         tiles = self._require_tiles()
         _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
-        return geometric_labels(queries, tiles, candidates, query_features @ query_features.T, self.verifier,
+        taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
+        return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
 
     def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):

@@ -1,7 +1,9 @@
 """Nearest-tile search on L2-normalised features (cosine = inner product).
 
-A tile may be indexed under several views (rotations), shaped (N, V, D); its score for a query is
-the best of its views, because a drone's heading is unknown while tiles are north-up.
+A drone's heading is unknown while tiles are north-up, so a photo is compared with a tile at several
+relative headings and the best counts. Tiles are embedded once and the PHOTO is rotated (photos are
+far fewer than tiles): queries may be shaped (Q, Vq, D) and tiles (N, Vt, D) (either side may have
+one view, shaped (Q, D) / (N, D)); a tile's score for a photo is the max over all view pairs.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ def _views(gallery: np.ndarray) -> np.ndarray:
 
 
 def similarity(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
-    """Full (Q, N) cosine matrix, max over each tile's views. For evaluation and small galleries."""
-    g = _views(gallery)
-    sims = np.einsum("qd,nvd->qnv", _as_float32(queries), _as_float32(g), optimize=True)
-    return sims.max(axis=2)
+    """Full (Q, N) cosine matrix, max over the query's (Q, Vq, D) and each tile's (N, Vt, D) views.
+    For evaluation and small galleries (it is Q x N in memory)."""
+    q, g = _views(queries), _views(gallery)
+    n, vt, d = g.shape
+    flat = _as_float32(g).reshape(n * vt, d)
+    out = np.empty((len(q), n), np.float32)
+    step = max(1, 4_000_000 // max(1, n * vt * q.shape[1]))  # bounded temporaries
+    for i in range(0, len(q), step):
+        block = _as_float32(q[i : i + step])
+        sims = block.reshape(-1, d) @ flat.T  # (B*Vq, N*Vt)
+        out[i : i + step] = sims.reshape(len(block), q.shape[1], n, vt).max(axis=(1, 3))
+    return out
 
 
 def top_k(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,37 +42,46 @@ def top_k(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(sim, ids, axis=1), ids
 
 
-def search(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k tiles per query: (scores (Q, k), tile indices (Q, k)), best first.
+def merge_views(flat_scores: np.ndarray, flat_ids: np.ndarray, n_queries: int, query_views: int,
+                tile_views: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per photo, merge the top lists of its views (rows q*Vq ... q*Vq+Vq-1 of flat_scores/flat_ids,
+    ids over tiles x tile views, -1 = none) into its top-k tiles by best score: (Q, k) scores, ids
+    (-1 and -inf where fewer than k tiles were found). Ties: lower tile index first."""
+    scores = np.full((n_queries, k), -np.inf, np.float32)
+    ids = np.full((n_queries, k), -1, np.int64)
+    fs = flat_scores.reshape(n_queries, -1)
+    fi = flat_ids.reshape(n_queries, -1)
+    for qi in range(n_queries):
+        valid = fi[qi] >= 0
+        tiles = fi[qi][valid] // tile_views
+        sc = fs[qi][valid]
+        order = np.lexsort((tiles, -sc))  # best score first, then lower tile
+        tiles, sc = tiles[order], sc[order]
+        _, first = np.unique(tiles, return_index=True)  # each tile's best (first) occurrence
+        first = np.sort(first)[:k]
+        scores[qi, : len(first)], ids[qi, : len(first)] = sc[first], tiles[first]
+    return scores, ids
 
-    faiss searches the flattened views; the top k*V views always contain the best view of each of the
-    top-k tiles (a tile has at most V views above the k-th tile's score), so deduplicating them is exact.
+
+def search(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k tiles per query: (scores (Q, k), tile indices (Q, k)), best first, exact (faiss flat).
+
+    queries (Q, D) or (Q, Vq, D); gallery (N, D) or (N, Vt, D). Each query view searches the
+    flattened tile views for its top k*Vt: a tile in the true top-k has its best view pair among
+    them (fewer than k tiles, of at most Vt views each, score above it), so merging the lists of a
+    photo's views by best score per tile is exact.
     """
     import faiss  # imported here: the GUI starts without it
 
-    g = _views(gallery)
-    n, v, d = g.shape
+    q, g = _views(queries), _views(gallery)
+    n, vt, d = g.shape
     k = min(k, n)
-    if len(queries) == 0 or k == 0:
-        return np.zeros((len(queries), k), np.float32), np.zeros((len(queries), k), np.int64)
+    if len(q) == 0 or k == 0:
+        return np.zeros((len(q), k), np.float32), np.zeros((len(q), k), np.int64)
     index = faiss.IndexFlatIP(d)
-    index.add(_as_float32(g.reshape(n * v, d)))
-    flat_scores, flat_ids = index.search(_as_float32(queries), min(k * v, n * v))
-    scores = np.empty((len(queries), k), np.float32)
-    ids = np.empty((len(queries), k), np.int64)
-    for qi in range(len(queries)):
-        seen: set[int] = set()
-        out = 0
-        for s, fid in zip(flat_scores[qi], flat_ids[qi]):
-            tile = int(fid) // v
-            if tile in seen:
-                continue
-            seen.add(tile)
-            scores[qi, out], ids[qi, out] = s, tile
-            out += 1
-            if out == k:
-                break
-    return scores, ids
+    index.add(_as_float32(g).reshape(n * vt, d))
+    flat_scores, flat_ids = index.search(_as_float32(q).reshape(-1, d), min(k * vt, n * vt))
+    return merge_views(flat_scores, flat_ids, len(q), q.shape[1], vt, k)
 
 
 def search_reverse(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
