@@ -38,6 +38,12 @@ class Settings:
     verify: bool = True
     verify_candidates: int = 20
     cache_dir: Path | None = None
+    # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
+    # float16 changes no rank on the benchmark regions (training/results/bench_scale.md).
+    store_dtype: str = "float16"
+    # Above this many tile vectors (tiles x tile views) locate searches a faiss index (retrieval.
+    # TileIndex: flat, IVF on huge sets) instead of the dense photos x tiles matrix.
+    dense_max: int = 50_000
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
 
 
@@ -47,8 +53,12 @@ class Located:
 
     queries: tuple[Query, ...]
     predictions: list[Prediction]
-    similarity: np.ndarray  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted above)
+    similarity: np.ndarray | None  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted
+    # above); None on large tile sets, where evaluation streams the ranks of the positives instead
     failures: dict[Path, str] = field(default_factory=dict)
+    query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
+    lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
+    # the verified candidates, whose ranking differs from their cosine
 
 
 def queries_fingerprint(queries: Sequence[Query]) -> str:
@@ -67,7 +77,8 @@ class Workspace:
         self._backbone = None
         self._cache = None
         self.tileset: TileSet | None = None
-        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D)
+        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D), float16 memmap
+        self._store = None  # the FeatureStore they live in
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
@@ -89,6 +100,7 @@ class Workspace:
         self.settings.backbone, self.settings.weights = name, weights
         self._backbone = loaded
         self._tile_features = None
+        self._store = None
         self._adapter = None
 
     @property
@@ -119,6 +131,7 @@ class Workspace:
     def open_tiles(self, tileset: TileSet) -> None:
         self.tileset = tileset
         self._tile_features = None
+        self._store = None
         self.tile_failures = {}
         self._adapter = None
         self._verifier = None
@@ -129,24 +142,33 @@ class Workspace:
             raise GeolocatorError("open a tile set first")
         return self.tileset
 
-    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> np.ndarray:
-        """Backbone features of every tile at every view, (N, V, D); cached on disk and in memory."""
+    def open_store(self):
+        """The feature store of this tile set and backbone (created empty when new)."""
+        from .store import FeatureStore, store_dir
+
+        tileset, b, s = self._require_tiles(), self.backbone, self.settings
+        root = store_dir(self.cache.root / "stores", tileset.fingerprint(), b.signature, s.tile_views, s.store_dtype)
+        return FeatureStore(root, signature=b.signature, views=s.tile_views, dim=b.dim, dtype=s.store_dtype)
+
+    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+              compute=None) -> np.ndarray:
+        """Backbone features of every tile at every tile view, (N, V, D) (zeros for unreadable
+        tiles), from the tile set's feature store: computed once, appended as they are, resumable.
+        A memory map (no copy) when the store holds exactly this tile set in order.
+        compute: see extract.extract_into_store (the Ray route)."""
         tileset = self._require_tiles()
         if self._tile_features is None:
-            from .extract import extract_features
+            from .extract import extract_into_store
 
-            result = extract_features(
-                tileset.tiles,
-                self.backbone,
-                views=self.settings.tile_views,
-                cache=self.cache,
-                batch_size=self.settings.batch_size,
-                progress=progress,
-                cancel=cancel,
-                stage="extract:tiles",
-            )
+            store = self.open_store()
+            result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
+                                        progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
-            self._tile_features = result.features
+            self._store = store
+            if np.array_equal(result.rows, np.arange(len(store))):
+                self._tile_features = store.array()
+            else:
+                self._tile_features = store.gather(result.rows, dtype=store.array().dtype)
         return self._tile_features
 
     # -- queries --------------------------------------------------------------------------------
@@ -181,6 +203,8 @@ class Workspace:
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            return self._locate_large(ok, query_features, failures, progress, cancel)
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
@@ -198,6 +222,124 @@ class Workspace:
         predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    # -- large tile sets: no Q x N matrix ---------------------------------------------------------
+    def searched_tiles(self):
+        """The tile features locate searches: the store's (N, V, D) memmap, or a lazy adapted view
+        of it (retrieval.MappedFeatures) when an adapter is set."""
+        from .retrieval import MappedFeatures
+
+        features = self.index()
+        if self._adapter is None:
+            return features
+        return MappedFeatures(features, self._adapter.transform_tiles)
+
+    def tile_index(self, *, progress=None, cancel=None):
+        """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
+        features), or kept in memory for the adapter in use."""
+        from .retrieval import TileIndex
+
+        key = id(self._adapter)
+        cached = getattr(self, "_tile_index", None)
+        if cached is not None and cached[0] == key and cached[1] is self._tile_features:
+            return cached[2]
+        features = self.searched_tiles()
+        path = None
+        if self._adapter is None and self._store is not None:
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.tile_failures)}.faiss"
+            index = TileIndex.load(path)
+            if index is not None and index.n_tiles == len(features):
+                self._tile_index = (key, self._tile_features, index)
+                return index
+        index = TileIndex.build(features, progress=progress, cancel=cancel)
+        if path is not None:
+            index.save(path)
+        self._tile_index = (key, self._tile_features, index)
+        return index
+
+    def _locate_large(self, ok, query_features, failures, progress, cancel) -> list[Prediction]:
+        """locate on tile sets above settings.dense_max: candidates from the TileIndex, exact
+        scores of those candidates, verification as on small sets, no Q x N matrix."""
+        from .predict import predict
+        from .retrieval import best_view_scores
+
+        tileset = self._require_tiles()
+        if self._adapter is not None:
+            query_features = self._adapter.transform_queries(query_features)
+        index = self.tile_index(progress=progress, cancel=cancel)
+        shown = min(self.settings.top_k, len(tileset))
+        n_cand = max(self.settings.verify_candidates, self.settings.top_k) if self.settings.verify else shown
+        scores, candidates = index.search(query_features, n_cand)
+        features = self.searched_tiles()
+        if index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
+            scores = best_view_scores(query_features, features, candidates)
+            order = np.argsort(-scores, axis=1, kind="stable")
+            scores, candidates = np.take_along_axis(scores, order, 1), np.take_along_axis(candidates, order, 1)
+        if not self.settings.verify or len(ok) == 0:
+            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown])
+            self.last = Located(ok, predictions, None, failures, query_features)
+            return predictions
+        from .rerank import verified_ranking
+
+        min_inliers = self._min_inliers(ok)
+        checks = self.verifier.verify(ok, tileset.tiles, candidates, progress=progress, cancel=cancel)
+        counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        grounds = self._grounds(checks, candidates)
+        candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
+        cand_scores = best_view_scores(query_features, features, candidates)
+        local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
+        ranking = verified_ranking(cand_scores, local, counts, min_inliers)  # over the candidates only
+        order = np.argsort(-ranking, axis=1, kind="stable")
+        ids = np.take_along_axis(candidates, order, 1)
+        inliers = np.take_along_axis(counts, order, 1)
+        grounds = np.take_along_axis(grounds, order, 1)
+        predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
+                              inliers[:, :shown], [list(row[:shown]) for row in grounds], min_inliers)
+        self.last = Located(ok, predictions, None, failures, query_features,
+                            (ids, np.take_along_axis(ranking, order, 1)))
+        return predictions
+
+    def _grounds(self, checks, candidates) -> np.ndarray:
+        tiles = self.tileset.tiles
+        grounds = np.empty(candidates.shape, dtype=object)
+        for qi, row in enumerate(checks):
+            for ci, check in enumerate(row):
+                centre = check.centre
+                # a centre far outside the tile means a degenerate homography: no refined point
+                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
+                    grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
+        return grounds
+
+    def _evaluate_large(self, predictions):
+        """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
+        ranked by counting the tiles that score above them, streamed from the store."""
+        from .evaluate import evaluate_ranks, positive_ids
+        from .retrieval import best_view_scores, count_above
+
+        last, tiles = self.last, self.tileset.tiles
+        known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
+        features = self.searched_tiles()
+        ranks: dict[int, np.ndarray] = {}
+
+        bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
+        ids_by_name = {t.id: i for i, t in enumerate(tiles)}
+        for i in known:
+            pos = positive_ids(last.queries[i], bounds, ids_by_name)
+            if len(pos) == 0:
+                ranks[i] = pos
+                continue
+            qf = last.query_features[i : i + 1]
+            score = best_view_scores(qf, features, pos[None, :])[0].astype(np.float64)
+            lifted_ids, lifted_rank = last.lifted if last.lifted is not None else (np.zeros((len(last.queries), 0), int),) * 2
+            lift = {int(t): float(r) for t, r in zip(lifted_ids[i], lifted_rank[i])}
+            value = np.array([lift.get(int(p), s) for p, s in zip(pos, score)])  # the positive's ranking score
+            above = count_above(qf, features, value[None, :].astype(np.float32))[0]
+            # lifted (verified) tiles rank by their lifted score, not their cosine: correct the count
+            for t, r in lift.items():  # (for a lifted positive itself both terms are 0)
+                cos_t = best_view_scores(qf, features, np.array([[t]]))[0, 0]
+                above += (r > value).astype(np.int64) - (cos_t > value).astype(np.int64)
+            ranks[i] = 1 + above
+        return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
 
     @property
     def verifier(self):
@@ -278,6 +420,8 @@ class Workspace:
 
         if self.last is None:
             raise GeolocatorError("locate some queries first")
+        if self.last.similarity is None:
+            return self._evaluate_large(predictions)
         tiles = self._require_tiles().tiles
         return evaluate(self.last.queries, tiles, self.last.similarity, predictions or self.last.predictions)
 

@@ -110,3 +110,167 @@ def search_reverse(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np
         ids[tile] = [drone for drone, _ in top]
         scores[tile] = [s for _, s in top]
     return scores, ids
+
+
+# -- tile sets too large for a dense matrix --------------------------------------------------------
+# Up to this many tile vectors (tiles x views) a flat (exact) faiss index is used; above it an IVF
+# index with float16 vectors (training/bench_scale.py: where flat stops being fastest and the
+# float32 copy of the vectors would dominate memory).
+FLAT_MAX = 200_000
+
+
+def _rows_float32(features, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of a (N, V, D) array or memmap, flattened to (rows*V, D) float32."""
+    block = np.asarray(features[start:stop], dtype=np.float32)
+    return np.ascontiguousarray(block.reshape(-1, block.shape[-1]))
+
+
+class TileIndex:
+    """faiss index over every view of every tile (tile id = vector id // views). Flat (exact) up
+    to FLAT_MAX vectors; above, IVF with float16 scalar-quantised vectors: nlist = 4 sqrt(n)
+    centroids (the faiss guidelines' 4-16 sqrt(n)), trained on a sample, vectors added in chunks
+    so a memory-mapped store is never copied whole. Built once per tile set and saved beside the
+    store (`save`/`load`)."""
+
+    def __init__(self, index, n_tiles: int, views: int, kind: str) -> None:
+        self.index, self.n_tiles, self.views, self.kind = index, int(n_tiles), int(views), kind
+
+    @classmethod
+    def build(cls, features, *, kind: str = "auto", nlist: int | None = None, nprobe: int | None = None,
+              chunk: int = 32768, train_size: int = 100_000, seed: int = 0, progress=None, cancel=None) -> TileIndex:
+        """features: (N, V, D) array or memmap, rows L2-normalised. kind: auto | flat | ivf."""
+        import faiss
+
+        from .progress import ProgressEvent, check, emit
+
+        n, v, d = features.shape
+        total = n * v
+        if kind == "auto":
+            kind = "flat" if total <= FLAT_MAX else "ivf"
+        if kind == "flat":
+            index = faiss.IndexFlatIP(d)
+        elif kind == "ivf":
+            nlist = nlist or max(1, min(int(4 * np.sqrt(total)), total // 39 or 1))
+            quantizer = faiss.IndexFlatIP(d)
+            index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16,
+                                                  faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(seed)
+            sample_tiles = np.sort(rng.choice(n, size=min(n, max(1, train_size // v)), replace=False))
+            sample = np.ascontiguousarray(np.asarray(features[sample_tiles], np.float32).reshape(-1, d))
+            emit(progress, ProgressEvent("index:train", 0, 1, f"training {nlist} IVF lists on {len(sample)} vectors"))
+            index.train(sample)
+            del sample
+            # nprobe: share of lists searched; measured in training/bench_scale.py (recall@10 vs flat)
+            index.nprobe = nprobe or max(1, nlist // 16)
+        else:
+            raise ValueError(f"unknown index kind {kind!r} (auto, flat, ivf)")
+        step = max(1, chunk // v)
+        for s in range(0, n, step):
+            index.add(_rows_float32(features, s, min(n, s + step)))
+            emit(progress, ProgressEvent("index:add", min(n, s + step), n, f"{min(n, s + step)}/{n} tiles"))
+            check(cancel)
+        return cls(index, n, v, kind)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k tiles of each photo (Q, D) or (Q, Vq, D): (scores (Q, k), ids (Q, k)), best first;
+        flat: exact (see `search`); ivf: approximate. -1 ids where fewer were found."""
+        q = _views(queries)
+        k = min(k, self.n_tiles)
+        if len(q) == 0 or k == 0:
+            return np.zeros((len(q), k), np.float32), np.zeros((len(q), k), np.int64)
+        flat_scores, flat_ids = self.index.search(_as_float32(q).reshape(-1, q.shape[-1]),
+                                                  min(k * self.views, self.n_tiles * self.views))
+        return merge_views(flat_scores, flat_ids, len(q), q.shape[1], self.views, k)
+
+    def save(self, path) -> None:
+        """Atomic write of the faiss index (+ its tile count and views in the file name's JSON twin)."""
+        import json
+        import os
+        from pathlib import Path
+
+        import faiss
+
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, path)
+        path.with_suffix(".json").write_text(json.dumps({"n_tiles": self.n_tiles, "views": self.views,
+                                                         "kind": self.kind}))
+
+    @classmethod
+    def load(cls, path) -> TileIndex | None:
+        """The saved index, or None when it is missing or unreadable (rebuild it then)."""
+        import json
+        from pathlib import Path
+
+        import faiss
+
+        path = Path(path)
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text())
+            index = faiss.read_index(str(path))
+        except (OSError, ValueError, RuntimeError):
+            return None
+        return cls(index, meta["n_tiles"], meta["views"], meta["kind"])
+
+
+def best_view_scores(queries: np.ndarray, features, tile_ids: np.ndarray) -> np.ndarray:
+    """Exact score (max over view pairs) of given tiles: queries (Q, [Vq,] D), tile_ids (Q, C)
+    indices into features (N, V, D) (array or memmap). Returns (Q, C) float32; -inf for ids < 0."""
+    q = _as_float32(_views(queries))
+    out = np.full(tile_ids.shape, -np.inf, np.float32)
+    for qi in range(len(q)):
+        ids = tile_ids[qi]
+        ok = ids >= 0
+        if ok.any():
+            t = np.asarray(features[np.sort(ids[ok])], np.float32)  # memmaps want sorted indices
+            s = np.einsum("vd,nwd->nvw", q[qi], t).max(axis=(1, 2))
+            out[qi, np.flatnonzero(ok)] = s[np.searchsorted(np.sort(ids[ok]), ids[ok])]
+    return out
+
+
+def count_above(queries: np.ndarray, features, thresholds: np.ndarray, *, chunk: int = 16384,
+                tolerance: float = 1e-5) -> np.ndarray:
+    """For each photo q and threshold j: how many tiles score above thresholds[q, j] by more than
+    `tolerance` (score = max over view pairs; the tolerance absorbs float32 rounding, so a tile
+    never counts as above its own score computed another way; closer scores are ties). Streams
+    the tiles in chunks: memory O(chunk), never Q x N — the ranks of known positives, from which
+    R@k and AP follow (`ap_from_ranks`)."""
+    q = _as_float32(_views(queries))
+    nq, vq, d = q.shape
+    flat_q = q.reshape(-1, d)
+    thr = np.asarray(thresholds, np.float32) + np.float32(tolerance)
+    counts = np.zeros(thr.shape, np.int64)
+    n = len(features)
+    for s in range(0, n, chunk):
+        t = np.asarray(features[s : s + chunk], np.float32)
+        vt = t.shape[1]
+        sims = (flat_q @ t.reshape(-1, d).T).reshape(nq, vq, len(t), vt).max(axis=(1, 3))  # (Q, chunk)
+        counts += (sims[:, None, :] > thr[:, :, None]).sum(axis=2)
+    return counts
+
+
+def ap_from_ranks(ranks: np.ndarray, ks=(1, 5, 10)) -> tuple[dict[int, float], float]:
+    """R@k (0/1) and average precision of one photo from the 1-based ranks of its positives
+    (AP = mean over positives of (positives ranked at or above it) / its rank)."""
+    ranks = np.sort(np.asarray(ranks, np.int64))
+    recall = {k: float(len(ranks) > 0 and ranks[0] <= k) for k in ks}
+    if len(ranks) == 0:
+        return recall, 0.0
+    return recall, float((np.arange(1, len(ranks) + 1) / ranks).mean())
+
+
+class MappedFeatures:
+    """A lazy (N, V, D') view of (N, V, D) features through fn (e.g. an adapter's transform_tiles),
+    applied to the rows asked for: large sets are never transformed whole in memory."""
+
+    def __init__(self, features, fn) -> None:
+        self.features, self.fn = features, fn
+        n, v, _ = features.shape
+        self.shape = (n, v, int(fn(np.asarray(features[:1], np.float32)).shape[-1]))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return self.fn(np.asarray(self.features[rows], np.float32))
