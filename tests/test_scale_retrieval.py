@@ -104,3 +104,42 @@ def test_large_set_locate_matches_the_dense_path(tmp_path, verify):
     assert large[2].similarity is None and dense[2].similarity is not None
     assert large[0] == dense[0]
     assert large[1] == pytest.approx(dense[1])
+
+
+def test_adaptation_pool_holds_candidates_and_anchors(tmp_path):
+    from geolocator.core.pipeline import Settings, Workspace
+
+    rng = np.random.default_rng(4)
+    tiles, photos = _unit(rng.normal(size=(500, 1, 16))), _unit(rng.normal(size=(6, 8, 16)))
+    anchors = np.array([-1, 17, -1, 499, 3, -1])
+    ws = Workspace(Settings(adapt_max_tiles=60, verify_candidates=5))
+    pool, pool_anchors = ws._adaptation_pool(photos, tiles, anchors, 0, None, None)
+    assert len(pool) == 60 and len(np.unique(pool)) == 60 and (np.diff(pool) > 0).all()
+    candidates = search(photos, tiles, 5)[1]
+    assert set(candidates.ravel()) <= set(pool.tolist())
+    np.testing.assert_array_equal(np.where(anchors >= 0, pool[np.maximum(pool_anchors, 0)], -1), anchors)
+    assert ws._adaptation_pool(photos, tiles[:50], None, 0, None, None) == (None, None)  # small: every tile
+
+
+def test_geometric_labels_sample_photos_above_the_limit(monkeypatch):
+    """No hard stop: above GeometrySettings.max_photos an evenly spaced sample is labelled."""
+    from geolocator.core.adapt import geometric
+    from geolocator.core.adapt.geometric import GeoLabel
+    from geolocator.core.pipeline import Workspace
+
+    import functools
+
+    monkeypatch.setattr(geometric, "GeometrySettings", functools.partial(geometric.GeometrySettings, max_photos=10))
+    seen = []
+    ws = Workspace()
+
+    def fake_labels(queries, query_features, tile_features, **kw):
+        seen.append(list(queries))
+        return [GeoLabel(tile=int(q), inliers=30) for q in queries]
+
+    monkeypatch.setattr(ws, "geometric_labels", fake_labels)
+    photos = list(range(35))
+    anchors, summary = ws._geometric_anchors(photos, np.zeros((35, 1, 4)), np.zeros((3, 1, 4)), None, None)
+    assert summary["used"] and summary["sampled_photos"] == 10 and len(seen[0]) == 10
+    assert seen[0][0] == 0 and seen[0][-1] == 34
+    assert (anchors >= 0).sum() == 10 and all(anchors[i] == i for i in seen[0])

@@ -44,6 +44,9 @@ class Settings:
     # Above this many tile vectors (tiles x tile views) locate searches a faiss index (retrieval.
     # TileIndex: flat, IVF on huge sets) instead of the dense photos x tiles matrix.
     dense_max: int = 50_000
+    # Adaptation trains on at most this many tiles (each photo's candidates + random others) on
+    # larger sets: memory and E-step time stay bounded (Workspace._adaptation_pool).
+    adapt_max_tiles: int = 20_000
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
 
 
@@ -224,28 +227,29 @@ class Workspace:
         return predictions
 
     # -- large tile sets: no Q x N matrix ---------------------------------------------------------
-    def searched_tiles(self):
+    def searched_tiles(self, frozen: bool = False):
         """The tile features locate searches: the store's (N, V, D) memmap, or a lazy adapted view
-        of it (retrieval.MappedFeatures) when an adapter is set."""
+        of it (retrieval.MappedFeatures) when an adapter is set (and `frozen` is False)."""
         from .retrieval import MappedFeatures
 
         features = self.index()
-        if self._adapter is None:
+        if self._adapter is None or frozen:
             return features
         return MappedFeatures(features, self._adapter.transform_tiles)
 
-    def tile_index(self, *, progress=None, cancel=None):
+    def tile_index(self, *, frozen: bool = False, progress=None, cancel=None):
         """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
         features), or kept in memory for the adapter in use."""
         from .retrieval import TileIndex
 
-        key = id(self._adapter)
+        adapter = None if frozen else self._adapter
+        key = id(adapter)
         cached = getattr(self, "_tile_index", None)
         if cached is not None and cached[0] == key and cached[1] is self._tile_features:
             return cached[2]
-        features = self.searched_tiles()
+        features = self.searched_tiles(frozen)
         path = None
-        if self._adapter is None and self._store is not None:
+        if adapter is None and self._store is not None:
             path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.tile_failures)}.faiss"
             index = TileIndex.load(path)
             if index is not None and index.n_tiles == len(features):
@@ -471,8 +475,9 @@ class Workspace:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
         anchored_photos = [] if anchors is None else sorted(file_key(q.path) for q, a in zip(ok, anchors) if a >= 0)
+        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel)
         adapter = run_adaptation(
-            tile_features,
+            tile_features if pool is None else tile_features[pool],
             query_features,
             mode=mode,
             steps=steps,
@@ -480,7 +485,7 @@ class Workspace:
             device=self.backbone.device,
             progress=progress,
             cancel=cancel,
-            anchors=anchors,
+            anchors=anchors if pool is None else pool_anchors,
         )
         b = self.backbone
         card = {
@@ -493,6 +498,7 @@ class Workspace:
             "tileset_fingerprint": tileset.fingerprint(),
             "queries_fingerprint": queries_fingerprint(ok),
             "n_tiles": len(tileset),
+            "n_tiles_trained_on": len(tileset) if pool is None else int(len(pool)),
             "n_queries": len(ok),
             "seed": seed,
             "geometry": geometry,
@@ -505,6 +511,36 @@ class Workspace:
         self._adapter = adapter
         return adapter
 
+    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel):
+        """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
+        photo's frozen top candidates and anchor tiles (where its pseudo-labels can come from),
+        topped up with random tiles (negatives), sorted. Returns (pool or None, anchors in it).
+        The adapter is a feature map, so it applies to every tile afterwards. Memory: the pool's
+        float32 copy only (adapt_max_tiles x V x D), never the whole store."""
+        n = len(tile_features)
+        cap = self.settings.adapt_max_tiles
+        if n <= cap:
+            return None, anchors
+        k = min(self.settings.verify_candidates, n)
+        if n * tile_features.shape[1] > self.settings.dense_max:
+            _, cand = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            from .retrieval import search
+
+            _, cand = search(query_features, tile_features, k)
+        must = np.unique(np.concatenate([cand[cand >= 0].ravel(),
+                                         [] if anchors is None else anchors[anchors >= 0]]).astype(np.int64))
+        must = must[:cap]
+        rng = np.random.default_rng(seed)
+        extra = max(0, cap - len(must))
+        others = np.setdiff1d(rng.choice(n, size=min(n, 2 * extra + 16), replace=False), must)[:extra]
+        pool = np.sort(np.concatenate([must, others]))
+        if anchors is None:
+            return pool, None
+        where = np.full(n, -1, np.int64)
+        where[pool] = np.arange(len(pool))
+        return pool, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
+
     def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
         """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
         frozen features: each photo is verified against its best tiles by them, and photos are
@@ -513,7 +549,11 @@ class Workspace:
         from .retrieval import search
 
         tiles = self._require_tiles()
-        _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
+        k = min(self.settings.verify_candidates, len(tiles))
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            _, candidates = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            _, candidates = search(query_features, tile_features, k)
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
@@ -523,12 +563,20 @@ class Workspace:
         from .adapt.geometric import GeometrySettings
 
         limit = GeometrySettings().max_photos
+        # Above the limit the photo keypoints would not fit comfortably: label an evenly spaced
+        # sample of photos (bounded memory and time); the EM loop carries the others.
+        chosen = np.arange(len(queries))
         if len(queries) > limit:
-            return None, {"used": False, "why": f"more than {limit} photos"}
-        labels = self.geometric_labels(queries, query_features, tile_features, progress=progress, cancel=cancel)
+            chosen = np.unique(np.linspace(0, len(queries) - 1, limit).round().astype(np.int64))
+        sampled = self.geometric_labels([queries[i] for i in chosen], query_features[chosen], tile_features,
+                                        progress=progress, cancel=cancel)
+        labels = [None] * len(queries)
+        for i, label in zip(chosen, sampled):
+            labels[i] = label
         anchors = np.array([-1 if label is None else label.tile for label in labels], np.int64)
         summary = {
             "used": True,
+            "sampled_photos": int(len(chosen)),
             "direct": sum(1 for label in labels if label is not None and label.via is None),
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
