@@ -120,9 +120,16 @@ def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
     ws = _workspace(args)
     ws.open_tiles(_load_tiles(args.tileset, args))
-    features = ws.index(progress=progress)
+    compute = None
+    if args.ray is not None:  # spread extraction over a Ray cluster (core/ray_index.py)
+        from .core.ray_index import ray_compute
+
+        compute = ray_compute(ws.backbone, source=args.backbone, address=None if args.ray == "local" else args.ray,
+                              workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
+        log.info("extracting on %d Ray workers", compute.workers)
+    features = ws.index(progress=progress, compute=compute)
     print(f"indexed {features.shape[0]} tiles x {features.shape[1]} views ({features.shape[2]}-d, {ws.backbone.name}) "
-          f"into {ws.cache.root}")
+          f"into {ws.store.root}")
     for reason in ws.tile_failures.values():
         log.warning("%s", reason)
     return 0
@@ -273,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
     p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder or a GeoTIFF")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
+                        "none: a local instance). Needs pip install \"geolocator[ray]\"")
+    p.add_argument("--ray-workers", type=int, help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)

@@ -270,9 +270,9 @@ def extract_into_store(
     are committed as they finish: memory stays bounded by one chunk, and an interrupted run
     (cancel, crash, power cut) resumes where the last committed chunk ended.
 
-    compute(items, views) -> ExtractResult replaces the local model (the Ray route, ray_index.py);
-    it must return what extract_features would. Returns each item's row; failed items get -1 and
-    a reason (they are tried again next run)."""
+    compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
+    of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
+    would. Returns each item's row; failed items get -1 and a reason (tried again next run)."""
     if store.signature != backbone.signature or store.dim != backbone.dim:
         raise ValueError("the store was made for another backbone")
     keys, failed = store_keys(items, progress, cancel, stage)
@@ -291,14 +291,16 @@ def extract_into_store(
                 emit(progress, ProgressEvent(stage, reused + done + ev.step, n, f"{reused + done + ev.step}/{n} tiles",
                                              eta_s=clock.eta(done + ev.step)))
 
-        def compute(part, views):
-            return extract_features(part, backbone, views=views, cache=None, batch_size=batch_size,
-                                    workers=workers, progress=inner, cancel=cancel, stage=stage)
+        def compute(parts, views):
+            for part in parts:
+                yield extract_features(part, backbone, views=views, cache=None, batch_size=batch_size,
+                                       workers=workers, progress=inner, cancel=cancel, stage=stage)
 
-    for s in range(0, len(todo), max(1, int(chunk))):
+    chunk = max(1, int(chunk))
+    chunks = [todo[s : s + chunk] for s in range(0, len(todo), chunk)]
+    results = compute(([items[i] for i in part] for part in chunks), store.views)
+    for part_ids, result in zip(chunks, results):
         check(cancel)
-        part_ids = todo[s : s + chunk]
-        result = compute([items[i] for i in part_ids], store.views)
         good = [j for j in range(len(part_ids)) if j not in result.failed]
         for j, reason in result.failed.items():
             failed[part_ids[j]] = reason

@@ -145,6 +145,11 @@ class Workspace:
             raise GeolocatorError("open a tile set first")
         return self.tileset
 
+    @property
+    def store(self):
+        """The FeatureStore the tile features were read from (None before `index`)."""
+        return self._store
+
     def open_store(self):
         """The feature store of this tile set and backbone (created empty when new)."""
         from .store import FeatureStore, store_dir

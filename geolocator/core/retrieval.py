@@ -114,8 +114,8 @@ def search_reverse(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np
 
 # -- tile sets too large for a dense matrix --------------------------------------------------------
 # Up to this many tile vectors (tiles x views) a flat (exact) faiss index is used; above it an IVF
-# index with float16 vectors (training/bench_scale.py: where flat stops being fastest and the
-# float32 copy of the vectors would dominate memory).
+# index with float16 vectors: a flat index holds a float32 copy of every vector (1M x 1280-d:
+# 5 GB), IVF-fp16 half that, and scans ~1/16 of it (training/bench_scale.py).
 FLAT_MAX = 200_000
 
 
@@ -127,8 +127,8 @@ def _rows_float32(features, start: int, stop: int) -> np.ndarray:
 
 class TileIndex:
     """faiss index over every view of every tile (tile id = vector id // views). Flat (exact) up
-    to FLAT_MAX vectors; above, IVF with float16 scalar-quantised vectors: nlist = 4 sqrt(n)
-    centroids (the faiss guidelines' 4-16 sqrt(n)), trained on a sample, vectors added in chunks
+    to FLAT_MAX vectors; above, IVF with float16 scalar-quantised vectors (nlist = sqrt(n)/2
+    lists, nprobe = nlist/16), trained on a sample, vectors added in chunks
     so a memory-mapped store is never copied whole. Built once per tile set and saved beside the
     store (`save`/`load`)."""
 
@@ -150,7 +150,9 @@ class TileIndex:
         if kind == "flat":
             index = faiss.IndexFlatIP(d)
         elif kind == "ivf":
-            nlist = nlist or max(1, min(int(4 * np.sqrt(total)), total // 39 or 1))
+            # sqrt(n)/2 lists: below the faiss guideline of 4-16 sqrt(n), because training and
+            # adding cost O(n * nlist * d) and run on CPUs here (1M x 1280-d: 500 lists)
+            nlist = nlist or int(np.clip(np.sqrt(total) / 2, 1, 4096))
             quantizer = faiss.IndexFlatIP(d)
             index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16,
                                                   faiss.METRIC_INNER_PRODUCT)
