@@ -111,7 +111,7 @@ def one_size(n: int, workdir: Path, adapt_steps: int) -> dict:
 
     # adaptation: the capped pool, as Workspace.adapt takes it
     ws = Workspace(Settings())
-    q = synthetic(500, 99, centres)[:, None, :].repeat(PHOTO_VIEWS, axis=1)
+    q = synthetic(200, 99, centres)[:, None, :].repeat(PHOTO_VIEWS, axis=1)
     t0 = time.perf_counter()
     if n * 1 > ws.settings.dense_max:
         ws._tile_index = (id(None), None, index)  # the index just built (Workspace.tile_index would rebuild it)
@@ -230,6 +230,8 @@ def main() -> None:
     ap.add_argument("--verify-photos", type=int, default=8)
     ap.add_argument("--adapt-steps", type=int, default=20)
     ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--real-json", help="reuse a real-throughput measurement (the JSON line a run printed)")
+    ap.add_argument("--verify-json", help="reuse a verification-cost measurement (the JSON line a run printed)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=ROOT / "training/results/bench_scale.md")
     args = ap.parse_args()
@@ -239,9 +241,15 @@ def main() -> None:
         print("RESULT " + json.dumps(one_size(args.child, workdir, args.adapt_steps)), flush=True)
         return
     rows = []
-    real = real_throughput(args.real, workdir) if args.real else None
+    if args.real_json:
+        real = json.loads(args.real_json)
+    else:
+        real = real_throughput(args.real, workdir) if args.real else None
     print(json.dumps(real), flush=True)
-    verify = verify_cost(args.verify_photos) if args.verify_photos else None
+    if args.verify_json:
+        verify = json.loads(args.verify_json)
+    else:
+        verify = verify_cost(args.verify_photos) if args.verify_photos else None
     print(json.dumps(verify), flush=True)
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--child", str(n), "--workdir", str(workdir),
@@ -268,7 +276,7 @@ def write(rows, real, verify, args) -> None:
         "vectors, 1280-d like EfficientNet-Lite0, float16 store); `embed N (projected)` = N / the measured",
         "real pipeline throughput. Locate = one photo at 8 rotated views to its top-10, no verification;",
         f"with verification add {v:.2f} s per photo (20 candidates, demo region, independent of N).",
-        f"Adaptation: mode best, {args.adapt_steps} steps, 500 synthetic photos x 8 views, tile pool capped at",
+        f"Adaptation: mode best, {args.adapt_steps} steps, 200 synthetic photos x 8 views, tile pool capped at",
         "Settings.adapt_max_tiles (20,000).",
         "",
     ]

@@ -13,6 +13,7 @@ A GPU cluster: `--device cuda` gives each actor one GPU (num_gpus=1); on CPUs ea
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 
 from .errors import GeolocatorError
@@ -37,6 +38,9 @@ def connect(address: str | None, *, num_cpus: int | None = None, object_store_mb
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
+        # On a busy machine Ray's agent processes can take longer than the raylet's default wait
+        # for them (it then aborts the start): give them two minutes.
+        os.environ.setdefault("RAY_agent_register_timeout_ms", "120000")
         ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
                  object_store_memory=object_store_mb * 2**20, log_to_driver=False)
     return ray

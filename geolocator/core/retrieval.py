@@ -156,6 +156,8 @@ class TileIndex:
             quantizer = faiss.IndexFlatIP(d)
             index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16,
                                                   faiss.METRIC_INNER_PRODUCT)
+            index.cp.niter = 10  # k-means iterations (faiss default 25): coarse lists need no more
+            train_size = min(train_size, 64 * nlist)  # faiss wants >= 39 per list; more only costs
             rng = np.random.default_rng(seed)
             sample_tiles = np.sort(rng.choice(n, size=min(n, max(1, train_size // v)), replace=False))
             sample = np.ascontiguousarray(np.asarray(features[sample_tiles], np.float32).reshape(-1, d))
