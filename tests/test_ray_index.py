@@ -67,3 +67,12 @@ def test_without_ray_the_flag_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(GeolocatorError, match=r'pip install "geolocator\[ray\]"'):
         ray_index.require_ray()
+
+
+def test_index_ray_flag_parses_with_and_without_an_address():
+    from geolocator.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["index", "tiles.csv", "--ray"]).ray == "local"
+    assert parser.parse_args(["index", "tiles.csv", "--ray", "head:6379"]).ray == "head:6379"
+    assert parser.parse_args(["index", "tiles.csv"]).ray is None

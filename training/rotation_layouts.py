@@ -14,6 +14,8 @@ import argparse
 import os
 from pathlib import Path
 
+import numpy as np
+
 from geolocator.core.backbones import load_backbone
 from geolocator.core.cache import FeatureCache
 from geolocator.core.evaluate import evaluate
@@ -49,11 +51,14 @@ def main() -> None:
         tiles = extract_features(region.tiles.tiles, bb, views=VIEWS, cache=cache).features
         photos = extract_features(region.queries, bb, views=VIEWS, cache=cache).features
         for name, (pv, tv) in LAYOUTS.items():
-            ev = evaluate(region.queries, region.tiles.tiles, similarity(photos[:, pv], tiles[:, tv]))
-            line = (f"| {path.name} | {name} | {len(VIEWS[tv])} / {len(VIEWS[pv])} | {ev.r1:.1f} | {ev.r5:.1f} | "
-                    f"{ev.ap:.1f} |")
-            print(line, flush=True)
-            lines.append(line)
+            for dtype in (np.float32, np.float16) if tv == slice(0, 1) and pv == slice(None) else (np.float32,):
+                t = tiles[:, tv].astype(dtype).astype(np.float32)  # float16: as the feature store keeps them
+                ev = evaluate(region.queries, region.tiles.tiles, similarity(photos[:, pv], t))
+                label = name + (", tiles stored as float16" if dtype is np.float16 else "")
+                line = (f"| {path.name} | {label} | {len(VIEWS[tv])} / {len(VIEWS[pv])} | {ev.r1:.1f} | {ev.r5:.1f} | "
+                        f"{ev.ap:.1f} |")
+                print(line, flush=True)
+                lines.append(line)
     args.out.write_text("\n".join(lines) + "\n")
 
 

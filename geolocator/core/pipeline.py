@@ -39,7 +39,7 @@ class Settings:
     verify_candidates: int = 20
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
-    # float16 changes no rank on the benchmark regions (training/results/bench_scale.md).
+    # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
     store_dtype: str = "float16"
     # Above this many tile vectors (tiles x tile views) locate searches a faiss index (retrieval.
     # TileIndex: flat, IVF on huge sets) instead of the dense photos x tiles matrix.

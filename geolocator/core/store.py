@@ -16,8 +16,8 @@ A key is the file identity (cache.file_identity: resolved path, size, mtime, pix
 edited or replaced tile gets a new row, and the stale row is simply never looked up again.
 
 float16 by default: features are L2-normalised (|x| <= 1), float16 keeps ~3 significant digits,
-and measured on the benchmark regions it changes no rank (training/results/bench_scale.md); it
-halves the store and the memory a search index needs.
+and measured on the benchmark regions it changes no R@k or AP (training/results/
+rotation_layouts.md); it halves the store and the memory a search index needs.
 """
 
 from __future__ import annotations
