@@ -41,6 +41,7 @@ def connect(address: str | None, *, num_cpus: int | None = None, object_store_mb
         # On a busy machine Ray's agent processes can take longer than the raylet's default wait
         # for them (it then aborts the start): give them two minutes.
         os.environ.setdefault("RAY_agent_register_timeout_ms", "120000")
+        os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
         ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
                  object_store_memory=object_store_mb * 2**20, log_to_driver=False)
     return ray
