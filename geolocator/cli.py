@@ -75,7 +75,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--pooling", default="gem", choices=["gem", "cls"], help="global feature of a ViT backbone")
     g.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    g.add_argument("--tile-views", type=int, default=8, choices=[1, 2, 4, 8], help="headings each tile is indexed at")
+    g.add_argument("--tile-views", type=int, default=1, choices=[1, 2, 4, 8],
+                   help="headings each tile is indexed at (default 1: the photo is rotated instead)")
+    g.add_argument("--photo-views", type=int, default=8, choices=[1, 2, 4, 8],
+                   help="headings each drone photo is embedded at (its heading is unknown)")
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
@@ -141,6 +144,7 @@ def _workspace(args):
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
+        query_views=ROTATION_VIEWS[:: 8 // getattr(args, "photo_views", 8)],
         verify=args.verify, verify_candidates=args.verify_candidates,
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
@@ -244,9 +248,16 @@ def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
     ws = _workspace(args)
     ws.open_tiles(_load_tiles(args.tileset, args))
-    features = ws.index(progress=progress)
+    compute = None
+    if args.ray is not None:  # spread extraction over a Ray cluster (core/ray_index.py)
+        from .core.ray_index import ray_compute
+
+        compute = ray_compute(ws.backbone, source=args.backbone, address=None if args.ray == "local" else args.ray,
+                              workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
+        log.info("extracting on %d Ray workers", compute.workers)
+    features = ws.index(progress=progress, compute=compute)
     print(f"indexed {features.shape[0]} tiles x {features.shape[1]} views ({features.shape[2]}-d, {ws.backbone.name}) "
-          f"into {ws.cache.root}")
+          f"into {ws.store.root}")
     for reason in ws.tile_failures.values():
         log.warning("%s", reason)
     return 0
@@ -321,6 +332,7 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         "mean_error_m": None if ev.mean_error_m is None else round(ev.mean_error_m, 2),
         "n_queries": ev.n_queries, "n_tiles": ev.n_tiles,
         "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.settings.tile_views),
+        "photo_views": len(ws.settings.query_views),
         "verified": ws.settings.verify,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
@@ -420,7 +432,9 @@ def cmd_eval_u1652(args) -> int:
         # Satellite images are north-up like tiles and get the same rotation views; drone photos one.
         paths = list(paths)
         satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
-        views = ws.settings.tile_views if satellite else ("rot0",)
+        # U1652 drone images are oblique views of one building (rotating them in the image plane is
+        # not a change of heading), so there the satellite side keeps the headings (--photo-views).
+        views = ws.settings.query_views if satellite else ("rot0",)
         items = [Query(str(p), p) for p in paths]
         result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,
                                   progress=progress, stage=f"extract:{paths[0].parent.parent.name if paths else ''}")
@@ -497,6 +511,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
     p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder or a GeoTIFF")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
+                        "none: a local instance). Needs pip install \"geolocator[ray]\"")
+    p.add_argument("--ray-workers", type=int, help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)

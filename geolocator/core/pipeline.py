@@ -26,15 +26,27 @@ class Settings:
     device: str = "auto"
     pooling: str = "gem"
     top_k: int = 5
-    # Tiles are indexed at 8 headings: a drone's heading is unknown and global features are not
-    # rotation invariant (measured: +19 R@1 on one region from this alone).
-    tile_views: tuple[str, ...] = ROTATION_VIEWS
+    # A drone's heading is unknown and global features are not rotation invariant (measured: +19
+    # R@1 on one region from comparing at 8 headings). Tiles are embedded once (north-up) and each
+    # PHOTO at 8 headings instead: photos are far fewer than tiles, the score is still the max over
+    # the 8 relative headings (training/results/photo_rotation.md: accuracy unchanged or better).
+    tile_views: tuple[str, ...] = ("rot0",)
+    query_views: tuple[str, ...] = ROTATION_VIEWS
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
     # on the demo: R@1 36 -> 84 on frozen features). `verify_candidates` tiles are checked per photo.
     verify: bool = True
     verify_candidates: int = 20
     cache_dir: Path | None = None
+    # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
+    # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
+    store_dtype: str = "float16"
+    # Above this many tile vectors (tiles x tile views) locate searches a faiss index (retrieval.
+    # TileIndex: flat, IVF on huge sets) instead of the dense photos x tiles matrix.
+    dense_max: int = 50_000
+    # Adaptation trains on at most this many tiles (each photo's candidates + random others) on
+    # larger sets: memory and E-step time stay bounded (Workspace._adaptation_pool).
+    adapt_max_tiles: int = 20_000
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
     use_cache: bool = True  # False: no feature cache on disk (its folder cannot be written)
     # GNSS prior (off by default): only tiles within this many metres of each query's recorded
@@ -51,8 +63,12 @@ class Located:
 
     queries: tuple[Query, ...]
     predictions: list[Prediction]
-    similarity: np.ndarray  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted above)
+    similarity: np.ndarray | None  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted
+    # above); None on large tile sets, where evaluation streams the ranks of the positives instead
     failures: dict[Path, str] = field(default_factory=dict)
+    query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
+    lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
+    # the verified candidates, whose ranking differs from their cosine
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -81,7 +97,8 @@ class Workspace:
         self._backbone = None
         self._cache = None
         self.tileset: TileSet | None = None
-        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D)
+        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D), float16 memmap
+        self._store = None  # the FeatureStore they live in
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
@@ -103,6 +120,7 @@ class Workspace:
         self.settings.backbone, self.settings.weights = name, weights
         self._backbone = loaded
         self._tile_features = None
+        self._store = None
         self._adapter = None
 
     @property
@@ -133,6 +151,7 @@ class Workspace:
     def open_tiles(self, tileset: TileSet) -> None:
         self.tileset = tileset
         self._tile_features = None
+        self._store = None
         self.tile_failures = {}
         self._adapter = None
         self._verifier = None
@@ -143,37 +162,52 @@ class Workspace:
             raise GeolocatorError("open a tile set first")
         return self.tileset
 
-    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> np.ndarray:
-        """Backbone features of every tile at every view, (N, V, D); cached on disk and in memory."""
+    @property
+    def store(self):
+        """The FeatureStore the tile features were read from (None before `index`)."""
+        return self._store
+
+    def open_store(self):
+        """The feature store of this tile set and backbone (created empty when new)."""
+        from .store import FeatureStore, store_dir
+
+        tileset, b, s = self._require_tiles(), self.backbone, self.settings
+        root = store_dir(self.cache.root / "stores", tileset.fingerprint(), b.signature, s.tile_views, s.store_dtype)
+        return FeatureStore(root, signature=b.signature, views=s.tile_views, dim=b.dim, dtype=s.store_dtype)
+
+    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+              compute=None) -> np.ndarray:
+        """Backbone features of every tile at every tile view, (N, V, D) (zeros for unreadable
+        tiles), from the tile set's feature store: computed once, appended as they are, resumable.
+        A memory map (no copy) when the store holds exactly this tile set in order.
+        compute: see extract.extract_into_store (the Ray route)."""
         tileset = self._require_tiles()
         if self._tile_features is None:
-            from .extract import extract_features
+            from .extract import extract_into_store
 
-            result = extract_features(
-                tileset.tiles,
-                self.backbone,
-                views=self.settings.tile_views,
-                cache=self.cache,
-                batch_size=self.settings.batch_size,
-                progress=progress,
-                cancel=cancel,
-                stage="extract:tiles",
-            )
+            store = self.open_store()
+            result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
+                                        progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
-            self._tile_features = result.features
+            self._store = store
+            if np.array_equal(result.rows, np.arange(len(store))):
+                self._tile_features = store.array()
+            else:
+                self._tile_features = store.gather(result.rows, dtype=store.array().dtype)
         return self._tile_features
 
     # -- queries --------------------------------------------------------------------------------
     def embed(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> tuple[tuple[Query, ...], np.ndarray, dict[Path, str]]:
-        """Backbone features (Q, D) of the queries that could be read, and why the others could not."""
+        """Backbone features (Q, Vq, D) of the queries that could be read (Vq = settings.query_views,
+        view 0 = the photo as taken), and why the others could not."""
         from .extract import extract_features
 
         result = extract_features(
             list(queries),
             self.backbone,
-            views=("rot0",),
+            views=self.settings.query_views,
             cache=self.cache,
             batch_size=self.settings.batch_size,
             progress=progress,
@@ -182,7 +216,7 @@ class Workspace:
         )
         failures = {queries[i].path: reason for i, reason in result.failed.items()}
         keep = [i for i in range(len(queries)) if i not in result.failed]
-        return tuple(queries[i] for i in keep), result.features[keep, 0, :], failures
+        return tuple(queries[i] for i in keep), result.features[keep], failures
 
     # -- search ---------------------------------------------------------------------------------
     def locate(
@@ -194,6 +228,8 @@ class Workspace:
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            return self._locate_large(ok, query_features, failures, progress, cancel)
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
@@ -233,6 +269,125 @@ class Workspace:
         predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    # -- large tile sets: no Q x N matrix ---------------------------------------------------------
+    def searched_tiles(self, frozen: bool = False):
+        """The tile features locate searches: the store's (N, V, D) memmap, or a lazy adapted view
+        of it (retrieval.MappedFeatures) when an adapter is set (and `frozen` is False)."""
+        from .retrieval import MappedFeatures
+
+        features = self.index()
+        if self._adapter is None or frozen:
+            return features
+        return MappedFeatures(features, self._adapter.transform_tiles)
+
+    def tile_index(self, *, frozen: bool = False, progress=None, cancel=None):
+        """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
+        features), or kept in memory for the adapter in use."""
+        from .retrieval import TileIndex
+
+        adapter = None if frozen else self._adapter
+        key = id(adapter)
+        cached = getattr(self, "_tile_index", None)
+        if cached is not None and cached[0] == key and cached[1] is self._tile_features:
+            return cached[2]
+        features = self.searched_tiles(frozen)
+        path = None
+        if adapter is None and self._store is not None:
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.tile_failures)}.faiss"
+            index = TileIndex.load(path)
+            if index is not None and index.n_tiles == len(features):
+                self._tile_index = (key, self._tile_features, index)
+                return index
+        index = TileIndex.build(features, progress=progress, cancel=cancel)
+        if path is not None:
+            index.save(path)
+        self._tile_index = (key, self._tile_features, index)
+        return index
+
+    def _locate_large(self, ok, query_features, failures, progress, cancel) -> list[Prediction]:
+        """locate on tile sets above settings.dense_max: candidates from the TileIndex, exact
+        scores of those candidates, verification as on small sets, no Q x N matrix."""
+        from .predict import predict
+        from .retrieval import best_view_scores
+
+        tileset = self._require_tiles()
+        if self._adapter is not None:
+            query_features = self._adapter.transform_queries(query_features)
+        index = self.tile_index(progress=progress, cancel=cancel)
+        shown = min(self.settings.top_k, len(tileset))
+        n_cand = max(self.settings.verify_candidates, self.settings.top_k) if self.settings.verify else shown
+        scores, candidates = index.search(query_features, n_cand)
+        features = self.searched_tiles()
+        if index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
+            scores = best_view_scores(query_features, features, candidates)
+            order = np.argsort(-scores, axis=1, kind="stable")
+            scores, candidates = np.take_along_axis(scores, order, 1), np.take_along_axis(candidates, order, 1)
+        if not self.settings.verify or len(ok) == 0:
+            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown])
+            self.last = Located(ok, predictions, None, failures, query_features)
+            return predictions
+        from .rerank import verified_ranking
+
+        min_inliers = self._min_inliers(ok)
+        checks = self.verifier.verify(ok, tileset.tiles, candidates, progress=progress, cancel=cancel)
+        counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        grounds = self._grounds(checks, candidates)
+        candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
+        cand_scores = best_view_scores(query_features, features, candidates)
+        local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
+        ranking = verified_ranking(cand_scores, local, counts, min_inliers)  # over the candidates only
+        order = np.argsort(-ranking, axis=1, kind="stable")
+        ids = np.take_along_axis(candidates, order, 1)
+        inliers = np.take_along_axis(counts, order, 1)
+        grounds = np.take_along_axis(grounds, order, 1)
+        predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
+                              inliers[:, :shown], [list(row[:shown]) for row in grounds], min_inliers)
+        self.last = Located(ok, predictions, None, failures, query_features,
+                            (ids, np.take_along_axis(ranking, order, 1)))
+        return predictions
+
+    def _grounds(self, checks, candidates) -> np.ndarray:
+        tiles = self.tileset.tiles
+        grounds = np.empty(candidates.shape, dtype=object)
+        for qi, row in enumerate(checks):
+            for ci, check in enumerate(row):
+                centre = check.centre
+                # a centre far outside the tile means a degenerate homography: no refined point
+                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
+                    grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
+        return grounds
+
+    def _evaluate_large(self, predictions):
+        """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
+        ranked by counting the tiles that score above them, streamed from the store."""
+        from .evaluate import evaluate_ranks, positive_ids
+        from .retrieval import best_view_scores, count_above
+
+        last, tiles = self.last, self.tileset.tiles
+        known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
+        features = self.searched_tiles()
+        ranks: dict[int, np.ndarray] = {}
+
+        bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
+        ids_by_name = {t.id: i for i, t in enumerate(tiles)}
+        for i in known:
+            pos = positive_ids(last.queries[i], bounds, ids_by_name)
+            if len(pos) == 0:
+                ranks[i] = pos
+                continue
+            qf = last.query_features[i : i + 1]
+            score = best_view_scores(qf, features, pos[None, :])[0].astype(np.float64)
+            lifted_ids, lifted_rank = last.lifted if last.lifted is not None else (np.zeros((len(last.queries), 0), int),) * 2
+            lift = {int(t): float(r) for t, r in zip(lifted_ids[i], lifted_rank[i])}
+            value = np.array([lift.get(int(p), s) for p, s in zip(pos, score)])  # the positive's ranking score
+            above = count_above(qf, features, value[None, :].astype(np.float32))[0]
+            # lifted (verified) tiles rank by their lifted score, not their cosine: correct the count
+            for t, r in lift.items():  # (for a lifted positive itself both terms are 0)
+                cos_t = best_view_scores(qf, features, np.array([[t]]))[0, 0]
+                above += (r > value).astype(np.int64) - (cos_t > value).astype(np.int64)
+            ranks[i] = 1 + above
+        return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
 
     @property
     def verifier(self):
@@ -336,6 +491,8 @@ class Workspace:
 
         if self.last is None:
             raise GeolocatorError("locate some queries first")
+        if self.last.similarity is None:
+            return self._evaluate_large(predictions)
         tiles = self._require_tiles().tiles
         return evaluate(self.last.queries, tiles, self.last.similarity, predictions or self.last.predictions)
 
@@ -387,8 +544,9 @@ class Workspace:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
         anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
+        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel)
         adapter = run_adaptation(
-            tile_features,
+            tile_features if pool is None else tile_features[pool],
             query_features,
             mode=mode,
             steps=steps,
@@ -396,7 +554,7 @@ class Workspace:
             device=self.backbone.device,
             progress=progress,
             cancel=cancel,
-            anchors=anchors,
+            anchors=anchors if pool is None else pool_anchors,
         )
         b = self.backbone
         card = {
@@ -405,9 +563,11 @@ class Workspace:
             "dim": int(tile_features.shape[-1]),
             "pooling": self.settings.pooling,
             "tile_views": list(self.settings.tile_views),
+            "query_views": list(self.settings.query_views),
             "tileset_fingerprint": tileset.fingerprint(),
             "queries_fingerprint": queries_fingerprint(ok),
             "n_tiles": len(tileset),
+            "n_tiles_trained_on": len(tileset) if pool is None else int(len(pool)),
             "n_queries": len(ok),
             "seed": seed,
             "geometry": geometry,
@@ -425,6 +585,36 @@ class Workspace:
             raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
 
+    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel):
+        """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
+        photo's frozen top candidates and anchor tiles (where its pseudo-labels can come from),
+        topped up with random tiles (negatives), sorted. Returns (pool or None, anchors in it).
+        The adapter is a feature map, so it applies to every tile afterwards. Memory: the pool's
+        float32 copy only (adapt_max_tiles x V x D), never the whole store."""
+        n = len(tile_features)
+        cap = self.settings.adapt_max_tiles
+        if n <= cap:
+            return None, anchors
+        k = min(self.settings.verify_candidates, n)
+        if n * tile_features.shape[1] > self.settings.dense_max:
+            _, cand = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            from .retrieval import search
+
+            _, cand = search(query_features, tile_features, k)
+        must = np.unique(np.concatenate([cand[cand >= 0].ravel(),
+                                         [] if anchors is None else anchors[anchors >= 0]]).astype(np.int64))
+        must = must[:cap]
+        rng = np.random.default_rng(seed)
+        extra = max(0, cap - len(must))
+        others = np.setdiff1d(rng.choice(n, size=min(n, 2 * extra + 16), replace=False), must)[:extra]
+        pool = np.sort(np.concatenate([must, others]))
+        if anchors is None:
+            return pool, None
+        where = np.full(n, -1, np.int64)
+        where[pool] = np.arange(len(pool))
+        return pool, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
+
     def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
         """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
         frozen features: each photo is verified against its best tiles by them, and photos are
@@ -433,8 +623,13 @@ class Workspace:
         from .retrieval import search
 
         tiles = self._require_tiles()
-        _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
-        return geometric_labels(queries, tiles, candidates, query_features @ query_features.T, self.verifier,
+        k = min(self.settings.verify_candidates, len(tiles))
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            _, candidates = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            _, candidates = search(query_features, tile_features, k)
+        taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
+        return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
 
     def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
@@ -442,12 +637,20 @@ class Workspace:
         from .adapt.geometric import GeometrySettings
 
         limit = GeometrySettings().max_photos
+        # Above the limit the photo keypoints would not fit comfortably: label an evenly spaced
+        # sample of photos (bounded memory and time); the EM loop carries the others.
+        chosen = np.arange(len(queries))
         if len(queries) > limit:
-            return None, {"used": False, "why": f"more than {limit} photos"}
-        labels = self.geometric_labels(queries, query_features, tile_features, progress=progress, cancel=cancel)
+            chosen = np.unique(np.linspace(0, len(queries) - 1, limit).round().astype(np.int64))
+        sampled = self.geometric_labels([queries[i] for i in chosen], query_features[chosen], tile_features,
+                                        progress=progress, cancel=cancel)
+        labels = [None] * len(queries)
+        for i, label in zip(chosen, sampled):
+            labels[i] = label
         anchors = np.array([-1 if label is None else label.tile for label in labels], np.int64)
         summary = {
             "used": True,
+            "sampled_photos": int(len(chosen)),
             "direct": sum(1 for label in labels if label is not None and label.via is None),
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
