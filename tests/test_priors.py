@@ -91,7 +91,10 @@ def test_recorded_yaw_from_a_photo_xmp_packet(tmp_path):
     from PIL import Image
 
     path = tmp_path / "x.jpg"
-    Image.new("RGB", (8, 8)).save(path, xmp=b'<x:xmpmeta><rdf:Description drone-dji:GimbalYawDegree="+12.5"/></x:xmpmeta>')
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:GimbalYawDegree="+12.5"/>'
+           b'</rdf:RDF></x:xmpmeta>')  # as DJI writes it: namespaces declared (read by core/media/metadata.py)
+    Image.new("RGB", (8, 8)).save(path, xmp=xmp)
     assert recorded_yaw(Query("x.jpg", path)) == 12.5
     Image.new("RGB", (8, 8)).save(tmp_path / "y.jpg")
     assert recorded_yaw(Query("y.jpg", tmp_path / "y.jpg")) is None
@@ -130,3 +133,29 @@ def test_a_verified_match_overrules_a_wrong_heading_prior(tmp_path):
     assert verified  # the check means something
     for i in verified:
         assert wrong[i].top.tile.id == plain[i].top.tile.id and wrong[i].top.inliers >= 8
+
+
+def test_heading_prior_on_photo_views_allows_the_view_that_turns_the_photo_north_up():
+    """Tiles indexed north-up only (the default layout): a photo whose top points at compass yaw is
+    brought north-up by its view rot(-yaw), and that view is among the allowed ones."""
+    import numpy as np
+    from PIL import Image
+
+    from geolocator.core.extract import rotate_view
+    from geolocator.core.model import ROTATION_VIEWS
+    from geolocator.core.priors import heading_photo_views, keep_photo_views
+
+    tile = Image.open(DEMO / "tiles" / "r01_c01.jpg").convert("RGB").resize((64, 64))
+    for yaw in (0.0, 90.0, 180.0, 270.0):
+        photo = rotate_view(tile, int(yaw))  # content turned CCW by yaw: its top points at compass yaw
+        q = Query("v#t=0", Path("v"), time_s=0.0, telemetry=FrameTelemetry(0.0, gimbal_yaw_deg=yaw))
+        allowed = heading_photo_views([q], ROTATION_VIEWS)[0]
+        north_up = [v for v in ROTATION_VIEWS
+                    if np.array_equal(np.asarray(rotate_view(photo, int(v[3:]))), np.asarray(tile))]
+        assert north_up and all(allowed[ROTATION_VIEWS.index(v)] for v in north_up), (yaw, north_up)
+        assert allowed.sum() == 3  # the view nearest north-up and its two 45-degree neighbours
+    feats = np.arange(2 * 8 * 3, dtype=np.float32).reshape(2, 8, 3)
+    mask = np.ones((2, 8), bool)
+    mask[0, 3:] = False
+    kept = keep_photo_views(feats, mask)
+    assert (kept[1] == feats[1]).all() and (kept[0, 3:] == feats[0, 0]).all() and (kept[0, :3] == feats[0, :3]).all()

@@ -237,12 +237,19 @@ class Workspace:
         unrestricted = sim
         narrowed = None
         if self.settings.heading_prior:
-            from .priors import heading_views, similarity_in_views
+            from .priors import heading_photo_views, heading_views, keep_photo_views, similarity_in_views
 
-            views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
-            narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
-            if narrowed.any():
-                sim = similarity_in_views(query_features, tile_features, views)
+            if query_features.ndim == 3 and query_features.shape[1] > 1:  # photos at several headings
+                views = heading_photo_views(ok, self.settings.query_views[: query_features.shape[1]])
+                narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
+                if narrowed.any():
+                    sim = similarity(keep_photo_views(query_features, views), tile_features)
+            else:  # one photo view against tiles indexed at several headings
+                views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
+                narrowed = ~views.all(axis=1)
+                if narrowed.any():
+                    q = query_features[:, 0] if query_features.ndim == 3 else query_features
+                    sim = similarity_in_views(q, tile_features, views)
         if self.settings.gnss_prior_m:
             from .priors import apply_allowed, gnss_allowed
 

@@ -96,6 +96,35 @@ def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg:
     return allowed
 
 
+def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
+                        tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the photo views (rotK: the photo turned K deg counter-clockwise, as
+    extract.rotate_view makes them) that bring a photo whose top points at compass `yaw` within
+    `tolerance_deg` of north-up, i.e. K near -yaw (its top then points at compass yaw + K), for
+    matching north-up tiles. Rows of queries with no recorded yaw are all True."""
+    from .extract import view_angle
+
+    angles = np.array([view_angle(v) for v in views], np.float64)
+    allowed = np.ones((len(queries), len(views)), dtype=bool)
+    for qi, q in enumerate(queries):
+        yaw = recorded_yaw(q)
+        if yaw is not None:
+            diff = np.abs((angles + yaw + 180.0) % 360.0 - 180.0)
+            if (diff <= tolerance_deg).any():
+                allowed[qi] = diff <= tolerance_deg
+    return allowed
+
+
+def keep_photo_views(query_features: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """(Q, Vq, D) features where each photo's disallowed views are replaced by its first allowed
+    one: a max over views then only sees the allowed headings (a copy; rows all True unchanged)."""
+    out = np.array(query_features, copy=True)
+    for qi in np.flatnonzero(~allowed.all(axis=1)):
+        keep = np.flatnonzero(allowed[qi])
+        out[qi, ~allowed[qi]] = out[qi, keep[0]]
+    return out
+
+
 def similarity_in_views(query_features: np.ndarray, tile_features: np.ndarray, allowed_views: np.ndarray) -> np.ndarray:
     """(Q, N) cosine, max over each tile's views that `allowed_views` (Q, V) keeps for the query.
     Features L2-normalised: queries (Q, D), tiles (N, V, D)."""
