@@ -145,6 +145,16 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
     return image.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
+def _to_image(frame, max_side: int) -> Image.Image:
+    """RGB PIL image at most `max_side` on its long side. FFmpeg's swscale converts and shrinks in
+    one step (measured on a 4K frame: ~3x cheaper than converting at full size, then resizing)."""
+    w, h = frame.width, frame.height
+    s = max_side / max(w, h)
+    if s >= 1:
+        return frame.to_image()
+    return frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
+
+
 def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX_SIDE) -> Iterator[tuple[float, Image.Image]]:
     """(time, RGB frame shrunk to `max_side`) for each requested time, in increasing time order:
     the first frame whose presentation time reaches it. Decodes forward while the next time is
@@ -177,7 +187,7 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
                     pos = t
                     if t + 1e-6 < target:
                         continue
-                    image = _shrink(frame.to_image(), max_side)
+                    image = _to_image(frame, max_side)
                     last = image
                     # this frame answers every wanted time up to its own
                     while i < len(wanted) and wanted[i] <= t + 1e-6:
