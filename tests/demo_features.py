@@ -34,7 +34,8 @@ class DemoWorkspace(Workspace):
         self._backbone = SimpleNamespace(name=name, weights_id=weights_id, device="cpu", dim=features["tiles"].shape[-1],
                                          fallback_reason=None, signature=signature)
         self._demo_tiles = features["tiles"]
-        self._demo_rows = {str(pid): i for i, pid in enumerate(features["photo_ids"])}
+        # by file name: a photo's id depends on how it was given (region folder, folder, file)
+        self._demo_rows = {Path(str(pid)).name: i for i, pid in enumerate(features["photo_ids"])}
         self._demo_photos = features["photos"]
         self.index_calls = 0
 
@@ -45,7 +46,7 @@ class DemoWorkspace(Workspace):
         return self._demo_tiles[:, views]
 
     def embed(self, queries, *, progress=None, cancel=None):
-        rows = [self._demo_rows[q.id] for q in queries]
+        rows = [self._demo_rows[Path(q.path).name] for q in queries]
         return tuple(queries), self._demo_photos[rows], {}
 
 
