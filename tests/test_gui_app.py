@@ -121,28 +121,29 @@ def test_dropping_a_tile_set_on_the_window_opens_it(qtbot, dirs, tmp_path):
     """A tiles.csv, or a folder holding one, dropped on the window is opened as the tile set."""
     import csv as csv_module
 
-    small = tmp_path / "small"
-    (small / "tiles").mkdir(parents=True)
-    rows = list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:4]
-    for row in rows:
-        shutil.copy(DEMO / row["path"], small / row["path"])
-    with (small / "tiles.csv").open("w", newline="") as f:
-        writer = csv_module.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    def tile_folder(name: str, n: int) -> Path:
+        folder = tmp_path / name
+        (folder / "tiles").mkdir(parents=True)
+        rows = list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:n]
+        for row in rows:
+            shutil.copy(DEMO / row["path"], folder / row["path"])
+        with (folder / "tiles.csv").open("w", newline="") as f:
+            writer = csv_module.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        return folder
+
+    four, three = tile_folder("four", 4), tile_folder("three", 3)
     w = make_window(qtbot, dirs, "droptiles", demo_shown=True)
-    drop(w, [small / "tiles.csv"])
+    drop(w, [four / "tiles.csv"])
     wait_idle(qtbot, w)
     assert w.last_outcome == "done", w.message_bar.text
-    assert w.tileset_len == 4 and w.tileset_path == small / "tiles.csv" and not w.queries
-    # the folder holding only tiles.csv and its tiles is a tile set too, not drone images
-    w.open_demo()
-    wait_idle(qtbot, w)
-    assert w.tileset_len == 36
-    drop(w, [small])
+    assert w.tileset_len == 4 and w.tileset_path == four / "tiles.csv" and not w.queries
+    # a folder holding only tiles.csv and its tiles is a tile set too, not drone images
+    drop(w, [three])
     wait_idle(qtbot, w)
     assert w.last_outcome == "done", w.message_bar.text
-    assert w.tileset_len == 4 and w.tileset_path == small
+    assert w.tileset_len == 3 and w.tileset_path == three and not w.queries
     close(qtbot, w)
 
 
