@@ -44,7 +44,7 @@ def test_best_mode_beats_frozen_features_on_demo(tmp_path):
 def test_default_adaptation_lifts_the_verified_pipeline_on_demo(tmp_path):
     """The product path (`geolocator eval --adapt`): geometric verification at locate time in both
     runs; adaptation adds geometric anchors and photo-to-photo chains. Measured: R@1 85.2 -> 97.2
-    (training/results/compare_pipeline.md), so a +5 point margin is asserted."""
+    (training/results/compare_pipeline.md)."""
     from geolocator.core.pipeline import Settings, Workspace
 
     region = load_region(DEMO)
