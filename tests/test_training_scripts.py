@@ -74,3 +74,16 @@ def test_compare_inductive_and_geometry_labels(small_demo, cache_dir, tmp_path):
     _run("geometry_labels.py", "--regions", str(small_demo), "--cache-dir", str(cache_dir), "--out", str(labels_md))
     row = [line for line in labels_md.read_text().splitlines() if line.startswith("| demo | 6 |")]
     assert len(row) == 1
+
+
+def test_cache_benchmark_features_then_compare_methods(small_demo, tmp_path):
+    features = tmp_path / "features"
+    _run("cache_benchmark_features.py", "--benchmark", str(small_demo.parent), "--regions", "demo", "--out", str(features))
+    with __import__("numpy").load(features / "demo.npz") as z:
+        assert z["tile_feats"].shape == (36, 8, 1280) and z["query_feats"].shape == (6, 1280)
+    out_md = tmp_path / "methods.md"
+    out = _run("compare_methods.py", "--regions", "demo", "--features", str(features), "--seeds", "0",
+               "--threads", "1", "--out", str(out_md))
+    table = out_md.read_text()
+    for method in ("vanilla rot0", "vanilla 8 rot", "best"):
+        assert method in table and method in out
