@@ -80,10 +80,14 @@ def test_confidence_separates_right_from_wrong_answers(verified):
     on wrong ones (with any homography accepted: 0.71 vs 0.44)."""
     ws, right = verified
     conf = np.array([p.confidence for p in ws.last.predictions])
-    assert conf[right].mean() >= 0.85
-    assert conf[~right].mean() <= 0.3
-    assert conf[right].min() > conf[~right].max() - 0.5
-    assert np.all((0.0 <= conf) & (conf <= 1.0))
+    assert 0 < (~right).sum() < len(right)  # both kinds present
+    # ranking quality, unchanged by any monotone recalibration: the chance that a right answer is
+    # more confident than a wrong one (ROC AUC; ties count half). Measured 2026-11-30: 1.0, mean gap
+    # 0.92 (accepting any homography: 0.86 and 0.27).
+    diff = conf[right][:, None] - conf[~right][None, :]
+    auc = float(((diff > 0) + 0.5 * (diff == 0)).mean())
+    assert auc >= 0.9, auc
+    assert conf[right].mean() - conf[~right].mean() >= 0.4
 
 
 @pytest.mark.slow
