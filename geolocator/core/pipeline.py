@@ -171,12 +171,14 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
+        from .content import content_free_reason
         from .predict import predict
         from .retrieval import similarity, top_k
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        not_located = [content_free_reason(q.path) for q in ok]  # blank, sky, blurred: shown as such
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
@@ -184,14 +186,14 @@ class Workspace:
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = top_k(sim, shown)
-            predictions = predict(ok, tileset.tiles, scores, ids)
+            predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located)
             self.last = Located(ok, predictions, sim, failures)
             return predictions
         min_inliers = self._min_inliers(ok)
         ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers, not_located)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -218,20 +220,23 @@ class Workspace:
     def _verify(self, queries, sim, min_inliers, progress, cancel):
         """Geometric verification of each photo's best tiles by `sim`: the (Q, N) ranking score, the
         re-ranked candidate ids, their inlier counts and the photo centre's ground point on each."""
-        from .rerank import verified_ranking
+        from .rerank import query_footprint_m, verified_ranking
         from .retrieval import top_k
 
         tiles = self.tileset.tiles
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
-        checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
+        footprints = [query_footprint_m(q) for q in queries]
+        checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         grounds = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
                 centre = check.centre
-                # a centre far outside the tile means a degenerate homography: no refined point
-                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
+                # a centre far outside the tile means a degenerate homography: no refined point. A
+                # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
+                # centre up to 2 tiles beyond it.
+                if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
                     grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
         candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
         ranking = verified_ranking(sim, candidates, counts, min_inliers)
