@@ -308,7 +308,7 @@ def cmd_locate(args) -> int:
                       f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
+                  f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\t{p.status}")
     return 0
 
 

@@ -197,3 +197,24 @@ def test_a_saved_adapter_that_cannot_be_loaded_is_reported_until_one_loads(tmp_p
     monkeypatch.setattr(session.ws, "load_saved_adapter", lambda: False)
     session._reload_adapter()
     assert session.adapter_info().error is None
+
+
+def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):
+    import numpy as np
+
+    from geolocator.core.predict import predict
+    from geolocator.gui.query_list import COL_STATUS, QueryList
+
+    from .helpers import grid_tiles, query_at
+
+    tiles = grid_tiles(3, 3)
+    queries = [query_at(tiles[0], "black.jpg"), query_at(tiles[4], "ok.jpg")]
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries(queries)
+    preds = predict(queries, tiles, np.array([[0.9, 0.1], [0.9, 0.1]]), np.array([[0, 8], [4, 0]]),
+                    inliers=np.array([[0, 0], [40, 0]]), not_located=["blank frame", None])
+    for p in preds:
+        w.set_prediction(p)
+    texts = {w.topLevelItem(i).text(0): w.topLevelItem(i).text(COL_STATUS) for i in range(w.topLevelItemCount())}
+    assert sorted(texts.values()) == ["not located", "verified"]

@@ -85,7 +85,7 @@ def queries_fingerprint(queries: Sequence[Query]) -> str:
     """Identity of the query set (ids and files only: truth must never influence adaptation)."""
     h = hashlib.sha256()
     for q in queries:
-        h.update(f"{q.id}|{file_key(q.path)}\n".encode())  # the photos' content identity, not only names
+        h.update(f"{q.id}|{query_key(q)}\n".encode())  # the photos' content identity (a frame: video + time)
     return h.hexdigest()[:16]
 
 
@@ -222,14 +222,16 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
+        from .content import content_free_reason
         from .predict import predict
         from .retrieval import similarity, top_k
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            return self._locate_large(ok, query_features, failures, progress, cancel)
+            return self._locate_large(ok, query_features, failures, progress, cancel, not_located)
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
@@ -257,7 +259,7 @@ class Workspace:
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = top_k(sim, shown)
-            predictions = predict(ok, tileset.tiles, scores, ids)
+            predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located)
             self.last = Located(ok, predictions, sim, failures)
             return predictions
         min_inliers = self._min_inliers(ok)
@@ -272,7 +274,7 @@ class Workspace:
                 ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers, not_located)
         predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
@@ -312,10 +314,11 @@ class Workspace:
         self._tile_index = (key, self._tile_features, index)
         return index
 
-    def _locate_large(self, ok, query_features, failures, progress, cancel) -> list[Prediction]:
+    def _locate_large(self, ok, query_features, failures, progress, cancel, not_located=None) -> list[Prediction]:
         """locate on tile sets above settings.dense_max: candidates from the TileIndex, exact
         scores of those candidates, verification as on small sets, no Q x N matrix."""
         from .predict import predict
+        from .rerank import query_footprint_m
         from .retrieval import best_view_scores
 
         tileset = self._require_tiles()
@@ -331,13 +334,14 @@ class Workspace:
             order = np.argsort(-scores, axis=1, kind="stable")
             scores, candidates = np.take_along_axis(scores, order, 1), np.take_along_axis(candidates, order, 1)
         if not self.settings.verify or len(ok) == 0:
-            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown])
+            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown], not_located=not_located)
             self.last = Located(ok, predictions, None, failures, query_features)
             return predictions
         from .rerank import verified_ranking
 
         min_inliers = self._min_inliers(ok)
-        checks = self.verifier.verify(ok, tileset.tiles, candidates, progress=progress, cancel=cancel)
+        footprints = [query_footprint_m(q) for q in ok]
+        checks = self.verifier.verify(ok, tileset.tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         grounds = self._grounds(checks, candidates)
         candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
@@ -349,7 +353,8 @@ class Workspace:
         inliers = np.take_along_axis(counts, order, 1)
         grounds = np.take_along_axis(grounds, order, 1)
         predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
-                              inliers[:, :shown], [list(row[:shown]) for row in grounds], min_inliers)
+                              inliers[:, :shown], [list(row[:shown]) for row in grounds], min_inliers, not_located)
+        predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, None, failures, query_features,
                             (ids, np.take_along_axis(ranking, order, 1)))
         return predictions
@@ -360,8 +365,10 @@ class Workspace:
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
                 centre = check.centre
-                # a centre far outside the tile means a degenerate homography: no refined point
-                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
+                # a centre far outside the tile means a degenerate homography: no refined point. A
+                # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
+                # centre up to 2 tiles beyond it.
+                if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
                     grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
         return grounds
 
@@ -419,25 +426,20 @@ class Workspace:
     def _verify(self, queries, sim, min_inliers, progress, cancel):
         """Geometric verification of each photo's best tiles by `sim`: the (Q, N) ranking score, the
         re-ranked candidate ids, their inlier counts and the photo centre's ground point on each."""
-        from .rerank import verified_ranking
+        from .rerank import query_footprint_m, verified_ranking
         from .retrieval import top_k
 
         tiles = self.tileset.tiles
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
-        checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
+        footprints = [query_footprint_m(q) for q in queries]
+        checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
 
             counts[np.take_along_axis(sim, candidates, axis=1) <= EXCLUDED] = 0
-        grounds = np.empty(candidates.shape, dtype=object)
-        for qi, row in enumerate(checks):
-            for ci, check in enumerate(row):
-                centre = check.centre
-                # a centre far outside the tile means a degenerate homography: no refined point
-                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
-                    grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
+        grounds = self._grounds(checks, candidates)
         candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
         ranking = verified_ranking(sim, candidates, counts, min_inliers)
         order = np.argsort(-np.take_along_axis(ranking, candidates, axis=1), axis=1, kind="stable")
