@@ -51,9 +51,9 @@ class VerifySettings:
     fine_tile_zoom: float = 2.0
     # A fine pair costs ~20x a normal one (1000+ keypoints a side against a tile's ~150), so it
     # runs with fewer keypoints, on at most `fine_candidates`. Measured, 40 demo photos against 20
-    # random candidates (the worst case: most verify nothing): 8 CPU s without the pass, 55 with it
-    # on 20 at 1500 keypoints, 35 on 20 at 1000 (kept), 25 on 8 at 1000; but with 8, field case 15's 12 m photo (its tile
-    # ranked below 8th by global features) is no longer placed.
+    # random candidates (the worst case: most verify nothing): 8 CPU s without the pass, 55 with
+    # it on 20 at 1500 keypoints, 35 on 20 at 1000 (kept), 25 on 8 at 1000; but with 8, field
+    # case 15's 12 m photo (its tile ranked below 8th by global features) is no longer placed.
     fine_candidates: int = 20
     fine_n_features: int = 1000
 
