@@ -55,6 +55,9 @@ def test_cycle_consistency_keeps_ceil_q_over_n_photos_per_tile():
     # 5 photos, 2 tiles: ceil(5/2) = 3 photos per tile
     sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.6, 0.0], [0.1, 0.9]])
     assert cycle_consistency(sim).tolist() == [True, True, True, False, True]
+    # fewer photos than tiles: each tile keeps its single best photo (k = 1, not 0 or 2)
+    sim = torch.tensor([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1]])
+    assert cycle_consistency(sim).tolist() == [True, False]
     # a tie with the k-th score counts
     sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.8, 0.3], [0.1, 0.9]])
     assert cycle_consistency(sim).tolist() == [True, True, True, True]
@@ -63,6 +66,7 @@ def test_cycle_consistency_keeps_ceil_q_over_n_photos_per_tile():
 # -- losses ----------------------------------------------------------------------------------------
 def test_logit_scale_is_clamped_at_its_maximum():
     assert LogitScale(0.001, max_scale=100.0)().item() == pytest.approx(100.0, rel=1e-5)
+    assert LogitScale(0.001)().item() == pytest.approx(100.0, rel=1e-5)  # CLIP's cap by default
     assert LogitScale(0.5, max_scale=100.0)().item() == pytest.approx(2.0, rel=1e-5)
     assert LogitScale()().item() == pytest.approx(1 / 0.07, rel=1e-5)
 
