@@ -193,3 +193,35 @@ def test_evaluate_counts_outside_and_errors():
     errors = sorted(p.error_m for p in preds)
     assert ev.median_error_m == pytest.approx(np.median(errors)) and ev.mean_error_m == pytest.approx(np.mean(errors))
     assert ev.extra["median_weighted_error_m"] == pytest.approx(np.median([p.weighted_error_m for p in preds]))
+
+
+# -- added for the mutation run's survivors (training/results/mutation.md) ------------------------------
+def test_e_step_rule_defaults_are_the_papers():
+    sim = torch.tensor([[0.1, 0.9, 0.0, 0.2], [0.2, 0.5, 0.0, 0.1], [0.0, 0.0, 0.3, 0.05]])  # 3 tiles x 4 photos
+    # defaults: cosine > 0.1, mutual pairs used only when more than 10 exist
+    assert mutual_nn(sim).sat.tolist() == mutual_nn(sim, threshold=0.1, min_mutual=10).sat.tolist() == [0, 1, 2]
+    assert mutual_nn(sim, threshold=0.1, min_mutual=0).sat.tolist() == [0, 2]  # non-square: rows are tiles
+    assert mutual_nn(sim, threshold=0.1, min_mutual=0).drone.tolist() == [1, 2]
+    assert torch.equal(sinkhorn(sim.T), sinkhorn(sim.T, eps=0.05, iters=50))
+
+
+def test_sinkhorn_is_sharp_at_small_eps():
+    """Entries are exp(cosine / eps): at eps 0.05 a clear preference is a near-hard assignment."""
+    plan = sinkhorn(torch.tensor([[0.9, 0.1], [0.1, 0.9]]), eps=0.05)
+    assert plan[0, 0] > 0.99 and plan[1, 1] > 0.99
+
+
+def test_loss_weights_below_one_are_normalised_by_their_sum():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 1])
+    half = torch.tensor([0.25, 0.25])
+    assert infonce(logits, labels, weights=half).item() == pytest.approx(infonce(logits, labels).item(), rel=1e-6)
+    targets = torch.eye(2)
+    assert soft_infonce(logits, targets, weights=half).item() == pytest.approx(
+        soft_infonce(logits, targets).item(), rel=1e-6)
+
+
+def test_aic_normalises_along_the_feature_axis():
+    recon = torch.tensor([[[3.0, 4.0], [0.0, 2.0]]])  # (1, 2, 2): batch, tokens, features
+    target = torch.tensor([[[0.6, 0.8], [0.0, 1.0]]])
+    assert aic_loss(recon, target).item() == pytest.approx(0.0, abs=1e-6)
