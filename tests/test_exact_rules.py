@@ -225,3 +225,42 @@ def test_aic_normalises_along_the_feature_axis():
     recon = torch.tensor([[[3.0, 4.0], [0.0, 2.0]]])  # (1, 2, 2): batch, tokens, features
     target = torch.tensor([[[0.6, 0.8], [0.0, 1.0]]])
     assert aic_loss(recon, target).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_verified_confidence_rivals_exact():
+    # the rival is the strongest verified tile that does not agree with the top (not a neighbour)
+    _, p = _predict([40, 30, 0], ids=(7, 11, 8))  # rival r1c5 second in the list
+    assert p.confidence == pytest.approx(0.5 + 0.5 * 10 / 40)
+    _, p = _predict([40, 30, 0], ids=(7, 9, 11))  # r1c3, two tiles east (142 m), still agrees with r1c1
+    assert p.confidence == pytest.approx(1.0)
+    _, p = _predict([40, 35], scores=(0.6, 0.5), ids=(7, 8))  # only a neighbour: no rival at all
+    assert p.confidence == pytest.approx(1.0)
+    _, p = _predict([40, 0, 45])  # a stronger rival elsewhere: no margin left
+    assert p.confidence == pytest.approx(0.5)
+    # the default threshold is 8 inliers
+    tiles = grid_tiles(3, 6)
+    p = predict([query_at(tiles[7], "a.jpg")], tiles, np.array([[0.6, 0.5]], np.float32), np.array([[7, 11]]),
+                np.array([[8, 0]]))[0]
+    assert p.confidence == pytest.approx(1.0)
+    # a ground point without inliers is no evidence, whatever the threshold
+    _, p = _predict(None, grounds=[[LatLon(50.0012, 10.0013), None, None]], min_inliers=1)
+    assert p.weighted_location != LatLon(50.0012, 10.0013)
+
+
+def test_metrics_r10_mean_error_dtype_and_stable_ties():
+    tiles = grid_tiles(3, 4)
+    q = query_at(tiles[11], "a.jpg")
+    assert positives(q, tiles).dtype == bool
+    sim = np.linspace(1.0, 0.0, 12)[None, :]  # the truth tile (index 11) ranks last: R@10 0, R@12 hit
+    ev = evaluate([q], tiles, sim)
+    assert (ev.r1, ev.r5, ev.r10) == (0.0, 0.0, 0.0) and ev.mean_error_m is None
+    sim = np.linspace(1.0, 0.0, 12)[None, ::-1].copy()  # ranked first
+    ev = evaluate([q, q], tiles, np.vstack([sim, np.linspace(1.0, 0.0, 12)[None, :]]))
+    assert ev.r10 == pytest.approx(50.0) and ev.r1 == pytest.approx(50.0)
+    # ties: the gallery's order decides (stable), also past the small-array sort
+    scores = np.round(np.random.default_rng(0).random(200), 1)
+    positive = np.zeros(200, bool)
+    first_of_best = int(np.flatnonzero(scores == scores.max())[0])
+    positive[first_of_best] = True
+    recall, ap = rank_metrics(scores, positive, ks=(1,))
+    assert recall[1] == 1.0 and ap == 1.0
