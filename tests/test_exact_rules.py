@@ -264,3 +264,11 @@ def test_metrics_r10_mean_error_dtype_and_stable_ties():
     positive[first_of_best] = True
     recall, ap = rank_metrics(scores, positive, ks=(1,))
     assert recall[1] == 1.0 and ap == 1.0
+
+
+def test_mutual_nn_uses_mutual_pairs_from_eleven_by_default():
+    sim = torch.eye(12) * 0.9
+    sim[11] = 0.0
+    sim[11, 0] = 0.5  # tile 11's best photo is 0, whose best tile is 0: not mutual
+    assert mutual_nn(sim).n_mutual == 11
+    assert mutual_nn(sim).sat.tolist() == list(range(11))  # 11 > 10 mutual pairs: only those are kept
