@@ -609,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     try:
-        with logging_redirect_tqdm(loggers=[logging.root, log]):  # messages above the bars, never glued to one
+        with logging_redirect_tqdm(loggers=[logging.root]):  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
             return args.func(args)
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
