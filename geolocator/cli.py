@@ -269,6 +269,7 @@ def cmd_locate(args) -> int:
     progress = TqdmProgress(not args.quiet)
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
+    _check_flight_out(args, queries)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     ws = _workspace(args)
     ws.open_tiles(tiles)
@@ -287,8 +288,7 @@ def cmd_locate(args) -> int:
             from .core.export_track import write_track
 
             if not tracks:
-                raise GeolocatorError(f"{args.out}: no flight to write: a track needs a video, or photos with "
-                                      "capture times (EXIF DateTimeOriginal), and the sequence model on")
+                raise _no_flight_error(args.out)
             write_track(tracks, args.out)
         elif tracks:
             from .core.export import _write_atomic
@@ -310,6 +310,22 @@ def cmd_locate(args) -> int:
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
     return 0
+
+
+def _no_flight_error(out: Path) -> GeolocatorError:
+    return GeolocatorError(f"{out}: no flight to write: a track needs a video, or photos with "
+                           "capture times (EXIF DateTimeOriginal), and the sequence model on "
+                           "(no --no-track); write .geojson or .csv for photos on their own")
+
+
+def _check_flight_out(args, queries) -> None:
+    """A .gpx/.kml output needs a flight: say so before the model loads, not after every photo is located."""
+    if args.out is None or args.out.suffix.lower() not in (".gpx", ".kml"):
+        return
+    from .core.sequence import MotionModel, sequences
+
+    if not getattr(args, "track", True) or not sequences(queries, MotionModel(max_speed_mps=args.max_speed)):
+        raise _no_flight_error(args.out)
 
 
 def _tracks(predictions, args):
