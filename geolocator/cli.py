@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from .core.errors import GeolocatorError
 from .core.progress import ProgressEvent
@@ -206,6 +207,23 @@ def _scored_queries(region, tiles) -> tuple:
     return tuple(kept), note
 
 
+def _far_from_tiles_note(queries, tiles) -> str | None:
+    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
+    from every tile (beyond the tile set's bounds by more than one median tile size, as in eval):
+    most likely the wrong tile set, and then no answer can be right. None when all are near."""
+    from .core.geo import haversine_m
+
+    scored, _ = _scored_queries(SimpleNamespace(queries=tuple(queries)), tiles)
+    far = [q for q, s in zip(queries, scored) if q.truth is not None and s.truth is None]
+    if not far:
+        return None
+    km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
+    with_gps = sum(q.truth is not None for q in queries)
+    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
+            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+            "answers are the best tiles of this set and cannot be right")
+
+
 def _load_tiles(path: Path, args, queries=()):
     from .core.tilesets import load_tileset
 
@@ -271,6 +289,9 @@ def cmd_locate(args) -> int:
     queries = _load_queries(args.queries, args.every)
     _check_flight_out(args, queries)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    far = _far_from_tiles_note(queries, tiles)
+    if far:
+        log.warning("%s", far)
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:
