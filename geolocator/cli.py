@@ -281,10 +281,17 @@ def cmd_index(args) -> int:
     return 0
 
 
+# What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).
+LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
+
+
 def cmd_locate(args) -> int:
     from .core.export import write_csv, write_geojson
 
     progress = TqdmProgress(not args.quiet)
+    if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
+        raise GeolocatorError(f"{args.out}: unknown output type '{args.out.suffix or '(no extension)'}': "
+                              f"name the file with one of {', '.join(LOCATE_OUTPUTS)}")
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
     _check_flight_out(args, queries)

@@ -318,3 +318,16 @@ def test_locate_says_nothing_when_the_photos_are_over_the_tiles(tmp_path, monkey
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         assert cli.main(["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q"]) == 130
     assert not [r for r in caplog.records if "far from the tiles" in r.getMessage()]
+
+
+@pytest.mark.parametrize("name", ["p.txt", "p.shp", "predictions"])
+def test_locate_refuses_an_output_type_it_cannot_write_before_the_work(tmp_path, monkeypatch, capsys, name):
+    """`--out p.txt` used to write GeoJSON into p.txt after the whole run, without a word."""
+    from geolocator import cli
+
+    monkeypatch.setattr(cli, "_load_queries", lambda *a, **k: (_ for _ in ()).throw(AssertionError("photos were read")))
+    out = tmp_path / name
+    assert cli.main(["locate", str(DEMO / "queries"), "--tiles", str(DEMO), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and "unknown output type" in err and ".geojson" in err and ".gpx" in err
+    assert not out.exists()
