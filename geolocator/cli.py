@@ -191,11 +191,16 @@ def _scored_queries(region, tiles) -> tuple:
 
     b = tiles.bounds
     dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
-    dlon = float(np.median([t.bounds.east - t.bounds.west for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.width_deg for t in tiles.tiles]))  # width_deg: right across ±180° too
+
+    def near_lon(lon: float) -> bool:  # measured eastwards from the west edge, so a box across ±180° works
+        east_of_west = (lon - b.west) % 360.0
+        return east_of_west <= b.width_deg + dlon or east_of_west >= 360.0 - dlon
+
     kept, far = [], []
     for q in region.queries:
         t = q.truth
-        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and b.west - dlon <= t.lon <= b.east + dlon):
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and near_lon(t.lon)):
             far.append(q.id)
             q = replace(q, truth=None, truth_tile=None, truth_source=None)
         kept.append(q)

@@ -331,3 +331,21 @@ def test_locate_refuses_an_output_type_it_cannot_write_before_the_work(tmp_path,
     err = capsys.readouterr().err
     assert str(out) in err and "unknown output type" in err and ".geojson" in err and ".gpx" in err
     assert not out.exists()
+
+
+def test_truth_near_tiles_across_the_antimeridian_is_not_far():
+    """Field case 08 (UTM 60S tiles across ±180°): its photos were called far from the tiles, so
+    locate warned of a wrong tile set and eval would have dropped their truth."""
+    from geolocator.cli import _scored_queries
+    from geolocator.core.model import Bounds, Region, Tile, TileSet
+
+    tiles = [Tile(f"t{i}", Path(f"t{i}.png"), Bounds(w, -16.801, e, -16.799))
+             for i, (w, e) in enumerate([(179.9990, 179.9998), (179.9998, -179.9994), (-179.9994, -179.9986)])]
+    ts = TileSet(tuple(tiles), Path("."))
+    qs = (Query("a.jpg", Path("a.jpg"), truth=LatLon(-16.8, -179.9999), truth_source="exif"),
+          Query("b.jpg", Path("b.jpg"), truth=LatLon(-16.8, 179.9995), truth_source="exif"),
+          Query("c.jpg", Path("c.jpg"), truth=LatLon(-16.8, -179.9983), truth_source="exif"),  # within a tile of the edge
+          Query("far.jpg", Path("far.jpg"), truth=LatLon(-16.8, 0.0), truth_source="exif"))
+    kept, note = _scored_queries(Region(Path("."), ts, qs), ts)
+    assert [q.truth is not None for q in kept] == [True, True, True, False]
+    assert note is not None and "far.jpg" in note and "a.jpg" not in note
