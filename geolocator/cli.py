@@ -327,7 +327,8 @@ def cmd_locate(args) -> int:
             from .core.export import _write_atomic
             from .core.export_track import predictions_and_tracks_to_geojson
 
-            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints)
+            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints,
+                                                   attribution=ws.tileset.attribution)
             _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
             write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
