@@ -197,3 +197,20 @@ def test_a_saved_adapter_that_cannot_be_loaded_is_reported_until_one_loads(tmp_p
     monkeypatch.setattr(session.ws, "load_saved_adapter", lambda: False)
     session._reload_adapter()
     assert session.adapter_info().error is None
+
+
+def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(qtbot):
+    """At the window's default width the side panel showed "oose weights file" (label cut)."""
+    from geolocator.gui.side_panels import BackbonePanel
+
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    side = QWidget()
+    qtbot.addWidget(side)
+    side.setFixedWidth(290)  # the side panel's width in the 1440 px screenshot
+    panel = BackbonePanel()
+    QVBoxLayout(side).addWidget(panel)
+    side.show()
+    qtbot.waitExposed(side)
+    for btn in (panel.weights_btn, panel.apply_btn, panel.default_btn):
+        assert btn.width() >= btn.sizeHint().width(), btn.text()
