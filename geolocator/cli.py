@@ -286,6 +286,15 @@ def cmd_index(args) -> int:
     return 0
 
 
+def skipped_message(path, reason) -> str:
+    """'PATH: skipped (REASON)', the form the query loader uses; the reason (an error that names
+    the file itself) is not allowed to say the path twice ("skipped a.jpg: a.jpg: corrupt ...")."""
+    reason = str(reason)
+    for prefix in (f"{path}: ", f"{Path(path).name}: "):
+        reason = reason.removeprefix(prefix)
+    return f"{path}: skipped ({reason})"
+
+
 # What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).
 LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
 
@@ -312,7 +321,7 @@ def cmd_locate(args) -> int:
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
-        log.warning("skipped %s: %s", path, reason)
+        log.warning("%s", skipped_message(path, reason))
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":

@@ -349,3 +349,14 @@ def test_truth_near_tiles_across_the_antimeridian_is_not_far():
     kept, note = _scored_queries(Region(Path("."), ts, qs), ts)
     assert [q.truth is not None for q in kept] == [True, True, True, False]
     assert note is not None and "far.jpg" in note and "a.jpg" not in note
+
+
+def test_a_photo_that_fails_mid_run_is_named_once_in_the_loaders_form():
+    """A truncated JPEG among good ones said 'skipped /x/broken.jpg: /x/broken.jpg: corrupt image
+    data (...)' while unreadable ones found earlier say '/x/text.jpg: skipped (...)'."""
+    from geolocator.cli import skipped_message
+
+    path = Path("/x/broken.jpg")
+    msg = skipped_message(path, "/x/broken.jpg: corrupt image data (image file is truncated)")
+    assert msg == "/x/broken.jpg: skipped (corrupt image data (image file is truncated))"
+    assert skipped_message(path, "out of memory") == "/x/broken.jpg: skipped (out of memory)"
