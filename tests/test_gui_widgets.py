@@ -218,3 +218,20 @@ def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):
         w.set_prediction(p)
     texts = {w.topLevelItem(i).text(0): w.topLevelItem(i).text(COL_STATUS) for i in range(w.topLevelItemCount())}
     assert sorted(texts.values()) == ["not located", "verified"]
+
+
+def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(qtbot):
+    """At the window's default width the side panel showed "oose weights file" (label cut)."""
+    from geolocator.gui.side_panels import BackbonePanel
+
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    side = QWidget()
+    qtbot.addWidget(side)
+    side.setFixedWidth(290)  # the side panel's width in the 1440 px screenshot
+    panel = BackbonePanel()
+    QVBoxLayout(side).addWidget(panel)
+    side.show()
+    qtbot.waitExposed(side)
+    for btn in (panel.weights_btn, panel.apply_btn, panel.default_btn):
+        assert btn.width() >= btn.sizeHint().width(), btn.text()
