@@ -76,10 +76,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--pooling", default="gem", choices=["gem", "cls"], help="global feature of a ViT backbone")
     g.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    g.add_argument("--tile-views", type=int, default=1, choices=[1, 2, 4, 8],
-                   help="headings each tile is indexed at (default 1: the photo is rotated instead)")
-    g.add_argument("--photo-views", type=int, default=8, choices=[1, 2, 4, 8],
-                   help="headings each drone photo is embedded at (its heading is unknown)")
+    g.add_argument("--tile-views", type=int, choices=[1, 2, 4, 8],
+                   help="headings each tile is indexed at (default: 8 up to 10,000 tiles, else 1 and the "
+                        "photos are rotated instead)")
+    g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
+                   help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
@@ -141,11 +142,12 @@ def _add_adapt_options(p: argparse.ArgumentParser) -> None:
 def _workspace(args):
     from .core.pipeline import ROTATION_VIEWS, Settings, Workspace
 
-    views = ROTATION_VIEWS[:: 8 // args.tile_views]
+    views = None if args.tile_views is None else ROTATION_VIEWS[:: 8 // args.tile_views]
+    photo_views = getattr(args, "photo_views", None)
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
-        query_views=ROTATION_VIEWS[:: 8 // getattr(args, "photo_views", 8)],
+        query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
         verify=args.verify, verify_candidates=args.verify_candidates,
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
@@ -390,8 +392,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         "median_error_m": None if ev.median_error_m is None else round(ev.median_error_m, 2),
         "mean_error_m": None if ev.mean_error_m is None else round(ev.mean_error_m, 2),
         "n_queries": ev.n_queries, "n_tiles": ev.n_tiles,
-        "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.settings.tile_views),
-        "photo_views": len(ws.settings.query_views),
+        "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.views()[0]),
+        "photo_views": len(ws.views()[1]),
         "verified": ws.settings.verify,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
@@ -492,8 +494,8 @@ def cmd_eval_u1652(args) -> int:
         paths = list(paths)
         satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
         # U1652 drone images are oblique views of one building (rotating them in the image plane is
-        # not a change of heading), so there the satellite side keeps the headings (--photo-views).
-        views = ws.settings.query_views if satellite else ("rot0",)
+        # not a change of heading), so the satellite side takes the headings (--tile-views, default 8).
+        views = ROTATION_VIEWS[:: 8 // (args.tile_views or 8)] if satellite else ("rot0",)
         items = [Query(str(p), p) for p in paths]
         result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,
                                   progress=progress, stage=f"extract:{paths[0].parent.parent.name if paths else ''}")

@@ -69,7 +69,7 @@ def make_window(qtbot, dirs: Path, name: str, **settings) -> MainWindow:
         # One tile view instead of eight keeps extraction (the slow part on 2 CPU cores) to 1/3;
         # these tests are about the app, accuracy is tested in the core.
         core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / f"adapters-{name}",
-                               tile_views=("rot0",)),
+                               tile_views=("rot0",), query_views=("rot0",)),
     )
     _open.append(w)
     w.show()
