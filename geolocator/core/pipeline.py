@@ -255,13 +255,14 @@ class Workspace:
         if self.settings.heading_prior:
             from .priors import heading_photo_views, heading_views, keep_photo_views, similarity_in_views
 
+            tile_views, photo_views = self.views()
             if query_features.ndim == 3 and query_features.shape[1] > 1:  # photos at several headings
-                views = heading_photo_views(ok, self.settings.query_views[: query_features.shape[1]])
+                views = heading_photo_views(ok, photo_views[: query_features.shape[1]])
                 narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
                 if narrowed.any():
                     sim = similarity(keep_photo_views(query_features, views), tile_features)
             else:  # one photo view against tiles indexed at several headings
-                views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
+                views = heading_views(ok, tile_views[: tile_features.shape[1]])
                 narrowed = ~views.all(axis=1)
                 if narrowed.any():
                     q = query_features[:, 0] if query_features.ndim == 3 else query_features
