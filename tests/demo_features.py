@@ -42,12 +42,15 @@ class DemoWorkspace(Workspace):
     def index(self, *, progress=None, cancel=None):
         self._require_tiles()
         self.index_calls += 1
-        views = [int(v[3:]) // 45 for v in self.settings.tile_views]
-        return self._demo_tiles[:, views]
+        tile_views, _ = self.views()  # the size rule's layout: tiles at 8 headings on the demo
+        return self._demo_tiles[:, [int(v[3:]) // 45 for v in tile_views]]
 
     def embed(self, queries, *, progress=None, cancel=None):
         rows = [self._demo_rows[Path(q.path).name] for q in queries]
-        return tuple(queries), self._demo_photos[rows], {}
+        _, photo_views = self.views()
+        if tuple(photo_views) != ("rot0",):
+            raise NotImplementedError("the committed demo features hold photos as taken (one view) only")
+        return tuple(queries), self._demo_photos[rows][:, None, :], {}
 
 
 def demo_workspace(tmp_path: Path, features: dict[str, np.ndarray] | None = None, **settings) -> tuple[DemoWorkspace, object]:
