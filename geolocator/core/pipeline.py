@@ -34,6 +34,9 @@ class Settings:
     # on the demo: R@1 36 -> 84 on frozen features). `verify_candidates` tiles are checked per photo.
     verify: bool = True
     verify_candidates: int = 20
+    # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
+    # disk, xfeat); the default by training/results/compare_matchers.md
+    matcher: str = "sift"
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
 
@@ -198,10 +201,26 @@ class Workspace:
     @property
     def verifier(self):
         if self._verifier is None:
+            from .matchers import get_matcher
             from .rerank import Verifier, VerifySettings
 
-            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates))
+            # build the backend now: a missing package is a clear error here, not silently
+            # unverified photos (the verifier treats any per-image failure as "no keypoints")
+            get_matcher(self.settings.matcher)
+            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
+                                                     matcher=self.settings.matcher))
         return self._verifier
+
+    def set_matcher(self, name: str) -> None:
+        """Use another local-feature backend from the next verification on (keypoints and pair
+        results of the previous one are dropped). Raises ValueError for an unknown name."""
+        from .matchers import MATCHERS
+
+        if name not in MATCHERS:
+            raise ValueError(f"unknown matcher {name!r}: choose one of {', '.join(MATCHERS)}")
+        if name != self.settings.matcher:
+            self.settings.matcher = name
+            self._verifier = None
 
     def _min_inliers(self, queries) -> np.ndarray:
         """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter

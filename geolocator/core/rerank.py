@@ -10,7 +10,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -34,6 +34,11 @@ class VerifySettings:
     # footprint is about a tile (0.6-1.2x), a chance fit folds or shrinks it.
     min_area: float = 0.15
     max_area: float = 4.0
+    # Local-feature backend (core/matchers: sift, aliked, disk, xfeat); a backend that is not
+    # rotation invariant sees the photo at `headings` quarter turns (matchers/verify.py).
+    matcher: str = "sift"
+    headings: int = 4
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class LocalFeatures:
     points: np.ndarray  # keypoint xy (n, 2) float32, in the scaled image
     descriptors: np.ndarray  # (n, 128) float32
     size: tuple[int, int]  # (width, height) of the scaled image
+    # other headings of a photo for a non-rotation-invariant matcher: ((features, 3x3 map from
+    # this image's pixels to that view's), ...); empty for SIFT and for tiles
+    views: tuple = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,17 @@ def tile_local_features(tile: Tile, settings: VerifySettings) -> LocalFeatures:
     """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
     from .sources.tile_image import open_tile_image
 
-    return image_local_features(open_tile_image(tile, min_side=settings.max_side), settings)
+    # tiles are north-up: only photos need other headings
+    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1))
 
 
 def image_local_features(pil_image, settings: VerifySettings) -> LocalFeatures:
-    """SIFT keypoints of a decoded PIL image, scaled so its longer side is at most `settings.max_side`."""
+    """SIFT keypoints of a decoded PIL image, scaled so its longer side is at most `settings.max_side`
+    (another backend's when `settings.matcher` names one: matchers/verify.py)."""
+    if settings.matcher != "sift":
+        from .matchers import verify as learned
+
+        return learned.features(pil_image, settings)
     cv2 = _cv2()
     image = np.asarray(pil_image.convert("L"))
     h, w = image.shape
@@ -113,6 +127,10 @@ def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalF
 def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings) -> Verification:
     """Matches consistent with one homography from the photo to the tile, and where it puts the
     photo's centre (Verification(0) when none can be fitted)."""
+    if settings.matcher != "sift":
+        from .matchers import verify as learned
+
+        return learned.verify_pair(photo, tile, settings)
     cv2 = _cv2()
     if len(photo.descriptors) < 4 or len(tile.descriptors) < 4:
         return Verification(0)
