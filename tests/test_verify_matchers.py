@@ -116,3 +116,40 @@ def test_cli_matcher_option_reaches_the_workspace_settings():
         assert args.matcher == "xfeat"
     with pytest.raises(SystemExit):
         parser.parse_args(["eval", "region", "--matcher", "orb"])
+
+
+def test_xfeat_mnn_keeps_mutual_pairs_above_the_cosine_floor():
+    from geolocator.core.matchers.xfeat import mutual_nearest
+
+    a = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], np.float32)
+    b = np.array([[0, 1, 0.1], [1, 0.05, 0], [0.6, 0, 0.8]], np.float32)
+    ia, ib = mutual_nearest(a, b, 0.82)
+    # a0<->b1 and a1<->b0 are mutual and alike; a2's nearest b2 has cosine 0.8 < 0.82
+    assert sorted(zip(ia.tolist(), ib.tolist())) == [(0, 1), (1, 0)]
+    ia, ib = mutual_nearest(a, b, 0.5)
+    assert (2, 2) in set(zip(ia.tolist(), ib.tolist()))
+
+
+def test_widen_verifies_next_tiles_only_for_photos_that_found_nothing():
+    from geolocator.core.model import Query
+    from geolocator.core.rerank import Verification, widen_unverified
+
+    class FakeVerifier:  # tile 4 is the only one that verifies, for any photo
+        def __init__(self):
+            self.asked = []
+
+        def verify_photo(self, query, tiles, candidates):
+            self.asked.append((query.id, [int(t) for t in candidates]))
+            return [Verification(30 if int(t) == 4 else 0) for t in candidates]
+
+    sim = np.array([[0.9, 0.8, 0.7, 0.6, 0.5, 0.4], [0.1, 0.9, 0.2, 0.3, 0.4, 0.8]])
+    queries = [Query("a", Path("a.jpg")), Query("b", Path("b.jpg"))]
+    candidates = np.array([[0, 1], [1, 5]])
+    checks = [[Verification(0), Verification(0)], [Verification(20), Verification(0)]]  # b verified already
+    verifier = FakeVerifier()
+    wide, out = widen_unverified(verifier, queries, [None] * 6, sim, candidates, checks, 8, upto=5)
+    assert verifier.asked == [("a", [2, 3, 4])]  # only the photo that found nothing, its next tiles by sim
+    assert wide.tolist() == [[0, 1, 2, 3, 4], [1, 5, 4, 3, 2]]
+    assert [v.inliers for v in out[0]] == [0, 0, 0, 0, 30] and [v.inliers for v in out[1]] == [20, 0, 0, 0, 0]
+    same, _ = widen_unverified(verifier, queries, [None] * 6, sim, candidates, checks, 8, upto=2)
+    assert same is candidates

@@ -59,6 +59,7 @@ def main() -> None:
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
+    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off)")
     ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
     args = ap.parse_args()
@@ -82,6 +83,7 @@ def main() -> None:
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
+                                    verify_widen=args.widen,
                                     adapter_dir=Path("/tmp/geolocator-compare-matchers")))
             ws.open_tiles(region.tiles)
             ws.index()
@@ -108,7 +110,7 @@ def main() -> None:
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {name} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} |")
+                        + f" | {name}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
 

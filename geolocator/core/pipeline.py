@@ -37,6 +37,9 @@ class Settings:
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
     # disk, xfeat); the default by training/results/compare_matchers.md
     matcher: str = "sift"
+    # A photo none of whose verify_candidates verified gets its next tiles verified, up to this
+    # many (0: off); see rerank.widen_unverified
+    verify_widen: int = 0
     cache_dir: Path | None = None
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
 
@@ -244,6 +247,11 @@ class Workspace:
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
         checks = self.verifier.verify(queries, tiles, candidates, progress=progress, cancel=cancel)
+        if self.settings.verify_widen > candidates.shape[1]:
+            from .rerank import widen_unverified
+
+            candidates, checks = widen_unverified(self.verifier, queries, tiles, sim, candidates, checks, min_inliers,
+                                                  self.settings.verify_widen, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         grounds = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
