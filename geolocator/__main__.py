@@ -1,14 +1,40 @@
-"""`geolocator` with no arguments (or only app flags) opens the desktop app; otherwise the CLI."""
+"""`geolocator` with no arguments (or only app flags and paths) opens the desktop app; a subcommand
+runs the CLI. A word that is neither a subcommand nor an existing path is a typo, reported with the
+close matches, never opened as the app (which, headless, would abort in Qt)."""
 
 from __future__ import annotations
 
+import difflib
 import sys
+from pathlib import Path
+
+
+def unknown_word_message(word: str, commands: list[str]) -> str:
+    """The error for `geolocator WORD ...` where WORD is neither a command nor an existing path."""
+    close = difflib.get_close_matches(word, commands, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    return (f"geolocator: '{word}' is not a command and no such file or folder exists.{hint}\n"
+            f"Commands: {', '.join(commands)}. Run 'geolocator --help' for the app's options.")
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from .cli import command_names  # argparse only: the heavy modules load on first use
+    from .cli import build_parser, command_names  # argparse only: the heavy modules load on first use
 
+    if argv and argv[0] == "--version":
+        from . import __version__
+
+        print(f"geolocator {__version__}")
+        return 0
     if not argv or argv[0] not in command_names():
+        from .gui.app import _parser as app_parser  # argparse only: Qt loads in gui_main
+
+        known, _ = app_parser().parse_known_args(argv)
+        commands = list(build_parser().commands)
+        for word in known.paths:
+            if not Path(word).exists():
+                print(unknown_word_message(str(word), commands), file=sys.stderr)
+                return 2
         from .gui.app import main as gui_main
 
         return gui_main(argv)

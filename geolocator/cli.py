@@ -18,29 +18,47 @@ from .core.progress import ProgressEvent
 log = logging.getLogger("geolocator")
 
 
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+
+
 class TqdmProgress:
-    """Renders ProgressEvents as one tqdm bar per stage on stderr."""
+    """Renders ProgressEvents as one clean tqdm bar per stage on stderr.
+
+    A stage's bar is created on its first event and closed when it completes; an event for a stage
+    already completed (the same stage run again) starts a fresh bar only when it starts over at 0,
+    so no stage shows twice. Rates are not shown: cached items finish in microseconds and made
+    tqdm print absurd rates ("3,195,660 it/s"); the ETA comes from the stage's elapsed time.
+    Log messages go through tqdm.write (see `main`), so they never glue onto a bar line."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self._bars: dict[str, object] = {}
+        self._done: set[str] = set()
 
     def __call__(self, event: ProgressEvent) -> None:
-        if not self.enabled:
+        if not self.enabled or event.total <= 0:
             return
         from tqdm import tqdm
 
         bar = self._bars.get(event.stage)
         if bar is None:
-            bar = self._bars[event.stage] = tqdm(total=event.total, desc=event.stage, file=sys.stderr, leave=True)
-        bar.total = event.total
-        bar.n = event.step
+            if event.stage in self._done and event.step >= event.total:
+                return  # a late or repeated "done" for a stage already shown complete
+            self._done.discard(event.stage)
+            label = event.stage.replace("extract:", "features: ")
+            bar = self._bars[event.stage] = tqdm(total=event.total, desc=label, file=sys.stderr, leave=True,
+                                                 bar_format=BAR_FORMAT, dynamic_ncols=True)
+        if bar.total != event.total:
+            bar.total = event.total
+        bar.n = max(0, min(event.step, event.total))
         if event.metrics:
-            bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()}, refresh=False)
+            bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()
+                             if isinstance(v, (int, float, str))}, refresh=False)
         bar.refresh()
         if event.step >= event.total:
             bar.close()
             del self._bars[event.stage]
+            self._done.add(event.stage)
 
     def close(self) -> None:
         for bar in self._bars.values():
@@ -57,7 +75,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--pooling", default="gem", choices=["gem", "cls"], help="global feature of a ViT backbone")
     g.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    g.add_argument("--tile-views", type=int, default=8, choices=[1, 2, 4, 8], help="headings each tile is indexed at")
+    g.add_argument("--tile-views", type=int, default=1, choices=[1, 2, 4, 8],
+                   help="headings each tile is indexed at (default 1: the photo is rotated instead)")
+    g.add_argument("--photo-views", type=int, default=8, choices=[1, 2, 4, 8],
+                   help="headings each drone photo is embedded at (its heading is unknown)")
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
@@ -111,7 +132,8 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
                    help="where the photos are (WGS84 degrees): checks an undetermined XYZ/TMS row order")
     g.add_argument("--tile-size-m", type=float, default=100.0, help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS)")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
-    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg); "
+    g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg) "
+                   "or an XYZ folder holding several levels; for packages "
                    "default: the level whose tiles are nearest --tile-size-m on the ground")
 
 
@@ -128,15 +150,67 @@ def _workspace(args):
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
+        query_views=ROTATION_VIEWS[:: 8 // getattr(args, "photo_views", 8)],
         verify=args.verify, verify_candidates=args.verify_candidates,
         matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
+        gnss_prior_m=getattr(args, "gnss_prior", None),
+        heading_prior=getattr(args, "heading_prior", False),
     )
+    from .core.outputs import usable_cache_dir
+
+    _, warning = usable_cache_dir(args.cache_dir)
+    if warning:
+        log.warning("%s", warning)
+        settings.use_cache = False
+    if settings.heading_prior:
+        log.warning("heading prior ON: a recorded gimbal yaw limits the tile headings compared to +-%.1f deg; a "
+                    "photo/frame that verifies nothing that way is searched at every heading", 67.5)
+    if settings.gnss_prior_m:
+        log.warning("GNSS prior ON: each photo/frame with a recorded position (EXIF GPS or telemetry) is only "
+                    "searched within %.0f m of it; recorded positions are then inputs, not independent truth",
+                    settings.gnss_prior_m)
     ws = Workspace(settings)
     b = ws.backbone
     if b.fallback_reason:
-        log.warning(b.fallback_reason)
+        # one line; where we looked and how to add the weights with -v
+        log.warning("DINOv2 weights not found: using the offline %s backbone (-v: where to put DINOv2 weights)", b.name)
+        log.debug("%s", b.fallback_reason)
     log.info("backbone %s (%d-d) on %s", b.name, b.dim, b.device)
     return ws
+
+
+def _check_out(path: Path | None, what: str) -> None:
+    """Fail on an unwritable destination now, in well under a second, not after the work."""
+    if path is not None:
+        from .core.outputs import check_writable
+
+        check_writable(path, what=what)
+
+
+def _scored_queries(region, tiles) -> tuple:
+    """The region's queries with truth points far outside the tile set stripped of their truth
+    (they cannot be scored: no tile could be right), and a sentence saying which were ignored.
+    Far: beyond the tile set's bounds by more than one median tile size."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    b = tiles.bounds
+    dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.east - t.bounds.west for t in tiles.tiles]))
+    kept, far = [], []
+    for q in region.queries:
+        t = q.truth
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and b.west - dlon <= t.lon <= b.east + dlon):
+            far.append(q.id)
+            q = replace(q, truth=None, truth_tile=None, truth_source=None)
+        kept.append(q)
+    note = None
+    if far:
+        names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
+        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+                f"(the photos are still located): {names}")
+    return tuple(kept), note
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -158,12 +232,22 @@ def _load_tiles(path: Path, args, queries=()):
     return tileset
 
 
-def _load_queries(paths: list[Path]):
+def _load_queries(paths: list[Path], every_s: float = 1.0):
     from .core.queries import load_queries, load_region
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
         return load_region(paths[0]).queries
-    return load_queries(paths[0] if len(paths) == 1 else paths)
+    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -171,38 +255,81 @@ def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
     ws = _workspace(args)
     ws.open_tiles(_load_tiles(args.tileset, args))
-    features = ws.index(progress=progress)
+    compute = None
+    if args.ray is not None:  # spread extraction over a Ray cluster (core/ray_index.py)
+        from .core.ray_index import ray_compute
+
+        compute = ray_compute(ws.backbone, source=args.backbone, address=None if args.ray == "local" else args.ray,
+                              workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
+        log.info("extracting on %d Ray workers", compute.workers)
+    features = ws.index(progress=progress, compute=compute)
     print(f"indexed {features.shape[0]} tiles x {features.shape[1]} views ({features.shape[2]}-d, {ws.backbone.name}) "
-          f"into {ws.cache.root}")
+          f"into {ws.store.root}")
     for reason in ws.tile_failures.values():
         log.warning("%s", reason)
     return 0
 
 
 def cmd_locate(args) -> int:
-    from .core.adapt import RegionAdapter
     from .core.export import write_csv, write_geojson
 
     progress = TqdmProgress(not args.quiet)
+    _check_out(args.out, "output")
+    queries = _load_queries(args.queries, args.every)
+    tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     ws = _workspace(args)
-    queries = _load_queries(args.queries)
-    ws.open_tiles(_load_tiles(args.tiles, args, queries))
+    ws.open_tiles(tiles)
     if args.adapter:
+        from .core.adapt import RegionAdapter
+
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
         log.warning("skipped %s: %s", path, reason)
+    tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
             write_csv(predictions, args.out)
+        elif args.out.suffix.lower() in (".gpx", ".kml"):
+            from .core.export_track import write_track
+
+            if not tracks:
+                raise GeolocatorError(f"{args.out}: no flight to write: a track needs a video, or photos with "
+                                      "capture times (EXIF DateTimeOriginal), and the sequence model on")
+            write_track(tracks, args.out)
+        elif tracks:
+            from .core.export import _write_atomic
+            from .core.export_track import predictions_and_tracks_to_geojson
+
+            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints)
+            _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
             write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
-        print(f"wrote {len(predictions)} predictions to {args.out}")
+        print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
     else:
+        on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
+            point = on_track.get(p.query.id)
+            if point is not None:  # a frame of a flight: its place on the track
+                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{p.top.tile.id}\t"
+                      f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
+                continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
     return 0
+
+
+def _tracks(predictions, args):
+    """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
+    if not getattr(args, "track", True):
+        return []
+    from .core.sequence import MotionModel, smooth
+
+    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
+    for t in tracks:
+        counts = {s: sum(p.status == s for p in t.points) for s in ("matched", "corrected", "interpolated", "flagged")}
+        log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return tracks
 
 
 def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
@@ -212,6 +339,7 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         "mean_error_m": None if ev.mean_error_m is None else round(ev.mean_error_m, 2),
         "n_queries": ev.n_queries, "n_tiles": ev.n_tiles,
         "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.settings.tile_views),
+        "photo_views": len(ws.settings.query_views),
         "verified": ws.settings.verify,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
@@ -227,24 +355,37 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
 
 
 def cmd_eval(args) -> int:
-    from .core.adapt import RegionAdapter
     from .core.queries import load_region
 
     started = time.perf_counter()
     progress = TqdmProgress(not args.quiet)
-    region = load_region(args.region)
+    region = load_region(args.region)  # inputs are checked before the model loads
+    if not any(q.truth is not None or q.truth_tile is not None for q in region.queries):
+        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
+                              "evaluate. Use 'geolocator locate' to locate photos without truth")
+    _check_out(args.save_adapter, "adapter")
+    queries, note = _scored_queries(region, region.tiles)
+    if note:
+        log.warning("%s", note)
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
     adapted = False
     if args.adapter:
+        from .core.adapt import RegionAdapter
+
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
         adapted = True
     elif args.adapt:
         # Transductive: adapt on this region's own unlabeled tiles and drone images, then evaluate.
-        ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
-                 progress=progress)
+        from .core.pipeline import AdapterNotSaved
+
+        try:
+            ws.adapt(queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.save_adapter,
+                     progress=progress)
+        except AdapterNotSaved as exc:  # the adapter is trained and in use: evaluate it, say where it went
+            log.warning("%s", exc)
         adapted = True
-    predictions = ws.locate(region.queries, progress=progress)
+    predictions = ws.locate(queries, progress=progress)
     ev = ws.evaluate(predictions)
     progress.close()
     if ev is None:
@@ -268,8 +409,11 @@ def cmd_adapt(args) -> int:
 
     progress = TqdmProgress(not args.quiet)
     region = load_region(args.region)
+    _check_out(args.out, "adapter")
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
+    if args.out is None:
+        _check_out(ws.default_adapter_path(), "adapter")  # before training, not after
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()
@@ -295,7 +439,9 @@ def cmd_eval_u1652(args) -> int:
         # Satellite images are north-up like tiles and get the same rotation views; drone photos one.
         paths = list(paths)
         satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
-        views = ws.settings.tile_views if satellite else ("rot0",)
+        # U1652 drone images are oblique views of one building (rotating them in the image plane is
+        # not a change of heading), so there the satellite side keeps the headings (--photo-views).
+        views = ws.settings.query_views if satellite else ("rot0",)
         items = [Query(str(p), p) for p in paths]
         result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,
                                   progress=progress, stage=f"extract:{paths[0].parent.parent.name if paths else ''}")
@@ -357,16 +503,25 @@ def cmd_fetch_tiles(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .gui.app import app_help  # argparse only: Qt loads when the app starts
+
     parser = argparse.ArgumentParser(
         prog="geolocator",
         description="Locate drone photos in georeferenced satellite tiles, adapted to the region without labels. "
         "Run with no arguments to open the desktop app.",
+        epilog=app_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in messages (e.g. the DINOv2 notice)")
+    parser.add_argument("--version", action="version", version=f"geolocator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
     p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder or a GeoTIFF")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
+                        "none: a local instance). Needs pip install \"geolocator[ray]\"")
+    p.add_argument("--ray-workers", type=int, help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)
@@ -375,9 +530,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON) or .csv")
+    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
+                   "or a flight's track: .gpx (GPX 1.1) or .kml (KML 2.2)")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
+    g = p.add_argument_group("flights (video and photo sequences)")
+    g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
+                   help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
+                        "named VIDEO#t=SECONDS")
+    g.add_argument("--no-track", dest="track", action="store_false",
+                   help="locate every frame on its own: no sequence model over videos and timed photos")
+    g.add_argument("--gnss-prior", type=float, metavar="METRES",
+                   help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
+                        "and search only the tiles inside it")
+    g.add_argument("--heading-prior", action="store_true",
+                   help="off by default: compare tiles only at headings near the recorded gimbal yaw (telemetry, "
+                        "DJI XMP); a photo that verifies nothing that way is searched at every heading")
+    g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
+                   help="the sequence model's speed limit (default 20 m/s)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)
@@ -435,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_names() -> set[str]:
     """The subcommands (and the top-level flags) that make `geolocator` the CLI rather than the app."""
-    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose"}
+    return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,10 +613,21 @@ def main(argv: list[str] | None = None) -> int:
     # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     try:
-        return args.func(args)
+        with logging_redirect_tqdm(loggers=[logging.root, log]):  # messages above the bars, never glued to one
+            return args.func(args)
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if args.verbose and getattr(exc, "details", None):
+            print(exc.details, file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file fault nobody turned into a GeolocatorError: still one sentence, no traceback
+        from .core.outputs import describe_os_error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

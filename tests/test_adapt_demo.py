@@ -2,7 +2,7 @@
 Features alone first, then the product pipeline with geometric anchors.
 
 Measured (training/compare_methods.py style, seeds 0 and 1): frozen features with 8 tile rotations
-36.1 R@1, best mode 44.4 R@1 — so the test asserts a +5 point margin."""
+36.1 R@1, best mode 44.4 R@1 — the tests assert floors a few points under what is measured."""
 
 from pathlib import Path
 
@@ -37,13 +37,15 @@ def test_best_mode_beats_frozen_features_on_demo(tmp_path):
     adapter = adapt(tiles, photos, mode="best", seed=0, device="cpu")  # features only: no truth
     t, q = adapter.transform_tiles(tiles), adapter.transform_queries(photos)
     adapted = recall_at_1(np.einsum("qd,nvd->qnv", q, t).max(axis=2), region)
-    assert adapted >= vanilla + 5, (vanilla, adapted)
+    # measured 2026-11-30: 36.1 frozen (8 tile views), 44.4 adapted (seeds 0 and 1)
+    assert vanilla >= 33 and adapted >= 41, (vanilla, adapted)
 
 
 def test_default_adaptation_lifts_the_verified_pipeline_on_demo(tmp_path):
     """The product path (`geolocator eval --adapt`): geometric verification at locate time in both
     runs; adaptation adds geometric anchors and photo-to-photo chains. Measured: R@1 85.2 -> 97.2
-    (training/results/compare_pipeline.md), so a +5 point margin is asserted."""
+    with tiles at 8 headings (training/results/compare_pipeline.md), 80.6 -> 98.1 with photos at 8
+    headings instead (photo_rotation.md), so a +5 point margin is asserted."""
     from geolocator.core.pipeline import Settings, Workspace
 
     region = load_region(DEMO)
@@ -57,7 +59,9 @@ def test_default_adaptation_lifts_the_verified_pipeline_on_demo(tmp_path):
     assert geometry["used"] and geometry["chained"] > 0
     ws.locate(region.queries)
     adapted = ws.evaluate().r1
-    assert adapted >= frozen + 5, (frozen, adapted)
+    # absolute floors (a "+5" let a 7-point loss pass): measured 2026-11-30 85.2 frozen + verification,
+    # 97.2 / 98.1 adapted (seeds 0 / 1; training/results/compare_pipeline.md)
+    assert frozen >= 82 and adapted >= 94, (frozen, adapted)
 
     # Cancel while photos are being placed by geometry: no adapter file, the adapter in use stays.
     from geolocator.core.errors import Cancelled

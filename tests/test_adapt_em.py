@@ -135,3 +135,27 @@ def test_bad_anchors_are_refused(problem):
         adapt(tiles, photos, mode="best", steps=2, device="cpu", anchors=truth[:-1])
     with pytest.raises(InputError, match="one tile index"):
         adapt(tiles, photos, mode="best", steps=2, device="cpu", anchors=truth + len(tiles))
+
+
+def test_photo_views_of_one_are_the_plain_photo_path(problem):
+    tiles, photos, _ = problem
+    a = adapt(tiles, photos, mode="best", steps=4, seed=1, device="cpu")
+    b = adapt(tiles, photos[:, None, :], mode="best", steps=4, seed=1, device="cpu")
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert b.card["n_query_views"] == 1
+
+
+def test_adaptation_with_rotated_photos_instead_of_rotated_tiles(problem):
+    """The product embeds tiles once and photos at several views: here the problem's multi-view side
+    plays the photos ((30, 4, D), one per place) and its single-view side the tiles (120, D)."""
+    views, singles, truth = problem
+    def r1(photo_views, tiles):
+        sims = np.einsum("qvd,nd->qnv", photo_views, tiles).max(axis=2)
+        return float((truth[sims.argmax(axis=1)] == np.arange(len(photo_views))).mean() * 100)
+    frozen = r1(views, singles)
+    a = adapt(singles, views, mode="best", steps=20, seed=0, device="cpu")
+    adapted = r1(a.transform_queries(views), a.transform_tiles(singles))
+    assert a.card["n_query_views"] == 4 and a.card["n_views"] == 1
+    print(f"frozen R@1 {frozen:.1f}, adapted {adapted:.1f}")
+    assert adapted >= frozen + 20

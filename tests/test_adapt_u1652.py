@@ -88,15 +88,31 @@ def test_reader_and_frozen_run(tiny_u1652):
 
 
 @pytest.mark.parametrize("adapt_on", ["train", "test"])
-def test_adapted_run_reports_both_directions(tiny_u1652, adapt_on):
+def test_adapted_run_reports_both_directions(tiny_u1652, adapt_on, monkeypatch):
+    from geolocator.core.adapt import em
+
+    frozen = run_u1652(tiny_u1652, colour_features, mode=None)
+    trained, scored = [], []
+    real_adapt = em.adapt
+
+    def spy(tiles, photos, **kwargs):  # the adapter trained is the one whose features are scored
+        adapter = real_adapt(tiles, photos, **kwargs)
+        trained.append(adapter)
+        real_q = adapter.transform_queries
+        adapter.transform_queries = lambda x: scored.append(len(x)) or real_q(x)
+        return adapter
+
+    monkeypatch.setattr(em, "adapt", spy)
     result = run_u1652(tiny_u1652, colour_features, mode="best", steps=3, adapt_on=adapt_on)
-    assert result["adapted"] is True and result["mode"] == "best" and result["adapt_on"] == adapt_on
-    assert result["card"]["n_tiles"] == 6 and result["card"]["n_queries"] == 18
+    assert len(trained) == 1 and sum(scored) >= 18  # every drone image went through the adapter
+    assert result["mode"] == "best" and result["adapt_on"] == adapt_on
+    assert result["card"]["n_tiles"] == 6 and result["card"]["n_queries"] == 18 and result["card"]["steps"] == 3
     for direction in ("drone->satellite", "satellite->drone"):
-        m = result[direction]
-        assert set(m) >= {"R@1", "R@5", "R@10", "R@top1%", "AP"}
-        assert all(0 <= m[k] <= 100 for k in ("R@1", "R@5", "R@10", "R@top1%", "AP"))
-        assert m["R@1"] <= m["R@5"] <= m["R@10"]
+        m, f = result[direction], frozen[direction]
+        # distinct colours: frozen features are perfect here, and adaptation must not lose that
+        # (measured 2026-11-30 after 3 steps: 100 and 83.3, one of 6 satellite queries lost)
+        assert f["R@1"] == 100 and m["R@1"] >= 80
+        assert m["n_queries"] == f["n_queries"]
 
 
 def test_missing_layout_is_named(tmp_path):

@@ -118,11 +118,9 @@ def test_demo_is_small_and_credits_the_imagery():
         assert needle in credits
 
 
-def test_demo_region_loads_with_the_core_reader_when_available():
-    try:
-        from geolocator.core.queries import load_region
-    except (ImportError, AttributeError):  # pragma: no cover - reader not written yet
-        pytest.skip("geolocator.core.queries.load_region not available")
+def test_demo_region_loads_with_the_core_reader():
+    from geolocator.core.queries import load_region  # the reader exists: a failed import is a failure
+
     region = load_region(DEMO)
     assert len(region.tiles.tiles) == len(_tiles())
     assert len(region.queries) == len(_truth())

@@ -39,15 +39,15 @@ def test_eval_json_is_one_object_and_well_above_chance(cache_dir):
                 "adapted", "seconds"):
         assert key in report
     assert report["n_tiles"] == 36 and report["n_queries"] == 108
-    assert report["backbone"] == "efficientnet_lite0" and report["adapted"] is False
-    chance_r1 = 100 / report["n_tiles"]
-    assert report["r1"] > 5 * chance_r1  # measured 36 R@1 vs 2.8 by chance
-    assert report["r10"] > 60
-    assert report["median_error_m"] < 200
+    assert report["backbone"] == "efficientnet_lite0" and report["adapted"] is False and report["verified"] is True
+    # the real backbone end to end (the fast floors in test_demo_floors.py use its committed features);
+    # measured 2026-11-30 with verification (the default): R@1 85.2, R@5 90.7, AP 88.1, median error 13.4 m
+    assert report["r1"] >= 82 and report["r5"] >= 87 and report["ap"] >= 85
+    assert report["median_error_m"] < 20 and report["median_weighted_error_m"] < 1.0
 
 
 def test_geometric_verification_lifts_r1(cache_dir):
-    """Measured on the demo: R@1 36 -> 84 and a refined median error of ~0.1 m (planar renders)."""
+    """Measured on the demo 2026-11-30: R@1 36.1 -> 85.2 and a refined median error of 0.12 m (planar renders)."""
     reports = {}
     for flag in ([], ["--no-verify"]):
         result = subprocess.run(
@@ -57,8 +57,9 @@ def test_geometric_verification_lifts_r1(cache_dir):
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
         reports[report["verified"]] = report
-    assert reports[True]["r1"] >= reports[False]["r1"] + 25
-    assert reports[True]["median_weighted_error_m"] < reports[False]["median_error_m"] / 4
+    # absolute floors: a relative "+25" let a 16-point loss of the verified pipeline pass
+    assert reports[True]["r1"] >= 82 and 33 <= reports[False]["r1"] <= 45
+    assert reports[True]["median_weighted_error_m"] < 1.0 and reports[False]["median_error_m"] > 60
 
 
 def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
@@ -75,7 +76,7 @@ def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
 
 def test_index_reports_tiles_and_views(cache_dir, capsys):
     assert main(["index", str(DEMO), *_common(cache_dir)]) == 0
-    assert "indexed 36 tiles x 8 views" in capsys.readouterr().out
+    assert "indexed 36 tiles x 1 views" in capsys.readouterr().out  # tiles once: the photo is rotated
 
 
 def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
@@ -86,9 +87,14 @@ def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
     assert card["backbone"] == "efficientnet_lite0" and card["n_queries"] == 108
     assert card["geometry"]["used"] and card["geometric_anchors"] == card["geometry"]["direct"] + card["geometry"]["chained"]
     assert len(card["anchored_photos"]) == card["geometric_anchors"]
-    assert main(["eval", str(DEMO), "--json", "--adapter", str(adapter), *_common(cache_dir)]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["adapted"] is True and report["geometry"]["used"]
+    # the saved adapter is used: features alone (no verification) rank far better with it
+    runs = {}
+    for extra in ([], ["--adapter", str(adapter)]):
+        assert main(["eval", str(DEMO), "--json", "--no-verify", *extra, *_common(cache_dir)]) == 0
+        runs[bool(extra)] = json.loads(capsys.readouterr().out)
+    assert runs[True]["geometry"] == card["geometry"] and runs[True]["mode"] == "best"
+    # measured 2026-11-30: R@1 36.1 frozen; with the 5-step adapter see the assertion's message
+    assert runs[True]["r1"] >= runs[False]["r1"] + 10, (runs[False]["r1"], runs[True]["r1"])
 
 
 def test_adaptation_never_reads_the_truth(cache_dir, tmp_path):
@@ -133,6 +139,6 @@ def test_no_arguments_or_app_flags_open_the_app_and_commands_run_the_cli(monkeyp
     calls = []
     monkeypatch.setattr(cli, "main", lambda argv: calls.append(("cli", argv)) or 0)
     monkeypatch.setattr(app, "main", lambda argv: calls.append(("app", argv)) or 0)
-    for argv in ([], ["--demo"], ["photos/"], ["eval", "region"], ["eval-u1652", "root"], ["-h"]):
+    for argv in ([], ["--demo"], [str(DEMO / "queries")], ["eval", "region"], ["eval-u1652", "root"], ["-h"]):
         entry.main(argv)
     assert [who for who, _ in calls] == ["app", "app", "app", "cli", "cli", "cli"]

@@ -178,3 +178,13 @@ def test_area_around_photos_and_bbox_checks():
         with pytest.raises(F.FetchError):
             F.parse_bbox(bad)
     assert F.suggest_zoom(60, 36.14) == 19
+
+
+def test_a_service_that_refuses_us_is_not_asked_for_every_tile(tmp_path, served):
+    tiles, _ = served
+    wanted = sorted(tiles)
+    script = {t: [(403, {}, b"no")] for t in wanted}
+    with _server(tiles, script) as server:
+        with pytest.raises(F.FetchError, match=r"refused the first 1[0-2] tiles \(HTTP 403\)"):
+            F.fetch_tiles(_template(server), wanted, tmp_path / "r.mbtiles", concurrency=2, **FAST)
+        assert F.STOP_AFTER_REFUSALS <= len(server.log) <= F.STOP_AFTER_REFUSALS + 2 < len(wanted)

@@ -38,3 +38,11 @@ def test_results_panel_shows_metadata_and_truth_note(qtbot):
     assert "Photo  DJI <b>FC300S</b>" in text and "39.8 m above take-off" in text  # shown as text, not HTML
     panel.show_query(Query("b.jpg", Path("b.jpg")), None, None, {})
     assert "Truth unknown (no truth.csv entry or EXIF GPS)" in panel.details.text() and "Photo" not in panel.details.text()
+
+
+def test_open_dialog_offers_heic_and_dng():
+    from geolocator.gui.main_window import photo_filter
+
+    first = photo_filter().split(";;")[0]
+    for pattern in ("*.heic", "*.HEIC", "*.heif", "*.dng", "*.DNG", "*.jpg", "*.JPG", "*.png", "*.tif", "*.webp"):
+        assert pattern in first

@@ -113,3 +113,32 @@ def test_tile_packages_are_tile_sets_when_dropped_and_their_zoom_levels_are_offe
         [pkg, tmp_path / "b.pmtiles", tmp_path / "c.gpkg"], [photo])
     labels = [label for label, _ in zoom_choices(pkg)]
     assert labels[0].startswith("Automatic") and labels[1].startswith("Zoom 19")
+
+
+def test_the_area_can_be_what_the_map_shows(qtbot, tmp_path):
+    from geolocator.gui.imagery_dialog import parse_view
+
+    view = parse_view("-115.2337,36.1417,-115.2300,36.1440")
+    assert view is not None and parse_view(None) is None and parse_view("nonsense") is None
+    assert parse_view("-400,-89,400,89").west == -180.0  # a world view is clamped, not refused
+    d = ImageryDialog(None, photos=[], out_folder=tmp_path, view=view)
+    qtbot.addWidget(d)
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.map_view.setChecked(True)
+    d.zoom.setValue(19)
+    assert d.area() == view and d.fetch_button.isEnabled() and "tiles at zoom 19" in d.estimate.text()
+    nomap = ImageryDialog(None, photos=[], out_folder=tmp_path)
+    qtbot.addWidget(nomap)
+    assert not nomap.map_view.isEnabled() and not nomap.around.isEnabled() and nomap.box.isChecked()
+
+
+def test_the_menu_action_asks_the_map_for_its_view_then_opens_the_dialog(qtbot, tmp_path, monkeypatch):
+    import geolocator.gui.imagery_dialog as D
+
+    w = _window(qtbot, tmp_path)
+    asked = []
+    monkeypatch.setattr(D, "ask_and_fetch", lambda window, view=None: asked.append((window, view)))
+    w.act_get_imagery.trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    assert asked[0][0] is w  # no page loaded yet: view None, the dialog offers photos or a box
+    w.close()

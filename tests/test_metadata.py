@@ -279,7 +279,7 @@ def test_parse_xmp_keys_structs_and_arrays():
     packet = _xmp(
         'drone-dji:GimbalYawDegree="+45.00"',
         body='<dc:subject><rdf:Bag><rdf:li>first</rdf:li><rdf:li>second</rdf:li></rdf:Bag></dc:subject>'
-             '<drone-dji:Note>plain text</drone-dji:Note>'
+             '<drone-dji:Note xml:lang="en">plain text</drone-dji:Note>'
              '<drone-dji:Box><rdf:Description drone-dji:W="3" drone-dji:H="4"/></drone-dji:Box>',
         ns=DJI_NS + ' xmlns:dc="http://purl.org/dc/elements/1.1/"',
     )
@@ -377,3 +377,18 @@ def test_focal_plane_resolution_without_an_absolute_unit_is_not_used(tmp_path):
     exif_ifd = {0x920A: 8.8, 0xA002: 4000, 0xA20E: R(4000 * 1000, 13200), 0xA210: 1, 0xA405: 24}  # unit 1: none
     meta = read_photo_meta(_photo(tmp_path / "a.jpg", exif_ifd=exif_ifd, ifd0={0x0110: "Other"}))
     assert meta.sensor_source == "35 mm equivalent"
+
+
+def test_xmp_properties_as_elements_and_in_several_descriptions(tmp_path):
+    """What exiftool and some firmware write: properties as child elements, split over several
+    rdf:Description blocks, and the packet inside EXIF (tag 700) rather than an APP1 XMP segment."""
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/"><tiff:Make>DJI</tiff:Make></rdf:Description>'
+        '<rdf:Description rdf:about="" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/">'
+        '<drone-dji:GpsLatitude>-33.8568</drone-dji:GpsLatitude><drone-dji:GpsLongtitude>151.2153</drone-dji:GpsLongtitude>'
+        '<drone-dji:GimbalPitchDegree>-90.0</drone-dji:GimbalPitchDegree></rdf:Description></rdf:RDF></x:xmpmeta>'
+    ).encode()
+    meta = read_photo_meta(_photo(tmp_path / "a.jpg", ifd0={700: packet}))
+    assert meta.position == LatLon(-33.8568, 151.2153) and meta.position_source == "xmp:drone-dji"
+    assert meta.gimbal_pitch_deg == -90.0

@@ -152,3 +152,17 @@ def test_non_photo_files_in_a_query_folder_are_named_with_reasons(tmp_path, capl
     assert "video" in skipped["DJI_0002.MP4"] and "sidecar" in skipped["DJI_0002.SRT"]
     assert "not a photo type" in skipped["DJI_0003.CR2"] and ".dng" in skipped["DJI_0003.CR2"]
     assert all(name in caplog.text for name in skipped)  # the CLI shows these log lines
+
+
+def test_dng_exif_gps_is_read_through_the_tiff_structure(tmp_path):
+    """DNG keeps EXIF GPS in IFD0's GPS pointer like any TIFF; read without LibRaw's help."""
+    from geolocator.core.media.metadata import read_photo_meta
+
+    exif = Image.Exif()
+    exif[0x8825] = GPS
+    exif[0x0110] = "FC6310"
+    path = tmp_path / "x.dng"
+    path.write_bytes(exif.tobytes()[len(b"Exif\x00\x00"):])  # the TIFF structure alone: IFD0 + GPS IFD, no raw data
+    meta = read_photo_meta(path)
+    assert meta.position.lat == pytest.approx(-12.5) and meta.position.lon == pytest.approx(130.25)
+    assert meta.model == "FC6310" and meta.position_source == "exif"

@@ -58,3 +58,35 @@ def test_top_k_of_a_similarity_matrix_agrees_with_search():
     np.testing.assert_array_equal(ids, s_ids)
     assert scores.shape == (6, 7) and (np.diff(scores, axis=1) <= 0).all()
     assert top_k(similarity(queries, gallery), 99)[1].shape == (6, 30)  # k is capped at the gallery
+
+
+@pytest.mark.parametrize("query_views,tile_views", [(8, 1), (4, 2), (1, 8), (3, 3)])
+def test_photo_views_search_equals_brute_force(query_views, tile_views):
+    """Tiles embedded once, photos at several headings: faiss + merge of the views' lists is exact."""
+    rng = np.random.default_rng(query_views * 10 + tile_views)
+    gallery = _unit(rng.normal(size=(80, tile_views, 24)))
+    queries = _unit(rng.normal(size=(15, query_views, 24)))
+    brute = np.einsum("qvd,nwd->qnvw", queries, gallery).max(axis=(2, 3))
+    np.testing.assert_allclose(similarity(queries, gallery), brute, rtol=1e-5, atol=1e-6)
+    scores, ids = search(queries, gallery, k=9)
+    expected = np.argsort(-brute, axis=1, kind="stable")[:, :9]
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_allclose(scores, np.take_along_axis(brute, expected, axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_rotating_the_photo_scores_like_rotating_the_tile():
+    """Max over relative headings: the photo at view v against the tile equals the photo against the
+    tile at the opposite view, so (Q, V, D) x (N, 1, D) ranks as (Q, D) x (N, V, D) when the
+    features are equivariant (here: rotating = cyclically shifting 8 blocks of the vector)."""
+    rng = np.random.default_rng(11)
+    base_tiles, base_photos = rng.normal(size=(20, 8, 4)), rng.normal(size=(6, 8, 4))
+
+    def rotate(x, v):  # heading v (of 8) as a shift of the blocks
+        return np.roll(x, v, axis=-2).reshape(*x.shape[:-2], -1)
+
+    tiles_views = _unit(np.stack([rotate(base_tiles, v) for v in range(8)], axis=1))
+    photos_views = _unit(np.stack([rotate(base_photos, -v) for v in range(8)], axis=1))
+    before = similarity(_unit(rotate(base_photos, 0)), tiles_views)
+    after = similarity(photos_views, _unit(rotate(base_tiles, 0)))
+    np.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(before, similarity(_unit(rotate(base_photos, 0)), _unit(rotate(base_tiles, 0))))

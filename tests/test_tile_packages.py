@@ -233,3 +233,21 @@ def test_vectorised_pmtiles_tile_ids_agree_with_the_package():
         ids = [zxy_to_tileid(z, int(x), int(y)) for x, y in xy]
         xs, ys = tileids_to_xy(np.array(ids), z)
         assert [(z, int(a), int(b)) for a, b in zip(xs, ys)] == [tileid_to_zxy(i) for i in ids]
+
+
+def test_pmtiles_automatic_zoom_skips_empty_levels(tmp_path, demo_sets):
+    tiles = {k: v for k, v in demo_pyramid(zooms=(17, 19)).items()}  # header says 17..19; 18 is empty
+    path = write_pmtiles(tmp_path / "gap.pmtiles", tiles, fmt="jpg")
+    ts = load_tileset(path)  # 100 m tiles would be zoom 18
+    assert ts.zoom in (17, 19) and len(ts) > 0
+    with pytest.raises(InputError, match="no tiles at zoom 18"):
+        load_tileset(path, zoom=18)
+
+
+def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets):
+    both = load_tileset(demo_sets["folder"])
+    assert {t.id.split("/")[0] for t in both.tiles} == {"18", "19"}  # no --zoom: as before, every level
+    only = load_tileset(demo_sets["folder"], zoom=18)
+    assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
+    with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
+        load_tileset(demo_sets["folder"], zoom=17)

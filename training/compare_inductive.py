@@ -11,6 +11,8 @@ Verification is on in both rows. Truth is used only to score.
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import statistics
 from pathlib import Path
 
@@ -26,8 +28,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--steps", type=int, help="adaptation steps (default: mode best's own; small for a smoke run)")
+    parser.add_argument("--cache-dir", type=Path, help="feature cache (default: the user cache dir)")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_inductive.md")
     args = parser.parse_args()
+    adapter_dir = tempfile.mkdtemp(prefix="geolocator-inductive-")  # adapters are not kept
     lines = [
         "Adapt (mode best, geometric anchors) on the even-numbered photos of a region; locate the odd-numbered",
         f"ones, which adaptation never saw. Verification on. EfficientNet-Lite0, tiles at 8 headings; seeds {args.seeds}.",
@@ -38,13 +43,13 @@ def main() -> None:
     for path in args.regions:
         region = load_region(path)
         seen, unseen = region.queries[0::2], region.queries[1::2]
-        ws = Workspace(Settings(backbone="efficientnet_lite0", adapter_dir=Path("/tmp/geolocator-inductive")))
+        ws = Workspace(Settings(backbone="efficientnet_lite0", adapter_dir=Path(adapter_dir), cache_dir=args.cache_dir))
         ws.open_tiles(region.tiles)
         ws.locate(unseen)
         frozen = ws.evaluate().r1
         on_unseen, on_seen = [], []
         for seed in args.seeds:
-            ws.adapt(seen, mode="best", seed=seed)
+            ws.adapt(seen, mode="best", seed=seed, steps=args.steps)
             ws.locate(unseen)
             on_unseen.append(ws.evaluate().r1)
             ws.locate(seen)
@@ -53,6 +58,7 @@ def main() -> None:
                 f"{statistics.fmean(on_seen):.1f} |")
         add_row(lines, line)
     save(lines, args.out)
+    shutil.rmtree(adapter_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

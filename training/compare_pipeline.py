@@ -6,12 +6,14 @@ Truth is used only to score (Workspace.evaluate); adaptation sees the unlabeled 
 Adapted rows are the mean over seeds. Prints a markdown table (also written to --out).
 
   python training/make_public_benchmark.py            # data/benchmark/{vegas,rotterdam}
-  python training/compare_pipeline.py [--regions resources/demo data/benchmark/vegas ...] [--seeds 0 1 2]
+  python training/compare_pipeline.py [--regions resources/demo data/benchmark/vegas ...] [--seeds 0 1] [--steps N]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import statistics
 import time
 from pathlib import Path
@@ -24,15 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
 
 
-def run(region, mode: str | None, geometric: bool, verify: tuple[bool, ...], seed: int, cache_dir: Path | None) -> dict:
+def run(region, mode: str | None, geometric: bool, verify: tuple[bool, ...], seed: int, cache_dir: Path | None,
+        adapter_dir: Path, steps: int | None = None) -> dict:
     """Adapt once (or not), then locate once per verification setting: {verify: metrics}."""
-    ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir,
-                            adapter_dir=Path("/tmp/geolocator-compare-adapters")))
+    ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, adapter_dir=adapter_dir))
     ws.open_tiles(region.tiles)
     ws.index()
     started = time.perf_counter()
     if mode is not None:
-        ws.adapt(region.queries, mode=mode, seed=seed, geometric=geometric)
+        ws.adapt(region.queries, mode=mode, seed=seed, steps=steps, geometric=geometric)
     adapt_s = time.perf_counter() - started
     results = {}
     for v in verify:
@@ -58,10 +60,13 @@ VARIANTS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    # seeds 0 and 1: the committed table (training/results/compare_pipeline.md) was made with them
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--steps", type=int, help="adaptation steps (default: each mode's own; small for a smoke run)")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_pipeline.md")
     args = parser.parse_args()
+    adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-compare-"))  # adapters are not kept
 
     lines = [
         "Product pipeline (`geolocator eval [--adapt --mode M] [--no-verify]`), EfficientNet-Lite0 (offline backbone),",
@@ -77,7 +82,7 @@ def main() -> None:
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
         for label, mode, geometric, verifies in VARIANTS:
             seeds = [0] if mode is None else args.seeds
-            runs = [run(region, mode, geometric, verifies, s, args.cache_dir) for s in seeds]
+            runs = [run(region, mode, geometric, verifies, s, args.cache_dir, adapter_dir, args.steps) for s in seeds]
             for verify in verifies:
                 rows = [r[verify] for r in runs]
                 mean = {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}
@@ -87,6 +92,7 @@ def main() -> None:
                         f"{mean['adapt_s']:.1f} | {mean['locate_s']:.1f} |")
                 add_row(lines, line)
     save(lines, args.out)
+    shutil.rmtree(adapter_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    parser.add_argument("--cache-dir", type=Path, help="feature cache (default: the user cache dir)")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/geometry_labels.md")
     args = parser.parse_args()
     lines = [
@@ -39,7 +40,7 @@ def main() -> None:
     ]
     for path in args.regions:
         region = load_region(path)
-        ws = Workspace(Settings(backbone="efficientnet_lite0"))
+        ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=args.cache_dir))
         ws.open_tiles(region.tiles)
         tile_features = ws.index()
         photos, photo_features, _ = ws.embed(region.queries)

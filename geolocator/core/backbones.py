@@ -159,7 +159,14 @@ def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
         else:
             sd = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any failure here means the file is not usable weights
-        raise InputError(path, f"cannot read weights ({type(e).__name__}: {e})") from None
+        # torch's weights_only refusal is a page of advice about unpickling; one sentence instead,
+        # the full text kept as `details` (the app shows it behind a button, the CLI with -v)
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        if "weights_only" in str(e) or "Unpickl" in type(e).__name__ or "pickle" in str(e).lower():
+            first = "it holds Python objects, not only tensors"
+        err = InputError(path, f"not a weights file geolocator can read safely: {first[:200]}")
+        err.details = f"{type(e).__name__}: {e}"
+        raise err from None
     for k in ("state_dict", "model", "module"):  # common training-checkpoint wrappers
         if isinstance(sd, dict) and k in sd and isinstance(sd[k], dict):
             sd = sd[k]

@@ -9,6 +9,7 @@ in the same folder and are renamed into place (atomic on POSIX and Windows).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import struct
@@ -54,6 +55,7 @@ def file_key(path: Path, window: PixelWindow | None = None, ref: str | None = No
 class FeatureCache:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_root()
+        self.write_error: str | None = None  # set when a write failed: the cache is read-only from then on
 
     def key(self, signature: str, view: str, identity: str) -> str:
         """signature = Backbone.signature (name, weights_id, pooling, preprocessing)."""
@@ -80,6 +82,20 @@ class FeatureCache:
         return vec if np.isfinite(vec).all() else None
 
     def put(self, key: str, vector: np.ndarray) -> None:
+        """Store a vector. A cache that cannot be written (full disk, permissions) is not an error:
+        it warns once and stops writing, and the work goes on without it."""
+        if self.write_error is not None:
+            return
+        try:
+            self._put(key, vector)
+        except OSError as exc:
+            from .outputs import describe_os_error
+
+            self.write_error = f"the feature cache {self.root} cannot be written ({describe_os_error(exc)}); " \
+                               "going on without caching"
+            logging.getLogger("geolocator").warning("%s", self.write_error)
+
+    def _put(self, key: str, vector: np.ndarray) -> None:
         vec = np.ascontiguousarray(vector, dtype="<f4").reshape(-1)
         body = vec.tobytes()
         header = _HEADER.pack(_MAGIC, _VERSION, vec.size, _DTYPE, hashlib.blake2b(body, digest_size=16).digest())
@@ -99,3 +115,19 @@ class FeatureCache:
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class NoCache(FeatureCache):
+    """A cache that keeps nothing: used when the cache folder cannot be written."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(os.devnull))
+
+    def get(self, key: str, dim: int) -> np.ndarray | None:
+        return None
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        return None
+
+    def clear(self) -> None:
+        return None

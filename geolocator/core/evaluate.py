@@ -73,3 +73,48 @@ def evaluate(
             "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
         },
     )
+
+
+def positive_ids(query: Query, bounds: np.ndarray, ids_by_name: dict[str, int]) -> np.ndarray:
+    """`positives` for large tile sets, vectorised: bounds (N, 4) west, south, east, north;
+    returns the indices of the tiles that count as a correct answer."""
+    mask = np.zeros(len(bounds), bool)
+    if query.truth is not None:
+        lat, lon = query.truth.lat, query.truth.lon
+        mask = (bounds[:, 1] <= lat) & (lat <= bounds[:, 3]) & (bounds[:, 0] <= lon) & (lon <= bounds[:, 2])
+    if query.truth_tile is not None and query.truth_tile in ids_by_name:
+        mask[ids_by_name[query.truth_tile]] = True
+    return np.flatnonzero(mask)
+
+
+def evaluate_ranks(
+    queries: Sequence[Query],
+    known: Sequence[int],
+    ranks: dict[int, np.ndarray],
+    n_tiles: int,
+    predictions: Sequence[Prediction] | None = None,
+) -> Evaluation | None:
+    """`evaluate` from the 1-based ranks of each known query's positives (no Q x N matrix):
+    ranks[i] for every i in `known` (empty: its truth lies in no tile, a miss)."""
+    from .retrieval import ap_from_ranks
+
+    if not known:
+        return None
+    recalls = {1: [], 5: [], 10: []}
+    aps, outside = [], 0
+    for i in known:
+        outside += int(len(ranks[i]) == 0)
+        recall, ap = ap_from_ranks(ranks[i])
+        for k in recalls:
+            recalls[k].append(recall[k])
+        aps.append(ap)
+    errors = [p.error_m for p in predictions or () if p.error_m is not None]
+    weighted = [p.weighted_error_m for p in predictions or () if p.weighted_error_m is not None]
+    return Evaluation(
+        r1=100 * float(np.mean(recalls[1])), r5=100 * float(np.mean(recalls[5])),
+        r10=100 * float(np.mean(recalls[10])), ap=100 * float(np.mean(aps)),
+        median_error_m=float(np.median(errors)) if errors else None,
+        mean_error_m=float(np.mean(errors)) if errors else None,
+        n_queries=len(known), n_tiles=n_tiles,
+        extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None},
+    )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .media.metadata import META_FIELDS, meta_properties
 from .model import Bounds, LatLon, Prediction
+from .outputs import csv_safe, write_text
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
 
@@ -87,16 +86,8 @@ def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # atomic, umask permissions (0644, not mkstemp's 0600), failures name `path` (OutputError)
+    write_text(path, text)
 
 
 def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footprints: bool = False,
@@ -124,12 +115,12 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
         truth = p.query.truth
         writer.writerow(
             [
-                p.query.id,
+                csv_safe(p.query.id),
                 round(p.location.lat, DECIMALS),
                 round(p.location.lon, DECIMALS),
                 round(p.weighted_location.lat, DECIMALS),
                 round(p.weighted_location.lon, DECIMALS),
-                p.top.tile.id,
+                csv_safe(p.top.tile.id),
                 _round(p.top.score),
                 _round(p.confidence),
                 "" if truth is None else round(truth.lat, DECIMALS),

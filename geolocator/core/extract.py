@@ -85,11 +85,25 @@ def _shrink_for_rotation(image: Image.Image, target: int) -> Image.Image:
     return image.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BICUBIC, reducing_gap=3.0)
 
 
+def _item_identity(item: Tile | Query) -> str:
+    if isinstance(item, Query):
+        from .media.query_image import query_identity  # a video frame is its video + its time
+
+        return query_identity(item)
+    return file_identity(item.path, item.window, getattr(item, "ref", None))
+
+
 def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
     """Worker: decode once, produce one normalised tensor per requested view."""
     try:
         # Large enough for the 45-degree crops (see _shrink_for_rotation), no larger.
-        img = _open_item(item, int(math.ceil(backbone.resize * math.sqrt(2))) + 2)
+        min_side = int(math.ceil(backbone.resize * math.sqrt(2))) + 2
+        if isinstance(item, Query):
+            from .media.query_image import open_query_image  # photos and video frames alike
+
+            img = open_query_image(item, min_side=min_side)
+        else:
+            img = _open_item(item, min_side)  # a file, a GeoTIFF window or a tile package entry
         out = []
         small = None
         for v in views:
@@ -133,7 +147,7 @@ def extract_features(
             emit(progress, ProgressEvent(stage, i - len(todo), n, f"checking the cache: {i}/{n}"))
             check(cancel)
         try:
-            ident = file_identity(it.path, getattr(it, "window", None), getattr(it, "ref", None))
+            ident = _item_identity(it)
         except OSError as e:
             failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
             continue
@@ -226,3 +240,99 @@ def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, w
             for _, _, fut in queue:
                 fut.cancel()
     return computed
+
+
+# -- streaming into a feature store ------------------------------------------------------------
+@dataclass
+class IndexResult:
+    rows: np.ndarray  # (N,) int64 store row of each item, -1 where it failed
+    failed: dict[int, str] = field(default_factory=dict)  # item index -> reason
+    reused: int = 0  # items already in the store (a resumed or repeated run)
+    computed: int = 0  # items run through the model now
+
+
+# Items per store commit: large enough that the fsyncs cost nothing next to the model (~1 per
+# 10 s of CPU extraction), small enough that a crash loses little.
+STORE_CHUNK = 512
+
+
+def store_keys(items: Sequence[Tile | Query], progress: ProgressCallback | None = None,
+               cancel: CancelToken | None = None, stage: str = "extract") -> tuple[list[str | None], dict[int, str]]:
+    """The store key (store.store_key of cache.file_identity) of each item; None and a reason
+    where the file cannot be stat'ed."""
+    from .store import store_key
+
+    keys: list[str | None] = []
+    failed: dict[int, str] = {}
+    for i, it in enumerate(items):
+        if i and i % 10000 == 0:
+            emit(progress, ProgressEvent(stage, 0, len(items), f"checking the store: {i}/{len(items)}"))
+            check(cancel)
+        try:
+            keys.append(store_key(file_identity(it.path, getattr(it, "window", None))))
+        except OSError as e:
+            keys.append(None)
+            failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
+    return keys, failed
+
+
+def extract_into_store(
+    items: Sequence[Tile | Query],
+    backbone: Backbone,
+    store,
+    *,
+    batch_size: int = 32,
+    workers: int = 2,
+    chunk: int = STORE_CHUNK,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    stage: str = "extract:tiles",
+    compute=None,
+) -> IndexResult:
+    """Extract the items the store (store.FeatureStore, views = store.views) lacks, in chunks that
+    are committed as they finish: memory stays bounded by one chunk, and an interrupted run
+    (cancel, crash, power cut) resumes where the last committed chunk ended.
+
+    compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
+    of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
+    would. Returns each item's row; failed items get -1 and a reason (tried again next run)."""
+    if store.signature != backbone.signature or store.dim != backbone.dim:
+        raise ValueError("the store was made for another backbone")
+    keys, failed = store_keys(items, progress, cancel, stage)
+    rows = np.full(len(items), -1, np.int64)
+    ok = [i for i, k in enumerate(keys) if k is not None]
+    rows[ok] = store.lookup([keys[i] for i in ok])
+    todo = [i for i in ok if rows[i] < 0]
+    reused = len(ok) - len(todo)
+    n = len(items)
+    clock = EtaClock(max(len(todo), 1))
+    emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute"))
+    done = 0
+    if compute is None:
+        def inner(ev: ProgressEvent) -> None:  # per-batch events inside a chunk, in overall units
+            if 0 < ev.step < ev.total:
+                emit(progress, ProgressEvent(stage, reused + done + ev.step, n, f"{reused + done + ev.step}/{n} tiles",
+                                             eta_s=clock.eta(done + ev.step)))
+
+        def compute(parts, views):
+            for part in parts:
+                yield extract_features(part, backbone, views=views, cache=None, batch_size=batch_size,
+                                       workers=workers, progress=inner, cancel=cancel, stage=stage)
+
+    chunk = max(1, int(chunk))
+    chunks = [todo[s : s + chunk] for s in range(0, len(todo), chunk)]
+    results = compute(([items[i] for i in part] for part in chunks), store.views)
+    for part_ids, result in zip(chunks, results):
+        check(cancel)
+        good = [j for j in range(len(part_ids)) if j not in result.failed]
+        for j, reason in result.failed.items():
+            failed[part_ids[j]] = reason
+        if good:
+            got = store.append([keys[part_ids[j]] for j in good], result.features[good])
+            rows[[part_ids[j] for j in good]] = got
+        done += len(part_ids)
+        emit(progress, ProgressEvent(stage, reused + done, n, f"{reused + done}/{n} tiles",
+                                     eta_s=clock.eta(done)))
+    emit(progress, ProgressEvent(stage, n, n, f"done: {len(failed)} failed", eta_s=0.0,
+                                 metrics={"reused": reused, "computed": len(todo)}))
+    return IndexResult(rows, failed, reused, len(todo))

@@ -114,6 +114,11 @@ def bounds_from_lonlat(lons, lats) -> Bounds:
     return Bounds(west, float(lats.min()), east, float(lats.max()))
 
 
+# Deepest zoom accepted: ~4 cm tiles at z=30; deeper, float64 degrees can no longer tell a tile's
+# edges apart near the poles (z=52 gave zero-height tiles) and nobody serves such tiles.
+MAX_ZOOM = 30
+
+
 def xyz_tile_bounds(z: int, x: int, y: int, tms: bool = False) -> Bounds:
     """WGS84 bounds of a Web-Mercator tile (mercantile). XYZ counts rows from the north (the
     OSM/Google "slippy map" convention); TMS (OSGeo Tile Map Service spec, what gdal2tiles writes
@@ -123,8 +128,10 @@ def xyz_tile_bounds(z: int, x: int, y: int, tms: bool = False) -> Bounds:
     """
     import mercantile
 
-    n = 2**z if z >= 0 else 0
-    if z < 0 or not (0 <= x < n and 0 <= y < n):
+    if not 0 <= z <= MAX_ZOOM:  # checked before 2**z: a huge z in a folder name would never finish
+        raise ValueError(f"zoom level {z} is out of range 0..{MAX_ZOOM}")
+    n = 2**z
+    if not (0 <= x < n and 0 <= y < n):
         raise ValueError(f"tile z={z} x={x} y={y} does not exist (x and y must be in 0..{max(n - 1, 0)})")
     if tms:
         y = n - 1 - y

@@ -250,9 +250,13 @@ def fill_invalid(rgb: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     (black borders of orthophotos do). Unchanged when every pixel is valid."""
     if valid is None or valid.all():
         return rgb
+    step = max(1, min(valid.shape) // 64)  # the fill colour needs no more than ~64x64 samples
+    sample = rgb[::step, ::step][valid[::step, ::step]]
+    if not sample.size:
+        sample = rgb[valid] if valid.any() else np.full((1, 3), 127, np.uint8)
+    fill = np.round(sample.mean(axis=0)).astype(np.uint8)
     out = rgb.copy()
-    mean = rgb[valid].mean(axis=0) if valid.any() else np.array([127, 127, 127])
-    out[~valid] = np.round(mean).astype(np.uint8)
+    np.copyto(out, fill, where=~valid[..., None])
     return out
 
 
@@ -395,7 +399,7 @@ def valid_fraction(path: Path) -> float | None:
         if not _has_alpha(im):
             return None
         try:
-            alpha = np.asarray(im.convert("RGBA").getchannel("A"))
+            alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(path, f"corrupt image data ({exc})") from None
     return float((alpha > 0).mean())

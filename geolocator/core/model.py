@@ -171,9 +171,13 @@ class Query:
     path: Path
     truth: LatLon | None = None
     truth_tile: str | None = None  # Tile.id named by a truth file, when given
-    truth_source: str | None = None  # "truth.csv", "exif" or "xmp:<prefix>" (e.g. "xmp:drone-dji")
+    truth_source: str | None = None  # "truth.csv", "exif", "xmp:<prefix>" (e.g. "xmp:drone-dji") or "srt" (video telemetry)
     truth_note: str | None = None  # why the photo's recorded position was not used as truth, when it was not
     meta: PhotoMeta | None = None  # what the file's EXIF/XMP says, when it was read
+    # A video frame: `path` is the video and this is the frame's time in seconds from its start
+    # (id "<video>#t=<seconds>"); None for a photo. core.media.query_image reads either.
+    time_s: float | None = None
+    telemetry: "FrameTelemetry | None" = field(default=None, compare=False)  # noqa: F821 - media.telemetry
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,9 @@ class Match:
     rank: int  # 1-based
     inliers: int | None = None  # local matches agreeing on one homography, when verified
     ground: LatLon | None = None  # where that homography puts the photo's centre, when verified
+    # the photo's corners on the ground through that homography (top-left, top-right,
+    # bottom-right, bottom-left), when verified
+    footprint: tuple[LatLon, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
+from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
@@ -26,12 +26,15 @@ class Settings:
     device: str = "auto"
     pooling: str = "gem"
     top_k: int = 5
-    # Tiles are indexed at 8 headings: a drone's heading is unknown and global features are not
-    # rotation invariant (measured: +19 R@1 on one region from this alone).
-    tile_views: tuple[str, ...] = ROTATION_VIEWS
+    # A drone's heading is unknown and global features are not rotation invariant (measured: +19
+    # R@1 on one region from comparing at 8 headings). Tiles are embedded once (north-up) and each
+    # PHOTO at 8 headings instead: photos are far fewer than tiles, the score is still the max over
+    # the 8 relative headings (training/results/photo_rotation.md: accuracy unchanged or better).
+    tile_views: tuple[str, ...] = ("rot0",)
+    query_views: tuple[str, ...] = ROTATION_VIEWS
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
-    # on the demo: R@1 36 -> 84 on frozen features). `verify_candidates` tiles are checked per photo.
+    # on the demo: R@1 36.1 -> 85.2 on frozen features, 2026-11-30). `verify_candidates` tiles are checked per photo.
     verify: bool = True
     verify_candidates: int = 20
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
@@ -41,7 +44,23 @@ class Settings:
     # many (0: off); see rerank.widen_unverified
     verify_widen: int = 0
     cache_dir: Path | None = None
+    # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
+    # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
+    store_dtype: str = "float16"
+    # Above this many tile vectors (tiles x tile views) locate searches a faiss index (retrieval.
+    # TileIndex: flat, IVF on huge sets) instead of the dense photos x tiles matrix.
+    dense_max: int = 50_000
+    # Adaptation trains on at most this many tiles (each photo's candidates + random others) on
+    # larger sets: memory and E-step time stay bounded (Workspace._adaptation_pool).
+    adapt_max_tiles: int = 20_000
     adapter_dir: Path | None = None  # default: platformdirs user data dir / adapters
+    use_cache: bool = True  # False: no feature cache on disk (its folder cannot be written)
+    # GNSS prior (off by default): only tiles within this many metres of each query's recorded
+    # position (EXIF GPS, video telemetry) are candidates; core/priors.py
+    gnss_prior_m: float | None = None
+    # heading prior (off by default): a recorded gimbal yaw narrows the tile views compared; a photo
+    # that verifies nothing under it is searched again at every view (a verified match overrules)
+    heading_prior: bool = False
 
 
 @dataclass
@@ -50,15 +69,29 @@ class Located:
 
     queries: tuple[Query, ...]
     predictions: list[Prediction]
-    similarity: np.ndarray  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted above)
+    similarity: np.ndarray | None  # (Q, N) ranking score over all tiles (cosine, verified tiles lifted
+    # above); None on large tile sets, where evaluation streams the ranks of the positives instead
     failures: dict[Path, str] = field(default_factory=dict)
+    query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
+    lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
+    # the verified candidates, whose ranking differs from their cosine
+
+
+class AdapterNotSaved(GeolocatorError):
+    """Adaptation finished but its file could not be written. The adapter is in use for this
+    session (`adapter`) and, when possible, was saved to `fallback` instead."""
+
+    def __init__(self, path: Path, problem: str, fallback: Path | None, adapter) -> None:
+        self.path, self.problem, self.fallback, self.adapter = Path(path), problem, fallback, adapter
+        kept = f"it was saved to {fallback} instead" if fallback else "it is kept in memory for this session only"
+        super().__init__(f"the adapter was trained but could not be saved to {path} ({problem}); {kept}")
 
 
 def queries_fingerprint(queries: Sequence[Query]) -> str:
     """Identity of the query set (ids and files only: truth must never influence adaptation)."""
     h = hashlib.sha256()
     for q in queries:
-        h.update(f"{q.id}\n".encode())
+        h.update(f"{q.id}|{file_key(q.path)}\n".encode())  # the photos' content identity, not only names
     return h.hexdigest()[:16]
 
 
@@ -70,7 +103,8 @@ class Workspace:
         self._backbone = None
         self._cache = None
         self.tileset: TileSet | None = None
-        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D)
+        self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D), float16 memmap
+        self._store = None  # the FeatureStore they live in
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
@@ -92,14 +126,15 @@ class Workspace:
         self.settings.backbone, self.settings.weights = name, weights
         self._backbone = loaded
         self._tile_features = None
+        self._store = None
         self._adapter = None
 
     @property
     def cache(self):
         if self._cache is None:
-            from .cache import FeatureCache
+            from .cache import FeatureCache, NoCache
 
-            self._cache = FeatureCache(self.settings.cache_dir)
+            self._cache = FeatureCache(self.settings.cache_dir) if self.settings.use_cache else NoCache()
         return self._cache
 
     @property
@@ -122,6 +157,7 @@ class Workspace:
     def open_tiles(self, tileset: TileSet) -> None:
         self.tileset = tileset
         self._tile_features = None
+        self._store = None
         self.tile_failures = {}
         self._adapter = None
         self._verifier = None
@@ -132,37 +168,52 @@ class Workspace:
             raise GeolocatorError("open a tile set first")
         return self.tileset
 
-    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> np.ndarray:
-        """Backbone features of every tile at every view, (N, V, D); cached on disk and in memory."""
+    @property
+    def store(self):
+        """The FeatureStore the tile features were read from (None before `index`)."""
+        return self._store
+
+    def open_store(self):
+        """The feature store of this tile set and backbone (created empty when new)."""
+        from .store import FeatureStore, store_dir
+
+        tileset, b, s = self._require_tiles(), self.backbone, self.settings
+        root = store_dir(self.cache.root / "stores", tileset.fingerprint(), b.signature, s.tile_views, s.store_dtype)
+        return FeatureStore(root, signature=b.signature, views=s.tile_views, dim=b.dim, dtype=s.store_dtype)
+
+    def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+              compute=None) -> np.ndarray:
+        """Backbone features of every tile at every tile view, (N, V, D) (zeros for unreadable
+        tiles), from the tile set's feature store: computed once, appended as they are, resumable.
+        A memory map (no copy) when the store holds exactly this tile set in order.
+        compute: see extract.extract_into_store (the Ray route)."""
         tileset = self._require_tiles()
         if self._tile_features is None:
-            from .extract import extract_features
+            from .extract import extract_into_store
 
-            result = extract_features(
-                tileset.tiles,
-                self.backbone,
-                views=self.settings.tile_views,
-                cache=self.cache,
-                batch_size=self.settings.batch_size,
-                progress=progress,
-                cancel=cancel,
-                stage="extract:tiles",
-            )
+            store = self.open_store()
+            result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
+                                        progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
-            self._tile_features = result.features
+            self._store = store
+            if np.array_equal(result.rows, np.arange(len(store))):
+                self._tile_features = store.array()
+            else:
+                self._tile_features = store.gather(result.rows, dtype=store.array().dtype)
         return self._tile_features
 
     # -- queries --------------------------------------------------------------------------------
     def embed(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> tuple[tuple[Query, ...], np.ndarray, dict[Path, str]]:
-        """Backbone features (Q, D) of the queries that could be read, and why the others could not."""
+        """Backbone features (Q, Vq, D) of the queries that could be read (Vq = settings.query_views,
+        view 0 = the photo as taken), and why the others could not."""
         from .extract import extract_features
 
         result = extract_features(
             list(queries),
             self.backbone,
-            views=("rot0",),
+            views=self.settings.query_views,
             cache=self.cache,
             batch_size=self.settings.batch_size,
             progress=progress,
@@ -171,7 +222,7 @@ class Workspace:
         )
         failures = {queries[i].path: reason for i, reason in result.failed.items()}
         keep = [i for i in range(len(queries)) if i not in result.failed]
-        return tuple(queries[i] for i in keep), result.features[keep, 0, :], failures
+        return tuple(queries[i] for i in keep), result.features[keep], failures
 
     # -- search ---------------------------------------------------------------------------------
     def locate(
@@ -183,10 +234,32 @@ class Workspace:
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            return self._locate_large(ok, query_features, failures, progress, cancel)
         if self._adapter is not None:
             tile_features = self._adapter.transform_tiles(tile_features)
             query_features = self._adapter.transform_queries(query_features)
         sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
+        unrestricted = sim
+        narrowed = None
+        if self.settings.heading_prior:
+            from .priors import heading_photo_views, heading_views, keep_photo_views, similarity_in_views
+
+            if query_features.ndim == 3 and query_features.shape[1] > 1:  # photos at several headings
+                views = heading_photo_views(ok, self.settings.query_views[: query_features.shape[1]])
+                narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
+                if narrowed.any():
+                    sim = similarity(keep_photo_views(query_features, views), tile_features)
+            else:  # one photo view against tiles indexed at several headings
+                views = heading_views(ok, self.settings.tile_views[: tile_features.shape[1]])
+                narrowed = ~views.all(axis=1)
+                if narrowed.any():
+                    q = query_features[:, 0] if query_features.ndim == 3 else query_features
+                    sim = similarity_in_views(q, tile_features, views)
+        if self.settings.gnss_prior_m:
+            from .priors import apply_allowed, gnss_allowed
+
+            sim = apply_allowed(sim, gnss_allowed(ok, tileset.tiles, self.settings.gnss_prior_m))
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = top_k(sim, shown)
@@ -195,11 +268,139 @@ class Workspace:
             return predictions
         min_inliers = self._min_inliers(ok)
         ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
+        if narrowed is not None and narrowed.any():
+            # the heading prior is a prior: where it found no verified tile, every view is searched
+            # (verified pairs are kept by the verifier, so only new candidates cost anything)
+            unverified = narrowed & (inliers[:, 0] < min_inliers)
+            if unverified.any():
+                sim = np.where(unverified[:, None], unrestricted if not self.settings.gnss_prior_m
+                               else np.where(sim <= -1e5, sim, unrestricted), sim)
+                ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
         predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, min_inliers)
+        predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    # -- large tile sets: no Q x N matrix ---------------------------------------------------------
+    def searched_tiles(self, frozen: bool = False):
+        """The tile features locate searches: the store's (N, V, D) memmap, or a lazy adapted view
+        of it (retrieval.MappedFeatures) when an adapter is set (and `frozen` is False)."""
+        from .retrieval import MappedFeatures
+
+        features = self.index()
+        if self._adapter is None or frozen:
+            return features
+        return MappedFeatures(features, self._adapter.transform_tiles)
+
+    def tile_index(self, *, frozen: bool = False, progress=None, cancel=None):
+        """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
+        features), or kept in memory for the adapter in use."""
+        from .retrieval import TileIndex
+
+        adapter = None if frozen else self._adapter
+        key = id(adapter)
+        cached = getattr(self, "_tile_index", None)
+        if cached is not None and cached[0] == key and cached[1] is self._tile_features:
+            return cached[2]
+        features = self.searched_tiles(frozen)
+        path = None
+        if adapter is None and self._store is not None:
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.tile_failures)}.faiss"
+            index = TileIndex.load(path)
+            if index is not None and index.n_tiles == len(features):
+                self._tile_index = (key, self._tile_features, index)
+                return index
+        index = TileIndex.build(features, progress=progress, cancel=cancel)
+        if path is not None:
+            index.save(path)
+        self._tile_index = (key, self._tile_features, index)
+        return index
+
+    def _locate_large(self, ok, query_features, failures, progress, cancel) -> list[Prediction]:
+        """locate on tile sets above settings.dense_max: candidates from the TileIndex, exact
+        scores of those candidates, verification as on small sets, no Q x N matrix."""
+        from .predict import predict
+        from .retrieval import best_view_scores
+
+        tileset = self._require_tiles()
+        if self._adapter is not None:
+            query_features = self._adapter.transform_queries(query_features)
+        index = self.tile_index(progress=progress, cancel=cancel)
+        shown = min(self.settings.top_k, len(tileset))
+        n_cand = max(self.settings.verify_candidates, self.settings.top_k) if self.settings.verify else shown
+        scores, candidates = index.search(query_features, n_cand)
+        features = self.searched_tiles()
+        if index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
+            scores = best_view_scores(query_features, features, candidates)
+            order = np.argsort(-scores, axis=1, kind="stable")
+            scores, candidates = np.take_along_axis(scores, order, 1), np.take_along_axis(candidates, order, 1)
+        if not self.settings.verify or len(ok) == 0:
+            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown])
+            self.last = Located(ok, predictions, None, failures, query_features)
+            return predictions
+        from .rerank import verified_ranking
+
+        min_inliers = self._min_inliers(ok)
+        checks = self.verifier.verify(ok, tileset.tiles, candidates, progress=progress, cancel=cancel)
+        counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        grounds = self._grounds(checks, candidates)
+        candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
+        cand_scores = best_view_scores(query_features, features, candidates)
+        local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
+        ranking = verified_ranking(cand_scores, local, counts, min_inliers)  # over the candidates only
+        order = np.argsort(-ranking, axis=1, kind="stable")
+        ids = np.take_along_axis(candidates, order, 1)
+        inliers = np.take_along_axis(counts, order, 1)
+        grounds = np.take_along_axis(grounds, order, 1)
+        predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
+                              inliers[:, :shown], [list(row[:shown]) for row in grounds], min_inliers)
+        self.last = Located(ok, predictions, None, failures, query_features,
+                            (ids, np.take_along_axis(ranking, order, 1)))
+        return predictions
+
+    def _grounds(self, checks, candidates) -> np.ndarray:
+        tiles = self.tileset.tiles
+        grounds = np.empty(candidates.shape, dtype=object)
+        for qi, row in enumerate(checks):
+            for ci, check in enumerate(row):
+                centre = check.centre
+                # a centre far outside the tile means a degenerate homography: no refined point
+                if centre is not None and all(-0.5 <= f <= 1.5 for f in centre):
+                    grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
+        return grounds
+
+    def _evaluate_large(self, predictions):
+        """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
+        ranked by counting the tiles that score above them, streamed from the store."""
+        from .evaluate import evaluate_ranks, positive_ids
+        from .retrieval import best_view_scores, count_above
+
+        last, tiles = self.last, self.tileset.tiles
+        known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
+        features = self.searched_tiles()
+        ranks: dict[int, np.ndarray] = {}
+
+        bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
+        ids_by_name = {t.id: i for i, t in enumerate(tiles)}
+        for i in known:
+            pos = positive_ids(last.queries[i], bounds, ids_by_name)
+            if len(pos) == 0:
+                ranks[i] = pos
+                continue
+            qf = last.query_features[i : i + 1]
+            score = best_view_scores(qf, features, pos[None, :])[0].astype(np.float64)
+            lifted_ids, lifted_rank = last.lifted if last.lifted is not None else (np.zeros((len(last.queries), 0), int),) * 2
+            lift = {int(t): float(r) for t, r in zip(lifted_ids[i], lifted_rank[i])}
+            value = np.array([lift.get(int(p), s) for p, s in zip(pos, score)])  # the positive's ranking score
+            above = count_above(qf, features, value[None, :].astype(np.float32))[0]
+            # lifted (verified) tiles rank by their lifted score, not their cosine: correct the count
+            for t, r in lift.items():  # (for a lifted positive itself both terms are 0)
+                cos_t = best_view_scores(qf, features, np.array([[t]]))[0, 0]
+                above += (r > value).astype(np.int64) - (cos_t > value).astype(np.int64)
+            ranks[i] = 1 + above
+        return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
 
     @property
     def verifier(self):
@@ -234,7 +435,7 @@ class Workspace:
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
         anchored = set(card.get("anchored_photos") or ())
-        return np.array([s.min_inliers_adapted if anchored and file_key(q.path) in anchored else s.min_inliers
+        return np.array([s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
     def _verify(self, queries, sim, min_inliers, progress, cancel):
@@ -253,6 +454,10 @@ class Workspace:
             candidates, checks = widen_unverified(self.verifier, queries, tiles, sim, candidates, checks, min_inliers,
                                                   self.settings.verify_widen, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
+        if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
+            from .priors import EXCLUDED
+
+            counts[np.take_along_axis(sim, candidates, axis=1) <= EXCLUDED] = 0
         grounds = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
@@ -266,6 +471,25 @@ class Workspace:
         ids = np.take_along_axis(candidates, order, axis=1)
         inliers = np.take_along_axis(counts, order, axis=1)
         return ranking, ids, inliers, [list(row) for row in np.take_along_axis(grounds, order, axis=1)]
+
+    def _with_footprints(self, predictions, queries, min_inliers) -> list[Prediction]:
+        """Each verified match's ground footprint (the photo's corners through its homography),
+        from the verifier's kept results: for GPX/KML and the map."""
+        from dataclasses import replace
+
+        out = []
+        for pred, query, need in zip(predictions, queries, np.broadcast_to(np.asarray(min_inliers), (len(queries),))):
+            matches = []
+            for m in pred.matches:
+                corners = None
+                if (m.inliers or 0) >= need:
+                    check = self.verifier.verify_photo(query, [m.tile], [0])[0]
+                    corners = check.corners
+                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
+                    m = replace(m, footprint=tuple(m.tile.bounds.point_at(*xy) for xy in corners))
+                matches.append(m)
+            out.append(replace(pred, matches=tuple(matches)))
+        return out
 
     def _tile_under_centre(self, candidates, counts, grounds, min_inliers):
         """The answer is the tile under the photo's centre. A photo near a tile edge often matches
@@ -301,6 +525,8 @@ class Workspace:
 
         if self.last is None:
             raise GeolocatorError("locate some queries first")
+        if self.last.similarity is None:
+            return self._evaluate_large(predictions)
         tiles = self._require_tiles().tiles
         return evaluate(self.last.queries, tiles, self.last.similarity, predictions or self.last.predictions)
 
@@ -313,8 +539,10 @@ class Workspace:
             import platformdirs
 
             root = Path(platformdirs.user_data_dir("geolocator")) / "adapters"
+        from .adapt.checkpoint import tileset_content_key
+
         b = self.backbone
-        return root / f"{b.name.replace(':', '_').replace('/', '_')}-{b.weights_id}-{tileset.fingerprint()}.safetensors"
+        return root / f"{b.name.replace(':', '_').replace('/', '_')}-{b.weights_id}-{tileset_content_key(tileset)}.safetensors"
 
     def adapt(
         self,
@@ -349,9 +577,10 @@ class Workspace:
         if geometric:
             anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
-        anchored_photos = [] if anchors is None else sorted(file_key(q.path) for q, a in zip(ok, anchors) if a >= 0)
+        anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
+        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel)
         adapter = run_adaptation(
-            tile_features,
+            tile_features if pool is None else tile_features[pool],
             query_features,
             mode=mode,
             steps=steps,
@@ -359,7 +588,7 @@ class Workspace:
             device=self.backbone.device,
             progress=progress,
             cancel=cancel,
-            anchors=anchors,
+            anchors=anchors if pool is None else pool_anchors,
         )
         b = self.backbone
         card = {
@@ -368,9 +597,11 @@ class Workspace:
             "dim": int(tile_features.shape[-1]),
             "pooling": self.settings.pooling,
             "tile_views": list(self.settings.tile_views),
+            "query_views": list(self.settings.query_views),
             "tileset_fingerprint": tileset.fingerprint(),
             "queries_fingerprint": queries_fingerprint(ok),
             "n_tiles": len(tileset),
+            "n_tiles_trained_on": len(tileset) if pool is None else int(len(pool)),
             "n_queries": len(ok),
             "seed": seed,
             "geometry": geometry,
@@ -379,9 +610,44 @@ class Workspace:
             "seconds": round(time.time() - started, 3),
         }
         path = Path(save_to) if save_to is not None else self.default_adapter_path()
-        adapter.save(path, card)
-        self._adapter = adapter
+        self._adapter = adapter  # in use (and kept) whether or not the file can be written
+        try:
+            adapter.save(path, card)
+        except Exception as exc:  # noqa: BLE001 - whatever failed (OutputError, a serialiser's own error), keep the work
+            from .adapt.checkpoint import save_fallback
+
+            raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
+
+    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel):
+        """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
+        photo's frozen top candidates and anchor tiles (where its pseudo-labels can come from),
+        topped up with random tiles (negatives), sorted. Returns (pool or None, anchors in it).
+        The adapter is a feature map, so it applies to every tile afterwards. Memory: the pool's
+        float32 copy only (adapt_max_tiles x V x D), never the whole store."""
+        n = len(tile_features)
+        cap = self.settings.adapt_max_tiles
+        if n <= cap:
+            return None, anchors
+        k = min(self.settings.verify_candidates, n)
+        if n * tile_features.shape[1] > self.settings.dense_max:
+            _, cand = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            from .retrieval import search
+
+            _, cand = search(query_features, tile_features, k)
+        must = np.unique(np.concatenate([cand[cand >= 0].ravel(),
+                                         [] if anchors is None else anchors[anchors >= 0]]).astype(np.int64))
+        must = must[:cap]
+        rng = np.random.default_rng(seed)
+        extra = max(0, cap - len(must))
+        others = np.setdiff1d(rng.choice(n, size=min(n, 2 * extra + 16), replace=False), must)[:extra]
+        pool = np.sort(np.concatenate([must, others]))
+        if anchors is None:
+            return pool, None
+        where = np.full(n, -1, np.int64)
+        where[pool] = np.arange(len(pool))
+        return pool, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
 
     def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
         """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
@@ -391,8 +657,13 @@ class Workspace:
         from .retrieval import search
 
         tiles = self._require_tiles()
-        _, candidates = search(query_features, tile_features, min(self.settings.verify_candidates, len(tiles)))
-        return geometric_labels(queries, tiles, candidates, query_features @ query_features.T, self.verifier,
+        k = min(self.settings.verify_candidates, len(tiles))
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            _, candidates = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
+        else:
+            _, candidates = search(query_features, tile_features, k)
+        taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
+        return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
 
     def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
@@ -400,12 +671,20 @@ class Workspace:
         from .adapt.geometric import GeometrySettings
 
         limit = GeometrySettings().max_photos
+        # Above the limit the photo keypoints would not fit comfortably: label an evenly spaced
+        # sample of photos (bounded memory and time); the EM loop carries the others.
+        chosen = np.arange(len(queries))
         if len(queries) > limit:
-            return None, {"used": False, "why": f"more than {limit} photos"}
-        labels = self.geometric_labels(queries, query_features, tile_features, progress=progress, cancel=cancel)
+            chosen = np.unique(np.linspace(0, len(queries) - 1, limit).round().astype(np.int64))
+        sampled = self.geometric_labels([queries[i] for i in chosen], query_features[chosen], tile_features,
+                                        progress=progress, cancel=cancel)
+        labels = [None] * len(queries)
+        for i, label in zip(chosen, sampled):
+            labels[i] = label
         anchors = np.array([-1 if label is None else label.tile for label in labels], np.int64)
         summary = {
             "used": True,
+            "sampled_photos": int(len(chosen)),
             "direct": sum(1 for label in labels if label is not None and label.via is None),
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),

@@ -67,3 +67,66 @@ def emit(progress: ProgressCallback | None, event: ProgressEvent) -> None:
 def check(cancel: CancelToken | None) -> None:
     if cancel is not None:
         cancel.check()
+
+
+class JobProgress:
+    """Folds the events of a job's stages into ONE job-wide progress: a fraction of the whole job
+    and an ETA for the whole job, not for the stage that happens to be running.
+
+    `plan` maps each stage the job is expected to run to its expected units (tiles x views, photos,
+    steps ...); `seconds_per_unit` maps stages to their measured cost per unit
+    (training/bench_stages.py), so stages count by time, not by units. A stage's real `total`
+    replaces the planned units when its first event arrives; a stage outside the plan joins it then.
+    The fraction never goes backwards. The ETA scales the planned seconds still to do by how fast the
+    work done so far actually went against its plan (all of it when a stage was answered from the
+    cache almost instantly, so one cached stage does not make the rest look free).
+    """
+
+    def __init__(self, plan: dict[str, float], seconds_per_unit: dict[str, float], *,
+                 default_cost: float = 0.05, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.cost = dict(seconds_per_unit)
+        self.default_cost = default_cost
+        self.units = {stage: float(units) for stage, units in plan.items()}
+        self.done = {stage: 0.0 for stage in plan}
+        self.clock = clock
+        self.start = clock()
+        self._key: dict[str, str] = {}  # stage -> its key in units/done (a stage run again gets a new one)
+        self._fraction = 0.0
+
+    def _seconds(self, key: str, units: float) -> float:
+        return units * self.cost.get(key.split("#")[0], self.default_cost)
+
+    def fraction(self) -> float:
+        total = sum(self._seconds(s, u) for s, u in self.units.items())
+        if total <= 0:
+            return self._fraction
+        done = sum(self._seconds(s, min(self.done.get(s, 0.0), u)) for s, u in self.units.items())
+        self._fraction = max(self._fraction, min(done / total, 1.0))
+        return self._fraction
+
+    def eta(self) -> float | None:
+        planned_done = sum(self._seconds(s, min(self.done.get(s, 0.0), u)) for s, u in self.units.items())
+        planned_left = sum(self._seconds(s, max(u - self.done.get(s, 0.0), 0.0)) for s, u in self.units.items())
+        elapsed = self.clock() - self.start
+        if planned_done <= 0 or elapsed <= 0:
+            return None
+        pace = elapsed / planned_done  # real seconds per planned second so far
+        return planned_left * max(pace, 0.25)  # cache hits make done work look nearly free: floor the pace
+
+    def update(self, event: ProgressEvent) -> ProgressEvent:
+        """The job-wide event for this stage event: stage "job", step/total in thousandths, the
+        stage's own event kept as the message and metrics."""
+        if event.total > 0:
+            key = self._key.get(event.stage, event.stage)
+            if self.done.get(key, 0.0) >= self.units.get(key, float("inf")) and event.step < event.total:
+                # the stage runs again (locate after adapt draws the map again): its own share
+                n = sum(1 for k in self.units if k.split("#")[0] == event.stage)
+                key = self._key[event.stage] = f"{event.stage}#{n + 1}"
+            if key not in self.units or self.done.get(key, 0.0) == 0.0:
+                self.units[key] = float(event.total)  # the real size replaces the plan's guess
+            else:
+                self.units[key] = max(self.units[key], float(event.total))
+            self.done[key] = max(self.done.get(key, 0.0), float(min(event.step, event.total)))
+        frac = self.fraction()
+        return ProgressEvent("job", int(round(frac * 1000)), 1000, event.message, self.eta(),
+                             {**event.metrics, "stage": event.stage})

@@ -51,7 +51,7 @@ SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", "
 def _not_a_photo(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in VIDEO_SUFFIXES:
-        return f"a video ({suffix}), not a photo: video frames are not read here"
+        return f"a preview video ({suffix}), not read: open the full-resolution video instead"
     if suffix in SIDECAR_SUFFIXES:
         return f"a sidecar/text file ({suffix}), not a photo"
     return (f"not a photo type geolocator reads ({suffix or 'no suffix'}; it reads "
@@ -65,7 +65,11 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
     for p in sorted(folder.glob("**/*")):
         if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
             continue
-        (photos if p.suffix.lower() in PHOTO_SUFFIXES else others).append(p)
+        # videos are queries too: one per sampled frame (core/media/video.py)
+        (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
+    # a telemetry sidecar beside its video is read with it, not a stray file
+    videos = {(v.parent, v.stem.lower()) for v in photos if v.suffix.lower() in _video_suffixes()}
+    others = [p for p in others if not (p.suffix.lower() in SIDECAR_SUFFIXES and (p.parent, p.stem.lower()) in videos)]
     return photos, others
 
 
@@ -99,16 +103,38 @@ def is_region_folder(path: Path) -> bool:
     return path.is_dir() and (path / "tiles.csv").is_file() and (path / "queries").is_dir()
 
 
+def _video_suffixes() -> frozenset[str]:
+    from .media.video import VIDEO_SUFFIXES
+
+    return VIDEO_SUFFIXES
+
+
+def _list_videos(folder: Path) -> list[Path]:
+    suffixes = _video_suffixes()
+    return [p for p in Path(folder).rglob("*") if p.suffix.lower() in suffixes and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+
+
+def _video_frames(path: Path, video_id: str, every_s: float) -> list[Query]:
+    from .media.video import video_queries
+
+    return video_queries(path, video_id=video_id, every_s=every_s)
+
+
 def load_queries(
     source: Path | Sequence[Path],
     *,
     base: Path | None = None,
     on_skip: SkipCallback | None = None,
+    every_s: float = 1.0,
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files.
 
+    Video files (.mp4 .mov .mkv .avi) give one query per frame every `every_s` seconds
+    (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
+
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
-    stop a survey; so are files in a folder that are not photos (videos, sidecars, ...): every
+    stop a survey; so are files in a folder that are neither photos nor videos (sidecars, ...): every
     file is either a query or named with a reason. A folder with no photos at all is an error.
     Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
@@ -141,6 +167,12 @@ def load_queries(
     for path in files:
         if not path.is_file():
             _skip(path, "file not found", on_skip)
+            continue
+        if path.suffix.lower() in _video_suffixes():  # a flight video: one query per sampled frame
+            try:
+                queries.extend(_video_frames(path, _query_id(path, base), every_s))
+            except InputError as exc:
+                _skip(path, exc.problem, on_skip)
             continue
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             _skip(path, _not_a_photo(path), on_skip)

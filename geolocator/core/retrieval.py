@@ -1,7 +1,9 @@
 """Nearest-tile search on L2-normalised features (cosine = inner product).
 
-A tile may be indexed under several views (rotations), shaped (N, V, D); its score for a query is
-the best of its views, because a drone's heading is unknown while tiles are north-up.
+A drone's heading is unknown while tiles are north-up, so a photo is compared with a tile at several
+relative headings and the best counts. Tiles are embedded once and the PHOTO is rotated (photos are
+far fewer than tiles): queries may be shaped (Q, Vq, D) and tiles (N, Vt, D) (either side may have
+one view, shaped (Q, D) / (N, D)); a tile's score for a photo is the max over all view pairs.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ def _views(gallery: np.ndarray) -> np.ndarray:
 
 
 def similarity(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
-    """Full (Q, N) cosine matrix, max over each tile's views. For evaluation and small galleries."""
-    g = _views(gallery)
-    sims = np.einsum("qd,nvd->qnv", _as_float32(queries), _as_float32(g), optimize=True)
-    return sims.max(axis=2)
+    """Full (Q, N) cosine matrix, max over the query's (Q, Vq, D) and each tile's (N, Vt, D) views.
+    For evaluation and small galleries (it is Q x N in memory)."""
+    q, g = _views(queries), _views(gallery)
+    n, vt, d = g.shape
+    flat = _as_float32(g).reshape(n * vt, d)
+    out = np.empty((len(q), n), np.float32)
+    step = max(1, 4_000_000 // max(1, n * vt * q.shape[1]))  # bounded temporaries
+    for i in range(0, len(q), step):
+        block = _as_float32(q[i : i + step])
+        sims = block.reshape(-1, d) @ flat.T  # (B*Vq, N*Vt)
+        out[i : i + step] = sims.reshape(len(block), q.shape[1], n, vt).max(axis=(1, 3))
+    return out
 
 
 def top_k(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,37 +42,46 @@ def top_k(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(sim, ids, axis=1), ids
 
 
-def search(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k tiles per query: (scores (Q, k), tile indices (Q, k)), best first.
+def merge_views(flat_scores: np.ndarray, flat_ids: np.ndarray, n_queries: int, query_views: int,
+                tile_views: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per photo, merge the top lists of its views (rows q*Vq ... q*Vq+Vq-1 of flat_scores/flat_ids,
+    ids over tiles x tile views, -1 = none) into its top-k tiles by best score: (Q, k) scores, ids
+    (-1 and -inf where fewer than k tiles were found). Ties: lower tile index first."""
+    scores = np.full((n_queries, k), -np.inf, np.float32)
+    ids = np.full((n_queries, k), -1, np.int64)
+    fs = flat_scores.reshape(n_queries, -1)
+    fi = flat_ids.reshape(n_queries, -1)
+    for qi in range(n_queries):
+        valid = fi[qi] >= 0
+        tiles = fi[qi][valid] // tile_views
+        sc = fs[qi][valid]
+        order = np.lexsort((tiles, -sc))  # best score first, then lower tile
+        tiles, sc = tiles[order], sc[order]
+        _, first = np.unique(tiles, return_index=True)  # each tile's best (first) occurrence
+        first = np.sort(first)[:k]
+        scores[qi, : len(first)], ids[qi, : len(first)] = sc[first], tiles[first]
+    return scores, ids
 
-    faiss searches the flattened views; the top k*V views always contain the best view of each of the
-    top-k tiles (a tile has at most V views above the k-th tile's score), so deduplicating them is exact.
+
+def search(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k tiles per query: (scores (Q, k), tile indices (Q, k)), best first, exact (faiss flat).
+
+    queries (Q, D) or (Q, Vq, D); gallery (N, D) or (N, Vt, D). Each query view searches the
+    flattened tile views for its top k*Vt: a tile in the true top-k has its best view pair among
+    them (fewer than k tiles, of at most Vt views each, score above it), so merging the lists of a
+    photo's views by best score per tile is exact.
     """
     import faiss  # imported here: the GUI starts without it
 
-    g = _views(gallery)
-    n, v, d = g.shape
+    q, g = _views(queries), _views(gallery)
+    n, vt, d = g.shape
     k = min(k, n)
-    if len(queries) == 0 or k == 0:
-        return np.zeros((len(queries), k), np.float32), np.zeros((len(queries), k), np.int64)
+    if len(q) == 0 or k == 0:
+        return np.zeros((len(q), k), np.float32), np.zeros((len(q), k), np.int64)
     index = faiss.IndexFlatIP(d)
-    index.add(_as_float32(g.reshape(n * v, d)))
-    flat_scores, flat_ids = index.search(_as_float32(queries), min(k * v, n * v))
-    scores = np.empty((len(queries), k), np.float32)
-    ids = np.empty((len(queries), k), np.int64)
-    for qi in range(len(queries)):
-        seen: set[int] = set()
-        out = 0
-        for s, fid in zip(flat_scores[qi], flat_ids[qi]):
-            tile = int(fid) // v
-            if tile in seen:
-                continue
-            seen.add(tile)
-            scores[qi, out], ids[qi, out] = s, tile
-            out += 1
-            if out == k:
-                break
-    return scores, ids
+    index.add(_as_float32(g).reshape(n * vt, d))
+    flat_scores, flat_ids = index.search(_as_float32(q).reshape(-1, d), min(k * vt, n * vt))
+    return merge_views(flat_scores, flat_ids, len(q), q.shape[1], vt, k)
 
 
 def search_reverse(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,3 +110,171 @@ def search_reverse(queries: np.ndarray, gallery: np.ndarray, k: int) -> tuple[np
         ids[tile] = [drone for drone, _ in top]
         scores[tile] = [s for _, s in top]
     return scores, ids
+
+
+# -- tile sets too large for a dense matrix --------------------------------------------------------
+# Up to this many tile vectors (tiles x views) a flat (exact) faiss index is used; above it an IVF
+# index with float16 vectors: a flat index holds a float32 copy of every vector (1M x 1280-d:
+# 5 GB), IVF-fp16 half that, and scans ~1/16 of it (training/bench_scale.py).
+FLAT_MAX = 200_000
+
+
+def _rows_float32(features, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of a (N, V, D) array or memmap, flattened to (rows*V, D) float32."""
+    block = np.asarray(features[start:stop], dtype=np.float32)
+    return np.ascontiguousarray(block.reshape(-1, block.shape[-1]))
+
+
+class TileIndex:
+    """faiss index over every view of every tile (tile id = vector id // views). Flat (exact) up
+    to FLAT_MAX vectors; above, IVF with float16 scalar-quantised vectors (nlist = sqrt(n)/2
+    lists, nprobe = nlist/16), trained on a sample, vectors added in chunks
+    so a memory-mapped store is never copied whole. Built once per tile set and saved beside the
+    store (`save`/`load`)."""
+
+    def __init__(self, index, n_tiles: int, views: int, kind: str) -> None:
+        self.index, self.n_tiles, self.views, self.kind = index, int(n_tiles), int(views), kind
+
+    @classmethod
+    def build(cls, features, *, kind: str = "auto", nlist: int | None = None, nprobe: int | None = None,
+              chunk: int = 32768, train_size: int = 100_000, seed: int = 0, progress=None, cancel=None) -> TileIndex:
+        """features: (N, V, D) array or memmap, rows L2-normalised. kind: auto | flat | ivf."""
+        import faiss
+
+        from .progress import ProgressEvent, check, emit
+
+        n, v, d = features.shape
+        total = n * v
+        if kind == "auto":
+            kind = "flat" if total <= FLAT_MAX else "ivf"
+        if kind == "flat":
+            index = faiss.IndexFlatIP(d)
+        elif kind == "ivf":
+            # sqrt(n)/2 lists: below the faiss guideline of 4-16 sqrt(n), because training and
+            # adding cost O(n * nlist * d) and run on CPUs here (1M x 1280-d: 500 lists)
+            nlist = nlist or int(np.clip(np.sqrt(total) / 2, 1, 4096))
+            quantizer = faiss.IndexFlatIP(d)
+            index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_fp16,
+                                                  faiss.METRIC_INNER_PRODUCT)
+            index.cp.niter = 10  # k-means iterations (faiss default 25): coarse lists need no more
+            train_size = min(train_size, 64 * nlist)  # faiss wants >= 39 per list; more only costs
+            rng = np.random.default_rng(seed)
+            sample_tiles = np.sort(rng.choice(n, size=min(n, max(1, train_size // v)), replace=False))
+            sample = np.ascontiguousarray(np.asarray(features[sample_tiles], np.float32).reshape(-1, d))
+            emit(progress, ProgressEvent("index:train", 0, 1, f"training {nlist} IVF lists on {len(sample)} vectors"))
+            index.train(sample)
+            del sample
+            # nprobe: share of lists searched; measured in training/bench_scale.py (recall@10 vs flat)
+            index.nprobe = nprobe or max(1, nlist // 16)
+        else:
+            raise ValueError(f"unknown index kind {kind!r} (auto, flat, ivf)")
+        step = max(1, chunk // v)
+        for s in range(0, n, step):
+            index.add(_rows_float32(features, s, min(n, s + step)))
+            emit(progress, ProgressEvent("index:add", min(n, s + step), n, f"{min(n, s + step)}/{n} tiles"))
+            check(cancel)
+        return cls(index, n, v, kind)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k tiles of each photo (Q, D) or (Q, Vq, D): (scores (Q, k), ids (Q, k)), best first;
+        flat: exact (see `search`); ivf: approximate. -1 ids where fewer were found."""
+        q = _views(queries)
+        k = min(k, self.n_tiles)
+        if len(q) == 0 or k == 0:
+            return np.zeros((len(q), k), np.float32), np.zeros((len(q), k), np.int64)
+        flat_scores, flat_ids = self.index.search(_as_float32(q).reshape(-1, q.shape[-1]),
+                                                  min(k * self.views, self.n_tiles * self.views))
+        return merge_views(flat_scores, flat_ids, len(q), q.shape[1], self.views, k)
+
+    def save(self, path) -> None:
+        """Atomic write of the faiss index (+ its tile count and views in the file name's JSON twin)."""
+        import json
+        import os
+        from pathlib import Path
+
+        import faiss
+
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, path)
+        path.with_suffix(".json").write_text(json.dumps({"n_tiles": self.n_tiles, "views": self.views,
+                                                         "kind": self.kind}))
+
+    @classmethod
+    def load(cls, path) -> TileIndex | None:
+        """The saved index, or None when it is missing or unreadable (rebuild it then)."""
+        import json
+        from pathlib import Path
+
+        import faiss
+
+        path = Path(path)
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text())
+            index = faiss.read_index(str(path))
+        except (OSError, ValueError, RuntimeError):
+            return None
+        return cls(index, meta["n_tiles"], meta["views"], meta["kind"])
+
+
+def best_view_scores(queries: np.ndarray, features, tile_ids: np.ndarray) -> np.ndarray:
+    """Exact score (max over view pairs) of given tiles: queries (Q, [Vq,] D), tile_ids (Q, C)
+    indices into features (N, V, D) (array or memmap). Returns (Q, C) float32; -inf for ids < 0."""
+    q = _as_float32(_views(queries))
+    out = np.full(tile_ids.shape, -np.inf, np.float32)
+    for qi in range(len(q)):
+        ids = tile_ids[qi]
+        ok = ids >= 0
+        if ok.any():
+            t = np.asarray(features[np.sort(ids[ok])], np.float32)  # memmaps want sorted indices
+            s = np.einsum("vd,nwd->nvw", q[qi], t).max(axis=(1, 2))
+            out[qi, np.flatnonzero(ok)] = s[np.searchsorted(np.sort(ids[ok]), ids[ok])]
+    return out
+
+
+def count_above(queries: np.ndarray, features, thresholds: np.ndarray, *, chunk: int = 16384,
+                tolerance: float = 1e-5) -> np.ndarray:
+    """For each photo q and threshold j: how many tiles score above thresholds[q, j] by more than
+    `tolerance` (score = max over view pairs; the tolerance absorbs float32 rounding, so a tile
+    never counts as above its own score computed another way; closer scores are ties). Streams
+    the tiles in chunks: memory O(chunk), never Q x N — the ranks of known positives, from which
+    R@k and AP follow (`ap_from_ranks`)."""
+    q = _as_float32(_views(queries))
+    nq, vq, d = q.shape
+    flat_q = q.reshape(-1, d)
+    thr = np.asarray(thresholds, np.float32) + np.float32(tolerance)
+    counts = np.zeros(thr.shape, np.int64)
+    n = len(features)
+    for s in range(0, n, chunk):
+        t = np.asarray(features[s : s + chunk], np.float32)
+        vt = t.shape[1]
+        sims = (flat_q @ t.reshape(-1, d).T).reshape(nq, vq, len(t), vt).max(axis=(1, 3))  # (Q, chunk)
+        counts += (sims[:, None, :] > thr[:, :, None]).sum(axis=2)
+    return counts
+
+
+def ap_from_ranks(ranks: np.ndarray, ks=(1, 5, 10)) -> tuple[dict[int, float], float]:
+    """R@k (0/1) and average precision of one photo from the 1-based ranks of its positives
+    (AP = mean over positives of (positives ranked at or above it) / its rank)."""
+    ranks = np.sort(np.asarray(ranks, np.int64))
+    recall = {k: float(len(ranks) > 0 and ranks[0] <= k) for k in ks}
+    if len(ranks) == 0:
+        return recall, 0.0
+    return recall, float((np.arange(1, len(ranks) + 1) / ranks).mean())
+
+
+class MappedFeatures:
+    """A lazy (N, V, D') view of (N, V, D) features through fn (e.g. an adapter's transform_tiles),
+    applied to the rows asked for: large sets are never transformed whole in memory."""
+
+    def __init__(self, features, fn) -> None:
+        self.features, self.fn = features, fn
+        n, v, _ = features.shape
+        self.shape = (n, v, int(fn(np.asarray(features[:1], np.float32)).shape[-1]))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return self.fn(np.asarray(self.features[rows], np.float32))

@@ -56,7 +56,10 @@ def load_tileset(
     )
     tileset = load(Path(path), options)
     if Path(path).is_dir():
-        from .sources.package import with_folder_attribution  # fetch-tiles records it beside the tiles
+        from .sources.package import only_zoom, with_folder_attribution  # fetch-tiles' folders
+        from .sources.registry import reader_for
 
+        if zoom is not None and (reader := reader_for(Path(path))) is not None and reader.name == "XYZ/TMS folder":
+            tileset = only_zoom(tileset, zoom)  # one level of a multi-zoom XYZ folder
         tileset = with_folder_attribution(tileset, Path(path))
     return tileset

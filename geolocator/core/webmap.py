@@ -27,7 +27,7 @@ import folium
 from branca.element import Element, MacroElement
 from PIL import Image
 
-from .cache import file_key
+from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import Bounds, Prediction, TileSet
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
@@ -104,14 +104,9 @@ class Assets:
         return _data_uri(path.read_bytes(), "text/css") if self.inline else path.resolve().as_uri()
 
 
-def _open_image(path: Path, window=None) -> Image.Image:
-    from .images import open_image  # the inputs module owns decoding rules (bombs, corrupt files)
-
-    return open_image(path, window)
-
-
 def _open_tile(tile) -> Image.Image:
-    from .sources.tile_image import open_tile_image  # files, GeoTIFF windows and package entries alike
+    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files)
+    from .sources.tile_image import open_tile_image
 
     return open_tile_image(tile)
 
@@ -205,13 +200,29 @@ window.geoloc = (function () {
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
   // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
+  // A flight's track (sequence model): one polyline; its frames are drawn by api.add with a status.
+  api.track = function (t) {
+    var line = L.polyline(t.coords, {color: '#ff7f00', weight: 3, opacity: 0.9}).addTo(api.map);
+    line.bindTooltip(t.tooltip);
+    api.tracks = (api.tracks || 0) + 1;
+  };
   api.add = function (d) {
     if (d.truth) {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
     }
-    var m = L.circleMarker([d.lat, d.lon], {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
-      fillColor: d.colour, fillOpacity: base.fillOpacity}).addTo(api.map);
+    // interpolated frames (position from the track) hollow and dashed, flagged ones ringed in red
+    var style = {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
+      fillColor: d.colour, fillOpacity: base.fillOpacity};
+    if (d.status === 'interpolated') { style.fillOpacity = 0.15; style.dashArray = '2 2'; style.color = d.colour; }
+    if (d.status === 'flagged') { style.color = '#d73027'; style.weight = 3; }
+    var m = L.circleMarker([d.lat, d.lon], style).addTo(api.map);
+    if (d.footprint) {  // the verified footprint, shown while hovering the frame
+      var fp = L.polygon(d.footprint, {color: '#ffd400', weight: 1.5, fill: false});
+      m.on('mouseover', function () { fp.addTo(api.map); });
+      m.on('mouseout', function () { api.map.removeLayer(fp); });
+    }
+    m.options.geolocStatus = d.status || null;
     api.register(d, m);
   };
   api.register = function (d, marker) {
@@ -260,6 +271,11 @@ window.geoloc = (function () {
     };
     c.addTo(api.map);
   };
+  api.countStatus = function (status) {
+    var n = 0;
+    api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocStatus === status) { n++; } });
+    return n;
+  };
   api.count = function () {
     var n = 0;
     api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
@@ -286,17 +302,19 @@ class _VerbatimScript(Element):
 class _Photos(MacroElement):
     """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
 
-    def __init__(self, map_name: str, items: list[str], with_truth: bool = False) -> None:
+    def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None) -> None:
         super().__init__()
         self._name = "GeolocPhotos"
         self.map_name = map_name
         self.items = items
         self.with_truth = with_truth
+        self.tracks = tracks or []
 
     def render(self, **kwargs) -> None:
         lines = [f"geoloc.init({self.map_name});"]
         if self.items:
             lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'});")
+        lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
 
@@ -310,8 +328,10 @@ def build_map(
     thumbnail: Callable[[Prediction], Image.Image | None] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    tracks: Sequence | None = None,
 ) -> folium.Map:
-    """A folium Map with no external reference unless `online_basemap` is asked for."""
+    """A folium Map with no external reference unless `online_basemap` is asked for. `tracks`
+    (core.sequence.Track): each flight's line, its frames at their track position with a status."""
     files = leaflet_files()
     m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False,
                    zoom_snap=0.25, zoom_delta=0.5)
@@ -346,12 +366,15 @@ def build_map(
     # Leaflet draws lon 181 east of 179, but lon -179 on the far side of the world: near a tile set
     # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
     ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
+    on_track = {p.query.id: p for t in (tracks or ()) for p in t.points}
     for i, pred in enumerate(predictions):
         check(cancel)
-        loc = pred.weighted_location  # the refined estimate: the photo centre when verified
+        point = on_track.get(pred.query.id)
+        # the refined estimate: the photo centre when verified; a flight's frame: its track position
+        loc = pred.weighted_location if point is None else point.location
         thumb_url = None
         if thumbnail is not None:
-            name = f"thumb_{file_key(pred.query.path)}.jpg"  # an edited photo gets a new thumbnail
+            name = f"thumb_{query_key(pred.query)}.jpg"  # an edited photo gets a new thumbnail
             thumb_url = assets.cached(name)
             if thumb_url is None:
                 img = thumbnail(pred)
@@ -370,11 +393,18 @@ def build_map(
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
                      for mt in pred.matches],
         }
+        if point is not None:
+            data["status"] = point.status
+            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status}")
+            if point.footprint:
+                data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
         items.append(_script_json(data))
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
         fit = b if fit is None else fit.union(b)
         emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
-    m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions)))
+    track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
+                                 "tooltip": _safe(f"{t.name} · {len(t.points)} frames")}) for t in (tracks or ())]
+    m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is not None:
@@ -388,10 +418,10 @@ def _near(lon: float, ref: float | None) -> float:
 
 
 def default_thumbnail(pred: Prediction) -> Image.Image | None:
-    from .images import thumbnail
+    from .media.query_image import query_thumbnail  # photos and video frames alike
 
     try:
-        return thumbnail(pred.query.path, THUMB_PX)
+        return query_thumbnail(pred.query, THUMB_PX)
     except GeolocatorError:
         return None
 
@@ -407,15 +437,21 @@ def write_map(
     assets_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    tracks: Sequence | None = None,
 ) -> Path:
-    """Write the page to `path` (atomically). Standalone pages embed every script and image; the
+    """Write the page to `path` (atomically). `tracks` None: the flights among the predictions
+    through the sequence model (core/sequence.py); [] for none. Standalone pages embed every script and image; the
     app's page links them from `assets_dir` (default `<path stem>_files/`) instead: QtWebEngine's
     setHtml caps at 2 MB, and pages rebuilt after each run reuse the same basemap and thumbnails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     assets = Assets(None if standalone else (assets_dir or path.parent / f"{path.stem}_files"))
+    if tracks is None:
+        from .sequence import smooth
+
+        tracks = smooth(predictions)
     m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
-                  progress=progress, cancel=cancel)
+                  progress=progress, cancel=cancel, tracks=tracks)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(m.get_root().render(), encoding="utf-8")
     tmp.replace(path)

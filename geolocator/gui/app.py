@@ -29,6 +29,79 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def app_help() -> str:
+    """The app's own flags, for `geolocator --help` (listed beside the subcommands)."""
+    lines = ["desktop app (no subcommand):", "  geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png] [PATH ...]"]
+    for action in _parser()._actions:
+        if action.option_strings and action.dest != "help" or action.dest == "paths":
+            flags = ", ".join(action.option_strings) or "PATH ..."
+            if action.metavar and action.option_strings:
+                flags += f" {action.metavar}"
+            elif action.nargs is None and action.option_strings and not isinstance(action.const, bool):
+                flags += f" {action.dest.upper()}"
+            lines.append(f"  {flags:<24}{action.help}")
+    return "\n".join(lines)
+
+
+NO_DISPLAY = (
+    "geolocator: there is no display to open the window on ({why}).\n"
+    "  - on a server or over SSH, use the command line: geolocator --help\n"
+    "  - or save a picture of the app instead: geolocator --demo --screenshot shot.png\n"
+    "  - or connect a display: set DISPLAY (e.g. ssh -X) or WAYLAND_DISPLAY\n"
+    "  - or run Qt without one: QT_QPA_PLATFORM=offscreen"
+)
+HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "linuxfb", "eglfs", "vkkhrdisplay"}
+
+
+def _xcb_reachable(display: str | None) -> bool | None:
+    """Whether an X server answers at `display` (libxcb's own connect, no subprocess and no Qt);
+    None when libxcb cannot be loaded (then Qt is left to decide)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("xcb")
+    if name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    lib.xcb_connect.restype = ctypes.c_void_p
+    lib.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    lib.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    lib.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    conn = lib.xcb_connect(display.encode() if display else None, None)
+    try:
+        return lib.xcb_connection_has_error(conn) == 0
+    finally:
+        lib.xcb_disconnect(conn)
+
+
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here, or None. Checked before the QApplication exists,
+    because Qt aborts the process (exit 134) when its platform plugin finds no display."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux"):
+        return None
+    qpa = (env.get("QT_QPA_PLATFORM") or "").split(":")[0].split(";")[0].strip().lower()
+    if qpa in HEADLESS_PLATFORMS:
+        return None
+    display, wayland = env.get("DISPLAY"), env.get("WAYLAND_DISPLAY")
+    if qpa.startswith("wayland"):
+        return None if wayland else "QT_QPA_PLATFORM is wayland but WAYLAND_DISPLAY is not set"
+    if qpa in ("", "xcb") and display:
+        reachable = _xcb_reachable(display)
+        if reachable is False and not (qpa == "" and wayland):
+            return f"DISPLAY is {display}, but no X server answers there"
+        return None
+    if qpa == "xcb":
+        return "QT_QPA_PLATFORM is xcb but DISPLAY is not set"
+    if qpa == "" and not wayland:
+        return "neither DISPLAY nor WAYLAND_DISPLAY is set"
+    return None
+
+
 def _prepare_environment(screenshot: bool) -> None:
     # Headless screenshots (CI, servers): no display means the offscreen platform.
     if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
@@ -36,6 +109,18 @@ def _prepare_environment(screenshot: bool) -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses its sandbox as root
+
+
+def _core_settings(args):
+    """`--screenshot --adapt` is a demonstration: its adapter goes to a scratch folder, never over the
+    adapter a user saved for the same tile set."""
+    if args.screenshot is None or not args.adapt:
+        return None
+    import tempfile
+
+    from ..core.pipeline import Settings
+
+    return Settings(adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-screenshot-adapters-")))
 
 
 def _app_icon():
@@ -52,6 +137,18 @@ def _app_icon():
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     _prepare_environment(args.screenshot is not None)
+    if args.screenshot is not None:  # a picture that cannot be saved fails now, not after the work
+        from ..core.outputs import OutputError, check_writable
+
+        try:
+            check_writable(args.screenshot, what="screenshot")
+        except OutputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    problem = display_problem()
+    if problem is not None:
+        print(NO_DISPLAY.format(why=problem), file=sys.stderr)
+        return 2
 
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
@@ -70,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .main_window import MainWindow, split_paths
 
-    window = MainWindow()
+    window = MainWindow(core_settings=_core_settings(args))
     if args.steps is not None:
         window.settings.adapt_steps = args.steps
     if args.screenshot is not None:

@@ -54,10 +54,12 @@ class ImageryDialog(QDialog):
     """Collects a FetchPlan; `plan` is set when the user presses Fetch."""
 
     def __init__(self, parent: QWidget | None = None, *, photos: Sequence[LatLon] = (), out_folder: Path,
-                 area: Bounds | None = None, max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
+                 area: Bounds | None = None, view: Bounds | None = None,
+                 max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
         super().__init__(parent)
         self.setWindowTitle("Get Imagery for This Area")
         self.photos = list(photos)
+        self.view = view  # what the map shows now: pan and zoom it to the area, then pick this
         self.out_folder = Path(out_folder)
         self.max_tiles = max_tiles
         self.plan: F.FetchPlan | None = None
@@ -76,9 +78,12 @@ class ImageryDialog(QDialog):
 
         self.around = QRadioButton(f"Around the loaded photos ({len(self.photos)} with GPS)")
         self.box = QRadioButton("Box W,S,E,N (degrees)")
+        self.map_view = QRadioButton("The area the map shows now" + ("" if view else " (no map yet)"))
+        self.map_view.setEnabled(view is not None)
         group = QButtonGroup(self)
         group.addButton(self.around)
         group.addButton(self.box)
+        group.addButton(self.map_view)
         self.margin = QDoubleSpinBox()
         self.margin.setRange(0, 50_000)
         self.margin.setValue(F.DEFAULT_MARGIN_M)
@@ -110,6 +115,7 @@ class ImageryDialog(QDialog):
         row.addWidget(self.box)
         row.addWidget(self.bbox)
         form.addRow("", row)
+        form.addRow("", self.map_view)
         form.addRow("Zoom", self.zoom)
         row = QHBoxLayout()
         row.addWidget(self.out, 1)
@@ -127,7 +133,8 @@ class ImageryDialog(QDialog):
         area0 = self._area_or_none()
         self.zoom.setValue(F.suggest_zoom(DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
-                       self.around.toggled, self.margin.valueChanged, self.bbox.textChanged, self.zoom.valueChanged):
+                       self.around.toggled, self.map_view.toggled, self.margin.valueChanged, self.bbox.textChanged,
+                       self.zoom.valueChanged):
             signal.connect(self._update)
         self.out.textEdited.connect(self._mark_out_edited)
         self.resize(720, 0)
@@ -160,6 +167,8 @@ class ImageryDialog(QDialog):
     def area(self) -> Bounds:
         if self.around.isChecked():
             return F.bbox_around(self.photos, self.margin.value())
+        if self.map_view.isChecked() and self.view is not None:
+            return F.check_bbox(self.view)
         return F.parse_bbox(self.bbox.text())
 
     def _update(self) -> None:
@@ -233,14 +242,35 @@ def start_fetch(window, plan: F.FetchPlan):
                                     window._on_job_error, cancelled))
 
 
-def get_imagery(window) -> F.FetchPlan | None:
-    """Menu action: ask with the dialog, then fetch and open. Returns the plan (None: cancelled)."""
+def parse_view(text) -> Bounds | None:
+    """The map's "W,S,E,N" (Leaflet LatLngBounds.toBBoxString) clamped to the Web Mercator world,
+    None when the page gave nothing usable."""
+    from ..core.geo import WEB_MERCATOR_MAX_LAT
+
+    try:
+        w, s, e, n = (float(v) for v in str(text).split(","))
+    except (TypeError, ValueError):
+        return None
+    lat = WEB_MERCATOR_MAX_LAT - 1e-6
+    b = Bounds(max(w, -180.0), max(s, -lat), min(e, 180.0), min(n, lat))
+    return b if b.west < b.east and b.south < b.north else None
+
+
+def get_imagery(window) -> None:
+    """Menu action: read what the map shows (asynchronously, from the page), then ask with the
+    dialog, fetch and open."""
+    window.map_view.run_js("window.geoloc && geoloc.map ? geoloc.map.getBounds().toBBoxString() : null",
+                           lambda text: ask_and_fetch(window, parse_view(text)))
+
+
+def ask_and_fetch(window, view: Bounds | None = None) -> F.FetchPlan | None:
+    """The dialog, then the fetch. Returns the plan (None: cancelled)."""
     import platformdirs
 
     photos = [q.truth for q in window.queries.values() if q.truth is not None and q.truth_source == "exif"]
     tileset = window.session.ws.tileset
     area = tileset.bounds if tileset is not None and len(tileset) else None
-    dialog = ImageryDialog(window, photos=photos, area=area,
+    dialog = ImageryDialog(window, photos=photos, area=area, view=view,
                            out_folder=Path(platformdirs.user_data_dir("geolocator")) / "imagery")
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.plan is None:
         return None

@@ -53,6 +53,7 @@ class Results:
     adapter: AdapterInfo | None
     query_thumbs: dict[str, bytes] = field(default_factory=dict)  # JPEG bytes, new ones only
     tile_thumbs: dict[str, bytes] = field(default_factory=dict)
+    notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
 
 
 @dataclass
@@ -70,11 +71,12 @@ class Loaded:
     thumbs: dict[str, bytes]
 
 
-def _jpeg_thumb(path: Path, size: int, window=None) -> bytes | None:
+def _jpeg_thumb(path: Path, size: int, window=None, query: Query | None = None) -> bytes | None:
     from ..core.images import thumbnail
+    from ..core.media.query_image import query_thumbnail
 
     try:
-        img = thumbnail(path, size, window)
+        img = query_thumbnail(query, size) if query is not None else thumbnail(path, size, window)
     except GeolocatorError:
         return None
     buf = io.BytesIO()
@@ -180,6 +182,10 @@ class Session:
         check(cancel)
         self.ws.open_tiles(tileset)
         self._tile_thumbs_done.clear()
+        # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
+        emit(progress, ProgressEvent("preview", 0, 0, f"{len(tileset)} tiles", metrics={
+            "preview": True, "map_path": str(self.write_map([], progress=progress, cancel=cancel)),
+            "n_tiles": len(tileset), "path": str(path)}))
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
@@ -226,7 +232,7 @@ class Session:
         todo = [q for q in queries if q.id not in self._query_thumbs_done]
         for i, q in enumerate(todo):
             check(cancel)
-            data = _jpeg_thumb(q.path, QUERY_THUMB_PX)
+            data = _jpeg_thumb(q.path, QUERY_THUMB_PX, query=q)
             if data is not None:
                 out[q.id] = data
             self._query_thumbs_done.add(q.id)
@@ -271,9 +277,17 @@ class Session:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Results:
-        self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
+        from ..core.pipeline import AdapterNotSaved
+
+        notice = None
+        try:
+            self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
+        except AdapterNotSaved as exc:  # trained: keep using it (it is in self.ws), say where it went
+            notice = str(exc)
         self._adapter_error = None  # the new adapter replaced the file that could not be loaded
-        return self.locate(queries, progress=progress, cancel=cancel)
+        results = self.locate(queries, progress=progress, cancel=cancel)
+        results.notice = notice
+        return results
 
     def reset_adapter(self, queries: Sequence[Query], *, delete: bool, progress=None, cancel=None) -> Results:
         """Stop using the region adapter (and delete its files when asked), then locate again."""
@@ -312,8 +326,14 @@ class Session:
         from ..core import webmap
 
         if standalone_to is not None:
-            return webmap.write_map(standalone_to, self.ws.tileset, predictions, standalone=True,
-                                    online_basemap=self.online_basemap, progress=progress, cancel=cancel)
+            from ..core.outputs import OutputError, check_writable, describe_os_error
+
+            check_writable(standalone_to, what="map")
+            try:
+                return webmap.write_map(standalone_to, self.ws.tileset, predictions, standalone=True,
+                                        online_basemap=self.online_basemap, progress=progress, cancel=cancel)
+            except OSError as exc:  # name the user's file, never the temporary one it was written through
+                raise OutputError(standalone_to, f"could not write: {describe_os_error(exc)}") from None
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
         webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
@@ -324,7 +344,9 @@ class Session:
 
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
         from ..core.export import write_geojson
+        from ..core.outputs import check_writable
 
+        check_writable(Path(path), what="export")
         write_geojson(list(predictions), Path(path),
                       attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
         return Path(path)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
-from ..core.images import TIFF_SUFFIXES
+from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.tilesets import WORLD_FILE_SUFFIXES
@@ -42,6 +42,10 @@ from .workers import Job, JobRunner
 log = logging.getLogger("geolocator.gui")
 
 MAX_RECENT = 8
+# EM steps of core.adapt.em's BEST and PAPER configs (a test keeps them equal): the UI thread must not
+# import the adaptation (and torch) just to size a progress bar.
+ADAPT_DEFAULT_STEPS = {"best": 60, "paper": 200}
+PLANNED_TILES = 100  # a tile set's size before it is read; its real size replaces this at once
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
 
 
@@ -51,6 +55,15 @@ def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
              or (p / "tiles.csv").is_file()]
     return tiles, [p for p in paths if p not in tiles]
+
+
+def photo_filter() -> str:
+    """The open dialog's filter: every photo type core reads (HEIC and DNG included), in both
+    cases, since cameras write DJI_0001.JPG and filters can be case-sensitive on Linux."""
+    from ..core.media.video import VIDEO_SUFFIXES
+
+    patterns = " ".join(f"*{s} *{s.upper()}" for s in sorted(PHOTO_SUFFIXES | VIDEO_SUFFIXES))
+    return f"Photos and videos ({patterns});;All files (*)"
 
 
 def needs_epsg(folder: Path) -> bool:
@@ -241,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.runner.started.connect(self._on_job_started)
-        self.runner.progress.connect(lambda job, ev: self.progress.update_event(ev))
+        self.runner.progress.connect(lambda job, ev: self._on_progress(ev))
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
@@ -303,8 +316,35 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         return self.runner.busy
 
-    def _submit(self, title: str, fn, on_done, on_error=None) -> Job:
-        return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled))
+    def _submit(self, title: str, fn, on_done, on_error=None, plan: dict | None = None) -> Job:
+        return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled,
+                                      plan=plan or {}))
+
+    def _job_plan(self, n_queries: int, *, tiles: int | None = None, adapt_steps: int | None = None,
+                  geometry: bool = False) -> dict[str, float]:
+        """Expected units per stage of a job, so its one bar covers the whole job from the start."""
+        settings = self.session.ws.settings
+        n_tiles = self.tileset_len if tiles is None else tiles
+        plan = {"extract:tiles": n_tiles, "map": n_tiles + n_queries}  # extract's unit is a tile (all its views)
+        if n_queries:
+            plan.update({"extract:queries": n_queries, "thumbnails": n_queries})
+            if settings.verify:
+                plan["verify"] = n_queries
+        if adapt_steps:
+            plan["adapt"] = adapt_steps
+            if geometry:
+                plan["geometry"] = n_queries
+        return plan
+
+    def _on_progress(self, event) -> None:
+        metrics = event.metrics or {}
+        if metrics.get("preview") and metrics.get("map_path"):
+            # the tile mosaic, before the features are ready
+            self.map_view.show_map(Path(metrics["map_path"]))
+            self.tileset_label.setText(f"Tile set: {metrics.get('path', '')}  ·  {metrics.get('n_tiles', 0)} tiles "
+                                       "(indexing…)")
+            return
+        self.progress.update_event(event)
 
     def _on_job_started(self, job: Job) -> None:
         self.progress.start(job.title)
@@ -323,7 +363,7 @@ class MainWindow(QMainWindow):
         text = _user_message(exc)
         if isinstance(exc, WeightsNotFound):
             text += "  Use “Choose weights file…” in the Backbone panel."
-        self.message_bar.show_message("error", text, tb)
+        self.message_bar.show_message("error", text, getattr(exc, "details", None) or tb)
 
     def _refresh_actions(self) -> None:
         busy = self.runner.busy
@@ -421,14 +461,18 @@ class MainWindow(QMainWindow):
             if adapter is not None and adapter.error:
                 self.message_bar.show_message("warning", f"The saved adapter was not loaded: {adapter.error}")
 
+        if self.tileset_path is None:
+            waiting = "  (after loading the model)" if self.runner.busy else ""
+            self.tileset_label.setText(f"Opening {path}…{waiting}")
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
-                                progress=progress, cancel=cancel), done)
+                                progress=progress, cancel=cancel), done,
+                            plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
-                                                "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp);;All files (*)")
+                                                photo_filter())
         if files:
             self.add_paths([Path(f) for f in files])
 
@@ -483,7 +527,7 @@ class MainWindow(QMainWindow):
                 self.query_list.set_status(q.id, "queued")
         return self._submit("Locating",
                             lambda progress, cancel: self.session.locate(queries, progress=progress, cancel=cancel),
-                            self._show_results)
+                            self._show_results, plan=self._job_plan(len(queries)))
 
     def adapt(self) -> Job | None:
         if self.tileset_path is None or not self.queries:
@@ -496,11 +540,18 @@ class MainWindow(QMainWindow):
 
         def done(results: Results) -> None:
             self._show_results(results)
-            self.message_bar.show_message("info", "Adapted to this region; the adapter is saved for this tile set.")
+            if results.notice:  # trained and in use, but its file went elsewhere (or nowhere): say where
+                self.message_bar.show_message("warning", f"Adapted to this region, but {results.notice}.")
+            else:
+                self.message_bar.show_message("info", "Adapted to this region; the adapter is saved for this tile set.")
 
+        planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)
+        plan = self._job_plan(len(queries), adapt_steps=planned_steps,
+                              geometry=mode == "best" and self.session.ws.settings.verify)
         return self._submit("Adapting to this region",
                             lambda progress, cancel: self.session.adapt(queries, mode=mode, steps=steps,
-                                                                        progress=progress, cancel=cancel), done)
+                                                                        progress=progress, cancel=cancel), done,
+                            plan=plan)
 
     def _reset_adapter(self, delete: bool) -> Job:
         queries = list(self.queries.values())
@@ -523,17 +574,54 @@ class MainWindow(QMainWindow):
                             self._show_results)
 
     def load_backbone(self) -> Job:
-        """Load the backbone in the background at start so its status (and any fallback) shows early."""
-        return self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone)
+        """Load the backbone in the background at start so its status (and any fallback) shows early.
+        A saved choice that fails to load is dropped (settings saved at once) and the default model is
+        loaded instead, so one bad weights file never breaks every later start."""
+
+        def failed(exc: BaseException, tb: str) -> None:
+            s = self.settings
+            if (s.backbone, s.weights, s.device) == ("auto", None, "auto"):
+                self._on_job_error(exc, tb)
+                return
+            chosen = s.weights or s.backbone
+            s.reset_backbone()
+            self._persist_settings()
+            self.backbone_panel.set_choice(s.backbone, s.weights, s.device)
+            self.session.ws.settings.device = s.device
+            self.session.ws.set_backbone(s.backbone, None)
+            self.message_bar.show_message(
+                "warning", f"The model chosen last time ({chosen}) could not be loaded, so the default model is "
+                f"used: {_user_message(exc)}", getattr(exc, "details", None) or tb)
+            self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone)
+
+        return self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone, failed,
+                            plan={"backbone": 1})
 
     def set_backbone(self, name: str, weights: Path | None, device: str) -> Job:
-        self.settings.backbone, self.settings.device = name, device
-        self.settings.weights = str(weights) if weights else None
+        """Switch the model; the choice is remembered only once it has loaded."""
         queries = list(self.queries.values())
+
+        def done(results: Results) -> None:
+            self.settings.backbone, self.settings.device = name, device
+            self.settings.weights = str(weights) if weights else None
+            self._persist_settings()
+            self._show_results(results)
+
+        def failed(exc: BaseException, tb: str) -> None:
+            s = self.settings  # the panel goes back to what is really in use
+            self.backbone_panel.set_choice(s.backbone, s.weights, s.device)
+            self._on_job_error(exc, tb)
+
         return self._submit(f"Loading {name}",
                             lambda progress, cancel: self.session.set_backbone(name, weights, device, queries,
                                                                                progress=progress, cancel=cancel),
-                            self._show_results)
+                            done, failed)
+
+    def _persist_settings(self) -> None:
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
 
     def set_matcher(self, name: str) -> None:
         """Verify with another local-feature backend from the next Locate / Adapt on."""
@@ -550,13 +638,15 @@ class MainWindow(QMainWindow):
     def _show_backbone(self, info: BackboneInfo | None) -> None:
         if info is None:
             return
-        first = self.backbone_info is None or self.backbone_info.name != info.name
         self.backbone_info = info
         self.backbone_panel.show_info(info)
-        if info.fallback_reason and first:
+        if info.fallback_reason and not self.settings.dinov2_notice_shown:
+            # once, short, dismissable; remembered. The panel keeps saying "weights not found".
+            self.settings.dinov2_notice_shown = True
+            self._persist_settings()
             self.message_bar.show_message(
-                "warning", f"DINOv2 weights not found: using the offline {info.name} backbone. "
-                "Choose a weights file in the Backbone panel to use DINOv2.", info.fallback_reason)
+                "info", f"Using the offline {info.name} model (DINOv2 weights not found; "
+                "add them in the Backbone panel).", info.fallback_reason)
 
     def _show_results(self, results: Results | None) -> None:
         if results is None:

@@ -20,6 +20,24 @@ STAGES = {
 }
 
 
+# Seconds per unit of each stage, measured by training/bench_stages.py on the demo region
+# (EfficientNet-Lite0, 8 tile views, cold cache; training/results/bench_stages.txt). Only the ratios
+# matter: they weight the stages of one job on its single bar. The run shared 2 cores with other
+# jobs (load ~22), so the absolute seconds are ~10x a quiet machine's. A unit is the stage's own: a
+# tile (all its views), a photo, an EM step, a map item.
+STAGE_SECONDS_PER_UNIT = {
+    "backbone": 184.0,  # torch import + model load, once per app start
+    "open": 3.0,
+    "extract:tiles": 9.2,
+    "extract:queries": 1.13,
+    "geometry": 1.24,
+    "adapt": 9.5,
+    "verify": 1.0,  # 1.6 cold, 0.42 with the tiles' keypoints already cached
+    "map": 0.07,  # 0.14 drawing the basemap the first time, 0.003 after
+    "thumbnails": 0.06,
+}
+
+
 def format_eta(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -28,10 +46,17 @@ def format_eta(seconds: float | None) -> str:
 
 
 def describe(event: ProgressEvent) -> str:
-    """One line: stage, step, quality signal and loss when the adaptation reports them, ETA."""
-    parts = [STAGES.get(event.stage, event.stage.capitalize())]
-    if event.total:
-        parts.append(f"{event.step}/{event.total}")
+    """One line: stage, step, quality signal and loss when the adaptation reports them, ETA. A
+    job-wide event (stage "job") names the stage that is running; its ETA is the whole job's."""
+    if event.stage == "job":
+        stage = str((event.metrics or {}).get("stage", ""))
+        parts = [STAGES.get(stage, stage.capitalize())] if stage else []
+        if event.message:
+            parts.append(event.message)
+    else:
+        parts = [STAGES.get(event.stage, event.stage.capitalize())]
+        if event.total:
+            parts.append(f"{event.step}/{event.total}")
     m = event.metrics or {}
     if isinstance(m.get("quality"), (int, float)):
         parts.append(f"quality {m['quality']:.2f}")
@@ -41,7 +66,7 @@ def describe(event: ProgressEvent) -> str:
         parts.append(f"loss {m['loss']:.3f}")
     eta = format_eta(event.eta_s)
     if eta:
-        parts.append(eta)
+        parts.append(eta + (" (whole job)" if event.stage == "job" else ""))
     return " · ".join(parts)
 
 

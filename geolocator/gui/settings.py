@@ -18,6 +18,21 @@ def default_settings_path() -> Path:
     return Path(platformdirs.user_config_dir("geolocator")) / "settings.json"
 
 
+# fields that may be null; every other value must have its default's type
+_OPTIONAL = {"weights": str, "adapt_steps": int}
+
+
+def _fits(value, default, name: str) -> bool:
+    if name in _OPTIONAL:
+        return value is None or (isinstance(value, _OPTIONAL[name]) and not isinstance(value, bool)
+                                 and (name != "adapt_steps" or value >= 1))
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, type(default))
+
+
 @dataclass
 class AppSettings:
     backbone: str = "auto"
@@ -29,6 +44,7 @@ class AppSettings:
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine
     demo_shown: bool = False  # the first launch opens the demo region once
+    dinov2_notice_shown: bool = False  # "DINOv2 weights not found" is said once, then remembered
 
     @classmethod
     def load(cls, path: Path | None = None) -> AppSettings:
@@ -40,8 +56,23 @@ class AppSettings:
         except (OSError, ValueError) as exc:  # a broken file must not stop the app from starting
             log.warning("%s: unreadable settings (%s); using defaults", path, exc)
             return cls()
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known}) if isinstance(raw, dict) else cls()
+        if not isinstance(raw, dict):
+            log.warning("%s: settings are not a JSON object; using defaults", path)
+            return cls()
+        defaults = cls()
+        kept = {}
+        for f in fields(cls):  # a value of the wrong type is dropped (with a warning), not kept to break the app
+            if f.name in raw:
+                value, default = raw[f.name], getattr(defaults, f.name)
+                if _fits(value, default, f.name):
+                    kept[f.name] = value
+                else:
+                    log.warning("%s: ignored %s=%r (not a valid value)", path, f.name, value)
+        return cls(**kept)
+
+    def reset_backbone(self) -> None:
+        """Back to the default model (a chosen one failed to load: it must not break the next start)."""
+        self.backbone, self.weights, self.device = "auto", None, "auto"
 
     def save(self, path: Path | None = None) -> None:
         path = path or default_settings_path()

@@ -61,9 +61,15 @@ class BackbonePanel(QGroupBox):
         self.weights = _plain("")
         self.apply_btn = QPushButton("Apply")
         self.apply_btn.clicked.connect(self._apply)
+        # Always a way back: whatever was chosen (even weights that fail to load), one click restores
+        # the default model (auto: DINOv2 when found, else the offline EfficientNet-Lite0).
+        self.default_btn = QPushButton("Use Default")
+        self.default_btn.setToolTip("Back to the default model and device (auto)")
+        self.default_btn.clicked.connect(self.use_default)
         row = QHBoxLayout()
         row.addWidget(self.weights_btn)
         row.addWidget(self.apply_btn)
+        row.addWidget(self.default_btn)
         form.addRow("Model", self.combo)
         form.addRow("Device", self.device)
         form.addRow("Matcher", self.matcher)
@@ -82,6 +88,10 @@ class BackbonePanel(QGroupBox):
     def set_weights(self, path: Path | None) -> None:
         self.weights_path = path
         self.weights.setText(path.name if path else "(default)")
+
+    def use_default(self) -> None:
+        self.set_choice("auto", None, "auto")
+        self._apply()
 
     def _apply(self) -> None:
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())

@@ -44,6 +44,9 @@ class Job:
     on_error: Callable[[BaseException, str], None] | None = None
     on_cancel: Callable[[], None] | None = None
     id: int = field(default_factory=itertools.count(1).__next__)
+    # expected units per stage ({"extract:tiles": 288, "adapt": 60, ...}): the job shows ONE bar
+    # over all its stages, weighted by their measured cost (core.progress.JobProgress)
+    plan: dict[str, float] = field(default_factory=dict)
 
 
 def _lower_this_thread_priority(nice: int | None = None) -> None:
@@ -74,8 +77,14 @@ class _Executor(QObject):
         if not self._prioritised:
             self._prioritised = True
             _lower_this_thread_priority()
+        from ..core.progress import JobProgress
+        from .progress_panel import STAGE_SECONDS_PER_UNIT
+
+        # Folded here, in the worker, so every stage event counts (the UI sees a coalesced few).
+        tracker = JobProgress(job.plan, STAGE_SECONDS_PER_UNIT)
+
         def progress(event: ProgressEvent) -> None:
-            self.progress.emit(job.id, event)
+            self.progress.emit(job.id, tracker.update(event))
 
         try:
             token.check()
@@ -194,6 +203,9 @@ class JobRunner(QObject):
         # Coalesce: a stage can report hundreds of tiny steps at once, and re-laying out the progress
         # widgets for each froze the window for ~0.3 s; the UI shows the latest one per interval.
         if self._current is not None and self._current.id == job_id:
+            if (event.metrics or {}).get("preview"):  # something to show before the job ends: never dropped
+                self.progress.emit(self._current, event)
+                return
             self._pending_event = event
             if not self._flush_timer.isActive():
                 self._flush_timer.start()

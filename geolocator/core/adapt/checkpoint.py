@@ -11,8 +11,6 @@ destroys the previous one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -25,15 +23,10 @@ FORMAT_VERSION = "1"
 
 
 def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # umask permissions; an OS failure is an OutputError naming `path`, never the temp file
+    from ..outputs import write_atomic
+
+    write_atomic(path, write)
 
 
 def card_path(path: Path | str) -> Path:
@@ -55,6 +48,38 @@ def save_adapter(path: Path | str, model: SharedAutoEncoder, card: dict) -> Path
 
     _atomic_write(card_path(path), write_card)
     return path
+
+
+def tileset_content_key(tileset) -> str:
+    """Identity of a tile set's content for naming its saved adapter: tile ids, bounds and windows
+    (TileSet.fingerprint) plus each image file's identity (cache.file_key: path, size, mtime), so
+    editing or replacing a tile image gives a new key while renaming nothing keeps the old one."""
+    import hashlib
+
+    from ..cache import file_key
+
+    h = hashlib.sha256(tileset.fingerprint().encode())
+    for path in sorted({str(t.path) for t in tileset.tiles}):
+        h.update(f"{path}|{file_key(Path(path))}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def save_fallback(adapter, card: dict) -> Path | None:
+    """Save a trained adapter whose own destination failed: first the user's data folder, then the
+    system temporary folder. Returns where it went, or None when nothing could be written."""
+    import platformdirs
+    import tempfile
+    import time
+
+    from ..errors import GeolocatorError
+
+    name = f"unsaved-adapter-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
+    for folder in (Path(platformdirs.user_data_dir("geolocator")) / "adapters", Path(tempfile.gettempdir())):
+        try:
+            return adapter.save(folder / name, card)
+        except (GeolocatorError, OSError):
+            continue
+    return None
 
 
 def read_card(path: Path | str) -> dict:
@@ -83,6 +108,31 @@ def read_card(path: Path | str) -> dict:
     return card
 
 
+MAX_ADAPTER_WIDTH = 65536  # feature and hidden sizes above this are no adapter this app writes
+
+
+def _check_arch_fits_file(path: Path, arch: dict) -> None:
+    """The card's network sizes are sane and match the tensors stored in the file (read from the
+    safetensors header, no data loaded). Found by the fuzz campaign: a card claiming hidden=2**40
+    made the loader try to allocate 35 TB."""
+    from safetensors import safe_open
+
+    try:
+        dim, hidden = int(arch["dim"]), int(arch["hidden"])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise InputError(path, f"adapter card describes no known network: {exc!r}") from None
+    if not (1 <= dim <= MAX_ADAPTER_WIDTH and 1 <= hidden <= MAX_ADAPTER_WIDTH):
+        raise InputError(path, f"adapter card sizes are out of range (dim {dim}, hidden {hidden})")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            shape = tuple(f.get_slice("enc.0.weight").get_shape()) if "enc.0.weight" in f.keys() else None
+    except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged headers
+        raise InputError(path, f"not a readable adapter file (corrupt or not safetensors): {exc}") from None
+    if shape is not None and shape != (hidden, dim):
+        raise AdapterMismatch(f"{path}: the card describes a {dim}->{hidden} network but the file holds "
+                              f"{shape[1] if len(shape) > 1 else '?'}->{shape[0] if shape else '?'} weights")
+
+
 def load_adapter(path: Path | str, *, expect_backbone: str | None = None,
                  expect_dim: int | None = None) -> tuple[SharedAutoEncoder, dict]:
     from safetensors.torch import load_file
@@ -92,6 +142,7 @@ def load_adapter(path: Path | str, *, expect_backbone: str | None = None,
     if expect_backbone is not None and card.get("backbone") not in (None, expect_backbone):
         raise AdapterMismatch(f"{path}: adapter was trained on features of backbone {card.get('backbone')!r}, "
                               f"but the backbone in use is {expect_backbone!r}")
+    _check_arch_fits_file(path, card["arch"])  # before building it: a card must not size the allocation
     try:
         model = SharedAutoEncoder.from_arch(card["arch"])
     except (KeyError, ValueError, TypeError) as exc:

@@ -1,7 +1,8 @@
 """The EM loop: label-free adaptation of frozen-backbone features to one region.
 
 Only features reach this module: tile features (N, V, D) for V rotation views of each north-up tile
-and drone-photo features (Q, D). No truth ever comes in, so nothing here can peek at it.
+and drone-photo features (Q, D), or (Q, V, D) for V rotated views of each photo (the product embeds
+tiles once and rotates the photos instead: a photo's score for a tile is the max over all views). No truth ever comes in, so nothing here can peek at it.
 
 Each step:  E-step  pseudo-pair photos and tiles with the current adapter (no gradient),
             M-step  one optimiser step on a contrastive loss over those pairs + the AIC
@@ -101,8 +102,10 @@ def _check_inputs(tile_feats: np.ndarray, query_feats: np.ndarray) -> tuple[np.n
     queries = np.asarray(query_feats, dtype=np.float32)
     if tiles.ndim == 2:
         tiles = tiles[:, None, :]
-    if tiles.ndim != 3 or queries.ndim != 2:
-        raise InputError(None, f"adaptation needs tile features (N, V, D) and photo features (Q, D), "
+    if queries.ndim == 2:
+        queries = queries[:, None, :]
+    if tiles.ndim != 3 or queries.ndim != 3:
+        raise InputError(None, f"adaptation needs tile features (N, V, D) and photo features (Q, D) or (Q, V, D), "
                                f"got shapes {tiles.shape} and {queries.shape}")
     if tiles.shape[-1] != queries.shape[-1]:
         raise InputError(None, f"tile features are {tiles.shape[-1]}-d but photo features are "
@@ -167,10 +170,10 @@ def adapt(
     gen = torch.Generator().manual_seed(seed)  # pair sampling (CPU generator: same draws on any device)
     scale = LogitScale(config.tau0)
     t = torch.from_numpy(tiles if config.views else tiles[:, :1]).to(dev)  # (N, V', D)
-    q = torch.from_numpy(queries).to(dev)
+    q = torch.from_numpy(queries if config.views else queries[:, :1]).to(dev)  # (Q, V', D)
     if config.domain_centering:
         model.mean_tile.copy_(torch.from_numpy(tiles.reshape(-1, tiles.shape[-1]).mean(0)))
-        model.mean_query.copy_(torch.from_numpy(queries.mean(0)))
+        model.mean_query.copy_(torch.from_numpy(queries.reshape(-1, queries.shape[-1]).mean(0)))
     model.to(dev)
     scale.to(dev)
     opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()),
@@ -201,6 +204,7 @@ def adapt(
         "dim_out": config.hidden,
         "n_tiles": int(tiles.shape[0]),
         "n_views": int(tiles.shape[1]),
+        "n_query_views": int(queries.shape[1]),
         "n_queries": int(queries.shape[0]),
         "geometric_anchors": 0 if anchors is None else int((anchors >= 0).sum()),
         "quality": quality,
@@ -225,6 +229,7 @@ def _optimiser_step(loss: torch.Tensor, model, scale, opt, sched, cfg: Config) -
 # --------------------------------------------------------------------------------------------
 def _paper_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen):
     sat = tiles[:, 0]  # north-up view only, as the paper's single satellite image per place
+    queries = queries[:, 0]  # and the photo as taken
     n, n_q = len(sat), len(queries)
     for _ in range(cfg.steps):
         model.train()
@@ -265,14 +270,16 @@ def _embed(model, x: torch.Tensor, domain: str, batch: int = 8192) -> torch.Tens
 
 @torch.no_grad()
 def tile_similarity(e_q: torch.Tensor, e_t: torch.Tensor, batch: int = 4096) -> torch.Tensor:
-    """(Q, N) cosine of each photo to each tile, max over the tile's views."""
+    """(Q, N) cosine of each photo (Q, D) or (Q, Vq, D) to each tile, max over all view pairs."""
     return torch.cat([max_over_views(e_q[i : i + batch], e_t) for i in range(0, len(e_q), batch)])
 
 
 def max_over_views(e_q: torch.Tensor, e_t: torch.Tensor) -> torch.Tensor:
-    """(B, D) x (N, V, D) -> (B, N) best-view cosine (a plain matmul: einsum's backward is slow)."""
+    """(B, D) or (B, Vq, D) x (N, V, D) -> (B, N) best cosine over all view pairs (a plain matmul:
+    einsum's backward is slow)."""
     n, v, d = e_t.shape
-    return (e_q @ e_t.reshape(n * v, d).T).reshape(len(e_q), n, v).amax(dim=2)
+    vq = 1 if e_q.dim() == 2 else e_q.shape[1]
+    return (e_q.reshape(-1, d) @ e_t.reshape(n * v, d).T).reshape(len(e_q), vq, n, v).amax(dim=(1, 3))
 
 
 @torch.no_grad()
@@ -301,7 +308,7 @@ def _best_e_step(model, tiles, queries, cfg: Config, keep_share: float, gen, anc
     quality = float(cycle_consistency(sim).float().mean())
     if cfg.knn and len(pool) <= cfg.knn_max_queries:
         # Photos of one place look alike: let each photo's nearest photos vote on its tile.
-        graph = e_q @ e_q.T
+        graph = e_q[:, 0] @ e_q[:, 0].T  # photos as taken (view 0)
         graph.fill_diagonal_(-float("inf"))
         nn = graph.topk(min(cfg.knn, len(pool) - 1), dim=1).indices
         sim = (sim + cfg.knn_weight * sim[nn].mean(dim=1)) / (1 + cfg.knn_weight)
@@ -356,8 +363,9 @@ def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, anch
 
         x_t, z_t, r_t = model(sub.reshape(-1, sub.shape[-1]), TILE)  # every view of those tiles
         e_t = F.normalize(z_t, dim=-1).reshape(len(sub), sub.shape[1], -1)
-        x_q, z_q, r_q = model(queries[batch], QUERY)
-        e_q = F.normalize(z_q, dim=-1)
+        qb = queries[batch]  # (B, V', D): every view of those photos
+        x_q, z_q, r_q = model(qb.reshape(-1, qb.shape[-1]), QUERY)
+        e_q = F.normalize(z_q, dim=-1).reshape(len(qb), qb.shape[1], -1)
         sim = max_over_views(e_q, e_t)  # (B, tiles): best view of each tile
 
         # M-step: photo -> tiles (hard label), tile -> its photos in the batch (many positives).

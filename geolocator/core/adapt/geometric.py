@@ -37,7 +37,7 @@ class GeometrySettings:
     link_inliers: int = 12  # weakest link a chained label may have
     links: int = 48  # anchored photos tried per unplaced photo, most similar first
     rounds: int = 3  # chaining rounds (placed photos anchor the next round)
-    max_photos: int = 4000  # above this the photo keypoints would not fit in memory comfortably
+    max_photos: int = 4000  # photos labelled (an evenly spaced sample above it): keypoints in memory
 
 
 @dataclass(frozen=True)

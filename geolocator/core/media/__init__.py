@@ -1,1 +1,3 @@
-"""Where photos (and later videos) come from: decoding rules live in core/images.py, metadata here."""
+"""Where drone imagery comes from: photo metadata (metadata.py; decoding rules live in
+core/images.py), video frames and their telemetry (video.py, telemetry.py), and the one way to read
+a query's pixels (query_image.py)."""

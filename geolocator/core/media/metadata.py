@@ -52,6 +52,11 @@ _KNOWN_NS = {
     "ns.adobe.com/exif/1.0": "exif",
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XML = "http://www.w3.org/XML/1998/namespace"  # xml:lang and friends qualify a value, they are not fields
+
+
+def _is_field(attribute: str) -> bool:
+    return not (attribute.startswith("{" + _RDF) or attribute.startswith("{" + _XML))
 
 # Nominal sensor sizes (width, height in mm, long side first) of common DJI cameras by EXIF Model,
 # from the makers' published specifications (optical format), for files that record no
@@ -101,7 +106,7 @@ def _struct_fields(elem, prefixes: dict[str, str]) -> dict[str, str]:
     rdf:parseType="Resource", or a nested rdf:Description."""
     out: dict[str, str] = {}
     for name, value in elem.attrib.items():
-        if not name.startswith("{" + _RDF):
+        if _is_field(name):
             out[_split(name, prefixes).split(":")[-1]] = value
     for child in elem:
         if child.tag == f"{{{_RDF}}}Description":
@@ -146,7 +151,7 @@ def parse_xmp(packet: bytes | str) -> dict[str, str]:
     out: dict[str, str] = {}
     for desc in root.iter(f"{{{_RDF}}}Description"):
         for name, value in desc.attrib.items():
-            if not name.startswith("{" + _RDF):
+            if _is_field(name):
                 out.setdefault(_split(name, prefixes), value)
         for child in desc:
             key = _split(child.tag, prefixes)
@@ -154,7 +159,7 @@ def parse_xmp(packet: bytes | str) -> dict[str, str]:
             items = list(child.iter(f"{{{_RDF}}}li"))
             if items:
                 out.setdefault(key, (items[0].text or "").strip())
-            elif text and len(child) == 0 and not any(not a.startswith("{" + _RDF) for a in child.attrib):
+            elif text and len(child) == 0 and not any(_is_field(a) for a in child.attrib):
                 out.setdefault(key, text)
             else:
                 for field, value in _struct_fields(child, prefixes).items():
@@ -377,9 +382,12 @@ def _read_exif_and_xmp(path: Path):
     if path.suffix.lower() in RAW_SUFFIXES:
         exif = Image.Exif()
         with open(path, "rb") as f:
-            exif.load(f.read())
-        xmp = exif.get(XMP_TAG)
-        return exif, image_size(path), xmp
+            exif.load(f.read())  # a DNG is a TIFF: IFD0 holds the Exif/GPS pointers and the XMP tag
+        try:
+            size = image_size(path)
+        except Exception:  # noqa: BLE001 - LibRaw cannot read it: the loader reports that, metadata still counts
+            size = None
+        return exif, size, exif.get(XMP_TAG)
     with _open_pil(path) as im:
         exif = im.getexif()
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)

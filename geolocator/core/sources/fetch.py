@@ -39,6 +39,8 @@ TYPICAL_TILE_BYTES = 25_000  # a 256 px aerial JPEG; only for the size estimate 
 MISSING_FILE = "missing.txt"  # folder sets: the 404s, "z/x/y" a line
 METADATA_FILE = "metadata.json"  # folder sets: attribution, source (package.FOLDER_METADATA)
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+REFUSED_STATUS = frozenset({401, 403})
+STOP_AFTER_REFUSALS = 10  # in a row, before any tile came: the service refuses us; stop asking
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -388,7 +390,7 @@ class _Result:
     z: int
     x: int
     y: int
-    status: str  # "ok", "missing", "failed"
+    status: str  # "ok", "missing", "refused" (401/403), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
@@ -422,7 +424,7 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 return _Result(z, x, y, "missing", why=f"HTTP {r.status_code}")
             why = f"HTTP {r.status_code}"
             if r.status_code not in RETRY_STATUS:
-                return _Result(z, x, y, "failed", why=why)
+                return _Result(z, x, y, "refused" if r.status_code in REFUSED_STATUS else "failed", why=why)
             wait_s = _retry_after(r.headers.get("retry-after"))
         if attempt == retries:
             break
@@ -511,8 +513,9 @@ def fetch_tiles(
     """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again.
 
-    Raises TooManyTiles above `max_tiles` before any request, and Cancelled when `cancel` is set;
-    either way everything fetched until then is kept (committed)."""
+    Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
+    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row;
+    everything fetched until then is kept (committed)."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -525,6 +528,8 @@ def fetch_tiles(
     clock = EtaClock(max(len(tiles), 1))
     done = 0
     since_commit = 0
+    refusals = 0
+    refused_why = ""
     try:
         emit(progress, ProgressEvent("fetch", 0, len(tiles), f"{len(tiles)} tiles"))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
@@ -545,6 +550,11 @@ def fetch_tiles(
                 report.missing += 1
             elif item.why != "cancelled":
                 report.failed[f"{item.z}/{item.x}/{item.y}"] = item.why
+                if item.status == "refused" and report.fetched == 0:
+                    refusals += 1
+                    refused_why = item.why
+                    if refusals >= STOP_AFTER_REFUSALS:
+                        stop.set()  # the requests still in flight end; no new ones start
             done += 1
             if since_commit >= 50:
                 sink.commit()
@@ -565,6 +575,9 @@ def fetch_tiles(
         if own_client:
             client.close()
         report.seconds = time.perf_counter() - started
+    if refusals >= STOP_AFTER_REFUSALS:
+        raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
+                         "Check the URL, any API key it needs, and that its terms allow downloading")
     if report.cancelled:
         raise Cancelled(f"cancelled: {report.fetched} tiles fetched this time are kept in {out}; "
                         "run again to fetch the rest")

@@ -192,3 +192,18 @@ def with_folder_attribution(tileset, folder: Path):
         return tileset  # a damaged sidecar must not block the tiles
     text = meta.get("attribution") if isinstance(meta, dict) else None
     return dataclasses.replace(tileset, attribution=str(text)) if text else tileset
+
+
+def only_zoom(tileset, zoom: int | None):
+    """The tiles of an XYZ folder (ids "z/x/y.ext") at `zoom`; all of them when `zoom` is None.
+    Raises InputError when the folder has no tiles at that zoom."""
+    import dataclasses
+
+    if zoom is None:
+        return tileset
+    keep = tuple(t for t in tileset.tiles if t.id.split("/", 1)[0] == str(int(zoom)))
+    if not keep:
+        levels = sorted({int(t.id.split("/", 1)[0]) for t in tileset.tiles if t.id.split("/", 1)[0].isdigit()})
+        raise InputError(tileset.source, f"no tiles at zoom {zoom}; the folder has zoom levels "
+                                         f"{', '.join(map(str, levels))}")
+    return dataclasses.replace(tileset, tiles=keep, zoom=int(zoom))

@@ -187,9 +187,17 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     path = Path(path)
     info = read_info(path)
     lat = info.bounds.center.lat if info.bounds is not None else 0.0
-    z = pick_zoom(path, info.zooms, zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
+    zooms = list(info.zooms)
+    while True:
+        # the header gives only min and max zoom: a level between them may be empty, then the next
+        # best level is taken (when the zoom was not asked for)
+        z = pick_zoom(path, tuple(zooms), zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
+        found = _tiles_at_zoom(_pool.get(path), z)
+        if found or zoom is not None or len(zooms) == 1:
+            break
+        zooms.remove(z)
     tiles = []
-    for tz, x, y in sorted(_tiles_at_zoom(_pool.get(path), z), key=lambda t: (t[1], t[2])):
+    for tz, x, y in sorted(found, key=lambda t: (t[1], t[2])):
         ref = f"{tz}/{x}/{y}"
         tiles.append(Tile(id=ref, path=path, bounds=xyz_tile_bounds(tz, x, y), ref=ref))
     if not tiles:

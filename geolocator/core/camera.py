@@ -1,0 +1,130 @@
+"""Where the drone was, not only what it saw: the camera position from a verified homography.
+
+Recorded positions (EXIF GPS, telemetry) are the CAMERA's; geolocator's estimate is the ground point
+at the image centre, which for an oblique view lies tens of metres away. When the camera model is
+known (a 35 mm-equivalent focal length from EXIF or telemetry), the verified footprint (the photo's
+corners on the ground through its homography) gives the camera pose by PnP on the ground plane:
+OpenCV solvePnP with the IPPE solver for planar points (Collins & Bartoli, "Infinitesimal
+Plane-based Pose Estimation", IJCV 2014). Lens distortion is ignored (drone cameras correct most).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .geo import metres_per_degree
+from .model import LatLon, Query
+
+FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)  # 35 mm-equivalent focal lengths refer to this diagonal
+
+
+@dataclass(frozen=True)
+class CameraEstimate:
+    position: LatLon  # the camera's ground position (below the lens)
+    height_m: float  # above the ground plane the footprint lies on
+    heading_deg: float  # compass direction of the image's top edge, clockwise from north
+    tilt_deg: float  # optical axis off nadir (0 = straight down)
+
+
+def focal_35mm(query: Query) -> float | None:
+    """35 mm-equivalent focal length (mm): telemetry `focal_len` for a video frame (older DJI
+    models write mm x 10), else EXIF FocalLengthIn35mmFilm (0xA405) of a photo; None when unknown."""
+    telemetry = getattr(query, "telemetry", None)
+    if telemetry is not None and getattr(telemetry, "focal_len", None):
+        f = float(telemetry.focal_len)
+        return f / 10.0 if f > 150 else f
+    if query.time_s is not None:
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(query.path) as im:
+            f = im.getexif().get_ifd(0x8769).get(0xA405)
+    except Exception:  # noqa: BLE001 - metadata is a bonus
+        return None
+    try:
+        f = float(f)
+    except (TypeError, ValueError):
+        return None
+    return f if 5.0 <= f <= 2000.0 else None
+
+
+def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, int], focal35_mm: float) -> CameraEstimate | None:
+    """Camera pose from the photo's four corners on the ground (TL, TR, BR, BL, as Match.footprint)
+    and a pinhole camera (principal point at the centre, fx = fy = focal35 / 43.27 mm x the image
+    diagonal in pixels). None when no pose puts the camera above the ground."""
+    import cv2
+
+    if footprint is None or len(footprint) != 4 or focal35_mm <= 0:
+        return None
+    w, h = image_size
+    origin = footprint[0]
+    m_lat, m_lon = metres_per_degree(origin.lat)
+    ground = np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat, 0.0] for p in footprint], np.float64)
+    image = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
+    if abs(cv2.contourArea(ground[:, :2].astype(np.float32))) < 1e-6:  # no area: no pose
+        return None
+    f = focal35_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(w, h)
+    K = np.array([[f, 0, w / 2.0], [0, f, h / 2.0], [0, 0, 1]], np.float64)
+    try:
+        n, rvecs, tvecs, errors = cv2.solvePnPGeneric(ground, image, K, None, flags=cv2.SOLVEPNP_IPPE)
+    except cv2.error:
+        return None
+    best = None
+    for rvec, tvec in zip(rvecs, tvecs):
+        R, _ = cv2.Rodrigues(rvec)
+        centre = (-R.T @ tvec).ravel()  # camera centre in ground coordinates (east, north, up)
+        # east/north/up is right-handed with up out of the ground; OpenCV's camera looks along +z
+        axis = R.T @ np.array([0.0, 0.0, 1.0])
+        if not (np.isfinite(centre).all() and np.isfinite(axis).all()) or centre[2] <= 0 or axis[2] >= 0:
+            continue  # degenerate, or not above the ground looking down
+        err = float(np.linalg.norm(cv2.projectPoints(ground, rvec, tvec, K, None)[0].reshape(-1, 2) - image))
+        if best is None or err < best[0]:
+            best = (err, centre, R)
+    if best is None:
+        return None
+    _, centre, R = best
+    up_in_image = R.T @ np.array([0.0, -1.0, 0.0])  # the image's "up" direction on the ground
+    heading = math.degrees(math.atan2(up_in_image[0], up_in_image[1])) % 360.0
+    axis = R.T @ np.array([0.0, 0.0, 1.0])
+    tilt = math.degrees(math.acos(min(1.0, max(-1.0, -axis[2]))))
+    position = LatLon(origin.lat + centre[1] / m_lat, origin.lon + centre[0] / m_lon)
+    return CameraEstimate(position, float(centre[2]), heading, tilt)
+
+
+def _image_size(query: Query) -> tuple[int, int] | None:
+    try:
+        if query.time_s is not None:
+            info = _probe_cached(str(query.path))
+            return info.width, info.height
+        from .images import image_size
+
+        return image_size(query.path)
+    except Exception:  # noqa: BLE001 - an unreadable header only means no camera estimate
+        return None
+
+
+def _probe_cached(path: str):
+    from .media.video import probe_video
+
+    cached = _PROBES.get(path)
+    if cached is None:
+        cached = _PROBES[path] = probe_video(path)
+    return cached
+
+
+_PROBES: dict = {}
+
+
+def camera_for(query: Query, footprint: tuple[LatLon, ...] | None) -> CameraEstimate | None:
+    """The camera pose of a query whose verified footprint is known, when its focal length is."""
+    if not footprint:
+        return None
+    focal = focal_35mm(query)
+    size = _image_size(query) if focal else None
+    if focal is None or size is None:
+        return None
+    return camera_from_footprint(footprint, size, focal)

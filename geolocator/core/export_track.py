@@ -1,0 +1,193 @@
+"""Flights out: the track as GeoJSON (RFC 7946), GPX 1.1 (gpxpy) and KML 2.2 (simplekml).
+
+Every format carries each frame's best estimate (on the track) with its time and status, the
+track as a line, and each frame's ground footprint where a verified homography gives one.
+Times: a frame's `time_s` is seconds from the flight's first frame; GPX and KML need absolute
+times, so they are written from the flight's start: the first photo's capture time, or the
+telemetry's wall clock for a video (both camera local time, written as if UTC: the files carry no
+zone), else the Unix epoch (honest relative times rather than invented dates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .export import DECIMALS, _point, _round, _write_atomic
+from .model import LatLon
+from .sequence import Track, TrackPoint
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+TRACK_SUFFIXES = (".gpx", ".kml")
+
+
+def _ring(points: Sequence[LatLon]) -> list[list[float]]:
+    ring = [_point(p) for p in points]
+    return ring + [ring[0]]
+
+
+def _props(p: TrackPoint, flight: str) -> dict:
+    props = {
+        "query": p.query.id,
+        "flight": flight,
+        "time_s": round(p.time_s, 3),
+        "status": p.status,
+        "verified": p.verified,
+        "candidate_rank": p.rank,
+        "single_lat": round(p.own.lat, DECIMALS),
+        "single_lon": round(p.own.lon, DECIMALS),
+    }
+    from .camera import camera_for
+
+    camera = camera_for(p.query, p.footprint) if p.verified else None
+    if camera is not None:  # where the drone was: PnP on the verified footprint (core/camera.py)
+        props.update(camera_lat=round(camera.position.lat, DECIMALS), camera_lon=round(camera.position.lon, DECIMALS),
+                     camera_height_m=_round(camera.height_m, 2), camera_heading_deg=_round(camera.heading_deg, 2),
+                     camera_tilt_deg=_round(camera.tilt_deg, 2))
+    truth = p.query.truth
+    if truth is not None:
+        props.update(truth_lat=round(truth.lat, DECIMALS), truth_lon=round(truth.lon, DECIMALS),
+                     truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
+                     single_error_m=_round(p.own_error_m, 2), error_kind="centre")
+        # EXIF GPS and telemetry record the camera: compare like with like when the camera is known
+        if p.query.truth_source in ("exif", "srt") and camera is not None:
+            from .geo import haversine_m
+
+            props.update(error_m=_round(haversine_m(camera.position, truth), 2), error_kind="camera",
+                         centre_error_m=_round(p.error_m, 2))
+    return props
+
+
+def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
+    """Per flight: one Point per frame (the best estimate, with time_s and status), the track as a
+    LineString, and the verified footprints as Polygons."""
+    features = []
+    for track in tracks:
+        for p in track.points:
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
+                             "properties": {"kind": "frame", **_props(p, track.name)}})
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [_point(x) for x in track.line]},
+            "properties": {"kind": "track", "flight": track.name, "frames": len(track.points),
+                           "duration_s": round(track.points[-1].time_s - track.points[0].time_s, 3)},
+        })
+        for p in track.points:
+            if p.footprint:
+                features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [_ring(p.footprint)]},
+                                 "properties": {"kind": "footprint", "query": p.query.id, "time_s": round(p.time_s, 3)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def write_track_geojson(tracks: Sequence[Track], path: Path) -> None:
+    _write_atomic(path, json.dumps(tracks_to_geojson(tracks), indent=1))
+
+
+def _when(start: datetime | None, seconds: float) -> datetime:
+    base = start if start is not None else EPOCH
+    if base.tzinfo is None:
+        base = base.replace(tzinfo=timezone.utc)
+    return base + timedelta(seconds=seconds)
+
+
+def _start_of(track: Track) -> datetime | None:
+    from .sequence import _query_capture
+
+    first = track.points[0].query
+    if first.time_s is not None:  # a video: the telemetry's wall clock, when it has one
+        when = getattr(getattr(first, "telemetry", None), "when", None)
+        return None if when is None else when - timedelta(seconds=track.points[0].time_s)
+    when, _ = _query_capture(first)
+    return when
+
+
+def tracks_to_gpx(tracks: Sequence[Track]) -> str:
+    """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
+    status, and the footprints as closed routes (<rte>: GPX has no polygons)."""
+    import gpxpy.gpx
+
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "geolocator"
+    for track in tracks:
+        start = _start_of(track)
+        trk = gpxpy.gpx.GPXTrack(name=track.name)
+        seg = gpxpy.gpx.GPXTrackSegment()
+        for p in track.points:
+            seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
+                                                      time=_when(start, p.time_s), name=p.query.id))
+        trk.segments.append(seg)
+        gpx.tracks.append(trk)
+        for p in track.points:
+            gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
+                round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
+                name=p.query.id, type=p.status,
+                description=f"{p.status}; t={p.time_s:.3f} s; single-frame estimate "
+                            f"{p.own.lat:.7f},{p.own.lon:.7f}"))
+            if p.footprint:
+                rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
+                for c in (*p.footprint, p.footprint[0]):
+                    rte.points.append(gpxpy.gpx.GPXRoutePoint(round(c.lat, DECIMALS), round(c.lon, DECIMALS)))
+                gpx.routes.append(rte)
+    return gpx.to_xml(version="1.1")
+
+
+def tracks_to_kml(tracks: Sequence[Track]) -> str:
+    """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
+    (styled by status) and the footprints (Polygons)."""
+    import simplekml
+
+    kml = simplekml.Kml(name="geolocator flights")
+    colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
+               "interpolated": simplekml.Color.lightblue, "flagged": simplekml.Color.red}
+    for track in tracks:
+        start = _start_of(track)
+        folder = kml.newfolder(name=track.name)
+        line = folder.newlinestring(name=f"track {track.name}",
+                                    coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
+        line.style.linestyle.width = 3
+        line.style.linestyle.color = simplekml.Color.orange
+        for p in track.points:
+            pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
+            pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
+            pt.description = f"{p.status}; t={p.time_s:.3f} s"
+            pt.extendeddata.newdata("status", p.status)
+            pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
+            pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
+            if p.footprint:
+                poly = folder.newpolygon(name=f"footprint {p.query.id}",
+                                         outerboundaryis=[(round(c.lon, DECIMALS), round(c.lat, DECIMALS))
+                                                          for c in (*p.footprint, p.footprint[0])])
+                poly.style.polystyle.fill = 0
+                poly.style.linestyle.color = simplekml.Color.white
+    return kml.kml()
+
+
+def write_track(tracks: Sequence[Track], path: Path) -> None:
+    """By suffix: .gpx, .kml, else GeoJSON. Written atomically."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gpx":
+        _write_atomic(path, tracks_to_gpx(tracks))
+    elif suffix == ".kml":
+        _write_atomic(path, tracks_to_kml(tracks))
+    else:
+        write_track_geojson(tracks, path)
+
+
+def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False) -> dict:
+    """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
+    placed at its track position and also carries time_s and status, plus each track's
+    LineString and footprints."""
+    from .export import predictions_to_geojson
+
+    doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints)
+    on_track = {p.query.id: (p, t.name) for t in tracks for p in t.points}
+    for feature in doc["features"]:
+        qid = feature["properties"].get("query")
+        if qid in on_track and feature["geometry"]["type"] == "Point":
+            point, name = on_track[qid]
+            feature["geometry"]["coordinates"] = _point(point.location)
+            feature["properties"].update(_props(point, name))
+    doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
+    return doc

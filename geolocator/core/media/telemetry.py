@@ -1,0 +1,160 @@
+"""DJI-style telemetry sidecars: a subtitle file (same stem as the video, `.SRT`) with one cue per
+frame or per second holding the time, position, altitudes and sometimes gimbal angles.
+
+Cue timing is read with the `srt` library; the cue text varies by model and is read by the few
+patterns below (field names as DJI writes them, collected from public example files):
+
+- bracketed, Mini/Air/Mavic 3 style: ``[latitude: 46.84] [longitude: -91.99] [rel_alt: 39.8 abs_alt: 212.1]``,
+  optionally ``[gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0]`` and ``[focal_len: 24.00]``;
+- legacy, Phantom 4 / Mavic Pro style: ``GPS(-91.99,46.84,19) BAROMETER:39.8`` — the tuple is
+  longitude first (a value outside +-90 in first place settles it when it can), then altitude;
+- compact P4 RTK style: ``GPS (-91.99, 46.84, 19), ... H 39.80m, ... G.PRY (-89.9°, 0.0°, 45.0°)``.
+
+Telemetry positions are the CAMERA's recorded position. They are truth for scoring only: nothing
+in localisation reads them unless the user asks for a GNSS prior.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import LatLon
+
+
+@dataclass(frozen=True)
+class FrameTelemetry:
+    """One telemetry record. Times in seconds from the start of the video, angles in degrees,
+    altitudes in metres (`rel_alt_m` above take-off, `abs_alt_m` above the geoid/ellipsoid as the
+    drone writes it)."""
+
+    time_s: float
+    position: LatLon | None = None
+    rel_alt_m: float | None = None
+    abs_alt_m: float | None = None
+    gimbal_yaw_deg: float | None = None  # clockwise from north; may be 180 deg off (see shared/real-dji)
+    gimbal_pitch_deg: float | None = None  # -90 = straight down
+    focal_len: float | None = None  # as written (mm, or mm x 10 on older models)
+    when: datetime | None = None  # the cue's wall-clock line (camera local time, no zone), when written
+
+
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+_BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _NUM + r")")
+_GPS_TUPLE = re.compile(r"GPS\s*\(\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r"))?")
+_BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _NUM + r")")
+_HEIGHT = re.compile(r"(?:^|[\s,])H\s*[=]?\s*(" + _NUM + r")\s*m\b")
+_DATETIME = re.compile(r"(\d{4})[-.:/](\d{2})[-.:/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?")
+_GIMBAL_PRY = re.compile(r"G\.PRY\s*\(\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")")
+
+
+def _finite(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _position(lat: float | None, lon: float | None) -> LatLon | None:
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    if lat == 0.0 and lon == 0.0:  # no fix yet (DJI writes zeros before GNSS lock)
+        return None
+    return LatLon(lat, lon)
+
+
+def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
+    """The fields of one cue's text (any of the layouts in the module docstring). Unknown layouts
+    give a record with only the time; never raises for odd text."""
+    text = re.sub(r"<[^>]+>", " ", text)  # <font size="28"> wrappers
+    fields = {k.lower(): _finite(v) for k, v in _BRACKET.findall(text)}
+    lat, lon = fields.get("latitude"), fields.get("longitude")
+    if lat is None and lon is None:
+        lat, lon = fields.get("lat"), fields.get("lon", fields.get("lng"))
+    rel, absolute = fields.get("rel_alt"), fields.get("abs_alt")
+    yaw, pitch = fields.get("gb_yaw"), fields.get("gb_pitch")
+    if lat is None or lon is None:
+        m = _GPS_TUPLE.search(text)
+        if m:
+            a, b = _finite(m.group(1)), _finite(m.group(2))
+            # Legacy tuples are (longitude, latitude, altitude).
+            lon, lat = (a, b) if a is not None and b is not None and abs(b) <= 90 else (b, a)
+            absolute = absolute if absolute is not None else _finite(m.group(3))
+        m = _BARO.search(text)
+        if m and rel is None:
+            rel = _finite(m.group(1))
+        m = _HEIGHT.search(text)
+        if m and rel is None:
+            rel = _finite(m.group(1))
+    m = _GIMBAL_PRY.search(text)
+    if m and yaw is None:
+        pitch, yaw = _finite(m.group(1)), _finite(m.group(3))
+    when = None
+    m = _DATETIME.search(text)
+    if m:
+        try:
+            micro = int((m.group(7) or "0").ljust(6, "0"))
+            when = datetime(*(int(g) for g in m.groups()[:6]), micro)
+        except ValueError:
+            when = None
+    return FrameTelemetry(
+        time_s=time_s,
+        position=_position(lat, lon),
+        rel_alt_m=rel,
+        abs_alt_m=absolute,
+        gimbal_yaw_deg=yaw,
+        gimbal_pitch_deg=pitch,
+        focal_len=fields.get("focal_len"),
+        when=when,
+    )
+
+
+def read_srt(path: Path) -> list[FrameTelemetry]:
+    """Telemetry records of a DJI-style .SRT file, sorted by time (the cue's start time).
+
+    Raises InputError naming the file when it cannot be read or is not a subtitle file at all.
+    """
+    import srt
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read telemetry ({exc.strerror or exc})") from None
+    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    try:
+        cues = list(srt.parse(text, ignore_errors=True))
+    except (srt.SRTParseError, ValueError) as exc:
+        raise InputError(path, f"not a subtitle (SRT) file ({exc})") from None
+    if not cues and text.strip():
+        raise InputError(path, "not a subtitle (SRT) file: no cues found")
+    records = [parse_cue_text(c.content, c.start.total_seconds()) for c in cues]
+    records.sort(key=lambda r: r.time_s)
+    return records
+
+
+def find_sidecar(video: Path) -> Path | None:
+    """The telemetry file beside a video: same stem, suffix .SRT in any case."""
+    video = Path(video)
+    for suffix in (".SRT", ".srt", ".Srt"):
+        candidate = video.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def telemetry_at(records: list[FrameTelemetry], time_s: float, *, tolerance_s: float = 1.0) -> FrameTelemetry | None:
+    """The record nearest in time to `time_s` (seconds), None when none lies within `tolerance_s`."""
+    if not records:
+        return None
+    times = [r.time_s for r in records]
+    i = bisect.bisect_left(times, time_s)
+    best = min((j for j in (i - 1, i) if 0 <= j < len(records)), key=lambda j: abs(times[j] - time_s))
+    return records[best] if abs(times[best] - time_s) <= tolerance_s else None

@@ -1,0 +1,152 @@
+"""Writing the user's outputs safely: check a destination before heavy work, write atomically with
+the permissions the user's umask gives (0644 usually, not mkstemp's 0600), neutralise spreadsheet
+formulas in CSV text cells, and turn every OS failure into one sentence naming the user's path
+(never the temporary file it was written through).
+
+CSV neutralisation follows the OWASP "CSV Injection" guidance: a text cell that starts with
+= + - @ (or a tab or carriage return) is prefixed with a single quote so spreadsheets show it as text.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import GeolocatorError
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputError(GeolocatorError, OSError):
+    """An output could not be written; names the user's path and says why in words. Also an
+    OSError, so callers that already caught OSError for a failed write still do."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as a short phrase a user can act on (errno names per POSIX)."""
+    words = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EACCES: "permission denied (the folder cannot be written)",
+        errno.EPERM: "permission denied (the folder cannot be written)",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.EISDIR: "it is a folder, not a file",
+        errno.ENAMETOOLONG: "the name is too long",
+        errno.ENOENT: "the folder does not exist",
+    }
+    return words.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux /proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)  # elsewhere: the usual set-and-restore
+    os.umask(old)
+    return old
+
+
+def check_writable(path: Path | str, *, what: str = "output") -> Path:
+    """Raise OutputError unless `path` can be created or replaced: its nearest existing ancestor is
+    a folder we can create files in (probed by creating and removing a file: os.access lies for root
+    and on network file systems), and `path` itself is not a folder. Creates no folder.
+
+    Call before heavy work, so a bad destination fails in well under a second."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(path, f"the {what} path is a folder; give a file name")
+    ancestor = path.parent
+    while not ancestor.exists():
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise OutputError(path, f"{ancestor} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=ancestor, prefix=".geolocator-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(path, f"cannot write there: {describe_os_error(exc)}") from None
+    return path
+
+
+def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
+    """Create `path` atomically: `write(tmp)` fills a temporary file in the same folder, which is
+    given the umask's permissions and renamed into place (os.replace, atomic on POSIX and Windows).
+    On failure the temporary file is removed, any previous `path` is untouched, and OutputError
+    names `path`."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, FileExistsError) or exc.errno == errno.EEXIST:
+            raise OutputError(path, "a part of the path is a file, not a folder") from None
+        raise OutputError(path, f"could not write: {describe_os_error(exc)}") from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    """write_atomic for text (UTF-8, newlines as given)."""
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    return write_atomic(path, fill)
+
+
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    def fill(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    return write_atomic(path, fill)
+
+
+def csv_safe(value):
+    """A CSV cell a spreadsheet will not evaluate: text starting with = + - @ tab or CR gets a
+    leading single quote (OWASP). Numbers are left alone (-12.5 is a longitude, not a formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def usable_cache_dir(path: Path | str | None) -> tuple[Path | None, str | None]:
+    """(`path`, None) when a feature cache can be written there; otherwise (None, a warning) so the
+    caller runs without a persistent cache instead of failing. None means the default folder."""
+    if path is None:
+        from .cache import default_cache_root
+
+        path = default_cache_root()
+    path = Path(path).expanduser()
+    try:
+        check_writable(path / "probe", what="cache")
+    except OutputError as exc:
+        return None, f"the feature cache {path} cannot be used ({exc.problem}); running without a cache (features are recomputed every time)"
+    return path, None

@@ -1,0 +1,134 @@
+"""Priors from a drone's own records, each off by default and used only when the user asks.
+
+Recorded positions (EXIF GPS, video telemetry) are truth for scoring; the GNSS prior is the one
+place they become an input: "trust the recorded position within R metres" keeps only the tiles
+within that circle as candidates. A query with no recorded position is searched everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .geo import haversine_m
+from .model import LatLon, Query, Tile
+
+# Scores of excluded tiles: below any cosine (-1) and any verified lift (which starts at +2 on a
+# cosine), so they can never be ranked or verified ahead of an allowed tile.
+EXCLUDED = -1e6
+
+
+def recorded_position(query: Query) -> LatLon | None:
+    """Where the drone said it was: the frame's telemetry, or the photo's EXIF GPS (not a truth file)."""
+    telemetry = getattr(query, "telemetry", None)
+    if telemetry is not None and getattr(telemetry, "position", None) is not None:
+        return telemetry.position
+    if query.truth_source == "exif":
+        return query.truth
+    return None
+
+
+def _distance_to_tile_m(point: LatLon, tile: Tile) -> float:
+    """Metres from a point to the nearest point of a tile's bounds (0 inside)."""
+    b = tile.bounds
+    nearest = LatLon(min(max(point.lat, b.south), b.north), min(max(point.lon, b.west), b.east))
+    return haversine_m(point, nearest)
+
+
+def gnss_allowed(queries: Sequence[Query], tiles: Sequence[Tile], radius_m: float) -> np.ndarray:
+    """(Q, N) bool: tile n may hold query q's image centre — its bounds come within `radius_m`
+    metres of q's recorded position. Rows of queries with no recorded position are all True.
+    Raises ValueError for a radius that is not a positive number of metres."""
+    if not (radius_m > 0 and math.isfinite(radius_m)):
+        raise ValueError(f"the GNSS prior radius must be a positive number of metres, not {radius_m}")
+    allowed = np.ones((len(queries), len(tiles)), dtype=bool)
+    for qi, q in enumerate(queries):
+        where = recorded_position(q)
+        if where is not None:
+            allowed[qi] = [_distance_to_tile_m(where, t) <= radius_m for t in tiles]
+    return allowed
+
+
+def apply_allowed(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Scores with excluded tiles pushed to EXCLUDED (a copy; `allowed` None: unchanged)."""
+    if allowed is None:
+        return scores
+    return np.where(allowed, scores, EXCLUDED)
+
+
+# -- heading prior ----------------------------------------------------------------------------------
+HEADING_TOLERANCE_DEG = 67.5  # keeps the 2-3 indexed views nearest the recorded yaw (45 deg apart)
+
+
+def recorded_yaw(query: Query) -> float | None:
+    """Compass direction (degrees clockwise from north) the recorded gimbal yaw gives for the
+    image's top edge: video telemetry, else the photo's XMP (core/media/metadata.py). A prior, never a fact: real DJI
+    files carry yaws 180 deg off (shared/real-dji)."""
+    telemetry = getattr(query, "telemetry", None)
+    if telemetry is not None:
+        return getattr(telemetry, "gimbal_yaw_deg", None)
+    if query.time_s is None:
+        meta = getattr(query, "meta", None)
+        if meta is None:  # a Query made without reading its file (tests, scripts)
+            from .media.metadata import read_photo_meta
+
+            meta = read_photo_meta(query.path)
+        return meta.gimbal_yaw_deg
+    return None
+
+
+def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
+    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
+    recorded yaw. Rows of queries with no recorded yaw are all True."""
+    from .extract import view_angle
+
+    angles = np.array([view_angle(v) for v in views], np.float64)
+    allowed = np.ones((len(queries), len(views)), dtype=bool)
+    for qi, q in enumerate(queries):
+        yaw = recorded_yaw(q)
+        if yaw is not None:
+            diff = np.abs((angles - yaw + 180.0) % 360.0 - 180.0)
+            if (diff <= tolerance_deg).any():  # else (e.g. tiles indexed north-up only) no narrowing
+                allowed[qi] = diff <= tolerance_deg
+    return allowed
+
+
+def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
+                        tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the photo views (rotK: the photo turned K deg counter-clockwise, as
+    extract.rotate_view makes them) that bring a photo whose top points at compass `yaw` within
+    `tolerance_deg` of north-up, i.e. K near -yaw (its top then points at compass yaw + K), for
+    matching north-up tiles. Rows of queries with no recorded yaw are all True."""
+    from .extract import view_angle
+
+    angles = np.array([view_angle(v) for v in views], np.float64)
+    allowed = np.ones((len(queries), len(views)), dtype=bool)
+    for qi, q in enumerate(queries):
+        yaw = recorded_yaw(q)
+        if yaw is not None:
+            diff = np.abs((angles + yaw + 180.0) % 360.0 - 180.0)
+            if (diff <= tolerance_deg).any():
+                allowed[qi] = diff <= tolerance_deg
+    return allowed
+
+
+def keep_photo_views(query_features: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """(Q, Vq, D) features where each photo's disallowed views are replaced by its first allowed
+    one: a max over views then only sees the allowed headings (a copy; rows all True unchanged)."""
+    out = np.array(query_features, copy=True)
+    for qi in np.flatnonzero(~allowed.all(axis=1)):
+        keep = np.flatnonzero(allowed[qi])
+        out[qi, ~allowed[qi]] = out[qi, keep[0]]
+    return out
+
+
+def similarity_in_views(query_features: np.ndarray, tile_features: np.ndarray, allowed_views: np.ndarray) -> np.ndarray:
+    """(Q, N) cosine, max over each tile's views that `allowed_views` (Q, V) keeps for the query.
+    Features L2-normalised: queries (Q, D), tiles (N, V, D)."""
+    g = tile_features[:, None, :] if tile_features.ndim == 2 else tile_features
+    sims = np.einsum("qd,nvd->qnv", np.asarray(query_features, np.float32), np.asarray(g, np.float32), optimize=True)
+    sims = np.where(allowed_views[:, None, :], sims, -np.inf)
+    return sims.max(axis=2)

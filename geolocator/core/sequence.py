@@ -1,0 +1,336 @@
+"""Flights, not single photos: locate a sequence of frames jointly under a motion model.
+
+A drone cannot jump 2 km in a second. Each frame keeps its top candidates from retrieval and
+geometric verification; the most plausible path through them is found by dynamic programming
+(Viterbi over an HMM whose states are a frame's candidates), label-free:
+
+- emission: a verified candidate (enough RANSAC inliers) is strong evidence, its position the
+  photo centre through the homography; an unverified one is weak evidence (its cosine score
+  against the frame's best), its position the tile centre, uncertain by the tile's half-diagonal;
+- transition: two consecutive on-track candidates must be reachable at `max_speed_mps` in the time
+  between them (plus both positions' uncertainty), shorter moves slightly preferred;
+- a frame may be left off the track at a fixed cost (`skip_cost`): blur, sky, water, or a chance
+  match. The path then bridges the gap (at most `max_gap_frames` frames), so the speed limit spans
+  the gap too (a skip-chain HMM; cf. map-matching HMMs, Newson & Krumm, ACM SIGSPATIAL 2009).
+
+Frames off the track, and unverified frames on it, take their position from the track: linear in
+time between the verified anchors around them (`status: interpolated`). A frame whose own verified
+answer lies far from the track is `flagged` and keeps that answer (the track may be what is
+wrong); the track line passes where the track says. Truth is never read here except to score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .geo import haversine_m, metres_per_degree
+from .model import LatLon, Match, Prediction, Query, Tile
+
+STATUSES = ("matched", "corrected", "interpolated", "flagged")
+
+
+@dataclass(frozen=True)
+class MotionModel:
+    """Parameters of the sequence model (metres, seconds)."""
+
+    max_speed_mps: float = 20.0  # about the top speed of consumer drones (DJI Mavic/Air class)
+    verified_slack_m: float = 10.0  # a verified centre's uncertainty (oblique views, homography noise)
+    min_inliers: int = 8  # as rerank.VerifySettings.min_inliers: fewer is no evidence of the place
+    verified_bonus: float = 4.0  # log-odds of a verified candidate over the frame's unverified best
+    cosine_temperature: float = 0.02  # as predict.WEIGHT_TEMPERATURE
+    skip_cost: float = 3.0  # cost of leaving one frame off the track
+    move_cost: float = 0.5  # cost of a move using all of its reach (shorter moves are cheaper)
+    max_gap_frames: int = 30  # longest stretch of frames the track may bridge
+    max_photo_gap_s: float = 300.0  # photos further apart in time start a new flight
+    extrapolate_s: float = 5.0  # past the first/last verified frame, constant velocity for this long
+
+
+@dataclass(frozen=True)
+class TrackPoint:
+    """One frame of a flight after the sequence model."""
+
+    query: Query
+    time_s: float  # seconds from the flight's first frame
+    location: LatLon  # the best estimate: on the track
+    status: str  # one of STATUSES
+    own: LatLon  # the frame's single-photo estimate (Prediction.weighted_location)
+    rank: int | None = None  # which of the frame's candidates the track went through (1 = its top)
+    verified: bool = False  # the location is a verified homography centre
+    error_m: float | None = None  # to the truth (scoring only)
+    own_error_m: float | None = None
+    footprint: tuple[LatLon, ...] | None = None  # the chosen match's ground quad, when known
+    # where the track passes at this frame's time; differs from `location` only for a flagged
+    # frame, which keeps its own verified answer (the track may be the one that is wrong)
+    track_location: LatLon | None = None
+
+
+@dataclass(frozen=True)
+class Track:
+    name: str  # the video's id, or "photos" (+ camera) for a still sequence
+    points: tuple[TrackPoint, ...]
+
+    @property
+    def line(self) -> list[LatLon]:
+        """The track through every frame's time (flagged frames at the track, not their own answer)."""
+        return [p.track_location or p.location for p in self.points]
+
+
+# -- sequences -----------------------------------------------------------------------------------
+def photo_capture(path: Path) -> tuple[datetime | None, str]:
+    """(capture time, camera make + model) of a photo from its EXIF (core/media/metadata.py);
+    (None, "") when absent or unreadable. Naive local camera time: fine for ordering one camera's
+    photos (the UTC offset, when recorded, is dropped so that photos with and without one compare)."""
+    from .media.metadata import read_photo_meta
+
+    return _capture_of(read_photo_meta(path))
+
+
+def _capture_of(meta) -> tuple[datetime | None, str]:
+    when = getattr(meta, "captured_at", None)
+    camera = " ".join(x for x in (getattr(meta, "make", None), getattr(meta, "model", None)) if x).strip()
+    return (when.replace(tzinfo=None) if isinstance(when, datetime) else None), camera
+
+
+def _query_capture(query: Query) -> tuple[datetime | None, str]:
+    meta = getattr(query, "meta", None)  # read when the photo was loaded
+    return _capture_of(meta) if meta is not None else photo_capture(query.path)
+
+
+def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> list[tuple[str, list[tuple[Query, float]]]]:
+    """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
+
+    A video's frames form one flight (by frame time). Photos with a capture time form flights per
+    camera, split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
+    capture time belong to none. Flights of one frame are dropped (nothing to smooth).
+    """
+    videos: dict[Path, list[Query]] = {}
+    photos: dict[str, list[tuple[datetime, Query]]] = {}
+    for q in queries:
+        if q.time_s is not None:
+            videos.setdefault(q.path, []).append(q)
+            continue
+        when, camera = _query_capture(q)
+        if when is not None:
+            photos.setdefault(camera, []).append((when, q))
+    out: list[tuple[str, list[tuple[Query, float]]]] = []
+    for path, frames in videos.items():
+        frames.sort(key=lambda q: q.time_s)
+        name = frames[0].id.split("#t=")[0]
+        out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
+    for camera, items in photos.items():
+        items.sort(key=lambda x: (x[0], x[1].id))
+        run: list[tuple[datetime, Query]] = []
+        for when, q in items:
+            if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
+                out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+                run = []
+            run.append((when, q))
+        if run:
+            out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+    return [(name, items) for name, items in out if len(items) >= 2]
+
+
+# -- the model ------------------------------------------------------------------------------------
+def _tile_radius_m(tile: Tile) -> float:
+    b = tile.bounds
+    return haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    match: Match
+    position: LatLon
+    slack_m: float
+    verified: bool
+    emission: float
+
+
+def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
+    """A frame's states: its matches, verified ones at their homography centre. When any match is
+    verified only the verified ones are states: geometry outranks appearance, and the track must
+    not move a verified frame onto a tile it merely resembles."""
+    if not pred.matches:
+        return []
+    best = max(m.score for m in pred.matches)
+    out = []
+    any_verified = any(m.ground is not None and (m.inliers or 0) >= model.min_inliers for m in pred.matches)
+    for m in pred.matches:
+        verified = m.ground is not None and (m.inliers or 0) >= model.min_inliers
+        if any_verified and not verified:
+            continue
+        if verified:
+            emission = model.verified_bonus + math.log((m.inliers or 1) / model.min_inliers)
+            out.append(_Candidate(m, m.ground, model.verified_slack_m, True, emission))
+        else:
+            emission = max((m.score - best) / model.cosine_temperature, -20.0)
+            out.append(_Candidate(m, m.tile.center, _tile_radius_m(m.tile), False, emission))
+    return out
+
+
+def _xy(points: Sequence[LatLon], origin: LatLon) -> np.ndarray:
+    """Local east/north metres about `origin` (equirectangular: exact enough over a flight)."""
+    m_lat, m_lon = metres_per_degree(origin.lat)
+    return np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points], np.float64).reshape(-1, 2)
+
+
+def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], origin: LatLon,
+                 model: MotionModel) -> list[int | None]:
+    """The best candidate index per frame, None for frames left off the track.
+
+    Maximises sum(emissions of on-track frames) - skip_cost * (frames off it) - move costs, under
+    the reach constraint |p_j - p_i| <= max_speed * (t_j - t_i) + slack_i + slack_j between
+    consecutive on-track frames i < j (j - i <= max_gap_frames + 1). O(n * gap * K^2).
+    """
+    n = len(times)
+    if n == 0:
+        return []
+    xy = [_xy([c.position for c in cs], origin) for cs in cands]
+    slack = [np.array([c.slack_m for c in cs]) for cs in cands]
+    emit = [np.array([c.emission for c in cs]) for cs in cands]
+    S = model.skip_cost
+    score: list[np.ndarray] = []
+    back: list[list[tuple[int, int] | None]] = []
+    for j in range(n):
+        k = len(cands[j])
+        best = np.full(k, -S * j)  # start of the track here: every earlier frame skipped
+        ptr: list[tuple[int, int] | None] = [None] * k
+        for i in range(max(0, j - model.max_gap_frames - 1), j):
+            if len(cands[i]) == 0 or k == 0:
+                continue
+            dt = max(times[j] - times[i], 0.0)
+            d = np.linalg.norm(xy[i][:, None, :] - xy[j][None, :, :], axis=2)  # (Ki, Kj)
+            reach = model.max_speed_mps * dt + slack[i][:, None] + slack[j][None, :]
+            trans = np.where(d <= reach, -model.move_cost * (d / reach) ** 2, -np.inf)
+            total = score[i][:, None] + trans - S * (j - i - 1)
+            a = np.argmax(total, axis=0)
+            val = total[a, np.arange(k)]
+            better = val > best
+            for b in np.flatnonzero(better):
+                ptr[b] = (i, int(a[b]))
+            best = np.where(better, val, best)
+        score.append(best + emit[j] if k else best)
+        back.append(ptr)
+    # the end: every later frame skipped; or no frame on the track at all
+    end_val, end = -S * n, None
+    for j in range(n):
+        if len(cands[j]):
+            b = int(np.argmax(score[j]))
+            v = float(score[j][b]) - S * (n - 1 - j)
+            if v > end_val:
+                end_val, end = v, (j, b)
+    path: list[int | None] = [None] * n
+    while end is not None:
+        j, b = end
+        path[j] = b
+        end = back[j][b]
+    return path
+
+
+def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0) -> list[LatLon | None]:
+    """Each frame's position between the anchors around it: a cubic spline in time through the
+    anchors (scipy CubicSpline, not-a-knot) when there are 4 or more, so a gap on a curve follows
+    the curve (measured on the synthetic flights: bad-stretch error 28 -> 2.5 m for the video),
+    else linear. Before the first and after the last anchor: constant velocity (from the two
+    nearest anchors) for up to `horizon_s` seconds, then held."""
+    if not anchors:
+        return [None] * len(times)
+    idx = sorted(anchors)
+    t = np.array([times[i] for i in idx])
+    lat = np.array([anchors[i].lat for i in idx])
+    lon = np.array([anchors[i].lon for i in idx])
+    spline = None
+    if len(idx) >= 4 and np.all(np.diff(t) > 0):
+        from scipy.interpolate import CubicSpline
+
+        spline = (CubicSpline(t, lat), CubicSpline(t, lon))
+    out = []
+    for x in times:
+        if spline is not None and t[0] <= x <= t[-1]:
+            out.append(LatLon(float(spline[0](x)), float(spline[1](x))))
+            continue
+        y = (float(np.interp(x, t, lat)), float(np.interp(x, t, lon)))
+        if len(idx) >= 2 and (x < t[0] or x > t[-1]):
+            a, b = (0, 1) if x < t[0] else (-2, -1)
+            dt = t[b] - t[a]
+            if dt > 0:
+                edge = t[0] if x < t[0] else t[-1]
+                step = float(np.clip(x - edge, -horizon_s, horizon_s))
+                y = (y[0] + (lat[b] - lat[a]) / dt * step, y[1] + (lon[b] - lon[a]) / dt * step)
+        out.append(LatLon(*y))
+    return out
+
+
+def _within_horizon(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> bool:
+    """Frame j lies between two anchors, or within `horizon_s` of the first or last one."""
+    if len(anchors) < 2:
+        return False
+    first, last = times[min(anchors)], times[max(anchors)]
+    return first - horizon_s <= times[j] <= last + horizon_s
+
+
+def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
+    """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc)."""
+    preds = [p for p, _ in items]
+    times = [float(t) for _, t in items]
+    cands = [_candidates(p, model) for p in preds]
+    origin = next((p.weighted_location for p in preds), LatLon(0.0, 0.0))
+    path = viterbi_path(times, cands, origin, model)
+    on_track = {j: cands[j][c] for j, c in enumerate(path) if c is not None}
+    anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
+    if not anchors:  # nothing verified: the tile centres on the track are the best there is
+        anchors = {j: c.position for j, c in on_track.items()}
+    track = _interpolate(times, anchors, model.extrapolate_s)
+    points = []
+    for j, pred in enumerate(preds):
+        chosen = on_track.get(j)
+        own = pred.weighted_location
+        rank = chosen.match.rank if chosen is not None else None
+        if chosen is not None and chosen.verified:
+            location, status, verified = chosen.position, ("matched" if rank == 1 else "corrected"), True
+        elif chosen is not None:
+            # On the track by an unverified tile. Between verified anchors (or a few seconds past
+            # them, at constant velocity) the track places it to metres, a tile only to tens of
+            # metres (unverified tops are right about a third of the time); beyond, or with no
+            # verified anchor at all, the tile is all there is.
+            if _within_horizon(times, verified_anchors, j, model.extrapolate_s):
+                location, status = track[j], "interpolated"
+            elif rank == 1:  # its own top: its own single-photo estimate (which may refine the tile)
+                location, status = own, "matched"
+            else:
+                location, status = chosen.position, "corrected"
+            verified = False
+        elif track[j] is not None:
+            own_verified = bool(pred.matches) and pred.top.ground is not None and (pred.top.inliers or 0) >= model.min_inliers
+            far = haversine_m(own, track[j]) > 2 * model.verified_slack_m
+            if own_verified:  # it keeps its own verified answer, and says so when it disagrees
+                location, status, verified = own, ("flagged" if far else "matched"), True
+            else:
+                location, status, verified = track[j], "interpolated", False
+        else:  # an empty track: keep the single-frame answer
+            location, status, verified = own, "matched", False
+        truth = pred.query.truth
+        points.append(TrackPoint(
+            query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
+            verified=verified,
+            error_m=None if truth is None else haversine_m(location, truth),
+            own_error_m=None if truth is None else haversine_m(own, truth),
+            footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified else None,
+            track_location=track[j] if chosen is None or not chosen.verified else location,
+        ))
+    return Track(name, tuple(points))
+
+
+def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()) -> list[Track]:
+    """Tracks of every flight among the predictions (videos, timed photo series); predictions in
+    no flight are not in any track and keep their single-photo answers."""
+    by_query = {p.query: p for p in predictions}
+    tracks = []
+    for name, items in sequences([p.query for p in predictions], model):
+        tracks.append(smooth_flight(name, [(by_query[q], t) for q, t in items], model))
+    return tracks

@@ -1,0 +1,216 @@
+"""Feature store: the tile features of one tile set and one backbone as ONE memory-mapped array.
+
+Millions of tiles do not fit one small file each (inode and open() costs, 4 KiB blocks for 2.5 KiB
+of data); they fit one array that the OS pages in on demand. A store folder holds
+
+  meta.json     what the rows are: backbone signature, views, dim, dtype (written once, atomically)
+  features.bin  rows of (views, dim) values, little-endian, appended in the order they were indexed
+  manifest.log  one JSON line per appended batch: {"start": row, "keys": [file keys ...], "crc": n}
+
+Crash safety (the write order is the protocol): a batch's rows are written to features.bin and
+fsync'ed, and only then its manifest line is appended and fsync'ed. On open, the manifest is read up
+to its first line that is torn, malformed or not contiguous (that line and everything after it is
+cut off), and features.bin is truncated to the rows the manifest commits. A crash at any point
+therefore loses at most the batch being written; indexing resumes from the committed rows.
+A key is the file identity (cache.file_identity: resolved path, size, mtime, pixel window), so an
+edited or replaced tile gets a new row, and the stale row is simply never looked up again.
+
+float16 by default: features are L2-normalised (|x| <= 1), float16 keeps ~3 significant digits,
+and measured on the benchmark regions it changes no R@k or AP (training/results/
+rotation_layouts.md); it halves the store and the memory a search index needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import GeolocatorError
+
+_VERSION = 1
+DTYPES = {"float16": "<f2", "float32": "<f4"}
+
+
+class StoreError(GeolocatorError):
+    """A store folder that belongs to other features (another backbone, views or dim)."""
+
+
+def store_key(identity: str) -> str:
+    """The manifest key of a file identity (cache.file_identity): 128 bits of SHA-256, hex."""
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def store_dir(root: Path, tileset_fingerprint: str, signature: str, views: Sequence[str], dtype: str) -> Path:
+    """The folder of the store for one tile set (TileSet.fingerprint()) and one backbone signature."""
+    h = hashlib.sha256(f"{signature}\n{','.join(views)}\n{dtype}".encode()).hexdigest()[:16]
+    return Path(root) / f"{tileset_fingerprint}-{h}"
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; rename is durable there already
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class FeatureStore:
+    """Append-only (rows, views, dim) array + manifest of file keys -> rows. One writer at a time
+    (the caller's job: one index run per tile set); any number of readers of committed rows."""
+
+    def __init__(self, root: Path | str, *, signature: str, views: Sequence[str], dim: int,
+                 dtype: str = "float16") -> None:
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        self.root = Path(root)
+        self.signature, self.views, self.dim, self.dtype = signature, tuple(views), int(dim), dtype
+        self._np_dtype = np.dtype(DTYPES[dtype])
+        self.row_bytes = len(self.views) * self.dim * self._np_dtype.itemsize
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._meta()
+        self._rows: dict[str, int] = {}
+        self.n_rows = 0
+        self._recover()
+        self._mm: np.memmap | None = None
+
+    # -- files ---------------------------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return self.root / "features.bin"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.log"
+
+    def _meta(self) -> None:
+        meta = {"version": _VERSION, "signature": self.signature, "views": list(self.views), "dim": self.dim,
+                "dtype": self.dtype}
+        path = self.root / "meta.json"
+        if path.exists():
+            try:
+                found = json.loads(path.read_text())
+            except (OSError, ValueError) as e:
+                raise StoreError(f"{path}: unreadable store description ({e}); delete the folder to rebuild it") from e
+            if found != meta:
+                raise StoreError(f"{path}: this store holds other features ({found}), expected {meta}")
+            return
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w") as f:
+            json.dump(meta, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(self.root)
+
+    def _recover(self) -> None:
+        """Read the committed manifest; cut off a torn tail and rows no manifest line commits."""
+        good_bytes = 0
+        rows = 0
+        data_rows = self.data_path.stat().st_size // self.row_bytes if self.data_path.exists() else 0
+        if self.manifest_path.exists():
+            with open(self.manifest_path, "rb") as f:
+                for line in f:
+                    if not line.endswith(b"\n"):
+                        break  # torn last line: the batch was not committed
+                    try:
+                        rec = json.loads(line)
+                        start, keys, crc = int(rec["start"]), list(rec["keys"]), int(rec["crc"])
+                    except (ValueError, KeyError, TypeError):
+                        break
+                    if start != rows or start + len(keys) > data_rows:
+                        break
+                    if zlib.crc32("\n".join(keys).encode()) != crc:
+                        break
+                    for i, key in enumerate(keys):
+                        self._rows[key] = start + i
+                    rows = start + len(keys)
+                    good_bytes += len(line)
+            if good_bytes != self.manifest_path.stat().st_size:
+                with open(self.manifest_path, "r+b") as f:
+                    f.truncate(good_bytes)
+                    f.flush()
+                    os.fsync(f.fileno())
+        self.n_rows = rows
+        if self.data_path.exists() and self.data_path.stat().st_size != rows * self.row_bytes:
+            with open(self.data_path, "r+b") as f:
+                f.truncate(rows * self.row_bytes)
+                f.flush()
+                os.fsync(f.fileno())
+
+    # -- reading -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._rows
+
+    def lookup(self, keys: Iterable[str]) -> np.ndarray:
+        """(K,) int64 row of each key, -1 where it is not stored."""
+        get = self._rows.get
+        return np.fromiter((get(k, -1) for k in keys), dtype=np.int64)
+
+    def array(self) -> np.ndarray:
+        """Every committed row, (rows, views, dim), memory-mapped read-only (no copy in memory)."""
+        if self.n_rows == 0:
+            return np.zeros((0, len(self.views), self.dim), self._np_dtype)
+        if self._mm is None or len(self._mm) != self.n_rows:
+            self._mm = np.memmap(self.data_path, dtype=self._np_dtype, mode="r",
+                                 shape=(self.n_rows, len(self.views), self.dim))
+        return self._mm
+
+    def gather(self, rows: np.ndarray, dtype=np.float32) -> np.ndarray:
+        """(len(rows), views, dim) copy of the given rows in `dtype`; rows of -1 give zeros."""
+        rows = np.asarray(rows, np.int64)
+        out = np.zeros((len(rows), len(self.views), self.dim), dtype)
+        ok = rows >= 0
+        if ok.any():
+            mm = self.array()
+            idx = np.flatnonzero(ok)
+            order = np.argsort(rows[idx], kind="stable")  # read the file front to back
+            for s in range(0, len(order), 65536):
+                part = idx[order[s : s + 65536]]
+                out[part] = mm[rows[part]]
+        return out
+
+    # -- writing -------------------------------------------------------------------------------
+    def append(self, keys: Sequence[str], features: np.ndarray) -> np.ndarray:
+        """Append rows (len(keys), views, dim) under their keys, durably; returns their row numbers.
+        Keys already stored are skipped (their existing rows are returned)."""
+        feats = np.asarray(features).reshape(len(keys), len(self.views), self.dim)
+        rows = self.lookup(keys)
+        new = [i for i, r in enumerate(rows) if r < 0]
+        seen: dict[str, int] = {}
+        new = [i for i in new if seen.setdefault(keys[i], i) == i]  # a key twice in one batch: once
+        if not new:
+            return self.lookup(keys)
+        start = self.n_rows
+        block = np.ascontiguousarray(feats[new], dtype=self._np_dtype)
+        with open(self.data_path, "ab") as f:  # 1. the rows ...
+            if f.tell() != start * self.row_bytes:
+                raise StoreError(f"{self.data_path}: changed by another writer while indexing")
+            f.write(block.tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+        new_keys = [keys[i] for i in new]
+        line = json.dumps({"start": start, "keys": new_keys, "crc": zlib.crc32("\n".join(new_keys).encode())})
+        with open(self.manifest_path, "ab") as f:  # 2. ... then the manifest line that commits them
+            f.write(line.encode() + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if start == 0:
+            _fsync_dir(self.root)
+        for i, key in enumerate(new_keys):
+            self._rows[key] = start + i
+        self.n_rows = start + len(new_keys)
+        return self.lookup(keys)

@@ -1,0 +1,274 @@
+"""Fast tests of rules whose breakage used to survive the whole suite (issue 15): the homography
+plausibility check, the confidence of verified matches, the paper-mode E-step as the training loop
+calls it, the geometry step's photo limit, and user files that are pickles."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from geolocator.core.model import LatLon, Query
+from geolocator.core.predict import predict
+from geolocator.core.rerank import VerifySettings, _plausible
+
+from .helpers import grid_tiles, query_at
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # Small matrices: one thread avoids oversubscribing the shared CPU (restored afterwards).
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# -- homography plausibility ---------------------------------------------------------------------
+PHOTO, TILE = (400, 300), (512, 512)
+
+
+def _scale_rotate(scale: float, angle_deg: float = 30.0) -> np.ndarray:
+    """Photo -> tile: rotate about the photo centre, scale, and put the centre on the tile centre."""
+    a = np.radians(angle_deg)
+    r = scale * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    centre = np.array(PHOTO, float) / 2
+    h = np.eye(3)
+    h[:2, :2] = r
+    h[:2, 2] = np.array(TILE, float) / 2 - r @ centre
+    return h
+
+
+@pytest.mark.parametrize("scale, expected", [
+    (1.0, True),  # the photo's outline covers 0.46 of the tile: a drone footprint
+    (1.9, True),  # 1.65 tiles: still one tile's neighbourhood
+    (0.35, False),  # 0.06 of the tile: a chance fit that shrinks the photo
+    (4.0, False),  # 7.3 tiles: a chance fit that blows it up
+])
+def test_plausibility_bounds_the_footprint_area(scale, expected):
+    assert _plausible(_scale_rotate(scale), PHOTO, TILE, VerifySettings()) is expected
+
+
+def test_plausibility_rejects_folded_and_infinite_outlines():
+    s = VerifySettings()
+    # the photo's right half (x > 200) lies beyond the horizon (w < 0): the outline folds over
+    across = np.float64([[1, 0, 50], [0, 1, 50], [-1 / 200, 0, 1]])
+    assert not _plausible(across, PHOTO, TILE, s)
+    # its lower part beyond the horizon: a non-convex outline of ~5 tiles' area
+    below = np.float64([[1, 0, 50], [0, 1, 50], [0, -1 / 250, 1]])
+    assert not _plausible(below, PHOTO, TILE, replace(s, max_area=100.0))  # refused for its shape alone
+    degenerate = np.zeros((3, 3))  # every corner at infinity / NaN
+    assert not _plausible(degenerate, PHOTO, TILE, s)
+    # the bounds come from the settings, not from constants
+    assert _plausible(_scale_rotate(1.0), PHOTO, TILE, replace(s, min_area=0.5)) is False
+    assert _plausible(_scale_rotate(0.35), PHOTO, TILE, replace(s, min_area=0.01)) is True
+    assert _plausible(_scale_rotate(1.9), PHOTO, TILE, replace(s, max_area=1.0)) is False
+
+
+def test_plausibility_rejects_a_mirrored_bow_tie():
+    """Two corners swapped (a bow tie) is what a fit to scattered chance matches often gives."""
+    import cv2
+
+    w, h = PHOTO
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[100, 100], [400, 100], [100, 400], [400, 400]])  # crossed
+    assert not _plausible(cv2.getPerspectiveTransform(src, dst), PHOTO, TILE, VerifySettings())
+    good = np.float32([[100, 100], [400, 120], [420, 400], [90, 380]])
+    assert _plausible(cv2.getPerspectiveTransform(src, good), PHOTO, TILE, VerifySettings())
+
+
+# -- confidence of verified matches ---------------------------------------------------------------
+def _one(inliers, scores=(0.6, 0.59, 0.58), ids=(7, 8, 11), min_inliers=8, grounds=None):
+    tiles = grid_tiles(3, 6)
+    q = query_at(tiles[7], "a.jpg")
+    return predict([q], tiles, np.array([scores], np.float32), np.array([ids]),
+                   None if inliers is None else np.array([inliers]), grounds, min_inliers)[0]
+
+
+def test_verified_confidence_is_the_inlier_margin_over_a_rival_elsewhere():
+    # ids: r1c1 (top), r1c2 (its neighbour: agreement, not a rival), r1c5 (four tiles east: a rival)
+    assert _one([40, 35, 0]).confidence == pytest.approx(1.0)  # the neighbour agrees
+    assert _one([40, 0, 30]).confidence == pytest.approx(0.5 + 0.5 * 10 / 40)
+    assert _one([40, 0, 10]).confidence == pytest.approx(0.5 + 0.5 * 30 / 40)
+    assert _one([40, 0, 45]).confidence == pytest.approx(0.5)  # a stronger rival: no margin
+    assert _one([20, 0, 10]).confidence == pytest.approx(0.75)
+
+
+def test_confidence_scale_unverified_below_verified():
+    verified = _one([40, 0, 0])
+    below = _one([5, 0, 0])  # verification ran but found too few inliers: at most 0.5
+    never = _one(None, scores=(0.9, 0.5, 0.2))  # no verification: cosine margin only, up to 1
+    assert verified.confidence == pytest.approx(1.0)
+    assert below.confidence <= 0.5 and never.confidence == pytest.approx(1.0)
+    # threshold per photo: 12 inliers count as verified at min 8, not at min 16
+    assert _one([12, 0, 0], min_inliers=8).confidence == pytest.approx(1.0)
+    assert _one([12, 0, 0], min_inliers=16).confidence <= 0.5
+
+
+def test_verified_top_with_a_ground_point_refines_the_location():
+    tiles = grid_tiles(3, 6)
+    ground = LatLon(tiles[7].bounds.south + 0.0001, tiles[7].bounds.west + 0.0002)
+    p = _one([40, 0, 0], grounds=[[ground, None, None]])
+    assert p.weighted_location == ground and p.location == tiles[7].center
+    weak = _one([5, 0, 0], grounds=[[ground, None, None]])  # too few inliers: no refined point
+    assert weak.weighted_location != ground
+
+
+# -- paper-mode E-step as the loop calls it --------------------------------------------------------
+@pytest.fixture(scope="module")
+def paper_problem():
+    from geolocator.core.adapt.synthetic import synthetic_cross_view
+
+    return synthetic_cross_view(n_tiles=24, per_tile=3, views=2, dim=32, distortion=1.0, noise=0.5, seed=1)
+
+
+def test_paper_loop_calls_mutual_nn_on_tiles_x_photos_with_its_config(paper_problem, monkeypatch):
+    from geolocator.core.adapt import em
+    from geolocator.core.adapt.pseudo_labels import mutual_nn as real
+
+    tiles, photos, _ = paper_problem
+    calls, nce_targets = [], []
+
+    def spy(sim, **kwargs):
+        pairs = real(sim, **kwargs)
+        calls.append((tuple(sim.shape), sim.requires_grad, kwargs, pairs))
+        return pairs
+
+    real_infonce = em.infonce
+
+    def infonce_spy(logits, target, **kwargs):
+        nce_targets.append(target.clone())
+        return real_infonce(logits, target, **kwargs)
+
+    monkeypatch.setattr(em, "mutual_nn", spy)
+    monkeypatch.setattr(em, "infonce", infonce_spy)
+    events = []
+    em.adapt(tiles, photos, mode="paper", steps=3, seed=0, device="cpu", progress=events.append)
+    assert len(calls) == 3  # one E-step per step
+    for (shape, grad, kwargs, pairs), event in zip(calls, events):
+        assert shape == (len(tiles), len(tiles))  # tiles x (one photo per tile)
+        assert not grad  # the E-step is label-making, not trained through
+        assert kwargs == {"threshold": em.PAPER.threshold, "min_mutual": em.PAPER.min_mutual}
+        assert event.metrics["pseudo_pairs"] == len(pairs.sat)
+        assert event.metrics["quality"] == pytest.approx(pairs.n_mutual / len(tiles))
+    # the M-step trains on exactly those pairs: tile rows -> their photo, photo columns -> their tile
+    (_, _, _, first) = calls[0]
+    assert torch.equal(nce_targets[0], first.drone) and torch.equal(nce_targets[1], first.sat)
+
+
+def test_paper_loop_threshold_and_minimum_count_come_from_the_config(paper_problem):
+    from geolocator.core.adapt import em
+
+    tiles, photos, _ = paper_problem
+
+    def pairs_per_step(**overrides):
+        events = []
+        em.adapt(tiles, photos, steps=2, seed=0, device="cpu", progress=events.append,
+                 config=replace(em.PAPER, steps=2, **overrides))
+        return [e.metrics["pseudo_pairs"] for e in events]
+
+    assert pairs_per_step(threshold=1.5) == [0, 0]  # no cosine exceeds 1.5
+    # fewer mutual pairs than min_mutual: every tile row is kept
+    assert pairs_per_step(threshold=-1.5, min_mutual=10_000) == [len(tiles)] * 2
+    mutual = pairs_per_step(threshold=-1.5, min_mutual=0)
+    assert all(0 < n < len(tiles) for n in mutual)
+
+
+# -- the geometry step's photo limit ---------------------------------------------------------------
+class _FeatureWorkspace:
+    """A Workspace over synthetic features (no images, no backbone)."""
+
+    @staticmethod
+    def make(tmp_path, n_photos, monkeypatch):
+        from types import SimpleNamespace
+
+        from geolocator.core.adapt import geometric
+        from geolocator.core.model import TileSet
+        from geolocator.core.pipeline import Settings, Workspace
+
+        rng = np.random.default_rng(0)
+        tiles = grid_tiles(3, 4)
+        tile_feats = rng.normal(size=(len(tiles), 1, 16)).astype(np.float32)
+        photo_feats = rng.normal(size=(n_photos, 16)).astype(np.float32)
+        tile_feats /= np.linalg.norm(tile_feats, axis=-1, keepdims=True)
+        photo_feats /= np.linalg.norm(photo_feats, axis=-1, keepdims=True)
+
+        class W(Workspace):
+            def index(self, **_):
+                return tile_feats
+
+            def embed(self, queries, **_):
+                return tuple(queries), photo_feats[: len(queries)], {}
+
+        ws = W(Settings(cache_dir=tmp_path / "c", adapter_dir=tmp_path / "a", device="cpu", tile_views=("rot0",)))
+        ws._backbone = SimpleNamespace(name="fake", weights_id="0", device="cpu", fallback_reason=None)
+        ws.open_tiles(TileSet(tiles, tmp_path / "tiles.csv"))
+        queries = [Query(f"q{i}.jpg", tmp_path / f"q{i}.jpg") for i in range(n_photos)]
+        seen = []
+
+        def fake_labels(qs, *args, **kwargs):
+            seen.append(len(qs))
+            return [None] * len(qs)
+
+        monkeypatch.setattr(geometric, "geometric_labels", fake_labels)
+        return ws, queries, seen
+
+
+@pytest.mark.parametrize("n_photos, used", [(4000, True), (4001, False)])
+def test_geometry_runs_up_to_4000_photos_and_the_card_says_when_it_did_not(tmp_path, monkeypatch, n_photos, used):
+    ws, queries, seen = _FeatureWorkspace.make(tmp_path, n_photos, monkeypatch)
+    adapter = ws.adapt(queries, mode="best", steps=1, save_to=tmp_path / "a.safetensors")
+    geometry = adapter.card["geometry"]
+    assert geometry["used"] is used
+    assert seen == ([n_photos] if used else [])
+    if not used:
+        assert "4000" in geometry["why"] and adapter.card["geometric_anchors"] == 0
+
+
+# -- pickles offered as weights, backbone or adapter -----------------------------------------------
+class _Evil:
+    marker: Path
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "pwned"))
+
+
+def _evil_pickle(path: Path, marker: Path) -> Path:
+    evil = _Evil()
+    evil.marker = marker
+    path.write_bytes(pickle.dumps({"weight": evil}))
+    return path
+
+
+def test_a_pickle_offered_as_weights_or_adapter_is_never_run(tmp_path):
+    from geolocator.core.adapt import RegionAdapter
+    from geolocator.core.backbones import load_backbone, load_state_dict
+    from geolocator.core.errors import GeolocatorError
+
+    marker = tmp_path / "marker.txt"
+    # the fixture itself works: unpickling it would write the marker
+    pickle.loads(_evil_pickle(tmp_path / "check.pkl", marker).read_bytes())
+    assert marker.exists()
+    marker.unlink()
+
+    offered = []
+    for name in ("evil.pt", "evil.pth", "evil.bin", "evil.safetensors"):
+        offered.append(_evil_pickle(tmp_path / name, marker))
+    evil = _Evil()
+    evil.marker = marker
+    torch.save({"weight": evil}, tmp_path / "zipped.pt")  # torch's own zip format, same payload
+    offered.append(tmp_path / "zipped.pt")
+    for path in offered:
+        with pytest.raises(GeolocatorError):
+            load_state_dict(path)
+        with pytest.raises(GeolocatorError):
+            RegionAdapter.load(path)
+        with pytest.raises(GeolocatorError):
+            load_backbone("efficientnet_lite0", weights=path, device="cpu")
+    with pytest.raises(GeolocatorError):
+        load_backbone(str(offered[0]), device="cpu")  # a .pt as a TorchScript backbone
+    assert not marker.exists()

@@ -1,0 +1,191 @@
+"""Exact values and boundaries of the small rules the pipeline is made of (E-step rules, losses,
+prediction, metrics), computed by hand. Written against the survivors of the mutation run
+(training/results/mutation.md): each assertion pins a constant, a comparison or a formula that a
+planted bug changed without any other test noticing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from geolocator.core.adapt.losses import LogitScale, aic_loss, infonce, soft_infonce
+from geolocator.core.adapt.pseudo_labels import cycle_consistency, mutual_nn, sinkhorn
+from geolocator.core.evaluate import evaluate, positives, rank_metrics
+from geolocator.core.model import LatLon, Query
+from geolocator.core.predict import predict
+
+from .helpers import grid_tiles, query_at
+
+
+# -- E-step rules ----------------------------------------------------------------------------------
+def test_mutual_nn_boundaries_and_argmaxes():
+    sim = torch.tensor([[0.1, 0.9, 0.0], [0.2, 0.5, 0.0], [0.0, 0.0, 0.3]])
+    p = mutual_nn(sim, threshold=0.1, min_mutual=0)
+    assert p.row_argmax.tolist() == [1, 1, 2] and p.col_argmax.tolist() == [1, 0, 2]
+    assert p.n_mutual == 2 and p.sat.tolist() == [0, 2] and p.drone.tolist() == [1, 2]
+    # exactly min_mutual mutual pairs is not "more than": every row is kept
+    assert mutual_nn(sim, threshold=0.1, min_mutual=2).sat.tolist() == [0, 1, 2]
+    assert mutual_nn(sim, threshold=0.1, min_mutual=1).sat.tolist() == [0, 2]
+    # a best cosine equal to the threshold is not above it
+    assert mutual_nn(sim, threshold=0.3, min_mutual=0).sat.tolist() == [0]
+    assert mutual_nn(sim, threshold=0.29, min_mutual=0).sat.tolist() == [0, 2]
+
+
+def test_sinkhorn_marginals_prior_and_eps_floor():
+    sim = torch.tensor([[0.50, 0.40, 0.1], [0.51, 0.40, 0.1], [0.60, 0.40, 0.1], [0.61, 0.40, 0.1]])
+    plan = sinkhorn(sim, eps=0.05, iters=300)
+    assert torch.allclose(plan.sum(dim=1), torch.ones(4), atol=1e-6)  # rows exactly distributions
+    assert torch.allclose(plan.sum(dim=0), torch.full((3,), 4 / 3), atol=1e-3)  # each tile Q/N
+    # a column mass prior: tile 2 expects nothing, tiles 0 and 1 two photos each
+    plan = sinkhorn(sim, eps=0.05, iters=300, col_mass=torch.tensor([1.0, 1.0, 1e-9]))
+    assert torch.allclose(plan.sum(dim=0), torch.tensor([2.0, 2.0, 0.0]), atol=1e-3)
+    # eps below 0.03 is clamped to 0.03 (no float32 underflow)
+    assert torch.equal(sinkhorn(sim, eps=0.001, iters=20), sinkhorn(sim, eps=0.03, iters=20))
+    assert not torch.equal(sinkhorn(sim, eps=0.05, iters=20), sinkhorn(sim, eps=0.03, iters=20))
+    # the caller's dtype comes back
+    assert sinkhorn(sim.double(), iters=5).dtype == torch.float64
+    # one iteration is not fifty: iters is honoured
+    assert not torch.allclose(sinkhorn(sim, eps=0.05, iters=1), plan)
+
+
+def test_cycle_consistency_keeps_ceil_q_over_n_photos_per_tile():
+    # 5 photos, 2 tiles: ceil(5/2) = 3 photos per tile
+    sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.6, 0.0], [0.1, 0.9]])
+    assert cycle_consistency(sim).tolist() == [True, True, True, False, True]
+    # a tie with the k-th score counts
+    sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.8, 0.3], [0.1, 0.9]])
+    assert cycle_consistency(sim).tolist() == [True, True, True, True]
+
+
+# -- losses ----------------------------------------------------------------------------------------
+def test_logit_scale_is_clamped_at_its_maximum():
+    assert LogitScale(0.001, max_scale=100.0)().item() == pytest.approx(100.0, rel=1e-5)
+    assert LogitScale(0.5, max_scale=100.0)().item() == pytest.approx(2.0, rel=1e-5)
+    assert LogitScale()().item() == pytest.approx(1 / 0.07, rel=1e-5)
+
+
+def test_infonce_smoothing_and_zero_weights():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 1])
+    log_p = torch.log_softmax(logits, dim=1)
+    expected = -(0.95 * log_p[0, 0] + 0.05 * log_p[0, 1] + 0.95 * log_p[1, 1] + 0.05 * log_p[1, 0]) / 2
+    assert infonce(logits, labels).item() == pytest.approx(expected.item(), rel=1e-6)  # default smoothing 0.1
+    assert infonce(logits, labels, weights=torch.zeros(2)).item() == 0.0  # no NaN when nothing counts
+    w = torch.tensor([3.0, 1.0])
+    per_row = [-(0.95 * log_p[0, 0] + 0.05 * log_p[0, 1]), -(0.95 * log_p[1, 1] + 0.05 * log_p[1, 0])]
+    assert infonce(logits, labels, weights=w).item() == pytest.approx(
+        ((3 * per_row[0] + per_row[1]) / 4).item(), rel=1e-6)
+
+
+def test_soft_infonce_by_hand():
+    logits = torch.tensor([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+    targets = torch.tensor([[1.0, 1.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])  # last row: no positive
+    log_p = torch.log_softmax(logits, dim=1)
+    t0 = 0.9 * torch.tensor([0.5, 0.5, 0.0]) + 0.1 / 3
+    t1 = 0.9 * torch.tensor([0.0, 1.0, 0.0]) + 0.1 / 3
+    rows = torch.stack([-(t0 * log_p[0]).sum(), -(t1 * log_p[1]).sum()])
+    assert soft_infonce(logits, targets).item() == pytest.approx(rows.mean().item(), rel=1e-6)
+    w = torch.tensor([1.0, 3.0, 5.0])  # the skipped row's weight does not count
+    assert soft_infonce(logits, targets, weights=w).item() == pytest.approx(
+        ((rows[0] + 3 * rows[1]) / 4).item(), rel=1e-6)
+    assert soft_infonce(logits, targets, weights=torch.tensor([0.0, 0.0, 1.0])).item() == 0.0
+    none = soft_infonce(logits.requires_grad_(), torch.zeros(3, 3))
+    assert none.item() == 0.0 and none.requires_grad  # a zero that still backpropagates
+
+
+def test_aic_is_mean_l1_after_normalising_the_reconstruction():
+    recon = torch.tensor([[3.0, 4.0]])
+    target = torch.tensor([[1.0, 0.0]])
+    assert aic_loss(recon, target).item() == pytest.approx((0.4 + 0.8) / 2, rel=1e-6)
+
+
+# -- prediction --------------------------------------------------------------------------------------
+def _predict(inliers, scores=(0.6, 0.59, 0.58), ids=(7, 8, 11), min_inliers=8, grounds=None, truth=True):
+    tiles = grid_tiles(3, 6)
+    q = query_at(tiles[7], "a.jpg") if truth else Query("a.jpg", tiles[7].path)
+    return tiles, predict([q], tiles, np.array([scores], np.float32), np.array([ids]),
+                          None if inliers is None else np.array([inliers]), grounds, min_inliers)[0]
+
+
+def test_confidence_exact_values():
+    # unverified: cosine margin over the best tile elsewhere (r1c5), / 0.10
+    _, p = _predict(None, scores=(0.6, 0.59, 0.55))
+    assert p.confidence == pytest.approx((0.6 - 0.55) / 0.10, rel=1e-4)
+    # verification ran but too few inliers: half of that
+    _, p = _predict([5, 0, 0], scores=(0.6, 0.59, 0.55))
+    assert p.confidence == pytest.approx(0.5 * (0.6 - 0.55) / 0.10, rel=1e-4)
+    # no rival elsewhere: the last score is the rival
+    _, p = _predict(None, scores=(0.6, 0.58), ids=(7, 8))
+    assert p.confidence == pytest.approx((0.6 - 0.58) / 0.10, rel=1e-4)
+    # a single match: nothing to doubt
+    _, p = _predict(None, scores=(0.3,), ids=(7,))
+    assert p.confidence == 1.0
+    # exactly min_inliers counts as verified
+    _, p = _predict([8, 0, 0], scores=(0.6, 0.59, 0.55))
+    assert p.confidence == pytest.approx(1.0)
+    _, p = _predict([7, 0, 0], scores=(0.6, 0.59, 0.55))
+    assert p.confidence == pytest.approx(0.25, rel=1e-4)
+
+
+def test_refined_location_exact():
+    tiles, p = _predict([8, 0, 0], grounds=[[LatLon(50.0012, 10.0013), None, None]])
+    assert p.weighted_location == LatLon(50.0012, 10.0013)  # exactly min_inliers: the ground point
+    assert p.error_m == pytest.approx(0.0, abs=1e-6) and p.weighted_error_m > 0
+    # unverified: the softmax-weighted mean of the top tile and its neighbour, the far tile left out
+    tiles, p = _predict(None, scores=(0.6, 0.58, 0.59))
+    w = np.array([1.0, math.exp((0.58 - 0.6) / 0.02)])
+    w /= w.sum()
+    lon = w[0] * tiles[7].center.lon + w[1] * tiles[8].center.lon
+    assert p.weighted_location.lon == pytest.approx(lon, abs=1e-9)
+    assert p.weighted_location.lat == pytest.approx(tiles[7].center.lat, abs=1e-9)
+    # without truth there is no error
+    _, p = _predict(None, truth=False)
+    assert p.error_m is None and p.weighted_error_m is None
+    assert [m.rank for m in p.matches] == [1, 2, 3] and p.matches[1].tile.id == "r1c2"
+
+
+def test_min_inliers_per_photo():
+    tiles = grid_tiles(3, 6)
+    qs = [query_at(tiles[7], "a.jpg"), query_at(tiles[7], "b.jpg")]
+    preds = predict(qs, tiles, np.array([[0.6, 0.5], [0.6, 0.5]], np.float32), np.array([[7, 11], [7, 11]]),
+                    np.array([[10, 0], [10, 0]]), None, [8, 12])
+    assert preds[0].confidence == pytest.approx(1.0) and preds[1].confidence == pytest.approx(0.5)
+
+
+# -- metrics ---------------------------------------------------------------------------------------------
+def test_rank_metrics_exact():
+    sim = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
+    pos = np.array([False, True, False, False, False, True, False])
+    recall, ap = rank_metrics(sim, pos, ks=(1, 2, 5, 6))
+    assert recall == {1: 0.0, 2: 1.0, 5: 1.0, 6: 1.0}
+    assert ap == pytest.approx((1 / 2 + 2 / 6) / 2)
+    recall, ap = rank_metrics(sim, np.zeros(7, bool))
+    assert recall == {1: 0.0, 5: 0.0, 10: 0.0} and ap == 0.0
+    # ties keep the gallery order (stable)
+    recall, _ = rank_metrics(np.array([0.5, 0.5]), np.array([False, True]), ks=(1,))
+    assert recall[1] == 0.0
+
+
+def test_evaluate_counts_outside_and_errors():
+    tiles = grid_tiles(2, 2)
+    inside = query_at(tiles[3], "in.jpg")
+    outside = Query("out.jpg", tiles[0].path, truth=LatLon(0.0, 0.0))
+    by_tile = Query("tile.jpg", tiles[0].path, truth_tile="r0c1")
+    unknown = Query("none.jpg", tiles[0].path)
+    assert positives(by_tile, tiles).tolist() == [False, True, False, False]
+    sim = np.array([[0.1, 0.2, 0.3, 0.9], [0.9, 0.1, 0.1, 0.1], [0.1, 0.5, 0.9, 0.1], [0.0, 0.0, 0.0, 0.0]])
+    ev = evaluate([inside, outside, by_tile, unknown], tiles, sim)
+    assert ev.n_queries == 3 and ev.n_tiles == 4 and ev.extra["n_outside"] == 1
+    assert ev.r1 == pytest.approx(100 / 3) and ev.r5 == pytest.approx(200 / 3)
+    assert ev.ap == pytest.approx(100 * (1 + 0 + 1 / 2) / 3)
+    assert ev.median_error_m is None and ev.extra["median_weighted_error_m"] is None
+    assert evaluate([unknown], tiles, sim[3:]) is None
+    preds = predict([inside, outside], tiles, np.array([[0.9, 0.3], [0.9, 0.2]], np.float32),
+                    np.array([[3, 2], [0, 1]]))
+    ev = evaluate([inside, outside], tiles, sim[:2], preds)
+    errors = sorted(p.error_m for p in preds)
+    assert ev.median_error_m == pytest.approx(np.median(errors)) and ev.mean_error_m == pytest.approx(np.mean(errors))
+    assert ev.extra["median_weighted_error_m"] == pytest.approx(np.median([p.weighted_error_m for p in preds]))

@@ -1,0 +1,85 @@
+"""GPX 1.1 / KML 2.2 / GeoJSON of a flight, parsed back with gpxpy and fastkml."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from geolocator.core.export_track import tracks_to_geojson, write_track
+from geolocator.core.sequence import smooth
+
+from .test_sequence import at, flight
+
+
+@pytest.fixture()
+def tracks():
+    preds, _ = flight(n=30, bad=range(10, 14), chance=(20,))
+    [track] = smooth(preds)
+    # a footprint on one frame, as a verified homography gives it
+    p = track.points[3]
+    quad = (at(30, 80), at(70, 80), at(70, 40), at(30, 40))
+    points = list(track.points)
+    points[3] = replace(p, footprint=quad)
+    return [replace(track, points=tuple(points))]
+
+
+def test_geojson_points_have_times_and_statuses_and_the_track_is_a_line(tracks, tmp_path):
+    write_track(tracks, tmp_path / "t.geojson")
+    doc = json.loads((tmp_path / "t.geojson").read_text())
+    kinds = [f["properties"]["kind"] for f in doc["features"]]
+    assert kinds.count("frame") == 30 and kinds.count("track") == 1 and kinds.count("footprint") == 1
+    frames = [f for f in doc["features"] if f["properties"]["kind"] == "frame"]
+    assert [f["properties"]["time_s"] for f in frames] == [float(i) for i in range(30)]
+    assert {f["properties"]["status"] for f in frames[10:14]} == {"interpolated"}
+    line = next(f for f in doc["features"] if f["properties"]["kind"] == "track")["geometry"]
+    assert line["type"] == "LineString" and len(line["coordinates"]) == 30
+    first = tracks[0].points[0].location
+    assert line["coordinates"][0] == [round(first.lon, 7), round(first.lat, 7)]  # RFC 7946: lon, lat
+    ring = next(f for f in doc["features"] if f["properties"]["kind"] == "footprint")["geometry"]["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
+    assert frames[0]["properties"]["error_kind"] == "centre"
+    assert tracks_to_geojson(tracks) == doc
+
+
+def test_gpx_parses_back_with_times_in_order(tracks, tmp_path):
+    import gpxpy
+
+    write_track(tracks, tmp_path / "t.gpx")
+    text = (tmp_path / "t.gpx").read_text()
+    assert 'version="1.1"' in text and "http://www.topografix.com/GPX/1/1" in text
+    gpx = gpxpy.parse(text)
+    [trk] = gpx.tracks
+    pts = trk.segments[0].points
+    assert len(pts) == 30 and trk.name == "v.mp4"
+    for p, tp in zip(pts, tracks[0].points):
+        assert (p.latitude, p.longitude) == pytest.approx((tp.location.lat, tp.location.lon), abs=1e-7)
+    seconds = [(p.time - pts[0].time).total_seconds() for p in pts]
+    assert seconds == [float(i) for i in range(30)]
+    assert [w.type for w in gpx.waypoints][10:14] == ["interpolated"] * 4
+    assert len(gpx.routes) == 1 and len(gpx.routes[0].points) == 5
+
+
+def test_kml_parses_back_with_fastkml(tracks, tmp_path):
+    from fastkml import kml
+
+    write_track(tracks, tmp_path / "t.kml")
+    text = (tmp_path / "t.kml").read_text()
+    assert "http://www.opengis.net/kml/2.2" in text
+    doc = kml.KML.from_string(text.encode())
+
+    def walk(node):
+        for f in getattr(node, "features", None) or []:
+            yield f
+            yield from walk(f)
+
+    marks = [f for f in walk(doc) if type(f).__name__ == "Placemark"]
+    geoms = [type(m.geometry).__name__ for m in marks]
+    assert geoms.count("Point") == 30 and geoms.count("LineString") == 1 and geoms.count("Polygon") == 1
+    line = next(m for m in marks if type(m.geometry).__name__ == "LineString").geometry
+    first = tracks[0].points[0].location
+    assert tuple(line.coords[0])[:2] == pytest.approx((first.lon, first.lat), abs=1e-7)
+    named = {m.name: m for m in marks if type(m.geometry).__name__ == "Point"}
+    t0 = named["v.mp4#t=0"].times.timestamp.dt
+    assert [(named[f"v.mp4#t={i}"].times.timestamp.dt - t0).total_seconds() for i in range(30)] == [float(i) for i in range(30)]

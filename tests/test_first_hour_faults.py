@@ -1,0 +1,244 @@
+"""Faults when writing outputs (issue 10): a clear message naming the user's path, nothing lost,
+files others can read, spreadsheet formulas neutralised, inputs checked before the model loads."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geolocator.core import outputs
+from geolocator.core.errors import GeolocatorError
+from geolocator.core.model import LatLon, Match, Prediction, Query
+from geolocator.core.outputs import OutputError, check_writable, csv_safe, usable_cache_dir, write_text
+
+from .helpers import grid_tiles
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo"
+
+
+def _prediction(qid: str, tile_id: str = "r0c0") -> Prediction:
+    tile = grid_tiles(1, 1)[0]
+    tile = type(tile)(tile_id, tile.path, tile.bounds)
+    q = Query(qid, Path(qid))
+    return Prediction(q, (Match(tile, 0.5, 1),), tile.center, tile.center, 0.3)
+
+
+def test_parent_that_is_a_file_is_named(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError) as err:
+        check_writable(tmp_path / "file" / "sub" / "out.geojson")
+    assert str(tmp_path / "file" / "sub" / "out.geojson") in str(err.value)
+    assert "is a file, not a folder" in str(err.value)
+
+
+def test_output_that_is_a_folder_is_refused(tmp_path):
+    with pytest.raises(OutputError, match="is a folder"):
+        check_writable(tmp_path)
+
+
+def test_unwritable_folder_is_a_sentence(tmp_path, monkeypatch):
+    # Root ignores permission bits, so the refusal is simulated where it happens: creating a file.
+    def refuse(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".geolocator-probe-x"))
+
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError) as err:
+        check_writable(tmp_path / "out.csv")
+    assert "permission denied" in str(err.value) and "probe" not in str(err.value)
+    assert str(tmp_path / "out.csv") in str(err.value)
+
+
+def test_full_disk_names_the_users_file_not_the_temp_file_and_keeps_the_old_one(tmp_path, monkeypatch):
+    from geolocator.core.export import write_csv, write_geojson
+
+    target = tmp_path / "p.geojson"
+    target.write_text("previous")
+
+    class FullDisk:
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outputs, "open", FullDisk, raising=False)
+    for write, path in ((write_geojson, target), (write_csv, tmp_path / "p.csv")):
+        with pytest.raises(OutputError) as err:
+            write([_prediction("a.jpg")], path)
+        message = str(err.value)
+        assert message.startswith(str(path)) and "the disk is full" in message
+        assert ".tmp" not in message
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.geojson"]  # no temp file left behind
+
+
+def test_exports_are_readable_by_others(tmp_path):
+    from geolocator.core.export import write_csv, write_geojson
+
+    old = os.umask(0o022)
+    try:
+        write_geojson([_prediction("a.jpg")], tmp_path / "p.geojson")
+        write_csv([_prediction("a.jpg")], tmp_path / "p.csv")
+        write_text(tmp_path / "t.txt", "x")
+    finally:
+        os.umask(old)
+    for name in ("p.geojson", "p.csv", "t.txt"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+
+
+def test_csv_cells_that_start_a_formula_are_neutralised(tmp_path):
+    from geolocator.core.export import write_csv
+
+    evil = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    write_csv([_prediction(q, tile_id="=cmd|' /C calc'!A0") for q in evil] + [_prediction("plain.jpg")],
+              tmp_path / "p.csv")
+    rows = list(csv.DictReader((tmp_path / "p.csv").open(newline="")))
+    assert [r["query"] for r in rows] == ["'" + q for q in evil] + ["plain.jpg"]
+    assert all(r["tile"].startswith("'=") for r in rows[:-1])
+    assert float(rows[0]["lon"]) == pytest.approx(10.0005)  # numbers stay numbers
+    assert csv_safe(-12.5) == -12.5 and csv_safe("a=b") == "a=b"
+
+
+def test_unwritable_cache_degrades_to_no_cache_with_a_warning(tmp_path, monkeypatch, caplog):
+    from geolocator.core.cache import FeatureCache
+
+    (tmp_path / "cachefile").write_text("not a folder")
+    path, warning = usable_cache_dir(tmp_path / "cachefile")
+    assert path is None and str(tmp_path / "cachefile") in warning and "without a cache" in warning
+    assert usable_cache_dir(tmp_path / "fine")[0] == tmp_path / "fine"
+
+    cache = FeatureCache(tmp_path / "c")
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache, "_put", full)
+    for _ in range(3):
+        cache.put("k" * 64, np.ones(4, np.float32))  # no exception: the work goes on
+    assert "disk is full" in cache.write_error
+    assert sum("cannot be written" in r.message for r in caplog.records) == 1  # warned once
+
+
+def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch):
+    """The trained adapter stays in use and lands in a fallback file whose place the error names."""
+    import torch
+
+    from geolocator.core.adapt import RegionAdapter
+    from geolocator.core.adapt.synthetic import synthetic_cross_view
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import AdapterNotSaved, Settings, Workspace
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    tiles_f, photos_f, _ = synthetic_cross_view(n_tiles=9, per_tile=2, views=2, dim=16, seed=1)
+    tiles = grid_tiles(3, 3)
+    queries = [Query(f"q{i}.jpg", tmp_path / f"q{i}.jpg") for i in range(len(photos_f))]
+    ws = Workspace(Settings(verify=False, adapter_dir=tmp_path / "adapters"))
+    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+
+    class FakeBackbone:
+        name, weights_id, device, fallback_reason = "fake", "w", "cpu", None
+
+    ws._backbone = FakeBackbone()
+    monkeypatch.setattr(ws, "index", lambda **k: tiles_f)
+    monkeypatch.setattr(ws, "embed", lambda qs, **k: (list(qs), photos_f, {}))
+    (tmp_path / "blocker").write_text("a file")
+    torch.set_num_threads(1)
+    with pytest.raises(AdapterNotSaved) as err:
+        ws.adapt(queries, mode="paper", steps=2, save_to=tmp_path / "blocker" / "a.safetensors")
+    exc = err.value
+    assert ws.adapter is exc.adapter and ws.adapter is not None  # still in use (the GUI keeps it)
+    assert exc.fallback is not None and exc.fallback.is_file()
+    assert str(exc.fallback) in str(exc) and str(tmp_path / "blocker" / "a.safetensors") in str(exc)
+    assert RegionAdapter.load(exc.fallback).mode == "paper"
+    assert isinstance(exc, GeolocatorError)
+
+
+def test_adapter_name_follows_the_tile_images_content(tmp_path):
+    from geolocator.core.adapt.checkpoint import tileset_content_key
+    from geolocator.core.model import Tile, TileSet
+
+    img = tmp_path / "t.png"
+    img.write_bytes(b"one")
+    t = grid_tiles(1, 1)[0]
+    ts = TileSet((Tile(t.id, img, t.bounds),), tmp_path)
+    before = tileset_content_key(ts)
+    assert tileset_content_key(ts) == before
+    img.write_bytes(b"other content, same name and bounds")
+    os.utime(img, ns=(1, 1))
+    assert tileset_content_key(ts) != before
+
+
+def _run_cli_then_report_torch(args: list[str]) -> subprocess.CompletedProcess:
+    script = ("import sys\nfrom geolocator.cli import main\nrc = main(sys.argv[1:])\n"
+              "print('TORCH_LOADED' if 'torch' in sys.modules else 'TORCH_NOT_LOADED')\nsys.exit(rc)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env=env)
+
+
+def _region_without_truth(tmp_path: Path) -> Path:
+    import shutil
+
+    region = tmp_path / "region"
+    region.mkdir()
+    shutil.copy(DEMO / "tiles.csv", region / "tiles.csv")
+    shutil.copytree(DEMO / "tiles", region / "tiles")
+    (region / "queries").mkdir()
+    for q in sorted((DEMO / "queries").glob("*.jpg"))[:2]:
+        shutil.copy(q, region / "queries" / q.name)
+    return region
+
+
+@pytest.mark.skipif(not (DEMO / "tiles.csv").is_file(), reason="demo region missing")
+def test_inputs_are_checked_before_the_model_loads(tmp_path):
+    region = _region_without_truth(tmp_path)
+    result = _run_cli_then_report_torch(["eval", str(region), "-q"])
+    assert result.returncode == 2 and "no query has a known location" in result.stderr
+    assert "TORCH_NOT_LOADED" in result.stdout
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "tiles.csv").write_text("path,west,south\nx.png,1,2\n")
+    result = _run_cli_then_report_torch(["eval", str(bad), "-q"])
+    assert result.returncode == 2 and "tiles.csv" in result.stderr and "Traceback" not in result.stderr
+    assert "TORCH_NOT_LOADED" in result.stdout
+
+    (tmp_path / "afile").write_text("x")
+    for args in (["locate", str(region / "queries"), "--tiles", str(region), "--out", str(tmp_path / "afile" / "p.csv")],
+                 ["adapt", str(region), "--out", str(tmp_path / "afile" / "a.safetensors")]):
+        result = _run_cli_then_report_torch(args)
+        assert result.returncode == 2, result.stderr
+        assert str(tmp_path / "afile") in result.stderr and "Traceback" not in result.stderr
+        assert "TORCH_NOT_LOADED" in result.stdout
+
+
+def test_truth_far_outside_the_tiles_is_ignored_with_a_sentence():
+    from dataclasses import replace
+
+    from geolocator.cli import _scored_queries
+    from geolocator.core.model import Region, TileSet
+
+    tiles = grid_tiles(3, 3)
+    inside = Query("in.jpg", Path("in.jpg"), truth=tiles[4].center, truth_source="truth.csv")
+    near = Query("near.jpg", Path("near.jpg"), truth=LatLon(50.0015, 10.0031), truth_source="truth.csv")
+    far = Query("far.jpg", Path("far.jpg"), truth=LatLon(48.0, 2.0), truth_source="exif")
+    region = Region(Path("."), TileSet(tuple(tiles), Path(".")), (inside, near, far))
+    kept, note = _scored_queries(region, region.tiles)
+    assert kept[0] == inside and kept[1] == near  # just outside: still scored (a miss the tiles cannot fix)
+    assert kept[2] == replace(far, truth=None, truth_source=None)
+    assert "1 truth point(s)" in note and "far.jpg" in note and "ignored" in note
+    assert _scored_queries(replace(region, queries=(inside,)), region.tiles)[1] is None

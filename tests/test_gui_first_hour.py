@@ -1,0 +1,240 @@
+"""The app's first hour (issue 10), pytest-qt: a failing weights choice is not kept and the default is
+always one click away; the DINOv2 notice once; one job-wide progress bar; the tile mosaic on the map
+before the features; a failed adapter save keeps the adapter and says where it went."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from geolocator.core.pipeline import Settings  # noqa: E402
+from geolocator.core.progress import JobProgress, ProgressEvent  # noqa: E402
+from geolocator.gui.main_window import ADAPT_DEFAULT_STEPS, MainWindow  # noqa: E402
+from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT, ProgressPanel, describe  # noqa: E402
+from geolocator.gui.settings import AppSettings  # noqa: E402
+
+WAIT_MS = 180_000
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (tmp_path / var).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / var))
+    monkeypatch.setattr("geolocator.gui.workers.WORKER_NICE", 0)
+    return tmp_path
+
+
+def make_window(qtbot, dirs: Path, settings: AppSettings | None = None, name: str = "w") -> MainWindow:
+    w = MainWindow(settings, settings_path=dirs / f"{name}.json",
+                   qsettings=QSettings(str(dirs / f"{name}.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / "adapters",
+                                          tile_views=("rot0",), verify=False))
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def wait_idle(qtbot, w):
+    qtbot.waitUntil(lambda: not w.runner.busy, timeout=WAIT_MS)
+
+
+def tiny_tileset(root: Path, n: int = 2) -> Path:
+    (root / "tiles").mkdir(parents=True)
+    rows = ["path,west,south,east,north"]
+    for i in range(n):
+        Image.new("RGB", (64, 64), (40 * i, 120, 60)).save(root / "tiles" / f"t{i}.png")
+        rows.append(f"tiles/t{i}.png,{10 + 0.001 * i},50,{10.001 + 0.001 * i},50.001")
+    (root / "tiles.csv").write_text("\n".join(rows) + "\n")
+    return root / "tiles.csv"
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ("pickled code ran",))
+
+
+def test_a_weights_file_that_fails_is_dropped_at_the_next_start(qtbot, dirs):
+    bad = dirs / "evil.pth"
+    bad.write_bytes(pickle.dumps({"x": _Evil()}))
+    settings = AppSettings(backbone="efficientnet_lite0", weights=str(bad), demo_shown=True, dinov2_notice_shown=True)
+    settings.save(dirs / "w.json")
+    w = make_window(qtbot, dirs, AppSettings.load(dirs / "w.json"))
+    w.load_backbone()
+    wait_idle(qtbot, w)
+    assert w.message_bar.level == "warning"
+    text = w.message_bar.text
+    assert "could not be loaded" in text and "not a weights file geolocator can read safely" in text
+    assert "\n" not in text and len(text) < 400  # one sentence, not torch's page of advice
+    assert w.message_bar._details  # the details are behind the Details… button
+    saved = json.loads((dirs / "w.json").read_text())
+    assert saved["weights"] is None and saved["backbone"] == "auto"  # never breaks a later start
+    assert w.backbone_info is not None and w.backbone_info.name == "efficientnet_lite0"  # the default loaded
+    assert w.backbone_panel.combo.currentText() == "auto"
+
+
+def test_the_backbone_panel_can_always_return_to_the_default(qtbot, dirs):
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    w.load_backbone()
+    wait_idle(qtbot, w)
+    w.backbone_panel.combo.setCurrentText("timm:resnet18")  # needs a weights file: fails
+    w.backbone_panel.apply_btn.click()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "failed"
+    assert w.settings.backbone == "auto"  # a choice that failed is not remembered
+    assert w.backbone_panel.combo.currentText() == "auto"  # the panel shows what is in use
+    w.backbone_panel.combo.setCurrentText("efficientnet_lite0")
+    w.backbone_panel.default_btn.click()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done" and w.settings.backbone == "auto" and w.settings.weights is None
+
+
+def test_the_dinov2_notice_is_shown_once_and_remembered(qtbot, dirs):
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True))
+    w.load_backbone()
+    wait_idle(qtbot, w)
+    if not w.backbone_info.fallback_reason:
+        pytest.skip("DINOv2 weights are installed here: there is no notice to show")
+    assert w.message_bar.level == "info" and "DINOv2" in w.message_bar.text
+    assert len(w.message_bar.text) < 120 and w.message_bar._details  # short; where we looked is in Details
+    assert json.loads((dirs / "w.json").read_text())["dinov2_notice_shown"] is True
+    w.message_bar.dismiss()
+    w2 = make_window(qtbot, dirs, AppSettings.load(dirs / "w.json"), name="w")
+    w2.load_backbone()
+    wait_idle(qtbot, w2)
+    assert w2.message_bar.level == ""  # not again
+
+
+def test_settings_with_wrong_types_are_dropped(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"backbone": 3, "top_k": "five", "adapt_steps": 0, "online_basemap": "yes",
+                                "weights": ["x"], "device": "cpu", "unknown": 1}))
+    s = AppSettings.load(path)
+    assert (s.backbone, s.top_k, s.adapt_steps, s.online_basemap, s.weights, s.device) == \
+        ("auto", 5, None, False, None, "cpu")
+
+
+def test_one_bar_for_the_whole_job_with_a_job_eta():
+    now = [0.0]
+    plan = {"extract:tiles": 100, "adapt": 60, "verify": 10}
+    job = JobProgress(plan, {"extract:tiles": 0.05, "adapt": 0.1, "verify": 0.3}, clock=lambda: now[0])
+    fractions, etas = [], []
+    for stage, n, dt in (("extract:tiles", 100, 0.05), ("adapt", 60, 0.1), ("verify", 10, 0.3)):
+        for i in range(1, n + 1):
+            now[0] += dt
+            ev = job.update(ProgressEvent(stage, i, n, f"{stage} {i}/{n}"))
+            fractions.append(ev.step / ev.total)
+            etas.append(ev.eta_s)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0  # never backwards, ends full
+    # weighted by cost: the 100 cheap tiles (5 s) are 5/14 of the job, not 100/170 of its units
+    assert fractions[99] == pytest.approx(5 / 14, abs=0.01)
+    # the ETA is the whole job's: after the tiles, ~9 s (adapt 6 s + verify 3 s) are left, not 0
+    assert etas[99] == pytest.approx(9.0, rel=0.05)
+    assert etas[-1] == pytest.approx(0.0, abs=1e-6)
+    assert ev.stage == "job" and ev.metrics["stage"] == "verify"
+
+
+def test_a_stage_run_again_gets_its_own_share():
+    job = JobProgress({"map": 10}, {"map": 1.0}, clock=lambda: 1.0)
+    job.update(ProgressEvent("map", 10, 10))
+    ev = job.update(ProgressEvent("map", 1, 10))  # the map is drawn again after locating
+    assert ev.step == 1000 or 500 <= ev.step < 1000  # never backwards
+
+
+def test_progress_panel_shows_the_stage_as_text_and_the_job_eta(qtbot):
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.start("Adapting to this region")
+    panel.update_event(ProgressEvent("job", 400, 1000, "best step 3/60", 95.0, {"stage": "adapt", "quality": 0.5}))
+    assert panel.bar.maximum() == 1000 and panel.bar.value() == 400
+    text = panel.label.text()
+    assert text.startswith("Adapting") and "best step 3/60" in text and "1:35 left (whole job)" in text
+    assert describe(ProgressEvent("extract:tiles", 3, 9)) == "Indexing tiles · 3/9"
+
+
+def test_default_steps_match_the_adaptation():
+    from geolocator.core.adapt.em import BEST, PAPER
+
+    assert ADAPT_DEFAULT_STEPS == {"best": BEST.steps, "paper": PAPER.steps}
+    assert set(STAGE_SECONDS_PER_UNIT) >= {"extract:tiles", "extract:queries", "geometry", "adapt", "verify", "map"}
+
+
+def test_the_tile_mosaic_is_on_the_map_before_the_features(qtbot, dirs):
+    csv = tiny_tileset(dirs / "region")
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    shown_while_busy = []
+    original = w.map_view.show_map
+
+    def spy(path):
+        shown_while_busy.append(w.runner.busy)
+        original(path)
+
+    w.map_view.show_map = spy
+    w.open_tileset(csv)
+    assert "Opening" in w.tileset_label.text()  # from the first second
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done", w.message_bar.text
+    assert shown_while_busy and shown_while_busy[0] is True  # the mosaic came during the job
+    assert "2 tiles" in w.tileset_label.text()
+
+
+def test_a_failed_adapter_save_keeps_the_adapter_and_says_where(qtbot, dirs, monkeypatch):
+    from geolocator.core.pipeline import AdapterNotSaved, Workspace
+
+    csv = tiny_tileset(dirs / "region")
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    sentinel = object()
+    fallback = dirs / "XDG_DATA_HOME" / "geolocator" / "adapters" / "unsaved-adapter-1.safetensors"
+
+    def adapt(self, queries, **kwargs):  # training is tested in the core; here: what the app does after
+        self._adapter = sentinel
+        raise AdapterNotSaved(dirs / "ro" / "a.safetensors", "permission denied (the folder cannot be written)",
+                              fallback, sentinel)
+
+    monkeypatch.setattr(Workspace, "adapt", adapt)
+    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: [])
+    from geolocator.core.model import Query
+
+    w.queries = {"q.jpg": Query("q.jpg", dirs / "q.jpg")}  # any photo enables Adapt
+    w.adapt()
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "done"
+    assert w.session.ws.adapter is sentinel  # still in use
+    assert w.message_bar.level == "warning" and str(fallback) in w.message_bar.text
+    assert "ro" in w.message_bar.text and ".tmp" not in w.message_bar.text
+
+
+def test_screenshot_adapt_uses_a_scratch_adapter_folder(tmp_path):
+    from geolocator.gui.app import _core_settings, _parser
+
+    args = _parser().parse_args(["--demo", "--adapt", "--screenshot", str(tmp_path / "s.png")])
+    scratch = _core_settings(args).adapter_dir
+    assert scratch is not None and "screenshot" in scratch.name
+    import platformdirs
+
+    assert Path(platformdirs.user_data_dir("geolocator")) not in scratch.parents
+    assert _core_settings(_parser().parse_args(["--demo", "--adapt"])) is None  # a real session saves as usual
+
+
+def test_gui_export_to_a_bad_place_names_the_users_file(qtbot, dirs):
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    (dirs / "afile").write_text("x")
+    target = dirs / "afile" / "p.geojson"
+    w.export_geojson(target)
+    wait_idle(qtbot, w)
+    assert w.last_outcome == "failed" and w.message_bar.level == "error"
+    assert str(target) in w.message_bar.text and ".tmp" not in w.message_bar.text
+    assert not any(p.name.startswith(".") for p in dirs.iterdir() if p.is_file())
+    os.sync() if hasattr(os, "sync") else None

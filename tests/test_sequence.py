@@ -1,0 +1,157 @@
+"""The sequence model on synthetic tracks: a flight over a grid of 50 m tiles, with frames whose
+single-photo answer fails (nothing verified, a wrong tile on top) and a chance verified match far
+away. No images: predictions are built directly, as retrieval + verification would give them."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core.geo import haversine_m, metres_per_degree
+from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile
+from geolocator.core.sequence import MotionModel, photo_capture, sequences, smooth, smooth_flight
+
+ORIGIN = LatLon(50.0, 10.0)
+M_LAT, M_LON = metres_per_degree(ORIGIN.lat)
+TILE_M = 50.0
+
+
+def at(east_m: float, north_m: float) -> LatLon:
+    return LatLon(ORIGIN.lat + north_m / M_LAT, ORIGIN.lon + east_m / M_LON)
+
+
+def tile_at(east_m: float, north_m: float) -> Tile:
+    c, r = math.floor(east_m / TILE_M), math.floor(north_m / TILE_M)
+    sw, ne = at(c * TILE_M, r * TILE_M), at((c + 1) * TILE_M, (r + 1) * TILE_M)
+    return Tile(f"r{r}c{c}", Path(f"t/r{r}c{c}.jpg"), Bounds(sw.lon, sw.lat, ne.lon, ne.lat))
+
+
+def prediction(query: Query, matches: list[tuple[float, float, float, int | None, bool]]) -> Prediction:
+    """matches: (east m, north m, cosine, inliers, verified at that exact point)"""
+    ms = []
+    for rank, (e, n, score, inliers, exact) in enumerate(matches, 1):
+        ms.append(Match(tile_at(e, n), score, rank, inliers, at(e, n) if exact else None))
+    top = ms[0]
+    loc = top.ground if top.ground is not None and (top.inliers or 0) >= 8 else top.tile.center
+    err = None if query.truth is None else haversine_m(loc, query.truth)
+    return Prediction(query, tuple(ms), top.tile.center, loc, 0.5, err, err)
+
+
+def flight(n=40, speed=8.0, bad=range(15, 22), chance=(30,), seed=0):
+    """Frames 1 s apart flying east then turning north; `bad` frames verified nothing and rank a wrong
+    tile first; `chance` frames have a strongly verified match 400 m away on top."""
+    rng = np.random.default_rng(seed)
+    preds, truths = [], []
+    for i in range(n):
+        e, nn = (40 + speed * i, 60.0) if i < 25 else (40 + speed * 25, 60 + speed * (i - 25))
+        truths.append((e, nn))
+        q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, nn), truth_source="srt", time_s=float(i))
+        decoys = [(rng.uniform(0, 400), rng.uniform(0, 400), 0.5 - 0.01 * k, 0, False) for k in range(3)]
+        if i in bad:
+            matches = [decoys[0], (e, nn, 0.47, 3, False), decoys[1], decoys[2]]
+        elif i in chance:
+            matches = [(e + 400, nn + 300, 0.55, 40, True), (e + 2, nn - 1, 0.52, 25, True), *decoys[:2]]
+        else:
+            matches = [(e + rng.normal(0, 2), nn + rng.normal(0, 2), 0.6, int(rng.integers(12, 60)), True), *decoys]
+        preds.append(prediction(q, matches))
+    return preds, truths
+
+
+def test_bad_stretch_is_bridged_and_right_frames_stay_right():
+    preds, _ = flight()
+    [track] = smooth(preds)
+    assert track.name == "v.mp4" and len(track.points) == len(preds)
+    own = np.array([p.own_error_m for p in track.points])
+    seq = np.array([p.error_m for p in track.points])
+    bad = list(range(15, 22)) + [30]
+    good = [i for i in range(len(preds)) if i not in bad]
+    assert own[bad].min() > 100  # the single photos fail there...
+    assert seq[bad].max() < 15  # ...the track puts them within metres (linear between anchors)
+    for i in good:  # never makes a right frame wrong: the very same point
+        assert track.points[i].location == preds[i].weighted_location and track.points[i].status == "matched"
+    for i in range(15, 22):
+        assert track.points[i].status == "interpolated"
+    # the chance match: the track went through the frame's second, consistent candidate
+    assert track.points[30].status == "corrected" and track.points[30].rank == 2
+
+
+def test_a_contradicting_verified_frame_with_no_consistent_candidate_is_flagged():
+    preds, _ = flight(bad=(), chance=())
+    q = preds[10].query
+    wrong = prediction(q, [(900, 900, 0.6, 30, True), (950, 950, 0.5, 0, False)])
+    preds[10] = wrong
+    [track] = smooth(preds)
+    p = track.points[10]
+    # flagged, keeping its own (here wrong) verified answer; the track line passes where it should
+    assert p.status == "flagged" and p.location == p.own and p.own_error_m > 1000
+    assert haversine_m(track.line[10], p.query.truth) < 10
+
+
+def test_speed_limit_is_what_decides():
+    """The same jump is impossible at 5 m/s and fine at 200 m/s: the sequence model follows the
+    motion model, not a hard-coded answer."""
+    preds, _ = flight(n=12, bad=(), chance=(6,))
+    slow = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=20))
+    fast = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=2000))
+    assert slow.points[6].rank == 2 and fast.points[6].rank == 1
+
+
+def test_nothing_verified_anywhere_keeps_a_plausible_path():
+    """No anchors: the track through unverified tiles is the best there is; far decoys are dropped."""
+    preds = []
+    for i in range(10):
+        e, n = 25 + 10 * i, 25.0
+        q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, n), time_s=float(i))
+        top = (e, n, 0.6, 0, False) if i != 4 else (e + 3000, n, 0.6, 0, False)
+        preds.append(prediction(q, [top, (e + 1000, n + 1000, 0.55, 0, False)]))
+    [track] = smooth(preds)
+    errors = [p.error_m for p in track.points]
+    assert max(errors) < 60 and track.points[4].own_error_m > 2000
+
+
+def test_flights_group_videos_and_timed_photos(tmp_path):
+    start = datetime(2026, 6, 1, 10, 0, 0)
+    paths = []
+    for i, dt in enumerate((0, 2, 4, 1000, 1002)):  # a 16-minute pause splits the stills in two flights
+        path = tmp_path / f"p{i}.jpg"
+        exif = Image.Exif()
+        exif[0x010F], exif[0x0110] = "DJI", "FC300S"
+        exif.get_ifd(0x8769)[0x9003] = (start + timedelta(seconds=dt)).strftime("%Y:%m:%d %H:%M:%S")
+        Image.new("RGB", (8, 8)).save(path, exif=exif)
+        paths.append(path)
+    Image.new("RGB", (8, 8)).save(tmp_path / "untimed.jpg")
+    assert photo_capture(paths[1]) == (start + timedelta(seconds=2), "DJI FC300S")
+    assert photo_capture(tmp_path / "untimed.jpg") == (None, "")
+    photos = [Query(p.name, p) for p in [*reversed(paths), tmp_path / "untimed.jpg"]]
+    frames = [Query(f"v.mp4#t={t:g}", Path("v.mp4"), time_s=t) for t in (2.0, 0.0, 1.0)]
+    flights = sequences(photos + frames)
+    names = [(name, [q.id for q, _ in items], [t for _, t in items]) for name, items in flights]
+    assert ("v.mp4", ["v.mp4#t=0", "v.mp4#t=1", "v.mp4#t=2"], [0.0, 1.0, 2.0]) in names
+    assert ("photos DJI FC300S", ["p0.jpg", "p1.jpg", "p2.jpg"], [0.0, 2.0, 4.0]) in names
+    assert ("photos DJI FC300S", ["p3.jpg", "p4.jpg"], [0.0, 2.0]) in names
+    assert len(flights) == 3  # the untimed photo is in no flight
+
+
+def test_real_dji_capture_times():
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "real-dji"
+    if not shared.is_dir():
+        pytest.skip(f"{shared} is absent (shared material beside the clone)")
+    times = [photo_capture(p) for p in sorted(shared.glob("DJI_*.JPG"))]
+    assert all(t is not None and t.year == 2016 and t.month == 6 for t, _ in times)
+    assert all(cam.endswith("FC300S") for _, cam in times)
+    assert [t for t, _ in times] == sorted(t for t, _ in times)  # file order is flight order here
+
+
+def test_a_motion_model_that_is_wrong_still_moves_no_verified_frame():
+    """A flight at 40 m/s against a 20 m/s limit (a fast FPV drone, say): consecutive right
+    answers look impossible. Verified frames then keep their own answers (matched or flagged),
+    never a tile they merely resemble."""
+    preds, _ = flight(n=12, speed=40.0, bad=(), chance=())
+    [track] = smooth(preds)
+    for p, pred in zip(track.points, preds):
+        assert p.location == pred.weighted_location and p.status in ("matched", "flagged")

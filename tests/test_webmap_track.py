@@ -1,0 +1,49 @@
+"""The map draws a flight: its track line, frames at their track position, statuses distinct."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from geolocator.core import webmap
+from geolocator.core.sequence import smooth
+
+from .test_sequence import at, flight
+
+
+def _adds(page: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"geoloc\.add\((\{.*?\})\);\n", page)]
+
+
+def test_map_draws_the_track_and_frame_statuses(tmp_path):
+    preds, _ = flight(n=30, bad=range(10, 14), chance=())
+    q = preds[20].query
+    from .test_sequence import prediction
+    preds[20] = prediction(q, [(900, 900, 0.6, 30, True)])  # a verified answer far off the track
+    [track] = smooth(preds)
+    points = list(track.points)
+    points[3] = replace(points[3], footprint=(at(30, 80), at(70, 80), at(70, 40), at(30, 40)))
+    track = replace(track, points=tuple(points))
+    page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None, tracks=[track]).read_text()
+    assert "http://" not in page and "https://" not in page
+    assert page.count("geoloc.track(") == 1
+    adds = {d["id"]: d for d in _adds(page)}
+    assert len(adds) == 30
+    assert {adds[f"v.mp4#t={i}"]["status"] for i in range(10, 14)} == {"interpolated"}
+    assert adds["v.mp4#t=20"]["status"] == "flagged"
+    for p in track.points:  # every frame at its place on the track, not its single-photo answer
+        d = adds[p.query.id]
+        assert (d["lat"], d["lon"]) == (p.location.lat, p.location.lon)
+        assert f"t={p.time_s:.1f} s" in d["tooltip"]
+    assert len(adds["v.mp4#t=3"]["footprint"]) == 4
+    line = json.loads(re.search(r"geoloc\.track\((\{.*?\})\);", page).group(1))
+    assert len(line["coords"]) == 30
+
+
+def test_write_map_finds_the_flights_itself(tmp_path):
+    preds, _ = flight(n=8, bad=(), chance=())
+    page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None).read_text()
+    assert page.count("geoloc.track(") == 1
+    single = webmap.write_map(tmp_path / "n.html", None, preds, thumbnail=None, tracks=[]).read_text()
+    assert single.count("geoloc.track({") == 0
