@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from .core.errors import GeolocatorError
 from .core.progress import ProgressEvent
@@ -75,10 +76,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:1, mps")
     g.add_argument("--pooling", default="gem", choices=["gem", "cls"], help="global feature of a ViT backbone")
     g.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    g.add_argument("--tile-views", type=int, default=1, choices=[1, 2, 4, 8],
-                   help="headings each tile is indexed at (default 1: the photo is rotated instead)")
-    g.add_argument("--photo-views", type=int, default=8, choices=[1, 2, 4, 8],
-                   help="headings each drone photo is embedded at (its heading is unknown)")
+    g.add_argument("--tile-views", type=int, choices=[1, 2, 4, 8],
+                   help="headings each tile is indexed at (default: 8 up to 10,000 tiles, else 1 and the "
+                        "photos are rotated instead)")
+    g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
+                   help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
     g.add_argument("--batch-size", type=int, default=32)
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
@@ -146,11 +148,12 @@ def _add_adapt_options(p: argparse.ArgumentParser) -> None:
 def _workspace(args):
     from .core.pipeline import ROTATION_VIEWS, Settings, Workspace
 
-    views = ROTATION_VIEWS[:: 8 // args.tile_views]
+    views = None if args.tile_views is None else ROTATION_VIEWS[:: 8 // args.tile_views]
+    photo_views = getattr(args, "photo_views", None)
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
-        query_views=ROTATION_VIEWS[:: 8 // getattr(args, "photo_views", 8)],
+        query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
         verify=args.verify, verify_candidates=args.verify_candidates,
         matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
         gnss_prior_m=getattr(args, "gnss_prior", None),
@@ -197,11 +200,16 @@ def _scored_queries(region, tiles) -> tuple:
 
     b = tiles.bounds
     dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
-    dlon = float(np.median([t.bounds.east - t.bounds.west for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.width_deg for t in tiles.tiles]))  # width_deg: right across ±180° too
+
+    def near_lon(lon: float) -> bool:  # measured eastwards from the west edge, so a box across ±180° works
+        east_of_west = (lon - b.west) % 360.0
+        return east_of_west <= b.width_deg + dlon or east_of_west >= 360.0 - dlon
+
     kept, far = [], []
     for q in region.queries:
         t = q.truth
-        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and b.west - dlon <= t.lon <= b.east + dlon):
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and near_lon(t.lon)):
             far.append(q.id)
             q = replace(q, truth=None, truth_tile=None, truth_source=None)
         kept.append(q)
@@ -211,6 +219,23 @@ def _scored_queries(region, tiles) -> tuple:
         note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
                 f"(the photos are still located): {names}")
     return tuple(kept), note
+
+
+def _far_from_tiles_note(queries, tiles) -> str | None:
+    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
+    from every tile (beyond the tile set's bounds by more than one median tile size, as in eval):
+    most likely the wrong tile set, and then no answer can be right. None when all are near."""
+    from .core.geo import haversine_m
+
+    scored, _ = _scored_queries(SimpleNamespace(queries=tuple(queries)), tiles)
+    far = [q for q, s in zip(queries, scored) if q.truth is not None and s.truth is None]
+    if not far:
+        return None
+    km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
+    with_gps = sum(q.truth is not None for q in queries)
+    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
+            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+            "answers are the best tiles of this set and cannot be right")
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -270,13 +295,33 @@ def cmd_index(args) -> int:
     return 0
 
 
+def skipped_message(path, reason) -> str:
+    """'PATH: skipped (REASON)', the form the query loader uses; the reason (an error that names
+    the file itself) is not allowed to say the path twice ("skipped a.jpg: a.jpg: corrupt ...")."""
+    reason = str(reason)
+    for prefix in (f"{path}: ", f"{Path(path).name}: "):
+        reason = reason.removeprefix(prefix)
+    return f"{path}: skipped ({reason})"
+
+
+# What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).
+LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
+
+
 def cmd_locate(args) -> int:
     from .core.export import write_csv, write_geojson
 
     progress = TqdmProgress(not args.quiet)
+    if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
+        raise GeolocatorError(f"{args.out}: unknown output type '{args.out.suffix or '(no extension)'}': "
+                              f"name the file with one of {', '.join(LOCATE_OUTPUTS)}")
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
+    _check_flight_out(args, queries)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    far = _far_from_tiles_note(queries, tiles)
+    if far:
+        log.warning("%s", far)
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:
@@ -285,7 +330,7 @@ def cmd_locate(args) -> int:
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
     for path, reason in ws.last.failures.items():
-        log.warning("skipped %s: %s", path, reason)
+        log.warning("%s", skipped_message(path, reason))
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
@@ -294,14 +339,14 @@ def cmd_locate(args) -> int:
             from .core.export_track import write_track
 
             if not tracks:
-                raise GeolocatorError(f"{args.out}: no flight to write: a track needs a video, or photos with "
-                                      "capture times (EXIF DateTimeOriginal), and the sequence model on")
+                raise _no_flight_error(args.out)
             write_track(tracks, args.out)
         elif tracks:
             from .core.export import _write_atomic
             from .core.export_track import predictions_and_tracks_to_geojson
 
-            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints)
+            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints,
+                                                   attribution=ws.tileset.attribution)
             _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
             write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
@@ -315,8 +360,24 @@ def cmd_locate(args) -> int:
                       f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}")
+                  f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\t{p.status}")
     return 0
+
+
+def _no_flight_error(out: Path) -> GeolocatorError:
+    return GeolocatorError(f"{out}: no flight to write: a track needs a video, or photos with "
+                           "capture times (EXIF DateTimeOriginal), and the sequence model on "
+                           "(no --no-track); write .geojson or .csv for photos on their own")
+
+
+def _check_flight_out(args, queries) -> None:
+    """A .gpx/.kml output needs a flight: say so before the model loads, not after every photo is located."""
+    if args.out is None or args.out.suffix.lower() not in (".gpx", ".kml"):
+        return
+    from .core.sequence import MotionModel, sequences
+
+    if not getattr(args, "track", True) or not sequences(queries, MotionModel(max_speed_mps=args.max_speed)):
+        raise _no_flight_error(args.out)
 
 
 def _tracks(predictions, args):
@@ -338,8 +399,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         "median_error_m": None if ev.median_error_m is None else round(ev.median_error_m, 2),
         "mean_error_m": None if ev.mean_error_m is None else round(ev.mean_error_m, 2),
         "n_queries": ev.n_queries, "n_tiles": ev.n_tiles,
-        "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.settings.tile_views),
-        "photo_views": len(ws.settings.query_views),
+        "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.views()[0]),
+        "photo_views": len(ws.views()[1]),
         "verified": ws.settings.verify,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
@@ -440,8 +501,8 @@ def cmd_eval_u1652(args) -> int:
         paths = list(paths)
         satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
         # U1652 drone images are oblique views of one building (rotating them in the image plane is
-        # not a change of heading), so there the satellite side keeps the headings (--photo-views).
-        views = ws.settings.query_views if satellite else ("rot0",)
+        # not a change of heading), so the satellite side takes the headings (--tile-views, default 8).
+        views = ROTATION_VIEWS[:: 8 // (args.tile_views or 8)] if satellite else ("rot0",)
         items = [Query(str(p), p) for p in paths]
         result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,
                                   progress=progress, stage=f"extract:{paths[0].parent.parent.name if paths else ''}")
@@ -616,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     try:
-        with logging_redirect_tqdm(loggers=[logging.root, log]):  # messages above the bars, never glued to one
+        with logging_redirect_tqdm(loggers=[logging.root]):  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
             return args.func(args)
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)

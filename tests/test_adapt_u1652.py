@@ -109,9 +109,9 @@ def test_adapted_run_reports_both_directions(tiny_u1652, adapt_on, monkeypatch):
     assert result["card"]["n_tiles"] == 6 and result["card"]["n_queries"] == 18 and result["card"]["steps"] == 3
     for direction in ("drone->satellite", "satellite->drone"):
         m, f = result[direction], frozen[direction]
-        # distinct colours: frozen features are perfect here, and adaptation must not lose that
-        # (measured 2026-11-30 after 3 steps: 100 and 83.3, one of 6 satellite queries lost)
-        assert f["R@1"] == 100 and m["R@1"] >= 80
+        # measured 2026-11-30 (3 steps): drone->satellite R@1 83.3 frozen -> 100 adapted, satellite->drone
+        # 100 -> 100; adaptation must not lose what the frozen features find
+        assert m["R@1"] >= f["R@1"] and m["R@1"] >= 80
         assert m["n_queries"] == f["n_queries"]
 
 

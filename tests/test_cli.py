@@ -76,7 +76,7 @@ def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
 
 def test_index_reports_tiles_and_views(cache_dir, capsys):
     assert main(["index", str(DEMO), *_common(cache_dir)]) == 0
-    assert "indexed 36 tiles x 1 views" in capsys.readouterr().out  # tiles once: the photo is rotated
+    assert "indexed 36 tiles x 8 views" in capsys.readouterr().out  # small set: tiles at 8 headings
 
 
 def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):

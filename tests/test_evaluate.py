@@ -49,3 +49,25 @@ def test_queries_without_truth_are_not_scored():
     tiles = grid_tiles(1, 2)
     q = Query("q", tiles[0].path)
     assert evaluate([q], tiles, np.ones((1, 2))) is None
+
+
+def test_existing_error_keys_keep_their_meaning_and_new_ones_describe_the_point():
+    """median_error_m stays the top tile centre's error, median_weighted_error_m the refined
+    estimate's; median_error_best_m is the exported Point's, and confident_right_pct says how
+    often a photo shown with confidence >= 0.9 was right."""
+    tiles = grid_tiles(3, 3)
+    c = tiles[0].center
+    truth = LatLon(c.lat, c.lon + 0.0003)  # 0.3 tile east of the centre
+    queries = [Query("v.jpg", tiles[0].path, truth=truth), query_at(tiles[8], "u.jpg")]
+    sim = np.zeros((2, 9))
+    sim[0, 0], sim[1, 8] = 0.9, 0.9
+    preds = predict(queries, tiles, np.array([[0.9, 0.2], [0.9, 0.1]]), np.array([[0, 8], [8, 0]]),
+                    inliers=np.array([[60, 0], [0, 0]]), grounds=[[truth, None], [None, None]])
+    ev = evaluate(queries, tiles, sim, preds)
+    tile_errors = [p.tile_error_m for p in preds]
+    assert ev.median_error_m == pytest.approx(np.median(tile_errors))
+    assert ev.extra["median_weighted_error_m"] == pytest.approx(np.median([0.0, preds[1].weighted_error_m]))
+    assert ev.extra["median_error_best_m"] == pytest.approx(np.median([p.error_m for p in preds]))
+    assert preds[0].error_m == pytest.approx(0.0, abs=1e-6) and preds[0].tile_error_m > 10
+    assert ev.extra["n_verified"] == 1 and ev.extra["n_confident"] == 1 and ev.extra["confident_right_pct"] == 100.0
+    assert ev.extra["within_5m_pct"] == pytest.approx(50.0 if preds[1].error_m > 5 else 100.0)

@@ -55,6 +55,9 @@ def test_cycle_consistency_keeps_ceil_q_over_n_photos_per_tile():
     # 5 photos, 2 tiles: ceil(5/2) = 3 photos per tile
     sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.6, 0.0], [0.1, 0.9]])
     assert cycle_consistency(sim).tolist() == [True, True, True, False, True]
+    # fewer photos than tiles: each tile keeps its single best photo (k = 1, not 0 or 2)
+    sim = torch.tensor([[0.9, 0.1, 0.0], [0.8, 0.2, 0.1]])
+    assert cycle_consistency(sim).tolist() == [True, False]
     # a tie with the k-th score counts
     sim = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.8, 0.3], [0.1, 0.9]])
     assert cycle_consistency(sim).tolist() == [True, True, True, True]
@@ -63,6 +66,7 @@ def test_cycle_consistency_keeps_ceil_q_over_n_photos_per_tile():
 # -- losses ----------------------------------------------------------------------------------------
 def test_logit_scale_is_clamped_at_its_maximum():
     assert LogitScale(0.001, max_scale=100.0)().item() == pytest.approx(100.0, rel=1e-5)
+    assert LogitScale(0.001)().item() == pytest.approx(100.0, rel=1e-5)  # CLIP's cap by default
     assert LogitScale(0.5, max_scale=100.0)().item() == pytest.approx(2.0, rel=1e-5)
     assert LogitScale()().item() == pytest.approx(1 / 0.07, rel=1e-5)
 
@@ -189,3 +193,82 @@ def test_evaluate_counts_outside_and_errors():
     errors = sorted(p.error_m for p in preds)
     assert ev.median_error_m == pytest.approx(np.median(errors)) and ev.mean_error_m == pytest.approx(np.mean(errors))
     assert ev.extra["median_weighted_error_m"] == pytest.approx(np.median([p.weighted_error_m for p in preds]))
+
+
+# -- added for the mutation run's survivors (training/results/mutation.md) ------------------------------
+def test_e_step_rule_defaults_are_the_papers():
+    sim = torch.tensor([[0.1, 0.9, 0.0, 0.2], [0.2, 0.5, 0.0, 0.1], [0.0, 0.0, 0.3, 0.05]])  # 3 tiles x 4 photos
+    # defaults: cosine > 0.1, mutual pairs used only when more than 10 exist
+    assert mutual_nn(sim).sat.tolist() == mutual_nn(sim, threshold=0.1, min_mutual=10).sat.tolist() == [0, 1, 2]
+    assert mutual_nn(sim, threshold=0.1, min_mutual=0).sat.tolist() == [0, 2]  # non-square: rows are tiles
+    assert mutual_nn(sim, threshold=0.1, min_mutual=0).drone.tolist() == [1, 2]
+    assert torch.equal(sinkhorn(sim.T), sinkhorn(sim.T, eps=0.05, iters=50))
+
+
+def test_sinkhorn_is_sharp_at_small_eps():
+    """Entries are exp(cosine / eps): at eps 0.05 a clear preference is a near-hard assignment."""
+    plan = sinkhorn(torch.tensor([[0.9, 0.1], [0.1, 0.9]]), eps=0.05)
+    assert plan[0, 0] > 0.99 and plan[1, 1] > 0.99
+
+
+def test_loss_weights_below_one_are_normalised_by_their_sum():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 1])
+    half = torch.tensor([0.25, 0.25])
+    assert infonce(logits, labels, weights=half).item() == pytest.approx(infonce(logits, labels).item(), rel=1e-6)
+    targets = torch.eye(2)
+    assert soft_infonce(logits, targets, weights=half).item() == pytest.approx(
+        soft_infonce(logits, targets).item(), rel=1e-6)
+
+
+def test_aic_normalises_along_the_feature_axis():
+    recon = torch.tensor([[[3.0, 4.0], [0.0, 2.0]]])  # (1, 2, 2): batch, tokens, features
+    target = torch.tensor([[[0.6, 0.8], [0.0, 1.0]]])
+    assert aic_loss(recon, target).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_verified_confidence_rivals_exact():
+    # the rival is the strongest verified tile that does not agree with the top (not a neighbour)
+    _, p = _predict([40, 30, 0], ids=(7, 11, 8))  # rival r1c5 second in the list
+    assert p.confidence == pytest.approx(0.5 + 0.5 * 10 / 40)
+    _, p = _predict([40, 30, 0], ids=(7, 9, 11))  # r1c3, two tiles east (142 m), still agrees with r1c1
+    assert p.confidence == pytest.approx(1.0)
+    _, p = _predict([40, 35], scores=(0.6, 0.5), ids=(7, 8))  # only a neighbour: no rival at all
+    assert p.confidence == pytest.approx(1.0)
+    _, p = _predict([40, 0, 45])  # a stronger rival elsewhere: no margin left
+    assert p.confidence == pytest.approx(0.5)
+    # the default threshold is 8 inliers
+    tiles = grid_tiles(3, 6)
+    p = predict([query_at(tiles[7], "a.jpg")], tiles, np.array([[0.6, 0.5]], np.float32), np.array([[7, 11]]),
+                np.array([[8, 0]]))[0]
+    assert p.confidence == pytest.approx(1.0)
+    # a ground point without inliers is no evidence, whatever the threshold
+    _, p = _predict(None, grounds=[[LatLon(50.0012, 10.0013), None, None]], min_inliers=1)
+    assert p.weighted_location != LatLon(50.0012, 10.0013)
+
+
+def test_metrics_r10_mean_error_dtype_and_stable_ties():
+    tiles = grid_tiles(3, 4)
+    q = query_at(tiles[11], "a.jpg")
+    assert positives(q, tiles).dtype == bool
+    sim = np.linspace(1.0, 0.0, 12)[None, :]  # the truth tile (index 11) ranks last: R@10 0, R@12 hit
+    ev = evaluate([q], tiles, sim)
+    assert (ev.r1, ev.r5, ev.r10) == (0.0, 0.0, 0.0) and ev.mean_error_m is None
+    sim = np.linspace(1.0, 0.0, 12)[None, ::-1].copy()  # ranked first
+    ev = evaluate([q, q], tiles, np.vstack([sim, np.linspace(1.0, 0.0, 12)[None, :]]))
+    assert ev.r10 == pytest.approx(50.0) and ev.r1 == pytest.approx(50.0)
+    # ties: the gallery's order decides (stable), also past the small-array sort
+    scores = np.round(np.random.default_rng(0).random(200), 1)
+    positive = np.zeros(200, bool)
+    first_of_best = int(np.flatnonzero(scores == scores.max())[0])
+    positive[first_of_best] = True
+    recall, ap = rank_metrics(scores, positive, ks=(1,))
+    assert recall[1] == 1.0 and ap == 1.0
+
+
+def test_mutual_nn_uses_mutual_pairs_from_eleven_by_default():
+    sim = torch.eye(12) * 0.9
+    sim[11] = 0.0
+    sim[11, 0] = 0.5  # tile 11's best photo is 0, whose best tile is 0: not mutual
+    assert mutual_nn(sim).n_mutual == 11
+    assert mutual_nn(sim).sat.tolist() == list(range(11))  # 11 > 10 mutual pairs: only those are kept

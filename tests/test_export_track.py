@@ -83,3 +83,14 @@ def test_kml_parses_back_with_fastkml(tracks, tmp_path):
     named = {m.name: m for m in marks if type(m.geometry).__name__ == "Point"}
     t0 = named["v.mp4#t=0"].times.timestamp.dt
     assert [(named[f"v.mp4#t={i}"].times.timestamp.dt - t0).total_seconds() for i in range(30)] == [float(i) for i in range(30)]
+
+
+def test_flight_geojson_keeps_the_imagerys_attribution():
+    """A video's GeoJSON lost the tile package's credit line that a photos-only export carries."""
+    from geolocator.core.export_track import predictions_and_tracks_to_geojson
+
+    preds, _ = flight(n=6)
+    tracks = smooth(preds)
+    doc = predictions_and_tracks_to_geojson(preds, tracks, attribution="Imagery © Someone")
+    assert doc["attribution"] == "Imagery © Someone"
+    assert "attribution" not in predictions_and_tracks_to_geojson(preds, tracks)

@@ -148,3 +148,23 @@ def test_a_screenshot_that_cannot_be_saved_fails_before_any_work(tmp_path):
     result = run_geolocator("--demo", "--screenshot", str(tmp_path / "afile" / "shot.png"))
     assert result.returncode == 2 and str(tmp_path / "afile") in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_says_each_message_once(monkeypatch, capsys):
+    """`geolocator eval` printed the DINOv2 notice and the backbone line twice (once bare, once
+    with its level): the redirect to tqdm gave both the root and the "geolocator" logger a handler."""
+    import logging
+
+    from geolocator import cli
+
+    def fake_index(args):
+        cli.log.warning("a warning said once")
+        cli.log.info("a note said once")
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_index", fake_index)
+    assert cli.main(["index", "somewhere"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("a warning said once") == 1, err
+    assert err.count("a note said once") == 1, err
+    logging.getLogger("geolocator").setLevel(logging.NOTSET)

@@ -242,3 +242,121 @@ def test_truth_far_outside_the_tiles_is_ignored_with_a_sentence():
     assert kept[2] == replace(far, truth=None, truth_source=None)
     assert "1 truth point(s)" in note and "far.jpg" in note and "ignored" in note
     assert _scored_queries(replace(region, queries=(inside,)), region.tiles)[1] is None
+
+
+@pytest.mark.parametrize("suffix,extra", [(".gpx", []), (".kml", []), (".gpx", ["--no-track"])])
+def test_a_track_output_without_a_flight_fails_before_the_work(tmp_path, monkeypatch, capsys, suffix, extra):
+    """Untimed photos to .gpx/.kml: refused before tiles and model load (it used to locate every
+    photo first, then refuse and write nothing)."""
+    import shutil
+
+    from geolocator import cli
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("q_0001.jpg", "q_0002.jpg"):  # demo photos: no EXIF capture time
+        shutil.copy(DEMO / "queries" / name, photos / name)
+
+    def no_model(args):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(cli, "_workspace", no_model)
+    monkeypatch.setattr(cli, "_load_tiles", lambda *a, **k: (_ for _ in ()).throw(AssertionError("tiles were read")))
+    out = tmp_path / f"flight{suffix}"
+    assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "--out", str(out), "-q", *extra]) == 2
+    err = capsys.readouterr().err
+    assert "no flight to write" in err and str(out) in err and ".geojson" in err
+    assert not out.exists()
+
+
+def _photo_with_gps(path: Path, lat: float, lon: float) -> None:
+    from PIL import Image
+
+    img = Image.open(DEMO / "queries" / "q_0001.jpg").convert("RGB")
+    exif = Image.Exif()
+    def dms(v):
+        v = abs(v)
+        return (int(v), int(v * 60) % 60, round(v * 3600 % 60, 2))
+    exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    img.save(path, exif=exif)
+
+
+def test_locate_warns_when_the_photos_were_taken_far_from_the_tiles(tmp_path, monkeypatch, caplog):
+    """Photos from Duluth against the Las Vegas demo tiles: said before the work, not left to a
+    2,259 km error in the export (real DJI photos against the demo tiles said nothing)."""
+    import logging
+
+    from geolocator import cli
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "far.jpg", 46.8426071, -91.9945599)
+    _photo_with_gps(photos / "near.jpg", 36.1418363, -115.2334184)
+
+    class Stop(Exception):
+        pass
+
+    def stop(args):
+        raise Stop
+
+    monkeypatch.setattr(cli, "_workspace", stop)
+    with caplog.at_level(logging.WARNING, logger="geolocator"), pytest.raises(Stop):
+        cli.main(["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q"])
+    far = [r.getMessage() for r in caplog.records if "far from the tiles" in r.getMessage()]
+    assert len(far) == 1 and far[0].startswith("1 of 2 photos") and "2,25" in far[0], far
+
+
+def test_locate_says_nothing_when_the_photos_are_over_the_tiles(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from geolocator import cli
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "near.jpg", 36.1418363, -115.2334184)
+    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cli.main(["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q"]) == 130
+    assert not [r for r in caplog.records if "far from the tiles" in r.getMessage()]
+
+
+@pytest.mark.parametrize("name", ["p.txt", "p.shp", "predictions"])
+def test_locate_refuses_an_output_type_it_cannot_write_before_the_work(tmp_path, monkeypatch, capsys, name):
+    """`--out p.txt` used to write GeoJSON into p.txt after the whole run, without a word."""
+    from geolocator import cli
+
+    monkeypatch.setattr(cli, "_load_queries", lambda *a, **k: (_ for _ in ()).throw(AssertionError("photos were read")))
+    out = tmp_path / name
+    assert cli.main(["locate", str(DEMO / "queries"), "--tiles", str(DEMO), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and "unknown output type" in err and ".geojson" in err and ".gpx" in err
+    assert not out.exists()
+
+
+def test_truth_near_tiles_across_the_antimeridian_is_not_far():
+    """Field case 08 (UTM 60S tiles across ±180°): its photos were called far from the tiles, so
+    locate warned of a wrong tile set and eval would have dropped their truth."""
+    from geolocator.cli import _scored_queries
+    from geolocator.core.model import Bounds, Region, Tile, TileSet
+
+    tiles = [Tile(f"t{i}", Path(f"t{i}.png"), Bounds(w, -16.801, e, -16.799))
+             for i, (w, e) in enumerate([(179.9990, 179.9998), (179.9998, -179.9994), (-179.9994, -179.9986)])]
+    ts = TileSet(tuple(tiles), Path("."))
+    qs = (Query("a.jpg", Path("a.jpg"), truth=LatLon(-16.8, -179.9999), truth_source="exif"),
+          Query("b.jpg", Path("b.jpg"), truth=LatLon(-16.8, 179.9995), truth_source="exif"),
+          Query("c.jpg", Path("c.jpg"), truth=LatLon(-16.8, -179.9983), truth_source="exif"),  # within a tile of the edge
+          Query("far.jpg", Path("far.jpg"), truth=LatLon(-16.8, 0.0), truth_source="exif"))
+    kept, note = _scored_queries(Region(Path("."), ts, qs), ts)
+    assert [q.truth is not None for q in kept] == [True, True, True, False]
+    assert note is not None and "far.jpg" in note and "a.jpg" not in note
+
+
+def test_a_photo_that_fails_mid_run_is_named_once_in_the_loaders_form():
+    """A truncated JPEG among good ones said 'skipped /x/broken.jpg: /x/broken.jpg: corrupt image
+    data (...)' while unreadable ones found earlier say '/x/text.jpg: skipped (...)'."""
+    from geolocator.cli import skipped_message
+
+    path = Path("/x/broken.jpg")
+    msg = skipped_message(path, "/x/broken.jpg: corrupt image data (image file is truncated)")
+    assert msg == "/x/broken.jpg: skipped (corrupt image data (image file is truncated))"
+    assert skipped_message(path, "out of memory") == "/x/broken.jpg: skipped (out of memory)"

@@ -69,12 +69,17 @@ def make_window(qtbot, dirs: Path, name: str, **settings) -> MainWindow:
         # One tile view instead of eight keeps extraction (the slow part on 2 CPU cores) to 1/3;
         # these tests are about the app, accuracy is tested in the core.
         core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / f"adapters-{name}",
-                               tile_views=("rot0",)),
+                               tile_views=("rot0",), query_views=("rot0",)),
     )
     _open.append(w)
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+def stage_of(event) -> str:
+    """The stage a job-wide progress event reports (the app shows one bar per job)."""
+    return (event.metrics or {}).get("stage", event.stage)
 
 
 def wait_idle(qtbot, w: MainWindow) -> None:
@@ -266,7 +271,7 @@ def test_cancel_adaptation_leaves_app_idle_and_intact(qtbot, dirs):
     wait_idle(qtbot, w)
     before = dict(w.predictions)
     adapt_events = []
-    w.runner.progress.connect(lambda job, ev: adapt_events.append(ev) if ev.stage == "adapt" else None)
+    w.runner.progress.connect(lambda job, ev: adapt_events.append(ev) if stage_of(ev) == "adapt" else None)
     w.adapt()
     qtbot.waitUntil(lambda: len(adapt_events) >= 2, timeout=WAIT_MS)
     assert w.progress.isVisible() and "Adapting" in w.progress.label.text()
@@ -288,7 +293,7 @@ def test_close_while_adapting_stops_the_worker(qtbot, dirs):
     w.open_demo()
     wait_idle(qtbot, w)
     events = []
-    w.runner.progress.connect(lambda job, ev: events.append(ev) if ev.stage == "adapt" else None)
+    w.runner.progress.connect(lambda job, ev: events.append(ev) if stage_of(ev) == "adapt" else None)
     w.adapt()
     qtbot.waitUntil(lambda: bool(events), timeout=WAIT_MS)
     w.close()  # must cancel and join the worker, not leave a running QThread

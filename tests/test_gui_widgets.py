@@ -210,3 +210,41 @@ def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
         panel.matcher.setCurrentText("xfeat-mnn")
     assert blocker.args == ["xfeat-mnn"]
     assert AppSettings().matcher == "sift"
+
+
+def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):
+    import numpy as np
+
+    from geolocator.core.predict import predict
+    from geolocator.gui.query_list import COL_STATUS, QueryList
+
+    from .helpers import grid_tiles, query_at
+
+    tiles = grid_tiles(3, 3)
+    queries = [query_at(tiles[0], "black.jpg"), query_at(tiles[4], "ok.jpg")]
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries(queries)
+    preds = predict(queries, tiles, np.array([[0.9, 0.1], [0.9, 0.1]]), np.array([[0, 8], [4, 0]]),
+                    inliers=np.array([[0, 0], [40, 0]]), not_located=["blank frame", None])
+    for p in preds:
+        w.set_prediction(p)
+    texts = {w.topLevelItem(i).text(0): w.topLevelItem(i).text(COL_STATUS) for i in range(w.topLevelItemCount())}
+    assert sorted(texts.values()) == ["not located", "verified"]
+
+
+def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(qtbot):
+    """At the window's default width the side panel showed "oose weights file" (label cut)."""
+    from geolocator.gui.side_panels import BackbonePanel
+
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    side = QWidget()
+    qtbot.addWidget(side)
+    side.setFixedWidth(290)  # the side panel's width in the 1440 px screenshot
+    panel = BackbonePanel()
+    QVBoxLayout(side).addWidget(panel)
+    side.show()
+    qtbot.waitExposed(side)
+    for btn in (panel.weights_btn, panel.apply_btn, panel.default_btn):
+        assert btn.width() >= btn.sizeHint().width(), btn.text()

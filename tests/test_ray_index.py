@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import numpy as np
 import pytest
 import torch
@@ -41,7 +43,11 @@ def test_ray_index_equals_local_index(tmp_path):
     local = extract_into_store(tiles, bb, store("local"), batch_size=4, chunk=6)
     connect(None, num_cpus=2, object_store_mb=80)
     try:
-        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1")
+        # Ray replaces 127.0.0.1 by this machine's own interface address (services.
+        # resolve_ip_for_localhost); a local instance is one whose address this machine can bind
+        host = ray.get_runtime_context().gcs_address.rsplit(":", 1)[0]
+        with socket.socket() as sock:
+            sock.bind((host, 0))
         compute = ray_compute(bb, source=str(model), workers=2, batch_size=4)
         remote = extract_into_store(tiles, bb, store("ray"), batch_size=4, chunk=6, compute=compute)
     finally:

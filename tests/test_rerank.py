@@ -77,3 +77,128 @@ def test_an_unreadable_tile_verifies_nothing_instead_of_failing(tiles, tmp_path)
     gallery = [tiles[3], Tile("broken.jpg", broken, tiles[4].bounds)]
     checks = Verifier().verify([Query("photo.jpg", photo_path)], gallery, np.array([[1, 0]]))
     assert checks[0][0].inliers == 0 and checks[0][1].inliers >= 8
+
+
+# -- plausibility follows geometry, not a fixed area ----------------------------------------------
+from geolocator.core.rerank import _plausible, expected_area_share, working_size  # noqa: E402
+
+
+def _similarity(scale, angle_deg=30.0, shift=(100.0, 80.0)):
+    a = np.deg2rad(angle_deg)
+    return np.array([[scale * np.cos(a), -scale * np.sin(a), shift[0]], [scale * np.sin(a), scale * np.cos(a), shift[1]], [0, 0, 1]])
+
+
+def test_plausibility_accepts_any_sane_scale_and_rejects_impossible_views():
+    s, photo, tile = VerifySettings(), (512, 384), (256, 256)
+    tile_area = 256 * 256
+    for share in (0.05, 0.3, 1.0, 3.0, 9.0):  # a quarter-tile-wide photo up to one 3 tiles across
+        scale = np.sqrt(share * tile_area / (512 * 384))
+        assert _plausible(_similarity(scale), photo, tile, s), share
+    mirror = _similarity(0.5) @ np.diag([-1.0, 1.0, 1.0])
+    assert not _plausible(mirror, photo, tile, s)  # a mirror image is no camera view
+    sliver = np.diag([1.0, 0.02, 1.0])
+    assert not _plausible(sliver, photo, tile, s)
+    behind = np.array([[1, 0, 0], [0, 1, 0], [0.004, 0, -1.0]])  # the horizon crosses the photo
+    assert not _plausible(behind, photo, tile, s)
+    assert not _plausible(_similarity(0.001), photo, tile, s)  # collapsed to a dot
+
+
+def test_plausibility_follows_the_footprint_when_it_is_known():
+    s, photo, tile = VerifySettings(), (512, 384), (256, 256)
+    share = expected_area_share(150.0, photo, (50.0, 50.0))  # 150 m across on 50 m tiles
+    assert share == pytest.approx(9 * 0.75)
+    scale = np.sqrt(share * 256 * 256 / (512 * 384))
+    assert _plausible(_similarity(scale), photo, tile, s, share)
+    assert not _plausible(_similarity(scale / 6), photo, tile, s, share)  # far smaller than it can be
+
+
+def test_oblique_outline_is_accepted():
+    """An oblique view's far edge maps to more ground than its near edge: a trapezoid spanning
+    several tiles' area is a right answer (shared/oblique-views.md), not a chance fit."""
+    s, photo = VerifySettings(), (512, 384)
+    quad = np.float32([[-300, -200], [556, -200], [356, 200], [-100, 200]])  # far edge 2x the near edge
+    h = cv2.getPerspectiveTransform(np.float32([[0, 0], [512, 0], [512, 384], [0, 384]]), quad)
+    assert _plausible(h, photo, (256, 256), s)
+
+
+def test_working_size_is_camera_independent():
+    assert working_size((5472, 3648), 512) == working_size((866, 577), 512) == (512, 341)
+    assert working_size((384, 288), 512) == (384, 288)  # never enlarged
+
+
+# -- photos at any scale against real demo tiles ---------------------------------------------------
+def _demo_mosaic(tiles):
+    """The 6 x 6 demo tiles as one north-up image, with a pixel -> (lat, lon) map."""
+    west = min(t.bounds.west for t in tiles)
+    east = max(t.bounds.east for t in tiles)
+    south = min(t.bounds.south for t in tiles)
+    north = max(t.bounds.north for t in tiles)
+    px = 256
+    cols = round((east - west) / (tiles[0].bounds.east - tiles[0].bounds.west))
+    rows = round((north - south) / (tiles[0].bounds.north - tiles[0].bounds.south))
+    canvas = np.zeros((rows * px, cols * px, 3), np.uint8)
+    for t in tiles:
+        c = round((t.bounds.west - west) / (east - west) * cols)
+        r = round((north - t.bounds.north) / (north - south) * rows)
+        canvas[r * px:(r + 1) * px, c * px:(c + 1) * px] = np.asarray(Image.open(t.path).convert("RGB").resize((px, px)))
+
+    def to_latlon(x, y):
+        from geolocator.core.model import LatLon
+
+        return LatLon(north - y / canvas.shape[0] * (north - south), west + x / canvas.shape[1] * (east - west))
+
+    return canvas, to_latlon
+
+
+def _render(canvas, centre_xy, width_px, out, angle=35.0, size=(640, 480), blur=0.0):
+    """A nadir photo `width_px` mosaic pixels across centred at `centre_xy`, turned by `angle`."""
+    w, h = size
+    scale = w / width_px
+    m = cv2.getRotationMatrix2D(centre_xy, angle, scale)
+    m[:, 2] += (w / 2 - centre_xy[0], h / 2 - centre_xy[1])
+    photo = cv2.warpAffine(canvas, m, size, flags=cv2.INTER_CUBIC)
+    if blur:
+        photo = cv2.GaussianBlur(photo, (0, 0), blur)
+    Image.fromarray(photo).save(out, quality=90)
+    return out
+
+
+def _place(tiles, photo_path, footprint_m=None):
+    """Verify the photo against the tiles (every third one and those under its middle, as a global
+    ranking would propose; all 36 would only slow the test): (inliers, centre's ground point) of
+    the best."""
+    candidates = sorted(set(range(0, len(tiles), 3)) | {13, 14, 19, 20})
+    checks = Verifier().verify_photo(Query(photo_path.name, photo_path), tiles, candidates, footprint_m)
+    best = int(np.argmax([c.inliers for c in checks]))
+    c = checks[best]
+    tile = tiles[candidates[best]]
+    return c.inliers, (tile.bounds.point_at(*c.centre) if c.centre else None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tiles_across,blur", [(3.0, 0.0), (0.25, 2.5)])
+def test_photo_three_tiles_or_a_quarter_tile_across_is_placed(tiles, tmp_path, tiles_across, blur):
+    """A high flight (footprint 3 tiles) and a low one (a quarter of a tile, blurry at the tile's
+    scale) both put the photo's centre within a couple of metres of the truth."""
+    from geolocator.core.geo import haversine_m
+
+    canvas, to_latlon = _demo_mosaic(tiles)
+    centre = (700.0, 820.0)  # away from any tile corner
+    photo = _render(canvas, centre, tiles_across * 256, tmp_path / "p.jpg", blur=blur)
+    inliers, ground = _place(tiles, photo)
+    assert inliers >= VerifySettings().min_inliers and ground is not None
+    assert haversine_m(ground, to_latlon(*centre)) < 3.0
+
+
+@pytest.mark.slow
+def test_same_photo_at_20mp_and_half_a_megapixel_gives_the_same_place(tiles, tmp_path):
+    from geolocator.core.geo import haversine_m
+
+    canvas, to_latlon = _demo_mosaic(tiles)
+    centre = (900.0, 500.0)
+    small = _render(canvas, centre, 256, tmp_path / "small.jpg", size=(866, 577))
+    big = _render(canvas, centre, 256, tmp_path / "big.jpg", size=(5472, 3648))
+    (n_small, g_small), (n_big, g_big) = _place(tiles, small), _place(tiles, big)
+    assert min(n_small, n_big) >= 2 * VerifySettings().min_inliers
+    assert haversine_m(g_small, g_big) < 1.0
+    assert haversine_m(g_big, to_latlon(*centre)) < 1.5

@@ -39,7 +39,8 @@ def prediction(query: Query, matches: list[tuple[float, float, float, int | None
     top = ms[0]
     loc = top.ground if top.ground is not None and (top.inliers or 0) >= 8 else top.tile.center
     err = None if query.truth is None else haversine_m(loc, query.truth)
-    return Prediction(query, tuple(ms), top.tile.center, loc, 0.5, err, err)
+    # location: the best estimate (the ground point when verified), as predict makes it
+    return Prediction(query, tuple(ms), loc, loc, 0.5, err, err)
 
 
 def flight(n=40, speed=8.0, bad=range(15, 22), chance=(30,), seed=0):
@@ -73,7 +74,7 @@ def test_bad_stretch_is_bridged_and_right_frames_stay_right():
     assert own[bad].min() > 100  # the single photos fail there...
     assert seq[bad].max() < 15  # ...the track puts them within metres (linear between anchors)
     for i in good:  # never makes a right frame wrong: the very same point
-        assert track.points[i].location == preds[i].weighted_location and track.points[i].status == "matched"
+        assert track.points[i].location == preds[i].location and track.points[i].status == "matched"
     for i in range(15, 22):
         assert track.points[i].status == "interpolated"
     # the chance match: the track went through the frame's second, consistent candidate
@@ -154,4 +155,4 @@ def test_a_motion_model_that_is_wrong_still_moves_no_verified_frame():
     preds, _ = flight(n=12, speed=40.0, bad=(), chance=())
     [track] = smooth(preds)
     for p, pred in zip(track.points, preds):
-        assert p.location == pred.weighted_location and p.status in ("matched", "flagged")
+        assert p.location == pred.location and p.status in ("matched", "flagged")

@@ -150,23 +150,38 @@ def test_killed_mid_index_resumes_with_identical_features(tmp_path):
 
 def test_workspace_indexes_once_into_the_store(tmp_path):
     from tests.test_extract import _tiles, tiny_backbone
-    from geolocator.core.model import TileSet
+    from geolocator.core.model import ROTATION_VIEWS, TileSet
     from geolocator.core.pipeline import Settings, Workspace
 
     calls = []
     bb = tiny_backbone(encode_hook=lambda x: calls.append(len(x)))
     tiles = _tiles(tmp_path / "tiles", 7)
     (tmp_path / "tiles" / "t3.png").write_bytes(b"not an image")
-    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False))
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)))
     ws.set_backbone("tiny", loaded=bb)
     ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    assert ws.views() == (("rot0",), ROTATION_VIEWS)  # one tile view: the photos get the headings
     feats = ws.index()
     assert feats.shape == (7, 1, bb.dim) and feats.dtype == np.float16
     assert set(ws.tile_failures) == {3} and not feats[3].any() and feats[2].any()
     assert sum(calls) == 6
-    ws2 = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False))
+    ws2 = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)))
     ws2.set_backbone("tiny", loaded=bb)
     ws2.open_tiles(TileSet(tuple(tiles), tmp_path))
     np.testing.assert_array_equal(ws2.index(), feats)
     assert sum(calls) == 6  # nothing recomputed but the unreadable tile (which fails again, cheaply)
     assert (tmp_path / "cache" / "stores").is_dir()
+
+
+def test_views_auto_rule():
+    from geolocator.core.model import ROTATION_VIEWS, Bounds, Tile, TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    tiles = tuple(Tile(str(i), Path(f"{i}.png"), Bounds(0, 0, 1, 1)) for i in range(5))
+    ws = Workspace(Settings(rotate_photos_above=4))
+    ws.open_tiles(TileSet(tiles[:4], Path(".")))
+    assert ws.views() == (ROTATION_VIEWS, ("rot0",))  # small: tiles at 8 headings, as before
+    ws.open_tiles(TileSet(tiles, Path(".")))
+    assert ws.views() == (("rot0",), ROTATION_VIEWS)  # large: tiles once, photos rotated
+    ws.settings.query_views = ("rot0", "rot180")
+    assert ws.views() == (("rot0",), ("rot0", "rot180"))

@@ -102,3 +102,31 @@ def test_missing_tile_does_not_break_the_map(tmp_path):
     ts.tiles[0].path.unlink()
     img = webmap.render_basemap(ts, max_px=64)
     assert max(img.size) == 64
+
+
+def test_not_located_photo_is_grey_with_its_own_legend_entry(tmp_path):
+    from dataclasses import replace
+
+    ts = _tileset(tmp_path)
+    preds = _predictions(tmp_path, ts)
+    blank = replace(preds[1], status="not located", confidence=0.0, note="blank frame")
+    assert webmap.marker_colour(blank) == webmap.NOT_LOCATED_COLOUR
+    assert webmap.marker_colour(replace(preds[0], status="not located")) == webmap.NOT_LOCATED_COLOUR  # even with truth
+    assert webmap.marker_colour(preds[1]) != webmap.NOT_LOCATED_COLOUR
+    page = webmap.write_map(tmp_path / "m.html", ts, [preds[0], blank]).read_text()
+    assert "not located (nothing to match)" in page  # the legend
+    assert "blank frame" in webmap.popup_html(blank, None) and "not located" in webmap.popup_html(blank, None)
+
+
+def test_marker_sits_at_the_best_estimate(tmp_path):
+    from dataclasses import replace
+
+    from geolocator.core.model import LatLon
+
+    ts = _tileset(tmp_path)
+    pred = _predictions(tmp_path, ts)[0]
+    refined = LatLon(pred.location.lat + 0.001, pred.location.lon - 0.002)
+    pred = replace(pred, location=refined, location_source="homography")
+    page = webmap.write_map(tmp_path / "m.html", ts, [pred]).read_text()
+    data = json.loads(re.search(r"geoloc\.add\((\{.*?\})\);", page).group(1))
+    assert (data["lat"], data["lon"]) == (refined.lat, refined.lon)

@@ -55,7 +55,7 @@ def synthetic(n: int, seed: int, centres: np.ndarray, noise: float = 0.6) -> np.
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def one_size(n: int, workdir: Path, adapt_steps: int) -> dict:
+def one_size(n: int, workdir: Path, adapt_steps: int, n_photos: int = 50, adapt_max_size: int = 10**9) -> dict:
     """Everything for one size (runs in its own process)."""
     import torch
 
@@ -89,7 +89,6 @@ def one_size(n: int, workdir: Path, adapt_steps: int) -> dict:
     out["index_gb"] = path.stat().st_size / 1e9
 
     # photos: noisy copies of random tiles, at 8 views (one is the tile's own direction)
-    n_photos = 50
     picks = rng.choice(n, n_photos, replace=False)
     photos = np.repeat(np.asarray(features[np.sort(picks)], np.float32), PHOTO_VIEWS, axis=1)
     photos += 0.3 * rng.standard_normal(photos.shape).astype(np.float32) / np.sqrt(DIM)
@@ -109,6 +108,11 @@ def one_size(n: int, workdir: Path, adapt_steps: int) -> dict:
     else:
         out["ivf_recall10"] = None
 
+    out["n_photos"] = n_photos
+    out["peak_rss_gb_before_adapt"] = _peak_rss_gb()
+    if n > adapt_max_size:  # not measured at this size (time): stated in the table
+        out.update(adapt_s=None, adapt_tiles=None, peak_rss_gb=_peak_rss_gb(), load_after=_load())
+        return out
     # adaptation: the capped pool, as Workspace.adapt takes it
     ws = Workspace(Settings())
     q = synthetic(200, 99, centres)[:, None, :].repeat(PHOTO_VIEWS, axis=1)
@@ -229,6 +233,9 @@ def main() -> None:
     ap.add_argument("--real", type=int, default=256, help="real tiles for the throughput measurement (0: skip)")
     ap.add_argument("--verify-photos", type=int, default=8)
     ap.add_argument("--adapt-steps", type=int, default=20)
+    ap.add_argument("--photos", type=int, default=50, help="photos timed per size")
+    ap.add_argument("--adapt-max-size", type=int, default=10**9, help="skip adaptation above this many tiles")
+    ap.add_argument("--rows-json", nargs="*", default=[], help="rows measured by an earlier run (JSON lines)")
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--real-json", help="reuse a real-throughput measurement (the JSON line a run printed)")
     ap.add_argument("--verify-json", help="reuse a verification-cost measurement (the JSON line a run printed)")
@@ -238,9 +245,10 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="geolocator-bench-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if args.child is not None:
-        print("RESULT " + json.dumps(one_size(args.child, workdir, args.adapt_steps)), flush=True)
+        print("RESULT " + json.dumps(one_size(args.child, workdir, args.adapt_steps, args.photos, args.adapt_max_size)),
+              flush=True)
         return
-    rows = []
+    rows = [json.loads(r) for r in args.rows_json]
     if args.real_json:
         real = json.loads(args.real_json)
     else:
@@ -253,7 +261,8 @@ def main() -> None:
     print(json.dumps(verify), flush=True)
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--child", str(n), "--workdir", str(workdir),
-                               "--adapt-steps", str(args.adapt_steps)], capture_output=True, text=True,
+                               "--adapt-steps", str(args.adapt_steps), "--photos", str(args.photos),
+                               "--adapt-max-size", str(args.adapt_max_size)], capture_output=True, text=True,
                               env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
         line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
         if not line:
@@ -264,6 +273,10 @@ def main() -> None:
         for p in workdir.glob(f"store-{n}"):
             shutil.rmtree(p)
     write(rows, real, verify, args)
+
+
+def _adapt_cell(r: dict) -> str:
+    return "not run" if r["adapt_s"] is None else f"{r['adapt_s']:.1f} ({r['adapt_tiles']:,})"
 
 
 def write(rows, real, verify, args) -> None:
@@ -292,7 +305,8 @@ def write(rows, real, verify, args) -> None:
         rec = "exact" if r["ivf_recall10"] is None else f"{r['ivf_recall10']:.2f}"
         lines.append(f"| {r['n']:,} | {r['store_gb']:.3f} | {r['store_write_s']:.1f} | {r['n'] / pipe / 3600:.2f} | "
                      f"{r['index_kind']} | {r['index_build_s']:.1f} | {r['index_gb']:.3f} | {r['locate_s_per_photo']:.3f} | "
-                     f"{r['locate_s_per_photo'] + v:.2f} | {rec} | {r['adapt_s']:.1f} ({r['adapt_tiles']:,}) | "
+                     f"{r['locate_s_per_photo'] + v:.2f} | {rec} | "
+                     f"{_adapt_cell(r)} | "
                      f"{r['peak_rss_gb']:.2f} | {r['load_before']} / {r['load_after']} |")
     text = "\n".join(lines) + "\n"
     print(text)
@@ -315,7 +329,8 @@ def write(rows, real, verify, args) -> None:
         axes[1].axhline(1, color="r", lw=0.8, label="goal 1 s")
         axes[1].set(xlabel="tiles", ylabel="s per photo", title="locate")
         axes[2].loglog(n, [r["index_build_s"] + r["store_write_s"] for r in rows], "o-", label="store + index (synthetic)")
-        axes[2].loglog(n, [r["adapt_s"] for r in rows], "s--", label="adaptation")
+        done = [r for r in rows if r["adapt_s"] is not None]
+        axes[2].loglog([r["n"] for r in done], [r["adapt_s"] for r in done], "s--", label="adaptation")
         axes[2].loglog(n, [x / pipe for x in n], ":", label="embedding (projected)")
         axes[2].set(xlabel="tiles", ylabel="s", title="time")
         for a in axes:

@@ -25,8 +25,8 @@ from geolocator.core.retrieval import similarity
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUTS = {  # name: (photo view slice, tile view slice) over VIEWS = rot0, rot45, ..., rot315
-    "photo x1, tiles x8 (before)": (slice(0, 1), slice(None)),
-    "photo x8, tiles x1 (after, default)": (slice(None), slice(0, 1)),
+    "photo x1, tiles x8 (before; the default up to 10,000 tiles)": (slice(0, 1), slice(None)),
+    "photo x8, tiles x1 (after; the default above 10,000 tiles)": (slice(None), slice(0, 1)),
     "photo x4 (90-degree steps), tiles x2 (0, 45)": (slice(None, None, 2), slice(0, 2)),
     "photo x4 (90-degree steps), tiles x1": (slice(None, None, 2), slice(0, 1)),
     "photo x1, tiles x4 (90-degree steps)": (slice(0, 1), slice(None, None, 2)),

@@ -57,8 +57,12 @@ def evaluate(
         for k in recalls:
             recalls[k].append(recall[k])
         aps.append(ap)
-    errors = [p.error_m for p in predictions or () if p.error_m is not None]
-    weighted = [p.weighted_error_m for p in predictions or () if p.weighted_error_m is not None]
+    scored = [p for p in predictions or () if p.error_m is not None]
+    # median_error_m / mean_error_m keep their meaning: the top-1 tile centre's error
+    errors = [p.tile_error_m if p.tile_error_m is not None else p.error_m for p in scored]
+    # median_weighted_error_m keeps its meaning: the refined estimate (homography, else weighted)
+    weighted = [p.error_m if p.location_source == "homography" else p.weighted_error_m for p in scored
+                if p.weighted_error_m is not None]
     return Evaluation(
         r1=100 * float(np.mean(recalls[1])),
         r5=100 * float(np.mean(recalls[5])),
@@ -71,6 +75,7 @@ def evaluate(
         extra={
             "n_outside": outside,
             "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
+            **honesty_figures(scored),
         },
     )
 
@@ -118,3 +123,27 @@ def evaluate_ranks(
         n_queries=len(known), n_tiles=n_tiles,
         extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None},
     )
+
+
+def honesty_figures(scored: Sequence[Prediction]) -> dict:
+    """Figures about the exported Point (the best estimate) and the confidence, over predictions
+    with a known truth: its median / mean error, the share within 5 m, how many photos were
+    verified or not located, and how often a photo shown with confidence >= 0.9 is right (its
+    Point within the top tile's half-diagonal of the truth; training/calibration.py)."""
+    from .predict import _tile_radius_m
+
+    if not scored:
+        return {}
+    best = np.array([p.error_m for p in scored], float)
+    right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in scored])
+    confident = np.array([p.confidence >= 0.9 for p in scored])
+    return {
+        "median_error_best_m": float(np.median(best)),
+        "mean_error_best_m": float(np.mean(best)),
+        "within_5m_pct": 100 * float(np.mean(best <= 5.0)),
+        "right_pct": 100 * float(np.mean(right)),
+        "n_verified": sum(p.status == "verified" for p in scored),
+        "n_not_located": sum(p.status == "not located" for p in scored),
+        "n_confident": int(confident.sum()),
+        "confident_right_pct": 100 * float(np.mean(right[confident])) if confident.any() else None,
+    }

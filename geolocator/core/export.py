@@ -1,9 +1,16 @@
-"""Predictions out: GeoJSON (RFC 7946: [lon, lat], WGS84, <= 7 decimals) and CSV."""
+"""Predictions out: GeoJSON (RFC 7946: [lon, lat], WGS84, <= 7 decimals) and CSV.
+
+The Point (GeoJSON geometry, CSV lat/lon) is Prediction.location, the best estimate;
+`location_source` says where it comes from ("homography" | "weighted" | "tile_centre") and `status`
+how the photo was placed ("verified" | "retrieved" | "not located"). The top tile's centre and the
+similarity-weighted estimate are kept as properties. No NaN or infinity is ever written (RFC 8259
+has none): a number that is not finite becomes null / an empty cell."""
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,7 +40,7 @@ def _footprint(b: Bounds) -> dict:
 
 
 def _round(x: float | None, digits: int = 4) -> float | None:
-    return None if x is None else round(float(x), digits)
+    return None if x is None or not math.isfinite(float(x)) else round(float(x), digits)
 
 
 def prediction_properties(p: Prediction) -> dict:
@@ -42,10 +49,17 @@ def prediction_properties(p: Prediction) -> dict:
         "tile": p.top.tile.id,
         "score": _round(p.top.score),
         "confidence": _round(p.confidence),
-        "weighted_lat": round(p.weighted_location.lat, DECIMALS),
-        "weighted_lon": round(p.weighted_location.lon, DECIMALS),
+        "weighted_lat": _round(p.weighted_location.lat, DECIMALS),
+        "weighted_lon": _round(p.weighted_location.lon, DECIMALS),
         "top_k": [{"rank": m.rank, "tile": m.tile.id, "score": _round(m.score)} for m in p.matches],
+        "status": p.status,
+        "location_source": p.location_source,
+        "tile_center_lat": _round(p.tile_center.lat, DECIMALS),
+        "tile_center_lon": _round(p.tile_center.lon, DECIMALS),
+        "inliers": p.top.inliers,
     }
+    if p.note:
+        props["note"] = p.note
     if p.query.truth is not None:
         props.update(
             truth_lat=round(p.query.truth.lat, DECIMALS),
@@ -53,6 +67,7 @@ def prediction_properties(p: Prediction) -> dict:
             truth_source=p.query.truth_source,
             error_m=_round(p.error_m, 2),
             weighted_error_m=_round(p.weighted_error_m, 2),
+            tile_error_m=_round(p.tile_error_m, 2),
         )
     if p.query.truth_note:  # why the photo's own GPS was not taken as truth
         props["truth_note"] = p.query.truth_note
@@ -92,11 +107,13 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footprints: bool = False,
                   attribution: str | None = None) -> None:
+    # allow_nan=False: a NaN that slipped through fails here, loudly, instead of writing invalid JSON
     _write_atomic(path, json.dumps(predictions_to_geojson(predictions, tile_footprints=tile_footprints,
-                                                          attribution=attribution), indent=1))
+                                                          attribution=attribution), indent=1, allow_nan=False))
 
 
-CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m"]
+CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m",
+               "status", "location_source", "tile_center_lat", "tile_center_lon", "note"]
 META_CSV_COLUMNS = ["truth_source", "truth_note", *META_FIELDS]  # after the columns above, which keep their places
 
 
@@ -126,6 +143,11 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
                 "" if truth is None else round(truth.lat, DECIMALS),
                 "" if truth is None else round(truth.lon, DECIMALS),
                 "" if p.error_m is None else _round(p.error_m, 2),
+                p.status,
+                p.location_source,
+                round(p.tile_center.lat, DECIMALS),
+                round(p.tile_center.lon, DECIMALS),
+                p.note or "",
             ]
             + _meta_cells(p)
         )

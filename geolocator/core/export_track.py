@@ -175,13 +175,14 @@ def write_track(tracks: Sequence[Track], path: Path) -> None:
         write_track_geojson(tracks, path)
 
 
-def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False) -> dict:
+def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
+                                      attribution: str | None = None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
     placed at its track position and also carries time_s and status, plus each track's
     LineString and footprints."""
     from .export import predictions_to_geojson
 
-    doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints)
+    doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution)
     on_track = {p.query.id: (p, t.name) for t in tracks for p in t.points}
     for feature in doc["features"]:
         qid = feature["properties"].get("query")

@@ -239,21 +239,40 @@ class Match:
     footprint: tuple[LatLon, ...] | None = None
 
 
+# Prediction.status: how a photo was placed (one vocabulary for the list, the map and the files)
+STATUS_VERIFIED = "verified"  # local-feature geometry confirmed the top tile
+STATUS_RETRIEVED = "retrieved"  # global features only: tile-level, confidence from their margin
+STATUS_NOT_LOCATED = "not located"  # nothing to locate (blank, sky, blurred frame): confidence 0
+# Prediction.location_source: where `location` (the best estimate) comes from
+SOURCE_HOMOGRAPHY = "homography"  # the photo's centre through the verified homography
+SOURCE_WEIGHTED = "weighted"  # similarity-weighted mean of the top tiles that agree spatially
+SOURCE_TILE_CENTRE = "tile_centre"  # centre of the top-1 tile
+
+
 @dataclass(frozen=True)
 class Prediction:
     query: Query
     matches: tuple[Match, ...]  # top-k, best first
-    location: LatLon  # centre of the top-1 tile
-    # refined: the photo centre through a verified homography, else the similarity-weighted mean of
-    # the top-k tiles that agree spatially
+    # THE answer, exported as the Point, drawn as the marker: the best estimate (location_source
+    # says which: the photo centre through a verified homography, else the weighted estimate)
+    location: LatLon
+    # similarity-weighted mean of the top-k tiles that agree spatially with the top one
     weighted_location: LatLon
-    confidence: float  # margin of top-1 over the best tile that is not a neighbour of it, in [0, 1]
+    confidence: float  # in [0, 1]; calibrated: see predict.confidence
     error_m: float | None = None  # haversine distance from `location` to the truth, when known
-    weighted_error_m: float | None = None
+    weighted_error_m: float | None = None  # the same from `weighted_location`
+    location_source: str = SOURCE_TILE_CENTRE
+    status: str = STATUS_RETRIEVED
+    tile_error_m: float | None = None  # the same from the top-1 tile's centre
+    note: str | None = None  # why a photo is "not located"
 
     @property
     def top(self) -> Match:
         return self.matches[0]
+
+    @property
+    def tile_center(self) -> LatLon:
+        return self.matches[0].tile.center
 
 
 @dataclass(frozen=True)

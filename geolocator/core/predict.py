@@ -1,4 +1,5 @@
-"""From retrieved tiles to a located prediction: a point, a refined point and a confidence."""
+"""From retrieved tiles to a located prediction: the best estimate of where the photo was taken,
+how it was found (status, location_source) and a calibrated confidence."""
 
 from __future__ import annotations
 
@@ -8,12 +9,39 @@ from collections.abc import Sequence
 import numpy as np
 
 from .geo import haversine_m
-from .model import LatLon, Match, Prediction, Query, Tile
+from .model import (
+    SOURCE_HOMOGRAPHY,
+    SOURCE_TILE_CENTRE,
+    SOURCE_WEIGHTED,
+    STATUS_NOT_LOCATED,
+    STATUS_RETRIEVED,
+    STATUS_VERIFIED,
+    LatLon,
+    Match,
+    Prediction,
+    Query,
+    Tile,
+)
 
-# Scores within this cosine of the best one still pull the refined estimate noticeably.
+# Scores within this cosine of the best one still pull the weighted estimate noticeably.
 WEIGHT_TEMPERATURE = 0.02
-# A confidence of 1 means the top tile beats every unrelated tile by at least this cosine margin.
-FULL_CONFIDENCE_MARGIN = 0.10
+# The cosine margin of the top tile over every unrelated tile that counts as a clear win.
+FULL_COSINE_MARGIN = 0.10
+# Where an unverified photo is put: the weighted estimate or the top tile's centre. Measured on
+# the demo and the public regions (training/calibration.py): see UNVERIFIED_SOURCE's note there.
+UNVERIFIED_SOURCE = SOURCE_WEIGHTED
+
+# Confidence calibration (training/calibration.py --fit derives these; figures in
+# training/results/calibration.md). A verified photo: the share of verified photos with about
+# the same inlier margin (the top tile's inliers minus those of the best verified tile elsewhere)
+# that were right, smoothed by Laplace's rule of succession, measured on 456 verified photos of
+# the demo, Las Vegas and Rotterdam (3 wrong, all with a margin of 8-9). Margin 0 (two places
+# verified equally strongly: at most one is right) is set, not measured. An unverified photo: its
+# cosine margin times RETRIEVED_CEILING (58 unverified photos: 67 % right with a clear cosine win,
+# 14 % without one).
+VERIFIED_MARGINS = (0.0, 8.4, 10.7, 12.5, 14.6, 17.9, 39.5)
+VERIFIED_RIGHT = (0.25, 0.833, 0.941, 0.966, 0.967, 0.98, 0.997)
+RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
 
 
 def _tile_radius_m(tile: Tile) -> float:
@@ -25,12 +53,12 @@ def _agrees(top: Tile, other: Tile) -> bool:
     return haversine_m(top.center, other.center) <= 1.5 * (_tile_radius_m(top) + _tile_radius_m(other))
 
 
-def _refined_location(matches: Sequence[Match], min_inliers: int) -> LatLon:
+def weighted_location(matches: Sequence[Match]) -> LatLon:
+    """Similarity-weighted mean of the centres of the top tile and the tiles that agree with it
+    (softmax of cosine scores, temperature WEIGHT_TEMPERATURE)."""
     top = matches[0]
-    if top.ground is not None and (top.inliers or 0) >= min_inliers:
-        return top.ground
     group = [m for m in matches if m is top or _agrees(top.tile, m.tile)]
-    weights = np.array([math.exp((m.score - top.score) / WEIGHT_TEMPERATURE) for m in group])
+    weights = np.array([math.exp(min(0.0, m.score - top.score) / WEIGHT_TEMPERATURE) for m in group])
     weights /= weights.sum()
     lat = float(sum(w * m.tile.center.lat for w, m in zip(weights, group)))
     # Longitudes averaged as offsets from the top tile's, the short way round: tiles either side
@@ -41,27 +69,47 @@ def _refined_location(matches: Sequence[Match], min_inliers: int) -> LatLon:
     return LatLon(lat, lon)
 
 
-def _cosine_confidence(matches: Sequence[Match]) -> float:
-    """Margin of the top tile over the best tile elsewhere: neighbours overlap the same ground, so
-    a close second among them is agreement, not doubt."""
+def cosine_margin(matches: Sequence[Match]) -> float:
+    """In [0, 1]: the top tile's cosine margin over the best tile elsewhere, over
+    FULL_COSINE_MARGIN. Neighbours overlap the same ground, so a close second among them is
+    agreement, not doubt."""
     if len(matches) < 2:
-        return 1.0
+        return 0.0  # nothing to compare with: no evidence of a clear win
     top = matches[0]
     rivals = [m.score for m in matches[1:] if not _agrees(top.tile, m.tile)]
     rival = rivals[0] if rivals else matches[-1].score
-    return float(min(max((top.score - rival) / FULL_CONFIDENCE_MARGIN, 0.0), 1.0))
+    return float(min(max((top.score - rival) / FULL_COSINE_MARGIN, 0.0), 1.0))
 
 
-def _confidence(matches: Sequence[Match], min_inliers: int) -> float:
-    """In [0, 1]. A geometrically verified top tile scores 0.5-1 by its inlier margin over the best
-    verified tile elsewhere; an unverified one 0-0.5 by its cosine margin (less evidence)."""
+def inlier_margin(matches: Sequence[Match]) -> int:
+    """The top tile's inliers minus the most inliers of any verified tile that does not agree
+    with it spatially (two places cannot both be right)."""
     top = matches[0]
-    if top.inliers is None or top.inliers < min_inliers:
-        scale = 1.0 if top.inliers is None else 0.5
-        return scale * _cosine_confidence(matches)
-    rivals = [m.inliers or 0 for m in matches[1:] if not _agrees(top.tile, m.tile)]
-    rival = max(rivals, default=0)
-    return float(0.5 + 0.5 * max(top.inliers - rival, 0) / top.inliers)
+    rival = max((m.inliers or 0 for m in matches[1:] if not _agrees(top.tile, m.tile)), default=0)
+    return int(top.inliers or 0) - int(rival)
+
+
+def verified_confidence(margin: float) -> float:
+    """P(right | verified with this inlier margin): the measured calibration table
+    (VERIFIED_MARGINS, VERIFIED_RIGHT) interpolated linearly, flat beyond its ends."""
+    return float(np.interp(margin, VERIFIED_MARGINS, VERIFIED_RIGHT))
+
+
+def confidence(matches: Sequence[Match], min_inliers: int) -> float:
+    """In [0, 1], meant as the probability that the answer is right (the top tile holds the
+    photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
+    scored by its inlier margin (inlier_margin, verified_confidence); an unverified one by its
+    cosine margin, capped at RETRIEVED_CEILING (global features alone are often wrong)."""
+    top = matches[0]
+    if top.inliers is not None and top.inliers >= min_inliers:
+        return verified_confidence(inlier_margin(matches))
+    return RETRIEVED_CEILING * cosine_margin(matches)
+
+
+def _finite(x: float, fallback: float = -1.0) -> float:
+    """Scores of a featureless photo can be NaN (a zero vector normalised); they rank last."""
+    x = float(x)
+    return x if math.isfinite(x) else fallback
 
 
 def predict(
@@ -72,9 +120,16 @@ def predict(
     inliers: np.ndarray | None = None,
     grounds: Sequence[Sequence[LatLon | None]] | None = None,
     min_inliers: int | Sequence[int] = 8,
+    not_located: Sequence[str | None] | None = None,
 ) -> list[Prediction]:
-    """One Prediction per query from its top-k (cosine scores, tile indices; with geometric
-    verification also inlier counts and the photo centre's ground point per match), best first."""
+    """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
+    geometric verification also inlier counts (Q, k) and the photo centre's ground point per
+    match), best first. `not_located`: per query, why it has nothing to locate (content.py), or
+    None; such a photo gets status "not located" and confidence 0.
+
+    The Point (`location`) is the best estimate: the photo centre through the verified homography
+    when the top tile is verified and the homography puts the centre on the ground, else the
+    estimate UNVERIFIED_SOURCE names."""
     predictions = []
     thresholds = np.broadcast_to(np.asarray(min_inliers), (len(queries),))
     for qi, (query, row_scores, row_ids) in enumerate(zip(queries, scores, ids)):
@@ -82,16 +137,27 @@ def predict(
         row_inliers = [None] * len(row_ids) if inliers is None else [int(n) for n in inliers[qi]]
         row_grounds = [None] * len(row_ids) if grounds is None else list(grounds[qi])
         matches = tuple(
-            Match(tiles[int(i)], float(s), rank, n, g)
+            Match(tiles[int(i)], _finite(s), rank, n, g)
             for rank, (s, i, n, g) in enumerate(zip(row_scores, row_ids, row_inliers, row_grounds), 1)
         )
-        location = matches[0].tile.center
-        weighted = _refined_location(matches, row_min)
-        error = weighted_error = None
+        top = matches[0]
+        weighted = weighted_location(matches)
+        verified = top.inliers is not None and top.inliers >= row_min
+        if verified and top.ground is not None:
+            location, source = top.ground, SOURCE_HOMOGRAPHY
+        elif UNVERIFIED_SOURCE == SOURCE_WEIGHTED:
+            location, source = weighted, SOURCE_WEIGHTED
+        else:
+            location, source = top.tile.center, SOURCE_TILE_CENTRE
+        status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
+        note = None if not_located is None else not_located[qi]
+        conf = confidence(matches, row_min)
+        if note:
+            status, conf = STATUS_NOT_LOCATED, 0.0
+        errors = [None, None, None]
         if query.truth is not None:
-            error = haversine_m(location, query.truth)
-            weighted_error = haversine_m(weighted, query.truth)
+            errors = [haversine_m(p, query.truth) for p in (location, weighted, top.tile.center)]
         predictions.append(
-            Prediction(query, matches, location, weighted, _confidence(matches, row_min), error, weighted_error)
+            Prediction(query, matches, location, weighted, conf, errors[0], errors[1], source, status, errors[2], note)
         )
     return predictions

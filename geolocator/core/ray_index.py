@@ -31,7 +31,8 @@ def require_ray():
 
 def connect(address: str | None, *, num_cpus: int | None = None, object_store_mb: int = 512):
     """Join the cluster at `address` ("auto", "ray://host:10001", "host:6379"), or start a local
-    instance on this machine when None (bound to 127.0.0.1, no dashboard)."""
+    instance on this machine when None (no dashboard; Ray itself swaps 127.0.0.1 for this
+    machine's interface address, so other machines could join it)."""
     ray = require_ray()
     if ray.is_initialized():
         return ray

@@ -31,12 +31,34 @@ class VerifySettings:
     # homographies are rejected outright (see _plausible): measured on demo / Vegas, R@1 88 / 86.
     min_inliers: int = 8
     min_inliers_adapted: int = 12  # for photos an adapter learned a geometric label for
-    # The photo's outline mapped into the tile must cover this share of the tile's area: a drone
-    # footprint is about a tile (0.6-1.2x), a chance fit folds or shrinks it.
-    min_area: float = 0.15
-    max_area: float = 4.0
-    # Local-feature backend (core/matchers: sift, aliked, disk, xfeat); a backend that is not
-    # rotation invariant sees the photo at `headings` quarter turns (matchers/verify.py).
+    # Without a footprint estimate, the photo's outline mapped into the tile may cover this share
+    # of the tile's area: from a photo a sixth of a tile across (a low flight) to one 4 tiles
+    # across (a high one, or an oblique view's far edge). Chance fits mostly fold, flip or
+    # collapse, which the geometric rules in _plausible catch at any scale.
+    min_area: float = 0.02
+    max_area: float = 16.0
+    # With a footprint estimate (metres across, from altitude and focal length), the outline's
+    # size may differ from it by this linear factor either way (altitude above ground, tilt).
+    footprint_tolerance: float = 2.5
+    # An outline whose sides differ more than this is a sliver: no drone camera sees one.
+    max_side_ratio: float = 8.0
+    # Second pass, for a photo no candidate verified at the default settings: a photo from low
+    # altitude (or out of focus) is blurry at the tile's scale and SIFT's default contrast
+    # threshold (0.04, Lowe 2004) leaves it with a handful of keypoints. Measured on field case 15
+    # (a 12 m footprint on 50 m tiles): 4 keypoints and no match; at 0.01 and with the tiles
+    # zoomed 2x, 110 keypoints and 56 inliers on the right tile.
+    fine_pass: bool = True
+    fine_contrast: float = 0.01
+    fine_tile_zoom: float = 2.0
+    # A fine pair costs ~20x a normal one (1000+ keypoints a side against a tile's ~150), so it
+    # runs with fewer keypoints, on at most `fine_candidates`. Measured, 40 demo photos against 20
+    # random candidates (the worst case: most verify nothing): 8 CPU s without the pass, 55 with
+    # it on 20 at 1500 keypoints, 35 on 20 at 1000 (kept), 25 on 8 at 1000; but with 8, field
+    # case 15's 12 m photo (its tile ranked below 8th by global features) is no longer placed.
+    fine_candidates: int = 20
+    fine_n_features: int = 1000
+    # Local-feature backend (core/matchers: sift, aliked, disk, xfeat, xfeat-mnn); a backend that
+    # is not rotation invariant sees the photo at `headings` quarter turns (matchers/verify.py).
     matcher: str = "sift"
     headings: int = 4
     device: str = "cpu"
@@ -70,50 +92,105 @@ def _cv2():
     return cv2
 
 
-def local_features(path, window: PixelWindow | None, settings: VerifySettings) -> LocalFeatures:
-    """SIFT keypoints of an image scaled so its longer side is at most `settings.max_side`."""
+def working_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The (width, height) an image of `size` is matched at: its longer side at most `max_side`
+    pixels, aspect kept. A rule on pixels alone, whatever the camera: a 20 MP frame and the same
+    frame at 0.5 MP are matched at the same size, so they give the same place."""
+    w, h = size
+    scale = min(1.0, max_side / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def local_features(path, window: PixelWindow | None, settings: VerifySettings, *, contrast: float | None = None,
+                   zoom: float = 1.0) -> LocalFeatures:
+    """SIFT keypoints of an image file (or a window of it) at its working size; see
+    image_local_features."""
     from .images import open_image
 
-    return image_local_features(open_image(path, window, min_side=settings.max_side), settings)
+    return image_local_features(open_image(path, window, min_side=settings.max_side), settings,
+                                contrast=contrast, zoom=zoom)
 
 
-def tile_local_features(tile: Tile, settings: VerifySettings) -> LocalFeatures:
+def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float | None = None,
+                        zoom: float = 1.0) -> LocalFeatures:
     """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
     from .sources.tile_image import open_tile_image
 
     # tiles are north-up: only photos need other headings
-    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1))
+    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1),
+                                contrast=contrast, zoom=zoom)
 
 
-def image_local_features(pil_image, settings: VerifySettings) -> LocalFeatures:
-    """SIFT keypoints of a decoded PIL image, scaled so its longer side is at most `settings.max_side`
-    (another backend's when `settings.matcher` names one: matchers/verify.py)."""
-    if settings.matcher != "sift":
+def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
+                         zoom: float = 1.0) -> LocalFeatures:
+    """SIFT keypoints of a decoded PIL image at its working size (see working_size; `zoom` > 1
+    enlarges it further, up to `max_side * zoom`, a zoomed view of a coarse tile). `contrast`:
+    SIFT's contrast threshold (OpenCV's default 0.04 when None). Points are in the returned size's
+    pixels."""
+    if settings.matcher != "sift":  # another backend (matchers/verify.py); contrast/zoom are SIFT's
         from .matchers import verify as learned
 
         return learned.features(pil_image, settings)
     cv2 = _cv2()
     image = np.asarray(pil_image.convert("L"))
     h, w = image.shape
-    scale = settings.max_side / max(h, w)
-    if scale < 1:
-        image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    keypoints, descriptors = cv2.SIFT_create(nfeatures=settings.n_features).detectAndCompute(image, None)
+    tw, th = working_size((w, h), settings.max_side)
+    if zoom > 1:
+        tw, th = max(1, round(tw * zoom)), max(1, round(th * zoom))
+    if (tw, th) != (w, h):
+        interpolation = cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC
+        image = cv2.resize(image, (tw, th), interpolation=interpolation)
+    options = {} if contrast is None else {"contrastThreshold": contrast}
+    n_features = settings.n_features if contrast is None else settings.fine_n_features
+    keypoints, descriptors = cv2.SIFT_create(nfeatures=n_features, **options).detectAndCompute(image, None)
     size = (image.shape[1], image.shape[0])
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
     return LocalFeatures(np.float32([k.pt for k in keypoints]), descriptors.astype(np.float32), size)
 
 
-def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySettings) -> bool:
-    """A camera looking at flat ground maps the photo to a convex quad of about a tile's size;
-    homographies fitted to chance matches (repeated roofs, road markings) mostly do not."""
-    cv2 = _cv2()
+def _signed_area(quad: np.ndarray) -> float:
+    """Shoelace area of a polygon (n, 2); its sign is the orientation of the vertex order."""
+    x, y = quad[:, 0], quad[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+def expected_area_share(footprint_m: float | None, photo_size, tile_ground_m: tuple[float, float] | None) -> float | None:
+    """The share of a tile's area a photo with this ground footprint (metres across its width)
+    covers: (footprint x footprint * h/w) / (tile width x height in metres). None when unknown."""
+    if not footprint_m or not tile_ground_m or min(tile_ground_m) <= 0:
+        return None
     w, h = photo_size
-    corners = cv2.perspectiveTransform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), homography)[0]
-    if not np.isfinite(corners).all() or not cv2.isContourConvex(corners):
+    return footprint_m * footprint_m * (h / w) / (tile_ground_m[0] * tile_ground_m[1])
+
+
+def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySettings,
+               expected_share: float | None = None) -> bool:
+    """Whether a homography can be a camera looking at flat ground, by geometry alone: every
+    photo corner lands in front of the camera (no point through the horizon), the outline stays
+    convex and keeps its orientation (a mirror image is no view), is no sliver, and its size is
+    sane: within `footprint_tolerance` of the expected footprint when one is known, else within
+    [min_area, max_area] tiles. Chance fits (repeated roofs, road markings) mostly fold, flip or
+    collapse. The size rule follows the footprint, so low, high and oblique views all pass."""
+    w, h = photo_size
+    source = np.float64([[0, 0], [w, 0], [w, h], [0, h]])
+    projected = np.c_[source, np.ones(4)] @ np.asarray(homography, np.float64).T
+    z = projected[:, 2]
+    if not np.isfinite(projected).all() or not (np.all(z > 1e-9) or np.all(z < -1e-9)):
         return False
-    share = cv2.contourArea(corners) / float(tile_size[0] * tile_size[1])
+    corners = projected[:, :2] / z[:, None]
+    if not _cv2().isContourConvex(corners.astype(np.float32)):
+        return False
+    area = _signed_area(corners)
+    if area * _signed_area(source) <= 0:  # a mirrored (or collapsed) outline
+        return False
+    sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
+    if sides.min() <= 0 or sides.max() / sides.min() > settings.max_side_ratio:
+        return False
+    share = abs(area) / float(tile_size[0] * tile_size[1])
+    if expected_share is not None:
+        t2 = settings.footprint_tolerance ** 2
+        return expected_share / t2 < share < expected_share * t2
     return settings.min_area < share < settings.max_area
 
 
@@ -127,13 +204,16 @@ def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalF
     return float(x / z / target.size[0]), float(y / z / target.size[1])
 
 
-def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings) -> Verification:
+def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings,
+                expected_share: float | None = None) -> Verification:
     """Matches consistent with one homography from the photo to the tile, and where it puts the
-    photo's centre (Verification(0) when none can be fitted)."""
+    photo's centre (Verification(0) when none can be fitted, or the fit is no plausible view; see
+    _plausible). `expected_share`: the tile area share the photo's footprint should cover, when
+    its footprint is known (expected_area_share)."""
     if settings.matcher != "sift":
         from .matchers import verify as learned
 
-        return learned.verify_pair(photo, tile, settings)
+        return learned.verify_pair(photo, tile, settings, expected_share)
     cv2 = _cv2()
     if len(photo.descriptors) < 4 or len(tile.descriptors) < 4:
         return Verification(0)
@@ -144,7 +224,7 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     src = photo.points[[m.queryIdx for m in good]]
     dst = tile.points[[m.trainIdx for m in good]]
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, settings.ransac_px)
-    if mask is None or homography is None or not _plausible(homography, photo.size, tile.size, settings):
+    if mask is None or homography is None or not _plausible(homography, photo.size, tile.size, settings, expected_share):
         return Verification(0)
     return Verification(int(mask.sum()), photo_centre_in(homography, photo, tile), homography,
                         photo_corners_in(homography, photo, tile))
@@ -163,6 +243,27 @@ def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: Local
     return tuple(out)
 
 
+def query_footprint_m(query: Query) -> float | None:
+    """The photo's ground footprint across (metres) when its metadata gives one: a `footprint_m`
+    on the Query, or core.media.metadata.footprint_m (altitude and focal length) where that module
+    exists. None when unknown: the plausibility rule then allows any sane size (VerifySettings)."""
+    value = getattr(query, "footprint_m", None)
+    if value is None:
+        try:
+            from .media.metadata import footprint_m  # written alongside; absent in older trees
+        except ImportError:
+            return None
+        try:
+            value = footprint_m(getattr(query, "meta", None) or query)
+        except Exception:  # noqa: BLE001 - missing or odd metadata is no footprint, not a failure
+            return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) and value > 0 else None
+
+
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
@@ -172,37 +273,78 @@ class Verifier:
         self._tiles: dict[tuple, LocalFeatures] = {}
         self._pairs: dict[tuple, Verification] = {}
 
-    def photo(self, query: Query) -> LocalFeatures | None:
-        """Keypoints of a drone photo (None when it cannot be read: it keeps its global ranking)."""
+    def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
+        """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
+        global ranking). `fine`: the second pass's low contrast threshold."""
         from .media.query_image import open_query_image  # photos and video frames alike
 
         try:
-            return image_local_features(open_query_image(query, min_side=self.settings.max_side), self.settings)
+            contrast = self.settings.fine_contrast if fine else None
+            return image_local_features(open_query_image(query, min_side=self.settings.max_side), self.settings,
+                                        contrast=contrast)
         except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
             return None
 
-    def tile(self, tile: Tile) -> LocalFeatures:
+    def tile(self, tile: Tile, *, fine: bool = False) -> LocalFeatures:
         """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
-        reading error was already reported when the tiles were indexed)."""
-        key = file_key(tile.path, tile.window, tile.ref)  # a file rewritten in place is matched anew
+        reading error was already reported when the tiles were indexed). `fine`: the second
+        pass's zoomed view with a low contrast threshold."""
+        key = (file_key(tile.path, tile.window, tile.ref), fine)  # a file rewritten in place is matched anew
         if key not in self._tiles:
+            s = self.settings
             try:
-                self._tiles[key] = tile_local_features(tile, self.settings)
+                self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom)
+                                    if fine else tile_local_features(tile, s))
             except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
                 empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
 
-    def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates) -> list[Verification]:
-        """One photo against the candidate tile indices; keypoints only when a pair is new."""
-        photo = query_key(query)  # a video frame: its video and time
-        keys = [(photo, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
+    def _share(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> float | None:
+        if not footprint_m:
+            return None
+        from .geo import haversine_m
+        from .model import LatLon
+
+        b = tile.bounds
+        mid = (b.south + b.north) / 2
+        ground = (haversine_m(LatLon(mid, b.west), LatLon(mid, b.east)), haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.west)))
+        return expected_area_share(footprint_m, photo.size, ground)
+
+    def _fine_pair(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> Verification:
+        """verify_pair on the fine views, its homography brought back to the default tile view's
+        pixels (adaptation chains homographies through them)."""
+        zoomed = self.tile(tile, fine=True)
+        result = verify_pair(photo, zoomed, self.settings, self._share(photo, tile, footprint_m))
+        if result.homography is None:
+            return result
+        plain = self.tile(tile)
+        unzoom = np.diag([plain.size[0] / zoomed.size[0], plain.size[1] / zoomed.size[1], 1.0])
+        homography = unzoom @ result.homography
+        return Verification(result.inliers, result.centre, homography, photo_corners_in(homography, photo, plain))
+
+    def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates, footprint_m: float | None = None) -> list[Verification]:
+        """One photo against the candidate tile indices; keypoints only when a pair is new.
+        `footprint_m`: the photo's ground footprint across, metres, when known (altitude and
+        focal length): the plausible outline size follows it. When no candidate verifies, a
+        second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
+        photo_key = (query_key(query), round(float(footprint_m), 1) if footprint_m else None)  # a frame: video + time
+        keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
         if any(k not in self._pairs for k in keys):
             photo = self.photo(query)
             for t, key in zip(candidates, keys):
                 if key not in self._pairs:
                     tile = tiles[int(t)]
-                    self._pairs[key] = Verification(0) if photo is None else verify_pair(photo, self.tile(tile), self.settings)
+                    self._pairs[key] = (Verification(0) if photo is None else
+                                        verify_pair(photo, self.tile(tile), self.settings, self._share(photo, tile, footprint_m)))
+            # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
+            if (photo is not None and self.settings.fine_pass and self.settings.matcher == "sift"
+                    and max((self._pairs[k].inliers for k in keys), default=0) < self.settings.min_inliers):
+                fine = self.photo(query, fine=True)
+                for t, key in list(zip(candidates, keys))[: self.settings.fine_candidates]:
+                    second = self._fine_pair(fine, tiles[int(t)], footprint_m) if fine is not None else Verification(0)
+                    if second.inliers > self._pairs[key].inliers:
+                        self._pairs[key] = second
         return [self._pairs[k] for k in keys]
 
     def verify(
@@ -211,16 +353,19 @@ class Verifier:
         tiles: Sequence[Tile],
         candidates: np.ndarray,
         *,
+        footprints: Sequence[float | None] | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> list[list[Verification]]:
-        """Verification of each photo against its candidate tile indices (Q, C).
+        """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
+        each photo's ground footprint across in metres, or None where unknown.
         A photo that cannot be read gets zeros: it keeps its global ranking."""
         results = []
         clock = EtaClock(len(queries))
         for qi, query in enumerate(queries):
             check(cancel)
-            results.append(self.verify_photo(query, tiles, candidates[qi]))
+            footprint = None if footprints is None else footprints[qi]
+            results.append(self.verify_photo(query, tiles, candidates[qi], footprint))
             emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
         return results
 
@@ -238,7 +383,8 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
 
 def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], sim: np.ndarray,
                      candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
-                     *, cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
+                     *, footprints: Sequence[float | None] | None = None,
+                     cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
     """Candidates that reach verification: a photo none of whose C candidates verified (fewer than
     `min_inliers`, one number or one per photo) has its next tiles by `sim` verified too, up to
     `upto` candidates in all. Photos that verified get the same next tiles unverified (Verification(0):
@@ -264,5 +410,6 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
         if any(v.inliers >= need[qi] for v in checks[qi]):
             out.append(list(checks[qi]) + [Verification(0)] * len(extra))
         else:
-            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra)))
+            footprint = None if footprints is None else footprints[qi]
+            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint)))
     return wide, out

@@ -59,7 +59,7 @@ class TrackPoint:
     time_s: float  # seconds from the flight's first frame
     location: LatLon  # the best estimate: on the track
     status: str  # one of STATUSES
-    own: LatLon  # the frame's single-photo estimate (Prediction.weighted_location)
+    own: LatLon  # the frame's single-photo estimate (Prediction.location, the best estimate)
     rank: int | None = None  # which of the frame's candidates the track went through (1 = its top)
     verified: bool = False  # the location is a verified homography centre
     error_m: float | None = None  # to the truth (scoring only)
@@ -279,7 +279,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     preds = [p for p, _ in items]
     times = [float(t) for _, t in items]
     cands = [_candidates(p, model) for p in preds]
-    origin = next((p.weighted_location for p in preds), LatLon(0.0, 0.0))
+    origin = next((p.location for p in preds), LatLon(0.0, 0.0))
     path = viterbi_path(times, cands, origin, model)
     on_track = {j: cands[j][c] for j, c in enumerate(path) if c is not None}
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
@@ -289,7 +289,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     points = []
     for j, pred in enumerate(preds):
         chosen = on_track.get(j)
-        own = pred.weighted_location
+        own = pred.location
         rank = chosen.match.rank if chosen is not None else None
         if chosen is not None and chosen.verified:
             location, status, verified = chosen.position, ("matched" if rank == 1 else "corrected"), True

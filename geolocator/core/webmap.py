@@ -170,8 +170,14 @@ def query_label(pred: Prediction) -> str:
     return Path(pred.query.id).name or pred.query.id
 
 
+NOT_LOCATED_COLOUR = "#9e9e9e"
+
+
 def marker_colour(pred: Prediction) -> str:
-    """Green/red when the truth says right/wrong, otherwise blue shaded by confidence."""
+    """Grey for a photo with nothing to locate (status "not located"); green/red when the truth
+    says right/wrong, otherwise blue shaded by confidence."""
+    if pred.status == "not located":
+        return NOT_LOCATED_COLOUR
     if pred.query.truth is not None:
         return "#1a9850" if pred.matches and pred.matches[0].tile.bounds.contains(pred.query.truth) else "#d73027"
     return "#2b83ba" if pred.confidence >= 0.5 else "#abd9e9"
@@ -182,13 +188,14 @@ def popup_html(pred: Prediction, thumb_url: str | None) -> str:
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
+        ("Status", _safe(pred.status) + (f" ({_safe(pred.note)})" if pred.note else "")),
         ("Confidence", f"{pred.confidence:.2f}"),
-        ("Location", f"{pred.weighted_location.lat:.6f}, {pred.weighted_location.lon:.6f}"),
+        ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
     if pred.top.inliers:
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
-    if pred.weighted_error_m is not None:
-        rows.append(("Error", f"{pred.weighted_error_m:.0f} m"))
+    if pred.error_m is not None:
+        rows.append(("Error", f"{pred.error_m:.1f} m"))
     img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
@@ -262,10 +269,11 @@ window.geoloc = (function () {
       var d = L.DomUtil.create('div', 'geoloc-legend');
       var dot = function (col, edge) { return '<span style="display:inline-block;width:10px;height:10px;border-radius:5px;' +
         'border:1px solid ' + (edge || '#fff') + ';background:' + col + ';margin-right:4px"></span>'; };
-      d.innerHTML = withTruth
+      d.innerHTML = (withTruth
         ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
           dot('#ffffff', '#555') + 'truth (dashed line: error)'
-        : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure';
+        : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure') +
+        '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
       d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
       return d;
     };
@@ -370,8 +378,8 @@ def build_map(
     for i, pred in enumerate(predictions):
         check(cancel)
         point = on_track.get(pred.query.id)
-        # the refined estimate: the photo centre when verified; a flight's frame: its track position
-        loc = pred.weighted_location if point is None else point.location
+        # the best estimate (the exported Point); a flight's frame: its track position
+        loc = pred.location if point is None else point.location
         thumb_url = None
         if thumbnail is not None:
             name = f"thumb_{query_key(pred.query)}.jpg"  # an edited photo gets a new thumbnail
@@ -388,7 +396,7 @@ def build_map(
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url),
-            "tooltip": _safe(f"{query_label(pred)} · conf {pred.confidence:.2f}"),
+            "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {pred.confidence:.2f}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
                      for mt in pred.matches],

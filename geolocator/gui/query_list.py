@@ -96,10 +96,10 @@ class QueryList(QTreeWidget):
         item = self._items.get(pred.query.id)
         if item is None:
             return
-        item.setText(COL_STATUS, "located")
+        item.setText(COL_STATUS, pred.status)  # verified / retrieved / not located (model.STATUS_*)
+        item.setStatusTip(COL_STATUS, pred.note or "")
         item.setText(COL_CONF, f"{pred.confidence:.2f}")
-        # the refined estimate's error: the photo centre through a verified homography when there is one
-        error = pred.weighted_error_m if pred.weighted_error_m is not None else pred.error_m
+        error = pred.error_m  # the exported Point's: the best estimate
         item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
         if pred.query.truth is not None:
             # Green when the answer is right at tile level: the top tile holds the truth, or the
@@ -108,7 +108,8 @@ class QueryList(QTreeWidget):
             half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
             hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
             item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
-        item.setForeground(COL_STATUS, QBrush())
+        # grey: nothing to locate in the frame (the map draws it grey too)
+        item.setForeground(COL_STATUS, QBrush(QColor("#888888")) if pred.status == "not located" else QBrush())
 
     def set_failed(self, query_id: str, reason: str) -> None:
         item = self._items.get(query_id)

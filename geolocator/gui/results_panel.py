@@ -124,18 +124,21 @@ class ResultsPanel(QWidget):
             lines.append(f"Not located: {failure}" if failure else "Not located yet.")
             self._set_cards(0)
         else:
-            loc = prediction.location
-            lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   (refined {prediction.weighted_location.lat:.6f}, "
-                         f"{prediction.weighted_location.lon:.6f})")
+            loc = prediction.location  # the best estimate, as exported
+            tc = prediction.tile_center
+            lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
+                         f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
-            lines.append(f"Confidence  {prediction.confidence:.2f}{verified}")
+            lines.append(f"Status  {prediction.status}   confidence {prediction.confidence:.2f}{verified}")
+            if prediction.note:
+                lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
             if prediction is not None and prediction.error_m is not None:
-                truth += f"   error {prediction.error_m:.0f} m"
-                if prediction.weighted_error_m is not None:
-                    truth += f" (refined {prediction.weighted_error_m:.0f} m)"
+                truth += f"   error {prediction.error_m:.1f} m"
+                if prediction.tile_error_m is not None:
+                    truth += f" (tile centre {prediction.tile_error_m:.0f} m)"
             lines.append(truth)
         elif query.truth_note:  # the photo recorded a position that is not trustworthy: say why
             lines.append(f"Truth unknown: {query.truth_note}")

@@ -66,8 +66,7 @@ class BackbonePanel(QGroupBox):
         self.default_btn = QPushButton("Use Default")
         self.default_btn.setToolTip("Back to the default model and device (auto)")
         self.default_btn.clicked.connect(self.use_default)
-        row = QHBoxLayout()
-        row.addWidget(self.weights_btn)
+        row = QHBoxLayout()  # the weights button has a row of its own: beside these it was cut to "oose weights file"
         row.addWidget(self.apply_btn)
         row.addWidget(self.default_btn)
         form.addRow("Model", self.combo)
@@ -76,6 +75,7 @@ class BackbonePanel(QGroupBox):
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
         form.addRow("Weights", self.weights)
+        form.addRow(self.weights_btn)
         form.addRow(row)
         self.weights_path: Path | None = None
 

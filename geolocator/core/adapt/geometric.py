@@ -108,7 +108,8 @@ def geometric_labels(
                 tried.add((qi, int(a)))
                 if photo(qi) is None or photo(int(a)) is None:
                     continue
-                link = verify_pair(photo(qi), photo(int(a)), verifier.settings)
+                # two photos of one flight see about the same footprint
+                link = verify_pair(photo(qi), photo(int(a)), verifier.settings, expected_share=1.0)
                 anchor = placed[a]
                 strength = min(link.inliers, anchor.inliers)
                 current = new.get(qi) or placed.get(qi)

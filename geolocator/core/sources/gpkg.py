@@ -11,38 +11,21 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 
 from ..errors import InputError
 from ..geo import metres_per_degree, transform_to_wgs84
 from ..model import Bounds, Tile, TileSet
-from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom
+from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom
 
 SUFFIXES = (".gpkg",)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]*$")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
-    try:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise InputError(path, f"cannot open as a GeoPackage (SQLite) file ({exc})") from None
-
-
-_pool = HandlePool(_connect)
-
-
-def _query(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
-    try:
-        return _pool.get(path).execute(sql, args).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise InputError(path, f"not a readable GeoPackage ({exc})") from None
+_query = readonly_sqlite("GeoPackage")
 
 
 def _quoted(path: Path, table: str) -> str:

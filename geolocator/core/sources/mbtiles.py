@@ -12,33 +12,16 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
-from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".mbtiles",)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """Read-only connection: reading a tile set never changes the user's file."""
-    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
-    try:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise InputError(path, f"cannot open as an MBTiles (SQLite) file ({exc})") from None
-
-
-_pool = HandlePool(_connect)
-
-
-def _query(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
-    try:
-        return _pool.get(path).execute(sql, args).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise InputError(path, f"not a readable MBTiles file ({exc})") from None
+_query = readonly_sqlite("MBTiles")
 
 
 def _metadata(path: Path) -> dict[str, str]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import math
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from PIL import Image, UnidentifiedImageError
 
@@ -207,3 +209,27 @@ def only_zoom(tileset, zoom: int | None):
         raise InputError(tileset.source, f"no tiles at zoom {zoom}; the folder has zoom levels "
                                          f"{', '.join(map(str, levels))}")
     return dataclasses.replace(tileset, tiles=keep, zoom=int(zoom))
+
+
+def readonly_sqlite(kind: str) -> Callable[..., list[tuple]]:
+    """A query function `query(path, sql, args=()) -> rows` over read-only SQLite connections (one
+    per thread and file version, HandlePool) for a tile package of `kind` ("MBTiles",
+    "GeoPackage"): reading a tile set never changes the user's file, and a broken one is an
+    InputError naming it."""
+
+    def connect(path: Path) -> sqlite3.Connection:
+        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+        try:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise InputError(path, f"cannot open as a {kind} (SQLite) file ({exc})") from None
+
+    pool = HandlePool(connect)
+
+    def query(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return pool.get(path).execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(path, f"not a readable {kind} file ({exc})") from None
+
+    return query

@@ -1,0 +1,272 @@
+"""Does the confidence mean what it says? Locate every photo of the demo and the public benchmark
+regions (truth used only to score), then report how often a photo shown with confidence >= 0.9 is
+right, a reliability diagram, and which unverified estimate (weighted mean or tile centre) is
+closer to the truth.
+
+"Right" means the exported Point lies within the top tile's half-diagonal of the truth: the answer
+names the right place (a verified photo is then typically within a metre or two).
+
+  python training/make_public_benchmark.py            # data/benchmark/{vegas,rotterdam}
+  python training/calibration.py [--modes frozen best] [--fit]
+
+Writes training/results/calibration.md, calibration.png (matplotlib, the `dev` extra) and
+calibration_records.csv (one row per photo and mode: the evidence confidence is computed from, so
+the curve can be refitted with --from-records without locating again). --fit prints the logistic
+parameters for predict.VERIFIED_MIDPOINT / VERIFIED_SLOPE fitted on the records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geolocator.core import predict as P
+from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.queries import load_region
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "training/results"
+DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
+FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_margin", "cosine_margin", "confidence",
+          "right", "error_m", "weighted_error_m", "tile_error_m", "radius_m"]
+BINS = np.linspace(0.0, 1.0, 11)
+
+
+def records_for(path: Path, mode: str, cache_dir: Path | None) -> list[dict]:
+    region = load_region(path)
+    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
+                            adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
+    ws.open_tiles(region.tiles)
+    if mode == "best":
+        ws.adapt(region.queries, mode="best", seed=0)
+    rows = []
+    for p in ws.locate(region.queries):
+        if p.query.truth is None:
+            continue
+        radius = P._tile_radius_m(p.top.tile)
+        rows.append({
+            "region": path.name, "mode": mode, "query": p.query.id, "status": p.status, "source": p.location_source,
+            "inliers": p.top.inliers or 0, "inlier_margin": P.inlier_margin(p.matches),
+            "cosine_margin": round(P.cosine_margin(p.matches), 4), "confidence": round(p.confidence, 4),
+            "right": int(p.error_m <= radius), "error_m": round(p.error_m, 2),
+            "weighted_error_m": round(p.weighted_error_m, 2), "tile_error_m": round(p.tile_error_m, 2),
+            "radius_m": round(radius, 2),
+        })
+    return rows
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood (midpoint, slope) of P(y=1 | x) = 1 / (1 + exp(-slope (x - midpoint))), by
+    Newton's method on the two-parameter logistic regression (small, well-conditioned)."""
+    w = np.zeros(2)
+    X = np.c_[np.ones_like(x), x]
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(X @ w)))
+        grad = X.T @ (y - p)
+        hess = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
+        w = w + np.linalg.solve(hess, grad)
+    slope = w[1]
+    return float(-w[0] / slope), float(slope)
+
+
+MARGIN_EDGES = [8, 10, 12, 14, 16, 20, 10_000]
+
+
+def fit_table(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The calibration table predict.verified_confidence interpolates: per inlier-margin bucket
+    (MARGIN_EDGES), its mean margin and its rate of being right smoothed by Laplace's rule of
+    succession ((right + 1) / (n + 2)), made non-decreasing. Wrong verified answers are rare (3 of
+    456 when measured), so a maximum-likelihood logistic (fit_logistic) is driven by three points
+    and puts a 9-inlier answer at 0.93; the smoothed buckets stay honest where photos are few."""
+    margins, rates = [], []
+    for lo, hi in zip(MARGIN_EDGES[:-1], MARGIN_EDGES[1:]):
+        inside = (x >= lo) & (x < hi)
+        if inside.sum() == 0:
+            continue
+        margins.append(round(float(x[inside].mean()), 1))
+        rates.append(float((y[inside].sum() + 1) / (inside.sum() + 2)))
+    rates = list(np.maximum.accumulate(rates))
+    return tuple(margins), tuple(round(r, 3) for r in rates)
+
+
+def reliability(conf: np.ndarray, right: np.ndarray) -> list[tuple[float, float, float, int]]:
+    """(bin low, bin high, share right, count) over BINS; the last bin includes 1.0."""
+    out = []
+    for lo, hi in zip(BINS[:-1], BINS[1:]):
+        inside = (conf >= lo) & ((conf < hi) | (hi == 1.0))
+        out.append((lo, hi, float(right[inside].mean()) if inside.any() else math.nan, int(inside.sum())))
+    return out
+
+
+def confident_precision(conf: np.ndarray, right: np.ndarray, at: float = 0.9) -> tuple[float | None, int]:
+    sel = conf >= at
+    return (float(right[sel].mean()) if sel.any() else None), int(sel.sum())
+
+
+def held_out(rows: list[dict]) -> list[str]:
+    """Leave one region out: the table fitted on the other regions' verified photos, scored on this
+    one's (unverified and not-located photos keep their confidence)."""
+    lines = ["", "## Held out: the table fitted without the region it is scored on", "",
+             "| region | conf >= 0.9 | right among them |", "|---|---|---|"]
+    for region in sorted({r["region"] for r in rows}):
+        train = [r for r in rows if r["region"] != region and r["status"] == STATUS_VERIFIED]
+        if not train:
+            continue
+        margins, rates = fit_table(np.array([r["inlier_margin"] for r in train], float),
+                                   np.array([r["right"] for r in train], float))
+        margins, rates = (0.0, *margins), (P.VERIFIED_RIGHT[0], *rates)
+        test = [r for r in rows if r["region"] == region]
+        conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
+                         else r["confidence"] for r in test])
+        prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
+        lines.append(f"| {region} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+    return lines
+
+
+def report(rows: list[dict], seconds: float | None) -> str:
+    conf = np.array([r["confidence"] for r in rows], float)
+    right = np.array([r["right"] for r in rows], float)
+    lines = ["# Confidence calibration", "",
+             "Every photo of the demo and the public benchmark regions located by the product pipeline "
+             "(EfficientNet-Lite0, verification on; `best` = adapted with mode best, seed 0). Right: the exported "
+             "Point within the top tile's half-diagonal of the truth. Truth is used only to score. "
+             "Regenerate: `python training/calibration.py` "
+             + ("(re-scored from calibration_records.csv with the current predict.py)." if seconds is None
+                else f"({seconds:.0f} s on 2 shared cores)."), "",
+             "## How often a confident answer is right", "",
+             "| region | mode | photos | conf >= 0.9 | right among them | right overall | not located | ECE |",
+             "|---|---|---|---|---|---|---|---|"]
+    groups = sorted({(r["region"], r["mode"]) for r in rows}) + [("all", "all")]
+    for region, mode in groups:
+        sel = [r for r in rows if (region == "all" or r["region"] == region) and (mode == "all" or r["mode"] == mode)]
+        c = np.array([r["confidence"] for r in sel], float)
+        y = np.array([r["right"] for r in sel], float)
+        prec, n = confident_precision(c, y)
+        bins = reliability(c, y)
+        ece = sum(cnt * abs(share - (lo + hi) / 2) for lo, hi, share, cnt in bins if cnt) / max(len(sel), 1)
+        # ECE against bin mean confidence rather than the bin middle
+        ece = sum(abs(y[(c >= lo) & ((c < hi) | (hi == 1.0))].mean() - c[(c >= lo) & ((c < hi) | (hi == 1.0))].mean()) * cnt
+                  for lo, hi, _, cnt in bins if cnt) / max(len(sel), 1)
+        nl = sum(r["status"] == STATUS_NOT_LOCATED for r in sel)
+        lines.append(f"| {region} | {mode} | {len(sel)} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} | "
+                     f"{100 * y.mean():.1f} % | {nl} | {ece:.3f} |")
+    lines += held_out(rows)
+    lines += ["", "## Reliability diagram (all photos)", "", "| confidence | photos | right |", "|---|---|---|"]
+    for lo, hi, share, cnt in reliability(conf, right):
+        lines.append(f"| {lo:.1f}-{hi:.1f} | {cnt} | {'-' if cnt == 0 else f'{100 * share:.1f} %'} |")
+    lines += ["", "![reliability diagram](calibration.png)", "",
+              "## Which estimate for an unverified photo", "",
+              "Median error (m) of the two candidates for the Point when geometry verified nothing "
+              "(predict.UNVERIFIED_SOURCE):", "",
+              "| region | mode | unverified photos | similarity-weighted | top tile centre | weighted closer |",
+              "|---|---|---|---|---|---|"]
+    for region, mode in groups:
+        sel = [r for r in rows if r["status"] != STATUS_VERIFIED and (region == "all" or r["region"] == region)
+               and (mode == "all" or r["mode"] == mode)]
+        if not sel:
+            continue
+        wv = np.array([r["weighted_error_m"] for r in sel], float)
+        tv = np.array([r["tile_error_m"] for r in sel], float)
+        lines.append(f"| {region} | {mode} | {len(sel)} | {np.median(wv):.1f} | {np.median(tv):.1f} | "
+                     f"{100 * np.mean(wv < tv):.0f} % |")
+    verified = [r for r in rows if r["status"] == STATUS_VERIFIED]
+    if verified:
+        lines += ["", "## Verified photos by inlier margin", "", "| inlier margin | photos | right |", "|---|---|---|"]
+        edges = [-1000, 0, 4, 8, 12, 16, 24, 32, 64, 10_000]
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            sel = [r for r in verified if lo <= r["inlier_margin"] < hi]
+            if sel:
+                lines.append(f"| {lo if lo > -1000 else '< 0'}..{hi - 1 if hi < 10_000 else ''} | {len(sel)} | "
+                             f"{100 * np.mean([r['right'] for r in sel]):.1f} % |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
+    for mode in sorted({r["mode"] for r in rows}):
+        sel = [r for r in rows if r["mode"] == mode]
+        c = np.array([r["confidence"] for r in sel], float)
+        y = np.array([r["right"] for r in sel], float)
+        pts = [(c[(c >= lo) & ((c < hi) | (hi == 1.0))].mean(), share, cnt) for lo, hi, share, cnt in reliability(c, y) if cnt]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=f"{mode} ({len(sel)} photos)")
+        for x, s, cnt in pts:
+            ax.annotate(str(cnt), (x, s), fontsize=6, textcoords="offset points", xytext=(3, -8))
+    ax.set_xlabel("confidence (bin mean)")
+    ax.set_ylabel("share right")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Reliability: demo + Las Vegas + Rotterdam")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    parser.add_argument("--modes", nargs="+", default=["frozen", "best"], choices=["frozen", "best"])
+    parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--from-records", action="store_true", help="re-report the saved records, locating nothing")
+    parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
+    args = parser.parse_args()
+
+    records_path = RESULTS / "calibration_records.csv"
+    started = time.perf_counter()
+    if args.from_records:
+        with records_path.open() as f:
+            rows = [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
+                    for r in csv.DictReader(f)]
+        for r in rows:  # the confidence the current predict.py parameters give this evidence
+            if r["status"] == STATUS_NOT_LOCATED:
+                r["confidence"] = 0.0
+            elif r["status"] == STATUS_VERIFIED:
+                r["confidence"] = P.verified_confidence(r["inlier_margin"])
+            else:
+                r["confidence"] = P.RETRIEVED_CEILING * r["cosine_margin"]
+    else:
+        rows = []
+        for path in args.regions:
+            if not (path / "tiles.csv").is_file():
+                print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
+                continue
+            for mode in args.modes:
+                rows += records_for(path, mode, args.cache_dir)
+                print(f"{path.name} {mode}: {len(rows)} photos so far")
+        with records_path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+    if args.fit:
+        v = [r for r in rows if r["status"] == STATUS_VERIFIED]
+        x, y = np.array([r["inlier_margin"] for r in v], float), np.array([r["right"] for r in v], float)
+        mid, slope = fit_logistic(x, y)
+        print(f"verified: {len(v)} photos, maximum likelihood: midpoint {mid:.2f} slope {slope:.3f}")
+        margins, rates = fit_table(x, y)
+        print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
+        u = [r for r in rows if r["status"] != STATUS_VERIFIED]
+        print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
+    text = report(rows, None if args.from_records else time.perf_counter() - started)
+    (RESULTS / "calibration.md").write_text(text)
+    if not plot(rows, RESULTS / "calibration.png"):
+        print("matplotlib not installed (pip install -e .[dev]): no calibration.png")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
