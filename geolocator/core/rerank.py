@@ -10,7 +10,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -57,6 +57,11 @@ class VerifySettings:
     # case 15's 12 m photo (its tile ranked below 8th by global features) is no longer placed.
     fine_candidates: int = 20
     fine_n_features: int = 1000
+    # Local-feature backend (core/matchers: sift, aliked, disk, xfeat, xfeat-mnn); a backend that
+    # is not rotation invariant sees the photo at `headings` quarter turns (matchers/verify.py).
+    matcher: str = "sift"
+    headings: int = 4
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ class LocalFeatures:
     points: np.ndarray  # keypoint xy (n, 2) float32, in the scaled image
     descriptors: np.ndarray  # (n, 128) float32
     size: tuple[int, int]  # (width, height) of the scaled image
+    # other headings of a photo for a non-rotation-invariant matcher: ((features, 3x3 map from
+    # this image's pixels to that view's), ...); empty for SIFT and for tiles
+    views: tuple = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,9 @@ def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float
     """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
     from .sources.tile_image import open_tile_image
 
-    return image_local_features(open_tile_image(tile, min_side=settings.max_side), settings, contrast=contrast, zoom=zoom)
+    # tiles are north-up: only photos need other headings
+    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1),
+                                contrast=contrast, zoom=zoom)
 
 
 def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
@@ -117,6 +127,10 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
     enlarges it further, up to `max_side * zoom`, a zoomed view of a coarse tile). `contrast`:
     SIFT's contrast threshold (OpenCV's default 0.04 when None). Points are in the returned size's
     pixels."""
+    if settings.matcher != "sift":  # another backend (matchers/verify.py); contrast/zoom are SIFT's
+        from .matchers import verify as learned
+
+        return learned.features(pil_image, settings)
     cv2 = _cv2()
     image = np.asarray(pil_image.convert("L"))
     h, w = image.shape
@@ -196,6 +210,10 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
     photo's centre (Verification(0) when none can be fitted, or the fit is no plausible view; see
     _plausible). `expected_share`: the tile area share the photo's footprint should cover, when
     its footprint is known (expected_area_share)."""
+    if settings.matcher != "sift":
+        from .matchers import verify as learned
+
+        return learned.verify_pair(photo, tile, settings, expected_share)
     cv2 = _cv2()
     if len(photo.descriptors) < 4 or len(tile.descriptors) < 4:
         return Verification(0)
@@ -319,7 +337,8 @@ class Verifier:
                     tile = tiles[int(t)]
                     self._pairs[key] = (Verification(0) if photo is None else
                                         verify_pair(photo, self.tile(tile), self.settings, self._share(photo, tile, footprint_m)))
-            if (photo is not None and self.settings.fine_pass
+            # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
+            if (photo is not None and self.settings.fine_pass and self.settings.matcher == "sift"
                     and max((self._pairs[k].inliers for k in keys), default=0) < self.settings.min_inliers):
                 fine = self.photo(query, fine=True)
                 for t, key in list(zip(candidates, keys))[: self.settings.fine_candidates]:
@@ -360,3 +379,37 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
     verified = inliers >= np.reshape(min_inliers, (-1, 1))
     ranking[rows, candidates] += np.where(verified, 2.0 + inliers, 0.0)
     return ranking
+
+
+def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], sim: np.ndarray,
+                     candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
+                     *, footprints: Sequence[float | None] | None = None,
+                     cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
+    """Candidates that reach verification: a photo none of whose C candidates verified (fewer than
+    `min_inliers`, one number or one per photo) has its next tiles by `sim` verified too, up to
+    `upto` candidates in all. Photos that verified get the same next tiles unverified (Verification(0):
+    they keep their cosine order), so the result stays rectangular: (Q, upto) ids and checks.
+
+    Why: where global features are weak (coarse imagery) the true tile is often ranked 21st-40th;
+    measured on vegas-coarse (42 tiles, frozen features): recall@20 50 %, recall@40 92 %
+    (training/results/compare_matchers.md). Verifying only the photos that found nothing keeps
+    the cost where it pays."""
+    upto = min(int(upto), sim.shape[1])
+    c = candidates.shape[1]
+    if upto <= c:
+        return candidates, checks
+    need = np.broadcast_to(np.reshape(min_inliers, (-1,)), (len(queries),))
+    order = np.argsort(-sim, axis=1, kind="stable")
+    wide = np.empty((len(queries), upto), dtype=candidates.dtype)
+    out: list[list[Verification]] = []
+    for qi, query in enumerate(queries):
+        check(cancel)
+        have = set(int(t) for t in candidates[qi])
+        extra = np.array([t for t in order[qi] if int(t) not in have][: upto - c], dtype=candidates.dtype)
+        wide[qi] = np.concatenate([candidates[qi], extra])
+        if any(v.inliers >= need[qi] for v in checks[qi]):
+            out.append(list(checks[qi]) + [Verification(0)] * len(extra))
+        else:
+            footprint = None if footprints is None else footprints[qi]
+            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint)))
+    return wide, out

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         core = core_settings or Settings()
         core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
         core.weights = Path(self.settings.weights) if self.settings.weights else None
+        core.matcher = self.settings.matcher if self.settings.matcher in ("sift", "aliked", "disk", "xfeat", "xfeat-mnn") else "sift"
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
         self.runner = JobRunner(self)
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsPanel()
         self.backbone_panel = BackbonePanel()
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
+        self.backbone_panel.matcher.setCurrentText(core.matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
         self.progress = ProgressPanel()
@@ -263,6 +265,7 @@ class MainWindow(QMainWindow):
         self.adapter_panel.reloadRequested.connect(self._use_saved_adapter)
         self.backbone_panel.changed.connect(self.set_backbone)
         self.backbone_panel.chooseWeights.connect(self.choose_weights)
+        self.backbone_panel.matcherChanged.connect(self.set_matcher)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -371,6 +374,7 @@ class MainWindow(QMainWindow):
         self.act_export.setEnabled(bool(self.predictions))
         self.act_export_map.setEnabled(has_tiles)
         self.backbone_panel.apply_btn.setEnabled(not busy)
+        self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
 
     def cancel(self) -> None:
         if self.runner.cancel():
@@ -618,6 +622,11 @@ class MainWindow(QMainWindow):
             self.settings.save(self.settings_path)
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
+
+    def set_matcher(self, name: str) -> None:
+        """Verify with another local-feature backend from the next Locate / Adapt on."""
+        self.settings.matcher = name
+        self.session.ws.set_matcher(name)
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",

@@ -39,6 +39,7 @@ class AppSettings:
     weights: str | None = None  # a weights file the user chose
     device: str = "auto"
     top_k: int = 5
+    matcher: str = "sift"  # local-feature backend of verification (core/matchers)
     adapt_mode: str = "best"
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine

