@@ -171,7 +171,10 @@ def test_tms_and_epsg_reach_the_tile_set_through_the_cli(demo_cli, tmp_path, mon
 
     monkeypatch.setattr(tilesets, "load_tileset", spy)
     # index on a non-demo tile set: the fake workspace serves only the demo's features, so stop at index
-    monkeypatch.setattr(DemoWorkspace, "index", lambda self, **_: np.zeros((len(self.tileset), 1, 4), np.float32))
+    # (it opens the store as the real index does: `geolocator index` names the store's folder)
+    monkeypatch.setattr(DemoWorkspace, "index",
+                        lambda self, **_: (setattr(self, "_store", self.open_store()),
+                                           np.zeros((len(self.tileset), 1, 4), np.float32))[1])
     xyz = tmp_path / "xyz"
     _xyz_tile(xyz, 3, 2, 1)
     assert demo_cli("index", str(xyz))[0] == 0
