@@ -43,14 +43,33 @@ def _scale_rotate(scale: float, angle_deg: float = 30.0) -> np.ndarray:
     return h
 
 
+# Footprint unknown: the outline's share of the tile area must lie in (min_area=0.02, max_area=16)
+# (issue 9: the rule is geometric; the area bounds are wide, shape does most of the work).
+# The outline covers 0.4578 * scale**2 tiles.
 @pytest.mark.parametrize("scale, expected", [
-    (1.0, True),  # the photo's outline covers 0.46 of the tile: a drone footprint
+    (1.0, True),  # 0.46 of the tile: a drone footprint
     (1.9, True),  # 1.65 tiles: still one tile's neighbourhood
-    (0.35, False),  # 0.06 of the tile: a chance fit that shrinks the photo
-    (4.0, False),  # 7.3 tiles: a chance fit that blows it up
+    (0.35, True),  # 0.056 of the tile: a high tile zoom / low flight, still a view
+    (0.25, True),  # 0.029: just above min_area
+    (0.18, False),  # 0.015: below min_area, a chance fit that shrinks the photo
+    (4.0, True),  # 7.3 tiles: a low tile zoom
+    (5.5, True),  # 13.8 tiles: just under max_area
+    (6.5, False),  # 19.3 tiles: over max_area, a chance fit that blows it up
 ])
 def test_plausibility_bounds_the_footprint_area(scale, expected):
     assert _plausible(_scale_rotate(scale), PHOTO, TILE, VerifySettings()) is expected
+
+
+# Footprint known (expected_share): the outline's area must be within footprint_tolerance=2.5 of
+# it in length, i.e. a factor 6.25 in area, whatever min_area / max_area say.
+@pytest.mark.parametrize("scale, expected", [
+    (1.0, True),  # the expected size
+    (2.4, True), (0.42, True),  # just inside 2.5x either way
+    (2.6, False), (0.38, False),  # just outside
+])
+def test_plausibility_follows_a_known_footprint(scale, expected):
+    share = 0.4578  # what scale 1 covers
+    assert _plausible(_scale_rotate(scale), PHOTO, TILE, VerifySettings(), expected_share=share) is expected
 
 
 def test_plausibility_rejects_folded_and_infinite_outlines():
@@ -65,7 +84,7 @@ def test_plausibility_rejects_folded_and_infinite_outlines():
     assert not _plausible(degenerate, PHOTO, TILE, s)
     # the bounds come from the settings, not from constants
     assert _plausible(_scale_rotate(1.0), PHOTO, TILE, replace(s, min_area=0.5)) is False
-    assert _plausible(_scale_rotate(0.35), PHOTO, TILE, replace(s, min_area=0.01)) is True
+    assert _plausible(_scale_rotate(0.18), PHOTO, TILE, replace(s, min_area=0.01)) is True
     assert _plausible(_scale_rotate(1.9), PHOTO, TILE, replace(s, max_area=1.0)) is False
 
 
