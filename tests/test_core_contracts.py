@@ -109,32 +109,51 @@ def _one(inliers, scores=(0.6, 0.59, 0.58), ids=(7, 8, 11), min_inliers=8, groun
 
 
 def test_verified_confidence_is_the_inlier_margin_over_a_rival_elsewhere():
-    # ids: r1c1 (top), r1c2 (its neighbour: agreement, not a rival), r1c5 (four tiles east: a rival)
-    assert _one([40, 35, 0]).confidence == pytest.approx(1.0)  # the neighbour agrees
-    assert _one([40, 0, 30]).confidence == pytest.approx(0.5 + 0.5 * 10 / 40)
-    assert _one([40, 0, 10]).confidence == pytest.approx(0.5 + 0.5 * 30 / 40)
-    assert _one([40, 0, 45]).confidence == pytest.approx(0.5)  # a stronger rival: no margin
-    assert _one([20, 0, 10]).confidence == pytest.approx(0.75)
+    # ids: r1c1 (top), r1c2 (its neighbour: agreement, not a rival), r1c5 (four tiles east: a rival).
+    # The calibration table (predict.VERIFIED_MARGINS -> VERIFIED_RIGHT, issue 9 §4) interpolated
+    # linearly, flat beyond its ends: (0, .25) (8.4, .833) (10.7, .941) (12.5, .966) (14.6, .967)
+    # (17.9, .98) (39.5, .997).
+    assert _one([40, 35, 0]).confidence == pytest.approx(0.997)  # the neighbour agrees: margin 40
+    assert _one([40, 0, 35]).confidence == pytest.approx(0.25 + 0.583 * 5 / 8.4)  # 0.597: a rival at 35
+    assert _one([40, 0, 30]).confidence == pytest.approx(0.833 + 0.108 * 1.6 / 2.3)  # margin 10: 0.908
+    assert _one([40, 0, 10]).confidence == pytest.approx(0.98 + 0.017 * 12.1 / 21.6)  # margin 30: 0.990
+    assert _one([40, 0, 45]).confidence == pytest.approx(0.25)  # a stronger rival: no margin
+    # the margin, not the ratio: 20 over 10 is as sure as 40 over 30
+    assert _one([20, 0, 10]).confidence == pytest.approx(_one([40, 0, 30]).confidence)
 
 
 def test_confidence_scale_unverified_below_verified():
+    from geolocator.core.predict import RETRIEVED_CEILING
+
     verified = _one([40, 0, 0])
-    below = _one([5, 0, 0])  # verification ran but found too few inliers: at most 0.5
-    never = _one(None, scores=(0.9, 0.5, 0.2))  # no verification: cosine margin only, up to 1
-    assert verified.confidence == pytest.approx(1.0)
-    assert below.confidence <= 0.5 and never.confidence == pytest.approx(1.0)
-    # threshold per photo: 12 inliers count as verified at min 8, not at min 16
-    assert _one([12, 0, 0], min_inliers=8).confidence == pytest.approx(1.0)
-    assert _one([12, 0, 0], min_inliers=16).confidence <= 0.5
+    below = _one([5, 0, 0])  # verification ran but found too few inliers: cosine margin only
+    never = _one(None, scores=(0.9, 0.5, 0.2))  # no verification: cosine margin only, capped
+    assert verified.confidence == pytest.approx(0.997) and verified.status == "verified"
+    # unverified: RETRIEVED_CEILING (0.6) x the cosine margin over the rival (r1c5) / 0.10
+    assert RETRIEVED_CEILING == 0.6
+    assert below.confidence == pytest.approx(0.6 * 0.02 / 0.10, abs=1e-5) and below.status == "retrieved"
+    assert never.confidence == pytest.approx(0.6) and never.status == "retrieved"  # a clear win: the cap
+    # threshold per photo: 12 inliers count as verified at min 8 (margin 12), not at min 16
+    assert _one([12, 0, 0], min_inliers=8).confidence == pytest.approx(0.941 + 0.025 * 1.3 / 1.8)  # 0.959
+    assert _one([12, 0, 0], min_inliers=16).confidence == pytest.approx(0.12, abs=1e-5)
 
 
 def test_verified_top_with_a_ground_point_refines_the_location():
+    from geolocator.core.predict import weighted_location
+
     tiles = grid_tiles(3, 6)
     ground = LatLon(tiles[7].bounds.south + 0.0001, tiles[7].bounds.west + 0.0002)
     p = _one([40, 0, 0], grounds=[[ground, None, None]])
-    assert p.weighted_location == ground and p.location == tiles[7].center
+    # the Point is the best estimate: the photo centre through the verified homography
+    assert p.location == ground and p.location_source == "homography"
+    assert p.weighted_location == weighted_location(p.matches) and p.weighted_location != ground
+    assert p.tile_center == tiles[7].center
     weak = _one([5, 0, 0], grounds=[[ground, None, None]])  # too few inliers: no refined point
-    assert weak.weighted_location != ground
+    assert weak.location != ground and weak.location == weak.weighted_location
+    assert weak.location_source == "weighted"
+    # verified but no ground point (the homography sends the centre off the ground): weighted
+    bare = _one([40, 0, 0])
+    assert bare.location == bare.weighted_location and bare.location_source == "weighted"
 
 
 # -- paper-mode E-step as the loop calls it --------------------------------------------------------
