@@ -217,6 +217,14 @@ def test_paper_loop_threshold_and_minimum_count_come_from_the_config(paper_probl
 
 
 # -- the geometry step's photo limit ---------------------------------------------------------------
+class _Seen(list):
+    """Counts of photos given to geometric_labels, one per call; their file names in .names."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = []
+
+
 class _FeatureWorkspace:
     """A Workspace over synthetic features (no images, no backbone)."""
 
@@ -246,25 +254,32 @@ class _FeatureWorkspace:
         ws._backbone = SimpleNamespace(name="fake", weights_id="0", device="cpu", fallback_reason=None)
         ws.open_tiles(TileSet(tiles, tmp_path / "tiles.csv"))
         queries = [Query(f"q{i}.jpg", tmp_path / f"q{i}.jpg") for i in range(n_photos)]
-        seen = []
+        seen = _Seen()
 
         def fake_labels(qs, *args, **kwargs):
             seen.append(len(qs))
+            seen.names.append([Path(q.path).name for q in qs])
             return [None] * len(qs)
 
         monkeypatch.setattr(geometric, "geometric_labels", fake_labels)
         return ws, queries, seen
 
 
-@pytest.mark.parametrize("n_photos, used", [(4000, True), (4001, False)])
-def test_geometry_runs_up_to_4000_photos_and_the_card_says_when_it_did_not(tmp_path, monkeypatch, n_photos, used):
+@pytest.mark.parametrize("n_photos", [4000, 4001, 9000])
+def test_geometry_labels_up_to_4000_photos_and_an_even_sample_above(tmp_path, monkeypatch, n_photos):
+    """Issue 14: above GeometrySettings.max_photos (4000) the geometry step no longer stops; it
+    labels an evenly spaced sample of 4000 photos (first and last included) and the card says so."""
     ws, queries, seen = _FeatureWorkspace.make(tmp_path, n_photos, monkeypatch)
     adapter = ws.adapt(queries, mode="best", steps=1, save_to=tmp_path / "a.safetensors")
     geometry = adapter.card["geometry"]
-    assert geometry["used"] is used
-    assert seen == ([n_photos] if used else [])
-    if not used:
-        assert "4000" in geometry["why"] and adapter.card["geometric_anchors"] == 0
+    assert geometry["used"] is True
+    assert seen == [4000] and geometry["sampled_photos"] == 4000
+    names = seen.names[0]
+    assert names[0] == "q0.jpg" and names[-1] == f"q{n_photos - 1}.jpg" and len(set(names)) == 4000
+    if n_photos == 9000:  # evenly spaced: steps of 9000 / 4000 photos, never two apart by more than 3
+        idx = np.array([int(n[1:-4]) for n in names])
+        assert np.diff(idx).min() >= 2 and np.diff(idx).max() <= 3
+    assert geometry["unlabelled"] == n_photos and adapter.card["geometric_anchors"] == 0  # the fake labels none
 
 
 # -- pickles offered as weights, backbone or adapter -----------------------------------------------
