@@ -14,6 +14,7 @@ import torch
 from geolocator.core.adapt.losses import LogitScale, aic_loss, infonce, soft_infonce
 from geolocator.core.adapt.pseudo_labels import cycle_consistency, mutual_nn, sinkhorn
 from geolocator.core.evaluate import evaluate, positives, rank_metrics
+from geolocator.core.geo import haversine_m
 from geolocator.core.model import LatLon, Query
 from geolocator.core.predict import predict
 
@@ -115,29 +116,49 @@ def _predict(inliers, scores=(0.6, 0.59, 0.58), ids=(7, 8, 11), min_inliers=8, g
 
 
 def test_confidence_exact_values():
-    # unverified: cosine margin over the best tile elsewhere (r1c5), / 0.10
+    # issue 9 §4: unverified = RETRIEVED_CEILING (0.6) x cosine margin over the best tile elsewhere (r1c5) / 0.10
     _, p = _predict(None, scores=(0.6, 0.59, 0.55))
-    assert p.confidence == pytest.approx((0.6 - 0.55) / 0.10, rel=1e-4)
-    # verification ran but too few inliers: half of that
+    assert p.confidence == pytest.approx(0.6 * (0.6 - 0.55) / 0.10, rel=1e-4) and p.status == "retrieved"
+    # verification ran but too few inliers: the same cosine rule (no separate discount any more)
     _, p = _predict([5, 0, 0], scores=(0.6, 0.59, 0.55))
-    assert p.confidence == pytest.approx(0.5 * (0.6 - 0.55) / 0.10, rel=1e-4)
+    assert p.confidence == pytest.approx(0.6 * (0.6 - 0.55) / 0.10, rel=1e-4)
     # no rival elsewhere: the last score is the rival
     _, p = _predict(None, scores=(0.6, 0.58), ids=(7, 8))
-    assert p.confidence == pytest.approx((0.6 - 0.58) / 0.10, rel=1e-4)
-    # a single match: nothing to doubt
+    assert p.confidence == pytest.approx(0.6 * (0.6 - 0.58) / 0.10, rel=1e-4)
+    # a clear cosine win is capped at 0.6, never more
+    _, p = _predict(None, scores=(0.9, 0.59, 0.2))
+    assert p.confidence == pytest.approx(0.6)
+    # a single match: nothing to compare with, no evidence of a clear win
     _, p = _predict(None, scores=(0.3,), ids=(7,))
-    assert p.confidence == 1.0
-    # exactly min_inliers counts as verified
+    assert p.confidence == 0.0
+    # exactly min_inliers counts as verified: the calibration table at margin 8, between
+    # (0, 0.25) and (8.4, 0.833)
     _, p = _predict([8, 0, 0], scores=(0.6, 0.59, 0.55))
-    assert p.confidence == pytest.approx(1.0)
+    assert p.confidence == pytest.approx(0.25 + 0.583 * 8 / 8.4, rel=1e-6) and p.status == "verified"
     _, p = _predict([7, 0, 0], scores=(0.6, 0.59, 0.55))
-    assert p.confidence == pytest.approx(0.25, rel=1e-4)
+    assert p.confidence == pytest.approx(0.3, rel=1e-4) and p.status == "retrieved"
+    # inlier margins are whole numbers: between the table's knots, and flat beyond its ends
+    for margin, right in [(12, 0.941 + 0.025 * 1.3 / 1.8), (16, 0.967 + 0.013 * 1.4 / 3.3),
+                          (39, 0.98 + 0.017 * 21.1 / 21.6), (40, 0.997)]:
+        _, p = _predict([100, 0, 100 - margin])
+        assert p.confidence == pytest.approx(right, rel=1e-6), margin
+    _, p = _predict([300, 0, 0])
+    assert p.confidence == pytest.approx(0.997)
+    _, p = _predict([9, 0, 60])  # a stronger rival elsewhere: the table's floor
+    assert p.confidence == pytest.approx(0.25)
 
 
 def test_refined_location_exact():
-    tiles, p = _predict([8, 0, 0], grounds=[[LatLon(50.0012, 10.0013), None, None]])
-    assert p.weighted_location == LatLon(50.0012, 10.0013)  # exactly min_inliers: the ground point
-    assert p.error_m == pytest.approx(0.0, abs=1e-6) and p.weighted_error_m > 0
+    ground = LatLon(50.0012, 10.0013)
+    tiles, p = _predict([8, 0, 0], grounds=[[ground, None, None]])
+    assert p.location == ground and p.location_source == "homography"  # exactly min_inliers: the ground point
+    truth = p.query.truth  # the top tile's centre
+    assert truth == tiles[7].center and p.tile_error_m == pytest.approx(0.0, abs=1e-6)
+    assert p.error_m == pytest.approx(haversine_m(ground, truth), rel=1e-9) and p.error_m > 30
+    assert p.weighted_error_m == pytest.approx(haversine_m(p.weighted_location, truth), rel=1e-9)
+    assert p.weighted_location != ground and p.tile_center == tiles[7].center
+    _, p = _predict([7, 0, 0], grounds=[[ground, None, None]])  # one inlier short: not the ground point
+    assert p.location != ground and p.location == p.weighted_location
     # unverified: the softmax-weighted mean of the top tile and its neighbour, the far tile left out
     tiles, p = _predict(None, scores=(0.6, 0.58, 0.59))
     w = np.array([1.0, math.exp((0.58 - 0.6) / 0.02)])
@@ -145,6 +166,7 @@ def test_refined_location_exact():
     lon = w[0] * tiles[7].center.lon + w[1] * tiles[8].center.lon
     assert p.weighted_location.lon == pytest.approx(lon, abs=1e-9)
     assert p.weighted_location.lat == pytest.approx(tiles[7].center.lat, abs=1e-9)
+    assert p.location == p.weighted_location and p.location_source == "weighted"
     # without truth there is no error
     _, p = _predict(None, truth=False)
     assert p.error_m is None and p.weighted_error_m is None
@@ -156,7 +178,9 @@ def test_min_inliers_per_photo():
     qs = [query_at(tiles[7], "a.jpg"), query_at(tiles[7], "b.jpg")]
     preds = predict(qs, tiles, np.array([[0.6, 0.5], [0.6, 0.5]], np.float32), np.array([[7, 11], [7, 11]]),
                     np.array([[10, 0], [10, 0]]), None, [8, 12])
-    assert preds[0].confidence == pytest.approx(1.0) and preds[1].confidence == pytest.approx(0.5)
+    # 10 inliers: verified at min 8 (table at margin 10: 0.908), not at min 12 (cosine cap 0.6)
+    assert preds[0].confidence == pytest.approx(0.833 + 0.108 * 1.6 / 2.3) and preds[0].status == "verified"
+    assert preds[1].confidence == pytest.approx(0.6) and preds[1].status == "retrieved"
 
 
 # -- metrics ---------------------------------------------------------------------------------------------
