@@ -252,23 +252,28 @@ def test_aic_normalises_along_the_feature_axis():
 
 
 def test_verified_confidence_rivals_exact():
-    # the rival is the strongest verified tile that does not agree with the top (not a neighbour)
-    _, p = _predict([40, 30, 0], ids=(7, 11, 8))  # rival r1c5 second in the list
-    assert p.confidence == pytest.approx(0.5 + 0.5 * 10 / 40)
+    # the rival is the strongest verified tile that does not agree with the top (not a neighbour);
+    # confidence = the calibration table (predict.VERIFIED_MARGINS -> VERIFIED_RIGHT) at the margin
+    _, p = _predict([40, 30, 0], ids=(7, 11, 8))  # rival r1c5 second in the list: margin 10
+    assert p.confidence == pytest.approx(0.833 + 0.108 * 1.6 / 2.3)
     _, p = _predict([40, 30, 0], ids=(7, 9, 11))  # r1c3, two tiles east (142 m), still agrees with r1c1
-    assert p.confidence == pytest.approx(1.0)
+    assert p.confidence == pytest.approx(0.997)
     _, p = _predict([40, 35], scores=(0.6, 0.5), ids=(7, 8))  # only a neighbour: no rival at all
-    assert p.confidence == pytest.approx(1.0)
+    assert p.confidence == pytest.approx(0.997)
     _, p = _predict([40, 0, 45])  # a stronger rival elsewhere: no margin left
-    assert p.confidence == pytest.approx(0.5)
-    # the default threshold is 8 inliers
+    assert p.confidence == pytest.approx(0.25)
+    # the default threshold is 8 inliers: 8 is verified (margin 8), 7 is not (cosine margin 1 x 0.6)
     tiles = grid_tiles(3, 6)
-    p = predict([query_at(tiles[7], "a.jpg")], tiles, np.array([[0.6, 0.5]], np.float32), np.array([[7, 11]]),
-                np.array([[8, 0]]))[0]
-    assert p.confidence == pytest.approx(1.0)
+
+    def default(n):
+        return predict([query_at(tiles[7], "a.jpg")], tiles, np.array([[0.6, 0.5]], np.float32), np.array([[7, 11]]),
+                       np.array([[n, 0]]))[0]
+
+    assert default(8).confidence == pytest.approx(0.25 + 0.583 * 8 / 8.4) and default(8).status == "verified"
+    assert default(7).confidence == pytest.approx(0.6) and default(7).status == "retrieved"
     # a ground point without inliers is no evidence, whatever the threshold
     _, p = _predict(None, grounds=[[LatLon(50.0012, 10.0013), None, None]], min_inliers=1)
-    assert p.weighted_location != LatLon(50.0012, 10.0013)
+    assert p.location != LatLon(50.0012, 10.0013) and p.weighted_location != LatLon(50.0012, 10.0013)
 
 
 def test_metrics_r10_mean_error_dtype_and_stable_ties():
