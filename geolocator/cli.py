@@ -502,6 +502,8 @@ def cmd_eval_u1652(args) -> int:
         satellite = bool(paths) and "satellite" in paths[0].parent.parent.name
         # U1652 drone images are oblique views of one building (rotating them in the image plane is
         # not a change of heading), so the satellite side takes the headings (--tile-views, default 8).
+        from .core.model import ROTATION_VIEWS
+
         views = ROTATION_VIEWS[:: 8 // (args.tile_views or 8)] if satellite else ("rot0",)
         items = [Query(str(p), p) for p in paths]
         result = extract_features(items, ws.backbone, views=views, cache=ws.cache, batch_size=args.batch_size,

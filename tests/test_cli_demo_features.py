@@ -31,7 +31,9 @@ def demo_cli(features, tmp_path, monkeypatch):
     def workspace(args):
         settings = Settings(
             backbone=args.backbone, device="cpu", top_k=getattr(args, "top_k", 5),
-            tile_views=ROTATION_VIEWS[:: 8 // args.tile_views], verify=args.verify,
+            tile_views=None if args.tile_views is None else ROTATION_VIEWS[:: 8 // args.tile_views],
+            query_views=None if getattr(args, "photo_views", None) is None else ROTATION_VIEWS[:: 8 // args.photo_views],
+            verify=args.verify,
             verify_candidates=args.verify_candidates, cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters",
         )
         ws = DemoWorkspace(settings, features)

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
         core.weights = Path(self.settings.weights) if self.settings.weights else None
         core.matcher = self.settings.matcher if self.settings.matcher in ("sift", "aliked", "disk", "xfeat", "xfeat-mnn") else "sift"
+        self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
         self.runner = JobRunner(self)
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsPanel()
         self.backbone_panel = BackbonePanel()
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
-        self.backbone_panel.matcher.setCurrentText(core.matcher)
+        self.backbone_panel.matcher.setCurrentText(self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
         self.progress = ProgressPanel()
