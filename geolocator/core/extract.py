@@ -269,7 +269,7 @@ def store_keys(items: Sequence[Tile | Query], progress: ProgressCallback | None 
             emit(progress, ProgressEvent(stage, 0, len(items), f"checking the store: {i}/{len(items)}"))
             check(cancel)
         try:
-            keys.append(store_key(file_identity(it.path, getattr(it, "window", None))))
+            keys.append(store_key(_item_identity(it)))  # a package tile: its file and its ref
         except OSError as e:
             keys.append(None)
             failed[i] = f"{it.path}: cannot read file ({e.strerror or e})"
