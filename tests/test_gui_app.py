@@ -366,7 +366,8 @@ def test_screenshot_flag_shows_the_demo_on_the_map(dirs, tmp_path):
     result = check_map(out)
     assert result.ok, result.reason
     x, y, w, h = result.box  # the map is a large part of the window, not a thumbnail strip
-    assert w * h >= 0.15 * img.size[0] * img.size[1]
+    # 0.149 measured 2026-11-30 once the Backbone panel gained the matcher choice and a button row
+    assert w * h >= 0.12 * img.size[0] * img.size[1]
 
 
 def test_app_icon_has_every_size(qtbot):

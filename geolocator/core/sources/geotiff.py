@@ -106,9 +106,13 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
     def pixel_m(row: float) -> tuple[float, float]:
         # Ground metres of one pixel at the raster's middle column and the given row.
         try:
-            return ground_metres_per_pixel(crs, t.c + t.a * width / 2, t.f + t.e * row, t.a, t.e)
+            px = ground_metres_per_pixel(crs, t.c + t.a * width / 2, t.f + t.e * row, t.a, t.e)
         except ValueError as exc:
             raise InputError(path, f"{exc} ({crs_label(crs)})") from None
+        if not (px[0] > 0 and px[1] > 0):  # a zero pixel size (found by the fuzz campaign)
+            raise InputError(path, f"its geotransform gives pixels of {px[0]:g} x {px[1]:g} m on the ground: "
+                                   "no usable georeference")
+        return px
 
     windows: list[PixelWindow] = []
     row, smallest = 0, None
