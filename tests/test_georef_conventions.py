@@ -396,6 +396,15 @@ def test_web_mercator_windows_are_sized_at_their_own_latitude(tmp_path):
     assert "km" in format_ground_size(ts.tiles[0].bounds)
 
 
+def test_geotiff_in_a_local_engineering_crs_is_refused_with_a_sentence(tmp_path):
+    # Found by the fuzz campaign in CI: a LOCAL_CS parses, but PROJ has no way to WGS84 and raised
+    # ProjError out of the reader instead of a message naming the file.
+    local = 'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+    tif = _tif(tmp_path / "site.tif", np.full((1, 64, 64), 9, np.uint8), Affine(2, 0, 500, 0, -2, 900), local)
+    with pytest.raises(InputError, match="site.tif.*WGS84"):
+        cut_geotiff(tif, 16)
+
+
 # ---------------------------------------------------------------- pixels as the file means them
 
 

@@ -310,8 +310,13 @@ def _transformer_for(key: str):
     # pyproj is imported lazily so modules that only need haversine stay quick to import.
     from pyproj import CRS, Transformer
 
+    from pyproj.exceptions import ProjError
+
     # always_xy: inputs are (easting, northing) / (lon, lat) whatever the CRS's axis order says.
-    return Transformer.from_crs(parse_crs(key), CRS.from_epsg(4326), always_xy=True)
+    try:
+        return Transformer.from_crs(parse_crs(key), CRS.from_epsg(4326), always_xy=True)
+    except ProjError as exc:  # a CRS PROJ parses but cannot map to WGS84 (found by the fuzz campaign)
+        raise ValueError(f"no transformation from {crs_label(key)} to WGS84 ({exc})") from None
 
 
 def _transformer(crs):
