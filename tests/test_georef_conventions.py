@@ -572,6 +572,18 @@ def test_negligible_rotation_is_read_as_north_up(tmp_path):
     assert tile.bounds == world_file_bounds((1, 0, 0, -1, 500000.5, 5000000.5), 100, 100, 32633)
 
 
+@pytest.mark.parametrize("lines", ["1\n0\n1\n3e-157\n0\n0\n",     # pixel axes (nearly) collinear
+                                   "1\n0\n1\n2.2e307\n0\n0\n"])   # a pixel size beyond floats
+def test_degenerate_rotated_world_file_is_refused_with_a_sentence(tmp_path, monkeypatch, lines):
+    # Both found by the nightly fuzz run: GDAL's "Cannot invert geotransform" and an OverflowError escaped.
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    _img(tmp_path / "a.png", (20, 20))
+    (tmp_path / "a.pgw").write_text(lines)
+    with pytest.raises(InputError, match=r"a\.png.*no usable pixel grid"):
+        load_world_file_folder(tmp_path, 4326)
+    assert not (tmp_path / "cache").exists()
+
+
 def test_rotated_world_file_is_resampled_north_up(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
     img = np.full((100, 100, 3), (200, 200, 200), np.uint8)
