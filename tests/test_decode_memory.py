@@ -4,9 +4,7 @@ warm-up; ru_maxrss where that reset is not allowed) minus its memory before, not
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -17,40 +15,19 @@ from geolocator.core import images
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROBE = """
-import json, resource, sys
-from PIL import Image
-from geolocator.core import images
-from geolocator.core.errors import InputError
-Image.new("RGB", (64, 64)).save(sys.argv[2])
-images.open_image(sys.argv[2])  # warm up: imports and plugins are not the photo's cost
-def status(key):  # KiB, from /proc/self/status
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-try:  # reset the peak (VmHWM) to the current RSS (Linux >= 4.0), so import peaks do not hide the photo's
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    peak = lambda: status("VmHWM")
-except OSError:
-    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-before = status("VmRSS")
-out = {}
-try:
-    out["size"] = list(images.open_image(sys.argv[1]).size)
-except InputError as exc:
-    out["error"] = str(exc)
-out["grew_mb"] = (peak() - before) / 1024
-print(json.dumps(out))
-"""
+
+def _bench_module():
+    # One probe for this test and training/bench_decode_memory.py's table: they measure the same way.
+    spec = importlib.util.spec_from_file_location("bench_decode_memory", ROOT / "training" / "bench_decode_memory.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _decode_in_subprocess(path: Path, tmp_path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path), str(tmp_path / "warm.png")],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    got = _bench_module().measure(path, "on", tmp_path / "warm.png")
+    assert not got["result"].startswith("failed"), got
+    return got
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/proc and ru_maxrss in KiB are Linux-only")

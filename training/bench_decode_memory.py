@@ -43,17 +43,22 @@ except OSError:
 before = status("VmRSS")
 out = {}
 try:
-    out["result"] = "decoded %dx%d" % images.open_image(sys.argv[1]).size
+    out["size"] = list(images.open_image(sys.argv[1]).size)
+    out["result"] = "decoded %dx%d" % tuple(out["size"])
 except InputError as exc:
-    out["result"] = "refused"
+    out["result"], out["error"] = "refused", str(exc)
 out["grew_mb"] = (peak() - before) / 1024
 print(json.dumps(out))
 """
 
 
 def measure(path: Path, budget: str, warm: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path), str(warm), budget], capture_output=True, text=True, env=env)
+    """Decode `path` in a fresh subprocess (budget "on" or "off"); returns {"result", "grew_mb"
+    (peak resident growth in MB), and "size" [w, h] or "error" (the InputError's text)}. Also used
+    by tests/test_decode_memory.py, so the test and this table measure the same way."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", PROBE, str(path), str(warm), budget], capture_output=True, text=True,
+                          env=env, timeout=300)
     if done.returncode != 0:
         return {"result": f"failed ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode})", "grew_mb": float("nan")}
     return json.loads(done.stdout.strip().splitlines()[-1])
