@@ -573,7 +573,8 @@ def test_negligible_rotation_is_read_as_north_up(tmp_path):
 
 
 @pytest.mark.parametrize("lines", ["1\n0\n1\n3e-157\n0\n0\n",     # pixel axes (nearly) collinear
-                                   "1\n0\n1\n2.2e307\n0\n0\n"])   # a pixel size beyond floats
+                                   "1\n0\n1\n2.2e307\n0\n0\n",   # a pixel size beyond floats
+                                   "1\n0\n100000\n1\n0\n0\n"])   # sheared to 0.0006 degrees
 def test_degenerate_rotated_world_file_is_refused_with_a_sentence(tmp_path, monkeypatch, lines):
     # Both found by the nightly fuzz run: GDAL's "Cannot invert geotransform" and an OverflowError escaped.
     monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))

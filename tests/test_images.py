@@ -245,3 +245,23 @@ def test_thumbnail_fits_the_box_from_a_reduced_jpeg_decode(tmp_path):
     assert thumb.getpixel((96, 64)) == pytest.approx((40, 90, 160), abs=3)
     with pytest.raises(InputError):
         thumbnail(tmp_path / "missing.jpg", 192)
+
+
+# A 24x16 RGB TIFF whose StripOffsets tag is typed ASCII (mutated by the nightly fuzz run): Pillow's
+# decoder raised TypeError out of open_image instead of a sentence naming the file.
+_ASCII_OFFSETS_TIFF = (
+    "eNrz9NRi4GBgYOBiYGBkYWAEsiSAmBHKFgBiJkZmBmYg3QbEzEA2SByE2aBsJiAWZGQCs3uAWBQqDtIjhmSOOJTdwMLAIINkDghwgCEDIxMzCysbOwcn"
+    "FzcPLx+/gKCQsIiomLiEpJS0jKycvIKikrKKqpq6hqaWto6unr6BoZGxiamZuYWllbWNrZ29g6OTs4urm7uHp5e3j6+ff0BgUHBIaFh4RGRUdExsXHxC"
+    "YlJySmpaekZmVnZObl5+QWFRcUlpWXlFZVV1TW1dfUNjU3NLa1t7R2dXd09vX/+EiZMmT5k6bfqMmbNmz5k7b/6ChYsWL1m6bPmKlatWr1m7bv2GjZs2"
+    "b9m6bfuOnbt279m7b/+Bg4cOHzl67PiJk6dOnzl77vyFi5cuX7l67fqNm7du37l77/6Dh48eP3n67PmLl69ev3n77v2Hj58+f/n67fuPn79GvT7q9VGv"
+    "D7DXAUd7GEY=")
+
+
+def test_tiff_with_a_mistyped_strip_offsets_tag_is_an_input_error(tmp_path, monkeypatch):
+    import base64
+
+    path = tmp_path / "photo.tif"
+    path.write_bytes(zlib.decompress(base64.b64decode(_ASCII_OFFSETS_TIFF)))
+    monkeypatch.setattr(images, "_rasterio", lambda: None)  # the PIL route, where the TypeError came from
+    with pytest.raises(InputError, match="photo.tif.*corrupt image data"):
+        open_image(path)

@@ -7,6 +7,7 @@ InputError naming the file, so callers can skip it or show it instead of a trace
 from __future__ import annotations
 
 import math
+import struct
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -431,7 +432,9 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
             return _flatten_alpha(im)
         except InputError:
             raise
-        except (OSError, SyntaxError, ValueError) as exc:  # truncated / corrupt pixel data
+        except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
+            # truncated / corrupt pixel data; Pillow's decoders raise TypeError, IndexError or
+            # struct.error on some malformed TIFF directories (found by the nightly fuzz run)
             raise InputError(path, f"corrupt image data ({exc})") from None
 
 

@@ -145,7 +145,15 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     corners = [src_t @ (c, r) for c, r in ((0, 0), (width, 0), (0, height), (width, height))]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
     res = min(math.hypot(world[0], world[1]), math.hypot(world[2], world[3]))  # keep the finer pixel size
-    dst_w, dst_h = max(1, math.ceil((max(xs) - min(xs)) / res)), max(1, math.ceil((max(ys) - min(ys)) / res))
+    # The pixel axes must span an area: (nearly) collinear axes or a size beyond floats (both found
+    # by the fuzz campaign) describe no raster, and GDAL cannot invert them.
+    axes = math.hypot(world[0], world[1]) * math.hypot(world[2], world[3])
+    spread_x, spread_y = max(xs) - min(xs), max(ys) - min(ys)
+    if not (res > 0 and axes > 0 and abs(src_t.determinant) / axes > 1e-3
+            and math.isfinite(spread_x / res) and math.isfinite(spread_y / res)):
+        raise InputError(image, f"its world file {tuple(world)} describes no usable pixel grid "
+                                "(pixel axes collinear, zero or beyond range)")
+    dst_w, dst_h = max(1, math.ceil(spread_x / res)), max(1, math.ceil(spread_y / res))
     if dst_w * dst_h > MAX_PIXELS:
         raise InputError(image, "the image is rotated and too large to resample north-up")
     dst_t = Affine(res, 0.0, min(xs), 0.0, -res, max(ys))
@@ -153,8 +161,11 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
         src = np.concatenate([np.transpose(rgb, (2, 0, 1)), np.full((1, height, width), 255, np.uint8)])
         dst = np.zeros((4, dst_h, dst_w), np.uint8)
         rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
-        reproject(src, dst, src_transform=src_t, src_crs=rio_crs, dst_transform=dst_t, dst_crs=rio_crs,
-                  resampling=Resampling.bilinear)
+        try:
+            reproject(src, dst, src_transform=src_t, src_crs=rio_crs, dst_transform=dst_t, dst_crs=rio_crs,
+                      resampling=Resampling.bilinear)
+        except rasterio.errors.RasterioError as exc:  # GDAL's own word on a geotransform it cannot use
+            raise InputError(image, f"its world file cannot be resampled north-up ({exc})") from None
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
