@@ -384,11 +384,11 @@ def _tracks(predictions, args):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
     if not getattr(args, "track", True):
         return []
-    from .core.sequence import MotionModel, smooth
+    from .core.sequence import STATUSES, MotionModel, smooth
 
     tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
     for t in tracks:
-        counts = {s: sum(p.status == s for p in t.points) for s in ("matched", "corrected", "interpolated", "flagged")}
+        counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
         log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
     return tracks
 

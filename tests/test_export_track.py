@@ -94,3 +94,72 @@ def test_flight_geojson_keeps_the_imagerys_attribution():
     doc = predictions_and_tracks_to_geojson(preds, tracks, attribution="Imagery © Someone")
     assert doc["attribution"] == "Imagery © Someone"
     assert "attribution" not in predictions_and_tracks_to_geojson(preds, tracks)
+
+
+@pytest.fixture()
+def blind_end():
+    """A flight whose last 10 frames verified nothing (a wrong tile on top): extrapolated for
+    MotionModel.extrapolate_s seconds, then not located; two at the start likewise extrapolated."""
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=30, bad=(), chance=())
+    for i in (0, 1, *range(20, 30)):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    [track] = smooth(preds)
+    return [track]
+
+
+def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
+    import gpxpy
+    from fastkml import kml
+
+    statuses = [p.status for p in blind_end[0].points]
+    assert statuses[:2] == ["extrapolated"] * 2 and statuses[20:25] == ["extrapolated"] * 5
+    assert statuses[25:] == ["not located"] * 5 and "interpolated" not in statuses[20:]
+    # GeoJSON: the status, how far past the verified frames, and the line stops where evidence does
+    doc = tracks_to_geojson(blind_end)
+    frames = [f["properties"] for f in doc["features"] if f["properties"]["kind"] == "frame"]
+    assert [f["status"] for f in frames] == statuses
+    assert [f.get("extrapolated_s") for f in frames[20:25]] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert not any(f["verified"] for f in frames[20:])
+    line = next(f for f in doc["features"] if f["properties"]["kind"] == "track")
+    assert len(line["geometry"]["coordinates"]) == 25
+    # GPX: not-located frames are no track points; every frame is a waypoint with its status
+    write_track(blind_end, tmp_path / "t.gpx")
+    gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
+    assert len(gpx.tracks[0].segments[0].points) == 25
+    assert [w.type for w in gpx.waypoints] == statuses
+    assert "5.0 s beyond the verified frames" in gpx.waypoints[24].description
+    # KML: the status and whether geometry verified it, per Placemark; styles differ by status
+    write_track(blind_end, tmp_path / "t.kml")
+    text = (tmp_path / "t.kml").read_text()
+    doc = kml.KML.from_string(text.encode())
+
+    def walk(node):
+        for f in getattr(node, "features", None) or []:
+            yield f
+            yield from walk(f)
+
+    points = [m for m in walk(doc) if type(m).__name__ == "Placemark" and type(m.geometry).__name__ == "Point"]
+    data = [{d.name: d.value for d in m.extended_data.elements} for m in points]
+    assert [d["status"] for d in data] == statuses
+    assert [d["verified"] for d in data[20:]] == ["false"] * 10
+    for status in ("extrapolated", "not located", "matched"):
+        assert f"<description>{status}; " in text
+
+
+def test_cli_log_counts_every_status(caplog):
+    """The CLI's per-flight line counts the new statuses too (it listed four fixed ones)."""
+    import argparse
+    import logging
+
+    from geolocator.cli import _tracks
+
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=30, bad=(), chance=())
+    for i in (0, 1, *range(20, 30)):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        _tracks(preds, argparse.Namespace(track=True, max_speed=20.0))
+    assert "18 matched, 7 extrapolated, 5 not located" in caplog.text

@@ -156,3 +156,58 @@ def test_a_motion_model_that_is_wrong_still_moves_no_verified_frame():
     [track] = smooth(preds)
     for p, pred in zip(track.points, preds):
         assert p.location == pred.location and p.status in ("matched", "flagged")
+
+
+# -- labels that say what is true (issue 12) ----------------------------------------------------
+def test_a_flight_with_nothing_verified_has_no_matched_frame():
+    """Real DJI photos against unrelated tiles formed a "flight" whose frames were all "matched"
+    although no frame was verified: appearance alone is "retrieved", never "matched"."""
+    preds = []
+    for i in range(10):
+        e, n = 25 + 10 * i, 25.0
+        q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, n), time_s=float(i))
+        preds.append(prediction(q, [(e, n, 0.6, 3, False), (e + 1000, n + 1000, 0.55, 0, False)]))
+    [track] = smooth(preds)
+    statuses = {p.status for p in track.points}
+    assert statuses <= {"retrieved", "interpolated", "extrapolated", "not located"}, statuses
+    assert "retrieved" in statuses and not any(p.verified for p in track.points)
+
+
+def test_frames_past_the_last_verified_frame_are_extrapolated_then_not_located():
+    """After the last verified frame nothing confirms where the drone went: a few seconds at
+    constant velocity are "extrapolated" (with how far past), later frames "not located" and off
+    the line; before the first verified frame the same. Between verified frames: interpolated."""
+    preds, _ = flight(n=30, bad=(), chance=())
+    horizon = MotionModel().extrapolate_s
+    blind = [0, 1, 12, 13, *range(20, 30)]  # nothing verified, a wrong tile on top
+    for i in blind:
+        q = preds[i].query
+        preds[i] = prediction(q, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    [track] = smooth(preds)
+    st = [p.status for p in track.points]
+    assert st[0] == st[1] == "extrapolated" and track.points[0].extrapolated_s == 2.0
+    assert st[12] == st[13] == "interpolated" and track.points[12].extrapolated_s is None
+    for i in range(20, 30):
+        past = i - 19
+        assert st[i] == ("extrapolated" if past <= horizon else "not located"), (i, st[i])
+        if st[i] == "extrapolated":
+            assert track.points[i].extrapolated_s == past
+            assert track.points[i].error_m < 2 * track.points[i].own_error_m  # the track, not the decoy
+    assert len(track.line) == 30 - sum(s == "not located" for s in st) == 30 - (10 - int(horizon))
+    assert not any(track.points[i].verified for i in blind)
+
+
+def test_a_content_free_frame_is_never_matched():
+    """A frame with nothing to locate (sky, water: Prediction status "not located") has no
+    evidence: it takes its place from the track or stays not located, whatever its noise ranked."""
+    from dataclasses import replace as _replace
+
+    from geolocator.core.model import STATUS_NOT_LOCATED
+
+    preds, _ = flight(n=12, bad=(), chance=())
+    preds[6] = _replace(preds[6], status=STATUS_NOT_LOCATED, confidence=0.0,
+                        matches=(_replace(preds[6].matches[0], inliers=0, ground=None),) + preds[6].matches[1:])
+    preds[11] = _replace(preds[11], status=STATUS_NOT_LOCATED, confidence=0.0)
+    [track] = smooth(preds)
+    assert track.points[6].status == "interpolated" and track.points[6].error_m < 10
+    assert track.points[11].status == "extrapolated"  # 1 s past frame 10, the last with evidence

@@ -47,3 +47,23 @@ def test_write_map_finds_the_flights_itself(tmp_path):
     assert page.count("geoloc.track(") == 1
     single = webmap.write_map(tmp_path / "n.html", None, preds, thumbnail=None, tracks=[]).read_text()
     assert single.count("geoloc.track({") == 0
+
+
+def test_map_legend_and_markers_say_extrapolated_and_not_located(tmp_path):
+    """The map's frames carry the same statuses as the files: extrapolated past the verified
+    frames, not located (grey, off the line) beyond; the legend explains them when a track is drawn."""
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=20, bad=(), chance=())
+    for i in range(12, 20):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None).read_text()
+    adds = {d["id"]: d for d in _adds(page)}
+    assert [adds[f"v.mp4#t={i}"]["status"] for i in range(12, 20)] == ["extrapolated"] * 5 + ["not located"] * 3
+    assert adds["v.mp4#t=19"]["colour"] == webmap.NOT_LOCATED_COLOUR
+    assert adds["v.mp4#t=12"]["colour"] != webmap.NOT_LOCATED_COLOUR
+    line = json.loads(re.search(r"geoloc\.track\((\{.*?\})\);", page).group(1))
+    assert len(line["coords"]) == 17
+    assert "geoloc.legend(true, true);" in page and "extrapolated (past the verified frames)" in page
+    photos = webmap.write_map(tmp_path / "n.html", None, preds, thumbnail=None, tracks=[]).read_text()
+    assert "geoloc.legend(true, false);" in photos

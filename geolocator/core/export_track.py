@@ -34,11 +34,13 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "flight": flight,
         "time_s": round(p.time_s, 3),
         "status": p.status,
-        "verified": p.verified,
+        "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
         "single_lat": round(p.own.lat, DECIMALS),
         "single_lon": round(p.own.lon, DECIMALS),
     }
+    if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
+        props["extrapolated_s"] = round(p.extrapolated_s, 3)
     from .camera import camera_for
 
     camera = camera_for(p.query, p.footprint) if p.verified else None
@@ -103,6 +105,10 @@ def _start_of(track: Track) -> datetime | None:
     return when
 
 
+def _past_note(p: TrackPoint) -> str:
+    return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
+
+
 def tracks_to_gpx(tracks: Sequence[Track]) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
     status, and the footprints as closed routes (<rte>: GPX has no polygons)."""
@@ -115,6 +121,8 @@ def tracks_to_gpx(tracks: Sequence[Track]) -> str:
         trk = gpxpy.gpx.GPXTrack(name=track.name)
         seg = gpxpy.gpx.GPXTrackSegment()
         for p in track.points:
+            if p.status == "not located":  # no position: not on the path (it stays a waypoint, labelled)
+                continue
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s), name=p.query.id))
         trk.segments.append(seg)
@@ -123,7 +131,7 @@ def tracks_to_gpx(tracks: Sequence[Track]) -> str:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
                 name=p.query.id, type=p.status,
-                description=f"{p.status}; t={p.time_s:.3f} s; single-frame estimate "
+                description=f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)} single-frame estimate "
                             f"{p.own.lat:.7f},{p.own.lon:.7f}"))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -140,7 +148,9 @@ def tracks_to_kml(tracks: Sequence[Track]) -> str:
 
     kml = simplekml.Kml(name="geolocator flights")
     colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
-               "interpolated": simplekml.Color.lightblue, "flagged": simplekml.Color.red}
+               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
+               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
+               "not located": simplekml.Color.gray}
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)
@@ -151,8 +161,9 @@ def tracks_to_kml(tracks: Sequence[Track]) -> str:
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
-            pt.description = f"{p.status}; t={p.time_s:.3f} s"
+            pt.description = f"{p.status}; t={p.time_s:.3f} s" + _past_note(p)
             pt.extendeddata.newdata("status", p.status)
+            pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
             if p.footprint:

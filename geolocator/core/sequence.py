@@ -13,10 +13,22 @@ geometric verification; the most plausible path through them is found by dynamic
   match. The path then bridges the gap (at most `max_gap_frames` frames), so the speed limit spans
   the gap too (a skip-chain HMM; cf. map-matching HMMs, Newson & Krumm, ACM SIGSPATIAL 2009).
 
-Frames off the track, and unverified frames on it, take their position from the track: linear in
-time between the verified anchors around them (`status: interpolated`). A frame whose own verified
-answer lies far from the track is `flagged` and keeps that answer (the track may be what is
-wrong); the track line passes where the track says. Truth is never read here except to score.
+Every frame then says what is true of it (`status`, one of STATUSES):
+- `matched`: its own top candidate, verified by geometry, is on the track;
+- `corrected`: the track went through another of its VERIFIED candidates;
+- `interpolated`: no verified answer of its own; its position is the track's, between two
+  verified frames (a cubic spline in time through them);
+- `extrapolated`: the same, but before the first or after the last verified frame, at constant
+  velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
+- `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
+  between verified frames: tile-level, as a single photo's "retrieved";
+- `flagged`: its own verified answer lies far from the track; it keeps that answer (the track may
+  be what is wrong); the track line passes where the track says;
+- `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
+  extrapolation horizon, or content-free). It keeps its single-photo estimate as the exported
+  point, like a single "not located" photo, and the track line does not pass through it.
+Only `matched`, `corrected` and `flagged` frames are verified. Truth is never read here except to
+score.
 """
 
 from __future__ import annotations
@@ -30,9 +42,10 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import LatLon, Match, Prediction, Query, Tile
+from .model import STATUS_NOT_LOCATED, LatLon, Match, Prediction, Query, Tile
 
-STATUSES = ("matched", "corrected", "interpolated", "flagged")
+STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
+VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,8 @@ class TrackPoint:
     # where the track passes at this frame's time; differs from `location` only for a flagged
     # frame, which keeps its own verified answer (the track may be the one that is wrong)
     track_location: LatLon | None = None
+    # an extrapolated frame: seconds past the first/last verified frame (how far to trust it)
+    extrapolated_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +92,10 @@ class Track:
 
     @property
     def line(self) -> list[LatLon]:
-        """The track through every frame's time (flagged frames at the track, not their own answer)."""
-        return [p.track_location or p.location for p in self.points]
+        """The track through the frames' times (flagged frames at the track, not their own answer);
+        "not located" frames are not on it: the line ends where the evidence (and the short
+        extrapolation past it) ends."""
+        return [p.track_location or p.location for p in self.points if p.status != "not located"]
 
 
 # -- sequences -----------------------------------------------------------------------------------
@@ -155,7 +172,7 @@ def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
     """A frame's states: its matches, verified ones at their homography centre. When any match is
     verified only the verified ones are states: geometry outranks appearance, and the track must
     not move a verified frame onto a tile it merely resembles."""
-    if not pred.matches:
+    if not pred.matches or pred.status == STATUS_NOT_LOCATED:  # content-free: its "matches" are noise
         return []
     best = max(m.score for m in pred.matches)
     out = []
@@ -266,16 +283,23 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     return out
 
 
-def _within_horizon(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> bool:
-    """Frame j lies between two anchors, or within `horizon_s` of the first or last one."""
-    if len(anchors) < 2:
-        return False
-    first, last = times[min(anchors)], times[max(anchors)]
-    return first - horizon_s <= times[j] <= last + horizon_s
+def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> tuple[str, float | None] | None:
+    """Where frame j's time lies against the anchors: ("interpolated", None) between the first and
+    the last, ("extrapolated", seconds past them) within `horizon_s` outside, else None."""
+    if not anchors:
+        return None
+    first, last, t = times[min(anchors)], times[max(anchors)], times[j]
+    if len(anchors) >= 2 and first <= t <= last:
+        return "interpolated", None
+    beyond = first - t if t < first else t - last
+    if len(anchors) >= 2 and beyond <= horizon_s:  # a velocity needs two anchors
+        return "extrapolated", float(beyond)
+    return None
 
 
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
-    """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc)."""
+    """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
+    for the statuses)."""
     preds = [p for p, _ in items]
     times = [float(t) for _, t in items]
     cands = [_candidates(p, model) for p in preds]
@@ -291,37 +315,50 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         chosen = on_track.get(j)
         own = pred.location
         rank = chosen.match.rank if chosen is not None else None
+        own_verified = (bool(pred.matches) and pred.status != STATUS_NOT_LOCATED and pred.top.ground is not None
+                        and (pred.top.inliers or 0) >= model.min_inliers)
+        track_location, extrapolated_s = track[j], None
         if chosen is not None and chosen.verified:
             location, status, verified = chosen.position, ("matched" if rank == 1 else "corrected"), True
+            track_location = location
         elif chosen is not None:
             # On the track by an unverified tile. Between verified anchors (or a few seconds past
             # them, at constant velocity) the track places it to metres, a tile only to tens of
-            # metres (unverified tops are right about a third of the time); beyond, or with no
-            # verified anchor at all, the tile is all there is.
-            if _within_horizon(times, verified_anchors, j, model.extrapolate_s):
-                location, status = track[j], "interpolated"
-            elif rank == 1:  # its own top: its own single-photo estimate (which may refine the tile)
-                location, status = own, "matched"
-            else:
-                location, status = chosen.position, "corrected"
+            # metres (unverified tops are right about a third of the time); elsewhere the tile is
+            # all there is, and it says so: "retrieved", never "matched" (nothing verified it).
             verified = False
-        elif track[j] is not None:
-            own_verified = bool(pred.matches) and pred.top.ground is not None and (pred.top.inliers or 0) >= model.min_inliers
-            far = haversine_m(own, track[j]) > 2 * model.verified_slack_m
-            if own_verified:  # it keeps its own verified answer, and says so when it disagrees
-                location, status, verified = own, ("flagged" if far else "matched"), True
+            placed = _place(times, verified_anchors, j, model.extrapolate_s)
+            if placed is not None:
+                (status, extrapolated_s), location = placed, track[j]
+            else:  # its own top: its own single-photo estimate (which may refine the tile)
+                location, status = (own if rank == 1 else chosen.position), "retrieved"
+                track_location = location
+        elif own_verified:  # off the track, its own verified answer: kept, and flagged when far
+            far = track[j] is not None and haversine_m(own, track[j]) > 2 * model.verified_slack_m
+            location, status, verified = own, ("flagged" if far else "matched"), True
+            if track_location is None:
+                track_location = own
+        else:
+            verified = False
+            placed = _place(times, anchors, j, model.extrapolate_s)
+            if placed is not None:
+                (status, extrapolated_s), location = placed, track[j]
             else:
-                location, status, verified = track[j], "interpolated", False
-        else:  # an empty track: keep the single-frame answer
-            location, status, verified = own, "matched", False
+                # Beyond the extrapolation horizon (or no track at all). A search-and-rescue
+                # reviewer acts on a position: the last velocity held for a minute puts a frame
+                # hundreds of metres from anywhere the evidence says, under a label that reads as
+                # located. "not located" sends them to the footage and its time instead; the
+                # track's last verified and extrapolated frames stay on the map beside it.
+                location, status, track_location = own, "not located", None
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
             verified=verified,
             error_m=None if truth is None else haversine_m(location, truth),
             own_error_m=None if truth is None else haversine_m(own, truth),
-            footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified else None,
-            track_location=track[j] if chosen is None or not chosen.verified else location,
+            footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified
+            else (pred.top.footprint if verified and status != "corrected" else None),
+            track_location=track_location, extrapolated_s=extrapolated_s,
         ))
     return Track(name, tuple(points))
 

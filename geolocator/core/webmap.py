@@ -218,10 +218,12 @@ window.geoloc = (function () {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
     }
-    // interpolated frames (position from the track) hollow and dashed, flagged ones ringed in red
+    // a flight's frames: interpolated (position from the track) hollow and dashed, extrapolated
+    // (past the verified frames) hollow and dotted, flagged ringed in red; not located grey
     var style = {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
       fillColor: d.colour, fillOpacity: base.fillOpacity};
     if (d.status === 'interpolated') { style.fillOpacity = 0.15; style.dashArray = '2 2'; style.color = d.colour; }
+    if (d.status === 'extrapolated') { style.fillOpacity = 0.15; style.dashArray = '1 4'; style.color = d.colour; }
     if (d.status === 'flagged') { style.color = '#d73027'; style.weight = 3; }
     var m = L.circleMarker([d.lat, d.lon], style).addTo(api.map);
     if (d.footprint) {  // the verified footprint, shown while hovering the frame
@@ -263,7 +265,7 @@ window.geoloc = (function () {
     if (pan && !api.map.getBounds().pad(-0.05).contains(m.getLatLng())) { api.map.panTo(m.getLatLng()); }
     return true;
   };
-  api.legend = function (withTruth) {
+  api.legend = function (withTruth, withTrack) {
     var c = L.control({position: 'bottomleft'});
     c.onAdd = function () {
       var d = L.DomUtil.create('div', 'geoloc-legend');
@@ -274,6 +276,14 @@ window.geoloc = (function () {
           dot('#ffffff', '#555') + 'truth (dashed line: error)'
         : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure') +
         '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
+      if (withTrack) {  // a flight: what each frame's marker says about where it comes from
+        var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
+          'border:' + (edge || '1px dashed #2b83ba') + ';background:' + (fill || 'transparent') + ';margin-right:4px"></span>'; };
+        d.innerHTML += '<br><span style="display:inline-block;width:12px;border-top:3px solid #ff7f00;margin-right:4px;vertical-align:middle"></span>track' +
+          '<br>' + ring() + 'interpolated (between verified frames)' +
+          '<br>' + ring(null, '1px dotted #2b83ba') + 'extrapolated (past the verified frames)' +
+          '<br>' + ring(null, '3px solid #d73027', '#2b83ba') + 'flagged (contradicts the track)';
+      }
       d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
       return d;
     };
@@ -311,6 +321,7 @@ class _Photos(MacroElement):
     """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
 
     def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None) -> None:
+        # tracks: each flight's line as JSON; with any, the legend also explains the frames' statuses
         super().__init__()
         self._name = "GeolocPhotos"
         self.map_name = map_name
@@ -321,7 +332,7 @@ class _Photos(MacroElement):
     def render(self, **kwargs) -> None:
         lines = [f"geoloc.init({self.map_name});"]
         if self.items:
-            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'});")
+            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'});")
         lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
@@ -403,6 +414,8 @@ def build_map(
         }
         if point is not None:
             data["status"] = point.status
+            if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
+                data["colour"] = NOT_LOCATED_COLOUR
             data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
