@@ -317,7 +317,6 @@ def cmd_locate(args) -> int:
                               f"name the file with one of {', '.join(LOCATE_OUTPUTS)}")
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
-    _check_flight_out(args, queries)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles_note(queries, tiles)
     if far:
@@ -338,9 +337,9 @@ def cmd_locate(args) -> int:
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
-            if not tracks:
-                raise _no_flight_error(args.out)
-            write_track(tracks, args.out)
+            # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
+            flown = {p.query.id for t in tracks for p in t.points}
+            write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown])
         elif tracks:
             from .core.export import _write_atomic
             from .core.export_track import predictions_and_tracks_to_geojson
@@ -362,22 +361,6 @@ def cmd_locate(args) -> int:
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\t{p.status}")
     return 0
-
-
-def _no_flight_error(out: Path) -> GeolocatorError:
-    return GeolocatorError(f"{out}: no flight to write: a track needs a video, or photos with "
-                           "capture times (EXIF DateTimeOriginal), and the sequence model on "
-                           "(no --no-track); write .geojson or .csv for photos on their own")
-
-
-def _check_flight_out(args, queries) -> None:
-    """A .gpx/.kml output needs a flight: say so before the model loads, not after every photo is located."""
-    if args.out is None or args.out.suffix.lower() not in (".gpx", ".kml"):
-        return
-    from .core.sequence import MotionModel, sequences
-
-    if not getattr(args, "track", True) or not sequences(queries, MotionModel(max_speed_mps=args.max_speed)):
-        raise _no_flight_error(args.out)
 
 
 def _tracks(predictions, args):
@@ -594,7 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
-                   "or a flight's track: .gpx (GPX 1.1) or .kml (KML 2.2)")
+                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
     g = p.add_argument_group("flights (video and photo sequences)")

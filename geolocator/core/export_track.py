@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .export import DECIMALS, _point, _round, _write_atomic
-from .model import LatLon
+from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -109,13 +109,30 @@ def _past_note(p: TrackPoint) -> str:
     return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
 
 
-def tracks_to_gpx(tracks: Sequence[Track]) -> str:
+def _photo_note(pred: Prediction) -> str:
+    """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
+    note = f"{pred.status}; confidence {pred.confidence:.2f}; {pred.location_source}"
+    return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+
+
+def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
-    status, and the footprints as closed routes (<rte>: GPX has no polygons)."""
+    status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
+    in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
+    exported Point), <type> its status, <time> its capture time when it has one; no track, since
+    without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType)."""
     import gpxpy.gpx
+
+    from .sequence import _query_capture
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
+    for pred in photos:
+        when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
+        gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
+            round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
+            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.status,
+            description=_photo_note(pred)))
     for track in tracks:
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
@@ -141,12 +158,26 @@ def tracks_to_gpx(tracks: Sequence[Track]) -> str:
     return gpx.to_xml(version="1.1")
 
 
-def tracks_to_kml(tracks: Sequence[Track]) -> str:
+def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
-    (styled by status) and the footprints (Polygons)."""
+    (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
+    Placemarks at their best estimates (timed when the photo has a capture time)."""
     import simplekml
 
+    from .sequence import _query_capture
+
     kml = simplekml.Kml(name="geolocator flights")
+    if photos:
+        folder = kml.newfolder(name="photos in no flight")
+        for pred in photos:
+            pt = folder.newpoint(name=pred.query.id,
+                                 coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
+            when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
+            if when is not None:
+                pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
+            pt.description = _photo_note(pred)
+            pt.extendeddata.newdata("status", pred.status)
+            pt.extendeddata.newdata("confidence", f"{pred.confidence:.4f}")
     colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
                "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
                "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
@@ -175,13 +206,14 @@ def tracks_to_kml(tracks: Sequence[Track]) -> str:
     return kml.kml()
 
 
-def write_track(tracks: Sequence[Track], path: Path) -> None:
-    """By suffix: .gpx, .kml, else GeoJSON. Written atomically."""
+def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = ()) -> None:
+    """By suffix: .gpx, .kml (with `photos` in no flight as waypoints/placemarks), else GeoJSON.
+    Written atomically."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gpx":
-        _write_atomic(path, tracks_to_gpx(tracks))
+        _write_atomic(path, tracks_to_gpx(tracks, photos))
     elif suffix == ".kml":
-        _write_atomic(path, tracks_to_kml(tracks))
+        _write_atomic(path, tracks_to_kml(tracks, photos))
     else:
         write_track_geojson(tracks, path)
 
