@@ -333,7 +333,7 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out)
+            write_csv(predictions, args.out, tracks=tracks)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 

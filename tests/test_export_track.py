@@ -96,8 +96,7 @@ def test_flight_geojson_keeps_the_imagerys_attribution():
     assert "attribution" not in predictions_and_tracks_to_geojson(preds, tracks)
 
 
-@pytest.fixture()
-def blind_end():
+def _blind_end_predictions():
     """A flight whose last 10 frames verified nothing (a wrong tile on top): extrapolated for
     MotionModel.extrapolate_s seconds, then not located; two at the start likewise extrapolated."""
     from .test_sequence import prediction
@@ -105,8 +104,12 @@ def blind_end():
     preds, _ = flight(n=30, bad=(), chance=())
     for i in (0, 1, *range(20, 30)):
         preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
-    [track] = smooth(preds)
-    return [track]
+    return preds
+
+
+@pytest.fixture()
+def blind_end():
+    return smooth(_blind_end_predictions())
 
 
 def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
@@ -155,11 +158,29 @@ def test_cli_log_counts_every_status(caplog):
 
     from geolocator.cli import _tracks
 
-    from .test_sequence import prediction
-
-    preds, _ = flight(n=30, bad=(), chance=())
-    for i in (0, 1, *range(20, 30)):
-        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    preds = _blind_end_predictions()
     with caplog.at_level(logging.INFO, logger="geolocator"):
         _tracks(preds, argparse.Namespace(track=True, max_speed=20.0))
     assert "18 matched, 7 extrapolated, 5 not located" in caplog.text
+
+
+def test_csv_of_a_flight_says_each_frames_track_status(blind_end, tmp_path):
+    """CSV rows of a flight's frames: the track position and status (as the flight GeoJSON), the
+    flight and time, and the frame's own single answer beside."""
+    import csv
+
+    from geolocator.core.export import write_csv
+
+    track = blind_end[0]
+    preds = _blind_end_predictions()
+    write_csv(preds, tmp_path / "f.csv", tracks=blind_end)
+    rows = list(csv.DictReader(open(tmp_path / "f.csv")))
+    assert [r["status"] for r in rows] == [p.status for p in track.points]
+    assert {r["flight"] for r in rows} == {"v.mp4"} and [float(r["time_s"]) for r in rows] == [float(i) for i in range(30)]
+    assert [r["extrapolated_s"] for r in rows[20:25]] == ["1.0", "2.0", "3.0", "4.0", "5.0"]
+    assert [r["verified"] for r in rows[20:]] == ["False"] * 10 and rows[5]["verified"] == "True"
+    for r, p in zip(rows, track.points):
+        assert (float(r["lat"]), float(r["lon"])) == pytest.approx((p.location.lat, p.location.lon), abs=1e-7)
+    plain = tmp_path / "p.csv"
+    write_csv(preds, plain)  # no tracks: single answers, flight columns empty
+    assert {r["flight"] for r in csv.DictReader(open(plain))} == {""}

@@ -39,13 +39,18 @@ class CameraEstimate:
 
 def focal_35mm(query: Query) -> float | None:
     """35 mm-equivalent focal length (mm): telemetry `focal_len` for a video frame (older DJI
-    models write mm x 10), else EXIF FocalLengthIn35mmFilm (0xA405) of a photo; None when unknown."""
+    models write mm x 10), else EXIF FocalLengthIn35mmFilm (0xA405) of a photo (from its PhotoMeta
+    when read, else from the file); None when unknown."""
     telemetry = getattr(query, "telemetry", None)
     if telemetry is not None and getattr(telemetry, "focal_len", None):
         f = float(telemetry.focal_len)
         return f / 10.0 if f > 150 else f
     if query.time_s is not None:
         return None
+    meta = getattr(query, "meta", None)
+    if meta is not None:  # read when the photo was loaded (core/media/metadata.py, the same EXIF tag)
+        f = meta.focal_length_35mm
+        return float(f) if f is not None and 5.0 <= f <= 2000.0 else None
     try:
         from PIL import Image
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .export import DECIMALS, _point, _round, _write_atomic
+from .export import DECIMALS, _point, _round, _write_atomic, camera_properties
 from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
@@ -41,24 +41,13 @@ def _props(p: TrackPoint, flight: str) -> dict:
     }
     if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
         props["extrapolated_s"] = round(p.extrapolated_s, 3)
-    from .camera import camera_for
-
-    camera = camera_for(p.query, p.footprint) if p.verified else None
-    if camera is not None:  # where the drone was: PnP on the verified footprint (core/camera.py)
-        props.update(camera_lat=round(camera.position.lat, DECIMALS), camera_lon=round(camera.position.lon, DECIMALS),
-                     camera_height_m=_round(camera.height_m, 2), camera_heading_deg=_round(camera.heading_deg, 2),
-                     camera_tilt_deg=_round(camera.tilt_deg, 2))
     truth = p.query.truth
     if truth is not None:
         props.update(truth_lat=round(truth.lat, DECIMALS), truth_lon=round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
-                     single_error_m=_round(p.own_error_m, 2), error_kind="centre")
-        # EXIF GPS and telemetry record the camera: compare like with like when the camera is known
-        if p.query.truth_source in ("exif", "srt") and camera is not None:
-            from .geo import haversine_m
-
-            props.update(error_m=_round(haversine_m(camera.position, truth), 2), error_kind="camera",
-                         centre_error_m=_round(p.error_m, 2))
+                     single_error_m=_round(p.own_error_m, 2))
+    # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
+    props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
     return props
 
 
