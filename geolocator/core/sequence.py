@@ -59,6 +59,7 @@ class MotionModel:
     cosine_temperature: float = 0.02  # as predict.WEIGHT_TEMPERATURE
     skip_cost: float = 3.0  # cost of leaving one frame off the track
     move_cost: float = 0.5  # cost of a move using all of its reach (shorter moves are cheaper)
+    turn_cost: float = 3.0  # cost of a reversal between two well-measured legs (a right angle: half)
     max_gap_frames: int = 30  # longest stretch of frames the track may bridge
     max_photo_gap_s: float = 300.0  # photos further apart in time start a new flight
     extrapolate_s: float = 5.0  # past the first/last verified frame, constant velocity for this long
@@ -196,56 +197,96 @@ def _xy(points: Sequence[LatLon], origin: LatLon) -> np.ndarray:
     return np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points], np.float64).reshape(-1, 2)
 
 
+def _turn_penalty(prev_xy: np.ndarray, prev_slack: np.ndarray, mid_xy: np.ndarray, mid_slack: np.ndarray,
+                  next_xy: np.ndarray, next_slack: np.ndarray) -> np.ndarray:
+    """How implausible the turn prev -> mid -> next is, in [0, 1]: (1 - cos(turn angle)) / 2 (0
+    straight on, 0.5 a right angle, 1 a reversal), times how well each leg's direction is known:
+    d^2 / (d^2 + s^2) for a leg of length d whose ends are uncertain by s (quadrature of their
+    slacks): a 5 m hop between two 10 m-uncertain points says nothing about the heading.
+    Shapes: prev (P, 2), (P,); mid (K1, 2), (K1,); next (K2, 2), (K2,) -> (K1, P, K2); a previous
+    position of NaN (the track starts at mid) gives 0."""
+    v1 = mid_xy[:, None, :] - prev_xy[None, :, :]  # (K1, P, 2)
+    v2 = next_xy[None, :, :] - mid_xy[:, None, :]  # (K1, K2, 2)
+    l1, l2 = (v1**2).sum(-1), (v2**2).sum(-1)
+    r1 = l1 / (l1 + mid_slack[:, None] ** 2 + prev_slack[None, :] ** 2)
+    r2 = l2 / (l2 + mid_slack[:, None] ** 2 + next_slack[None, :] ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.einsum("apx,aqx->apq", v1, v2) / np.sqrt(l1[:, :, None] * l2[:, None, :])
+    pen = (1.0 - np.clip(cos, -1.0, 1.0)) / 2.0 * r1[:, :, None] * r2[:, None, :]
+    return np.nan_to_num(pen, nan=0.0)
+
+
 def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], origin: LatLon,
                  model: MotionModel) -> list[int | None]:
     """The best candidate index per frame, None for frames left off the track.
 
-    Maximises sum(emissions of on-track frames) - skip_cost * (frames off it) - move costs, under
-    the reach constraint |p_j - p_i| <= max_speed * (t_j - t_i) + slack_i + slack_j between
-    consecutive on-track frames i < j (j - i <= max_gap_frames + 1). O(n * gap * K^2).
+    Maximises sum(emissions of on-track frames) - skip_cost * (frames off it) - move costs
+    - turn_cost * turn penalties (_turn_penalty, for every three consecutive on-track frames),
+    under the reach constraint |p_j - p_i| <= max_speed * (t_j - t_i) + slack_i + slack_j between
+    consecutive on-track frames i < j (j - i <= max_gap_frames + 1).
+
+    The turn term spans three frames, so the dynamic programme is second order: a state is a
+    frame's candidate together with the on-track candidate before it (Viterbi on the pair chain,
+    as for second-order HMMs, e.g. He, "Extended Viterbi algorithm for second order hidden Markov
+    process", ICPR 1988); exact, not a greedy look-back. O(n * gap^2 * K^3) with gap the frames a
+    leg may bridge; with turn_cost 0 it is the first-order skip-chain Viterbi.
     """
     n = len(times)
     if n == 0:
         return []
     xy = [_xy([c.position for c in cs], origin) for cs in cands]
-    slack = [np.array([c.slack_m for c in cs]) for cs in cands]
-    emit = [np.array([c.emission for c in cs]) for cs in cands]
-    S = model.skip_cost
-    score: list[np.ndarray] = []
-    back: list[list[tuple[int, int] | None]] = []
+    slack = [np.array([c.slack_m for c in cs], np.float64) for cs in cands]
+    emit = [np.array([c.emission for c in cs], np.float64) for cs in cands]
+    S, W = model.skip_cost, model.turn_cost
+    # Per frame j: slots for "the on-track candidate before (j, b)": 0 = none (the track starts at
+    # j), then (i, a) for every earlier frame i in reach and each of its candidates a.
+    slots: list[list[tuple[int, int] | None]] = []
+    slot_xy: list[np.ndarray] = []  # (P_j, 2) the previous candidate's position, NaN for slot 0
+    slot_slack: list[np.ndarray] = []
+    score: list[np.ndarray] = []  # (K_j, P_j) best path ending at candidate b with previous slot p
+    back: list[np.ndarray] = []  # (K_j, P_j) the previous candidate's own slot
     for j in range(n):
         k = len(cands[j])
-        best = np.full(k, -S * j)  # start of the track here: every earlier frame skipped
-        ptr: list[tuple[int, int] | None] = [None] * k
-        for i in range(max(0, j - model.max_gap_frames - 1), j):
-            if len(cands[i]) == 0 or k == 0:
-                continue
-            dt = max(times[j] - times[i], 0.0)
-            d = np.linalg.norm(xy[i][:, None, :] - xy[j][None, :, :], axis=2)  # (Ki, Kj)
-            reach = model.max_speed_mps * dt + slack[i][:, None] + slack[j][None, :]
-            trans = np.where(d <= reach, -model.move_cost * (d / reach) ** 2, -np.inf)
-            total = score[i][:, None] + trans - S * (j - i - 1)
-            a = np.argmax(total, axis=0)
-            val = total[a, np.arange(k)]
-            better = val > best
-            for b in np.flatnonzero(better):
-                ptr[b] = (i, int(a[b]))
-            best = np.where(better, val, best)
-        score.append(best + emit[j] if k else best)
-        back.append(ptr)
+        window = [i for i in range(max(0, j - model.max_gap_frames - 1), j) if len(cands[i])]
+        ids: list[tuple[int, int] | None] = [None] + [(i, a) for i in window for a in range(len(cands[i]))]
+        sc = np.full((k, len(ids)), -np.inf)
+        bk = np.zeros((k, len(ids)), np.int64)
+        if k:
+            sc[:, 0] = -S * j + emit[j]  # the track starts here: every earlier frame skipped
+            col = 1
+            for i in window:
+                ki = len(cands[i])
+                dt = max(times[j] - times[i], 0.0)
+                d = np.linalg.norm(xy[i][:, None, :] - xy[j][None, :, :], axis=2)  # (Ki, Kj)
+                reach = model.max_speed_mps * dt + slack[i][:, None] + slack[j][None, :]
+                trans = np.where(d <= reach, -model.move_cost * (d / reach) ** 2, -np.inf)
+                total = score[i][:, :, None] + trans[:, None, :] - S * (j - i - 1)  # (Ki, Pi, Kj)
+                if W > 0:
+                    total = total - W * _turn_penalty(slot_xy[i], slot_slack[i], xy[i], slack[i], xy[j], slack[j])
+                p = np.argmax(total, axis=1)  # (Ki, Kj)
+                val = np.take_along_axis(total, p[:, None, :], axis=1)[:, 0, :]
+                sc[:, col:col + ki] = (val + emit[j][None, :]).T
+                bk[:, col:col + ki] = p.T
+                col += ki
+        slots.append(ids)
+        slot_xy.append(np.vstack([np.full((1, 2), np.nan)] + [xy[i] for i in window]))
+        slot_slack.append(np.concatenate([[0.0]] + [slack[i] for i in window]))
+        score.append(sc)
+        back.append(bk)
     # the end: every later frame skipped; or no frame on the track at all
     end_val, end = -S * n, None
     for j in range(n):
         if len(cands[j]):
-            b = int(np.argmax(score[j]))
-            v = float(score[j][b]) - S * (n - 1 - j)
+            b, p = np.unravel_index(int(np.argmax(score[j])), score[j].shape)
+            v = float(score[j][b, p]) - S * (n - 1 - j)
             if v > end_val:
-                end_val, end = v, (j, b)
+                end_val, end = v, (j, int(b), int(p))
     path: list[int | None] = [None] * n
     while end is not None:
-        j, b = end
+        j, b, p = end
         path[j] = b
-        end = back[j][b]
+        prev = slots[j][p]
+        end = None if prev is None else (prev[0], prev[1], int(back[j][b, p]))
     return path
 
 
