@@ -178,7 +178,9 @@ def score(track, bad_ids: set[str]) -> dict:
     truth = [p.query.truth for p in pts]
     bad = np.array([p.query.id in bad_ids for p in pts])
     fail = own > RIGHT_M
-    statuses = {s: sum(p.status == s for p in pts) for s in ("matched", "corrected", "interpolated", "flagged")}
+    from geolocator.core.sequence import STATUSES
+
+    statuses = {s: sum(p.status == s for p in pts) for s in STATUSES}
     return {
         "n": len(pts), "bad": int(bad.sum()),
         "own_med": float(np.median(own)), "seq_med": float(np.median(seq)),
@@ -202,7 +204,7 @@ def score(track, bad_ids: set[str]) -> dict:
 def main(argv=None) -> int:
     from geolocator.core.pipeline import Settings, Workspace
     from geolocator.core.queries import load_queries
-    from geolocator.core.sequence import smooth
+    from geolocator.core.sequence import STATUSES, MotionModel, smooth
     from geolocator.core.tilesets import load_tileset
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -223,7 +225,8 @@ def main(argv=None) -> int:
     lines = [
         "# Sequence model: single frames vs the track (compare_sequence.py)", "",
         f"Synthetic flights over SpaceNet scenes (solaris 0.4.0), 50 m tiles; EfficientNet-Lite0 + geometric "
-        f"verification (top 10), then core.sequence.smooth (default MotionModel). Video: {args.seconds:.0f} s loop, "
+        f"verification (top 10), then core.sequence.smooth (default MotionModel: 20 m/s, smooth heading "
+        f"turn_cost 3; the last column without the heading term). Video: {args.seconds:.0f} s loop, "
         f"~7 m/s, 15 deg off nadir, sampled every {args.every:g} s; stills: lawnmower, every 3 s, 20-35 deg off "
         f"nadir, EXIF times. Bad stretch: blur + fog. Errors in metres to the image-centre ground point; "
         f"right = within {RIGHT_M:.0f} m. 'fail' = frames whose single-frame answer is not right. 'broken' = right "
@@ -231,8 +234,9 @@ def main(argv=None) -> int:
         f"(linear in time, every 0.25 s).", "",
         "| scene | flight | frames (bad) | median err single / seq | mean err single / seq | right % single / seq "
         "| bad stretch mean err single / seq | fail n: mean err single / seq | broken | track err single / seq "
-        "| path length / true single / seq | statuses m/c/i/f | sequence model ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| path length / true single / seq | statuses m/c/i/e/r/f/n | sequence model ms "
+        "| speed only (turn_cost 0): mean err / right % / broken / track err |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     print("\n".join(lines), flush=True)
     for name in args.scenes:
@@ -274,17 +278,24 @@ def main(argv=None) -> int:
             smoothing = time.perf_counter() - smoothing
             r = score(track, bad_ids)
             st = r["statuses"]
+            # the same without the smooth-heading term: what the turn penalty changes
+            [speed_only] = smooth(predictions, MotionModel(turn_cost=0.0))
+            r0 = score(speed_only, bad_ids)
             add_row(lines, (
                 f"| {name} ({len(tiles)} tiles) | {flight} | {r['n']} ({r['bad']}) | {r['own_med']:.1f} / {r['seq_med']:.1f} "
                 f"| {r['own_mean']:.1f} / {r['seq_mean']:.1f} | {r['own_right']:.0f} / {r['seq_right']:.0f} "
                 f"| {r['own_bad']:.1f} / {r['seq_bad']:.1f} | {r['fail']}: {r['own_fail']:.1f} / {r['seq_fail']:.1f} "
                 f"| {r['broken']} | {r['own_track']:.1f} / {r['seq_track']:.1f} "
                 f"| {r['len_ratio_own']:.2f} / {r['len_ratio_seq']:.2f} "
-                f"| {st['matched']}/{st['corrected']}/{st['interpolated']}/{st['flagged']} "
-                f"| {1000 * smoothing:.0f} |"))
+                f"| {'/'.join(str(st[k]) for k in STATUSES)} "
+                f"| {1000 * smoothing:.0f} "
+                f"| {r0['seq_mean']:.1f} / {r0['seq_right']:.0f} / {r0['broken']} / {r0['seq_track']:.1f} |"))
     lines += ["", "Statuses: m = matched (its own verified answer, on the track), c = corrected (the track went "
-              "through another of its candidates), i = interpolated (position from the track), f = flagged "
-              "(its own verified answer contradicts the track).",
+              "through another of its verified candidates), i = interpolated (position from the track, between "
+              "verified frames), e = extrapolated (past the first/last verified frame, at most 5 s), r = retrieved "
+              "(on the track by an unverified tile, not between verified frames), f = flagged (its own verified "
+              "answer contradicts the track), n = not located (nothing placed it; scored at its single-frame "
+              "answer, the exported Point).",
               "",
               "Honest notes: one seed, four flights, synthetic nadir-ish views of the same imagery the tiles come "
               "from (degraded); the sequence model's defaults (20 m/s, skip cost 3, 5 s extrapolation past the "
