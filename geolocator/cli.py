@@ -309,7 +309,7 @@ LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
 
 
 def cmd_locate(args) -> int:
-    from .core.export import write_csv, write_geojson
+    from .core.export import write_csv
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
@@ -340,15 +340,11 @@ def cmd_locate(args) -> int:
             # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
             flown = {p.query.id for t in tracks for p in t.points}
             write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown])
-        elif tracks:
-            from .core.export import _write_atomic
-            from .core.export_track import predictions_and_tracks_to_geojson
-
-            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints,
-                                                   attribution=ws.tileset.attribution)
-            _write_atomic(args.out, json.dumps(doc, indent=1))
         else:
-            write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
+            from .core.export_track import write_predictions_geojson
+
+            write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
+                                      attribution=ws.tileset.attribution)
         print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}

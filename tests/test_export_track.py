@@ -184,3 +184,19 @@ def test_csv_of_a_flight_says_each_frames_track_status(blind_end, tmp_path):
     plain = tmp_path / "p.csv"
     write_csv(preds, plain)  # no tracks: single answers, flight columns empty
     assert {r["flight"] for r in csv.DictReader(open(plain))} == {""}
+
+
+def test_the_exported_geojson_of_a_flight_carries_the_track_statuses(blind_end, tmp_path):
+    """What `locate --out x.geojson` and the app's Export write: frames at their track position with
+    the track's status; photos alone: the plain per-photo document."""
+    from geolocator.core.export_track import write_predictions_geojson
+
+    preds = _blind_end_predictions()
+    write_predictions_geojson(preds, blind_end, tmp_path / "f.geojson", attribution="© x")
+    doc = json.loads((tmp_path / "f.geojson").read_text())
+    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert [f["properties"]["status"] for f in points] == [p.status for p in blind_end[0].points]
+    assert sum(f["properties"].get("kind") == "track" for f in doc["features"]) == 1 and doc["attribution"] == "© x"
+    write_predictions_geojson(preds, [], tmp_path / "p.geojson")
+    plain = json.loads((tmp_path / "p.geojson").read_text())
+    assert {f["properties"]["status"] for f in plain["features"]} <= {"verified", "retrieved", "not located"}

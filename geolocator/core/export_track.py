@@ -224,3 +224,17 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
             feature["properties"].update(_props(point, name))
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
+
+
+def write_predictions_geojson(predictions, tracks: Sequence[Track], path: Path, *, tile_footprints: bool = False,
+                              attribution: str | None = None) -> None:
+    """The GeoJSON the CLI and the app export: with flights, each frame at its track position with
+    its track status and the tracks' lines (predictions_and_tracks_to_geojson); without, the plain
+    per-photo document (export.write_geojson). Written atomically; never NaN."""
+    if not tracks:
+        from .export import write_geojson
+
+        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution)
+        return
+    doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution)
+    _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))

@@ -343,10 +343,14 @@ class Session:
         return path
 
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
-        from ..core.export import write_geojson
+        from ..core.export_track import write_predictions_geojson
         from ..core.outputs import check_writable
+        from ..core.sequence import smooth
 
         check_writable(Path(path), what="export")
-        write_geojson(list(predictions), Path(path),
-                      attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
+
+        # a flight's frames at their track position with their track status, as the map shows them
+        predictions = list(predictions)
+        write_predictions_geojson(predictions, smooth(predictions), Path(path),
+                                  attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
         return Path(path)
