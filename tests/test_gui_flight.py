@@ -32,4 +32,10 @@ def test_drop_a_video_lists_frames_and_draws_the_track(qtbot, dirs, tmp_path, mo
     statuses = json.loads(js(qtbot, w, f"JSON.stringify({json.dumps(list(STATUSES))}"
                                        ".map(function (s) { return geoloc.countStatus(s); }))"))
     assert sum(statuses) == 6  # every frame carries its status from the sequence model
+    from geolocator.gui.query_list import COL_STATUS
+
+    listed = [w.query_list.topLevelItem(i).text(COL_STATUS) for i in range(6)]
+    on_map = json.loads(js(qtbot, w, "JSON.stringify(Object.keys(geoloc.data).sort().map(function (k) "
+                                     "{ return geoloc.data[k].status; }))"))
+    assert sorted(listed) == sorted(on_map)  # the list says what the map says
     w.close()
