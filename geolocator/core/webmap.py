@@ -183,7 +183,9 @@ def marker_colour(pred: Prediction) -> str:
     return "#2b83ba" if pred.confidence >= 0.5 else "#abd9e9"
 
 
-def popup_html(pred: Prediction, thumb_url: str | None) -> str:
+def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str:
+    """The marker's popup; `track_point` (core.sequence.TrackPoint): a flight's frame, whose
+    marker stands at its track position with its track status."""
     rows = [
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
@@ -192,10 +194,18 @@ def popup_html(pred: Prediction, thumb_url: str | None) -> str:
         ("Confidence", f"{pred.confidence:.2f}"),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
+    if track_point is not None:
+        on_track = f"{_safe(track_point.status)} at t={track_point.time_s:.1f} s"
+        if track_point.extrapolated_s is not None:
+            on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
+        rows.insert(4, ("Flight", on_track))
+        loc = track_point.location
+        rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")
     if pred.top.inliers:
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
-    if pred.error_m is not None:
-        rows.append(("Error", f"{pred.error_m:.1f} m"))
+    error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
+    if error is not None:
+        rows.append(("Error", f"{error:.1f} m"))
     img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
@@ -406,7 +416,7 @@ def build_map(
             "lon": _near(loc.lon, ref),
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
-            "popup": popup_html(pred, thumb_url),
+            "popup": popup_html(pred, thumb_url, point),
             "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {pred.confidence:.2f}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
