@@ -9,6 +9,9 @@ geometric verification; the most plausible path through them is found by dynamic
   against the frame's best), its position the tile centre, uncertain by the tile's half-diagonal;
 - transition: two consecutive on-track candidates must be reachable at `max_speed_mps` in the time
   between them (plus both positions' uncertainty), shorter moves slightly preferred;
+- smooth heading: the turn between two consecutive legs costs `turn_cost` x (1 - cos angle) / 2,
+  scaled down when a leg is short against its ends' uncertainty (_turn_penalty); the programme is
+  then second order (a state is a candidate with the on-track candidate before it);
 - a frame may be left off the track at a fixed cost (`skip_cost`): blur, sky, water, or a chance
   match. The path then bridges the gap (at most `max_gap_frames` frames), so the speed limit spans
   the gap too (a skip-chain HMM; cf. map-matching HMMs, Newson & Krumm, ACM SIGSPATIAL 2009).
