@@ -200,3 +200,30 @@ def test_the_exported_geojson_of_a_flight_carries_the_track_statuses(blind_end, 
     write_predictions_geojson(preds, [], tmp_path / "p.geojson")
     plain = json.loads((tmp_path / "p.geojson").read_text())
     assert {f["properties"]["status"] for f in plain["features"]} <= {"verified", "retrieved", "not located"}
+
+
+def test_a_flight_nothing_placed_has_points_but_no_line(tmp_path):
+    """Every frame content-free (fog over water, say): all "not located", no track line in any
+    format (a one- or zero-point LineString is invalid GeoJSON and KML), every frame still listed."""
+    from dataclasses import replace as _replace
+
+    import gpxpy
+
+    from geolocator.core.model import STATUS_NOT_LOCATED
+
+    from . import rfc7946
+
+    preds, _ = flight(n=5, bad=(), chance=())
+    preds = [_replace(p, status=STATUS_NOT_LOCATED, confidence=0.0, note="blank frame") for p in preds]
+    tracks = smooth(preds)
+    assert [p.status for p in tracks[0].points] == ["not located"] * 5 and tracks[0].line == []
+    write_track(tracks, tmp_path / "t.geojson")
+    text = (tmp_path / "t.geojson").read_text()
+    assert rfc7946.validate(text) == []
+    kinds = [f["properties"]["kind"] for f in json.loads(text)["features"]]
+    assert kinds.count("frame") == 5 and "track" not in kinds
+    write_track(tracks, tmp_path / "t.kml")
+    assert "<LineString>" not in (tmp_path / "t.kml").read_text()
+    write_track(tracks, tmp_path / "t.gpx")
+    gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
+    assert [w.type for w in gpx.waypoints] == ["not located"] * 5

@@ -59,12 +59,14 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
         for p in track.points:
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
                              "properties": {"kind": "frame", **_props(p, track.name)}})
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [_point(x) for x in track.line]},
-            "properties": {"kind": "track", "flight": track.name, "frames": len(track.points),
-                           "duration_s": round(track.points[-1].time_s - track.points[0].time_s, 3)},
-        })
+        line = track.line
+        if len(line) >= 2:  # RFC 7946 §3.1.4: two or more positions (a flight nothing placed has no line)
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [_point(x) for x in line]},
+                "properties": {"kind": "track", "flight": track.name, "frames": len(track.points),
+                               "duration_s": round(track.points[-1].time_s - track.points[0].time_s, 3)},
+            })
         for p in track.points:
             if p.footprint:
                 features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [_ring(p.footprint)]},
@@ -174,10 +176,11 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) ->
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)
-        line = folder.newlinestring(name=f"track {track.name}",
-                                    coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
-        line.style.linestyle.width = 3
-        line.style.linestyle.color = simplekml.Color.orange
+        if len(track.line) >= 2:  # KML 2.2 §10.7: a LineString has two or more coordinate tuples
+            line = folder.newlinestring(name=f"track {track.name}",
+                                        coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
+            line.style.linestyle.width = 3
+            line.style.linestyle.color = simplekml.Color.orange
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")

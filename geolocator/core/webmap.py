@@ -434,7 +434,8 @@ def build_map(
         fit = b if fit is None else fit.union(b)
         emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
-                                 "tooltip": _safe(f"{t.name} · {len(t.points)} frames")}) for t in (tracks or ())]
+                                 "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
+                   for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line
     m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
