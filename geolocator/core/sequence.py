@@ -20,7 +20,8 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 - `matched`: its own top candidate, verified by geometry, is on the track;
 - `corrected`: the track went through another of its VERIFIED candidates;
 - `interpolated`: no verified answer of its own; its position is the track's, between two
-  verified frames (a cubic spline in time through them);
+  verified frames (a cubic spline in time through them); in a flight where nothing at all is
+  verified, between two `retrieved` frames on the track (still `verified: false`);
 - `extrapolated`: the same, but before the first or after the last verified frame, at constant
   velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
 - `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
