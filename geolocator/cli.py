@@ -275,6 +275,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 <= value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be zero or a positive number, not {text!r}")
+    return value
+
+
 # -- commands -----------------------------------------------------------------------------------
 def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
@@ -365,7 +375,8 @@ def _tracks(predictions, args):
         return []
     from .core.sequence import STATUSES, MotionModel, smooth
 
-    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
+    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed,
+                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
     for t in tracks:
         counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
         log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -590,6 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "DJI XMP); a photo that verifies nothing that way is searched at every heading")
     g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
+    g.add_argument("--turn-cost", type=_non_negative_float, default=3.0, metavar="COST",
+                   help="the sequence model's smooth-heading term: the cost of a reversal between two "
+                        "well-measured legs (default 3; 0 = a speed limit only, e.g. for agile FPV flights)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)

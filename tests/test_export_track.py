@@ -227,3 +227,24 @@ def test_a_flight_nothing_placed_has_points_but_no_line(tmp_path):
     write_track(tracks, tmp_path / "t.gpx")
     gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
     assert [w.type for w in gpx.waypoints] == ["not located"] * 5
+
+
+def test_cli_turn_cost_reaches_the_sequence_model():
+    """--turn-cost 0 is the speed limit alone: the zig-zag of the heading test comes back."""
+    import argparse
+
+    from geolocator.cli import _tracks, build_parser
+
+    from .test_sequence import prediction
+
+    parser = build_parser()
+    assert parser.parse_args(["locate", "v.mp4", "--tiles", "t.csv"]).turn_cost == 3.0
+    for bad in ("-1", "nan", "steep"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["locate", "v.mp4", "--tiles", "t.csv", "--turn-cost", bad])
+    preds, _ = flight(n=20, bad=(), chance=())
+    e, n = 40 + 8.0 * 9, 60.0
+    preds[9] = prediction(preds[9].query, [(e, n + 25, 0.6, 200, True), (e, n, 0.58, 30, True)])
+    ranks = {tc: _tracks(preds, argparse.Namespace(track=True, max_speed=20.0, turn_cost=tc))[0].points[9].rank
+             for tc in (0.0, 3.0)}
+    assert ranks == {0.0: 1, 3.0: 2}
