@@ -275,6 +275,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 <= value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be zero or a positive number, not {text!r}")
+    return value
+
+
 # -- commands -----------------------------------------------------------------------------------
 def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
@@ -309,7 +319,7 @@ LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
 
 
 def cmd_locate(args) -> int:
-    from .core.export import write_csv, write_geojson
+    from .core.export import write_csv
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
@@ -317,7 +327,6 @@ def cmd_locate(args) -> int:
                               f"name the file with one of {', '.join(LOCATE_OUTPUTS)}")
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
-    _check_flight_out(args, queries)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles_note(queries, tiles)
     if far:
@@ -334,22 +343,18 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out)
+            write_csv(predictions, args.out, tracks=tracks)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
-            if not tracks:
-                raise _no_flight_error(args.out)
-            write_track(tracks, args.out)
-        elif tracks:
-            from .core.export import _write_atomic
-            from .core.export_track import predictions_and_tracks_to_geojson
-
-            doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=args.footprints,
-                                                   attribution=ws.tileset.attribution)
-            _write_atomic(args.out, json.dumps(doc, indent=1))
+            # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
+            flown = {p.query.id for t in tracks for p in t.points}
+            write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown])
         else:
-            write_geojson(predictions, args.out, tile_footprints=args.footprints, attribution=ws.tileset.attribution)
+            from .core.export_track import write_predictions_geojson
+
+            write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
+                                      attribution=ws.tileset.attribution)
         print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
@@ -364,31 +369,16 @@ def cmd_locate(args) -> int:
     return 0
 
 
-def _no_flight_error(out: Path) -> GeolocatorError:
-    return GeolocatorError(f"{out}: no flight to write: a track needs a video, or photos with "
-                           "capture times (EXIF DateTimeOriginal), and the sequence model on "
-                           "(no --no-track); write .geojson or .csv for photos on their own")
-
-
-def _check_flight_out(args, queries) -> None:
-    """A .gpx/.kml output needs a flight: say so before the model loads, not after every photo is located."""
-    if args.out is None or args.out.suffix.lower() not in (".gpx", ".kml"):
-        return
-    from .core.sequence import MotionModel, sequences
-
-    if not getattr(args, "track", True) or not sequences(queries, MotionModel(max_speed_mps=args.max_speed)):
-        raise _no_flight_error(args.out)
-
-
 def _tracks(predictions, args):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
     if not getattr(args, "track", True):
         return []
-    from .core.sequence import MotionModel, smooth
+    from .core.sequence import STATUSES, MotionModel, smooth
 
-    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed))
+    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed,
+                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
     for t in tracks:
-        counts = {s: sum(p.status == s for p in t.points) for s in ("matched", "corrected", "interpolated", "flagged")}
+        counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
         log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
     return tracks
 
@@ -594,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
-                   "or a flight's track: .gpx (GPX 1.1) or .kml (KML 2.2)")
+                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
     g = p.add_argument_group("flights (video and photo sequences)")
@@ -611,6 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "DJI XMP); a photo that verifies nothing that way is searched at every heading")
     g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
+    g.add_argument("--turn-cost", type=_non_negative_float, default=3.0, metavar="COST",
+                   help="the sequence model's smooth-heading term: the cost of a reversal between two "
+                        "well-measured legs (default 3; 0 = a speed limit only, e.g. for agile FPV flights)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_locate)

@@ -34,11 +34,8 @@ def footprint_of(cam_e, cam_n, height, yaw_deg, tilt_deg, w, h, focal35):
     return tuple(out), LatLon(ORIGIN.lat + cam_n / m_lat, ORIGIN.lon + cam_e / m_lon)
 
 
-@pytest.mark.parametrize("yaw,tilt", [
-    pytest.param(0.0, 0.0, marks=pytest.mark.xfail(
-        reason="known bug: an exactly nadir, exactly rectangular footprint is degenerate for IPPE here; "
-               "it passed before pyproj's metres_per_degree changed the 9th digit (left open)", strict=False)),
-    (45.0, 20.0), (220.0, 35.0), (300.0, 50.0)])
+# (0, 0) and (90, 0): exactly nadir, the footprint an exact rectangle, where IPPE alone gave NaN
+@pytest.mark.parametrize("yaw,tilt", [(0.0, 0.0), (90.0, 0.0), (10.0, 0.0), (45.0, 20.0), (220.0, 35.0), (300.0, 50.0)])
 def test_camera_pose_from_an_exact_footprint(yaw, tilt):
     quad, truth = footprint_of(30.0, -12.0, 60.0, yaw, tilt, 4000, 2250, 20.0)
     cam = camera_from_footprint(quad, (4000, 2250), 20.0)
@@ -46,8 +43,8 @@ def test_camera_pose_from_an_exact_footprint(yaw, tilt):
     assert haversine_m(cam.position, truth) < 0.5
     assert cam.height_m == pytest.approx(60.0, abs=0.5)
     assert cam.tilt_deg == pytest.approx(tilt, abs=0.5)
-    if tilt > 1:  # at nadir the heading is still defined by the image's top edge
-        assert (cam.heading_deg - yaw + 180) % 360 - 180 == pytest.approx(0.0, abs=0.5)
+    # at nadir too the heading is defined: the compass direction of the image's top edge
+    assert (cam.heading_deg - yaw + 180) % 360 - 180 == pytest.approx(0.0, abs=0.5)
     # the image centre's ground point is tens of metres from the camera when oblique
     centre_offset = 60.0 * math.tan(math.radians(tilt))
     assert haversine_m(cam.position, truth) < max(1.0, 0.05 * centre_offset)
@@ -99,3 +96,59 @@ def test_track_export_compares_like_with_like(tmp_path):
     no_focal = replace(point, query=replace(q, telemetry=FrameTelemetry(0.0, cam_truth)))
     props = tracks_to_geojson([Track("v.mp4", (no_focal,))])["features"][0]["properties"]
     assert props["error_kind"] == "centre" and props["error_m"] > 20 and "camera_lat" not in props
+
+
+def _verified_photo(tmp_path, *, focal35=20, truth_source="exif"):
+    """A 400 x 225 photo with EXIF FocalLengthIn35mmFilm, verified with the footprint a camera
+    50 m up, 30 deg off nadir looking east would see; the truth is that camera's position."""
+    from geolocator.core.model import Match, Prediction, Tile, Bounds
+
+    exif = Image.Exif()
+    if focal35:
+        exif.get_ifd(0x8769)[0xA405] = focal35
+    Image.new("RGB", (400, 225)).save(tmp_path / "p.jpg", exif=exif)
+    quad, cam = footprint_of(0.0, 0.0, 50.0, 90.0, 30.0, 400, 225, focal35 or 20)
+    centre = LatLon(sum(p.lat for p in quad) / 4, sum(p.lon for p in quad) / 4)
+    q = Query("p.jpg", tmp_path / "p.jpg", truth=cam, truth_source=truth_source)
+    tile = Tile("t.jpg", Path("t.jpg"), Bounds(centre.lon - 1e-3, centre.lat - 1e-3, centre.lon + 1e-3, centre.lat + 1e-3))
+    err = haversine_m(centre, cam)
+    return Prediction(q, (Match(tile, 0.9, 1, 40, centre, quad),), centre, centre, 0.95, err, err,
+                      "homography", "verified"), cam
+
+
+def test_single_photo_outputs_carry_the_camera_position(tmp_path):
+    """GeoJSON properties and CSV columns of a single verified photo: the camera position (PnP on
+    its footprint), and error_m against the recorded (camera) position compares the camera."""
+    import csv
+
+    from geolocator.core.export import CAMERA_CSV_COLUMNS, prediction_properties, write_csv
+
+    pred, cam = _verified_photo(tmp_path)
+    props = prediction_properties(pred)
+    assert haversine_m(LatLon(props["camera_lat"], props["camera_lon"]), cam) < 1.0
+    assert props["camera_height_m"] == pytest.approx(50.0, abs=0.5)
+    assert props["camera_tilt_deg"] == pytest.approx(30.0, abs=0.5)
+    assert props["camera_heading_deg"] == pytest.approx(90.0, abs=0.5)
+    assert props["error_kind"] == "camera" and props["error_m"] < 1.0 and props["centre_error_m"] > 20
+    write_csv([pred], tmp_path / "p.csv")
+    [row] = list(csv.DictReader(open(tmp_path / "p.csv")))
+    assert set(CAMERA_CSV_COLUMNS) <= set(row)
+    assert float(row["camera_height_m"]) == pytest.approx(50.0, abs=0.5) and row["error_kind"] == "camera"
+    assert float(row["error_m"]) < 1.0 and float(row["centre_error_m"]) > 20
+
+
+def test_single_photo_without_a_focal_length_or_verification_has_no_camera(tmp_path):
+    from dataclasses import replace
+
+    from geolocator.core.export import prediction_properties
+
+    pred, _ = _verified_photo(tmp_path, focal35=None)
+    props = prediction_properties(pred)
+    assert "camera_lat" not in props and props["error_kind"] == "centre" and props["error_m"] > 20
+    pred, _ = _verified_photo(tmp_path)
+    props = prediction_properties(replace(pred, status="retrieved"))  # not verified: no footprint to trust
+    assert "camera_lat" not in props and props["error_kind"] == "centre"
+    # a truth file gives the ground point at the centre: the camera is reported, the centre compared
+    pred, _ = _verified_photo(tmp_path, truth_source="truth.csv")
+    props = prediction_properties(pred)
+    assert "camera_lat" in props and props["error_kind"] == "centre" and "centre_error_m" not in props

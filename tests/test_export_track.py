@@ -94,3 +94,157 @@ def test_flight_geojson_keeps_the_imagerys_attribution():
     doc = predictions_and_tracks_to_geojson(preds, tracks, attribution="Imagery © Someone")
     assert doc["attribution"] == "Imagery © Someone"
     assert "attribution" not in predictions_and_tracks_to_geojson(preds, tracks)
+
+
+def _blind_end_predictions():
+    """A flight whose last 10 frames verified nothing (a wrong tile on top): extrapolated for
+    MotionModel.extrapolate_s seconds, then not located; two at the start likewise extrapolated."""
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=30, bad=(), chance=())
+    for i in (0, 1, *range(20, 30)):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    return preds
+
+
+@pytest.fixture()
+def blind_end():
+    return smooth(_blind_end_predictions())
+
+
+def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
+    import gpxpy
+    from fastkml import kml
+
+    statuses = [p.status for p in blind_end[0].points]
+    assert statuses[:2] == ["extrapolated"] * 2 and statuses[20:25] == ["extrapolated"] * 5
+    assert statuses[25:] == ["not located"] * 5 and "interpolated" not in statuses[20:]
+    # GeoJSON: the status, how far past the verified frames, and the line stops where evidence does
+    doc = tracks_to_geojson(blind_end)
+    frames = [f["properties"] for f in doc["features"] if f["properties"]["kind"] == "frame"]
+    assert [f["status"] for f in frames] == statuses
+    assert [f.get("extrapolated_s") for f in frames[20:25]] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert not any(f["verified"] for f in frames[20:])
+    line = next(f for f in doc["features"] if f["properties"]["kind"] == "track")
+    assert len(line["geometry"]["coordinates"]) == 25
+    # GPX: not-located frames are no track points; every frame is a waypoint with its status
+    write_track(blind_end, tmp_path / "t.gpx")
+    gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
+    assert len(gpx.tracks[0].segments[0].points) == 25
+    assert [w.type for w in gpx.waypoints] == statuses
+    assert "5.0 s beyond the verified frames" in gpx.waypoints[24].description
+    # KML: the status and whether geometry verified it, per Placemark; styles differ by status
+    write_track(blind_end, tmp_path / "t.kml")
+    text = (tmp_path / "t.kml").read_text()
+    doc = kml.KML.from_string(text.encode())
+
+    def walk(node):
+        for f in getattr(node, "features", None) or []:
+            yield f
+            yield from walk(f)
+
+    points = [m for m in walk(doc) if type(m).__name__ == "Placemark" and type(m.geometry).__name__ == "Point"]
+    data = [{d.name: d.value for d in m.extended_data.elements} for m in points]
+    assert [d["status"] for d in data] == statuses
+    assert [d["verified"] for d in data[20:]] == ["false"] * 10
+    for status in ("extrapolated", "not located", "matched"):
+        assert f"<description>{status}; " in text
+
+
+def test_cli_log_counts_every_status(caplog):
+    """The CLI's per-flight line counts the new statuses too (it listed four fixed ones)."""
+    import argparse
+    import logging
+
+    from geolocator.cli import _tracks
+
+    preds = _blind_end_predictions()
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        _tracks(preds, argparse.Namespace(track=True, max_speed=20.0))
+    assert "18 matched, 7 extrapolated, 5 not located" in caplog.text
+
+
+def test_csv_of_a_flight_says_each_frames_track_status(blind_end, tmp_path):
+    """CSV rows of a flight's frames: the track position and status (as the flight GeoJSON), the
+    flight and time, and the frame's own single answer beside."""
+    import csv
+
+    from geolocator.core.export import write_csv
+
+    track = blind_end[0]
+    preds = _blind_end_predictions()
+    write_csv(preds, tmp_path / "f.csv", tracks=blind_end)
+    rows = list(csv.DictReader(open(tmp_path / "f.csv")))
+    assert [r["status"] for r in rows] == [p.status for p in track.points]
+    assert {r["flight"] for r in rows} == {"v.mp4"} and [float(r["time_s"]) for r in rows] == [float(i) for i in range(30)]
+    assert [r["extrapolated_s"] for r in rows[20:25]] == ["1.0", "2.0", "3.0", "4.0", "5.0"]
+    assert [r["verified"] for r in rows[20:]] == ["False"] * 10 and rows[5]["verified"] == "True"
+    for r, p in zip(rows, track.points):
+        assert (float(r["lat"]), float(r["lon"])) == pytest.approx((p.location.lat, p.location.lon), abs=1e-7)
+    plain = tmp_path / "p.csv"
+    write_csv(preds, plain)  # no tracks: single answers, flight columns empty
+    assert {r["flight"] for r in csv.DictReader(open(plain))} == {""}
+
+
+def test_the_exported_geojson_of_a_flight_carries_the_track_statuses(blind_end, tmp_path):
+    """What `locate --out x.geojson` and the app's Export write: frames at their track position with
+    the track's status; photos alone: the plain per-photo document."""
+    from geolocator.core.export_track import write_predictions_geojson
+
+    preds = _blind_end_predictions()
+    write_predictions_geojson(preds, blind_end, tmp_path / "f.geojson", attribution="© x")
+    doc = json.loads((tmp_path / "f.geojson").read_text())
+    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert [f["properties"]["status"] for f in points] == [p.status for p in blind_end[0].points]
+    assert sum(f["properties"].get("kind") == "track" for f in doc["features"]) == 1 and doc["attribution"] == "© x"
+    write_predictions_geojson(preds, [], tmp_path / "p.geojson")
+    plain = json.loads((tmp_path / "p.geojson").read_text())
+    assert {f["properties"]["status"] for f in plain["features"]} <= {"verified", "retrieved", "not located"}
+
+
+def test_a_flight_nothing_placed_has_points_but_no_line(tmp_path):
+    """Every frame content-free (fog over water, say): all "not located", no track line in any
+    format (a one- or zero-point LineString is invalid GeoJSON and KML), every frame still listed."""
+    from dataclasses import replace as _replace
+
+    import gpxpy
+
+    from geolocator.core.model import STATUS_NOT_LOCATED
+
+    from . import rfc7946
+
+    preds, _ = flight(n=5, bad=(), chance=())
+    preds = [_replace(p, status=STATUS_NOT_LOCATED, confidence=0.0, note="blank frame") for p in preds]
+    tracks = smooth(preds)
+    assert [p.status for p in tracks[0].points] == ["not located"] * 5 and tracks[0].line == []
+    write_track(tracks, tmp_path / "t.geojson")
+    text = (tmp_path / "t.geojson").read_text()
+    assert rfc7946.validate(text) == []
+    kinds = [f["properties"]["kind"] for f in json.loads(text)["features"]]
+    assert kinds.count("frame") == 5 and "track" not in kinds
+    write_track(tracks, tmp_path / "t.kml")
+    assert "<LineString>" not in (tmp_path / "t.kml").read_text()
+    write_track(tracks, tmp_path / "t.gpx")
+    gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
+    assert [w.type for w in gpx.waypoints] == ["not located"] * 5
+
+
+def test_cli_turn_cost_reaches_the_sequence_model():
+    """--turn-cost 0 is the speed limit alone: the zig-zag of the heading test comes back."""
+    import argparse
+
+    from geolocator.cli import _tracks, build_parser
+
+    from .test_sequence import prediction
+
+    parser = build_parser()
+    assert parser.parse_args(["locate", "v.mp4", "--tiles", "t.csv"]).turn_cost == 3.0
+    for bad in ("-1", "nan", "steep"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["locate", "v.mp4", "--tiles", "t.csv", "--turn-cost", bad])
+    preds, _ = flight(n=20, bad=(), chance=())
+    e, n = 40 + 8.0 * 9, 60.0
+    preds[9] = prediction(preds[9].query, [(e, n + 25, 0.6, 200, True), (e, n, 0.58, 30, True)])
+    ranks = {tc: _tracks(preds, argparse.Namespace(track=True, max_speed=20.0, turn_cost=tc))[0].points[9].rank
+             for tc in (0.0, 3.0)}
+    assert ranks == {0.0: 1, 3.0: 2}

@@ -244,29 +244,7 @@ def test_truth_far_outside_the_tiles_is_ignored_with_a_sentence():
     assert _scored_queries(replace(region, queries=(inside,)), region.tiles)[1] is None
 
 
-@pytest.mark.parametrize("suffix,extra", [(".gpx", []), (".kml", []), (".gpx", ["--no-track"])])
-def test_a_track_output_without_a_flight_fails_before_the_work(tmp_path, monkeypatch, capsys, suffix, extra):
-    """Untimed photos to .gpx/.kml: refused before tiles and model load (it used to locate every
-    photo first, then refuse and write nothing)."""
-    import shutil
-
-    from geolocator import cli
-
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for name in ("q_0001.jpg", "q_0002.jpg"):  # demo photos: no EXIF capture time
-        shutil.copy(DEMO / "queries" / name, photos / name)
-
-    def no_model(args):
-        raise AssertionError("the model was loaded")
-
-    monkeypatch.setattr(cli, "_workspace", no_model)
-    monkeypatch.setattr(cli, "_load_tiles", lambda *a, **k: (_ for _ in ()).throw(AssertionError("tiles were read")))
-    out = tmp_path / f"flight{suffix}"
-    assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "--out", str(out), "-q", *extra]) == 2
-    err = capsys.readouterr().err
-    assert "no flight to write" in err and str(out) in err and ".geojson" in err
-    assert not out.exists()
+# Untimed photos to .gpx/.kml are no longer refused: they become waypoints (tests/test_flight_waypoints.py).
 
 
 def _photo_with_gps(path: Path, lat: float, lon: float) -> None:

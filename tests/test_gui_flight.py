@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from geolocator.core.sequence import STATUSES
+
 from .flight_helpers import DEMO, straight_flight, write_video
 from .test_gui_app import dirs, drop, js, make_window, wait_idle, wait_map  # noqa: F401 - fixtures too
 
@@ -27,7 +29,13 @@ def test_drop_a_video_lists_frames_and_draws_the_track(qtbot, dirs, tmp_path, mo
     assert len(w.predictions) == 6
     assert js(qtbot, w, "geoloc.count()") == 6
     assert js(qtbot, w, "geoloc.tracks") == 1
-    statuses = json.loads(js(qtbot, w, "JSON.stringify(['matched', 'corrected', 'interpolated', 'flagged']"
+    statuses = json.loads(js(qtbot, w, f"JSON.stringify({json.dumps(list(STATUSES))}"
                                        ".map(function (s) { return geoloc.countStatus(s); }))"))
     assert sum(statuses) == 6  # every frame carries its status from the sequence model
+    from geolocator.gui.query_list import COL_STATUS
+
+    listed = [w.query_list.topLevelItem(i).text(COL_STATUS) for i in range(6)]
+    on_map = json.loads(js(qtbot, w, "JSON.stringify(Object.keys(geoloc.data).sort().map(function (k) "
+                                     "{ return geoloc.data[k].status; }))"))
+    assert sorted(listed) == sorted(on_map)  # the list says what the map says
     w.close()

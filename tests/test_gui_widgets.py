@@ -248,3 +248,23 @@ def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(
     qtbot.waitExposed(side)
     for btn in (panel.weights_btn, panel.apply_btn, panel.default_btn):
         assert btn.width() >= btn.sizeHint().width(), btn.text()
+
+
+def test_query_list_shows_a_frames_status_on_the_track(qtbot):
+    """A flight's frame: the list says what the map says (its status on the track), and keeps the
+    frame's own status in the status tip; grey when not located."""
+    from geolocator.gui.query_list import COL_STATUS, QueryList
+
+    from .test_sequence import flight
+
+    preds, _ = flight(n=3, bad=(), chance=())
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries([p.query for p in preds])
+    w.set_prediction(preds[0], "extrapolated")
+    w.set_prediction(preds[1], "not located")
+    w.set_prediction(preds[2])
+    items = [w.topLevelItem(i) for i in range(3)]
+    assert [i.text(COL_STATUS) for i in items] == ["extrapolated", "not located", preds[2].status]
+    assert items[0].statusTip(COL_STATUS) == f"on the flight's track: extrapolated; the frame on its own: {preds[0].status}"
+    assert items[1].foreground(COL_STATUS).color().name() == "#888888"

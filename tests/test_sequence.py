@@ -97,8 +97,9 @@ def test_speed_limit_is_what_decides():
     """The same jump is impossible at 5 m/s and fine at 200 m/s: the sequence model follows the
     motion model, not a hard-coded answer."""
     preds, _ = flight(n=12, bad=(), chance=(6,))
-    slow = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=20))
-    fast = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=2000))
+    # turn_cost 0: the speed limit alone (the heading term would also reject a 500 m out-and-back)
+    slow = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=20, turn_cost=0.0))
+    fast = smooth_flight("f", [(p, float(p.query.time_s)) for p in preds], MotionModel(max_speed_mps=2000, turn_cost=0.0))
     assert slow.points[6].rank == 2 and fast.points[6].rank == 1
 
 
@@ -156,3 +157,143 @@ def test_a_motion_model_that_is_wrong_still_moves_no_verified_frame():
     [track] = smooth(preds)
     for p, pred in zip(track.points, preds):
         assert p.location == pred.location and p.status in ("matched", "flagged")
+
+
+# -- labels that say what is true (issue 12) ----------------------------------------------------
+def test_a_flight_with_nothing_verified_has_no_matched_frame():
+    """Real DJI photos against unrelated tiles formed a "flight" whose frames were all "matched"
+    although no frame was verified: appearance alone is "retrieved", never "matched"."""
+    preds = []
+    for i in range(10):
+        e, n = 25 + 10 * i, 25.0
+        q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, n), time_s=float(i))
+        preds.append(prediction(q, [(e, n, 0.6, 3, False), (e + 1000, n + 1000, 0.55, 0, False)]))
+    [track] = smooth(preds)
+    statuses = {p.status for p in track.points}
+    assert statuses <= {"retrieved", "interpolated", "extrapolated", "not located"}, statuses
+    assert "retrieved" in statuses and not any(p.verified for p in track.points)
+
+
+def test_frames_past_the_last_verified_frame_are_extrapolated_then_not_located():
+    """After the last verified frame nothing confirms where the drone went: a few seconds at
+    constant velocity are "extrapolated" (with how far past), later frames "not located" and off
+    the line; before the first verified frame the same. Between verified frames: interpolated."""
+    preds, _ = flight(n=30, bad=(), chance=())
+    horizon = MotionModel().extrapolate_s
+    blind = [0, 1, 12, 13, *range(20, 30)]  # nothing verified, a wrong tile on top
+    for i in blind:
+        q = preds[i].query
+        preds[i] = prediction(q, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    [track] = smooth(preds)
+    st = [p.status for p in track.points]
+    assert st[0] == st[1] == "extrapolated" and track.points[0].extrapolated_s == 2.0
+    assert st[12] == st[13] == "interpolated" and track.points[12].extrapolated_s is None
+    for i in range(20, 30):
+        past = i - 19
+        assert st[i] == ("extrapolated" if past <= horizon else "not located"), (i, st[i])
+        if st[i] == "extrapolated":
+            assert track.points[i].extrapolated_s == past
+            assert track.points[i].error_m < 2 * track.points[i].own_error_m  # the track, not the decoy
+    assert len(track.line) == 30 - sum(s == "not located" for s in st) == 30 - (10 - int(horizon))
+    assert not any(track.points[i].verified for i in blind)
+
+
+def test_a_content_free_frame_is_never_matched():
+    """A frame with nothing to locate (sky, water: Prediction status "not located") has no
+    evidence: it takes its place from the track or stays not located, whatever its noise ranked."""
+    from dataclasses import replace as _replace
+
+    from geolocator.core.model import STATUS_NOT_LOCATED
+
+    preds, _ = flight(n=12, bad=(), chance=())
+    preds[6] = _replace(preds[6], status=STATUS_NOT_LOCATED, confidence=0.0,
+                        matches=(_replace(preds[6].matches[0], inliers=0, ground=None),) + preds[6].matches[1:])
+    preds[11] = _replace(preds[11], status=STATUS_NOT_LOCATED, confidence=0.0)
+    [track] = smooth(preds)
+    assert track.points[6].status == "interpolated" and track.points[6].error_m < 10
+    assert track.points[11].status == "extrapolated"  # 1 s past frame 10, the last with evidence
+
+
+# -- the smooth-heading term (issue 12's motion model: a maximum speed, smooth heading) ----------
+def test_heading_term_rejects_a_zigzag_through_a_repeated_structure():
+    """Repetitive ground (rows of identical roofs) verifies a chance match on the neighbouring
+    row, 25 m off the line, with far more inliers than the true one. Both are within the speed
+    limit, so speed alone takes the chance match (a zig-zag out and back); the heading term keeps
+    the straight path through the frame's second, true candidate."""
+    preds, _ = flight(n=20, bad=(), chance=())
+    for i in (9,):
+        q = preds[i].query
+        e, n = 40 + 8.0 * i, 60.0
+        preds[i] = prediction(q, [(e, n + 25, 0.6, 200, True), (e, n, 0.58, 30, True)])
+    items = [(p, float(p.query.time_s)) for p in preds]
+    speed_only = smooth_flight("f", items, MotionModel(turn_cost=0.0))
+    smooth_heading = smooth_flight("f", items, MotionModel())
+    assert speed_only.points[9].rank == 1 and speed_only.points[9].error_m > 20  # the zig-zag
+    assert smooth_heading.points[9].rank == 2 and smooth_heading.points[9].status == "corrected"
+    assert smooth_heading.points[9].error_m < 1
+    # nothing else moved: every other frame keeps its own verified answer
+    for i in set(range(20)) - {9}:
+        assert smooth_heading.points[i].location == preds[i].location
+
+
+def test_heading_term_keeps_real_turns():
+    """A lawnmower turn (east, a short hop north, back west) is what a mapping flight does: with
+    every frame verified and no alternative, the turns cost something but nothing is moved."""
+    preds = []
+    path = [(40 + 15 * i, 60.0) for i in range(6)] + [(115, 75.0)] + [(115 - 15 * i, 90.0) for i in range(6)]
+    for t, (e, n) in enumerate(path):
+        q = Query(f"v.mp4#t={2 * t}", Path("v.mp4"), truth=at(e, n), time_s=float(2 * t))
+        preds.append(prediction(q, [(e, n, 0.6, 40, True), (e + 60, n + 200, 0.55, 0, False)]))
+    [track] = smooth(preds)
+    assert [p.status for p in track.points] == ["matched"] * len(path)
+
+
+def _objective(times, cands, path, model, origin):
+    """The quantity viterbi_path maximises, written out for one path (None = off the track)."""
+    from geolocator.core.sequence import _turn_penalty, _xy
+
+    on = [(j, c) for j, c in enumerate(path) if c is not None]
+    total = -model.skip_cost * (len(path) - len(on))
+    for j, c in on:
+        total += cands[j][c].emission
+    for (i, a), (j, b) in zip(on, on[1:]):
+        if j - i > model.max_gap_frames + 1:
+            return -np.inf
+        pa, pb = _xy([cands[i][a].position], origin)[0], _xy([cands[j][b].position], origin)[0]
+        d = float(np.linalg.norm(pa - pb))
+        reach = model.max_speed_mps * (times[j] - times[i]) + cands[i][a].slack_m + cands[j][b].slack_m
+        if d > reach:
+            return -np.inf
+        total -= model.move_cost * (d / reach) ** 2
+    for (h, x), (i, a), (j, b) in zip(on, on[1:], on[2:]):
+        pts = [_xy([cands[f][c].position], origin) for f, c in ((h, x), (i, a), (j, b))]
+        sl = [np.array([cands[f][c].slack_m]) for f, c in ((h, x), (i, a), (j, b))]
+        total -= model.turn_cost * float(_turn_penalty(pts[0], sl[0], pts[1], sl[1], pts[2], sl[2])[0, 0, 0])
+    return total
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_second_order_viterbi_is_exact(seed):
+    """Against brute force over every path (each frame off the track or at one of its candidates)
+    on small random flights: the dynamic programme (with its pruning of slots that cannot win)
+    finds the best objective, turns included."""
+    import itertools
+
+    from geolocator.core.sequence import _Candidate, viterbi_path
+
+    rng = np.random.default_rng(seed)
+    model = MotionModel(max_speed_mps=15.0, max_gap_frames=1 + seed % 4, turn_cost=(4.0, 1.0, 8.0)[seed % 3],
+                        skip_cost=(3.0, 1.0)[seed % 2])
+    times = [0.0, 1.0, 2.0, 3.5, 4.5, 5.5]
+    cands = []
+    for j in range(len(times)):
+        row = []
+        for _ in range(int(rng.integers(0, 4))):
+            pos = at(*(rng.uniform(0, 60, 2) + [12 * j, 0]))
+            row.append(_Candidate(None, pos, float(rng.choice([10.0, 35.0])), bool(rng.integers(0, 2)),
+                                  float(rng.normal(1, 2))))
+        cands.append(row)
+    best = max(_objective(times, cands, list(p), model, ORIGIN)
+               for p in itertools.product(*[[None, *range(len(c))] for c in cands]))
+    found = viterbi_path(times, cands, ORIGIN, model)
+    assert _objective(times, cands, found, model, ORIGIN) == pytest.approx(best, abs=1e-9)

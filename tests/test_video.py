@@ -215,10 +215,11 @@ def test_cli_locates_a_video_and_writes_its_track(tmp_path, capsys):
     assert all(f["properties"]["truth_source"] == "srt" for f in frames_out)
     assert sum(f["properties"]["error_m"] < 25 for f in frames_out) >= 5  # within half a 50 m tile
     assert any(f["geometry"]["type"] == "LineString" for f in doc["features"])
-    # without a flight there is no track to write, and the message says why
+    # a photo in no flight (no capture time) is a waypoint with its status, not a refusal
     Image.new("RGB", (64, 64)).save(tmp_path / "single.jpg")
-    assert main(["locate", str(tmp_path / "single.jpg"), "--out", str(tmp_path / "x.gpx"), *common]) == 2
-    assert "no flight" in capsys.readouterr().err
+    assert main(["locate", str(tmp_path / "single.jpg"), "--out", str(tmp_path / "x.gpx"), *common]) == 0
+    single = gpxpy.parse((tmp_path / "x.gpx").read_text())
+    assert single.tracks == [] and [(w.name, w.type) for w in single.waypoints] == [("single.jpg", "not located")]
 
 
 def test_a_miss_decodes_the_sampled_frames_ahead_in_one_pass(tmp_path, frame_cache):

@@ -47,3 +47,38 @@ def test_write_map_finds_the_flights_itself(tmp_path):
     assert page.count("geoloc.track(") == 1
     single = webmap.write_map(tmp_path / "n.html", None, preds, thumbnail=None, tracks=[]).read_text()
     assert single.count("geoloc.track({") == 0
+
+
+def test_map_legend_and_markers_say_extrapolated_and_not_located(tmp_path):
+    """The map's frames carry the same statuses as the files: extrapolated past the verified
+    frames, not located (grey, off the line) beyond; the legend explains them when a track is drawn."""
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=20, bad=(), chance=())
+    for i in range(12, 20):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None).read_text()
+    adds = {d["id"]: d for d in _adds(page)}
+    assert [adds[f"v.mp4#t={i}"]["status"] for i in range(12, 20)] == ["extrapolated"] * 5 + ["not located"] * 3
+    assert adds["v.mp4#t=19"]["colour"] == webmap.NOT_LOCATED_COLOUR
+    assert adds["v.mp4#t=12"]["colour"] != webmap.NOT_LOCATED_COLOUR
+    line = json.loads(re.search(r"geoloc\.track\((\{.*?\})\);", page).group(1))
+    assert len(line["coords"]) == 17
+    assert "geoloc.legend(true, true);" in page and "extrapolated (past the verified frames)" in page
+    photos = webmap.write_map(tmp_path / "n.html", None, preds, thumbnail=None, tracks=[]).read_text()
+    assert "geoloc.legend(true, false);" in photos
+
+
+def test_a_frames_popup_says_its_flight_status_and_the_markers_error(tmp_path):
+    from .test_sequence import prediction
+
+    preds, _ = flight(n=20, bad=(), chance=())
+    for i in range(12, 20):
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    [track] = smooth(preds)
+    page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None, tracks=[track]).read_text()
+    adds = {d["id"]: d for d in _adds(page)}
+    popup = adds["v.mp4#t=14"]["popup"]
+    assert "extrapolated at t=14.0 s (3.0 s beyond the verified frames)" in popup
+    assert f"{track.points[14].error_m:.1f} m" in popup and "the flight's estimate" in popup
+    assert "Flight" not in webmap.popup_html(preds[14], None)  # a photo on its own: no flight row

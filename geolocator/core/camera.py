@@ -3,9 +3,17 @@
 Recorded positions (EXIF GPS, telemetry) are the CAMERA's; geolocator's estimate is the ground point
 at the image centre, which for an oblique view lies tens of metres away. When the camera model is
 known (a 35 mm-equivalent focal length from EXIF or telemetry), the verified footprint (the photo's
-corners on the ground through its homography) gives the camera pose by PnP on the ground plane:
-OpenCV solvePnP with the IPPE solver for planar points (Collins & Bartoli, "Infinitesimal
-Plane-based Pose Estimation", IJCV 2014). Lens distortion is ignored (drone cameras correct most).
+corners on the ground through its homography) gives the camera pose by PnP on the ground plane.
+Two OpenCV solvers propose poses and the one that reprojects the corners best wins:
+- SQPnP (Terzakis & Lourakis, "A Consistently Fast and Globally Optimal Solution to the
+  Perspective-n-Point Problem", ECCV 2020): globally optimal for any configuration, planar and
+  fronto-parallel included;
+- IPPE for planar points (Collins & Bartoli, "Infinitesimal Plane-based Pose Estimation", IJCV
+  2014), which also returns the second pose of the planar two-fold ambiguity.
+IPPE alone failed on an exactly nadir view: its closed form takes the square root of
+1 - |a column of the 2x2 rotation block|^2, which is exactly 0 for a fronto-parallel plane and comes
+out as -1e-16 after rounding, so both its poses were NaN (a nadir photo is a mapping drone's
+everyday case, not a corner case). Lens distortion is ignored (drone cameras correct most).
 """
 
 from __future__ import annotations
@@ -31,13 +39,18 @@ class CameraEstimate:
 
 def focal_35mm(query: Query) -> float | None:
     """35 mm-equivalent focal length (mm): telemetry `focal_len` for a video frame (older DJI
-    models write mm x 10), else EXIF FocalLengthIn35mmFilm (0xA405) of a photo; None when unknown."""
+    models write mm x 10), else EXIF FocalLengthIn35mmFilm (0xA405) of a photo (from its PhotoMeta
+    when read, else from the file); None when unknown."""
     telemetry = getattr(query, "telemetry", None)
     if telemetry is not None and getattr(telemetry, "focal_len", None):
         f = float(telemetry.focal_len)
         return f / 10.0 if f > 150 else f
     if query.time_s is not None:
         return None
+    meta = getattr(query, "meta", None)
+    if meta is not None:  # read when the photo was loaded (core/media/metadata.py, the same EXIF tag)
+        f = meta.focal_length_35mm
+        return float(f) if f is not None and 5.0 <= f <= 2000.0 else None
     try:
         from PIL import Image
 
@@ -55,7 +68,8 @@ def focal_35mm(query: Query) -> float | None:
 def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, int], focal35_mm: float) -> CameraEstimate | None:
     """Camera pose from the photo's four corners on the ground (TL, TR, BR, BL, as Match.footprint)
     and a pinhole camera (principal point at the centre, fx = fy = focal35 / 43.27 mm x the image
-    diagonal in pixels). None when no pose puts the camera above the ground."""
+    diagonal in pixels). None when no pose puts the camera above the ground. Positions in the
+    footprint's local east/north metres (equirectangular about its first corner), returned as WGS84."""
     import cv2
 
     if footprint is None or len(footprint) != 4 or focal35_mm <= 0:
@@ -69,12 +83,15 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
         return None
     f = focal35_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(w, h)
     K = np.array([[f, 0, w / 2.0], [0, f, h / 2.0], [0, 0, 1]], np.float64)
-    try:
-        n, rvecs, tvecs, errors = cv2.solvePnPGeneric(ground, image, K, None, flags=cv2.SOLVEPNP_IPPE)
-    except cv2.error:
-        return None
+    poses = []
+    for flag in (cv2.SOLVEPNP_SQPNP, cv2.SOLVEPNP_IPPE):  # see the module doc: why both
+        try:
+            _, rvecs, tvecs, _ = cv2.solvePnPGeneric(ground, image, K, None, flags=flag)
+        except cv2.error:
+            continue
+        poses.extend(zip(rvecs, tvecs))
     best = None
-    for rvec, tvec in zip(rvecs, tvecs):
+    for rvec, tvec in poses:
         R, _ = cv2.Rodrigues(rvec)
         centre = (-R.T @ tvec).ravel()  # camera centre in ground coordinates (east, north, up)
         # east/north/up is right-handed with up out of the ground; OpenCV's camera looks along +z

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .media.metadata import META_FIELDS, meta_properties
-from .model import Bounds, LatLon, Prediction
+from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
 from .outputs import csv_safe, write_text
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
@@ -41,6 +41,45 @@ def _footprint(b: Bounds) -> dict:
 
 def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else round(float(x), digits)
+
+
+# Truth sources that record where the CAMERA was (not the ground point at the image centre)
+def _records_camera(truth_source: str | None) -> bool:
+    return truth_source in ("exif", "srt") or (truth_source or "").startswith("xmp:")
+
+
+CAMERA_FIELDS = ("camera_lat", "camera_lon", "camera_height_m", "camera_heading_deg", "camera_tilt_deg")
+
+
+def camera_properties(query, footprint, centre_error_m: float | None) -> dict:
+    """Where the drone was (core/camera.py: PnP on the verified footprint, when the focal length
+    is known): camera_lat/lon (degrees, WGS84), camera_height_m (metres above the ground plane the
+    footprint lies on), camera_heading_deg (the image top's compass direction, clockwise from
+    north), camera_tilt_deg (optical axis off nadir). With a truth: `error_kind` says what
+    `error_m` compares, like with like (issue 12): "camera" when the truth is a recorded camera
+    position (EXIF/XMP GPS, telemetry) and the camera is known, the Point's error then kept as
+    `centre_error_m`; else "centre" (the Point, the image-centre ground point, against the truth)."""
+    from .camera import camera_for
+
+    out: dict = {}
+    camera = camera_for(query, footprint) if footprint else None
+    if camera is not None:
+        out.update(camera_lat=round(camera.position.lat, DECIMALS), camera_lon=round(camera.position.lon, DECIMALS),
+                   camera_height_m=_round(camera.height_m, 2), camera_heading_deg=_round(camera.heading_deg, 2),
+                   camera_tilt_deg=_round(camera.tilt_deg, 2))
+    if query.truth is not None:
+        out["error_kind"] = "centre"
+        if camera is not None and _records_camera(query.truth_source):
+            from .geo import haversine_m
+
+            out.update(error_m=_round(haversine_m(camera.position, query.truth), 2), error_kind="camera",
+                       centre_error_m=_round(centre_error_m, 2))
+    return out
+
+
+def _verified_footprint(p: Prediction):
+    """The top match's ground footprint when geometry verified it (the Point is its centre)."""
+    return p.top.footprint if p.matches and p.status == STATUS_VERIFIED else None
 
 
 def prediction_properties(p: Prediction) -> dict:
@@ -69,6 +108,7 @@ def prediction_properties(p: Prediction) -> dict:
             weighted_error_m=_round(p.weighted_error_m, 2),
             tile_error_m=_round(p.tile_error_m, 2),
         )
+    props.update(camera_properties(p.query, _verified_footprint(p), p.error_m))  # camera_*, error_kind
     if p.query.truth_note:  # why the photo's own GPS was not taken as truth
         props["truth_note"] = p.query.truth_note
     props.update(meta_properties(p.query.meta))  # what the photo's EXIF/XMP recorded
@@ -115,6 +155,8 @@ def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footpri
 CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m",
                "status", "location_source", "tile_center_lat", "tile_center_lon", "note"]
 META_CSV_COLUMNS = ["truth_source", "truth_note", *META_FIELDS]  # after the columns above, which keep their places
+# after those: where the drone was (camera_properties), and what error_m compares
+CAMERA_CSV_COLUMNS = [*CAMERA_FIELDS, "error_kind", "centre_error_m"]
 
 
 def _meta_cells(p: Prediction) -> list:
@@ -122,19 +164,33 @@ def _meta_cells(p: Prediction) -> list:
     return [p.query.truth_source or "", p.query.truth_note or ""] + [meta.get(name, "") for name in META_FIELDS]
 
 
-def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
+# a flight's frame (video, timed photos): its place on the track (core/sequence.py); empty otherwise
+FLIGHT_CSV_COLUMNS = ["flight", "time_s", "verified", "single_lat", "single_lon", "extrapolated_s"]
+
+
+def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = ()) -> None:
+    """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS.
+    A frame of one of `tracks` (core.sequence.Track) is written at its track position with the
+    track's status (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon."""
     import io
 
+    from .export_track import _props as track_properties
+
+    on_track = {pt.query.id: track_properties(pt, t.name) | {"_at": pt.location} for t in tracks for pt in t.points}
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
+        flight = on_track.get(p.query.id)
+        props = flight if flight is not None else camera_properties(p.query, _verified_footprint(p), p.error_m)
+        error_m = props.get("error_m", p.error_m)
+        at = p.location if flight is None else flight["_at"]
         writer.writerow(
             [
                 csv_safe(p.query.id),
-                round(p.location.lat, DECIMALS),
-                round(p.location.lon, DECIMALS),
+                round(at.lat, DECIMALS),
+                round(at.lon, DECIMALS),
                 round(p.weighted_location.lat, DECIMALS),
                 round(p.weighted_location.lon, DECIMALS),
                 csv_safe(p.top.tile.id),
@@ -142,13 +198,16 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
                 _round(p.confidence),
                 "" if truth is None else round(truth.lat, DECIMALS),
                 "" if truth is None else round(truth.lon, DECIMALS),
-                "" if p.error_m is None else _round(p.error_m, 2),
-                p.status,
+                "" if error_m is None else _round(error_m, 2),
+                p.status if flight is None else flight["status"],
                 p.location_source,
                 round(p.tile_center.lat, DECIMALS),
                 round(p.tile_center.lon, DECIMALS),
                 p.note or "",
             ]
             + _meta_cells(p)
+            + ["" if props.get(name) is None else props[name] for name in CAMERA_CSV_COLUMNS]
+            + ([csv_safe(flight["flight"])] + ["" if flight.get(name) is None else flight[name]
+                                               for name in FLIGHT_CSV_COLUMNS[1:]] if flight else [""] * len(FLIGHT_CSV_COLUMNS))
         )
     _write_atomic(path, buf.getvalue())

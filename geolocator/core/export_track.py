@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .export import DECIMALS, _point, _round, _write_atomic
-from .model import LatLon
+from .export import DECIMALS, _point, _round, _write_atomic, camera_properties
+from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -34,29 +34,20 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "flight": flight,
         "time_s": round(p.time_s, 3),
         "status": p.status,
-        "verified": p.verified,
+        "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
         "single_lat": round(p.own.lat, DECIMALS),
         "single_lon": round(p.own.lon, DECIMALS),
     }
-    from .camera import camera_for
-
-    camera = camera_for(p.query, p.footprint) if p.verified else None
-    if camera is not None:  # where the drone was: PnP on the verified footprint (core/camera.py)
-        props.update(camera_lat=round(camera.position.lat, DECIMALS), camera_lon=round(camera.position.lon, DECIMALS),
-                     camera_height_m=_round(camera.height_m, 2), camera_heading_deg=_round(camera.heading_deg, 2),
-                     camera_tilt_deg=_round(camera.tilt_deg, 2))
+    if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
+        props["extrapolated_s"] = round(p.extrapolated_s, 3)
     truth = p.query.truth
     if truth is not None:
         props.update(truth_lat=round(truth.lat, DECIMALS), truth_lon=round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
-                     single_error_m=_round(p.own_error_m, 2), error_kind="centre")
-        # EXIF GPS and telemetry record the camera: compare like with like when the camera is known
-        if p.query.truth_source in ("exif", "srt") and camera is not None:
-            from .geo import haversine_m
-
-            props.update(error_m=_round(haversine_m(camera.position, truth), 2), error_kind="camera",
-                         centre_error_m=_round(p.error_m, 2))
+                     single_error_m=_round(p.own_error_m, 2))
+    # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
+    props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
     return props
 
 
@@ -68,12 +59,14 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
         for p in track.points:
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
                              "properties": {"kind": "frame", **_props(p, track.name)}})
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [_point(x) for x in track.line]},
-            "properties": {"kind": "track", "flight": track.name, "frames": len(track.points),
-                           "duration_s": round(track.points[-1].time_s - track.points[0].time_s, 3)},
-        })
+        line = track.line
+        if len(line) >= 2:  # RFC 7946 §3.1.4: two or more positions (a flight nothing placed has no line)
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [_point(x) for x in line]},
+                "properties": {"kind": "track", "flight": track.name, "frames": len(track.points),
+                               "duration_s": round(track.points[-1].time_s - track.points[0].time_s, 3)},
+            })
         for p in track.points:
             if p.footprint:
                 features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [_ring(p.footprint)]},
@@ -103,18 +96,41 @@ def _start_of(track: Track) -> datetime | None:
     return when
 
 
-def tracks_to_gpx(tracks: Sequence[Track]) -> str:
+def _past_note(p: TrackPoint) -> str:
+    return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
+
+
+def _photo_note(pred: Prediction) -> str:
+    """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
+    note = f"{pred.status}; confidence {pred.confidence:.2f}; {pred.location_source}"
+    return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+
+
+def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
-    status, and the footprints as closed routes (<rte>: GPX has no polygons)."""
+    status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
+    in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
+    exported Point), <type> its status, <time> its capture time when it has one; no track, since
+    without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType)."""
     import gpxpy.gpx
+
+    from .sequence import _query_capture
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
+    for pred in photos:
+        when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
+        gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
+            round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
+            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.status,
+            description=_photo_note(pred)))
     for track in tracks:
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
         seg = gpxpy.gpx.GPXTrackSegment()
         for p in track.points:
+            if p.status == "not located":  # no position: not on the path (it stays a waypoint, labelled)
+                continue
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s), name=p.query.id))
         trk.segments.append(seg)
@@ -123,7 +139,7 @@ def tracks_to_gpx(tracks: Sequence[Track]) -> str:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
                 name=p.query.id, type=p.status,
-                description=f"{p.status}; t={p.time_s:.3f} s; single-frame estimate "
+                description=f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)} single-frame estimate "
                             f"{p.own.lat:.7f},{p.own.lon:.7f}"))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -133,26 +149,44 @@ def tracks_to_gpx(tracks: Sequence[Track]) -> str:
     return gpx.to_xml(version="1.1")
 
 
-def tracks_to_kml(tracks: Sequence[Track]) -> str:
+def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
-    (styled by status) and the footprints (Polygons)."""
+    (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
+    Placemarks at their best estimates (timed when the photo has a capture time)."""
     import simplekml
 
+    from .sequence import _query_capture
+
     kml = simplekml.Kml(name="geolocator flights")
+    if photos:
+        folder = kml.newfolder(name="photos in no flight")
+        for pred in photos:
+            pt = folder.newpoint(name=pred.query.id,
+                                 coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
+            when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
+            if when is not None:
+                pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
+            pt.description = _photo_note(pred)
+            pt.extendeddata.newdata("status", pred.status)
+            pt.extendeddata.newdata("confidence", f"{pred.confidence:.4f}")
     colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
-               "interpolated": simplekml.Color.lightblue, "flagged": simplekml.Color.red}
+               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
+               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
+               "not located": simplekml.Color.gray}
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)
-        line = folder.newlinestring(name=f"track {track.name}",
-                                    coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
-        line.style.linestyle.width = 3
-        line.style.linestyle.color = simplekml.Color.orange
+        if len(track.line) >= 2:  # KML 2.2 §10.7: a LineString has two or more coordinate tuples
+            line = folder.newlinestring(name=f"track {track.name}",
+                                        coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
+            line.style.linestyle.width = 3
+            line.style.linestyle.color = simplekml.Color.orange
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
-            pt.description = f"{p.status}; t={p.time_s:.3f} s"
+            pt.description = f"{p.status}; t={p.time_s:.3f} s" + _past_note(p)
             pt.extendeddata.newdata("status", p.status)
+            pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
             if p.footprint:
@@ -164,13 +198,14 @@ def tracks_to_kml(tracks: Sequence[Track]) -> str:
     return kml.kml()
 
 
-def write_track(tracks: Sequence[Track], path: Path) -> None:
-    """By suffix: .gpx, .kml, else GeoJSON. Written atomically."""
+def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = ()) -> None:
+    """By suffix: .gpx, .kml (with `photos` in no flight as waypoints/placemarks), else GeoJSON.
+    Written atomically."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gpx":
-        _write_atomic(path, tracks_to_gpx(tracks))
+        _write_atomic(path, tracks_to_gpx(tracks, photos))
     elif suffix == ".kml":
-        _write_atomic(path, tracks_to_kml(tracks))
+        _write_atomic(path, tracks_to_kml(tracks, photos))
     else:
         write_track_geojson(tracks, path)
 
@@ -192,3 +227,17 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
             feature["properties"].update(_props(point, name))
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
+
+
+def write_predictions_geojson(predictions, tracks: Sequence[Track], path: Path, *, tile_footprints: bool = False,
+                              attribution: str | None = None) -> None:
+    """The GeoJSON the CLI and the app export: with flights, each frame at its track position with
+    its track status and the tracks' lines (predictions_and_tracks_to_geojson); without, the plain
+    per-photo document (export.write_geojson). Written atomically; never NaN."""
+    if not tracks:
+        from .export import write_geojson
+
+        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution)
+        return
+    doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution)
+    _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))

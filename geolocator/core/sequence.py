@@ -9,14 +9,30 @@ geometric verification; the most plausible path through them is found by dynamic
   against the frame's best), its position the tile centre, uncertain by the tile's half-diagonal;
 - transition: two consecutive on-track candidates must be reachable at `max_speed_mps` in the time
   between them (plus both positions' uncertainty), shorter moves slightly preferred;
+- smooth heading: the turn between two consecutive legs costs `turn_cost` x (1 - cos angle) / 2,
+  scaled down when a leg is short against its ends' uncertainty (_turn_penalty); the programme is
+  then second order (a state is a candidate with the on-track candidate before it);
 - a frame may be left off the track at a fixed cost (`skip_cost`): blur, sky, water, or a chance
   match. The path then bridges the gap (at most `max_gap_frames` frames), so the speed limit spans
   the gap too (a skip-chain HMM; cf. map-matching HMMs, Newson & Krumm, ACM SIGSPATIAL 2009).
 
-Frames off the track, and unverified frames on it, take their position from the track: linear in
-time between the verified anchors around them (`status: interpolated`). A frame whose own verified
-answer lies far from the track is `flagged` and keeps that answer (the track may be what is
-wrong); the track line passes where the track says. Truth is never read here except to score.
+Every frame then says what is true of it (`status`, one of STATUSES):
+- `matched`: its own top candidate, verified by geometry, is on the track;
+- `corrected`: the track went through another of its VERIFIED candidates;
+- `interpolated`: no verified answer of its own; its position is the track's, between two
+  verified frames (a cubic spline in time through them); in a flight where nothing at all is
+  verified, between two `retrieved` frames on the track (still `verified: false`);
+- `extrapolated`: the same, but before the first or after the last verified frame, at constant
+  velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
+- `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
+  between verified frames: tile-level, as a single photo's "retrieved";
+- `flagged`: its own verified answer lies far from the track; it keeps that answer (the track may
+  be what is wrong); the track line passes where the track says;
+- `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
+  extrapolation horizon, or content-free). It keeps its single-photo estimate as the exported
+  point, like a single "not located" photo, and the track line does not pass through it.
+Only `matched`, `corrected` and `flagged` frames are verified. Truth is never read here except to
+score.
 """
 
 from __future__ import annotations
@@ -30,9 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import LatLon, Match, Prediction, Query, Tile
+from .model import STATUS_NOT_LOCATED, LatLon, Match, Prediction, Query, Tile
 
-STATUSES = ("matched", "corrected", "interpolated", "flagged")
+STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
+VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class MotionModel:
     cosine_temperature: float = 0.02  # as predict.WEIGHT_TEMPERATURE
     skip_cost: float = 3.0  # cost of leaving one frame off the track
     move_cost: float = 0.5  # cost of a move using all of its reach (shorter moves are cheaper)
+    turn_cost: float = 3.0  # cost of a reversal between two well-measured legs (a right angle: half)
     max_gap_frames: int = 30  # longest stretch of frames the track may bridge
     max_photo_gap_s: float = 300.0  # photos further apart in time start a new flight
     extrapolate_s: float = 5.0  # past the first/last verified frame, constant velocity for this long
@@ -68,6 +86,8 @@ class TrackPoint:
     # where the track passes at this frame's time; differs from `location` only for a flagged
     # frame, which keeps its own verified answer (the track may be the one that is wrong)
     track_location: LatLon | None = None
+    # an extrapolated frame: seconds past the first/last verified frame (how far to trust it)
+    extrapolated_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,10 @@ class Track:
 
     @property
     def line(self) -> list[LatLon]:
-        """The track through every frame's time (flagged frames at the track, not their own answer)."""
-        return [p.track_location or p.location for p in self.points]
+        """The track through the frames' times (flagged frames at the track, not their own answer);
+        "not located" frames are not on it: the line ends where the evidence (and the short
+        extrapolation past it) ends."""
+        return [p.track_location or p.location for p in self.points if p.status != "not located"]
 
 
 # -- sequences -----------------------------------------------------------------------------------
@@ -155,7 +177,7 @@ def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
     """A frame's states: its matches, verified ones at their homography centre. When any match is
     verified only the verified ones are states: geometry outranks appearance, and the track must
     not move a verified frame onto a tile it merely resembles."""
-    if not pred.matches:
+    if not pred.matches or pred.status == STATUS_NOT_LOCATED:  # content-free: its "matches" are noise
         return []
     best = max(m.score for m in pred.matches)
     out = []
@@ -179,56 +201,109 @@ def _xy(points: Sequence[LatLon], origin: LatLon) -> np.ndarray:
     return np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points], np.float64).reshape(-1, 2)
 
 
+def _turn_penalty(prev_xy: np.ndarray, prev_slack: np.ndarray, mid_xy: np.ndarray, mid_slack: np.ndarray,
+                  next_xy: np.ndarray, next_slack: np.ndarray) -> np.ndarray:
+    """How implausible the turn prev -> mid -> next is, in [0, 1]: (1 - cos(turn angle)) / 2 (0
+    straight on, 0.5 a right angle, 1 a reversal), times how well each leg's direction is known:
+    d^2 / (d^2 + s^2) for a leg of length d whose ends are uncertain by s (quadrature of their
+    slacks): a 5 m hop between two 10 m-uncertain points says nothing about the heading.
+    Shapes: prev (P, 2), (P,); mid (K1, 2), (K1,); next (K2, 2), (K2,) -> (K1, P, K2); a previous
+    position of NaN (the track starts at mid) gives 0."""
+    v1 = mid_xy[:, None, :] - prev_xy[None, :, :]  # (K1, P, 2)
+    v2 = next_xy[None, :, :] - mid_xy[:, None, :]  # (K1, K2, 2)
+    l1, l2 = (v1**2).sum(-1), (v2**2).sum(-1)
+    r1 = l1 / (l1 + mid_slack[:, None] ** 2 + prev_slack[None, :] ** 2)
+    r2 = l2 / (l2 + mid_slack[:, None] ** 2 + next_slack[None, :] ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.einsum("apx,aqx->apq", v1, v2) / np.sqrt(l1[:, :, None] * l2[:, None, :])
+    pen = (1.0 - np.clip(cos, -1.0, 1.0)) / 2.0 * r1[:, :, None] * r2[:, None, :]
+    return np.nan_to_num(pen, nan=0.0)
+
+
 def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], origin: LatLon,
                  model: MotionModel) -> list[int | None]:
     """The best candidate index per frame, None for frames left off the track.
 
-    Maximises sum(emissions of on-track frames) - skip_cost * (frames off it) - move costs, under
-    the reach constraint |p_j - p_i| <= max_speed * (t_j - t_i) + slack_i + slack_j between
-    consecutive on-track frames i < j (j - i <= max_gap_frames + 1). O(n * gap * K^2).
+    Maximises sum(emissions of on-track frames) - skip_cost * (frames off it) - move costs
+    - turn_cost * turn penalties (_turn_penalty, for every three consecutive on-track frames),
+    under the reach constraint |p_j - p_i| <= max_speed * (t_j - t_i) + slack_i + slack_j between
+    consecutive on-track frames i < j (j - i <= max_gap_frames + 1).
+
+    The turn term spans three frames, so the dynamic programme is second order: a state is a
+    frame's candidate together with the on-track candidate before it (Viterbi on the pair chain,
+    as for second-order HMMs, e.g. He, "Extended Viterbi algorithm for second order hidden Markov
+    process", ICPR 1988); exact, not a greedy look-back. O(n * gap * K^2 * L) with gap the frames a
+    leg may bridge and L the live previous slots per frame (see `live` below; at most gap * K);
+    with turn_cost 0 it is the first-order skip-chain Viterbi.
     """
     n = len(times)
     if n == 0:
         return []
     xy = [_xy([c.position for c in cs], origin) for cs in cands]
-    slack = [np.array([c.slack_m for c in cs]) for cs in cands]
-    emit = [np.array([c.emission for c in cs]) for cs in cands]
-    S = model.skip_cost
-    score: list[np.ndarray] = []
-    back: list[list[tuple[int, int] | None]] = []
+    slack = [np.array([c.slack_m for c in cs], np.float64) for cs in cands]
+    emit = [np.array([c.emission for c in cs], np.float64) for cs in cands]
+    S, W = model.skip_cost, model.turn_cost
+    # Per frame j: slots for "the on-track candidate before (j, b)": 0 = none (the track starts at
+    # j), then (i, a) for every earlier frame i in reach and each of its candidates a.
+    slots: list[list[tuple[int, int] | None]] = []
+    slot_xy: list[np.ndarray] = []  # (P_j, 2) the previous candidate's position, NaN for slot 0
+    slot_slack: list[np.ndarray] = []
+    score: list[np.ndarray] = []  # (K_j, P_j) best path ending at candidate b with previous slot p
+    back: list[np.ndarray] = []  # (K_j, P_j) the previous candidate's own slot
+    # Slots that can still win (exact pruning): a turn costs at most W, so a slot scoring more
+    # than W below the best slot of the same candidate never beats it, whatever comes next. Skips
+    # cost S each, so this keeps a few slots per candidate instead of gap x K (measured: 7x faster
+    # on 10 unverified candidates a frame).
+    live: list[np.ndarray] = []
     for j in range(n):
         k = len(cands[j])
-        best = np.full(k, -S * j)  # start of the track here: every earlier frame skipped
-        ptr: list[tuple[int, int] | None] = [None] * k
-        for i in range(max(0, j - model.max_gap_frames - 1), j):
-            if len(cands[i]) == 0 or k == 0:
-                continue
-            dt = max(times[j] - times[i], 0.0)
-            d = np.linalg.norm(xy[i][:, None, :] - xy[j][None, :, :], axis=2)  # (Ki, Kj)
-            reach = model.max_speed_mps * dt + slack[i][:, None] + slack[j][None, :]
-            trans = np.where(d <= reach, -model.move_cost * (d / reach) ** 2, -np.inf)
-            total = score[i][:, None] + trans - S * (j - i - 1)
-            a = np.argmax(total, axis=0)
-            val = total[a, np.arange(k)]
-            better = val > best
-            for b in np.flatnonzero(better):
-                ptr[b] = (i, int(a[b]))
-            best = np.where(better, val, best)
-        score.append(best + emit[j] if k else best)
-        back.append(ptr)
+        window = [i for i in range(max(0, j - model.max_gap_frames - 1), j) if len(cands[i])]
+        ids: list[tuple[int, int] | None] = [None] + [(i, a) for i in window for a in range(len(cands[i]))]
+        sc = np.full((k, len(ids)), -np.inf)
+        bk = np.zeros((k, len(ids)), np.int64)
+        if k:
+            sc[:, 0] = -S * j + emit[j]  # the track starts here: every earlier frame skipped
+            col = 1
+            for i in window:
+                ki = len(cands[i])
+                dt = max(times[j] - times[i], 0.0)
+                d = np.linalg.norm(xy[i][:, None, :] - xy[j][None, :, :], axis=2)  # (Ki, Kj)
+                reach = model.max_speed_mps * dt + slack[i][:, None] + slack[j][None, :]
+                trans = np.where(d <= reach, -model.move_cost * (d / reach) ** 2, -np.inf)
+                keep = live[i]
+                total = score[i][:, keep, None] + trans[:, None, :] - S * (j - i - 1)  # (Ki, Pi live, Kj)
+                if W > 0:
+                    total = total - W * _turn_penalty(slot_xy[i][keep], slot_slack[i][keep], xy[i], slack[i],
+                                                      xy[j], slack[j])
+                p = np.argmax(total, axis=1)  # (Ki, Kj)
+                val = np.take_along_axis(total, p[:, None, :], axis=1)[:, 0, :]
+                sc[:, col:col + ki] = (val + emit[j][None, :]).T
+                bk[:, col:col + ki] = keep[p].T
+                col += ki
+        slots.append(ids)
+        slot_xy.append(np.vstack([np.full((1, 2), np.nan)] + [xy[i] for i in window]))
+        slot_slack.append(np.concatenate([[0.0]] + [slack[i] for i in window]))
+        score.append(sc)
+        back.append(bk)
+        if k:
+            best = sc.max(axis=1, keepdims=True)
+            live.append(np.flatnonzero((np.isfinite(sc) & (sc >= best - W - 1e-9)).any(axis=0)))
+        else:
+            live.append(np.zeros(0, np.int64))
     # the end: every later frame skipped; or no frame on the track at all
     end_val, end = -S * n, None
     for j in range(n):
         if len(cands[j]):
-            b = int(np.argmax(score[j]))
-            v = float(score[j][b]) - S * (n - 1 - j)
+            b, p = np.unravel_index(int(np.argmax(score[j])), score[j].shape)
+            v = float(score[j][b, p]) - S * (n - 1 - j)
             if v > end_val:
-                end_val, end = v, (j, b)
+                end_val, end = v, (j, int(b), int(p))
     path: list[int | None] = [None] * n
     while end is not None:
-        j, b = end
+        j, b, p = end
         path[j] = b
-        end = back[j][b]
+        prev = slots[j][p]
+        end = None if prev is None else (prev[0], prev[1], int(back[j][b, p]))
     return path
 
 
@@ -266,16 +341,23 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     return out
 
 
-def _within_horizon(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> bool:
-    """Frame j lies between two anchors, or within `horizon_s` of the first or last one."""
-    if len(anchors) < 2:
-        return False
-    first, last = times[min(anchors)], times[max(anchors)]
-    return first - horizon_s <= times[j] <= last + horizon_s
+def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> tuple[str, float | None] | None:
+    """Where frame j's time lies against the anchors: ("interpolated", None) between the first and
+    the last, ("extrapolated", seconds past them) within `horizon_s` outside, else None."""
+    if not anchors:
+        return None
+    first, last, t = times[min(anchors)], times[max(anchors)], times[j]
+    if len(anchors) >= 2 and first <= t <= last:
+        return "interpolated", None
+    beyond = first - t if t < first else t - last
+    if len(anchors) >= 2 and beyond <= horizon_s:  # a velocity needs two anchors
+        return "extrapolated", float(beyond)
+    return None
 
 
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
-    """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc)."""
+    """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
+    for the statuses)."""
     preds = [p for p, _ in items]
     times = [float(t) for _, t in items]
     cands = [_candidates(p, model) for p in preds]
@@ -291,37 +373,50 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         chosen = on_track.get(j)
         own = pred.location
         rank = chosen.match.rank if chosen is not None else None
+        own_verified = (bool(pred.matches) and pred.status != STATUS_NOT_LOCATED and pred.top.ground is not None
+                        and (pred.top.inliers or 0) >= model.min_inliers)
+        track_location, extrapolated_s = track[j], None
         if chosen is not None and chosen.verified:
             location, status, verified = chosen.position, ("matched" if rank == 1 else "corrected"), True
+            track_location = location
         elif chosen is not None:
             # On the track by an unverified tile. Between verified anchors (or a few seconds past
             # them, at constant velocity) the track places it to metres, a tile only to tens of
-            # metres (unverified tops are right about a third of the time); beyond, or with no
-            # verified anchor at all, the tile is all there is.
-            if _within_horizon(times, verified_anchors, j, model.extrapolate_s):
-                location, status = track[j], "interpolated"
-            elif rank == 1:  # its own top: its own single-photo estimate (which may refine the tile)
-                location, status = own, "matched"
-            else:
-                location, status = chosen.position, "corrected"
+            # metres (unverified tops are right about a third of the time); elsewhere the tile is
+            # all there is, and it says so: "retrieved", never "matched" (nothing verified it).
             verified = False
-        elif track[j] is not None:
-            own_verified = bool(pred.matches) and pred.top.ground is not None and (pred.top.inliers or 0) >= model.min_inliers
-            far = haversine_m(own, track[j]) > 2 * model.verified_slack_m
-            if own_verified:  # it keeps its own verified answer, and says so when it disagrees
-                location, status, verified = own, ("flagged" if far else "matched"), True
+            placed = _place(times, verified_anchors, j, model.extrapolate_s)
+            if placed is not None:
+                (status, extrapolated_s), location = placed, track[j]
+            else:  # its own top: its own single-photo estimate (which may refine the tile)
+                location, status = (own if rank == 1 else chosen.position), "retrieved"
+                track_location = location
+        elif own_verified:  # off the track, its own verified answer: kept, and flagged when far
+            far = track[j] is not None and haversine_m(own, track[j]) > 2 * model.verified_slack_m
+            location, status, verified = own, ("flagged" if far else "matched"), True
+            if track_location is None:
+                track_location = own
+        else:
+            verified = False
+            placed = _place(times, anchors, j, model.extrapolate_s)
+            if placed is not None:
+                (status, extrapolated_s), location = placed, track[j]
             else:
-                location, status, verified = track[j], "interpolated", False
-        else:  # an empty track: keep the single-frame answer
-            location, status, verified = own, "matched", False
+                # Beyond the extrapolation horizon (or no track at all). A search-and-rescue
+                # reviewer acts on a position: the last velocity held for a minute puts a frame
+                # hundreds of metres from anywhere the evidence says, under a label that reads as
+                # located. "not located" sends them to the footage and its time instead; the
+                # track's last verified and extrapolated frames stay on the map beside it.
+                location, status, track_location = own, "not located", None
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
             verified=verified,
             error_m=None if truth is None else haversine_m(location, truth),
             own_error_m=None if truth is None else haversine_m(own, truth),
-            footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified else None,
-            track_location=track[j] if chosen is None or not chosen.verified else location,
+            footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified
+            else (pred.top.footprint if verified and status != "corrected" else None),
+            track_location=track_location, extrapolated_s=extrapolated_s,
         ))
     return Track(name, tuple(points))
 

@@ -183,7 +183,9 @@ def marker_colour(pred: Prediction) -> str:
     return "#2b83ba" if pred.confidence >= 0.5 else "#abd9e9"
 
 
-def popup_html(pred: Prediction, thumb_url: str | None) -> str:
+def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str:
+    """The marker's popup; `track_point` (core.sequence.TrackPoint): a flight's frame, whose
+    marker stands at its track position with its track status."""
     rows = [
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
@@ -192,10 +194,18 @@ def popup_html(pred: Prediction, thumb_url: str | None) -> str:
         ("Confidence", f"{pred.confidence:.2f}"),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
+    if track_point is not None:
+        on_track = f"{_safe(track_point.status)} at t={track_point.time_s:.1f} s"
+        if track_point.extrapolated_s is not None:
+            on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
+        rows.insert(4, ("Flight", on_track))
+        loc = track_point.location
+        rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")
     if pred.top.inliers:
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
-    if pred.error_m is not None:
-        rows.append(("Error", f"{pred.error_m:.1f} m"))
+    error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
+    if error is not None:
+        rows.append(("Error", f"{error:.1f} m"))
     img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
@@ -218,10 +228,12 @@ window.geoloc = (function () {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
     }
-    // interpolated frames (position from the track) hollow and dashed, flagged ones ringed in red
+    // a flight's frames: interpolated (position from the track) hollow and dashed, extrapolated
+    // (past the verified frames) hollow and dotted, flagged ringed in red; not located grey
     var style = {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
       fillColor: d.colour, fillOpacity: base.fillOpacity};
     if (d.status === 'interpolated') { style.fillOpacity = 0.15; style.dashArray = '2 2'; style.color = d.colour; }
+    if (d.status === 'extrapolated') { style.fillOpacity = 0.15; style.dashArray = '1 4'; style.color = d.colour; }
     if (d.status === 'flagged') { style.color = '#d73027'; style.weight = 3; }
     var m = L.circleMarker([d.lat, d.lon], style).addTo(api.map);
     if (d.footprint) {  // the verified footprint, shown while hovering the frame
@@ -263,7 +275,7 @@ window.geoloc = (function () {
     if (pan && !api.map.getBounds().pad(-0.05).contains(m.getLatLng())) { api.map.panTo(m.getLatLng()); }
     return true;
   };
-  api.legend = function (withTruth) {
+  api.legend = function (withTruth, withTrack) {
     var c = L.control({position: 'bottomleft'});
     c.onAdd = function () {
       var d = L.DomUtil.create('div', 'geoloc-legend');
@@ -274,6 +286,14 @@ window.geoloc = (function () {
           dot('#ffffff', '#555') + 'truth (dashed line: error)'
         : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure') +
         '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
+      if (withTrack) {  // a flight: what each frame's marker says about where it comes from
+        var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
+          'border:' + (edge || '1px dashed #2b83ba') + ';background:' + (fill || 'transparent') + ';margin-right:4px"></span>'; };
+        d.innerHTML += '<br><span style="display:inline-block;width:12px;border-top:3px solid #ff7f00;margin-right:4px;vertical-align:middle"></span>track' +
+          '<br>' + ring() + 'interpolated (between verified frames)' +
+          '<br>' + ring(null, '1px dotted #2b83ba') + 'extrapolated (past the verified frames)' +
+          '<br>' + ring(null, '3px solid #d73027', '#2b83ba') + 'flagged (contradicts the track)';
+      }
       d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
       return d;
     };
@@ -311,6 +331,7 @@ class _Photos(MacroElement):
     """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
 
     def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None) -> None:
+        # tracks: each flight's line as JSON; with any, the legend also explains the frames' statuses
         super().__init__()
         self._name = "GeolocPhotos"
         self.map_name = map_name
@@ -321,7 +342,7 @@ class _Photos(MacroElement):
     def render(self, **kwargs) -> None:
         lines = [f"geoloc.init({self.map_name});"]
         if self.items:
-            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'});")
+            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'});")
         lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
@@ -395,7 +416,7 @@ def build_map(
             "lon": _near(loc.lon, ref),
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
-            "popup": popup_html(pred, thumb_url),
+            "popup": popup_html(pred, thumb_url, point),
             "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {pred.confidence:.2f}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
@@ -403,6 +424,8 @@ def build_map(
         }
         if point is not None:
             data["status"] = point.status
+            if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
+                data["colour"] = NOT_LOCATED_COLOUR
             data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
@@ -411,7 +434,8 @@ def build_map(
         fit = b if fit is None else fit.union(b)
         emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
-                                 "tooltip": _safe(f"{t.name} · {len(t.points)} frames")}) for t in (tracks or ())]
+                                 "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
+                   for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line
     m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)

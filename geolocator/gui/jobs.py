@@ -54,6 +54,7 @@ class Results:
     query_thumbs: dict[str, bytes] = field(default_factory=dict)  # JPEG bytes, new ones only
     tile_thumbs: dict[str, bytes] = field(default_factory=dict)
     notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
+    track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
 
 
 @dataclass
@@ -254,7 +255,10 @@ class Session:
             except GeolocatorError:
                 evaluation = None
         check(cancel)
-        map_path = self.write_map(predictions, progress=progress, cancel=cancel)
+        from ..core.sequence import smooth
+
+        tracks = smooth(predictions)  # flights among them: the map and the list show the same statuses
+        map_path = self.write_map(predictions, progress=progress, cancel=cancel, tracks=tracks)
         thumbs = self._query_thumbs(queries, progress=progress, cancel=cancel)
         tile_thumbs: dict[str, bytes] = {}
         for p in predictions:
@@ -266,7 +270,8 @@ class Session:
                         tile_thumbs[m.tile.id] = data
                     self._tile_thumbs_done.add(m.tile.id)
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
-                       thumbs, tile_thumbs)
+                       thumbs, tile_thumbs,
+                       track_status={p.query.id: p.status for t in tracks for p in t.points})
 
     def adapt(
         self,
@@ -322,7 +327,8 @@ class Session:
         return Results([], {}, None, None, info, self.adapter_info())
 
     def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
-                  progress=None, cancel=None) -> Path:
+                  progress=None, cancel=None, tracks=None) -> Path:
+        """`tracks` None: webmap finds the flights among the predictions itself."""
         from ..core import webmap
 
         if standalone_to is not None:
@@ -337,16 +343,20 @@ class Session:
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
         webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
-                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel)
+                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks)
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path
 
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
-        from ..core.export import write_geojson
+        from ..core.export_track import write_predictions_geojson
         from ..core.outputs import check_writable
+        from ..core.sequence import smooth
 
         check_writable(Path(path), what="export")
-        write_geojson(list(predictions), Path(path),
-                      attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
+
+        # a flight's frames at their track position with their track status, as the map shows them
+        predictions = list(predictions)
+        write_predictions_geojson(predictions, smooth(predictions), Path(path),
+                                  attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
         return Path(path)

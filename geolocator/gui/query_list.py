@@ -92,12 +92,18 @@ class QueryList(QTreeWidget):
                 pm.setDevicePixelRatio(max(1.0, float(round(self.devicePixelRatioF()))))
                 item.setIcon(COL_NAME, QIcon(pm))
 
-    def set_prediction(self, pred: Prediction) -> None:
+    def set_prediction(self, pred: Prediction, track_status: str | None = None) -> None:
+        """`track_status`: a flight's frame's status on the track (core/sequence.py STATUSES), shown
+        instead of the single-photo one, as the map places and labels the frame."""
         item = self._items.get(pred.query.id)
         if item is None:
             return
-        item.setText(COL_STATUS, pred.status)  # verified / retrieved / not located (model.STATUS_*)
-        item.setStatusTip(COL_STATUS, pred.note or "")
+        status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
+        item.setText(COL_STATUS, status)
+        tip = pred.note or ""
+        if track_status:
+            tip = f"on the flight's track: {track_status}; the frame on its own: {pred.status}" + (f" ({tip})" if tip else "")
+        item.setStatusTip(COL_STATUS, tip)
         item.setText(COL_CONF, f"{pred.confidence:.2f}")
         error = pred.error_m  # the exported Point's: the best estimate
         item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
@@ -109,7 +115,7 @@ class QueryList(QTreeWidget):
             hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
             item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
         # grey: nothing to locate in the frame (the map draws it grey too)
-        item.setForeground(COL_STATUS, QBrush(QColor("#888888")) if pred.status == "not located" else QBrush())
+        item.setForeground(COL_STATUS, QBrush(QColor("#888888")) if status == "not located" else QBrush())
 
     def set_failed(self, query_id: str, reason: str) -> None:
         item = self._items.get(query_id)
