@@ -141,6 +141,19 @@ class Session:
                 card = {}
         return AdapterInfo(path, path.exists(), active, card, self._adapter_error)
 
+    def adapter_folder_problem(self) -> str | None:
+        """Why adapters cannot be saved in the adapter folder (one phrase naming it), or None. Cheap
+        (stat and os.access, nothing created, no model loaded): safe on the UI thread before training."""
+        from ..core.outputs import OutputError, check_writable
+        from ..core.pipeline import adapter_folder
+
+        folder = adapter_folder(self.ws.settings)
+        try:
+            check_writable(folder / "adapter.safetensors", what="adapter")
+        except OutputError as exc:
+            return f"the adapter folder {folder} cannot be used ({exc.problem})"
+        return None
+
     # -- jobs -------------------------------------------------------------------------------------
     def load_backbone(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> BackboneInfo:
         emit(progress, ProgressEvent("backbone", 0, 1, "loading the backbone"))
@@ -279,6 +292,10 @@ class Session:
     ) -> Results:
         from ..core.pipeline import AdapterNotSaved
 
+        from ..core.outputs import check_writable
+
+        # before training, not after: a destination that cannot be written stops the job in a second
+        check_writable(self.ws.default_adapter_path(), what="adapter")
         notice = None
         try:
             self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
