@@ -334,7 +334,7 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out)
+            write_csv(predictions, args.out, attribution=ws.tileset.attribution)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
@@ -546,6 +546,9 @@ def cmd_fetch_tiles(args) -> int:
                  web_mercator_tile_m(zoom, area.center.lat))
     tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
     print(F.terms_notice(template), file=sys.stderr)
+    missing_credit = F.recorded_attribution(template)[1]
+    if missing_credit:
+        log.warning("%s", missing_credit)
     print(f"{len(tiles):,} tiles at zoom {zoom} (about {len(tiles) * F.TYPICAL_TILE_BYTES / 1e6:.0f} MB) "
           f"into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)

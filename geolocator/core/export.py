@@ -115,6 +115,10 @@ def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footpri
 CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m",
                "status", "location_source", "tile_center_lat", "tile_center_lon", "note"]
 META_CSV_COLUMNS = ["truth_source", "truth_note", *META_FIELDS]  # after the columns above, which keep their places
+# Last, so readers of the columns above are unaffected: the imagery's credit line (the tile set's
+# attribution, the same on every row; empty when the tile set has none). CSV has no place for
+# file-level metadata, and a sidecar file gets separated from its CSV.
+ATTRIBUTION_CSV_COLUMNS = ["attribution"]
 
 
 def _meta_cells(p: Prediction) -> list:
@@ -122,12 +126,15 @@ def _meta_cells(p: Prediction) -> list:
     return [p.query.truth_source or "", p.query.truth_note or ""] + [meta.get(name, "") for name in META_FIELDS]
 
 
-def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
+def write_csv(predictions: Sequence[Prediction], path: Path, *, attribution: str | None = None) -> None:
+    """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, then ATTRIBUTION_CSV_COLUMNS
+    (`attribution`, the imagery's credit line, on every row). Text cells are neutralised (csv_safe)."""
     import io
 
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS)
+    credit = csv_safe(attribution or "")
+    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         writer.writerow(
@@ -150,5 +157,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path) -> None:
                 p.note or "",
             ]
             + _meta_cells(p)
+            + [credit]
         )
     _write_atomic(path, buf.getvalue())
