@@ -354,7 +354,8 @@ class Session:
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
         webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
-                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel)
+                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel,
+                         draw_area=True)  # the app's page: draw the area for "Get Imagery…"
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path

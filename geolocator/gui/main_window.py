@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.last_adapt_notice: str | None = None  # the last adaptation trained, but its file went elsewhere
         # a trial run (`--screenshot --adapt`) trains into this scratch folder, never the user's adapters
         self.scratch_adapter_dir: Path | None = None
+        self.drawn_area = None  # the last rectangle drawn on the map (Bounds), for "Get Imagery…"
         self.selected: str | None = None
         self.frozen_evaluation = None
 
@@ -263,6 +264,7 @@ class MainWindow(QMainWindow):
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
         self.map_view.querySelected.connect(self.select_query)
+        self.map_view.areaDrawn.connect(self.area_drawn)
         self.adapter_panel.adaptRequested.connect(self.adapt)
         self.adapter_panel.resetRequested.connect(lambda: self._reset_adapter(delete=False))
         self.adapter_panel.deleteRequested.connect(self._confirm_delete_adapter)
@@ -436,6 +438,16 @@ class MainWindow(QMainWindow):
         from .imagery_dialog import get_imagery
 
         get_imagery(self)
+
+    def area_drawn(self, bbox: str) -> None:
+        """A rectangle drawn on the map: remembered, and offered at once as the area to get imagery for."""
+        from .imagery_dialog import ask_and_fetch, parse_view
+
+        area = parse_view(bbox)
+        if area is None:
+            return
+        self.drawn_area = area
+        ask_and_fetch(self, drawn=area)
 
     def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None) -> Job:
         path = Path(path)
