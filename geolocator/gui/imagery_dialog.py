@@ -56,7 +56,7 @@ class ImageryDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, *, photos: Sequence[LatLon] = (), out_folder: Path,
                  area: Bounds | None = None, view: Bounds | None = None, drawn: Bounds | None = None,
-                 max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
+                 footprint_m: float | None = None, max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
         super().__init__(parent)
         self.setWindowTitle("Get Imagery for This Area")
         self.photos = list(photos)
@@ -139,7 +139,8 @@ class ImageryDialog(QDialog):
         layout.addWidget(self.buttons)
 
         area0 = self._area_or_none()
-        self.zoom.setValue(F.suggest_zoom(DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
+        # suggested: tiles the size of the photos' footprint (their metadata), else the default size
+        self.zoom.setValue(F.suggest_zoom(footprint_m or DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
                        self.around.toggled, self.map_view.toggled, self.drawn_area.toggled, self.margin.valueChanged, self.bbox.textChanged,
                        self.zoom.valueChanged):
@@ -283,7 +284,10 @@ def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = Non
     area = tileset.bounds if tileset is not None and len(tileset) else None
     if drawn is None:
         drawn = getattr(window, "drawn_area", None)
-    dialog = ImageryDialog(window, photos=photos, area=area, view=view, drawn=drawn,
+    from ..core.sources.package import photos_ground_m
+
+    footprint, _ = photos_ground_m(window.queries.values())
+    dialog = ImageryDialog(window, photos=photos, area=area, view=view, drawn=drawn, footprint_m=footprint,
                            out_folder=Path(platformdirs.user_data_dir("geolocator")) / "imagery")
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.plan is None:
         return None
@@ -291,7 +295,7 @@ def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = Non
     return dialog.plan
 
 
-AUTO_ZOOM = "Automatic (tiles nearest {m:g} m on the ground)"
+AUTO_ZOOM = "Automatic (tiles nearest the photos' footprint when their metadata gives it, else {m:g} m)"
 
 
 def zoom_choices(path: Path) -> list[tuple[str, int | None]]:

@@ -187,6 +187,11 @@ class Session:
             region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
             tileset, region_queries = region.tiles, region.queries
         else:
+            from ..core.sources.package import photos_ground_m
+            from ..core.sources.tile_image import PACKAGE_SUFFIXES
+
+            if tile_size_m is None and zoom is None and path.suffix.lower() in PACKAGE_SUFFIXES:
+                tile_size_m, _ = photos_ground_m(queries)  # the level that suits the photos (None: the default)
             # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
             tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                    hint_points=[q.truth for q in queries if q.truth is not None])
