@@ -295,9 +295,8 @@ class Session:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Results:
-        from ..core.pipeline import AdapterNotSaved
-
         from ..core.outputs import check_writable
+        from ..core.pipeline import AdapterNotSaved
 
         # before training, not after: a destination that cannot be written stops the job in a second
         check_writable(self.ws.default_adapter_path(), what="adapter")
