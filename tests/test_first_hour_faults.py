@@ -410,3 +410,21 @@ def test_a_photo_that_fails_mid_run_is_named_once_in_the_loaders_form():
     msg = skipped_message(path, "/x/broken.jpg: corrupt image data (image file is truncated)")
     assert msg == "/x/broken.jpg: skipped (corrupt image data (image file is truncated))"
     assert skipped_message(path, "out of memory") == "/x/broken.jpg: skipped (out of memory)"
+
+
+def test_the_mount_under_a_folder_decides_not_its_prefix(monkeypatch):
+    """The longest mount point wins, and of two on one point the later (on top): NFS mounted over its
+    autofs trigger is a regular file system; /proc and /sys are not; /sys/fs/cgroup's tmpfs is."""
+    import types
+
+    import psutil
+
+    table = [("/", "ext4"), ("/proc", "proc"), ("/sys", "sysfs"), ("/sys/fs/cgroup", "tmpfs"),
+             ("/net/share", "autofs"), ("/net/share", "nfs4")]
+    monkeypatch.setattr(psutil, "disk_partitions",
+                        lambda all=False: [types.SimpleNamespace(mountpoint=m, fstype=t) for m, t in table])
+    monkeypatch.setattr(outputs.os.path, "realpath", lambda p: str(p))
+    assert outputs.system_file_system("/proc/1") == "proc" and outputs.system_file_system("/sys") == "sysfs"
+    assert outputs.system_file_system("/sys/fs/cgroup/x") is None
+    assert outputs.system_file_system("/net/share/out") is None
+    assert outputs.system_file_system("/procedures") is None  # a prefix of the name is not a mount

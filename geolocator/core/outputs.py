@@ -63,7 +63,7 @@ def current_umask() -> int:
 # /proc/self/mounts gives them): an output there fails, whatever os.access says.
 SYSTEM_FILE_SYSTEMS = frozenset({
     "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs", "pstore",
-    "bpf", "configfs", "fusectl", "mqueue", "binfmt_misc", "efivarfs", "selinuxfs", "autofs", "rpc_pipefs",
+    "bpf", "configfs", "fusectl", "mqueue", "binfmt_misc", "efivarfs", "selinuxfs", "rpc_pipefs",
     "nsfs", "hugetlbfs",
 })
 
@@ -71,7 +71,8 @@ SYSTEM_FILE_SYSTEMS = frozenset({
 def system_file_system(folder: Path | str) -> str | None:
     """The fstype of `folder`'s mount when it is one of SYSTEM_FILE_SYSTEMS (e.g. "proc" for /proc),
     else None. The mount table comes from psutil (all mounts, longest mount point that holds
-    `folder`); None when it cannot be read."""
+    `folder`; of two on the same point the later, which is on top, e.g. NFS over its autofs trigger);
+    None when it cannot be read."""
     try:
         import psutil
 
@@ -83,7 +84,7 @@ def system_file_system(folder: Path | str) -> str | None:
     for m in mounts:
         point = m.mountpoint.rstrip(os.sep) or os.sep
         if folder == point or folder.startswith(point if point.endswith(os.sep) else point + os.sep):
-            if best is None or len(point) > len(best[0]):
+            if best is None or len(point) >= len(best[0]):  # equal: the later mount is on top
                 best = (point, m.fstype)
     return best[1] if best is not None and best[1] in SYSTEM_FILE_SYSTEMS else None
 
