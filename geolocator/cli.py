@@ -132,7 +132,10 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
                       help="z/x/y folder counts rows from the north (XYZ, slippy map)")
     g.add_argument("--area", type=_area_arg, metavar="W,S,E,N",
                    help="where the photos are (WGS84 degrees): checks an undetermined XYZ/TMS row order")
-    g.add_argument("--tile-size-m", type=float, default=100.0, help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS)")
+    g.add_argument("--tile-size-m", type=float, default=None,
+                   help="side of tiles cut from a GeoTIFF, in metres on the ground at their latitude (any CRS; "
+                   "default 100); for tile packages the ground size the zoom level is chosen by (default: the "
+                   "photos' footprint when their metadata gives it, else 100)")
     g.add_argument("--overlap", type=float, default=0.0, help="overlap fraction of tiles cut from a GeoTIFF")
     g.add_argument("--zoom", type=int, help="zoom level read from a tile package (.mbtiles, .pmtiles, .gpkg) "
                    "or an XYZ folder holding several levels; for packages "
@@ -243,14 +246,24 @@ def _load_tiles(path: Path, args, queries=()):
 
     # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
     hints = [q.truth for q in queries if q.truth is not None]
-    tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=args.tile_size_m, overlap=args.overlap,
+    tile_size_m = getattr(args, "tile_size_m", None)
+    how = f"nearest {tile_size_m:g} m tiles" if tile_size_m is not None else None
+    if tile_size_m is None:
+        from .core.sources.package import DEFAULT_TILE_GROUND_M, photos_ground_m
+        from .core.sources.tile_image import PACKAGE_SUFFIXES
+
+        tile_size_m, how = DEFAULT_TILE_GROUND_M, f"nearest {DEFAULT_TILE_GROUND_M:g} m tiles, the default"
+        if Path(path).suffix.lower() in PACKAGE_SUFFIXES and getattr(args, "zoom", None) is None:
+            size, n = photos_ground_m(queries)  # issue 11: the level that suits the photos, when they say
+            if size is not None:
+                tile_size_m, how = size, f"nearest the photos' footprint, {size:.0f} m (median of {n} photos' altitude and camera)"
+    tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
                            hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
     from .core.geo import format_ground_size
 
     log.info("%d tiles from %s, the first %s on the ground", len(tileset), path, format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
-        how = "as asked" if getattr(args, "zoom", None) is not None else \
-            f"nearest {args.tile_size_m:g} m tiles; choose another with --zoom"
+        how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
         log.info("%s: %d tiles at zoom %d (%s)", path, len(tileset), tileset.zoom, how)
     if tileset.attribution:
         log.info("imagery: %s", tileset.attribution)
@@ -343,7 +356,7 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out, tracks=tracks)
+            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
@@ -519,6 +532,7 @@ def cmd_fetch_tiles(args) -> int:
         raise GeolocatorError("give either a URL template or --provider NAME (not both)")
     template = F.provider_template(args.provider) if args.provider else \
         F.parse_template(args.url, args.subdomains, attribution=args.attribution)
+    queries = []
     if args.bbox:
         area = F.parse_bbox(args.bbox)
     else:
@@ -529,13 +543,20 @@ def cmd_fetch_tiles(args) -> int:
                  args.margin_m, area.west, area.south, area.east, area.north)
     zoom = args.zoom
     if zoom is None:
-        zoom = F.suggest_zoom(DEFAULT_TILE_GROUND_M, area.center.lat)
+        from .core.sources.package import photos_ground_m
+
+        size, n = photos_ground_m(queries)  # tiles the size of the photos' footprint, when they say
+        zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat)
         if template.max_zoom is not None:
             zoom = min(zoom, int(template.max_zoom))
-        log.info("zoom %d: tiles about %.0f m on the ground (choose another with --zoom)", zoom,
-                 web_mercator_tile_m(zoom, area.center.lat))
+        why = f"nearest the photos' footprint, {size:.0f} m (median of {n} photos)" if size else "the default"
+        log.info("zoom %d: tiles about %.0f m on the ground, %s (choose another with --zoom)", zoom,
+                 web_mercator_tile_m(zoom, area.center.lat), why)
     tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
     print(F.terms_notice(template), file=sys.stderr)
+    missing_credit = F.recorded_attribution(template)[1]
+    if missing_credit:
+        log.warning("%s", missing_credit)
     print(f"{len(tiles):,} tiles at zoom {zoom} (about {len(tiles) * F.TYPICAL_TILE_BYTES / 1e6:.0f} MB) "
           f"into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)

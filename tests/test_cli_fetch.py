@@ -97,3 +97,16 @@ def test_two_commands_from_photos_and_a_tile_url_to_located_photos(tmp_path, til
     assert len(points) == len(chosen)
     for f in points:
         assert f["properties"]["tile"].startswith("19/")  # tiles from inside the package
+
+
+def test_fetch_tiles_from_a_plain_url_warns_and_records_the_missing_credit(tmp_path, tiles, capsys):
+    _, area = demo_mosaic()
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, f"--bbox={area.west},{area.south},{area.east},{area.north}",
+                     "--zoom", "19", "--out", str(tmp_path / "a.mbtiles"), "-q"]) == 0
+        host = server.url.split("/")[2]
+    err = capsys.readouterr().err
+    assert f"no attribution was given for the imagery from {host}" in err and "--attribution" in err
+    meta = dict(sqlite3.connect(tmp_path / "a.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
+    assert meta["attribution"] == f"Imagery: {host} (the provider's required attribution was not given)"
+    assert meta["source"] == host

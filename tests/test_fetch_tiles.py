@@ -188,3 +188,69 @@ def test_a_service_that_refuses_us_is_not_asked_for_every_tile(tmp_path, served)
         with pytest.raises(F.FetchError, match=r"refused the first 1[0-2] tiles \(HTTP 403\)"):
             F.fetch_tiles(_template(server), wanted, tmp_path / "r.mbtiles", concurrency=2, **FAST)
         assert F.STOP_AFTER_REFUSALS <= len(server.log) <= F.STOP_AFTER_REFUSALS + 2 < len(wanted)
+
+
+# ------------------------------------------------------------------ attribution of a plain URL template
+def test_a_plain_url_without_attribution_records_its_host_and_that_the_credit_is_missing(tmp_path, served):
+    """A plain template stored no attribution unless --attribution was given, so maps and exports
+    showed the imagery uncredited. Now the host is recorded as the source, with the missing credit
+    said; a credit line given later replaces it, and one given once is never lost by a rerun."""
+    tiles, bounds = served
+    wanted = F.tiles_for_bbox(bounds, 19)
+    with _server(tiles) as server:
+        plain = F.parse_template(server.url)
+        host = F.source_host(plain.url)
+        assert host.startswith("127.0.0.1:")
+        F.fetch_tiles(plain, wanted, tmp_path / "a.mbtiles", **FAST)
+        F.fetch_tiles(plain, wanted, tmp_path / "xyz", **FAST)
+        for ts in (load_tileset(tmp_path / "a.mbtiles", zoom=19), load_tileset(tmp_path / "xyz")):
+            assert ts.attribution == f"Imagery: {host} (the provider's required attribution was not given)"
+        meta = dict(sqlite3.connect(tmp_path / "a.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
+        assert meta["source"] == host  # the host only: a template's query string may hold an API key
+        # the credit line given on a rerun replaces the placeholder; a rerun without it keeps it
+        F.fetch_tiles(_template(server), wanted, tmp_path / "a.mbtiles", **FAST)
+        F.fetch_tiles(plain, wanted, tmp_path / "a.mbtiles", **FAST)
+        F.fetch_tiles(_template(server), wanted, tmp_path / "xyz", **FAST)
+        F.fetch_tiles(plain, wanted, tmp_path / "xyz", **FAST)
+    for path in (tmp_path / "a.mbtiles", tmp_path / "xyz"):
+        assert load_tileset(path, zoom=19).attribution == "Demo imagery (CC BY-SA 4.0)"
+
+
+def test_recorded_attribution_warns_only_when_the_credit_is_missing():
+    credit, warning = F.recorded_attribution(F.parse_template("https://{s}.tiles.example.test:8443/{z}/{x}/{y}.png?k=1"))
+    assert credit == "Imagery: tiles.example.test:8443 (the provider's required attribution was not given)"
+    assert "tiles.example.test:8443" in warning and "--attribution" in warning and "k=1" not in warning + credit
+    esri = F.provider_template("Esri.WorldImagery")  # xyzservices providers keep theirs
+    assert F.recorded_attribution(esri) == (esri.attribution, None)
+    given = F.parse_template("https://e.test/{z}/{x}/{y}.png", attribution="© Example")
+    assert F.recorded_attribution(given) == ("© Example", None)
+
+
+def test_attribution_travels_to_csv_geojson_and_the_html_map(tmp_path, served):
+    """Every export of predictions made on a fetched set carries its credit line: CSV in a last
+    `attribution` column (readers of the other columns are unaffected), GeoJSON as a foreign member,
+    the HTML map on the imagery layer."""
+    import csv
+
+    from geolocator.core.export import CSV_COLUMNS, predictions_to_geojson, write_csv
+    from geolocator.core.model import Match, Prediction, Query
+    from geolocator.core.webmap import Assets, build_map
+
+    tiles, bounds = served
+    with _server(tiles) as server:
+        F.fetch_tiles(F.parse_template(server.url), F.tiles_for_bbox(bounds, 19), tmp_path / "a.mbtiles", **FAST)
+    ts = load_tileset(tmp_path / "a.mbtiles", zoom=19)
+    assert ts.attribution and "not given" in ts.attribution
+    tile = ts.tiles[0]
+    pred = Prediction(Query("=p.jpg", tmp_path / "p.jpg"), (Match(tile, 0.5, 1),), tile.center, tile.center, 0.3)
+    write_csv([pred, pred], tmp_path / "p.csv", attribution=ts.attribution)
+    with open(tmp_path / "p.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["attribution"] for r in rows] == [ts.attribution] * 2
+    assert list(rows[0])[: len(CSV_COLUMNS)] == CSV_COLUMNS and rows[0]["query"] == "'=p.jpg"
+    write_csv([pred], tmp_path / "none.csv")  # a tile set without a credit line: the column is there, empty
+    with open(tmp_path / "none.csv", newline="", encoding="utf-8") as f:
+        assert next(csv.DictReader(f))["attribution"] == ""
+    assert predictions_to_geojson([pred], attribution=ts.attribution)["attribution"] == ts.attribution
+    html = build_map(ts, [pred], assets=Assets(None)).get_root().render()
+    assert "Imagery: 127.0.0.1:" in html and "required attribution was not given" in html  # on the imagery layer

@@ -168,3 +168,13 @@ def test_cli_says_each_message_once(monkeypatch, capsys):
     assert err.count("a warning said once") == 1, err
     assert err.count("a note said once") == 1, err
     logging.getLogger("geolocator").setLevel(logging.NOTSET)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_output_on_proc_says_what_is_true_before_any_work():
+    """`--out /proc/x` was "the folder does not exist": /proc exists; it is not a file system for files."""
+    demo = ROOT / "resources" / "demo"
+    result = run_geolocator("locate", "--tiles", str(demo), str(demo / "queries"), "--out", "/proc/x.geojson")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "/proc/x.geojson" in result.stderr and "not a regular file system" in result.stderr
+    assert "does not exist" not in result.stderr

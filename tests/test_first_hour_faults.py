@@ -45,15 +45,65 @@ def test_output_that_is_a_folder_is_refused(tmp_path):
 
 
 def test_unwritable_folder_is_a_sentence(tmp_path, monkeypatch):
-    # Root ignores permission bits, so the refusal is simulated where it happens: creating a file.
-    def refuse(*a, **k):
-        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".geolocator-probe-x"))
-
-    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    # Root ignores permission bits, so the refusal is simulated where the check asks: os.access.
+    monkeypatch.setattr(outputs.os, "access", lambda *a, **k: False)
     with pytest.raises(OutputError) as err:
         check_writable(tmp_path / "out.csv")
     assert "permission denied" in str(err.value) and "probe" not in str(err.value)
     assert str(tmp_path / "out.csv") in str(err.value)
+
+
+def test_the_check_never_touches_the_users_folder(tmp_path, monkeypatch):
+    """No probe file: the folder's listing and mtime are what they were (a create+delete would bump
+    the mtime), and nothing is created, even briefly."""
+    folder = tmp_path / "dest"
+    folder.mkdir()
+    os.utime(folder, ns=(1_000_000_000, 1_000_000_000))
+
+    def no_files(*a, **k):
+        raise AssertionError("check_writable created a file")
+
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", no_files)
+    check_writable(folder / "out.geojson")
+    check_writable(folder / "new" / "sub" / "out.csv")  # a folder still to make: nothing made now
+    assert list(folder.iterdir()) == []
+    assert folder.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_a_read_only_file_system_is_named(tmp_path, monkeypatch):
+    real = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, st):
+            self.f_flag = st.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(outputs.os, "statvfs", lambda p: ReadOnly(real(p)))
+    with pytest.raises(OutputError, match="read-only") as err:
+        check_writable(tmp_path / "out.csv")
+    assert str(tmp_path / "out.csv") in str(err.value)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_proc_is_not_a_regular_file_system_not_a_missing_folder():
+    """`--out /proc/x` used to say "the folder does not exist"; /proc exists and refuses files."""
+    with pytest.raises(OutputError) as err:
+        check_writable(Path("/proc/x.geojson"))
+    message = str(err.value)
+    assert message.startswith("/proc/x.geojson") and "proc file system" in message
+    assert "not a regular file system" in message and "does not exist" not in message
+    assert "\n" not in message
+
+
+def test_a_real_write_failure_after_the_check_is_one_sentence(tmp_path, monkeypatch):
+    """What os.access cannot see (root, network shares) the atomic write reports: one sentence, the user's path."""
+    def refuse(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".out.csv.x.tmp"))
+
+    check_writable(tmp_path / "out.csv")  # passes: the folder looks writable
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError) as err:
+        write_text(tmp_path / "out.csv", "x")
+    assert str(err.value) == f"{tmp_path / 'out.csv'}: could not write: permission denied (the folder cannot be written)"
 
 
 def test_full_disk_names_the_users_file_not_the_temp_file_and_keeps_the_old_one(tmp_path, monkeypatch):
@@ -338,3 +388,21 @@ def test_a_photo_that_fails_mid_run_is_named_once_in_the_loaders_form():
     msg = skipped_message(path, "/x/broken.jpg: corrupt image data (image file is truncated)")
     assert msg == "/x/broken.jpg: skipped (corrupt image data (image file is truncated))"
     assert skipped_message(path, "out of memory") == "/x/broken.jpg: skipped (out of memory)"
+
+
+def test_the_mount_under_a_folder_decides_not_its_prefix(monkeypatch):
+    """The longest mount point wins, and of two on one point the later (on top): NFS mounted over its
+    autofs trigger is a regular file system; /proc and /sys are not; /sys/fs/cgroup's tmpfs is."""
+    import types
+
+    import psutil
+
+    table = [("/", "ext4"), ("/proc", "proc"), ("/sys", "sysfs"), ("/sys/fs/cgroup", "tmpfs"),
+             ("/net/share", "autofs"), ("/net/share", "nfs4")]
+    monkeypatch.setattr(psutil, "disk_partitions",
+                        lambda all=False: [types.SimpleNamespace(mountpoint=m, fstype=t) for m, t in table])
+    monkeypatch.setattr(outputs.os.path, "realpath", lambda p: str(p))
+    assert outputs.system_file_system("/proc/1") == "proc" and outputs.system_file_system("/sys") == "sysfs"
+    assert outputs.system_file_system("/sys/fs/cgroup/x") is None
+    assert outputs.system_file_system("/net/share/out") is None
+    assert outputs.system_file_system("/procedures") is None  # a prefix of the name is not a mount

@@ -238,3 +238,111 @@ def test_gui_export_to_a_bad_place_names_the_users_file(qtbot, dirs):
     assert str(target) in w.message_bar.text and ".tmp" not in w.message_bar.text
     assert not any(p.name.startswith(".") for p in dirs.iterdir() if p.is_file())
     os.sync() if hasattr(os, "sync") else None
+
+
+# ------------------------------------------------------------------ --screenshot --adapt tells the truth
+def _screenshot_window(qtbot, dirs, monkeypatch, adapt_result):
+    """A window with a tiny tile set and one photo open; Workspace.adapt replaced by `adapt_result`
+    (training itself is tested in the core; here: what the screenshot run makes of the outcome)."""
+    from geolocator.core.model import Query
+    from geolocator.core.pipeline import Workspace
+
+    csv = tiny_tileset(dirs / "region")
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    monkeypatch.setattr(Workspace, "adapt", adapt_result)
+    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: [])
+    w.queries = {"q.jpg": Query("q.jpg", dirs / "q.jpg")}
+    return w
+
+
+class _LoopUntilQuit:
+    """Stands in for the QApplication in _screenshot: exec() runs the event loop through qtbot until
+    quit() (a real app.exec()/quit() pair would end the test session's loop for the tests after it)."""
+
+    def __init__(self, qtbot):
+        self.qtbot, self.quit_called = qtbot, False
+
+    def exec(self):
+        self.qtbot.waitUntil(lambda: self.quit_called, timeout=WAIT_MS)
+
+    def quit(self):
+        self.quit_called = True
+
+
+def _run_screenshot(qtbot, w, out):
+    from geolocator.gui.app import _screenshot
+
+    return _screenshot(_LoopUntilQuit(qtbot), w, out, adapt=True)
+
+
+def test_screenshot_adapt_exits_1_with_a_sentence_when_the_adaptation_fails(qtbot, dirs, monkeypatch, capsys):
+    from geolocator.core.errors import GeolocatorError
+
+    def adapt(self, queries, **kwargs):
+        raise GeolocatorError("none of the drone images could be read; nothing to adapt to")
+
+    w = _screenshot_window(qtbot, dirs, monkeypatch, adapt)
+    code = _run_screenshot(qtbot, w, dirs / "shot.png")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "screenshot: FAILED: the adaptation failed: none of the drone images could be read" in err
+    assert f"screenshot: {dirs / 'shot.png'}\n" not in err  # never the plain success line
+
+
+def test_screenshot_adapt_exits_1_when_the_adapter_was_not_saved(qtbot, dirs, monkeypatch, capsys):
+    from geolocator.core.pipeline import AdapterNotSaved
+
+    def adapt(self, queries, **kwargs):
+        self._adapter = object()
+        raise AdapterNotSaved(dirs / "a.safetensors", "the disk is full", None, self._adapter)
+
+    w = _screenshot_window(qtbot, dirs, monkeypatch, adapt)
+    assert _run_screenshot(qtbot, w, dirs / "shot.png") == 1
+    err = capsys.readouterr().err
+    assert "screenshot: FAILED: the adapter was trained but could not be saved to" in err
+    assert "the disk is full" in err and "a picture of the failed run" in err
+
+
+def test_screenshot_adapt_exits_1_when_no_adaptation_could_run(qtbot, dirs, capsys):
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))  # no tile set, no photos
+    assert _run_screenshot(qtbot, w, dirs / "shot.png") == 1
+    assert "FAILED: --adapt was asked for, but no adaptation ran (no tile set was opened)" in capsys.readouterr().err
+
+
+def test_screenshot_adapt_succeeds_and_says_the_adapter_is_in_a_scratch_folder(qtbot, dirs, monkeypatch, capsys):
+    def adapt(self, queries, **kwargs):
+        self._adapter = None
+        return None
+
+    w = _screenshot_window(qtbot, dirs, monkeypatch, adapt)
+    w.scratch_adapter_dir = dirs / "scratch"
+    assert _run_screenshot(qtbot, w, dirs / "shot.png") == 0
+    assert capsys.readouterr().err.strip().endswith(f"screenshot: {dirs / 'shot.png'}")
+    assert (dirs / "shot.png").stat().st_size > 0
+    text = w.message_bar.text
+    assert "scratch folder" in text and str(dirs / "scratch") in text and "saved for this tile set" not in text
+
+
+def test_the_app_checks_the_adapter_folder_before_training(qtbot, dirs, monkeypatch):
+    """The CLI checked the destination before training; the app trained and then found it could not
+    save. Now: one sentence at once, no job started, nothing trained."""
+    from geolocator.core.pipeline import Workspace
+
+    trained = []
+    w = _screenshot_window(qtbot, dirs, monkeypatch, lambda self, q, **k: trained.append(1))
+    (dirs / "afile").write_text("x")
+    w.session.ws.settings.adapter_dir = dirs / "afile" / "adapters"  # a folder that cannot be made
+    job = w.adapt()
+    assert job is None and not w.runner.busy and not trained
+    assert w.message_bar.level == "error"
+    text = w.message_bar.text
+    assert text.startswith("Not adapting: the adapter folder") and str(dirs / "afile" / "adapters") in text
+    assert "is a file, not a folder" in text and "\n" not in text
+
+    monkeypatch.setattr("geolocator.core.outputs.os.access", lambda *a, **k: False)  # root ignores mode bits
+    w.session.ws.settings.adapter_dir = dirs / "adapters"
+    assert w.adapt() is None and not trained
+    assert "permission denied" in w.message_bar.text
+    assert Workspace.adapt is not None

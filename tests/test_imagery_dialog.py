@@ -142,3 +142,78 @@ def test_the_menu_action_asks_the_map_for_its_view_then_opens_the_dialog(qtbot, 
     qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
     assert asked[0][0] is w  # no page loaded yet: view None, the dialog offers photos or a box
     w.close()
+
+
+# ------------------------------------------------------------------ a rectangle drawn on the map
+def test_the_area_can_be_a_rectangle_drawn_on_the_map(qtbot, tmp_path):
+    """Issue 11: the area "by drawing a rectangle on the map". The dialog offers (and preselects)
+    the drawn rectangle; without one the choice is there but disabled, saying how to draw one."""
+    from geolocator.core.model import Bounds
+
+    drawn = Bounds(-115.2335, 36.1410, -115.2310, 36.1425)
+    d = ImageryDialog(None, photos=[LatLon(36.14, -115.23)], out_folder=tmp_path, drawn=drawn)
+    qtbot.addWidget(d)
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.zoom.setValue(19)
+    assert d.drawn_area.isChecked() and d.area() == drawn
+    assert d.fetch_button.isEnabled() and "tiles at zoom 19" in d.estimate.text()
+    d.around.setChecked(True)
+    assert d.area() != drawn
+    plain = ImageryDialog(None, photos=[], out_folder=tmp_path)
+    qtbot.addWidget(plain)
+    assert not plain.drawn_area.isEnabled() and "draw one" in plain.drawn_area.text()
+
+
+def test_drawing_on_the_apps_map_opens_the_dialog_with_the_rectangle(qtbot, tmp_path, monkeypatch):
+    """End to end in QtWebEngine: the page's ▭ tool (core/webmap.py) turns press-drag-release into
+    a rectangle, the page reports it on the console bridge, the window opens the imagery dialog
+    with it; the menu action offers it again later."""
+    import geolocator.gui.imagery_dialog as D
+    from geolocator.core import webmap
+
+    from .test_gui_first_hour import tiny_tileset
+    from geolocator.core.tilesets import load_tileset
+
+    w = _window(qtbot, tmp_path)
+    w.show()
+    asked = []
+    monkeypatch.setattr(D, "ask_and_fetch", lambda window, view=None, drawn=None: asked.append((view, drawn)))
+    ts = load_tileset(tiny_tileset(tmp_path / "region", n=3))
+    page = webmap.write_map(tmp_path / "map" / "m.html", ts, [], draw_area=True)
+    with qtbot.waitSignal(w.map_view.ready, timeout=60_000):
+        w.map_view.show_map(page)
+    button = []
+    w.map_view.run_js("document.querySelectorAll('.geoloc-draw').length", button.append)
+    qtbot.waitUntil(lambda: bool(button), timeout=10_000)
+    assert button == [1]  # the ▭ button is on the app's map
+    drag = ("geoloc.drawArea(); var m = geoloc.map;"
+            "m.fire('mousedown', {latlng: L.latLng(50.0002, 10.0004)});"
+            "m.fire('mousemove', {latlng: L.latLng(50.0006, 10.0012)});"
+            "m.fire('mousemove', {latlng: L.latLng(50.0008, 10.0021)});"
+            "m.fire('mouseup', {latlng: L.latLng(50.0008, 10.0021)}); true")
+    with qtbot.waitSignal(w.map_view.areaDrawn, timeout=10_000) as signal:
+        w.map_view.run_js(drag, lambda _r: None)
+    w_, s, e, n = (float(v) for v in signal.args[0].split(","))
+    assert (w_, s, e, n) == pytest.approx((10.0004, 50.0002, 10.0021, 50.0008), abs=1e-9)
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    drawn = asked[0][1]
+    assert drawn is not None and drawn == w.drawn_area
+    assert (drawn.west, drawn.south, drawn.east, drawn.north) == pytest.approx((10.0004, 50.0002, 10.0021, 50.0008))
+    dragging = []
+    w.map_view.run_js("geoloc.map.dragging.enabled() && !geoloc.drawing", dragging.append)
+    qtbot.waitUntil(lambda: bool(dragging), timeout=10_000)
+    assert dragging == [True]  # the map pans again after drawing
+    w.close()
+
+
+def test_exported_maps_have_no_drawing_tool(tmp_path):
+    from geolocator.core.webmap import AREA_PREFIX, Assets, build_map
+
+    from .test_gui_first_hour import tiny_tileset
+    from geolocator.core.tilesets import load_tileset
+
+    ts = load_tileset(tiny_tileset(tmp_path / "region"))
+    app_page = build_map(ts, [], assets=Assets(None), draw_area=True).get_root().render()
+    exported = build_map(ts, [], assets=Assets(None)).get_root().render()
+    assert "geoloc.drawControl();" in app_page and AREA_PREFIX in app_page
+    assert "geoloc.drawControl();" not in exported

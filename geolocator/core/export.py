@@ -157,6 +157,10 @@ CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "s
 META_CSV_COLUMNS = ["truth_source", "truth_note", *META_FIELDS]  # after the columns above, which keep their places
 # after those: where the drone was (camera_properties), and what error_m compares
 CAMERA_CSV_COLUMNS = [*CAMERA_FIELDS, "error_kind", "centre_error_m"]
+# Last, so readers of the columns above are unaffected: the imagery's credit line (the tile set's
+# attribution, the same on every row; empty when the tile set has none). CSV has no place for
+# file-level metadata, and a sidecar file gets separated from its CSV.
+ATTRIBUTION_CSV_COLUMNS = ["attribution"]
 
 
 def _meta_cells(p: Prediction) -> list:
@@ -168,10 +172,12 @@ def _meta_cells(p: Prediction) -> list:
 FLIGHT_CSV_COLUMNS = ["flight", "time_s", "verified", "single_lat", "single_lon", "extrapolated_s"]
 
 
-def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = ()) -> None:
-    """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS.
-    A frame of one of `tracks` (core.sequence.Track) is written at its track position with the
-    track's status (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon."""
+def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = (), *, attribution: str | None = None) -> None:
+    """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
+    then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row). A frame of
+    one of `tracks` (core.sequence.Track) is written at its track position with the track's status
+    (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
+    neutralised (csv_safe)."""
     import io
 
     from .export_track import _props as track_properties
@@ -179,7 +185,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     on_track = {pt.query.id: track_properties(pt, t.name) | {"_at": pt.location} for t in tracks for pt in t.points}
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS)
+    credit = csv_safe(attribution or "")
+    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -209,5 +216,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if props.get(name) is None else props[name] for name in CAMERA_CSV_COLUMNS]
             + ([csv_safe(flight["flight"])] + ["" if flight.get(name) is None else flight[name]
                                                for name in FLIGHT_CSV_COLUMNS[1:]] if flight else [""] * len(FLIGHT_CSV_COLUMNS))
+            + [credit]
         )
     _write_atomic(path, buf.getvalue())

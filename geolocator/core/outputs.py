@@ -59,10 +59,43 @@ def current_umask() -> int:
     return old
 
 
+# File systems the kernel shows as folders but that hold no user files (Linux fstype names, as
+# /proc/self/mounts gives them): an output there fails, whatever os.access says.
+SYSTEM_FILE_SYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs", "pstore",
+    "bpf", "configfs", "fusectl", "mqueue", "binfmt_misc", "efivarfs", "selinuxfs", "rpc_pipefs",
+    "nsfs", "hugetlbfs",
+})
+
+
+def system_file_system(folder: Path | str) -> str | None:
+    """The fstype of `folder`'s mount when it is one of SYSTEM_FILE_SYSTEMS (e.g. "proc" for /proc),
+    else None. The mount table comes from psutil (all mounts, longest mount point that holds
+    `folder`; of two on the same point the later, which is on top, e.g. NFS over its autofs trigger);
+    None when it cannot be read."""
+    try:
+        import psutil
+
+        mounts = psutil.disk_partitions(all=True)
+        folder = os.path.realpath(folder)
+    except Exception:  # noqa: BLE001 - no mount table (an unusual OS): no verdict, the write will say
+        return None
+    best = None
+    for m in mounts:
+        point = m.mountpoint.rstrip(os.sep) or os.sep
+        if folder == point or folder.startswith(point if point.endswith(os.sep) else point + os.sep):
+            if best is None or len(point) >= len(best[0]):  # equal: the later mount is on top
+                best = (point, m.fstype)
+    return best[1] if best is not None and best[1] in SYSTEM_FILE_SYSTEMS else None
+
+
 def check_writable(path: Path | str, *, what: str = "output") -> Path:
-    """Raise OutputError unless `path` can be created or replaced: its nearest existing ancestor is
-    a folder we can create files in (probed by creating and removing a file: os.access lies for root
-    and on network file systems), and `path` itself is not a folder. Creates no folder.
+    """Raise OutputError unless `path` looks creatable: `path` is not a folder, its nearest existing
+    ancestor is a folder on a regular file system (not /proc, /sys, /dev...), that file system is
+    not mounted read-only, and os.access grants write and search there. Creates nothing and
+    touches nothing in the user's folder (no probe file: it would change the folder's mtime, wake
+    sync tools and leave debris on a crash). os.access cannot see everything (root, network file
+    systems, quotas), so write_atomic still reports a real failure as one sentence.
 
     Call before heavy work, so a bad destination fails in well under a second."""
     path = Path(path).expanduser()
@@ -75,12 +108,18 @@ def check_writable(path: Path | str, *, what: str = "output") -> Path:
         ancestor = ancestor.parent
     if ancestor.exists() and not ancestor.is_dir():
         raise OutputError(path, f"{ancestor} is a file, not a folder")
+    fstype = system_file_system(ancestor)
+    if fstype is not None:
+        raise OutputError(path, f"cannot write there: {ancestor} is the operating system's {fstype} file system, "
+                          "not a regular file system; choose a folder on a disk")
     try:
-        fd, probe = tempfile.mkstemp(dir=ancestor, prefix=".geolocator-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputError(path, f"cannot write there: {describe_os_error(exc)}") from None
+        read_only = bool(os.statvfs(ancestor).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs (Windows): the write will say
+        read_only = False
+    if read_only:
+        raise OutputError(path, f"cannot write there: the file system of {ancestor} is read-only")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(path, f"cannot write there: permission denied ({ancestor} cannot be written)")
     return path
 
 
@@ -103,6 +142,8 @@ def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, FileExistsError) or exc.errno == errno.EEXIST:
             raise OutputError(path, "a part of the path is a file, not a folder") from None
+        if exc.errno == errno.ENOENT and path.parent.is_dir():  # the folder is there: it refuses new files
+            raise OutputError(path, "could not write: the folder does not accept new files") from None
         raise OutputError(path, f"could not write: {describe_os_error(exc)}") from None
     except BaseException:
         if tmp is not None:

@@ -92,6 +92,16 @@ class AdapterNotSaved(GeolocatorError):
         super().__init__(f"the adapter was trained but could not be saved to {path} ({problem}); {kept}")
 
 
+def adapter_folder(settings: Settings) -> Path:
+    """Where region adapters are saved: `settings.adapter_dir`, else the user data folder's
+    adapters/ (platformdirs)."""
+    if settings.adapter_dir is not None:
+        return Path(settings.adapter_dir)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("geolocator")) / "adapters"
+
+
 def queries_fingerprint(queries: Sequence[Query]) -> str:
     """Identity of the query set (ids and files only: truth must never influence adaptation)."""
     h = hashlib.sha256()
@@ -551,12 +561,7 @@ class Workspace:
     # -- adaptation -----------------------------------------------------------------------------
     def default_adapter_path(self) -> Path:
         tileset = self._require_tiles()
-        if self.settings.adapter_dir is not None:
-            root = Path(self.settings.adapter_dir)
-        else:
-            import platformdirs
-
-            root = Path(platformdirs.user_data_dir("geolocator")) / "adapters"
+        root = adapter_folder(self.settings)
         from .adapt.checkpoint import tileset_content_key
 
         b = self.backbone

@@ -33,6 +33,7 @@ from .model import Bounds, Prediction, TileSet
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
+AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
 THUMB_PX = 160  # popup thumbnails
 ONLINE_BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -309,6 +310,48 @@ window.geoloc = (function () {
     api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
     return n;
   };
+  // Draw a rectangle (the area to fetch imagery for): press, drag, release. Plain Leaflet events:
+  // the map stops panning while drawing; Escape or a click without a drag leaves the old area.
+  api.drawArea = function () {
+    if (!api.map || api.drawing) { return; }
+    var map = api.map, start = null, rect = null, box = map.getContainer();
+    api.drawing = true;
+    map.dragging.disable(); map.boxZoom.disable(); box.style.cursor = 'crosshair';
+    var down = function (e) { start = e.latlng; };
+    var move = function (e) {
+      if (!start) { return; }
+      var b = L.latLngBounds(start, e.latlng);
+      if (rect) { rect.setBounds(b); } else {
+        rect = L.rectangle(b, {color: '#00bcd4', weight: 2, fillOpacity: 0.08, interactive: false}).addTo(map);
+      }
+    };
+    var end = function (keep) {
+      map.off('mousedown', down); map.off('mousemove', move); map.off('mouseup', up);
+      L.DomEvent.off(document, 'keydown', key);
+      map.dragging.enable(); map.boxZoom.enable(); box.style.cursor = ''; api.drawing = false;
+      if (!keep || !rect) { if (rect) { map.removeLayer(rect); } return; }
+      if (api.area) { map.removeLayer(api.area); }
+      api.area = rect;
+      console.log('""" + AREA_PREFIX + """' + JSON.stringify(rect.getBounds().toBBoxString()));
+    };
+    var up = function () { end(true); };
+    var key = function (e) { if (e.key === 'Escape') { end(false); } };
+    map.on('mousedown', down); map.on('mousemove', move); map.on('mouseup', up);
+    L.DomEvent.on(document, 'keydown', key);
+  };
+  api.drawControl = function () {
+    var c = L.control({position: 'topleft'});
+    c.onAdd = function () {
+      var b = L.DomUtil.create('a', 'geoloc-draw leaflet-bar');
+      b.href = '#'; b.title = 'Draw the area to get imagery for'; b.innerHTML = '&#9645;';
+      b.style.cssText = 'display:block;width:30px;height:30px;line-height:30px;text-align:center;' +
+        'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none';
+      L.DomEvent.disableClickPropagation(b);
+      L.DomEvent.on(b, 'click', function (e) { L.DomEvent.preventDefault(e); api.drawArea(); });
+      return b;
+    };
+    c.addTo(api.map);
+  };
   return api;
 })();
 """
@@ -330,10 +373,12 @@ class _VerbatimScript(Element):
 class _Photos(MacroElement):
     """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
 
-    def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None) -> None:
+    def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None,
+                 draw_area: bool = False) -> None:
         # tracks: each flight's line as JSON; with any, the legend also explains the frames' statuses
         super().__init__()
         self._name = "GeolocPhotos"
+        self.draw_area = draw_area
         self.map_name = map_name
         self.items = items
         self.with_truth = with_truth
@@ -341,6 +386,8 @@ class _Photos(MacroElement):
 
     def render(self, **kwargs) -> None:
         lines = [f"geoloc.init({self.map_name});"]
+        if self.draw_area:
+            lines.append("geoloc.drawControl();")
         if self.items:
             lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'});")
         lines.extend(f"geoloc.track({data});" for data in self.tracks)
@@ -358,9 +405,12 @@ def build_map(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     tracks: Sequence | None = None,
+    draw_area: bool = False,
 ) -> folium.Map:
     """A folium Map with no external reference unless `online_basemap` is asked for. `tracks`
-    (core.sequence.Track): each flight's line, its frames at their track position with a status."""
+    (core.sequence.Track): each flight's line, its frames at their track position with a status.
+    `draw_area` (the app's page): a button to draw a rectangle, reported as AREA_PREFIX + JSON
+    "W,S,E,N" on the console (the app's bridge); exported pages have no use for it."""
     files = leaflet_files()
     m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False,
                    zoom_snap=0.25, zoom_delta=0.5)
@@ -436,7 +486,8 @@ def build_map(
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
                    for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line
-    m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items))
+    m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items,
+                        draw_area=draw_area))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is not None:
@@ -470,8 +521,9 @@ def write_map(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     tracks: Sequence | None = None,
+    draw_area: bool = False,
 ) -> Path:
-    """Write the page to `path` (atomically). `tracks` None: the flights among the predictions
+    """Write the page to `path` (atomically). `draw_area`: see build_map. `tracks` None: the flights among the predictions
     through the sequence model (core/sequence.py); [] for none. Standalone pages embed every script and image; the
     app's page links them from `assets_dir` (default `<path stem>_files/`) instead: QtWebEngine's
     setHtml caps at 2 MB, and pages rebuilt after each run reuse the same basemap and thumbnails."""
@@ -483,7 +535,7 @@ def write_map(
 
         tracks = smooth(predictions)
     m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
-                  progress=progress, cancel=cancel, tracks=tracks)
+                  progress=progress, cancel=cancel, tracks=tracks, draw_area=draw_area)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(m.get_root().render(), encoding="utf-8")
     tmp.replace(path)

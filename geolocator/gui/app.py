@@ -5,7 +5,9 @@
 --demo            open the bundled demo region (the first launch does this anyway)
 --adapt           adapt to the region once it is open
 --steps N         adaptation steps (default: the adaptation's own)
---screenshot OUT  do the work, wait for the map to render, save a PNG of the window and exit 0
+--screenshot OUT  do the work, wait for the map to render, save a PNG of the window and exit: 0 when the
+                  work succeeded, 1 with a sentence on stderr when it did not (a failed or missing
+                  adaptation with --adapt, a failed job, a time-out)
 PATH ...          drone images or folders to add (a region folder or tiles.csv opens as the tile set)
 """
 
@@ -167,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from .main_window import MainWindow, split_paths
 
-    window = MainWindow(core_settings=_core_settings(args))
+    core_settings = _core_settings(args)
+    window = MainWindow(core_settings=core_settings)
+    if core_settings is not None:
+        window.scratch_adapter_dir = core_settings.adapter_dir
     if args.steps is not None:
         window.settings.adapt_steps = args.steps
     if args.screenshot is not None:
@@ -189,23 +194,84 @@ def main(argv: list[str] | None = None) -> int:
     QTimer.singleShot(0, start)
     if args.screenshot is None:
         return app.exec()
-    return _screenshot(app, window, args.screenshot, adapt=args.adapt)
+    try:
+        return _screenshot(app, window, args.screenshot, adapt=args.adapt)
+    finally:
+        if core_settings is not None:  # the trial's scratch adapters go with it
+            import shutil
+
+            shutil.rmtree(core_settings.adapter_dir, ignore_errors=True)
+
+
+class ScreenshotRun:
+    """What `--screenshot` waited for, and whether it went well: each job's outcome, and with
+    `--adapt` the adaptation's (it must run, finish and save its adapter). `problems` are sentences
+    for stderr; any problem makes the exit status 1, so packaging/build.sh cannot pass a failed run."""
+
+    def __init__(self, window, *, adapt: bool) -> None:
+        self.window = window
+        self.adapt_pending = adapt
+        self.adapt_job = None
+        self.problems: list[str] = []
+        window.runner.finished.connect(self._on_finished)
+
+    def start_adaptation(self) -> bool:
+        """Start the pending adaptation once a tile set and photos are open; True when it started."""
+        if not self.adapt_pending or self.window.tileset_path is None or not self.window.queries:
+            return False
+        self.adapt_pending = False
+        self.adapt_job = self.window.adapt()
+        if self.adapt_job is None:
+            self.problems.append(f"the adaptation did not start: {self.window.message_bar.text or 'the app was busy'}")
+        return self.adapt_job is not None
+
+    def _on_finished(self, job, outcome: str) -> None:
+        bar = self.window.message_bar
+        if job is self.adapt_job:
+            if outcome == "failed":
+                self.problems.append(f"the adaptation failed: {bar.text}")
+            elif outcome == "cancelled":
+                self.problems.append("the adaptation was cancelled")
+            elif self.window.last_adapt_notice:
+                self.problems.append(self.window.last_adapt_notice)  # "the adapter was trained but could not be saved..."
+        elif outcome == "failed" and bar.level == "error":  # a failure the app recovered from is a warning
+            self.problems.append(f"{job.title} failed: {bar.text}")
+
+    def finish(self, timed_out: bool = False) -> list[str]:
+        """The problems, with the ones only known at the end (a time-out, an adaptation that never ran)."""
+        if timed_out:
+            self.problems.append(f"timed out after {SCREENSHOT_TIMEOUT_S} s with the work unfinished")
+        if self.adapt_pending:
+            self.adapt_pending = False
+            why = "no tile set was opened" if self.window.tileset_path is None else "no drone images were opened"
+            self.problems.append(f"--adapt was asked for, but no adaptation ran ({why})")
+        return self.problems
 
 
 def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
-    """Wait for the work, then for the map, then grab the whole window."""
+    """Wait for the work, then for the map, then grab the whole window. Exit status 0 only when the
+    work succeeded and the picture was saved; otherwise 1, with a sentence per problem on stderr."""
     from PySide6.QtCore import QTimer
 
-    state = {"adapt_pending": adapt, "code": 0, "saved": False}
+    run = ScreenshotRun(window, adapt=adapt)
+    state = {"code": 0, "saved": False}
 
-    def save() -> None:
+    def save(timed_out: bool = False) -> None:
         if state["saved"]:
             return
         state["saved"] = True
+        problems = run.finish(timed_out)
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(out))
-        print(f"screenshot: {out}" if ok else f"screenshot: could not write {out}", file=sys.stderr)
-        state["code"] = 0 if ok else 1
+        for problem in problems:
+            print(f"screenshot: FAILED: {problem}", file=sys.stderr)
+        if not ok:
+            print(f"screenshot: could not write {out}", file=sys.stderr)
+        elif problems:
+            print(f"screenshot: {out} (a picture of the failed run)", file=sys.stderr)
+        else:
+            print(f"screenshot: {out}", file=sys.stderr)
+        state["code"] = 0 if ok and not problems else 1
         window.close()
         app.quit()
 
@@ -214,9 +280,7 @@ def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
         QTimer.singleShot(800, save)
 
     def on_idle() -> None:
-        if state["adapt_pending"] and window.tileset_path is not None and window.queries:
-            state["adapt_pending"] = False
-            window.adapt()
+        if run.start_adaptation():
             return
         if window.runner.busy:
             return
@@ -226,7 +290,8 @@ def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
             window.map_view.ready.connect(lambda _ok: settled())
 
     window.runner.idle.connect(on_idle)
-    QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: (print("screenshot: timed out", file=sys.stderr), save()))
+    QTimer.singleShot(0, lambda: None if window.runner.busy else on_idle())  # nothing queued: look now
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: save(timed_out=True))
     app.exec()
     return state["code"]
 

@@ -1,5 +1,6 @@
 """“Get Imagery for This Area…”: choose a tile service (a named provider or a URL template), the
-area (around the loaded photos' GPS, or a W,S,E,N box) and the zoom (suggested from the photos),
+area (around the loaded photos' GPS, a W,S,E,N box, what the map shows, or a rectangle drawn on the
+map with its ▭ button: drawing one opens this dialog with it) and the zoom (suggested from the photos),
 see the tile count and size before starting, then fetch in the worker thread with the one progress
 bar (ETA, Cancel). The fetched MBTiles opens as the tile set.
 
@@ -54,12 +55,13 @@ class ImageryDialog(QDialog):
     """Collects a FetchPlan; `plan` is set when the user presses Fetch."""
 
     def __init__(self, parent: QWidget | None = None, *, photos: Sequence[LatLon] = (), out_folder: Path,
-                 area: Bounds | None = None, view: Bounds | None = None,
-                 max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
+                 area: Bounds | None = None, view: Bounds | None = None, drawn: Bounds | None = None,
+                 footprint_m: float | None = None, max_tiles: int = F.DEFAULT_MAX_TILES) -> None:
         super().__init__(parent)
         self.setWindowTitle("Get Imagery for This Area")
         self.photos = list(photos)
         self.view = view  # what the map shows now: pan and zoom it to the area, then pick this
+        self.drawn = drawn  # a rectangle drawn on the map (its ▭ button)
         self.out_folder = Path(out_folder)
         self.max_tiles = max_tiles
         self.plan: F.FetchPlan | None = None
@@ -80,10 +82,15 @@ class ImageryDialog(QDialog):
         self.box = QRadioButton("Box W,S,E,N (degrees)")
         self.map_view = QRadioButton("The area the map shows now" + ("" if view else " (no map yet)"))
         self.map_view.setEnabled(view is not None)
+        self.drawn_area = QRadioButton("The rectangle drawn on the map" + (
+            f" ({drawn.west:.5f},{drawn.south:.5f},{drawn.east:.5f},{drawn.north:.5f})" if drawn
+            else " (none: draw one with the map's \u25ad button)"))
+        self.drawn_area.setEnabled(drawn is not None)
         group = QButtonGroup(self)
         group.addButton(self.around)
         group.addButton(self.box)
         group.addButton(self.map_view)
+        group.addButton(self.drawn_area)
         self.margin = QDoubleSpinBox()
         self.margin.setRange(0, 50_000)
         self.margin.setValue(F.DEFAULT_MARGIN_M)
@@ -91,7 +98,7 @@ class ImageryDialog(QDialog):
         self.bbox = QLineEdit()
         if area is not None:
             self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")
-        (self.around if self.photos else self.box).setChecked(True)
+        (self.drawn_area if drawn is not None else self.around if self.photos else self.box).setChecked(True)
         self.around.setEnabled(bool(self.photos))
 
         self.zoom = QSpinBox()
@@ -116,6 +123,7 @@ class ImageryDialog(QDialog):
         row.addWidget(self.bbox)
         form.addRow("", row)
         form.addRow("", self.map_view)
+        form.addRow("", self.drawn_area)
         form.addRow("Zoom", self.zoom)
         row = QHBoxLayout()
         row.addWidget(self.out, 1)
@@ -131,9 +139,10 @@ class ImageryDialog(QDialog):
         layout.addWidget(self.buttons)
 
         area0 = self._area_or_none()
-        self.zoom.setValue(F.suggest_zoom(DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
+        # suggested: tiles the size of the photos' footprint (their metadata), else the default size
+        self.zoom.setValue(F.suggest_zoom(footprint_m or DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
-                       self.around.toggled, self.map_view.toggled, self.margin.valueChanged, self.bbox.textChanged,
+                       self.around.toggled, self.map_view.toggled, self.drawn_area.toggled, self.margin.valueChanged, self.bbox.textChanged,
                        self.zoom.valueChanged):
             signal.connect(self._update)
         self.out.textEdited.connect(self._mark_out_edited)
@@ -169,6 +178,8 @@ class ImageryDialog(QDialog):
             return F.bbox_around(self.photos, self.margin.value())
         if self.map_view.isChecked() and self.view is not None:
             return F.check_bbox(self.view)
+        if self.drawn_area.isChecked() and self.drawn is not None:
+            return F.check_bbox(self.drawn)
         return F.parse_bbox(self.bbox.text())
 
     def _update(self) -> None:
@@ -263,14 +274,20 @@ def get_imagery(window) -> None:
                            lambda text: ask_and_fetch(window, parse_view(text)))
 
 
-def ask_and_fetch(window, view: Bounds | None = None) -> F.FetchPlan | None:
-    """The dialog, then the fetch. Returns the plan (None: cancelled)."""
+def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = None) -> F.FetchPlan | None:
+    """The dialog, then the fetch. Returns the plan (None: cancelled). `drawn`: a rectangle drawn on
+    the map (default: the last one drawn), preselected as the area."""
     import platformdirs
 
     photos = [q.truth for q in window.queries.values() if q.truth is not None and q.truth_source == "exif"]
     tileset = window.session.ws.tileset
     area = tileset.bounds if tileset is not None and len(tileset) else None
-    dialog = ImageryDialog(window, photos=photos, area=area, view=view,
+    if drawn is None:
+        drawn = getattr(window, "drawn_area", None)
+    from ..core.sources.package import photos_ground_m
+
+    footprint, _ = photos_ground_m(window.queries.values())
+    dialog = ImageryDialog(window, photos=photos, area=area, view=view, drawn=drawn, footprint_m=footprint,
                            out_folder=Path(platformdirs.user_data_dir("geolocator")) / "imagery")
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.plan is None:
         return None
@@ -278,7 +295,7 @@ def ask_and_fetch(window, view: Bounds | None = None) -> F.FetchPlan | None:
     return dialog.plan
 
 
-AUTO_ZOOM = "Automatic (tiles nearest {m:g} m on the ground)"
+AUTO_ZOOM = "Automatic (tiles nearest the photos' footprint when their metadata gives it, else {m:g} m)"
 
 
 def zoom_choices(path: Path) -> list[tuple[str, int | None]]:

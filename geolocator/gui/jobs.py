@@ -142,6 +142,19 @@ class Session:
                 card = {}
         return AdapterInfo(path, path.exists(), active, card, self._adapter_error)
 
+    def adapter_folder_problem(self) -> str | None:
+        """Why adapters cannot be saved in the adapter folder (one phrase naming it), or None. Cheap
+        (stat and os.access, nothing created, no model loaded): safe on the UI thread before training."""
+        from ..core.outputs import OutputError, check_writable
+        from ..core.pipeline import adapter_folder
+
+        folder = adapter_folder(self.ws.settings)
+        try:
+            check_writable(folder / "adapter.safetensors", what="adapter")
+        except OutputError as exc:
+            return f"the adapter folder {folder} cannot be used ({exc.problem})"
+        return None
+
     # -- jobs -------------------------------------------------------------------------------------
     def load_backbone(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> BackboneInfo:
         emit(progress, ProgressEvent("backbone", 0, 1, "loading the backbone"))
@@ -175,6 +188,11 @@ class Session:
             region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
             tileset, region_queries = region.tiles, region.queries
         else:
+            from ..core.sources.package import photos_ground_m
+            from ..core.sources.tile_image import PACKAGE_SUFFIXES
+
+            if tile_size_m is None and zoom is None and path.suffix.lower() in PACKAGE_SUFFIXES:
+                tile_size_m, _ = photos_ground_m(queries)  # the level that suits the photos (None: the default)
             # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
             tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                    hint_points=[q.truth for q in queries if q.truth is not None])
@@ -282,8 +300,11 @@ class Session:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Results:
+        from ..core.outputs import check_writable
         from ..core.pipeline import AdapterNotSaved
 
+        # before training, not after: a destination that cannot be written stops the job in a second
+        check_writable(self.ws.default_adapter_path(), what="adapter")
         notice = None
         try:
             self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
@@ -343,7 +364,8 @@ class Session:
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
         webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
-                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks)
+                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
+                         draw_area=True)  # the app's page: draw the area for "Get Imagery…"
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path

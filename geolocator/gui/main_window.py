@@ -114,6 +114,10 @@ class MainWindow(QMainWindow):
         self.backbone_info: BackboneInfo | None = None
         self.adapter_info: AdapterInfo | None = None
         self.last_outcome = ""
+        self.last_adapt_notice: str | None = None  # the last adaptation trained, but its file went elsewhere
+        # a trial run (`--screenshot --adapt`) trains into this scratch folder, never the user's adapters
+        self.scratch_adapter_dir: Path | None = None
+        self.drawn_area = None  # the last rectangle drawn on the map (Bounds), for "Get Imagery…"
         self.selected: str | None = None
         self.frozen_evaluation = None
 
@@ -260,6 +264,7 @@ class MainWindow(QMainWindow):
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
         self.map_view.querySelected.connect(self.select_query)
+        self.map_view.areaDrawn.connect(self.area_drawn)
         self.adapter_panel.adaptRequested.connect(self.adapt)
         self.adapter_panel.resetRequested.connect(lambda: self._reset_adapter(delete=False))
         self.adapter_panel.deleteRequested.connect(self._confirm_delete_adapter)
@@ -434,6 +439,16 @@ class MainWindow(QMainWindow):
 
         get_imagery(self)
 
+    def area_drawn(self, bbox: str) -> None:
+        """A rectangle drawn on the map: remembered, and offered at once as the area to get imagery for."""
+        from .imagery_dialog import ask_and_fetch, parse_view
+
+        area = parse_view(bbox)
+        if area is None:
+            return
+        self.drawn_area = area
+        ask_and_fetch(self, drawn=area)
+
     def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None) -> Job:
         path = Path(path)
         queries = list(self.queries.values())
@@ -536,13 +551,25 @@ class MainWindow(QMainWindow):
             return None
         if self.runner.busy:
             return None
+        # The adapter folder is checked here, before the long job: a stat and os.access on the UI
+        # thread, no file made, no model needed (the file's name needs the backbone; its folder does not).
+        problem = self.session.adapter_folder_problem()
+        if problem is not None:
+            self.message_bar.show_message("error", f"Not adapting: {problem}.")
+            return None
         queries = list(self.queries.values())
         mode, steps = self.settings.adapt_mode, self.settings.adapt_steps
+        self.last_adapt_notice = None
 
         def done(results: Results) -> None:
             self._show_results(results)
+            self.last_adapt_notice = results.notice
             if results.notice:  # trained and in use, but its file went elsewhere (or nowhere): say where
                 self.message_bar.show_message("warning", f"Adapted to this region, but {results.notice}.")
+            elif self.scratch_adapter_dir is not None:
+                self.message_bar.show_message(
+                    "info", f"Adapted to this region (a trial run: its adapter is in the scratch folder "
+                    f"{self.scratch_adapter_dir}, not saved with your adapters).")
             else:
                 self.message_bar.show_message("info", "Adapted to this region; the adapter is saved for this tile set.")
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QWidget
 log = logging.getLogger("geolocator.gui")
 
 SELECT_PREFIX = "geolocator:select:"  # the same prefix core/webmap.py's page logs
+AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the page (core/webmap.py's AREA_PREFIX): "W,S,E,N"
 LOCAL_SCHEMES = frozenset({"file", "data", "qrc", "blob", "about"})
 
 
@@ -59,9 +60,17 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
 
 class MapPage(QWebEnginePage):
     querySelected = Signal(str)
+    areaDrawn = Signal(str)  # "W,S,E,N" in degrees, as the page logged it
 
     def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802
-        if message.startswith(SELECT_PREFIX):
+        if message.startswith(AREA_PREFIX):
+            try:
+                bbox = json.loads(message[len(AREA_PREFIX):])
+            except ValueError:
+                return
+            if isinstance(bbox, str):
+                self.areaDrawn.emit(bbox)
+        elif message.startswith(SELECT_PREFIX):
             try:
                 query_id = json.loads(message[len(SELECT_PREFIX):])
             except ValueError:
@@ -90,6 +99,7 @@ class MapView(QWebEngineView):
     """Shows pages written by core/webmap.py. `ready` fires once a page has loaded and settled."""
 
     querySelected = Signal(str)
+    areaDrawn = Signal(str)  # a rectangle drawn on the map: "W,S,E,N" (degrees)
     ready = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -104,6 +114,7 @@ class MapView(QWebEngineView):
         s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
         self.setPage(self._page)
         self._page.querySelected.connect(self.querySelected)
+        self._page.areaDrawn.connect(self.areaDrawn)
         self.loadFinished.connect(self._on_loaded)
         self.loaded_path: Path | None = None
         self.is_ready = False

@@ -128,6 +128,31 @@ def provider_template(name: str) -> TileTemplate:
                           name=p.name, max_zoom=p.get("max_zoom"))
 
 
+def source_host(url: str) -> str:
+    """The service's host name from a URL template ("{s}.tile.example.org" -> "tile.example.org",
+    a port kept), never its path or query string, which may hold an API key."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    host = parts.hostname or parts.netloc or url
+    host = re.sub(r"^(\{s\}|\{[^{}]*\})\.", "", host)  # the subdomain placeholder is not the provider
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def recorded_attribution(template: TileTemplate) -> tuple[str, str | None]:
+    """(the credit line to store with fetched tiles, a warning or None). A named provider or
+    --attribution gives the real line. A plain URL template gives none: what is known is stored
+    instead, the host as the source and the fact that the provider's credit line is missing, so
+    maps and exports never show the imagery as uncredited, and the user is told."""
+    if template.attribution:
+        return template.attribution, None
+    host = source_host(template.url)
+    return (f"Imagery: {host} (the provider's required attribution was not given)",
+            f"no attribution was given for the imagery from {host}: most providers' terms require their credit "
+            f"line on every map and export. The tile set records '{host}' as its source; give the credit line "
+            "with --attribution (a rerun of the same command with it updates the tile set)")
+
+
 def terms_notice(template: TileTemplate) -> str:
     """What to show before fetching from a service: attribution and whose terms apply."""
     who = template.name or re.sub(r"^https?://([^/]+)/.*$", r"\1", template.url)
@@ -275,6 +300,7 @@ class FolderSink:
         if mf.is_file():
             self._missing = {ln.strip() for ln in mf.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()}
         self.meta = {"source": template.url, "attribution": template.attribution, "name": template.name}
+        self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
         self._zooms: set[int] = set()
 
     def has(self, z: int, x: int, y: int) -> bool:
@@ -311,6 +337,8 @@ class FolderSink:
             except (OSError, ValueError):
                 meta = {}
         meta.update({k: v for k, v in self.meta.items() if v})
+        if not meta.get("attribution"):  # a credit line given by an earlier run is kept
+            meta["attribution"] = self._fallback_attribution
         tmp = meta_path.with_name(f".{meta_path.name}.part")
         tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(tmp, meta_path)
@@ -321,6 +349,11 @@ class MBTilesSink:
         from .mbtiles import MBTilesWriter
 
         self.writer = MBTilesWriter(path, name=template.name or Path(path).stem, attribution=template.attribution)
+        # MBTiles 1.3 has no "source" key; extra metadata rows are allowed. The host only: a
+        # template's query string may hold an API key, and .mbtiles files get shared.
+        self.writer.set_metadata(source=source_host(template.url))
+        if not self.writer.get_metadata("attribution"):  # a credit line given by an earlier run is kept
+            self.writer.set_metadata(attribution=recorded_attribution(template)[0])
         self._format_set = False
 
     def has(self, z, x, y) -> bool:

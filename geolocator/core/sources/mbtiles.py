@@ -129,6 +129,10 @@ class MBTilesWriter:
             if value is not None:
                 self.db.execute("INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)", (key, str(value)))
 
+    def get_metadata(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM metadata WHERE name = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def has(self, z: int, x: int, y: int) -> bool:
         row = 2**z - 1 - y
         return self.db.execute("SELECT 1 FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",

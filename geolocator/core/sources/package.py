@@ -54,6 +54,22 @@ def degrees_to_metres(size_deg: float, lat: float) -> float:
     return size_deg * metres_per_degree(lat)[1]
 
 
+def photos_ground_m(queries) -> tuple[float | None, int]:
+    """(the tile ground size that suits these photos, how many photos said it): the median over the
+    photos of their estimated footprint (media.metadata.footprint_m, from altitude and camera) as a
+    square of the same area, sqrt(width x height) metres. (None, 0) when no photo's metadata tells."""
+    import statistics
+
+    from ..media.metadata import footprint_m
+
+    sizes = []
+    for q in queries:
+        fp = footprint_m(getattr(q, "meta", None))
+        if fp is not None and all(v > 0 and math.isfinite(v) for v in fp):
+            sizes.append(math.sqrt(fp[0] * fp[1]))
+    return (float(statistics.median(sizes)), len(sizes)) if sizes else (None, 0)
+
+
 def choose_zoom(zooms: Iterable[int], ground_m: Callable[[int], float], target_m: float | None) -> int:
     """The level among `zooms` whose tile ground size `ground_m(z)` (metres) is nearest to
     `target_m` on a log scale (a tile twice too big is as bad as one half too big).
