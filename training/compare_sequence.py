@@ -332,11 +332,17 @@ def main(argv=None) -> int:
               "answer, the exported Point).",
               "",
               "Honest notes: one seed, four flights, synthetic nadir-ish views of the same imagery the tiles come "
-              "from (degraded); the sequence model's defaults (20 m/s, skip cost 3, 5 s extrapolation past the "
-              "verified ends) were chosen while looking at these flights, with no held-out flight. A verified frame "
+              "from (degraded); "
+              + ("the sequence model's defaults were fixed before these flights were rendered (see below). "
+                 if args.heldout else
+                 "the sequence model's defaults (20 m/s, skip cost 3, 5 s extrapolation past the verified ends) "
+                 "were chosen while looking at these flights; flights they never saw: "
+                 "compare_sequence_heldout.md (compare_sequence.py --heldout). ")
+              + "A verified frame "
               "keeps its own answer by construction (on the track at a verified candidate, or flagged); 'broken' "
               "counts the unverified ones. 'sequence model ms' is core.sequence.smooth alone (incl. reading the "
-              "stills' EXIF), on a shared 2-core machine. Locating took 3-11 min per flight there.",
+              "stills' EXIF), on a shared 2-core machine (load 15-25 during these runs). Locating took about "
+              "2-5 min per flight there.",
               "",
               f"The smooth-heading term (turn_cost) moved {moved_by_heading} of {frames_total} frames against the "
               "speed limit alone (last column). Where it moves none, these flights' failures are blur/fog stretches "
