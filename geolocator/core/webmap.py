@@ -323,9 +323,10 @@ window.geoloc = (function () {
     var c = L.control({position: 'topleft'});
     c.onAdd = function () {
       var b = L.DomUtil.create('a', 'geoloc-draw leaflet-bar');
-      b.href = '#'; b.title = 'Draw the area to get imagery for'; b.innerHTML = '&#9645;';
+      b.setAttribute('role', 'button'); b.tabIndex = 0;  // no link target: the page stays link-free
+      b.title = 'Draw the area to get imagery for'; b.innerHTML = '&#9645;';
       b.style.cssText = 'display:block;width:30px;height:30px;line-height:30px;text-align:center;' +
-        'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none';
+        'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none;cursor:pointer';
       L.DomEvent.disableClickPropagation(b);
       L.DomEvent.on(b, 'click', function (e) { L.DomEvent.preventDefault(e); api.drawArea(); });
       return b;
