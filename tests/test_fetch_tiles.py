@@ -207,6 +207,9 @@ def test_a_plain_url_without_attribution_records_its_host_and_that_the_credit_is
             assert ts.attribution == f"Imagery: {host} (the provider's required attribution was not given)"
         meta = dict(sqlite3.connect(tmp_path / "a.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
         assert meta["source"] == host  # the host only: a template's query string may hold an API key
+        import json
+
+        assert json.loads((tmp_path / "xyz" / F.METADATA_FILE).read_text())["source"] == host
         # the credit line given on a rerun replaces the placeholder; a rerun without it keeps it
         F.fetch_tiles(_template(server), wanted, tmp_path / "a.mbtiles", **FAST)
         F.fetch_tiles(plain, wanted, tmp_path / "a.mbtiles", **FAST)

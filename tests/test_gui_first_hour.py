@@ -346,3 +346,18 @@ def test_the_app_checks_the_adapter_folder_before_training(qtbot, dirs, monkeypa
     assert w.adapt() is None and not trained
     assert "permission denied" in w.message_bar.text
     assert Workspace.adapt is not None
+
+
+def test_screenshot_without_adapt_exits_1_when_a_job_failed(qtbot, dirs, capsys):
+    """build.sh's own mode (`--screenshot --demo`): a tile set that fails to open is a failed run."""
+    from PySide6.QtCore import QTimer
+
+    from geolocator.gui.app import _screenshot
+
+    bad = dirs / "tiles.csv"
+    bad.write_text("path,west,south,east\nx.png,1,2,3\n")
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
+    QTimer.singleShot(0, lambda: w.open_tileset(bad))  # as app.main's start() queues the work
+    assert _screenshot(_LoopUntilQuit(qtbot), w, dirs / "shot.png", adapt=False) == 1
+    err = capsys.readouterr().err
+    assert "screenshot: FAILED: Opening" in err and "tiles.csv" in err

@@ -217,3 +217,21 @@ def test_exported_maps_have_no_drawing_tool(tmp_path):
     exported = build_map(ts, [], assets=Assets(None)).get_root().render()
     assert "geoloc.drawControl();" in app_page and AREA_PREFIX in app_page
     assert "geoloc.drawControl();" not in exported
+
+
+def test_with_no_tile_set_the_online_basemap_shows_the_photos_area_to_draw_on(qtbot, tmp_path):
+    """From nothing (photos with GPS, no imagery): View → Online Basemap shows a map around the
+    photos with the ▭ drawing button, so the area can be drawn. (The page is not loaded here: it
+    would ask tile.openstreetmap.org for tiles, and no test touches another host.)"""
+    from geolocator.core.model import Query
+
+    w = _window(qtbot, tmp_path)
+    shown = []
+    w.map_view.show_map = shown.append
+    w.queries = {"a.jpg": Query("a.jpg", tmp_path / "a.jpg", truth=LatLon(36.1405, -115.2320), truth_source="exif")}
+    w._toggle_online(True)
+    qtbot.waitUntil(lambda: bool(shown), timeout=60_000)
+    page = shown[0].read_text(encoding="utf-8")
+    assert "geoloc.drawControl();" in page and "tile.openstreetmap.org" in page
+    assert "fitBounds" in page and "36.13" in page and "-115.23" in page  # around the photo, not the world
+    w.close()

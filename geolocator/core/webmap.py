@@ -343,9 +343,10 @@ window.geoloc = (function () {
     var c = L.control({position: 'topleft'});
     c.onAdd = function () {
       var b = L.DomUtil.create('a', 'geoloc-draw leaflet-bar');
-      b.href = '#'; b.title = 'Draw the area to get imagery for'; b.innerHTML = '&#9645;';
+      b.setAttribute('role', 'button'); b.tabIndex = 0;  // no link target: the page stays link-free
+      b.title = 'Draw the area to get imagery for'; b.innerHTML = '&#9645;';
       b.style.cssText = 'display:block;width:30px;height:30px;line-height:30px;text-align:center;' +
-        'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none';
+        'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none;cursor:pointer';
       L.DomEvent.disableClickPropagation(b);
       L.DomEvent.on(b, 'click', function (e) { L.DomEvent.preventDefault(e); api.drawArea(); });
       return b;
@@ -406,11 +407,14 @@ def build_map(
     cancel: CancelToken | None = None,
     tracks: Sequence | None = None,
     draw_area: bool = False,
+    view: Bounds | None = None,
 ) -> folium.Map:
     """A folium Map with no external reference unless `online_basemap` is asked for. `tracks`
     (core.sequence.Track): each flight's line, its frames at their track position with a status.
     `draw_area` (the app's page): a button to draw a rectangle, reported as AREA_PREFIX + JSON
-    "W,S,E,N" on the console (the app's bridge); exported pages have no use for it."""
+    "W,S,E,N" on the console (the app's bridge); exported pages have no use for it. `view`: what
+    to show when there is neither a tile set nor a prediction (e.g. around the photos' GPS, on
+    the online basemap, to draw the area to get imagery for)."""
     files = leaflet_files()
     m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False,
                    zoom_snap=0.25, zoom_delta=0.5)
@@ -490,6 +494,8 @@ def build_map(
                         draw_area=draw_area))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
+    if fit is None and view is not None:
+        fit = view
     if fit is not None:
         m.fit_bounds([[fit.south, fit.west], [fit.north, fit.east_unwrapped]], padding=(20, 20))
     return m
@@ -522,8 +528,9 @@ def write_map(
     cancel: CancelToken | None = None,
     tracks: Sequence | None = None,
     draw_area: bool = False,
+    view: Bounds | None = None,
 ) -> Path:
-    """Write the page to `path` (atomically). `draw_area`: see build_map. `tracks` None: the flights among the predictions
+    """Write the page to `path` (atomically). `draw_area`, `view`: see build_map. `tracks` None: the flights among the predictions
     through the sequence model (core/sequence.py); [] for none. Standalone pages embed every script and image; the
     app's page links them from `assets_dir` (default `<path stem>_files/`) instead: QtWebEngine's
     setHtml caps at 2 MB, and pages rebuilt after each run reuse the same basemap and thumbnails."""
@@ -535,7 +542,7 @@ def write_map(
 
         tracks = smooth(predictions)
     m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
-                  progress=progress, cancel=cancel, tracks=tracks, draw_area=draw_area)
+                  progress=progress, cancel=cancel, tracks=tracks, draw_area=draw_area, view=view)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(m.get_root().render(), encoding="utf-8")
     tmp.replace(path)

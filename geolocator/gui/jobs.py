@@ -348,7 +348,7 @@ class Session:
         return Results([], {}, None, None, info, self.adapter_info())
 
     def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
-                  progress=None, cancel=None, tracks=None) -> Path:
+                  progress=None, cancel=None, tracks=None, view=None) -> Path:
         """`tracks` None: webmap finds the flights among the predictions itself."""
         from ..core import webmap
 
@@ -365,7 +365,7 @@ class Session:
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
         webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
                          assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
-                         draw_area=True)  # the app's page: draw the area for "Get Imagery…"
+                         draw_area=True, view=view)  # the app's page: draw the area for "Get Imagery…"
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path

@@ -515,7 +515,10 @@ class MainWindow(QMainWindow):
             if new and self.tileset_path is not None:
                 self.locate()
             elif new:
-                self.message_bar.show_message("info", f"{len(new)} drone image(s) added. Open a tile set to locate them.")
+                self.message_bar.show_message("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
+                                              "or get imagery for their area (File → Get Imagery for This Area…).")
+                if self.settings.online_basemap:
+                    self.show_basemap_without_tiles()  # find and draw the area on the basemap
 
         return self._submit("Reading drone images",
                             lambda progress, cancel: self.session.load_queries(paths, progress=progress, cancel=cancel),
@@ -744,11 +747,30 @@ class MainWindow(QMainWindow):
         self.settings.online_basemap = checked
         self.session.online_basemap = checked  # read by the next map the worker writes
         self.map_view.set_online_hosts(ONLINE_HOSTS if checked else set())
-        if self.tileset_path is not None and not self.runner.busy:
+        if self.runner.busy:
+            return
+        if self.tileset_path is not None:
             preds = list(self.predictions.values())
             self._submit("Redrawing the map",
                          lambda progress, cancel: self.session.write_map(preds, progress=progress, cancel=cancel),
                          self.map_view.show_map)
+        elif checked:
+            self.show_basemap_without_tiles()
+
+    def show_basemap_without_tiles(self) -> Job:
+        """No tile set yet: the online basemap around the photos' GPS (the world when none has it),
+        so the area to get imagery for can be found and drawn with the map's ▭ button."""
+        from ..core.sources.fetch import DEFAULT_MARGIN_M, FetchError, bbox_around
+
+        located = [q.truth for q in self.queries.values() if q.truth is not None and q.truth_source == "exif"]
+        try:
+            view = bbox_around(located, DEFAULT_MARGIN_M)
+        except FetchError:
+            view = None
+        return self._submit("Drawing the map",
+                            lambda progress, cancel: self.session.write_map([], view=view, progress=progress,
+                                                                            cancel=cancel),
+                            self.map_view.show_map)
 
     def _about(self) -> None:
         QMessageBox.about(self, "About Geolocator",

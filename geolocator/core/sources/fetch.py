@@ -299,7 +299,8 @@ class FolderSink:
         mf = self.folder / MISSING_FILE
         if mf.is_file():
             self._missing = {ln.strip() for ln in mf.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()}
-        self.meta = {"source": template.url, "attribution": template.attribution, "name": template.name}
+        # the host only, as in MBTiles: a template's query string may hold an API key
+        self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
         self._zooms: set[int] = set()
 
