@@ -362,7 +362,8 @@ def cmd_locate(args) -> int:
 
             # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
             flown = {p.query.id for t in tracks for p in t.points}
-            write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown])
+            write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown],
+                        attribution=ws.tileset.attribution)
         else:
             from .core.export_track import write_predictions_geojson
 

@@ -248,3 +248,25 @@ def test_cli_turn_cost_reaches_the_sequence_model():
     ranks = {tc: _tracks(preds, argparse.Namespace(track=True, max_speed=20.0, turn_cost=tc))[0].points[9].rank
              for tc in (0.0, 3.0)}
     assert ranks == {0.0: 1, 3.0: 2}
+
+
+def test_track_exports_carry_the_imagerys_attribution(tmp_path):
+    """The tile set's credit line travels with GPX (<metadata><desc>), KML (Document description)
+    and the track GeoJSON (a foreign member), as it does with CSV and the photo GeoJSON."""
+    import xml.etree.ElementTree as ET
+
+    import gpxpy
+
+    preds, _ = flight(n=5, bad=(), chance=())
+    tracks = smooth(preds)
+    credit = "Imagery © Example Aerial <2026>"
+    write_track(tracks, tmp_path / "t.gpx", attribution=credit)
+    assert credit in gpxpy.parse((tmp_path / "t.gpx").read_text()).description
+    write_track(tracks, tmp_path / "t.kml", attribution=credit)
+    root = ET.parse(tmp_path / "t.kml").getroot()
+    descriptions = [e.text for e in root.iter() if e.tag.endswith("description")]
+    assert any(credit in (d or "") for d in descriptions)
+    write_track(tracks, tmp_path / "t.geojson", attribution=credit)
+    assert json.loads((tmp_path / "t.geojson").read_text())["attribution"] == credit
+    write_track(tracks, tmp_path / "none.gpx")  # no credit line: nothing invented
+    assert not gpxpy.parse((tmp_path / "none.gpx").read_text()).description

@@ -74,8 +74,11 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_track_geojson(tracks: Sequence[Track], path: Path) -> None:
-    _write_atomic(path, json.dumps(tracks_to_geojson(tracks), indent=1))
+def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str | None = None) -> None:
+    doc = tracks_to_geojson(tracks)
+    if attribution:
+        doc["attribution"] = attribution  # as export.predictions_to_geojson: an RFC 7946 foreign member
+    _write_atomic(path, json.dumps(doc, indent=1))
 
 
 def _when(start: datetime | None, seconds: float) -> datetime:
@@ -106,18 +109,25 @@ def _photo_note(pred: Prediction) -> str:
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 
-def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
+def _credit(attribution: str | None) -> str | None:
+    # The positions were found in someone's imagery: its credit line travels with every export.
+    return f"Positions found by matching against imagery: {attribution}" if attribution else None
+
+
+def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
     status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
-    without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType)."""
+    without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
+    `attribution`: the imagery's credit line, in <metadata><desc>."""
     import gpxpy.gpx
 
     from .sequence import _query_capture
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
+    gpx.description = _credit(attribution)
     for pred in photos:
         when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
@@ -149,15 +159,18 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) ->
     return gpx.to_xml(version="1.1")
 
 
-def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> str:
+def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
-    Placemarks at their best estimates (timed when the photo has a capture time)."""
+    Placemarks at their best estimates (timed when the photo has a capture time). `attribution`:
+    the imagery's credit line, in the Document's <description>."""
     import simplekml
 
     from .sequence import _query_capture
 
     kml = simplekml.Kml(name="geolocator flights")
+    if attribution:
+        kml.document.description = _credit(attribution)
     if photos:
         folder = kml.newfolder(name="photos in no flight")
         for pred in photos:
@@ -198,16 +211,18 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) ->
     return kml.kml()
 
 
-def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = ()) -> None:
+def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = (), *,
+                attribution: str | None = None) -> None:
     """By suffix: .gpx, .kml (with `photos` in no flight as waypoints/placemarks), else GeoJSON.
+    `attribution`: the tile set's credit line (GPX <metadata><desc>, KML Document <description>).
     Written atomically."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gpx":
-        _write_atomic(path, tracks_to_gpx(tracks, photos))
+        _write_atomic(path, tracks_to_gpx(tracks, photos, attribution=attribution))
     elif suffix == ".kml":
-        _write_atomic(path, tracks_to_kml(tracks, photos))
+        _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution))
     else:
-        write_track_geojson(tracks, path)
+        write_track_geojson(tracks, path, attribution=attribution)
 
 
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
