@@ -233,6 +233,25 @@ def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):
     assert sorted(texts.values()) == ["not located", "verified"]
 
 
+def test_query_list_error_compares_like_with_like_as_the_exports(qtbot, tmp_path):
+    """EXIF GPS records the camera: with the camera known (PnP on the verified footprint) the list's
+    error is the camera's, as in GeoJSON/CSV, not the image centre's tens of metres."""
+    from geolocator.core.export import prediction_properties
+    from geolocator.gui.query_list import COL_ERROR, QueryList
+
+    from .test_camera import _verified_photo
+
+    pred, _ = _verified_photo(tmp_path)
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries([pred.query])
+    w.set_prediction(pred)
+    props = prediction_properties(pred)
+    assert props["error_kind"] == "camera" and props["centre_error_m"] > 20
+    item = w.topLevelItem(0)
+    assert item.text(COL_ERROR) == f"{props['error_m']:.0f} m" and "camera" in item.toolTip(COL_ERROR)
+
+
 def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(qtbot):
     """At the window's default width the side panel showed "oose weights file" (label cut)."""
     from geolocator.gui.side_panels import BackbonePanel

@@ -82,6 +82,16 @@ def _verified_footprint(p: Prediction):
     return p.top.footprint if p.matches and p.status == STATUS_VERIFIED else None
 
 
+def compared_error(p: Prediction) -> tuple[float | None, str | None]:
+    """(error in metres, error_kind) as every export states them (camera_properties): the camera
+    against a recorded camera position when both are known, else the Point against the truth.
+    (None, None) without a truth."""
+    if p.query.truth is None:
+        return None, None
+    props = camera_properties(p.query, _verified_footprint(p), p.error_m)
+    return props.get("error_m", p.error_m), props.get("error_kind", "centre")
+
+
 def prediction_properties(p: Prediction) -> dict:
     props = {
         "query": p.query.id,

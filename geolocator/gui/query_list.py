@@ -9,6 +9,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from ..core.export import compared_error
 from ..core.geo import haversine_m
 from ..core.model import LatLon, Prediction, Query
 
@@ -105,14 +106,18 @@ class QueryList(QTreeWidget):
             tip = f"on the flight's track: {track_status}; the frame on its own: {pred.status}" + (f" ({tip})" if tip else "")
         item.setStatusTip(COL_STATUS, tip)
         item.setText(COL_CONF, f"{pred.confidence:.2f}")
-        error = pred.error_m  # the exported Point's: the best estimate
+        # like with like, as the exports: the camera against a recorded camera position (EXIF GPS,
+        # telemetry) when PnP knows it, else the exported Point (the image centre) against the truth
+        error, kind = compared_error(pred)
         item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
+        item.setToolTip(COL_ERROR, {"camera": "the estimated camera position against the recorded one",
+                                    "centre": "the image centre's ground point against the truth"}.get(kind or "", ""))
         if pred.query.truth is not None:
             # Green when the answer is right at tile level: the top tile holds the truth, or the
             # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
             b = pred.top.tile.bounds
             half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
-            hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
+            hit = b.contains(pred.query.truth) or (pred.error_m is not None and pred.error_m <= half_diagonal)
             item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
         # grey: nothing to locate in the frame (the map draws it grey too)
         item.setForeground(COL_STATUS, QBrush(QColor("#888888")) if status == "not located" else QBrush())
