@@ -38,15 +38,27 @@ FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_marg
 BINS = np.linspace(0.0, 1.0, 11)
 
 
-def records_for(path: Path, mode: str, cache_dir: Path | None) -> list[dict]:
+def records_for(path: Path, modes: list[str], cache_dir: Path | None) -> list[dict]:
+    """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
+    its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
+    (the results are those of a fresh Workspace: a pair's verification does not depend on the
+    ranking that proposed it)."""
     region = load_region(path)
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
                             adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
     ws.open_tiles(region.tiles)
-    if mode == "best":
-        ws.adapt(region.queries, mode="best", seed=0)
     rows = []
-    for p in ws.locate(region.queries):
+    for mode in sorted(modes, key=lambda m: m != "frozen"):
+        if mode == "best":
+            ws.adapt(region.queries, mode="best", seed=0)
+        rows += _rows(path, mode, ws.locate(region.queries))
+        print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
+    return rows
+
+
+def _rows(path: Path, mode: str, predictions) -> list[dict]:
+    rows = []
+    for p in predictions:
         if p.query.truth is None:
             continue
         radius = P._tile_radius_m(p.top.tile)
@@ -245,9 +257,7 @@ def main() -> None:
             if not (path / "tiles.csv").is_file():
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
-            for mode in args.modes:
-                rows += records_for(path, mode, args.cache_dir)
-                print(f"{path.name} {mode}: {len(rows)} photos so far")
+            rows += records_for(path, args.modes, args.cache_dir)
         with records_path.open("w", newline="") as f:
             writer = csv.DictWriter(f, FIELDS)
             writer.writeheader()
