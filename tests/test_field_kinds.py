@@ -5,13 +5,18 @@ Point), on photos built in tmp_path from the committed demo tiles:
 - a photo whose footprint is 3 tiles across (a 4 x 4 block of demo tiles stitched, seen turned
   30 degrees), with and without the altitude and focal length that give its footprint;
 - a photo a quarter of a tile across (a crop of the tiles enlarged 10x: blurry at the tile's scale);
-- one frame at 20 megapixels and at 0.5 megapixels.
+- one frame at 20 megapixels and at 0.5 megapixels;
+and, in the same run (one locate serves the module), §2's metadata kinds end to end: a photo whose
+position is only in DJI's XMP (EXIF GPS block present but empty) is scored against it, and one
+whose EXIF fix is void (GPSStatus V) is not scored and says why.
 
-../shared/field-cases/15-altitude-scale is the shared case of the same kind (tests/test_field_honest.py).
+../shared/field-cases/15-altitude-scale, 02 and 04 are the shared cases of the same kinds
+(tests/test_field_honest.py, tests/test_field_metadata_e2e.py).
 Real offline backbone, so slow; one locate run serves the module."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -98,6 +103,23 @@ def scene(tmp_path_factory):
     for name, size in (("frame_20mp.jpg", (5472, 3648)), ("frame_05mp.jpg", (866, 577))):
         Image.fromarray(block.photo(centre, TILE_PX, 35.0, size)).save(queries / name, quality=90)
         truths[name] = block.ground(*centre)
+
+    # §2: demo photos re-saved with the position only in DJI's XMP, or with a void EXIF fix
+    demo_truth = {r["query"]: LatLon(float(r["lat"]), float(r["lon"]))
+                  for r in csv.DictReader((ROOT / "resources" / "demo" / "truth.csv").open())}
+    xmp_truth = demo_truth["queries/q_0001.jpg"]
+    exif = Image.Exif()
+    exif[0x8825] = {0: b"\x02\x03\x00\x00"}  # a GPS block with only its version: no fix
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" '
+           f'drone-dji:GpsLatitude="{xmp_truth.lat:+.8f}" drone-dji:GpsLongitude="{xmp_truth.lon:+.8f}"/>'
+           '</rdf:RDF></x:xmpmeta>').encode()
+    Image.open(ROOT / "resources/demo/queries/q_0001.jpg").save(queries / "xmp_only.jpg", quality=92, exif=exif, xmp=xmp)
+    truths["xmp_only.jpg"] = xmp_truth
+    stale = demo_truth["queries/q_0002.jpg"]
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (stale.lat + 0.045, 0.0, 0.0), 3: "W", 4: (-stale.lon, 0.0, 0.0), 9: "V"}  # 5 km off
+    Image.open(ROOT / "resources/demo/queries/q_0002.jpg").save(queries / "void_fix.jpg", quality=92, exif=exif)
 
     out = root / "p.geojson"
     assert main(["locate", str(queries), "--tiles", str(DEMO_TILES), "--out", str(out), "--backbone",
@@ -186,3 +208,18 @@ def test_twenty_megapixels_and_half_a_megapixel_give_the_same_place(scene):
     assert big["properties"]["tile"] == small["properties"]["tile"]
     for f in (big, small):
         assert f["properties"]["status"] == "verified" and f["properties"]["confidence"] >= 0.9
+
+
+def test_position_only_in_dji_xmp_is_the_truth_and_its_error_is_reported(scene):
+    props = scene["points"]["xmp_only.jpg"]["properties"]
+    truth = scene["truths"]["xmp_only.jpg"]
+    assert props["truth_source"] == "xmp:drone-dji", props
+    assert (props["truth_lat"], props["truth_lon"]) == pytest.approx((truth.lat, truth.lon), abs=1e-7)
+    assert props["error_m"] is not None and props["error_m"] < 5.0, props  # the Point is the best estimate
+
+
+def test_void_exif_fix_is_not_scored_and_says_why(scene):
+    props = scene["points"]["void_fix.jpg"]["properties"]
+    assert "truth_lat" not in props and "error_m" not in props, props
+    assert "GPSStatus V" in props["truth_note"], props
+    assert props["status"] == "verified"  # located all the same: metadata is never an input to the answer
