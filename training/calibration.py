@@ -122,10 +122,10 @@ def confident_precision(conf: np.ndarray, right: np.ndarray, at: float = 0.9) ->
 
 
 def held_out(rows: list[dict]) -> list[str]:
-    """Leave one region out: the table fitted on the other regions' verified photos, scored on this
-    one's (unverified and not-located photos keep their confidence)."""
+    """Leave one region out: the table fitted on the other regions' verified photos (both modes),
+    scored on this one's, per mode (unverified and not-located photos keep their confidence)."""
     lines = ["", "## Held out: the table fitted without the region it is scored on", "",
-             "| region | conf >= 0.9 | right among them |", "|---|---|---|"]
+             "| region | mode | conf >= 0.9 | right among them |", "|---|---|---|---|"]
     for region in sorted({r["region"] for r in rows}):
         train = [r for r in rows if r["region"] != region and r["status"] == STATUS_VERIFIED]
         if not train:
@@ -133,17 +133,27 @@ def held_out(rows: list[dict]) -> list[str]:
         margins, rates = fit_table(np.array([r["inlier_margin"] for r in train], float),
                                    np.array([r["right"] for r in train], float))
         margins, rates = (0.0, *margins), (P.VERIFIED_RIGHT[0], *rates)
-        test = [r for r in rows if r["region"] == region]
-        conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
-                         else r["confidence"] for r in test])
-        prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
-        lines.append(f"| {region} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+        for mode in sorted({r["mode"] for r in rows}):
+            test = [r for r in rows if r["region"] == region and r["mode"] == mode]
+            if not test:
+                continue
+            conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
+                             else r["confidence"] for r in test])
+            prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
+            lines.append(f"| {region} | {mode} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+    return lines
+
+
+def reliability_table(rows: list[dict], title: str) -> list[str]:
+    conf = np.array([r["confidence"] for r in rows], float)
+    right = np.array([r["right"] for r in rows], float)
+    lines = ["", f"## Reliability diagram ({title})", "", "| confidence | photos | right |", "|---|---|---|"]
+    for lo, hi, share, cnt in reliability(conf, right):
+        lines.append(f"| {lo:.1f}-{hi:.1f} | {cnt} | {'-' if cnt == 0 else f'{100 * share:.1f} %'} |")
     return lines
 
 
 def report(rows: list[dict], seconds: float | None) -> str:
-    conf = np.array([r["confidence"] for r in rows], float)
-    right = np.array([r["right"] for r in rows], float)
     lines = ["# Confidence calibration", "",
              "Every photo of the demo and the public benchmark regions located by the product pipeline "
              "(EfficientNet-Lite0, verification on; `best` = adapted with mode best, seed 0). Right: the exported "
@@ -152,9 +162,11 @@ def report(rows: list[dict], seconds: float | None) -> str:
              + ("(re-scored from calibration_records.csv with the current predict.py)." if seconds is None
                 else f"({seconds:.0f} s on 2 shared cores)."), "",
              "## How often a confident answer is right", "",
-             "| region | mode | photos | conf >= 0.9 | right among them | right overall | not located | ECE |",
-             "|---|---|---|---|---|---|---|---|"]
-    groups = sorted({(r["region"], r["mode"]) for r in rows}) + [("all", "all")]
+             "| region | mode | photos | conf >= 0.9 | right among them | right overall | median error (m) | "
+             "within 5 m | not located | ECE |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    modes = sorted({r["mode"] for r in rows})
+    groups = sorted({(r["region"], r["mode"]) for r in rows}) + [("all", m) for m in modes if len(modes) > 1] + [("all", "all")]
     for region, mode in groups:
         sel = [r for r in rows if (region == "all" or r["region"] == region) and (mode == "all" or r["mode"] == mode)]
         c = np.array([r["confidence"] for r in sel], float)
@@ -166,12 +178,14 @@ def report(rows: list[dict], seconds: float | None) -> str:
         ece = sum(abs(y[(c >= lo) & ((c < hi) | (hi == 1.0))].mean() - c[(c >= lo) & ((c < hi) | (hi == 1.0))].mean()) * cnt
                   for lo, hi, _, cnt in bins if cnt) / max(len(sel), 1)
         nl = sum(r["status"] == STATUS_NOT_LOCATED for r in sel)
+        err = np.array([r["error_m"] for r in sel], float)
         lines.append(f"| {region} | {mode} | {len(sel)} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} | "
-                     f"{100 * y.mean():.1f} % | {nl} | {ece:.3f} |")
+                     f"{100 * y.mean():.1f} % | {np.median(err):.2f} | {100 * np.mean(err <= 5.0):.1f} % | {nl} | "
+                     f"{ece:.3f} |")
     lines += held_out(rows)
-    lines += ["", "## Reliability diagram (all photos)", "", "| confidence | photos | right |", "|---|---|---|"]
-    for lo, hi, share, cnt in reliability(conf, right):
-        lines.append(f"| {lo:.1f}-{hi:.1f} | {cnt} | {'-' if cnt == 0 else f'{100 * share:.1f} %'} |")
+    for mode in sorted({r["mode"] for r in rows}):
+        lines += reliability_table([r for r in rows if r["mode"] == mode], f"{mode}, all regions")
+    lines += reliability_table(rows, "all photos")
     lines += ["", "![reliability diagram](calibration.png)", "",
               "## Which estimate for an unverified photo", "",
               "Median error (m) of the two candidates for the Point when geometry verified nothing "
