@@ -32,15 +32,23 @@ DEFAULT_REGIONS = [BENCH / "vegas-wide", BENCH / "vegas-low"]
 PLACED_M = 5.0  # "placed": the exported Point within this of the truth
 
 
-def measure(path: Path, cache_dir: Path | None) -> dict:
+def measure(path: Path, cache_dir: Path | None, widen: int = 0) -> dict:
     region = load_region(path)
-    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir))
+    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir, verify_widen=widen))
     ws.open_tiles(region.tiles)
     ws.index()
     started = time.perf_counter()
     predictions = [p for p in ws.locate(region.queries) if p.query.truth is not None]
     seconds = time.perf_counter() - started
     ev = ws.evaluate()
+    # where global features alone rank the tile under the photo's centre (verification sees the
+    # top Settings.verify_candidates): tells whether a larger tile set would still reach it
+    from geolocator.core.retrieval import similarity
+
+    ok, features, _ = ws.embed(region.queries)
+    sim = similarity(features, ws.index())
+    ranks = [1 + int((row > row[region.tiles.tile_at(q.truth)]).sum()) for q, row in zip(ok, sim)
+             if q.truth is not None and region.tiles.tile_at(q.truth) is not None]
     err = np.array([p.error_m for p in predictions])
     conf = np.array([p.confidence for p in predictions])
     right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in predictions])
@@ -51,13 +59,17 @@ def measure(path: Path, cache_dir: Path | None) -> dict:
     return {"n": len(predictions), "r1": ev.r1, "placed": int(placed.sum()), "right": int(right.sum()),
             "median": float(np.median(err)), "verified": sum(p.status == "verified" for p in predictions),
             "confident": int(confident.sum()), "confident_right": int((confident & right).sum()),
-            "unplaced_low": int(honest.sum()), "unplaced": int((~placed).sum()), "seconds": seconds}
+            "unplaced_low": int(honest.sum()), "unplaced": int((~placed).sum()), "seconds": seconds,
+            "rank_median": float(np.median(ranks)), "rank_max": int(max(ranks)),
+            "beyond": int(sum(r > ws.settings.verify_candidates for r in ranks)), "tiles": len(region.tiles)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--widen", type=int, nargs="*", default=[0],
+                        help="also measure with --verify-widen N (0: the default, off)")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_footprint_scale.md")
     args = parser.parse_args()
     lines = [
@@ -66,20 +78,23 @@ def main() -> None:
         f"exported Point within {PLACED_M:.0f} m of the truth. Right: within the top tile's half-diagonal. "
         "Confident: confidence >= 0.9. Not placed, low: a photo not placed whose confidence is < 0.3 "
         "(it says it is unsure). Regenerate: `python training/compare_footprint_scale.py`.", "",
-        "| region | photos | R@1 | placed | median error (m) | verified | confident | right among confident | "
-        "not placed, low confidence | locate (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| region | verify-widen | photos | R@1 | placed | median error (m) | verified | confident | right among confident | "
+        "not placed, low confidence | global rank of the photo's tile: median / worst | beyond the 20 verified | "
+        "locate (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path in args.regions:
         if not (path / "tiles.csv").is_file():
             print(f"skipping {path}: not built (python training/make_public_benchmark.py --regions {path.name})")
             continue
-        r = measure(path, args.cache_dir)
-        cr = "-" if not r["confident"] else f"{r['confident_right']}/{r['confident']}"
-        lines.append(f"| {path.name} | {r['n']} | {r['r1']:.1f} | {r['placed']}/{r['n']} | {r['median']:.2f} | "
-                     f"{r['verified']}/{r['n']} | {r['confident']} | {cr} | {r['unplaced_low']}/{r['unplaced']} | "
-                     f"{r['seconds']:.0f} |")
-        print(lines[-1], flush=True)
+        for widen in args.widen:
+            r = measure(path, args.cache_dir, widen)
+            cr = "-" if not r["confident"] else f"{r['confident_right']}/{r['confident']}"
+            lines.append(f"| {path.name} | {widen or 'off'} | {r['n']} | {r['r1']:.1f} | {r['placed']}/{r['n']} | "
+                         f"{r['median']:.2f} | {r['verified']}/{r['n']} | {r['confident']} | {cr} | "
+                         f"{r['unplaced_low']}/{r['unplaced']} | {r['rank_median']:.0f} / {r['rank_max']} of {r['tiles']} | "
+                         f"{r['beyond']} | {r['seconds']:.0f} |")
+            print(lines[-1], flush=True)
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
