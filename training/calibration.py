@@ -249,22 +249,28 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["frozen", "best"], choices=["frozen", "best"])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--from-records", action="store_true", help="re-report the saved records, locating nothing")
+    parser.add_argument("--merge", action="store_true", help="keep the saved records of the modes not given in --modes")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
     args = parser.parse_args()
 
     records_path = RESULTS / "calibration_records.csv"
     started = time.perf_counter()
-    if args.from_records:
+
+    def saved_rows() -> list[dict]:
         with records_path.open() as f:
-            rows = [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
+            return [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
                     for r in csv.DictReader(f)]
+
+    if args.from_records:
+        rows = saved_rows()
         for r in rows:  # the confidence the current predict.py parameters give this evidence
             if r["status"] == STATUS_NOT_LOCATED:
                 r["confidence"] = 0.0
             elif r["status"] == STATUS_VERIFIED:
                 r["confidence"] = P.verified_confidence(r["inlier_margin"])
             else:
-                r["confidence"] = P.RETRIEVED_CEILING * r["cosine_margin"]
+                ceiling = P.ADAPTED_RETRIEVED_CEILING if r["mode"] != "frozen" else P.RETRIEVED_CEILING
+                r["confidence"] = ceiling * r["cosine_margin"]
     else:
         rows = []
         for path in args.regions:
@@ -272,6 +278,8 @@ def main() -> None:
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
             rows += records_for(path, args.modes, args.cache_dir)
+        if args.merge and records_path.is_file():  # keep the saved rows of the modes not run now
+            rows = [r for r in saved_rows() if r["mode"] not in args.modes] + rows
         with records_path.open("w", newline="") as f:
             writer = csv.DictWriter(f, FIELDS)
             writer.writeheader()
@@ -285,6 +293,11 @@ def main() -> None:
         print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
         u = [r for r in rows if r["status"] != STATUS_VERIFIED]
         print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
+        for mode in sorted({r["mode"] for r in u}):  # the ceiling (predict.*RETRIEVED_CEILING) per mode
+            clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
+            if clear:
+                print(f"unverified, {mode}, cosine margin >= 0.9: {len(clear)} photos, right {100 * np.mean(clear):.1f} %"
+                      f" (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
     (RESULTS / "calibration.md").write_text(text)
     if not plot(rows, RESULTS / "calibration.png"):
