@@ -269,8 +269,7 @@ def main() -> None:
             elif r["status"] == STATUS_VERIFIED:
                 r["confidence"] = P.verified_confidence(r["inlier_margin"])
             else:
-                ceiling = P.ADAPTED_RETRIEVED_CEILING if r["mode"] != "frozen" else P.RETRIEVED_CEILING
-                r["confidence"] = ceiling * r["cosine_margin"]
+                r["confidence"] = P.RETRIEVED_CEILING * r["cosine_margin"]
     else:
         rows = []
         for path in args.regions:
@@ -293,7 +292,7 @@ def main() -> None:
         print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
         u = [r for r in rows if r["status"] != STATUS_VERIFIED]
         print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
-        for mode in sorted({r["mode"] for r in u}):  # the ceiling (predict.*RETRIEVED_CEILING) per mode
+        for mode in sorted({r["mode"] for r in u}):  # predict.RETRIEVED_CEILING against each mode
             clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
             if clear:
                 print(f"unverified, {mode}, cosine margin >= 0.9: {len(clear)} photos, right {100 * np.mean(clear):.1f} %"

@@ -297,8 +297,7 @@ class Workspace:
         ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
         scores = np.take_along_axis(sim, ids, axis=1)
         point_min = self._point_min_inliers(min_inliers)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, point_min, not_located,
-                              self._retrieved_ceiling())
+        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, point_min, not_located)
         predictions = self._with_footprints(predictions, ok, point_min)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
@@ -378,8 +377,7 @@ class Workspace:
         grounds = np.take_along_axis(grounds, order, 1)
         point_min = self._point_min_inliers(min_inliers)
         predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
-                              inliers[:, :shown], [list(row[:shown]) for row in grounds], point_min, not_located,
-                              self._retrieved_ceiling())
+                              inliers[:, :shown], [list(row[:shown]) for row in grounds], point_min, not_located)
         predictions = self._with_footprints(predictions, ok, point_min)
         self.last = Located(ok, predictions, None, failures, query_features,
                             (ids, np.take_along_axis(ranking, order, 1)))
@@ -394,13 +392,6 @@ class Workspace:
         weighted estimate was 10.7 m off (median). So the general floor (VerifySettings.min_inliers)."""
         floor = self.verifier.settings.min_inliers
         return np.minimum(np.broadcast_to(np.asarray(min_inliers), (len(np.atleast_1d(min_inliers)),)), floor)
-
-    def _retrieved_ceiling(self) -> float:
-        """The confidence ceiling of an unverified photo located with verification on: higher with
-        an adapter (measured, predict.ADAPTED_RETRIEVED_CEILING)."""
-        from .predict import ADAPTED_RETRIEVED_CEILING, RETRIEVED_CEILING
-
-        return RETRIEVED_CEILING if self._adapter is None else ADAPTED_RETRIEVED_CEILING
 
     def _grounds(self, checks, candidates) -> np.ndarray:
         tiles = self.tileset.tiles

@@ -42,13 +42,10 @@ UNVERIFIED_SOURCE = SOURCE_WEIGHTED
 VERIFIED_MARGINS = (0.0, 8.4, 10.7, 12.5, 14.6, 17.9, 39.5)
 VERIFIED_RIGHT = (0.25, 0.833, 0.941, 0.966, 0.967, 0.98, 0.997)
 RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
-# The same ceiling for an unverified photo located with an adapter and verification on (Workspace
-# passes it when an adapter is set). Adapted features rank the right tile first far more often:
-# measured on the demo, Las Vegas and Rotterdam (training/results/calibration.md, mode best,
-# seed 0), 55 of 65 unverified photos with a clear cosine win (margin >= 0.9) were right (85 %;
-# frozen: 6 of 8), so 0.6 understated them; 0.8 stays below the measured rate and below the 0.9
-# "confident" line, which only verified photos reach.
-ADAPTED_RETRIEVED_CEILING = 0.8
+# The same table and ceiling serve adapted features (mode best), measured on the same regions
+# (training/results/calibration.md): 0 of 474 verified photos wrong, and 22 of 32 unverified ones
+# with a clear cosine win (margin >= 0.9) right (frozen: 6 of 8), both at or above what these
+# values claim.
 
 
 def _tile_radius_m(tile: Tile) -> float:
@@ -102,16 +99,15 @@ def verified_confidence(margin: float) -> float:
     return float(np.interp(margin, VERIFIED_MARGINS, VERIFIED_RIGHT))
 
 
-def confidence(matches: Sequence[Match], min_inliers: int, retrieved_ceiling: float = RETRIEVED_CEILING) -> float:
+def confidence(matches: Sequence[Match], min_inliers: int) -> float:
     """In [0, 1], meant as the probability that the answer is right (the top tile holds the
     photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
     scored by its inlier margin (inlier_margin, verified_confidence); an unverified one by its
-    cosine margin, capped at `retrieved_ceiling` (RETRIEVED_CEILING for frozen features, which
-    alone are often wrong; ADAPTED_RETRIEVED_CEILING for adapted ones)."""
+    cosine margin, capped at RETRIEVED_CEILING (global features alone are often wrong)."""
     top = matches[0]
     if top.inliers is not None and top.inliers >= min_inliers:
         return verified_confidence(inlier_margin(matches))
-    return retrieved_ceiling * cosine_margin(matches)
+    return RETRIEVED_CEILING * cosine_margin(matches)
 
 
 def _finite(x: float, fallback: float = -1.0) -> float:
@@ -129,13 +125,11 @@ def predict(
     grounds: Sequence[Sequence[LatLon | None]] | None = None,
     min_inliers: int | Sequence[int] = 8,
     not_located: Sequence[str | None] | None = None,
-    retrieved_ceiling: float = RETRIEVED_CEILING,
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
     geometric verification also inlier counts (Q, k) and the photo centre's ground point per
     match), best first. `not_located`: per query, why it has nothing to locate (content.py), or
-    None; such a photo gets status "not located" and confidence 0. `retrieved_ceiling`: the most an
-    unverified photo's confidence can be (see confidence).
+    None; such a photo gets status "not located" and confidence 0.
 
     The Point (`location`) is the best estimate: the photo centre through the verified homography
     when the top tile is verified and the homography puts the centre on the ground, else the
@@ -161,7 +155,7 @@ def predict(
             location, source = top.tile.center, SOURCE_TILE_CENTRE
         status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
         note = None if not_located is None else not_located[qi]
-        conf = confidence(matches, row_min, retrieved_ceiling)
+        conf = confidence(matches, row_min)
         if note:
             status, conf = STATUS_NOT_LOCATED, 0.0
         errors = [None, None, None]
