@@ -223,3 +223,44 @@ def test_void_exif_fix_is_not_scored_and_says_why(scene):
     assert "truth_lat" not in props and "error_m" not in props, props
     assert "GPSStatus V" in props["truth_note"], props
     assert props["status"] == "verified"  # located all the same: metadata is never an input to the answer
+
+
+def test_paletted_orthophoto_with_a_no_data_border_places_a_photo_within_a_metre(scene, tmp_path):
+    """§1 and §4 together, without ../shared (cases 07 and 10 are the shared ones): the 4 x 4 demo
+    block written as a one-band paletted GeoTIFF (colour table, 255 colours) in EPSG:4326, inside a
+    no-data border (index 255, the file's nodata value), cut with `--tile-size-m 50`. Read as grey
+    indices the photo would not match (case 07 was 174 m off); the no-data border is masked; the
+    exported Point is the homography's (< 1 m)."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_bounds
+
+    block = Block(range(1, 5), range(1, 5))
+    pal = Image.fromarray(block.image).quantize(255, method=Image.Quantize.MEDIANCUT)
+    index = np.full((block.image.shape[0] + 2 * 48, block.image.shape[1] + 2 * 48), 255, np.uint8)
+    index[48:-48, 48:-48] = np.asarray(pal)
+    dx = (block.east - block.west) / block.image.shape[1]
+    dy = (block.north - block.south) / block.image.shape[0]
+    transform = from_bounds(block.west - 48 * dx, block.south - 48 * dy, block.east + 48 * dx, block.north + 48 * dy,
+                            index.shape[1], index.shape[0])
+    tif = tmp_path / "ortho_palette.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=index.shape[1], height=index.shape[0], count=1, dtype="uint8",
+                       crs="EPSG:4326", transform=transform, nodata=255, photometric="palette") as ds:
+        ds.write(index, 1)
+        colours = np.asarray(pal.getpalette()[: 3 * 255], np.uint8).reshape(-1, 3)
+        ds.write_colormap(1, {i: (*map(int, c), 255) for i, c in enumerate(colours)} | {255: (0, 0, 0, 0)})
+    from geolocator.core.sources.tile_image import open_tile_image
+    from geolocator.core.tilesets import load_tileset
+
+    tiles = load_tileset(tif, tile_size_m=50).tiles
+    rgb = np.asarray(open_tile_image(tiles[len(tiles) // 2]).convert("RGB"), float)
+    assert np.abs(rgb[..., 0] - rgb[..., 2]).mean() > 5  # the table's tinted colours, not grey indices
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    (queries / "frame_05mp.jpg").write_bytes((scene["queries"] / "frame_05mp.jpg").read_bytes())
+    out = tmp_path / "p.geojson"
+    assert main(["locate", str(queries), "--tiles", str(tif), "--tile-size-m", "50", "--out", str(out),
+                 "--backbone", "efficientnet_lite0", "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    (f,) = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert _error(f, scene["truths"]["frame_05mp.jpg"]) < 1.0, f["properties"]
+    assert f["properties"]["location_source"] == "homography" and f["properties"]["confidence"] >= 0.9
