@@ -160,9 +160,11 @@ def _locate(case, tiles, extra, cache_dir, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case, tiles, extra", [(CASE05, "tiles", []), (CASE08, "tiles", ["--epsg", "32760"])])
+@pytest.mark.parametrize("case, tiles, extra", [(CASE05, "tiles", []), (CASE08, "tiles", ["--epsg", "32760"]),
+                                                (CASE07, "ortho_palette.tif", ["--tile-size-m", "50"])])
 def test_field_case_located_in_the_right_place_end_to_end(case, tiles, extra, cache_dir, tmp_path):
-    """As the README ran them: 05 was 8,037 km off (southern hemisphere), 08 16,279 km (lon 0).
+    """As the README ran them: 05 was 8,037 km off (southern hemisphere), 08 16,279 km (lon 0),
+    07 174 m and 251 m (palette indices read as grey; the right answer: < 1 m like its RGB control).
     The exported Point is the best estimate (issue 9 §4): within 1 m of the truth (measured
     2026-11-30: 05 at 0.05 / 0.11 / 0.03 m)."""
     points = _locate(case, tiles, extra, cache_dir, tmp_path)

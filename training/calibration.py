@@ -38,15 +38,27 @@ FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_marg
 BINS = np.linspace(0.0, 1.0, 11)
 
 
-def records_for(path: Path, mode: str, cache_dir: Path | None) -> list[dict]:
+def records_for(path: Path, modes: list[str], cache_dir: Path | None) -> list[dict]:
+    """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
+    its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
+    (the results are those of a fresh Workspace: a pair's verification does not depend on the
+    ranking that proposed it)."""
     region = load_region(path)
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
                             adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
     ws.open_tiles(region.tiles)
-    if mode == "best":
-        ws.adapt(region.queries, mode="best", seed=0)
     rows = []
-    for p in ws.locate(region.queries):
+    for mode in sorted(modes, key=lambda m: m != "frozen"):
+        if mode == "best":
+            ws.adapt(region.queries, mode="best", seed=0)
+        rows += _rows(path, mode, ws.locate(region.queries))
+        print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
+    return rows
+
+
+def _rows(path: Path, mode: str, predictions) -> list[dict]:
+    rows = []
+    for p in predictions:
         if p.query.truth is None:
             continue
         radius = P._tile_radius_m(p.top.tile)
@@ -110,10 +122,10 @@ def confident_precision(conf: np.ndarray, right: np.ndarray, at: float = 0.9) ->
 
 
 def held_out(rows: list[dict]) -> list[str]:
-    """Leave one region out: the table fitted on the other regions' verified photos, scored on this
-    one's (unverified and not-located photos keep their confidence)."""
+    """Leave one region out: the table fitted on the other regions' verified photos (both modes),
+    scored on this one's, per mode (unverified and not-located photos keep their confidence)."""
     lines = ["", "## Held out: the table fitted without the region it is scored on", "",
-             "| region | conf >= 0.9 | right among them |", "|---|---|---|"]
+             "| region | mode | conf >= 0.9 | right among them |", "|---|---|---|---|"]
     for region in sorted({r["region"] for r in rows}):
         train = [r for r in rows if r["region"] != region and r["status"] == STATUS_VERIFIED]
         if not train:
@@ -121,17 +133,27 @@ def held_out(rows: list[dict]) -> list[str]:
         margins, rates = fit_table(np.array([r["inlier_margin"] for r in train], float),
                                    np.array([r["right"] for r in train], float))
         margins, rates = (0.0, *margins), (P.VERIFIED_RIGHT[0], *rates)
-        test = [r for r in rows if r["region"] == region]
-        conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
-                         else r["confidence"] for r in test])
-        prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
-        lines.append(f"| {region} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+        for mode in sorted({r["mode"] for r in rows}):
+            test = [r for r in rows if r["region"] == region and r["mode"] == mode]
+            if not test:
+                continue
+            conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
+                             else r["confidence"] for r in test])
+            prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
+            lines.append(f"| {region} | {mode} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+    return lines
+
+
+def reliability_table(rows: list[dict], title: str) -> list[str]:
+    conf = np.array([r["confidence"] for r in rows], float)
+    right = np.array([r["right"] for r in rows], float)
+    lines = ["", f"## Reliability diagram ({title})", "", "| confidence | photos | right |", "|---|---|---|"]
+    for lo, hi, share, cnt in reliability(conf, right):
+        lines.append(f"| {lo:.1f}-{hi:.1f} | {cnt} | {'-' if cnt == 0 else f'{100 * share:.1f} %'} |")
     return lines
 
 
 def report(rows: list[dict], seconds: float | None) -> str:
-    conf = np.array([r["confidence"] for r in rows], float)
-    right = np.array([r["right"] for r in rows], float)
     lines = ["# Confidence calibration", "",
              "Every photo of the demo and the public benchmark regions located by the product pipeline "
              "(EfficientNet-Lite0, verification on; `best` = adapted with mode best, seed 0). Right: the exported "
@@ -140,9 +162,11 @@ def report(rows: list[dict], seconds: float | None) -> str:
              + ("(re-scored from calibration_records.csv with the current predict.py)." if seconds is None
                 else f"({seconds:.0f} s on 2 shared cores)."), "",
              "## How often a confident answer is right", "",
-             "| region | mode | photos | conf >= 0.9 | right among them | right overall | not located | ECE |",
-             "|---|---|---|---|---|---|---|---|"]
-    groups = sorted({(r["region"], r["mode"]) for r in rows}) + [("all", "all")]
+             "| region | mode | photos | conf >= 0.9 | right among them | right overall | median error (m) | "
+             "within 5 m | not located | ECE |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    modes = sorted({r["mode"] for r in rows})
+    groups = sorted({(r["region"], r["mode"]) for r in rows}) + [("all", m) for m in modes if len(modes) > 1] + [("all", "all")]
     for region, mode in groups:
         sel = [r for r in rows if (region == "all" or r["region"] == region) and (mode == "all" or r["mode"] == mode)]
         c = np.array([r["confidence"] for r in sel], float)
@@ -154,12 +178,14 @@ def report(rows: list[dict], seconds: float | None) -> str:
         ece = sum(abs(y[(c >= lo) & ((c < hi) | (hi == 1.0))].mean() - c[(c >= lo) & ((c < hi) | (hi == 1.0))].mean()) * cnt
                   for lo, hi, _, cnt in bins if cnt) / max(len(sel), 1)
         nl = sum(r["status"] == STATUS_NOT_LOCATED for r in sel)
+        err = np.array([r["error_m"] for r in sel], float)
         lines.append(f"| {region} | {mode} | {len(sel)} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} | "
-                     f"{100 * y.mean():.1f} % | {nl} | {ece:.3f} |")
+                     f"{100 * y.mean():.1f} % | {np.median(err):.2f} | {100 * np.mean(err <= 5.0):.1f} % | {nl} | "
+                     f"{ece:.3f} |")
     lines += held_out(rows)
-    lines += ["", "## Reliability diagram (all photos)", "", "| confidence | photos | right |", "|---|---|---|"]
-    for lo, hi, share, cnt in reliability(conf, right):
-        lines.append(f"| {lo:.1f}-{hi:.1f} | {cnt} | {'-' if cnt == 0 else f'{100 * share:.1f} %'} |")
+    for mode in sorted({r["mode"] for r in rows}):
+        lines += reliability_table([r for r in rows if r["mode"] == mode], f"{mode}, all regions")
+    lines += reliability_table(rows, "all photos")
     lines += ["", "![reliability diagram](calibration.png)", "",
               "## Which estimate for an unverified photo", "",
               "Median error (m) of the two candidates for the Point when geometry verified nothing "
@@ -223,15 +249,20 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["frozen", "best"], choices=["frozen", "best"])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--from-records", action="store_true", help="re-report the saved records, locating nothing")
+    parser.add_argument("--merge", action="store_true", help="keep the saved records of the modes not given in --modes")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
     args = parser.parse_args()
 
     records_path = RESULTS / "calibration_records.csv"
     started = time.perf_counter()
-    if args.from_records:
+
+    def saved_rows() -> list[dict]:
         with records_path.open() as f:
-            rows = [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
+            return [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
                     for r in csv.DictReader(f)]
+
+    if args.from_records:
+        rows = saved_rows()
         for r in rows:  # the confidence the current predict.py parameters give this evidence
             if r["status"] == STATUS_NOT_LOCATED:
                 r["confidence"] = 0.0
@@ -245,9 +276,9 @@ def main() -> None:
             if not (path / "tiles.csv").is_file():
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
-            for mode in args.modes:
-                rows += records_for(path, mode, args.cache_dir)
-                print(f"{path.name} {mode}: {len(rows)} photos so far")
+            rows += records_for(path, args.modes, args.cache_dir)
+        if args.merge and records_path.is_file():  # keep the saved rows of the modes not run now
+            rows = [r for r in saved_rows() if r["mode"] not in args.modes] + rows
         with records_path.open("w", newline="") as f:
             writer = csv.DictWriter(f, FIELDS)
             writer.writeheader()
@@ -261,6 +292,11 @@ def main() -> None:
         print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
         u = [r for r in rows if r["status"] != STATUS_VERIFIED]
         print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
+        for mode in sorted({r["mode"] for r in u}):  # predict.RETRIEVED_CEILING against each mode
+            clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
+            if clear:
+                print(f"unverified, {mode}, cosine margin >= 0.9: {len(clear)} photos, right {100 * np.mean(clear):.1f} %"
+                      f" (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
     (RESULTS / "calibration.md").write_text(text)
     if not plot(rows, RESULTS / "calibration.png"):

@@ -76,6 +76,7 @@ class RegionSpec:
     query_haze: tuple[float, float] = (0.0, 0.0)  # veil towards white mixed into the photo
     min_texture: float = 0.03  # tiles flatter than this (grey std) are skipped; 0 keeps water and bare land
     footprint: tuple[float, float] = (0.6, 1.2)  # photo ground width / tile edge
+    tilt: tuple[float, float] = (20.0, 50.0)  # degrees off nadir
 
 
 REGIONS = {
@@ -110,6 +111,15 @@ HARD_REGIONS = {
         tile_m=50.0, queries_per_tile=2, degrade_factor=1.5, min_texture=0.0),
 }
 REGIONS.update(HARD_REGIONS)
+# Flight height (issue 9 §3): photos whose footprint is about 3 tiles, or about a quarter of one,
+# near nadir (a high or low survey flight). Measured by training/compare_footprint_scale.py.
+SCALE_REGIONS = {
+    "vegas-wide": RegionSpec("vegas-wide", (("solaris/data/road_mask_input.tif", ""),), tile_m=50.0,
+                             queries_per_tile=1, degrade_factor=2.0, footprint=(2.7, 3.3), tilt=(0.0, 15.0)),
+    "vegas-low": RegionSpec("vegas-low", (("solaris/data/road_mask_input.tif", ""),), tile_m=50.0,
+                            queries_per_tile=1, degrade_factor=2.0, footprint=(0.22, 0.3), tilt=(0.0, 15.0)),
+}
+REGIONS.update(SCALE_REGIONS)
 
 # The demo: a Vegas subset, small enough to commit (<= 4 MB) yet big enough that chance R@1 is ~3 %.
 DEMO = RegionSpec(
@@ -375,7 +385,8 @@ def query_pixels(scene: Scene, pose: Pose, w: int, h: int) -> tuple[np.ndarray, 
 
 
 def choose_pose(scene: Scene, box: TileBox, tile_m: float, rng: np.random.Generator,
-                footprint: tuple[float, float] = (0.6, 1.2)) -> tuple[Pose, float]:
+                footprint: tuple[float, float] = (0.6, 1.2),
+                tilt: tuple[float, float] = (20.0, 50.0)) -> tuple[Pose, float]:
     """Draw a pose for a query of this tile; redraw (up to 40 times) while it sees too much no-data.
 
     Edge tiles thus favour views pointing into the image: the price of a finite source image.
@@ -387,7 +398,7 @@ def choose_pose(scene: Scene, box: TileBox, tile_m: float, rng: np.random.Genera
             lon=box.west + u * (box.east - box.west),
             lat=box.south + v * (box.north - box.south),
             yaw=rng.uniform(0, 360),
-            tilt=rng.uniform(20, 50),
+            tilt=rng.uniform(*tilt),
             footprint_m=rng.uniform(*footprint) * tile_m,
         )
         rows, cols = query_pixels(scene, pose, 32, 24)  # coarse check is enough to reject
@@ -467,7 +478,7 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
             img.save(tmp / box.tile_id, quality=90)
             tile_rows.append((box.tile_id, box.west, box.south, box.east, box.north))
             for _ in range(spec.queries_per_tile):
-                pose, ok_q = choose_pose(scene, box, spec.tile_m, rng_q, spec.footprint)
+                pose, ok_q = choose_pose(scene, box, spec.tile_m, rng_q, spec.footprint, spec.tilt)
                 min_ok = min(min_ok, ok_q)
                 q_img, quality = render_query(scene, pose, rng_q, spec.query_blur, spec.query_haze)
                 n_query += 1
@@ -505,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("data/benchmark"), help="folder for the region folders")
     ap.add_argument("--regions", nargs="+", choices=[*sorted(REGIONS), "hard"],
-                    default=sorted(set(REGIONS) - set(HARD_REGIONS)),
+                    default=sorted(set(REGIONS) - set(HARD_REGIONS) - set(SCALE_REGIONS)),
                     help="default: vegas, rotterdam; the harder yardstick: --regions hard (all of "
                          + ", ".join(HARD_REGIONS) + ")")
     ap.add_argument("--demo", type=Path, metavar="OUT", help="write only the small demo region to OUT")

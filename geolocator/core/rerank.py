@@ -244,19 +244,21 @@ def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: Local
 
 
 def query_footprint_m(query: Query) -> float | None:
-    """The photo's ground footprint across (metres) when its metadata gives one: a `footprint_m`
-    on the Query, or core.media.metadata.footprint_m (altitude and focal length) where that module
-    exists. None when unknown: the plausibility rule then allows any sane size (VerifySettings)."""
+    """The photo's ground footprint across its displayed width (metres) when its metadata gives
+    one: a `footprint_m` on the Query, else core.media.metadata.footprint_m of its PhotoMeta
+    (altitude above take-off x sensor width / focal length; a (width, height) pair, of which the
+    width is what expected_area_share takes). None when unknown: the plausibility rule then allows
+    any sane size (VerifySettings.min_area..max_area)."""
+    from .media.metadata import footprint_m
+
     value = getattr(query, "footprint_m", None)
     if value is None:
         try:
-            from .media.metadata import footprint_m  # written alongside; absent in older trees
-        except ImportError:
-            return None
-        try:
-            value = footprint_m(getattr(query, "meta", None) or query)
+            value = footprint_m(getattr(query, "meta", None))
         except Exception:  # noqa: BLE001 - missing or odd metadata is no footprint, not a failure
             return None
+    if isinstance(value, (tuple, list)):  # (width, height) as displayed
+        value = value[0] if value else None
     try:
         value = float(value)
     except (TypeError, ValueError):

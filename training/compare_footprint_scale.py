@@ -1,0 +1,103 @@
+"""Are photos from a high or a low flight placed? Issue 9 §3: a photo whose ground footprint is 3x
+a tile, or a quarter of one, must still be placed, or say so with a low confidence.
+
+The product pipeline (frozen EfficientNet-Lite0 + geometric verification, no adaptation, no
+metadata: the synthetic photos carry no altitude) on public regions rendered from the same
+SpaceNet scene as Las Vegas, with near-nadir photos (0-15 deg off nadir) whose footprint is
+2.7-3.3 tiles (vegas-wide) or 0.22-0.3 of a tile (vegas-low), one per tile, against the same
+degraded 50 m tiles; vegas (0.6-1.2 tiles, 20-50 deg off nadir) for reference. Truth is used
+only to score.
+
+  python training/make_public_benchmark.py --regions vegas vegas-wide vegas-low
+  python training/compare_footprint_scale.py [--regions ...]
+
+Writes training/results/compare_footprint_scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.predict import _tile_radius_m
+from geolocator.core.queries import load_region
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "data/benchmark"
+DEFAULT_REGIONS = [BENCH / "vegas-wide", BENCH / "vegas-low"]
+PLACED_M = 5.0  # "placed": the exported Point within this of the truth
+
+
+def measure(path: Path, cache_dir: Path | None, widen: int = 0) -> dict:
+    region = load_region(path)
+    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir, verify_widen=widen))
+    ws.open_tiles(region.tiles)
+    ws.index()
+    started = time.perf_counter()
+    predictions = [p for p in ws.locate(region.queries) if p.query.truth is not None]
+    seconds = time.perf_counter() - started
+    ev = ws.evaluate()
+    # where global features alone rank the tile under the photo's centre (verification sees the
+    # top Settings.verify_candidates): tells whether a larger tile set would still reach it
+    from geolocator.core.retrieval import similarity
+
+    ok, features, _ = ws.embed(region.queries)
+    sim = similarity(features, ws.index())
+    ranks = [1 + int((row > row[region.tiles.tile_at(q.truth)]).sum()) for q, row in zip(ok, sim)
+             if q.truth is not None and region.tiles.tile_at(q.truth) is not None]
+    err = np.array([p.error_m for p in predictions])
+    conf = np.array([p.confidence for p in predictions])
+    right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in predictions])
+    placed = err <= PLACED_M
+    confident = conf >= 0.9
+    # not placed, and said so: a low confidence (the issue's fallback), or not located
+    honest = ~placed & (conf < 0.3)
+    return {"n": len(predictions), "r1": ev.r1, "placed": int(placed.sum()), "right": int(right.sum()),
+            "median": float(np.median(err)), "verified": sum(p.status == "verified" for p in predictions),
+            "confident": int(confident.sum()), "confident_right": int((confident & right).sum()),
+            "unplaced_low": int(honest.sum()), "unplaced": int((~placed).sum()), "seconds": seconds,
+            "rank_median": float(np.median(ranks)), "rank_max": int(max(ranks)),
+            "beyond": int(sum(r > ws.settings.verify_candidates for r in ranks)), "tiles": len(region.tiles)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--widen", type=int, nargs="*", default=[0],
+                        help="also measure with --verify-widen N (0: the default, off)")
+    parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_footprint_scale.md")
+    args = parser.parse_args()
+    lines = [
+        "# Photos from a high or a low flight (issue 9 §3)", "",
+        "Frozen EfficientNet-Lite0 + geometric verification (the default `locate`), no metadata. Placed: the "
+        f"exported Point within {PLACED_M:.0f} m of the truth. Right: within the top tile's half-diagonal. "
+        "Confident: confidence >= 0.9. Not placed, low: a photo not placed whose confidence is < 0.3 "
+        "(it says it is unsure). Regenerate: `python training/compare_footprint_scale.py`.", "",
+        "| region | verify-widen | photos | R@1 | placed | median error (m) | verified | confident | right among confident | "
+        "not placed, low confidence | global rank of the photo's tile: median / worst | beyond the 20 verified | "
+        "locate (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path in args.regions:
+        if not (path / "tiles.csv").is_file():
+            print(f"skipping {path}: not built (python training/make_public_benchmark.py --regions {path.name})")
+            continue
+        for widen in args.widen:
+            r = measure(path, args.cache_dir, widen)
+            cr = "-" if not r["confident"] else f"{r['confident_right']}/{r['confident']}"
+            lines.append(f"| {path.name} | {widen or 'off'} | {r['n']} | {r['r1']:.1f} | {r['placed']}/{r['n']} | "
+                         f"{r['median']:.2f} | {r['verified']}/{r['n']} | {r['confident']} | {cr} | "
+                         f"{r['unplaced_low']}/{r['unplaced']} | {r['rank_median']:.0f} / {r['rank_max']} of {r['tiles']} | "
+                         f"{r['beyond']} | {r['seconds']:.0f} |")
+            print(lines[-1], flush=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
