@@ -144,7 +144,9 @@ class MapView(QWebEngineView):
         if not ok:
             log.warning("map: the page %s did not load", self.loaded_path)
         # Leaflet lays the map out just after load; give it a moment before someone grabs pixels.
-        QTimer.singleShot(150, lambda: self._settled(ok))
+        # `self` as the context: Qt drops the call when the view is deleted first (a window closed
+        # within those 150 ms raised "Signal source has been deleted" in the event loop).
+        QTimer.singleShot(150, self, lambda: self._settled(ok))
 
     def _settled(self, ok: bool) -> None:
         self.is_ready = ok
