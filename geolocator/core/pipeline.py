@@ -37,6 +37,10 @@ class Settings:
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
+    # Where the photo is rotated (one tile view) and no adapter is set, each photo view is centred on
+    # the photos' mean of that view (retrieval.centre_photo_views; needs >= 8 photos in the call):
+    # frozen R@1 27.8 -> 41.7 on the demo (training/results/photo_rotation_cause.md)
+    centre_photo_views: bool = True
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
     # on the demo: R@1 36.1 -> 85.2 on frozen features, 2026-11-30). `verify_candidates` tiles are checked per photo.
@@ -250,6 +254,7 @@ class Workspace:
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        query_features = self._centred(query_features)
         not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
             return self._locate_large(ok, query_features, failures, progress, cancel, not_located)
@@ -300,6 +305,17 @@ class Workspace:
         predictions = self._with_footprints(predictions, ok, min_inliers)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    def _centred(self, query_features: np.ndarray) -> np.ndarray:
+        """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
+        (Settings.centre_photo_views); anything else unchanged (an adapter centres by its own
+        batch norm)."""
+        if (not self.settings.centre_photo_views or self._adapter is not None or query_features.ndim != 3
+                or query_features.shape[1] < 2 or len(self.views()[0]) != 1):
+            return query_features
+        from .retrieval import centre_photo_views
+
+        return centre_photo_views(query_features)
 
     # -- large tile sets: no Q x N matrix ---------------------------------------------------------
     def searched_tiles(self, frozen: bool = False):
