@@ -143,7 +143,7 @@ def render_basemap(
     sy = height / max(bounds.north - bounds.south, 1e-12)
     n = len(tileset.tiles)
     clock = EtaClock(n)
-    every = max(1, n // 200)  # progress events: ~200 per mosaic, not one per tile (100k tiles: the UI
+    every = max(1, -(-n // 200))  # progress events: <= 200 per mosaic, not one per tile (100k tiles: the UI
     # thread received 100k queued signals)
     for i, tile in enumerate(tileset.tiles):
         check(cancel)
@@ -384,7 +384,7 @@ def build_map(
     # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
     ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
     on_track = {p.query.id: p for t in (tracks or ()) for p in t.points}
-    every = max(1, len(predictions) // 200)
+    every = max(1, -(-len(predictions) // 200))
     for i, pred in enumerate(predictions):
         check(cancel)
         point = on_track.get(pred.query.id)
