@@ -31,9 +31,11 @@ class Settings:
     # R@1 on one region from comparing at 8 headings). The score is the max over 8 relative
     # headings, got by rotating the tiles or the photos. None = auto (Workspace.views): tiles at 8
     # headings up to `rotate_photos_above` tiles, above it tiles once and each PHOTO at 8 headings
-    # (8x fewer passes where tiles outnumber photos). Not the default everywhere because frozen
-    # ImageNet features match a rotated oblique photo worse than a rotated tile: R@1 after
-    # adaptation 97.2/99.5/79.6 -> 98.1/99.0/75.0 on demo/Vegas/Rotterdam (photo_rotation.md).
+    # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
+    # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
+    # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
+    # (photo_rotation_cause.md). The threshold stays: adaptation in this layout was last measured
+    # before those fixes (Rotterdam 79.6 -> 75.0, photo_rotation.md), not since.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000

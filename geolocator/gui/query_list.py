@@ -45,15 +45,42 @@ def pixmap_from_jpeg(data: bytes, max_px: int | None = None) -> QPixmap:
 
 @dataclass
 class _Row:
+    """One photo's state; its cells are worked out when the row is first painted (10,000 rows
+    arrive at once, a screenful is shown)."""
+
     id: str
-    texts: list[str]  # one per column
-    status_tip: str = ""
-    status_colour: QColor | None = None
-    error_colour: QColor | None = None
+    status: str = "waiting"
+    pred: Prediction | None = None
+    failed: str | None = None  # why the photo could not be read
     thumb: bytes | None = None
+    _cells: tuple | None = None  # (texts, status tip, status colour, error colour), None = stale
+
+    def cells(self) -> tuple:
+        if self._cells is None:
+            texts = [Path(self.id).name or self.id, self.status, "", ""]
+            tip, status_colour, error_colour = "", None, None
+            pred = self.pred
+            if self.failed is not None:
+                tip, status_colour = self.failed, RED
+            elif pred is not None:
+                tip = pred.note or ""
+                texts[COL_CONF] = f"{pred.confidence:.2f}"
+                error = pred.error_m  # the exported Point's: the best estimate
+                texts[COL_ERROR] = f"{error:.0f} m" if error is not None else ""
+                if pred.query.truth is not None:
+                    # Green when the answer is right at tile level: the top tile holds the truth, or the
+                    # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
+                    b = pred.top.tile.bounds
+                    half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
+                    hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
+                    error_colour = GREEN if hit else RED
+                # grey: nothing to locate in the frame (the map draws it grey too)
+                status_colour = GREY if self.status == "not located" else None
+            self._cells = (texts, tip, status_colour, error_colour)
+        return self._cells
 
     def text(self, column: int) -> str:  # the QTreeWidgetItem-era accessor the tests read
-        return self.texts[column]
+        return self.cells()[0][column]
 
 
 class QueryModel(QAbstractTableModel):
@@ -86,16 +113,17 @@ class QueryModel(QAbstractTableModel):
             return None
         row, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.texts[col]
+            return row.cells()[0][col]
         if role == Qt.ItemDataRole.UserRole:
             return row.id
         if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
             return self._icon(index.row())
         if role == Qt.ItemDataRole.ForegroundRole:
-            colour = row.status_colour if col == COL_STATUS else row.error_colour if col == COL_ERROR else None
+            _, _, status_colour, error_colour = row.cells()
+            colour = status_colour if col == COL_STATUS else error_colour if col == COL_ERROR else None
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.StatusTipRole and col == COL_STATUS:
-            return row.status_tip
+            return row.cells()[1]
         return None
 
     # -- edits -------------------------------------------------------------------------------------
@@ -110,7 +138,7 @@ class QueryModel(QAbstractTableModel):
             start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
             for i, q in enumerate(new):
-                self.rows.append(_Row(q.id, [Path(q.id).name or q.id, "waiting", "", ""]))
+                self.rows.append(_Row(q.id))
                 self.index_of[q.id] = start + i
             self.endInsertRows()
         return new
@@ -222,35 +250,22 @@ class QueryList(QTreeView):
         if row is None:
             return
         r = self.model_.rows[row]
-        r.texts[COL_STATUS] = pred.status  # verified / retrieved / not located (model.STATUS_*)
-        r.status_tip = pred.note or ""
-        r.texts[COL_CONF] = f"{pred.confidence:.2f}"
-        error = pred.error_m  # the exported Point's: the best estimate
-        r.texts[COL_ERROR] = f"{error:.0f} m" if error is not None else ""
-        r.error_colour = None
-        if pred.query.truth is not None:
-            # Green when the answer is right at tile level: the top tile holds the truth, or the
-            # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
-            b = pred.top.tile.bounds
-            half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
-            hit = b.contains(pred.query.truth) or (error is not None and error <= half_diagonal)
-            r.error_colour = GREEN if hit else RED
-        # grey: nothing to locate in the frame (the map draws it grey too)
-        r.status_colour = GREY if pred.status == "not located" else None
+        r.pred, r.failed, r._cells = pred, None, None
+        r.status = pred.status  # verified / retrieved / not located (model.STATUS_*)
         self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:
         row = self._row(query_id)
         if row is not None:
             r = self.model_.rows[row]
-            r.texts[COL_STATUS], r.texts[COL_CONF], r.texts[COL_ERROR] = "unreadable", "", ""
-            r.status_colour, r.status_tip = RED, reason
+            r.status, r.pred, r.failed, r._cells = "unreadable", None, reason, None
             self.model_.changed(row)
 
     def set_status(self, query_id: str, status: str) -> None:
         row = self._row(query_id)
         if row is not None:
-            self.model_.rows[row].texts[COL_STATUS] = status
+            r = self.model_.rows[row]
+            r.status, r._cells = status, None
             self.model_.changed(row)
 
     def select(self, query_id: str) -> None:
