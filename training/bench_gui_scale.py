@@ -204,7 +204,7 @@ def main() -> None:
             w.select_query(qid)
             app.processEvents()
 
-    step("select 50 photos", select_all, per=len(picks))
+    step(f"select {len(picks)} photos", select_all, per=len(picks))
 
     def scroll() -> None:
         bar = w.query_list.verticalScrollBar()
