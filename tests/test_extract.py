@@ -193,3 +193,36 @@ def test_decoding_is_bounded(tmp_path, monkeypatch):
     E.extract_features(tiles, tiny_backbone(hook), batch_size=4, workers=2)
     assert len(opened) == 40
     assert max(ahead) <= 4 + 8 + 2  # one batch plus the look-ahead window (+ in-flight workers)
+
+
+def test_photo_views_off_the_right_angles_keep_more_of_the_photo_and_no_blank():
+    """Photo-rotation layout (issue 14): at 45 degrees the photo view is larger than rotate_view's
+    blank-free square (which kept only the middle half of a 4:3 photo), its added corners mirror
+    the photo (no blank), and it turns the same way as rotate_view."""
+    photo = Image.new("RGB", (384, 288), (200, 120, 40))
+    v45 = E.rotate_photo_view(photo, 45)
+    inner = 288 / math.sqrt(2)
+    box = (384 + 288) / math.sqrt(2)
+    assert v45.size[0] == v45.size[1] == round(inner + E.PHOTO_VIEW_SPAN * (box - inner))  # 373, not 203
+    assert np.abs(np.asarray(v45, np.int16) - (200, 120, 40)).max() <= 1  # corners filled from the photo
+    # right angles: exactly rotate_view's transposes (the whole frame)
+    for a in (0, 90, 180, 270):
+        assert np.array_equal(np.asarray(E.rotate_photo_view(_img(5).resize((40, 30)), a)),
+                              np.asarray(E.rotate_view(_img(5).resize((40, 30)), a)))
+    # same direction and centre as rotate_view: a bright spot right of centre lands in the same place
+    spot = Image.new("RGB", (384, 288), "black")
+    spot.paste((255, 255, 255), (250, 140, 262, 152))  # 64 px right of the centre
+    old, new = np.asarray(E.rotate_view(spot, 45))[..., 0], np.asarray(E.rotate_photo_view(spot, 45))[..., 0]
+    yo, xo = np.unravel_index(old.argmax(), old.shape)
+    yn, xn = np.unravel_index(new.argmax(), new.shape)
+    assert abs((xo - old.shape[1] / 2) - (xn - new.shape[1] / 2)) <= 2
+    assert abs((yo - old.shape[0] / 2) - (yn - new.shape[0] / 2)) <= 2
+    assert yo < old.shape[0] / 2  # counter-clockwise: a point right of centre moves up
+
+
+def test_photo_views_off_the_right_angles_have_their_own_cache_name(tmp_path):
+    """A photo's rot45 vector cached by the old blank-free square must not be served for the new view."""
+    q = Query("q.jpg", tmp_path / "q.jpg")
+    t = Tile("t.jpg", tmp_path / "t.jpg", Bounds(0, 0, 1, 1))
+    assert E.cache_view(q, "rot45") != "rot45" and E.cache_view(q, "rot90") == "rot90"
+    assert E.cache_view(t, "rot45") == "rot45"  # tiles' views are unchanged (committed demo features)

@@ -299,3 +299,39 @@ def test_map_view_closed_right_after_a_page_load_raises_nothing(qtbot):
     view.deleteLater()
     qtbot.wait(400)
     assert not shiboken6.isValid(view)  # the view really was gone when the timer came due
+
+
+def test_query_list_holds_thousands_of_rows_and_decodes_only_painted_thumbnails(qtbot, tmp_path):
+    """Issue 14: 10,000 photos. Rows are a list model: adding and updating them decodes nothing,
+    a bulk update is one dataChanged signal, and thumbnails are decoded only for painted rows."""
+    import io
+
+    from PIL import Image
+
+    from geolocator.core.model import Query
+    from geolocator.gui.query_list import COL_STATUS, QueryList
+
+    buf = io.BytesIO()
+    Image.new("RGB", (96, 72), (10, 200, 30)).save(buf, "JPEG")
+    queries = [Query(f"photos/p{i:05d}.jpg", tmp_path / f"p{i:05d}.jpg") for i in range(3000)]
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.resize(400, 300)
+    assert len(w.add_queries(queries)) == 3000 and w.add_queries(queries[:5]) == []
+    changed = []
+    w.model().dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    with w.bulk():
+        for q in queries:
+            w.set_thumbnail(q.id, buf.getvalue())
+        w.set_failed(queries[7].id, "corrupt JPEG")
+        w.set_status(queries[8].id, "queued")
+    assert changed == [(0, 2999)]
+    assert len(w.model_._icons) == 0  # nothing decoded before painting
+    w.show()
+    qtbot.waitExposed(w)
+    w.grab()
+    assert 0 < len(w.model_._icons) < 50  # a screenful
+    assert w.topLevelItem(7).text(COL_STATUS) == "unreadable" and w.topLevelItem(8).text(COL_STATUS) == "queued"
+    with qtbot.waitSignal(w.querySelected) as sel:
+        w.select(queries[2500].id)
+    assert sel.args == [queries[2500].id]

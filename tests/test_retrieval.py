@@ -90,3 +90,46 @@ def test_rotating_the_photo_scores_like_rotating_the_tile():
     after = similarity(photos_views, _unit(rotate(base_tiles, 0)))
     np.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-6)
     assert not np.allclose(before, similarity(_unit(rotate(base_photos, 0)), _unit(rotate(base_tiles, 0))))
+
+
+def test_centring_photo_views_removes_a_view_bias_that_wins_the_max_over_headings():
+    """A rotated view of every photo leaning towards what all tiles share (the bias measured on
+    the demo's 90/270-degree photo views) makes that view win for wrong tiles; centring each view
+    on the photos' mean (label-free) gives the right tiles back."""
+    from geolocator.core.retrieval import centre_photo_views
+
+    rng = np.random.default_rng(0)
+    d, n, q = 128, 200, 100
+    common = rng.standard_normal(d)  # what every tile shares
+    tiles = rng.standard_normal((n, d)) + 0.5 * common
+    tiles /= np.linalg.norm(tiles, axis=1, keepdims=True)
+    truth = rng.choice(n, q, replace=False)
+    own = tiles[truth] + 0.2 * rng.standard_normal((q, d))  # view 0: the photo's own content
+    view1 = rng.standard_normal((q, d)) + 3.0 * common  # view 1: a rotated view, tile-like but uninformative
+    photos = np.stack([own, view1], axis=1)
+    photos /= np.linalg.norm(photos, axis=-1, keepdims=True)
+
+    def r1(p):
+        return float((similarity(p, tiles).argmax(axis=1) == truth).mean())
+
+    centred = centre_photo_views(photos)
+    assert r1(photos) < 0.1 and r1(centred) > 0.8  # measured: 0.00 -> 0.89
+    assert np.allclose(np.linalg.norm(centred, axis=-1), 1.0, atol=1e-5)
+    # too few photos for a mean: unchanged
+    assert np.array_equal(centre_photo_views(photos[:3], min_photos=8), photos[:3].astype(np.float32))
+
+
+def test_photo_views_are_centred_only_in_the_photo_rotation_layout_on_frozen_features():
+    from geolocator.core.model import ROTATION_VIEWS
+    from geolocator.core.pipeline import Settings, Workspace
+
+    rng = np.random.default_rng(1)
+    feats = rng.standard_normal((12, 8, 16)).astype(np.float32)
+    feats /= np.linalg.norm(feats, axis=-1, keepdims=True)
+    rotated = Workspace(Settings(tile_views=("rot0",), query_views=ROTATION_VIEWS))
+    assert not np.allclose(rotated._centred(feats), feats)
+    assert np.allclose(rotated._centred(feats).mean(axis=0), 0.0, atol=0.2)
+    tiles_turned = Workspace(Settings(tile_views=ROTATION_VIEWS, query_views=("rot0",)))
+    assert tiles_turned._centred(feats[:, :1]) is feats[:, :1] or np.array_equal(tiles_turned._centred(feats[:, :1]), feats[:, :1])
+    off = Workspace(Settings(tile_views=("rot0",), query_views=ROTATION_VIEWS, centre_photo_views=False))
+    assert np.array_equal(off._centred(feats), feats)

@@ -87,3 +87,15 @@ def test_cache_benchmark_features_then_compare_methods(small_demo, tmp_path):
     table = out_md.read_text()
     for method in ("vanilla rot0", "vanilla 8 rot", "best"):
         assert method in table and method in out
+
+
+def test_bench_gui_scale_drives_the_window_and_prints_its_table(tmp_path):
+    """The app-at-scale benchmark calls the window's done-callbacks directly: a small run keeps it
+    in step with MainWindow (the figures themselves come from the 10k/100k run, bench_gui_scale.md)."""
+    out_md = tmp_path / "gui.md"
+    _run("bench_gui_scale.py", "--photos", "40", "--tiles", "60", "--workdir", str(tmp_path / "w"), "--out", str(out_md),
+         timeout=600)
+    text = out_md.read_text()
+    for step in ("add 40 photos", "show the predictions", "load the map page", "select 40 photos", "scroll the photo list"):
+        assert f"| {step}" in text, step
+    assert "40 photos, 60 tiles" in text

@@ -130,3 +130,27 @@ def test_marker_sits_at_the_best_estimate(tmp_path):
     page = webmap.write_map(tmp_path / "m.html", ts, [pred]).read_text()
     data = json.loads(re.search(r"geoloc\.add\((\{.*?\})\);", page).group(1))
     assert (data["lat"], data["lon"]) == (refined.lat, refined.lon)
+
+
+def test_large_sets_basemap_decodes_small_and_reports_a_few_hundred_events(tmp_path):
+    """Issue 14 (100,000 tiles): one progress event per tile flooded the UI thread with queued
+    signals; tiles a few pixels wide in the mosaic decode at a reduced JPEG scale and still paint."""
+    src = tmp_path / "t.jpg"
+    Image.new("RGB", (256, 256), (30, 160, 90)).save(src, "JPEG", quality=95)
+    tiles = [Tile(f"t{r}_{c}", src, Bounds(10 + 0.001 * c, 50 - 0.001 * (r + 1), 10 + 0.001 * (c + 1), 50 - 0.001 * r))
+             for r in range(30) for c in range(30)]
+    events = []
+    canvas = webmap.render_basemap(TileSet(tuple(tiles), tmp_path), max_px=300, progress=events.append)
+    assert 1 <= len(events) <= 201 and events[-1].step == events[-1].total == 900
+    px = canvas.load()
+    for x, y in ((3, 3), (150, 150), (canvas.width - 4, canvas.height - 4)):
+        assert abs(px[x, y][1] - 160) < 12 and px[x, y][0] < 60, px[x, y]  # the tiles' colour, no grey gaps
+
+
+def test_many_photos_are_drawn_on_a_canvas(tmp_path):
+    ts = _tileset(tmp_path)
+    preds = _predictions(tmp_path, ts)
+    few = webmap.build_map(ts, preds, assets=webmap.Assets(tmp_path / "a")).get_root().render()
+    many_preds = [p for _ in range(webmap.CANVAS_ABOVE // 2 + 1) for p in preds]
+    many = webmap.build_map(ts, many_preds, assets=webmap.Assets(tmp_path / "b")).get_root().render()
+    assert '"preferCanvas": false' in few and '"preferCanvas": true' in many

@@ -229,7 +229,8 @@ def verify_cost(n_photos: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", nargs="+", type=int, default=[1000, 10_000, 100_000, 1_000_000])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[1000, 10_000, 100_000, 1_000_000],
+                    help="sizes to measure now (none: only write the --rows-json rows)")
     ap.add_argument("--real", type=int, default=256, help="real tiles for the throughput measurement (0: skip)")
     ap.add_argument("--verify-photos", type=int, default=8)
     ap.add_argument("--adapt-steps", type=int, default=20)

@@ -52,6 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-adapt", action="store_true", help="frozen features only (no adaptation rows)")
+    parser.add_argument("--layouts", nargs="+", choices=["before", "after"], default=["before", "after"])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/photo_rotation.md")
     args = parser.parse_args()
@@ -68,8 +70,10 @@ def main() -> None:
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
         for layout, (tv, qv) in LAYOUTS.items():
+            if layout.split(":")[0] not in args.layouts:
+                continue
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
-            for adapt in (False, True):
+            for adapt in (False,) if args.no_adapt else (False, True):
                 for verify, (ev, adapt_s, locate_s) in run(region, tv, qv, adapt, args.seed, args.cache_dir).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "

@@ -59,6 +59,46 @@ def rotate_view(image: Image.Image, angle: int) -> Image.Image:
     return rot.crop((left, top, left + side, top + side))
 
 
+# Photo views at headings off the 90-degree grid (Workspace.views rotates photos on large tile sets).
+# rotate_view's largest blank-free square keeps only the middle half of a 4:3 photo (a 203 px square
+# of 384x288), so those views compared a zoomed-in photo with a whole tile and lost half their
+# single-heading R@1 (training/results/photo_rotation_cause.md). Photo views keep more of the frame:
+# a square halfway between that inner square and the rotated photo's bounding box, the corners it
+# adds filled by reflection (mirrored ground texture, not blank).
+PHOTO_VIEW_SPAN = 0.5
+
+
+def rotate_photo_view(image: Image.Image, angle: int, span: float = PHOTO_VIEW_SPAN) -> Image.Image:
+    """A photo turned counter-clockwise by `angle` degrees about its centre, as the photo-rotation
+    layout compares it with tiles embedded once. Multiples of 90 are rotate_view's exact transposes
+    (the whole frame, squashed to a square later like rot0). Other angles: a centred square of side
+    inner + span * (box - inner), inner = min(w, h) / (|cos a| + |sin a|) (rotate_view's square) and
+    box = the rotated frame's bounding square; pixels outside the photo mirror those inside
+    (cv2.BORDER_REFLECT_101), bicubic."""
+    angle %= 360
+    if angle % 90 == 0:
+        return rotate_view(image, angle)
+    import cv2
+
+    x = np.asarray(image.convert("RGB"))
+    h, w = x.shape[:2]
+    c, s_ = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+    inner = min(w, h) / (c + s_)
+    box = max(w * c + h * s_, w * s_ + h * c)
+    side = max(1, int(round(inner + span * (box - inner))))
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)  # positive angle: counter-clockwise, like PIL
+    m[0, 2] += (side - w) / 2
+    m[1, 2] += (side - h) / 2
+    out = cv2.warpAffine(x, m, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+    return Image.fromarray(out)
+
+
+def cache_view(item: Tile | Query, view: str) -> str:
+    """The view's name in cache keys: photo views off the 90-degree grid are made by
+    rotate_photo_view, so they get their own name (a vector cached under the old crop is never reused)."""
+    return f"{view}:photo" if isinstance(item, Query) and view_angle(view) % 90 else view
+
+
 def _open_image(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     from .images import open_image  # the inputs module; imported late so this module loads alone
 
@@ -111,7 +151,8 @@ def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
             if a % 90:
                 if small is None:
                     small = _shrink_for_rotation(img, backbone.resize)
-                out.append(backbone.preprocess(rotate_view(small, a)))
+                turn = rotate_photo_view if isinstance(item, Query) else rotate_view
+                out.append(backbone.preprocess(turn(small, a)))
             else:
                 out.append(backbone.preprocess(rotate_view(img, a)))
         return out, None
@@ -154,7 +195,7 @@ def extract_features(
         missing = []
         for j, v in enumerate(views):
             if cache is not None:
-                k = cache.key(backbone.signature, v, ident)
+                k = cache.key(backbone.signature, cache_view(it, v), ident)
                 keys[(i, j)] = k
                 vec = cache.get(k, d)
                 if vec is not None:

@@ -31,12 +31,18 @@ class Settings:
     # R@1 on one region from comparing at 8 headings). The score is the max over 8 relative
     # headings, got by rotating the tiles or the photos. None = auto (Workspace.views): tiles at 8
     # headings up to `rotate_photos_above` tiles, above it tiles once and each PHOTO at 8 headings
-    # (8x fewer passes where tiles outnumber photos). Not the default everywhere because frozen
-    # ImageNet features match a rotated oblique photo worse than a rotated tile: R@1 after
-    # adaptation 97.2/99.5/79.6 -> 98.1/99.0/75.0 on demo/Vegas/Rotterdam (photo_rotation.md).
+    # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
+    # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
+    # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
+    # (photo_rotation_cause.md). The threshold stays: adaptation in this layout was last measured
+    # before those fixes (Rotterdam 79.6 -> 75.0, photo_rotation.md), not since.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
+    # Where the photo is rotated (one tile view) and no adapter is set, each photo view is centred on
+    # the photos' mean of that view (retrieval.centre_photo_views; needs >= 8 photos in the call):
+    # frozen R@1 27.8 -> 41.7 on the demo (training/results/photo_rotation_cause.md)
+    centre_photo_views: bool = True
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
     # on the demo: R@1 36.1 -> 85.2 on frozen features, 2026-11-30). `verify_candidates` tiles are checked per photo.
@@ -260,6 +266,7 @@ class Workspace:
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
+        query_features = self._centred(query_features)
         not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
             return self._locate_large(ok, query_features, failures, progress, cancel, not_located)
@@ -311,6 +318,17 @@ class Workspace:
         predictions = self._with_footprints(predictions, ok, point_min)
         self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    def _centred(self, query_features: np.ndarray) -> np.ndarray:
+        """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
+        (Settings.centre_photo_views); anything else unchanged (an adapter centres by its own
+        batch norm)."""
+        if (not self.settings.centre_photo_views or self._adapter is not None or query_features.ndim != 3
+                or query_features.shape[1] < 2 or len(self.views()[0]) != 1):
+            return query_features
+        from .retrieval import centre_photo_views
+
+        return centre_photo_views(query_features)
 
     # -- large tile sets: no Q x N matrix ---------------------------------------------------------
     def searched_tiles(self, frozen: bool = False):

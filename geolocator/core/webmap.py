@@ -36,6 +36,9 @@ SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
 THUMB_PX = 160  # popup thumbnails
+# Above this many photos the markers are drawn on one canvas (Leaflet preferCanvas) instead of one
+# SVG element each: 10,000 SVG markers made the page slow to load and to pan (bench_gui_scale.md)
+CANVAS_ABOVE = 500
 ONLINE_BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ONLINE_BASEMAP_HOST = "tile.openstreetmap.org"
 
@@ -105,11 +108,11 @@ class Assets:
         return _data_uri(path.read_bytes(), "text/css") if self.inline else path.resolve().as_uri()
 
 
-def _open_tile(tile) -> Image.Image:
+def _open_tile(tile, min_side: int | None = None) -> Image.Image:
     # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files)
     from .sources.tile_image import open_tile_image
 
-    return open_tile_image(tile)
+    return open_tile_image(tile, min_side=min_side)
 
 
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
@@ -139,7 +142,10 @@ def render_basemap(
     canvas = Image.new("RGB", (width, height), (40, 40, 40))
     sx = width / max(bounds.width_deg, 1e-12)
     sy = height / max(bounds.north - bounds.south, 1e-12)
-    clock = EtaClock(len(tileset.tiles))
+    n = len(tileset.tiles)
+    clock = EtaClock(n)
+    every = max(1, -(-n // 200))  # progress events: <= 200 per mosaic, not one per tile (100k tiles: the UI
+    # thread received 100k queued signals)
     for i, tile in enumerate(tileset.tiles):
         check(cancel)
         b = tile.bounds
@@ -148,12 +154,15 @@ def render_basemap(
         y0, y1 = round((bounds.north - b.north) * sy), round((bounds.north - b.south) * sy)
         if x1 > x0 and y1 > y0:
             try:
-                img = _open_tile(tile)
+                # level of detail: a tile a few pixels wide in the mosaic decodes at a reduced scale
+                # (JPEG DCT scaling, up to 1/8: a fraction of a full decode on large tile sets)
+                img = _open_tile(tile, min_side=max(x1 - x0, y1 - y0))
             except GeolocatorError:
                 img = None
             if img is not None:
                 canvas.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
-        emit(progress, ProgressEvent("map", i + 1, len(tileset.tiles), "drawing the basemap", clock.eta(i + 1)))
+        if (i + 1) % every == 0 or i + 1 == n:
+            emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
     return canvas
 
 
@@ -416,7 +425,7 @@ def build_map(
     to show when there is neither a tile set nor a prediction (e.g. around the photos' GPS, on
     the online basemap, to draw the area to get imagery for)."""
     files = leaflet_files()
-    m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=False,
+    m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=len(predictions) > CANVAS_ABOVE,
                    zoom_snap=0.25, zoom_delta=0.5)
     # Instance attributes shadow folium's CDN lists: only Leaflet + jQuery are needed for what we draw.
     m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
@@ -450,6 +459,7 @@ def build_map(
     # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
     ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
     on_track = {p.query.id: p for t in (tracks or ()) for p in t.points}
+    every = max(1, -(-len(predictions) // 200))
     for i, pred in enumerate(predictions):
         check(cancel)
         point = on_track.get(pred.query.id)
@@ -486,7 +496,8 @@ def build_map(
         items.append(_script_json(data))
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
         fit = b if fit is None else fit.union(b)
-        emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
+        if (i + 1) % every == 0 or i + 1 == len(predictions):  # ~200 events, not one per photo
+            emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
                    for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line

@@ -1,13 +1,22 @@
-"""The drone images: thumbnail, name, status, confidence and error, one row each."""
+"""The drone images: thumbnail, name, status, confidence and error, one row each.
+
+A list model (QAbstractTableModel) behind a QTreeView, not one widget item per photo: with 10,000
+photos the item widget spent seconds on the UI thread creating items, decoding every thumbnail and
+re-measuring auto-sized columns (training/results/bench_gui_scale.md). Here a row is a few Python
+values; the view asks only for the rows it paints, and a thumbnail is decoded when its row is first
+painted (kept in a bounded cache).
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from ..core.export import compared_error
 from ..core.geo import haversine_m
@@ -15,6 +24,9 @@ from ..core.model import LatLon, Prediction, Query
 
 ICON_PX = 48
 COL_NAME, COL_STATUS, COL_CONF, COL_ERROR = range(4)
+HEADERS = ("Drone image", "Status", "Conf.", "Error")
+ICON_CACHE = 512  # decoded thumbnails kept (a screenful is ~20): memory stays flat at any photo count
+GREEN, RED, GREY = QColor("#1a9850"), QColor("#d73027"), QColor("#888888")
 
 
 def pixmap_from_jpeg(data: bytes, max_px: int | None = None) -> QPixmap:
@@ -32,116 +44,265 @@ def pixmap_from_jpeg(data: bytes, max_px: int | None = None) -> QPixmap:
     return QPixmap.fromImage(reader.read())
 
 
-class QueryList(QTreeWidget):
-    """Rows keyed by Query.id. Names are plain text items (never rich text), so a file named like
-    HTML shows as its name."""
+@dataclass
+class _Row:
+    """One photo's state; its cells are worked out when the row is first painted (10,000 rows
+    arrive at once, a screenful is shown)."""
+
+    id: str
+    status: str = "waiting"
+    pred: Prediction | None = None
+    failed: str | None = None  # why the photo could not be read
+    thumb: bytes | None = None
+    track_status: str | None = None  # a flight's frame: its status on the track (core/sequence.py)
+    _cells: tuple | None = None  # (texts, status tip, status colour, error colour, error tip), None = stale
+
+    def cells(self) -> tuple:
+        if self._cells is None:
+            texts = [Path(self.id).name or self.id, self.status, "", ""]
+            tip, status_colour, error_colour, error_tip = "", None, None, ""
+            pred = self.pred
+            if self.failed is not None:
+                tip, status_colour = self.failed, RED
+            elif pred is not None:
+                tip = pred.note or ""
+                if self.track_status:  # shown as the map places and labels the frame
+                    tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.status}"
+                           + (f" ({tip})" if tip else ""))
+                texts[COL_CONF] = f"{pred.confidence:.2f}"
+                # like with like, as the exports: the camera against a recorded camera position (EXIF
+                # GPS, telemetry) when PnP knows it, else the exported Point (the image centre)
+                error, kind = compared_error(pred)
+                texts[COL_ERROR] = f"{error:.0f} m" if error is not None else ""
+                error_tip = {"camera": "the estimated camera position against the recorded one",
+                             "centre": "the image centre's ground point against the truth"}.get(kind or "", "")
+                if pred.query.truth is not None:
+                    # Green when the answer is right at tile level: the top tile holds the truth, or the
+                    # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
+                    b = pred.top.tile.bounds
+                    half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
+                    hit = b.contains(pred.query.truth) or (pred.error_m is not None and pred.error_m <= half_diagonal)
+                    error_colour = GREEN if hit else RED
+                # grey: nothing to locate in the frame (the map draws it grey too)
+                status_colour = GREY if self.status == "not located" else None
+            self._cells = (texts, tip, status_colour, error_colour, error_tip)
+        return self._cells
+
+    def text(self, column: int) -> str:  # the QTreeWidgetItem-era accessor the tests read
+        return self.cells()[0][column]
+
+    def toolTip(self, column: int) -> str:  # noqa: N802 - QTreeWidgetItem's name
+        return self.cells()[4] if column == COL_ERROR else ""
+
+    def statusTip(self, column: int) -> str:  # noqa: N802 - QTreeWidgetItem's name
+        return self.cells()[1] if column == COL_STATUS else ""
+
+    def foreground(self, column: int) -> QBrush:  # QTreeWidgetItem's accessor, for the tests
+        _, _, status_colour, error_colour, _ = self.cells()
+        colour = status_colour if column == COL_STATUS else error_colour if column == COL_ERROR else None
+        return QBrush(colour) if colour is not None else QBrush()
+
+
+class QueryModel(QAbstractTableModel):
+    """Rows keyed by Query.id, in the order they were added. Names are plain text (never rich
+    text), so a file named like HTML shows as its name."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[_Row] = []
+        self.index_of: dict[str, int] = {}
+        self._icons: OrderedDict[int, QIcon] = OrderedDict()
+        self.icon_px = ICON_PX
+        self.pixel_ratio = 1.0
+        self._dirty: list[int] | None = None  # rows changed inside `deferred()`, signalled at its end
+
+    # -- Qt model interface ----------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.cells()[0][col]
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+            return self._icon(index.row())
+        if role == Qt.ItemDataRole.ForegroundRole:
+            brush = row.foreground(col)
+            return brush if brush.style() != Qt.BrushStyle.NoBrush else None
+        if role == Qt.ItemDataRole.StatusTipRole and col == COL_STATUS:
+            return row.cells()[1]
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
+            return row.cells()[4] or None
+        return None
+
+    # -- edits -------------------------------------------------------------------------------------
+    def add(self, queries: list[Query]) -> list[Query]:
+        new = []
+        seen = set(self.index_of)
+        for q in queries:
+            if q.id not in seen:
+                seen.add(q.id)
+                new.append(q)
+        if new:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            for i, q in enumerate(new):
+                self.rows.append(_Row(q.id))
+                self.index_of[q.id] = start + i
+            self.endInsertRows()
+        return new
+
+    def changed(self, row: int) -> None:
+        if self._dirty is not None:
+            self._dirty.append(row)
+        else:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    @contextmanager
+    def deferred(self):
+        """Many row edits, one dataChanged signal (over the span of the changed rows) at the end."""
+        if self._dirty is not None:  # nested: the outer block signals
+            yield
+            return
+        self._dirty = []
+        try:
+            yield
+        finally:
+            dirty, self._dirty = self._dirty, None
+            if dirty:
+                self.dataChanged.emit(self.index(min(dirty), 0), self.index(max(dirty), len(HEADERS) - 1))
+
+    def set_thumb(self, row: int, data: bytes) -> None:
+        self.rows[row].thumb = data
+        self._icons.pop(row, None)
+        self.changed(row)
+
+    def _icon(self, row: int) -> QIcon | None:
+        icon = self._icons.get(row)
+        if icon is not None:
+            self._icons.move_to_end(row)
+            return icon
+        data = self.rows[row].thumb
+        if data is None:
+            return None
+        ratio = max(1.0, float(round(self.pixel_ratio)))
+        pm = pixmap_from_jpeg(data, int(self.icon_px * ratio))
+        if pm.isNull():
+            return None
+        pm.setDevicePixelRatio(ratio)
+        icon = self._icons[row] = QIcon(pm)
+        while len(self._icons) > ICON_CACHE:
+            self._icons.popitem(last=False)
+        return icon
+
+
+class QueryList(QTreeView):
+    """The photo list. Same calls as before the list model (add_queries, set_prediction, ...), plus
+    topLevelItemCount()/topLevelItem(i).text(col) for callers of the item-widget era."""
 
     querySelected = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setColumnCount(4)
-        self.setHeaderLabels(["Drone image", "Status", "Conf.", "Error"])
+        self.model_ = QueryModel(self)
+        self.setModel(self.model_)
         self.setMinimumWidth(280)
         self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
+        self.setItemsExpandable(False)
+        self.setUniformRowHeights(True)  # row heights are never measured one by one
         self.setAlternatingRowColors(True)
         self.setIconSize(QSize(ICON_PX, ICON_PX))
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_STATUS, COL_CONF, COL_ERROR):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self._items: dict[str, QTreeWidgetItem] = {}
-        self.currentItemChanged.connect(self._on_current)
+        # Fixed widths from the longest text each column can hold: auto-sizing re-measures rows on
+        # every change (quadratic, ~0.5 s for 100 rows with the item widget).
+        fm = self.fontMetrics()
+        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
+        for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "retrieved", "queued", "Status",
+                                         "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
+                            (COL_CONF, ["0.00", "Conf."]), (COL_ERROR, ["99999 m", "Error"])):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
+        self.selectionModel().currentRowChanged.connect(self._on_current)
+
+    # -- the item-widget era's accessors (tests and older callers) --------------------------------
+    def topLevelItemCount(self) -> int:  # noqa: N802 - QTreeWidget's name
+        return len(self.model_.rows)
+
+    def topLevelItem(self, i: int) -> _Row:  # noqa: N802 - QTreeWidget's name
+        return self.model_.rows[i]
 
     @contextmanager
     def bulk(self):
-        """Many row updates at once: auto-sized columns re-measure every row on each change (quadratic,
-        ~0.5 s for 100 rows), so size them once at the end instead."""
-        header = self.header()
-        self.setUpdatesEnabled(False)
-        for col in (COL_STATUS, COL_CONF, COL_ERROR):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        try:
+        """Many row updates at once: one repaint signal at the end."""
+        with self.model_.deferred():
             yield
-        finally:
-            for col in (COL_STATUS, COL_CONF, COL_ERROR):
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-            self.setUpdatesEnabled(True)
 
     def add_queries(self, queries: list[Query]) -> list[Query]:
         """Add rows for queries not listed yet; returns the new ones."""
-        new = []
-        for q in queries:
-            if q.id in self._items:
-                continue
-            item = QTreeWidgetItem([Path(q.id).name or q.id, "waiting", "", ""])
-            item.setData(COL_NAME, Qt.ItemDataRole.UserRole, q.id)
-            item.setToolTip(COL_NAME, "")  # tooltips render rich text: keep the name out of them
-            self.addTopLevelItem(item)
-            self._items[q.id] = item
-            new.append(q)
-        return new
+        return self.model_.add(list(queries))
+
+    def _row(self, query_id: str) -> int | None:
+        return self.model_.index_of.get(query_id)
 
     def set_thumbnail(self, query_id: str, data: bytes) -> None:
-        item = self._items.get(query_id)
-        if item is not None:
-            pm = pixmap_from_jpeg(data, ICON_PX * max(1, round(self.devicePixelRatioF())))
-            if not pm.isNull():
-                pm.setDevicePixelRatio(max(1.0, float(round(self.devicePixelRatioF()))))
-                item.setIcon(COL_NAME, QIcon(pm))
+        row = self._row(query_id)
+        if row is not None:
+            self.model_.pixel_ratio = self.devicePixelRatioF()
+            self.model_.set_thumb(row, data)  # decoded when the row is painted
 
     def set_prediction(self, pred: Prediction, track_status: str | None = None) -> None:
         """`track_status`: a flight's frame's status on the track (core/sequence.py STATUSES), shown
         instead of the single-photo one, as the map places and labels the frame."""
-        item = self._items.get(pred.query.id)
-        if item is None:
+        row = self._row(pred.query.id)
+        if row is None:
             return
-        status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
-        item.setText(COL_STATUS, status)
-        tip = pred.note or ""
-        if track_status:
-            tip = f"on the flight's track: {track_status}; the frame on its own: {pred.status}" + (f" ({tip})" if tip else "")
-        item.setStatusTip(COL_STATUS, tip)
-        item.setText(COL_CONF, f"{pred.confidence:.2f}")
-        # like with like, as the exports: the camera against a recorded camera position (EXIF GPS,
-        # telemetry) when PnP knows it, else the exported Point (the image centre) against the truth
-        error, kind = compared_error(pred)
-        item.setText(COL_ERROR, f"{error:.0f} m" if error is not None else "")
-        item.setToolTip(COL_ERROR, {"camera": "the estimated camera position against the recorded one",
-                                    "centre": "the image centre's ground point against the truth"}.get(kind or "", ""))
-        if pred.query.truth is not None:
-            # Green when the answer is right at tile level: the top tile holds the truth, or the
-            # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
-            b = pred.top.tile.bounds
-            half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
-            hit = b.contains(pred.query.truth) or (pred.error_m is not None and pred.error_m <= half_diagonal)
-            item.setForeground(COL_ERROR, QBrush(QColor("#1a9850" if hit else "#d73027")))
-        # grey: nothing to locate in the frame (the map draws it grey too)
-        item.setForeground(COL_STATUS, QBrush(QColor("#888888")) if status == "not located" else QBrush())
+        r = self.model_.rows[row]
+        r.pred, r.failed, r._cells, r.track_status = pred, None, None, track_status
+        r.status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
+        self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:
-        item = self._items.get(query_id)
-        if item is not None:
-            item.setText(COL_STATUS, "unreadable")
-            item.setText(COL_CONF, "")
-            item.setText(COL_ERROR, "")
-            item.setForeground(COL_STATUS, QBrush(QColor("#d73027")))
-            item.setStatusTip(COL_STATUS, reason)
+        row = self._row(query_id)
+        if row is not None:
+            r = self.model_.rows[row]
+            r.status, r.pred, r.failed, r._cells = "unreadable", None, reason, None
+            self.model_.changed(row)
 
     def set_status(self, query_id: str, status: str) -> None:
-        item = self._items.get(query_id)
-        if item is not None:
-            item.setText(COL_STATUS, status)
+        row = self._row(query_id)
+        if row is not None:
+            r = self.model_.rows[row]
+            r.status, r._cells = status, None
+            self.model_.changed(row)
 
     def select(self, query_id: str) -> None:
-        item = self._items.get(query_id)
-        if item is not None and self.currentItem() is not item:
-            self.setCurrentItem(item)
-            self.scrollToItem(item)
+        row = self._row(query_id)
+        if row is not None and self.currentIndex().row() != row:
+            index = self.model_.index(row, COL_NAME)
+            self.setCurrentIndex(index)
+            self.scrollTo(index)
 
-    def _on_current(self, current: QTreeWidgetItem | None, _previous) -> None:
-        if current is not None:
-            self.querySelected.emit(current.data(COL_NAME, Qt.ItemDataRole.UserRole))
+    def current_query(self) -> str | None:
+        index = self.currentIndex()
+        return self.model_.rows[index.row()].id if index.isValid() else None
+
+    def _on_current(self, current: QModelIndex, _previous) -> None:
+        if current.isValid():
+            self.querySelected.emit(self.model_.rows[current.row()].id)
