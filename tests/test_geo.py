@@ -133,3 +133,56 @@ def test_transform_to_wgs84_errors():
         transform_to_wgs84([0], [0], 999_999)
     with pytest.raises(ValueError, match="wrong EPSG"):
         transform_to_wgs84([1e9], [1e9], 32633)
+
+
+# -- added for the mutation run's survivors (geo.py, session 4) --------------------------------------
+_WGS84_A, _WGS84_F = 6_378_137.0, 1 / 298.257223563
+
+
+def _closed_form_metres_per_degree(lat: float) -> tuple[float, float]:
+    """Meridional and parallel degree lengths on WGS84 from the radii of curvature M and N
+    (e.g. Snyder, Map Projections: A Working Manual, 1987, eq. 4-18 and 4-19)."""
+    e2 = _WGS84_F * (2 - _WGS84_F)
+    s = math.sin(math.radians(lat))
+    w = 1 - e2 * s * s
+    return (math.pi / 180 * _WGS84_A * (1 - e2) / w**1.5,
+            math.pi / 180 * _WGS84_A * math.cos(math.radians(lat)) / math.sqrt(w))
+
+
+@pytest.mark.parametrize("lat", [0.0, 36.14, -45.0, 60.0, 89.9999, 90.0, -90.0])
+def test_metres_per_degree_is_the_ellipsoids_local_degree(lat):
+    """A 0.001 deg central difference of geodesics equals the closed form to 1e-9 (measured 1e-11):
+    a longer step, an off-centre interval or a clamp that lets the interval past a pole shows."""
+    m_lat, m_lon = metres_per_degree(lat)
+    want_lat, want_lon = _closed_form_metres_per_degree(lat)
+    assert m_lat == pytest.approx(want_lat, rel=1e-9)
+    assert m_lon == pytest.approx(want_lon, rel=1e-9, abs=1e-6)
+
+
+def test_metres_per_degree_clamps_latitudes_past_the_poles():
+    assert metres_per_degree(95.0) == metres_per_degree(90.0)
+    assert metres_per_degree(-95.0) == metres_per_degree(-90.0) == metres_per_degree(90.0)
+
+
+def test_geodetic_tile_bounds_grid_rows_from_the_south_by_default():
+    from geolocator.core.geo import geodetic_tile_bounds
+    from geolocator.core.model import Bounds
+
+    # gdal2tiles --tmscompatible: zoom 0 is 2 x 1 tiles of 180 deg; zoom 1 is 4 x 2 tiles of 90 deg
+    assert geodetic_tile_bounds(0, 0, 0, 180.0) == Bounds(-180.0, -90.0, 0.0, 90.0)
+    assert geodetic_tile_bounds(1, 0, 0, 90.0) == Bounds(-180.0, -90.0, -90.0, 0.0)  # TMS: row 0 is south
+    assert geodetic_tile_bounds(1, 0, 0, 90.0, tms=False) == Bounds(-180.0, 0.0, -90.0, 90.0)  # XYZ: north
+    assert geodetic_tile_bounds(1, 3, 1, 90.0) == Bounds(90.0, 0.0, 180.0, 90.0)  # the last column and row
+    # without --tmscompatible zoom 0 is one 360 deg tile: its rows are cut at the poles in both schemes
+    assert geodetic_tile_bounds(0, 0, 0, 360.0) == Bounds(-180.0, -90.0, 180.0, 90.0)
+    assert geodetic_tile_bounds(0, 0, 0, 360.0, tms=False) == Bounds(-180.0, -90.0, 180.0, 90.0)
+
+
+@pytest.mark.parametrize("z, x, y, deg", [(1, 4, 0, 90.0), (1, 0, 2, 90.0), (1, -1, 0, 90.0), (1, 0, -1, 90.0),
+                                          (-1, 0, 0, 90.0), (0, 2, 0, 180.0), (0, 0, 1, 180.0), (0, 1, 0, 360.0),
+                                          (0, 0, 0, 0.0), (0, 0, 0, -90.0), (0, 0, 0, float("nan"))])
+def test_geodetic_tile_bounds_refuses_tiles_outside_the_grid(z, x, y, deg):
+    from geolocator.core.geo import geodetic_tile_bounds
+
+    with pytest.raises(ValueError, match="does not exist"):
+        geodetic_tile_bounds(z, x, y, deg)
