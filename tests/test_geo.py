@@ -186,3 +186,103 @@ def test_geodetic_tile_bounds_refuses_tiles_outside_the_grid(z, x, y, deg):
 
     with pytest.raises(ValueError, match="does not exist"):
         geodetic_tile_bounds(z, x, y, deg)
+
+
+def test_format_ground_size_switches_to_km_at_10_km():
+    from pyproj import Geod
+
+    from geolocator.core.geo import format_ground_size
+    from geolocator.core.model import Bounds
+
+    # 1 x 1 deg at the equator: 111.32 x 110.57 km (km with one decimal: a factor 1001 shows)
+    assert format_ground_size(Bounds(0.0, -0.5, 1.0, 0.5)) == "111.3 x 110.6 km"
+    assert format_ground_size(Bounds(0.0, 0.0, 0.001, 0.001)) == "111 x 111 m"
+    # 10 000.5 m tall: already km (the switch is at >= 10 000 m)
+    north = Geod(ellps="WGS84").fwd(0.0, 0.0, 0.0, 10_000.5)[1]
+    assert format_ground_size(Bounds(0.0, 0.0, 0.0001, north)).endswith(" x 10.0 km")
+
+
+def test_xyz_tile_bounds_limits_and_messages():
+    assert xyz_tile_bounds(30, 0, 0).north == pytest.approx(WEB_MERCATOR_MAX_LAT)  # MAX_ZOOM itself is served
+    with pytest.raises(ValueError, match=r"zoom level 31 is out of range 0\.\.30"):
+        xyz_tile_bounds(31, 0, 0)
+    with pytest.raises(ValueError, match=r"x and y must be in 0\.\.1\)"):
+        xyz_tile_bounds(1, 0, 2)  # y == 2**z is one row past the last
+    with pytest.raises(ValueError, match=r"x and y must be in 0\.\.0\)"):
+        xyz_tile_bounds(0, 0, 1)
+
+
+def test_world_files_that_cannot_be_read_or_decoded(tmp_path):
+    folder = tmp_path / "image.tfw"
+    folder.mkdir()  # a folder where the world file should be: an OSError
+    with pytest.raises(InputError, match="cannot read world file") as ei:
+        read_world_file(folder)
+    assert ei.value.path == folder
+    # a byte that is not UTF-8 is replaced (then refused as a number), never a UnicodeDecodeError
+    bad = tmp_path / "latin1.tfw"
+    bad.write_bytes(b"1.0\n0.0\n0.0\n-1.0\n10\xe9\n20.0\n")
+    with pytest.raises(InputError, match="value 5 is not a number") as ei:
+        read_world_file(bad)
+    assert ei.value.path == bad and ei.value.line == 5
+
+
+def test_world_rotation_angle_and_when_it_is_negligible():
+    from geolocator.core.geo import world_rotation_deg, world_rotation_negligible
+
+    assert world_rotation_deg((1.0, 1.0, 5.0, -1.0, 0.0, 0.0)) == pytest.approx(45.0)  # atan2(D, A)
+    assert world_rotation_deg((2.0, 0.0, 7.0, -2.0, 0.0, 0.0)) == 0.0  # B (shear of y) is not the x axis' turn
+    # 1000 x 500 px at 1 map unit per pixel: B may move the bottom edge < 0.1 px, D the right edge < 0.1 px
+    w, h = 1000, 500
+    assert world_rotation_negligible((1.0, 0.0, 0.099 / h, -1.0, 0, 0), w, h)
+    assert not world_rotation_negligible((1.0, 0.0, 0.1 / h, -1.0, 0, 0), w, h)  # exactly 0.1 px: not negligible
+    assert world_rotation_negligible((1.0, 0.099 / w, 0.0, -1.0, 0, 0), w, h)
+    assert not world_rotation_negligible((1.0, 0.1 / w, 0.0, -1.0, 0, 0), w, h)
+    assert not world_rotation_negligible((1.0, 0.2 / w, 0.0, -1.0, 0, 0), w, h)  # D alone is enough
+    assert not world_rotation_negligible((1.0, 0.0, 0.2 / h, -1.0, 0, 0), w, h)  # B alone is enough
+    # the threshold scales with the pixel size (10 map units per pixel)
+    assert world_rotation_negligible((10.0, 0.5 / w, 0.5 / h, -10.0, 0, 0), w, h)
+    assert not world_rotation_negligible((0.1, 0.0, 0.5 / h, -0.1, 0, 0), w, h)
+
+
+@pytest.mark.parametrize("b, d", [(1.0, 0.0), (0.0, 1.0), (0.5, 0.5)])
+def test_world_file_bounds_refuses_any_real_rotation(b, d):
+    with pytest.raises(ValueError, match="^rotated world files are not supported$"):
+        world_file_bounds((1.0, d, b, -1.0, 500_000.0, 4_000_000.0), 100, 100, 32611)
+
+
+def test_read_prj_names_the_file_and_reads_latin1_names(tmp_path):
+    from pyproj import CRS
+
+    from geolocator.core.geo import read_prj
+
+    folder = tmp_path / "a.prj"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"cannot read \.prj file") as ei:
+        read_prj(folder)
+    assert ei.value.path == folder
+    junk = tmp_path / "junk.prj"
+    junk.write_text("not WKT at all")
+    with pytest.raises(InputError, match="not a coordinate system pyproj can read") as ei:
+        read_prj(junk)
+    assert ei.value.path == junk
+    # ESRI tools write .prj files in the local code page: a Latin-1 byte in a name must not stop the read
+    wkt = CRS.from_epsg(32611).to_wkt("WKT1_ESRI").replace("WGS_1984_UTM_Zone_11N", "Zone_11N_Bogot\xe1")
+    latin1 = tmp_path / "latin1.prj"
+    latin1.write_bytes(wkt.encode("latin-1"))
+    crs = read_prj(latin1)
+    assert crs.to_epsg() == 32611 or crs.utm_zone == "11N"
+
+
+def test_crs_label_is_short_and_names_the_authority():
+    from pyproj import CRS
+
+    from geolocator.core.geo import crs_label
+
+    assert crs_label(32760) == "EPSG:32760"
+    assert crs_label(" 32760 ") == "EPSG:32760"
+    assert crs_label(CRS.from_epsg(32760)) == "EPSG:32760"
+    assert crs_label("EPSG:3857") == "EPSG:3857"
+    custom = "+proj=tmerc +lat_0=0 +lon_0=12.3 +k=1 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+    assert crs_label(custom) == CRS.from_user_input(custom).name  # no authority: the CRS's name
+    junk = "x" * 70
+    assert crs_label(junk) == "x" * 60  # unknown: the text itself, cut to 60 characters
