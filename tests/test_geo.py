@@ -286,3 +286,85 @@ def test_crs_label_is_short_and_names_the_authority():
     assert crs_label(custom) == CRS.from_user_input(custom).name  # no authority: the CRS's name
     junk = "x" * 70
     assert crs_label(junk) == "x" * 60  # unknown: the text itself, cut to 60 characters
+
+
+@pytest.mark.parametrize("lons, want", [
+    ([-90.25, 90.5], (90.5, -90.25)),  # 180.75 deg apart across 0, 179.25 across 180: crosses the antimeridian
+    ([0.0, 179.0, -179.0], (0.0, -179.0)),  # 0 deg is east of the antimeridian, never shifted by 360
+    ([0.5, 179.0, -179.0], (0.5, -179.0)),
+    ([-180.0, 1.0], (1.0, 180.0)),  # east at exactly 180 stays 180
+    ([-180.0, 180.0], (180.0, 180.0)),  # the same meridian twice: zero width, not the whole globe
+    ([-170.0, -10.0, 10.0, 170.0], (-170.0, 170.0)),  # a tie (340 deg either way): the box that does not cross
+    ([-90.0, 90.0], (-90.0, 90.0)),
+])
+def test_bounds_from_lonlat_takes_the_narrower_way_round(lons, want):
+    from geolocator.core.geo import bounds_from_lonlat
+
+    b = bounds_from_lonlat(lons, [1.0] * (len(lons) - 1) + [2.0])
+    assert (b.west, b.east) == want and (b.south, b.north) == (1.0, 2.0)
+
+
+def test_parse_number_bounds_are_inclusive_and_errors_name_the_file(tmp_path):
+    from geolocator.core.geo import parse_number
+
+    path = tmp_path / "tiles.csv"
+    assert parse_number(path, 3, "lat", "90", -90.0, 90.0) == 90.0
+    assert parse_number(path, 3, "lat", "-90", -90.0, 90.0) == -90.0
+    with pytest.raises(InputError, match=r"lat is written with a decimal comma \('10,5'\): write 10\.5") as ei:
+        parse_number(path, 7, "lat", "10,5", -90.0, 90.0)
+    assert ei.value.path == path and ei.value.line == 7
+    with pytest.raises(InputError, match=r"lat = 90\.5 is out of range \[-90, 90\]"):
+        parse_number(path, 3, "lat", "90.5", -90.0, 90.0)
+
+
+def test_world_file_pixel_size_rules(tmp_path):
+    path = tmp_path / "a.tfw"
+    path.write_text("1.0\n0.0\n0.0\n1.0\n10.0\n20.0\n")  # a bottom-up raster (E > 0) is read as written
+    assert read_world_file(path) == (1.0, 0.0, 0.0, 1.0, 10.0, 20.0)
+    for lines in ("0.0\n0.0\n0.0\n-1.0\n10\n20\n", "1.0\n0.0\n0.0\n0.0\n10\n20\n"):
+        path.write_text(lines)
+        with pytest.raises(InputError) as ei:
+            read_world_file(path)
+        assert ei.value.problem == "pixel size (line 1 or 4) is zero"
+    folder = tmp_path / "b.tfw"
+    folder.mkdir()
+    with pytest.raises(InputError) as ei:
+        read_world_file(folder)
+    assert ei.value.problem == "cannot read world file (Is a directory)"
+
+
+def test_parse_crs_reads_every_form_a_user_or_file_gives():
+    from pyproj import CRS
+
+    from geolocator.core.geo import parse_crs
+
+    utm = CRS.from_epsg(32611)
+    rasterio = pytest.importorskip("rasterio")
+    assert parse_crs(rasterio.crs.CRS.from_epsg(32611)) == utm  # a rasterio CRS, through its WKT
+    custom = rasterio.crs.CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=12.3 +k=1 +x_0=0 +y_0=0 +ellps=GRS80 +units=m")
+    assert parse_crs(custom).to_wkt() == CRS.from_wkt(custom.to_wkt()).to_wkt()
+    assert parse_crs("32611") == utm and parse_crs(32611) == utm and parse_crs(" EPSG:32611 ") == utm
+    with pytest.raises(ValueError) as ei:
+        parse_crs("y" * 100)
+    assert str(ei.value).startswith(f"unknown coordinate system {'y' * 80!r} (")
+
+
+def test_wgs84_input_needs_no_proj_transformer():
+    """Degrees in, degrees out: "4326", 4326 and "epsg:4326" take the shortcut (no PROJ pipeline built)."""
+    from geolocator.core import geo
+
+    geo._transformer_for.cache_clear()
+    for crs in (4326, "4326", "EPSG:4326", " epsg:4326 "):
+        lons, lats = transform_to_wgs84([10.0, 181.0], [20.0, -5.0], crs)
+        assert lons.tolist() == [10.0, -179.0] and lats.tolist() == [20.0, -5.0]
+    assert geo._transformer_for.cache_info().currsize == 0
+
+
+def test_transform_to_wgs84_limits():
+    # the poles and one and a half turns of longitude are still on the globe (folded into [-180, 180])
+    lons, lats = transform_to_wgs84([540.0, -540.0, 0.0], [90.0, -90.0, 0.0], 4326)
+    assert lons.tolist() == [-180.0, -180.0, 0.0] and lats.tolist() == [90.0, -90.0, 0.0]
+    for xs, ys, needle in (([0.0], [90.5], "outside the globe"), ([540.5], [0.0], "outside the globe"),
+                           ([float("nan")], [0.0], "cannot be transformed"), ([0.0], [float("nan")], "cannot be transformed")):
+        with pytest.raises(ValueError, match=needle):
+            transform_to_wgs84(xs, ys, 4326)
