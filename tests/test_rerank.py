@@ -202,3 +202,15 @@ def test_same_photo_at_20mp_and_half_a_megapixel_gives_the_same_place(tiles, tmp
     assert min(n_small, n_big) >= 2 * VerifySettings().min_inliers
     assert haversine_m(g_small, g_big) < 1.0
     assert haversine_m(g_big, to_latlon(*centre)) < 1.5
+
+
+# -- added for the mutation run's survivors (rerank.py, session 4) -----------------------------------
+def test_expected_area_share_of_a_footprint():
+    from geolocator.core.rerank import expected_area_share
+
+    # 60 m across a 4:3 photo covers 60 x 45 m of a 100 x 50 m tile: 0.54 of it
+    assert expected_area_share(60.0, (400, 300), (100.0, 50.0)) == pytest.approx(0.54)
+    assert expected_area_share(0.6, (400, 300), (0.8, 0.5)) == pytest.approx(0.6 * 0.45 / 0.4)  # sub-metre tiles
+    for footprint, ground in ((None, (100.0, 100.0)), (0.0, (100.0, 100.0)), (60.0, None), (60.0, (0.0, 100.0)),
+                              (60.0, (100.0, -1.0))):
+        assert expected_area_share(footprint, (400, 300), ground) is None

@@ -90,3 +90,43 @@ def test_rotating_the_photo_scores_like_rotating_the_tile():
     after = similarity(photos_views, _unit(rotate(base_tiles, 0)))
     np.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-6)
     assert not np.allclose(before, similarity(_unit(rotate(base_photos, 0)), _unit(rotate(base_tiles, 0))))
+
+
+# -- added for the mutation run's survivors (retrieval.py, session 4) --------------------------------
+def test_search_reverse_edge_sizes_and_types():
+    rng = np.random.default_rng(5)
+    queries = _unit(rng.normal(size=(4, 8)))
+    one_tile = _unit(rng.normal(size=(1, 3, 8)))
+    for k in (1, 3):  # a single tile, and k = 1, are real searches, not the empty answer
+        scores, ids = search_reverse(queries, one_tile, k=k)
+        best = similarity(queries, one_tile)[:, 0]  # each drone's best view of the tile
+        order = np.argsort(-best, kind="stable")[:k]
+        np.testing.assert_array_equal(ids[0], order)
+        np.testing.assert_allclose(scores[0], best[order], rtol=1e-5)
+        assert scores.dtype == np.float32 and ids.dtype == np.int64 and scores.shape == ids.shape == (1, k)
+    for gallery, qs, shape in ((np.zeros((0, 2, 8), np.float32), queries, (0, 3)),
+                               (one_tile, np.zeros((0, 8), np.float32), (1, 0))):
+        scores, ids = search_reverse(qs, gallery, k=3)
+        assert scores.shape == ids.shape == shape and scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_search_reverse_ties_go_to_the_lower_drone_index():
+    e = np.eye(4, dtype=np.float32)
+    gallery = np.stack([e[0], e[1]])[None]  # one tile, views e0 and e1
+    queries = np.stack([e[1], e[0]])  # drone 0 matches view 1, drone 1 view 0: both score exactly 1
+    scores, ids = search_reverse(queries, gallery, k=1)
+    assert ids.tolist() == [[0]] and scores.tolist() == [[1.0]]
+
+
+def test_mapped_features_shape_and_float32_rows():
+    from geolocator.core.retrieval import MappedFeatures
+
+    x = np.arange(5 * 3 * 4, dtype=np.float16).reshape(5, 3, 4)  # a float16 store, 3 views, 4-d
+
+    def fn(rows):
+        assert rows.dtype == np.float32  # transforms get float32 whatever the store holds
+        return rows[..., :2] * 2
+
+    m = MappedFeatures(x, fn)
+    assert m.shape == (5, 3, 2)
+    np.testing.assert_array_equal(m[[1, 4]], x[[1, 4], :, :2].astype(np.float32) * 2)
