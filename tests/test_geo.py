@@ -368,3 +368,15 @@ def test_transform_to_wgs84_limits():
                            ([float("nan")], [0.0], "cannot be transformed"), ([0.0], [float("nan")], "cannot be transformed")):
         with pytest.raises(ValueError, match=needle):
             transform_to_wgs84(xs, ys, 4326)
+
+
+def test_geodetic_tile_bounds_at_a_fine_zoom():
+    from geolocator.core.geo import geodetic_tile_bounds
+    from geolocator.core.model import Bounds
+
+    deg = 180.0 / 2**9  # zoom 9 of the --tmscompatible grid: 1024 x 512 tiles of 0.35 deg
+    assert geodetic_tile_bounds(9, 0, 0, deg) == Bounds(-180.0, -90.0, -180.0 + deg, -90.0 + deg)
+    assert geodetic_tile_bounds(9, 1023, 511, deg) == Bounds(180.0 - deg, 90.0 - deg, 180.0, 90.0)
+    for x, y in ((1024, 0), (0, 512)):
+        with pytest.raises(ValueError, match="does not exist"):
+            geodetic_tile_bounds(9, x, y, deg)
