@@ -130,3 +130,17 @@ def test_mapped_features_shape_and_float32_rows():
     m = MappedFeatures(x, fn)
     assert m.shape == (5, 3, 2)
     np.testing.assert_array_equal(m[[1, 4]], x[[1, 4], :, :2].astype(np.float32) * 2)
+
+
+def test_search_edge_sizes_and_types():
+    rng = np.random.default_rng(6)
+    queries = _unit(rng.normal(size=(4, 2, 8)))  # 2 views per photo
+    gallery = _unit(rng.normal(size=(5, 3, 8)))
+    scores, ids = search(queries, gallery, k=1)  # k = 1 is a real search, not the empty answer
+    brute = similarity(queries, gallery)
+    assert ids[:, 0].tolist() == np.argmax(brute, axis=1).tolist()
+    np.testing.assert_allclose(scores[:, 0], brute.max(axis=1), rtol=1e-5)
+    assert scores.dtype == np.float32 and ids.dtype == np.int64 and scores.shape == ids.shape == (4, 1)
+    for qs, gal, shape in ((np.zeros((0, 8), np.float32), gallery, (0, 3)), (queries, gallery[:0], (4, 0))):
+        scores, ids = search(qs, gal, k=3)
+        assert scores.shape == ids.shape == shape and scores.dtype == np.float32 and ids.dtype == np.int64
