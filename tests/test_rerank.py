@@ -214,3 +214,16 @@ def test_expected_area_share_of_a_footprint():
     for footprint, ground in ((None, (100.0, 100.0)), (0.0, (100.0, 100.0)), (60.0, None), (60.0, (0.0, 100.0)),
                               (60.0, (100.0, -1.0))):
         assert expected_area_share(footprint, (400, 300), ground) is None
+
+
+def test_verified_ranking_scores_and_leaves_the_similarity_alone():
+    sim = np.array([[0.5, 0.9, -0.2, 0.1], [0.3, 0.2, 0.1, 0.0]], np.float64)
+    before = sim.copy()
+    candidates = np.array([[0, 2], [3, 1]])
+    inliers = np.array([[15, 14], [20, 30]])
+    ranking = verified_ranking(sim, candidates, inliers, min_inliers=np.array([15, 25]))  # one threshold per photo
+    np.testing.assert_array_equal(sim, before)  # the caller's cosines are not modified (float64 in: still a copy)
+    # verified (>= its photo's threshold, equality included): cosine + 2 + inliers; the rest keep their cosine
+    np.testing.assert_allclose(ranking, [[0.5 + 2 + 15, 0.9, -0.2, 0.1], [0.3, 0.2 + 2 + 30, 0.1, 0.0]])
+    assert ranking.dtype == np.float64
+    assert np.argsort(-ranking[0], kind="stable").tolist() == [0, 1, 3, 2]
