@@ -380,3 +380,24 @@ def test_geodetic_tile_bounds_at_a_fine_zoom():
     for x, y in ((1024, 0), (0, 512)):
         with pytest.raises(ValueError, match="does not exist"):
             geodetic_tile_bounds(9, x, y, deg)
+
+
+def test_messages_name_the_rotation_the_errno_text_and_the_crs(tmp_path):
+    from geolocator.core.geo import crs_label, read_prj, world_rotation_deg
+
+    w = _write_world(tmp_path / "rot.jgw", [1.0, 0.5, 0.0, -1.0, 0, 0])
+    with pytest.raises(InputError) as ei:
+        read_world_file(w)
+    assert ei.value.problem == ("rotated world files (non-zero rotation terms on lines 2-3) are not supported "
+                                "(26.57° rotation)")
+    assert world_rotation_deg((1.0, 0.5, 0.0, -1.0, 0, 0)) == pytest.approx(math.degrees(math.atan2(0.5, 1.0)))
+    folder = tmp_path / "a.prj"
+    folder.mkdir()
+    with pytest.raises(InputError) as ei:
+        read_prj(folder)
+    assert ei.value.problem == "cannot read .prj file (Is a directory)"
+    assert crs_label(99999) == "EPSG:99999"  # a number is named as a code even when PROJ does not know it
+    with pytest.raises(ValueError, match=r"cannot be transformed from EPSG:4326 to WGS84"):
+        transform_to_wgs84([float("nan")], [0.0], 4326)
+    with pytest.raises(ValueError, match=r"outside the globe once transformed from EPSG:4326 \("):
+        transform_to_wgs84([0.0], [91.0], "4326")
