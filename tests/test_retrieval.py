@@ -144,3 +144,20 @@ def test_search_edge_sizes_and_types():
     for qs, gal, shape in ((np.zeros((0, 8), np.float32), gallery, (0, 3)), (queries, gallery[:0], (4, 0))):
         scores, ids = search(qs, gal, k=3)
         assert scores.shape == ids.shape == shape and scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_top_k_keeps_ties_in_tile_order_past_small_arrays():
+    sim = np.zeros((1, 40), np.float32)
+    sim[0, ::3] = 0.5  # 14 tiles tie at the top: NumPy's default sort reorders such ties
+    scores, ids = top_k(sim, 14)
+    assert ids[0].tolist() == list(range(0, 40, 3)) and scores[0].tolist() == [0.5] * 14
+    assert similarity(_unit(np.ones((2, 4))), _unit(np.ones((3, 2, 4)))).dtype == np.float32
+
+
+def test_merge_views_fills_missing_places_with_no_tile():
+    from geolocator.core.retrieval import merge_views
+
+    # one photo, 2 tile views: faiss found views 1 and 0 of tile 0 and nothing else (-1)
+    scores, ids = merge_views(np.array([0.9, 0.8, -1.0, -1.0], np.float32), np.array([1, 0, -1, -1]), 1, 1, 2, 3)
+    assert ids.tolist() == [[0, -1, -1]] and ids.dtype == np.int64
+    assert scores[0, 0] == np.float32(0.9) and np.isneginf(scores[0, 1:]).all() and scores.dtype == np.float32
