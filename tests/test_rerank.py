@@ -227,3 +227,15 @@ def test_verified_ranking_scores_and_leaves_the_similarity_alone():
     np.testing.assert_allclose(ranking, [[0.5 + 2 + 15, 0.9, -0.2, 0.1], [0.3, 0.2 + 2 + 30, 0.1, 0.0]])
     assert ranking.dtype == np.float64
     assert np.argsort(-ranking[0], kind="stable").tolist() == [0, 1, 3, 2]
+
+
+def test_photo_centre_in_is_the_projective_image_of_the_centre():
+    from types import SimpleNamespace
+
+    from geolocator.core.rerank import photo_centre_in
+
+    photo, tile = SimpleNamespace(size=(100, 50)), SimpleNamespace(size=(200, 100))
+    h = 2.0 * np.array([[1.0, 0.0, 10.0], [0.0, 1.0, 20.0], [0.0, 0.0, 1.0]])  # a translation, scaled: z = 2
+    assert photo_centre_in(h, photo, tile) == pytest.approx((60 / 200, 45 / 100))
+    at_infinity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    assert photo_centre_in(at_infinity, photo, tile) is None
