@@ -346,3 +346,14 @@ def test_plausibility_scale_sign_non_square_tiles_and_infinite_entries():
     src = np.float32([[0, 0], [w, 0], [w, hh], [0, hh]])
     dart = np.float32([[100, 100], [400, 100], [250, 160], [100, 400]])  # the third corner pushed inside
     assert _plausible(cv2.getPerspectiveTransform(src, dart), PHOTO, TILE, s) is False
+
+
+def test_plausibility_side_ratio_rule():
+    import cv2
+
+    w, hh = PHOTO
+    src = np.float32([[0, 0], [w, 0], [w, hh], [0, hh]])
+    sliver = np.float32([[0, 200], [500, 200], [500, 250], [0, 250]])  # sides 500 and 50: ratio 10 > 8
+    ok = np.float32([[0, 200], [420, 200], [420, 260], [0, 260]])  # ratio 7
+    assert _plausible(cv2.getPerspectiveTransform(src, sliver), PHOTO, TILE, VerifySettings()) is False
+    assert _plausible(cv2.getPerspectiveTransform(src, ok), PHOTO, TILE, VerifySettings()) is True
