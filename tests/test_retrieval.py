@@ -161,3 +161,12 @@ def test_merge_views_fills_missing_places_with_no_tile():
     scores, ids = merge_views(np.array([0.9, 0.8, -1.0, -1.0], np.float32), np.array([1, 0, -1, -1]), 1, 1, 2, 3)
     assert ids.tolist() == [[0, -1, -1]] and ids.dtype == np.int64
     assert scores[0, 0] == np.float32(0.9) and np.isneginf(scores[0, 1:]).all() and scores.dtype == np.float32
+
+
+def test_similarity_blocks_cover_every_photo():
+    """Photos are scored in blocks bounding the temporaries (4M scores): more photos than one block."""
+    rng = np.random.default_rng(7)
+    gallery = _unit(rng.normal(size=(2000, 8, 16)))  # 16,000 tile vectors: blocks of 250 photos
+    queries = _unit(rng.normal(size=(600, 16)))  # more than two blocks
+    brute = np.einsum("qd,nvd->qnv", queries, gallery).max(axis=2)
+    np.testing.assert_allclose(similarity(queries, gallery), brute, rtol=1e-5, atol=1e-6)
