@@ -11,3 +11,19 @@ try:  # the GUI tests need it; the core tests must still run where Qt is absent
     import PySide6.QtWebEngineWidgets  # noqa: F401
 except ImportError:  # pragma: no cover
     pass
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_folders(tmp_path_factory):
+    """The user's cache, data and config folders (platformdirs / QStandardPaths read XDG_*) point into
+    this session's temporary folder: a test never writes the real user cache, and parallel workers
+    (pytest -n 2) never share a feature store, which takes one writer at a time (core/store.py)."""
+    patch = pytest.MonkeyPatch()
+    base = tmp_path_factory.getbasetemp()
+    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        patch.setenv(var, str(base / var.lower()))
+    yield
+    patch.undo()

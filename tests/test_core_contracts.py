@@ -325,3 +325,35 @@ def test_a_pickle_offered_as_weights_or_adapter_is_never_run(tmp_path):
     with pytest.raises(GeolocatorError):
         load_backbone(str(offered[0]), device="cpu")  # a .pt as a TorchScript backbone
     assert not marker.exists()
+
+
+def test_plausibility_scale_sign_non_square_tiles_and_infinite_entries():
+    """Added for the mutation run's survivors (session 4)."""
+    s = VerifySettings()
+    h = _scale_rotate(1.0)
+    # a homography is defined up to a scale factor, negative ones included: the same view
+    assert _plausible(-0.5 * h, PHOTO, TILE, s) is True and _plausible(-3.0 * h, PHOTO, TILE, s) is True
+    # the share is the outline's area over the tile's width x height: 1.83 of a 512 x 128 tile
+    assert _plausible(h, PHOTO, (512, 128), replace(s, max_area=4.0)) is True
+    assert _plausible(h, PHOTO, (128, 512), replace(s, max_area=1.5)) is False
+    inf = h.copy()
+    inf[0, 2] = np.inf  # every z stays positive, one coordinate is infinite
+    assert _plausible(inf, PHOTO, TILE, s) is False
+    # a concave outline (a dart) of sane area and orientation is no view of flat ground
+    import cv2
+
+    w, hh = PHOTO
+    src = np.float32([[0, 0], [w, 0], [w, hh], [0, hh]])
+    dart = np.float32([[100, 100], [400, 100], [250, 160], [100, 400]])  # the third corner pushed inside
+    assert _plausible(cv2.getPerspectiveTransform(src, dart), PHOTO, TILE, s) is False
+
+
+def test_plausibility_side_ratio_rule():
+    import cv2
+
+    w, hh = PHOTO
+    src = np.float32([[0, 0], [w, 0], [w, hh], [0, hh]])
+    sliver = np.float32([[0, 200], [500, 200], [500, 250], [0, 250]])  # sides 500 and 50: ratio 10 > 8
+    ok = np.float32([[0, 200], [420, 200], [420, 260], [0, 260]])  # ratio 7
+    assert _plausible(cv2.getPerspectiveTransform(src, sliver), PHOTO, TILE, VerifySettings()) is False
+    assert _plausible(cv2.getPerspectiveTransform(src, ok), PHOTO, TILE, VerifySettings()) is True

@@ -91,13 +91,9 @@ def test_confidence_separates_right_from_wrong_answers(verified):
     assert conf[right].mean() - conf[~right].mean() >= 0.4
 
 
-@pytest.mark.slow
-def test_whole_demo_with_verification(features, tmp_path):
-    ws, region = demo_workspace(tmp_path, features, top_k=10)
-    ws.locate(region.queries)
-    ev = ws.evaluate()
-    # measured 2026-11-30: R@1 85.2, R@5 90.7, AP 88.1 (README "Results", training/results/compare_pipeline.md)
-    assert ev.r1 >= 82.0 and ev.r5 >= 87.0 and ev.ap >= 85.0
+# The whole demo with verification (R@1 85.2, R@5 90.7, AP 88.1 measured 2026-11-30; floors 82 / 87 / 85)
+# is asserted once, end to end with the live backbone, by tests/test_cli.py::test_eval_json_is_one_object_and_well_above_chance
+# (a committed-features copy of it here took ~35 s and checked the same figures on the same inputs).
 
 
 @pytest.mark.slow

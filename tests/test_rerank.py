@@ -202,3 +202,40 @@ def test_same_photo_at_20mp_and_half_a_megapixel_gives_the_same_place(tiles, tmp
     assert min(n_small, n_big) >= 2 * VerifySettings().min_inliers
     assert haversine_m(g_small, g_big) < 1.0
     assert haversine_m(g_big, to_latlon(*centre)) < 1.5
+
+
+# -- added for the mutation run's survivors (rerank.py, session 4) -----------------------------------
+def test_expected_area_share_of_a_footprint():
+    from geolocator.core.rerank import expected_area_share
+
+    # 60 m across a 4:3 photo covers 60 x 45 m of a 100 x 50 m tile: 0.54 of it
+    assert expected_area_share(60.0, (400, 300), (100.0, 50.0)) == pytest.approx(0.54)
+    assert expected_area_share(0.6, (400, 300), (0.8, 0.5)) == pytest.approx(0.6 * 0.45 / 0.4)  # sub-metre tiles
+    for footprint, ground in ((None, (100.0, 100.0)), (0.0, (100.0, 100.0)), (60.0, None), (60.0, (0.0, 100.0)),
+                              (60.0, (100.0, -1.0))):
+        assert expected_area_share(footprint, (400, 300), ground) is None
+
+
+def test_verified_ranking_scores_and_leaves_the_similarity_alone():
+    sim = np.array([[0.5, 0.9, -0.2, 0.1], [0.3, 0.2, 0.1, 0.0]], np.float64)
+    before = sim.copy()
+    candidates = np.array([[0, 2], [3, 1]])
+    inliers = np.array([[15, 14], [20, 30]])
+    ranking = verified_ranking(sim, candidates, inliers, min_inliers=np.array([15, 25]))  # one threshold per photo
+    np.testing.assert_array_equal(sim, before)  # the caller's cosines are not modified (float64 in: still a copy)
+    # verified (>= its photo's threshold, equality included): cosine + 2 + inliers; the rest keep their cosine
+    np.testing.assert_allclose(ranking, [[0.5 + 2 + 15, 0.9, -0.2, 0.1], [0.3, 0.2 + 2 + 30, 0.1, 0.0]])
+    assert ranking.dtype == np.float64
+    assert np.argsort(-ranking[0], kind="stable").tolist() == [0, 1, 3, 2]
+
+
+def test_photo_centre_in_is_the_projective_image_of_the_centre():
+    from types import SimpleNamespace
+
+    from geolocator.core.rerank import photo_centre_in
+
+    photo, tile = SimpleNamespace(size=(100, 50)), SimpleNamespace(size=(200, 100))
+    h = 2.0 * np.array([[1.0, 0.0, 10.0], [0.0, 1.0, 20.0], [0.0, 0.0, 1.0]])  # a translation, scaled: z = 2
+    assert photo_centre_in(h, photo, tile) == pytest.approx((60 / 200, 45 / 100))
+    at_infinity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    assert photo_centre_in(at_infinity, photo, tile) is None

@@ -133,3 +133,83 @@ def test_photo_views_are_centred_only_in_the_photo_rotation_layout_on_frozen_fea
     assert tiles_turned._centred(feats[:, :1]) is feats[:, :1] or np.array_equal(tiles_turned._centred(feats[:, :1]), feats[:, :1])
     off = Workspace(Settings(tile_views=("rot0",), query_views=ROTATION_VIEWS, centre_photo_views=False))
     assert np.array_equal(off._centred(feats), feats)
+
+
+# -- added for the mutation run's survivors (retrieval.py, session 4) --------------------------------
+def test_search_reverse_edge_sizes_and_types():
+    rng = np.random.default_rng(5)
+    queries = _unit(rng.normal(size=(4, 8)))
+    one_tile = _unit(rng.normal(size=(1, 3, 8)))
+    for k in (1, 3):  # a single tile, and k = 1, are real searches, not the empty answer
+        scores, ids = search_reverse(queries, one_tile, k=k)
+        best = similarity(queries, one_tile)[:, 0]  # each drone's best view of the tile
+        order = np.argsort(-best, kind="stable")[:k]
+        np.testing.assert_array_equal(ids[0], order)
+        np.testing.assert_allclose(scores[0], best[order], rtol=1e-5)
+        assert scores.dtype == np.float32 and ids.dtype == np.int64 and scores.shape == ids.shape == (1, k)
+    for gallery, qs, shape in ((np.zeros((0, 2, 8), np.float32), queries, (0, 3)),
+                               (one_tile, np.zeros((0, 8), np.float32), (1, 0))):
+        scores, ids = search_reverse(qs, gallery, k=3)
+        assert scores.shape == ids.shape == shape and scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_search_reverse_ties_go_to_the_lower_drone_index():
+    e = np.eye(4, dtype=np.float32)
+    gallery = np.stack([e[0], e[1]])[None]  # one tile, views e0 and e1
+    queries = np.stack([e[1], e[0]])  # drone 0 matches view 1, drone 1 view 0: both score exactly 1
+    scores, ids = search_reverse(queries, gallery, k=1)
+    assert ids.tolist() == [[0]] and scores.tolist() == [[1.0]]
+
+
+def test_mapped_features_shape_and_float32_rows():
+    from geolocator.core.retrieval import MappedFeatures
+
+    x = np.arange(5 * 3 * 4, dtype=np.float16).reshape(5, 3, 4)  # a float16 store, 3 views, 4-d
+
+    def fn(rows):
+        assert rows.dtype == np.float32  # transforms get float32 whatever the store holds
+        return rows[..., :2] * 2
+
+    m = MappedFeatures(x, fn)
+    assert m.shape == (5, 3, 2)
+    np.testing.assert_array_equal(m[[1, 4]], x[[1, 4], :, :2].astype(np.float32) * 2)
+
+
+def test_search_edge_sizes_and_types():
+    rng = np.random.default_rng(6)
+    queries = _unit(rng.normal(size=(4, 2, 8)))  # 2 views per photo
+    gallery = _unit(rng.normal(size=(5, 3, 8)))
+    scores, ids = search(queries, gallery, k=1)  # k = 1 is a real search, not the empty answer
+    brute = similarity(queries, gallery)
+    assert ids[:, 0].tolist() == np.argmax(brute, axis=1).tolist()
+    np.testing.assert_allclose(scores[:, 0], brute.max(axis=1), rtol=1e-5)
+    assert scores.dtype == np.float32 and ids.dtype == np.int64 and scores.shape == ids.shape == (4, 1)
+    for qs, gal, shape in ((np.zeros((0, 8), np.float32), gallery, (0, 3)), (queries, gallery[:0], (4, 0))):
+        scores, ids = search(qs, gal, k=3)
+        assert scores.shape == ids.shape == shape and scores.dtype == np.float32 and ids.dtype == np.int64
+
+
+def test_top_k_keeps_ties_in_tile_order_past_small_arrays():
+    sim = np.zeros((1, 40), np.float32)
+    sim[0, ::3] = 0.5  # 14 tiles tie at the top: NumPy's default sort reorders such ties
+    scores, ids = top_k(sim, 14)
+    assert ids[0].tolist() == list(range(0, 40, 3)) and scores[0].tolist() == [0.5] * 14
+    assert similarity(_unit(np.ones((2, 4))), _unit(np.ones((3, 2, 4)))).dtype == np.float32
+
+
+def test_merge_views_fills_missing_places_with_no_tile():
+    from geolocator.core.retrieval import merge_views
+
+    # one photo, 2 tile views: faiss found views 1 and 0 of tile 0 and nothing else (-1)
+    scores, ids = merge_views(np.array([0.9, 0.8, -1.0, -1.0], np.float32), np.array([1, 0, -1, -1]), 1, 1, 2, 3)
+    assert ids.tolist() == [[0, -1, -1]] and ids.dtype == np.int64
+    assert scores[0, 0] == np.float32(0.9) and np.isneginf(scores[0, 1:]).all() and scores.dtype == np.float32
+
+
+def test_similarity_blocks_cover_every_photo():
+    """Photos are scored in blocks bounding the temporaries (4M scores): more photos than one block."""
+    rng = np.random.default_rng(7)
+    gallery = _unit(rng.normal(size=(2000, 8, 16)))  # 16,000 tile vectors: blocks of 250 photos
+    queries = _unit(rng.normal(size=(600, 16)))  # more than two blocks
+    brute = np.einsum("qd,nvd->qnv", queries, gallery).max(axis=2)
+    np.testing.assert_allclose(similarity(queries, gallery), brute, rtol=1e-5, atol=1e-6)

@@ -1,5 +1,5 @@
 """Smoke runs of the training/ scripts that reproduce README figures, on a small copy of the demo
-(all 36 tiles, 6 photos) with few steps: each must run to the end and print its table. The
+(12 of its 36 tiles, 6 photos) with few steps: each must run to the end and print its table. The
 figures themselves are checked elsewhere (test_demo_floors.py); here a broken script fails CI
 instead of being found when someone re-runs it."""
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,10 +22,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
+    """The demo's two western tile columns (12 of 36 tiles) and 6 photos whose centres lie on them, one
+    per tile row: a third of the backbone's work of the whole tile set, same code paths."""
     root = tmp_path_factory.mktemp("small-demo") / "demo"
-    shutil.copytree(DEMO / "tiles", root / "tiles")
-    shutil.copy(DEMO / "tiles.csv", root / "tiles.csv")
-    rows = list(csv.DictReader((DEMO / "truth.csv").open(newline="")))[::18]  # 6 photos across the region
+    tile_rows = [row for row in csv.DictReader((DEMO / "tiles.csv").open(newline=""))
+                 if row["path"].endswith(("_c00.jpg", "_c01.jpg"))]
+    (root / "tiles").mkdir(parents=True)
+    for row in tile_rows:
+        shutil.copy(DEMO / row["path"], root / row["path"])
+    with (root / "tiles.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(tile_rows[0]))
+        writer.writeheader()
+        writer.writerows(tile_rows)
+    rows = list(csv.DictReader((DEMO / "truth.csv").open(newline="")))[::18]  # 6 photos, one per tile row
+    assert {row["tile"] for row in rows} <= {row["path"] for row in tile_rows}
     (root / "queries").mkdir()
     for row in rows:
         shutil.copy(DEMO / row["query"], root / row["query"])
@@ -60,7 +71,7 @@ def test_compare_pipeline_runs_every_variant(small_demo, cache_dir, tmp_path):
     out_md = tmp_path / "pipeline.md"
     out = _run("compare_pipeline.py", "--regions", str(small_demo), "--seeds", "0", "--steps", "2",
                "--cache-dir", str(cache_dir), "--out", str(out_md))
-    rows = [line for line in out_md.read_text().splitlines() if line.startswith("| demo (36 tiles, 6 photos)")]
+    rows = [line for line in out_md.read_text().splitlines() if line.startswith("| demo (12 tiles, 6 photos)")]
     assert len(rows) == 7  # frozen x2, paper x2, best features only, best anchored x2
     assert "| none (frozen) | yes |" in rows[1] and rows[0] in out
 
@@ -80,7 +91,7 @@ def test_cache_benchmark_features_then_compare_methods(small_demo, tmp_path):
     features = tmp_path / "features"
     _run("cache_benchmark_features.py", "--benchmark", str(small_demo.parent), "--regions", "demo", "--out", str(features))
     with __import__("numpy").load(features / "demo.npz") as z:
-        assert z["tile_feats"].shape == (36, 8, 1280) and z["query_feats"].shape == (6, 1280)
+        assert z["tile_feats"].shape == (12, 8, 1280) and z["query_feats"].shape == (6, 1280)
     out_md = tmp_path / "methods.md"
     out = _run("compare_methods.py", "--regions", "demo", "--features", str(features), "--seeds", "0",
                "--threads", "1", "--out", str(out_md))
@@ -99,3 +110,24 @@ def test_bench_gui_scale_drives_the_window_and_prints_its_table(tmp_path):
     for step in ("add 40 photos", "show the predictions", "load the map page", "select 40 photos", "scroll the photo list"):
         assert f"| {step}" in text, step
     assert "40 photos, 60 tiles" in text
+
+
+def test_bench_adapt_estimate_adds_the_fixed_costs_once():
+    """The paper-mode estimate is fixed + 200 x the median step after 2 warm-up steps: scaling a short
+    run by 200 / N (the old method) multiplied the fixed costs and once printed 146 s for a 440-520 s run."""
+    sys.path.insert(0, str(ROOT / "training"))
+    try:
+        from bench_adapt import estimate_full
+    finally:
+        sys.path.remove(str(ROOT / "training"))
+    t0, c0 = 100.0, 50.0
+    # 3 s of set-up, 2 warm-up steps of 5 s, 4 steps of 1, 1, 3 (an outlier) and 1 s, 2 s after the last step
+    step_ends = t0 + 3 + np.cumsum([5, 5, 1, 1, 3, 1])
+    cpu_ends = c0 + 6 + np.cumsum([10, 10, 2, 2, 2, 2])  # CPU: 2 per step after warm-up
+    stamps = list(zip(step_ends, cpu_ends))
+    wall, cpu = 3 + 16 + 2, 6 + 28 + 4
+    est_wall, est_cpu, note = estimate_full(stamps, t0, c0, wall, cpu, full=200)
+    # fixed = everything but steps 3..6 (21 - 6 = 15 s), plus 200 x the median of (1, 1, 3, 1) = 1 s
+    assert est_wall == pytest.approx(15 + 200 * 1.0)
+    assert est_cpu == pytest.approx((38 - 8) + 200 * 2.0)
+    assert "estimated from 6 steps" in note and "fixed 15.0 s" in note and "200 x 1.00 s" in note

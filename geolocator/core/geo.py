@@ -147,8 +147,10 @@ def geodetic_tile_bounds(z: int, x: int, y: int, tile_deg: float, tms: bool = Tr
     Plain arithmetic on a lat/lon grid (mercantile only knows Web Mercator). Raises ValueError
     for a tile outside the grid.
     """
+    if not (math.isfinite(tile_deg) and tile_deg > 0):  # before dividing by it (a tilemapresource.xml with 0)
+        raise ValueError(f"tile z={z} x={x} y={y} does not exist in a geodetic grid of {tile_deg} deg tiles")
     cols, rows = round(360.0 / tile_deg), max(1, round(180.0 / tile_deg))
-    if z < 0 or not (0 <= x < cols and 0 <= y < rows) or tile_deg <= 0:
+    if z < 0 or not (0 <= x < cols and 0 <= y < rows):
         raise ValueError(f"tile z={z} x={x} y={y} does not exist in a {cols}x{rows} geodetic grid")
     south = -90.0 + y * tile_deg if tms else 90.0 - (y + 1) * tile_deg
     return Bounds(-180.0 + x * tile_deg, max(south, -90.0), -180.0 + (x + 1) * tile_deg, min(south + tile_deg, 90.0))

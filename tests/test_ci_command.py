@@ -1,0 +1,45 @@
+"""CI runs exactly the README's test command, and that command's parallel run is safe: every test
+writes its caches under a temporary folder of its own worker, never the user's cache."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_test_command() -> str:
+    lines = [line for line in (ROOT / "README.md").read_text().splitlines() if "(CI runs exactly this)" in line]
+    assert len(lines) == 1, lines  # one line in the README says which command CI runs
+    return lines[0].split("#")[0].strip()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    command = _readme_test_command()
+    assert "pytest" in command and command.startswith("bash packaging/setup.sh && ")
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#") and not line.startswith(("set ", "cd "))]
+    assert ci == [command], (ci, command)
+
+
+def test_readme_test_command_spreads_over_the_two_cores_with_xdist():
+    command = _readme_test_command()
+    workers = re.search(r"-n (\d+|auto)\b", command)
+    assert workers, command
+    # pytest-xdist must come with the dev extra that packaging/setup.sh installs
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'"pytest-xdist>=[\d.]+"', pyproject)
+    assert 'pip install -q -e ".[dev]"' in (ROOT / "packaging" / "setup.sh").read_text()
+
+
+def test_the_user_cache_is_never_written_by_the_tests(tmp_path_factory):
+    """conftest points the XDG folders at this worker's temporary folder (platformdirs reads them)."""
+    import platformdirs
+
+    from geolocator.core.cache import default_cache_root
+
+    base = tmp_path_factory.getbasetemp()
+    for path in (default_cache_root(), Path(platformdirs.user_data_dir("geolocator")),
+                 Path(platformdirs.user_config_dir("geolocator"))):
+        assert base in path.parents, path
