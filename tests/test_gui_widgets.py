@@ -335,3 +335,19 @@ def test_query_list_holds_thousands_of_rows_and_decodes_only_painted_thumbnails(
     with qtbot.waitSignal(w.querySelected) as sel:
         w.select(queries[2500].id)
     assert sel.args == [queries[2500].id]
+
+
+def test_query_list_leaves_the_name_readable_at_the_windows_list_width(qtbot):
+    """The flight screenshot showed thumbnails with no names: the fixed status/conf/error columns
+    took all but ~60 px of the 300 px list. At the window's list width (370 px, main_window) a
+    thumbnail and a DJI file name fit beside them."""
+    from geolocator.core.model import Query
+    from geolocator.gui.query_list import COL_NAME, ICON_PX, QueryList
+
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries([Query("DJI_0042.JPG", Path("DJI_0042.JPG"))])
+    w.resize(370, 300)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.header().sectionSize(COL_NAME) >= ICON_PX + w.fontMetrics().horizontalAdvance("DJI_0042.JPG") + 8

@@ -165,7 +165,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([300, 840, 300])
+        # the list: a thumbnail and a readable name beside status, confidence and error
+        self.splitter.setSizes([370, 770, 300])
         self.centre.setSizes([580, 290])
 
         root = QWidget()

@@ -233,10 +233,10 @@ class QueryList(QTreeView):
         # Fixed widths from the longest text each column can hold: auto-sizing re-measures rows on
         # every change (quadratic, ~0.5 s for 100 rows with the item widget).
         fm = self.fontMetrics()
-        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
+        pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
         for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "retrieved", "queued", "Status",
                                          "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
-                            (COL_CONF, ["0.00", "Conf."]), (COL_ERROR, ["99999 m", "Error"])):
+                            (COL_CONF, ["0.00", "Conf."]), (COL_ERROR, ["9999 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
         self.selectionModel().currentRowChanged.connect(self._on_current)
