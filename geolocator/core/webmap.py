@@ -242,8 +242,9 @@ window.geoloc = (function () {
     // (past the verified frames) hollow and dotted, flagged ringed in red; not located grey
     var style = {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
       fillColor: d.colour, fillOpacity: base.fillOpacity};
-    if (d.status === 'interpolated') { style.fillOpacity = 0.15; style.dashArray = '2 2'; style.color = d.colour; }
-    if (d.status === 'extrapolated') { style.fillOpacity = 0.15; style.dashArray = '1 4'; style.color = d.colour; }
+    // (a white 2 px dashed ring: a thin ring in the marker's own light colour vanished on aerial imagery)
+    if (d.status === 'interpolated') { style.fillOpacity = 0.3; style.dashArray = '3 2'; style.weight = 2; }
+    if (d.status === 'extrapolated') { style.fillOpacity = 0.3; style.dashArray = '1 3'; style.weight = 2; }
     if (d.status === 'flagged') { style.color = '#d73027'; style.weight = 3; }
     var m = L.circleMarker([d.lat, d.lon], style).addTo(api.map);
     if (d.footprint) {  // the verified footprint, shown while hovering the frame
@@ -300,8 +301,8 @@ window.geoloc = (function () {
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
           'border:' + (edge || '1px dashed #2b83ba') + ';background:' + (fill || 'transparent') + ';margin-right:4px"></span>'; };
         d.innerHTML += '<br><span style="display:inline-block;width:12px;border-top:3px solid #ff7f00;margin-right:4px;vertical-align:middle"></span>track' +
-          '<br>' + ring() + 'interpolated (between verified frames)' +
-          '<br>' + ring(null, '1px dotted #2b83ba') + 'extrapolated (past the verified frames)' +
+          '<br>' + ring(null, '2px dashed #777', 'rgba(43,131,186,.3)') + 'interpolated (between verified frames)' +
+          '<br>' + ring(null, '2px dotted #777', 'rgba(43,131,186,.3)') + 'extrapolated (past the verified frames)' +
           '<br>' + ring(null, '3px solid #d73027', '#2b83ba') + 'flagged (contradicts the track)';
       }
       d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
