@@ -20,3 +20,18 @@ def grid_tiles(rows: int = 3, cols: int = 3, size_deg: float = 0.001, west: floa
 def query_at(tile: Tile, name: str = "q.jpg", with_tile: bool = False) -> Query:
     c = tile.center
     return Query(name, Path(name), truth=LatLon(c.lat, c.lon), truth_tile=tile.id if with_tile else None, truth_source="truth.csv")
+
+
+def copy_rows(src_root: Path, dst_root: Path, name: str, rows: list[dict], file_column: str) -> None:
+    """Write `rows` (dicts of one CSV) to dst_root/name and copy each row's file (the
+    `file_column` path, relative to the roots) from src_root: a smaller copy of a region."""
+    import csv
+    import shutil
+
+    for row in rows:
+        (dst_root / row[file_column]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src_root / row[file_column], dst_root / row[file_column])
+    with (dst_root / name).open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

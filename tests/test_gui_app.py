@@ -25,6 +25,8 @@ from geolocator.gui.main_window import MainWindow  # noqa: E402
 from geolocator.gui.resources import demo_dir  # noqa: E402
 from geolocator.gui.settings import AppSettings  # noqa: E402
 
+from .helpers import copy_rows  # noqa: E402
+
 DEMO = demo_dir()
 EVIL = "<img src=x onerror=alert(1)>.jpg"
 WAIT_MS = 180_000
@@ -128,14 +130,7 @@ def test_dropping_a_tile_set_on_the_window_opens_it(qtbot, dirs, tmp_path):
 
     def tile_folder(name: str, n: int) -> Path:
         folder = tmp_path / name
-        (folder / "tiles").mkdir(parents=True)
-        rows = list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:n]
-        for row in rows:
-            shutil.copy(DEMO / row["path"], folder / row["path"])
-        with (folder / "tiles.csv").open("w", newline="") as f:
-            writer = csv_module.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        copy_rows(DEMO, folder, "tiles.csv", list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:n], "path")
         return folder
 
     four, three = tile_folder("four", 4), tile_folder("three", 3)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .helpers import copy_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo"
@@ -27,22 +28,10 @@ def small_demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("small-demo") / "demo"
     tile_rows = [row for row in csv.DictReader((DEMO / "tiles.csv").open(newline=""))
                  if row["path"].endswith(("_c00.jpg", "_c01.jpg"))]
-    (root / "tiles").mkdir(parents=True)
-    for row in tile_rows:
-        shutil.copy(DEMO / row["path"], root / row["path"])
-    with (root / "tiles.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(tile_rows[0]))
-        writer.writeheader()
-        writer.writerows(tile_rows)
+    copy_rows(DEMO, root, "tiles.csv", tile_rows, "path")
     rows = list(csv.DictReader((DEMO / "truth.csv").open(newline="")))[::18]  # 6 photos, one per tile row
     assert {row["tile"] for row in rows} <= {row["path"] for row in tile_rows}
-    (root / "queries").mkdir()
-    for row in rows:
-        shutil.copy(DEMO / row["query"], root / row["query"])
-    with (root / "truth.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    copy_rows(DEMO, root, "truth.csv", rows, "query")
     return root
 
 
