@@ -36,14 +36,14 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "status": p.status,
         "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
-        "single_lat": round(p.own.lat, DECIMALS),
-        "single_lon": round(p.own.lon, DECIMALS),
+        "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
+        "single_lon": _round(p.own.lon, DECIMALS),
     }
     if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
-        props["extrapolated_s"] = round(p.extrapolated_s, 3)
+        props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     truth = p.query.truth
     if truth is not None:
-        props.update(truth_lat=round(truth.lat, DECIMALS), truth_lon=round(truth.lon, DECIMALS),
+        props.update(truth_lat=_round(truth.lat, DECIMALS), truth_lon=_round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
                      single_error_m=_round(p.own_error_m, 2))
     # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
@@ -78,7 +78,7 @@ def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str
     doc = tracks_to_geojson(tracks)
     if attribution:
         doc["attribution"] = attribution  # as export.predictions_to_geojson: an RFC 7946 foreign member
-    _write_atomic(path, json.dumps(doc, indent=1))
+    _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
 
 
 def _when(start: datetime | None, seconds: float) -> datetime:
