@@ -46,7 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import STATUS_NOT_LOCATED, LatLon, Match, Prediction, Query, Tile
+from .model import STATUS_NOT_LOCATED, LatLon, Match, Prediction, Query
+from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
@@ -159,11 +160,6 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
 
 
 # -- the model ------------------------------------------------------------------------------------
-def _tile_radius_m(tile: Tile) -> float:
-    b = tile.bounds
-    return haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
-
-
 @dataclass(frozen=True)
 class _Candidate:
     match: Match

@@ -28,16 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Cancelled, GeolocatorError, InputError
-from ..geo import WEB_MERCATOR_MAX_LAT, metres_per_degree
+from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, emit
+from .package import FOLDER_METADATA
 
 DEFAULT_MAX_TILES = 10_000
 DEFAULT_CONCURRENCY = 4
 DEFAULT_MARGIN_M = 250.0
 TYPICAL_TILE_BYTES = 25_000  # a 256 px aerial JPEG; only for the size estimate shown before fetching
 MISSING_FILE = "missing.txt"  # folder sets: the 404s, "z/x/y" a line
-METADATA_FILE = "metadata.json"  # folder sets: attribution, source (package.FOLDER_METADATA)
+METADATA_FILE = FOLDER_METADATA  # folder sets: attribution, source (read back by package.folder_metadata)
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REFUSED_STATUS = frozenset({401, 403})
 STOP_AFTER_REFUSALS = 10  # in a row, before any tile came: the service refuses us; stop asking
@@ -217,8 +218,8 @@ def _tile_range(b: Bounds, zoom: int) -> tuple[int, int, int, int]:
 
 def count_tiles(b: Bounds, zoom: int) -> int:
     """How many XYZ tiles at `zoom` cover `b`, without listing them."""
-    if not 0 <= int(zoom) <= 30:
-        raise FetchError(f"zoom must be between 0 and 30, got {zoom}")
+    if not 0 <= int(zoom) <= MAX_ZOOM:
+        raise FetchError(f"zoom must be between 0 and {MAX_ZOOM}, got {zoom}")
     x0, x1, y0, y1 = _tile_range(check_bbox(b), int(zoom))
     return (x1 - x0 + 1) * (y1 - y0 + 1)
 

@@ -20,7 +20,6 @@ from urllib.parse import quote
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import InputError
-from ..geo import metres_per_degree
 from ..model import Bounds
 
 DEFAULT_TILE_GROUND_M = 100.0
@@ -47,11 +46,6 @@ def web_mercator_tile_m(zoom: int, lat: float) -> float:
     """Ground width in metres of one Web Mercator tile at `zoom` and latitude `lat` (degrees):
     circumference x cos(lat) / 2^zoom (the slippy-map convention, OSM wiki "Zoom levels")."""
     return WEB_MERCATOR_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / 2**zoom
-
-
-def degrees_to_metres(size_deg: float, lat: float) -> float:
-    """East-west extent in metres of `size_deg` degrees of longitude at `lat`."""
-    return size_deg * metres_per_degree(lat)[1]
 
 
 def photos_ground_m(queries) -> tuple[float | None, int]:
