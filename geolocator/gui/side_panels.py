@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import Evaluation
+from ..core.model import MATCHER_NAMES, Evaluation
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -50,7 +50,7 @@ class BackbonePanel(QGroupBox):
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.matcher = QComboBox()
-        self.matcher.addItems(["sift", "aliked", "disk", "xfeat", "xfeat-mnn"])
+        self.matcher.addItems(list(MATCHER_NAMES))
         self.matcher.setToolTip("Local features that verify candidate tiles: sift (fast, rotation invariant) or a "
                                 "learned matcher (slower on a CPU; see the README's matcher table)")
         self.matcher.currentTextChanged.connect(self.matcherChanged)

@@ -15,9 +15,10 @@ pairs of putative correspondences; the homography fit and its plausibility check
 
 from __future__ import annotations
 
+from ..model import MATCHER_NAMES
 from .base import Features, Matcher, MatcherUnavailable
 
-MATCHERS: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat", "xfeat-mnn")
+MATCHERS: tuple[str, ...] = MATCHER_NAMES
 
 _cache: dict[tuple[str, str], Matcher] = {}
 
