@@ -202,16 +202,16 @@ class Session:
         self.ws.open_tiles(tileset)
         self._tile_thumbs_done.clear()
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
+        preview_map = self.write_map([], progress=progress, cancel=cancel)
         emit(progress, ProgressEvent("preview", 0, 0, f"{len(tileset)} tiles", metrics={
-            "preview": True, "map_path": str(self.write_map([], progress=progress, cancel=cancel)),
-            "n_tiles": len(tileset), "path": str(path)}))
+            "preview": True, "map_path": str(preview_map), "n_tiles": len(tileset), "path": str(path)}))
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
-            results = Results([], {}, None, self.write_map([], progress=progress, cancel=cancel),
-                              self.backbone_info(), self.adapter_info())
+            # no photos: the preview's page is the whole map (the mosaic is drawn once, not twice)
+            results = Results([], {}, None, preview_map, self.backbone_info(), self.adapter_info())
         return Opened(tileset, region_queries, results, skipped)
 
     def _reload_adapter(self) -> None:
