@@ -479,8 +479,7 @@ def cmd_adapt(args) -> int:
     _check_out(args.out, "adapter")
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
-    if args.out is None:
-        _check_out(ws.default_adapter_path(), "adapter")  # before training, not after
+    # Workspace.adapt checks the default destination before training
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()

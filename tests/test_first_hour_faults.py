@@ -207,6 +207,8 @@ def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch):
     monkeypatch.setattr(ws, "embed", lambda qs, **k: (list(qs), photos_f, {}))
     (tmp_path / "blocker").write_text("a file")
     torch.set_num_threads(1)
+    # the write fails after training although the check before it passed (a disk that fills meanwhile)
+    monkeypatch.setattr("geolocator.core.outputs.check_writable", lambda path, what="output": None)
     with pytest.raises(AdapterNotSaved) as err:
         ws.adapt(queries, mode="paper", steps=2, save_to=tmp_path / "blocker" / "a.safetensors")
     exc = err.value
@@ -215,6 +217,23 @@ def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch):
     assert str(exc.fallback) in str(exc) and str(tmp_path / "blocker" / "a.safetensors") in str(exc)
     assert RegionAdapter.load(exc.fallback).mode == "paper"
     assert isinstance(exc, GeolocatorError)
+
+
+def test_adapt_checks_its_destination_before_training(tmp_path, monkeypatch):
+    """Workspace.adapt refuses a destination that cannot be written before any work, for every
+    caller (eval --adapt without --save-adapter was not checked when each caller checked itself)."""
+    from geolocator.core.model import TileSet
+    from geolocator.core.outputs import OutputError
+    from geolocator.core.pipeline import Settings, Workspace
+
+    (tmp_path / "afile").write_text("a file")
+    ws = Workspace(Settings(verify=False, adapter_dir=tmp_path / "afile" / "adapters"))
+    ws.open_tiles(TileSet(tuple(grid_tiles(3, 3)), tmp_path))
+    worked = []
+    monkeypatch.setattr(ws, "index", lambda **k: worked.append("index"))
+    with pytest.raises(OutputError, match="afile"):
+        ws.adapt([Query("q.jpg", tmp_path / "q.jpg")], mode="paper", steps=2)
+    assert worked == []
 
 
 def test_adapter_name_follows_the_tile_images_content(tmp_path):

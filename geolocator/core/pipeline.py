@@ -615,10 +615,16 @@ class Workspace:
         verification and photo-to-photo chains (adapt/geometric.py), from pixels alone. Truth
         (truth.csv or EXIF) is never seen by adaptation. `save_to` defaults to
         `default_adapter_path()`; the write is atomic.
+
+        Raises OutputError before any training when the destination cannot be written (every
+        caller, CLI and app, gets the check here); AdapterNotSaved when the save fails after it.
         """
         from .adapt import adapt as run_adaptation
+        from .outputs import check_writable
 
         tileset = self._require_tiles()
+        path = Path(save_to) if save_to is not None else self.default_adapter_path()
+        check_writable(path, what="adapter")  # before training, not after
         started = time.time()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, _ = self.embed(queries, progress=progress, cancel=cancel)
@@ -662,7 +668,6 @@ class Workspace:
             "created_unix": round(started, 3),
             "seconds": round(time.time() - started, 3),
         }
-        path = Path(save_to) if save_to is not None else self.default_adapter_path()
         self._adapter = adapter  # in use (and kept) whether or not the file can be written
         try:
             adapter.save(path, card)

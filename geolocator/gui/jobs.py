@@ -300,12 +300,9 @@ class Session:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Results:
-        from ..core.outputs import check_writable
         from ..core.pipeline import AdapterNotSaved
 
-        # before training, not after: a destination that cannot be written stops the job in a second
-        check_writable(self.ws.default_adapter_path(), what="adapter")
-        notice = None
+        notice = None  # (Workspace.adapt checks the destination before training)
         try:
             self.ws.adapt(list(queries), mode=mode, steps=steps, progress=progress, cancel=cancel)
         except AdapterNotSaved as exc:  # trained: keep using it (it is in self.ws), say where it went
