@@ -27,3 +27,15 @@ def _private_user_folders(tmp_path_factory):
         patch.setenv(var, str(base / var.lower()))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of small matrices: avoids oversubscribing the shared CPU (two
+    xdist workers on two cores); the previous count is restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

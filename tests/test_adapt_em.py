@@ -15,13 +15,7 @@ def recall_at_1(photos: np.ndarray, tiles: np.ndarray, truth: np.ndarray) -> flo
     return float((sims.argmax(axis=1) == truth).mean() * 100)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Small matrices: one thread avoids oversubscribing the shared CPU (restored afterwards).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small matrices (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,7 @@ from geolocator.core.rerank import VerifySettings, _plausible
 from .helpers import grid_tiles, query_at
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Small matrices: one thread avoids oversubscribing the shared CPU (restored afterwards).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small matrices (tests/conftest.py)
 
 
 # -- homography plausibility ---------------------------------------------------------------------

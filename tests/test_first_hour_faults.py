@@ -183,10 +183,8 @@ def test_unwritable_cache_degrades_to_no_cache_with_a_warning(tmp_path, monkeypa
     assert sum("cannot be written" in r.message for r in caplog.records) == 1  # warned once
 
 
-def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch):
+def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch, one_torch_thread):
     """The trained adapter stays in use and lands in a fallback file whose place the error names."""
-    import torch
-
     from geolocator.core.adapt import RegionAdapter
     from geolocator.core.adapt.synthetic import synthetic_cross_view
     from geolocator.core.model import TileSet
@@ -206,7 +204,6 @@ def test_adapter_save_failure_keeps_the_trained_adapter(tmp_path, monkeypatch):
     monkeypatch.setattr(ws, "index", lambda **k: tiles_f)
     monkeypatch.setattr(ws, "embed", lambda qs, **k: (list(qs), photos_f, {}))
     (tmp_path / "blocker").write_text("a file")
-    torch.set_num_threads(1)
     # the write fails after training although the check before it passed (a disk that fills meanwhile)
     monkeypatch.setattr("geolocator.core.outputs.check_writable", lambda path, what="output": None)
     with pytest.raises(AdapterNotSaved) as err:
