@@ -538,8 +538,10 @@ def cmd_fetch_tiles(args) -> int:
     if args.bbox:
         area = F.parse_bbox(args.bbox)
     else:
+        from .core.priors import recorded_positions
+
         queries = _load_queries(args.around)
-        located = [q.truth for q in queries if q.truth is not None and q.truth_source == "exif"]
+        located = recorded_positions(queries)
         area = F.bbox_around(located, args.margin_m)
         log.info("area around %d of %d photos with GPS, %g m margin: %.6f,%.6f,%.6f,%.6f", len(located), len(queries),
                  args.margin_m, area.west, area.south, area.east, area.north)

@@ -12,7 +12,7 @@ from geolocator.core.geo import haversine_m
 from geolocator.core.media.telemetry import FrameTelemetry
 from geolocator.core.model import LatLon, Query
 from geolocator.core.pipeline import Settings, Workspace
-from geolocator.core.priors import gnss_allowed, recorded_position
+from geolocator.core.priors import gnss_allowed, recorded_position, recorded_positions
 from geolocator.core.queries import load_region
 
 from .flight_helpers import DEMO
@@ -26,6 +26,18 @@ def test_recorded_position_is_telemetry_or_exif_never_a_truth_file():
     assert recorded_position(Query("a.jpg", Path("a.jpg"), truth=here, truth_source="exif")) == here
     assert recorded_position(Query("b.jpg", Path("b.jpg"), truth=here, truth_source="truth.csv")) is None
     assert recorded_position(Query("c.jpg", Path("c.jpg"))) is None
+
+
+def test_recorded_positions_keep_order_and_skip_what_has_none():
+    """The fetch area and the first map view come from these: a video's telemetry counts, a
+    truth file does not (it is for scoring only)."""
+    a, b = LatLon(50.0, 10.0), LatLon(51.0, 11.0)
+    queries = [Query("a.jpg", Path("a.jpg"), truth=a, truth_source="truth.csv"),
+               Query("v#t=1", Path("v"), time_s=1.0, telemetry=FrameTelemetry(1.0, b)),
+               Query("c.jpg", Path("c.jpg")),
+               Query("d.jpg", Path("d.jpg"), truth=a, truth_source="exif")]
+    assert recorded_positions(queries) == [b, a]
+    assert recorded_positions([]) == []
 
 
 def test_gnss_allowed_is_the_circle_around_the_recorded_position():

@@ -8,7 +8,7 @@ within that circle as candidates. A query with no recorded position is searched 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -28,6 +28,12 @@ def recorded_position(query: Query) -> LatLon | None:
     if query.truth_source == "exif":
         return query.truth
     return None
+
+
+def recorded_positions(queries: Iterable[Query]) -> list[LatLon]:
+    """The recorded positions (recorded_position) of those queries that have one, in order: the
+    area to fetch imagery for, or to show on the map before any tile set is open."""
+    return [where for where in map(recorded_position, queries) if where is not None]
 
 
 def _distance_to_tile_m(point: LatLon, tile: Tile) -> float:

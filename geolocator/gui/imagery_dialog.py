@@ -279,7 +279,9 @@ def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = Non
     the map (default: the last one drawn), preselected as the area."""
     import platformdirs
 
-    photos = [q.truth for q in window.queries.values() if q.truth is not None and q.truth_source == "exif"]
+    from ..core.priors import recorded_positions
+
+    photos = recorded_positions(window.queries.values())
     tileset = window.session.ws.tileset
     area = tileset.bounds if tileset is not None and len(tileset) else None
     if drawn is None:

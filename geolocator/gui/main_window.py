@@ -762,9 +762,10 @@ class MainWindow(QMainWindow):
     def show_basemap_without_tiles(self) -> Job:
         """No tile set yet: the online basemap around the photos' GPS (the world when none has it),
         so the area to get imagery for can be found and drawn with the map's ▭ button."""
+        from ..core.priors import recorded_positions
         from ..core.sources.fetch import DEFAULT_MARGIN_M, FetchError, bbox_around
 
-        located = [q.truth for q in self.queries.values() if q.truth is not None and q.truth_source == "exif"]
+        located = recorded_positions(self.queries.values())
         try:
             view = bbox_around(located, DEFAULT_MARGIN_M)
         except FetchError:
