@@ -550,9 +550,7 @@ def cmd_fetch_tiles(args) -> int:
         from .core.sources.package import photos_ground_m
 
         size, n = photos_ground_m(queries)  # tiles the size of the photos' footprint, when they say
-        zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat)
-        if template.max_zoom is not None:
-            zoom = min(zoom, int(template.max_zoom))
+        zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat, template.max_zoom)
         why = f"nearest the photos' footprint, {size:.0f} m (median of {n} photos)" if size else "the default"
         log.info("zoom %d: tiles about %.0f m on the ground, %s (choose another with --zoom)", zoom,
                  web_mercator_tile_m(zoom, area.center.lat), why)

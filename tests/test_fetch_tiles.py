@@ -178,6 +178,8 @@ def test_area_around_photos_and_bbox_checks():
         with pytest.raises(F.FetchError):
             F.parse_bbox(bad)
     assert F.suggest_zoom(60, 36.14) == 19
+    assert F.suggest_zoom(60, 36.14, max_zoom=18) == 18  # never deeper than the service serves
+    assert F.suggest_zoom(60, 36.14, max_zoom=20) == 19
 
 
 def test_a_service_that_refuses_us_is_not_asked_for_every_tile(tmp_path, served):

@@ -45,6 +45,15 @@ def _dialog(qtbot, tmp_path, photos, url: str) -> ImageryDialog:
     return d
 
 
+def test_a_provider_with_a_deepest_level_brings_the_zoom_down_to_it(qtbot, tmp_path, photos):
+    d = _dialog(qtbot, tmp_path, photos, "http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.zoom.setValue(21)
+    d.source.setCurrentText("GeoportailFrance.orthos")  # serves levels up to 19
+    assert d.zoom.value() == 19 and "tiles at zoom 19" in d.estimate.text()
+    d.source.setCurrentText("Esri.WorldImagery")  # no deepest level known: the zoom stays
+    assert d.zoom.value() == 19
+
+
 def test_dialog_shows_count_and_size_before_fetching_and_refuses_too_many(qtbot, tmp_path, photos):
     d = _dialog(qtbot, tmp_path, photos, "")
     assert not d.fetch_button.isEnabled() and "URL template" in d.estimate.text()

@@ -141,6 +141,7 @@ class ImageryDialog(QDialog):
         area0 = self._area_or_none()
         # suggested: tiles the size of the photos' footprint (their metadata), else the default size
         self.zoom.setValue(F.suggest_zoom(footprint_m or DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
+        self.source.currentIndexChanged.connect(self._cap_zoom)  # before _update re-plans
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
                        self.around.toggled, self.map_view.toggled, self.drawn_area.toggled, self.margin.valueChanged, self.bbox.textChanged,
                        self.zoom.valueChanged):
@@ -160,6 +161,15 @@ class ImageryDialog(QDialog):
                 path += ".mbtiles"
             self.out.setText(path)
             self._out_edited = True
+
+    def _cap_zoom(self, _index: int = 0) -> None:
+        """A provider with a deepest level: the zoom comes down to it (plan_fetch would refuse more)."""
+        try:
+            deepest = self.template().max_zoom
+        except GeolocatorError:
+            return
+        if deepest is not None and self.zoom.value() > int(deepest):
+            self.zoom.setValue(int(deepest))
 
     def template(self) -> F.TileTemplate:
         name = self.source.currentText()

@@ -233,11 +233,14 @@ def tiles_for_bbox(b: Bounds, zoom: int, max_tiles: int = DEFAULT_MAX_TILES) -> 
     return [(int(zoom), x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
-def suggest_zoom(footprint_m: float, lat: float) -> int:
-    """The zoom whose tiles are nearest `footprint_m` metres wide at `lat` (see package.choose_zoom)."""
+def suggest_zoom(footprint_m: float, lat: float, max_zoom: int | None = None) -> int:
+    """The zoom whose tiles are nearest `footprint_m` metres wide at `lat` (see package.choose_zoom),
+    at most `max_zoom` (the service's deepest level, TileTemplate.max_zoom), so that the suggestion
+    is always one plan_fetch accepts."""
     from .package import choose_zoom, web_mercator_tile_m
 
-    return choose_zoom(range(0, 23), lambda z: web_mercator_tile_m(z, lat), footprint_m)
+    zoom = choose_zoom(range(0, 23), lambda z: web_mercator_tile_m(z, lat), footprint_m)
+    return zoom if max_zoom is None else min(zoom, int(max_zoom))
 
 
 @dataclass(frozen=True)
