@@ -144,14 +144,13 @@ def test_an_unverified_photo_known_to_be_far_smaller_than_a_tile_says_so_below_0
     SMALL_FOOTPRINT_CEILING (< 0.3); the same photo a tile across, or verified, is unchanged."""
     from dataclasses import replace
 
-    from geolocator.core.geo import haversine_m
-    from geolocator.core.model import LatLon, PhotoMeta
+    from geolocator.core.geo import ground_size_m
+    from geolocator.core.model import PhotoMeta
     from geolocator.core.predict import (RETRIEVED_CEILING, SMALL_FOOTPRINT_CEILING, SMALL_FOOTPRINT_RATIO,
                                          footprint_ratio, predict)
 
     tiles = grid_tiles(3, 6)
-    b = tiles[7].bounds
-    width_m = haversine_m(LatLon((b.south + b.north) / 2, b.west), LatLon((b.south + b.north) / 2, b.east))
+    width_m = ground_size_m(tiles[7].bounds)[0]  # ~71.6 m at 50 deg N
 
     def at(share, inliers=None, scores=(0.9, 0.5, 0.2)):
         # a 4000 x 3000 photo, 13.2 mm sensor behind 8.8 mm: footprint = altitude x 1.5

@@ -109,14 +109,16 @@ def verified_confidence(margin: float) -> float:
 
 def footprint_ratio(query: Query, tile: Tile) -> float | None:
     """The photo's ground footprint across (metres, from its metadata: rerank.query_footprint_m)
-    over the tile's width (metres, along its middle parallel); None when the footprint is unknown."""
+    over the tile's width (metres, along its middle parallel: geo.ground_size_m); None when the
+    footprint is unknown."""
+    from .geo import ground_size_m
     from .rerank import query_footprint_m
 
     footprint = query_footprint_m(query)
-    b = tile.bounds
-    mid = (b.south + b.north) / 2
-    width = haversine_m(LatLon(mid, b.west), LatLon(mid, b.east))
-    return footprint / width if footprint and width > 0 else None
+    if not footprint:
+        return None
+    width = ground_size_m(tile.bounds)[0]
+    return footprint / width if width > 0 else None
 
 
 def retrieved_ceiling(ratio: float | None) -> float:
