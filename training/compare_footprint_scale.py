@@ -1,15 +1,16 @@
 """Are photos from a high or a low flight placed? Issue 9 §3: a photo whose ground footprint is 3x
 a tile, or a quarter of one, must still be placed, or say so with a low confidence.
 
-The product pipeline (frozen EfficientNet-Lite0 + geometric verification, no adaptation, no
-metadata: the synthetic photos carry no altitude) on public regions rendered from the same
-SpaceNet scene as Las Vegas, with near-nadir photos (0-15 deg off nadir) whose footprint is
-2.7-3.3 tiles (vegas-wide) or 0.22-0.3 of a tile (vegas-low), one per tile, against the same
-degraded 50 m tiles; vegas (0.6-1.2 tiles, 20-50 deg off nadir) for reference. Truth is used
-only to score.
+The product pipeline (frozen EfficientNet-Lite0 + geometric verification, no adaptation) on
+public regions with near-nadir photos (0-15 deg off nadir) whose footprint is 2.7-3.3 tiles
+(vegas-wide) or 0.22-0.3 of a tile: on degraded 50 m tiles of 0.6 m (vegas-low, ~20 real tile
+pixels under a photo) and on detailed 100 m tiles at 768 px (vegas-quarter, rotterdam-quarter: the
+field's case). Each region runs without metadata (the synthetic photos carry none) and with the
+relative altitude, focal length and sensor width a drone records (with_flight_altitude, from
+poses.csv: no position, no heading). Truth is used only to score.
 
-  python training/make_public_benchmark.py --regions vegas vegas-wide vegas-low
-  python training/compare_footprint_scale.py [--regions ...]
+  python training/make_public_benchmark.py --regions vegas-wide vegas-low vegas-quarter rotterdam-quarter
+  python training/compare_footprint_scale.py [--regions ...] [--altitude off on] [--widen 0 42]
 
 Writes training/results/compare_footprint_scale.md.
 """
