@@ -132,6 +132,40 @@ def test_confidence_scale_unverified_below_verified():
     assert _one([12, 0, 0], min_inliers=16).confidence == pytest.approx(0.12, abs=1e-5)
 
 
+def test_an_unverified_photo_known_to_be_far_smaller_than_a_tile_says_so_below_0_3():
+    """Issue 9 §3: a photo whose metadata footprint (altitude x sensor width / focal length) is a
+    quarter of a tile across and that nothing verified keeps a clear cosine win only up to
+    SMALL_FOOTPRINT_CEILING (< 0.3); the same photo a tile across, or verified, is unchanged."""
+    from dataclasses import replace
+
+    from geolocator.core.geo import ground_size_m
+    from geolocator.core.model import PhotoMeta
+    from geolocator.core.predict import (RETRIEVED_CEILING, SMALL_FOOTPRINT_CEILING, SMALL_FOOTPRINT_RATIO,
+                                         footprint_ratio, predict)
+
+    tiles = grid_tiles(3, 6)
+    width_m = ground_size_m(tiles[7].bounds)[0]  # ~71.6 m at 50 deg N
+
+    def at(share, inliers=None, scores=(0.9, 0.5, 0.2)):
+        # a 4000 x 3000 photo, 13.2 mm sensor behind 8.8 mm: footprint = altitude x 1.5
+        meta = PhotoMeta(width=4000, height=3000, focal_length_mm=8.8, sensor_width_mm=13.2,
+                         relative_altitude_m=share * width_m / 1.5)
+        q = replace(query_at(tiles[7], "a.jpg"), meta=meta)
+        return predict([q], tiles, np.array([scores], np.float32), np.array([(7, 8, 11)]),
+                       None if inliers is None else np.array([inliers]))[0]
+
+    assert footprint_ratio(at(0.25).query, tiles[7]) == pytest.approx(0.25, rel=1e-3)
+    assert SMALL_FOOTPRINT_CEILING < 0.3 < RETRIEVED_CEILING and 0.3 < SMALL_FOOTPRINT_RATIO < 0.6
+    quarter, whole = at(0.25), at(1.0)
+    assert quarter.status == whole.status == "retrieved"
+    assert quarter.confidence == pytest.approx(SMALL_FOOTPRINT_CEILING)  # a clear cosine win, capped low
+    assert whole.confidence == pytest.approx(RETRIEVED_CEILING)
+    assert at(SMALL_FOOTPRINT_RATIO * 1.05).confidence == pytest.approx(RETRIEVED_CEILING)  # the rule's edge
+    assert footprint_ratio(query_at(tiles[7]), tiles[7]) is None  # no metadata: the general ceiling
+    # a verified quarter-tile photo is scored by its inlier margin, as any verified photo
+    assert at(0.25, inliers=[40, 0, 0]).confidence == pytest.approx(0.997)
+
+
 def test_verified_top_with_a_ground_point_refines_the_location():
     from geolocator.core.predict import weighted_location
 

@@ -4,7 +4,8 @@ Point), on photos built in tmp_path from the committed demo tiles:
 
 - a photo whose footprint is 3 tiles across (a 4 x 4 block of demo tiles stitched, seen turned
   30 degrees), with and without the altitude and focal length that give its footprint;
-- a photo a quarter of a tile across (a crop of the tiles enlarged 10x: blurry at the tile's scale);
+- a photo a quarter of a tile across (a crop of the tiles enlarged 10x: blurry at the tile's scale),
+  with and without the altitude and focal length that give its footprint;
 - one frame at 20 megapixels and at 0.5 megapixels;
 and, in the same run (one locate serves the module), §2's metadata kinds end to end: a photo whose
 position is only in DJI's XMP (EXIF GPS block present but empty) is scored against it, and one
@@ -97,7 +98,8 @@ def scene(tmp_path_factory):
     centre = (620.0, 300.0)
     quarter = block.photo(centre, TILE_PX / 4, -20.0, (640, 480))  # 64 mosaic px enlarged 10x
     Image.fromarray(quarter).save(queries / "quarter.jpg", quality=92)
-    truths["quarter.jpg"] = block.ground(*centre)
+    _save_with_height(quarter, queries / "quarter_height.jpg", _tile_width_m() / 4)
+    truths["quarter.jpg"] = truths["quarter_height.jpg"] = block.ground(*centre)
 
     centre = (390.0, 650.0)
     for name, size in (("frame_20mp.jpg", (5472, 3648)), ("frame_05mp.jpg", (866, 577))):
@@ -168,6 +170,21 @@ def test_photo_a_quarter_tile_across_is_placed_or_says_so(scene, tmp_path):
     (f,) = [f for f in json.loads(out.read_text())["features"] if f["geometry"]["type"] == "Point"]
     assert _error(f, truth) < 3.0, f["properties"]
     assert f["properties"]["status"] == "verified" and f["properties"]["confidence"] >= 0.9, f["properties"]
+
+
+def test_a_quarter_tile_photo_whose_metadata_says_so_is_not_placed_below_0_3(scene):
+    """The same quarter-tile photo with the altitude and focal length a drone records: still not
+    verified by the default route (its tile ranks below the verified candidates), and now its
+    confidence says so: the unverified ceiling for a photo known to span at most half a tile's width
+    (predict.SMALL_FOOTPRINT_CEILING, 0.29) instead of 0.6, on the same cosine margin."""
+    from geolocator.core.predict import RETRIEVED_CEILING, SMALL_FOOTPRINT_CEILING
+
+    plain, known = scene["points"]["quarter.jpg"]["properties"], scene["points"]["quarter_height.jpg"]["properties"]
+    assert _error(scene["points"]["quarter_height.jpg"], scene["truths"]["quarter_height.jpg"]) > 5.0, known
+    assert plain["status"] == known["status"] == "retrieved", (plain, known)
+    assert known["confidence"] < 0.3 and plain["confidence"] > 0.3, (plain, known)  # a clear cosine win, either way
+    assert known["confidence"] == pytest.approx(plain["confidence"] * SMALL_FOOTPRINT_CEILING / RETRIEVED_CEILING,
+                                                abs=2e-3), (plain, known)
 
 
 def test_footprint_from_altitude_and_focal_length_reaches_the_verifier(scene):

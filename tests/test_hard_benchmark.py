@@ -96,3 +96,19 @@ def test_a_tiny_hard_region_is_written_in_the_region_format(name, tmp_path):
     assert len(rows) == summary.queries and all(r["tile"] in tiles for r in rows)
     with Image.open(out / rows[0]["query"]) as im:
         assert im.size == (gen.QUERY_W, gen.QUERY_H)
+
+
+def test_quarter_regions_give_the_ground_under_a_photo_a_hundred_tile_pixels_or_more():
+    """The field's quarter-of-a-tile case (issue 9 §3): a large, detailed tile, unlike vegas-low's
+    0.6 m tile where a 12 m photo spans ~20 real pixels."""
+    gen = _load_generator()
+    scene = _scene(gen)
+    gen.degrade(scene, 1.25, np.random.default_rng(0))
+    box = gen.TileBox("tiles/t.jpg", -2e-4, -2e-4, 2e-4, 2e-4)
+    img, _, _ = gen.render_tile(scene, box, np.random.default_rng(0), tile_px=300)
+    assert img.size == (300, 300)
+    for name in gen.FIELD_SCALE_REGIONS:
+        spec = gen.REGIONS[name]
+        tile_px_under_photo = spec.footprint[0] * spec.tile_px  # the smallest photo, in saved tile pixels
+        assert spec.tile_px > 512 and tile_px_under_photo >= 100, name  # above the verifier's max_side
+        assert spec.footprint[1] <= 0.3 and spec.degrade_factor <= 1.25, name

@@ -21,6 +21,7 @@ import argparse
 import csv
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +35,22 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "training/results"
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
 FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_margin", "cosine_margin", "confidence",
-          "right", "error_m", "weighted_error_m", "tile_error_m", "radius_m"]
+          "right", "error_m", "weighted_error_m", "tile_error_m", "radius_m", "top_score", "candidate_inliers",
+          "footprint_ratio"]
 BINS = np.linspace(0.0, 1.0, 11)
 
 
-def records_for(path: Path, modes: list[str], cache_dir: Path | None) -> list[dict]:
+def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False) -> list[dict]:
     """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
     its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
     (the results are those of a fresh Workspace: a pair's verification does not depend on the
-    ranking that proposed it)."""
+    ranking that proposed it). `altitude`: the photos carry the flight metadata poses.csv implies
+    (compare_footprint_scale.with_flight_altitude); the region is named "<name>+altitude"."""
     region = load_region(path)
+    if altitude:
+        from compare_footprint_scale import with_flight_altitude  # training/ is on sys.path as a script
+
+        region = replace(region, queries=with_flight_altitude(path, region.queries))
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
                             adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
     ws.open_tiles(region.tiles)
@@ -51,24 +58,27 @@ def records_for(path: Path, modes: list[str], cache_dir: Path | None) -> list[di
     for mode in sorted(modes, key=lambda m: m != "frozen"):
         if mode == "best":
             ws.adapt(region.queries, mode="best", seed=0)
-        rows += _rows(path, mode, ws.locate(region.queries))
+        rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(region.queries))
         print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
     return rows
 
 
-def _rows(path: Path, mode: str, predictions) -> list[dict]:
+def _rows(name: str, mode: str, predictions) -> list[dict]:
     rows = []
     for p in predictions:
         if p.query.truth is None:
             continue
         radius = P._tile_radius_m(p.top.tile)
         rows.append({
-            "region": path.name, "mode": mode, "query": p.query.id, "status": p.status, "source": p.location_source,
+            "region": name, "mode": mode, "query": p.query.id, "status": p.status, "source": p.location_source,
             "inliers": p.top.inliers or 0, "inlier_margin": P.inlier_margin(p.matches),
             "cosine_margin": round(P.cosine_margin(p.matches), 4), "confidence": round(p.confidence, 4),
             "right": int(p.error_m <= radius), "error_m": round(p.error_m, 2),
             "weighted_error_m": round(p.weighted_error_m, 2), "tile_error_m": round(p.tile_error_m, 2),
-            "radius_m": round(radius, 2),
+            "radius_m": round(radius, 2), "top_score": round(p.top.score, 4),
+            # the most inliers any verified candidate reached (below min_inliers when unverified)
+            "candidate_inliers": max((m.inliers or 0 for m in p.matches), default=0),
+            "footprint_ratio": round(P.footprint_ratio(p.query, p.top.tile) or math.nan, 3),
         })
     return rows
 
@@ -186,6 +196,14 @@ def report(rows: list[dict], seconds: float | None) -> str:
     for mode in sorted({r["mode"] for r in rows}):
         lines += reliability_table([r for r in rows if r["mode"] == mode], f"{mode}, all regions")
     lines += reliability_table(rows, "all photos")
+    unverified = [r for r in rows if r["status"] != STATUS_VERIFIED and r["status"] != STATUS_NOT_LOCATED]
+    small = [r for r in unverified if r.get("footprint_ratio", math.nan) <= P.SMALL_FOOTPRINT_RATIO]
+    lines += ["", "Unverified photos are scored by their cosine margin up to predict.retrieved_ceiling: "
+              f"{P.RETRIEVED_CEILING}, or {P.SMALL_FOOTPRINT_CEILING} when the metadata footprint spans at most "
+              f"{P.SMALL_FOOTPRINT_RATIO} of the tile's width (regions `+altitude`: the photos carry the flight "
+              "metadata their poses.csv implies, compare_footprint_scale.with_flight_altitude)."]
+    lines += reliability_table([r for r in unverified if r not in small], "unverified, footprint unknown or larger")
+    lines += reliability_table(small, f"unverified, metadata footprint <= {P.SMALL_FOOTPRINT_RATIO} tile")
     lines += ["", "![reliability diagram](calibration.png)", "",
               "## Which estimate for an unverified photo", "",
               "Median error (m) of the two candidates for the Point when geometry verified nothing "
@@ -235,7 +253,7 @@ def plot(rows: list[dict], path: Path) -> bool:
     ax.set_ylabel("share right")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_title("Reliability: demo + Las Vegas + Rotterdam")
+    ax.set_title("Reliability: demo + public regions")
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -245,11 +263,13 @@ def plot(rows: list[dict], path: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
+    parser.add_argument("--regions", nargs="*", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--modes", nargs="+", default=["frozen", "best"], choices=["frozen", "best"])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--from-records", action="store_true", help="re-report the saved records, locating nothing")
-    parser.add_argument("--merge", action="store_true", help="keep the saved records of the modes not given in --modes")
+    parser.add_argument("--merge", action="store_true", help="keep the saved records of the regions and modes not located now")
+    parser.add_argument("--altitude", nargs="*", type=Path, default=[],
+                        help="also these regions with the flight metadata their poses.csv implies (region '<name>+altitude')")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
     args = parser.parse_args()
 
@@ -269,7 +289,8 @@ def main() -> None:
             elif r["status"] == STATUS_VERIFIED:
                 r["confidence"] = P.verified_confidence(r["inlier_margin"])
             else:
-                r["confidence"] = P.RETRIEVED_CEILING * r["cosine_margin"]
+                ratio = r.get("footprint_ratio", math.nan)
+                r["confidence"] = P.retrieved_ceiling(None if math.isnan(ratio) else ratio) * r["cosine_margin"]
     else:
         rows = []
         for path in args.regions:
@@ -277,10 +298,13 @@ def main() -> None:
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
             rows += records_for(path, args.modes, args.cache_dir)
-        if args.merge and records_path.is_file():  # keep the saved rows of the modes not run now
-            rows = [r for r in saved_rows() if r["mode"] not in args.modes] + rows
+        for path in args.altitude:
+            rows += records_for(path, ["frozen"], args.cache_dir, altitude=True)
+        if args.merge and records_path.is_file():  # keep the saved rows of the regions and modes not run now
+            done = {(r["region"], r["mode"]) for r in rows}
+            rows = [r for r in saved_rows() if (r["region"], r["mode"]) not in done] + rows
         with records_path.open("w", newline="") as f:
-            writer = csv.DictWriter(f, FIELDS)
+            writer = csv.DictWriter(f, FIELDS, restval="nan")  # rows saved before a field existed
             writer.writeheader()
             writer.writerows(rows)
     if args.fit:
@@ -297,6 +321,12 @@ def main() -> None:
             if clear:
                 print(f"unverified, {mode}, cosine margin >= 0.9: {len(clear)} photos, right {100 * np.mean(clear):.1f} %"
                       f" (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
+        small = [r for r in u if r.get("footprint_ratio", math.nan) <= P.SMALL_FOOTPRINT_RATIO]  # nan: unknown
+        if small:  # predict.SMALL_FOOTPRINT_CEILING: the share right of those with a clear-ish cosine win
+            clear = [r["right"] for r in small if r["cosine_margin"] >= 0.5]
+            print(f"unverified, footprint <= {P.SMALL_FOOTPRINT_RATIO} tile: {len(small)} photos, right "
+                  f"{100 * np.mean([r['right'] for r in small]):.1f} %; cosine margin >= 0.5: {len(clear)} photos, right "
+                  f"{sum(clear):.0f} (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
     (RESULTS / "calibration.md").write_text(text)
     if not plot(rows, RESULTS / "calibration.png"):

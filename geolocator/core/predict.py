@@ -42,6 +42,14 @@ UNVERIFIED_SOURCE = SOURCE_WEIGHTED
 VERIFIED_MARGINS = (0.0, 8.4, 10.7, 12.5, 14.6, 17.9, 39.5)
 VERIFIED_RIGHT = (0.25, 0.833, 0.941, 0.966, 0.967, 0.98, 0.997)
 RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
+# A photo whose metadata footprint (altitude x sensor width / focal length) spans at most this
+# share of the top tile's width (a quarter of its area) and that nothing verified: its global
+# feature sees a small part of what a tile's does, so a clear cosine win says little. Its ceiling
+# is the measured share right (Laplace) of such photos with a cosine margin >= 0.5, on the
+# quarter-tile regions with their footprint as the metadata would give it (training/calibration.py
+# --fit, training/results/calibration.md): a photo that cannot be placed says so below 0.3.
+SMALL_FOOTPRINT_RATIO = 0.5
+SMALL_FOOTPRINT_CEILING = 0.29
 # The same table and ceiling serve adapted features (mode best), measured on the same regions
 # (training/results/calibration.md): 0 of 474 verified photos wrong, and 22 of 32 unverified ones
 # with a clear cosine win (margin >= 0.9) right (frozen: 6 of 8), both at or above what these
@@ -99,15 +107,37 @@ def verified_confidence(margin: float) -> float:
     return float(np.interp(margin, VERIFIED_MARGINS, VERIFIED_RIGHT))
 
 
-def confidence(matches: Sequence[Match], min_inliers: int) -> float:
+def footprint_ratio(query: Query, tile: Tile) -> float | None:
+    """The photo's ground footprint across (metres, from its metadata: rerank.query_footprint_m)
+    over the tile's width (metres, along its middle parallel: geo.ground_size_m); None when the
+    footprint is unknown."""
+    from .geo import ground_size_m
+    from .rerank import query_footprint_m
+
+    footprint = query_footprint_m(query)
+    if not footprint:
+        return None
+    width = ground_size_m(tile.bounds)[0]
+    return footprint / width if width > 0 else None
+
+
+def retrieved_ceiling(ratio: float | None) -> float:
+    """The most an unverified answer may claim: SMALL_FOOTPRINT_CEILING for a photo known (from
+    its metadata: footprint_ratio) to span at most SMALL_FOOTPRINT_RATIO of the tile's width,
+    else RETRIEVED_CEILING."""
+    return SMALL_FOOTPRINT_CEILING if ratio is not None and ratio <= SMALL_FOOTPRINT_RATIO else RETRIEVED_CEILING
+
+
+def confidence(matches: Sequence[Match], min_inliers: int, footprint_ratio: float | None = None) -> float:
     """In [0, 1], meant as the probability that the answer is right (the top tile holds the
     photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
     scored by its inlier margin (inlier_margin, verified_confidence); an unverified one by its
-    cosine margin, capped at RETRIEVED_CEILING (global features alone are often wrong)."""
+    cosine margin, capped at retrieved_ceiling(footprint_ratio) (global features alone are often
+    wrong, and more often for a photo much smaller than a tile)."""
     top = matches[0]
     if top.inliers is not None and top.inliers >= min_inliers:
         return verified_confidence(inlier_margin(matches))
-    return RETRIEVED_CEILING * cosine_margin(matches)
+    return retrieved_ceiling(footprint_ratio) * cosine_margin(matches)
 
 
 def _finite(x: float, fallback: float = -1.0) -> float:
@@ -155,7 +185,7 @@ def predict(
             location, source = top.tile.center, SOURCE_TILE_CENTRE
         status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
         note = None if not_located is None else not_located[qi]
-        conf = confidence(matches, row_min)
+        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile))
         if note:
             status, conf = STATUS_NOT_LOCATED, 0.0
         errors = [None, None, None]
