@@ -30,6 +30,7 @@ from geolocator.core.model import PhotoMeta
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.predict import _tile_radius_m
 from geolocator.core.queries import load_region
+from tables import add_row, built_regions, save  # training/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "data/benchmark"
@@ -120,20 +121,15 @@ def main() -> None:
         "locate (s) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for path in args.regions:
-        if not (path / "tiles.csv").is_file():
-            print(f"skipping {path}: not built (python training/make_public_benchmark.py --regions {path.name})")
-            continue
+    for path in built_regions(args.regions):
         for widen, altitude in [(w, a) for w in args.widen for a in args.altitude]:
             r = measure(path, args.cache_dir, widen, altitude == "on")
             cr = "-" if not r["confident"] else f"{r['confident_right']}/{r['confident']}"
-            lines.append(f"| {path.name} | {widen or 'off'} | {altitude} | {r['n']} | {r['r1']:.1f} | {r['placed']}/{r['n']} | "
-                         f"{r['median']:.2f} | {r['verified']}/{r['n']} | {r['confident']} | {cr} | "
-                         f"{r['unplaced_low']}/{r['unplaced']} | {r['rank_median']:.0f} / {r['rank_max']} of {r['tiles']} | "
-                         f"{r['beyond']} | {r['seconds']:.0f} |")
-            print(lines[-1], flush=True)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            add_row(lines, f"| {path.name} | {widen or 'off'} | {altitude} | {r['n']} | {r['r1']:.1f} | {r['placed']}/{r['n']} | "
+                           f"{r['median']:.2f} | {r['verified']}/{r['n']} | {r['confident']} | {cr} | "
+                           f"{r['unplaced_low']}/{r['unplaced']} | {r['rank_median']:.0f} / {r['rank_max']} of {r['tiles']} | "
+                           f"{r['beyond']} | {r['seconds']:.0f} |")
+    save(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.queries import load_region
+from tables import add_row, built_regions, save  # training/ is on sys.path when run as a script
 from geolocator.core.rerank import Verifier, VerifySettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,20 +59,15 @@ def main() -> None:
         "verified | confident | right among confident | locate (s) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for path in args.regions:
-        if not (path / "tiles.csv").is_file():
-            print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
-            continue
+    for path in built_regions(args.regions):
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
         for label, settings in RULES.items():
             r = run(region, settings, args.cache_dir)
             cr = "-" if r["confident_right"] is None else f"{r['confident_right']:.1f} %"
-            lines.append(f"| {name} | {label} | {r['r1']:.1f} | {r['median_tile']:.1f} | {r['best']:.2f} | "
-                         f"{r['within5']:.1f} % | {r['verified']}/{r['n']} | {r['confident']} | {cr} | {r['seconds']:.0f} |")
-            print(lines[-1], flush=True)
-    args.out.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            add_row(lines, f"| {name} | {label} | {r['r1']:.1f} | {r['median_tile']:.1f} | {r['best']:.2f} | "
+                           f"{r['within5']:.1f} % | {r['verified']}/{r['n']} | {r['confident']} | {cr} | {r['seconds']:.0f} |")
+    save(lines, args.out)
 
 
 if __name__ == "__main__":

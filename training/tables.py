@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -17,3 +18,13 @@ def save(lines: list[str], out: Path | None, *, echo: bool = True) -> None:
         out.write_text("\n".join(lines) + "\n")
     if echo:
         print("\n".join(lines))
+
+
+def built_regions(paths: Iterable[Path]) -> Iterator[Path]:
+    """The region folders that hold a tiles.csv, in order; each other one is named with the command
+    that builds it (the benchmark regions are not committed)."""
+    for path in paths:
+        if (path / "tiles.csv").is_file():
+            yield path
+        else:
+            print(f"skipping {path}: not built (python training/make_public_benchmark.py --regions {path.name})")
