@@ -306,7 +306,7 @@ class Workspace:
         point_min = self._point_min_inliers(min_inliers)
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located)
-        predictions = self._with_footprints(predictions, ok, point_min)
+        predictions = self._with_footprints(predictions, found.footprints, point_min)
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))
         else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
@@ -516,23 +516,18 @@ class Workspace:
         return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
                         take(grounds), take(outlines))
 
-    def _with_footprints(self, predictions, queries, min_inliers) -> list[Prediction]:
-        """Each verified match's ground footprint (the photo's corners through its homography),
-        from the verifier's kept results: for GPX/KML and the map."""
+    def _with_footprints(self, predictions, footprints, min_inliers) -> list[Prediction]:
+        """Each verified match's ground footprint (the photo's corners through the homography its
+        verification found, carried out of `_grounds`: no second verification): for GPX/KML and
+        the map. `footprints`: (Q, C) rows aligned with the predictions' matches."""
         from dataclasses import replace
 
         out = []
-        for pred, query, need in zip(predictions, queries, np.broadcast_to(np.asarray(min_inliers), (len(queries),))):
-            matches = []
-            for m in pred.matches:
-                corners = None
-                if (m.inliers or 0) >= need:
-                    check = self.verifier.verify_photo(query, [m.tile], [0])[0]
-                    corners = check.corners
-                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
-                    m = replace(m, footprint=tuple(m.tile.bounds.point_at(*xy) for xy in corners))
-                matches.append(m)
-            out.append(replace(pred, matches=tuple(matches)))
+        for pred, row, need in zip(predictions, footprints,
+                                   np.broadcast_to(np.asarray(min_inliers), (len(predictions),))):
+            matches = tuple(replace(m, footprint=outline) if (m.inliers or 0) >= need and outline is not None else m
+                            for m, outline in zip(pred.matches, row))
+            out.append(replace(pred, matches=matches))
         return out
 
     def _tile_under_centre(self, candidates, counts, grounds, min_inliers, outlines=None):

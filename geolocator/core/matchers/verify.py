@@ -107,7 +107,7 @@ def verify_pair(photo, target, settings, expected_share: float | None = None):
     upright photo's pixels to the target's."""
     import cv2
 
-    from ..rerank import Verification, _plausible, photo_centre_in
+    from ..rerank import Verification, _plausible, photo_centre_in, photo_corners_in
 
     if len(photo.descriptors) < 4 or len(target.descriptors) < 4:
         return Verification(0)
@@ -124,7 +124,8 @@ def verify_pair(photo, target, settings, expected_share: float | None = None):
                  else _plausible(homography, photo.size, target.size, settings, expected_share))
     if not plausible:
         return Verification(0)
-    return Verification(int(mask.sum()), photo_centre_in(homography, photo, target), homography)
+    return Verification(int(mask.sum()), photo_centre_in(homography, photo, target), homography,
+                        photo_corners_in(homography, photo, target))  # the footprint, as SIFT's
 
 
 def _as_features(local):
