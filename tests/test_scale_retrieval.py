@@ -74,9 +74,15 @@ def test_mapped_features_transform_only_the_rows_asked_for():
 
 
 @pytest.mark.parametrize("verify", [False, True])
-def test_large_set_locate_matches_the_dense_path(tmp_path, verify):
-    """The same workspace with dense_max=0 takes the TileIndex route: same answers, same metrics."""
+def test_large_set_locate_matches_the_dense_path(tmp_path, verify, monkeypatch):
+    """The same workspace with dense_max=0 takes the TileIndex route: same answers, same metrics;
+    evaluation streams the store once for all photos (one count_above call, not one per photo)."""
+    import geolocator.core.retrieval as retrieval
     from tests.test_extract import _img, tiny_backbone
+
+    passes = []
+    real_count_above = retrieval.count_above
+    monkeypatch.setattr(retrieval, "count_above", lambda *a, **k: passes.append(1) or real_count_above(*a, **k))
     from geolocator.core.model import Bounds, LatLon, Query, Tile, TileSet
     from geolocator.core.pipeline import Settings, Workspace
 
@@ -104,6 +110,7 @@ def test_large_set_locate_matches_the_dense_path(tmp_path, verify):
     assert large[2].similarity is None and dense[2].similarity is not None
     assert large[0] == dense[0]
     assert large[1] == pytest.approx(dense[1])
+    assert len(passes) == 1
 
 
 def test_adaptation_pool_holds_candidates_and_anchors(tmp_path):

@@ -412,33 +412,48 @@ class Workspace:
 
     def _evaluate_large(self, predictions):
         """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
-        ranked by counting the tiles that score above them, streamed from the store."""
+        ranked by counting the tiles that score above them, streamed from the store once for all
+        photos (retrieval.count_above)."""
         from .evaluate import evaluate_ranks, positive_ids
         from .retrieval import best_view_scores, count_above
 
         last, tiles = self.last, self.tileset.tiles
         known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
         features = self.searched_tiles()
-        ranks: dict[int, np.ndarray] = {}
-
         bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
         ids_by_name = {t.id: i for i, t in enumerate(tiles)}
-        for i in known:
-            pos = positive_ids(last.queries[i], bounds, ids_by_name)
-            if len(pos) == 0:
-                ranks[i] = pos
-                continue
-            qf = last.query_features[i : i + 1]
-            score = best_view_scores(qf, features, pos[None, :])[0].astype(np.float64)
-            lifted_ids, lifted_rank = last.lifted if last.lifted is not None else (np.zeros((len(last.queries), 0), int),) * 2
-            lift = {int(t): float(r) for t, r in zip(lifted_ids[i], lifted_rank[i])}
-            value = np.array([lift.get(int(p), s) for p, s in zip(pos, score)])  # the positive's ranking score
-            above = count_above(qf, features, value[None, :].astype(np.float32))[0]
-            # lifted (verified) tiles rank by their lifted score, not their cosine: correct the count
-            for t, r in lift.items():  # (for a lifted positive itself both terms are 0)
-                cos_t = best_view_scores(qf, features, np.array([[t]]))[0, 0]
-                above += (r > value).astype(np.int64) - (cos_t > value).astype(np.int64)
-            ranks[i] = 1 + above
+        positives = [positive_ids(last.queries[i], bounds, ids_by_name) for i in known]
+        width = max((len(p) for p in positives), default=0)
+        ranks: dict[int, np.ndarray] = {i: p for i, p in zip(known, positives) if len(p) == 0}
+        scored = [j for j, p in enumerate(positives) if len(p)]
+        if scored:
+            rows = np.array([known[j] for j in scored])
+            qf = last.query_features[rows]
+            pos = np.full((len(rows), width), -1, np.int64)  # padded: -1 scores -inf
+            for r, j in enumerate(scored):
+                pos[r, : len(positives[j])] = positives[j]
+            cosine = best_view_scores(qf, features, pos).astype(np.float64)
+            if last.lifted is not None:
+                lifted_ids, lifted_rank = last.lifted[0][rows], last.lifted[1][rows]
+            else:
+                lifted_ids, lifted_rank = np.zeros((len(rows), 0), np.int64), np.zeros((len(rows), 0))
+            lifted_cos = best_view_scores(qf, features, lifted_ids)  # (R, C) the lifted tiles' cosines
+            value = np.full(pos.shape, np.inf)  # padding: nothing scores above +inf
+            for r in range(len(rows)):
+                lift = {int(t): float(v) for t, v in zip(lifted_ids[r], lifted_rank[r])}
+                n = len(positives[scored[r]])
+                # the positive's ranking score: lifted (verified) tiles rank by their lifted score
+                value[r, :n] = [lift.get(int(p), c) for p, c in zip(pos[r, :n], cosine[r, :n])]
+            above = count_above(qf, features, value.astype(np.float32))  # one pass over the store
+            for r, j in enumerate(scored):
+                n = len(positives[j])
+                v, count = value[r, :n], above[r, :n]
+                # lifted tiles rank by their lifted score, not their cosine: correct the count
+                # (for a lifted positive itself both terms are 0)
+                for t, (rank, cos_t) in enumerate(zip(lifted_rank[r], lifted_cos[r])):
+                    if lifted_ids[r, t] >= 0:
+                        count = count + (rank > v).astype(np.int64) - (cos_t > v).astype(np.int64)
+                ranks[known[j]] = 1 + count
         return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
 
     @property
