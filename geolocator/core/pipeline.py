@@ -631,11 +631,15 @@ class Workspace:
         if geometric is None:
             geometric = self.settings.verify and mode == "best"
         anchors, geometry = None, {"used": False}
+        frozen = None  # each photo's frozen candidates: searched once, for the labels and the pool
+        if geometric or len(tile_features) > self.settings.adapt_max_tiles:
+            frozen = self._frozen_candidates(query_features, tile_features, progress, cancel)
         if geometric:
-            anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
+            anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel, frozen)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
         anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
-        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel)
+        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel,
+                                                   frozen)
         adapter = run_adaptation(
             tile_features if pool is None else tile_features[pool],
             query_features,
@@ -675,23 +679,29 @@ class Workspace:
             raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
 
-    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel):
+    def _frozen_candidates(self, query_features, tile_features, progress=None, cancel=None) -> np.ndarray:
+        """(Q, k) ids of each photo's best tiles by frozen features (k = verify_candidates): the
+        dense search, or the TileIndex above dense_max. Where adaptation's labels and its tile pool
+        come from."""
+        k = min(self.settings.verify_candidates, len(tile_features))
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            return self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)[1]
+        from .retrieval import search
+
+        return search(query_features, tile_features, k)[1]
+
+    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel, candidates=None):
         """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
         photo's frozen top candidates and anchor tiles (where its pseudo-labels can come from),
         topped up with random tiles (negatives), sorted. Returns (pool or None, anchors in it).
         The adapter is a feature map, so it applies to every tile afterwards. Memory: the pool's
-        float32 copy only (adapt_max_tiles x V x D), never the whole store."""
+        float32 copy only (adapt_max_tiles x V x D), never the whole store. `candidates`: the
+        photos' _frozen_candidates when the caller has them."""
         n = len(tile_features)
         cap = self.settings.adapt_max_tiles
         if n <= cap:
             return None, anchors
-        k = min(self.settings.verify_candidates, n)
-        if n * tile_features.shape[1] > self.settings.dense_max:
-            _, cand = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
-        else:
-            from .retrieval import search
-
-            _, cand = search(query_features, tile_features, k)
+        cand = self._frozen_candidates(query_features, tile_features, progress, cancel) if candidates is None else candidates
         must = np.unique(np.concatenate([cand[cand >= 0].ravel(),
                                          [] if anchors is None else anchors[anchors >= 0]]).astype(np.int64))
         must = must[:cap]
@@ -705,24 +715,22 @@ class Workspace:
         where[pool] = np.arange(len(pool))
         return pool, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
 
-    def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
+    def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None,
+                         candidates=None):
         """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
-        frozen features: each photo is verified against its best tiles by them, and photos are
-        tried against each other most similar first (backbone features are L2-normalised)."""
+        frozen features: each photo is verified against its best tiles by them (`candidates`, (Q, k)
+        ids, when the caller has searched them: _frozen_candidates), and photos are tried against
+        each other most similar first (backbone features are L2-normalised)."""
         from .adapt.geometric import geometric_labels
-        from .retrieval import search
 
         tiles = self._require_tiles()
-        k = min(self.settings.verify_candidates, len(tiles))
-        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            _, candidates = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
-        else:
-            _, candidates = search(query_features, tile_features, k)
+        if candidates is None:
+            candidates = self._frozen_candidates(query_features, tile_features, progress, cancel)
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
 
-    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
+    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel, candidates=None):
         """(Q,) tile index per photo from geometric_labels (-1: none), and a summary for the card."""
         from .adapt.geometric import GeometrySettings
 
@@ -733,7 +741,8 @@ class Workspace:
         if len(queries) > limit:
             chosen = np.unique(np.linspace(0, len(queries) - 1, limit).round().astype(np.int64))
         sampled = self.geometric_labels([queries[i] for i in chosen], query_features[chosen], tile_features,
-                                        progress=progress, cancel=cancel)
+                                        progress=progress, cancel=cancel,
+                                        candidates=None if candidates is None else candidates[chosen])
         labels = [None] * len(queries)
         for i, label in zip(chosen, sampled):
             labels[i] = label
