@@ -117,6 +117,27 @@ def test_geopackage_in_utm_is_placed_by_pyproj(tmp_path):
     assert info.table == "utm" and info.zooms == (0,)
 
 
+def test_geopackage_across_the_antimeridian_keeps_narrow_boxes(tmp_path):
+    """UTM zone 60 tiles either side of 180 deg (east of easting ~833,979 m at the equator): each
+    box is the narrow one across +-180 (west > east, RFC 7946 section 3.1.9), as GeoTIFFs and world files
+    give, never one spanning the globe (plain min/max of the corners gave that)."""
+    from PIL import Image
+
+    from .tile_packages import _gpkg, jpeg
+
+    tile = jpeg(Image.new("RGB", (256, 256), (90, 120, 60)))
+    path = _gpkg(tmp_path / "dateline.gpkg", "t", 32660, (820_000.0, 0.0, 850_000.0, 10_000.0),
+                 {0: (3, 1, 256, 10_000.0 / 256)}, {(0, c, 0): tile for c in range(3)})
+    ts = load_tileset(path)
+    boxes = {t.ref: t.bounds for t in ts.tiles}
+    west, across, east = boxes["t/0/0/0"], boxes["t/0/1/0"], boxes["t/0/2/0"]
+    assert 179.8 < west.west < west.east < 180.0  # wholly west of the line
+    assert across.west > 179.9 and across.east < -179.9  # across it: west > east, ~0.09 deg wide
+    assert -180.0 < east.west < east.east < -179.6  # wholly east of it
+    info = gpkg.read_info(path)
+    assert info.bounds.west == pytest.approx(west.west) and info.bounds.east == pytest.approx(east.east)
+
+
 def test_not_a_package_or_not_imagery_is_a_clear_error(tmp_path, demo_sets):
     fake = tmp_path / "notes.mbtiles"
     fake.write_text("these are not tiles")

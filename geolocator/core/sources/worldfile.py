@@ -25,12 +25,11 @@ from ..geo import (
     world_file_affine,
     parse_crs,
     read_prj,
+    projected_box_bounds,
     read_world_file,
-    transform_to_wgs84,
     world_file_bounds,
     world_rotation_deg,
     world_rotation_negligible,
-    bounds_from_lonlat,
 )
 from ..images import MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
@@ -185,10 +184,8 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
             north_up, t = resample_north_up(image, world, crs)
             log.info("%s: rotated %.2f° from north-up; resampled north-up to %s", image, angle, north_up)
             with_alpha_w, with_alpha_h = image_size(north_up)
-            xs = [t.c, t.c + t.a * with_alpha_w, t.c, t.c + t.a * with_alpha_w]
-            ys = [t.f, t.f, t.f + t.e * with_alpha_h, t.f + t.e * with_alpha_h]
-            lons, lats = transform_to_wgs84(xs, ys, crs)
-            return Tile(id=rel, path=north_up, bounds=bounds_from_lonlat(lons, lats))
+            bounds = projected_box_bounds(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
+            return Tile(id=rel, path=north_up, bounds=bounds)
         return Tile(id=rel, path=image, bounds=world_file_bounds(world, width, height, crs))
     except ValueError as exc:
         raise InputError(world_path, f"{exc} ({crs_label(crs)})") from None
@@ -216,13 +213,11 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 crs, t, w, h = georef
                 if t.b or t.d:
                     raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
-                xs = [t.c, t.c + t.a * w, t.c, t.c + t.a * w]
-                ys = [t.f, t.f, t.f + t.e * h, t.f + t.e * h]
                 try:
-                    lons, lats = transform_to_wgs84(xs, ys, crs)
+                    bounds = projected_box_bounds(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
                 except ValueError as exc:
                     raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=img, bounds=bounds_from_lonlat(lons, lats)))
+                tiles.append(Tile(id=rel, path=img, bounds=bounds))
                 continue
             foreign = foreign_world_files(img)
             if foreign:
