@@ -79,21 +79,27 @@ def recorded_yaw(query: Query) -> float | None:
     return None
 
 
-def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
-    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
-    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
-    recorded yaw. Rows of queries with no recorded yaw are all True."""
+def _views_near(queries: Sequence[Query], views: Sequence[str], sign: float, tolerance_deg: float) -> np.ndarray:
+    """(Q, V) bool: views rotK whose sign * K lies within `tolerance_deg` of each query's recorded
+    yaw (all True without a yaw, or when no view is that near: no narrowing rather than no search)."""
     from .extract import view_angle
 
-    angles = np.array([view_angle(v) for v in views], np.float64)
+    angles = sign * np.array([view_angle(v) for v in views], np.float64)
     allowed = np.ones((len(queries), len(views)), dtype=bool)
     for qi, q in enumerate(queries):
         yaw = recorded_yaw(q)
         if yaw is not None:
             diff = np.abs((angles - yaw + 180.0) % 360.0 - 180.0)
-            if (diff <= tolerance_deg).any():  # else (e.g. tiles indexed north-up only) no narrowing
+            if (diff <= tolerance_deg).any():
                 allowed[qi] = diff <= tolerance_deg
     return allowed
+
+
+def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
+    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
+    recorded yaw. Rows of queries with no recorded yaw are all True."""
+    return _views_near(queries, views, 1.0, tolerance_deg)
 
 
 def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
@@ -102,17 +108,7 @@ def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
     extract.rotate_view makes them) that bring a photo whose top points at compass `yaw` within
     `tolerance_deg` of north-up, i.e. K near -yaw (its top then points at compass yaw + K), for
     matching north-up tiles. Rows of queries with no recorded yaw are all True."""
-    from .extract import view_angle
-
-    angles = np.array([view_angle(v) for v in views], np.float64)
-    allowed = np.ones((len(queries), len(views)), dtype=bool)
-    for qi, q in enumerate(queries):
-        yaw = recorded_yaw(q)
-        if yaw is not None:
-            diff = np.abs((angles + yaw + 180.0) % 360.0 - 180.0)
-            if (diff <= tolerance_deg).any():
-                allowed[qi] = diff <= tolerance_deg
-    return allowed
+    return _views_near(queries, views, -1.0, tolerance_deg)
 
 
 def keep_photo_views(query_features: np.ndarray, allowed: np.ndarray) -> np.ndarray:
