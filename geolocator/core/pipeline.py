@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet

@@ -80,12 +80,9 @@ def mutual_neighbours(a: np.ndarray, b: np.ndarray) -> int:
     """Number of mutual nearest neighbours between descriptor sets (n, d) and (m, d), by cosine."""
     if len(a) == 0 or len(b) == 0:
         return 0
-    a = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-12)
-    b = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-12)
-    sim = a @ b.T
-    ab = sim.argmax(axis=1)
-    ba = sim.argmax(axis=0)
-    return int((ba[ab] == np.arange(len(a))).sum())
+    from .base import mutual_nearest
+
+    return len(mutual_nearest(a, b, -np.inf)[0])
 
 
 def best_heading(photo, target):
