@@ -45,6 +45,28 @@ def test_gnss_allowed_is_the_circle_around_the_recorded_position():
         gnss_allowed(qs, tiles, 0.0)
 
 
+@pytest.mark.parametrize("west,south", [(10.0, 50.0), (179.97, -40.0), (-180.0, 84.9), (-0.03, -0.03)])
+def test_gnss_allowed_ids_preselect_exactly_the_circle(west, south):
+    """The large-set form (a degree box preselects, the rule decides) keeps exactly the tiles
+    gnss_allowed keeps: mid-latitudes, across +-180 deg, near a pole, across the equator and 0 deg."""
+    from geolocator.core.model import Bounds, Tile
+    from geolocator.core.priors import gnss_allowed_ids
+
+    tiles = grid_tiles(8, 8, size_deg=0.01, west=west, south=south)
+    tiles = [Tile(t.id, t.path, Bounds((t.bounds.west + 180) % 360 - 180, t.bounds.south,
+                                       (t.bounds.east + 180) % 360 - 180, t.bounds.north)) for t in tiles]
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        here = LatLon(south + rng.uniform(-0.02, 0.1), (west + rng.uniform(-0.02, 0.1) + 180) % 360 - 180)
+        q = Query("a.jpg", Path("a.jpg"), truth=here, truth_source="exif")
+        for radius in (1.0, 300.0, 2500.0, 50_000.0):
+            want = np.flatnonzero(gnss_allowed([q], tiles, radius)[0])
+            np.testing.assert_array_equal(gnss_allowed_ids(q, tiles, radius), want)
+    assert gnss_allowed_ids(Query("b.jpg", Path("b.jpg")), tiles, 10.0) is None  # no position: everywhere
+    with pytest.raises(ValueError):
+        gnss_allowed_ids(Query("b.jpg", Path("b.jpg")), tiles, -1.0)
+
+
 @pytest.mark.parametrize("verify", [False, True])
 def test_gnss_prior_limits_candidates_and_is_off_by_default(tmp_path, verify):
     region = load_region(DEMO)

@@ -114,11 +114,11 @@ class IndexCandidates:
         # per photo: the ids inside its GNSS circle, None where it is searched everywhere
         self.allowed: list[np.ndarray | None] = [None] * len(queries)
         if gnss_m:
-            from .priors import gnss_allowed, recorded_position
+            from .priors import gnss_allowed_ids
 
-            for qi, q in enumerate(queries):
-                if recorded_position(q) is not None:
-                    self.allowed[qi] = np.flatnonzero(gnss_allowed([q], tiles, gnss_m)[0])
+            boxes = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles],
+                             np.float64).reshape(-1, 4)
+            self.allowed = [gnss_allowed_ids(q, tiles, gnss_m, boxes) for q in queries]
 
     def _mask(self, qi: int) -> np.ndarray | None:
         if self.tile_mask is None or self.tile_mask[qi].all():
