@@ -266,11 +266,19 @@ def test_pmtiles_automatic_zoom_skips_empty_levels(tmp_path, demo_sets):
         load_tileset(path, zoom=18)
 
 
-def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets):
+def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets, monkeypatch):
+    """--zoom on an XYZ folder: the other levels are not placed or read (every level was read, then
+    filtered)."""
+    from geolocator.core.sources import xyz
+
+    read = []
+    keep = xyz.keep_tiles_with_data
+    monkeypatch.setattr(xyz, "keep_tiles_with_data", lambda tiles, source: read.append(len(tiles)) or keep(tiles, source))
     both = load_tileset(demo_sets["folder"])
     assert {t.id.split("/")[0] for t in both.tiles} == {"18", "19"}  # no --zoom: as before, every level
     only = load_tileset(demo_sets["folder"], zoom=18)
     assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
+    assert read == [len(both), 9]  # only zoom 18's tiles were read
     with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
         load_tileset(demo_sets["folder"], zoom=17)
 
