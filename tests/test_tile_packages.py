@@ -138,6 +138,34 @@ def test_geopackage_across_the_antimeridian_keeps_narrow_boxes(tmp_path):
     assert info.bounds.west == pytest.approx(west.west) and info.bounds.east == pytest.approx(east.east)
 
 
+def test_package_tiles_decode_by_the_rules_of_image_files(monkeypatch):
+    """A stored tile decodes as a tile file does (core/images.py): no-data pixels take the mean
+    colour of the data (they were black), and the 64 MP decode budget holds (400 MP was allowed):
+    a JPEG over it is drafted, a PNG refused with a sentence."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    import geolocator.core.images as images
+    from geolocator.core.sources.package import decode_tile
+
+    def encoded(image, fmt):
+        buf = io.BytesIO()
+        image.save(buf, fmt)
+        return buf.getvalue()
+
+    rgba = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    rgba.paste((40, 160, 90, 255), (0, 0, 32, 64))  # the western half holds data
+    flat = np.asarray(decode_tile(encoded(rgba, "PNG"), Path("a.mbtiles"), "18/1/2"))
+    assert tuple(flat[10, 50]) == (40, 160, 90) == tuple(flat[10, 10])  # no black edge for the backbone
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 100 * 100)
+    big = Image.new("RGB", (300, 300), (200, 100, 50))
+    assert decode_tile(encoded(big, "JPEG"), Path("a.mbtiles"), "18/1/2").size[0] <= 150  # drafted
+    with pytest.raises(InputError, match=r"a\.mbtiles.*18/1/2.*decode budget"):
+        decode_tile(encoded(big, "PNG"), Path("a.mbtiles"), "18/1/2")
+
+
 def test_not_a_package_or_not_imagery_is_a_clear_error(tmp_path, demo_sets):
     fake = tmp_path / "notes.mbtiles"
     fake.write_text("these are not tiles")
