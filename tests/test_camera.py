@@ -152,3 +152,22 @@ def test_single_photo_without_a_focal_length_or_verification_has_no_camera(tmp_p
     pred, _ = _verified_photo(tmp_path, truth_source="truth.csv")
     props = prediction_properties(pred)
     assert "camera_lat" in props and props["error_kind"] == "centre" and "centre_error_m" not in props
+
+
+def test_the_camera_pose_of_a_frame_is_solved_once_for_every_export(tmp_path, monkeypatch):
+    """GeoJSON, CSV and the error column each ask for the camera: one PnP solve per query and
+    footprint (it was solved up to three times per frame); another footprint is solved anew."""
+    import geolocator.core.camera as camera
+    from geolocator.core.export import compared_error, prediction_properties, write_csv
+
+    solves = []
+    real = camera.camera_from_footprint
+    monkeypatch.setattr(camera, "camera_from_footprint", lambda *a, **k: solves.append(1) or real(*a, **k))
+    pred, cam = _verified_photo(tmp_path)
+    first = prediction_properties(pred)
+    write_csv([pred], tmp_path / "p.csv")
+    error, kind = compared_error(pred)
+    assert len(solves) == 1 and kind == "camera" and error == first["error_m"]
+    moved = tuple(LatLon(p.lat + 1e-5, p.lon) for p in pred.top.footprint)
+    assert camera.camera_for(pred.query, moved).position != camera.camera_for(pred.query, pred.top.footprint).position
+    assert len(solves) == 2

@@ -64,7 +64,7 @@ def test_locate_moves_a_verified_match_to_the_tile_under_the_centre(tileset):
     candidates = np.array([[LEFT, FAR, 20]])
     counts = np.array([[30, 9, 0]])
     grounds = np.array([[inside_right, None, None]], dtype=object)
-    ids, inliers, ground = ws._tile_under_centre(candidates, counts, grounds, min_inliers=8)
+    ids, inliers, ground, _ = ws._tile_under_centre(candidates, counts, grounds, min_inliers=8)
     assert RIGHT in ids[0] and FAR in ids[0]  # the right tile took the weakest other slot (20)
     slot = list(ids[0]).index(RIGHT)
     assert inliers[0, slot] > 30 and ground[0, slot] == inside_right

@@ -665,6 +665,40 @@ def test_tiff_own_georeferencing_wins_over_its_world_file_as_in_gdal(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_a_drafted_rotated_jpeg_is_resampled_over_its_whole_world_file_grid(tmp_path, monkeypatch):
+    """A rotated JPEG over the decode budget is drafted (decoded at 1/2, 1/4 ...): the world file's
+    pixels are the full-size ones, so the north-up copy must still cover the whole image, its
+    corner blocks where the world file puts them (it covered the reduced pixels' share). Nothing
+    is decoded to reuse a copy made before."""
+    import geolocator.core.images as images
+    import geolocator.core.sources.worldfile as worldfile
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 120 * 120)  # a 400 x 400 JPEG is drafted
+    img = np.full((400, 400, 3), (200, 200, 200), np.uint8)
+    img[:40, :40] = (0, 0, 255)  # blue at the top-left corner, red at the bottom-right
+    img[-40:, -40:] = (255, 0, 0)
+    (tmp_path / "src").mkdir()
+    Image.fromarray(img).save(tmp_path / "src" / "a.jpg", quality=95)
+    cos, sin = np.cos(np.radians(30)), np.sin(np.radians(30))
+    world = (cos, sin, sin, -cos, 500_000.0, 5_000_000.0)  # 1 m pixels, rotated 30 deg
+    (tmp_path / "src" / "a.jgw").write_text("\n".join(map(str, world)))
+    assert open_image(tmp_path / "src" / "a.jpg").size[0] < 400  # drafted: the case under test
+    tile = load_world_file_folder(tmp_path / "src", 32633).tiles[0]
+    north_up = np.asarray(open_image(tile.path))
+    with rasterio.open(tile.path) as ds:
+        for (c, r), colour in (((20, 20), (0, 0, 255)), ((380, 380), (255, 0, 0))):
+            row, col = ds.index(*(world_file_affine(world) @ (c, r)))
+            assert np.abs(north_up[row, col].astype(int) - colour).max() < 40, (c, r, north_up[row, col])
+    corners = [world_file_affine(world) @ (c, r) for c, r in ((0, 0), (400, 0), (0, 400), (400, 400))]
+    lons, lats = transform_to_wgs84([c[0] for c in corners], [c[1] for c in corners], 32633)
+    for lo, la in zip(lons, lats):  # the bounds hold the whole image's four corners
+        b = tile.bounds
+        assert b.south - 1e-7 <= la <= b.north + 1e-7 and b.west - 1e-7 <= lo <= b.east + 1e-7
+    monkeypatch.setattr(worldfile, "open_image", lambda *a, **k: pytest.fail("decoded to reuse the copy"))
+    assert load_world_file_folder(tmp_path / "src", 32633).tiles[0].bounds == tile.bounds
+
+
 def test_rotated_or_gcp_only_geotiff_is_refused_with_the_reason(tmp_path):
     from rasterio.control import GroundControlPoint
 

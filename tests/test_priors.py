@@ -57,6 +57,28 @@ def test_gnss_allowed_is_the_circle_around_the_recorded_position():
         gnss_allowed(qs, tiles, 0.0)
 
 
+@pytest.mark.parametrize("west,south", [(10.0, 50.0), (179.97, -40.0), (-180.0, 84.9), (-0.03, -0.03)])
+def test_gnss_allowed_ids_preselect_exactly_the_circle(west, south):
+    """The large-set form (a degree box preselects, the rule decides) keeps exactly the tiles
+    gnss_allowed keeps: mid-latitudes, across +-180 deg, near a pole, across the equator and 0 deg."""
+    from geolocator.core.model import Bounds, Tile
+    from geolocator.core.priors import gnss_allowed_ids
+
+    tiles = grid_tiles(8, 8, size_deg=0.01, west=west, south=south)
+    tiles = [Tile(t.id, t.path, Bounds((t.bounds.west + 180) % 360 - 180, t.bounds.south,
+                                       (t.bounds.east + 180) % 360 - 180, t.bounds.north)) for t in tiles]
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        here = LatLon(south + rng.uniform(-0.02, 0.1), (west + rng.uniform(-0.02, 0.1) + 180) % 360 - 180)
+        q = Query("a.jpg", Path("a.jpg"), truth=here, truth_source="exif")
+        for radius in (1.0, 300.0, 2500.0, 50_000.0):
+            want = np.flatnonzero(gnss_allowed([q], tiles, radius)[0])
+            np.testing.assert_array_equal(gnss_allowed_ids(q, tiles, radius), want)
+    assert gnss_allowed_ids(Query("b.jpg", Path("b.jpg")), tiles, 10.0) is None  # no position: everywhere
+    with pytest.raises(ValueError):
+        gnss_allowed_ids(Query("b.jpg", Path("b.jpg")), tiles, -1.0)
+
+
 @pytest.mark.parametrize("verify", [False, True])
 def test_gnss_prior_limits_candidates_and_is_off_by_default(tmp_path, verify):
     region = load_region(DEMO)
@@ -171,3 +193,39 @@ def test_heading_prior_on_photo_views_allows_the_view_that_turns_the_photo_north
     mask[0, 3:] = False
     kept = keep_photo_views(feats, mask)
     assert (kept[1] == feats[1]).all() and (kept[0, 3:] == feats[0, 0]).all() and (kept[0, :3] == feats[0, :3]).all()
+
+
+# -- the same priors and widening on every tile set size ---------------------------------------------
+@pytest.mark.parametrize("tile_views", [None, ("rot0",)])  # heading narrows tile views / photo views
+def test_priors_and_widening_are_honoured_above_dense_max(tmp_path, tile_views):
+    """Above Settings.dense_max locate searches the TileIndex; the GNSS circle, the heading prior
+    and --verify-widen give there what they give on the dense matrix (they were ignored there)."""
+    region = load_region(DEMO)
+    poses = {r.split(",")[0]: float(r.split(",")[1]) for r in (DEMO / "poses.csv").read_text().splitlines()[1:]}
+    queries = []
+    for q in region.queries[:6]:  # a poor GNSS fix 60 m east, a yaw 180 deg off (as real DJI files can carry)
+        off = LatLon(q.truth.lat, q.truth.lon + 60 / 90_000)
+        queries.append(replace(q, telemetry=FrameTelemetry(0.0, off, gimbal_yaw_deg=poses[q.id] + 180.0)))
+    priors = dict(gnss_prior_m=40.0, heading_prior=True, verify_widen=6)
+
+    def run(dense_max, **options):
+        ws = Workspace(Settings(cache_dir=tmp_path / "f", top_k=3, verify_candidates=2, tile_views=tile_views,
+                                dense_max=dense_max, **options))
+        ws._backbone = tiny_backbone()
+        ws.open_tiles(region.tiles)
+        preds = ws.locate(queries)
+        return ([[m.tile.id for m in p.matches] for p in preds], [[m.score for m in p.matches] for p in preds],
+                [[m.inliers for m in p.matches] for p in preds], len(ws.verifier._pairs))
+
+    dense, large, ignored = run(10**9, **priors), run(0, **priors), run(0)
+    assert large[0] == dense[0] and large[2] == dense[2]
+    np.testing.assert_allclose(large[1], dense[1], rtol=1e-5)
+    assert large[3] == dense[3] > 6 * 2  # the same pairs verified, widened beyond 2 candidates a photo
+    assert large[:2] != ignored[:2]  # the priors change the answer: the check means something
+    for ids, scores, q in zip(large[0], large[1], queries):  # shown candidates lie in the 40 m circle
+        rec = q.telemetry.position
+        for tid, score in zip(ids, scores):
+            if score > -1:
+                b = next(t for t in region.tiles.tiles if t.id == tid).bounds
+                nearest = LatLon(min(max(rec.lat, b.south), b.north), min(max(rec.lon, b.west), b.east))
+                assert haversine_m(rec, nearest) <= 40.0

@@ -74,9 +74,15 @@ def test_mapped_features_transform_only_the_rows_asked_for():
 
 
 @pytest.mark.parametrize("verify", [False, True])
-def test_large_set_locate_matches_the_dense_path(tmp_path, verify):
-    """The same workspace with dense_max=0 takes the TileIndex route: same answers, same metrics."""
+def test_large_set_locate_matches_the_dense_path(tmp_path, verify, monkeypatch):
+    """The same workspace with dense_max=0 takes the TileIndex route: same answers, same metrics;
+    evaluation streams the store once for all photos (one count_above call, not one per photo)."""
+    import geolocator.core.retrieval as retrieval
     from tests.test_extract import _img, tiny_backbone
+
+    passes = []
+    real_count_above = retrieval.count_above
+    monkeypatch.setattr(retrieval, "count_above", lambda *a, **k: passes.append(1) or real_count_above(*a, **k))
     from geolocator.core.model import Bounds, LatLon, Query, Tile, TileSet
     from geolocator.core.pipeline import Settings, Workspace
 
@@ -104,6 +110,7 @@ def test_large_set_locate_matches_the_dense_path(tmp_path, verify):
     assert large[2].similarity is None and dense[2].similarity is not None
     assert large[0] == dense[0]
     assert large[1] == pytest.approx(dense[1])
+    assert len(passes) == 1
 
 
 def test_adaptation_pool_holds_candidates_and_anchors(tmp_path):
@@ -143,3 +150,37 @@ def test_geometric_labels_sample_photos_above_the_limit(monkeypatch):
     assert summary["used"] and summary["sampled_photos"] == 10 and len(seen[0]) == 10
     assert seen[0][0] == 0 and seen[0][-1] == 34
     assert (anchors >= 0).sum() == 10 and all(anchors[i] == i for i in seen[0])
+
+
+@pytest.mark.parametrize("dense_max", [10**9, 0])
+def test_adapt_searches_the_frozen_candidates_once(tmp_path, monkeypatch, dense_max):
+    """The geometric labels and the tile pool come from one frozen candidate search (it ran twice
+    per adapt), in the dense layout and through the TileIndex; both get the same candidates."""
+    import geolocator.core.adapt as adapt_package
+    import geolocator.core.retrieval as retrieval
+    from geolocator.core.adapt import geometric
+    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.queries import load_region
+    from tests.flight_helpers import DEMO
+    from tests.test_extract import tiny_backbone
+
+    searches, labelled = [], []
+    dense_search, index_search = retrieval.search, retrieval.TileIndex.search
+    monkeypatch.setattr(retrieval, "search", lambda *a, **k: searches.append("dense") or dense_search(*a, **k))
+    monkeypatch.setattr(retrieval.TileIndex, "search", lambda self, *a, **k: searches.append("index") or index_search(self, *a, **k))
+    monkeypatch.setattr(geometric, "geometric_labels",
+                        lambda queries, tiles, candidates, *a, **k: labelled.append(candidates) or [None] * len(queries))
+
+    class Saved:  # the training itself is not under test here
+        def save(self, path, card):
+            self.card = card
+
+    trained = []
+    monkeypatch.setattr(adapt_package, "adapt", lambda tiles, *a, **k: trained.append(len(tiles)) or Saved())
+    region = load_region(DEMO)
+    ws = Workspace(Settings(cache_dir=tmp_path / "f", adapt_max_tiles=10, verify_candidates=3, dense_max=dense_max))
+    ws._backbone = tiny_backbone()
+    ws.open_tiles(region.tiles)
+    ws.adapt(region.queries[:4], geometric=True, save_to=tmp_path / "a.safetensors")
+    assert searches == ["dense" if dense_max else "index"]
+    assert labelled[0].shape == (4, 3) and trained == [10]  # the labels and the 10-tile pool were served

@@ -117,6 +117,55 @@ def test_geopackage_in_utm_is_placed_by_pyproj(tmp_path):
     assert info.table == "utm" and info.zooms == (0,)
 
 
+def test_geopackage_across_the_antimeridian_keeps_narrow_boxes(tmp_path):
+    """UTM zone 60 tiles either side of 180 deg (east of easting ~833,979 m at the equator): each
+    box is the narrow one across +-180 (west > east, RFC 7946 section 3.1.9), as GeoTIFFs and world files
+    give, never one spanning the globe (plain min/max of the corners gave that)."""
+    from PIL import Image
+
+    from .tile_packages import _gpkg, jpeg
+
+    tile = jpeg(Image.new("RGB", (256, 256), (90, 120, 60)))
+    path = _gpkg(tmp_path / "dateline.gpkg", "t", 32660, (820_000.0, 0.0, 850_000.0, 10_000.0),
+                 {0: (3, 1, 256, 10_000.0 / 256)}, {(0, c, 0): tile for c in range(3)})
+    ts = load_tileset(path)
+    boxes = {t.ref: t.bounds for t in ts.tiles}
+    west, across, east = boxes["t/0/0/0"], boxes["t/0/1/0"], boxes["t/0/2/0"]
+    assert 179.8 < west.west < west.east < 180.0  # wholly west of the line
+    assert across.west > 179.9 and across.east < -179.9  # across it: west > east, ~0.09 deg wide
+    assert -180.0 < east.west < east.east < -179.6  # wholly east of it
+    info = gpkg.read_info(path)
+    assert info.bounds.west == pytest.approx(west.west) and info.bounds.east == pytest.approx(east.east)
+
+
+def test_package_tiles_decode_by_the_rules_of_image_files(monkeypatch):
+    """A stored tile decodes as a tile file does (core/images.py): no-data pixels take the mean
+    colour of the data (they were black), and the 64 MP decode budget holds (400 MP was allowed):
+    a JPEG over it is drafted, a PNG refused with a sentence."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    import geolocator.core.images as images
+    from geolocator.core.sources.package import decode_tile
+
+    def encoded(image, fmt):
+        buf = io.BytesIO()
+        image.save(buf, fmt)
+        return buf.getvalue()
+
+    rgba = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    rgba.paste((40, 160, 90, 255), (0, 0, 32, 64))  # the western half holds data
+    flat = np.asarray(decode_tile(encoded(rgba, "PNG"), Path("a.mbtiles"), "18/1/2"))
+    assert tuple(flat[10, 50]) == (40, 160, 90) == tuple(flat[10, 10])  # no black edge for the backbone
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 100 * 100)
+    big = Image.new("RGB", (300, 300), (200, 100, 50))
+    assert decode_tile(encoded(big, "JPEG"), Path("a.mbtiles"), "18/1/2").size[0] <= 150  # drafted
+    with pytest.raises(InputError, match=r"a\.mbtiles.*18/1/2.*decode budget"):
+        decode_tile(encoded(big, "PNG"), Path("a.mbtiles"), "18/1/2")
+
+
 def test_not_a_package_or_not_imagery_is_a_clear_error(tmp_path, demo_sets):
     fake = tmp_path / "notes.mbtiles"
     fake.write_text("these are not tiles")
@@ -245,11 +294,19 @@ def test_pmtiles_automatic_zoom_skips_empty_levels(tmp_path, demo_sets):
         load_tileset(path, zoom=18)
 
 
-def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets):
+def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets, monkeypatch):
+    """--zoom on an XYZ folder: the other levels are not placed or read (every level was read, then
+    filtered)."""
+    from geolocator.core.sources import xyz
+
+    read = []
+    keep = xyz.keep_tiles_with_data
+    monkeypatch.setattr(xyz, "keep_tiles_with_data", lambda tiles, source: read.append(len(tiles)) or keep(tiles, source))
     both = load_tileset(demo_sets["folder"])
     assert {t.id.split("/")[0] for t in both.tiles} == {"18", "19"}  # no --zoom: as before, every level
     only = load_tileset(demo_sets["folder"], zoom=18)
     assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
+    assert read == [len(both), 9]  # only zoom 18's tiles were read
     with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
         load_tileset(demo_sets["folder"], zoom=17)
 

@@ -153,3 +153,55 @@ def test_widen_verifies_next_tiles_only_for_photos_that_found_nothing():
     assert [v.inliers for v in out[0]] == [0, 0, 0, 0, 30] and [v.inliers for v in out[1]] == [20, 0, 0, 0, 0]
     same, _ = widen_unverified(verifier, queries, [None] * 6, sim, candidates, checks, 8, upto=2)
     assert same is candidates
+
+
+def test_learned_matcher_result_carries_the_footprint_corners(monkeypatch):
+    """A learned backend's verification gives the photo's corners in the tile from its homography,
+    as SIFT's does, so the map and GPX/KML draw its footprint (they drew none)."""
+    from geolocator.core.matchers import verify as learned
+
+    h = np.array([[0.5, 0.0, 100.0], [0.0, 0.5, 80.0], [0.0, 0.0, 1.0]])  # photo px -> tile px
+    rng = np.random.default_rng(0)
+    points = rng.uniform([0, 0], [512, 384], (60, 2)).astype(np.float32)
+    projected = (np.c_[points, np.ones(60)] @ h.T)[:, :2].astype(np.float32)
+
+    class Exact:  # a backend that pairs keypoint i with keypoint i
+        rotation_invariant = True
+
+        def match(self, a, b):
+            return np.arange(len(a.points)), np.arange(len(b.points))
+
+    monkeypatch.setattr(learned, "get_matcher", lambda name, device="cpu": Exact())
+    photo = LocalFeatures(points, rng.normal(size=(60, 8)).astype(np.float32), (512, 384))
+    tile = LocalFeatures(projected, photo.descriptors, (512, 512))
+    v = verify_pair(photo, tile, VerifySettings(matcher="xfeat"))
+    expected = [((0.5 * x + 100) / 512, (0.5 * y + 80) / 512) for x, y in ((0, 0), (512, 0), (512, 384), (0, 384))]
+    assert v.inliers == 60 and np.allclose(v.corners, expected, atol=1e-3)
+
+
+def test_footprints_come_from_the_first_verification_not_a_second(tmp_path):
+    """locate draws each verified match's footprint from the verification that ranked it: one
+    verify_photo call per photo (it verified every verified photo again, and missed its cache
+    for photos with a footprint estimate)."""
+    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.queries import load_region
+
+    from .test_extract import tiny_backbone
+
+    region = load_region(DEMO)
+    ws = Workspace(Settings(cache_dir=tmp_path / "f", top_k=3, verify_candidates=3))
+    ws._backbone = tiny_backbone()
+    ws.open_tiles(region.tiles)
+    calls = []
+    real = ws.verifier.verify_photo
+    ws.verifier.verify_photo = lambda query, *a, **k: calls.append(query.id) or real(query, *a, **k)
+    queries = region.queries[:4]
+    preds = ws.locate(queries)
+    assert calls == [q.id for q in queries]
+    verified = [p for p in preds if p.status == "verified"]
+    assert verified  # the check means something
+    for p in verified:
+        outline = p.top.footprint
+        assert outline is not None and len(outline) == 4
+        lats, lons = [c.lat for c in outline], [c.lon for c in outline]
+        assert min(lats) < p.location.lat < max(lats) and min(lons) < p.location.lon < max(lons)  # centre inside

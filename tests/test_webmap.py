@@ -147,6 +147,20 @@ def test_large_sets_basemap_decodes_small_and_reports_a_few_hundred_events(tmp_p
         assert abs(px[x, y][1] - 160) < 12 and px[x, y][0] < 60, px[x, y]  # the tiles' colour, no grey gaps
 
 
+def test_thinned_progress_passes_a_few_hundred_events_and_always_the_last():
+    """One throttle serves every long loop (the basemap and the markers had their own copies)."""
+    from geolocator.core.progress import ProgressEvent, thinned
+
+    assert thinned(None, 10) is None
+    for total in (1, 7, 200, 201, 1000, 100_003):
+        seen = []
+        forward = thinned(seen.append, total)
+        for step in range(1, total + 1):
+            forward(ProgressEvent("map", step, total))
+        assert 1 <= len(seen) <= 201 and seen[-1].step == total
+        assert len(seen) == total if total <= 200 else len(seen) >= 100  # small stages: every step
+
+
 def test_many_photos_are_drawn_on_a_canvas(tmp_path):
     ts = _tileset(tmp_path)
     preds = _predictions(tmp_path, ts)

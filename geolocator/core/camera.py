@@ -19,6 +19,7 @@ everyday case, not a corner case). Lens distortion is ignored (drone cameras cor
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,12 +137,30 @@ def _probe_cached(path: str):
 _PROBES: dict = {}
 
 
+# camera_for's results by (query content, focal length, footprint): each export of a frame (CSV,
+# GeoJSON, GPX/KML notes, the app's error column) asks again, and a pose is two PnP solves plus a
+# header read. Bounded: oldest dropped first.
+_CAMERAS: OrderedDict = OrderedDict()
+CAMERA_CACHE_SIZE = 8192
+
+
 def camera_for(query: Query, footprint: tuple[LatLon, ...] | None) -> CameraEstimate | None:
-    """The camera pose of a query whose verified footprint is known, when its focal length is."""
+    """The camera pose of a query whose verified footprint is known, when its focal length is
+    (memoised: the same query and footprint are solved once)."""
     if not footprint:
         return None
+    from .media.query_image import query_key
+
     focal = focal_35mm(query)
-    size = _image_size(query) if focal else None
-    if focal is None or size is None:
+    if focal is None:
         return None
-    return camera_from_footprint(footprint, size, focal)
+    key = (query_key(query), focal, tuple(footprint))
+    if key in _CAMERAS:
+        _CAMERAS.move_to_end(key)
+        return _CAMERAS[key]
+    size = _image_size(query)
+    camera = None if size is None else camera_from_footprint(footprint, size, focal)
+    _CAMERAS[key] = camera
+    if len(_CAMERAS) > CAMERA_CACHE_SIZE:
+        _CAMERAS.popitem(last=False)
+    return camera

@@ -102,16 +102,40 @@ def bounds_from_lonlat(lons, lats) -> Bounds:
     Points on both sides of ±180° that lie closer across it than across 0° give a box that
     crosses the antimeridian (west > east, RFC 7946 §3.1.9), not one that spans the globe.
     """
-    lons = np.asarray(lons, dtype=float)
-    lats = np.asarray(lats, dtype=float)
-    west, east = float(lons.min()), float(lons.max())
-    if east - west > 180.0:
+    return _boxes_from_lonlat(np.reshape(np.asarray(lons, float), (1, -1)), np.reshape(np.asarray(lats, float), (1, -1)))[0]
+
+
+def _boxes_from_lonlat(lons: np.ndarray, lats: np.ndarray) -> list[Bounds]:
+    """bounds_from_lonlat of each row of (n, k) lon/lat arrays, vectorised."""
+    west, east = lons.min(axis=1), lons.max(axis=1)
+    wide = east - west > 180.0
+    if wide.any():
         shifted = np.where(lons < 0, lons + 360.0, lons)
-        if shifted.max() - shifted.min() < east - west:
-            west, east = float(shifted.min()), float(shifted.max())
-            east = east - 360.0 if east > 180.0 else east
-            west = west - 360.0 if west > 180.0 else west
-    return Bounds(west, float(lats.min()), east, float(lats.max()))
+        s_west, s_east = shifted.min(axis=1), shifted.max(axis=1)
+        across = wide & (s_east - s_west < east - west)  # closer across ±180° than across 0°
+        west = np.where(across, np.where(s_west > 180.0, s_west - 360.0, s_west), west)
+        east = np.where(across, np.where(s_east > 180.0, s_east - 360.0, s_east), east)
+    south, north = lats.min(axis=1), lats.max(axis=1)
+    return [Bounds(float(w), float(s), float(e), float(n)) for w, s, e, n in zip(west, south, east, north)]
+
+
+def projected_boxes_bounds(x0, y0, x1, y1, crs) -> list[Bounds]:
+    """WGS84 bounds of axis-aligned boxes in `crs` (an EPSG number, any CRS text pyproj accepts,
+    a pyproj/rasterio CRS): x0, y0, x1, y1 are arrays (n,) of their edges in CRS units. Each box's
+    corners and edge midpoints (a projected rectangle's lon/lat extent can bulge between corners)
+    go through one vectorised transform; a box across ±180° comes back with west > east (RFC 7946
+    §3.1.9, bounds_from_lonlat). Raises ValueError for an unknown CRS or points it cannot transform."""
+    x0, y0, x1, y1 = (np.atleast_1d(np.asarray(v, float)) for v in (x0, y0, x1, y1))
+    xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    xs = np.stack([x0, x1, x0, x1, xm, xm, x0, x1], axis=1).ravel()
+    ys = np.stack([y0, y0, y1, y1, y0, y1, ym, ym], axis=1).ravel()
+    lons, lats = transform_to_wgs84(xs, ys, crs)
+    return _boxes_from_lonlat(lons.reshape(-1, 8), lats.reshape(-1, 8))
+
+
+def projected_box_bounds(x0: float, y0: float, x1: float, y1: float, crs) -> Bounds:
+    """projected_boxes_bounds of one box."""
+    return projected_boxes_bounds([x0], [y0], [x1], [y1], crs)[0]
 
 
 # Deepest zoom accepted: ~4 cm tiles at z=30; deeper, float64 degrees can no longer tell a tile's
@@ -240,13 +264,7 @@ def world_file_bounds(world: WorldFile, width: int, height: int, epsg) -> Bounds
     if (b != 0.0 or d != 0.0) and not world_rotation_negligible(world, width, height):
         raise ValueError("rotated world files are not supported")
     x0, y0 = c - a / 2.0, f - e / 2.0  # outer corner of the top-left pixel
-    x1, y1 = x0 + a * width, y0 + e * height
-    # Edge midpoints too: a projected rectangle's lon/lat extent can bulge between corners.
-    xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-    xs = np.array([x0, x1, x0, x1, xm, xm, x0, x1], dtype=float)
-    ys = np.array([y0, y0, y1, y1, y0, y1, ym, ym], dtype=float)
-    lons, lats = transform_to_wgs84(xs, ys, epsg)
-    return bounds_from_lonlat(lons, lats)
+    return projected_box_bounds(x0, y0, x0 + a * width, y0 + e * height, epsg)
 
 
 def read_prj(path: Path):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
@@ -86,6 +85,22 @@ class Located:
     query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
     lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
     # the verified candidates, whose ranking differs from their cosine
+
+
+@dataclass
+class Verified:
+    """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
+    and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
+    ranking scores, ground points under the photo centre and ground footprints (object arrays)."""
+
+    candidates: np.ndarray
+    counts: np.ndarray
+    ids: np.ndarray
+    inliers: np.ndarray
+    scores: np.ndarray
+    ranking: np.ndarray
+    grounds: np.ndarray
+    footprints: np.ndarray
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -261,63 +276,62 @@ class Workspace:
     ) -> list[Prediction]:
         from .content import content_free_reason
         from .predict import predict
-        from .retrieval import similarity, top_k
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
         query_features = self._centred(query_features)
         not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
-        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            return self._locate_large(ok, query_features, failures, progress, cancel, not_located)
-        if self._adapter is not None:
-            tile_features = self._adapter.transform_tiles(tile_features)
-            query_features = self._adapter.transform_queries(query_features)
-        sim = similarity(query_features, tile_features)  # the full ranking: evaluation needs it too
-        unrestricted = sim
-        narrowed = None
-        if self.settings.heading_prior:
-            from .priors import heading_photo_views, heading_views, keep_photo_views, similarity_in_views
-
-            tile_views, photo_views = self.views()
-            if query_features.ndim == 3 and query_features.shape[1] > 1:  # photos at several headings
-                views = heading_photo_views(ok, photo_views[: query_features.shape[1]])
-                narrowed = ~views.all(axis=1)  # the queries a recorded yaw narrowed
-                if narrowed.any():
-                    sim = similarity(keep_photo_views(query_features, views), tile_features)
-            else:  # one photo view against tiles indexed at several headings
-                views = heading_views(ok, tile_views[: tile_features.shape[1]])
-                narrowed = ~views.all(axis=1)
-                if narrowed.any():
-                    q = query_features[:, 0] if query_features.ndim == 3 else query_features
-                    sim = similarity_in_views(q, tile_features, views)
-        if self.settings.gnss_prior_m:
-            from .priors import apply_allowed, gnss_allowed
-
-            sim = apply_allowed(sim, gnss_allowed(ok, tileset.tiles, self.settings.gnss_prior_m))
+        source = self._candidates(ok, query_features, tile_features, progress, cancel)
+        large = source.matrix is None  # above dense_max: no Q x N matrix
+        searched = source.original if large else None
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
-            scores, ids = top_k(sim, shown)
+            scores, ids = source.top(shown)
             predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located)
-            self.last = Located(ok, predictions, sim, failures)
+            self.last = Located(ok, predictions, source.matrix, failures, searched)
             return predictions
         min_inliers = self._min_inliers(ok)
-        ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
-        if narrowed is not None and narrowed.any():
+        found = self._verify(ok, source, min_inliers, progress, cancel)
+        if source.narrowed is not None and source.narrowed.any():
             # the heading prior is a prior: where it found no verified tile, every view is searched
             # (verified pairs are kept by the verifier, so only new candidates cost anything)
-            unverified = narrowed & (inliers[:, 0] < min_inliers)
+            unverified = source.narrowed & (found.inliers[:, 0] < min_inliers)
             if unverified.any():
-                sim = np.where(unverified[:, None], unrestricted if not self.settings.gnss_prior_m
-                               else np.where(sim <= -1e5, sim, unrestricted), sim)
-                ranking, ids, inliers, grounds = self._verify(ok, sim, min_inliers, progress, cancel)
-        ids, inliers, grounds = ids[:, :shown], inliers[:, :shown], [row[:shown] for row in grounds]
-        scores = np.take_along_axis(sim, ids, axis=1)
+                source = source.widened(unverified)
+                found = self._verify(ok, source, min_inliers, progress, cancel)
+        ids, inliers = found.ids[:, :shown], found.inliers[:, :shown]
+        grounds = [list(row[:shown]) for row in found.grounds]
         point_min = self._point_min_inliers(min_inliers)
-        predictions = predict(ok, tileset.tiles, scores, ids, inliers, grounds, point_min, not_located)
-        predictions = self._with_footprints(predictions, ok, point_min)
-        self.last = Located(ok, predictions, ranking, failures)
+        predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
+                              not_located)
+        predictions = self._with_footprints(predictions, found.footprints, point_min)
+        if large:
+            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))
+        else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
+            from .rerank import verified_ranking
+
+            ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
+            self.last = Located(ok, predictions, ranking, failures)
         return predictions
+
+    def _candidates(self, queries, query_features, tile_features, progress, cancel):
+        """Where each photo's candidates come from, under the priors in the settings
+        (core/candidates.py): the dense matrix, or above dense_max the TileIndex. Features are
+        adapted here when an adapter is set."""
+        from .candidates import DenseCandidates, IndexCandidates
+
+        s = self.settings
+        options = dict(views=self.views(), heading=s.heading_prior, gnss_m=s.gnss_prior_m or None)
+        if self._adapter is not None:
+            query_features = self._adapter.transform_queries(query_features)
+        if tile_features.shape[0] * tile_features.shape[1] > s.dense_max:
+            index = self.tile_index(progress=progress, cancel=cancel)
+            return IndexCandidates(queries, query_features, self.searched_tiles(), index, self.tileset.tiles,
+                                   **options)
+        if self._adapter is not None:
+            tile_features = self._adapter.transform_tiles(tile_features)
+        return DenseCandidates(queries, query_features, tile_features, self.tileset.tiles, **options)
 
     def _centred(self, query_features: np.ndarray) -> np.ndarray:
         """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
@@ -365,52 +379,6 @@ class Workspace:
         self._tile_index = (key, self._tile_features, index)
         return index
 
-    def _locate_large(self, ok, query_features, failures, progress, cancel, not_located=None) -> list[Prediction]:
-        """locate on tile sets above settings.dense_max: candidates from the TileIndex, exact
-        scores of those candidates, verification as on small sets, no Q x N matrix."""
-        from .predict import predict
-        from .rerank import query_footprint_m
-        from .retrieval import best_view_scores
-
-        tileset = self._require_tiles()
-        if self._adapter is not None:
-            query_features = self._adapter.transform_queries(query_features)
-        index = self.tile_index(progress=progress, cancel=cancel)
-        shown = min(self.settings.top_k, len(tileset))
-        n_cand = max(self.settings.verify_candidates, self.settings.top_k) if self.settings.verify else shown
-        scores, candidates = index.search(query_features, n_cand)
-        features = self.searched_tiles()
-        if index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
-            scores = best_view_scores(query_features, features, candidates)
-            order = np.argsort(-scores, axis=1, kind="stable")
-            scores, candidates = np.take_along_axis(scores, order, 1), np.take_along_axis(candidates, order, 1)
-        if not self.settings.verify or len(ok) == 0:
-            predictions = predict(ok, tileset.tiles, scores[:, :shown], candidates[:, :shown], not_located=not_located)
-            self.last = Located(ok, predictions, None, failures, query_features)
-            return predictions
-        from .rerank import verified_ranking
-
-        min_inliers = self._min_inliers(ok)
-        footprints = [query_footprint_m(q) for q in ok]
-        checks = self.verifier.verify(ok, tileset.tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
-        counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
-        grounds = self._grounds(checks, candidates)
-        candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
-        cand_scores = best_view_scores(query_features, features, candidates)
-        local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
-        ranking = verified_ranking(cand_scores, local, counts, min_inliers)  # over the candidates only
-        order = np.argsort(-ranking, axis=1, kind="stable")
-        ids = np.take_along_axis(candidates, order, 1)
-        inliers = np.take_along_axis(counts, order, 1)
-        grounds = np.take_along_axis(grounds, order, 1)
-        point_min = self._point_min_inliers(min_inliers)
-        predictions = predict(ok, tileset.tiles, np.take_along_axis(cand_scores, order, 1)[:, :shown], ids[:, :shown],
-                              inliers[:, :shown], [list(row[:shown]) for row in grounds], point_min, not_located)
-        predictions = self._with_footprints(predictions, ok, point_min)
-        self.last = Located(ok, predictions, None, failures, query_features,
-                            (ids, np.take_along_axis(ranking, order, 1)))
-        return predictions
-
     def _point_min_inliers(self, min_inliers) -> np.ndarray:
         """Inliers that make the top tile, once ranked, `verified` (its homography gives the Point),
         per photo. The ranking lifts a tile only at _min_inliers (12 for a photo the adapter learned,
@@ -421,48 +389,70 @@ class Workspace:
         floor = self.verifier.settings.min_inliers
         return np.minimum(np.broadcast_to(np.asarray(min_inliers), (len(np.atleast_1d(min_inliers)),)), floor)
 
-    def _grounds(self, checks, candidates) -> np.ndarray:
+    def _grounds(self, checks, candidates) -> tuple[np.ndarray, np.ndarray]:
+        """(Q, C) object arrays from the verifications: the ground point under each photo's centre
+        (LatLon or None) and its ground footprint (the 4 corners TL, TR, BR, BL as LatLon, or None)."""
         tiles = self.tileset.tiles
         grounds = np.empty(candidates.shape, dtype=object)
+        outlines = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
+                bounds = tiles[int(candidates[qi, ci])].bounds
                 centre = check.centre
                 # a centre far outside the tile means a degenerate homography: no refined point. A
                 # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
                 # centre up to 2 tiles beyond it.
                 if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
-                    grounds[qi, ci] = tiles[int(candidates[qi, ci])].bounds.point_at(*centre)
-        return grounds
+                    grounds[qi, ci] = bounds.point_at(*centre)
+                corners = check.corners
+                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
+                    outlines[qi, ci] = tuple(bounds.point_at(*xy) for xy in corners)
+        return grounds, outlines
 
     def _evaluate_large(self, predictions):
         """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
-        ranked by counting the tiles that score above them, streamed from the store."""
+        ranked by counting the tiles that score above them, streamed from the store once for all
+        photos (retrieval.count_above)."""
         from .evaluate import evaluate_ranks, positive_ids
         from .retrieval import best_view_scores, count_above
 
         last, tiles = self.last, self.tileset.tiles
         known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
         features = self.searched_tiles()
-        ranks: dict[int, np.ndarray] = {}
-
         bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
         ids_by_name = {t.id: i for i, t in enumerate(tiles)}
-        for i in known:
-            pos = positive_ids(last.queries[i], bounds, ids_by_name)
-            if len(pos) == 0:
-                ranks[i] = pos
-                continue
-            qf = last.query_features[i : i + 1]
-            score = best_view_scores(qf, features, pos[None, :])[0].astype(np.float64)
-            lifted_ids, lifted_rank = last.lifted if last.lifted is not None else (np.zeros((len(last.queries), 0), int),) * 2
-            lift = {int(t): float(r) for t, r in zip(lifted_ids[i], lifted_rank[i])}
-            value = np.array([lift.get(int(p), s) for p, s in zip(pos, score)])  # the positive's ranking score
-            above = count_above(qf, features, value[None, :].astype(np.float32))[0]
-            # lifted (verified) tiles rank by their lifted score, not their cosine: correct the count
-            for t, r in lift.items():  # (for a lifted positive itself both terms are 0)
-                cos_t = best_view_scores(qf, features, np.array([[t]]))[0, 0]
-                above += (r > value).astype(np.int64) - (cos_t > value).astype(np.int64)
-            ranks[i] = 1 + above
+        positives = [positive_ids(last.queries[i], bounds, ids_by_name) for i in known]
+        width = max((len(p) for p in positives), default=0)
+        ranks: dict[int, np.ndarray] = {i: p for i, p in zip(known, positives) if len(p) == 0}
+        scored = [j for j, p in enumerate(positives) if len(p)]
+        if scored:
+            rows = np.array([known[j] for j in scored])
+            qf = last.query_features[rows]
+            pos = np.full((len(rows), width), -1, np.int64)  # padded: -1 scores -inf
+            for r, j in enumerate(scored):
+                pos[r, : len(positives[j])] = positives[j]
+            cosine = best_view_scores(qf, features, pos).astype(np.float64)
+            if last.lifted is not None:
+                lifted_ids, lifted_rank = last.lifted[0][rows], last.lifted[1][rows]
+            else:
+                lifted_ids, lifted_rank = np.zeros((len(rows), 0), np.int64), np.zeros((len(rows), 0))
+            lifted_cos = best_view_scores(qf, features, lifted_ids)  # (R, C) the lifted tiles' cosines
+            value = np.full(pos.shape, np.inf)  # padding: nothing scores above +inf
+            for r in range(len(rows)):
+                lift = {int(t): float(v) for t, v in zip(lifted_ids[r], lifted_rank[r])}
+                n = len(positives[scored[r]])
+                # the positive's ranking score: lifted (verified) tiles rank by their lifted score
+                value[r, :n] = [lift.get(int(p), c) for p, c in zip(pos[r, :n], cosine[r, :n])]
+            above = count_above(qf, features, value.astype(np.float32))  # one pass over the store
+            for r, j in enumerate(scored):
+                n = len(positives[j])
+                v, count = value[r, :n], above[r, :n]
+                # lifted tiles rank by their lifted score, not their cosine: correct the count
+                # (for a lifted positive itself both terms are 0)
+                for t, (rank, cos_t) in enumerate(zip(lifted_rank[r], lifted_cos[r])):
+                    if lifted_ids[r, t] >= 0:
+                        count = count + (rank > v).astype(np.int64) - (cos_t > v).astype(np.int64)
+                ranks[known[j]] = 1 + count
         return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
 
     @property
@@ -501,61 +491,67 @@ class Workspace:
         return np.array([s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers
                          for q in queries], np.int64)
 
-    def _verify(self, queries, sim, min_inliers, progress, cancel):
-        """Geometric verification of each photo's best tiles by `sim`: the (Q, N) ranking score, the
-        re-ranked candidate ids, their inlier counts and the photo centre's ground point on each."""
+    def _verify(self, queries, source, min_inliers, progress, cancel) -> Verified:
+        """Geometric verification of each photo's best tiles from `source` (core/candidates.py:
+        the dense matrix or the TileIndex, under the priors), widened where nothing verified
+        (Settings.verify_widen), each photo's answer moved to the tile under its centre, and the
+        candidates re-ranked with verified tiles first. One path for every tile set size."""
         from .rerank import query_footprint_m, verified_ranking
-        from .retrieval import top_k
 
         tiles = self.tileset.tiles
+        s = self.settings
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
-        _, candidates = top_k(sim, max(self.settings.verify_candidates, self.settings.top_k))
+        n = max(s.verify_candidates, s.top_k)
+        _, ranked = source.top(max(n, s.verify_widen))
+        candidates = ranked[:, :n]
         footprints = [query_footprint_m(q) for q in queries]
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
-        if self.settings.verify_widen > candidates.shape[1]:
+        if s.verify_widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
-            candidates, checks = widen_unverified(self.verifier, queries, tiles, sim, candidates, checks, min_inliers,
-                                                  self.settings.verify_widen, footprints=footprints, cancel=cancel)
+            candidates, checks = widen_unverified(self.verifier, queries, tiles, None, candidates, checks, min_inliers,
+                                                  s.verify_widen, footprints=footprints, cancel=cancel, order=ranked)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
-        if self.settings.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
+        if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
 
-            counts[np.take_along_axis(sim, candidates, axis=1) <= EXCLUDED] = 0
-        grounds = self._grounds(checks, candidates)
-        candidates, counts, grounds = self._tile_under_centre(candidates, counts, grounds, min_inliers)
-        ranking = verified_ranking(sim, candidates, counts, min_inliers)
-        order = np.argsort(-np.take_along_axis(ranking, candidates, axis=1), axis=1, kind="stable")
-        ids = np.take_along_axis(candidates, order, axis=1)
-        inliers = np.take_along_axis(counts, order, axis=1)
-        return ranking, ids, inliers, [list(row) for row in np.take_along_axis(grounds, order, axis=1)]
+            counts[source.scores(candidates) <= EXCLUDED] = 0
+        grounds, outlines = self._grounds(checks, candidates)
+        candidates, counts, grounds, outlines = self._tile_under_centre(candidates, counts, grounds, min_inliers,
+                                                                        outlines)
+        scores = source.scores(candidates)
+        local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
+        ranking = verified_ranking(scores, local, counts, min_inliers)  # over the candidates only
+        order = np.argsort(-ranking, axis=1, kind="stable")
 
-    def _with_footprints(self, predictions, queries, min_inliers) -> list[Prediction]:
-        """Each verified match's ground footprint (the photo's corners through its homography),
-        from the verifier's kept results: for GPX/KML and the map."""
+        def take(a):
+            return np.take_along_axis(a, order, axis=1)
+
+        return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
+                        take(grounds), take(outlines))
+
+    def _with_footprints(self, predictions, footprints, min_inliers) -> list[Prediction]:
+        """Each verified match's ground footprint (the photo's corners through the homography its
+        verification found, carried out of `_grounds`: no second verification): for GPX/KML and
+        the map. `footprints`: (Q, C) rows aligned with the predictions' matches."""
         from dataclasses import replace
 
         out = []
-        for pred, query, need in zip(predictions, queries, np.broadcast_to(np.asarray(min_inliers), (len(queries),))):
-            matches = []
-            for m in pred.matches:
-                corners = None
-                if (m.inliers or 0) >= need:
-                    check = self.verifier.verify_photo(query, [m.tile], [0])[0]
-                    corners = check.corners
-                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
-                    m = replace(m, footprint=tuple(m.tile.bounds.point_at(*xy) for xy in corners))
-                matches.append(m)
-            out.append(replace(pred, matches=tuple(matches)))
+        for pred, row, need in zip(predictions, footprints,
+                                   np.broadcast_to(np.asarray(min_inliers), (len(predictions),))):
+            matches = tuple(replace(m, footprint=outline) if (m.inliers or 0) >= need and outline is not None else m
+                            for m, outline in zip(pred.matches, row))
+            out.append(replace(pred, matches=matches))
         return out
 
-    def _tile_under_centre(self, candidates, counts, grounds, min_inliers):
+    def _tile_under_centre(self, candidates, counts, grounds, min_inliers, outlines=None):
         """The answer is the tile under the photo's centre. A photo near a tile edge often matches
         the neighbour best (more of its footprint lies there); the best match's homography then
         puts the centre in another tile, which takes the best match's evidence. Measured on the
         demo: two such photos of 108."""
         tileset = self.tileset
         candidates, counts, grounds = candidates.copy(), counts.copy(), grounds.copy()
+        outlines = np.empty(candidates.shape, dtype=object) if outlines is None else outlines.copy()
         min_inliers = np.broadcast_to(np.asarray(min_inliers), (len(candidates),))  # one, or one per photo
         for qi in range(len(candidates)):
             best = int(np.argmax(counts[qi]))
@@ -575,7 +571,8 @@ class Workspace:
             candidates[qi, slot] = holder
             counts[qi, slot] = counts[qi, best] + 1  # just above the tile it was seen through
             grounds[qi, slot] = grounds[qi, best]
-        return candidates, counts, grounds
+            outlines[qi, slot] = outlines[qi, best]  # the footprint on the ground, seen through the neighbour
+        return candidates, counts, grounds, outlines
 
     def evaluate(self, predictions: Sequence[Prediction] | None = None) -> Evaluation | None:
         """Metrics of the last `locate` (None when no query has a known truth)."""
@@ -633,11 +630,15 @@ class Workspace:
         if geometric is None:
             geometric = self.settings.verify and mode == "best"
         anchors, geometry = None, {"used": False}
+        frozen = None  # each photo's frozen candidates: searched once, for the labels and the pool
+        if geometric or len(tile_features) > self.settings.adapt_max_tiles:
+            frozen = self._frozen_candidates(query_features, tile_features, progress, cancel)
         if geometric:
-            anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel)
+            anchors, geometry = self._geometric_anchors(ok, query_features, tile_features, progress, cancel, frozen)
         # photos that got a geometric label: locate trusts the adapter over weak matches for them
         anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
-        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel)
+        pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel,
+                                                   frozen)
         adapter = run_adaptation(
             tile_features if pool is None else tile_features[pool],
             query_features,
@@ -677,23 +678,29 @@ class Workspace:
             raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
 
-    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel):
+    def _frozen_candidates(self, query_features, tile_features, progress=None, cancel=None) -> np.ndarray:
+        """(Q, k) ids of each photo's best tiles by frozen features (k = verify_candidates): the
+        dense search, or the TileIndex above dense_max. Where adaptation's labels and its tile pool
+        come from."""
+        k = min(self.settings.verify_candidates, len(tile_features))
+        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
+            return self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)[1]
+        from .retrieval import search
+
+        return search(query_features, tile_features, k)[1]
+
+    def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel, candidates=None):
         """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
         photo's frozen top candidates and anchor tiles (where its pseudo-labels can come from),
         topped up with random tiles (negatives), sorted. Returns (pool or None, anchors in it).
         The adapter is a feature map, so it applies to every tile afterwards. Memory: the pool's
-        float32 copy only (adapt_max_tiles x V x D), never the whole store."""
+        float32 copy only (adapt_max_tiles x V x D), never the whole store. `candidates`: the
+        photos' _frozen_candidates when the caller has them."""
         n = len(tile_features)
         cap = self.settings.adapt_max_tiles
         if n <= cap:
             return None, anchors
-        k = min(self.settings.verify_candidates, n)
-        if n * tile_features.shape[1] > self.settings.dense_max:
-            _, cand = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
-        else:
-            from .retrieval import search
-
-            _, cand = search(query_features, tile_features, k)
+        cand = self._frozen_candidates(query_features, tile_features, progress, cancel) if candidates is None else candidates
         must = np.unique(np.concatenate([cand[cand >= 0].ravel(),
                                          [] if anchors is None else anchors[anchors >= 0]]).astype(np.int64))
         must = must[:cap]
@@ -707,24 +714,22 @@ class Workspace:
         where[pool] = np.arange(len(pool))
         return pool, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
 
-    def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None):
+    def geometric_labels(self, queries, query_features, tile_features, *, progress=None, cancel=None,
+                         candidates=None):
         """Label-free labels from local-feature geometry (adapt/geometric.py) for photos with these
-        frozen features: each photo is verified against its best tiles by them, and photos are
-        tried against each other most similar first (backbone features are L2-normalised)."""
+        frozen features: each photo is verified against its best tiles by them (`candidates`, (Q, k)
+        ids, when the caller has searched them: _frozen_candidates), and photos are tried against
+        each other most similar first (backbone features are L2-normalised)."""
         from .adapt.geometric import geometric_labels
-        from .retrieval import search
 
         tiles = self._require_tiles()
-        k = min(self.settings.verify_candidates, len(tiles))
-        if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            _, candidates = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)
-        else:
-            _, candidates = search(query_features, tile_features, k)
+        if candidates is None:
+            candidates = self._frozen_candidates(query_features, tile_features, progress, cancel)
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel)
 
-    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel):
+    def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel, candidates=None):
         """(Q,) tile index per photo from geometric_labels (-1: none), and a summary for the card."""
         from .adapt.geometric import GeometrySettings
 
@@ -735,7 +740,8 @@ class Workspace:
         if len(queries) > limit:
             chosen = np.unique(np.linspace(0, len(queries) - 1, limit).round().astype(np.int64))
         sampled = self.geometric_labels([queries[i] for i in chosen], query_features[chosen], tile_features,
-                                        progress=progress, cancel=cancel)
+                                        progress=progress, cancel=cancel,
+                                        candidates=None if candidates is None else candidates[chosen])
         labels = [None] * len(queries)
         for i, label in zip(chosen, sampled):
             labels[i] = label

@@ -57,6 +57,41 @@ def gnss_allowed(queries: Sequence[Query], tiles: Sequence[Tile], radius_m: floa
     return allowed
 
 
+def gnss_allowed_ids(query: Query, tiles: Sequence[Tile], radius_m: float,
+                     boxes: np.ndarray | None = None) -> np.ndarray | None:
+    """The ids of the tiles gnss_allowed keeps for one query, None when it has no recorded
+    position (every tile allowed), without a Python pass over every tile (large tile sets): a
+    degree box that holds the circle preselects with numpy, gnss_allowed's rule decides. The box
+    follows from haversine_m's own formula: a point within R metres lies within R / (Earth radius)
+    radians of latitude and R / (Earth radius x cos(the polemost latitude)) of longitude (1 %
+    margin for the arcsine; no longitude bound near the poles or for huge radii).
+    `boxes`: (N, 4) west, south, east, north of `tiles`, when the caller has it.
+    Raises ValueError as gnss_allowed."""
+    from .geo import EARTH_RADIUS_M
+
+    where = recorded_position(query)
+    if where is None:
+        gnss_allowed([query], [], radius_m)  # the radius is checked either way
+        return None
+    if boxes is None:
+        boxes = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles],
+                         np.float64).reshape(-1, 4)
+    deg = 1.01 * radius_m / (EARTH_RADIUS_M * math.pi / 180.0) if math.isfinite(radius_m) else math.inf
+    near = np.ones(len(boxes), bool)
+    if deg < 10.0:
+        near = (boxes[:, 1] - deg <= where.lat) & (where.lat <= boxes[:, 3] + deg)
+        polemost = abs(where.lat) + deg
+        if polemost < 80.0:
+            dlon = deg / math.cos(math.radians(polemost))
+            west, east = boxes[:, 0], boxes[:, 2]
+            width = np.where(east >= west, east - west, east - west + 360.0)  # across +-180 too
+            offset = (where.lon - west) % 360.0
+            gap = np.where(offset <= width, 0.0, np.minimum(offset - width, 360.0 - offset))
+            near &= gap <= dlon
+    ids = np.flatnonzero(near)
+    return ids[gnss_allowed([query], [tiles[int(i)] for i in ids], radius_m)[0]]
+
+
 def apply_allowed(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
     """Scores with excluded tiles pushed to EXCLUDED (a copy; `allowed` None: unchanged)."""
     if allowed is None:
@@ -85,21 +120,27 @@ def recorded_yaw(query: Query) -> float | None:
     return None
 
 
-def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
-    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
-    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
-    recorded yaw. Rows of queries with no recorded yaw are all True."""
+def _views_near(queries: Sequence[Query], views: Sequence[str], sign: float, tolerance_deg: float) -> np.ndarray:
+    """(Q, V) bool: views rotK whose sign * K lies within `tolerance_deg` of each query's recorded
+    yaw (all True without a yaw, or when no view is that near: no narrowing rather than no search)."""
     from .extract import view_angle
 
-    angles = np.array([view_angle(v) for v in views], np.float64)
+    angles = sign * np.array([view_angle(v) for v in views], np.float64)
     allowed = np.ones((len(queries), len(views)), dtype=bool)
     for qi, q in enumerate(queries):
         yaw = recorded_yaw(q)
         if yaw is not None:
             diff = np.abs((angles - yaw + 180.0) % 360.0 - 180.0)
-            if (diff <= tolerance_deg).any():  # else (e.g. tiles indexed north-up only) no narrowing
+            if (diff <= tolerance_deg).any():
                 allowed[qi] = diff <= tolerance_deg
     return allowed
+
+
+def heading_views(queries: Sequence[Query], views: Sequence[str], tolerance_deg: float = HEADING_TOLERANCE_DEG) -> np.ndarray:
+    """(Q, V) bool: the tile views (rotK: the tile turned K deg counter-clockwise, i.e. its top
+    pointing at compass K, as extract.rotate_view makes them) within `tolerance_deg` of each query's
+    recorded yaw. Rows of queries with no recorded yaw are all True."""
+    return _views_near(queries, views, 1.0, tolerance_deg)
 
 
 def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
@@ -108,17 +149,7 @@ def heading_photo_views(queries: Sequence[Query], views: Sequence[str],
     extract.rotate_view makes them) that bring a photo whose top points at compass `yaw` within
     `tolerance_deg` of north-up, i.e. K near -yaw (its top then points at compass yaw + K), for
     matching north-up tiles. Rows of queries with no recorded yaw are all True."""
-    from .extract import view_angle
-
-    angles = np.array([view_angle(v) for v in views], np.float64)
-    allowed = np.ones((len(queries), len(views)), dtype=bool)
-    for qi, q in enumerate(queries):
-        yaw = recorded_yaw(q)
-        if yaw is not None:
-            diff = np.abs((angles + yaw + 180.0) % 360.0 - 180.0)
-            if (diff <= tolerance_deg).any():
-                allowed[qi] = diff <= tolerance_deg
-    return allowed
+    return _views_near(queries, views, -1.0, tolerance_deg)
 
 
 def keep_photo_views(query_features: np.ndarray, allowed: np.ndarray) -> np.ndarray:

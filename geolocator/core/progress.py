@@ -64,6 +64,26 @@ def emit(progress: ProgressCallback | None, event: ProgressEvent) -> None:
         progress(event)
 
 
+# Events a long loop sends per stage at most: a bar moves smoothly, and a GUI thread is not
+# flooded (100k tiles sent 100k queued signals to the UI thread).
+MAX_STAGE_EVENTS = 200
+
+
+def thinned(progress: ProgressCallback | None, total: int,
+            max_events: int = MAX_STAGE_EVENTS) -> ProgressCallback | None:
+    """`progress` passing on at most about `max_events` of a stage's events: those whose step is a
+    multiple of ceil(total / max_events), and the last (step >= total). None stays None."""
+    if progress is None:
+        return None
+    every = max(1, -(-int(total) // max(1, int(max_events))))
+
+    def forward(event: ProgressEvent) -> None:
+        if event.step % every == 0 or event.step >= total:
+            progress(event)
+
+    return forward
+
+
 def check(cancel: CancelToken | None) -> None:
     if cancel is not None:
         cancel.check()

@@ -30,7 +30,7 @@ from PIL import Image
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import Bounds, Prediction, TileSet
-from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
@@ -144,8 +144,7 @@ def render_basemap(
     sy = height / max(bounds.north - bounds.south, 1e-12)
     n = len(tileset.tiles)
     clock = EtaClock(n)
-    every = max(1, -(-n // 200))  # progress events: <= 200 per mosaic, not one per tile (100k tiles: the UI
-    # thread received 100k queued signals)
+    progress = thinned(progress, n)  # <= ~200 events per mosaic, not one per tile
     for i, tile in enumerate(tileset.tiles):
         check(cancel)
         b = tile.bounds
@@ -161,8 +160,7 @@ def render_basemap(
                 img = None
             if img is not None:
                 canvas.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
-        if (i + 1) % every == 0 or i + 1 == n:
-            emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
+        emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
     return canvas
 
 
@@ -460,7 +458,7 @@ def build_map(
     # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
     ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
     on_track = {p.query.id: p for t in (tracks or ()) for p in t.points}
-    every = max(1, -(-len(predictions) // 200))
+    placed = thinned(progress, len(predictions))  # ~200 events, not one per photo
     for i, pred in enumerate(predictions):
         check(cancel)
         point = on_track.get(pred.query.id)
@@ -497,8 +495,7 @@ def build_map(
         items.append(_script_json(data))
         b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
         fit = b if fit is None else fit.union(b)
-        if (i + 1) % every == 0 or i + 1 == len(predictions):  # ~200 events, not one per photo
-            emit(progress, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
+        emit(placed, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
                    for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line

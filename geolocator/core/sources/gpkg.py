@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import metres_per_degree, transform_to_wgs84
+from ..geo import metres_per_degree, projected_boxes_bounds, transform_to_wgs84
 from ..model import Bounds, Tile, TileSet
 from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom
 
@@ -112,13 +112,20 @@ def _wgs84(path: Path, crs_text: str, xs, ys) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(path, str(exc)) from None
 
 
+def _boxes(path: Path, crs_text: str, x0, y0, x1, y1) -> list[Bounds]:
+    """geo.projected_boxes_bounds (antimeridian-safe), its errors naming the file."""
+    try:
+        return projected_boxes_bounds(x0, y0, x1, y1, crs_text)
+    except ValueError as exc:
+        raise InputError(path, str(exc)) from None
+
+
 def read_info(path: Path, table: str | None = None) -> PackageInfo:
     path = Path(path)
     table = _tile_table(path, table)
     crs_text, _ = _crs(path, table)
     min_x, min_y, max_x, max_y = _extent(path, table)
-    lons, lats = _wgs84(path, crs_text, [min_x, max_x, min_x, max_x], [min_y, min_y, max_y, max_y])
-    bounds = Bounds(float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max()))
+    [bounds] = _boxes(path, crs_text, [min_x], [min_y], [max_x], [max_y])
     zooms = tuple(int(r[0]) for r in _query(path, f"SELECT DISTINCT zoom_level FROM {_quoted(path, table)} "
                                                   "ORDER BY zoom_level"))
     ident = _query(path, "SELECT identifier FROM gpkg_contents WHERE table_name = ?", (table,))
@@ -191,16 +198,11 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     rows = np.array([r for _, r in cells], dtype=float)
     x0, x1 = min_x + cols * span_x, min_x + (cols + 1) * span_x
     y1, y0 = max_y - rows * span_y, max_y - (rows + 1) * span_y
-    # all four corners of every tile in one vectorised transform
-    lons, lats = _wgs84(path, crs_text, np.stack([x0, x1, x0, x1], 1).ravel(), np.stack([y1, y1, y0, y0], 1).ravel())
-    lons, lats = lons.reshape(-1, 4), lats.reshape(-1, 4)
-    edges = np.stack([lons.min(1), lats.min(1), lons.max(1), lats.max(1)], 1).tolist()
+    # every tile's box in one vectorised transform (transform_to_wgs84 refuses what it cannot place)
     tiles = []
-    for (c, r), (w, s, e, n) in zip(cells, edges):
-        if not all(math.isfinite(v) for v in (w, s, e, n)):
-            raise InputError(path, f"tile {c},{r} at zoom {z} cannot be placed on the globe")
+    for (c, r), bounds in zip(cells, _boxes(path, crs_text, x0, y0, x1, y1)):
         ref = f"{table}/{z}/{c}/{r}"
-        tiles.append(Tile(id=ref, path=path, bounds=Bounds(w, s, e, n), ref=ref))
+        tiles.append(Tile(id=ref, path=path, bounds=bounds, ref=ref))
     return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
 
 

@@ -98,10 +98,12 @@ def _ranges(zooms: tuple[int, ...]) -> str:
 
 
 def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None = None) -> Image.Image:
-    """Decode one stored tile (PNG/JPEG/WebP bytes) to RGB, with the same rules as photos: a
-    header claiming more pixels than images.MAX_PIXELS is refused, corrupt data is an InputError
-    naming the package and the entry. `min_side` lets JPEGs decode at a reduced scale."""
-    from ..images import MAX_PIXELS
+    """Decode one stored tile (PNG/JPEG/WebP bytes) to RGB, with the same rules as image files
+    (core/images.py): above images.DECODE_BUDGET_PIXELS a JPEG is drafted and anything else
+    refused, transparent pixels (no data) are filled with the opaque ones' mean colour, corrupt
+    data is an InputError naming the package and the entry. `min_side` lets JPEGs decode at a
+    reduced scale."""
+    from .. import images
 
     if data is None:
         raise InputError(path, f"tile {ref} is not in the package")
@@ -112,18 +114,15 @@ def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None =
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InputError(path, f"tile {ref}: not an image, or a format that cannot be read") from None
     try:
-        if im.size[0] * im.size[1] > MAX_PIXELS:
-            raise InputError(path, f"tile {ref}: image is too large (more than {MAX_PIXELS:,} pixels)")
-        if min_side:
-            im.draft("RGB", (min_side, min_side))
+        width, height = im.size
+        request = images._draft_request(width, height, min_side)
+        if request is not None:
+            im.draft("RGB", request)
+        if im.size[0] * im.size[1] > images.DECODE_BUDGET_PIXELS:
+            raise InputError(path, f"tile {ref}: image is {width}x{height} = {width * height / 1e6:.0f} MP, over the "
+                                   f"{images.DECODE_BUDGET_PIXELS / 1e6:.0f} MP decode budget")
         im.load()
-        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-            # transparent parts (no data at the edge of a coverage) become black, not random colour
-            im = im.convert("RGBA")
-            base = Image.new("RGB", im.size, (0, 0, 0))
-            base.paste(im, mask=im.getchannel("A"))
-            return base
-        return im.convert("RGB")
+        return images._flatten_alpha(im)
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError) as exc:

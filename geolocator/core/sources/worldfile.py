@@ -25,12 +25,11 @@ from ..geo import (
     world_file_affine,
     parse_crs,
     read_prj,
+    projected_box_bounds,
     read_world_file,
-    transform_to_wgs84,
     world_file_bounds,
     world_rotation_deg,
     world_rotation_negligible,
-    bounds_from_lonlat,
 )
 from ..images import MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
@@ -136,10 +135,10 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     from affine import Affine
 
     src_t = world_file_affine(world)
-    rgb = np.asarray(open_image(image))  # (H, W, 3), decoded by the one set of rules
-    height, width = rgb.shape[:2]
+    width, height = image_size(image)  # the world file's pixel grid, from the header (no decode)
     stat = image.stat()
-    key = hashlib.sha256(f"{image.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{world}|{crs_label(crs)}".encode()).hexdigest()[:16]
+    # "v2": copies of drafted JPEGs made before the draft was accounted for are not reused
+    key = hashlib.sha256(f"v2|{image.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{world}|{crs_label(crs)}".encode()).hexdigest()[:16]
     out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
     out = out_dir / f"{image.stem}-{key}.tif"
     corners = [src_t @ (c, r) for c, r in ((0, 0), (width, 0), (0, height), (width, height))]
@@ -153,26 +152,34 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
             and math.isfinite(spread_x / res) and math.isfinite(spread_y / res)):
         raise InputError(image, f"its world file {tuple(world)} describes no usable pixel grid "
                                 "(pixel axes collinear, zero or beyond range)")
+    if out.is_file():  # made before: its own transform, nothing decoded
+        with rasterio.open(out) as ds:
+            return out, ds.transform
+    rgb = np.asarray(open_image(image))  # (H, W, 3), decoded by the one set of rules
+    if rgb.shape[:2] != (height, width):  # drafted (a JPEG over the decode budget): coarser pixels
+        fx, fy = width / rgb.shape[1], height / rgb.shape[0]
+        src_t = src_t @ Affine.scale(fx, fy)
+        res *= min(fx, fy)
+        height, width = rgb.shape[:2]
     dst_w, dst_h = max(1, math.ceil(spread_x / res)), max(1, math.ceil(spread_y / res))
     if dst_w * dst_h > MAX_PIXELS:
         raise InputError(image, "the image is rotated and too large to resample north-up")
     dst_t = Affine(res, 0.0, min(xs), 0.0, -res, max(ys))
-    if not out.is_file():
-        src = np.concatenate([np.transpose(rgb, (2, 0, 1)), np.full((1, height, width), 255, np.uint8)])
-        dst = np.zeros((4, dst_h, dst_w), np.uint8)
-        rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
-        try:
-            reproject(src, dst, src_transform=src_t, src_crs=rio_crs, dst_transform=dst_t, dst_crs=rio_crs,
-                      resampling=Resampling.bilinear)
-        except rasterio.errors.RasterioError as exc:  # GDAL's own word on a geotransform it cannot use
-            raise InputError(image, f"its world file cannot be resampled north-up ({exc})") from None
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
-                           crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
-            ds.write(dst)
-            ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
-        os.replace(tmp, out)  # atomic: a half-written copy is never picked up
+    src = np.concatenate([np.transpose(rgb, (2, 0, 1)), np.full((1, height, width), 255, np.uint8)])
+    dst = np.zeros((4, dst_h, dst_w), np.uint8)
+    rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
+    try:
+        reproject(src, dst, src_transform=src_t, src_crs=rio_crs, dst_transform=dst_t, dst_crs=rio_crs,
+                  resampling=Resampling.bilinear)
+    except rasterio.errors.RasterioError as exc:  # GDAL's own word on a geotransform it cannot use
+        raise InputError(image, f"its world file cannot be resampled north-up ({exc})") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
+                       crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
+        ds.write(dst)
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    os.replace(tmp, out)  # atomic: a half-written copy is never picked up
     return out, dst_t
 
 
@@ -185,10 +192,8 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
             north_up, t = resample_north_up(image, world, crs)
             log.info("%s: rotated %.2f° from north-up; resampled north-up to %s", image, angle, north_up)
             with_alpha_w, with_alpha_h = image_size(north_up)
-            xs = [t.c, t.c + t.a * with_alpha_w, t.c, t.c + t.a * with_alpha_w]
-            ys = [t.f, t.f, t.f + t.e * with_alpha_h, t.f + t.e * with_alpha_h]
-            lons, lats = transform_to_wgs84(xs, ys, crs)
-            return Tile(id=rel, path=north_up, bounds=bounds_from_lonlat(lons, lats))
+            bounds = projected_box_bounds(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
+            return Tile(id=rel, path=north_up, bounds=bounds)
         return Tile(id=rel, path=image, bounds=world_file_bounds(world, width, height, crs))
     except ValueError as exc:
         raise InputError(world_path, f"{exc} ({crs_label(crs)})") from None
@@ -216,13 +221,11 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 crs, t, w, h = georef
                 if t.b or t.d:
                     raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
-                xs = [t.c, t.c + t.a * w, t.c, t.c + t.a * w]
-                ys = [t.f, t.f, t.f + t.e * h, t.f + t.e * h]
                 try:
-                    lons, lats = transform_to_wgs84(xs, ys, crs)
+                    bounds = projected_box_bounds(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
                 except ValueError as exc:
                     raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=img, bounds=bounds_from_lonlat(lons, lats)))
+                tiles.append(Tile(id=rel, path=img, bounds=bounds))
                 continue
             foreign = foreign_world_files(img)
             if foreign:

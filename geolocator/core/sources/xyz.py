@@ -225,7 +225,10 @@ def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptio
     files = xyz_files(folder)
     if not files:
         raise InputError(folder, "no z/x/y tiles found (expected files like 17/68123/44012.png)")
-    grid = detect_grid(folder, files, options)
+    grid = detect_grid(folder, files, options)  # every level is evidence of the row order
+    if options.zoom is not None:  # one level (--zoom): the others are neither placed nor read
+        at_zoom = [row for row in files if row[0] == int(options.zoom)]
+        files = at_zoom or files  # none: package.only_zoom says which levels there are
     tiles = []
     for z, x, y, f in files:
         try:
