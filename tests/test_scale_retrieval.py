@@ -184,3 +184,26 @@ def test_adapt_searches_the_frozen_candidates_once(tmp_path, monkeypatch, dense_
     ws.adapt(region.queries[:4], geometric=True, save_to=tmp_path / "a.safetensors")
     assert searches == ["dense" if dense_max else "index"]
     assert labelled[0].shape == (4, 3) and trained == [10]  # the labels and the 10-tile pool were served
+
+
+def test_an_ivf_search_that_finds_too_few_tiles_never_hands_on_a_minus_one():
+    """IVF probes a few lists; where they hold fewer tiles than asked, faiss returns -1 ids. Each
+    candidate must be a real tile (a -1 would be verified and shown as the last tile), scored
+    exactly, best first."""
+    from geolocator.core.candidates import IndexCandidates
+    from geolocator.core.model import Query
+
+    rng = np.random.default_rng(3)
+    a, b = _unit(rng.normal(size=32)), _unit(rng.normal(size=32))
+    # two tight clusters of 20 tiles each, 2 lists, 1 probed: the photo's list holds 20 tiles
+    tiles = _unit(np.concatenate([a + 0.01 * rng.normal(size=(20, 32)), b + 0.01 * rng.normal(size=(20, 32))]))
+    tiles = tiles[:, None, :].astype(np.float32)
+    index = TileIndex.build(tiles, kind="ivf", nlist=2, nprobe=1, train_size=40)
+    photo = _unit(a + 0.01 * rng.normal(size=32))[None, None, :]
+    assert (index.search(photo, 30)[1] < 0).any()  # the condition this test is about
+    source = IndexCandidates([Query("p.jpg", Path("p.jpg"))], photo, tiles, index, tiles=[None] * 40)
+    scores, ids = source.top(30)
+    assert (ids >= 0).all() and len(set(ids[0].tolist())) == 30
+    assert set(range(20)) <= set(ids[0].tolist())  # the photo's own cluster, all of it
+    np.testing.assert_allclose(scores[0], (tiles[ids[0], 0] @ photo[0, 0]), rtol=1e-5)
+    assert (np.diff(scores[0]) <= 1e-6).all()  # best first

@@ -164,7 +164,8 @@ class IndexCandidates:
             k = min(total, 4 * k)
 
     def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores (Q, n), ids (Q, n)), best first; -1 / -inf where fewer were found."""
+        """(scores (Q, n), ids (Q, n)), best first; every id a real tile (n is at most the tile
+        count), excluded ones (GNSS circle) scored EXCLUDED."""
         from .retrieval import best_view_scores
 
         n = min(n, self.index.n_tiles)
@@ -173,6 +174,16 @@ class IndexCandidates:
             scores = best_view_scores(self.q, self.features, ids)
             order = np.argsort(-scores, axis=1, kind="stable")
             scores, ids = np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        # An IVF search whose probed lists hold fewer than n tiles returns -1 ids: a -1 would be
+        # verified and shown as the last tile. Real tiles fill the row instead, lowest ids first (as
+        # the circle's fill below), with their exact scores, and the row is ranked again.
+        for qi in np.flatnonzero((ids < 0).any(axis=1)):
+            found = ids[qi][ids[qi] >= 0]
+            fill = np.setdiff1d(np.arange(min(self.index.n_tiles, len(found) + n)), found)[: n - len(found)]
+            row = np.concatenate([found, fill])
+            s = self._exact(qi, row)
+            best = np.lexsort((row, -s))
+            ids[qi], scores[qi] = row[best], s[best]
         for qi in range(len(ids)):
             if not self._restricted(qi):
                 continue
