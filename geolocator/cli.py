@@ -377,7 +377,8 @@ def cmd_locate(args) -> int:
         for p in predictions:
             point = on_track.get(p.query.id)
             if point is not None:  # a frame of a flight: its place on the track
-                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{p.top.tile.id}\t"
+                tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
+                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"

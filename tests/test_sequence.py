@@ -297,3 +297,55 @@ def test_second_order_viterbi_is_exact(seed):
                for p in itertools.product(*[[None, *range(len(c))] for c in cands]))
     found = viterbi_path(times, cands, ORIGIN, model)
     assert _objective(times, cands, found, model, ORIGIN) == pytest.approx(best, abs=1e-9)
+
+
+def test_each_frame_says_where_its_point_comes_from_and_from_which_tile():
+    """A frame the track moves to another of its candidates names that candidate's tile and how the
+    Point was found, so `tile`, `location_source` and the Point agree in every export."""
+    from geolocator.core.export_track import predictions_and_tracks_to_geojson
+    from geolocator.core.model import SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK
+
+    # nothing verified anywhere; frame 4 ranks a tile 3 km away first, its own place second
+    preds = []
+    for i in range(10):
+        e, n = 25 + 10 * i, 25.0
+        q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, n), time_s=float(i))
+        matches = [(e, n, 0.6, 0, False), (e + 1000, n + 1000, 0.55, 0, False)]
+        if i == 4:
+            matches = [(e + 3000, n, 0.6, 0, False), (e, n, 0.59, 0, False)]
+        preds.append(prediction(q, matches))
+    [track] = smooth(preds)
+    moved = track.points[4]
+    assert moved.rank == 2 and moved.status == "retrieved"
+    assert moved.location_source == SOURCE_TILE_CENTRE and moved.tile == preds[4].matches[1].tile
+    assert moved.location == moved.tile.center
+    assert all(p.location_source is None and p.location == p.own for i, p in enumerate(track.points) if i != 4)
+    doc = predictions_and_tracks_to_geojson(preds, [track])
+    props = [f["properties"] for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert props[4]["tile"] == moved.tile.id and props[4]["location_source"] == SOURCE_TILE_CENTRE
+    assert (props[4]["tile_center_lat"], props[4]["tile_center_lon"]) == pytest.approx(
+        (moved.tile.center.lat, moved.tile.center.lon), abs=1e-7)
+    assert props[3]["tile"] == preds[3].top.tile.id and props[3]["location_source"] == preds[3].location_source
+    import csv
+    import tempfile
+
+    from geolocator.core.export import write_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_csv(preds, Path(tmp) / "f.csv", tracks=[track])
+        rows = list(csv.DictReader(open(Path(tmp) / "f.csv")))
+    assert (rows[4]["tile"], rows[4]["location_source"]) == (moved.tile.id, SOURCE_TILE_CENTRE)
+    assert float(rows[4]["tile_center_lat"]) == pytest.approx(moved.tile.center.lat, abs=1e-7)
+    assert (rows[3]["tile"], rows[3]["location_source"]) == (preds[3].top.tile.id, preds[3].location_source)
+
+    # a flight with verified frames: a frame that verified nothing lies on the track between them
+    # ("track"), a chance match far away is corrected to its verified second candidate ("homography")
+    vpreds, _ = flight()
+    vtrack = smooth_flight("f", [(p, float(p.query.time_s)) for p in vpreds])
+    for p, pred in zip(vtrack.points, vpreds):
+        if p.status in ("interpolated", "extrapolated"):
+            assert p.location_source == SOURCE_TRACK and p.tile is None
+        elif p.status == "corrected":
+            chosen = pred.matches[p.rank - 1]
+            assert p.location_source == SOURCE_HOMOGRAPHY and p.tile == chosen.tile and p.location == chosen.ground
+    assert {p.status for p in vtrack.points} >= {"interpolated", "corrected"}

@@ -1,7 +1,8 @@
 """Predictions out: GeoJSON (RFC 7946: [lon, lat], WGS84, <= 7 decimals) and CSV.
 
 The Point (GeoJSON geometry, CSV lat/lon) is Prediction.location, the best estimate;
-`location_source` says where it comes from ("homography" | "weighted" | "tile_centre") and `status`
+`location_source` says where it comes from ("homography" | "weighted" | "tile_centre"; a flight's
+frame between verified frames: "track") and `status`
 how the photo was placed ("verified" | "retrieved" | "not located"). The top tile's centre and the
 similarity-weighted estimate are kept as properties. No NaN or infinity is ever written (RFC 8259
 has none): a number that is not finite becomes null / an empty cell."""
@@ -210,16 +211,16 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
                 round(at.lon, DECIMALS),
                 round(p.weighted_location.lat, DECIMALS),
                 round(p.weighted_location.lon, DECIMALS),
-                csv_safe(p.top.tile.id),
+                csv_safe(p.top.tile.id if flight is None else flight.get("tile", p.top.tile.id)),
                 _round(p.top.score),
                 _round(p.confidence),
                 "" if truth is None else round(truth.lat, DECIMALS),
                 "" if truth is None else round(truth.lon, DECIMALS),
                 "" if error_m is None else _round(error_m, 2),
                 p.status if flight is None else flight["status"],
-                p.location_source,
-                round(p.tile_center.lat, DECIMALS),
-                round(p.tile_center.lon, DECIMALS),
+                p.location_source if flight is None else flight.get("location_source", p.location_source),
+                round(p.tile_center.lat, DECIMALS) if flight is None else flight.get("tile_center_lat", round(p.tile_center.lat, DECIMALS)),
+                round(p.tile_center.lon, DECIMALS) if flight is None else flight.get("tile_center_lon", round(p.tile_center.lon, DECIMALS)),
                 p.note or "",
             ]
             + _meta_cells(p)

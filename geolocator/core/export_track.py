@@ -41,6 +41,11 @@ def _props(p: TrackPoint, flight: str) -> dict:
     }
     if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
+    if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
+        props["location_source"] = p.location_source
+    if p.tile is not None:  # ... and which of its candidate tiles, so that tile and Point agree
+        props.update(tile=p.tile.id, tile_center_lat=_round(p.tile.center.lat, DECIMALS),
+                     tile_center_lon=_round(p.tile.center.lon, DECIMALS))
     truth = p.query.truth
     if truth is not None:
         props.update(truth_lat=_round(truth.lat, DECIMALS), truth_lon=_round(truth.lon, DECIMALS),

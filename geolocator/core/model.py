@@ -250,6 +250,8 @@ STATUS_NOT_LOCATED = "not located"  # nothing to locate (blank, sky, blurred fra
 SOURCE_HOMOGRAPHY = "homography"  # the photo's centre through the verified homography
 SOURCE_WEIGHTED = "weighted"  # similarity-weighted mean of the top tiles that agree spatially
 SOURCE_TILE_CENTRE = "tile_centre"  # centre of the top-1 tile
+# a flight frame (core/sequence.py) between or just past verified frames: the track at its time
+SOURCE_TRACK = "track"
 
 
 @dataclass(frozen=True)

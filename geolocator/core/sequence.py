@@ -46,7 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import STATUS_NOT_LOCATED, LatLon, Match, Prediction, Query
+from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, LatLon, Match,
+                    Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
@@ -89,6 +90,11 @@ class TrackPoint:
     track_location: LatLon | None = None
     # an extrapolated frame: seconds past the first/last verified frame (how far to trust it)
     extrapolated_s: float | None = None
+    # Where `location` comes from when it is not the frame's own answer (Prediction.location): a
+    # model.SOURCE_* value, with the candidate tile it comes from (None: the track between frames).
+    # None: the frame's own answer, whose location_source and top tile say it.
+    location_source: str | None = None
+    tile: Tile | None = None
 
 
 @dataclass(frozen=True)
@@ -372,9 +378,11 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         own_verified = (bool(pred.matches) and pred.status != STATUS_NOT_LOCATED and pred.top.ground is not None
                         and (pred.top.inliers or 0) >= model.min_inliers)
         track_location, extrapolated_s = track[j], None
+        source, tile = None, None  # the frame's own answer unless a branch below says otherwise
         if chosen is not None and chosen.verified:
             location, status, verified = chosen.position, ("matched" if rank == 1 else "corrected"), True
             track_location = location
+            source, tile = SOURCE_HOMOGRAPHY, chosen.match.tile
         elif chosen is not None:
             # On the track by an unverified tile. Between verified anchors (or a few seconds past
             # them, at constant velocity) the track places it to metres, a tile only to tens of
@@ -384,9 +392,12 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             placed = _place(times, verified_anchors, j, model.extrapolate_s)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
+                source = SOURCE_TRACK
             else:  # its own top: its own single-photo estimate (which may refine the tile)
                 location, status = (own if rank == 1 else chosen.position), "retrieved"
                 track_location = location
+                if rank != 1:  # another of its candidates: that tile's centre
+                    source, tile = SOURCE_TILE_CENTRE, chosen.match.tile
         elif own_verified:  # off the track, its own verified answer: kept, and flagged when far
             far = track[j] is not None and haversine_m(own, track[j]) > 2 * model.verified_slack_m
             location, status, verified = own, ("flagged" if far else "matched"), True
@@ -397,6 +408,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             placed = _place(times, anchors, j, model.extrapolate_s)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
+                source = SOURCE_TRACK
             else:
                 # Beyond the extrapolation horizon (or no track at all). A search-and-rescue
                 # reviewer acts on a position: the last velocity held for a minute puts a frame
@@ -412,7 +424,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             own_error_m=None if truth is None else haversine_m(own, truth),
             footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified
             else (pred.top.footprint if verified and status != "corrected" else None),
-            track_location=track_location, extrapolated_s=extrapolated_s,
+            track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
         ))
     return Track(name, tuple(points))
 
