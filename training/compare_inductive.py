@@ -27,7 +27,7 @@ DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])  # the committed table's seed
     parser.add_argument("--steps", type=int, help="adaptation steps (default: mode best's own; small for a smoke run)")
     parser.add_argument("--cache-dir", type=Path, help="feature cache (default: the user cache dir)")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_inductive.md")
