@@ -6,9 +6,12 @@ Progress goes to stderr (tqdm) so that `eval --json` prints exactly one JSON obj
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -525,6 +528,25 @@ def cmd_eval_u1652(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt (in the main thread only: Python runs signal handlers
+    there), so `finally` blocks commit and close what is open instead of the process vanishing
+    mid-transaction (an MBTiles left with its -journal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_fetch_tiles(args) -> int:
     """Download the XYZ tiles of an area (a bbox, or around photos' GPS) into a folder or .mbtiles."""
     from .core.sources import fetch as F
@@ -562,8 +584,15 @@ def cmd_fetch_tiles(args) -> int:
     print(f"{len(tiles):,} tiles at zoom {zoom} (about {len(tiles) * F.TYPICAL_TILE_BYTES / 1e6:.0f} MB) "
           f"into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
-    report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
-                           max_tiles=args.max_tiles, progress=progress)
+    try:
+        with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
+            report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
+                                   max_tiles=args.max_tiles, progress=progress)
+    except KeyboardInterrupt:
+        progress.close()
+        log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the rest",
+                    args.out)
+        raise
     progress.close()
     print(f"fetched {report.fetched} tiles ({report.bytes / 1e6:.1f} MB) into {args.out} in {report.seconds:.1f} s; "
           f"{report.already} were already there, {report.missing} missing on the server (404), "

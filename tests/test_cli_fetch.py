@@ -110,3 +110,29 @@ def test_fetch_tiles_from_a_plain_url_warns_and_records_the_missing_credit(tmp_p
     meta = dict(sqlite3.connect(tmp_path / "a.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
     assert meta["attribution"] == f"Imagery: {host} (the provider's required attribution was not given)"
     assert meta["source"] == host
+
+
+def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
+    # SIGTERM left area.mbtiles-journal and lost the tiles since the last commit
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _, area = demo_mosaic()
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, delay_s=0.3) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "geolocator", "fetch-tiles", server.url,
+                                 f"--bbox={area.west},{area.south},{area.east},{area.north}", "--zoom", "19",
+                                 "--out", str(out), "--concurrency", "1", "-q"],
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.log) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "tiles fetched so far are kept" in err and "Traceback" not in err
+    assert not Path(f"{out}-journal").exists()
+    stored = sqlite3.connect(out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+    assert 2 <= stored < len(tiles)
