@@ -306,8 +306,9 @@ def _non_negative_float(text: str) -> float:
 # -- commands -----------------------------------------------------------------------------------
 def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
+    tiles = _load_tiles(args.tileset, args)  # the tile set is checked before the model loads
     ws = _workspace(args)
-    ws.open_tiles(_load_tiles(args.tileset, args))
+    ws.open_tiles(tiles)
     compute = None
     if args.ray is not None:  # spread extraction over a Ray cluster (core/ray_index.py)
         from .core.ray_index import ray_compute
