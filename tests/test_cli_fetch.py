@@ -136,3 +136,18 @@ def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
     assert not Path(f"{out}-journal").exists()
     stored = sqlite3.connect(out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
     assert 2 <= stored < len(tiles)
+
+
+def test_fetching_one_tile_says_one_tile_under_one_megabyte(tmp_path, tiles, capsys):
+    # "1 tiles at zoom 19 (about 0 MB)", "fetched 1 tiles (0.0 MB)"
+    from geolocator.core.geo import xyz_tile_bounds
+
+    b = xyz_tile_bounds(*sorted(tiles)[0])
+    dx, dy = (b.east - b.west) / 4, (b.north - b.south) / 4
+    bbox = f"{b.west + dx},{b.south + dy},{b.east - dx},{b.north - dy}"
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, f"--bbox={bbox}", "--zoom", "19", "--out", str(tmp_path / "one"),
+                     "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+    out = capsys.readouterr()
+    assert "1 tile at zoom 19 (under 1 MB) into" in out.err
+    assert "fetched 1 tile (under 1 MB) into" in out.out

@@ -263,8 +263,11 @@ class FetchPlan:
     def describe(self) -> str:
         from .package import web_mercator_tile_m
 
-        return (f"{len(self.tiles):,} tiles at zoom {self.zoom} (about {web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m "
-                f"each on the ground), about {self.estimate_bytes / 1e6:.0f} MB")
+        from ..wording import count, megabytes
+
+        return (f"{count(len(self.tiles), 'tile')} at zoom {self.zoom} (about "
+                f"{web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m each on the ground), "
+                f"{megabytes(self.estimate_bytes, about=True)}")
 
 
 def plan_fetch(template: TileTemplate, area: Bounds, zoom: int, out: Path,
