@@ -215,7 +215,7 @@ def test_no_connection_to_the_service_stops_after_the_first_tiles(tmp_path, serv
 
     template = F.parse_template(f"http://127.0.0.1:{_closed_port()}/{{z}}/{{x}}/{{y}}.jpg", name="Closed.Port")
     client = F.make_client(transport=Counting())
-    with pytest.raises(F.FetchError, match=r"Closed\.Port: cannot connect to 127\.0\.0\.1:\d+ for the first [3-5] tiles "
+    with pytest.raises(F.FetchError, match=r"Closed\.Port \(127\.0\.0\.1:\d+\): cannot connect for the first [3-5] tiles "
                        r"\(ConnectError: .*\); stopped\. Check the network connection"):
         F.fetch_tiles(template, wanted, tmp_path / "n.mbtiles", client=client, concurrency=2, **FAST)
     client.close()

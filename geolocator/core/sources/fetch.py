@@ -641,9 +641,10 @@ def fetch_tiles(
             client.close()
         report.seconds = time.perf_counter() - started
     if unreachable >= STOP_AFTER_UNREACHABLE and not answered.is_set():
-        raise FetchError(f"{template.name or source_host(template.url)}: cannot connect to {source_host(template.url)} "
-                         f"for the first {unreachable} tiles ({unreachable_why}); stopped. Check the network connection "
-                         "(fetch-tiles needs the internet) and the URL")
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
+                         "Check the network connection (fetch-tiles needs the internet) and the URL")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          "Check the URL, any API key it needs, and that its terms allow downloading")
