@@ -6,15 +6,20 @@ Progress goes to stderr (tqdm) so that `eval --json` prints exactly one JSON obj
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 from .core.errors import GeolocatorError
 from .core.progress import ProgressEvent
+from .core.wording import count as _count
+from .core.wording import megabytes as _megabytes
 
 log = logging.getLogger("geolocator")
 
@@ -263,10 +268,11 @@ def _load_tiles(path: Path, args, queries=()):
                            hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
     from .core.geo import format_ground_size
 
-    log.info("%d tiles from %s, the first %s on the ground", len(tileset), path, format_ground_size(tileset.tiles[0].bounds))
+    log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), path,
+             format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
         how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
-        log.info("%s: %d tiles at zoom %d (%s)", path, len(tileset), tileset.zoom, how)
+        log.info("%s: %s at zoom %d (%s)", path, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
         log.info("imagery: %s", tileset.attribution)
     return tileset
@@ -303,8 +309,9 @@ def _non_negative_float(text: str) -> float:
 # -- commands -----------------------------------------------------------------------------------
 def cmd_index(args) -> int:
     progress = TqdmProgress(not args.quiet)
+    tiles = _load_tiles(args.tileset, args)  # the tile set is checked before the model loads
     ws = _workspace(args)
-    ws.open_tiles(_load_tiles(args.tileset, args))
+    ws.open_tiles(tiles)
     compute = None
     if args.ray is not None:  # spread extraction over a Ray cluster (core/ray_index.py)
         from .core.ray_index import ray_compute
@@ -313,8 +320,8 @@ def cmd_index(args) -> int:
                               workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
         log.info("extracting on %d Ray workers", compute.workers)
     features = ws.index(progress=progress, compute=compute)
-    print(f"indexed {features.shape[0]} tiles x {features.shape[1]} views ({features.shape[2]}-d, {ws.backbone.name}) "
-          f"into {ws.store.root}")
+    print(f"indexed {_count(features.shape[0], 'tile')} x {_count(features.shape[1], 'view')} "
+          f"({features.shape[2]}-d, {ws.backbone.name}) into {ws.store.root}")
     for reason in ws.tile_failures.values():
         log.warning("%s", reason)
     return 0
@@ -371,7 +378,8 @@ def cmd_locate(args) -> int:
 
             write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
                                       attribution=ws.tileset.attribution)
-        print(f"wrote {len(predictions)} predictions{f' and {len(tracks)} track(s)' if tracks else ''} to {args.out}")
+        flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
+        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
@@ -526,6 +534,25 @@ def cmd_eval_u1652(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt (in the main thread only: Python runs signal handlers
+    there), so `finally` blocks commit and close what is open instead of the process vanishing
+    mid-transaction (an MBTiles left with its -journal)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_fetch_tiles(args) -> int:
     """Download the XYZ tiles of an area (a bbox, or around photos' GPS) into a folder or .mbtiles."""
     from .core.sources import fetch as F
@@ -560,19 +587,26 @@ def cmd_fetch_tiles(args) -> int:
     missing_credit = F.recorded_attribution(template)[1]
     if missing_credit:
         log.warning("%s", missing_credit)
-    print(f"{len(tiles):,} tiles at zoom {zoom} (about {len(tiles) * F.TYPICAL_TILE_BYTES / 1e6:.0f} MB) "
-          f"into {args.out}", file=sys.stderr)
+    estimate = _megabytes(len(tiles) * F.TYPICAL_TILE_BYTES, about=True)
+    print(f"{_count(len(tiles), 'tile')} at zoom {zoom} ({estimate}) into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
-    report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
-                           max_tiles=args.max_tiles, progress=progress)
+    try:
+        with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
+            report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
+                                   max_tiles=args.max_tiles, progress=progress)
+    except KeyboardInterrupt:
+        progress.close()
+        log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the rest",
+                    args.out)
+        raise
     progress.close()
-    print(f"fetched {report.fetched} tiles ({report.bytes / 1e6:.1f} MB) into {args.out} in {report.seconds:.1f} s; "
-          f"{report.already} were already there, {report.missing} missing on the server (404), "
+    print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "
+          f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
           f"{len(report.failed)} failed")
     for key, why in list(report.failed.items())[:10]:
         log.warning("tile %s: %s", key, why)
     if report.failed:
-        log.warning("run the same command again to retry the %d failed tiles", len(report.failed))
+        log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
         raise GeolocatorError(f"no tile could be fetched from {template.url}")
     print(f"next: geolocator locate PHOTOS --tiles {args.out}")
@@ -606,7 +640,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("locate", help="locate drone images in a tile set")
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
-    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--top-k", type=int, default=5, metavar="K",
+                   help="tiles ranked per photo and written with it (default 5; at least K are verified)")
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
@@ -638,7 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
-    p.add_argument("--top-k", type=int, default=10)
+    p.add_argument("--top-k", type=int, default=10, metavar="K",
+                   help="tiles ranked per photo (default 10, for R@10)")
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval)

@@ -110,3 +110,44 @@ def test_fetch_tiles_from_a_plain_url_warns_and_records_the_missing_credit(tmp_p
     meta = dict(sqlite3.connect(tmp_path / "a.mbtiles").execute("SELECT name, value FROM metadata").fetchall())
     assert meta["attribution"] == f"Imagery: {host} (the provider's required attribution was not given)"
     assert meta["source"] == host
+
+
+def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
+    # SIGTERM left area.mbtiles-journal and lost the tiles since the last commit
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _, area = demo_mosaic()
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, delay_s=0.3) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "geolocator", "fetch-tiles", server.url,
+                                 f"--bbox={area.west},{area.south},{area.east},{area.north}", "--zoom", "19",
+                                 "--out", str(out), "--concurrency", "1", "-q"],
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.log) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "tiles fetched so far are kept" in err and "Traceback" not in err
+    assert not Path(f"{out}-journal").exists()
+    stored = sqlite3.connect(out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
+    assert 2 <= stored < len(tiles)
+
+
+def test_fetching_one_tile_says_one_tile_under_one_megabyte(tmp_path, tiles, capsys):
+    # "1 tiles at zoom 19 (about 0 MB)", "fetched 1 tiles (0.0 MB)"
+    from geolocator.core.geo import xyz_tile_bounds
+
+    b = xyz_tile_bounds(*sorted(tiles)[0])
+    dx, dy = (b.east - b.west) / 4, (b.north - b.south) / 4
+    bbox = f"{b.west + dx},{b.south + dy},{b.east - dx},{b.north - dy}"
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, f"--bbox={bbox}", "--zoom", "19", "--out", str(tmp_path / "one"),
+                     "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+    out = capsys.readouterr()
+    assert "1 tile at zoom 19 (under 1 MB) into" in out.err
+    assert "fetched 1 tile (under 1 MB) into" in out.out

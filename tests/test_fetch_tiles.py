@@ -192,6 +192,47 @@ def test_a_service_that_refuses_us_is_not_asked_for_every_tile(tmp_path, served)
         assert F.STOP_AFTER_REFUSALS <= len(server.log) <= F.STOP_AFTER_REFUSALS + 2 < len(wanted)
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed once we return: a connection to it is refused at once
+
+
+def test_no_connection_to_the_service_stops_after_the_first_tiles(tmp_path, served):
+    # with no network every tile waited out its DNS failure and retries, minutes with no message
+    import httpx
+
+    tiles, _ = served
+    wanted = sorted(tiles)
+    calls = []
+
+    class Counting(httpx.HTTPTransport):
+        def handle_request(self, request):
+            calls.append(request.url)
+            return super().handle_request(request)
+
+    template = F.parse_template(f"http://127.0.0.1:{_closed_port()}/{{z}}/{{x}}/{{y}}.jpg", name="Closed.Port")
+    client = F.make_client(transport=Counting())
+    with pytest.raises(F.FetchError, match=r"Closed\.Port \(127\.0\.0\.1:\d+\): cannot connect for the first [3-5] tiles "
+                       r"\(ConnectError: .*\); stopped\. Check the network connection"):
+        F.fetch_tiles(template, wanted, tmp_path / "n.mbtiles", client=client, concurrency=2, **FAST)
+    client.close()
+    assert F.STOP_AFTER_UNREACHABLE <= len(calls) <= F.STOP_AFTER_UNREACHABLE + 2 < len(wanted)
+
+
+def test_a_slow_but_live_server_is_still_retried_tile_by_tile(tmp_path, served):
+    tiles, _ = served
+    wanted = sorted(tiles)[:4]
+    with _server(tiles, delay_s=0.5) as server:
+        report = F.fetch_tiles(_template(server), wanted, tmp_path / "s.mbtiles", retries=1, concurrency=4,
+                               backoff_s=0.01, max_wait_s=0.1, timeout_s=0.1)
+        assert all(len(server.requests_for(*t)) == 2 for t in wanted)  # every tile asked again, none given up
+    assert len(report.failed) == 4 and all("ReadTimeout" in why and "after 2 attempts" in why
+                                           for why in report.failed.values())
+
+
 # ------------------------------------------------------------------ attribution of a plain URL template
 def test_a_plain_url_without_attribution_records_its_host_and_that_the_credit_is_missing(tmp_path, served):
     """A plain template stored no attribution unless --attribution was given, so maps and exports

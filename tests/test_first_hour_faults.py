@@ -292,6 +292,23 @@ def test_inputs_are_checked_before_the_model_loads(tmp_path):
         assert "TORCH_NOT_LOADED" in result.stdout
 
 
+def test_index_checks_the_tile_set_before_the_model_loads(tmp_path, monkeypatch, capsys):
+    # `index plain.tif` loaded the backbone (and printed the DINOv2 notice) before the tile-set error
+    from PIL import Image
+
+    from geolocator import cli
+
+    def model(args):
+        raise AssertionError("the model loaded before the tile set was checked")
+
+    monkeypatch.setattr(cli, "_workspace", model)
+    Image.new("RGB", (64, 64), "green").save(tmp_path / "plain.tif")
+    assert cli.main(["index", str(tmp_path / "plain.tif"), "-q"]) == 2
+    assert "plain.tif: the GeoTIFF has no coordinate system" in capsys.readouterr().err
+    assert cli.main(["index", str(tmp_path / "nowhere"), "-q"]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
 def test_truth_far_outside_the_tiles_is_ignored_with_a_sentence():
     from dataclasses import replace
 

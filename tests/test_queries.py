@@ -80,6 +80,25 @@ def test_load_queries_list_of_files(tmp_path):
     assert [x.id for x in with_base] == ["x/a.jpg", "y/a.jpg"]
 
 
+def test_load_queries_list_reads_every_folder_and_file_given(tmp_path):
+    # `locate flightA flightB` said "skipped (file not found)" for both folders; `locate folder x.jpg` dropped the folder
+    _img(tmp_path / "flightA" / "DJI_0001.jpg")
+    _img(tmp_path / "flightA" / "deep" / "DJI_0002.jpg")
+    _img(tmp_path / "flightB" / "DJI_0001.jpg")
+    (tmp_path / "flightB" / "notes.txt").write_text("x")
+    (tmp_path / "empty").mkdir()
+    single = _img(tmp_path / "other" / "one.png")
+    skipped = []
+    got = load_queries([tmp_path / "flightA", tmp_path / "flightB", single, tmp_path / "empty"],
+                       on_skip=lambda p, why: skipped.append((p.name, why)))
+    assert [q.id for q in got] == ["flightA/DJI_0001.jpg", "flightA/deep/DJI_0002.jpg", "flightB/DJI_0001.jpg", "one.png"]
+    assert [name for name, _ in skipped] == ["notes.txt", "empty"] and "no images" in skipped[1][1]
+    region = _region(tmp_path / "region", truth="query,lat,lon\nqueries/sub/q2.png,50.002,10.002\n")
+    mixed = load_queries([region, single])
+    assert [q.id for q in mixed] == ["queries/q1.jpg", "queries/sub/q2.png", "one.png"]
+    assert mixed[1].truth_source == "truth.csv"
+
+
 def test_load_queries_empty_folder_is_an_error_naming_it(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("x")

@@ -285,6 +285,19 @@ def test_cut_geotiff_bad_input(tmp_path):
     assert "junk.tif" in str(ei.value)
 
 
+@needs_rasterio
+def test_a_tiff_without_georeferencing_gets_our_sentence_not_rasterios_warning(tmp_path):
+    # rasterio's NotGeoreferencedWarning (its .venv path and code line) came before our own error
+    import warnings
+
+    Image.new("RGB", (64, 64), "green").save(tmp_path / "plain.tif")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(InputError, match="the GeoTIFF has no coordinate system"):
+            cut_geotiff(tmp_path / "plain.tif", 20)
+    assert [str(w.message) for w in caught] == []
+
+
 def test_cut_geotiff_without_rasterio_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rasterio", None)  # makes `import rasterio` fail
     (tmp_path / "o.tif").write_bytes(b"x")

@@ -132,6 +132,25 @@ def test_sidecar_positions_become_truth_for_scoring(tmp_path):
     assert [query_key(q) for q in blind] == [query_key(q) for q in queries]  # identity ignores telemetry
 
 
+def test_a_sidecar_given_beside_its_video_is_read_with_it(tmp_path):
+    # `locate DJI_0001.MP4 DJI_0001.SRT photos/` reads as the folder holding them would: no "skipped" sidecar
+    frames, positions = straight_flight(10)
+    video = write_video(tmp_path / "DJI_0001.MP4", frames, fps=5)
+    srt = tmp_path / "DJI_0001.SRT"
+    write_dji_srt(srt, positions, fps=5, yaw=[0.0] * 10)
+    gpx = tmp_path / "DJI_0001.gpx"
+    gpx.write_text("<gpx/>")
+    photo = tmp_path / "photos" / "a.png"
+    photo.parent.mkdir()
+    Image.new("RGB", (64, 48)).save(photo)
+    skipped = []
+    got = load_queries([video, srt, gpx, photo.parent], on_skip=lambda p, why: skipped.append(p))
+    assert skipped == []
+    alone = load_queries(video)
+    assert [q.id for q in got] == [q.id for q in alone] + ["photos/a.png"]
+    assert [q.truth for q in got[:-1]] == [q.truth for q in alone] and got[0].truth_source == "srt"
+
+
 def test_a_broken_sidecar_is_reported_not_fatal(tmp_path, caplog):
     video = _grey_video(tmp_path / "f.mp4", seconds=1)
     (tmp_path / "f.srt").write_bytes(b"\xff\xfe garbage --> nothing")

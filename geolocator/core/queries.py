@@ -67,10 +67,19 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
             continue
         # videos are queries too: one per sampled frame (core/media/video.py)
         (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
-    # a telemetry sidecar beside its video is read with it, not a stray file
-    videos = {(v.parent, v.stem.lower()) for v in photos if v.suffix.lower() in _video_suffixes()}
-    others = [p for p in others if not (p.suffix.lower() in SIDECAR_SUFFIXES and (p.parent, p.stem.lower()) in videos)]
-    return photos, others
+    return photos, _beside_no_video(others, photos)
+
+
+def _beside_no_video(others: Sequence[Path], media: Sequence[Path]) -> list[Path]:
+    """`others` less the telemetry sidecars (same folder and stem) of a video in `media`: such a
+    file is read with its video (core/media/telemetry.py), not a stray file to report."""
+    videos = {(v.parent, v.stem.lower()) for v in media if v.suffix.lower() in _video_suffixes()}
+    return [p for p in others if not (p.suffix.lower() in SIDECAR_SUFFIXES and (p.parent, p.stem.lower()) in videos)]
+
+
+def _no_images_problem(others: Sequence[Path]) -> str:
+    found = f" (it holds {len(others)} other file(s), e.g. {others[0].name})" if others else ""
+    return f"no images ({', '.join(sorted(PHOTO_SUFFIXES))}) in this folder{found}"
 
 
 def photo_problem(path: Path) -> str | None:
@@ -128,7 +137,7 @@ def load_queries(
     on_skip: SkipCallback | None = None,
     every_s: float = 1.0,
 ) -> tuple[Query, ...]:
-    """Queries from a folder (searched recursively) or a list of image files.
+    """Queries from a folder (searched recursively) or a list of image files and folders.
 
     Video files (.mp4 .mov .mkv .avi) give one query per frame every `every_s` seconds
     (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
@@ -139,38 +148,59 @@ def load_queries(
     Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
     A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
+
+    In a list, each folder is read as it would be alone (recursively; a region folder gives its
+    queries) with ids relative to the folder's parent (``flightA/DJI_0001.JPG``), a folder
+    without images or a missing path is skipped with its reason, and a telemetry sidecar given
+    beside its video is read with it, as in a folder.
     """
+    done: list[Query] = []  # queries of region folders in a list
     if isinstance(source, (str, Path)):
         source = Path(source)
         if is_region_folder(source):
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip).queries
         if source.is_dir():
-            files, others = _folder_files(source)
-            if not files:
-                found = f" (it holds {len(others)} other file(s), e.g. {others[0].name})" if others else ""
-                raise InputError(source, f"no images ({', '.join(sorted(PHOTO_SUFFIXES))}) in this folder{found}")
+            found, others = _folder_files(source)
+            if not found:
+                raise InputError(source, _no_images_problem(others))
             for other in others:
                 _skip(other, _not_a_photo(other), on_skip)
-            base = source if base is None else base
+            files = [(f, source if base is None else base) for f in found]
         elif source.is_file():
-            files = [source]
+            files = [(source, base)]
         else:
             raise InputError(source, "not found")
     else:
-        files = [Path(p) for p in source]
-        if not files:
+        paths = [Path(p) for p in source]
+        if not paths:
             raise InputError(None, "no query images given")
+        files = []
+        for p in paths:
+            if is_region_folder(p):
+                done.extend(load_region(p, on_skip=on_skip).queries)
+            elif p.is_dir():
+                found, others = _folder_files(p)
+                if not found:
+                    _skip(p, _no_images_problem(others), on_skip)
+                for other in others:
+                    _skip(other, _not_a_photo(other), on_skip)
+                files.extend((f, p.parent if base is None else base) for f in found)
+            else:
+                files.append((p, base))
+        given = [f for f, _ in files]
+        kept = set(_beside_no_video(given, given))
+        files = [(f, b) for f, b in files if f in kept]
 
     queries: list[Query] = []
-    seen: set[str] = set()
-    for path in files:
+    seen: set[str] = {q.id for q in done}
+    for path, id_base in files:
         if not path.is_file():
             _skip(path, "file not found", on_skip)
             continue
         if path.suffix.lower() in _video_suffixes():  # a flight video: one query per sampled frame
             try:
-                queries.extend(_video_frames(path, _query_id(path, base), every_s))
+                queries.extend(_video_frames(path, _query_id(path, id_base), every_s))
             except InputError as exc:
                 _skip(path, exc.problem, on_skip)
             continue
@@ -181,14 +211,15 @@ def load_queries(
         if reason is not None:
             _skip(path, reason, on_skip)
             continue
-        qid = _query_id(path, base)
+        qid = _query_id(path, id_base)
         if qid in seen:  # same name from two folders: fall back to the unambiguous full path
             qid = Path(os.path.abspath(path)).as_posix()
         seen.add(qid)
         queries.append(query_from_photo(path, qid))
+    queries = done + queries
     if not queries:
-        where = source if isinstance(source, Path) else files[0].parent
-        raise InputError(where, f"none of the {len(files)} query file(s) could be read")
+        where = source if isinstance(source, Path) else (files[0][0].parent if files else Path(source[0]))
+        raise InputError(where, f"none of the {len(files) or len(source)} query file(s) could be read")
     return tuple(queries)
 
 

@@ -42,6 +42,9 @@ METADATA_FILE = FOLDER_METADATA  # folder sets: attribution, source (read back b
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REFUSED_STATUS = frozenset({401, 403})
 STOP_AFTER_REFUSALS = 10  # in a row, before any tile came: the service refuses us; stop asking
+# tiles whose connection failed (DNS, refused, connect timeout) before the service answered once: no
+# network, or a wrong host; each is already retried by the transport, so a few say enough
+STOP_AFTER_UNREACHABLE = 3
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -260,8 +263,11 @@ class FetchPlan:
     def describe(self) -> str:
         from .package import web_mercator_tile_m
 
-        return (f"{len(self.tiles):,} tiles at zoom {self.zoom} (about {web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m "
-                f"each on the ground), about {self.estimate_bytes / 1e6:.0f} MB")
+        from ..wording import count, megabytes
+
+        return (f"{count(len(self.tiles), 'tile')} at zoom {self.zoom} (about "
+                f"{web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m each on the ground), "
+                f"{megabytes(self.estimate_bytes, about=True)}")
 
 
 def plan_fetch(template: TileTemplate, area: Bounds, zoom: int, out: Path,
@@ -428,16 +434,21 @@ class _Result:
     z: int
     x: int
     y: int
-    status: str  # "ok", "missing", "refused" (401/403), "failed"
+    status: str  # "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
 
 
 def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_s: float, max_wait_s: float,
-         stop: threading.Event) -> _Result:
+         stop: threading.Event, answered: threading.Event | None = None) -> _Result:
     """One tile with retries: 429/5xx and transport errors wait (Retry-After when given, else
-    backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again."""
+    backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again.
+
+    `answered` is set on any HTTP response. Until then a failed connection (httpx.ConnectError:
+    DNS failure, refused port; ConnectTimeout) is "unreachable" at once, not retried here (the
+    transport retried it): with no network each retry costs up to a DNS timeout. Once the service
+    has answered, such errors are retried like timeouts of a slow server."""
     import httpx
 
     z, x, y = tile
@@ -450,7 +461,11 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
             r = client.get(url)
         except httpx.HTTPError as exc:  # timeouts, refused connections after the transport's own retries
             why = f"{type(exc).__name__}: {exc}"
+            if answered is not None and not answered.is_set() and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+                return _Result(z, x, y, "unreachable", why=why)
         else:
+            if answered is not None:
+                answered.set()
             if r.status_code == 200:
                 data = r.content
                 kind = image_kind(data)
@@ -476,11 +491,12 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
-               cancel: CancelToken | None = None) -> Iterator[_Result | str]:
+               cancel: CancelToken | None = None, answered: threading.Event | None = None) -> Iterator[_Result | str]:
     """Yield "already"/"known-missing" for tiles the sink has, then one _Result per requested tile
     as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
-    sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off)."""
+    sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
+    `answered`: see _get."""
     stop = stop or threading.Event()
     todo = []
     for z, x, y in tiles:
@@ -503,7 +519,8 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
                     if t is None:
                         break
                     pending.add(pool.submit(_get, client, template.url_for(*t), t, retries=retries,
-                                            backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop))
+                                            backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop,
+                                            answered=answered))
                 if not pending:
                     return
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -552,8 +569,9 @@ def fetch_tiles(
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again.
 
     Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
-    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row;
-    everything fetched until then is kept (committed)."""
+    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row, or
+    when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
+    port) before the service answered once; everything fetched until then is kept (committed)."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -568,10 +586,14 @@ def fetch_tiles(
     since_commit = 0
     refusals = 0
     refused_why = ""
+    answered = threading.Event()  # any HTTP response in this run: the service is reachable
+    unreachable = 0
+    unreachable_why = ""
     try:
         emit(progress, ProgressEvent("fetch", 0, len(tiles), f"{len(tiles)} tiles"))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
-                               backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel):
+                               backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
+                               answered=answered):
             if cancel is not None and cancel.cancelled:
                 stop.set()
             if item == "already":
@@ -593,6 +615,11 @@ def fetch_tiles(
                     refused_why = item.why
                     if refusals >= STOP_AFTER_REFUSALS:
                         stop.set()  # the requests still in flight end; no new ones start
+                elif item.status == "unreachable":
+                    unreachable += 1
+                    unreachable_why = item.why
+                    if unreachable >= STOP_AFTER_UNREACHABLE:
+                        stop.set()
             done += 1
             if since_commit >= 50:
                 sink.commit()
@@ -613,6 +640,11 @@ def fetch_tiles(
         if own_client:
             client.close()
         report.seconds = time.perf_counter() - started
+    if unreachable >= STOP_AFTER_UNREACHABLE and not answered.is_set():
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
+                         "Check the network connection (fetch-tiles needs the internet) and the URL")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          "Check the URL, any API key it needs, and that its terms allow downloading")

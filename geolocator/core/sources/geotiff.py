@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,12 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
         raise InputError(path, f"overlap must be a fraction in [0, 1), got {overlap}")
     rasterio = import_rasterio(path)
     try:
-        with rasterio.open(path) as ds:
+        # A TIFF without georeferencing makes rasterio warn (its own source line and all) before we
+        # say the same in a sentence below: silenced here only, around this one open per tile set.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+        with ds:
             crs, t, width, height = ds.crs, ds.transform, ds.width, ds.height
             gcps = ds.gcps[0] if t.is_identity else []
             validity = _valid_fraction_table(ds) if crs is not None else None

@@ -1,0 +1,17 @@
+"""Counts and sizes as they read in a sentence, for the CLI and the app alike."""
+
+from __future__ import annotations
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 tile', '0 tiles', '1,200 tiles': `n` with its noun in the right number (`plural`
+    when adding an s is wrong)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def megabytes(n_bytes: float, *, about: bool = False) -> str:
+    """A size in MB (10^6 bytes) a reader can use: 'under 1 MB' rather than '0 MB' for a few
+    kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`)."""
+    if n_bytes < 1e6:
+        return "under 1 MB" if about or n_bytes > 0 else "0 MB"
+    return f"about {n_bytes / 1e6:,.0f} MB" if about else f"{n_bytes / 1e6:,.1f} MB"

@@ -1,0 +1,35 @@
+"""Counts, sizes and help as a reader meets them: '1 prediction', '1 tile (under 1 MB)', --top-k explained."""
+
+from __future__ import annotations
+
+import pytest
+
+from geolocator.cli import main
+from geolocator.core.model import Bounds
+from geolocator.core.sources import fetch as F
+from geolocator.core.wording import count, megabytes
+
+
+def test_counts_take_the_right_number_and_small_sizes_are_not_zero():
+    # "wrote 1 predictions", "1 tiles (about 0 MB)"
+    assert [count(n, "prediction") for n in (0, 1, 2, 1200)] == ["0 predictions", "1 prediction", "2 predictions",
+                                                                  "1,200 predictions"]
+    assert count(1, "failed tile") == "1 failed tile" and count(3, "query", "queries") == "3 queries"
+    assert megabytes(25_000, about=True) == "under 1 MB" and megabytes(25_000) == "under 1 MB"
+    assert megabytes(0) == "0 MB" and megabytes(3_400_000) == "3.4 MB" and megabytes(3_400_000, about=True) == "about 3 MB"
+
+
+def test_the_fetch_plan_of_one_tile_reads_right():
+    template = F.parse_template("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    area = Bounds(-115.2335, 36.1418, -115.2334, 36.1419)  # well inside one zoom-15 tile
+    plan = F.plan_fetch(template, area, 15, "unused.mbtiles")
+    assert len(plan.tiles) == 1
+    assert plan.describe().startswith("1 tile at zoom 15 (") and plan.describe().endswith(", under 1 MB")
+
+
+@pytest.mark.parametrize("command", ["locate", "eval"])
+def test_top_k_is_explained_in_the_help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--top-k K tiles ranked per photo" in text
