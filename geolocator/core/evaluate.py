@@ -147,3 +147,54 @@ def honesty_figures(scored: Sequence[Prediction]) -> dict:
         "n_confident": int(confident.sum()),
         "confident_right_pct": 100 * float(np.mean(right[confident])) if confident.any() else None,
     }
+
+
+def scored_queries(queries: Sequence[Query], tiles) -> tuple[tuple[Query, ...], str | None]:
+    """`queries` with truth points far outside the tile set stripped of their truth (they cannot be
+    scored: no tile could be right), and a sentence naming those ignored (None when none is).
+
+    Far: beyond the tile set's bounds (`tiles`: a TileSet) by more than one median tile size, north
+    -south and east-west; the east-west test is measured eastwards from the west edge, so a set
+    across ±180° works."""
+    from dataclasses import replace
+
+    b = tiles.bounds
+    dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.width_deg for t in tiles.tiles]))  # width_deg: right across ±180° too
+
+    def near_lon(lon: float) -> bool:
+        east_of_west = (lon - b.west) % 360.0
+        return east_of_west <= b.width_deg + dlon or east_of_west >= 360.0 - dlon
+
+    kept, far = [], []
+    for q in queries:
+        t = q.truth
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and near_lon(t.lon)):
+            far.append(q.id)
+            q = replace(q, truth=None, truth_tile=None, truth_source=None)
+        kept.append(q)
+    note = None
+    if far:
+        names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
+        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+                f"(the photos are still located): {names}")
+    return tuple(kept), note
+
+
+def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:
+    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
+    from every tile (far as in `scored_queries`): most likely the wrong tile set, and then no answer
+    can be right. None when all are near. The CLI logs it; the app shows it in its message bar.
+    The distance is the haversine (geo.haversine_m) from the tile set's centre, in km."""
+    from .geo import haversine_m
+
+    queries = tuple(queries)
+    scored, _ = scored_queries(queries, tiles)
+    far = [q for q, s in zip(queries, scored) if q.truth is not None and s.truth is None]
+    if not far:
+        return None
+    km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
+    with_gps = sum(q.truth is not None for q in queries)
+    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
+            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+            "answers are the best tiles of this set and cannot be right")

@@ -1,0 +1,49 @@
+"""A new user's trial of the app (session 5): photos far from the tiles are said so, every skipped
+path is named, the Point's error is the headline, distances read as people write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+from geolocator.gui.main_window import MainWindow  # noqa: E402
+
+from .test_first_hour_faults import _photo_with_gps  # noqa: E402
+from .test_gui_first_hour import dirs, make_window, tiny_tileset, wait_idle  # noqa: E402,F401
+
+DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
+
+
+def test_the_app_warns_when_the_photos_were_taken_far_from_the_tiles(qtbot, dirs):
+    """Photos from Duluth against tiles in Germany: the CLI warned (`cannot be right`), the app showed
+    only a far-away red marker. The same core sentence is now in the message bar."""
+    from geolocator.core.evaluate import far_from_tiles_note
+    from geolocator.core.tilesets import load_tileset
+
+    csv = tiny_tileset(dirs / "region")
+    photo = dirs / "photos" / "duluth.jpg"
+    photo.parent.mkdir()
+    _photo_with_gps(photo, 46.8426071, -91.9945599)
+    w: MainWindow = make_window(qtbot, dirs)
+    w.add_paths([photo])
+    wait_idle(qtbot, w)
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    assert w.predictions  # still located (the best tile of this set), and said to be wrong
+    expected = far_from_tiles_note(list(w.queries.values()), load_tileset(csv))
+    assert expected and "cannot be right" in expected and "6,909 km" in expected
+    assert w.message_bar.level == "warning"
+    assert expected in w.message_bar.text
+
+
+def test_far_from_tiles_note_is_one_core_function_the_cli_uses():
+    from geolocator import cli
+    from geolocator.core import evaluate
+
+    src = Path(cli.__file__).read_text()
+    assert "def far_from_tiles_note" not in src and "cannot be right" not in src
+    assert "cannot be right" in Path(evaluate.__file__).read_text()
