@@ -288,10 +288,9 @@ def cmd_index(args) -> int:
 def skipped_message(path, reason) -> str:
     """'PATH: skipped (REASON)', the form the query loader uses; the reason (an error that names
     the file itself) is not allowed to say the path twice ("skipped a.jpg: a.jpg: corrupt ...")."""
-    reason = str(reason)
-    for prefix in (f"{path}: ", f"{Path(path).name}: "):
-        reason = reason.removeprefix(prefix)
-    return f"{path}: skipped ({reason})"
+    from .core.skipped import reason_without_path
+
+    return f"{path}: skipped ({reason_without_path(path, reason)})"
 
 
 # What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).

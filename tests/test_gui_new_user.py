@@ -47,3 +47,37 @@ def test_far_from_tiles_note_is_one_core_function_the_cli_uses():
     src = Path(cli.__file__).read_text()
     assert "def far_from_tiles_note" not in src and "cannot be right" not in src
     assert "cannot be right" in Path(evaluate.__file__).read_text()
+
+
+def test_every_skipped_path_is_shown_beside_the_images_added(qtbot, dirs):
+    """`geolocator plain.tif empty/` showed only "1 drone image(s) added": the empty folder's warning
+    was replaced. Alone, the folder was called a file, its path said twice."""
+    from PIL import Image
+
+    bad = dirs / "bad"
+    (bad / "empty").mkdir(parents=True)
+    Image.new("RGB", (96, 96), (90, 120, 60)).save(bad / "plain.tif")
+    w: MainWindow = make_window(qtbot, dirs)
+    w.add_paths([bad / "plain.tif", bad / "empty"])
+    wait_idle(qtbot, w)
+    text = w.message_bar.text
+    assert w.message_bar.level == "warning"
+    assert "1 drone image(s) added" in text
+    assert "Skipped 1 folder: empty/: no images" in text and "file" not in text.split(":")[0]
+    assert str(bad / "empty") not in text  # the name once, not "empty: /…/bad/empty: no images"
+    assert str(bad / "empty") in w.message_bar._details  # the full path behind Details…
+
+
+def test_skipped_summary_counts_files_and_folders_and_names_each_once(tmp_path):
+    from geolocator.core.skipped import skipped_summary
+
+    (tmp_path / "empty").mkdir()
+    skipped = {str(tmp_path / "empty"): f"{tmp_path / 'empty'}: no images in this folder",
+               str(tmp_path / "a.jpg"): "a.jpg: not an image",
+               str(tmp_path / "b.jpg"): "corrupt", str(tmp_path / "c.jpg"): "corrupt"}
+    text, details = skipped_summary(skipped)
+    assert text == "Skipped 3 files and 1 folder: empty/: no images in this folder; a.jpg: not an image; " \
+                   "b.jpg: corrupt and 1 more"
+    assert details.splitlines() == [f"{tmp_path / 'empty'}/: no images in this folder", f"{tmp_path / 'a.jpg'}: not an image",
+                                    f"{tmp_path / 'b.jpg'}: corrupt", f"{tmp_path / 'c.jpg'}: corrupt"]
+    assert skipped_summary({str(tmp_path / "a.jpg"): "x"})[0] == "Skipped 1 file: a.jpg: x"

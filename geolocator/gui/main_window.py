@@ -499,27 +499,25 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _skipped_message(skipped: dict[str, str]) -> tuple[str, str, str]:
-        """Name every file that was not read, with its reason (the first three inline)."""
-        names = "; ".join(f"{Path(p).name}: {why}" for p, why in list(skipped.items())[:3])
-        more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-        return ("warning", f"Skipped {len(skipped)} file(s): {names}{more}",
-                "\n".join(f"{p}: {why}" for p, why in skipped.items()))
+        """Every path that was not read, with its reason (core.skipped: the first three inline)."""
+        from ..core.skipped import skipped_summary
 
-    def _warn_skipped(self, skipped: dict[str, str]) -> None:
-        self.message_bar.show_message(*self._skipped_message(skipped))
+        return ("warning", *skipped_summary(skipped))
 
     def add_paths(self, paths: list[Path]) -> Job:
         """Read drone images (files or folders) and locate them; queued behind running work."""
 
         def done(loaded: Loaded) -> None:
             new = self._add_queries(loaded.queries, loaded.thumbs)
-            if loaded.skipped:
-                self._warn_skipped(loaded.skipped)
+            # every skipped path is said, beside (never under) what was added
+            messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
+            if new and self.tileset_path is None:
+                messages.append(("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
+                                 "or get imagery for their area (File → Get Imagery for This Area…).", ""))
+            self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
                 self.locate()
             elif new:
-                self.message_bar.show_message("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
-                                              "or get imagery for their area (File → Get Imagery for This Area…).")
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
 
