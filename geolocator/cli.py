@@ -429,8 +429,10 @@ def cmd_eval(args) -> int:
         print(f"{args.region}: {ev.n_queries} queries, {ev.n_tiles} tiles, backbone {result['backbone']} on "
               f"{result['device']}, adapted: {adapted}{mode}")
         print(f"  R@1 {ev.r1:.1f}  R@5 {ev.r5:.1f}  R@10 {ev.r10:.1f}  AP {ev.ap:.1f}")
-        if ev.median_error_m is not None:
-            print(f"  error: median {ev.median_error_m:.1f} m, mean {ev.mean_error_m:.1f} m")
+        from .core.evaluate import error_lines
+
+        for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
+            print(f"  {line}")
         print(f"  {result['seconds']:.1f} s")
     return 0
 

@@ -81,3 +81,18 @@ def test_skipped_summary_counts_files_and_folders_and_names_each_once(tmp_path):
     assert details.splitlines() == [f"{tmp_path / 'empty'}/: no images in this folder", f"{tmp_path / 'a.jpg'}: not an image",
                                     f"{tmp_path / 'b.jpg'}: corrupt", f"{tmp_path / 'c.jpg'}: corrupt"]
     assert skipped_summary({str(tmp_path / "a.jpg"): "x"})[0] == "Skipped 1 file: a.jpg: x"
+
+
+def test_the_evaluation_panel_leads_with_the_points_error(qtbot):
+    """The panel said "median error 13 m" while each row read 0 m: it was the top tile centre's error."""
+    from geolocator.core.model import Evaluation
+    from geolocator.gui.side_panels import EvaluationPanel
+
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    ev = Evaluation(85.2, 90.7, 93.0, 88.1, 12.94, 20.5, 108, 36,
+                    extra={"median_error_best_m": 0.099, "mean_error_best_m": 0.4})
+    panel.show_evaluation(ev, 108, adapted=False)
+    lines = panel.label.text().splitlines()
+    assert lines[2:] == ["Point error: median 0.10 m, mean 0.40 m", "top tile centre error: median 13 m, mean 20 m"]
+    assert "median error" not in panel.label.text()

@@ -57,12 +57,7 @@ def evaluate(
         for k in recalls:
             recalls[k].append(recall[k])
         aps.append(ap)
-    scored = [p for p in predictions or () if p.error_m is not None]
-    # median_error_m / mean_error_m keep their meaning: the top-1 tile centre's error
-    errors = [p.tile_error_m if p.tile_error_m is not None else p.error_m for p in scored]
-    # median_weighted_error_m keeps its meaning: the refined estimate (homography, else weighted)
-    weighted = [p.error_m if p.location_source == "homography" else p.weighted_error_m for p in scored
-                if p.weighted_error_m is not None]
+    errors, weighted, honesty = _error_figures(predictions)
     return Evaluation(
         r1=100 * float(np.mean(recalls[1])),
         r5=100 * float(np.mean(recalls[5])),
@@ -75,9 +70,36 @@ def evaluate(
         extra={
             "n_outside": outside,
             "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
-            **honesty_figures(scored),
+            **honesty,
         },
     )
+
+
+def _error_figures(predictions: Sequence[Prediction] | None) -> tuple[list[float], list[float], dict]:
+    """The errors (metres) both evaluations report, over predictions with a known truth: the top-1
+    tile centre's (median_error_m / mean_error_m keep that meaning), the refined estimate's
+    (homography, else weighted: median_weighted_error_m) and the exported Point's (honesty_figures)."""
+    scored = [p for p in predictions or () if p.error_m is not None]
+    errors = [p.tile_error_m if p.tile_error_m is not None else p.error_m for p in scored]
+    weighted = [p.error_m if p.location_source == "homography" else p.weighted_error_m for p in scored
+                if p.weighted_error_m is not None]
+    return errors, weighted, honesty_figures(scored)
+
+
+def error_lines(ev: Evaluation) -> list[str]:
+    """What the CLI's eval and the app's Evaluation panel say about errors: the exported Point's (the
+    best estimate, `median_error_best_m` in --json) as the headline, then the top tile centre's
+    (`median_error_m`), labelled as such; distances as geo.format_distance writes them."""
+    from .geo import format_distance
+
+    lines = []
+    best, best_mean = ev.extra.get("median_error_best_m"), ev.extra.get("mean_error_best_m")
+    if best is not None:
+        lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}")
+    if ev.median_error_m is not None:
+        lines.append(f"top tile centre error: median {format_distance(ev.median_error_m)}, "
+                     f"mean {format_distance(ev.mean_error_m)}")
+    return lines
 
 
 def positive_ids(query: Query, bounds: np.ndarray, ids_by_name: dict[str, int]) -> np.ndarray:
@@ -113,15 +135,15 @@ def evaluate_ranks(
         for k in recalls:
             recalls[k].append(recall[k])
         aps.append(ap)
-    errors = [p.error_m for p in predictions or () if p.error_m is not None]
-    weighted = [p.weighted_error_m for p in predictions or () if p.weighted_error_m is not None]
+    errors, weighted, honesty = _error_figures(predictions)  # the same figures as `evaluate`
     return Evaluation(
         r1=100 * float(np.mean(recalls[1])), r5=100 * float(np.mean(recalls[5])),
         r10=100 * float(np.mean(recalls[10])), ap=100 * float(np.mean(aps)),
         median_error_m=float(np.median(errors)) if errors else None,
         mean_error_m=float(np.mean(errors)) if errors else None,
         n_queries=len(known), n_tiles=n_tiles,
-        extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None},
+        extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
+               **honesty},
     )
 
 
