@@ -96,3 +96,43 @@ def test_the_evaluation_panel_leads_with_the_points_error(qtbot):
     lines = panel.label.text().splitlines()
     assert lines[2:] == ["Point error: median 0.10 m, mean 0.40 m", "top tile centre error: median 13 m, mean 20 m"]
     assert "median error" not in panel.label.text()
+
+
+@pytest.mark.parametrize("value, text", [(0.997, "0.997"), (0.9996, "0.999"), (1.0, "1.00"), (0.994, "0.99"),
+                                         (0.5, "0.50"), (0.0, "0.00")])
+def test_a_confidence_below_one_is_never_written_as_one(value, text):
+    from geolocator.core.export import format_confidence
+
+    assert format_confidence(value) == text
+
+
+def test_gpx_and_kml_and_the_list_never_round_a_confidence_up_to_one(qtbot, tmp_path):
+    """A photo at 0.997 read "confidence 1.00" in GPX/KML; the list cut 2,258,995.9 m to "22589…"."""
+    from dataclasses import replace
+
+    from geolocator.core.export_track import write_track
+    from geolocator.core.model import LatLon, Query
+    from geolocator.core.predict import predict
+    from geolocator.gui.query_list import COL_CONF, COL_ERROR, QueryList
+
+    import numpy as np
+
+    from .helpers import grid_tiles
+
+    tiles = grid_tiles(2, 2)
+    q = Query("DJI_0042.JPG", tiles[0].path, truth=LatLon(46.8426071, -91.9945599))  # Duluth: far from the grid
+    pred = replace(predict([q], tiles, np.array([[0.9, 0.1]]), np.array([[0, 1]]))[0], confidence=0.997)
+    for suffix in (".gpx", ".kml"):
+        out = tmp_path / f"t{suffix}"
+        write_track([], out, photos=[pred])
+        text = out.read_text()
+        assert "confidence 0.997" in text and "confidence 1.00" not in text, suffix
+    w = QueryList()
+    qtbot.addWidget(w)
+    w.add_queries([q])
+    w.set_prediction(pred)
+    row = w.topLevelItem(0)
+    assert row.text(COL_CONF) == "0.997" and row.text(COL_ERROR).endswith(" km") and "," in row.text(COL_ERROR)
+    fm = w.fontMetrics()
+    for col in (COL_CONF, COL_ERROR):  # the column holds its text whole
+        assert w.header().sectionSize(col) >= fm.horizontalAdvance(row.text(col)) + 8, col

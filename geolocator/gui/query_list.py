@@ -18,8 +18,8 @@ from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, 
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from ..core.export import compared_error
-from ..core.geo import haversine_m
+from ..core.export import compared_error, format_confidence
+from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
 
 ICON_PX = 48
@@ -69,11 +69,11 @@ class _Row:
                 if self.track_status:  # shown as the map places and labels the frame
                     tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.status}"
                            + (f" ({tip})" if tip else ""))
-                texts[COL_CONF] = f"{pred.confidence:.2f}"
+                texts[COL_CONF] = format_confidence(pred.confidence)  # never "1.00" for 0.997
                 # like with like, as the exports: the camera against a recorded camera position (EXIF
                 # GPS, telemetry) when PnP knows it, else the exported Point (the image centre)
                 error, kind = compared_error(pred)
-                texts[COL_ERROR] = f"{error:.0f} m" if error is not None else ""
+                texts[COL_ERROR] = format_distance(error) if error is not None else ""  # "0.10 m", "2,259 km"
                 error_tip = {"camera": "the estimated camera position against the recorded one",
                              "centre": "the image centre's ground point against the truth"}.get(kind or "", "")
                 if pred.query.truth is not None:
@@ -236,7 +236,7 @@ class QueryList(QTreeView):
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
         for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "retrieved", "queued", "Status",
                                          "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
-                            (COL_CONF, ["0.00", "Conf."]), (COL_ERROR, ["9999 m", "Error"])):
+                            (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
         self.selectionModel().currentRowChanged.connect(self._on_current)
