@@ -136,3 +136,33 @@ def test_gpx_and_kml_and_the_list_never_round_a_confidence_up_to_one(qtbot, tmp_
     fm = w.fontMetrics()
     for col in (COL_CONF, COL_ERROR):  # the column holds its text whole
         assert w.header().sectionSize(col) >= fm.horizontalAdvance(row.text(col)) + 8, col
+
+
+def test_a_pane_size_saved_by_an_older_version_does_not_cut_the_file_names(qtbot, dirs):
+    """At 1440 x 900 the list read "q_…" / "DJI_0…": the splitter state saved by an earlier session
+    (a 300 px list) was restored over the 370 px default. The list is never that narrow now."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QSplitter, QWidget
+
+    from geolocator.core.model import Query
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.query_list import COL_NAME, ICON_PX
+    from geolocator.gui.settings import AppSettings
+
+    old = QSplitter()
+    for _ in range(3):
+        old.addWidget(QWidget())
+    old.resize(1420, 800)
+    old.setSizes([300, 820, 300])
+    qsettings = QSettings(str(dirs / "old.ini"), QSettings.Format.IniFormat)
+    qsettings.setValue("window/splitter", old.saveState())
+    w = MainWindow(AppSettings(demo_shown=True), settings_path=dirs / "old.json", qsettings=qsettings,
+                   core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / "adapters"))
+    qtbot.addWidget(w)
+    w.resize(1440, 900)
+    w.show()
+    w.query_list.add_queries([Query("DJI_0042.JPG", Path("DJI_0042.JPG")), Query("q_0001.jpg", Path("q_0001.jpg"))])
+    qtbot.waitUntil(lambda: w.query_list.isVisible())
+    ql = w.query_list
+    assert ql.header().sectionSize(COL_NAME) >= ICON_PX + ql.fontMetrics().horizontalAdvance("DJI_0042.JPG") + 8
+    assert ql.header().sectionSize(COL_NAME) + sum(ql.header().sectionSize(c) for c in (1, 2, 3)) <= ql.viewport().width()

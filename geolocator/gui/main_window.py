@@ -165,9 +165,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        # the list: a thumbnail and a readable name beside status, confidence and error
-        self.splitter.setSizes([370, 770, 300])
-        self.centre.setSizes([580, 290])
+        self.default_layout()
 
         root = QWidget()
         layout = QVBoxLayout(root)
@@ -179,6 +177,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
         self.resize(1420, 900)
+
+    def default_layout(self) -> None:
+        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
+        # the list: a thumbnail and a readable name beside status, confidence and error
+        self.splitter.setSizes([max(370, self.query_list.minimumWidth()), 770, 300])
+        self.centre.setSizes([580, 290])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)

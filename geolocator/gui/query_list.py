@@ -23,6 +23,7 @@ from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
 
 ICON_PX = 48
+NAME_FITS = "DJI_0000.JPG"  # the list is never too narrow for this name beside its thumbnail
 COL_NAME, COL_STATUS, COL_CONF, COL_ERROR = range(4)
 HEADERS = ("Drone image", "Status", "Conf.", "Error")
 ICON_CACHE = 512  # decoded thumbnails kept (a screenful is ~20): memory stays flat at any photo count
@@ -218,7 +219,6 @@ class QueryList(QTreeView):
         super().__init__(parent)
         self.model_ = QueryModel(self)
         self.setModel(self.model_)
-        self.setMinimumWidth(280)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
         self.setUniformRowHeights(True)  # row heights are never measured one by one
@@ -239,6 +239,12 @@ class QueryList(QTreeView):
                             (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
+        # Never so narrow that a thumbnail and a camera's file name cannot sit beside those columns: a
+        # splitter state saved by an older version (a 300 px list) cut every name to "q_…" / "DJI_0…".
+        fixed = sum(header.sectionSize(c) for c in (COL_STATUS, COL_CONF, COL_ERROR))
+        name = ICON_PX + fm.horizontalAdvance(NAME_FITS) + pad + 4  # icon spacing, item margins
+        scroll = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.setMinimumWidth(fixed + name + scroll + 2 * self.frameWidth())
         self.selectionModel().currentRowChanged.connect(self._on_current)
 
     # -- the item-widget era's accessors (tests and older callers) --------------------------------
