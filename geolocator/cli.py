@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 from .core.errors import GeolocatorError
 from .core.progress import ProgressEvent
@@ -201,51 +200,17 @@ def _check_out(path: Path | None, what: str) -> None:
 
 
 def _scored_queries(region, tiles) -> tuple:
-    """The region's queries with truth points far outside the tile set stripped of their truth
-    (they cannot be scored: no tile could be right), and a sentence saying which were ignored.
-    Far: beyond the tile set's bounds by more than one median tile size."""
-    from dataclasses import replace
+    """core.evaluate.scored_queries of the region's queries (truth far outside the tiles ignored)."""
+    from .core.evaluate import scored_queries
 
-    import numpy as np
-
-    b = tiles.bounds
-    dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
-    dlon = float(np.median([t.bounds.width_deg for t in tiles.tiles]))  # width_deg: right across ±180° too
-
-    def near_lon(lon: float) -> bool:  # measured eastwards from the west edge, so a box across ±180° works
-        east_of_west = (lon - b.west) % 360.0
-        return east_of_west <= b.width_deg + dlon or east_of_west >= 360.0 - dlon
-
-    kept, far = [], []
-    for q in region.queries:
-        t = q.truth
-        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and near_lon(t.lon)):
-            far.append(q.id)
-            q = replace(q, truth=None, truth_tile=None, truth_source=None)
-        kept.append(q)
-    note = None
-    if far:
-        names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
-        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
-                f"(the photos are still located): {names}")
-    return tuple(kept), note
+    return scored_queries(region.queries, tiles)
 
 
 def _far_from_tiles_note(queries, tiles) -> str | None:
-    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
-    from every tile (beyond the tile set's bounds by more than one median tile size, as in eval):
-    most likely the wrong tile set, and then no answer can be right. None when all are near."""
-    from .core.geo import haversine_m
+    """core.evaluate.far_from_tiles_note: the app shows the same sentence."""
+    from .core.evaluate import far_from_tiles_note
 
-    scored, _ = _scored_queries(SimpleNamespace(queries=tuple(queries)), tiles)
-    far = [q for q, s in zip(queries, scored) if q.truth is not None and s.truth is None]
-    if not far:
-        return None
-    km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
-    with_gps = sum(q.truth is not None for q in queries)
-    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
-            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
-            "answers are the best tiles of this set and cannot be right")
+    return far_from_tiles_note(queries, tiles)
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -330,10 +295,9 @@ def cmd_index(args) -> int:
 def skipped_message(path, reason) -> str:
     """'PATH: skipped (REASON)', the form the query loader uses; the reason (an error that names
     the file itself) is not allowed to say the path twice ("skipped a.jpg: a.jpg: corrupt ...")."""
-    reason = str(reason)
-    for prefix in (f"{path}: ", f"{Path(path).name}: "):
-        reason = reason.removeprefix(prefix)
-    return f"{path}: skipped ({reason})"
+    from .core.skipped import reason_without_path
+
+    return f"{path}: skipped ({reason_without_path(path, reason)})"
 
 
 # What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).
@@ -474,8 +438,10 @@ def cmd_eval(args) -> int:
         print(f"{args.region}: {ev.n_queries} queries, {ev.n_tiles} tiles, backbone {result['backbone']} on "
               f"{result['device']}, adapted: {adapted}{mode}")
         print(f"  R@1 {ev.r1:.1f}  R@5 {ev.r5:.1f}  R@10 {ev.r10:.1f}  AP {ev.ap:.1f}")
-        if ev.median_error_m is not None:
-            print(f"  error: median {ev.median_error_m:.1f} m, mean {ev.mean_error_m:.1f} m")
+        from .core.evaluate import error_lines
+
+        for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
+            print(f"  {line}")
         print(f"  {result['seconds']:.1f} s")
     return 0
 

@@ -193,3 +193,18 @@ def test_tms_and_epsg_reach_the_tile_set_through_the_cli(demo_cli, tmp_path, mon
     assert opened[-1].tiles[0].bounds.west == pytest.approx(15.0, abs=1e-9)  # UTM 33N central meridian
     assert demo_cli("index", str(wf), "--epsg", "32611")[0] == 0
     assert opened[-1].tiles[0].bounds.west == pytest.approx(-117.0, abs=1e-9)  # zone 11N: another place
+
+
+def test_eval_headline_is_the_points_error_and_the_json_keys_keep_their_meaning(demo_cli, capsys):
+    """The human output led with "error: median 12.9 m" (the top tile centre's) while the exported
+    Point's was 0.10 m; --json keeps median_error_m (tile centre) and median_error_best_m (Point)."""
+    from geolocator.core.geo import format_distance
+
+    assert demo_cli("eval", str(DEMO), "--no-verify", "--json")[0] == 0
+    report = json.loads(capsys.readouterr().out)
+    assert demo_cli("eval", str(DEMO), "--no-verify")[0] == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    point = next(i for i, line in enumerate(lines) if line.startswith("Point error: median"))
+    assert lines[point].startswith(f"Point error: median {format_distance(report['median_error_best_m'])}, mean ")
+    assert lines[point + 1].startswith(f"top tile centre error: median {format_distance(report['median_error_m'])}")
+    assert not any(line.startswith("error: median") for line in lines)

@@ -71,3 +71,45 @@ def test_existing_error_keys_keep_their_meaning_and_new_ones_describe_the_point(
     assert preds[0].error_m == pytest.approx(0.0, abs=1e-6) and preds[0].tile_error_m > 10
     assert ev.extra["n_verified"] == 1 and ev.extra["n_confident"] == 1 and ev.extra["confident_right_pct"] == 100.0
     assert ev.extra["within_5m_pct"] == pytest.approx(50.0 if preds[1].error_m > 5 else 100.0)
+
+
+def test_the_points_error_is_the_headline_and_the_tile_centre_is_labelled():
+    """`eval` said "error: median 12.9 m" (the top tile centre) while the exported Point was 0.10 m off:
+    users read the tool as 13 m wrong. error_lines (CLI and app) lead with the Point's error."""
+    from geolocator.core.evaluate import error_lines
+    from geolocator.core.model import Evaluation
+
+    ev = Evaluation(85.2, 90.7, 93.0, 88.1, 12.94, 20.5, 108, 36,
+                    extra={"median_error_best_m": 0.099, "mean_error_best_m": 1520.0})
+    assert error_lines(ev) == ["Point error: median 0.10 m, mean 1.5 km",
+                               "top tile centre error: median 13 m, mean 20 m"]
+    assert error_lines(Evaluation(1, 1, 1, 1, None, None, 1, 1)) == []
+
+
+def test_large_tile_sets_report_the_same_error_figures_as_small_ones():
+    """evaluate_ranks (no Q x N matrix) gave median_error_m as the Point's error and no
+    median_error_best_m; `evaluate` gives the tile centre's and the Point's. Same predictions, same figures."""
+    from geolocator.core.evaluate import evaluate_ranks
+
+    tiles = grid_tiles(3, 3)
+    c = tiles[0].center
+    truth = LatLon(c.lat, c.lon + 0.0003)
+    queries = [Query("v.jpg", tiles[0].path, truth=truth), query_at(tiles[8], "u.jpg")]
+    sim = np.zeros((2, 9))
+    sim[0, 0], sim[1, 8] = 0.9, 0.9
+    preds = predict(queries, tiles, np.array([[0.9, 0.2], [0.9, 0.1]]), np.array([[0, 8], [8, 0]]),
+                    inliers=np.array([[60, 0], [0, 0]]), grounds=[[truth, None], [None, None]])
+    small = evaluate(queries, tiles, sim, preds)
+    large = evaluate_ranks(queries, [0, 1], {0: np.array([1]), 1: np.array([1])}, 9, preds)
+    assert (large.median_error_m, large.mean_error_m) == pytest.approx((small.median_error_m, small.mean_error_m))
+    for key in ("median_weighted_error_m", "median_error_best_m", "mean_error_best_m", "n_verified"):
+        assert large.extra[key] == pytest.approx(small.extra[key]), key
+
+
+@pytest.mark.parametrize("metres, text", [(0.099, "0.10 m"), (0.0, "0.00 m"), (0.996, "1.0 m"), (2.26, "2.3 m"),
+                                          (9.96, "10 m"), (142.4, "142 m"), (999.4, "999 m"), (999.6, "1.0 km"),
+                                          (2_300, "2.3 km"), (9_960, "10 km"), (2_258_995.9, "2,259 km")])
+def test_distances_are_written_for_people(metres, text):
+    from geolocator.core.geo import format_distance
+
+    assert format_distance(metres) == text

@@ -249,7 +249,9 @@ def test_query_list_error_compares_like_with_like_as_the_exports(qtbot, tmp_path
     props = prediction_properties(pred)
     assert props["error_kind"] == "camera" and props["centre_error_m"] > 20
     item = w.topLevelItem(0)
-    assert item.text(COL_ERROR) == f"{props['error_m']:.0f} m" and "camera" in item.toolTip(COL_ERROR)
+    from geolocator.core.geo import format_distance
+
+    assert item.text(COL_ERROR) == format_distance(props["error_m"]) and "camera" in item.toolTip(COL_ERROR)
 
 
 def test_backbone_panel_buttons_show_their_whole_label_at_the_side_panels_width(qtbot):

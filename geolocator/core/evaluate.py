@@ -57,12 +57,7 @@ def evaluate(
         for k in recalls:
             recalls[k].append(recall[k])
         aps.append(ap)
-    scored = [p for p in predictions or () if p.error_m is not None]
-    # median_error_m / mean_error_m keep their meaning: the top-1 tile centre's error
-    errors = [p.tile_error_m if p.tile_error_m is not None else p.error_m for p in scored]
-    # median_weighted_error_m keeps its meaning: the refined estimate (homography, else weighted)
-    weighted = [p.error_m if p.location_source == "homography" else p.weighted_error_m for p in scored
-                if p.weighted_error_m is not None]
+    errors, weighted, honesty = _error_figures(predictions)
     return Evaluation(
         r1=100 * float(np.mean(recalls[1])),
         r5=100 * float(np.mean(recalls[5])),
@@ -75,9 +70,36 @@ def evaluate(
         extra={
             "n_outside": outside,
             "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
-            **honesty_figures(scored),
+            **honesty,
         },
     )
+
+
+def _error_figures(predictions: Sequence[Prediction] | None) -> tuple[list[float], list[float], dict]:
+    """The errors (metres) both evaluations report, over predictions with a known truth: the top-1
+    tile centre's (median_error_m / mean_error_m keep that meaning), the refined estimate's
+    (homography, else weighted: median_weighted_error_m) and the exported Point's (honesty_figures)."""
+    scored = [p for p in predictions or () if p.error_m is not None]
+    errors = [p.tile_error_m if p.tile_error_m is not None else p.error_m for p in scored]
+    weighted = [p.error_m if p.location_source == "homography" else p.weighted_error_m for p in scored
+                if p.weighted_error_m is not None]
+    return errors, weighted, honesty_figures(scored)
+
+
+def error_lines(ev: Evaluation) -> list[str]:
+    """What the CLI's eval and the app's Evaluation panel say about errors: the exported Point's (the
+    best estimate, `median_error_best_m` in --json) as the headline, then the top tile centre's
+    (`median_error_m`), labelled as such; distances as geo.format_distance writes them."""
+    from .geo import format_distance
+
+    lines = []
+    best, best_mean = ev.extra.get("median_error_best_m"), ev.extra.get("mean_error_best_m")
+    if best is not None:
+        lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}")
+    if ev.median_error_m is not None:
+        lines.append(f"top tile centre error: median {format_distance(ev.median_error_m)}, "
+                     f"mean {format_distance(ev.mean_error_m)}")
+    return lines
 
 
 def positive_ids(query: Query, bounds: np.ndarray, ids_by_name: dict[str, int]) -> np.ndarray:
@@ -113,15 +135,15 @@ def evaluate_ranks(
         for k in recalls:
             recalls[k].append(recall[k])
         aps.append(ap)
-    errors = [p.error_m for p in predictions or () if p.error_m is not None]
-    weighted = [p.weighted_error_m for p in predictions or () if p.weighted_error_m is not None]
+    errors, weighted, honesty = _error_figures(predictions)  # the same figures as `evaluate`
     return Evaluation(
         r1=100 * float(np.mean(recalls[1])), r5=100 * float(np.mean(recalls[5])),
         r10=100 * float(np.mean(recalls[10])), ap=100 * float(np.mean(aps)),
         median_error_m=float(np.median(errors)) if errors else None,
         mean_error_m=float(np.mean(errors)) if errors else None,
         n_queries=len(known), n_tiles=n_tiles,
-        extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None},
+        extra={"n_outside": outside, "median_weighted_error_m": float(np.median(weighted)) if weighted else None,
+               **honesty},
     )
 
 
@@ -147,3 +169,54 @@ def honesty_figures(scored: Sequence[Prediction]) -> dict:
         "n_confident": int(confident.sum()),
         "confident_right_pct": 100 * float(np.mean(right[confident])) if confident.any() else None,
     }
+
+
+def scored_queries(queries: Sequence[Query], tiles) -> tuple[tuple[Query, ...], str | None]:
+    """`queries` with truth points far outside the tile set stripped of their truth (they cannot be
+    scored: no tile could be right), and a sentence naming those ignored (None when none is).
+
+    Far: beyond the tile set's bounds (`tiles`: a TileSet) by more than one median tile size, north
+    -south and east-west; the east-west test is measured eastwards from the west edge, so a set
+    across ±180° works."""
+    from dataclasses import replace
+
+    b = tiles.bounds
+    dlat = float(np.median([t.bounds.north - t.bounds.south for t in tiles.tiles]))
+    dlon = float(np.median([t.bounds.width_deg for t in tiles.tiles]))  # width_deg: right across ±180° too
+
+    def near_lon(lon: float) -> bool:
+        east_of_west = (lon - b.west) % 360.0
+        return east_of_west <= b.width_deg + dlon or east_of_west >= 360.0 - dlon
+
+    kept, far = [], []
+    for q in queries:
+        t = q.truth
+        if t is not None and not (b.south - dlat <= t.lat <= b.north + dlat and near_lon(t.lon)):
+            far.append(q.id)
+            q = replace(q, truth=None, truth_tile=None, truth_source=None)
+        kept.append(q)
+    note = None
+    if far:
+        names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
+        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+                f"(the photos are still located): {names}")
+    return tuple(kept), note
+
+
+def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:
+    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
+    from every tile (far as in `scored_queries`): most likely the wrong tile set, and then no answer
+    can be right. None when all are near. The CLI logs it; the app shows it in its message bar.
+    The distance is the haversine (geo.haversine_m) from the tile set's centre, in km."""
+    from .geo import haversine_m
+
+    queries = tuple(queries)
+    scored, _ = scored_queries(queries, tiles)
+    far = [q for q, s in zip(queries, scored) if q.truth is not None and s.truth is None]
+    if not far:
+        return None
+    km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
+    with_gps = sum(q.truth is not None for q in queries)
+    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
+            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+            "answers are the best tiles of this set and cannot be right")

@@ -45,6 +45,15 @@ def _round(x: float | None, digits: int = 4) -> float | None:
 
 
 # Truth sources that record where the CAMERA was (not the ground point at the image centre)
+def format_confidence(confidence: float) -> str:
+    """A confidence for people: two decimals, but never "1.00" for less than 1 (0.997 reads "0.997",
+    0.9996 "0.999"): a certainty must not be shown where the calibration gave none."""
+    text = f"{confidence:.2f}"
+    if text == "1.00" and confidence < 1.0:
+        text = f"{confidence:.3f}" if f"{confidence:.3f}" != "1.000" else "0.999"
+    return text
+
+
 def _records_camera(truth_source: str | None) -> bool:
     return truth_source in ("exif", "srt") or (truth_source or "").startswith("xmp:")
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .export import DECIMALS, _point, _round, _write_atomic, camera_properties
+from .export import DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence
 from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
@@ -110,7 +110,7 @@ def _past_note(p: TrackPoint) -> str:
 
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
-    note = f"{pred.status}; confidence {pred.confidence:.2f}; {pred.location_source}"
+    note = f"{pred.status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 

@@ -78,6 +78,22 @@ def format_ground_size(bounds: Bounds) -> str:
     return f"{w:.0f} x {h:.0f} m"
 
 
+def format_distance(metres: float) -> str:
+    """A distance as people write it: '0.10 m', '2.3 m', '142 m', '2.3 km', '2,259 km'. Two decimals
+    under 1 m (a verified Point's error), one under 10 m and 10 km, whole units above, thousands
+    grouped; the unit changes where the rounded figure would read 1000 m."""
+    m = float(metres)
+    if abs(m) < 0.995:
+        return f"{m:.2f} m"
+    if abs(m) < 9.95:
+        return f"{m:.1f} m"
+    if abs(m) < 999.5:
+        return f"{m:.0f} m"
+    if abs(m) < 9_950:
+        return f"{m / 1000:.1f} km"
+    return f"{m / 1000:,.0f} km"
+
+
 def ground_metres_per_pixel(crs, x: float, y: float, dx: float, dy: float, steps: int = 16) -> tuple[float, float]:
     """Ground metres of one pixel step (dx along columns, dy along rows, in `crs` units) at the
     map point (x, y): both steps are transformed to WGS84 and measured as geodesics, so the

@@ -29,6 +29,7 @@ from PIL import Image
 
 from .media.query_image import query_key
 from .errors import GeolocatorError
+from .export import format_confidence
 from .model import Bounds, Prediction, TileSet
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
@@ -199,7 +200,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
         ("Status", _safe(pred.status) + (f" ({_safe(pred.note)})" if pred.note else "")),
-        ("Confidence", f"{pred.confidence:.2f}"),
+        ("Confidence", format_confidence(pred.confidence)),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
     if track_point is not None:
@@ -480,7 +481,7 @@ def build_map(
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url, point),
-            "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {pred.confidence:.2f}"),
+            "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {format_confidence(pred.confidence)}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
                      for mt in pred.matches],

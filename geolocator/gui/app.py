@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         window.settings.adapt_steps = args.steps
     if args.screenshot is not None:
         window.resize(1440, 900)  # the same picture whatever size the last session left behind
+        window.default_layout()  # and whatever pane sizes it saved
     window.show()
 
     def start() -> None:

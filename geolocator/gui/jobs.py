@@ -55,6 +55,7 @@ class Results:
     tile_thumbs: dict[str, bytes] = field(default_factory=dict)
     notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
+    far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
 
 
 @dataclass
@@ -287,9 +288,12 @@ class Session:
                     if data is not None:
                         tile_thumbs[m.tile.id] = data
                     self._tile_thumbs_done.add(m.tile.id)
+        from ..core.evaluate import far_from_tiles_note
+
+        far = far_from_tiles_note(queries, self.ws.tileset) if queries and self.ws.tileset is not None else None
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
-                       track_status={p.query.id: p.status for t in tracks for p in t.points})
+                       track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far)
 
     def adapt(
         self,

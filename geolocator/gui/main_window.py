@@ -165,9 +165,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        # the list: a thumbnail and a readable name beside status, confidence and error
-        self.splitter.setSizes([370, 770, 300])
-        self.centre.setSizes([580, 290])
+        self.default_layout()
 
         root = QWidget()
         layout = QVBoxLayout(root)
@@ -179,6 +177,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
         self.resize(1420, 900)
+
+    def default_layout(self) -> None:
+        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
+        # the list: a thumbnail and a readable name beside status, confidence and error
+        self.splitter.setSizes([max(370, self.query_list.minimumWidth()), 770, 300])
+        self.centre.setSizes([580, 290])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
@@ -470,13 +474,12 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
-            self._show_results(opened.results)
-            if opened.skipped:
-                self._warn_skipped(opened.skipped)
+            notes = [self._skipped_message(opened.skipped)] if opened.skipped else []
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
-                self.message_bar.show_message("warning", f"The saved adapter was not loaded: {adapter.error}")
+                notes.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
+            self._show_results(opened.results, notes)
 
         if self.tileset_path is None:
             waiting = "  (after loading the model)" if self.runner.busy else ""
@@ -498,26 +501,27 @@ class MainWindow(QMainWindow):
         if path:
             self.add_paths([Path(path)])
 
-    def _warn_skipped(self, skipped: dict[str, str]) -> None:
-        """Name every file that was not read, with its reason (the first three inline)."""
-        names = "; ".join(f"{Path(p).name}: {why}" for p, why in list(skipped.items())[:3])
-        more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-        self.message_bar.show_message(
-            "warning", f"Skipped {len(skipped)} file(s): {names}{more}",
-            "\n".join(f"{p}: {why}" for p, why in skipped.items()))
+    @staticmethod
+    def _skipped_message(skipped: dict[str, str]) -> tuple[str, str, str]:
+        """Every path that was not read, with its reason (core.skipped: the first three inline)."""
+        from ..core.skipped import skipped_summary
+
+        return ("warning", *skipped_summary(skipped))
 
     def add_paths(self, paths: list[Path]) -> Job:
         """Read drone images (files or folders) and locate them; queued behind running work."""
 
         def done(loaded: Loaded) -> None:
             new = self._add_queries(loaded.queries, loaded.thumbs)
-            if loaded.skipped:
-                self._warn_skipped(loaded.skipped)
+            # every skipped path is said, beside (never under) what was added
+            messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
+            if new and self.tileset_path is None:
+                messages.append(("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
+                                 "or get imagery for their area (File → Get Imagery for This Area…).", ""))
+            self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
                 self.locate()
             elif new:
-                self.message_bar.show_message("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
-                                              "or get imagery for their area (File → Get Imagery for This Area…).")
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
 
@@ -567,16 +571,15 @@ class MainWindow(QMainWindow):
         self.last_adapt_notice = None
 
         def done(results: Results) -> None:
-            self._show_results(results)
             self.last_adapt_notice = results.notice
             if results.notice:  # trained and in use, but its file went elsewhere (or nowhere): say where
-                self.message_bar.show_message("warning", f"Adapted to this region, but {results.notice}.")
+                note = ("warning", f"Adapted to this region, but {results.notice}.", "")
             elif self.scratch_adapter_dir is not None:
-                self.message_bar.show_message(
-                    "info", f"Adapted to this region (a trial run: its adapter is in the scratch folder "
-                    f"{self.scratch_adapter_dir}, not saved with your adapters).")
+                note = ("info", f"Adapted to this region (a trial run: its adapter is in the scratch folder "
+                        f"{self.scratch_adapter_dir}, not saved with your adapters).", "")
             else:
-                self.message_bar.show_message("info", "Adapted to this region; the adapter is saved for this tile set.")
+                note = ("info", "Adapted to this region; the adapter is saved for this tile set.", "")
+            self._show_results(results, [note])
 
         planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)
         plan = self._job_plan(len(queries), adapt_steps=planned_steps,
@@ -669,22 +672,30 @@ class MainWindow(QMainWindow):
 
     # -- showing results ----------------------------------------------------------------------------
     def _show_backbone(self, info: BackboneInfo | None) -> None:
+        self.message_bar.show_messages([m for m in [self._backbone_notice(info)] if m])
+
+    def _backbone_notice(self, info: BackboneInfo | None) -> tuple[str, str, str] | None:
+        """Show the backbone in its panel; the DINOv2 notice (level, text, details) when it is due."""
         if info is None:
-            return
+            return None
         self.backbone_info = info
         self.backbone_panel.show_info(info)
         if info.fallback_reason and not self.settings.dinov2_notice_shown:
             # once, short, dismissable; remembered. The panel keeps saying "weights not found".
             self.settings.dinov2_notice_shown = True
             self._persist_settings()
-            self.message_bar.show_message(
-                "info", f"Using the offline {info.name} model (DINOv2 weights not found; "
-                "add them in the Backbone panel).", info.fallback_reason)
+            return ("info", f"Using the offline {info.name} model (DINOv2 weights not found; "
+                    "add them in the Backbone panel).", info.fallback_reason)
+        return None
 
-    def _show_results(self, results: Results | None) -> None:
+    def _show_results(self, results: Results | None, notes: list[tuple[str, str, str]] = ()) -> None:
+        """Show a job's results; `notes` (level, text, details) go in the message bar together with
+        the warning that the photos were taken far from the tiles, which comes first."""
         if results is None:
             return
-        self._show_backbone(results.backbone)
+        messages = ([("warning", f"{results.far_note}.", "")] if results.far_note else []) + list(notes)
+        backbone = self._backbone_notice(results.backbone)
+        self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.adapter_info = results.adapter
         self.adapter_panel.show_info(results.adapter)
         self.tile_thumbs.update(results.tile_thumbs)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QStyle, QWidget
 
+_SEVERITY = {"info": 0, "warning": 1, "error": 2}
 _TINTS = {"info": "#2b83ba", "warning": "#e6a700", "error": "#d73027"}
 _ICONS = {
     "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
@@ -45,6 +46,16 @@ class MessageBar(QFrame):
     @property
     def text(self) -> str:
         return self._text.text()
+
+    def show_messages(self, messages: list[tuple[str, str, str]]) -> None:
+        """Several messages of one piece of work at once, one a line, tinted by the most severe:
+        a later message ("3 images added") never hides an earlier one (a skipped folder)."""
+        messages = [m for m in messages if m[1]]
+        if not messages:
+            return
+        level = max((m[0] for m in messages), key=lambda lv: _SEVERITY.get(lv, 0))
+        self.show_message(level, "\n".join(m[1] for m in messages),
+                          "\n\n".join(m[2] for m in messages if m[2]))
 
     def show_message(self, level: str, text: str, details: str = "") -> None:
         self.level = level

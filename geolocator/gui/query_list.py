@@ -18,11 +18,12 @@ from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, 
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from ..core.export import compared_error
-from ..core.geo import haversine_m
+from ..core.export import compared_error, format_confidence
+from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
 
 ICON_PX = 48
+NAME_FITS = "DJI_0000.JPG"  # the list is never too narrow for this name beside its thumbnail
 COL_NAME, COL_STATUS, COL_CONF, COL_ERROR = range(4)
 HEADERS = ("Drone image", "Status", "Conf.", "Error")
 ICON_CACHE = 512  # decoded thumbnails kept (a screenful is ~20): memory stays flat at any photo count
@@ -69,11 +70,11 @@ class _Row:
                 if self.track_status:  # shown as the map places and labels the frame
                     tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.status}"
                            + (f" ({tip})" if tip else ""))
-                texts[COL_CONF] = f"{pred.confidence:.2f}"
+                texts[COL_CONF] = format_confidence(pred.confidence)  # never "1.00" for 0.997
                 # like with like, as the exports: the camera against a recorded camera position (EXIF
                 # GPS, telemetry) when PnP knows it, else the exported Point (the image centre)
                 error, kind = compared_error(pred)
-                texts[COL_ERROR] = f"{error:.0f} m" if error is not None else ""
+                texts[COL_ERROR] = format_distance(error) if error is not None else ""  # "0.10 m", "2,259 km"
                 error_tip = {"camera": "the estimated camera position against the recorded one",
                              "centre": "the image centre's ground point against the truth"}.get(kind or "", "")
                 if pred.query.truth is not None:
@@ -218,7 +219,6 @@ class QueryList(QTreeView):
         super().__init__(parent)
         self.model_ = QueryModel(self)
         self.setModel(self.model_)
-        self.setMinimumWidth(280)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
         self.setUniformRowHeights(True)  # row heights are never measured one by one
@@ -236,9 +236,15 @@ class QueryList(QTreeView):
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
         for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "retrieved", "queued", "Status",
                                          "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
-                            (COL_CONF, ["0.00", "Conf."]), (COL_ERROR, ["9999 m", "Error"])):
+                            (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
+        # Never so narrow that a thumbnail and a camera's file name cannot sit beside those columns: a
+        # splitter state saved by an older version (a 300 px list) cut every name to "q_…" / "DJI_0…".
+        fixed = sum(header.sectionSize(c) for c in (COL_STATUS, COL_CONF, COL_ERROR))
+        name = ICON_PX + fm.horizontalAdvance(NAME_FITS) + pad + 4  # icon spacing, item margins
+        scroll = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self.setMinimumWidth(fixed + name + scroll + 2 * self.frameWidth())
         self.selectionModel().currentRowChanged.connect(self._on_current)
 
     # -- the item-widget era's accessors (tests and older callers) --------------------------------

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from ..core.export import format_confidence
+from ..core.geo import format_distance
 from ..core.model import Prediction, Query
 from .query_list import pixmap_from_jpeg
 
@@ -132,15 +134,15 @@ class ResultsPanel(QWidget):
                          f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
-            lines.append(f"Status  {prediction.status}   confidence {prediction.confidence:.2f}{verified}")
+            lines.append(f"Status  {prediction.status}   confidence {format_confidence(prediction.confidence)}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
             if prediction is not None and prediction.error_m is not None:
-                truth += f"   error {prediction.error_m:.1f} m"
+                truth += f"   error {format_distance(prediction.error_m)}"
                 if prediction.tile_error_m is not None:
-                    truth += f" (tile centre {prediction.tile_error_m:.0f} m)"
+                    truth += f" (tile centre {format_distance(prediction.tile_error_m)})"
             lines.append(truth)
         elif query.truth_note:  # the photo recorded a position that is not trustworthy: say why
             lines.append(f"Truth unknown: {query.truth_note}")

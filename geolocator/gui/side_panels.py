@@ -198,12 +198,13 @@ class EvaluationPanel(QGroupBox):
             self.label.setText(f"{n_located} images located. No truth known (truth.csv or EXIF GPS)."
                                if n_located else "Nothing located yet.")
             return
-        med = f"{ev.median_error_m:.0f} m" if ev.median_error_m is not None else "-"
-        text = (
-            f"{'Adapted' if adapted else 'Frozen backbone'} · {ev.n_queries} images with truth, {ev.n_tiles} tiles\n"
-            f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%\n"
-            f"median error {med}"
-        )
+        from ..core.evaluate import error_lines
+
+        text = "\n".join([
+            f"{'Adapted' if adapted else 'Frozen backbone'} · {ev.n_queries} images with truth, {ev.n_tiles} tiles",
+            f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%",
+            *error_lines(ev),  # the Point's error first (what each row shows), the tile centre's labelled
+        ])
         if adapted and frozen is not None and frozen.n_queries == ev.n_queries:
             text += f"\nfrozen backbone: R@1 {frozen.r1:.1f}%   R@5 {frozen.r5:.1f}%"
         self.label.setText(text)
