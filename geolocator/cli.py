@@ -305,7 +305,7 @@ LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
 
 
 def cmd_locate(args) -> int:
-    from .core.export import write_csv
+    from .core.export import format_confidence, write_csv
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
@@ -351,10 +351,10 @@ def cmd_locate(args) -> int:
             if point is not None:  # a frame of a flight: its place on the track
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
-                      f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\tt={point.time_s:.3f}\t{point.status}")
+                      f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={p.confidence:.2f}\t{p.status}")
+                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
     return 0
 
 

@@ -208,3 +208,21 @@ def test_eval_headline_is_the_points_error_and_the_json_keys_keep_their_meaning(
     assert lines[point].startswith(f"Point error: median {format_distance(report['median_error_best_m'])}, mean ")
     assert lines[point + 1].startswith(f"top tile centre error: median {format_distance(report['median_error_m'])}")
     assert not any(line.startswith("error: median") for line in lines)
+
+
+def test_locate_lines_agree_with_the_geojson_and_never_show_a_confidence_of_one(demo_cli, tmp_path, capsys):
+    """Without --out, one tab-separated line per photo: the Point, the tile and a confidence written
+    as the other outputs write it (export.format_confidence: 0.997 is not '1.00')."""
+    photos, out_json = [str(p) for p in sorted((DEMO / "queries").glob("*.jpg"))[:8]], tmp_path / "p.geojson"
+    assert demo_cli("locate", *photos, "--tiles", str(DEMO / "tiles.csv"), "--out", str(out_json))[0] == 0
+    capsys.readouterr()
+    assert demo_cli("locate", *photos, "--tiles", str(DEMO / "tiles.csv"))[0] == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines() if line.count("\t") >= 5]
+    _, points = _points(out_json)
+    assert len(lines) == 8
+    for query, lat, lon, tile, _score, conf, *_ in lines:
+        props = points[query]["properties"]
+        assert (float(lon), float(lat)) == pytest.approx(tuple(points[query]["geometry"]["coordinates"]), abs=1e-7)
+        assert tile == props["tile"] and float(conf.split("=")[1]) == pytest.approx(props["confidence"], abs=0.005)
+    shown = [conf.split("=")[1] for *_, conf, _status in lines]
+    assert "1.00" not in shown and any(c.startswith("0.99") for c in shown)  # verified demo photos: 0.99x
