@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -52,7 +53,7 @@ def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: 
 
         region = replace(region, queries=with_flight_altitude(path, region.queries))
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
-                            adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
+                            adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-calibration-"))))  # not kept
     ws.open_tiles(region.tiles)
     rows = []
     for mode in sorted(modes, key=lambda m: m != "frozen"):
@@ -271,9 +272,13 @@ def main() -> None:
     parser.add_argument("--altitude", nargs="*", type=Path, default=[],
                         help="also these regions with the flight metadata their poses.csv implies (region '<name>+altitude')")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="folder for calibration.md, calibration.png and calibration_records.csv")
     args = parser.parse_args()
 
-    records_path = RESULTS / "calibration_records.csv"
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
+    records_path = results / "calibration_records.csv"
     started = time.perf_counter()
 
     def saved_rows() -> list[dict]:
@@ -328,8 +333,8 @@ def main() -> None:
                   f"{100 * np.mean([r['right'] for r in small]):.1f} %; cosine margin >= 0.5: {len(clear)} photos, right "
                   f"{sum(clear):.0f} (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
-    (RESULTS / "calibration.md").write_text(text)
-    if not plot(rows, RESULTS / "calibration.png"):
+    (results / "calibration.md").write_text(text)
+    if not plot(rows, results / "calibration.png"):
         print("matplotlib not installed (pip install -e .[dev]): no calibration.png")
     print(text)
 
