@@ -41,7 +41,8 @@ FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_marg
 BINS = np.linspace(0.0, 1.0, 11)
 
 
-def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False) -> list[dict]:
+def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False,
+                steps: int | None = None) -> list[dict]:
     """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
     its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
     (the results are those of a fresh Workspace: a pair's verification does not depend on the
@@ -58,7 +59,7 @@ def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: 
     rows = []
     for mode in sorted(modes, key=lambda m: m != "frozen"):
         if mode == "best":
-            ws.adapt(region.queries, mode="best", seed=0)
+            ws.adapt(region.queries, mode="best", seed=0, steps=steps)
         rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(region.queries))
         print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
     return rows
@@ -272,6 +273,7 @@ def main() -> None:
     parser.add_argument("--altitude", nargs="*", type=Path, default=[],
                         help="also these regions with the flight metadata their poses.csv implies (region '<name>+altitude')")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
+    parser.add_argument("--steps", type=int, help="adaptation steps of mode best (default: the adaptation's own)")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for calibration.md, calibration.png and calibration_records.csv")
     args = parser.parse_args()
@@ -302,7 +304,7 @@ def main() -> None:
             if not (path / "tiles.csv").is_file():
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
-            rows += records_for(path, args.modes, args.cache_dir)
+            rows += records_for(path, args.modes, args.cache_dir, steps=args.steps)
         for path in args.altitude:
             rows += records_for(path, ["frozen"], args.cache_dir, altitude=True)
         if args.merge and records_path.is_file():  # keep the saved rows of the regions and modes not run now
