@@ -147,3 +147,100 @@ def test_photo_rotation_cause_and_rotation_layouts(small_demo, cache_dir, tmp_pa
     header, rows = _table(layouts.read_text(), "| region | layout |")
     assert header[3:] == ["R@1", "R@5", "AP"] and len(rows) == 8  # 7 layouts, one also with float16 tiles
     assert sum("float16" in r[1] for r in rows) == 1
+
+
+def test_bench_extract_on_a_few_procedural_images(tmp_path):
+    out = _run("bench_extract.py", "--procedural", "--images", "8", "--repeats", "1", "--batch", "4", "--workers", "1",
+               tmp=tmp_path)
+    assert "images: 8 procedural 320x320 JPEGs; 1 interleaved repeats" in out
+    rows = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^(.{58}) +([\d.]+) +[\d.]+$", out, re.M)}
+    assert list(rows) == ["raw timm forward_features (pre-decoded tensors)",
+                          "extract_features, cold cache (decode+model+write)", "extract_features, no cache",
+                          "extract_features, no cache, 1 decode thread (once)",
+                          "DataLoader(1 worker processes) + encode (once)", "extract_features, warm cache (re-index)"]
+    assert all(v > 0 for v in rows.values())
+    assert "(a) pipeline / raw forward throughput:" in out and "(b) re-index speed-up, warm / cold cache:" in out
+
+
+def test_bench_georef_on_small_tile_sets(tmp_path):
+    out = _run("bench_georef.py", "--tiles", "10", "--side", "600", tmp=tmp_path)
+    assert re.search(r"^XYZ folder, 10 RGB tiles:  open [\d.]+ s$", out, re.M)
+    assert re.search(r"^XYZ folder, 10 RGBA tiles: open [\d.]+ s$", out, re.M)
+    assert re.search(r"^GeoTIFF 600x600 RGBA, 50 m windows: open [\d.]+ s, \d+ tiles kept$", out, re.M)
+    for name in ("GeoTIFF window 250 px (mask read)", "PNG tile RGB", "PNG tile RGBA (masked)"):
+        assert re.search(rf"^decode {re.escape(name)}: [\d.]+ ms$", out, re.M), name
+
+
+def test_bench_scale_one_small_size(small_demo, tmp_path):
+    out_md = tmp_path / "scale.md"
+    _run("bench_scale.py", "--sizes", "300", "--real", "8", "--verify-photos", "2", "--verify-region", str(small_demo),
+         "--adapt-steps", "2", "--photos", "4", "--workdir", str(tmp_path / "work"), "--out", str(out_md), tmp=tmp_path,
+         env={"XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})  # verify_cost's Workspace uses the default cache
+    text = out_md.read_text()
+    assert "Real extraction, 8 tiles: raw model" in text
+    header, rows = _table(text, "| tiles | store (GB) |")
+    assert len(header) == 13 and header[7] == "locate (s/photo)" and header[10] == "adapt (s, pool)"
+    assert len(rows) == 1 and rows[0][0] == "300" and rows[0][4] == "flat" and rows[0][9] == "exact"
+    assert re.fullmatch(r"[\d.]+ \(300\)", rows[0][10]) and "nan" not in rows[0][8]
+    assert out_md.with_suffix(".png").exists() or "matplotlib is not installed" in text
+
+
+def test_bench_stages_on_the_small_demo(small_demo, tmp_path):
+    out = _run("bench_stages.py", "--region", str(small_demo), "--steps", "2", tmp=tmp_path)
+    assert f"region {small_demo.name}" in out
+    sections = out.split("\nadapt + locate: ")
+    assert len(sections) == 2 and "\nopen (cold cache): " in sections[0]
+    stages = [{m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+) +(\d+) +[\d.]+ +[\d.]+$", s, re.M)}
+              for s in sections]
+    assert stages[0]["extract:tiles"] == 12 and stages[0]["extract:queries"] == 6
+    assert stages[1]["adapt"] == 2 and stages[1]["verify"] == 6
+
+
+def test_bench_tile_packages_small(tmp_path):
+    out = _run("bench_tile_packages.py", "--side", "16", tmp=tmp_path)  # it reads 200 random tiles: side >= 15
+    assert "256 tiles of 256 px at zoom 18" in out
+    for kind in ("mbtiles", "pmtiles", "gpkg"):
+        assert re.search(rf"^  {kind} +list 256 tiles: [\d.]+ s CPU .* read \+ decode one tile: [\d.]+ ms CPU$", out,
+                         re.M), kind
+    assert re.search(r"^  fetch 256 tiles, server latency 20 ms, concurrency 4: .*max in flight [1-4]$", out, re.M)
+
+
+def test_bench_video_short_clips(tmp_path):
+    out_txt = tmp_path / "video.txt"
+    _run("bench_video.py", "--seconds", "2", "--fps", "5", "--out", str(out_txt), tmp=tmp_path)
+    lines = out_txt.read_text().splitlines()
+    rows = [re.match(r"4K clip ([\d.]+) s @ 5 fps .* -> (\d+) frames, (\S+) *: peak RSS \d+ MB", line) for line in lines[:4]]
+    assert all(rows), lines
+    assert [(m.group(1), m.group(2), m.group(3)) for m in rows] == [
+        ("1", "1", "product"), ("1", "1", "keep-full"), ("2", "2", "product"), ("2", "2", "keep-full")]
+    assert "frame cache" in lines[0] and lines[4].startswith("product = media.video")
+
+
+def test_bench_decode_memory_main_writes_its_table(tmp_path):
+    """tests/test_decode_memory.py runs the probe (measure); this runs main, on the one image under 30 MP."""
+    out_md = tmp_path / "decode.md"
+    _run("bench_decode_memory.py", "--max-mp", "30", "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| image | budget |")
+    assert header == ["image", "budget", "result", "peak growth (MB)"]
+    assert len(rows) == 1 and rows[0][0].startswith("JPEG RGB 6000x4000") and rows[0][1:3] == ["on", "decoded 6000x4000"]
+
+
+def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
+    out = _run("bench_gui.py", "--runs", "1", "--steps", "2", "--region", str(small_demo), "--cache", str(cache_dir),
+               "--platform", "offscreen", tmp=tmp_path,
+               env={"QTWEBENGINE_DISABLE_SANDBOX": "1", "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+                    "XDG_DATA_HOME": str(tmp_path / "xdg-data"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})
+    assert re.search(r"^time to visible window: median [\d.]+ s \(runs: [\d.]+\); torch imported by then: False", out, re.M)
+    assert "demo: 12 tiles, 6 drone images, backbone efficientnet_lite0, 2 adaptation steps, outcome done" in out
+    phases = re.findall(r"^(open|adapt) +[\d.]+ +\d+ +\d+ +\d+ +\d+$", out, re.M)
+    assert phases == ["open", "adapt"] and "longest stall while adapting:" in out
+
+
+@pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")
+def test_make_public_benchmark_rebuilds_the_committed_demo(tmp_path):
+    out_dir = tmp_path / "demo"
+    out = _run("make_public_benchmark.py", "--demo", str(out_dir), "--wheel", str(WHEEL), tmp=tmp_path)
+    row = next(line for line in out.splitlines() if line.startswith("demo "))
+    assert row.split()[1:3] == ["36", "108"] and row.endswith(f"-> {out_dir}")
+    for name in ("tiles.csv", "truth.csv", "poses.csv"):  # the committed demo, reproduced byte for byte
+        assert (out_dir / name).read_bytes() == (DEMO / name).read_bytes(), name
