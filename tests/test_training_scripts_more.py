@@ -44,8 +44,10 @@ def cache_dir(tmp_path_factory):
 
 
 def _run(script: str, *args: str, tmp: Path, timeout: int = 600, env: dict | None = None) -> str:
-    (tmp / "tmpdir").mkdir(exist_ok=True)  # the scripts' temporary folders land under tmp_path
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp / "tmpdir"), **(env or {})}
+    (tmp / "tmpdir").mkdir(exist_ok=True)
+    # temporary folders, and the default feature cache / adapter / settings folders (platformdirs), under tmp_path
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp / "tmpdir"),
+           **{f"XDG_{kind}_HOME": str(tmp / f"xdg-{kind.lower()}") for kind in ("CACHE", "DATA", "CONFIG")}, **(env or {})}
     proc = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -91,7 +93,8 @@ def test_compare_footprint_scale_without_and_with_flight_altitude(small_demo, ca
 
 def test_calibration_writes_its_report_records_and_plot_where_told(small_demo, cache_dir, tmp_path):
     results = tmp_path / "results"
-    out = _run("calibration.py", "--regions", str(small_demo), "--modes", "frozen", "best", "--altitude", str(small_demo),
+    out = _run("calibration.py", "--regions", str(small_demo), "--modes", "frozen", "best", "--steps", "2",
+               "--altitude", str(small_demo),
                "--cache-dir", str(cache_dir), "--results", str(results), "--fit", tmp=tmp_path)
     assert "verified:" in out and "maximum likelihood: midpoint" in out
     text = (results / "calibration.md").read_text()
@@ -174,8 +177,7 @@ def test_bench_georef_on_small_tile_sets(tmp_path):
 def test_bench_scale_one_small_size(small_demo, tmp_path):
     out_md = tmp_path / "scale.md"
     _run("bench_scale.py", "--sizes", "300", "--real", "8", "--verify-photos", "2", "--verify-region", str(small_demo),
-         "--adapt-steps", "2", "--photos", "4", "--workdir", str(tmp_path / "work"), "--out", str(out_md), tmp=tmp_path,
-         env={"XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})  # verify_cost's Workspace uses the default cache
+         "--adapt-steps", "2", "--photos", "4", "--workdir", str(tmp_path / "work"), "--out", str(out_md), tmp=tmp_path)
     text = out_md.read_text()
     assert "Real extraction, 8 tiles: raw model" in text
     header, rows = _table(text, "| tiles | store (GB) |")
@@ -227,9 +229,7 @@ def test_bench_decode_memory_main_writes_its_table(tmp_path):
 
 def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
     out = _run("bench_gui.py", "--runs", "1", "--steps", "2", "--region", str(small_demo), "--cache", str(cache_dir),
-               "--platform", "offscreen", tmp=tmp_path,
-               env={"QTWEBENGINE_DISABLE_SANDBOX": "1", "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-                    "XDG_DATA_HOME": str(tmp_path / "xdg-data"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})
+               "--platform", "offscreen", tmp=tmp_path, env={"QTWEBENGINE_DISABLE_SANDBOX": "1"})
     assert re.search(r"^time to visible window: median [\d.]+ s \(runs: [\d.]+\); torch imported by then: False", out, re.M)
     assert "demo: 12 tiles, 6 drone images, backbone efficientnet_lite0, 2 adaptation steps, outcome done" in out
     phases = re.findall(r"^(open|adapt) +[\d.]+ +\d+ +\d+ +\d+ +\d+$", out, re.M)
