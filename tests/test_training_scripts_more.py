@@ -244,3 +244,20 @@ def test_make_public_benchmark_rebuilds_the_committed_demo(tmp_path):
     assert row.split()[1:3] == ["36", "108"] and row.endswith(f"-> {out_dir}")
     for name in ("tiles.csv", "truth.csv", "poses.csv"):  # the committed demo, reproduced byte for byte
         assert (out_dir / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+@pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")
+def test_compare_sequence_one_scene_short_video(tmp_path):
+    """The cheapest run there is (~60 s of CPU): one scene's 42 tiles, its fixed 44-photo lawnmower
+    flight and a 6 s video; rendering, the product's video path, locate and the sequence model."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / WHEEL.name).symlink_to(WHEEL)  # the script looks for the wheel in --cache-dir
+    out_md = tmp_path / "sequence.md"
+    _run("compare_sequence.py", "--scenes", "vegas", "--seconds", "6", "--work", str(tmp_path / "flights"),
+         "--cache-dir", str(cache), "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| scene | flight |")
+    assert len(header) == 14 and header[2] == "frames (bad)" and header[8] == "broken"
+    assert [(r[0].split(" (")[0], r[1]) for r in rows] == [("vegas", "video"), ("vegas", "stills")]
+    assert rows[0][2] == "6 (0)" and rows[1][2] == "44 (4)"
+    assert all(sum(map(int, r[11].split("/"))) == int(r[2].split()[0]) for r in rows)  # every frame has a status
