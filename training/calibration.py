@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import shutil
 import tempfile
 import time
 from dataclasses import replace
@@ -62,6 +63,7 @@ def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: 
             ws.adapt(region.queries, mode="best", seed=0, steps=steps)
         rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(region.queries))
         print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
+    shutil.rmtree(ws.settings.adapter_dir, ignore_errors=True)
     return rows
 
 
