@@ -85,7 +85,7 @@ def test_cache_benchmark_features_then_compare_methods(small_demo, tmp_path):
     out = _run("compare_methods.py", "--regions", "demo", "--features", str(features), "--seeds", "0",
                "--threads", "1", "--out", str(out_md))
     table = out_md.read_text()
-    for method in ("vanilla rot0", "vanilla 8 rot", "best"):
+    for method in ("vanilla rot0", "vanilla 8 rot", "best", "supervised ref."):  # the last: supervised_reference.py
         assert method in table and method in out
 
 

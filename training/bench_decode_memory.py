@@ -67,6 +67,8 @@ def measure(path: Path, budget: str, warm: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--max-mp", type=float, default=None,
+                    help="only the images of at most this many megapixels (a quick run; default: all)")
     args = ap.parse_args()
     cases = [
         ("PNG 1-bit 12000x12000 (144 MP)", "png", (12000, 12000), "1", True),
@@ -79,6 +81,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for label, ext, size, mode, run_off in cases:
+            if args.max_mp is not None and size[0] * size[1] > args.max_mp * 1e6:
+                continue
             path = tmp / f"img.{ext}"
             Image.new(mode, size, 128 if mode != "1" else 0).save(path)
             for budget in ("on", "off") if run_off else ("on",):

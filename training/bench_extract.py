@@ -94,12 +94,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--procedural", action="store_true",
+                    help="time --images procedural JPEGs even when the demo's JPEGs are there (a quick run)")
     args = ap.parse_args()
 
     load0 = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="bench_extract_"))
     try:
-        paths = demo_images()
+        paths = [] if args.procedural else demo_images()
         source = f"resources/demo ({len(paths)} JPEGs)"
         if len(paths) < 50:
             paths = procedural_jpegs(tmp, args.images)

@@ -108,7 +108,7 @@ class StallMeter:
         self._last = now
 
 
-def stalls(steps: int | None, cache: Path | None) -> dict:
+def stalls(steps: int | None, cache: Path | None, region: Path | None = None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -148,7 +148,7 @@ def stalls(steps: int | None, cache: Path | None) -> dict:
             return
         meter.start(phase)
         if phase == "open":
-            w.open_demo()
+            w.open_demo() if region is None else w.open_tileset(region)
         else:
             w.adapt()
 
@@ -183,6 +183,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None, help="adaptation steps (default: the adaptation's own)")
     ap.add_argument("--cache", type=Path, default=None, help="feature cache (default: a fresh one, a cold start)")
+    ap.add_argument("--region", type=Path, default=None,
+                    help="open this region folder instead of the bundled demo (a quick run)")
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
@@ -197,8 +199,8 @@ def main() -> int:
           f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
           f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache)
-    print(f"demo region: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
+    r = stalls(args.steps, args.cache, args.region)
+    print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}")
     print(f"{'phase':<8} {'seconds':>8} {'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} {'stalls>50ms':>11}")
     for phase, gaps in r["gaps"].items():

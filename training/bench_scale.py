@@ -206,12 +206,12 @@ def real_throughput(n_real: int, workdir: Path) -> dict:
             "failed": len(result.failed), "load": _load()}
 
 
-def verify_cost(n_photos: int) -> dict:
+def verify_cost(n_photos: int, region_path: Path = ROOT / "resources/demo") -> dict:
     """Seconds per photo to verify its 20 best candidates (demo region, real images)."""
     from geolocator.core.pipeline import Settings, Workspace
     from geolocator.core.queries import load_region
 
-    region = load_region(ROOT / "resources/demo")
+    region = load_region(region_path)
     ws = Workspace(Settings(backbone="efficientnet_lite0", device="cpu"))
     ws.open_tiles(region.tiles)
     ws.index()
@@ -233,6 +233,8 @@ def main() -> None:
                     help="sizes to measure now (none: only write the --rows-json rows)")
     ap.add_argument("--real", type=int, default=256, help="real tiles for the throughput measurement (0: skip)")
     ap.add_argument("--verify-photos", type=int, default=8)
+    ap.add_argument("--verify-region", type=Path, default=ROOT / "resources/demo",
+                    help="region whose photos time verification (default: the demo)")
     ap.add_argument("--adapt-steps", type=int, default=20)
     ap.add_argument("--photos", type=int, default=50, help="photos timed per size")
     ap.add_argument("--adapt-max-size", type=int, default=10**9, help="skip adaptation above this many tiles")
@@ -258,7 +260,7 @@ def main() -> None:
     if args.verify_json:
         verify = json.loads(args.verify_json)
     else:
-        verify = verify_cost(args.verify_photos) if args.verify_photos else None
+        verify = verify_cost(args.verify_photos, args.verify_region) if args.verify_photos else None
     print(json.dumps(verify), flush=True)
     for n in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--child", str(n), "--workdir", str(workdir),

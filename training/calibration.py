@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import shutil
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -40,7 +42,8 @@ FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_marg
 BINS = np.linspace(0.0, 1.0, 11)
 
 
-def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False) -> list[dict]:
+def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False,
+                steps: int | None = None) -> list[dict]:
     """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
     its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
     (the results are those of a fresh Workspace: a pair's verification does not depend on the
@@ -52,14 +55,15 @@ def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: 
 
         region = replace(region, queries=with_flight_altitude(path, region.queries))
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
-                            adapter_dir=Path("/tmp/geolocator-calibration-adapters")))
+                            adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-calibration-"))))  # not kept
     ws.open_tiles(region.tiles)
     rows = []
     for mode in sorted(modes, key=lambda m: m != "frozen"):
         if mode == "best":
-            ws.adapt(region.queries, mode="best", seed=0)
+            ws.adapt(region.queries, mode="best", seed=0, steps=steps)
         rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(region.queries))
         print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
+    shutil.rmtree(ws.settings.adapter_dir, ignore_errors=True)
     return rows
 
 
@@ -271,9 +275,14 @@ def main() -> None:
     parser.add_argument("--altitude", nargs="*", type=Path, default=[],
                         help="also these regions with the flight metadata their poses.csv implies (region '<name>+altitude')")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
+    parser.add_argument("--steps", type=int, help="adaptation steps of mode best (default: the adaptation's own)")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="folder for calibration.md, calibration.png and calibration_records.csv")
     args = parser.parse_args()
 
-    records_path = RESULTS / "calibration_records.csv"
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
+    records_path = results / "calibration_records.csv"
     started = time.perf_counter()
 
     def saved_rows() -> list[dict]:
@@ -297,7 +306,7 @@ def main() -> None:
             if not (path / "tiles.csv").is_file():
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
-            rows += records_for(path, args.modes, args.cache_dir)
+            rows += records_for(path, args.modes, args.cache_dir, steps=args.steps)
         for path in args.altitude:
             rows += records_for(path, ["frozen"], args.cache_dir, altitude=True)
         if args.merge and records_path.is_file():  # keep the saved rows of the regions and modes not run now
@@ -328,8 +337,8 @@ def main() -> None:
                   f"{100 * np.mean([r['right'] for r in small]):.1f} %; cosine margin >= 0.5: {len(clear)} photos, right "
                   f"{sum(clear):.0f} (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
-    (RESULTS / "calibration.md").write_text(text)
-    if not plot(rows, RESULTS / "calibration.png"):
+    (results / "calibration.md").write_text(text)
+    if not plot(rows, results / "calibration.png"):
         print("matplotlib not installed (pip install -e .[dev]): no calibration.png")
     print(text)
 

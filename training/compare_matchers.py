@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,7 +64,9 @@ def main() -> None:
     ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off)")
     ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
+    ap.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = ap.parse_args()
+    adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-compare-matchers-"))  # adapters are not kept
 
     lines: list[str] = []
     load = os.getloadavg()
@@ -84,12 +88,12 @@ def main() -> None:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
                                     verify_widen=args.widen,
-                                    adapter_dir=Path("/tmp/geolocator-compare-matchers")))
+                                    adapter_dir=adapter_dir))
             ws.open_tiles(region.tiles)
             ws.index()
             started = time.perf_counter()
             if mode != "frozen":
-                ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best")
+                ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
             adapt_s = time.perf_counter() - started
             ws.settings.verify = False
             ws.locate(scored)
@@ -113,6 +117,7 @@ def main() -> None:
                         + f" | {name}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
+    shutil.rmtree(adapter_dir, ignore_errors=True)
 
 
 def _threads() -> int:

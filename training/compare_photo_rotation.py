@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,14 +31,15 @@ LAYOUTS = {  # name: (tile views, photo views)
 }
 
 
-def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None) -> dict:
+def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None, adapter_dir: Path,
+        steps: int | None = None) -> dict:
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=query_views, adapter_dir=Path("/tmp/geolocator-rotation-adapters")))
+                            query_views=query_views, adapter_dir=adapter_dir))
     ws.open_tiles(region.tiles)
     ws.index()
     started = time.perf_counter()
     if adapt:
-        ws.adapt(region.queries, mode="best", seed=seed)
+        ws.adapt(region.queries, mode="best", seed=seed, steps=steps)
     adapt_s = time.perf_counter() - started
     out = {}
     for verify in (False, True):
@@ -56,7 +59,9 @@ def main() -> None:
     parser.add_argument("--layouts", nargs="+", choices=["before", "after"], default=["before", "after"])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/photo_rotation.md")
+    parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
+    adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-rotation-"))  # adapters are not kept
     lines = [
         "Issue 14 step 1: embed each tile once and rotate the photo (after) instead of each tile (before);",
         "the score is the max over the 8 relative headings either way. EfficientNet-Lite0, mode best with",
@@ -74,12 +79,14 @@ def main() -> None:
                 continue
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
             for adapt in (False,) if args.no_adapt else (False, True):
-                for verify, (ev, adapt_s, locate_s) in run(region, tv, qv, adapt, args.seed, args.cache_dir).items():
+                for verify, (ev, adapt_s, locate_s) in run(region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir,
+                                                             args.steps).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
                                    f"{adapt_s:.1f} | {locate_s:.1f} |")
     lines.append(f"\nLoad average after: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.")
     save(lines, args.out)
+    shutil.rmtree(adapter_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

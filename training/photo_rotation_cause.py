@@ -67,10 +67,11 @@ def main() -> None:
     ap.add_argument("--regions", nargs="+", type=Path,
                     default=[ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"])
     ap.add_argument("--out", type=Path, default=ROOT / "training/results/photo_rotation_cause.md")
+    ap.add_argument("--cache-dir", type=Path, help="feature cache (default: the user cache folder)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     bb = load_backbone("efficientnet_lite0", device="cpu")
-    cache = FeatureCache()
+    cache = FeatureCache(args.cache_dir)
     lines = [__doc__.split("\n\n")[1].replace("\n", " "), "",
              f"Load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} (2 shared cores).", ""]
     heading_rows = ["| region | relative heading | tile turned: R@1 | photo turned, old square: R@1 | photo turned, new view: R@1 |",

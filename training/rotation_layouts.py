@@ -40,9 +40,10 @@ def main() -> None:
     ap.add_argument("--regions", nargs="+", type=Path,
                     default=[ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"])
     ap.add_argument("--out", type=Path, default=ROOT / "training/results/rotation_layouts.md")
+    ap.add_argument("--cache-dir", type=Path, help="feature cache (default: the user cache folder)")
     args = ap.parse_args()
     bb = load_backbone("efficientnet_lite0", device="cpu")
-    cache = FeatureCache()
+    cache = FeatureCache(args.cache_dir)
     lines = ["Frozen EfficientNet-Lite0, no adaptation, no verification (`training/rotation_layouts.py`).",
              f"Load average: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.", "",
              "| region | layout | forward passes per tile / photo | R@1 | R@5 | AP |", "|---|---|---|---|---|---|"]

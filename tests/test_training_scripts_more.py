@@ -1,0 +1,263 @@
+"""Smoke runs of the other training/ scripts that reproduce committed figures (test_training_scripts.py
+has the first seven; a second file so pytest-xdist can run the two on different workers). Each runs to
+the end on tiny inputs (the demo copy of test_training_scripts.small_demo plus its poses.csv, or
+synthetic data the script makes itself, with its small-size flags) and the table it prints must have
+its rows and columns; every file it writes goes under tmp_path (TMPDIR too). Figures are not checked
+here: they depend on the sizes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import copy_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo"
+WHEEL = ROOT / "data" / "cache" / "solaris-0.4.0-py3-none-any.whl"  # make_public_benchmark.py keeps it there
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    """test_training_scripts.small_demo (12 tiles, 6 photos) with the demo's poses.csv (the flight
+    metadata compare_footprint_scale and calibration --altitude simulate)."""
+    root = tmp_path_factory.mktemp("small-demo") / "demo"
+    tile_rows = [row for row in csv.DictReader((DEMO / "tiles.csv").open(newline=""))
+                 if row["path"].endswith(("_c00.jpg", "_c01.jpg"))]
+    copy_rows(DEMO, root, "tiles.csv", tile_rows, "path")
+    copy_rows(DEMO, root, "truth.csv", list(csv.DictReader((DEMO / "truth.csv").open(newline="")))[::18], "query")
+    shutil.copy(DEMO / "poses.csv", root / "poses.csv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("features")  # shared: the backbone runs once per image view
+
+
+def _run(script: str, *args: str, tmp: Path, timeout: int = 600, env: dict | None = None) -> str:
+    (tmp / "tmpdir").mkdir(exist_ok=True)
+    # temporary folders, and the default feature cache / adapter / settings folders (platformdirs), under tmp_path
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp / "tmpdir"),
+           **{f"XDG_{kind}_HOME": str(tmp / f"xdg-{kind.lower()}") for kind in ("CACHE", "DATA", "CONFIG")}, **(env or {})}
+    proc = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _table(text: str, header_start: str) -> tuple[list[str], list[list[str]]]:
+    """The markdown table whose header row starts with `header_start`: (columns, rows of cells)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    cells = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
+    header = cells(lines[start])
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(cells(line))
+        assert len(rows[-1]) == len(header), line
+    return header, rows
+
+
+def test_compare_honest_prints_both_verification_rules(small_demo, cache_dir, tmp_path):
+    out_md = tmp_path / "honest.md"
+    out = _run("compare_honest.py", "--regions", str(small_demo), "--cache-dir", str(cache_dir), "--out", str(out_md),
+               tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| region | verification rule |")
+    assert header[2:5] == ["R@1", "median error, tile centre (m)", "median error, Point (m)"] and len(header) == 10
+    assert [r[0] for r in rows] == ["demo (12 tiles, 6 photos)"] * 2
+    assert [r[1].split(":")[0] for r in rows] == ["before", "after"]
+    assert all(r[6].endswith("/6") for r in rows)  # verified of 6 photos
+    assert "| demo (12 tiles, 6 photos) | after" in out
+
+
+def test_compare_footprint_scale_without_and_with_flight_altitude(small_demo, cache_dir, tmp_path):
+    out_md = tmp_path / "footprint.md"
+    _run("compare_footprint_scale.py", "--regions", str(small_demo), "--cache-dir", str(cache_dir), "--out", str(out_md),
+         tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| region | verify-widen | altitude |")
+    assert len(header) == 14 and header[4] == "R@1" and header[-1] == "locate (s)"
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("demo", "off", "off", "6"), ("demo", "off", "on", "6")]
+    assert all(re.fullmatch(r"\d+ / \d+ of 12", r[11]) for r in rows)  # global rank of the photo's tile
+
+
+def test_calibration_writes_its_report_records_and_plot_where_told(small_demo, cache_dir, tmp_path):
+    results = tmp_path / "results"
+    out = _run("calibration.py", "--regions", str(small_demo), "--modes", "frozen", "best", "--steps", "2",
+               "--altitude", str(small_demo),
+               "--cache-dir", str(cache_dir), "--results", str(results), "--fit", tmp=tmp_path)
+    assert "verified:" in out and "maximum likelihood: midpoint" in out
+    text = (results / "calibration.md").read_text()
+    header, rows = _table(text, "| region | mode | photos |")
+    assert len(header) == 10 and header[-1] == "ECE"
+    assert [(r[0], r[1], r[2]) for r in rows] == [("demo", "best", "6"), ("demo", "frozen", "6"),
+                                                  ("demo+altitude", "frozen", "6"), ("all", "best", "6"),
+                                                  ("all", "frozen", "12"), ("all", "all", "18")]
+    assert "## Reliability diagram (all photos)" in text and "## Which estimate for an unverified photo" in text
+    with (results / "calibration_records.csv").open() as f:
+        assert len(list(csv.DictReader(f))) == 18
+    # re-scored from the records it just wrote, locating nothing
+    again = _run("calibration.py", "--from-records", "--results", str(results), tmp=tmp_path)
+    assert [r[:3] for r in _table(again, "| region | mode | photos |")[1]] == [r[:3] for r in rows]
+    if (results / "calibration.png").exists():  # matplotlib (the dev extra)
+        assert (results / "calibration.png").stat().st_size > 1000
+
+
+def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
+    out_md = tmp_path / "matchers.md"
+    _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "sift", "--modes", "frozen", "paper", "best",
+         "--steps", "2", "--photos", "3", "--cache-dir", str(cache_dir), "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| region | tiles | photos |")
+    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 13
+    assert [(r[0], r[1], r[2], r[3].split(" ")[0], r[9]) for r in rows] == [
+        ("demo", "12", "3", mode, "sift") for mode in ("frozen", "paper", "best")]
+
+
+def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_demo, cache_dir, tmp_path):
+    out_md = tmp_path / "rotation.md"
+    _run("compare_photo_rotation.py", "--regions", str(small_demo), "--steps", "2", "--cache-dir", str(cache_dir),
+         "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| region | layout | forward passes |")
+    assert len(header) == 10 and header[5:8] == ["R@1", "R@5", "AP"]
+    # forward passes = tiles x tile views + photos x photo views
+    assert [(r[1].split(":")[0], r[2], r[3], r[4]) for r in rows] == [
+        (layout, passes, adapt, verify) for layout, passes in (("before", "102"), ("after", "60"))
+        for adapt in ("none", "best") for verify in ("no", "yes")]
+
+
+def test_photo_rotation_cause_and_rotation_layouts(small_demo, cache_dir, tmp_path):
+    cause = tmp_path / "cause.md"
+    _run("photo_rotation_cause.py", "--regions", str(small_demo), "--cache-dir", str(cache_dir), "--out", str(cause),
+         tmp=tmp_path)
+    text = cause.read_text()
+    _, headings = _table(text, "| region | relative heading |")
+    assert [r[1] for r in headings] == [str(45 * k) for k in range(8)] and all(len(r) == 5 for r in headings)
+    header, totals = _table(text, "| region | layout | passes per tile / photo |")
+    assert header[3:] == ["R@1", "R@5", "AP"] and len(totals) == 7
+    layouts = tmp_path / "layouts.md"
+    _run("rotation_layouts.py", "--regions", str(small_demo), "--cache-dir", str(cache_dir), "--out", str(layouts),
+         tmp=tmp_path)
+    header, rows = _table(layouts.read_text(), "| region | layout |")
+    assert header[3:] == ["R@1", "R@5", "AP"] and len(rows) == 8  # 7 layouts, one also with float16 tiles
+    assert sum("float16" in r[1] for r in rows) == 1
+
+
+def test_bench_extract_on_a_few_procedural_images(tmp_path):
+    out = _run("bench_extract.py", "--procedural", "--images", "8", "--repeats", "1", "--batch", "4", "--workers", "1",
+               tmp=tmp_path)
+    assert "images: 8 procedural 320x320 JPEGs; 1 interleaved repeats" in out
+    rows = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^(.{58}) +([\d.]+) +[\d.]+$", out, re.M)}
+    assert list(rows) == ["raw timm forward_features (pre-decoded tensors)",
+                          "extract_features, cold cache (decode+model+write)", "extract_features, no cache",
+                          "extract_features, no cache, 1 decode thread (once)",
+                          "DataLoader(1 worker processes) + encode (once)", "extract_features, warm cache (re-index)"]
+    assert all(v > 0 for v in rows.values())
+    assert "(a) pipeline / raw forward throughput:" in out and "(b) re-index speed-up, warm / cold cache:" in out
+
+
+def test_bench_georef_on_small_tile_sets(tmp_path):
+    out = _run("bench_georef.py", "--tiles", "10", "--side", "600", tmp=tmp_path)
+    assert re.search(r"^XYZ folder, 10 RGB tiles:  open [\d.]+ s$", out, re.M)
+    assert re.search(r"^XYZ folder, 10 RGBA tiles: open [\d.]+ s$", out, re.M)
+    assert re.search(r"^GeoTIFF 600x600 RGBA, 50 m windows: open [\d.]+ s, \d+ tiles kept$", out, re.M)
+    for name in ("GeoTIFF window 250 px (mask read)", "PNG tile RGB", "PNG tile RGBA (masked)"):
+        assert re.search(rf"^decode {re.escape(name)}: [\d.]+ ms$", out, re.M), name
+
+
+def test_bench_scale_one_small_size(small_demo, tmp_path):
+    out_md = tmp_path / "scale.md"
+    _run("bench_scale.py", "--sizes", "300", "--real", "8", "--verify-photos", "2", "--verify-region", str(small_demo),
+         "--adapt-steps", "2", "--photos", "4", "--workdir", str(tmp_path / "work"), "--out", str(out_md), tmp=tmp_path)
+    text = out_md.read_text()
+    assert "Real extraction, 8 tiles: raw model" in text
+    header, rows = _table(text, "| tiles | store (GB) |")
+    assert len(header) == 13 and header[7] == "locate (s/photo)" and header[10] == "adapt (s, pool)"
+    assert len(rows) == 1 and rows[0][0] == "300" and rows[0][4] == "flat" and rows[0][9] == "exact"
+    assert re.fullmatch(r"[\d.]+ \(300\)", rows[0][10]) and "nan" not in rows[0][8]
+    assert out_md.with_suffix(".png").exists() or "matplotlib is not installed" in text
+
+
+def test_bench_stages_on_the_small_demo(small_demo, tmp_path):
+    out = _run("bench_stages.py", "--region", str(small_demo), "--steps", "2", tmp=tmp_path)
+    assert f"region {small_demo.name}" in out
+    sections = out.split("\nadapt + locate: ")
+    assert len(sections) == 2 and "\nopen (cold cache): " in sections[0]
+    stages = [{m.group(1): int(m.group(2)) for m in re.finditer(r"^(\S+) +(\d+) +[\d.]+ +[\d.]+$", s, re.M)}
+              for s in sections]
+    assert stages[0]["extract:tiles"] == 12 and stages[0]["extract:queries"] == 6
+    assert stages[1]["adapt"] == 2 and stages[1]["verify"] == 6
+
+
+def test_bench_tile_packages_small(tmp_path):
+    out = _run("bench_tile_packages.py", "--side", "16", tmp=tmp_path)  # it reads 200 random tiles: side >= 15
+    assert "256 tiles of 256 px at zoom 18" in out
+    for kind in ("mbtiles", "pmtiles", "gpkg"):
+        assert re.search(rf"^  {kind} +list 256 tiles: [\d.]+ s CPU .* read \+ decode one tile: [\d.]+ ms CPU$", out,
+                         re.M), kind
+    assert re.search(r"^  fetch 256 tiles, server latency 20 ms, concurrency 4: .*max in flight [1-4]$", out, re.M)
+
+
+def test_bench_video_short_clips(tmp_path):
+    out_txt = tmp_path / "video.txt"
+    _run("bench_video.py", "--seconds", "2", "--fps", "5", "--out", str(out_txt), tmp=tmp_path)
+    lines = out_txt.read_text().splitlines()
+    rows = [re.match(r"4K clip ([\d.]+) s @ 5 fps .* -> (\d+) frames, (\S+) *: peak RSS \d+ MB", line) for line in lines[:4]]
+    assert all(rows), lines
+    assert [(m.group(1), m.group(2), m.group(3)) for m in rows] == [
+        ("1", "1", "product"), ("1", "1", "keep-full"), ("2", "2", "product"), ("2", "2", "keep-full")]
+    assert "frame cache" in lines[0] and lines[4].startswith("product = media.video")
+
+
+def test_bench_decode_memory_main_writes_its_table(tmp_path):
+    """tests/test_decode_memory.py runs the probe (measure); this runs main, on the one image under 30 MP."""
+    out_md = tmp_path / "decode.md"
+    _run("bench_decode_memory.py", "--max-mp", "30", "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| image | budget |")
+    assert header == ["image", "budget", "result", "peak growth (MB)"]
+    assert len(rows) == 1 and rows[0][0].startswith("JPEG RGB 6000x4000") and rows[0][1:3] == ["on", "decoded 6000x4000"]
+
+
+def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
+    out = _run("bench_gui.py", "--runs", "1", "--steps", "2", "--region", str(small_demo), "--cache", str(cache_dir),
+               "--platform", "offscreen", tmp=tmp_path, env={"QTWEBENGINE_DISABLE_SANDBOX": "1"})
+    assert re.search(r"^time to visible window: median [\d.]+ s \(runs: [\d.]+\); torch imported by then: False", out, re.M)
+    assert "demo: 12 tiles, 6 drone images, backbone efficientnet_lite0, 2 adaptation steps, outcome done" in out
+    phases = re.findall(r"^(open|adapt) +[\d.]+ +\d+ +\d+ +\d+ +\d+$", out, re.M)
+    assert phases == ["open", "adapt"] and "longest stall while adapting:" in out
+
+
+@pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")
+def test_make_public_benchmark_rebuilds_the_committed_demo(tmp_path):
+    out_dir = tmp_path / "demo"
+    out = _run("make_public_benchmark.py", "--demo", str(out_dir), "--wheel", str(WHEEL), tmp=tmp_path)
+    row = next(line for line in out.splitlines() if line.startswith("demo "))
+    assert row.split()[1:3] == ["36", "108"] and row.endswith(f"-> {out_dir}")
+    for name in ("tiles.csv", "truth.csv", "poses.csv"):  # the committed demo, reproduced byte for byte
+        assert (out_dir / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+@pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")
+def test_compare_sequence_one_scene_short_video(tmp_path):
+    """The cheapest run there is (~60 s of CPU): one scene's 42 tiles, its fixed 44-photo lawnmower
+    flight and a 6 s video; rendering, the product's video path, locate and the sequence model."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / WHEEL.name).symlink_to(WHEEL)  # the script looks for the wheel in --cache-dir
+    out_md = tmp_path / "sequence.md"
+    _run("compare_sequence.py", "--scenes", "vegas", "--seconds", "6", "--work", str(tmp_path / "flights"),
+         "--cache-dir", str(cache), "--out", str(out_md), tmp=tmp_path)
+    header, rows = _table(out_md.read_text(), "| scene | flight |")
+    assert len(header) == 14 and header[2] == "frames (bad)" and header[8] == "broken"
+    assert [(r[0].split(" (")[0], r[1]) for r in rows] == [("vegas", "video"), ("vegas", "stills")]
+    assert rows[0][2] == "6 (0)" and rows[1][2] == "44 (4)"
+    assert all(sum(map(int, r[11].split("/"))) == int(r[2].split()[0]) for r in rows)  # every frame has a status
