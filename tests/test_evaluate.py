@@ -51,10 +51,9 @@ def test_queries_without_truth_are_not_scored():
     assert evaluate([q], tiles, np.ones((1, 2))) is None
 
 
-def test_existing_error_keys_keep_their_meaning_and_new_ones_describe_the_point():
-    """median_error_m stays the top tile centre's error, median_weighted_error_m the refined
-    estimate's; median_error_best_m is the exported Point's, and confident_right_pct says how
-    often a photo shown with confidence >= 0.9 was right."""
+def _verified_and_unverified():
+    """Two photos on a 3 x 3 grid: one verified 0.3 tile east of its tile's centre (its Point is the
+    truth), one unverified on its tile. (tiles, queries, similarity (2, 9), predictions, truth)."""
     tiles = grid_tiles(3, 3)
     c = tiles[0].center
     truth = LatLon(c.lat, c.lon + 0.0003)  # 0.3 tile east of the centre
@@ -63,6 +62,14 @@ def test_existing_error_keys_keep_their_meaning_and_new_ones_describe_the_point(
     sim[0, 0], sim[1, 8] = 0.9, 0.9
     preds = predict(queries, tiles, np.array([[0.9, 0.2], [0.9, 0.1]]), np.array([[0, 8], [8, 0]]),
                     inliers=np.array([[60, 0], [0, 0]]), grounds=[[truth, None], [None, None]])
+    return tiles, queries, sim, preds, truth
+
+
+def test_existing_error_keys_keep_their_meaning_and_new_ones_describe_the_point():
+    """median_error_m stays the top tile centre's error, median_weighted_error_m the refined
+    estimate's; median_error_best_m is the exported Point's, and confident_right_pct says how
+    often a photo shown with confidence >= 0.9 was right."""
+    tiles, queries, sim, preds, truth = _verified_and_unverified()
     ev = evaluate(queries, tiles, sim, preds)
     tile_errors = [p.tile_error_m for p in preds]
     assert ev.median_error_m == pytest.approx(np.median(tile_errors))
@@ -91,14 +98,7 @@ def test_large_tile_sets_report_the_same_error_figures_as_small_ones():
     median_error_best_m; `evaluate` gives the tile centre's and the Point's. Same predictions, same figures."""
     from geolocator.core.evaluate import evaluate_ranks
 
-    tiles = grid_tiles(3, 3)
-    c = tiles[0].center
-    truth = LatLon(c.lat, c.lon + 0.0003)
-    queries = [Query("v.jpg", tiles[0].path, truth=truth), query_at(tiles[8], "u.jpg")]
-    sim = np.zeros((2, 9))
-    sim[0, 0], sim[1, 8] = 0.9, 0.9
-    preds = predict(queries, tiles, np.array([[0.9, 0.2], [0.9, 0.1]]), np.array([[0, 8], [8, 0]]),
-                    inliers=np.array([[60, 0], [0, 0]]), grounds=[[truth, None], [None, None]])
+    tiles, queries, sim, preds, _ = _verified_and_unverified()
     small = evaluate(queries, tiles, sim, preds)
     large = evaluate_ranks(queries, [0, 1], {0: np.array([1]), 1: np.array([1])}, 9, preds)
     assert (large.median_error_m, large.mean_error_m) == pytest.approx((small.median_error_m, small.mean_error_m))
