@@ -1,0 +1,166 @@
+"""Exact answers of the tile-set readers (core/sources: geotiff, worldfile, xyz, mbtiles), written
+for the survivors of the mutation run of session 5 (training/results/mutation.md). Each test
+states a right answer (a fraction, a pixel grid, a row order, a stored row), never only "no crash"."""
+
+import math
+import sqlite3
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core.errors import InputError
+from geolocator.core.geo import world_file_affine
+from geolocator.core.model import PixelWindow
+from geolocator.core.sources import geotiff, worldfile
+
+rasterio = pytest.importorskip("rasterio")
+
+
+# ---------------------------------------------------------------- geotiff: valid fraction of a window
+
+
+def _table(mask):
+    """The summed-area table _valid_fraction_table builds (one extra zero row and column)."""
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), np.int64)
+    table[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
+    return table
+
+
+@pytest.mark.parametrize("shape", [(9, 4), (4, 9)])  # tall and wide: rows and columns are not interchangeable
+def test_valid_fraction_is_the_mean_of_the_mask_under_every_window(shape):
+    rng = np.random.default_rng(sum(shape) * shape[0])
+    mask = rng.random(shape) > 0.4
+    table = _table(mask)
+    h, w = shape
+    for row in range(h):
+        for col in range(w):
+            for th in range(1, h - row + 1):
+                for tw in range(1, w - col + 1):
+                    got = geotiff._valid_fraction(table, 1, PixelWindow(col, row, tw, th))
+                    assert got == pytest.approx(mask[row:row + th, col:col + tw].mean()), (row, col, th, tw)
+
+
+def test_valid_fraction_on_a_decimated_mask_counts_the_cells_a_window_touches():
+    # The mask is read decimated (step 2): each cell stands for 2 x 2 raster pixels.
+    cells = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]], bool)
+    table = _table(cells)
+    # raster pixels 2..5 x 0..3 cover cells rows 1-2, columns 0-1
+    assert geotiff._valid_fraction(table, 2, PixelWindow(0, 2, 4, 4)) == pytest.approx(cells[1:3, 0:2].mean())
+    # a window smaller than one cell still reads the cell it lies in (never an empty count)
+    assert geotiff._valid_fraction(table, 2, PixelWindow(5, 1, 1, 1)) == 1.0  # cell (0, 2)
+    assert geotiff._valid_fraction(table, 2, PixelWindow(2, 3, 1, 1)) == 0.0  # cell (1, 1)
+    # an odd-sized window reaching the last row and column takes the partial last cells whole
+    assert geotiff._valid_fraction(table, 2, PixelWindow(3, 3, 3, 3)) == pytest.approx(cells[1:3, 1:3].mean())
+
+
+# ---------------------------------------------------------------- worldfile: north-up resampling
+
+
+def _png(path, rgb):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(rgb, np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("s_col,s_row", [(1.0, 2.0), (2.0, 1.0)])
+def test_north_up_copy_keeps_the_finer_pixel_size_and_covers_the_rotated_image(tmp_path, s_col, s_row):
+    img = _png(tmp_path / "a.png", np.full((30, 40, 3), 120))
+    cos, sin = math.cos(math.radians(30)), math.sin(math.radians(30))
+    world = (s_col * cos, s_col * sin, s_row * sin, -s_row * cos, 500_000.0, 5_000_000.0)
+    out, t = worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "copies")
+    assert out.parent == tmp_path / "copies"
+    src = world_file_affine(world)
+    corners = [src @ (c, r) for c, r in ((0, 0), (40, 0), (0, 30), (40, 30))]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    assert (t.a, t.b, t.d, t.e) == (1.0, 0.0, 0.0, -1.0)  # the finer of the two pixel sizes, north-up
+    assert (t.c, t.f) == pytest.approx((min(xs), max(ys)))
+    with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (math.ceil(max(xs) - min(xs)), math.ceil(max(ys) - min(ys)))
+        assert ds.count == 4 and tuple(ds.transform)[:6] == tuple(t)[:6]
+
+
+def test_a_quarter_turn_is_an_exact_transpose_of_the_pixels(tmp_path):
+    # Rotated 90 degrees with 2 m pixels: pixel centres fall on pixel centres, so the copy is the image
+    # turned, 2 x 3 from 3 x 2 (GDAL's bilinear kernel still blends in a little of the neighbours: each value is nearest its own pixel's).
+    rgb = np.array([[[10, 0, 0], [40, 0, 0], [70, 0, 0]],
+                    [[100, 0, 0], [130, 0, 0], [160, 0, 0]]], np.uint8)  # 2 rows, 3 columns
+    img = _png(tmp_path / "q.png", rgb)
+    world = (0.0, -2.0, -2.0, 0.0, 1001.0, 2001.0)  # columns run south, rows run west
+    out, t = worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path)
+    assert (t.a, t.e) == (2.0, -2.0)
+    with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (2, 3)
+        data = ds.read()
+    assert (data[3] == 255).all()  # no empty corner at a quarter turn
+    src_inv = ~world_file_affine(world)
+    for r in range(3):
+        for c in range(2):
+            col, row = src_inv @ (t @ (c + 0.5, r + 0.5))
+            nearest = np.abs(rgb[..., 0].astype(int) - int(data[0, r, c])).argmin()
+            assert np.unravel_index(nearest, (2, 3)) == (int(row), int(col)), (r, c)
+
+
+def test_one_pixel_wide_turned_image_stays_one_pixel_wide(tmp_path):
+    img = _png(tmp_path / "line.png", np.full((1, 5, 3), 99))
+    out, t = worldfile.resample_north_up(img, (0.0, -3.0, -3.0, 0.0, 0.0, 0.0), 32633, out_dir=tmp_path)
+    with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (1, 5)
+
+
+def test_north_up_copies_are_keyed_by_world_file_and_crs(tmp_path):
+    img = _png(tmp_path / "a.png", np.full((10, 10, 3), 50))
+    rot = (0.8, 0.6, 0.6, -0.8, 500_000.0, 5_000_000.0)
+    a, _ = worldfile.resample_north_up(img, rot, 32633, out_dir=tmp_path / "c")
+    b, _ = worldfile.resample_north_up(img, rot[:4] + (500_100.0, 5_000_000.0), 32633, out_dir=tmp_path / "c")
+    c, _ = worldfile.resample_north_up(img, rot, 32632, out_dir=tmp_path / "c")
+    assert len({a, b, c}) == 3  # another place or another CRS is another copy, never a stale one
+    assert worldfile.resample_north_up(img, rot, 32633, out_dir=tmp_path / "c")[0] == a
+
+
+@pytest.mark.parametrize("world", [
+    (1e-200, 1e-200, 1e-200, -1e-200, 0.0, 0.0),  # axis lengths whose product underflows to 0
+    (0.0, 1e-300, 1e300, 0.0, 0.0, 0.0),          # a grid 1e600 pixels wide
+    (0.0, 1e300, 1e-300, 0.0, 0.0, 0.0),          # a grid 1e600 pixels tall
+])
+def test_world_files_beyond_float_range_are_refused_with_a_sentence(tmp_path, world):
+    img = _png(tmp_path / "a.png", np.full((4, 4, 3), 50))
+    with pytest.raises(InputError, match="no usable pixel grid") as ei:
+        worldfile.resample_north_up(img, world, 3857, out_dir=tmp_path / "c")
+    assert ei.value.path == img
+
+
+def test_a_rotated_image_too_large_to_resample_names_the_image(tmp_path, monkeypatch):
+    img = _png(tmp_path / "a.png", np.full((10, 10, 3), 50))
+    world = (0.8, 0.6, 0.6, -0.8, 0.0, 0.0)  # 10 x 10 px turned 37 degrees: a 14 x 14 north-up copy
+    monkeypatch.setattr(worldfile, "MAX_PIXELS", 14 * 14)
+    out, _ = worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "c")  # exactly the budget
+    with rasterio.open(out) as ds:
+        assert ds.width * ds.height == 14 * 14
+    monkeypatch.setattr(worldfile, "MAX_PIXELS", 14 * 14 - 1)
+    with pytest.raises(InputError, match="rotated and too large to resample north-up") as ei:
+        worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "d")
+    assert ei.value.path == img
+
+
+def test_resampling_without_rasterio_says_how_to_install_it(tmp_path, monkeypatch):
+    img = _png(tmp_path / "a.png", np.full((4, 4, 3), 50))
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    with pytest.raises(InputError, match=r'rotated; resampling it north-up needs rasterio: pip install "geolocator\[geotiff\]"') as ei:
+        worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 0, 0), 32633, out_dir=tmp_path)
+    assert ei.value.path == img
+
+
+def test_north_up_copies_go_to_the_users_cache_unless_overridden(tmp_path, monkeypatch):
+    monkeypatch.delenv("GEOLOCATOR_NORTHUP_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert worldfile.northup_cache_dir() == tmp_path / "xdg" / "geolocator" / "northup"
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "mine"))
+    assert worldfile.northup_cache_dir() == tmp_path / "mine"
+
+
+def test_foreign_world_files_are_found_in_upper_case(tmp_path):
+    img = _png(tmp_path / "a.png", np.full((4, 4, 3), 50))
+    (tmp_path / "a.JGW").write_text("1\n0\n0\n-1\n0\n0\n")
+    assert worldfile.foreign_world_files(img) == [tmp_path / "a.JGW"]
