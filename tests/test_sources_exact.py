@@ -164,3 +164,78 @@ def test_foreign_world_files_are_found_in_upper_case(tmp_path):
     img = _png(tmp_path / "a.png", np.full((4, 4, 3), 50))
     (tmp_path / "a.JGW").write_text("1\n0\n0\n-1\n0\n0\n")
     assert worldfile.foreign_world_files(img) == [tmp_path / "a.JGW"]
+
+
+# ---------------------------------------------------------------- xyz: what a tilemapresource.xml states
+
+from geolocator.core.model import Bounds  # noqa: E402
+from geolocator.core.sources import xyz  # noqa: E402
+from geolocator.core.sources.xyz import TileGrid  # noqa: E402
+
+
+def _tmr(path, *, srs="", profile=None, width="256", upp=None, order=None, href=None):
+    fmt = f'<TileFormat width="{width}" height="{width}" mime-type="image/png" extension="png"/>' if width else ""
+    attrs = "".join(f' {k}="{v}"' for k, v in (("href", href), ("units-per-pixel", upp), ("order", order)) if v is not None)
+    sets = ("<TileSets>" if profile is None else f'<TileSets profile="{profile}">') + f"<TileSet{attrs}/></TileSets>"
+    path.write_text(f'<?xml version="1.0"?><TileMap version="1.0.0"><SRS>{srs}</SRS>{fmt}{sets}</TileMap>')
+    return path
+
+
+MERCATOR = TileGrid(tms=True, profile="mercator", source="tilemapresource.xml")
+GEODETIC_180 = TileGrid(tms=True, profile="geodetic", geodetic_deg0=180.0, source="tilemapresource.xml")
+GEODETIC_360 = TileGrid(tms=True, profile="geodetic", geodetic_deg0=360.0, source="tilemapresource.xml")
+
+
+@pytest.mark.parametrize("kw, grid", [
+    (dict(profile="mercator", srs="EPSG:3857"), MERCATOR),
+    (dict(profile=" Global-Mercator ", srs=""), MERCATOR),         # case and spaces do not matter
+    (dict(srs="EPSG:3857"), MERCATOR),                             # no profile: the SRS says it
+    (dict(srs="epsg:900913"), MERCATOR),
+    (dict(srs=" OSGEO:41001 "), MERCATOR),
+    (dict(profile="mercator", srs="EPSG:4326"), MERCATOR),         # the profile wins over the SRS
+    (dict(profile="geodetic", srs="EPSG:3857", upp=0.703125, order=0), GEODETIC_180),
+    (dict(profile="global-geodetic", upp=1.40625, order=0), GEODETIC_360),
+    (dict(srs="EPSG:4326", upp=0.703125 / 4, order=2), GEODETIC_180),
+    (dict(srs="osgeo:4326", upp=1.40625 / 8, order=3), GEODETIC_360),
+    (dict(profile="geodetic", upp=1.40625 / 4, href="2"), GEODETIC_360),               # the zoom from href
+    (dict(profile="geodetic", width="512", upp=180 / 512 / 2, order=1), GEODETIC_180),  # 512-pixel tiles
+    (dict(profile="geodetic", width="", upp=1.40625, order=0), GEODETIC_360),           # no TileFormat: 256
+    (dict(profile="geodetic"), GEODETIC_180),                       # nothing to measure: the TMS-compatible grid
+    (dict(profile="geodetic", upp=0.703125 * (1 + 1e-7), order=0), GEODETIC_180),  # float noise in the file
+])
+def test_tilemapresource_states_the_grid(tmp_path, kw, grid):
+    assert xyz.read_tilemapresource(_tmr(tmp_path / "tilemapresource.xml", **kw)) == grid
+
+
+@pytest.mark.parametrize("kw, needle", [
+    (dict(profile="geodetic", upp=0.3515625, order=0), "geodetic tiles 90° wide at zoom 0"),
+    (dict(profile="geodetic", upp=0.703125 * 1.001, order=0), "geodetic tiles 180.18° wide"),
+    (dict(profile="raster", srs="EPSG:3857"), "gdal2tiles profile 'raster'"),
+    (dict(srs="EPSG:32633"), "gdal2tiles profile 'EPSG:32633'"),
+    (dict(), "gdal2tiles profile 'unknown'"),
+])
+def test_tilemapresource_grids_geolocator_cannot_place_are_refused(tmp_path, kw, needle):
+    path = _tmr(tmp_path / "tilemapresource.xml", **kw)
+    with pytest.raises(InputError) as ei:
+        xyz.read_tilemapresource(path)
+    assert ei.value.path == path and needle in ei.value.problem
+
+
+def test_a_broken_tilemapresource_names_the_file(tmp_path):
+    path = tmp_path / "tilemapresource.xml"
+    path.write_text("<TileMap><SRS>")
+    with pytest.raises(InputError) as ei:
+        xyz.read_tilemapresource(path)
+    assert ei.value.path == path and ei.value.problem.startswith("cannot read tilemapresource.xml (")
+
+
+def test_row_order_templates_may_hold_spaces():
+    assert xyz.row_order_from_template("https://a.test/{z}/{x}/{ -y }.png") is True
+    assert xyz.row_order_from_template("https://a.test/{z}/{x}/{ y}.png") is False
+
+
+def test_an_area_touching_the_tiles_edge_counts_as_overlapping():
+    tiles = Bounds(10.0, 40.0, 11.0, 41.0)
+    assert xyz._overlaps(tiles, Bounds(10.2, 41.0, 10.4, 41.5))  # shares the tiles' north edge
+    assert xyz._overlaps(Bounds(10.2, 41.0, 10.4, 41.5), tiles)
+    assert not xyz._overlaps(tiles, Bounds(10.2, 41.0 + 1e-9, 10.4, 41.5))
