@@ -239,3 +239,64 @@ def test_an_area_touching_the_tiles_edge_counts_as_overlapping():
     assert xyz._overlaps(tiles, Bounds(10.2, 41.0, 10.4, 41.5))  # shares the tiles' north edge
     assert xyz._overlaps(Bounds(10.2, 41.0, 10.4, 41.5), tiles)
     assert not xyz._overlaps(tiles, Bounds(10.2, 41.0 + 1e-9, 10.4, 41.5))
+
+
+# ---------------------------------------------------------------- worldfile: the CRS and the rotated tile's bounds
+
+import logging  # noqa: E402
+
+from pyproj import CRS  # noqa: E402
+
+from geolocator.core.geo import bounds_from_lonlat, transform_to_wgs84  # noqa: E402
+
+
+def _world_png(folder, name="a", world=(1, 0, 0, -1, 500_000.5, 5_000_000.5), size=(20, 20)):
+    _png(folder / f"{name}.png", np.full((size[1], size[0], 3), 90))
+    (folder / f"{name}.pgw").write_text("\n".join(map(str, world)))
+    return folder / f"{name}.png"
+
+
+def test_an_upper_case_prj_gives_the_crs(tmp_path):
+    _world_png(tmp_path)
+    (tmp_path / "a.PRJ").write_text(CRS.from_epsg(32633).to_wkt("WKT1_ESRI"))
+    assert worldfile.load_world_file_folder(tmp_path, None).tiles[0].bounds.west == pytest.approx(15.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("epsg, wkt", [(32633, CRS.from_epsg(32633).to_wkt("WKT1_ESRI")),
+                                       (4326, CRS.from_epsg(4326).to_wkt("WKT1_ESRI"))])  # lon/lat axes vs EPSG's lat/lon
+def test_a_prj_that_agrees_with_epsg_gives_no_warning(tmp_path, caplog, epsg, wkt):
+    _world_png(tmp_path, world=(1e-4, 0, 0, -1e-4, 15.0, 45.0) if epsg == 4326 else (1, 0, 0, -1, 500_000.5, 5_000_000.5))
+    (tmp_path / "a.prj").write_text(wkt)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, epsg)
+    assert "says" not in caplog.text
+
+
+def test_a_prj_that_disagrees_with_epsg_is_named_in_the_warning(tmp_path, caplog):
+    _world_png(tmp_path)
+    (tmp_path / "a.prj").write_text(CRS.from_epsg(32632).to_wkt("WKT1_ESRI"))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    assert f"{tmp_path / 'a.prj'} says EPSG:32632 but --epsg 32633 was given; using 32633" in caplog.text
+
+
+def test_a_rotated_tiles_bounds_are_its_north_up_copys_box(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    cos, sin = math.cos(math.radians(20)), math.sin(math.radians(20))
+    _world_png(tmp_path / "src", world=(2 * cos, 2 * sin, 2 * sin, -2 * cos, 500_000.0, 5_000_000.0), size=(40, 30))
+    tile = worldfile.load_world_file_folder(tmp_path / "src", 32633).tiles[0]
+    with rasterio.open(tile.path) as ds:
+        left, bottom, right, top = ds.bounds
+    lons, lats = transform_to_wgs84([left, right, left, right], [top, top, bottom, bottom], 32633)
+    want = bounds_from_lonlat(lons, lats)
+    got = tile.bounds
+    assert (got.west, got.south, got.east, got.north) == pytest.approx((want.west, want.south, want.east, want.north), abs=1e-9)
+
+
+@pytest.mark.parametrize("world", [(1.0, 0.3, 0.0, -1.0, 500_000.0, 5_000_000.0),   # only the D term
+                                   (1.0, 0.0, 0.3, -1.0, 500_000.0, 5_000_000.0)])  # only the B term
+def test_either_rotation_term_alone_makes_a_north_up_copy(tmp_path, monkeypatch, world):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    img = _world_png(tmp_path / "src", world=world)
+    tile = worldfile.load_world_file_folder(tmp_path / "src", 32633).tiles[0]
+    assert tile.path != img and tile.path.parent == tmp_path / "cache"
