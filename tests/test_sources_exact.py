@@ -300,3 +300,79 @@ def test_either_rotation_term_alone_makes_a_north_up_copy(tmp_path, monkeypatch,
     img = _world_png(tmp_path / "src", world=world)
     tile = worldfile.load_world_file_folder(tmp_path / "src", 32633).tiles[0]
     assert tile.path != img and tile.path.parent == tmp_path / "cache"
+
+
+# ---------------------------------------------------------------- geotiff: windows and refusals
+
+from rasterio.transform import Affine  # noqa: E402
+
+
+def _gtiff(path, w, h, transform, crs="EPSG:32633"):
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint8", crs=crs,
+                       transform=transform) as ds:
+        ds.write(np.full((1, h, w), 7, np.uint8))
+    return path
+
+
+@pytest.mark.parametrize("size, tile, stride, starts", [
+    (10, 4, 1, [0, 1, 2, 3, 4, 5, 6]),
+    (11, 4, 4, [0, 4, 7]),      # the last window pulled back to end at the edge, never past it
+    (12, 4, 4, [0, 4, 8]),
+    (4, 4, 4, [0]),
+])
+def test_window_offsets_cover_the_axis_and_stay_inside(size, tile, stride, starts):
+    assert geotiff._offsets(size, tile, stride) == starts
+
+
+def test_every_refusal_of_cut_geotiff_names_the_file(tmp_path):
+    tif = _gtiff(tmp_path / "o.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_500_000))
+    for kwargs, needle in ((dict(tile_size_m=-5), "tile size must be a positive number of metres, got -5"),
+                           (dict(tile_size_m=20, overlap=-0.1), "overlap must be a fraction in [0, 1), got -0.1")):
+        with pytest.raises(InputError) as ei:
+            geotiff.cut_geotiff(tif, **kwargs)
+        assert ei.value.path == tif and needle in ei.value.problem
+    nocrs = _gtiff(tmp_path / "n.tif", 64, 64, Affine(1, 0, 0, 0, -1, 64), crs=None)
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(nocrs, 20)
+    assert ei.value.path == nocrs and ei.value.problem == "the GeoTIFF has no coordinate system (CRS)"
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"not a tiff")
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(junk, 20)
+    assert ei.value.path == junk and ei.value.problem.startswith("cannot read as a GeoTIFF (")
+
+
+def test_tiles_under_a_metre_are_cut_from_a_fine_raster(tmp_path):
+    tif = _gtiff(tmp_path / "fine.tif", 40, 40, Affine(0.05, 0, 500_000, 0, -0.05, 5_500_000))  # 5 cm pixels
+    ts = geotiff.cut_geotiff(tif, 0.5)
+    assert len(ts) == 16 and {(t.window.width, t.window.height) for t in ts.tiles} == {(10, 10)}
+
+
+@pytest.mark.parametrize("b, d", [(0.5, 0.0), (0.0, 0.5)])  # one rotation term alone is a rotation
+def test_a_geotiff_with_either_rotation_term_is_refused_with_the_command(tmp_path, b, d):
+    tif = _gtiff(tmp_path / "r.tif", 50, 50, Affine(1, b, 500_000, d, -1, 5_000_000))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 20)
+    assert ei.value.path == tif and "rotated GeoTIFFs are not supported" in ei.value.problem
+    assert ei.value.problem.endswith("(gdalwarp -t_srs <CRS> in.tif out.tif)")
+
+
+def test_a_gcp_only_geotiff_is_refused_with_the_number_of_points_and_the_command(tmp_path):
+    from rasterio.control import GroundControlPoint
+
+    gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_000_000 - r) for r, c in ((0, 0), (0, 50), (50, 0))]
+    path = tmp_path / "gcp.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=1, dtype="uint8") as ds:
+        ds.write(np.full((1, 50, 50), 9, np.uint8))
+        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(path, 20)
+    assert ei.value.path == path and ei.value.problem.startswith("georeferenced by 3 ground control points only")
+    assert ei.value.problem.endswith("warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+
+
+def test_reading_geotiffs_without_rasterio_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    with pytest.raises(InputError) as ei:
+        geotiff.import_rasterio(tmp_path / "o.tif")
+    assert ei.value.problem == 'reading GeoTIFFs needs rasterio: pip install "geolocator[geotiff]"'
