@@ -376,3 +376,21 @@ def test_reading_geotiffs_without_rasterio_says_how_to_install_it(tmp_path, monk
     with pytest.raises(InputError) as ei:
         geotiff.import_rasterio(tmp_path / "o.tif")
     assert ei.value.problem == 'reading GeoTIFFs needs rasterio: pip install "geolocator[geotiff]"'
+
+
+def test_tilemapresource_defaults_a_missing_width_and_zoom(tmp_path):
+    path = tmp_path / "tilemapresource.xml"
+    path.write_text('<TileMap><SRS>EPSG:4326</SRS><TileFormat height="256" extension="png"/>'
+                    '<TileSets profile="geodetic"><TileSet units-per-pixel="1.40625"/></TileSets></TileMap>')
+    assert xyz.read_tilemapresource(path) == GEODETIC_360  # 256 px tiles at zoom 0 (order "0")
+
+
+def test_the_north_up_copy_is_an_rgba_geotiff_in_the_images_crs(tmp_path):
+    from rasterio.enums import ColorInterp, Compression
+
+    img = _png(tmp_path / "a.png", np.full((10, 10, 3), 70))
+    out, _ = worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 500_000.0, 5_000_000.0), 32633, out_dir=tmp_path / "c")
+    with rasterio.open(out) as ds:
+        assert CRS.from_user_input(ds.crs.to_wkt()).equals(CRS.from_epsg(32633))
+        assert tuple(ds.colorinterp) == (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha)
+        assert ds.compression == Compression.deflate
