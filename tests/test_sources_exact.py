@@ -69,8 +69,9 @@ def test_north_up_copy_keeps_the_finer_pixel_size_and_covers_the_rotated_image(t
     img = _png(tmp_path / "a.png", np.full((30, 40, 3), 120))
     cos, sin = math.cos(math.radians(30)), math.sin(math.radians(30))
     world = (s_col * cos, s_col * sin, s_row * sin, -s_row * cos, 500_000.0, 5_000_000.0)
-    out, t = worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "copies")
-    assert out.parent == tmp_path / "copies"
+    # a cache folder whose parents do not exist yet (a first run): they are made
+    out, t = worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "new" / "cache" / "copies")
+    assert out.parent == tmp_path / "new" / "cache" / "copies"
     src = world_file_affine(world)
     corners = [src @ (c, r) for c, r in ((0, 0), (40, 0), (0, 30), (40, 30))]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
