@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,13 +44,18 @@ def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("features")  # shared: the backbone runs once per image view
 
 
-def _run(script: str, *args: str, tmp: Path, timeout: int = 600, env: dict | None = None) -> str:
-    (tmp / "tmpdir").mkdir(exist_ok=True)
-    # temporary folders, and the default feature cache / adapter / settings folders (platformdirs), under tmp_path
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp / "tmpdir"),
+def _run(script: str, *args: str, tmp: Path, timeout: int = 300, env: dict | None = None) -> str:
+    # The default feature cache / adapter / settings folders (platformdirs) under tmp_path. The
+    # temporary folder is a short one of its own: multiprocessing's AF_UNIX sockets live there, and
+    # a path past 107 bytes (tmp_path under an xdist worker) made bench_extract's loader hang.
+    short_tmp = tempfile.mkdtemp(prefix="gl-")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "TMPDIR": short_tmp,
            **{f"XDG_{kind}_HOME": str(tmp / f"xdg-{kind.lower()}") for kind in ("CACHE", "DATA", "CONFIG")}, **(env or {})}
-    proc = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    try:
+        proc = subprocess.run([sys.executable, str(ROOT / "training" / script), *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    finally:
+        shutil.rmtree(short_tmp, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
