@@ -68,6 +68,10 @@ def test_a_flight_and_loose_photos_share_one_gpx_and_kml(tmp_path):
     loose = [m for m in walk(folders["photos in no flight"]) if type(m).__name__ == "Placemark"]
     assert [m.name for m in loose] == ["a.jpg", "b.jpg"]
     assert [{d.name: d.value for d in m.extended_data.elements}["status"] for m in loose] == ["verified", "retrieved"]
+    # the document's name says what it holds (it said "flights" for photos alone)
+    names = [next(walk(kml.KML.from_string(tracks_to_kml(t, p).encode()))).name
+             for t, p in ((tracks, photos), (tracks, ()), ((), photos))]
+    assert names == ["geolocator flights and photos", "geolocator flights", "geolocator photos"]
 
 
 @pytest.mark.parametrize("suffix", [".gpx", ".kml"])

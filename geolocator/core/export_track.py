@@ -173,7 +173,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
     from .sequence import _query_capture
 
-    kml = simplekml.Kml(name="geolocator flights")
+    # the document says what it holds: flights, photos, or both
+    kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
+                                             or "results"))
     if attribution:
         kml.document.description = _credit(attribution)
     if photos:
