@@ -388,7 +388,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         geometry = (getattr(ws.adapter, "card", None) or {}).get("geometry")
         if geometry is not None:
             out["geometry"] = geometry  # how many photos adaptation placed by local-feature geometry
-    out.update({k: v for k, v in ev.extra.items() if v is not None})
+    # the figures rounded as the ones above (metres and percentages: 2 decimals)
+    out.update({k: round(v, 2) if isinstance(v, float) else v for k, v in ev.extra.items() if v is not None})
     if ws.backbone.fallback_reason:
         out["fallback_reason"] = ws.backbone.fallback_reason
     return out

@@ -202,6 +202,9 @@ def test_eval_headline_is_the_points_error_and_the_json_keys_keep_their_meaning(
 
     assert demo_cli("eval", str(DEMO), "--no-verify", "--json")[0] == 0
     report = json.loads(capsys.readouterr().out)
+    # metres and percentages, every one rounded alike (0.09877941714759012 sat beside 12.94)
+    assert all(v == round(v, 2) for v in report.values() if isinstance(v, float))
+    assert {"median_error_best_m", "within_5m_pct", "median_weighted_error_m"} <= set(report)
     assert demo_cli("eval", str(DEMO), "--no-verify")[0] == 0
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     point = next(i for i, line in enumerate(lines) if line.startswith("Point error: median"))
