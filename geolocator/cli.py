@@ -35,13 +35,39 @@ class TqdmProgress:
     tqdm print absurd rates ("3,195,660 it/s"); the ETA comes from the stage's elapsed time.
     Log messages go through tqdm.write (see `main`), so they never glue onto a bar line."""
 
-    def __init__(self, enabled: bool = True):
+    # Not a terminal (a log file, a pipe): carriage-return redraws would pile up into one endless
+    # line, so each stage writes a plain line when it ends, and one every LINE_EVERY_S meanwhile.
+    LINE_EVERY_S = 30.0
+
+    def __init__(self, enabled: bool = True, *, tty: bool | None = None):
         self.enabled = enabled
+        self.tty = sys.stderr.isatty() if tty is None else tty
         self._bars: dict[str, object] = {}
         self._done: set[str] = set()
+        self._lines: dict[str, list[float]] = {}  # stage -> [started, last line written] (time.monotonic)
+
+    def _line(self, event: ProgressEvent) -> None:
+        now = time.monotonic()
+        label = event.stage.replace("extract:", "features: ")
+        if event.step >= event.total:
+            if event.stage in self._done:
+                return  # a repeated "done"
+            started, _ = self._lines.pop(event.stage, (now, now))
+            self._done.add(event.stage)
+            print(f"{label}: {event.total}/{event.total} done in {now - started:.0f} s", file=sys.stderr, flush=True)
+            return
+        self._done.discard(event.stage)
+        times = self._lines.setdefault(event.stage, [now, now])
+        if now - times[1] >= self.LINE_EVERY_S:
+            times[1] = now
+            eta = f", about {event.eta_s:.0f} s left" if event.eta_s is not None else ""
+            print(f"{label}: {event.step}/{event.total}{eta}", file=sys.stderr, flush=True)
 
     def __call__(self, event: ProgressEvent) -> None:
         if not self.enabled or event.total <= 0:
+            return
+        if not self.tty:
+            self._line(event)
             return
         from tqdm import tqdm
 

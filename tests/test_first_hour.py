@@ -118,7 +118,7 @@ def test_cli_progress_one_clean_bar_per_stage_and_messages_on_their_own_lines(ca
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     log.addHandler(handler)
     log.propagate = False
-    bars = TqdmProgress(True)
+    bars = TqdmProgress(True, tty=True)  # a terminal: bars redrawn in place
     try:
         with logging_redirect_tqdm(loggers=[log]):
             for i in range(0, 11):
@@ -141,6 +141,28 @@ def test_cli_progress_one_clean_bar_per_stage_and_messages_on_their_own_lines(ca
     message = [line for line in lines if "a message in the middle" in line]
     assert message == ["WARNING: a message in the middle of a bar"]  # never glued to a bar
     assert "search" not in err
+
+
+
+def test_cli_progress_into_a_log_file_is_plain_lines(capsys, monkeypatch):
+    """stderr not a terminal (a pipe, a log file): no carriage-return redraws piling into one endless
+    line; each stage says when it is done, and how far it is every LINE_EVERY_S meanwhile."""
+    from geolocator.cli import TqdmProgress
+    from geolocator.core.progress import ProgressEvent
+
+    lines = TqdmProgress(True)  # capsys: stderr is no terminal
+    assert lines.tty is False
+    for i in range(0, 11):
+        lines(ProgressEvent("extract:tiles", i, 10))
+    lines(ProgressEvent("extract:tiles", 10, 10))  # a repeated "done": said once
+    monkeypatch.setattr(TqdmProgress, "LINE_EVERY_S", 0.0)
+    lines(ProgressEvent("verify", 0, 4))
+    lines(ProgressEvent("verify", 2, 4, eta_s=12.0))
+    lines(ProgressEvent("verify", 4, 4))
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert err.splitlines() == ["features: tiles: 10/10 done in 0 s", "verify: 0/4", "verify: 2/4, about 12 s left",
+                                "verify: 4/4 done in 0 s"]
 
 
 def test_a_screenshot_that_cannot_be_saved_fails_before_any_work(tmp_path):
