@@ -358,20 +358,6 @@ def test_a_geotiff_with_either_rotation_term_is_refused_with_the_command(tmp_pat
     assert ei.value.problem.endswith("(gdalwarp -t_srs <CRS> in.tif out.tif)")
 
 
-def test_a_gcp_only_geotiff_is_refused_with_the_number_of_points_and_the_command(tmp_path):
-    from rasterio.control import GroundControlPoint
-
-    gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_000_000 - r) for r, c in ((0, 0), (0, 50), (50, 0))]
-    path = tmp_path / "gcp.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=50, height=50, count=1, dtype="uint8") as ds:
-        ds.write(np.full((1, 50, 50), 9, np.uint8))
-        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))
-    with pytest.raises(InputError) as ei:
-        geotiff.cut_geotiff(path, 20)
-    assert ei.value.path == path and ei.value.problem.startswith("georeferenced by 3 ground control points only")
-    assert ei.value.problem.endswith("warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
-
-
 def test_reading_geotiffs_without_rasterio_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rasterio", None)
     with pytest.raises(InputError) as ei:
