@@ -3,7 +3,6 @@ for the survivors of the mutation run of session 5 (training/results/mutation.md
 states a right answer (a fraction, a pixel grid, a row order, a stored row), never only "no crash"."""
 
 import math
-import sqlite3
 import sys
 
 import numpy as np
