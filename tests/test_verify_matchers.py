@@ -147,11 +147,12 @@ def test_widen_verifies_next_tiles_only_for_photos_that_found_nothing():
     candidates = np.array([[0, 1], [1, 5]])
     checks = [[Verification(0), Verification(0)], [Verification(20), Verification(0)]]  # b verified already
     verifier = FakeVerifier()
-    wide, out = widen_unverified(verifier, queries, [None] * 6, sim, candidates, checks, 8, upto=5)
+    order = np.argsort(-sim, axis=1, kind="stable")  # each photo's tiles, best first
+    wide, out = widen_unverified(verifier, queries, [None] * 6, order, candidates, checks, 8, upto=5)
     assert verifier.asked == [("a", [2, 3, 4])]  # only the photo that found nothing, its next tiles by sim
     assert wide.tolist() == [[0, 1, 2, 3, 4], [1, 5, 4, 3, 2]]
     assert [v.inliers for v in out[0]] == [0, 0, 0, 0, 30] and [v.inliers for v in out[1]] == [20, 0, 0, 0, 0]
-    same, _ = widen_unverified(verifier, queries, [None] * 6, sim, candidates, checks, 8, upto=2)
+    same, _ = widen_unverified(verifier, queries, [None] * 6, order, candidates, checks, 8, upto=2)
     assert same is candidates
 
 

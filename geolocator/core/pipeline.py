@@ -509,8 +509,8 @@ class Workspace:
         if s.verify_widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
-            candidates, checks = widen_unverified(self.verifier, queries, tiles, None, candidates, checks, min_inliers,
-                                                  s.verify_widen, footprints=footprints, cancel=cancel, order=ranked)
+            candidates, checks = widen_unverified(self.verifier, queries, tiles, ranked, candidates, checks, min_inliers,
+                                                  s.verify_widen, footprints=footprints, cancel=cancel)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED

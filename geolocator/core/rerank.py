@@ -383,30 +383,25 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
     return ranking
 
 
-def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], sim: np.ndarray,
+def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order: np.ndarray,
                      candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
                      *, footprints: Sequence[float | None] | None = None,
-                     cancel: CancelToken | None = None,
-                     order: np.ndarray | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
+                     cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
     """Candidates that reach verification: a photo none of whose C candidates verified (fewer than
-    `min_inliers`, one number or one per photo) has its next tiles by `sim` verified too, up to
-    `upto` candidates in all. Photos that verified get the same next tiles unverified (Verification(0):
+    `min_inliers`, one number or one per photo) has its next tiles in `order` verified too
+    (`order` (Q, W): each photo's tile ids best first, from the dense ranking or the TileIndex), up
+    to `upto` candidates in all. Photos that verified get the same next tiles unverified (Verification(0):
     they keep their cosine order), so the result stays rectangular: (Q, upto) ids and checks.
 
     Why: where global features are weak (coarse imagery) the true tile is often ranked 21st-40th;
     measured on vegas-coarse (42 tiles, frozen features): recall@20 50 %, recall@40 92 %
     (training/results/compare_matchers.md). Verifying only the photos that found nothing keeps
-    the cost where it pays.
-
-    `order`: each photo's tiles best first (Q, W), when the caller has them and no (Q, N) `sim`
-    (large tile sets search an index); `sim` may then be None."""
-    upto = min(int(upto), (sim if order is None else order).shape[1])
+    the cost where it pays."""
+    upto = min(int(upto), order.shape[1])
     c = candidates.shape[1]
     if upto <= c:
         return candidates, checks
     need = np.broadcast_to(np.reshape(min_inliers, (-1,)), (len(queries),))
-    if order is None:
-        order = np.argsort(-sim, axis=1, kind="stable")
     wide = np.empty((len(queries), upto), dtype=candidates.dtype)
     out: list[list[Verification]] = []
     for qi, query in enumerate(queries):
