@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import crs_label, ground_metres_per_pixel, projected_boxes_bounds
+from ..geo import crs_label, ground_metres_per_pixel, projected_boxes
 from ..images import TIFF_SUFFIXES
 from ..model import PixelWindow, Tile, TileSet
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -155,12 +155,12 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
     widths = np.array([w.width for w in windows], float)
     heights = np.array([w.height for w in windows], float)
     try:
-        boxes = projected_boxes_bounds(t.c + cols * t.a, t.f + rows * t.e, t.c + (cols + widths) * t.a,
+        boxes = projected_boxes(t.c + cols * t.a, t.f + rows * t.e, t.c + (cols + widths) * t.a,
                                        t.f + (rows + heights) * t.e, crs)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w)
-             for w, bounds in zip(windows, boxes)]
+    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
+             for w, (bounds, corners) in zip(windows, boxes)]
     return TileSet(tuple(tiles), path)
 
 

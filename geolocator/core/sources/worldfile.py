@@ -25,9 +25,9 @@ from ..geo import (
     world_file_affine,
     parse_crs,
     read_prj,
-    projected_box_bounds,
+    projected_box,
     read_world_file,
-    world_file_bounds,
+    world_file_box,
     world_rotation_deg,
     world_rotation_negligible,
 )
@@ -192,9 +192,10 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
             north_up, t = resample_north_up(image, world, crs)
             log.info("%s: rotated %.2f° from north-up; resampled north-up to %s", image, angle, north_up)
             with_alpha_w, with_alpha_h = image_size(north_up)
-            bounds = projected_box_bounds(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
-            return Tile(id=rel, path=north_up, bounds=bounds)
-        return Tile(id=rel, path=image, bounds=world_file_bounds(world, width, height, crs))
+            bounds, corners = projected_box(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
+            return Tile(id=rel, path=north_up, bounds=bounds, corners=corners)
+        bounds, corners = world_file_box(world, width, height, crs)
+        return Tile(id=rel, path=image, bounds=bounds, corners=corners)
     except ValueError as exc:
         raise InputError(world_path, f"{exc} ({crs_label(crs)})") from None
 
@@ -222,10 +223,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 if t.b or t.d:
                     raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
                 try:
-                    bounds = projected_box_bounds(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
+                    bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
                 except ValueError as exc:
                     raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=img, bounds=bounds))
+                tiles.append(Tile(id=rel, path=img, bounds=bounds, corners=corners))
                 continue
             foreign = foreign_world_files(img)
             if foreign:
