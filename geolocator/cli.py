@@ -426,19 +426,24 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
     return out
 
 
-def cmd_eval(args) -> int:
+def _region_or_photos(args):
+    """The region folder `args.region`, or with `--tiles` the photos it names (a folder or a file;
+    their EXIF/XMP GPS is the truth) and that tile set, read as `locate` reads them: an object
+    with `queries` and `tiles`."""
     from .core.queries import load_region
 
+    if getattr(args, "tiles", None) is None:
+        return load_region(args.region)
+    from types import SimpleNamespace
+
+    queries = _load_queries([args.region], 1.0)
+    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries))
+
+
+def cmd_eval(args) -> int:
     started = time.perf_counter()
     progress = TqdmProgress(not args.quiet)
-    if getattr(args, "tiles", None) is not None:
-        # your own photos (their EXIF/XMP GPS is the truth) against any tile set, as `locate` reads them
-        from types import SimpleNamespace
-
-        queries = _load_queries([args.region], 1.0)
-        region = SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries))
-    else:
-        region = load_region(args.region)  # inputs are checked before the model loads
+    region = _region_or_photos(args)  # inputs are checked before the model loads
     if not any(q.truth is not None or q.truth_tile is not None for q in region.queries):
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
@@ -491,10 +496,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_adapt(args) -> int:
-    from .core.queries import load_region
-
     progress = TqdmProgress(not args.quiet)
-    region = load_region(args.region)
+    region = _region_or_photos(args)
     _check_out(args.out, "adapter")
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
@@ -693,9 +696,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
-    p.add_argument("region", type=Path)
+    p.add_argument("region", type=Path, help="a region folder, or photos (a folder or a file) with --tiles")
+    p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to adapt to with the photos given")
     p.add_argument("--out", type=Path, help="adapter file (.safetensors; default: the app's adapter folder)")
     _add_adapt_options(p)
+    _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_adapt)
 

@@ -55,3 +55,12 @@ def test_eval_names_the_photos_it_cannot_score(demo_cli, tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["n_queries"] == len(NAMES)
     assert "1 photo not scored: no known location (truth.csv or EXIF/XMP GPS): q_0002.jpg" in captured.err
+
+
+def test_adapt_takes_photos_and_a_tile_set_too(demo_cli, tmp_path, capsys):
+    folder = _photos(tmp_path, with_gps=False)  # adaptation needs no truth
+    out = tmp_path / "mine.safetensors"
+    code, ws = demo_cli("adapt", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--steps", "2", "--no-verify",
+                        "--out", str(out))
+    assert code == 0 and out.is_file()
+    assert len(ws.tileset) == 36 and f"saved the best adapter to {out}" in capsys.readouterr().out
