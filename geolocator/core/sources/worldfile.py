@@ -82,8 +82,13 @@ def _geotiff_georef(path: Path):
         import rasterio
     except ImportError:
         return None
+    import warnings
+
     try:
-        with rasterio.open(path) as ds:
+        with warnings.catch_warnings():  # a TIFF without georeference is the answer None, not a warning
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+        with ds:
             if ds.crs is None or ds.transform.is_identity:
                 return None
             return ds.crs, ds.transform, ds.width, ds.height
