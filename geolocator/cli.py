@@ -505,6 +505,8 @@ def cmd_adapt(args) -> int:
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()
+    for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
+        log.warning("%s", skipped_message(path, reason))
     print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
     geometry = adapter.card.get("geometry") or {}
     if geometry.get("used"):

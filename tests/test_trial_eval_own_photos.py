@@ -64,3 +64,24 @@ def test_adapt_takes_photos_and_a_tile_set_too(demo_cli, tmp_path, capsys):
                         "--out", str(out))
     assert code == 0 and out.is_file()
     assert len(ws.tileset) == 36 and f"saved the best adapter to {out}" in capsys.readouterr().out
+
+
+def test_adapt_names_the_photos_it_could_not_read(demo_cli, tmp_path, capsys, monkeypatch):
+    from .demo_features import DemoWorkspace
+
+    folder = _photos(tmp_path, with_gps=False)
+    embed = DemoWorkspace.embed
+
+    def one_unreadable(self, queries, **kw):  # as extraction reports a corrupt photo: left out, with why
+        ok, feats, _ = embed(self, queries[1:], **kw)
+        return ok, feats, {queries[0].path: f"{queries[0].path}: corrupt image data (image file is truncated)"}
+
+    monkeypatch.setattr(DemoWorkspace, "embed", one_unreadable)
+    out = tmp_path / "mine.safetensors"
+    code, ws = demo_cli("adapt", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--steps", "2", "--no-verify",
+                        "--out", str(out))
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err.count(": skipped (corrupt image data (image file is truncated))") == 1
+    assert any(f"{name}: skipped (corrupt" in err for name in NAMES)
+    assert json.loads((tmp_path / "mine.safetensors.json").read_text())["n_queries"] == len(NAMES) - 1

@@ -624,7 +624,7 @@ class Workspace:
         check_writable(path, what="adapter")  # before training, not after
         started = time.time()
         tile_features = self.index(progress=progress, cancel=cancel)
-        ok, query_features, _ = self.embed(queries, progress=progress, cancel=cancel)
+        ok, query_features, unread = self.embed(queries, progress=progress, cancel=cancel)
         if len(ok) == 0:
             raise GeolocatorError("none of the drone images could be read; nothing to adapt to")
         if geometric is None:
@@ -663,6 +663,7 @@ class Workspace:
             "n_tiles": len(tileset),
             "n_tiles_trained_on": len(tileset) if pool is None else int(len(pool)),
             "n_queries": len(ok),
+            "unreadable": {str(path): reason for path, reason in unread.items()},  # left out, and why
             "seed": seed,
             "geometry": geometry,
             "anchored_photos": anchored_photos,
