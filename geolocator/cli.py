@@ -350,8 +350,7 @@ def cmd_locate(args) -> int:
 
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
-    for path, reason in ws.last.failures.items():
-        log.warning("%s", skipped_message(path, reason))
+    _warn_failures(ws)
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
@@ -382,6 +381,12 @@ def cmd_locate(args) -> int:
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
     return 0
+
+
+def _warn_failures(ws) -> None:
+    """One line per photo the last locate could not read, naming it and why."""
+    for path, reason in ws.last.failures.items():
+        log.warning("%s", skipped_message(path, reason))
 
 
 def _tracks(predictions, args):
@@ -421,12 +426,24 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
     return out
 
 
-def cmd_eval(args) -> int:
+def _region_or_photos(args):
+    """The region folder `args.region`, or with `--tiles` the photos it names (a folder or a file;
+    their EXIF/XMP GPS is the truth) and that tile set, read as `locate` reads them: an object
+    with `queries` and `tiles`."""
     from .core.queries import load_region
 
+    if getattr(args, "tiles", None) is None:
+        return load_region(args.region)
+    from types import SimpleNamespace
+
+    queries = _load_queries([args.region], 1.0)
+    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries))
+
+
+def cmd_eval(args) -> int:
     started = time.perf_counter()
     progress = TqdmProgress(not args.quiet)
-    region = load_region(args.region)  # inputs are checked before the model loads
+    region = _region_or_photos(args)  # inputs are checked before the model loads
     if not any(q.truth is not None or q.truth_tile is not None for q in region.queries):
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
@@ -453,6 +470,11 @@ def cmd_eval(args) -> int:
             log.warning("%s", exc)
         adapted = True
     predictions = ws.locate(queries, progress=progress)
+    _warn_failures(ws)  # a corrupt photo is named, not silently left out of the figures
+    unscored = [q.id for q in queries if q.truth is None and q.truth_tile is None]
+    if unscored:
+        log.warning("%s not scored: no known location (truth.csv or EXIF/XMP GPS): %s%s", _count(len(unscored), "photo"),
+                    ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
     ev = ws.evaluate(predictions)
     progress.close()
     if ev is None:
@@ -474,10 +496,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_adapt(args) -> int:
-    from .core.queries import load_region
-
     progress = TqdmProgress(not args.quiet)
-    region = load_region(args.region)
+    region = _region_or_photos(args)
     _check_out(args.out, "adapter")
     ws = _workspace(args)
     ws.open_tiles(region.tiles)
@@ -485,6 +505,8 @@ def cmd_adapt(args) -> int:
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()
+    for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
+        log.warning("%s", skipped_message(path, reason))
     print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
     geometry = adapter.card.get("geometry") or {}
     if geometry.get("used"):
@@ -661,7 +683,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_locate)
 
     p = sub.add_parser("eval", help="locate a region's drone images and score them against its truth")
-    p.add_argument("region", type=Path)
+    p.add_argument("region", type=Path, help="a region folder, or photos with GPS (a folder or a file) with --tiles")
+    p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
+                   "given against; their EXIF/XMP GPS is the truth")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
@@ -669,13 +693,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")
     _add_adapt_options(p)
+    _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
-    p.add_argument("region", type=Path)
+    p.add_argument("region", type=Path, help="a region folder, or photos (a folder or a file) with --tiles")
+    p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to adapt to with the photos given")
     p.add_argument("--out", type=Path, help="adapter file (.safetensors; default: the app's adapter folder)")
     _add_adapt_options(p)
+    _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_adapt)
 

@@ -52,7 +52,7 @@ def _zxy(tile) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_package_lists_the_folders_tiles_with_the_same_bounds_and_pixels(demo_sets, fmt):
-    folder = load_xyz_folder(demo_sets["folder"])
+    folder = load_xyz_folder(demo_sets["folder19"])  # one level: a multi-level folder is read at one level
     folder19 = {_zxy(t): t for t in folder.tiles if t.id.startswith("19/")}
     package = load_tileset(demo_sets[fmt], zoom=19)
     assert package.zoom == 19 and package.source == demo_sets[fmt]
@@ -302,11 +302,12 @@ def test_zoom_also_picks_one_level_of_an_xyz_folder(demo_sets, monkeypatch):
     read = []
     keep = xyz.keep_tiles_with_data
     monkeypatch.setattr(xyz, "keep_tiles_with_data", lambda tiles, source: read.append(len(tiles)) or keep(tiles, source))
-    both = load_tileset(demo_sets["folder"])
-    assert {t.id.split("/")[0] for t in both.tiles} == {"18", "19"}  # no --zoom: as before, every level
-    only = load_tileset(demo_sets["folder"], zoom=18)
-    assert len(only) == 9 and only.zoom == 18 and all(t.id.startswith("18/") for t in only.tiles)
-    assert read == [len(both), 9]  # only zoom 18's tiles were read
+    auto = load_tileset(demo_sets["folder"])
+    # no --zoom: the level nearest 100 m, as in a package (every level was mixed before; tests/test_trial_xyz_pyramid.py)
+    assert auto.zoom == 18 and {t.id.split("/")[0] for t in auto.tiles} == {"18"}
+    only = load_tileset(demo_sets["folder"], zoom=19)
+    assert only.zoom == 19 and all(t.id.startswith("19/") for t in only.tiles)
+    assert read == [9, len(only)]  # only the chosen level's tiles were read
     with pytest.raises(InputError, match="no tiles at zoom 17; the folder has zoom levels 18, 19"):
         load_tileset(demo_sets["folder"], zoom=17)
 

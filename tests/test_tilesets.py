@@ -8,6 +8,7 @@ from geolocator.core.errors import InputError
 from geolocator.core.geo import haversine_m, metres_per_degree, transform_to_wgs84, world_file_bounds, xyz_tile_bounds
 from geolocator.core.images import open_image
 from geolocator.core.model import Bounds, LatLon
+from geolocator.core.sources.registry import LoadOptions
 from geolocator.core.tilesets import (
     cut_geotiff,
     load_tiles_csv,
@@ -141,13 +142,15 @@ def _xyz(root, coords, ext="png"):
 def test_xyz_folder_bounds_and_tms(tmp_path):
     root = _xyz(tmp_path / "xyz", [(1, 0, 0), (1, 1, 0), (2, 3, 1)])
     (root / "1" / "0" / "readme.txt").write_text("ignored")
-    ts = load_xyz_folder(root)
-    assert [t.id for t in ts.tiles] == ["1/0/0.png", "1/1/0.png", "2/3/1.png"]
+    # one level at a time: a folder of several levels is read at one (tests/test_trial_xyz_pyramid.py)
+    ts = load_xyz_folder(root, options=LoadOptions(zoom=1))
+    assert [t.id for t in ts.tiles] == ["1/0/0.png", "1/1/0.png"]
+    assert [t.id for t in load_xyz_folder(root, options=LoadOptions(zoom=2)).tiles] == ["2/3/1.png"]
     assert ts.tiles[0].bounds == xyz_tile_bounds(1, 0, 0)
     assert ts.tiles[0].bounds.north > 85 and ts.tiles[0].bounds.west == -180  # NW quadrant
-    tms = load_xyz_folder(root, tms=True)
+    tms = load_xyz_folder(root, tms=True, options=LoadOptions(zoom=1))
     assert tms.tiles[0].bounds.south < -85 and tms.tiles[0].bounds.north == pytest.approx(0, abs=1e-12)
-    assert tms.tiles[2].bounds == xyz_tile_bounds(2, 3, 2)
+    assert load_xyz_folder(root, tms=True, options=LoadOptions(zoom=2)).tiles[0].bounds == xyz_tile_bounds(2, 3, 2)
 
 
 def test_xyz_folder_errors(tmp_path):

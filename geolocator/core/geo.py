@@ -141,17 +141,47 @@ def projected_boxes_bounds(x0, y0, x1, y1, crs) -> list[Bounds]:
     corners and edge midpoints (a projected rectangle's lon/lat extent can bulge between corners)
     go through one vectorised transform; a box across ±180° comes back with west > east (RFC 7946
     §3.1.9, bounds_from_lonlat). Raises ValueError for an unknown CRS or points it cannot transform."""
+    return [b for b, _ in projected_boxes(x0, y0, x1, y1, crs)]
+
+
+# Corners closer to a lon/lat-aligned box than this (degrees, ~1 mm) are not worth keeping.
+_ALIGNED_DEG = 1e-8
+
+
+def projected_boxes(x0, y0, x1, y1, crs) -> list[tuple[Bounds, tuple[LatLon, LatLon, LatLon, LatLon] | None]]:
+    """Each box's (bounds, corners): projected_boxes_bounds, plus the WGS84 positions of the
+    box's corners as a north-up image of it has them (top-left, top-right, bottom-right,
+    bottom-left; "up" is +y of the CRS), or None when the box is aligned with lon/lat. A projected
+    CRS turns its grid against the meridians by the grid convergence (UTM: up to ~3°, 1° at Las
+    Vegas in zone 11), so a pixel's place is not linear in the lon/lat bounds; Tile.point_at uses
+    the corners. Same transform, same errors as projected_boxes_bounds."""
     x0, y0, x1, y1 = (np.atleast_1d(np.asarray(v, float)) for v in (x0, y0, x1, y1))
     xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
     xs = np.stack([x0, x1, x0, x1, xm, xm, x0, x1], axis=1).ravel()
     ys = np.stack([y0, y0, y1, y1, y0, y1, ym, ym], axis=1).ravel()
     lons, lats = transform_to_wgs84(xs, ys, crs)
-    return _boxes_from_lonlat(lons.reshape(-1, 8), lats.reshape(-1, 8))
+    lons, lats = lons.reshape(-1, 8), lats.reshape(-1, 8)
+    boxes = _boxes_from_lonlat(lons, lats)
+    # columns 0..3 are (x0, y0), (x1, y0), (x0, y1), (x1, y1): pick TL, TR, BR, BL with +y up
+    top_first = y0 >= y1
+    out = []
+    for i, bounds in enumerate(boxes):
+        order = (0, 1, 3, 2) if top_first[i] else (2, 3, 1, 0)
+        corners = tuple(LatLon(float(lats[i, k]), float(lons[i, k])) for k in order)
+        tl, tr, br, bl = corners
+        aligned = max(abs(tl.lat - tr.lat), abs(bl.lat - br.lat), abs(tl.lon - bl.lon), abs(tr.lon - br.lon))
+        out.append((bounds, None if aligned < _ALIGNED_DEG else corners))
+    return out
 
 
 def projected_box_bounds(x0: float, y0: float, x1: float, y1: float, crs) -> Bounds:
     """projected_boxes_bounds of one box."""
     return projected_boxes_bounds([x0], [y0], [x1], [y1], crs)[0]
+
+
+def projected_box(x0: float, y0: float, x1: float, y1: float, crs):
+    """projected_boxes of one box: (bounds, corners or None)."""
+    return projected_boxes([x0], [y0], [x1], [y1], crs)[0]
 
 
 # Deepest zoom accepted: ~4 cm tiles at z=30; deeper, float64 degrees can no longer tell a tile's
@@ -276,11 +306,16 @@ def world_file_bounds(world: WorldFile, width: int, height: int, epsg) -> Bounds
     A box crossing ±180° comes back with west > east. Raises ValueError for rotation or a CRS
     that cannot be transformed.
     """
+    return world_file_box(world, width, height, epsg)[0]
+
+
+def world_file_box(world: WorldFile, width: int, height: int, epsg):
+    """(bounds, corners) of the image, as world_file_bounds and geo.projected_boxes give them."""
     a, d, b, e, c, f = world
     if (b != 0.0 or d != 0.0) and not world_rotation_negligible(world, width, height):
         raise ValueError("rotated world files are not supported")
     x0, y0 = c - a / 2.0, f - e / 2.0  # outer corner of the top-left pixel
-    return projected_box_bounds(x0, y0, x0 + a * width, y0 + e * height, epsg)
+    return projected_box(x0, y0, x0 + a * width, y0 + e * height, epsg)
 
 
 def read_prj(path: Path):

@@ -125,10 +125,28 @@ class Tile:
     # .gpkg file): "z/x/y" in XYZ rows, or "table/z/col/row" for GeoPackage. Pixels come from
     # core.sources.tile_image.open_tile_image, never from opening `path` as an image.
     ref: str | None = None
+    # WGS84 places of the image's corners (top-left, top-right, bottom-right, bottom-left) when its
+    # pixel grid is turned against lon/lat: a projected CRS's grid meets the meridians at the grid
+    # convergence (UTM: up to ~3°), so linear maths in `bounds` misplaces points by metres. None:
+    # the image spans `bounds` north-up (XYZ tiles, lon/lat rasters). Set by geo.projected_boxes.
+    corners: tuple[LatLon, LatLon, LatLon, LatLon] | None = None
 
     @property
     def center(self) -> LatLon:
         return self.bounds.center
+
+    def point_at(self, x: float, y: float) -> LatLon:
+        """The ground point at fractions (x right, y down) of this tile's image (outside [0, 1]
+        extrapolates): bilinear between `corners` when set (exact for an affine grid; a projected
+        CRS is affine to well under a millimetre over a tile), else Bounds.point_at."""
+        if self.corners is None:
+            return self.bounds.point_at(x, y)
+        tl, tr, br, bl = self.corners
+        weights = ((1 - x) * (1 - y), x * (1 - y), x * y, (1 - x) * y)
+        # longitudes continued from the top-left corner's, so a tile across ±180° interpolates
+        lons = [tl.lon + ((c.lon - tl.lon + 180.0) % 360.0 - 180.0) for c in self.corners]
+        lat = sum(w * c.lat for w, c in zip(weights, self.corners))
+        return LatLon(lat, _wrap_lon(sum(w * lon for w, lon in zip(weights, lons))))
 
 
 @dataclass(frozen=True)

@@ -397,16 +397,16 @@ class Workspace:
         outlines = np.empty(candidates.shape, dtype=object)
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
-                bounds = tiles[int(candidates[qi, ci])].bounds
+                tile = tiles[int(candidates[qi, ci])]
                 centre = check.centre
                 # a centre far outside the tile means a degenerate homography: no refined point. A
                 # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
                 # centre up to 2 tiles beyond it.
                 if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
-                    grounds[qi, ci] = bounds.point_at(*centre)
+                    grounds[qi, ci] = tile.point_at(*centre)
                 corners = check.corners
                 if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
-                    outlines[qi, ci] = tuple(bounds.point_at(*xy) for xy in corners)
+                    outlines[qi, ci] = tuple(tile.point_at(*xy) for xy in corners)
         return grounds, outlines
 
     def _evaluate_large(self, predictions):
@@ -624,7 +624,7 @@ class Workspace:
         check_writable(path, what="adapter")  # before training, not after
         started = time.time()
         tile_features = self.index(progress=progress, cancel=cancel)
-        ok, query_features, _ = self.embed(queries, progress=progress, cancel=cancel)
+        ok, query_features, unread = self.embed(queries, progress=progress, cancel=cancel)
         if len(ok) == 0:
             raise GeolocatorError("none of the drone images could be read; nothing to adapt to")
         if geometric is None:
@@ -663,6 +663,7 @@ class Workspace:
             "n_tiles": len(tileset),
             "n_tiles_trained_on": len(tileset) if pool is None else int(len(pool)),
             "n_queries": len(ok),
+            "unreadable": {str(path): reason for path, reason in unread.items()},  # left out, and why
             "seed": seed,
             "geometry": geometry,
             "anchored_photos": anchored_photos,

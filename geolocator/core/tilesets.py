@@ -63,3 +63,21 @@ def load_tileset(
             tileset = only_zoom(tileset, zoom)  # one level of a multi-zoom XYZ folder
         tileset = with_folder_attribution(tileset, Path(path))
     return tileset
+
+
+def is_imagery(path: Path) -> bool:
+    """Whether a file or folder given beside drone photos (the app's command line, a drop) is a tile
+    set rather than photos, beyond the .csv / package / region cases the caller checks: a GeoTIFF
+    with a CRS and geotransform (a plain TIFF is a photo), an image with a world file beside it,
+    or a z/x/y tile folder. Cheap: headers and names only."""
+    from .images import TIFF_SUFFIXES
+    from .sources.worldfile import _geotiff_georef
+
+    path = Path(path)
+    if path.is_dir():
+        return bool(_xyz_files(path))
+    if not path.is_file():
+        return False
+    if path.suffix.lower() in TIFF_SUFFIXES:
+        return _geotiff_georef(path) is not None
+    return find_world_file(path) is not None

@@ -185,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         tiles, images = split_paths(args.paths)
         if args.demo:
             window.open_demo()
+        elif tiles and args.screenshot is not None:
+            # unattended: no dialog can be answered (a GeoTIFF's tile size, a package's zoom blocked
+            # the run, which then saved an empty window and exited 0); the defaults: 100 m, automatic zoom
+            window.open_tileset(tiles[0])
         elif tiles:
             window.open_tileset_interactive(tiles[0])
         elif args.screenshot is None:

@@ -50,10 +50,13 @@ ONLINE_HOSTS = {"tile.openstreetmap.org"}
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Tile sets (a .csv, or a folder holding tiles.csv: a region or a tile folder) and drone
-    images (everything else), for paths given on the command line or dropped on the window."""
+    """Tile sets (a .csv, a tile package, a folder holding tiles.csv: a region or a tile folder, a
+    georeferenced TIFF, an image with a world file, a z/x/y folder: core.tilesets.is_imagery) and
+    drone images (everything else), for paths given on the command line or dropped on the window."""
+    from ..core.tilesets import is_imagery
+
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
-             or (p / "tiles.csv").is_file()]
+             or (p / "tiles.csv").is_file() or is_imagery(p)]
     return tiles, [p for p in paths if p not in tiles]
 
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ..core.export import format_confidence
+from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance
 from ..core.model import Prediction, Query
 from .query_list import pixmap_from_jpeg
@@ -139,8 +139,11 @@ class ResultsPanel(QWidget):
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
-            if prediction is not None and prediction.error_m is not None:
-                truth += f"   error {format_distance(prediction.error_m)}"
+            # like with like, as the list and the exports (export.compared_error): the camera against a
+            # recorded camera position when PnP knows it, else the Point (the image centre)
+            error, kind = compared_error(prediction) if prediction is not None else (None, None)
+            if error is not None:
+                truth += f"   error {format_distance(error)}" + (" (camera position)" if kind == "camera" else "")
                 if prediction.tile_error_m is not None:
                     truth += f" (tile centre {format_distance(prediction.tile_error_m)})"
             lines.append(truth)

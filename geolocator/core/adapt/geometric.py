@@ -128,7 +128,7 @@ def geometric_labels(
         tile = p.tile
         centre = p.centre
         if centre is not None and all(-1.0 <= f <= 2.0 for f in centre):  # else a degenerate chain
-            holder = tileset.tile_at(tiles[p.tile].bounds.point_at(*centre))
+            holder = tileset.tile_at(tiles[p.tile].point_at(*centre))
             tile = p.tile if holder is None else holder
         labels[qi] = GeoLabel(tile, p.inliers, p.via)
     return labels

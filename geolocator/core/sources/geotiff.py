@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import crs_label, ground_metres_per_pixel, projected_boxes_bounds
+from ..geo import crs_label, ground_metres_per_pixel, projected_boxes
 from ..images import TIFF_SUFFIXES
 from ..model import PixelWindow, Tile, TileSet
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -70,11 +70,14 @@ def _valid_fraction(table, step: int, w: PixelWindow) -> float:
     return float(total) / max(1, (r1 - r0) * (c1 - c0))
 
 
-def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet:
+def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None) -> TileSet:
     """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
     of windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
     and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
     Windows with less than half their area valid (alpha/nodata) are left out.
+
+    `crs` / `transform` (a rasterio Affine) replace the file's own: an image with a world file
+    and a .prj or --epsg (worldfile.cut_world_file_image), whose CRS GDAL does not read.
 
     Raises InputError naming the file for: no CRS, rotation or GCP-only georeferencing (resample
     it north-up first), a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
@@ -92,7 +95,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
             warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
             ds = rasterio.open(path)
         with ds:
-            crs, t, width, height = ds.crs, ds.transform, ds.width, ds.height
+            crs = crs if crs is not None else ds.crs
+            t = transform if transform is not None else ds.transform
+            width, height = ds.width, ds.height
             gcps = ds.gcps[0] if t.is_identity else []
             validity = _valid_fraction_table(ds) if crs is not None else None
     except rasterio.errors.RasterioIOError as exc:
@@ -155,12 +160,12 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0) -> TileSet
     widths = np.array([w.width for w in windows], float)
     heights = np.array([w.height for w in windows], float)
     try:
-        boxes = projected_boxes_bounds(t.c + cols * t.a, t.f + rows * t.e, t.c + (cols + widths) * t.a,
+        boxes = projected_boxes(t.c + cols * t.a, t.f + rows * t.e, t.c + (cols + widths) * t.a,
                                        t.f + (rows + heights) * t.e, crs)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w)
-             for w, bounds in zip(windows, boxes)]
+    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
+             for w, (bounds, corners) in zip(windows, boxes)]
     return TileSet(tuple(tiles), path)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import metres_per_degree, projected_boxes_bounds, transform_to_wgs84
+from ..geo import metres_per_degree, projected_boxes, transform_to_wgs84
 from ..model import Bounds, Tile, TileSet
 from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom
 
@@ -112,10 +112,10 @@ def _wgs84(path: Path, crs_text: str, xs, ys) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(path, str(exc)) from None
 
 
-def _boxes(path: Path, crs_text: str, x0, y0, x1, y1) -> list[Bounds]:
-    """geo.projected_boxes_bounds (antimeridian-safe), its errors naming the file."""
+def _boxes(path: Path, crs_text: str, x0, y0, x1, y1) -> list[tuple[Bounds, tuple | None]]:
+    """geo.projected_boxes (bounds and corners, antimeridian-safe), its errors naming the file."""
     try:
-        return projected_boxes_bounds(x0, y0, x1, y1, crs_text)
+        return projected_boxes(x0, y0, x1, y1, crs_text)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
 
@@ -125,7 +125,7 @@ def read_info(path: Path, table: str | None = None) -> PackageInfo:
     table = _tile_table(path, table)
     crs_text, _ = _crs(path, table)
     min_x, min_y, max_x, max_y = _extent(path, table)
-    [bounds] = _boxes(path, crs_text, [min_x], [min_y], [max_x], [max_y])
+    [(bounds, _)] = _boxes(path, crs_text, [min_x], [min_y], [max_x], [max_y])
     zooms = tuple(int(r[0]) for r in _query(path, f"SELECT DISTINCT zoom_level FROM {_quoted(path, table)} "
                                                   "ORDER BY zoom_level"))
     ident = _query(path, "SELECT identifier FROM gpkg_contents WHERE table_name = ?", (table,))
@@ -200,9 +200,9 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     y1, y0 = max_y - rows * span_y, max_y - (rows + 1) * span_y
     # every tile's box in one vectorised transform (transform_to_wgs84 refuses what it cannot place)
     tiles = []
-    for (c, r), bounds in zip(cells, _boxes(path, crs_text, x0, y0, x1, y1)):
+    for (c, r), (bounds, corners) in zip(cells, _boxes(path, crs_text, x0, y0, x1, y1)):
         ref = f"{table}/{z}/{c}/{r}"
-        tiles.append(Tile(id=ref, path=path, bounds=bounds, ref=ref))
+        tiles.append(Tile(id=ref, path=path, bounds=bounds, ref=ref, corners=corners))
     return TileSet(tuple(tiles), path, attribution=info.attribution, zoom=z)
 
 

@@ -25,13 +25,13 @@ from ..geo import (
     world_file_affine,
     parse_crs,
     read_prj,
-    projected_box_bounds,
+    projected_box,
     read_world_file,
-    world_file_bounds,
+    world_file_box,
     world_rotation_deg,
     world_rotation_negligible,
 )
-from ..images import MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
+from ..images import IMAGE_SUFFIXES, MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
 from .registry import LoadOptions, Reader, keep_tiles_with_data
 
@@ -82,8 +82,13 @@ def _geotiff_georef(path: Path):
         import rasterio
     except ImportError:
         return None
+    import warnings
+
     try:
-        with rasterio.open(path) as ds:
+        with warnings.catch_warnings():  # a TIFF without georeference is the answer None, not a warning
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            ds = rasterio.open(path)
+        with ds:
             if ds.crs is None or ds.transform.is_identity:
                 return None
             return ds.crs, ds.transform, ds.width, ds.height
@@ -192,9 +197,10 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
             north_up, t = resample_north_up(image, world, crs)
             log.info("%s: rotated %.2f° from north-up; resampled north-up to %s", image, angle, north_up)
             with_alpha_w, with_alpha_h = image_size(north_up)
-            bounds = projected_box_bounds(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
-            return Tile(id=rel, path=north_up, bounds=bounds)
-        return Tile(id=rel, path=image, bounds=world_file_bounds(world, width, height, crs))
+            bounds, corners = projected_box(t.c, t.f, t.c + t.a * with_alpha_w, t.f + t.e * with_alpha_h, crs)
+            return Tile(id=rel, path=north_up, bounds=bounds, corners=corners)
+        bounds, corners = world_file_box(world, width, height, crs)
+        return Tile(id=rel, path=image, bounds=bounds, corners=corners)
     except ValueError as exc:
         raise InputError(world_path, f"{exc} ({crs_label(crs)})") from None
 
@@ -222,10 +228,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 if t.b or t.d:
                     raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
                 try:
-                    bounds = projected_box_bounds(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
+                    bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
                 except ValueError as exc:
                     raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=img, bounds=bounds))
+                tiles.append(Tile(id=rel, path=img, bounds=bounds, corners=corners))
                 continue
             foreign = foreign_world_files(img)
             if foreign:
@@ -253,16 +259,63 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     kept = keep_tiles_with_data(tiles, folder)
     if not kept:
         raise InputError(folder, "every image is transparent (no data) in more than half its area")
+    _warn_of_orthophotos(folder, kept)
     return TileSet(kept, folder)
 
 
+# An image this many pixels a side or more is an orthophoto, not a tile: the verifier matches tiles
+# at rerank.VerifySettings.max_side (512 px), so such an image keeps half of its detail or less.
+ORTHOPHOTO_SIDE_PX = 1024
+
+
+def _warn_of_orthophotos(folder: Path, tiles) -> None:
+    """Say when a world-file image is an orthophoto read as one tile (found by the session-6
+    trial: a 330 x 401 m JPEG export was one tile, and 3 of 10 photos over it were not placed)."""
+    from ..geo import format_ground_size
+
+    big = [(t, size) for t in tiles if max(size := image_size(t.path)) >= ORTHOPHOTO_SIDE_PX]
+    if big:
+        tile, (w, h) = big[0]
+        more = f" (and {len(big) - 1} more)" if len(big) > 1 else ""
+        log.warning("%s: %s is %dx%d px (%s) and is read as one tile%s, matched at 512 px: detail is lost. "
+                    "To cut it into tiles like an orthophoto, give the image itself: --tiles %s --tile-size-m 100",
+                    folder, tile.id, w, h, format_ground_size(tile.bounds), more, tile.path)
+
+
+def cut_world_file_image(image: Path, options: LoadOptions) -> TileSet:
+    """One image with a world file given as the tile set (an orthophoto exported as JPEG/PNG with
+    .jgw/.pgw and a .prj): cut into `options.tile_size_m` windows like a GeoTIFF
+    (geotiff.cut_geotiff), its CRS from --epsg, else the .prj. A rotated one is resampled north-up
+    first (resample_north_up). Raises InputError naming the file: no CRS, or as cut_geotiff."""
+    from .geotiff import DEFAULT_TILE_SIZE_M, cut_geotiff
+
+    image = Path(image)
+    world_path = find_world_file(image)
+    crs = _image_crs(image, options.epsg, image.parent)
+    if crs is None:
+        raise InputError(image, "an image with a world file needs the EPSG code of its coordinates "
+                                "(e.g. --epsg 32633) or a .prj file beside it")
+    world = read_world_file(world_path, allow_rotation=True)
+    width, height = image_size(image)
+    size = options.tile_size_m or DEFAULT_TILE_SIZE_M
+    if (world[1] or world[2]) and not world_rotation_negligible(world, width, height):
+        north_up, t = resample_north_up(image, world, crs)
+        return cut_geotiff(north_up, size, options.overlap, crs=crs, transform=t)
+    a, d, b, e, c, f = world
+    return cut_geotiff(image, size, options.overlap, crs=crs, transform=world_file_affine((a, 0.0, 0.0, e, c, f)))
+
+
 def _claims(path: Path) -> bool:
+    if path.is_file():  # one image: an orthophoto with its world file (a .tif is the GeoTIFF reader's)
+        return path.suffix.lower() in IMAGE_SUFFIXES - TIFF_SUFFIXES and find_world_file(path) is not None
     if not path.is_dir():
         return False
     return any(find_world_file(p) or foreign_world_files(p) or _geotiff_georef(p) for p in list_images(path))
 
 
 def _load(path: Path, options: LoadOptions) -> TileSet:
+    if path.is_file():
+        return cut_world_file_image(path, options)
     return load_world_file_folder(path, options.epsg)
 
 

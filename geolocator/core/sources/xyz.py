@@ -226,9 +226,15 @@ def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptio
     if not files:
         raise InputError(folder, "no z/x/y tiles found (expected files like 17/68123/44012.png)")
     grid = detect_grid(folder, files, options)  # every level is evidence of the row order
+    level = None
     if options.zoom is not None:  # one level (--zoom): the others are neither placed nor read
         at_zoom = [row for row in files if row[0] == int(options.zoom)]
         files = at_zoom or files  # none: package.only_zoom says which levels there are
+    elif len({z for z, *_ in files}) > 1:
+        # One level, as from a tile package: a gdal2tiles pyramid (zooms 12-19, say) read whole
+        # mixed tiles kilometres wide with 100 m ones, each ranked and verified against the photos.
+        level = _nearest_level(files, grid, options.tile_size_m)
+        files = [row for row in files if row[0] == level]
     tiles = []
     for z, x, y, f in files:
         try:
@@ -239,7 +245,26 @@ def load_xyz_folder(folder: Path, tms: bool | None = None, *, options: LoadOptio
     tiles = keep_tiles_with_data(tiles, folder)
     if not tiles:
         raise InputError(folder, "every tile is transparent (no data) in more than half its area")
-    return TileSet(tiles, folder)
+    return TileSet(tiles, folder, zoom=level)
+
+
+def _nearest_level(files, grid: TileGrid, tile_size_m: float | None) -> int:
+    """The zoom level whose tiles are nearest `tile_size_m` ground metres (package.choose_zoom; None:
+    its default), each level's size measured on one of its own tiles."""
+    from ..geo import ground_size_m
+    from .package import choose_zoom
+
+    sample = {}
+    for z, x, y, _ in files:
+        sample.setdefault(z, (x, y))
+
+    def ground_m(z: int) -> float:
+        try:
+            return ground_size_m(grid.bounds(z, *sample[z]))[0]
+        except ValueError:  # impossible indices: the level is placed (and refused) below if chosen
+            return 0.0
+
+    return choose_zoom(sample, ground_m, tile_size_m)
 
 
 def _claims(path: Path) -> bool:
