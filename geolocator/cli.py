@@ -601,7 +601,8 @@ def cmd_fetch_tiles(args) -> int:
     if report.failed:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
-        raise GeolocatorError(f"no tile could be fetched from {template.url}")
+        raise GeolocatorError(f"no tile could be fetched from {template.url}"
+                              + (f" ({args.out} was not created)" if report.discarded else ""))
     print(f"next: geolocator locate PHOTOS --tiles {args.out}")
     return 0 if not report.failed else 1
 
