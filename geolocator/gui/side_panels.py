@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -185,6 +186,17 @@ def describe_card(info: AdapterInfo) -> str:
     return " · ".join(parts)
 
 
+_NBSP = "\u00a0"
+_LABEL_NUMBER = re.compile(r"(?<=[\w@%]) (?=\d)")  # "median 0.10", "R@1 97.2%"
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z]+\b)")  # "0.10 m", "36 tiles"
+
+
+def keep_figures_together(text: str) -> str:
+    """`text` with no-break spaces inside each figure (label, number, unit), so that a word-wrapped
+    label breaks between figures, never in one ("mean 17" / "m" at the panel's default width)."""
+    return _NUMBER_UNIT.sub(_NBSP, _LABEL_NUMBER.sub(_NBSP, text))
+
+
 class EvaluationPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Evaluation", parent)
@@ -207,4 +219,4 @@ class EvaluationPanel(QGroupBox):
         ])
         if adapted and frozen is not None and frozen.n_queries == ev.n_queries:
             text += f"\nfrozen backbone: R@1 {frozen.r1:.1f}%   R@5 {frozen.r5:.1f}%"
-        self.label.setText(text)
+        self.label.setText(keep_figures_together(text))

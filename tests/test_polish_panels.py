@@ -1,0 +1,76 @@
+"""The app's side panels at their default width (300 px): a figure's label, value and unit stay on one
+line ("Point error: median" / "0.10 m" and "mean 17" / "m" read badly)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+os.environ["QT_QPA_PLATFORM"] = os.environ.get("QT_QPA_PLATFORM") or "offscreen"
+
+
+def wrapped_lines(label) -> list[str]:
+    """The lines a word-wrapped QLabel shows at its current width (Qt's own line breaking, via
+    QTextLayout with the label's font), no-break spaces read back as spaces."""
+    from PySide6.QtGui import QTextLayout
+
+    width = label.contentsRect().width() - 2 * label.margin() - 2 * label.indent()
+    lines = []
+    for paragraph in label.text().split("\n"):
+        layout = QTextLayout(paragraph, label.font())
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(width)
+        layout.endLayout()
+        for i in range(layout.lineCount()):
+            ln = layout.lineAt(i)
+            lines.append(paragraph[ln.textStart():ln.textStart() + ln.textLength()].replace("\xa0", " ").strip())
+    return lines
+
+
+def _figures(ev) -> list[str]:
+    from geolocator.core.geo import format_distance
+
+    best, mean_best = ev.extra["median_error_best_m"], ev.extra["mean_error_best_m"]
+    return [f"R@1 {ev.r1:.1f}%", f"R@5 {ev.r5:.1f}%", f"AP {ev.ap:.1f}%", f"{ev.n_queries} images",
+            f"{ev.n_tiles} tiles", f"median {format_distance(best)}", f"mean {format_distance(mean_best)}",
+            f"median {format_distance(ev.median_error_m)}", f"mean {format_distance(ev.mean_error_m)}"]
+
+
+@pytest.mark.parametrize("width", [260, 300])
+def test_the_evaluation_panel_never_breaks_a_figure_at_the_default_width(qtbot, width):
+    from geolocator.core.model import Evaluation
+    from geolocator.gui.side_panels import EvaluationPanel
+
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    # the demo's figures (session 5's screenshot wrapped "36 / tiles" and "mean 17 / m"), one far-off mean
+    ev = Evaluation(97.2, 97.2, 99.0, 97.4, 12.94, 16.9, 108, 36,
+                    extra={"median_error_best_m": 0.099, "mean_error_best_m": 2_258_995.9})
+    panel.show_evaluation(ev, 108, adapted=False)
+    panel.resize(width, panel.heightForWidth(width) if panel.hasHeightForWidth() else 240)
+    panel.show()
+    qtbot.waitExposed(panel)
+    lines = wrapped_lines(panel.label)
+    assert len(lines) > len(panel.label.text().splitlines())  # the test does wrap: it checks where
+    for figure in _figures(ev):
+        assert any(figure in line for line in lines), (figure, lines)
+    # what the text says is unchanged, only where it may break
+    text = panel.label.text().replace("\xa0", " ")
+    assert "Point error: median 0.10 m, mean 2,259 km" in text
+
+
+def test_no_break_spaces_join_labels_numbers_and_units_only():
+    from geolocator.gui.side_panels import keep_figures_together
+
+    nb = "\xa0"
+    assert keep_figures_together("Frozen backbone · 108 images with truth, 36 tiles") == \
+        f"Frozen backbone · 108{nb}images with truth, 36{nb}tiles"
+    assert keep_figures_together("R@1 97.2%   R@5 97.2%   AP 97.4%") == \
+        f"R@1{nb}97.2%   R@5{nb}97.2%   AP{nb}97.4%"
+    assert keep_figures_together("top tile centre error: median 13 m, mean 2,259 km") == \
+        f"top tile centre error: median{nb}13{nb}m, mean{nb}2,259{nb}km"
