@@ -232,11 +232,11 @@ def _scored_queries(region, tiles) -> tuple:
     return scored_queries(region.queries, tiles)
 
 
-def _far_from_tiles_note(queries, tiles) -> str | None:
-    """core.evaluate.far_from_tiles_note: the app shows the same sentence."""
-    from .core.evaluate import far_from_tiles_note
+def _far_from_tiles(queries, tiles):
+    """core.evaluate.far_from_tiles: the app shows the same sentence, the exports carry it."""
+    from .core.evaluate import far_from_tiles
 
-    return far_from_tiles_note(queries, tiles)
+    return far_from_tiles(queries, tiles)
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -340,9 +340,9 @@ def cmd_locate(args) -> int:
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
-    far = _far_from_tiles_note(queries, tiles)
+    far = _far_from_tiles(queries, tiles)
     if far:
-        log.warning("%s", far)
+        log.warning("%s", far.note)
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:
@@ -355,19 +355,19 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution)
+            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution, far=far)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
             # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
             flown = {p.query.id for t in tracks for p in t.points}
             write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown],
-                        attribution=ws.tileset.attribution)
+                        attribution=ws.tileset.attribution, far=far)
         else:
             from .core.export_track import write_predictions_geojson
 
             write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
-                                      attribution=ws.tileset.attribution)
+                                      attribution=ws.tileset.attribution, far=far)
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}")
     else:
