@@ -113,7 +113,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                         "photos are rotated instead)")
     g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
                    help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
-    g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--batch-size", type=int, default=32, help="images per forward pass of the backbone (default 32; "
+                   "lower it when memory runs short)")
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
@@ -177,7 +178,8 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
 def _add_adapt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="best", choices=["best", "paper"], help="best (default) or the paper's procedure")
     p.add_argument("--steps", type=int, help="EM steps (default: the mode's own)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the adaptation (default 0): the same seed "
+                   "gives the same adapter")
 
 
 def _workspace(args):
@@ -662,7 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_locate)
 
     p = sub.add_parser("eval", help="locate a region's drone images and score them against its truth")
-    p.add_argument("region", type=Path)
+    p.add_argument("region", type=Path, help="a region folder: tiles.csv + tiles/ + queries/ + truth.csv (or photos "
+                   "with EXIF GPS)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
@@ -674,7 +677,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
-    p.add_argument("region", type=Path)
+    p.add_argument("region", type=Path, help="a region folder: tiles.csv + tiles/ + queries/ (truth.csv, if any, "
+                   "is not used: no labels)")
     p.add_argument("--out", type=Path, help="adapter file (.safetensors; default: the app's adapter folder)")
     _add_adapt_options(p)
     _add_common(p)
@@ -682,9 +686,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval-u1652", help="University-1652: adapt without labels, report the official metrics")
     p.add_argument("root", type=Path, help="the dataset folder holding train/ and test/")
-    p.add_argument("--adapt-on", default="train", choices=["train", "test"])
+    p.add_argument("--adapt-on", default="train", choices=["train", "test"],
+                   help="the split adapted to without labels: train (default) or test (transductive)")
     p.add_argument("--no-adapt", action="store_true", help="evaluate the frozen features only")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
@@ -700,12 +705,15 @@ def build_parser() -> argparse.ArgumentParser:
     area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees; write --bbox=W,S,E,N when W is negative")
     area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",
                       help="area around these photos' GPS positions (files or folders)")
-    p.add_argument("--margin-m", type=float, default=250.0, help="with --around: metres added around the photos")
-    p.add_argument("--zoom", type=int, help="zoom level (default: tiles of about 100 m on the ground)")
+    p.add_argument("--margin-m", type=float, default=250.0,
+                   help="with --around: metres added around the photos (default 250)")
+    p.add_argument("--zoom", type=int, help="zoom level (default: tiles about as wide on the ground as the photos' "
+                   "footprint when their metadata gives it, else about 100 m)")
     p.add_argument("--out", type=Path, required=True, help="a folder (z/x/y files) or a .mbtiles file")
-    p.add_argument("--max-tiles", type=int, default=10_000, help="refuse areas needing more tiles than this")
-    p.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
-    p.add_argument("--retries", type=int, default=5, help="retries of a tile on 429/5xx/network errors")
+    p.add_argument("--max-tiles", type=int, default=10_000,
+                   help="refuse areas needing more tiles than this (default 10,000)")
+    p.add_argument("--concurrency", type=int, default=4, help="requests in flight at once (default 4)")
+    p.add_argument("--retries", type=int, default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 
