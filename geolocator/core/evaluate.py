@@ -199,7 +199,10 @@ def scored_queries(queries: Sequence[Query], tiles) -> tuple[tuple[Query, ...], 
     note = None
     if far:
         names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
-        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+        from .wording import count
+
+        note = (f"{count(len(far), 'truth point')} {'lies' if len(far) == 1 else 'lie'} far outside the tiles and "
+                f"{'was' if len(far) == 1 else 'were'} ignored in the scores "
                 f"(the photos are still located): {names}")
     return tuple(kept), note
 

@@ -25,6 +25,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
+from ..core.wording import count
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_NAMES, Prediction, Query
 from ..core.pipeline import Settings
@@ -516,7 +517,8 @@ class MainWindow(QMainWindow):
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
             if new and self.tileset_path is None:
-                messages.append(("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
+                messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate "
+                                 f"{'it' if len(new) == 1 else 'them'}, "
                                  "or get imagery for their area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
