@@ -62,7 +62,7 @@ def test_every_skipped_path_is_shown_beside_the_images_added(qtbot, dirs):
     wait_idle(qtbot, w)
     text = w.message_bar.text
     assert w.message_bar.level == "warning"
-    assert "1 drone image added. Open a tile set to locate it," in text
+    assert "1 drone image added. Open a tile set to locate it, or get imagery for its area" in text
     assert "Skipped 1 folder: empty/: no images" in text and "file" not in text.split(":")[0]
     assert str(bad / "empty") not in text  # the name once, not "empty: /…/bad/empty: no images"
     assert str(bad / "empty") in w.message_bar._details  # the full path behind Details…

@@ -74,3 +74,22 @@ def test_no_break_spaces_join_labels_numbers_and_units_only():
         f"R@1{nb}97.2%   R@5{nb}97.2%   AP{nb}97.4%"
     assert keep_figures_together("top tile centre error: median 13 m, mean 2,259 km") == \
         f"top tile centre error: median{nb}13{nb}m, mean{nb}2,259{nb}km"
+
+
+def test_imagery_dialog_says_the_credit_line_is_missing_and_margins_in_whole_metres(qtbot, tmp_path):
+    """fetch-tiles warns when a plain URL has no attribution; the dialog said nothing. Its margin read
+    "250.00 m margin"."""
+    from geolocator.core.model import LatLon
+    from geolocator.core.sources import fetch as F
+    from geolocator.gui.imagery_dialog import URL_CHOICE, ImageryDialog
+
+    d = ImageryDialog(None, photos=[LatLon(36.1418, -115.2334)], out_folder=tmp_path)
+    qtbot.addWidget(d)
+    d.source.setCurrentText(URL_CHOICE)
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    warning = F.recorded_attribution(F.parse_template(d.url.text()))[1]
+    assert "No attribution was given for the imagery from 127.0.0.1:9" in d.terms.text()
+    assert warning[1:] in d.terms.text()
+    d.attribution.setText("Imagery © Someone")
+    assert "No attribution" not in d.terms.text() and "Imagery © Someone" in d.terms.text()
+    assert d.margin.text() == "250 m margin"

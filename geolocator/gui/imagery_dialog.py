@@ -95,6 +95,7 @@ class ImageryDialog(QDialog):
         self.margin.setRange(0, 50_000)
         self.margin.setValue(F.DEFAULT_MARGIN_M)
         self.margin.setSuffix(" m margin")
+        self.margin.setDecimals(0)  # whole metres: "250 m margin", not "250.00 m margin"
         self.bbox = QLineEdit()
         if area is not None:
             self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")
@@ -202,7 +203,9 @@ class ImageryDialog(QDialog):
         self.plan = None
         try:
             template = self.template()
-            self.terms.setText(F.terms_notice(template))
+            missing_credit = F.recorded_attribution(template)[1]  # what fetch-tiles warns of, said here too
+            self.terms.setText(F.terms_notice(template) + (f"\nNote: {missing_credit[0].upper()}{missing_credit[1:]}."
+                                                           if missing_credit else ""))
             area = self.area()
             zoom = self.zoom.value()
             if not self._out_edited:

@@ -517,9 +517,9 @@ class MainWindow(QMainWindow):
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
             if new and self.tileset_path is None:
-                messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate "
-                                 f"{'it' if len(new) == 1 else 'them'}, "
-                                 "or get imagery for their area (File → Get Imagery for This Area…).", ""))
+                it, its = ("it", "its") if len(new) == 1 else ("them", "their")
+                messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
+                                 f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
                 self.locate()
