@@ -87,9 +87,29 @@ def test_imagery_dialog_says_the_credit_line_is_missing_and_margins_in_whole_met
     qtbot.addWidget(d)
     d.source.setCurrentText(URL_CHOICE)
     d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
-    warning = F.recorded_attribution(F.parse_template(d.url.text()))[1]
-    assert "No attribution was given for the imagery from 127.0.0.1:9" in d.terms.text()
-    assert warning[1:] in d.terms.text()
+    assert F.recorded_attribution(F.parse_template(d.url.text()))[1]  # what fetch-tiles warns of
+    assert "No attribution given: most providers' terms require their credit line" in d.terms.text()
+    assert "Type it under Attribution; without it the tile set records only '127.0.0.1:9'" in d.terms.text()
+    assert "--attribution" not in d.terms.text()  # the CLI's words are not the app's
     d.attribution.setText("Imagery © Someone")
     assert "No attribution" not in d.terms.text() and "Imagery © Someone" in d.terms.text()
     assert d.margin.text() == "250 m margin"
+
+
+def test_imagery_dialog_grows_to_show_the_whole_terms_notice(qtbot, tmp_path):
+    """Choosing Esri.WorldImagery filled the notice with 5 lines in a dialog laid out for none: its
+    attribution and the terms-of-use sentence were cut off mid-line."""
+    from geolocator.core.model import LatLon
+    from geolocator.gui.imagery_dialog import ImageryDialog
+
+    d = ImageryDialog(None, photos=[LatLon(36.1418, -115.2334)], out_folder=tmp_path)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    d.source.setCurrentText("Esri.WorldImagery")
+    qtbot.wait(50)
+    label = d.terms
+    assert "terms of use" in label.text()
+    assert label.height() >= label.heightForWidth(label.width()), (label.height(), label.heightForWidth(label.width()))
+    lines = wrapped_lines(label)
+    assert lines[-1].endswith("forbid it).")  # the last wrapped line is on screen

@@ -203,9 +203,12 @@ class ImageryDialog(QDialog):
         self.plan = None
         try:
             template = self.template()
-            missing_credit = F.recorded_attribution(template)[1]  # what fetch-tiles warns of, said here too
-            self.terms.setText(F.terms_notice(template) + (f"\nNote: {missing_credit[0].upper()}{missing_credit[1:]}."
-                                                           if missing_credit else ""))
+            # what fetch-tiles warns of (recorded_attribution), in the dialog's own words
+            missing_credit = "" if F.recorded_attribution(template)[1] is None else (
+                "\nNo attribution given: most providers' terms require their credit line on every map and export. "
+                f"Type it under Attribution; without it the tile set records only '{F.source_host(template.url)}' "
+                "as the imagery's source.")
+            self._set_terms(F.terms_notice(template) + missing_credit)
             area = self.area()
             zoom = self.zoom.value()
             if not self._out_edited:
@@ -214,7 +217,7 @@ class ImageryDialog(QDialog):
             plan = F.plan_fetch(template, area, zoom, out, self.max_tiles)
         except GeolocatorError as exc:
             if self.source.currentText() == URL_CHOICE and not self.url.text().strip():
-                self.terms.setText("")
+                self._set_terms("")
                 self.estimate.setText("Choose a provider or type the URL template of a tile service.")
             else:
                 self.estimate.setText(str(exc))
@@ -224,6 +227,20 @@ class ImageryDialog(QDialog):
                                                  if out.exists() else "."))
         self.fetch_button.setEnabled(bool(plan.tiles) and bool(self.out.text().strip()))
         self._candidate = plan
+
+    def _set_terms(self, text: str) -> None:
+        """The notice, with the dialog grown to show all of it: a dialog laid out for an empty notice
+        cut a provider's five lines (attribution, terms of use) off mid-sentence."""
+        if text == self.terms.text():
+            return
+        self.terms.setText(text)
+        layout = self.layout()
+        if layout is None:  # still being built
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def _accept(self) -> None:
         self._update()
