@@ -113,3 +113,40 @@ def test_imagery_dialog_grows_to_show_the_whole_terms_notice(qtbot, tmp_path):
     assert label.height() >= label.heightForWidth(label.width()), (label.height(), label.heightForWidth(label.width()))
     lines = wrapped_lines(label)
     assert lines[-1].endswith("forbid it).")  # the last wrapped line is on screen
+
+
+def test_a_refused_fetch_in_the_app_says_nothing_was_saved_and_leaves_no_file(qtbot, tmp_path):
+    from geolocator.core.model import LatLon
+    from geolocator.gui.imagery_dialog import URL_CHOICE, ImageryDialog, start_fetch
+
+    from .test_imagery_dialog import _window
+    from .tile_packages import demo_mosaic, demo_pyramid
+    from .tile_server import TileServer
+
+    tiles = demo_pyramid(zooms=(19,))
+    c = demo_mosaic()[1].center
+    w = _window(qtbot, tmp_path)
+    with TileServer(tiles, {t: [(403, {}, b"no")] * 3 for t in tiles}) as server:
+        d = ImageryDialog(None, photos=[LatLon(c.lat, c.lon)], out_folder=tmp_path / "imagery")
+        qtbot.addWidget(d)
+        d.source.setCurrentText(URL_CHOICE)
+        d.url.setText(server.url)
+        d.attribution.setText("Demo")
+        d.zoom.setValue(19)
+        d.margin.setValue(60)
+        d._accept()
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: not w.runner.busy, timeout=60_000)
+    assert w.message_bar.level == "error"
+    # fewer tiles than STOP_AFTER_REFUSALS: the fetch ends with every tile failed, not a FetchError
+    assert w.message_bar.text.startswith("No tile could be fetched from")
+    assert f"{d.plan.out.name} was not created" in w.message_bar.text
+    assert not d.plan.out.exists()
+    w.close()
+
+
+def test_the_progress_line_names_the_fetch_stage():
+    from geolocator.core.progress import ProgressEvent
+    from geolocator.gui.progress_panel import describe
+
+    assert describe(ProgressEvent("fetch", 3, 81, "3 fetched", eta_s=12)) == "Fetching imagery · 3/81 · 12 s left"

@@ -263,23 +263,29 @@ def start_fetch(window, plan: F.FetchPlan):
     """Fetch in the window's worker thread; when done, open the result as the tile set."""
     from .workers import Job
 
+    from ..core.wording import count
+
     def done(report: F.FetchReport) -> None:
         if report.fetched + report.already == 0:
-            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}.",
+            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}"
+                                            + (f"; {plan.out.name} was not created." if report.discarded else "."),
                                             "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
             return
         if report.failed or report.missing:
             window.message_bar.show_message(
-                "warning", f"{report.fetched} tiles fetched; {report.missing} missing on the server, "
-                           f"{len(report.failed)} failed (fetch again to retry them).",
+                "warning", f"{count(report.fetched, 'tile')} fetched; {report.missing:,} missing on the server, "
+                           f"{len(report.failed):,} failed (fetch again to retry them).",
                 "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
         window.open_tileset(plan.out)
 
     def cancelled() -> None:
+        if not plan.out.exists():  # cancelled before any tile came: fetch_tiles removed the empty file
+            window.message_bar.show_message("info", "Fetching cancelled before any tile came; nothing was saved.")
+            return
         window.message_bar.show_message("info", f"Fetching cancelled. The tiles fetched so far are kept in "
                                                 f"{plan.out}; fetch again to continue.")
 
-    return window.runner.submit(Job(f"Fetching imagery ({len(plan.tiles):,} tiles)", run_plan(plan), done,
+    return window.runner.submit(Job(f"Fetching imagery ({count(len(plan.tiles), 'tile')})", run_plan(plan), done,
                                     window._on_job_error, cancelled))
 
 

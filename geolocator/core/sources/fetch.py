@@ -617,7 +617,9 @@ def fetch_tiles(
     unreachable = 0
     unreachable_why = ""
     try:
-        emit(progress, ProgressEvent("fetch", 0, len(tiles), f"{len(tiles)} tiles"))
+        from ..wording import count
+
+        emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
                                answered=answered):
