@@ -65,7 +65,7 @@ def test_the_evaluation_panel_never_breaks_a_figure_at_the_default_width(qtbot, 
 
 
 def test_no_break_spaces_join_labels_numbers_and_units_only():
-    from geolocator.gui.side_panels import keep_figures_together
+    from geolocator.core.wording import keep_figures_together
 
     nb = "\xa0"
     assert keep_figures_together("Frozen backbone · 108 images with truth, 36 tiles") == \
@@ -150,3 +150,33 @@ def test_the_progress_line_names_the_fetch_stage():
     from geolocator.gui.progress_panel import describe
 
     assert describe(ProgressEvent("fetch", 3, 81, "3 fetched", eta_s=12)) == "Fetching imagery · 3/81 · 12 s left"
+
+
+def test_the_results_panel_wraps_between_figures_and_counts_one_point(qtbot):
+    """The photo line ("39.8 m above take-off · ... footprint ~68 x 38 m · 2016-06-23 16:31:59")
+    wraps in the results panel; a figure must not break ("39.8" / "m", "16:31:59" alone)."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from geolocator.core.model import PhotoMeta, Query
+    from geolocator.gui.results_panel import ResultsPanel, TileCard
+
+    meta = PhotoMeta(make="DJI", model="FC300S", width=4000, height=2250, relative_altitude_m=39.8,
+                     gimbal_yaw_deg=45.0, gimbal_pitch_deg=-89.9, focal_length_mm=3.61, sensor_width_mm=6.16,
+                     captured_at=datetime(2016, 6, 23, 16, 31, 59))
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_query(Query("DJI_0042.JPG", Path("DJI_0042.JPG"), meta=meta), None, None, {})
+    panel.resize(560, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    lines = wrapped_lines(panel.details)
+    assert len(lines) > len(panel.details.text().splitlines())  # it does wrap at this width
+    for figure in ("39.8 m", "yaw 45.0°", "~68 x 38 m", "2016-06-23 16:31:59"):
+        assert any(figure in line for line in lines), (figure, lines)
+    card = TileCard()
+    qtbot.addWidget(card)
+    card.set_match(2, 0.5, "t.jpg", None, None, inliers=1)
+    assert card.points.text() == "1 matching pt"
+    card.set_match(2, 0.5, "t.jpg", None, None, inliers=44)
+    assert card.points.text() == "44 matching pts"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import MATCHER_NAMES, Evaluation
+from ..core.wording import keep_figures_together
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -184,17 +184,6 @@ def describe_card(info: AdapterInfo) -> str:
     if isinstance(created, (int, float)):
         parts.append(dt.datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M"))
     return " · ".join(parts)
-
-
-_NBSP = "\u00a0"
-_LABEL_NUMBER = re.compile(r"(?<=[\w@%]) (?=\d)")  # "median 0.10", "R@1 97.2%"
-_NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z]+\b)")  # "0.10 m", "36 tiles"
-
-
-def keep_figures_together(text: str) -> str:
-    """`text` with no-break spaces inside each figure (label, number, unit), so that a word-wrapped
-    label breaks between figures, never in one ("mean 17" / "m" at the panel's default width)."""
-    return _NUMBER_UNIT.sub(_NBSP, _LABEL_NUMBER.sub(_NBSP, text))
 
 
 class EvaluationPanel(QGroupBox):
