@@ -180,3 +180,18 @@ def test_the_results_panel_wraps_between_figures_and_counts_one_point(qtbot):
     assert card.points.text() == "1 matching pt"
     card.set_match(2, 0.5, "t.jpg", None, None, inliers=44)
     assert card.points.text() == "44 matching pts"
+
+
+def test_the_about_box_names_the_version(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from geolocator import __version__
+
+    from .test_imagery_dialog import _window
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
+    w = _window(qtbot, tmp_path)
+    w.act_about.trigger()
+    assert shown and shown[0][1].startswith(f"Geolocator {__version__}\n")
+    w.close()

@@ -789,9 +789,11 @@ class MainWindow(QMainWindow):
                             self.map_view.show_map)
 
     def _about(self) -> None:
+        from .. import __version__  # the version a bug report needs: the box named none
+
         QMessageBox.about(self, "About Geolocator",
-                          "Geolocator locates drone photos in georeferenced satellite tiles and adapts to each "
-                          "region without labels.")
+                          f"Geolocator {__version__}\n\nGeolocator locates drone photos in georeferenced satellite "
+                          "tiles and adapts to each region without labels.")
 
     def first_run(self) -> None:
         """Open the demo on the very first launch, then never again on its own."""
