@@ -490,15 +490,16 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        mode = f" ({result['mode']})" if adapted else ""
-        print(f"{args.region}: {ev.n_queries} queries, {ev.n_tiles} tiles, backbone {result['backbone']} on "
-              f"{result['device']}, adapted: {adapted}{mode}")
-        print(f"  R@1 {ev.r1:.1f}  R@5 {ev.r5:.1f}  R@10 {ev.r10:.1f}  AP {ev.ap:.1f}")
+        # as the app's Evaluation panel words it ("adapted: False" was a Python value, "174.6 s" unlabelled)
+        state = f"adapted (mode {result['mode']})" if adapted else "frozen backbone"
+        print(f"{args.region}: {_count(ev.n_queries, 'image')} with truth, {_count(ev.n_tiles, 'tile')}, "
+              f"backbone {result['backbone']} on {result['device']}, {state}")
+        print(f"  R@1 {ev.r1:.1f}%  R@5 {ev.r5:.1f}%  R@10 {ev.r10:.1f}%  AP {ev.ap:.1f}%")
         from .core.evaluate import error_lines
 
         for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
             print(f"  {line}")
-        print(f"  {result['seconds']:.1f} s")
+        print(f"  took {result['seconds']:.1f} s")
     return 0
 
 
