@@ -17,6 +17,7 @@ from geolocator.core.model import LatLon, Query, TileSet
 from .helpers import grid_tiles
 from .test_cli_demo_features import demo_cli, features  # noqa: F401 - fixtures
 from .test_first_hour_faults import _photo_with_gps
+from .test_gui_first_hour import dirs  # noqa: F401 - fixture (settings and caches under tmp_path)
 
 DULUTH = LatLon(46.8426071, -91.9945599)
 
@@ -99,3 +100,27 @@ def test_locate_writes_the_warning_into_every_output_format(demo_cli, tmp_path):
         rows = {r["query"]: r["warning"] for r in csv.DictReader(f)}
     assert rows == {"q_0001.jpg": doc["warning"], "q_0002.jpg": ""}
     assert f"Warning: {doc['warning']}." in outs[".kml"].read_text()
+
+
+@pytest.mark.slow  # the real backbone (EfficientNet-Lite0) locates the photo: ~25 s
+def test_the_apps_geojson_export_carries_the_warning(qtbot, dirs):  # noqa: F811
+    from .test_gui_first_hour import make_window, tiny_tileset, wait_idle
+
+    tmp_path = dirs
+    csv_path = tiny_tileset(tmp_path / "region")
+    photo = tmp_path / "photos" / "duluth.jpg"
+    photo.parent.mkdir()
+    _photo_with_gps(photo, DULUTH.lat, DULUTH.lon)
+    w = make_window(qtbot, tmp_path)
+    w.add_paths([photo])
+    wait_idle(qtbot, w)
+    w.open_tileset(csv_path)
+    wait_idle(qtbot, w)
+    out = tmp_path / "p.geojson"
+    w.export_geojson(out)
+    wait_idle(qtbot, w)
+    assert w.message_bar.text == f"Saved 1 prediction to {out}"
+    doc = json.loads(out.read_text())
+    assert doc["warning"].startswith("1 of 1 photos with a recorded position lie far from the tiles")
+    assert [f["properties"]["warning"] for f in doc["features"] if f["geometry"]["type"] == "Point"] == [doc["warning"]]
+    w.close()

@@ -743,7 +743,8 @@ class MainWindow(QMainWindow):
         preds = list(self.predictions.values())
         return self._submit("Exporting GeoJSON",
                             lambda progress, cancel: self.session.export_geojson(preds, path),
-                            lambda p: self.message_bar.show_message("info", f"Saved {len(preds)} predictions to {p}"))
+                            lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
+                                                                            f"to {p}"))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
