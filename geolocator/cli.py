@@ -619,8 +619,11 @@ def cmd_fetch_tiles(args) -> int:
                                    max_tiles=args.max_tiles, progress=progress)
     except KeyboardInterrupt:
         progress.close()
-        log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the rest",
-                    args.out)
+        if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
+            log.warning("stopped before any tile came: %s was not created", args.out)
+        else:
+            log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the "
+                        "rest", args.out)
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "

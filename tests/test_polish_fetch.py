@@ -96,3 +96,31 @@ def test_cli_fetch_refused_says_so_and_leaves_no_file(tmp_path, tiles, capsys):
     assert rc != 0 and "refused the first" in err and "Traceback" not in err
     assert f"{out} was not created" in err
     assert not out.exists()
+
+
+def test_a_fetch_killed_before_any_tile_says_nothing_was_created(tmp_path, tiles):
+    """A kill before the first tile came said "the tiles fetched so far are kept in area.mbtiles"
+    about a file that (now) is not left behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    _, area = demo_mosaic()
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, delay_s=2.0) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "geolocator", "fetch-tiles", server.url,
+                                 f"--bbox={area.west},{area.south},{area.east},{area.north}", "--zoom", "19",
+                                 "--out", str(out), "--concurrency", "1", "-q", "--attribution", "Test"],
+                                stderr=subprocess.PIPE, text=True,
+                                env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+        deadline = time.monotonic() + 60
+        while not server.log and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert f"stopped before any tile came: {out} was not created" in err and "Traceback" not in err
+    assert "kept in" not in err
+    assert list(tmp_path.iterdir()) == []
