@@ -195,3 +195,19 @@ def test_the_about_box_names_the_version(qtbot, tmp_path, monkeypatch):
     w.act_about.trigger()
     assert shown and shown[0][1].startswith(f"Geolocator {__version__}\n")
     w.close()
+
+
+def test_an_expected_error_has_no_traceback_behind_details(qtbot, tmp_path):
+    """A refused fetch (FetchError) put a Python traceback behind the message bar's Details…."""
+    from geolocator.core.sources.fetch import FetchError
+
+    from .test_imagery_dialog import _window
+
+    w = _window(qtbot, tmp_path)
+    tb = 'Traceback (most recent call last):\n  File "x.py", line 1\nFetchError: no'
+    w._on_job_error(FetchError("tiles.example.org: the server refused the first 10 tiles"), tb)
+    assert w.message_bar.level == "error" and "refused" in w.message_bar.text
+    assert "Traceback" not in w.message_bar._details and w.message_bar._details_btn.isHidden()
+    w._on_job_error(RuntimeError("boom"), tb)  # a bug: the traceback is what a report needs
+    assert w.message_bar.text == "unexpected error: RuntimeError: boom" and "Traceback" in w.message_bar._details
+    w.close()

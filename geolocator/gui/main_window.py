@@ -375,7 +375,10 @@ class MainWindow(QMainWindow):
         text = _user_message(exc)
         if isinstance(exc, WeightsNotFound):
             text += "  Use “Choose weights file…” in the Backbone panel."
-        self.message_bar.show_message("error", text, getattr(exc, "details", None) or tb)
+        # an expected problem (bad input, a refusing service) is said in words: its Details are its own,
+        # never a Python traceback; an unexpected error keeps the traceback for a bug report
+        details = getattr(exc, "details", None) or ("" if isinstance(exc, GeolocatorError) else tb)
+        self.message_bar.show_message("error", text, details)
 
     def _refresh_actions(self) -> None:
         busy = self.runner.busy
