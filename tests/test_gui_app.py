@@ -121,7 +121,7 @@ def _shown_r1(w: MainWindow) -> float:
     """The R@1 the evaluation panel shows (its first 'R@1 x%')."""
     import re
 
-    return float(re.search(r"R@1 ([0-9.]+)%", w.eval_panel.label.text()).group(1))
+    return float(re.search(r"R@1\s([0-9.]+)%", w.eval_panel.label.text()).group(1))
 
 
 def test_dropping_a_tile_set_on_the_window_opens_it(qtbot, dirs, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from geolocator.core.export import (ATTRIBUTION_CSV_COLUMNS, CAMERA_CSV_COLUMNS, CSV_COLUMNS, FLIGHT_CSV_COLUMNS, META_CSV_COLUMNS,
-                                     write_csv, write_geojson)
+                                     WARNING_CSV_COLUMNS, write_csv, write_geojson)
 from geolocator.core.model import PhotoMeta, Query
 from geolocator.core.predict import predict
 
@@ -43,7 +43,8 @@ def test_csv_keeps_its_columns_and_adds_metadata_after_them(tmp_path):
     write_csv(_predictions(), tmp_path / "p.csv")
     with open(tmp_path / "p.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
+    assert rows[0] == (CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
+                       + WARNING_CSV_COLUMNS)
     a, b = (dict(zip(rows[0], r)) for r in rows[1:])
     assert a["relative_altitude_m"] == "39.8" and a["captured_at"] == "2016-06-23T16:31:59+00:00" and a["truth_note"] == ""
     assert b["truth_note"].startswith("EXIF GPS fix is void") and b["relative_altitude_m"] == ""

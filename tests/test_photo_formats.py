@@ -131,7 +131,7 @@ def test_tiny_or_narrow_image_gets_a_sentence_saying_what_is_wrong(tmp_path, siz
 
 def test_only_tiny_images_is_an_error_naming_the_folder(tmp_path):
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
-    with pytest.raises(InputError, match="none of the 1 query file"):
+    with pytest.raises(InputError, match="the only query file could not be read"):
         load_queries(tmp_path)
 
 

@@ -110,7 +110,7 @@ def test_load_queries_empty_folder_is_an_error_naming_it(tmp_path):
 def test_load_queries_nothing_readable_is_an_error(tmp_path):
     (tmp_path / "q").mkdir()
     (tmp_path / "q" / "bad.jpg").write_bytes(b"junk")
-    with pytest.raises(InputError, match="none of the 1"):
+    with pytest.raises(InputError, match="the only query file could not be read"):
         load_queries(tmp_path / "q")
     with pytest.raises(InputError, match="not found"):
         load_queries(tmp_path / "nowhere")

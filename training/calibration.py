@@ -118,7 +118,7 @@ def fit_table(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], tuple[fl
         margins.append(round(float(x[inside].mean()), 1))
         rates.append(float((y[inside].sum() + 1) / (inside.sum() + 2)))
     rates = list(np.maximum.accumulate(rates))
-    return tuple(margins), tuple(round(r, 3) for r in rates)
+    return tuple(margins), tuple(round(float(r), 3) for r in rates)  # floats: printed for predict.py, no np.float64(…)
 
 
 def reliability(conf: np.ndarray, right: np.ndarray) -> list[tuple[float, float, float, int]]:
@@ -318,13 +318,19 @@ def main() -> None:
             writer.writerows(rows)
     if args.fit:
         v = [r for r in rows if r["status"] == STATUS_VERIFIED]
-        x, y = np.array([r["inlier_margin"] for r in v], float), np.array([r["right"] for r in v], float)
-        mid, slope = fit_logistic(x, y)
-        print(f"verified: {len(v)} photos, maximum likelihood: midpoint {mid:.2f} slope {slope:.3f}")
-        margins, rates = fit_table(x, y)
-        print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
+        if v:  # nothing to fit without them (a fit of nothing printed "midpoint nan")
+            x, y = np.array([r["inlier_margin"] for r in v], float), np.array([r["right"] for r in v], float)
+            mid, slope = fit_logistic(x, y)
+            print(f"verified: {len(v)} photos, maximum likelihood: midpoint {mid:.2f} slope {slope:.3f}")
+            margins, rates = fit_table(x, y)
+            print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
+        else:
+            print("verified: no verified photos in the records: nothing to fit")
         u = [r for r in rows if r["status"] != STATUS_VERIFIED]
-        print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
+        if u:
+            print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
+        else:
+            print("unverified: no unverified photos in the records")
         for mode in sorted({r["mode"] for r in u}):  # predict.RETRIEVED_CEILING against each mode
             clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
             if clear:

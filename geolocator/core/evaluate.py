@@ -7,6 +7,7 @@ the truth file. AP averages precision over every such tile in the full ranking.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -198,16 +199,31 @@ def scored_queries(queries: Sequence[Query], tiles) -> tuple[tuple[Query, ...], 
     note = None
     if far:
         names = ", ".join(far[:3]) + (f" and {len(far) - 3} more" if len(far) > 3 else "")
-        note = (f"{len(far)} truth point(s) lie far outside the tiles and were ignored in the scores "
+        from .wording import count
+
+        note = (f"{count(len(far), 'truth point')} {'lies' if len(far) == 1 else 'lie'} far outside the tiles and "
+                f"{'was' if len(far) == 1 else 'were'} ignored in the scores "
                 f"(the photos are still located): {names}")
     return tuple(kept), note
 
 
-def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:
-    """A sentence when photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far
-    from every tile (far as in `scored_queries`): most likely the wrong tile set, and then no answer
-    can be right. None when all are near. The CLI logs it; the app shows it in its message bar.
-    The distance is the haversine (geo.haversine_m) from the tile set's centre, in km."""
+@dataclass(frozen=True)
+class FarFromTiles:
+    """Photos recorded far from every tile (far_from_tiles): the sentence to show, and which photos
+    (Query.id) it is about, so that an export can mark their rows and features."""
+
+    note: str
+    query_ids: frozenset[str]
+
+    def about(self, query_id: str) -> str | None:
+        return self.note if query_id in self.query_ids else None
+
+
+def far_from_tiles(queries: Sequence[Query], tiles) -> FarFromTiles | None:
+    """When photos' own recorded positions (EXIF/XMP GPS, telemetry, truth.csv) lie far from every
+    tile (far as in `scored_queries`): most likely the wrong tile set, and then no answer can be
+    right. None when all are near. The distance is the haversine (geo.haversine_m) from the tile
+    set's centre, in km."""
     from .geo import haversine_m
 
     queries = tuple(queries)
@@ -217,6 +233,14 @@ def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:
         return None
     km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
     with_gps = sum(q.truth is not None for q in queries)
-    return (f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
-            f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
-            "answers are the best tiles of this set and cannot be right")
+    return FarFromTiles(
+        f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
+        f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+        "answers are the best tiles of this set and cannot be right", frozenset(q.id for q in far))
+
+
+def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:
+    """far_from_tiles' sentence (None when every photo is near). The CLI logs it; the app shows it
+    in its message bar; the exports carry it (see export.write_csv)."""
+    far = far_from_tiles(queries, tiles)
+    return None if far is None else far.note

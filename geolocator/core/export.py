@@ -135,8 +135,22 @@ def prediction_properties(p: Prediction) -> dict:
     return props
 
 
+def mark_far(doc: dict, far) -> dict:
+    """A GeoJSON document with evaluate.far_from_tiles' sentence (`far`, None: unchanged) where a
+    person opening it sees it: a top-level "warning" (an RFC 7946 foreign member, as "attribution")
+    and a "warning" property on each Point of a photo it is about (what a GIS shows)."""
+    if far is not None:
+        doc["warning"] = far.note
+        for feature in doc["features"]:
+            props = feature.get("properties") or {}
+            if feature["geometry"]["type"] == "Point" and far.about(props.get("query")):
+                props["warning"] = far.note
+    return doc
+
+
 def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints: bool = False,
-                           attribution: str | None = None) -> dict:
+                           attribution: str | None = None, far=None) -> dict:
+    """`far`: evaluate.far_from_tiles of the photos (see mark_far)."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)}, "properties": prediction_properties(p)}
         for p in predictions
@@ -157,7 +171,7 @@ def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints
     out = {"type": "FeatureCollection", "features": features}
     if attribution:
         out["attribution"] = attribution  # the imagery's credit line (an RFC 7946 foreign member)
-    return out
+    return mark_far(out, far)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -166,10 +180,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_geojson(predictions: Sequence[Prediction], path: Path, *, tile_footprints: bool = False,
-                  attribution: str | None = None) -> None:
+                  attribution: str | None = None, far=None) -> None:
     # allow_nan=False: a NaN that slipped through fails here, loudly, instead of writing invalid JSON
     _write_atomic(path, json.dumps(predictions_to_geojson(predictions, tile_footprints=tile_footprints,
-                                                          attribution=attribution), indent=1, allow_nan=False))
+                                                          attribution=attribution, far=far), indent=1, allow_nan=False))
 
 
 CSV_COLUMNS = ["query", "lat", "lon", "weighted_lat", "weighted_lon", "tile", "score", "confidence", "truth_lat", "truth_lon", "error_m",
@@ -181,6 +195,9 @@ CAMERA_CSV_COLUMNS = [*CAMERA_FIELDS, "error_kind", "centre_error_m"]
 # attribution, the same on every row; empty when the tile set has none). CSV has no place for
 # file-level metadata, and a sidecar file gets separated from its CSV.
 ATTRIBUTION_CSV_COLUMNS = ["attribution"]
+# After it: evaluate.far_from_tiles' sentence on the rows of the photos recorded far from every tile
+# (their answers cannot be right), empty on the others.
+WARNING_CSV_COLUMNS = ["warning"]
 
 
 def _meta_cells(p: Prediction) -> list:
@@ -192,9 +209,11 @@ def _meta_cells(p: Prediction) -> list:
 FLIGHT_CSV_COLUMNS = ["flight", "time_s", "verified", "single_lat", "single_lon", "extrapolated_s"]
 
 
-def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = (), *, attribution: str | None = None) -> None:
+def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = (), *, attribution: str | None = None,
+              far=None) -> None:
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
-    then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row). A frame of
+    then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
+    WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -206,7 +225,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     buf = io.StringIO()
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
-    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
+                    + WARNING_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -236,6 +256,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if props.get(name) is None else props[name] for name in CAMERA_CSV_COLUMNS]
             + ([csv_safe(flight["flight"])] + ["" if flight.get(name) is None else flight[name]
                                                for name in FLIGHT_CSV_COLUMNS[1:]] if flight else [""] * len(FLIGHT_CSV_COLUMNS))
-            + [credit]
+            + [credit, (far.about(p.query.id) if far is not None else None) or ""]
         )
     _write_atomic(path, buf.getvalue())

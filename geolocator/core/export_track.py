@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .export import DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence
+from .export import DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence, mark_far
 from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
@@ -79,8 +79,8 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str | None = None) -> None:
-    doc = tracks_to_geojson(tracks)
+def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str | None = None, far=None) -> None:
+    doc = mark_far(tracks_to_geojson(tracks), far)  # far: evaluate.far_from_tiles (export.mark_far)
     if attribution:
         doc["attribution"] = attribution  # as export.predictions_to_geojson: an RFC 7946 foreign member
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
@@ -114,31 +114,42 @@ def _photo_note(pred: Prediction) -> str:
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 
-def _credit(attribution: str | None) -> str | None:
-    # The positions were found in someone's imagery: its credit line travels with every export.
-    return f"Positions found by matching against imagery: {attribution}" if attribution else None
+def _credit(attribution: str | None, far=None) -> str | None:
+    # The positions were found in someone's imagery: its credit line travels with every export. Photos
+    # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
+    lines = [f"Warning: {far.note}." if far is not None else None,
+             f"Positions found by matching against imagery: {attribution}" if attribution else None]
+    return "\n".join(x for x in lines if x) or None
 
 
-def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None) -> str:
+def _warned(text: str, far, query_id: str) -> str:
+    """A waypoint's or placemark's description, with the far-from-tiles sentence first when it is about it."""
+    note = far.about(query_id) if far is not None else None
+    return f"Warning: {note}. {text}" if note else text
+
+
+def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
+                  far=None) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
     status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
     without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
-    `attribution`: the imagery's credit line, in <metadata><desc>."""
+    `attribution`: the imagery's credit line, in <metadata><desc>; `far` (evaluate.far_from_tiles):
+    its sentence there too and in the <desc> of each photo it is about."""
     import gpxpy.gpx
 
     from .sequence import _query_capture
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution)
+    gpx.description = _credit(attribution, far)
     for pred in photos:
         when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
             time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.status,
-            description=_photo_note(pred)))
+            description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
@@ -154,8 +165,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
                 name=p.query.id, type=p.status,
-                description=f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)} single-frame estimate "
-                            f"{p.own.lat:.7f},{p.own.lon:.7f}"))
+                description=_warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)} single-frame estimate "
+                                    f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
                 for c in (*p.footprint, p.footprint[0]):
@@ -164,11 +175,13 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     return gpx.to_xml(version="1.1")
 
 
-def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None) -> str:
+def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
+                  far=None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
     Placemarks at their best estimates (timed when the photo has a capture time). `attribution`:
-    the imagery's credit line, in the Document's <description>."""
+    the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
+    sentence there too and in the description of each Placemark it is about."""
     import simplekml
 
     from .sequence import _query_capture
@@ -176,8 +189,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     # the document says what it holds: flights, photos, or both
     kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
                                              or "results"))
-    if attribution:
-        kml.document.description = _credit(attribution)
+    if attribution or far is not None:
+        kml.document.description = _credit(attribution, far)
     if photos:
         folder = kml.newfolder(name="photos in no flight")
         for pred in photos:
@@ -186,7 +199,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             when = None if pred.query.time_s is not None else _query_capture(pred.query)[0]
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
-            pt.description = _photo_note(pred)
+            pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.status)
             pt.extendeddata.newdata("confidence", f"{pred.confidence:.4f}")
     colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
@@ -204,7 +217,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
-            pt.description = f"{p.status}; t={p.time_s:.3f} s" + _past_note(p)
+            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s" + _past_note(p), far, p.query.id)
             pt.extendeddata.newdata("status", p.status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
@@ -219,27 +232,28 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
 
 def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = (), *,
-                attribution: str | None = None) -> None:
+                attribution: str | None = None, far=None) -> None:
     """By suffix: .gpx, .kml (with `photos` in no flight as waypoints/placemarks), else GeoJSON.
     `attribution`: the tile set's credit line (GPX <metadata><desc>, KML Document <description>).
+    `far`: evaluate.far_from_tiles, said in each format (see tracks_to_gpx/kml, export.mark_far).
     Written atomically."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gpx":
-        _write_atomic(path, tracks_to_gpx(tracks, photos, attribution=attribution))
+        _write_atomic(path, tracks_to_gpx(tracks, photos, attribution=attribution, far=far))
     elif suffix == ".kml":
-        _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution))
+        _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution, far=far))
     else:
-        write_track_geojson(tracks, path, attribution=attribution)
+        write_track_geojson(tracks, path, attribution=attribution, far=far)
 
 
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
-                                      attribution: str | None = None) -> dict:
+                                      attribution: str | None = None, far=None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
     placed at its track position and also carries time_s and status, plus each track's
     LineString and footprints."""
     from .export import predictions_to_geojson
 
-    doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution)
+    doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
     on_track = {p.query.id: (p, t.name) for t in tracks for p in t.points}
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
@@ -252,14 +266,16 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
 
 
 def write_predictions_geojson(predictions, tracks: Sequence[Track], path: Path, *, tile_footprints: bool = False,
-                              attribution: str | None = None) -> None:
+                              attribution: str | None = None, far=None) -> None:
     """The GeoJSON the CLI and the app export: with flights, each frame at its track position with
     its track status and the tracks' lines (predictions_and_tracks_to_geojson); without, the plain
-    per-photo document (export.write_geojson). Written atomically; never NaN."""
+    per-photo document (export.write_geojson). `far`: evaluate.far_from_tiles (export.mark_far).
+    Written atomically; never NaN."""
     if not tracks:
         from .export import write_geojson
 
-        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution)
+        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution, far=far)
         return
-    doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution)
+    doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution,
+                                            far=far)
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))

@@ -78,7 +78,9 @@ def _beside_no_video(others: Sequence[Path], media: Sequence[Path]) -> list[Path
 
 
 def _no_images_problem(others: Sequence[Path]) -> str:
-    found = f" (it holds {len(others)} other file(s), e.g. {others[0].name})" if others else ""
+    from .wording import count
+
+    found = f" (it holds {count(len(others), 'other file')}, e.g. {others[0].name})" if others else ""
     return f"no images ({', '.join(sorted(PHOTO_SUFFIXES))}) in this folder{found}"
 
 
@@ -219,7 +221,9 @@ def load_queries(
     queries = done + queries
     if not queries:
         where = source if isinstance(source, Path) else (files[0][0].parent if files else Path(source[0]))
-        raise InputError(where, f"none of the {len(files) or len(source)} query file(s) could be read")
+        n = len(files) or len(source)
+        raise InputError(where, "the only query file could not be read" if n == 1
+                         else f"none of the {n:,} query files could be read")
     return tuple(queries)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """'1 tile', '0 tiles', '1,200 tiles': `n` with its noun in the right number (`plural`
@@ -15,3 +17,15 @@ def megabytes(n_bytes: float, *, about: bool = False) -> str:
     if n_bytes < 1e6:
         return "under 1 MB" if about or n_bytes > 0 else "0 MB"
     return f"about {n_bytes / 1e6:,.0f} MB" if about else f"{n_bytes / 1e6:,.1f} MB"
+
+
+_NBSP = "\u00a0"
+_LABEL_NUMBER = re.compile(r"(?<=[\w@%]) (?=\d)")  # "median 0.10", "R@1 97.2%", "23 16:31"
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z]+\b)")  # "0.10 m", "36 tiles"
+
+
+def keep_figures_together(text: str) -> str:
+    """`text` with no-break spaces (U+00A0) inside each figure (label, number, unit), so that a
+    word-wrapped label breaks between figures, never in one ("mean 17" / "m" in the app's Evaluation
+    panel at its default width). For display only: files and the CLI keep plain spaces."""
+    return _NUMBER_UNIT.sub(_NBSP, _LABEL_NUMBER.sub(_NBSP, text))

@@ -95,6 +95,7 @@ class ImageryDialog(QDialog):
         self.margin.setRange(0, 50_000)
         self.margin.setValue(F.DEFAULT_MARGIN_M)
         self.margin.setSuffix(" m margin")
+        self.margin.setDecimals(0)  # whole metres: "250 m margin", not "250.00 m margin"
         self.bbox = QLineEdit()
         if area is not None:
             self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")
@@ -202,7 +203,12 @@ class ImageryDialog(QDialog):
         self.plan = None
         try:
             template = self.template()
-            self.terms.setText(F.terms_notice(template))
+            # what fetch-tiles warns of (recorded_attribution), in the dialog's own words
+            missing_credit = "" if F.recorded_attribution(template)[1] is None else (
+                "\nNo attribution given: most providers' terms require their credit line on every map and export. "
+                f"Type it under Attribution; without it the tile set records only '{F.source_host(template.url)}' "
+                "as the imagery's source.")
+            self._set_terms(F.terms_notice(template) + missing_credit)
             area = self.area()
             zoom = self.zoom.value()
             if not self._out_edited:
@@ -211,7 +217,7 @@ class ImageryDialog(QDialog):
             plan = F.plan_fetch(template, area, zoom, out, self.max_tiles)
         except GeolocatorError as exc:
             if self.source.currentText() == URL_CHOICE and not self.url.text().strip():
-                self.terms.setText("")
+                self._set_terms("")
                 self.estimate.setText("Choose a provider or type the URL template of a tile service.")
             else:
                 self.estimate.setText(str(exc))
@@ -221,6 +227,20 @@ class ImageryDialog(QDialog):
                                                  if out.exists() else "."))
         self.fetch_button.setEnabled(bool(plan.tiles) and bool(self.out.text().strip()))
         self._candidate = plan
+
+    def _set_terms(self, text: str) -> None:
+        """The notice, with the dialog grown to show all of it: a dialog laid out for an empty notice
+        cut a provider's five lines (attribution, terms of use) off mid-sentence."""
+        if text == self.terms.text():
+            return
+        self.terms.setText(text)
+        layout = self.layout()
+        if layout is None:  # still being built
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def _accept(self) -> None:
         self._update()
@@ -243,23 +263,29 @@ def start_fetch(window, plan: F.FetchPlan):
     """Fetch in the window's worker thread; when done, open the result as the tile set."""
     from .workers import Job
 
+    from ..core.wording import count
+
     def done(report: F.FetchReport) -> None:
         if report.fetched + report.already == 0:
-            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}.",
+            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}"
+                                            + (f"; {plan.out.name} was not created." if report.discarded else "."),
                                             "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
             return
         if report.failed or report.missing:
             window.message_bar.show_message(
-                "warning", f"{report.fetched} tiles fetched; {report.missing} missing on the server, "
-                           f"{len(report.failed)} failed (fetch again to retry them).",
+                "warning", f"{count(report.fetched, 'tile')} fetched; {report.missing:,} missing on the server, "
+                           f"{len(report.failed):,} failed (fetch again to retry them).",
                 "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
         window.open_tileset(plan.out)
 
     def cancelled() -> None:
+        if not plan.out.exists():  # cancelled before any tile came: fetch_tiles removed the empty file
+            window.message_bar.show_message("info", "Fetching cancelled before any tile came; nothing was saved.")
+            return
         window.message_bar.show_message("info", f"Fetching cancelled. The tiles fetched so far are kept in "
                                                 f"{plan.out}; fetch again to continue.")
 
-    return window.runner.submit(Job(f"Fetching imagery ({len(plan.tiles):,} tiles)", run_plan(plan), done,
+    return window.runner.submit(Job(f"Fetching imagery ({count(len(plan.tiles), 'tile')})", run_plan(plan), done,
                                     window._on_job_error, cancelled))
 
 

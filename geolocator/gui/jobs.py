@@ -372,6 +372,7 @@ class Session:
         return path
 
     def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
+        from ..core.evaluate import far_from_tiles
         from ..core.export_track import write_predictions_geojson
         from ..core.outputs import check_writable
         from ..core.sequence import smooth
@@ -380,6 +381,8 @@ class Session:
 
         # a flight's frames at their track position with their track status, as the map shows them
         predictions = list(predictions)
+        tileset = self.ws.tileset
+        far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
         write_predictions_geojson(predictions, smooth(predictions), Path(path),
-                                  attribution=self.ws.tileset.attribution if self.ws.tileset is not None else None)
+                                  attribution=tileset.attribution if tileset is not None else None, far=far)
         return Path(path)

@@ -25,6 +25,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
+from ..core.wording import count
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_NAMES, Prediction, Query
 from ..core.pipeline import Settings
@@ -377,7 +378,10 @@ class MainWindow(QMainWindow):
         text = _user_message(exc)
         if isinstance(exc, WeightsNotFound):
             text += "  Use “Choose weights file…” in the Backbone panel."
-        self.message_bar.show_message("error", text, getattr(exc, "details", None) or tb)
+        # an expected problem (bad input, a refusing service) is said in words: its Details are its own,
+        # never a Python traceback; an unexpected error keeps the traceback for a bug report
+        details = getattr(exc, "details", None) or ("" if isinstance(exc, GeolocatorError) else tb)
+        self.message_bar.show_message("error", text, details)
 
     def _refresh_actions(self) -> None:
         busy = self.runner.busy
@@ -519,8 +523,9 @@ class MainWindow(QMainWindow):
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
             if new and self.tileset_path is None:
-                messages.append(("info", f"{len(new)} drone image(s) added. Open a tile set to locate them, "
-                                 "or get imagery for their area (File → Get Imagery for This Area…).", ""))
+                it, its = ("it", "its") if len(new) == 1 else ("them", "their")
+                messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
+                                 f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
                 self.locate()
@@ -744,7 +749,8 @@ class MainWindow(QMainWindow):
         preds = list(self.predictions.values())
         return self._submit("Exporting GeoJSON",
                             lambda progress, cancel: self.session.export_geojson(preds, path),
-                            lambda p: self.message_bar.show_message("info", f"Saved {len(preds)} predictions to {p}"))
+                            lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
+                                                                            f"to {p}"))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
@@ -790,9 +796,11 @@ class MainWindow(QMainWindow):
                             self.map_view.show_map)
 
     def _about(self) -> None:
+        from .. import __version__  # the version a bug report needs: the box named none
+
         QMessageBox.about(self, "About Geolocator",
-                          "Geolocator locates drone photos in georeferenced satellite tiles and adapts to each "
-                          "region without labels.")
+                          f"Geolocator {__version__}\n\nGeolocator locates drone photos in georeferenced satellite "
+                          "tiles and adapts to each region without labels.")
 
     def first_run(self) -> None:
         """Open the demo on the very first launch, then never again on its own."""

@@ -17,6 +17,7 @@ STAGES = {
     "thumbnails": "Thumbnails",
     "open": "Opening",
     "backbone": "Loading the backbone",
+    "fetch": "Fetching imagery",  # core/sources/fetch.py
 }
 
 

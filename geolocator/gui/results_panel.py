@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance
 from ..core.model import Prediction, Query
+from ..core.wording import keep_figures_together
 from .query_list import pixmap_from_jpeg
 
 QUERY_PX = 176
@@ -48,7 +49,7 @@ class TileCard(QFrame):
                   inliers: int | None = None) -> None:
         mark = "" if hit is None else ("  ✓" if hit else "  ✗")
         self.rank.setText(f"#{rank}  {score:.3f}{mark}")
-        self.points.setText("" if inliers is None else f"{inliers} matching pts")
+        self.points.setText("" if inliers is None else f"{inliers} matching pt{'' if inliers == 1 else 's'}")
         self.points.setVisible(inliers is not None)
         tips = [f"cosine similarity {score:.3f}"]
         if inliers is not None:
@@ -156,7 +157,7 @@ class ResultsPanel(QWidget):
         summary = meta_summary(query.meta)
         if summary:
             lines.append(f"Photo  {summary}")
-        self.details.setText("\n".join(lines))
+        self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):

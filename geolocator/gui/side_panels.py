@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import MATCHER_NAMES, Evaluation
+from ..core.wording import keep_figures_together
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -207,4 +208,4 @@ class EvaluationPanel(QGroupBox):
         ])
         if adapted and frozen is not None and frozen.n_queries == ev.n_queries:
             text += f"\nfrozen backbone: R@1 {frozen.r1:.1f}%   R@5 {frozen.r5:.1f}%"
-        self.label.setText(text)
+        self.label.setText(keep_figures_together(text))

@@ -301,6 +301,7 @@ class FolderSink:
 
     def __init__(self, folder: Path, template: TileTemplate) -> None:
         self.folder = Path(folder)
+        self.created = not self.folder.exists()  # by this run: removed again if no tile comes (discard_if_empty)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -354,11 +355,26 @@ class FolderSink:
         tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(tmp, meta_path)
 
+    def discard_if_empty(self) -> bool:
+        """After close(): remove the folder when this run created it and no tile came (a refused or
+        unreachable service), so no empty tile set is left to index. Only our own files go; a
+        folder holding anything else stays. True when removed."""
+        if not self.created or not self.folder.is_dir() or self._zooms:  # a new folder holds tiles only from put()
+            return False
+        for name in (METADATA_FILE, MISSING_FILE):
+            (self.folder / name).unlink(missing_ok=True)
+        try:
+            self.folder.rmdir()
+        except OSError:  # something else was put there meanwhile: keep it
+            return False
+        return True
+
 
 class MBTilesSink:
     def __init__(self, path: Path, template: TileTemplate) -> None:
         from .mbtiles import MBTilesWriter
 
+        self.created = not Path(path).exists()  # by this run: removed again if no tile comes (discard_if_empty)
         self.writer = MBTilesWriter(path, name=template.name or Path(path).stem, attribution=template.attribution)
         # MBTiles 1.3 has no "source" key; extra metadata rows are allowed. The host only: a
         # template's query string may hold an API key, and .mbtiles files get shared.
@@ -388,6 +404,15 @@ class MBTilesSink:
     def close(self) -> None:
         self.writer.close()
 
+    def discard_if_empty(self) -> bool:
+        """After close(): delete the file when this run created it and it holds no tile (a refused
+        or unreachable service), so no empty MBTiles is left to index. True when deleted."""
+        if not self.created or self._format_set:  # a new file holds tiles only from put()
+            return False
+        for p in (self.writer.path, self.writer.path.with_name(self.writer.path.name + "-journal")):
+            p.unlink(missing_ok=True)
+        return True
+
 
 def open_sink(out: Path, template: TileTemplate):
     """MBTiles when `out` ends in .mbtiles, else an XYZ folder."""
@@ -413,6 +438,7 @@ class FetchReport:
     bytes: int = 0
     cancelled: bool = False
     seconds: float = 0.0
+    discarded: bool = False  # `out` was new and got no tile, so it was removed again (nothing to index)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -571,7 +597,8 @@ def fetch_tiles(
     Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
     FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row, or
     when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
-    port) before the service answered once; everything fetched until then is kept (committed)."""
+    port) before the service answered once; everything fetched until then is kept (committed). A
+    tile set this call created that got no tile is removed again (report.discarded)."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -590,7 +617,9 @@ def fetch_tiles(
     unreachable = 0
     unreachable_why = ""
     try:
-        emit(progress, ProgressEvent("fetch", 0, len(tiles), f"{len(tiles)} tiles"))
+        from ..wording import count
+
+        emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
                                answered=answered):
@@ -637,18 +666,22 @@ def fetch_tiles(
     finally:
         stop.set()
         sink.close()  # commits: a cancelled or failed fetch keeps its tiles
+        report.discarded = sink.discard_if_empty()  # an empty new tile set only confuses `index`
         if own_client:
             client.close()
         report.seconds = time.perf_counter() - started
+    not_created = f" ({out} was not created)" if report.discarded else ""
     if unreachable >= STOP_AFTER_UNREACHABLE and not answered.is_set():
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
-                         "Check the network connection (fetch-tiles needs the internet) and the URL")
+                         f"Check the network connection (fetch-tiles needs the internet) and the URL{not_created}")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
-                         "Check the URL, any API key it needs, and that its terms allow downloading")
+                         f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
     if report.cancelled:
+        if report.discarded:
+            raise Cancelled(f"cancelled before any tile came: {out} was not created")
         raise Cancelled(f"cancelled: {report.fetched} tiles fetched this time are kept in {out}; "
                         "run again to fetch the rest")
     return report
