@@ -124,7 +124,7 @@ def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
     _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "sift", "--modes", "frozen", "paper", "best",
          "--steps", "2", "--photos", "3", "--cache-dir", str(cache_dir), "--out", str(out_md), tmp=tmp_path)
     header, rows = _table(out_md.read_text(), "| region | tiles | photos |")
-    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 13
+    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 14
     assert [(r[0], r[1], r[2], r[3].split(" ")[0], r[9]) for r in rows] == [
         ("demo", "12", "3", mode, "sift") for mode in ("frozen", "paper", "best")]
 

@@ -9,6 +9,9 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
 
   python training/make_public_benchmark.py --regions hard vegas rotterdam
   python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
+
+A matcher may carry verification settings after a colon, to compare variants on one ranking:
+`xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +49,13 @@ def recall_at(sim: np.ndarray, queries, tiles, c: int) -> float:
     order = np.argsort(-sim, axis=1, kind="stable")[:, :c]
     hits = [positives(q, tiles)[order[i]].any() for i, q in enumerate(queries)]
     return 100.0 * float(np.mean(hits))
+
+
+def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
+    """'xfeat:glue_keypoints=2048,stop_inliers=0' -> ('xfeat', {'glue_keypoints': 2048, 'stop_inliers': 0})."""
+    name, _, options = spec.partition(":")
+    pairs = (item.split("=", 1) for item in options.split(",") if item)
+    return name, {key: int(value) for key, value in pairs}
 
 
 def fmt(v, pattern="{:.1f}"):
@@ -76,8 +87,8 @@ def main() -> None:
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
                    f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
-            + " | matcher | R@1 | refined median m | s / photo |")
-    add_row(lines, "|" + "---|" * (9 + len(CANDIDATES)))
+            + " | matcher | R@1 | refined median m | s / photo | CPU s / photo |")
+    add_row(lines, "|" + "---|" * (10 + len(CANDIDATES)))
     for region_path in args.regions:
         if not (region_path / "tiles.csv").exists():
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
@@ -103,18 +114,22 @@ def main() -> None:
             recalls = [recall_at(sim, ws.last.queries, tiles, c) for c in CANDIDATES]
             ws.settings.verify = True
             learned_modes = args.learned_modes or args.modes
-            for name in args.matchers:
+            for spec in args.matchers:
+                name, overrides = parse_matcher(spec)
                 if name != "sift" and mode not in learned_modes:
                     continue
                 ws.set_matcher(name)
-                started = time.perf_counter()
+                ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
+                ws.verifier.settings = replace(ws.verifier.settings, **overrides)
+                started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(scored)
                 seconds = (time.perf_counter() - started) / len(scored)
+                cpu_seconds = (time.process_time() - cpu) / len(scored)  # this process's CPU, all threads
                 ev = ws.evaluate()
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {name}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} |")
+                        + f" | {spec}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

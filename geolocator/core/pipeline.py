@@ -465,7 +465,8 @@ class Workspace:
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
             get_matcher(self.settings.matcher)
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
-                                                     matcher=self.settings.matcher))
+                                                     matcher=self.settings.matcher,
+                                                     keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
         return self._verifier
 
     def set_matcher(self, name: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +19,13 @@ from .cache import file_key
 from .media.query_image import query_key
 from .model import PixelWindow, Query, Tile
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+
+
+# A learned backend's clear match: on 8 vegas-coarse photos at 512 keypoints the right tile had
+# 79-126 inliers where it verified, other tiles at most 30 unless they overlap the photo (a
+# neighbour, whose centre then points at the right tile). Stopping there left R@1 unchanged on 12
+# photos each of vegas- and rotterdam-coarse (training/results/compare_matchers.md, run f).
+LEARNED_STOP_INLIERS = 40
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,23 @@ class VerifySettings:
     matcher: str = "sift"
     headings: int = 4
     device: str = "cpu"
+    # Folder where a learned backend's tile keypoints are kept between runs (None: in memory only);
+    # matchers/keypoint_cache.py. SIFT describes a tile in milliseconds and keeps no files.
+    keypoint_cache: Path | None = None
+    # XFeat + LighterGlue matches this many strongest keypoints of each side (0: all 2048): its
+    # attention costs ~n^2, measured 2.8 s a pair at 2048, 1.1 at 1024, 0.4 at 512 on 2 loaded
+    # cores; see training/results/compare_matchers.md for what it does to R@1.
+    glue_keypoints: int = 512
+    # A learned backend verifies a photo's candidates most-alike first (mutual nearest neighbours
+    # of their descriptors, milliseconds) and stops at the first with this many inliers (0: verify
+    # all); None: LEARNED_STOP_INLIERS for learned backends, 0 for SIFT (which is fast anyway).
+    stop_inliers: int | None = None
+
+    def stop_at(self) -> int:
+        """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
+        if self.stop_inliers is not None:
+            return self.stop_inliers
+        return 0 if self.matcher == "sift" else LEARNED_STOP_INLIERS
 
 
 @dataclass(frozen=True)
@@ -274,6 +299,7 @@ class Verifier:
         self.settings = settings or VerifySettings()
         self._tiles: dict[tuple, LocalFeatures] = {}
         self._pairs: dict[tuple, Verification] = {}
+        self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -296,11 +322,31 @@ class Verifier:
             s = self.settings
             try:
                 self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom)
-                                    if fine else tile_local_features(tile, s))
+                                    if fine else self._stored_tile(tile))
             except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
                 empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
+
+    def _stored_tile(self, tile: Tile) -> LocalFeatures:
+        """tile_local_features, read from / written to the keypoint cache for a learned backend
+        when settings.keypoint_cache is set. Raises what reading the tile raises."""
+        s = self.settings
+        if s.keypoint_cache is None or s.matcher == "sift":
+            return tile_local_features(tile, s)
+        from .cache import file_identity
+        from .matchers import get_matcher
+        from .matchers.keypoint_cache import KeypointCache
+
+        if self._keypoints is None:
+            self._keypoints = KeypointCache(s.keypoint_cache)
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}"
+        identity = file_identity(tile.path, tile.window, tile.ref)
+        found = self._keypoints.get(signature, identity)
+        if found is None:
+            found = tile_local_features(tile, s)
+            self._keypoints.put(signature, identity, found)
+        return found
 
     def _share(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> float | None:
         if not footprint_m:
@@ -332,11 +378,16 @@ class Verifier:
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
         photo_key = (query_key(query), round(float(footprint_m), 1) if footprint_m else None)  # a frame: video + time
         keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
-        if any(k not in self._pairs for k in keys):
+        stop = self.settings.stop_at()
+        done = max((self._pairs[k].inliers for k in keys if k in self._pairs), default=0)
+        if any(k not in self._pairs for k in keys) and not (stop and done >= stop):
             photo = self.photo(query)
-            for t, key in zip(candidates, keys):
-                if key not in self._pairs:
-                    tile = tiles[int(t)]
+            todo = [(int(t), key) for t, key in zip(candidates, keys) if key not in self._pairs]
+            if photo is not None and stop and self.settings.matcher != "sift":
+                self._verify_until_clear(photo, tiles, todo, footprint_m, stop)
+            else:
+                for t, key in todo:
+                    tile = tiles[t]
                     self._pairs[key] = (Verification(0) if photo is None else
                                         verify_pair(photo, self.tile(tile), self.settings, self._share(photo, tile, footprint_m)))
             # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
@@ -347,7 +398,24 @@ class Verifier:
                     second = self._fine_pair(fine, tiles[int(t)], footprint_m) if fine is not None else Verification(0)
                     if second.inliers > self._pairs[key].inliers:
                         self._pairs[key] = second
-        return [self._pairs[k] for k in keys]
+        # a candidate left unverified after a clear match counts as not verified (0 inliers)
+        return [self._pairs.get(k, Verification(0)) for k in keys]
+
+    def _verify_until_clear(self, photo: LocalFeatures, tiles: Sequence[Tile], todo, footprint_m, stop: int) -> None:
+        """Verify (tile index, pair key) pairs with a learned backend, most-alike first by the
+        heading search's mutual-neighbour count, until one has `stop` inliers; the pairs after it
+        are left unverified (not stored, so a later call with another stop verifies them)."""
+        from .matchers import verify as learned
+
+        targets = [self.tile(tiles[t]) for t, _ in todo]
+        headings = learned.headings_and_scores(photo, targets)
+        order = sorted(range(len(todo)), key=lambda i: (-headings[i][1], i))  # stable: global rank breaks ties
+        for i in order:
+            (t, key), target, (heading, _) = todo[i], targets[i], headings[i]
+            result = learned.verify_pair(photo, target, self.settings, self._share(photo, tiles[t], footprint_m), heading)
+            self._pairs[key] = result
+            if result.inliers >= stop:
+                break
 
     def verify(
         self,

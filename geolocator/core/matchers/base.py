@@ -34,12 +34,26 @@ class Matcher(Protocol):
     # True when matching survives any in-plane rotation of one image (SIFT, ALIKED-n16rot);
     # others are matched at several headings of the photo by the verifier.
     rotation_invariant: bool
+    # learned backends: what their keypoints of an image depend on (name, keypoint budget, package
+    # version, device); tiles' keypoints are cached on disk under it (matchers/keypoint_cache.py)
+    signature: str
 
     def extract(self, image: np.ndarray) -> Features:
         """Keypoints of an 8-bit image, (H, W) grey or (H, W, 3) RGB."""
 
     def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
         """Putative correspondences: index arrays (m,) into a and b."""
+
+
+def package_version(package: str) -> str:
+    """The installed version of a distribution ("unknown" when it has no metadata), for the
+    signature of keypoints cached on disk: another release may describe images differently."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def empty_features(size: tuple[int, int], dim: int) -> Features:

