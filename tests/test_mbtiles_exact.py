@@ -1,0 +1,72 @@
+"""Exact answers of the MBTiles reader and writer (core/sources/mbtiles.py), written for the
+survivors of session 6's mutation run (training/results/mutation.md): small packages built with
+MBTilesWriter in a temporary folder, no imagery decoded."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+import pytest
+
+from geolocator.core.errors import InputError
+from geolocator.core.geo import xyz_tile_bounds
+from geolocator.core.sources import mbtiles
+from geolocator.core.sources.package import web_mercator_tile_m
+
+
+def _package(path, tiles, *, bounds=True, **kw):
+    """An MBTiles holding b"z/x/y" at every (z, x, y) of `tiles` (XYZ rows); without bounds metadata
+    when `bounds` is False (bounds are optional in MBTiles 1.3)."""
+    w = mbtiles.MBTilesWriter(path, **kw)
+    for z, x, y in tiles:
+        w.put(z, x, y, f"{z}/{x}/{y}".encode())
+    w.close()
+    if not bounds:
+        with sqlite3.connect(path) as db:
+            db.execute("DELETE FROM metadata WHERE name IN ('bounds', 'center')")
+    return path
+
+
+def test_without_bounds_the_latitude_is_the_middle_stored_rows_centre(tmp_path):
+    # rows 300..309 at zoom 10: the middle row is round(304.5) = 304 (banker's rounding of the TMS rows'
+    # mean 718.5 -> 718, XYZ 1023 - 718 = 305)
+    z = 10
+    path = _package(tmp_path / "a.mbtiles", [(z, 500, y) for y in range(300, 310)], bounds=False)
+    tms = [2**z - 1 - y for y in range(300, 310)]
+    middle = 2**z - 1 - round((min(tms) + max(tms)) / 2)
+    assert mbtiles._stored_centre_lat(path, (z,)) == xyz_tile_bounds(z, 0, middle).center.lat
+    assert mbtiles._stored_centre_lat(path, (z,)) == pytest.approx(xyz_tile_bounds(z, 0, 305).center.lat)
+    # it reads the deepest level only
+    path2 = _package(tmp_path / "b.mbtiles", [(z, 500, 300), (z + 1, 1000, 1000)], bounds=False)
+    assert mbtiles._stored_centre_lat(path2, (z, z + 1)) == xyz_tile_bounds(z + 1, 0, 1000).center.lat
+
+
+def test_without_tiles_or_with_rows_off_the_grid_the_latitude_is_the_equators(tmp_path):
+    assert mbtiles._stored_centre_lat(tmp_path / "never-opened.mbtiles", ()) == 0.0
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE tiles SET tile_row = 40")  # beyond the 8 rows of zoom 3
+    assert mbtiles._stored_centre_lat(path, (3,)) == 0.0
+
+
+def test_a_package_without_bounds_chooses_its_zoom_at_the_latitude_of_its_tiles(tmp_path):
+    # Tiles near 60 deg N are half as wide on the ground as at the equator: a 150 m target picks
+    # zoom 17 there (153 m; 76 m at 18), where the equator's sizes (306 m, 153 m) would pick 18.
+    lat = 60.0
+    z0 = 17
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z0)
+    tiles = [(z0, 70000, y), (z0 + 1, 140000, 2 * y)]
+    path = _package(tmp_path / "north.mbtiles", tiles, bounds=False)
+    at_lat = min((z0, z0 + 1), key=lambda z: abs(math.log(web_mercator_tile_m(z, lat) / 150.0)))
+    at_equator = min((z0, z0 + 1), key=lambda z: abs(math.log(web_mercator_tile_m(z, 0.0) / 150.0)))
+    assert (at_lat, at_equator) == (z0, z0 + 1)
+    assert mbtiles.load(path, tile_size_m=150.0).zoom == at_lat
+
+
+def test_a_malformed_reference_names_the_package_and_the_reference(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    with pytest.raises(InputError) as err:
+        mbtiles.read_tile(path, "3/one/1")
+    assert err.value.path == path and err.value.problem == "malformed tile reference '3/one/1'"
+    assert mbtiles.read_tile(path, "3/1/1") == b"3/1/1" and mbtiles.read_tile(path, "3/1/2") is None
