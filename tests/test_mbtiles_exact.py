@@ -70,3 +70,21 @@ def test_a_malformed_reference_names_the_package_and_the_reference(tmp_path):
         mbtiles.read_tile(path, "3/one/1")
     assert err.value.path == path and err.value.problem == "malformed tile reference '3/one/1'"
     assert mbtiles.read_tile(path, "3/1/1") == b"3/1/1" and mbtiles.read_tile(path, "3/1/2") is None
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "west,south,east,north", "1;2;3;4"])
+def test_bounds_that_are_not_four_degrees_name_the_package_and_the_text(tmp_path, text):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE metadata SET value = ? WHERE name = 'bounds'", (text,))
+    with pytest.raises(InputError) as err:
+        mbtiles.read_info(path)
+    assert err.value.path == path
+    assert err.value.problem == f"metadata 'bounds' must be 'west,south,east,north' in degrees, got {text!r}"
+
+
+def test_a_reference_with_too_few_parts_names_the_package(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    with pytest.raises(InputError) as err:
+        mbtiles.read_tile(path, "3/1")
+    assert err.value.path == path and err.value.problem == "malformed tile reference '3/1'"
