@@ -88,3 +88,28 @@ def test_a_reference_with_too_few_parts_names_the_package(tmp_path):
     with pytest.raises(InputError) as err:
         mbtiles.read_tile(path, "3/1")
     assert err.value.path == path and err.value.problem == "malformed tile reference '3/1'"
+
+
+def test_a_database_without_a_tiles_table_is_refused_by_name_and_one_without_metadata_is_read(tmp_path):
+    path = tmp_path / "notes.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    with pytest.raises(InputError) as err:
+        mbtiles.read_info(path)
+    assert err.value.path == path and err.value.problem == "not an MBTiles file: it has no 'tiles' table"
+    bare = tmp_path / "bare.mbtiles"
+    with sqlite3.connect(bare) as db:
+        db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+        db.execute("INSERT INTO tiles VALUES (2, 1, 1, x'00')")
+    info = mbtiles.read_info(bare)
+    assert (info.zooms, info.format, info.bounds, info.attribution, info.name) == ((2,), None, None, None, None)
+
+
+def test_metadata_names_are_read_trimmed_and_in_any_case(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)], attribution="© Example")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE metadata SET name = ' FORMAT ' WHERE name = 'format'")
+        db.execute("UPDATE metadata SET value = 'WebP' WHERE name = ' FORMAT '")
+        db.execute("INSERT INTO metadata VALUES (NULL, 'ignored')")
+    info = mbtiles.read_info(path)
+    assert (info.format, info.attribution, info.name) == ("webp", "© Example", "a")
