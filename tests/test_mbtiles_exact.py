@@ -113,3 +113,59 @@ def test_metadata_names_are_read_trimmed_and_in_any_case(tmp_path):
         db.execute("INSERT INTO metadata VALUES (NULL, 'ignored')")
     info = mbtiles.read_info(path)
     assert (info.format, info.attribution, info.name) == ("webp", "© Example", "a")
+
+
+def _rows(path, sql):
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_the_writer_stores_tms_rows_and_mbtiles_metadata(tmp_path):
+    path = tmp_path / "new" / "deeper" / "set.mbtiles"
+    w = mbtiles.MBTilesWriter(path, fmt="jpg", attribution="© Example")
+    assert (w.get_metadata("name"), w.get_metadata("format"), w.get_metadata("type"), w.get_metadata("version"),
+            w.get_metadata("attribution"), w.get_metadata("bounds")) == ("set", "jpg", "baselayer", "1.3", "© Example", None)
+    w.put(5, 3, 4, b"tile")
+    w.put(5, 3, 4, b"again")  # the same tile replaced, not doubled
+    assert (w.has(5, 3, 4), w.has(5, 3, 5), w.has(5, 4, 4), w.has(6, 3, 4)) == (True, False, False, False)
+    w.missing(5, 6, 7)
+    w.missing(5, 6, 7)
+    assert (w.known_missing(5, 6, 7), w.known_missing(5, 6, 8), w.known_missing(5, 7, 7)) == (True, False, False)
+    w.commit()
+    # durable at commit (another reader sees it), with rows counted from the south (TMS): 2^5 - 1 - 4 = 27
+    assert _rows(path, "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles") == [(5, 3, 27, b"again")]
+    assert _rows(path, "SELECT * FROM geolocator_missing") == [(5, 6, 24)]
+    w.set_metadata(description="d", attribution=None)
+    assert w.get_metadata("description") == "d" and w.get_metadata("attribution") == "© Example"
+    w.close()
+    assert mbtiles.read_tile(path, "5/3/4") == b"again"
+
+
+def test_closing_writes_the_stored_tiles_zooms_bounds_and_centre(tmp_path):
+    path = tmp_path / "a.mbtiles"
+    w = mbtiles.MBTilesWriter(path, name="Area")
+    for z, x, y in ((4, 1, 1), (5, 2, 3), (5, 4, 2), (5, 3, 5)):
+        w.put(z, x, y, b"t")
+    w.close()
+    meta = dict(_rows(path, "SELECT name, value FROM metadata"))
+    nw, se = xyz_tile_bounds(5, 2, 2), xyz_tile_bounds(5, 4, 5)  # the deepest level's corner tiles
+    assert (meta["name"], meta["format"], meta["minzoom"], meta["maxzoom"]) == ("Area", "png", "4", "5")
+    assert meta["bounds"] == f"{nw.west:.8f},{se.south:.8f},{se.east:.8f},{nw.north:.8f}"
+    lon, lat = (nw.west + se.east) / 2, (se.south + nw.north) / 2
+    assert meta["center"] == f"{lon:.8f},{lat:.8f},5"
+    info = mbtiles.read_info(path)
+    assert info.zooms == (4, 5) and info.bounds.west == pytest.approx(nw.west) and info.bounds.north == pytest.approx(nw.north)
+
+
+def test_closing_an_empty_writer_writes_no_zooms_or_bounds(tmp_path):
+    path = tmp_path / "empty.mbtiles"
+    mbtiles.MBTilesWriter(path).close()
+    assert {k for k, _ in _rows(path, "SELECT name, value FROM metadata")} == {"name", "format", "type", "version"}
+
+
+def test_writing_into_a_file_that_is_not_sqlite_names_it(tmp_path):
+    path = tmp_path / "photo.mbtiles"
+    path.write_bytes(b"\xff\xd8 not a database" * 100)
+    with pytest.raises(InputError) as err:
+        mbtiles.MBTilesWriter(path)
+    assert err.value.path == path and err.value.problem.startswith("cannot write tiles into it: not an MBTiles file (")
