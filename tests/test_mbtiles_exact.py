@@ -169,3 +169,16 @@ def test_writing_into_a_file_that_is_not_sqlite_names_it(tmp_path):
     with pytest.raises(InputError) as err:
         mbtiles.MBTilesWriter(path)
     assert err.value.path == path and err.value.problem.startswith("cannot write tiles into it: not an MBTiles file (")
+
+
+@pytest.mark.parametrize("fmt, accepted", [("png", True), ("JPG", True), ("jpeg", True), ("webp", True), ("pbf", False),
+                                          ("mvt", False)])
+def test_imagery_formats_are_read_and_vector_tiles_refused_by_name(tmp_path, fmt, accepted):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)], fmt=fmt)
+    if accepted:
+        assert mbtiles.read_info(path).format == fmt.lower()
+        return
+    with pytest.raises(InputError) as err:
+        mbtiles.read_info(path)
+    assert err.value.path == path
+    assert err.value.problem == f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg or webp tiles)"

@@ -6,7 +6,7 @@ MUTANT_UNDER_TEST naming it (mutmut's trampolines read it at call time). pytest 
 
 Run from mutants/ after copying the new test files there:
 
-    python ../training/mutation_check_survivors.py MODULE [MODULE ...] --tests tests/test_x.py [...] [-k EXPR]
+    python ../training/mutation_check_survivors.py MODULE [MODULE ...] --tests tests/test_x.py [...] [-k EXPR] [--meta SAVED]
 
 MODULE: a module of geolocator.core as mutmut names it, e.g. `sources.mbtiles`, `export`.
 Session 5 (core/sources) passed a -k per mutated function (KW below, `--session5`).
@@ -34,9 +34,11 @@ KW = {
 }
 
 
-def survivors(module: str) -> list[str]:
-    meta = Path("geolocator/core", *module.split(".")).with_suffix(".py.meta")
-    codes = json.loads(meta.read_text())["exit_code_by_key"]
+def survivors(module: str, meta: str | None = None) -> list[str]:
+    """Survivors of `module` in its mutants/ .meta file, or in a copy of it (`meta`) saved before a
+    configuration change made mutmut reset its results."""
+    path = Path(meta) if meta else Path("geolocator/core", *module.split(".")).with_suffix(".py.meta")
+    codes = json.loads(path.read_text())["exit_code_by_key"]
     return sorted(k for k, v in codes.items() if v == 0)
 
 
@@ -51,11 +53,12 @@ def main() -> None:
     ap.add_argument("--tests", nargs="+", default=["tests/test_sources_exact.py"])
     ap.add_argument("-k", default=None, help="pytest -k for every survivor")
     ap.add_argument("--session5", action="store_true", help="session 5's -k per mutated function (KW)")
+    ap.add_argument("--meta", default=None, help="a saved copy of the (one) module's .meta file")
     ap.add_argument("--out", default="recheck.json")
     args = ap.parse_args()
     out = {}
     for module in args.modules:
-        for name in survivors(module):
+        for name in survivors(module, args.meta):
             kw = _session5_kw(name) if args.session5 else args.k
             if args.session5 and kw is None:
                 continue
