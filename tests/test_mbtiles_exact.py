@@ -182,3 +182,23 @@ def test_imagery_formats_are_read_and_vector_tiles_refused_by_name(tmp_path, fmt
         mbtiles.read_info(path)
     assert err.value.path == path
     assert err.value.problem == f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg or webp tiles)"
+
+
+def test_the_declared_bounds_give_the_latitude_that_chooses_the_zoom(tmp_path):
+    # tiles stored near the equator, bounds declared at 60 deg N: the metadata is believed (zoom 17
+    # at 60 N for a 150 m target, 18 at the equator: see the test without bounds above)
+    path = _package(tmp_path / "a.mbtiles", [(17, 70000, 2**16), (18, 140000, 2**17)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE metadata SET value = '10.0,59.99,10.01,60.01' WHERE name = 'bounds'")
+    assert mbtiles.load(path, tile_size_m=150.0).zoom == 17
+    assert mbtiles.load(_package(tmp_path / "b.mbtiles", [(17, 70000, 2**16), (18, 140000, 2**17)]),
+                        tile_size_m=150.0).zoom == 18
+
+
+def test_asking_for_a_zoom_the_package_lacks_names_it_and_its_levels(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1), (4, 2, 2), (6, 1, 1)])
+    with pytest.raises(InputError) as err:
+        mbtiles.load(path, zoom=5)
+    assert err.value.path == path and err.value.problem == "no tiles at zoom 5; the package has zoom levels 3, 4, 6"
+    tiles = mbtiles.load(path, zoom=4)
+    assert [(t.id, t.ref, t.bounds) for t in tiles.tiles] == [("4/2/2", "4/2/2", xyz_tile_bounds(4, 2, 2))]
