@@ -202,3 +202,18 @@ def test_asking_for_a_zoom_the_package_lacks_names_it_and_its_levels(tmp_path):
     assert err.value.path == path and err.value.problem == "no tiles at zoom 5; the package has zoom levels 3, 4, 6"
     tiles = mbtiles.load(path, zoom=4)
     assert [(t.id, t.ref, t.bounds) for t in tiles.tiles] == [("4/2/2", "4/2/2", xyz_tile_bounds(4, 2, 2))]
+
+
+def test_the_package_info_names_its_file_and_kind(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    info = mbtiles.read_info(path)
+    assert (info.path, info.kind, info.zooms, info.format) == (path, "mbtiles", (3,), "png")
+
+
+def test_a_stored_row_off_its_zooms_grid_names_the_package_and_the_zoom(tmp_path):
+    path = _package(tmp_path / "a.mbtiles", [(3, 1, 1)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE tiles SET tile_row = 8")  # XYZ row 2^3 - 1 - 8 = -1
+    with pytest.raises(InputError) as err:
+        mbtiles.load(path, zoom=3)
+    assert err.value.path == path and err.value.problem.startswith("zoom 3: ")
