@@ -175,3 +175,56 @@ def test_properties_and_summary_for_people():
                      "gimbal_pitch_deg": -90.0, "focal_length_mm": 8.8, "sensor_width_mm": 13.2,
                      "footprint_w_m": 150.06, "footprint_h_m": 112.545}
     assert M.meta_properties(None) == {} and M.meta_properties(PhotoMeta()) == {}
+
+
+RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+DJI = 'xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"'
+
+
+def test_an_xmp_packet_is_read_exactly_whatever_surrounds_it():
+    body = f'<rdf:RDF {RDF_NS}><rdf:Description rdf:about="" {DJI} drone-dji:GimbalYawDegree="+4.5" ' \
+           'drone-dji:Maker="Société"/></rdf:RDF>'
+    want = {"drone-dji:GimbalYawDegree": "+4.5", "drone-dji:Maker": "Société"}
+    wrapped = f'<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core">{body}</x:xmpmeta>'
+    assert M.parse_xmp(body) == want  # a str, non-ASCII included (UTF-8)
+    assert M.parse_xmp(body.encode() + b"\x00\x00 \n") == want  # NUL padding after a bare rdf:RDF
+    assert M.parse_xmp(b"J" + body.encode()) == want  # junk before it (one byte is enough)
+    assert M.parse_xmp(b"JUNK" + body.encode()) == want
+    assert M.parse_xmp(b"<?xpacket begin='' ?>junk" + wrapped.encode() + b"<?xpacket end='w'?>junk") == want
+    with pytest.raises(ValueError, match=r"^XMP is not well-formed XML \(ParseError: "):
+        M.parse_xmp(b"<x:xmpmeta")
+
+
+def test_xmp_struct_fields_in_any_namespace_or_none_and_empty_ones_left_out():
+    packet = (f'<rdf:RDF {RDF_NS}><rdf:Description {DJI} xmlns:o="http://example.com/other/">'
+              '<drone-dji:Cam Yaw="1" o:Pitch="2">'
+              '<rdf:Description o:Roll="3"/><o:Zoom>4</o:Zoom><Plain>5</Plain><o:Empty/><o:Blank> </o:Blank>'
+              '</drone-dji:Cam></rdf:Description></rdf:RDF>')
+    assert M.parse_xmp(packet) == {"drone-dji:Cam/Yaw": "1", "drone-dji:Cam/Pitch": "2", "drone-dji:Cam/Roll": "3",
+                                   "drone-dji:Cam/Zoom": "4", "drone-dji:Cam/Plain": "5",
+                                   "o:Roll": "3"}  # a nested rdf:Description is also read as one of its own
+
+
+def test_footprints_for_any_positive_height_focal_length_and_sensor():
+    tiny = PhotoMeta(width=4000, height=3000, relative_altitude_m=0.5, focal_length_mm=0.5, sensor_width_mm=0.5)
+    assert M.footprint_m(tiny) == (0.5, 0.375)
+
+
+@pytest.mark.parametrize("pitch, nadir", [(-80.0, True), (-100.0, True), (-80.5, True), (-99.5, True),
+                                          (-79.9, False), (-100.1, False), (0.0, False)])
+def test_footprints_only_within_ten_degrees_of_nadir(pitch, nadir):
+    meta = PhotoMeta(width=4000, height=3000, relative_altitude_m=100.0, focal_length_mm=10.0, sensor_width_mm=13.2,
+                     gimbal_pitch_deg=pitch)
+    assert M.footprint_m(meta) == ((132.0, 99.0) if nadir else None)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_footprints_of_portrait_photos_and_every_exif_orientation(orientation):
+    portrait = PhotoMeta(width=3000, height=4000, relative_altitude_m=100.0, focal_length_mm=10.0,
+                         sensor_width_mm=13.2, orientation=orientation)
+    turned = orientation >= 5  # 5-8: displayed a quarter turn from how they are stored
+    assert M.footprint_m(portrait) == ((132.0, 99.0) if turned else (99.0, 132.0))
+
+
+def test_the_summary_shows_a_gimbal_yaw_without_a_pitch():
+    assert M.meta_summary(PhotoMeta(gimbal_yaw_deg=-12.34)) == "gimbal yaw -12.3°"
