@@ -228,3 +228,61 @@ def test_footprints_of_portrait_photos_and_every_exif_orientation(orientation):
 
 def test_the_summary_shows_a_gimbal_yaw_without_a_pitch():
     assert M.meta_summary(PhotoMeta(gimbal_yaw_deg=-12.34)) == "gimbal yaw -12.3°"
+
+
+def _jpeg(path, *, ifd0=None, gps=None, exif_ifd=None, xmp=None):
+    from PIL import Image
+
+    exif = Image.Exif()
+    for k, v in (ifd0 or {}).items():
+        exif[k] = v
+    if gps is not None:
+        exif[M.GPS_IFD] = gps
+    if exif_ifd:
+        exif[M.EXIF_IFD] = exif_ifd
+    Image.new("RGB", (40, 30), (90, 120, 60)).save(path, exif=exif, **({"xmp": xmp} if xmp else {}))
+    return path
+
+
+def _packet(attrs: str) -> bytes:
+    return (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF_NS}><rdf:Description rdf:about="" {DJI} {attrs}/>'
+            '</rdf:RDF></x:xmpmeta>').encode()
+
+
+def test_a_photos_recorded_fields_each_read_from_its_own_tag(tmp_path):
+    xmp = _packet('drone-dji:AbsoluteAltitude="+512.25" drone-dji:GimbalRollDegree="1.5" '
+                  'drone-dji:FlightYawDegree="-170.5" drone-dji:FlightPitchDegree="2.5" drone-dji:FlightRollDegree="-3.5"')
+    meta = M.read_photo_meta(_jpeg(tmp_path / "a.jpg", ifd0={0x0112: 6}, gps={5: 1, 6: 12.5},
+                                   exif_ifd={0xA405: 24}, xmp=xmp))
+    assert (meta.orientation, meta.gps_altitude_m, meta.focal_length_35mm, meta.absolute_altitude_m) == (6, -12.5, 24.0, 512.25)
+    assert (meta.gimbal_roll_deg, meta.flight_yaw_deg, meta.flight_pitch_deg, meta.flight_roll_deg) == (1.5, -170.5, 2.5, -3.5)
+    above = M.read_photo_meta(_jpeg(tmp_path / "b.jpg", ifd0={0x0112: 1}, gps={5: 0, 6: 12.5}, exif_ifd={0xA405: 0}))
+    assert (above.orientation, above.gps_altitude_m, above.focal_length_35mm) == (1, 12.5, None)
+    assert M.read_photo_meta(_jpeg(tmp_path / "c.jpg", ifd0={0x0112: 8})).orientation == 8
+    assert M.read_photo_meta(_jpeg(tmp_path / "d.jpg", ifd0={0x0112: 9})).orientation is None
+
+
+@pytest.mark.parametrize("status", ["Invalid", "void", "V", "NONE", "NoFix", "no fix"])
+def test_every_word_for_a_void_dji_fix_is_refused(status):
+    with pytest.raises(M._Reject):
+        M._xmp_position({"drone-dji:GpsLatitude": "1", "drone-dji:GpsLongitude": "2", "drone-dji:GpsStatus": status})
+
+
+def test_a_refused_exif_fix_rescued_by_xmp_says_both(tmp_path):
+    xmp = _packet('drone-dji:GpsLatitude="+36.5" drone-dji:GpsLongitude="-115.25"')
+    meta = M.read_photo_meta(_jpeg(tmp_path / "a.jpg", gps={2: (1.0, 0.0, 0.0), 4: (2.0, 0.0, 0.0)}, xmp=xmp))
+    assert (meta.position, meta.position_source) == (LatLon(36.5, -115.25), "xmp:drone-dji")
+    assert meta.position_note == ("EXIF GPS latitude has no N/S reference (GPSLatitudeRef); "
+                                  "position taken from xmp:drone-dji")
+    both = M.read_photo_meta(_jpeg(tmp_path / "b.jpg", gps={2: (1.0, 0.0, 0.0), 4: (2.0, 0.0, 0.0)},
+                                   xmp=_packet('drone-dji:GpsLatitude="0" drone-dji:GpsLongitude="0"')))
+    assert both.position is None and both.position_note == (
+        "EXIF GPS latitude has no N/S reference (GPSLatitudeRef); "
+        "XMP drone-dji position is 0, 0 (what a receiver without a fix writes): not used as truth")
+
+
+def test_xmp_elements_empty_listed_or_with_fields_of_their_own():
+    packet = (f'<rdf:RDF {RDF_NS}><rdf:Description {DJI} xmlns:o="http://example.com/other/">'
+              '<drone-dji:Empty/><o:List><rdf:Seq><rdf:li/></rdf:Seq></o:List><o:Height o:unit="m">5</o:Height>'
+              '</rdf:Description></rdf:RDF>')
+    assert M.parse_xmp(packet) == {"o:List": "", "o:Height/unit": "m"}
