@@ -252,14 +252,20 @@ def _packet(attrs: str) -> bytes:
 def test_a_photos_recorded_fields_each_read_from_its_own_tag(tmp_path):
     xmp = _packet('drone-dji:AbsoluteAltitude="+512.25" drone-dji:GimbalRollDegree="1.5" '
                   'drone-dji:FlightYawDegree="-170.5" drone-dji:FlightPitchDegree="2.5" drone-dji:FlightRollDegree="-3.5"')
-    meta = M.read_photo_meta(_jpeg(tmp_path / "a.jpg", ifd0={0x0112: 6}, gps={5: 1, 6: 12.5},
-                                   exif_ifd={0xA405: 24}, xmp=xmp))
-    assert (meta.orientation, meta.gps_altitude_m, meta.focal_length_35mm, meta.absolute_altitude_m) == (6, -12.5, 24.0, 512.25)
+    meta = M.read_photo_meta(_jpeg(tmp_path / "a.jpg", ifd0={0x0112: 6}, exif_ifd={0xA405: 24}, xmp=xmp))
+    assert (meta.orientation, meta.focal_length_35mm, meta.absolute_altitude_m) == (6, 24.0, 512.25)
     assert (meta.gimbal_roll_deg, meta.flight_yaw_deg, meta.flight_pitch_deg, meta.flight_roll_deg) == (1.5, -170.5, 2.5, -3.5)
-    above = M.read_photo_meta(_jpeg(tmp_path / "b.jpg", ifd0={0x0112: 1}, gps={5: 0, 6: 12.5}, exif_ifd={0xA405: 0}))
-    assert (above.orientation, above.gps_altitude_m, above.focal_length_35mm) == (1, 12.5, None)
+    other = M.read_photo_meta(_jpeg(tmp_path / "b.jpg", ifd0={0x0112: 1}, exif_ifd={0xA405: 0}))
+    assert (other.orientation, other.focal_length_35mm) == (1, None)
     assert M.read_photo_meta(_jpeg(tmp_path / "c.jpg", ifd0={0x0112: 8})).orientation == 8
     assert M.read_photo_meta(_jpeg(tmp_path / "d.jpg", ifd0={0x0112: 9})).orientation is None
+
+
+@pytest.mark.parametrize("ref, metres", [(1, -12.5), (0, 12.5), (None, 12.5)])
+def test_a_gps_altitude_below_sea_level_is_negative(tmp_path, ref, metres):
+    # GPSAltitudeRef is an EXIF BYTE, which Pillow reads back as b"\x01" (the bug this test was written for)
+    gps = {6: 12.5} if ref is None else {5: ref, 6: 12.5}
+    assert M.read_photo_meta(_jpeg(tmp_path / "a.jpg", gps=gps)).gps_altitude_m == metres
 
 
 @pytest.mark.parametrize("status", ["Invalid", "void", "V", "NONE", "NoFix", "no fix"])
