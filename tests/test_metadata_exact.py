@@ -292,3 +292,14 @@ def test_xmp_elements_empty_listed_or_with_fields_of_their_own():
               '<drone-dji:Empty/><o:List><rdf:Seq><rdf:li/></rdf:Seq></o:List><o:Height o:unit="m">5</o:Height>'
               '</rdf:Description></rdf:RDF>')
     assert M.parse_xmp(packet) == {"o:List": "", "o:Height/unit": "m"}
+
+
+def test_a_photo_without_any_fix_has_no_position_source_and_no_note(tmp_path):
+    meta = M.read_photo_meta(_jpeg(tmp_path / "a.jpg", ifd0={0x010F: "DJI"}))
+    assert (meta.position, meta.position_source, meta.position_note, meta.make) == (None, None, None, "DJI")
+
+
+def test_two_digit_offset_hours_and_invalid_utf8_texts():
+    assert M._capture_time({0x9003: "2024:05:01 10:20:30", 0x9011: "+10:00"}).utcoffset() == timedelta(hours=10)
+    assert M._capture_time({0x9003: "2024:05:01 10:20:30", 0x9011: "X05:30"}).tzinfo is None
+    assert M._text(b"DJI\xff\xfe FC") == "DJI FC"  # bytes that are not UTF-8 are dropped, never raised on
