@@ -204,6 +204,13 @@ def _text(value) -> str | None:
     return text or None
 
 
+def _byte(value) -> float | None:
+    """An EXIF BYTE tag's number: Pillow gives GPSAltitudeRef as bytes (b"\\x01"), not as text."""
+    if isinstance(value, bytes):
+        return float(value[0]) if len(value) == 1 else None
+    return _float(value)
+
+
 def _angle(value) -> float | None:
     x = _float(value)
     return None if x is None or abs(x) > 360 else x
@@ -449,7 +456,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     model = _text(exif.get(0x0110))
     sensor_w, sensor_h, sensor_source = _sensor(exif_ifd, model, width, height)
     gps_alt = _float(gps.get(6))
-    if gps_alt is not None and _float(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
+    if gps_alt is not None and _byte(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
         gps_alt = -gps_alt
     orientation = exif.get(0x0112)
     return PhotoMeta(
