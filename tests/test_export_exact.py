@@ -122,14 +122,14 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     export.write_csv([p, _prediction(Query("y.jpg", Path("y.jpg")))], out, attribution="+credit")
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
-                      + export.FLIGHT_CSV_COLUMNS + ["attribution"])
+                      + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",
         "10.0004444", "12.35", "retrieved", "weighted", "50.0005", "10.0005", "a note"]
     assert (cells["truth_source"], cells["model"], cells["width"], cells["height"]) == ("truth.csv", "FC6310", "4000", "3000")
     assert cells["error_kind"] == "centre" and cells["camera_lat"] == "" and cells["flight"] == ""
-    assert cells["attribution"] == "'+credit"
+    assert cells["attribution"] == "'+credit" and cells["warning"] == ""  # no far-from-tiles note given
     cells2 = dict(zip(header, row2))
     assert (cells2["truth_lat"], cells2["error_m"], cells2["error_kind"], cells2["note"]) == ("", "", "", "")
     assert len(row) == len(row2) == len(header)
