@@ -39,3 +39,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The default run leaves the slow tier out (pyproject addopts `-m "not slow"`): say how to run it,
+    so that `pytest tests/test_cli.py` deselecting tests is never a silent surprise."""
+    deselected = len(terminalreporter.stats.get("deselected", []))
+    if deselected and config.getoption("markexpr") == "not slow":
+        terminalreporter.write_line(f'{deselected} deselected by the default -m "not slow" (the slow tier): '
+                                    'add -m slow to run them, or -m "slow or not slow" to run everything')

@@ -4,6 +4,7 @@ writes its caches under a temporary folder of its own worker, never the user's c
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,12 +16,27 @@ def _readme_test_command() -> str:
     return lines[0].split("#")[0].strip()
 
 
+def _ci_commands() -> list[str]:
+    return [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#") and not line.startswith(("set ", "cd "))]
+
+
 def test_ci_runs_exactly_the_readme_test_command():
     command = _readme_test_command()
     assert "pytest" in command and command.startswith("bash packaging/setup.sh && ")
-    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-          if line.strip() and not line.lstrip().startswith("#") and not line.startswith(("set ", "cd "))]
-    assert ci == [command], (ci, command)
+    ci = _ci_commands()
+    assert ci[0] == command, (ci, command)
+
+
+def test_ci_runs_the_slow_tier_after_the_default_run():
+    """The default run leaves the slow tier out (pyproject addopts `-m "not slow"`); CI runs it next,
+    with the same interpreter and workers, so together the two runs collect every test."""
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert addopts[addopts.index("-m") + 1] == "not slow", addopts
+    command = _readme_test_command()
+    pytest_part = command.split("&& ")[-1]
+    assert " -m " not in pytest_part.split(" pytest", 1)[1]  # the README's command is the default run
+    assert _ci_commands() == [command, f"{pytest_part} -m slow"]
 
 
 def test_readme_test_command_spreads_over_the_two_cores_with_xdist():

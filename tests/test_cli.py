@@ -15,7 +15,7 @@ from geolocator.core.queries import load_region
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo"
-pytestmark = pytest.mark.slow
+# the tests that run the backbone (they take the cache_dir or eval_reports fixture) are the slow tier
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +45,7 @@ def eval_reports(cache_dir):
     return reports
 
 
+@pytest.mark.slow
 def test_eval_json_is_one_object_and_well_above_chance(eval_reports):
     report = eval_reports[True]
     for key in ("r1", "r5", "r10", "ap", "median_error_m", "mean_error_m", "n_queries", "n_tiles", "backbone",
@@ -59,6 +60,7 @@ def test_eval_json_is_one_object_and_well_above_chance(eval_reports):
     assert report["r1"] <= report["r5"] <= report["r10"] <= 100 and report["seconds"] > 0
 
 
+@pytest.mark.slow
 def test_geometric_verification_lifts_r1(eval_reports):
     """Measured on the demo 2026-11-30: R@1 36.1 -> 85.2 and a refined median error of 0.12 m (planar renders)."""
     # absolute floors: a relative "+25" let a 16-point loss of the verified pipeline pass
@@ -83,6 +85,7 @@ def _linked_region(root: Path, every: int, truth: bool = True) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
     """A folder of 12 demo photos located with verification (the default): every photo gets a Point
     on the demo's tiles, most of them placed by the homography."""
@@ -106,11 +109,13 @@ def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
     assert all(f["properties"]["location_source"] == "homography" for f in verified)
 
 
+@pytest.mark.slow
 def test_index_reports_tiles_and_views(cache_dir, capsys):
     assert main(["index", str(DEMO), *_common(cache_dir)]) == 0
     assert "indexed 36 tiles x 8 views" in capsys.readouterr().out  # small set: tiles at 8 headings
 
 
+@pytest.mark.slow
 def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
     adapter = tmp_path / "demo.safetensors"
     assert main(["adapt", str(DEMO), "--steps", "5", "--out", str(adapter), *_common(cache_dir)]) == 0
@@ -129,6 +134,7 @@ def test_adapt_then_eval_with_the_saved_adapter(cache_dir, tmp_path, capsys):
     assert runs[True]["r1"] >= runs[False]["r1"] + 10, (runs[False]["r1"], runs[True]["r1"])
 
 
+@pytest.mark.slow
 def test_adaptation_never_reads_the_truth(cache_dir, tmp_path):
     """Bit-identical adapters from the same photos with and without a truth.csv, on a third of the
     demo (36 photos, symlinked: no new extraction) so that the geometry step runs in both."""
@@ -157,6 +163,7 @@ def test_bad_region_gives_a_clear_error(tmp_path, capsys):
     assert "tiles.csv" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_top_k_above_the_verified_candidates_is_not_cut(cache_dir, tmp_path):
     out = tmp_path / "p.geojson"
     assert main(["locate", str(DEMO / "queries" / "q_0001.jpg"), "--tiles", str(DEMO), "--top-k", "25",

@@ -154,6 +154,7 @@ def test_main_window_import_is_light():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+@pytest.mark.slow  # opens the demo in a new window: the real backbone on 144 images (slow tier)
 def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     w = make_window(qtbot, dirs, "e2e", adapt_steps=3)
     # first launch opens the demo
@@ -260,6 +261,7 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     close(qtbot, w2)
 
 
+@pytest.mark.slow  # opens the demo in a new window: the real backbone on 144 images (slow tier)
 def test_cancel_adaptation_leaves_app_idle_and_intact(qtbot, dirs):
     w = make_window(qtbot, dirs, "cancel", demo_shown=True, adapt_steps=100_000)
     w.open_demo()
@@ -283,6 +285,7 @@ def test_cancel_adaptation_leaves_app_idle_and_intact(qtbot, dirs):
     close(qtbot, w)
 
 
+@pytest.mark.slow  # opens the demo in a new window: the real backbone on 144 images (slow tier)
 def test_close_while_adapting_stops_the_worker(qtbot, dirs):
     w = make_window(qtbot, dirs, "closing", demo_shown=True, adapt_steps=100_000)
     w.open_demo()
@@ -296,6 +299,7 @@ def test_close_while_adapting_stops_the_worker(qtbot, dirs):
     assert not w.adapter_info.exists
 
 
+@pytest.mark.slow  # opens the demo in a new window: the real backbone on 144 images (slow tier)
 def test_bad_tileset_shows_error_and_app_keeps_working(qtbot, dirs, tmp_path):
     w = make_window(qtbot, dirs, "bad", demo_shown=True)
     bad = tmp_path / "tiles.csv"
@@ -313,6 +317,7 @@ def test_bad_tileset_shows_error_and_app_keeps_working(qtbot, dirs, tmp_path):
     close(qtbot, w)
 
 
+@pytest.mark.slow  # opens the demo in a new window: the real backbone on 144 images (slow tier)
 def test_missing_weights_is_reported_and_the_backbone_stays(qtbot, dirs, tmp_path):
     w = make_window(qtbot, dirs, "weights", demo_shown=True)
     w.open_demo()

@@ -207,8 +207,7 @@ def test_a_corrupt_or_missing_tile_names_the_package_and_the_entry(tmp_path):
         open_tile_image(gone)
 
 
-@pytest.mark.slow  # torch and a model run (seconds on a busy 2-core machine)
-def test_extraction_reads_package_tiles_and_reports_broken_ones(tmp_path, demo_sets):
+def test_extraction_reads_package_tiles_and_reports_broken_ones(tmp_path, demo_sets):  # a tiny 32-px net: fast
     from .test_extract import tiny_backbone
     from geolocator.core.extract import extract_features
 

@@ -36,11 +36,11 @@ class TileServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     server.log.append((self.path, self.headers.get("User-Agent", ""), time.monotonic()))
+                self.counted = True
                 try:
                     server._respond(self)
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
+                    server._release(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -72,8 +72,16 @@ class TileServer:
         else:
             self._send(h, 404, {"Content-Type": "text/plain"}, b"no such tile")
 
-    @staticmethod
-    def _send(h, status, headers, body: bytes) -> None:
+    def _release(self, h) -> None:
+        """This request leaves the in-flight count once, before its response goes out: released after
+        the write, a client's next request could arrive first and count one too many (seen under load)."""
+        with self._lock:
+            if getattr(h, "counted", False):
+                h.counted = False
+                self.in_flight -= 1
+
+    def _send(self, h, status, headers, body: bytes) -> None:
+        self._release(h)
         h.send_response(status)
         for k, v in headers.items():
             h.send_header(k, v)
