@@ -306,24 +306,26 @@ def _whole_number(least: int):
     return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
-    return value
+def _finite_float(zero_allowed: bool):
+    """An argparse type: a finite number above 0 (or from 0 with `zero_allowed`), with the sentence
+    argparse prints when it is not."""
+    wording = "zero or a positive number" if zero_allowed else "a positive number"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not ((0 <= value if zero_allowed else 0 < value) and value < float("inf")):
+            raise argparse.ArgumentTypeError(f"must be {wording}, not {text!r}")
+        return value
+
+    parse.__name__ = "number"  # what argparse names in "invalid ... value"
+    return parse
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (0 <= value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be zero or a positive number, not {text!r}")
-    return value
+_positive_float = _finite_float(zero_allowed=False)
+_non_negative_float = _finite_float(zero_allowed=True)
 
 
 # -- commands -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 from geolocator.core.model import Bounds, LatLon, Query, Tile
@@ -35,3 +37,12 @@ def copy_rows(src_root: Path, dst_root: Path, name: str, rows: list[dict], file_
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+def load_script(path: Path, name: str):
+    """A script that is not in a package (training/, packaging/) loaded by its path as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the script executes
+    spec.loader.exec_module(module)
+    return module

@@ -4,7 +4,6 @@ warm-up; ru_maxrss where that reset is not allowed) minus its memory before, not
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,15 +12,14 @@ from PIL import Image
 
 from geolocator.core import images
 
+from .helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench_module():
     # One probe for this test and training/bench_decode_memory.py's table: they measure the same way.
-    spec = importlib.util.spec_from_file_location("bench_decode_memory", ROOT / "training" / "bench_decode_memory.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "training" / "bench_decode_memory.py", "bench_decode_memory")
 
 
 def _decode_in_subprocess(path: Path, tmp_path: Path) -> dict:

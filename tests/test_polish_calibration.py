@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
+from .helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _calibration():
-    spec = importlib.util.spec_from_file_location("calibration_script", ROOT / "training" / "calibration.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "training" / "calibration.py", "calibration_script")
 
 
 def _records(path: Path, statuses: list[str], fields: list[str]) -> None:
