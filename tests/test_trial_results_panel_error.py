@@ -29,6 +29,6 @@ def test_the_panel_shows_the_error_the_list_and_exports_show(qtbot, tmp_path):
     panel = ResultsPanel()
     qtbot.addWidget(panel)
     panel.show_query(prediction.query, prediction, None, {})
-    text = panel.details.text()
+    text = panel.details.text().replace("\xa0", " ")  # figures are kept whole with no-break spaces (wording.keep_figures_together)
     assert f"error {format_distance(error)} (camera position)" in text
     assert f"error {format_distance(prediction.error_m)}" not in text
