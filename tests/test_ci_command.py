@@ -1,4 +1,4 @@
-"""CI runs exactly the README's test command, and that command's parallel run is safe: every test
+"""CI runs the README's test command first (then the slow tier), and that command's parallel run is safe: every test
 writes its caches under a temporary folder of its own worker, never the user's cache."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _readme_test_command() -> str:
-    lines = [line for line in (ROOT / "README.md").read_text().splitlines() if "(CI runs exactly this)" in line]
+    lines = [line for line in (ROOT / "README.md").read_text().splitlines() if "(CI runs this, then the slow tier)" in line]
     assert len(lines) == 1, lines  # one line in the README says which command CI runs
     return lines[0].split("#")[0].strip()
 
