@@ -21,7 +21,7 @@ from geolocator.core.sequence import Track, TrackPoint
 
 # tile centres with more than 4 decimals: a rounding to 4 (the default of _round) shows
 A = Tile("a", Path("tiles/a.png"), Bounds(10.00012345, 50.00012345, 10.00112345, 50.00112345))
-B = Tile("b", Path("tiles/b.png"), Bounds(10.00212345, 50.00012345, 10.00312345, 50.00112345))
+B = Tile("b", Path("tiles/b.png"), Bounds(10.00212345, 50.00212341, 10.00312345, 50.00312341))  # east and north of A
 QUAD = (LatLon(50.0011, 10.0001), LatLon(50.0011, 10.0009), LatLon(50.0002, 10.0009), LatLon(50.0002, 10.0001))
 POSE = camera_mod.CameraEstimate(LatLon(50.00012345678, 10.00023456789), 80.123456, 12.345678, 3.456789)
 TRUTH = LatLon(50.0003, 10.0004)
@@ -102,18 +102,19 @@ def test_the_csv_gives_the_camera_cells_and_the_cameras_error(tmp_path, posed):
 
 
 def test_a_flight_frame_is_written_at_the_track_with_its_tile_or_the_photos_own(tmp_path, posed):
-    a, b = _prediction("f1.jpg", truth_source=None), _prediction("f2.jpg", truth_source=None)
+    a, b = _prediction("f1.jpg", truth_source="truth.csv"), _prediction("f2.jpg", truth_source=None)
     on_track = LatLon(50.0022222222, 10.0033333333)
     track = Track("flight.mp4", (
-        TrackPoint(a.query, 0.0, on_track, "interpolated", a.location, rank=2, location_source="track", tile=B),
+        TrackPoint(a.query, 0.0, on_track, "interpolated", a.location, rank=2, error_m=99.0,
+                   location_source="track", tile=B),
         TrackPoint(b.query, 1.5, b.location, "matched", b.location, rank=1, verified=True, extrapolated_s=None),
     ))
     export.write_csv([a, b], tmp_path / "f.csv", [track])
     ra, rb = _rows(tmp_path / "f.csv")
     assert [ra[k] for k in ("lat", "lon", "tile", "status", "location_source", "tile_center_lat", "tile_center_lon",
-                            "flight", "time_s", "verified", "extrapolated_s")] == [
-        "50.0022222", "10.0033333", "b", "interpolated", "track", "50.0006234", "10.0026234",
-        "flight.mp4", "0.0", "False", ""]
+                            "flight", "time_s", "verified", "extrapolated_s", "error_m", "error_kind")] == [
+        "50.0022222", "10.0033333", "b", "interpolated", "track", "50.0026234", "10.0026234",
+        "flight.mp4", "0.0", "False", "", "99.0", "centre"]  # the error of the track's position, not the photo's own
     # the track names no tile or source for a frame placed by its own answer: the photo's own are kept
     assert [rb[k] for k in ("tile", "location_source", "tile_center_lat", "tile_center_lon", "extrapolated_s")] == [
         "a", "homography", "50.0006234", "10.0006234", ""]
