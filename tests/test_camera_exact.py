@@ -171,3 +171,48 @@ def test_a_frame_size_is_probed_once(tmp_path, monkeypatch):
     assert probes == [str(tmp_path / "v.mp4")]
     assert camera._PROBES == {str(tmp_path / "v.mp4"): probes and camera._PROBES[str(tmp_path / "v.mp4")]}
     assert camera._image_size(Query("x.jpg", tmp_path / "missing.jpg")) is None
+
+
+def test_focal_35mm_of_objects_without_the_optional_attributes(tmp_path):
+    from types import SimpleNamespace
+
+    # no telemetry attribute: a photo's meta decides
+    assert focal_35mm(SimpleNamespace(time_s=None, meta=PhotoMeta(focal_length_35mm=24.0))) == 24.0
+    # telemetry without a focal_len attribute, and no meta attribute: the file decides (missing: None)
+    q = SimpleNamespace(telemetry=SimpleNamespace(), time_s=None, path=tmp_path / "missing.jpg")
+    assert focal_35mm(q) is None
+
+
+def test_a_focal_length_under_1mm_still_has_a_pose():
+    quad = _nadir(50.0, 4000, 3000, 0.5)
+    cam = camera_from_footprint(quad, (4000, 3000), 0.5)
+    assert cam is not None and cam.height_m == pytest.approx(50.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("yaw,pitch,roll", [(20.0, 25.0, 30.0), (200.0, 10.0, -35.0)])
+def test_a_rolled_camera_has_the_heading_of_its_top_edge_and_the_tilt_of_its_axis(yaw, pitch, roll):
+    """The camera turned about its axis (roll): the image's top edge no longer points where the axis leans."""
+    import numpy as np
+
+    w, h, focal35, height = 4000, 3000, FULL_FRAME_DIAGONAL_MM, 60.0
+    f = focal35 / FULL_FRAME_DIAGONAL_MM * math.hypot(w, h)
+    y, p, r = map(math.radians, (yaw, pitch, roll))
+    fwd = np.array([math.sin(y) * math.sin(p), math.cos(y) * math.sin(p), -math.cos(p)])
+    right0 = np.array([math.cos(y), -math.sin(y), 0.0])
+    down0 = np.cross(fwd, right0)
+    right = math.cos(r) * right0 + math.sin(r) * down0
+    down = np.cross(fwd, right)
+    m_lat, m_lon = metres_per_degree(ORIGIN.lat)
+    cam_pos = np.array([0.0, 0.0, height])
+    quad = []
+    for u, v in ((0, 0), (w, 0), (w, h), (0, h)):
+        ray = fwd * f + right * (u - w / 2) + down * (v - h / 2)
+        g = cam_pos + (-height / ray[2]) * ray
+        quad.append(LatLon(ORIGIN.lat + g[1] / m_lat, ORIGIN.lon + g[0] / m_lon))
+    cam = camera_from_footprint(tuple(quad), (w, h), focal35)
+    assert cam.height_m == pytest.approx(height, abs=1e-2)
+    assert cam.tilt_deg == pytest.approx(math.degrees(math.acos(-fwd[2])), abs=1e-2)
+    expected_heading = math.degrees(math.atan2(-down[0], -down[1])) % 360.0
+    assert (cam.heading_deg - expected_heading + 180) % 360 - 180 == pytest.approx(0.0, abs=1e-2)
+    assert cam.position.lat == pytest.approx(ORIGIN.lat, abs=1e-7)
+    assert cam.position.lon == pytest.approx(ORIGIN.lon, abs=1e-7)
