@@ -95,3 +95,8 @@ def test_keep_photo_views_replaces_only_the_disallowed_views_of_each_row_and_cop
     assert np.array_equal(feats, before)
     assert out[0].tolist() == before[0].tolist()
     assert out[1].tolist() == [before[1, 1].tolist()] * 3
+
+
+def test_views_only_at_the_tolerance_still_narrow():
+    q = Query("a.jpg", Path("missing.jpg"), meta=PhotoMeta(gimbal_yaw_deg=67.5))
+    assert priors.heading_views([q], ["rot0", "rot180"]).tolist() == [[True, False]]
