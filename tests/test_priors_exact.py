@@ -100,3 +100,25 @@ def test_keep_photo_views_replaces_only_the_disallowed_views_of_each_row_and_cop
 def test_views_only_at_the_tolerance_still_narrow():
     q = Query("a.jpg", Path("missing.jpg"), meta=PhotoMeta(gimbal_yaw_deg=67.5))
     assert priors.heading_views([q], ["rot0", "rot180"]).tolist() == [[True, False]]
+
+
+def test_apply_allowed_pushes_excluded_scores_below_everything():
+    scores = np.array([[0.5, -0.9], [3.0, 1.0]])
+    assert priors.apply_allowed(scores, None) is scores
+    out = priors.apply_allowed(scores, np.array([[True, False], [False, True]]))
+    assert out.tolist() == [[0.5, -1e6], [-1e6, 1.0]]
+    assert priors.EXCLUDED == -1e6
+    assert scores.tolist() == [[0.5, -0.9], [3.0, 1.0]]
+
+
+def test_similarity_in_views_is_the_max_cosine_over_the_allowed_views():
+    q = np.array([[1.0, 0.0], [0.0, 1.0]], np.float64)
+    tiles = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.6, 0.8], [-1.0, 0.0]]])  # (N=2, V=2, D=2)
+    both = priors.similarity_in_views(q, tiles, np.array([[True, True], [True, True]]))
+    assert both.dtype == np.float32 and both.shape == (2, 2)
+    assert both.tolist() == pytest.approx([[1.0, 0.6], [1.0, 0.8]])
+    first = priors.similarity_in_views(q, tiles, np.array([[False, True], [True, False]]))
+    assert first.tolist() == pytest.approx([[0.0, -1.0], [0.0, 0.8]])
+    # one view per tile (N, D)
+    flat = priors.similarity_in_views(q, tiles[:, 0, :], np.array([[True], [True]]))
+    assert flat.tolist() == pytest.approx([[1.0, 0.6], [0.0, 0.8]])
