@@ -226,10 +226,34 @@ def test_the_folder_is_synced_after_the_first_batch_only(tmp_path, monkeypatch):
     st = _store(tmp_path)
     assert synced == [tmp_path]  # meta.json renamed into place
     st.append(["a"], _feats(1))
+    assert synced == [tmp_path, tmp_path]  # the first data and manifest files
     st.append(["b"], _feats(1))
+    st.append(["c"], _feats(1))
     assert synced == [tmp_path, tmp_path]
 
 
 def test_fsync_dir_of_a_missing_folder_is_silent(tmp_path):
     store_mod._fsync_dir(tmp_path / "missing")
     store_mod._fsync_dir(tmp_path)
+
+
+def test_a_manifest_without_its_data_file_commits_nothing(tmp_path):
+    st = _store(tmp_path)
+    st.append(["a"], _feats(1))
+    st.data_path.unlink()
+    again = _store(tmp_path)
+    assert len(again) == 0 and "a" not in again and st.manifest_path.read_bytes() == b""
+
+
+def test_the_array_is_read_only(tmp_path):
+    st = _store(tmp_path)
+    st.append(["a"], _feats(1))
+    with pytest.raises(ValueError):
+        st.array()[0, 0, 0] = 1
+
+
+def test_gather_takes_row_numbers_of_any_numeric_type(tmp_path):
+    st = _store(tmp_path)
+    st.append(list("abc"), _feats(3))
+    g = st.gather(np.array([2.0, -1.0, 0.0]))
+    np.testing.assert_array_equal(g, np.stack([_feats(3)[2], np.zeros((2, 4)), _feats(3)[0]]))
