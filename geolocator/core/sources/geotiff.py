@@ -38,6 +38,15 @@ def import_rasterio(path: Path):
     return rasterio
 
 
+def open_quietly(rasterio, path: Path):
+    """rasterio.open(path) without rasterio's NotGeoreferencedWarning: a TIFF without georeference
+    would be announced (its own source line and all) before the sentence our caller says about it.
+    Silenced around this one open only. Raises what rasterio.open raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        return rasterio.open(path)
+
+
 def _offsets(size: int, tile: int, stride: int) -> list[int]:
     """Window starts along one axis; the last window is pulled back so the far edge is covered."""
     starts = list(range(0, size - tile + 1, stride))
@@ -89,12 +98,7 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         raise InputError(path, f"overlap must be a fraction in [0, 1), got {overlap}")
     rasterio = import_rasterio(path)
     try:
-        # A TIFF without georeferencing makes rasterio warn (its own source line and all) before we
-        # say the same in a sentence below: silenced here only, around this one open per tile set.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-            ds = rasterio.open(path)
-        with ds:
+        with open_quietly(rasterio, path) as ds:
             crs = crs if crs is not None else ds.crs
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height

@@ -82,13 +82,10 @@ def _geotiff_georef(path: Path):
         import rasterio
     except ImportError:
         return None
-    import warnings
+    from .geotiff import open_quietly
 
     try:
-        with warnings.catch_warnings():  # a TIFF without georeference is the answer None, not a warning
-            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-            ds = rasterio.open(path)
-        with ds:
+        with open_quietly(rasterio, path) as ds:  # a TIFF without georeference is the answer None
             if ds.crs is None or ds.transform.is_identity:
                 return None
             return ds.crs, ds.transform, ds.width, ds.height
