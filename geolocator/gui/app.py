@@ -22,10 +22,13 @@ SCREENSHOT_TIMEOUT_S = 540
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ..cli import _whole_number  # the CLI's rule: `--steps 0` is refused, naming the option
+
     p = argparse.ArgumentParser(prog="geolocator", description="Locate drone photos in satellite tiles (desktop app).")
     p.add_argument("--demo", action="store_true", help="open the bundled demo region")
     p.add_argument("--adapt", action="store_true", help="adapt to the region once it is open")
-    p.add_argument("--steps", type=int, default=None, help="adaptation steps")
+    p.add_argument("--steps", type=_whole_number(1), default=None, metavar="N",
+                   help="adaptation steps (default: the adaptation's own)")
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save a PNG of the window when done and exit")
     p.add_argument("paths", nargs="*", type=Path, help="drone images/folders, or a region folder / tiles.csv")
     return p
