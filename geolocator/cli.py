@@ -357,17 +357,13 @@ def skipped_message(path, reason) -> str:
     return f"{path}: skipped ({reason_without_path(path, reason)})"
 
 
-# What `locate --out` writes, by suffix; anything else is refused before the work (a .txt or .shp used to get GeoJSON in silence).
-LOCATE_OUTPUTS = (".geojson", ".json", ".csv", ".gpx", ".kml")
-
-
 def cmd_locate(args) -> int:
-    from .core.export import format_confidence, write_csv
+    from .core.export import format_confidence
+    from .core.exports import check_prediction_path, write_predictions
 
     progress = TqdmProgress(not args.quiet)
-    if args.out is not None and args.out.suffix.lower() not in LOCATE_OUTPUTS:
-        raise GeolocatorError(f"{args.out}: unknown output type '{args.out.suffix or '(no extension)'}': "
-                              f"name the file with one of {', '.join(LOCATE_OUTPUTS)}")
+    if args.out is not None:  # an unknown suffix is refused before the work, not after it
+        check_prediction_path(args.out)
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
@@ -384,20 +380,8 @@ def cmd_locate(args) -> int:
     _warn_failures(ws)
     tracks = _tracks(predictions, args)
     if args.out:
-        if args.out.suffix.lower() == ".csv":
-            write_csv(predictions, args.out, tracks=tracks, attribution=ws.tileset.attribution, far=far)
-        elif args.out.suffix.lower() in (".gpx", ".kml"):
-            from .core.export_track import write_track
-
-            # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
-            flown = {p.query.id for t in tracks for p in t.points}
-            write_track(tracks, args.out, photos=[p for p in predictions if p.query.id not in flown],
-                        attribution=ws.tileset.attribution, far=far)
-        else:
-            from .core.export_track import write_predictions_geojson
-
-            write_predictions_geojson(predictions, tracks, args.out, tile_footprints=args.footprints,
-                                      attribution=ws.tileset.attribution, far=far)
+        write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
+                          tile_footprints=args.footprints)
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}")
     else:

@@ -371,18 +371,22 @@ class Session:
         previous.unlink(missing_ok=True)
         return path
 
-    def export_geojson(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
+    def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
+        """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,
+        GPX), as `geolocator locate --out` does. Raises GeolocatorError for an unknown suffix."""
         from ..core.evaluate import far_from_tiles
-        from ..core.export_track import write_predictions_geojson
+        from ..core.exports import check_prediction_path, write_predictions
         from ..core.outputs import check_writable
         from ..core.sequence import smooth
 
+        check_prediction_path(path)
         check_writable(Path(path), what="export")
 
         # a flight's frames at their track position with their track status, as the map shows them
         predictions = list(predictions)
         tileset = self.ws.tileset
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
-        write_predictions_geojson(predictions, smooth(predictions), Path(path),
-                                  attribution=tileset.attribution if tileset is not None else None, far=far)
-        return Path(path)
+        return write_predictions(path, predictions, smooth(predictions),
+                                 attribution=tileset.attribution if tileset is not None else None, far=far)
+
+    export_geojson = export_predictions  # the name before CSV/KML/GPX

@@ -213,8 +213,8 @@ class MainWindow(QMainWindow):
         self.act_adapt = self._action("Adapt to This Region", self.adapt, "Ctrl+R",
                                       "Learn this region from its unlabeled images")
         self.act_cancel = self._action("Cancel", self.cancel, "Esc", "Stop the running work")
-        self.act_export = self._action("Export Predictions (GeoJSON)…", self.choose_export_geojson, "Ctrl+E",
-                                       "Save the predictions as GeoJSON")
+        self.act_export = self._action("Export Predictions (GeoJSON, CSV, KML, GPX)…", self.choose_export_predictions, "Ctrl+E",
+                                       "Save the predictions as GeoJSON, CSV, KML or GPX")
         self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
                                            "Save the map as one standalone HTML file")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -739,18 +739,27 @@ class MainWindow(QMainWindow):
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------
-    def choose_export_geojson(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.geojson",
-                                              "GeoJSON (*.geojson *.json)")
-        if path:
-            self.export_geojson(Path(path))
+    def choose_export_predictions(self) -> None:
+        from ..core.exports import dialog_filters, with_suffix_of
 
-    def export_geojson(self, path: Path) -> Job:
+        filters = dialog_filters()
+        path, chosen = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.geojson", ";;".join(filters))
+        if path:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
+            self.export_predictions(with_suffix_of(path, chosen or filters[0]))
+
+    def export_predictions(self, path: Path) -> Job:
+        """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker."""
+        from ..core.exports import PREDICTION_FORMATS
+
         preds = list(self.predictions.values())
-        return self._submit("Exporting GeoJSON",
-                            lambda progress, cancel: self.session.export_geojson(preds, path),
+        kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
+        return self._submit(f"Exporting {kind}",
+                            lambda progress, cancel: self.session.export_predictions(preds, path),
                             lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
                                                                             f"to {p}"))
+
+    export_geojson = export_predictions  # the name before CSV/KML/GPX
+    choose_export_geojson = choose_export_predictions
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")

@@ -1,0 +1,76 @@
+"""One entry point for writing predictions in the format a file's suffix names, shared by
+`geolocator locate --out` and the app's Export Predictions, so both write the same files.
+
+Formats: GeoJSON (RFC 7946; export.py, export_track.py), CSV (export.write_csv), GPX 1.1 and
+KML 2.2 (export_track.write_track: flights as tracks, other photos as waypoints/placemarks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import GeolocatorError
+
+# suffix -> the format's name, in the order a file dialog offers them
+PREDICTION_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV", ".kml": "KML", ".gpx": "GPX"}
+
+
+def dialog_filters() -> list[str]:
+    """Qt-style file filters, one per format: ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", ...]."""
+    by_name: dict[str, list[str]] = {}
+    for suffix, name in PREDICTION_FORMATS.items():
+        by_name.setdefault(name, []).append(f"*{suffix}")
+    return [f"{name} ({' '.join(globs)})" for name, globs in by_name.items()]
+
+
+def with_suffix_of(path: Path | str, chosen_filter: str) -> Path:
+    """`path` as is when its suffix names a format; else with the first suffix of `chosen_filter`
+    (a file dialog's selected filter, e.g. "KML (*.kml)") appended: "flight" + KML -> "flight.kml"."""
+    path = Path(path)
+    if path.suffix.lower() in PREDICTION_FORMATS:
+        return path
+    for word in chosen_filter.replace("(", " ").replace(")", " ").split():
+        if word.startswith("*.") and word[1:].lower() in PREDICTION_FORMATS:
+            return path.with_name(path.name + word[1:])
+    return path
+
+
+def check_prediction_path(path: Path | str) -> Path:
+    """`path` if its suffix names a format of PREDICTION_FORMATS (case-insensitive).
+
+    Raises GeolocatorError naming the file and the suffixes it may have (a .txt or .shp used to get
+    GeoJSON in silence)."""
+    path = Path(path)
+    if path.suffix.lower() not in PREDICTION_FORMATS:
+        raise GeolocatorError(f"{path}: unknown output type '{path.suffix or '(no extension)'}': "
+                              f"name the file with one of {', '.join(PREDICTION_FORMATS)}")
+    return path
+
+
+def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,
+                      attribution: str | None = None, far=None, tile_footprints: bool = False) -> Path:
+    """Write `predictions` (core.model.Prediction) and their flights' `tracks` (core.sequence.Track)
+    to `path` in the format its suffix names. `attribution`: the imagery's credit line; `far`:
+    evaluate.far_from_tiles (said in every format); `tile_footprints`: GeoJSON only, each photo's
+    tile outline. Each writer writes atomically. Raises GeolocatorError for an unknown suffix
+    (check_prediction_path) before anything is written."""
+    path = check_prediction_path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        from .export import write_csv
+
+        write_csv(predictions, path, tracks=tracks, attribution=attribution, far=far)
+    elif suffix in (".gpx", ".kml"):
+        from .export_track import write_track
+
+        # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
+        flown = {p.query.id for t in tracks for p in t.points}
+        write_track(tracks, path, photos=[p for p in predictions if p.query.id not in flown],
+                    attribution=attribution, far=far)
+    else:
+        from .export_track import write_predictions_geojson
+
+        write_predictions_geojson(predictions, tracks, path, tile_footprints=tile_footprints,
+                                  attribution=attribution, far=far)
+    return path
