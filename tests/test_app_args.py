@@ -22,3 +22,16 @@ def test_the_app_takes_a_positive_step_count():
 def test_the_app_help_names_the_step_count_once():
     line = next(ln for ln in app_help().splitlines() if ln.lstrip().startswith("--steps"))
     assert line.split()[:2] == ["--steps", "N"] and "adaptation steps" in line
+
+
+def test_index_lists_no_verification_options_but_locate_does():
+    """`index` only extracts features; its help used to list --no-verify, --matcher and the rest."""
+    from geolocator.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    index_opts = {o for a in sub.choices["index"]._actions for o in a.option_strings}
+    locate_opts = {o for a in sub.choices["locate"]._actions for o in a.option_strings}
+    verify_opts = {"--no-verify", "--verify-candidates", "--matcher", "--verify-widen"}
+    assert not verify_opts & index_opts and verify_opts <= locate_opts
+    assert {"--backbone", "--cache-dir", "--batch-size", "-q"} <= index_opts

@@ -42,7 +42,7 @@ def test_help_of_region_commands_says_what_a_region_is():
     ["locate", "q.jpg", "--tiles", "t", "--verify-candidates", "0"],
     ["index", "t", "--batch-size", "0"],
     ["adapt", "region", "--steps", "0"],
-    ["index", "t", "--verify-widen", "-2"],
+    ["locate", "q", "--tiles", "t", "--verify-widen", "-2"],
     ["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--bbox=1,2,3,4", "--out", "o", "--concurrency", "0"],
     ["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--bbox=1,2,3,4", "--out", "o", "--max-tiles", "0"],
     ["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--bbox=1,2,3,4", "--out", "o", "--retries", "-1"],
