@@ -106,4 +106,5 @@ def test_the_app_exports_kml_and_csv_and_says_what_an_unknown_suffix_is(qtbot, d
     wait_idle(qtbot, w)
     assert "unknown output type '.txt'" in w.message_bar.text and not (dirs / "out.txt").exists()
     assert w.act_export.text().startswith("Export Predictions (GeoJSON, CSV, KML, GPX)")
+    assert w.act_export.iconText() == "Export Predictions"
     w.close()

@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.act_cancel = self._action("Cancel", self.cancel, "Esc", "Stop the running work")
         self.act_export = self._action("Export Predictions (GeoJSON, CSV, KML, GPX)…", self.choose_export_predictions, "Ctrl+E",
                                        "Save the predictions as GeoJSON, CSV, KML or GPX")
+        self.act_export.setIconText("Export Predictions")  # the toolbar keeps its width; the menu names the formats
         self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
                                            "Save the map as one standalone HTML file")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
