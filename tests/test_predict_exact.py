@@ -119,7 +119,8 @@ def test_retrieved_ceiling_edge():
     assert confidence(matches, 8, 0.51) == 0.6
     # verified: the ratio plays no part
     assert confidence([Match(tiles[0], 0.9, 1, 50), Match(tiles[4], 0.1, 2)], 8, 0.1) == 0.997
-    assert confidence([Match(tiles[0], 0.9, 1, 8), Match(tiles[4], 0.1, 2)], 8, 0.1) == pytest.approx(0.25 + 0.583 * 8 / 8.4)
+    assert confidence([Match(tiles[0], 0.9, 1, 8), Match(tiles[4], 0.1, 2)], 8, 0.1) == pytest.approx(
+        0.25 + 0.583 * 8 / 8.4)
     assert confidence([Match(tiles[0], 0.9, 1, 7), Match(tiles[4], 0.1, 2)], 8, 0.1) == 0.29
 
 
