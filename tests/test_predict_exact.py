@@ -186,3 +186,37 @@ def test_not_located_needs_a_reason():
     assert (c.status, c.confidence, c.note) == ("retrieved", 0.6, None)
     # a not-located photo keeps its Point and errors (scored like any other)
     assert a.location == tiles[0].center and a.error_m == pytest.approx(0.0, abs=1e-6)
+
+
+def test_tiles_exactly_at_the_agreement_distance_agree():
+    """'Within about one tile' is inclusive: two point tiles (radius 0) at the same place are at
+    distance 0 <= 1.5 x (0 + 0) and agree, so the second is no rival."""
+    point, same, far = _t("p", 10.0, 50.0, 10.0, 50.0), _t("q", 10.0, 50.0, 10.0, 50.0), _t("f", 11.0, 50.0, 11.0, 50.0)
+    matches = [Match(point, 0.9, 1, 30), Match(same, 0.88, 2, 29), Match(far, 0.82, 3, 4)]
+    assert cosine_margin(matches) == pytest.approx(0.8)  # the rival is the far tile's 0.82, not 0.88
+    assert inlier_margin(matches) == 26
+
+
+def test_footprint_ratio_of_a_tile_narrower_than_a_metre():
+    tile = _t("t", 10.0, 50.0, 10.000005, 50.000005)
+    width = ground_size_m(tile.bounds)[0]  # about 0.36 m
+    assert 0.3 < width < 0.4
+    assert footprint_ratio(_Sized("q", Path("q"), footprint_m=width), tile) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_the_tile_centre_setting_puts_an_unverified_point_on_the_top_tile():
+    """UNVERIFIED_SOURCE names where an unverified photo goes (training/calibration.py compares both);
+    set to the tile centre, the Point is the top tile's centre and says so."""
+    import geolocator.core.predict as predict_module
+
+    tiles = grid_tiles(1, 6)
+    q = query_at(tiles[0], "a.jpg")
+    before = predict_module.UNVERIFIED_SOURCE
+    predict_module.UNVERIFIED_SOURCE = "tile_centre"
+    try:
+        p = predict([q], tiles, np.array([[0.6, 0.59]]), np.array([[0, 1]]))[0]
+    finally:
+        predict_module.UNVERIFIED_SOURCE = before
+    assert (p.location, p.location_source) == (tiles[0].center, "tile_centre")
+    assert p.weighted_location != tiles[0].center and p.query is q
+    assert p.error_m == pytest.approx(0.0, abs=1e-6) and p.weighted_error_m > 1
