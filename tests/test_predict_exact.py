@@ -220,3 +220,14 @@ def test_the_tile_centre_setting_puts_an_unverified_point_on_the_top_tile():
     assert (p.location, p.location_source) == (tiles[0].center, "tile_centre")
     assert p.weighted_location != tiles[0].center and p.query is q
     assert p.error_m == pytest.approx(0.0, abs=1e-6) and p.weighted_error_m > 1
+
+
+def test_partial_cosine_margin_and_the_default_threshold():
+    tiles = grid_tiles(1, 6)
+    matches = [Match(tiles[0], 0.6, 1), Match(tiles[4], 0.55, 2)]  # half the full margin: 0.6 x 0.5
+    assert confidence(matches, 8) == pytest.approx(0.3)
+    assert confidence(matches, 8, 0.5) == pytest.approx(0.145)
+    q = query_at(tiles[0], "a.jpg")
+    scores, ids = np.array([[0.6, 0.55]]), np.array([[0, 4]])
+    assert predict([q], tiles, scores, ids, inliers=np.array([[8, 0]]))[0].status == "verified"
+    assert predict([q], tiles, scores, ids, inliers=np.array([[7, 0]]))[0].status == "retrieved"
