@@ -269,3 +269,54 @@ def test_ivf_scores_are_recomputed_and_missing_tiles_filled():
     scores, ids = src.top(3)
     assert ids.tolist() == [[0, 2, 3]]
     np.testing.assert_allclose(scores, [[0.9, 0.6, 0.5]], atol=1e-6)
+
+
+def test_dense_heading_with_single_view_tiles_counts_one_view():
+    """Tiles with one view (N, D): only the first tile-view name applies (rot0), so a photo flown
+    east (yaw 90) has no view near its heading and is not narrowed."""
+    photos = np.stack([_e(0)] * 2)
+    tiles = _photo_views()[:, 0]  # (4, 5)
+    dense = DenseCandidates([_q("east", 90.0), _q("north", 0.0)], photos, tiles, TILES,
+                            views=(TILE_VIEWS, PHOTO_VIEWS), heading=True)
+    assert dense.narrowed.tolist() == [False, False]
+    np.testing.assert_allclose(dense.matrix, [A0, A0], atol=1e-6)
+
+
+def test_index_heading_with_one_photo_view_and_the_exact_pool():
+    """Photos given as (Q, 1, D): the tiles' views are narrowed, as for (Q, D)."""
+    photos = np.stack([_e(0)] * 3)[:, None, :]
+    feats = _tile_views()
+    src = IndexCandidates(_heading_queries(), photos, feats, _flat_index(feats), TILES,
+                          views=(TILE_VIEWS, PHOTO_VIEWS), heading=True)
+    scores, ids = src.top(2)
+    assert ids.tolist() == [[0, 2], [0, 1], [1, 3]]
+    np.testing.assert_allclose(scores, [[0.9, 0.6], [0.9, 0.8], [0.8, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(src.scores(np.array([[1], [1], [0]])), [[0.2], [0.8], [0.1]], atol=1e-6)
+    # the east photo's search: the first 4 views hold rot90 of tiles 1 and 3, exactly the 2 asked for
+    assert src._view_pool(2, 2, np.array([False, True])).tolist() == [1, 3]
+    assert src._view_pool(2, 3, np.array([False, True])).tolist() == [1, 2, 3]
+    # more than the set holds: every tile
+    assert src._view_pool(2, 9, np.array([False, True])).tolist() == [0, 1, 2, 3]
+
+
+def test_index_gnss_circle_with_photo_views():
+    at = TILES[1].center
+    photos = np.stack([np.stack([_e(0), _e(1)])] * 2)  # view rot0 along e0, rot90 along e1
+    feats = _photo_views()
+    qs = [_q("north", 0.0, at), _q("none", None, at)]
+    src = IndexCandidates(qs, photos, feats, _flat_index(feats), TILES, views=(TILE_VIEWS, PHOTO_VIEWS),
+                          heading=True, gnss_m=80.0)
+    scores, ids = src.top(4)
+    assert ids.tolist() == [[0, 2, 1, 3], [0, 1, 2, 3]]
+    np.testing.assert_allclose(scores, [[0.9, 0.6, 0.2, EX], [0.9, 0.8, 0.6, EX]], atol=1e-6)
+    np.testing.assert_allclose(src.scores(np.array([[3, 1], [3, 1]])), [[EX, 0.2], [EX, 0.8]], atol=1e-6)
+
+
+def test_ivf_fill_when_tile_zero_was_found():
+    photos = np.stack([_e(0)])
+    feats = _tile_views()
+    src = IndexCandidates([_q("a")], photos, feats, _Approximate(feats, ([[0.9, -np.inf, -np.inf]], [[0, -1, -1]])),
+                          TILES)
+    scores, ids = src.top(3)
+    assert ids.tolist() == [[0, 1, 2]]
+    np.testing.assert_allclose(scores, [[0.9, 0.8, 0.6]], atol=1e-6)
