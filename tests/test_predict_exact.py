@@ -152,7 +152,7 @@ def test_nan_and_infinite_scores_rank_as_minus_one():
     p = predict([Query("q", Path("q"))], tiles, np.array([[0.5, np.nan, np.inf]]), np.array([[0, 4, 5]]))[0]
     assert [m.score for m in p.matches] == [0.5, -1.0, -1.0]
     assert [m.rank for m in p.matches] == [1, 2, 3] and [m.tile.id for m in p.matches] == ["r0c0", "r0c4", "r0c5"]
-    assert p.confidence == pytest.approx(0.6)  # margin 1.5 over the NaN rival, capped at 1
+    assert p.confidence == pytest.approx(0.6)  # 0.5 - (-1) = 1.5 over the NaN rival: 15 full margins, capped at 1
     assert (p.error_m, p.weighted_error_m, p.tile_error_m) == (None, None, None)
     assert p.location == p.weighted_location == tiles[0].center and p.location_source == "weighted"
 
