@@ -320,3 +320,21 @@ def test_ivf_fill_when_tile_zero_was_found():
     scores, ids = src.top(3)
     assert ids.tolist() == [[0, 1, 2]]
     np.testing.assert_allclose(scores, [[0.9, 0.8, 0.6]], atol=1e-6)
+
+
+def test_ivf_ties_rank_lower_ids_first_as_the_dense_layout_does():
+    """Tiles with equal features (blank or duplicated tiles) score alike; the IVF re-ranking keeps
+    the index's order among equal exact scores (lower id first), so both layouts rank them the
+    same. 20 tiles scoring 0.1, 0.2, 0.3, 0.4 in turn; the approximate scores are all rounded to 0.5."""
+    first = [0.1, 0.2, 0.3, 0.4] * 5
+    feats = _unit_rows(first, 1)[:, None, :]
+    photos = np.stack([_e(0)])
+    answer = ([[0.5] * 20], [list(range(20))])
+    src = IndexCandidates([_q("a")], photos, feats, _Approximate(feats, answer), grid_tiles(1, 20))
+    scores, ids = src.top(20)
+    want = [i for v in (0.4, 0.3, 0.2, 0.1) for i in range(20) if first[i] == v]
+    assert want[:6] == [3, 7, 11, 15, 19, 2]
+    assert ids[0].tolist() == want
+    np.testing.assert_allclose(scores[0], sorted(first, reverse=True), atol=1e-6)
+    dense = DenseCandidates([_q("a")], photos, feats, grid_tiles(1, 20))
+    assert dense.top(20)[1][0].tolist() == want
