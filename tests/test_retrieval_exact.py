@@ -57,6 +57,18 @@ def test_identical_photos_centre_to_zeros_not_nan():
     assert np.array_equal(out, np.zeros((3, 1, 2), np.float32))
 
 
+def test_zero_rows_are_written_as_zeros_every_time():
+    # rows with zero norm after centring are set to 0 explicitly (not left as whatever memory held),
+    # and no "where without out" warning is raised
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in range(60):
+            row = np.random.default_rng(seed).integers(-8, 8, size=(1, 1, 2)) / 4  # exact float32 means
+            assert np.array_equal(centre_photo_views(np.repeat(row, 3, axis=0), min_photos=3), np.zeros((3, 1, 2), np.float32))
+
+
 def test_one_photo_centres_when_min_photos_is_zero_or_one():
     # max(1, min_photos): one photo minus its own mean is zero
     x = np.array([[[3.0, 4.0]]])
@@ -336,6 +348,20 @@ def test_count_above_counts_tiles_strictly_above_each_threshold():
     assert count_above(PHOTO, TILES, np.array([[S - 1e-6], [1 - 1e-6]], np.float32)).tolist() == [[1], [0]]
     assert count_above(PHOTO, TILES, np.array([[S - 1e-6], [1 - 1e-6]], np.float32), tolerance=0).tolist() == [[2], [1]]
     assert count_above(PHOTO, TILES, np.array([[S - 2e-5]], np.float32)[[0, 0]]).tolist() == [[2], [1]]
+
+
+def test_count_above_compares_in_float32_and_strictly():
+    q = np.array([[1.0, 0.0]], np.float32)
+    half = np.array([[[0.5, 0.0]]], np.float32)  # score exactly 0.5
+    # thresholds are rounded to float32 first: 0.5 - 1e-9 is 0.5 there, and 0.5 > 0.5 is false
+    assert count_above(q, half, np.array([[0.5 - 1e-9]], np.float64), tolerance=0).tolist() == [[0]]
+    assert count_above(q, half, np.array([[0.5]], np.float32), tolerance=0).tolist() == [[0]]  # a tie is not above
+    assert count_above(q, half, np.array([[0.49]], np.float32), tolerance=0).tolist() == [[1]]
+    # so are the tiles: 0.5 + 1e-9 in float64 scores 0.5 in float32
+    assert count_above(q, np.array([[[0.5 + 1e-9, 0.0]]]), np.array([[0.5]], np.float32), tolerance=0).tolist() == [[0]]
+    # the default tolerance 1e-5: 0.49999 + 1e-5 = 0.5 is not below 0.5, 0.49998 + 1e-5 is
+    assert count_above(q, half, np.array([[0.49998]], np.float32)).tolist() == [[1]]
+    assert count_above(q, half, np.array([[0.499995]], np.float32)).tolist() == [[0]]
 
 
 def test_ap_from_ranks_by_hand():
