@@ -336,6 +336,13 @@ def test_best_view_scores_of_a_single_view_photo_on_a_memmap(tmp_path):
     np.testing.assert_allclose(out, [[0.0, 1.0, S]], atol=1e-3)
 
 
+def test_best_view_scores_sums_in_float32():
+    # float64 tiles are cast to float32 before the product: 1 + 4e-8 + 4e-8 is 1.0 in float32 (each
+    # addend below half an ulp), while in float64 it is 1.00000008, which rounds to 1.0000001
+    out = best_view_scores(np.ones((1, 3), np.float32), np.array([[[1.0, 4e-8, 4e-8]]]), np.array([[0]]))
+    assert out.tolist() == [[1.0]]
+
+
 def test_count_above_counts_tiles_strictly_above_each_threshold():
     # photo 0 scores [s, 1, 0]; photo 1 scores [0, 0, 1]
     thr = np.array([[0.5, 0.0, 1.0, -0.5], [0.0, 0.99, -1.0, 1.0]], np.float32)
