@@ -343,6 +343,18 @@ def test_best_view_scores_sums_in_float32():
     assert out.tolist() == [[1.0]]
 
 
+def test_float64_photos_are_cast_to_float32_before_the_products():
+    # 1 - 3e-8 is 1 - 2**-24 in float32 (3e-8 is above half its ulp 2**-24), so [1, -(1 - 3e-8)] . [1, 1]
+    # is 2**-24 after the cast, 3e-8 without it
+    v = np.array([[1.0, -(1 - 3e-8)]])
+    assert similarity(np.ones((1, 2)), v).tolist() == [[2.0**-24]]
+    assert similarity(v, np.ones((1, 2))).tolist() == [[2.0**-24]]
+    assert best_view_scores(v, np.ones((1, 1, 2), np.float32), np.array([[0]])).tolist() == [[2.0**-24]]
+    # a photo 1 + 2e-9 is 1.0 in float32: its score on a 0.5 tile is 0.5, not above 0.5
+    q = np.array([[1.0 + 2e-9, 0.0]])
+    assert count_above(q, np.array([[[0.5, 0.0]]], np.float32), np.array([[0.5]], np.float32), tolerance=0).tolist() == [[0]]
+
+
 def test_count_above_counts_tiles_strictly_above_each_threshold():
     # photo 0 scores [s, 1, 0]; photo 1 scores [0, 0, 1]
     thr = np.array([[0.5, 0.0, 1.0, -0.5], [0.0, 0.99, -1.0, 1.0]], np.float32)
