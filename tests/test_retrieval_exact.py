@@ -286,6 +286,67 @@ def test_the_default_ivf_sample_is_drawn_with_seed_zero():
     assert np.array_equal(a.search(q, 7)[1], b.search(q, 7)[1])
 
 
+class _Stop(Exception):
+    pass
+
+
+def _recording_ivf(monkeypatch, samples, stop=False):
+    """faiss.IndexIVFScalarQuantizer whose train records the sample it is given (and, with stop,
+    raises _Stop instead of training)."""
+    import faiss
+
+    class Recording(faiss.IndexIVFScalarQuantizer):
+        def train(self, x):
+            samples.append(np.array(x, copy=True))
+            if stop:
+                raise _Stop
+            return super().train(x)
+
+    monkeypatch.setattr(faiss, "IndexIVFScalarQuantizer", Recording)
+
+
+def test_the_ivf_sample_is_distinct_float32_tiles_in_order(monkeypatch):
+    samples = []
+    _recording_ivf(monkeypatch, samples)
+    feats = np.arange(50 * 2 * 4, dtype=np.float64).reshape(50, 2, 4)  # every row distinct
+    TileIndex.build(feats, kind="ivf", nlist=1)  # train_size 64: 32 tiles of the 50, without repeats
+    s = samples[-1]
+    assert s.dtype == np.float32 and s.shape == (64, 4)
+    tiles = s[::2, 0] // 8  # row 2t of the sample is tile t's view 0, whose first value is 8t
+    assert len(set(tiles.tolist())) == 32 and np.all(np.diff(tiles) > 0)
+    assert np.array_equal(s, feats[tiles.astype(int)].reshape(-1, 4))
+    TileIndex.build(feats, kind="ivf", nlist=2, train_size=100)  # min(100, 128) // 2 = 50: every tile, once each
+    assert np.array_equal(samples[-1], feats.reshape(-1, 4).astype(np.float32))
+
+
+def test_ivf_lists_for_tiny_sets_and_the_training_share(monkeypatch):
+    import faiss
+
+    # 3 vectors: sqrt(3) / 2 = 0.87 -> at least one list
+    ivf = faiss.downcast_index(TileIndex.build(_unit_rows(3, 1, 4, 6), kind="ivf").index)
+    assert ivf.nlist == 1
+    ivf = faiss.downcast_index(TileIndex.build(_unit_rows(15, 1, 4, 6), kind="ivf").index)  # sqrt(15) / 2 = 1.94
+    assert ivf.nlist == 1
+    ivf = faiss.downcast_index(TileIndex.build(_unit_rows(16, 1, 4, 6), kind="ivf").index)  # 2.0
+    assert ivf.nlist == 2
+    samples = []
+    _recording_ivf(monkeypatch, samples, stop=True)
+    # train_size min(100000, 64 * 2) = 128 -> 64 tiles of 2 views
+    with pytest.raises(_Stop):
+        TileIndex.build(_unit_rows(300, 2, 4, 7), kind="ivf", nlist=2)
+    assert samples[-1].shape == (128, 4)
+    # at most 100000 by default: 1600 lists would want 102400
+    with pytest.raises(_Stop):
+        TileIndex.build(np.zeros((100_001, 1, 1), np.float32), kind="ivf", nlist=1600)
+    assert samples[-1].shape == (100_000, 1)
+
+
+def test_tiles_are_added_32768_vectors_a_chunk_by_default():
+    events = []
+    TileIndex.build(np.zeros((32_769, 1, 2), np.float32), kind="flat", progress=events.append)
+    assert [e.step for e in events] == [32_768, 32_769]
+
+
 def test_save_and_load_round_trip(tmp_path):
     index = TileIndex.build(TILES)
     path = tmp_path / "tiles.faiss"

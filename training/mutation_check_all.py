@@ -36,18 +36,18 @@ import pytest
 # mutated function (mangled name without module) -> words of the exact tests that exercise it
 KW = {
     # retrieval.py
-    "x__as_float32": ["similarity", "hand_worked", "single_view", "best_view", "count_above"],
-    "x__views": ["similarity", "hand_worked", "single_view", "best_view", "count_above", "reverse"],
+    "x__as_float32": ["float64", "similarity", "hand_worked", "single_view", "best_view", "count_above"],
+    "x__views": ["float64", "similarity", "hand_worked", "single_view", "best_view", "count_above", "reverse"],
     "x_centre_photo_views": ["centre", "zero_rows", "one_photo", "below_min"],
     "x_top_k": ["top_k"],
     "x_merge_views": ["merge", "search", "index", "single_view", "ivf"],
     "x_search": ["search"],
     "x_search_reverse": ["reverse"],
-    "x_similarity": ["similarity"],
+    "x_similarity": ["similarity", "float64"],
     "x__rows_float32": ["rows_float32", "index", "ivf", "add_loop", "auto_picks", "seed", "save", "load"],
-    "xǁTileIndexǁ": ["index", "ivf", "add_loop", "auto_picks", "seed", "save", "load", "unknown_kind", "nprobe"],
-    "x_best_view_scores": ["best_view"],
-    "x_count_above": ["count_above"],
+    "xǁTileIndexǁ": ["index", "ivf", "tiles_are_added", "sample", "add_loop", "auto_picks", "seed", "save", "load", "unknown_kind", "nprobe"],
+    "x_best_view_scores": ["best_view", "float64"],
+    "x_count_above": ["count_above", "float64"],
     "x_ap_from_ranks": ["ap_from"],
     "xǁMappedFeaturesǁ": ["mapped"],
 }
