@@ -50,6 +50,7 @@ def test_default_settings_are_the_documented_ones():
 
 
 def test_stop_at_an_explicit_count_whatever_the_backend():
+    assert VerifySettings().stop_at() == 0  # SIFT: never stops early
     assert VerifySettings(stop_inliers=5).stop_at() == 5
     assert VerifySettings(matcher="disk").stop_at() == 40
 

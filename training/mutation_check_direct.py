@@ -59,8 +59,10 @@ def load_tests(files: list[str]):
                         vals = v if len(keys) > 1 else (v,)
                         new.append({**base, **dict(zip(keys, vals))})
                     sets = new
+            wanted = set(inspect.signature(fn).parameters) - {"tmp_path", "monkeypatch"}
             for kwargs in sets:
-                out.append((name, fn, kwargs))
+                if wanted <= set(kwargs):  # tests needing other fixtures are left out
+                    out.append((name, fn, kwargs))
     return out
 
 
@@ -89,6 +91,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--only", default=None)
     ap.add_argument("--stats", default=None, help="mutmut-stats.json: pick the tests it maps to the function instead of KW")
+    ap.add_argument("--max-test-s", type=float, default=1e9, help="with --stats: only tests that took under this")
     ap.add_argument("--skip-checked", nargs="*", default=[], help="other .jsonl files whose mutants are done")
     args = ap.parse_args()
     codes = json.loads(Path(args.meta).read_text())["exit_code_by_key"]
@@ -103,7 +106,9 @@ def main() -> None:
             f.write(json.dumps({"name": started.read_text().strip(), "rc": -11, "how": "crashed"}) + "\n")
         done.add(started.read_text().strip())
     tests = load_tests(args.tests)
-    stats = json.loads(Path(args.stats).read_text())["tests_by_mangled_function_name"] if args.stats else None
+    full = json.loads(Path(args.stats).read_text()) if args.stats else {}
+    stats = full.get("tests_by_mangled_function_name") if args.stats else None
+    durations = full.get("duration_by_test", {})
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Timeout()))
     for name in mutant_names(args.module):
         if name in done or codes.get(name) in (1, -11) or (args.only and not re.search(args.only, name)):
@@ -111,7 +116,8 @@ def main() -> None:
         short = function_of(name).split(".")[-1]
         words = next((w for key, w in KW.items() if short == key or (key.endswith("ǁ") and short.startswith(key))), None)
         if stats is not None:
-            mapped = {t.split("::")[-1].split("[")[0] for t in stats.get(function_of(name), [])}
+            mapped = {t.split("::")[-1].split("[")[0] for t in stats.get(function_of(name), [])
+                      if durations.get(t, 0) < args.max_test_s}
             chosen = [t for t in tests if t[0] in mapped]
         else:
             chosen = [t for t in tests if words is None or any(w in t[0] for w in words)]
