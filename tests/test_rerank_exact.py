@@ -75,6 +75,7 @@ def test_working_size_by_hand():
     assert working_size((1001, 333), 500) == (500, 166)  # 333 * 500 / 1001 = 166.3
     assert working_size((1001, 335), 500) == (500, 167)  # 167.3 ... 335*500/1001 = 167.33
     assert working_size((3, 1000), 10) == (1, 10)  # 0.03 rounds to 0: at least one pixel
+    assert working_size((1000, 2), 512) == (512, 1)  # 1.024 rounds to 1
 
 
 def test_signed_area_sign_is_the_vertex_order():
@@ -237,6 +238,8 @@ def test_too_few_keypoints_or_matches_verify_nothing():
     assert verify_pair(three, tile, VerifySettings()) == Verification(0)
     assert verify_pair(photo, LocalFeatures(tile.points[:3], tile.descriptors[:3], tile.size), VerifySettings()) == Verification(0)
     four = LocalFeatures(photo.points[:4], photo.descriptors[:4], photo.size)
+    tile4 = LocalFeatures(tile.points[:4], tile.descriptors[:4], tile.size)
+    assert verify_pair(four, tile4, VerifySettings()).inliers == 4  # four keypoints a side are enough
     v = verify_pair(four, tile, VerifySettings())  # four exact matches: a homography through all four
     assert v.inliers == 4
     # three good matches of four photo points (the fourth photo descriptor has two equal neighbours)
@@ -340,6 +343,7 @@ def test_query_footprint_from_the_query_or_its_metadata(monkeypatch):
     import geolocator.core.media.metadata as metadata
 
     assert query_footprint_m(SimpleNamespace(footprint_m=42.5)) == 42.5
+    assert query_footprint_m(SimpleNamespace(footprint_m=0.5)) == 0.5  # sub-metre footprints are footprints
     assert query_footprint_m(SimpleNamespace(footprint_m=(30.0, 20.0))) == 30.0
     assert query_footprint_m(SimpleNamespace(footprint_m=[7, 5])) == 7.0
     assert query_footprint_m(SimpleNamespace(footprint_m=())) is None
@@ -458,6 +462,17 @@ def test_the_fine_pass_keeps_a_result_without_homography_as_it_is(tmp_path, monk
     v = Verifier()
     got = v._fine_pair(_feat(-2), tiles[0], None)
     assert got == Verification(0, (0.5, 0.5)) and got.homography is None and fakes.shares == [None]
+
+
+def test_the_fine_pair_is_brought_back_to_the_plain_tiles_pixels(tmp_path, monkeypatch):
+    query, tiles = _files(tmp_path, 1)
+    monkeypatch.setattr(Verifier, "tile", lambda self, tile, fine=False: _feat(0, (200, 100) if fine else (100, 50)))
+    monkeypatch.setattr(rerank, "verify_pair", lambda p, t, s, share=None: Verification(9, (0.25, 0.75), 2 * np.eye(3)))
+    got = Verifier()._fine_pair(_feat(-2, (100, 50)), tiles[0], None)
+    # diag(100 / 200, 50 / 100, 1) @ 2 I = diag(1, 1, 2): photo (x, y) -> (x / 2, y / 2) in the 100 x 50 tile
+    np.testing.assert_allclose(got.homography, np.diag([1.0, 1.0, 2.0]))
+    assert got.inliers == 9 and got.centre == (0.25, 0.75)
+    np.testing.assert_allclose(got.corners, [(0, 0), (0.5, 0), (0.5, 0.5), (0, 0.5)])
 
 
 def test_an_unreadable_photo_verifies_nothing_and_tries_no_fine_pass(tmp_path, monkeypatch):
