@@ -240,7 +240,7 @@ def test_viterbi_a_bridge_pays_the_skip_of_each_frame_it_spans():
 
 @pytest.mark.parametrize("nxt, x, turn, expected", [
     ((0, 0), 2.9, 3.0, 0), ((0, 0), 3.1, 3.0, 1), ((0, 0), 0.1, 0.0, 1),
-    ((10, 10), 1.4, 3.0, 0), ((10, 10), 1.6, 3.0, 1),
+    ((10, 10), 1.4, 3.0, 0), ((10, 10), 1.6, 3.0, 1), ((0, 0), 0.9, 1.0, 0), ((0, 0), 1.1, 1.0, 1),
 ])
 def test_viterbi_turn_cost(nxt, x, turn, expected):
     # frames at 0, 1, 2 s: (0,0), (10,0), then C = (20,0) straight on (emission 0) or D = nxt (emission x).
@@ -315,6 +315,10 @@ def test_interpolate_four_anchors_follow_a_cubic():
     anchors = {0: LatLon(0.0, 0.0), 1: LatLon(1.0, 1.0), 3: LatLon(8.0, 4.0), 4: LatLon(27.0, 9.0)}
     out = flat(_interpolate(times, anchors, horizon_s=5.0))
     assert out == pytest.approx([0, 0, 1, 1, 3.375, 2.25, 8, 4, 27, 9, 27 + 19, 9 + 5, -1, -1], abs=1e-9)
+    # the first and the last interval follow the cubic too: 0.5 -> 0.125, 0.25; 2.5 -> 15.625, 6.25
+    out = flat(_interpolate([0.0, 1.0, 2.0, 3.0, 0.5, 2.5], {0: LatLon(0.0, 0.0), 1: LatLon(1.0, 1.0),
+                                                            2: LatLon(8.0, 4.0), 3: LatLon(27.0, 9.0)}, 5.0))[8:]
+    assert out == pytest.approx([0.125, 0.25, 15.625, 6.25], abs=1e-9)
     # three anchors (t = 0, 1, 3 of the same cubic): linear at 2: 1 + (27 - 1) / 2 = 14, lon 1 + 8/2 = 5
     out = _interpolate([0.0, 1.0, 2.0, 3.0], {0: LatLon(0, 0), 1: LatLon(1, 1), 3: LatLon(27, 9)}, 5.0)
     assert ll(out[2]) == pytest.approx((14.0, 5.0), abs=1e-12)
@@ -527,3 +531,63 @@ def test_track_line_skips_not_located_and_uses_the_track_location():
            TrackPoint(q, 1.0, at(9, 9), "flagged", at(9, 9), track_location=at(1, 0)),
            TrackPoint(q, 2.0, at(5, 5), "not located", at(5, 5)))
     assert Track("t", pts).line == [at(0, 0), at(1, 0)]
+
+
+def test_candidates_verified_means_a_ground_point_and_enough_inliers():
+    # no verified match (the second has inliers but no ground point): both tiles are states
+    ms = [match(10, 10, 0.7, 1), Match(tile_at(60, 10), 0.6, 2, 50, None)]
+    cs = _candidates(pred(0, ms), MotionModel())
+    assert [(c.match.rank, c.verified) for c in cs] == [(1, False), (2, False)]
+    # a ground point without an inlier count is no verification, even against a minimum of 1
+    ms = [Match(tile_at(10, 10), 0.7, 1, None, at(12, 12)), match(60, 10, 0.6, 2)]
+    cs = _candidates(pred(0, ms), MotionModel(min_inliers=1))
+    assert [(c.match.rank, c.verified, c.position) for c in cs] == [(1, False, ms[0].tile.center),
+                                                                    (2, False, ms[1].tile.center)]
+    # exactly min_inliers is verified, and then the only state
+    ms = [match(10, 10, 0.7, 1), match(60, 10, 0.6, 2, inliers=8, verified=True)]
+    cs = _candidates(pred(0, ms), MotionModel())
+    assert [(c.match.rank, c.verified, c.emission) for c in cs] == [(2, True, 4.0)]
+
+
+def test_place_before_the_first_anchor_counts_from_it():
+    times = [1.0, 3.0, 5.0]
+    anchors = {1: at(0, 0), 2: at(0, 0)}
+    # 2 s before the first anchor (not 1 + 3 = 4)
+    assert _place(times, anchors, 0, 5.0) == ("extrapolated", 2.0)
+    assert _place(times, anchors, 0, 3.0) == ("extrapolated", 2.0) and _place(times, anchors, 0, 1.9) is None
+
+
+def test_smooth_passes_its_motion_model_on():
+    """Two timed photos 10 s apart (from their metadata), each verified with 16 inliers: one flight
+    under the default model (gap 300 s), none under a 5 s gap; a model asking 20 inliers verifies
+    neither frame."""
+    t0 = datetime(2026, 6, 1, 10, 0, 0)
+    preds = []
+    for i in range(2):
+        q = Query(f"p{i}.jpg", Path(f"/nonexistent/p{i}.jpg"), meta=PhotoMeta(captured_at=t0 + timedelta(seconds=10 * i)))
+        ms = (match(10 * i, 0, 0.6, 1, 16, True),)
+        preds.append(Prediction(q, ms, at(10 * i, 0), at(10 * i, 0), 0.5))
+    [track] = smooth(preds)
+    assert track.name == "photos" and [p.time_s for p in track.points] == [0.0, 10.0]
+    assert [p.status for p in track.points] == ["matched", "matched"]
+    assert smooth(preds, MotionModel(max_photo_gap_s=5.0)) == []
+    [track] = smooth(preds, MotionModel(min_inliers=20))
+    assert not any(p.verified for p in track.points)
+    assert [p.status for p in track.points] == ["retrieved", "retrieved"]
+
+
+def test_viterbi_keeps_each_candidates_own_best_previous_slot():
+    """Pruning is per candidate: frame 1's Q (reachable only from A2) keeps its slot from A2 although
+    P (reachable only from A1) scores far higher. A1 (0,0), A2 (1000,0); P (10,0) emission 10, Q (1010,0)
+    emission 0; R (1020,0) emission 20, reachable only from Q. [A2, Q, R] = 20 - 2 * 0.125 = 19.75;
+    [None, Q, R] = -3 + 20 - 0.125 = 16.875; [A1, P, None] = 10 - 0.125 - 3 = 6.875."""
+    cs = [[cand(0, 0), cand(1000, 0)], [cand(10, 0, 10.0), cand(1010, 0)], [cand(1020, 0, 20.0)]]
+    assert viterbi_path([0.0, 1.0, 2.0], cs, ORIGIN, M(turn_cost=3.0)) == [1, 1, 0]
+
+
+def test_a_frame_off_the_track_is_verified_only_with_an_inlier_count():
+    # a ground point without inliers, minimum 1, a negative skip cost (the track takes nothing):
+    # not verified, nothing placed it -> not located (with "inliers or 1" it would read as matched)
+    p = pred(0, [Match(tile_at(5, 5), 0.6, 1, None, at(5, 5))])
+    [pt] = smooth_flight("f", [(p, 0.0)], MotionModel(min_inliers=1, skip_cost=-1.0)).points
+    assert (pt.status, pt.verified, pt.rank) == ("not located", False, None)
