@@ -591,3 +591,18 @@ def test_a_frame_off_the_track_is_verified_only_with_an_inlier_count():
     p = pred(0, [Match(tile_at(5, 5), 0.6, 1, None, at(5, 5))])
     [pt] = smooth_flight("f", [(p, 0.0)], MotionModel(min_inliers=1, skip_cost=-1.0)).points
     assert (pt.status, pt.verified, pt.rank) == ("not located", False, None)
+
+
+def test_an_off_track_verified_frame_exactly_two_slacks_from_the_track_is_not_far():
+    """Frames 0 and 2 at (0,0) with 176216 inliers (emission -5 + ln(22027) = +5.0), frame 1 at (30,0)
+    with 8 (emission -5 < -3: off the track). The track at frame 1 is (0,0) exactly (between two equal
+    anchors); with the slack set to half that distance, "far" (> 2 x slack) is false: matched."""
+    a, b = at(0, 0), at(30, 0)
+    d = haversine_m(b, a)
+    preds = [pred(0, [match(0, 0, 0.6, 1, 176216, True)]), pred(1, [match(30, 0, 0.6, 1, 8, True)]),
+             pred(2, [match(0, 0, 0.6, 1, 176216, True)])]
+    for slack, status in ((d / 2, "matched"), (d / 2 * (1 - 1e-12), "flagged")):
+        model = MotionModel(verified_bonus=-5.0, verified_slack_m=slack)
+        pts = smooth_flight("f", [(p, i) for i, p in enumerate(preds)], model).points
+        assert [p.rank for p in pts] == [1, None, 1] and pts[1].track_location == a
+        assert pts[1].status == status and pts[1].location == b
