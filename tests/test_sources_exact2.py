@@ -1,0 +1,352 @@
+"""Exact answers of the tile-set readers core/sources/geotiff.py, worldfile.py and xyz.py, written
+for the survivors of session 7's full mutation run of them (training/results/mutation_sources.md),
+after session 6 changed them (projected grids, open_quietly, XYZ pyramids, world-file orthophotos
+cut into windows). Each test states a right answer worked out by hand (a grid, a row order, a
+window, a log line word for word), never only "no crash"."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core.errors import InputError
+from geolocator.core.model import Bounds, LatLon
+from geolocator.core.sources import xyz
+from geolocator.core.sources.registry import LoadOptions
+from geolocator.core.sources.xyz import TileGrid
+
+
+def _img(path, size=(4, 4), rgba=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if rgba is not None:
+        Image.fromarray(np.asarray(rgba, np.uint8), "RGBA").save(path)
+    else:
+        Image.fromarray(np.full((size[1], size[0], 3), 90, np.uint8)).save(path)
+    return path
+
+
+def _messages(caplog, level=logging.INFO):
+    return [r.getMessage() for r in caplog.records if r.levelno >= level and r.name == "geolocator"]
+
+
+def _merc_lat(y, n):
+    """Latitude of the northern edge of Web Mercator tile row y of n (XYZ rows), by the formula."""
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+
+
+def _assert_bounds(b, west, south, east, north):
+    assert (b.west, b.south, b.east, b.north) == pytest.approx((west, south, east, north), abs=1e-9)
+
+
+# ---------------------------------------------------------------- xyz: the files of a folder
+
+
+def test_xyz_files_are_the_integer_z_x_y_images_sorted_by_number(tmp_path):
+    root = tmp_path / "t"
+    want = [(9, 1, 2), (9, 1, 10), (9, 3, 0), (10, 0, 7)]
+    for z, x, y in want:
+        _img(root / str(z) / str(x) / f"{y}.png")
+    up = _img(root / "9" / "2" / "4.PNG")  # an upper-case suffix is an image too
+    _img(root / "9" / "2" / "4b.png")      # not an integer row
+    _img(root / "9" / "a" / "1.png")       # not an integer column
+    _img(root / "b" / "1" / "1.png")       # not an integer zoom
+    (root / "9" / "2" / "5.txt").write_text("not an image")
+    (root / "9" / "2" / "6.png").mkdir()   # a folder named like a tile
+    (root / "7").write_text("a file named like a zoom folder")
+    (root / "9" / "8").write_text("a file named like a column folder")
+    got = xyz.xyz_files(root)
+    assert got == sorted([(z, x, y, root / str(z) / str(x) / f"{y}.png") for z, x, y in want] + [(9, 2, 4, up)])
+    assert [row[:3] for row in got] == [(9, 1, 2), (9, 1, 10), (9, 2, 4), (9, 3, 0), (10, 0, 7)]
+
+
+def test_a_folder_claims_to_be_xyz_only_with_tiles(tmp_path):
+    assert not xyz._claims(tmp_path)  # empty
+    _img(tmp_path / "3" / "1" / "5.png")
+    assert xyz._claims(tmp_path)
+    assert not xyz._claims(tmp_path / "3" / "1" / "5.png")  # a file is not a folder
+    assert not xyz._claims(tmp_path / "missing")
+
+
+# ---------------------------------------------------------------- xyz: extent of the finest level
+
+
+def test_extent_is_the_union_of_the_finest_levels_tiles():
+    files = [(2, 0, 0, None), (3, 1, 1, None), (3, 2, 2, None)]
+    # zoom 3: tiles 45 degrees wide; columns 1..2 span -135..-45; rows 1..2 (XYZ) span the
+    # northern edges of row 1 and the southern edge of row 2 (= northern edge of row 3)
+    _assert_bounds(xyz._extent(files, TileGrid(tms=False)), -135.0, _merc_lat(3, 8), -45.0, _merc_lat(1, 8))
+    # TMS: row y counts from the south, so rows 1..2 are XYZ rows 6..5
+    _assert_bounds(xyz._extent(files, TileGrid(tms=True)), -135.0, _merc_lat(7, 8), -45.0, _merc_lat(5, 8))
+    # the geodetic grid, 180 degrees wide at zoom 0: 22.5 degree tiles at zoom 3, rows from the south (TMS)
+    geo = TileGrid(tms=True, profile="geodetic", geodetic_deg0=180.0)
+    _assert_bounds(xyz._extent(files, geo), -180 + 22.5, -90 + 22.5, -180 + 67.5, -90 + 67.5)
+    # only the coarser level: its one tile
+    _assert_bounds(xyz._extent(files[:1], TileGrid(tms=False)), -180.0, _merc_lat(1, 4), -90.0, _merc_lat(0, 4))
+
+
+def test_extent_of_impossible_indices_is_none():
+    assert xyz._extent([(3, 1, 1, None), (3, 8, 0, None)], TileGrid(tms=False)) is None
+
+
+# ---------------------------------------------------------------- xyz: a TileJSON's row order
+
+
+def test_tilejson_scheme_is_read_case_and_space_insensitively(tmp_path):
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": " TMS "}))
+    assert xyz._tilejson_order(tmp_path) == (True, "metadata.json (scheme tms)")
+
+
+def test_tilejson_files_are_read_in_order_metadata_tilejson_then_sorted_tilejson(tmp_path):
+    (tmp_path / "b.tilejson").write_text(json.dumps({"scheme": "tms"}))
+    (tmp_path / "a.tilejson").write_text(json.dumps({"scheme": "xyz"}))
+    assert xyz._tilejson_order(tmp_path) == (False, "a.tilejson (scheme xyz)")
+    (tmp_path / "tilejson.json").write_text(json.dumps({"scheme": "tms"}))
+    assert xyz._tilejson_order(tmp_path) == (True, "tilejson.json (scheme tms)")
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": "xyz"}))
+    assert xyz._tilejson_order(tmp_path) == (False, "metadata.json (scheme xyz)")
+
+
+def test_unreadable_or_silent_tilejson_files_are_passed_over(tmp_path, caplog):
+    (tmp_path / "metadata.json").write_text("{not json")
+    (tmp_path / "tilejson.json").write_text(json.dumps([{"scheme": "xyz"}]))  # not an object
+    (tmp_path / "a.tilejson").write_text(json.dumps({"scheme": "other", "tiles": None}))
+    (tmp_path / "b.tilejson").write_text(json.dumps({"tiles": ["https://a.test/{q}.png",
+                                                                "https://a.test/{z}/{x}/{-y}.png"]}))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert xyz._tilejson_order(tmp_path) == (True, "b.tilejson (template https://a.test/{z}/{x}/{-y}.png)")
+    assert _messages(caplog) == [f"{tmp_path / 'metadata.json'}: not readable JSON; ignored for the tiles' row order"]
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+def test_tilejson_without_a_row_order_and_a_folder_named_like_one_say_nothing(tmp_path):
+    assert xyz._tilejson_order(tmp_path) is None
+    (tmp_path / "metadata.json").mkdir()
+    (tmp_path / "tilejson.json").write_text(json.dumps({"tiles": ["https://a.test/{z}/{x}/{y}.png"]}))
+    assert xyz._tilejson_order(tmp_path) == (False, "tilejson.json (template https://a.test/{z}/{x}/{y}.png)")
+    (tmp_path / "tilejson.json").write_text(json.dumps({"name": "x"}))
+    assert xyz._tilejson_order(tmp_path) is None
+
+
+# ---------------------------------------------------------------- xyz: the row order when nothing states it
+
+
+def _geodetic_files():
+    # the geodetic grid 180 degrees wide at zoom 0: zoom 1 has 90-degree tiles, 4 columns x 2 rows;
+    # tile (1, 0, 0) is lon -180..-90 and lat -90..0 read as TMS, lat 0..90 read as XYZ
+    return [(1, 0, 0, None)]
+
+
+GEO180 = TileGrid(tms=False, profile="geodetic", geodetic_deg0=180.0)
+
+
+def test_the_photos_gps_on_the_tms_reading_only_picks_tms_with_a_warning(tmp_path, caplog):
+    opts = LoadOptions(hint_points=(LatLon(-45.0, -135.0),))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180)
+    assert got == TileGrid(tms=True, profile="geodetic", geodetic_deg0=180.0, source="the photos' GPS")
+    assert _messages(caplog) == [
+        f"{tmp_path}: the row order is not stated (no tilemapresource.xml or TileJSON); the photos' GPS lies on the "
+        "tiles only when they are read as TMS (rows from the south), so they are read that way (--xyz to override)"]
+    assert caplog.records[0].levelno == logging.WARNING
+
+
+def test_the_photos_gps_on_the_xyz_reading_only_picks_xyz_with_a_note(tmp_path, caplog):
+    opts = LoadOptions(hint_points=(LatLon(45.0, -135.0), LatLon(50.0, -100.0)))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180)
+    assert got == TileGrid(tms=False, profile="geodetic", geodetic_deg0=180.0, source="the photos' GPS")
+    assert _messages(caplog) == [f"{tmp_path}: rows read as XYZ (rows from the north); the photos' GPS lies on the tiles that way"]
+    assert caplog.records[0].levelno == logging.INFO
+
+
+def test_gps_on_both_readings_leaves_it_to_the_area(tmp_path, caplog):
+    # one photo on each reading: the GPS does not decide; the area (on the TMS reading only) does
+    opts = LoadOptions(hint_points=(LatLon(45.0, -135.0), LatLon(-45.0, -135.0)),
+                       area=Bounds(-170.0, -60.0, -150.0, -50.0))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180)
+    assert got == TileGrid(tms=True, profile="geodetic", geodetic_deg0=180.0, source="the given area")
+    assert _messages(caplog) == [
+        f"{tmp_path}: the row order is not stated (no tilemapresource.xml or TileJSON); the given area lies on the "
+        "tiles only when they are read as TMS (rows from the south), so they are read that way (--xyz to override)"]
+
+
+def test_the_area_alone_on_the_xyz_reading_picks_xyz(tmp_path, caplog):
+    opts = LoadOptions(area=Bounds(-170.0, 50.0, -150.0, 60.0))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180)
+    assert got == TileGrid(tms=False, profile="geodetic", geodetic_deg0=180.0, source="the given area")
+    assert _messages(caplog) == [f"{tmp_path}: rows read as XYZ (rows from the north); the given area lies on the tiles that way"]
+
+
+def test_evidence_off_the_tiles_either_way_is_said_and_xyz_is_read(tmp_path, caplog):
+    opts = LoadOptions(hint_points=(LatLon(45.0, 100.0),), area=Bounds(100.0, 40.0, 110.0, 50.0))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180)
+    assert got == TileGrid(tms=False, profile="geodetic", geodetic_deg0=180.0, source="default")
+    assert _messages(caplog) == [
+        f"{tmp_path}: the photos' GPS lies outside the tiles whether rows are read as XYZ or TMS",
+        f"{tmp_path}: the given area lies outside the tiles whether rows are read as XYZ or TMS",
+        f"{tmp_path}: the row order is not stated (no tilemapresource.xml or TileJSON) and cannot be checked; read as "
+        "XYZ (rows from the north). If photos land at the mirror-image latitude, use --tms"]
+    assert {r.levelno for r in caplog.records} == {logging.WARNING}
+
+
+def test_impossible_indices_fit_no_reading(tmp_path, caplog):
+    opts = LoadOptions(hint_points=(LatLon(45.0, -135.0),))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        got = xyz._plausible_order(tmp_path, [(1, 9, 0, None)], opts, GEO180)
+    assert got == GEO180
+    assert _messages(caplog)[0] == f"{tmp_path}: the photos' GPS lies outside the tiles whether rows are read as XYZ or TMS"
+
+
+# ---------------------------------------------------------------- xyz: detect_grid, what states the row order
+
+
+GDAL2TILES = ('<?xml version="1.0"?><TileMap version="1.0.0"><SRS>EPSG:4326</SRS>'
+              '<TileFormat width="256" height="256" extension="png"/>'
+              '<TileSets profile="geodetic"><TileSet href="0" units-per-pixel="1.40625" order="0"/></TileSets></TileMap>')
+
+
+def test_a_tilemapresource_states_the_grid_and_says_so(tmp_path, caplog):
+    (tmp_path / "tilemapresource.xml").write_text(GDAL2TILES)
+    (tmp_path / "mapml.mapml").write_text("<mapml-></mapml->")  # the XML comes first
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": "xyz"}))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz.detect_grid(tmp_path)
+    assert got == TileGrid(tms=True, profile="geodetic", geodetic_deg0=360.0, source="tilemapresource.xml")
+    assert _messages(caplog) == [f"{tmp_path}: TMS rows (geodetic, from tilemapresource.xml)"]
+
+
+def test_a_mapml_page_states_xyz_rows(tmp_path, caplog):
+    (tmp_path / "mapml.mapml").write_text("<mapml-></mapml->")
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": "tms"}))  # the MapML page comes first
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz.detect_grid(tmp_path)
+    assert got == TileGrid(tms=False, profile="mercator", geodetic_deg0=180.0, source="mapml.mapml (gdal2tiles --xyz)")
+    assert _messages(caplog) == [f"{tmp_path}: XYZ rows (mercator, from mapml.mapml (gdal2tiles --xyz))"]
+
+
+def test_a_tilejson_states_the_row_order(tmp_path, caplog):
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": "tms"}))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz.detect_grid(tmp_path)
+    assert got == TileGrid(tms=True, source="metadata.json (scheme tms)")
+    assert _messages(caplog) == [f"{tmp_path}: TMS rows (mercator, from metadata.json (scheme tms))"]
+
+
+def test_the_users_row_order_wins_over_a_stated_one_with_a_warning(tmp_path, caplog):
+    (tmp_path / "tilemapresource.xml").write_text(GDAL2TILES)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz.detect_grid(tmp_path, [], LoadOptions(tms=False))
+    # the profile and grid width stated by the file are kept; only the row order is the user's
+    assert got == TileGrid(tms=False, profile="geodetic", geodetic_deg0=360.0, source="user")
+    assert _messages(caplog) == [f"{tmp_path}: tilemapresource.xml says TMS rows but --xyz was given; following --xyz"]
+    assert caplog.records[0].levelno == logging.WARNING
+
+
+def test_tms_given_against_a_tilejson_saying_xyz(tmp_path, caplog):
+    (tmp_path / "metadata.json").write_text(json.dumps({"scheme": "xyz"}))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        got = xyz.detect_grid(tmp_path, [], LoadOptions(tms=True))
+    assert got == TileGrid(tms=True, profile="mercator", geodetic_deg0=180.0, source="user")
+    assert _messages(caplog) == [f"{tmp_path}: metadata.json (scheme xyz) says XYZ rows but --tms was given; following --tms"]
+
+
+def test_the_users_row_order_agreeing_or_alone_is_followed_silently(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert xyz.detect_grid(tmp_path, [], LoadOptions(tms=True)) == TileGrid(tms=True, source="user")
+        assert xyz.detect_grid(tmp_path, [], LoadOptions(tms=False)) == TileGrid(tms=False, source="user")
+        (tmp_path / "tilemapresource.xml").write_text(GDAL2TILES)
+        assert xyz.detect_grid(tmp_path, [], LoadOptions(tms=True)) == TileGrid(
+            tms=True, profile="geodetic", geodetic_deg0=360.0, source="user")
+    assert _messages(caplog) == []
+
+
+def test_with_nothing_stated_the_folders_own_files_are_the_evidence(tmp_path):
+    # zoom 1, column 0, row 1: XYZ reads it south-west of (0, 0), TMS north-west
+    _img(tmp_path / "1" / "0" / "1.png")
+    south_west = LoadOptions(hint_points=(LatLon(-45.0, -90.0),))
+    assert xyz.detect_grid(tmp_path, None, south_west) == TileGrid(tms=False, source="the photos' GPS")
+    # the files given are the evidence, not the folder's: row 0 is north-west read as XYZ
+    assert xyz.detect_grid(tmp_path, [(1, 0, 0, None)], south_west) == TileGrid(tms=True, source="the photos' GPS")
+    assert xyz.detect_grid(tmp_path) == TileGrid(tms=False, source="default")
+
+
+# ---------------------------------------------------------------- xyz: load_xyz_folder and its levels
+
+
+def test_load_xyz_folder_refuses_a_file(tmp_path):
+    f = _img(tmp_path / "a.png")
+    with pytest.raises(InputError) as ei:
+        xyz.load_xyz_folder(f)
+    assert ei.value.path == f and ei.value.problem == "not a folder"
+
+
+def test_no_tiles_is_a_sentence_naming_the_folder(tmp_path):
+    with pytest.raises(InputError) as ei:
+        xyz.load_xyz_folder(tmp_path)
+    assert ei.value.path == tmp_path and ei.value.problem == "no z/x/y tiles found (expected files like 17/68123/44012.png)"
+
+
+def test_the_tms_argument_overrides_the_options_and_keeps_the_rest(tmp_path):
+    for z, x, y in ((1, 0, 0), (2, 1, 1)):
+        _img(tmp_path / str(z) / str(x) / f"{y}.png")
+    ts = xyz.load_xyz_folder(tmp_path, True, options=LoadOptions(tms=False, zoom=2))
+    assert [t.id for t in ts.tiles] == ["2/1/1.png"] and ts.zoom is None
+    # TMS row 1 of 4 is XYZ row 2: lon -90..0, lat from the south edge of row 2 to its north edge
+    _assert_bounds(ts.tiles[0].bounds, -90.0, _merc_lat(3, 4), 0.0, _merc_lat(2, 4))
+    ts = xyz.load_xyz_folder(tmp_path, False, options=LoadOptions(tms=True, zoom=2))
+    _assert_bounds(ts.tiles[0].bounds, -90.0, _merc_lat(2, 4), 0.0, _merc_lat(1, 4))
+
+
+def test_a_zoom_absent_from_the_folder_reads_every_level(tmp_path):
+    for z, x, y in ((1, 0, 0), (2, 1, 1)):
+        _img(tmp_path / str(z) / str(x) / f"{y}.png")
+    ts = xyz.load_xyz_folder(tmp_path, options=LoadOptions(tms=False, zoom=5))
+    assert [t.id for t in ts.tiles] == ["1/0/0.png", "2/1/1.png"] and ts.zoom is None
+    assert [t.id for t in xyz.load_xyz_folder(tmp_path, options=LoadOptions(tms=False, zoom="1")).tiles] == ["1/0/0.png"]
+
+
+def test_a_pyramid_is_read_at_one_level_and_says_which(tmp_path):
+    # zoom 1 tiles are ~20000 km wide, zoom 2 ~10000 km: asked for 9000 km, zoom 2 is nearer
+    for z, x, y in ((1, 0, 0), (2, 1, 1), (2, 2, 1)):
+        _img(tmp_path / str(z) / str(x) / f"{y}.png")
+    ts = xyz.load_xyz_folder(tmp_path, options=LoadOptions(tms=False, tile_size_m=9e6))
+    assert ts.zoom == 2 and [t.id for t in ts.tiles] == ["2/1/1.png", "2/2/1.png"]
+    assert ts.tiles[1].path == tmp_path / "2" / "2" / "1.png" and ts.source == tmp_path
+    ts = xyz.load_xyz_folder(tmp_path, options=LoadOptions(tms=False, tile_size_m=3e7))
+    assert ts.zoom == 1 and [t.id for t in ts.tiles] == ["1/0/0.png"]
+
+
+def test_a_level_of_impossible_indices_is_never_the_nearest(tmp_path):
+    # zoom 1 holds a column that does not exist (x = 5 of 2): its size counts as 0 m, the worst
+    # fit there is, so zoom 3 (tiles ~5000 km, far from 100 m) is read
+    files = [(1, 5, 0, None), (3, 1, 1, None)]
+    assert xyz._nearest_level(files, TileGrid(tms=False), None) == 3
+    assert xyz._nearest_level(files, TileGrid(tms=False), 1.0) == 3
+
+
+def test_impossible_indices_name_the_tile_file(tmp_path):
+    f = _img(tmp_path / "2" / "4" / "0.png")
+    with pytest.raises(InputError) as ei:
+        xyz.load_xyz_folder(tmp_path, tms=False)
+    assert ei.value.path == f and ei.value.problem == "tile z=2 x=4 y=0 does not exist (x and y must be in 0..3)"
+
+
+def test_a_folder_of_transparent_tiles_is_refused(tmp_path):
+    _img(tmp_path / "1" / "0" / "0.png", rgba=np.zeros((4, 4, 4)))
+    with pytest.raises(InputError) as ei:
+        xyz.load_xyz_folder(tmp_path, tms=False)
+    assert ei.value.path == tmp_path and ei.value.problem == "every tile is transparent (no data) in more than half its area"
+
+
+def test_the_reader_passes_its_options_on(tmp_path):
+    _img(tmp_path / "1" / "0" / "1.png")
+    ts = xyz.READER.load(tmp_path, LoadOptions(tms=True))
+    _assert_bounds(ts.tiles[0].bounds, -180.0, _merc_lat(1, 2), 0.0, _merc_lat(0, 2))  # TMS row 1 = XYZ row 0
