@@ -350,3 +350,146 @@ def test_the_reader_passes_its_options_on(tmp_path):
     _img(tmp_path / "1" / "0" / "1.png")
     ts = xyz.READER.load(tmp_path, LoadOptions(tms=True))
     _assert_bounds(ts.tiles[0].bounds, -180.0, _merc_lat(1, 2), 0.0, _merc_lat(0, 2))  # TMS row 1 = XYZ row 0
+
+
+# ---------------------------------------------------------------- geotiff: the validity table and refusals
+
+from geolocator.core.sources import geotiff  # noqa: E402
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import Affine  # noqa: E402
+
+
+def _gtiff(path, w, h, transform, crs="EPSG:32633", alpha=None):
+    """A GeoTIFF of value 7, with an alpha band when `alpha` (an (h, w) array) is given."""
+    count = 1 if alpha is None else 2
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype="uint8", crs=crs,
+                       transform=transform, **({} if alpha is None else {"photometric": "MINISBLACK", "alpha": "YES"})) as ds:
+        ds.write(np.full((h, w), 7, np.uint8), 1)
+        if alpha is not None:
+            ds.write(np.asarray(alpha, np.uint8), 2)
+            from rasterio.enums import ColorInterp
+            ds.colorinterp = [ColorInterp.gray, ColorInterp.alpha]
+    return path
+
+
+def _summed(mask):
+    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), np.int64)
+    table[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
+    return table
+
+
+def test_a_small_rasters_validity_table_is_at_full_resolution(tmp_path):
+    alpha = np.full((4, 6), 255)
+    alpha[0, :] = 0
+    alpha[:, 5] = 0
+    alpha[2, 1] = 0
+    with rasterio.open(_gtiff(tmp_path / "a.tif", 6, 4, Affine(1, 0, 500_000, 0, -1, 5_000_000), alpha=alpha)) as ds:
+        table, step = geotiff._valid_fraction_table(ds)
+    assert step == 1
+    assert table.dtype == np.int64 and np.array_equal(table, _summed(alpha > 0))
+    assert table[-1, -1] == 3 * 5 - 1
+
+
+def test_a_raster_wider_than_2048_px_has_its_mask_read_decimated(tmp_path):
+    alpha = np.full((4, 4096), 255)
+    alpha[:, :1024] = 0  # the western quarter is empty
+    with rasterio.open(_gtiff(tmp_path / "w.tif", 4096, 4, Affine(1, 0, 500_000, 0, -1, 5_000_000), alpha=alpha)) as ds:
+        table, step = geotiff._valid_fraction_table(ds)
+    assert step == 2 and table.shape == (3, 2049)  # one cell per 2 x 2 pixels, one zero row and column
+    assert table[-1, 512] == 0 and table[-1, 513] == 2 and table[-1, -1] == 2 * 1536 and table[1, -1] == 1536
+
+
+def test_a_raster_without_empty_pixels_has_no_validity_table(tmp_path):
+    with rasterio.open(_gtiff(tmp_path / "f.tif", 6, 4, Affine(1, 0, 500_000, 0, -1, 5_000_000))) as ds:
+        assert geotiff._valid_fraction_table(ds) is None
+
+
+@pytest.mark.parametrize("a, e", [(1.0, 1.0),     # rows running north (south-up)
+                                  (1.0, 0.5),
+                                  (-1.0, -1.0),   # columns running west
+                                  (0.0, -1.0),    # no pixel width
+                                  (1.0, 0.0)])    # no pixel height
+def test_a_raster_not_north_up_is_refused(tmp_path, a, e):
+    # the transform as a world file gives it (cut_geotiff's `transform`); GDAL would store a zero
+    # pixel size as a lone tie point (a GCP), refused for that
+    tif = _gtiff(tmp_path / "s.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 20, transform=Affine(a, 0, 500_000, 0, e, 5_000_000))
+    assert ei.value.path == tif
+    assert ei.value.problem == "only north-up GeoTIFFs are supported (positive x and negative y pixel size)"
+
+
+def test_a_south_up_geotiff_is_refused(tmp_path):
+    tif = _gtiff(tmp_path / "s.tif", 64, 64, Affine(1, 0, 500_000, 0, 1, 5_000_000))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 20)
+    assert ei.value.path == tif
+    assert ei.value.problem == "only north-up GeoTIFFs are supported (positive x and negative y pixel size)"
+
+
+def test_window_widths_come_from_the_pixel_size_at_the_rasters_middle_column(tmp_path):
+    # A UTM raster of 1 km pixels, 2000 px wide, from 100 km east of the central meridian (E 600 km)
+    # to 2100 km east of it: the scale factor k grows away from the meridian, so a grid kilometre
+    # is 1000 / k ground metres. At the middle column (E 1600 km, lat 0.9 N) PROJ's scale factor is
+    # k = 1.0146166 (pyproj get_factors): 985.594 m a pixel; 394 240 m is then 400.00 pixels.
+    # (At the western edge k = 0.99973: 1000.27 m, 394 px; at E -400 km k = 1.00964: 398 px.)
+    tif = _gtiff(tmp_path / "wide.tif", 2000, 20, Affine(1000, 0, 600_000, 0, -1000, 100_000))
+    ts = geotiff.cut_geotiff(tif, 394_240)
+    assert [(t.window.col, t.window.row, t.window.width, t.window.height) for t in ts.tiles] == [
+        (c, 0, 400, 20) for c in (0, 400, 800, 1200, 1600)]
+
+
+@pytest.mark.parametrize("a, e, sizes", [(1e-300, -1.0, "0 x 0.993306"),  # a pixel width that is 0 m on the ground
+                                         (1.0, -1e-300, "1 x 0")])        # a pixel height that is 0 m
+def test_a_geotransform_of_zero_ground_size_is_refused_with_the_sizes(tmp_path, a, e, sizes):
+    # Web Mercator at the equator: 1 unit east is 1 m of the equator (the WGS84 semi-major axis is
+    # the sphere's radius); 1 unit north is M / a = 1 - e^2 = 0.993306 m (meridional radius M).
+    tif = _gtiff(tmp_path / "z.tif", 64, 64, Affine(1, 0, 0, 0, -1, 32), crs="EPSG:3857")
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 20, transform=Affine(a, 0, 0, 0, e, 32))
+    assert ei.value.path == tif
+    assert ei.value.problem == f"its geotransform gives pixels of {sizes} m on the ground: no usable georeference"
+
+
+def test_a_crs_without_a_way_to_wgs84_is_named_in_the_refusal(tmp_path):
+    local = 'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+    tif = _gtiff(tmp_path / "site.tif", 64, 64, Affine(2, 0, 500, 0, -2, 900), crs=local)
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 16)
+    assert ei.value.path == tif and ei.value.problem.endswith(" (site grid)") and "WGS84" in ei.value.problem
+
+
+def _mercator_rows(tile_m, y):
+    """Rows of 100-unit Web Mercator pixels in `tile_m` ground metres at map y, by the closed form
+    on the WGS84 ellipsoid: latitude phi = 2 atan(exp(y / a)) - pi / 2, and 100 units north are
+    100 cos(phi) (1 - e^2) / (1 - e^2 sin^2 phi)^1.5 metres (meridional radius M over a)."""
+    a, f = 6378137.0, 1 / 298.257223563
+    e2 = f * (2 - f)
+    phi = 2 * math.atan(math.exp(y / a)) - math.pi / 2
+    return tile_m / (100 * math.cos(phi) * (1 - e2) / (1 - e2 * math.sin(phi) ** 2) ** 1.5)
+
+
+def test_window_heights_come_from_the_pixel_size_at_each_row_of_windows_middle(tmp_path):
+    # Web Mercator from lat 70.0 N down 2000 rows of 100 units (to 69.38 N): a 50 km window is
+    # 1459 rows tall at the top edge, so the first row of windows is measured 729.5 rows down:
+    y0 = 11_069_000.0
+    assert round(_mercator_rows(50_000, y0)) == 1459
+    assert _mercator_rows(50_000, y0 - 100 * 729.5) == pytest.approx(1443.24, abs=0.01)  # -> 1443
+    # the second row starts at row 1443; its middle (1443 + 1428 / 2) lies past the raster's last
+    # row, so it is measured there (row 2000): 1416.61 -> 1417 rows, pulled back to end at the edge
+    assert round(_mercator_rows(50_000, y0 - 100 * 1443)) == 1428
+    assert _mercator_rows(50_000, y0 - 100 * 2000) == pytest.approx(1416.61, abs=0.01)
+    tif = _gtiff(tmp_path / "north.tif", 50, 2000, Affine(100, 0, 0, 0, -100, y0), crs="EPSG:3857")
+    ts = geotiff.cut_geotiff(tif, 50_000)
+    assert [(t.window.col, t.window.row, t.window.width, t.window.height) for t in ts.tiles] == [
+        (0, 0, 50, 1443), (0, 2000 - 1417, 50, 1417)]
+
+
+@pytest.mark.parametrize("a, e", [(1.0, -0.1), (0.1, -1.0)])
+def test_a_tile_under_one_pixel_names_its_one_pixel(tmp_path, a, e):
+    # 0.3 m is 0.3 of a 1 m pixel: rounded to 0, kept at 1 pixel (and 3 of the 0.1 m pixels)
+    tif = _gtiff(tmp_path / "p.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 0.3, transform=Affine(a, 0, 500_000, 0, e, 5_000_000))
+    assert ei.value.path == tif and ei.value.problem == "0.3 m is only 1 pixels here; choose a larger tile size"
