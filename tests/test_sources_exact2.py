@@ -205,6 +205,29 @@ def test_impossible_indices_fit_no_reading(tmp_path, caplog):
     assert _messages(caplog)[0] == f"{tmp_path}: the photos' GPS lies outside the tiles whether rows are read as XYZ or TMS"
 
 
+# ---------------------------------------------------------------- xyz: a tilemapresource.xml without TileSets
+
+
+@pytest.mark.parametrize("srs, grid", [
+    ("EPSG:3857", TileGrid(tms=True, profile="mercator", source="tilemapresource.xml")),
+    ("EPSG:4326", TileGrid(tms=True, profile="geodetic", geodetic_deg0=180.0, source="tilemapresource.xml")),
+])
+def test_a_tilemapresource_without_tilesets_is_read_by_its_srs(tmp_path, srs, grid):
+    path = tmp_path / "tilemapresource.xml"
+    path.write_text(f'<?xml version="1.0"?><TileMap version="1.0.0"><SRS>{srs}</SRS></TileMap>')
+    assert xyz.read_tilemapresource(path) == grid
+
+
+def test_a_tilemapresource_of_another_srs_is_refused_word_for_word(tmp_path):
+    path = tmp_path / "tilemapresource.xml"
+    path.write_text('<?xml version="1.0"?><TileMap version="1.0.0"><SRS>EPSG:32633</SRS></TileMap>')
+    with pytest.raises(InputError) as ei:
+        xyz.read_tilemapresource(path)
+    assert ei.value.path == path and ei.value.problem == (
+        "gdal2tiles profile 'EPSG:32633': the tiles follow the source image's pixel grid, not map coordinates, "
+        "so they cannot be georeferenced; cut them again with gdal2tiles -p mercator")
+
+
 # ---------------------------------------------------------------- xyz: detect_grid, what states the row order
 
 
@@ -493,3 +516,23 @@ def test_a_tile_under_one_pixel_names_its_one_pixel(tmp_path, a, e):
     with pytest.raises(InputError) as ei:
         geotiff.cut_geotiff(tif, 0.3, transform=Affine(a, 0, 500_000, 0, e, 5_000_000))
     assert ei.value.path == tif and ei.value.problem == "0.3 m is only 1 pixels here; choose a larger tile size"
+
+
+@pytest.mark.parametrize("w, h, a, e", [(20, 9400, 1000, -100),    # windows narrow southwards
+                                        (100, 940, 100, -1000)])   # windows grow shorter southwards
+def test_a_later_row_of_windows_under_8_pixels_is_refused(tmp_path, w, h, a, e):
+    # Web Mercator from lat 62.0 N down to 58.0 N in pixels 1000 units along one axis: 3800 m is
+    # 3800 / (1000 cos 62 / sqrt(1 - e^2 sin^2 62)) = 8.07 -> 8 of them at the top edge (accepted) and
+    # 3800 / 531.2 = 7.15 -> 7 at 58 N (refused), the other axis about 80 pixels of 100 units
+    tif = _gtiff(tmp_path / "m.tif", w, h, Affine(a, 0, 0, 0, e, 8_920_000.0), crs="EPSG:3857")
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 3800)
+    assert ei.value.path == tif and ei.value.problem == "3800 m is only 7 pixels here; choose a larger tile size"
+
+
+def test_windows_of_exactly_8_pixels_are_tiles(tmp_path):
+    # 1 m UTM pixels on the central meridian are 1 / 0.9996 = 1.0004 m: 8 m is 7.997 -> 8 pixels
+    tif = _gtiff(tmp_path / "8.tif", 16, 16, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    ts = geotiff.cut_geotiff(tif, 8)
+    assert [(t.window.col, t.window.row, t.window.width, t.window.height) for t in ts.tiles] == [
+        (0, 0, 8, 8), (8, 0, 8, 8), (0, 8, 8, 8), (8, 8, 8, 8)]
