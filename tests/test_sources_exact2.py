@@ -536,3 +536,222 @@ def test_windows_of_exactly_8_pixels_are_tiles(tmp_path):
     ts = geotiff.cut_geotiff(tif, 8)
     assert [(t.window.col, t.window.row, t.window.width, t.window.height) for t in ts.tiles] == [
         (0, 0, 8, 8), (8, 0, 8, 8), (0, 8, 8, 8), (8, 8, 8, 8)]
+
+
+# ---------------------------------------------------------------- worldfile: one orthophoto cut into windows
+
+from pyproj import CRS, Transformer  # noqa: E402
+
+from geolocator.core.sources import worldfile  # noqa: E402
+
+
+def _ortho(folder, name="o.png", size=(64, 64), world=(1.0, 0.0, 0.0, -1.0, 500_000.5, 4_999_999.5), prj=32633):
+    """An image with a world file (pixel-centre convention) and a .prj; 1 m UTM 33N pixels whose
+    outer top-left corner is E 500 000, N 5 000 000 (on the central meridian, 15 E) by default."""
+    image = _img(folder / name, size)
+    (folder / (image.stem + worldfile.world_file_names(image)[0])).write_text("\n".join(map(str, world)) + "\n")
+    if prj is not None:
+        (folder / (image.stem + ".prj")).write_text(CRS.from_epsg(prj).to_wkt("WKT1_ESRI"))
+    return image
+
+
+def _windows(ts):
+    return [(t.window.col, t.window.row, t.window.width, t.window.height) for t in ts.tiles]
+
+
+@pytest.mark.parametrize("world", [(1.0, 0.0, 0.0, -1.0, 500_000.5, 4_999_999.5),
+                                   (1.0, 1e-9, 0.0, -1.0, 500_000.5, 4_999_999.5),   # float noise in D
+                                   (1.0, 0.0, -1e-9, -1.0, 500_000.5, 4_999_999.5)])  # and in B
+def test_an_orthophoto_with_a_world_file_is_cut_like_a_geotiff(tmp_path, world):
+    image = _ortho(tmp_path, world=world)
+    ts = worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=32))
+    # 32 m is 32 px of 1.0004 m (UTM's k = 0.9996 on the central meridian)
+    assert _windows(ts) == [(0, 0, 32, 32), (32, 0, 32, 32), (0, 32, 32, 32), (32, 32, 32, 32)]
+    assert {t.path for t in ts.tiles} == {image} and ts.source == image
+    lon, lat = Transformer.from_crs(32633, 4326, always_xy=True).transform(500_000.0, 5_000_000.0)
+    corner = ts.tiles[0].point_at(0, 0)
+    assert (corner.lon, corner.lat) == pytest.approx((lon, lat), abs=1e-9) and lon == pytest.approx(15.0, abs=1e-12)
+
+
+def test_an_orthophotos_windows_default_to_100_m_and_take_the_overlap(tmp_path):
+    image = _ortho(tmp_path, size=(250, 120))
+    assert _windows(worldfile.cut_world_file_image(image, LoadOptions())) == [
+        (0, 0, 100, 100), (100, 0, 100, 100), (150, 0, 100, 100), (0, 20, 100, 100), (100, 20, 100, 100), (150, 20, 100, 100)]
+    half = worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=100, overlap=0.5))
+    assert [w[:2] for w in _windows(half)] == [(c, r) for r in (0, 20) for c in (0, 50, 100, 150)]
+
+
+def test_an_orthophoto_without_a_crs_is_refused_with_a_sentence(tmp_path):
+    image = _ortho(tmp_path, prj=None)
+    with pytest.raises(InputError) as ei:
+        worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=32))
+    assert ei.value.path == image and ei.value.problem == (
+        "an image with a world file needs the EPSG code of its coordinates (e.g. --epsg 32633) or a .prj file beside it")
+    assert len(worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=32, epsg=32633))) == 4
+
+
+C30, S30 = math.cos(math.radians(30)), math.sin(math.radians(30))
+
+
+@pytest.mark.parametrize("world", [(2 * C30, 2 * S30, 2 * S30, -2 * C30, 500_001.0, 5_000_001.0),  # turned 30 degrees
+                                   (2.0, 0.0, 0.5, -2.0, 500_001.0, 5_000_001.0)])   # a shear: B alone
+def test_a_turned_orthophoto_is_cut_from_its_north_up_copy(tmp_path, monkeypatch, world):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    image = _ortho(tmp_path / "src", size=(40, 30), world=world)
+    ts = worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=20))
+    copy = ts.tiles[0].path
+    assert copy.parent == tmp_path / "cache" and {t.path for t in ts.tiles} == {copy}
+    with rasterio.open(copy) as ds:
+        w, h, t = ds.width, ds.height, ds.transform
+        alpha = ds.read(4) > 0
+    assert (t.a, t.b, t.d, t.e) == (2.0, 0.0, 0.0, -2.0)
+    # windows of 20 m = 10 px of 2 m on the copy's grid; those with under half their area inside
+    # the turned image (the copy's alpha) are left out
+    want = [(c, r, 10, 10) for r in geotiff._offsets(h, 10, 10) for c in geotiff._offsets(w, 10, 10)
+            if alpha[r:r + 10, c:c + 10].mean() >= 0.5]
+    assert _windows(ts) == want and len(want) >= 4
+    first = ts.tiles[0]
+    x, y = t * (first.window.col, first.window.row)
+    lon, lat = Transformer.from_crs(32633, 4326, always_xy=True).transform(x, y)
+    assert (first.point_at(0, 0).lon, first.point_at(0, 0).lat) == pytest.approx((lon, lat), abs=1e-7)  # 1 cm
+
+
+def test_the_world_file_reader_claims_orthophotos_and_folders(tmp_path):
+    image = _ortho(tmp_path / "a")
+    assert worldfile._claims(image)
+    tif = _gtiff(tmp_path / "b" / "o.tif", 8, 8, Affine(1, 0, 0, 0, -1, 8)) if (tmp_path / "b").mkdir() is None else None
+    (tmp_path / "b" / "o.tfw").write_text("1\n0\n0\n-1\n0.5\n7.5\n")
+    assert not worldfile._claims(tif)  # a .tif is the GeoTIFF reader's
+    assert not worldfile._claims(_img(tmp_path / "c" / "bare.png"))  # no world file
+    assert worldfile._claims(tmp_path / "a") and worldfile._claims(tmp_path / "b")
+    assert not worldfile._claims(tmp_path / "c") and not worldfile._claims(tmp_path / "missing")
+    (tmp_path / "c" / "bare.jgw").write_text("1\n0\n0\n-1\n0\n0\n")  # a foreign world file: claimed, then explained
+    assert worldfile._claims(tmp_path / "c")
+    _gtiff(tmp_path / "d" / "g.tif", 8, 8, Affine(1, 0, 500_000, 0, -1, 5_000_000)) if (tmp_path / "d").mkdir() is None else None
+    assert worldfile._claims(tmp_path / "d")  # a georeferenced GeoTIFF in a folder
+
+
+def test_the_world_file_reader_cuts_a_file_and_places_a_folder(tmp_path):
+    image = _ortho(tmp_path, size=(64, 64))
+    assert _windows(worldfile.READER.load(image, LoadOptions(tile_size_m=32)))[1] == (32, 0, 32, 32)
+    ts = worldfile.READER.load(tmp_path, LoadOptions(tile_size_m=32))
+    assert len(ts) == 1 and ts.tiles[0].window is None and ts.tiles[0].id == "o.png"
+
+
+# ---------------------------------------------------------------- worldfile: a folder's GeoTIFFs and refusals
+
+
+def test_a_geotiffs_own_georeference_is_read_and_others_are_none(tmp_path, monkeypatch):
+    tif = _gtiff(tmp_path / "g.tif", 8, 6, Affine(2, 0, 500_000, 0, -2, 5_000_000))
+    crs, t, w, h = worldfile._geotiff_georef(tif)
+    assert CRS.from_user_input(crs.to_wkt()).equals(CRS.from_epsg(32633)) and tuple(t)[:6] == (2, 0, 500_000, 0, -2, 5_000_000)
+    assert (w, h) == (8, 6)
+    plain = tmp_path / "p.tif"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain)  # a TIFF without georeference
+    assert worldfile._geotiff_georef(plain) is None
+    assert worldfile._geotiff_georef(_gtiff(tmp_path / "i.tif", 4, 4, Affine.identity())) is None  # a CRS, no transform
+    assert worldfile._geotiff_georef(_img(tmp_path / "a.png")) is None
+    (tmp_path / "junk.tif").write_bytes(b"not a tiff")
+    assert worldfile._geotiff_georef(tmp_path / "junk.tif") is None
+    import sys
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    assert worldfile._geotiff_georef(tif) is None
+
+
+def test_a_rotated_geotiff_in_a_folder_is_refused_naming_it(tmp_path):
+    tif = _gtiff(tmp_path / "r.tif", 8, 8, Affine(1, 0.5, 500_000, 0, -1, 5_000_000))
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, None)
+    assert ei.value.path == tif and ei.value.problem == (
+        "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
+
+
+def test_a_geotiffs_world_file_is_ignored_as_gdal_does_and_said(tmp_path, caplog):
+    tif = _gtiff(tmp_path / "g.tif", 8, 8, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    (tmp_path / "g.tfw").write_text("100\n0\n0\n-100\n0\n0\n")
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        tile = worldfile.load_world_file_folder(tmp_path, 32632).tiles[0]
+    assert f"{tif}: has its own georeferencing; g.tfw ignored (as GDAL does)" in _messages(caplog)
+    lons, lats = Transformer.from_crs(32633, 4326, always_xy=True).transform([500_000, 500_008], [5_000_000, 4_999_992])
+    assert tile.path == tif and tile.id == "g.tif"
+    assert (tile.bounds.west, tile.bounds.north) == pytest.approx((lons[0], lats[0]), abs=1e-9)
+    assert (tile.bounds.east, tile.bounds.south) == pytest.approx((max(lons), min(lats)), abs=1e-6)
+
+
+def test_a_folder_with_nothing_placed_says_why_for_the_first_three(tmp_path, caplog):
+    for n in ("a", "b", "c", "d"):
+        _img(tmp_path / f"{n}.png")
+    (tmp_path / "b.jgw").write_text("1\n0\n0\n-1\n0\n0\n")
+    with caplog.at_level(logging.WARNING, logger="geolocator"), pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    why_b = ("b.jgw is the world-file name for a JPEG image, not for b.png; GDAL names its world file "
+             "b.pgw or b.pngw or b.wld: rename it if it belongs to this image")
+    assert ei.value.path == tmp_path and ei.value.problem == (
+        "no images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw) found "
+        f"(a.png: no world file next to it; b.png: {why_b}; c.png: no world file next to it)")
+    assert _messages(caplog, logging.WARNING)[:2] == [f"{tmp_path / 'a.png'}: no world file next to it; skipped",
+                                                      f"{tmp_path / 'b.png'}: {why_b}; skipped"]
+
+
+def test_a_world_file_of_an_unknown_format_is_named_as_another(tmp_path, monkeypatch):
+    monkeypatch.setattr(worldfile, "_FORMAT_OF", {})
+    _img(tmp_path / "b.png")
+    (tmp_path / "b.jgw").write_text("1\n0\n0\n-1\n0\n0\n")
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    assert "(b.png: b.jgw is the world-file name for a another image, not for b.png;" in ei.value.problem
+
+
+def test_world_files_without_a_crs_are_refused_or_skipped_with_a_warning(tmp_path, caplog):
+    _ortho(tmp_path, name="a.png", prj=None)
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, None)
+    assert ei.value.path == tmp_path and ei.value.problem == (
+        "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) or a .prj file beside each image")
+    _ortho(tmp_path, name="b.png")
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        ts = worldfile.load_world_file_folder(tmp_path, None)
+    assert [t.id for t in ts.tiles] == ["b.png"]
+    assert _messages(caplog, logging.WARNING) == [
+        f"{tmp_path}: some images have world files but no .prj and no --epsg was given; skipped"]
+
+
+def test_a_folder_of_transparent_world_file_images_is_refused(tmp_path):
+    _img(tmp_path / "a.png", rgba=np.zeros((4, 4, 4)))
+    (tmp_path / "a.pgw").write_text("1\n0\n0\n-1\n500000.5\n4999999.5\n")
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    assert ei.value.path == tmp_path and ei.value.problem == "every image is transparent (no data) in more than half its area"
+
+
+def test_an_images_id_is_its_path_in_the_folder(tmp_path):
+    _ortho(tmp_path / "sub", name="a.png")
+    ts = worldfile.load_world_file_folder(tmp_path, None)
+    assert [t.id for t in ts.tiles] == ["sub/a.png"] and ts.tiles[0].path == tmp_path / "sub" / "a.png" and ts.source == tmp_path
+
+
+# ---------------------------------------------------------------- worldfile: orthophotos read as one tile
+
+
+def test_an_image_1024_px_a_side_is_named_as_an_orthophoto(tmp_path, caplog):
+    _ortho(tmp_path, name="big.png", size=(1024, 10))
+    _ortho(tmp_path, name="small.png", size=(1023, 1023))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, None)
+    # 1024 x 10 px of 1.0004 m on the central meridian
+    assert _messages(caplog, logging.WARNING) == [
+        f"{tmp_path}: big.png is 1024x10 px (1024 x 10 m) and is read as one tile, matched at 512 px: detail is lost. "
+        f"To cut it into tiles like an orthophoto, give the image itself: --tiles {tmp_path / 'big.png'} --tile-size-m 100"]
+
+
+def test_several_orthophotos_are_counted(tmp_path, caplog):
+    for n in ("a", "b", "c"):
+        _ortho(tmp_path, name=f"{n}.png", size=(10, 1100))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, None)
+    (msg,) = _messages(caplog, logging.WARNING)
+    assert msg.startswith(f"{tmp_path}: a.png is 10x1100 px (10 x 1100 m) and is read as one tile (and 2 more), matched")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile._warn_of_orthophotos(tmp_path, [])
+    assert _messages(caplog, logging.WARNING) == []
