@@ -538,6 +538,55 @@ def test_windows_of_exactly_8_pixels_are_tiles(tmp_path):
         (0, 0, 8, 8), (8, 0, 8, 8), (0, 8, 8, 8), (8, 8, 8, 8)]
 
 
+def test_overlapping_windows_step_one_pixel_at_least(tmp_path):
+    # 8 px windows overlapping by 0.9: a step of round(0.8) = 0 pixels, taken as 1
+    tif = _gtiff(tmp_path / "o.tif", 64, 10, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    ts = geotiff.cut_geotiff(tif, 8, overlap=0.9)
+    assert _windows(ts) == [(c, r, 8, 8) for r in (0, 1, 2) for c in range(57)]
+
+
+def _alpha_cols(empty):
+    alpha = np.full((64, 64), 255)
+    alpha[:, :empty] = 0
+    return alpha
+
+
+def test_windows_mostly_empty_are_left_out_and_counted(tmp_path, caplog):
+    # 40 empty columns: the western windows (cols 0-31) hold nothing, the eastern ones 24 of 32 columns
+    tif = _gtiff(tmp_path / "a.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000), alpha=_alpha_cols(40))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        ts = geotiff.cut_geotiff(tif, 32)
+    assert _windows(ts) == [(32, 0, 32, 32), (32, 32, 32, 32)]
+    assert _messages(caplog) == [
+        f"{tif}: 2 of 4 windows left out: more than half of each is no data (transparent or the nodata value)"]
+
+
+def test_a_window_exactly_half_empty_is_kept_and_nothing_is_said(tmp_path, caplog):
+    half = _gtiff(tmp_path / "h.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000), alpha=_alpha_cols(16))
+    full = _gtiff(tmp_path / "f.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert len(geotiff.cut_geotiff(half, 32)) == 4
+        assert len(geotiff.cut_geotiff(full, 32)) == 4
+    assert _messages(caplog) == []
+
+
+def test_a_raster_with_no_data_anywhere_is_refused(tmp_path):
+    tif = _gtiff(tmp_path / "e.tif", 64, 64, Affine(1, 0, 500_000, 0, -1, 5_000_000), alpha=_alpha_cols(64))
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 32)
+    assert ei.value.path == tif and ei.value.problem == (
+        "no window holds data in at least half its area (the raster is transparent or nodata)")
+
+
+def test_windows_past_the_pole_are_refused_naming_the_file(tmp_path):
+    # lat 80 S down to 92 S in 0.01 degree rows: one 1200-row window measured at 86 S, its box past the pole
+    tif = _gtiff(tmp_path / "pole.tif", 100, 1200, Affine(0.01, 0, 10, 0, -0.01, -80), crs="EPSG:4326")
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(tif, 2_000_000)
+    assert ei.value.path == tif
+    assert ei.value.problem == "coordinates fall outside the globe once transformed from EPSG:4326 (wrong EPSG code?)"
+
+
 # ---------------------------------------------------------------- worldfile: one orthophoto cut into windows
 
 from pyproj import CRS, Transformer  # noqa: E402
