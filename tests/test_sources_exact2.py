@@ -660,7 +660,7 @@ def test_a_turned_orthophoto_is_cut_from_its_north_up_copy(tmp_path, monkeypatch
             if alpha[r:r + 10, c:c + 10].mean() >= 0.5]
     assert _windows(ts) == want and len(want) >= 4
     first = ts.tiles[0]
-    x, y = t * (first.window.col, first.window.row)
+    x, y = t @ (first.window.col, first.window.row)
     lon, lat = Transformer.from_crs(32633, 4326, always_xy=True).transform(x, y)
     assert (first.point_at(0, 0).lon, first.point_at(0, 0).lat) == pytest.approx((lon, lat), abs=1e-7)  # 1 cm
 
@@ -698,7 +698,9 @@ def test_a_geotiffs_own_georeference_is_read_and_others_are_none(tmp_path, monke
     plain = tmp_path / "p.tif"
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(plain)  # a TIFF without georeference
     assert worldfile._geotiff_georef(plain) is None
-    assert worldfile._geotiff_georef(_gtiff(tmp_path / "i.tif", 4, 4, Affine.identity())) is None  # a CRS, no transform
+    with pytest.warns(rasterio.errors.NotGeoreferencedWarning):  # rasterio's, on writing it
+        ident = _gtiff(tmp_path / "i.tif", 4, 4, Affine.identity())
+    assert worldfile._geotiff_georef(ident) is None  # a CRS, no transform
     assert worldfile._geotiff_georef(_img(tmp_path / "a.png")) is None
     (tmp_path / "junk.tif").write_bytes(b"not a tiff")
     assert worldfile._geotiff_georef(tmp_path / "junk.tif") is None
@@ -804,3 +806,35 @@ def test_several_orthophotos_are_counted(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         worldfile._warn_of_orthophotos(tmp_path, [])
     assert _messages(caplog, logging.WARNING) == []
+
+
+# ---------------------------------------------------------------- worldfile: a turned tile in a folder
+
+
+def test_a_turned_tile_is_placed_by_its_north_up_copys_corners_and_said(tmp_path, monkeypatch, caplog):
+    # 200 km west of UTM 33N's central meridian the grid meets the meridians at ~1.4 degrees, so the
+    # copy's corners are not its lon/lat box's corners: the tile keeps them (Tile.corners)
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    world = (2 * C30, 2 * S30, 2 * S30, -2 * C30, 300_000.0, 5_000_000.0)
+    image = _ortho(tmp_path / "src", size=(40, 30), world=world)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        tile = worldfile.load_world_file_folder(tmp_path / "src", None).tiles[0]
+    assert tile.id == "o.png" and tile.path.parent == tmp_path / "cache"
+    assert f"{image}: rotated 30.00° from north-up; resampled north-up to {tile.path}" in _messages(caplog)
+    with rasterio.open(tile.path) as ds:
+        t, w, h = ds.transform, ds.width, ds.height
+    to_wgs84 = Transformer.from_crs(32633, 4326, always_xy=True)
+    for (fx, fy), (col, row) in (((0, 0), (0, 0)), ((1, 1), (w, h)), ((1, 0), (w, 0))):
+        lon, lat = to_wgs84.transform(*(t @ (col, row)))
+        got = tile.point_at(fx, fy)
+        assert (got.lon, got.lat) == pytest.approx((lon, lat), abs=1e-7), (fx, fy)
+
+
+def test_a_world_file_placing_an_image_off_the_globe_is_named(tmp_path):
+    _img(tmp_path / "a.png")
+    world_path = tmp_path / "a.pgw"
+    world_path.write_text("0.0001\n0\n0\n-0.0001\n15.0\n95.0\n")  # latitude 95
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, 4326)
+    assert ei.value.path == world_path
+    assert ei.value.problem == "coordinates fall outside the globe once transformed from EPSG:4326 (wrong EPSG code?) (EPSG:4326)"
