@@ -838,3 +838,56 @@ def test_a_world_file_placing_an_image_off_the_globe_is_named(tmp_path):
         worldfile.load_world_file_folder(tmp_path, 4326)
     assert ei.value.path == world_path
     assert ei.value.problem == "coordinates fall outside the globe once transformed from EPSG:4326 (wrong EPSG code?) (EPSG:4326)"
+
+
+# ---------------------------------------------------------------- worldfile: resample_north_up
+
+
+def test_resampling_without_rasterio_is_one_sentence(tmp_path, monkeypatch):
+    import sys
+
+    img = _img(tmp_path / "a.png")
+    monkeypatch.setitem(sys.modules, "rasterio", None)
+    with pytest.raises(InputError) as ei:
+        worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 0, 0), 32633, out_dir=tmp_path)
+    assert ei.value.problem == 'the image is rotated; resampling it north-up needs rasterio: pip install "geolocator[geotiff]"'
+
+
+def test_a_degenerate_world_file_is_refused_word_for_word(tmp_path):
+    img = _img(tmp_path / "a.png")
+    world = (1.0, 0.0, 1.0, 1e-9, 0.0, 0.0)  # both pixel axes point east: no area
+    with pytest.raises(InputError) as ei:
+        worldfile.resample_north_up(img, world, 32633, out_dir=tmp_path / "c")
+    assert ei.value.path == img and ei.value.problem == (
+        "its world file (1.0, 0.0, 1.0, 1e-09, 0.0, 0.0) describes no usable pixel grid "
+        "(pixel axes collinear, zero or beyond range)")
+
+
+def test_a_strong_shear_that_still_spans_an_area_is_resampled(tmp_path):
+    # axes (1, 0) and (500, -1): |det| / (|axis 1| |axis 2|) = 1 / 500.001 = 0.002, above 1e-3
+    img = _img(tmp_path / "a.png", size=(4, 4))
+    out, t = worldfile.resample_north_up(img, (1.0, 0.0, 500.0, -1.0, 500_000.0, 5_000_000.0), 32633, out_dir=tmp_path / "c")
+    with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (4 + 4 * 500, 4)  # the spread of the corners in 1 m pixels
+    assert (t.a, t.e) == (1.0, -1.0)
+
+
+def test_a_drafted_wide_jpeg_is_resampled_over_its_whole_grid(tmp_path, monkeypatch):
+    # a 400 x 200 JPEG over a 120 x 120 px budget is decoded at 1/4 (100 x 50): both axes scale by 4
+    import geolocator.core.images as images
+    from geolocator.core.geo import world_file_affine
+    from geolocator.core.images import open_image
+
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 120 * 120)
+    img = np.full((200, 400, 3), 200, np.uint8)
+    img[:40, :40] = (0, 0, 255)      # blue at the top-left corner
+    img[-40:, -40:] = (255, 0, 0)    # red at the bottom-right
+    Image.fromarray(img).save(tmp_path / "a.jpg", quality=95)
+    assert open_image(tmp_path / "a.jpg").size == (100, 50)
+    world = (C30, S30, S30, -C30, 500_000.0, 5_000_000.0)
+    out, _ = worldfile.resample_north_up(tmp_path / "a.jpg", world, 32633, out_dir=tmp_path / "c")
+    north_up = np.asarray(open_image(out))
+    with rasterio.open(out) as ds:
+        for (c, r), colour in (((20, 20), (0, 0, 255)), ((380, 180), (255, 0, 0))):
+            row, col = ds.index(*(world_file_affine(world) @ (c, r)))
+            assert np.abs(north_up[row, col].astype(int) - colour).max() < 60, (c, r, north_up[row, col])
