@@ -884,10 +884,22 @@ def test_a_drafted_wide_jpeg_is_resampled_over_its_whole_grid(tmp_path, monkeypa
     img[-40:, -40:] = (255, 0, 0)    # red at the bottom-right
     Image.fromarray(img).save(tmp_path / "a.jpg", quality=95)
     assert open_image(tmp_path / "a.jpg").size == (100, 50)
-    world = (C30, S30, S30, -C30, 500_000.0, 5_000_000.0)
-    out, _ = worldfile.resample_north_up(tmp_path / "a.jpg", world, 32633, out_dir=tmp_path / "c")
+    world = (2 * C30, 2 * S30, 2 * S30, -2 * C30, 500_000.0, 5_000_000.0)  # 2 m pixels turned 30 degrees
+    out, t = worldfile.resample_north_up(tmp_path / "a.jpg", world, 32633, out_dir=tmp_path / "c")
+    # the copy's pixels are the decoded ones: 2 m x 4 = 8 m; it spans the turned 800 x 400 m image
+    corners = [world_file_affine(world) @ (c, r) for c, r in ((0, 0), (400, 0), (0, 200), (400, 200))]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    assert (t.a, t.e) == pytest.approx((8.0, -8.0), abs=1e-12)
     north_up = np.asarray(open_image(out))
     with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (math.ceil((max(xs) - min(xs)) / 8), math.ceil((max(ys) - min(ys)) / 8))
         for (c, r), colour in (((20, 20), (0, 0, 255)), ((380, 180), (255, 0, 0))):
             row, col = ds.index(*(world_file_affine(world) @ (c, r)))
             assert np.abs(north_up[row, col].astype(int) - colour).max() < 60, (c, r, north_up[row, col])
+
+
+def test_a_one_row_image_turned_a_quarter_is_one_row_tall(tmp_path):
+    img = _img(tmp_path / "col.png", size=(1, 5))  # 1 column, 5 rows; rows run west once turned
+    out, _ = worldfile.resample_north_up(img, (0.0, -3.0, -3.0, 0.0, 0.0, 0.0), 32633, out_dir=tmp_path)
+    with rasterio.open(out) as ds:
+        assert (ds.width, ds.height) == (5, 1)
