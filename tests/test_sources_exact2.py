@@ -903,3 +903,39 @@ def test_a_one_row_image_turned_a_quarter_is_one_row_tall(tmp_path):
     out, _ = worldfile.resample_north_up(img, (0.0, -3.0, -3.0, 0.0, 0.0, 0.0), 32633, out_dir=tmp_path)
     with rasterio.open(out) as ds:
         assert (ds.width, ds.height) == (5, 1)
+
+
+def test_a_turned_image_over_the_pixel_budget_is_refused_word_for_word(tmp_path, monkeypatch):
+    img = _img(tmp_path / "a.png", size=(10, 10))
+    monkeypatch.setattr(worldfile, "MAX_PIXELS", 10)
+    with pytest.raises(InputError) as ei:
+        worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 0.0, 0.0), 32633, out_dir=tmp_path / "c")
+    assert ei.value.path == img and ei.value.problem == "the image is rotated and too large to resample north-up"
+
+
+def test_the_north_up_copy_is_resampled_bilinearly(tmp_path):
+    # columns of 0 and 200 turned 30 degrees: bilinear blends neighbours (values between the two),
+    # nearest-neighbour would give 0 or 200 only
+    rgb = np.zeros((20, 20, 3), np.uint8)
+    rgb[:, ::2] = 200
+    img = tmp_path / "stripes.png"
+    Image.fromarray(rgb).save(img)
+    out, _ = worldfile.resample_north_up(img, (C30, S30, S30, -C30, 500_000.0, 5_000_000.0), 32633, out_dir=tmp_path / "c")
+    with rasterio.open(out) as ds:
+        red, alpha = ds.read(1), ds.read(4)
+    inside = red[alpha == 255]
+    assert ((inside > 20) & (inside < 180)).sum() > inside.size // 4
+
+
+def test_gdal_refusing_the_resampling_is_a_sentence_naming_the_image(tmp_path, monkeypatch):
+    import rasterio.warp
+
+    def refuse(*args, **kwargs):
+        raise rasterio.errors.RasterioError("Cannot invert geotransform")
+
+    monkeypatch.setattr(rasterio.warp, "reproject", refuse)
+    img = _img(tmp_path / "a.png", size=(10, 10))
+    with pytest.raises(InputError) as ei:
+        worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 0.0, 0.0), 32633, out_dir=tmp_path / "c")
+    assert ei.value.path == img and ei.value.problem == "its world file cannot be resampled north-up (Cannot invert geotransform)"
+    assert not (tmp_path / "c").exists()  # nothing half-made
