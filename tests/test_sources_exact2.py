@@ -939,3 +939,10 @@ def test_gdal_refusing_the_resampling_is_a_sentence_naming_the_image(tmp_path, m
         worldfile.resample_north_up(img, (0.8, 0.6, 0.6, -0.8, 0.0, 0.0), 32633, out_dir=tmp_path / "c")
     assert ei.value.path == img and ei.value.problem == "its world file cannot be resampled north-up (Cannot invert geotransform)"
     assert not (tmp_path / "c").exists()  # nothing half-made
+
+
+def test_a_prj_disagreeing_with_epsg_is_one_warning_word_for_word(tmp_path, caplog):
+    _ortho(tmp_path, name="a.png", prj=32632)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    assert _messages(caplog, logging.WARNING) == [f"{tmp_path / 'a.prj'} says EPSG:32632 but --epsg 32633 was given; using 32633"]
