@@ -946,3 +946,32 @@ def test_a_prj_disagreeing_with_epsg_is_one_warning_word_for_word(tmp_path, capl
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         worldfile.load_world_file_folder(tmp_path, 32633)
     assert _messages(caplog, logging.WARNING) == [f"{tmp_path / 'a.prj'} says EPSG:32632 but --epsg 32633 was given; using 32633"]
+
+
+# ---------------------------------------------------------------- xyz: the guess keeps the grid it was given
+
+
+def test_the_guess_reads_the_tiles_on_the_grid_given(tmp_path):
+    # geodetic, 180 degrees at zoom 0: tile (1, 0, 0) read as XYZ reaches the pole, where no Web
+    # Mercator tile does (85.05 N): a photo at 87 N lies on it only on this grid
+    opts = LoadOptions(hint_points=(LatLon(87.0, -135.0),))
+    assert xyz._plausible_order(tmp_path, _geodetic_files(), opts, GEO180) == TileGrid(
+        tms=False, profile="geodetic", geodetic_deg0=180.0, source="the photos' GPS")
+
+
+def test_the_guess_keeps_a_360_degree_geodetic_grid(tmp_path):
+    # 360 degrees at zoom 0: zoom 2 has 90-degree tiles; (2, 0, 0) is lon -180..-90, lat 0..90 as
+    # XYZ (lat 45..90 on the 180-degree grid): a photo at 20 N, 100 W lies on it only here
+    grid = TileGrid(tms=False, profile="geodetic", geodetic_deg0=360.0)
+    opts = LoadOptions(hint_points=(LatLon(20.0, -100.0),))
+    assert xyz._plausible_order(tmp_path, [(2, 0, 0, None)], opts, grid) == TileGrid(
+        tms=False, profile="geodetic", geodetic_deg0=360.0, source="the photos' GPS")
+    assert xyz._plausible_order(tmp_path, [(2, 0, 0, None)], LoadOptions(), grid) == grid
+
+
+def test_detect_grid_says_the_folder_when_it_guesses(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        xyz.detect_grid(tmp_path, [(1, 0, 0, None)])
+    assert _messages(caplog, logging.WARNING) == [
+        f"{tmp_path}: the row order is not stated (no tilemapresource.xml or TileJSON) and cannot be checked; read as "
+        "XYZ (rows from the north). If photos land at the mirror-image latitude, use --tms"]
