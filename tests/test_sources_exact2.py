@@ -966,6 +966,9 @@ def test_the_guess_keeps_a_360_degree_geodetic_grid(tmp_path):
     opts = LoadOptions(hint_points=(LatLon(20.0, -100.0),))
     assert xyz._plausible_order(tmp_path, [(2, 0, 0, None)], opts, grid) == TileGrid(
         tms=False, profile="geodetic", geodetic_deg0=360.0, source="the photos' GPS")
+    south = LoadOptions(hint_points=(LatLon(-20.0, -100.0),))  # on the TMS reading (lat -90..0) only
+    assert xyz._plausible_order(tmp_path, [(2, 0, 0, None)], south, grid) == TileGrid(
+        tms=True, profile="geodetic", geodetic_deg0=360.0, source="the photos' GPS")
     assert xyz._plausible_order(tmp_path, [(2, 0, 0, None)], LoadOptions(), grid) == grid
 
 
