@@ -978,3 +978,11 @@ def test_detect_grid_says_the_folder_when_it_guesses(tmp_path, caplog):
     assert _messages(caplog, logging.WARNING) == [
         f"{tmp_path}: the row order is not stated (no tilemapresource.xml or TileJSON) and cannot be checked; read as "
         "XYZ (rows from the north). If photos land at the mirror-image latitude, use --tms"]
+
+
+def test_a_folder_without_images_says_what_it_looked_for(tmp_path):
+    (tmp_path / "notes.txt").write_text("no images here")
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, 32633)
+    assert ei.value.path == tmp_path and ei.value.problem == (
+        "no images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw) found")
