@@ -986,3 +986,11 @@ def test_a_folder_without_images_says_what_it_looked_for(tmp_path):
         worldfile.load_world_file_folder(tmp_path, 32633)
     assert ei.value.path == tmp_path and ei.value.problem == (
         "no images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw) found")
+
+
+def test_a_geotiff_in_a_folder_placed_off_the_globe_is_named(tmp_path):
+    tif = _gtiff(tmp_path / "g.tif", 8, 8, Affine(0.01, 0, 15.0, 0, -0.01, 95.0), crs="EPSG:4326")  # latitude 95
+    with pytest.raises(InputError) as ei:
+        worldfile.load_world_file_folder(tmp_path, None)
+    assert ei.value.path == tif
+    assert ei.value.problem == "coordinates fall outside the globe once transformed from EPSG:4326 (wrong EPSG code?)"
