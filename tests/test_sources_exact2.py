@@ -994,3 +994,12 @@ def test_a_geotiff_in_a_folder_placed_off_the_globe_is_named(tmp_path):
         worldfile.load_world_file_folder(tmp_path, None)
     assert ei.value.path == tif
     assert ei.value.problem == "coordinates fall outside the globe once transformed from EPSG:4326 (wrong EPSG code?)"
+
+
+def test_two_orthophotos_count_one_more(tmp_path, caplog):
+    for n in ("a", "b"):
+        _ortho(tmp_path, name=f"{n}.png", size=(10, 1100))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        worldfile.load_world_file_folder(tmp_path, None)
+    (msg,) = _messages(caplog, logging.WARNING)
+    assert msg.startswith(f"{tmp_path}: a.png is 10x1100 px (10 x 1100 m) and is read as one tile (and 1 more), matched")
