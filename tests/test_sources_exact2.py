@@ -1003,3 +1003,25 @@ def test_two_orthophotos_count_one_more(tmp_path, caplog):
         worldfile.load_world_file_folder(tmp_path, None)
     (msg,) = _messages(caplog, logging.WARNING)
     assert msg.startswith(f"{tmp_path}: a.png is 10x1100 px (10 x 1100 m) and is read as one tile (and 1 more), matched")
+
+
+def test_a_folders_geotiff_keeps_its_corners_and_the_images_after_it_are_read(tmp_path):
+    # 200 km west of UTM 33N's central meridian: the grid is turned ~1.4 degrees against lon/lat
+    tif = _gtiff(tmp_path / "g.tif", 40, 30, Affine(2, 0, 300_000, 0, -2, 5_000_000))
+    _ortho(tmp_path, name="h.png", world=(1.0, 0.0, 0.0, -1.0, 300_100.5, 4_999_999.5))  # listed after g.tif
+    ts = worldfile.load_world_file_folder(tmp_path, None)
+    assert [t.id for t in ts.tiles] == ["g.tif", "h.png"]
+    to_wgs84 = Transformer.from_crs(32633, 4326, always_xy=True)
+    for (fx, fy), (x, y) in (((0, 0), (300_000, 5_000_000)), ((1, 1), (300_080, 4_999_940))):
+        lon, lat = to_wgs84.transform(x, y)
+        got = ts.tiles[0].point_at(fx, fy)
+        assert (got.lon, got.lat) == pytest.approx((lon, lat), abs=1e-7), (fx, fy)
+
+
+def test_tiles_mostly_transparent_are_left_out_and_counted(tmp_path, caplog):
+    _img(tmp_path / "1" / "0" / "0.png", rgba=np.zeros((4, 4, 4)))
+    _img(tmp_path / "1" / "1" / "0.png")
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        ts = xyz.load_xyz_folder(tmp_path, tms=False)
+    assert [t.id for t in ts.tiles] == ["1/1/0.png"]
+    assert f"{tmp_path}: 1 of 2 tiles left out: more than half of each is transparent (no data)" in _messages(caplog)
