@@ -1025,3 +1025,18 @@ def test_tiles_mostly_transparent_are_left_out_and_counted(tmp_path, caplog):
         ts = xyz.load_xyz_folder(tmp_path, tms=False)
     assert [t.id for t in ts.tiles] == ["1/1/0.png"]
     assert f"{tmp_path}: 1 of 2 tiles left out: more than half of each is transparent (no data)" in _messages(caplog)
+
+
+def test_a_sheared_orthophoto_with_the_d_term_alone_is_cut_from_its_copy_with_the_overlap(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "cache"))
+    image = _ortho(tmp_path / "src", size=(40, 30), world=(2.0, 0.5, 0.0, -2.0, 500_001.0, 5_000_001.0))
+    ts = worldfile.cut_world_file_image(image, LoadOptions(tile_size_m=20, overlap=0.5))
+    copy = ts.tiles[0].path
+    assert copy.parent == tmp_path / "cache"
+    with rasterio.open(copy) as ds:
+        w, h = ds.width, ds.height
+        alpha = ds.read(4) > 0
+    # 10 px windows stepping 5 px (half of each shared with its neighbour)
+    want = [(c, r, 10, 10) for r in geotiff._offsets(h, 10, 5) for c in geotiff._offsets(w, 10, 5)
+            if alpha[r:r + 10, c:c + 10].mean() >= 0.5]
+    assert _windows(ts) == want and len(want) >= 4
