@@ -1040,3 +1040,13 @@ def test_a_sheared_orthophoto_with_the_d_term_alone_is_cut_from_its_copy_with_th
     want = [(c, r, 10, 10) for r in geotiff._offsets(h, 10, 5) for c in geotiff._offsets(w, 10, 5)
             if alpha[r:r + 10, c:c + 10].mean() >= 0.5]
     assert _windows(ts) == want and len(want) >= 4
+
+
+def test_world_file_images_mostly_transparent_are_left_out_and_counted(tmp_path, caplog):
+    _img(tmp_path / "a.png", rgba=np.zeros((4, 4, 4)))
+    (tmp_path / "a.pgw").write_text("1\n0\n0\n-1\n500000.5\n4999999.5\n")
+    _ortho(tmp_path, name="b.png", prj=None)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        ts = worldfile.load_world_file_folder(tmp_path, 32633)
+    assert [t.id for t in ts.tiles] == ["b.png"]
+    assert f"{tmp_path}: 1 of 2 tiles left out: more than half of each is transparent (no data)" in _messages(caplog)
