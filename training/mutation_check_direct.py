@@ -13,6 +13,9 @@ keywords). Mutants with exit code 1 or -11 in --meta (killed by mutmut) are skip
 Run from mutants/ (test files copied there):
 
     python ../../../training/mutation_check_direct.py MODULE --meta SAVED.meta --tests tests/test_x.py [...] --out x.jsonl
+
+`--names LIST --all-tests`: exactly the mutants of LIST against every test of the files (how the
+sequence, evaluate, predict and candidates records were re-checked).
 """
 from __future__ import annotations
 
@@ -93,8 +96,12 @@ def main() -> None:
     ap.add_argument("--stats", default=None, help="mutmut-stats.json: pick the tests it maps to the function instead of KW")
     ap.add_argument("--max-test-s", type=float, default=1e9, help="with --stats: only tests that took under this")
     ap.add_argument("--skip-checked", nargs="*", default=[], help="other .jsonl files whose mutants are done")
+    ap.add_argument("--names", default=None, help="a file of mutant names, one a line: check exactly these "
+                    "(whatever --meta says of them)")
+    ap.add_argument("--all-tests", action="store_true", help="every test of --tests for every mutant (no KW)")
     args = ap.parse_args()
     codes = json.loads(Path(args.meta).read_text())["exit_code_by_key"]
+    names = (Path(args.names).read_text().split() if args.names else mutant_names(args.module))
     out = Path(args.out)
     done = set()
     for f in [out, *map(Path, args.skip_checked)]:
@@ -110,11 +117,12 @@ def main() -> None:
     stats = full.get("tests_by_mangled_function_name") if args.stats else None
     durations = full.get("duration_by_test", {})
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Timeout()))
-    for name in mutant_names(args.module):
-        if name in done or codes.get(name) in (1, -11) or (args.only and not re.search(args.only, name)):
+    for name in names:
+        if name in done or (not args.names and codes.get(name) in (1, -11)) or (args.only and not re.search(args.only, name)):
             continue
         short = function_of(name).split(".")[-1]
-        words = next((w for key, w in KW.items() if short == key or (key.endswith("ǁ") and short.startswith(key))), None)
+        words = None if args.all_tests else next(
+            (w for key, w in KW.items() if short == key or (key.endswith("ǁ") and short.startswith(key))), None)
         if stats is not None:
             mapped = {t.split("::")[-1].split("[")[0] for t in stats.get(function_of(name), [])
                       if durations.get(t, 0) < args.max_test_s}
