@@ -11,7 +11,11 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
   python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
 
 A matcher may carry verification settings after a colon, to compare variants on one ranking:
-`xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers).
+`xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers), and
+`widen=N` (Settings.verify_widen for that variant: verify down to N tiles where nothing is
+confident, VerifySettings.confident_at). Columns `verified / photo` (tiles actually verified per
+photo, after early stops) and `recall verified` (share of photos whose true tile was among them)
+measure the candidate list that reached verification.
 """
 
 from __future__ import annotations
@@ -58,6 +62,24 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
     return name, {key: int(value) for key, value in pairs}
 
 
+def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
+    """(tiles verified per photo, share (%) of photos whose true tile was verified), from the pair
+    results the verifier kept (a pair skipped after an early stop is not kept). Truth only scores."""
+    from geolocator.core.cache import file_key
+    from geolocator.core.media.query_image import query_key
+    from geolocator.core.rerank import query_footprint_m
+
+    tile_keys = [file_key(t.path, t.window, t.ref) for t in tiles]
+    counts, hits = [], []
+    for q in queries:
+        footprint = query_footprint_m(q)
+        photo = (query_key(q), round(float(footprint), 1) if footprint else None, verifier.settings.mosaic)
+        done = np.array([(photo, k) in verifier._pairs for k in tile_keys])
+        counts.append(int(done.sum()))
+        hits.append(bool((positives(q, tiles) & done).any()))
+    return float(np.mean(counts)), 100.0 * float(np.mean(hits))
+
+
 def fmt(v, pattern="{:.1f}"):
     return "–" if v is None else pattern.format(v)
 
@@ -87,8 +109,8 @@ def main() -> None:
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
                    f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
-            + " | matcher | R@1 | refined median m | s / photo | CPU s / photo |")
-    add_row(lines, "|" + "---|" * (10 + len(CANDIDATES)))
+            + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo |")
+    add_row(lines, "|" + "---|" * (12 + len(CANDIDATES)))
     for region_path in args.regions:
         if not (region_path / "tiles.csv").exists():
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
@@ -120,16 +142,18 @@ def main() -> None:
                     continue
                 ws.set_matcher(name)
                 ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
+                ws.settings.verify_widen = overrides.pop("widen", args.widen)
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
                 started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(scored)
                 seconds = (time.perf_counter() - started) / len(scored)
                 cpu_seconds = (time.process_time() - cpu) / len(scored)  # this process's CPU, all threads
                 ev = ws.evaluate()
+                per_photo, reached = verified_lists(ws.verifier, ws.last.queries, tiles)
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {spec}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
+                        + f" | {spec}{f' +widen {args.widen}' if args.widen else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

@@ -50,9 +50,13 @@ class Settings:
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
     # disk, xfeat); the default by training/results/compare_matchers.md
     matcher: str = "sift"
-    # A photo none of whose verify_candidates verified gets its next tiles verified, up to this
-    # many (0: off); see rerank.widen_unverified
+    # A photo none of whose verify_candidates verified confidently (VerifySettings.confident_at:
+    # a learned backend's clear match, SIFT's any verified match) gets its next tiles verified, up
+    # to this many (0: off); see rerank.widen_unverified
     verify_widen: int = 0
+    # Verify each candidate through a mosaic of it and its neighbours this many tiles around (0:
+    # off); VerifySettings.mosaic
+    verify_mosaic: int = 0
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -465,7 +469,7 @@ class Workspace:
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
             get_matcher(self.settings.matcher)
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
-                                                     matcher=self.settings.matcher,
+                                                     matcher=self.settings.matcher, mosaic=self.settings.verify_mosaic,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
         return self._verifier
 
@@ -511,7 +515,8 @@ class Workspace:
             from .rerank import widen_unverified
 
             candidates, checks = widen_unverified(self.verifier, queries, tiles, ranked, candidates, checks, min_inliers,
-                                                  s.verify_widen, footprints=footprints, cancel=cancel)
+                                                  s.verify_widen, footprints=footprints, cancel=cancel,
+                                                  confident=self.verifier.settings.confident_at())
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
