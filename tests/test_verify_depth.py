@@ -142,3 +142,38 @@ def test_without_a_mosaic_the_verifier_matches_the_tile_alone(tmp_path):
     assert features.size == (512, 512)
     assert to_tile @ np.array([512 / 3, 512 / 3, 1.0]) == pytest.approx([0.0, 0.0, 1.0], abs=1e-9)
     assert to_tile @ np.array([1024 / 3, 1024 / 3, 1.0]) == pytest.approx([256.0, 256.0, 1.0], abs=1e-9)
+
+
+def test_a_learned_backends_mosaic_keypoints_are_cached_and_an_edited_neighbour_is_described_anew(
+        tmp_path, monkeypatch):
+    """The mosaic's keypoints go to the keypoint cache under every member's identity: a new
+    session reads them back without describing; editing one neighbour describes it anew."""
+    import shutil
+
+    from geolocator.core import matchers
+    from geolocator.core.matchers.sift import SiftMatcher
+
+    class Counting(SiftMatcher):  # SIFT behind a learned backend's interface, counting extractions
+        rotation_invariant = True
+        signature = "stand-in|top1500"
+        described = 0
+
+        def extract(self, image):
+            Counting.described += 1
+            return super().extract(image)
+
+    monkeypatch.setitem(matchers._cache, ("xfeat", "cpu"), Counting())
+    tiles = []
+    for t in _demo_tiles()[:12]:  # copies: one of them is edited below
+        shutil.copy(t.path, tmp_path / Path(t.id).name)
+        tiles.append(Tile(t.id, tmp_path / Path(t.id).name, t.bounds))
+    settings = VerifySettings(matcher="xfeat", mosaic=1, keypoint_cache=tmp_path / "kp")
+    first = Verifier(settings).target(tiles, 7)
+    assert Counting.described == 2  # the tile itself (its pixels are the mosaic's frame) and the mosaic
+    again = Verifier(settings).target(tiles, 7)
+    assert Counting.described == 2  # both read back
+    assert np.array_equal(again[0].descriptors, first[0].descriptors) and np.array_equal(again[1], first[1])
+    neighbour = NeighbourGrid(tiles).around(7, 1)[-1]
+    Image.open(tiles[neighbour].path).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tiles[neighbour].path, "JPEG")
+    Verifier(settings).target(tiles, 7)
+    assert Counting.described == 3  # the mosaic again; the tile itself is unchanged

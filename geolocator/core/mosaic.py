@@ -71,28 +71,35 @@ def union_bounds(tiles: Sequence[Tile]) -> Bounds:
                   max(t.bounds.east for t in tiles), max(t.bounds.north for t in tiles))
 
 
-def mosaic_image(images: Sequence, tiles: Sequence[Tile]):
-    """The tiles' images (PIL, RGB; the first is the candidate) pasted into one north-up image of
-    their union bounds, at the candidate image's pixels per degree; uncovered ground is mid grey.
-    Returns (mosaic PIL image, the candidate's box in it (x0, y0, x1, y1) in pixels, union Bounds)."""
-    from PIL import Image
-
+def mosaic_layout(first_size: tuple[int, int], tiles: Sequence[Tile]):
+    """Where each tile goes in the mosaic of `tiles` (the first is the candidate, whose image is
+    `first_size` (width, height) pixels; the mosaic keeps its pixels per degree): (mosaic (width,
+    height), each tile's box (x0, y0, x1, y1) in pixels, union Bounds). North-up: y grows south."""
     union = union_bounds(tiles)
-    first, fb = images[0], tiles[0].bounds
-    per_x = first.width / fb.width_deg  # pixels per degree of longitude / latitude
-    per_y = first.height / (fb.north - fb.south)
+    fb = tiles[0].bounds
+    per_x = first_size[0] / fb.width_deg  # pixels per degree of longitude / latitude
+    per_y = first_size[1] / (fb.north - fb.south)
 
     def box(b: Bounds) -> tuple[int, int, int, int]:
         return (round((b.west - union.west) * per_x), round((union.north - b.north) * per_y),
                 round((b.east - union.west) * per_x), round((union.north - b.south) * per_y))
 
     full = box(union)
-    canvas = Image.new("RGB", (max(1, full[2]), max(1, full[3])), (128, 128, 128))
-    for image, tile in zip(images, tiles):
-        x0, y0, x1, y1 = box(tile.bounds)
+    return (max(1, full[2]), max(1, full[3])), [box(t.bounds) for t in tiles], union
+
+
+def mosaic_image(images: Sequence, tiles: Sequence[Tile]):
+    """The tiles' images (PIL, RGB; the first is the candidate) pasted into one north-up image of
+    their union bounds, at the candidate image's pixels per degree; uncovered ground is mid grey.
+    Returns (mosaic PIL image, the candidate's box in it (x0, y0, x1, y1) in pixels, union Bounds)."""
+    from PIL import Image
+
+    size, boxes, union = mosaic_layout(images[0].size, tiles)
+    canvas = Image.new("RGB", size, (128, 128, 128))
+    for image, (x0, y0, x1, y1) in zip(images, boxes):
         if x1 > x0 and y1 > y0:
             canvas.paste(image.convert("RGB").resize((x1 - x0, y1 - y0)), (x0, y0))
-    return canvas, box(fb), union
+    return canvas, boxes[0], union
 
 
 def mosaic_to_tile(centre_box: tuple[float, float, float, float], mosaic_size: tuple[int, int],

@@ -384,7 +384,7 @@ class Verifier:
             return self.tile(tile), None, tile.bounds
         key = (file_key(tile.path, tile.window, tile.ref), "mosaic", ring)
         if key not in self._mosaics:
-            from .mosaic import NeighbourGrid, mosaic_image, mosaic_to_tile
+            from .mosaic import NeighbourGrid, mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
 
             plain = self.tile(tile)
@@ -392,14 +392,38 @@ class Verifier:
                 self._grid = (tiles, NeighbourGrid(tiles))
             members = [tiles[i] for i in self._grid[1].around(int(t), ring)]
             try:
-                images = [open_tile_image(m, min_side=self.settings.max_side) for m in members]
-                canvas, box, union = mosaic_image(images, members)
-                described = image_local_features(canvas, replace(self.settings, headings=1))
-                to_tile = mosaic_to_tile(box, canvas.size, described.size, plain.size)
-                self._mosaics[key] = (described, to_tile, union)
+                first = open_tile_image(tile, min_side=self.settings.max_side)
+                size, boxes, union = mosaic_layout(first.size, members)
+                described = self._stored_mosaic(members, ring)
+                if described is None:
+                    images = [first, *(open_tile_image(m, min_side=self.settings.max_side) for m in members[1:])]
+                    canvas, _, _ = mosaic_image(images, members)
+                    described = image_local_features(canvas, replace(self.settings, headings=1))
+                    self._stored_mosaic(members, ring, described)
+                self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
             except Exception:  # noqa: BLE001 - a broken neighbour: the tile alone, as without mosaics
                 self._mosaics[key] = (plain, None, tile.bounds)
         return self._mosaics[key]
+
+    def _stored_mosaic(self, members: Sequence[Tile], ring: int, put: LocalFeatures | None = None):
+        """A learned backend's keypoints of the mosaic of `members` from the keypoint cache (None on
+        a miss, for SIFT or without a cache); with `put`, store them. The identity is every member's
+        file identity and bounds, so an edited neighbour makes a new mosaic."""
+        s = self.settings
+        if s.keypoint_cache is None or s.matcher == "sift":
+            return None
+        from .cache import file_identity
+        from .matchers import get_matcher
+        from .matchers.keypoint_cache import KeypointCache
+
+        if self._keypoints is None:
+            self._keypoints = KeypointCache(s.keypoint_cache)
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}"
+        identity = "\n".join(f"{file_identity(m.path, m.window, m.ref)}|{m.bounds}" for m in members)
+        if put is None:
+            return self._keypoints.get(signature, identity)
+        self._keypoints.put(signature, identity, put)
+        return put
 
     def _in_tile(self, result: Verification, to_tile: np.ndarray | None, photo: LocalFeatures,
                  tile: LocalFeatures) -> Verification:
