@@ -177,3 +177,22 @@ def test_a_learned_backends_mosaic_keypoints_are_cached_and_an_edited_neighbour_
     Image.open(tiles[neighbour].path).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tiles[neighbour].path, "JPEG")
     Verifier(settings).target(tiles, 7)
     assert Counting.described == 3  # the mosaic again; the tile itself is unchanged
+
+
+def test_the_default_depth_widens_learned_matchers_only():
+    from geolocator.core.pipeline import Settings, Workspace
+
+    assert Workspace(Settings()).widen_to() == 0  # sift: as before
+    assert Workspace(Settings(matcher="xfeat")).widen_to() == 64  # rerank.LEARNED_WIDEN
+    assert Workspace(Settings(matcher="xfeat", verify_widen=0)).widen_to() == 0
+    assert Workspace(Settings(verify_widen=30)).widen_to() == 30
+
+
+def test_cli_leaves_the_depth_to_the_matcher_unless_given(tmp_path):
+    from geolocator.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["eval", str(tmp_path), "--matcher", "xfeat", "--verify-mosaic", "1"])
+    assert args.verify_widen is None and args.verify_mosaic == 1  # None: Workspace.widen_to decides
+    args = parser.parse_args(["eval", str(tmp_path), "--verify-widen", "48"])
+    assert args.verify_widen == 48 and args.verify_mosaic == 0

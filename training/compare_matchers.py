@@ -14,8 +14,8 @@ A matcher may carry verification settings after a colon, to compare variants on 
 `xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers), and
 `widen=N` (Settings.verify_widen for that variant: verify down to N tiles where nothing is
 confident, VerifySettings.confident_at). Columns `verified / photo` (tiles actually verified per
-photo, after early stops) and `recall verified` (share of photos whose true tile was among them)
-measure the candidate list that reached verification.
+photo, after early stops) and `recall verified` (share of photos whose true tile was among them,
+or in their mosaics) measure the candidate list that reached verification.
 """
 
 from __future__ import annotations
@@ -64,18 +64,27 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
 
 def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
     """(tiles verified per photo, share (%) of photos whose true tile was verified), from the pair
-    results the verifier kept (a pair skipped after an early stop is not kept). Truth only scores."""
+    results the verifier kept (a pair skipped after an early stop is not kept). Through mosaics
+    (VerifySettings.mosaic) a verified candidate reaches every tile of its mosaic. Truth only scores."""
     from geolocator.core.cache import file_key
+    from geolocator.core.mosaic import NeighbourGrid
     from geolocator.core.media.query_image import query_key
     from geolocator.core.rerank import query_footprint_m
 
     tile_keys = [file_key(t.path, t.window, t.ref) for t in tiles]
+    ring = verifier.settings.mosaic
+    grid = NeighbourGrid(tiles) if ring > 0 else None
     counts, hits = [], []
     for q in queries:
         footprint = query_footprint_m(q)
         photo = (query_key(q), round(float(footprint), 1) if footprint else None, verifier.settings.mosaic)
         done = np.array([(photo, k) in verifier._pairs for k in tile_keys])
         counts.append(int(done.sum()))
+        if grid is not None:
+            covered = np.zeros(len(tiles), bool)
+            for j in np.flatnonzero(done):
+                covered[grid.around(int(j), ring)] = True
+            done = covered
         hits.append(bool((positives(q, tiles) & done).any()))
     return float(np.mean(counts)), 100.0 * float(np.mean(hits))
 
@@ -94,7 +103,8 @@ def main() -> None:
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
-    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off)")
+    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off; -1: the default, "
+                    "rerank.LEARNED_WIDEN for a learned matcher)")
     ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
     ap.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
@@ -120,7 +130,7 @@ def main() -> None:
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
-                                    verify_widen=args.widen,
+                                    verify_widen=None if args.widen < 0 else args.widen,
                                     adapter_dir=adapter_dir))
             ws.open_tiles(region.tiles)
             ws.index()
@@ -142,7 +152,8 @@ def main() -> None:
                     continue
                 ws.set_matcher(name)
                 ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
-                ws.settings.verify_widen = overrides.pop("widen", args.widen)
+                widen = overrides.pop("widen", args.widen)
+                ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
                 started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(scored)
@@ -153,7 +164,7 @@ def main() -> None:
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {spec}{f' +widen {args.widen}' if args.widen else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
+                        + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)
