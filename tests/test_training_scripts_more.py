@@ -121,12 +121,17 @@ def test_calibration_writes_its_report_records_and_plot_where_told(small_demo, c
 
 def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
     out_md = tmp_path / "matchers.md"
-    _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "sift", "--modes", "frozen", "paper", "best",
+    _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "sift", "sift:mosaic=1,widen=12",
+         "--modes", "frozen", "paper", "best",
          "--steps", "2", "--photos", "3", "--cache-dir", str(cache_dir), "--out", str(out_md), tmp=tmp_path)
     header, rows = _table(out_md.read_text(), "| region | tiles | photos |")
-    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 14
+    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 16
+    assert header[10:12] == ["verified / photo", "recall verified"]
     assert [(r[0], r[1], r[2], r[3].split(" ")[0], r[9]) for r in rows] == [
-        ("demo", "12", "3", mode, "sift") for mode in ("frozen", "paper", "best")]
+        ("demo", "12", "3", mode, matcher) for mode in ("frozen", "paper", "best")
+        for matcher in ("sift", "sift:mosaic=1,widen=12")]
+    # SIFT verifies every candidate: all 12 tiles of the small set, so the list reaches every true tile there is
+    assert {r[10] for r in rows} == {"12.0"} and len({r[11] for r in rows}) == 1
 
 
 def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_demo, cache_dir, tmp_path):

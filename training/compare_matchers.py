@@ -11,7 +11,11 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
   python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
 
 A matcher may carry verification settings after a colon, to compare variants on one ranking:
-`xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers).
+`xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers), and
+`widen=N` (Settings.verify_widen for that variant: verify down to N tiles where nothing is
+confident, VerifySettings.confident_at). Columns `verified / photo` (tiles actually verified per
+photo, after early stops) and `recall verified` (share of photos whose true tile was among them,
+or in their mosaics) measure the candidate list that reached verification.
 """
 
 from __future__ import annotations
@@ -58,6 +62,33 @@ def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
     return name, {key: int(value) for key, value in pairs}
 
 
+def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
+    """(tiles verified per photo, share (%) of photos whose true tile was verified), from the pair
+    results the verifier kept (a pair skipped after an early stop is not kept). Through mosaics
+    (VerifySettings.mosaic) a verified candidate reaches every tile of its mosaic. Truth only scores."""
+    from geolocator.core.cache import file_key
+    from geolocator.core.mosaic import NeighbourGrid
+    from geolocator.core.media.query_image import query_key
+    from geolocator.core.rerank import query_footprint_m
+
+    tile_keys = [file_key(t.path, t.window, t.ref) for t in tiles]
+    ring = verifier.settings.mosaic
+    grid = NeighbourGrid(tiles) if ring > 0 else None
+    counts, hits = [], []
+    for q in queries:
+        footprint = query_footprint_m(q)
+        photo = (query_key(q), round(float(footprint), 1) if footprint else None, verifier.settings.mosaic)
+        done = np.array([(photo, k) in verifier._pairs for k in tile_keys])
+        counts.append(int(done.sum()))
+        if grid is not None:
+            covered = np.zeros(len(tiles), bool)
+            for j in np.flatnonzero(done):
+                covered[grid.around(int(j), ring)] = True
+            done = covered
+        hits.append(bool((positives(q, tiles) & done).any()))
+    return float(np.mean(counts)), 100.0 * float(np.mean(hits))
+
+
 def fmt(v, pattern="{:.1f}"):
     return "–" if v is None else pattern.format(v)
 
@@ -72,7 +103,8 @@ def main() -> None:
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
-    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off)")
+    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off; -1: the default, "
+                    "rerank.LEARNED_WIDEN for a learned matcher)")
     ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
     ap.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
@@ -87,8 +119,8 @@ def main() -> None:
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
                    f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
-            + " | matcher | R@1 | refined median m | s / photo | CPU s / photo |")
-    add_row(lines, "|" + "---|" * (10 + len(CANDIDATES)))
+            + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo |")
+    add_row(lines, "|" + "---|" * (12 + len(CANDIDATES)))
     for region_path in args.regions:
         if not (region_path / "tiles.csv").exists():
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
@@ -98,7 +130,7 @@ def main() -> None:
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
-                                    verify_widen=args.widen,
+                                    verify_widen=None if args.widen < 0 else args.widen,
                                     adapter_dir=adapter_dir))
             ws.open_tiles(region.tiles)
             ws.index()
@@ -120,16 +152,19 @@ def main() -> None:
                     continue
                 ws.set_matcher(name)
                 ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
+                widen = overrides.pop("widen", args.widen)
+                ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
                 started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(scored)
                 seconds = (time.perf_counter() - started) / len(scored)
                 cpu_seconds = (time.process_time() - cpu) / len(scored)  # this process's CPU, all threads
                 ev = ws.evaluate()
+                per_photo, reached = verified_lists(ws.verifier, ws.last.queries, tiles)
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {spec}{f' +widen {args.widen}' if args.widen else ''} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
+                        + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

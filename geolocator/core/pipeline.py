@@ -50,9 +50,14 @@ class Settings:
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
     # disk, xfeat); the default by training/results/compare_matchers.md
     matcher: str = "sift"
-    # A photo none of whose verify_candidates verified gets its next tiles verified, up to this
-    # many (0: off); see rerank.widen_unverified
-    verify_widen: int = 0
+    # A photo none of whose verify_candidates verified confidently (VerifySettings.confident_at:
+    # a learned backend's clear match, SIFT's any verified match) gets its next tiles verified, up
+    # to this many (0: off); see rerank.widen_unverified. None: rerank.LEARNED_WIDEN for a learned
+    # matcher (its early stop makes a settled photo cost ~nothing more), 0 for SIFT
+    verify_widen: int | None = None
+    # Verify each candidate through a mosaic of it and its neighbours this many tiles around (0:
+    # off); VerifySettings.mosaic
+    verify_mosaic: int = 0
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -465,7 +470,7 @@ class Workspace:
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
             get_matcher(self.settings.matcher)
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
-                                                     matcher=self.settings.matcher,
+                                                     matcher=self.settings.matcher, mosaic=self.settings.verify_mosaic,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
         return self._verifier
 
@@ -503,15 +508,17 @@ class Workspace:
         s = self.settings
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         n = max(s.verify_candidates, s.top_k)
-        _, ranked = source.top(max(n, s.verify_widen))
+        widen = self.widen_to()
+        _, ranked = source.top(max(n, widen))
         candidates = ranked[:, :n]
         footprints = [query_footprint_m(q) for q in queries]
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
-        if s.verify_widen > candidates.shape[1]:
+        if widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
             candidates, checks = widen_unverified(self.verifier, queries, tiles, ranked, candidates, checks, min_inliers,
-                                                  s.verify_widen, footprints=footprints, cancel=cancel)
+                                                  widen, footprints=footprints, cancel=cancel,
+                                                  confident=self.verifier.settings.confident_at())
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
@@ -530,6 +537,15 @@ class Workspace:
 
         return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
                         take(grounds), take(outlines))
+
+    def widen_to(self) -> int:
+        """Candidates a photo that verified nothing confidently is verified down to
+        (Settings.verify_widen; None: rerank.LEARNED_WIDEN for a learned matcher, 0 for SIFT)."""
+        if self.settings.verify_widen is not None:
+            return int(self.settings.verify_widen)
+        from .rerank import LEARNED_WIDEN
+
+        return 0 if self.settings.matcher == "sift" else LEARNED_WIDEN
 
     def _with_footprints(self, predictions, footprints, min_inliers) -> list[Prediction]:
         """Each verified match's ground footprint (the photo's corners through the homography its

@@ -17,7 +17,7 @@ import numpy as np
 
 from .cache import file_key
 from .media.query_image import query_key
-from .model import PixelWindow, Query, Tile
+from .model import Bounds, PixelWindow, Query, Tile
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
 
@@ -26,6 +26,10 @@ from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, ch
 # neighbour, whose centre then points at the right tile). Stopping there left R@1 unchanged on 12
 # photos each of vegas- and rotterdam-coarse (training/results/compare_matchers.md, run f).
 LEARNED_STOP_INLIERS = 40
+# A learned backend verifies a photo with no clear match down to this many candidates by default
+# (Settings.verify_widen): on 30 vegas-coarse photos, xfeat R@1 70.0 at 20 candidates, 93.3 widened
+# to all 42 tiles, 12.6 tiles verified a photo (early stop); training/results/compare_matchers.md.
+LEARNED_WIDEN = 64
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,28 @@ class VerifySettings:
     # of their descriptors, milliseconds) and stops at the first with this many inliers (0: verify
     # all); None: LEARNED_STOP_INLIERS for learned backends, 0 for SIFT (which is fast anyway).
     stop_inliers: int | None = None
+    # A photo whose best candidate has fewer inliers than this is not settled: Settings.verify_widen
+    # verifies its next tiles too (rerank.widen_unverified). None: stop_at() where that is set (a
+    # learned backend's clear match), else min_inliers (any verified match settles it, as before).
+    confident_inliers: int | None = None
+    # Verify each candidate through a mosaic of it and its neighbours within this many tiles (0:
+    # the tile alone; 1: 3 x 3 tiles). For coarse imagery whose photos see more ground than a tile
+    # (rotterdam-coarse: 50-120 m footprints over 50 m tiles), a single tile holds only part of
+    # what the photo sees. The result is expressed in the candidate tile's pixels (its centre may
+    # then lie outside the tile: the pipeline moves the answer to the tile under it).
+    mosaic: int = 0
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
         if self.stop_inliers is not None:
             return self.stop_inliers
         return 0 if self.matcher == "sift" else LEARNED_STOP_INLIERS
+
+    def confident_at(self) -> int:
+        """Inliers of a photo's best candidate that settle it (no widening below: see confident_inliers)."""
+        if self.confident_inliers is not None:
+            return self.confident_inliers
+        return self.stop_at() or self.min_inliers
 
 
 @dataclass(frozen=True)
@@ -300,6 +320,10 @@ class Verifier:
         self._tiles: dict[tuple, LocalFeatures] = {}
         self._pairs: dict[tuple, Verification] = {}
         self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
+        # the last photo's keypoints: widening verifies a photo a second time (rerank.widen_unverified)
+        self._last_photo: tuple[tuple, LocalFeatures | None] | None = None
+        self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
+        self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -348,13 +372,79 @@ class Verifier:
             self._keypoints.put(signature, identity, found)
         return found
 
-    def _share(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> float | None:
+    def _photo_once(self, query: Query, key) -> LocalFeatures | None:
+        """self.photo(query), described once for consecutive calls with the same photo key."""
+        if self._last_photo is None or self._last_photo[0] != key:
+            self._last_photo = (key, self.photo(query))
+        return self._last_photo[1]
+
+    def target(self, tiles: Sequence[Tile], t: int) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
+        """What candidate `t` is matched against: (keypoints, 3x3 map from their pixels to the tile's
+        own (None: they are the tile's), the ground they cover). With settings.mosaic > 0, the
+        mosaic of the tile and its neighbours (core/mosaic.py), kept in memory."""
+        tile = tiles[int(t)]
+        ring = self.settings.mosaic
+        if ring <= 0:
+            return self.tile(tile), None, tile.bounds
+        key = (file_key(tile.path, tile.window, tile.ref), "mosaic", ring)
+        if key not in self._mosaics:
+            from .mosaic import NeighbourGrid, mosaic_image, mosaic_layout, mosaic_to_tile
+            from .sources.tile_image import open_tile_image
+
+            plain = self.tile(tile)
+            if self._grid is None or self._grid[0] is not tiles:
+                self._grid = (tiles, NeighbourGrid(tiles))
+            members = [tiles[i] for i in self._grid[1].around(int(t), ring)]
+            try:
+                first = open_tile_image(tile, min_side=self.settings.max_side)
+                size, boxes, union = mosaic_layout(first.size, members)
+                described = self._stored_mosaic(members, ring)
+                if described is None:
+                    images = [first, *(open_tile_image(m, min_side=self.settings.max_side) for m in members[1:])]
+                    canvas, _, _ = mosaic_image(images, members)
+                    described = image_local_features(canvas, replace(self.settings, headings=1))
+                    self._stored_mosaic(members, ring, described)
+                self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
+            except Exception:  # noqa: BLE001 - a broken neighbour: the tile alone, as without mosaics
+                self._mosaics[key] = (plain, None, tile.bounds)
+        return self._mosaics[key]
+
+    def _stored_mosaic(self, members: Sequence[Tile], ring: int, put: LocalFeatures | None = None):
+        """A learned backend's keypoints of the mosaic of `members` from the keypoint cache (None on
+        a miss, for SIFT or without a cache); with `put`, store them. The identity is every member's
+        file identity and bounds, so an edited neighbour makes a new mosaic."""
+        s = self.settings
+        if s.keypoint_cache is None or s.matcher == "sift":
+            return None
+        from .cache import file_identity
+        from .matchers import get_matcher
+        from .matchers.keypoint_cache import KeypointCache
+
+        if self._keypoints is None:
+            self._keypoints = KeypointCache(s.keypoint_cache)
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}"
+        identity = "\n".join(f"{file_identity(m.path, m.window, m.ref)}|{m.bounds}" for m in members)
+        if put is None:
+            return self._keypoints.get(signature, identity)
+        self._keypoints.put(signature, identity, put)
+        return put
+
+    def _in_tile(self, result: Verification, to_tile: np.ndarray | None, photo: LocalFeatures,
+                 tile: LocalFeatures) -> Verification:
+        """A verification against a mosaic, its homography, centre and corners in the tile's pixels."""
+        if to_tile is None or result.homography is None:
+            return result
+        homography = to_tile @ result.homography
+        return Verification(result.inliers, photo_centre_in(homography, photo, tile), homography,
+                            photo_corners_in(homography, photo, tile))
+
+    def _share(self, photo: LocalFeatures, tile: Tile | Bounds, footprint_m: float | None) -> float | None:
         if not footprint_m:
             return None
         from .geo import haversine_m
         from .model import LatLon
 
-        b = tile.bounds
+        b = tile if isinstance(tile, Bounds) else tile.bounds
         mid = (b.south + b.north) / 2
         ground = (haversine_m(LatLon(mid, b.west), LatLon(mid, b.east)), haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.west)))
         return expected_area_share(footprint_m, photo.size, ground)
@@ -376,20 +466,24 @@ class Verifier:
         `footprint_m`: the photo's ground footprint across, metres, when known (altitude and
         focal length): the plausible outline size follows it. When no candidate verifies, a
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
-        photo_key = (query_key(query), round(float(footprint_m), 1) if footprint_m else None)  # a frame: video + time
+        photo_key = (query_key(query), round(float(footprint_m), 1) if footprint_m else None,  # a frame: video + time
+                     self.settings.mosaic)
         keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
         stop = self.settings.stop_at()
         done = max((self._pairs[k].inliers for k in keys if k in self._pairs), default=0)
         if any(k not in self._pairs for k in keys) and not (stop and done >= stop):
-            photo = self.photo(query)
+            photo = self._photo_once(query, photo_key)
             todo = [(int(t), key) for t, key in zip(candidates, keys) if key not in self._pairs]
             if photo is not None and stop and self.settings.matcher != "sift":
                 self._verify_until_clear(photo, tiles, todo, footprint_m, stop)
             else:
                 for t, key in todo:
-                    tile = tiles[t]
-                    self._pairs[key] = (Verification(0) if photo is None else
-                                        verify_pair(photo, self.tile(tile), self.settings, self._share(photo, tile, footprint_m)))
+                    if photo is None:
+                        self._pairs[key] = Verification(0)
+                        continue
+                    target, to_tile, ground = self.target(tiles, t)
+                    result = verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m))
+                    self._pairs[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
             if (photo is not None and self.settings.fine_pass and self.settings.matcher == "sift"
                     and max((self._pairs[k].inliers for k in keys), default=0) < self.settings.min_inliers):
@@ -407,12 +501,13 @@ class Verifier:
         are left unverified (not stored, so a later call with another stop verifies them)."""
         from .matchers import verify as learned
 
-        targets = [self.tile(tiles[t]) for t, _ in todo]
-        headings = learned.headings_and_scores(photo, targets)
+        found = [self.target(tiles, t) for t, _ in todo]
+        headings = learned.headings_and_scores(photo, [f[0] for f in found])
         order = sorted(range(len(todo)), key=lambda i: (-headings[i][1], i))  # stable: global rank breaks ties
         for i in order:
-            (t, key), target, (heading, _) = todo[i], targets[i], headings[i]
-            result = learned.verify_pair(photo, target, self.settings, self._share(photo, tiles[t], footprint_m), heading)
+            (t, key), (target, to_tile, ground), (heading, _) = todo[i], found[i], headings[i]
+            result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
+            result = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             self._pairs[key] = result
             if result.inliers >= stop:
                 break
@@ -454,12 +549,15 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
 def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order: np.ndarray,
                      candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
                      *, footprints: Sequence[float | None] | None = None,
-                     cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list[Verification]]]:
-    """Candidates that reach verification: a photo none of whose C candidates verified (fewer than
-    `min_inliers`, one number or one per photo) has its next tiles in `order` verified too
+                     cancel: CancelToken | None = None, confident=None) -> tuple[np.ndarray, list[list[Verification]]]:
+    """Candidates that reach verification: a photo none of whose C candidates verified confidently
+    (fewer than `confident` inliers, one number or one per photo; None: `min_inliers`, one number or
+    one per photo, the floor of a verified match) has its next tiles in `order` verified too
     (`order` (Q, W): each photo's tile ids best first, from the dense ranking or the TileIndex), up
-    to `upto` candidates in all. Photos that verified get the same next tiles unverified (Verification(0):
+    to `upto` candidates in all. Other photos get the same next tiles unverified (Verification(0):
     they keep their cosine order), so the result stays rectangular: (Q, upto) ids and checks.
+    With a learned backend's early stop (VerifySettings.stop_at) the widened tiles are verified
+    most-alike first until one is clear, so a photo settled by its 23rd tile costs ~3 pairs more.
 
     Why: where global features are weak (coarse imagery) the true tile is often ranked 21st-40th;
     measured on vegas-coarse (42 tiles, frozen features): recall@20 50 %, recall@40 92 %
@@ -469,7 +567,8 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
     c = candidates.shape[1]
     if upto <= c:
         return candidates, checks
-    need = np.broadcast_to(np.reshape(min_inliers, (-1,)), (len(queries),))
+    floor = np.broadcast_to(np.reshape(min_inliers, (-1,)), (len(queries),))
+    need = floor if confident is None else np.maximum(floor, np.broadcast_to(np.reshape(confident, (-1,)), (len(queries),)))
     wide = np.empty((len(queries), upto), dtype=candidates.dtype)
     out: list[list[Verification]] = []
     for qi, query in enumerate(queries):

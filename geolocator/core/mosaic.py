@@ -1,0 +1,114 @@
+"""A candidate tile with its neighbours, merged into one image for geometric verification.
+
+Coarse imagery (issue 13): a drone photo from 50-120 m footprint over 50 m tiles (rotterdam-
+coarse) sees two to six tiles' worth of ground; matched against one tile, most of its keypoints
+have no partner. rerank.Verifier (VerifySettings.mosaic) matches it against the candidate and its
+neighbours pasted side by side instead, and brings the homography back into the candidate tile's
+pixels (mosaic_to_tile), so the photo centre, footprint and the tile under the centre come out in
+the same coordinates as a single-tile match.
+
+Placement is by each tile's lon/lat `bounds`, north-up: exact for XYZ tiles and lon/lat rasters,
+and for a projected grid within its convergence angle over a few tiles (<= 3 degrees in UTM).
+A candidate across the antimeridian gets no mosaic (the tile alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .model import Bounds, Tile
+
+
+class NeighbourGrid:
+    """Finds each tile's neighbours in a tile set: tiles whose bounds meet the tile's bounds grown
+    by `ring` of its own widths and heights on every side. Buckets by tile centre on a grid of
+    the set's median tile size, so one look-up reads a few buckets, not every tile."""
+
+    def __init__(self, tiles: Sequence[Tile]):
+        self.tiles = tiles
+        widths = np.array([t.bounds.width_deg for t in tiles], np.float64)
+        heights = np.array([t.bounds.north - t.bounds.south for t in tiles], np.float64)
+        self.cell = (float(np.median(widths)) if len(tiles) else 1.0, float(np.median(heights)) if len(tiles) else 1.0)
+        self.cell = tuple(c if c > 0 else 1.0 for c in self.cell)
+        self.buckets: dict[tuple[int, int], list[int]] = {}
+        for i, tile in enumerate(tiles):
+            self.buckets.setdefault(self._key(tile), []).append(i)
+
+    def _key(self, tile: Tile) -> tuple[int, int]:
+        c = tile.bounds.center
+        return int(np.floor(c.lon / self.cell[0])), int(np.floor(c.lat / self.cell[1]))
+
+    def around(self, index: int, ring: int) -> list[int]:
+        """Indices of the tiles within `ring` tiles of tile `index` (itself included, first; then
+        by index). A tile across the antimeridian: itself alone."""
+        tile = self.tiles[index]
+        b = tile.bounds
+        if ring <= 0 or b.crosses_antimeridian:
+            return [index]
+        w, h = b.width_deg, b.north - b.south
+        grown = (b.west - ring * w, b.south - ring * h, b.east + ring * w, b.north + ring * h)
+        eps = 1e-6 * max(w, h)  # edges that touch are neighbours, not edges a rounding apart
+        kx, ky = self._key(tile)
+        reach = (int(np.ceil(ring * w / self.cell[0])) + 1, int(np.ceil(ring * h / self.cell[1])) + 1)
+        found = []
+        for i in range(kx - reach[0], kx + reach[0] + 1):
+            for j in range(ky - reach[1], ky + reach[1] + 1):
+                for k in self.buckets.get((i, j), ()):
+                    o = self.tiles[k].bounds
+                    if k == index or o.crosses_antimeridian:
+                        continue
+                    if (o.east > grown[0] + eps and o.west < grown[2] - eps
+                            and o.north > grown[1] + eps and o.south < grown[3] - eps):
+                        found.append(k)
+        return [index, *sorted(found)]
+
+
+def union_bounds(tiles: Sequence[Tile]) -> Bounds:
+    """The lon/lat box holding every tile's bounds (none across the antimeridian)."""
+    return Bounds(min(t.bounds.west for t in tiles), min(t.bounds.south for t in tiles),
+                  max(t.bounds.east for t in tiles), max(t.bounds.north for t in tiles))
+
+
+def mosaic_layout(first_size: tuple[int, int], tiles: Sequence[Tile]):
+    """Where each tile goes in the mosaic of `tiles` (the first is the candidate, whose image is
+    `first_size` (width, height) pixels; the mosaic keeps its pixels per degree): (mosaic (width,
+    height), each tile's box (x0, y0, x1, y1) in pixels, union Bounds). North-up: y grows south."""
+    union = union_bounds(tiles)
+    fb = tiles[0].bounds
+    per_x = first_size[0] / fb.width_deg  # pixels per degree of longitude / latitude
+    per_y = first_size[1] / (fb.north - fb.south)
+
+    def box(b: Bounds) -> tuple[int, int, int, int]:
+        return (round((b.west - union.west) * per_x), round((union.north - b.north) * per_y),
+                round((b.east - union.west) * per_x), round((union.north - b.south) * per_y))
+
+    full = box(union)
+    return (max(1, full[2]), max(1, full[3])), [box(t.bounds) for t in tiles], union
+
+
+def mosaic_image(images: Sequence, tiles: Sequence[Tile]):
+    """The tiles' images (PIL, RGB; the first is the candidate) pasted into one north-up image of
+    their union bounds, at the candidate image's pixels per degree; uncovered ground is mid grey.
+    Returns (mosaic PIL image, the candidate's box in it (x0, y0, x1, y1) in pixels, union Bounds)."""
+    from PIL import Image
+
+    size, boxes, union = mosaic_layout(images[0].size, tiles)
+    canvas = Image.new("RGB", size, (128, 128, 128))
+    for image, (x0, y0, x1, y1) in zip(images, boxes):
+        if x1 > x0 and y1 > y0:
+            canvas.paste(image.convert("RGB").resize((x1 - x0, y1 - y0)), (x0, y0))
+    return canvas, boxes[0], union
+
+
+def mosaic_to_tile(centre_box: tuple[float, float, float, float], mosaic_size: tuple[int, int],
+                   described_size: tuple[int, int], tile_size: tuple[int, int]) -> np.ndarray:
+    """The 3x3 map from pixels of the mosaic as described (`described_size`, the mosaic scaled
+    from `mosaic_size`) to pixels of the candidate tile as described (`tile_size`), given the
+    candidate's box (x0, y0, x1, y1) in the mosaic's own pixels. Pixel coordinates are continuous
+    (the image spans [0, w] x [0, h])."""
+    x0, y0, x1, y1 = centre_box
+    sx, sy = described_size[0] / mosaic_size[0], described_size[1] / mosaic_size[1]
+    ax, ay = tile_size[0] / ((x1 - x0) * sx), tile_size[1] / ((y1 - y0) * sy)
+    return np.array([[ax, 0.0, -x0 * sx * ax], [0.0, ay, -y0 * sy * ay], [0.0, 0.0, 1.0]])
