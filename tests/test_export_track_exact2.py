@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -80,8 +81,10 @@ def test_the_properties_of_a_verified_frame_with_a_camera(tmp_path):
 
 
 def test_an_unverified_frame_has_no_camera_even_with_a_footprint(tmp_path):
-    props = _props(_framed(tmp_path, verified=False), "f1")
-    assert props == {**COMMON, "verified": False, "error_m": 123.46, "error_kind": "centre"}
+    p = _framed(tmp_path, verified=False)
+    p = replace(p, query=replace(p.query, truth=LatLon(36.14123456, -115.23123456)))
+    assert _props(p, "f1") == {**COMMON, "verified": False, "error_m": 123.46, "error_kind": "centre",
+                               "truth_lat": 36.1412346, "truth_lon": -115.2312346}
 
 
 def test_a_bare_frame_has_only_the_eight_properties():
@@ -299,6 +302,9 @@ def test_the_start_of_each_kind_of_flight():
     assert _start_of(clip) == START - timedelta(seconds=2.0)
     assert _start_of(shots) == datetime(2026, 5, 4, 9, 30, 0)
     assert _start_of(bare) is None
+    # a frame of an object with no telemetry attribute at all (duck-typed queries): no wall clock
+    duck = SimpleNamespace(id="d#t=1", time_s=1.0)
+    assert _start_of(Track("d", (TrackPoint(duck, 0.0, LatLon(0.0, 0.0), "matched", LatLon(0.0, 0.0)),))) is None
     assert _when(None, 1.5) == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
     assert _when(datetime(2026, 1, 2, 3, 4, 5), 0.25).isoformat() == "2026-01-02T03:04:05.250000+00:00"
     zoned = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
@@ -350,6 +356,9 @@ def _on_and_off_track():
 
 def test_predictions_and_tracks_with_tiles_credit_and_warning():
     preds, track = _on_and_off_track()
+    plain = predictions_and_tracks_to_geojson(preds, [track])  # the defaults: no tile boxes, credit or warning
+    assert [f["geometry"]["type"] for f in plain["features"]] == ["Point", "Point", "Point", "LineString"]
+    assert set(plain) == {"type", "features"}
     far = FarFromTiles(NOTE, frozenset({"alone", "f1"}))
     doc = predictions_and_tracks_to_geojson(preds, [track], tile_footprints=True, attribution=CREDIT, far=far)
     assert doc["attribution"] == CREDIT and doc["warning"] == NOTE
