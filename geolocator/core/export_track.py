@@ -217,7 +217,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
-            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s" + _past_note(p), far, p.query.id)
+            # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
+            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}".rstrip(";"), far, p.query.id)
             pt.extendeddata.newdata("status", p.status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
