@@ -149,3 +149,28 @@ def test_a_byte_tag_is_one_byte_or_a_number_else_nothing():
     assert [M._byte(v) for v in (b"\x01", b"\x00", b"\xff")] == [1.0, 0.0, 255.0]
     assert [M._byte(v) for v in (b"", b"\x01\x00")] == [None, None]  # not one byte: no number
     assert [M._byte(v) for v in (1, 0, "1", None)] == [1.0, 0.0, 1.0, None]  # already a number (or text)
+
+
+# ---------------------------------------------------------------- sensor sizes at their limits
+
+
+def test_focal_plane_resolutions_below_one_pixel_per_unit_and_the_1_to_100_mm_limits():
+    fp = "focal-plane resolution"
+    # 0.5 px per mm: 5 px = 10 mm wide; fy 0.25 px per mm: 2 px = 8 mm high
+    assert M._sensor({0xA20E: 0.5, 0xA20F: 0.25, 0xA210: 4}, None, 5, 2) == (10.0, 8.0, fp)
+    assert M._sensor({0xA20E: 0.5, 0xA210: 4}, None, 5, None) == (10.0, None, fp)
+    # 1000 px per mm: the width is px / 1000 mm, kept from exactly 1 to exactly 100 mm
+    assert M._sensor({0xA20E: 1000.0, 0xA210: 4}, None, 1000, None) == (1.0, None, fp)
+    assert M._sensor({0xA20E: 1000.0, 0xA210: 4}, None, 1500, None) == (1.5, None, fp)
+    assert M._sensor({0xA20E: 1000.0, 0xA210: 4}, None, 100000, None) == (100.0, None, fp)
+    assert M._sensor({0xA20E: 1000.0, 0xA210: 4}, None, 100500, None) == (None, None, None)
+    assert M._sensor({0xA20E: 1000.0, 0xA210: 4}, None, 999, None) == (None, None, None)
+
+
+def test_the_camera_table_without_both_image_sides_and_35mm_equivalents_below_one_mm():
+    assert M._sensor({}, "FC6310", 3840, None) == (13.2, 8.8, "camera table")
+    assert M._sensor({}, "FC6310", None, 2160) == (13.2, 8.8, "camera table")
+    # f = 0.5 mm at a 24 mm equivalent; f = 4.5 mm at a 0.5 mm "equivalent": the diagonal scales by f / f35
+    d = M.FULL_FRAME_DIAGONAL_MM
+    assert M._sensor({0x920A: 0.5, 0xA405: 24}, None, 40, 30) == pytest.approx((d * 0.5 / 24 * 0.8, d * 0.5 / 24 * 0.6, "35 mm equivalent"))
+    assert M._sensor({0x920A: 4.5, 0xA405: 0.5}, None, 40, 30) == pytest.approx((d * 9 * 0.8, d * 9 * 0.6, "35 mm equivalent"))
