@@ -174,3 +174,9 @@ def test_the_camera_table_without_both_image_sides_and_35mm_equivalents_below_on
     d = M.FULL_FRAME_DIAGONAL_MM
     assert M._sensor({0x920A: 0.5, 0xA405: 24}, None, 40, 30) == pytest.approx((d * 0.5 / 24 * 0.8, d * 0.5 / 24 * 0.6, "35 mm equivalent"))
     assert M._sensor({0x920A: 4.5, 0xA405: 0.5}, None, 40, 30) == pytest.approx((d * 9 * 0.8, d * 9 * 0.6, "35 mm equivalent"))
+
+
+def test_numbers_over_one_non_ascii_bytes_and_trailing_letters():
+    assert M._float("3/1") == 3.0 and M._float(b"12/1") == 12.0
+    assert M._float(b"12\xff") == 12.0  # bytes that are not ASCII are dropped
+    assert M._float("5X") is None and M._float("X5") is None
