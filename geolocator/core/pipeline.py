@@ -33,8 +33,9 @@ class Settings:
     # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
-    # (photo_rotation_cause.md). The threshold stays: adaptation in this layout was last measured
-    # before those fixes (Rotterdam 79.6 -> 75.0, photo_rotation.md), not since.
+    # (photo_rotation_cause.md). The threshold stays: with verification the photo layout is still a
+    # little behind (frozen demo 96.3 vs 97.2; mode best demo 99.1 both, Rotterdam 90.8 vs 91.8;
+    # photo_rotation.md, session 7).
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
