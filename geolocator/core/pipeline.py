@@ -33,8 +33,9 @@ class Settings:
     # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
-    # (photo_rotation_cause.md). The threshold stays: adaptation in this layout was last measured
-    # before those fixes (Rotterdam 79.6 -> 75.0, photo_rotation.md), not since.
+    # (photo_rotation_cause.md). The threshold stays: with verification the photo layout is still a
+    # little behind (frozen demo 96.3 vs 97.2; mode best demo 99.1 both, Rotterdam 90.8 vs 91.8;
+    # photo_rotation.md, session 7).
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
@@ -338,12 +339,13 @@ class Workspace:
             tile_features = self._adapter.transform_tiles(tile_features)
         return DenseCandidates(queries, query_features, tile_features, self.tileset.tiles, **options)
 
-    def _centred(self, query_features: np.ndarray) -> np.ndarray:
+    def _centred(self, query_features: np.ndarray, *, frozen: bool = False) -> np.ndarray:
         """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
         (Settings.centre_photo_views); anything else unchanged (an adapter centres by its own
-        batch norm)."""
-        if (not self.settings.centre_photo_views or self._adapter is not None or query_features.ndim != 3
-                or query_features.shape[1] < 2 or len(self.views()[0]) != 1):
+        batch norm). `frozen`: centre even while an adapter is set (a frozen search: adaptation's
+        candidates, _frozen_candidates)."""
+        if (not self.settings.centre_photo_views or (self._adapter is not None and not frozen)
+                or query_features.ndim != 3 or query_features.shape[1] < 2 or len(self.views()[0]) != 1):
             return query_features
         from .retrieval import centre_photo_views
 
@@ -699,7 +701,12 @@ class Workspace:
     def _frozen_candidates(self, query_features, tile_features, progress=None, cancel=None) -> np.ndarray:
         """(Q, k) ids of each photo's best tiles by frozen features (k = verify_candidates): the
         dense search, or the TileIndex above dense_max. Where adaptation's labels and its tile pool
-        come from."""
+        come from. `query_features`: (Q, Vq, D) as `embed` returns them; in the photo-rotation
+        layout their views are centred here (_centred), as locate's frozen search centres them:
+        searched raw, the geometric labels were verified on other, worse candidates than locate
+        verifies (demo: the photo's tile among the 20 for 93.5 % of photos raw, 96.3 % centred,
+        as with tiles at 8 headings; training/results/photo_rotation.md, session 7)."""
+        query_features = self._centred(query_features, frozen=True)
         k = min(self.settings.verify_candidates, len(tile_features))
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
             return self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)[1]
