@@ -13,25 +13,14 @@ import numpy as np
 import pytest
 
 from geolocator.core.geo import haversine_m, metres_per_degree
-from geolocator.core.model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, Bounds,
+from geolocator.core.model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED,
                                    LatLon, Match, PhotoMeta, Prediction, Query, Tile)
 from geolocator.core.sequence import (MotionModel, Track, TrackPoint, _candidates, _Candidate, _capture_of, _interpolate,
                                       _place, _query_capture, _turn_penalty, _xy, sequences, smooth, smooth_flight,
                                       viterbi_path)
 
-ORIGIN = LatLon(50.0, 10.0)
-M_LAT, M_LON = metres_per_degree(ORIGIN.lat)
-TILE_M = 50.0
-
-
-def at(east_m: float, north_m: float) -> LatLon:
-    return LatLon(ORIGIN.lat + north_m / M_LAT, ORIGIN.lon + east_m / M_LON)
-
-
-def tile_at(east_m: float, north_m: float) -> Tile:
-    c, r = math.floor(east_m / TILE_M), math.floor(north_m / TILE_M)
-    sw, ne = at(c * TILE_M, r * TILE_M), at((c + 1) * TILE_M, (r + 1) * TILE_M)
-    return Tile(f"r{r}c{c}", Path(f"t/r{r}c{c}.jpg"), Bounds(sw.lon, sw.lat, ne.lon, ne.lat))
+# the flat local frame of test_sequence.py: metres east/north of ORIGIN, 50 m tiles
+from .test_sequence import M_LAT, M_LON, ORIGIN, TILE_M, at, tile_at  # noqa: E402,F401
 
 
 def near(a: LatLon, b: LatLon, tol_m: float = 1e-3) -> bool:
