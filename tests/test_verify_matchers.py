@@ -180,17 +180,19 @@ def test_learned_matcher_result_carries_the_footprint_corners(monkeypatch):
     assert v.inliers == 60 and np.allclose(v.corners, expected, atol=1e-3)
 
 
-def test_footprints_come_from_the_first_verification_not_a_second(tmp_path):
+@pytest.mark.parametrize("mosaic", [0, 1])
+def test_footprints_come_from_the_first_verification_not_a_second(tmp_path, mosaic):
     """locate draws each verified match's footprint from the verification that ranked it: one
     verify_photo call per photo (it verified every verified photo again, and missed its cache
-    for photos with a footprint estimate)."""
+    for photos with a footprint estimate). Through a mosaic (`mosaic` 1) a photo verified via a
+    neighbour tile keeps its outline too: its corners lie beyond that tile (they were dropped)."""
     from geolocator.core.pipeline import Settings, Workspace
     from geolocator.core.queries import load_region
 
     from .test_extract import tiny_backbone
 
     region = load_region(DEMO)
-    ws = Workspace(Settings(cache_dir=tmp_path / "f", top_k=3, verify_candidates=3))
+    ws = Workspace(Settings(cache_dir=tmp_path / "f", top_k=3, verify_candidates=3, verify_mosaic=mosaic))
     ws._backbone = tiny_backbone()
     ws.open_tiles(region.tiles)
     calls = []

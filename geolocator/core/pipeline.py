@@ -408,11 +408,13 @@ class Workspace:
                 centre = check.centre
                 # a centre far outside the tile means a degenerate homography: no refined point. A
                 # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
-                # centre up to 2 tiles beyond it.
+                # centre up to 2 tiles beyond it; its corners reach as far (a photo verified through
+                # a neighbour's mosaic lost its outline under a [-1, 2] rule), and rerank's
+                # plausibility rules have already judged the outline's shape and size.
                 if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
                     grounds[qi, ci] = tile.point_at(*centre)
                 corners = check.corners
-                if corners is not None and all(-1.0 <= f <= 2.0 for xy in corners for f in xy):
+                if corners is not None and all(-2.0 <= f <= 3.0 for xy in corners for f in xy):
                     outlines[qi, ci] = tuple(tile.point_at(*xy) for xy in corners)
         return grounds, outlines
 
