@@ -227,7 +227,7 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
 
     # export predictions (core writer) and the map
     out = tmp_path / "pred.geojson"
-    w.export_geojson(out)
+    w.export_predictions(out)
     wait_idle(qtbot, w)
     gj = json.loads(out.read_text())
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) == len(w.predictions)

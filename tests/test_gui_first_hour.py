@@ -232,7 +232,7 @@ def test_gui_export_to_a_bad_place_names_the_users_file(qtbot, dirs):
     w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True))
     (dirs / "afile").write_text("x")
     target = dirs / "afile" / "p.geojson"
-    w.export_geojson(target)
+    w.export_predictions(target)
     wait_idle(qtbot, w)
     assert w.last_outcome == "failed" and w.message_bar.level == "error"
     assert str(target) in w.message_bar.text and ".tmp" not in w.message_bar.text

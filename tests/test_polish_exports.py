@@ -117,7 +117,7 @@ def test_the_apps_geojson_export_carries_the_warning(qtbot, dirs):  # noqa: F811
     w.open_tileset(csv_path)
     wait_idle(qtbot, w)
     out = tmp_path / "p.geojson"
-    w.export_geojson(out)
+    w.export_predictions(out)
     wait_idle(qtbot, w)
     assert w.message_bar.text == f"Saved 1 prediction to {out}"
     doc = json.loads(out.read_text())

@@ -388,5 +388,3 @@ class Session:
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
         return write_predictions(path, predictions, smooth(predictions),
                                  attribution=tileset.attribution if tileset is not None else None, far=far)
-
-    export_geojson = export_predictions  # the name before CSV/KML/GPX

@@ -759,9 +759,6 @@ class MainWindow(QMainWindow):
                             lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
                                                                             f"to {p}"))
 
-    export_geojson = export_predictions  # the name before CSV/KML/GPX
-    choose_export_geojson = choose_export_predictions
-
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
         if path:
