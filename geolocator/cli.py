@@ -119,8 +119,10 @@ def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
                    "lower it when memory runs short)")
     if verify:
         _add_verify_options(g, MATCHER_NAMES)
-    else:  # the settings every command builds still read them
-        p.set_defaults(verify=True, verify_candidates=20, matcher="sift", verify_widen=None, verify_mosaic=0)
+    else:  # not listed, but the settings every command builds read them: their defaults, from one place
+        hidden = argparse.ArgumentParser(add_help=False)
+        _add_verify_options(hidden, MATCHER_NAMES)
+        p.set_defaults(**{a.dest: a.default for a in hidden._actions})
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
