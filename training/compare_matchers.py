@@ -68,7 +68,6 @@ def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
     (VerifySettings.mosaic) a verified candidate reaches every tile of its mosaic. Truth only scores."""
     from geolocator.core.cache import file_key
     from geolocator.core.mosaic import NeighbourGrid
-    from geolocator.core.media.query_image import query_key
     from geolocator.core.rerank import query_footprint_m
 
     tile_keys = [file_key(t.path, t.window, t.ref) for t in tiles]
@@ -76,8 +75,7 @@ def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
     grid = NeighbourGrid(tiles) if ring > 0 else None
     counts, hits = [], []
     for q in queries:
-        footprint = query_footprint_m(q)
-        photo = (query_key(q), round(float(footprint), 1) if footprint else None, verifier.settings.mosaic)
+        photo = verifier.photo_key(q, query_footprint_m(q))
         done = np.array([(photo, k) in verifier._pairs for k in tile_keys])
         counts.append(int(done.sum()))
         if grid is not None:

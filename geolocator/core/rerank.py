@@ -461,13 +461,18 @@ class Verifier:
         homography = unzoom @ result.homography
         return Verification(result.inliers, result.centre, homography, photo_corners_in(homography, photo, plain))
 
+    def photo_key(self, query: Query, footprint_m: float | None = None) -> tuple:
+        """The photo half of a pair's key in the kept results (`(photo_key, tile file_key)`): the
+        photo (a frame: video + time), its footprint estimate (metres, 0.1 m) and the mosaic ring,
+        each of which changes what its verification finds."""
+        return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
+
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates, footprint_m: float | None = None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: the photo's ground footprint across, metres, when known (altitude and
         focal length): the plausible outline size follows it. When no candidate verifies, a
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
-        photo_key = (query_key(query), round(float(footprint_m), 1) if footprint_m else None,  # a frame: video + time
-                     self.settings.mosaic)
+        photo_key = self.photo_key(query, footprint_m)
         keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
         stop = self.settings.stop_at()
         done = max((self._pairs[k].inliers for k in keys if k in self._pairs), default=0)
