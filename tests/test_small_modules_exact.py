@@ -624,3 +624,207 @@ def test_measure_reads_at_a_reduced_scale(tmp_path, monkeypatch):
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "a.png")
     content.measure(str(tmp_path / "a.png"))
     assert seen == [(tmp_path / "a.png", {"min_side": 256})]
+
+
+# ---------------------------------------------------------------- second round (survivors of the first check)
+
+
+def test_megabytes_about_rounds_at_the_half():
+    assert wording.megabytes(2_500_001, about=True) == "about 3 MB"  # 2.500001
+    assert wording.megabytes(2_499_999, about=True) == "about 2 MB"
+
+
+def test_thinned_forwards_every_step_when_the_stage_is_short():
+    seen = []
+    fwd = progress.thinned(seen.append, 3, max_events=10)  # ceil(3 / 10) = 1: every step
+    for step in (1, 2, 3):
+        fwd(progress.ProgressEvent("s", step, 3))
+    assert [e.step for e in seen] == [1, 2, 3]
+
+
+def test_eta_clock_after_one_unit(monkeypatch):
+    now = [50.0]
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: now[0])
+    clock = progress.EtaClock(4)
+    now[0] = 53.0
+    assert clock.eta(1) == 9.0  # 3 s a unit, 3 left
+
+
+def test_job_progress_clock_offset_small_costs_and_zero_done():
+    now = [100.0]
+    job = progress.JobProgress({"a": 1}, {"a": 0.5}, clock=lambda: now[0])
+    now[0] = 101.0
+    assert job.eta() is None  # nothing done yet, 1 s elapsed: no pace (and no division by 0)
+    out = job.update(progress.ProgressEvent("a", 1, 2))  # the real total 2: 1 s planned, 0.5 done
+    # elapsed 1 s (clock 101 - start 100) for 0.5 planned s: pace 2, 0.5 left -> 1.0
+    assert out.step == 500 and out.eta_s == 1.0
+    job2 = progress.JobProgress({"a": 1}, {"a": 0.5}, clock=lambda: 0.0)
+    assert job2.update(progress.ProgressEvent("a", 1, 1)).step == 1000  # 0.5 planned s: all done
+
+
+def test_job_progress_totals_steps_and_reruns_exactly():
+    job = progress.JobProgress({"a": 10}, {"a": 1.0}, clock=lambda: 0.0)
+    job.update(progress.ProgressEvent("a", 5, 20))
+    job.update(progress.ProgressEvent("a", 6, 12))  # a smaller total later: the larger (20) is kept
+    assert job.units["a"] == 20.0
+    job.update(progress.ProgressEvent("a", 3, 20))  # a step back: done never goes back
+    assert job.done["a"] == 6.0
+    job.update(progress.ProgressEvent("one", 1, 1))  # a stage of one unit counts
+    assert job.units["one"] == 1.0 and job.done["one"] == 1.0
+    job.update(progress.ProgressEvent("new", 0, 4))  # a new stage at step 0: nothing done yet
+    assert job.units["new"] == 4.0 and job.done["new"] == 0.0
+    job.update(progress.ProgressEvent("one", 1, 1))  # the same finished step again: no rerun
+    assert "one#2" not in job.units
+    job.update(progress.ProgressEvent("one", 0, 1))  # a rerun: its own share
+    job.update(progress.ProgressEvent("one", 1, 1))
+    job.update(progress.ProgressEvent("one", 0, 1))  # a second rerun: the third share
+    assert [k for k in job.units if k.startswith("one")] == ["one", "one#2", "one#3"]
+    solo = progress.JobProgress({"x": 2}, {"x": 1.0}, clock=lambda: 0.0)
+    solo.update(progress.ProgressEvent("x", 2, 2))
+    solo.update(progress.ProgressEvent("x", 1, 2))
+    assert list(solo.units) == ["x", "x#2"]
+
+
+def test_write_atomic_writes_through_a_hidden_temporary_beside_the_file(tmp_path):
+    seen = []
+
+    def write(tmp):
+        seen.append(Path(tmp))
+        Path(tmp).write_text("x")
+
+    outputs.write_atomic(tmp_path / "a" / "b" / "o.csv", write)  # missing folders are made
+    (tmp,) = seen
+    assert tmp.parent == tmp_path / "a" / "b" and tmp.name.startswith(".o.csv.") and tmp.name.endswith(".tmp")
+    assert (tmp_path / "a" / "b" / "o.csv").read_text() == "x" and not tmp.exists()
+
+
+@pytest.mark.parametrize("mask, mode", [(0o000, 0o666), (0o022, 0o644), (0o002, 0o664)])
+def test_write_atomic_modes_follow_the_umask(tmp_path, mask, mode):
+    old = os.umask(mask)
+    try:
+        out = outputs.write_bytes(tmp_path / "o.bin", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+
+
+def test_write_atomic_file_exists_error_and_a_vanished_temporary(tmp_path):
+    with pytest.raises(outputs.OutputError) as ei:
+        outputs.write_atomic(tmp_path / "o.csv", lambda tmp: (_ for _ in ()).throw(FileExistsError()))  # no errno
+    assert ei.value.problem == "a part of the path is a file, not a folder"
+
+    def gone_then_interrupted(tmp):
+        os.remove(tmp)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_atomic(tmp_path / "o.csv", gone_then_interrupted)
+
+    def gone_then_failed(tmp):
+        os.remove(tmp)
+        raise OSError(errno.ENOSPC, "full")
+
+    with pytest.raises(outputs.OutputError):
+        outputs.write_atomic(tmp_path / "o.csv", gone_then_failed)
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_text_is_utf8_whatever_the_locale(tmp_path):
+    import locale
+
+    old = locale.setlocale(locale.LC_CTYPE)
+    try:
+        try:
+            locale.setlocale(locale.LC_CTYPE, "C")
+        except locale.Error:
+            pytest.skip("the C locale cannot be set here")
+        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
+            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
+        outputs.write_text(tmp_path / "o.txt", "Zürich")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+    assert (tmp_path / "o.txt").read_bytes() == "Zürich".encode("utf-8")
+
+
+def test_current_umask_reads_proc_without_changing_the_umask(monkeypatch):
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc here")
+    monkeypatch.setattr(outputs.os, "umask", lambda mask: (_ for _ in ()).throw(AssertionError("umask changed")))
+    text = Path("/proc/self/status").read_text()
+    want = int([line for line in text.splitlines() if line.startswith("Umask:")][0].split()[1], 8)
+    assert outputs.current_umask() == want
+
+
+def test_a_mount_point_given_with_a_trailing_slash_holds_itself(monkeypatch):
+    _mounts(monkeypatch, ("/", "ext4"), ("/srv/x/", "proc"))
+    assert outputs.system_file_system("/srv/x") == "proc"
+
+
+def test_check_writable_when_no_ancestor_exists(tmp_path, monkeypatch):
+    # a path on a drive that is not there (Windows "Q:\\"): the walk stops at the root, which
+    # then decides (here: writable) - the path is returned, not None
+    monkeypatch.setattr(outputs, "system_file_system", lambda folder: None)
+    monkeypatch.setattr(outputs.Path, "exists", lambda self: False)
+    monkeypatch.setattr(outputs.os, "statvfs", lambda p: types.SimpleNamespace(f_flag=0))
+    monkeypatch.setattr(outputs.os, "access", lambda p, mode: True)
+    assert outputs.check_writable(tmp_path / "o.csv") == tmp_path / "o.csv"
+
+
+def _line(value=30.0, dtype=np.float32):
+    """6 x 192 grey, 0 but column 97 = `value`."""
+    grey = np.zeros((6, 192), dtype)
+    grey[:, 97] = value
+    return grey
+
+
+def test_gradient_energy_of_a_thin_line_by_hand():
+    # At 64 px the 192 columns are averaged in threes (INTER_AREA at exactly 1/3): column 32 = 30/3
+    # = 10, 6 rows -> 2. Sobel x = 4 x (right - left): +-40 at columns 31 and 33: 80 a row over 64
+    # columns -> 1.25. At 256 px the image is used as is (never enlarged): +-120 at columns 96 and
+    # 98: 240 a row over 192 -> 1.25. (A first derivative: the second would give 120 + 240 + 120.)
+    assert content.measure_array(_line()) == content.Content(1.25, 1.25)
+    assert content.measure_array(_line().T.copy()) == content.Content(1.25, 1.25)  # Sobel y the same
+    # as uint8 the image is read as float32 first: 31/3 = 10.33 at 64 px, not a rounded 10
+    got = content.measure_array(_line(31, np.uint8))
+    assert got.structure == pytest.approx(2 * 4 * 31 / 3 / 64, rel=1e-6) and got.detail == pytest.approx(2 * 4 * 31 / 192, rel=1e-6)
+
+
+def test_gradient_energy_of_a_horizontal_step_and_a_one_row_reduction():
+    # 8 x 128, rows 0-3 = 0, rows 4-7 = 10: at 64 px 64 x 4 (rows 0, 0, 10, 10): Sobel y 40 at rows
+    # 1 and 2 -> 80 a column over 4 rows = 20; at 256 px as is: 80 a column over 8 rows = 10
+    grey = np.zeros((8, 128), np.float32)
+    grey[4:] = 10
+    assert content.measure_array(grey) == content.Content(20.0, 10.0)
+    # 3 x 130 with rows 0, 0, 30: at 64 px one row (3 x 64/130 rounds to 1) of 10s: no gradient;
+    # (INTER_AREA's weights at 130/64 leave float noise of ~5e-7, not a gradient)
+    rows = np.zeros((3, 130), np.float32)
+    rows[2] = 30
+    assert content._gradient_energy(rows, 64) < 1e-5
+    assert content._gradient_energy(rows.T.copy(), 64) < 1e-5
+
+
+def test_measure_array_works_at_64_and_256_px(monkeypatch):
+    seen = []
+    monkeypatch.setattr(content, "_gradient_energy", lambda grey, side: seen.append((grey.dtype, side)) or float(side))
+    assert content.measure_array(np.zeros((2, 2), np.uint8)) == content.Content(64.0, 256.0)
+    assert seen == [(np.float32, 64), (np.float32, 256)]
+
+
+def test_measure_a_query_reads_it_at_256_px(tmp_path, monkeypatch):
+    from PIL import Image
+
+    import geolocator.core.media.query_image as qi
+    from geolocator.core.model import Query
+
+    seen = []
+    monkeypatch.setattr(qi, "open_query_image", lambda q, **k: seen.append(k) or Image.new("RGB", (4, 4)))
+    assert content.measure(Query(id="q", path=tmp_path / "q.jpg")) == content.Content(0.0, 0.0)
+    assert seen == [{"min_side": 256}]
+
+
+def test_a_small_image_is_never_enlarged():
+    # 40 x 40, columns 0-19 = 0, 20-39 = 10: at 64 px and 256 px used as is (never enlarged):
+    # Sobel x 40 at columns 19 and 20: 80 a row over 40 columns = 2.0 (enlarged to 64 it would be 80 / 64)
+    grey = np.zeros((40, 40), np.float32)
+    grey[:, 20:] = 10
+    assert content.measure_array(grey) == content.Content(2.0, 2.0)
