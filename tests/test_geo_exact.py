@@ -1,0 +1,128 @@
+"""Exact answers of core/geo.py written for session 8's mutation run of it
+(training/results/mutation_geo.md): format_distance at each of its unit boundaries, the one-box
+and many-box forms of the projected-box transforms (session 6), and what the run's other survivors
+needed. Expected values are worked out in the comments (UTM's false easting and central meridian,
+the equator's degree length), not taken from the code under test."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from geolocator.core import geo
+from geolocator.core.model import Bounds
+
+
+@pytest.mark.parametrize("metres, want", [
+    (0.0, "0.00 m"), (0.1, "0.10 m"), (0.994, "0.99 m"), (-0.5, "-0.50 m"),
+    (0.995, "1.0 m"), (2.34, "2.3 m"), (9.94, "9.9 m"), (-9.0, "-9.0 m"),
+    (9.95, "10 m"), (142.4, "142 m"), (999.4, "999 m"), (-500, "-500 m"),
+    (999.5, "1.0 km"), (2_345.0, "2.3 km"), (9_949.0, "9.9 km"), (-5_000.0, "-5.0 km"),
+    (9_950.0, "10 km"), (2_259_000.0, "2,259 km"), (-20_000.0, "-20 km"), ("3", "3.0 m"),
+])
+def test_format_distance(metres, want):
+    assert geo.format_distance(metres) == want
+
+
+def test_projected_box_bounds_on_the_utm_central_meridian():
+    # UTM zone 33N (central meridian 15 E, false easting 500 km): a box centred on the meridian at
+    # the equator, 0..1000 m north: symmetric about 15 E, south edge exactly 0
+    b = geo.projected_box_bounds(499_000.0, 0.0, 501_000.0, 1_000.0, 32633)
+    assert isinstance(b, Bounds)
+    assert b.south == pytest.approx(0.0, abs=1e-12) and b.north == pytest.approx(1_000.0 / 110_574.0, rel=2e-3)
+    assert (b.west + b.east) / 2 == pytest.approx(15.0, abs=1e-12)
+    # 2 km across at k0 = 0.9996 is 2000 / 0.9996 m on the ground; 111,320 m a degree of longitude at the equator
+    assert b.east - b.west == pytest.approx(2_000.0 / 0.9996 / 111_319.49, rel=1e-4)
+
+
+def test_projected_boxes_bounds_is_one_bounds_per_box_in_order():
+    xs0, ys0 = [499_000.0, 500_000.0], [0.0, 0.0]
+    xs1, ys1 = [501_000.0, 502_000.0], [1_000.0, 1_000.0]
+    many = geo.projected_boxes_bounds(xs0, ys0, xs1, ys1, 32633)
+    assert isinstance(many, list) and len(many) == 2 and all(isinstance(b, Bounds) for b in many)
+    one = [geo.projected_box_bounds(a, b, c, d, 32633) for a, b, c, d in zip(xs0, ys0, xs1, ys1)]
+    assert [tuple(vars(b).values()) for b in many] == [tuple(vars(b).values()) for b in one]
+    assert many[1].west == pytest.approx(15.0, abs=1e-12)  # the second box starts on the meridian
+    assert many[0].west < 15.0 < many[0].east
+    # a box given with y0 above y1 has the same bounds
+    flipped = geo.projected_box_bounds(499_000.0, 1_000.0, 501_000.0, 0.0, 32633)
+    assert tuple(vars(flipped).values()) == pytest.approx(tuple(vars(many[0]).values()), abs=1e-12)
+    with pytest.raises(ValueError):
+        geo.projected_box_bounds(0.0, 0.0, 1.0, 1.0, "not a crs at all")
+
+
+# ---------------------------------------------------------------- projected_box's corners
+
+
+@pytest.mark.parametrize("top_first", [False, True])
+def test_projected_box_corners_are_tl_tr_br_bl_with_y_up(top_first):
+    # UTM 33N 215 km west of its central meridian (15 E) at 45 N: the grid is turned ~2 degrees
+    # against the meridians, so the corners are kept. TL is (x0, top), TR (x1, top), BR (x1, bottom),
+    # BL (x0, bottom) whichever order the box's y edges are given in; transformed here with pyproj.
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(32633, 4326, always_xy=True)
+    x0, x1, bottom, top = 285_000.0, 285_100.0, 4_985_000.0, 4_985_100.0
+    want = [to_wgs84.transform(x, y) for x, y in ((x0, top), (x1, top), (x1, bottom), (x0, bottom))]
+    y0, y1 = (top, bottom) if top_first else (bottom, top)
+    bounds, corners = geo.projected_box(x0, y0, x1, y1, 32633)
+    assert corners is not None and len(corners) == 4
+    for got, (lon, lat) in zip(corners, want):
+        assert (got.lat, got.lon) == pytest.approx((lat, lon), abs=1e-11)
+    assert bounds.west == pytest.approx(min(lon for lon, _ in want), abs=1e-11)
+    assert bounds.north == pytest.approx(max(lat for _, lat in want), abs=1e-11)
+
+
+# ---------------------------------------------------------------- parse_number's errors
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("inf", "value 3 is not a finite number: 'inf'"),
+    ("nan", "value 3 is not a finite number: 'nan'"),
+    ("7.5", "value 3 = 7.5 is out of range [0, 5]"),
+    ("-1", "value 3 = -1.0 is out of range [0, 5]"),
+])
+def test_parse_number_errors_name_the_file_and_line(tmp_path, text, problem):
+    with pytest.raises(geo.InputError) as ei:
+        geo.parse_number(tmp_path / "a.tfw", 3, "value 3", text, 0.0, 5.0)
+    assert (ei.value.path, ei.value.line, ei.value.problem) == (tmp_path / "a.tfw", 3, problem)
+
+
+# ---------------------------------------------------------------- sidecars read as UTF-8 whatever the locale
+
+
+def _under_c_locale(fn):
+    import locale
+
+    old = locale.setlocale(locale.LC_CTYPE)
+    try:
+        try:
+            locale.setlocale(locale.LC_CTYPE, "C")
+        except locale.Error:
+            pytest.skip("the C locale cannot be set here")
+        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
+            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
+        return fn()
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+
+
+def test_a_world_file_line_is_quoted_as_written_whatever_the_locale(tmp_path):
+    # a typographic minus (U+2212, bytes E2 88 92) is no number; the refusal quotes the line as
+    # written, read as UTF-8 (under the C locale's ASCII it would read as three replacement characters)
+    path = tmp_path / "a.tfw"
+    path.write_bytes("1.0\n0.0\n0.0\n\u22122.0\n500000\n5000000\n".encode("utf-8"))
+    with pytest.raises(geo.InputError) as ei:
+        _under_c_locale(lambda: geo.read_world_file(path))
+    assert (ei.value.line, ei.value.problem) == (4, "value 4 is not a number: '\u22122.0'")
+
+
+def test_a_prj_is_read_as_utf8_whatever_the_locale(tmp_path):
+    path = tmp_path / "a.prj"
+    wkt = ('GEOGCS["Z\u00fcrich lon/lat",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],'
+           'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]')
+    path.write_bytes(wkt.encode("utf-8"))
+    crs = _under_c_locale(lambda: geo.read_prj(path))
+    assert crs.name == "Z\u00fcrich lon/lat"
