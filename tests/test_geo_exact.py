@@ -126,3 +126,47 @@ def test_a_prj_is_read_as_utf8_whatever_the_locale(tmp_path):
     path.write_bytes(wkt.encode("utf-8"))
     crs = _under_c_locale(lambda: geo.read_prj(path))
     assert crs.name == "Z\u00fcrich lon/lat"
+
+
+# ---------------------------------------------------------------- projected_boxes' alignment rule
+
+
+@pytest.mark.parametrize("corner, axis, shift, kept", [
+    (None, None, 0.0, False),          # lon/lat-aligned: no corners
+    ("tl", "lat", 1e-6, True),         # each of the four skews alone keeps them
+    ("bl", "lat", 1e-6, True),
+    ("tl", "lon", 1e-6, True),
+    ("tr", "lon", 1e-6, True),
+    ("tl", "lat", 1e-9, False),        # under _ALIGNED_DEG (1e-8): not worth keeping
+])
+def test_corners_are_kept_when_any_edge_is_skewed_by_1e_8_deg_or_more(monkeypatch, corner, axis, shift, kept):
+    # a stand-in transform: CRS units are degrees (lon = x, lat = y) but for one corner moved by
+    # `shift`; box x 10..11, y 45..46 (TL = (10, 46), TR = (11, 46), BL = (10, 45))
+    where = {"tl": (10.0, 46.0), "tr": (11.0, 46.0), "bl": (10.0, 45.0)}.get(corner)
+
+    def fake(xs, ys, crs):
+        lons, lats = np.array(xs, float), np.array(ys, float)
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            if (x, y) == where:
+                if axis == "lon":
+                    lons[i] += shift
+                else:
+                    lats[i] += shift
+        return lons, lats
+
+    monkeypatch.setattr(geo, "transform_to_wgs84", fake)
+    _, corners = geo.projected_box(10.0, 45.0, 11.0, 46.0, "fake")
+    assert (corners is not None) == kept
+
+
+def test_corners_skewed_by_exactly_1e_8_deg_are_kept(monkeypatch):
+    # the top edge tilted by exactly 1e-8 (latitudes 1e-8 and 0.0): not under the bound, kept
+    def fake(xs, ys, crs):
+        lons, lats = np.array(xs, float), np.array(ys, float)
+        lats[(lons == 0.0) & (lats == 0.0)] = 1e-8  # TL = (0, 0) of the box x 0..1, y -1..0
+        return lons, lats
+
+    monkeypatch.setattr(geo, "transform_to_wgs84", fake)
+    assert geo._ALIGNED_DEG == 1e-8
+    _, corners = geo.projected_box(0.0, -1.0, 1.0, 0.0, "fake")
+    assert corners is not None and corners[0].lat == 1e-8 and corners[1].lat == 0.0
