@@ -19,7 +19,7 @@ from geolocator.core.model import Bounds
     (0.0, "0.00 m"), (0.1, "0.10 m"), (0.994, "0.99 m"), (-0.5, "-0.50 m"),
     (0.995, "1.0 m"), (2.34, "2.3 m"), (9.94, "9.9 m"), (-9.0, "-9.0 m"),
     (9.95, "10 m"), (142.4, "142 m"), (999.4, "999 m"), (-500, "-500 m"),
-    (999.5, "1.0 km"), (2_345.0, "2.3 km"), (9_949.0, "9.9 km"), (-5_000.0, "-5.0 km"),
+    (999.5, "1.0 km"), (2_345.0, "2.3 km"), (5_051.0, "5.1 km"), (9_949.0, "9.9 km"), (-5_000.0, "-5.0 km"),
     (9_950.0, "10 km"), (2_259_000.0, "2,259 km"), (-20_000.0, "-20 km"), ("3", "3.0 m"),
 ])
 def test_format_distance(metres, want):
@@ -170,3 +170,26 @@ def test_corners_skewed_by_exactly_1e_8_deg_are_kept(monkeypatch):
     assert geo._ALIGNED_DEG == 1e-8
     _, corners = geo.projected_box(0.0, -1.0, 1.0, 0.0, "fake")
     assert corners is not None and corners[0].lat == 1e-8 and corners[1].lat == 0.0
+
+
+# ---------------------------------------------------------------- boxes across ±180°, row by row
+
+
+def test_boxes_across_the_antimeridian_are_decided_row_by_row():
+    # row 0: 179 and -179 lie 2 degrees apart across ±180 (west 179 > east -179, RFC 7946);
+    # row 1: -20 and -10, an ordinary box: the first row's shifted longitudes must not leak into it
+    lons = np.array([[179.0, -179.0], [-20.0, -10.0]])
+    lats = np.array([[0.0, 1.0], [2.0, 3.0]])
+    got = [tuple(vars(b).values()) for b in geo._boxes_from_lonlat(lons, lats)]
+    assert got == [(179.0, 0.0, -179.0, 1.0), (-20.0, 2.0, -10.0, 3.0)]
+
+
+@pytest.mark.parametrize("lons, west, east", [
+    ([-10.0, 190.0], -170.0, -10.0),     # 190 is -170: the narrowest box is -170..-10 (160 degrees)
+    ([-10.0, 180.5], -179.5, -10.0),     # 180.5 is -179.5
+    ([170.0, -170.0], 170.0, -170.0),    # across ±180: west > east
+    ([-90.0, 90.0], -90.0, 90.0),        # exactly 180 apart: either way as wide; kept as given
+])
+def test_bounds_from_lonlat_with_longitudes_written_past_180(lons, west, east):
+    b = geo.bounds_from_lonlat(lons, [0.0, 1.0])
+    assert (b.west, b.south, b.east, b.north) == (west, 0.0, east, 1.0)
