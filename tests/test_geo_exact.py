@@ -177,11 +177,12 @@ def test_corners_skewed_by_exactly_1e_8_deg_are_kept(monkeypatch):
 
 def test_boxes_across_the_antimeridian_are_decided_row_by_row():
     # row 0: 179 and -179 lie 2 degrees apart across ±180 (west 179 > east -179, RFC 7946);
-    # row 1: -20 and -10, an ordinary box: the first row's shifted longitudes must not leak into it
-    lons = np.array([[179.0, -179.0], [-20.0, -10.0]])
-    lats = np.array([[0.0, 1.0], [2.0, 3.0]])
+    # rows 1 and 2: -20..-10 and 10..20, ordinary boxes; no row's shifted longitudes (340, 350 and
+    # 10, 20) may leak into another's
+    lons = np.array([[179.0, -179.0], [-20.0, -10.0], [10.0, 20.0]])
+    lats = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
     got = [tuple(vars(b).values()) for b in geo._boxes_from_lonlat(lons, lats)]
-    assert got == [(179.0, 0.0, -179.0, 1.0), (-20.0, 2.0, -10.0, 3.0)]
+    assert got == [(179.0, 0.0, -179.0, 1.0), (-20.0, 2.0, -10.0, 3.0), (10.0, 4.0, 20.0, 5.0)]
 
 
 @pytest.mark.parametrize("lons, west, east", [
@@ -193,3 +194,10 @@ def test_boxes_across_the_antimeridian_are_decided_row_by_row():
 def test_bounds_from_lonlat_with_longitudes_written_past_180(lons, west, east):
     b = geo.bounds_from_lonlat(lons, [0.0, 1.0])
     assert (b.west, b.south, b.east, b.north) == (west, 0.0, east, 1.0)
+
+
+def test_a_crs_given_as_a_numpy_integer_is_read_by_its_text():
+    # an EPSG code read from an array (numpy int64 is no Python int and has no to_wkt): its text
+    # "32633" names UTM 33N; the false easting 500 km on the equator is (15 E, 0 N)
+    lons, lats = geo.transform_to_wgs84([500_000.0], [0.0], np.int64(32633))
+    assert (float(lons[0]), float(lats[0])) == pytest.approx((15.0, 0.0), abs=1e-9)
