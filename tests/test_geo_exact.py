@@ -201,3 +201,27 @@ def test_a_crs_given_as_a_numpy_integer_is_read_by_its_text():
     # "32633" names UTM 33N; the false easting 500 km on the equator is (15 E, 0 N)
     lons, lats = geo.transform_to_wgs84([500_000.0], [0.0], np.int64(32633))
     assert (float(lons[0]), float(lats[0])) == pytest.approx((15.0, 0.0), abs=1e-9)
+
+
+def test_parse_crs_keeps_a_rasterio_crs_as_its_wkt_and_reads_any_digits():
+    # a rasterio CRS is read through its WKT: a grid named "My grid" with UTM 33N's parameters keeps
+    # its name (its str() would be "EPSG:32633", another name)
+    import rasterio.crs
+    from pyproj import CRS
+
+    wkt = CRS.from_epsg(32633).to_wkt().replace("WGS 84 / UTM zone 33N", "My grid", 1)
+    mine = rasterio.crs.CRS.from_wkt(wkt)
+    assert str(mine) == "EPSG:32633"
+    assert geo.parse_crs(mine).name == "My grid"
+    # digits as a user may type them (full-width, from an East Asian keyboard) are an EPSG code
+    assert geo.parse_crs("\uff14\uff13\uff12\uff16").name == "WGS 84"
+    assert geo.parse_crs(" 32633 ").name == "WGS 84 / UTM zone 33N"
+
+
+def test_transform_to_wgs84_returns_floats_for_integer_input():
+    lons, lats = geo.transform_to_wgs84([10, 11], [45, 46], 4326)
+    assert lons.dtype == np.float64 and lats.dtype == np.float64
+    assert lons.tolist() == [10.0, 11.0] and lats.tolist() == [45.0, 46.0]
+    # past 180 in degrees: folded into [-180, 180] (190 -> -170), exactly in floats
+    lons, _ = geo.transform_to_wgs84([190], [0], "EPSG:4326")
+    assert lons.dtype == np.float64 and lons.tolist() == [-170.0]
