@@ -225,3 +225,11 @@ def test_transform_to_wgs84_returns_floats_for_integer_input():
     # past 180 in degrees: folded into [-180, 180] (190 -> -170), exactly in floats
     lons, _ = geo.transform_to_wgs84([190], [0], "EPSG:4326")
     assert lons.dtype == np.float64 and lons.tolist() == [-170.0]
+
+
+def test_ground_metres_per_pixel_is_measured_over_16_pixels():
+    # Web Mercator, 1000 km pixels, the point (0, -15,500 km) (79.9 S), where the scale changes
+    # fast: the geodesics over 16 pixels centred on it (x +- 8,000 km at its y; y +- 8,000 km at
+    # x = 0), / 16, computed with pyproj's Geod for this test: 133,404.91 m and 219,054.51 m
+    px = geo.ground_metres_per_pixel(3857, 0.0, -15_500_000.0, 1_000_000.0, -1_000_000.0)
+    assert px == pytest.approx((133_404.9099, 219_054.5057), rel=1e-8)
