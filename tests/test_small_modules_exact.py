@@ -632,6 +632,7 @@ def test_measure_reads_at_a_reduced_scale(tmp_path, monkeypatch):
 def test_megabytes_about_rounds_at_the_half():
     assert wording.megabytes(2_500_001, about=True) == "about 3 MB"  # 2.500001
     assert wording.megabytes(2_499_999, about=True) == "about 2 MB"
+    assert wording.megabytes(3_400_000) == "3.4 MB" and wording.megabytes(0) == "0 MB"  # measured by default
 
 
 def test_thinned_forwards_every_step_when_the_stage_is_short():
