@@ -368,13 +368,18 @@ def _has_colormap(ds) -> bool:
 
 def _draft_request(width: int, height: int, min_side: int | None) -> tuple[int, int] | None:
     """The size to ask JPEG draft() for: sides >= min_side, and at most DECODE_BUDGET_PIXELS
-    (the smallest of the 1/2, 1/4, 1/8 reductions that fits), or None for no reduction."""
+    (the smallest of the 1/2, 1/4, 1/8 reductions that fits), or None for no reduction.
+
+    Pillow's draft (JpegImagePlugin.draft, Pillow 13) takes the scale s = min(side // requested
+    side) rounded down to 8, 4, 2 or 1 and decodes ceil(side / s): so the request for a reduction
+    by s is side // s, not the decoded size ceil(side / s), which for a side that is no multiple of
+    s asked for less (a 401 x 201 JPEG asked for (101, 51) was decoded at 1/2 and refused)."""
     request = (min_side, min_side) if min_side else None
     if width * height > DECODE_BUDGET_PIXELS:
         for s in (2, 4, 8):
-            fit = (math.ceil(width / s), math.ceil(height / s))
-            if fit[0] * fit[1] <= DECODE_BUDGET_PIXELS:
+            if math.ceil(width / s) * math.ceil(height / s) <= DECODE_BUDGET_PIXELS:
                 break
+        fit = (max(1, width // s), max(1, height // s))
         request = fit if request is None else (min(fit[0], request[0]), min(fit[1], request[1]))
     return request
 
