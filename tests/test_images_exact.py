@@ -4,6 +4,7 @@ worked out by hand in the comments, never by calling the code under test."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,8 +26,11 @@ needs_rasterio = pytest.mark.skipif(rasterio is None, reason="rasterio (geotiff 
 
 
 def _problem(fn, *args, **kw) -> str:
+    """The InputError's sentence; it must name the file it was given (a Path first argument)."""
     with pytest.raises(InputError) as e:
         fn(*args, **kw)
+    if args and isinstance(args[0], Path):
+        assert e.value.path == args[0]
     return e.value.problem
 
 
@@ -64,6 +68,10 @@ def test_over_budget_and_too_large_sentences():
         "(save it as a JPEG, or a tiled GeoTIFF for imagery)")
     assert images._over_budget(Path("x.png"), 9000, 8000).problem.startswith(
         "image is 9000x8000 = 72 MP, over the 64 MP decoding budget: refusing")
+    # 1.5 MP prints as 2 (round half to even), 2.5 MP as 2
+    assert images._over_budget(Path("x.png"), 1500, 1000).problem.startswith("image is 1500x1000 = 2 MP, over the 64 MP")
+    assert images._over_budget(Path("x.png"), 9000, 8000).path == Path("x.png")
+    assert images._too_large(Path("x.png")).path == Path("x.png")
     assert images._too_large(Path("x.png")).problem == (
         "image is too large (more than 400,000,000 pixels): refusing to decode it")
 
@@ -163,6 +171,7 @@ def test_draft_request_exact(monkeypatch):
     monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 100)
     assert images._draft_request(10, 10, None) is None  # exactly the budget
     assert images._draft_request(11, 10, None) == (5, 5)  # 1/2: 6 x 5 = 30 fits
+    assert images._draft_request(20, 20, None) == (10, 10)  # 1/2: exactly 100 fits
     assert images._draft_request(11, 10, 3) == (3, 3)
     assert images._draft_request(11, 10, 7) == (5, 5)
     assert images._draft_request(30, 30, None) == (7, 7)  # 1/2: 225; 1/4: 8 x 8 = 64
@@ -188,6 +197,12 @@ def test_has_alpha_and_flatten_alpha_exact():
     # opaque (alpha > 0) mean: (20, 30, 40)
     assert np.asarray(out).tolist() == [[[10, 20, 30], [20, 30, 40]], [[20, 20, 30], [30, 50, 60]]]
     assert np.asarray(images._flatten_alpha(Image.new("L", (1, 1), 7))).tolist() == [[[7, 7, 7]]]
+    la = np.array([[[10, 255], [90, 0]]], np.uint8)  # grey with alpha: (10, 10, 10) and a hole
+    assert np.asarray(images._flatten_alpha(Image.fromarray(la, "LA"))).tolist() == [[[10, 10, 10], [10, 10, 10]]]
+    p = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    p.putpalette([5, 6, 7, 50, 60, 70])
+    p.info["transparency"] = 1
+    assert np.asarray(images._flatten_alpha(p)).tolist() == [[[5, 6, 7], [5, 6, 7]]]
 
 
 def test_valid_fraction_exact(tmp_path):
@@ -381,6 +396,8 @@ def test_band_indexes_by_colour_interpretation():
         ([u, u, u, a], ("rgb", [1, 2, 3])),
         ([CI.palette, u, u, u], ("rgb", [2, 3, 4])),
         ([u, a], ("grey", [1])),
+        ([u, u], ("grey", [1])),
+        ([u, u, u, u], ("rgb", [1, 2, 3])),
         ([a], ("grey", [1])),
         ([CI.red, CI.green, u], ("rgb", [1, 2, 3])),
         ([CI.cyan, CI.magenta, CI.yellow], ("rgb", [1, 2, 3])),
@@ -389,29 +406,36 @@ def test_band_indexes_by_colour_interpretation():
         assert images._band_indexes(SimpleNamespace(colorinterp=interp)) == want, interp
 
 
+_WIN = object()  # the window handed through to the dataset
+
+
 class _PaletteDs:
     def __init__(self, index, cmap):
         self.index, self.cmap = np.asarray(index), cmap
 
     def read(self, band, window=None):
-        assert band == 1
+        assert band == 1 and window is _WIN
         return self.index
 
     def colormap(self, band):
+        assert band == 1
         if self.cmap is None:
             raise ValueError("NULL color table")
         return self.cmap
 
 
 def test_palette_lookup_table_and_transparent_entries():
-    cmap = {0: (10, 20, 30, 255), 1: (40, 50, 60, 255), 300: (70, 80, 90, 128), 500: (1, 1, 1, 255)}
-    rgb, valid = images._palette_rgb(_PaletteDs([[0, 300], [400, 1]], cmap), None, None)
-    # 400 has no entry: (0, 0, 0, 0), transparent; 300 is half transparent but holds data
-    assert rgb.tolist() == [[[10, 20, 30], [70, 80, 90]], [[0, 0, 0], [40, 50, 60]]]
+    cmap = {0: (10, 20, 30, 255), 1: (40, 50, 60, 1), 300: (70, 80, 90, 128), 500: (1, 1, 1, 255)}
+    rgb, valid = images._palette_rgb(_PaletteDs([[0, 300], [400, 1]], cmap), _WIN, None)
+    # 400 has no entry: (0, 0, 0, 0), transparent; 300 and 1 are partly transparent but hold data
+    assert rgb.dtype == np.uint8 and rgb.tolist() == [[[10, 20, 30], [70, 80, 90]], [[0, 0, 0], [40, 50, 60]]]
     assert valid.tolist() == [[True, True], [False, True]]
-    rgb, valid = images._palette_rgb(_PaletteDs([[0, 400]], cmap), None, np.array([[False, True]]))
+    # an index above every colour-table entry and above 255: a black, transparent pixel
+    rgb, valid = images._palette_rgb(_PaletteDs([[0, 300]], {0: (1, 2, 3, 255), 1: (4, 5, 6, 255)}), _WIN, None)
+    assert rgb.tolist() == [[[1, 2, 3], [0, 0, 0]]] and valid.tolist() == [[True, False]]
+    rgb, valid = images._palette_rgb(_PaletteDs([[0, 400]], cmap), _WIN, np.array([[False, True]]))
     assert valid.tolist() == [[False, False]]
-    rgb, valid = images._palette_rgb(_PaletteDs([[0, 1]], {0: (1, 2, 3, 255), 1: (4, 5, 6, 255)}), None, None)
+    rgb, valid = images._palette_rgb(_PaletteDs([[0, 1]], {0: (1, 2, 3, 255), 1: (4, 5, 6, 255)}), _WIN, None)
     assert valid is None and rgb.tolist() == [[[1, 2, 3], [4, 5, 6]]]
     assert images._has_colormap(_PaletteDs([[0]], None)) is False
     assert images._has_colormap(_PaletteDs([[0]], {})) is False
@@ -425,6 +449,9 @@ def test_cmyk_conversion_exact():
     d[:, 0, 2] = (0, 0, 0, 0)  # no ink: white
     d[:, 0, 3] = (20, 0, 255, 20)  # 235 * 235 / 255 = 216.57 -> 217; 235; 0
     assert images._cmyk_rgb(d).tolist() == [[[0, 255, 255], [0, 0, 0], [255, 255, 255], [217, 235, 0]]]
+    m = np.zeros((4, 1, 1), np.uint8)
+    m[:, 0, 0] = (0, 255, 51, 0)  # full magenta, 20 % yellow: (255, 0, 204)
+    assert images._cmyk_rgb(m).tolist() == [[[255, 0, 204]]]
 
 
 # -- GeoTIFFs through rasterio -------------------------------------------------------------------
@@ -476,10 +503,101 @@ def test_cmyk_geotiffs_uint8_converted_uint16_stretched(tmp_path):
         ds.colorinterp = [CI.cyan, CI.magenta, CI.yellow, CI.black]
     assert np.asarray(images.open_image(p)).tolist() == [[[0, 255, 255], [217, 235, 0]]]
     # 16-bit: the C, M, Y bands stretched as R, G, B; values 0 0 500 500 1000 1000 -> limits 0 and 1000
-    d16 = np.array([[[0, 1000]], [[500, 500]], [[1000, 0]], [[7, 7]]], np.uint16)
+    d16 = np.array([[[0, 1000]], [[500, 500]], [[1000, 0]], [[9000, 9000]]], np.uint16)  # K is left out
     p16 = tmp_path / "c16.tif"
     with rasterio.open(p16, "w", driver="GTiff", width=2, height=1, count=4, dtype="uint16",
                        photometric="MINISBLACK") as ds:
         ds.write(d16)
         ds.colorinterp = [CI.cyan, CI.magenta, CI.yellow, CI.black]
     assert np.asarray(images.open_image(p16)).tolist() == [[[0, 127, 255], [255, 127, 0]]]
+
+
+def test_big_endian_16bit_tiff_through_pil_is_stretched(tmp_path, monkeypatch):
+    tifffile = pytest.importorskip("tifffile")
+    monkeypatch.setattr(images, "_rasterio", lambda: None)
+    tifffile.imwrite(tmp_path / "be.tif", (np.arange(101, dtype=np.uint16) * 100)[None], byteorder=">")
+    with Image.open(tmp_path / "be.tif") as im:
+        assert im.mode == "I;16B"
+    out = np.asarray(images.open_image(tmp_path / "be.tif"))
+    assert out[0, [0, 2, 50, 98, 100], 0].tolist() == [0, 0, 127, 255, 255]
+
+
+def test_missing_packages_and_unreadable_headers_are_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "heif_available", lambda: False)
+    monkeypatch.setattr(images, "_rawpy", lambda: None)
+    for name in ("x.HEIC", "x.heif"):
+        (tmp_path / name).write_bytes(b"junk")
+        want = "HEIC/HEIF photos need the pillow-heif package (pip install pillow-heif)"
+        assert _problem(images._open_pil, tmp_path / name) == want
+        assert _problem(images.open_image, tmp_path / name) == want
+    (tmp_path / "x.DNG").write_bytes(b"junk")
+    want = "DNG (RAW) photos need the rawpy package (pip install rawpy)"
+    for fn in (images._open_pil, images.open_image, images.image_size):
+        assert _problem(fn, tmp_path / "x.DNG") == want
+    assert images._missing_package(tmp_path / "x.jpg") is None
+    monkeypatch.setattr(images, "heif_available", lambda: True)
+    monkeypatch.setattr(images, "_rawpy", lambda: object())
+    assert images._missing_package(tmp_path / "x.HEIC") is None and images._missing_package(tmp_path / "x.DNG") is None
+    (tmp_path / "x.bmp").write_bytes(b"BM" + bytes(20))
+    assert _problem(images._open_pil, tmp_path / "x.bmp") == "cannot read image (Unsupported BMP header type (0))"
+
+
+def test_raw_path_is_handed_to_rawpy_as_a_string(monkeypatch):
+    seen = []
+
+    def imread(p):
+        seen.append(p)
+        return _Raw(30, 20)
+    monkeypatch.setattr(images, "_rawpy", lambda: SimpleNamespace(imread=imread))
+    assert images._raw_size(Path("a/x.dng")) == (30, 20) and seen == [str(Path("a/x.dng"))]
+
+
+@needs_rasterio
+def test_read_rasterio_whole_limit_is_inclusive(tmp_path, monkeypatch):
+    p = _write(tmp_path / "s.tif", np.full((1, 2, 2), 5, np.uint8))
+    monkeypatch.setattr(images, "MAX_PIXELS", 4)
+    assert images.open_image(p).size == (2, 2)
+
+
+@needs_rasterio
+def test_palette_geotiff_window_and_nodata(tmp_path):
+    index = np.array([[[0, 1, 2], [2, 1, 0]]], np.uint8)
+    p = tmp_path / "pal.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=3, height=2, count=1, dtype="uint8", crs="EPSG:32633",
+                       transform=Affine(1, 0, 500_000, 0, -1, 5_500_000), nodata=0) as ds:
+        ds.write(index)
+        ds.write_colormap(1, {0: (0, 0, 0, 255), 1: (200, 0, 0, 255), 2: (0, 100, 50, 255)})
+    # index 0 is no data: filled with the mean of the others (100, 50, 25)
+    whole = images._read_rasterio(rasterio, p, None)
+    assert np.asarray(whole).tolist() == [[[100, 50, 25], [200, 0, 0], [0, 100, 50]],
+                                          [[0, 100, 50], [200, 0, 0], [100, 50, 25]]]
+    win = images._read_rasterio(rasterio, p, PixelWindow(1, 0, 2, 1))
+    assert np.asarray(win).tolist() == [[[200, 0, 0], [0, 100, 50]]]
+    win = images._read_rasterio(rasterio, p, PixelWindow(1, 1, 2, 1))  # (200, 0, 0) and a hole
+    assert np.asarray(win).tolist() == [[[200, 0, 0], [200, 0, 0]]]
+
+
+@needs_rasterio
+def test_16bit_geotiff_window_shares_the_whole_raster_stretch(tmp_path):
+    data = np.zeros((3, 1, 101), np.uint16)
+    data[0, 0] = np.arange(101) * 10  # red 0..1000
+    data[1, 0] = 500
+    data[2, 0] = 500
+    p = _write(tmp_path / "u16.tif", data, photometric="RGB")
+    # all three bands together: 303 values, 2nd / 98th percentiles at ranks 6.04 and 295.96 of the sorted
+    # values (red 0..1000 step 10 with 202 values of 500 in the middle: rank 253 is 510): 60.4 and 939.6
+    vals = np.sort(data.reshape(-1).astype(np.float64))
+    lo, hi = vals[6] + 0.04 * (vals[7] - vals[6]), vals[295] + 0.96 * (vals[296] - vals[295])
+    assert (lo, hi) == pytest.approx((60.4, 939.6))
+    out = np.asarray(images.open_image(p, PixelWindow(40, 0, 3, 1)))
+    # red 400, 410, 420 -> (v - 60.4) * 255 / 879.2: 98.50 -> 98, 101.40 -> 101, 104.30 -> 104;
+    # 500 -> 127.5 -> 127 (a window's own stretch would be 400.4..500 and give other values)
+    assert out[..., 0].tolist() == [[98, 101, 104]] and out[..., 1].tolist() == [[127, 127, 127]]
+    # a rewritten file (new modification time) gets a new stretch: green and blue 0 now, so the
+    # limits are 0 (rank 6.04 among 203 zeros) and 939.6: 400 -> 108.56 -> 108, 410 -> 111, 420 -> 113
+    data[1:] = 0
+    _write(p, data, photometric="RGB")
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    out = np.asarray(images.open_image(p, PixelWindow(40, 0, 3, 1)))
+    assert out[..., 0].tolist() == [[108, 111, 113]] and out[..., 1].tolist() == [[0, 0, 0]]
