@@ -601,3 +601,46 @@ def test_16bit_geotiff_window_shares_the_whole_raster_stretch(tmp_path):
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     out = np.asarray(images.open_image(p, PixelWindow(40, 0, 3, 1)))
     assert out[..., 0].tolist() == [[108, 111, 113]] and out[..., 1].tolist() == [[0, 0, 0]]
+
+
+def test_budget_in_the_sentence_is_rounded_to_whole_megapixels(monkeypatch):
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 1_500_000)  # 1.5 MP prints as 2
+    assert images._over_budget(Path("x.png"), 2000, 1000).problem.startswith(
+        "image is 2000x1000 = 2 MP, over the 2 MP decoding budget")
+
+
+def test_only_the_not_georeferenced_warning_is_silenced():
+    import warnings
+
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert images._rasterio() is rasterio
+        warnings.warn("still shown", UserWarning)
+        warnings.warn("a plain TIFF", NotGeoreferencedWarning)
+    assert [str(w.message) for w in seen] == ["still shown"]
+
+
+def test_little_endian_16bit_image_of_another_format_is_stretched(tmp_path):
+    # Pillow's IM format keeps mode I;16L (found by content, whatever the file is called)
+    im = Image.frombytes("I;16L", (101, 1), (np.arange(101, dtype="<u2") * 100).tobytes())
+    im.save(tmp_path / "le.png", format="IM")
+    with Image.open(tmp_path / "le.png") as check:
+        assert check.mode == "I;16L"
+    out = np.asarray(images.open_image(tmp_path / "le.png"))
+    assert out[0, [0, 2, 50, 98, 100], 0].tolist() == [0, 0, 127, 255, 255]
+
+
+@needs_rasterio
+def test_palette_geotiff_with_a_mask_band_fills_the_masked_pixels(tmp_path):
+    p = tmp_path / "palm.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=3, height=1, count=1, dtype="uint8", crs="EPSG:32633",
+                       transform=Affine(1, 0, 500_000, 0, -1, 5_500_000)) as ds:
+        ds.write(np.array([[[1, 2, 1]]], np.uint8))
+        ds.write_colormap(1, {1: (200, 0, 0, 255), 2: (0, 100, 50, 255)})
+        ds.write_mask(np.array([[255, 255, 0]], np.uint8))
+    # the masked third pixel takes the mean of (200, 0, 0) and (0, 100, 50): (100, 50, 25)
+    assert np.asarray(images._read_rasterio(rasterio, p, None)).tolist() == [[[200, 0, 0], [0, 100, 50], [100, 50, 25]]]
+    assert _problem(images.open_image, p, PixelWindow(2, 0, 2, 1)) == (
+        "pixel window PixelWindow(col=2, row=0, width=2, height=1) lies outside the 3x1 image")
