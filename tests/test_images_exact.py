@@ -644,3 +644,22 @@ def test_palette_geotiff_with_a_mask_band_fills_the_masked_pixels(tmp_path):
     assert np.asarray(images._read_rasterio(rasterio, p, None)).tolist() == [[[200, 0, 0], [0, 100, 50], [100, 50, 25]]]
     assert _problem(images.open_image, p, PixelWindow(2, 0, 2, 1)) == (
         "pixel window PixelWindow(col=2, row=0, width=2, height=1) lies outside the 3x1 image")
+
+
+@needs_rasterio
+def test_a_16bit_three_band_geotiff_with_gdal_default_photometry_keeps_its_colours(tmp_path):
+    """Bug found in session 8: GDAL writes a 3- or 4-band non-Byte GeoTIFF as PHOTOMETRIC=MINISBLACK
+    (colour interpretation gray, undefined, undefined), and the reader showed band 1 alone, as grey."""
+    data = np.zeros((3, 1, 101), np.uint16)
+    data[0, 0] = np.arange(101) * 10
+    data[1:] = 500
+    p = _write(tmp_path / "u16.tif", data)
+    with rasterio.open(p) as ds:
+        assert ds.colorinterp[0] == CI.gray
+    # the same stretch as the photometric=RGB file of test_16bit_geotiff_window_shares_the_whole_raster_stretch
+    out = np.asarray(images.open_image(p, PixelWindow(40, 0, 3, 1)))
+    assert out[..., 0].tolist() == [[98, 101, 104]] and out[..., 1].tolist() == [[127, 127, 127]]
+    assert images._band_indexes(SimpleNamespace(colorinterp=[CI.gray, CI.undefined, CI.undefined, CI.undefined])) == (
+        "rgb", [1, 2, 3])
+    assert images._band_indexes(SimpleNamespace(colorinterp=[CI.undefined, CI.gray])) == ("grey", [2])
+    assert images._band_indexes(SimpleNamespace(colorinterp=[CI.gray, CI.alpha])) == ("grey", [1])
