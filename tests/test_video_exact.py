@@ -27,8 +27,11 @@ from .flight_helpers import write_dji_srt, write_video
 
 
 def _problem(fn, *args, **kw) -> str:
+    """The InputError's sentence; it must name the file it was given (a Path first argument)."""
     with pytest.raises(InputError) as e:
         fn(*args, **kw)
+    if args and isinstance(args[0], Path):
+        assert e.value.path == args[0]
     return e.value.problem
 
 
@@ -298,3 +301,163 @@ def test_open_frame_with_an_unwritable_cache_still_answers(tmp_path, monkeypatch
     V._PLANS.pop(os.path.abspath(v))
     assert abs(_grey(V.open_frame(v, 0.5)) - 50) <= 2
     assert len(seen) == 3
+
+
+def test_a_time_past_the_last_frame_gets_the_final_frame(tmp_path):
+    """Bug found in session 8: a time past the video's last frame (a container whose duration
+    outlasts the video stream) got the last frame that had answered a time, up to SEEK_AHEAD_S
+    earlier, instead of the final frame."""
+    v = _grey_video(tmp_path / "long.mp4", seconds=7, fps=5)  # last frame 34 at 6.8 s: grey 224
+    got = [(t, _grey(im)) for t, im in V.iter_frames(v, [3.0, 7.0, 7.5])]
+    assert [t for t, _ in got] == [3.0, 7.0, 7.5]
+    assert abs(got[0][1] - 110) <= 2 and abs(got[1][1] - 224) <= 2 and abs(got[2][1] - 224) <= 2, got
+
+
+# -- iter_frames on a stand-in container: seeks, start offsets, errors ------------------------------
+class _Frame:
+    def __init__(self, time, value):
+        self.time, self.value, self.width, self.height = time, value, 4, 2
+
+    def to_image(self, **kw):
+        return Image.new("RGB", (4, 2), (self.value, 0, 0))
+
+
+class _VideoContainer:
+    """Frames every 0.1 s from `start` s (pts in ms), a key frame every `gop` frames; seek() goes to
+    the key frame at or before the offset (PyAV's backward=True, any_frame=False)."""
+
+    def __init__(self, n, start_ms=500, gop=20, time_base=Fraction(1, 1000), fail_at=None, none_time=False):
+        self.stream = SimpleNamespace(time_base=time_base, start_time=start_ms if time_base else None, thread_type=None)
+        self.streams = SimpleNamespace(video=[self.stream])
+        self.pts = [start_ms + 100 * i for i in range(n)]
+        self.gop, self.fail_at, self.none_time = gop, fail_at, none_time
+        self.seeks, self.at, self.closed = [], 0, False
+
+    def seek(self, offset, stream=None, backward=None, any_frame=None):
+        assert stream is self.stream
+        self.seeks.append((offset, backward, any_frame))
+        keys = [i for i in range(0, len(self.pts), self.gop) if self.pts[i] <= offset] if backward else []
+        self.at = keys[-1] if keys else 0
+
+    def decode(self, stream):
+        assert stream is self.stream
+        i = self.at
+        while i < len(self.pts):
+            if self.fail_at is not None and i == self.fail_at:
+                raise _FFmpegError("boom")
+            self.at = i + 1
+            yield _Frame(None if self.none_time else self.pts[i] / 1000, i)
+            i += 1
+
+    def close(self):
+        self.closed = True
+
+
+def _reds(pairs):
+    return [(t, int(np.asarray(im)[0, 0, 0])) for t, im in pairs]
+
+
+def test_iter_frames_seeks_and_offsets_exact(tmp_path, monkeypatch):
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"x")
+    c = _VideoContainer(60)  # frames 0..59 at 0.0..5.9 s after a 0.5 s start
+    _fake_av(monkeypatch, c)
+    got = _reds(V.iter_frames(f, [5.0, 0.25, 0.0, 5.0, 4.5, 9.0, 9.5]))
+    # 0 -> frame 0; 0.25 -> frame 3 (decoding on); 4.5 is 4.2 s on from 0.3: a seek to 5.0 s of the
+    # container (key frame 40 at pts 4500), then frame 45; 5.0 -> frame 50 (0.5 s on: decoding on);
+    # 9.0 and 9.5: past the end, the final frame 59
+    assert got == [(0.0, 0), (0.25, 3), (4.5, 45), (5.0, 50), (9.0, 59), (9.5, 59)]
+    assert c.seeks == [(500, True, False), (5000, True, False)] and c.closed
+    c = _VideoContainer(60)
+    _fake_av(monkeypatch, c)
+    assert _reds(V.iter_frames(f, [0.0, 4.0])) == [(0.0, 0), (4.0, 40)]
+    assert c.seeks == [(500, True, False)]  # exactly 4.0 s on: decoded forward, not sought
+    c = _VideoContainer(60, time_base=None)  # no time base: no seeking, times from 0
+    _fake_av(monkeypatch, c)
+    assert _reds(V.iter_frames(f, [0.0, 1.0])) == [(0.0, 0), (1.0, 5)]  # frame times 0.5 + 0.1 i, no start
+    assert c.seeks == []
+
+
+def test_iter_frames_errors_name_the_file(tmp_path, monkeypatch):
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"x")
+    c = _VideoContainer(0)
+    _fake_av(monkeypatch, c)
+    assert _problem(lambda p: list(V.iter_frames(p, [1.5])), f) == "no frame at t=1.50 s"
+    assert c.closed
+    _fake_av(monkeypatch, _VideoContainer(60, fail_at=3))
+    assert _problem(lambda p: list(V.iter_frames(p, [0.25])), f) == "corrupt video data near t=0.25 s (boom)"
+    # frames without a time count as 0.0: frame 0 answers 0.0; none reaches 0.5, so the final frame stands
+    _fake_av(monkeypatch, _VideoContainer(10, time_base=None, none_time=True))
+    assert _reds(V.iter_frames(f, [0.0, 0.5])) == [(0.0, 0), (0.5, 9)]
+
+
+def test_missing_pyav_is_named(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "av", None)
+    with pytest.raises(InputError) as e:
+        V._av()
+    assert e.value.path is None and e.value.problem.startswith("video needs PyAV (pip install av): ")
+
+
+def test_shrink_keeps_a_pixel_and_uses_bilinear_with_a_reducing_gap_of_2():
+    assert V._shrink(Image.new("RGB", (3, 1000)), 10).size == (1, 10)
+
+    class Frame:
+        width, height = 3, 1000
+
+        def to_image(self, **kw):
+            return kw
+    assert V._to_image(Frame(), 10) == {"width": 1, "height": 10, "interpolation": "AREA"}
+    noise = Image.fromarray(np.random.default_rng(1).integers(0, 256, (800, 1600, 3), dtype=np.uint8))
+    want = noise.resize((100, 50), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    for other in (noise.resize((100, 50), Image.Resampling.BICUBIC, reducing_gap=2.0),
+                  noise.resize((100, 50), Image.Resampling.BILINEAR),
+                  noise.resize((100, 50), Image.Resampling.BILINEAR, reducing_gap=3.0)):
+        assert not np.array_equal(np.asarray(other), np.asarray(want))  # the test can tell them apart
+    assert np.array_equal(np.asarray(V._shrink(noise, 100)), np.asarray(want))
+
+
+def test_store_writes_a_hidden_temporary_beside_the_target(tmp_path, monkeypatch):
+    import tempfile
+
+    seen = []
+    real = tempfile.mkstemp
+
+    def spy(**kw):
+        seen.append(kw)
+        return real(**kw)
+    monkeypatch.setattr(V.tempfile, "mkstemp", spy)
+    V._store(tmp_path / "a" / "x.jpg", Image.new("RGB", (2, 2)))
+    assert seen == [{"dir": tmp_path / "a", "prefix": ".tmp-", "suffix": ".jpg"}]
+
+
+def test_open_frame_without_a_plan_serves_the_cached_copy_and_logs_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    rng = np.random.default_rng(2)
+    v = write_video(tmp_path / "n.mp4", [Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+                                         for _ in range(5)], 5)
+    V._PLANS.pop(os.path.abspath(v), None)
+    calls = []
+    real = V.iter_frames
+    monkeypatch.setattr(V, "iter_frames", lambda *a, **kw: (calls.append(a[1]), real(*a, **kw))[1])
+    got = np.asarray(V.open_frame(v, 0.0))
+    cached = np.asarray(Image.open(V._frame_file(v, 0.0)).convert("RGB"))
+    fresh = np.asarray(real(v, [0.0]).__next__()[1])
+    assert np.array_equal(got, cached) and not np.array_equal(got, fresh)  # the JPEG copy, as every step sees it
+    assert calls == [[0.0]]
+    assert np.array_equal(np.asarray(V.open_frame(v, 0.0)), cached) and calls == [[0.0]]  # no second decode
+    # read-ahead: decoded once, then read from the cache
+    V._PLANS[os.path.abspath(v)] = (0.0, 0.2, 0.4, 0.6)
+    V.open_frame(v, 0.2)
+    assert calls[1:] == [[0.2, 0.4, 0.6]]
+    # an unwritable cache: the sentence names the folder and the error
+    (tmp_path / "fc2").write_text("not a folder")
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc2"))
+    seen = []
+    monkeypatch.setattr(V.log, "warning", lambda *a: seen.append(a))
+    V.open_frame(v, 0.4)  # the read-ahead of 0.6 fails, then the store of 0.4
+    parent = V._frame_file(v, 0.4).parent
+    assert [a[:2] for a in seen] == [("frame cache %s: %s", parent), ("frame cache %s: %s", parent)]
+    assert all(isinstance(a[2], OSError) for a in seen) and len(seen[0]) == 3
