@@ -347,3 +347,225 @@ def test_extract_into_store_checks_the_backbone_and_uses_compute(tmp_path):
     assert res.rows.tolist() == [-1, 100, 110] and res.failed == {0: "nope"}
     res = E.extract_into_store(tiles, FakeBackbone(), FakeStore(), chunk=0, compute=compute)
     assert calls[-3:] == [(["t0.png"], ("rot0",)), (["t1.png"], ("rot0",)), (["t2.png"], ("rot0",))]
+
+
+# -- round 2: the decode pool, look-ahead, long lists, cancel points, store progress -----------------
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def cancel(self):
+        return False
+
+
+class _SyncPool:
+    """ThreadPoolExecutor stand-in: runs each task when submitted and records the pool's settings."""
+
+    made: list = []
+
+    def __init__(self, **kw):
+        self.kw = kw
+        self.submitted = 0
+        _SyncPool.made.append(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        return _Done(fn(*args))
+
+
+def _sync(monkeypatch):
+    _SyncPool.made = []
+    monkeypatch.setattr(E, "ThreadPoolExecutor", _SyncPool)
+
+
+@pytest.mark.parametrize("workers, batch, views, ahead", [
+    (1, 4, ("rot0", "rot90"), 4),  # max(2 * 1, ceil(2 * 4 / 2)) = 4; the first batch needs 2 items
+    (1, 4, ("rot0",), 8),  # max(2, ceil(8 / 1)) = 8; the first batch needs 4 items
+    (3, 2, ("rot0",), 6),  # max(2 * 3, ceil(4 / 1)) = 6; the first batch needs 2 items
+])
+def test_the_pool_and_its_look_ahead_exact(tmp_path, monkeypatch, workers, batch, views, ahead):
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 20)
+    bb = FakeBackbone()
+    at_encode = []
+    enc = bb.encode
+    bb.encode = lambda x: (at_encode.append(_SyncPool.made[0].submitted), enc(x))[1]
+    E.extract_features(tiles, bb, views=views, batch_size=batch, workers=workers)
+    assert _SyncPool.made[0].kw == {"max_workers": workers, "thread_name_prefix": "geolocator-decode"}
+    # ahead queued, then one more submitted per item taken off the queue
+    assert at_encode[0] == ahead + math.ceil(batch / len(views))
+
+
+def test_defaults_batch_32_two_workers_stage_extract(tmp_path, monkeypatch):
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 40)
+    bb = FakeBackbone()
+    events = []
+    E.extract_features(tiles, bb, progress=events.append)
+    assert bb.batches == [32, 8] and _SyncPool.made[0].kw["max_workers"] == 2
+    assert {e.stage for e in events} == {"extract"}
+    _sync(monkeypatch)
+    E.extract_features(tiles[:3], bb, workers=0)
+    assert _SyncPool.made[0].kw["max_workers"] == 1
+
+
+class _DictCache:
+    def __init__(self):
+        self.d = {}
+
+    def key(self, signature, view, identity):
+        return f"{signature}|{view}|{identity}"
+
+    def get(self, key, dim):
+        return self.d.get(key)
+
+    def put(self, key, vec):
+        self.d[key] = np.array(vec)
+
+
+def test_a_long_list_reports_and_checks_cancel_every_1000_items(monkeypatch):
+    _sync(monkeypatch)
+    monkeypatch.setattr(E, "_item_identity", lambda it: it.id)
+    monkeypatch.setattr(E, "_load", lambda item, views, backbone: ([torch.zeros(4) for _ in views], None))
+    items = [Tile(f"t{i}", Path(f"t{i}.png"), Bounds(0, 0, 1, 1)) for i in range(1001)]
+    cache = _DictCache()
+    for i in range(0, 1000, 2):  # every second item of the first 1000 is cached: 500 to do at item 1000
+        cache.put(f"fake0|rot0|t{i}", np.ones(4))
+    events = []
+    res = E.extract_features(items, FakeBackbone(), cache=cache, batch_size=1000, progress=events.append, stage="s")
+    assert (events[0].stage, events[0].step, events[0].total, events[0].message) == (
+        "s", 500, 1001, "checking the cache: 1000/1001")
+    assert res.cache_hits == 500 and res.computed == 501
+    token = CancelToken()
+    token.cancel()
+    events.clear()
+    with pytest.raises(Cancelled):
+        E.extract_features(items, FakeBackbone(), cache=cache, progress=events.append, cancel=token)
+    assert [e.message for e in events] == ["checking the cache: 1000/1001"]  # stopped at item 1000
+
+
+def test_store_keys_reports_every_10000_items(monkeypatch):
+    monkeypatch.setattr(E, "_item_identity", lambda it: it.id)
+    items = [Tile(f"t{i}", Path("x"), Bounds(0, 0, 1, 1)) for i in range(10001)]
+    events = []
+    keys, failed = E.store_keys(items, events.append)
+    assert [(e.stage, e.step, e.total, e.message) for e in events] == [
+        ("extract", 0, 10001, "checking the store: 10000/10001")]
+    assert len(keys) == 10001 and failed == {}
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        E.store_keys(items, None, token, "x")
+    assert len(E.store_keys(items[:10000], None, token)[0]) == 10000  # no check before item 10000
+
+
+def test_cancel_between_batches_and_eta(tmp_path, monkeypatch):
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 6)
+    token = CancelToken()
+    bb = FakeBackbone()
+
+    def progress(ev):
+        if ev.message.endswith("images"):
+            assert ev.eta_s is not None and ev.eta_s >= 0
+            token.cancel()
+    with pytest.raises(Cancelled):
+        E.extract_features(tiles, bb, batch_size=2, progress=progress, cancel=token)
+    assert bb.batches == [2]  # stopped right after the first batch's report
+    events = []
+    E.extract_features(tiles[:1], FakeBackbone(), progress=events.append)
+    assert [(e.message, e.eta_s) for e in events[1:]] == [("1/1 images", 0.0), ("done: 0 failed", 0.0)]
+
+
+def test_item_identity_and_open_image_hand_everything_on(tmp_path, monkeypatch):
+    from geolocator.core import images
+
+    p = tmp_path / "a.tif"
+    p.write_bytes(b"x")
+    w = PixelWindow(1, 2, 3, 4)
+    tile = Tile("a", p, Bounds(0, 0, 1, 1), window=w, ref="3/1/2")
+    assert E._item_identity(tile) == file_identity(p, w, "3/1/2")
+    assert E._item_identity(tile) not in (file_identity(p, w), file_identity(p, None, "3/1/2"))
+    seen = []
+    monkeypatch.setattr(images, "open_image", lambda path, window=None, *, min_side=None: seen.append(
+        (path, window, min_side)) or "img")
+    assert E._open_image(p, w, 53) == "img" and seen == [(p, w, 53)]
+
+
+def test_rotation_pixels_and_edge_sizes():
+    import cv2
+
+    noise = Image.fromarray(np.random.default_rng(3).integers(0, 256, (60, 100, 3), dtype=np.uint8))
+    want = noise.rotate(45, resample=Image.Resampling.BICUBIC).crop((29, 9, 71, 51))
+    assert np.array_equal(np.asarray(E.rotate_view(noise, 45)), np.asarray(want))
+    x = np.asarray(noise)
+    m = cv2.getRotationMatrix2D((50, 30), 45, 1.0)
+    m[0, 2] += (78 - 100) / 2
+    m[1, 2] += (78 - 60) / 2
+    ref = cv2.warpAffine(x, m, (78, 78), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+    assert np.array_equal(np.asarray(E.rotate_photo_view(noise, 45)), ref)
+    assert E.rotate_photo_view(noise, 450).size == (60, 100)  # 450 = 90: a transpose
+    assert E.rotate_photo_view(Image.new("RGB", (60, 100)), 30).size == (80, 80)  # box from w sin + h cos
+    assert E.rotate_photo_view(Image.new("L", (100, 60)), 45).mode == "RGB"
+    big = Image.fromarray(np.random.default_rng(4).integers(0, 256, (800, 1600, 3), dtype=np.uint8))
+    # target 32: need 48; 800 -> 48 is a 16.7x reduction: bicubic with a reducing gap of 3
+    want = big.resize((96, 48), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    for other in (big.resize((96, 48), Image.Resampling.BICUBIC), big.resize((96, 48), Image.Resampling.BILINEAR,
+                  reducing_gap=3.0), big.resize((96, 48), Image.Resampling.BICUBIC, reducing_gap=4.0)):
+        assert not np.array_equal(np.asarray(other), np.asarray(want))
+    assert np.array_equal(np.asarray(E._shrink_for_rotation(big, 32)), np.asarray(want))
+
+
+def test_into_store_progress_cancel_and_chunk_arguments(tmp_path, monkeypatch):
+    from geolocator.core.store import store_key
+
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 5)
+    store = FakeStore({store_key(file_identity(tiles[0].path)): 0})  # row 0 is a row, not a miss
+    store.views = ("rot0", "rot90")
+    events = []
+    bb = FakeBackbone()
+    res = E.extract_into_store(tiles, bb, store, chunk=3, batch_size=1, workers=1, progress=events.append)
+    assert res.rows.dtype == np.int64 and res.rows.tolist() == [0, 100, 101, 102, 110]
+    assert (res.reused, res.computed) == (1, 4)
+    assert store.appended[0][1].shape == (3, 2, 4) and bb.batches == [1] * 8
+    assert _SyncPool.made[0].kw["max_workers"] == 1
+    got = [(e.stage, e.step, e.total, e.message) for e in events]
+    # chunk 1 (items 1-3): per-batch events inside it at 1 and 2 of 3 (not 0, not 3), then 4/5;
+    # chunk 2 (item 4): its one item is its last, so only the chunk event 5/5
+    assert got == [("extract:tiles", 1, 5, "1 in the store, 4 to compute"),
+                   ("extract:tiles", 2, 5, "2/5 tiles"), ("extract:tiles", 3, 5, "3/5 tiles"),
+                   ("extract:tiles", 4, 5, "4/5 tiles"), ("extract:tiles", 5, 5, "5/5 tiles"),
+                   ("extract:tiles", 5, 5, "done: 0 failed")]
+    assert all(e.eta_s is not None and e.eta_s >= 0 for e in events[1:])
+    assert events[-2].eta_s == 0.0 and events[-1].eta_s == 0.0
+    # a cancel inside a chunk stops its model work at the next batch
+    token = CancelToken()
+    bb = FakeBackbone()
+
+    def progress(ev):
+        if ev.message.endswith("tiles"):
+            token.cancel()
+    with pytest.raises(Cancelled):
+        E.extract_into_store(tiles, bb, FakeStore(), chunk=5, batch_size=1, progress=progress, cancel=token)
+    assert bb.batches == [1]
+    # a cancel between chunks of a custom compute: the second chunk is never stored
+    token = CancelToken()
+    store = FakeStore()
+
+    def compute(parts, views):
+        for part in parts:
+            yield E.ExtractResult(np.zeros((len(part), 1, 4), np.float32))
+            token.cancel()
+    with pytest.raises(Cancelled):
+        E.extract_into_store(tiles, FakeBackbone(), store, chunk=2, compute=compute, cancel=token)
+    assert len(store.appended) == 1
