@@ -663,3 +663,27 @@ def test_a_16bit_three_band_geotiff_with_gdal_default_photometry_keeps_its_colou
         "rgb", [1, 2, 3])
     assert images._band_indexes(SimpleNamespace(colorinterp=[CI.undefined, CI.gray])) == ("grey", [2])
     assert images._band_indexes(SimpleNamespace(colorinterp=[CI.gray, CI.alpha])) == ("grey", [1])
+
+
+def test_heif_opener_is_registered_once_and_failures_remembered(monkeypatch):
+    import sys
+
+    calls = []
+    monkeypatch.setattr(images, "_heif_state", {})
+    monkeypatch.setitem(sys.modules, "pillow_heif", SimpleNamespace(register_heif_opener=lambda: calls.append(1)))
+    assert images.heif_available() is True and images.heif_available() is True
+    assert calls == [1] and images._heif_state == {"ok": True}
+
+    def broken():
+        raise OSError("no libheif")
+    monkeypatch.setattr(images, "_heif_state", {})
+    monkeypatch.setitem(sys.modules, "pillow_heif", SimpleNamespace(register_heif_opener=broken))
+    assert images.heif_available() is False and images._heif_state == {"ok": False}
+
+
+def test_thumbnail_hands_the_window_and_size_on(monkeypatch):
+    seen = []
+    monkeypatch.setattr(images, "open_image", lambda path, window=None, *, min_side=None: seen.append(
+        (path, window, min_side)) or Image.new("RGB", (100, 50)))
+    w = PixelWindow(1, 2, 3, 4)
+    assert images.thumbnail(Path("a.jpg"), 20, w).size == (20, 10) and seen == [(Path("a.jpg"), w, 20)]
