@@ -308,7 +308,8 @@ def _cmyk_rgb(data: np.ndarray) -> np.ndarray:
 
 def _band_indexes(ds) -> tuple[str, list[int]]:
     """("rgb" | "cmyk" | "grey", 1-based band indexes) from the bands' colour interpretation:
-    red/green/blue wherever they are (BGR files too), C/M/Y/K, else the first three or one."""
+    red/green/blue wherever they are (BGR files too), C/M/Y/K, else the first three data bands
+    (not alpha or palette), else the gray band or the first one."""
     from rasterio.enums import ColorInterp as CI
 
     interp = list(ds.colorinterp)
@@ -317,9 +318,12 @@ def _band_indexes(ds) -> tuple[str, list[int]]:
         return "rgb", [where[CI.red], where[CI.green], where[CI.blue]]
     if all(ci in where for ci in (CI.cyan, CI.magenta, CI.yellow, CI.black)):
         return "cmyk", [where[CI.cyan], where[CI.magenta], where[CI.yellow], where[CI.black]]
-    if CI.gray in where:
-        return "grey", [where[CI.gray]]
     data_bands = [i + 1 for i, ci in enumerate(interp) if ci not in (CI.alpha, CI.palette)] or [1]
+    # A gray band names the one band to show only when there are not three data bands: GDAL writes
+    # every 3- or 4-band GeoTIFF that is not Byte (16-bit, float imagery) as PHOTOMETRIC=MINISBLACK,
+    # i.e. gray, undefined, undefined, and those are colour bands in file order.
+    if CI.gray in where and len(data_bands) < 3:
+        return "grey", [where[CI.gray]]
     return ("rgb", data_bands[:3]) if len(data_bands) >= 3 else ("grey", data_bands[:1])
 
 

@@ -172,7 +172,7 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         tb = float(stream.time_base) if stream.time_base else None
         start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
         i = 0
-        last = None  # the last decoded frame (time, image), for times past the final frame
+        last = None  # the last decoded frame (PyAV's), for times past the final frame
         frames, pos = None, None  # the decoder and the time of the last frame it gave
         while i < len(wanted):
             target = wanted[i]
@@ -184,11 +184,10 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
             try:
                 for frame in frames:  # a `break` below leaves the decoder where it is, to go on from
                     t = (frame.time if frame.time is not None else 0.0) - start
-                    pos = t
+                    pos, last = t, frame
                     if t + 1e-6 < target:
                         continue
                     image = _to_image(frame, max_side)
-                    last = image
                     # this frame answers every wanted time up to its own
                     while i < len(wanted) and wanted[i] <= t + 1e-6:
                         yield wanted[i], image
@@ -200,8 +199,11 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
             if not got:  # past the last frame: the last picture stands for the rest
                 if last is None:
                     raise InputError(path, f"no frame at t={target:.2f} s")
+                # the final decoded frame, not the last one that answered a time (that one can lie
+                # up to SEEK_AHEAD_S earlier when the container's duration outlasts the video stream)
+                image = _to_image(last, max_side)
                 while i < len(wanted):
-                    yield wanted[i], last
+                    yield wanted[i], image
                     i += 1
     finally:
         container.close()
