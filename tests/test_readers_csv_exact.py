@@ -1,8 +1,7 @@
-"""Exact answers for the tile-set readers never mutated before session 8 (core/sources/csv.py,
-gpkg.py, pmtiles.py, package.py): written for the survivors of their mutation run
-(training/results/mutation_readers.md). Every file is written by the test itself (a tiles.csv with
-the real columns, a GeoPackage with its tile matrix, a PMTiles archive built with the `pmtiles`
-package); every expected value is worked out by hand in the comments.
+"""Exact answers for core/sources/csv.py (tiles.csv, the CSV helpers), never mutated before session 8:
+written for the survivors of its mutation run (training/results/mutation_readers.md). Every file is
+written by the test itself (a tiles.csv with the real columns, tiny PNGs); every expected value is
+worked out by hand.
 """
 
 from __future__ import annotations
@@ -33,22 +32,49 @@ def _err(fn, *args, **kwargs) -> InputError:
     return info.value
 
 
+class _Logs(logging.Handler):
+    """The geolocator logger's records while in the `with` block (caplog without pytest's fixture, so
+    training/mutation_check_direct.py can call these tests directly)."""
+
+    def __init__(self, level=logging.INFO):
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def __enter__(self):
+        self._log = logging.getLogger("geolocator")
+        self._old = self._log.level
+        self._log.addHandler(self)
+        self._log.setLevel(min(self.level, self._old) if self._old else self.level)
+        return self
+
+    def __exit__(self, *exc):
+        self._log.removeHandler(self)
+        self._log.setLevel(self._old)
+
+    def messages(self, level=logging.DEBUG):
+        return [r.getMessage() for r in self.records if r.levelno >= level]
+
+
+
 # ---------------------------------------------------------------------------------------- csv.py
 
 
-def test_csv_delimiter_is_the_one_that_splits_the_header_into_every_column(tmp_path, caplog):
+def test_csv_delimiter_is_the_one_that_splits_the_header_into_every_column(tmp_path):
     p = tmp_path / "t.csv"
-    with caplog.at_level(logging.INFO, logger="geolocator"):
+    with _Logs() as logs:
         assert csvsrc._delimiter(p, "path,west,south,east,north", COLS) == ","
-    assert caplog.records == []  # commas are said nothing about
-    with caplog.at_level(logging.INFO, logger="geolocator"):
+    assert logs.records == []  # commas are said nothing about
+    with _Logs() as logs:
         assert csvsrc._delimiter(p, " PATH ;West;south;east;north", COLS) == ";"
         assert csvsrc._delimiter(p, "path\twest\tsouth\teast\tnorth", COLS) == "\t"
-    assert [r.getMessage() for r in caplog.records] == [
+    assert logs.messages() == [
         f"{p}: columns are separated by semicolons; read that way",
         f"{p}: columns are separated by tabs; read that way",
     ]
-    assert [r.levelno for r in caplog.records] == [logging.INFO, logging.INFO]
+    assert [r.levelno for r in logs.records] == [logging.INFO, logging.INFO]
     # no delimiter gives every column: comma (the error then names the missing ones)
     assert csvsrc._delimiter(p, "path|west|south|east|north", COLS) == ","
     # split on commas the header holds "north" but not the rest; split on semicolons it holds all five
@@ -155,27 +181,24 @@ def test_tiles_csv_reads_exact_bounds_ids_and_paths(tmp_path):
     ]
 
 
-def test_tiles_csv_decimal_commas_are_read_and_the_first_line_is_named(tmp_path, caplog):
+def test_tiles_csv_decimal_commas_are_read_and_the_first_line_is_named(tmp_path):
     p = _tiles_csv(tmp_path, "a.png;10,25;-5,5;10,5;-5\nb.png;11;-5,5;11,5;-5\n", sep=";")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
+    with _Logs() as logs:
         ts = csvsrc.load_tiles_csv(p)
     assert [t.bounds for t in ts.tiles] == [Bounds(10.25, -5.5, 10.5, -5.0), Bounds(11.0, -5.5, 11.5, -5.0)]
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+    assert logs.messages(logging.WARNING) == [
         f"{p}, line 2: decimal commas read as decimal points (10,5 = 10.5)"]
     # the first comma on line 3: line 3 is named
-    caplog.clear()
-    p = _tiles_csv(tmp_path, "a.png;10;-5;10,5;-4\nb.png;11;-5;11,5;-4\n", sep=";")
     p.write_text("path;west;south;east;north\na.png;10;-5;10.5;-4\nb.png;11;-5;11,5;-4\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
+    with _Logs() as logs:
         ts = csvsrc.load_tiles_csv(p)
     assert ts.tiles[1].bounds == Bounds(11.0, -5.0, 11.5, -4.0)
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+    assert logs.messages(logging.WARNING) == [
         f"{p}, line 3: decimal commas read as decimal points (10,5 = 10.5)"]
-    caplog.clear()
     p.write_text("path;west;south;east;north\na.png;10;-5;10.5;-4\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
+    with _Logs() as logs:
         csvsrc.load_tiles_csv(p)
-    assert [r for r in caplog.records if r.levelno == logging.WARNING] == []
+    assert logs.messages(logging.WARNING) == []
 
 
 @pytest.mark.parametrize("row, problem", [
