@@ -92,44 +92,49 @@ def test_csv_rows_carry_their_line_numbers_stripped_values_and_blank_lines_skipp
 def test_csv_rows_on_semicolons_and_their_errors_word_for_word(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("path;west\na;1,5\n", encoding="utf-8")
-    assert csvsrc.read_csv_rows(p, ("path", "west")) == [(2, {"path": "a", "west": "1,5"})]
+    with _Logs() as logs:
+        assert csvsrc.read_csv_rows(p, ("path", "west")) == [(2, {"path": "a", "west": "1,5"})]
+    assert logs.messages() == [f"{p}: columns are separated by semicolons; read that way"]
 
     e = _err(csvsrc.read_csv_rows, tmp_path / "none.csv", COLS)
     assert (e.path, e.problem, e.line) == (tmp_path / "none.csv", "file not found", None)
 
     p.write_bytes(b"path,west\n\xff\xfe\x00bad\n")
     e = _err(csvsrc.read_csv_rows, p, COLS)
-    assert e.problem.startswith("cannot read as UTF-8 text (") and "utf-8" in e.problem and e.line is None
+    assert e.problem.startswith("cannot read as UTF-8 text (") and "utf-8" in e.problem and (e.path, e.line) == (p, None)
 
     p.write_text("", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, COLS)
-    assert (e.problem, e.line) == ("empty file: expected a header line 'path,west,south,east,north'", None)
+    assert (e.path, e.problem, e.line) == (p, "empty file: expected a header line 'path,west,south,east,north'", None)
 
     p.write_text("path,west,south\na,1,2\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, COLS)
-    assert (e.problem, e.line) == (
+    assert (e.path, e.problem, e.line) == (p,
         "missing column(s) east, north; the header must contain path,west,south,east,north", 1)
 
     p.write_text("path,west\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path", "west"))
-    assert (e.problem, e.line) == ("no data rows after the header", None)
+    assert (e.path, e.problem, e.line) == (p, "no data rows after the header", None)
 
 
 def test_csv_a_long_row_is_refused_with_the_decimal_comma_hint_only_when_it_fits(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("path,west\nok,1\na,10,5\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path", "west"))
-    assert (e.problem, e.line) == (
+    assert (e.path, e.problem, e.line) == (p,
         "3 values but the header has 2 columns — decimal commas? Numbers like 10,5 split a comma-separated row: "
         "write 10.5, or separate the columns with semicolons", 3)
+    # the second value alone is a whole number: the hint
+    p.write_text("path,west\na,10,x\n", encoding="utf-8")
+    assert _err(csvsrc.read_csv_rows, p, ("path", "west")).problem.endswith("or separate the columns with semicolons")
     # no value after the first is a whole number: no hint (the first value is not looked at)
     p.write_text("path,west\n7,x,y\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path", "west"))
-    assert (e.problem, e.line) == ("3 values but the header has 2 columns", 2)
+    assert (e.path, e.problem, e.line) == (p, "3 values but the header has 2 columns", 2)
     # on semicolons a decimal comma cannot be the cause: no hint
     p.write_text("path;west\na;1;5\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path", "west"))
-    assert (e.problem, e.line) == ("3 values but the header has 2 columns", 2)
+    assert (e.path, e.problem, e.line) == (p, "3 values but the header has 2 columns", 2)
     # exactly as many values as columns is fine
     p.write_text("path,west\na,1\n", encoding="utf-8")
     assert csvsrc.read_csv_rows(p, ("path", "west")) == [(2, {"path": "a", "west": "1"})]
@@ -142,10 +147,15 @@ def test_csv_a_field_over_the_csv_modules_limit_is_not_valid_csv_with_its_line(t
     p = tmp_path / "t.csv"
     p.write_text(f"path,{big}\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path",))
-    assert e.problem.startswith("not valid CSV (field larger than field limit") and e.line == 1
+    assert e.problem.startswith("not valid CSV (field larger than field limit") and (e.path, e.line) == (p, 1)
     p.write_text(f"path,west\na,1\n\nb,{big}\n", encoding="utf-8")
     e = _err(csvsrc.read_csv_rows, p, ("path", "west"))
-    assert e.problem.startswith("not valid CSV (field larger than field limit") and e.line == 4
+    assert e.problem.startswith("not valid CSV (field larger than field limit") and (e.path, e.line) == (p, 4)
+    # a header of small fields that is over the limit only when split on commas: read on semicolons
+    many = "path;west;" + ";".join(["x"] * (csv.field_size_limit() // 2 + 10))
+    p.write_text(many + "\na;1\n", encoding="utf-8")
+    assert csvsrc._delimiter(p, many, ("path", "west")) == ";"
+    assert csvsrc.read_csv_rows(p, ("path", "west"))[0][1]["west"] == "1"
 
 
 def test_resolve_inside_gives_the_path_and_refuses_what_leaves_the_folder(tmp_path):
@@ -156,11 +166,11 @@ def test_resolve_inside_gives_the_path_and_refuses_what_leaves_the_folder(tmp_pa
     e = _err(csvsrc.resolve_inside, src, 4, base, "")
     assert (e.path, e.problem, e.line) == (src, "path is empty", 4)
     e = _err(csvsrc.resolve_inside, src, 5, base, "", what="image")
-    assert (e.problem, e.line) == ("image is empty", 5)
+    assert (e.path, e.problem, e.line) == (src, "image is empty", 5)
     e = _err(csvsrc.resolve_inside, src, 6, base, "..\\x.png")
-    assert (e.problem, e.line) == (f"path '../x.png' points outside the folder {base}", 6)
+    assert (e.path, e.problem, e.line) == (src, f"path '../x.png' points outside the folder {base}", 6)
     e = _err(csvsrc.resolve_inside, src, 7, base, "a/..")
-    assert (e.problem, e.line) == ("path 'a/..' names the folder itself, not a file", 7)
+    assert (e.path, e.problem, e.line) == (src, "path 'a/..' names the folder itself, not a file", 7)
 
 
 def _tiles_csv(tmp_path: Path, body: str, images=("a.png", "b.png"), sep=",") -> Path:
@@ -205,6 +215,8 @@ def test_tiles_csv_decimal_commas_are_read_and_the_first_line_is_named(tmp_path)
     ("a.png,10,2,11,1", "south (2.0) is greater than north (1.0)"),
     ("a.png,10,1,10,2", "tile has zero width or height"),
     ("a.png,10,1,11,1", "tile has zero width or height"),
+    ("a.png,100.5,1,-79,2", "west (100.5) is greater than east (-79.0): read as crossing the antimeridian that "
+                            "would make the tile 180° wide; are west and east swapped?"),  # 180.5 deg
     ("a.png,10,1,-10,2", "west (10.0) is greater than east (-10.0): read as crossing the antimeridian that would "
                          "make the tile 340° wide; are west and east swapped?"),
     ("a.png,181,1,182,2", "west = 181.0 is out of range [-180, 180]"),
@@ -228,7 +240,7 @@ def test_tiles_csv_exactly_180_degrees_across_the_antimeridian_is_kept(tmp_path)
 def test_tiles_csv_a_tile_listed_twice_names_its_first_line(tmp_path):
     p = _tiles_csv(tmp_path, "a.png,0,0,1,1\nb.png,1,0,2,1\n./a.png,2,0,3,1\n")
     e = _err(csvsrc.load_tiles_csv, p)
-    assert (e.problem, e.line) == ("'a.png' is listed twice (first on line 2)", 4)
+    assert (e.path, e.problem, e.line) == (p, "'a.png' is listed twice (first on line 2)", 4)
 
 
 def test_tiles_csv_reader_claims_csv_files_and_folders_holding_tiles_csv(tmp_path):
