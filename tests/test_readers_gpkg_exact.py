@@ -256,3 +256,87 @@ def test_gpkg_read_tile_refuses_malformed_refs_and_reads_null_as_missing(tmp_pat
     for ref in ("t/0/0", "t/0/0/0/0", "t/a/0/0"):
         assert _err(gpkg.read_tile, p, ref).problem == f"malformed tile reference {ref!r}"
     assert _err(gpkg.read_tile, p, "x;y/0/0/0").problem == "unsupported tile table name 'x;y'"
+
+
+def test_gpkg_refusals_name_the_file(tmp_path):
+    """Each refusal above, with the GeoPackage named in the error (not only the problem)."""
+    import sqlite3
+
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"B"}, contents=[("f", "features", "f")])
+    assert _err(gpkg._tile_table, p, None).path == p
+    q = _gpkg(tmp_path / "b.gpkg", {(0, 0, 0): b"B"})
+    assert _err(gpkg._tile_table, q, "zz").path == q
+    r = tmp_path / "c.gpkg"
+    db = sqlite3.connect(r)
+    db.execute("CREATE TABLE gpkg_contents (table_name TEXT)")
+    db.commit()
+    db.close()
+    assert _err(gpkg._tile_table, r, None).path == r
+    s = _gpkg(tmp_path / "d.gpkg", {(0, 0, 0): b"B"}, matrix_set=False)
+    assert _err(gpkg._crs, s, "t").path == s
+    t = _gpkg(tmp_path / "e.gpkg", {(0, 0, 0): b"B"}, srs=(99, "NONE", 0, "undefined"))
+    assert _err(gpkg._crs, t, "t").path == t
+    u = _gpkg(tmp_path / "f.gpkg", {(0, 0, 0): b"B"}, matrices={3: (0, 1, 1, 1, 1.0, 1.0)})
+    assert _err(gpkg._matrices, u, "t").path == u
+    v = _gpkg(tmp_path / "g.gpkg", {(0, 0, 0): b"B"}, extent=(1.0, 1.0, 1.0, 2.0))
+    assert _err(gpkg._extent, v, "t").path == v
+
+
+UTM = (32611, "EPSG", 32611, "undefined")
+UTM_FAIL = "coordinates cannot be transformed from EPSG:32611 to WGS84 (wrong EPSG code?)"
+
+
+def test_gpkg_an_extent_the_crs_cannot_place_is_refused_naming_the_file(tmp_path):
+    # 1e12 m east in UTM zone 11 has no longitude: geo.transform_to_wgs84 refuses it
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"B"}, srs=UTM, extent=(0.0, 0.0, 1e12, 1e12),
+              matrices={0: (1, 1, 256, 256, 1e6, 1e6)})
+    e = _err(gpkg.read_info, p)
+    assert (e.path, e.problem) == (p, UTM_FAIL)
+    e = _err(gpkg._boxes, p, "EPSG:32611", [0.0], [0.0], [1e12], [1e12])
+    assert (e.path, e.problem) == (p, UTM_FAIL)
+    e = _err(gpkg._wgs84, p, "EPSG:32611", [1e12], [0.0])
+    assert (e.path, e.problem) == (p, UTM_FAIL)
+
+
+def test_gpkg_stored_tiles_the_crs_cannot_place_are_refused_naming_the_file(tmp_path):
+    # a sane UTM extent, but a stored tile 1e12 m east of it (100 m tiles, column 1e10)
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 10**10, 0): b"B"}, srs=UTM, extent=(400000.0, 4000000.0, 600000.0, 4100000.0),
+              matrices={0: (2000, 1000, 100, 100, 1.0, 1.0)})
+    e = _err(gpkg.load, p)
+    assert (e.path, e.problem) == (p, UTM_FAIL)
+
+
+class _Axis:
+    def __init__(self, factor):
+        self.unit_conversion_factor = factor
+
+
+class _StubCRS:
+    """A projected CRS stand-in: its axes' unit factors, and no PROJ definition (pyproj.Proj fails on it)."""
+
+    is_geographic = False
+
+    def __init__(self, *factors):
+        self.axis_info = [_Axis(f) for f in factors]
+
+
+def test_gpkg_ground_size_falls_back_to_map_units_when_the_crs_cannot_say(monkeypatch):
+    m = gpkg._Matrix(0, 1, 1, 100, 50, 2.0, 4.0)  # 200 map units wide
+    # x axis in feet (0.3048 m), y in metres: the x axis is the one read; no scale factor: 1
+    assert gpkg._ground_m(_StubCRS(0.3048, 1.0), m, 0.0, 0.0) == pytest.approx(200 * 0.3048, rel=1e-12)
+    # no axes, a factor that is not a number: metres
+    assert gpkg._ground_m(_StubCRS(), m, 0.0, 0.0) == 200.0
+    assert gpkg._ground_m(_StubCRS("x"), m, 0.0, 0.0) == 200.0
+    assert gpkg._ground_m(_StubCRS(None), m, 0.0, 0.0) == 200.0
+
+    import pyproj
+
+    class _Factors:
+        def __init__(self, scale):
+            self.parallel_scale = scale
+
+    for bad in (0.0, -2.0, float("inf"), float("nan")):
+        monkeypatch.setattr(pyproj, "Proj", lambda crs, s=bad: type("P", (), {"get_factors": lambda self, lon, lat: _Factors(s)})())
+        assert gpkg._ground_m(_StubCRS(1.0), m, 0.0, 0.0) == 200.0
+    monkeypatch.setattr(pyproj, "Proj", lambda crs: type("P", (), {"get_factors": lambda self, lon, lat: _Factors(4.0)})())
+    assert gpkg._ground_m(_StubCRS(1.0), m, 0.0, 0.0) == 50.0  # 200 map metres at scale 4
