@@ -288,3 +288,72 @@ def test_pmtiles_writer_header_and_metadata(tmp_path):
         assert pm.read_info(pm.write_pmtiles(tmp_path / f"{fmt}.pmtiles", {(0, 0, 0): b"X"}, fmt=fmt)).format == kind
     with pytest.raises(ValueError, match="^no tiles to write$"):
         pm.write_pmtiles(tmp_path / "none.pmtiles", {})
+
+
+def test_pmtiles_writer_header_rounds_each_bound_and_the_centre_itself():
+    """A zoom-13 tile whose bounds are not whole in 1e-7 degrees: each header value is int(value x 1e7)
+    of the tile's own bound or centre (the library's default centre, the rounded mean of the rounded
+    bounds, differs by one in both axes here)."""
+    import math
+    import tempfile
+
+    from pmtiles.reader import MmapSource, Reader
+
+    z, x, y = 13, 5, 3000
+    n = 2**z
+    west, east = -180 + 360 * x / n, -180 + 360 * (x + 1) / n  # -179.7802734375, -179.736328125
+    north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))  # 43.325177679...
+    south = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 1) / n))))  # 43.293200313...
+    with tempfile.TemporaryDirectory() as d:
+        p = pm.write_pmtiles(Path(d) / "t.pmtiles", {(z, x, y): b"A"})
+        with open(p, "rb") as f:
+            h = Reader(MmapSource(f)).header()
+    assert (h["min_lon_e7"], h["max_lon_e7"]) == (-1797802734, -1797363281)
+    assert (h["min_lat_e7"], h["max_lat_e7"]) == (int(south * 1e7), int(north * 1e7)) == (432932003, 433251776)
+    assert h["center_lon_e7"] == int((west + east) / 2 * 1e7) == -1797583007
+    assert h["center_lat_e7"] == int((south + north) / 2 * 1e7) == 433091889
+    assert (h["min_zoom"], h["max_zoom"], h["center_zoom"]) == (13, 13, 13)
+
+
+def test_pmtiles_refusals_name_the_archive(tmp_path):
+    """The refusals above, with the archive named in the error (not only the problem)."""
+    empty = tmp_path / "empty.pmtiles"
+    empty.write_bytes(b"")
+    other = tmp_path / "other.pmtiles"
+    other.write_bytes(b"SQLite format 3\x00" + bytes(200))
+    v2 = tmp_path / "v2.pmtiles"
+    v2.write_bytes(b"PMTiles\x02" + bytes(200))
+    short = tmp_path / "short.pmtiles"
+    short.write_bytes(b"PMTiles\x03" + bytes(40))
+    plain = _two_zoom_archive(tmp_path / "none.pmtiles", internal="NONE")
+    mvt = _two_zoom_archive(tmp_path / "mvt.pmtiles", tile_type="MVT")
+    folder = tmp_path / "dir.pmtiles"
+    folder.mkdir()
+    for p in (empty, other, v2, short, plain, mvt, folder):
+        assert _err(pm.read_info, p).path == p
+    q = _nested(tmp_path / "four.pmtiles", 4)
+    assert _err(pm.load, q).path == q
+    assert pm._Archive(q).path == q
+    g = _two_zoom_archive(tmp_path / "g.pmtiles")
+    assert _err(pm.load, g, zoom=3).path == g  # a damaged leaf
+    assert _err(pm.load, g, zoom=9).path == g  # a zoom it does not hold
+    for ref in ("1/0", "1/x/0"):
+        assert _err(pm.read_tile, g, ref).path == g
+    d = _archive(tmp_path / "d.pmtiles", GARBAGE, b"", b"", zooms=(1, 1))
+    assert _err(pm.read_tile, d, "1/0/0").path == d
+    packed = _archive(tmp_path / "z.pmtiles", [(1, 0, 5, 1)], b"", b"abcde", zooms=(1, 1), tile_comp="GZIP")
+    assert _err(pm.read_tile, packed, "1/0/0").path == packed
+    single = _archive(tmp_path / "s.pmtiles", [(21, 0, 2, 1)], b"", b"aa", zooms=(1, 1))
+    assert _err(pm.load, single).path == single  # no tiles at zoom 1
+
+
+def test_pmtiles_the_next_to_last_leaf_ends_at_the_last_ones_first_id(tmp_path):
+    # two leaves: garbage for ids 1..4 (zoom 1), then ids 5, 6: listing zoom 2 must not read the first
+    leaves, spans = _leaves(GARBAGE, [(5, 0, 2, 1), (6, 2, 2, 1)])
+    p = _archive(tmp_path / "a.pmtiles", [(1, *spans[0], 0), (5, *spans[1], 0)], leaves, b"t5t6", zooms=(1, 2))
+    assert pm._tiles_at_zoom(pm._Archive(p), 2) == [(2, 0, 0), (2, 1, 0)]
+
+
+def test_pmtiles_tile_set_carries_the_archives_attribution(tmp_path):
+    p = _two_zoom_archive(tmp_path / "a.pmtiles", metadata={"attribution": "(c) me", "name": "Demo"})
+    assert pm.load(p, zoom=1).attribution == "(c) me"
