@@ -242,3 +242,59 @@ def test_readonly_sqlite_reads_never_writes_and_names_a_broken_file(tmp_path):
     folder.mkdir()
     # a folder: SQLite refuses to open it (the reason is SQLite's own words)
     assert _err(q, folder, "SELECT 1").problem.startswith("cannot open as a GeoPackage (SQLite) file (")
+
+
+def test_package_refusals_name_the_file(tmp_path, monkeypatch):
+    """The refusals above, with the package named in the error (not only the problem)."""
+    from geolocator.core import images
+
+    p = tmp_path / "x.gpkg"
+    assert _err(pk.as_int, p, "r", "x").path == p
+    assert _err(pk.pick_zoom, p, (), None, float, None).path == p
+    assert _err(pk.pick_zoom, p, (1,), None, float, -1.0).path == p
+    assert _err(pk.decode_tile, b"junk", p, "r").path == p
+    png = _encode(Image.new("RGB", (64, 64), (1, 2, 3)), "PNG")
+    assert _err(pk.decode_tile, png[: len(png) // 2], p, "r").path == p
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 100)
+    assert _err(pk.decode_tile, png, p, "r").path == p
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    assert _err(pk.decode_tile, png, p, "r").path == p
+    folder = tmp_path / "dir.gpkg"
+    folder.mkdir()
+    assert _err(pk.readonly_sqlite("GeoPackage"), folder, "SELECT 1").path == folder
+
+
+def test_decode_budget_is_inclusive_and_named_in_rounded_megapixels(monkeypatch):
+    from geolocator.core import images
+
+    p = Path("x.mbtiles")
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 16)
+    assert pk.decode_tile(_encode(Image.new("RGB", (4, 4)), "PNG"), p, "r").size == (4, 4)  # 16 px: at the budget
+    assert _err(pk.decode_tile, _encode(Image.new("RGB", (17, 1)), "PNG"), p, "r").problem == (
+        "tile r: image is 17x1 = 0 MP, over the 0 MP decode budget")
+    # 1.5 MP is written "2" (Python rounds the exact half to even), 2 MP "2"
+    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 1_500_000)
+    big = _encode(Image.new("RGB", (2000, 1000)), "PNG")
+    assert _err(pk.decode_tile, big, p, "r").problem == "tile r: image is 2000x1000 = 2 MP, over the 2 MP decode budget"
+
+
+def test_choose_zoom_counts_a_ground_size_under_a_metre_as_it_is():
+    # 0.001 m vs 0.1 m is 100x off, 2 m vs 0.1 m 20x: zoom 2 (sizes are only floored at 1e-9 m)
+    assert pk.choose_zoom([1, 2], {1: 0.001, 2: 2.0}.__getitem__, 0.1) == 2
+
+
+def test_photos_ground_size_keeps_footprints_under_a_metre(monkeypatch):
+    import geolocator.core.media.metadata as md
+
+    class Q:
+        meta = "m"
+
+    monkeypatch.setattr(md, "footprint_m", lambda meta: (0.5, 2.0))
+    assert pk.photos_ground_m([Q()]) == (1.0, 1)  # sqrt(0.5 x 2) = 1
+
+
+def test_closing_a_pool_never_used_in_this_thread_is_fine():
+    pool = pk.HandlePool(lambda path: None)
+    pool.close_all()
+    pool.close_all()
+    assert pool._local.handles == {}
