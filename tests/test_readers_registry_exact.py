@@ -305,3 +305,34 @@ def test_is_imagery_tells_tile_sets_from_photos(tmp_path):
                        transform=Affine(1.0, 0.0, 500000.0, 0.0, -1.0, 4000000.0)) as dst:
         dst.write(np.zeros((1, 8, 8), np.uint8))
     assert tilesets.is_imagery(geo_tif)
+
+
+def _jpeg_bytes(size, colour) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+def test_package_tiles_decode_reduced_and_their_damage_is_named(tmp_path, monkeypatch):
+    g = _one_tile_gpkg(tmp_path / "j.gpkg", _jpeg_bytes((64, 32), (0, 90, 180)))
+    tile = tile_image.load_package(g, zoom=0).tiles[0]
+    assert tile_image.open_tile_image(tile).size == (64, 32)
+    assert tile_image.open_tile_image(tile, min_side=8).size == (16, 8)  # drafted at 1/4
+    # a window starting at the tile's first column and row
+    w = Tile(id="w", path=g, bounds=tile.bounds, ref=tile.ref, window=PixelWindow(0, 0, 64, 32))
+    assert tile_image.open_tile_image(w).size == (64, 32)
+    w = Tile(id="w", path=g, bounds=tile.bounds, ref=tile.ref, window=PixelWindow(0, 31, 2, 1))
+    assert tile_image.open_tile_image(w).size == (2, 1)
+    w = Tile(id="w", path=g, bounds=tile.bounds, ref=tile.ref, window=PixelWindow(63, 0, 1, 2))
+    assert tile_image.open_tile_image(w).size == (1, 2)
+    # the thumbnail asks the decoder for its size (a JPEG then decodes reduced)
+    seen = []
+    real = tile_image.decode_tile
+    monkeypatch.setattr(tile_image, "decode_tile", lambda data, path, ref, min_side=None: seen.append(min_side)
+                        or real(data, path, ref, min_side))
+    assert tile_image.tile_thumbnail(tile, 12).size == (12, 6) and seen == [12]
+    monkeypatch.undo()
+    bad = _one_tile_gpkg(tmp_path / "bad.gpkg", b"not an image")
+    t = tile_image.load_package(bad, zoom=0).tiles[0]
+    e = _err(tile_image.open_tile_image, t)
+    assert (e.path, e.problem) == (bad, "tile t/0/0/0: not an image, or a format that cannot be read")
