@@ -101,16 +101,16 @@ def _write(c: cc.FeatureCache, key: str, magic=b"GLFC", version=1, dim=2, dtype=
     f.write_bytes(magic + struct.pack("<HI", version, dim) + dtype + digest + body)
 
 
-@pytest.mark.parametrize("kw", [
-    {"magic": b"GLFD"}, {"version": 2}, {"version": 0}, {"dim": 3}, {"dtype": b"<f8 "}, {"digest": bytes(16)},
-    {"values": (1.0, float("nan"))}, {"values": (float("inf"), 1.0)},
+@pytest.mark.parametrize("field, value", [
+    ("magic", b"GLFD"), ("version", 2), ("version", 0), ("dim", 3), ("dtype", b"<f8 "), ("digest", bytes(16)),
+    ("values", (1.0, float("nan"))), ("values", (float("inf"), 1.0)),
 ])
-def test_cache_entries_that_do_not_verify_are_misses(tmp_path, kw):
+def test_cache_entries_that_do_not_verify_are_misses(tmp_path, field, value):
     c = cc.FeatureCache(tmp_path)
     key = "cd" + "1" * 62
     _write(c, key)
     assert c.get(key, 2).tolist() == [1.0, 2.0]  # the well-formed entry first
-    _write(c, key, **kw)
+    _write(c, key, **{field: value})
     assert c.get(key, 2) is None
 
 
