@@ -152,3 +152,24 @@ def test_telemetry_at_is_the_nearest_record_within_the_tolerance():
     assert tm.telemetry_at(recs, 4.5, tolerance_s=1.5) is recs[2]
     assert tm.telemetry_at(recs, 0.6, tolerance_s=0.5) is recs[1]
     assert tm.telemetry_at(recs, 0.5, tolerance_s=0.4) is None
+
+
+def test_a_cue_time_too_large_for_a_timedelta_is_not_a_subtitle_file(tmp_path):
+    # 10^15 hours overflows datetime.timedelta inside the srt library (OverflowError): the file is
+    # refused like any other unreadable subtitle file, naming it (before session 8: a raw OverflowError)
+    p = tmp_path / "v.SRT"
+    p.write_text("1\n999999999999999:00:00,000 --> 00:00:01,000\n[latitude: 1] [longitude: 2]\n\n")
+    e = _err(tm.read_srt, p)
+    assert e.path == p and e.problem.startswith("not a subtitle (SRT) file (") and e.problem.endswith(")")
+
+
+def test_cue_fields_the_patterns_must_not_mix_up():
+    # both long and short names: the long latitude without a long longitude is no position
+    assert tm.parse_cue_text("[latitude: 1] [lat: 3] [lon: 2]", 0.0).position is None
+    # one bracketed coordinate: the GPS tuple gives the position
+    assert tm.parse_cue_text("[lat: 5] GPS(1,2,3)", 0.0).position == LatLon(2.0, 1.0)
+    assert tm.parse_cue_text("[lon: 5] GPS(1,2,3)", 0.0).position == LatLon(2.0, 1.0)
+    # a second value just over 90 cannot be a latitude: the tuple is (latitude, longitude)
+    assert tm.parse_cue_text("GPS(10,90.5,5)", 0.0).position == LatLon(10.0, 90.5)
+    # a tag inside a field is read as a space
+    assert tm.parse_cue_text("[lat<i>: 5</i>] [lon: 6]", 0.0).position == LatLon(5.0, 6.0)
