@@ -200,3 +200,23 @@ def test_query_pixels_and_thumbnails_for_photos_and_frames(tmp_path, monkeypatch
     assert qi.open_query_image(frame, min_side=4).size == (40, 20)
     assert qi.query_thumbnail(frame, 10).size == (10, 5)
     assert asked == [(tmp_path / "v.mp4", 2.0), (tmp_path / "v.mp4", 2.0)]
+
+
+def test_the_cache_folder_is_made_with_its_parents_and_written_through_a_hidden_part_file(tmp_path, monkeypatch):
+    root = tmp_path / "not" / "yet"
+    c = cc.FeatureCache(root)
+    key = "ab" + "3" * 62
+    moved = []
+    real = os.replace
+
+    def spy(src, dst):
+        moved.append((Path(src), Path(dst)))
+        real(src, dst)
+
+    monkeypatch.setattr(cc.os, "replace", spy)
+    c.put(key, np.array([0.5, 0.25]))
+    final = root / "ab" / ("3" * 62 + ".f32")
+    assert c.write_error is None and c.get(key, 2).tolist() == [0.5, 0.25]
+    [(src, dst)] = moved
+    assert dst == final and src.parent == final.parent
+    assert src.name.startswith(".tmp-") and src.name.endswith(".part") and not src.exists()
