@@ -340,3 +340,21 @@ def test_gpkg_ground_size_falls_back_to_map_units_when_the_crs_cannot_say(monkey
         assert gpkg._ground_m(_StubCRS(1.0), m, 0.0, 0.0) == 200.0
     monkeypatch.setattr(pyproj, "Proj", lambda crs: type("P", (), {"get_factors": lambda self, lon, lat: _Factors(4.0)})())
     assert gpkg._ground_m(_StubCRS(1.0), m, 0.0, 0.0) == 50.0  # 200 map metres at scale 4
+
+
+def test_gpkg_a_named_tile_table_is_the_one_read(tmp_path):
+    import sqlite3
+
+    # table "t" (first by name) holds tile 0/0/0; table "zz" holds tile 0/1/1 of the same matrix set
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"T"}, contents=[("t", "tiles", "first"), ("zz", "tiles", "second")])
+    db = sqlite3.connect(p)
+    db.execute("INSERT INTO gpkg_tile_matrix_set VALUES ('zz', 4326, 10.0, 40.0, 12.0, 41.0)")
+    db.execute("INSERT INTO gpkg_tile_matrix VALUES ('zz', 0, 2, 2, 4, 2, 0.25, 0.25)")
+    db.execute('CREATE TABLE "zz" (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)')
+    db.execute('INSERT INTO "zz" VALUES (0, 1, 1, ?)', (b"Z",))
+    db.commit()
+    db.close()
+    assert [t.id for t in gpkg.load(p).tiles] == ["t/0/0/0"]
+    ts = gpkg.load(p, table="zz")
+    assert [(t.id, t.bounds) for t in ts.tiles] == [("zz/0/1/1", Bounds(11.0, 40.0, 12.0, 40.5))]
+    assert gpkg.read_info(p, "zz").name == "second" and gpkg.read_tile(p, "zz/0/1/1") == b"Z"
