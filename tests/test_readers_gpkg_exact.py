@@ -358,3 +358,30 @@ def test_gpkg_a_named_tile_table_is_the_one_read(tmp_path):
     ts = gpkg.load(p, table="zz")
     assert [(t.id, t.bounds) for t in ts.tiles] == [("zz/0/1/1", Bounds(11.0, 40.0, 12.0, 40.5))]
     assert gpkg.read_info(p, "zz").name == "second" and gpkg.read_tile(p, "zz/0/1/1") == b"Z"
+
+
+def test_gpkg_text_zoom_levels_in_an_untyped_table_are_refused_not_a_crash(tmp_path):
+    # the GeoPackage spec makes zoom_level an INTEGER column; a table declared without types keeps '0' as
+    # text, which SELECT DISTINCT lists but `zoom_level = 0` never matches (before session 8: a TypeError)
+    import sqlite3
+
+    p = _gpkg(tmp_path / "a.gpkg", {})
+    db = sqlite3.connect(p)
+    db.execute("DROP TABLE t")
+    db.execute("CREATE TABLE t (zoom_level, tile_column, tile_row, tile_data)")
+    db.execute("INSERT INTO t VALUES ('0', '0', '0', x'00')")
+    db.commit()
+    db.close()
+    e = _err(gpkg.load, p)
+    assert (e.path, e.problem) == (p, "tile table 't': no tiles at zoom 0 (its zoom_level values are not integers)")
+
+
+def test_gpkg_more_refusals_name_the_file(tmp_path):
+    # a tile table whose name is not an identifier geolocator quotes: refused by read_info, naming the file
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"A"}, table="1bad")
+    e = _err(gpkg.read_info, p)
+    assert (e.path, e.problem) == (p, "unsupported tile table name '1bad'")
+    q = _gpkg(tmp_path / "b.gpkg", {(0, 0, 0): b"A", (0, 2, 0): b"B"})
+    assert _err(gpkg.load, q, zoom=0).path == q
+    for ref in ("t/0/0", "t/a/0/0", "x;y/0/0/0"):
+        assert _err(gpkg.read_tile, q, ref).path == q
