@@ -385,3 +385,29 @@ def test_gpkg_more_refusals_name_the_file(tmp_path):
     assert _err(gpkg.load, q, zoom=0).path == q
     for ref in ("t/0/0", "t/a/0/0", "x;y/0/0/0"):
         assert _err(gpkg.read_tile, q, ref).path == q
+
+
+def test_gpkg_web_mercator_zoom_is_chosen_by_ground_size_at_the_tiles_latitude(tmp_path):
+    import math
+
+    # EPSG:3857 around 60 N (y = R ln tan(45 + 30 deg) = 8 399 737.9 m), where the map scale is 1/cos 60 = 2:
+    # zoom 0 tiles are 256 px x 100 m = 25 600 map metres = 12 800 m on the ground, zoom 1 tiles 6 400 m
+    y0 = 6378137.0 * math.log(math.tan(math.radians(45 + 30)))
+    mats = {0: (2, 2, 256, 256, 100.0, 100.0), 1: (4, 4, 256, 256, 50.0, 50.0)}
+    p = _gpkg(tmp_path / "m.gpkg", {(0, 0, 0): b"A", (1, 1, 1): b"B"}, srs=(3857, "EPSG", 3857, "undefined"),
+              matrices=mats, extent=(0.0, y0 - 51200.0, 51200.0, y0))
+    assert gpkg.load(p, tile_size_m=12_800).zoom == 0
+    assert gpkg.load(p, tile_size_m=6_400).zoom == 1
+    e = _err(gpkg.load, p, zoom=2)
+    assert (e.path, e.problem) == (p, "no tiles at zoom 2; the package has zoom levels 0-1")
+
+
+def test_gpkg_projected_tiles_keep_their_corners(tmp_path):
+    # UTM zone 11 near its edge turns the grid against the meridians: each tile has corners
+    p = _gpkg(tmp_path / "u.gpkg", {(0, 0, 0): b"A"}, srs=UTM, extent=(200000.0, 4000000.0, 200100.0, 4000100.0),
+              matrices={0: (1, 1, 100, 100, 1.0, 1.0)})
+    [t] = gpkg.load(p).tiles
+    assert t.corners is not None and len(t.corners) == 4
+    q = _gpkg(tmp_path / "e.gpkg", {(2, 0, 0): b"A"})
+    e = _err(gpkg.load, q)
+    assert (e.path, e.problem) == (q, "tile table 't' holds no tiles with a tile matrix")
