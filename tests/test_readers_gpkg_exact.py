@@ -6,7 +6,6 @@ heights cannot be swapped unnoticed); every expected value is worked out by hand
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 

@@ -6,7 +6,6 @@ three layouts the module reads; every expected value is read off the text by han
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
