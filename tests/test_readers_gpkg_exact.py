@@ -410,3 +410,12 @@ def test_gpkg_projected_tiles_keep_their_corners(tmp_path):
     q = _gpkg(tmp_path / "e.gpkg", {(2, 0, 0): b"A"})
     e = _err(gpkg.load, q)
     assert (e.path, e.problem) == (q, "tile table 't' holds no tiles with a tile matrix")
+
+
+def test_gpkg_a_stored_tile_the_crs_cannot_place_is_refused_naming_the_file(tmp_path):
+    # UTM zone 11 places x = 1e7 m (48 W) but not x = 2e7 m: 100 km tiles at columns 0 and 190 have their
+    # middle at x = 9.55e6 m (placeable, so the level is chosen) but the second tile's east edge at 1.91e7 m
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"A", (0, 190, 0): b"B"}, srs=UTM,
+              extent=(0.0, 3000000.0, 1000000.0, 4000000.0), matrices={0: (200, 10, 100, 100, 1000.0, 1000.0)})
+    e = _err(gpkg.load, p)
+    assert (e.path, e.problem) == (p, UTM_FAIL)
