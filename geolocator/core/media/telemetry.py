@@ -131,7 +131,7 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     try:
         cues = list(srt.parse(text, ignore_errors=True))
-    except (srt.SRTParseError, ValueError) as exc:
+    except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range
         raise InputError(path, f"not a subtitle (SRT) file ({exc})") from None
     if not cues and text.strip():
         raise InputError(path, "not a subtitle (SRT) file: no cues found")

@@ -24,9 +24,13 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 def _delimiter(path: Path, header_line: str, required: tuple[str, ...]) -> str:
     """The delimiter that splits the header into the required columns. Spreadsheets in locales
-    with a decimal comma (most of Europe) save "CSV" with semicolons; tabs come from copy-paste."""
+    with a decimal comma (most of Europe) save "CSV" with semicolons; tabs come from copy-paste.
+    "," when none does (also when the header is not valid CSV: read_csv_rows then refuses it)."""
     for delim in (",", ";", "\t"):
-        names = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delim))]
+        try:
+            names = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delim))]
+        except csv.Error:  # e.g. a field over csv.field_size_limit(): read_csv_rows says so, naming line 1
+            continue
         if all(c in names for c in required):
             if delim != ",":
                 log.info("%s: columns are separated by %ss; read that way", path, _DELIMITER_NAMES[delim])

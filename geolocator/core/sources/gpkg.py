@@ -162,6 +162,8 @@ def _stored_centre(path: Path, table: str, crs_text: str, matrices: dict[int, _M
     min_x, _, _, max_y = _extent(path, table)
     c0, c1, r0, r1 = _query(path, f"SELECT MIN(tile_column), MAX(tile_column), MIN(tile_row), MAX(tile_row) "
                                   f"FROM {_quoted(path, table)} WHERE zoom_level = ?", (z,))[0]
+    if c0 is None:  # listed by SELECT DISTINCT but matching no integer: zoom_level stored as text (untyped column)
+        raise InputError(path, f"tile table {table!r}: no tiles at zoom {z} (its zoom_level values are not integers)")
     x = min_x + (c0 + c1 + 1) / 2 * m.tile_w * m.px_x
     y = max_y - (r0 + r1 + 1) / 2 * m.tile_h * m.px_y
     lons, lats = _wgs84(path, crs_text, [x], [y])
