@@ -472,3 +472,17 @@ def test_sift_extract_of_a_blank_image_and_of_a_pattern():
     assert np.array_equal(g.points, f.points) and np.array_equal(g.descriptors, f.descriptors)
     kp, _ = cv2.SIFT_create(nfeatures=7).detectAndCompute(grey, None)
     assert np.array_equal(f.points, np.float32([k.pt for k in kp]))
+
+
+def test_two_headings_are_the_upright_photo_and_the_half_turn(monkeypatch):
+    # Session 8 fix: range(1, 4, 4 // n) gave headings=2 the quarter and three-quarter turns (three
+    # headings in all, none of them upside down); headings=n is every (4 // n)-th quarter turn.
+    fake = make_fake(monkeypatch)
+    image = Image.fromarray(np.arange(4 * 8 * 3, dtype=np.uint8).reshape(4, 8, 3))
+    f = verify.features(image, VerifySettings(matcher="xfeat", headings=2))
+    assert len(f.views) == 1 and np.array_equal(f.views[0][1], [[-1, 0, 8], [0, -1, 4], [0, 0, 1]])
+    assert [a.shape for a in fake.seen] == [(4, 8, 3), (4, 8, 3)]
+    assert np.array_equal(fake.seen[1], np.rot90(fake.seen[0], 2))
+    for n in (3, 4, 8):  # not a divisor of 4, or more than 4: every quarter turn
+        f = verify.features(image, VerifySettings(matcher="xfeat", headings=n))
+        assert [v[0].size for v in f.views] == [(4, 8), (8, 4), (4, 8)]
