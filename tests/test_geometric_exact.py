@@ -57,6 +57,7 @@ class Verifier:
 
     def verify_photo(self, query, tiles, candidates):
         self.verified.append((query, list(candidates)))
+        self.tiles_given = tiles
         if query == self.cancel_at:
             self.cancel.cancel()
         return [NS(inliers=n, homography=h, centre=c) for n, h, c in self.direct[query]]
@@ -150,6 +151,7 @@ def test_direct_and_chained_labels_by_hand(monkeypatch):
         ("q4", "q3", 8, 1.0), ("q4", "q0", 8, 1.0), ("q2", "q1", 8, 1.0), ("q2", "q4", 8, 1.0)]
     assert [c[3] for c in fakes.calls] == [1.0] * 8
     assert ver.verified == [(q, list(c)) for q, c in zip(Q, CANDIDATES.tolist())]
+    assert ver.tiles_given is ts.tiles
     assert sorted(ver.photos) == sorted(["q1", "q3", "q0", "q2", "q4", "q5", "q6", "q7", "q8"])  # each once
     assert [(c[1], c[2]) for c in fakes.centres] == [("q1", ("T", 2)), ("q1", ("T", 0)), ("q4", ("T", 2)),
                                                       ("q2", ("T", 0))]
@@ -245,3 +247,46 @@ def test_cancel_before_matching_and_between_chains(monkeypatch):
     with pytest.raises(Cancelled):
         geometric_labels(["a", "b"], ts, np.array([[0], [1]]), np.zeros((2, 2)), ver, cancel=token)
     assert fakes.calls == []
+
+
+def test_an_anchor_without_keypoints_is_passed_over(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct = {"a": [(30, T(0.0), (0.5, 0.5))], "b": [(20, T(0.0), (0.5, 0.5))], "c": [(0, T(0.0), None)]}
+    s = np.zeros((3, 3))
+    s[2] = [0.9, 0.5, 0]
+    fakes.links[("c", "b")] = (15, L(0.0))
+    labels = geometric_labels(["a", "b", "c"], TileSet(), np.array([[0], [1], [2]]), s,
+                              Verifier(direct, no_photo={"a"}))
+    assert labels[2] == GeoLabel(1, 15, 1) and [c[:2] for c in fakes.calls] == [("c", "b")]
+
+
+def test_a_chain_must_beat_the_photo_s_own_weak_match(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct = {"a": [(30, T(0.0), (0.5, 0.5))], "b": [(10, T(0.0), (0.5, 0.5))]}
+    fakes.links[("b", "a")] = (8, L(0.0))  # strength 8: a link (>= 5) but weaker than b's own 10
+    labels = geometric_labels(["a", "b"], TileSet(), np.array([[0], [1]]), np.zeros((2, 2)), Verifier(direct),
+                              GeometrySettings(link_inliers=5))
+    assert labels == [GeoLabel(0, 30, None), GeoLabel(1, 10, None)]
+
+
+def test_no_anchor_at_all_and_a_centre_beyond_minus_one(monkeypatch):
+    make_fakes(monkeypatch)
+    # weak matches only: nothing anchors, nothing chains; b's centre at fx -1.5 is a degenerate
+    # fit (tile 3 + floor(-1.5) would be tile 1): it keeps its tile
+    direct = {"a": [(9, T(0.0), (0.5, 0.5))], "b": [(9, T(0.0), (-1.5, 0.5))]}
+    labels = geometric_labels(["a", "b"], TileSet(), np.array([[0], [3]]), np.zeros((2, 2)), Verifier(direct))
+    assert labels == [GeoLabel(0, 9, None), GeoLabel(3, 9, None)]
+
+
+def test_partners_with_equal_similarity_keep_their_order_among_many(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    n = 60  # 59 anchors (numpy's default sort reorders ties at this size), then the photo to chain
+    names = [f"p{i}" for i in range(n)]
+    direct = {q: [(30, T(0.0), None)] for q in names[:-1]}
+    direct[names[-1]] = [(0, T(0.0), None)]
+    s = np.zeros((n, n))
+    s[-1, :-1] = [0.5, 0.2] * 29 + [0.5]
+    labels = geometric_labels(names, TileSet(), np.zeros((n, 1), int), s, Verifier(direct),
+                              GeometrySettings(links=4, rounds=1))
+    assert [c[1] for c in fakes.calls] == ["p0", "p2", "p4", "p6"]
+    assert labels[-1] is None

@@ -85,6 +85,13 @@ def test_to_array_shrinks_to_max_side_only_and_keeps_colour_or_grey():
     assert tiny.shape == (1, 3)  # height rounds to 0: at least 1 pixel
     tall = verify._to_array(Image.fromarray(np.zeros((10, 4), np.uint8)), 5, grey=True)
     assert tall.shape == (5, 2)  # the longer side is the height here
+    thin = verify._to_array(Image.fromarray(np.zeros((9, 1), np.uint8)), 3, grey=True)
+    assert thin.shape == (3, 1)  # width rounds to 0: at least 1 pixel
+    assert verify._to_array(rgb, 12, grey=False).shape == (4, 8, 3)  # scale 1.5: not enlarged
+    # shrinking averages areas (INTER_AREA): 8 -> 2 pixels are the means of 4; bilinear sampling
+    # would read pixels 1-2 and 5-6 (0)
+    row = Image.fromarray(np.uint8([[0, 0, 0, 100, 0, 0, 0, 200]]))
+    assert verify._to_array(row, 2, grey=True).tolist() == [[25, 50]]
 
 
 def test_features_of_a_learned_backend_hold_the_other_three_headings(monkeypatch):
@@ -98,6 +105,7 @@ def test_features_of_a_learned_backend_hold_the_other_three_headings(monkeypatch
     assert np.array_equal(fake.seen[2], np.rot90(fake.seen[0], 2))
     assert np.array_equal(fake.seen[3], np.rot90(fake.seen[0], 3))
     assert f.size == (8, 4) and np.array_equal(f.points, [[8, 4]])
+    assert np.allclose(f.descriptors, [[8, 4, fake.seen[0].mean(), 3]])
     assert len(f.views) == 3
     for (view, rotation), k in zip(f.views, (1, 2, 3)):
         assert np.array_equal(rotation, verify.rotation_homography(k, (8, 4))[0])
@@ -170,6 +178,12 @@ def test_heading_scores_by_hand():
     [((view, _), score)] = verify.headings_and_scores(photo, [c])
     assert view is photo and score == 1
     assert verify.headings_and_scores(photo, []) == []
+    # a heading without keypoints, then one of another descriptor size, are skipped (score 0);
+    # the one after them still counts
+    other = _lf(E[[0, 1]], views=((_lf(np.zeros((0, 4))), "R1"), (_lf(np.ones((2, 3))), "R2"),
+                                  (_lf(E[[3, 2]]), "R3")))
+    [((view, rot), score)] = verify.headings_and_scores(other, [b])
+    assert rot == "R3" and score == 2
 
 
 def test_heading_scores_count_only_the_strongest_512_of_each_side():
@@ -187,9 +201,11 @@ def test_heading_scores_count_only_the_strongest_512_of_each_side():
 
 
 def test_heading_scores_are_cosines_not_dot_products():
-    # the target keypoint [10, 0] is nearest to the photo's [1, 0.1] by cosine, to [0.5, 5] by dot
-    photo = _lf([[1.0, 0.1], [0.5, 5.0]])
-    target = _lf([[10.0, 0.0], [0.0, 1.0]])
+    # photo p0 [1, 0], p1 [0, 10]; target t0 [10, 1.5], t1 [0.1, 1]. Cosines: p0 <-> t0 (0.989),
+    # p1 <-> t1 (0.995): 2 mutual pairs. By dot products p1 . t0 = 15 would beat p1 . t1 = 10 and
+    # p0 . t0 = 10: 1 pair.
+    photo = _lf([[1.0, 0.0], [0.0, 10.0]])
+    target = _lf([[10.0, 1.5], [0.1, 1.0]])
     assert verify.headings_and_scores(photo, [target])[0][1] == 2
 
 
@@ -222,6 +238,7 @@ def test_verify_pair_fits_the_exact_homography_and_places_the_centre(monkeypatch
     assert np.allclose(v.homography / v.homography[2, 2], [[0.5, 0, 50], [0, 0.5, 60], [0, 0, 1]], atol=1e-6)
     assert v.centre == pytest.approx((75 / 200, 80 / 200))  # (50, 40) -> (75, 80)
     assert np.allclose(v.corners, [(0.25, 0.3), (0.5, 0.3), (0.5, 0.5), (0.25, 0.5)])
+    assert fake.calls == [("disk", "cpu")]
     a, b = fake.matched[0]
     assert isinstance(a, Features) and isinstance(b, Features)
     assert len(a) == 6 and len(b) == 6 and a.size == (100, 80) and b.size == (200, 200)  # disk: no prefix
@@ -235,7 +252,10 @@ def test_verify_pair_composes_the_heading_back_to_the_upright_photo(monkeypatch)
     turned_pts = (np.c_[photo.points, np.ones(6)] @ rot.T)[:, :2].astype(np.float32)
     turned = LocalFeatures(turned_pts, photo.descriptors, (80, 100))
     fake.pairs = (np.arange(6), np.arange(6))
-    v = verify.verify_pair(photo, target, VerifySettings(matcher="xfeat", glue_keypoints=0), heading=(turned, rot))
+    v = verify.verify_pair(photo, target, VerifySettings(matcher="xfeat", glue_keypoints=0, device="dev"),
+                           heading=(turned, rot))
+    assert fake.calls == [("xfeat", "dev")]
+    assert fake.matched[0][0].size == (80, 100)  # the heading given is the one matched
     assert v.inliers == 6
     assert np.allclose(v.homography / v.homography[2, 2], [[0.5, 0, 50], [0, 0.5, 60], [0, 0, 1]], atol=1e-5)
     assert v.centre == pytest.approx((0.375, 0.4))
@@ -277,6 +297,9 @@ def test_verify_pair_gives_nothing_for_too_few_keypoints_or_matches(monkeypatch)
     assert verify.verify_pair(photo, target, s, heading=(photo, np.eye(3))).inliers == 0
     fake.pairs = (np.arange(4), np.arange(4))  # four exact pairs (the corners): enough
     v = verify.verify_pair(four, target, s, heading=(four, np.eye(3)))
+    assert v.inliers == 4 and v.centre == pytest.approx((0.375, 0.4))
+    four_t = LocalFeatures(target.points[:4], target.descriptors[:4], target.size)
+    v = verify.verify_pair(photo, four_t, s, heading=(photo, np.eye(3)))
     assert v.inliers == 4 and v.centre == pytest.approx((0.375, 0.4))
 
 
@@ -486,3 +509,20 @@ def test_two_headings_are_the_upright_photo_and_the_half_turn(monkeypatch):
     for n in (3, 4, 8):  # not a divisor of 4, or more than 4: every quarter turn
         f = verify.features(image, VerifySettings(matcher="xfeat", headings=n))
         assert [v[0].size for v in f.views] == [(4, 8), (8, 4), (4, 8)]
+
+
+def test_mutual_nearest_needs_the_target_s_nearest_to_point_back():
+    # a0 [1, 0.5] and a1 [1, 0] are both nearest b0 [1, 0.1] (cosines 0.934, 0.995); b0's nearest
+    # is a1: only (a1, b0) is mutual. Three target rows of two dimensions (non-square).
+    a = np.float32([[1, 0.5], [1, 0]])
+    b = np.float32([[1, 0.1], [0, 1], [0, 3]])
+    ia, ib = base.mutual_nearest(a, b, -1.0)
+    assert ia.tolist() == [1] and ib.tolist() == [0]
+
+
+def test_to_rgb_tensor_moves_to_the_device_and_takes_turned_views():
+    grey = np.array([[0, 255], [51, 102]], np.uint8)
+    assert base.to_rgb_tensor(grey, "meta").device.type == "meta"
+    turned = np.rot90(np.dstack([grey] * 3))  # a view with negative strides
+    t = base.to_rgb_tensor(turned, "cpu")
+    assert np.allclose(t[0, 0].numpy(), np.rot90(grey) / 255.0)
