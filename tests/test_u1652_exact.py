@@ -82,6 +82,18 @@ def test_ap_by_the_official_trapezoid():
     # one positive at rank 3: ((3/3) ... P = 1/4, P_prev = 0/3 = 0: (0 + 1/4) / 2
     m = u1652.evaluate_u1652(Q, ["a"], g, ["x", "x", "x", "a", "x"])
     assert m["AP"] == pytest.approx(100 * 0.125)
+    # ranks 0 and 1: P = [1, 1], P_prev = [1, 1/1]: AP 1
+    assert u1652.evaluate_u1652(Q, ["a"], g, ["a", "a", "x", "x", "x"])["AP"] == pytest.approx(100)
+
+
+def test_equal_scores_keep_the_gallery_order():
+    # 40 gallery images alternating two scores: a stable sort ranks image 6 fourth (after 0, 2, 4);
+    # numpy's default sort may not keep ties in order at this size
+    g = unit([0.5, 0.2] * 20)
+    labels = ["x"] * 40
+    labels[6] = "a"
+    m = u1652.evaluate_u1652(Q, ["a"], g, labels)
+    assert m["R@1"] == 0 and m["AP"] == pytest.approx(100 * (0 + 1 / 4) / 2)
 
 
 def test_junk_before_a_positive_does_not_count_and_queries_are_chunked():
@@ -90,10 +102,10 @@ def test_junk_before_a_positive_does_not_count_and_queries_are_chunked():
     m = u1652.evaluate_u1652(Q, ["a"], g, ["-1", "a", "x", "x"])
     assert m["R@1"] == 100 and m["AP"] == pytest.approx(100)
     q = np.concatenate([Q, Q, Q])
-    labels = ["a", "x", "none"]
+    labels = ["none", "a", "x"]  # a query without positive first: skipped, the others still count
     for chunk in (1, 2, 1024):
         m = u1652.evaluate_u1652(q, labels, g, ["x", "a", "x", "-1"], chunk=chunk)
-        # query a: positive at rank 1 (R@1 0, AP 1/2 / 2 = 0.25); query x: positives at ranks 0 and 2 after
+        # "none" skipped; query a: positive at rank 1 (R@1 0, AP 1/2 / 2 = 0.25); query x: positives at ranks 0 and 2 after
         # the junk is dropped (ranks 0, 2 of [x, a, x]): AP (1 + (1/2 + 2/3)/2)/2; "none" skipped
         assert m["n_queries"] == 2
         assert m["R@1"] == 50.0
@@ -107,7 +119,7 @@ def test_labels_are_compared_as_strings_and_scores_as_the_best_view():
 
 
 def test_no_positive_at_all_is_an_error():
-    with pytest.raises(ValueError, match=re.escape("no query has a positive in the gallery")):
+    with pytest.raises(ValueError, match="^" + re.escape("no query has a positive in the gallery") + "$"):
         u1652.evaluate_u1652(Q, ["a"], ranked(3), ["x", "y", "-1"])
 
 
@@ -129,7 +141,8 @@ def _features(seen):
 
     def fn(paths):
         seen.append([f"{p.parts[-4]}/{p.parts[-3]}" for p in paths])
-        return np.stack([unit([0.9])[0] if p.parts[-2] == "0001" else unit([0.1])[0] for p in paths])
+        score = {("0001", True): 0.9, ("0002", True): 0.1, ("0001", False): 0.8, ("0002", False): 0.2}
+        return np.stack([unit([score[p.parts[-2], "drone" in p.parts[-3]]])[0] for p in paths])
 
     return fn
 
@@ -146,16 +159,22 @@ def test_run_frozen_evaluates_both_directions(tmp_path):
 
 
 class FakeAdapter:
-    """Swaps the two buildings for photos only: drone->satellite then finds nothing first."""
+    """Swaps the two buildings for photos only: drone->satellite then finds nothing first. Records
+    the first coordinate of what it is given (0.9 / 0.1: drone images, 0.8 / 0.2: satellite)."""
 
     card = {"mode": "fake"}
 
+    def __init__(self):
+        self.queries, self.tiles = [], []
+
     def transform_queries(self, f):
         assert f.ndim == 2
+        self.queries.append(np.round(f[:, 0], 3).tolist())
         return f[:, ::-1].copy()
 
     def transform_tiles(self, f):
         assert f.ndim == 3
+        self.tiles.append(np.round(f[:, 0, 0], 3).tolist())
         return f
 
 
@@ -166,9 +185,11 @@ def test_run_adapted_on_each_split(tmp_path, adapt_on, monkeypatch):
     _layout(tmp_path)
     seen, calls = [], []
 
+    fake = FakeAdapter()
+
     def adapt(tiles, photos, **kw):
         calls.append((tiles.shape, photos.shape, kw))
-        return FakeAdapter()
+        return fake
 
     monkeypatch.setattr(em, "adapt", adapt)
     progress, cancel = object(), object()
@@ -180,10 +201,25 @@ def test_run_adapted_on_each_split(tmp_path, adapt_on, monkeypatch):
         assert seen[4:] == [["train/satellite"] * 2, ["train/drone"] * 2]
     else:
         assert len(seen) == 4
-    # queries swapped: unit([0.9]) -> [0.436, 0.9]: building 0001's photo now nearer 0002's tile
-    assert out["drone->satellite"]["R@1"] == 0 and out["satellite->drone"]["R@1"] == 0
+    # drone features swapped: 0001 [0.9, 0.436] -> [0.436, 0.9], 0002 [0.1, 0.995] -> [0.995, 0.1];
+    # satellite 0001 [0.8, 0.6], 0002 [0.2, 0.98] unchanged. drone->satellite: 0001 . (0.8, 0.2
+    # tiles) = 0.889 < 0.969, 0002: 0.856 > 0.297: both wrong. satellite->drone: 0001 finds 0001
+    # (0.889 > 0.856), 0002 finds 0001 (0.969 > 0.297): 50 %
+    assert out["drone->satellite"]["R@1"] == 0 and out["satellite->drone"]["R@1"] == 50
     assert out["adapted"] is True and out["mode"] == "paper" and out["adapt_on"] == adapt_on
     assert out["card"] == {"mode": "fake"}
+    assert np.allclose(fake.queries, [[0.9, 0.1], [0.9, 0.1]]) and np.allclose(fake.tiles, [[0.8, 0.2], [0.8, 0.2]])
+
+
+def test_run_defaults_adapt_the_best_mode_on_train_with_seed_0_on_auto(tmp_path, monkeypatch):
+    from geolocator.core.adapt import em
+
+    _layout(tmp_path)
+    calls = []
+    monkeypatch.setattr(em, "adapt", lambda tiles, photos, **kw: calls.append(kw) or FakeAdapter())
+    out = u1652.run_u1652(tmp_path, _features([]))
+    assert calls == [dict(mode="best", steps=None, seed=0, device="auto", progress=None, cancel=None)]
+    assert out["adapt_on"] == "train" and out["mode"] == "best"
 
 
 def test_run_refuses_an_unknown_split_and_names_a_missing_folder(tmp_path):

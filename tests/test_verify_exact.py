@@ -118,6 +118,7 @@ def test_features_without_views_for_one_heading_or_a_rotation_invariant_backend(
     image = Image.fromarray(np.zeros((4, 8, 3), np.uint8))
     one = verify.features(image, VerifySettings(matcher="xfeat", headings=1))
     assert one.views == () and len(fake.seen) == 1
+    assert verify.features(image, VerifySettings(matcher="xfeat", headings=0)).views == ()
     assert verify.features(image, VerifySettings(matcher="xfeat", headings=4), headings=1).views == ()
     assert len(verify.features(image, VerifySettings(matcher="xfeat", headings=1), headings=4).views) == 3
     fake.rotation_invariant = True
