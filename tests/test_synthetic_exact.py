@@ -51,9 +51,7 @@ def test_each_other_perturbation_alone_moves_the_photos_off_their_place():
             assert np.allclose(tiles, tiles[:, :1], atol=1e-6)
 
 
-def test_the_recipe_draw_by_draw():
-    n, per, v, dim, seed = 3, 2, 2, 4, 7
-    vn, dist, off, noise = 0.7, 0.8, 1.0, 0.5
+def _recipe(n, per, v, dim, vn, dist, off, noise, seed):
     rng = np.random.default_rng(seed)
     place = rng.normal(size=(n, 1, dim))
     view_part = vn * rng.normal(size=(n, v, dim))
@@ -66,5 +64,20 @@ def test_the_recipe_draw_by_draw():
     photo_offset = off * rng.normal(size=dim) * 0.3
     raw = (place[truth, 0] + view_part[truth, seen]) @ mix.T
     photos = unit(unit(raw + noise * rng.normal(size=raw.shape)) + photo_offset)
-    t, p, tr = synthetic_cross_view(n, per, v, dim, view_noise=vn, distortion=dist, offset=off, noise=noise, seed=seed)
+    return tiles, photos, truth
+
+
+def test_the_recipe_draw_by_draw():
+    tiles, photos, truth = _recipe(3, 2, 2, 4, 0.7, 0.8, 1.0, 0.5, 7)
+    t, p, tr = synthetic_cross_view(3, 2, 2, 4, view_noise=0.7, distortion=0.8, offset=1.0, noise=0.5, seed=7)
     assert np.allclose(t, tiles, atol=1e-6) and np.allclose(p, photos, atol=1e-6) and tr.tolist() == truth.tolist()
+    tiles, photos, truth = _recipe(4, 3, 3, 5, 0.2, 1.5, 2.0, 0.1, 9)
+    t, p, tr = synthetic_cross_view(4, 3, 3, 5, view_noise=0.2, distortion=1.5, offset=2.0, noise=0.1, seed=9)
+    assert np.allclose(t, tiles, atol=1e-6) and np.allclose(p, photos, atol=1e-6)
+
+
+def test_the_default_perturbations_and_seed():
+    # defaults: view_noise 0.7, distortion 0.8, offset 1.0, noise 0.5, seed 0
+    tiles, photos, _ = _recipe(3, 2, 2, 4, 0.7, 0.8, 1.0, 0.5, 0)
+    t, p, _ = synthetic_cross_view(3, 2, 2, 4)
+    assert np.allclose(t, tiles, atol=1e-6) and np.allclose(p, photos, atol=1e-6)
