@@ -142,3 +142,127 @@ def test_a_header_with_both_separators_is_read_as_comma_separated(tmp_path):
     # it would lack lat and lon instead, with the ';' file's wording)
     p, line, problem = _problem(lambda: queries.read_truth_csv(path, tmp_path))
     assert p == path and "query" in problem and "the header must contain query;lat;lon" not in problem
+
+
+# ---------------------------------------------------------------- truth files: BOM, warning, hints
+
+
+def test_a_byte_order_mark_is_no_part_of_the_header_and_the_semicolon_warning_is_exact(tmp_path):
+    path = _truth(tmp_path, "\ufeffquery;lat;lon\nq.jpg;50,5;4\n")
+    h = _capture()
+    try:
+        truth = queries.read_truth_csv(path, tmp_path)
+    finally:
+        _release(h)
+    assert truth["q.jpg"][0].lat == 50.5
+    assert h.messages == [(logging.WARNING, f"{path}: columns are separated by ';' (a spreadsheet's comma-decimal "
+                                            "export); read with ';' between columns and ',' as the decimal mark")]
+    path = _truth(tmp_path, "\ufeffquery,lat,lon\nq.jpg,50.5,4\n")
+    assert queries.read_truth_csv(path, tmp_path)["q.jpg"][0].lat == 50.5
+
+
+def test_a_decimal_comma_splitting_a_number_says_so(tmp_path):
+    path = _truth(tmp_path, "query,lat,lon\nq.jpg,50,5,4\n")
+    p, line, problem = _problem(lambda: queries.read_truth_csv(path, tmp_path))
+    # (tilesets.read_csv_rows already adds a hint of its own before this one: said twice, not fixed here)
+    assert (p, line) == (path, 2) and problem.startswith("4 values but the header has 3 columns")
+    assert problem.endswith(": a decimal comma (as in 50,005) splits a number in two; write decimals with '.', "
+                            "or separate the columns with ';'")
+    path = _truth(tmp_path, "query,lat,lon\nq.jpg,x,y,z\n")  # no digit,digit: the plain message
+    assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (path, 2, "4 values but the header has 3 columns")
+
+
+def test_a_region_folder_needs_tiles_csv_and_queries_side_by_side(tmp_path):
+    (tmp_path / "queries").mkdir()
+    assert not queries.is_region_folder(tmp_path)
+    (tmp_path / "tiles.csv").write_text("x")
+    assert queries.is_region_folder(tmp_path) and queries.is_region_folder(str(tmp_path))
+    (tmp_path / "queries").rmdir()
+    assert not queries.is_region_folder(tmp_path)
+
+
+# ---------------------------------------------------------------- load_queries
+
+
+def test_videos_give_frames_with_their_id_and_a_failing_one_is_skipped(tmp_path, monkeypatch):
+    from geolocator.core.model import Query
+
+    calls, skipped = [], []
+
+    def frames(path, video_id, every_s):
+        calls.append((path, video_id, every_s))
+        if path.name == "a.mp4":
+            raise InputError(path, "no video stream")
+        return [Query(f"{video_id}#t=0.000", path)]
+
+    monkeypatch.setattr(queries, "_video_frames", frames)
+    for name in ("sub/a.mp4", "sub/b.mp4"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    _photo(tmp_path / "sub" / "c.png")
+    out = queries.load_queries(tmp_path, on_skip=lambda p, r: skipped.append((p, r)))
+    assert calls == [(tmp_path / "sub" / "a.mp4", "sub/a.mp4", 1.0), (tmp_path / "sub" / "b.mp4", "sub/b.mp4", 1.0)]
+    assert [q.id for q in out] == ["sub/b.mp4#t=0.000", "sub/c.png"]
+    assert skipped == [(tmp_path / "sub" / "a.mp4", "no video stream")]
+    calls.clear()
+    queries.load_queries([tmp_path / "sub" / "b.mp4"], every_s=2.5)
+    assert calls == [(tmp_path / "sub" / "b.mp4", "b.mp4", 2.5)]
+
+
+def test_a_list_names_what_it_skips_and_keeps_ids_unambiguous(tmp_path):
+    a = _photo(tmp_path / "A" / "q.png")
+    b = _photo(tmp_path / "B" / "q.png")
+    (tmp_path / "x.zip").write_bytes(b"x")
+    (tmp_path / "A" / "notes.txt").write_text("x")
+    (tmp_path / "E").mkdir()
+    (tmp_path / "E" / "log.srt").write_text("x")
+    skipped = []
+    out = queries.load_queries([a, b], on_skip=lambda p, r: skipped.append((p.name, r)))
+    assert [q.id for q in out] == ["q.png", b.resolve().as_posix()]
+    out = queries.load_queries([tmp_path / "x.zip", tmp_path / "A", tmp_path / "E"],
+                               on_skip=lambda p, r: skipped.append((p.name, r)))
+    assert [q.id for q in out] == ["A/q.png"]
+    assert skipped == [("notes.txt", "a sidecar/text file (.txt), not a photo"),
+                       ("E", f"no images ({READS}) in this folder (it holds 1 other file, e.g. log.srt)"),
+                       ("log.srt", "a sidecar/text file (.srt), not a photo"),
+                       ("x.zip", f"not a photo type geolocator reads (.zip; it reads {READS})")]
+
+
+def test_errors_of_load_queries_name_the_place_and_the_count(tmp_path):
+    assert _problem(lambda: queries.load_queries(tmp_path / "missing")) == (tmp_path / "missing", None, "not found")
+    assert _problem(lambda: queries.load_queries([])) == (None, None, "no query images given")
+    (tmp_path / "only").mkdir()
+    (tmp_path / "only" / "notes.txt").write_text("x")
+    assert _problem(lambda: queries.load_queries(tmp_path / "only")) == (
+        tmp_path / "only", None, f"no images ({READS}) in this folder (it holds 1 other file, e.g. notes.txt)")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.png").write_bytes(b"not a png")
+    (bad / "y.png").write_bytes(b"not a png")
+    (bad / "sub").mkdir()
+    (bad / "sub" / "z.png").write_bytes(b"not a png")
+    assert _problem(lambda: queries.load_queries(bad)) == (bad, None, "none of the 3 query files could be read")
+    assert _problem(lambda: queries.load_queries([bad / "x.png"])) == (bad, None, "the only query file could not be read")
+    assert _problem(lambda: queries.load_queries([bad / "x.png", bad / "sub" / "z.png"])) == (
+        bad, None, "none of the 2 query files could be read")
+    assert _problem(lambda: queries.load_queries([bad / "sub" / "z.png", bad / "y.png"]))[0] == bad / "sub"
+    assert _problem(lambda: queries.load_queries([tmp_path / "only"])) == (
+        tmp_path / "only", None, "the only query file could not be read")
+
+
+def _region_with_a_bad_query(root):
+    for name in ("a", "b"):
+        _photo(root / "tiles" / f"{name}.png")
+    (root / "tiles.csv").write_text("path,west,south,east,north\ntiles/a.png,10,50,10.01,50.01\n"
+                                    "tiles/b.png,10.01,50,10.02,50.01\n")
+    _photo(root / "queries" / "q1.png")
+    (root / "queries" / "bad.png").write_bytes(b"not a png")
+    return root
+
+
+def test_a_region_s_skipped_queries_reach_the_callback_alone_or_in_a_list(tmp_path):
+    root = _region_with_a_bad_query(tmp_path / "region")
+    for source in (root, [root]):
+        skipped = []
+        out = queries.load_queries(source, on_skip=lambda p, r: skipped.append(p.name))
+        assert [q.id for q in out] == ["queries/q1.png"] and skipped == ["bad.png"]
