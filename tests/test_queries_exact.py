@@ -266,3 +266,41 @@ def test_a_region_s_skipped_queries_reach_the_callback_alone_or_in_a_list(tmp_pa
         skipped = []
         out = queries.load_queries(source, on_skip=lambda p, r: skipped.append(p.name))
         assert [q.id for q in out] == ["queries/q1.png"] and skipped == ["bad.png"]
+
+
+def test_a_list_with_a_base_a_missing_file_and_a_good_one(tmp_path):
+    good = _photo(tmp_path / "A" / "q.png")
+    skipped = []
+    out = queries.load_queries([tmp_path / "gone.png", tmp_path / "A"], base=tmp_path.parent,
+                               on_skip=lambda p, r: skipped.append((p.name, r)))
+    assert [q.id for q in out] == [f"{tmp_path.name}/A/q.png"] and out[0].path == good.resolve()
+    assert skipped == [("gone.png", "file not found")]
+
+
+def test_load_region_errors_name_the_folder(tmp_path):
+    assert _problem(lambda: queries.load_region(tmp_path / "none")) == (tmp_path / "none", None, "not a folder")
+    assert _problem(lambda: queries.load_region(tmp_path)) == (tmp_path, None, "not a region folder: it has no tiles.csv")
+    root = _region_with_a_bad_query(tmp_path / "r")
+    import shutil
+
+    shutil.rmtree(root / "queries")
+    assert _problem(lambda: queries.load_region(root)) == (
+        root / "queries", None, "missing: a region folder keeps its drone images in queries/")
+
+
+def test_truth_rows_name_query_and_tile_faults_and_the_coordinate_ranges(tmp_path):
+    path = _truth(tmp_path, "query,lat,lon\n../q.jpg,50,4\n")
+    assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (
+        path, 2, f"query '../q.jpg' points outside the folder {tmp_path}")
+    path = _truth(tmp_path, "query,lat,lon,tile\nq.jpg,50,4,../t\n")
+    assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (
+        path, 2, f"tile '../t' points outside the folder {tmp_path}")
+    for lat, lon, bad in [("90.5", "0", "lat = 90.5 is out of range [-90, 90]"),
+                          ("-90.5", "0", "lat = -90.5 is out of range [-90, 90]"),
+                          ("0", "180.5", "lon = 180.5 is out of range [-180, 180]"),
+                          ("0", "-180.5", "lon = -180.5 is out of range [-180, 180]")]:
+        path = _truth(tmp_path, f"query,lat,lon\nq.jpg,{lat},{lon}\n")
+        assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (path, 2, bad)
+    path = _truth(tmp_path, "query,lat,lon\nq.jpg,90,180\nr.jpg,-90,-180\n")
+    truth = queries.read_truth_csv(path, tmp_path)
+    assert (truth["q.jpg"][0].lat, truth["r.jpg"][0].lon) == (90.0, -180.0)
