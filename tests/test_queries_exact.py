@@ -304,3 +304,12 @@ def test_truth_rows_name_query_and_tile_faults_and_the_coordinate_ranges(tmp_pat
     path = _truth(tmp_path, "query,lat,lon\nq.jpg,90,180\nr.jpg,-90,-180\n")
     truth = queries.read_truth_csv(path, tmp_path)
     assert (truth["q.jpg"][0].lat, truth["r.jpg"][0].lon) == (90.0, -180.0)
+
+
+def test_video_frames_pass_path_id_and_interval_to_the_video_reader(monkeypatch):
+    from geolocator.core.media import video
+
+    calls = []
+    monkeypatch.setattr(video, "video_queries", lambda *a, **k: calls.append((a, k)) or ["frame"])
+    assert queries._video_frames(Path("f/v.mp4"), "v.mp4", 2.5) == ["frame"]
+    assert calls == [((Path("f/v.mp4"),), {"video_id": "v.mp4", "every_s": 2.5})]
