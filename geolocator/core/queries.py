@@ -120,12 +120,6 @@ def _video_suffixes() -> frozenset[str]:
     return VIDEO_SUFFIXES
 
 
-def _list_videos(folder: Path) -> list[Path]:
-    suffixes = _video_suffixes()
-    return [p for p in Path(folder).rglob("*") if p.suffix.lower() in suffixes and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
-
-
 def _video_frames(path: Path, video_id: str, every_s: float) -> list[Query]:
     from .media.video import video_queries
 

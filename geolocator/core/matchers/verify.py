@@ -70,7 +70,8 @@ def features(pil_image, settings, *, headings: int | None = None):
         return upright
     size = upright.size
     views = []
-    for k in range(1, 4, max(1, 4 // n)):
+    step = max(1, 4 // n)  # n headings: every (4 // n)-th quarter turn (2: the half turn)
+    for k in range(step, 4, step):
         rotation, _ = rotation_homography(k, size)
         views.append((describe(np.rot90(image, k)), rotation))
     return replace(upright, views=tuple(views))
