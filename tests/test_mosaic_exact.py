@@ -5,6 +5,7 @@ and the map back to the candidate tile (written for session 8's mutation run of 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,9 @@ def test_an_even_count_takes_the_mean_of_the_middle_sizes_and_a_shared_bucket_ke
 
 
 def test_an_empty_set_or_zero_sized_tiles_get_a_unit_cell():
-    empty = NeighbourGrid([])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no median of an empty array ("Mean of empty slice")
+        empty = NeighbourGrid([])
     assert empty.cell == (1.0, 1.0) and empty.half == (0.0, 0.0) and empty.buckets == {}
     flat = NeighbourGrid([_t("a", 2, 0, 2, 0.25), _t("b", 3, 0, 3, 0.25), _t("c", 5, 1, 5, 1.25)])
     # zero widths: a cell of 0 would divide by zero; the heights keep their median 0.25
@@ -64,6 +67,22 @@ def test_ring_zero_or_below_is_the_tile_alone():
     grid = NeighbourGrid(tiles)
     assert grid.around(1, 0) == [1] and grid.around(1, -1) == [1]
     assert grid.around(1, 1) == [1, 0, 2]
+    # even with a tile overlapping it (overlapping windows of a raster): ring 0 is the tile alone
+    overlapping = [*tiles, _t("half", 1.5, 0, 2.5, 1)]
+    assert NeighbourGrid(overlapping).around(1, 0) == [1]
+    assert NeighbourGrid(overlapping).around(1, 1) == [1, 0, 2, 3]
+
+
+def test_tiles_in_the_same_bucket_as_the_tile_are_found_after_it():
+    # centres 0.5, 0.7 and 0.6 share bucket (0, 0) with the tile (listed first) and a crossing tile
+    tiles = [_t("a", 0, 0, 1, 1), _t("x", 179.5, 0, -179.5, 1), _t("b", 0.2, 0, 1.2, 1), _t("c", 0.1, 0.1, 1.1, 1.1)]
+    grid = NeighbourGrid([tiles[0], tiles[2], tiles[3]])
+    assert grid.buckets == {(0, 0): [0, 1, 2]}
+    assert grid.around(0, 1) == [0, 1, 2] and grid.around(1, 1) == [1, 0, 2]
+    # the crossing tile's centre (180 -> -180 after wrapping) is elsewhere; bucket it with the others
+    grid = NeighbourGrid(tiles)
+    grid.buckets = {(0, 0): [1, 0, 2, 3]}
+    assert grid.around(0, 1) == [0, 2, 3]
 
 
 def test_a_ring_reaches_ring_tiles_and_not_the_one_that_only_touches_it():
@@ -83,6 +102,16 @@ def test_a_tile_across_the_antimeridian_has_no_neighbours_and_is_no_neighbour():
     # a world-wide tile's grown box [-540, 540] holds the crossing tile's west and east: left out all the same
     world = [_t("world", -180.0, 0, 180.0, 1), tiles[1], tiles[2]]
     assert NeighbourGrid(world).around(0, 1) == [0, 2]
+
+
+def test_a_tile_exactly_the_tolerance_inside_the_grown_box_is_no_neighbour():
+    # a unit tile grown by one: [-1, 2] x [-1, 2], eps 1e-6; each tile below overlaps it by exactly eps
+    base = _t("base", 0.0, 0.0, 1.0, 1.0)
+    edge = [_t("w", -2.0, 0.0, -1.0 + 1e-6, 1.0), _t("e", 2.0 - 1e-6, 0.0, 3.0, 1.0),
+            _t("s", 0.0, -2.0, 1.0, -1.0 + 1e-6), _t("n", 0.0, 2.0 - 1e-6, 1.0, 3.0)]
+    assert NeighbourGrid([base, *edge]).around(0, 1) == [0]
+    inside = [_t("w", -2.0, 0.0, -1.0 + 2e-6, 1.0), _t("n", 0.0, 2.0 - 2e-6, 1.0, 3.0)]
+    assert NeighbourGrid([base, *inside]).around(0, 1) == [0, 1, 2]
 
 
 def test_the_edge_tolerance_is_a_millionth_of_the_tiles_longer_side():
@@ -115,10 +144,15 @@ def test_the_ring_grows_by_the_tiles_own_width_and_height():
     assert NeighbourGrid([base, *others]).around(0, 1) == [0, 1, 2, 5]
 
 
-def test_tiles_of_mixed_sizes_find_each_other():
+@pytest.mark.parametrize("u", [1.0, 0.001])
+def test_tiles_of_mixed_sizes_find_each_other(u):
     """Session 8's bug: the buckets read reached ring x the tile's size + 1 cell of the set's median
-    size, short of a neighbour whose centre lies further because either tile is wider than that."""
-    small = _row(9)  # 1 x 1, cells of 1
+    size, short of a neighbour whose centre lies further because either tile is wider than that.
+    `u`: the unit tile's size in degrees (the cell), 1 or 0.001 (as XYZ tiles at zoom ~18)."""
+    def _t(name, west, south, east, north):
+        return Tile(name, Path(f"{name}.png"), Bounds(west * u, south * u, east * u, north * u))
+
+    small = [_t(f"s{i}", i, 0, i + 1, 1) for i in range(9)]  # 1 x 1, cells of 1
     big = _t("big", 9, 0, 13, 1)  # 4 wide: ring 1 reaches x in (5, 17)
     grid = NeighbourGrid([*small, big])
     assert grid.around(9, 1) == [9, 5, 6, 7, 8]  # s5's centre 5.5 lies 5.5 cells from big's 11
@@ -129,6 +163,24 @@ def test_tiles_of_mixed_sizes_find_each_other():
     grid = NeighbourGrid([small[0], tall, *col])
     assert grid.around(1, 1) == [1, 0, *range(2, 14)]  # x in (-1, 2), y in (-9, 21)
     assert grid.around(13, 1) == [13, 1, 12]  # c11 (y 11..12) reaches y in (10, 13): tall, 5.5 cells away
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+def test_two_long_tiles_find_each_other_24_buckets_apart(axis):
+    """Two tiles 12 cells long, 24 of the buckets apart (centres 6.99 and 30.5), overlapping by
+    ring 1 of their length: the buckets read must reach half of one, its ring and half of the
+    other (the set's longest), 6 + 12 + 6 cells. The unit tiles (cell 1 along, 2 across) lie
+    elsewhere."""
+    def box(a0, a1, b0, b1):  # a: along the axis, b: across
+        return (a0, b0, a1, b1) if axis == "x" else (b0, a0, b1, a1)
+
+    tiles = [_t("A", *box(0.99, 12.99, 0, 2)), _t("B", *box(24.5, 36.5, 0, 2))]
+    tiles += [_t(f"u{i}", *box(i, i + 1, 100, 102)) for i in range(9)]
+    grid = NeighbourGrid(tiles)
+    assert grid.cell == ((1.0, 2.0) if axis == "x" else (2.0, 1.0))
+    assert grid.half == ((6.0, 1.0) if axis == "x" else (1.0, 6.0))
+    # A grown by one length reaches 24.99 along: B (from 24.5) overlaps it, and A (to 12.99) B's box from 12.5
+    assert grid.around(0, 1) == [0, 1] and grid.around(1, 1) == [1, 0]
 
 
 # -- union_bounds / mosaic_layout ----------------------------------------------------------------------
