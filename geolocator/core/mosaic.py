@@ -24,7 +24,9 @@ from .model import Bounds, Tile
 class NeighbourGrid:
     """Finds each tile's neighbours in a tile set: tiles whose bounds meet the tile's bounds grown
     by `ring` of its own widths and heights on every side. Buckets by tile centre on a grid of
-    the set's median tile size, so one look-up reads a few buckets, not every tile."""
+    the set's median tile size, so one look-up reads a few buckets, not every tile; the buckets
+    read reach as far as the centre of the set's widest (tallest) tile can lie from a neighbour,
+    so tiles of mixed sizes (a set from several sources) find each other too."""
 
     def __init__(self, tiles: Sequence[Tile]):
         self.tiles = tiles
@@ -32,6 +34,8 @@ class NeighbourGrid:
         heights = np.array([t.bounds.north - t.bounds.south for t in tiles], np.float64)
         self.cell = (float(np.median(widths)) if len(tiles) else 1.0, float(np.median(heights)) if len(tiles) else 1.0)
         self.cell = tuple(c if c > 0 else 1.0 for c in self.cell)
+        # half the widest and the tallest tile: how far past a grown box a neighbour's centre can lie
+        self.half = (float(widths.max()) / 2 if len(tiles) else 0.0, float(heights.max()) / 2 if len(tiles) else 0.0)
         self.buckets: dict[tuple[int, int], list[int]] = {}
         for i, tile in enumerate(tiles):
             self.buckets.setdefault(self._key(tile), []).append(i)
@@ -51,7 +55,9 @@ class NeighbourGrid:
         grown = (b.west - ring * w, b.south - ring * h, b.east + ring * w, b.north + ring * h)
         eps = 1e-6 * max(w, h)  # edges that touch are neighbours, not edges a rounding apart
         kx, ky = self._key(tile)
-        reach = (int(np.ceil(ring * w / self.cell[0])) + 1, int(np.ceil(ring * h / self.cell[1])) + 1)
+        # a neighbour's centre lies less than half this tile + ring tiles + half the neighbour away
+        reach = (int(np.ceil((w / 2 + ring * w + self.half[0]) / self.cell[0])) + 1,
+                 int(np.ceil((h / 2 + ring * h + self.half[1]) / self.cell[1])) + 1)
         found = []
         for i in range(kx - reach[0], kx + reach[0] + 1):
             for j in range(ky - reach[1], ky + reach[1] + 1):
