@@ -436,7 +436,8 @@ def test_get_stops(monkeypatch):
     assert _res(_get(c, _Stop(set_=True))) == (1, 2, 3, "failed", b"", "", "cancelled") and c.urls == []
     stop = _Stop(fire=True)
     c = _Client([(429, {"Retry-After": "3"}, b""), (200, {}, PNG)])
-    assert _get(c, stop).why == "cancelled" and c.urls == ["u"] and stop.waits == [3.0]
+    assert _res(_get(c, stop)) == (1, 2, 3, "failed", b"", "", "cancelled")
+    assert c.urls == ["u"] and stop.waits == [3.0]
 
 
 def test_retry_after_exact(monkeypatch):

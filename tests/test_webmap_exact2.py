@@ -92,8 +92,9 @@ def test_build_map_tileset_overlay_fit_and_view_ignored(tmp_path):
     assert '"opacity": 1.0' in opts and '"attribution": "\\u00a9 \\u0026lt;Me\\u0026gt;"' in opts
     assert re.search(r'"Tiles"\s*:\s*image_overlay_', page) and re.search(r'"OpenStreetMap"\s*:\s*tile_layer_', page)
     assert _fit(page)[0] == [[50, 10], [50.25, 10.5]]  # the tile set holds the marker: its bounds
+    assert "image-rendering" not in page  # pixelated=False: a downscaled mosaic is smoothed, not blocky
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page and "OpenStreetMap contributors" in page
-    assert "L.control.layers" in page
+    assert "L.control.layers" in page and '"collapsed": true' in page
     no_attr = _page(TileSet(ts.tiles, tmp_path), [])
     assert '"attribution"' not in re.search(r"L\.imageOverlay\((.*?)\);", no_attr, re.S).group(1)
 
