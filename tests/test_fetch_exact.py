@@ -132,7 +132,8 @@ def test_parse_and_check_bbox_exact():
         F.parse_bbox("a,b,c,d")
     cases = [(Bounds(float("nan"), 0, 1, 1), "not finite"), (Bounds(0, 0, float("inf"), 1), "not finite"),
              (Bounds(-180.5, 0, 1, 1), "outside the globe"), (Bounds(0, 0, 180.5, 1), "outside the globe"),
-             (Bounds(0, -90.5, 1, 1), "outside the globe"), (Bounds(0, 0, 1, 90.5), "outside the globe"),
+             (Bounds(180.5, 0, 180, 1), "outside the globe"), (Bounds(0, -90.5, 1, 1), "outside the globe"),
+             (Bounds(180, 0, 180, 1), "west must be less than east (areas across the antimeridian are not supported)"), (Bounds(0, 0, 1, 90.5), "outside the globe"),
              (Bounds(2, 0, 2, 1), "west must be less than east (areas across the antimeridian are not supported)"),
              (Bounds(0, 1, 1, 1), "south must be less than north")]
     for b, why in cases:
@@ -148,6 +149,11 @@ def test_bbox_around_exact():
     assert b == Bounds(10.0 - 100 / m_lon, -36.15 - 100 / m_lat, 10.01 + 100 / m_lon, -36.14 + 100 / m_lat)
     assert F.bbox_around(pts) == F.bbox_around(pts, margin_m=250.0)
     assert F.bbox_around([LatLon(1, 2)], margin_m=0) == Bounds(2 - 1e-5, 1 - 1e-5, 2 + 1e-5, 1 + 1e-5)
+    # a line of photos and margin 0: still an area (a metre more on every side)
+    assert F.bbox_around([LatLon(1, 2), LatLon(3, 2)], margin_m=0) == Bounds(2 - 1e-5, 1 - 1e-5, 2 + 1e-5, 3 + 1e-5)
+    assert F.bbox_around([LatLon(1, 2), LatLon(1, 4)], margin_m=0) == Bounds(2 - 1e-5, 1 - 1e-5, 4 + 1e-5, 1 + 1e-5)
+    # at the pole a degree of longitude is under a metre long: counted as one metre
+    assert F.bbox_around([LatLon(90, 0)], margin_m=1).west == -1.0 - 1e-5  # (then widened: south > north there)
     edge = F.bbox_around([LatLon(85.05, -179.9999), LatLon(-85.05, 179.9999)], margin_m=1000)
     assert edge == Bounds(-180.0, -WEB_MERCATOR_MAX_LAT, 180.0, WEB_MERCATOR_MAX_LAT)
     with pytest.raises(F.FetchError) as e:

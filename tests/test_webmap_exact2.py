@@ -63,6 +63,9 @@ def test_build_map_marker_data_and_fit(tmp_path):
     assert '"preferCanvas": false' in page and '"zoomSnap": 0.25' in page and '"zoomDelta": 0.5' in page
     assert '"zoom": 2' in page and "center: [0.0, 0.0]" in page and "L.control.scale()" in page
     assert "tile.openstreetmap.org" not in page and "L.control.layers" not in page
+    assert page.count("window.geoloc = (function () {") == 1  # the runtime, in the header
+    assert page.count("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
+                      "div.leaflet-container{background:#4a4a4a}</style>") == 1
 
 
 def test_build_map_without_truth_or_predictions(tmp_path):
