@@ -133,7 +133,11 @@ def test_parse_and_check_bbox_exact():
     cases = [(Bounds(float("nan"), 0, 1, 1), "not finite"), (Bounds(0, 0, float("inf"), 1), "not finite"),
              (Bounds(-180.5, 0, 1, 1), "outside the globe"), (Bounds(0, 0, 180.5, 1), "outside the globe"),
              (Bounds(180.5, 0, 180, 1), "outside the globe"), (Bounds(0, -90.5, 1, 1), "outside the globe"),
-             (Bounds(180, 0, 180, 1), "west must be less than east (areas across the antimeridian are not supported)"), (Bounds(0, 0, 1, 90.5), "outside the globe"),
+             (Bounds(180, 0, 180, 1), "west must be less than east (areas across the antimeridian are not supported)"),
+             (Bounds(-180, 0, -180, 1), "west must be less than east (areas across the antimeridian are not supported)"),
+             (Bounds(-180, 0, -180.5, 1), "outside the globe"), (Bounds(0, 90.5, 1, 90), "outside the globe"),
+             (Bounds(0, -90, 1, -90.5), "outside the globe"),
+             (Bounds(0, 90, 1, 90), "south must be less than north"), (Bounds(0, -90, 1, -90), "south must be less than north"), (Bounds(0, 0, 1, 90.5), "outside the globe"),
              (Bounds(2, 0, 2, 1), "west must be less than east (areas across the antimeridian are not supported)"),
              (Bounds(0, 1, 1, 1), "south must be less than north")]
     for b, why in cases:
@@ -678,3 +682,12 @@ def test_make_client_and_the_user_agent_the_server_sees(tmp_path):
         report = F.fetch_tiles(F.parse_template(server.url), [(1, 0, 0)], tmp_path / "t", backoff_s=0.01)
         assert report.fetched == 1 and [ua for _, ua, _ in server.log] == [F.user_agent()]
     assert (tmp_path / "t" / "1" / "0" / "0.jpg").read_bytes() == JPG
+
+
+def test_fetch_tiles_defaults_six_attempts_and_counts_every_stored_tile(monkeypatch):
+    monkeypatch.setattr(F.random, "uniform", lambda a, b: 0.0)  # no back-off wait
+    sink = _Sink(have=[(4, 0, 0), (4, 0, 1), (4, 0, 2)])
+    monkeypatch.setattr(F, "open_sink", lambda out, template: sink)
+    client = _Client([(500, {}, b"")] * 6)
+    report = F.fetch_tiles(T, [(4, 0, 0), (4, 0, 1), (4, 0, 2), (4, 1, 0)], "o", client=client, concurrency=1)
+    assert report.already == 3 and report.failed == {"4/1/0": "HTTP 500 after 6 attempts"} and len(client.urls) == 6

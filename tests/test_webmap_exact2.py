@@ -172,12 +172,12 @@ def test_build_map_flight_frames_and_track(tmp_path):
 
 def test_write_map_default_assets_folder_and_no_part(tmp_path):
     ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
-    out = webmap.write_map(tmp_path / "deep" / "m.x.html", ts, [], thumbnail=None)
-    assert out == tmp_path / "deep" / "m.x.html"
-    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["m.x.html", "m.x_files"]
-    assert len(list((tmp_path / "deep" / "m.x_files").iterdir())) == 1
+    out = webmap.write_map(tmp_path / "new" / "deep" / "m.x.html", ts, [], thumbnail=None)
+    assert out == tmp_path / "new" / "deep" / "m.x.html"
+    assert sorted(p.name for p in (tmp_path / "new" / "deep").iterdir()) == ["m.x.html", "m.x_files"]
+    assert len(list((tmp_path / "new" / "deep" / "m.x_files").iterdir())) == 1
     page = out.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and (tmp_path / "deep" / "m.x_files").resolve().as_uri() in page
+    assert page.startswith("<!DOCTYPE html>") and (tmp_path / "new" / "deep" / "m.x_files").resolve().as_uri() in page
     own = webmap.write_map(tmp_path / "n.html", ts, [], thumbnail=None, assets_dir=tmp_path / "own")
     assert (tmp_path / "own").is_dir() and not (tmp_path / "n_files").exists() and own.is_file()
 
@@ -216,4 +216,16 @@ def test_build_map_progress_and_cancel(tmp_path):
     token.cancel()
     with pytest.raises(Exception) as e:
         _page(None, preds, cancel=token)
+    assert type(e.value).__name__ == "Cancelled"
+
+
+def test_build_map_basemap_progress_and_cancel(tmp_path):
+    ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
+    events = []
+    _page(ts, [], progress=events.append)
+    assert [(e.step, e.total, e.message) for e in events] == [(1, 1, "drawing the basemap")]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Exception) as e:
+        _page(ts, [], cancel=token)
     assert type(e.value).__name__ == "Cancelled"
