@@ -355,6 +355,10 @@ class _Client:
         self.script = list(script)
         self.urls = []
         self.lock = threading.Lock()
+        self.closed = False
+
+    def close(self):
+        self.closed = True
 
     def get(self, url):
         with self.lock:
@@ -691,3 +695,60 @@ def test_fetch_tiles_defaults_six_attempts_and_counts_every_stored_tile(monkeypa
     client = _Client([(500, {}, b"")] * 6)
     report = F.fetch_tiles(T, [(4, 0, 0), (4, 0, 1), (4, 0, 2), (4, 1, 0)], "o", client=client, concurrency=1)
     assert report.already == 3 and report.failed == {"4/1/0": "HTTP 500 after 6 attempts"} and len(client.urls) == 6
+
+
+def test_fetch_tiles_passes_its_options_and_defaults_on(monkeypatch):
+    seen = {}
+
+    def spy_iter(template, tiles, sink, **kw):
+        seen["iter"] = kw
+        return iter(())
+
+    def spy_client(**kw):
+        seen["client"] = kw
+        return _Client([])
+
+    monkeypatch.setattr(F, "iter_fetch", spy_iter)
+    monkeypatch.setattr(F, "make_client", spy_client)
+    monkeypatch.setattr(F, "open_sink", lambda out, template: _Sink())
+    F.fetch_tiles(T, [(1, 0, 0)], "o")
+    kw = seen["iter"]
+    assert (kw["concurrency"], kw["retries"], kw["backoff_s"], kw["max_wait_s"], kw["cancel"]) == (4, 5, 0.5, 60.0, None)
+    assert isinstance(kw["stop"], threading.Event) and isinstance(kw["answered"], threading.Event)
+    assert isinstance(kw["client"], _Client) and seen["client"] == {"timeout_s": 30.0, "concurrency": 4}
+    assert kw["client"].closed  # its own client: closed at the end
+    given = _Client([])
+    F.fetch_tiles(T, [(1, 0, 0)], "o", client=given)
+    assert seen["iter"]["client"] is given and not given.closed  # the caller's: left open
+    token = CancelToken()
+    F.fetch_tiles(T, [(1, 0, 0)], "o", concurrency=2, retries=1, backoff_s=0.25, max_wait_s=3.0, timeout_s=9.0,
+                  cancel=token)
+    kw = seen["iter"]
+    assert (kw["concurrency"], kw["retries"], kw["backoff_s"], kw["max_wait_s"], kw["cancel"]) == (2, 1, 0.25, 3.0, token)
+    assert seen["client"] == {"timeout_s": 9.0, "concurrency": 2}
+
+
+def test_iter_fetch_passes_its_options_and_defaults_on(monkeypatch):
+    seen = []
+    monkeypatch.setattr(F, "_get", lambda client, url, t, **kw: seen.append((url, t, kw)) or F._Result(*t, "ok"))
+    answered = threading.Event()
+    list(F.iter_fetch(T, [(1, 0, 0)], _Sink(), client=None, answered=answered))
+    (url, t, kw), = seen
+    assert (url, t) == ("http://h/1/0/0", (1, 0, 0))
+    assert (kw["retries"], kw["backoff_s"], kw["max_wait_s"], kw["answered"]) == (5, 0.5, 60.0, answered)
+    assert isinstance(kw["stop"], threading.Event)
+
+
+def test_make_client_pool_and_transport_retries():
+    client = F.make_client("UA", concurrency=3)
+    try:
+        pool = client._transport._pool
+        assert pool._max_connections == 3 and pool._max_keepalive_connections == 3
+        assert pool._retries == 2
+    finally:
+        client.close()
+    client = F.make_client("UA", concurrency=0)
+    try:
+        assert client._transport._pool._max_connections == 1
+    finally:
+        client.close()
