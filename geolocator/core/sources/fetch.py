@@ -109,9 +109,9 @@ def parse_template(url: str, subdomains: str | Sequence[str] | None = None, *, a
                          "use {z} {x} {y}, {-y} (TMS), {s} (subdomain) or {q} (quadkey)")
     if "q" not in names and not ({"z", "x"} <= names and names & {"y", "-y"}):
         raise FetchError(f"{url!r}: the template needs {{z}}, {{x}} and {{y}} (or {{-y}}), or {{q}}")
+    # xyzservices and Leaflet give "abc" (tuple() splits it); none or "" (an empty --subdomains):
+    # the default, never () ({s} would then divide by zero in url_for)
     subs = tuple(subdomains) if subdomains else ("a", "b", "c")
-    if isinstance(subdomains, str):
-        subs = tuple(subdomains)  # xyzservices and Leaflet give "abc"
     return TileTemplate(url, subs, attribution, name, max_zoom)
 
 
@@ -209,13 +209,22 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     return b
 
 
+_EDGE_HAIR_DEG = 1e-9  # about 0.1 mm
+
+
 def _tile_range(b: Bounds, zoom: int) -> tuple[int, int, int, int]:
     import mercantile
 
     lat_max = WEB_MERCATOR_MAX_LAT - 1e-9
     nw = mercantile.tile(b.west, min(b.north, lat_max), zoom)
-    # a hair inside the south-east corner, so an edge on a tile boundary does not add a row
-    se = mercantile.tile(math.nextafter(b.east, -math.inf), max(math.nextafter(b.south, math.inf), -lat_max), zoom)
+    # a hair inside the south-east corner, so an edge on a tile boundary does not add a row or a
+    # column: mercantile.tile counts a point within its EPSILON (1e-14 of the world's width, ~4e-12
+    # degrees) of a tile's east or south side into the next tile, so one ulp (math.nextafter, used
+    # before session 8) was not enough: a tile's own bounds fetched 4 tiles. _EDGE_HAIR_DEG is
+    # far more than that and far less than a zoom-30 tile (3.4e-7 degrees).
+    east = max(b.east - _EDGE_HAIR_DEG, b.west)
+    south = min(b.south + _EDGE_HAIR_DEG, b.north)
+    se = mercantile.tile(east, max(south, -lat_max), zoom)
     return nw.x, se.x, nw.y, se.y
 
 

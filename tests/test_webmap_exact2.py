@@ -1,0 +1,231 @@
+"""Exact answers of core/webmap.py, the page (session 8, written for its mutants; split from
+test_webmap_exact.py so that the mutation checker runs the page tests only where they are needed):
+what build_map/write_map put in the page."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+from PIL import Image
+
+from geolocator.core import webmap
+from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
+from geolocator.core.progress import CancelToken
+
+
+def _tile(tmp_path, name, colour, bounds, size=(16, 16)):
+    p = tmp_path / f"{name}.png"
+    Image.new("RGB", size, colour).save(p)
+    return Tile(name, p, bounds)
+
+
+def _pred(tmp_path, *, truth=None, conf=0.7, matches=None, **kw):
+    t1 = Tile("tiles/t1.png", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
+    t2 = Tile("tiles/t2.png", tmp_path / "t2.png", Bounds(10.5, 50, 11, 50.25))
+    if matches is None:
+        matches = (Match(t1, 0.8766, 1, inliers=42), Match(t2, 0.5, 2))
+    q = Query("queries/a<b>.jpg", tmp_path / "a.jpg", truth=truth)
+    return Prediction(q, matches, LatLon(50.125, 10.25), LatLon(50.1, 10.2), conf, **kw)
+
+
+# ---- the page -------------------------------------------------------------------------------------------
+
+def _adds(page):
+    return [json.loads(m) for m in re.findall(r"geoloc\.add\((\{.*?\})\);\n", page)]
+
+
+def _page(*args, **kw):
+    kw.setdefault("assets", webmap.Assets(None))
+    return webmap.build_map(*args, **kw).get_root().render()
+
+
+def _fit(page):
+    m = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\);", page, re.S)
+    return json.loads(m.group(1)), json.loads(m.group(2))
+
+
+def test_build_map_marker_data_and_fit(tmp_path):
+    pred = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=3.0)
+    page = _page(None, [pred])
+    (data,) = _adds(page)
+    assert data == {
+        "id": "queries/a<b>.jpg", "lat": 50.125, "lon": 10.25, "truth": [50.1, 10.1], "colour": "#1a9850",
+        "popup": webmap.popup_html(pred, None),
+        "tooltip": "a&lt;b&gt;.jpg · retrieved · conf 0.70",
+        "topk": [[50, 10, 50.25, 10.5, 1, 0.8766], [50, 10.5, 50.25, 11, 2, 0.5]],
+    }
+    assert _fit(page) == ([[50.125, 10.25], [50.125, 10.25]], {"padding": [20, 20]})
+    assert "geoloc.legend(true, false);" in page and "geoloc.drawControl();" not in page
+    assert re.search(r"geoloc\.init\(map_[0-9a-f]+\);\ngeoloc\.legend", page)
+    assert '"preferCanvas": false' in page and '"zoomSnap": 0.25' in page and '"zoomDelta": 0.5' in page
+    assert '"zoom": 2' in page and "center: [0.0, 0.0]" in page and "L.control.scale()" in page
+    assert "tile.openstreetmap.org" not in page and "L.control.layers" not in page
+    assert page.count("window.geoloc = (function () {") == 1  # the runtime, in the header
+    assert page.count("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
+                      "div.leaflet-container{background:#4a4a4a}</style>") == 1
+
+
+def test_build_map_without_truth_or_predictions(tmp_path):
+    page = _page(None, [_pred(tmp_path)], draw_area=True)
+    assert "geoloc.drawControl();\ngeoloc.legend(false, false);" in page
+    assert _adds(page)[0]["truth"] is None
+    empty = _page(None, [])
+    assert "geoloc.legend" not in empty and "geoloc.add(" not in empty and ".fitBounds(" not in empty
+    view = _page(None, [], view=Bounds(1, 2, 3, 4))
+    assert _fit(view)[0] == [[2, 1], [4, 3]]
+
+
+def test_build_map_canvas_above_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.setattr(webmap, "CANVAS_ABOVE", 1)
+    assert '"preferCanvas": false' in _page(None, [_pred(tmp_path)])
+    assert '"preferCanvas": true' in _page(None, [_pred(tmp_path)] * 2)
+
+
+def test_build_map_tileset_overlay_fit_and_view_ignored(tmp_path):
+    ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path, attribution="© <Me>")
+    pred = _pred(tmp_path)
+    page = _page(ts, [pred], view=Bounds(0, 0, 1, 1), online_basemap=True)
+    m = re.search(r'L\.imageOverlay\(\s*"([^"]*)",\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)', page, re.S)
+    assert m.group(1).startswith("data:image/jpeg;base64,")
+    assert json.loads(m.group(2)) == [[50, 10], [50.25, 10.5]]
+    opts = m.group(3)
+    assert '"opacity": 1.0' in opts and '"attribution": "\\u00a9 \\u0026lt;Me\\u0026gt;"' in opts
+    assert re.search(r'"Tiles"\s*:\s*image_overlay_', page) and re.search(r'"OpenStreetMap"\s*:\s*tile_layer_', page)
+    assert _fit(page)[0] == [[50, 10], [50.25, 10.5]]  # the tile set holds the marker: its bounds
+    assert "image-rendering" not in page  # pixelated=False: a downscaled mosaic is smoothed, not blocky
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page and "OpenStreetMap contributors" in page
+    assert "L.control.layers" in page and '"collapsed": true' in page
+    no_attr = _page(TileSet(ts.tiles, tmp_path), [])
+    assert '"attribution"' not in re.search(r"L\.imageOverlay\((.*?)\);", no_attr, re.S).group(1)
+
+
+def test_build_map_cached_basemap_and_thumbnails(tmp_path):
+    ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
+    folder = tmp_path / "assets"
+    assets = webmap.Assets(folder)
+    name = f"basemap_{ts.fingerprint()}_2048.jpg"
+    calls = []
+
+    def thumb(pred):
+        calls.append(pred.query.id)
+        return Image.new("RGB", (3, 3), (0, 0, 0))
+
+    pred = _pred(tmp_path)
+    page = _page(ts, [pred], assets=assets, thumbnail=thumb)
+    from geolocator.core.media.query_image import query_key
+
+    tname = f"thumb_{query_key(pred.query)}.jpg"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([name, tname])
+    assert (folder / name).resolve().as_uri() in page
+    assert calls == [pred.query.id]
+    assert f'src=\\"{(folder / tname).resolve().as_uri()}\\"' in page.replace("\\u003c", "<")
+    (folder / name).write_bytes(b"cached")  # reused as it is, not redrawn
+    _page(ts, [pred], assets=assets, thumbnail=thumb)
+    assert (folder / name).read_bytes() == b"cached" and calls == [pred.query.id]
+    none = _page(None, [pred], thumbnail=lambda p: None)
+    assert "<img" not in _adds(none)[0]["popup"]
+
+
+def test_build_map_near_the_antimeridian(tmp_path):
+    w = _tile(tmp_path, "w", (255, 0, 0), Bounds(179.5, 0, 180, 1))
+    e = _tile(tmp_path, "e", (0, 0, 255), Bounds(-180, 0, -179.5, 1))
+    ts = TileSet((w, e), tmp_path)
+    q = Query("q.jpg", tmp_path / "q.jpg", truth=LatLon(0.5, -179.75))
+    pred = Prediction(q, (Match(e, 0.9, 1), Match(w, 0.8, 2)), LatLon(0.5, -179.8), LatLon(0.5, -179.8), 0.9)
+    page = _page(ts, [pred])
+    (data,) = _adds(page)
+    assert data["lon"] == pytest.approx(180.2) and data["truth"] == [0.5, pytest.approx(180.25)]
+    assert data["topk"] == [[0, 180, 1, 180.5, 1, 0.9], [0, 179.5, 1, 180, 2, 0.8]]
+    m = re.search(r'L\.imageOverlay\(\s*"[^"]*",\s*(\[\[.*?\]\])', page, re.S)
+    assert json.loads(m.group(1)) == [[0, 179.5], [1, 180.5]]
+
+
+def test_build_map_flight_frames_and_track(tmp_path):
+    from geolocator.core.sequence import Track, TrackPoint
+
+    pred = _pred(tmp_path, truth=LatLon(50.1, 10.1))
+    other = replace(_pred(tmp_path), query=Query("q/b.jpg", tmp_path / "b.jpg"))
+    point = TrackPoint(pred.query, 2.25, LatLon(50.2, 10.3), "interpolated", pred.location,
+                       footprint=(LatLon(1, 2), LatLon(3, 4), LatLon(5, 6), LatLon(7, 8)))
+    lost = TrackPoint(other.query, 4.0, LatLon(50.3, 10.4), "not located", other.location)
+    track = Track("flight<1>", (point, lost))
+    page = _page(None, [pred, other], tracks=[track, Track("one", (point,))])
+    a, b = _adds(page)
+    assert (a["lat"], a["lon"], a["status"], a["colour"]) == (50.2, 10.3, "interpolated", "#1a9850")
+    assert a["tooltip"] == "a&lt;b&gt;.jpg · t=2.2 s · interpolated"
+    assert a["footprint"] == [[1, 2], [3, 4], [5, 6], [7, 8]]
+    assert a["popup"] == webmap.popup_html(pred, None, point)
+    assert (b["status"], b["colour"], "footprint" in b) == ("not located", "#9e9e9e", False)
+    tracks = [json.loads(t) for t in re.findall(r"geoloc\.track\((\{.*?\})\);\n", page)]
+    assert tracks == []  # "not located" is off the line; each track has one placed point
+    assert "geoloc.legend(true, false);" in page
+    two = TrackPoint(other.query, 4.0, LatLon(50.3, 10.4), "matched", other.location)
+    page2 = _page(None, [pred, other], tracks=[Track("f", (point, two))])
+    assert [json.loads(t) for t in re.findall(r"geoloc\.track\((\{.*?\})\);\n", page2)] == [
+        {"coords": [[50.2, 10.3], [50.3, 10.4]], "tooltip": "f · 2 frames"}]
+    assert "geoloc.legend(true, true);\ngeoloc.track(" in page2
+    assert _fit(page2)[0] == [[50.2, 10.3], [50.3, 10.4]]  # the frames' track positions
+
+
+def test_write_map_default_assets_folder_and_no_part(tmp_path):
+    ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
+    out = webmap.write_map(tmp_path / "new" / "deep" / "m.x.html", ts, [], thumbnail=None)
+    assert out == tmp_path / "new" / "deep" / "m.x.html"
+    assert sorted(p.name for p in (tmp_path / "new" / "deep").iterdir()) == ["m.x.html", "m.x_files"]
+    assert len(list((tmp_path / "new" / "deep" / "m.x_files").iterdir())) == 1
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and (tmp_path / "new" / "deep" / "m.x_files").resolve().as_uri() in page
+    own = webmap.write_map(tmp_path / "n.html", ts, [], thumbnail=None, assets_dir=tmp_path / "own")
+    assert (tmp_path / "own").is_dir() and not (tmp_path / "n_files").exists() and own.is_file()
+
+
+def test_write_map_passes_its_options_on(tmp_path, monkeypatch):
+    seen = {}
+    real = webmap.build_map
+
+    def spy(tileset, predictions, **kw):
+        seen.update(kw)
+        return real(tileset, predictions, **kw)
+
+    monkeypatch.setattr(webmap, "build_map", spy)
+    token = CancelToken()
+    events = []
+    thumb = lambda p: None  # noqa: E731
+    webmap.write_map(tmp_path / "m.html", None, [], standalone=True, online_basemap=True, thumbnail=thumb,
+                     progress=events.append, cancel=token, tracks=[], draw_area=True, view=Bounds(1, 2, 3, 4))
+    assert seen["assets"].inline and seen["online_basemap"] is True and seen["thumbnail"] is thumb
+    assert seen["progress"] == events.append and seen["cancel"] is token and seen["tracks"] == []
+    assert seen["draw_area"] is True and seen["view"] == Bounds(1, 2, 3, 4)
+    assert not (tmp_path / "m.html.part").exists()
+    webmap.write_map(tmp_path / "d.html", None, [])
+    assert seen["online_basemap"] is False and seen["draw_area"] is False and seen["view"] is None
+    assert seen["thumbnail"] is webmap.default_thumbnail and seen["tracks"] == []  # smooth([]): no flight
+    assert seen["progress"] is None and seen["cancel"] is None and not seen["assets"].inline
+
+
+def test_build_map_progress_and_cancel(tmp_path):
+    events = []
+    preds = [_pred(tmp_path), _pred(tmp_path)]
+    _page(None, preds, progress=events.append)
+    assert [(e.stage, e.step, e.total, e.message) for e in events] == [
+        ("map", 1, 2, "placing markers"), ("map", 2, 2, "placing markers")]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Exception) as e:
+        _page(None, preds, cancel=token)
+    assert type(e.value).__name__ == "Cancelled"
+
+
+def test_build_map_basemap_progress_and_cancel(tmp_path):
+    ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
+    events = []
+    _page(ts, [], progress=events.append)
+    assert [(e.step, e.total, e.message) for e in events] == [(1, 1, "drawing the basemap")]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Exception) as e:
+        _page(ts, [], cancel=token)
+    assert type(e.value).__name__ == "Cancelled"
