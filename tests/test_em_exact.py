@@ -420,3 +420,156 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
     with pytest.raises(Cancelled):
         em.adapt(tiles, photos, mode="paper", steps=3, device="cpu", progress=progress, cancel=token)
     assert events == [1]
+
+
+def _expected_logits(model, tiles, photos, batch, tile_ids, scale):
+    """The first M-step's photo x tile logits worked out with a copy of the network (train mode:
+    BatchNorm on the batch), best view of each tile, as scale x cosine."""
+    import copy
+
+    m = copy.deepcopy(model).train()
+    sub = tiles[tile_ids]
+    x_t, z_t, r_t = m(sub.reshape(-1, sub.shape[-1]), "tile")
+    qb = photos[batch]
+    x_q, z_q, r_q = m(qb.reshape(-1, qb.shape[-1]), "query")
+    e_t = torch.nn.functional.normalize(z_t, dim=1).reshape(len(sub), sub.shape[1], -1)
+    e_q = torch.nn.functional.normalize(z_q, dim=1).reshape(len(qb), qb.shape[1], -1)
+    cos = torch.einsum("bvd,nwd->bnvw", e_q, e_t).amax(dim=(2, 3))
+    aic = em.aic_loss(r_t, x_t) + em.aic_loss(r_q, x_q)
+    return (scale * cos).detach(), aic.item()
+
+
+def test_best_steps_first_m_step_by_a_copy_of_the_network(monkeypatch):
+    torch.manual_seed(1)
+    tiles, photos = torch.randn(3, 3, 2), torch.randn(4, 2, 2)  # 3 views of 2-d tiles, 2 views of photos
+    label, conf = torch.tensor([2, 0, 2, 0]), _e(0.9, 0.8, 0.7, 0.6)
+    seen_e = []
+
+    def fake_e_step(model, t, q, c, share, gen, a):
+        seen_e.append((model, t, q, gen))
+        return label, conf, torch.arange(4), 0.5
+
+    monkeypatch.setattr(em, "_best_e_step", fake_e_step)
+    seen = _spy_losses(monkeypatch)
+    model = em.SharedAutoEncoder(2, 4, domain_centering=True)
+    model.mean_tile.copy_(torch.tensor([0.5, -0.2]))
+    model.mean_query.copy_(torch.tensor([-0.3, 0.4]))
+    model.eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ref = em.SharedAutoEncoder(2, 4, domain_centering=True)
+    ref.load_state_dict(before)
+    scale = em.LogitScale(0.1)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()), lr=1e-3)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    cfg = replace(em.BEST, steps=3, rounds=3, batch_queries=3, max_tiles_per_step=3, aic_weight=2.5, smoothing=0.2)
+    metrics = list(em._best_steps(model, scale, opt, sched, tiles, photos, cfg, torch.Generator().manual_seed(0)))
+    assert all(e[0] is model and e[1] is tiles and e[2] is photos and isinstance(e[3], torch.Generator) for e in seen_e)
+    assert len(seen_e) == 3  # rounds == steps: an E-step every step
+    batch = torch.randperm(4, generator=torch.Generator().manual_seed(0))[:3]
+    logits, y, w, sm = seen["hard"][0]
+    assert torch.allclose(w, conf[batch]) and torch.equal(y, label[batch])  # all 3 tiles: labels as they are
+    want, aic = _expected_logits(ref, tiles, photos, batch, torch.arange(3), 10.0)
+    assert torch.allclose(logits, want, atol=1e-5)
+    soft_logits, targets, _ = seen["soft"][0]
+    assert targets.dtype == torch.float32 and targets.shape == (3, 3)
+    from geolocator.core.adapt.losses import infonce as real_hard, soft_infonce as real_soft
+
+    nce = 0.5 * (real_hard(logits, y, smoothing=0.2, weights=w) + real_soft(soft_logits, targets, smoothing=0.2))
+    assert metrics[0]["infonce"] == pytest.approx(nce.item(), rel=1e-5)
+    assert metrics[0]["aic"] == pytest.approx(aic, rel=1e-5)
+    # 5 tiles, 3 a step: labels 0 and 2 first, then one other drawn with the same generator after the batch
+    seen["hard"].clear()
+    g = torch.Generator().manual_seed(0)
+    batch = torch.randperm(4, generator=g)[:3]
+    chosen = torch.unique(label[batch])
+    perm = torch.randperm(5, generator=g)
+    other = [int(i) for i in perm if int(i) not in chosen.tolist()][: 3 - len(chosen)]
+    ids = torch.cat([chosen, torch.tensor(other, dtype=torch.long)])
+    tiles5 = torch.randn(5, 3, 2)
+    model.load_state_dict(before)
+    scale = em.LogitScale(0.1)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()), lr=1e-3)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    list(em._best_steps(model, scale, opt, sched, tiles5, photos, replace(cfg, steps=1), torch.Generator().manual_seed(0)))
+    logits, y, _, _ = seen["hard"][0]
+    want, _ = _expected_logits(ref, tiles5, photos, batch, ids, 10.0)
+    assert torch.allclose(logits, want, atol=1e-5)
+
+
+def test_best_steps_schedule_edges(monkeypatch):
+    cfg = replace(em.BEST, batch_queries=3, keep_start=0.2, keep_end=0.8)
+    calls, _, _, _, _ = _run_best_steps(monkeypatch, replace(cfg, steps=4, rounds=2))
+    assert [c[0] for c in calls] == pytest.approx([0.2, 0.8])  # two rounds: start, then end
+    calls, _, _, _, _ = _run_best_steps(monkeypatch, replace(cfg, steps=3, rounds=3))
+    assert len(calls) == 3  # one E-step a step
+    # 4 tiles but only 2 labelled (0, 2), max 4 a step: still all tiles in order, labels unchanged
+    monkeypatch.undo()
+    torch.manual_seed(0)
+    seen = _spy_losses(monkeypatch)
+    monkeypatch.setattr(em, "_best_e_step", lambda *a: (torch.tensor([2, 0, 2, 0]), _e(0.9, 0.8, 0.7, 0.6),
+                                                         torch.arange(4), 0.0))
+    model = em.SharedAutoEncoder(2, 4)
+    scale = em.LogitScale(0.1)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()), lr=1e-3)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    list(em._best_steps(model, scale, opt, sched, torch.randn(3, 1, 2), torch.randn(4, 1, 2),
+                        replace(em.BEST, steps=1, batch_queries=4, max_tiles_per_step=3), torch.Generator()))
+    (logits, y, w, _), = seen["hard"]
+    conf = _e(0.9, 0.8, 0.7, 0.6)
+    batch = [int(torch.nonzero(torch.isclose(conf, v)).item()) for v in w]
+    assert y.tolist() == [[2, 0, 2, 0][i] for i in batch]
+
+
+def test_paper_steps_by_a_copy_of_the_network(monkeypatch):
+    from geolocator.core.adapt.losses import aic_loss
+    from geolocator.core.adapt.losses import infonce as real_hard
+    from geolocator.core.adapt.pseudo_labels import mutual_nn as real_mnn
+
+    torch.manual_seed(2)
+    tiles, photos = torch.randn(4, 3, 2), torch.randn(5, 2, 2)
+    model = em.SharedAutoEncoder(2, 4, domain_centering=True)
+    model.mean_tile.copy_(torch.tensor([0.5, -0.2]))
+    model.mean_query.copy_(torch.tensor([-0.3, 0.4]))
+    ref = em.SharedAutoEncoder(2, 4, domain_centering=True)
+    ref.load_state_dict(model.state_dict())
+    ref.train()
+    model.eval()
+    mnn, nce_calls, losses = [], [], []
+    monkeypatch.setattr(em, "mutual_nn", lambda sim, **k: (mnn.append((sim.clone(), sim.requires_grad, k)),
+                                                           real_mnn(sim, **k))[1])
+    monkeypatch.setattr(em, "infonce", lambda lg, t, **k: (nce_calls.append((lg.detach().clone(), t.clone(), k)),
+                                                           real_hard(lg, t, **k))[1])
+    real_step = em._optimiser_step
+    monkeypatch.setattr(em, "_optimiser_step", lambda loss, *a: (losses.append(loss.item()), real_step(loss, *a))[1])
+    scale = em.LogitScale(0.1)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()), lr=1e-2)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    cfg = replace(em.PAPER, steps=2, threshold=-1.0, min_mutual=0, smoothing=0.2, aic_weight=2.5)
+    metrics = list(em._paper_steps(model, scale, opt, sched, tiles, photos, cfg, torch.Generator().manual_seed(0)))
+    assert len(metrics) == 2 and len(mnn) == 2 and len(losses) == 2
+    pick = torch.randint(5, (4,), generator=torch.Generator().manual_seed(0))
+    x_s, z_s, r_s = ref(tiles[:, 0], "tile")
+    x_d, z_d, r_d = ref(photos[pick][:, 0], "query")
+    sim = (torch.nn.functional.normalize(z_s, dim=1) @ torch.nn.functional.normalize(z_d, dim=1).T).detach()
+    got, grad, kw = mnn[0]
+    assert torch.allclose(got, sim, atol=1e-5) and not grad and kw == {"threshold": -1.0, "min_mutual": 0}
+    pairs = real_mnn(sim, threshold=-1.0, min_mutual=0)
+    assert len(pairs.sat) > 0
+    (lg1, t1, k1), (lg2, t2, k2) = nce_calls[:2]
+    assert torch.allclose(lg1, 10.0 * sim[pairs.sat], atol=1e-4) and torch.equal(t1, pairs.drone)
+    assert torch.allclose(lg2, 10.0 * sim[:, pairs.drone].T, atol=1e-4) and torch.equal(t2, pairs.sat)
+    assert k1 == k2 == {"smoothing": 0.2}
+    nce = 0.5 * (real_hard(lg1, t1, smoothing=0.2) + real_hard(lg2, t2, smoothing=0.2)).item()
+    aic = (aic_loss(r_s, x_s) + aic_loss(r_d, x_d)).item()
+    m = metrics[0]
+    assert m["infonce"] == pytest.approx(nce, rel=1e-5) and m["aic"] == pytest.approx(aic, rel=1e-5)
+    assert m["loss"] == pytest.approx(nce + 2.5 * aic, rel=1e-5) and losses[0] == pytest.approx(m["loss"], rel=1e-6)
+    assert m["pseudo_pairs"] == len(pairs.sat) and m["quality"] == pytest.approx(pairs.n_mutual / 4)
+    assert m["logit_scale"] == pytest.approx(10.0, rel=1e-5)
+    assert set(m) == {"loss", "infonce", "aic", "pseudo_pairs", "quality", "logit_scale"}
+    # no pair above the threshold: no contrastive term at all
+    nce_calls.clear()
+    metrics = list(em._paper_steps(model, scale, opt, sched, tiles, photos, replace(cfg, threshold=1.5),
+                                   torch.Generator().manual_seed(0)))
+    assert nce_calls == [] and all(m["infonce"] == 0.0 and m["pseudo_pairs"] == 0 for m in metrics)
+    assert all(m["loss"] == pytest.approx(2.5 * m["aic"], rel=1e-6) for m in metrics)
