@@ -391,6 +391,8 @@ def test_adapt_wires_config_seed_views_centring_and_card(monkeypatch):
     assert seen["t"].shape == (3, 1, 4) and seen["a"] is None and ad.card["geometric_anchors"] == 0
     assert ad.card["steps"] == 9 and not ad.model.domain_centering
     assert torch.equal(ad.model.mean_tile, torch.zeros(4))
+    em.adapt(tiles, np.stack([photos, -photos], axis=1), device="cpu", config=cfg)  # views on: every photo view
+    assert seen["q"].shape == (4, 2, 4) and seen["t"].shape == (3, 2, 4)
 
 
 def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
@@ -398,7 +400,7 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
     seen = {}
 
     def fake_paper(model, scale, opt, sched, t, q, cfg, gen):
-        seen.update(t=t, q=q, cfg=cfg)
+        seen.update(model=model, scale=scale, opt=opt, sched=sched, t=t, q=q, cfg=cfg, gen=gen)
         for i in range(cfg.steps):
             yield {"i": i}
 
@@ -410,6 +412,15 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
     assert torch.equal(torch.rand(3), want)  # the caller's RNG is left alone
     assert seen["t"].shape == (3, 1, 4) and seen["cfg"].hidden == 2048 and ad.card["mode"] == "paper"
     assert ad.card["final_metrics"] == {"i": 2} and not ad.model.domain_centering
+    assert seen["model"] is ad.model and isinstance(seen["scale"], em.LogitScale)
+    assert isinstance(seen["opt"], torch.optim.AdamW) and seen["sched"].optimizer is seen["opt"]
+    assert seen["q"].shape == (4, 1, 4) and seen["gen"].initial_seed() == 0 and ad.card["seed"] == 0
+    assert seen["sched"].lr_lambdas[0](3) == pytest.approx(0.0, abs=1e-12)  # warm-up 1, cosine over 3 steps
+    assert isinstance(ad.card["train_seconds"], float) and 0.0 <= ad.card["train_seconds"] < 600.0
+    ad = em.adapt(tiles, photos[:, None, :].repeat(2, axis=1) * np.array([1.0, -1.0])[None, :, None], mode="paper",
+                  steps=1)  # device left "auto": the CPU here
+    assert seen["q"].shape == (4, 1, 4) and torch.equal(seen["q"][:, 0], torch.from_numpy(photos))
+    assert ad.card["n_query_views"] == 2 and ad.card["train_device"] in ("cpu", "cuda", "mps")
     token = CancelToken()
     events = []
 
