@@ -22,19 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from geolocator.core.evaluate import positives
-from geolocator.core.model import ROTATION_VIEWS
+from geolocator.core.model import ROTATION_VIEWS, photo_views
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.queries import load_region
 from geolocator.core.rerank import verified_ranking
 
 KS = (1, 5, 10, 20)
-
-
-def photo_views(n: int) -> tuple[str, ...]:
-    """n photo views rotN at integer degrees 360/n apart (n must divide 360)."""
-    if n < 1 or 360 % n:
-        raise ValueError(f"{n} photo views are not at integer degrees")
-    return tuple(f"rot{i * 360 // n}" for i in range(n))
 
 
 def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None) -> dict:
