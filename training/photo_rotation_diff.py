@@ -30,9 +30,15 @@ from geolocator.core.rerank import verified_ranking
 KS = (1, 5, 10, 20)
 
 
-def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None) -> dict:
+def zscore(m: np.ndarray) -> np.ndarray:
+    """Each row of a (Q, N) score matrix as z-scores over its N tiles."""
+    return (m - m.mean(axis=1, keepdims=True)) / m.std(axis=1, keepdims=True)
+
+
+def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False) -> dict:
     """One layout's frozen candidates, and with `verify` its verification and ranking (what
-    Workspace.locate computes)."""
+    Workspace.locate computes). `fuse_raw` (photo layouts): candidates and the cosine order by
+    z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
                             query_views=views))
     ws.open_tiles(region.tiles)
@@ -43,6 +49,10 @@ def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None
     ok, photos, _ = ws.embed(region.queries)
     embed_cpu = time.process_time() - cpu
     source = ws._candidates(ok, ws._centred(photos), tiles, None, None)
+    if fuse_raw and len(tile_views) == 1:
+        from geolocator.core.retrieval import similarity
+
+        source.matrix = zscore(similarity(photos, tiles)) + zscore(source.matrix)
     out = dict(ws=ws, ok=ok, cosine=source.matrix, top20=source.top(ws.settings.verify_candidates)[1],
                embed_cpu=embed_cpu)
     if verify:
@@ -72,6 +82,8 @@ def main() -> None:
     parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="photo headings per layout")
     parser.add_argument("--no-verify", action="store_true", help="frozen recall only")
     parser.add_argument("--explain", action="store_true", help="print each flipped photo")
+    parser.add_argument("--fuse-raw", action="store_true",
+                        help="photo layouts search z(raw) + z(centred) scores (training/photo_rotation_fusion.py)")
     args = parser.parse_args()
     region = load_region(args.region)
     print(f"{args.region.name}: load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
@@ -79,7 +91,7 @@ def main() -> None:
     layouts.update({f"photo x{n}": (("rot0",), photo_views(n)) for n in args.photo_views})
     runs, verifier = {}, None
     for name, (tv, pv) in layouts.items():
-        runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier)
+        runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw)
         verifier = runs[name]["ws"].verifier if not args.no_verify else None
     ok = runs["tiles x8"]["ok"]
     pos = np.array([positives(q, region.tiles.tiles) for q in ok])
