@@ -44,10 +44,11 @@ def layouts(names, n_photo_views) -> dict:
 
 
 def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None, adapter_dir: Path,
-        steps: int | None = None) -> dict:
-    """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text)} for one layout."""
+        steps: int | None = None, candidates: int = 20) -> dict:
+    """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text)} for one layout;
+    `candidates`: Settings.verify_candidates."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=query_views, adapter_dir=adapter_dir))
+                            query_views=query_views, adapter_dir=adapter_dir, verify_candidates=candidates))
     ws.open_tiles(region.tiles)
     ws.index()
     ws.embed(region.queries)  # cached here, so adapting and locating below time no feature extraction
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--layouts", nargs="+", choices=["before", "after"], default=["before", "after"])
     parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="the after layouts' photo headings")
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo (default 20)")
     parser.add_argument("--out", type=Path, help="also write the table here")
     parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
@@ -85,7 +87,8 @@ def main() -> None:
     lines = [
         "Tiles at 8 headings and the photo once, or tiles once and the photo at N headings; the score is the",
         "max over the relative headings either way. EfficientNet-Lite0, mode best with geometric anchors,",
-        f"seed {args.seed}. Forward passes = tiles x tile views + photos x photo views.",
+        f"seed {args.seed}, {args.verify_candidates} tiles verified per photo. Forward passes = tiles x tile views + "
+        "photos x photo views.",
         f"Load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.",
         "",
         "| region | layout | forward passes | adaptation | labels (direct + chained) | verification | R@1 | R@5 | AP "
@@ -100,7 +103,8 @@ def main() -> None:
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
             for adapt in modes:
                 for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels) in run(
-                        region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps).items():
+                        region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps,
+                        args.verify_candidates).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | {labels} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
                                    f"{a_cpu:.0f} ({a_wall:.0f}) | {l_cpu:.0f} ({l_wall:.0f}) |")

@@ -35,12 +35,14 @@ def zscore(m: np.ndarray) -> np.ndarray:
     return (m - m.mean(axis=1, keepdims=True)) / m.std(axis=1, keepdims=True)
 
 
-def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False) -> dict:
+def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False,
+               candidates: int = 20) -> dict:
     """One layout's frozen candidates, and with `verify` its verification and ranking (what
     Workspace.locate computes). `fuse_raw` (photo layouts): candidates and the cosine order by
-    z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores."""
+    z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores.
+    `candidates`: tiles verified per photo (Settings.verify_candidates)."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=views))
+                            query_views=views, verify_candidates=candidates))
     ws.open_tiles(region.tiles)
     tiles = ws.index()
     if verifier is not None:
@@ -82,6 +84,8 @@ def main() -> None:
     parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="photo headings per layout")
     parser.add_argument("--no-verify", action="store_true", help="frozen recall only")
     parser.add_argument("--explain", action="store_true", help="print each flipped photo")
+    parser.add_argument("--photo-candidates", type=int, default=20,
+                        help="tiles verified per photo in the photo layouts (tiles x8 keeps 20)")
     parser.add_argument("--fuse-raw", action="store_true",
                         help="photo layouts search z(raw) + z(centred) scores (training/photo_rotation_fusion.py)")
     args = parser.parse_args()
@@ -91,14 +95,15 @@ def main() -> None:
     layouts.update({f"photo x{n}": (("rot0",), photo_views(n)) for n in args.photo_views})
     runs, verifier = {}, None
     for name, (tv, pv) in layouts.items():
-        runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw)
+        runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw,
+                                20 if len(tv) > 1 else args.photo_candidates)
         verifier = runs[name]["ws"].verifier if not args.no_verify else None
     ok = runs["tiles x8"]["ok"]
     pos = np.array([positives(q, region.tiles.tiles) for q in ok])
     rows = np.arange(len(ok))
     right = {}
     print("| layout | passes/photo | embed CPU s | frozen R@1 | R@5 | R@10 | R@20 | worst rank | verified R@1 | R@5 "
-          "| tile among 20 verified % | verify CPU s | right only here / only in tiles x8 |")
+          "| tile among the verified % | verify CPU s | right only here / only in tiles x8 |")
     for n, r in runs.items():
         ranks = tile_ranks(r["cosine"], pos)
         frozen = " | ".join(f"{100 * (ranks <= k).mean():.1f}" for k in KS)
