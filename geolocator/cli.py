@@ -113,8 +113,9 @@ def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
     g.add_argument("--tile-views", type=int, choices=[1, 2, 4, 8],
                    help="headings each tile is indexed at (default: 8 up to 10,000 tiles, else 1 and the "
                         "photos are rotated instead)")
-    g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8],
-                   help="headings each drone photo is embedded at (default: 8 when tiles have one view, else 1)")
+    g.add_argument("--photo-views", type=int, choices=[1, 2, 4, 8, 12, 24],
+                   help="headings each drone photo is embedded at, 360/N degrees apart (default: 8 when tiles "
+                        "have one view, else 1)")
     g.add_argument("--batch-size", type=_whole_number(1), default=32, help="images per forward pass of the backbone (default 32; "
                    "lower it when memory runs short)")
     if verify:
@@ -198,15 +199,25 @@ def _add_adapt_options(p: argparse.ArgumentParser) -> None:
                    "gives the same adapter")
 
 
-def _workspace(args):
-    from .core.pipeline import ROTATION_VIEWS, Settings, Workspace
+def _views(args) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """(tile views, photo views) of --tile-views / --photo-views (None: the auto rule,
+    Workspace.views): tile views are the 8 indexed headings' evenly spaced subset, photo views N
+    headings 360/N degrees apart (model.photo_views)."""
+    from .core.model import ROTATION_VIEWS, photo_views
 
-    views = None if args.tile_views is None else ROTATION_VIEWS[:: 8 // args.tile_views]
-    photo_views = getattr(args, "photo_views", None)
+    tile_views = None if args.tile_views is None else ROTATION_VIEWS[:: 8 // args.tile_views]
+    n_photo = getattr(args, "photo_views", None)
+    return tile_views, None if n_photo is None else photo_views(n_photo)
+
+
+def _workspace(args):
+    from .core.pipeline import Settings, Workspace
+
+    views, query_views = _views(args)
     settings = Settings(
         backbone=args.backbone, weights=args.weights, device=args.device, pooling=args.pooling,
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
-        query_views=None if photo_views is None else ROTATION_VIEWS[:: 8 // photo_views],
+        query_views=query_views,
         verify=args.verify, verify_candidates=args.verify_candidates,
         matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", None),
         verify_mosaic=getattr(args, "verify_mosaic", 0),

@@ -185,3 +185,27 @@ def test_views_auto_rule():
     assert ws.views() == (("rot0",), ROTATION_VIEWS)  # large: tiles once, photos rotated
     ws.settings.query_views = ("rot0", "rot180")
     assert ws.views() == (("rot0",), ("rot0", "rot180"))
+
+
+def test_photo_views_are_n_whole_degree_headings():
+    from geolocator.core.model import ROTATION_VIEWS, photo_views
+
+    assert photo_views(12) == ("rot0", "rot30", "rot60", "rot90", "rot120", "rot150", "rot180", "rot210", "rot240",
+                               "rot270", "rot300", "rot330")
+    assert photo_views(24)[:4] == ("rot0", "rot15", "rot30", "rot45") and photo_views(24)[-1] == "rot345"
+    assert photo_views(8) == ROTATION_VIEWS and photo_views(1) == ("rot0",) and photo_views(2) == ("rot0", "rot180")
+    for bad in (0, 7, -4):
+        with pytest.raises(ValueError, match="divide 360"):
+            photo_views(bad)
+
+
+def test_cli_photo_views_reach_the_workspace_at_finer_headings():
+    """--photo-views 12 gives the photo 12 views 30 degrees apart (issue 14, session 8), not a slice of
+    the 8 tile headings; 4 keeps the quarter turns."""
+    from geolocator.cli import _views, build_parser
+
+    for n, want in ((12, tuple(f"rot{a}" for a in range(0, 360, 30))), (4, ("rot0", "rot90", "rot180", "rot270"))):
+        args = build_parser().parse_args(["locate", "--tiles", "t", "--tile-views", "1", "--photo-views", str(n), "q.jpg"])
+        assert _views(args) == (("rot0",), want)
+    args = build_parser().parse_args(["locate", "--tiles", "t", "--tile-views", "2", "q.jpg"])
+    assert _views(args) == (("rot0", "rot180"), None)

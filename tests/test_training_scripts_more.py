@@ -139,11 +139,20 @@ def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_d
     _run("compare_photo_rotation.py", "--regions", str(small_demo), "--steps", "2", "--cache-dir", str(cache_dir),
          "--out", str(out_md), tmp=tmp_path)
     header, rows = _table(out_md.read_text(), "| region | layout | forward passes |")
-    assert len(header) == 10 and header[5:8] == ["R@1", "R@5", "AP"]
-    # forward passes = tiles x tile views + photos x photo views
-    assert [(r[1].split(":")[0], r[2], r[3], r[4]) for r in rows] == [
-        (layout, passes, adapt, verify) for layout, passes in (("before", "102"), ("after", "60"))
+    assert len(header) == 11 and header[4] == "labels (direct + chained)" and header[6:9] == ["R@1", "R@5", "AP"]
+    # forward passes = tiles x tile views + photos x photo views (12 tiles, 6 photos)
+    assert [(r[1], r[2], r[3], r[5]) for r in rows] == [
+        (layout, passes, adapt, verify) for layout, passes in (("tiles x8, photo x1", "102"), ("tiles x1, photo x8", "60"))
         for adapt in ("none", "best") for verify in ("no", "yes")]
+    # frozen rows have no labels; adapted rows count direct + chained labels, at most the 6 photos
+    assert all(r[4] == "-" for r in rows if r[3] == "none")
+    assert all(sum(map(int, r[4].split(" + "))) <= 6 for r in rows if r[3] == "best")
+    # finer photo headings: 12 views each, 12 + 6 x 12 passes
+    finer = tmp_path / "finer.md"
+    _run("compare_photo_rotation.py", "--regions", str(small_demo), "--layouts", "after", "--photo-views", "12",
+         "--no-adapt", "--cache-dir", str(cache_dir), "--out", str(finer), tmp=tmp_path)
+    _, rows = _table(finer.read_text(), "| region | layout | forward passes |")
+    assert [(r[1], r[2], r[3], r[5]) for r in rows] == [("tiles x1, photo x12", "84", "none", v) for v in ("no", "yes")]
 
 
 def test_photo_rotation_cause_and_rotation_layouts(small_demo, cache_dir, tmp_path):

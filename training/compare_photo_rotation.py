@@ -1,12 +1,17 @@
-"""Before/after of issue 14 step 1: tiles at 8 headings (before) vs tiles once + photos at 8 headings
-(after), same scoring (max over the 8 relative headings), on the demo and the public regions.
+"""Issue 14: tiles at 8 headings and the photo once ("tiles x8") against tiles once and the photo at
+N headings 360/N degrees apart ("photo xN"), same score (the max over the relative headings), on the
+demo and the public regions.
 
 Rows: frozen features with and without geometric verification, and mode best (geometric anchors,
-the product default) with and without verification. Truth scores only. Prints a markdown table
-(also written to --out) with R@1 / R@5 / AP, the forward passes each variant needs and the time.
+the product default) with and without verification. Truth scores only. Prints a markdown table row
+by row (also written to --out when given; training/results/photo_rotation.md is kept by hand, one
+dated section per session on top) with R@1 / R@5 / AP, the forward passes each layout needs, the
+adaptation's geometric labels (direct + chained) and the CPU seconds (wall in brackets) of adapting
+and locating. The per-photo diff of frozen layouts is training/photo_rotation_diff.py.
 
   python training/make_public_benchmark.py      # data/benchmark/{vegas,rotterdam}
-  python training/compare_photo_rotation.py [--regions ...] [--seed 0]
+  python training/compare_photo_rotation.py [--regions ...] [--layouts before after] [--photo-views 8 12]
+      [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR]
 """
 
 from __future__ import annotations
@@ -18,36 +23,49 @@ import tempfile
 import time
 from pathlib import Path
 
-from geolocator.core.model import ROTATION_VIEWS
+from geolocator.core.model import ROTATION_VIEWS, photo_views
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.queries import load_region
 from tables import add_row, save  # training/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
-LAYOUTS = {  # name: (tile views, photo views)
-    "before: tiles x8, photo x1": (ROTATION_VIEWS, ("rot0",)),
-    "after: tiles x1, photo x8": (("rot0",), ROTATION_VIEWS),
-}
+
+
+def layouts(names, n_photo_views) -> dict:
+    """{name: (tile views, photo views)}: "before" tiles x8 and the photo once, "after" tiles once
+    and the photo at each of `n_photo_views` headings."""
+    out = {}
+    if "before" in names:
+        out["tiles x8, photo x1"] = (ROTATION_VIEWS, ("rot0",))
+    if "after" in names:
+        out.update({f"tiles x1, photo x{n}": (("rot0",), photo_views(n)) for n in n_photo_views})
+    return out
 
 
 def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None, adapter_dir: Path,
-        steps: int | None = None) -> dict:
+        steps: int | None = None, candidates: int = 20) -> dict:
+    """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text)} for one layout;
+    `candidates`: Settings.verify_candidates."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=query_views, adapter_dir=adapter_dir))
+                            query_views=query_views, adapter_dir=adapter_dir, verify_candidates=candidates))
     ws.open_tiles(region.tiles)
     ws.index()
-    started = time.perf_counter()
+    ws.embed(region.queries)  # cached here, so adapting and locating below time no feature extraction
+    cpu, wall = time.process_time(), time.perf_counter()
+    labels = "-"
     if adapt:
         ws.adapt(region.queries, mode="best", seed=seed, steps=steps)
-    adapt_s = time.perf_counter() - started
+        geometry = ws.adapter.card.get("geometry") or {}
+        labels = f"{geometry.get('direct', '?')} + {geometry.get('chained', '?')}" if isinstance(geometry, dict) else str(geometry)
+    adapt_s = (time.process_time() - cpu, time.perf_counter() - wall)
     out = {}
     for verify in (False, True):
         ws.settings.verify = verify
-        started = time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         ws.locate(region.queries)
         ev = ws.evaluate()
-        out[verify] = (ev, adapt_s, time.perf_counter() - started)
+        out[verify] = (ev, adapt_s, (time.process_time() - cpu, time.perf_counter() - wall), labels)
     return out
 
 
@@ -55,37 +73,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-adapt", action="store_true", help="frozen features only (no adaptation rows)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--no-adapt", action="store_true", help="frozen features only (no adaptation rows)")
+    group.add_argument("--adapt-only", action="store_true", help="mode best rows only (no frozen rows)")
     parser.add_argument("--layouts", nargs="+", choices=["before", "after"], default=["before", "after"])
+    parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="the after layouts' photo headings")
     parser.add_argument("--cache-dir", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "training/results/photo_rotation.md")
+    parser.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo (default 20)")
+    parser.add_argument("--out", type=Path, help="also write the table here")
     parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-rotation-"))  # adapters are not kept
     lines = [
-        "Issue 14 step 1: embed each tile once and rotate the photo (after) instead of each tile (before);",
-        "the score is the max over the 8 relative headings either way. EfficientNet-Lite0, mode best with",
-        f"geometric anchors, seed {args.seed}. Forward passes = tiles x tile views + photos x photo views.",
-        f"Load average when run: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} (2 shared cores).",
+        "Tiles at 8 headings and the photo once, or tiles once and the photo at N headings; the score is the",
+        "max over the relative headings either way. EfficientNet-Lite0, mode best with geometric anchors,",
+        f"seed {args.seed}, {args.verify_candidates} tiles verified per photo. Forward passes = tiles x tile views + "
+        "photos x photo views.",
+        f"Load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.",
         "",
-        "| region | layout | forward passes | adaptation | verification | R@1 | R@5 | AP | adapt (s) | locate (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| region | layout | forward passes | adaptation | labels (direct + chained) | verification | R@1 | R@5 | AP "
+        "| adapt CPU s (wall) | locate CPU s (wall) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    modes = (True,) if args.adapt_only else (False,) if args.no_adapt else (False, True)
     for path in args.regions:
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
-        for layout, (tv, qv) in LAYOUTS.items():
-            if layout.split(":")[0] not in args.layouts:
-                continue
+        for layout, (tv, qv) in layouts(args.layouts, args.photo_views).items():
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
-            for adapt in (False,) if args.no_adapt else (False, True):
-                for verify, (ev, adapt_s, locate_s) in run(region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir,
-                                                             args.steps).items():
-                    add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | "
+            for adapt in modes:
+                for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels) in run(
+                        region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps,
+                        args.verify_candidates).items():
+                    add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | {labels} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
-                                   f"{adapt_s:.1f} | {locate_s:.1f} |")
-    lines.append(f"\nLoad average after: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.")
-    save(lines, args.out)
+                                   f"{a_cpu:.0f} ({a_wall:.0f}) | {l_cpu:.0f} ({l_wall:.0f}) |")
+    lines.append(f"\nLoad average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.")
+    save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)
 
 

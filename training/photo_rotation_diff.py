@@ -1,80 +1,138 @@
-"""Issue 14, session 7: why verified R@1 differs between the two layouts (tiles at 8 headings and the
-photo once, vs tiles once and the photo at 8 headings, views centred) on frozen features, photo by
-photo. Both layouts verify with ONE shared Verifier, so a photo-tile pair gets the same inliers in
-both: every difference comes from the candidates (the 20 verified) and the cosines that order the
-unverified. Prints, for each photo right in one layout only: the global rank of its tile in each
-layout, whether it was among the 20 verified and with how many inliers, and the best-verified
-tiles. Truth scores only.
+"""Issue 14: the two layouts photo by photo on frozen features -- tiles at 8 headings and the photo
+once ("tiles x8"), against tiles once and the photo at N headings 360/N degrees apart, views centred
+("photo xN"; session 7 compared N = 8, session 8 adds finer headings, --photo-views 8 12 24). Every
+layout verifies with ONE shared Verifier, so a photo-tile pair gets the same inliers in all of them:
+every difference comes from the candidates (the 20 verified) and the cosines that order the
+unverified. Prints per layout the frozen recall@k of the photo's tile (features only) and, with
+verification, verified R@1/R@5, how often the tile is among the 20 verified, and the flips against
+tiles x8 (right only in one); with --explain, for each flipped photo the global rank of its tile in
+both layouts, whether it was verified and with how many inliers, and the best-verified tiles. Truth
+scores only.
 
-  python training/photo_rotation_diff.py --region resources/demo --cache-dir out/cache
+  python training/photo_rotation_diff.py --region resources/demo --cache-dir out/cache [--photo-views 8 12 24]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 
 from geolocator.core.evaluate import positives
-from geolocator.core.model import ROTATION_VIEWS
+from geolocator.core.model import ROTATION_VIEWS, photo_views
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.queries import load_region
 from geolocator.core.rerank import verified_ranking
 
-LAYOUTS = {"tiles x8": (ROTATION_VIEWS, ("rot0",)), "photo x8": (("rot0",), ROTATION_VIEWS)}
+KS = (1, 5, 10, 20)
 
 
-def layout_run(region, tile_views, photo_views, cache_dir, verifier=None) -> dict:
-    """One layout's frozen candidates, verification and ranking (what Workspace.locate computes)."""
+def zscore(m: np.ndarray) -> np.ndarray:
+    """Each row of a (Q, N) score matrix as z-scores over its N tiles."""
+    return (m - m.mean(axis=1, keepdims=True)) / m.std(axis=1, keepdims=True)
+
+
+def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False,
+               candidates: int = 20) -> dict:
+    """One layout's frozen candidates, and with `verify` its verification and ranking (what
+    Workspace.locate computes). `fuse_raw` (photo layouts): candidates and the cosine order by
+    z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores.
+    `candidates`: tiles verified per photo (Settings.verify_candidates)."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=photo_views))
+                            query_views=views, verify_candidates=candidates))
     ws.open_tiles(region.tiles)
     tiles = ws.index()
     if verifier is not None:
         ws._verifier = verifier
+    cpu = time.process_time()
     ok, photos, _ = ws.embed(region.queries)
+    embed_cpu = time.process_time() - cpu
     source = ws._candidates(ok, ws._centred(photos), tiles, None, None)
-    need = ws._min_inliers(ok)
-    found = ws._verify(ok, source, need, None, None)
-    ranking = verified_ranking(source.matrix, found.candidates, found.counts, need)
-    return dict(ws=ws, ok=ok, cosine=source.matrix, top20=source.top(ws.settings.verify_candidates)[1],
-                verified=found.candidates, counts=found.counts, top1=ranking.argmax(axis=1), need=need)
+    if fuse_raw and len(tile_views) == 1:
+        from geolocator.core.retrieval import similarity
+
+        source.matrix = zscore(similarity(photos, tiles)) + zscore(source.matrix)
+    out = dict(ws=ws, ok=ok, cosine=source.matrix, top20=source.top(ws.settings.verify_candidates)[1],
+               embed_cpu=embed_cpu)
+    if verify:
+        cpu = time.process_time()
+        need = ws._min_inliers(ok)
+        found = ws._verify(ok, source, need, None, None)
+        ranking = verified_ranking(source.matrix, found.candidates, found.counts, need)
+        out.update(verified=found.candidates, counts=found.counts, ranking=ranking, top1=ranking.argmax(axis=1),
+                   need=need, verify_cpu=time.process_time() - cpu)
+    return out
+
+
+def tile_ranks(matrix: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """(Q,) 1-based rank of each photo's best-ranked positive tile in a (Q, N) score matrix (ties
+    count against it: a positive tied with another tile ranks after it, as argsort may put it)."""
+    ranks = np.full(len(matrix), np.iinfo(np.int64).max)
+    for i, row in enumerate(matrix):
+        for t in np.flatnonzero(pos[i]):
+            ranks[i] = min(ranks[i], int((row >= row[t]).sum()))
+    return ranks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--region", type=Path, required=True)
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="photo headings per layout")
+    parser.add_argument("--no-verify", action="store_true", help="frozen recall only")
+    parser.add_argument("--explain", action="store_true", help="print each flipped photo")
+    parser.add_argument("--photo-candidates", type=int, default=20,
+                        help="tiles verified per photo in the photo layouts (tiles x8 keeps 20)")
+    parser.add_argument("--fuse-raw", action="store_true",
+                        help="photo layouts search z(raw) + z(centred) scores (training/photo_rotation_fusion.py)")
     args = parser.parse_args()
     region = load_region(args.region)
-    print(f"load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{args.region.name}: load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    layouts = {"tiles x8": (ROTATION_VIEWS, ("rot0",))}
+    layouts.update({f"photo x{n}": (("rot0",), photo_views(n)) for n in args.photo_views})
     runs, verifier = {}, None
-    for name, (tv, pv) in LAYOUTS.items():
-        runs[name] = layout_run(region, tv, pv, args.cache_dir, verifier)
-        verifier = runs[name]["ws"].verifier
+    for name, (tv, pv) in layouts.items():
+        runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw,
+                                20 if len(tv) > 1 else args.photo_candidates)
+        verifier = runs[name]["ws"].verifier if not args.no_verify else None
     ok = runs["tiles x8"]["ok"]
     pos = np.array([positives(q, region.tiles.tiles) for q in ok])
     rows = np.arange(len(ok))
-    right = {n: pos[rows, r["top1"]] for n, r in runs.items()}
+    right = {}
+    print("| layout | passes/photo | embed CPU s | frozen R@1 | R@5 | R@10 | R@20 | worst rank | verified R@1 | R@5 "
+          "| tile among the verified % | verify CPU s | right only here / only in tiles x8 |")
     for n, r in runs.items():
+        ranks = tile_ranks(r["cosine"], pos)
+        frozen = " | ".join(f"{100 * (ranks <= k).mean():.1f}" for k in KS)
         in20 = np.array([pos[i, r["top20"][i]].any() for i in rows])
-        print(f"{n}: verified R@1 {100 * right[n].mean():.1f}, tile among the 20 verified {100 * in20.mean():.1f} %")
-    print(f"right in both {int((right['tiles x8'] & right['photo x8']).sum())}, tiles x8 only "
-          f"{int((right['tiles x8'] & ~right['photo x8']).sum())}, photo x8 only "
-          f"{int((~right['tiles x8'] & right['photo x8']).sum())}, neither {int((~right['tiles x8'] & ~right['photo x8']).sum())}")
-    for i in np.flatnonzero(right["tiles x8"] != right["photo x8"]):
-        print(ok[i].id)
-        for n, r in runs.items():
-            cos = r["cosine"][i]
-            rank = min(int((cos > cos[t]).sum()) + 1 for t in np.flatnonzero(pos[i]))
-            own = [int(c) for c, k in zip(r["verified"][i], r["counts"][i]) if pos[i, c]]
-            best = np.argsort(-r["counts"][i], kind="stable")[:2]
-            print(f"  {n}: {'right' if right[n][i] else 'wrong'}, tile's cosine rank {rank}, "
-                  f"{'verified: ' + str([int(r['counts'][i][list(r['verified'][i]).index(t)]) for t in own]) + ' inliers' if own else 'not among the verified'}; "
-                  f"most inliers: {[(int(r['verified'][i][b]), int(r['counts'][i][b])) for b in best]} (need {int(r['need'][i])})")
-    print(f"load average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
+        line = f"| {n} | {len(layouts[n][1])} | {r['embed_cpu']:.0f} | {frozen} | {ranks.max()} |"
+        if "ranking" in r:
+            vr = tile_ranks(r["ranking"], pos)
+            right[n] = vr <= 1
+            base = right.get("tiles x8", right[n])
+            line += (f" {100 * (vr <= 1).mean():.1f} | {100 * (vr <= 5).mean():.1f} | {100 * in20.mean():.1f} | "
+                     f"{r['verify_cpu']:.0f} | {int((right[n] & ~base).sum())} / {int((~right[n] & base).sum())} |")
+        else:
+            line += f" - | - | {100 * in20.mean():.1f} | - | - |"
+        print(line, flush=True)
+    if args.explain and right:
+        for n in list(runs)[1:]:
+            for i in np.flatnonzero(right["tiles x8"] != right[n]):
+                print(f"{ok[i].id} ({n} vs tiles x8)")
+                for m in ("tiles x8", n):
+                    r = runs[m]
+                    rank = tile_ranks(r["cosine"][i : i + 1], pos[i : i + 1])[0]
+                    own = [int(c) for c in r["verified"][i] if pos[i, c]]
+                    best = np.argsort(-r["counts"][i], kind="stable")[:2]
+                    inl = [int(r["counts"][i][list(r["verified"][i]).index(t)]) for t in own]
+                    print(f"  {m}: {'right' if right[m][i] else 'wrong'}, tile's cosine rank {rank}, "
+                          f"{'verified: ' + str(inl) + ' inliers' if own else 'not among the verified'}; "
+                          f"most inliers: {[(int(r['verified'][i][b]), int(r['counts'][i][b])) for b in best]} "
+                          f"(need {int(np.atleast_1d(r['need'])[i] if np.ndim(r['need']) else r['need'])})")
+    print(f"load average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,16 @@ from pathlib import Path
 
 # The headings a north-up tile is indexed at: a drone's heading is unknown.
 ROTATION_VIEWS: tuple[str, ...] = tuple(f"rot{angle}" for angle in range(0, 360, 45))
+
+
+def photo_views(n: int) -> tuple[str, ...]:
+    """`n` view names rotK at headings K = i * 360 / n degrees (i = 0 .. n-1; view 0 the photo as
+    taken), the names extract.view_angle reads (integer degrees). ValueError unless n >= 1 divides 360."""
+    if not isinstance(n, int) or n < 1 or 360 % n:
+        raise ValueError(f"{n} views are not at whole degrees 360/n apart (n must divide 360)")
+    return tuple(f"rot{i * 360 // n}" for i in range(n))
+
+
 # Local-feature matchers of verification (core/matchers, one module each). Here, not in the matchers
 # package, so the CLI's parser and the app's menus can list them without importing numpy.
 MATCHER_NAMES: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat", "xfeat-mnn")

@@ -35,7 +35,9 @@ class Settings:
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
     # (photo_rotation_cause.md). The threshold stays: with verification the photo layout is still a
     # little behind (frozen demo 96.3 vs 97.2; mode best demo 99.1 both, Rotterdam 90.8 vs 91.8;
-    # photo_rotation.md, session 7).
+    # photo_rotation.md, session 7). Finer photo headings (12, 30 degrees apart; query_views /
+    # --photo-views 12) reach parity on the demo and Vegas (97.2 vs 97.2, 96.2 vs 95.7, frozen +
+    # verification) but not Rotterdam (81.6 vs 84.2; session 8), so the photo views stay 8.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
