@@ -265,7 +265,9 @@ def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
             except (OSError, UnicodeDecodeError, IndexError):
                 text = ""
             if re.search(r"\d,\d", text):
-                raise InputError(path, f"{exc.problem}: a decimal comma (as in 50,005) splits a number in two; "
+                # read_csv_rows' own, vaguer "decimal commas?" hint gives way to this one (said once)
+                problem = exc.problem.split(" — decimal commas?")[0]
+                raise InputError(path, f"{problem}: a decimal comma (as in 50,005) splits a number in two; "
                                  "write decimals with '.', or separate the columns with ';'", line=exc.line) from None
         raise
 
