@@ -46,3 +46,54 @@ def load_script(path: Path, name: str):
     sys.modules[name] = module  # dataclasses look their module up while the script executes
     spec.loader.exec_module(module)
     return module
+
+
+class GeolocatorLogs:
+    """The "geolocator" logger's records while in a `with` block: caplog without pytest's fixture, so
+    training/mutation_check_direct.py can call the exact tests directly. The logger's level is lowered
+    to `level` for the block (a logger at NOTSET is set to it) and restored after."""
+
+    def __init__(self, level: int = 10):  # logging.DEBUG
+        import logging
+
+        self.level = level
+        self.records: list = []
+        handler = logging.Handler(level)
+        handler.emit = self.records.append
+        self._handler = handler
+
+    def __enter__(self):
+        import logging
+
+        self._log = logging.getLogger("geolocator")
+        self._old = self._log.level
+        self._log.addHandler(self._handler)
+        self._log.setLevel(min(self.level, self._old) if self._old else self.level)
+        return self
+
+    def __exit__(self, *exc):
+        self._log.removeHandler(self._handler)
+        self._log.setLevel(self._old)
+
+    def messages(self, level: int = 0) -> list[str]:
+        return [r.getMessage() for r in self.records if r.levelno >= level]
+
+
+def under_c_locale(fn):
+    """fn() with LC_CTYPE set to "C" (ASCII as the locale's encoding), restored after; the test is
+    skipped where that locale cannot be set or Python's UTF-8 mode makes every locale UTF-8."""
+    import locale
+
+    import pytest
+
+    old = locale.setlocale(locale.LC_CTYPE)
+    try:
+        try:
+            locale.setlocale(locale.LC_CTYPE, "C")
+        except locale.Error:
+            pytest.skip("the C locale cannot be set here")
+        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
+            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
+        return fn()
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)

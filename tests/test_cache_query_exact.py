@@ -19,30 +19,14 @@ from PIL import Image
 from geolocator.core import cache as cc
 from geolocator.core.media import query_image as qi
 from geolocator.core.model import PixelWindow, Query
+from .helpers import GeolocatorLogs
 
 
 def _sha16(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class _Logs(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def __enter__(self):
-        self._log = logging.getLogger("geolocator")
-        self._old = self._log.level
-        self._log.addHandler(self)
-        self._log.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        self._log.removeHandler(self)
-        self._log.setLevel(self._old)
+_Logs = GeolocatorLogs
 
 
 # ---------------------------------------------------------------------------------------- cache.py

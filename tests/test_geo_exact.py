@@ -14,6 +14,8 @@ import pytest
 from geolocator.core import geo
 from geolocator.core.model import Bounds
 
+from .helpers import under_c_locale
+
 
 @pytest.mark.parametrize("metres, want", [
     (0.0, "0.00 m"), (0.1, "0.10 m"), (0.994, "0.99 m"), (-0.5, "-0.50 m"),
@@ -93,29 +95,13 @@ def test_parse_number_errors_name_the_file_and_line(tmp_path, text, problem):
 # ---------------------------------------------------------------- sidecars read as UTF-8 whatever the locale
 
 
-def _under_c_locale(fn):
-    import locale
-
-    old = locale.setlocale(locale.LC_CTYPE)
-    try:
-        try:
-            locale.setlocale(locale.LC_CTYPE, "C")
-        except locale.Error:
-            pytest.skip("the C locale cannot be set here")
-        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
-            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
-        return fn()
-    finally:
-        locale.setlocale(locale.LC_CTYPE, old)
-
-
 def test_a_world_file_line_is_quoted_as_written_whatever_the_locale(tmp_path):
     # a typographic minus (U+2212, bytes E2 88 92) is no number; the refusal quotes the line as
     # written, read as UTF-8 (under the C locale's ASCII it would read as three replacement characters)
     path = tmp_path / "a.tfw"
     path.write_bytes("1.0\n0.0\n0.0\n\u22122.0\n500000\n5000000\n".encode("utf-8"))
     with pytest.raises(geo.InputError) as ei:
-        _under_c_locale(lambda: geo.read_world_file(path))
+        under_c_locale(lambda: geo.read_world_file(path))
     assert (ei.value.line, ei.value.problem) == (4, "value 4 is not a number: '\u22122.0'")
 
 
@@ -124,7 +110,7 @@ def test_a_prj_is_read_as_utf8_whatever_the_locale(tmp_path):
     wkt = ('GEOGCS["Z\u00fcrich lon/lat",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],'
            'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]')
     path.write_bytes(wkt.encode("utf-8"))
-    crs = _under_c_locale(lambda: geo.read_prj(path))
+    crs = under_c_locale(lambda: geo.read_prj(path))
     assert crs.name == "Z\u00fcrich lon/lat"
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds
 from geolocator.core.sources import csv as csvsrc
+from .helpers import GeolocatorLogs
 
 COLS = ("path", "west", "south", "east", "north")
 
@@ -31,31 +32,8 @@ def _err(fn, *args, **kwargs) -> InputError:
     return info.value
 
 
-class _Logs(logging.Handler):
-    """The geolocator logger's records while in the `with` block (caplog without pytest's fixture, so
-    training/mutation_check_direct.py can call these tests directly)."""
-
-    def __init__(self, level=logging.INFO):
-        super().__init__(level)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def __enter__(self):
-        self._log = logging.getLogger("geolocator")
-        self._old = self._log.level
-        self._log.addHandler(self)
-        self._log.setLevel(min(self.level, self._old) if self._old else self.level)
-        return self
-
-    def __exit__(self, *exc):
-        self._log.removeHandler(self)
-        self._log.setLevel(self._old)
-
-    def messages(self, level=logging.DEBUG):
-        return [r.getMessage() for r in self.records if r.levelno >= level]
-
+def _Logs():
+    return GeolocatorLogs(logging.INFO)
 
 
 # ---------------------------------------------------------------------------------------- csv.py

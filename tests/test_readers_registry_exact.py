@@ -18,6 +18,7 @@ from PIL import Image
 from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds, PixelWindow, Tile
 from geolocator.core.sources import gpkg, mbtiles, pmtiles, registry, tile_image, tilepackage
+from .helpers import GeolocatorLogs
 
 DESCRIBE = ("a tile package (.mbtiles, .pmtiles, .gpkg), a tiles.csv, a GeoTIFF (.tif), z/x/y tile folders, "
             "images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw)")
@@ -29,27 +30,7 @@ def _err(fn, *args, **kwargs) -> InputError:
     return info.value
 
 
-class _Logs(logging.Handler):
-    """The geolocator logger's records in the `with` block (no pytest fixture: the tests are also
-    called directly by training/mutation_check_direct.py)."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def __enter__(self):
-        self._log = logging.getLogger("geolocator")
-        self._old = self._log.level
-        self._log.addHandler(self)
-        self._log.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc):
-        self._log.removeHandler(self)
-        self._log.setLevel(self._old)
+_Logs = GeolocatorLogs
 
 
 def _png(path: Path, size=(4, 4), colour=(10, 20, 30), alpha=None) -> Path:

@@ -19,6 +19,8 @@ from geolocator.core import content, exports, outputs, progress, skipped, wordin
 from geolocator.core.errors import (AdapterMismatch, Cancelled, GeolocatorError, InputError,
                                     WeightsNotFound)
 
+from .helpers import under_c_locale
+
 # ---------------------------------------------------------------- exports.py
 
 
@@ -731,19 +733,7 @@ def test_write_atomic_file_exists_error_and_a_vanished_temporary(tmp_path):
 
 
 def test_write_text_is_utf8_whatever_the_locale(tmp_path):
-    import locale
-
-    old = locale.setlocale(locale.LC_CTYPE)
-    try:
-        try:
-            locale.setlocale(locale.LC_CTYPE, "C")
-        except locale.Error:
-            pytest.skip("the C locale cannot be set here")
-        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
-            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
-        outputs.write_text(tmp_path / "o.txt", "Zürich")
-    finally:
-        locale.setlocale(locale.LC_CTYPE, old)
+    under_c_locale(lambda: outputs.write_text(tmp_path / "o.txt", "Zürich"))
     assert (tmp_path / "o.txt").read_bytes() == "Zürich".encode("utf-8")
 
 

@@ -7,7 +7,6 @@ non-UTF-8 locale. Each expected value is worked out in the comments, not taken f
 from __future__ import annotations
 
 import json
-import locale
 import math
 import types
 import warnings
@@ -23,6 +22,8 @@ rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import Affine  # noqa: E402
 
 from geolocator.core.sources import geotiff, worldfile  # noqa: E402
+
+from .helpers import under_c_locale  # noqa: E402
 
 
 # ---------------------------------------------------------------- geotiff: open_quietly
@@ -78,17 +79,7 @@ def test_a_tilejson_is_read_as_utf8_whatever_the_locale(tmp_path):
     # TileJSON is JSON, i.e. UTF-8 (RFC 8259 section 8.1). A file naming "Zürich" (bytes C3 BC),
     # read under the C locale (ASCII) with the locale's encoding would not decode and be ignored.
     (tmp_path / "metadata.json").write_bytes('{"name": "Zürich", "scheme": "tms"}'.encode("utf-8"))
-    old = locale.setlocale(locale.LC_CTYPE)
-    try:
-        try:
-            locale.setlocale(locale.LC_CTYPE, "C")
-        except locale.Error:
-            pytest.skip("the C locale cannot be set here")
-        if locale.getpreferredencoding(False).lower().replace("-", "") == "utf8":
-            pytest.skip("Python's UTF-8 mode: the locale's encoding is UTF-8 whatever the locale")
-        found = xyz._tilejson_order(tmp_path)
-    finally:
-        locale.setlocale(locale.LC_CTYPE, old)
+    found = under_c_locale(lambda: xyz._tilejson_order(tmp_path))
     assert found == (True, "metadata.json (scheme tms)")
 
 
