@@ -97,3 +97,58 @@ def under_c_locale(fn):
         return fn()
     finally:
         locale.setlocale(locale.LC_CTYPE, old)
+
+
+def png_file(path: Path, size=(4, 4), colour=(10, 20, 30)) -> Path:
+    """A one-colour RGB PNG of `size` (width, height) px written at `path` (folders made)."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def input_error(fn, *args, **kwargs):
+    """The InputError fn(*args, **kwargs) raises (the test fails when it raises none)."""
+    import pytest
+
+    from geolocator.core.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def input_problem(fn, *args, **kwargs) -> str:
+    """The sentence of the InputError fn raises; it must name the file it was given (a Path first
+    argument)."""
+    error = input_error(fn, *args, **kwargs)
+    if args and isinstance(args[0], Path):
+        assert error.path == args[0]
+    return error.problem
+
+
+# The GeoPackage tables a tile reader looks at (OGC 12-128r18, sections 1.1.2, 1.1.3, 2.2.6, 2.2.7), with
+# only the columns geolocator reads.
+GPKG_MINIMAL_TABLES = """
+CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT, srs_id INTEGER PRIMARY KEY, organization TEXT,
+  organization_coordsys_id INTEGER, definition TEXT, description TEXT);
+CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT, identifier TEXT);
+CREATE TABLE gpkg_tile_matrix_set (table_name TEXT PRIMARY KEY, srs_id INTEGER, min_x REAL, min_y REAL,
+  max_x REAL, max_y REAL);
+CREATE TABLE gpkg_tile_matrix (table_name TEXT, zoom_level INTEGER, matrix_width INTEGER, matrix_height INTEGER,
+  tile_width INTEGER, tile_height INTEGER, pixel_x_size REAL, pixel_y_size REAL);
+"""
+
+
+def two_tile_prediction(tmp_path: Path, *, truth=None, conf=0.7, matches=None, **kw):
+    """A Prediction of query "queries/a<b>.jpg" (a name HTML must escape) whose matches are two
+    half-degree tiles side by side (10-10.5 and 10.5-11 E, 50-50.25 N), the first verified (42 inliers)."""
+    from geolocator.core.model import Match, Prediction
+
+    t1 = Tile("tiles/t1.png", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
+    t2 = Tile("tiles/t2.png", tmp_path / "t2.png", Bounds(10.5, 50, 11, 50.25))
+    if matches is None:
+        matches = (Match(t1, 0.8766, 1, inliers=42), Match(t2, 0.5, 2))
+    q = Query("queries/a<b>.jpg", tmp_path / "a.jpg", truth=truth)
+    return Prediction(q, matches, LatLon(50.125, 10.25), LatLon(50.1, 10.2), conf, **kw)

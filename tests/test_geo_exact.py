@@ -6,7 +6,6 @@ the equator's degree length), not taken from the code under test."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest

@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 
 from geolocator.core import images
-from geolocator.core.errors import InputError
 from geolocator.core.model import PixelWindow
+
+from .helpers import input_problem
 
 try:
     import rasterio
@@ -25,13 +26,7 @@ except ImportError:  # pragma: no cover - the GeoTIFF extra is optional
 needs_rasterio = pytest.mark.skipif(rasterio is None, reason="rasterio (geotiff extra) not installed")
 
 
-def _problem(fn, *args, **kw) -> str:
-    """The InputError's sentence; it must name the file it was given (a Path first argument)."""
-    with pytest.raises(InputError) as e:
-        fn(*args, **kw)
-    if args and isinstance(args[0], Path):
-        assert e.value.path == args[0]
-    return e.value.problem
+_problem = input_problem
 
 
 # -- listing -------------------------------------------------------------------------------------

@@ -10,26 +10,16 @@ import logging
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds
 from geolocator.core.sources import csv as csvsrc
-from .helpers import GeolocatorLogs
+
+from .helpers import GeolocatorLogs, input_error, png_file
 
 COLS = ("path", "west", "south", "east", "north")
 
 
-def _png(path: Path, size=(4, 4), colour=(10, 20, 30)) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, colour).save(path)
-    return path
-
-
-def _err(fn, *args, **kwargs) -> InputError:
-    with pytest.raises(InputError) as info:
-        fn(*args, **kwargs)
-    return info.value
+_png, _err = png_file, input_error
 
 
 def _Logs():

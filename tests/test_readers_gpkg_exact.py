@@ -10,24 +10,14 @@ import logging
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds
 from geolocator.core.sources import gpkg
-from .helpers import GeolocatorLogs
+
+from .helpers import GPKG_MINIMAL_TABLES, GeolocatorLogs, input_error, png_file
 
 
-def _png(path: Path, size=(4, 4), colour=(10, 20, 30)) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, colour).save(path)
-    return path
-
-
-def _err(fn, *args, **kwargs) -> InputError:
-    with pytest.raises(InputError) as info:
-        fn(*args, **kwargs)
-    return info.value
+_png, _err = png_file, input_error
 
 
 def _Logs():
@@ -36,15 +26,7 @@ def _Logs():
 
 # --------------------------------------------------------------------------------------- gpkg.py
 
-_GPKG_TABLES = """
-CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT, srs_id INTEGER PRIMARY KEY, organization TEXT,
-  organization_coordsys_id INTEGER, definition TEXT, description TEXT);
-CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT, identifier TEXT);
-CREATE TABLE gpkg_tile_matrix_set (table_name TEXT PRIMARY KEY, srs_id INTEGER, min_x REAL, min_y REAL,
-  max_x REAL, max_y REAL);
-CREATE TABLE gpkg_tile_matrix (table_name TEXT, zoom_level INTEGER, matrix_width INTEGER, matrix_height INTEGER,
-  tile_width INTEGER, tile_height INTEGER, pixel_x_size REAL, pixel_y_size REAL);
-"""
+_GPKG_TABLES = GPKG_MINIMAL_TABLES
 
 # zoom 0: 2 x 2 tiles of 4 x 2 px, 0.25 deg pixels: 1 deg wide, 0.5 deg tall, over lon 10..12, lat 40..41;
 # zoom 1: 4 x 4 tiles of 4 x 2 px, 0.125 deg pixels: 0.5 deg wide, 0.25 deg tall

@@ -18,7 +18,7 @@ from PIL import Image
 from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds, PixelWindow, Tile
 from geolocator.core.sources import gpkg, mbtiles, pmtiles, registry, tile_image, tilepackage
-from .helpers import GeolocatorLogs
+from .helpers import GPKG_MINIMAL_TABLES, GeolocatorLogs
 
 DESCRIBE = ("a tile package (.mbtiles, .pmtiles, .gpkg), a tiles.csv, a GeoTIFF (.tif), z/x/y tile folders, "
             "images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw)")
@@ -55,14 +55,7 @@ def _one_tile_gpkg(path: Path, data: bytes | None) -> Path:
     """Table "t", EPSG:4326, one 2 x 1 matrix of 8 x 4 px tiles of 0.125 x 0.25 deg pixels over lon 0..2,
     lat 0..1; tile 0/0/0 holds `data`."""
     db = sqlite3.connect(path)
-    db.executescript("""
-    CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT, srs_id INTEGER PRIMARY KEY, organization TEXT,
-      organization_coordsys_id INTEGER, definition TEXT, description TEXT);
-    CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT, identifier TEXT);
-    CREATE TABLE gpkg_tile_matrix_set (table_name TEXT PRIMARY KEY, srs_id INTEGER, min_x REAL, min_y REAL,
-      max_x REAL, max_y REAL);
-    CREATE TABLE gpkg_tile_matrix (table_name TEXT, zoom_level INTEGER, matrix_width INTEGER, matrix_height INTEGER,
-      tile_width INTEGER, tile_height INTEGER, pixel_x_size REAL, pixel_y_size REAL);
+    db.executescript(GPKG_MINIMAL_TABLES + """
     CREATE TABLE t (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
     INSERT INTO gpkg_spatial_ref_sys VALUES ('s', 4326, 'EPSG', 4326, 'undefined', '');
     INSERT INTO gpkg_contents VALUES ('t', 'tiles', 'one');

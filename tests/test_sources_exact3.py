@@ -6,7 +6,6 @@ non-UTF-8 locale. Each expected value is worked out in the comments, not taken f
 
 from __future__ import annotations
 
-import json
 import math
 import types
 import warnings

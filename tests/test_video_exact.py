@@ -7,7 +7,6 @@ its time can be read back from its pixels). No fixtures beyond tmp_path / monkey
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import threading
 from fractions import Fraction
@@ -24,15 +23,10 @@ from geolocator.core.media import video as V
 from geolocator.core.model import LatLon
 
 from .flight_helpers import write_dji_srt, write_video
+from .helpers import input_problem
 
 
-def _problem(fn, *args, **kw) -> str:
-    """The InputError's sentence; it must name the file it was given (a Path first argument)."""
-    with pytest.raises(InputError) as e:
-        fn(*args, **kw)
-    if args and isinstance(args[0], Path):
-        assert e.value.path == args[0]
-    return e.value.problem
+_problem = input_problem
 
 
 # -- headers through a stand-in container ----------------------------------------------------------

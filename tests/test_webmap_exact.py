@@ -18,6 +18,8 @@ from geolocator.core.errors import GeolocatorError
 from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
 from geolocator.core.progress import CancelToken
 
+from .helpers import two_tile_prediction
+
 
 # ---- small helpers -------------------------------------------------------------------------------------
 
@@ -193,13 +195,7 @@ def test_query_label():
     assert webmap.query_label(replace(pred, query=Query("/", Path("x")))) == "/"
 
 
-def _pred(tmp_path, *, truth=None, conf=0.7, matches=None, **kw):
-    t1 = Tile("tiles/t1.png", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
-    t2 = Tile("tiles/t2.png", tmp_path / "t2.png", Bounds(10.5, 50, 11, 50.25))
-    if matches is None:
-        matches = (Match(t1, 0.8766, 1, inliers=42), Match(t2, 0.5, 2))
-    q = Query("queries/a<b>.jpg", tmp_path / "a.jpg", truth=truth)
-    return Prediction(q, matches, LatLon(50.125, 10.25), LatLon(50.1, 10.2), conf, **kw)
+_pred = two_tile_prediction
 
 
 def test_marker_colours(tmp_path):

@@ -15,6 +15,8 @@ from geolocator.core import webmap
 from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
 from geolocator.core.progress import CancelToken
 
+from .helpers import two_tile_prediction
+
 
 def _tile(tmp_path, name, colour, bounds, size=(16, 16)):
     p = tmp_path / f"{name}.png"
@@ -22,13 +24,7 @@ def _tile(tmp_path, name, colour, bounds, size=(16, 16)):
     return Tile(name, p, bounds)
 
 
-def _pred(tmp_path, *, truth=None, conf=0.7, matches=None, **kw):
-    t1 = Tile("tiles/t1.png", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
-    t2 = Tile("tiles/t2.png", tmp_path / "t2.png", Bounds(10.5, 50, 11, 50.25))
-    if matches is None:
-        matches = (Match(t1, 0.8766, 1, inliers=42), Match(t2, 0.5, 2))
-    q = Query("queries/a<b>.jpg", tmp_path / "a.jpg", truth=truth)
-    return Prediction(q, matches, LatLon(50.125, 10.25), LatLon(50.1, 10.2), conf, **kw)
+_pred = two_tile_prediction
 
 
 # ---- the page -------------------------------------------------------------------------------------------
