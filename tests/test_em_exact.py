@@ -5,6 +5,7 @@ Written for the survivors of session 8's mutation run (training/results/mutation
 identity "adapter" or spies stand in where the real network's numbers cannot be worked out by hand."""
 
 import math
+import types
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -431,6 +432,30 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
     with pytest.raises(Cancelled):
         em.adapt(tiles, photos, mode="paper", steps=3, device="cpu", progress=progress, cancel=token)
     assert events == [1]
+
+
+def test_adapt_passes_the_clock_s_eta_on_and_rounds_train_seconds_to_the_millisecond(monkeypatch):
+    tiles, photos = _tiny()
+
+    def fake_paper(model, scale, opt, sched, t, q, cfg, gen):
+        for i in range(cfg.steps):
+            yield {"i": i}
+
+    class Clock:  # an EtaClock with known answers: 2.5 s per step left
+        def __init__(self, total):
+            self.total = total
+
+        def eta(self, done):
+            return 2.5 * (self.total - done)
+
+    times = iter([100.0, 101.23456])  # started, then finished: 1.23456 s
+    monkeypatch.setattr(em, "_paper_steps", fake_paper)
+    monkeypatch.setattr(em, "EtaClock", Clock)
+    monkeypatch.setattr(em, "time", types.SimpleNamespace(perf_counter=lambda: next(times)))
+    events = []
+    ad = em.adapt(tiles, photos, mode="paper", steps=3, device="cpu", progress=events.append)
+    assert [(e.step, e.eta_s) for e in events] == [(1, 5.0), (2, 2.5), (3, 0.0)]
+    assert ad.card["train_seconds"] == 1.235  # round(1.23456, 3)
 
 
 def _expected_logits(model, tiles, photos, batch, tile_ids, scale):

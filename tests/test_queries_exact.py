@@ -172,6 +172,29 @@ def test_a_decimal_comma_splitting_a_number_says_so(tmp_path):
     assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (path, 2, "4 values but the header has 3 columns")
 
 
+def test_a_truth_csv_without_its_header_gets_the_missing_columns_not_the_decimal_comma_hint(tmp_path):
+    # the first data row read as the header: read_csv_rows names the missing columns on line 1. That
+    # line holds "5,1" (digit,digit) but it is no row split by a decimal comma: no hint about one
+    path = _truth(tmp_path, "q.jpg,50.5,10.5\nr.jpg,50.6,10.6\n")
+    assert _problem(lambda: queries.read_truth_csv(path, tmp_path)) == (
+        path, 1, "missing column(s) query, lat, lon; the header must contain query,lat,lon")
+
+
+def test_a_split_row_whose_line_cannot_be_read_again_keeps_read_csv_rows_message(tmp_path, monkeypatch):
+    # the file changed between read_csv_rows' read and the second read of its faulty line (here:
+    # a line number past the end): read_csv_rows' own error goes through unchanged
+    path = _truth(tmp_path, "query,lat,lon\nq.jpg,50,5,4\n")
+    error = InputError(path, "4 values but the header has 3 columns", line=7)
+
+    def read_csv_rows(p, columns):
+        raise error
+
+    monkeypatch.setattr(queries, "read_csv_rows", read_csv_rows)
+    with pytest.raises(InputError) as info:
+        queries.read_truth_csv(path, tmp_path)
+    assert info.value is error
+
+
 def test_a_region_folder_needs_tiles_csv_and_queries_side_by_side(tmp_path):
     (tmp_path / "queries").mkdir()
     assert not queries.is_region_folder(tmp_path)

@@ -210,6 +210,20 @@ def test_heading_scores_are_cosines_not_dot_products():
     assert verify.headings_and_scores(photo, [target])[0][1] == 2
 
 
+def test_heading_scores_are_float32_cosines():
+    # The product of a photo's 512 rows with every target's 512 is done in float32, the
+    # descriptors' own type (in float64 it takes twice the memory and time). Rows (1, e, d) with
+    # e, d in {0, 2**-13}: squared norms 1 + 2**-26 round to 1.0 in float32, so _unit leaves them
+    # as they are. Cosines p0.t0 = p1.t1 = 1 + 2**-26 and p0.t1 = p1.t0 = 1 all round to 1.0 in
+    # float32 (half an ulp above 1 is 2**-24; both products are exact, so the summation order does
+    # not matter): ties go to the first index both ways and only p0 <-> t0 is mutual. In float64
+    # the two pairs would be told apart: 2.
+    s = 2.0 ** -13
+    rows = [[1.0, s, 0.0], [1.0, 0.0, s]]
+    assert verify._unit(np.float32(rows)).tolist() == rows
+    assert verify.headings_and_scores(_lf(rows), [_lf(rows)])[0][1] == 1
+
+
 def test_unit_rows():
     u = verify._unit(np.array([[3, 4], [0, 0]], np.int64))
     assert u.dtype == np.float32 and np.allclose(u, [[0.6, 0.8], [0, 0]])

