@@ -55,12 +55,20 @@ class FakeVerifier:
         self.settings = settings or VerifySettings()
         self.calls = []
 
+        self.seen = []  # (progress, cancel) of each verify call
+        self.cancel_after = False
+
     def verify(self, queries, tiles, candidates, footprints=None, progress=None, cancel=None):
         self.calls.append(([q.id for q in queries], np.array(candidates), footprints))
+        self.seen.append((progress, cancel))
+        assert [t.id for t in tiles] == [t.id for t in grid().tiles]  # the tile set's tiles
+        if self.cancel_after:
+            cancel.cancel()  # the user cancels while the first candidates are verified
         return [[self.table.get((q.id, int(c)), Verification(0)) for c in row] for q, row in zip(queries, candidates)]
 
     def verify_photo(self, query, tiles, candidates, footprint=None):
         self.calls.append(([query.id], np.array([candidates]), footprint))
+        assert [t.id for t in tiles] == [t.id for t in grid().tiles]
         return [self.table.get((query.id, int(c)), Verification(0)) for c in candidates]
 
 
@@ -75,13 +83,16 @@ class FakeWorkspace(Workspace):
         self._fake_tiles = tile_features() if tiles is None else tiles
         self._fake_photos = photos
         self._verifier = FakeVerifier(table or {}, VerifySettings(**vs))
+        self.seen = []  # ("index" / "embed", progress, cancel) of each call
 
     def index(self, *, progress=None, cancel=None):
         self._require_tiles()
+        self.seen.append(("index", progress, cancel))
         self._tile_features = self._fake_tiles  # what index() keeps (tile_index checks it)
         return self._fake_tiles
 
     def embed(self, queries, *, progress=None, cancel=None):
+        self.seen.append(("embed", progress, cancel))
         ok = [q for q in queries if q.id in self._fake_photos]
         feats = np.stack([np.asarray(self._fake_photos[q.id], np.float32).reshape(-1, N) for q in ok]) if ok \
             else np.zeros((0, 1, N), np.float32)
@@ -105,7 +116,7 @@ def v(inliers: int, centre=(0.5, 0.5), corners=CORNERS) -> Verification:
 
 # -- locate with verification, dense -------------------------------------------------------------
 
-def world(tmp_path, **kw):
+def world(tmp_path, vs=None, **kw):
     """3 photos. a: cosines best 0 > 1 > 2, verified on tile 2 (20 inliers, centre mid-tile).
     b: best 5 > 4 > 3, nothing verifies. c: best 3 > 4 > 0, verified on tile 4 with 9 inliers
     (a weak match, >= 8) centred mid-tile."""
@@ -116,7 +127,7 @@ def world(tmp_path, **kw):
     }
     table = {("a", 2): v(20), ("c", 4): v(9, (0.25, 0.75))}
     s = settings(tmp_path, verify_candidates=3, top_k=2, **kw)
-    return FakeWorkspace(s, photos, table), [query("a", centre_of(2)), query("b", centre_of(1)), query("c")]
+    return FakeWorkspace(s, photos, table, **(vs or {})), [query("a", centre_of(2)), query("b", centre_of(1)), query("c")]
 
 
 def test_locate_verified_dense(tmp_path):
@@ -192,10 +203,12 @@ def test_locate_nothing_readable(tmp_path):
 
 def test_locate_requires_tiles(tmp_path):
     ws = Workspace(settings(tmp_path))
-    with pytest.raises(GeolocatorError, match="open a tile set first"):
+    with pytest.raises(GeolocatorError) as err:
         ws.locate([query("a")])
-    with pytest.raises(GeolocatorError, match="locate some queries first"):
+    assert str(err.value) == "open a tile set first"
+    with pytest.raises(GeolocatorError) as err:
         ws.evaluate()
+    assert str(err.value) == "locate some queries first"
 
 
 def test_centre_in_the_neighbour_moves_the_answer(tmp_path):
@@ -240,6 +253,12 @@ def test_tile_under_centre_cases(tmp_path):
     c2, n2, _, _ = ws._tile_under_centre(np.array([[3, 0, 4, 5]]), np.array([[9, 9, 2, 2]]),
                                           np.array([[g2, None, None, None]], object), 8)
     assert c2.tolist() == [[3, 0, 2, 5]] and n2.tolist() == [[9, 9, 10, 2]]
+    # rows after a photo that stays are still looked at; a best of exactly min_inliers moves;
+    # all counts equal: the best is the first, the slot the next (never the best's own)
+    c4, n4, _, _ = ws._tile_under_centre(np.array([[0, 1], [0, 1], [0, 1], [3, 4]]),
+                                          np.array([[9, 3], [3, 8], [5, 5], [9, 9]]),
+                                          np.array([[None, None], [None, g2], [LatLon(5, 5), None], [g2, None]], object), 8)
+    assert c4.tolist() == [[0, 1], [2, 1], [0, 1], [3, 2]] and n4.tolist() == [[9, 3], [9, 8], [5, 5], [9, 10]]
     # a single candidate: nothing to move it into
     c1, n1, _, _ = ws._tile_under_centre(np.array([[0]]), np.array([[20]]), np.array([[g2]], object), 8)
     assert c1.tolist() == [[0]] and n1.tolist() == [[20]]
@@ -281,6 +300,8 @@ def test_with_footprints_threshold_per_photo(tmp_path):
     assert out[2].matches[0].footprint is None  # 9 < 10
     assert ws._with_footprints(bare, fps, 9)[2].matches[0].footprint == ("x",)  # 9 >= 9: one number for all
     assert out[0].query == bare[0].query and out[0].location == bare[0].location
+    fps[0, 1] = ("y",)  # a's second match (0 inliers) with an outline: still none at a floor of 1
+    assert ws._with_footprints(bare, fps, 1)[0].matches[1].footprint is None
 
 
 def test_min_inliers_and_point_min(tmp_path):
@@ -364,12 +385,13 @@ def test_gnss_prior_zeroes_counts_outside_the_circle(tmp_path):
     tile 2 (1.6 km) though it is verified (20 inliers) among its 5 candidates (0, 1, 3, then the
     excluded 2, 4 in index order)."""
     ws, _ = world(tmp_path, gnss_prior_m=600.0)
-    ws.settings.verify_candidates = 5
+    ws.settings.verify_candidates = ws.settings.top_k = 5
     qa = Query("a", Path("/nonexistent/photos/a.jpg"), truth=centre_of(0), truth_source="exif")
     preds = ws.locate([qa])
     (_, cands, _), = ws.verifier.calls
     assert cands.tolist() == [[0, 1, 3, 2, 4]]
     assert preds[0].matches[0].tile.id == "r0c0" and preds[0].matches[0].inliers == 0
+    assert [(m.tile.id, m.inliers) for m in preds[0].matches][3] == ("r0c2", 0)  # verified with 20, zeroed
     assert ws.last.similarity[0, 2] < -1  # excluded, not lifted
 
 
@@ -438,8 +460,11 @@ def test_heading_prior_widens_only_unverified_narrowed_photos(tmp_path, monkeypa
         return src
 
     monkeypatch.setattr(ws, "_candidates", narrowed)
-    preds = ws.locate(qs)
-    assert len(ws.verifier.calls) == 2
+    from geolocator.core.progress import CancelToken
+
+    prog, cancel = (lambda *a, **k: None), CancelToken()
+    preds = ws.locate(qs, progress=prog, cancel=cancel)
+    assert len(ws.verifier.calls) == 2 and ws.verifier.seen == [(prog, cancel), (prog, cancel)]
     assert ws.verifier.calls[1][1].tolist() == [[0, 1, 2], [5, 4, 3], [4, 0, 1]]
     assert preds[1].matches[0].tile.id == "r1c2" and preds[1].matches[0].inliers == 10
     np.testing.assert_allclose(ws.last.similarity[2], [0.5, 0.05, 0.04, 0.0, 0.95 + 10, 0.03], rtol=1e-6)
@@ -615,3 +640,634 @@ def test_geometric_labels_and_anchors(tmp_path, monkeypatch):
     assert summary == {"used": True, "sampled_photos": 3, "direct": 3, "chained": 0, "unlabelled": 4}
     monkeypatch.setattr(geometric, "GeometrySettings", lambda: SimpleNamespace(max_photos=7))
     assert ws._geometric_anchors(seven, f7, ws.index(), None, None, np.arange(14).reshape(7, 2))[1]["sampled_photos"] == 7
+
+
+# -- adaptation: everything but the training itself (adapt/em.py has its own tests) ---------------
+
+class FakeAdapter:
+    def __init__(self, fail=None):
+        self.saved, self.fail, self.card = [], fail, None
+
+    def save(self, path, card):
+        if self.fail is not None:
+            raise self.fail
+        self.saved.append((Path(path), card))
+        self.card = card
+
+
+def fake_training(monkeypatch, adapter=None):
+    import geolocator.core.adapt as adapt_pkg
+
+    calls = []
+
+    def run(tiles, queries, **kw):
+        calls.append((np.array(tiles), np.array(queries), kw))
+        return adapter if adapter is not None else FakeAdapter()
+
+    monkeypatch.setattr(adapt_pkg, "adapt", run)
+    return calls
+
+
+def fake_geometry(monkeypatch, labels):
+    from geolocator.core.adapt import geometric
+
+    calls = []
+
+    def run(queries, tiles, candidates, similarity, verifier, progress=None, cancel=None):
+        calls.append(np.array(candidates))
+        return [labels.get(q.id) for q in queries]
+
+    monkeypatch.setattr(geometric, "geometric_labels", run)
+    return calls
+
+
+def test_adapt_card_and_arguments(tmp_path, monkeypatch):
+    import time as time_module
+
+    from geolocator.core.adapt.geometric import GeoLabel
+    from geolocator.core.media.query_image import query_key
+
+    clock = iter([1000.12345])
+    monkeypatch.setattr(time_module, "time", lambda: next(clock, 1002.62384))  # started, then 2.50039 s later
+    runs = fake_training(monkeypatch)
+    geo = fake_geometry(monkeypatch, {"c": GeoLabel(4, 15), "a": GeoLabel(0, 30, via=2)})
+    ws, qs = world(tmp_path)
+    unread = query("zzz")
+    prog, cancel = (lambda *a, **k: None), None
+    out = tmp_path / "out" / "ad.safetensors"
+    adapter = ws.adapt([*qs, unread], mode="best", steps=7, seed=3, save_to=out, progress=prog)
+    assert ws.adapter is adapter and adapter.saved[0][0] == out
+    (tiles, queries, kw), = runs
+    np.testing.assert_array_equal(tiles, tile_features())  # every tile: 6 <= adapt_max_tiles
+    np.testing.assert_array_equal(queries, ws.embed(qs)[1])
+    assert kw["mode"] == "best" and kw["steps"] == 7 and kw["seed"] == 3 and kw["device"] == "cpu"
+    assert kw["progress"] is prog and kw["cancel"] is None
+    assert kw["anchors"].tolist() == [0, -1, 4]
+    assert geo[0].tolist() == [[0, 1, 2], [5, 4, 3], [3, 4, 0]]  # the frozen candidates
+    card = adapter.saved[0][1]
+    assert card == {
+        "backbone": "fake-net", "weights_id": "w1", "dim": N, "pooling": "gem",
+        "tile_views": list(ROTATION_VIEWS), "query_views": ["rot0"],
+        "tileset_fingerprint": ws.tileset.fingerprint(), "queries_fingerprint": queries_fingerprint(qs),
+        "n_tiles": 6, "n_tiles_trained_on": 6, "n_queries": 3,
+        "unreadable": {str(unread.path): "unreadable"}, "seed": 3,
+        "geometry": {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1},
+        "anchored_photos": sorted([query_key(qs[0]), query_key(qs[2])]),
+        "created_unix": 1000.123, "seconds": 2.5,
+    }
+    assert isinstance(card["seconds"], float)
+    assert isinstance(card["dim"], int) and isinstance(card["n_tiles_trained_on"], int)
+
+
+def test_adapt_without_geometry_and_with_a_pool(tmp_path, monkeypatch):
+    runs = fake_training(monkeypatch)
+    geo = fake_geometry(monkeypatch, {})
+    ws, qs = world(tmp_path, verify=False)
+    adapter = ws.adapt(qs, mode="best", save_to=tmp_path / "a.safetensors")
+    assert geo == [] and runs[0][2]["anchors"] is None and runs[0][2]["mode"] == "best"
+    assert runs[0][2]["steps"] is None and runs[0][2]["seed"] == 0
+    assert adapter.card["geometry"] == {"used": False} and adapter.card["anchored_photos"] == []
+    ws2, qs2 = world(tmp_path)  # verification on, paper mode: no geometry either
+    ws2.adapt(qs2, mode="paper", save_to=tmp_path / "b.safetensors")
+    assert geo == [] and runs[1][2]["mode"] == "paper"
+    ws3, qs3 = world(tmp_path, verify=False)  # geometric=True asked for explicitly
+    ws3.adapt(qs3, mode="paper", geometric=True, save_to=tmp_path / "c.safetensors")
+    assert len(geo) == 1
+    # above adapt_max_tiles: trained on the pool (candidates 0 1 2 / 5 4 3 / 3 4 0 = 5 tiles)
+    ws4, qs4 = world(tmp_path, verify=False, adapt_max_tiles=5)
+    ad = ws4.adapt(qs4, save_to=tmp_path / "d.safetensors")
+    np.testing.assert_array_equal(runs[-1][0], tile_features()[[0, 1, 2, 3, 4, 5]][[0, 1, 2, 3, 4]])
+    assert ad.card["n_tiles_trained_on"] == 5 and ad.card["n_tiles"] == 6
+    # the pool's anchors: a labelled tile 5 is pool position 4 (pool 0 1 2 3 5? no: 0 1 2 3 4)
+    from geolocator.core.adapt.geometric import GeoLabel
+
+    geo2 = fake_geometry(monkeypatch, {"b": GeoLabel(5, 12)})
+    ws5, qs5 = world(tmp_path, adapt_max_tiles=5)
+    ws5.adapt(qs5, save_to=tmp_path / "e.safetensors")
+    # must: candidates (0 1 2 3 4 5 minus none) -> 6 > 5: the first 5 must-tiles 0..4; tile 5 is out
+    assert runs[-1][2]["anchors"].tolist() == [-1, -1, -1] and len(geo2) == 1
+
+
+def test_adapt_refusals_and_save_failure(tmp_path, monkeypatch):
+    from geolocator.core.outputs import OutputError
+
+    runs = fake_training(monkeypatch)
+    ws, qs = world(tmp_path)
+    with pytest.raises(GeolocatorError) as err:
+        ws.adapt([query("zzz")], save_to=tmp_path / "x.safetensors")
+    assert str(err.value) == "none of the drone images could be read; nothing to adapt to"
+    (tmp_path / "folder.safetensors").mkdir()
+    with pytest.raises(OutputError) as err:
+        ws.adapt(qs, save_to=tmp_path / "folder.safetensors")
+    assert "the adapter path is a folder" in str(err.value)
+    assert runs == []  # refused before any training
+    from geolocator.core.adapt import checkpoint
+
+    kept = FakeAdapter(fail=OSError("disk full"))
+    fake_training(monkeypatch, kept)
+    fell = []
+    monkeypatch.setattr(checkpoint, "save_fallback",
+                        lambda adapter, card: fell.append((adapter, card)) or tmp_path / "fallback.safetensors")
+    with pytest.raises(AdapterNotSaved) as err:
+        ws.adapt(qs, mode="paper", save_to=tmp_path / "y.safetensors")
+    e = err.value
+    assert e.path == tmp_path / "y.safetensors" and e.problem == "disk full" and e.adapter is kept
+    assert e.fallback == tmp_path / "fallback.safetensors" and ws.adapter is kept
+    assert fell[0][0] is kept and fell[0][1]["backbone"] == "fake-net" and fell[0][1]["n_queries"] == 3
+    assert str(e) == (f"the adapter was trained but could not be saved to {tmp_path / 'y.safetensors'} "
+                      f"(disk full); it was saved to {tmp_path / 'fallback.safetensors'} instead")
+    # an error carrying a `problem` (OutputError) reports that
+    fake_training(monkeypatch, FakeAdapter(fail=_ProblemError("read-only")))
+    monkeypatch.setattr(checkpoint, "save_fallback", lambda adapter, card: None)
+    with pytest.raises(AdapterNotSaved) as err:
+        ws.adapt(qs, mode="paper", save_to=tmp_path / "z.safetensors")
+    assert err.value.problem == "read-only" and err.value.fallback is None
+    assert str(err.value).endswith("(read-only); it is kept in memory for this session only")
+
+
+class _ProblemError(Exception):
+    """An error with a `problem` line, as OutputError has."""
+
+    def __init__(self, problem):
+        super().__init__("long text")
+        self.problem = problem
+
+
+def test_adapter_not_saved_message():
+    e = AdapterNotSaved("a/b.safetensors", "no space", None, "A")
+    assert e.path == Path("a/b.safetensors") and e.problem == "no space" and e.fallback is None and e.adapter == "A"
+    assert str(e) == "the adapter was trained but could not be saved to a/b.safetensors (no space); " \
+                     "it is kept in memory for this session only"
+    assert isinstance(e, GeolocatorError)
+
+
+def test_adapter_folder_and_default_path(tmp_path, monkeypatch):
+    import platformdirs
+
+    from geolocator.core.adapt.checkpoint import tileset_content_key
+
+    assert adapter_folder(Settings(adapter_dir=str(tmp_path / "ad"))) == tmp_path / "ad"
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda name: str(tmp_path / "data" / name))
+    assert adapter_folder(Settings()) == tmp_path / "data" / "geolocator" / "adapters"
+    ws, _ = world(tmp_path)
+    ws._backbone.name = "hf-hub:timm/vit:x"
+    assert ws.default_adapter_path() == tmp_path / "adapters" / f"hf-hub_timm_vit_x-w1-{tileset_content_key(ws.tileset)}.safetensors"
+    with pytest.raises(GeolocatorError, match="open a tile set first"):
+        Workspace(settings(tmp_path)).default_adapter_path()
+
+
+def test_load_saved_adapter(tmp_path, monkeypatch):
+    from geolocator.core.adapt import RegionAdapter
+
+    ws, _ = world(tmp_path)
+    assert ws.load_saved_adapter() is False and ws.adapter is None
+    path = ws.default_adapter_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    seen = []
+    monkeypatch.setattr(RegionAdapter, "load", staticmethod(
+        lambda p, expect_backbone=None: seen.append((Path(p), expect_backbone)) or SimpleNamespace(card={"backbone": "fake-net"})))
+    assert ws.load_saved_adapter() is True
+    assert seen == [(path, "fake-net")] and ws.adapter.card == {"backbone": "fake-net"}
+
+
+def test_set_adapter_checks_the_backbone(tmp_path):
+    ws, _ = world(tmp_path)
+    with pytest.raises(AdapterMismatch) as err:
+        ws.set_adapter(SimpleNamespace(card={"backbone": "other-net"}))
+    assert str(err.value) == "the adapter was trained on other-net features, but the backbone in use is fake-net"
+    assert ws.adapter is None
+    for ok in (SimpleNamespace(card={"backbone": "fake-net"}), SimpleNamespace(card={}), SimpleNamespace(card=None),
+               SimpleNamespace(), SimpleNamespace(card={"backbone": ""})):
+        ws.set_adapter(ok)
+        assert ws.adapter is ok
+    ws.set_adapter(None)
+    assert ws.adapter is None
+    bare = Workspace(settings(tmp_path))  # no tile set yet: no backbone is loaded to check
+    other = SimpleNamespace(card={"backbone": "other-net"})
+    bare.set_adapter(other)
+    assert bare.adapter is other and bare._backbone is None
+
+
+def test_workspace_state_changes(tmp_path):
+    ws = Workspace()
+    assert ws.settings == Settings() and ws.tileset is None and ws.adapter is None and ws.last is None
+    assert ws.tile_failures == {} and ws.store is None and ws._backbone is None and ws._verifier is None
+    assert ws._tile_features is None and ws._cache is None
+    s = settings(tmp_path)
+    assert Workspace(s).settings is s
+    ws, qs = world(tmp_path)
+    ws.locate(qs)
+    ws._adapter, ws._store, ws.tile_failures = object(), object(), {1: "bad"}
+    tiles = grid()
+    ws.open_tiles(tiles)
+    assert ws.tileset is tiles and ws._tile_features is None and ws._store is None and ws.tile_failures == {}
+    assert ws.adapter is None and ws._verifier is None and ws.last is None
+    ws._tile_features, ws._store, ws._adapter = object(), object(), object()
+    loaded = object()
+    ws.set_backbone("net2", Path("w.pt"), loaded=loaded)
+    assert (ws.settings.backbone, ws.settings.weights, ws._backbone) == ("net2", Path("w.pt"), loaded)
+    assert ws._tile_features is None and ws._store is None and ws.adapter is None
+    ws.set_backbone("net3")
+    assert ws.settings.weights is None and ws._backbone is None
+
+
+def test_set_matcher(tmp_path):
+    ws, _ = world(tmp_path)
+    v0 = ws._verifier
+    ws.set_matcher("sift")
+    assert ws._verifier is v0
+    ws.set_matcher("xfeat-mnn")
+    assert ws.settings.matcher == "xfeat-mnn" and ws._verifier is None
+    with pytest.raises(ValueError) as err:
+        ws.set_matcher("orb")
+    from geolocator.core.matchers import MATCHERS
+
+    assert str(err.value) == f"unknown matcher 'orb': choose one of {', '.join(MATCHERS)}"
+    assert ws.settings.matcher == "xfeat-mnn"
+
+
+def test_queries_fingerprint_is_ids_and_files_only(tmp_path):
+    import hashlib
+
+    from geolocator.core.media.query_image import query_key
+
+    a, b = query("a", centre_of(0)), query("b")
+    # sha256 of "id|content key" lines, 16 hex digits (the docstring's rule)
+    want = hashlib.sha256(f"a|{query_key(a)}\nb|{query_key(b)}\n".encode()).hexdigest()[:16]
+    assert queries_fingerprint([a, b]) == want
+    assert queries_fingerprint([query("a", centre_of(3)), b]) == want  # truth plays no part
+    assert queries_fingerprint([b, a]) != want and queries_fingerprint([]) == hashlib.sha256().hexdigest()[:16]
+
+
+def test_evaluate_reads_the_predictions_given(tmp_path):
+    ws, qs = world(tmp_path, verify=False)
+    preds = ws.locate(qs)
+    base = ws.evaluate()
+    moved = [p.__class__(**{**p.__dict__, "tile_error_m": 5.0 + i}) for i, p in enumerate(preds)]
+    ev = ws.evaluate(moved)
+    assert ev.median_error_m == pytest.approx(5.5) and base.median_error_m > 1000  # a, b have truth: 5, 6
+    assert ws.evaluate(None).median_error_m == base.median_error_m
+
+
+# -- index, embed, the store and the TileIndex (the backbone's work replaced by spies) -------------
+
+def plain_workspace(tmp_path, **kw) -> Workspace:
+    ws = Workspace(settings(tmp_path, **kw))
+    ws._backbone = SimpleNamespace(name="fake-net", weights_id="w1", device="cpu", dim=N, signature="fake-net|w1|gem")
+    ws.open_tiles(grid())
+    return ws
+
+
+def test_open_store_and_index(tmp_path, monkeypatch):
+    from geolocator.core import extract
+    from geolocator.core.extract import IndexResult
+    from geolocator.core.store import store_dir
+
+    calls = []
+    stored = tile_features() * np.arange(1, N + 1, dtype=np.float32)[:, None, None] / 8  # rows told apart
+
+    def fake_into_store(items, backbone, store, *, batch_size, progress, cancel, stage, compute):
+        calls.append((len(items), backbone, batch_size, progress, cancel, stage, compute))
+        store.append([t.id for t in items], stored)
+        return IndexResult(rows=order, failed={4: "unreadable"})
+
+    monkeypatch.setattr(extract, "extract_into_store", fake_into_store)
+    ws = plain_workspace(tmp_path, batch_size=7, store_dtype="float32")
+    store = ws.open_store()
+    want_root = store_dir(tmp_path / "cache" / "stores", ws.tileset.fingerprint(), "fake-net|w1|gem",
+                          ROTATION_VIEWS, "float32")
+    assert store.root == want_root and store.views == ROTATION_VIEWS and store.dim == N
+    assert store.dtype == "float32" and store.signature == "fake-net|w1|gem"
+    order = np.arange(N)
+    prog, cancel, compute = object(), object(), object()
+    feats = ws.index(progress=prog, cancel=cancel, compute=compute)
+    assert calls == [(6, ws.backbone, 7, prog, cancel, "extract:tiles", compute)]
+    np.testing.assert_array_equal(feats, stored)
+    assert isinstance(feats, np.memmap)  # the store's own rows, no copy
+    assert ws.tile_failures == {4: "unreadable"} and ws.store is not None and ws.store.root == want_root
+    assert ws.index() is feats and len(calls) == 1  # computed once
+    # rows out of order (a store shared with another tile set): gathered in the tile set's order
+    ws.open_tiles(grid())
+    order = np.array([5, 4, 3, 2, 1, 0])
+    got = ws.index()
+    np.testing.assert_array_equal(got, stored[order])
+    assert not isinstance(got, np.memmap) and got.dtype == np.float32
+    half = plain_workspace(tmp_path / "h", store_dtype="float16")
+    assert half.index().dtype == np.float16 and half.index().tolist() == stored[order].tolist()
+    with pytest.raises(GeolocatorError, match="open a tile set first"):
+        Workspace(settings(tmp_path)).index()
+
+
+def test_embed(tmp_path, monkeypatch):
+    from geolocator.core import extract
+    from geolocator.core.extract import ExtractResult
+
+    calls = []
+
+    def fake_features(items, backbone, *, views, cache, batch_size, progress, cancel, stage):
+        calls.append((len(items), backbone, views, cache, batch_size, progress, cancel, stage))
+        feats = np.arange(len(items) * len(views) * N, dtype=np.float32).reshape(len(items), len(views), N)
+        return ExtractResult(feats, failed={1: "not a photo"})
+
+    monkeypatch.setattr(extract, "extract_features", fake_features)
+    ws = plain_workspace(tmp_path, batch_size=5, rotate_photos_above=0)
+    qs = [query("a"), query("b"), query("c")]
+    prog, cancel = object(), object()
+    ok, feats, failures = ws.embed(qs, progress=prog, cancel=cancel)
+    assert calls == [(3, ws.backbone, ROTATION_VIEWS, ws.cache, 5, prog, cancel, "extract:queries")]
+    assert ok == (qs[0], qs[2]) and failures == {qs[1].path: "not a photo"}
+    full = np.arange(3 * 8 * N, dtype=np.float32).reshape(3, 8, N)
+    np.testing.assert_array_equal(feats, full[[0, 2]])
+
+
+def test_cache_follows_use_cache(tmp_path):
+    from geolocator.core.cache import FeatureCache, NoCache
+
+    ws = plain_workspace(tmp_path)
+    assert isinstance(ws.cache, FeatureCache) and ws.cache.root == tmp_path / "cache" and ws.cache is ws.cache
+    assert isinstance(plain_workspace(tmp_path, use_cache=False).cache, NoCache)
+
+
+def test_tile_index_is_built_once_saved_and_reloaded(tmp_path, monkeypatch):
+    from geolocator.core import extract
+    from geolocator.core.extract import IndexResult
+    from geolocator.core.retrieval import MappedFeatures, TileIndex
+
+    def fake_into_store(items, backbone, store, **kw):
+        store.append([t.id for t in items], tile_features())
+        return IndexResult(rows=np.arange(len(items)), failed={})
+
+    monkeypatch.setattr(extract, "extract_into_store", fake_into_store)
+    built = []
+    real_build = TileIndex.build.__func__
+    monkeypatch.setattr(TileIndex, "build", classmethod(lambda cls, f, **kw: built.append(f) or real_build(cls, f, **kw)))
+    ws = plain_workspace(tmp_path, store_dtype="float32")
+    feats = ws.index()
+    index = ws.tile_index()
+    assert len(built) == 1 and built[0] is feats and index.n_tiles == 6
+    path = ws.store.root / "index-6-6-0.faiss"
+    assert path.exists()
+    assert ws.tile_index() is index and ws.tile_index(frozen=True) is index and len(built) == 1
+    # a new workspace on the same store loads the saved index instead of building
+    ws2 = plain_workspace(tmp_path, store_dtype="float32")
+    ws2.index()
+    again = ws2.tile_index()
+    assert len(built) == 1 and again.n_tiles == 6 and ws2.tile_index() is again  # loaded once, kept
+    ids = again.search(np.eye(N, dtype=np.float32)[[2, 4]], 1)[1]
+    assert ids.tolist() == [[2], [4]]
+    # with an adapter: a lazily adapted view, its index in memory only (not saved), kept per adapter
+    adapter = SimpleNamespace(transform_tiles=lambda x: x[..., ::-1])
+    ws2._adapter = adapter
+    searched = ws2.searched_tiles()
+    assert isinstance(searched, MappedFeatures) and searched.features is ws2._tile_features
+    assert ws2.searched_tiles(frozen=True) is ws2._tile_features
+    adapted = ws2.tile_index()
+    assert len(built) == 2 and isinstance(built[-1], MappedFeatures)
+    assert adapted.search(np.eye(N, dtype=np.float32)[[0]], 1)[1].tolist() == [[5]]  # tile 5 holds e_0 now
+    assert sorted(p.name for p in ws2.store.root.glob("index-*.faiss")) == ["index-6-6-0.faiss"]
+    assert ws2.tile_index() is adapted and len(built) == 2
+    assert ws2.tile_index(frozen=True) is not adapted and len(built) == 2  # the saved frozen one, loaded
+    ws2._adapter = SimpleNamespace(transform_tiles=lambda x: x)
+    ws2.tile_index()
+    assert len(built) == 3  # another adapter: another index
+    # a saved index of another size is not used
+    ws3 = plain_workspace(tmp_path, store_dtype="float32")
+    ws3.index()
+    ws3.tile_failures = {0: "x"}  # another file name: index-6-6-1
+    ws3.tile_index()
+    assert len(built) == 4 and (ws3.store.root / "index-6-6-1.faiss").exists()
+
+
+# -- progress and cancel reach every stage; the frozen search runs once ----------------------------
+
+def spy_index_builds(monkeypatch):
+    from geolocator.core.retrieval import TileIndex
+
+    seen = []
+    real_build = TileIndex.build.__func__
+
+    def build(cls, features, **kw):
+        seen.append((kw.get("progress"), kw.get("cancel")))
+        return real_build(cls, features, **kw)
+
+    monkeypatch.setattr(TileIndex, "build", classmethod(build))
+    return seen
+
+
+def test_locate_passes_progress_and_cancel(tmp_path, monkeypatch):
+    from geolocator.core.progress import CancelToken
+
+    builds = spy_index_builds(monkeypatch)
+    prog, cancel = (lambda *a, **k: None), CancelToken()
+    ws, qs = world(tmp_path)
+    ws.locate(qs, progress=prog, cancel=cancel)
+    assert ws.seen == [("index", prog, cancel), ("embed", prog, cancel)]
+    assert ws.verifier.seen == [(prog, cancel)] and builds == []
+    big, qs = world(tmp_path, dense_max=1)
+    big.locate(qs, progress=prog, cancel=cancel)
+    assert builds == [(prog, cancel)] and big.verifier.seen == [(prog, cancel)]
+
+
+def test_cancel_during_verification_stops_before_widening(tmp_path):
+    from geolocator.core.errors import Cancelled
+    from geolocator.core.progress import CancelToken
+
+    ws, qs = world(tmp_path, verify_widen=5)
+    ws.verifier.cancel_after = True
+    with pytest.raises(Cancelled):
+        ws.locate(qs, cancel=CancelToken())
+
+
+def test_photo_footprints_reach_verification_and_widening(tmp_path):
+    """query_footprint_m(photo) goes to the verifier (the plausibility rule's expected size)."""
+    ws, qs = world(tmp_path, verify_widen=5)
+    object.__setattr__(qs[1], "footprint_m", 120.0)  # b: nothing verifies, so it is widened
+    ws.locate(qs)
+    first, *widened = ws.verifier.calls
+    assert first[2] == [None, 120.0, None]
+    assert [(c[0], c[2]) for c in widened] == [(["b"], 120.0)]
+
+
+def test_a_confident_floor_above_min_inliers_widens_weak_photos(tmp_path):
+    """VerifySettings.confident_at: with confident_inliers 15, c's 9 inliers (verified, not
+    confident) get its next tiles verified too; with the default (min_inliers for SIFT) not."""
+    ws, qs = world(tmp_path, verify_widen=5, vs={"confident_inliers": 15})
+    ws.locate(qs)
+    assert sorted(c[0][0] for c in ws.verifier.calls[1:]) == ["b", "c"]
+    ws2, qs2 = world(tmp_path, verify_widen=5)
+    ws2.locate(qs2)
+    assert [c[0][0] for c in ws2.verifier.calls[1:]] == ["b"]
+
+
+def test_adapt_passes_progress_and_cancel_and_searches_once(tmp_path, monkeypatch):
+    from geolocator.core.adapt import geometric
+    from geolocator.core.progress import CancelToken
+
+    prog, cancel = (lambda *a, **k: None), CancelToken()
+    runs = fake_training(monkeypatch)
+    labels_seen = []
+    monkeypatch.setattr(geometric, "geometric_labels",
+                        lambda q, t, c, s, v, progress=None, cancel=None: labels_seen.append((progress, cancel)) or [None] * len(q))
+    builds = spy_index_builds(monkeypatch)
+    ws, qs = world(tmp_path, dense_max=1, adapt_max_tiles=4)
+    searches = []
+    real = ws._frozen_candidates
+    monkeypatch.setattr(ws, "_frozen_candidates", lambda *a, **k: searches.append(a[2:]) or real(*a, **k))
+    ws.adapt(qs, seed=1, save_to=tmp_path / "a.safetensors", progress=prog, cancel=cancel)
+    assert ws.seen[:2] == [("index", prog, cancel), ("embed", prog, cancel)]  # then searched_tiles' own
+    assert searches == [(prog, cancel)]  # once, for the labels and the pool
+    assert labels_seen == [(prog, cancel)] and builds == [(prog, cancel)]
+    assert runs[0][2]["progress"] is prog and runs[0][2]["cancel"] is cancel
+    # the frozen candidates without geometry, only for the pool: still searched once
+    ws2, qs2 = world(tmp_path, verify=False, adapt_max_tiles=4)
+    searches2 = []
+    real2 = ws2._frozen_candidates
+    monkeypatch.setattr(ws2, "_frozen_candidates", lambda *a, **k: searches2.append(a[2:]) or real2(*a, **k))
+    ws2.adapt(qs2, save_to=tmp_path / "b.safetensors", progress=prog, cancel=cancel)
+    assert searches2 == [(prog, cancel)]
+    # geometric_labels without candidates searches them itself, with the same progress/cancel
+    ws3, qs3 = world(tmp_path, dense_max=1)
+    ok, feats, _ = ws3.embed(qs3)
+    ws3.geometric_labels(list(ok), feats, ws3.index(), progress=prog, cancel=cancel)
+    assert labels_seen[-1] == (prog, cancel) and builds[-1] == (prog, cancel) and len(builds) == 2
+
+
+def test_adapt_default_path_pool_seed_and_no_needless_search(tmp_path, monkeypatch):
+    runs = fake_training(monkeypatch)
+    ws, qs = world(tmp_path, verify=False)
+    ad = ws.adapt(qs)  # save_to None: the default adapter path
+    assert ad.saved[0][0] == ws.default_adapter_path()
+    # at exactly adapt_max_tiles tiles, no pool and no frozen search
+    ws2, qs2 = world(tmp_path, verify=False, adapt_max_tiles=6)
+    searches = []
+    monkeypatch.setattr(ws2, "_frozen_candidates", lambda *a, **k: searches.append(1))
+    ws2.adapt(qs2, save_to=tmp_path / "b.safetensors")
+    assert searches == [] and runs[-1][0].shape[0] == 6
+    # the pool's random others follow the seed: what _adaptation_pool gives for that seed
+    # (candidates a: 0, b: 5, c: 3 with verify_candidates 1; cap 5: 2 of 1, 2, 4 at random)
+    ws3, qs3 = world(tmp_path, verify=False, adapt_max_tiles=5)
+    ws3.settings.verify_candidates = 1
+    cand = np.array([[0], [5], [3]])
+    pools = set()
+    for seed in range(6):
+        ws3.adapt(qs3, seed=seed, save_to=tmp_path / f"s{seed}.safetensors")
+        want, _ = ws3._adaptation_pool(None, tile_features(), None, seed, None, None, cand)
+        np.testing.assert_array_equal(runs[-1][0], tile_features()[want])
+        pools.add(tuple(want))
+    assert len(pools) > 1
+
+
+def test_adaptation_pool_anchor_on_tile_zero_and_its_own_search(tmp_path, monkeypatch):
+    from geolocator.core.progress import CancelToken
+
+    ws, qs = world(tmp_path)
+    ws.settings.adapt_max_tiles = 3
+    cand = np.array([[4], [5]])
+    pool, pa = ws._adaptation_pool(None, tile_features(), np.array([0, -1]), 0, None, None, cand)
+    assert pool.tolist() == [0, 4, 5] and pa.tolist() == [0, -1]
+    pool, pa = ws._adaptation_pool(None, tile_features(), np.array([-1, 0]), 0, None, None, np.array([[2], [1]]))
+    assert pool.tolist() == [0, 1, 2] and pa.tolist() == [-1, 0]
+    # without candidates: its own frozen search, with progress and cancel (the TileIndex route)
+    builds = spy_index_builds(monkeypatch)
+    ws.settings.dense_max = 1
+    ws.settings.verify_candidates = 1
+    prog, cancel = (lambda *a, **k: None), CancelToken()
+    feats = ws.embed(qs)[1]
+    pool, _ = ws._adaptation_pool(feats, tile_features(), None, 0, prog, cancel)
+    assert builds == [(prog, cancel)] and pool.tolist() == [0, 3, 5]  # a: 0, b: 5, c: 3
+
+
+def test_dense_max_boundary(tmp_path, monkeypatch):
+    """6 tiles x 8 views = 48 vectors: dense up to dense_max 48, the TileIndex above it (both the
+    locate search and the frozen search)."""
+    builds = spy_index_builds(monkeypatch)
+    ws, qs = world(tmp_path, verify=False, dense_max=48)
+    ws.locate(qs)
+    assert ws.last.similarity is not None and builds == []
+    ws._frozen_candidates(ws.embed(qs)[1], ws.index())
+    assert builds == []
+    ws.settings.dense_max = 47
+    ws.locate(qs)
+    assert ws.last.similarity is None and len(builds) == 1
+    ws._frozen_candidates(ws.embed(qs)[1], ws.index())
+    assert len(builds) == 1  # the same frozen index (no adapter): built once
+
+
+def test_priors_reach_the_large_route(tmp_path):
+    """IndexCandidates gets the tiles and the priors: the GNSS circle of the dense test, through
+    the TileIndex."""
+    ws, _ = world(tmp_path, gnss_prior_m=600.0, dense_max=1)
+    ws.settings.verify_candidates = ws.settings.top_k = 3
+    qa = Query("a", Path("/nonexistent/photos/a.jpg"), truth=centre_of(0), truth_source="exif")
+    preds = ws.locate([qa])
+    assert [m.tile.id for m in preds[0].matches] == ["r0c0", "r0c1", "r1c0"]  # tile 2 (0.7) is outside
+
+
+def test_heading_prior_narrows_the_tile_views(tmp_path):
+    """Settings.heading_prior with a recorded gimbal yaw: only tile views near the heading are
+    compared. Tile 2 looks like photo a only at its rot180 view (0.99), far from any recorded
+    heading's 67.5-degree window around rot0 (yaw 0, either sign convention); every other view of
+    every tile is e_i as before. Without the prior tile 2 is first (tied with 5, lower index first);
+    with it tile 5, then tile 0."""
+    from geolocator.core.model import PhotoMeta
+
+    tiles = tile_features()
+    tiles[2] = 0
+    tiles[2, :, 2] = 1.0  # e_2 at every view ...
+    tiles[2, 4] = 0
+    tiles[2, 4, 5] = 1.0  # ... but rot180 (view 4) is e_5 instead
+    photos = {"a": [0.9, 0.8, 0.1, 0.1, 0.2, 0.99]}
+    ws = FakeWorkspace(settings(tmp_path, verify=False, top_k=2), photos, tiles=tiles)
+    qa = Query("a", Path("/nonexistent/photos/a.jpg"), meta=PhotoMeta(gimbal_yaw_deg=0.0))
+    assert [m.tile.id for m in ws.locate([qa])[0].matches] == ["r0c2", "r1c2"]  # 0.99, 0.99: index order
+    ws.settings.heading_prior = True
+    assert [m.tile.id for m in ws.locate([qa])[0].matches] == ["r1c2", "r0c0"]  # tile 2's rot180 not compared
+
+
+def test_blank_photo_is_not_located(tmp_path):
+    """content_free_reason (a uniform frame) reaches the predictions, with and without verification."""
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 48), (128, 128, 128)).save(blank)
+    qb = Query("a", blank)
+    for verify in (False, True):
+        ws, _ = world(tmp_path, verify=verify)
+        p, = ws.locate([qb])
+        assert p.status == "not located" and p.confidence == 0 and p.note.startswith("blank frame")
+
+
+def test_failures_are_kept_on_the_verified_routes(tmp_path):
+    for dense_max in (50_000, 1):
+        ws, qs = world(tmp_path, dense_max=dense_max)
+        ws.locate([*qs, query("zzz")])
+        assert ws.last.failures == {Path("/nonexistent/photos/zzz.jpg"): "unreadable"}
+
+
+def test_large_evaluation_edges(tmp_path):
+    """_evaluate_large against the dense evaluation: a truth on the edge of two tiles (2 positives,
+    the others' rows padded), a truth given only as a tile name (truth.csv), a verified lift of
+    tile 0 over the positive, predictions passed in, and no truth at all (None)."""
+    from dataclasses import replace
+
+    photos = {"a": [0.9, 0.8, 0.7, 0.1, 0.2, 0.3], "f": [0.3, 0.9, 0.8, 0.1, 0.2, 0.05],
+              "g": [0.1, 0.2, 0.3, 0.6, 0.7, 0.8], "h": [0.5, 0.4, 0.3, 0.2, 0.1, 0.0]}
+    table = {("f", 0): v(10)}
+    qs = [query("a", LatLon(9.995, 0.01)),  # edge of tiles 0 and 1: both right
+          query("f", centre_of(1)),  # tile 1 (cosine first) is passed by the lifted tile 0: rank 2
+          Query("g", Path("/nonexistent/photos/g.jpg"), truth_tile="r0c2"),  # rank 4 by name
+          query("h")]  # no truth
+    dense = FakeWorkspace(settings(tmp_path, verify_candidates=3, top_k=3), photos, table)
+    big = FakeWorkspace(settings(tmp_path, verify_candidates=3, top_k=3, dense_max=1), photos, table)
+    dense.locate(qs)
+    big.locate(qs)
+    ed, eb = dense.evaluate(), big.evaluate()
+    assert eb.n_queries == 3
+    assert (eb.r1, eb.ap) == pytest.approx((100 / 3, 100 * (1 + 1 / 2 + 1 / 4) / 3))
+    assert (eb.r1, eb.r5, eb.ap) == pytest.approx((ed.r1, ed.r5, ed.ap))
+    moved = [replace(p, tile_error_m=7.0, error_m=7.0) for p in big.last.predictions]
+    assert big.evaluate(moved).median_error_m == pytest.approx(7.0)
+    none = FakeWorkspace(settings(tmp_path, verify=False, dense_max=1), photos)
+    none.locate([query("h")])
+    assert none.evaluate() is None
