@@ -259,6 +259,10 @@ def test_tile_under_centre_cases(tmp_path):
                                           np.array([[9, 3], [3, 8], [5, 5], [9, 9]]),
                                           np.array([[None, None], [None, g2], [LatLon(5, 5), None], [g2, None]], object), 8)
     assert c4.tolist() == [[0, 1], [2, 1], [0, 1], [3, 2]] and n4.tolist() == [[9, 3], [9, 8], [5, 5], [9, 10]]
+    # a photo whose centre is under no tile, or under its own best tile, does not stop the next
+    c5, n5, _, _ = ws._tile_under_centre(np.array([[0, 1], [0, 1], [0, 1]]), np.array([[20, 0], [20, 0], [20, 0]]),
+                                          np.array([[LatLon(5, 5), None], [centre_of(0), None], [g2, None]], object), 8)
+    assert c5.tolist() == [[0, 1], [0, 1], [0, 2]] and n5.tolist() == [[20, 0], [20, 0], [20, 21]]
     # a single candidate: nothing to move it into
     c1, n1, _, _ = ws._tile_under_centre(np.array([[0]]), np.array([[20]]), np.array([[g2]], object), 8)
     assert c1.tolist() == [[0]] and n1.tolist() == [[20]]
@@ -586,7 +590,7 @@ def test_adaptation_pool(tmp_path):
     drawn = set()
     for seed in range(12):
         pool, pa = ws._adaptation_pool(None, feats, anchors, seed, None, None, cand)
-        assert len(pool) == 5 and {0, 1, 3, 5} <= set(pool.tolist()) and list(pool) == sorted(pool)
+        assert len(set(pool.tolist())) == 5 and {0, 1, 3, 5} <= set(pool.tolist()) and list(pool) == sorted(pool)
         assert pool[pa[0]] == 3 and pa[1] == -1 and pa.dtype == np.int64
         again, _ = ws._adaptation_pool(None, feats, anchors, seed, None, None, cand)
         assert again.tolist() == pool.tolist()
@@ -1183,15 +1187,15 @@ def test_dense_max_boundary(tmp_path, monkeypatch):
     locate search and the frozen search)."""
     builds = spy_index_builds(monkeypatch)
     ws, qs = world(tmp_path, verify=False, dense_max=48)
-    ws.locate(qs)
-    assert ws.last.similarity is not None and builds == []
     ws._frozen_candidates(ws.embed(qs)[1], ws.index())
     assert builds == []
-    ws.settings.dense_max = 47
     ws.locate(qs)
-    assert ws.last.similarity is None and len(builds) == 1
+    assert ws.last.similarity is not None and builds == []
+    ws.settings.dense_max = 47
     ws._frozen_candidates(ws.embed(qs)[1], ws.index())
-    assert len(builds) == 1  # the same frozen index (no adapter): built once
+    assert len(builds) == 1
+    ws.locate(qs)
+    assert ws.last.similarity is None and len(builds) == 1  # the same frozen index (no adapter): built once
 
 
 def test_priors_reach_the_large_route(tmp_path):
@@ -1257,17 +1261,44 @@ def test_large_evaluation_edges(tmp_path):
     qs = [query("a", LatLon(9.995, 0.01)),  # edge of tiles 0 and 1: both right
           query("f", centre_of(1)),  # tile 1 (cosine first) is passed by the lifted tile 0: rank 2
           Query("g", Path("/nonexistent/photos/g.jpg"), truth_tile="r0c2"),  # rank 4 by name
-          query("h")]  # no truth
+          query("h"),  # no truth
+          query("g", LatLon(9.99, 0.01))]  # the corner of tiles 0, 1, 3, 4: 4 positives, g ranks 3 first
     dense = FakeWorkspace(settings(tmp_path, verify_candidates=3, top_k=3), photos, table)
     big = FakeWorkspace(settings(tmp_path, verify_candidates=3, top_k=3, dense_max=1), photos, table)
     dense.locate(qs)
     big.locate(qs)
     ed, eb = dense.evaluate(), big.evaluate()
-    assert eb.n_queries == 3
-    assert (eb.r1, eb.ap) == pytest.approx((100 / 3, 100 * (1 + 1 / 2 + 1 / 4) / 3))
+    assert eb.n_queries == 4
+    # a rank 1; f rank 2; g by name: tile 2 (0.3) after 5, 4, 3 -> rank 4; g at the corner: tile 3
+    # (0.6) rank 3 first, then 4 (0.7) rank 2: AP of ranks 2, 3, 5, 6 (tiles 4, 3, 1, 0) for 4 positives
+    corner_ap = (1 / 2 + 2 / 3 + 3 / 5 + 4 / 6) / 4
+    assert (eb.r1, eb.r5) == pytest.approx((25.0, 100.0))
+    assert eb.ap == pytest.approx(100 * (1 + 1 / 2 + 1 / 4 + corner_ap) / 4)
     assert (eb.r1, eb.r5, eb.ap) == pytest.approx((ed.r1, ed.r5, ed.ap))
     moved = [replace(p, tile_error_m=7.0, error_m=7.0) for p in big.last.predictions]
     assert big.evaluate(moved).median_error_m == pytest.approx(7.0)
     none = FakeWorkspace(settings(tmp_path, verify=False, dense_max=1), photos)
     none.locate([query("h")])
     assert none.evaluate() is None
+
+
+def test_ties_keep_the_cosine_order_after_verification(tmp_path):
+    """_verify re-ranks the candidates with a stable sort: 12 tiles in a row, photo cosines 1 at
+    tiles 0, 3, 6, 9 and 0 elsewhere, nothing verified: the shown order is the search's (ties by
+    lower index), 0 3 6 9 1 2 4 5 7 8 10 11. (numpy's default quicksort gives 0 3 6 9 2 4 5 1 ...)"""
+    tiles = TileSet(tuple(Tile(f"t{i}", Path(f"/nonexistent/t{i}.png"), Bounds(i * STEP, 9.99, (i + 1) * STEP, 10.0))
+                          for i in range(12)), Path("/nonexistent"))
+
+    class Row(Workspace):
+        def index(self, *, progress=None, cancel=None):
+            return np.repeat(np.eye(12, dtype=np.float32)[:, None, :], 8, axis=1)
+
+        def embed(self, queries, *, progress=None, cancel=None):
+            return tuple(queries), np.array([[[1, 0, 0] * 4]], np.float32), {}
+
+    ws = Row(settings(tmp_path, verify_candidates=12, top_k=12))
+    ws._backbone = SimpleNamespace(name="fake-net", weights_id="w1", device="cpu", dim=12, signature="s")
+    ws.open_tiles(tiles)
+    ws._verifier = SimpleNamespace(settings=VerifySettings(), verify=lambda q, t, c, **kw: [[Verification(0)] * 12])
+    p, = ws.locate([query("a")])
+    assert [m.tile.id for m in p.matches] == [f"t{i}" for i in (0, 3, 6, 9, 1, 2, 4, 5, 7, 8, 10, 11)]
