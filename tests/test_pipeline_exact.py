@@ -1284,8 +1284,9 @@ def test_large_evaluation_edges(tmp_path):
 
 def test_ties_keep_the_cosine_order_after_verification(tmp_path):
     """_verify re-ranks the candidates with a stable sort: 12 tiles in a row, photo cosines 1 at
-    tiles 0, 3, 6, 9 and 0 elsewhere, nothing verified: the shown order is the search's (ties by
-    lower index), 0 3 6 9 1 2 4 5 7 8 10 11. (numpy's default quicksort gives 0 3 6 9 2 4 5 1 ...)"""
+    tiles 0, 3, 6, 9 and 0 elsewhere; tile 1 (5th candidate) verifies with 10 inliers and is lifted
+    first; the ties keep the search's order (lower index first): 1, 0 3 6 9, 2 4 5 7 8 10 11.
+    (numpy's default quicksort gives 1 0 6 3 9 ... on this row)"""
     tiles = TileSet(tuple(Tile(f"t{i}", Path(f"/nonexistent/t{i}.png"), Bounds(i * STEP, 9.99, (i + 1) * STEP, 10.0))
                           for i in range(12)), Path("/nonexistent"))
 
@@ -1299,6 +1300,8 @@ def test_ties_keep_the_cosine_order_after_verification(tmp_path):
     ws = Row(settings(tmp_path, verify_candidates=12, top_k=12))
     ws._backbone = SimpleNamespace(name="fake-net", weights_id="w1", device="cpu", dim=12, signature="s")
     ws.open_tiles(tiles)
-    ws._verifier = SimpleNamespace(settings=VerifySettings(), verify=lambda q, t, c, **kw: [[Verification(0)] * 12])
+    ws._verifier = SimpleNamespace(settings=VerifySettings(), verify=lambda q, t, c, **kw: [
+        [Verification(10 if int(i) == 1 else 0) for i in c[0]]])
     p, = ws.locate([query("a")])
-    assert [m.tile.id for m in p.matches] == [f"t{i}" for i in (0, 3, 6, 9, 1, 2, 4, 5, 7, 8, 10, 11)]
+    assert [m.tile.id for m in p.matches] == [f"t{i}" for i in (1, 0, 3, 6, 9, 2, 4, 5, 7, 8, 10, 11)]
+    assert [m.inliers for m in p.matches] == [10] + [0] * 11
