@@ -1305,3 +1305,13 @@ def test_ties_keep_the_cosine_order_after_verification(tmp_path):
     p, = ws.locate([query("a")])
     assert [m.tile.id for m in p.matches] == [f"t{i}" for i in (1, 0, 3, 6, 9, 2, 4, 5, 7, 8, 10, 11)]
     assert [m.inliers for m in p.matches] == [10] + [0] * 11
+
+
+def test_verifier_settings_follow_the_workspace_settings(tmp_path):
+    """The `verifier` property (a property: mutmut does not mutate it) builds VerifySettings from
+    Settings: candidates, matcher, mosaic, and the keypoint cache beside the feature cache."""
+    ws = Workspace(settings(tmp_path, verify_candidates=7, verify_mosaic=1))
+    vs = ws.verifier.settings
+    assert (vs.candidates, vs.matcher, vs.mosaic) == (7, "sift", 1)
+    assert vs.keypoint_cache == tmp_path / "cache" / "keypoints" and ws.verifier is ws.verifier
+    assert Workspace(settings(tmp_path, use_cache=False)).verifier.settings.keypoint_cache is None
