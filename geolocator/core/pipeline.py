@@ -735,7 +735,10 @@ class Workspace:
         must = must[:cap]
         rng = np.random.default_rng(seed)
         extra = max(0, cap - len(must))
-        others = np.setdiff1d(rng.choice(n, size=min(n, 2 * extra + 16), replace=False), must)[:extra]
+        # assume_unique keeps the draw's random order: a plain setdiff1d sorts, and its first `extra`
+        # were the lowest ids of the draw (100,000 tiles, 10,000 extra: all below id 55,700)
+        others = np.setdiff1d(rng.choice(n, size=min(n, 2 * extra + 16), replace=False), must,
+                              assume_unique=True)[:extra]
         pool = np.sort(np.concatenate([must, others]))
         if anchors is None:
             return pool, None
