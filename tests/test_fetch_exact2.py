@@ -1,0 +1,207 @@
+"""More exact answers of core/sources/fetch.py (sessions 8 and 9), written for the mutants that
+survived tests/test_fetch_exact.py. No socket is opened: requests go to a fake client, or to an
+httpx.MockTransport (the make_client test names 127.0.0.1:9, never reached when the transport is used)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import sqlite3
+import types
+
+import pytest
+
+from geolocator.core.errors import InputError
+from geolocator.core.model import Bounds
+from geolocator.core.sources import fetch as F
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 8
+T = F.TileTemplate("http://h/{z}/{x}/{y}")
+
+
+class _Client:
+    def __init__(self, bodies=()):
+        self.bodies = list(bodies)
+
+    def close(self):
+        pass
+
+    def get(self, url):
+        body = self.bodies.pop(0) if self.bodies else PNG
+        return types.SimpleNamespace(status_code=200, headers={}, content=body)
+
+
+class _Sink:
+    def __init__(self, missing=()):
+        self.missing_ = set(missing)
+
+    def has(self, z, x, y):
+        return False
+
+    def known_missing(self, z, x, y):
+        return (z, x, y) in self.missing_
+
+    def put(self, *a):
+        pass
+
+    def missing(self, *a):
+        pass
+
+    def commit(self):
+        pass
+
+    def close(self):
+        pass
+
+    def discard_if_empty(self):
+        return False
+
+
+def _fetch(monkeypatch, tiles, bodies=(), sink=None, **kw):
+    sink = sink or _Sink()
+    monkeypatch.setattr(F, "open_sink", lambda out, template: sink)
+    kw = {"concurrency": 1, "backoff_s": 0.0, "max_wait_s": 0.0, **kw}
+    return F.fetch_tiles(T, tiles, "o", client=_Client(bodies), **kw)
+
+
+def _web_mercator_row(lat_deg: float, z: int) -> int:
+    """The XYZ row of a latitude (the slippy-map formula, written out here, not mercantile's)."""
+    lat = math.radians(lat_deg)
+    return int((1.0 - math.log(math.tan(lat) + 1.0 / math.cos(lat)) / math.pi) / 2.0 * 2**z)
+
+
+# ---- areas and zooms ------------------------------------------------------------------------------------
+
+def test_an_area_near_the_mercator_limit_keeps_its_rows():
+    # north 85.0 is inside Web Mercator (85.0511): it must not be clamped a degree further south
+    y_n, y_s = _web_mercator_row(85.0, 10), _web_mercator_row(84.99, 10)
+    assert (y_n, y_s) == (1, 2)
+    assert F.tiles_for_bbox(Bounds(0.0, 84.99, 0.1, 85.0), 10) == [(10, 512, 1), (10, 512, 2)]
+    assert F.count_tiles(Bounds(0.0, 84.99, 0.1, 85.0), 10) == 2
+
+
+def test_parse_bbox_drops_every_space():
+    assert F.parse_bbox("1 .5, 2 ,3, 4 . 25") == Bounds(1.5, 2.0, 3.0, 4.25)
+
+
+def test_suggest_zoom_ends():
+    # zoom 0's tile is 40,075 km wide at the equator, zoom 22's 9.55 m, zoom 23's (not offered) 4.78 m
+    assert F.suggest_zoom(4.0e7, 0.0) == 0
+    assert F.suggest_zoom(1.0, 0.0) == 22
+
+
+def test_plan_keeps_its_template_and_describes_megabytes(tmp_path):
+    t = F.TileTemplate("https://h/{z}/{x}/{y}", name="Prov")
+    plan = F.plan_fetch(t, Bounds(-180.0, -85.0, 180.0, 85.0), 3, tmp_path / "o")
+    assert plan.template is t and len(plan.tiles) == 64 and plan.estimate_bytes == 1_600_000
+    # 40,075,016.69 m / 2**3 at the equator; 1.6 MB estimated -> "about 2 MB"
+    assert plan.describe() == "64 tiles at zoom 3 (about 5009377 m each on the ground), about 2 MB"
+
+
+# ---- providers ------------------------------------------------------------------------------------------
+
+def test_provider_subdomains_other_than_abc():
+    t = F.provider_template("FreeMapSK")  # xyzservices: subdomains "abcd"
+    assert t.subdomains == ("a", "b", "c", "d") and "{s}" in t.url
+
+
+# ---- sinks ----------------------------------------------------------------------------------------------
+
+def test_open_sink_on_a_file_names_it(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError) as e:
+        F.open_sink(f, T)
+    assert e.value.path == f and e.value.problem == "exists and is not a folder: give a folder or a .mbtiles file"
+
+
+def test_folder_sink_cannot_create_names_the_folder_and_the_reason(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.raises(InputError) as e:
+        F.FolderSink(blocked / "sub", T)
+    assert e.value.path == blocked / "sub"
+    assert e.value.problem == f"cannot create the tile folder ({os.strerror(errno.ENOTDIR)})"
+
+
+def test_folder_sink_reads_a_missing_list_with_bad_bytes(tmp_path):
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "missing.txt").write_bytes(b"1/2/3\n\xff9/9/9\n")
+    sink = F.FolderSink(out, T)
+    assert sink.known_missing(1, 2, 3) and sink._missing == {"1/2/3", "\ufffd9/9/9"}
+
+
+def test_folder_sink_two_tiles_in_one_column_and_discard_keeps_a_set_with_tiles(tmp_path):
+    out = tmp_path / "new"
+    sink = F.FolderSink(out, T)
+    sink.put(2, 1, 1, PNG, "png")
+    sink.put(2, 1, 2, PNG, "png")
+    sink.missing(2, 0, 0)
+    sink.close()
+    assert sink.discard_if_empty() is False
+    assert sorted(p.name for p in out.iterdir()) == ["2", "metadata.json", "missing.txt"]
+    assert sorted(p.name for p in (out / "2" / "1").iterdir()) == ["1.png", "2.png"]
+
+
+def test_mbtiles_sink_name_attribution_format_and_journal(tmp_path):
+    path = tmp_path / "o.mbtiles"
+    sink = F.MBTilesSink(path, F.TileTemplate("http://h/{z}/{x}/{y}", attribution="(C) A", name="Prov"))
+    sink.put(1, 0, 0, b"\xff\xd8\xff\xe0jpg", "jpg")
+    sink.close()
+    meta = dict(sqlite3.connect(path).execute("SELECT name, value FROM metadata").fetchall())
+    assert (meta["name"], meta["attribution"], meta["format"]) == ("Prov", "(C) A", "jpg")
+    empty = tmp_path / "e.mbtiles"
+    s = F.MBTilesSink(empty, T)
+    s.close()
+    (tmp_path / "e.mbtiles-journal").write_bytes(b"j")
+    assert s.discard_if_empty() is True and sorted(p.name for p in tmp_path.iterdir()) == ["o.mbtiles"]
+
+
+# ---- fetch_tiles ----------------------------------------------------------------------------------------
+
+def test_too_many_tiles_names_the_first_tiles_zoom(monkeypatch):
+    with pytest.raises(F.TooManyTiles) as e:
+        _fetch(monkeypatch, [(3, 0, 0), (4, 0, 0)], max_tiles=1)
+    assert e.value.count == 2 and " tiles at zoom 3, " in str(e.value)
+
+
+def test_known_missing_tiles_are_each_counted(monkeypatch):
+    report = _fetch(monkeypatch, [(1, 0, 0), (1, 0, 1), (1, 1, 1)], sink=_Sink(missing=[(1, 0, 0), (1, 0, 1)]))
+    assert (report.missing, report.fetched, report.failed) == (2, 1, {})
+
+
+def test_one_tile_eta_megabytes_and_seconds(monkeypatch):
+    events = []
+    big = PNG + b"z" * (1_255_001 - len(PNG))
+    report = _fetch(monkeypatch, [(1, 0, 0)], bodies=[big], progress=events.append)
+    assert report.bytes == 1_255_001 and report.fetched == 1
+    assert events[-1].eta_s == 0.0  # the one tile is done
+    assert events[-1].metrics == {"MB": 1.26}  # 1.255001 MB to 2 decimals
+
+
+def test_report_seconds_is_the_time_between_start_and_end(monkeypatch):
+    # fetch_tiles reads its clock twice, at the start and when done: 103.25 - 100.0 s
+    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 103.25]).__next__))
+    assert _fetch(monkeypatch, [(1, 0, 0)]).seconds == 3.25
+
+
+def test_cancelled_results_are_not_failures(monkeypatch):
+    def fake_iter(template, tiles, sink, **kw):
+        yield types.SimpleNamespace(z=1, x=0, y=0, status="failed", why="cancelled", data=b"", kind="")
+
+    monkeypatch.setattr(F, "iter_fetch", fake_iter)
+    report = _fetch(monkeypatch, [(1, 0, 0)])
+    assert report.failed == {} and report.cancelled is False
+
+
+def test_make_client_uses_the_given_transport():
+    import httpx
+
+    client = F.make_client("UA", transport=httpx.MockTransport(lambda req: httpx.Response(200, content=b"ok")))
+    try:
+        assert client.get("http://127.0.0.1:9/x").content == b"ok"
+    finally:
+        client.close()
