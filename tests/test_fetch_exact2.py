@@ -11,6 +11,7 @@ import os
 import sqlite3
 import types
 
+import httpx
 import pytest
 
 from geolocator.core.errors import InputError
@@ -205,3 +206,59 @@ def test_make_client_uses_the_given_transport():
         assert client.get("http://127.0.0.1:9/x").content == b"ok"
     finally:
         client.close()
+
+
+# ---- the environment's proxy ----------------------------------------------------------------------------
+
+def _proxy_server():
+    """A forward proxy on 127.0.0.1 that answers every request with PNG and records the request
+    line's target (a proxy gets the absolute URL, "http://host/path")."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PNG)))
+            self.end_headers()
+            self.wfile.write(PNG)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+def test_the_environments_proxy_is_used(monkeypatch):
+    # behind a proxy (HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, as curl and httpx read them) every tile
+    # request goes to the proxy. Before session 9 make_client gave httpx its own transport, and
+    # httpx then ignores the environment's proxies: fetch-tiles could not connect behind one.
+    # tiles.invalid never resolves (RFC 2606): only the proxy can answer.
+    server, seen = _proxy_server()
+    try:
+        for var in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
+        client = F.make_client("UA")
+        try:
+            r = client.get("http://tiles.invalid/3/1/2.png")
+        finally:
+            client.close()
+        assert (r.status_code, r.content, seen) == (200, PNG, ["http://tiles.invalid/3/1/2.png"])
+        # NO_PROXY names hosts reached directly: this one is then looked up (and never found)
+        monkeypatch.setenv("NO_PROXY", "tiles.invalid")
+        client = F.make_client("UA")
+        try:
+            with pytest.raises(httpx.ConnectError):
+                client.get("http://tiles.invalid/3/1/2.png")
+        finally:
+            client.close()
+        assert seen == ["http://tiles.invalid/3/1/2.png"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -571,17 +571,28 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
 
 def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, concurrency: int = DEFAULT_CONCURRENCY,
                 transport=None):
-    """An httpx.Client with our User-Agent, a bounded connection pool, and transport-level retries of
-    failed connections (`transport` replaces it, e.g. in tests)."""
+    """An httpx.Client with our User-Agent, a bounded connection pool, transport-level retries of
+    failed connections, and the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY;
+    on Windows and macOS also the system's settings) (`transport` replaces all that, e.g. in tests)."""
     import httpx
 
     limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
+    mounts = None
+    if transport is None:
+        # httpx reads the environment's proxies only when it builds the transport itself; ours (for
+        # the retries) made it ignore them, so fetching failed behind a proxy (fixed in session 9).
+        # The same table httpx would build: a retrying transport through each proxy, None = direct.
+        from httpx._utils import get_environment_proxies
+
+        mounts = {pattern: None if url is None else httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
+                  for pattern, url in get_environment_proxies().items()}
     return httpx.Client(
         headers={"User-Agent": user_agent_text or user_agent()},
         timeout=httpx.Timeout(timeout_s),
         limits=limits,
         follow_redirects=True,
         transport=transport if transport is not None else httpx.HTTPTransport(retries=2, limits=limits),
+        mounts=mounts,
     )
 
 
