@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from geolocator.core.errors import InputError
-from geolocator.core.model import Bounds
+from geolocator.core.geo import WEB_MERCATOR_MAX_LAT, metres_per_degree
+from geolocator.core.model import Bounds, LatLon
 from geolocator.core.sources import fetch as F
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 8
@@ -262,3 +263,25 @@ def test_the_environments_proxy_is_used(monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- photos beyond Web Mercator's latitude limit --------------------------------------------------------
+
+def test_photos_beyond_web_mercators_limit_are_refused_with_the_reason():
+    # Before session 9 a photo north of 85.0511 deg (or south of -85.0511, e.g. at the South Pole
+    # station) gave a box with south > north, refused later as "south must be less than north".
+    lim = WEB_MERCATOR_MAX_LAT
+    with pytest.raises(F.FetchError) as e:
+        F.bbox_around([LatLon(86.0, 15.0), LatLon(86.5, 16.0)])
+    assert str(e.value) == ("the photos lie at latitudes 86.0000 to 86.5000, beyond 85.0511 degrees north, the "
+                            "limit of Web Mercator (XYZ tiles): tile services have no imagery there; use "
+                            "georeferenced imagery of your own")
+    with pytest.raises(F.FetchError) as e:
+        F.bbox_around([LatLon(-89.99, 139.27)], margin_m=1000)
+    assert "latitudes -89.9900 to -89.9900, beyond 85.0511 degrees south," in str(e.value)
+    # a margin that reaches back inside the limit: the part inside (250 m = 0.00225 deg of latitude)
+    b = F.bbox_around([LatLon(lim + 0.002, 0.0)])
+    assert (b.south, b.north) == (lim + 0.002 - 250 / metres_per_degree(lim + 0.002)[0], lim)
+    # a photo exactly on the limit, margin 0: the one-metre box around it, as anywhere else
+    assert F.bbox_around([LatLon(lim, 0.0)], margin_m=0) == Bounds(-1e-5, lim - 1e-5, 1e-5, lim + 1e-5)
+    assert F.bbox_around([LatLon(-lim, 0.0)], margin_m=0) == Bounds(-1e-5, -lim - 1e-5, 1e-5, -lim + 1e-5)

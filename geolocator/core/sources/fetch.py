@@ -193,7 +193,9 @@ def check_bbox(b: Bounds) -> Bounds:
 
 
 def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) -> Bounds:
-    """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees)."""
+    """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees), within Web
+    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, and when the
+    grown box lies wholly north or south of that limit (tile services have no imagery there)."""
     if not points:
         raise FetchError("none of the photos has a GPS position: give the area with --bbox")
     if not (margin_m >= 0 and math.isfinite(margin_m)):
@@ -202,6 +204,10 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     w, e = min(p.lon for p in points), max(p.lon for p in points)
     m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
     dlat, dlon = margin_m / m_lat, margin_m / max(m_lon, 1.0)
+    if s - dlat > WEB_MERCATOR_MAX_LAT or n + dlat < -WEB_MERCATOR_MAX_LAT:  # clamped, south would pass north
+        raise FetchError(f"the photos lie at latitudes {s:.4f} to {n:.4f}, beyond {WEB_MERCATOR_MAX_LAT:.4f} degrees "
+                         f"{'north' if s > 0 else 'south'}, the limit of Web Mercator (XYZ tiles): tile services "
+                         "have no imagery there; use georeferenced imagery of your own")
     b = Bounds(max(w - dlon, -180.0), max(s - dlat, -WEB_MERCATOR_MAX_LAT), min(e + dlon, 180.0),
                min(n + dlat, WEB_MERCATOR_MAX_LAT))
     if b.west >= b.east or b.south >= b.north:  # one photo and margin 0: a point; give it a metre
