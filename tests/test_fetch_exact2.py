@@ -285,3 +285,120 @@ def test_photos_beyond_web_mercators_limit_are_refused_with_the_reason():
     # a photo exactly on the limit, margin 0: the one-metre box around it, as anywhere else
     assert F.bbox_around([LatLon(lim, 0.0)], margin_m=0) == Bounds(-1e-5, lim - 1e-5, 1e-5, lim + 1e-5)
     assert F.bbox_around([LatLon(-lim, 0.0)], margin_m=0) == Bounds(-1e-5, -lim - 1e-5, 1e-5, -lim + 1e-5)
+
+
+# ---- session 9: the last survivors ----------------------------------------------------------------------
+
+def test_a_provider_group_names_its_first_twelve_members(monkeypatch):
+    import xyzservices.providers as providers
+
+    # a group (no build_url) of 13, given out of order: the message lists P00..P11, sorted, not P12
+    group = {f"P{i:02d}": None for i in (7, 12, 0, 3, 11, 1, 9, 2, 10, 5, 4, 8, 6)}
+    monkeypatch.setattr(providers, "query_name", lambda name: group)
+    with pytest.raises(F.FetchError) as e:
+        F.provider_template("Grp")
+    assert str(e.value) == ("'Grp' is a group of providers; name one of: "
+                            "P00, P01, P02, P03, P04, P05, P06, P07, P08, P09, P10, P11")
+
+
+def test_missing_list_is_read_as_utf8_whatever_the_locale(tmp_path):
+    from .helpers import under_c_locale
+
+    # an editor's no-break space (U+00A0, UTF-8 c2 a0) after a tile: str.strip() removes it when
+    # read as UTF-8; read as ASCII (the C locale) it would be two U+FFFD and the tile not known
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "missing.txt").write_bytes("1/2/3\u00a0\n".encode())
+    sink = under_c_locale(lambda: F.FolderSink(out, T))
+    assert sink._missing == {"1/2/3"} and sink.known_missing(1, 2, 3)
+
+
+def test_earlier_metadata_is_read_as_utf8_whatever_the_locale(tmp_path):
+    from .helpers import under_c_locale
+
+    # metadata.json written by another tool with a raw "©" (UTF-8 c2 a9): a rerun without
+    # --attribution keeps its credit line; read as ASCII it would fail and the fallback replace it
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "metadata.json").write_bytes('{"attribution": "\u00a9 A", "extra": 1}'.encode())
+    sink = F.FolderSink(out, T)
+    under_c_locale(sink.close)
+    assert json.loads((out / "metadata.json").read_text(encoding="utf-8")) == \
+        {"attribution": "\u00a9 A", "extra": 1, "source": "h"}
+
+
+def test_a_rerun_with_attribution_updates_an_mbtiles_credit_line(tmp_path):
+    # recorded_attribution's warning promises it: "a rerun of the same command with it updates the tile set"
+    path = tmp_path / "o.mbtiles"
+    F.MBTilesSink(path, T).close()
+    read = lambda: dict(sqlite3.connect(path).execute("SELECT name, value FROM metadata").fetchall())["attribution"]  # noqa: E731
+    assert read() == "Imagery: h (the provider's required attribution was not given)"
+    F.MBTilesSink(path, F.TileTemplate(T.url, attribution="(C) A")).close()
+    assert read() == "(C) A"
+
+
+class _NamedClient(_Client):
+    def __init__(self):
+        super().__init__()
+        self.threads = set()
+
+    def get(self, url):
+        import threading
+
+        self.threads.add(threading.current_thread().name.rsplit("_", 1)[0])
+        return super().get(url)
+
+
+def test_the_fetch_pool_has_concurrency_named_threads(monkeypatch):
+    # `concurrency` threads (no idle extra ones), named for a stack dump or the app's thread list
+    import concurrent.futures
+
+    made = []
+    real = concurrent.futures.ThreadPoolExecutor
+    monkeypatch.setattr(F, "ThreadPoolExecutor", lambda **kw: (made.append(kw), real(**kw))[1])
+    client = _NamedClient()
+    results = list(F.iter_fetch(T, [(1, 0, 0), (1, 0, 1), (1, 1, 0)], _Sink(), client=client, concurrency=3))
+    assert made == [{"max_workers": 3, "thread_name_prefix": "geolocator-fetch"}]
+    assert client.threads == {"geolocator-fetch"} and [r.status for r in results] == ["ok"] * 3
+
+
+def test_results_are_awaited_one_at_a_time_and_cancel_is_checked_every_fifth_second(monkeypatch):
+    # iter_fetch's wait: the first result that completes is yielded (FIRST_COMPLETED), and when
+    # none does within 0.2 s the cancel token is looked at again
+    from concurrent.futures import FIRST_COMPLETED
+
+    calls = []
+    real = F.wait
+    monkeypatch.setattr(F, "wait", lambda fs, **kw: (calls.append(kw), real(fs, **kw))[1])
+    list(F.iter_fetch(T, [(1, 0, 0), (1, 0, 1)], _Sink(), client=_Client(), concurrency=2))
+    assert calls and all(kw == {"timeout": 0.2, "return_when": FIRST_COMPLETED} for kw in calls)
+
+
+def test_cancel_lands_while_every_request_hangs():
+    # the one request hangs (up to 10 s) until released: cancel must set `stop` before that, from the
+    # loop's own periodic check (0.2 s; a wait without a timeout would notice only when it returns)
+    import threading
+
+    from geolocator.core.progress import CancelToken
+
+    started, release, stop, cancel = threading.Event(), threading.Event(), threading.Event(), CancelToken()
+
+    class Hanging(_Client):
+        def get(self, url):
+            started.set()
+            release.wait(10)
+            return super().get(url)
+
+    seen = {}
+
+    def canceller():
+        started.wait(10)
+        cancel.cancel()
+        seen["stop"] = stop.wait(5)  # True when iter_fetch set it within 5 s
+        release.set()
+
+    t = threading.Thread(target=canceller)
+    t.start()
+    results = list(F.iter_fetch(T, [(1, 0, 0)], _Sink(), client=Hanging(), concurrency=1, stop=stop, cancel=cancel))
+    t.join()
+    assert seen == {"stop": True} and len(results) == 1
