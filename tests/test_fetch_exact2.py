@@ -282,6 +282,8 @@ def test_photos_beyond_web_mercators_limit_are_refused_with_the_reason():
     # a margin that reaches back inside the limit: the part inside (250 m = 0.00225 deg of latitude)
     b = F.bbox_around([LatLon(lim + 0.002, 0.0)])
     assert (b.south, b.north) == (lim + 0.002 - 250 / metres_per_degree(lim + 0.002)[0], lim)
+    b = F.bbox_around([LatLon(-lim - 0.002, 0.0)])
+    assert (b.south, b.north) == (-lim, -lim - 0.002 + 250 / metres_per_degree(lim + 0.002)[0])
     # a photo exactly on the limit, margin 0: the one-metre box around it, as anywhere else
     assert F.bbox_around([LatLon(lim, 0.0)], margin_m=0) == Bounds(-1e-5, lim - 1e-5, 1e-5, lim + 1e-5)
     assert F.bbox_around([LatLon(-lim, 0.0)], margin_m=0) == Bounds(-1e-5, -lim - 1e-5, 1e-5, -lim + 1e-5)
@@ -402,3 +404,43 @@ def test_cancel_lands_while_every_request_hangs():
     results = list(F.iter_fetch(T, [(1, 0, 0)], _Sink(), client=Hanging(), concurrency=1, stop=stop, cancel=cancel))
     t.join()
     assert seen == {"stop": True} and len(results) == 1
+
+
+def test_proxy_transports_retry_like_the_direct_one(monkeypatch):
+    # through a proxy, connections are retried twice and the pool holds `concurrency` connections,
+    # as without one; a NO_PROXY host uses the client's own (direct) transport, so only two are built
+    made = []
+    real = httpx.HTTPTransport
+
+    def spy(**kw):
+        made.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(httpx, "HTTPTransport", spy)
+    for var in ("no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    F.make_client("UA", concurrency=3).close()
+    assert [(kw.get("retries"), kw.get("proxy"), kw["limits"].max_connections if "limits" in kw else None)
+            for kw in made] == [(2, "http://127.0.0.1:9", 3), (2, None, 3)]
+
+
+def test_negative_retries_are_refused_before_any_request(tmp_path):
+    # retries=-1 used to make no attempt at all: every tile "failed" with " after 0 attempts"
+    out = tmp_path / "o"
+    client = _Client()
+    client.get = None  # any request would fail with TypeError, not the FetchError below
+    with pytest.raises(F.FetchError) as e:
+        F.fetch_tiles(T, [(1, 0, 0)], out, retries=-1, client=client)
+    assert str(e.value) == "retries must be 0 or more, got -1" and not out.exists()
+    # 0 retries: one attempt, no retry (a 503 is not asked again)
+    calls = []
+
+    class Busy(_Client):
+        def get(self, url):
+            calls.append(url)
+            return types.SimpleNamespace(status_code=503, headers={}, content=b"")
+
+    report = F.fetch_tiles(T, [(1, 0, 0)], out, retries=0, client=Busy(), backoff_s=0.0)
+    assert calls == ["http://h/1/0/0"] and report.failed == {"1/0/0": "HTTP 503 after 1 attempts"}

@@ -537,7 +537,9 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
-    `answered`: see _get."""
+    `answered`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
+    if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
+        raise FetchError(f"retries must be 0 or more, got {retries}")
     stop = stop or threading.Event()
     todo = []
     for z, x, y in tiles:
