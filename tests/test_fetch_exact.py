@@ -157,7 +157,9 @@ def test_bbox_around_exact():
     assert F.bbox_around([LatLon(1, 2), LatLon(3, 2)], margin_m=0) == Bounds(2 - 1e-5, 1 - 1e-5, 2 + 1e-5, 3 + 1e-5)
     assert F.bbox_around([LatLon(1, 2), LatLon(1, 4)], margin_m=0) == Bounds(2 - 1e-5, 1 - 1e-5, 4 + 1e-5, 1 + 1e-5)
     # at the pole a degree of longitude is under a metre long: counted as one metre
-    assert F.bbox_around([LatLon(90, 0)], margin_m=1).west == -1.0 - 1e-5  # (then widened: south > north there)
+    # (a metre of margin: one degree of longitude each side; north clamped to Web Mercator's limit)
+    assert F.bbox_around([LatLon(80, 0), LatLon(90, 0)], margin_m=1) == \
+        Bounds(-1.0, 80 - 1 / metres_per_degree(90)[0], 1.0, WEB_MERCATOR_MAX_LAT)
     edge = F.bbox_around([LatLon(85.05, -179.9999), LatLon(-85.05, 179.9999)], margin_m=1000)
     assert edge == Bounds(-180.0, -WEB_MERCATOR_MAX_LAT, 180.0, WEB_MERCATOR_MAX_LAT)
     with pytest.raises(F.FetchError) as e:

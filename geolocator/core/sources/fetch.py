@@ -193,7 +193,9 @@ def check_bbox(b: Bounds) -> Bounds:
 
 
 def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) -> Bounds:
-    """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees)."""
+    """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees), within Web
+    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, and when the
+    grown box lies wholly north or south of that limit (tile services have no imagery there)."""
     if not points:
         raise FetchError("none of the photos has a GPS position: give the area with --bbox")
     if not (margin_m >= 0 and math.isfinite(margin_m)):
@@ -202,6 +204,10 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     w, e = min(p.lon for p in points), max(p.lon for p in points)
     m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
     dlat, dlon = margin_m / m_lat, margin_m / max(m_lon, 1.0)
+    if s - dlat > WEB_MERCATOR_MAX_LAT or n + dlat < -WEB_MERCATOR_MAX_LAT:  # clamped, south would pass north
+        raise FetchError(f"the photos lie at latitudes {s:.4f} to {n:.4f}, beyond {WEB_MERCATOR_MAX_LAT:.4f} degrees "
+                         f"{'north' if s > 0 else 'south'}, the limit of Web Mercator (XYZ tiles): tile services "
+                         "have no imagery there; use georeferenced imagery of your own")
     b = Bounds(max(w - dlon, -180.0), max(s - dlat, -WEB_MERCATOR_MAX_LAT), min(e + dlon, 180.0),
                min(n + dlat, WEB_MERCATOR_MAX_LAT))
     if b.west >= b.east or b.south >= b.north:  # one photo and margin 0: a point; give it a metre
@@ -531,7 +537,9 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
-    `answered`: see _get."""
+    `answered`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
+    if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
+        raise FetchError(f"retries must be 0 or more, got {retries}")
     stop = stop or threading.Event()
     todo = []
     for z, x, y in tiles:
@@ -571,17 +579,28 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
 
 def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, concurrency: int = DEFAULT_CONCURRENCY,
                 transport=None):
-    """An httpx.Client with our User-Agent, a bounded connection pool, and transport-level retries of
-    failed connections (`transport` replaces it, e.g. in tests)."""
+    """An httpx.Client with our User-Agent, a bounded connection pool, transport-level retries of
+    failed connections, and the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY;
+    on Windows and macOS also the system's settings) (`transport` replaces all that, e.g. in tests)."""
     import httpx
 
     limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
+    mounts = None
+    if transport is None:
+        # httpx reads the environment's proxies only when it builds the transport itself; ours (for
+        # the retries) made it ignore them, so fetching failed behind a proxy (fixed in session 9).
+        # The same table httpx would build: a retrying transport through each proxy, None = direct.
+        from httpx._utils import get_environment_proxies
+
+        mounts = {pattern: None if url is None else httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
+                  for pattern, url in get_environment_proxies().items()}
     return httpx.Client(
         headers={"User-Agent": user_agent_text or user_agent()},
         timeout=httpx.Timeout(timeout_s),
         limits=limits,
         follow_redirects=True,
         transport=transport if transport is not None else httpx.HTTPTransport(retries=2, limits=limits),
+        mounts=mounts,
     )
 
 
