@@ -590,10 +590,14 @@ def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, con
         # httpx reads the environment's proxies only when it builds the transport itself; ours (for
         # the retries) made it ignore them, so fetching failed behind a proxy (fixed in session 9).
         # The same table httpx would build: a retrying transport through each proxy, None = direct.
-        from httpx._utils import get_environment_proxies
-
+        # get_environment_proxies is httpx's own reading of those variables, but private: should a
+        # later httpx move it, fetching still works, directly, as it did before this fix.
+        try:
+            from httpx._utils import get_environment_proxies
+        except ImportError:  # pragma: no cover - httpx 0.28 has it
+            get_environment_proxies = dict
         mounts = {pattern: None if url is None else httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
-                  for pattern, url in get_environment_proxies().items()}
+                  for pattern, url in get_environment_proxies().items()} or None
     return httpx.Client(
         headers={"User-Agent": user_agent_text or user_agent()},
         timeout=httpx.Timeout(timeout_s),
