@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,3 +215,49 @@ def test_the_verifier_describes_a_photo_with_an_oblique_view_turned_to_nadir_onl
     direct = rectified_local_features(image, view_geometry(meta), VerifySettings())
     np.testing.assert_allclose(turned.points, direct.points)
     assert plain.points.shape != turned.points.shape or not np.allclose(plain.points, turned.points)
+
+
+def test_the_pipeline_sizes_a_photo_by_its_nadir_footprint_else_its_oblique_camera(tmp_path):
+    from geolocator.core.model import Query
+    from geolocator.core.rerank import query_outline
+
+    path = tmp_path / "q.jpg"
+    nadir = _meta(gimbal_pitch_deg=-88.0, relative_altitude_m=45.0)
+    # nadir: 45 m x 6.4 / 4.5 = 64 m across (metadata.footprint_m)
+    assert query_outline(Query("a", path, meta=nadir)) == pytest.approx(64.0)
+    assert query_outline(Query("b", path, meta=_meta())) == ViewGeometry(-45.0, 30.0, 4.5 / 6.4)
+    assert query_outline(Query("c", path)) is None
+    assert query_outline(Query("d", path, meta=_meta(relative_altitude_m=None))) is None
+
+
+def test_the_verifier_turns_an_oblique_camera_into_its_outline_rule_over_each_tile():
+    from geolocator.core.model import Bounds
+    from geolocator.core.rerank import LocalFeatures, Verifier
+
+    photo = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (384, 288))
+    # a tile of 0.0005 deg square at the equator, measured as _share does (haversine on the IUGG
+    # mean sphere, 6 371 008.8 m): 0.0005 deg x 6 371 008.8 x pi / 180 = 55.597 m both ways
+    side = 0.0005 * 6371008.8 * math.pi / 180
+    bounds = Bounds(west=0.0, south=-0.00025, east=0.0005, north=0.00025)
+    view = ViewGeometry(-45.0, 20.0, 4.5 / 6.4)
+    rule = Verifier(VerifySettings())._share(photo, bounds, view)
+    expected = outline_rule(view, (384, 288), (side, side), VerifySettings())
+    assert rule.low == pytest.approx(expected.low, rel=1e-6) and rule.high == pytest.approx(expected.high, rel=1e-6)
+    assert rule.max_side_ratio == pytest.approx(expected.max_side_ratio)
+    assert Verifier(VerifySettings(oblique=False))._share(photo, bounds, view) is None  # today's rule
+    assert Verifier(VerifySettings())._share(photo, bounds, None) is None
+    # a nadir footprint keeps its share: 30 m x 22.5 m over the tile's area
+    share = Verifier(VerifySettings())._share(photo, bounds, 30.0)
+    assert share == pytest.approx(30.0 * 22.5 / side ** 2, rel=1e-6)
+
+
+def test_results_are_kept_apart_by_the_oblique_camera():
+    from geolocator.core.model import Query
+    from geolocator.core.rerank import Verifier
+
+    v = Verifier()
+    q = Query("q", Path("q.jpg"))
+    a, b = ViewGeometry(-45.0, 20.0, 0.7), ViewGeometry(-40.0, 20.0, 0.7)
+    assert v.photo_key(q, a) != v.photo_key(q, b) != v.photo_key(q, None)
+    assert v.photo_key(q, a) == v.photo_key(q, ViewGeometry(-45.0, 20.0, 0.7))
+    assert v.photo_key(q, 30.04) == v.photo_key(q, 30.0)  # footprints as before: to 0.1 m
