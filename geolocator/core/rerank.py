@@ -46,7 +46,9 @@ class VerifySettings:
     # Without a footprint estimate, the photo's outline mapped into the tile may cover this share
     # of the tile's area: from a photo a sixth of a tile across (a low flight) to one 4 tiles
     # across (a high one, or an oblique view's far edge). Chance fits mostly fold, flip or
-    # collapse, which the geometric rules in _plausible catch at any scale.
+    # collapse, which the geometric rules in _plausible catch at any scale. An oblique photo whose
+    # pitch, height and lens are recorded gets its camera's range instead (outline_rule): its far
+    # edge can cover 60+ tiles (training/results/oblique.md).
     min_area: float = 0.02
     max_area: float = 16.0
     # With a footprint estimate (metres across, from altitude and focal length), the outline's
