@@ -261,3 +261,17 @@ def test_results_are_kept_apart_by_the_oblique_camera():
     assert v.photo_key(q, a) != v.photo_key(q, b) != v.photo_key(q, None)
     assert v.photo_key(q, a) == v.photo_key(q, ViewGeometry(-45.0, 20.0, 0.7))
     assert v.photo_key(q, 30.04) == v.photo_key(q, 30.0)  # footprints as before: to 0.1 m
+
+
+@pytest.mark.parametrize("pitch", [-10.0, -20.0])
+def test_a_photo_that_sees_the_horizon_is_still_described_on_its_nadir_view(pitch):
+    # 80 / 70 deg off nadir through a 70.8 deg lens (vertical half field 28 deg): the photo's top
+    # edge looks above the horizon, so its nadir view is unbounded. Its ground below must still be
+    # described (a canvas built from the corners beyond the horizon came out empty: 0 keypoints).
+    image, spots = _blobs()
+    features = rectified_local_features(image, ViewGeometry(pitch, 30.0, 4.5 / 6.4), VerifySettings())
+    nearest = np.min(np.linalg.norm(features.points[:, None] - spots[None], axis=2), axis=1)
+    assert (nearest < 1.0).sum() >= 4, nearest
+    # the near edge's blobs (the sharpest ground) are among them: (80, 220) and (200, 250)
+    for x, y in ((80, 220), (200, 250)):
+        assert np.min(np.linalg.norm(features.points - (x, y), axis=1)) < 1.0

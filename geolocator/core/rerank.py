@@ -389,7 +389,9 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     points as image_local_features gives them): downstream homographies stay photo -> tile.
 
     The nadir view is cropped to RECTIFY_EXTENT x the working size around the photo's centre's image
-    (the far ground is stretched without limit) and scaled so its longer side is max_side pixels;
+    (the far ground is stretched without limit, and beyond the horizon, when the photo sees it,
+    there is none; the crop never reaches behind the camera: tan t + 1 / tan t >= 2 > the
+    crop's reach of ~1.4 focal lengths below the centre) and scaled so its longer side is max_side pixels;
     SIFT sees only the photo's area in it (a mask, shrunk by 2 px so its border makes no corners)."""
     cv2 = _cv2()
     image = np.asarray(pil_image.convert("L"))
@@ -399,11 +401,18 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
         image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC)
     to_nadir = view.to_nadir((tw, th))
     corners = np.float64([[0, 0], [tw, 0], [tw, th], [0, th]])
-    warped = cv2.perspectiveTransform(corners[None], to_nadir)[0]
     centre = cv2.perspectiveTransform(np.float64([[[tw / 2, th / 2]]]), to_nadir)[0, 0]
     half = RECTIFY_EXTENT * max(tw, th) / 2
-    lo = np.maximum(warped.min(axis=0), centre - half)
-    hi = np.minimum(warped.max(axis=0), centre + half)
+    lo, hi = centre - half, centre + half
+    projected = np.c_[corners, np.ones(4)] @ to_nadir.T
+    if np.all(projected[:, 2] > 1e-9):  # else a corner looks above the horizon: the photo is unbounded
+        warped = projected[:, :2] / projected[:, 2:]
+        lo, hi = np.maximum(warped.min(axis=0), lo), np.minimum(warped.max(axis=0), hi)
+    # The near edge (the bottom corners: the steepest rays, below the horizon for any tilt < 90 deg)
+    # is the sharpest ground: kept even when it lies more than `half` below the centre (views more
+    # than ~65 deg off nadir through a 70 deg lens); the same crop as above for milder views.
+    near = projected[2:, :2] / projected[2:, 2:]
+    hi[1] = max(hi[1], near[:, 1].max())
     scale = settings.max_side / max(hi - lo)
     size = (max(1, int(round((hi - lo)[0] * scale))), max(1, int(round((hi - lo)[1] * scale))))
     canvas = np.array([[scale, 0, -lo[0] * scale], [0, scale, -lo[1] * scale], [0, 0, 1]]) @ to_nadir
