@@ -16,6 +16,12 @@ Per region it writes the project's region-folder format:
   <region>/truth.csv   query,lat,lon,tile (the ground point at the image centre and the tile holding it)
   <region>/poses.csv   query,yaw_deg,tilt_deg,footprint_m,jpeg_quality (for error-vs-pose analyses)
 
+A region with a `camera` (the oblique yardstick, --regions oblique) renders its photos through that
+camera's field of view and writes into each the metadata a DJI photo carries: EXIF Make, Model,
+FocalLength, FocalLengthIn35mmFilm, and XMP drone-dji:GimbalPitchDegree, GimbalRollDegree and
+RelativeAltitude (the camera's height above the flat ground), consistent with the render. No
+position and no heading: those stay in truth.csv / poses.csv, for scoring only.
+
 Usage:
   python training/make_public_benchmark.py                     # -> data/benchmark/{vegas,rotterdam}
   python training/make_public_benchmark.py --demo resources/demo   # the small committed demo region
@@ -57,6 +63,26 @@ QUERY_HFOV_DEG = 55.0  # narrow enough that a 50 deg tilt does not see far past 
 
 
 @dataclass(frozen=True)
+class Camera:
+    """A drone camera whose metadata the photos carry (sensor sizes: metadata.CAMERA_SENSORS_MM)."""
+
+    make: str
+    model: str
+    focal_mm: float
+    sensor_width_mm: float  # along the image's long side
+    focal_35mm: int  # what the maker writes in EXIF FocalLengthIn35mmFilm (a whole number)
+
+    @property
+    def hfov_deg(self) -> float:
+        return math.degrees(2 * math.atan(self.sensor_width_mm / 2 / self.focal_mm))
+
+
+# DJI Mavic Air 2 (FC3411): 1/2" sensor 6.4 mm wide behind 4.5 mm, "24 mm" equivalent: 70.8 deg
+# across, the wide lens most drones fly (a far edge near the horizon at 50 deg off nadir).
+MAVIC_AIR_2 = Camera("DJI", "FC3411", 4.5, 6.4, 24)
+
+
+@dataclass(frozen=True)
 class RegionSpec:
     name: str
     members: tuple[tuple[str, str], ...]  # (wheel member, tile-id prefix)
@@ -78,6 +104,7 @@ class RegionSpec:
     footprint: tuple[float, float] = (0.6, 1.2)  # photo ground width / tile edge
     tilt: tuple[float, float] = (20.0, 50.0)  # degrees off nadir
     tile_px: int = 256  # saved tile size (TILE_PX); larger for tiles of hundreds of pixels
+    camera: Camera | None = None  # photos carry its metadata and are rendered with its field of view
 
 
 REGIONS = {
@@ -134,6 +161,21 @@ FIELD_SCALE_REGIONS = {
 }
 SCALE_REGIONS.update(FIELD_SCALE_REGIONS)
 REGIONS.update(SCALE_REGIONS)
+# Oblique views with their camera metadata (issue 13, shared/oblique-views.md): as measured there, a
+# map of ~0.3 m pixels in 30 m tiles and cameras 20-60 m up, 30-55 deg off nadir through a wide DJI
+# lens (ground width through the photo's centre 1.5-3 tiles), each photo carrying the gimbal
+# pitch, relative altitude and lens a DJI photo does. The far edge of such a view covers up to
+# ~70 tiles' area (the size rule for photos without a nadir footprint allows 16).
+OBLIQUE_REGIONS = {
+    "vegas-oblique": RegionSpec("vegas-oblique", (("solaris/data/road_mask_input.tif", ""),), tile_m=30.0,
+                                queries_per_tile=1, degrade_factor=1.0, footprint=(1.5, 3.0), tilt=(30.0, 55.0),
+                                camera=MAVIC_AIR_2),
+    "rotterdam-oblique": RegionSpec(
+        "rotterdam-oblique", tuple((f"solaris/data/preproc_tutorial/pan{i}.tif", f"p{i}_") for i in (1, 2, 3)),
+        tile_m=30.0, queries_per_tile=1, degrade_factor=1.0, footprint=(1.5, 3.0), tilt=(30.0, 55.0),
+        camera=MAVIC_AIR_2),
+}
+REGIONS.update(OBLIQUE_REGIONS)
 
 # The demo: a Vegas subset, small enough to commit (<= 4 MB) yet big enough that chance R@1 is ~3 %.
 DEMO = RegionSpec(
@@ -394,15 +436,16 @@ class Pose:
     footprint_m: float
 
 
-def query_pixels(scene: Scene, pose: Pose, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    de, dn = camera_ground_points(pose.yaw, pose.tilt, pose.footprint_m, w, h)
+def query_pixels(scene: Scene, pose: Pose, w: int, h: int,
+                 hfov_deg: float = QUERY_HFOV_DEG) -> tuple[np.ndarray, np.ndarray]:
+    de, dn = camera_ground_points(pose.yaw, pose.tilt, pose.footprint_m, w, h, hfov_deg)
     mlat, mlon = metres_per_degree(pose.lat)
     return scene.lonlat_to_px((pose.lon + de / mlon).ravel(), (pose.lat + dn / mlat).ravel())
 
 
 def choose_pose(scene: Scene, box: TileBox, tile_m: float, rng: np.random.Generator,
                 footprint: tuple[float, float] = (0.6, 1.2),
-                tilt: tuple[float, float] = (20.0, 50.0)) -> tuple[Pose, float]:
+                tilt: tuple[float, float] = (20.0, 50.0), hfov_deg: float = QUERY_HFOV_DEG) -> tuple[Pose, float]:
     """Draw a pose for a query of this tile; redraw (up to 40 times) while it sees too much no-data.
 
     Edge tiles thus favour views pointing into the image: the price of a finite source image.
@@ -417,7 +460,7 @@ def choose_pose(scene: Scene, box: TileBox, tile_m: float, rng: np.random.Genera
             tilt=rng.uniform(*tilt),
             footprint_m=rng.uniform(*footprint) * tile_m,
         )
-        rows, cols = query_pixels(scene, pose, 32, 24)  # coarse check is enough to reject
+        rows, cols = query_pixels(scene, pose, 32, 24, hfov_deg)  # coarse check is enough to reject
         ok = valid_fraction(scene, rows, cols)
         if best is None or ok > best[0]:
             best = (ok, pose)
@@ -428,11 +471,12 @@ def choose_pose(scene: Scene, box: TileBox, tile_m: float, rng: np.random.Genera
 
 
 def render_query(scene: Scene, pose: Pose, rng: np.random.Generator,
-                 blur: tuple[float, float] = (0.0, 0.7), haze: tuple[float, float] = (0.0, 0.0)) -> tuple[Image.Image, int]:
+                 blur: tuple[float, float] = (0.0, 0.7), haze: tuple[float, float] = (0.0, 0.0),
+                 hfov_deg: float = QUERY_HFOV_DEG) -> tuple[Image.Image, int]:
     from scipy.ndimage import gaussian_filter
 
     w, h = QUERY_W, QUERY_H
-    rows, cols = query_pixels(scene, pose, w, h)
+    rows, cols = query_pixels(scene, pose, w, h, hfov_deg)
     grey = sample(scene.base, rows, cols, order=1).reshape(h, w)
     grey = gaussian_filter(grey, rng.uniform(*blur))  # focus / motion softness (or altitude)
     # Photometric jitter: exposure, contrast, gamma; then a warm-ish random tint and lens vignetting.
@@ -449,6 +493,36 @@ def render_query(scene: Scene, pose: Pose, rng: np.random.Generator,
         veil = rng.uniform(*haze)
         rgb = ((1 - veil) * rgb + veil * 235.0 + 0.5).astype(np.uint8)
     return Image.fromarray(rgb), quality
+
+
+def camera_height_m(pose: Pose, hfov_deg: float) -> float:
+    """Height above the ground of the camera camera_ground_points places for `pose`: the slant
+    distance that gives footprint_m across the centre, times cos(tilt)."""
+    slant = pose.footprint_m / 2 / math.tan(math.radians(hfov_deg) / 2)
+    return slant * math.cos(math.radians(pose.tilt))
+
+
+def camera_metadata(camera: Camera, pose: Pose, size: tuple[int, int]) -> tuple[bytes, bytes]:
+    """(EXIF, XMP) bytes for a photo of `pose` taken with `camera`, as a DJI drone writes them:
+    Make, Model, FocalLength, FocalLengthIn35mmFilm, pixel dimensions; XMP drone-dji gimbal pitch
+    (-90 = nadir) and roll, and RelativeAltitude (height above take-off = above the flat ground).
+    Neither position nor heading (scoring only)."""
+    from PIL import TiffImagePlugin
+
+    exif = Image.Exif()
+    exif[0x010F] = camera.make
+    exif[0x0110] = camera.model
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x920A] = TiffImagePlugin.IFDRational(round(camera.focal_mm * 100), 100)
+    ifd[0xA405] = camera.focal_35mm
+    ifd[0xA002], ifd[0xA003] = size
+    pitch = pose.tilt - 90.0
+    height = camera_height_m(pose, camera.hfov_deg)
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="DJI Meta Data" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" '
+           f'drone-dji:RelativeAltitude="{height:+.2f}" drone-dji:GimbalPitchDegree="{pitch:+.2f}" '
+           'drone-dji:GimbalRollDegree="+0.00"/></rdf:RDF></x:xmpmeta>')
+    return exif.tobytes(), xmp.encode("utf-8")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -493,13 +567,18 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
                 continue
             img.save(tmp / box.tile_id, quality=90)
             tile_rows.append((box.tile_id, box.west, box.south, box.east, box.north))
+            hfov = spec.camera.hfov_deg if spec.camera else QUERY_HFOV_DEG
             for _ in range(spec.queries_per_tile):
-                pose, ok_q = choose_pose(scene, box, spec.tile_m, rng_q, spec.footprint, spec.tilt)
+                pose, ok_q = choose_pose(scene, box, spec.tile_m, rng_q, spec.footprint, spec.tilt, hfov)
                 min_ok = min(min_ok, ok_q)
-                q_img, quality = render_query(scene, pose, rng_q, spec.query_blur, spec.query_haze)
+                q_img, quality = render_query(scene, pose, rng_q, spec.query_blur, spec.query_haze, hfov)
                 n_query += 1
                 q_id = f"queries/q_{n_query:04d}.jpg"
-                q_img.save(tmp / q_id, quality=quality)
+                if spec.camera:
+                    exif, xmp = camera_metadata(spec.camera, pose, q_img.size)
+                    q_img.save(tmp / q_id, quality=quality, exif=exif, xmp=xmp)
+                else:
+                    q_img.save(tmp / q_id, quality=quality)
                 truth_rows.append((q_id, pose.lat, pose.lon, box.tile_id))
                 pose_rows.append((q_id, f"{pose.yaw:.1f}", f"{pose.tilt:.1f}", f"{pose.footprint_m:.1f}", quality))
     with open(tmp / "tiles.csv", "w", newline="") as fh:
@@ -531,10 +610,10 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("data/benchmark"), help="folder for the region folders")
-    ap.add_argument("--regions", nargs="+", choices=[*sorted(REGIONS), "hard"],
-                    default=sorted(set(REGIONS) - set(HARD_REGIONS) - set(SCALE_REGIONS)),
+    ap.add_argument("--regions", nargs="+", choices=[*sorted(REGIONS), "hard", "oblique"],
+                    default=sorted(set(REGIONS) - set(HARD_REGIONS) - set(SCALE_REGIONS) - set(OBLIQUE_REGIONS)),
                     help="default: vegas, rotterdam; the harder yardstick: --regions hard (all of "
-                         + ", ".join(HARD_REGIONS) + ")")
+                         + ", ".join(HARD_REGIONS) + "); oblique views with DJI metadata: --regions oblique")
     ap.add_argument("--demo", type=Path, metavar="OUT", help="write only the small demo region to OUT")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="where the solaris wheel is kept")
@@ -542,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     wheel = find_or_download_wheel(args.cache_dir, args.wheel)
-    names = [n for r in args.regions for n in (HARD_REGIONS if r == "hard" else (r,))]
+    groups = {"hard": HARD_REGIONS, "oblique": OBLIQUE_REGIONS}
+    names = [n for r in args.regions for n in groups.get(r, (r,))]
     jobs = [(DEMO, args.demo)] if args.demo else [(REGIONS[r], args.out / r) for r in names]
     print(f"{'region':<10} {'tiles':>5} {'queries':>7} {'GSD m drone -> satellite':>24} {'tile m':>6} "
           f"{'tile px':>7} {'MB':>6} {'seconds':>7}")

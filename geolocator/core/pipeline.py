@@ -508,7 +508,7 @@ class Workspace:
         the dense matrix or the TileIndex, under the priors), widened where nothing verified
         (Settings.verify_widen), each photo's answer moved to the tile under its centre, and the
         candidates re-ranked with verified tiles first. One path for every tile set size."""
-        from .rerank import query_footprint_m, verified_ranking
+        from .rerank import query_outline, verified_ranking
 
         tiles = self.tileset.tiles
         s = self.settings
@@ -517,7 +517,7 @@ class Workspace:
         widen = self.widen_to()
         _, ranked = source.top(max(n, widen))
         candidates = ranked[:, :n]
-        footprints = [query_footprint_m(q) for q in queries]
+        footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
         if widen > candidates.shape[1]:
             from .rerank import widen_unverified

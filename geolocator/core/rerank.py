@@ -46,7 +46,9 @@ class VerifySettings:
     # Without a footprint estimate, the photo's outline mapped into the tile may cover this share
     # of the tile's area: from a photo a sixth of a tile across (a low flight) to one 4 tiles
     # across (a high one, or an oblique view's far edge). Chance fits mostly fold, flip or
-    # collapse, which the geometric rules in _plausible catch at any scale.
+    # collapse, which the geometric rules in _plausible catch at any scale. An oblique photo whose
+    # pitch, height and lens are recorded gets its camera's range instead (outline_rule): its far
+    # edge can cover 60+ tiles (training/results/oblique.md).
     min_area: float = 0.02
     max_area: float = 16.0
     # With a footprint estimate (metres across, from altitude and focal length), the outline's
@@ -95,6 +97,13 @@ class VerifySettings:
     # what the photo sees. The result is expressed in the candidate tile's pixels (its centre may
     # then lie outside the tile: the pipeline moves the answer to the tile under it).
     mosaic: int = 0
+    # Oblique photos (issue 13): with the gimbal pitch, height and lens recorded, the plausible
+    # outline follows the camera's ground trapezoid (core/oblique.py; OutlineRule) instead of
+    # [min_area, max_area]; False: today's rule for them (for comparisons).
+    oblique: bool = True
+    # ... and SIFT describes such a photo turned towards nadir (ViewGeometry.to_nadir), its
+    # keypoints mapped back to the photo's pixels, so homographies stay photo -> tile.
+    rectify: bool = True
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -209,14 +218,41 @@ def expected_area_share(footprint_m: float | None, photo_size, tile_ground_m: tu
     return footprint_m * footprint_m * (h / w) / (tile_ground_m[0] * tile_ground_m[1])
 
 
+@dataclass(frozen=True)
+class OutlineRule:
+    """The plausible size and shape of an oblique photo's outline in one tile (from its camera
+    geometry: Verifier._share). low/high: share of the tile's area (high None: no upper bound, the
+    view may reach the horizon); max_side_ratio: longest over shortest side allowed."""
+
+    low: float
+    high: float | None
+    max_side_ratio: float
+
+
+def outline_rule(view, photo_size, tile_ground_m: tuple[float, float], settings: VerifySettings,
+                 tilt_error_deg: float = 5.0) -> OutlineRule | None:
+    """The OutlineRule of a photo with this oblique.ViewGeometry over a tile `tile_ground_m`
+    (width, height metres): the ground trapezoid's area at the recorded tilt +- `tilt_error_deg`,
+    with footprint_tolerance on the height as for nadir photos; its side ratio (at the steeper
+    tilt, or the recorded one when that reaches the horizon) times footprint_tolerance, never below
+    max_side_ratio. None when the recorded view has no finite outline: today's rule then applies."""
+    shares = view.share_range(photo_size, tile_ground_m, settings.footprint_tolerance, tilt_error_deg)
+    if shares is None:
+        return None
+    ratio = view.side_ratio(photo_size, view.tilt_deg + tilt_error_deg) or view.side_ratio(photo_size)
+    return OutlineRule(shares[0], shares[1], max(settings.max_side_ratio, ratio * settings.footprint_tolerance))
+
+
 def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySettings,
-               expected_share: float | None = None) -> bool:
+               expected_share: float | OutlineRule | None = None) -> bool:
     """Whether a homography can be a camera looking at flat ground, by geometry alone: every
     photo corner lands in front of the camera (no point through the horizon), the outline stays
     convex and keeps its orientation (a mirror image is no view), is no sliver, and its size is
     sane: within `footprint_tolerance` of the expected footprint when one is known, else within
     [min_area, max_area] tiles. Chance fits (repeated roofs, road markings) mostly fold, flip or
-    collapse. The size rule follows the footprint, so low, high and oblique views all pass."""
+    collapse. The size rule follows the footprint, so low, high and oblique views all pass.
+    `expected_share`: a nadir footprint's share of the tile (expected_area_share), or an oblique
+    camera's OutlineRule (its size range and side ratio replace the fixed ones)."""
     w, h = photo_size
     source = np.float64([[0, 0], [w, 0], [w, h], [0, h]])
     projected = np.c_[source, np.ones(4)] @ np.asarray(homography, np.float64).T
@@ -230,9 +266,12 @@ def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySe
     if area * _signed_area(source) <= 0:  # a mirrored (or collapsed) outline
         return False
     sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
-    if sides.min() <= 0 or sides.max() / sides.min() > settings.max_side_ratio:
+    rule = expected_share if isinstance(expected_share, OutlineRule) else None
+    if sides.min() <= 0 or sides.max() / sides.min() > (rule.max_side_ratio if rule else settings.max_side_ratio):
         return False
     share = abs(area) / float(tile_size[0] * tile_size[1])
+    if rule is not None:
+        return rule.low < share and (rule.high is None or share < rule.high)
     if expected_share is not None:
         t2 = settings.footprint_tolerance ** 2
         return expected_share / t2 < share < expected_share * t2
@@ -259,20 +298,31 @@ def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySetti
         from .matchers import verify as learned
 
         return learned.verify_pair(photo, tile, settings, expected_share)
+    fit = fit_homography(photo, tile, settings)
+    if fit is None or not _plausible(fit[0], photo.size, tile.size, settings, expected_share):
+        return Verification(0)
+    homography, inliers = fit
+    return Verification(inliers, photo_centre_in(homography, photo, tile), homography,
+                        photo_corners_in(homography, photo, tile))
+
+
+def fit_homography(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings) -> tuple[np.ndarray, int] | None:
+    """SIFT matches (Lowe's ratio test) and the homography photo pixels -> tile pixels that most of
+    them agree on (MAGSAC, settings.ransac_px), with its inlier count; None when there are fewer
+    than 4 matches or no fit. Not checked for plausibility (verify_pair does that)."""
     cv2 = _cv2()
     if len(photo.descriptors) < 4 or len(tile.descriptors) < 4:
-        return Verification(0)
+        return None
     pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(photo.descriptors, tile.descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < settings.ratio * p[1].distance]
     if len(good) < 4:
-        return Verification(0)
+        return None
     src = photo.points[[m.queryIdx for m in good]]
     dst = tile.points[[m.trainIdx for m in good]]
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, settings.ransac_px)
-    if mask is None or homography is None or not _plausible(homography, photo.size, tile.size, settings, expected_share):
-        return Verification(0)
-    return Verification(int(mask.sum()), photo_centre_in(homography, photo, tile), homography,
-                        photo_corners_in(homography, photo, tile))
+    if mask is None or homography is None:
+        return None
+    return homography, int(mask.sum())
 
 
 def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures):
@@ -311,6 +361,73 @@ def query_footprint_m(query: Query) -> float | None:
     return value if np.isfinite(value) and value > 0 else None
 
 
+def query_view(query: Query):
+    """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
+    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata)."""
+    from .oblique import view_geometry
+
+    try:
+        return view_geometry(getattr(query, "meta", None))
+    except Exception:  # noqa: BLE001 - odd metadata is no view, not a failure
+        return None
+
+
+def query_outline(query: Query):
+    """What the verifier sizes a photo's outline by: its nadir footprint across (metres,
+    query_footprint_m), else its oblique camera (query_view), else None."""
+    return query_footprint_m(query) or query_view(query)
+
+
+# The nadir view of a photo is drawn on a canvas this many times the working size's longer side
+# at most; the far ground beyond it (seen at a grazing angle, smeared in the photo) is left out.
+RECTIFY_EXTENT = 2.0
+
+
+def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None) -> LocalFeatures:
+    """SIFT keypoints of an oblique photo described on its view turned towards nadir
+    (oblique.ViewGeometry.to_nadir), returned in the photo's own working-size pixels (size and
+    points as image_local_features gives them): downstream homographies stay photo -> tile.
+
+    The nadir view is cropped to RECTIFY_EXTENT x the working size around the photo's centre's image
+    (the far ground is stretched without limit, and beyond the horizon, when the photo sees it,
+    there is none; the crop never reaches behind the camera: tan t + 1 / tan t >= 2 > the
+    crop's reach of ~1.4 focal lengths below the centre) and scaled so its longer side is max_side pixels;
+    SIFT sees only the photo's area in it (a mask, shrunk by 2 px so its border makes no corners)."""
+    cv2 = _cv2()
+    image = np.asarray(pil_image.convert("L"))
+    h, w = image.shape
+    tw, th = working_size((w, h), settings.max_side)
+    if (tw, th) != (w, h):
+        image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC)
+    to_nadir = view.to_nadir((tw, th))
+    corners = np.float64([[0, 0], [tw, 0], [tw, th], [0, th]])
+    centre = cv2.perspectiveTransform(np.float64([[[tw / 2, th / 2]]]), to_nadir)[0, 0]
+    half = RECTIFY_EXTENT * max(tw, th) / 2
+    lo, hi = centre - half, centre + half
+    projected = np.c_[corners, np.ones(4)] @ to_nadir.T
+    if np.all(projected[:, 2] > 1e-9):  # else a corner looks above the horizon: the photo is unbounded
+        warped = projected[:, :2] / projected[:, 2:]
+        lo, hi = np.maximum(warped.min(axis=0), lo), np.minimum(warped.max(axis=0), hi)
+    # The near edge (the bottom corners: the steepest rays, below the horizon for any tilt < 90 deg)
+    # is the sharpest ground: kept even when it lies more than `half` below the centre (views more
+    # than ~65 deg off nadir through a 70 deg lens); the same crop as above for milder views.
+    near = projected[2:, :2] / projected[2:, 2:]
+    hi[1] = max(hi[1], near[:, 1].max())
+    scale = settings.max_side / max(hi - lo)
+    size = (max(1, int(round((hi - lo)[0] * scale))), max(1, int(round((hi - lo)[1] * scale))))
+    canvas = np.array([[scale, 0, -lo[0] * scale], [0, scale, -lo[1] * scale], [0, 0, 1]]) @ to_nadir
+    nadir = cv2.warpPerspective(image, canvas, size, flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.full((th, tw), 255, np.uint8), canvas, size, flags=cv2.INTER_NEAREST)
+    mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
+    options = {} if contrast is None else {"contrastThreshold": contrast}
+    n_features = settings.n_features if contrast is None else settings.fine_n_features
+    keypoints, descriptors = cv2.SIFT_create(nfeatures=n_features, **options).detectAndCompute(nadir, mask)
+    if descriptors is None:
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
+    back = cv2.perspectiveTransform(np.float64([k.pt for k in keypoints])[None], np.linalg.inv(canvas))[0]
+    return LocalFeatures(back.astype(np.float32), descriptors.astype(np.float32), (tw, th))
+
+
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
@@ -332,8 +449,11 @@ class Verifier:
 
         try:
             contrast = self.settings.fine_contrast if fine else None
-            return image_local_features(open_query_image(query, min_side=self.settings.max_side), self.settings,
-                                        contrast=contrast)
+            image = open_query_image(query, min_side=self.settings.max_side)
+            view = query_view(query) if self.settings.rectify and self.settings.matcher == "sift" else None
+            if view is not None:
+                return rectified_local_features(image, view, self.settings, contrast=contrast)
+            return image_local_features(image, self.settings, contrast=contrast)
         except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
             return None
 
@@ -438,15 +558,23 @@ class Verifier:
         return Verification(result.inliers, photo_centre_in(homography, photo, tile), homography,
                             photo_corners_in(homography, photo, tile))
 
-    def _share(self, photo: LocalFeatures, tile: Tile | Bounds, footprint_m: float | None) -> float | None:
+    def _share(self, photo: LocalFeatures, tile: Tile | Bounds, footprint_m) -> float | OutlineRule | None:
+        """What _plausible checks the outline's size against: a nadir footprint's share of the tile
+        (`footprint_m` metres across), an oblique camera's OutlineRule (`footprint_m` an
+        oblique.ViewGeometry, with settings.oblique), or None (the fixed [min_area, max_area])."""
         if not footprint_m:
             return None
         from .geo import haversine_m
         from .model import LatLon
+        from .oblique import ViewGeometry
 
+        if isinstance(footprint_m, ViewGeometry) and not self.settings.oblique:
+            return None
         b = tile if isinstance(tile, Bounds) else tile.bounds
         mid = (b.south + b.north) / 2
         ground = (haversine_m(LatLon(mid, b.west), LatLon(mid, b.east)), haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.west)))
+        if isinstance(footprint_m, ViewGeometry):
+            return outline_rule(footprint_m, photo.size, ground, self.settings)
         return expected_area_share(footprint_m, photo.size, ground)
 
     def _fine_pair(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> Verification:
@@ -465,6 +593,8 @@ class Verifier:
         """The photo half of a pair's key in the kept results (`(photo_key, tile file_key)`): the
         photo (a frame: video + time), its footprint estimate (metres, 0.1 m) and the mosaic ring,
         each of which changes what its verification finds."""
+        if footprint_m and not isinstance(footprint_m, (int, float)):  # an oblique.ViewGeometry (hashable)
+            return query_key(query), footprint_m, self.settings.mosaic
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates, footprint_m: float | None = None) -> list[Verification]:

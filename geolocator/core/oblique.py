@@ -1,0 +1,140 @@
+"""Oblique drone views: the ground outline a tilted camera sees, and a view of the photo turned
+towards nadir (issue 13, /work/shared/oblique-views.md).
+
+A drone photo's metadata records the gimbal pitch (DJI convention: -90 = straight down, 0 = the
+horizon), the height above the take-off point and the lens (focal length over sensor width). With
+them, a pinhole camera over flat ground sees a trapezoid: narrow at the photo's bottom edge (the
+ground nearest the camera), wide at its top edge (the far ground). Its area, not a nadir photo's
+rectangle, is the size a correct homography's outline must have in a tile: an oblique view's far
+edge covers many times a nadir footprint, and a fixed size rule threw correct fits away.
+
+Conventions (all here): the camera is at height `altitude_m` above a flat ground, heading along
++y ("forward"), x to its right; its image x grows right, image y grows down, and the top edge of
+the photo (as stored, EXIF orientation 1) looks furthest. Pitch and roll of the drone body are
+assumed to be taken out by the gimbal (roll 0). Lengths in metres, angles in degrees, pixels in
+whatever scale the caller's image size is given in (the focal length in pixels follows it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# Views nearer nadir than this are nadir views: metadata.footprint_m's rectangle applies to them
+# (the same tolerance, so the two never disagree about which rule a photo gets).
+from .media.metadata import NADIR_TOLERANCE_DEG
+
+# A ray flatter than this (degrees off nadir) meets the ground so far away that a tilt error of a
+# few degrees moves it by more than the photo: treated as reaching the horizon.
+MAX_RAY_OFF_NADIR_DEG = 85.0
+
+
+@dataclass(frozen=True)
+class ViewGeometry:
+    """What a photo's metadata says about where its camera looked.
+
+    pitch_deg: gimbal pitch, -90 = nadir, 0 = horizontal (DJI's convention), degrees.
+    altitude_m: camera height above the ground plane (metres; the take-off point's height stands in).
+    focal_ratio: focal length / sensor width along the image's long side (dimensionless), so the
+    focal length in pixels of an image whose long side is L pixels is focal_ratio x L.
+    """
+
+    pitch_deg: float
+    altitude_m: float
+    focal_ratio: float
+
+    @property
+    def tilt_deg(self) -> float:
+        """Degrees off nadir of the optical axis (0 = straight down)."""
+        return 90.0 + self.pitch_deg
+
+    def focal_px(self, size: tuple[int, int]) -> float:
+        """Focal length in pixels of an image of `size` (width, height)."""
+        return self.focal_ratio * max(size)
+
+    def outline_m(self, size: tuple[int, int], tilt_deg: float | None = None) -> np.ndarray | None:
+        """The ground the photo's corners see, (4, 2) metres (x right, y forward, from the point
+        under the camera), in the order TL, TR, BR, BL of the image; None when a corner's ray
+        is more than MAX_RAY_OFF_NADIR_DEG off nadir (at or near the horizon: no finite outline).
+        `tilt_deg` overrides the recorded tilt (for the tolerance of share_range)."""
+        w, h = size
+        t = math.radians(self.tilt_deg if tilt_deg is None else tilt_deg)
+        f = self.focal_px(size)
+        forward = np.array([0.0, math.sin(t), -math.cos(t)])  # the optical axis
+        right = np.array([1.0, 0.0, 0.0])
+        down = np.cross(forward, right)  # image rows grow towards the camera's feet
+        limit = math.cos(math.radians(MAX_RAY_OFF_NADIR_DEG))
+        out = []
+        for u, v in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
+            ray = f * forward + u * right + v * down
+            if -ray[2] <= limit * np.linalg.norm(ray):  # too flat, or pointing up
+                return None
+            s = self.altitude_m / -ray[2]
+            out.append((s * ray[0], s * ray[1]))
+        return np.array(out)
+
+    def share_range(self, size: tuple[int, int], tile_ground_m: tuple[float, float], tolerance: float,
+                    tilt_error_deg: float = 5.0) -> tuple[float, float | None] | None:
+        """(low, high) share of a tile's area (width x height metres) the photo's ground outline may
+        cover: its area at the recorded tilt +- `tilt_error_deg` (gimbal and ground slope), times
+        tolerance**2 either way (the linear `tolerance` of height above ground, as for nadir
+        photos). high is None when the steeper tilt reaches the horizon (no upper bound). None
+        when the outline at the recorded tilt itself is not finite or the tile has no area."""
+        tile_area = tile_ground_m[0] * tile_ground_m[1]
+        at = self.outline_m(size)
+        if at is None or not tile_area > 0:
+            return None
+        low = self.outline_m(size, max(0.0, self.tilt_deg - tilt_error_deg))
+        high = self.outline_m(size, self.tilt_deg + tilt_error_deg)
+        low_area = polygon_area(low if low is not None else at)
+        t2 = tolerance * tolerance
+        return (low_area / t2 / tile_area,
+                None if high is None else polygon_area(high) * t2 / tile_area)
+
+    def side_ratio(self, size: tuple[int, int], tilt_deg: float | None = None) -> float | None:
+        """Longest over shortest side of the ground outline (None when it is not finite)."""
+        outline = self.outline_m(size, tilt_deg)
+        if outline is None:
+            return None
+        sides = np.linalg.norm(outline - np.roll(outline, -1, axis=0), axis=1)
+        return float(sides.max() / sides.min())
+
+    def to_nadir(self, size: tuple[int, int]) -> np.ndarray:
+        """3x3 homography from the photo's pixels to those of a camera at the same place turned
+        straight down (same focal length, principal point at the image centre): K R K^-1, R the
+        rotation by the tilt about the camera's x axis. A ground point's image then has the same
+        scale everywhere (up to the lens), so a nadir map's features look alike."""
+        w, h = size
+        f = self.focal_px(size)
+        t = math.radians(self.tilt_deg)
+        k = np.array([[f, 0.0, w / 2], [0.0, f, h / 2], [0.0, 0.0, 1.0]])
+        # real camera coordinates (x right, y down, z along the axis) -> the nadir camera's
+        r = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(t), -math.sin(t)], [0.0, math.sin(t), math.cos(t)]])
+        return k @ r @ np.linalg.inv(k)
+
+
+def polygon_area(points: np.ndarray) -> float:
+    """Area (absolute, shoelace) of a polygon (n, 2)."""
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)))
+
+
+def view_geometry(meta) -> ViewGeometry | None:
+    """The ViewGeometry of an oblique photo from its PhotoMeta: gimbal pitch recorded and more than
+    NADIR_TOLERANCE_DEG off nadir (nearer nadir, metadata.footprint_m's rectangle applies), camera
+    height above take-off, focal length and sensor width known, the image stored upright (EXIF
+    orientation absent or 1: otherwise which edge looks furthest is not the top). None otherwise."""
+    if meta is None:
+        return None
+    pitch, alt = meta.gimbal_pitch_deg, meta.relative_altitude_m
+    f, sw = meta.focal_length_mm, meta.sensor_width_mm
+    if pitch is None or not (alt and alt > 0 and f and f > 0 and sw and sw > 0):
+        return None
+    if meta.orientation not in (None, 1):
+        return None
+    tilt = 90.0 + pitch
+    if not NADIR_TOLERANCE_DEG < tilt < 90.0:  # near nadir, at or above the horizon, or past nadir
+        return None
+    return ViewGeometry(float(pitch), float(alt), float(f) / float(sw))
