@@ -229,3 +229,29 @@ def test_build_map_basemap_progress_and_cancel(tmp_path):
     with pytest.raises(Exception) as e:
         _page(ts, [], cancel=token)
     assert type(e.value).__name__ == "Cancelled"
+
+
+# -- session 9: the last three survivors of session 8's run (training/results/mutation_web.md) ------
+def test_the_online_basemap_credits_openstreetmap_exactly():
+    page = _page(None, [], online_basemap=True, thumbnail=None)
+    m = re.search(r'L\.tileLayer\(\s*"https://tile\.openstreetmap\.org/\{z\}/\{x\}/\{y\}\.png",\s*\{(.*?)\}\s*\)',
+                  page, re.S)
+    attribution = re.findall(r'^\s*"attribution": ("(?:[^"\\]|\\.)*"),?$', m.group(1), re.M)
+    # OpenStreetMap's tile usage policy asks for "© OpenStreetMap contributors"; &copy; is the HTML entity
+    # Leaflet shows as ©. The value is a JSON string (folium escapes & as \u0026, json.loads undoes it)
+    assert [json.loads(a) for a in attribution] == ["&copy; OpenStreetMap contributors"]
+
+
+def test_write_map_writes_utf8_whatever_the_locale(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from .helpers import under_c_locale
+
+    # The page declares charset=UTF-8 (folium's <meta>). Every page build_map makes today is ASCII (JSON is
+    # written with \\u escapes, file URIs percent-encoded), so a stand-in page with non-ASCII text checks
+    # that write_map itself writes UTF-8, not the locale's encoding (ASCII under the C locale)
+    text = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />Zürich · 50° N'
+    root = SimpleNamespace(render=lambda: text)
+    monkeypatch.setattr(webmap, "build_map", lambda *a, **kw: SimpleNamespace(get_root=lambda: root))
+    out = under_c_locale(lambda: webmap.write_map(tmp_path / "m.html", None, [], tracks=[]))
+    assert out.read_bytes() == text.encode("utf-8") and not (tmp_path / "m.html.part").exists()
