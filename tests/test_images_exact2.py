@@ -1,5 +1,5 @@
 """Exact answers for core/images.py, written for the 40 survivors of session 8's run that were never
-reviewed (training/results/mutation_media.md, "Session 8, later"). Tiny inputs written by the tests;
+reviewed (training/results/mutation_media.md, "Session 9"). Tiny inputs written by the tests;
 expected values worked out by hand in the comments, never by calling the code under test."""
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def test_to_rgb_uint8_default_stretch_uses_only_the_valid_pixels():
     data = np.array([[0, 100, 50, 1000]], np.uint16)
     valid = np.array([[True, True, True, False]])
     # valid values 0, 50, 100: 2nd percentile at rank 0.04 -> 2, 98th at rank 1.96 -> 98;
-    # 50 -> 48 * 255 / 96 = 127.5 -> 127; 100 -> 260.6 -> 255; 1000 -> 255; 0 -> 0
+    # 50 -> 48 * 255 / 96 = 127.5 -> 127 (uint8 truncates); 100 -> 98 * 255 / 96 = 260.3 -> 255; 1000 -> 255; 0 -> 0
     out = images.to_rgb_uint8(data, valid=valid)
     assert out[0, :, 0].tolist() == [0, 255, 127, 255]
 
