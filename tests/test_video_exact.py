@@ -469,6 +469,7 @@ def test_a_duration_a_hair_over_a_multiple_counts_as_that_multiple():
     # times strictly before its end are 0, 1, 2 (a frame "at 3.0 s" would be its end, not a frame)
     assert V.sample_times(3.0000000005, 1.0) == [0.0, 1.0, 2.0]
     assert V.sample_times(6.000000001, 2.0) == [0.0, 2.0, 4.0]  # 3.0000000005 steps of 2 s
+    assert V.sample_times(1.0000000005, 1.0) == [0.0]  # one step: only the first frame
 
 
 def test_video_queries_probe_the_absolute_path_and_plan_with_the_given_step(tmp_path, monkeypatch):
@@ -545,3 +546,38 @@ def test_iter_frames_converts_only_the_frames_it_yields(tmp_path, monkeypatch):
     # the frames skipped on the way (1, 2, 4-8, 40-44, 46-58) are never converted: converting a 4K
     # frame costs more than decoding it; the final frame is converted once, for the time past the end
     assert converted == [0, 3, 9, 45, 59]
+
+
+class _NoLock:
+    def __enter__(self):
+        raise AssertionError("a cached frame is served without waiting for the video's lock")
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_a_cached_frame_is_served_without_the_lock_or_a_decode(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"not decoded: every frame asked for is cached")
+    V._store(V._frame_file(f, 1.0), Image.new("RGB", (8, 6), (250, 0, 0)))
+    monkeypatch.setattr(V, "_lock", lambda p: _NoLock())
+    monkeypatch.setattr(V, "iter_frames", lambda *a, **kw: pytest.fail("decoded a cached frame"))
+    assert np.asarray(V.open_frame(f, 1.0))[..., 0].mean() > 240
+
+
+def test_a_frame_cached_by_another_thread_while_waiting_is_not_decoded_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"not decoded: the other thread did it")
+    target = V._frame_file(f, 1.0)
+
+    class OtherThreadFinished:  # the lock is granted once the other thread has stored the frame
+        def __enter__(self):
+            V._store(target, Image.new("RGB", (8, 6), (0, 0, 250)))
+
+        def __exit__(self, *a):
+            return False
+    monkeypatch.setattr(V, "_lock", lambda p: OtherThreadFinished())
+    monkeypatch.setattr(V, "iter_frames", lambda *a, **kw: pytest.fail("decoded a frame another thread cached"))
+    assert np.asarray(V.open_frame(f, 1.0))[..., 2].mean() > 240
