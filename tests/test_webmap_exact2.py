@@ -255,3 +255,19 @@ def test_write_map_writes_utf8_whatever_the_locale(tmp_path, monkeypatch):
     monkeypatch.setattr(webmap, "build_map", lambda *a, **kw: SimpleNamespace(get_root=lambda: root))
     out = under_c_locale(lambda: webmap.write_map(tmp_path / "m.html", None, [], tracks=[]))
     assert out.read_bytes() == text.encode("utf-8") and not (tmp_path / "m.html.part").exists()
+
+
+def test_the_online_basemap_does_not_cap_the_map_zoom_at_18():
+    """Bug found by session 9's review of build_map mutant 64 (session 8 had called it equivalent): the OSM
+    layer had folium's default maxZoom 18, and Leaflet caps a map that sets no maxZoom at its tile layers'
+    deepest maxZoom (leaflet-src.js, Map.getMaxZoom / _updateZoomLevels), so switching the online basemap
+    on stopped zooming into a drone tile set at zoom 18 (~0.6 m/px at the equator) and fitted it less closely."""
+    page = _page(None, [], online_basemap=True, thumbnail=None)
+    opts = re.search(r'L\.tileLayer\(\s*"https://tile\.openstreetmap\.org/\{z\}/\{x\}/\{y\}\.png",\s*\{(.*?)\}\s*\)',
+                     page, re.S).group(1)
+    zoom = {k: int(v) for k, v in re.findall(r'^\s*"(maxZoom|maxNativeZoom)": (\d+),?$', opts, re.M)}
+    # OSM's standard tiles exist for zooms 0-19: deeper views upscale zoom 19 instead of asking for tiles
+    # that are not there; a 2 cm/px tile set is zoom 23 (156543 m / 2**23 = 0.019 m/px at the equator)
+    assert zoom["maxNativeZoom"] == 19 and zoom["maxZoom"] >= 23
+    map_opts = re.search(r"L\.map\(\s*\"map_\w+\",\s*\{(.*?)\}\s*\);", page, re.S).group(1)
+    assert "maxZoom" not in map_opts  # the map's own limit is its layers'
