@@ -569,3 +569,60 @@ def test_into_store_progress_cancel_and_chunk_arguments(tmp_path, monkeypatch):
     with pytest.raises(Cancelled):
         E.extract_into_store(tiles, FakeBackbone(), store, chunk=2, compute=compute, cancel=token)
     assert len(store.appended) == 1
+
+
+# -- session 9: the last eleven survivors of session 8's run (training/results/mutation_media.md) ----
+def test_into_store_defaults_are_extract_features_defaults(tmp_path, monkeypatch):
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 40)
+    bb = FakeBackbone()
+    E.extract_into_store(tiles, bb, FakeStore())
+    # as extract_features without options (test_defaults_batch_32_two_workers_stage_extract):
+    # batches of 32 images, so 32 + 8 for 40 tiles, decoded by 2 workers
+    assert bb.batches == [32, 8] and [p.kw["max_workers"] for p in _SyncPool.made] == [2]
+
+
+def test_into_store_inner_events_of_a_later_chunk_count_what_came_before(tmp_path, monkeypatch):
+    from geolocator.core.store import store_key
+
+    _sync(monkeypatch)
+    tiles = _tiles(tmp_path / "t", 7)
+    store = FakeStore({store_key(file_identity(tiles[0].path)): 0})
+    events = []
+    E.extract_into_store(tiles, FakeBackbone(), store, chunk=3, batch_size=1, workers=1, progress=events.append)
+    # 1 reused, 6 to compute in chunks [1-3] and [4-6]; inside each chunk an event after its 1st and 2nd
+    # item (not its 3rd, the chunk's own event): chunk 2's are 1 + 3 + 1 = 5 and 1 + 3 + 2 = 6 of 7
+    assert [(e.step, e.total, e.message) for e in events] == [
+        (1, 7, "1 in the store, 6 to compute"), (2, 7, "2/7 tiles"), (3, 7, "3/7 tiles"), (4, 7, "4/7 tiles"),
+        (5, 7, "5/7 tiles"), (6, 7, "6/7 tiles"), (7, 7, "7/7 tiles"), (7, 7, "done: 0 failed")]
+
+
+def test_into_store_with_one_item_to_compute_has_no_time_left_after_it(tmp_path, monkeypatch):
+    _sync(monkeypatch)
+    events = []
+    E.extract_into_store(_tiles(tmp_path / "t", 1), FakeBackbone(), FakeStore(), progress=events.append)
+    # the one item's chunk is all the work: nothing is left once it is done (ETA 0, not the time it took)
+    assert [(e.message, e.eta_s) for e in events[1:]] == [("1/1 tiles", 0.0), ("done: 0 failed", 0.0)]
+
+
+class _AllKnownStore(FakeStore):
+    def lookup(self, keys):
+        return np.arange(len(keys), dtype=np.int64)  # every item is in the store already
+
+
+def test_into_store_passes_progress_cancel_and_stage_to_the_store_check(monkeypatch):
+    monkeypatch.setattr(E, "_item_identity", lambda it: it.id)
+    items = [Tile(f"t{i}", Path("x"), Bounds(0, 0, 1, 1)) for i in range(10001)]
+    events = []
+    res = E.extract_into_store(items, FakeBackbone(), _AllKnownStore(), progress=events.append, stage="S")
+    # store_keys reports at item 10000 (test_store_keys_reports_every_10000_items) under the caller's stage
+    assert [(e.stage, e.step, e.total, e.message) for e in events] == [
+        ("S", 0, 10001, "checking the store: 10000/10001"), ("S", 10001, 10001, "10001 in the store, 0 to compute"),
+        ("S", 10001, 10001, "done: 0 failed")]
+    assert (res.reused, res.computed) == (10001, 0)
+    token = CancelToken()
+    token.cancel()
+    events.clear()
+    with pytest.raises(Cancelled):  # nothing to compute: only the store check can see the cancel
+        E.extract_into_store(items, FakeBackbone(), _AllKnownStore(), progress=events.append, cancel=token, stage="S")
+    assert [e.message for e in events] == ["checking the store: 10000/10001"]

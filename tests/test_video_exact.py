@@ -455,3 +455,123 @@ def test_open_frame_without_a_plan_serves_the_cached_copy_and_logs_the_folder(tm
     parent = V._frame_file(v, 0.4).parent
     assert [a[:2] for a in seen] == [("frame cache %s: %s", parent), ("frame cache %s: %s", parent)]
     assert all(isinstance(a[2], OSError) for a in seen) and len(seen[0]) == 3
+
+
+# -- session 9: the last ten survivors of session 8's run (training/results/mutation_media.md) -------
+def test_a_duration_a_hair_over_a_multiple_counts_as_that_multiple():
+    # 3.0000000005 / 1.0 is within the 1e-9 guard above 3: the video is taken as 3 s long, so the
+    # times strictly before its end are 0, 1, 2 (a frame "at 3.0 s" would be its end, not a frame)
+    assert V.sample_times(3.0000000005, 1.0) == [0.0, 1.0, 2.0]
+    assert V.sample_times(6.000000001, 2.0) == [0.0, 2.0, 4.0]  # 3.0000000005 steps of 2 s
+    assert V.sample_times(1.0000000005, 1.0) == [0.0]  # one step: only the first frame
+
+
+def test_video_queries_probe_the_absolute_path_and_plan_with_the_given_step(tmp_path, monkeypatch):
+    f = tmp_path / "flight.mp4"
+    f.write_bytes(b"x")
+    probed = []
+    monkeypatch.setattr(V, "probe_video", lambda p: probed.append(p) or V.VideoInfo(2.5, 64, 48, 10.0))
+    monkeypatch.chdir(tmp_path)
+    qs = V.video_queries(Path("flight.mp4"), every_s=0.5)
+    assert probed == [f]  # made absolute before anything is read
+    # every 0.5 s over 2.5 s: 0, 0.5, 1, 1.5, 2 (2.5 is the end); the read-ahead plan holds the same
+    assert [q.time_s for q in qs] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert V._PLANS[str(f)] == (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def test_a_broken_sidecar_is_logged_as_its_error_sentence(tmp_path, monkeypatch):
+    from geolocator.core.media.telemetry import read_srt
+
+    from .helpers import GeolocatorLogs
+
+    f = tmp_path / "flight.mp4"
+    f.write_bytes(b"x")
+    srt = tmp_path / "flight.srt"
+    srt.write_text("this is no srt\n\n1\nnonsense")
+    with pytest.raises(InputError) as e:
+        read_srt(srt)  # the sentence the warning must be: the telemetry reader's own error
+    monkeypatch.setattr(V, "probe_video", lambda p: V.VideoInfo(1.5, 64, 48, 10.0))
+    with GeolocatorLogs() as logs:
+        V.video_queries(f)
+    assert logs.messages(logging.WARNING) == [str(e.value)] and str(e.value).startswith(str(srt) + ": ")
+
+
+def test_iter_frames_without_a_start_time_or_a_time_base_counts_from_zero(tmp_path, monkeypatch):
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"x")
+    c = _VideoContainer(60)  # frames every 0.1 s from pts 500 ms
+    c.stream.start_time = None  # a stream that gives no start time: frame times are taken as they are
+    _fake_av(monkeypatch, c)
+    # 0.0 -> frame 0 (at 0.5 s, the first to reach it); 1.0 -> frame 5 (pts 1000 ms); one seek, to 0
+    assert _reds(V.iter_frames(f, [0.0, 1.0])) == [(0.0, 0), (1.0, 5)]
+    assert c.seeks == [(0, True, False)]
+    c = _VideoContainer(60, time_base=None)
+    c.stream.start_time = 500  # a start time without a time base cannot be turned into seconds: ignored
+    _fake_av(monkeypatch, c)
+    assert _reds(V.iter_frames(f, [0.0, 1.0])) == [(0.0, 0), (1.0, 5)] and c.seeks == []
+
+
+def test_a_frame_one_microsecond_before_a_time_answers_it(tmp_path, monkeypatch):
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"x")
+    _fake_av(monkeypatch, _VideoContainer(60, start_ms=0))  # frame i at i / 10 s
+    # frame 5 at 0.5 s is exactly the 1e-6 s tolerance before 0.5 + 1e-6 (the same float sum): it answers
+    # that time, not frame 6; 0.5 + 2e-6 is past the tolerance, so frame 6 answers it
+    assert _reds(V.iter_frames(f, [0.5 + 1e-6])) == [(0.5 + 1e-6, 5)]
+    assert _reds(V.iter_frames(f, [0.5 + 2e-6])) == [(0.5 + 2e-6, 6)]
+
+
+def test_iter_frames_converts_only_the_frames_it_yields(tmp_path, monkeypatch):
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"x")
+    c = _VideoContainer(60)
+    converted = []
+    decode = c.decode
+
+    def counting(stream):
+        for fr in decode(stream):
+            real = fr.to_image
+            fr.to_image = lambda _real=real, _i=fr.value, **kw: converted.append(_i) or _real(**kw)
+            yield fr
+    c.decode = counting
+    _fake_av(monkeypatch, c)
+    got = _reds(V.iter_frames(f, [0.0, 0.25, 0.9, 4.5, 9.0]))
+    assert got == [(0.0, 0), (0.25, 3), (0.9, 9), (4.5, 45), (9.0, 59)]
+    # the frames skipped on the way (1, 2, 4-8, 40-44, 46-58) are never converted: converting a 4K
+    # frame costs more than decoding it; the final frame is converted once, for the time past the end
+    assert converted == [0, 3, 9, 45, 59]
+
+
+class _NoLock:
+    def __enter__(self):
+        raise AssertionError("a cached frame is served without waiting for the video's lock")
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_a_cached_frame_is_served_without_the_lock_or_a_decode(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"not decoded: every frame asked for is cached")
+    V._store(V._frame_file(f, 1.0), Image.new("RGB", (8, 6), (250, 0, 0)))
+    monkeypatch.setattr(V, "_lock", lambda p: _NoLock())
+    monkeypatch.setattr(V, "iter_frames", lambda *a, **kw: pytest.fail("decoded a cached frame"))
+    assert np.asarray(V.open_frame(f, 1.0))[..., 0].mean() > 240
+
+
+def test_a_frame_cached_by_another_thread_while_waiting_is_not_decoded_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    f = tmp_path / "v.mp4"
+    f.write_bytes(b"not decoded: the other thread did it")
+    target = V._frame_file(f, 1.0)
+
+    class OtherThreadFinished:  # the lock is granted once the other thread has stored the frame
+        def __enter__(self):
+            V._store(target, Image.new("RGB", (8, 6), (0, 0, 250)))
+
+        def __exit__(self, *a):
+            return False
+    monkeypatch.setattr(V, "_lock", lambda p: OtherThreadFinished())
+    monkeypatch.setattr(V, "iter_frames", lambda *a, **kw: pytest.fail("decoded a frame another thread cached"))
+    assert np.asarray(V.open_frame(f, 1.0))[..., 2].mean() > 240

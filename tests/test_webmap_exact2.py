@@ -225,3 +225,45 @@ def test_build_map_basemap_progress_and_cancel(tmp_path):
     with pytest.raises(Exception) as e:
         _page(ts, [], cancel=token)
     assert type(e.value).__name__ == "Cancelled"
+
+
+# -- session 9: the last three survivors of session 8's run (training/results/mutation_web.md) ------
+def test_the_online_basemap_credits_openstreetmap_exactly():
+    page = _page(None, [], online_basemap=True, thumbnail=None)
+    m = re.search(r'L\.tileLayer\(\s*"https://tile\.openstreetmap\.org/\{z\}/\{x\}/\{y\}\.png",\s*\{(.*?)\}\s*\)',
+                  page, re.S)
+    attribution = re.findall(r'^\s*"attribution": ("(?:[^"\\]|\\.)*"),?$', m.group(1), re.M)
+    # OpenStreetMap's tile usage policy asks for "© OpenStreetMap contributors"; &copy; is the HTML entity
+    # Leaflet shows as ©. The value is a JSON string (folium escapes & as \u0026, json.loads undoes it)
+    assert [json.loads(a) for a in attribution] == ["&copy; OpenStreetMap contributors"]
+
+
+def test_write_map_writes_utf8_whatever_the_locale(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from .helpers import under_c_locale
+
+    # The page declares charset=UTF-8 (folium's <meta>). Every page build_map makes today is ASCII (JSON is
+    # written with \\u escapes, file URIs percent-encoded), so a stand-in page with non-ASCII text checks
+    # that write_map itself writes UTF-8, not the locale's encoding (ASCII under the C locale)
+    text = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />Zürich · 50° N'
+    root = SimpleNamespace(render=lambda: text)
+    monkeypatch.setattr(webmap, "build_map", lambda *a, **kw: SimpleNamespace(get_root=lambda: root))
+    out = under_c_locale(lambda: webmap.write_map(tmp_path / "m.html", None, [], tracks=[]))
+    assert out.read_bytes() == text.encode("utf-8") and not (tmp_path / "m.html.part").exists()
+
+
+def test_the_online_basemap_does_not_cap_the_map_zoom_at_18():
+    """Bug found by session 9's review of build_map mutant 64 (session 8 had called it equivalent): the OSM
+    layer had folium's default maxZoom 18, and Leaflet caps a map that sets no maxZoom at its tile layers'
+    deepest maxZoom (leaflet-src.js, Map.getMaxZoom / _updateZoomLevels), so switching the online basemap
+    on stopped zooming into a drone tile set at zoom 18 (~0.6 m/px at the equator) and fitted it less closely."""
+    page = _page(None, [], online_basemap=True, thumbnail=None)
+    opts = re.search(r'L\.tileLayer\(\s*"https://tile\.openstreetmap\.org/\{z\}/\{x\}/\{y\}\.png",\s*\{(.*?)\}\s*\)',
+                     page, re.S).group(1)
+    zoom = {k: int(v) for k, v in re.findall(r'^\s*"(maxZoom|maxNativeZoom)": (\d+),?$', opts, re.M)}
+    # OSM's standard tiles exist for zooms 0-19: deeper views upscale zoom 19 instead of asking for tiles
+    # that are not there; a 2 cm/px tile set is zoom 23 (156543 m / 2**23 = 0.019 m/px at the equator)
+    assert zoom["maxNativeZoom"] == 19 and zoom["maxZoom"] >= 23
+    map_opts = re.search(r"L\.map\(\s*\"map_\w+\",\s*\{(.*?)\}\s*\);", page, re.S).group(1)
+    assert "maxZoom" not in map_opts  # the map's own limit is its layers'

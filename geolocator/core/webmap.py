@@ -42,6 +42,12 @@ THUMB_PX = 160  # popup thumbnails
 CANVAS_ABOVE = 500
 ONLINE_BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ONLINE_BASEMAP_HOST = "tile.openstreetmap.org"
+# OpenStreetMap serves zoom levels 0-19. Leaflet caps a map without its own maxZoom at its tile layers'
+# deepest maxZoom (folium's default 18), so the OSM layer gets a deeper maxZoom, upscaling its zoom-19
+# tiles: switching the online basemap on must not stop the map zooming into a drone tile set
+# (zoom 22-23 at 2-4 cm/px) nor make the first view fit it less closely.
+ONLINE_BASEMAP_NATIVE_ZOOM = 19
+MAP_MAX_ZOOM = 24  # ~1 cm/px at the equator: finer than any drone orthophoto
 
 
 def _xstatic_dir(module: str) -> Path:
@@ -439,7 +445,8 @@ def build_map(
     )
 
     if online_basemap:
-        folium.TileLayer(ONLINE_BASEMAP_URL, attr="&copy; OpenStreetMap contributors", name="OpenStreetMap").add_to(m)
+        folium.TileLayer(ONLINE_BASEMAP_URL, attr="&copy; OpenStreetMap contributors", name="OpenStreetMap",
+                         max_native_zoom=ONLINE_BASEMAP_NATIVE_ZOOM, max_zoom=MAP_MAX_ZOOM).add_to(m)
 
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
