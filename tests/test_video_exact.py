@@ -7,6 +7,7 @@ its time can be read back from its pixels). No fixtures beyond tmp_path / monkey
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from fractions import Fraction
