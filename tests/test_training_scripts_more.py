@@ -150,7 +150,11 @@ def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_d
     # finer photo headings: 12 views each, 12 + 6 x 12 passes
     finer = tmp_path / "finer.md"
     _run("compare_photo_rotation.py", "--regions", str(small_demo), "--layouts", "after", "--photo-views", "12",
-         "--no-adapt", "--cache-dir", str(cache_dir), "--out", str(finer), tmp=tmp_path)
+         "--no-adapt", "--verify-candidates", "5", "--fine-candidates", "3", "--cache-dir", str(cache_dir),
+         "--out", str(finer), tmp=tmp_path)
+    # --fine-candidates (session 9) reaches the verifier that verified (read back from it: open_tiles
+    # drops a verifier set up before it)
+    assert "SIFT's fine pass reached the first 3 verified candidates" in finer.read_text()
     _, rows = _table(finer.read_text(), "| region | layout | forward passes |")
     assert [(r[1], r[2], r[3], r[5]) for r in rows] == [("tiles x1, photo x12", "84", "none", v) for v in ("no", "yes")]
 
