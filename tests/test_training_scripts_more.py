@@ -150,9 +150,34 @@ def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_d
     # finer photo headings: 12 views each, 12 + 6 x 12 passes
     finer = tmp_path / "finer.md"
     _run("compare_photo_rotation.py", "--regions", str(small_demo), "--layouts", "after", "--photo-views", "12",
-         "--no-adapt", "--cache-dir", str(cache_dir), "--out", str(finer), tmp=tmp_path)
+         "--no-adapt", "--verify-candidates", "5", "--fine-candidates", "3", "--cache-dir", str(cache_dir),
+         "--out", str(finer), tmp=tmp_path)
+    # --fine-candidates (session 9) reaches the verifier that verified (read back from it: open_tiles
+    # drops a verifier set up before it)
+    assert "SIFT's fine pass reached the first 3 verified candidates" in finer.read_text()
     _, rows = _table(finer.read_text(), "| region | layout | forward passes |")
     assert [(r[1], r[2], r[3], r[5]) for r in rows] == [("tiles x1, photo x12", "84", "none", v) for v in ("no", "yes")]
+
+
+def test_photo_rotation_diff_adapts_each_layout_and_reports_its_labels(small_demo, cache_dir, tmp_path):
+    # --adapt (session 9): each layout adapted (mode best) before its candidates are verified, with
+    # one Verifier per layout (--own-verifiers), then how many photos each adaptation labelled
+    out = _run("photo_rotation_diff.py", "--region", str(small_demo), "--cache-dir", str(cache_dir),
+               "--photo-views", "12", "--photo-candidates", "25", "--adapt", "--steps", "2", "--own-verifiers",
+               "--explain", tmp=tmp_path)
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| layout | passes/photo |"))
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[header + 1:header + 3]]
+    # layout and forward passes per photo: the photo once with tiles x8, 12 headings in photo x12;
+    # every row has its verified R@1 (a number, not "-": verification ran)
+    assert [(r[0], r[1]) for r in rows] == [("tiles x8", "1"), ("photo x12", "12")]
+    assert all(len(r) == 13 and 0.0 <= float(r[8]) <= 100.0 for r in rows)
+    # one labels line per layout, right + wrong = labelled <= the 6 photos of the small demo
+    labels = [re.fullmatch(r"(tiles x8|photo x12): geometric labels (\d+) of (\d+), right (\d+), wrong (\d+)", line)
+              for line in lines]
+    labels = [m.groups() for m in labels if m]
+    assert [m[0] for m in labels] == ["tiles x8", "photo x12"]
+    assert all(m[2] == "6" and int(m[3]) + int(m[4]) == int(m[1]) <= 6 for m in labels)
 
 
 def test_photo_rotation_cause_and_rotation_layouts(small_demo, cache_dir, tmp_path):

@@ -11,12 +11,13 @@ and locating. The per-photo diff of frozen layouts is training/photo_rotation_di
 
   python training/make_public_benchmark.py      # data/benchmark/{vegas,rotterdam}
   python training/compare_photo_rotation.py [--regions ...] [--layouts before after] [--photo-views 8 12]
-      [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR]
+      [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR] [--verify-candidates 20] [--fine-candidates N]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -44,12 +45,16 @@ def layouts(names, n_photo_views) -> dict:
 
 
 def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None, adapter_dir: Path,
-        steps: int | None = None, candidates: int = 20) -> dict:
-    """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text)} for one layout;
-    `candidates`: Settings.verify_candidates."""
+        steps: int | None = None, candidates: int = 20, fine_candidates: int | None = None) -> dict:
+    """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text, the fine-pass
+    candidates of the verifier that verified)} for one layout;
+    `candidates`: Settings.verify_candidates; `fine_candidates`: how many of them SIFT's fine pass
+    may reach (VerifySettings.fine_candidates; None: its default)."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
                             query_views=query_views, adapter_dir=adapter_dir, verify_candidates=candidates))
-    ws.open_tiles(region.tiles)
+    ws.open_tiles(region.tiles)  # drops any verifier: the fine-pass setting goes on the one made after
+    if fine_candidates is not None:  # read at each call, so replacing the verifier's settings is enough
+        ws.verifier.settings = dataclasses.replace(ws.verifier.settings, fine_candidates=fine_candidates)
     ws.index()
     ws.embed(region.queries)  # cached here, so adapting and locating below time no feature extraction
     cpu, wall = time.process_time(), time.perf_counter()
@@ -65,7 +70,8 @@ def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path
         cpu, wall = time.process_time(), time.perf_counter()
         ws.locate(region.queries)
         ev = ws.evaluate()
-        out[verify] = (ev, adapt_s, (time.process_time() - cpu, time.perf_counter() - wall), labels)
+        out[verify] = (ev, adapt_s, (time.process_time() - cpu, time.perf_counter() - wall), labels,
+                       ws.verifier.settings.fine_candidates)
     return out
 
 
@@ -80,6 +86,8 @@ def main() -> None:
     parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="the after layouts' photo headings")
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo (default 20)")
+    parser.add_argument("--fine-candidates", type=int,
+                        help="candidates SIFT's fine pass may reach (default: VerifySettings.fine_candidates, 20)")
     parser.add_argument("--out", type=Path, help="also write the table here")
     parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
@@ -96,18 +104,22 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     modes = (True,) if args.adapt_only else (False,) if args.no_adapt else (False, True)
+    fine = set()  # the fine-pass candidates of the verifiers used, read back from them
     for path in args.regions:
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
         for layout, (tv, qv) in layouts(args.layouts, args.photo_views).items():
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
             for adapt in modes:
-                for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels) in run(
+                for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels, n_fine) in run(
                         region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps,
-                        args.verify_candidates).items():
+                        args.verify_candidates, args.fine_candidates).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | {labels} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
                                    f"{a_cpu:.0f} ({a_wall:.0f}) | {l_cpu:.0f} ({l_wall:.0f}) |")
+                    fine.add(n_fine)
+    lines.append(f"\nSIFT's fine pass reached the first {' / '.join(map(str, sorted(fine)))} verified candidates "
+                 "(VerifySettings.fine_candidates of the verifiers used).")
     lines.append(f"\nLoad average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

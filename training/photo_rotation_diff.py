@@ -6,16 +6,25 @@ every difference comes from the candidates (the 20 verified) and the cosines tha
 unverified. Prints per layout the frozen recall@k of the photo's tile (features only) and, with
 verification, verified R@1/R@5, how often the tile is among the 20 verified, and the flips against
 tiles x8 (right only in one); with --explain, for each flipped photo the global rank of its tile in
-both layouts, whether it was verified and with how many inliers, and the best-verified tiles. Truth
-scores only.
+both layouts, whether it was verified and with how many inliers, and the best-verified tiles. With
+--adapt (session 9) each layout is first adapted, mode best with geometric anchors and --seed, as
+compare_photo_rotation.py's run() (the shared Verifier also labels), and the ranks, candidates and
+verification are the adapted ones; --explain then also prints each flipped photo's geometric label
+in both layouts (tile, right or wrong, or none). --own-verifiers: one Verifier per layout instead
+of the shared one, as compare_photo_rotation.py (a pair's inliers may then differ between layouts:
+SIFT's fine pass upgrades a call's candidates only where none of them verified, so a shared
+Verifier's pairs depend on the calls made before; session 9). Truth scores only.
 
   python training/photo_rotation_diff.py --region resources/demo --cache-dir out/cache [--photo-views 8 12 24]
+      [--photo-candidates 25] [--adapt [--seed 0]] [--own-verifiers] [--explain]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,13 +45,17 @@ def zscore(m: np.ndarray) -> np.ndarray:
 
 
 def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False,
-               candidates: int = 20) -> dict:
+               candidates: int = 20, adapt_seed: int | None = None, adapter_dir: Path | None = None,
+               steps: int | None = None) -> dict:
     """One layout's frozen candidates, and with `verify` its verification and ranking (what
     Workspace.locate computes). `fuse_raw` (photo layouts): candidates and the cosine order by
     z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores.
-    `candidates`: tiles verified per photo (Settings.verify_candidates)."""
+    `candidates`: tiles verified per photo (Settings.verify_candidates). `adapt_seed` (not None):
+    adapt first (mode best, that seed, `steps` or the adaptation's own; adapters saved under
+    `adapter_dir`), so candidates, cosines and verification are the adapted ones; "anchors" is then
+    each photo's geometric label (-1: none)."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=views, verify_candidates=candidates))
+                            query_views=views, verify_candidates=candidates, adapter_dir=adapter_dir))
     ws.open_tiles(region.tiles)
     tiles = ws.index()
     if verifier is not None:
@@ -50,13 +63,24 @@ def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None
     cpu = time.process_time()
     ok, photos, _ = ws.embed(region.queries)
     embed_cpu = time.process_time() - cpu
+    anchors = None
+    if adapt_seed is not None:
+        labelled = ws._geometric_anchors
+
+        def keep_labels(*args, **kwargs):  # the labels adaptation trained on, kept for --explain
+            nonlocal anchors
+            anchors, summary = labelled(*args, **kwargs)
+            return anchors, summary
+
+        ws._geometric_anchors = keep_labels
+        ws.adapt(region.queries, mode="best", seed=adapt_seed, steps=steps)
     source = ws._candidates(ok, ws._centred(photos), tiles, None, None)
     if fuse_raw and len(tile_views) == 1:
         from geolocator.core.retrieval import similarity
 
         source.matrix = zscore(similarity(photos, tiles)) + zscore(source.matrix)
     out = dict(ws=ws, ok=ok, cosine=source.matrix, top20=source.top(ws.settings.verify_candidates)[1],
-               embed_cpu=embed_cpu)
+               embed_cpu=embed_cpu, anchors=anchors)
     if verify:
         cpu = time.process_time()
         need = ws._min_inliers(ok)
@@ -88,7 +112,15 @@ def main() -> None:
                         help="tiles verified per photo in the photo layouts (tiles x8 keeps 20)")
     parser.add_argument("--fuse-raw", action="store_true",
                         help="photo layouts search z(raw) + z(centred) scores (training/photo_rotation_fusion.py)")
+    parser.add_argument("--adapt", action="store_true", help="adapt each layout first (mode best, --seed)")
+    parser.add_argument("--seed", type=int, default=0, help="the adaptation's seed (with --adapt)")
+    parser.add_argument("--steps", type=int, help="adaptation steps (with --adapt; default: the adaptation's own)")
+    parser.add_argument("--own-verifiers", action="store_true",
+                        help="each layout verifies with its own Verifier, as a fresh Workspace does (a pair's "
+                             "inliers then depend on its layout's calls: SIFT's fine pass runs on a call's "
+                             "candidates only where none verified)")
     args = parser.parse_args()
+    adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-rotation-diff-")) if args.adapt else None
     region = load_region(args.region)
     print(f"{args.region.name}: load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     layouts = {"tiles x8": (ROTATION_VIEWS, ("rot0",))}
@@ -96,8 +128,9 @@ def main() -> None:
     runs, verifier = {}, None
     for name, (tv, pv) in layouts.items():
         runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw,
-                                20 if len(tv) > 1 else args.photo_candidates)
-        verifier = runs[name]["ws"].verifier if not args.no_verify else None
+                                20 if len(tv) > 1 else args.photo_candidates,
+                                args.seed if args.adapt else None, adapter_dir, args.steps)
+        verifier = runs[name]["ws"].verifier if not (args.no_verify or args.own_verifiers) else None
     ok = runs["tiles x8"]["ok"]
     pos = np.array([positives(q, region.tiles.tiles) for q in ok])
     rows = np.arange(len(ok))
@@ -124,6 +157,10 @@ def main() -> None:
                 print(f"{ok[i].id} ({n} vs tiles x8)")
                 for m in ("tiles x8", n):
                     r = runs[m]
+                    if r["anchors"] is not None:
+                        a = int(r["anchors"][i])
+                        print(f"  {m}: geometric label "
+                              + ("none" if a < 0 else f"{a} ({'right' if pos[i, a] else 'wrong'})"))
                     rank = tile_ranks(r["cosine"][i : i + 1], pos[i : i + 1])[0]
                     own = [int(c) for c in r["verified"][i] if pos[i, c]]
                     best = np.argsort(-r["counts"][i], kind="stable")[:2]
@@ -132,6 +169,15 @@ def main() -> None:
                           f"{'verified: ' + str(inl) + ' inliers' if own else 'not among the verified'}; "
                           f"most inliers: {[(int(r['verified'][i][b]), int(r['counts'][i][b])) for b in best]} "
                           f"(need {int(np.atleast_1d(r['need'])[i] if np.ndim(r['need']) else r['need'])})")
+    if args.adapt:
+        for n, r in runs.items():  # how many photos each layout's adaptation labelled, and rightly
+            a = r["anchors"]
+            if a is not None:
+                got = a >= 0
+                good = np.array([got[i] and pos[i, a[i]] for i in rows])
+                print(f"{n}: geometric labels {int(got.sum())} of {len(ok)}, right {int(good.sum())}, "
+                      f"wrong {int((got & ~good).sum())}")
+        shutil.rmtree(adapter_dir, ignore_errors=True)
     print(f"load average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 

@@ -37,7 +37,10 @@ class Settings:
     # little behind (frozen demo 96.3 vs 97.2; mode best demo 99.1 both, Rotterdam 90.8 vs 91.8;
     # photo_rotation.md, session 7). Finer photo headings (12, 30 degrees apart; query_views /
     # --photo-views 12) reach parity on the demo and Vegas (97.2 vs 97.2, 96.2 vs 95.7, frozen +
-    # verification) but not Rotterdam (81.6 vs 84.2; session 8), so the photo views stay 8.
+    # verification) but not Rotterdam (81.6 vs 84.2; session 8), so the photo views stay 8. Photo x12
+    # verifying 25 candidates against tiles x8 verifying 20 (session 9): frozen + verification
+    # 97.2 / 96.7 / 83.7 vs 97.2 / 95.7 / 84.2 (demo / Vegas / Rotterdam), mode best 100.0 / 100.0 /
+    # 89.3 vs 99.1 / 100.0 / 91.8: still behind on Rotterdam, so neither is a default.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000

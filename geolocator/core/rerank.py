@@ -69,6 +69,8 @@ class VerifySettings:
     # random candidates (the worst case: most verify nothing): 8 CPU s without the pass, 55 with
     # it on 20 at 1500 keypoints, 35 on 20 at 1000 (kept), 25 on 8 at 1000; but with 8, field
     # case 15's 12 m photo (its tile ranked below 8th by global features) is no longer placed.
+    # Verifying more candidates than this leaves the rest without the pass (Rotterdam, 25 verified:
+    # a photo's tile 25th, 7 inliers coarse, 21 fine; training/results/photo_rotation.md, session 9).
     fine_candidates: int = 20
     fine_n_features: int = 1000
     # Local-feature backend (core/matchers: sift, aliked, disk, xfeat, xfeat-mnn); a backend that
