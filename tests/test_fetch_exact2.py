@@ -9,6 +9,7 @@ import json
 import math
 import os
 import sqlite3
+import sys
 import types
 
 import httpx
@@ -260,6 +261,28 @@ def test_the_environments_proxy_is_used(monkeypatch):
         finally:
             client.close()
         assert seen == ["http://tiles.invalid/3/1/2.png"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_without_httpxs_proxy_reader_the_client_fetches_directly(monkeypatch):
+    # get_environment_proxies lives in httpx's private httpx._utils; should a later httpx move it,
+    # make_client must still give a working client (direct, as before session 9), not fail to import.
+    # A module without the function makes `from httpx._utils import get_environment_proxies` an ImportError.
+    server, seen = _proxy_server()
+    try:
+        monkeypatch.setitem(sys.modules, "httpx._utils", types.ModuleType("httpx._utils"))
+        for var in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
+        client = F.make_client("UA")
+        try:
+            with pytest.raises(httpx.ConnectError):  # looked up directly (RFC 2606: never found)
+                client.get("http://tiles.invalid/3/1/2.png")
+        finally:
+            client.close()
+        assert seen == []  # the proxy was never asked
     finally:
         server.shutdown()
         server.server_close()

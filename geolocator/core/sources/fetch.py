@@ -594,7 +594,7 @@ def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, con
         # later httpx move it, fetching still works, directly, as it did before this fix.
         try:
             from httpx._utils import get_environment_proxies
-        except ImportError:  # pragma: no cover - httpx 0.28 has it
+        except ImportError:
             get_environment_proxies = dict
         mounts = {pattern: None if url is None else httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
                   for pattern, url in get_environment_proxies().items()} or None
