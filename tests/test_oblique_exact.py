@@ -27,16 +27,14 @@ def _area(t_deg: float, h: float) -> float:
     return (h / (2 * math.cos(far)) + h / (2 * math.cos(near))) * h * (math.tan(far) - math.tan(near))
 
 
-def test_the_hand_formula_is_the_known_45_degree_and_nadir_areas():
-    # premise: 6 sqrt 2 H^2 at 45 deg (test_oblique's hand-worked trapezoid), 4 H^2 / 3 at nadir
-    assert _area(45.0, 10.0) == pytest.approx(6 * math.sqrt(2) * 100, rel=1e-12)
-    assert _area(0.0, 10.0) == pytest.approx(400 / 3, rel=1e-12)
-
-
 def test_share_range_default_tilt_error_is_5_degrees_and_the_milder_tilt_stops_at_nadir():
     # 3 deg off nadir, 10 m up, a 20 m x 10 m tile (200 m^2), tolerance 2 (x 4 on areas):
     # low: the area at max(0, 3 - 5) = 0 deg (the nadir square, 400/3 m^2) / 4 / 200 = 1/6;
     # high: the area at 3 + 5 = 8 deg x 4 / 200.
+    # premise: the hand formula gives 6 sqrt 2 H^2 at 45 deg (test_oblique's hand-worked
+    # trapezoid) and 4 H^2 / 3 at nadir
+    assert _area(45.0, 10.0) == pytest.approx(6 * math.sqrt(2) * 100, rel=1e-12)
+    assert _area(0.0, 10.0) == pytest.approx(400 / 3, rel=1e-12)
     view = ViewGeometry(-87.0, 10.0, R3 / 2)
     low, high = view.share_range((2, 2), (20.0, 10.0), 2.0)
     assert low == pytest.approx(1 / 6, rel=1e-12)
