@@ -211,3 +211,21 @@ def test_a_view_beyond_the_horizon_keeps_its_near_edge_on_the_canvas(monkeypatch
     np.testing.assert_allclose(canvas(1, 1), (2 * s, 2 * s), atol=1e-9)
     np.testing.assert_allclose(canvas(2, 2)[1], 2.0, atol=1e-9)  # the near edge: the canvas's bottom
     assert dsize == (round(4 * s), 2)
+
+
+def test_a_camera_tilted_back_past_nadir_is_the_mirror_image(monkeypatch):
+    spy = _spy(monkeypatch)
+    # pitch -110 (20 deg past nadir, backwards; view_geometry never builds one, ViewGeometry takes
+    # it): the mild view's canvas upside down. Now the BOTTOM edge looks furthest: the bottom
+    # corners land at x = 1 -+ 1 / z_top (z_top, z_bottom of the 20 deg case), y = 1 + sqrt 3 tan 50,
+    # the top ones at y = 1 - sqrt 3 tan 10; lo is the bottom-left corner's x and the top edge's y.
+    t = math.radians(20.0)
+    z_top, z_bottom = math.cos(t) - math.sin(t) / R3, math.cos(t) + math.sin(t) / R3
+    rectified_local_features(Image.new("L", (2, 2), 100), ViewGeometry(-110.0, 10.0, R3 / 2),
+                             VerifySettings(max_side=2))
+    canvas, dsize = _canvas_of(spy)
+    depth = R3 * (math.tan(math.radians(50)) + math.tan(math.radians(10)))
+    np.testing.assert_allclose(canvas(0, 2), (0, z_top * depth), atol=1e-9)
+    np.testing.assert_allclose(canvas(2, 2), (2, z_top * depth), atol=1e-9)
+    np.testing.assert_allclose(canvas(0, 0), (1 - z_top / z_bottom, 0), atol=1e-9)
+    assert dsize == (2, 2)
