@@ -179,3 +179,20 @@ def test_the_fine_pass_describes_an_oblique_photo_turned_to_nadir_at_the_fine_co
     assert v.photo(query, fine=True) == "features" and v.photo(query) == "features"
     view = ViewGeometry(-45.0, 30.0, 4.5 / 6.4)
     assert seen == [(view, 0.013), (view, None)]
+
+
+def test_a_corner_ray_exactly_at_the_limit_counts_as_too_flat(monkeypatch):
+    import geolocator.core.oblique as oblique
+
+    # Straight down, a 2 x 4 px image with a 2 px focal length: every corner ray is (+-1, +-2, -2)
+    # px, 3 px long, its cosine off nadir exactly 2 / 3. With the limit set to the angle whose
+    # float cosine times 3 is exactly 2.0 (48.1896851042214 deg: found by stepping ulps around
+    # acos(2/3)), the corners lie exactly on it: "at or near the horizon", no outline.
+    limit_deg = 48.1896851042214
+    assert math.cos(math.radians(limit_deg)) * 3.0 == 2.0
+    view = ViewGeometry(-90.0, 10.0, 0.5)  # focal 0.5 x 4 = 2 px
+    monkeypatch.setattr(oblique, "MAX_RAY_OFF_NADIR_DEG", limit_deg)
+    assert view.outline_m((2, 4)) is None
+    # a hair flatter allowed: the nadir rectangle 10 x (1, 2) / 2 m from the centre
+    monkeypatch.setattr(oblique, "MAX_RAY_OFF_NADIR_DEG", 48.19)
+    np.testing.assert_allclose(view.outline_m((2, 4)), [(-5, 10), (5, 10), (5, -10), (-5, -10)], atol=1e-12)

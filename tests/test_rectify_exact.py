@@ -229,3 +229,27 @@ def test_a_camera_tilted_back_past_nadir_is_the_mirror_image(monkeypatch):
     np.testing.assert_allclose(canvas(2, 2), (2, z_top * depth), atol=1e-9)
     np.testing.assert_allclose(canvas(0, 0), (1 - z_top / z_bottom, 0), atol=1e-9)
     assert dsize == (2, 2)
+
+
+class _View:
+    """Any object with to_nadir will do for rectified_local_features: this one a chosen homography."""
+
+    def __init__(self, h):
+        self.h = h
+
+    def to_nadir(self, size):
+        return self.h
+
+
+def test_a_corner_at_depth_1e_9_counts_as_beyond_the_horizon(monkeypatch):
+    spy = _spy(monkeypatch)
+    # H = [[1, 0, 0], [0, 1, 0], [0, 1, 1e-9]] on a 2 x 2 photo: the top corners' depth is exactly
+    # 1e-9, the bottom ones' 2 + 1e-9. At the threshold the photo counts as unbounded, so the crop
+    # alone bounds the canvas: centre c = 1 / (1 + 1e-9) (both axes) +- 2, scale 2 / 4; the near
+    # edge (y = 2 / (2 + 1e-9) < c + 2) does not extend it. The centre pixel lands at (1, 1).
+    # (Counting the top corners as finite would put them at (0, 0) and (2e9, 0) and crop to them.)
+    rectified_local_features(Image.new("L", (2, 2), 100), _View(np.array([[1, 0, 0], [0, 1, 0], [0, 1, 1e-9]])),
+                             VerifySettings(max_side=2))
+    canvas, dsize = _canvas_of(spy)
+    assert dsize == (2, 2)
+    np.testing.assert_allclose(canvas(1, 1), (1, 1), atol=1e-9)
