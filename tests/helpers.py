@@ -152,3 +152,34 @@ def two_tile_prediction(tmp_path: Path, *, truth=None, conf=0.7, matches=None, *
         matches = (Match(t1, 0.8766, 1, inliers=42), Match(t2, 0.5, 2))
     q = Query("queries/a<b>.jpg", tmp_path / "a.jpg", truth=truth)
     return Prediction(q, matches, LatLon(50.125, 10.25), LatLon(50.1, 10.2), conf, **kw)
+
+
+class Cv2Spy:
+    """OpenCV with calls recorded (and still run): `calls` holds (name, *arguments, output) tuples;
+    subclasses record more functions. `resize` is recorded here. Install with `spy_on_cv2`."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        import cv2
+
+        return getattr(cv2, name)
+
+    def resize(self, image, dsize, **kw):
+        import cv2
+
+        out = cv2.resize(image, dsize, **kw)
+        self.calls.append(("resize", dsize, kw, out))
+        return out
+
+    def named(self, name):
+        """The recorded calls of `name`: the one argument, or a tuple of the rest."""
+        return [c[1] if len(c) == 2 else c[1:] for c in self.calls if c[0] == name]
+
+
+def spy_on_cv2(monkeypatch, module, spy):
+    """`module._cv2()` (rerank's lazy OpenCV import) returns `spy` for the test (a plain function, no
+    fixture: the in-process mutation checker provides only tmp_path and monkeypatch)."""
+    monkeypatch.setattr(module, "_cv2", lambda: spy)
+    return spy

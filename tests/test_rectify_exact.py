@@ -14,6 +14,8 @@ import geolocator.core.rerank as rerank
 from geolocator.core.oblique import ViewGeometry
 from geolocator.core.rerank import VerifySettings, rectified_local_features
 
+from .helpers import Cv2Spy, spy_on_cv2
+
 R2, R3, R6 = math.sqrt(2), math.sqrt(3), math.sqrt(6)
 NADIR = ViewGeometry(-90.0, 10.0, 0.7)  # straight down: to_nadir is the identity
 
@@ -27,19 +29,8 @@ class _Sift:
         return self.sift.detectAndCompute(image, mask)
 
 
-class _Cv2Spy:
+class _Cv2Spy(Cv2Spy):
     """OpenCV with resize, warpPerspective, erode, SIFT_create and detectAndCompute recorded (and run)."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return getattr(cv2, name)
-
-    def resize(self, image, dsize, **kw):
-        out = cv2.resize(image, dsize, **kw)
-        self.calls.append(("resize", dsize, kw, out))
-        return out
 
     def warpPerspective(self, src, m, dsize, **kw):  # noqa: N802
         out = cv2.warpPerspective(src, m, dsize, **kw)
@@ -55,14 +46,9 @@ class _Cv2Spy:
         self.calls.append(("SIFT_create", kw))
         return _Sift(self, kw)
 
-    def named(self, name):
-        return [c[1] if len(c) == 2 else c[1:] for c in self.calls if c[0] == name]
-
 
 def _spy(monkeypatch) -> _Cv2Spy:
-    s = _Cv2Spy()
-    monkeypatch.setattr(rerank, "_cv2", lambda: s)
-    return s
+    return spy_on_cv2(monkeypatch, rerank, _Cv2Spy())
 
 
 def test_a_nadir_view_is_drawn_at_max_side_with_a_nearest_mask_eroded_5_by_5(monkeypatch):

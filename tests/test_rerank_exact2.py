@@ -31,6 +31,8 @@ from geolocator.core.rerank import (
     widen_unverified,
 )
 
+from .helpers import Cv2Spy, spy_on_cv2
+
 R_EARTH = 6_371_008.8  # geo.haversine_m's mean radius (IUGG)
 
 
@@ -56,19 +58,8 @@ def test_an_outline_under_a_pixel_is_judged_by_its_share_not_by_pixels():
 # -- image_local_features through a spy on OpenCV ----------------------------------------------------------
 
 
-class _Cv2Spy:
+class _Cv2Spy(Cv2Spy):
     """OpenCV with resize, SIFT_create, BFMatcher and findHomography recorded (and still run)."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return getattr(cv2, name)
-
-    def resize(self, image, dsize, **kw):
-        out = cv2.resize(image, dsize, **kw)
-        self.calls.append(("resize", dsize, kw, out))
-        return out
 
     def SIFT_create(self, **kw):  # noqa: N802 - OpenCV's name
         self.calls.append(("SIFT_create", kw))
@@ -82,16 +73,11 @@ class _Cv2Spy:
         self.calls.append(("findHomography", args))
         return cv2.findHomography(src, dst, *args)
 
-    def named(self, name):
-        return [c[1] if len(c) == 2 else c[1:] for c in self.calls if c[0] == name]
-
 
 def _spy(monkeypatch) -> _Cv2Spy:
     """rerank's OpenCV replaced by a spy for the test (plain functions, no fixtures: the in-process
     mutation checker provides only tmp_path and monkeypatch)."""
-    s = _Cv2Spy()
-    monkeypatch.setattr(rerank, "_cv2", lambda: s)
-    return s
+    return spy_on_cv2(monkeypatch, rerank, _Cv2Spy())
 
 
 def test_downscaling_averages_pixel_blocks(monkeypatch):
