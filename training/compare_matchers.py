@@ -68,14 +68,14 @@ def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
     (VerifySettings.mosaic) a verified candidate reaches every tile of its mosaic. Truth only scores."""
     from geolocator.core.cache import file_key
     from geolocator.core.mosaic import NeighbourGrid
-    from geolocator.core.rerank import query_footprint_m
+    from geolocator.core.rerank import query_outline
 
     tile_keys = [file_key(t.path, t.window, t.ref) for t in tiles]
     ring = verifier.settings.mosaic
     grid = NeighbourGrid(tiles) if ring > 0 else None
     counts, hits = [], []
     for q in queries:
-        photo = verifier.photo_key(q, query_footprint_m(q))
+        photo = verifier.photo_key(q, query_outline(q))  # the key locate verified under
         done = np.array([(photo, k) in verifier._pairs for k in tile_keys])
         counts.append(int(done.sum()))
         if grid is not None:

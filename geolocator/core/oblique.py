@@ -115,10 +115,15 @@ class ViewGeometry:
         return k @ r @ np.linalg.inv(k)
 
 
+def signed_area(points: np.ndarray) -> float:
+    """Shoelace area of a polygon (n, 2); its sign is the orientation of the vertex order."""
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
 def polygon_area(points: np.ndarray) -> float:
     """Area (absolute, shoelace) of a polygon (n, 2)."""
-    x, y = points[:, 0], points[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)))
+    return abs(signed_area(points))
 
 
 def view_geometry(meta) -> ViewGeometry | None:

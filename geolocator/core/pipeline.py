@@ -33,14 +33,9 @@ class Settings:
     # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
-    # (photo_rotation_cause.md). The threshold stays: with verification the photo layout is still a
-    # little behind (frozen demo 96.3 vs 97.2; mode best demo 99.1 both, Rotterdam 90.8 vs 91.8;
-    # photo_rotation.md, session 7). Finer photo headings (12, 30 degrees apart; query_views /
-    # --photo-views 12) reach parity on the demo and Vegas (97.2 vs 97.2, 96.2 vs 95.7, frozen +
-    # verification) but not Rotterdam (81.6 vs 84.2; session 8), so the photo views stay 8. Photo x12
-    # verifying 25 candidates against tiles x8 verifying 20 (session 9): frozen + verification
-    # 97.2 / 96.7 / 83.7 vs 97.2 / 95.7 / 84.2 (demo / Vegas / Rotterdam), mode best 100.0 / 100.0 /
-    # 89.3 vs 99.1 / 100.0 / 91.8: still behind on Rotterdam, so neither is a default.
+    # (photo_rotation_cause.md). The threshold stays because, with verification, the photo layout is
+    # still behind on Rotterdam even with 12 photo headings verifying 25 candidates (frozen 83.7 vs
+    # 84.2, mode best 89.3 vs 91.8; at parity on the demo and Vegas): every run in photo_rotation.md.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000

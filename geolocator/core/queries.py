@@ -18,6 +18,7 @@ from .errors import InputError
 from .images import PHOTO_SUFFIXES, image_size, photo_size_problem
 from .media.metadata import read_photo_meta
 from .model import LatLon, Query, Region
+from .sources.csv import DECIMAL_COMMA_HINT
 from .geo import parse_number
 from .tilesets import load_tiles_csv, read_csv_rows, resolve_inside
 
@@ -265,8 +266,8 @@ def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
             except (OSError, UnicodeDecodeError, IndexError):
                 text = ""
             if re.search(r"\d,\d", text):
-                # read_csv_rows' own, vaguer "decimal commas?" hint gives way to this one (said once)
-                problem = exc.problem.split(" — decimal commas?")[0]
+                # read_csv_rows' own, vaguer hint gives way to this one (said once)
+                problem = exc.problem.removesuffix(DECIMAL_COMMA_HINT)
                 raise InputError(path, f"{problem}: a decimal comma (as in 50,005) splits a number in two; "
                                  "write decimals with '.', or separate the columns with ';'", line=exc.line) from None
         raise

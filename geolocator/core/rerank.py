@@ -18,6 +18,7 @@ import numpy as np
 from .cache import file_key
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
+from .oblique import ViewGeometry, signed_area, view_geometry
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
 
@@ -187,6 +188,17 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
         from .matchers import verify as learned
 
         return learned.features(pil_image, settings)
+    image = _grey_working_image(pil_image, settings, zoom)
+    keypoints, descriptors = _sift(image, None, settings, contrast)
+    size = (image.shape[1], image.shape[0])
+    if descriptors is None:
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
+    return LocalFeatures(np.float32([k.pt for k in keypoints]), descriptors.astype(np.float32), size)
+
+
+def _grey_working_image(pil_image, settings: VerifySettings, zoom: float = 1.0) -> np.ndarray:
+    """The image as 8-bit grey (H, W) at its working size (working_size; `zoom` > 1 enlarges it
+    further): block averages when shrinking, bicubic when enlarging."""
     cv2 = _cv2()
     image = np.asarray(pil_image.convert("L"))
     h, w = image.shape
@@ -196,19 +208,18 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
     if (tw, th) != (w, h):
         interpolation = cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC
         image = cv2.resize(image, (tw, th), interpolation=interpolation)
+    return image
+
+
+def _sift(image: np.ndarray, mask: np.ndarray | None, settings: VerifySettings, contrast: float | None):
+    """OpenCV SIFT's (keypoints, descriptors or None) of a grey image within `mask` (None: all of it):
+    settings.n_features at OpenCV's contrast threshold, or settings.fine_n_features at `contrast`."""
     options = {} if contrast is None else {"contrastThreshold": contrast}
     n_features = settings.n_features if contrast is None else settings.fine_n_features
-    keypoints, descriptors = cv2.SIFT_create(nfeatures=n_features, **options).detectAndCompute(image, None)
-    size = (image.shape[1], image.shape[0])
-    if descriptors is None:
-        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
-    return LocalFeatures(np.float32([k.pt for k in keypoints]), descriptors.astype(np.float32), size)
+    return _cv2().SIFT_create(nfeatures=n_features, **options).detectAndCompute(image, mask)
 
 
-def _signed_area(quad: np.ndarray) -> float:
-    """Shoelace area of a polygon (n, 2); its sign is the orientation of the vertex order."""
-    x, y = quad[:, 0], quad[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+_signed_area = signed_area  # the outline checks below read the orientation too
 
 
 def expected_area_share(footprint_m: float | None, photo_size, tile_ground_m: tuple[float, float] | None) -> float | None:
@@ -229,6 +240,16 @@ class OutlineRule:
     low: float
     high: float | None
     max_side_ratio: float
+
+
+def size_rule(expected_share: float | None, settings: VerifySettings) -> OutlineRule:
+    """The OutlineRule of a nadir photo: within footprint_tolerance (linear, so its square on the
+    area) of `expected_share` (expected_area_share) when its footprint is known, else the fixed
+    [min_area, max_area]; the side ratio at most max_side_ratio either way."""
+    if expected_share is None:
+        return OutlineRule(settings.min_area, settings.max_area, settings.max_side_ratio)
+    t2 = settings.footprint_tolerance ** 2
+    return OutlineRule(expected_share / t2, expected_share * t2, settings.max_side_ratio)
 
 
 def outline_rule(view, photo_size, tile_ground_m: tuple[float, float], settings: VerifySettings,
@@ -268,16 +289,11 @@ def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySe
     if area * _signed_area(source) <= 0:  # a mirrored (or collapsed) outline
         return False
     sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
-    rule = expected_share if isinstance(expected_share, OutlineRule) else None
-    if sides.min() <= 0 or sides.max() / sides.min() > (rule.max_side_ratio if rule else settings.max_side_ratio):
+    rule = expected_share if isinstance(expected_share, OutlineRule) else size_rule(expected_share, settings)
+    if sides.min() <= 0 or sides.max() / sides.min() > rule.max_side_ratio:
         return False
     share = abs(area) / float(tile_size[0] * tile_size[1])
-    if rule is not None:
-        return rule.low < share and (rule.high is None or share < rule.high)
-    if expected_share is not None:
-        t2 = settings.footprint_tolerance ** 2
-        return expected_share / t2 < share < expected_share * t2
-    return settings.min_area < share < settings.max_area
+    return rule.low < share and (rule.high is None or share < rule.high)
 
 
 def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures) -> tuple[float, float] | None:
@@ -366,8 +382,6 @@ def query_footprint_m(query: Query) -> float | None:
 def query_view(query: Query):
     """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
     and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata)."""
-    from .oblique import view_geometry
-
     try:
         return view_geometry(getattr(query, "meta", None))
     except Exception:  # noqa: BLE001 - odd metadata is no view, not a failure
@@ -396,11 +410,8 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     crop's reach of ~1.4 focal lengths below the centre) and scaled so its longer side is max_side pixels;
     SIFT sees only the photo's area in it (a mask, shrunk by 2 px so its border makes no corners)."""
     cv2 = _cv2()
-    image = np.asarray(pil_image.convert("L"))
-    h, w = image.shape
-    tw, th = working_size((w, h), settings.max_side)
-    if (tw, th) != (w, h):
-        image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC)
+    image = _grey_working_image(pil_image, settings)
+    th, tw = image.shape
     to_nadir = view.to_nadir((tw, th))
     corners = np.float64([[0, 0], [tw, 0], [tw, th], [0, th]])
     centre = cv2.perspectiveTransform(np.float64([[[tw / 2, th / 2]]]), to_nadir)[0, 0]
@@ -421,9 +432,7 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     nadir = cv2.warpPerspective(image, canvas, size, flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.full((th, tw), 255, np.uint8), canvas, size, flags=cv2.INTER_NEAREST)
     mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
-    options = {} if contrast is None else {"contrastThreshold": contrast}
-    n_features = settings.n_features if contrast is None else settings.fine_n_features
-    keypoints, descriptors = cv2.SIFT_create(nfeatures=n_features, **options).detectAndCompute(nadir, mask)
+    keypoints, descriptors = _sift(nadir, mask, settings, contrast)
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
     back = cv2.perspectiveTransform(np.float64([k.pt for k in keypoints])[None], np.linalg.inv(canvas))[0]
@@ -568,7 +577,6 @@ class Verifier:
             return None
         from .geo import haversine_m
         from .model import LatLon
-        from .oblique import ViewGeometry
 
         if isinstance(footprint_m, ViewGeometry) and not self.settings.oblique:
             return None
@@ -579,7 +587,7 @@ class Verifier:
             return outline_rule(footprint_m, photo.size, ground, self.settings)
         return expected_area_share(footprint_m, photo.size, ground)
 
-    def _fine_pair(self, photo: LocalFeatures, tile: Tile, footprint_m: float | None) -> Verification:
+    def _fine_pair(self, photo: LocalFeatures, tile: Tile, footprint_m: float | ViewGeometry | None) -> Verification:
         """verify_pair on the fine views, its homography brought back to the default tile view's
         pixels (adaptation chains homographies through them)."""
         zoomed = self.tile(tile, fine=True)
@@ -591,18 +599,20 @@ class Verifier:
         homography = unzoom @ result.homography
         return Verification(result.inliers, result.centre, homography, photo_corners_in(homography, photo, plain))
 
-    def photo_key(self, query: Query, footprint_m: float | None = None) -> tuple:
+    def photo_key(self, query: Query, footprint_m: float | ViewGeometry | None = None) -> tuple:
         """The photo half of a pair's key in the kept results (`(photo_key, tile file_key)`): the
-        photo (a frame: video + time), its footprint estimate (metres, 0.1 m) and the mosaic ring,
-        each of which changes what its verification finds."""
-        if footprint_m and not isinstance(footprint_m, (int, float)):  # an oblique.ViewGeometry (hashable)
+        photo (a frame: video + time), its footprint estimate (metres, 0.1 m; or its oblique camera,
+        query_outline) and the mosaic ring, each of which changes what its verification finds."""
+        if isinstance(footprint_m, ViewGeometry):  # frozen dataclass: hashable as it is
             return query_key(query), footprint_m, self.settings.mosaic
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
-    def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates, footprint_m: float | None = None) -> list[Verification]:
+    def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
+                     footprint_m: float | ViewGeometry | None = None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
-        `footprint_m`: the photo's ground footprint across, metres, when known (altitude and
-        focal length): the plausible outline size follows it. When no candidate verifies, a
+        `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
+        footprint across, metres, when known (altitude and focal length), or an oblique photo's
+        camera (ViewGeometry). When no candidate verifies, a
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
         photo_key = self.photo_key(query, footprint_m)
         keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
@@ -655,12 +665,12 @@ class Verifier:
         tiles: Sequence[Tile],
         candidates: np.ndarray,
         *,
-        footprints: Sequence[float | None] | None = None,
+        footprints: Sequence[float | ViewGeometry | None] | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> list[list[Verification]]:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
-        each photo's ground footprint across in metres, or None where unknown.
+        each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
         A photo that cannot be read gets zeros: it keeps its global ranking."""
         results = []
         clock = EtaClock(len(queries))
@@ -685,7 +695,7 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
 
 def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order: np.ndarray,
                      candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
-                     *, footprints: Sequence[float | None] | None = None,
+                     *, footprints: Sequence[float | ViewGeometry | None] | None = None,
                      cancel: CancelToken | None = None, confident=None) -> tuple[np.ndarray, list[list[Verification]]]:
     """Candidates that reach verification: a photo none of whose C candidates verified confidently
     (fewer than `confident` inliers, one number or one per photo; None: `min_inliers`, one number or

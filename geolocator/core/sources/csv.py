@@ -38,6 +38,12 @@ def _delimiter(path: Path, header_line: str, required: tuple[str, ...]) -> str:
     return ","
 
 
+# Said after "N values but the header has M columns" when a comma-separated row holds numbers
+# (queries' truth.csv reader gives a more precise hint in its place).
+DECIMAL_COMMA_HINT = (" — decimal commas? Numbers like 10,5 split a comma-separated row: write 10.5, "
+                      "or separate the columns with semicolons")
+
+
 def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a headed CSV; errors name the file and line.
 
@@ -75,8 +81,7 @@ def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict
             if len(values) > len(names):
                 hint = ""
                 if delim == "," and any(v.strip().isdigit() for v in values[1:]):
-                    hint = (" — decimal commas? Numbers like 10,5 split a comma-separated row: write 10.5, "
-                            "or separate the columns with semicolons")
+                    hint = DECIMAL_COMMA_HINT
                 raise InputError(path, f"{len(values)} values but the header has {len(names)} columns{hint}", line=line)
             row = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
             rows.append((line, row))
