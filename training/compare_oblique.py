@@ -50,9 +50,7 @@ def _centre_error_m(homography, photo, tile_features, tile, truth: LatLon) -> fl
     centre = photo_centre_in(homography, photo, tile_features)
     if centre is None:
         return float("inf")
-    b = tile.bounds
-    at = LatLon(b.north - centre[1] * (b.north - b.south), b.west + centre[0] * (b.east - b.west))
-    return haversine_m(at, truth)
+    return haversine_m(tile.point_at(*centre), truth)  # through the tile's own grid, as locate places it
 
 
 def census(path: Path, rectify: bool) -> dict:
