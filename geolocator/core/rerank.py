@@ -381,11 +381,10 @@ def query_footprint_m(query: Query) -> float | None:
 
 def query_view(query: Query):
     """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
-    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata)."""
-    try:
-        return view_geometry(getattr(query, "meta", None))
-    except Exception:  # noqa: BLE001 - odd metadata is no view, not a failure
-        return None
+    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata, odd
+    values: view_geometry turns those away itself, so nothing is caught here and a programming
+    error surfaces)."""
+    return view_geometry(getattr(query, "meta", None))
 
 
 def query_outline(query: Query):
