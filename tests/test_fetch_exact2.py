@@ -266,26 +266,106 @@ def test_the_environments_proxy_is_used(monkeypatch):
         server.server_close()
 
 
-def test_without_httpxs_proxy_reader_the_client_fetches_directly(monkeypatch):
-    # get_environment_proxies lives in httpx's private httpx._utils; should a later httpx move it,
-    # make_client must still give a working client (direct, as before session 9), not fail to import.
-    # A module without the function makes `from httpx._utils import get_environment_proxies` an ImportError.
+def test_the_proxies_are_read_without_httpxs_private_reader(monkeypatch):
+    # session 9 read the proxies with httpx._utils.get_environment_proxies (private: a later httpx
+    # may move it, and fetching then went direct, ignoring the proxy); session 10 reads them with
+    # the standard library. Here httpx._utils has no such function, and the proxy is still asked.
     server, seen = _proxy_server()
     try:
         monkeypatch.setitem(sys.modules, "httpx._utils", types.ModuleType("httpx._utils"))
-        for var in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        for var in _PROXY_VARS:
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
         client = F.make_client("UA")
         try:
-            with pytest.raises(httpx.ConnectError):  # looked up directly (RFC 2606: never found)
-                client.get("http://tiles.invalid/3/1/2.png")
+            r = client.get("http://tiles.invalid/3/1/2.png")
         finally:
             client.close()
-        assert seen == []  # the proxy was never asked
+        assert (r.status_code, seen) == (200, ["http://tiles.invalid/3/1/2.png"])
     finally:
         server.shutdown()
         server.server_close()
+
+
+_PROXY_VARS = [f"{name}_proxy" for name in ("http", "https", "all", "no")]
+_PROXY_VARS += [v.upper() for v in _PROXY_VARS]
+
+
+def _routes(monkeypatch, env, urls):
+    """Where a make_client client sends each of `urls` with only the proxy variables `env` set:
+    "direct", or the URL of the proxy it goes through. Every transport make_client builds is
+    replaced by an httpx.MockTransport that answers with its proxy, so no socket is opened."""
+    def transport(**kw):
+        label = str(kw["proxy"]) if kw.get("proxy") else "direct"
+        return httpx.MockTransport(lambda request: httpx.Response(200, text=label))
+
+    monkeypatch.setattr(httpx, "HTTPTransport", transport)
+    for var in _PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    client = F.make_client("UA")
+    try:
+        return [client.get(url).text for url in urls]
+    finally:
+        client.close()
+
+
+P = "http://proxy.invalid:3128"
+
+
+def test_no_proxy_names_a_domain_and_its_subdomains(monkeypatch):
+    # NO_PROXY=example.invalid: that host and every host under it go direct (curl's rule, which
+    # urllib.request.proxy_bypass follows), a name that merely ends in the same letters does not;
+    # a leading dot is ignored (".example.invalid" is the same list entry), lower/upper case too
+    urls = ["http://example.invalid/1", "http://tiles.example.invalid/1", "https://A.Example.Invalid/1",
+            "http://badexample.invalid/1", "http://example.invalid.evil/1", "http://other.invalid/1"]
+    want = ["direct", "direct", "direct", P, P, P]
+    env = {"HTTP_PROXY": P, "HTTPS_PROXY": P}
+    assert _routes(monkeypatch, {**env, "NO_PROXY": "example.invalid"}, urls) == want
+    assert _routes(monkeypatch, {**env, "NO_PROXY": "x.invalid, .example.invalid"}, urls) == want
+
+
+def test_no_proxy_with_a_port_names_only_that_port(monkeypatch):
+    # "tiles.invalid:8080": only requests to that port go direct; the default port (80) and 8081
+    # go through the proxy. A name without a port (127.0.0.1, ::1) covers every port.
+    urls = ["http://tiles.invalid:8080/1", "http://tiles.invalid/1", "http://tiles.invalid:8081/1",
+            "http://127.0.0.1:5000/1", "http://127.0.0.2:5000/1", "http://[::1]:5000/1", "http://[::2]:5000/1"]
+    env = {"HTTP_PROXY": P, "NO_PROXY": "tiles.invalid:8080,127.0.0.1,::1"}
+    assert _routes(monkeypatch, env, urls) == ["direct", P, P, "direct", P, "direct", P]
+
+
+def test_no_proxy_star_sends_everything_direct(monkeypatch):
+    urls = ["http://tiles.invalid/1", "https://tiles.invalid/1"]
+    assert _routes(monkeypatch, {"HTTP_PROXY": P, "HTTPS_PROXY": P, "NO_PROXY": "*"}, urls) == ["direct", "direct"]
+    assert _routes(monkeypatch, {"HTTP_PROXY": P, "HTTPS_PROXY": P}, urls) == [P, P]
+
+
+def test_each_scheme_goes_through_its_own_proxy(monkeypatch):
+    # HTTP_PROXY for http://, HTTPS_PROXY for https://, ALL_PROXY for a scheme without its own;
+    # a proxy written without a scheme is an http:// proxy (as curl reads it); nothing set: direct
+    urls = ["http://t.invalid/1", "https://t.invalid/1"]
+    a, b, c = "http://a.invalid:1", "http://b.invalid:2", "http://c.invalid:3"
+    assert _routes(monkeypatch, {"HTTP_PROXY": a, "HTTPS_PROXY": b}, urls) == [a, b]
+    assert _routes(monkeypatch, {"ALL_PROXY": c}, urls) == [c, c]
+    assert _routes(monkeypatch, {"HTTP_PROXY": a, "ALL_PROXY": c}, urls) == [a, c]
+    assert _routes(monkeypatch, {"https_proxy": "b.invalid:2"}, urls) == ["direct", b]
+    assert _routes(monkeypatch, {}, urls) == ["direct", "direct"]
+    assert _routes(monkeypatch, {"NO_PROXY": "t.invalid"}, urls) == ["direct", "direct"]
+
+
+def test_a_local_server_named_in_no_proxy_is_reached_directly(tmp_path, monkeypatch):
+    # a proxy on a closed port (127.0.0.1:9, discard) would refuse every request; NO_PROXY=127.0.0.1
+    # makes the local tile server answer directly, through the real transports
+    from .tile_server import TileServer
+
+    for var in _PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    with TileServer({(1, 0, 0): PNG}) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), [(1, 0, 0)], tmp_path / "t", backoff_s=0.01)
+    assert (report.fetched, report.failed) == (1, {})
 
 
 # ---- photos beyond Web Mercator's latitude limit --------------------------------------------------------

@@ -38,22 +38,29 @@ def test_a_dji_photos_metadata_is_read_back(tmp_path):
     assert view.tilt_deg == 45.0 and view.focal_ratio == 4.5 / 6.4
 
 
-def test_the_metadata_camera_sees_the_ground_the_render_drew():
+def test_the_metadata_camera_sees_the_ground_the_render_drew(tmp_path):
     """The metadata written (pitch, height, lens) gives, through core/oblique.py's camera, the very
-    ground the render drew at the photo's corner pixels."""
+    ground the render drew at the photo's corner pixels. The lens is the one read back from a
+    written photo (its model through metadata.CAMERA_SENSORS_MM, its EXIF focal length), not the
+    generator's own numbers: the photos say only "FC3411", so a render through any other lens
+    would disagree with what geolocator reads."""
     from geolocator.core.model import PhotoMeta
     from geolocator.core.oblique import ViewGeometry
 
     gen = _load_generator()
     camera = gen.MAVIC_AIR_2
+    # the Mavic Air 2's lens: 4.5 mm on a 6.4 mm wide sensor (DJI's specification), 70.8 deg across
     assert camera.hfov_deg == pytest.approx(2 * math.degrees(math.atan(3.2 / 4.5)))
     w, h = 384, 288
+    exif, xmp = gen.camera_metadata(camera, gen.Pose(0.0, 0.0, yaw=0.0, tilt=45.0, footprint_m=70.0), (w, h))
+    Image.new("RGB", (w, h), (90, 100, 80)).save(tmp_path / "q.jpg", quality=85, exif=exif, xmp=xmp)
+    lens = read_photo_meta(tmp_path / "q.jpg")
     for tilt, yaw in ((30.0, 0.0), (42.0, 0.0), (55.0, 0.0), (42.0, 90.0)):
         pose = gen.Pose(0.0, 0.0, yaw=yaw, tilt=tilt, footprint_m=70.0)
         east, north = gen.camera_ground_points(yaw, tilt, 70.0, w, h, camera.hfov_deg)  # from the target
         height = gen.camera_height_m(pose, camera.hfov_deg)
         view = view_geometry(PhotoMeta(width=w, height=h, gimbal_pitch_deg=tilt - 90.0, relative_altitude_m=height,
-                                       focal_length_mm=camera.focal_mm, sensor_width_mm=camera.sensor_width_mm))
+                                       focal_length_mm=lens.focal_length_mm, sensor_width_mm=lens.sensor_width_mm))
         # The render samples pixel centres: its corner pixels look half a pixel inside the photo's
         # corners. The same focal length (ratio x w pixels) over a (w - 1) x (h - 1) outline puts
         # ViewGeometry's corners exactly there.

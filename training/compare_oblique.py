@@ -100,20 +100,28 @@ def census(path: Path, rectify: bool) -> dict:
     return n
 
 
-def locate(path: Path, cache_dir: Path | None, oblique: bool, rectify: bool) -> dict:
+def subsample(items, n: int | None) -> list:
+    """`n` evenly spaced items (all when n is None or not smaller), as compare_matchers.py does."""
+    if not n or n >= len(items):
+        return list(items)
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
+
+
+def locate(path: Path, cache_dir: Path | None, oblique: bool, rectify: bool, matcher: str = "sift",
+           photos: int | None = None) -> dict:
     region = load_region(path)
-    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir))
+    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir, matcher=matcher))
     ws.open_tiles(region.tiles)
     ws.index()
     ws._verifier = Verifier(replace(ws.verifier.settings, oblique=oblique, rectify=rectify))
-    started = time.perf_counter()
-    predictions = [p for p in ws.locate(region.queries) if p.query.truth is not None]
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    predictions = [p for p in ws.locate(subsample(region.queries, photos)) if p.query.truth is not None]
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     ev = ws.evaluate()
     err = np.array([p.error_m for p in predictions])
     return {"n": len(predictions), "r1": ev.r1, "median": float(np.median(err)),
             "placed": int((err <= PLACED_M).sum()), "verified": sum(p.status == "verified" for p in predictions),
-            "seconds": seconds}
+            "seconds": seconds, "cpu": cpu}
 
 
 def main() -> None:
@@ -121,6 +129,10 @@ def main() -> None:
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--skip-locate", action="store_true")
+    parser.add_argument("--matcher", default="sift",
+                        help="verification backend (core/matchers); not sift: no SIFT census, and locate with the "
+                             "camera-geometry rule only, photo as taken vs turned to nadir")
+    parser.add_argument("--photos", type=int, help="locate an evenly spaced subsample of this many photos a region")
     parser.add_argument("--out", type=Path, default=ROOT / "training/results/compare_oblique.md")
     args = parser.parse_args()
     regions = list(built_regions(args.regions))
@@ -134,23 +146,26 @@ def main() -> None:
         "correct rejected, new rule | chance fits | chance passed, old | chance passed, new |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for path in regions:
+    for path in regions if args.matcher == "sift" else ():
         for rectify in (False, True):
             c = census(path, rectify)
             add_row(lines, f"| {path.name} | {'turned to nadir' if rectify else 'as taken'} | {c['photos']} ({c['views']}) | "
                            f"{c['fits']} | {c['correct']} | {c['old_rejects']} | {c['new_rejects']} | {c['chance']} | "
                            f"{c['chance_old']} | {c['chance_new']} |")
     if not args.skip_locate:
-        lines += ["", "The default `locate` (frozen EfficientNet-Lite0, SIFT verification of the top 20, no adaptation):", "",
-                  f"| region | plausibility | photo keypoints | photos | R@1 | median error (m) | within {PLACED_M:.0f} m | "
-                  "verified | locate (s) |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["", f"`locate` (frozen EfficientNet-Lite0, {args.matcher} verification with its default depth, no "
+                  "adaptation" + (f"; {args.photos} evenly spaced photos a region" if args.photos else "") + "):", "",
+                  f"| region | matcher | plausibility | photo keypoints | photos | R@1 | median error (m) | "
+                  f"within {PLACED_M:.0f} m | verified | locate (s) | CPU (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        settings = (((False, False), (True, False), (True, True)) if args.matcher == "sift"
+                    else ((True, False), (True, True)))
         for path in regions:
-            for oblique, rectify in ((False, False), (True, False), (True, True)):
-                r = locate(path, args.cache_dir, oblique, rectify)
-                add_row(lines, f"| {path.name} | {'camera geometry' if oblique else 'old (fixed size)'} | "
+            for oblique, rectify in settings:
+                r = locate(path, args.cache_dir, oblique, rectify, args.matcher, args.photos)
+                add_row(lines, f"| {path.name} | {args.matcher} | {'camera geometry' if oblique else 'old (fixed size)'} | "
                                f"{'turned to nadir' if rectify else 'as taken'} | {r['n']} | {r['r1']:.1f} | "
                                f"{r['median']:.2f} | {r['placed']}/{r['n']} ({100 * r['placed'] / r['n']:.0f} %) | "
-                               f"{r['verified']}/{r['n']} | {r['seconds']:.0f} |")
+                               f"{r['verified']}/{r['n']} | {r['seconds']:.0f} | {r['cpu']:.0f} |")
     save(lines, args.out)
 
 

@@ -64,13 +64,21 @@ QUERY_HFOV_DEG = 55.0  # narrow enough that a 50 deg tilt does not see far past 
 
 @dataclass(frozen=True)
 class Camera:
-    """A drone camera whose metadata the photos carry (sensor sizes: metadata.CAMERA_SENSORS_MM)."""
+    """A drone camera whose metadata the photos carry. Its sensor is the one geolocator's reader
+    finds for `model` (metadata.CAMERA_SENSORS_MM: the photos record only the model), so the
+    renders and the metadata read back describe one lens; a model not in that table is a KeyError."""
 
     make: str
     model: str
     focal_mm: float
-    sensor_width_mm: float  # along the image's long side
     focal_35mm: int  # what the maker writes in EXIF FocalLengthIn35mmFilm (a whole number)
+
+    @property
+    def sensor_width_mm(self) -> float:
+        """Along the image's long side (CAMERA_SENSORS_MM's first value)."""
+        from geolocator.core.media.metadata import CAMERA_SENSORS_MM
+
+        return CAMERA_SENSORS_MM[self.model.upper()][0]
 
     @property
     def hfov_deg(self) -> float:
@@ -79,7 +87,7 @@ class Camera:
 
 # DJI Mavic Air 2 (FC3411): 1/2" sensor 6.4 mm wide behind 4.5 mm, "24 mm" equivalent: 70.8 deg
 # across, the wide lens most drones fly (a far edge near the horizon at 50 deg off nadir).
-MAVIC_AIR_2 = Camera("DJI", "FC3411", 4.5, 6.4, 24)
+MAVIC_AIR_2 = Camera("DJI", "FC3411", 4.5, 24)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ whatever scale the caller's image size is given in (the focal length in pixels f
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,12 @@ from .media.metadata import NADIR_TOLERANCE_DEG
 # A ray flatter than this (degrees off nadir) meets the ground so far away that a tilt error of a
 # few degrees moves it by more than the photo: treated as reaching the horizon.
 MAX_RAY_OFF_NADIR_DEG = 85.0
+# Lenses a view is made for: focal length / sensor width from a fisheye's ~0.2 to a 23x zoom's ~15,
+# with room either way. Outside it the value is a unit or parsing error, and the turn to nadir
+# (K R K^-1) of a ratio like 1e300 or 1e-300 is singular in floating point.
+FOCAL_RATIO_RANGE = (0.1, 100.0)
+# Above any drone's ceiling: keeps the ground outline's area finite (1e300 m squared overflows).
+MAX_ALTITUDE_M = 1e5
 
 
 @dataclass(frozen=True)
@@ -126,15 +133,32 @@ def polygon_area(points: np.ndarray) -> float:
     return abs(signed_area(points))
 
 
+def _real(value) -> float | None:
+    """`value` as a float, else None. PhotoMeta's numbers are floats (finite, as
+    metadata.read_photo_meta reads them) or None, but one built elsewhere may hold an int beyond
+    float range (float() raises OverflowError: the one exception a real number raises here) or
+    something that is not a number at all (a str is not read). NaN and infinities pass through:
+    view_geometry's range checks turn them away."""
+    if not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
 def view_geometry(meta) -> ViewGeometry | None:
     """The ViewGeometry of an oblique photo from its PhotoMeta: gimbal pitch recorded and more than
     NADIR_TOLERANCE_DEG off nadir (nearer nadir, metadata.footprint_m's rectangle applies), camera
     height above take-off, focal length and sensor width known, the image stored upright (EXIF
-    orientation absent or 1: otherwise which edge looks furthest is not the top). None otherwise."""
+    orientation absent or 1: otherwise which edge looks furthest is not the top). None otherwise,
+    and for odd values (NaN, infinities, numbers beyond float range, not numbers, a focal ratio
+    outside FOCAL_RATIO_RANGE, a height above MAX_ALTITUDE_M). Raises AttributeError when `meta` is not a
+    PhotoMeta (or None): a caller's mistake, not odd metadata."""
     if meta is None:
         return None
-    pitch, alt = meta.gimbal_pitch_deg, meta.relative_altitude_m
-    f, sw = meta.focal_length_mm, meta.sensor_width_mm
+    pitch, alt = _real(meta.gimbal_pitch_deg), _real(meta.relative_altitude_m)
+    f, sw = _real(meta.focal_length_mm), _real(meta.sensor_width_mm)
     if pitch is None or not (alt and alt > 0 and f and f > 0 and sw and sw > 0):
         return None
     if meta.orientation not in (None, 1):
@@ -142,4 +166,7 @@ def view_geometry(meta) -> ViewGeometry | None:
     tilt = 90.0 + pitch
     if not NADIR_TOLERANCE_DEG < tilt < 90.0:  # near nadir, at or above the horizon, or past nadir
         return None
-    return ViewGeometry(float(pitch), float(alt), float(f) / float(sw))
+    focal_ratio = f / sw
+    if not (FOCAL_RATIO_RANGE[0] <= focal_ratio <= FOCAL_RATIO_RANGE[1] and alt <= MAX_ALTITUDE_M):
+        return None
+    return ViewGeometry(pitch, alt, focal_ratio)

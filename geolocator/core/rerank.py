@@ -104,8 +104,9 @@ class VerifySettings:
     # outline follows the camera's ground trapezoid (core/oblique.py; OutlineRule) instead of
     # [min_area, max_area]; False: today's rule for them (for comparisons).
     oblique: bool = True
-    # ... and SIFT describes such a photo turned towards nadir (ViewGeometry.to_nadir), its
-    # keypoints mapped back to the photo's pixels, so homographies stay photo -> tile.
+    # ... and the photo is described turned towards nadir (ViewGeometry.to_nadir): SIFT's keypoints
+    # mapped back to the photo's pixels, a learned backend's matched on the nadir view and the
+    # homography composed with the turn, so homographies stay photo -> tile.
     rectify: bool = True
 
     def stop_at(self) -> int:
@@ -129,6 +130,9 @@ class LocalFeatures:
     # other headings of a photo for a non-rotation-invariant matcher: ((features, 3x3 map from
     # this image's pixels to that view's), ...); empty for SIFT and for tiles
     views: tuple = field(default=(), compare=False, repr=False)
+    # a photo described turned to nadir by a learned backend (matchers/verify.features): only
+    # `views` are matched (points here are views[0]'s mapped back to this image's pixels)
+    nadir_only: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -381,11 +385,10 @@ def query_footprint_m(query: Query) -> float | None:
 
 def query_view(query: Query):
     """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
-    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata)."""
-    try:
-        return view_geometry(getattr(query, "meta", None))
-    except Exception:  # noqa: BLE001 - odd metadata is no view, not a failure
-        return None
+    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata, odd
+    values: view_geometry turns those away itself, so nothing is caught here and a programming
+    error surfaces)."""
+    return view_geometry(getattr(query, "meta", None))
 
 
 def query_outline(query: Query):
@@ -399,19 +402,16 @@ def query_outline(query: Query):
 RECTIFY_EXTENT = 2.0
 
 
-def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None) -> LocalFeatures:
-    """SIFT keypoints of an oblique photo described on its view turned towards nadir
-    (oblique.ViewGeometry.to_nadir), returned in the photo's own working-size pixels (size and
-    points as image_local_features gives them): downstream homographies stay photo -> tile.
-
-    The nadir view is cropped to RECTIFY_EXTENT x the working size around the photo's centre's image
-    (the far ground is stretched without limit, and beyond the horizon, when the photo sees it,
-    there is none; the crop never reaches behind the camera: tan t + 1 / tan t >= 2 > the
-    crop's reach of ~1.4 focal lengths below the centre) and scaled so its longer side is max_side pixels;
-    SIFT sees only the photo's area in it (a mask, shrunk by 2 px so its border makes no corners)."""
+def nadir_crop(size: tuple[int, int], view) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What of a photo of working `size` (width, height) turned to nadir is kept: (the turn,
+    view.to_nadir(size), 3x3; the crop's top-left (2,) and its (width, height) (2,), in the turned
+    view's pixels). The crop: RECTIFY_EXTENT x the
+    longer side around the photo's centre's image (the far ground is stretched without limit, and
+    beyond the horizon, when the photo sees it, there is none; the crop never reaches behind the
+    camera: tan t + 1 / tan t >= 2 > the crop's reach of ~1.4 focal lengths below the centre),
+    always keeping the near edge. `view`: an oblique.ViewGeometry."""
     cv2 = _cv2()
-    image = _grey_working_image(pil_image, settings)
-    th, tw = image.shape
+    tw, th = size
     to_nadir = view.to_nadir((tw, th))
     corners = np.float64([[0, 0], [tw, 0], [tw, th], [0, th]])
     centre = cv2.perspectiveTransform(np.float64([[[tw / 2, th / 2]]]), to_nadir)[0, 0]
@@ -426,12 +426,40 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     # than ~65 deg off nadir through a 70 deg lens); the same crop as above for milder views.
     near = projected[2:, :2] / projected[2:, 2:]
     hi[1] = max(hi[1], near[:, 1].max())
-    scale = settings.max_side / max(hi - lo)
-    size = (max(1, int(round((hi - lo)[0] * scale))), max(1, int(round((hi - lo)[1] * scale))))
+    return to_nadir, lo, hi - lo
+
+
+def nadir_image(image: np.ndarray, view, max_side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A working-size photo `image` ((H, W) grey or (H, W, 3)) turned to nadir (nadir_crop's crop,
+    scaled so its longer side is `max_side` pixels): (the nadir image, its mask of the photo's area
+    (uint8 255 inside, shrunk by 2 px so its border makes no corners), 3x3 map from the photo's
+    pixels to the nadir image's)."""
+    cv2 = _cv2()
+    th, tw = image.shape[:2]
+    to_nadir, lo, extent = nadir_crop((tw, th), view)
+    scale = max_side / max(extent)
+    size = (max(1, int(round(extent[0] * scale))), max(1, int(round(extent[1] * scale))))
     canvas = np.array([[scale, 0, -lo[0] * scale], [0, scale, -lo[1] * scale], [0, 0, 1]]) @ to_nadir
     nadir = cv2.warpPerspective(image, canvas, size, flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.full((th, tw), 255, np.uint8), canvas, size, flags=cv2.INTER_NEAREST)
-    mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
+    return nadir, cv2.erode(mask, np.ones((5, 5), np.uint8)), canvas
+
+
+def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None) -> LocalFeatures:
+    """Keypoints of an oblique photo described on its view turned towards nadir
+    (oblique.ViewGeometry.to_nadir; nadir_image), returned in the photo's own working-size pixels
+    (size and points as image_local_features gives them): downstream homographies stay photo -> tile.
+    SIFT sees only the photo's area in the nadir image (its mask). A learned backend
+    (settings.matcher != "sift"): matchers/verify.features with the view (its keypoints matched
+    where they were found, on the nadir image)."""
+    if settings.matcher != "sift":
+        from .matchers import verify as learned
+
+        return learned.features(pil_image, settings, view=view)
+    cv2 = _cv2()
+    image = _grey_working_image(pil_image, settings)
+    th, tw = image.shape
+    nadir, mask, canvas = nadir_image(image, view, settings.max_side)
     keypoints, descriptors = _sift(nadir, mask, settings, contrast)
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
@@ -461,7 +489,7 @@ class Verifier:
         try:
             contrast = self.settings.fine_contrast if fine else None
             image = open_query_image(query, min_side=self.settings.max_side)
-            view = query_view(query) if self.settings.rectify and self.settings.matcher == "sift" else None
+            view = query_view(query) if self.settings.rectify else None
             if view is not None:
                 return rectified_local_features(image, view, self.settings, contrast=contrast)
             return image_local_features(image, self.settings, contrast=contrast)

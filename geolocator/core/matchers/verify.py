@@ -50,31 +50,65 @@ def _to_array(pil_image, max_side: int, grey: bool) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def features(pil_image, settings, *, headings: int | None = None):
+def features(pil_image, settings, *, headings: int | None = None, view=None):
     """rerank.LocalFeatures of a decoded image for `settings.matcher`, at most `settings.max_side`
     pixels on its longer side. With `headings` > 1 and a backend that is not rotation invariant,
     `.views` also holds the image described at the other quarter turns, each with the 3x3 map
-    from the upright image's pixels to that view's."""
+    from the upright image's pixels to that view's.
+
+    `view` (an oblique.ViewGeometry): the photo is described turned to nadir instead (rerank.
+    nadir_image: the same view SIFT gets), keypoints outside the photo's area dropped. `.views`
+    then holds that nadir image at each heading with its map from the photo's pixels, and is all
+    that is matched (nadir_only: LightGlue / LighterGlue read keypoint positions, which agree with
+    a nadir map's only on the nadir image); `.points` are the first heading's keypoints mapped back
+    to the photo's pixels (for anything else that reads them), `.size` the photo's working size."""
     from ..rerank import LocalFeatures
 
     matcher = get_matcher(settings.matcher, settings.device)
     image = _to_array(pil_image, settings.max_side, grey=settings.matcher == "sift")
 
-    def describe(array) -> LocalFeatures:
+    def describe(array, mask=None) -> LocalFeatures:
         f = matcher.extract(array)
-        return LocalFeatures(f.points, f.descriptors, f.size)
+        if mask is None or len(f.points) == 0:
+            return LocalFeatures(f.points, f.descriptors, f.size)
+        x = np.clip(np.floor(f.points[:, 0]).astype(int), 0, f.size[0] - 1)
+        y = np.clip(np.floor(f.points[:, 1]).astype(int), 0, f.size[1] - 1)
+        keep = mask[y, x] > 0  # order kept: backends list keypoints strongest first
+        return LocalFeatures(f.points[keep], f.descriptors[keep], f.size)
 
-    upright = describe(image)
     n = settings.headings if headings is None else headings
-    if matcher.rotation_invariant or n <= 1:
+    # n headings: every (4 // n)-th quarter turn (2: the half turn); one for n <= 1
+    turns = (0,) if matcher.rotation_invariant or n <= 1 else range(0, 4, max(1, 4 // n))
+    if view is not None:
+        return _nadir_features(image, view, settings, describe, turns)
+    upright = describe(image)
+    if len(turns) == 1:
         return upright
     size = upright.size
     views = []
-    step = max(1, 4 // n)  # n headings: every (4 // n)-th quarter turn (2: the half turn)
-    for k in range(step, 4, step):
+    for k in turns[1:]:
         rotation, _ = rotation_homography(k, size)
         views.append((describe(np.rot90(image, k)), rotation))
     return replace(upright, views=tuple(views))
+
+
+def _nadir_features(image: np.ndarray, view, settings, describe, turns):
+    """features() of a photo turned to nadir: see there."""
+    import cv2
+
+    from ..rerank import LocalFeatures, nadir_image
+
+    nadir, mask, canvas = nadir_image(image, view, settings.max_side)
+    size = (image.shape[1], image.shape[0])
+    views = []
+    for k in turns:
+        rotation, _ = rotation_homography(k, (nadir.shape[1], nadir.shape[0]))
+        views.append((describe(np.rot90(nadir, k), np.rot90(mask, k)), rotation @ canvas))
+    first = views[0][0]
+    points = first.points
+    if len(points):
+        points = cv2.perspectiveTransform(np.float64(points)[None], np.linalg.inv(canvas))[0].astype(np.float32)
+    return LocalFeatures(points, first.descriptors, size, views=tuple(views), nadir_only=True)
 
 
 def mutual_neighbours(a: np.ndarray, b: np.ndarray) -> int:
@@ -98,7 +132,7 @@ def headings_and_scores(photo, targets) -> list[tuple[tuple, int]]:
     photo heading against all targets' descriptors stacked, instead of one per pair: measured
     125 ms a pair on 2 loaded cores the other way, most of a photo's time once LighterGlue ran
     on fewer keypoints."""
-    candidates = [(photo, np.eye(3)), *photo.views]
+    candidates = list(photo.views) if photo.nadir_only else [(photo, np.eye(3)), *photo.views]
     # the strongest 512 keypoints of each side decide (backends list keypoints best first): the
     # right heading wins by a wide margin, at a sixteenth of the cost of all 2048
     dim = photo.descriptors.shape[1] if photo.descriptors.ndim == 2 else 1

@@ -587,23 +587,21 @@ def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, con
     limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
     mounts = None
     if transport is None:
+        from .proxies import environment_proxies, proxy_mounts
+
         # httpx reads the environment's proxies only when it builds the transport itself; ours (for
         # the retries) made it ignore them, so fetching failed behind a proxy (fixed in session 9).
-        # The same table httpx would build: a retrying transport through each proxy, None = direct.
-        # get_environment_proxies is httpx's own reading of those variables, but private: should a
-        # later httpx move it, fetching still works, directly, as it did before this fix.
-        try:
-            from httpx._utils import get_environment_proxies
-        except ImportError:
-            get_environment_proxies = dict
-        mounts = {pattern: None if url is None else httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
-                  for pattern, url in get_environment_proxies().items()} or None
+        # Each proxy gets the same retrying transport; NO_PROXY hosts go through the direct one.
+        through = {scheme: httpx.HTTPTransport(retries=2, limits=limits, proxy=url)
+                   for scheme, url in environment_proxies().items()}
+        transport = httpx.HTTPTransport(retries=2, limits=limits)
+        mounts = proxy_mounts(through, transport)
     return httpx.Client(
         headers={"User-Agent": user_agent_text or user_agent()},
         timeout=httpx.Timeout(timeout_s),
         limits=limits,
         follow_redirects=True,
-        transport=transport if transport is not None else httpx.HTTPTransport(retries=2, limits=limits),
+        transport=transport,
         mounts=mounts,
     )
 
