@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,8 @@ def main() -> None:
     ap.add_argument("--matcher", default="sift")
     ap.add_argument("--mosaic", type=int, default=0)
     ap.add_argument("--widen", type=int, default=0)
+    ap.add_argument("--blind-tilts", type=float, nargs="*", default=None,
+                    help="VerifySettings.blind_tilts for every verification (anchors included); default: the default")
     args = ap.parse_args()
     region = load_region(args.region)
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-diagnose-"))
@@ -155,13 +158,19 @@ def main() -> None:
                             matcher=args.matcher, verify_mosaic=args.mosaic, verify_widen=args.widen))
     ws.open_tiles(region.tiles)
     ws.index()
+
+    def fresh_verifier():  # only this mode's candidates hold pair results; the settings asked for
+        ws._verifier = None
+        if args.blind_tilts is not None:
+            ws.verifier.settings = replace(ws.verifier.settings, blind_tilts=tuple(args.blind_tilts))
     print(f"load {os.getloadavg()[0]:.1f}", flush=True)
     rows = []
     for mode in args.modes:
         wall, cpu = time.perf_counter(), time.process_time()
+        fresh_verifier()  # adaptation's anchors verify with the same settings
         if mode != "frozen":
             ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best")
-        ws._verifier = None  # a fresh verifier: only this mode's candidates hold pair results
+        fresh_verifier()
         ws.settings.verify = False
         ws.locate(region.queries)
         sim = ws.last.similarity
