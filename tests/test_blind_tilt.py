@@ -67,9 +67,12 @@ def test_blind_pass_keeps_each_pairs_best(monkeypatch, tmp_path):
 
 def test_blind_pass_only_when_nothing_is_known_and_nothing_verified(monkeypatch, tmp_path):
     q = Query("q", tmp_path / "q.png")
-    v, seen = _spied(monkeypatch, tmp_path, {}, blind_tilts=())  # off (the default)
+    v, seen = _spied(monkeypatch, tmp_path, {}, blind_tilts=())  # off
     v.verify_photo(q, _tiles(), [0, 1])
-    assert seen == [] and VerifySettings().blind_tilts == ()
+    assert seen == []
+    v, seen = _spied(monkeypatch, tmp_path, {})  # the default: 25, 40 and 50 degrees
+    v.verify_photo(q, _tiles(), [0])
+    assert seen == [(25.0, "t0"), (40.0, "t0"), (50.0, "t0")]
     v, seen = _spied(monkeypatch, tmp_path, {}, blind_tilts=(40.0,))
     v.verify_photo(q, _tiles(), [0, 1], footprint_m=60.0)  # a footprint from metadata: a nadir photo
     assert seen == []
