@@ -1242,6 +1242,32 @@ def test_blank_photo_is_not_located(tmp_path):
         assert p.status == "not located" and p.confidence == 0 and p.note.startswith("blank frame")
 
 
+def test_low_texture_photo_claims_little_unless_verified(tmp_path):
+    """A low-texture photo (content.is_low_texture: grey std below MIN_SPREAD, e.g. open water)
+    that nothing verifies claims at most LOW_TEXTURE_CEILING instead of RETRIEVED_CEILING, with
+    and without verification; a verified one keeps its verified confidence."""
+    from PIL import Image
+
+    from geolocator.core.predict import LOW_TEXTURE_CEILING, RETRIEVED_CEILING
+
+    rng = np.random.default_rng(0)
+    files = {}
+    for name, sigma in (("water", 3.0), ("ground", 30.0)):  # grey std ~3 (water) and ~30 (ground)
+        files[name] = tmp_path / f"{name}.png"
+        Image.fromarray(np.clip(128 + rng.normal(0, sigma, (48, 64)), 0, 255).astype(np.uint8)).save(files[name])
+    for verify in (False, True):
+        got = {}
+        for name, path in files.items():
+            ws, _ = world(tmp_path, verify=verify)
+            pa, pb = ws.locate([Query("a", path), Query("b", path)])  # a verifies (with verification), b never
+            got[name] = (pa, pb)
+        (wa, wb), (ga, gb) = got["water"], got["ground"]
+        assert wb.status == gb.status == "retrieved" and gb.confidence > 0
+        assert wb.confidence == pytest.approx(gb.confidence * LOW_TEXTURE_CEILING / RETRIEVED_CEILING)
+        if verify:
+            assert wa.status == "verified" and wa.confidence == ga.confidence
+
+
 def test_failures_are_kept_on_the_verified_routes(tmp_path):
     for dense_max in (50_000, 1):
         ws, qs = world(tmp_path, dense_max=dense_max)

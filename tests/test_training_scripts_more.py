@@ -125,7 +125,8 @@ def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
          "--modes", "frozen", "paper", "best",
          "--steps", "2", "--photos", "3", "--cache-dir", str(cache_dir), "--out", str(out_md), tmp=tmp_path)
     header, rows = _table(out_md.read_text(), "| region | tiles | photos |")
-    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 16
+    assert header[4:9] == ["global R@1", "recall@5", "recall@10", "recall@20", "recall@40"] and len(header) == 17
+    assert header[16] == "confidence >= 0.9: right / shown"
     assert header[10:12] == ["verified / photo", "recall verified"]
     assert [(r[0], r[1], r[2], r[3].split(" ")[0], r[9]) for r in rows] == [
         ("demo", "12", "3", mode, matcher) for mode in ("frozen", "paper", "best")

@@ -56,10 +56,13 @@ def recall_at(sim: np.ndarray, queries, tiles, c: int) -> float:
 
 
 def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
-    """'xfeat:glue_keypoints=2048,stop_inliers=0' -> ('xfeat', {'glue_keypoints': 2048, 'stop_inliers': 0})."""
+    """'xfeat:glue_keypoints=2048,stop_inliers=0' -> ('xfeat', {'glue_keypoints': 2048, 'stop_inliers': 0});
+    'sift:blind_tilts=30/45' -> ('sift', {'blind_tilts': (30.0, 45.0)})."""
     name, _, options = spec.partition(":")
     pairs = (item.split("=", 1) for item in options.split(",") if item)
-    return name, {key: int(value) for key, value in pairs}
+    # a tuple field (blind_tilts=30/45) takes floats separated by "/"
+    return name, {key: tuple(float(x) for x in value.split("/")) if key.endswith("tilts") else int(value)
+                  for key, value in pairs}
 
 
 def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
@@ -117,8 +120,9 @@ def main() -> None:
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
                    f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
-            + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo |")
-    add_row(lines, "|" + "---|" * (12 + len(CANDIDATES)))
+            + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo "
+            "| confidence >= 0.9: right / shown |")
+    add_row(lines, "|" + "---|" * (13 + len(CANDIDATES)))
     for region_path in args.regions:
         if not (region_path / "tiles.csv").exists():
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
@@ -162,10 +166,17 @@ def main() -> None:
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
-                        + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} |")
+                        + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} | {_confident(ev)} |")
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)
+
+
+def _confident(ev) -> str:
+    """'right / shown' of the photos shown with confidence >= 0.9 (the honest-output check)."""
+    shown = ev.extra.get("n_confident") or 0
+    pct = ev.extra.get("confident_right_pct")
+    return f"{round(shown * pct / 100) if shown else 0} / {shown}"
 
 
 def _threads() -> int:

@@ -22,6 +22,15 @@ import numpy as np
 
 MIN_STRUCTURE = 6.0  # below: no ground layout at all (blank, sky, noise)
 MIN_DETAIL = 7.0  # below: blurred beyond matching
+# Grey-level standard deviation (0-255, at 256 px on the longer side) below which a photo is low
+# texture: open water, fog, bare flat ground. Ripples and JPEG grain keep such a photo's gradient
+# energy above MIN_STRUCTURE (rotterdam-lowtex's water photos: 7.3-18.6), but not its spread.
+# Measured (training/results/lowtex.md): water photos 3.9-5.4 (rotterdam-lowtex 11 of 110,
+# Rotterdam 2 of 196); every other photo of the demo and the public regions >= 8.6 (vegas-blurhaze's
+# veiled photos); the demo >= 14.5. Such a photo is not "not located" (it may still verify: a
+# weak texture can hold a match), but unverified it claims little (predict.LOW_TEXTURE_CEILING).
+MIN_SPREAD = 7.0
+SPREAD_SIDE = 256
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,49 @@ def _gradient_energy(grey: np.ndarray, longer_side: int) -> float:
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1)
     value = float(np.mean(np.hypot(gx, gy)))
     return value if np.isfinite(value) else 0.0
+
+
+def spread_array(grey: np.ndarray) -> float:
+    """Standard deviation of a grey image's levels (H, W; 0-255) at SPREAD_SIDE px on its longer
+    side (block averages when shrinking; a smaller image as it is), so a rule on it does not
+    depend on the camera's resolution. 0.0 for an empty or non-finite image."""
+    import cv2
+
+    grey = np.nan_to_num(np.asarray(grey, np.float32))
+    if grey.size == 0:
+        return 0.0
+    h, w = grey.shape
+    scale = SPREAD_SIDE / max(h, w)
+    if scale < 1:
+        grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    value = float(grey.std())
+    return value if np.isfinite(value) else 0.0
+
+
+def texture_spread(source) -> float | None:
+    """spread_array of a photo (a path or a Query, video frames included), decoded at a reduced
+    scale as `measure` decodes it; None when it cannot be read (its reading error is reported
+    where it is embedded)."""
+    from .errors import GeolocatorError
+    from .model import Query
+
+    try:
+        if isinstance(source, Query):
+            from .media.query_image import open_query_image
+
+            image = open_query_image(source, min_side=SPREAD_SIDE)
+        else:
+            from .images import open_image
+
+            image = open_image(Path(source), min_side=SPREAD_SIDE)
+    except GeolocatorError:
+        return None
+    return spread_array(np.asarray(image.convert("L"), np.float32))
+
+
+def is_low_texture(spread: float | None) -> bool:
+    """Whether a photo of this texture_spread is low texture (below MIN_SPREAD; None: unknown, no)."""
+    return spread is not None and spread < MIN_SPREAD
 
 
 def measure_array(grey: np.ndarray) -> Content:

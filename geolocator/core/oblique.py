@@ -122,6 +122,17 @@ class ViewGeometry:
         return k @ r @ np.linalg.inv(k)
 
 
+def assumed_view(tilt_deg: float, hfov_deg: float) -> ViewGeometry:
+    """A ViewGeometry for a photo whose metadata says nothing: tilted `tilt_deg` off nadir about the
+    image's horizontal axis (its top edge the far side, as a gimbal tilts a drone camera) through
+    a lens `hfov_deg` wide along the image's long side. Only its to_nadir warp is meaningful (the
+    height is a placeholder: 1 m). Raises ValueError for a tilt outside [0, 90) or a lens outside
+    (0, 180) degrees."""
+    if not 0.0 <= tilt_deg < 90.0 or not 0.0 < hfov_deg < 180.0:
+        raise ValueError(f"assumed view needs a tilt in [0, 90) and a lens in (0, 180) degrees, got {tilt_deg}, {hfov_deg}")
+    return ViewGeometry(tilt_deg - 90.0, 1.0, 1.0 / (2.0 * math.tan(math.radians(hfov_deg) / 2.0)))
+
+
 def signed_area(points: np.ndarray) -> float:
     """Shoelace area of a polygon (n, 2); its sign is the orientation of the vertex order."""
     x, y = points[:, 0], points[:, 1]

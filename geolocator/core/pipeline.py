@@ -280,7 +280,7 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
-        from .content import content_free_reason
+        from .content import content_free_reason, is_low_texture, texture_spread
         from .predict import predict
 
         tileset = self._require_tiles()
@@ -288,13 +288,14 @@ class Workspace:
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
         query_features = self._centred(query_features)
         not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
+        flat = [is_low_texture(texture_spread(q)) for q in ok]  # water, fog: unverified, they claim little
         source = self._candidates(ok, query_features, tile_features, progress, cancel)
         large = source.matrix is None  # above dense_max: no Q x N matrix
         searched = source.original if large else None
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = source.top(shown)
-            predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located)
+            predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located, low_texture=flat)
             self.last = Located(ok, predictions, source.matrix, failures, searched)
             return predictions
         min_inliers = self._min_inliers(ok)
@@ -310,7 +311,7 @@ class Workspace:
         grounds = [list(row[:shown]) for row in found.grounds]
         point_min = self._point_min_inliers(min_inliers)
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
-                              not_located)
+                              not_located, flat)
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))

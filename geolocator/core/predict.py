@@ -50,6 +50,15 @@ RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
 # --fit, training/results/calibration.md): a photo that cannot be placed says so below 0.3.
 SMALL_FOOTPRINT_RATIO = 0.5
 SMALL_FOOTPRINT_CEILING = 0.29
+# A low-texture photo (content.is_low_texture: open water, fog, bare flat ground) that nothing
+# verified: its global feature matches every flat tile about alike, so its answer is luck among
+# neighbouring flat tiles. Measured (training/results/lowtex.md; right as calibration.py counts it,
+# the Point within the top tile's half-diagonal): such photos of rotterdam-lowtex and Rotterdam,
+# 13 a mode, were right 6 times frozen and 4 adapted (mode best, where 4 water photos claimed
+# 0.50-0.60 and were shown confident); the ceiling is Laplace's (right + 1) / (n + 2) over both
+# modes, (10 + 1) / (26 + 2) = 0.39: below 0.5, shown as unsure. (With a cosine margin >= 0.5:
+# 5 of 9 right, too few to fit a ceiling of their own.)
+LOW_TEXTURE_CEILING = 0.39
 # The same table and ceiling serve adapted features (mode best), measured on the same regions
 # (training/results/calibration.md): 0 of 474 verified photos wrong, and 22 of 32 unverified ones
 # with a clear cosine win (margin >= 0.9) right (frozen: 6 of 8), both at or above what these
@@ -121,23 +130,26 @@ def footprint_ratio(query: Query, tile: Tile) -> float | None:
     return footprint / width if width > 0 else None
 
 
-def retrieved_ceiling(ratio: float | None) -> float:
+def retrieved_ceiling(ratio: float | None, low_texture: bool = False) -> float:
     """The most an unverified answer may claim: SMALL_FOOTPRINT_CEILING for a photo known (from
     its metadata: footprint_ratio) to span at most SMALL_FOOTPRINT_RATIO of the tile's width,
-    else RETRIEVED_CEILING."""
-    return SMALL_FOOTPRINT_CEILING if ratio is not None and ratio <= SMALL_FOOTPRINT_RATIO else RETRIEVED_CEILING
+    LOW_TEXTURE_CEILING for a low-texture photo (content.is_low_texture), the lower where both
+    hold, else RETRIEVED_CEILING."""
+    ceiling = SMALL_FOOTPRINT_CEILING if ratio is not None and ratio <= SMALL_FOOTPRINT_RATIO else RETRIEVED_CEILING
+    return min(ceiling, LOW_TEXTURE_CEILING) if low_texture else ceiling
 
 
-def confidence(matches: Sequence[Match], min_inliers: int, footprint_ratio: float | None = None) -> float:
+def confidence(matches: Sequence[Match], min_inliers: int, footprint_ratio: float | None = None,
+               low_texture: bool = False) -> float:
     """In [0, 1], meant as the probability that the answer is right (the top tile holds the
     photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
     scored by its inlier margin (inlier_margin, verified_confidence); an unverified one by its
-    cosine margin, capped at retrieved_ceiling(footprint_ratio) (global features alone are often
-    wrong, and more often for a photo much smaller than a tile)."""
+    cosine margin, capped at retrieved_ceiling(footprint_ratio, low_texture) (global features
+    alone are often wrong, and more often for a photo much smaller than a tile or of water)."""
     top = matches[0]
     if top.inliers is not None and top.inliers >= min_inliers:
         return verified_confidence(inlier_margin(matches))
-    return retrieved_ceiling(footprint_ratio) * cosine_margin(matches)
+    return retrieved_ceiling(footprint_ratio, low_texture) * cosine_margin(matches)
 
 
 def _finite(x: float, fallback: float = -1.0) -> float:
@@ -155,11 +167,14 @@ def predict(
     grounds: Sequence[Sequence[LatLon | None]] | None = None,
     min_inliers: int | Sequence[int] = 8,
     not_located: Sequence[str | None] | None = None,
+    low_texture: Sequence[bool] | None = None,
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
     geometric verification also inlier counts (Q, k) and the photo centre's ground point per
     match), best first. `not_located`: per query, why it has nothing to locate (content.py), or
-    None; such a photo gets status "not located" and confidence 0.
+    None; such a photo gets status "not located" and confidence 0. `low_texture`: per query,
+    whether it is low texture (content.is_low_texture): unverified, it claims at most
+    LOW_TEXTURE_CEILING.
 
     The Point (`location`) is the best estimate: the photo centre through the verified homography
     when the top tile is verified and the homography puts the centre on the ground, else the
@@ -185,7 +200,8 @@ def predict(
             location, source = top.tile.center, SOURCE_TILE_CENTRE
         status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
         note = None if not_located is None else not_located[qi]
-        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile))
+        flat = low_texture is not None and bool(low_texture[qi])
+        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat)
         if note:
             status, conf = STATUS_NOT_LOCATED, 0.0
         errors = [None, None, None]
