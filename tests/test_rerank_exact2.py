@@ -378,7 +378,9 @@ CORNERS = [(0.1, 0.1), (1.1, 0.1), (1.1, 1.1), (0.1, 1.1)]
 def test_a_match_through_a_mosaic_comes_back_in_the_candidate_tiles_pixels(tmp_path, monkeypatch, backend):
     tiles = _square(tmp_path, 2)
     rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=backend != "sift")
-    v = Verifier(VerifySettings(matcher=backend, mosaic=1, fine_pass=False, stop_inliers=50 if backend != "sift" else None))
+    # every candidate through its own mosaic (these tiles share one place: once() would skip them)
+    v = Verifier(VerifySettings(matcher=backend, mosaic=1, fine_pass=False, stop_inliers=50 if backend != "sift" else None,
+                                mosaic_once=False))
     out = v.verify_photo(_query(tmp_path), tiles, [0, 1], 20.0)
     share = 400.0 / _side_m(0.003) ** 2  # 20 x 20 m over the mosaic's ground, not the tile's
     for r in out:
@@ -394,7 +396,7 @@ def test_a_match_through_a_mosaic_comes_back_in_the_candidate_tiles_pixels(tmp_p
 def test_a_learned_backend_gets_the_photo_its_heading_and_the_footprint(tmp_path, monkeypatch):
     tiles = _square(tmp_path, 3)
     rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)
-    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50))
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50, mosaic_once=False))
     v.verify_photo(_query(tmp_path), tiles, [2, 0, 1], 10.0)
     assert rec.headings == [(-1, [2, 0, 1])]
     # scores 10 - t: tile 0 (10), 1 (9), 2 (8); each pair with its own heading
@@ -429,10 +431,18 @@ def test_mosaic_once_verifies_each_neighbourhood_once_per_photo(tmp_path, monkey
     # another photo has its own neighbourhoods
     v.verify_photo(other, tiles, [1, 0])
     assert [t for _, t, *_ in rec.pairs] == [0, 2, 4, 0]
-    # off (the default): every candidate through its own mosaic
+    # off: every candidate through its own mosaic
     rec.pairs.clear()
-    Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50)).verify_photo(photo, tiles, [3, 2, 1, 0])
+    Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50, mosaic_once=False)).verify_photo(
+        photo, tiles, [3, 2, 1, 0])
     assert [t for _, t, *_ in rec.pairs] == [0, 1, 2, 3]
+
+
+def test_mosaic_once_is_asked_for_and_needs_mosaics():
+    assert not VerifySettings(matcher="xfeat", mosaic=1).once()  # off by default (vegas-coarse 76.2 with it)
+    assert VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True).once()
+    assert VerifySettings(matcher="sift", mosaic=2, mosaic_once=True).once()
+    assert not VerifySettings(matcher="xfeat", mosaic=0, mosaic_once=True).once()  # no mosaics: nothing shared
 
 
 def test_tile_to_tile_is_linear_in_lon_lat():

@@ -104,7 +104,11 @@ class VerifySettings:
     # one already verified for the same photo is skipped (left unverified, as after an early stop).
     # Neighbouring candidates share most of their mosaic, so this verifies each neighbourhood
     # once instead of once per candidate; a match through a neighbour's mosaic still puts the
-    # answer on the tile under the photo's centre (Workspace._tile_under_centre).
+    # answer on the tile under the photo's centre (Workspace._tile_under_centre). Off by default:
+    # with widening to every tile, rotterdam-coarse 59.2 at 1.63 CPU s a photo (56.1 at 2.15
+    # without it or widening) but vegas-coarse 76.2 (96.7 without it, 30 photos), so it is a
+    # choice for imagery whose photos see 1-2.5 tiles (training/results/coarse.md). SIFT never
+    # stops early, so it verifies every candidate either way.
     mosaic_once: bool = False
     # ... and then, coarse to fine: a photo left without a clear match has its `mosaic_refine`
     # strongest matches (at least min_inliers) whose centre lies in another tile verified again
@@ -123,6 +127,10 @@ class VerifySettings:
         if self.stop_inliers is not None:
             return self.stop_inliers
         return 0 if self.matcher == "sift" else LEARNED_STOP_INLIERS
+
+    def once(self) -> bool:
+        """Whether each neighbourhood's mosaic is verified once per photo (mosaic_once, with mosaics)."""
+        return bool(self.mosaic_once) and self.mosaic > 0
 
     def confident_at(self) -> int:
         """Inliers of a photo's best candidate that settle it (no widening below: see confident_inliers)."""
@@ -676,11 +684,11 @@ class Verifier:
         """Verify (tile index, pair key) pairs with a learned backend, most-alike first by the
         heading search's mutual-neighbour count, until one has `stop` inliers; the pairs after it
         are left unverified (not stored, so a later call with another stop verifies them). With
-        settings.mosaic_once, a pair whose tile lies in a mosaic already verified for `photo_key`
+        settings.once(), a pair whose tile lies in a mosaic already verified for `photo_key`
         (in this call or an earlier one, e.g. before widening) is left unverified too."""
         from .matchers import verify as learned
 
-        once = self.settings.mosaic_once and self.settings.mosaic > 0
+        once = self.settings.once()
         covered = self._covered.setdefault(photo_key, set()) if once and photo_key is not None else set()
         if once:
             todo = [(t, key) for t, key in todo if t not in covered]
