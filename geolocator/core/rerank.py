@@ -107,7 +107,7 @@ class VerifySettings:
     # answer on the tile under the photo's centre (Workspace._tile_under_centre). Off by default:
     # with widening to every tile, rotterdam-coarse 59.2 at 1.63 CPU s a photo (56.1 at 2.15
     # without it or widening) but vegas-coarse 76.2 (96.7 without it, 30 photos), so it is a
-    # choice for imagery whose photos see 1-2.5 tiles (training/results/coarse.md). SIFT never
+    # choice, not a default (training/results/coarse.md). SIFT never
     # stops early, so it verifies every candidate either way.
     mosaic_once: bool = False
     # ... and then, coarse to fine: a photo left without a clear match has its `mosaic_refine`
