@@ -378,7 +378,9 @@ CORNERS = [(0.1, 0.1), (1.1, 0.1), (1.1, 1.1), (0.1, 1.1)]
 def test_a_match_through_a_mosaic_comes_back_in_the_candidate_tiles_pixels(tmp_path, monkeypatch, backend):
     tiles = _square(tmp_path, 2)
     rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=backend != "sift")
-    v = Verifier(VerifySettings(matcher=backend, mosaic=1, fine_pass=False, stop_inliers=50 if backend != "sift" else None))
+    # every candidate through its own mosaic (these tiles share one place: once() would skip them)
+    v = Verifier(VerifySettings(matcher=backend, mosaic=1, fine_pass=False, stop_inliers=50 if backend != "sift" else None,
+                                mosaic_once=False))
     out = v.verify_photo(_query(tmp_path), tiles, [0, 1], 20.0)
     share = 400.0 / _side_m(0.003) ** 2  # 20 x 20 m over the mosaic's ground, not the tile's
     for r in out:
@@ -394,13 +396,106 @@ def test_a_match_through_a_mosaic_comes_back_in_the_candidate_tiles_pixels(tmp_p
 def test_a_learned_backend_gets_the_photo_its_heading_and_the_footprint(tmp_path, monkeypatch):
     tiles = _square(tmp_path, 3)
     rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)
-    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50))
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50, mosaic_once=False))
     v.verify_photo(_query(tmp_path), tiles, [2, 0, 1], 10.0)
     assert rec.headings == [(-1, [2, 0, 1])]
     # scores 10 - t: tile 0 (10), 1 (9), 2 (8); each pair with its own heading
     assert [(p, t, h) for p, t, _, _, h in rec.pairs] == [(-1, 0, ("h", 0)), (-1, 1, ("h", 1)), (-1, 2, ("h", 2))]
     assert all(s is v.settings for _, _, s, _, _ in rec.pairs)
     assert [s for *_, s, _ in rec.pairs] == [pytest.approx(100.0 / _side_m(0.003) ** 2, rel=1e-8)] * 3
+
+
+def _row(tmp_path: Path, n: int) -> list[Tile]:
+    """n tiles of 0.001 deg in one row, west to east (tile i's neighbours: i - 1 and i + 1)."""
+    tiles = []
+    for i in range(n):
+        (tmp_path / f"r{i}.png").write_bytes(b"r" * (i + 1))
+        tiles.append(Tile(f"r{i}", tmp_path / f"r{i}.png", Bounds(10 + i * 0.001, 50.0, 10 + (i + 1) * 0.001, 50.001)))
+    return tiles
+
+
+def test_mosaic_once_verifies_each_neighbourhood_once_per_photo(tmp_path, monkeypatch):
+    tiles = _row(tmp_path, 6)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True, stop_inliers=50))
+    photo, other = _query(tmp_path), _query(tmp_path, "other.jpg")
+    # heading scores 10 - t: most alike first is 0, 1, 2, 3; tile 0's mosaic holds 0 and 1, so 1 is
+    # skipped; 2's holds 1, 2, 3, so 3 is skipped; every pair answers 7 inliers (< 50: no stop)
+    out = v.verify_photo(photo, tiles, [3, 2, 1, 0])
+    assert [t for _, t, *_ in rec.pairs] == [0, 2]
+    assert [r.inliers for r in out] == [0, 7, 0, 7]  # in the candidates' order: 3, 2, 1, 0
+    # widening the same photo: 3 lies in 2's mosaic, verified before; 4 is new, and 5 lies in its mosaic
+    out = v.verify_photo(photo, tiles, [3, 4, 5])
+    assert [t for _, t, *_ in rec.pairs] == [0, 2, 4] and [r.inliers for r in out] == [0, 7, 0]
+    assert rec.targets == [3, 2, 1, 0, 4, 5]  # a tile already covered is not even described
+    # another photo has its own neighbourhoods
+    v.verify_photo(other, tiles, [1, 0])
+    assert [t for _, t, *_ in rec.pairs] == [0, 2, 4, 0]
+    # off: every candidate through its own mosaic
+    rec.pairs.clear()
+    Verifier(VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=50, mosaic_once=False)).verify_photo(
+        photo, tiles, [3, 2, 1, 0])
+    assert [t for _, t, *_ in rec.pairs] == [0, 1, 2, 3]
+
+
+def test_mosaic_once_is_asked_for_and_needs_mosaics():
+    assert not VerifySettings(matcher="xfeat", mosaic=1).once()  # off by default (vegas-coarse 76.2 with it)
+    assert VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True).once()
+    assert VerifySettings(matcher="sift", mosaic=2, mosaic_once=True).once()
+    assert not VerifySettings(matcher="xfeat", mosaic=0, mosaic_once=True).once()  # no mosaics: nothing shared
+
+
+def test_tile_to_tile_is_linear_in_lon_lat():
+    # source tile one tile east and one north of the target; 100 x 100 px against 200 x 100 px:
+    # source (0, 0) is lon 10.001, lat 50.002 -> target x (10.001 - 10) / 0.001 * 200 = 200,
+    # y (50.001 - 50.002) / 0.001 * 100 = -100; one source pixel is 2 target pixels across, 1 down
+    got = rerank.tile_to_tile(Bounds(10.001, 50.001, 10.002, 50.002), (100, 100),
+                              Bounds(10.0, 50.0, 10.001, 50.001), (200, 100))
+    np.testing.assert_allclose(got, [[2, 0, 200], [0, 1, -100], [0, 0, 1]], atol=1e-9)
+
+
+SHIFT = np.array([[1.0, 0, 100], [0, 1.0, 0], [0, 0, 1]])  # one 100 px tile east
+
+
+@pytest.mark.parametrize("centred_inliers, refine", [(30, 2), (10, 2), (30, 0)])
+def test_a_weak_match_centred_in_a_neighbour_is_verified_again_through_its_mosaic(
+        tmp_path, monkeypatch, centred_inliers, refine):
+    tiles = _row(tmp_path, 5)
+    monkeypatch.setattr(rerank, "tile_local_features", lambda tile, s, **k: _feat(0, (100, 100)))
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: _feat(-1, (100, 100)))
+    monkeypatch.setattr(Verifier, "target", lambda self, tiles_, t: (_feat(int(t), (300, 300)), np.eye(3), GROUND))
+    headings = []
+    monkeypatch.setattr(learned, "headings_and_scores", lambda photo, targets: headings.append(
+        [_tag(f) for f in targets]) or [(("h", _tag(f)), 10 - _tag(f)) for f in targets])
+    # through tile 0's mosaic the photo's centre (50, 50) lands 100 px east: in tile 1, 12 inliers;
+    # tile 2's match is centred in tile 2 (9 inliers); tile 1's own mosaic gives `centred_inliers`
+    answers = {0: (12, SHIFT), 2: (9, np.eye(3)), 1: (centred_inliers, np.eye(3)), 4: (0, np.eye(3))}
+    pairs = []
+
+    def pair(photo, target, settings, share, heading):
+        pairs.append(_tag(target))
+        n, h = answers[_tag(target)]
+        return Verification(n, None, h)
+
+    monkeypatch.setattr(learned, "verify_pair", pair)
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True, stop_inliers=50, mosaic_refine=refine))
+    query = _query(tmp_path)
+    out = v.verify_photo(query, tiles, [0, 2])
+    if refine == 0:
+        assert pairs == [0, 2] and [r.inliers for r in out] == [12, 9]
+        return
+    assert pairs == [0, 2, 1] and headings == [[0, 2], [1]]  # tile 2's centre is its own: not again
+    if centred_inliers > 12:
+        # tile 1's result in tile 0's pixels: tile 1 starts 100 px east of tile 0 (same size)
+        assert out[0].inliers == 30 and out[0].centre == pytest.approx((1.5, 0.5))
+        np.testing.assert_allclose(out[0].homography, SHIFT, atol=1e-9)
+    else:  # weaker centred: the first result stays
+        assert out[0].inliers == 12 and out[0].centre == pytest.approx((1.5, 0.5))
+    assert out[1].inliers == 9
+    # widening the same photo later: 0-3 lie in the mosaics verified (0, 2 and the refined 1)
+    pairs.clear()
+    v.verify_photo(query, tiles, [1, 3, 4])
+    assert pairs == [4]
 
 
 def test_in_tile_chains_the_mosaic_map_and_keeps_results_without_one():

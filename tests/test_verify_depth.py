@@ -196,3 +196,25 @@ def test_cli_leaves_the_depth_to_the_matcher_unless_given(tmp_path):
     assert args.verify_widen is None and args.verify_mosaic == 1  # None: Workspace.widen_to decides
     args = parser.parse_args(["eval", str(tmp_path), "--verify-widen", "48"])
     assert args.verify_widen == 48 and args.verify_mosaic == 0
+
+
+def test_mosaic_once_reaches_the_verifier_from_the_cli(tmp_path, monkeypatch):
+    import geolocator.core.pipeline as pipeline
+    from geolocator.cli import _workspace, build_parser
+
+    from types import SimpleNamespace
+
+    made = []
+    backbone = SimpleNamespace(fallback_reason=None, name="fake", dim=1, device="cpu")  # no weights loaded
+    monkeypatch.setattr(pipeline, "Workspace", lambda settings: made.append(settings) or SimpleNamespace(backbone=backbone))
+    parser = build_parser()
+    _workspace(parser.parse_args(["eval", str(tmp_path), "--verify-mosaic", "1", "--verify-mosaic-once"]))
+    _workspace(parser.parse_args(["eval", str(tmp_path), "--verify-mosaic", "1"]))
+    assert [(m.verify_mosaic, m.verify_mosaic_once) for m in made] == [(1, True), (1, False)]  # off unless asked
+
+
+def test_settings_mosaic_once_reaches_the_verifier():
+    from geolocator.core.pipeline import Settings, Workspace
+
+    assert Workspace(Settings(verify_mosaic=1, verify_mosaic_once=True)).verifier.settings.once()
+    assert not Workspace(Settings(verify_mosaic=1)).verifier.settings.once()

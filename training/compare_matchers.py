@@ -90,6 +90,24 @@ def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
     return float(np.mean(counts)), 100.0 * float(np.mean(hits))
 
 
+def dump_photos(path: Path, ws, sim: np.ndarray, tiles) -> None:
+    """One row per scored photo of the last locate: the global (unverified) rank of its true tile,
+    whether the answer's tile is right, the answer's inliers and error in metres. Truth only scores."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["photo", "global_rank", "right", "inliers", "error_m", "source"])
+        for i, (q, pred) in enumerate(zip(ws.last.queries, ws.last.predictions)):
+            pos = positives(q, tiles)
+            order = np.argsort(-sim[i], kind="stable")
+            rank = int(np.flatnonzero(pos[order])[0]) + 1 if pos.any() else -1
+            right = bool(pos[[t.id for t in tiles].index(pred.top.tile.id)])
+            out.writerow([Path(q.path).name, rank, int(right), pred.top.inliers,
+                          fmt(pred.error_m), pred.location_source])
+
+
 def fmt(v, pattern="{:.1f}"):
     return "–" if v is None else pattern.format(v)
 
@@ -103,6 +121,10 @@ def main() -> None:
     ap.add_argument("--learned-modes", nargs="+", default=None,
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
+    ap.add_argument("--anchor-options", default="",
+                    help="VerifySettings of the anchors' verifier, as after a matcher's colon (e.g. mosaic=1)")
+    ap.add_argument("--per-photo", type=Path, help="folder: one CSV per row (photo, true tile's global rank, "
+                    "answer right, inliers, error m), truth only scoring")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
     ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off; -1: the default, "
                     "rerank.LEARNED_WIDEN for a learned matcher)")
@@ -136,10 +158,13 @@ def main() -> None:
                                     adapter_dir=adapter_dir))
             ws.open_tiles(region.tiles)
             ws.index()
-            started = time.perf_counter()
+            started, adapt_cpu = time.perf_counter(), time.process_time()
             if mode != "frozen":
+                _, anchor_options = parse_matcher(f"x:{args.anchor_options}")
+                ws.verifier.settings = replace(ws.verifier.settings, **anchor_options)
                 ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
             adapt_s = time.perf_counter() - started
+            adapt_cpu = time.process_time() - adapt_cpu
             ws.settings.verify = False
             ws.locate(scored)
             tiles = ws.tileset.tiles
@@ -163,7 +188,10 @@ def main() -> None:
                 cpu_seconds = (time.process_time() - cpu) / len(scored)  # this process's CPU, all threads
                 ev = ws.evaluate()
                 per_photo, reached = verified_lists(ws.verifier, ws.last.queries, tiles)
-                label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s)"
+                label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s, {adapt_cpu:.0f} CPU s)"
+                if args.per_photo is not None:
+                    dump_photos(args.per_photo / f"{region_path.name}-{mode}-{spec.replace(':', '_')}.csv",
+                                ws, sim, tiles)
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
                         + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} | {_confident(ev)} |")

@@ -59,6 +59,9 @@ class Settings:
     # Verify each candidate through a mosaic of it and its neighbours this many tiles around (0:
     # off); VerifySettings.mosaic
     verify_mosaic: int = 0
+    # ... and with a learned matcher, each neighbourhood's mosaic once per photo, then coarse to
+    # fine (VerifySettings.mosaic_once / mosaic_refine); off: it gains on rotterdam-coarse, loses on vegas-coarse
+    verify_mosaic_once: bool = False
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -476,6 +479,7 @@ class Workspace:
             get_matcher(self.settings.matcher)
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
                                                      matcher=self.settings.matcher, mosaic=self.settings.verify_mosaic,
+                                                     mosaic_once=self.settings.verify_mosaic_once,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
         return self._verifier
 

@@ -110,6 +110,20 @@ class VerifySettings:
     # what the photo sees. The result is expressed in the candidate tile's pixels (its centre may
     # then lie outside the tile: the pipeline moves the answer to the tile under it).
     mosaic: int = 0
+    # With mosaics and a learned backend's early stop: a candidate whose tile lies in the mosaic of
+    # one already verified for the same photo is skipped (left unverified, as after an early stop).
+    # Neighbouring candidates share most of their mosaic, so this verifies each neighbourhood
+    # once instead of once per candidate; a match through a neighbour's mosaic still puts the
+    # answer on the tile under the photo's centre (Workspace._tile_under_centre). Off by default:
+    # with widening to every tile, rotterdam-coarse 59.2 at 1.63 CPU s a photo (56.1 at 2.15
+    # without it or widening) but vegas-coarse 76.2 (96.7 without it, 30 photos), so it is a
+    # choice, not a default (training/results/coarse.md). SIFT never
+    # stops early, so it verifies every candidate either way.
+    mosaic_once: bool = False
+    # ... and then, coarse to fine: a photo left without a clear match has its `mosaic_refine`
+    # strongest matches (at least min_inliers) whose centre lies in another tile verified again
+    # through that tile's own mosaic, centred on what the photo sees; the stronger result counts.
+    mosaic_refine: int = 2
     # Oblique photos (issue 13): with the gimbal pitch, height and lens recorded, the plausible
     # outline follows the camera's ground trapezoid (core/oblique.py; OutlineRule) instead of
     # [min_area, max_area]; False: today's rule for them (for comparisons).
@@ -124,6 +138,10 @@ class VerifySettings:
         if self.stop_inliers is not None:
             return self.stop_inliers
         return 0 if self.matcher == "sift" else LEARNED_STOP_INLIERS
+
+    def once(self) -> bool:
+        """Whether each neighbourhood's mosaic is verified once per photo (mosaic_once, with mosaics)."""
+        return bool(self.mosaic_once) and self.mosaic > 0
 
     def confident_at(self) -> int:
         """Inliers of a photo's best candidate that settle it (no widening below: see confident_inliers)."""
@@ -477,6 +495,17 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     return LocalFeatures(back.astype(np.float32), descriptors.astype(np.float32), (tw, th))
 
 
+def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, target_size: tuple[int, int]) -> np.ndarray:
+    """The 3x3 map from pixels of a north-up tile with `source` bounds, described at `source_size`
+    (width, height), to pixels of another with `target` bounds at `target_size`: linear in lon/lat,
+    as mosaics place tiles (core/mosaic.py). Pixel coordinates are continuous."""
+    sx = source.width_deg / source_size[0] * target_size[0] / target.width_deg
+    sy = (source.north - source.south) / source_size[1] * target_size[1] / (target.north - target.south)
+    return np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
+                     [0.0, sy, (target.north - source.north) / (target.north - target.south) * target_size[1]],
+                     [0.0, 0.0, 1.0]])
+
+
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
@@ -490,6 +519,8 @@ class Verifier:
         self._last_photo: tuple[tuple, LocalFeatures | None] | None = None
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
+        # photo key -> tile indices inside the mosaics verified for it (VerifySettings.mosaic_once)
+        self._covered: dict[tuple, set[int]] = {}
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -557,13 +588,11 @@ class Verifier:
             return self.tile(tile), None, tile.bounds
         key = (file_key(tile.path, tile.window, tile.ref), "mosaic", ring)
         if key not in self._mosaics:
-            from .mosaic import NeighbourGrid, mosaic_image, mosaic_layout, mosaic_to_tile
+            from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
 
             plain = self.tile(tile)
-            if self._grid is None or self._grid[0] is not tiles:
-                self._grid = (tiles, NeighbourGrid(tiles))
-            members = [tiles[i] for i in self._grid[1].around(int(t), ring)]
+            members = [tiles[i] for i in self._neighbours(tiles).around(int(t), ring)]
             try:
                 first = open_tile_image(tile, min_side=self.settings.max_side)
                 size, boxes, union = mosaic_layout(first.size, members)
@@ -577,6 +606,14 @@ class Verifier:
             except Exception:  # noqa: BLE001 - a broken neighbour: the tile alone, as without mosaics
                 self._mosaics[key] = (plain, None, tile.bounds)
         return self._mosaics[key]
+
+    def _neighbours(self, tiles: Sequence[Tile]):
+        """The mosaic.NeighbourGrid of `tiles`, built once per tile sequence."""
+        if self._grid is None or self._grid[0] is not tiles:
+            from .mosaic import NeighbourGrid
+
+            self._grid = (tiles, NeighbourGrid(tiles))
+        return self._grid[1]
 
     def _stored_mosaic(self, members: Sequence[Tile], ring: int, put: LocalFeatures | None = None):
         """A learned backend's keypoints of the mosaic of `members` from the keypoint cache (None on
@@ -660,7 +697,7 @@ class Verifier:
             photo = self._photo_once(query, photo_key)
             todo = [(int(t), key) for t, key in zip(candidates, keys) if key not in self._pairs]
             if photo is not None and stop and self.settings.matcher != "sift":
-                self._verify_until_clear(photo, tiles, todo, footprint_m, stop)
+                self._verify_until_clear(photo, tiles, todo, footprint_m, stop, photo_key)
             else:
                 for t, key in todo:
                     if photo is None:
@@ -701,22 +738,69 @@ class Verifier:
                 if found.inliers > self._pairs[key].inliers:
                     self._pairs[key] = found
 
-    def _verify_until_clear(self, photo: LocalFeatures, tiles: Sequence[Tile], todo, footprint_m, stop: int) -> None:
+    def _verify_until_clear(self, photo: LocalFeatures, tiles: Sequence[Tile], todo, footprint_m, stop: int,
+                            photo_key=None) -> None:
         """Verify (tile index, pair key) pairs with a learned backend, most-alike first by the
         heading search's mutual-neighbour count, until one has `stop` inliers; the pairs after it
-        are left unverified (not stored, so a later call with another stop verifies them)."""
+        are left unverified (not stored, so a later call with another stop verifies them). With
+        settings.once(), a pair whose tile lies in a mosaic already verified for `photo_key`
+        (in this call or an earlier one, e.g. before widening) is left unverified too."""
         from .matchers import verify as learned
 
+        once = self.settings.once()
+        covered = self._covered.setdefault(photo_key, set()) if once and photo_key is not None else set()
+        if once:
+            todo = [(t, key) for t, key in todo if t not in covered]
+            if not todo:
+                return
         found = [self.target(tiles, t) for t, _ in todo]
         headings = learned.headings_and_scores(photo, [f[0] for f in found])
         order = sorted(range(len(todo)), key=lambda i: (-headings[i][1], i))  # stable: global rank breaks ties
         for i in order:
             (t, key), (target, to_tile, ground), (heading, _) = todo[i], found[i], headings[i]
+            if once:
+                if t in covered:
+                    continue
+                # a tile matched alone (a broken neighbour, see target) covers itself only
+                covered.update(self._neighbours(tiles).around(t, self.settings.mosaic) if to_tile is not None else [t])
             result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
             result = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             self._pairs[key] = result
             if result.inliers >= stop:
-                break
+                return
+        if once and self.settings.mosaic_refine > 0:
+            self._refine(photo, tiles, [(t, key) for t, key in todo if key in self._pairs], footprint_m, covered)
+
+    def _refine(self, photo: LocalFeatures, tiles: Sequence[Tile], done, footprint_m, covered: set[int]) -> None:
+        """Coarse to fine (VerifySettings.mosaic_refine): the strongest weak matches among `done`
+        ((tile index, pair key) verified in this call, none clear) whose photo centre lies in
+        another tile of their mosaic are verified again through that tile's own mosaic; where that
+        finds more inliers it replaces the pair's result, brought into the pair's tile pixels (so
+        the answer still moves to the tile under the centre: Workspace._tile_under_centre)."""
+        from .matchers import verify as learned
+        from .model import LatLon
+
+        s = self.settings
+        weak = sorted(((self._pairs[key].inliers, i) for i, (_, key) in enumerate(done)
+                       if self._pairs[key].inliers >= s.min_inliers and self._pairs[key].centre is not None),
+                      reverse=True)[: s.mosaic_refine]
+        for _, i in weak:
+            t, key = done[i]
+            first = self._pairs[key]
+            b = tiles[t].bounds
+            centre = LatLon(b.north - first.centre[1] * (b.north - b.south), b.west + first.centre[0] * b.width_deg)
+            holder = next((j for j in self._neighbours(tiles).around(t, s.mosaic)
+                           if j != t and tiles[j].bounds.contains(centre)), None)
+            if holder is None:
+                continue
+            covered.update(self._neighbours(tiles).around(holder, s.mosaic))
+            target, to_tile, ground = self.target(tiles, holder)
+            heading = learned.headings_and_scores(photo, [target])[0][0]
+            result = learned.verify_pair(photo, target, s, self._share(photo, ground, footprint_m), heading)
+            between = tile_to_tile(tiles[holder].bounds, self.tile(tiles[holder]).size, b, self.tile(tiles[t]).size)
+            result = self._in_tile(result, between if to_tile is None else between @ to_tile, photo, self.tile(tiles[t]))
+            if result.inliers > first.inliers:
+                self._pairs[key] = result
 
     def verify(
         self,
