@@ -100,6 +100,8 @@ def main() -> None:
     ap.add_argument("--learned-modes", nargs="+", default=None,
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
+    ap.add_argument("--anchor-options", default="", help="VerifySettings fields for the verifier that adaptation's "
+                    "anchors use (`best`), spelt as a matcher variant's: e.g. contrast_norm=1,reversed_tones=1")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
     ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen (0: off; -1: the default, "
                     "rerank.LEARNED_WIDEN for a learned matcher)")
@@ -115,7 +117,8 @@ def main() -> None:
                    f"{args.candidates} candidates verified per photo, CPU only (`torch` threads {_threads()}), "
                    f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on a 2-core machine "
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
-                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
+                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`"
+                   f"{f' ({args.anchor_options})' if args.anchor_options else ''}.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
             + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo |")
     add_row(lines, "|" + "---|" * (12 + len(CANDIDATES)))
@@ -132,6 +135,9 @@ def main() -> None:
                                     adapter_dir=adapter_dir))
             ws.open_tiles(region.tiles)
             ws.index()
+            anchor_options = parse_matcher(f"{args.anchor_matcher}:{args.anchor_options}")[1]
+            if anchor_options:
+                ws.verifier.settings = replace(ws.verifier.settings, **anchor_options)
             started = time.perf_counter()
             if mode != "frozen":
                 ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
