@@ -109,15 +109,21 @@ class VerifySettings:
     rectify: bool = True
     # Contrast-reversal-invariant SIFT matching: each photo keypoint is also matched with the
     # descriptor it would have on the photo's negative, and both sets of matches go into one
-    # homography fit (_match_pairs). Where a tile's tones are reversed against the photo
-    # (vegetation or wet ground between seasons or sensors: vegas-radiometric) gradients flip, and
-    # plain SIFT descriptors of the same ground no longer match. See reversed_descriptors.
+    # homography fit (_match_pairs; reversed_descriptors). Meant for ground whose tones are reversed
+    # between tile and photo (vegetation or wet ground between seasons or sensors). Off: on all 126
+    # vegas-radiometric photos (40 % of its tiles' area tone-reversed) it placed not one photo more
+    # (61.9 -> 61.9; 68.3 -> 68.3 with the contrast stretch) at twice the CPU time (0.77 -> 1.50 s a
+    # photo), training/results/radiometric.md. A whole-photo negative needs it (same record).
     reversed_tones: bool = False
     # Contrast normalisation of the grey image before SIFT (photos and tiles): 0 none; 1 a global
-    # stretch of its 1st-99th percentiles to 0-255; 2 CLAHE (OpenCV, clip 2, 8 x 8 cells). A
-    # low-contrast tile (vegas-radiometric: grey std ~17 of 255) leaves SIFT's fixed contrast
-    # threshold with a handful of keypoints (median 16 a tile there, 119 on vegas).
-    contrast_norm: int = 0
+    # stretch of its 1st-99th percentiles to 0-255 (normalise_contrast); 2 CLAHE (OpenCV, clip 2,
+    # 8 x 8 cells). SIFT's contrast threshold is fixed, so a dull tile (vegas-radiometric: grey std
+    # ~17 of 255) leaves it a handful of keypoints (median 16 a tile there, 119 on vegas); its
+    # descriptors are normalised, so a linear stretch changes only what is detected. Measured,
+    # frozen features, all photos, R@1 none -> stretch (training/results/radiometric.md):
+    # vegas-radiometric 61.9 -> 68.3 (CLAHE 63.5), demo 97.2 -> 98.1, vegas 95.7 -> 96.7,
+    # rotterdam 84.2 -> 84.7, vegas-blurhaze 92.9 -> 92.9; CPU +0.0-0.1 s a photo.
+    contrast_norm: int = 1
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -225,7 +231,9 @@ def _grey_working_image(pil_image, settings: VerifySettings, zoom: float = 1.0) 
 def normalise_contrast(image: np.ndarray, mode: int) -> np.ndarray:
     """An 8-bit grey image (H, W) with its contrast normalised (VerifySettings.contrast_norm): 0 as
     it is; 1 its 1st-99th percentiles stretched linearly to 0-255 (clipped; a flat image is left
-    as it is); 2 CLAHE (cv2.createCLAHE, clip limit 2, 8 x 8 cells). Raises ValueError otherwise."""
+    as it is); 2 CLAHE (cv2.createCLAHE, clip limit 2, 8 x 8 cells). Raises ValueError otherwise.
+    The stretch clips the darkest and brightest 1 %: a lone bright spot smaller than that (a lamp at
+    night) loses its top and with it its keypoint; aerial ground is seldom that sparse."""
     if mode == 0:
         return image
     if mode == 1:
