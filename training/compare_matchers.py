@@ -122,7 +122,8 @@ def main() -> None:
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
     ap.add_argument("--anchor-options", default="",
-                    help="VerifySettings of the anchors' verifier, as after a matcher's colon (e.g. mosaic=1)")
+                    help="VerifySettings fields for the verifier that adaptation's anchors use (`best`), spelt as a "
+                    "matcher variant's: e.g. mosaic=1 or contrast_norm=1,reversed_tones=1")
     ap.add_argument("--per-photo", type=Path, help="folder: one CSV per row (photo, true tile's global rank, "
                     "answer right, inliers, error m), truth only scoring")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
@@ -140,7 +141,8 @@ def main() -> None:
                    f"{args.candidates} candidates verified per photo, CPU only (`torch` threads {_threads()}), "
                    f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on a 2-core machine "
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
-                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`.\n")
+                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`"
+                   f"{f' ({args.anchor_options})' if args.anchor_options else ''}.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
             + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo "
             "| confidence >= 0.9: right / shown |")

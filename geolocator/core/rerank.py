@@ -132,6 +132,24 @@ class VerifySettings:
     # mapped back to the photo's pixels, a learned backend's matched on the nadir view and the
     # homography composed with the turn, so homographies stay photo -> tile.
     rectify: bool = True
+    # Contrast-reversal-invariant SIFT matching: each photo keypoint is also matched with the
+    # descriptor it would have on the photo's negative, and both sets of matches go into one
+    # homography fit (_match_pairs; reversed_descriptors). Meant for ground whose tones are reversed
+    # between tile and photo (vegetation or wet ground between seasons or sensors). Off: on all 126
+    # vegas-radiometric photos (40 % of its tiles' area tone-reversed) it placed not one photo more
+    # (61.9 -> 61.9; 68.3 -> 68.3 with the contrast stretch) at twice the CPU time (0.77 -> 1.50 s a
+    # photo), training/results/radiometric.md. A whole-photo negative needs it (same record).
+    reversed_tones: bool = False
+    # Contrast normalisation of the grey image before SIFT (photos and tiles): 0 none; 1 a global
+    # stretch of its 1st-99th percentiles to 0-255 (normalise_contrast); 2 CLAHE (OpenCV, clip 2,
+    # 8 x 8 cells). SIFT's contrast threshold is fixed, so a dull tile (vegas-radiometric: grey std
+    # ~17 of 255) leaves it a handful of keypoints (median 16 a tile there, 119 on vegas); its
+    # descriptors are normalised, so a linear stretch changes only what is detected. Measured,
+    # frozen features, all photos, R@1 none -> stretch (training/results/radiometric.md):
+    # vegas-radiometric 61.9 -> 68.3 (CLAHE 63.5), demo 97.2 -> 98.1, vegas 95.7 -> 96.7,
+    # rotterdam 84.2 -> 84.7, vegas-blurhaze 92.9 -> 92.9; CPU +0.0-0.1 s a photo. With mode
+    # `best` (its anchors verified the same way) vegas-radiometric 86.5 -> 95.2.
+    contrast_norm: int = 1
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -240,7 +258,36 @@ def _grey_working_image(pil_image, settings: VerifySettings, zoom: float = 1.0) 
     if (tw, th) != (w, h):
         interpolation = cv2.INTER_AREA if tw < w else cv2.INTER_CUBIC
         image = cv2.resize(image, (tw, th), interpolation=interpolation)
-    return image
+    return normalise_contrast(image, settings.contrast_norm)
+
+
+def normalise_contrast(image: np.ndarray, mode: int) -> np.ndarray:
+    """An 8-bit grey image (H, W) with its contrast normalised (VerifySettings.contrast_norm): 0 as
+    it is; 1 its 1st-99th percentiles stretched linearly to 0-255 (clipped; a flat image is left
+    as it is); 2 CLAHE (cv2.createCLAHE, clip limit 2, 8 x 8 cells). Raises ValueError otherwise.
+    The stretch clips the darkest and brightest 1 %: a lone bright spot smaller than that (a lamp at
+    night) loses its top and with it its keypoint; aerial ground is seldom that sparse."""
+    if mode == 0:
+        return image
+    if mode == 1:
+        lo, hi = np.percentile(image, (1, 99))
+        if hi - lo < 1:
+            return image
+        return np.clip((image.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).round().astype(np.uint8)
+    if mode == 2:
+        return _cv2().createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(image)
+    raise ValueError(f"contrast_norm must be 0, 1 or 2, not {mode!r}")
+
+
+def reversed_descriptors(descriptors: np.ndarray) -> np.ndarray:
+    """The SIFT descriptors (n, 128) the same keypoints have on the image's negative (255 - image),
+    without describing it again. Negating an image negates every gradient: the keypoints stay (DoG
+    extrema of either sign are kept), each orientation turns by 180 degrees, so a gradient's angle
+    relative to it is unchanged while the 4 x 4 grid of cells is turned half round. OpenCV's layout
+    is (row, column, orientation bin), 4 x 4 x 8, so the 16 cells are reversed in order, the bins
+    kept. Checked against OpenCV SIFT on a negative (tests/test_rerank_reversal.py)."""
+    d = np.asarray(descriptors)
+    return np.ascontiguousarray(d.reshape(len(d), 16, 8)[:, ::-1, :].reshape(len(d), 128))
 
 
 def _sift(image: np.ndarray, mask: np.ndarray | None, settings: VerifySettings, contrast: float | None):
@@ -363,16 +410,31 @@ def fit_homography(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySe
     cv2 = _cv2()
     if len(photo.descriptors) < 4 or len(tile.descriptors) < 4:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(photo.descriptors, tile.descriptors, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < settings.ratio * p[1].distance]
+    good = _match_pairs(photo.descriptors, tile.descriptors, settings)
     if len(good) < 4:
         return None
-    src = photo.points[[m.queryIdx for m in good]]
-    dst = tile.points[[m.trainIdx for m in good]]
+    src = photo.points[[q for q, _ in good]]
+    dst = tile.points[[t for _, t in good]]
     homography, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, settings.ransac_px)
     if mask is None or homography is None:
         return None
     return homography, int(mask.sum())
+
+
+def _match_pairs(photo: np.ndarray, tile: np.ndarray, settings: VerifySettings) -> list[tuple[int, int]]:
+    """(photo index, tile index) of SIFT descriptor matches that pass Lowe's ratio test
+    (settings.ratio). With settings.reversed_tones, the photo's reversed_descriptors are matched
+    too (their own ratio test) and their matches added, a pair found both ways once: one RANSAC
+    fit then takes the ground whose tones agree and the ground whose tones are reversed alike."""
+    cv2 = _cv2()
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    sides = [photo, reversed_descriptors(photo)] if settings.reversed_tones else [photo]
+    good: dict[tuple[int, int], None] = {}  # ordered, no duplicates
+    for descriptors in sides:
+        for p in matcher.knnMatch(descriptors, tile, k=2):
+            if len(p) == 2 and p[0].distance < settings.ratio * p[1].distance:
+                good[(p[0].queryIdx, p[0].trainIdx)] = None
+    return list(good)
 
 
 def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures):
