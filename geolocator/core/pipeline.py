@@ -33,9 +33,10 @@ class Settings:
     # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
-    # (photo_rotation_cause.md). The threshold stays because, with verification, the photo layout is
-    # still behind on Rotterdam even with 12 photo headings verifying 25 candidates (frozen 83.7 vs
-    # 84.2, mode best 89.3 vs 91.8; at parity on the demo and Vegas): every run in photo_rotation.md.
+    # (photo_rotation_cause.md). The threshold stays because in mode best the photo layout is still
+    # behind on Rotterdam even with 12 photo headings verifying 25 candidates (90.3 vs 91.8 since
+    # session 10's fine-pass fixes; at parity on the demo and Vegas, and with frozen features +
+    # verification now at or above tiles x8 on all three): every run in photo_rotation.md.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
@@ -45,7 +46,9 @@ class Settings:
     centre_photo_views: bool = True
     # ... and also for adaptation and the adapted search (the adapter then learns on centred views,
     # and its card says so): its own domain centring removes ONE mean over all photo views, which
-    # leaves each rotated view's lean towards nadir tiles in place (see centre_photo_views)
+    # leaves each rotated view's lean towards nadir tiles in place (see centre_photo_views). Off:
+    # measured a wash on Rotterdam, photo x12, mode best (R@1 90.3 -> 90.8, R@5 93.9 -> 93.4;
+    # photo_rotation.md, session 10)
     centre_adapted_views: bool = False
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
