@@ -539,6 +539,39 @@ def test_centred_only_in_the_photo_rotation_layout(tmp_path):
     assert ws._centred(x) is x
 
 
+def test_centre_adapted_views_trains_and_searches_the_adapter_on_centred_photo_views(tmp_path, monkeypatch):
+    """Settings.centre_adapted_views: in the photo-rotation layout adaptation gets each photo view
+    centred on the photos' mean of that view (as the frozen search), the card says so, and locate
+    centres the views before that adapter's transform too; an adapter without the mark gets them
+    raw (its own single domain mean), as before. 8 photos (the least centre_photo_views centres),
+    2 views each, tiles once; the expected centring is written out here: per view, minus the mean
+    over the photos, L2-normalised."""
+    runs = fake_training(monkeypatch)
+    raw = np.random.default_rng(4).normal(size=(8, 2, N)).astype(np.float32)
+    centred = raw - raw.mean(axis=0, keepdims=True)
+    centred /= np.linalg.norm(centred, axis=-1, keepdims=True)
+    photos = {f"p{i}": raw[i] for i in range(8)}
+    qs = [query(f"p{i}") for i in range(8)]
+    ws = FakeWorkspace(settings(tmp_path, verify=False, rotate_photos_above=0, centre_adapted_views=True),
+                       photos, tiles=tile_features(1))
+    adapter = ws.adapt(qs, save_to=tmp_path / "a.safetensors")
+    np.testing.assert_allclose(runs[0][1], centred, atol=1e-6)
+    assert adapter.card["centred_photo_views"] is True
+    off = FakeWorkspace(settings(tmp_path, verify=False, rotate_photos_above=0), photos, tiles=tile_features(1))
+    assert off.adapt(qs, save_to=tmp_path / "b.safetensors").card["centred_photo_views"] is False
+    np.testing.assert_array_equal(runs[1][1], raw)
+    seen = []
+
+    def transform(x):
+        seen.append(np.array(x))
+        return x
+
+    for card, expect in (({"centred_photo_views": True}, centred), ({}, raw), (None, raw)):
+        ws._adapter = SimpleNamespace(card=card, transform_queries=transform, transform_tiles=lambda x: x)
+        ws.locate(qs)
+        np.testing.assert_allclose(seen[-1], expect, atol=1e-6)
+
+
 def test_frozen_candidates_ignore_the_adapter(tmp_path):
     ws, qs = world(tmp_path)
     feats = ws.embed(qs)[1]
@@ -717,6 +750,7 @@ def test_adapt_card_and_arguments(tmp_path, monkeypatch):
         "unreadable": {str(unread.path): "unreadable"}, "seed": 3,
         "geometry": {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1},
         "anchored_photos": sorted([query_key(qs[0]), query_key(qs[2])]),
+        "centred_photo_views": False,  # tiles at 8 headings: nothing to centre
         "created_unix": 1000.123, "seconds": 2.5,
     }
     assert isinstance(card["seconds"], float)
@@ -1341,3 +1375,7 @@ def test_verifier_settings_follow_the_workspace_settings(tmp_path):
     assert (vs.candidates, vs.matcher, vs.mosaic) == (7, "sift", 1)
     assert vs.keypoint_cache == tmp_path / "cache" / "keypoints" and ws.verifier is ws.verifier
     assert Workspace(settings(tmp_path, use_cache=False)).verifier.settings.keypoint_cache is None
+    # SIFT's fine pass reaches every verified candidate: 25 verified -> 25 (session 9: a photo's
+    # tile 25th was never tried fine with the default 20); fewer verified keep the default 20
+    assert Workspace(settings(tmp_path, verify_candidates=25)).verifier.settings.fine_candidates == 25
+    assert vs.fine_candidates == 20

@@ -45,6 +45,7 @@ def test_default_settings_are_the_documented_ones():
     assert (s.min_inliers, s.min_inliers_adapted, s.min_area, s.max_area) == (8, 12, 0.02, 16.0)
     assert (s.footprint_tolerance, s.max_side_ratio) == (2.5, 8.0)
     assert (s.fine_pass, s.fine_contrast, s.fine_tile_zoom, s.fine_candidates, s.fine_n_features) == (True, 0.01, 2.0, 20, 1000)
+    assert s.fine_below == 12 and s.fine_threshold() == 12  # session 10: weak matches no longer stop the fine pass
     assert (s.matcher, s.headings, s.device, s.keypoint_cache, s.glue_keypoints, s.stop_inliers) == ("sift", 4, "cpu", None, 512, None)
     assert LEARNED_STOP_INLIERS == 40
 
@@ -446,9 +447,12 @@ def test_the_fine_pass_runs_below_min_inliers_on_the_first_fine_candidates(tmp_p
 
 def test_no_fine_pass_at_min_inliers_or_when_switched_off_or_for_learned_backends(tmp_path, monkeypatch):
     query, tiles = _files(tmp_path, 2)
-    fakes = Fakes(monkeypatch, inliers=[8, 0], fine={0: 50, 1: 50})
+    fakes = Fakes(monkeypatch, inliers=[12, 0], fine={0: 50, 1: 50})
     Verifier().verify_photo(query, tiles, [0, 1])
-    assert fakes.photos == [False]  # 8 == min_inliers: verified, no second pass
+    assert fakes.photos == [False]  # 12 == fine_below (the default): verified clearly, no second pass
+    fakes = Fakes(monkeypatch, inliers=[8, 0], fine={0: 50, 1: 50})
+    Verifier(VerifySettings(fine_below=None)).verify_photo(query, tiles, [0, 1])
+    assert fakes.photos == [False]  # fine_below None: 8 == min_inliers stops it, as before session 10
     fakes = Fakes(monkeypatch, inliers=[7, 0], fine={0: 50, 1: 50})
     Verifier(VerifySettings(fine_pass=False)).verify_photo(query, tiles, [0, 1])
     assert fakes.photos == [False]
@@ -457,6 +461,27 @@ def test_no_fine_pass_at_min_inliers_or_when_switched_off_or_for_learned_backend
     assert fakes.photos == [False, True] and [r.inliers for r in out] == [50, 50]
     fakes = Fakes(monkeypatch, inliers=[7, 0], fine={0: 50, 1: 50})
     Verifier(VerifySettings(matcher="xfeat", stop_inliers=0)).verify_photo(query, tiles, [0, 1])
+    assert fakes.photos == [False]
+
+
+def test_fine_below_lets_the_fine_pass_run_past_a_lone_weak_match(tmp_path, monkeypatch):
+    """VerifySettings.fine_below: a call whose best candidate has 9 inliers (a weak match: >= 8 but
+    below 12) gets the fine pass on its candidates, as a call with nothing verified does; by
+    with None (min_inliers, 8; the default before session 10) 9 stops it. Rotterdam's q_0057 (session 9): a chance 8 on a
+    wrong tile stopped the pass that gives the right tile 17."""
+    query, tiles = _files(tmp_path, 3)
+    fakes = Fakes(monkeypatch, inliers=[9, 0, 2], fine={0: 0, 1: 17, 2: 1})
+    out = Verifier(VerifySettings(fine_below=12)).verify_photo(query, tiles, [0, 1, 2])
+    assert fakes.photos == [False, True] and fakes.pairs[3:] == [(-2, 100), (-2, 101), (-2, 102)]
+    assert [r.inliers for r in out] == [9, 17, 2]  # each pair keeps the larger of its two counts
+    assert VerifySettings(fine_below=12).fine_threshold() == 12
+    fakes = Fakes(monkeypatch, inliers=[9, 0, 2], fine={0: 0, 1: 17, 2: 1})
+    out = Verifier(VerifySettings(fine_below=None)).verify_photo(query, tiles, [0, 1, 2])
+    assert fakes.photos == [False] and [r.inliers for r in out] == [9, 0, 2]
+    none = VerifySettings(fine_below=None)
+    assert none.fine_threshold() == 8 and VerifySettings(min_inliers=5, fine_below=None).fine_threshold() == 5
+    fakes = Fakes(monkeypatch, inliers=[12, 0, 2], fine={1: 17})  # 12 is not below 12
+    Verifier(VerifySettings(fine_below=12)).verify_photo(query, tiles, [0, 1, 2])
     assert fakes.photos == [False]
 
 

@@ -12,6 +12,7 @@ and locating. The per-photo diff of frozen layouts is training/photo_rotation_di
   python training/make_public_benchmark.py      # data/benchmark/{vegas,rotterdam}
   python training/compare_photo_rotation.py [--regions ...] [--layouts before after] [--photo-views 8 12]
       [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR] [--verify-candidates 20] [--fine-candidates N]
+      [--fine-below N] [--centre-adapted]
 """
 
 from __future__ import annotations
@@ -45,16 +46,22 @@ def layouts(names, n_photo_views) -> dict:
 
 
 def run(region, tile_views, query_views, adapt: bool, seed: int, cache_dir: Path | None, adapter_dir: Path,
-        steps: int | None = None, candidates: int = 20, fine_candidates: int | None = None) -> dict:
+        steps: int | None = None, candidates: int = 20, fine_candidates: int | None = None,
+        fine_below: int | None = None, centre_adapted: bool = False) -> dict:
     """{verify: (Evaluation, adapt (CPU s, wall s), locate (CPU s, wall s), labels text, the fine-pass
     candidates of the verifier that verified)} for one layout;
     `candidates`: Settings.verify_candidates; `fine_candidates`: how many of them SIFT's fine pass
-    may reach (VerifySettings.fine_candidates; None: its default)."""
+    may reach (VerifySettings.fine_candidates; None: the Workspace's, max(20, candidates) since session 10);
+    `fine_below`: VerifySettings.fine_below (None: its default); `centre_adapted`:
+    Settings.centre_adapted_views (the photo layout's views centred for adaptation too)."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=query_views, adapter_dir=adapter_dir, verify_candidates=candidates))
+                            query_views=query_views, adapter_dir=adapter_dir, verify_candidates=candidates,
+                            centre_adapted_views=centre_adapted))
     ws.open_tiles(region.tiles)  # drops any verifier: the fine-pass setting goes on the one made after
     if fine_candidates is not None:  # read at each call, so replacing the verifier's settings is enough
         ws.verifier.settings = dataclasses.replace(ws.verifier.settings, fine_candidates=fine_candidates)
+    if fine_below is not None:
+        ws.verifier.settings = dataclasses.replace(ws.verifier.settings, fine_below=fine_below)
     ws.index()
     ws.embed(region.queries)  # cached here, so adapting and locating below time no feature extraction
     cpu, wall = time.process_time(), time.perf_counter()
@@ -87,7 +94,11 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo (default 20)")
     parser.add_argument("--fine-candidates", type=int,
-                        help="candidates SIFT's fine pass may reach (default: VerifySettings.fine_candidates, 20)")
+                        help="candidates SIFT's fine pass may reach (default: the Workspace's, max(20, verified))")
+    parser.add_argument("--fine-below", type=int,
+                        help="SIFT's fine pass runs below this many inliers (VerifySettings.fine_below)")
+    parser.add_argument("--centre-adapted", action="store_true",
+                        help="Settings.centre_adapted_views: photo views centred for adaptation too")
     parser.add_argument("--out", type=Path, help="also write the table here")
     parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
@@ -113,13 +124,15 @@ def main() -> None:
             for adapt in modes:
                 for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels, n_fine) in run(
                         region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps,
-                        args.verify_candidates, args.fine_candidates).items():
+                        args.verify_candidates, args.fine_candidates, args.fine_below,
+                        args.centre_adapted).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | {labels} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
                                    f"{a_cpu:.0f} ({a_wall:.0f}) | {l_cpu:.0f} ({l_wall:.0f}) |")
                     fine.add(n_fine)
     lines.append(f"\nSIFT's fine pass reached the first {' / '.join(map(str, sorted(fine)))} verified candidates "
-                 "(VerifySettings.fine_candidates of the verifiers used).")
+                 "(VerifySettings.fine_candidates of the verifiers used); fine_below "
+                 f"{args.fine_below}, centre_adapted_views {args.centre_adapted}.")
     lines.append(f"\nLoad average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

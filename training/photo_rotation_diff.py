@@ -17,11 +17,13 @@ Verifier's pairs depend on the calls made before; session 9). Truth scores only.
 
   python training/photo_rotation_diff.py --region resources/demo --cache-dir out/cache [--photo-views 8 12 24]
       [--photo-candidates 25] [--adapt [--seed 0]] [--own-verifiers] [--explain]
+      [--fine-candidates N] [--fine-below N] [--centre-adapted]   (session 10; every layout)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -46,20 +48,24 @@ def zscore(m: np.ndarray) -> np.ndarray:
 
 def layout_run(region, tile_views, views, cache_dir, verify: bool, verifier=None, fuse_raw: bool = False,
                candidates: int = 20, adapt_seed: int | None = None, adapter_dir: Path | None = None,
-               steps: int | None = None) -> dict:
+               steps: int | None = None, verify_settings: dict | None = None, centre_adapted: bool = False) -> dict:
     """One layout's frozen candidates, and with `verify` its verification and ranking (what
     Workspace.locate computes). `fuse_raw` (photo layouts): candidates and the cosine order by
     z(raw photo views' scores) + z(centred ones') per photo instead of the centred scores.
     `candidates`: tiles verified per photo (Settings.verify_candidates). `adapt_seed` (not None):
     adapt first (mode best, that seed, `steps` or the adaptation's own; adapters saved under
     `adapter_dir`), so candidates, cosines and verification are the adapted ones; "anchors" is then
-    each photo's geometric label (-1: none)."""
+    each photo's geometric label (-1: none). `verify_settings`: VerifySettings fields replaced on the
+    layout's own Verifier (not on a shared one); `centre_adapted`: Settings.centre_adapted_views."""
     ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=cache_dir, tile_views=tile_views,
-                            query_views=views, verify_candidates=candidates, adapter_dir=adapter_dir))
+                            query_views=views, verify_candidates=candidates, adapter_dir=adapter_dir,
+                            centre_adapted_views=centre_adapted))
     ws.open_tiles(region.tiles)
     tiles = ws.index()
     if verifier is not None:
         ws._verifier = verifier
+    elif verify_settings:
+        ws.verifier.settings = dataclasses.replace(ws.verifier.settings, **verify_settings)
     cpu = time.process_time()
     ok, photos, _ = ws.embed(region.queries)
     embed_cpu = time.process_time() - cpu
@@ -119,7 +125,12 @@ def main() -> None:
                         help="each layout verifies with its own Verifier, as a fresh Workspace does (a pair's "
                              "inliers then depend on its layout's calls: SIFT's fine pass runs on a call's "
                              "candidates only where none verified)")
+    parser.add_argument("--fine-candidates", type=int, help="VerifySettings.fine_candidates (default: the Workspace's)")
+    parser.add_argument("--fine-below", type=int, help="VerifySettings.fine_below (default: min_inliers)")
+    parser.add_argument("--centre-adapted", action="store_true", help="Settings.centre_adapted_views")
     args = parser.parse_args()
+    replaced = {k: v for k, v in (("fine_candidates", args.fine_candidates), ("fine_below", args.fine_below))
+                if v is not None}
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-rotation-diff-")) if args.adapt else None
     region = load_region(args.region)
     print(f"{args.region.name}: load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
@@ -129,7 +140,8 @@ def main() -> None:
     for name, (tv, pv) in layouts.items():
         runs[name] = layout_run(region, tv, pv, args.cache_dir, not args.no_verify, verifier, args.fuse_raw,
                                 20 if len(tv) > 1 else args.photo_candidates,
-                                args.seed if args.adapt else None, adapter_dir, args.steps)
+                                args.seed if args.adapt else None, adapter_dir, args.steps, replaced,
+                                args.centre_adapted)
         verifier = runs[name]["ws"].verifier if not (args.no_verify or args.own_verifiers) else None
     ok = runs["tiles x8"]["ok"]
     pos = np.array([positives(q, region.tiles.tiles) for q in ok])

@@ -33,9 +33,10 @@ class Settings:
     # (8x fewer passes where tiles outnumber photos). Rotated photos ranked worse (frozen R@1 36.1 ->
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
-    # (photo_rotation_cause.md). The threshold stays because, with verification, the photo layout is
-    # still behind on Rotterdam even with 12 photo headings verifying 25 candidates (frozen 83.7 vs
-    # 84.2, mode best 89.3 vs 91.8; at parity on the demo and Vegas): every run in photo_rotation.md.
+    # (photo_rotation_cause.md). The threshold stays because in mode best the photo layout is still
+    # behind on Rotterdam even with 12 photo headings verifying 25 candidates (90.3 vs 91.8 since
+    # session 10's fine-pass fixes; at parity on the demo and Vegas, and with frozen features +
+    # verification now at or above tiles x8 on all three): every run in photo_rotation.md.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000
@@ -43,6 +44,12 @@ class Settings:
     # the photos' mean of that view (retrieval.centre_photo_views; needs >= 8 photos in the call):
     # frozen R@1 27.8 -> 41.7 on the demo (training/results/photo_rotation_cause.md)
     centre_photo_views: bool = True
+    # ... and also for adaptation and the adapted search (the adapter then learns on centred views,
+    # and its card says so): its own domain centring removes ONE mean over all photo views, which
+    # leaves each rotated view's lean towards nadir tiles in place (see centre_photo_views). Off:
+    # measured a wash on Rotterdam, photo x12, mode best (R@1 90.3 -> 90.8, R@5 93.9 -> 93.4;
+    # photo_rotation.md, session 10)
+    centre_adapted_views: bool = False
     batch_size: int = 32
     # Re-rank each photo's best tiles by local-feature geometric verification (label-free; measured
     # on the demo: R@1 36.1 -> 85.2 on frozen features, 2026-11-30). `verify_candidates` tiles are checked per photo.
@@ -348,7 +355,9 @@ class Workspace:
         (Settings.centre_photo_views); anything else unchanged (an adapter centres by its own
         batch norm). `frozen`: centre even while an adapter is set (a frozen search: adaptation's
         candidates, _frozen_candidates)."""
-        if (not self.settings.centre_photo_views or (self._adapter is not None and not frozen)
+        card = getattr(self._adapter, "card", None) or {}
+        adapted = self._adapter is not None and not frozen and not card.get("centred_photo_views")
+        if (not self.settings.centre_photo_views or adapted
                 or query_features.ndim != 3 or query_features.shape[1] < 2 or len(self.views()[0]) != 1):
             return query_features
         from .retrieval import centre_photo_views
@@ -477,7 +486,11 @@ class Workspace:
             # build the backend now: a missing package is a clear error here, not silently
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
             get_matcher(self.settings.matcher)
-            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates,
+            # SIFT's fine pass reaches every verified candidate (at least its own default): with 25
+            # verified and the pass on the first 20, a photo's tile 25th was never tried fine
+            # (Rotterdam, photo x12; training/results/photo_rotation.md, session 9)
+            fine = max(VerifySettings.fine_candidates, self.settings.verify_candidates)
+            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates, fine_candidates=fine,
                                                      matcher=self.settings.matcher, mosaic=self.settings.verify_mosaic,
                                                      mosaic_once=self.settings.verify_mosaic_once,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
@@ -665,9 +678,12 @@ class Workspace:
         anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
         pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel,
                                                    frozen)
+        trained_on = query_features
+        if self.settings.centre_adapted_views:  # the photo layout's views centred as the frozen search's
+            trained_on = self._centred(query_features, frozen=True)
         adapter = run_adaptation(
             tile_features if pool is None else tile_features[pool],
-            query_features,
+            trained_on,
             mode=mode,
             steps=steps,
             seed=seed,
@@ -693,6 +709,8 @@ class Workspace:
             "seed": seed,
             "geometry": geometry,
             "anchored_photos": anchored_photos,
+            # locate centres the photo views before this adapter as adaptation did (_centred)
+            "centred_photo_views": trained_on is not query_features,
             "created_unix": round(started, 3),
             "seconds": round(time.time() - started, 3),
         }
