@@ -48,13 +48,17 @@ def test_low_texture_threshold():
     assert content.MIN_SPREAD == 7.0  # between water (<= 5.6) and every other photo (>= 8.6)
 
 
-def test_texture_spread_of_files(tmp_path):
+def test_survey_of_files(tmp_path):
+    """One decode gives both answers: the content-free reason (as content_free_reason) and low
+    texture. Halves 100 / 108: spread 4.0 (< MIN_SPREAD); halves 100 / 120: 10.0 (not low)."""
     Image.fromarray(_halves(64, 100, 108)).save(tmp_path / "flat.png")
-    assert content.texture_spread(tmp_path / "flat.png") == pytest.approx(4.0)
-    assert content.texture_spread(str(tmp_path / "flat.png")) == pytest.approx(4.0)
-    assert content.texture_spread(Query("q", tmp_path / "flat.png")) == pytest.approx(4.0)
+    Image.fromarray(_halves(64, 100, 120)).save(tmp_path / "wider.png")
+    for source in (tmp_path / "flat.png", str(tmp_path / "flat.png"), Query("q", tmp_path / "flat.png")):
+        assert content.survey(source) == (content.content_free_reason(source), True)
+    assert content.survey(tmp_path / "wider.png") == (content.content_free_reason(tmp_path / "wider.png"), False)
+    assert content.spread_array(content._grey(tmp_path / "flat.png")) == pytest.approx(4.0)
     (tmp_path / "bad.png").write_bytes(b"not a png")
-    assert content.texture_spread(tmp_path / "bad.png") is None
+    assert content.survey(tmp_path / "bad.png") == (None, False)  # its error is reported where it is embedded
 
 
 def _tile(i):

@@ -80,27 +80,6 @@ def spread_array(grey: np.ndarray) -> float:
     return value if np.isfinite(value) else 0.0
 
 
-def texture_spread(source) -> float | None:
-    """spread_array of a photo (a path or a Query, video frames included), decoded at a reduced
-    scale as `measure` decodes it; None when it cannot be read (its reading error is reported
-    where it is embedded)."""
-    from .errors import GeolocatorError
-    from .model import Query
-
-    try:
-        if isinstance(source, Query):
-            from .media.query_image import open_query_image
-
-            image = open_query_image(source, min_side=SPREAD_SIDE)
-        else:
-            from .images import open_image
-
-            image = open_image(Path(source), min_side=SPREAD_SIDE)
-    except GeolocatorError:
-        return None
-    return spread_array(np.asarray(image.convert("L"), np.float32))
-
-
 def is_low_texture(spread: float | None) -> bool:
     """Whether a photo of this texture_spread is low texture (below MIN_SPREAD; None: unknown, no)."""
     return spread is not None and spread < MIN_SPREAD
@@ -112,20 +91,40 @@ def measure_array(grey: np.ndarray) -> Content:
     return Content(_gradient_energy(grey, 64), _gradient_energy(grey, 256))
 
 
-def measure(source) -> Content:
-    """Content of an image file (a path) or of a query (a photo or a video frame), decoded at a
-    reduced scale (a 4000 px JPEG at 1/8). Raises InputError like images.open_image."""
+def _grey(source) -> np.ndarray:
+    """A photo (a path or a Query, video frames included) as grey levels (H, W; 0-255), decoded at a
+    reduced scale (256 px on the shorter side at least: a 4000 px JPEG at 1/8). Raises InputError
+    like images.open_image."""
     from .model import Query
 
     if isinstance(source, Query):
         from .media.query_image import open_query_image
 
-        image = open_query_image(source, min_side=256)
+        image = open_query_image(source, min_side=SPREAD_SIDE)
     else:
         from .images import open_image
 
-        image = open_image(Path(source), min_side=256)
-    return measure_array(np.asarray(image.convert("L"), np.float32))
+        image = open_image(Path(source), min_side=SPREAD_SIDE)
+    return np.asarray(image.convert("L"), np.float32)
+
+
+def measure(source) -> Content:
+    """Content of an image file (a path) or of a query (a photo or a video frame), decoded at a
+    reduced scale (a 4000 px JPEG at 1/8). Raises InputError like images.open_image."""
+    return measure_array(_grey(source))
+
+
+def survey(source) -> tuple[str | None, bool]:
+    """(content_free_reason, whether it is low texture: is_low_texture of its spread_array) of a
+    photo (a path or a Query) from one decode; (None, False) when it cannot be read (its reading
+    error is reported where it is embedded)."""
+    from .errors import GeolocatorError
+
+    try:
+        grey = _grey(source)
+    except GeolocatorError:
+        return None, False
+    return measure_array(grey).reason, is_low_texture(spread_array(grey))
 
 
 def content_free_reason(source) -> str | None:

@@ -290,15 +290,15 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
-        from .content import content_free_reason, is_low_texture, texture_spread
+        from .content import survey
         from .predict import predict
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
         query_features = self._centred(query_features)
-        not_located = [content_free_reason(q) for q in ok]  # blank, sky, blurred: shown as such
-        flat = [is_low_texture(texture_spread(q)) for q in ok]  # water, fog: unverified, they claim little
+        # blank, sky, blurred: shown as not located; water, fog (low texture): unverified, they claim little
+        not_located, flat = (list(column) for column in zip(*map(survey, ok))) if ok else ([], [])
         source = self._candidates(ok, query_features, tile_features, progress, cancel)
         large = source.matrix is None  # above dense_max: no Q x N matrix
         searched = source.original if large else None
