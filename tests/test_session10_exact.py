@@ -156,3 +156,163 @@ def test_the_blind_pass_decodes_the_photo_at_the_working_size(monkeypatch, tmp_p
     v, opened = _blind(monkeypatch, tmp_path, {40.0: Verification(0)}, blind_tilts=(40.0,), max_side=320)
     v.verify_photo(Query("q", tmp_path / "q.png"), _tiles(), [0])
     assert opened == [{"min_side": 320}]
+
+
+def test_the_refined_pair_is_matched_with_the_photo_its_heading_and_outline(tmp_path, monkeypatch):
+    """Verifier._refine (the setting of test_a_weak_match_centred_in_a_neighbour_is_verified_again_through_its_mosaic,
+    whose fakes ignore their arguments): the neighbour holding the centre (tile 1) is described through
+    its own mosaic (target(tiles, 1)), its heading searched for THIS photo, and verify_pair gets the
+    photo, that mosaic, the settings, the outline rule of (photo, the mosaic's ground, footprint_m) and the
+    heading the search found (its first element, not its score)."""
+    from geolocator.core.matchers import verify as learned
+
+    from .test_rerank_exact2 import GROUND, SHIFT, _feat, _query, _row, _tag
+
+    tiles = _row(tmp_path, 5)
+    monkeypatch.setattr(rerank, "tile_local_features", lambda tile, s, **k: _feat(0, (100, 100)))
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: _feat(-1, (100, 100)))
+    targets = []
+    monkeypatch.setattr(Verifier, "target", lambda self, tiles_, t: targets.append((tiles_ is tiles, int(t))) or (
+        _feat(int(t), (300, 300)), np.eye(3), GROUND))
+    headings = []
+    monkeypatch.setattr(learned, "headings_and_scores", lambda photo, targets_: headings.append(
+        (_tag(photo), [_tag(f) for f in targets_])) or [(("h", _tag(f)), 10 - _tag(f)) for f in targets_])
+    shares = []
+    monkeypatch.setattr(Verifier, "_share", lambda self, photo, ground, footprint_m: shares.append(
+        (_tag(photo), ground, footprint_m)) or ("share", len(shares)))
+    answers = {0: (12, SHIFT), 2: (9, np.eye(3)), 1: (30, np.eye(3))}
+    pairs = []
+
+    def pair(photo, target, settings, share, heading):
+        pairs.append((_tag(photo), _tag(target), settings, share, heading))
+        n, h = answers[_tag(target)]
+        return Verification(n, None, h)
+
+    monkeypatch.setattr(learned, "verify_pair", pair)
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True, stop_inliers=50, mosaic_refine=2))
+    v.verify_photo(_query(tmp_path), tiles, [0, 2], 25.0)
+    # the first pass: tiles 0 and 2; then the refinement through tile 1's mosaic (the third call each)
+    assert targets[-1] == (True, 1)
+    assert headings[-1] == (-1, [1])
+    assert shares[-1] == (-1, GROUND, 25.0)
+    assert pairs[-1] == (-1, 1, v.settings, ("share", len(shares)), ("h", 1))
+
+
+def _refined(tmp_path, monkeypatch, answers, refine, once=True, candidates=(0, 2), maps=None):
+    """verify_photo of one photo against candidate tiles [0, 2] of a row of 5 (mosaic 1, mosaic_once),
+    verify_pair answering answers[mosaic's tile] = (inliers, homography); returns (results, the tiles
+    verify_pair saw, in order). `maps`: {tile: its mosaic's map to the tile's pixels}, identity for the others (None:
+    a broken mosaic, the tile matched alone)."""
+    from geolocator.core.matchers import verify as learned
+
+    from .test_rerank_exact2 import GROUND, _feat, _query, _row, _tag
+
+    tiles = _row(tmp_path, 5)
+    monkeypatch.setattr(rerank, "tile_local_features", lambda tile, s, **k: _feat(0, (100, 100)))
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: _feat(-1, (100, 100)))
+    monkeypatch.setattr(Verifier, "target", lambda self, tiles_, t: (
+        _feat(int(t), (300, 300)), (maps or {}).get(int(t), np.eye(3)), GROUND))
+    monkeypatch.setattr(learned, "headings_and_scores", lambda photo, targets: [(("h", _tag(f)), 10 - _tag(f)) for f in targets])
+    seen = []
+
+    def pair(photo, target, settings, share, heading):
+        seen.append(_tag(target))
+        n, h = answers[_tag(target)]
+        return Verification(n, None, h)
+
+    monkeypatch.setattr(learned, "verify_pair", pair)
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=once, stop_inliers=50, mosaic_refine=refine))
+    return v.verify_photo(_query(tmp_path), tiles, list(candidates)), seen
+
+
+SHIFT_EAST = np.array([[1.0, 0, 100], [0, 1.0, 0], [0, 0, 1]])  # the photo's centre (50, 50) into tile 1
+
+
+def test_refine_takes_the_strongest_weak_matches_first_and_goes_past_one_centred_at_home(tmp_path, monkeypatch):
+    # tile 2: 13 inliers centred in tile 2 itself (no other holder); tile 0: 12, centred in tile 1.
+    # Strongest first: tile 2 (nothing to do), then tile 0 -> tile 1's mosaic is verified (the third call)
+    _, seen = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (13, np.eye(3)), 1: (30, np.eye(3))}, 2)
+    assert seen == [0, 2, 1]
+    # only the strongest one (refine 1): tile 2, which has nothing to refine
+    _, seen = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (13, np.eye(3)), 1: (30, np.eye(3))}, 1)
+    assert seen == [0, 2]
+
+
+def test_refine_leaves_a_match_under_min_inliers(tmp_path, monkeypatch):
+    # tile 0: 5 inliers (< min_inliers 8), centred in tile 1: not a weak match, not refined
+    _, seen = _refined(tmp_path, monkeypatch, {0: (5, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2)
+    assert seen == [0, 2]
+    # exactly min_inliers (8) is a weak match: refined
+    _, seen = _refined(tmp_path, monkeypatch, {0: (8, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2)
+    assert seen == [0, 2, 1]
+
+
+def test_a_refined_result_goes_through_the_holders_mosaic_map_and_then_between_the_tiles(tmp_path, monkeypatch):
+    # tile 1's mosaic map halves (mosaic px -> tile 1 px); its result (identity, 30 inliers) puts the
+    # photo's centre (50, 50) at mosaic (50, 50) -> tile 1 (25, 25) -> tile 0 (125, 25) (tile 1 starts
+    # 100 px east of tile 0): centre (1.25, 0.25) of tile 0's 100 x 100 px
+    half = np.diag([0.5, 0.5, 1.0])
+    out, seen = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2,
+                         maps={1: half})
+    assert seen == [0, 2, 1] and out[0].inliers == 30 and out[0].centre == pytest.approx((1.25, 0.25))
+    # tile 1's mosaic broken (matched alone, no map): tile 1 px -> tile 0 px only: (150, 50) -> (1.5, 0.5)
+    out, _ = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2,
+                      maps={1: None})
+    assert out[0].inliers == 30 and out[0].centre == pytest.approx((1.5, 0.5))
+
+
+def test_refine_keeps_the_first_result_on_a_tie(tmp_path, monkeypatch):
+    # tile 1's mosaic also finds 12, with the photo twice as large (centre (50, 50) -> (100, 100), i.e.
+    # (2.0, 1.0) in tile 0's pixels): "where that finds MORE inliers it replaces" -> the first stays:
+    # centre (150, 50) / 100 = (1.5, 0.5), homography SHIFT_EAST
+    out, seen = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (12, np.diag([2.0, 2.0, 1.0]))}, 2)
+    assert seen == [0, 2, 1]
+    assert out[0].inliers == 12 and out[0].centre == pytest.approx((1.5, 0.5))
+    np.testing.assert_allclose(out[0].homography, SHIFT_EAST, atol=1e-9)
+
+
+def test_rectified_features_of_a_learned_backend_are_its_own_with_the_view(monkeypatch):
+    # settings.matcher != "sift": matchers/verify.features(pil_image, settings, view=view), as it is
+    from geolocator.core.matchers import verify as learned
+
+    calls = []
+    monkeypatch.setattr(learned, "features", lambda *a, **k: calls.append((a, k)) or "described")
+    image, view, settings = Image.new("RGB", (64, 48)), assumed_view(40.0, 60.0), VerifySettings(matcher="xfeat")
+    assert rerank.rectified_local_features(image, view, settings) == "described"
+    assert len(calls) == 1 and calls[0][0][0] is image and calls[0][0][1] is settings and calls[0][1] == {"view": view}
+
+
+def test_rectified_sift_features_carry_the_photos_working_size():
+    # a 200 x 150 photo under max_side 512 is matched as it is: size (200, 150) (width, height), keypoints found
+    rng = np.random.default_rng(7)
+    texture = np.kron(rng.integers(0, 256, (15, 20)), np.ones((10, 10))).astype(np.uint8)
+    got = rerank.rectified_local_features(Image.fromarray(texture).convert("RGB"), assumed_view(30.0, 60.0), VerifySettings())
+    assert len(got.points) > 0 and got.size == (200, 150)
+
+
+def test_refine_with_one_and_only_with_mosaic_once(tmp_path, monkeypatch):
+    # tile 0 (12 inliers, centred in tile 1) is the strongest weak match: refine 1 verifies tile 1's mosaic
+    answers = {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}
+    assert _refined(tmp_path, monkeypatch, answers, 1)[1] == [0, 2, 1]
+    # refinement belongs to mosaic_once (VerifySettings.mosaic_refine): without it, none
+    assert _refined(tmp_path, monkeypatch, answers, 2, once=False)[1] == [0, 2]
+
+
+def test_a_tile_matched_alone_covers_only_itself(tmp_path, monkeypatch):
+    # candidates [0, 1]; tile 0's mosaic is broken (matched alone): it covers tile 0 only, so tile 1,
+    # inside what its mosaic would have held, is still verified
+    assert _refined(tmp_path, monkeypatch, {0: (9, np.eye(3)), 1: (9, np.eye(3))}, 0, candidates=(0, 1), maps={0: None})[1] == [0, 1]
+
+
+def test_the_photo_is_not_turned_to_nadir_when_rectify_is_off(monkeypatch, tmp_path):
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(tmp_path / "q.png")
+    monkeypatch.setattr(rerank, "query_view", lambda query: assumed_view(40.0, 60.0))  # an oblique photo
+    calls = []
+    monkeypatch.setattr(rerank, "rectified_local_features", lambda *a, **k: calls.append(a) or "turned")
+    monkeypatch.setattr(rerank, "image_local_features", lambda *a, **k: "as taken")
+    q = Query("q", tmp_path / "q.png")
+    assert Verifier(VerifySettings(rectify=False)).photo(q) == "as taken" and calls == []
+    v = Verifier(VerifySettings())
+    assert v.photo(q) == "turned"
+    # the decoded photo (64 x 48), its view, the verifier's settings
+    assert calls[0][0].size == (64, 48) and calls[0][1].tilt_deg == pytest.approx(40.0) and calls[0][2] is v.settings
