@@ -797,7 +797,8 @@ class Verifier:
     def _blind_pass(self, query: Query, tiles: Sequence[Tile], pairs) -> None:
         """The third pass (VerifySettings.blind_tilts): the photo turned to nadir at each assumed
         tilt, fine keypoints, against the zoomed tiles of `pairs` ((tile index, pair key), ...);
-        a pair keeps its most inliers over the passes. The homographies stay photo -> tile."""
+        a pair keeps its most inliers over the passes (on a tie, the earlier match). The homographies
+        stay photo -> tile."""
         from .media.query_image import open_query_image
         from .oblique import assumed_view
 
