@@ -53,7 +53,9 @@ def load_tests(files: list[str]):
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if not name.startswith("test_") or fn.__module__ != mod_name:
                 continue
-            marks = getattr(fn, "pytestmark", [])
+            # a module's `pytestmark` (one mark or a list) applies to each of its tests, as in pytest
+            mod_marks = getattr(mod, "pytestmark", [])
+            marks = [*(mod_marks if isinstance(mod_marks, list) else [mod_marks]), *getattr(fn, "pytestmark", [])]
             # a test pytest would skip here (its condition a plain bool, e.g. a shared folder that is
             # absent) is left out: run anyway it fails on the unmutated code and "kills" every mutant
             if any(m.name == "skipif" and m.args and m.args[0] is True for m in marks):
@@ -65,9 +67,12 @@ def load_tests(files: list[str]):
                     keys = [a.strip() for a in argnames.split(",")] if isinstance(argnames, str) else list(argnames)
                     new = []
                     for base, v in itertools.product(sets, values):
-                        # pytest.param(...): its values (a plain dict parameter has .values too: not that)
-                        v = v.values if isinstance(v, ParameterSet) else v
-                        vals = v if len(keys) > 1 else (v,)
+                        # pytest.param(...): its values, one per argname even for one argname (a plain dict
+                        # parameter has .values too: not that)
+                        if isinstance(v, ParameterSet):
+                            vals = v.values
+                        else:
+                            vals = v if len(keys) > 1 else (v,)
                         new.append({**base, **dict(zip(keys, vals))})
                     sets = new
             wanted = set(inspect.signature(fn).parameters) - {"tmp_path", "monkeypatch"}
