@@ -31,7 +31,10 @@ def test_default_adaptation_lifts_the_verified_pipeline_on_demo(tmp_path):
     # same backbone; not repeated here (verifying 108 photos is a third of this test's time)
     adapter = ws.adapt(region.queries, mode="best", seed=0)
     geometry = adapter.card["geometry"]
-    assert geometry["used"] and geometry["chained"] > 0
+    # labels: 101 direct + 6 chained before session 10; its fine and blind-tilt passes verify the chained
+    # photos directly, so the floor is on all labels (7 under 107), not on chains (their own tests:
+    # test_adapt_em.py, test_geometric*.py)
+    assert geometry["used"] and geometry["direct"] + geometry["chained"] >= 100, geometry
     ws.locate(region.queries)
     adapted = ws.evaluate().r1
     # absolute floor (a "+5" let a 7-point loss pass): measured 2026-11-30 85.2 frozen + verification,
