@@ -1,0 +1,83 @@
+"""Faults found in session 10's review, mended in session 11 (task "mend"): the photo decoded once per
+verification call, the quarter-turn homography's pixel convention, and the footprint lookup's narrowed
+error handling. Each test failed before its fix."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core import rerank
+from geolocator.core.model import Bounds, Query, Tile
+from geolocator.core.rerank import Verifier, VerifySettings
+
+
+def _noise_photo(path: Path, seed: int = 0) -> None:
+    """A textured photo (smoothed noise: SIFT finds keypoints on it)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, size=(24, 32), dtype=np.uint8)
+    Image.fromarray(small).resize((320, 240), Image.BICUBIC).convert("RGB").save(path)
+
+
+def _flat_tiles(folder: Path, n: int) -> list[Tile]:
+    """Flat grey tiles: no keypoints, so nothing verifies against them."""
+    tiles = []
+    for i in range(n):
+        path = folder / f"t{i}.png"
+        Image.new("RGB", (256, 256), (120, 120, 120)).save(path)
+        tiles.append(Tile(f"t{i}", path, Bounds(0.001 * i, 0.0, 0.001 * i + 0.001, 0.001)))
+    return tiles
+
+
+# ---------------------------------------------------------------- a. one decode per verify_photo call
+
+
+def test_a_photo_that_verifies_nothing_is_decoded_once_for_all_three_passes(tmp_path, monkeypatch):
+    from geolocator.core.media import query_image
+
+    _noise_photo(tmp_path / "q.png")
+    tiles = _flat_tiles(tmp_path, 2)
+    decodes, fine_calls, turned = [], [], []
+    real_open = query_image.open_query_image
+    monkeypatch.setattr(query_image, "open_query_image",
+                        lambda query, **kw: decodes.append((query.id, kw)) or real_open(query, **kw))
+    real_photo = Verifier.photo
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: fine_calls.append(fine) or real_photo(
+        self, query, fine=fine))
+    real_turned = rerank.rectified_local_features
+    monkeypatch.setattr(rerank, "rectified_local_features",
+                        lambda image, view, s, contrast=None: turned.append(view.tilt_deg) or real_turned(
+                            image, view, s, contrast=contrast))
+    v = Verifier(VerifySettings(max_side=320))
+    got = v.verify_photo(Query("q", tmp_path / "q.png"), tiles, [0, 1])
+    assert [r.inliers for r in got] == [0, 0]
+    # all three passes ran: the first and the fine description of the photo, and the blind pass at
+    # each of the default tilts (25, 40, 50 degrees)
+    assert fine_calls == [False, True] and turned == pytest.approx([25.0, 40.0, 50.0])
+    # ... on one decode at the working size (before: three, one per pass)
+    assert decodes == [("q", {"min_side": 320})]
+    # the decode is not kept past the call (no cache that could go stale): the next call decodes anew
+    v._last_photo = None
+    v._pairs.clear()
+    v.verify_photo(Query("q", tmp_path / "q.png"), tiles, [0])
+    assert len(decodes) == 2 and v._call is None
+
+
+def test_an_unreadable_photo_is_tried_once_in_a_call(tmp_path, monkeypatch):
+    from geolocator.core.media import query_image
+
+    tries = []
+
+    def broken(query, **kw):
+        tries.append(query.id)
+        raise OSError("cannot read")
+
+    monkeypatch.setattr(query_image, "open_query_image", broken)
+    v = Verifier(VerifySettings())
+    call = rerank._CallImage(Query("q", tmp_path / "absent.png"), 320)
+    for _ in range(2):
+        with pytest.raises(OSError, match="cannot read"):
+            call.image()
+    assert tries == ["q"]
+    assert [r.inliers for r in v.verify_photo(Query("q", tmp_path / "absent.png"), _flat_tiles(tmp_path, 1), [0])] == [0]
