@@ -81,3 +81,40 @@ def test_an_unreadable_photo_is_tried_once_in_a_call(tmp_path, monkeypatch):
             call.image()
     assert tries == ["q"]
     assert [r.inliers for r in v.verify_photo(Query("q", tmp_path / "absent.png"), _flat_tiles(tmp_path, 1), [0])] == [0]
+
+
+# ---------------------------------------------------------------- b. quarter turns count pixel centres
+
+
+def test_a_quarter_turn_maps_a_keypoint_onto_the_pixel_np_rot90_moves_it_to():
+    from geolocator.core.matchers.verify import rotation_homography
+
+    # worked by hand: a = [[0, 1, 2], [3, 4, 5]] (w = 3, h = 2); np.rot90(a) = [[2, 5], [1, 4], [0, 3]].
+    # Value 2 sits at column 2, row 0 and goes to column 0, row 0; value 3 at (0, 1) goes to (1, 2).
+    a = np.array([[0, 1, 2], [3, 4, 5]])
+    assert np.rot90(a).tolist() == [[2, 5], [1, 4], [0, 3]]
+    turn, size = rotation_homography(1, (3, 2))
+    assert size == (2, 3)
+    # keypoints (OpenCV KeyPoint.pt and the learned backends alike) put pixel (i, j)'s centre at (i, j)
+    np.testing.assert_allclose((turn @ [2.0, 0.0, 1.0])[:2], [0.0, 0.0])  # before: (0, 1), a pixel off
+    np.testing.assert_allclose((turn @ [0.0, 1.0, 1.0])[:2], [1.0, 2.0])
+    # a half turn: np.rot90(a, 2) = [[5, 4, 3], [2, 1, 0]]: value 2 from (2, 0) to (0, 1)
+    assert np.rot90(a, 2).tolist() == [[5, 4, 3], [2, 1, 0]]
+    np.testing.assert_allclose((rotation_homography(2, (3, 2))[0] @ [2.0, 0.0, 1.0])[:2], [0.0, 1.0])
+    # three turns: np.rot90(a, 3) = [[3, 0], [4, 1], [5, 2]]: value 2 from (2, 0) to (1, 2)
+    assert np.rot90(a, 3).tolist() == [[3, 0], [4, 1], [5, 2]]
+    np.testing.assert_allclose((rotation_homography(3, (3, 2))[0] @ [2.0, 0.0, 1.0])[:2], [1.0, 2.0])
+
+
+def test_a_keypoint_belongs_to_the_pixel_its_rounded_coordinates_name():
+    from geolocator.core.matchers.verify import inside
+
+    mask = np.zeros((3, 4), np.uint8)
+    mask[1, 1] = 255  # only pixel (x 1, y 1), its centre at (1, 1): it spans [0.5, 1.5] x [0.5, 1.5]
+    points = np.float32([[1.4, 0.6], [0.6, 1.0], [1.0, 1.0], [1.6, 1.0], [1.0, 1.6], [0.4, 1.0], [9.0, 9.0]])
+    # by hand: the first three lie within 0.5 of (1, 1) on both axes; (1.6, 1) is in pixel 2, (1, 1.6)
+    # in row 2, (0.4, 1) in pixel 0; (9, 9) is beyond the image, clipped to the corner pixel (3, 2)
+    # (before: floor put (1.4, 0.6) in row 0 and (0.6, 1) in column 0, (1.6, 1) and (1, 1.6) in (1, 1))
+    assert inside(points, mask).tolist() == [True, True, True, False, False, False, False]
+    mask[2, 3] = 255
+    assert inside(points[-1:], mask).tolist() == [True]
