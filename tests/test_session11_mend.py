@@ -118,3 +118,29 @@ def test_a_keypoint_belongs_to_the_pixel_its_rounded_coordinates_name():
     assert inside(points, mask).tolist() == [True, True, True, False, False, False, False]
     mask[2, 3] = 255
     assert inside(points[-1:], mask).tolist() == [True]
+
+
+# ---------------------------------------------------------------- c. query_footprint_m's errors
+
+
+def test_odd_metadata_is_no_footprint_but_a_programming_error_surfaces(monkeypatch):
+    from types import SimpleNamespace
+
+    import geolocator.core.media.metadata as metadata
+    from geolocator.core.model import PhotoMeta
+    from geolocator.core.rerank import query_footprint_m
+
+    # real metadata, worked by hand: 100 m x 6.4 mm / 4.5 mm = 142.2 m across a 4000 x 3000 photo
+    good = PhotoMeta(width=4000, height=3000, relative_altitude_m=100.0, focal_length_mm=4.5, sensor_width_mm=6.4)
+    assert query_footprint_m(SimpleNamespace(meta=good)) == pytest.approx(100.0 * 6.4 / 4.5)
+    # odd metadata (a reader that left text in a number field: "100" > 0 raises TypeError) is no footprint
+    odd = PhotoMeta(width=4000, height=3000, relative_altitude_m="100", focal_length_mm=4.5, sensor_width_mm=6.4)
+    assert query_footprint_m(SimpleNamespace(meta=odd)) is None
+    for error in (ZeroDivisionError, OverflowError, ValueError):
+        monkeypatch.setattr(metadata, "footprint_m", lambda meta, e=error: (_ for _ in ()).throw(e("odd")))
+        assert query_footprint_m(SimpleNamespace(meta=good)) is None
+    # a programming error in the footprint code is not swallowed (before: every exception gave None)
+    for error in (NameError, AttributeError, KeyError, IndexError):
+        monkeypatch.setattr(metadata, "footprint_m", lambda meta, e=error: (_ for _ in ()).throw(e("bug")))
+        with pytest.raises(error):
+            query_footprint_m(SimpleNamespace(meta=good))

@@ -468,14 +468,16 @@ def query_footprint_m(query: Query) -> float | None:
     one: a `footprint_m` on the Query, else core.media.metadata.footprint_m of its PhotoMeta
     (altitude above take-off x sensor width / focal length; a (width, height) pair, of which the
     width is what expected_area_share takes). None when unknown: the plausibility rule then allows
-    any sane size (VerifySettings.min_area..max_area)."""
+    any sane size (VerifySettings.min_area..max_area). Odd metadata (a value of the wrong type, a
+    zero or overflowing ratio: TypeError, ValueError, ArithmeticError from the arithmetic) is no
+    footprint either; any other error (a programming error) is raised."""
     from .media.metadata import footprint_m
 
     value = getattr(query, "footprint_m", None)
     if value is None:
         try:
             value = footprint_m(getattr(query, "meta", None))
-        except Exception:  # noqa: BLE001 - missing or odd metadata is no footprint, not a failure
+        except (TypeError, ValueError, ArithmeticError):  # odd metadata is no footprint, not a failure
             return None
     if isinstance(value, (tuple, list)):  # (width, height) as displayed
         value = value[0] if value else None
