@@ -144,3 +144,44 @@ def test_odd_metadata_is_no_footprint_but_a_programming_error_surfaces(monkeypat
         monkeypatch.setattr(metadata, "footprint_m", lambda meta, e=error: (_ for _ in ()).throw(e("bug")))
         with pytest.raises(error):
             query_footprint_m(SimpleNamespace(meta=good))
+
+
+# ---------------------------------------------------------------- d. a photo or tile that fails to be described is said
+
+
+def test_a_photo_or_tile_that_fails_to_be_described_is_logged_naming_the_file(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from geolocator.core.errors import InputError
+
+    _noise_photo(tmp_path / "q.png")
+    tile = _flat_tiles(tmp_path, 1)[0]
+    query = Query("q", tmp_path / "q.png")
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug in describing")
+
+    monkeypatch.setattr(rerank, "image_local_features", bug)
+    monkeypatch.setattr(rerank, "tile_local_features", bug)
+    v = Verifier(VerifySettings(max_side=320))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert v.photo(query) is None  # one photo's failure still does not stop the others
+        assert len(v.tile(tile).points) == 0
+    said = [r.getMessage() for r in caplog.records]
+    # before: both swallowed without a word
+    assert len(said) == 2
+    assert str(tmp_path / "q.png") in said[0] and "ZeroDivisionError: a bug in describing" in said[0]
+    assert str(tile.path) in said[1] and said[1].startswith("tile ")
+    # an unreadable file is not said again here: embedding and indexing report it, naming the file
+    caplog.clear()
+
+    def unreadable(*args, **kwargs):
+        raise InputError(tmp_path / "q.png", "cannot decode")
+
+    monkeypatch.setattr(rerank, "image_local_features", unreadable)
+    monkeypatch.setattr(rerank, "tile_local_features", lambda *a, **k: (_ for _ in ()).throw(OSError("gone")))
+    v = Verifier(VerifySettings(max_side=320))
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert v.photo(query) is None
+        assert len(v.tile(tile).points) == 0
+    assert caplog.records == []

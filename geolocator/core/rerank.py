@@ -9,6 +9,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,10 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from .cache import file_key
+from .errors import GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
 from .oblique import ViewGeometry, signed_area, view_geometry
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+
+log = logging.getLogger("geolocator")
 
 
 # A learned backend's clear match: on 8 vegas-coarse photos at 512 keypoints the right tile had
@@ -583,6 +587,14 @@ def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, t
                      [0.0, 0.0, 1.0]])
 
 
+def _unverifiable(kind: str, path, exc: Exception) -> None:
+    """Log (warning, logger "geolocator") that a photo or tile read fine but could not be described
+    for verification: it then verifies nothing, and the message names the file and the error, so
+    a programming error is seen instead of silently unverified photos."""
+    log.warning("%s %s: no keypoints for verification (%s: %s); it verifies nothing",
+                kind, path, type(exc).__name__, exc)
+
+
 class _CallImage:
     """A photo decoded at most once, on first use (open_query_image at `min_side`), for one
     Verifier.verify_photo call: its first, fine and blind passes share the pixels. A failed decode
@@ -639,7 +651,10 @@ class Verifier:
             if view is not None:
                 return rectified_local_features(image, view, self.settings, contrast=contrast)
             return image_local_features(image, self.settings, contrast=contrast)
-        except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
+        except (GeolocatorError, OSError):  # unreadable: embedding reported it, naming the file
+            return None
+        except Exception as exc:  # noqa: BLE001 - one photo's failure must not stop the others, but it is said
+            _unverifiable("photo", query.path, exc)
             return None
 
     def tile(self, tile: Tile, *, fine: bool = False) -> LocalFeatures:
@@ -652,7 +667,9 @@ class Verifier:
             try:
                 self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom)
                                     if fine else self._stored_tile(tile))
-            except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+            except Exception as exc:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+                if not isinstance(exc, (GeolocatorError, OSError)):  # unreadable: indexing reported it
+                    _unverifiable("tile", tile.path, exc)
                 empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
