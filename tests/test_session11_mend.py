@@ -124,7 +124,7 @@ def test_a_keypoint_beyond_the_image_counts_in_the_edge_pixel_and_any_non_zero_i
     from geolocator.core.matchers.verify import inside
 
     mask = np.zeros((3, 4), np.uint8)
-    mask[1, 3] = mask[2, 1] = 1  # a 0/1 mask: non-zero is inside; the last column and row partly on
+    mask[1, 1] = mask[1, 3] = mask[2, 1] = 1  # a 0/1 mask: non-zero is inside; row 0 and column 0 off
     # by hand: (-1, 1) is left of column 0 -> pixel (0, 1), off; (1, -1) above row 0 -> pixel (1, 0),
     # off; (1, 0.2) rounds to row 0, off; (3.2, 1) and (1, 2.4) are in the two pixels that are on
     points = np.float32([[-1.0, 1.0], [1.0, -1.0], [1.0, 0.2], [3.2, 1.0], [1.0, 2.4]])
