@@ -27,14 +27,15 @@ E = np.eye(4, dtype=np.float32)
 def test_rotation_homography_matrices_and_sizes_by_hand():
     h, size = verify.rotation_homography(0, (8, 5))
     assert np.array_equal(h, np.eye(3)) and size == (8, 5)
-    h, size = verify.rotation_homography(1, (8, 5))  # (x, y) -> (y, 8 - x), size (5, 8)
-    assert np.array_equal(h, [[0, 1, 0], [-1, 0, 8], [0, 0, 1]]) and size == (5, 8)
-    h, size = verify.rotation_homography(2, (8, 5))  # (x, y) -> (8 - x, 5 - y)
-    assert np.array_equal(h, [[-1, 0, 8], [0, -1, 5], [0, 0, 1]]) and size == (8, 5)
-    h, size = verify.rotation_homography(3, (8, 5))  # (x, y) -> (5 - y, x), size (5, 8)
-    assert np.array_equal(h, [[0, -1, 5], [1, 0, 0], [0, 0, 1]]) and size == (5, 8)
+    # pixel centres at integer coordinates (keypoints' convention): (x, y) -> (y, 7 - x) for w = 8
+    h, size = verify.rotation_homography(1, (8, 5))  # (x, y) -> (y, 8 - 1 - x), size (5, 8)
+    assert np.array_equal(h, [[0, 1, 0], [-1, 0, 7], [0, 0, 1]]) and size == (5, 8)
+    h, size = verify.rotation_homography(2, (8, 5))  # (x, y) -> (8 - 1 - x, 5 - 1 - y)
+    assert np.array_equal(h, [[-1, 0, 7], [0, -1, 4], [0, 0, 1]]) and size == (8, 5)
+    h, size = verify.rotation_homography(3, (8, 5))  # (x, y) -> (5 - 1 - y, x), size (5, 8)
+    assert np.array_equal(h, [[0, -1, 4], [1, 0, 0], [0, 0, 1]]) and size == (5, 8)
     assert np.array_equal(verify.rotation_homography(-1, (8, 5))[0], h)  # k % 4
-    assert np.array_equal(verify.rotation_homography(5, (8, 5))[0], [[0, 1, 0], [-1, 0, 8], [0, 0, 1]])
+    assert np.array_equal(verify.rotation_homography(5, (8, 5))[0], [[0, 1, 0], [-1, 0, 7], [0, 0, 1]])
 
 
 # ---------------------------------------------------------------- _to_array / features
@@ -518,7 +519,7 @@ def test_two_headings_are_the_upright_photo_and_the_half_turn(monkeypatch):
     fake = make_fake(monkeypatch)
     image = Image.fromarray(np.arange(4 * 8 * 3, dtype=np.uint8).reshape(4, 8, 3))
     f = verify.features(image, VerifySettings(matcher="xfeat", headings=2))
-    assert len(f.views) == 1 and np.array_equal(f.views[0][1], [[-1, 0, 8], [0, -1, 4], [0, 0, 1]])
+    assert len(f.views) == 1 and np.array_equal(f.views[0][1], [[-1, 0, 7], [0, -1, 3], [0, 0, 1]])  # (x, y) -> (8 - 1 - x, 4 - 1 - y)
     assert [a.shape for a in fake.seen] == [(4, 8, 3), (4, 8, 3)]
     assert np.array_equal(fake.seen[1], np.rot90(fake.seen[0], 2))
     for n in (3, 4, 8):  # not a divisor of 4, or more than 4: every quarter turn

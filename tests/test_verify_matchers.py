@@ -23,9 +23,11 @@ def test_rotation_homography_maps_pixels_onto_np_rot90(k):
     assert rotated.shape == (h2, w2)
     for _ in range(20):
         y, x = rng.integers(0, 7), rng.integers(0, 11)
-        # the pixel centre (x + 0.5, y + 0.5) must land on the centre of the same pixel after rotation
-        xx, yy, zz = h_map @ np.array([x + 0.5, y + 0.5, 1.0])
-        assert rotated[int(yy / zz), int(xx / zz)] == image[y, x]
+        # pixel (x, y)'s centre (keypoints count centres at integers, as OpenCV does) must land
+        # exactly on the centre of the same pixel after rotation
+        xx, yy, zz = h_map @ np.array([x, y, 1.0])
+        assert xx / zz == int(round(xx / zz)) and yy / zz == int(round(yy / zz))
+        assert rotated[int(round(yy / zz)), int(round(xx / zz))] == image[y, x]
 
 
 def test_mutual_neighbours_counts_only_agreeing_pairs():

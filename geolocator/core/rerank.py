@@ -9,6 +9,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,10 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from .cache import file_key
+from .errors import GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
 from .oblique import ViewGeometry, signed_area, view_geometry
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+
+log = logging.getLogger("geolocator")
 
 
 # A learned backend's clear match: on 8 vegas-coarse photos at 512 keypoints the right tile had
@@ -468,14 +472,16 @@ def query_footprint_m(query: Query) -> float | None:
     one: a `footprint_m` on the Query, else core.media.metadata.footprint_m of its PhotoMeta
     (altitude above take-off x sensor width / focal length; a (width, height) pair, of which the
     width is what expected_area_share takes). None when unknown: the plausibility rule then allows
-    any sane size (VerifySettings.min_area..max_area)."""
+    any sane size (VerifySettings.min_area..max_area). Odd metadata (a value of the wrong type, a
+    zero or overflowing ratio: TypeError, ValueError, ArithmeticError from the arithmetic) is no
+    footprint either; any other error (a programming error) is raised."""
     from .media.metadata import footprint_m
 
     value = getattr(query, "footprint_m", None)
     if value is None:
         try:
             value = footprint_m(getattr(query, "meta", None))
-        except Exception:  # noqa: BLE001 - missing or odd metadata is no footprint, not a failure
+        except (TypeError, ValueError, ArithmeticError):  # odd metadata is no footprint, not a failure
             return None
     if isinstance(value, (tuple, list)):  # (width, height) as displayed
         value = value[0] if value else None
@@ -581,6 +587,39 @@ def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, t
                      [0.0, 0.0, 1.0]])
 
 
+def _unverifiable(kind: str, path, exc: Exception) -> None:
+    """Log (warning, logger "geolocator") that a photo or tile read fine but could not be described
+    for verification: it then verifies nothing, and the message names the file and the error, so
+    a programming error is seen instead of silently unverified photos."""
+    log.warning("%s %s: no keypoints for verification (%s: %s); it verifies nothing",
+                kind, path, type(exc).__name__, exc)
+
+
+class _CallImage:
+    """A photo decoded at most once, on first use (open_query_image at `min_side`), for one
+    Verifier.verify_photo call: its first, fine and blind passes share the pixels. A failed decode
+    is not tried again within the call (its error is raised again)."""
+
+    __slots__ = ("query", "min_side", "_image", "_error")
+
+    def __init__(self, query: Query, min_side: int):
+        self.query, self.min_side = query, min_side
+        self._image, self._error = None, None
+
+    def image(self):
+        """The decoded photo (PIL RGB). Raises what open_query_image raised."""
+        if self._image is None and self._error is None:
+            from .media.query_image import open_query_image
+
+            try:
+                self._image = open_query_image(self.query, min_side=self.min_side)
+            except Exception as error:  # noqa: BLE001 - kept and raised to each pass that asks
+                self._error = error
+        if self._error is not None:
+            raise self._error
+        return self._image
+
+
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
@@ -596,20 +635,26 @@ class Verifier:
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
         # photo key -> tile indices inside the mosaics verified for it (VerifySettings.mosaic_once)
         self._covered: dict[tuple, set[int]] = {}
+        # the photo being verified, decoded at most once for the first, fine and blind passes of one
+        # verify_photo call and dropped when it returns (one photo in memory; a file edited between
+        # calls is read anew)
+        self._call: _CallImage | None = None
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
-        global ranking). `fine`: the second pass's low contrast threshold."""
-        from .media.query_image import open_query_image  # photos and video frames alike
-
+        global ranking). `fine`: the second pass's low contrast threshold. Within a verify_photo
+        call the photo is decoded once for all its passes (_decoded)."""
         try:
             contrast = self.settings.fine_contrast if fine else None
-            image = open_query_image(query, min_side=self.settings.max_side)
+            image = self._decoded(query)
             view = query_view(query) if self.settings.rectify else None
             if view is not None:
                 return rectified_local_features(image, view, self.settings, contrast=contrast)
             return image_local_features(image, self.settings, contrast=contrast)
-        except Exception:  # noqa: BLE001 - one unreadable photo must not stop the others
+        except (GeolocatorError, OSError):  # unreadable: embedding reported it, naming the file
+            return None
+        except Exception as exc:  # noqa: BLE001 - one photo's failure must not stop the others, but it is said
+            _unverifiable("photo", query.path, exc)
             return None
 
     def tile(self, tile: Tile, *, fine: bool = False) -> LocalFeatures:
@@ -622,7 +667,9 @@ class Verifier:
             try:
                 self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom)
                                     if fine else self._stored_tile(tile))
-            except Exception:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+            except Exception as exc:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+                if not isinstance(exc, (GeolocatorError, OSError)):  # unreadable: indexing reported it
+                    _unverifiable("tile", tile.path, exc)
                 empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
@@ -646,6 +693,17 @@ class Verifier:
             found = tile_local_features(tile, s)
             self._keypoints.put(signature, identity, found)
         return found
+
+    def _decoded(self, query: Query):
+        """The photo's pixels (media.query_image.open_query_image at the working size, photos and
+        video frames alike): the current verify_photo call's decode when it is about `query`, else
+        a fresh one. Raises what open_query_image raises (InputError naming the file)."""
+        call = self._call
+        if call is not None and call.query is query:
+            return call.image()
+        from .media.query_image import open_query_image
+
+        return open_query_image(query, min_side=self.settings.max_side)
 
     def _photo_once(self, query: Query, key) -> LocalFeatures | None:
         """self.photo(query), described once for consecutive calls with the same photo key."""
@@ -763,7 +821,17 @@ class Verifier:
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
         footprint across, metres, when known (altitude and focal length), or an oblique photo's
         camera (ViewGeometry). When no candidate verifies, a
-        second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass)."""
+        second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass).
+        The photo is decoded at most once for all passes (_CallImage)."""
+        self._call = _CallImage(query, self.settings.max_side)
+        try:
+            return self._verify_photo(query, tiles, candidates, footprint_m)
+        finally:
+            self._call = None
+
+    def _verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
+                      footprint_m: float | ViewGeometry | None) -> list[Verification]:
+        """verify_photo's work, with the call's decode in self._call."""
         photo_key = self.photo_key(query, footprint_m)
         keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
         stop = self.settings.stop_at()
@@ -799,12 +867,11 @@ class Verifier:
         tilt, fine keypoints, against the zoomed tiles of `pairs` ((tile index, pair key), ...);
         a pair keeps its most inliers over the passes (on a tie, the earlier match). The homographies
         stay photo -> tile."""
-        from .media.query_image import open_query_image
         from .oblique import assumed_view
 
         s = self.settings
         try:
-            image = open_query_image(query, min_side=s.max_side)
+            image = self._decoded(query)
         except Exception:  # noqa: BLE001 - unreadable: it verified nothing before either
             return
         for tilt in s.blind_tilts:

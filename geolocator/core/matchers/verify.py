@@ -27,16 +27,31 @@ HEADING_KEYPOINTS = 512
 
 def rotation_homography(k: int, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
     """The 3x3 map from pixels of an image of `size` (width, height) to pixels of np.rot90(image, k)
-    (k quarter turns counter-clockwise), and the rotated size. Pixel coordinates are continuous
-    (x right, y down, the image spans [0, w] x [0, h])."""
+    (k quarter turns counter-clockwise), and the rotated size. Coordinates are continuous, x right,
+    y down, with pixel (column i, row j)'s CENTRE at (i, j), so the image spans [-0.5, w - 0.5] x
+    [-0.5, h - 0.5]: the convention of the keypoints it maps (OpenCV SIFT's KeyPoint.pt, ALIKED's
+    (w - 1, h - 1) scaling, DISK's and XFeat's pixel indices). Pixel (i, j) goes exactly to the pixel
+    np.rot90 moves it to: one turn sends array element [j, i] to [w - 1 - i, j]. (OpenCV SIFT's
+    points sit 0.25 px right of and below that, from its doubled base image; SIFT is rotation
+    invariant and never described turned.)"""
     w, h = size
     total = np.eye(3)
     for _ in range(k % 4):
-        # one counter-clockwise quarter turn of a w x h image: (x, y) -> (y, w - x), size (h, w)
-        step = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, float(w)], [0.0, 0.0, 1.0]])
+        # one counter-clockwise quarter turn of a w x h image: (x, y) -> (y, w - 1 - x), size (h, w)
+        step = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, float(w - 1)], [0.0, 0.0, 1.0]])
         total = step @ total
         w, h = h, w
     return total, (w, h)
+
+
+def inside(points: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Which keypoints (n, 2) lie in a pixel where `mask` (H, W) is non-zero: (n,) bool. Pixel
+    (i, j)'s centre is at (i, j) (rotation_homography's convention), so a point belongs to the
+    pixel its rounded coordinates name; points beyond the image count as in the edge pixel."""
+    h, w = mask.shape[:2]
+    x = np.clip(np.rint(points[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.rint(points[:, 1]).astype(int), 0, h - 1)
+    return mask[y, x] > 0
 
 
 def _to_array(pil_image, max_side: int, grey: bool) -> np.ndarray:
@@ -71,9 +86,7 @@ def features(pil_image, settings, *, headings: int | None = None, view=None):
         f = matcher.extract(array)
         if mask is None or len(f.points) == 0:
             return LocalFeatures(f.points, f.descriptors, f.size)
-        x = np.clip(np.floor(f.points[:, 0]).astype(int), 0, f.size[0] - 1)
-        y = np.clip(np.floor(f.points[:, 1]).astype(int), 0, f.size[1] - 1)
-        keep = mask[y, x] > 0  # order kept: backends list keypoints strongest first
+        keep = inside(f.points, mask)  # order kept: backends list keypoints strongest first
         return LocalFeatures(f.points[keep], f.descriptors[keep], f.size)
 
     n = settings.headings if headings is None else headings
