@@ -634,6 +634,11 @@ def test_knn_views_finds_neighbours_across_headings(monkeypatch):
     # every view of i against j as taken, then the larger of i->j and j->i: A-B max(0, B's view 2 . A = 1)
     # = 1, A-C max(.6, A's view 2 . C = .64) = .64, B-C max(.48, B's view 2 . C = .6) = .6 -> A->B, B->A, C->A
     assert torch.allclose(views, _e([1.0, 0.5, 0.5], [1.0, 0.5, 0.5], [0.8, 0.24, 0.82]), atol=1e-6)
+    # photos of one view (the tiles x8 layout): the same graph either way (worked out in
+    # test_best_e_step_smooths_with_the_nearest_photos: 0->1, 1->0, 2->3, 3->2)
+    _, spy = _e_step(monkeypatch, replace(em.BEST, knn=1, knn_weight=3.0, knn_views=True))
+    want = _e([0.85, 0.45, -0.85], [0.95, 0.15, -0.95], [-0.45, 0.85, 0.45], [-0.15, 0.95, 0.15])
+    assert torch.allclose(spy.calls[0][0], want, atol=1e-6)
 
 
 def test_pooled_over_views_max_and_soft_max_by_hand():
