@@ -609,3 +609,50 @@ def test_paper_steps_by_a_copy_of_the_network(monkeypatch):
                                    torch.Generator().manual_seed(0)))
     assert nce_calls == [] and all(m["infonce"] == 0.0 and m["pseudo_pairs"] == 0 for m in metrics)
     assert all(m["loss"] == pytest.approx(2.5 * m["aic"], rel=1e-6) for m in metrics)
+
+
+# Session 11: the photo layout's experiment switches (em.Config.knn_views, view_pool)
+# Photos of 2 views in 3-d, worked by hand: A's second view equals B as taken, so the two are the same
+# place seen at different headings; their as-taken views are orthogonal.
+VIEWED = _e([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],  # A
+            [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]],  # B
+            [[0.6, 0.48, 0.64], [0.0, 0.0, -1.0]])  # C
+UNIT_TILES = torch.eye(3)[:, None, :]  # t0 = e1, t1 = e2, t2 = e3, one view
+
+
+def test_knn_views_finds_neighbours_across_headings(monkeypatch):
+    spy = _SinkhornSpy(_e([1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]))
+    monkeypatch.setattr(em, "sinkhorn", spy)
+    # tile scores, max over the photo's views: A [1, 0, 1], B [1, 1, 0], C [.6, .48, .64]
+    cfg = replace(em.BEST, knn=1, knn_weight=1.0)
+    em._best_e_step(_Identity(), UNIT_TILES, VIEWED, cfg, 1.0, torch.Generator().manual_seed(0))
+    em._best_e_step(_Identity(), UNIT_TILES, VIEWED, replace(cfg, knn_views=True), 1.0,
+                    torch.Generator().manual_seed(0))
+    plain, views = spy.calls[0][0], spy.calls[1][0]
+    # as taken only: A.B 0, A.C .6, B.C .48 -> A->C, B->C, C->A; smoothed = (own + neighbour's) / 2
+    assert torch.allclose(plain, _e([0.8, 0.24, 0.82], [0.8, 0.74, 0.32], [0.8, 0.24, 0.82]), atol=1e-6)
+    # every view of i against j as taken, then the larger of i->j and j->i: A-B max(0, B's view 2 . A = 1)
+    # = 1, A-C max(.6, A's view 2 . C = .64) = .64, B-C max(.48, B's view 2 . C = .6) = .6 -> A->B, B->A, C->A
+    assert torch.allclose(views, _e([1.0, 0.5, 0.5], [1.0, 0.5, 0.5], [0.8, 0.24, 0.82]), atol=1e-6)
+    # photos of one view (the tiles x8 layout): the same graph either way (worked out in
+    # test_best_e_step_smooths_with_the_nearest_photos: 0->1, 1->0, 2->3, 3->2)
+    _, spy = _e_step(monkeypatch, replace(em.BEST, knn=1, knn_weight=3.0, knn_views=True))
+    want = _e([0.85, 0.45, -0.85], [0.95, 0.15, -0.95], [-0.45, 0.85, 0.45], [-0.15, 0.95, 0.15])
+    assert torch.allclose(spy.calls[0][0], want, atol=1e-6)
+
+
+def test_pooled_over_views_max_and_soft_max_by_hand():
+    e_q = _e([[1.0, 0.0], [0.0, 1.0]])  # one photo, 2 views
+    e_t = _e([[1.0, 0.0]], [[0.6, 0.8]])  # 2 tiles, 1 view: cosines [1, 0] and [.6, .8]
+    s = torch.tensor(2.0)
+    assert torch.allclose(em.pooled_over_views(e_q, e_t, s, em.BEST), _e([1.0, 0.8]))
+    lse = replace(em.BEST, view_pool="lse", view_pool_tau=1.0)
+    # log(mean(exp(2 * cos))) / 2 per tile
+    want = _e([math.log((math.exp(2.0) + 1.0) / 2) / 2, math.log((math.exp(1.2) + math.exp(1.6)) / 2) / 2])
+    assert torch.allclose(em.pooled_over_views(e_q, e_t, s, lse), want, atol=1e-6)
+    # tau 0.01: within tau * log(2) / scale of the max
+    sharp = em.pooled_over_views(e_q, e_t, s, replace(lse, view_pool_tau=0.01))
+    assert torch.allclose(sharp, _e([1.0, 0.8]), atol=0.01 * math.log(2) / 2 + 1e-6)
+    assert (sharp < _e([1.0, 0.8])).all()
+    with pytest.raises(InputError, match="view_pool"):
+        em.pooled_over_views(e_q, e_t, s, replace(em.BEST, view_pool="mean"))

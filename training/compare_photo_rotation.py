@@ -12,7 +12,7 @@ and locating. The per-photo diff of frozen layouts is training/photo_rotation_di
   python training/make_public_benchmark.py      # data/benchmark/{vegas,rotterdam}
   python training/compare_photo_rotation.py [--regions ...] [--layouts before after] [--photo-views 8 12]
       [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR] [--verify-candidates 20] [--fine-candidates N]
-      [--fine-below N] [--centre-adapted]
+      [--fine-below N] [--centre-adapted] [--em FIELD=VALUE ...]   (session 11: em.Config fields of mode best)
 """
 
 from __future__ import annotations
@@ -99,9 +99,17 @@ def main() -> None:
                         help="SIFT's fine pass runs below this many inliers (VerifySettings.fine_below)")
     parser.add_argument("--centre-adapted", action="store_true",
                         help="Settings.centre_adapted_views: photo views centred for adaptation too")
+    parser.add_argument("--em", nargs="+", default=[],
+                        help="FIELD=VALUE em.Config fields replaced in mode best (e.g. knn_views=true)")
     parser.add_argument("--out", type=Path, help="also write the table here")
     parser.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
     args = parser.parse_args()
+    if args.em:  # Workspace.adapt reads em.MODES["best"] at each call
+        from geolocator.core.adapt import em
+        from photo_rotation_em_probe import parse_variant
+
+        em.MODES["best"] = dataclasses.replace(em.MODES["best"], **parse_variant(",".join(args.em)))
+        print(f"mode best with {args.em}", flush=True)
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-rotation-"))  # adapters are not kept
     lines = [
         "Tiles at 8 headings and the photo once, or tiles once and the photo at N headings; the score is the",
@@ -130,6 +138,8 @@ def main() -> None:
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
                                    f"{a_cpu:.0f} ({a_wall:.0f}) | {l_cpu:.0f} ({l_wall:.0f}) |")
                     fine.add(n_fine)
+    if args.em:
+        lines.append(f"\nmode best with em.Config fields replaced: {' '.join(args.em)}.")
     lines.append(f"\nSIFT's fine pass reached the first {' / '.join(map(str, sorted(fine)))} verified candidates "
                  "(VerifySettings.fine_candidates of the verifiers used); fine_below "
                  f"{args.fine_below}, centre_adapted_views {args.centre_adapted}.")

@@ -34,9 +34,9 @@ class Settings:
     # 19.4 on the demo) until their 45-degree views kept the whole frame (extract.rotate_photo_view)
     # and their views were centred (centre_photo_views): 41.7 now, Vegas 36.7 vs 36.2
     # (photo_rotation_cause.md). The threshold stays because in mode best the photo layout is still
-    # behind on Rotterdam even with 12 photo headings verifying 25 candidates (90.3 vs 91.8 since
-    # session 10's fine-pass fixes; at parity on the demo and Vegas, and with frozen features +
-    # verification now at or above tiles x8 on all three): every run in photo_rotation.md.
+    # behind on Rotterdam even with 12 photo headings verifying 25 candidates (97.4 vs 98.0, 1 photo
+    # of 196, with session 10's verification defaults, session 11; at or above tiles x8 on the demo
+    # and Vegas, and with frozen features + verification on all three): every run in photo_rotation.md.
     tile_views: tuple[str, ...] | None = None
     query_views: tuple[str, ...] | None = None
     rotate_photos_above: int = 10_000

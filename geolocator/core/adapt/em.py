@@ -75,6 +75,10 @@ class Config:
     knn: int = 5  # smooth each photo's tile scores with its k nearest photos (0: off) ...
     knn_weight: float = 1.0
     knn_max_queries: int = 4096  # ... on pools up to this size (the photo graph is Q x Q)
+    # Session 11 experiment switches (photo-rotated layout; training/photo_rotation_em_probe.py):
+    knn_views: bool = False  # photo graph: max over every view of one photo against the other as taken
+    view_pool: str = "max"  # M-step score over view pairs: max, or lse (pooled_over_views)
+    view_pool_tau: float = 1.0  # lse: its temperature in logit units
     batch_queries: int = 256
     max_tiles_per_step: int = 128  # tiles in one M-step (their labels first, then random others)
     e_step_max_queries: int = 4096  # photos pseudo-labelled per round (a random subset beyond it;
@@ -282,6 +286,23 @@ def max_over_views(e_q: torch.Tensor, e_t: torch.Tensor) -> torch.Tensor:
     return (e_q.reshape(-1, d) @ e_t.reshape(n * v, d).T).reshape(len(e_q), vq, n, v).amax(dim=(1, 3))
 
 
+def pooled_over_views(e_q: torch.Tensor, e_t: torch.Tensor, scale: torch.Tensor, cfg: Config) -> torch.Tensor:
+    """(B, Vq, D) x (N, V, D) -> (B, N): the M-step's score of each photo for each tile over all view
+    pairs. cfg.view_pool "max": the best pair (max_over_views; only it gets a gradient); "lse": the
+    soft max tau * (logsumexp(scale * cos / tau) - log(pairs)) / scale, in cosine units, which
+    passes a gradient to every view pair (tau = cfg.view_pool_tau in logit units; -> max as tau -> 0).
+    An experiment switch of session 11 (training/results/photo_rotation.md); the product uses max."""
+    if cfg.view_pool == "max":
+        return max_over_views(e_q, e_t)
+    if cfg.view_pool != "lse":
+        raise InputError(None, f"unknown view_pool {cfg.view_pool!r} (use max or lse)")
+    n, v, d = e_t.shape
+    every = (e_q.reshape(-1, d) @ e_t.reshape(n * v, d).T).reshape(len(e_q), -1, n, v)
+    every = every.permute(0, 2, 1, 3).reshape(len(e_q), n, -1)  # (B, tiles, view pairs)
+    tau = cfg.view_pool_tau
+    return tau * (torch.logsumexp(scale * every / tau, dim=2) - math.log(every.shape[2])) / scale
+
+
 @torch.no_grad()
 def _final_quality(model, tiles: torch.Tensor, queries: torch.Tensor, max_queries: int = 8192) -> float:
     """Label-free quality of the final adapter (on an evenly spaced subset of huge photo sets)."""
@@ -308,7 +329,11 @@ def _best_e_step(model, tiles, queries, cfg: Config, keep_share: float, gen, anc
     quality = float(cycle_consistency(sim).float().mean())
     if cfg.knn and len(pool) <= cfg.knn_max_queries:
         # Photos of one place look alike: let each photo's nearest photos vote on its tile.
-        graph = e_q[:, 0] @ e_q[:, 0].T  # photos as taken (view 0)
+        if cfg.knn_views:
+            graph = max_over_views(e_q, e_q[:, :1])  # (Q, Q) every view of i against j as taken
+            graph = torch.maximum(graph, graph.T)
+        else:
+            graph = e_q[:, 0] @ e_q[:, 0].T  # photos as taken (view 0)
         graph.fill_diagonal_(-float("inf"))
         nn = graph.topk(min(cfg.knn, len(pool) - 1), dim=1).indices
         sim = (sim + cfg.knn_weight * sim[nn].mean(dim=1)) / (1 + cfg.knn_weight)
@@ -366,10 +391,10 @@ def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, anch
         qb = queries[batch]  # (B, V', D): every view of those photos
         x_q, z_q, r_q = model(qb.reshape(-1, qb.shape[-1]), QUERY)
         e_q = F.normalize(z_q, dim=-1).reshape(len(qb), qb.shape[1], -1)
-        sim = max_over_views(e_q, e_t)  # (B, tiles): best view of each tile
+        s = scale()
+        sim = pooled_over_views(e_q, e_t, s, cfg)  # (B, tiles)
 
         # M-step: photo -> tiles (hard label), tile -> its photos in the batch (many positives).
-        s = scale()
         w = conf[batch] if cfg.weighted else None
         targets = F.one_hot(y, len(sub)).T.to(sim.dtype)  # (tiles, B)
         if cfg.weighted:
