@@ -29,6 +29,14 @@ from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, c
 from ..rerank import LocalFeatures, Verifier, photo_centre_in, verify_pair
 
 
+def partner_scores(photo: LocalFeatures, partners: Sequence[LocalFeatures]) -> list[int]:
+    """How alike `photo` is to each partner photo: the mutual-nearest-neighbour count of its best
+    heading (matchers/verify.headings_and_scores), one number per partner, higher first tried."""
+    from ..matchers import verify as learned
+
+    return [score for _, score in learned.headings_and_scores(photo, list(partners))]
+
+
 @dataclass(frozen=True)
 class GeometrySettings:
     # Measured on demo / Vegas / Rotterdam (truth used only to score, training/geometry_labels.py):
@@ -38,6 +46,14 @@ class GeometrySettings:
     links: int = 48  # anchored photos tried per unplaced photo, most similar first
     rounds: int = 3  # chaining rounds (placed photos anchor the next round)
     max_photos: int = 4000  # photos labelled (an evenly spaced sample above it): keypoints in memory
+    # With a learned backend (its verifier stops early: VerifySettings.stop_at() > 0) a link costs
+    # a LighterGlue pair (~0.3-0.4 s on 2 loaded cores, 100x SIFT's), and 48 links x 3 rounds for
+    # every unplaced photo kept mode best with xfeat anchors from finishing on rotterdam-coarse
+    # (training/results/coarse.md, session 11). There the `links` most similar anchors are
+    # ranked by their heading search's mutual-neighbour count (matchers/verify.py, milliseconds),
+    # at most this many of them are matched per photo and round, and a photo stops at the first
+    # chain as strong as that early stop. 0: no bound (every partner, as with SIFT).
+    learned_links: int = 8
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ def geometric_labels(
         return loaded[i]
 
     tried: set[tuple[int, int]] = set()
+    stop = verifier.settings.stop_at()  # 0: SIFT, which never stops early (cheap pairs)
+    bounded = stop > 0 and settings.learned_links > 0
     for round_ in range(settings.rounds):  # 2. chains through strongly placed photos
         anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= settings.anchor_inliers), int)
         todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < settings.anchor_inliers]
@@ -102,6 +120,8 @@ def geometric_labels(
         for k, qi in enumerate(todo):
             check(cancel)
             partners = anchors[np.argsort(-photo_similarity[qi, anchors], kind="stable")][: settings.links]
+            if bounded:
+                partners = _most_alike(qi, partners, tried, photo, settings.learned_links)
             for a in partners:
                 if a == qi or (qi, a) in tried:
                     continue
@@ -117,6 +137,8 @@ def geometric_labels(
                     chained = anchor.homography @ link.homography
                     centre = photo_centre_in(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
                     new[qi] = _Placement(anchor.tile, chained, strength, int(a), centre)
+                if bounded and qi in new and new[qi].inliers >= stop:
+                    break  # a clear chain: the rest would cost LighterGlue pairs for little
             emit(progress, ProgressEvent("geometry", k + 1, len(todo),
                                          f"matching photos to each other (round {round_ + 1})", clock.eta(k + 1)))
         if not new:
@@ -132,3 +154,17 @@ def geometric_labels(
             tile = p.tile if holder is None else holder
         labels[qi] = GeoLabel(tile, p.inliers, p.via)
     return labels
+
+
+def _most_alike(qi: int, partners: np.ndarray, tried: set[tuple[int, int]], photo, limit: int) -> list[int]:
+    """Of `partners` (anchor photo indices, most similar globally first), the `limit` not yet tried
+    with photo `qi` whose keypoints agree most with its own (partner_scores; ties keep the global
+    order). Partners without keypoints, and every partner when `qi` has none, are left out."""
+    if photo(qi) is None:
+        return []
+    fresh = [int(a) for a in partners if int(a) != qi and (qi, int(a)) not in tried and photo(int(a)) is not None]
+    if not fresh:
+        return []
+    scores = partner_scores(photo(qi), [photo(a) for a in fresh])
+    order = sorted(range(len(fresh)), key=lambda i: (-scores[i], i))
+    return [fresh[i] for i in order[:limit]]
