@@ -129,6 +129,13 @@ class VerifySettings:
     # choice, not a default (training/results/coarse.md). SIFT never
     # stops early, so it verifies every candidate either way.
     mosaic_once: bool = False
+    # ... and a verified mosaic covers its neighbours only where its match has at least this many
+    # inliers (0: always, session 10's rule); its own tile is covered either way. A mosaic that
+    # matched nothing is weak evidence about its neighbours: the photo may spill over its edge,
+    # and the neighbour's own mosaic, centred on what the photo sees, may match where this one did
+    # not (vegas-coarse, session 10: 17 of the 30 photos lost with mosaic_once matched nothing at
+    # all; training/results/coarse.md, session 11).
+    mosaic_once_floor: int = 0
     # ... and then, coarse to fine: a photo left without a clear match has its `mosaic_refine`
     # strongest matches (at least min_inliers) whose centre lies in another tile verified again
     # through that tile's own mosaic, centred on what the photo sees; the stronger result counts.
@@ -837,9 +844,11 @@ class Verifier:
             if once:
                 if t in covered:
                     continue
-                # a tile matched alone (a broken neighbour, see target) covers itself only
-                covered.update(self._neighbours(tiles).around(t, self.settings.mosaic) if to_tile is not None else [t])
+                covered.add(t)
             result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
+            # a tile matched alone (a broken neighbour, see target) covers itself only
+            if once and to_tile is not None and result.inliers >= self.settings.mosaic_once_floor:
+                covered.update(self._neighbours(tiles).around(t, self.settings.mosaic))
             result = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             self._pairs[key] = result
             if result.inliers >= stop:
