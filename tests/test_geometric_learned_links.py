@@ -36,7 +36,7 @@ def _scores(monkeypatch, table):
 NAMES = ["a0", "a1", "a2", "a3", "a4", "c"]
 
 
-def _setup(anchor_inliers=30):
+def _setup(anchor_inliers=60):
     direct = {f"a{i}": [(anchor_inliers, T(0.0), (0.5, 0.5))] for i in range(5)}
     direct["c"] = [(0, T(0.0), None)]
     s = np.zeros((6, 6))
@@ -48,15 +48,15 @@ def test_learned_links_match_only_the_most_alike_partners(monkeypatch):
     fakes = make_fakes(monkeypatch)
     direct, s = _setup()
     asked = _scores(monkeypatch, {("c", "a3"): 90, ("c", "a1"): 50, ("c", "a4"): 50})
-    fakes.links[("c", "a3")] = (14, L(0.0))
-    fakes.links[("c", "a1")] = (20, L(0.0))
-    fakes.links[("c", "a0")] = (35, L(0.0))  # would be the strongest, but a0 is not among the 2 most alike
+    fakes.links[("c", "a3")] = (39, L(0.0))  # below the early stop (40): no chain, go on
+    fakes.links[("c", "a1")] = (50, L(0.0))
+    fakes.links[("c", "a0")] = (55, L(0.0))  # would be the strongest, but a0 is not among the 2 most alike
     labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
                               GeometrySettings(learned_links=2, rounds=1))
     # the 5 anchors scored in their global order; a3 (90), then a1 and a4 tie at 50: a1 first (global order)
     assert asked == [("c", ["a0", "a1", "a2", "a3", "a4"])]
     assert [c[:2] for c in fakes.calls] == [("c", "a3"), ("c", "a1")]
-    assert labels[5] == GeoLabel(1, 20, 1)  # min(20, 30) beats min(14, 30); a1's tile is 1
+    assert labels[5] == GeoLabel(1, 50, 1)  # min(50, 60); a1's tile is 1
 
 
 def test_links_still_bound_the_partners_scored(monkeypatch):
@@ -71,7 +71,7 @@ def test_links_still_bound_the_partners_scored(monkeypatch):
 
 def test_a_chain_as_strong_as_the_early_stop_ends_the_photo_s_search(monkeypatch):
     fakes = make_fakes(monkeypatch)
-    direct, s = _setup(anchor_inliers=60)
+    direct, s = _setup()
     _scores(monkeypatch, {("c", "a2"): 9, ("c", "a0"): 8, ("c", "a1"): 7})
     fakes.links[("c", "a2")] = (39, L(0.0))  # min(39, 60) = 39 < 40: go on
     fakes.links[("c", "a0")] = (40, L(0.0))  # exactly the early stop (40): stop here
@@ -85,20 +85,20 @@ def test_a_chain_as_strong_as_the_early_stop_ends_the_photo_s_search(monkeypatch
 def test_later_rounds_go_on_with_the_next_most_alike_and_new_anchors(monkeypatch):
     fakes = make_fakes(monkeypatch)
     names = ["a0", "a1", "a2", "d", "c"]
-    direct = {n: [(30, T(0.0), (0.5, 0.5))] for n in ("a0", "a1", "a2")}
+    direct = {n: [(60, T(0.0), (0.5, 0.5))] for n in ("a0", "a1", "a2")}
     direct["d"] = direct["c"] = [(0, T(0.0), None)]
     s = np.zeros((5, 5))
     s[3, :3] = [0.9, 0.8, 0.7]
     s[4, :4] = [0.9, 0.8, 0.7, 0.6]
     _scores(monkeypatch, {("c", "a0"): 5, ("c", "a1"): 4, ("c", "a2"): 3, ("c", "d"): 9, ("d", "a2"): 9})
-    fakes.links[("d", "a2")] = (25, L(0.0))  # d chains in round 1 (and anchors round 2: 25 >= 12)
-    fakes.links[("c", "d")] = (22, L(0.0))
+    fakes.links[("d", "a2")] = (45, L(0.0))  # d chains in round 1 (and anchors round 2: 45 >= 40)
+    fakes.links[("c", "d")] = (42, L(0.0))
     labels = geometric_labels(names, TileSet(), np.array([[0], [1], [2], [3], [3]]), s, _learned(direct),
                               GeometrySettings(learned_links=1, rounds=3))
     # round 1: d -> a2 (its most alike), c -> a0 (nothing); round 2: c's untried partners a1, a2, d:
     # d most alike (9); round 3: nothing new was placed in round 2 except c itself, c is done
     assert [c[:2] for c in fakes.calls] == [("d", "a2"), ("c", "a0"), ("c", "d")]
-    assert labels[3] == GeoLabel(2, 25, 2) and labels[4] == GeoLabel(2, 22, 3)
+    assert labels[3] == GeoLabel(2, 45, 2) and labels[4] == GeoLabel(2, 42, 3)
 
 
 def test_photos_without_keypoints_and_no_bound(monkeypatch):
@@ -142,3 +142,30 @@ def test_partner_scores_count_mutual_nearest_neighbours():
     a = LocalFeatures(pts, eye[:10], (100, 100))
     b = LocalFeatures(np.zeros((9, 2), np.float32), eye[[0, 1, 2, 10, 11, 12, 13, 14, 15]], (100, 100))
     assert partner_scores(photo, [a, b]) == [10, 3]
+
+
+def test_a_learned_backend_s_labels_anchors_and_links_need_a_clear_match(monkeypatch):
+    # xfeat's early stop is 40 inliers (rerank.LEARNED_STOP_INLIERS). Direct: a 39 is no label, a 40
+    # is one and anchors. b (40) anchors; c links to b with 39 (no chain) and to a with 45 (a chain);
+    # with learned_clear off, SIFT's floors (min_inliers 8, anchor and link 12) apply instead.
+    fakes = make_fakes(monkeypatch)
+    _scores(monkeypatch, {})
+    names = ["a", "b", "c", "w"]
+    direct = {"a": [(50, T(0.0), (0.5, 0.5))], "b": [(40, T(0.0), (0.5, 0.5))], "c": [(0, T(0.0), None)],
+              "w": [(39, T(0.0), (0.5, 0.5))]}
+    s = np.zeros((4, 4))
+    s[2] = [0.5, 0.9, 0, 0]
+    s[3] = [0.9, 0.8, 0.7, 0]
+    fakes.links[("c", "b")] = (39, L(0.0))
+    fakes.links[("c", "a")] = (45, L(0.0))
+    cand = np.array([[0], [1], [2], [3]])
+    labels = geometric_labels(names, TileSet(), cand, s, _learned(direct), GeometrySettings(rounds=1))
+    assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), None]
+    assert [c[:2] for c in fakes.calls] == [("c", "b"), ("c", "a"), ("w", "a"), ("w", "b")]
+    fakes.calls.clear()
+    labels = geometric_labels(names, TileSet(), cand, s, _learned(direct), GeometrySettings(rounds=1, learned_clear=False))
+    # w's own 39 anchors now (>= 12): nothing left to chain but c; c's 39 through b (min(39, 40)) beats
+    # nothing, then a's min(45, 50) = 45 beats it, and 45 >= 40 stops the search
+    assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), GeoLabel(3, 39, None)]
+    assert [c[:2] for c in fakes.calls] == [("c", "b"), ("c", "a")]
+    assert GeometrySettings().learned_clear

@@ -54,6 +54,12 @@ class GeometrySettings:
     # at most this many of them are matched per photo and round, and a photo stops at the first
     # chain as strong as that early stop. 0: no bound (every partner, as with SIFT).
     learned_links: int = 8
+    # ... and a label, an anchor and a link each need that early stop's inliers (a clear match)
+    # instead of min_inliers / anchor_inliers / link_inliers: those were measured with SIFT, and a
+    # learned backend finds more inliers by chance. Measured on 24 rotterdam-coarse photos, xfeat
+    # through mosaics (training/profile_best_anchors.py, session 11): direct labels with 30-113
+    # inliers all right (10), with 10-21 all wrong (3); chained ones 13-19 all wrong (5).
+    learned_clear: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,10 @@ def geometric_labels(
     n_q = len(queries)
     clock = EtaClock(n_q)
     placed: dict[int, _Placement] = {}
-    min_inliers = verifier.settings.min_inliers
+    stop = verifier.settings.stop_at()  # 0: SIFT, which never stops early (cheap pairs)
+    clear = stop if settings.learned_clear else 0
+    min_inliers = max(verifier.settings.min_inliers, clear)
+    anchor_inliers, link_inliers = max(settings.anchor_inliers, clear), max(settings.link_inliers, clear)
     for qi, query in enumerate(queries):  # 1. direct matches (kept by the verifier for locate)
         check(cancel)
         for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi])):
@@ -110,11 +119,10 @@ def geometric_labels(
         return loaded[i]
 
     tried: set[tuple[int, int]] = set()
-    stop = verifier.settings.stop_at()  # 0: SIFT, which never stops early (cheap pairs)
     bounded = stop > 0 and settings.learned_links > 0
     for round_ in range(settings.rounds):  # 2. chains through strongly placed photos
-        anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= settings.anchor_inliers), int)
-        todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < settings.anchor_inliers]
+        anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= anchor_inliers), int)
+        todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < anchor_inliers]
         clock = EtaClock(len(todo))
         new: dict[int, _Placement] = {}
         for k, qi in enumerate(todo):
@@ -133,7 +141,7 @@ def geometric_labels(
                 anchor = placed[a]
                 strength = min(link.inliers, anchor.inliers)
                 current = new.get(qi) or placed.get(qi)
-                if link.inliers >= settings.link_inliers and (current is None or strength > current.inliers):
+                if link.inliers >= link_inliers and (current is None or strength > current.inliers):
                     chained = anchor.homography @ link.homography
                     centre = photo_centre_in(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
                     new[qi] = _Placement(anchor.tile, chained, strength, int(a), centre)
