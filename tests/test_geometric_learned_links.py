@@ -90,7 +90,8 @@ def test_later_rounds_go_on_with_the_next_most_alike_and_new_anchors(monkeypatch
     s = np.zeros((5, 5))
     s[3, :3] = [0.9, 0.8, 0.7]
     s[4, :4] = [0.9, 0.8, 0.7, 0.6]
-    _scores(monkeypatch, {("c", "a0"): 5, ("c", "a1"): 4, ("c", "a2"): 3, ("c", "d"): 9, ("d", "a2"): 9})
+    # c's round-1 partner a0 stays its most alike (10 > d's 9): round 2 must pass over it, tried
+    _scores(monkeypatch, {("c", "a0"): 10, ("c", "a1"): 4, ("c", "a2"): 3, ("c", "d"): 9, ("d", "a2"): 9})
     fakes.links[("d", "a2")] = (45, L(0.0))  # d chains in round 1 (and anchors round 2: 45 >= 40)
     fakes.links[("c", "d")] = (42, L(0.0))
     labels = geometric_labels(names, TileSet(), np.array([[0], [1], [2], [3], [3]]), s, _learned(direct),
@@ -158,6 +159,7 @@ def test_a_learned_backend_s_labels_anchors_and_links_need_a_clear_match(monkeyp
     s[3] = [0.9, 0.8, 0.7, 0]
     fakes.links[("c", "b")] = (39, L(0.0))
     fakes.links[("c", "a")] = (45, L(0.0))
+    fakes.links[("w", "a")] = (39, L(0.0))  # a link below 40: w stays unlabelled
     cand = np.array([[0], [1], [2], [3]])
     labels = geometric_labels(names, TileSet(), cand, s, _learned(direct), GeometrySettings(rounds=1))
     assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), None]
