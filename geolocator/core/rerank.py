@@ -136,6 +136,14 @@ class VerifySettings:
     # not (vegas-coarse, session 10: 17 of the 30 photos lost with mosaic_once matched nothing at
     # all; training/results/coarse.md, session 11).
     mosaic_once_floor: int = 0
+    # With an adapter in use, a learned backend's match overrules the adapted ranking only when it
+    # is clear (stop_at(): 40 inliers for xfeat), not at min_inliers: its chance matches reach 9-30
+    # inliers on coarse imagery, while the ranking adapted on its clear anchors is mostly right
+    # (rotterdam-coarse, mode best with xfeat anchors, session 11: global R@1 79.6, after
+    # verification at min_inliers 72.4; 10 of the 27 wrong answers had 10-29 inliers against a right
+    # adapted top tile). No effect for SIFT (stop_at() 0) or without an adapter
+    # (Workspace._min_inliers). False: min_inliers / min_inliers_adapted as before.
+    adapted_clear: bool = True
     # ... and then, coarse to fine: a photo left without a clear match has its `mosaic_refine`
     # strongest matches (at least min_inliers) whose centre lies in another tile verified again
     # through that tile's own mosaic, centred on what the photo sees; the stronger result counts.
