@@ -52,7 +52,9 @@ class GeometrySettings:
     # (training/results/coarse.md, session 11). There the `links` most similar anchors are
     # ranked by their heading search's mutual-neighbour count (matchers/verify.py, milliseconds),
     # at most this many of them are matched per photo and round, and a photo stops at the first
-    # chain as strong as that early stop. 0: no bound (every partner, as with SIFT).
+    # chain as strong as that early stop. 0: no bound (every partner, as with SIFT). Measured with
+    # learned_clear, xfeat through mosaics, all photos: adaptation 226-322 CPU s on rotterdam-coarse
+    # (98 photos), 270 on vegas-coarse (126); R@1 after it 81.6 / 96.0 (frozen, mosaic_once: 59.2 / 76.2).
     learned_links: int = 8
     # ... and a label, an anchor and a link each need that early stop's inliers (a clear match)
     # instead of min_inliers / anchor_inliers / link_inliers: those were measured with SIFT, and a
