@@ -139,8 +139,9 @@ class VerifySettings:
     # and the neighbour's own mosaic, centred on what the photo sees, may match where this one did
     # not (vegas-coarse, session 10: 17 of the 30 photos lost with mosaic_once matched nothing at
     # all). Measured with 8 (min_inliers), frozen, all photos: vegas-coarse 76.2 -> 89.7 at 2.31
-    # instead of 1.55 CPU s a photo; rotterdam-coarse in mode best 72.4 -> 72.4 at twice the pairs,
-    # frozen not measured: so not the default (training/results/coarse.md, session 11).
+    # instead of 1.55 CPU s a photo, rotterdam-coarse 59.2 -> 67.3 at 4.42 (21.7 pairs a photo); in
+    # mode best 72.4 -> 72.4 at twice the pairs: over budget, so not the default (training/results/
+    # coarse.md, session 11).
     mosaic_once_floor: int = 0
     # With an adapter in use, a learned backend's match overrules the adapted ranking only when it
     # is clear (stop_at(): 40 inliers for xfeat), not at min_inliers: its chance matches reach 9-30
