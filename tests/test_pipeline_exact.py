@@ -325,6 +325,19 @@ def test_min_inliers_and_point_min(tmp_path):
     assert ws._point_min_inliers(np.array([15, 6, 4])).tolist() == [6, 6, 4]
     assert ws._point_min_inliers(9).tolist() == [6]
     assert ws._point_min_inliers(5).tolist() == [5]
+    # session 11: a learned backend (early stop 40) with an adapter: every photo needs 40, anchored
+    # or not (max(40, 15) and max(40, 6)); adapted_clear off, or no adapter: as above
+    ws._verifier = FakeVerifier({}, VerifySettings(matcher="xfeat", min_inliers=6, min_inliers_adapted=15))
+    assert ws._min_inliers(qs).tolist() == [40, 40, 40]
+    ws._verifier = FakeVerifier({}, VerifySettings(matcher="xfeat", stop_inliers=13, min_inliers=6, min_inliers_adapted=15))
+    assert ws._min_inliers(qs).tolist() == [15, 13, 13]  # the stop as set (13), never below the adapted 15
+    ws._verifier = FakeVerifier({}, VerifySettings(matcher="xfeat", min_inliers=6, min_inliers_adapted=15,
+                                                   adapted_clear=False))
+    assert ws._min_inliers(qs).tolist() == [15, 6, 6]
+    ws._verifier = FakeVerifier({}, VerifySettings(matcher="xfeat", min_inliers=6, min_inliers_adapted=15))
+    ws._adapter = None
+    assert ws._min_inliers(qs).tolist() == [6, 6, 6]
+    assert VerifySettings().adapted_clear
 
 
 def test_adapted_photo_needs_twelve_to_overrule(tmp_path):

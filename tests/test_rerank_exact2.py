@@ -709,3 +709,18 @@ def test_verify_hands_the_tiles_on_and_its_eta_follows_the_pace(tmp_path, monkey
     assert seen == [tiles, tiles] and seen[0] is tiles
     # 10 s for the first of 2 photos: 10 s left; none after the second
     assert [e.eta_s for e in events] == [10.0, 0.0]
+
+
+@pytest.mark.parametrize("floor, verified", [(0, [0, 2]), (7, [0, 2]), (8, [0, 1, 2, 3])])
+def test_mosaic_once_floor_a_mosaic_that_matched_less_covers_itself_only(tmp_path, monkeypatch, floor, verified):
+    # session 11: as test_mosaic_once_verifies_each_neighbourhood_once_per_photo, every pair 7 inliers,
+    # most alike first 0, 1, 2, 3. Floor 0 (session 10's rule) or 7: tile 0's mosaic covers 0 and 1,
+    # tile 2's 1-3, so 1 and 3 are skipped. Floor 8: no mosaic reaches it, each covers its own tile
+    # only, so every candidate is verified through its own mosaic.
+    tiles = _row(tmp_path, 6)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True, stop_inliers=50, mosaic_once_floor=floor))
+    out = v.verify_photo(_query(tmp_path), tiles, [3, 2, 1, 0])
+    assert [t for _, t, *_ in rec.pairs] == verified
+    assert [r.inliers for r in out] == [7 if t in verified else 0 for t in (3, 2, 1, 0)]
+    assert VerifySettings().mosaic_once_floor == 0  # off unless asked: session 10's rule

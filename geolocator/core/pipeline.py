@@ -512,11 +512,15 @@ class Workspace:
         was trained on with a geometric label, the adapted ranking is that label, and weak matches
         (8-11 inliers) that contradict it were mostly chance (demo: R@1 97 vs 94 with them). For
         any other photo, weak matches are mostly right (photos the adapter never saw: Las Vegas
-        R@1 86 with them vs 82 without)."""
+        R@1 86 with them vs 82 without). With an adapter and a learned backend, every photo needs
+        that backend's clear match (VerifySettings.adapted_clear)."""
         s = self.verifier.settings
         card = getattr(self._adapter, "card", None) or {}
         anchored = set(card.get("anchored_photos") or ())
-        return np.array([s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers
+        # a learned backend's weak matches are often chance: with an adapter only a clear one
+        # overrules its ranking (VerifySettings.adapted_clear; stop_at() is 0 for SIFT)
+        clear = s.stop_at() if self._adapter is not None and s.adapted_clear else 0
+        return np.array([max(clear, s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers)
                          for q in queries], np.int64)
 
     def _verify(self, queries, source, min_inliers, progress, cancel) -> Verified:

@@ -137,6 +137,24 @@ class VerifySettings:
     # strongest matches (at least min_inliers) whose centre lies in another tile verified again
     # through that tile's own mosaic, centred on what the photo sees; the stronger result counts.
     mosaic_refine: int = 2
+    # With mosaic_once, a verified mosaic covers its neighbours only where its match has at least
+    # this many inliers (0: always, session 10's rule); its own tile is covered either way. A mosaic that
+    # matched nothing is weak evidence about its neighbours: the photo may spill over its edge,
+    # and the neighbour's own mosaic, centred on what the photo sees, may match where this one did
+    # not (vegas-coarse, session 10: 17 of the 30 photos lost with mosaic_once matched nothing at
+    # all). Measured with 8 (min_inliers), frozen, all photos: vegas-coarse 76.2 -> 89.7 at 2.31
+    # instead of 1.55 CPU s a photo, rotterdam-coarse 59.2 -> 67.3 at 4.42 (21.7 pairs a photo); in
+    # mode best 72.4 -> 72.4 at twice the pairs: over budget, so not the default (training/results/
+    # coarse.md, session 11).
+    mosaic_once_floor: int = 0
+    # With an adapter in use, a learned backend's match overrules the adapted ranking only when it
+    # is clear (stop_at(): 40 inliers for xfeat), not at min_inliers: its chance matches reach 9-30
+    # inliers on coarse imagery, while the ranking adapted on its clear anchors is mostly right
+    # (rotterdam-coarse, mode best with xfeat anchors, session 11: global R@1 79.6, after
+    # verification at min_inliers 72.4; 10 of the 27 wrong answers had 10-29 inliers against a right
+    # adapted top tile; with this rule 81.6, and vegas-coarse 96.0). No effect for SIFT (stop_at() 0)
+    # or without an adapter (Workspace._min_inliers). False: min_inliers / min_inliers_adapted as before.
+    adapted_clear: bool = True
     # Oblique photos (issue 13): with the gimbal pitch, height and lens recorded, the plausible
     # outline follows the camera's ground trapezoid (core/oblique.py; OutlineRule) instead of
     # [min_area, max_area]; False: today's rule for them (for comparisons).
@@ -904,9 +922,11 @@ class Verifier:
             if once:
                 if t in covered:
                     continue
-                # a tile matched alone (a broken neighbour, see target) covers itself only
-                covered.update(self._neighbours(tiles).around(t, self.settings.mosaic) if to_tile is not None else [t])
+                covered.add(t)
             result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
+            # a tile matched alone (a broken neighbour, see target) covers itself only
+            if once and to_tile is not None and result.inliers >= self.settings.mosaic_once_floor:
+                covered.update(self._neighbours(tiles).around(t, self.settings.mosaic))
             result = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             self._pairs[key] = result
             if result.inliers >= stop:

@@ -29,6 +29,14 @@ from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, c
 from ..rerank import LocalFeatures, Verifier, photo_centre_in, verify_pair
 
 
+def partner_scores(photo: LocalFeatures, partners: Sequence[LocalFeatures]) -> list[int]:
+    """How alike `photo` is to each partner photo: the mutual-nearest-neighbour count of its best
+    heading (matchers/verify.headings_and_scores), one number per partner, higher first tried."""
+    from ..matchers import verify as learned
+
+    return [score for _, score in learned.headings_and_scores(photo, list(partners))]
+
+
 @dataclass(frozen=True)
 class GeometrySettings:
     # Measured on demo / Vegas / Rotterdam (truth used only to score, training/geometry_labels.py):
@@ -38,6 +46,22 @@ class GeometrySettings:
     links: int = 48  # anchored photos tried per unplaced photo, most similar first
     rounds: int = 3  # chaining rounds (placed photos anchor the next round)
     max_photos: int = 4000  # photos labelled (an evenly spaced sample above it): keypoints in memory
+    # With a learned backend (its verifier stops early: VerifySettings.stop_at() > 0) a link costs
+    # a LighterGlue pair (~0.3-0.4 s on 2 loaded cores, 100x SIFT's), and 48 links x 3 rounds for
+    # every unplaced photo kept mode best with xfeat anchors from finishing on rotterdam-coarse
+    # (training/results/coarse.md, session 11). There the `links` most similar anchors are
+    # ranked by their heading search's mutual-neighbour count (matchers/verify.py, milliseconds),
+    # at most this many of them are matched per photo and round, and a photo stops at the first
+    # chain as strong as that early stop. 0: no bound (every partner, as with SIFT). Measured with
+    # learned_clear, xfeat through mosaics, all photos: adaptation 226-322 CPU s on rotterdam-coarse
+    # (98 photos), 270 on vegas-coarse (126); R@1 after it 81.6 / 96.0 (frozen, mosaic_once: 59.2 / 76.2).
+    learned_links: int = 8
+    # ... and a label, an anchor and a link each need that early stop's inliers (a clear match)
+    # instead of min_inliers / anchor_inliers / link_inliers: those were measured with SIFT, and a
+    # learned backend finds more inliers by chance. Measured on 24 rotterdam-coarse photos, xfeat
+    # through mosaics (training/profile_best_anchors.py, session 11): direct labels with 30-113
+    # inliers all right (10), with 10-21 all wrong (3); chained ones 13-19 all wrong (5).
+    learned_clear: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,7 +101,10 @@ def geometric_labels(
     n_q = len(queries)
     clock = EtaClock(n_q)
     placed: dict[int, _Placement] = {}
-    min_inliers = verifier.settings.min_inliers
+    stop = verifier.settings.stop_at()  # 0: SIFT, which never stops early (cheap pairs)
+    clear = stop if settings.learned_clear else 0
+    min_inliers = max(verifier.settings.min_inliers, clear)
+    anchor_inliers, link_inliers = max(settings.anchor_inliers, clear), max(settings.link_inliers, clear)
     for qi, query in enumerate(queries):  # 1. direct matches (kept by the verifier for locate)
         check(cancel)
         for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi])):
@@ -94,14 +121,17 @@ def geometric_labels(
         return loaded[i]
 
     tried: set[tuple[int, int]] = set()
+    bounded = stop > 0 and settings.learned_links > 0
     for round_ in range(settings.rounds):  # 2. chains through strongly placed photos
-        anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= settings.anchor_inliers), int)
-        todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < settings.anchor_inliers]
+        anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= anchor_inliers), int)
+        todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < anchor_inliers]
         clock = EtaClock(len(todo))
         new: dict[int, _Placement] = {}
         for k, qi in enumerate(todo):
             check(cancel)
             partners = anchors[np.argsort(-photo_similarity[qi, anchors], kind="stable")][: settings.links]
+            if bounded:
+                partners = _most_alike(qi, partners, tried, photo, settings.learned_links)
             for a in partners:
                 if a == qi or (qi, a) in tried:
                     continue
@@ -113,10 +143,12 @@ def geometric_labels(
                 anchor = placed[a]
                 strength = min(link.inliers, anchor.inliers)
                 current = new.get(qi) or placed.get(qi)
-                if link.inliers >= settings.link_inliers and (current is None or strength > current.inliers):
+                if link.inliers >= link_inliers and (current is None or strength > current.inliers):
                     chained = anchor.homography @ link.homography
                     centre = photo_centre_in(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
                     new[qi] = _Placement(anchor.tile, chained, strength, int(a), centre)
+                if bounded and qi in new and new[qi].inliers >= stop:
+                    break  # a clear chain: the rest would cost LighterGlue pairs for little
             emit(progress, ProgressEvent("geometry", k + 1, len(todo),
                                          f"matching photos to each other (round {round_ + 1})", clock.eta(k + 1)))
         if not new:
@@ -132,3 +164,17 @@ def geometric_labels(
             tile = p.tile if holder is None else holder
         labels[qi] = GeoLabel(tile, p.inliers, p.via)
     return labels
+
+
+def _most_alike(qi: int, partners: np.ndarray, tried: set[tuple[int, int]], photo, limit: int) -> list[int]:
+    """Of `partners` (anchor photo indices, most similar globally first), the `limit` not yet tried
+    with photo `qi` whose keypoints agree most with its own (partner_scores; ties keep the global
+    order). Partners without keypoints, and every partner when `qi` has none, are left out."""
+    if photo(qi) is None:
+        return []
+    fresh = [int(a) for a in partners if int(a) != qi and (qi, int(a)) not in tried and photo(int(a)) is not None]
+    if not fresh:
+        return []
+    scores = partner_scores(photo(qi), [photo(a) for a in fresh])
+    order = sorted(range(len(fresh)), key=lambda i: (-scores[i], i))
+    return [fresh[i] for i in order[:limit]]

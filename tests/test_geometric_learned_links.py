@@ -1,0 +1,173 @@
+"""Mode best's photo-photo chains with a learned backend (session 11, issue 13): at most
+GeometrySettings.learned_links partners matched per photo and round, the most alike first by
+their heading search's mutual-neighbour count, stopping at a chain as strong as the verifier's
+early stop. SIFT (no early stop) tries every partner as before (tests/test_geometric_exact.py).
+
+The fakes of test_geometric_exact: a fake verifier's direct matches, fake photo-photo links, and
+a fake partner_scores, so every call below is worked out by hand.
+"""
+
+import numpy as np
+
+from geolocator.core.adapt import geometric
+from geolocator.core.adapt.geometric import GeoLabel, GeometrySettings, geometric_labels, partner_scores
+from geolocator.core.rerank import LocalFeatures, VerifySettings
+from .test_geometric_exact import L, T, TileSet, Verifier, make_fakes
+
+
+def _learned(direct, no_photo=()):
+    v = Verifier(direct, no_photo=no_photo)
+    v.settings = VerifySettings(matcher="xfeat")  # stop_at() 40 (rerank.LEARNED_STOP_INLIERS)
+    return v
+
+
+def _scores(monkeypatch, table):
+    """partner_scores from `table` {(photo, partner): score} (0 when absent); records each call."""
+    asked = []
+
+    def scores(photo, partners):
+        asked.append((photo.name, [p.name for p in partners]))
+        return [table.get((photo.name, p.name), 0) for p in partners]
+
+    monkeypatch.setattr(geometric, "partner_scores", scores)
+    return asked
+
+
+NAMES = ["a0", "a1", "a2", "a3", "a4", "c"]
+
+
+def _setup(anchor_inliers=60):
+    direct = {f"a{i}": [(anchor_inliers, T(0.0), (0.5, 0.5))] for i in range(5)}
+    direct["c"] = [(0, T(0.0), None)]
+    s = np.zeros((6, 6))
+    s[5, :5] = [0.9, 0.8, 0.7, 0.6, 0.5]  # globally most similar first: a0 .. a4
+    return direct, s
+
+
+def test_learned_links_match_only_the_most_alike_partners(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    asked = _scores(monkeypatch, {("c", "a3"): 90, ("c", "a1"): 50, ("c", "a4"): 50})
+    fakes.links[("c", "a3")] = (39, L(0.0))  # below the early stop (40): no chain, go on
+    fakes.links[("c", "a1")] = (50, L(0.0))
+    fakes.links[("c", "a0")] = (55, L(0.0))  # would be the strongest, but a0 is not among the 2 most alike
+    labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                              GeometrySettings(learned_links=2, rounds=1))
+    # the 5 anchors scored in their global order; a3 (90), then a1 and a4 tie at 50: a1 first (global order)
+    assert asked == [("c", ["a0", "a1", "a2", "a3", "a4"])]
+    assert [c[:2] for c in fakes.calls] == [("c", "a3"), ("c", "a1")]
+    assert labels[5] == GeoLabel(1, 50, 1)  # min(50, 60); a1's tile is 1
+
+
+def test_links_still_bound_the_partners_scored(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    asked = _scores(monkeypatch, {("c", "a3"): 90})
+    geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                     GeometrySettings(links=2, learned_links=8, rounds=1))
+    assert asked == [("c", ["a0", "a1"])]  # a3 is not among the 2 most similar: never scored
+    assert [c[:2] for c in fakes.calls] == [("c", "a0"), ("c", "a1")]
+
+
+def test_a_chain_as_strong_as_the_early_stop_ends_the_photo_s_search(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    _scores(monkeypatch, {("c", "a2"): 9, ("c", "a0"): 8, ("c", "a1"): 7})
+    fakes.links[("c", "a2")] = (39, L(0.0))  # min(39, 60) = 39 < 40: go on
+    fakes.links[("c", "a0")] = (40, L(0.0))  # exactly the early stop (40): stop here
+    fakes.links[("c", "a1")] = (55, L(0.0))
+    labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                              GeometrySettings(learned_links=4, rounds=1))
+    assert [c[:2] for c in fakes.calls] == [("c", "a2"), ("c", "a0")]
+    assert labels[5] == GeoLabel(0, 40, 0)
+
+
+def test_later_rounds_go_on_with_the_next_most_alike_and_new_anchors(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    names = ["a0", "a1", "a2", "d", "c"]
+    direct = {n: [(60, T(0.0), (0.5, 0.5))] for n in ("a0", "a1", "a2")}
+    direct["d"] = direct["c"] = [(0, T(0.0), None)]
+    s = np.zeros((5, 5))
+    s[3, :3] = [0.9, 0.8, 0.7]
+    s[4, :4] = [0.9, 0.8, 0.7, 0.6]
+    # c's round-1 partner a0 stays its most alike (10 > d's 9): round 2 must pass over it, tried
+    _scores(monkeypatch, {("c", "a0"): 10, ("c", "a1"): 4, ("c", "a2"): 3, ("c", "d"): 9, ("d", "a2"): 9})
+    fakes.links[("d", "a2")] = (45, L(0.0))  # d chains in round 1 (and anchors round 2: 45 >= 40)
+    fakes.links[("c", "d")] = (42, L(0.0))
+    labels = geometric_labels(names, TileSet(), np.array([[0], [1], [2], [3], [3]]), s, _learned(direct),
+                              GeometrySettings(learned_links=1, rounds=3))
+    # round 1: d -> a2 (its most alike), c -> a0 (nothing); round 2: c's untried partners a1, a2, d:
+    # d most alike (9); round 3: nothing new was placed in round 2 except c itself, c is done
+    assert [c[:2] for c in fakes.calls] == [("d", "a2"), ("c", "a0"), ("c", "d")]
+    assert labels[3] == GeoLabel(2, 45, 2) and labels[4] == GeoLabel(2, 42, 3)
+
+
+def test_photos_without_keypoints_and_no_bound(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    asked = _scores(monkeypatch, {("c", "a4"): 9})
+    # a0 has no keypoints: never scored nor matched
+    geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct, no_photo={"a0"}),
+                     GeometrySettings(learned_links=1, rounds=1))
+    assert asked == [("c", ["a1", "a2", "a3", "a4"])] and [c[:2] for c in fakes.calls] == [("c", "a4")]
+    fakes.calls.clear()
+    asked.clear()
+    # c without keypoints: nothing scored, nothing matched
+    geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct, no_photo={"c"}),
+                     GeometrySettings(learned_links=1, rounds=1))
+    assert asked == [] and fakes.calls == []
+    # learned_links 0: every partner in its global order, unscored (as with SIFT)
+    geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                     GeometrySettings(learned_links=0, rounds=1))
+    assert asked == [] and [c[1] for c in fakes.calls] == ["a0", "a1", "a2", "a3", "a4"]
+    assert GeometrySettings().learned_links == 8
+
+
+def test_sift_is_not_bounded(monkeypatch):
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    asked = _scores(monkeypatch, {})
+    geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, Verifier(direct),
+                     GeometrySettings(learned_links=1, rounds=1))
+    assert asked == [] and [c[1] for c in fakes.calls] == ["a0", "a1", "a2", "a3", "a4"]
+
+
+def test_partner_scores_count_mutual_nearest_neighbours():
+    # 16-dim unit descriptors e0..e15. The photo holds e0..e9. Partner A holds the same ten: each is
+    # the other's nearest, 10 mutual. Partner B holds e0, e1, e2 and e10..e15 (orthogonal to all the
+    # photo's): e0-e2 are mutual; B's others' nearest photo descriptor is a tie at 0 (argmax: the
+    # photo's e0), whose own nearest is B's e0, so not mutual: 3. A single heading (no views).
+    eye = np.eye(16, dtype=np.float32)
+    pts = np.zeros((10, 2), np.float32)
+    photo = LocalFeatures(pts, eye[:10], (100, 100))
+    a = LocalFeatures(pts, eye[:10], (100, 100))
+    b = LocalFeatures(np.zeros((9, 2), np.float32), eye[[0, 1, 2, 10, 11, 12, 13, 14, 15]], (100, 100))
+    assert partner_scores(photo, [a, b]) == [10, 3]
+
+
+def test_a_learned_backend_s_labels_anchors_and_links_need_a_clear_match(monkeypatch):
+    # xfeat's early stop is 40 inliers (rerank.LEARNED_STOP_INLIERS). Direct: a 39 is no label, a 40
+    # is one and anchors. b (40) anchors; c links to b with 39 (no chain) and to a with 45 (a chain);
+    # with learned_clear off, SIFT's floors (min_inliers 8, anchor and link 12) apply instead.
+    fakes = make_fakes(monkeypatch)
+    _scores(monkeypatch, {})
+    names = ["a", "b", "c", "w"]
+    direct = {"a": [(50, T(0.0), (0.5, 0.5))], "b": [(40, T(0.0), (0.5, 0.5))], "c": [(0, T(0.0), None)],
+              "w": [(39, T(0.0), (0.5, 0.5))]}
+    s = np.zeros((4, 4))
+    s[2] = [0.5, 0.9, 0, 0]
+    s[3] = [0.9, 0.8, 0.7, 0]
+    fakes.links[("c", "b")] = (39, L(0.0))
+    fakes.links[("c", "a")] = (45, L(0.0))
+    fakes.links[("w", "a")] = (39, L(0.0))  # a link below 40: w stays unlabelled
+    cand = np.array([[0], [1], [2], [3]])
+    labels = geometric_labels(names, TileSet(), cand, s, _learned(direct), GeometrySettings(rounds=1))
+    assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), None]
+    assert [c[:2] for c in fakes.calls] == [("c", "b"), ("c", "a"), ("w", "a"), ("w", "b")]
+    fakes.calls.clear()
+    labels = geometric_labels(names, TileSet(), cand, s, _learned(direct), GeometrySettings(rounds=1, learned_clear=False))
+    # w's own 39 anchors now (>= 12): nothing left to chain but c; c's 39 through b (min(39, 40)) beats
+    # nothing, then a's min(45, 50) = 45 beats it, and 45 >= 40 stops the search
+    assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), GeoLabel(3, 39, None)]
+    assert [c[:2] for c in fakes.calls] == [("c", "b"), ("c", "a")]
+    assert GeometrySettings().learned_clear
