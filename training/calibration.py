@@ -42,6 +42,9 @@ FIELDS = ["region", "mode", "matcher", "query", "status", "source", "inliers", "
           "right", "error_m", "weighted_error_m", "tile_error_m", "radius_m", "top_score", "candidate_inliers",
           "footprint_ratio"]
 BINS = np.linspace(0.0, 1.0, 11)
+# calibration.md from this line on is written by hand (commands, times, load of the runs) and kept
+# when the generated part above it is written again
+KEPT = "<!-- written by hand below: kept by training/calibration.py -->"
 
 
 def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False,
@@ -221,6 +224,8 @@ def reliability_table(rows: list[dict], title: str) -> list[str]:
 
 def report(rows: list[dict], seconds: float | None) -> str:
     everything, rows = rows, [r for r in rows if r["matcher"] == "sift"]  # SIFT first; other matchers after
+    if not rows:
+        return "\n".join(["# Confidence calibration", "", "No SIFT records.", *matcher_sections(everything)]) + "\n"
     lines = ["# Confidence calibration", "",
              "Every photo of the demo and the public benchmark regions located by the product pipeline "
              "(EfficientNet-Lite0, verification on, SIFT; `best` = adapted with mode best, seed 0; other matchers: "
@@ -448,6 +453,9 @@ def main() -> None:
                   f"{100 * np.mean([r['right'] for r in small]):.1f} %; cosine margin >= 0.5: {len(clear)} photos, right "
                   f"{sum(clear):.0f} (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
+    old = results / "calibration.md"
+    if old.is_file() and KEPT in old.read_text():  # the hand-written record of how the runs were made
+        text += "\n" + KEPT + old.read_text().split(KEPT, 1)[1]
     (results / "calibration.md").write_text(text)
     if not plot([r for r in rows if r["matcher"] == "sift"], results / "calibration.png"):
         print("matplotlib not installed (pip install -e .[dev]): no calibration.png")
