@@ -175,7 +175,13 @@ def held_out_table(train: list[dict], key: str) -> tuple[tuple[float, ...], tupl
         return None
     margins, rates = fit_table(np.array([r["inlier_margin"] for r in v], float),
                                np.array([r["right"] for r in v], float), edges_for(key))
-    return (0.0, *margins), (VERIFIED_RIGHT[0], *rates)
+    return with_start(margins, rates)
+
+
+def with_start(margins: tuple, rates: tuple) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The table confidence_tables keeps: margin 0 first, at the 0.25 set for it (SIFT's
+    VERIFIED_RIGHT[0]) or the first measured share where that is lower (never falling)."""
+    return (0.0, *margins), (min(VERIFIED_RIGHT[0], *rates[:1]), *rates)
 
 
 def table_confidence(r: dict, table: tuple | None) -> float:
@@ -433,9 +439,9 @@ def main() -> None:
                 print(f"verified ({key}): {len(v)} photos, fewer than {MIN_FIT_VERIFIED}: no table, it stays "
                       f"uncalibrated (capped at {UNCALIBRATED_CEILING})")
                 continue
-            margins, rates = fit_table(x, y, edges_for(key))
+            margins, rates = with_start(*fit_table(x, y, edges_for(key)))
             print(f"verified ({key}): {len(v)} photos, {len(v) - int(y.sum())} wrong; smoothed buckets "
-                  f"(confidence_tables.py, after margin 0): margins = {margins}  right = {rates}")
+                  f"(confidence_tables.py): margins = {margins}  right = {rates}")
         u = [r for r in rows if r["status"] != STATUS_VERIFIED and r["matcher"] == "sift"]  # SIFT's unverified photos
         if u:
             print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
