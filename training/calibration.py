@@ -8,11 +8,16 @@ names the right place (a verified photo is then typically within a metre or two)
 
   python training/make_public_benchmark.py            # data/benchmark/{vegas,rotterdam}
   python training/calibration.py [--modes frozen best] [--fit]
+  python training/calibration.py --matcher xfeat:mosaic=1,mosaic_once=1,widen=49 --photos 42 --merge ...
+
+Each record names its matcher (spec as compare_matchers.py spells it); --fit prints one table per
+confidence_tables.table_key (backend, and "+mosaic" through mosaics) with at least MIN_FIT_VERIFIED
+verified records, and the report scores each matcher held out with its own table.
 
 Writes training/results/calibration.md, calibration.png (matplotlib, the `dev` extra) and
 calibration_records.csv (one row per photo and mode: the evidence confidence is computed from, so
-the curve can be refitted with --from-records without locating again). --fit prints the logistic
-parameters for predict.VERIFIED_MIDPOINT / VERIFIED_SLOPE fitted on the records.
+the curve can be refitted with --from-records without locating again). --fit prints the tables
+for core/confidence_tables.py fitted on the records (and SIFT's maximum-likelihood logistic).
 """
 
 from __future__ import annotations
@@ -137,8 +142,8 @@ def edges_for(key: str) -> list[int]:
 
 
 def fit_table(x: np.ndarray, y: np.ndarray, edges: list[int] = MARGIN_EDGES) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The calibration table predict.verified_confidence interpolates: per inlier-margin bucket
-    (MARGIN_EDGES), its mean margin and its rate of being right smoothed by Laplace's rule of
+    """The calibration table confidence_tables.verified_confidence interpolates: per inlier-margin
+    bucket (`edges`: MARGIN_EDGES for SIFT, LEARNED_MARGIN_EDGES for a learned backend), its mean margin and its rate of being right smoothed by Laplace's rule of
     succession ((right + 1) / (n + 2)), made non-decreasing. Wrong verified answers are rare (3 of
     456 when measured), so a maximum-likelihood logistic (fit_logistic) is driven by three points
     and puts a 9-inlier answer at 0.93; the smoothed buckets stay honest where photos are few."""
