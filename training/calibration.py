@@ -138,7 +138,8 @@ def row_key(spec: str) -> str:
 
 
 def edges_for(key: str) -> list[int]:
-    return MARGIN_EDGES if key == "sift" else LEARNED_MARGIN_EDGES
+    """Buckets of a table key: SIFT's counts (with or without mosaics) or a learned backend's."""
+    return MARGIN_EDGES if key.split("+")[0] == "sift" else LEARNED_MARGIN_EDGES
 
 
 def fit_table(x: np.ndarray, y: np.ndarray, edges: list[int] = MARGIN_EDGES) -> tuple[tuple[float, ...], tuple[float, ...]]:
