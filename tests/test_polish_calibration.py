@@ -24,7 +24,7 @@ def _records(path: Path, statuses: list[str], fields: list[str]) -> None:
         writer.writeheader()
         for i, status in enumerate(statuses):
             writer.writerow({k: 0 for k in fields} | {
-                "region": "demo", "mode": "frozen", "query": f"q_{i:04d}.jpg", "status": status, "source": "homography",
+                "region": "demo", "mode": "frozen", "matcher": "sift", "query": f"q_{i:04d}.jpg", "status": status, "source": "homography",
                 "inliers": 30 + i, "inlier_margin": 9 + 3 * i, "cosine_margin": 0.5, "confidence": 0.9,
                 "right": int(i % 4 != 0), "error_m": 0.1 * i, "weighted_error_m": 1.0, "tile_error_m": 2.0,
                 "footprint_ratio": "nan"})

@@ -8,11 +8,16 @@ names the right place (a verified photo is then typically within a metre or two)
 
   python training/make_public_benchmark.py            # data/benchmark/{vegas,rotterdam}
   python training/calibration.py [--modes frozen best] [--fit]
+  python training/calibration.py --matcher xfeat:mosaic=1,mosaic_once=1,widen=49 --photos 42 --merge ...
+
+Each record names its matcher (spec as compare_matchers.py spells it); --fit prints one table per
+confidence_tables.table_key (backend, and "+mosaic" through mosaics) with at least MIN_FIT_VERIFIED
+verified records, and the report scores each matcher held out with its own table.
 
 Writes training/results/calibration.md, calibration.png (matplotlib, the `dev` extra) and
 calibration_records.csv (one row per photo and mode: the evidence confidence is computed from, so
-the curve can be refitted with --from-records without locating again). --fit prints the logistic
-parameters for predict.VERIFIED_MIDPOINT / VERIFIED_SLOPE fitted on the records.
+the curve can be refitted with --from-records without locating again). --fit prints the tables
+for core/confidence_tables.py fitted on the records (and SIFT's maximum-likelihood logistic).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from geolocator.core import predict as P
+from geolocator.core.confidence_tables import (UNCALIBRATED_CEILING, VERIFIED_MARGINS, VERIFIED_RIGHT, table_key,
+                                               verified_table)
 from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED
 from geolocator.core.pipeline import Settings, Workspace
 from geolocator.core.queries import load_region
@@ -36,45 +43,57 @@ from geolocator.core.queries import load_region
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "training/results"
 DEFAULT_REGIONS = [ROOT / "resources/demo", ROOT / "data/benchmark/vegas", ROOT / "data/benchmark/rotterdam"]
-FIELDS = ["region", "mode", "query", "status", "source", "inliers", "inlier_margin", "cosine_margin", "confidence",
+FIELDS = ["region", "mode", "matcher", "query", "status", "source", "inliers", "inlier_margin", "cosine_margin", "confidence",
           "right", "error_m", "weighted_error_m", "tile_error_m", "radius_m", "top_score", "candidate_inliers",
           "footprint_ratio"]
 BINS = np.linspace(0.0, 1.0, 11)
+# calibration.md from this line on is written by hand (commands, times, load of the runs) and kept
+# when the generated part above it is written again
+KEPT = "<!-- written by hand below: kept by training/calibration.py -->"
 
 
 def records_for(path: Path, modes: list[str], cache_dir: Path | None, altitude: bool = False,
-                steps: int | None = None) -> list[dict]:
+                steps: int | None = None, matcher: str = "sift", photos: int | None = None) -> list[dict]:
     """One row per photo with truth and per mode, frozen first. One Workspace serves every mode:
     its verifier keeps each photo-tile result, so the adapted locate verifies only new pairs
     (the results are those of a fresh Workspace: a pair's verification does not depend on the
     ranking that proposed it). `altitude`: the photos carry the flight metadata poses.csv implies
-    (compare_footprint_scale.with_flight_altitude); the region is named "<name>+altitude"."""
+    (compare_footprint_scale.with_flight_altitude); the region is named "<name>+altitude".
+    `matcher`: the verifying backend with optional settings, spelt as compare_matchers.py's
+    (`xfeat:mosaic=1,mosaic_once=1,widen=49`); `photos`: locate an evenly spaced subsample of this
+    many photos (slow learned matchers; adaptation still sees them all)."""
     region = load_region(path)
     if altitude:
         from compare_footprint_scale import with_flight_altitude  # training/ is on sys.path as a script
 
         region = replace(region, queries=with_flight_altitude(path, region.queries))
-    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir,
+    from compare_matchers import parse_matcher, subsample  # training/ is on sys.path as a script
+
+    name, overrides = parse_matcher(matcher)
+    widen = overrides.pop("widen", None)
+    ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir, matcher=name, verify_widen=widen,
                             adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-calibration-"))))  # not kept
-    ws.open_tiles(region.tiles)
+    ws.open_tiles(region.tiles)  # drops the verifier: its settings are set after
+    ws.verifier.settings = replace(ws.verifier.settings, **overrides)
+    scored = subsample(region.queries, photos)
     rows = []
     for mode in sorted(modes, key=lambda m: m != "frozen"):
         if mode == "best":
             ws.adapt(region.queries, mode="best", seed=0, steps=steps)
-        rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(region.queries))
+        rows += _rows(path.name + ("+altitude" if altitude else ""), mode, ws.locate(scored), matcher)
         print(f"{path.name} {mode}: {len(rows)} photos so far", flush=True)
     shutil.rmtree(ws.settings.adapter_dir, ignore_errors=True)
     return rows
 
 
-def _rows(name: str, mode: str, predictions) -> list[dict]:
+def _rows(name: str, mode: str, predictions, matcher: str = "sift") -> list[dict]:
     rows = []
     for p in predictions:
         if p.query.truth is None:
             continue
         radius = P._tile_radius_m(p.top.tile)
         rows.append({
-            "region": name, "mode": mode, "query": p.query.id, "status": p.status, "source": p.location_source,
+            "region": name, "mode": mode, "matcher": matcher, "query": p.query.id, "status": p.status, "source": p.location_source,
             "inliers": p.top.inliers or 0, "inlier_margin": P.inlier_margin(p.matches),
             "cosine_margin": round(P.cosine_margin(p.matches), 4), "confidence": round(p.confidence, 4),
             "right": int(p.error_m <= radius), "error_m": round(p.error_m, 2),
@@ -102,16 +121,35 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 MARGIN_EDGES = [8, 10, 12, 14, 16, 20, 10_000]
+# A learned backend (xfeat + LighterGlue) counts several times SIFT's inliers on the same pair
+# (right coarse matches 41-157, wrong ones 9-26: training/results/coarse.md), so its buckets span more.
+LEARNED_MARGIN_EDGES = [8, 16, 24, 32, 40, 48, 64, 96, 10_000]
+# A table key with fewer verified records than this gets no table (--fit says so): it stays
+# uncalibrated (confidence_tables.UNCALIBRATED_CEILING), never >= 0.9.
+MIN_FIT_VERIFIED = 100
 
 
-def fit_table(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The calibration table predict.verified_confidence interpolates: per inlier-margin bucket
-    (MARGIN_EDGES), its mean margin and its rate of being right smoothed by Laplace's rule of
+def row_key(spec: str) -> str:
+    """The confidence table (confidence_tables.table_key) of a record's matcher spec
+    ('xfeat:mosaic=1,widen=49' -> 'xfeat+mosaic'; 'sift' -> 'sift')."""
+    name, _, options = (spec or "sift").partition(":")
+    mosaic = dict(item.split("=", 1) for item in options.split(",") if item).get("mosaic", "0")
+    return table_key(name, int(mosaic))
+
+
+def edges_for(key: str) -> list[int]:
+    """Buckets of a table key: SIFT's counts (with or without mosaics) or a learned backend's."""
+    return MARGIN_EDGES if key.split("+")[0] == "sift" else LEARNED_MARGIN_EDGES
+
+
+def fit_table(x: np.ndarray, y: np.ndarray, edges: list[int] = MARGIN_EDGES) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The calibration table confidence_tables.verified_confidence interpolates: per inlier-margin
+    bucket (`edges`: MARGIN_EDGES for SIFT, LEARNED_MARGIN_EDGES for a learned backend), its mean margin and its rate of being right smoothed by Laplace's rule of
     succession ((right + 1) / (n + 2)), made non-decreasing. Wrong verified answers are rare (3 of
     456 when measured), so a maximum-likelihood logistic (fit_logistic) is driven by three points
     and puts a 9-inlier answer at 0.93; the smoothed buckets stay honest where photos are few."""
     margins, rates = [], []
-    for lo, hi in zip(MARGIN_EDGES[:-1], MARGIN_EDGES[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (x >= lo) & (x < hi)
         if inside.sum() == 0:
             continue
@@ -135,26 +173,55 @@ def confident_precision(conf: np.ndarray, right: np.ndarray, at: float = 0.9) ->
     return (float(right[sel].mean()) if sel.any() else None), int(sel.sum())
 
 
-def held_out(rows: list[dict]) -> list[str]:
-    """Leave one region out: the table fitted on the other regions' verified photos (both modes),
-    scored on this one's, per mode (unverified and not-located photos keep their confidence)."""
-    lines = ["", "## Held out: the table fitted without the region it is scored on", "",
-             "| region | mode | conf >= 0.9 | right among them |", "|---|---|---|---|"]
-    for region in sorted({r["region"] for r in rows}):
-        train = [r for r in rows if r["region"] != region and r["status"] == STATUS_VERIFIED]
-        if not train:
+def held_out_table(train: list[dict], key: str) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """The table `key`'s verified records in `train` fit (margin 0 starts it, as in
+    confidence_tables), or None with fewer than MIN_FIT_VERIFIED of them (uncalibrated)."""
+    v = [r for r in train if r["status"] == STATUS_VERIFIED and row_key(r["matcher"]) == key]
+    if len(v) < MIN_FIT_VERIFIED:
+        return None
+    margins, rates = fit_table(np.array([r["inlier_margin"] for r in v], float),
+                               np.array([r["right"] for r in v], float), edges_for(key))
+    return with_start(margins, rates)
+
+
+def with_start(margins: tuple, rates: tuple) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The table confidence_tables keeps: margin 0 first, at the 0.25 set for it (SIFT's
+    VERIFIED_RIGHT[0]) or the first measured share where that is lower (never falling)."""
+    return (0.0, *margins), (min(VERIFIED_RIGHT[0], *rates[:1]), *rates)
+
+
+def table_confidence(r: dict, table: tuple | None) -> float:
+    """A record's confidence with `table` for its verified photos (None: uncalibrated, SIFT's
+    table capped as confidence_tables.verified_confidence does); other photos keep theirs."""
+    if r["status"] != STATUS_VERIFIED:
+        return r["confidence"]
+    if table is None:
+        return min(float(np.interp(r["inlier_margin"], VERIFIED_MARGINS, VERIFIED_RIGHT)), UNCALIBRATED_CEILING)
+    return float(np.interp(r["inlier_margin"], *table))
+
+
+def held_out(rows: list[dict], matcher: str = "sift") -> list[str]:
+    """Leave one region out: the table of the records' key fitted on the other regions' verified
+    photos (both modes; records of every matcher spec with the same table key), scored on this
+    one's records of `matcher`, per mode (unverified and not-located photos keep their confidence)."""
+    lines = ["", f"## Held out: the table fitted without the region it is scored on ({matcher})", "",
+             "| region | mode | photos | conf >= 0.9 | right among them | wrong shown >= 0.9 |", "|---|---|---|---|---|---|"]
+    key = row_key(matcher)
+    mine = [r for r in rows if r["matcher"] == matcher]
+    for region in sorted({r["region"] for r in mine}):
+        train = [r for r in rows if r["region"] != region]
+        if key == "sift" and not any(r["status"] == STATUS_VERIFIED and row_key(r["matcher"]) == key for r in train):
             continue
-        margins, rates = fit_table(np.array([r["inlier_margin"] for r in train], float),
-                                   np.array([r["right"] for r in train], float))
-        margins, rates = (0.0, *margins), (P.VERIFIED_RIGHT[0], *rates)
-        for mode in sorted({r["mode"] for r in rows}):
-            test = [r for r in rows if r["region"] == region and r["mode"] == mode]
+        table = held_out_table(train, key)
+        for mode in sorted({r["mode"] for r in mine}):
+            test = [r for r in mine if r["region"] == region and r["mode"] == mode]
             if not test:
                 continue
-            conf = np.array([float(np.interp(r["inlier_margin"], margins, rates)) if r["status"] == STATUS_VERIFIED
-                             else r["confidence"] for r in test])
-            prec, n = confident_precision(conf, np.array([r["right"] for r in test], float))
-            lines.append(f"| {region} | {mode} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} |")
+            conf = np.array([table_confidence(r, table) for r in test])
+            right = np.array([r["right"] for r in test], float)
+            prec, n = confident_precision(conf, right)
+            wrong = int(((conf >= 0.9) & (right == 0)).sum())
+            lines.append(f"| {region} | {mode} | {len(test)} | {n} | {'-' if prec is None else f'{100 * prec:.1f} %'} | {wrong} |")
     return lines
 
 
@@ -168,9 +235,13 @@ def reliability_table(rows: list[dict], title: str) -> list[str]:
 
 
 def report(rows: list[dict], seconds: float | None) -> str:
+    everything, rows = rows, [r for r in rows if r["matcher"] == "sift"]  # SIFT first; other matchers after
+    if not rows:
+        return "\n".join(["# Confidence calibration", "", "No SIFT records.", *matcher_sections(everything)]) + "\n"
     lines = ["# Confidence calibration", "",
              "Every photo of the demo and the public benchmark regions located by the product pipeline "
-             "(EfficientNet-Lite0, verification on; `best` = adapted with mode best, seed 0). Right: the exported "
+             "(EfficientNet-Lite0, verification on, SIFT; `best` = adapted with mode best, seed 0; other matchers: "
+             "their own section below). Right: the exported "
              "Point within the top tile's half-diagonal of the truth. Truth is used only to score. "
              "Regenerate: `python training/calibration.py` "
              + ("(re-scored from calibration_records.csv with the current predict.py)." if seconds is None
@@ -232,7 +303,43 @@ def report(rows: list[dict], seconds: float | None) -> str:
             if sel:
                 lines.append(f"| {lo if lo > -1000 else '< 0'}..{hi - 1 if hi < 10_000 else ''} | {len(sel)} | "
                              f"{100 * np.mean([r['right'] for r in sel]):.1f} % |")
+    lines += matcher_sections(everything)
     return "\n".join(lines) + "\n"
+
+
+def matcher_sections(rows: list[dict]) -> list[str]:
+    """Per matcher spec other than plain SIFT: how often an answer shown >= 0.9 is right with the
+    tables in confidence_tables (fitted on every region: in-sample) and held out, and its
+    verified photos by inlier margin."""
+    lines = []
+    for spec in sorted({r["matcher"] for r in rows} - {"sift"}):
+        mine = [r for r in rows if r["matcher"] == spec]
+        key = row_key(spec)
+        lines += ["", f"## Matcher `{spec}` (confidence table `{key}`"
+                  + ("" if verified_table(key) else ": none measured, capped at "
+                     f"{UNCALIBRATED_CEILING}") + ")", "",
+                  "| region | mode | photos | verified | conf >= 0.9 | right among them | wrong shown >= 0.9 | right overall |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for region, mode in sorted({(r["region"], r["mode"]) for r in mine}) + [("all", "all")]:
+            sel = [r for r in mine if region in ("all", r["region"]) and mode in ("all", r["mode"])]
+            c = np.array([r["confidence"] for r in sel], float)
+            y = np.array([r["right"] for r in sel], float)
+            prec, n = confident_precision(c, y)
+            lines.append(f"| {region} | {mode} | {len(sel)} | {sum(r['status'] == STATUS_VERIFIED for r in sel)} | {n} | "
+                         f"{'-' if prec is None else f'{100 * prec:.1f} %'} | {int(((c >= 0.9) & (y == 0)).sum())} | "
+                         f"{100 * y.mean():.1f} % |")
+        lines += held_out(rows, spec)
+        verified = [r for r in mine if r["status"] == STATUS_VERIFIED]
+        if verified:
+            lines += ["", f"Verified photos of `{spec}` by inlier margin:", "",
+                      "| inlier margin | photos | right |", "|---|---|---|"]
+            edges = [-1000, 0, *LEARNED_MARGIN_EDGES]
+            for lo, hi in zip(edges[:-1], edges[1:]):
+                sel = [r for r in verified if lo <= r["inlier_margin"] < hi]
+                if sel:
+                    lines.append(f"| {lo if lo > -1000 else '< 0'}..{hi - 1 if hi < 10_000 else ''} | {len(sel)} | "
+                                 f"{sum(r['right'] for r in sel):.0f} |")
+    return lines
 
 
 def plot(rows: list[dict], path: Path) -> bool:
@@ -275,6 +382,9 @@ def main() -> None:
     parser.add_argument("--altitude", nargs="*", type=Path, default=[],
                         help="also these regions with the flight metadata their poses.csv implies (region '<name>+altitude')")
     parser.add_argument("--fit", action="store_true", help="print the verified-confidence logistic fitted on the records")
+    parser.add_argument("--matcher", default="sift", help="verifying backend and settings, spelt as compare_matchers.py's "
+                        "(e.g. xfeat:mosaic=1,mosaic_once=1,widen=49); recorded per row")
+    parser.add_argument("--photos", type=int, help="locate an evenly spaced subsample of this many photos per region")
     parser.add_argument("--steps", type=int, help="adaptation steps of mode best (default: the adaptation's own)")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder for calibration.md, calibration.png and calibration_records.csv")
@@ -287,16 +397,19 @@ def main() -> None:
 
     def saved_rows() -> list[dict]:
         with records_path.open() as f:
-            return [{k: (v if k in ("region", "mode", "query", "status", "source") else float(v)) for k, v in r.items()}
-                    for r in csv.DictReader(f)]
+            rows = [{k: (v if k in ("region", "mode", "matcher", "query", "status", "source") else float(v))
+                     for k, v in r.items()} for r in csv.DictReader(f)]
+        for r in rows:  # records saved before the matcher column were all SIFT's
+            r["matcher"] = r.get("matcher") or "sift"
+        return rows
 
     if args.from_records:
         rows = saved_rows()
         for r in rows:  # the confidence the current predict.py parameters give this evidence
             if r["status"] == STATUS_NOT_LOCATED:
                 r["confidence"] = 0.0
-            elif r["status"] == STATUS_VERIFIED:
-                r["confidence"] = P.verified_confidence(r["inlier_margin"])
+            elif r["status"] == STATUS_VERIFIED:  # the table of the matcher that verified it
+                r["confidence"] = P.verified_confidence(r["inlier_margin"], row_key(r["matcher"]))
             else:
                 ratio = r.get("footprint_ratio", math.nan)
                 r["confidence"] = P.retrieved_ceiling(None if math.isnan(ratio) else ratio) * r["cosine_margin"]
@@ -306,27 +419,36 @@ def main() -> None:
             if not (path / "tiles.csv").is_file():
                 print(f"skipping {path}: not built (python training/make_public_benchmark.py)")
                 continue
-            rows += records_for(path, args.modes, args.cache_dir, steps=args.steps)
+            rows += records_for(path, args.modes, args.cache_dir, steps=args.steps, matcher=args.matcher,
+                                photos=args.photos)
         for path in args.altitude:
-            rows += records_for(path, ["frozen"], args.cache_dir, altitude=True)
-        if args.merge and records_path.is_file():  # keep the saved rows of the regions and modes not run now
-            done = {(r["region"], r["mode"]) for r in rows}
-            rows = [r for r in saved_rows() if (r["region"], r["mode"]) not in done] + rows
+            rows += records_for(path, ["frozen"], args.cache_dir, altitude=True, matcher=args.matcher,
+                                photos=args.photos)
+        if args.merge and records_path.is_file():  # keep the saved rows of the regions, modes, matchers not run now
+            done = {(r["region"], r["mode"], r["matcher"]) for r in rows}
+            rows = [r for r in saved_rows() if (r["region"], r["mode"], r["matcher"]) not in done] + rows
         with records_path.open("w", newline="") as f:
             writer = csv.DictWriter(f, FIELDS, restval="nan")  # rows saved before a field existed
             writer.writeheader()
             writer.writerows(rows)
     if args.fit:
-        v = [r for r in rows if r["status"] == STATUS_VERIFIED]
-        if v:  # nothing to fit without them (a fit of nothing printed "midpoint nan")
+        for key in sorted({row_key(r["matcher"]) for r in rows}, key=lambda k: k != "sift"):
+            v = [r for r in rows if r["status"] == STATUS_VERIFIED and row_key(r["matcher"]) == key]
+            if not v:  # nothing to fit without them (a fit of nothing printed "midpoint nan")
+                print(f"verified ({key}): no verified photos in the records: nothing to fit")
+                continue
             x, y = np.array([r["inlier_margin"] for r in v], float), np.array([r["right"] for r in v], float)
-            mid, slope = fit_logistic(x, y)
-            print(f"verified: {len(v)} photos, maximum likelihood: midpoint {mid:.2f} slope {slope:.3f}")
-            margins, rates = fit_table(x, y)
-            print(f"verified: smoothed buckets (predict.py): VERIFIED_MARGINS = {margins}  VERIFIED_RIGHT = {rates}")
-        else:
-            print("verified: no verified photos in the records: nothing to fit")
-        u = [r for r in rows if r["status"] != STATUS_VERIFIED]
+            if key == "sift":
+                mid, slope = fit_logistic(x, y)
+                print(f"verified: {len(v)} photos, maximum likelihood: midpoint {mid:.2f} slope {slope:.3f}")
+            if len(v) < MIN_FIT_VERIFIED:
+                print(f"verified ({key}): {len(v)} photos, fewer than {MIN_FIT_VERIFIED}: no table, it stays "
+                      f"uncalibrated (capped at {UNCALIBRATED_CEILING})")
+                continue
+            margins, rates = with_start(*fit_table(x, y, edges_for(key)))
+            print(f"verified ({key}): {len(v)} photos, {len(v) - int(y.sum())} wrong; smoothed buckets "
+                  f"(confidence_tables.py): margins = {margins}  right = {rates}")
+        u = [r for r in rows if r["status"] != STATUS_VERIFIED and r["matcher"] == "sift"]  # SIFT's unverified photos
         if u:
             print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
         else:
@@ -343,8 +465,11 @@ def main() -> None:
                   f"{100 * np.mean([r['right'] for r in small]):.1f} %; cosine margin >= 0.5: {len(clear)} photos, right "
                   f"{sum(clear):.0f} (Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f})")
     text = report(rows, None if args.from_records else time.perf_counter() - started)
+    old = results / "calibration.md"
+    if old.is_file() and KEPT in old.read_text():  # the hand-written record of how the runs were made
+        text += "\n" + KEPT + old.read_text().split(KEPT, 1)[1]
     (results / "calibration.md").write_text(text)
-    if not plot(rows, results / "calibration.png"):
+    if not plot([r for r in rows if r["matcher"] == "sift"], results / "calibration.png"):
         print("matplotlib not installed (pip install -e .[dev]): no calibration.png")
     print(text)
 

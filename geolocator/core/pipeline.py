@@ -290,6 +290,7 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
+        from .confidence_tables import table_key
         from .content import survey
         from .predict import predict
 
@@ -320,8 +321,9 @@ class Workspace:
         ids, inliers = found.ids[:, :shown], found.inliers[:, :shown]
         grounds = [list(row[:shown]) for row in found.grounds]
         point_min = self._point_min_inliers(min_inliers)
+        v = self.verifier.settings  # the confidence table of the backend that counted the inliers
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
-                              not_located, flat)
+                              not_located, flat, table_key(v.matcher, v.mosaic))
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))

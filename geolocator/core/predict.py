@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .confidence_tables import VERIFIED_MARGINS, VERIFIED_RIGHT, table_key, verified_confidence  # noqa: F401
 from .geo import haversine_m
 from .model import (
     SOURCE_HOMOGRAPHY,
@@ -32,15 +33,10 @@ FULL_COSINE_MARGIN = 0.10
 UNVERIFIED_SOURCE = SOURCE_WEIGHTED
 
 # Confidence calibration (training/calibration.py --fit derives these; figures in
-# training/results/calibration.md). A verified photo: the share of verified photos with about
-# the same inlier margin (the top tile's inliers minus those of the best verified tile elsewhere)
-# that were right, smoothed by Laplace's rule of succession, measured on 456 verified photos of
-# the demo, Las Vegas and Rotterdam (3 wrong, all with a margin of 8-9). Margin 0 (two places
-# verified equally strongly: at most one is right) is set, not measured. An unverified photo: its
-# cosine margin times RETRIEVED_CEILING (58 unverified photos: 67 % right with a clear cosine win,
-# 14 % without one).
-VERIFIED_MARGINS = (0.0, 8.4, 10.7, 12.5, 14.6, 17.9, 39.5)
-VERIFIED_RIGHT = (0.25, 0.833, 0.941, 0.966, 0.967, 0.98, 0.997)
+# training/results/calibration.md). A verified photo: the table of the matcher that verified it
+# (core/confidence_tables.py: SIFT's is VERIFIED_MARGINS -> VERIFIED_RIGHT), at its inlier margin.
+# An unverified photo: its cosine margin times RETRIEVED_CEILING (58 unverified photos: 67 % right
+# with a clear cosine win, 14 % without one).
 RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
 # A photo whose metadata footprint (altitude x sensor width / focal length) spans at most this
 # share of the top tile's width (a quarter of its area) and that nothing verified: its global
@@ -110,12 +106,6 @@ def inlier_margin(matches: Sequence[Match]) -> int:
     return int(top.inliers or 0) - int(rival)
 
 
-def verified_confidence(margin: float) -> float:
-    """P(right | verified with this inlier margin): the measured calibration table
-    (VERIFIED_MARGINS, VERIFIED_RIGHT) interpolated linearly, flat beyond its ends."""
-    return float(np.interp(margin, VERIFIED_MARGINS, VERIFIED_RIGHT))
-
-
 def footprint_ratio(query: Query, tile: Tile) -> float | None:
     """The photo's ground footprint across (metres, from its metadata: rerank.query_footprint_m)
     over the tile's width (metres, along its middle parallel: geo.ground_size_m); None when the
@@ -140,15 +130,17 @@ def retrieved_ceiling(ratio: float | None, low_texture: bool = False) -> float:
 
 
 def confidence(matches: Sequence[Match], min_inliers: int, footprint_ratio: float | None = None,
-               low_texture: bool = False) -> float:
+               low_texture: bool = False, table: str = "sift") -> float:
     """In [0, 1], meant as the probability that the answer is right (the top tile holds the
     photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
-    scored by its inlier margin (inlier_margin, verified_confidence); an unverified one by its
-    cosine margin, capped at retrieved_ceiling(footprint_ratio, low_texture) (global features
-    alone are often wrong, and more often for a photo much smaller than a tile or of water)."""
+    scored by its inlier margin through the table of the matcher that verified it (`table`:
+    confidence_tables.table_key; inlier_margin, verified_confidence: a matcher with no measured
+    table claims less than 0.9); an unverified one by its cosine margin, capped at
+    retrieved_ceiling(footprint_ratio, low_texture) (global features alone are often wrong, and
+    more often for a photo much smaller than a tile or of water)."""
     top = matches[0]
     if top.inliers is not None and top.inliers >= min_inliers:
-        return verified_confidence(inlier_margin(matches))
+        return verified_confidence(inlier_margin(matches), table)
     return retrieved_ceiling(footprint_ratio, low_texture) * cosine_margin(matches)
 
 
@@ -168,13 +160,15 @@ def predict(
     min_inliers: int | Sequence[int] = 8,
     not_located: Sequence[str | None] | None = None,
     low_texture: Sequence[bool] | None = None,
+    table: str = "sift",
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
     geometric verification also inlier counts (Q, k) and the photo centre's ground point per
     match), best first. `not_located`: per query, why it has nothing to locate (content.py), or
     None; such a photo gets status "not located" and confidence 0. `low_texture`: per query,
     whether it is low texture (content.is_low_texture): unverified, it claims at most
-    LOW_TEXTURE_CEILING.
+    LOW_TEXTURE_CEILING. `table`: the confidence table of the matcher that verified the inlier
+    counts (confidence_tables.table_key of its name and mosaic setting).
 
     The Point (`location`) is the best estimate: the photo centre through the verified homography
     when the top tile is verified and the homography puts the centre on the ground, else the
@@ -201,7 +195,7 @@ def predict(
         status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
         note = None if not_located is None else not_located[qi]
         flat = low_texture is not None and bool(low_texture[qi])
-        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat)
+        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat, table)
         if note:
             status, conf = STATUS_NOT_LOCATED, 0.0
         errors = [None, None, None]
