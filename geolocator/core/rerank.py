@@ -278,7 +278,9 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
     size = (image.shape[1], image.shape[0])
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
-    return LocalFeatures(np.float32([k.pt for k in keypoints]), descriptors.astype(np.float32), size)
+    from .pixel_grid import sift_points
+
+    return LocalFeatures(sift_points(keypoints), descriptors.astype(np.float32), size)
 
 
 def _grey_working_image(pil_image, settings: VerifySettings, zoom: float = 1.0) -> np.ndarray:
@@ -412,12 +414,14 @@ def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySe
 
 def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures) -> tuple[float, float] | None:
     """Where the photo's centre lands in the target image, as fractions of its width and height
-    (None when the homography sends it to infinity)."""
-    w, h = photo.size
-    x, y, z = homography @ np.array([w / 2.0, h / 2.0, 1.0])
+    (None when the homography sends it to infinity). The homography maps keypoint coordinates
+    (pixel centres at integers: core/pixel_grid.py), where the centre is ((w-1)/2, (h-1)/2)."""
+    from .pixel_grid import fraction, image_centre
+
+    x, y, z = homography @ np.array([*image_centre(photo.size), 1.0])
     if abs(z) <= 1e-9:
         return None
-    return float(x / z / target.size[0]), float(y / z / target.size[1])
+    return tuple(float(f) for f in fraction(x / z, y / z, target.size))
 
 
 def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings,
@@ -474,14 +478,16 @@ def _match_pairs(photo: np.ndarray, tile: np.ndarray, settings: VerifySettings) 
 
 def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures):
     """The photo's corners (TL, TR, BR, BL) in the target image as fractions of its width and
-    height, None when one goes to infinity."""
-    w, h = photo.size
+    height, None when one goes to infinity. The corners are the image's outer edges, half a pixel
+    beyond the corner pixels' centres in the homography's keypoint coordinates (core/pixel_grid.py)."""
+    from .pixel_grid import fraction, image_corners
+
     out = []
-    for x, y in ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h)):
+    for x, y in image_corners(photo.size):
         u, v, z = homography @ np.array([x, y, 1.0])
         if abs(z) <= 1e-9:
             return None
-        out.append((float(u / z / target.size[0]), float(v / z / target.size[1])))
+        out.append(tuple(float(f) for f in fraction(u / z, v / z, target.size)))
     return tuple(out)
 
 
@@ -590,19 +596,24 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     keypoints, descriptors = _sift(nadir, mask, settings, contrast)
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
-    back = cv2.perspectiveTransform(np.float64([k.pt for k in keypoints])[None], np.linalg.inv(canvas))[0]
+    from .pixel_grid import sift_points
+
+    back = cv2.perspectiveTransform(np.float64(sift_points(keypoints))[None], np.linalg.inv(canvas))[0]
     return LocalFeatures(back.astype(np.float32), descriptors.astype(np.float32), (tw, th))
 
 
 def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, target_size: tuple[int, int]) -> np.ndarray:
     """The 3x3 map from pixels of a north-up tile with `source` bounds, described at `source_size`
     (width, height), to pixels of another with `target` bounds at `target_size`: linear in lon/lat,
-    as mosaics place tiles (core/mosaic.py). Pixel coordinates are continuous."""
+    as mosaics place tiles (core/mosaic.py). Both in keypoint coordinates (pixel centres at
+    integers, core/pixel_grid.py); the bounds place pixel edges."""
+    from .pixel_grid import centred
+
     sx = source.width_deg / source_size[0] * target_size[0] / target.width_deg
     sy = (source.north - source.south) / source_size[1] * target_size[1] / (target.north - target.south)
-    return np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
-                     [0.0, sy, (target.north - source.north) / (target.north - target.south) * target_size[1]],
-                     [0.0, 0.0, 1.0]])
+    return centred(np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
+                             [0.0, sy, (target.north - source.north) / (target.north - target.south) * target_size[1]],
+                             [0.0, 0.0, 1.0]]))
 
 
 def _unverifiable(kind: str, path, exc: Exception) -> None:
@@ -820,9 +831,11 @@ class Verifier:
         result = verify_pair(photo, zoomed, self.settings, self._share(photo, tile, footprint_m))
         if result.homography is None:
             return result
+        from .pixel_grid import resize_map
+
         plain = self.tile(tile)
-        unzoom = np.diag([plain.size[0] / zoomed.size[0], plain.size[1] / zoomed.size[1], 1.0])
-        homography = unzoom @ result.homography
+        # both views resample one tile image: x -> (x + 0.5) s - 0.5 in keypoint coordinates
+        homography = resize_map(zoomed.size, plain.size) @ result.homography
         return Verification(result.inliers, result.centre, homography, photo_corners_in(homography, photo, plain))
 
     def photo_key(self, query: Query, footprint_m: float | ViewGeometry | None = None) -> tuple:

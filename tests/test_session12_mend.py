@@ -1,0 +1,125 @@
+"""Session 12 "mend": faults seen in session 11 and not mended then. Each test fails on the fault.
+
+Pixel convention (core/pixel_grid.py): keypoints put pixel (i, j)'s centre at (i, j), so an image
+of width w spans [-0.5, w - 0.5], its centre is at (w - 1) / 2, and resampling by s maps
+x -> (x + 0.5) s - 0.5. Fractions of an image and geographic bounds count from its edges. Every
+expected value below is worked out by hand from that convention, in the comments.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from geolocator.core.model import Bounds
+
+# ------------------------------------------------------------- a. half-pixel slips on the refined path
+
+
+def test_a_photo_that_is_the_tile_halved_has_its_centre_and_corners_on_the_tiles():
+    from geolocator.core.rerank import photo_centre_in, photo_corners_in
+
+    # The photo is the 200 x 100 tile resampled to 100 x 50: it shows exactly the tile, so its
+    # centre is the tile's centre (0.5, 0.5) and its corners the tile's corners. Keypoint map
+    # photo -> tile: x_t = (x_p + 0.5) * 2 - 0.5 = 2 x_p + 0.5 (same for y).
+    photo, tile = SimpleNamespace(size=(100, 50)), SimpleNamespace(size=(200, 100))
+    h = np.array([[2.0, 0.0, 0.5], [0.0, 2.0, 0.5], [0.0, 0.0, 1.0]])
+    # before: the centre taken at (w/2, h/2) = (50, 25) -> (100.5, 50.5) -> (0.5025, 0.505)
+    assert photo_centre_in(h, photo, tile) == pytest.approx((0.5, 0.5), abs=1e-12)
+    # before: the corners at the corner pixels' centres, (0, 0) -> (0.5, 0.5) / size = (0.0025, 0.005)
+    np.testing.assert_allclose(photo_corners_in(h, photo, tile), [(0, 0), (1, 0), (1, 1), (0, 1)], atol=1e-12)
+
+
+def test_the_fine_pass_brings_its_homography_back_to_the_plain_tiles_keypoints(monkeypatch):
+    from geolocator.core import rerank
+    from geolocator.core.rerank import LocalFeatures, Verification, Verifier
+
+    empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+    plain, zoomed = LocalFeatures(*empty, (100, 50)), LocalFeatures(*empty, (200, 100))
+    photo = LocalFeatures(*empty, (80, 60))
+    # the pair's fit against the zoomed tile: photo keypoint p -> p + (1.5, 1.5)
+    shift = np.array([[1.0, 0.0, 1.5], [0.0, 1.0, 1.5], [0.0, 0.0, 1.0]])
+    monkeypatch.setattr(rerank, "verify_pair", lambda *a, **k: Verification(30, (0.3, 0.4), shift, None))
+    verifier = Verifier()
+    monkeypatch.setattr(verifier, "tile", lambda tile, fine=False: zoomed if fine else plain)
+    tile = SimpleNamespace(bounds=Bounds(0.0, 0.0, 1.0, 1.0))
+    found = verifier._fine_pair(photo, tile, None)
+    # zoomed keypoint 1.5 is the edge between zoomed pixels 1 and 2: zoomed edge 2.0, plain edge
+    # 1.0, plain keypoint 0.5. So photo (0, 0) lands at (0.5, 0.5) on the plain tile (before: 0.75).
+    np.testing.assert_allclose((found.homography @ [0.0, 0.0, 1.0])[:2], [0.5, 0.5], atol=1e-12)
+    # photo (10, 20) -> zoomed (11.5, 21.5) -> zoomed edge (12, 22) -> plain edge (6, 11) -> keypoint (5.5, 10.5)
+    np.testing.assert_allclose((found.homography @ [10.0, 20.0, 1.0])[:2], [5.5, 10.5], atol=1e-12)
+    assert found.inliers == 30 and found.centre == (0.3, 0.4)  # fractions hold on either grid
+
+
+def test_tile_to_tile_maps_keypoints_of_the_same_ground_described_twice_as_large():
+    from geolocator.core.rerank import tile_to_tile
+
+    ground = Bounds(south=0.0, west=0.0, north=1.0, east=1.0)
+    between = tile_to_tile(ground, (100, 100), ground, (200, 200))
+    # source pixel 0's centre: edge 0.5 of 100 -> 0.005 deg -> target edge 1.0 of 200 -> keypoint 0.5
+    np.testing.assert_allclose((between @ [0.0, 0.0, 1.0])[:2], [0.5, 0.5], atol=1e-12)  # before: (0, 0)
+    # the last pixel's centre 99: edge 99.5 -> target edge 199 -> keypoint 198.5
+    np.testing.assert_allclose((between @ [99.0, 99.0, 1.0])[:2], [198.5, 198.5], atol=1e-12)
+    # a neighbour to the east at the same pixel size: source keypoint x -> x - 100 (no half pixel
+    # to add at one scale); rows: source and target span the same latitudes
+    east = Bounds(south=0.0, west=-1.0, north=1.0, east=1.0)  # target holds the source in its east half
+    np.testing.assert_allclose((tile_to_tile(ground, (100, 100), east, (200, 100)) @ [3.0, 7.0, 1.0])[:2],
+                               [103.0, 7.0], atol=1e-9)
+
+
+def test_mosaic_to_tile_maps_keypoints_of_the_described_mosaic_to_the_tiles():
+    from geolocator.core.mosaic import mosaic_to_tile
+
+    # a 300 x 300 mosaic of 3 x 3 tiles of 100 px, described at 150 x 150; the candidate is the
+    # middle box (100, 100, 200, 200) and is described alone at 100 x 100. Described keypoint
+    # 49.75: described edge 50.25 -> mosaic edge 100.5 -> tile edge 0.5 -> tile keypoint 0.0
+    # (before: 2 * 49.75 - 100 = -0.5).
+    m = mosaic_to_tile((100, 100, 200, 200), (300, 300), (150, 150), (100, 100))
+    np.testing.assert_allclose((m @ [49.75, 49.75, 1.0])[:2], [0.0, 0.0], atol=1e-12)
+    # described keypoint 99.25: edge 99.75 -> mosaic edge 199.5 -> tile edge 99.5 -> keypoint 99
+    np.testing.assert_allclose((m @ [99.25, 99.25, 1.0])[:2], [99.0, 99.0], atol=1e-12)
+
+
+def test_pixel_grid_resize_map_is_cv2_resizes_placement():
+    import cv2
+
+    from geolocator.core.pixel_grid import resize_map
+
+    # a one-pixel impulse at column 3 of 8 resized (linear) to 16 becomes a triangle centred where
+    # the map sends 3. By hand: output x samples input (x + 0.5) / 2 - 0.5, so x = 5, 6, 7, 8 see
+    # the impulse with weights 0.25, 0.75, 0.75, 0.25: centroid 6.5 = (3 + 0.5) * 2 - 0.5
+    # (a plain scale by 2 would say 6).
+    row = np.zeros((4, 8), np.float32)
+    row[:, 3] = 1.0
+    out = cv2.resize(row, (16, 4), interpolation=cv2.INTER_LINEAR)[0]
+    np.testing.assert_allclose(out[4:10], [0, 0.25, 0.75, 0.75, 0.25, 0], atol=1e-6)
+    centroid = float((np.arange(16) * out).sum() / out.sum())
+    assert centroid == pytest.approx(6.5, abs=1e-6)
+    assert (resize_map((8, 4), (16, 4)) @ [3.0, 0.0, 1.0])[0] == pytest.approx(6.5)
+
+
+def _blob(size=(121, 101), centre=(50, 40), sigma=3.0) -> np.ndarray:
+    """A grey image (uint8, H x W) of one Gaussian blob centred on pixel `centre` (column, row)."""
+    yy, xx = np.mgrid[0:size[1], 0:size[0]].astype(float)
+    return (255 * np.exp(-((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2) / (2 * sigma ** 2))).astype(np.uint8)
+
+
+@pytest.mark.parametrize("centre", [(50, 40), (70, 61)])
+def test_sift_keypoints_name_the_pixel_centre_of_what_they_found(centre):
+    from PIL import Image
+
+    from geolocator.core.matchers.sift import SiftMatcher
+    from geolocator.core.rerank import VerifySettings, image_local_features
+
+    # a symmetric blob centred on a pixel centre: its keypoint is that pixel, (column, row), by
+    # construction. OpenCV's KeyPoint.pt says (column + 0.24, row + 0.24) (its doubled base image).
+    features = image_local_features(Image.fromarray(_blob(centre=centre)).convert("RGB"), VerifySettings(max_side=512))
+    nearest = features.points[np.argmin(np.linalg.norm(features.points - centre, axis=1))]
+    np.testing.assert_allclose(nearest, centre, atol=0.05)
+    found = SiftMatcher().extract(_blob(centre=centre))
+    nearest = found.points[np.argmin(np.linalg.norm(found.points - centre, axis=1))]
+    np.testing.assert_allclose(nearest, centre, atol=0.05)
+
