@@ -123,3 +123,78 @@ def test_sift_keypoints_name_the_pixel_centre_of_what_they_found(centre):
     nearest = found.points[np.argmin(np.linalg.norm(found.points - centre, axis=1))]
     np.testing.assert_allclose(nearest, centre, atol=0.05)
 
+
+# ------------------------------------------------- b. locate decodes a photo once for survey and verification
+
+
+def _noise_photo(path, seed=0):
+    """A textured photo (smoothed noise: content enough to be located, SIFT keypoints)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, size=(24, 32), dtype=np.uint8)
+    Image.fromarray(small).resize((320, 240), Image.BICUBIC).convert("RGB").save(path)
+
+
+def _decode_world(tmp_path, monkeypatch):
+    """A Workspace over 3 flat tiles with made-up global features (no backbone, no decode to embed)
+    and the real Verifier and content survey; photo "n" is textured, photo "b" blank (uniform).
+    Returns (workspace, queries, decodes: the Query ids open_query_image was asked for)."""
+    from PIL import Image
+
+    from geolocator.core.media import query_image
+    from geolocator.core.model import Query, Tile, TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    tiles = []
+    for i in range(3):
+        path = tmp_path / f"t{i}.png"
+        Image.new("RGB", (256, 256), (120, 120, 120)).save(path)
+        tiles.append(Tile(f"t{i}", path, Bounds(0.001 * i, 0.0, 0.001 * i + 0.001, 0.001)))
+    _noise_photo(tmp_path / "n.png")
+    Image.new("RGB", (320, 240), (0, 0, 0)).save(tmp_path / "b.png")
+    queries = [Query("n", tmp_path / "n.png"), Query("b", tmp_path / "b.png")]
+
+    class Made(Workspace):
+        def index(self, *, progress=None, cancel=None):
+            self._tile_features = np.repeat(np.eye(3, dtype=np.float32)[:, None, :], 8, axis=1)
+            return self._tile_features
+
+        def embed(self, queries_, *, progress=None, cancel=None):
+            feats = np.float32([[0.9, 0.5, 0.1], [0.1, 0.5, 0.9]])[: len(queries_), None, :]
+            return tuple(queries_), feats, {}
+
+    ws = Made(Settings(cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters", device="cpu",
+                       verify_candidates=3, top_k=3))
+    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    decodes = []
+    real_open = query_image.open_query_image
+    monkeypatch.setattr(query_image, "open_query_image",
+                        lambda query, **kw: decodes.append(query.id) or real_open(query, **kw))
+    return ws, queries, decodes
+
+
+def test_locate_decodes_each_photo_once_for_the_survey_and_verification(tmp_path, monkeypatch):
+    ws, queries, decodes = _decode_world(tmp_path, monkeypatch)
+    preds = ws.locate(queries)
+    # one decode a photo: verification's, which the content survey reads too (before: 2 a photo,
+    # the survey's own at 256 px and verification's at 512)
+    assert sorted(decodes) == ["b", "n"]
+    # the survey still judged each photo: the uniform one is not located, the textured one is
+    assert preds[1].status == "not located" and preds[0].status != "not located"
+
+
+def test_a_photo_whose_pairs_are_all_known_is_decoded_once_for_the_survey(tmp_path, monkeypatch):
+    ws, queries, decodes = _decode_world(tmp_path, monkeypatch)
+    ws.locate(queries)
+    decodes.clear()
+    # the verifier keeps its pair results: a second locate verifies nothing new and decodes
+    # nothing for verification, so the survey decodes each photo itself, once
+    preds = ws.locate(queries)
+    assert sorted(decodes) == ["b", "n"]
+    assert preds[1].status == "not located" and preds[0].status != "not located"
+    # without verification only the survey decodes
+    ws.settings.verify = False
+    decodes.clear()
+    preds = ws.locate(queries)
+    assert sorted(decodes) == ["b", "n"] and preds[1].status == "not located"

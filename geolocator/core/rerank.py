@@ -847,16 +847,21 @@ class Verifier:
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                     footprint_m: float | ViewGeometry | None = None) -> list[Verification]:
+                     footprint_m: float | ViewGeometry | None = None, *, decoded=None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
         footprint across, metres, when known (altitude and focal length), or an oblique photo's
         camera (ViewGeometry). When no candidate verifies, a
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass).
-        The photo is decoded at most once for all passes (_CallImage)."""
+        The photo is decoded at most once for all passes (_CallImage). `decoded`: called with the
+        photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
+        this call decoded them, so the caller reads them without decoding the photo again."""
         self._call = _CallImage(query, self.settings.max_side)
         try:
-            return self._verify_photo(query, tiles, candidates, footprint_m)
+            found = self._verify_photo(query, tiles, candidates, footprint_m)
+            if decoded is not None and self._call._image is not None:
+                decoded(self._call._image)
+            return found
         finally:
             self._call = None
 
@@ -987,16 +992,19 @@ class Verifier:
         footprints: Sequence[float | ViewGeometry | None] | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        decoded=None,
     ) -> list[list[Verification]]:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
-        A photo that cannot be read gets zeros: it keeps its global ranking."""
+        A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
+        called with photo qi's pixels when its verification decoded them (verify_photo)."""
         results = []
         clock = EtaClock(len(queries))
         for qi, query in enumerate(queries):
             check(cancel)
             footprint = None if footprints is None else footprints[qi]
-            results.append(self.verify_photo(query, tiles, candidates[qi], footprint))
+            seen = None if decoded is None else (lambda image, qi=qi: decoded(qi, image))
+            results.append(self.verify_photo(query, tiles, candidates[qi], footprint, decoded=seen))
             emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
         return results
 
