@@ -198,3 +198,76 @@ def test_a_photo_whose_pairs_are_all_known_is_decoded_once_for_the_survey(tmp_pa
     decodes.clear()
     preds = ws.locate(queries)
     assert sorted(decodes) == ["b", "n"] and preds[1].status == "not located"
+
+
+# ------------------------------------------------- c. the mosaic path says what failed, and raises a bug
+
+
+class _Said(list):
+    """A logging handler keeping each warning's message (a plain class: the mutation checker
+    provides only tmp_path and monkeypatch)."""
+
+    def __init__(self, monkeypatch):
+        import logging
+
+        super().__init__()
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = lambda record: self.append(record.getMessage())
+        logger = logging.getLogger("geolocator")
+        logger.addHandler(self.handler)
+        monkeypatch.setattr(logger, "level", logging.WARNING)
+        self.logger = logger
+
+    def close(self):
+        self.logger.removeHandler(self.handler)
+
+
+def _tile_grid(tmp_path):
+    """3 x 3 textured tiles of 0.001 deg (index row * 3 + column from the south-west), one file each."""
+    from PIL import Image
+
+    from geolocator.core.model import Tile
+
+    tiles = []
+    for r in range(3):
+        for c in range(3):
+            path = tmp_path / f"t{r * 3 + c}.png"
+            _noise_photo(path, seed=r * 3 + c)
+            Image.open(path).resize((64, 64)).save(path)
+            tiles.append(Tile(f"t{r * 3 + c}", path, Bounds(10 + c * 0.001, 50 + r * 0.001,
+                                                            10 + (c + 1) * 0.001, 50 + (r + 1) * 0.001)))
+    return tiles
+
+
+def test_a_broken_neighbour_leaves_the_tile_alone_and_says_which_mosaic(tmp_path, monkeypatch):
+    from geolocator.core.rerank import Verifier, VerifySettings
+
+    tiles = _tile_grid(tmp_path)
+    tiles[5].path.write_bytes(b"not an image")  # the centre tile's east neighbour
+    said = _Said(monkeypatch)
+    try:
+        v = Verifier(VerifySettings(mosaic=1, max_side=64))
+        features, to_tile, ground = v.target(tiles, 4)
+    finally:
+        said.close()
+    # the tile alone, as without mosaics
+    assert features is v.tile(tiles[4]) and to_tile is None and ground == tiles[4].bounds
+    # before: nothing said. Now one warning naming the candidate and the error (which names the file)
+    assert len(said) == 1 and str(tiles[4].path) in said[0] and "t5.png" in said[0], said
+    assert said[0].endswith("the tile is matched alone")
+
+
+def test_a_programming_error_in_the_mosaic_path_is_raised(tmp_path, monkeypatch):
+    from geolocator.core import mosaic
+    from geolocator.core.rerank import Verifier, VerifySettings
+
+    tiles = _tile_grid(tmp_path)
+
+    def bug(*args, **kwargs):
+        raise AttributeError("a bug in the mosaic")
+
+    monkeypatch.setattr(mosaic, "mosaic_image", bug)
+    v = Verifier(VerifySettings(mosaic=1, max_side=64))
+    # before: swallowed, the tile matched alone without a word
+    with pytest.raises(AttributeError, match="a bug in the mosaic"):
+        v.target(tiles, 4)

@@ -624,6 +624,14 @@ def _unverifiable(kind: str, path, exc: Exception) -> None:
                 kind, path, type(exc).__name__, exc)
 
 
+def _tile_errors() -> tuple[type[BaseException], ...]:
+    """What reading and describing a bad or odd tile raises: unreadable or missing (GeolocatorError
+    such as InputError, OSError), odd bounds or sizes (ValueError, ArithmeticError: a zero-width
+    tile), an image too large to hold (MemoryError), OpenCV refusing an image (cv2.error). Anything
+    else is a programming error and is raised."""
+    return (GeolocatorError, OSError, ValueError, ArithmeticError, MemoryError, _cv2().error)
+
+
 class _CallImage:
     """A photo decoded at most once, on first use (open_query_image at `min_side`), for one
     Verifier.verify_photo call: its first, fine and blind passes share the pixels. A failed decode
@@ -765,7 +773,9 @@ class Verifier:
                     described = image_local_features(canvas, replace(self.settings, headings=1))
                     self._stored_mosaic(members, ring, described)
                 self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
-            except Exception:  # noqa: BLE001 - a broken neighbour: the tile alone, as without mosaics
+            except _tile_errors() as exc:  # a broken or odd neighbour: the tile alone, as without mosaics
+                log.warning("mosaic around tile %s: %s: %s; the tile is matched alone",
+                            tile.path, type(exc).__name__, exc)
                 self._mosaics[key] = (plain, None, tile.bounds)
         return self._mosaics[key]
 
