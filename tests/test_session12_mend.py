@@ -271,3 +271,85 @@ def test_a_programming_error_in_the_mosaic_path_is_raised(tmp_path, monkeypatch)
     # before: swallowed, the tile matched alone without a word
     with pytest.raises(AttributeError, match="a bug in the mosaic"):
         v.target(tiles, 4)
+
+
+# ------------------------------------------------- d. adaptation's chains reuse the direct pass's descriptions
+
+
+def _anchor_world(monkeypatch, tmp_path):
+    """Two photos, "a" placed directly (30 inliers on tile 0: an anchor), "b" matching nothing, so
+    the chains try b against a. Keypoints, pairs and links are made up; Verifier.described and its
+    memory are the real code. Returns (verifier, queries, tileset, descriptions asked: query ids)."""
+    from geolocator.core import rerank
+    from geolocator.core.adapt import geometric
+    from geolocator.core.model import Query, Tile, TileSet
+    from geolocator.core.rerank import LocalFeatures, Verification, Verifier, VerifySettings
+
+    described = []
+
+    def photo(self, query, *, fine=False):
+        described.append(query.id)
+        return LocalFeatures(np.zeros((4, 2), np.float32), np.zeros((4, 128), np.float32), (64, 48))
+
+    monkeypatch.setattr(Verifier, "photo", photo)
+    monkeypatch.setattr(Verifier, "tile", lambda self, tile, fine=False: LocalFeatures(
+        np.zeros((4, 2), np.float32), np.zeros((4, 128), np.float32), (64, 64)))
+    direct = {"a": Verification(30, (0.5, 0.5), np.eye(3)), "b": Verification(0)}
+    monkeypatch.setattr(rerank, "verify_pair", lambda p, t, s, share=None: direct[current[0]])
+    monkeypatch.setattr(geometric, "verify_pair", lambda *a, **k: Verification(0))  # no link found
+    current = [None]
+    real = Verifier.verify_photo
+
+    def verify_photo(self, query, tiles, candidates, footprint_m=None, **kw):
+        current[0] = query.id
+        return real(self, query, tiles, candidates, footprint_m, **kw)
+
+    monkeypatch.setattr(Verifier, "verify_photo", verify_photo)
+    tiles = tuple(Tile(f"t{i}", tmp_path / f"t{i}.png", Bounds(0.001 * i, 0.0, 0.001 * i + 0.001, 0.001))
+                  for i in range(2))
+    queries = [Query("a", tmp_path / "a.jpg"), Query("b", tmp_path / "b.jpg")]
+    return Verifier(VerifySettings(fine_pass=False)), queries, TileSet(tiles, tmp_path), described
+
+
+def test_the_chains_reuse_the_direct_pass_descriptions(tmp_path, monkeypatch):
+    from geolocator.core.adapt.geometric import geometric_labels
+
+    verifier, queries, tileset, described = _anchor_world(monkeypatch, tmp_path)
+    labels = geometric_labels(queries, tileset, np.array([[0], [0]]), np.array([[1.0, 0.9], [0.9, 1.0]]), verifier)
+    assert labels[0] is not None and labels[0].tile == 0 and labels[1] is None  # the world as meant
+    # each photo described once: the direct pass's descriptions serve the chain b -> a
+    # (before: a and b described again for the chain, ["a", "b", "b", "a"])
+    assert described == ["a", "b"]
+
+
+def test_kept_descriptions_follow_the_file_and_the_settings_and_stay_bounded(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from geolocator.core import rerank
+
+    verifier, queries, _, described = _anchor_world(monkeypatch, tmp_path)
+    a = queries[0]
+    a.path.write_bytes(b"one")
+    first = verifier.described(a)
+    assert verifier.described(a) is first and described == ["a"]  # kept
+    a.path.write_bytes(b"two!")  # the file edited (another size): described anew
+    verifier.described(a)
+    assert described == ["a", "a"]
+    verifier.settings = replace(verifier.settings, n_features=500)  # other settings: described anew
+    verifier.described(a)
+    assert described == ["a", "a", "a"]
+    # bounded: each description holds 4 x 2 + 4 x 128 float32 = 2080 bytes; room for two
+    monkeypatch.setattr(rerank, "PHOTO_MEMORY_BYTES", 2 * 2080)
+    verifier._described.clear()
+    verifier._described_bytes = 0
+    b = queries[1]
+    c = rerank.Query("c", tmp_path / "c.jpg")
+    for q in (a, b, c):  # a is the least recently used when c comes: dropped
+        verifier.described(q)
+    assert verifier._described_bytes == 2 * 2080 and len(verifier._described) == 2
+    del described[:]
+    verifier.described(b)
+    verifier.described(c)
+    assert described == []  # still kept
+    verifier.described(a)
+    assert described == ["a"]  # dropped, described anew

@@ -10,6 +10,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -632,6 +633,19 @@ def _tile_errors() -> tuple[type[BaseException], ...]:
     return (GeolocatorError, OSError, ValueError, ArithmeticError, MemoryError, _cv2().error)
 
 
+# Photo descriptions a Verifier keeps (Verifier.described): SIFT's 1500 keypoints take ~0.8 MB a
+# photo (about 300 photos), a learned backend at 4 headings ~2 MB (about 120).
+PHOTO_MEMORY_BYTES = 256 * 2**20
+
+
+def _nbytes(features: LocalFeatures | None) -> int:
+    """Bytes held by a photo description's arrays, its other headings' included (0 for None)."""
+    if features is None:
+        return 0
+    own = features.points.nbytes + features.descriptors.nbytes
+    return own + sum(_nbytes(view) for view, _ in features.views)
+
+
 class _CallImage:
     """A photo decoded at most once, on first use (open_query_image at `min_side`), for one
     Verifier.verify_photo call: its first, fine and blind passes share the pixels. A failed decode
@@ -668,6 +682,10 @@ class Verifier:
         self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
         # the last photo's keypoints: widening verifies a photo a second time (rerank.widen_unverified)
         self._last_photo: tuple[tuple, LocalFeatures | None] | None = None
+        # photo descriptions (described()), least recently used first, at most PHOTO_MEMORY_BYTES:
+        # adaptation's chains describe the photos its direct pass described (adapt/geometric.py)
+        self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
+        self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
         # photo key -> tile indices inside the mosaics verified for it (VerifySettings.mosaic_once)
@@ -743,10 +761,29 @@ class Verifier:
         return open_query_image(query, min_side=self.settings.max_side)
 
     def _photo_once(self, query: Query, key) -> LocalFeatures | None:
-        """self.photo(query), described once for consecutive calls with the same photo key."""
+        """self.photo(query), described once for consecutive calls with the same photo key (and
+        kept for later ones: described())."""
         if self._last_photo is None or self._last_photo[0] != key:
-            self._last_photo = (key, self.photo(query))
+            self._last_photo = (key, self.described(query))
         return self._last_photo[1]
+
+    def described(self, query: Query) -> LocalFeatures | None:
+        """self.photo(query) (the default, not the fine, description), kept while it is among the
+        most recently used descriptions that fit in PHOTO_MEMORY_BYTES, so a photo described for
+        verification is not described again for adaptation's photo-photo chains (or widening).
+        The key is the file's identity (an edited file is described anew) and the settings."""
+        key = (query_key(query), self.settings)
+        if key in self._described:
+            self._described.move_to_end(key)
+            return self._described[key]
+        found = self.photo(query)
+        size = _nbytes(found)
+        if size <= PHOTO_MEMORY_BYTES:
+            self._described[key] = found
+            self._described_bytes += size
+            while self._described_bytes > PHOTO_MEMORY_BYTES:
+                self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
+        return found
 
     def target(self, tiles: Sequence[Tile], t: int) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
         """What candidate `t` is matched against: (keypoints, 3x3 map from their pixels to the tile's
