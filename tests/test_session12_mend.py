@@ -99,6 +99,8 @@ def test_pixel_grid_resize_map_is_cv2_resizes_placement():
     centroid = float((np.arange(16) * out).sum() / out.sum())
     assert centroid == pytest.approx(6.5, abs=1e-6)
     assert (resize_map((8, 4), (16, 4)) @ [3.0, 0.0, 1.0])[0] == pytest.approx(6.5)
+    # each axis by its own ratio: 8 x 4 -> 16 x 12, y = 1 -> (1 + 0.5) * 3 - 0.5 = 4, x = 1 -> 2.5
+    np.testing.assert_allclose((resize_map((8, 4), (16, 12)) @ [1.0, 1.0, 1.0])[:2], [2.5, 4.0])
 
 
 def _blob(size=(121, 101), centre=(50, 40), sigma=3.0) -> np.ndarray:
@@ -344,12 +346,53 @@ def test_kept_descriptions_follow_the_file_and_the_settings_and_stay_bounded(tmp
     verifier._described_bytes = 0
     b = queries[1]
     c = rerank.Query("c", tmp_path / "c.jpg")
-    for q in (a, b, c):  # a is the least recently used when c comes: dropped
+    for q in (a, b, a, c):  # a used again after b: b is the least recently used when c comes
         verifier.described(q)
     assert verifier._described_bytes == 2 * 2080 and len(verifier._described) == 2
     del described[:]
-    verifier.described(b)
+    verifier.described(a)
     verifier.described(c)
     assert described == []  # still kept
-    verifier.described(a)
-    assert described == ["a"]  # dropped, described anew
+    verifier.described(b)
+    assert described == ["b"]  # dropped, described anew
+
+
+def test_a_descriptions_bytes_count_its_other_headings():
+    from geolocator.core.rerank import LocalFeatures, _nbytes
+
+    # 4 points (4 x 2 float32 = 32 bytes) and 4 descriptors (4 x 128 float32 = 2048): 2080 bytes a view
+    one = LocalFeatures(np.zeros((4, 2), np.float32), np.zeros((4, 128), np.float32), (64, 48))
+    turned = LocalFeatures(one.points, one.descriptors, one.size, views=((one, np.eye(3)), (one, np.eye(3))))
+    assert _nbytes(one) == 2080 and _nbytes(turned) == 3 * 2080 and _nbytes(None) == 0
+
+
+def _cv2_error():
+    import cv2
+
+    return cv2.error("OpenCV refused it")
+
+
+@pytest.mark.parametrize("make", [lambda: OSError("disk gone"), lambda: ValueError("odd size"),
+                                  lambda: ZeroDivisionError("zero-width tile"), lambda: MemoryError("too large"),
+                                  _cv2_error])
+def test_each_error_a_bad_tile_raises_leaves_the_tile_alone_with_a_warning(tmp_path, monkeypatch, make):
+    from geolocator.core.rerank import Verifier, VerifySettings
+    from geolocator.core.sources import tile_image
+
+    tiles = _tile_grid(tmp_path)
+    real = tile_image.open_tile_image
+
+    def open_tile_image(tile, min_side=None):
+        if tile.id == "t5":
+            raise make()
+        return real(tile, min_side=min_side)
+
+    monkeypatch.setattr(tile_image, "open_tile_image", open_tile_image)
+    said = _Said(monkeypatch)
+    try:
+        v = Verifier(VerifySettings(mosaic=1, max_side=64))
+        features, to_tile, ground = v.target(tiles, 4)
+    finally:
+        said.close()
+    assert features is v.tile(tiles[4]) and to_tile is None and ground == tiles[4].bounds
+    assert len(said) == 1 and str(tiles[4].path) in said[0] and type(make()).__name__ in said[0], said
