@@ -66,6 +66,9 @@ class Verifier:
         self.photos.append(query)
         return None if query in self.no_photo else NS(name=query)
 
+    def described(self, query):  # the real one keeps descriptions (Verifier.described); this one asks each time
+        return self.photo(query)
+
     def tile(self, tile):
         self.tiles.append(tile.i)
         return ("T", tile.i)

@@ -254,9 +254,12 @@ def test_a_tile_narrower_than_a_pixel_is_left_out():
 def test_the_map_back_to_the_candidate_with_different_scales_each_way():
     # the candidate's box (30, 10)-(60, 30) in a 90 x 40 mosaic, described at 45 x 80 (x / 2, y * 2);
     # the tile described at 60 x 20 px: its 30 x 20 box is 15 x 40 described px -> x * 4, y / 2
+    # Edges: x -> 4x - 60, y -> y / 2 - 10. The map is between keypoint coordinates (pixel centres,
+    # half a pixel inside the edges): x -> 4 (x + 0.5) - 60 - 0.5 = 4x - 58.5, y -> (y + 0.5) / 2 - 10 - 0.5
     m = mosaic_to_tile((30, 10, 60, 30), (90, 40), (45, 80), (60, 20))
-    expected = np.array([[4.0, 0, -60.0], [0, 0.5, -10.0], [0, 0, 1]])
+    expected = np.array([[4.0, 0, -58.5], [0, 0.5, -10.25], [0, 0, 1]])
     np.testing.assert_allclose(m, expected, rtol=1e-12, atol=1e-12)
-    # the box's corners (described px (15, 20) and (30, 60)) go to the tile's corners
-    assert m @ np.array([15.0, 20.0, 1.0]) == pytest.approx([0.0, 0.0, 1.0])
-    assert m @ np.array([30.0, 60.0, 1.0]) == pytest.approx([60.0, 20.0, 1.0])
+    # the box's corners (described edges (15, 20) and (30, 60): keypoint coordinates 0.5 less) go to
+    # the tile's corners (its edges: (-0.5, -0.5) and (59.5, 19.5) in keypoint coordinates)
+    assert m @ np.array([14.5, 19.5, 1.0]) == pytest.approx([-0.5, -0.5, 1.0])
+    assert m @ np.array([29.5, 59.5, 1.0]) == pytest.approx([59.5, 19.5, 1.0])

@@ -167,8 +167,9 @@ def test_centre_and_corners_at_z_exactly_the_margin_are_none():
     assert photo_corners_in(np.diag([1.0, 1.0, 1e-9]), photo, tile) is None
     assert photo_centre_in(np.diag([1.0, 1.0, -1e-9]), photo, tile) is None
     assert photo_corners_in(np.diag([1.0, 1.0, -1e-9]), photo, tile) is None
-    assert photo_corners_in(np.array([[1.0, 0, 0], [0, 1, 0], [1, 0, 0]]), photo, tile) is None  # z = x: 0 at TL
-    assert photo_corners_in(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0.02, 0]]), photo, tile) is None  # z = 0 at the top
+    # the corners are the image's outer edges: TL at (-0.5, -0.5) in keypoint coordinates
+    assert photo_corners_in(np.array([[1.0, 0, 0], [0, 1, 0], [1, 0, 0.5]]), photo, tile) is None  # z = x + 0.5: 0 at TL
+    assert photo_corners_in(np.array([[1.0, 0, 0], [0, 1, 0], [0, 0.02, 0.01]]), photo, tile) is None  # z = 0 at the top
 
 
 def test_corners_are_the_projective_images_in_tile_fractions():
@@ -176,10 +177,18 @@ def test_corners_are_the_projective_images_in_tile_fractions():
     h = 2.0 * np.array([[1.0, 0.0, 10.0], [0.0, 1.0, 20.0], [0.0, 0.0, 1.0]])
     np.testing.assert_allclose(photo_corners_in(h, photo, tile), [(0.05, 0.2), (0.55, 0.2), (0.55, 0.7), (0.05, 0.7)])
     # z varies: the top-right corner (100, 0) has z = 1 + 100 / 100 = 2
+    # z varies, z = 1 + x / 100. Keypoint coordinates (pixel centres at integers): the corners are
+    # the outer edges (-0.5, -0.5) .. (99.5, 49.5), the centre (49.5, 24.5); a point (x, y, z) is
+    # at tile fractions ((x / z + 0.5) / 200, (y / z + 0.5) / 100).
     h2 = np.array([[1.0, 0, 0], [0, 1, 0], [0.01, 0, 1]])
+
+    def frac(x, y, z):
+        return (x / z + 0.5) / 200, (y / z + 0.5) / 100
+
     corners = photo_corners_in(h2, photo, tile)
-    np.testing.assert_allclose(corners, [(0.0, 0.0), (50 / 200, 0.0), (50 / 200, 25 / 100), (0.0, 0.5)])
-    assert photo_centre_in(h2, photo, tile) == pytest.approx((50 / 1.5 / 200, 25 / 1.5 / 100))
+    np.testing.assert_allclose(corners, [frac(-0.5, -0.5, 0.995), frac(99.5, -0.5, 1.995),
+                                         frac(99.5, 49.5, 1.995), frac(-0.5, 49.5, 0.995)])
+    assert photo_centre_in(h2, photo, tile) == pytest.approx(frac(49.5, 24.5, 1.495))
 
 
 # -- verify_pair on synthetic keypoints ------------------------------------------------------------------
@@ -216,11 +225,14 @@ def test_verify_pair_recovers_a_known_homography_and_its_centre():
     v = verify_pair(photo, tile, VerifySettings())
     assert v.inliers == 40
     np.testing.assert_allclose(v.homography / v.homography[2, 2], H_TRUE, atol=2e-3)
-    cx, cy = 0.9 * 100 - 0.1 * 75 + 40, 0.1 * 100 + 0.9 * 75 + 30  # the photo's centre (100, 75) mapped
-    assert v.centre == pytest.approx((cx / 300, cy / 300), abs=1e-5)
+    # the photo's centre in keypoint coordinates, (99.5, 74.5), mapped; fractions count from the
+    # tile's edge, half a pixel before its first keypoint coordinate
+    cx, cy = 0.9 * 99.5 - 0.1 * 74.5 + 40, 0.1 * 99.5 + 0.9 * 74.5 + 30
+    assert v.centre == pytest.approx(((cx + 0.5) / 300, (cy + 0.5) / 300), abs=1e-5)
     tl, tr = v.corners[0], v.corners[1]
-    assert tl == pytest.approx((40 / 300, 30 / 300), abs=1e-5)
-    assert tr == pytest.approx(((180 + 40) / 300, (20 + 30) / 300), abs=1e-5)
+    # TL (-0.5, -0.5) -> (39.6, 29.5); TR (199.5, -0.5) -> (179.55 + 0.05 + 40, 19.95 - 0.45 + 30) = (219.6, 49.5)
+    assert tl == pytest.approx((40.1 / 300, 30 / 300), abs=1e-5)
+    assert tr == pytest.approx((220.1 / 300, 50 / 300), abs=1e-5)
 
 
 def test_ratio_test_is_strict_and_follows_the_setting():
@@ -442,8 +454,11 @@ def test_the_fine_pass_runs_below_min_inliers_on_the_first_fine_candidates(tmp_p
     assert ("t0", 0.01, 2.0) in fakes.tiles and ("t2", 0.01, 2.0) not in fakes.tiles
     # tile 0 keeps its 7 (the fine 5 is fewer), tile 1 takes the fine 30 with its homography unzoomed
     assert [r.inliers for r in out] == [7, 30, 0, 0]
-    np.testing.assert_allclose(out[1].homography, np.diag([1.0, 1.0, 1.0]))  # diag(100/200, 100/200, 1) @ 2I
-    np.testing.assert_allclose(out[1].corners, [(0, 0), (1, 0), (1, 1), (0, 1)])
+    # the fake fit x -> 2x into the 200-px zoomed tile; back to the 100-px tile (x + 0.5) / 2 - 0.5:
+    # x -> x - 0.25
+    np.testing.assert_allclose(out[1].homography, [[1.0, 0, -0.25], [0, 1.0, -0.25], [0, 0, 1.0]])
+    # the photo's edges -0.5 and 99.5 -> -0.75 and 99.25 -> fractions (x + 0.5) / 100
+    np.testing.assert_allclose(out[1].corners, [(-0.0025, -0.0025), (0.9975, -0.0025), (0.9975, 0.9975), (-0.0025, 0.9975)])
 
 
 def test_no_fine_pass_at_min_inliers_or_when_switched_off_or_for_learned_backends(tmp_path, monkeypatch):
@@ -499,8 +514,10 @@ def test_the_fine_pair_is_brought_back_to_the_plain_tiles_pixels(tmp_path, monke
     monkeypatch.setattr(Verifier, "tile", lambda self, tile, fine=False: _feat(0, (200, 100) if fine else (100, 50)))
     monkeypatch.setattr(rerank, "verify_pair", lambda p, t, s, share=None: Verification(9, (0.25, 0.75), 2 * np.eye(3)))
     got = Verifier()._fine_pair(_feat(-2, (100, 50)), tiles[0], None)
-    # diag(100 / 200, 50 / 100, 1) @ 2 I = diag(1, 1, 2): photo (x, y) -> (x / 2, y / 2) in the 100 x 50 tile
-    np.testing.assert_allclose(got.homography, np.diag([1.0, 1.0, 2.0]))
+    # 2 I is the identity into the 200 x 100 zoomed tile; back to 100 x 50: (x + 0.5) / 2 - 0.5, so
+    # [[0.5, 0, -0.25], [0, 0.5, -0.25], [0, 0, 1]] @ 2 I: photo (x, y) -> (x / 2 - 0.25, y / 2 - 0.25)
+    np.testing.assert_allclose(got.homography, [[1.0, 0, -0.5], [0, 1.0, -0.5], [0, 0, 2.0]])
+    # its edges (-0.5, -0.5) .. (99.5, 49.5) -> (-0.5, -0.5) .. (49.5, 24.5): fractions 0 .. 0.5 as before
     assert got.inliers == 9 and got.centre == (0.25, 0.75)
     np.testing.assert_allclose(got.corners, [(0, 0), (0.5, 0), (0.5, 0.5), (0, 0.5)])
 
@@ -669,7 +686,7 @@ def test_verify_passes_each_photos_footprint_reports_progress_and_cancels(tmp_pa
     query, tiles = _files(tmp_path, 2)
     seen, events = [], []
     monkeypatch.setattr(Verifier, "verify_photo",
-                        lambda self, q, t, c, fp=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
+                        lambda self, q, t, c, fp=None, decoded=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
     other = Query("other.jpg", tmp_path / "other.jpg")
     out = Verifier().verify([query, other], tiles, np.array([[0, 1], [1, 0]]), footprints=[5.0, None],
                             progress=events.append)

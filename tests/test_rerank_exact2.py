@@ -278,9 +278,10 @@ def test_a_fine_result_with_as_many_inliers_does_not_replace_the_first(tmp_path,
     tiles = _square(tmp_path, 2)
     Rec(monkeypatch, inliers=[5, 2], fine={0: 5, 1: 3})
     out = Verifier().verify_photo(_query(tmp_path), tiles, [0, 1])
-    # tile 0 keeps its first homography 2I (the fine one, unzoomed, would be diag(1, 1, 2))
+    # tile 0 keeps its first homography 2I (the fine one, unzoomed, would be x -> (x + 0.5) / 2 - 0.5)
     np.testing.assert_allclose(out[0].homography, 2.0 * np.eye(3))
-    np.testing.assert_allclose(out[1].homography, np.diag([1.0, 1.0, 2.0]))
+    # tile 1's fine 2I (the identity into the zoomed tile), unzoomed: [[0.5, 0, -0.25], [0, 0.5, -0.25], [0, 0, 1]] @ 2I
+    np.testing.assert_allclose(out[1].homography, [[1.0, 0, -0.5], [0, 1.0, -0.5], [0, 0, 2.0]])
     assert [r.inliers for r in out] == [5, 3]
 
 
@@ -302,8 +303,8 @@ def test_each_photo_is_read_once_while_its_pairs_are_verified(tmp_path, monkeypa
     v.verify_photo(b, tiles, [1])  # the same photo again (as widening does): its keypoints are kept
     v.verify_photo(b, tiles, [2])
     assert rec.photos == [("a.jpg", False), ("b.jpg", False)] and len(rec.pairs) == 4
-    v.verify_photo(a, tiles, [1])  # another photo since: read again
-    assert rec.photos[-1] == ("a.jpg", False) and len(rec.photos) == 3
+    v.verify_photo(a, tiles, [1])  # another photo since: still kept (Verifier.described, session 12)
+    assert len(rec.photos) == 2
 
 
 def test_an_unreadable_photos_zeros_are_kept_for_every_candidate(tmp_path, monkeypatch):
@@ -447,11 +448,13 @@ def test_mosaic_once_is_asked_for_and_needs_mosaics():
 
 def test_tile_to_tile_is_linear_in_lon_lat():
     # source tile one tile east and one north of the target; 100 x 100 px against 200 x 100 px:
-    # source (0, 0) is lon 10.001, lat 50.002 -> target x (10.001 - 10) / 0.001 * 200 = 200,
-    # y (50.001 - 50.002) / 0.001 * 100 = -100; one source pixel is 2 target pixels across, 1 down
+    # source edge (0, 0) is lon 10.001, lat 50.002 -> target edge x (10.001 - 10) / 0.001 * 200 = 200,
+    # y (50.001 - 50.002) / 0.001 * 100 = -100; one source pixel is 2 target pixels across, 1 down.
+    # In keypoint coordinates (pixel centres): source x = 0 is edge 0.5 -> target edge 201 -> x 200.5;
+    # source y = 0 is edge 0.5 -> target edge -99.5 -> y -100 (one scale: no half pixel)
     got = rerank.tile_to_tile(Bounds(10.001, 50.001, 10.002, 50.002), (100, 100),
                               Bounds(10.0, 50.0, 10.001, 50.001), (200, 100))
-    np.testing.assert_allclose(got, [[2, 0, 200], [0, 1, -100], [0, 0, 1]], atol=1e-9)
+    np.testing.assert_allclose(got, [[2, 0, 200.5], [0, 1, -100], [0, 0, 1]], atol=1e-9)
 
 
 SHIFT = np.array([[1.0, 0, 100], [0, 1.0, 0], [0, 0, 1]])  # one 100 px tile east
@@ -504,11 +507,12 @@ def test_in_tile_chains_the_mosaic_map_and_keeps_results_without_one():
     to_tile = np.array([[0.5, 0, 10], [0, 0.5, 5], [0, 0, 1]])
     first = Verification(7, (0.9, 0.9), np.diag([4.0, 4.0, 1.0]))  # photo (x, y) -> mosaic (4x, 4y)
     got = v._in_tile(first, to_tile, photo, tile)
-    # (x, y) -> (2x + 10, 2y + 5): centre (50, 25) -> (110, 55), in a 200 x 100 tile (0.55, 0.55)
-    assert got.inliers == 7 and got.centre == pytest.approx((0.55, 0.55))
+    # (x, y) -> (2x + 10, 2y + 5): centre (49.5, 24.5) -> (109, 54): fractions of a 200 x 100 tile
+    # count from its edge, ((109 + 0.5) / 200, (54 + 0.5) / 100)
+    assert got.inliers == 7 and got.centre == pytest.approx((0.5475, 0.545))
     np.testing.assert_allclose(got.homography, [[2, 0, 10], [0, 2, 5], [0, 0, 1]])
-    # corners (0, 0), (100, 0), (100, 50), (0, 50) -> (10, 5), (210, 5), (210, 105), (10, 105)
-    np.testing.assert_allclose(got.corners, [(0.05, 0.05), (1.05, 0.05), (1.05, 1.05), (0.05, 1.05)])
+    # outer corners (-0.5, -0.5), (99.5, -0.5), (99.5, 49.5), (-0.5, 49.5) -> (9, 4), (209, 4), (209, 104), (9, 104)
+    np.testing.assert_allclose(got.corners, [(0.0475, 0.045), (1.0475, 0.045), (1.0475, 1.045), (0.0475, 1.045)])
     assert v._in_tile(first, None, photo, tile) is first
     empty = Verification(0)
     assert v._in_tile(empty, to_tile, photo, tile) is empty
@@ -572,8 +576,9 @@ def test_the_mosaic_of_a_candidate_is_its_ring_of_tiles_described_north_up(tmp_p
     assert _tag(features) == -5
     assert ground == Bounds(tiles[0].bounds.west, tiles[0].bounds.south, tiles[8].bounds.east, tiles[8].bounds.north)
     # described at 12 x 12 (x 0.5): the candidate's box (8, 8)-(16, 16) is (4, 4)-(8, 8) there,
-    # and the candidate tile is described at 8 x 8: x 2
-    np.testing.assert_allclose(to_tile, [[2, 0, -8], [0, 2, -8], [0, 0, 1]])
+    # and the candidate tile is described at 8 x 8: x 2, edges x -> 2x - 8; keypoints (pixel
+    # centres) x -> 2 (x + 0.5) - 8 - 0.5 = 2x - 7.5 (described 3.75 -> edge 4.25 -> 8.5 -> tile 0)
+    np.testing.assert_allclose(to_tile, [[2, 0, -7.5], [0, 2, -7.5], [0, 0, 1]])
     assert v.target(tiles, 4)[0] is features and len(fakes.opened) == 9  # kept
     # another tile of the same file (another window / package entry) is another mosaic
     _, _, ground0 = v.target(tiles, 0)
@@ -700,7 +705,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
 
 def test_verify_hands_the_tiles_on_and_its_eta_follows_the_pace(tmp_path, monkeypatch):
     seen, events = [], []
-    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None: seen.append(t) or [Verification(1)])
+    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None, decoded=None: seen.append(t) or [Verification(1)])
     ticks = iter([0.0, 10.0, 20.0])  # perf_counter: the clock's start, then after each photo
     monkeypatch.setattr(progress, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
     tiles = ("tiles",)

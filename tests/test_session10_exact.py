@@ -96,9 +96,11 @@ def test_tile_to_tile_scales_each_axis_by_its_own_side():
     # 0.001 deg at 200 x 100 px: one source pixel is 0.001 / 100 deg across = 200 / 100 = 2 target
     # pixels, and 0.001 / 50 deg down = 100 / 50 = 2 target pixels; the offsets as in
     # test_tile_to_tile_is_linear_in_lon_lat: (10.001 - 10) / 0.001 * 200 = 200, (50.001 - 50.002)
-    # / 0.001 * 100 = -100
+    # / 0.001 * 100 = -100, between pixel edges. Between keypoint coordinates (pixel centres) each
+    # offset gains 0.5 * scale - 0.5 = 0.5: source (0, 0) is edge (0.5, 0.5) -> target edge (201, -99)
+    # -> keypoint (200.5, -99.5)
     got = rerank.tile_to_tile(Bounds(10.001, 50.001, 10.002, 50.002), (100, 50), Bounds(10.0, 50.0, 10.001, 50.001), (200, 100))
-    np.testing.assert_allclose(got, [[2, 0, 200], [0, 2, -100], [0, 0, 1]], atol=1e-9)
+    np.testing.assert_allclose(got, [[2, 0, 200.5], [0, 2, -99.5], [0, 0, 1]], atol=1e-9)
 
 
 def test_nadir_image_of_a_colour_photo_is_each_channel_turned_alike():
@@ -249,13 +251,14 @@ def test_refine_leaves_a_match_under_min_inliers(tmp_path, monkeypatch):
 
 def test_a_refined_result_goes_through_the_holders_mosaic_map_and_then_between_the_tiles(tmp_path, monkeypatch):
     # tile 1's mosaic map halves (mosaic px -> tile 1 px); its result (identity, 30 inliers) puts the
-    # photo's centre (50, 50) at mosaic (50, 50) -> tile 1 (25, 25) -> tile 0 (125, 25) (tile 1 starts
-    # 100 px east of tile 0): centre (1.25, 0.25) of tile 0's 100 x 100 px
+    # photo's centre (49.5, 49.5 in keypoint coordinates) at mosaic (49.5, 49.5) -> tile 1 (24.75,
+    # 24.75) -> tile 0 (124.75, 24.75) (tile 1 starts 100 px east of tile 0, one scale: no half
+    # pixel): fractions of tile 0's 100 x 100 px from its edge, (125.25 / 100, 25.25 / 100)
     half = np.diag([0.5, 0.5, 1.0])
     out, seen = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2,
                          maps={1: half})
-    assert seen == [0, 2, 1] and out[0].inliers == 30 and out[0].centre == pytest.approx((1.25, 0.25))
-    # tile 1's mosaic broken (matched alone, no map): tile 1 px -> tile 0 px only: (150, 50) -> (1.5, 0.5)
+    assert seen == [0, 2, 1] and out[0].inliers == 30 and out[0].centre == pytest.approx((1.2525, 0.2525))
+    # tile 1's mosaic broken (matched alone, no map): tile 1 px -> tile 0 px only: (149.5, 49.5) -> (1.5, 0.5)
     out, _ = _refined(tmp_path, monkeypatch, {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, 2,
                       maps={1: None})
     assert out[0].inliers == 30 and out[0].centre == pytest.approx((1.5, 0.5))

@@ -138,10 +138,12 @@ def test_without_a_mosaic_the_verifier_matches_the_tile_alone(tmp_path):
     mosaic = Verifier(VerifySettings(mosaic=1, fine_pass=False))
     features, to_tile, ground = mosaic.target(tiles, i)
     assert ground == union_bounds([tiles[k] for k in NeighbourGrid(tiles).around(i, 1)])
-    # the 3 x 3 mosaic (768 px) is described at 512: a third of it, 170.67 px, is the tile's 256
+    # the 3 x 3 mosaic (768 px) is described at 512: a third of it, 170.67 px, is the tile's 256.
+    # Its edges at described 512/3 and 1024/3 are the tile's edges; in keypoint coordinates (pixel
+    # centres) each edge is 0.5 less on both sides
     assert features.size == (512, 512)
-    assert to_tile @ np.array([512 / 3, 512 / 3, 1.0]) == pytest.approx([0.0, 0.0, 1.0], abs=1e-9)
-    assert to_tile @ np.array([1024 / 3, 1024 / 3, 1.0]) == pytest.approx([256.0, 256.0, 1.0], abs=1e-9)
+    assert to_tile @ np.array([512 / 3 - 0.5, 512 / 3 - 0.5, 1.0]) == pytest.approx([-0.5, -0.5, 1.0], abs=1e-9)
+    assert to_tile @ np.array([1024 / 3 - 0.5, 1024 / 3 - 0.5, 1.0]) == pytest.approx([255.5, 255.5, 1.0], abs=1e-9)
 
 
 def test_a_learned_backends_mosaic_keypoints_are_cached_and_an_edited_neighbour_is_described_anew(

@@ -252,8 +252,11 @@ def test_verify_pair_fits_the_exact_homography_and_places_the_centre(monkeypatch
     v = verify.verify_pair(photo, target, s, heading=(photo, np.eye(3)))
     assert v.inliers == 6
     assert np.allclose(v.homography / v.homography[2, 2], [[0.5, 0, 50], [0, 0.5, 60], [0, 0, 1]], atol=1e-6)
-    assert v.centre == pytest.approx((75 / 200, 80 / 200))  # (50, 40) -> (75, 80)
-    assert np.allclose(v.corners, [(0.25, 0.3), (0.5, 0.3), (0.5, 0.5), (0.25, 0.5)])
+    # the centre in keypoint coordinates (pixel centres), (49.5, 39.5) -> (74.75, 79.75); fractions
+    # count from the target's edge, half a pixel before: ((74.75 + 0.5) / 200, (79.75 + 0.5) / 200)
+    assert v.centre == pytest.approx((75.25 / 200, 80.25 / 200))
+    # the outer corners (-0.5, -0.5) .. (99.5, 79.5) -> (49.75, 59.75) .. (99.75, 99.75), + 0.5, / 200
+    assert np.allclose(v.corners, [(0.25125, 0.30125), (0.50125, 0.30125), (0.50125, 0.50125), (0.25125, 0.50125)])
     assert fake.calls == [("disk", "cpu")]
     a, b = fake.matched[0]
     assert isinstance(a, Features) and isinstance(b, Features)
@@ -274,7 +277,7 @@ def test_verify_pair_composes_the_heading_back_to_the_upright_photo(monkeypatch)
     assert fake.matched[0][0].size == (80, 100)  # the heading given is the one matched
     assert v.inliers == 6
     assert np.allclose(v.homography / v.homography[2, 2], [[0.5, 0, 50], [0, 0.5, 60], [0, 0, 1]], atol=1e-5)
-    assert v.centre == pytest.approx((0.375, 0.4))
+    assert v.centre == pytest.approx((75.25 / 200, 80.25 / 200))
     assert len(fake.matched[0][0]) == 6  # glue_keypoints 0: all
 
 
@@ -284,7 +287,7 @@ def test_verify_pair_finds_the_heading_itself_when_not_given(monkeypatch):
     photo = replace(photo, views=((LocalFeatures(photo.points, np.ones((6, 8), np.float32), (80, 100)), "never"),))
     fake.pairs = (np.arange(6), np.arange(6))
     v = verify.verify_pair(photo, target, VerifySettings(matcher="xfeat"))
-    assert v.inliers == 6 and v.centre == pytest.approx((0.375, 0.4))
+    assert v.inliers == 6 and v.centre == pytest.approx((75.25 / 200, 80.25 / 200))
 
 
 def test_xfeat_with_lighterglue_matches_the_strongest_prefix_only(monkeypatch):
@@ -313,10 +316,10 @@ def test_verify_pair_gives_nothing_for_too_few_keypoints_or_matches(monkeypatch)
     assert verify.verify_pair(photo, target, s, heading=(photo, np.eye(3))).inliers == 0
     fake.pairs = (np.arange(4), np.arange(4))  # four exact pairs (the corners): enough
     v = verify.verify_pair(four, target, s, heading=(four, np.eye(3)))
-    assert v.inliers == 4 and v.centre == pytest.approx((0.375, 0.4))
+    assert v.inliers == 4 and v.centre == pytest.approx((75.25 / 200, 80.25 / 200))
     four_t = LocalFeatures(target.points[:4], target.descriptors[:4], target.size)
     v = verify.verify_pair(photo, four_t, s, heading=(photo, np.eye(3)))
-    assert v.inliers == 4 and v.centre == pytest.approx((0.375, 0.4))
+    assert v.inliers == 4 and v.centre == pytest.approx((75.25 / 200, 80.25 / 200))
 
 
 def test_verify_pair_refuses_an_implausible_fit(monkeypatch):
@@ -510,7 +513,8 @@ def test_sift_extract_of_a_blank_image_and_of_a_pattern():
     g = SiftMatcher(n_features=7).extract(grey)
     assert np.array_equal(g.points, f.points) and np.array_equal(g.descriptors, f.descriptors)
     kp, _ = cv2.SIFT_create(nfeatures=7).detectAndCompute(grey, None)
-    assert np.array_equal(f.points, np.float32([k.pt for k in kp]))
+    # KeyPoint.pt less OpenCV's quarter-pixel offset (pixel_grid.SIFT_OFFSET_PX)
+    assert np.allclose(f.points, np.float32([k.pt for k in kp]) - 0.25, atol=1e-5)
 
 
 def test_two_headings_are_the_upright_photo_and_the_half_turn(monkeypatch):

@@ -104,8 +104,9 @@ def dump_photos(path: Path, ws, sim: np.ndarray, tiles) -> None:
             order = np.argsort(-sim[i], kind="stable")
             rank = int(np.flatnonzero(pos[order])[0]) + 1 if pos.any() else -1
             right = bool(pos[[t.id for t in tiles].index(pred.top.tile.id)])
+            # millimetres: half-pixel fixes move the refined position by centimetres
             out.writerow([Path(q.path).name, rank, int(right), pred.top.inliers,
-                          fmt(pred.error_m), pred.location_source])
+                          fmt(pred.error_m, "{:.3f}"), pred.location_source])
 
 
 def fmt(v, pattern="{:.1f}"):

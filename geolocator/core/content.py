@@ -93,10 +93,14 @@ def measure_array(grey: np.ndarray) -> Content:
 
 def _grey(source) -> np.ndarray:
     """A photo (a path or a Query, video frames included) as grey levels (H, W; 0-255), decoded at a
-    reduced scale (256 px on the shorter side at least: a 4000 px JPEG at 1/8). Raises InputError
-    like images.open_image."""
+    reduced scale (256 px on the shorter side at least: a 4000 px JPEG at 1/8), or a photo already
+    decoded (a PIL image: no second decode). Raises InputError like images.open_image."""
+    from PIL import Image
+
     from .model import Query
 
+    if isinstance(source, Image.Image):
+        return np.asarray(source.convert("L"), np.float32)
     if isinstance(source, Query):
         from .media.query_image import open_query_image
 
@@ -116,8 +120,9 @@ def measure(source) -> Content:
 
 def survey(source) -> tuple[str | None, bool]:
     """(content_free_reason, whether it is low texture: is_low_texture of its spread_array) of a
-    photo (a path or a Query) from one decode; (None, False) when it cannot be read (its reading
-    error is reported where it is embedded)."""
+    photo (a path or a Query) from one decode, or of its pixels already decoded (a PIL image, e.g.
+    verification's: every measure shrinks to 256 px or less, so a larger decode serves); (None,
+    False) when it cannot be read (its reading error is reported where it is embedded)."""
     from .errors import GeolocatorError
 
     try:

@@ -112,9 +112,12 @@ def mosaic_to_tile(centre_box: tuple[float, float, float, float], mosaic_size: t
                    described_size: tuple[int, int], tile_size: tuple[int, int]) -> np.ndarray:
     """The 3x3 map from pixels of the mosaic as described (`described_size`, the mosaic scaled
     from `mosaic_size`) to pixels of the candidate tile as described (`tile_size`), given the
-    candidate's box (x0, y0, x1, y1) in the mosaic's own pixels. Pixel coordinates are continuous
-    (the image spans [0, w] x [0, h])."""
+    candidate's box (x0, y0, x1, y1) in the mosaic's own pixels, whose edges the box counts from
+    (the mosaic spans [0, w] x [0, h]). The map is between keypoint coordinates (pixel centres at
+    integers, core/pixel_grid.py), as the homographies it is composed with."""
+    from .pixel_grid import centred
+
     x0, y0, x1, y1 = centre_box
     sx, sy = described_size[0] / mosaic_size[0], described_size[1] / mosaic_size[1]
     ax, ay = tile_size[0] / ((x1 - x0) * sx), tile_size[1] / ((y1 - y0) * sy)
-    return np.array([[ax, 0.0, -x0 * sx * ax], [0.0, ay, -y0 * sy * ay], [0.0, 0.0, 1.0]])
+    return centred(np.array([[ax, 0.0, -x0 * sx * ax], [0.0, ay, -y0 * sy * ay], [0.0, 0.0, 1.0]]))

@@ -291,33 +291,33 @@ class Workspace:
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
         from .confidence_tables import table_key
-        from .content import survey
         from .predict import predict
 
         tileset = self._require_tiles()
         tile_features = self.index(progress=progress, cancel=cancel)
         ok, query_features, failures = self.embed(queries, progress=progress, cancel=cancel)
         query_features = self._centred(query_features)
-        # blank, sky, blurred: shown as not located; water, fog (low texture): unverified, they claim little
-        not_located, flat = (list(column) for column in zip(*map(survey, ok))) if ok else ([], [])
         source = self._candidates(ok, query_features, tile_features, progress, cancel)
         large = source.matrix is None  # above dense_max: no Q x N matrix
         searched = source.original if large else None
         shown = min(self.settings.top_k, len(tileset))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = source.top(shown)
+            not_located, flat = self._survey(ok, {})
             predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located, low_texture=flat)
             self.last = Located(ok, predictions, source.matrix, failures, searched)
             return predictions
         min_inliers = self._min_inliers(ok)
-        found = self._verify(ok, source, min_inliers, progress, cancel)
+        surveyed: dict[int, tuple[str | None, bool]] = {}  # from verification's decodes (_survey)
+        found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
         if source.narrowed is not None and source.narrowed.any():
             # the heading prior is a prior: where it found no verified tile, every view is searched
             # (verified pairs are kept by the verifier, so only new candidates cost anything)
             unverified = source.narrowed & (found.inliers[:, 0] < min_inliers)
             if unverified.any():
                 source = source.widened(unverified)
-                found = self._verify(ok, source, min_inliers, progress, cancel)
+                found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
+        not_located, flat = self._survey(ok, surveyed)
         ids, inliers = found.ids[:, :shown], found.inliers[:, :shown]
         grounds = [list(row[:shown]) for row in found.grounds]
         point_min = self._point_min_inliers(min_inliers)
@@ -525,11 +525,25 @@ class Workspace:
         return np.array([max(clear, s.min_inliers_adapted if anchored and query_key(q) in anchored else s.min_inliers)
                          for q in queries], np.int64)
 
-    def _verify(self, queries, source, min_inliers, progress, cancel) -> Verified:
+    @staticmethod
+    def _survey(queries, known: dict) -> tuple[list, list]:
+        """content.survey of each photo, ([content-free reason or None], [low texture?]): blank, sky,
+        blurred are shown as not located; water, fog (low texture) claim little unverified. `known`:
+        photo index -> survey already read from verification's decode (Workspace._verify); the
+        other photos are decoded here."""
+        from .content import survey
+
+        results = [known[i] if i in known else survey(q) for i, q in enumerate(queries)]
+        return [r[0] for r in results], [r[1] for r in results]
+
+    def _verify(self, queries, source, min_inliers, progress, cancel, surveyed: dict | None = None) -> Verified:
         """Geometric verification of each photo's best tiles from `source` (core/candidates.py:
         the dense matrix or the TileIndex, under the priors), widened where nothing verified
         (Settings.verify_widen), each photo's answer moved to the tile under its centre, and the
-        candidates re-ranked with verified tiles first. One path for every tile set size."""
+        candidates re-ranked with verified tiles first. One path for every tile set size.
+        `surveyed`: filled with content.survey of each photo whose pixels verification decoded
+        (photo index -> result), so locate decodes such a photo once."""
+        from .content import survey
         from .rerank import query_outline, verified_ranking
 
         tiles = self.tileset.tiles
@@ -540,7 +554,9 @@ class Workspace:
         _, ranked = source.top(max(n, widen))
         candidates = ranked[:, :n]
         footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
-        checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel)
+        decoded = None if surveyed is None else (lambda qi, image: surveyed.__setitem__(qi, survey(image)))
+        checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel,
+                                      decoded=decoded)
         if widen > candidates.shape[1]:
             from .rerank import widen_unverified
 

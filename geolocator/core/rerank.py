@@ -10,6 +10,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -278,7 +279,9 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
     size = (image.shape[1], image.shape[0])
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
-    return LocalFeatures(np.float32([k.pt for k in keypoints]), descriptors.astype(np.float32), size)
+    from .pixel_grid import sift_points
+
+    return LocalFeatures(sift_points(keypoints), descriptors.astype(np.float32), size)
 
 
 def _grey_working_image(pil_image, settings: VerifySettings, zoom: float = 1.0) -> np.ndarray:
@@ -412,12 +415,14 @@ def _plausible(homography: np.ndarray, photo_size, tile_size, settings: VerifySe
 
 def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures) -> tuple[float, float] | None:
     """Where the photo's centre lands in the target image, as fractions of its width and height
-    (None when the homography sends it to infinity)."""
-    w, h = photo.size
-    x, y, z = homography @ np.array([w / 2.0, h / 2.0, 1.0])
+    (None when the homography sends it to infinity). The homography maps keypoint coordinates
+    (pixel centres at integers: core/pixel_grid.py), where the centre is ((w-1)/2, (h-1)/2)."""
+    from .pixel_grid import fraction, image_centre
+
+    x, y, z = homography @ np.array([*image_centre(photo.size), 1.0])
     if abs(z) <= 1e-9:
         return None
-    return float(x / z / target.size[0]), float(y / z / target.size[1])
+    return tuple(float(f) for f in fraction(x / z, y / z, target.size))
 
 
 def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings,
@@ -474,14 +479,16 @@ def _match_pairs(photo: np.ndarray, tile: np.ndarray, settings: VerifySettings) 
 
 def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: LocalFeatures):
     """The photo's corners (TL, TR, BR, BL) in the target image as fractions of its width and
-    height, None when one goes to infinity."""
-    w, h = photo.size
+    height, None when one goes to infinity. The corners are the image's outer edges, half a pixel
+    beyond the corner pixels' centres in the homography's keypoint coordinates (core/pixel_grid.py)."""
+    from .pixel_grid import fraction, image_corners
+
     out = []
-    for x, y in ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h)):
+    for x, y in image_corners(photo.size):
         u, v, z = homography @ np.array([x, y, 1.0])
         if abs(z) <= 1e-9:
             return None
-        out.append((float(u / z / target.size[0]), float(v / z / target.size[1])))
+        out.append(tuple(float(f) for f in fraction(u / z, v / z, target.size)))
     return tuple(out)
 
 
@@ -590,19 +597,24 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     keypoints, descriptors = _sift(nadir, mask, settings, contrast)
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
-    back = cv2.perspectiveTransform(np.float64([k.pt for k in keypoints])[None], np.linalg.inv(canvas))[0]
+    from .pixel_grid import sift_points
+
+    back = cv2.perspectiveTransform(np.float64(sift_points(keypoints))[None], np.linalg.inv(canvas))[0]
     return LocalFeatures(back.astype(np.float32), descriptors.astype(np.float32), (tw, th))
 
 
 def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, target_size: tuple[int, int]) -> np.ndarray:
     """The 3x3 map from pixels of a north-up tile with `source` bounds, described at `source_size`
     (width, height), to pixels of another with `target` bounds at `target_size`: linear in lon/lat,
-    as mosaics place tiles (core/mosaic.py). Pixel coordinates are continuous."""
+    as mosaics place tiles (core/mosaic.py). Both in keypoint coordinates (pixel centres at
+    integers, core/pixel_grid.py); the bounds place pixel edges."""
+    from .pixel_grid import centred
+
     sx = source.width_deg / source_size[0] * target_size[0] / target.width_deg
     sy = (source.north - source.south) / source_size[1] * target_size[1] / (target.north - target.south)
-    return np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
-                     [0.0, sy, (target.north - source.north) / (target.north - target.south) * target_size[1]],
-                     [0.0, 0.0, 1.0]])
+    return centred(np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
+                             [0.0, sy, (target.north - source.north) / (target.north - target.south) * target_size[1]],
+                             [0.0, 0.0, 1.0]]))
 
 
 def _unverifiable(kind: str, path, exc: Exception) -> None:
@@ -611,6 +623,27 @@ def _unverifiable(kind: str, path, exc: Exception) -> None:
     a programming error is seen instead of silently unverified photos."""
     log.warning("%s %s: no keypoints for verification (%s: %s); it verifies nothing",
                 kind, path, type(exc).__name__, exc)
+
+
+def _tile_errors() -> tuple[type[BaseException], ...]:
+    """What reading and describing a bad or odd tile raises: unreadable or missing (GeolocatorError
+    such as InputError, OSError), odd bounds or sizes (ValueError, ArithmeticError: a zero-width
+    tile), an image too large to hold (MemoryError), OpenCV refusing an image (cv2.error). Anything
+    else is a programming error and is raised."""
+    return (GeolocatorError, OSError, ValueError, ArithmeticError, MemoryError, _cv2().error)
+
+
+# Photo descriptions a Verifier keeps (Verifier.described): SIFT's 1500 keypoints take ~0.8 MB a
+# photo (about 300 photos), a learned backend at 4 headings ~2 MB (about 120).
+PHOTO_MEMORY_BYTES = 256 * 2**20
+
+
+def _nbytes(features: LocalFeatures | None) -> int:
+    """Bytes held by a photo description's arrays, its other headings' included (0 for None)."""
+    if features is None:
+        return 0
+    own = features.points.nbytes + features.descriptors.nbytes
+    return own + sum(_nbytes(view) for view, _ in features.views)
 
 
 class _CallImage:
@@ -649,6 +682,10 @@ class Verifier:
         self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
         # the last photo's keypoints: widening verifies a photo a second time (rerank.widen_unverified)
         self._last_photo: tuple[tuple, LocalFeatures | None] | None = None
+        # photo descriptions (described()), least recently used first, at most PHOTO_MEMORY_BYTES:
+        # adaptation's chains describe the photos its direct pass described (adapt/geometric.py)
+        self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
+        self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
         # photo key -> tile indices inside the mosaics verified for it (VerifySettings.mosaic_once)
@@ -724,10 +761,29 @@ class Verifier:
         return open_query_image(query, min_side=self.settings.max_side)
 
     def _photo_once(self, query: Query, key) -> LocalFeatures | None:
-        """self.photo(query), described once for consecutive calls with the same photo key."""
+        """self.photo(query), described once for consecutive calls with the same photo key (and
+        kept for later ones: described())."""
         if self._last_photo is None or self._last_photo[0] != key:
-            self._last_photo = (key, self.photo(query))
+            self._last_photo = (key, self.described(query))
         return self._last_photo[1]
+
+    def described(self, query: Query) -> LocalFeatures | None:
+        """self.photo(query) (the default, not the fine, description), kept while it is among the
+        most recently used descriptions that fit in PHOTO_MEMORY_BYTES, so a photo described for
+        verification is not described again for adaptation's photo-photo chains (or widening).
+        The key is the file's identity (an edited file is described anew) and the settings."""
+        key = (query_key(query), self.settings)
+        if key in self._described:
+            self._described.move_to_end(key)
+            return self._described[key]
+        found = self.photo(query)
+        size = _nbytes(found)
+        if size <= PHOTO_MEMORY_BYTES:
+            self._described[key] = found
+            self._described_bytes += size
+            while self._described_bytes > PHOTO_MEMORY_BYTES:
+                self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
+        return found
 
     def target(self, tiles: Sequence[Tile], t: int) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
         """What candidate `t` is matched against: (keypoints, 3x3 map from their pixels to the tile's
@@ -754,7 +810,9 @@ class Verifier:
                     described = image_local_features(canvas, replace(self.settings, headings=1))
                     self._stored_mosaic(members, ring, described)
                 self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
-            except Exception:  # noqa: BLE001 - a broken neighbour: the tile alone, as without mosaics
+            except _tile_errors() as exc:  # a broken or odd neighbour: the tile alone, as without mosaics
+                log.warning("mosaic around tile %s: %s: %s; the tile is matched alone",
+                            tile.path, type(exc).__name__, exc)
                 self._mosaics[key] = (plain, None, tile.bounds)
         return self._mosaics[key]
 
@@ -820,9 +878,11 @@ class Verifier:
         result = verify_pair(photo, zoomed, self.settings, self._share(photo, tile, footprint_m))
         if result.homography is None:
             return result
+        from .pixel_grid import resize_map
+
         plain = self.tile(tile)
-        unzoom = np.diag([plain.size[0] / zoomed.size[0], plain.size[1] / zoomed.size[1], 1.0])
-        homography = unzoom @ result.homography
+        # both views resample one tile image: x -> (x + 0.5) s - 0.5 in keypoint coordinates
+        homography = resize_map(zoomed.size, plain.size) @ result.homography
         return Verification(result.inliers, result.centre, homography, photo_corners_in(homography, photo, plain))
 
     def photo_key(self, query: Query, footprint_m: float | ViewGeometry | None = None) -> tuple:
@@ -834,16 +894,21 @@ class Verifier:
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                     footprint_m: float | ViewGeometry | None = None) -> list[Verification]:
+                     footprint_m: float | ViewGeometry | None = None, *, decoded=None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
         footprint across, metres, when known (altitude and focal length), or an oblique photo's
         camera (ViewGeometry). When no candidate verifies, a
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass).
-        The photo is decoded at most once for all passes (_CallImage)."""
+        The photo is decoded at most once for all passes (_CallImage). `decoded`: called with the
+        photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
+        this call decoded them, so the caller reads them without decoding the photo again."""
         self._call = _CallImage(query, self.settings.max_side)
         try:
-            return self._verify_photo(query, tiles, candidates, footprint_m)
+            found = self._verify_photo(query, tiles, candidates, footprint_m)
+            if decoded is not None and self._call._image is not None:
+                decoded(self._call._image)
+            return found
         finally:
             self._call = None
 
@@ -974,16 +1039,19 @@ class Verifier:
         footprints: Sequence[float | ViewGeometry | None] | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        decoded=None,
     ) -> list[list[Verification]]:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
-        A photo that cannot be read gets zeros: it keeps its global ranking."""
+        A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
+        called with photo qi's pixels when its verification decoded them (verify_photo)."""
         results = []
         clock = EtaClock(len(queries))
         for qi, query in enumerate(queries):
             check(cancel)
             footprint = None if footprints is None else footprints[qi]
-            results.append(self.verify_photo(query, tiles, candidates[qi], footprint))
+            seen = None if decoded is None else (lambda image, qi=qi: decoded(qi, image))
+            results.append(self.verify_photo(query, tiles, candidates[qi], footprint, decoded=seen))
             emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
         return results
 

@@ -116,8 +116,8 @@ def geometric_labels(
     loaded: dict[int, LocalFeatures | None] = {}
 
     def photo(i: int) -> LocalFeatures | None:  # keypoints of the photos that chaining needs
-        if i not in loaded:
-            loaded[i] = verifier.photo(queries[i])
+        if i not in loaded:  # the direct pass's description where the verifier still keeps it
+            loaded[i] = verifier.described(queries[i])
         return loaded[i]
 
     tried: set[tuple[int, int]] = set()

@@ -23,7 +23,9 @@ class SiftMatcher:
         keypoints, descriptors = cv2.SIFT_create(nfeatures=self.n_features).detectAndCompute(grey, None)
         if descriptors is None:
             return empty_features(size, 128)
-        return Features(np.float32([k.pt for k in keypoints]).reshape(-1, 2), descriptors.astype(np.float32), size)
+        from ..pixel_grid import sift_points  # KeyPoint.pt is a quarter pixel off the pixel centre
+
+        return Features(sift_points(keypoints), descriptors.astype(np.float32), size)
 
     def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
         import cv2
