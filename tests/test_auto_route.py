@@ -171,8 +171,8 @@ def test_auto_on_sharp_tiles_keeps_the_mosaic_asked_for_and_reopening_resolves_a
     assert ws.route() == Route("sift", 1, False, "sift (as chosen)")
     ws.set_mosaic(0)
     assert ws.route().mosaic == 0 and ws.verifier.settings.mosaic == 0
-    ws.set_matcher("auto")
-    assert ws.resolved_route is None and ws.route().matcher == "xfeat"
+    ws.set_matcher("auto")  # the same tiles: their measure is kept
+    assert ws.resolved_route == ws.route() and ws.route().matcher == "xfeat"
 
 
 def test_cli_default_is_auto_and_the_json_records_the_resolved_route(tmp_path, monkeypatch):

@@ -162,7 +162,7 @@ class Workspace:
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
-        self._route = None  # the verification route resolved for this tile set (route())
+        self._route = None  # what "auto" chose from this tile set's pixels (route())
         self.last: Located | None = None
 
     # -- components ---------------------------------------------------------------------------
@@ -514,47 +514,42 @@ class Workspace:
         if name != self.settings.matcher:
             self.settings.matcher = name
             self._verifier = None
-            self._route = None
 
     @property
     def resolved_route(self):
-        """The route() already resolved for this tile set, or None (nothing computed here: the
-        app's UI thread reads this after a job)."""
-        return self._route
+        """route() where it needs no measuring (an explicit matcher, or "auto" already resolved
+        for this tile set), else None: the app's UI thread reads this after a job."""
+        return self.route() if self.settings.matcher != "auto" or self._route is not None else None
 
     def set_mosaic(self, ring: int) -> None:
         """Verify through mosaics of `ring` tiles around each candidate from the next verification
         on (0: off; Settings.verify_mosaic). With "auto" the coarse route keeps its own ring 1."""
         if ring != self.settings.verify_mosaic:
             self.settings.verify_mosaic = int(ring)
-            self._verifier = None
-            self._route = None
+            self._verifier = None  # the tiles' measure (auto) still holds
 
     def route(self):
         """The verification route in use (core.route.Route: matcher, mosaic, mosaic_once, a line
         for the user). Settings.matcher "auto": chosen from this tile set's pixels once per tile
         set (route.choose_route, under a second; never truth or the photos); the coarse route
         keeps a larger mosaic asked for, the sharp one the mosaic settings asked for. Any other
-        matcher: the settings as they are. Adaptation's anchors and locate use this one verifier.
-        Raises GeolocatorError for "auto" without a tile set."""
-        if self._route is None:
-            from .route import Route, choose_route
+        matcher: the settings as they are now. Adaptation's anchors and locate use this one
+        verifier. Raises GeolocatorError for "auto" without a tile set."""
+        from .route import Route, choose_route
 
-            s = self.settings
-            if s.matcher == "auto":
-                chosen = choose_route(self._require_tiles().tiles)
-                if chosen.matcher == "sift":
-                    chosen = Route("sift", s.verify_mosaic, s.verify_mosaic_once, chosen.reason, chosen.detail, True)
-                else:
-                    chosen = Route(chosen.matcher, max(chosen.mosaic, s.verify_mosaic), chosen.mosaic_once,
-                                   chosen.reason, chosen.detail, True)
-                import logging
+        s = self.settings
+        if s.matcher != "auto":
+            return Route(s.matcher, s.verify_mosaic, s.verify_mosaic_once, f"{s.matcher} (as chosen)")
+        if self._route is None:  # measured once per tile set: its tiles do not change
+            self._route = choose_route(self._require_tiles().tiles)
+            import logging
 
-                logging.getLogger("geolocator").info("%s", chosen.reason)
-            else:
-                chosen = Route(s.matcher, s.verify_mosaic, s.verify_mosaic_once, f"{s.matcher} (as chosen)")
-            self._route = chosen
-        return self._route
+            logging.getLogger("geolocator").info("%s", self._route.reason)
+        chosen = self._route
+        if chosen.matcher == "sift":
+            return Route("sift", s.verify_mosaic, s.verify_mosaic_once, chosen.reason, chosen.detail, True)
+        return Route(chosen.matcher, max(chosen.mosaic, s.verify_mosaic), chosen.mosaic_once, chosen.reason,
+                     chosen.detail, True)
 
     def _min_inliers(self, queries) -> np.ndarray:
         """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter
