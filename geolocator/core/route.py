@@ -48,8 +48,8 @@ def effective_factor(gray: np.ndarray) -> float | None:
     back up, mean squared loss L(f). The loss white noise of power s gives is s (1 - 1/f^2), so
     L(f) / (1 - 1/f^2) is constant over f for noise alone; the factor reached is the largest f
     before that ratio first exceeds NOISE_MULTIPLE times its value at the finest factor (or
-    NOISE_FLOOR_SHARE of the variance, if more), interpolated in log f (1.0 when even the finest
-    factor loses detail). None for a flat image (standard deviation < FLAT_STD) or one under 16 px
+    NOISE_FLOOR_SHARE of the variance, if more), interpolated in log f (`reached`; at
+    least FACTORS[0], at most FACTORS[-1]). None for a flat image (standard deviation < FLAT_STD) or one under 16 px
     a side. An empirical measure: calibrated on aerial imagery (a scale-free synthetic texture
     reads ~6, not 1).
     """
@@ -64,14 +64,20 @@ def effective_factor(gray: np.ndarray) -> float | None:
         small = cv2.resize(a, (max(2, round(w / f)), max(2, round(h / f))), interpolation=cv2.INTER_AREA)
         back = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
         ratios.append(float(np.mean((a - back) ** 2)) / (1.0 - 1.0 / f**2))
-    floor = max(ratios[0], NOISE_FLOOR_SHARE * float(a.var()), 1e-6)
-    rel = np.array(ratios) / floor
+    return reached(ratios, NOISE_FLOOR_SHARE * float(a.var()))
+
+
+def reached(ratios: Sequence[float], least: float = 0.0) -> float:
+    """The factor where `ratios` (one per FACTORS entry: loss per unit of white noise's) first
+    exceed NOISE_MULTIPLE times the floor, max(ratios[0], least), interpolated in log f between
+    the last factor within and the first over; FACTORS[-1] when none is over. The first factor
+    is never over (the floor is at least its ratio), so the result is at least FACTORS[0]."""
+    floor = max(ratios[0], least, 1e-6)
+    rel = np.asarray(ratios, np.float64) / floor
     over = np.nonzero(rel > NOISE_MULTIPLE)[0]
     if len(over) == 0:
         return FACTORS[-1]
-    i = int(over[0])
-    if i == 0:
-        return 1.0
+    i = int(over[0])  # >= 1: rel[0] <= 1
     # between FACTORS[i-1] (within) and FACTORS[i] (over): where the ratio crosses, in log f
     t = (NOISE_MULTIPLE - rel[i - 1]) / (rel[i] - rel[i - 1])
     return float(np.exp(np.log(FACTORS[i - 1]) + t * (np.log(FACTORS[i]) - np.log(FACTORS[i - 1]))))
