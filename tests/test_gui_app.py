@@ -378,3 +378,40 @@ def test_app_icon_has_every_size(qtbot):
     icon = _app_icon()
     assert not icon.isNull()
     assert {s.width() for s in icon.availableSizes()} >= {16, 32, 48, 256}
+
+
+def test_matcher_auto_is_the_default_resolved_in_the_worker_and_shown(qtbot, dirs, tmp_path, monkeypatch):
+    """The Matcher combo offers auto first (the default); the route is chosen from the tiles in the
+    job's worker thread, never on the UI thread, and the Backbone panel shows what was used. The
+    mosaic box and an explicit matcher reach the workspace."""
+    import csv as csv_module
+    import threading
+
+    from geolocator.core import route
+
+    threads = []
+    real = route.choose_route
+    monkeypatch.setattr(route, "choose_route", lambda tiles: threads.append(threading.current_thread()) or real(tiles))
+    folder = tmp_path / "four"
+    copy_rows(DEMO, folder, "tiles.csv", list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:4], "path")
+    w = make_window(qtbot, dirs, "autoroute", demo_shown=True)
+    panel = w.backbone_panel
+    assert panel.matcher.currentText() == "auto" and w.session.ws.settings.matcher == "auto"
+    assert panel.route.text() == "auto: chosen from the tiles when locating"
+    drop(w, [folder / "tiles.csv"])
+    wait_idle(qtbot, w)
+    drop(w, sorted((DEMO / "queries").glob("*.jpg"))[:2])
+    wait_idle(qtbot, w)
+    if not w.predictions:
+        w.locate()
+        wait_idle(qtbot, w)
+    assert w.last_outcome == "done", w.message_bar.text
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    # the demo's tiles are sharp (~78 px across: training/results/auto_route.md)
+    assert panel.route.text().startswith("auto: sharp tiles (≈") and panel.route.text().endswith(" → sift")
+    panel.matcher.setCurrentText("sift")
+    assert w.session.ws.settings.matcher == "sift" and w.settings.matcher == "sift"
+    assert panel.route.text() == "sift (as chosen)"
+    panel.mosaic.setChecked(True)
+    assert w.session.ws.settings.verify_mosaic == 1 and w.settings.verify_mosaic is True
+    close(qtbot, w)

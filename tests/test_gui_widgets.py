@@ -205,11 +205,18 @@ def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
 
     panel = BackbonePanel()
     qtbot.addWidget(panel)
-    assert [panel.matcher.itemText(i) for i in range(panel.matcher.count())] == list(MATCHERS)
+    assert [panel.matcher.itemText(i) for i in range(panel.matcher.count())] == ["auto", *MATCHERS]
     with qtbot.waitSignal(panel.matcherChanged) as blocker:
         panel.matcher.setCurrentText("xfeat-mnn")
     assert blocker.args == ["xfeat-mnn"]
-    assert AppSettings().matcher == "sift"
+    assert AppSettings().matcher == "auto" and AppSettings().verify_mosaic is False
+    with qtbot.waitSignal(panel.mosaicChanged) as blocker:
+        panel.mosaic.setChecked(True)
+    assert blocker.args == [True]
+    panel.show_route("auto: coarse tiles (≈15 px across) → xfeat through mosaics", "auto")
+    assert panel.route.text() == "auto: coarse tiles (≈15 px across) → xfeat through mosaics"
+    panel.show_route(None, "disk")
+    assert panel.route.text() == "disk (as chosen)"
 
 
 def test_query_list_shows_the_status_of_each_photo(qtbot, tmp_path):

@@ -666,7 +666,9 @@ def test_geometric_labels_and_anchors(tmp_path, monkeypatch):
     prog, cancel = object(), object()
     anchors, summary = ws._geometric_anchors(list(ok), feats, ws.index(), prog, cancel)
     assert anchors.tolist() == [2, -1, 4] and anchors.dtype == np.int64
-    assert summary == {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1}
+    # the verifier that placed them: the settings' sift, not chosen by auto, nothing measured
+    route = {"matcher": "sift", "mosaic": 0, "mosaic_once": False, "auto": False, "pixels_across": None}
+    assert summary == {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1, "route": route}
     (got_q, got_tiles, got_c, got_sim, got_v, got_p, got_cancel), = calls
     assert [q.id for q in got_q] == ["a", "b", "c"] and got_tiles is ws.tileset and got_v is ws.verifier
     assert got_c.tolist() == [[0, 1, 2], [5, 4, 3], [3, 4, 0]] and got_p is prog and got_cancel is cancel
@@ -687,7 +689,7 @@ def test_geometric_labels_and_anchors(tmp_path, monkeypatch):
     anchors, summary = ws._geometric_anchors(seven, f7, ws.index(), None, None, np.arange(14).reshape(7, 2))
     assert [q.id for q in calls[-1][0]] == ["a", "a", "a"] and calls[-1][2].tolist() == [[0, 1], [6, 7], [12, 13]]
     assert anchors.tolist() == [2, -1, -1, 2, -1, -1, 2]
-    assert summary == {"used": True, "sampled_photos": 3, "direct": 3, "chained": 0, "unlabelled": 4}
+    assert summary == {"used": True, "sampled_photos": 3, "direct": 3, "chained": 0, "unlabelled": 4, "route": route}
     monkeypatch.setattr(geometric, "GeometrySettings", lambda: SimpleNamespace(max_photos=7))
     assert ws._geometric_anchors(seven, f7, ws.index(), None, None, np.arange(14).reshape(7, 2))[1]["sampled_photos"] == 7
 
@@ -761,7 +763,9 @@ def test_adapt_card_and_arguments(tmp_path, monkeypatch):
         "tileset_fingerprint": ws.tileset.fingerprint(), "queries_fingerprint": queries_fingerprint(qs),
         "n_tiles": 6, "n_tiles_trained_on": 6, "n_queries": 3,
         "unreadable": {str(unread.path): "unreadable"}, "seed": 3,
-        "geometry": {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1},
+        "geometry": {"used": True, "sampled_photos": 3, "direct": 1, "chained": 1, "unlabelled": 1,
+                     "route": {"matcher": "sift", "mosaic": 0, "mosaic_once": False, "auto": False,
+                               "pixels_across": None}},
         "anchored_photos": sorted([query_key(qs[0]), query_key(qs[2])]),
         "centred_photo_views": False,  # tiles at 8 headings: nothing to centre
         "created_unix": 1000.123, "seconds": 2.5,

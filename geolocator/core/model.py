@@ -27,6 +27,9 @@ def photo_views(n: int) -> tuple[str, ...]:
 # Local-feature matchers of verification (core/matchers, one module each). Here, not in the matchers
 # package, so the CLI's parser and the app's menus can list them without importing numpy.
 MATCHER_NAMES: tuple[str, ...] = ("sift", "aliked", "disk", "xfeat", "xfeat-mnn")
+# What the CLI's --matcher and the app's Matcher combo offer: "auto" (core/route.py: chosen per tile
+# set from its pixels, sift on sharp tiles, xfeat through mosaics on coarse ones) or a backend.
+MATCHER_CHOICES: tuple[str, ...] = ("auto", *MATCHER_NAMES)
 
 
 @dataclass(frozen=True)

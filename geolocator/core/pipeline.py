@@ -56,7 +56,9 @@ class Settings:
     verify: bool = True
     verify_candidates: int = 20
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
-    # disk, xfeat); the default by training/results/compare_matchers.md
+    # disk, xfeat), or "auto": chosen per tile set from its pixels (core/route.py, Workspace.route:
+    # sift on sharp tiles, xfeat through mosaics on coarse ones); the default by
+    # training/results/compare_matchers.md
     matcher: str = "sift"
     # A photo none of whose verify_candidates verified confidently (VerifySettings.confident_at:
     # a learned backend's clear match, SIFT's any verified match) gets its next tiles verified, up
@@ -160,6 +162,7 @@ class Workspace:
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
+        self._route = None  # what "auto" chose from this tile set's pixels (route())
         self.last: Located | None = None
 
     # -- components ---------------------------------------------------------------------------
@@ -213,6 +216,7 @@ class Workspace:
         self.tile_failures = {}
         self._adapter = None
         self._verifier = None
+        self._route = None
         self.last = None
 
     def _require_tiles(self) -> TileSet:
@@ -487,27 +491,65 @@ class Workspace:
 
             # build the backend now: a missing package is a clear error here, not silently
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
-            get_matcher(self.settings.matcher)
+            route = self.route()
+            get_matcher(route.matcher)
             # SIFT's fine pass reaches every verified candidate (at least its own default): with 25
             # verified and the pass on the first 20, a photo's tile 25th was never tried fine
             # (Rotterdam, photo x12; training/results/photo_rotation.md, session 9)
             fine = max(VerifySettings.fine_candidates, self.settings.verify_candidates)
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates, fine_candidates=fine,
-                                                     matcher=self.settings.matcher, mosaic=self.settings.verify_mosaic,
-                                                     mosaic_once=self.settings.verify_mosaic_once,
+                                                     matcher=route.matcher, mosaic=route.mosaic,
+                                                     mosaic_once=route.mosaic_once,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
         return self._verifier
 
     def set_matcher(self, name: str) -> None:
-        """Use another local-feature backend from the next verification on (keypoints and pair
-        results of the previous one are dropped). Raises ValueError for an unknown name."""
+        """Use another local-feature backend (or "auto", see route()) from the next verification
+        on (keypoints and pair results of the previous one are dropped). Raises ValueError for an
+        unknown name."""
         from .matchers import MATCHERS
 
-        if name not in MATCHERS:
+        if name != "auto" and name not in MATCHERS:
             raise ValueError(f"unknown matcher {name!r}: choose one of {', '.join(MATCHERS)}")
         if name != self.settings.matcher:
             self.settings.matcher = name
             self._verifier = None
+
+    @property
+    def resolved_route(self):
+        """route() where it needs no measuring (an explicit matcher, or "auto" already resolved
+        for this tile set), else None: the app's UI thread reads this after a job."""
+        return self.route() if self.settings.matcher != "auto" or self._route is not None else None
+
+    def set_mosaic(self, ring: int) -> None:
+        """Verify through mosaics of `ring` tiles around each candidate from the next verification
+        on (0: off; Settings.verify_mosaic). With "auto" the coarse route keeps its own ring 1."""
+        if ring != self.settings.verify_mosaic:
+            self.settings.verify_mosaic = int(ring)
+            self._verifier = None  # the tiles' measure (auto) still holds
+
+    def route(self):
+        """The verification route in use (core.route.Route: matcher, mosaic, mosaic_once, a line
+        for the user). Settings.matcher "auto": chosen from this tile set's pixels once per tile
+        set (route.choose_route, under a second; never truth or the photos); the coarse route
+        keeps a larger mosaic asked for, the sharp one the mosaic settings asked for. Any other
+        matcher: the settings as they are now. Adaptation's anchors and locate use this one
+        verifier. Raises GeolocatorError for "auto" without a tile set."""
+        from .route import Route, choose_route
+
+        s = self.settings
+        if s.matcher != "auto":
+            return Route(s.matcher, s.verify_mosaic, s.verify_mosaic_once, f"{s.matcher} (as chosen)")
+        if self._route is None:  # measured once per tile set: its tiles do not change
+            self._route = choose_route(self._require_tiles().tiles)
+            import logging
+
+            logging.getLogger("geolocator").info("%s", self._route.reason)
+        chosen = self._route
+        if chosen.matcher == "sift":
+            return Route("sift", s.verify_mosaic, s.verify_mosaic_once, chosen.reason, chosen.detail, True)
+        return Route(chosen.matcher, max(chosen.mosaic, s.verify_mosaic), chosen.mosaic_once, chosen.reason,
+                     chosen.detail, True)
 
     def _min_inliers(self, queries) -> np.ndarray:
         """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter
@@ -589,7 +631,7 @@ class Workspace:
             return int(self.settings.verify_widen)
         from .rerank import LEARNED_WIDEN
 
-        return 0 if self.settings.matcher == "sift" else LEARNED_WIDEN
+        return 0 if self.route().matcher == "sift" else LEARNED_WIDEN
 
     def _with_footprints(self, predictions, footprints, min_inliers) -> list[Prediction]:
         """Each verified match's ground footprint (the photo's corners through the homography its
@@ -827,6 +869,7 @@ class Workspace:
             "direct": sum(1 for label in labels if label is not None and label.via is None),
             "chained": sum(1 for label in labels if label is not None and label.via is not None),
             "unlabelled": sum(1 for label in labels if label is None),
+            "route": self.route().as_dict(),  # the verifier that placed them (auto: as resolved)
         }
         return anchors, summary
 

@@ -56,6 +56,7 @@ class Results:
     notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
+    route: str | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
 
 
 @dataclass
@@ -293,7 +294,13 @@ class Session:
         far = far_from_tiles_note(queries, self.ws.tileset) if queries and self.ws.tileset is not None else None
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
-                       track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far)
+                       track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far,
+                       route=self._route_text())
+
+    def _route_text(self) -> str | None:
+        """The route the last verification used (resolved in this worker by Workspace.route())."""
+        route = self.ws.resolved_route if self.ws.settings.verify else None
+        return None if route is None else route.reason
 
     def adapt(
         self,

@@ -27,7 +27,7 @@ from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.wording import count
 from ..core.tilesets import WORLD_FILE_SUFFIXES
-from ..core.model import MATCHER_NAMES, Prediction, Query
+from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         core = core_settings or Settings()
         core.backbone, core.device, core.top_k = self.settings.backbone, self.settings.device, self.settings.top_k
         core.weights = Path(self.settings.weights) if self.settings.weights else None
-        core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_NAMES else "sift"
+        core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_CHOICES else "auto"
+        core.verify_mosaic = 1 if self.settings.verify_mosaic else 0
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
@@ -141,6 +142,8 @@ class MainWindow(QMainWindow):
         self.backbone_panel = BackbonePanel()
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
         self.backbone_panel.matcher.setCurrentText(self._matcher)
+        self.backbone_panel.mosaic.setChecked(bool(self.settings.verify_mosaic))
+        self.backbone_panel.show_route(None, self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
         self.progress = ProgressPanel()
@@ -282,6 +285,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.changed.connect(self.set_backbone)
         self.backbone_panel.chooseWeights.connect(self.choose_weights)
         self.backbone_panel.matcherChanged.connect(self.set_matcher)
+        self.backbone_panel.mosaicChanged.connect(self.set_mosaic)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -394,6 +398,7 @@ class MainWindow(QMainWindow):
         self.act_export_map.setEnabled(has_tiles)
         self.backbone_panel.apply_btn.setEnabled(not busy)
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
+        self.backbone_panel.mosaic.setEnabled(not busy)
 
     def cancel(self) -> None:
         if self.runner.cancel():
@@ -672,6 +677,13 @@ class MainWindow(QMainWindow):
         """Verify with another local-feature backend from the next Locate / Adapt on."""
         self.settings.matcher = name
         self.session.ws.set_matcher(name)
+        self.backbone_panel.show_route(None, name)
+
+    def set_mosaic(self, on: bool) -> None:
+        """Verify through 3x3 mosaics (or not) from the next Locate / Adapt on."""
+        self.settings.verify_mosaic = bool(on)
+        self.session.ws.set_mosaic(1 if on else 0)
+        self.backbone_panel.show_route(None, self.settings.matcher)
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",
@@ -707,6 +719,8 @@ class MainWindow(QMainWindow):
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.adapter_info = results.adapter
         self.adapter_panel.show_info(results.adapter)
+        if results.route is not None:
+            self.backbone_panel.show_route(results.route, self.settings.matcher)
         self.tile_thumbs.update(results.tile_thumbs)
         if results.predictions or results.failures:
             self.predictions = {p.query.id: p for p in results.predictions}

@@ -39,7 +39,8 @@ class AppSettings:
     weights: str | None = None  # a weights file the user chose
     device: str = "auto"
     top_k: int = 5
-    matcher: str = "sift"  # local-feature backend of verification (core/matchers)
+    matcher: str = "auto"  # verification: "auto" (core/route.py: chosen from the tiles) or a core/matchers backend
+    verify_mosaic: bool = False  # verify through 3x3 mosaics (photos that see several tiles); auto decides on its own
     adapt_mode: str = "best"
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine

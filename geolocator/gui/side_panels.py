@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import MATCHER_NAMES, Evaluation
+from ..core.model import MATCHER_CHOICES, Evaluation
 from ..core.wording import keep_figures_together
 from .jobs import AdapterInfo, BackboneInfo
 
@@ -39,7 +40,8 @@ class BackbonePanel(QGroupBox):
 
     changed = Signal(str, object, str)  # backbone name, weights Path | None, device
     chooseWeights = Signal()
-    matcherChanged = Signal(str)  # local-feature backend of verification
+    matcherChanged = Signal(str)  # local-feature backend of verification, or "auto"
+    mosaicChanged = Signal(bool)  # verify through 3x3 mosaics
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Backbone", parent)
@@ -51,10 +53,17 @@ class BackbonePanel(QGroupBox):
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.matcher = QComboBox()
-        self.matcher.addItems(list(MATCHER_NAMES))
-        self.matcher.setToolTip("Local features that verify candidate tiles: sift (fast, rotation invariant) or a "
+        self.matcher.addItems(list(MATCHER_CHOICES))
+        self.matcher.setToolTip("Local features that verify candidate tiles: auto (chosen from the tiles: sift on sharp "
+                                "imagery, xfeat through mosaics on coarse imagery), sift (fast, rotation invariant) or a "
                                 "learned matcher (slower on a CPU; see the README's matcher table)")
         self.matcher.currentTextChanged.connect(self.matcherChanged)
+        self.mosaic = QCheckBox("Photos see several tiles (verify through mosaics)")
+        self.mosaic.setToolTip("Verify each candidate tile with its 8 neighbours as one 3x3 mosaic; auto on coarse "
+                               "tiles does this by itself")
+        self.mosaic.toggled.connect(self.mosaicChanged)
+        self.route = _plain("")
+        self.show_route(None, "auto")
         self.in_use = _plain("not loaded yet")
         self.dinov2 = _plain("…")
         self.weights_btn = QPushButton("Choose weights file…")
@@ -73,6 +82,8 @@ class BackbonePanel(QGroupBox):
         form.addRow("Model", self.combo)
         form.addRow("Device", self.device)
         form.addRow("Matcher", self.matcher)
+        form.addRow(self.mosaic)
+        form.addRow("Verified with", self.route)
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
         form.addRow("Weights", self.weights)
@@ -96,6 +107,13 @@ class BackbonePanel(QGroupBox):
 
     def _apply(self) -> None:
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
+
+    def show_route(self, reason: str | None, matcher: str) -> None:
+        """The route the last verification used (`reason`: core.route.Route.reason), or, before
+        one, what `matcher` will do."""
+        if reason is None:
+            reason = "auto: chosen from the tiles when locating" if matcher == "auto" else f"{matcher} (as chosen)"
+        self.route.setText(reason)
 
     def show_info(self, info: BackboneInfo) -> None:
         self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
