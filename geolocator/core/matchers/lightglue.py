@@ -28,7 +28,12 @@ class LightGlueMatcher:
             self.matcher = LightGlue(features=name)
         self.extractor.eval().to(device)
         self.matcher.eval().to(device)
-        self.rotation_invariant = name == "aliked"
+        # Neither is rotation invariant as matched: ALIKED-n16rot's descriptors survive rotation,
+        # but LightGlue reads keypoint positions (trained on upright pairs), so the photo is matched
+        # at its best quarter turn as DISK's is (matchers/verify.py). Measured, 8 demo photos
+        # (training/results/matchers_session12.md): upright only R@1 50.0 (refined 69 m), at 4
+        # headings 100.0 (0.2 m), 3.5 -> 4.3 CPU s a photo.
+        self.rotation_invariant = False
         self._dim = 128
         # what a tile's cached keypoints depend on (matchers/keypoint_cache.py); "by-score": listed
         # strongest first (extract), unlike files written before session 12 (DISK's in raster order)
