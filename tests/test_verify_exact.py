@@ -248,7 +248,7 @@ def test_verify_pair_fits_the_exact_homography_and_places_the_centre(monkeypatch
     fake = make_fake(monkeypatch)
     photo, target = _quad_pair()
     fake.pairs = (np.arange(6), np.arange(6))
-    s = VerifySettings(matcher="disk", glue_keypoints=2)
+    s = VerifySettings(matcher="disk", glue_keypoints=0)  # all 6 (the prefix: test_verify_fast)
     v = verify.verify_pair(photo, target, s, heading=(photo, np.eye(3)))
     assert v.inliers == 6
     assert np.allclose(v.homography / v.homography[2, 2], [[0.5, 0, 50], [0, 0.5, 60], [0, 0, 1]], atol=1e-6)
@@ -260,7 +260,7 @@ def test_verify_pair_fits_the_exact_homography_and_places_the_centre(monkeypatch
     assert fake.calls == [("disk", "cpu")]
     a, b = fake.matched[0]
     assert isinstance(a, Features) and isinstance(b, Features)
-    assert len(a) == 6 and len(b) == 6 and a.size == (100, 80) and b.size == (200, 200)  # disk: no prefix
+    assert len(a) == 6 and len(b) == 6 and a.size == (100, 80) and b.size == (200, 200)  # glue_keypoints 0: all
 
 
 def test_verify_pair_composes_the_heading_back_to_the_upright_photo(monkeypatch):

@@ -93,4 +93,8 @@ def test_lighterglue_sees_only_the_strongest_keypoints(monkeypatch):
     learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat", glue_keypoints=8))
     learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat", glue_keypoints=0))
     learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat-mnn", glue_keypoints=8))
-    assert seen == [(8, 8), (40, 30), (40, 30)]
+    # LightGlue (aliked, disk) too, since session 12: its attention costs ~n^2 as LighterGlue's
+    learned.verify_pair(photo, tile, VerifySettings(matcher="aliked", glue_keypoints=8))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="disk", glue_keypoints=8))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="disk", glue_keypoints=0))
+    assert seen == [(8, 8), (40, 30), (40, 30), (8, 8), (8, 8), (40, 30)]

@@ -62,10 +62,12 @@ def test_sift_settings_keep_the_original_path_without_views():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["xfeat", "disk"])
+@pytest.mark.parametrize("name", ["xfeat", "disk", "aliked"])
 def test_learned_matcher_verifies_a_photo_at_another_heading(name):
     """LightGlue-type matchers are not rotation invariant: a photo turned ~100 degrees is found by
-    the heading search, and the homography (composed with that turn) puts its centre right."""
+    the heading search, and the homography (composed with that turn) puts its centre right.
+    aliked too (rotation-robust ALIKED-n16rot descriptors, but LightGlue reads positions): until
+    session 12 it was matched upright only."""
     if not available(name):
         pytest.skip(f"{name}: its package is not installed (packaging/setup.sh installs it)")
     tile, photo, truth = _demo_pair(100.0)

@@ -119,6 +119,11 @@ def main() -> None:
     ap.add_argument("--matchers", nargs="+", default=["sift", "xfeat-mnn", "xfeat", "aliked", "disk"])
     ap.add_argument("--modes", nargs="+", default=["frozen", "paper", "best"])
     ap.add_argument("--photos", type=int, help="score an evenly spaced subsample of this many photos per region")
+    ap.add_argument("--thin", type=int, default=1, help="score every THIN-th photo of that subsample (a slow "
+                    "backend's photos then are a subset of a cheaper run's, whose --per-photo rows give its figures there)")
+    ap.add_argument("--warm-tiles", action="store_true", help="describe every tile with a learned backend (its "
+                    "keypoint cache) before timing it: the one-off cost is printed per tile after the table, and "
+                    "`s / photo` is the cost of locating with the tiles' keypoints stored")
     ap.add_argument("--learned-modes", nargs="+", default=None,
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
@@ -137,12 +142,13 @@ def main() -> None:
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-compare-matchers-"))  # adapters are not kept
 
     lines: list[str] = []
+    notes: list[str] = []  # printed after the table
     load = os.getloadavg()
     add_row(lines, f"# Matchers x adaptation per region (issue 13)\n\nEfficientNet-Lite0 (offline backbone), "
                    f"{args.candidates} candidates verified per photo, CPU only (`torch` threads {_threads()}), "
                    f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on a 2-core machine "
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
-                   f"{args.photos or 'all'} (evenly spaced). Anchors of `best` by `{args.anchor_matcher}`"
+                   f"{args.photos or 'all'} (evenly spaced){f', one in {args.thin} of them (--thin)' if args.thin > 1 else ''}. Anchors of `best` by `{args.anchor_matcher}`"
                    f"{f' ({args.anchor_options})' if args.anchor_options else ''}.\n")
     add_row(lines, "| region | tiles | photos | adaptation | global R@1 | recall@" + " | recall@".join(map(str, CANDIDATES))
             + " | matcher | verified / photo | recall verified | R@1 | refined median m | s / photo | CPU s / photo "
@@ -153,7 +159,7 @@ def main() -> None:
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
             continue
         region = load_region(region_path)
-        scored = subsample(region.queries, args.photos)
+        scored = subsample(region.queries, args.photos)[:: args.thin]
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
@@ -185,6 +191,13 @@ def main() -> None:
                 widen = overrides.pop("widen", args.widen)
                 ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
+                if args.warm_tiles and name != "sift":
+                    started, cpu = time.perf_counter(), time.process_time()
+                    for tile in tiles:
+                        ws.verifier.tile(tile)
+                    notes.append(f"tile keypoints, {region_path.name}, {spec}: {(time.perf_counter() - started) / len(tiles):.2f} s, "
+                                 f"{(time.process_time() - cpu) / len(tiles):.2f} CPU s a tile ({len(tiles)} tiles; "
+                                 "~0 where the keypoint cache held them)")
                 started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(scored)
                 seconds = (time.perf_counter() - started) / len(scored)
@@ -198,6 +211,8 @@ def main() -> None:
                 add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
                         + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} | {_confident(ev)} |")
+    if notes:
+        add_row(lines, "\n" + "\n".join(f"- {n}" for n in notes))
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)

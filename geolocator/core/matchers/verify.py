@@ -23,6 +23,9 @@ import numpy as np
 from . import get_matcher
 
 HEADING_KEYPOINTS = 512
+# Backends matched by a learned glue (attention, cost ~n^2 in keypoints): VerifySettings.glue_keypoints
+# strongest of each side are matched. xfeat-mnn's mutual nearest neighbours cost milliseconds: all.
+GLUE_MATCHERS = ("xfeat", "aliked", "disk")
 
 
 def rotation_homography(k: int, size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
@@ -179,8 +182,8 @@ def verify_pair(photo, target, settings, expected_share: float | None = None, he
     """rerank.Verification of photo -> target with `settings.matcher`: the same RANSAC fit,
     plausibility rules and refined centre as SIFT (rerank.py), the homography always from the
     upright photo's pixels to the target's. `heading`: best_heading(photo, target) when the
-    caller has it already. XFeat + LighterGlue matches the `settings.glue_keypoints` strongest
-    keypoints of each side (see VerifySettings)."""
+    caller has it already. A learned glue (GLUE_MATCHERS: LighterGlue, LightGlue) matches the
+    `settings.glue_keypoints` strongest keypoints of each side (see VerifySettings)."""
     import cv2
 
     from ..rerank import Verification, _plausible, photo_centre_in, photo_corners_in
@@ -189,8 +192,9 @@ def verify_pair(photo, target, settings, expected_share: float | None = None, he
         return Verification(0)
     view, to_view = heading if heading is not None else best_heading(photo, target)
     matcher = get_matcher(settings.matcher, settings.device)
-    if settings.matcher == "xfeat" and settings.glue_keypoints:
-        # XFeat lists keypoints strongest first: a prefix is the top-k, and its indices are the same
+    if settings.matcher in GLUE_MATCHERS and settings.glue_keypoints:
+        # backends list keypoints strongest first (LightGlueMatcher.extract sorts them): a prefix
+        # is the top-k, and its indices are the same
         k = settings.glue_keypoints
         view, target_k = _strongest(view, k), _strongest(target, k)
     else:
