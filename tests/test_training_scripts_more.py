@@ -160,6 +160,37 @@ def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_d
     assert [(r[1], r[2], r[3], r[5]) for r in rows] == [("tiles x1, photo x12", "84", "none", v) for v in ("no", "yes")]
 
 
+def test_compare_photo_rotation_verifies_more_candidates_in_the_photo_layout(small_demo, cache_dir, tmp_path):
+    # --after-candidates (session 12): the photo-rotated layout verifies its own count (25 against
+    # tiles x8's 20 in sessions 10-12) in the same call; read back from each verifier's fine pass,
+    # which reaches max(20, verified) candidates (Workspace.verifier): 21 and 23 here
+    out_md = tmp_path / "after.md"
+    _run("compare_photo_rotation.py", "--regions", str(small_demo), "--no-adapt", "--photo-views", "4",
+         "--verify-candidates", "21", "--after-candidates", "23", "--cache-dir", str(cache_dir),
+         "--out", str(out_md), tmp=tmp_path)
+    text = out_md.read_text()
+    assert "21 tiles verified per photo (23 in the photo-rotated layouts)" in text
+    assert "SIFT's fine pass reached the first 21 / 23 verified candidates" in text
+    _, rows = _table(text, "| region | layout | forward passes |")
+    assert [r[1] for r in rows] == ["tiles x8, photo x1"] * 2 + ["tiles x1, photo x4"] * 2
+
+
+def test_photo_rotation_photo_probe_describes_the_photo_and_ranks_every_photo(small_demo, cache_dir, tmp_path):
+    # session 12: one photo's ranks, winning view pairs and E-step labels in both layouts, then the
+    # ranking variants of the adapted photo views over every photo (6 here)
+    out = _run("photo_rotation_photo_probe.py", "--region", str(small_demo), "--cache-dir", str(cache_dir),
+               "--store", str(tmp_path / "probe"), "--photo", "q_0001", "--photo-views", "4", tmp=tmp_path)
+    assert "### tiles x8: q_0001" in out and "### photo x4: q_0001" in out
+    # one E-step line per round (mode best: 5 rounds) in each layout
+    assert len(re.findall(r"^  round \d: ", out, flags=re.M)) == 2 * 5
+    _, rows = _table(out, "| ranking | R@1 all |")
+    assert len(rows) == 5 and all(0.0 <= float(r[1]) <= float(r[2]) <= 100.0 for r in rows)
+    # with 4 photo headings every heading is a quarter turn: that variant is the shipped max exactly
+    assert rows[0][0].startswith("max over all photo headings") and rows[1][0].startswith("max over the 4 quarter")
+    assert rows[0][1:] == rows[1][1:]
+    assert 1 <= int(rows[0][5]) <= 12  # the photo's tile rank among the 12 tiles
+
+
 def test_photo_rotation_diff_adapts_each_layout_and_reports_its_labels(small_demo, cache_dir, tmp_path):
     # --adapt (session 9): each layout adapted (mode best) before its candidates are verified, with
     # one Verifier per layout (--own-verifiers), then how many photos each adaptation labelled

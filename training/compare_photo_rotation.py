@@ -11,7 +11,8 @@ and locating. The per-photo diff of frozen layouts is training/photo_rotation_di
 
   python training/make_public_benchmark.py      # data/benchmark/{vegas,rotterdam}
   python training/compare_photo_rotation.py [--regions ...] [--layouts before after] [--photo-views 8 12]
-      [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR] [--verify-candidates 20] [--fine-candidates N]
+      [--no-adapt | --adapt-only] [--seed 0] [--cache-dir DIR] [--verify-candidates 20] [--after-candidates 25]
+      [--fine-candidates N]
       [--fine-below N] [--centre-adapted] [--em FIELD=VALUE ...]   (session 11: em.Config fields of mode best)
 """
 
@@ -93,6 +94,9 @@ def main() -> None:
     parser.add_argument("--photo-views", nargs="+", type=int, default=[8], help="the after layouts' photo headings")
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--verify-candidates", type=int, default=20, help="tiles verified per photo (default 20)")
+    parser.add_argument("--after-candidates", type=int,
+                        help="tiles verified per photo in the after layouts (default: --verify-candidates; "
+                             "session 11's photo x12 verifies 25, tiles x8 20)")
     parser.add_argument("--fine-candidates", type=int,
                         help="candidates SIFT's fine pass may reach (default: the Workspace's, max(20, verified))")
     parser.add_argument("--fine-below", type=int,
@@ -114,7 +118,8 @@ def main() -> None:
     lines = [
         "Tiles at 8 headings and the photo once, or tiles once and the photo at N headings; the score is the",
         "max over the relative headings either way. EfficientNet-Lite0, mode best with geometric anchors,",
-        f"seed {args.seed}, {args.verify_candidates} tiles verified per photo. Forward passes = tiles x tile views + "
+        f"seed {args.seed}, {args.verify_candidates} tiles verified per photo"
+        f"{'' if args.after_candidates is None else f' ({args.after_candidates} in the photo-rotated layouts)'}. Forward passes = tiles x tile views + "
         "photos x photo views.",
         f"Load average at the start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}.",
         "",
@@ -128,11 +133,13 @@ def main() -> None:
         region = load_region(path)
         name = f"{path.name} ({len(region.tiles)} tiles, {len(region.queries)} photos)"
         for layout, (tv, qv) in layouts(args.layouts, args.photo_views).items():
+            candidates = args.verify_candidates if len(qv) == 1 or args.after_candidates is None \
+                else args.after_candidates
             passes = len(region.tiles) * len(tv) + len(region.queries) * len(qv)
             for adapt in modes:
                 for verify, (ev, (a_cpu, a_wall), (l_cpu, l_wall), labels, n_fine) in run(
                         region, tv, qv, adapt, args.seed, args.cache_dir, adapter_dir, args.steps,
-                        args.verify_candidates, args.fine_candidates, args.fine_below,
+                        candidates, args.fine_candidates, args.fine_below,
                         args.centre_adapted).items():
                     add_row(lines, f"| {name} | {layout} | {passes} | {'best' if adapt else 'none'} | {labels} | "
                                    f"{'yes' if verify else 'no'} | {ev.r1:.1f} | {ev.r5:.1f} | {ev.ap:.1f} | "
