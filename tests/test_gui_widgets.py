@@ -120,6 +120,25 @@ def test_settings_round_trip_and_broken_file(tmp_path):
     assert AppSettings.load(tmp_path / "missing.json").online_basemap is False  # offline by default
 
 
+def test_settings_from_before_auto_move_from_the_old_default_matcher_only(tmp_path):
+    """Settings files before version 2 saved every field, so their "sift" was the old default:
+    they load as "auto". A "sift" saved by version 2 is a choice and stays; so does any other
+    backend an old file names."""
+    import json
+
+    path = tmp_path / "settings.json"
+    old = {"backbone": "auto", "matcher": "sift", "top_k": 7}  # a session-11 file (no "version")
+    path.write_text(json.dumps(old))
+    loaded = AppSettings.load(path)
+    assert loaded.matcher == "auto" and loaded.top_k == 7 and loaded.version == 2
+    path.write_text(json.dumps({**old, "matcher": "xfeat"}))
+    assert AppSettings.load(path).matcher == "xfeat"
+    chosen = AppSettings(matcher="sift")
+    chosen.save(path)
+    assert json.loads(path.read_text())["version"] == 2
+    assert AppSettings.load(path).matcher == "sift"
+
+
 def test_progress_text_shows_quality_and_eta():
     ev = ProgressEvent("adapt", 12, 40, eta_s=75, metrics={"quality": 0.634, "pseudo_pairs": 31, "loss": 1.25})
     text = describe(ev)

@@ -46,6 +46,9 @@ class AppSettings:
     online_basemap: bool = False  # off: the map never leaves the machine
     demo_shown: bool = False  # the first launch opens the demo region once
     dinov2_notice_shown: bool = False  # "DINOv2 weights not found" is said once, then remembered
+    # the file's format: 2 since the matcher's default became "auto" (session 12). Files of version 1
+    # saved every field, so their "sift" was the old default, not necessarily a choice (load()).
+    version: int = 2
 
     @classmethod
     def load(cls, path: Path | None = None) -> AppSettings:
@@ -62,7 +65,14 @@ class AppSettings:
             return cls()
         defaults = cls()
         kept = {}
-        for f in fields(cls):  # a value of the wrong type is dropped (with a warning), not kept to break the app
+        if raw.get("matcher") == "sift" and not (isinstance(raw.get("version"), int) and raw["version"] >= 2):
+            # a version-1 file saved the old default with everything else: it moves to the new default
+            # ("auto" keeps SIFT on sharp tiles and picks the coarse route on coarse ones)
+            log.info("%s: matcher 'sift' was the default before version 2 of the settings; now 'auto'", path)
+            raw = {k: v for k, v in raw.items() if k != "matcher"}
+        for f in fields(cls):
+            if f.name == "version":  # what load() returns is always the current format
+                continue  # a value of the wrong type is dropped (with a warning), not kept to break the app
             if f.name in raw:
                 value, default = raw[f.name], getattr(defaults, f.name)
                 if _fits(value, default, f.name):
