@@ -397,7 +397,8 @@ def test_matcher_auto_is_the_default_resolved_in_the_worker_and_shown(qtbot, dir
     w = make_window(qtbot, dirs, "autoroute", demo_shown=True)
     panel = w.backbone_panel
     assert panel.matcher.currentText() == "auto" and w.session.ws.settings.matcher == "auto"
-    assert panel.route.text() == "auto: chosen from the tiles when locating"
+    assert panel.route.text() == "auto (chosen when locating)"
+    assert panel.route.toolTip() == "auto: chosen from the tiles when locating"
     drop(w, [folder / "tiles.csv"])
     wait_idle(qtbot, w)
     drop(w, sorted((DEMO / "queries").glob("*.jpg"))[:2])
@@ -408,7 +409,8 @@ def test_matcher_auto_is_the_default_resolved_in_the_worker_and_shown(qtbot, dir
     assert w.last_outcome == "done", w.message_bar.text
     assert threads and all(t is not threading.main_thread() for t in threads)
     # the demo's tiles are sharp (~78 px across: training/results/auto_route.md)
-    assert panel.route.text().startswith("auto: sharp tiles (≈") and panel.route.text().endswith(" → sift")
+    assert panel.route.text() == "sift (auto)"
+    assert panel.route.toolTip().startswith("auto: sharp tiles (≈") and panel.route.toolTip().endswith(" → sift")
     panel.matcher.setCurrentText("sift")
     assert w.session.ws.settings.matcher == "sift" and w.settings.matcher == "sift"
     assert panel.route.text() == "sift (as chosen)"

@@ -233,7 +233,11 @@ def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
         panel.mosaic.setChecked(True)
     assert blocker.args == [True]
     panel.show_route("auto: coarse tiles (≈15 px across) → xfeat through mosaics", "auto")
-    assert panel.route.text() == "auto: coarse tiles (≈15 px across) → xfeat through mosaics"
+    # shown short (the panel's column holds ~35 characters), the whole reason as the tooltip
+    assert panel.route.text() == "xfeat through mosaics (auto)"
+    assert panel.route.toolTip() == "auto: coarse tiles (≈15 px across) → xfeat through mosaics"
+    panel.show_route(None, "auto")
+    assert panel.route.text() == "auto (chosen when locating)"
     panel.show_route(None, "disk")
     assert panel.route.text() == "disk (as chosen)"
 

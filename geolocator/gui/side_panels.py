@@ -58,9 +58,9 @@ class BackbonePanel(QGroupBox):
                                 "imagery, xfeat through mosaics on coarse imagery), sift (fast, rotation invariant) or a "
                                 "learned matcher (slower on a CPU; see the README's matcher table)")
         self.matcher.currentTextChanged.connect(self.matcherChanged)
-        self.mosaic = QCheckBox("Photos see several tiles (verify through mosaics)")
-        self.mosaic.setToolTip("Verify each candidate tile with its 8 neighbours as one 3x3 mosaic; auto on coarse "
-                               "tiles does this by itself")
+        self.mosaic = QCheckBox("Verify through mosaics")  # short: a longer text was cut off at 1440 px
+        self.mosaic.setToolTip("For photos that see several tiles: verify each candidate tile with its 8 neighbours "
+                               "as one 3x3 mosaic; auto on coarse tiles does this by itself")
         self.mosaic.toggled.connect(self.mosaicChanged)
         self.route = _plain("")
         self.show_route(None, "auto")
@@ -83,7 +83,7 @@ class BackbonePanel(QGroupBox):
         form.addRow("Device", self.device)
         form.addRow("Matcher", self.matcher)
         form.addRow(self.mosaic)
-        form.addRow("Verified with", self.route)
+        form.addRow("Verifier", self.route)  # as short as the other labels: a wider one squeezed "In use"
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
         form.addRow("Weights", self.weights)
@@ -109,11 +109,20 @@ class BackbonePanel(QGroupBox):
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
 
     def show_route(self, reason: str | None, matcher: str) -> None:
-        """The route the last verification used (`reason`: core.route.Route.reason), or, before
-        one, what `matcher` will do."""
+        """The route the last verification used (`reason`: core.route.Route.reason, e.g. "auto:
+        coarse tiles (≈15 px across) → xfeat through mosaics"), or, before one, what `matcher` will
+        do. Shown short ("xfeat through mosaics (auto)"), the whole reason as the tooltip: the
+        panel's column holds ~35 characters."""
         if reason is None:
             reason = "auto: chosen from the tiles when locating" if matcher == "auto" else f"{matcher} (as chosen)"
-        self.route.setText(reason)
+        if reason.startswith("auto: ") and " → " in reason:
+            shown = f"{reason.rsplit(' → ', 1)[1]} (auto)"
+        elif reason.startswith("auto: "):
+            shown = "auto (chosen when locating)"
+        else:
+            shown = reason
+        self.route.setText(shown)
+        self.route.setToolTip(reason)
 
     def show_info(self, info: BackboneInfo) -> None:
         self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
