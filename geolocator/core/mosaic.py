@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .model import Bounds, Tile
+from .pixel_grid import centred
 
 
 class NeighbourGrid:
@@ -115,8 +116,6 @@ def mosaic_to_tile(centre_box: tuple[float, float, float, float], mosaic_size: t
     candidate's box (x0, y0, x1, y1) in the mosaic's own pixels, whose edges the box counts from
     (the mosaic spans [0, w] x [0, h]). The map is between keypoint coordinates (pixel centres at
     integers, core/pixel_grid.py), as the homographies it is composed with."""
-    from .pixel_grid import centred
-
     x0, y0, x1, y1 = centre_box
     sx, sy = described_size[0] / mosaic_size[0], described_size[1] / mosaic_size[1]
     ax, ay = tile_size[0] / ((x1 - x0) * sx), tile_size[1] / ((y1 - y0) * sy)

@@ -22,6 +22,7 @@ from .errors import GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
 from .oblique import ViewGeometry, signed_area, view_geometry
+from .pixel_grid import centred, fraction, image_centre, image_corners, resize_map, sift_points
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
 log = logging.getLogger("geolocator")
@@ -279,8 +280,6 @@ def image_local_features(pil_image, settings: VerifySettings, *, contrast: float
     size = (image.shape[1], image.shape[0])
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), size)
-    from .pixel_grid import sift_points
-
     return LocalFeatures(sift_points(keypoints), descriptors.astype(np.float32), size)
 
 
@@ -417,8 +416,6 @@ def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalF
     """Where the photo's centre lands in the target image, as fractions of its width and height
     (None when the homography sends it to infinity). The homography maps keypoint coordinates
     (pixel centres at integers: core/pixel_grid.py), where the centre is ((w-1)/2, (h-1)/2)."""
-    from .pixel_grid import fraction, image_centre
-
     x, y, z = homography @ np.array([*image_centre(photo.size), 1.0])
     if abs(z) <= 1e-9:
         return None
@@ -481,8 +478,6 @@ def photo_corners_in(homography: np.ndarray, photo: LocalFeatures, target: Local
     """The photo's corners (TL, TR, BR, BL) in the target image as fractions of its width and
     height, None when one goes to infinity. The corners are the image's outer edges, half a pixel
     beyond the corner pixels' centres in the homography's keypoint coordinates (core/pixel_grid.py)."""
-    from .pixel_grid import fraction, image_corners
-
     out = []
     for x, y in image_corners(photo.size):
         u, v, z = homography @ np.array([x, y, 1.0])
@@ -597,8 +592,6 @@ def rectified_local_features(pil_image, view, settings: VerifySettings, *, contr
     keypoints, descriptors = _sift(nadir, mask, settings, contrast)
     if descriptors is None:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), (tw, th))
-    from .pixel_grid import sift_points
-
     back = cv2.perspectiveTransform(np.float64(sift_points(keypoints))[None], np.linalg.inv(canvas))[0]
     return LocalFeatures(back.astype(np.float32), descriptors.astype(np.float32), (tw, th))
 
@@ -608,8 +601,6 @@ def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, t
     (width, height), to pixels of another with `target` bounds at `target_size`: linear in lon/lat,
     as mosaics place tiles (core/mosaic.py). Both in keypoint coordinates (pixel centres at
     integers, core/pixel_grid.py); the bounds place pixel edges."""
-    from .pixel_grid import centred
-
     sx = source.width_deg / source_size[0] * target_size[0] / target.width_deg
     sy = (source.north - source.south) / source_size[1] * target_size[1] / (target.north - target.south)
     return centred(np.array([[sx, 0.0, (source.west - target.west) / target.width_deg * target_size[0]],
@@ -878,8 +869,6 @@ class Verifier:
         result = verify_pair(photo, zoomed, self.settings, self._share(photo, tile, footprint_m))
         if result.homography is None:
             return result
-        from .pixel_grid import resize_map
-
         plain = self.tile(tile)
         # both views resample one tile image: x -> (x + 0.5) s - 0.5 in keypoint coordinates
         homography = resize_map(zoomed.size, plain.size) @ result.homography

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..pixel_grid import sift_points  # KeyPoint.pt is a quarter pixel off the pixel centre
 from .base import Features, empty_features
 
 
@@ -23,8 +24,6 @@ class SiftMatcher:
         keypoints, descriptors = cv2.SIFT_create(nfeatures=self.n_features).detectAndCompute(grey, None)
         if descriptors is None:
             return empty_features(size, 128)
-        from ..pixel_grid import sift_points  # KeyPoint.pt is a quarter pixel off the pixel centre
-
         return Features(sift_points(keypoints), descriptors.astype(np.float32), size)
 
     def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
