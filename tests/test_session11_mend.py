@@ -57,9 +57,10 @@ def test_a_photo_that_verifies_nothing_is_decoded_once_for_all_three_passes(tmp_
     assert fine_calls == [False, True] and turned == pytest.approx([25.0, 40.0, 50.0])
     # ... on one decode at the working size (before: three, one per pass)
     assert decodes == [("q", {"min_side": 320})]
-    # the decode is not kept past the call (no cache that could go stale): the next call decodes anew
-    v._last_photo = None
-    v._pairs.clear()
+    # the decode is not kept past the call (no cache that could go stale): the photo edited (another
+    # file identity, so its description and pairs are not kept either) is decoded anew
+    _noise_photo(tmp_path / "q.png", seed=1)
+    Image.open(tmp_path / "q.png").resize((300, 240)).save(tmp_path / "q.png")
     v.verify_photo(Query("q", tmp_path / "q.png"), tiles, [0])
     assert len(decodes) == 2 and v._call is None
 

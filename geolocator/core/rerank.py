@@ -671,10 +671,9 @@ class Verifier:
         self._tiles: dict[tuple, LocalFeatures] = {}
         self._pairs: dict[tuple, Verification] = {}
         self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
-        # the last photo's keypoints: widening verifies a photo a second time (rerank.widen_unverified)
-        self._last_photo: tuple[tuple, LocalFeatures | None] | None = None
         # photo descriptions (described()), least recently used first, at most PHOTO_MEMORY_BYTES:
-        # adaptation's chains describe the photos its direct pass described (adapt/geometric.py)
+        # widening verifies a photo a second time (rerank.widen_unverified) and adaptation's chains
+        # describe the photos its direct pass described (adapt/geometric.py)
         self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
         self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
@@ -751,29 +750,23 @@ class Verifier:
 
         return open_query_image(query, min_side=self.settings.max_side)
 
-    def _photo_once(self, query: Query, key) -> LocalFeatures | None:
-        """self.photo(query), described once for consecutive calls with the same photo key (and
-        kept for later ones: described())."""
-        if self._last_photo is None or self._last_photo[0] != key:
-            self._last_photo = (key, self.described(query))
-        return self._last_photo[1]
-
     def described(self, query: Query) -> LocalFeatures | None:
         """self.photo(query) (the default, not the fine, description), kept while it is among the
         most recently used descriptions that fit in PHOTO_MEMORY_BYTES, so a photo described for
         verification is not described again for adaptation's photo-photo chains (or widening).
-        The key is the file's identity (an edited file is described anew) and the settings."""
+        The key is the file's identity (an edited file is described anew) and the settings.
+        A description larger than PHOTO_MEMORY_BYTES by itself is still kept, alone (the others are
+        dropped), until the next photo's: widening and a chain that follow at once then do not
+        describe it again, and at most one description ever exceeds the budget."""
         key = (query_key(query), self.settings)
         if key in self._described:
             self._described.move_to_end(key)
             return self._described[key]
         found = self.photo(query)
-        size = _nbytes(found)
-        if size <= PHOTO_MEMORY_BYTES:
-            self._described[key] = found
-            self._described_bytes += size
-            while self._described_bytes > PHOTO_MEMORY_BYTES:
-                self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
+        self._described[key] = found
+        self._described_bytes += _nbytes(found)
+        while self._described_bytes > PHOTO_MEMORY_BYTES and len(self._described) > 1:
+            self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
         return found
 
     def target(self, tiles: Sequence[Tile], t: int) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
@@ -909,7 +902,7 @@ class Verifier:
         stop = self.settings.stop_at()
         done = max((self._pairs[k].inliers for k in keys if k in self._pairs), default=0)
         if any(k not in self._pairs for k in keys) and not (stop and done >= stop):
-            photo = self._photo_once(query, photo_key)
+            photo = self.described(query)
             todo = [(int(t), key) for t, key in zip(candidates, keys) if key not in self._pairs]
             if photo is not None and stop and self.settings.matcher != "sift":
                 self._verify_until_clear(photo, tiles, todo, footprint_m, stop, photo_key)
