@@ -241,17 +241,23 @@ def _tile_grid(tmp_path):
     return tiles
 
 
-def test_a_broken_neighbour_leaves_the_tile_alone_and_says_which_mosaic(tmp_path, monkeypatch):
+def _centre_target(monkeypatch, tiles):
+    """What the centre tile (4) of _tile_grid is matched against through a ring-1 mosaic at 64 px,
+    and the warnings that logged: (verifier, (keypoints, map to the tile, ground), messages)."""
     from geolocator.core.rerank import Verifier, VerifySettings
 
-    tiles = _tile_grid(tmp_path)
-    tiles[5].path.write_bytes(b"not an image")  # the centre tile's east neighbour
     said = _Said(monkeypatch)
     try:
         v = Verifier(VerifySettings(mosaic=1, max_side=64))
-        features, to_tile, ground = v.target(tiles, 4)
+        return v, v.target(tiles, 4), said
     finally:
         said.close()
+
+
+def test_a_broken_neighbour_leaves_the_tile_alone_and_says_which_mosaic(tmp_path, monkeypatch):
+    tiles = _tile_grid(tmp_path)
+    tiles[5].path.write_bytes(b"not an image")  # the centre tile's east neighbour
+    v, (features, to_tile, ground), said = _centre_target(monkeypatch, tiles)
     # the tile alone, as without mosaics
     assert features is v.tile(tiles[4]) and to_tile is None and ground == tiles[4].bounds
     # before: nothing said. Now one warning naming the candidate and the error (which names the file)
@@ -376,7 +382,6 @@ def _cv2_error():
                                   lambda: ZeroDivisionError("zero-width tile"), lambda: MemoryError("too large"),
                                   _cv2_error])
 def test_each_error_a_bad_tile_raises_leaves_the_tile_alone_with_a_warning(tmp_path, monkeypatch, make):
-    from geolocator.core.rerank import Verifier, VerifySettings
     from geolocator.core.sources import tile_image
 
     tiles = _tile_grid(tmp_path)
@@ -388,11 +393,6 @@ def test_each_error_a_bad_tile_raises_leaves_the_tile_alone_with_a_warning(tmp_p
         return real(tile, min_side=min_side)
 
     monkeypatch.setattr(tile_image, "open_tile_image", open_tile_image)
-    said = _Said(monkeypatch)
-    try:
-        v = Verifier(VerifySettings(mosaic=1, max_side=64))
-        features, to_tile, ground = v.target(tiles, 4)
-    finally:
-        said.close()
+    v, (features, to_tile, ground), said = _centre_target(monkeypatch, tiles)
     assert features is v.tile(tiles[4]) and to_tile is None and ground == tiles[4].bounds
     assert len(said) == 1 and str(tiles[4].path) in said[0] and type(make()).__name__ in said[0], said

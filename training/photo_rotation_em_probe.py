@@ -35,6 +35,16 @@ def ranks_of(matrix: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return np.array([min(int((row >= row[t]).sum()) for t in np.flatnonzero(p)) for row, p in zip(matrix, pos)])
 
 
+def stage1_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options stage1's runs are read from and stored under (this probe's and
+    photo_rotation_photo_probe's): --region, --cache-dir, --store, --photo-views, --seed."""
+    parser.add_argument("--region", type=Path, required=True)
+    parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--store", type=Path, required=True, help="folder of the stage-1 .npz files")
+    parser.add_argument("--photo-views", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def stage1(region, layout: str, cache_dir, photo_n: int, out: Path) -> dict:
     if out.exists():
         return dict(np.load(out))
@@ -70,15 +80,11 @@ def parse_variant(text: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--region", type=Path, required=True)
-    parser.add_argument("--cache-dir", type=Path)
-    parser.add_argument("--store", type=Path, required=True, help="folder of the stage-1 .npz files")
-    parser.add_argument("--photo-views", type=int, default=12)
+    stage1_arguments(parser)
     parser.add_argument("--layouts", nargs="+", default=["photo"], choices=["tiles", "photo"])
     parser.add_argument("--variants", nargs="+", default=["base"])
     parser.add_argument("--anchors-from", choices=["own", "tiles"], default="own",
                         help="the layout's own anchors, or the tiles-x8 layout's (isolates the adapter)")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     region = load_region(args.region)
     print(f"{args.region.name}, seed {args.seed}: load average at the start "

@@ -31,7 +31,7 @@ import torch
 from geolocator.core.adapt import em
 from geolocator.core.model import ROTATION_VIEWS, photo_views
 from geolocator.core.queries import load_region
-from photo_rotation_em_probe import ranks_of, stage1  # training/ is on sys.path when run as a script
+from photo_rotation_em_probe import ranks_of, stage1, stage1_arguments  # training/ is on sys.path when run as a script
 
 
 def adapt_recording(d: dict, seed: int, index: int, config=None):
@@ -125,12 +125,8 @@ def variants(d: dict, adapter) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--region", type=Path, required=True)
-    parser.add_argument("--cache-dir", type=Path)
-    parser.add_argument("--store", type=Path, required=True, help="folder of the stage-1 .npz files")
+    stage1_arguments(parser)
     parser.add_argument("--photo", required=True, help="photo id stem, e.g. q_0196")
-    parser.add_argument("--photo-views", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--layouts", nargs="+", default=["tiles", "photo"], choices=["tiles", "photo"],
                         help="layouts to describe the photo in (the variants need photo)")
     args = parser.parse_args()
