@@ -104,6 +104,9 @@ def query(name: str, truth: LatLon | None = None) -> Query:
 
 
 def settings(tmp_path: Path, **kw) -> Settings:
+    """SIFT unless a test says otherwise: the fakes here stand for SIFT's verifier (the default
+    "auto" would measure the fake tiles and mark the route as chosen by auto)."""
+    kw.setdefault("matcher", "sift")
     return Settings(cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters", device="cpu", **kw)
 
 

@@ -99,8 +99,9 @@ def test_large_set_locate_matches_the_dense_path(tmp_path, verify, monkeypatch):
         queries.append(Query(f"q{j}", folder / f"q{j}.jpg", truth=LatLon(0.005, i * 0.01 + 0.005)))
     results = {}
     for dense_max in (10**9, 0):
+        # SIFT: these synthetic tiles read ~17 px across, so "auto" would verify with xfeat (+4-7 s here)
         ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=verify, dense_max=dense_max, top_k=5,
-                                verify_candidates=6))
+                                verify_candidates=6, matcher="sift"))
         ws.set_backbone("tiny", loaded=bb)
         ws.open_tiles(TileSet(tuple(tiles), folder))
         preds = ws.locate(queries)
@@ -132,13 +133,13 @@ def test_geometric_labels_sample_photos_above_the_limit(monkeypatch):
     """No hard stop: above GeometrySettings.max_photos an evenly spaced sample is labelled."""
     from geolocator.core.adapt import geometric
     from geolocator.core.adapt.geometric import GeoLabel
-    from geolocator.core.pipeline import Workspace
+    from geolocator.core.pipeline import Settings, Workspace
 
     import functools
 
     monkeypatch.setattr(geometric, "GeometrySettings", functools.partial(geometric.GeometrySettings, max_photos=10))
     seen = []
-    ws = Workspace()
+    ws = Workspace(Settings(matcher="sift"))  # "auto" would need a tile set to measure
 
     def fake_labels(queries, query_features, tile_features, **kw):
         seen.append(list(queries))

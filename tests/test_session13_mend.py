@@ -62,3 +62,33 @@ def test_a_photo_is_described_once_for_its_verification_widening_and_chains(tmp_
     v.verify_photo(a, tiles, [1, 2])  # widening a after b
     v.described(b), v.described(a)  # a chain b -> a
     assert described == [("a", False), ("b", False)]
+
+
+# ------------------------------------------------ 2. the Python API's default matcher is the CLI's and the app's
+
+
+def test_the_python_api_verifies_coarse_tiles_as_the_cli_does(tmp_path, monkeypatch):
+    import pytest
+
+    from tests.test_auto_route import DEMO, coarser, demo_tiles, region
+
+    if not (DEMO / "tiles.csv").is_file():
+        pytest.skip("demo region missing")
+    from geolocator.cli import _workspace, build_parser
+    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.queries import load_region
+    from geolocator.gui.settings import AppSettings
+
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
+    # demo tiles decimated 16x and brought back: 256 / 16 = 16 real px across by construction,
+    # under route.COARSE_BELOW_PX (32), so "auto" must take the coarse route
+    folder = region(tmp_path / "r", [coarser(a, 16) for a in demo_tiles()], truth=False)
+    tiles = load_region(folder).tiles
+    api = Workspace(Settings(cache_dir=tmp_path / "cache", use_cache=False))  # every other default as it is
+    cli = _workspace(build_parser().parse_args(["eval", str(folder), "--cache-dir", str(tmp_path / "cache")]))
+    for ws in (api, cli):
+        ws.open_tiles(tiles)
+    # before: the Python API verified these tiles with SIFT (its default "sift"), the CLI with xfeat
+    assert api.settings.matcher == cli.settings.matcher == AppSettings().matcher == "auto"
+    assert api.route() == cli.route() and api.route().matcher == "xfeat"
+    assert api.verifier.settings.matcher == "xfeat" and api.widen_to() == cli.widen_to() == 64

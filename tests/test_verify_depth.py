@@ -184,7 +184,7 @@ def test_a_learned_backends_mosaic_keypoints_are_cached_and_an_edited_neighbour_
 def test_the_default_depth_widens_learned_matchers_only():
     from geolocator.core.pipeline import Settings, Workspace
 
-    assert Workspace(Settings()).widen_to() == 0  # sift: as before
+    assert Workspace(Settings(matcher="sift")).widen_to() == 0  # sift: as before
     assert Workspace(Settings(matcher="xfeat")).widen_to() == 64  # rerank.LEARNED_WIDEN
     assert Workspace(Settings(matcher="xfeat", verify_widen=0)).widen_to() == 0
     assert Workspace(Settings(verify_widen=30)).widen_to() == 30
@@ -218,5 +218,5 @@ def test_mosaic_once_reaches_the_verifier_from_the_cli(tmp_path, monkeypatch):
 def test_settings_mosaic_once_reaches_the_verifier():
     from geolocator.core.pipeline import Settings, Workspace
 
-    assert Workspace(Settings(verify_mosaic=1, verify_mosaic_once=True)).verifier.settings.once()
-    assert not Workspace(Settings(verify_mosaic=1)).verifier.settings.once()
+    assert Workspace(Settings(matcher="sift", verify_mosaic=1, verify_mosaic_once=True)).verifier.settings.once()
+    assert not Workspace(Settings(matcher="sift", verify_mosaic=1)).verifier.settings.once()

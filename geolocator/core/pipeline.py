@@ -57,9 +57,11 @@ class Settings:
     verify_candidates: int = 20
     # local-feature backend of verification and geometric anchors (core/matchers: sift, aliked,
     # disk, xfeat), or "auto": chosen per tile set from its pixels (core/route.py, Workspace.route:
-    # sift on sharp tiles, xfeat through mosaics on coarse ones); the default by
-    # training/results/compare_matchers.md
-    matcher: str = "sift"
+    # sift on sharp tiles, xfeat through mosaics on coarse ones; training/results/auto_route.md).
+    # "auto" as the CLI and the app (session 13: before, this API alone defaulted to "sift" and
+    # answered otherwise on coarse tiles); it needs a tile set, so Workspace.verifier and
+    # widen_to raise GeolocatorError before open_tiles
+    matcher: str = "auto"
     # A photo none of whose verify_candidates verified confidently (VerifySettings.confident_at:
     # a learned backend's clear match, SIFT's any verified match) gets its next tiles verified, up
     # to this many (0: off); see rerank.widen_unverified. None: rerank.LEARNED_WIDEN for a learned
