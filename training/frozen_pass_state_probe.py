@@ -25,15 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-
-def clock():
-    return time.perf_counter(), time.process_time()
-
-
-def since(start):
-    wall, cpu = clock()
-    return round(wall - start[0], 1), round(cpu - start[1], 1)
+from auto_route_app_path import clock, since  # training/ is on sys.path when run as a script
 
 
 def main() -> None:

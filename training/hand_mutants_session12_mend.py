@@ -1,11 +1,11 @@
 """Hand mutants of session 12 mend's new core code (run from anywhere; ROOT is this worktree, copies go to
 ROOT/out/mut): each applied to a fresh copy of HEAD, the
 listed tests run; killed = any test fails."""
-import subprocess, sys, shutil, json, time, os
 from pathlib import Path
 
+from hand_mutants import run_mutants  # training/ is on sys.path when run as a script
+
 ROOT = Path("/work/wt/mend")
-WORK = ROOT / "out" / "mut"
 T12 = "tests/test_session12_mend.py"
 MUTANTS = [
     ("control (unmutated)", "geolocator/core/pixel_grid.py", "SIFT_OFFSET_PX = 0.25", "SIFT_OFFSET_PX = 0.25", [T12, "tests/test_rerank_exact.py", "tests/test_pipeline_exact.py"]),
@@ -58,24 +58,6 @@ MUTANTS = [
      "loaded[i] = verifier.described(queries[i])", "loaded[i] = verifier.photo(queries[i])", [T12]),
 ]
 
-def main():
-    out = []
-    for name, path, old, new, tests in MUTANTS:
-        if WORK.exists():
-            shutil.rmtree(WORK)
-        WORK.mkdir(parents=True)
-        subprocess.run(f"cd {ROOT} && git archive HEAD | tar -x -C {WORK}", shell=True, check=True)
-        f = WORK / path
-        s = f.read_text()
-        assert s.count(old) == 1, (name, s.count(old))
-        f.write_text(s.replace(old, new))
-        t = time.time()
-        r = subprocess.run(["nice", "-n", "10", "/work/main/.venv/bin/python", "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-                           cwd=WORK, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-200:]
-        out.append({"mutant": name, "killed": r.returncode != 0, "tail": last, "s": round(time.time() - t, 1)})
-        print(json.dumps(out[-1]), flush=True)
-    print(f"{sum(o['killed'] for o in out)} of {len(out)} killed")
 
 if __name__ == "__main__":
-    main()
+    run_mutants(ROOT, MUTANTS)

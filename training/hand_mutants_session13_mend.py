@@ -2,15 +2,11 @@
 applied to a fresh `git archive` of HEAD, the listed tests run (pytest -x); killed = any test fails.
 Scope: Verifier.described (the one cache of photo descriptions, its over-budget rule), _verify_photo
 describing through it, and Settings.matcher's default."""
-import json
-import os
-import shutil
-import subprocess
-import time
 from pathlib import Path
 
+from hand_mutants import run_mutants  # training/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "out" / "mut"
 T13, T12, T11, TX2 = ("tests/test_session13_mend.py", "tests/test_session12_mend.py", "tests/test_session11_mend.py",
                       "tests/test_rerank_exact2.py")
 R = "geolocator/core/rerank.py"
@@ -39,28 +35,6 @@ MUTANTS = [
 ]
 
 
-def main():
-    out = []
-    for name, path, old, new, tests in MUTANTS:
-        if WORK.exists():
-            shutil.rmtree(WORK)
-        WORK.mkdir(parents=True)
-        subprocess.run(f"cd {ROOT} && git archive HEAD | tar -x -C {WORK}", shell=True, check=True)
-        f = WORK / path
-        s = f.read_text()
-        assert s.count(old) == 1, (name, s.count(old))
-        f.write_text(s.replace(old, new))
-        t, c = time.time(), os.times()
-        r = subprocess.run(["nice", "-n", "19", "/work/main/.venv/bin/python", "-m", "pytest", "-q", "-x", "-p",
-                            "no:cacheprovider", *tests], cwd=WORK, capture_output=True, text=True,
-                           env={**os.environ, "OMP_NUM_THREADS": "1"})
-        c2 = os.times()
-        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-200:]
-        out.append({"mutant": name, "killed": r.returncode != 0, "tail": last, "s": round(time.time() - t, 1),
-                    "cpu_s": round(c2.children_user + c2.children_system - c.children_user - c.children_system, 1)})
-        print(json.dumps(out[-1]), flush=True)
-    print(f"{sum(o['killed'] for o in out)} of {len(out)} killed")
-
 
 if __name__ == "__main__":
-    main()
+    run_mutants(ROOT, MUTANTS, nice=19)

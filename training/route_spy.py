@@ -1,7 +1,10 @@
 """pytest plugin for training/results/session13_api_matcher_default.md: records each route.choose_route call
 of a test run (the test, the matcher chosen, px across, CPU and wall s) as JSON lines in $ROUTESPY_OUT
 (default /tmp/mend_routes.jsonl). Load it with PYTHONPATH=training and -p route_spy."""
-import json, os, time
+import json
+import os
+import time
+
 import pytest
 
 OUT = os.environ.get("ROUTESPY_OUT", "/tmp/mend_routes.jsonl")
