@@ -831,5 +831,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        out = getattr(args, "out", None)
+        if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
+            print("interrupted", file=sys.stderr)
+        else:  # outputs are written atomically at the end: an earlier file is never half-overwritten
+            earlier = " (the earlier file is as it was)" if Path(out).exists() else ""
+            print(f"interrupted: {out} was not written{earlier}", file=sys.stderr)
         return 130

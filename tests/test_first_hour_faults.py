@@ -439,3 +439,24 @@ def test_the_mount_under_a_folder_decides_not_its_prefix(monkeypatch):
     assert outputs.system_file_system("/sys/fs/cgroup/x") is None
     assert outputs.system_file_system("/net/share/out") is None
     assert outputs.system_file_system("/procedures") is None  # a prefix of the name is not a mount
+
+
+def test_ctrl_c_says_the_output_was_not_written_and_an_earlier_one_is_as_it_was(tmp_path, monkeypatch, capsys):
+    """Ctrl-C in `locate` printed only "interrupted": whether the predictions of an earlier run were
+    lost was left to guess (they are not: files are written atomically, at the end)."""
+    from geolocator import cli
+
+    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "p.jpg", 36.1418363, -115.2334184)
+    out = tmp_path / "p.geojson"
+    argv = ["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(out)]
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written"
+    out.write_text("earlier run")
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written (the earlier file is as it was)"
+    assert out.read_text() == "earlier run"
+    assert cli.main(argv[:-2]) == 130  # no --out: nothing to say about one
+    assert capsys.readouterr().err.splitlines()[-1] == "interrupted"
