@@ -501,6 +501,11 @@ def cmd_eval(args) -> int:
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
     _check_out(args.save_adapter, "adapter")
     queries, note = _scored_queries(region, region.tiles)
+    if not any(q.truth is not None or q.truth_tile is not None for q in queries):  # all stripped as far
+        known = sum(q.truth is not None or q.truth_tile is not None for q in region.queries)
+        raise GeolocatorError(f"{args.region}: every recorded location ({_count(known, 'photo')}) lies far outside "
+                              "the tiles, so nothing can be scored: is this the tile set of the place the photos "
+                              "were taken?")
     if note:
         log.warning("%s", note)
     ws = _workspace(args)
@@ -523,7 +528,8 @@ def cmd_eval(args) -> int:
         adapted = True
     predictions = ws.locate(queries, progress=progress)
     _warn_failures(ws)  # a corrupt photo is named, not silently left out of the figures
-    unscored = [q.id for q in queries if q.truth is None and q.truth_tile is None]
+    # photos with no position at all; those recorded far from the tiles were named above
+    unscored = [q.id for q in region.queries if q.truth is None and q.truth_tile is None]
     if unscored:
         log.warning("%s not scored: no known location (truth.csv or EXIF/XMP GPS): %s%s", _count(len(unscored), "photo"),
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
