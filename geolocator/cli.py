@@ -687,8 +687,11 @@ def cmd_fetch_tiles(args) -> int:
     if report.failed:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
+        all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
         raise GeolocatorError(f"no tile could be fetched from {template.url}"
-                              + (f" ({args.out} was not created)" if report.discarded else ""))
+                              + (f" ({args.out} was not created)" if report.discarded else "")
+                              + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
+                                 f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
     print(f"next: geolocator locate PHOTOS --tiles {args.out}")
     return 0 if not report.failed else 1
 
