@@ -1415,7 +1415,7 @@ def test_without_a_cache_the_tile_store_lives_in_a_scratch_folder_removed_with_t
     while scratch.name != "stores":
         scratch = scratch.parent
     scratch = scratch.parent
-    assert scratch.is_dir()
+    assert scratch.is_dir() and scratch.name.startswith("geolocator-store-")  # says whose it is in the temp folder
     del ws, store
     gc.collect()
     assert not scratch.exists()  # nothing left behind in the temp folder
