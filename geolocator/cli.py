@@ -501,6 +501,11 @@ def cmd_eval(args) -> int:
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
     _check_out(args.save_adapter, "adapter")
     queries, note = _scored_queries(region, region.tiles)
+    if not any(q.truth is not None or q.truth_tile is not None for q in queries):  # all stripped as far
+        known = sum(q.truth is not None or q.truth_tile is not None for q in region.queries)
+        raise GeolocatorError(f"{args.region}: every recorded location ({_count(known, 'photo')}) lies far outside "
+                              "the tiles, so nothing can be scored: is this the tile set of the place the photos "
+                              "were taken?")
     if note:
         log.warning("%s", note)
     ws = _workspace(args)
@@ -523,7 +528,8 @@ def cmd_eval(args) -> int:
         adapted = True
     predictions = ws.locate(queries, progress=progress)
     _warn_failures(ws)  # a corrupt photo is named, not silently left out of the figures
-    unscored = [q.id for q in queries if q.truth is None and q.truth_tile is None]
+    # photos with no position at all; those recorded far from the tiles were named above
+    unscored = [q.id for q in region.queries if q.truth is None and q.truth_tile is None]
     if unscored:
         log.warning("%s not scored: no known location (truth.csv or EXIF/XMP GPS): %s%s", _count(len(unscored), "photo"),
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
@@ -681,8 +687,11 @@ def cmd_fetch_tiles(args) -> int:
     if report.failed:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
+        all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
         raise GeolocatorError(f"no tile could be fetched from {template.url}"
-                              + (f" ({args.out} was not created)" if report.discarded else ""))
+                              + (f" ({args.out} was not created)" if report.discarded else "")
+                              + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
+                                 f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
     print(f"next: geolocator locate PHOTOS --tiles {args.out}")
     return 0 if not report.failed else 1
 
@@ -831,5 +840,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        out = getattr(args, "out", None)
+        if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
+            print("interrupted", file=sys.stderr)
+        else:  # outputs are written atomically at the end: an earlier file is never half-overwritten
+            earlier = " (the earlier file is as it was)" if Path(out).exists() else ""
+            print(f"interrupted: {out} was not written{earlier}", file=sys.stderr)
         return 130

@@ -108,3 +108,14 @@ def test_the_app_exports_kml_and_csv_and_says_what_an_unknown_suffix_is(qtbot, d
     assert w.act_export.text().startswith("Export Predictions (GeoJSON, CSV, KML, GPX)")
     assert w.act_export.iconText() == "Export Predictions"
     w.close()
+
+
+def test_a_folder_given_as_the_output_is_named_as_a_folder(tmp_path):
+    # `locate … --out /tmp` (a folder, the mistake of someone who expects files written into it) said
+    # "unknown output type '(no extension)'"; the folder is what is wrong (session 13, first-hour run)
+    (tmp_path / "results.d").mkdir()  # a folder whose name even looks like a file's
+    for folder in (tmp_path, tmp_path / "results.d"):
+        with pytest.raises(GeolocatorError) as exc:
+            check_prediction_path(folder)
+        assert str(exc.value) == (f"{folder}: is a folder; name a file in it, e.g. {folder / 'predictions.geojson'} "
+                                  "(.geojson, .json, .csv, .kml or .gpx)")

@@ -439,3 +439,78 @@ def test_the_mount_under_a_folder_decides_not_its_prefix(monkeypatch):
     assert outputs.system_file_system("/sys/fs/cgroup/x") is None
     assert outputs.system_file_system("/net/share/out") is None
     assert outputs.system_file_system("/procedures") is None  # a prefix of the name is not a mount
+
+
+def test_ctrl_c_says_the_output_was_not_written_and_an_earlier_one_is_as_it_was(tmp_path, monkeypatch, capsys):
+    """Ctrl-C in `locate` printed only "interrupted": whether the predictions of an earlier run were
+    lost was left to guess (they are not: files are written atomically, at the end)."""
+    from geolocator import cli
+
+    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "p.jpg", 36.1418363, -115.2334184)
+    out = tmp_path / "p.geojson"
+    argv = ["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(out)]
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written"
+    out.write_text("earlier run")
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written (the earlier file is as it was)"
+    assert out.read_text() == "earlier run"
+    assert cli.main(argv[:-2]) == 130  # no --out: nothing to say about one
+    assert capsys.readouterr().err.splitlines()[-1] == "interrupted"
+
+
+def test_eval_of_photos_all_recorded_far_from_the_tiles_stops_before_the_work_and_says_why(tmp_path, monkeypatch, capsys):
+    """`eval real-dji/ --tiles demo` (Duluth photos, Las Vegas tiles, 2,259 km apart) located every
+    photo first, then said "4 photos not scored: no known location (truth.csv or EXIF/XMP GPS)" of
+    photos whose EXIF GPS it had just read, and "no query has a known location" (session 13)."""
+    from geolocator import cli
+
+    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(AssertionError("the model was loaded")))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "a.jpg", 46.8426071, -91.9945599)  # real-dji's DJI_0018, Duluth
+    _photo_with_gps(photos / "b.jpg", 46.8428646, -91.9936967)
+    assert cli.main(["eval", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"error: {photos}: every recorded location (2 photos) lies far outside the tiles, so nothing can be scored: "
+        "is this the tile set of the place the photos were taken?")
+    assert "no known location" not in err
+
+
+def test_eval_does_not_call_a_photo_recorded_far_away_one_without_a_known_location(tmp_path, monkeypatch, caplog):
+    """With one photo over the tiles and one recorded 2,259 km away, the far one was named twice: as
+    "far outside the tiles" (right) and as "not scored: no known location (truth.csv or EXIF/XMP
+    GPS)" (wrong: its EXIF GPS was read). The photo without any position is the one "not scored"."""
+    import logging
+    from types import SimpleNamespace
+
+    from geolocator import cli
+
+    seen = []
+
+    def fake_workspace(args):  # the work itself is not what is tested: no model, nothing located
+        def locate(queries, progress=None):
+            seen.extend(q.id for q in queries)
+            return []
+        return SimpleNamespace(open_tiles=lambda tiles: None, locate=locate, evaluate=lambda p: None,
+                               last=SimpleNamespace(failures={}))
+
+    monkeypatch.setattr(cli, "_workspace", fake_workspace)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "near.jpg", 36.1418363, -115.2334184)
+    _photo_with_gps(photos / "far.jpg", 46.8426071, -91.9945599)
+    from PIL import Image
+
+    Image.open(DEMO / "queries" / "q_0002.jpg").save(photos / "nogps.jpg")
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        cli.main(["eval", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q"])
+    assert sorted(seen) == ["far.jpg", "near.jpg", "nogps.jpg"]  # every photo is still located
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m for m in messages if "far outside the tiles" in m and "far.jpg" in m]
+    assert [m for m in messages if "not scored" in m] == [
+        "1 photo not scored: no known location (truth.csv or EXIF/XMP GPS): nogps.jpg"]

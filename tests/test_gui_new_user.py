@@ -166,3 +166,39 @@ def test_a_pane_size_saved_by_an_older_version_does_not_cut_the_file_names(qtbot
     ql = w.query_list
     assert ql.header().sectionSize(COL_NAME) >= ICON_PX + ql.fontMetrics().horizontalAdvance("DJI_0042.JPG") + 8
     assert ql.header().sectionSize(COL_NAME) + sum(ql.header().sectionSize(c) for c in (1, 2, 3)) <= ql.viewport().width()
+
+
+def test_the_evaluation_panel_counts_one_photo_and_one_tile_in_the_singular(qtbot):
+    """One DJI photo opened on a tile set read "Frozen backbone · 1 images with truth" (session 13)."""
+    from geolocator.core.model import Evaluation
+    from geolocator.gui.side_panels import EvaluationPanel
+
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.show_evaluation(Evaluation(0.0, 0.0, 0.0, 0.0, 12.0, 12.0, 1, 1), 1, adapted=False)
+    assert panel.label.text().replace("\xa0", " ").splitlines()[0] == "Frozen backbone · 1 image with truth, 1 tile"
+    panel.show_evaluation(Evaluation(0.0, 0.0, 0.0, 0.0, 12.0, 12.0, 1200, 36), 1200, adapted=True)
+    assert panel.label.text().replace("\xa0", " ").splitlines()[0] == "Adapted · 1,200 images with truth, 36 tiles"
+    panel.show_evaluation(None, 1, adapted=False)
+    assert panel.label.text() == "1 image located. No truth known (truth.csv or EXIF GPS)."
+
+
+def test_skipped_paths_stay_in_the_bar_when_the_photos_are_located_at_once(qtbot, dirs):
+    """Session 13: `geolocator bad/photos demo/tiles.csv` (a Duluth photo beside a text file named
+    .JPG): the bar said "Skipped 1 file …" while reading, then only the far-from-tiles warning once
+    locating ended: the skipped file was no longer named anywhere in the window."""
+    csv = tiny_tileset(dirs / "region")
+    photos = dirs / "photos"
+    photos.mkdir()
+    _photo_with_gps(photos / "duluth.jpg", 46.8426071, -91.9945599)
+    (photos / "IMG_9999.JPG").write_text("not a photo")
+    w: MainWindow = make_window(qtbot, dirs)
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    w.add_paths([photos])
+    wait_idle(qtbot, w)
+    assert w.predictions  # located at once: a tile set was open
+    text = w.message_bar.text
+    assert w.message_bar.level == "warning"
+    assert "far from the tiles" in text and "cannot be right" in text
+    assert "Skipped 1 file: IMG_9999.JPG" in text

@@ -15,6 +15,7 @@ Only tmp_path and monkeypatch fixtures: training/mutation_check_direct.py calls 
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -1399,3 +1400,25 @@ def test_verifier_settings_follow_the_workspace_settings(tmp_path):
     # tile 25th was never tried fine with the default 20); fewer verified keep the default 20
     assert Workspace(settings(tmp_path, verify_candidates=25)).verifier.settings.fine_candidates == 25
     assert vs.fine_candidates == 20
+
+
+def test_without_a_cache_the_tile_store_lives_in_a_scratch_folder_removed_with_the_workspace(tmp_path):
+    # `--cache-dir` unwritable -> the CLI sets use_cache=False ("running without a cache"); the store
+    # used to be put under NoCache's root, os.devnull, and `locate` died with
+    # "/dev/null/stores/…: a part of the path is a file, not a folder" (session 13, first-hour run).
+    import gc
+
+    ws = plain_workspace(tmp_path, use_cache=False)
+    store = ws.open_store()
+    assert os.devnull not in str(store.root) and not (tmp_path / "cache").exists()
+    store.append([t.id for t in grid().tiles], tile_features())
+    np.testing.assert_array_equal(store.array(), tile_features().astype(store.array().dtype))
+    assert ws.open_store().root == store.root  # one scratch folder per workspace
+    scratch = store.root
+    while scratch.name != "stores":
+        scratch = scratch.parent
+    scratch = scratch.parent
+    assert scratch.is_dir() and scratch.name.startswith("geolocator-store-")  # says whose it is in the temp folder
+    del ws, store
+    gc.collect()
+    assert not scratch.exists()  # nothing left behind in the temp folder

@@ -124,3 +124,20 @@ def test_a_fetch_killed_before_any_tile_says_nothing_was_created(tmp_path, tiles
     assert f"stopped before any tile came: {out} was not created" in err and "Traceback" not in err
     assert "kept in" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_fetch_at_a_zoom_the_service_does_not_have_says_so(tmp_path, tiles, capsys):
+    """Session 13: `fetch-tiles URL --around photos/` chose zoom 18 (photos without footprint
+    metadata: ~100 m tiles) from a server holding only zoom 19; every tile was 404 and the error read
+    only "no tile could be fetched from URL", with nothing about the zoom."""
+    _, area = demo_mosaic()
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles) as server:  # holds zoom 19 only: every zoom-18 tile is 404
+        rc = main(["fetch-tiles", server.url, f"--bbox={area.west},{area.south},{area.east},{area.north}",
+                   "--zoom", "18", "--out", str(out), "--quiet", "--attribution", "Test"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err and not out.exists()
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"error: no tile could be fetched from {server.url}") and f"({out} was not created)" in last
+    assert last.endswith("every tile was missing on the server (404): it may have no imagery at zoom 18 there; "
+                         "check the area, or try another --zoom"), last

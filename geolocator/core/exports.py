@@ -40,8 +40,12 @@ def check_prediction_path(path: Path | str) -> Path:
     """`path` if its suffix names a format of PREDICTION_FORMATS (case-insensitive).
 
     Raises GeolocatorError naming the file and the suffixes it may have (a .txt or .shp used to get
-    GeoJSON in silence)."""
+    GeoJSON in silence); a folder is refused as a folder (`--out results/` is a common slip))."""
     path = Path(path)
+    if path.is_dir():
+        *first, last = PREDICTION_FORMATS
+        formats = ", ".join(first) + " or " + last
+        raise GeolocatorError(f"{path}: is a folder; name a file in it, e.g. {path / 'predictions.geojson'} ({formats})")
     if path.suffix.lower() not in PREDICTION_FORMATS:
         raise GeolocatorError(f"{path}: unknown output type '{path.suffix or '(no extension)'}': "
                               f"name the file with one of {', '.join(PREDICTION_FORMATS)}")

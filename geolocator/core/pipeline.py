@@ -158,6 +158,7 @@ class Workspace:
         self.settings = settings or Settings()
         self._backbone = None
         self._cache = None
+        self._scratch = None  # without a cache: a temporary folder for the tile feature store
         self.tileset: TileSet | None = None
         self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D), float16 memmap
         self._store = None  # the FeatureStore they live in
@@ -246,8 +247,18 @@ class Workspace:
 
         tileset, b, s = self._require_tiles(), self.backbone, self.settings
         views = self.views()[0]
-        root = store_dir(self.cache.root / "stores", tileset.fingerprint(), b.signature, views, s.store_dtype)
+        stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
+        root = store_dir(stores, tileset.fingerprint(), b.signature, views, s.store_dtype)
         return FeatureStore(root, signature=b.signature, views=views, dim=b.dim, dtype=s.store_dtype)
+
+    def _scratch_dir(self) -> Path:
+        """Without a cache (`use_cache=False`: the cache folder cannot be written) the tile features
+        still need a store on disk: a temporary folder, removed with the workspace or at exit."""
+        if self._scratch is None:
+            import tempfile
+
+            self._scratch = tempfile.TemporaryDirectory(prefix="geolocator-store-", ignore_cleanup_errors=True)
+        return Path(self._scratch.name)
 
     def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
               compute=None) -> np.ndarray:

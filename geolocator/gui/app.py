@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 SCREENSHOT_TIMEOUT_S = 540
@@ -221,7 +222,14 @@ class ScreenshotRun:
         self.adapt_pending = adapt
         self.adapt_job = None
         self.problems: list[str] = []
+        self._began: dict[int, float] = {}  # id(job) -> when it started
+        window.runner.started.connect(self._on_started)
         window.runner.finished.connect(self._on_finished)
+
+    def _on_started(self, job) -> None:
+        # no window to watch: a line per job on stderr tells work from a hang (the demo takes minutes on a CPU)
+        self._began[id(job)] = time.monotonic()
+        print(f"screenshot: {job.title}…", file=sys.stderr, flush=True)
 
     def start_adaptation(self) -> bool:
         """Start the pending adaptation once a tile set and photos are open; True when it started."""
@@ -234,6 +242,9 @@ class ScreenshotRun:
         return self.adapt_job is not None
 
     def _on_finished(self, job, outcome: str) -> None:
+        began = self._began.pop(id(job), None)
+        took = f" in {time.monotonic() - began:.0f} s" if began is not None else ""
+        print(f"screenshot: {job.title}: {outcome}{took}", file=sys.stderr, flush=True)
         bar = self.window.message_bar
         if job is self.adapt_job:
             if outcome == "failed":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -534,7 +535,7 @@ class MainWindow(QMainWindow):
                                  f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
             if new and self.tileset_path is not None:
-                self.locate()
+                self.locate(notes=messages)  # one piece of work: its results keep the skipped paths said
             elif new:
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
@@ -558,7 +559,8 @@ class MainWindow(QMainWindow):
             self.query_list.set_thumbnail(qid, data)
 
     # -- locating / adapting ------------------------------------------------------------------------
-    def locate(self) -> Job:
+    def locate(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:
+        """Locate every photo; `notes` (level, text, details) are shown again with the results."""
         queries = list(self.queries.values())
         with self.query_list.bulk():  # one repaint for all rows (10,000 photos: one signal, not 10,000)
             for q in queries:
@@ -566,7 +568,7 @@ class MainWindow(QMainWindow):
                     self.query_list.set_status(q.id, "queued")
         return self._submit("Locating",
                             lambda progress, cancel: self.session.locate(queries, progress=progress, cancel=cancel),
-                            self._show_results, plan=self._job_plan(len(queries)))
+                            lambda results: self._show_results(results, list(notes)), plan=self._job_plan(len(queries)))
 
     def adapt(self) -> Job | None:
         if self.tileset_path is None or not self.queries:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import MATCHER_CHOICES, Evaluation
-from ..core.wording import keep_figures_together
+from ..core.wording import count, keep_figures_together
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -223,13 +223,13 @@ class EvaluationPanel(QGroupBox):
     def show_evaluation(self, ev: Evaluation | None, n_located: int, adapted: bool,
                         frozen: Evaluation | None = None) -> None:
         if ev is None:
-            self.label.setText(f"{n_located} images located. No truth known (truth.csv or EXIF GPS)."
+            self.label.setText(f"{count(n_located, 'image')} located. No truth known (truth.csv or EXIF GPS)."
                                if n_located else "Nothing located yet.")
             return
         from ..core.evaluate import error_lines
 
         text = "\n".join([
-            f"{'Adapted' if adapted else 'Frozen backbone'} · {ev.n_queries} images with truth, {ev.n_tiles} tiles",
+            f"{'Adapted' if adapted else 'Frozen backbone'} · {count(ev.n_queries, 'image')} with truth, {count(ev.n_tiles, 'tile')}",
             f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%",
             *error_lines(ev),  # the Point's error first (what each row shows), the tile centre's labelled
         ])

@@ -158,7 +158,8 @@ def _overlaps(a: Bounds, b: Bounds) -> bool:
 
 def _plausible_order(folder: Path, files, options: LoadOptions, profile: TileGrid) -> TileGrid:
     """Pick XYZ or TMS when the folder does not say: the reading under which the photos' GPS /
-    the user's area falls on the tiles, when exactly one does. Always warns: a guess is a guess."""
+    the user's area falls on the tiles, when exactly one does. Warns unless the evidence confirms XYZ,
+    the default reading (then an INFO line says so): a guess against the default is a guess."""
     readings = {tms: _extent(files, TileGrid(tms=tms, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0)) for tms in (False, True)}
     name = {False: "XYZ (rows from the north)", True: "TMS (rows from the south)"}
     evidence = []
