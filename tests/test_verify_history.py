@@ -108,3 +108,17 @@ def test_the_last_calls_results_are_what_training_scripts_read(tmp_path, monkeyp
     assert v._pairs[key].inliers == 20
     v.verify_photo(photo, tiles, [1, 0])
     assert v._pairs[key].inliers == 5 and sorted(r.inliers for r in v._pairs.values()) == [5, 30]
+
+
+def test_an_unreadable_photo_stays_unverified_with_a_learned_backend(tmp_path, monkeypatch):
+    tiles = _square(tmp_path, 3)
+    _mosaic_fakes(monkeypatch, tiles, learned_backend=True)
+    asked = _clear_at(monkeypatch, {0: 50, 1: 50, 2: 50})
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: None)  # cannot be read
+    v = Verifier(VerifySettings(matcher="xfeat", mosaic=0, stop_inliers=40))
+    photo = _query(tmp_path)
+    assert _inliers(v.verify_photo(photo, tiles, [0, 1])) == [0, 0]
+    # the kept zeros and a new candidate: zeros again, nothing matched (the learned path needs a photo)
+    assert _inliers(v.verify_photo(photo, tiles, [1, 0])) == [0, 0]
+    assert _inliers(v.verify_photo(photo, tiles, [2, 0])) == [0, 0]
+    assert asked == []

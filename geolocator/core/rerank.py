@@ -932,7 +932,7 @@ class Verifier:
         photo = self.described(query) if new else None
         if new and photo is None:  # unreadable: zeros, and no later pass tries it (a fresh Verifier's way)
             self._unread.add(photo_key)
-        if stop and self.settings.matcher != "sift" and (photo is not None or not new):
+        if stop and self.settings.matcher != "sift" and photo_key not in self._unread:
             self._verify_until_clear(query, photo, tiles, pairs, footprint_m, stop, photo_key, got)
         else:
             for t, key in pairs:
