@@ -54,6 +54,10 @@ class Verifier:
         self.direct, self.no_photo = direct, set(no_photo)
         self.verified, self.photos, self.tiles = [], [], []
         self.cancel_at, self.cancel = cancel_at, cancel
+        self.passes_begun_at: list[int] = []  # photos verified when each pass began
+
+    def begin_pass(self):
+        self.passes_begun_at.append(len(self.verified))
 
     def verify_photo(self, query, tiles, candidates):
         self.verified.append((query, list(candidates)))
@@ -229,9 +233,12 @@ def test_default_settings_and_min_inliers_of_the_verifier(monkeypatch):
     s = np.zeros((3, 3))
     fakes.links[("b", "a")] = (12, L(0.0))
     fakes.links[("c", "a")] = (11, L(0.0))
-    labels = geometric_labels(["a", "b", "c"], ts, np.array([[0], [1], [2]]), s, Verifier(direct, min_inliers=6))
+    ver = Verifier(direct, min_inliers=6)
+    labels = geometric_labels(["a", "b", "c"], ts, np.array([[0], [1], [2]]), s, ver)
     # defaults: a (12) anchors, b chains through it at exactly 12, c's link 11 is too weak; c's 5 < 6
     assert labels == [GeoLabel(0, 12, None), GeoLabel(0, 12, 0), None]
+    # one pass, begun before the first photo: no mosaic an earlier locate verified is skipped (session 13)
+    assert ver.passes_begun_at == [0] and len(ver.verified) == 3
 
 
 def test_cancel_before_matching_and_between_chains(monkeypatch):

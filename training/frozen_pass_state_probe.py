@@ -34,6 +34,10 @@ def main() -> None:
     p.add_argument("--cache-dir", type=Path, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path)
+    p.add_argument("--paths", nargs="+", default=["fresh", "app", "app-uncovered"],
+                   choices=["fresh", "app", "app-uncovered"],
+                   help="app-uncovered means something only before session 13's mend: since it the "
+                        "verifier's kept pair results are not an input to a call's answer")
     args = p.parse_args()
 
     from safetensors.numpy import load_file
@@ -112,12 +116,15 @@ def main() -> None:
         print(name, "R@1", row["r1"], "frozen", row.get("frozen_r1"), "wall/CPU s", row["wall_cpu_s"], flush=True)
         return row, snapshot
 
-    fresh, _ = run("fresh", False)
-    app, snapshot = run("app", True)
-    uncovered, _ = run("app-uncovered", False, pairs=snapshot)
-    paths = {"fresh": fresh, "app": app, "app-uncovered": uncovered}
+    paths = {"fresh": run("fresh", False)[0]}
+    snapshot = None
+    if "app" in args.paths or "app-uncovered" in args.paths:
+        paths["app"], snapshot = run("app", True)
+    if "app-uncovered" in args.paths:
+        paths["app-uncovered"] = run("app-uncovered", False, pairs=snapshot)[0]
+    fresh = paths["fresh"]
     tensors = {k: load_file(v["adapter"]) for k, v in paths.items()}
-    for name in ("app", "app-uncovered"):
+    for name in [k for k in paths if k != "fresh"]:
         other = paths[name]
         same_tensors = tensors[name].keys() == tensors["fresh"].keys() and all(
             np.array_equal(tensors[name][k], tensors["fresh"][k]) for k in tensors["fresh"])

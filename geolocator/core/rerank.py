@@ -664,11 +664,22 @@ class _CallImage:
 
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
-    is each photo-tile result (small), so adapting and then locating verifies a pair only once."""
+    is each pair's evaluation (small), so adapting and then locating verifies a pair only once;
+    what a call returns depends only on its photo, candidates and settings (_verify_photo)."""
 
     def __init__(self, settings: VerifySettings | None = None):
         self.settings = settings or VerifySettings()
         self._tiles: dict[tuple, LocalFeatures] = {}
+        # Pair evaluations, each a function of the photo, the tile and the pass only, kept so that
+        # adapting and then locating verifies a pair once: _first, the first pass ((photo key, tile
+        # key) -> Verification in the tile's pixels); _alike, a learned backend's heading score of
+        # the pair and whether it was matched through a mosaic; _later, the fine, blind and refine
+        # passes. Each call replays its passes over them (_verify_photo).
+        self._first: dict[tuple, Verification] = {}
+        self._alike: dict[tuple, tuple[int, bool]] = {}
+        self._later: dict[tuple, Verification] = {}
+        self._unread: set[tuple] = set()  # photo keys whose photo could not be described
+        # what each pair gave in the last call that returned it (read by training scripts only)
         self._pairs: dict[tuple, Verification] = {}
         self._keypoints = None  # matchers/keypoint_cache.KeypointCache, opened on first use
         # photo descriptions (described()), least recently used first, at most PHOTO_MEMORY_BYTES:
@@ -678,7 +689,8 @@ class Verifier:
         self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
-        # photo key -> tile indices inside the mosaics verified for it (VerifySettings.mosaic_once)
+        # photo key -> tile indices inside the mosaics verified for it in this pass (mosaic_once;
+        # begin_pass empties it)
         self._covered: dict[tuple, set[int]] = {}
         # the photo being verified, decoded at most once for the first, fine and blind passes of one
         # verify_photo call and dropped when it returns (one photo in memory; a file edited between
@@ -894,109 +906,144 @@ class Verifier:
         finally:
             self._call = None
 
+    def begin_pass(self) -> None:
+        """A new pass over the photos (a locate, adaptation's anchors): no mosaic counts as
+        verified for any photo yet (VerifySettings.mosaic_once). The kept pair evaluations stay;
+        widening (widen_unverified) continues the pass it widens, so its skips hold."""
+        self._covered.clear()
+
     def _verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
                       footprint_m: float | ViewGeometry | None) -> list[Verification]:
-        """verify_photo's work, with the call's decode in self._call."""
-        photo_key = self.photo_key(query, footprint_m)
-        keys = [(photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)) for t in candidates]
-        stop = self.settings.stop_at()
-        done = max((self._pairs[k].inliers for k in keys if k in self._pairs), default=0)
-        if any(k not in self._pairs for k in keys) and not (stop and done >= stop):
-            photo = self.described(query)
-            todo = [(int(t), key) for t, key in zip(candidates, keys) if key not in self._pairs]
-            if photo is not None and stop and self.settings.matcher != "sift":
-                self._verify_until_clear(photo, tiles, todo, footprint_m, stop, photo_key)
-            else:
-                for t, key in todo:
-                    if photo is None:
-                        self._pairs[key] = Verification(0)
-                        continue
-                    target, to_tile, ground = self.target(tiles, t)
-                    result = verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m))
-                    self._pairs[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
-            # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
-            if (photo is not None and self.settings.fine_pass and self.settings.matcher == "sift"
-                    and max((self._pairs[k].inliers for k in keys), default=0) < self.settings.fine_threshold()):
-                fine = self.photo(query, fine=True)
-                for t, key in list(zip(candidates, keys))[: self.settings.fine_candidates]:
-                    second = self._fine_pair(fine, tiles[int(t)], footprint_m) if fine is not None else Verification(0)
-                    if second.inliers > self._pairs[key].inliers:
-                        self._pairs[key] = second
-                if footprint_m is None and max(self._pairs[k].inliers for k in keys) < self.settings.min_inliers:
-                    self._blind_pass(query, tiles, list(zip(candidates, keys))[: self.settings.fine_candidates])
-        # a candidate left unverified after a clear match counts as not verified (0 inliers)
-        return [self._pairs.get(k, Verification(0)) for k in keys]
+        """verify_photo's work, with the call's decode in self._call.
 
-    def _blind_pass(self, query: Query, tiles: Sequence[Tile], pairs) -> None:
+        Each call replays the passes a fresh Verifier would make for these candidates (first, fine,
+        blind; a learned backend's most-alike order, early stop and mosaic skips), reading every
+        pair evaluation it already holds instead of computing it again: an evaluation is a function
+        of the photo, the tile and the pass only, so what a call returns does not depend on what
+        was asked before (session 13: a frozen locate before Adapt changed the adapted answers on
+        vegas-coarse through results and skips carried over, training/results/
+        session13_frozen_pass_state.md)."""
+        photo_key = self.photo_key(query, footprint_m)
+        pairs = [(int(t), (photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)))
+                 for t in candidates]
+        got: dict[tuple, Verification] = {}  # this call's result per pair key
+        stop = self.settings.stop_at()
+        new = any(key not in self._first for _, key in pairs)
+        photo = self.described(query) if new else None
+        if new and photo is None:  # unreadable: zeros, and no later pass tries it (a fresh Verifier's way)
+            self._unread.add(photo_key)
+        if stop and self.settings.matcher != "sift" and photo_key not in self._unread:
+            self._verify_until_clear(query, photo, tiles, pairs, footprint_m, stop, photo_key, got)
+        else:
+            for t, key in pairs:
+                if key not in self._first:
+                    if photo is None:
+                        self._first[key] = Verification(0)
+                    else:
+                        target, to_tile, ground = self.target(tiles, t)
+                        result = verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m))
+                        self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+                got[key] = self._first[key]
+        # the fine pass lowers SIFT's contrast threshold: other backends have no such knob
+        if (self.settings.fine_pass and self.settings.matcher == "sift" and got and photo_key not in self._unread
+                and max(v.inliers for v in got.values()) < self.settings.fine_threshold()):
+            first = pairs[: self.settings.fine_candidates]
+            fine = None
+            if any(("fine", key) not in self._later for _, key in first):
+                fine = self.photo(query, fine=True)
+            for t, key in first:
+                if ("fine", key) not in self._later:
+                    self._later["fine", key] = (self._fine_pair(fine, tiles[t], footprint_m) if fine is not None
+                                                else Verification(0))
+                if self._later["fine", key].inliers > got[key].inliers:
+                    got[key] = self._later["fine", key]
+            if footprint_m is None and max(v.inliers for v in got.values()) < self.settings.min_inliers:
+                self._blind_pass(query, tiles, first, got)
+        self._pairs.update(got)
+        # a candidate left unverified after a clear match counts as not verified (0 inliers)
+        return [got.get(key, Verification(0)) for _, key in pairs]
+
+    def _blind_pass(self, query: Query, tiles: Sequence[Tile], pairs, got: dict) -> None:
         """The third pass (VerifySettings.blind_tilts): the photo turned to nadir at each assumed
         tilt, fine keypoints, against the zoomed tiles of `pairs` ((tile index, pair key), ...);
-        a pair keeps its most inliers over the passes (on a tie, the earlier match). The homographies
-        stay photo -> tile."""
+        a pair keeps its most inliers over the passes in `got` (on a tie, the earlier match). The
+        homographies stay photo -> tile."""
         from .oblique import assumed_view
 
         s = self.settings
-        try:
-            image = self._decoded(query)
-        except Exception:  # noqa: BLE001 - unreadable: it verified nothing before either
-            return
         for tilt in s.blind_tilts:
-            turned = rectified_local_features(image, assumed_view(tilt, s.blind_hfov_deg), s, contrast=s.fine_contrast)
+            if any(("blind", tilt, key) not in self._later for _, key in pairs):
+                try:
+                    image = self._decoded(query)
+                except Exception:  # noqa: BLE001 - unreadable: it verified nothing before either
+                    return
+                turned = rectified_local_features(image, assumed_view(tilt, s.blind_hfov_deg), s, contrast=s.fine_contrast)
+                for t, key in pairs:
+                    if ("blind", tilt, key) not in self._later:
+                        self._later["blind", tilt, key] = self._fine_pair(turned, tiles[int(t)], None)
             for t, key in pairs:
-                found = self._fine_pair(turned, tiles[int(t)], None)
-                if found.inliers > self._pairs[key].inliers:
-                    self._pairs[key] = found
+                if self._later["blind", tilt, key].inliers > got[key].inliers:
+                    got[key] = self._later["blind", tilt, key]
 
-    def _verify_until_clear(self, photo: LocalFeatures, tiles: Sequence[Tile], todo, footprint_m, stop: int,
-                            photo_key=None) -> None:
+    def _verify_until_clear(self, query: Query, photo: LocalFeatures | None, tiles: Sequence[Tile], pairs,
+                            footprint_m, stop: int, photo_key, got: dict) -> None:
         """Verify (tile index, pair key) pairs with a learned backend, most-alike first by the
         heading search's mutual-neighbour count, until one has `stop` inliers; the pairs after it
-        are left unverified (not stored, so a later call with another stop verifies them). With
-        settings.once(), a pair whose tile lies in a mosaic already verified for `photo_key`
-        (in this call or an earlier one, e.g. before widening) is left unverified too."""
+        are left unverified (absent from `got`). With settings.once(), a pair whose tile lies in a
+        mosaic already verified for `photo_key` in this pass (this call or an earlier one of the
+        pass, e.g. before widening: begin_pass) is left unverified too. `photo`: the photo's
+        description, needed (and given) only where a pair has no kept evaluation."""
         from .matchers import verify as learned
 
         once = self.settings.once()
         covered = self._covered.setdefault(photo_key, set()) if once and photo_key is not None else set()
         if once:
-            todo = [(t, key) for t, key in todo if t not in covered]
-            if not todo:
+            pairs = [(t, key) for t, key in pairs if t not in covered]
+            if not pairs:
                 return
-        found = [self.target(tiles, t) for t, _ in todo]
-        headings = learned.headings_and_scores(photo, [f[0] for f in found])
-        order = sorted(range(len(todo)), key=lambda i: (-headings[i][1], i))  # stable: global rank breaks ties
-        for i in order:
-            (t, key), (target, to_tile, ground), (heading, _) = todo[i], found[i], headings[i]
+        new = [i for i, (_, key) in enumerate(pairs) if key not in self._first]
+        found = {i: self.target(tiles, pairs[i][0]) for i in new}
+        headings = dict(zip(new, learned.headings_and_scores(photo, [found[i][0] for i in new]))) if new else {}
+
+        def alike(i: int) -> int:
+            return headings[i][1] if i in headings else self._alike[pairs[i][1]][0]
+
+        for i in sorted(range(len(pairs)), key=lambda i: (-alike(i), i)):  # stable: global rank breaks ties
+            t, key = pairs[i]
             if once:
                 if t in covered:
                     continue
                 covered.add(t)
-            result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
+            if key not in self._first:
+                (target, to_tile, ground), (heading, score) = found[i], headings[i]
+                result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
+                self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+                self._alike[key] = (score, to_tile is not None)
+            result = got[key] = self._first[key]
             # a tile matched alone (a broken neighbour, see target) covers itself only
-            if once and to_tile is not None and result.inliers >= self.settings.mosaic_once_floor:
+            if once and self._alike[key][1] and result.inliers >= self.settings.mosaic_once_floor:
                 covered.update(self._neighbours(tiles).around(t, self.settings.mosaic))
-            result = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
-            self._pairs[key] = result
             if result.inliers >= stop:
                 return
         if once and self.settings.mosaic_refine > 0:
-            self._refine(photo, tiles, [(t, key) for t, key in todo if key in self._pairs], footprint_m, covered)
+            self._refine(query, tiles, [(t, key) for t, key in pairs if key in got], footprint_m, covered, got)
 
-    def _refine(self, photo: LocalFeatures, tiles: Sequence[Tile], done, footprint_m, covered: set[int]) -> None:
+    def _refine(self, query: Query, tiles: Sequence[Tile], done, footprint_m, covered: set[int], got: dict) -> None:
         """Coarse to fine (VerifySettings.mosaic_refine): the strongest weak matches among `done`
         ((tile index, pair key) verified in this call, none clear) whose photo centre lies in
-        another tile of their mosaic are verified again through that tile's own mosaic; where that
-        finds more inliers it replaces the pair's result, brought into the pair's tile pixels (so
-        the answer still moves to the tile under the centre: Workspace._tile_under_centre)."""
+        another tile of their mosaic are verified again through that tile's own mosaic: where that
+        finds more inliers it replaces the pair's result in `got`, brought into the pair's tile
+        pixels (so the answer still moves to the tile under the centre: Workspace._tile_under_centre)."""
         from .matchers import verify as learned
         from .model import LatLon
 
         s = self.settings
-        weak = sorted(((self._pairs[key].inliers, i) for i, (_, key) in enumerate(done)
-                       if self._pairs[key].inliers >= s.min_inliers and self._pairs[key].centre is not None),
+        weak = sorted(((got[key].inliers, i) for i, (_, key) in enumerate(done)
+                       if got[key].inliers >= s.min_inliers and got[key].centre is not None),
                       reverse=True)[: s.mosaic_refine]
         for _, i in weak:
             t, key = done[i]
-            first = self._pairs[key]
+            first = got[key]
             b = tiles[t].bounds
             centre = LatLon(b.north - first.centre[1] * (b.north - b.south), b.west + first.centre[0] * b.width_deg)
             holder = next((j for j in self._neighbours(tiles).around(t, s.mosaic)
@@ -1004,13 +1051,19 @@ class Verifier:
             if holder is None:
                 continue
             covered.update(self._neighbours(tiles).around(holder, s.mosaic))
-            target, to_tile, ground = self.target(tiles, holder)
-            heading = learned.headings_and_scores(photo, [target])[0][0]
-            result = learned.verify_pair(photo, target, s, self._share(photo, ground, footprint_m), heading)
-            between = tile_to_tile(tiles[holder].bounds, self.tile(tiles[holder]).size, b, self.tile(tiles[t]).size)
-            result = self._in_tile(result, between if to_tile is None else between @ to_tile, photo, self.tile(tiles[t]))
-            if result.inliers > first.inliers:
-                self._pairs[key] = result
+            again = ("refine", key, file_key(tiles[holder].path, tiles[holder].window, tiles[holder].ref))
+            if again not in self._later:
+                photo = self.described(query)
+                if photo is None:
+                    continue
+                target, to_tile, ground = self.target(tiles, holder)
+                heading = learned.headings_and_scores(photo, [target])[0][0]
+                result = learned.verify_pair(photo, target, s, self._share(photo, ground, footprint_m), heading)
+                between = tile_to_tile(tiles[holder].bounds, self.tile(tiles[holder]).size, b, self.tile(tiles[t]).size)
+                self._later[again] = self._in_tile(result, between if to_tile is None else between @ to_tile, photo,
+                                                   self.tile(tiles[t]))
+            if self._later[again].inliers > first.inliers:
+                got[key] = self._later[again]
 
     def verify(
         self,
@@ -1027,6 +1080,7 @@ class Verifier:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
         A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
         called with photo qi's pixels when its verification decoded them (verify_photo)."""
+        self.begin_pass()
         results = []
         clock = EtaClock(len(queries))
         for qi, query in enumerate(queries):

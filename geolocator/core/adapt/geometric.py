@@ -105,6 +105,7 @@ def geometric_labels(
     clear = stop if settings.learned_clear else 0
     min_inliers = max(verifier.settings.min_inliers, clear)
     anchor_inliers, link_inliers = max(settings.anchor_inliers, clear), max(settings.link_inliers, clear)
+    verifier.begin_pass()  # no mosaic skipped for what an earlier locate verified
     for qi, query in enumerate(queries):  # 1. direct matches (kept by the verifier for locate)
         check(cancel)
         for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi])):
