@@ -136,11 +136,11 @@ def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
 
 
 def test_compare_matchers_learned_rows_on_a_subset_of_the_route_photos(small_demo, cache_dir, tmp_path):
-    """--learned-photos: `auto` (the product's route) scores every photo, a learned backend an evenly
-    spaced subsample of them, in the same workspace (one adaptation per mode)."""
+    """--learned-photos with --thin: `auto` (the product's route) scores every photo, a learned backend
+    an evenly spaced subsample of them, thinned, in the same workspace (one adaptation per mode)."""
     out_md, per_photo = tmp_path / "matchers.md", tmp_path / "photos"
     _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "auto", "xfeat-mnn:widen=0",
-         "--modes", "frozen", "--anchor-matcher", "auto", "--widen", "-1", "--learned-photos", "2",
+         "--modes", "frozen", "--anchor-matcher", "auto", "--widen", "-1", "--learned-photos", "4", "--thin", "2",
          "--cache-dir", str(cache_dir), "--per-photo", str(per_photo), "--out", str(out_md), tmp=tmp_path)
     _, rows = _table(out_md.read_text(), "| region | tiles | photos |")
     # small_demo: 12 tiles, 6 photos; auto scores all 6, xfeat-mnn 2
@@ -153,8 +153,9 @@ def test_compare_matchers_learned_rows_on_a_subset_of_the_route_photos(small_dem
         return [row["photo"] for row in csv.DictReader((per_photo / name).open(newline=""))]
 
     every = photos("demo-frozen-auto.csv")
-    # 2 evenly spaced of 6 photos: the first and the last (positions 0 and 5)
-    assert len(every) == 6 and photos("demo-frozen-xfeat-mnn_widen=0.csv") == [every[0], every[5]]
+    # 4 evenly spaced of 6 photos: positions 0, 5/3, 10/3, 5 rounded: 0, 2, 3, 5; one in 2 of them (--thin 2):
+    # 0 and 3. --thin does not thin auto's photos (all 6)
+    assert len(every) == 6 and photos("demo-frozen-xfeat-mnn_widen=0.csv") == [every[0], every[3]]
 
 
 def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_demo, cache_dir, tmp_path):

@@ -11,7 +11,7 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
   python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
 
 The product's route and the slow backends on one adaptation per mode (issue 13's per-region table):
-`--matchers auto xfeat aliked ... --anchor-matcher auto --widen -1 --learned-photos 8`: auto scores
+`--matchers auto xfeat aliked ... --anchor-matcher auto --widen -1 --learned-photos 24 --thin 3`: auto scores
 every photo with the CLI's settings (widen -1: Settings.verify_widen None, the CLI's default), each
 learned backend an evenly spaced subset of them.
 
@@ -130,8 +130,8 @@ def main() -> None:
                     "keypoint cache) before timing it: the one-off cost is printed per tile after the table, and "
                     "`s / photo` is the cost of locating with the tiles' keypoints stored")
     ap.add_argument("--learned-photos", type=int, help="learned matchers (every one but sift and auto) score an evenly "
-                    "spaced subsample of this many of the region's photos (not thinned), while sift / auto score --photos "
-                    "(default all): the route on every photo, the slow backends on a subset of them, one adaptation")
+                    "spaced subsample of this many of the region's photos, thinned by --thin (24 with --thin 3: session 12's 8), "
+                    "while sift / auto score --photos unthinned (default all): one adaptation per mode for both")
     ap.add_argument("--learned-modes", nargs="+", default=None,
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
@@ -167,9 +167,11 @@ def main() -> None:
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
             continue
         region = load_region(region_path)
-        scored = subsample(region.queries, args.photos)[:: args.thin]
-        # the slow backends' photos (--learned-photos): a subset of the region's, evenly spaced
-        learned_scored = scored if args.learned_photos is None else subsample(region.queries, args.learned_photos)
+        if args.learned_photos is None:
+            scored = learned_scored = subsample(region.queries, args.photos)[:: args.thin]
+        else:  # --thin thins only the slow backends' photos: an evenly spaced subset of the region's
+            scored = subsample(region.queries, args.photos)
+            learned_scored = subsample(region.queries, args.learned_photos)[:: args.thin]
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
