@@ -135,6 +135,29 @@ def test_compare_matchers_sift_on_a_few_photos(small_demo, cache_dir, tmp_path):
     assert {r[10] for r in rows} == {"12.0"} and len({r[11] for r in rows}) == 1
 
 
+def test_compare_matchers_learned_rows_on_a_subset_of_the_route_photos(small_demo, cache_dir, tmp_path):
+    """--learned-photos with --thin: `auto` (the product's route) scores every photo, a learned backend
+    an evenly spaced subsample of them, thinned, in the same workspace (one adaptation per mode)."""
+    out_md, per_photo = tmp_path / "matchers.md", tmp_path / "photos"
+    _run("compare_matchers.py", "--regions", str(small_demo), "--matchers", "auto", "xfeat-mnn:widen=0",
+         "--modes", "frozen", "--anchor-matcher", "auto", "--widen", "-1", "--learned-photos", "4", "--thin", "2",
+         "--cache-dir", str(cache_dir), "--per-photo", str(per_photo), "--out", str(out_md), tmp=tmp_path)
+    _, rows = _table(out_md.read_text(), "| region | tiles | photos |")
+    # small_demo: 12 tiles, 6 photos; auto scores all 6, xfeat-mnn 2
+    assert [(r[0], r[1], r[2], r[3], r[9]) for r in rows] == [
+        ("demo", "12", "6", "frozen", "auto"), ("demo", "12", "2", "frozen", "xfeat-mnn:widen=0")]
+    # the learned row's global R@1 is over its own 2 photos: a multiple of 50
+    assert rows[1][4] in {"0.0", "50.0", "100.0"}
+
+    def photos(name):
+        return [row["photo"] for row in csv.DictReader((per_photo / name).open(newline=""))]
+
+    every = photos("demo-frozen-auto.csv")
+    # 4 evenly spaced of 6 photos: positions 0, 5/3, 10/3, 5 rounded: 0, 2, 3, 5; one in 2 of them (--thin 2):
+    # 0 and 3. --thin does not thin auto's photos (all 6)
+    assert len(every) == 6 and photos("demo-frozen-xfeat-mnn_widen=0.csv") == [every[0], every[3]]
+
+
 def test_compare_photo_rotation_both_layouts_with_and_without_adaptation(small_demo, cache_dir, tmp_path):
     out_md = tmp_path / "rotation.md"
     _run("compare_photo_rotation.py", "--regions", str(small_demo), "--steps", "2", "--cache-dir", str(cache_dir),

@@ -10,6 +10,11 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
   python training/make_public_benchmark.py --regions hard vegas rotterdam
   python training/compare_matchers.py --photos 24 [--regions ...] [--matchers sift xfeat-mnn ...]
 
+The product's route and the slow backends on one adaptation per mode (issue 13's per-region table):
+`--matchers auto xfeat aliked ... --anchor-matcher auto --widen -1 --learned-photos 24 --thin 3`: auto scores
+every photo with the CLI's settings (widen -1: Settings.verify_widen None, the CLI's default), each
+learned backend an evenly spaced subset of them.
+
 A matcher may carry verification settings after a colon, to compare variants on one ranking:
 `xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers), and
 `widen=N` (Settings.verify_widen for that variant: verify down to N tiles where nothing is
@@ -124,6 +129,9 @@ def main() -> None:
     ap.add_argument("--warm-tiles", action="store_true", help="describe every tile with a learned backend (its "
                     "keypoint cache) before timing it: the one-off cost is printed per tile after the table, and "
                     "`s / photo` is the cost of locating with the tiles' keypoints stored")
+    ap.add_argument("--learned-photos", type=int, help="learned matchers (every one but sift and auto) score an evenly "
+                    "spaced subsample of this many of the region's photos, thinned by --thin (24 with --thin 3: session 12's 8), "
+                    "while sift / auto score --photos unthinned (default all): one adaptation per mode for both")
     ap.add_argument("--learned-modes", nargs="+", default=None,
                     help="modes in which learned matchers run (default: all of --modes)")
     ap.add_argument("--anchor-matcher", default="sift")
@@ -159,7 +167,11 @@ def main() -> None:
             print(f"skip {region_path}: absent (run training/make_public_benchmark.py --regions hard vegas rotterdam)")
             continue
         region = load_region(region_path)
-        scored = subsample(region.queries, args.photos)[:: args.thin]
+        if args.learned_photos is None:
+            scored = learned_scored = subsample(region.queries, args.photos)[:: args.thin]
+        else:  # --thin thins only the slow backends' photos: an evenly spaced subset of the region's
+            scored = subsample(region.queries, args.photos)
+            learned_scored = subsample(region.queries, args.learned_photos)[:: args.thin]
         for mode in args.modes:
             ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
@@ -174,24 +186,33 @@ def main() -> None:
                 ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
             adapt_s = time.perf_counter() - started
             adapt_cpu = time.process_time() - adapt_cpu
-            ws.settings.verify = False
-            ws.locate(scored)
             tiles = ws.tileset.tiles
-            sim = ws.last.similarity
-            global_r1 = ws.evaluate().r1
-            recalls = [recall_at(sim, ws.last.queries, tiles, c) for c in CANDIDATES]
-            ws.settings.verify = True
+            global_rows: dict[int, tuple] = {}  # photos scored -> (similarity, global R@1, recalls)
+
+            def global_row(photos):
+                """The unverified ranking of `photos`: (similarity, global R@1, recall@CANDIDATES)."""
+                if id(photos) not in global_rows:
+                    ws.settings.verify = False
+                    ws.locate(photos)
+                    sim = ws.last.similarity
+                    global_rows[id(photos)] = (sim, ws.evaluate().r1,
+                                               [recall_at(sim, ws.last.queries, tiles, c) for c in CANDIDATES])
+                    ws.settings.verify = True
+                return global_rows[id(photos)]
             learned_modes = args.learned_modes or args.modes
             for spec in args.matchers:
                 name, overrides = parse_matcher(spec)
-                if name != "sift" and mode not in learned_modes:
+                learned = name not in ("sift", "auto")
+                if learned and mode not in learned_modes:
                     continue
+                photos = learned_scored if learned else scored
+                sim, global_r1, recalls = global_row(photos)
                 ws.set_matcher(name)
                 ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
                 widen = overrides.pop("widen", args.widen)
                 ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
-                if args.warm_tiles and name != "sift":
+                if args.warm_tiles and learned:  # auto's route is timed as the product runs it
                     started, cpu = time.perf_counter(), time.process_time()
                     for tile in tiles:
                         ws.verifier.tile(tile)
@@ -199,16 +220,16 @@ def main() -> None:
                                  f"{(time.process_time() - cpu) / len(tiles):.2f} CPU s a tile ({len(tiles)} tiles; "
                                  "~0 where the keypoint cache held them)")
                 started, cpu = time.perf_counter(), time.process_time()
-                ws.locate(scored)
-                seconds = (time.perf_counter() - started) / len(scored)
-                cpu_seconds = (time.process_time() - cpu) / len(scored)  # this process's CPU, all threads
+                ws.locate(photos)
+                seconds = (time.perf_counter() - started) / len(photos)
+                cpu_seconds = (time.process_time() - cpu) / len(photos)  # this process's CPU, all threads
                 ev = ws.evaluate()
                 per_photo, reached = verified_lists(ws.verifier, ws.last.queries, tiles)
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s, {adapt_cpu:.0f} CPU s)"
                 if args.per_photo is not None:
                     dump_photos(args.per_photo / f"{region_path.name}-{mode}-{spec.replace(':', '_')}.csv",
                                 ws, sim, tiles)
-                add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(scored)} | {label} | {global_r1:.1f} | "
+                add_row(lines, f"| {region_path.name} | {len(tiles)} | {len(photos)} | {label} | {global_r1:.1f} | "
                         + " | ".join(f"{r:.1f}" for r in recalls)
                         + f" | {spec}{f' +widen {args.widen}' if args.widen > 0 else ''} | {per_photo:.1f} | {reached:.1f} | {ev.r1:.1f} | {fmt(ev.extra['median_weighted_error_m'])} | {seconds:.2f} | {cpu_seconds:.2f} | {_confident(ev)} |")
     if notes:
