@@ -831,5 +831,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: features and verified photos are kept in the cache folder (when writable); "
+              "the same command resumes", file=sys.stderr)
         return 130
