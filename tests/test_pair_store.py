@@ -148,3 +148,40 @@ def test_an_unwritable_store_leaves_verification_in_memory(tmp_path, monkeypatch
     first = _inliers(v, photo, tiles, candidates)
     assert spy.take() and v.store.write_error is not None
     assert _inliers(v, photo, tiles, candidates) == first and spy.take() == []  # memory still holds them
+
+
+def test_with_mosaics_another_tile_set_is_verified_anew(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 6)  # tile 2's mosaic (ring 1) holds 1, 2, 3
+    rec = _mosaic_fakes(monkeypatch, tiles)  # every pair: 7 inliers
+    settings, root, photo = VerifySettings(mosaic=1, fine_pass=False), tmp_path / "pairs", _query(tmp_path)
+    first = _inliers(_verifier(settings, root), photo, tiles, np.array([2]))
+    assert first == [7] and len(rec.pairs) == 1
+    assert _inliers(_verifier(settings, root), photo, tiles, np.array([2])) == first and len(rec.pairs) == 1
+    # tile 2's file is unchanged but the set is not (tile 3 gone: its mosaic would differ)
+    _inliers(_verifier(settings, root), photo, tiles[:3], np.array([2]))
+    assert len(rec.pairs) == 2
+
+
+def test_a_learned_backends_heading_scores_are_kept_with_its_pairs(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geolocator.core import matchers
+
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 6)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)  # 7 inliers each; heading score 10 - t
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    settings = VerifySettings(matcher="xfeat", stop_inliers=50)
+    root, photo = tmp_path / "pairs", _query(tmp_path)
+    first = _inliers(_verifier(settings, root), photo, tiles, np.array([1, 4]))
+    assert first == [7, 7] and [t for _, t, *_ in rec.pairs] == [1, 4]  # most alike (tile 1) first
+    # a new Verifier reads both pairs and their scores back (before the scores were kept, the kept
+    # pairs' order was unknown: KeyError), and asks the matcher only for the new tile 3 (score 7)
+    assert _inliers(_verifier(settings, root), photo, tiles, np.array([1, 3, 4])) == [7, 7, 7]
+    assert [t for _, t, *_ in rec.pairs] == [1, 4, 3]
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 2"))
+    _inliers(_verifier(settings, root), photo, tiles, np.array([1]))  # another backend release: anew
+    assert [t for _, t, *_ in rec.pairs] == [1, 4, 3, 1]
