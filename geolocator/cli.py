@@ -831,6 +831,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: features and verified photos are kept in the cache folder (when writable); "
-              "the same command resumes", file=sys.stderr)
+        verifies = getattr(args, "command", None) in ("locate", "eval", "adapt")  # core/pair_store.py
+        print("interrupted" + ("; photos already verified are kept in the cache folder (when writable): the same "
+                               "command resumes" if verifies else ""), file=sys.stderr)
         return 130

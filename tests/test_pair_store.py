@@ -185,3 +185,19 @@ def test_a_learned_backends_heading_scores_are_kept_with_its_pairs(tmp_path, mon
     monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 2"))
     _inliers(_verifier(settings, root), photo, tiles, np.array([1]))  # another backend release: anew
     assert [t for _, t, *_ in rec.pairs] == [1, 4, 3, 1]
+
+
+def test_ctrl_c_during_locate_says_the_same_command_resumes(tmp_path, monkeypatch, capsys):
+    from geolocator import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_locate", interrupted)
+    monkeypatch.setattr(cli, "cmd_index", interrupted)
+    code = cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--out", str(tmp_path / "x.csv"),
+                     "--cache-dir", str(tmp_path / "cache")])
+    assert code == 130 and "the same command resumes" in capsys.readouterr().err
+    # a command that verifies nothing keeps the plain line (fetch-tiles says what it kept itself)
+    assert cli.main(["index", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
