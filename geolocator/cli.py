@@ -840,10 +840,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # verified photos are kept per photo in the cache folder (core/pair_store.py)
+        verifies = getattr(args, "command", None) in ("locate", "eval", "adapt")
+        kept = ("; photos already verified are kept in the cache folder (when writable): the same command resumes"
+                if verifies else "")
         out = getattr(args, "out", None)
         if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
-            print("interrupted", file=sys.stderr)
+            print("interrupted" + kept, file=sys.stderr)
         else:  # outputs are written atomically at the end: an earlier file is never half-overwritten
             earlier = " (the earlier file is as it was)" if Path(out).exists() else ""
-            print(f"interrupted: {out} was not written{earlier}", file=sys.stderr)
+            print(f"interrupted: {out} was not written{earlier}{kept}", file=sys.stderr)
         return 130

@@ -452,14 +452,16 @@ def test_ctrl_c_says_the_output_was_not_written_and_an_earlier_one_is_as_it_was(
     _photo_with_gps(photos / "p.jpg", 36.1418363, -115.2334184)
     out = tmp_path / "p.geojson"
     argv = ["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(out)]
+    # locate verifies: its verified photos are kept (core/pair_store.py), so the line says so too
+    kept = "; photos already verified are kept in the cache folder (when writable): the same command resumes"
     assert cli.main(argv) == 130
-    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written"
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written{kept}"
     out.write_text("earlier run")
     assert cli.main(argv) == 130
-    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written (the earlier file is as it was)"
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written (the earlier file is as it was){kept}"
     assert out.read_text() == "earlier run"
     assert cli.main(argv[:-2]) == 130  # no --out: nothing to say about one
-    assert capsys.readouterr().err.splitlines()[-1] == "interrupted"
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted{kept}"
 
 
 def test_eval_of_photos_all_recorded_far_from_the_tiles_stops_before_the_work_and_says_why(tmp_path, monkeypatch, capsys):

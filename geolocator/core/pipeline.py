@@ -514,6 +514,10 @@ class Workspace:
                                                      matcher=route.matcher, mosaic=route.mosaic,
                                                      mosaic_once=route.mosaic_once,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
+            if self.settings.use_cache:  # verified photos survive an interrupted locate (core/pair_store.py)
+                from .pair_store import PairStore
+
+                self._verifier.store = PairStore(self.cache.root / "pairs")
         return self._verifier
 
     def set_matcher(self, name: str) -> None:

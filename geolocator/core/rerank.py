@@ -9,6 +9,7 @@ frozen EfficientNet-Lite0 features (top 20 verified).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -662,6 +663,18 @@ class _CallImage:
         return self._image
 
 
+class _Journal(dict):
+    """A dict that lists the keys set since `new` was last cleared (Verifier._keep writes them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.new: list = []
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.new.append(key)
+
+
 class Verifier:
     """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
     is each pair's evaluation (small), so adapting and then locating verifies a pair only once;
@@ -675,9 +688,14 @@ class Verifier:
         # key) -> Verification in the tile's pixels); _alike, a learned backend's heading score of
         # the pair and whether it was matched through a mosaic; _later, the fine, blind and refine
         # passes. Each call replays its passes over them (_verify_photo).
-        self._first: dict[tuple, Verification] = {}
-        self._alike: dict[tuple, tuple[int, bool]] = {}
-        self._later: dict[tuple, Verification] = {}
+        self._first: dict[tuple, Verification] = _Journal()
+        self._alike: dict[tuple, tuple[int, bool]] = _Journal()
+        self._later: dict[tuple, Verification] = _Journal()
+        # pair_store.PairStore or None (memory only): the evaluations kept on disk, per photo, so an
+        # interrupted locate resumes (set by the Workspace where the cache folder is on)
+        self.store = None
+        self._restored: dict[str, dict] = {}  # store identity -> what the photo's file holds
+        self._store_ids: tuple | None = None  # (tile sequence, its store context)
         self._unread: set[tuple] = set()  # photo keys whose photo could not be described
         # what each pair gave in the last call that returned it (read by training scripts only)
         self._pairs: dict[tuple, Verification] = {}
@@ -898,13 +916,85 @@ class Verifier:
         photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
         this call decoded them, so the caller reads them without decoding the photo again."""
         self._call = _CallImage(query, self.settings.max_side)
+        identity = self._restore(query, tiles, footprint_m)
         try:
             found = self._verify_photo(query, tiles, candidates, footprint_m)
+            self._keep(identity, self.photo_key(query, footprint_m))
             if decoded is not None and self._call._image is not None:
                 decoded(self._call._image)
             return found
         finally:
             self._call = None
+            for journal in (self._first, self._alike, self._later):
+                journal.new.clear()
+
+    def _store_context(self, tiles: Sequence[Tile]) -> str | None:
+        """What, besides the photo key, a kept evaluation depends on (pair_store's key): every
+        VerifySettings field, the backend's signature and, with mosaics, the tile set's identity
+        (every tile's file_key, in order). Computed once per tile sequence. None when the backend
+        cannot be built (nothing is then kept on disk)."""
+        if self._store_ids is None or self._store_ids[0] is not tiles:
+            from .matchers import get_matcher
+
+            try:  # SIFT is OpenCV's, in this module: its version is the signature
+                signature = (f"sift|opencv {_cv2().__version__}" if self.settings.matcher == "sift"
+                             else get_matcher(self.settings.matcher, self.settings.device).signature)
+            except Exception:  # noqa: BLE001 - the verification itself reports a missing backend
+                self._store_ids = (tiles, None)
+                return None
+            tileset = ""
+            if self.settings.mosaic > 0:
+                keys = "\n".join(file_key(t.path, t.window, t.ref) for t in tiles)
+                tileset = hashlib.sha256(keys.encode()).hexdigest()
+            self._store_ids = (tiles, f"{self.settings!r}\n{signature}\n{tileset}")
+        return self._store_ids[1]
+
+    def _restore(self, query: Query, tiles: Sequence[Tile], footprint_m) -> str | None:
+        """Read the photo's kept evaluations from self.store the first time the photo (with these
+        settings and tiles) is asked for, into the in-memory evaluations (what memory already holds
+        stays). Returns the store identity of the photo, None without a store."""
+        if self.store is None:
+            return None
+        context = self._store_context(tiles)
+        if context is None:
+            return None
+        photo_key = self.photo_key(query, footprint_m)
+        identity = self.store.identity(photo_key, context)
+        if identity in self._restored:
+            return identity
+        kept = self.store.load(identity) or {"first": {}, "alike": {}, "later": {}}
+        self._restored[identity] = kept
+        for tile, v in kept["first"].items():
+            dict.setdefault(self._first, (photo_key, tile), v)
+        for tile, v in kept["alike"].items():
+            dict.setdefault(self._alike, (photo_key, tile), v)
+        for (kind, tilt, tile, holder), v in kept["later"].items():
+            key = (kind, (photo_key, tile)) if kind == "fine" else (
+                (kind, tilt, (photo_key, tile)) if kind == "blind" else (kind, (photo_key, tile), holder))
+            dict.setdefault(self._later, key, v)
+        return identity
+
+    def _keep(self, identity: str | None, photo_key: tuple) -> None:
+        """Write the evaluations this call made for `photo_key` to self.store (the photo's whole
+        file, atomically). An unreadable photo's zeros are not written: it is tried again."""
+        if identity is None or photo_key in self._unread:
+            return
+        kept = self._restored[identity]
+        added = False
+        for key in self._first.new:
+            if key[0] == photo_key:
+                kept["first"][key[1]], added = self._first[key], True
+        for key in self._alike.new:
+            if key[0] == photo_key:
+                kept["alike"][key[1]], added = self._alike[key], True
+        for key in self._later.new:
+            kind = key[0]
+            pair = key[2] if kind == "blind" else key[1]
+            if pair[0] == photo_key:
+                where = (kind, key[1] if kind == "blind" else None, pair[1], key[2] if kind == "refine" else None)
+                kept["later"][where], added = self._later[key], True
+        if added:
+            self.store.save(identity, kept)
 
     def begin_pass(self) -> None:
         """A new pass over the photos (a locate, adaptation's anchors): no mosaic counts as

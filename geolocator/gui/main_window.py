@@ -378,7 +378,9 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        self.message_bar.show_message("info", "Cancelled. The previous results are unchanged.")
+        kept = (" Photos already verified are kept: locating again resumes where it stopped."
+                if self.session.ws.settings.use_cache else "")  # core/pair_store.py
+        self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 
     def _on_job_error(self, exc: BaseException, tb: str) -> None:
         text = _user_message(exc)

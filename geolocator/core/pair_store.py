@@ -1,0 +1,128 @@
+"""Geometric verification's pair evaluations kept on disk, one small JSON file per photo, so a
+locate interrupted during verification (Ctrl-C, the app's Cancel) resumes where it stopped: the
+same command verifies only the photos it had not reached (session 13).
+
+rerank.Verifier keeps every pair evaluation as a function of (photo, tile, pass) only and replays a
+fresh Verifier's passes over them, so an evaluation read back never changes an answer, provided
+the file's key holds everything that changes an evaluation. The key (`PairStore.identity`) is:
+
+- FORMAT, bumped whenever verification's code changes what an evaluation means;
+- the Verifier's photo key: the photo's file identity (cache.file_key via query_key: resolved path,
+  size, mtime ns; a frame adds its time), its footprint estimate or oblique camera, the mosaic ring;
+- every VerifySettings field (the dataclass's repr);
+- the backend's own signature (Matcher.signature: name, keypoint budget, package version);
+- with mosaics on, the tile set's identity (the file_key of every tile, in order): a mosaic's
+  neighbours come from the set.
+Inside the file each evaluation is stored under its tile's file_key (and a refine pass's holder
+tile's), so a rewritten tile is never served stale either.
+
+A file is written after each photo's verification (temporary file + os.replace: a crash never
+leaves half a file) and read the first time the photo is asked for. A damaged, foreign or
+mismatching file is ignored (the photo is verified again and the file rewritten), never an error.
+An unwritable folder leaves the evaluations in memory only, as before, said once in the log.
+No pickle: JSON of ints, floats and strings; homographies as nested lists with their dtype.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("geolocator")
+
+# Bump when verification's code changes what a kept evaluation means (its passes, rules, scales).
+FORMAT = 1
+
+
+def _verification_out(v) -> list:
+    h = v.homography
+    return [int(v.inliers),
+            None if v.centre is None else [float(c) for c in v.centre],
+            None if h is None else [np.asarray(h).dtype.str, np.asarray(h).tolist()],
+            None if v.corners is None else [[float(a), float(b)] for a, b in v.corners]]
+
+
+def _verification_in(row):
+    from .rerank import Verification
+
+    inliers, centre, h, corners = row
+    if not isinstance(inliers, int):
+        raise ValueError("inliers")
+    homography = None if h is None else np.array(h[1], dtype=np.dtype(h[0]))
+    if homography is not None and homography.shape != (3, 3):
+        raise ValueError("homography")
+    return Verification(inliers, None if centre is None else (float(centre[0]), float(centre[1])), homography,
+                        None if corners is None else tuple((float(a), float(b)) for a, b in corners))
+
+
+class PairStore:
+    """The per-photo files under `root` (created on first write). `identity(photo_key, context)`
+    names a photo's file; load / save read and write a photo's evaluations as plain dicts keyed by
+    tile file_keys (see rerank.Verifier._keep / _restore)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.write_error: str | None = None  # set when a write failed: memory only from then on
+
+    @staticmethod
+    def identity(photo_key: tuple, context: str) -> str:
+        """The full key of a photo's file: FORMAT, the Verifier's photo key and `context` (settings,
+        backend signature, tile set identity; Verifier._store_context)."""
+        return f"pairs v{FORMAT}\n{photo_key!r}\n{context}"
+
+    def path(self, identity: str) -> Path:
+        return self.root / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.json"
+
+    def load(self, identity: str) -> dict | None:
+        """The photo's kept evaluations: {"first": {tile: Verification}, "alike": {tile: (score,
+        mosaic)}, "later": {(kind, tilt, tile, holder): Verification}}; None when there is no file,
+        or it is damaged, foreign or written under another key (logged at debug level)."""
+        path = self.path(identity)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key") != identity:
+                raise ValueError("written under another key")
+            first = {str(t): _verification_in(r) for t, r in data["first"].items()}
+            alike = {str(t): (int(s), bool(m)) for t, (s, m) in data["alike"].items()}
+            later = {(str(k), tilt, str(t), None if h is None else str(h)): _verification_in(r)
+                     for k, tilt, t, h, r in data["later"]}
+            return {"first": first, "alike": alike, "later": later}
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file only costs a recomputation
+            log.debug("verification store %s ignored: %s: %s", path, type(exc).__name__, exc)
+            return None
+
+    def save(self, identity: str, kept: dict) -> None:
+        """Write a photo's evaluations (load's layout) atomically. A failure (read-only or full
+        disk) is logged once and turns writing off: evaluations then stay in memory only."""
+        if self.write_error is not None:
+            return
+        data = {"key": identity,
+                "first": {t: _verification_out(v) for t, v in kept["first"].items()},
+                "alike": {t: [int(s), bool(m)] for t, (s, m) in kept["alike"].items()},
+                "later": [[k, tilt, t, h, _verification_out(v)] for (k, tilt, t, h), v in kept["later"].items()]}
+        tmp = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".pairs-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, separators=(",", ":"))
+            os.replace(tmp, self.path(identity))
+            tmp = None
+        except OSError as exc:
+            self.write_error = f"{type(exc).__name__}: {exc}"
+            log.warning("verification results are not kept on disk (%s): %s; an interrupted locate verifies "
+                        "its photos again", self.root, self.write_error)
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass

@@ -1,0 +1,203 @@
+"""Verified photos survive an interrupted locate (session 13, training/results/newuser_session13.md
+section 6): the Verifier's pair evaluations are kept in the cache folder per photo
+(core/pair_store.py), so the same command, run again after Ctrl-C or Cancel, verifies only the
+photos it had not reached, and answers as an uninterrupted run. A changed setting or a rewritten
+photo is never served a stale evaluation; a damaged file is recomputed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from geolocator.core import rerank
+from geolocator.core.errors import Cancelled
+from geolocator.core.pair_store import PairStore
+from geolocator.core.progress import CancelToken
+from geolocator.core.rerank import Verifier, VerifySettings
+
+from .demo_features import demo_workspace, load_demo_features
+
+
+class _Spy:
+    """Records, for each call of the matcher (rerank.verify_pair: first, fine and blind passes),
+    the name of the photo being verified."""
+
+    def __init__(self, monkeypatch):
+        self.calls: list[str] = []
+        self._photo = None
+        real_pair, real_photo = rerank.verify_pair, Verifier._verify_photo
+
+        def pair(*args, **kwargs):
+            self.calls.append(self._photo)
+            return real_pair(*args, **kwargs)
+
+        def photo(verifier, query, *args, **kwargs):
+            self._photo = os.path.basename(str(query.path))
+            return real_photo(verifier, query, *args, **kwargs)
+
+        monkeypatch.setattr(rerank, "verify_pair", pair)
+        monkeypatch.setattr(Verifier, "_verify_photo", photo)
+
+    def take(self) -> list[str]:
+        out, self.calls = self.calls, []
+        return out
+
+
+def _answers(predictions):
+    return [(p.query.path.name, p.location, p.location_source, p.status, p.top.tile.path.name, p.confidence)
+            for p in predictions]
+
+
+def test_a_cancelled_locate_resumes_in_a_new_workspace_verifying_only_the_rest(tmp_path, monkeypatch):
+    spy = _Spy(monkeypatch)
+    features = load_demo_features()
+    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=3)
+    photos = region.queries[10:16]
+    expected = whole.locate(photos)
+    per_photo = spy.take()
+    names = [q.path.name for q in photos]
+    assert set(per_photo) == set(names)  # every photo verified at least one pair
+
+    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    token = CancelToken()
+
+    def progress(event):
+        if event.stage == "verify" and event.step == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        ws.locate(photos, cancel=token, progress=progress)
+    assert set(spy.take()) == set(names[:2])  # cancelled after the second photo
+
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)  # the same cache folder
+    resumed = again.locate(photos)
+    # only the four photos not reached were verified, each with the pairs an uninterrupted run made
+    # for it (before: the first two were verified again)
+    assert spy.take() == [p for p in per_photo if p in names[2:]]
+    assert _answers(resumed) == _answers(expected)
+    # a third run verifies nothing
+    demo_workspace(tmp_path / "run", features, verify_candidates=3)[0].locate(photos)
+    assert spy.take() == []
+
+
+def _one_photo(tmp_path, monkeypatch):
+    """(spy, a demo photo copied under tmp_path, the demo tiles, 3 candidates of it)."""
+    _, region = demo_workspace(tmp_path / "ws")
+    source = region.queries[12]
+    path = tmp_path / source.path.name
+    shutil.copy(source.path, path)
+    return _Spy(monkeypatch), replace(source, path=path), list(region.tiles.tiles), np.arange(3)
+
+
+def _inliers(v: Verifier, photo, tiles, candidates) -> list[int]:
+    return [r.inliers for r in v.verify([photo], tiles, candidates[None, :])[0]]
+
+
+def _verifier(settings: VerifySettings, root) -> Verifier:
+    v = Verifier(settings)
+    v.store = PairStore(root)
+    return v
+
+
+def test_a_changed_setting_or_rewritten_photo_is_not_served_stale(tmp_path, monkeypatch):
+    spy, photo, tiles, candidates = _one_photo(tmp_path, monkeypatch)
+    root, settings = tmp_path / "pairs", VerifySettings()
+    first = _inliers(_verifier(settings, root), photo, tiles, candidates)
+    made = len(spy.take())
+    assert made >= 3  # the first pass alone matches 3 pairs
+    assert _inliers(_verifier(settings, root), photo, tiles, candidates) == first
+    assert spy.take() == []  # a new Verifier, same settings and files: all read back
+    # any VerifySettings field is in the key: a stricter tolerance is matched anew
+    _inliers(_verifier(replace(settings, ransac_px=4.0), root), photo, tiles, candidates)
+    assert len(spy.take()) >= 3
+    _inliers(_verifier(replace(settings, fine_candidates=2), root), photo, tiles, candidates)
+    assert len(spy.take()) >= 3
+    # the photo rewritten in place (same path; its identity is path, size and mtime): matched anew
+    data = photo.path.read_bytes()
+    photo.path.write_bytes(data + b"\0")  # trailing bytes after the JPEG's end: same pixels
+    os.utime(photo.path, ns=(1_000_000_000, 1_000_000_000))
+    assert _inliers(_verifier(settings, root), photo, tiles, candidates) == first
+    assert len(spy.take()) == made
+
+
+def test_a_damaged_or_foreign_store_file_is_recomputed(tmp_path, monkeypatch):
+    spy, photo, tiles, candidates = _one_photo(tmp_path, monkeypatch)
+    root, settings = tmp_path / "pairs", VerifySettings()
+    first = _inliers(_verifier(settings, root), photo, tiles, candidates)
+    made = len(spy.take())
+    (kept,) = root.glob("*.json")
+    text = kept.read_text()
+    for damaged in (text[: len(text) // 2], "not json", '{"key": "another photo"}', text.replace('"first":{', '"first":{"x":[1.5,null,null,null],')):
+        kept.write_text(damaged)
+        assert _inliers(_verifier(settings, root), photo, tiles, candidates) == first
+        assert len(spy.take()) == made  # recomputed, no crash
+        assert kept.read_text() == text  # and written again whole
+    assert _inliers(_verifier(settings, root), photo, tiles, candidates) == first
+    assert spy.take() == []
+
+
+def test_an_unwritable_store_leaves_verification_in_memory(tmp_path, monkeypatch):
+    spy, photo, tiles, candidates = _one_photo(tmp_path, monkeypatch)
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    v = _verifier(VerifySettings(), blocker / "pairs")  # its parent is a file: mkdir fails
+    first = _inliers(v, photo, tiles, candidates)
+    assert spy.take() and v.store.write_error is not None
+    assert _inliers(v, photo, tiles, candidates) == first and spy.take() == []  # memory still holds them
+
+
+def test_with_mosaics_another_tile_set_is_verified_anew(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 6)  # tile 2's mosaic (ring 1) holds 1, 2, 3
+    rec = _mosaic_fakes(monkeypatch, tiles)  # every pair: 7 inliers
+    settings, root, photo = VerifySettings(mosaic=1, fine_pass=False), tmp_path / "pairs", _query(tmp_path)
+    first = _inliers(_verifier(settings, root), photo, tiles, np.array([2]))
+    assert first == [7] and len(rec.pairs) == 1
+    assert _inliers(_verifier(settings, root), photo, tiles, np.array([2])) == first and len(rec.pairs) == 1
+    # tile 2's file is unchanged but the set is not (tile 3 gone: its mosaic would differ)
+    _inliers(_verifier(settings, root), photo, tiles[:3], np.array([2]))
+    assert len(rec.pairs) == 2
+
+
+def test_a_learned_backends_heading_scores_are_kept_with_its_pairs(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geolocator.core import matchers
+
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 6)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)  # 7 inliers each; heading score 10 - t
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    settings = VerifySettings(matcher="xfeat", stop_inliers=50)
+    root, photo = tmp_path / "pairs", _query(tmp_path)
+    first = _inliers(_verifier(settings, root), photo, tiles, np.array([1, 4]))
+    assert first == [7, 7] and [t for _, t, *_ in rec.pairs] == [1, 4]  # most alike (tile 1) first
+    # a new Verifier reads both pairs and their scores back (before the scores were kept, the kept
+    # pairs' order was unknown: KeyError), and asks the matcher only for the new tile 3 (score 7)
+    assert _inliers(_verifier(settings, root), photo, tiles, np.array([1, 3, 4])) == [7, 7, 7]
+    assert [t for _, t, *_ in rec.pairs] == [1, 4, 3]
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 2"))
+    _inliers(_verifier(settings, root), photo, tiles, np.array([1]))  # another backend release: anew
+    assert [t for _, t, *_ in rec.pairs] == [1, 4, 3, 1]
+
+
+def test_ctrl_c_during_locate_says_the_same_command_resumes(tmp_path, monkeypatch, capsys):
+    from geolocator import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_locate", interrupted)
+    monkeypatch.setattr(cli, "cmd_index", interrupted)
+    code = cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--out", str(tmp_path / "x.csv"),
+                     "--cache-dir", str(tmp_path / "cache")])
+    assert code == 130 and "the same command resumes" in capsys.readouterr().err
+    # a command that verifies nothing keeps the plain line (fetch-tiles says what it kept itself)
+    assert cli.main(["index", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
