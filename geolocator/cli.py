@@ -19,6 +19,7 @@ from .core.errors import GeolocatorError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
+from .core.wording import placed_summary
 
 log = logging.getLogger("geolocator")
 
@@ -418,7 +419,9 @@ def cmd_locate(args) -> int:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
                           tile_footprints=args.footprints)
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
-        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}")
+        # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
+        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
+              f"{placed_summary(p.status for p in predictions)}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
@@ -430,6 +433,9 @@ def cmd_locate(args) -> int:
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
+        if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
+            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(p.status for p in predictions)}",
+                  file=sys.stderr)
     return 0
 
 

@@ -86,7 +86,7 @@ def _linked_region(root: Path, every: int, truth: bool = True) -> Path:
 
 
 @pytest.mark.slow
-def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
+def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path, capsys):
     """A folder of 12 demo photos located with verification (the default): every photo gets a Point
     on the demo's tiles, most of them placed by the homography."""
     folder = _linked_region(tmp_path / "region", every=9) / "queries"
@@ -97,6 +97,11 @@ def test_locate_writes_geojson_with_one_point_per_image(cache_dir, tmp_path):
     assert main(["locate", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--top-k", "3",
                  "--out", str(out), *_common(cache_dir)]) == 0
     doc = json.loads(out.read_text())
+    statuses = [f["properties"]["status"] for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert capsys.readouterr().out.splitlines()[-1] == (  # the closing line counts what the file holds
+        f"wrote 12 predictions to {out}: {statuses.count('verified')} verified, "
+        f"{statuses.count('retrieved')} tile level only" + (f", {statuses.count('not located')} not located"
+                                                             if "not located" in statuses else ""))
     points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
     assert sorted(Path(f["properties"]["query"]).name for f in points) == sorted(p.name for p in folder.iterdir())
     assert len(points) == 12 and all(len(f["properties"]["top_k"]) == 3 for f in points)

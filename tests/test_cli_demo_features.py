@@ -98,10 +98,18 @@ def test_rfc7946_checker_catches_what_it_claims():
     assert any("NaN" in p for p in rfc7946.validate(json.dumps(ok).replace("-115.2", "NaN")))
 
 
-def test_locate_csv_output_matches_the_geojson(demo_cli, tmp_path):
+def test_locate_csv_output_matches_the_geojson(demo_cli, tmp_path, capsys):
     out_csv, out_json = tmp_path / "p.csv", tmp_path / "p.geojson"
     folder = str(DEMO / "queries")
     assert demo_cli("locate", folder, "--tiles", str(DEMO / "tiles.csv"), "--no-verify", "--out", str(out_csv))[0] == 0
+    # the closing line says how the file's photos were placed, counted here from the file itself
+    # (session 13: it said only "wrote 108 predictions", and a volunteer had to open the file to know)
+    statuses = [r["status"] for r in csv.DictReader(out_csv.open(newline=""))]
+    located = statuses.count("retrieved")
+    tail = f", {statuses.count('not located')} not located" if "not located" in statuses else ""
+    assert located + statuses.count("not located") == 108  # --no-verify: nothing is verified
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"wrote 108 predictions to {out_csv}: 0 verified, {located} tile level only{tail}")
     assert demo_cli("locate", folder, "--tiles", str(DEMO / "tiles.csv"), "--no-verify", "--out", str(out_json))[0] == 0
     rows = list(csv.DictReader(out_csv.open(newline="")))
     _, points = _points(out_json)

@@ -7,7 +7,7 @@ import pytest
 from geolocator.cli import main
 from geolocator.core.model import Bounds
 from geolocator.core.sources import fetch as F
-from geolocator.core.wording import count, megabytes
+from geolocator.core.wording import count, megabytes, placed_summary
 
 
 def test_counts_take_the_right_number_and_small_sizes_are_not_zero():
@@ -33,3 +33,10 @@ def test_top_k_is_explained_in_the_help(command, capsys):
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--top-k K tiles ranked per photo" in text
+
+
+def test_the_placed_summary_counts_each_status_and_names_not_located_only_when_there_are_some():
+    assert placed_summary(["verified", "retrieved", "verified"]) == "2 verified, 1 tile level only"
+    assert placed_summary([]) == "0 verified, 0 tile level only"
+    assert placed_summary(["not located", "retrieved", "not located"]) == "0 verified, 1 tile level only, 2 not located"
+    assert placed_summary(iter(["verified"] * 1200)) == "1,200 verified, 0 tile level only"  # any iterable

@@ -29,3 +29,19 @@ def keep_figures_together(text: str) -> str:
     word-wrapped label breaks between figures, never in one ("mean 17" / "m" in the app's Evaluation
     panel at its default width). For display only: files and the CLI keep plain spaces."""
     return _NUMBER_UNIT.sub(_NBSP, _LABEL_NUMBER.sub(_NBSP, text))
+
+
+def placed_summary(statuses) -> str:
+    """How the photos of a locate were placed, for the line that ends it: '11 verified, 1 tile
+    level only' (+ ', 2 not located' when any). `statuses`: Prediction.status values
+    (core/model.py): verified = local-feature geometry confirmed the tile (metre-level Point);
+    tile level only = global features alone (STATUS_RETRIEVED: the Point is a tile-level estimate,
+    trust its confidence); not located = nothing to match (blank or featureless frames)."""
+    from .model import STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED
+
+    statuses = list(statuses)
+    parts = [f"{statuses.count(STATUS_VERIFIED):,} verified",
+             f"{statuses.count(STATUS_RETRIEVED):,} tile level only"]
+    if STATUS_NOT_LOCATED in statuses:
+        parts.append(f"{statuses.count(STATUS_NOT_LOCATED):,} not located")
+    return ", ".join(parts)
