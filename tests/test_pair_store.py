@@ -201,3 +201,17 @@ def test_ctrl_c_during_locate_says_the_same_command_resumes(tmp_path, monkeypatc
     # a command that verifies nothing keeps the plain line (fetch-tiles says what it kept itself)
     assert cli.main(["index", str(tmp_path), "--cache-dir", str(tmp_path / "cache")]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
+
+
+def test_a_fine_pass_result_is_read_back_from_the_store_without_a_new_evaluation(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 2)
+    # tile 0 answers 5 at first (< fine_below 12: the fine pass runs) and 20 on the fine pass (tag 100)
+    rec = Rec(monkeypatch, inliers=[5, 30], fine={0: 20})
+    settings, root, photo = VerifySettings(blind_tilts=()), tmp_path / "pairs", _query(tmp_path)
+    assert [v.inliers for v in _verifier(settings, root).verify_photo(photo, tiles, [0])] == [20]
+    assert [(p, t) for p, t, *_ in rec.pairs] == [(-1, 0), (-2, 100)]  # first pass, then the fine pass
+    # a new process: both evaluations come from the photo's file; nothing is matched again
+    assert [v.inliers for v in _verifier(settings, root).verify_photo(photo, tiles, [0])] == [20]
+    assert len(rec.pairs) == 2 and rec.photos == [("photo.jpg", False), ("photo.jpg", True)]

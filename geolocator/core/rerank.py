@@ -687,7 +687,8 @@ class Verifier:
         # adapting and then locating verifies a pair once: _first, the first pass ((photo key, tile
         # key) -> Verification in the tile's pixels); _alike, a learned backend's heading score of
         # the pair and whether it was matched through a mosaic; _later, the fine, blind and refine
-        # passes. Each call replays its passes over them (_verify_photo).
+        # passes ((pass, blind tilt or None, pair key, refine's holder tile key or None): the
+        # layout pair_store keeps per photo). Each call replays its passes over them (_verify_photo).
         self._first: dict[tuple, Verification] = _Journal()
         self._alike: dict[tuple, tuple[int, bool]] = _Journal()
         self._later: dict[tuple, Verification] = _Journal()
@@ -916,10 +917,11 @@ class Verifier:
         photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
         this call decoded them, so the caller reads them without decoding the photo again."""
         self._call = _CallImage(query, self.settings.max_side)
-        identity = self._restore(query, tiles, footprint_m)
+        photo_key = self.photo_key(query, footprint_m)  # once: it reads the photo file's identity
+        identity = self._restore(photo_key, tiles)
         try:
-            found = self._verify_photo(query, tiles, candidates, footprint_m)
-            self._keep(identity, self.photo_key(query, footprint_m))
+            found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
+            self._keep(identity, photo_key)
             if decoded is not None and self._call._image is not None:
                 decoded(self._call._image)
             return found
@@ -949,16 +951,16 @@ class Verifier:
             self._store_ids = (tiles, f"{self.settings!r}\n{signature}\n{tileset}")
         return self._store_ids[1]
 
-    def _restore(self, query: Query, tiles: Sequence[Tile], footprint_m) -> str | None:
-        """Read the photo's kept evaluations from self.store the first time the photo (with these
-        settings and tiles) is asked for, into the in-memory evaluations (what memory already holds
-        stays). Returns the store identity of the photo, None without a store."""
+    def _restore(self, photo_key: tuple, tiles: Sequence[Tile]) -> str | None:
+        """Read the kept evaluations of the photo with `photo_key` (Verifier.photo_key) from
+        self.store the first time it is asked for with these settings and tiles, into the in-memory
+        evaluations (what memory already holds stays). Returns the photo's store identity, None
+        without a store."""
         if self.store is None:
             return None
         context = self._store_context(tiles)
         if context is None:
             return None
-        photo_key = self.photo_key(query, footprint_m)
         identity = self.store.identity(photo_key, context)
         if identity in self._restored:
             return identity
@@ -969,9 +971,7 @@ class Verifier:
         for tile, v in kept["alike"].items():
             dict.setdefault(self._alike, (photo_key, tile), v)
         for (kind, tilt, tile, holder), v in kept["later"].items():
-            key = (kind, (photo_key, tile)) if kind == "fine" else (
-                (kind, tilt, (photo_key, tile)) if kind == "blind" else (kind, (photo_key, tile), holder))
-            dict.setdefault(self._later, key, v)
+            dict.setdefault(self._later, (kind, tilt, (photo_key, tile), holder), v)
         return identity
 
     def _keep(self, identity: str | None, photo_key: tuple) -> None:
@@ -988,11 +988,9 @@ class Verifier:
             if key[0] == photo_key:
                 kept["alike"][key[1]], added = self._alike[key], True
         for key in self._later.new:
-            kind = key[0]
-            pair = key[2] if kind == "blind" else key[1]
+            kind, tilt, pair, holder = key
             if pair[0] == photo_key:
-                where = (kind, key[1] if kind == "blind" else None, pair[1], key[2] if kind == "refine" else None)
-                kept["later"][where], added = self._later[key], True
+                kept["later"][kind, tilt, pair[1], holder], added = self._later[key], True
         if added:
             self.store.save(identity, kept)
 
@@ -1003,8 +1001,9 @@ class Verifier:
         self._covered.clear()
 
     def _verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                      footprint_m: float | ViewGeometry | None) -> list[Verification]:
-        """verify_photo's work, with the call's decode in self._call.
+                      footprint_m: float | ViewGeometry | None, photo_key: tuple) -> list[Verification]:
+        """verify_photo's work, with the call's decode in self._call; `photo_key`: photo_key(query,
+        footprint_m).
 
         Each call replays the passes a fresh Verifier would make for these candidates (first, fine,
         blind; a learned backend's most-alike order, early stop and mosaic skips), reading every
@@ -1013,7 +1012,6 @@ class Verifier:
         was asked before (session 13: a frozen locate before Adapt changed the adapted answers on
         vegas-coarse through results and skips carried over, training/results/
         session13_frozen_pass_state.md)."""
-        photo_key = self.photo_key(query, footprint_m)
         pairs = [(int(t), (photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)))
                  for t in candidates]
         got: dict[tuple, Verification] = {}  # this call's result per pair key
@@ -1039,14 +1037,14 @@ class Verifier:
                 and max(v.inliers for v in got.values()) < self.settings.fine_threshold()):
             first = pairs[: self.settings.fine_candidates]
             fine = None
-            if any(("fine", key) not in self._later for _, key in first):
+            if any(("fine", None, key, None) not in self._later for _, key in first):
                 fine = self.photo(query, fine=True)
             for t, key in first:
-                if ("fine", key) not in self._later:
-                    self._later["fine", key] = (self._fine_pair(fine, tiles[t], footprint_m) if fine is not None
-                                                else Verification(0))
-                if self._later["fine", key].inliers > got[key].inliers:
-                    got[key] = self._later["fine", key]
+                again = ("fine", None, key, None)
+                if again not in self._later:
+                    self._later[again] = self._fine_pair(fine, tiles[t], footprint_m) if fine is not None else Verification(0)
+                if self._later[again].inliers > got[key].inliers:
+                    got[key] = self._later[again]
             if footprint_m is None and max(v.inliers for v in got.values()) < self.settings.min_inliers:
                 self._blind_pass(query, tiles, first, got)
         self._pairs.update(got)
@@ -1062,18 +1060,18 @@ class Verifier:
 
         s = self.settings
         for tilt in s.blind_tilts:
-            if any(("blind", tilt, key) not in self._later for _, key in pairs):
+            if any(("blind", tilt, key, None) not in self._later for _, key in pairs):
                 try:
                     image = self._decoded(query)
                 except Exception:  # noqa: BLE001 - unreadable: it verified nothing before either
                     return
                 turned = rectified_local_features(image, assumed_view(tilt, s.blind_hfov_deg), s, contrast=s.fine_contrast)
                 for t, key in pairs:
-                    if ("blind", tilt, key) not in self._later:
-                        self._later["blind", tilt, key] = self._fine_pair(turned, tiles[int(t)], None)
+                    if ("blind", tilt, key, None) not in self._later:
+                        self._later["blind", tilt, key, None] = self._fine_pair(turned, tiles[int(t)], None)
             for t, key in pairs:
-                if self._later["blind", tilt, key].inliers > got[key].inliers:
-                    got[key] = self._later["blind", tilt, key]
+                if self._later["blind", tilt, key, None].inliers > got[key].inliers:
+                    got[key] = self._later["blind", tilt, key, None]
 
     def _verify_until_clear(self, query: Query, photo: LocalFeatures | None, tiles: Sequence[Tile], pairs,
                             footprint_m, stop: int, photo_key, got: dict) -> None:
@@ -1141,7 +1139,7 @@ class Verifier:
             if holder is None:
                 continue
             covered.update(self._neighbours(tiles).around(holder, s.mosaic))
-            again = ("refine", key, file_key(tiles[holder].path, tiles[holder].window, tiles[holder].ref))
+            again = ("refine", None, key, file_key(tiles[holder].path, tiles[holder].window, tiles[holder].ref))
             if again not in self._later:
                 photo = self.described(query)
                 if photo is None:
