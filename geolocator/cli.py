@@ -502,13 +502,13 @@ def cmd_eval(args) -> int:
     started = time.perf_counter()
     progress = TqdmProgress(not args.quiet)
     region = _region_or_photos(args)  # inputs are checked before the model loads
-    if not any(q.truth is not None or q.truth_tile is not None for q in region.queries):
+    if not any(q.has_truth for q in region.queries):
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
     _check_out(args.save_adapter, "adapter")
     queries, note = _scored_queries(region, region.tiles)
-    if not any(q.truth is not None or q.truth_tile is not None for q in queries):  # all stripped as far
-        known = sum(q.truth is not None or q.truth_tile is not None for q in region.queries)
+    if not any(q.has_truth for q in queries):  # all stripped as far
+        known = sum(q.has_truth for q in region.queries)
         raise GeolocatorError(f"{args.region}: every recorded location ({_count(known, 'photo')}) lies far outside "
                               "the tiles, so nothing can be scored: is this the tile set of the place the photos "
                               "were taken?")
@@ -535,7 +535,7 @@ def cmd_eval(args) -> int:
     predictions = ws.locate(queries, progress=progress)
     _warn_failures(ws)  # a corrupt photo is named, not silently left out of the figures
     # photos with no position at all; those recorded far from the tiles were named above
-    unscored = [q.id for q in region.queries if q.truth is None and q.truth_tile is None]
+    unscored = [q.id for q in region.queries if not q.has_truth]
     if unscored:
         log.warning("%s not scored: no known location (truth.csv or EXIF/XMP GPS): %s%s", _count(len(unscored), "photo"),
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")

@@ -46,7 +46,7 @@ def evaluate(
     `sim` is the full (Q, N) similarity of `queries` to `tiles`. A query whose truth lies in no tile
     still counts, as a miss: the tile set simply cannot locate it (reported in extra.n_outside).
     """
-    known = [i for i, q in enumerate(queries) if q.truth is not None or q.truth_tile is not None]
+    known = [i for i, q in enumerate(queries) if q.has_truth]
     if not known:
         return None
     recalls = {1: [], 5: [], 10: []}

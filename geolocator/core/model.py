@@ -213,6 +213,12 @@ class Query:
     time_s: float | None = None
     telemetry: "FrameTelemetry | None" = field(default=None, compare=False)  # noqa: F821 - media.telemetry
 
+    @property
+    def has_truth(self) -> bool:
+        """Whether scoring knows where it was taken (a truth point or a truth tile): the photos
+        evaluate() counts. Truth scores only; it never reaches locating or adapting."""
+        return self.truth is not None or self.truth_tile is not None
+
 
 @dataclass(frozen=True)
 class TileSet:

@@ -458,7 +458,7 @@ class Workspace:
         from .retrieval import best_view_scores, count_above
 
         last, tiles = self.last, self.tileset.tiles
-        known = [i for i, q in enumerate(last.queries) if q.truth is not None or q.truth_tile is not None]
+        known = [i for i, q in enumerate(last.queries) if q.has_truth]
         features = self.searched_tiles()
         bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
         ids_by_name = {t.id: i for i, t in enumerate(tiles)}
