@@ -7,7 +7,14 @@ Time to window: wall clock from launching a fresh Python process to the main win
 (goal <= 2 s; torch must not be imported by then). Stall: a QTimer ticks every 10 ms on the UI
 thread; the longest gap between two ticks minus 10 ms is the longest time the UI could not react
 (goal <= 100 ms while adapting). Features and adapter go to a fresh temporary folder, so "open" is a
-cold start: backbone load + extraction of every tile view and drone image.
+cold start: backbone load + extraction of every tile view and drone image, then locating every photo
+(global ranking + verification), until the results are on the map.
+
+Photo to result in the app (issue 13's "under 2 s per photo"): give `--cache` a folder that already
+holds the region's tile features (a first run with the same --cache and --region), and make the
+photos new to it (copy the region, then `touch` its photos: a photo's cache key holds its mtime).
+"open" then costs the photos' extraction + verification only; its s/photo column is the figure. CPU s
+is the whole process's (UI thread and workers), steadier than wall seconds on a shared machine.
 """
 
 from __future__ import annotations
@@ -128,6 +135,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None) ->
     w.show()
     meter = StallMeter()
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # the whole process's CPU s per phase (UI thread + workers)
     w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
     w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
     w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
@@ -139,8 +147,9 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None) ->
     def next_phase() -> None:
         if state["phase"] is not None:
             times[state["phase"]] = time.perf_counter() - state["t"]
+            cpu[state["phase"]] = time.process_time() - state["cpu"]
         phase = next(plan)
-        state["phase"], state["t"] = phase, time.perf_counter()
+        state["phase"], state["t"], state["cpu"] = phase, time.perf_counter(), time.process_time()
         if phase is None:
             meter.timer.stop()
             w.close()
@@ -168,6 +177,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None) ->
     app.exec()
     return {
         "times": times,
+        "cpu": cpu,
         "gaps": meter.gaps,
         "n_queries": len(w.queries),
         "n_tiles": w.tileset_len,
@@ -202,14 +212,16 @@ def main() -> int:
     r = stalls(args.steps, args.cache, args.region)
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}")
-    print(f"{'phase':<8} {'seconds':>8} {'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} {'stalls>50ms':>11}")
+    print(f"{'phase':<8} {'seconds':>8} {'CPU s':>7} {'s/photo':>8} {'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} "
+          f"{'stalls>50ms':>11}")
     for phase, gaps in r["gaps"].items():
         if not gaps:
             continue
         gs = sorted(gaps)
         p99 = gs[min(len(gs) - 1, int(0.99 * len(gs)))]
-        print(f"{phase:<8} {r['times'].get(phase, 0):8.1f} {len(gs):6d} {max(gs):17.0f} {p99:7.0f} "
-              f"{sum(g > 50 for g in gs):11d}")
+        wall = r["times"].get(phase, 0)
+        print(f"{phase:<8} {wall:8.1f} {r['cpu'].get(phase, 0):7.1f} {wall / max(1, r['n_queries']):8.2f} {len(gs):6d} "
+              f"{max(gs):17.0f} {p99:7.0f} {sum(g > 50 for g in gs):11d}")
     adapt = max(r["gaps"].get("adapt") or [0])
     print(f"longest stall while adapting: {adapt:.0f} ms   goal <= 100 ms -> {'MET' if adapt <= 100 else 'NOT MET'}")
     return 0
