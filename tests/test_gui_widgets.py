@@ -110,6 +110,50 @@ def test_job_runner_runs_in_order_reports_errors_and_cancels(qtbot):
     assert not runner._thread.isRunning()
 
 
+def test_a_quiet_collector_job_runs_without_the_cyclic_collector_and_leaves_it_on(qtbot):
+    """Loading the backbone (torch's import) with the collector on froze the window for each full
+    pass over the growing heap (70-510 ms, six times at start): such a job runs with it off, and
+    every job after it, failed or not, finds it on again."""
+    import gc
+
+    runner = JobRunner()
+    seen = []
+
+    def record(progress, cancel):
+        seen.append(gc.isenabled())
+
+    def boom(progress, cancel):
+        seen.append(gc.isenabled())
+        raise ValueError("bad weights")
+
+    assert gc.isenabled()
+    runner.submit(Job("load", record, quiet_collector=True))
+    runner.submit(Job("locate", record))
+    runner.submit(Job("load again", boom, on_error=lambda e, tb: None, quiet_collector=True))
+    runner.submit(Job("after a failure", record))
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        pass
+    assert seen == [False, True, False, True]
+    assert gc.isenabled()
+    assert runner.shutdown()
+
+
+def test_the_apps_backbone_load_is_a_quiet_collector_job(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.main_window import MainWindow
+
+    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
+                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
+    qtbot.addWidget(w)
+    jobs = []
+    monkeypatch.setattr(w.runner, "submit", lambda job: jobs.append(job) or job)
+    w.load_backbone()
+    assert [(j.title, j.quiet_collector) for j in jobs] == [("Loading the backbone", True)]
+
+
 def test_settings_round_trip_and_broken_file(tmp_path):
     path = tmp_path / "cfg" / "settings.json"
     s = AppSettings(backbone="efficientnet_lite0", adapt_steps=7, online_basemap=True, demo_shown=True)

@@ -337,9 +337,10 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         return self.runner.busy
 
-    def _submit(self, title: str, fn, on_done, on_error=None, plan: dict | None = None) -> Job:
+    def _submit(self, title: str, fn, on_done, on_error=None, plan: dict | None = None,
+                quiet_collector: bool = False) -> Job:
         return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled,
-                                      plan=plan or {}))
+                                      plan=plan or {}, quiet_collector=quiet_collector))
 
     def _job_plan(self, n_queries: int, *, tiles: int | None = None, adapt_steps: int | None = None,
                   geometry: bool = False) -> dict[str, float]:
@@ -646,10 +647,10 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(
                 "warning", f"The model chosen last time ({chosen}) could not be loaded, so the default model is "
                 f"used: {_user_message(exc)}", getattr(exc, "details", None) or tb)
-            self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone)
+            self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone, quiet_collector=True)
 
         return self._submit("Loading the backbone", self.session.load_backbone, self._show_backbone, failed,
-                            plan={"backbone": 1})
+                            plan={"backbone": 1}, quiet_collector=True)
 
     def set_backbone(self, name: str, weights: Path | None, device: str) -> Job:
         """Switch the model; the choice is remembered only once it has loaded."""

@@ -47,6 +47,10 @@ class Job:
     # expected units per stage ({"extract:tiles": 288, "adapt": 60, ...}): the job shows ONE bar
     # over all its stages, weighted by their measured cost (core.progress.JobProgress)
     plan: dict[str, float] = field(default_factory=dict)
+    # Keep the cyclic collector off while the job runs: for a job that builds a large heap at once
+    # (loading the backbone imports torch), each full pass over the growing heap holds the GIL and
+    # froze the window 70-510 ms, six times at the app's start (bench_gui, load ~6, session 14).
+    quiet_collector: bool = False
 
 
 def _lower_this_thread_priority(nice: int | None = None) -> None:
@@ -86,6 +90,9 @@ class _Executor(QObject):
         def progress(event: ProgressEvent) -> None:
             self.progress.emit(job.id, tracker.update(event))
 
+        collecting = gc.isenabled()
+        if job.quiet_collector:
+            gc.disable()
         try:
             token.check()
             result = job.fn(progress=progress, cancel=token)
@@ -102,6 +109,8 @@ class _Executor(QObject):
             # Left to the cyclic collector, every full pass walks it all while holding the GIL:
             # measured 70-240 ms UI stalls while adapting, whichever thread triggered the pass.
             gc.freeze()
+            if collecting:
+                gc.enable()
 
 
 class JobRunner(QObject):
