@@ -146,6 +146,8 @@ class QueryModel(QAbstractTableModel):
             return row.cells()[1]
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
             return row.cells()[4] or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
+            return row.id  # the whole name (and folder) when the cell shows it shortened
         return None
 
     # -- edits -------------------------------------------------------------------------------------
@@ -227,6 +229,9 @@ class QueryList(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # shorten names in the middle: a video's frames differ only at the end ("DJI_0042.MP4#t=10"),
+        # which the default right elision cut off on every row
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
