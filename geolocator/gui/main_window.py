@@ -736,7 +736,8 @@ class MainWindow(QMainWindow):
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
             for p in results.predictions:
-                self.query_list.set_prediction(p, results.track_status.get(p.query.id))
+                self.query_list.set_prediction(p, results.track_status.get(p.query.id),
+                                               results.track_error.get(p.query.id))
             for qid, why in results.failures.items():
                 self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
