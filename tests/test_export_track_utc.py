@@ -67,3 +67,32 @@ def test_kml_times_are_utc_when_the_offset_is_recorded(tmp_path):
     when = {k: v.text for k, v in when.items() if v is not None}
     assert when == {"west.jpg": "2026-05-05T06:50:00Z", "bare.jpg": "2026-05-04T23:50:00Z",
                     "p0.jpg": "2026-05-04T07:30:00Z", "p1.jpg": "2026-05-04T07:30:02.500000Z"}
+
+
+def test_a_time_without_a_zone_is_written_as_recorded_whatever_the_machine_zone(monkeypatch):
+    """Naive camera time is written as if UTC, not read as this computer's local time (a laptop in
+    Tokyo must not shift every GPX time by 9 h); a zoned time is the same instant in UTC."""
+    import time
+
+    from geolocator.core.export_track import _when
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert _when(datetime(2026, 1, 2, 3, 4, 5), 0.5).isoformat() == "2026-01-02T03:04:05.500000+00:00"
+        assert _when(datetime(2026, 1, 2, 3, 4, 5, tzinfo=PLUS2), 0.0).isoformat() == "2026-01-02T01:04:05+00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_photo_query_without_a_meta_attribute_reads_its_time_from_the_file(tmp_path):
+    """Duck-typed queries (as _start_of's tests use) need not carry `meta`: the file is read."""
+    from types import SimpleNamespace
+
+    from geolocator.core.export_track import _start_of
+
+    photo = _photo(tmp_path / "d.jpg", "2026:05:04 09:30:00", "+02:00")
+    duck = SimpleNamespace(id="d.jpg", path=photo, time_s=None)
+    start = _start_of(Track("d", (TrackPoint(duck, 0.0, LatLon(0.0, 0.0), "matched", LatLon(0.0, 0.0)),)))
+    assert start == datetime(2026, 5, 4, 7, 30, 0, tzinfo=timezone.utc)  # 09:30 at UTC+2

@@ -44,3 +44,14 @@ def test_the_summary_names_track_placed_frames_only_when_there_are_some():
     assert placed_summary(["verified", "extrapolated", "interpolated", "not located"]) == (
         "1 verified, 0 tile level only, 2 placed by the track, 1 not located")
     assert placed_summary(["verified", "retrieved"]) == "1 verified, 1 tile level only"
+
+
+def test_frames_past_the_last_verified_one_are_counted_as_placed_by_the_track():
+    """The last 3 frames verified nothing: the track carries the flight on for them (extrapolated,
+    at most 5 s past the last verified frame), so the file holds a track position for each."""
+    preds, _ = flight(n=30, bad=range(27, 30), chance=())
+    preds = [replace(p, status="retrieved" if i >= 27 else STATUS_VERIFIED) for i, p in enumerate(preds)]
+    [track] = smooth(preds)
+    assert [p.status for p in track.points[27:]] == ["extrapolated"] * 3
+    assert placed_statuses(preds, [track])[27:] == ["extrapolated"] * 3
+    assert placed_summary(placed_statuses(preds, [track])) == "27 verified, 0 tile level only, 3 placed by the track"

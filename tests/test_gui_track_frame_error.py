@@ -55,3 +55,24 @@ def test_the_list_shows_a_track_frame_at_its_track_position(qtbot):
     assert row.text(COL_STATUS) == "interpolated"
     assert row.text(COL_ERROR) == format_distance(track.points[11].error_m)  # "3.2 m", not its own "181 m"
     assert row.foreground(COL_ERROR).color().name() == "#1a9850"  # right: green, as the map draws it
+
+
+def test_frame_errors_compare_the_camera_with_a_recorded_camera_position(tmp_path):
+    """As the exports (_props): a verified frame whose camera PnP knows is scored camera against the
+    recorded (EXIF) position, an unverified one by its Point; a frame without truth is left out,
+    wherever it comes in the flight."""
+    from geolocator.core.export_track import _props
+    from geolocator.core.model import LatLon, Query
+    from geolocator.core.sequence import Track, TrackPoint
+
+    from .test_export_track_exact2 import _framed
+
+    camera = _framed(tmp_path)  # nadir footprint at 50 m, truth (EXIF) right under the camera
+    unverified = replace(_framed(tmp_path), verified=False)
+    bare = TrackPoint(Query("b.jpg", tmp_path / "b.jpg"), 0.0, LatLon(1.0, 2.0), "interpolated", LatLon(1.0, 2.0))
+    errors = frame_errors([Track("g", (bare, camera))])
+    assert set(errors) == {"a.jpg"}  # the bare frame first: the frames after it are still read
+    err, kind = errors["a.jpg"]
+    props = _props(camera, "g")
+    assert kind == props["error_kind"] == "camera" and round(err, 2) == props["error_m"] == 0.0
+    assert frame_errors([Track("h", (unverified,))]) == {"a.jpg": (123.4567, "centre")}  # its Point, unrounded
