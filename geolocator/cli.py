@@ -396,6 +396,7 @@ def skipped_message(path, reason) -> str:
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
     from .core.exports import check_prediction_path, write_predictions
+    from .core.sequence import placed_statuses
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
@@ -421,7 +422,7 @@ def cmd_locate(args) -> int:
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
-              f"{placed_summary(p.status for p in predictions)}")
+              f"{placed_summary(placed_statuses(predictions, tracks))}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
@@ -434,7 +435,7 @@ def cmd_locate(args) -> int:
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
-            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(p.status for p in predictions)}",
+            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
     return 0
 

@@ -308,7 +308,8 @@ def test_the_start_of_each_kind_of_flight():
     assert _when(None, 1.5) == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
     assert _when(datetime(2026, 1, 2, 3, 4, 5), 0.25).isoformat() == "2026-01-02T03:04:05.250000+00:00"
     zoned = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
-    assert _when(zoned, 60.0).isoformat() == "2026-01-02T03:05:05+02:00"
+    # the same instant, in UTC (GPX 1.1 times are UTC; session 14): 03:05:05 at UTC+2 is 01:05:05Z
+    assert _when(zoned, 60.0).isoformat() == "2026-01-02T01:05:05+00:00"
 
 
 @pytest.mark.parametrize("suffix", [".gpx", ".GPX", ".kml", ".KmL", ".geojson", ".json"])

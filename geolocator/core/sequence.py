@@ -429,6 +429,16 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     return Track(name, tuple(points))
 
 
+def placed_statuses(predictions: Sequence[Prediction], tracks: Sequence[Track]) -> list[str]:
+    """How each prediction's exported position was found, in prediction order, for the count that
+    ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's frame
+    the track placed (its single-frame status, often 'not located' for a blurred frame, is not what
+    the file holds), else the prediction's own status ('verified', 'retrieved', 'not located')."""
+    by_track = {p.query.id: p.status for t in tracks for p in t.points
+                if p.status in ("interpolated", "extrapolated")}
+    return [by_track.get(p.query.id, p.status) for p in predictions]
+
+
 def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()) -> list[Track]:
     """Tracks of every flight among the predictions (videos, timed photo series); predictions in
     no flight are not in any track and keep their single-photo answers."""

@@ -33,15 +33,21 @@ def keep_figures_together(text: str) -> str:
 
 def placed_summary(statuses) -> str:
     """How the photos of a locate were placed, for the line that ends it: '11 verified, 1 tile
-    level only' (+ ', 2 not located' when any). `statuses`: Prediction.status values
-    (core/model.py): verified = local-feature geometry confirmed the tile (metre-level Point);
-    tile level only = global features alone (STATUS_RETRIEVED: the Point is a tile-level estimate,
-    trust its confidence); not located = nothing to match (blank or featureless frames)."""
+    level only' (+ ', 2 placed by the track' and ', 2 not located' when any). `statuses`:
+    Prediction.status values (core/model.py), or for a flight's frame the track's when it placed
+    the frame (`sequence.placed_statuses`): verified = local-feature geometry confirmed the tile
+    (metre-level Point); tile level only = global features alone (STATUS_RETRIEVED: the Point is a
+    tile-level estimate, trust its confidence); placed by the track = a frame between or just past
+    verified frames of its flight ('interpolated', 'extrapolated'); not located = nothing to match
+    (blank or featureless frames)."""
     from .model import STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED
 
     statuses = list(statuses)
     parts = [f"{statuses.count(STATUS_VERIFIED):,} verified",
              f"{statuses.count(STATUS_RETRIEVED):,} tile level only"]
+    by_track = statuses.count("interpolated") + statuses.count("extrapolated")
+    if by_track:
+        parts.append(f"{by_track:,} placed by the track")
     if STATUS_NOT_LOCATED in statuses:
         parts.append(f"{statuses.count(STATUS_NOT_LOCATED):,} not located")
     return ", ".join(parts)

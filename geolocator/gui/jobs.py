@@ -55,6 +55,8 @@ class Results:
     tile_thumbs: dict[str, bytes] = field(default_factory=dict)
     notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
+    # a flight's frame -> (error m, error_kind) at its track position, as the exports (export_track.frame_errors)
+    track_error: dict[str, tuple] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: str | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
 
@@ -275,6 +277,7 @@ class Session:
             except GeolocatorError:
                 evaluation = None
         check(cancel)
+        from ..core.export_track import frame_errors
         from ..core.sequence import smooth
 
         tracks = smooth(predictions)  # flights among them: the map and the list show the same statuses
@@ -294,7 +297,8 @@ class Session:
         far = far_from_tiles_note(queries, self.ws.tileset) if queries and self.ws.tileset is not None else None
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
-                       track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far,
+                       track_status={p.query.id: p.status for t in tracks for p in t.points},
+                       track_error=frame_errors(tracks), far_note=far,
                        route=self._route_text())
 
     def _route_text(self) -> str | None:

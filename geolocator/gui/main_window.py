@@ -379,7 +379,8 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        kept = (" Photos already verified are kept: locating again resumes where it stopped."
+        kept = (" Photos already verified are kept: locating again (add the photos again, or Adapt) resumes"
+                " where it stopped."
                 if self.session.ws.settings.use_cache else "")  # core/pair_store.py
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 
@@ -537,7 +538,10 @@ class MainWindow(QMainWindow):
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
                                  f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
-            if new and self.tileset_path is not None:
+            # photos listed but never placed (a locate that was cancelled left them "queued"): adding
+            # them again is how a user asks to go on, so it locates them (verified pairs are cached)
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            if (new or unplaced) and self.tileset_path is not None:
                 self.locate(notes=messages)  # one piece of work: its results keep the skipped paths said
             elif new:
                 if self.settings.online_basemap:
@@ -733,7 +737,8 @@ class MainWindow(QMainWindow):
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
             for p in results.predictions:
-                self.query_list.set_prediction(p, results.track_status.get(p.query.id))
+                self.query_list.set_prediction(p, results.track_status.get(p.query.id),
+                                               results.track_error.get(p.query.id))
             for qid, why in results.failures.items():
                 self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)

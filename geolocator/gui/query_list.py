@@ -56,6 +56,7 @@ class _Row:
     failed: str | None = None  # why the photo could not be read
     thumb: bytes | None = None
     track_status: str | None = None  # a flight's frame: its status on the track (core/sequence.py)
+    track_error: tuple | None = None  # a flight's frame: (error m, error_kind) at its track position
     _cells: tuple | None = None  # (texts, status tip, status colour, error colour, error tip), None = stale
 
     def cells(self) -> tuple:
@@ -73,7 +74,8 @@ class _Row:
                 texts[COL_CONF] = format_confidence(pred.confidence)  # never "1.00" for 0.997
                 # like with like, as the exports: the camera against a recorded camera position (EXIF
                 # GPS, telemetry) when PnP knows it, else the exported Point (the image centre)
-                error, kind = compared_error(pred)
+                # a flight's frame: at its place on the track, as the map and the files put it
+                error, kind = self.track_error if self.track_error is not None else compared_error(pred)
                 texts[COL_ERROR] = format_distance(error) if error is not None else ""  # "0.10 m", "2,259 km"
                 error_tip = {"camera": "the estimated camera position against the recorded one",
                              "centre": "the image centre's ground point against the truth"}.get(kind or "", "")
@@ -82,7 +84,8 @@ class _Row:
                     # refined point is closer to it than the tile's half-diagonal (a verified neighbour).
                     b = pred.top.tile.bounds
                     half_diagonal = haversine_m(LatLon(b.south, b.west), LatLon(b.north, b.east)) / 2
-                    hit = b.contains(pred.query.truth) or (pred.error_m is not None and pred.error_m <= half_diagonal)
+                    placed = error if self.track_error is not None else pred.error_m  # the track's Point for a frame
+                    hit = b.contains(pred.query.truth) or (placed is not None and placed <= half_diagonal)
                     error_colour = GREEN if hit else RED
                 # grey: nothing to locate in the frame (the map draws it grey too)
                 status_colour = GREY if self.status == "not located" else None
@@ -146,6 +149,8 @@ class QueryModel(QAbstractTableModel):
             return row.cells()[1]
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
             return row.cells()[4] or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
+            return row.id  # the whole name (and folder) when the cell shows it shortened
         return None
 
     # -- edits -------------------------------------------------------------------------------------
@@ -227,6 +232,9 @@ class QueryList(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # shorten names in the middle: a video's frames differ only at the end ("DJI_0042.MP4#t=10"),
+        # which the default right elision cut off on every row
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
@@ -273,14 +281,16 @@ class QueryList(QTreeView):
             self.model_.pixel_ratio = self.devicePixelRatioF()
             self.model_.set_thumb(row, data)  # decoded when the row is painted
 
-    def set_prediction(self, pred: Prediction, track_status: str | None = None) -> None:
+    def set_prediction(self, pred: Prediction, track_status: str | None = None,
+                       track_error: tuple | None = None) -> None:
         """`track_status`: a flight's frame's status on the track (core/sequence.py STATUSES), shown
-        instead of the single-photo one, as the map places and labels the frame."""
+        instead of the single-photo one, as the map places and labels the frame; `track_error`: its
+        (error in metres, error_kind) there (export_track.frame_errors), shown instead of its own."""
         row = self._row(pred.query.id)
         if row is None:
             return
         r = self.model_.rows[row]
-        r.pred, r.failed, r._cells, r.track_status = pred, None, None, track_status
+        r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
         self.model_.changed(row)
 
