@@ -57,6 +57,7 @@ class Results:
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: str | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
+    n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
 
 
 @dataclass
@@ -268,10 +269,16 @@ class Session:
         if self.ws.last is not None:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
-        evaluation = None
+        evaluation, n_far = None, 0
         if predictions:
+            from ..core.evaluate import scored_queries
+
+            # scored as `geolocator eval` scores: truth far outside the tiles left out (each row keeps its error)
+            located = self.ws.last.queries
+            scored, _ = scored_queries(located, self.ws.tileset)
+            n_far = sum(q.has_truth and not s.has_truth for q, s in zip(located, scored))
             try:
-                evaluation = self.ws.evaluate(predictions)
+                evaluation = self.ws.evaluate(predictions, queries=scored)
             except GeolocatorError:
                 evaluation = None
         check(cancel)
@@ -295,7 +302,7 @@ class Session:
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far,
-                       route=self._route_text())
+                       route=self._route_text(), n_far_truth=n_far)
 
     def _route_text(self) -> str | None:
         """The route the last verification used (resolved in this worker by Workspace.route())."""

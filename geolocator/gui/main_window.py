@@ -738,7 +738,8 @@ class MainWindow(QMainWindow):
         adapted = bool(results.adapter and results.adapter.active)
         if not adapted and results.evaluation is not None:
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
-        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation)
+        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation,
+                                        n_far=results.n_far_truth)
         if results.map_path is not None:
             self.map_view.show_map(results.map_path)
         if self.selected is None and self.predictions:
