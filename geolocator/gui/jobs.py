@@ -18,6 +18,7 @@ from ..core.errors import GeolocatorError
 from ..core.model import Evaluation, Prediction, Query, TileSet
 from ..core.pipeline import Settings, Workspace
 from ..core.progress import CancelToken, ProgressCallback, ProgressEvent, check, emit
+from ..core.route import Route
 
 QUERY_THUMB_PX = 192
 TILE_THUMB_PX = 128
@@ -56,7 +57,7 @@ class Results:
     notice: str | None = None  # something the user must know though the job succeeded (e.g. where an adapter went)
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
-    route: str | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
+    route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
 
 
@@ -302,12 +303,11 @@ class Session:
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points}, far_note=far,
-                       route=self._route_text(), n_far_truth=n_far)
+                       route=self._route(), n_far_truth=n_far)
 
-    def _route_text(self) -> str | None:
+    def _route(self) -> Route | None:
         """The route the last verification used (resolved in this worker by Workspace.route())."""
-        route = self.ws.resolved_route if self.ws.settings.verify else None
-        return None if route is None else route.reason
+        return self.ws.resolved_route if self.ws.settings.verify else None
 
     def adapt(
         self,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import MATCHER_CHOICES, Evaluation
+from ..core.route import Route, route_label
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -107,21 +108,12 @@ class BackbonePanel(QGroupBox):
     def _apply(self) -> None:
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
 
-    def show_route(self, reason: str | None, matcher: str) -> None:
-        """The route the last verification used (`reason`: core.route.Route.reason, e.g. "auto:
-        coarse tiles (≈15 px across) → xfeat through mosaics"), or, before one, what `matcher` will
-        do. Shown short ("xfeat through mosaics (auto)"), the whole reason as the tooltip: the
-        panel's column holds ~35 characters."""
-        if reason is None:
-            reason = "auto: chosen from the tiles when locating" if matcher == "auto" else f"{matcher} (as chosen)"
-        if reason.startswith("auto: ") and " → " in reason:
-            shown = f"{reason.rsplit(' → ', 1)[1]} (auto)"
-        elif reason.startswith("auto: "):
-            shown = "auto (chosen when locating)"
-        else:
-            shown = reason
+    def show_route(self, route: Route | None, matcher: str) -> None:
+        """The route the last verification used (core.route.Route), or, before one, what `matcher`
+        will do: a few words (the panel's column holds ~35 characters), the sentence as the tooltip."""
+        shown, sentence = route_label(route, matcher)
         self.route.setText(shown)
-        self.route.setToolTip(reason)
+        self.route.setToolTip(sentence)
 
     def show_info(self, info: BackboneInfo) -> None:
         self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
