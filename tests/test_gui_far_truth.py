@@ -51,3 +51,13 @@ def test_the_evaluation_panel_does_not_score_truth_far_from_the_tiles(qtbot, dir
     assert lines[1] == "1 image with truth far from the tiles: not scored"
     point = next(line for line in lines if line.startswith("Point error"))
     assert " km" not in point  # the near photo's error alone (< 170 m), not 6,900 km
+
+
+def test_the_status_bar_counts_one_tile_in_the_singular(qtbot, dirs):
+    """Session 14: `geolocator photos/ ortho.tif --screenshot` on a ~50 m GeoTIFF cut into one tile
+    read "1 tiles of about 50 x 50 m" under the window."""
+    csv = tiny_tileset(dirs / "region", n=1)
+    w: MainWindow = make_window(qtbot, dirs)
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    assert "  ·  1 tile of about " in w.tileset_label.text()

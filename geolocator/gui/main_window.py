@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
             credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
-            self.tileset_label.setText(f"Tile set: {path}  ·  {len(ts)} tiles of about {size}{zoom_text}{credit}")
+            self.tileset_label.setText(f"Tile set: {path}  ·  {count(len(ts), 'tile')} of about {size}{zoom_text}{credit}")
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
