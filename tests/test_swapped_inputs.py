@@ -77,7 +77,12 @@ def test_a_geotiff_without_a_crs_says_how_to_add_one_and_the_advice_works(tmp_pa
     with pytest.raises(InputError) as ei:
         cut_geotiff(nocrs, 20)
     problem = ei.value.problem
-    assert problem.startswith("the GeoTIFF has no coordinate system (CRS)")
+    assert ei.value.path == nocrs
+    assert problem == (
+        "the GeoTIFF has no coordinate system (CRS); give the one it was made in with --epsg (e.g. --epsg 32611, "
+        "UTM zone 11N: use your imagery's), or write it into the file: "
+        f'gdal_edit.py -a_srs EPSG:32611 {nocrs} (GDAL) or in Python with rasterio.open("{nocrs}", "r+") as f: '
+        'f.crs = "EPSG:32611"')
     assert "--epsg 32611" in problem and f"gdal_edit.py -a_srs EPSG:32611 {nocrs}" in problem
     assert f'with rasterio.open("{nocrs}", "r+") as f: f.crs = "EPSG:32611"' in problem
     # the Python line, run as written (with this file's own CRS): the file then opens as a tile set
@@ -91,6 +96,11 @@ def test_a_tiff_with_no_georeference_at_all_is_not_told_to_add_only_a_crs(tmp_pa
     with pytest.raises(InputError) as ei:
         cut_geotiff(plain, 20)
     problem = ei.value.problem
+    assert ei.value.path == plain
+    assert problem == (
+        "the TIFF has no georeference (no coordinate system (CRS) and no position on the ground): a plain image; "
+        "georeference it first, e.g. gdal_translate -a_srs EPSG:32611 -a_ullr <west> <north> <east> <south> "
+        f"{plain} out.tif (its corners in that CRS), or put a world file (.tfw) beside it and give --epsg")
     assert "no position on the ground" in problem and "gdal_edit.py" not in problem
     assert "gdal_translate -a_srs EPSG:32611 -a_ullr" in problem and str(plain) in problem
     # --epsg gives a CRS, not a position: the same refusal, not "only north-up GeoTIFFs"
@@ -112,3 +122,34 @@ def test_epsg_gives_a_geotiff_without_a_crs_its_crs_and_never_replaces_a_files_o
     # a file's own CRS wins over --epsg (here a UTM code that would put it ~thousands of km away)
     assert [t.bounds for t in load_tileset(tmp_path / "own.tif", tile_size_m=20, epsg=32611).tiles] == \
         [t.bounds for t in own.tiles]
+
+
+def test_swapped_hint_names_what_each_path_holds(tmp_path):
+    from geolocator.core.sources.registry import swapped_hint
+
+    ortho = _ortho(tmp_path / "ortho.tif")
+    shots = tmp_path / "shots"
+    (shots / "flight2").mkdir(parents=True)
+    for name in ("a.jpg", "b.JPG", "flight2/c.dng", "flight2/d.jpg"):
+        (shots / name).write_bytes(b"")  # names only: the hint reads no pixels
+    (shots / "notes.txt").write_text("not a photo")
+    (shots / "e.jpg").mkdir()  # a folder named like a photo is not one
+    assert swapped_hint(shots, [ortho], "eval") == (
+        f"{shots} holds photos (3 .jpg and 1 .dng files) and {ortho} is imagery (GeoTIFF): were the photos and "
+        f"--tiles swapped? e.g. geolocator eval {shots} --tiles {ortho}")
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "a.jpg").write_bytes(b"")
+    assert swapped_hint(one, [tmp_path / "missing", ortho], "locate").startswith(
+        f"{one} holds photos (1 .jpg file) and {ortho} is imagery (GeoTIFF): ")
+    assert swapped_hint(shots / "a.jpg", [ortho], "locate").startswith(f"{shots / 'a.jpg'} is a photo and {ortho} ")
+    spaced = tmp_path / "my shots"
+    shutil.copytree(one, spaced)
+    assert swapped_hint(spaced, [ortho], "locate").endswith(f"e.g. geolocator locate '{spaced}' --tiles {ortho}")
+    # nothing to say: the photos are no tile set, the "tiles" hold no photos, or are a text file
+    assert swapped_hint(shots, [shots / "a.jpg"], "locate") is None
+    assert swapped_hint(tmp_path / "empty", [ortho], "locate") is None
+    (tmp_path / "empty").mkdir()
+    assert swapped_hint(tmp_path / "empty", [ortho], "locate") is None
+    assert swapped_hint(shots / "notes.txt", [ortho], "locate") is None
+    assert swapped_hint(shots, [], "locate") is None
