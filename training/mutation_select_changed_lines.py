@@ -1,5 +1,13 @@
 """Of a function's mutmut mutants, keep those whose changed line matches a pattern (session 14 mend:
-only the lines this branch changed in cut_geotiff and Workspace._evaluate_large)."""
+only the lines the branch changed in cut_geotiff and Workspace._evaluate_large were checked).
+
+Run from mutants/ (mutmut's copy), with the names listed one a line in ../../meta/MODULE.names
+(rewritten in place: other functions' names are kept, this function's only when their removed line
+matches REGEX):
+
+    python training/mutation_select_changed_lines.py MODULE PATH_UNDER_CORE FUNCTION REGEX
+    # e.g. geotiff sources/geotiff.py x_cut_geotiff 'own_crs|default_crs'
+"""
 import ast
 import difflib
 import re
