@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .core.errors import GeolocatorError
+from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
@@ -277,7 +277,9 @@ def _far_from_tiles(queries, tiles):
     return far_from_tiles(queries, tiles)
 
 
-def _load_tiles(path: Path, args, queries=()):
+def _load_tiles(path: Path, args, queries=(), photos=()):
+    """The tile set at `path`; `photos`: the paths the photos were read from (a tile set there,
+    with photos at `path`, is said to look swapped)."""
     from .core.tilesets import load_tileset
 
     # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
@@ -293,8 +295,16 @@ def _load_tiles(path: Path, args, queries=()):
             size, n = photos_ground_m(queries)  # issue 11: the level that suits the photos, when they say
             if size is not None:
                 tile_size_m, how = size, f"nearest the photos' footprint, {size:.0f} m (median of {n} photos' altitude and camera)"
-    tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
-                           hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
+    try:
+        tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
+                               hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
+    except InputError as exc:  # photos given as --tiles and the imagery as the photos: say so
+        from .core.sources.registry import swapped_hint
+
+        hint = swapped_hint(path, photos, getattr(args, "command", "locate")) if photos else None
+        if hint is None:
+            raise
+        raise InputError(exc.path, f"{exc.problem}; {hint}", exc.line) from None
     from .core.geo import format_ground_size
 
     log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), path,
@@ -403,7 +413,7 @@ def cmd_locate(args) -> int:
         check_prediction_path(args.out)
     _check_out(args.out, "output")
     queries = _load_queries(args.queries, args.every)
-    tiles = _load_tiles(args.tiles, args, queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles(queries, tiles)
     if far:
         log.warning("%s", far.note)
@@ -496,7 +506,7 @@ def _region_or_photos(args):
     from types import SimpleNamespace
 
     queries = _load_queries([args.region], 1.0)
-    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries))
+    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries, [args.region]))
 
 
 def cmd_eval(args) -> int:

@@ -304,7 +304,7 @@ def test_index_checks_the_tile_set_before_the_model_loads(tmp_path, monkeypatch,
     monkeypatch.setattr(cli, "_workspace", model)
     Image.new("RGB", (64, 64), "green").save(tmp_path / "plain.tif")
     assert cli.main(["index", str(tmp_path / "plain.tif"), "-q"]) == 2
-    assert "plain.tif: the GeoTIFF has no coordinate system" in capsys.readouterr().err
+    assert "plain.tif: the TIFF has no georeference" in capsys.readouterr().err
     assert cli.main(["index", str(tmp_path / "nowhere"), "-q"]) == 2
     assert "nowhere" in capsys.readouterr().err
 

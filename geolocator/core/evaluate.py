@@ -103,6 +103,33 @@ def error_lines(ev: Evaluation) -> list[str]:
     return lines
 
 
+def panel_text(ev: Evaluation | None, n_located: int, *, adapted: bool, frozen: Evaluation | None = None,
+               n_far: int = 0) -> str:
+    """The app's Evaluation panel: `ev` (None: no photo scored) over `n_located` located photos,
+    `adapted` or the frozen backbone, the `frozen` backbone's R@k beside adapted figures (when it
+    scored the same number of photos), and `n_far` photos whose truth lies far outside the tiles
+    (scored_queries: ignored in the scores, as `geolocator eval` ignores them). Figures are kept
+    together for word-wrapping (wording.keep_figures_together)."""
+    from .wording import count, far_truth_not_scored, keep_figures_together
+
+    far = [far_truth_not_scored(n_far)] if n_far else []
+    if ev is None:
+        if not n_located:
+            return "Nothing located yet."
+        # truth known for some (far from the tiles) is not "no truth known"
+        rest = f"{far[0]}." if far else "No truth known (truth.csv or EXIF GPS)."
+        return f"{count(n_located, 'image')} located. {rest}"
+    lines = [
+        f"{'Adapted' if adapted else 'Frozen backbone'} · {count(ev.n_queries, 'image')} with truth, {count(ev.n_tiles, 'tile')}",
+        *far,
+        f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%",
+        *error_lines(ev),  # the Point's error first (what each row shows), the tile centre's labelled
+    ]
+    if adapted and frozen is not None and frozen.n_queries == ev.n_queries:
+        lines.append(f"frozen backbone: R@1 {frozen.r1:.1f}%   R@5 {frozen.r5:.1f}%")
+    return keep_figures_together("\n".join(lines))
+
+
 def positive_ids(query: Query, bounds: np.ndarray, ids_by_name: dict[str, int]) -> np.ndarray:
     """`positives` for large tile sets, vectorised: bounds (N, 4) west, south, east, north;
     returns the indices of the tiles that count as a correct answer."""

@@ -450,7 +450,7 @@ class Workspace:
                     outlines[qi, ci] = tuple(tile.point_at(*xy) for xy in corners)
         return grounds, outlines
 
-    def _evaluate_large(self, predictions):
+    def _evaluate_large(self, predictions, queries):
         """Evaluation without a Q x N matrix: each photo's positives (tiles holding its truth) are
         ranked by counting the tiles that score above them, streamed from the store once for all
         photos (retrieval.count_above)."""
@@ -458,11 +458,11 @@ class Workspace:
         from .retrieval import best_view_scores, count_above
 
         last, tiles = self.last, self.tileset.tiles
-        known = [i for i, q in enumerate(last.queries) if q.has_truth]
+        known = [i for i, q in enumerate(queries) if q.has_truth]
         features = self.searched_tiles()
         bounds = np.array([[t.bounds.west, t.bounds.south, t.bounds.east, t.bounds.north] for t in tiles])
         ids_by_name = {t.id: i for i, t in enumerate(tiles)}
-        positives = [positive_ids(last.queries[i], bounds, ids_by_name) for i in known]
+        positives = [positive_ids(queries[i], bounds, ids_by_name) for i in known]
         width = max((len(p) for p in positives), default=0)
         ranks: dict[int, np.ndarray] = {i: p for i, p in zip(known, positives) if len(p) == 0}
         scored = [j for j, p in enumerate(positives) if len(p)]
@@ -494,7 +494,7 @@ class Workspace:
                     if lifted_ids[r, t] >= 0:
                         count = count + (rank > v).astype(np.int64) - (cos_t > v).astype(np.int64)
                 ranks[known[j]] = 1 + count
-        return evaluate_ranks(last.queries, known, ranks, len(tiles), predictions or last.predictions)
+        return evaluate_ranks(queries, known, ranks, len(tiles), predictions)
 
     @property
     def verifier(self):
@@ -694,16 +694,32 @@ class Workspace:
             outlines[qi, slot] = outlines[qi, best]  # the footprint on the ground, seen through the neighbour
         return candidates, counts, grounds, outlines
 
-    def evaluate(self, predictions: Sequence[Prediction] | None = None) -> Evaluation | None:
-        """Metrics of the last `locate` (None when no query has a known truth)."""
+    def evaluate(self, predictions: Sequence[Prediction] | None = None, *,
+                 queries: Sequence[Query] | None = None) -> Evaluation | None:
+        """Metrics of the last `locate` (None when no query has a known truth).
+
+        `queries`: the last locate's queries (`self.last.queries`, same order and ids) as they are
+        to be scored, e.g. `evaluate.scored_queries(ws.last.queries, ws.tileset)[0]` (truth far
+        outside the tiles stripped, the rule of `geolocator eval`); a photo whose truth is stripped
+        there counts in no figure, though its prediction keeps its error. Default: as located.
+        Raises GeolocatorError before any locate; ValueError when `queries` is not aligned."""
         from .evaluate import evaluate
 
         if self.last is None:
             raise GeolocatorError("locate some queries first")
+        predictions = predictions or self.last.predictions
+        if queries is None:
+            queries = self.last.queries
+        else:
+            queries = tuple(queries)
+            if [q.id for q in queries] != [q.id for q in self.last.queries]:
+                raise ValueError("queries must be the last locate's, in its order")
+            unscored = [q for q, s in zip(self.last.queries, queries) if q.has_truth and not s.has_truth]
+            predictions = [p for p in predictions if p.query not in unscored]
         if self.last.similarity is None:
-            return self._evaluate_large(predictions)
+            return self._evaluate_large(predictions, queries)
         tiles = self._require_tiles().tiles
-        return evaluate(self.last.queries, tiles, self.last.similarity, predictions or self.last.predictions)
+        return evaluate(queries, tiles, self.last.similarity, predictions)
 
     # -- adaptation -----------------------------------------------------------------------------
     def default_adapter_path(self) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import file_key
+from .cache import tile_identity, tile_key
 from .errors import GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
@@ -737,7 +737,7 @@ class Verifier:
         """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
         reading error was already reported when the tiles were indexed). `fine`: the second
         pass's zoomed view with a low contrast threshold."""
-        key = (file_key(tile.path, tile.window, tile.ref), fine)  # a file rewritten in place is matched anew
+        key = (tile_key(tile), fine)  # a file rewritten in place is matched anew
         if key not in self._tiles:
             s = self.settings
             try:
@@ -756,14 +756,13 @@ class Verifier:
         s = self.settings
         if s.keypoint_cache is None or s.matcher == "sift":
             return tile_local_features(tile, s)
-        from .cache import file_identity
         from .matchers import get_matcher
         from .matchers.keypoint_cache import KeypointCache
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
         signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}"
-        identity = file_identity(tile.path, tile.window, tile.ref)
+        identity = tile_identity(tile)
         found = self._keypoints.get(signature, identity)
         if found is None:
             found = tile_local_features(tile, s)
@@ -808,7 +807,7 @@ class Verifier:
         ring = self.settings.mosaic
         if ring <= 0:
             return self.tile(tile), None, tile.bounds
-        key = (file_key(tile.path, tile.window, tile.ref), "mosaic", ring)
+        key = (tile_key(tile), "mosaic", ring)
         if key not in self._mosaics:
             from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
@@ -846,14 +845,13 @@ class Verifier:
         s = self.settings
         if s.keypoint_cache is None or s.matcher == "sift":
             return None
-        from .cache import file_identity
         from .matchers import get_matcher
         from .matchers.keypoint_cache import KeypointCache
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
         signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}"
-        identity = "\n".join(f"{file_identity(m.path, m.window, m.ref)}|{m.bounds}" for m in members)
+        identity = "\n".join(f"{tile_identity(m)}|{m.bounds}" for m in members)
         if put is None:
             return self._keypoints.get(signature, identity)
         self._keypoints.put(signature, identity, put)
@@ -946,7 +944,7 @@ class Verifier:
                 return None
             tileset = ""
             if self.settings.mosaic > 0:
-                keys = "\n".join(file_key(t.path, t.window, t.ref) for t in tiles)
+                keys = "\n".join(tile_key(t) for t in tiles)
                 tileset = hashlib.sha256(keys.encode()).hexdigest()
             self._store_ids = (tiles, f"{self.settings!r}\n{signature}\n{tileset}")
         return self._store_ids[1]
@@ -1012,7 +1010,7 @@ class Verifier:
         was asked before (session 13: a frozen locate before Adapt changed the adapted answers on
         vegas-coarse through results and skips carried over, training/results/
         session13_frozen_pass_state.md)."""
-        pairs = [(int(t), (photo_key, file_key(tiles[int(t)].path, tiles[int(t)].window, tiles[int(t)].ref)))
+        pairs = [(int(t), (photo_key, tile_key(tiles[int(t)])))
                  for t in candidates]
         got: dict[tuple, Verification] = {}  # this call's result per pair key
         stop = self.settings.stop_at()
@@ -1139,7 +1137,7 @@ class Verifier:
             if holder is None:
                 continue
             covered.update(self._neighbours(tiles).around(holder, s.mosaic))
-            again = ("refine", None, key, file_key(tiles[holder].path, tiles[holder].window, tiles[holder].ref))
+            again = ("refine", None, key, tile_key(tiles[holder]))
             if again not in self._later:
                 photo = self.described(query)
                 if photo is None:

@@ -140,10 +140,27 @@ class Route:
     detail: TileDetail | None = None  # what the choice was made from (None: not measured)
     auto: bool = False  # chosen by `auto`, not asked for
 
+    @property
+    def short(self) -> str:
+        """The route in a few words, for a narrow label (~35 characters; `reason` is the sentence):
+        'xfeat through mosaics (auto)', 'sift (auto)', 'disk (as chosen)'."""
+        return f"{self.matcher}{' through mosaics' if self.mosaic else ''} ({'auto' if self.auto else 'as chosen'})"
+
     def as_dict(self) -> dict:
         """For JSON outputs: matcher, mosaic, mosaic_once, auto, pixels_across (None: not measured)."""
         return {"matcher": self.matcher, "mosaic": self.mosaic, "mosaic_once": self.mosaic_once, "auto": self.auto,
                 "pixels_across": None if self.detail is None else round(self.detail.pixels_across, 1)}
+
+
+def route_label(route: Route | None, matcher: str) -> tuple[str, str]:
+    """What the app's Backbone panel shows of verification: (a few words, the sentence) of the
+    route the last locate used (`route`: Workspace.route()), or before one, of what `matcher`
+    (Settings.matcher: "auto" or a core.matchers name) will do."""
+    if route is not None:
+        return route.short, route.reason
+    if matcher == "auto":
+        return "auto (chosen when locating)", "auto: chosen from the tiles when locating"
+    return f"{matcher} (as chosen)", f"{matcher} (as chosen)"
 
 
 def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX) -> Route:

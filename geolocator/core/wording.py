@@ -11,6 +11,13 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def far_truth_not_scored(n: int) -> str:
+    """What the app's Evaluation panel says of photos whose truth lies far outside the tiles
+    (core.evaluate.scored_queries: `geolocator eval` ignores them too): '1 image with truth far from
+    the tiles: not scored'. Their rows keep their errors; the scores leave them out."""
+    return f"{count(n, 'image')} with truth far from the tiles: not scored"
+
+
 def megabytes(n_bytes: float, *, about: bool = False) -> str:
     """A size in MB (10^6 bytes) a reader can use: 'under 1 MB' rather than '0 MB' for a few
     kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`)."""

@@ -108,6 +108,30 @@ def display_problem(environ=None, platform: str | None = None) -> str | None:
     return None
 
 
+# What Qt and QtWebEngine print on the offscreen platform of a machine without a GPU, a display or
+# D-Bus, run as root (newuser_session13.md section 1; every --screenshot run and test): the renderer
+# falling back to software, the offscreen plugin lacking window-manager calls, the sandbox we turn
+# off as root. None is a fault of the app; all come in Qt's "default" category, so QT_LOGGING_RULES
+# cannot name them without silencing every uncategorised warning: matched by their whole text.
+OFFSCREEN_NOISE = frozenset({
+    "QRhiGles2: Failed to create temporary context",
+    "QRhiGles2: Failed to create context",
+    "Failed to create RHI for backend: OpenGL",
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support createPlatformVulkanInstance",
+    "QVulkanInstance: Failed to initialize Vulkan",
+    "GBM is not supported with the current configuration and Vulkan is not available. Fallback to software "
+    "rendering.",
+    "GPUInfo not initialized on GpuInfoUpdate",
+    "Sandboxing disabled by user.",
+})
+
+
+def offscreen() -> bool:
+    """Whether Qt will run on the offscreen platform (QT_QPA_PLATFORM, options after ':' aside)."""
+    return os.environ.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip() == "offscreen"
+
+
 def _prepare_environment(screenshot: bool) -> None:
     # Headless screenshots (CI, servers): no display means the offscreen platform.
     if screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
@@ -115,6 +139,38 @@ def _prepare_environment(screenshot: bool) -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses its sandbox as root
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if offscreen() and "--log-level" not in flags:
+        # Chromium's own log (not Qt's) says "Failed to connect to the bus" where there is no D-Bus
+        # (containers, CI); offscreen, only its fatal lines are kept. A user's --log-level wins.
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --log-level=3".strip()
+
+
+_message_handler = None  # kept referenced while Qt holds it
+
+
+def quiet_offscreen_noise() -> bool:
+    """On the offscreen platform, leave OFFSCREEN_NOISE out of Qt's messages; every other message
+    is passed on as before (the previous handler, else Qt's own format on stderr). Returns whether
+    the filter was installed (False on any other platform: nothing changes there)."""
+    global _message_handler
+    if not offscreen():
+        return False
+    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
+
+    previous = None
+
+    def handler(kind, context, message: str) -> None:
+        if message.strip() in OFFSCREEN_NOISE:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(qFormatLogMessage(kind, context, message) + "\n")
+
+    _message_handler = handler
+    previous = qInstallMessageHandler(handler)
+    return True
 
 
 def _core_settings(args):
@@ -156,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(NO_DISPLAY.format(why=problem), file=sys.stderr)
         return 2
 
+    quiet_offscreen_noise()
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
     from PySide6.QtWidgets import QApplication

@@ -18,6 +18,7 @@ from ..core.errors import GeolocatorError
 from ..core.model import Evaluation, Prediction, Query, TileSet
 from ..core.pipeline import Settings, Workspace
 from ..core.progress import CancelToken, ProgressCallback, ProgressEvent, check, emit
+from ..core.route import Route
 
 QUERY_THUMB_PX = 192
 TILE_THUMB_PX = 128
@@ -58,7 +59,8 @@ class Results:
     # a flight's frame -> (error m, error_kind) at its track position, as the exports (export_track.frame_errors)
     track_error: dict[str, tuple] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
-    route: str | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
+    route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
+    n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
 
 
 @dataclass
@@ -270,10 +272,16 @@ class Session:
         if self.ws.last is not None:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
-        evaluation = None
+        evaluation, n_far = None, 0
         if predictions:
+            from ..core.evaluate import scored_queries
+
+            # scored as `geolocator eval` scores: truth far outside the tiles left out (each row keeps its error)
+            located = self.ws.last.queries
+            scored, _ = scored_queries(located, self.ws.tileset)
+            n_far = sum(q.has_truth and not s.has_truth for q, s in zip(located, scored))
             try:
-                evaluation = self.ws.evaluate(predictions)
+                evaluation = self.ws.evaluate(predictions, queries=scored)
             except GeolocatorError:
                 evaluation = None
         check(cancel)
@@ -299,12 +307,11 @@ class Session:
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points},
                        track_error=frame_errors(tracks), far_note=far,
-                       route=self._route_text())
+                       route=self._route(), n_far_truth=n_far)
 
-    def _route_text(self) -> str | None:
+    def _route(self) -> Route | None:
         """The route the last verification used (resolved in this worker by Workspace.route())."""
-        route = self.ws.resolved_route if self.ws.settings.verify else None
-        return None if route is None else route.reason
+        return self.ws.resolved_route if self.ws.settings.verify else None
 
     def adapt(
         self,

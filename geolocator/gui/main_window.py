@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
             credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
-            self.tileset_label.setText(f"Tile set: {path}  ·  {len(ts)} tiles of about {size}{zoom_text}{credit}")
+            self.tileset_label.setText(f"Tile set: {path}  ·  {count(len(ts), 'tile')} of about {size}{zoom_text}{credit}")
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
@@ -744,7 +744,8 @@ class MainWindow(QMainWindow):
         adapted = bool(results.adapter and results.adapter.active)
         if not adapted and results.evaluation is not None:
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
-        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation)
+        self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation,
+                                        n_far=results.n_far_truth)
         if results.map_path is not None:
             self.map_view.show_map(results.map_path)
         if self.selected is None and self.predictions:

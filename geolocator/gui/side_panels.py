@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.model import MATCHER_CHOICES, Evaluation
-from ..core.wording import count, keep_figures_together
+from ..core.route import Route, route_label
 from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
@@ -108,21 +108,12 @@ class BackbonePanel(QGroupBox):
     def _apply(self) -> None:
         self.changed.emit(self.combo.currentText().strip() or "auto", self.weights_path, self.device.currentText())
 
-    def show_route(self, reason: str | None, matcher: str) -> None:
-        """The route the last verification used (`reason`: core.route.Route.reason, e.g. "auto:
-        coarse tiles (≈15 px across) → xfeat through mosaics"), or, before one, what `matcher` will
-        do. Shown short ("xfeat through mosaics (auto)"), the whole reason as the tooltip: the
-        panel's column holds ~35 characters."""
-        if reason is None:
-            reason = "auto: chosen from the tiles when locating" if matcher == "auto" else f"{matcher} (as chosen)"
-        if reason.startswith("auto: ") and " → " in reason:
-            shown = f"{reason.rsplit(' → ', 1)[1]} (auto)"
-        elif reason.startswith("auto: "):
-            shown = "auto (chosen when locating)"
-        else:
-            shown = reason
+    def show_route(self, route: Route | None, matcher: str) -> None:
+        """The route the last verification used (core.route.Route), or, before one, what `matcher`
+        will do: a few words (the panel's column holds ~35 characters), the sentence as the tooltip."""
+        shown, sentence = route_label(route, matcher)
         self.route.setText(shown)
-        self.route.setToolTip(reason)
+        self.route.setToolTip(sentence)
 
     def show_info(self, info: BackboneInfo) -> None:
         self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
@@ -221,18 +212,8 @@ class EvaluationPanel(QGroupBox):
         layout.addWidget(self.label)
 
     def show_evaluation(self, ev: Evaluation | None, n_located: int, adapted: bool,
-                        frozen: Evaluation | None = None) -> None:
-        if ev is None:
-            self.label.setText(f"{count(n_located, 'image')} located. No truth known (truth.csv or EXIF GPS)."
-                               if n_located else "Nothing located yet.")
-            return
-        from ..core.evaluate import error_lines
+                        frozen: Evaluation | None = None, n_far: int = 0) -> None:
+        """`n_far`: photos whose truth lies far outside the tiles, not scored (core.evaluate.panel_text)."""
+        from ..core.evaluate import panel_text
 
-        text = "\n".join([
-            f"{'Adapted' if adapted else 'Frozen backbone'} · {count(ev.n_queries, 'image')} with truth, {count(ev.n_tiles, 'tile')}",
-            f"R@1 {ev.r1:.1f}%   R@5 {ev.r5:.1f}%   AP {ev.ap:.1f}%",
-            *error_lines(ev),  # the Point's error first (what each row shows), the tile centre's labelled
-        ])
-        if adapted and frozen is not None and frozen.n_queries == ev.n_queries:
-            text += f"\nfrozen backbone: R@1 {frozen.r1:.1f}%   R@5 {frozen.r5:.1f}%"
-        self.label.setText(keep_figures_together(text))
+        self.label.setText(panel_text(ev, n_located, adapted=adapted, frozen=frozen, n_far=n_far))

@@ -79,7 +79,23 @@ def _valid_fraction(table, step: int, w: PixelWindow) -> float:
     return float(total) / max(1, (r1 - r0) * (c1 - c0))
 
 
-def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None) -> TileSet:
+def _no_crs_problem(path: Path, no_transform: bool) -> str:
+    """Why a TIFF without a CRS cannot be cut, and how to go on: with a geotransform, give the CRS
+    it was made in (--epsg, or into the file with GDAL's gdal_edit.py or rasterio); without one (a
+    plain image: rasterio reads an identity transform) a CRS alone would not place it."""
+    if no_transform:
+        return ("the TIFF has no georeference (no coordinate system (CRS) and no position on the ground): a plain "
+                "image; georeference it first, e.g. gdal_translate -a_srs EPSG:32611 -a_ullr <west> <north> <east> "
+                f"<south> {path} out.tif (its corners in that CRS), or put a world file (.tfw) beside it and give "
+                "--epsg")
+    return ("the GeoTIFF has no coordinate system (CRS); give the one it was made in with --epsg (e.g. --epsg 32611, "
+            "UTM zone 11N: use your imagery's), or write it into the file: "
+            f"gdal_edit.py -a_srs EPSG:32611 {path} (GDAL) or in Python "
+            f'with rasterio.open("{path}", "r+") as f: f.crs = "EPSG:32611"')
+
+
+def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None,
+                default_crs=None) -> TileSet:
     """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
     of windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
     and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
@@ -87,6 +103,8 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
 
     `crs` / `transform` (a rasterio Affine) replace the file's own: an image with a world file
     and a .prj or --epsg (worldfile.cut_world_file_image), whose CRS GDAL does not read.
+    `default_crs` (--epsg: an EPSG number or any text pyproj knows) is the CRS of a GeoTIFF that
+    has none (its own wins); a file with no geotransform either is refused all the same.
 
     Raises InputError naming the file for: no CRS, rotation or GCP-only georeferencing (resample
     it north-up first), a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
@@ -99,7 +117,8 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     rasterio = import_rasterio(path)
     try:
         with open_quietly(rasterio, path) as ds:
-            crs = crs if crs is not None else ds.crs
+            own_crs = crs if crs is not None else ds.crs
+            crs = own_crs if own_crs is not None else default_crs
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height
             gcps = ds.gcps[0] if t.is_identity else []
@@ -109,8 +128,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     if gcps:
         raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
                                "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if own_crs is None and t.is_identity:  # a plain image: a CRS alone would not place it
+        raise InputError(path, _no_crs_problem(path, True))
     if crs is None:
-        raise InputError(path, "the GeoTIFF has no coordinate system (CRS)")
+        raise InputError(path, _no_crs_problem(path, False))
     if t.b != 0 or t.d != 0:
         angle = math.degrees(math.atan2(t.d, t.a))
         raise InputError(path, f"rotated GeoTIFFs are not supported (rotated {angle:.2f}°): resample it north-up first "
@@ -178,7 +199,7 @@ def _claims(path: Path) -> bool:
 
 
 def _load(path: Path, options: LoadOptions) -> TileSet:
-    return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap)
+    return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, default_crs=options.epsg)
 
 
 READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)")

@@ -75,6 +75,38 @@ def load(path: Path, options: LoadOptions | None = None) -> TileSet:
     return reader.load(path, options)
 
 
+def swapped_hint(tiles: Path, photos: Sequence[Path], command: str) -> str | None:
+    """What to add when `tiles`, given as the tile set of `geolocator <command>`, could not be
+    read: when it holds photos (a folder with photo files, searched below too, or a photo file)
+    and one of `photos` is a tile set (a reader claims it), "… holds photos (2 .jpg files) and
+    ortho.tif is imagery (GeoTIFF): were the photos and --tiles swapped? …" with the command the
+    right way round; None otherwise. Reads names only, no pixels."""
+    import shlex
+    from collections import Counter
+
+    from ..images import PHOTO_SUFFIXES
+
+    tiles = Path(tiles)
+    imagery = next(((Path(p), r) for p in photos if (r := reader_for(Path(p))) is not None), None)
+    if imagery is None:
+        return None
+    if tiles.is_dir():
+        suffixes = Counter(f.suffix.lower() for f in tiles.rglob("*") if f.suffix.lower() in PHOTO_SUFFIXES
+                           and f.is_file())
+        if not suffixes:
+            return None
+        n = sum(suffixes.values())
+        kinds = " and ".join(f"{k:,} {suffix}" for suffix, k in suffixes.most_common())
+        held = f"holds photos ({kinds} file{'' if n == 1 else 's'})"
+    elif tiles.is_file() and tiles.suffix.lower() in PHOTO_SUFFIXES:
+        held = "is a photo"
+    else:
+        return None
+    path, reader = imagery
+    return (f"{tiles} {held} and {path} is imagery ({reader.name}): were the photos and --tiles swapped? "
+            f"e.g. geolocator {command} {shlex.quote(str(tiles))} --tiles {shlex.quote(str(path))}")
+
+
 def keep_tiles_with_data(tiles: Sequence[Tile], source: Path) -> tuple[Tile, ...]:
     """The image tiles whose alpha says at least MIN_VALID_FRACTION of them holds data (tiles
     without alpha are kept after a header read). Unreadable files are kept: decoding reports
