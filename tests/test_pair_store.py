@@ -215,3 +215,61 @@ def test_a_fine_pass_result_is_read_back_from_the_store_without_a_new_evaluation
     # a new process: both evaluations come from the photo's file; nothing is matched again
     assert [v.inliers for v in _verifier(settings, root).verify_photo(photo, tiles, [0])] == [20]
     assert len(rec.pairs) == 2 and rec.photos == [("photo.jpg", False), ("photo.jpg", True)]
+
+
+def _outcome(results) -> list:
+    """What a verification returns, whole: inliers, centre, homography, outline per candidate."""
+    return [(r.inliers, r.centre, None if r.homography is None else r.homography.tolist(), r.corners)
+            for r in results]
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, Cancelled, RuntimeError])
+def test_a_photo_interrupted_mid_verification_resumes_with_the_pairs_it_had(tmp_path, monkeypatch, interruption):
+    spy, photo, tiles, _ = _one_photo(tmp_path, monkeypatch)
+    candidates, settings, root = np.arange(8), VerifySettings(), tmp_path / "pairs"
+    expected = _outcome(Verifier(settings).verify([photo], tiles, candidates[None, :])[0])  # fresh, no store
+    made = len(spy.take())
+    assert made >= 8  # the first pass alone matches the 8 pairs
+    k, counting = 5, rerank.verify_pair  # the spy's matcher
+
+    def interrupted(*args, **kwargs):
+        if len(spy.calls) == k:  # Ctrl-C (or Cancel, or a backend's error) during the 6th pair
+            raise interruption("stopped")
+        return counting(*args, **kwargs)
+
+    monkeypatch.setattr(rerank, "verify_pair", interrupted)
+    with pytest.raises(interruption):
+        _verifier(settings, root).verify([photo], tiles, candidates[None, :])
+    assert len(spy.take()) == k
+    monkeypatch.setattr(rerank, "verify_pair", counting)
+    # a new process over the same folder evaluates only the pairs it lacks (before: all `made` again)
+    resumed = _verifier(settings, root).verify([photo], tiles, candidates[None, :])[0]
+    assert len(spy.take()) == made - k
+    assert _outcome(resumed) == expected
+
+
+def test_a_photo_interrupted_in_its_fine_pass_keeps_its_first_pass_and_fine_pairs(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 3)
+    # nothing reaches fine_below (12) at first: the fine pass runs on all 3; tile 0 then answers 20
+    rec = Rec(monkeypatch, inliers=[5, 3, 2], fine={0: 20, 1: 4, 2: 1})
+    settings, root, photo = VerifySettings(blind_tilts=()), tmp_path / "pairs", _query(tmp_path)
+    expected = _outcome(Verifier(settings).verify_photo(photo, tiles, [0, 1, 2]))
+    assert [v[0] for v in expected] == [20, 4, 2]  # each pair its better pass: fine for 0 and 1, first for 2
+    calls = len(rec.pairs)
+    assert calls == 6  # 3 first-pass pairs, then 3 fine ones
+    matcher = rerank.verify_pair
+
+    def interrupted(*args, **kwargs):
+        if len(rec.pairs) == calls + 4:  # the fine pass's second pair
+            raise KeyboardInterrupt
+        return matcher(*args, **kwargs)
+
+    monkeypatch.setattr(rerank, "verify_pair", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _verifier(settings, root).verify_photo(photo, tiles, [0, 1, 2])
+    monkeypatch.setattr(rerank, "verify_pair", matcher)
+    assert _outcome(_verifier(settings, root).verify_photo(photo, tiles, [0, 1, 2])) == expected
+    # only the two fine pairs not reached were matched again (tiles 1 and 2, tags 101 and 102)
+    assert [t for _, t, *_ in rec.pairs[calls + 4:]] == [101, 102]

@@ -16,8 +16,10 @@ the file's key holds everything that changes an evaluation. The key (`PairStore.
 Inside the file each evaluation is stored under its tile's file_key (and a refine pass's holder
 tile's), so a rewritten tile is never served stale either.
 
-A file is written after each photo's verification (temporary file + os.replace: a crash never
-leaves half a file) and read the first time the photo is asked for. A damaged, foreign or
+A file is written after each photo's verification, and also when the photo is interrupted after
+some of its pairs (Ctrl-C, Cancel, an error: the rerun evaluates only the pairs it lacks; session
+14), by temporary file + os.replace (a crash never leaves half a file), and read the first time the
+photo is asked for. A damaged, foreign or
 mismatching file is ignored (the photo is verified again and the file rewritten), never an error.
 An unwritable folder leaves the evaluations in memory only, as before, said once in the log.
 No pickle: JSON of ints, floats and strings; homographies as nested lists with their dtype.

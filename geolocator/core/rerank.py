@@ -921,11 +921,14 @@ class Verifier:
         identity = self._restore(photo_key, tiles)
         try:
             found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
-            self._keep(identity, photo_key)
             if decoded is not None and self._call._image is not None:
                 decoded(self._call._image)
             return found
         finally:
+            # kept also when the photo is interrupted (Ctrl-C, Cancel, an error) after some of its
+            # pairs: each journal entry is a whole evaluation, and a rerun replays the passes over
+            # them, so it evaluates only the pairs it lacks and answers as an uninterrupted run
+            self._keep(identity, photo_key)
             self._call = None
             for journal in (self._first, self._alike, self._later):
                 journal.new.clear()
@@ -1105,8 +1108,10 @@ class Verifier:
             if key not in self._first:
                 (target, to_tile, ground), (heading, score) = found[i], headings[i]
                 result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
-                self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+                # the score before the evaluation: a pair interrupted between the two is new on a
+                # rerun (its score computed again), never an evaluation without its score
                 self._alike[key] = (score, to_tile is not None)
+                self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             result = got[key] = self._first[key]
             # a tile matched alone (a broken neighbour, see target) covers itself only
             if once and self._alike[key][1] and result.inliers >= self.settings.mosaic_once_floor:
