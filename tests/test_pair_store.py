@@ -111,10 +111,11 @@ def test_a_changed_setting_or_rewritten_photo_is_not_served_stale(tmp_path, monk
     assert made >= 3  # the first pass alone matches 3 pairs
     assert _inliers(_verifier(settings, root), photo, tiles, candidates) == first
     assert spy.take() == []  # a new Verifier, same settings and files: all read back
-    # any VerifySettings field is in the key: a stricter tolerance is matched anew
+    # a field that changes what a pair returns is in the key: a stricter tolerance, or no contrast
+    # stretch, is matched anew (fields that only choose pairs: the settings test below)
     _inliers(_verifier(replace(settings, ransac_px=4.0), root), photo, tiles, candidates)
     assert len(spy.take()) >= 3
-    _inliers(_verifier(replace(settings, fine_candidates=2), root), photo, tiles, candidates)
+    _inliers(_verifier(replace(settings, contrast_norm=0), root), photo, tiles, candidates)
     assert len(spy.take()) >= 3
     # the photo rewritten in place (same path; its identity is path, size and mtime): matched anew
     data = photo.path.read_bytes()
@@ -273,3 +274,79 @@ def test_a_photo_interrupted_in_its_fine_pass_keeps_its_first_pass_and_fine_pair
     assert _outcome(_verifier(settings, root).verify_photo(photo, tiles, [0, 1, 2])) == expected
     # only the two fine pairs not reached were matched again (tiles 1 and 2, tags 101 and 102)
     assert [t for _, t, *_ in rec.pairs[calls + 4:]] == [101, 102]
+
+
+def _settings_and_fresh(settings, photo, tiles, candidates, rec_pairs) -> tuple[list, int]:
+    """(what a fresh Verifier without a store returns with `settings`, how many pairs it matches)."""
+    before = len(rec_pairs)
+    out = _outcome(Verifier(settings).verify_photo(photo, tiles, candidates))
+    made = len(rec_pairs) - before
+    del rec_pairs[before:]
+    return out, made
+
+
+def test_settings_that_only_choose_pairs_reuse_kept_pairs_and_answer_as_a_fresh_run(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 4)
+    rec = Rec(monkeypatch, inliers=[5, 3, 2, 9], fine={0: 20, 1: 4, 2: 1, 3: 0})
+    root, photo = tmp_path / "pairs", _query(tmp_path)
+    kept = VerifySettings(blind_tilts=(), fine_candidates=2)
+    # 3 first-pass pairs (best 5 < fine_below 12), then the fine pass on the first 2: tiles 0 and 1
+    assert [v.inliers for v in _verifier(kept, root).verify_photo(photo, tiles, [0, 1, 2])] == [20, 4, 2]
+    assert [(p, t) for p, t, *_ in rec.pairs] == [(-1, 0), (-1, 1), (-1, 2), (-2, 100), (-2, 101)]
+    rec.pairs.clear()
+    # one more candidate (the Workspace raises fine_candidates with verify_candidates): only the new
+    # first-pass pair (tile 3: 9 < 12, so the pass still runs) and the new fine pair (tile 2) are matched
+    wider = replace(kept, candidates=4, fine_candidates=3)
+    fresh, made = _settings_and_fresh(wider, photo, tiles, [0, 1, 2, 3], rec.pairs)
+    assert made == 7 and [v[0] for v in fresh] == [20, 4, 2, 9]
+    assert _outcome(_verifier(wider, root).verify_photo(photo, tiles, [0, 1, 2, 3])) == fresh
+    assert [(p, t) for p, t, *_ in rec.pairs] == [(-1, 3), (-2, 102)]  # before: all 7 again
+    rec.pairs.clear()
+    # the fine pass only below min_inliers (8): tile 3's 9 settles the photo; nothing is matched
+    for choice in (replace(wider, fine_below=None), replace(wider, fine_pass=False), replace(wider, min_inliers=9)):
+        fresh, made = _settings_and_fresh(choice, photo, tiles, [0, 1, 2, 3], rec.pairs)
+        assert _outcome(_verifier(choice, root).verify_photo(photo, tiles, [0, 1, 2, 3])) == fresh
+        assert rec.pairs == []  # every pair it needs was kept (before: `made` pairs matched again)
+    # a setting that changes what a pair returns (the fine pass's keypoints, the RANSAC tolerance):
+    # every pair is matched anew
+    for result in (replace(wider, fine_n_features=500), replace(wider, ransac_px=4.0)):
+        fresh, made = _settings_and_fresh(result, photo, tiles, [0, 1, 2, 3], rec.pairs)
+        assert _outcome(_verifier(result, root).verify_photo(photo, tiles, [0, 1, 2, 3])) == fresh
+        assert len(rec.pairs) == made == 7
+        rec.pairs.clear()
+
+
+def test_a_learned_backends_stop_and_mosaic_skips_reuse_kept_pairs(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geolocator.core import matchers
+    from geolocator.core.matchers import verify as learned
+
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 6)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)  # 7 inliers each; heading score 10 - t
+    fake = learned.verify_pair
+    # without an early stop the pairs go through rerank.verify_pair, which finds the heading itself
+    monkeypatch.setattr(learned, "verify_pair", lambda photo, target, settings, share, heading=None:
+                        fake(photo, target, settings, share, heading))
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    root, photo = tmp_path / "pairs", _query(tmp_path)
+    every = VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=0)
+    assert _inliers(_verifier(every, root), photo, tiles, np.array([3, 2, 1, 0])) == [7, 7, 7, 7]
+    assert [t for _, t, *_ in rec.pairs] == [3, 2, 1, 0]
+    rec.pairs.clear()
+    # most alike first, stop at 50 (never reached), then each neighbourhood once (tile 0's mosaic
+    # holds 1, tile 2's holds 3): a fresh run matches tiles 0 and 2 and answers [0, 7, 0, 7]
+    for choice in (replace(every, stop_inliers=50), replace(every, stop_inliers=50, mosaic_once=True),
+                   replace(every, stop_inliers=5), replace(every, stop_inliers=50, mosaic_once=True, mosaic_refine=0)):
+        fresh, made = _settings_and_fresh(choice, photo, tiles, [3, 2, 1, 0], rec.pairs)
+        assert made >= 1
+        # before: a KeyError (the kept pairs had no heading score) or, with these fields in the key,
+        # `made` pairs matched again
+        assert _outcome(_verifier(choice, root).verify_photo(photo, tiles, [3, 2, 1, 0])) == fresh
+        assert rec.pairs == []
+    assert fresh == _outcome(Verifier(replace(every, stop_inliers=50, mosaic_once=True)).verify_photo(photo, tiles, [3, 2, 1, 0]))
+    assert [v[0] for v in fresh] == [0, 7, 0, 7]

@@ -9,7 +9,9 @@ the file's key holds everything that changes an evaluation. The key (`PairStore.
 - FORMAT, bumped whenever verification's code changes what an evaluation means;
 - the Verifier's photo key: the photo's file identity (cache.file_key via query_key: resolved path,
   size, mtime ns; a frame adds its time), its footprint estimate or oblique camera, the mosaic ring;
-- every VerifySettings field (the dataclass's repr);
+- every VerifySettings field that can change what one pair's evaluation returns
+  (VerifySettings.evaluation_key: all but rerank.PAIR_CHOICE_FIELDS, those that only choose which
+  pairs are evaluated, such as the candidate count; session 14: more candidates reuse the kept pairs);
 - the backend's own signature (Matcher.signature: name, keypoint budget, package version);
 - with mosaics on, the tile set's identity (the file_key of every tile, in order): a mosaic's
   neighbours come from the set.
