@@ -350,3 +350,39 @@ def test_a_learned_backends_stop_and_mosaic_skips_reuse_kept_pairs(tmp_path, mon
         assert rec.pairs == []
     assert fresh == _outcome(Verifier(replace(every, stop_inliers=50, mosaic_once=True)).verify_photo(photo, tiles, [3, 2, 1, 0]))
     assert [v[0] for v in fresh] == [0, 7, 0, 7]
+
+
+def test_the_store_keeps_to_its_size_budget_removing_the_least_recently_used(tmp_path):
+    root = tmp_path / "pairs"
+    kept = {"first": {"tile": rerank.Verification(9, (0.5, 0.5), np.eye(3), None)}, "alike": {}, "later": {}}
+    ids = [PairStore.identity(("photo", i), "context") for i in range(6)]  # one length: one file size
+    seeding = PairStore(root, max_bytes=10**9)
+    for i in range(5):
+        seeding.save(ids[i], kept)
+    size = seeding.path(ids[0]).stat().st_size
+    assert {seeding.path(i).stat().st_size for i in ids[:5]} == {size}
+    old = 1_700_000_000 * 10**9
+    for i in range(5):  # written in order 0..4, a second apart, long ago
+        os.utime(seeding.path(ids[i]), ns=(old + i * 10**9, old + i * 10**9))
+    store = PairStore(root, max_bytes=4 * size + size // 2)
+    assert store.load(ids[1]) is not None  # read back: now the most recently used of the five
+    store.save(ids[5], kept)
+    # 6 files (6 sizes) > the budget (4.5 sizes): the least recently used go until at most 0.9 x
+    # 4.5 = 4.05 sizes remain, i.e. 2 of them: photo 0 (oldest), then photo 2 (photo 1 was read)
+    assert sorted(p.name for p in root.glob("*.json")) == sorted(store.path(ids[i]).name for i in (1, 3, 4, 5))
+    assert store.load(ids[0]) is None and store.load(ids[5]) is not None
+    # under the budget nothing is removed (the default: 64 MiB, about 29,000 photos)
+    PairStore(root).save(ids[0], kept)
+    assert len(list(root.glob("*.json"))) == 5
+
+
+def test_a_locate_keeps_the_pair_store_to_its_budget(tmp_path, monkeypatch):
+    from geolocator.core import pair_store
+
+    features = load_demo_features()
+    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    photos = region.queries[10:14]
+    monkeypatch.setattr(pair_store, "MAX_BYTES", 1)  # the Workspace's store takes the module's budget
+    ws.locate(photos)
+    # every write leaves only its own file (a budget of one byte): 4 photos written, 1 file left
+    assert len(list((ws.cache.root / "pairs").glob("*.json"))) == 1
