@@ -47,8 +47,9 @@ log = logging.getLogger("geolocator")
 FORMAT = 1
 # The folder's size budget: a write that takes it above this removes the least recently used files
 # (oldest modification time; a file read back is touched) down to PRUNE_TO of it. A photo's file
-# is ~2.3 KB at 20 candidates (demo, sessions 13-14), so 64 MiB keeps ~29,000 photos: far more than
-# an interrupted locate needs, while changed settings or edited photos no longer grow it forever.
+# is ~2.1 KB at 20 candidates (demo: 221,459 bytes for 108 photos, training/results/
+# pair_store_session14.md), so 64 MiB keeps ~32,000 photos: far more than an interrupted locate
+# needs, while files left by changed settings or edited photos no longer pile up without bound.
 MAX_BYTES = 64 * 2**20
 PRUNE_TO = 0.9
 
