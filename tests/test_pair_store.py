@@ -352,28 +352,77 @@ def test_a_learned_backends_stop_and_mosaic_skips_reuse_kept_pairs(tmp_path, mon
     assert [v[0] for v in fresh] == [0, 7, 0, 7]
 
 
-def test_the_store_keeps_to_its_size_budget_removing_the_least_recently_used(tmp_path):
-    root = tmp_path / "pairs"
+def _seeded(root, n: int) -> tuple[list[str], int, dict]:
+    """n photo files written under `root` in order 0..n-1, a second apart, long ago; (the identities
+    of photos 0..n+1, one file's size in bytes, a photo's evaluations). All files have one size."""
     kept = {"first": {"tile": rerank.Verification(9, (0.5, 0.5), np.eye(3), None)}, "alike": {}, "later": {}}
-    ids = [PairStore.identity(("photo", i), "context") for i in range(6)]  # one length: one file size
+    ids = [PairStore.identity(("photo", i), "context") for i in range(n + 2)]  # one length: one size
     seeding = PairStore(root, max_bytes=10**9)
-    for i in range(5):
+    for i in range(n):
         seeding.save(ids[i], kept)
     size = seeding.path(ids[0]).stat().st_size
-    assert {seeding.path(i).stat().st_size for i in ids[:5]} == {size}
+    assert {seeding.path(i).stat().st_size for i in ids[:n]} == {size}
     old = 1_700_000_000 * 10**9
-    for i in range(5):  # written in order 0..4, a second apart, long ago
+    for i in range(n):
         os.utime(seeding.path(ids[i]), ns=(old + i * 10**9, old + i * 10**9))
-    store = PairStore(root, max_bytes=4 * size + size // 2)
-    assert store.load(ids[1]) is not None  # read back: now the most recently used of the five
+    return ids, size, kept
+
+
+def _left(store, ids) -> list[int]:
+    return [i for i, identity in enumerate(ids) if store.path(identity).exists()]
+
+
+def test_the_store_keeps_to_its_size_budget_removing_the_least_recently_used(tmp_path):
+    ids, size, kept = _seeded(tmp_path / "pairs", 5)
+    store = PairStore(tmp_path / "pairs", max_bytes=6 * size)
     store.save(ids[5], kept)
-    # 6 files (6 sizes) > the budget (4.5 sizes): the least recently used go until at most 0.9 x
-    # 4.5 = 4.05 sizes remain, i.e. 2 of them: photo 0 (oldest), then photo 2 (photo 1 was read)
-    assert sorted(p.name for p in root.glob("*.json")) == sorted(store.path(ids[i]).name for i in (1, 3, 4, 5))
-    assert store.load(ids[0]) is None and store.load(ids[5]) is not None
-    # under the budget nothing is removed (the default: 64 MiB, about 29,000 photos)
-    PairStore(root).save(ids[0], kept)
-    assert len(list(root.glob("*.json"))) == 5
+    assert _left(store, ids) == [0, 1, 2, 3, 4, 5]  # exactly at the budget (6 files): nothing removed
+    assert store.load(ids[1]) is not None  # read back: now the most recently used of the first five
+    store.save(ids[6], kept)
+    # 7 files > 6: the least recently used go until at most 0.9 x 6 = 5.4 files' bytes remain, i.e.
+    # 2 of them: photo 0 (oldest), then photo 2 (photo 1 was read since)
+    assert _left(store, ids) == [1, 3, 4, 5, 6]
+    assert store.load(ids[0]) is None and store.load(ids[6]) is not None
+    # under the budget nothing is removed (the default: 64 MiB, about 32,000 demo photos)
+    PairStore(tmp_path / "pairs").save(ids[0], kept)
+    assert _left(store, ids) == [0, 1, 3, 4, 5, 6]
+
+
+def test_pruning_stops_once_the_files_fit_and_never_removes_the_file_written(tmp_path, monkeypatch):
+    from geolocator.core import pair_store
+
+    ids, size, kept = _seeded(tmp_path / "a", 5)
+    monkeypatch.setattr(pair_store, "PRUNE_TO", 1.0)  # prune down to the budget itself
+    store = PairStore(tmp_path / "a", max_bytes=4 * size)
+    store.save(ids[5], kept)
+    assert _left(store, ids) == [2, 3, 4, 5]  # 6 files: the 2 oldest go, 4 files' bytes fit exactly
+    monkeypatch.undo()
+    # a file dated after the one written (a clock set back): the written file is skipped, not a stop
+    ids, size, kept = _seeded(tmp_path / "b", 3)
+    future = (2_000_000_000 * 10**9,) * 2
+    os.utime(PairStore(tmp_path / "b").path(ids[2]), ns=future)
+    store = PairStore(tmp_path / "b", max_bytes=size + size // 2)
+    store.save(ids[3], kept)
+    # 4 files over 1.5 (goal 1.35): photos 0 and 1 by age, then the written 3 is skipped, then 2
+    assert _left(store, ids) == [3]
+
+
+def test_a_file_that_cannot_be_removed_is_skipped(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    ids, size, kept = _seeded(tmp_path / "pairs", 5)
+    store = PairStore(tmp_path / "pairs", max_bytes=4 * size)
+    stuck, unlink = store.path(ids[0]), Path.unlink
+
+    def refuse(path, *args, **kwargs):
+        if path == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    store.save(ids[5], kept)
+    # 6 files over 4 (goal 3.6): photo 0 cannot go and still counts, so photos 1, 2 and 3 go
+    assert _left(store, ids) == [0, 4, 5]
 
 
 def test_a_locate_keeps_the_pair_store_to_its_budget(tmp_path, monkeypatch):
@@ -386,3 +435,23 @@ def test_a_locate_keeps_the_pair_store_to_its_budget(tmp_path, monkeypatch):
     ws.locate(photos)
     # every write leaves only its own file (a budget of one byte): 4 photos written, 1 file left
     assert len(list((ws.cache.root / "pairs").glob("*.json"))) == 1
+
+
+def test_a_file_gone_while_the_folder_is_listed_is_skipped(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    ids, size, kept = _seeded(tmp_path / "pairs", 5)
+    store = PairStore(tmp_path / "pairs", max_bytes=3 * size)
+    gone, stat, glob = store.path(ids[0]), Path.stat, Path.glob
+
+    def vanished(path, *args, **kwargs):  # removed by another process between listing and stat
+        if path == gone:
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return stat(path, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "stat", vanished)
+        m.setattr(Path, "glob", lambda self, pattern: sorted(glob(self, pattern), key=lambda p: p != gone))  # it first
+        store.save(ids[5], kept)
+    # photos 1-4 and the written 5 still count: 5 files over 3 (goal 2.7): photos 1, 2 and 3 go
+    assert _left(store, ids) == [0, 4, 5]
