@@ -183,6 +183,7 @@ def test_a_learned_backends_heading_scores_are_kept_with_its_pairs(tmp_path, mon
     # pairs' order was unknown: KeyError), and asks the matcher only for the new tile 3 (score 7)
     assert _inliers(_verifier(settings, root), photo, tiles, np.array([1, 3, 4])) == [7, 7, 7]
     assert [t for _, t, *_ in rec.pairs] == [1, 4, 3]
+    assert rec.headings[-1] == (-1, [3])  # and scores only the new tile: the kept scores are read
     monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 2"))
     _inliers(_verifier(settings, root), photo, tiles, np.array([1]))  # another backend release: anew
     assert [t for _, t, *_ in rec.pairs] == [1, 4, 3, 1]
@@ -333,11 +334,17 @@ def test_a_learned_backends_stop_and_mosaic_skips_reuse_kept_pairs(tmp_path, mon
     monkeypatch.setattr(learned, "verify_pair", lambda photo, target, settings, share, heading=None:
                         fake(photo, target, settings, share, heading))
     monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    described, describe = [], Verifier.photo
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: described.append(fine) or describe(self, query))
     root, photo = tmp_path / "pairs", _query(tmp_path)
     every = VerifySettings(matcher="xfeat", mosaic=1, stop_inliers=0)
     assert _inliers(_verifier(every, root), photo, tiles, np.array([3, 2, 1, 0])) == [7, 7, 7, 7]
     assert [t for _, t, *_ in rec.pairs] == [3, 2, 1, 0]
     rec.pairs.clear()
+    # the first run with an early stop needs the heading scores the run above did not keep: the
+    # photo is described for them (not matched); later runs read the scores back: not described
+    assert _inliers(_verifier(replace(every, stop_inliers=50), root), photo, tiles, np.array([3, 2, 1, 0])) == [7] * 4
+    assert rec.pairs == [] and len(described) == 2
     # most alike first, stop at 50 (never reached), then each neighbourhood once (tile 0's mosaic
     # holds 1, tile 2's holds 3): a fresh run matches tiles 0 and 2 and answers [0, 7, 0, 7]
     for choice in (replace(every, stop_inliers=50), replace(every, stop_inliers=50, mosaic_once=True),
@@ -346,8 +353,9 @@ def test_a_learned_backends_stop_and_mosaic_skips_reuse_kept_pairs(tmp_path, mon
         assert made >= 1
         # before: a KeyError (the kept pairs had no heading score) or, with these fields in the key,
         # `made` pairs matched again
+        described.clear()
         assert _outcome(_verifier(choice, root).verify_photo(photo, tiles, [3, 2, 1, 0])) == fresh
-        assert rec.pairs == []
+        assert rec.pairs == [] and described == []
     assert fresh == _outcome(Verifier(replace(every, stop_inliers=50, mosaic_once=True)).verify_photo(photo, tiles, [3, 2, 1, 0]))
     assert [v[0] for v in fresh] == [0, 7, 0, 7]
 
@@ -455,3 +463,29 @@ def test_a_file_gone_while_the_folder_is_listed_is_skipped(tmp_path, monkeypatch
         store.save(ids[5], kept)
     # photos 1-4 and the written 5 still count: 5 files over 3 (goal 2.7): photos 1, 2 and 3 go
     assert _left(store, ids) == [0, 4, 5]
+
+
+def test_a_photo_unreadable_when_its_kept_pairs_need_scores_is_zeros_on_every_call(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geolocator.core import matchers
+    from geolocator.core.matchers import verify as learned
+
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, 4)
+    _mosaic_fakes(monkeypatch, tiles, learned_backend=True)  # 7 inliers each
+    fake = learned.verify_pair
+    monkeypatch.setattr(learned, "verify_pair", lambda photo, target, settings, share, heading=None:
+                        fake(photo, target, settings, share, heading))
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    root, photo = tmp_path / "pairs", _query(tmp_path)
+    every = VerifySettings(matcher="xfeat", stop_inliers=0)  # keeps its pairs without heading scores
+    assert _inliers(_verifier(every, root), photo, tiles, np.array([0, 1])) == [7, 7]
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: None)  # unreadable from now on
+    v = _verifier(replace(every, stop_inliers=50), root)
+    # no scores, no order: zeros as a fresh Verifier gives an unreadable photo, and again on the
+    # next call (before: the second call returned the kept 7s, the first zeros)
+    assert _inliers(v, photo, tiles, np.array([0, 1])) == [0, 0]
+    assert _inliers(v, photo, tiles, np.array([0, 1])) == [0, 0]
+    assert _inliers(Verifier(replace(every, stop_inliers=50)), photo, tiles, np.array([0, 1])) == [0, 0]

@@ -1123,9 +1123,8 @@ class Verifier:
         new = [i for i, (_, key) in enumerate(pairs) if key not in self._first or key not in self._alike]
         if new and photo is None:  # every pair kept, some without a score: the photo is needed
             photo = self.described(query)
-            if photo is None:  # unreadable now: zeros, as a fresh Verifier gives
-                self._unread.add(photo_key)
-                return
+            if photo is None:  # unreadable now: zeros, as a fresh Verifier gives, on every call (not
+                return  # marked unread: the next call would then return the kept evaluations)
         found = {i: self.target(tiles, pairs[i][0]) for i in new}
         headings = dict(zip(new, learned.headings_and_scores(photo, [found[i][0] for i in new]))) if new else {}
 
