@@ -489,3 +489,24 @@ def test_a_photo_unreadable_when_its_kept_pairs_need_scores_is_zeros_on_every_ca
     assert _inliers(v, photo, tiles, np.array([0, 1])) == [0, 0]
     assert _inliers(v, photo, tiles, np.array([0, 1])) == [0, 0]
     assert _inliers(Verifier(replace(every, stop_inliers=50)), photo, tiles, np.array([0, 1])) == [0, 0]
+
+
+def test_an_evaluation_reads_back_exactly_as_it_was_written(tmp_path):
+    from geolocator.core.rerank import Verification
+
+    # a centre off the diagonal and a homography with 9 different entries: x and y, rows and columns
+    # cannot be swapped unseen; float32 and float64 homographies keep their dtype (the file says it)
+    h64 = np.arange(1.0, 10.0).reshape(3, 3) / 7.0
+    evaluations = {"a": Verification(9, (0.25, 0.75), h64, ((0.1, 0.2), (0.3, 0.4), (0.5, 0.6), (0.7, 0.8))),
+                   "b": Verification(12, (0.6, 0.3), h64.astype(np.float32), None), "c": Verification(0)}
+    store, identity = PairStore(tmp_path / "pairs"), PairStore.identity(("photo",), "context")
+    store.save(identity, {"first": evaluations, "alike": {"a": (17, True)}, "later": {("fine", None, "b", None): evaluations["b"]}})
+    back = store.load(identity)
+    for name, v in evaluations.items():
+        r = back["first"][name]
+        assert (r.inliers, r.centre, r.corners) == (v.inliers, v.centre, v.corners)
+        assert (r.homography is None) == (v.homography is None)
+        if v.homography is not None:
+            assert r.homography.dtype == v.homography.dtype and np.array_equal(r.homography, v.homography)
+    assert back["alike"] == {"a": (17, True)}
+    assert list(back["later"]) == [("fine", None, "b", None)] and back["later"]["fine", None, "b", None].homography.dtype == np.float32
