@@ -499,8 +499,10 @@ def test_an_evaluation_reads_back_exactly_as_it_was_written(tmp_path):
     h64 = np.arange(1.0, 10.0).reshape(3, 3) / 7.0
     evaluations = {"a": Verification(9, (0.25, 0.75), h64, ((0.1, 0.2), (0.3, 0.4), (0.5, 0.6), (0.7, 0.8))),
                    "b": Verification(12, (0.6, 0.3), h64.astype(np.float32), None), "c": Verification(0)}
-    store, identity = PairStore(tmp_path / "pairs"), PairStore.identity(("photo",), "context")
-    store.save(identity, {"first": evaluations, "alike": {"a": (17, True)}, "later": {("fine", None, "b", None): evaluations["b"]}})
+    # a cache folder not made yet: the store makes it and its parents
+    store, identity = PairStore(tmp_path / "new" / "cache" / "pairs"), PairStore.identity(("photo",), "context")
+    later = {("fine", None, "b", None): evaluations["b"], ("refine", None, "a", "holder tile"): evaluations["a"]}
+    store.save(identity, {"first": evaluations, "alike": {"a": (17, True)}, "later": later})
     back = store.load(identity)
     for name, v in evaluations.items():
         r = back["first"][name]
@@ -509,4 +511,6 @@ def test_an_evaluation_reads_back_exactly_as_it_was_written(tmp_path):
         if v.homography is not None:
             assert r.homography.dtype == v.homography.dtype and np.array_equal(r.homography, v.homography)
     assert back["alike"] == {"a": (17, True)}
-    assert list(back["later"]) == [("fine", None, "b", None)] and back["later"]["fine", None, "b", None].homography.dtype == np.float32
+    assert list(back["later"]) == list(later)  # a refine pass's holder tile kept, a fine pass's None too
+    assert back["later"]["fine", None, "b", None].homography.dtype == np.float32
+    assert back["later"]["refine", None, "a", "holder tile"].centre == (0.25, 0.75)
