@@ -9,17 +9,24 @@ the file's key holds everything that changes an evaluation. The key (`PairStore.
 - FORMAT, bumped whenever verification's code changes what an evaluation means;
 - the Verifier's photo key: the photo's file identity (cache.file_key via query_key: resolved path,
   size, mtime ns; a frame adds its time), its footprint estimate or oblique camera, the mosaic ring;
-- every VerifySettings field (the dataclass's repr);
+- every VerifySettings field that can change what one pair's evaluation returns
+  (VerifySettings.evaluation_key: all but rerank.PAIR_CHOICE_FIELDS, those that only choose which
+  pairs are evaluated, such as the candidate count; session 14: more candidates reuse the kept pairs);
 - the backend's own signature (Matcher.signature: name, keypoint budget, package version);
 - with mosaics on, the tile set's identity (the file_key of every tile, in order): a mosaic's
   neighbours come from the set.
 Inside the file each evaluation is stored under its tile's file_key (and a refine pass's holder
 tile's), so a rewritten tile is never served stale either.
 
-A file is written after each photo's verification (temporary file + os.replace: a crash never
-leaves half a file) and read the first time the photo is asked for. A damaged, foreign or
+A file is written after each photo's verification, and also when the photo is interrupted after
+some of its pairs (Ctrl-C, Cancel, an error: the rerun evaluates only the pairs it lacks; session
+14), by temporary file + os.replace (a crash never leaves half a file), and read the first time the
+photo is asked for. A damaged, foreign or
 mismatching file is ignored (the photo is verified again and the file rewritten), never an error.
 An unwritable folder leaves the evaluations in memory only, as before, said once in the log.
+The folder keeps to a size budget (MAX_BYTES, 64 MiB): a write that exceeds it removes the least
+recently used files (a file read back is touched), so files left behind by changed settings or
+edited photos do not accumulate without bound (session 14).
 No pickle: JSON of ints, floats and strings; homographies as nested lists with their dtype.
 """
 
@@ -38,6 +45,13 @@ log = logging.getLogger("geolocator")
 
 # Bump when verification's code changes what a kept evaluation means (its passes, rules, scales).
 FORMAT = 1
+# The folder's size budget: a write that takes it above this removes the least recently used files
+# (oldest modification time; a file read back is touched) down to PRUNE_TO of it. A photo's file
+# is ~2.1 KB at 20 candidates (demo: 221,459 bytes for 108 photos, training/results/
+# pair_store_session14.md), so 64 MiB keeps ~32,000 photos: far more than an interrupted locate
+# needs, while files left by changed settings or edited photos no longer pile up without bound.
+MAX_BYTES = 64 * 2**20
+PRUNE_TO = 0.9
 
 
 def _verification_out(v) -> list:
@@ -66,9 +80,13 @@ class PairStore:
     names a photo's file; load / save read and write a photo's evaluations as plain dicts keyed by
     tile file_keys (see rerank.Verifier._keep / _restore)."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, max_bytes: int | None = None) -> None:
         self.root = Path(root)
+        self.max_bytes = int(MAX_BYTES if max_bytes is None else max_bytes)  # see MAX_BYTES
         self.write_error: str | None = None  # set when a write failed: memory only from then on
+        # the folder's files {path: (mtime ns, bytes)}, listed at the first write and then kept up
+        # to date by this object's own writes, reads and removals (one writer per cache folder)
+        self._files: dict[Path, tuple[int, int]] | None = None
 
     @staticmethod
     def identity(photo_key: tuple, context: str) -> str:
@@ -92,6 +110,7 @@ class PairStore:
             alike = {str(t): (int(s), bool(m)) for t, (s, m) in data["alike"].items()}
             later = {(str(k), tilt, str(t), None if h is None else str(h)): _verification_in(r)
                      for k, tilt, t, h, r in data["later"]}
+            self._touch(path)
             return {"first": first, "alike": alike, "later": later}
         except FileNotFoundError:
             return None
@@ -116,6 +135,7 @@ class PairStore:
                 json.dump(data, f, separators=(",", ":"))
             os.replace(tmp, self.path(identity))
             tmp = None
+            self._prune(self.path(identity))
         except OSError as exc:
             self.write_error = f"{type(exc).__name__}: {exc}"
             log.warning("verification results are not kept on disk (%s): %s; an interrupted locate verifies "
@@ -126,3 +146,45 @@ class PairStore:
                     os.unlink(tmp)
                 except OSError:
                     pass
+
+    def _touch(self, path: Path) -> None:
+        """Mark a file read back as recently used (its mtime now): pruning removes it last."""
+        try:
+            os.utime(path)
+            if self._files is not None:
+                st = path.stat()
+                self._files[path] = (st.st_mtime_ns, st.st_size)
+        except OSError:  # a read-only folder: it is only read, and pruning never runs there
+            pass
+
+    def _prune(self, written: Path) -> None:
+        """After writing `written`: when the folder's files exceed max_bytes, remove the least
+        recently used (oldest mtime, never `written`) until they fit in PRUNE_TO of it. The folder
+        is listed once per PairStore; a file that vanished meanwhile is skipped."""
+        if self._files is None:
+            self._files = {}
+            for path in self.root.glob("*.json"):
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                self._files[path] = (st.st_mtime_ns, st.st_size)
+        st = written.stat()
+        self._files[written] = (st.st_mtime_ns, st.st_size)
+        total = sum(size for _, size in self._files.values())
+        if total <= self.max_bytes:
+            return
+        goal = self.max_bytes * PRUNE_TO
+        for path in sorted(self._files, key=lambda p: self._files[p][0]):
+            if total <= goal:
+                break
+            if path == written:
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            total -= self._files.pop(path)[1]
+        log.debug("verification store %s pruned to %d bytes (budget %d)", self.root, total, self.max_bytes)

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +204,30 @@ class VerifySettings:
         if self.confident_inliers is not None:
             return self.confident_inliers
         return self.stop_at() or self.min_inliers
+
+    def evaluation_key(self) -> str:
+        """The fields that can change what one pair's evaluation returns, as `name=repr` lines:
+        every field but PAIR_CHOICE_FIELDS (the pair store's key, Verifier._store_context)."""
+        return "\n".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name not in PAIR_CHOICE_FIELDS)
+
+
+# VerifySettings fields that choose only WHICH pairs are evaluated, or what is done with their
+# results, never what one evaluation returns (read from the code, session 14): `candidates`
+# is not read by the Verifier (the caller picks the candidates); fine_pass, fine_below and
+# min_inliers decide whether the fine and blind passes run (min_inliers also which matches the
+# refine pass retries, and the pipeline's and adaptation's verified floor), fine_candidates on how
+# many pairs; blind_tilts which tilts (each evaluation is kept under its tilt); stop_inliers where a
+# learned backend stops; mosaic_once, mosaic_once_floor and mosaic_refine which mosaics it skips or
+# retries (refine pairs are kept under their holder tile); min_inliers_adapted, confident_inliers
+# and adapted_clear are read by the pipeline only. Every other field (the matcher, image size,
+# keypoints, ratio, RANSAC tolerance, plausibility rules, the fine and blind views, device, glue
+# keypoints, mosaic ring, contrast, tone reversal, rectification, oblique rule, keypoint cache)
+# changes what a pair returns, or is not proven not to, and so is in the key: a new field is too
+# unless it is added here.
+PAIR_CHOICE_FIELDS = frozenset({
+    "candidates", "min_inliers", "min_inliers_adapted", "fine_pass", "fine_below", "fine_candidates",
+    "blind_tilts", "stop_inliers", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
+    "adapted_clear"})
 
 
 @dataclass(frozen=True)
@@ -919,18 +943,23 @@ class Verifier:
         identity = self._restore(photo_key, tiles)
         try:
             found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
-            self._keep(identity, photo_key)
             if decoded is not None and self._call._image is not None:
                 decoded(self._call._image)
             return found
         finally:
+            # kept also when the photo is interrupted (Ctrl-C, Cancel, an error) after some of its
+            # pairs: each journal entry is a whole evaluation, and a rerun replays the passes over
+            # them, so it evaluates only the pairs it lacks and answers as an uninterrupted run
+            self._keep(identity, photo_key)
             self._call = None
             for journal in (self._first, self._alike, self._later):
                 journal.new.clear()
 
     def _store_context(self, tiles: Sequence[Tile]) -> str | None:
         """What, besides the photo key, a kept evaluation depends on (pair_store's key): every
-        VerifySettings field, the backend's signature and, with mosaics, the tile set's identity
+        VerifySettings field that changes a pair's evaluation (VerifySettings.evaluation_key: not
+        those that only choose pairs, so a wider candidate list reuses the kept pairs), the
+        backend's signature and, with mosaics, the tile set's identity
         (every tile's file_key, in order). Computed once per tile sequence. None when the backend
         cannot be built (nothing is then kept on disk)."""
         if self._store_ids is None or self._store_ids[0] is not tiles:
@@ -946,7 +975,7 @@ class Verifier:
             if self.settings.mosaic > 0:
                 keys = "\n".join(tile_key(t) for t in tiles)
                 tileset = hashlib.sha256(keys.encode()).hexdigest()
-            self._store_ids = (tiles, f"{self.settings!r}\n{signature}\n{tileset}")
+            self._store_ids = (tiles, f"{self.settings.evaluation_key()}\n{signature}\n{tileset}")
         return self._store_ids[1]
 
     def _restore(self, photo_key: tuple, tiles: Sequence[Tile]) -> str | None:
@@ -1087,7 +1116,13 @@ class Verifier:
             pairs = [(t, key) for t, key in pairs if t not in covered]
             if not pairs:
                 return
-        new = [i for i, (_, key) in enumerate(pairs) if key not in self._first]
+        # a pair kept without its heading score (evaluated by a run without an early stop, which
+        # needs no order) has only its score computed
+        new = [i for i, (_, key) in enumerate(pairs) if key not in self._first or key not in self._alike]
+        if new and photo is None:  # every pair kept, some without a score: the photo is needed
+            photo = self.described(query)
+            if photo is None:  # unreadable now: zeros, as a fresh Verifier gives, on every call (not
+                return  # marked unread: the next call would then return the kept evaluations)
         found = {i: self.target(tiles, pairs[i][0]) for i in new}
         headings = dict(zip(new, learned.headings_and_scores(photo, [found[i][0] for i in new]))) if new else {}
 
@@ -1100,11 +1135,16 @@ class Verifier:
                 if t in covered:
                     continue
                 covered.add(t)
-            if key not in self._first:
+            if i in headings:
                 (target, to_tile, ground), (heading, score) = found[i], headings[i]
-                result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m), heading)
-                self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+                if key not in self._first:
+                    result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m),
+                                                 heading)
+                # the score before the evaluation: a pair interrupted between the two is new on a
+                # rerun (its score computed again), never an evaluation without its score
                 self._alike[key] = (score, to_tile is not None)
+                if key not in self._first:
+                    self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
             result = got[key] = self._first[key]
             # a tile matched alone (a broken neighbour, see target) covers itself only
             if once and self._alike[key][1] and result.inliers >= self.settings.mosaic_once_floor:
