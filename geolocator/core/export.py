@@ -131,7 +131,7 @@ def prediction_properties(p: Prediction) -> dict:
     props.update(camera_properties(p.query, _verified_footprint(p), p.error_m))  # camera_*, error_kind
     if p.query.truth_note:  # why the photo's own GPS was not taken as truth
         props["truth_note"] = p.query.truth_note
-    props.update(meta_properties(p.query.meta))  # what the photo's EXIF/XMP recorded
+    props.update(recorded_properties(p.query))  # what the photo's EXIF/XMP or the frame's telemetry recorded
     return props
 
 
@@ -200,8 +200,31 @@ ATTRIBUTION_CSV_COLUMNS = ["attribution"]
 WARNING_CSV_COLUMNS = ["warning"]
 
 
+def recorded_properties(query) -> dict:
+    """META_FIELDS of what was recorded with a photo or a video frame, JSON-ready (None ones left
+    out): a photo's EXIF/XMP (metadata.meta_properties); for a video frame, its telemetry record
+    (media/telemetry.FrameTelemetry): altitudes above take-off and as written (m), gimbal yaw and
+    pitch (deg), the 35 mm-equivalent focal length (camera.focal_35mm: older DJI models write
+    mm x 10) and the cue's clock time (camera local time, no zone, as the SRT gives it). A field
+    the photo's own metadata holds wins."""
+    out = meta_properties(getattr(query, "meta", None))
+    t = getattr(query, "telemetry", None)
+    if t is None:
+        return out
+    from .camera import focal_35mm
+
+    recorded = {"captured_at": t.when.isoformat() if t.when is not None else None,
+                "relative_altitude_m": t.rel_alt_m, "absolute_altitude_m": t.abs_alt_m,
+                "gimbal_yaw_deg": t.gimbal_yaw_deg, "gimbal_pitch_deg": t.gimbal_pitch_deg,
+                "focal_length_35mm": focal_35mm(query)}
+    for name, value in recorded.items():
+        if value is not None and name not in out:
+            out[name] = round(value, 3) if isinstance(value, float) else value
+    return out
+
+
 def _meta_cells(p: Prediction) -> list:
-    meta = meta_properties(p.query.meta)
+    meta = recorded_properties(p.query)
     return [p.query.truth_source or "", p.query.truth_note or ""] + [meta.get(name, "") for name in META_FIELDS]
 
 
