@@ -117,6 +117,7 @@ def test_not_located_photo_has_zero_confidence_and_says_why(tmp_path):
     queries = [query_at(tiles[4], "black.jpg"), query_at(tiles[1], "fine.jpg")]
     scores = np.array([[0.9, 0.2, 0.1], [0.9, 0.2, 0.1]])
     ids = np.array([[4, 0, 8], [1, 8, 6]])
+    # a blank frame stays not located even when verification claims 30 inliers (it cannot truly hold)
     black, fine = predict(queries, tiles, scores, ids, inliers=np.array([[30, 0, 0], [30, 0, 0]]),
                           not_located=["blank frame", None])
     assert (black.status, black.confidence, black.note) == ("not located", 0.0, "blank frame")
@@ -127,6 +128,27 @@ def test_not_located_photo_has_zero_confidence_and_says_why(tmp_path):
     write_csv([black, fine], tmp_path / "p.csv")
     rows = list(csv.DictReader((tmp_path / "p.csv").open()))
     assert [r["status"] for r in rows] == ["not located", "verified"] and rows[0]["confidence"] == "0.0"
+
+
+def test_a_verified_photo_the_content_test_calls_blurred_stays_verified():
+    """Two fogged video frames read "too blurred to match" were verified by their own homography
+    0.16 and 0.27 m from the truth and still shown "not located", confidence 0 (newuser_session14.md
+    section 7): a verified match overrules the gradient heuristic; the same photo unverified does not."""
+    tiles = grid_tiles(3, 3)
+    fog = query_at(tiles[4], "fog.jpg")
+    scores, ids = np.array([[0.9, 0.2, 0.1]]), np.array([[4, 0, 8]])
+    [clear] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]))
+    [verified] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]),
+                         not_located=["too blurred to match"])
+    assert (verified.status, verified.note) == ("verified", None)
+    assert verified.confidence == clear.confidence > 0.5  # the inlier table's, as without the note
+    [unverified] = predict([fog], tiles, scores, ids, inliers=np.array([[3, 0, 0]]),
+                           not_located=["too blurred to match"])
+    assert (unverified.status, unverified.confidence, unverified.note) == ("not located", 0.0, "too blurred to match")
+    # a frame with no ground structure at all stays not located, whatever verification claims
+    [sky] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]),
+                    not_located=["no ground structure (sky, water, fog or blank)"])
+    assert (sky.status, sky.confidence) == ("not located", 0.0)
 
 
 def test_nan_scores_never_reach_the_files(tmp_path):

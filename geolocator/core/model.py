@@ -306,7 +306,7 @@ class Prediction:
     location_source: str = SOURCE_TILE_CENTRE
     status: str = STATUS_RETRIEVED
     tile_error_m: float | None = None  # the same from the top-1 tile's centre
-    note: str | None = None  # why a photo is "not located"
+    note: str | None = None  # why a photo is "not located" (content.py; never on a verified one)
 
     @property
     def top(self) -> Match:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .confidence_tables import VERIFIED_MARGINS, VERIFIED_RIGHT, table_key, verified_confidence  # noqa: F401
+from .content import BLURRED
 from .geo import haversine_m
 from .model import (
     SOURCE_HOMOGRAPHY,
@@ -165,7 +166,9 @@ def predict(
     """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
     geometric verification also inlier counts (Q, k) and the photo centre's ground point per
     match), best first. `not_located`: per query, why it has nothing to locate (content.py), or
-    None; such a photo gets status "not located" and confidence 0. `low_texture`: per query,
+    None; such a photo gets status "not located" and confidence 0, except a blurred one
+    (content.BLURRED) whose top tile verified: it keeps its status and confidence, without the
+    note. `low_texture`: per query,
     whether it is low texture (content.is_low_texture): unverified, it claims at most
     LOW_TEXTURE_CEILING. `table`: the confidence table of the matcher that verified the inlier
     counts (confidence_tables.table_key of its name and mosaic setting).
@@ -196,7 +199,13 @@ def predict(
         note = None if not_located is None else not_located[qi]
         flat = low_texture is not None and bool(low_texture[qi])
         conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat, table)
-        if note:
+        if note == BLURRED and verified:
+            # The content test guesses from gradients that a blurred frame cannot match; a verified
+            # homography says it did (two fogged video frames were placed 0.16 and 0.27 m from their
+            # truth, newuser_session14.md): geometry wins, as for low texture. A blank or
+            # structure-free frame stays not located whatever verification claims.
+            note = None
+        elif note:
             status, conf = STATUS_NOT_LOCATED, 0.0
         errors = [None, None, None]
         if query.truth is not None:
