@@ -26,13 +26,15 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     _write(learned / "vegas-best-xfeat.csv", [("c", 1, 14), ("a", 0, 15)])
     # aliked: both right -> 100.0, +1 / -0
     _write(learned / "vegas-best-aliked_widen=0.csv", [("c", 1, 29), ("a", 1, 30)])
+    # a learned row kept beside auto's (session 13's layout) is read when --learned lacks it: disk 1 of 2
+    _write(auto / "vegas-best-disk_widen=0.csv", [("c", 0, 60), ("a", 1, 59)])
     out = subprocess.run([sys.executable, str(ROOT / "training/region_table_learned_summary.py"),
                           "--learned", str(learned), "--auto", str(auto)],
                          capture_output=True, text=True, check=True).stdout
     row = next(line for line in out.splitlines() if line.startswith("| vegas | best |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells == ["vegas", "best", "2", "50.0", "100.0", "not run", "50.0 (2 photos)",
-                     "xfeat +1/-1, aliked +1/-0"]
+    assert cells == ["vegas", "best", "2", "50.0", "100.0", "50.0 (s13)", "50.0 (2 photos)",
+                     "xfeat +1/-1, aliked +1/-0, disk +0/-0"]
     # no other region or mode has rows
     assert sum(line.startswith("| ") and "R@1" not in line and "---" not in line
                for line in out.split("Right answers")[0].splitlines()) == 1
@@ -41,4 +43,4 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     # bins <15, 15-29, 30-59, >=60: xfeat 14 (right) and 15 (wrong); aliked 29 (right) and 30 (right)
     assert bins["xfeat"] == ["2", "1 / 1 (100.0)", "0 / 1 (0.0)", "0 / 0 (–)", "0 / 0 (–)"]
     assert bins["aliked_widen=0"] == ["2", "0 / 0 (–)", "1 / 1 (100.0)", "1 / 1 (100.0)", "0 / 0 (–)"]
-    assert bins["disk_widen=0"] == ["0", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)"]
+    assert bins["disk_widen=0"] == ["2", "0 / 0 (–)", "0 / 0 (–)", "1 / 1 (100.0)", "0 / 1 (0.0)"]

@@ -5,7 +5,9 @@ right 0/1, inliers, error m, source): the learned rows in training/results/regio
 the route's (auto) rows of session 13 in training/results/region_table/, every photo. Prints
 
 1. per region and mode, R@1 (%) of each learned matcher on its photos beside auto's R@1 on the SAME
-   photos (auto's rows exist for every photo; rows are joined by photo name), and the photos where a
+   photos (auto's rows exist for every photo; rows are joined by photo name; a learned row absent from
+   --learned is read from --auto's folder, where session 13 kept its oblique frozen rows, marked
+   '(s13)'), and the photos where a
    learned matcher is right and auto wrong (+) or the reverse (-);
 2. for each matcher, the share of right answers by the answer's inlier count (bins <15, 15-29,
    30-59, >=60) over all its rows: what the confidence cap of a learned backend rests on.
@@ -68,13 +70,15 @@ def main() -> None:
             auto = read_rows(args.auto / f"{region}-{mode}-auto.csv")
             cells, photos, diffs = [], None, []
             for m in MATCHERS:
-                rows = read_rows(args.learned / f"{region}-{mode}-{m}.csv")
+                rows, mark = read_rows(args.learned / f"{region}-{mode}-{m}.csv"), ""
+                if not rows:  # session 13's learned rows (the oblique regions, frozen) sit beside auto's
+                    rows, mark = read_rows(args.auto / f"{region}-{mode}-{m}.csv"), " (s13)"
                 if not rows:
                     cells.append("not run")
                     continue
                 all_rows[m].extend(rows.values())
                 photos = photos or sorted(rows)
-                cells.append(pct(sum(r["right"] for r in rows.values()), len(rows)))
+                cells.append(pct(sum(r["right"] for r in rows.values()), len(rows)) + mark)
                 plus = sum(1 for p, r in rows.items() if p in auto and r["right"] and not auto[p]["right"])
                 minus = sum(1 for p, r in rows.items() if p in auto and not r["right"] and auto[p]["right"])
                 diffs.append(f"{m.split('_')[0]} +{plus}/-{minus}")
