@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADER = "photo,global_rank,right,inliers,error_m,source\n"
 
 
-def _write(path: Path, rows: list[tuple[str, int, int]]) -> None:
+def _write(path: Path, rows: list[tuple[str, int, int]], ranks: dict[str, int] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + "".join(f"{p},1,{r},{n},1.0,homography\n" for p, r, n in rows))
+    path.write_text(HEADER + "".join(f"{p},{(ranks or {}).get(p, 1)},{r},{n},1.0,homography\n" for p, r, n in rows))
 
 
 def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
@@ -23,7 +23,8 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     # there to tell them apart: 3 of 4 = 75.0 over every photo)
     _write(auto / "vegas-best-auto.csv", [("a", 1, 100), ("b", 1, 100), ("c", 0, 3), ("d", 1, 80)])
     # xfeat: c right (auto wrong: +1), a wrong (auto right: -1) -> 1 of 2 = 50.0
-    _write(learned / "vegas-best-xfeat.csv", [("c", 1, 14), ("a", 0, 15)])
+    # c's global rank differs from auto's (4 vs 1): 5 of the 6 learned rows below share auto's ranks
+    _write(learned / "vegas-best-xfeat.csv", [("c", 1, 14), ("a", 0, 15)], ranks={"c": 4})
     # aliked: both right -> 100.0, +1 / -0
     _write(learned / "vegas-best-aliked_widen=0.csv", [("c", 1, 29), ("a", 1, 30)])
     # a learned row kept beside auto's (session 13's layout) is read when --learned lacks it: disk 1 of 2
@@ -34,7 +35,7 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     row = next(line for line in out.splitlines() if line.startswith("| vegas | best |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells == ["vegas", "best", "2", "50.0", "100.0", "50.0 (s13)", "50.0 (2 photos)",
-                     "xfeat +1/-1, aliked +1/-0, disk +0/-0"]
+                     "xfeat +1/-1, aliked +1/-0, disk +0/-0", "5 / 6"]
     # no other region or mode has rows
     assert sum(line.startswith("| ") and "R@1" not in line and "---" not in line
                for line in out.split("Right answers")[0].splitlines()) == 1

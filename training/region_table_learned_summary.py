@@ -7,8 +7,9 @@ the route's (auto) rows of session 13 in training/results/region_table/, every p
 1. per region and mode, R@1 (%) of each learned matcher on its photos beside auto's R@1 on the SAME
    photos (auto's rows exist for every photo; rows are joined by photo name; a learned row absent from
    --learned is read from --auto's folder, where session 13 kept its oblique frozen rows, marked
-   '(s13)'), and the photos where a
-   learned matcher is right and auto wrong (+) or the reverse (-);
+   '(s13)'), the photos where a
+   learned matcher is right and auto wrong (+) or the reverse (-), and how many of the learned rows
+   give their photo's true tile the global rank auto's row gave it (all of them: the same adaptation);
 2. for each matcher, the share of right answers by the answer's inlier count (bins <15, 15-29,
    30-59, >=60) over all its rows: what the confidence cap of a learned backend rests on.
 
@@ -38,7 +39,7 @@ def read_rows(path: Path) -> dict[str, dict]:
     rows = {}
     with path.open(newline="") as f:
         for r in csv.DictReader(f):
-            rows[r["photo"]] = {"right": int(r["right"]), "inliers": int(r["inliers"]),
+            rows[r["photo"]] = {"right": int(r["right"]), "inliers": int(r["inliers"]), "rank": int(r["global_rank"]),
                                 "error_m": None if r["error_m"] in ("", "–") else float(r["error_m"])}
     return rows
 
@@ -62,13 +63,14 @@ def main() -> None:
     args = ap.parse_args()
 
     print("| region | mode | photos | " + " | ".join(f"{m.split('_')[0]} R@1" for m in MATCHERS)
-          + " | auto R@1, same photos | learned right where auto wrong (+) / wrong where auto right (-) |")
-    print("|---|---|---|" + "---|" * len(MATCHERS) + "---|---|")
+          + " | auto R@1, same photos | learned right where auto wrong (+) / wrong where auto right (-) "
+          "| global ranks equal to auto's (same adaptation) |")
+    print("|---|---|---|" + "---|" * len(MATCHERS) + "---|---|---|")
     all_rows: dict[str, list[dict]] = {m: [] for m in MATCHERS}
     for region in REGIONS:
         for mode in MODES:
             auto = read_rows(args.auto / f"{region}-{mode}-auto.csv")
-            cells, photos, diffs = [], None, []
+            cells, photos, diffs, same_rank = [], None, [], []
             for m in MATCHERS:
                 rows, mark = read_rows(args.learned / f"{region}-{mode}-{m}.csv"), ""
                 if not rows:  # session 13's learned rows (the oblique regions, frozen) sit beside auto's
@@ -82,11 +84,12 @@ def main() -> None:
                 plus = sum(1 for p, r in rows.items() if p in auto and r["right"] and not auto[p]["right"])
                 minus = sum(1 for p, r in rows.items() if p in auto and not r["right"] and auto[p]["right"])
                 diffs.append(f"{m.split('_')[0]} +{plus}/-{minus}")
+                same_rank += [p in auto and r["rank"] == auto[p]["rank"] for p, r in rows.items()]
             if photos is None:
                 continue
             same = [auto[p]["right"] for p in photos if p in auto]
             auto_cell = f"{pct(sum(same), len(same))} ({len(same)} photos)" if auto else "no auto CSV"
-            print(f"| {region} | {mode} | {len(photos)} | " + " | ".join(cells) + f" | {auto_cell} | {', '.join(diffs)} |")
+            print(f"| {region} | {mode} | {len(photos)} | " + " | ".join(cells) + f" | {auto_cell} | {', '.join(diffs)} | {sum(same_rank)} / {len(same_rank)} |")
 
     print("\nRight answers by the answer's inlier count, all rows of each matcher (right / rows, %):\n")
     labels = [f"<{hi}" if lo == 0 else (f">={lo}" if hi is None else f"{lo}-{hi - 1}") for lo, hi in BINS]
