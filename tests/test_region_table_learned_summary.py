@@ -11,9 +11,12 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADER = "photo,global_rank,right,inliers,error_m,source\n"
 
 
-def _write(path: Path, rows: list[tuple[str, int, int]], ranks: dict[str, int] | None = None) -> None:
+def _write(path: Path, rows: list[tuple[str, int, int]], ranks: dict[str, int] | None = None,
+           weighted: tuple[str, ...] = ()) -> None:
+    """rows (photo, right, inliers); global rank 1 unless in `ranks`; source homography unless in `weighted`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + "".join(f"{p},{(ranks or {}).get(p, 1)},{r},{n},1.0,homography\n" for p, r, n in rows))
+    path.write_text(HEADER + "".join(f"{p},{(ranks or {}).get(p, 1)},{r},{n},1.0,"
+                                     f"{'weighted' if p in weighted else 'homography'}\n" for p, r, n in rows))
 
 
 def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
@@ -28,7 +31,8 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     # aliked: both right -> 100.0, +1 / -0
     _write(learned / "vegas-best-aliked_widen=0.csv", [("c", 1, 29), ("a", 1, 30)])
     # a learned row kept beside auto's (session 13's layout) is read when --learned lacks it: disk 1 of 2
-    _write(auto / "vegas-best-disk_widen=0.csv", [("c", 0, 60), ("a", 1, 59)])
+    # (a is placed without a homography: counted apart from the inlier bins)
+    _write(auto / "vegas-best-disk_widen=0.csv", [("c", 0, 60), ("a", 1, 59)], weighted=("a",))
     out = subprocess.run([sys.executable, str(ROOT / "training/region_table_learned_summary.py"),
                           "--learned", str(learned), "--auto", str(auto)],
                          capture_output=True, text=True, check=True).stdout
@@ -41,7 +45,8 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
                for line in out.split("Right answers")[0].splitlines()) == 1
     bins = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")[1:]]
             for line in out.split("Right answers")[1].splitlines() if line.startswith("| ") and "rows" not in line}
-    # bins <15, 15-29, 30-59, >=60: xfeat 14 (right) and 15 (wrong); aliked 29 (right) and 30 (right)
-    assert bins["xfeat"] == ["2", "1 / 1 (100.0)", "0 / 1 (0.0)", "0 / 0 (–)", "0 / 0 (–)"]
-    assert bins["aliked_widen=0"] == ["2", "0 / 0 (–)", "1 / 1 (100.0)", "1 / 1 (100.0)", "0 / 0 (–)"]
-    assert bins["disk_widen=0"] == ["2", "0 / 0 (–)", "0 / 0 (–)", "1 / 1 (100.0)", "0 / 1 (0.0)"]
+    # bins <15, 15-29, 30-59, >=60, then not verified: xfeat 14 (right) and 15 (wrong); aliked 29 (right)
+    # and 30 (right); disk 60 (wrong) and a (right, weighted: 59 inliers but not in the 30-59 bin)
+    assert bins["xfeat"] == ["2", "1 / 1 (100.0)", "0 / 1 (0.0)", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)"]
+    assert bins["aliked_widen=0"] == ["2", "0 / 0 (–)", "1 / 1 (100.0)", "1 / 1 (100.0)", "0 / 0 (–)", "0 / 0 (–)"]
+    assert bins["disk_widen=0"] == ["2", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)", "0 / 1 (0.0)", "1 / 1 (100.0)"]

@@ -11,7 +11,9 @@ the route's (auto) rows of session 13 in training/results/region_table/, every p
    learned matcher is right and auto wrong (+) or the reverse (-), and how many of the learned rows
    give their photo's true tile the global rank auto's row gave it (all of them: the same adaptation);
 2. for each matcher, the share of right answers by the answer's inlier count (bins <15, 15-29,
-   30-59, >=60) over all its rows: what the confidence cap of a learned backend rests on.
+   30-59, >=60) over its rows placed by a homography (verified), and apart the rows placed otherwise
+   (source not 'homography': nothing verified, the global ranking's answer): what the confidence cap
+   of a learned backend rests on.
 
 Truth only scores: 'right' was written by the scorer, nothing here feeds locating.
 
@@ -40,6 +42,7 @@ def read_rows(path: Path) -> dict[str, dict]:
     with path.open(newline="") as f:
         for r in csv.DictReader(f):
             rows[r["photo"]] = {"right": int(r["right"]), "inliers": int(r["inliers"]), "rank": int(r["global_rank"]),
+                                "source": r["source"],
                                 "error_m": None if r["error_m"] in ("", "–") else float(r["error_m"])}
     return rows
 
@@ -91,17 +94,19 @@ def main() -> None:
             auto_cell = f"{pct(sum(same), len(same))} ({len(same)} photos)" if auto else "no auto CSV"
             print(f"| {region} | {mode} | {len(photos)} | " + " | ".join(cells) + f" | {auto_cell} | {', '.join(diffs)} | {sum(same_rank)} / {len(same_rank)} |")
 
-    print("\nRight answers by the answer's inlier count, all rows of each matcher (right / rows, %):\n")
+    print("\nRight answers by the answer's inlier count, all rows of each matcher placed by a homography "
+          "(right / rows, %), and the rows placed otherwise:\n")
     labels = [f"<{hi}" if lo == 0 else (f">={lo}" if hi is None else f"{lo}-{hi - 1}") for lo, hi in BINS]
-    print("| matcher | rows | " + " | ".join(labels) + " |")
-    print("|---|---|" + "---|" * len(BINS))
+    print("| matcher | rows | " + " | ".join(labels) + " | not verified (other source) |")
+    print("|---|---|" + "---|" * (len(BINS) + 1))
     for m, rows in all_rows.items():
         counts = [[0, 0] for _ in BINS]
+        other = [0, 0]
         for r in rows:
-            c = counts[inlier_bin(r["inliers"])]
+            c = counts[inlier_bin(r["inliers"])] if r["source"] == "homography" else other
             c[0] += r["right"]
             c[1] += 1
-        print(f"| {m} | {len(rows)} | " + " | ".join(f"{k} / {n} ({pct(k, n)})" for k, n in counts) + " |")
+        print(f"| {m} | {len(rows)} | " + " | ".join(f"{k} / {n} ({pct(k, n)})" for k, n in [*counts, other]) + " |")
 
 
 if __name__ == "__main__":
