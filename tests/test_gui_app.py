@@ -278,7 +278,7 @@ def test_cancel_adaptation_leaves_app_idle_and_intact(qtbot, dirs):
     wait_idle(qtbot, w)
     assert w.last_outcome == "cancelled"
     # verified photos are kept in the cache folder (core/pair_store.py): the message says so
-    assert "locating again resumes" in w.message_bar.text
+    assert "add the photos again, or Adapt) resumes where it stopped" in w.message_bar.text
     assert not w.progress.isVisible() and w.act_adapt.isEnabled() and not w.act_cancel.isEnabled()
     assert w.predictions == before  # previous results untouched
     assert not w.adapter_info.exists  # nothing half-saved
