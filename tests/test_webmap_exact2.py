@@ -162,7 +162,8 @@ def test_build_map_flight_frames_and_track(tmp_path):
     page2 = _page(None, [pred, other], tracks=[Track("f", (point, two))])
     assert [json.loads(t) for t in re.findall(r"geoloc\.track\((\{.*?\})\);\n", page2)] == [
         {"coords": [[50.2, 10.3], [50.3, 10.4]], "tooltip": "f · 2 frames"}]
-    assert "geoloc.legend(true, true);\ngeoloc.track(" in page2
+    # b.jpg (no truth) is now placed: a blue marker beside a.jpg's green one, so both keys
+    assert "geoloc.legend(true, true, true);\ngeoloc.track(" in page2
     assert _fit(page2)[0] == [[50.2, 10.3], [50.3, 10.4]]  # the frames' track positions
 
 
@@ -267,3 +268,21 @@ def test_the_online_basemap_does_not_cap_the_map_zoom_at_18():
     assert zoom["maxNativeZoom"] == 19 and zoom["maxZoom"] >= 23
     map_opts = re.search(r"L\.map\(\s*\"map_\w+\",\s*\{(.*?)\}\s*\);", page, re.S).group(1)
     assert "maxZoom" not in map_opts  # the map's own limit is its layers'
+
+
+def test_legend_keys_blue_markers_beside_green_and_red(tmp_path):
+    """newuser session 15: photos with EXIF GPS (green/red) and one without any metadata (blue,
+    shaded by confidence) on one map; the legend keyed green/red only, so the blue marker went
+    unexplained. Mixed sets now get both keys; a truthless 'not located' photo is grey (its own key)."""
+    scored = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=3.0)
+    unscored = _pred(tmp_path)
+    mixed = _page(None, [scored, unscored])
+    assert [a["colour"] for a in _adds(mixed)] == ["#1a9850", "#2b83ba"]  # green, blue (conf 0.7)
+    assert "geoloc.legend(true, false, true);" in mixed
+    # the runtime draws the blue keys when the third argument says so, labelled as having no truth
+    assert "(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident<br>'" in mixed
+    assert "var noTruth = alsoUnscored ? 'no truth: ' : '';" in mixed
+    assert "geoloc.legend(true, false);" in _page(None, [scored, scored])  # all scored: as before
+    assert "geoloc.legend(false, false);" in _page(None, [unscored])  # none scored: the blue keys alone
+    grey = replace(unscored, status="not located")
+    assert "geoloc.legend(true, false);" in _page(None, [scored, grey])

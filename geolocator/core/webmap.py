@@ -291,16 +291,19 @@ window.geoloc = (function () {
     if (pan && !api.map.getBounds().pad(-0.05).contains(m.getLatLng())) { api.map.panTo(m.getLatLng()); }
     return true;
   };
-  api.legend = function (withTruth, withTrack) {
+  // alsoUnscored: some photos have truth and some (drawn blue by confidence) have none: both keys
+  api.legend = function (withTruth, withTrack, alsoUnscored) {
     var c = L.control({position: 'bottomleft'});
     c.onAdd = function () {
       var d = L.DomUtil.create('div', 'geoloc-legend');
       var dot = function (col, edge) { return '<span style="display:inline-block;width:10px;height:10px;border-radius:5px;' +
         'border:1px solid ' + (edge || '#fff') + ';background:' + col + ';margin-right:4px"></span>'; };
+      var noTruth = alsoUnscored ? 'no truth: ' : '';
       d.innerHTML = (withTruth
         ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
-          dot('#ffffff', '#555') + 'truth (dashed line: error)'
-        : dot('#2b83ba') + 'confident<br>' + dot('#abd9e9') + 'unsure') +
+          dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
+        : '') +
+        (!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident<br>' + dot('#abd9e9') + noTruth + 'unsure' : '') +
         '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
       if (withTrack) {  // a flight: what each frame's marker says about where it comes from
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
@@ -390,8 +393,9 @@ class _Photos(MacroElement):
     """Every photo's marker, drawn by the page's runtime from JSON data (geoloc.add)."""
 
     def __init__(self, map_name: str, items: list[str], with_truth: bool = False, tracks: list[str] | None = None,
-                 draw_area: bool = False) -> None:
-        # tracks: each flight's line as JSON; with any, the legend also explains the frames' statuses
+                 draw_area: bool = False, also_unscored: bool = False) -> None:
+        # tracks: each flight's line as JSON; with any, the legend also explains the frames' statuses.
+        # also_unscored: beside photos with truth (green/red), some without (blue): the legend keys both.
         super().__init__()
         self._name = "GeolocPhotos"
         self.draw_area = draw_area
@@ -399,13 +403,15 @@ class _Photos(MacroElement):
         self.items = items
         self.with_truth = with_truth
         self.tracks = tracks or []
+        self.also_unscored = also_unscored and with_truth
 
     def render(self, **kwargs) -> None:
         lines = [f"geoloc.init({self.map_name});"]
         if self.draw_area:
             lines.append("geoloc.drawControl();")
         if self.items:
-            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'});")
+            both = ", true" if self.also_unscored else ""
+            lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'}{both});")
         lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
@@ -507,8 +513,10 @@ def build_map(
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
                    for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line
+    # blue markers (marker_colour: located photos without truth); the legend keys them beside green/red
+    unscored = any(json.loads(item)["colour"] in ("#2b83ba", "#abd9e9") for item in items)
     m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items,
-                        draw_area=draw_area))
+                        draw_area=draw_area, also_unscored=unscored))
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     if fit is None and view is not None:
