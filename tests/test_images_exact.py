@@ -291,6 +291,11 @@ def test_missing_corrupt_and_not_image_sentences(tmp_path):
     assert _problem(images._open_pil, tmp_path / "none.png") == "file not found"
     (tmp_path / "t.png").write_text("hello")
     assert images.probe_image(tmp_path / "t.png") == "not an image, or a format that cannot be read"
+    # newuser session 15: a 0-byte .jpg in a photo folder (an unfinished copy) was "not an image,
+    # or a format that cannot be read", which sends a person looking for a codec; it says empty
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    assert images.probe_image(tmp_path / "empty.jpg") == "an empty file (0 bytes)"
+    assert _problem(images.open_image, tmp_path / "empty.jpg") == "an empty file (0 bytes)"
     Image.new("RGB", (9, 5)).save(tmp_path / "ok.png")
     assert images.probe_image(tmp_path / "ok.png") is None
     assert images.image_size(tmp_path / "ok.png") == (9, 5)

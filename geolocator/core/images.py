@@ -158,6 +158,16 @@ def _too_large(path: Path) -> InputError:
     return InputError(path, f"image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels): refusing to decode it")
 
 
+def _unidentified(path: Path) -> str:
+    """Why PIL recognised no image in `path`: a 0-byte file (an interrupted copy off a card, a
+    sync placeholder) says so, anything else is "not an image, or a format that cannot be read"."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    return "an empty file (0 bytes)" if empty else "not an image, or a format that cannot be read"
+
+
 def _open_pil(path: Path) -> Image.Image:
     """Open lazily (header only) with bomb and corruption errors turned into InputError."""
     missing = _missing_package(path)
@@ -170,7 +180,7 @@ def _open_pil(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnidentifiedImageError:
-        raise InputError(path, "not an image, or a format that cannot be read") from None
+        raise InputError(path, _unidentified(path)) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot read image ({exc})") from None
     # PIL only warns between 1x and 2x its limit (and errors above); we refuse anything over it.
