@@ -181,7 +181,8 @@ def _area_arg(text: str):
 def _add_tileset_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("tile set formats")
     g.add_argument("--epsg", type=_crs_arg, metavar="CRS",
-                   help="CRS of world-file tiles: an EPSG number (32760), EPSG:/ESRI: code or WKT (default: a .prj beside each image)")
+                   help="CRS of world-file tiles, or of a GeoTIFF that has none: an EPSG number (32760), EPSG:/ESRI: "
+                        "code, WKT or a PROJ string (default: a .prj beside each image)")
     rows = g.add_mutually_exclusive_group()
     rows.add_argument("--tms", dest="tms", action="store_const", const=True, default=None,
                       help="z/x/y folder counts rows from the south (TMS); default: detected (tilemapresource.xml, TileJSON)")
@@ -728,7 +729,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set")
-    p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder or a GeoTIFF")
+    p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder, a GeoTIFF, "
+                                                   "or a tile package (.mbtiles, .pmtiles, .gpkg)")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
                         "none: a local instance). Needs pip install \"geolocator[ray]\"")

@@ -36,6 +36,18 @@ def test_help_of_region_commands_says_what_a_region_is():
         assert "tiles.csv" in text and "truth.csv" in text, name
 
 
+def test_help_names_every_tile_set_format_and_crs_form_the_readme_does():
+    """newuser session 15: `index --help` listed no tile package, though `geolocator index
+    area.mbtiles` indexes one (README: every command reads .mbtiles/.pmtiles/.gpkg); --epsg named
+    WKT but not the PROJ string the README offers, nor a GeoTIFF without a CRS, which it also serves."""
+    text = " ".join(_commands()["index"].format_help().split())
+    for fmt in (".mbtiles", ".pmtiles", ".gpkg", "GeoTIFF", "tiles.csv"):
+        assert fmt in text, fmt
+    for name in ("index", "locate", "eval", "adapt"):
+        epsg = " ".join(_commands()[name].format_help().split())
+        assert "PROJ string" in epsg and "GeoTIFF that has none" in epsg, name
+
+
 @pytest.mark.parametrize("argv", [
     ["locate", "q.jpg", "--tiles", "t", "--top-k", "0"],  # was an IndexError traceback after the whole work
     ["eval", "region", "--top-k", "-1"],
