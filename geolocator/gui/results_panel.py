@@ -23,6 +23,22 @@ def _plain(text: str = "") -> QLabel:
     return label
 
 
+class _WrappedLabel(QLabel):
+    """A word-wrapped label that keeps the height its wrapped text needs: a splitter or a layout
+    squeezing the results pane gave it less and cut its last lines off (at 1024 x 700 the truth
+    and error line)."""
+
+    def fit(self) -> None:
+        old = self.minimumHeight()
+        self.setMinimumHeight(0)  # QLabel.heightForWidth answers at least the minimum height
+        need = self.heightForWidth(max(1, self.width()))
+        self.setMinimumHeight(need if need > 0 else old)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit()
+
+
 class TileCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,7 +103,9 @@ class ResultsPanel(QWidget):
         right = QVBoxLayout()
         self.title = _plain("Select a drone image")
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.details = _plain("")
+        self.details = _WrappedLabel("")
+        self.details.setTextFormat(Qt.TextFormat.PlainText)  # as _plain: names are never HTML
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setWordWrap(True)
         right.addWidget(self.title)
         right.addWidget(self.details)
@@ -98,7 +116,12 @@ class ResultsPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(TILE_PX + 60)
+        # a whole card (tile, rank, matching points, name) above the horizontal scroll bar that more
+        # cards than fit bring: TILE_PX + 60 left the tile's name under the bar, cut in half
+        probe = TileCard()
+        probe.set_match(1, 0.0, "t", None, None, inliers=0)
+        scroll.setMinimumHeight(probe.sizeHint().height() + scroll.horizontalScrollBar().sizeHint().height())
+        probe.deleteLater()
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._cards_host)
         right.addWidget(scroll, 1)
@@ -158,6 +181,7 @@ class ResultsPanel(QWidget):
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
+        self.details.fit()
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):
