@@ -47,15 +47,39 @@ def test_squeezed_results_pane_cuts_no_line_and_no_card_caption(qtbot, tmp_path,
         qtbot.wait(20)
     details = panel.details
     assert "error 3.0 m" in details.text().replace("\xa0", " ")  # no-break spaces keep figures whole
-    # the wrapped text's own height at this width (a minimum of 0 so that Qt answers for the text alone)
-    floor = details.minimumHeight()
-    details.setMinimumHeight(0)
+    # the wrapped text's own height at its width: all of it is on the label, and what the pane has no
+    # room for is reached with a scroll bar, never cut off
     needed = details.heightForWidth(details.width())
-    details.setMinimumHeight(floor)
     assert details.height() >= needed > 0
-    (scroll,) = panel.findChildren(QScrollArea)
+    shown = details.visibleRegion().boundingRect().height()
+    if shown < needed:
+        bar = details.parentWidget().parentWidget().verticalScrollBar()
+        assert bar.isVisible() and bar.maximum() >= needed - shown
+    scroll = [a for a in panel.findChildren(QScrollArea) if a.widget() is not details][0]  # the cards'
     viewport = scroll.viewport()
     assert scroll.horizontalScrollBar().isVisible()  # five cards do not fit: the bar is there
     card = panel.cards[0]
     bottom = card.name.mapTo(viewport, QPoint(0, card.name.height())).y()
     assert bottom <= viewport.height(), (bottom, viewport.height())
+
+
+def test_the_pane_minimum_height_does_not_grow_with_the_text(qtbot, tmp_path):
+    """Keeping all the text by a minimum height made a 1024-wide window refuse 700 px (791 tall: more
+    than a 768-line laptop screen): the details scroll instead, the pane's minimum stays the cards'."""
+    from dataclasses import replace
+
+    from geolocator.core.model import Query
+    from geolocator.gui.results_panel import ResultsPanel
+
+    pred, meta = _five_card_prediction(tmp_path)
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 300)
+    panel.show()
+    panel.show_query(replace(pred.query, meta=None), pred, None, {})
+    qtbot.wait(20)
+    short = panel.minimumSizeHint().height()
+    note = "EXIF GPS fix is void (GPSStatus V, measurement void): not used as truth " * 4
+    panel.show_query(Query("b.jpg", tmp_path / "b.jpg", truth_note=note, meta=meta), pred, None, {})
+    qtbot.wait(20)
+    assert panel.minimumSizeHint().height() == short

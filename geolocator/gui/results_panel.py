@@ -23,22 +23,6 @@ def _plain(text: str = "") -> QLabel:
     return label
 
 
-class _WrappedLabel(QLabel):
-    """A word-wrapped label that keeps the height its wrapped text needs: a splitter or a layout
-    squeezing the results pane gave it less and cut its last lines off (at 1024 x 700 the truth
-    and error line)."""
-
-    def fit(self) -> None:
-        old = self.minimumHeight()
-        self.setMinimumHeight(0)  # QLabel.heightForWidth answers at least the minimum height
-        need = self.heightForWidth(max(1, self.width()))
-        self.setMinimumHeight(need if need > 0 else old)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self.fit()
-
-
 class TileCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,12 +87,18 @@ class ResultsPanel(QWidget):
         right = QVBoxLayout()
         self.title = _plain("Select a drone image")
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.details = _WrappedLabel("")
-        self.details.setTextFormat(Qt.TextFormat.PlainText)  # as _plain: names are never HTML
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = _plain("")
         self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # the details scroll when the pane is squeezed (a 1024 x 700 window cut the "Truth … error"
+        # line off); a minimum height instead made the window taller than a 768-line screen
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_scroll.setWidget(self.details)
         right.addWidget(self.title)
-        right.addWidget(self.details)
+        right.addWidget(self.details_scroll, 1)
         self._cards_host = QWidget()
         self._cards = QGridLayout(self._cards_host)
         self._cards.setContentsMargins(0, 0, 0, 0)
@@ -124,7 +114,7 @@ class ResultsPanel(QWidget):
         probe.deleteLater()
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._cards_host)
-        right.addWidget(scroll, 1)
+        right.addWidget(scroll)
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
 
@@ -181,7 +171,6 @@ class ResultsPanel(QWidget):
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
-        self.details.fit()
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):
