@@ -282,7 +282,12 @@ def test_legend_keys_blue_markers_beside_green_and_red(tmp_path):
     # the runtime draws the blue keys when the third argument says so, labelled as having no truth
     assert "(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident<br>'" in mixed
     assert "var noTruth = alsoUnscored ? 'no truth: ' : '';" in mixed
+    assert "'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')" in mixed  # one key a line
     assert "geoloc.legend(true, false);" in _page(None, [scored, scored])  # all scored: as before
     assert "geoloc.legend(false, false);" in _page(None, [unscored])  # none scored: the blue keys alone
     grey = replace(unscored, status="not located")
     assert "geoloc.legend(true, false);" in _page(None, [scored, grey])
+    unsure = _pred(tmp_path, conf=0.3)  # light blue: below 0.5
+    page = _page(None, [scored, unsure])
+    assert [a["colour"] for a in _adds(page)] == ["#1a9850", "#abd9e9"]
+    assert "geoloc.legend(true, false, true);" in page
