@@ -686,7 +686,7 @@ def test_verify_passes_each_photos_footprint_reports_progress_and_cancels(tmp_pa
     query, tiles = _files(tmp_path, 2)
     seen, events = [], []
     monkeypatch.setattr(Verifier, "verify_photo",
-                        lambda self, q, t, c, fp=None, decoded=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
+                        lambda self, q, t, c, fp=None, decoded=None, cancel=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
     other = Query("other.jpg", tmp_path / "other.jpg")
     out = Verifier().verify([query, other], tiles, np.array([[0, 1], [1, 0]]), footprints=[5.0, None],
                             progress=events.append)
@@ -711,7 +711,7 @@ class _Recorder:
     def __init__(self):
         self.calls = []
 
-    def verify_photo(self, query, tiles, extra, footprint):
+    def verify_photo(self, query, tiles, extra, footprint, cancel=None):
         self.calls.append((query, list(extra), footprint))
         return [Verification(100 + int(t)) for t in extra]
 

@@ -688,7 +688,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
     calls = []
 
     class Recorder:
-        def verify_photo(self, query, tiles, extra, footprint):
+        def verify_photo(self, query, tiles, extra, footprint, cancel=None):
             calls.append((query, tiles, list(extra), footprint))
             return [Verification(100 + int(t)) for t in extra]
 
@@ -704,7 +704,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
 
 def test_verify_hands_the_tiles_on_and_its_eta_follows_the_pace(tmp_path, monkeypatch):
     seen, events = [], []
-    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None, decoded=None: seen.append(t) or [Verification(1)])
+    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None, decoded=None, cancel=None: seen.append(t) or [Verification(1)])
     ticks = iter([0.0, 10.0, 20.0])  # perf_counter: the clock's start, then after each photo
     monkeypatch.setattr(progress, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
     tiles = ("tiles",)

@@ -1,0 +1,224 @@
+"""Cancel takes effect between verified PAIRS, not only between photos (session 15).
+
+A photo verifies 20-64 pairs: ~0.5 s with SIFT but 10-25 s with aliked / disk, and the fine and blind
+passes and adaptation's photo-photo links add more. Before session 15 the Verifier checked the cancel
+token once a photo (Verifier.verify), so the app's Cancel waited for the whole photo. Now the token
+is checked before each new pair evaluation (and each tile a learned backend describes, and each of
+adaptation's links); what was verified before it is kept (core/pair_store.py), so a cancelled locate
+run again answers exactly as an uninterrupted one. Each test below fails on the code before (checked
+by reverting geolocator/core/rerank.py and adapt/geometric.py): the photo's remaining pairs were made."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from geolocator.core import rerank
+from geolocator.core.errors import Cancelled
+from geolocator.core.pair_store import PairStore
+from geolocator.core.progress import CancelToken
+from geolocator.core.rerank import Verifier, VerifySettings
+
+from .demo_features import demo_workspace, load_demo_features
+from .test_pair_store import _answers, _outcome, _Spy
+
+
+def _cancel_after(monkeypatch, module, name: str, n: int, token: CancelToken) -> list:
+    """Wrap module.name (a matcher) so that `token` is cancelled as its n-th call returns (the
+    user presses Cancel while that pair is being matched); returns the list of calls made."""
+    real, calls = getattr(module, name), []
+
+    def wrapped(*args, **kwargs):
+        calls.append(args)
+        out = real(*args, **kwargs)
+        if len(calls) == n:
+            token.cancel()
+        return out
+
+    monkeypatch.setattr(module, name, wrapped)
+    return calls
+
+
+def test_a_cancelled_demo_locate_stops_after_the_pair_and_resumes_to_a_fresh_runs_answers(tmp_path, monkeypatch):
+    spy = _Spy(monkeypatch)  # real SIFT, real demo photos and tiles
+    features = load_demo_features()
+    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=4)
+    photos = region.queries[20:24]
+    expected = whole.locate(photos)
+    per_pair = spy.take()  # the photo each pair of an uninterrupted run belonged to
+    # the first pair whose photo has another pair after it: Cancel pressed while it is matched lands
+    # mid-photo (the 4 candidates of the first photo alone give 4 such pairs)
+    n = next(i + 1 for i in range(len(per_pair) - 1) if per_pair[i] == per_pair[i + 1])
+    assert len(per_pair) > n
+
+    token = CancelToken()
+    matcher = rerank.verify_pair  # the spy's
+    calls = []
+
+    def pressed(*args, **kwargs):
+        calls.append(1)
+        out = matcher(*args, **kwargs)
+        if len(calls) == n:
+            token.cancel()
+        return out
+
+    monkeypatch.setattr(rerank, "verify_pair", pressed)
+    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4)
+    with pytest.raises(Cancelled):
+        ws.locate(photos, cancel=token)
+    # the job ended at the next pair: no pair after the n-th (before: the photo's other pairs too)
+    assert len(spy.take()) == n
+
+    monkeypatch.setattr(rerank, "verify_pair", matcher)
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4)  # the same cache folder
+    resumed = again.locate(photos)
+    # only the pairs not reached are verified, and the answers are the uninterrupted run's
+    assert spy.take() == per_pair[n:]
+    assert _answers(resumed) == _answers(expected)
+
+
+def test_cancel_lands_between_fine_pass_pairs_and_the_rest_resumes(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 3)
+    # nothing reaches fine_below (12) at first: the fine pass runs on all 3 (tags 100-102)
+    rec = Rec(monkeypatch, inliers=[5, 3, 2], fine={0: 20, 1: 4, 2: 1})
+    settings, photo = VerifySettings(blind_tilts=()), _query(tmp_path)
+    expected = _outcome(Verifier(settings).verify_photo(photo, tiles, [0, 1, 2]))
+    assert [t for _, t, *_ in rec.pairs] == [0, 1, 2, 100, 101, 102]
+    rec.pairs.clear()
+    token = CancelToken()
+    _cancel_after(monkeypatch, rerank, "verify_pair", 4, token)  # pressed during the first fine pair
+    v = Verifier(settings)
+    v.store = PairStore(tmp_path / "pairs")
+    with pytest.raises(Cancelled):
+        v.verify([photo], tiles, np.array([[0, 1, 2]]), cancel=token)
+    assert [t for _, t, *_ in rec.pairs] == [0, 1, 2, 100]  # before: 101 and 102 as well
+    rec.pairs.clear()
+    resumed = Verifier(settings)
+    resumed.store = PairStore(tmp_path / "pairs")
+    assert _outcome(resumed.verify_photo(photo, tiles, [0, 1, 2])) == expected
+    assert [t for _, t, *_ in rec.pairs] == [101, 102]
+
+
+def test_cancel_lands_between_blind_tilt_pairs(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 2)
+    # nothing verifies, even finely: the blind pass runs at each tilt on both tiles
+    Rec(monkeypatch, inliers=[0, 0], fine={0: 0, 1: 0})
+    turned = []
+    monkeypatch.setattr(rerank, "rectified_local_features", lambda image, view, s, contrast=None:
+                        turned.append(view) or SimpleNamespace())
+    monkeypatch.setattr(Verifier, "_decoded", lambda self, query: "pixels")
+    blind = []
+    token = CancelToken()
+
+    def fine_pair(self, photo, tile, footprint_m):
+        blind.append(tile.id)
+        if len(blind) == 2 + 1:  # the first blind pair (after the two fine ones)
+            token.cancel()
+        return rerank.Verification(0)
+
+    monkeypatch.setattr(Verifier, "_fine_pair", fine_pair)
+    settings = VerifySettings(blind_tilts=(25.0, 40.0))
+    with pytest.raises(Cancelled):
+        Verifier(settings).verify([_query(tmp_path)], tiles, np.array([[0, 1]]), cancel=token)
+    # fine t0, t1, then blind at 25 deg on t0 only (before: t1 at 25, and t0, t1 at 40 too)
+    assert blind == ["t0", "t1", "t0"] and len(turned) == 1
+
+
+def _learned(monkeypatch, tmp_path, n_tiles: int):
+    from geolocator.core import matchers
+
+    from .test_rerank_exact2 import _mosaic_fakes, _query, _row
+
+    tiles = _row(tmp_path, n_tiles)
+    rec = _mosaic_fakes(monkeypatch, tiles, learned_backend=True)  # 7 inliers each; heading score 10 - t
+    monkeypatch.setattr(matchers, "get_matcher", lambda name, device="cpu": SimpleNamespace(signature="fake 1"))
+    # stop at 50 inliers: never reached, every candidate is verified, most alike (lowest t) first
+    return tiles, rec, _query(tmp_path), VerifySettings(matcher="xfeat", stop_inliers=50)
+
+
+def test_a_learned_backend_is_cancelled_between_its_pairs_and_resumes(tmp_path, monkeypatch):
+    from geolocator.core.matchers import verify as learned
+
+    tiles, rec, photo, settings = _learned(monkeypatch, tmp_path, 4)
+    expected = _outcome(Verifier(settings).verify_photo(photo, tiles, [3, 2, 1, 0]))
+    assert [p[1] for p in rec.pairs] == [0, 1, 2, 3]
+    rec.pairs.clear()
+    token = CancelToken()
+    _cancel_after(monkeypatch, learned, "verify_pair", 2, token)  # pressed during the 2nd pair
+    v = Verifier(settings)
+    v.store = PairStore(tmp_path / "pairs")
+    with pytest.raises(Cancelled):
+        v.verify([photo], tiles, np.array([[3, 2, 1, 0]]), cancel=token)
+    assert [p[1] for p in rec.pairs] == [0, 1]  # before: 2 and 3 too (10-25 s with aliked)
+    rec.pairs.clear()
+    resumed = Verifier(settings)
+    resumed.store = PairStore(tmp_path / "pairs")
+    assert _outcome(resumed.verify_photo(photo, tiles, [3, 2, 1, 0])) == expected
+    assert [p[1] for p in rec.pairs] == [2, 3]
+
+
+def test_a_learned_backend_is_cancelled_between_the_tiles_it_describes(tmp_path, monkeypatch):
+    tiles, rec, photo, settings = _learned(monkeypatch, tmp_path, 4)
+    token = CancelToken()
+    target = Verifier.target
+
+    def pressed(self, tiles_, t):  # describing a tile costs a learned backend ~0.4 s
+        out = target(self, tiles_, t)
+        if len(rec.targets) == 2:
+            token.cancel()
+        return out
+
+    monkeypatch.setattr(Verifier, "target", pressed)
+    with pytest.raises(Cancelled):
+        Verifier(settings).verify([photo], tiles, np.array([[3, 2, 1, 0]]), cancel=token)
+    assert rec.targets == [3, 2] and rec.pairs == []  # before: all 4 described and all 4 matched
+
+
+def test_widening_passes_the_cancel_token_to_each_photo(monkeypatch):
+    from geolocator.core.rerank import Verification, widen_unverified
+
+    given = []
+
+    class Recorder:
+        def verify_photo(self, query, tiles, extra, footprint, cancel=None):
+            given.append(cancel)
+            return [Verification(0) for _ in extra]
+
+    token = CancelToken()
+    widen_unverified(Recorder(), ["a"], ("tiles",), np.array([[0, 1, 2]]), np.array([[0]]), [[Verification(0)]], 8, 3,
+                     cancel=token)
+    assert given == [token]  # before: verify_photo was called without it
+
+
+def test_adaptations_links_are_cancelled_between_them(monkeypatch):
+    from geolocator.core.adapt import geometric
+    from geolocator.core.adapt.geometric import geometric_labels
+
+    from .test_geometric_exact import L, T, TileSet, Verifier as FakeVerifier, make_fakes
+
+    fakes = make_fakes(monkeypatch)
+    # a and b are anchors (30 inliers); c matched nothing: it is linked to a, then to b
+    direct = {"a": [(30, T(0.0), (0.5, 0.5))], "b": [(30, T(0.0), (0.5, 0.5))], "c": [(0, T(0.0), None)]}
+    fakes.links[("c", "a")] = (5, L(0.0))
+    fakes.links[("c", "b")] = (15, L(0.0))
+    similarity = np.zeros((3, 3))
+    similarity[2] = [0.9, 0.5, 0.0]  # a is tried first
+    token = CancelToken()
+    fake = geometric.verify_pair
+
+    def pressed(*args, **kwargs):
+        out = fake(*args, **kwargs)
+        token.cancel()  # pressed during the first link
+        return out
+
+    monkeypatch.setattr(geometric, "verify_pair", pressed)
+    with pytest.raises(Cancelled):
+        geometric_labels(["a", "b", "c"], TileSet(), np.array([[0], [1], [2]]), similarity, FakeVerifier(direct),
+                         cancel=token)
+    assert [c[:2] for c in fakes.calls] == [("c", "a")]  # before: ("c", "b") as well
