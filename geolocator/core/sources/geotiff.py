@@ -217,6 +217,24 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     return TileSet(tuple(tiles), path)
 
 
+def what_tiff_is(path: Path) -> str:
+    """What a .tif file given as a tile set is, in words for messages (registry.swapped_hint), from
+    its header alone (no pixels): "imagery (GeoTIFF)" with a coordinate system and a position on
+    the ground; "imagery (a GeoTIFF without a coordinate system: --epsg gives it)" with a position
+    only; "a TIFF without georeference (not a GeoTIFF: no position on the ground)" with neither
+    (rasterio reads an identity transform: cut_geotiff refuses it); "a TIFF that cannot be read"
+    when rasterio is missing or refuses the file."""
+    try:
+        rasterio = import_rasterio(path)
+        with open_quietly(rasterio, path) as ds:
+            crs, placed = ds.crs, not ds.transform.is_identity or bool(ds.gcps[0])
+    except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
+        return "a TIFF that cannot be read"
+    if not placed:
+        return "a TIFF without georeference (not a GeoTIFF: no position on the ground)"
+    return "imagery (GeoTIFF)" if crs is not None else "imagery (a GeoTIFF without a coordinate system: --epsg gives it)"
+
+
 def _claims(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in TIFF_SUFFIXES
 
@@ -225,4 +243,4 @@ def _load(path: Path, options: LoadOptions) -> TileSet:
     return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, default_crs=options.epsg)
 
 
-READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)")
+READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)", what=what_tiff_is)
