@@ -110,7 +110,7 @@ def test_cancel_lands_between_blind_tilt_pairs(tmp_path, monkeypatch):
     # nothing verifies, even finely: the blind pass runs at each tilt on both tiles
     Rec(monkeypatch, inliers=[0, 0], fine={0: 0, 1: 0})
     turned = []
-    monkeypatch.setattr(rerank, "rectified_local_features", lambda image, view, s, contrast=None:
+    monkeypatch.setattr(rerank, "rectified_local_features", lambda image, view, s, contrast=None, between=None:
                         turned.append(view) or SimpleNamespace())
     monkeypatch.setattr(Verifier, "_decoded", lambda self, query: "pixels")
     blind = []
@@ -222,3 +222,39 @@ def test_adaptations_links_are_cancelled_between_them(monkeypatch):
         geometric_labels(["a", "b", "c"], TileSet(), np.array([[0], [1], [2]]), similarity, FakeVerifier(direct),
                          cancel=token)
     assert [c[:2] for c in fakes.calls] == [("c", "a")]  # before: ("c", "b") as well
+
+
+def test_a_learned_photo_description_is_cancelled_between_its_headings_and_not_taken_for_unreadable(
+        tmp_path, monkeypatch):
+    """aliked describes a photo at 4 headings (~0.65 CPU s each, 2.6 in all: the longest step
+    measured after the pair checks, training/results/cancel_session15.md); Cancel now lands between
+    headings. A Cancelled raised there must not be caught as "unreadable photo" (Verifier.photo
+    turns GeolocatorError into None, i.e. zeros, and Cancelled is one)."""
+    from PIL import Image
+
+    from geolocator.core.matchers import verify as learned
+    from geolocator.core.matchers.base import Features
+    from geolocator.core.model import Query
+
+    from .test_rerank_exact2 import _row
+
+    extracted, token = [], CancelToken()
+
+    class Fake:
+        name, rotation_invariant, signature = "fake", False, "fake 1"
+
+        def extract(self, image):
+            extracted.append(image.shape)
+            if len(extracted) == 1:
+                token.cancel()  # pressed while the first heading is described
+            return Features(np.zeros((0, 2), np.float32), np.zeros((0, 8), np.float32), (image.shape[1], image.shape[0]))
+
+    monkeypatch.setattr(learned, "get_matcher", lambda name, device="cpu": Fake())
+    photo_path = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), "gray").save(photo_path)
+    photo, tiles = Query("photo.png", photo_path), _row(tmp_path, 2)
+    v = Verifier(VerifySettings(matcher="xfeat", stop_inliers=0))
+    with pytest.raises(Cancelled):
+        v.verify_photo(photo, tiles, [0, 1], cancel=token)
+    assert len(extracted) == 1  # before: all 4 headings, then the pairs
+    assert v._unread == set() and v._described == {}  # nothing kept: not "unreadable", not half described

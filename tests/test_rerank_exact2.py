@@ -325,7 +325,7 @@ def test_photo_reads_the_query_with_the_verifiers_settings(tmp_path, monkeypatch
     seen = []
     monkeypatch.setattr(qi, "open_query_image", lambda q, min_side: seen.append((q, min_side)) or "pixels")
     monkeypatch.setattr(rerank, "image_local_features",
-                        lambda image, settings, contrast=None: seen.append((image, settings, contrast)) or "features")
+                        lambda image, settings, contrast=None, between=None: seen.append((image, settings, contrast)) or "features")
     v = Verifier(VerifySettings(max_side=256))
     query = _query(tmp_path)
     assert v.photo(query) == "features"
@@ -547,7 +547,7 @@ class _TargetFakes:
                 raise OSError("broken")
             return Image.new("RGB", (8, 8), (index[tile.id] * 20, 0, 0))
 
-        def describe(image, settings, contrast=None, zoom=1.0):
+        def describe(image, settings, contrast=None, zoom=1.0, between=None):
             fakes.described.append((image.size, settings.headings, np.asarray(image)[::8, ::8, 0].tolist()))
             return _feat(-5, (12, 12))
 

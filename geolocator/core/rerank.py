@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import tile_identity, tile_key
-from .errors import GeolocatorError
+from .errors import Cancelled, GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
 from .oblique import ViewGeometry, signed_area, view_geometry
@@ -291,15 +291,15 @@ def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float
 
 
 def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
-                         zoom: float = 1.0) -> LocalFeatures:
+                         zoom: float = 1.0, between=None) -> LocalFeatures:
     """SIFT keypoints of a decoded PIL image at its working size (see working_size; `zoom` > 1
     enlarges it further, up to `max_side * zoom`, a zoomed view of a coarse tile). `contrast`:
     SIFT's contrast threshold (OpenCV's default 0.04 when None). Points are in the returned size's
-    pixels."""
+    pixels. `between`: a learned backend's check between headings (matchers/verify.features)."""
     if settings.matcher != "sift":  # another backend (matchers/verify.py); contrast/zoom are SIFT's
         from .matchers import verify as learned
 
-        return learned.features(pil_image, settings)
+        return learned.features(pil_image, settings, between=between)
     image = _grey_working_image(pil_image, settings, zoom)
     keypoints, descriptors = _sift(image, None, settings, contrast)
     size = (image.shape[1], image.shape[0])
@@ -599,17 +599,18 @@ def nadir_image(image: np.ndarray, view, max_side: int) -> tuple[np.ndarray, np.
     return nadir, cv2.erode(mask, np.ones((5, 5), np.uint8)), canvas
 
 
-def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None) -> LocalFeatures:
+def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None,
+                             between=None) -> LocalFeatures:
     """Keypoints of an oblique photo described on its view turned towards nadir
     (oblique.ViewGeometry.to_nadir; nadir_image), returned in the photo's own working-size pixels
     (size and points as image_local_features gives them): downstream homographies stay photo -> tile.
     SIFT sees only the photo's area in the nadir image (its mask). A learned backend
     (settings.matcher != "sift"): matchers/verify.features with the view (its keypoints matched
-    where they were found, on the nadir image)."""
+    where they were found, on the nadir image). `between`: as image_local_features'."""
     if settings.matcher != "sift":
         from .matchers import verify as learned
 
-        return learned.features(pil_image, settings, view=view)
+        return learned.features(pil_image, settings, view=view, between=between)
     cv2 = _cv2()
     image = _grey_working_image(pil_image, settings)
     th, tw = image.shape
@@ -750,9 +751,12 @@ class Verifier:
             contrast = self.settings.fine_contrast if fine else None
             image = self._decoded(query)
             view = query_view(query) if self.settings.rectify else None
+            # a learned backend's headings: Cancel may land between them (_between_pairs)
             if view is not None:
-                return rectified_local_features(image, view, self.settings, contrast=contrast)
-            return image_local_features(image, self.settings, contrast=contrast)
+                return rectified_local_features(image, view, self.settings, contrast=contrast, between=self._between_pairs)
+            return image_local_features(image, self.settings, contrast=contrast, between=self._between_pairs)
+        except Cancelled:  # a Cancelled is no unreadable photo: nothing is kept, the call ends
+            raise
         except (GeolocatorError, OSError):  # unreadable: embedding reported it, naming the file
             return None
         except Exception as exc:  # noqa: BLE001 - one photo's failure must not stop the others, but it is said
