@@ -31,51 +31,64 @@ def _geotiff(path, crs="EPSG:32633", size=120):
     return path
 
 
-def _warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "--epsg" in r.getMessage()]
+class _Said(logging.Handler):
+    """The "geolocator" logger's warnings that mention --epsg, while the test runs (not caplog:
+    training/mutation_check_direct.py gives tests tmp_path and monkeypatch only)."""
+
+    def __init__(self, monkeypatch):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+        logger = logging.getLogger("geolocator")
+        monkeypatch.setattr(logger, "handlers", [*logger.handlers, self])
+
+    def emit(self, record):
+        if "--epsg" in record.getMessage():
+            self.lines.append(record.getMessage())
 
 
-def test_a_geotiff_whose_own_crs_differs_from_epsg_says_which_is_used(tmp_path, caplog):
+def test_a_geotiff_whose_own_crs_differs_from_epsg_says_which_is_used(tmp_path, monkeypatch):
     tif = _geotiff(tmp_path / "ortho.tif")
     own = cut_geotiff(tif, 50)
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
-        given = load_tileset(tif, epsg=32611, tile_size_m=50)  # UTM 11N: the user's wrong guess
+    said = _Said(monkeypatch)
+    given = load_tileset(tif, epsg=32611, tile_size_m=50)  # UTM 11N: the user's wrong guess
     # the file's own CRS is still used: the tiles lie at 15 deg E (UTM 33N), not at -117 (11N)
     assert [t.bounds for t in given.tiles] == [t.bounds for t in own.tiles]
     assert own.tiles[0].bounds.west == pytest.approx(15.0, abs=1e-6)
-    (said,) = _warnings(caplog)  # one warning (before: none)
-    assert str(tif) in said and "EPSG:32633" in said and "--epsg EPSG:32611" in said
-    assert "the file's own EPSG:32633 is used" in said
+    (line,) = said.lines  # one warning (before: none)
+    assert line == (f"{tif} has its own coordinate system, EPSG:32633, and --epsg EPSG:32611 was given: the file's own "
+                    "EPSG:32633 is used (--epsg is for tiles without one, such as images with world files); if the "
+                    f"file's is wrong, write the right one into it (gdal_edit.py -a_srs EPSG:<code> {tif})")
 
 
 @pytest.mark.parametrize("epsg", [None, 32633, "EPSG:32633", "+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs"])
-def test_no_warning_when_epsg_agrees_or_is_not_given(tmp_path, caplog, epsg):
+def test_no_warning_when_epsg_agrees_or_is_not_given(tmp_path, monkeypatch, epsg):
     tif = _geotiff(tmp_path / "ortho.tif")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
-        load_tileset(tif, epsg=epsg, tile_size_m=50)
-    assert _warnings(caplog) == []
+    said = _Said(monkeypatch)
+    load_tileset(tif, epsg=epsg, tile_size_m=50)
+    assert said.lines == []
 
 
-def test_a_folder_geotiff_whose_own_crs_differs_from_epsg_is_named_once(tmp_path, caplog):
+def test_a_folder_geotiff_whose_own_crs_differs_from_epsg_is_named_once(tmp_path, monkeypatch):
     folder = tmp_path / "tiles"
     folder.mkdir()
     _geotiff(folder / "a.tif")
     _geotiff(folder / "b.tif")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
-        ts = load_world_file_folder(folder, 4326)
+    said = _Said(monkeypatch)
+    ts = load_world_file_folder(folder, 4326)
     assert ts.tiles[0].bounds.west == pytest.approx(15.0, abs=1e-6)  # the files' own CRS
-    (said,) = _warnings(caplog)  # once for the folder (before: never)
-    assert str(folder / "a.tif") in said and "EPSG:32633" in said and "--epsg EPSG:4326" in said
+    (line,) = said.lines  # once for the folder (before: never)
+    assert line.startswith(f"{folder / 'a.tif'} has its own coordinate system, EPSG:32633, and --epsg EPSG:4326 was given")
 
 
-def test_the_cli_says_it(demo_cli, tmp_path, monkeypatch, caplog):  # noqa: F811 - the fixture
+def test_the_cli_says_it(demo_cli, tmp_path, monkeypatch):  # noqa: F811 - the fixture
     from .demo_features import DemoWorkspace
 
     # index on a non-demo tile set: the fake workspace serves only the demo's features, so stop at index
     monkeypatch.setattr(DemoWorkspace, "index", lambda self, **_: (setattr(self, "_store", self.open_store()),
                                                                    np.zeros((len(self.tileset), 1, 4), np.float32))[1])
     tif = _geotiff(tmp_path / "ortho.tif")
-    with caplog.at_level(logging.WARNING, logger="geolocator"):
-        assert demo_cli("index", str(tif), "--epsg", "4326", "--tile-size-m", "50")[0] == 0
-    (said,) = _warnings(caplog)
-    assert str(tif) in said and "EPSG:32633" in said and "--epsg EPSG:4326" in said
+    said = _Said(monkeypatch)
+    assert demo_cli("index", str(tif), "--epsg", "4326", "--tile-size-m", "50")[0] == 0
+    (line,) = said.lines
+    assert line.startswith(f"{tif} has its own coordinate system, EPSG:32633, and --epsg EPSG:4326 was given: the "
+                           "file's own EPSG:32633 is used")

@@ -14,8 +14,8 @@ from geolocator.core.sources.registry import swapped_hint  # noqa: E402
 from .test_swapped_inputs import _ortho, _tif  # noqa: E402
 
 
-@pytest.fixture
-def shots(tmp_path):
+def _shots(tmp_path):
+    """(Not a fixture: training/mutation_check_direct.py gives tests tmp_path and monkeypatch only.)"""
     folder = tmp_path / "shots"
     folder.mkdir()
     (folder / "a.jpg").write_bytes(b"")  # names only: the hint reads no photo pixels
@@ -29,24 +29,28 @@ def _is(hint: str, shots, tif) -> str:
     return hint[len(head):hint.index(": were the photos")]
 
 
-def test_a_georeferenced_geotiff_is_still_imagery_geotiff(tmp_path, shots):
+def test_a_georeferenced_geotiff_is_still_imagery_geotiff(tmp_path):
+    shots = _shots(tmp_path)
     ortho = _ortho(tmp_path / "ortho.tif")
     assert _is(swapped_hint(shots, [ortho], "locate"), shots, ortho) == "imagery (GeoTIFF)"
 
 
-def test_a_tiff_without_georeference_is_not_called_a_geotiff(tmp_path, shots):
+def test_a_tiff_without_georeference_is_not_called_a_geotiff(tmp_path):
+    shots = _shots(tmp_path)
     plain = _tif(tmp_path / "plain.tif", None, None)  # no transform, no CRS: a plain image
     words = _is(swapped_hint(shots, [plain], "locate"), shots, plain)
     assert words == "a TIFF without georeference (not a GeoTIFF: no position on the ground)"
 
 
-def test_a_geotiff_without_a_crs_is_said_to_lack_one(tmp_path, shots):
+def test_a_geotiff_without_a_crs_is_said_to_lack_one(tmp_path):
+    shots = _shots(tmp_path)
     nocrs = _ortho(tmp_path / "nocrs.tif", crs=None)  # a position, no coordinate system
     words = _is(swapped_hint(shots, [nocrs], "locate"), shots, nocrs)
     assert words == "imagery (a GeoTIFF without a coordinate system: --epsg gives it)"
 
 
-def test_a_tif_that_cannot_be_read_is_not_called_imagery(tmp_path, shots):
+def test_a_tif_that_cannot_be_read_is_not_called_imagery(tmp_path):
+    shots = _shots(tmp_path)
     broken = tmp_path / "broken.tif"
     broken.write_bytes(b"not a tiff at all")
     assert _is(swapped_hint(shots, [broken], "locate"), shots, broken) == "a TIFF that cannot be read"
