@@ -79,6 +79,18 @@ def test_a_cancelled_demo_locate_stops_after_the_pair_and_resumes_to_a_fresh_run
     assert _answers(resumed) == _answers(expected)
 
 
+def test_cancel_lands_between_first_pass_pairs(tmp_path, monkeypatch):
+    from .test_rerank_exact2 import Rec, _query, _square
+
+    tiles = _square(tmp_path, 4)
+    rec = Rec(monkeypatch, inliers=[30, 30, 30, 30])  # all verify: no fine pass
+    token = CancelToken()
+    _cancel_after(monkeypatch, rerank, "verify_pair", 2, token)  # pressed during the 2nd pair
+    with pytest.raises(Cancelled):
+        Verifier(VerifySettings()).verify([_query(tmp_path)], tiles, np.array([[0, 1, 2, 3]]), cancel=token)
+    assert [t for _, t, *_ in rec.pairs] == [0, 1]  # before: 2 and 3 as well
+
+
 def test_cancel_lands_between_fine_pass_pairs_and_the_rest_resumes(tmp_path, monkeypatch):
     from .test_rerank_exact2 import Rec, _query, _square
 
@@ -224,8 +236,9 @@ def test_adaptations_links_are_cancelled_between_them(monkeypatch):
     assert [c[:2] for c in fakes.calls] == [("c", "a")]  # before: ("c", "b") as well
 
 
+@pytest.mark.parametrize("oblique", [False, True])
 def test_a_learned_photo_description_is_cancelled_between_its_headings_and_not_taken_for_unreadable(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, oblique):
     """aliked describes a photo at 4 headings (~0.65 CPU s each, 2.6 in all: the longest step
     measured after the pair checks, training/results/cancel_session15.md); Cancel now lands between
     headings. A Cancelled raised there must not be caught as "unreadable photo" (Verifier.photo
@@ -253,8 +266,63 @@ def test_a_learned_photo_description_is_cancelled_between_its_headings_and_not_t
     photo_path = tmp_path / "photo.png"
     Image.new("RGB", (64, 48), "gray").save(photo_path)
     photo, tiles = Query("photo.png", photo_path), _row(tmp_path, 2)
+    if oblique:  # an oblique photo is described turned to nadir, at each heading (verify._nadir_features)
+        from geolocator.core.oblique import assumed_view
+
+        monkeypatch.setattr(rerank, "query_view", lambda query: assumed_view(40.0, 60.0))
     v = Verifier(VerifySettings(matcher="xfeat", stop_inliers=0))
     with pytest.raises(Cancelled):
         v.verify_photo(photo, tiles, [0, 1], cancel=token)
     assert len(extracted) == 1  # before: all 4 headings, then the pairs
     assert v._unread == set() and v._described == {}  # nothing kept: not "unreadable", not half described
+    # outside a verify_photo call (adaptation's chains describe photos) no token is checked: all 4
+    # headings, a description, not None
+    extracted.clear()
+    assert v.described(photo) is not None and len(extracted) == 4
+
+
+def test_between_is_called_before_each_heading_after_the_first(monkeypatch):
+    from PIL import Image
+
+    from geolocator.core.matchers import verify as learned
+    from geolocator.core.matchers.base import Features
+    from geolocator.core.oblique import assumed_view
+
+    described, checks = [], []
+
+    class Fake:
+        name, rotation_invariant, signature = "fake", False, "fake 1"
+
+        def extract(self, image):
+            described.append(image.shape)
+            return Features(np.zeros((0, 2), np.float32), np.zeros((0, 8), np.float32), (image.shape[1], image.shape[0]))
+
+    monkeypatch.setattr(learned, "get_matcher", lambda name, device="cpu": Fake())
+    image, settings = Image.new("RGB", (64, 48), "gray"), VerifySettings(matcher="xfeat")
+    for view in (None, assumed_view(40.0, 60.0)):
+        described.clear(), checks.clear()
+        learned.features(image, settings, view=view, between=lambda: checks.append(len(described)))
+        # 4 headings: a check before the 2nd, 3rd and 4th (after 1, 2 and 3 descriptions), none before the 1st
+        assert checks == [1, 2, 3] and len(described) == 4
+        described.clear()
+        learned.features(image, settings, view=view)  # no check given: all 4 described
+        assert len(described) == 4
+
+
+def test_adaptations_direct_pass_hands_the_token_to_each_photo(monkeypatch):
+    from geolocator.core.adapt.geometric import geometric_labels
+
+    from .test_geometric_exact import T, TileSet, Verifier as FakeVerifier, make_fakes
+
+    make_fakes(monkeypatch)
+    given = []
+
+    class Recording(FakeVerifier):
+        def verify_photo(self, query, tiles, candidates, cancel=None):
+            given.append(cancel)
+            return super().verify_photo(query, tiles, candidates)
+
+    token = CancelToken()
+    geometric_labels(["a"], TileSet(), np.array([[0]]), np.zeros((1, 1)), Recording({"a": [(30, T(0.0), None)]}),
+                     cancel=token)
+    assert given == [token]  # before: verify_photo got no token (Cancel waited for the photo's pairs)

@@ -92,3 +92,38 @@ def test_the_cli_says_it(demo_cli, tmp_path, monkeypatch):  # noqa: F811 - the f
     (line,) = said.lines
     assert line.startswith(f"{tif} has its own coordinate system, EPSG:32633, and --epsg EPSG:4326 was given: the "
                            "file's own EPSG:32633 is used")
+
+
+def test_the_answer_and_the_axis_order(tmp_path, monkeypatch):
+    from geolocator.core.sources.geotiff import warn_if_epsg_ignored
+
+    said = _Said(monkeypatch)
+    tif = _geotiff(tmp_path / "wgs84.tif", crs="EPSG:4326")
+    with rasterio.open(tif) as ds:
+        own = ds.crs
+    assert warn_if_epsg_ignored(tif, own, None) is False and warn_if_epsg_ignored(tif, None, 4326) is False
+    assert warn_if_epsg_ignored(tif, own, 4326) is False
+    # OGC:CRS84 is WGS84 with longitude first: the same coordinates, only the axis order differs
+    assert warn_if_epsg_ignored(tif, own, "OGC:CRS84") is False
+    assert said.lines == []
+    assert warn_if_epsg_ignored(tif, own, 32633) is True and len(said.lines) == 1
+
+
+def test_a_crs_given_by_a_world_file_is_not_the_files_own(tmp_path, monkeypatch):
+    # worldfile.cut_world_file_image passes the CRS it read (crs=): that is no CRS of the file's
+    # own for --epsg to disagree with, whatever default_crs says
+    tif = _geotiff(tmp_path / "ortho.tif")
+    said = _Said(monkeypatch)
+    cut_geotiff(tif, 50, crs="EPSG:32633", default_crs=32611)
+    assert said.lines == []
+
+
+def test_a_folder_warns_for_the_first_geotiff_that_disagrees(tmp_path, monkeypatch):
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    _geotiff(folder / "a.tif", crs="EPSG:32611")  # agrees with --epsg 32611
+    _geotiff(folder / "b.tif")  # its own EPSG:32633 does not
+    said = _Said(monkeypatch)
+    load_world_file_folder(folder, 32611)
+    (line,) = said.lines
+    assert line.startswith(f"{folder / 'b.tif'} has its own coordinate system, EPSG:32633, and --epsg EPSG:32611")

@@ -60,3 +60,39 @@ def test_stale_tmp_files_are_removed_once_per_store(tmp_path):
     assert late.exists()
     PairStore(root).save("photo c", EMPTY)  # the next store (the next run) removes it
     assert not late.exists()
+
+
+def test_the_count_and_the_exact_cutoff(tmp_path, monkeypatch):
+    import time as time_module
+
+    root = tmp_path / "pairs"
+    root.mkdir()
+    now = 2_000_000_000.0  # a fixed clock: the cutoff is exactly now - STALE_TMP_S
+    monkeypatch.setattr(time_module, "time", lambda: now)
+    at_cutoff = _plant(root, ".pairs-edge.tmp", 0)
+    os.utime(at_cutoff, (now - pair_store.STALE_TMP_S, now - pair_store.STALE_TMP_S))
+    for name in (".pairs-a.tmp", ".pairs-b.tmp"):
+        path = root / name
+        path.write_text("x")
+        os.utime(path, (now - 5000, now - 5000))
+    assert PairStore(root)._remove_stale_tmp() == 2  # both older ones, counted
+    assert at_cutoff.exists()  # exactly STALE_TMP_S old is not yet "older than" it
+
+
+def test_one_tmp_that_cannot_be_removed_does_not_stop_the_others(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    root = tmp_path / "pairs"
+    root.mkdir()
+    planted = [_plant(root, ".pairs-a.tmp", 3600), _plant(root, ".pairs-b.tmp", 3600)]
+    unlink, refused = Path.unlink, []
+
+    def refuse(self, *args, **kwargs):  # the first file tried (whichever the folder lists first) is not ours
+        if not refused:
+            refused.append(self)
+            raise PermissionError(13, "not ours", str(self))
+        return unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert PairStore(root)._remove_stale_tmp() == 1
+    assert [p.exists() for p in planted].count(True) == 1 and refused[0].exists()

@@ -54,3 +54,25 @@ def test_a_tif_that_cannot_be_read_is_not_called_imagery(tmp_path):
     broken = tmp_path / "broken.tif"
     broken.write_bytes(b"not a tiff at all")
     assert _is(swapped_hint(shots, [broken], "locate"), shots, broken) == "a TIFF that cannot be read"
+
+
+def test_a_tiff_placed_by_ground_control_points_only_says_so(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.control import GroundControlPoint
+
+    shots = _shots(tmp_path)
+    gcp_tif = tmp_path / "gcps.tif"
+    gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_500_000 - r) for r, c in ((0, 0), (0, 63), (63, 0))]
+    with rasterio.open(gcp_tif, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint8") as ds:
+        ds.write(np.zeros((1, 64, 64), np.uint8))
+        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))  # GCPs, no geotransform (cut_geotiff refuses them)
+    words = _is(swapped_hint(shots, [gcp_tif], "locate"), shots, gcp_tif)
+    assert words == "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)"
+
+
+def test_other_readers_keep_their_name(tmp_path):
+    shots = _shots(tmp_path)
+    table = tmp_path / "tiles.csv"
+    table.write_text("id,path,west,south,east,north\n")
+    assert _is(swapped_hint(shots, [table], "locate"), shots, table) == "imagery (tiles.csv)"

@@ -221,17 +221,19 @@ def what_tiff_is(path: Path) -> str:
     """What a .tif file given as a tile set is, in words for messages (registry.swapped_hint), from
     its header alone (no pixels): "imagery (GeoTIFF)" with a coordinate system and a position on
     the ground; "imagery (a GeoTIFF without a coordinate system: --epsg gives it)" with a position
-    only; "a TIFF without georeference (not a GeoTIFF: no position on the ground)" with neither
-    (rasterio reads an identity transform: cut_geotiff refuses it); "a TIFF that cannot be read"
-    when rasterio is missing or refuses the file."""
+    only; "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" (which
+    cut_geotiff refuses with that advice); "a TIFF without georeference (not a GeoTIFF: no position on
+    the ground)" with none of these (rasterio reads an identity transform: cut_geotiff refuses it);
+    "a TIFF that cannot be read" when rasterio is missing or refuses the file."""
     try:
         rasterio = import_rasterio(path)
         with open_quietly(rasterio, path) as ds:
-            crs, placed = ds.crs, not ds.transform.is_identity or bool(ds.gcps[0])
+            crs, transform, gcps = ds.crs, not ds.transform.is_identity, bool(ds.gcps[0])
     except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
         return "a TIFF that cannot be read"
-    if not placed:
-        return "a TIFF without georeference (not a GeoTIFF: no position on the ground)"
+    if not transform:
+        return ("imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" if gcps
+                else "a TIFF without georeference (not a GeoTIFF: no position on the ground)")
     return "imagery (GeoTIFF)" if crs is not None else "imagery (a GeoTIFF without a coordinate system: --epsg gives it)"
 
 
