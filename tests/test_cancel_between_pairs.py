@@ -326,3 +326,39 @@ def test_adaptations_direct_pass_hands_the_token_to_each_photo(monkeypatch):
     geometric_labels(["a"], TileSet(), np.array([[0]]), np.zeros((1, 1)), Recording({"a": [(30, T(0.0), None)]}),
                      cancel=token)
     assert given == [token]  # before: verify_photo got no token (Cancel waited for the photo's pairs)
+
+
+def test_cancel_lands_before_a_refine_pair(tmp_path, monkeypatch):
+    """Coarse to fine (VerifySettings.mosaic_refine): a weak match centred in a neighbour is matched
+    again through that neighbour's mosaic; Cancel pressed during the last first-pass pair must stop
+    the call before that extra pair (the setting of test_session10_exact's refine tests: tile 0 has
+    12 inliers centred in tile 1, tile 2 has 9; a fresh run matches 0, 2, then 1)."""
+    from geolocator.core.matchers import verify as learned
+    from geolocator.core.rerank import Verification
+
+    from .test_rerank_exact2 import GROUND, _feat, _query, _row, _tag
+    from .test_session10_exact import SHIFT_EAST
+
+    tiles = _row(tmp_path, 5)
+    monkeypatch.setattr(rerank, "tile_local_features", lambda tile, s, **k: _feat(0, (100, 100)))
+    monkeypatch.setattr(Verifier, "photo", lambda self, query, fine=False: _feat(-1, (100, 100)))
+    monkeypatch.setattr(Verifier, "target", lambda self, tiles_, t: (_feat(int(t), (300, 300)), np.eye(3), GROUND))
+    monkeypatch.setattr(learned, "headings_and_scores", lambda photo, targets: [(("h", _tag(f)), 10 - _tag(f))
+                                                                                for f in targets])
+    answers, seen, token = {0: (12, SHIFT_EAST), 2: (9, np.eye(3)), 1: (30, np.eye(3))}, [], CancelToken()
+
+    def pair(photo, target, settings, share, heading):
+        seen.append(_tag(target))
+        if len(seen) == 2:
+            token.cancel()  # pressed during the last first-pass pair (tile 2)
+        n, h = answers[_tag(target)]
+        return Verification(n, None, h)
+
+    monkeypatch.setattr(learned, "verify_pair", pair)
+    settings = VerifySettings(matcher="xfeat", mosaic=1, mosaic_once=True, stop_inliers=50, mosaic_refine=2)
+    with pytest.raises(Cancelled):
+        Verifier(settings).verify_photo(_query(tmp_path), tiles, [0, 2], cancel=token)
+    assert seen == [0, 2]  # before: 1 as well, and the call returned as if never cancelled
+    seen.clear()
+    Verifier(settings).verify_photo(_query(tmp_path), tiles, [0, 2])  # uncancelled: the refine pair is made
+    assert seen == [0, 2, 1]
