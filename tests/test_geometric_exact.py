@@ -59,7 +59,7 @@ class Verifier:
     def begin_pass(self):
         self.passes_begun_at.append(len(self.verified))
 
-    def verify_photo(self, query, tiles, candidates):
+    def verify_photo(self, query, tiles, candidates, cancel=None):
         self.verified.append((query, list(candidates)))
         self.tiles_given = tiles
         if query == self.cancel_at:

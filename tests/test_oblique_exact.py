@@ -167,7 +167,7 @@ def test_the_fine_pass_describes_an_oblique_photo_turned_to_nadir_at_the_fine_co
 
     seen = []
 
-    def spy(image, view, settings, *, contrast=None):
+    def spy(image, view, settings, *, contrast=None, between=None):
         seen.append((view, contrast))
         return "features"
 

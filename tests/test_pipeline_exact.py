@@ -67,7 +67,7 @@ class FakeVerifier:
             cancel.cancel()  # the user cancels while the first candidates are verified
         return [[self.table.get((q.id, int(c)), Verification(0)) for c in row] for q, row in zip(queries, candidates)]
 
-    def verify_photo(self, query, tiles, candidates, footprint=None):
+    def verify_photo(self, query, tiles, candidates, footprint=None, cancel=None):
         self.calls.append(([query.id], np.array([candidates]), footprint))
         assert [t.id for t in tiles] == [t.id for t in grid().tiles]
         return [self.table.get((query.id, int(c)), Verification(0)) for c in candidates]

@@ -333,7 +333,7 @@ def test_tiles_are_described_north_up_and_files_at_the_working_size(monkeypatch)
 
     seen = []
     monkeypatch.setattr(rerank, "image_local_features",
-                        lambda image, settings, contrast=None, zoom=1.0: seen.append((image, settings.headings, contrast, zoom)))
+                        lambda image, settings, contrast=None, zoom=1.0, between=None: seen.append((image, settings.headings, contrast, zoom)))
     monkeypatch.setattr(tile_image, "open_tile_image", lambda tile, min_side: ("tile", tile, min_side))
     monkeypatch.setattr(images, "open_image", lambda path, window, min_side: ("file", path, window, min_side))
     s = VerifySettings(max_side=300, headings=4)
@@ -346,7 +346,7 @@ def test_tiles_are_described_north_up_and_files_at_the_working_size(monkeypatch)
 
 
 def test_a_learned_backend_describes_images_itself(monkeypatch):
-    monkeypatch.setattr(learned, "features", lambda image, settings: ("learned", image, settings.matcher))
+    monkeypatch.setattr(learned, "features", lambda image, settings, between=None: ("learned", image, settings.matcher))
     assert image_local_features("img", VerifySettings(matcher="disk"), contrast=0.3, zoom=2.0) == ("learned", "img", "disk")
     monkeypatch.setattr(learned, "verify_pair", lambda p, t, s, share: ("pair", p, t, s.matcher, share))
     assert verify_pair("p", "t", VerifySettings(matcher="aliked"), 0.5) == ("pair", "p", "t", "aliked", 0.5)
@@ -635,7 +635,7 @@ def test_photo_reads_with_the_fine_contrast_only_on_the_fine_pass(tmp_path, monk
     seen = []
     monkeypatch.setattr(qi, "open_query_image", lambda q, min_side: seen.append(min_side) or "image")
     monkeypatch.setattr(rerank, "image_local_features",
-                        lambda image, settings, contrast=None: (image, contrast))
+                        lambda image, settings, contrast=None, between=None: (image, contrast))
     v = Verifier(VerifySettings(max_side=300, fine_contrast=0.03))
     assert v.photo(query) == ("image", None)
     assert v.photo(query, fine=True) == ("image", 0.03)
@@ -686,7 +686,7 @@ def test_verify_passes_each_photos_footprint_reports_progress_and_cancels(tmp_pa
     query, tiles = _files(tmp_path, 2)
     seen, events = [], []
     monkeypatch.setattr(Verifier, "verify_photo",
-                        lambda self, q, t, c, fp=None, decoded=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
+                        lambda self, q, t, c, fp=None, decoded=None, cancel=None: seen.append((q.id, list(c), fp)) or [Verification(len(seen))])
     other = Query("other.jpg", tmp_path / "other.jpg")
     out = Verifier().verify([query, other], tiles, np.array([[0, 1], [1, 0]]), footprints=[5.0, None],
                             progress=events.append)
@@ -711,7 +711,7 @@ class _Recorder:
     def __init__(self):
         self.calls = []
 
-    def verify_photo(self, query, tiles, extra, footprint):
+    def verify_photo(self, query, tiles, extra, footprint, cancel=None):
         self.calls.append((query, list(extra), footprint))
         return [Verification(100 + int(t)) for t in extra]
 

@@ -325,7 +325,7 @@ def test_photo_reads_the_query_with_the_verifiers_settings(tmp_path, monkeypatch
     seen = []
     monkeypatch.setattr(qi, "open_query_image", lambda q, min_side: seen.append((q, min_side)) or "pixels")
     monkeypatch.setattr(rerank, "image_local_features",
-                        lambda image, settings, contrast=None: seen.append((image, settings, contrast)) or "features")
+                        lambda image, settings, contrast=None, between=None: seen.append((image, settings, contrast)) or "features")
     v = Verifier(VerifySettings(max_side=256))
     query = _query(tmp_path)
     assert v.photo(query) == "features"
@@ -547,7 +547,7 @@ class _TargetFakes:
                 raise OSError("broken")
             return Image.new("RGB", (8, 8), (index[tile.id] * 20, 0, 0))
 
-        def describe(image, settings, contrast=None, zoom=1.0):
+        def describe(image, settings, contrast=None, zoom=1.0, between=None):
             fakes.described.append((image.size, settings.headings, np.asarray(image)[::8, ::8, 0].tolist()))
             return _feat(-5, (12, 12))
 
@@ -688,7 +688,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
     calls = []
 
     class Recorder:
-        def verify_photo(self, query, tiles, extra, footprint):
+        def verify_photo(self, query, tiles, extra, footprint, cancel=None):
             calls.append((query, tiles, list(extra), footprint))
             return [Verification(100 + int(t)) for t in extra]
 
@@ -704,7 +704,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
 
 def test_verify_hands_the_tiles_on_and_its_eta_follows_the_pace(tmp_path, monkeypatch):
     seen, events = [], []
-    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None, decoded=None: seen.append(t) or [Verification(1)])
+    monkeypatch.setattr(Verifier, "verify_photo", lambda self, q, t, c, fp=None, decoded=None, cancel=None: seen.append(t) or [Verification(1)])
     ticks = iter([0.0, 10.0, 20.0])  # perf_counter: the clock's start, then after each photo
     monkeypatch.setattr(progress, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
     tiles = ("tiles",)

@@ -131,7 +131,7 @@ def _blind(monkeypatch, tmp_path, found, **settings):
     monkeypatch.setattr(v, "photo", lambda query, fine=False: empty)
     monkeypatch.setattr(v, "tile", lambda tile, fine=False: empty)
     monkeypatch.setattr(rerank, "verify_pair", lambda *a, **k: Verification(0))
-    monkeypatch.setattr(rerank, "rectified_local_features", lambda image, view, s, contrast=None: LocalFeatures(
+    monkeypatch.setattr(rerank, "rectified_local_features", lambda image, view, s, contrast=None, between=None: LocalFeatures(
         empty.points, empty.descriptors, (64, 48), views=(round(view.tilt_deg, 6),)))
     monkeypatch.setattr(v, "_fine_pair", lambda photo, tile, footprint_m: (
         found[photo.views[0]] if photo.views else Verification(0)))
@@ -282,7 +282,11 @@ def test_rectified_features_of_a_learned_backend_are_its_own_with_the_view(monke
     monkeypatch.setattr(learned, "features", lambda *a, **k: calls.append((a, k)) or "described")
     image, view, settings = Image.new("RGB", (64, 48)), assumed_view(40.0, 60.0), VerifySettings(matcher="xfeat")
     assert rerank.rectified_local_features(image, view, settings) == "described"
-    assert len(calls) == 1 and calls[0][0][0] is image and calls[0][0][1] is settings and calls[0][1] == {"view": view}
+    assert len(calls) == 1 and calls[0][0][0] is image and calls[0][0][1] is settings and calls[0][1] == {"view": view, "between": None}
+    # session 15: a check between headings is handed on (a cancel token's, Verifier.photo)
+    check = object()
+    rerank.rectified_local_features(image, view, settings, between=check)
+    assert calls[1][1] == {"view": view, "between": check}
 
 
 def test_rectified_sift_features_carry_the_photos_working_size():

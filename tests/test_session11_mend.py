@@ -47,7 +47,7 @@ def test_a_photo_that_verifies_nothing_is_decoded_once_for_all_three_passes(tmp_
         self, query, fine=fine))
     real_turned = rerank.rectified_local_features
     monkeypatch.setattr(rerank, "rectified_local_features",
-                        lambda image, view, s, contrast=None: turned.append(view.tilt_deg) or real_turned(
+                        lambda image, view, s, contrast=None, between=None: turned.append(view.tilt_deg) or real_turned(
                             image, view, s, contrast=contrast))
     v = Verifier(VerifySettings(max_side=320))
     got = v.verify_photo(Query("q", tmp_path / "q.png"), tiles, [0, 1])

@@ -26,7 +26,7 @@ class FakeVerifier:  # tile 4 gives 50 inliers, tile 1 gives 20, every other til
     def __init__(self):
         self.asked = []
 
-    def verify_photo(self, query, tiles, candidates, footprint_m=None):
+    def verify_photo(self, query, tiles, candidates, footprint_m=None, cancel=None):
         self.asked.append((query.id, [int(t) for t in candidates]))
         return [Verification({4: 50, 1: 20}.get(int(t), 0)) for t in candidates]
 

@@ -142,7 +142,7 @@ def test_widen_verifies_next_tiles_only_for_photos_that_found_nothing():
         def __init__(self):
             self.asked = []
 
-        def verify_photo(self, query, tiles, candidates, footprint_m=None):
+        def verify_photo(self, query, tiles, candidates, footprint_m=None, cancel=None):
             self.asked.append((query.id, [int(t) for t in candidates]))
             return [Verification(30 if int(t) == 4 else 0) for t in candidates]
 

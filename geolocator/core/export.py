@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from .media.metadata import META_FIELDS, meta_properties
+from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
 from .outputs import csv_safe, write_text
 
@@ -213,14 +213,11 @@ def recorded_properties(query) -> dict:
         return out
     from .camera import focal_35mm
 
-    recorded = {"captured_at": t.when.isoformat() if t.when is not None else None,
-                "relative_altitude_m": t.rel_alt_m, "absolute_altitude_m": t.abs_alt_m,
-                "gimbal_yaw_deg": t.gimbal_yaw_deg, "gimbal_pitch_deg": t.gimbal_pitch_deg,
-                "focal_length_35mm": focal_35mm(query)}
-    for name, value in recorded.items():
-        if value is not None and name not in out:
-            out[name] = round(value, 3) if isinstance(value, float) else value
-    return out
+    recorded = exported_values({"captured_at": t.when,
+                                "relative_altitude_m": t.rel_alt_m, "absolute_altitude_m": t.abs_alt_m,
+                                "gimbal_yaw_deg": t.gimbal_yaw_deg, "gimbal_pitch_deg": t.gimbal_pitch_deg,
+                                "focal_length_35mm": focal_35mm(query)})  # one formatting with meta_properties'
+    return out | {name: value for name, value in recorded.items() if name not in out}
 
 
 def _meta_cells(p: Prediction) -> list:

@@ -26,7 +26,8 @@ mismatching file is ignored (the photo is verified again and the file rewritten)
 An unwritable folder leaves the evaluations in memory only, as before, said once in the log.
 The folder keeps to a size budget (MAX_BYTES, 64 MiB): a write that exceeds it removes the least
 recently used files (a file read back is touched), so files left behind by changed settings or
-edited photos do not accumulate without bound (session 14).
+edited photos do not accumulate without bound (session 14); the temporary file of a write that was
+killed is removed once it is older than STALE_TMP_S, when the folder is first listed (session 15).
 No pickle: JSON of ints, floats and strings; homographies as nested lists with their dtype.
 """
 
@@ -52,6 +53,11 @@ FORMAT = 1
 # needs, while files left by changed settings or edited photos no longer pile up without bound.
 MAX_BYTES = 64 * 2**20
 PRUNE_TO = 0.9
+# A write holds its temporary file (".pairs-*.tmp") for one small JSON dump, milliseconds; one
+# older than this was left by a write that was killed (SIGKILL, power cut: no `finally` ran) and
+# is removed when the folder is first listed. Ten minutes leaves another process's write in flight
+# alone even on a stalled disk.
+STALE_TMP_S = 600
 
 
 def _verification_out(v) -> list:
@@ -157,11 +163,32 @@ class PairStore:
         except OSError:  # a read-only folder: it is only read, and pruning never runs there
             pass
 
+    def _remove_stale_tmp(self) -> int:
+        """Remove the temporary files of killed writes: ".pairs-*.tmp" last modified more than
+        STALE_TMP_S ago (younger ones may be another process's write in flight). Outside the
+        budget's count, they were never removed before (session 15). Returns how many were removed;
+        one that cannot be removed is left."""
+        import time
+
+        cutoff = time.time() - STALE_TMP_S
+        removed = 0
+        for path in self.root.glob(".pairs-*.tmp"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:  # gone meanwhile, or not ours to remove
+                continue
+        if removed:
+            log.debug("verification store %s: %d temporary files of interrupted writes removed", self.root, removed)
+        return removed
+
     def _prune(self, written: Path) -> None:
         """After writing `written`: when the folder's files exceed max_bytes, remove the least
         recently used (oldest mtime, never `written`) until they fit in PRUNE_TO of it. The folder
         is listed once per PairStore; a file that vanished meanwhile is skipped."""
         if self._files is None:
+            self._remove_stale_tmp()
             self._files = {}
             for path in self.root.glob("*.json"):
                 try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import tile_identity, tile_key
-from .errors import GeolocatorError
+from .errors import Cancelled, GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
 from .oblique import ViewGeometry, signed_area, view_geometry
@@ -291,15 +291,15 @@ def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float
 
 
 def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
-                         zoom: float = 1.0) -> LocalFeatures:
+                         zoom: float = 1.0, between=None) -> LocalFeatures:
     """SIFT keypoints of a decoded PIL image at its working size (see working_size; `zoom` > 1
     enlarges it further, up to `max_side * zoom`, a zoomed view of a coarse tile). `contrast`:
     SIFT's contrast threshold (OpenCV's default 0.04 when None). Points are in the returned size's
-    pixels."""
+    pixels. `between`: a learned backend's check between headings (matchers/verify.features)."""
     if settings.matcher != "sift":  # another backend (matchers/verify.py); contrast/zoom are SIFT's
         from .matchers import verify as learned
 
-        return learned.features(pil_image, settings)
+        return learned.features(pil_image, settings, between=between)
     image = _grey_working_image(pil_image, settings, zoom)
     keypoints, descriptors = _sift(image, None, settings, contrast)
     size = (image.shape[1], image.shape[0])
@@ -599,17 +599,18 @@ def nadir_image(image: np.ndarray, view, max_side: int) -> tuple[np.ndarray, np.
     return nadir, cv2.erode(mask, np.ones((5, 5), np.uint8)), canvas
 
 
-def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None) -> LocalFeatures:
+def rectified_local_features(pil_image, view, settings: VerifySettings, *, contrast: float | None = None,
+                             between=None) -> LocalFeatures:
     """Keypoints of an oblique photo described on its view turned towards nadir
     (oblique.ViewGeometry.to_nadir; nadir_image), returned in the photo's own working-size pixels
     (size and points as image_local_features gives them): downstream homographies stay photo -> tile.
     SIFT sees only the photo's area in the nadir image (its mask). A learned backend
     (settings.matcher != "sift"): matchers/verify.features with the view (its keypoints matched
-    where they were found, on the nadir image)."""
+    where they were found, on the nadir image). `between`: as image_local_features'."""
     if settings.matcher != "sift":
         from .matchers import verify as learned
 
-        return learned.features(pil_image, settings, view=view)
+        return learned.features(pil_image, settings, view=view, between=between)
     cv2 = _cv2()
     image = _grey_working_image(pil_image, settings)
     th, tw = image.shape
@@ -739,6 +740,8 @@ class Verifier:
         # verify_photo call and dropped when it returns (one photo in memory; a file edited between
         # calls is read anew)
         self._call: _CallImage | None = None
+        # the current verify_photo call's cancel token, checked before each pair (_between_pairs)
+        self._cancel: CancelToken | None = None
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -748,9 +751,12 @@ class Verifier:
             contrast = self.settings.fine_contrast if fine else None
             image = self._decoded(query)
             view = query_view(query) if self.settings.rectify else None
+            # a learned backend's headings: Cancel may land between them (_between_pairs)
             if view is not None:
-                return rectified_local_features(image, view, self.settings, contrast=contrast)
-            return image_local_features(image, self.settings, contrast=contrast)
+                return rectified_local_features(image, view, self.settings, contrast=contrast, between=self._between_pairs)
+            return image_local_features(image, self.settings, contrast=contrast, between=self._between_pairs)
+        except Cancelled:  # a Cancelled is no unreadable photo: nothing is kept, the call ends
+            raise
         except (GeolocatorError, OSError):  # unreadable: embedding reported it, naming the file
             return None
         except Exception as exc:  # noqa: BLE001 - one photo's failure must not stop the others, but it is said
@@ -929,7 +935,8 @@ class Verifier:
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                     footprint_m: float | ViewGeometry | None = None, *, decoded=None) -> list[Verification]:
+                     footprint_m: float | ViewGeometry | None = None, *, decoded=None,
+                     cancel: CancelToken | None = None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
         footprint across, metres, when known (altitude and focal length), or an oblique photo's
@@ -937,8 +944,13 @@ class Verifier:
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass).
         The photo is decoded at most once for all passes (_CallImage). `decoded`: called with the
         photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
-        this call decoded them, so the caller reads them without decoding the photo again."""
+        this call decoded them, so the caller reads them without decoding the photo again.
+        `cancel`: checked before each new pair evaluation and tile description (a learned pair
+        takes ~0.5-1 s, a photo 20-64 of them); raises Cancelled there, keeping the pairs this
+        call evaluated before it (pair_store), so the same call run again answers as if it had
+        never stopped."""
         self._call = _CallImage(query, self.settings.max_side)
+        self._cancel = cancel
         photo_key = self.photo_key(query, footprint_m)  # once: it reads the photo file's identity
         identity = self._restore(photo_key, tiles)
         try:
@@ -952,6 +964,7 @@ class Verifier:
             # them, so it evaluates only the pairs it lacks and answers as an uninterrupted run
             self._keep(identity, photo_key)
             self._call = None
+            self._cancel = None
             for journal in (self._first, self._alike, self._later):
                 journal.new.clear()
 
@@ -1021,6 +1034,11 @@ class Verifier:
         if added:
             self.store.save(identity, kept)
 
+    def _between_pairs(self) -> None:
+        """Raise Cancelled when the current verify_photo call's token is set; called before each new
+        pair evaluation, where everything evaluated so far is whole and kept (verify_photo)."""
+        check(self._cancel)
+
     def begin_pass(self) -> None:
         """A new pass over the photos (a locate, adaptation's anchors): no mosaic counts as
         verified for any photo yet (VerifySettings.mosaic_once). The kept pair evaluations stay;
@@ -1055,6 +1073,7 @@ class Verifier:
                     if photo is None:
                         self._first[key] = Verification(0)
                     else:
+                        self._between_pairs()
                         target, to_tile, ground = self.target(tiles, t)
                         result = verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m))
                         self._first[key] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
@@ -1069,6 +1088,7 @@ class Verifier:
             for t, key in first:
                 again = ("fine", None, key, None)
                 if again not in self._later:
+                    self._between_pairs()
                     self._later[again] = self._fine_pair(fine, tiles[t], footprint_m) if fine is not None else Verification(0)
                 if self._later[again].inliers > got[key].inliers:
                     got[key] = self._later[again]
@@ -1095,6 +1115,7 @@ class Verifier:
                 turned = rectified_local_features(image, assumed_view(tilt, s.blind_hfov_deg), s, contrast=s.fine_contrast)
                 for t, key in pairs:
                     if ("blind", tilt, key, None) not in self._later:
+                        self._between_pairs()
                         self._later["blind", tilt, key, None] = self._fine_pair(turned, tiles[int(t)], None)
             for t, key in pairs:
                 if self._later["blind", tilt, key, None].inliers > got[key].inliers:
@@ -1123,7 +1144,10 @@ class Verifier:
             photo = self.described(query)
             if photo is None:  # unreadable now: zeros, as a fresh Verifier gives, on every call (not
                 return  # marked unread: the next call would then return the kept evaluations)
-        found = {i: self.target(tiles, pairs[i][0]) for i in new}
+        found = {}
+        for i in new:  # a learned backend describes a new tile in ~0.4 s: Cancel may land between them
+            self._between_pairs()
+            found[i] = self.target(tiles, pairs[i][0])
         headings = dict(zip(new, learned.headings_and_scores(photo, [found[i][0] for i in new]))) if new else {}
 
         def alike(i: int) -> int:
@@ -1138,6 +1162,7 @@ class Verifier:
             if i in headings:
                 (target, to_tile, ground), (heading, score) = found[i], headings[i]
                 if key not in self._first:
+                    self._between_pairs()
                     result = learned.verify_pair(photo, target, self.settings, self._share(photo, ground, footprint_m),
                                                  heading)
                 # the score before the evaluation: a pair interrupted between the two is new on a
@@ -1182,6 +1207,7 @@ class Verifier:
                 photo = self.described(query)
                 if photo is None:
                     continue
+                self._between_pairs()
                 target, to_tile, ground = self.target(tiles, holder)
                 heading = learned.headings_and_scores(photo, [target])[0][0]
                 result = learned.verify_pair(photo, target, s, self._share(photo, ground, footprint_m), heading)
@@ -1205,7 +1231,9 @@ class Verifier:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
         A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
-        called with photo qi's pixels when its verification decoded them (verify_photo)."""
+        called with photo qi's pixels when its verification decoded them (verify_photo). `cancel`:
+        checked before each photo and, inside it, before each new pair (verify_photo): Cancelled
+        is raised within one pair's time, the pairs verified so far kept."""
         self.begin_pass()
         results = []
         clock = EtaClock(len(queries))
@@ -1213,7 +1241,7 @@ class Verifier:
             check(cancel)
             footprint = None if footprints is None else footprints[qi]
             seen = None if decoded is None else (lambda image, qi=qi: decoded(qi, image))
-            results.append(self.verify_photo(query, tiles, candidates[qi], footprint, decoded=seen))
+            results.append(self.verify_photo(query, tiles, candidates[qi], footprint, decoded=seen, cancel=cancel))
             emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
         return results
 
@@ -1263,5 +1291,5 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
             out.append(list(checks[qi]) + [Verification(0)] * len(extra))
         else:
             footprint = None if footprints is None else footprints[qi]
-            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint)))
+            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint, cancel=cancel)))
     return wide, out

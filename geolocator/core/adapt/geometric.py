@@ -108,7 +108,8 @@ def geometric_labels(
     verifier.begin_pass()  # no mosaic skipped for what an earlier locate verified
     for qi, query in enumerate(queries):  # 1. direct matches (kept by the verifier for locate)
         check(cancel)
-        for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi])):
+        for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi],
+                                                                          cancel=cancel)):
             best = placed.get(qi)
             if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
                 placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
@@ -136,6 +137,7 @@ def geometric_labels(
             for a in partners:
                 if a == qi or (qi, a) in tried:
                     continue
+                check(cancel)  # between links: a learned link is a LighterGlue pair (~0.3-1 s)
                 tried.add((qi, int(a)))
                 if photo(qi) is None or photo(int(a)) is None:
                     continue

@@ -517,13 +517,9 @@ META_FIELDS = (
 )
 
 
-def meta_properties(meta: PhotoMeta | None) -> dict:
-    """{name: value} of the recorded fields (None ones left out), JSON-ready: time as ISO 8601."""
-    if meta is None:
-        return {}
-    footprint = footprint_m(meta)
-    values = {name: getattr(meta, name, None) for name in META_FIELDS}
-    values["footprint_w_m"], values["footprint_h_m"] = footprint if footprint else (None, None)
+def exported_values(values: dict) -> dict:
+    """{name: value} as exports write recorded fields (meta_properties, export.recorded_properties):
+    None ones left out, times (datetime) as ISO 8601, floats rounded to 3 decimals; the order kept."""
     out = {}
     for name, value in values.items():
         if value is None:
@@ -534,6 +530,16 @@ def meta_properties(meta: PhotoMeta | None) -> dict:
             value = round(value, 3)
         out[name] = value
     return out
+
+
+def meta_properties(meta: PhotoMeta | None) -> dict:
+    """{name: value} of the recorded fields (None ones left out), JSON-ready: time as ISO 8601."""
+    if meta is None:
+        return {}
+    footprint = footprint_m(meta)
+    values = {name: getattr(meta, name, None) for name in META_FIELDS}
+    values["footprint_w_m"], values["footprint_h_m"] = footprint if footprint else (None, None)
+    return exported_values(values)
 
 
 def meta_summary(meta: PhotoMeta | None) -> str | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..geo import crs_label, ground_metres_per_pixel, projected_boxes
+from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
 from ..images import TIFF_SUFFIXES
 from ..model import PixelWindow, Tile, TileSet
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -94,6 +94,26 @@ def _no_crs_problem(path: Path, no_transform: bool) -> str:
             f'with rasterio.open("{path}", "r+") as f: f.crs = "EPSG:32611"')
 
 
+def warn_if_epsg_ignored(path: Path, own_crs, epsg) -> bool:
+    """Log one warning when `epsg` (--epsg, or the app's CRS field: an EPSG number or any CRS text
+    pyproj knows; None: not given) disagrees with the coordinate system `own_crs` (a rasterio CRS)
+    that the GeoTIFF `path` carries itself: the file's own is used, as GDAL does, so the user
+    must hear that what they typed changed nothing. Returns True when it warned. Equal CRSs
+    (EPSG:4326 given for a file in WGS84, axis order aside) say nothing."""
+    if epsg is None or own_crs is None:
+        return False
+    try:
+        if parse_crs(own_crs).equals(parse_crs(epsg), ignore_axis_order=True):
+            return False
+    except ValueError:  # one of them unknown to pyproj: they cannot be shown to agree
+        pass
+    log.warning("%s has its own coordinate system, %s, and --epsg %s was given: the file's own %s is used (--epsg "
+                "is for tiles without one, such as images with world files); if the file's is wrong, write the "
+                "right one into it (gdal_edit.py -a_srs EPSG:<code> %s)", path, crs_label(own_crs), crs_label(epsg),
+                crs_label(own_crs), path)
+    return True
+
+
 def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None,
                 default_crs=None) -> TileSet:
     """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
@@ -116,6 +136,7 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         raise InputError(path, f"overlap must be a fraction in [0, 1), got {overlap}")
     rasterio = import_rasterio(path)
     try:
+        explicit = crs is not None  # a world file's CRS (worldfile.cut_world_file_image): not the file's own
         with open_quietly(rasterio, path) as ds:
             own_crs = crs if crs is not None else ds.crs
             crs = own_crs if own_crs is not None else default_crs
@@ -128,6 +149,8 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     if gcps:
         raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
                                "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if own_crs is not None and not explicit:
+        warn_if_epsg_ignored(path, own_crs, default_crs)
     if own_crs is None and t.is_identity:  # a plain image: a CRS alone would not place it
         raise InputError(path, _no_crs_problem(path, True))
     if crs is None:
@@ -194,6 +217,26 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     return TileSet(tuple(tiles), path)
 
 
+def what_tiff_is(path: Path) -> str:
+    """What a .tif file given as a tile set is, in words for messages (registry.swapped_hint), from
+    its header alone (no pixels): "imagery (GeoTIFF)" with a coordinate system and a position on
+    the ground; "imagery (a GeoTIFF without a coordinate system: --epsg gives it)" with a position
+    only; "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" (which
+    cut_geotiff refuses with that advice); "a TIFF without georeference (not a GeoTIFF: no position on
+    the ground)" with none of these (rasterio reads an identity transform: cut_geotiff refuses it);
+    "a TIFF that cannot be read" when rasterio is missing or refuses the file."""
+    try:
+        rasterio = import_rasterio(path)
+        with open_quietly(rasterio, path) as ds:
+            crs, transform, gcps = ds.crs, not ds.transform.is_identity, bool(ds.gcps[0])
+    except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
+        return "a TIFF that cannot be read"
+    if not transform:
+        return ("imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" if gcps
+                else "a TIFF without georeference (not a GeoTIFF: no position on the ground)")
+    return "imagery (GeoTIFF)" if crs is not None else "imagery (a GeoTIFF without a coordinate system: --epsg gives it)"
+
+
 def _claims(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in TIFF_SUFFIXES
 
@@ -202,4 +245,4 @@ def _load(path: Path, options: LoadOptions) -> TileSet:
     return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, default_crs=options.epsg)
 
 
-READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)")
+READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)", what=what_tiff_is)

@@ -44,6 +44,9 @@ class Reader:
     claims: Callable[[Path], bool]  # cheap check: is this path in my format?
     load: Callable[[Path, LoadOptions], TileSet]  # raises InputError naming the file
     describe: str = ""  # one phrase for "expected ..." messages
+    # what a claimed file is, in words (swapped_hint); None: "imagery (<name>)". A reader that claims
+    # by name alone (any .tif) says here what the file really holds.
+    what: Callable[[Path], str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +83,8 @@ def swapped_hint(tiles: Path, photos: Sequence[Path], command: str) -> str | Non
     read: when it holds photos (a folder with photo files, searched below too, or a photo file)
     and one of `photos` is a tile set (a reader claims it), "… holds photos (2 .jpg files) and
     ortho.tif is imagery (GeoTIFF): were the photos and --tiles swapped? …" with the command the
-    right way round; None otherwise. Reads names only, no pixels."""
+    right way round, the imagery named as what it is (Reader.what: a TIFF without georeference is
+    not called a GeoTIFF); None otherwise. Reads names (and a TIFF's header) only, no pixels."""
     import shlex
     from collections import Counter
 
@@ -103,7 +107,8 @@ def swapped_hint(tiles: Path, photos: Sequence[Path], command: str) -> str | Non
     else:
         return None
     path, reader = imagery
-    return (f"{tiles} {held} and {path} is imagery ({reader.name}): were the photos and --tiles swapped? "
+    what = reader.what(path) if reader.what is not None else f"imagery ({reader.name})"
+    return (f"{tiles} {held} and {path} is {what}: were the photos and --tiles swapped? "
             f"e.g. geolocator {command} {shlex.quote(str(tiles))} --tiles {shlex.quote(str(path))}")
 
 

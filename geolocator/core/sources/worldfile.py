@@ -212,6 +212,7 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     tiles = []
     skipped: list[str] = []
     need_crs = False
+    crs_disagrees = None  # True once a GeoTIFF's own CRS was found to differ from `epsg` (warned)
     for img in list_images(folder):
         rel = img.relative_to(folder).as_posix()
         # GDAL's precedence: a TIFF's own georeferencing before its world file.
@@ -222,6 +223,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
         if georef is not None or world_path is None:
             if georef is not None:
                 crs, t, w, h = georef
+                if epsg is not None and crs_disagrees is None:  # said once for the folder, naming the first such file
+                    from .geotiff import warn_if_epsg_ignored
+
+                    crs_disagrees = warn_if_epsg_ignored(img, crs, epsg) or None
                 if t.b or t.d:
                     raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
                 try:
