@@ -31,8 +31,10 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 - `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
   extrapolation horizon, or content-free). It keeps its single-photo estimate as the exported
   point, like a single "not located" photo, and the track line does not pass through it.
-Only `matched`, `corrected` and `flagged` frames are verified. Truth is never read here except to
-score.
+Only `matched`, `corrected` and `flagged` frames are verified. A frame the track placed
+(`interpolated`, `extrapolated`) is trusted as often as such frames were right at its distance from
+the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured). Truth is
+never read here except to score.
 """
 
 from __future__ import annotations
