@@ -93,8 +93,12 @@ def test_placed_confidence_reads_its_table_and_claims_nothing_past_it(monkeypatc
     assert tc.placed_confidence("interpolated", end + 1) == 0.0
     assert tc.placed_confidence("interpolated", None) == 0.0
     assert tc.placed_confidence("no such status", 5.0) == 0.0
-    # nothing verified in the flight: no more than the least trusted anchor around it
+    # nothing verified in the flight: no more than the least trusted anchor around it; none: 0
     assert tc.placed_confidence("interpolated", 5.0, [0.4, 0.25]) == 0.25
+    assert tc.placed_confidence("interpolated", 5.0, []) == 0.0
+    # three buckets: the fall starts at the LAST one (50 m), reaching 0 at PAST_MEASURED x 50 m
+    monkeypatch.setitem(tc.PLACED_TABLES, "extrapolated", ((10.0, 30.0, 50.0), (0.9, 0.8, 0.6)))
+    assert tc.placed_confidence("extrapolated", (50.0 + end) / 2) == pytest.approx(0.3)
 
 
 def test_the_map_popup_gives_the_track_position_its_confidence():
