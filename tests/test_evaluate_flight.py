@@ -50,7 +50,21 @@ def test_exported_answers_put_a_flight_frame_where_the_files_do():
         assert shown[i].error_m < 15 and preds[i].error_m > 100
         assert shown[i].confidence == track.points[i].confidence
     assert shown[3].status == "verified"  # matched: verified, in Prediction's words
+    # where each Point comes from, as the files say: the track for a placed frame, else the frame's own
+    assert shown[11].location_source == "track" and preds[11].location_source != "track"
+    assert shown[3].location_source == track.points[3].location_source == "homography"  # its verified match
     assert exported_answers(preds, []) == preds  # no flight: nothing changes
+
+
+def test_a_track_point_without_a_confidence_keeps_the_prediction_s():
+    from geolocator.core.sequence import Track, TrackPoint
+
+    preds, _ = _flight()
+    p = preds[5]
+    bare = TrackPoint(p.query, 5.0, p.location, "matched", p.location)  # made by hand: confidence None
+    [shown] = exported_answers([p], [Track("f", (bare,))])
+    assert shown.confidence == p.confidence == 0.5
+    assert shown.location_source == p.location_source  # the point names no source: the frame's own answer's
 
 
 def test_the_evaluation_scores_the_track_and_says_the_single_frame_figure_beside():
@@ -65,16 +79,20 @@ def test_the_evaluation_scores_the_track_and_says_the_single_frame_figure_beside
     assert ev.extra["single_frame_mean_error_best_m"] == pytest.approx(single.mean())
     assert single.mean() > 10 > on_track.mean()  # four decoys 100s of m off: the split mattered here
     assert ev.extra["n_moved_by_track"] == 4
+    from geolocator.core.geo import format_distance as fd
+
     lines = error_lines(ev)
-    assert lines[0].startswith("Point error: median") and "track position" in lines[0]
-    assert lines[1].startswith("single-frame answers: Point error median")
+    assert lines[0] == (f"Point error: median {fd(np.median(on_track))}, mean {fd(on_track.mean())} "
+                        "(as exported: flights' frames at their track position)")
+    assert lines[1] == f"single-frame answers: Point error median {fd(np.median(single))}, mean {fd(single.mean())}"
     text = panel_text(ev, len(preds), adapted=False)
     assert "single-frame answers" in text
     # without the track (--no-track): the single-frame answers, as before, and no second line
     plain = ws.evaluate(preds)
     assert plain.extra["mean_error_best_m"] == pytest.approx(single.mean())
     assert "single_frame_mean_error_best_m" not in plain.extra
-    assert len(error_lines(plain)) == 2 and "track" not in error_lines(plain)[0]
+    assert len(error_lines(plain)) == 2
+    assert error_lines(plain)[0] == f"Point error: median {fd(np.median(single))}, mean {fd(single.mean())}"
     # R@k and AP score each frame's own retrieval either way
     assert (ev.r1, ev.r5, ev.ap) == (plain.r1, plain.r5, plain.ap)
 
