@@ -441,7 +441,8 @@ def cmd_locate(args) -> int:
             if point is not None:  # a frame of a flight: its place on the track
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
-                      f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\tt={point.time_s:.3f}\t{point.status}")
+                      f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
+                      f"\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
@@ -449,6 +450,12 @@ def cmd_locate(args) -> int:
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
     return 0
+
+
+def _track_confidence(point, pred) -> float:
+    """A flight frame's confidence as the exports give it: its track position's (TrackPoint.confidence),
+    else its own answer's."""
+    return pred.confidence if point.confidence is None else point.confidence
 
 
 def _warn_failures(ws) -> None:
@@ -463,7 +470,7 @@ def _tracks(predictions, args):
         return []
     from .core.sequence import STATUSES, MotionModel, smooth
 
-    tracks = smooth(predictions, MotionModel(max_speed_mps=args.max_speed,
+    tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
                                              turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
     for t in tracks:
         counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
@@ -551,7 +558,9 @@ def cmd_eval(args) -> int:
     if unscored:
         log.warning("%s not scored: no known location (truth.csv or EXIF/XMP GPS): %s%s", _count(len(unscored), "photo"),
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
-    ev = ws.evaluate(predictions)
+    # flights (a video's frames, timed photos) scored where `locate` exports them: on their track,
+    # the single-frame answers' Point error beside (core/evaluate.exported_answers)
+    ev = ws.evaluate(predictions, tracks=_tracks(predictions, args))
     progress.close()
     if ev is None:
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to evaluate")
@@ -780,6 +789,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
     p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")
+    p.add_argument("--no-track", dest="track", action="store_false",
+                   help="score every frame of a flight (video, timed photos) on its own, not where the track "
+                        "places it (as `locate --no-track` exports it)")
     _add_adapt_options(p)
     _add_tileset_options(p)
     _add_common(p)

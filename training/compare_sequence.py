@@ -216,6 +216,18 @@ def score(track, bad_ids: set[str]) -> dict:
     }
 
 
+def blur_rule_before(pred):
+    """`pred` as core/predict.py made it before session 14 (9653a38): a frame content.survey calls
+    too blurred is "not located", confidence 0, even when its top tile verified (the note it then
+    carried). Other predictions unchanged."""
+    from geolocator.core.content import BLURRED, survey
+    from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED
+
+    if pred.status == STATUS_VERIFIED and survey(pred.query)[0] == BLURRED:
+        return replace(pred, status=STATUS_NOT_LOCATED, confidence=0.0, note=BLURRED)
+    return pred
+
+
 def main(argv=None) -> int:
     from geolocator.core.pipeline import Settings, Workspace
     from geolocator.core.queries import load_queries
@@ -236,7 +248,13 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true",
                     help="score the predictions saved by an earlier run (work/<scene>/<flight>.pkl, this script's "
                          "own output) instead of rendering and locating again: for tuning the sequence model")
+    ap.add_argument("--before-blur-rule", action="store_true",
+                    help="with --reuse: score the saved predictions as core/predict.py left them before session 14 "
+                         "(commit 9653a38): a verified frame content.survey calls too blurred made 'not located', "
+                         "confidence 0 (a before/after on the same renders)")
     args = ap.parse_args(argv)
+    if args.before_blur_rule and not args.reuse:
+        ap.error("--before-blur-rule needs --reuse (it re-scores saved predictions)")
     if args.heldout:
         if args.work == ap.get_default("work"):
             args.work = ROOT / "data" / "flights-heldout"
@@ -291,6 +309,12 @@ def main(argv=None) -> int:
             if args.reuse:
                 with open(saved, "rb") as fh:
                     predictions, bad_ids = pickle.load(fh)
+                if args.before_blur_rule:
+                    before = [blur_rule_before(p) for p in predictions]
+                    changed = [p.query.id for p, b in zip(predictions, before) if b is not p]
+                    print(f"{name} {flight}: {len(changed)} verified frames 'not located' under the rule before "
+                          f"session 14: {', '.join(changed)}", file=sys.stderr)
+                    predictions = before
             elif flight == "video":
                 queries = [replace(q, truth=video_truth[round(q.time_s, 3)], truth_source="synthetic")
                            for q in load_queries(out / "flight.mp4", every_s=args.every)]

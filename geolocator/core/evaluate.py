@@ -87,16 +87,68 @@ def _error_figures(predictions: Sequence[Prediction] | None) -> tuple[list[float
     return errors, weighted, honesty_figures(scored)
 
 
+def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -> list[Prediction]:
+    """`predictions` as the exports and the map give them: a flight's frame (one of `tracks`,
+    core.sequence.Track) at its place on the track, with that place's error to the truth
+    (TrackPoint.error_m: the image centre's, as Prediction.error_m), its confidence (where worked
+    out) and its status in Prediction's words: "verified" for the track's verified statuses
+    (matched, corrected, flagged), "not located", "retrieved", or the track's "interpolated" /
+    "extrapolated". Other predictions unchanged. Same order and length."""
+    from dataclasses import replace
+
+    from .model import STATUS_VERIFIED
+
+    on_track = {p.query.id: p for t in tracks for p in t.points}
+    out = []
+    for pred in predictions:
+        point = on_track.get(pred.query.id)
+        if point is None:
+            out.append(pred)
+            continue
+        status = STATUS_VERIFIED if point.verified else point.status
+        out.append(replace(pred, location=point.location, error_m=point.error_m, status=status,
+                           confidence=pred.confidence if point.confidence is None else point.confidence,
+                           location_source=point.location_source or pred.location_source))
+    return out
+
+
+def with_single_frames(ev: Evaluation | None, single: Sequence[Prediction], shown: Sequence[Prediction]) -> Evaluation | None:
+    """`ev` (scored on `shown`, the answers as exported: exported_answers) with the single-frame
+    answers' Point error beside it, when any of the scored answers differ from their single-frame
+    ones (a flight's frames on their track): extra single_frame_median_error_best_m /
+    single_frame_mean_error_best_m (metres) and n_moved_by_track (frames whose exported Point is not
+    their own). `single`, `shown`: the same predictions in the same order (those scored)."""
+    if ev is None:
+        return None
+    from dataclasses import replace
+
+    pairs = [(a, b) for a, b in zip(single, shown) if a.error_m is not None and b.error_m is not None]
+    moved = sum(a.location != b.location for a, b in pairs)
+    if not pairs or not moved:
+        return ev
+    errors = np.array([a.error_m for a, _ in pairs], float)
+    return replace(ev, extra={**ev.extra, "single_frame_median_error_best_m": float(np.median(errors)),
+                              "single_frame_mean_error_best_m": float(np.mean(errors)),
+                              "n_moved_by_track": int(moved)})
+
+
 def error_lines(ev: Evaluation) -> list[str]:
     """What the CLI's eval and the app's Evaluation panel say about errors: the exported Point's (the
     best estimate, `median_error_best_m` in --json) as the headline, then the top tile centre's
-    (`median_error_m`), labelled as such; distances as geo.format_distance writes them."""
+    (`median_error_m`), labelled as such; distances as geo.format_distance writes them. Where a
+    flight's track moved frames (with_single_frames), the headline says the Point is the track's
+    for them, and a line gives the single-frame answers' Point error, labelled."""
     from .geo import format_distance
 
     lines = []
     best, best_mean = ev.extra.get("median_error_best_m"), ev.extra.get("mean_error_best_m")
+    single = ev.extra.get("single_frame_median_error_best_m")
     if best is not None:
-        lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}")
+        lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}"
+                     + (" (as exported: flights' frames at their track position)" if single is not None else ""))
+    if single is not None:
+        lines.append(f"single-frame answers: Point error median {format_distance(single)}, "
+                     f"mean {format_distance(ev.extra['single_frame_mean_error_best_m'])}")
     if ev.median_error_m is not None:
         lines.append(f"top tile centre error: median {format_distance(ev.median_error_m)}, "
                      f"mean {format_distance(ev.mean_error_m)}")

@@ -262,7 +262,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
                 round(p.weighted_location.lon, DECIMALS),
                 csv_safe(p.top.tile.id if flight is None else flight.get("tile", p.top.tile.id)),
                 _round(p.top.score),
-                _round(p.confidence),
+                _round(p.confidence) if flight is None else flight.get("confidence", _round(p.confidence)),
                 "" if truth is None else round(truth.lat, DECIMALS),
                 "" if truth is None else round(truth.lon, DECIMALS),
                 "" if error_m is None else _round(error_m, 2),

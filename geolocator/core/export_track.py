@@ -43,6 +43,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
     }
     if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
+    if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
+        props["confidence"] = _round(p.confidence)
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
         props["location_source"] = p.location_source
     if p.tile is not None:  # ... and which of its candidate tiles, so that tile and Point agree
@@ -138,6 +140,10 @@ def _past_note(p: TrackPoint) -> str:
     return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
 
 
+def _confidence_note(p: TrackPoint) -> str:
+    return "" if p.confidence is None else f" confidence {format_confidence(p.confidence)};"
+
+
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     note = f"{pred.status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
@@ -193,7 +199,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
                 name=p.query.id, type=p.status,
-                description=_warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)} single-frame estimate "
+                description=_warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -244,10 +250,13 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}".rstrip(";"), far, p.query.id)
+            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
+                                     far, p.query.id)
             pt.extendeddata.newdata("status", p.status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
+            if p.confidence is not None:
+                pt.extendeddata.newdata("confidence", f"{p.confidence:.4f}")
             pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
             if p.footprint:
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",

@@ -695,15 +695,20 @@ class Workspace:
         return candidates, counts, grounds, outlines
 
     def evaluate(self, predictions: Sequence[Prediction] | None = None, *,
-                 queries: Sequence[Query] | None = None) -> Evaluation | None:
+                 queries: Sequence[Query] | None = None, tracks: Sequence = ()) -> Evaluation | None:
         """Metrics of the last `locate` (None when no query has a known truth).
+
+        `tracks`: the flights among the predictions (core.sequence.smooth): their frames are scored
+        where the exports put them (evaluate.exported_answers: the track's position, status and
+        confidence), and the single-frame answers' Point error is added beside, labelled
+        (evaluate.with_single_frames). R@k and AP score the frames' own retrieval either way.
 
         `queries`: the last locate's queries (`self.last.queries`, same order and ids) as they are
         to be scored, e.g. `evaluate.scored_queries(ws.last.queries, ws.tileset)[0]` (truth far
         outside the tiles stripped, the rule of `geolocator eval`); a photo whose truth is stripped
         there counts in no figure, though its prediction keeps its error. Default: as located.
         Raises GeolocatorError before any locate; ValueError when `queries` is not aligned."""
-        from .evaluate import evaluate
+        from .evaluate import evaluate, exported_answers, with_single_frames
 
         if self.last is None:
             raise GeolocatorError("locate some queries first")
@@ -716,10 +721,11 @@ class Workspace:
                 raise ValueError("queries must be the last locate's, in its order")
             unscored = [q for q, s in zip(self.last.queries, queries) if q.has_truth and not s.has_truth]
             predictions = [p for p in predictions if p.query not in unscored]
+        shown = exported_answers(predictions, tracks)
         if self.last.similarity is None:
-            return self._evaluate_large(predictions, queries)
+            return with_single_frames(self._evaluate_large(shown, queries), predictions, shown)
         tiles = self._require_tiles().tiles
-        return evaluate(queries, tiles, self.last.similarity, predictions)
+        return with_single_frames(evaluate(queries, tiles, self.last.similarity, shown), predictions, shown)
 
     # -- adaptation -----------------------------------------------------------------------------
     def default_adapter_path(self) -> Path:

@@ -31,8 +31,10 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 - `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
   extrapolation horizon, or content-free). It keeps its single-photo estimate as the exported
   point, like a single "not located" photo, and the track line does not pass through it.
-Only `matched`, `corrected` and `flagged` frames are verified. Truth is never read here except to
-score.
+Only `matched`, `corrected` and `flagged` frames are verified. A frame the track placed
+(`interpolated`, `extrapolated`) is trusted as often as such frames were right at its distance from
+the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured). Truth is
+never read here except to score.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from .geo import haversine_m, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, LatLon, Match,
                     Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
+from .track_confidence import placed_confidence
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
@@ -95,6 +98,15 @@ class TrackPoint:
     # None: the frame's own answer, whose location_source and top tile say it.
     location_source: str | None = None
     tile: Tile | None = None
+    # How far to trust `location`, in [0, 1]: the frame's own answer's confidence (Prediction.
+    # confidence), or for a frame the track placed (interpolated, extrapolated) the measured share
+    # of such frames that were right (track_confidence.placed_confidence). None: not worked out (a
+    # TrackPoint made by hand); the exports then keep the prediction's.
+    confidence: float | None = None
+    # a frame the track placed: metres from its position to the nearest anchor of the track (a
+    # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
+    # its confidence is read against
+    anchor_distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -357,6 +369,16 @@ def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s
     return None
 
 
+def _nearest_anchors(times: Sequence[float], anchors: dict[int, LatLon], j: int, at: LatLon) -> tuple[float | None, list[int]]:
+    """(metres from `at`, frame j's place on the track, to the nearer of the anchors just before and
+    just after frame j in time; those anchors' frame indices): one anchor past the track's ends,
+    (None, []) without anchors."""
+    before = [i for i in anchors if times[i] <= times[j]]
+    after = [i for i in anchors if times[i] >= times[j]]
+    near = ([max(before, key=lambda i: times[i])] if before else []) + ([min(after, key=lambda i: times[i])] if after else [])
+    return min((haversine_m(at, anchors[i]) for i in near), default=None), near
+
+
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
     """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
     for the statuses)."""
@@ -416,6 +438,11 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
                 # located. "not located" sends them to the footage and its time instead; the
                 # track's last verified and extrapolated frames stay on the map beside it.
                 location, status, track_location = own, "not located", None
+        confidence, distance = pred.confidence, None
+        if source == SOURCE_TRACK:  # placed by the track: read against how far it stands from the evidence
+            distance, near = _nearest_anchors(times, anchors, j, location)  # anchors: the verified ones, when any
+            confidence = placed_confidence(status, distance, None if verified_anchors else
+                                           [preds[i].confidence for i in near])
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
@@ -425,6 +452,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             footprint=getattr(chosen.match, "footprint", None) if chosen is not None and chosen.verified
             else (pred.top.footprint if verified and status != "corrected" else None),
             track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
+            confidence=confidence, anchor_distance_m=distance,
         ))
     return Track(name, tuple(points))
 

@@ -213,6 +213,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
         on_track = f"{_safe(track_point.status)} at t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
             on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
+        if getattr(track_point, "confidence", None) is not None and track_point.confidence != pred.confidence:
+            on_track += f", confidence {format_confidence(track_point.confidence)}"  # the track position's
         rows.insert(4, ("Flight", on_track))
         loc = track_point.location
         rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")

@@ -58,6 +58,8 @@ class Results:
     track_status: dict[str, str] = field(default_factory=dict)  # a flight's frame -> its status on the track
     # a flight's frame -> (error m, error_kind) at its track position, as the exports (export_track.frame_errors)
     track_error: dict[str, tuple] = field(default_factory=dict)
+    # a flight's frame -> the confidence of its place on the track (TrackPoint.confidence), as the exports
+    track_confidence: dict[str, float] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
@@ -272,6 +274,10 @@ class Session:
         if self.ws.last is not None:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
+        from ..core.export_track import frame_errors
+        from ..core.sequence import smooth
+
+        tracks = smooth(predictions)  # flights among them: the map, the list and the scores show the same answers
         evaluation, n_far = None, 0
         if predictions:
             from ..core.evaluate import scored_queries
@@ -281,14 +287,11 @@ class Session:
             scored, _ = scored_queries(located, self.ws.tileset)
             n_far = sum(q.has_truth and not s.has_truth for q, s in zip(located, scored))
             try:
-                evaluation = self.ws.evaluate(predictions, queries=scored)
+                # a flight's frame scored where the map and the files put it (core/evaluate.exported_answers)
+                evaluation = self.ws.evaluate(predictions, queries=scored, tracks=tracks)
             except GeolocatorError:
                 evaluation = None
         check(cancel)
-        from ..core.export_track import frame_errors
-        from ..core.sequence import smooth
-
-        tracks = smooth(predictions)  # flights among them: the map and the list show the same statuses
         map_path = self.write_map(predictions, progress=progress, cancel=cancel, tracks=tracks)
         thumbs = self._query_thumbs(queries, progress=progress, cancel=cancel)
         tile_thumbs: dict[str, bytes] = {}
@@ -307,6 +310,8 @@ class Session:
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points},
                        track_error=frame_errors(tracks), far_note=far,
+                       track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
+                                         if p.confidence is not None},
                        route=self._route(), n_far_truth=n_far)
 
     def _route(self) -> Route | None:

@@ -57,6 +57,7 @@ class _Row:
     thumb: bytes | None = None
     track_status: str | None = None  # a flight's frame: its status on the track (core/sequence.py)
     track_error: tuple | None = None  # a flight's frame: (error m, error_kind) at its track position
+    track_confidence: float | None = None  # a flight's frame: the confidence of its track position
     _cells: tuple | None = None  # (texts, status tip, status colour, error colour, error tip), None = stale
 
     def cells(self) -> tuple:
@@ -71,7 +72,9 @@ class _Row:
                 if self.track_status:  # shown as the map places and labels the frame
                     tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.status}"
                            + (f" ({tip})" if tip else ""))
-                texts[COL_CONF] = format_confidence(pred.confidence)  # never "1.00" for 0.997
+                # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
+                conf = pred.confidence if self.track_confidence is None else self.track_confidence
+                texts[COL_CONF] = format_confidence(conf)  # never "1.00" for 0.997
                 # like with like, as the exports: the camera against a recorded camera position (EXIF
                 # GPS, telemetry) when PnP knows it, else the exported Point (the image centre)
                 # a flight's frame: at its place on the track, as the map and the files put it
@@ -282,15 +285,17 @@ class QueryList(QTreeView):
             self.model_.set_thumb(row, data)  # decoded when the row is painted
 
     def set_prediction(self, pred: Prediction, track_status: str | None = None,
-                       track_error: tuple | None = None) -> None:
+                       track_error: tuple | None = None, track_confidence: float | None = None) -> None:
         """`track_status`: a flight's frame's status on the track (core/sequence.py STATUSES), shown
         instead of the single-photo one, as the map places and labels the frame; `track_error`: its
-        (error in metres, error_kind) there (export_track.frame_errors), shown instead of its own."""
+        (error in metres, error_kind) there (export_track.frame_errors), shown instead of its own;
+        `track_confidence`: that position's confidence (sequence.TrackPoint.confidence), likewise."""
         row = self._row(pred.query.id)
         if row is None:
             return
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
+        r.track_confidence = track_confidence
         r.status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
         self.model_.changed(row)
 
