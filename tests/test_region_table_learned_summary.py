@@ -50,3 +50,30 @@ def test_summary_joins_auto_by_photo_and_bins_inliers(tmp_path):
     assert bins["xfeat"] == ["2", "1 / 1 (100.0)", "0 / 1 (0.0)", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)"]
     assert bins["aliked_widen=0"] == ["2", "0 / 0 (–)", "1 / 1 (100.0)", "1 / 1 (100.0)", "0 / 0 (–)", "0 / 0 (–)"]
     assert bins["disk_widen=0"] == ["2", "0 / 0 (–)", "0 / 0 (–)", "0 / 0 (–)", "0 / 1 (0.0)", "1 / 1 (100.0)"]
+
+
+def test_summary_reads_own_anchor_rows_apart_and_compares_them_with_route_anchors(tmp_path):
+    learned, auto = tmp_path / "learned", tmp_path / "auto"
+    # auto's best: a, b, d right, c wrong (global rank 1 each)
+    _write(auto / "vegas-best-auto.csv", [("a", 1, 100), ("b", 1, 100), ("c", 0, 3), ("d", 1, 80)])
+    # aliked with the route's anchors: c and a right, b wrong, rank 1 each -> 2 of 3 = 66.7
+    _write(learned / "vegas-best-aliked_widen=0.csv", [("c", 1, 40), ("a", 1, 40), ("b", 0, 5)])
+    # aliked with its own anchors (same file name, in learned/own-anchors): c right, a wrong at global
+    # rank 2, b wrong -> R@1 1 of 3 = 33.3; against auto on c, a, b (2 of 3 = 66.7): c +1, a -1, b -1;
+    # ranks equal to auto's 2 of 3 (c, b). Against the route's anchors: c level, a -1, b wrong in both
+    # (not a "-") -> +0/-1, ranks equal 2 of 3, the route's R@1 66.7
+    _write(learned / "own-anchors" / "vegas-best-aliked_widen=0.csv", [("c", 1, 40), ("a", 0, 5), ("b", 0, 5)],
+           ranks={"a": 2})
+    out = subprocess.run([sys.executable, str(ROOT / "training/region_table_learned_summary.py"),
+                          "--learned", str(learned), "--auto", str(auto)],
+                         capture_output=True, text=True, check=True).stdout
+    tables = out.split("Mode best, each matcher's own anchors")
+    rows = {tuple(c.strip() for c in line.strip("|").split("|")[:2]): [c.strip() for c in line.strip("|").split("|")]
+            for line in tables[0].splitlines() if line.startswith("| vegas")}
+    assert rows[("vegas", "best-own")] == ["vegas", "best-own", "3", "not run", "33.3", "not run", "66.7 (3 photos)",
+                                           "aliked +1/-2", "2 / 3"]
+    # the route-anchored row is unchanged by the own-anchor file of the same name
+    assert rows[("vegas", "best")][3:6] == ["not run", "66.7", "not run"]
+    own = [[c.strip() for c in line.strip("|").split("|")]
+           for line in tables[1].split("Right answers")[0].splitlines() if line.startswith("| vegas")]
+    assert own == [["vegas", "aliked", "3", "33.3", "66.7", "+0/-1", "2 / 3"]]

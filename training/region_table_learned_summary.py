@@ -10,14 +10,20 @@ the route's (auto) rows of session 13 in training/results/region_table/, every p
    '(s13)'), the photos where a
    learned matcher is right and auto wrong (+) or the reverse (-), and how many of the learned rows
    give their photo's true tile the global rank auto's row gave it (all of them: the same adaptation);
-2. for each matcher, the share of right answers by the answer's inlier count (bins <15, 15-29,
+   then mode best with each matcher's OWN anchors (adaptation's geometric labels verified by that
+   matcher, --own; session 15), mode "best-own", beside auto's best rows: its global ranks differ from
+   auto's where the own anchors changed the adaptation;
+2. per region and matcher, best with own anchors against best with the route's anchors on the same
+   photos: R@1 of each, the photos right with own anchors and wrong with the route's (+) or the reverse (-),
+   and how many true tiles got the same global rank in both;
+3. for each matcher, the share of right answers by the answer's inlier count (bins <15, 15-29,
    30-59, >=60) over its rows placed by a homography (verified), and apart the rows placed otherwise
    (source not 'homography': nothing verified, the global ranking's answer): what the confidence cap
    of a learned backend rests on.
 
 Truth only scores: 'right' was written by the scorer, nothing here feeds locating.
 
-  python training/region_table_learned_summary.py [--learned DIR] [--auto DIR]
+  python training/region_table_learned_summary.py [--learned DIR] [--auto DIR] [--own DIR]
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ("demo", "vegas", "rotterdam", "vegas-coarse", "rotterdam-coarse", "vegas-blurhaze",
            "vegas-radiometric", "rotterdam-lowtex", "vegas-oblique", "rotterdam-oblique")
-MODES = ("frozen", "paper", "best")
+MODES = ("frozen", "paper", "best", "best-own")  # best-own: best, each matcher's own anchors (--own)
 MATCHERS = ("xfeat", "aliked_widen=0", "disk_widen=0")
 BINS = ((0, 15), (15, 30), (30, 60), (60, None))  # [lo, hi) inliers
 
@@ -63,7 +69,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--learned", type=Path, default=ROOT / "training/results/region_table/learned")
     ap.add_argument("--auto", type=Path, default=ROOT / "training/results/region_table")
+    ap.add_argument("--own", type=Path, default=None,
+                    help="best with each matcher's own anchors (default: the own-anchors folder inside --learned)")
     args = ap.parse_args()
+    own = args.own or args.learned / "own-anchors"
+
+    def learned_rows(region: str, mode: str, m: str) -> tuple[dict[str, dict], str]:
+        """(rows, mark) of a learned matcher: best-own from the --own folder (file REGION-best-M.csv),
+        else --learned, else session 13's rows beside auto's (mark ' (s13)')."""
+        if mode == "best-own":
+            return read_rows(own / f"{region}-best-{m}.csv"), ""
+        rows = read_rows(args.learned / f"{region}-{mode}-{m}.csv")
+        if rows:
+            return rows, ""
+        return read_rows(args.auto / f"{region}-{mode}-{m}.csv"), " (s13)"
 
     print("| region | mode | photos | " + " | ".join(f"{m.split('_')[0]} R@1" for m in MATCHERS)
           + " | auto R@1, same photos | learned right where auto wrong (+) / wrong where auto right (-) "
@@ -72,12 +91,11 @@ def main() -> None:
     all_rows: dict[str, list[dict]] = {m: [] for m in MATCHERS}
     for region in REGIONS:
         for mode in MODES:
-            auto = read_rows(args.auto / f"{region}-{mode}-auto.csv")
+            # best-own is scored against the route's best: the product's answer on those photos
+            auto = read_rows(args.auto / f"{region}-{mode.replace('-own', '')}-auto.csv")
             cells, photos, diffs, same_rank = [], None, [], []
             for m in MATCHERS:
-                rows, mark = read_rows(args.learned / f"{region}-{mode}-{m}.csv"), ""
-                if not rows:  # session 13's learned rows (the oblique regions, frozen) sit beside auto's
-                    rows, mark = read_rows(args.auto / f"{region}-{mode}-{m}.csv"), " (s13)"
+                rows, mark = learned_rows(region, mode, m)
                 if not rows:
                     cells.append("not run")
                     continue
@@ -93,6 +111,23 @@ def main() -> None:
             same = [auto[p]["right"] for p in photos if p in auto]
             auto_cell = f"{pct(sum(same), len(same))} ({len(same)} photos)" if auto else "no auto CSV"
             print(f"| {region} | {mode} | {len(photos)} | " + " | ".join(cells) + f" | {auto_cell} | {', '.join(diffs)} | {sum(same_rank)} / {len(same_rank)} |")
+
+    print("\nMode best, each matcher's own anchors against the route's anchors, same photos (R@1 %; "
+          "+: right with own anchors, wrong with the route's; -: the reverse; true tiles at the same global rank):\n")
+    print("| region | matcher | photos | R@1 own anchors | R@1 route anchors | own vs route | global ranks equal |")
+    print("|---|---|---|---|---|---|---|")
+    for region in REGIONS:
+        for m in MATCHERS:
+            mine, route = learned_rows(region, "best-own", m)[0], learned_rows(region, "best", m)[0]
+            if not mine:
+                continue
+            both = [p for p in mine if p in route]
+            plus = sum(1 for p in both if mine[p]["right"] and not route[p]["right"])
+            minus = sum(1 for p in both if not mine[p]["right"] and route[p]["right"])
+            equal = sum(1 for p in both if mine[p]["rank"] == route[p]["rank"])
+            print(f"| {region} | {m.split('_')[0]} | {len(mine)} | {pct(sum(r['right'] for r in mine.values()), len(mine))} | "
+                  f"{pct(sum(route[p]['right'] for p in both), len(both)) if both else 'not run'} | "
+                  f"+{plus}/-{minus} | {equal} / {len(both)} |")
 
     print("\nRight answers by the answer's inlier count, all rows of each matcher placed by a homography "
           "(right / rows, %), and the rows placed otherwise:\n")
