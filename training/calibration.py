@@ -148,15 +148,22 @@ def fit_table(x: np.ndarray, y: np.ndarray, edges: list[int] = MARGIN_EDGES) -> 
     succession ((right + 1) / (n + 2)), made non-decreasing. Wrong verified answers are rare (3 of
     456 when measured), so a maximum-likelihood logistic (fit_logistic) is driven by three points
     and puts a 9-inlier answer at 0.93; the smoothed buckets stay honest where photos are few."""
-    margins, rates = [], []
+    margins, rates = bucket_rates(x, y, edges)
+    rates = list(np.maximum.accumulate(rates))
+    return tuple(margins), tuple(round(float(r), 3) for r in rates)  # floats: printed for predict.py, no np.float64(…)
+
+
+def bucket_rates(x: np.ndarray, y: np.ndarray, edges) -> tuple[list[float], list[float]]:
+    """Per bucket [edges[i], edges[i+1]) of x holding any record: its mean x (rounded to 0.1) and
+    its share of y = 1 (right) smoothed by Laplace's rule of succession, (right + 1) / (n + 2)."""
+    means, rates = [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (x >= lo) & (x < hi)
         if inside.sum() == 0:
             continue
-        margins.append(round(float(x[inside].mean()), 1))
+        means.append(round(float(x[inside].mean()), 1))
         rates.append(float((y[inside].sum() + 1) / (inside.sum() + 2)))
-    rates = list(np.maximum.accumulate(rates))
-    return tuple(margins), tuple(round(float(r), 3) for r in rates)  # floats: printed for predict.py, no np.float64(…)
+    return means, rates
 
 
 def reliability(conf: np.ndarray, right: np.ndarray) -> list[tuple[float, float, float, int]]:

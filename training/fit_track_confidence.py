@@ -96,14 +96,10 @@ def fit(rows: list[dict], status: str) -> tuple[tuple[float, ...], tuple[float, 
         return None
     d = np.array([x["distance_m"] for x in r], float)
     y = np.array([x["right"] for x in r], float)
-    xs, rates = [], []
-    for lo, hi in zip(DISTANCE_EDGES[:-1], DISTANCE_EDGES[1:]):
-        inside = (d >= lo) & (d < hi)
-        if inside.sum() == 0:
-            continue
-        xs.append(round(float(d[inside].mean()), 1))
-        rates.append(float((y[inside].sum() + 1) / (inside.sum() + 2)))
-    rates = list(np.minimum.accumulate(rates))
+    from calibration import bucket_rates  # training/ is on sys.path when run as a script
+
+    xs, rates = bucket_rates(d, y, DISTANCE_EDGES)
+    rates = list(np.minimum.accumulate(rates))  # farther from a verified frame: never more confident
     return tuple(xs), tuple(round(float(v), 3) for v in rates)
 
 
