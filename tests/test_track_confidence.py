@@ -96,6 +96,11 @@ def test_placed_confidence_reads_its_table_and_claims_nothing_past_it(monkeypatc
     # nothing verified in the flight: no more than the least trusted anchor around it; none: 0
     assert tc.placed_confidence("interpolated", 5.0, [0.4, 0.25]) == 0.25
     assert tc.placed_confidence("interpolated", 5.0, []) == 0.0
+    # ... nor more than its distance gives: 0.4 and 0.5 anchors, 30 m off (0.75 by the table), 90 m off
+    # (past the table: 0.6 falling to 0 at 100 m, so 0.6 x (100 - 90) / (100 - 50) = 0.12)
+    assert tc.placed_confidence("interpolated", 30.0, [0.4, 0.5]) == pytest.approx(0.4)
+    assert tc.placed_confidence("interpolated", 90.0, [0.4, 0.5]) == pytest.approx(0.12)
+    assert tc.placed_confidence("no such status", 5.0, [0.4]) == 0.0
     # three buckets: the fall starts at the LAST one (50 m), reaching 0 at PAST_MEASURED x 50 m
     monkeypatch.setitem(tc.PLACED_TABLES, "extrapolated", ((10.0, 30.0, 50.0), (0.9, 0.8, 0.6)))
     assert tc.placed_confidence("extrapolated", (50.0 + end) / 2) == pytest.approx(0.3)

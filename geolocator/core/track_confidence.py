@@ -44,15 +44,14 @@ def placed_confidence(status: str, distance_m: float | None, anchor_confidences:
 
     `anchor_confidences`: in a flight where nothing is verified the anchors are tiles on the track
     that appearance alone chose; the frame is then trusted no more than the least trusted of the
-    anchors around it (their own confidences; set, not measured: no such flight was measured). 0
-    for a status with no table, or no distance."""
-    if anchor_confidences is not None:
-        return float(min(anchor_confidences, default=0.0))
+    anchors around it (their own confidences; set, not measured: no such flight was measured), nor
+    more than the table gives at its distance. 0 for a status with no table, or no distance."""
     table = PLACED_TABLES.get(status)
     if table is None or distance_m is None:
         return 0.0
     distances, right = table
     end = distances[-1] * PAST_MEASURED
-    x = np.r_[distances, end]
-    y = np.r_[right, 0.0]
-    return float(np.interp(distance_m, x, y))
+    placed = float(np.interp(distance_m, np.r_[distances, end], np.r_[right, 0.0]))
+    if anchor_confidences is not None:  # the distance's figure, and no more than the anchors'
+        return min(placed, float(min(anchor_confidences, default=0.0)))
+    return placed
