@@ -769,9 +769,27 @@ class MainWindow(QMainWindow):
         from ..core.exports import dialog_filters, with_suffix_of
 
         filters = dialog_filters()
-        path, chosen = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.geojson", ";;".join(filters))
-        if path:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
-            self.export_predictions(with_suffix_of(path, chosen or filters[0]))
+        dialog = QFileDialog(self, "Export predictions", "", ";;".join(filters))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.selectFile("predictions.geojson")
+        dialog.filterSelected.connect(lambda chosen: self._name_box_follows_filter(dialog, chosen))
+        accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
+        dialog.deleteLater()
+        if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
+            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]))
+
+    @staticmethod
+    def _name_box_follows_filter(dialog: QFileDialog, chosen: str) -> None:
+        """Swap the name box's suffix for the chosen filter's: Qt's own dialog does so when a user picks
+        a filter, but native ones (GTK) only announce the change and left "predictions.geojson" under KML."""
+        from ..core.exports import name_for_filter
+
+        files = dialog.selectedFiles()
+        if files:
+            name = Path(files[0]).name
+            renamed = name_for_filter(name, chosen)
+            if renamed != name:
+                dialog.selectFile(renamed)
 
     def export_predictions(self, path: Path) -> Job:
         """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker."""
