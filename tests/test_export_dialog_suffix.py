@@ -47,6 +47,9 @@ def test_choosing_kml_in_the_dialog_renames_the_box_and_writes_that_name(qtbot, 
             return
         edit = d.findChild(QLineEdit, "fileNameEdit")
         seen["before"] = edit.text()
+        d.activateWindow()
+        edit.setFocus()  # where a user's typing left it (selectFile then leaves the box alone)
+        qtbot.waitUntil(edit.hasFocus, timeout=5000)
         d.filterSelected.emit("KML (*.kml)")  # what a native dialog does when KML is picked
         seen["after"] = edit.text()
         QTest.keyClick(edit, Qt.Key.Key_Return)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -790,7 +791,10 @@ class MainWindow(QMainWindow):
         if files:
             name = Path(files[0]).name
             renamed = name_for_filter(name, chosen)
-            if renamed != name:
+            edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            if renamed != name and edit is not None:
+                edit.setText(renamed)  # Qt's own dialog: selectFile leaves the box alone while it has focus
+            elif renamed != name:
                 dialog.selectFile(renamed)
 
     def export_predictions(self, path: Path) -> Job:
