@@ -48,3 +48,28 @@ def test_csv_keeps_its_columns_and_adds_metadata_after_them(tmp_path):
     a, b = (dict(zip(rows[0], r)) for r in rows[1:])
     assert a["relative_altitude_m"] == "39.8" and a["captured_at"] == "2016-06-23T16:31:59+00:00" and a["truth_note"] == ""
     assert b["truth_note"].startswith("EXIF GPS fix is void") and b["relative_altitude_m"] == ""
+
+
+def test_the_exif_orientation_is_exported_beside_the_stored_width_and_height(tmp_path):
+    """newuser session 15: `width` x `height` are as stored while `footprint_*` are as displayed; without
+    the orientation a reader could not tell a quarter-turned photo's two apart. Orientation 6 (stored
+    4000 x 2250, shown turned a quarter) is written as recorded: 6; a photo without the tag gets none."""
+    from dataclasses import replace
+
+    turned = replace(META, orientation=6)
+    tiles = grid_tiles(2, 2)
+    queries = [Query("t.jpg", Path("t.jpg"), meta=turned), Query("a.jpg", Path("a.jpg"), meta=META)]
+    preds = predict(queries, tiles, np.array([[0.9, 0.5], [0.8, 0.4]], np.float32), np.array([[0, 1], [2, 3]]))
+    write_geojson(preds, tmp_path / "p.geojson")
+    t, a = (f["properties"] for f in json.loads((tmp_path / "p.geojson").read_text())["features"])
+    assert (t["exif_orientation"], t["width"], t["height"]) == (6, 4000, 2250)
+    # displayed a quarter turn: the footprint's width is the stored height's side (39.8 m x 6.16 / 3.61
+    # along the stored 4000 px, x 2250 / 4000 along the 2250 px), its height the stored width's
+    assert (t["footprint_w_m"], t["footprint_h_m"]) == (round(39.8 * 6.16 / 3.61 * 2250 / 4000, 3),
+                                                        round(39.8 * 6.16 / 3.61, 3))
+    assert "exif_orientation" not in a
+    write_csv(preds, tmp_path / "p.csv")
+    with open(tmp_path / "p.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["exif_orientation"] for r in rows] == ["6", ""]
+    assert "exif_orientation" in META_CSV_COLUMNS

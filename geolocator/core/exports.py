@@ -36,6 +36,20 @@ def with_suffix_of(path: Path | str, chosen_filter: str) -> Path:
     return path
 
 
+def name_for_filter(name: str, chosen_filter: str) -> str:
+    """The file name a save dialog's name box should show once `chosen_filter` (e.g. "KML (*.kml)") is
+    picked: a format suffix of PREDICTION_FORMATS is swapped for the filter's first one
+    ("predictions.geojson" + KML -> "predictions.kml"); a name without one keeps its text (the suffix is
+    added on saving, by `with_suffix_of`); a filter naming no format leaves `name` as it is.
+    Only the last path part is looked at; `name` may be a bare name or a path."""
+    first = next((w[1:].lower() for w in chosen_filter.replace("(", " ").replace(")", " ").split()
+                  if w.startswith("*.") and w[1:].lower() in PREDICTION_FORMATS), None)
+    suffix = Path(name).suffix
+    if first is None or suffix.lower() not in PREDICTION_FORMATS or PREDICTION_FORMATS[suffix.lower()] == PREDICTION_FORMATS[first]:
+        return name  # ".json" under the GeoJSON filter is kept: both are GeoJSON
+    return name[: len(name) - len(suffix)] + first
+
+
 def check_prediction_path(path: Path | str) -> Path:
     """`path` if its suffix names a format of PREDICTION_FORMATS (case-insensitive).
 

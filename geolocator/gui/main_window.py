@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -26,7 +27,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count
+from ..core.wording import count, empty_map_hint
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -170,8 +171,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 1)  # the list widens too (names were elided at 1920 px)
+        self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 0)
         self.default_layout()
 
@@ -277,6 +278,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
+        self.map_view.set_hint(empty_map_hint(self.act_open_tiles.shortcut().toString(
+            QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
         self.map_view.areaDrawn.connect(self.area_drawn)
         self.adapter_panel.adaptRequested.connect(self.adapt)
@@ -770,9 +773,30 @@ class MainWindow(QMainWindow):
         from ..core.exports import dialog_filters, with_suffix_of
 
         filters = dialog_filters()
-        path, chosen = QFileDialog.getSaveFileName(self, "Export predictions", "predictions.geojson", ";;".join(filters))
-        if path:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
-            self.export_predictions(with_suffix_of(path, chosen or filters[0]))
+        dialog = QFileDialog(self, "Export predictions", "", ";;".join(filters))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.selectFile("predictions.geojson")
+        dialog.filterSelected.connect(lambda chosen: self._name_box_follows_filter(dialog, chosen))
+        accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
+        dialog.deleteLater()
+        if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
+            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]))
+
+    @staticmethod
+    def _name_box_follows_filter(dialog: QFileDialog, chosen: str) -> None:
+        """Swap the name box's suffix for the chosen filter's: Qt's own dialog does so when a user picks
+        a filter, but native ones (GTK) only announce the change and left "predictions.geojson" under KML."""
+        from ..core.exports import name_for_filter
+
+        files = dialog.selectedFiles()
+        if files:
+            name = Path(files[0]).name
+            renamed = name_for_filter(name, chosen)
+            edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            if renamed != name and edit is not None:
+                edit.setText(renamed)  # Qt's own dialog: selectFile leaves the box alone while it has focus
+            elif renamed != name:
+                dialog.selectFile(renamed)
 
     def export_predictions(self, path: Path) -> Job:
         """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker."""

@@ -510,7 +510,7 @@ def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
 
 # Flat properties for exports (GeoJSON properties, CSV columns): units in the names.
 META_FIELDS = (
-    "captured_at", "make", "model", "width", "height", "relative_altitude_m", "absolute_altitude_m",
+    "captured_at", "make", "model", "width", "height", "exif_orientation", "relative_altitude_m", "absolute_altitude_m",
     "gps_altitude_m", "gimbal_yaw_deg", "gimbal_pitch_deg", "gimbal_roll_deg", "flight_yaw_deg",
     "flight_pitch_deg", "flight_roll_deg", "focal_length_mm", "focal_length_35mm", "sensor_width_mm",
     "sensor_height_mm", "footprint_w_m", "footprint_h_m",
@@ -539,6 +539,9 @@ def meta_properties(meta: PhotoMeta | None) -> dict:
     footprint = footprint_m(meta)
     values = {name: getattr(meta, name, None) for name in META_FIELDS}
     values["footprint_w_m"], values["footprint_h_m"] = footprint if footprint else (None, None)
+    # EXIF Orientation 1..8 beside `width` x `height` (as stored): 5-8 are shown a quarter turn, so the
+    # displayed footprint_* pair with height x width
+    values["exif_orientation"] = meta.orientation
     return exported_values(values)
 
 
