@@ -171,8 +171,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 1)  # the list widens too (names were elided at 1920 px)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.default_layout()
 
