@@ -440,7 +440,7 @@ def build_map(
     the online basemap, to draw the area to get imagery for)."""
     files = leaflet_files()
     m = folium.Map(tiles=None, location=[0, 0], zoom_start=2, control_scale=True, prefer_canvas=len(predictions) > CANVAS_ABOVE,
-                   zoom_snap=0.25, zoom_delta=0.5)
+                   zoom_snap=0.1, zoom_delta=0.5)
     # Instance attributes shadow folium's CDN lists: only Leaflet + jQuery are needed for what we draw.
     m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
     m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
