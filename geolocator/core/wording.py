@@ -18,6 +18,14 @@ def far_truth_not_scored(n: int) -> str:
     return f"{count(n, 'image')} with truth far from the tiles: not scored"
 
 
+def empty_map_hint(open_tiles_keys: str) -> str:
+    """What the app's map pane says before any map is shown (it was a blank white pane): how to get
+    one. `open_tiles_keys` is the Open Tile Set shortcut as the platform writes it ("Ctrl+Shift+O");
+    empty when it has none."""
+    keys = f" ({open_tiles_keys})" if open_tiles_keys else ""
+    return f"Open a tile set{keys} or get imagery for this area (File menu) to see the map."
+
+
 def megabytes(n_bytes: float, *, about: bool = False) -> str:
     """A size in MB (10^6 bytes) a reader can use: 'under 1 MB' rather than '0 MB' for a few
     kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`)."""

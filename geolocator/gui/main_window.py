@@ -27,7 +27,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count
+from ..core.wording import count, empty_map_hint
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -278,6 +278,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
+        self.map_view.set_hint(empty_map_hint(self.act_open_tiles.shortcut().toString(
+            QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
         self.map_view.areaDrawn.connect(self.area_drawn)
         self.adapter_panel.adaptRequested.connect(self.adapt)

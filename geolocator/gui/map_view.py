@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -22,7 +22,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 log = logging.getLogger("geolocator.gui")
 
@@ -120,6 +120,14 @@ class MapView(QWebEngineView):
         self.is_ready = False
         self._pending_select: str | None = None
         self.setMinimumSize(320, 240)
+        # Before the first map the view is a blank white pane: a hint over it says how to get a map.
+        self.hint = QLabel(self)
+        self.hint.setObjectName("mapHint")
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("QLabel#mapHint { color: #555; background: #f4f4f4; font-size: 13pt; padding: 24px; }")
+        self.hint.hide()
         self.setAcceptDrops(False)  # files dropped on the map go to the window (drone images), not to Chromium
 
     def dispose(self) -> None:
@@ -130,12 +138,39 @@ class MapView(QWebEngineView):
             self.setPage(None)
             shiboken6.delete(self._page)
 
+    def set_hint(self, text: str) -> None:
+        """The words shown over the pane until a map is shown (core.wording.empty_map_hint)."""
+        self.hint.setText(text)
+        self.hint.setVisible(self.loaded_path is None and bool(text))
+        self._place_hint()
+
+    def _place_hint(self) -> None:
+        self.hint.setGeometry(self.rect())
+        self.hint.raise_()  # above the web view's own render widget, which Qt creates later
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._place_hint()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._place_hint()
+
+    def childEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().childEvent(event)
+        # Chromium's render widget arrives as a child once the view is shown, on top of the hint (a
+        # 1024 x 700 window showed the blank pane again): raise the hint once the child is in.
+        if event.type() == QEvent.Type.ChildAdded and getattr(self, "hint", None) is not None \
+                and event.child() is not self.hint:
+            QTimer.singleShot(0, self, self._place_hint)
+
     def set_online_hosts(self, hosts: set[str]) -> None:
         self.interceptor.allowed_hosts = set(hosts)
 
     def show_map(self, path: Path) -> None:
         self.is_ready = False
         self.loaded_path = Path(path)
+        self.hint.hide()
         url = QUrl.fromLocalFile(str(Path(path).resolve()))
         self._page.expected = url
         self.load(url)
