@@ -56,7 +56,8 @@ def test_build_map_marker_data_and_fit(tmp_path):
     assert _fit(page) == ([[50.125, 10.25], [50.125, 10.25]], {"padding": [20, 20]})
     assert "geoloc.legend(true, false);" in page and "geoloc.drawControl();" not in page
     assert re.search(r"geoloc\.init\(map_[0-9a-f]+\);\ngeoloc\.legend", page)
-    assert '"preferCanvas": false' in page and '"zoomSnap": 0.25' in page and '"zoomDelta": 0.5' in page
+    # zoom steps of 0.1: a pane a few px shorter must not drop the fit a quarter step (session 15)
+    assert '"preferCanvas": false' in page and '"zoomSnap": 0.1' in page and '"zoomDelta": 0.5' in page
     assert '"zoom": 2' in page and "center: [0.0, 0.0]" in page and "L.control.scale()" in page
     assert "tile.openstreetmap.org" not in page and "L.control.layers" not in page
     assert page.count("window.geoloc = (function () {") == 1  # the runtime, in the header
