@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.queries: dict[str, Query] = {}
         self.predictions: dict[str, Prediction] = {}
         self.failures: dict[str, str] = {}
+        self.track_answers: dict[str, tuple] = {}  # a flight's frame -> (exported answer, track status, track error)
         self.query_thumbs: dict[str, bytes] = {}
         self.tile_thumbs: dict[str, bytes] = {}
         self.tileset_path: Path | None = None
@@ -492,6 +493,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
+            self.track_answers.clear()
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
@@ -737,6 +739,9 @@ class MainWindow(QMainWindow):
         if results.predictions or results.failures:
             self.predictions = {p.query.id: p for p in results.predictions}
             self.failures = dict(results.failures)
+            # a flight's frame as the map and the exports give it, for the Results pane
+            self.track_answers = {qid: (exported, results.track_status.get(qid), results.track_error.get(qid))
+                                  for qid, exported in results.track_answers.items()}
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
             for p in results.predictions:
@@ -764,8 +769,10 @@ class MainWindow(QMainWindow):
             return
         self.selected = query_id
         self.query_list.select(query_id)
+        exported, track_status, track_error = self.track_answers.get(query_id, (None, None, None))
         self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
-                                self.tile_thumbs, self.failures.get(query_id))
+                                self.tile_thumbs, self.failures.get(query_id), exported=exported,
+                                track_status=track_status, track_error=track_error)
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------
