@@ -130,3 +130,33 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
     text = pane(5)
     assert "Single frame" not in text and text.splitlines()[1].startswith("Status  matched")
     assert text.splitlines()[0].startswith(f"Location  {preds[5].location.lat:.6f}")
+
+
+def test_a_frame_retrieved_on_another_tile_claims_no_more_than_two_places():
+    """Nothing verified (tests/test_sequence.py's unverified flight, 10 m a second due east): frame
+    4's top tile is 3 km off, its second tile the right place; the track takes the second
+    ("retrieved", rank 2). Its own confidence was about the 3 km tile: 0.55 here (set in this test,
+    above TWO_PLACES), so it must fall to TWO_PLACES; one already lower stays lower."""
+    from pathlib import Path
+
+    from geolocator.core.model import Query
+
+    from .test_sequence import at, prediction
+
+    def frames(conf4):
+        preds = []
+        for i in range(10):
+            e, n = 25 + 10 * i, 25.0
+            q = Query(f"v.mp4#t={i}", Path("v.mp4"), truth=at(e, n), time_s=float(i))
+            top = (e, n, 0.6, 0, False) if i != 4 else (e + 3000, n, 0.6, 0, False)
+            p = prediction(q, [top, (e, n, 0.55, 0, False)] if i == 4 else [top, (e + 1000, n + 1000, 0.55, 0, False)])
+            preds.append(replace(p, confidence=conf4 if i == 4 else 0.3))
+        [track] = smooth(preds)
+        return track.points
+
+    points = frames(0.55)
+    assert points[4].status == "retrieved" and points[4].rank == 2
+    assert haversine_m(points[4].location, points[4].query.truth) < 40  # the second tile's centre
+    assert points[4].confidence == TWO_PLACES
+    assert frames(0.1)[4].confidence == 0.1
+    assert points[3].status == "retrieved" and points[3].rank == 1 and points[3].confidence == 0.3  # its own

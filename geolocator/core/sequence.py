@@ -34,9 +34,9 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 Only `matched`, `corrected` and `flagged` frames are verified. A frame the track placed
 (`interpolated`, `extrapolated`) is trusted as often as such frames were right at its distance from
 the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured); so is a
-`corrected` frame (and a `retrieved` one on another tile than its top), against the other verified
-frames: its own confidence was about the top tile the track rejected (moved_confidence). Truth is
-never read here except to score.
+`corrected` frame, against the other verified frames: its own confidence was about the top tile
+the track rejected (moved_confidence); a `retrieved` one on another tile than its top claims no
+more than its top did, nor than track_confidence.TWO_PLACES. Truth is never read here except to score.
 """
 
 from __future__ import annotations
@@ -102,11 +102,11 @@ class TrackPoint:
     tile: Tile | None = None
     # How far to trust `location`, in [0, 1]: the frame's own answer's confidence (Prediction.
     # confidence), or for a frame the track placed (interpolated, extrapolated) the measured share
-    # of such frames that were right (track_confidence.placed_confidence); a frame the track moved
-    # onto another of its candidates (corrected; retrieved on another tile) is read likewise
-    # against the other verified frames (moved_confidence): its own confidence is about its top
-    # tile, which the track rejected. None: not worked out (a TrackPoint made by hand); the exports
-    # then keep the prediction's.
+    # of such frames that were right (track_confidence.placed_confidence); a corrected frame is
+    # read likewise against the other verified frames (moved_confidence), and a frame retrieved on
+    # another tile than its top claims at most track_confidence.TWO_PLACES: their own confidence is
+    # about their top tile, which the track rejected. None: not worked out (a TrackPoint made by
+    # hand); the exports then keep the prediction's.
     confidence: float | None = None
     # a frame the track placed: metres from its position to the nearest anchor of the track (a
     # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
@@ -387,8 +387,8 @@ def _nearest_anchors(times: Sequence[float], anchors: dict[int, LatLon], j: int,
 def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon], j: int, at: LatLon,
                      horizon_s: float) -> tuple[float, float | None]:
     """(confidence in [0, 1], metres) of frame j whose exported Point `at` the track moved onto
-    another of its candidates (`corrected`, or `retrieved` on another tile): its own confidence is
-    about its top tile, a place the track rejected, so it cannot stand for `at`.
+    another of its verified candidates (`corrected`): its own confidence is about its top tile, a
+    place the track rejected, so it cannot stand for `at`.
 
     Read as a frame the track placed (track_confidence.placed_confidence) against the OTHER verified
     frames (`verified_anchors` without j, frame index -> their Point): the track through them puts
@@ -469,10 +469,15 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             distance, near = _nearest_anchors(times, anchors, j, location)  # anchors: the verified ones, when any
             confidence = placed_confidence(status, distance, None if verified_anchors else
                                            [preds[i].confidence for i in near])
-        elif status == "corrected" or (status == "retrieved" and rank not in (None, 1)):
+        elif status == "corrected":
             # Its exported Point is another candidate's, not the top tile its own confidence was
             # measured for (that top is what the track rejected): read it as the track's instead.
             confidence, distance = moved_confidence(times, verified_anchors, j, location, model.extrapolate_s)
+        elif status == "retrieved" and rank != 1:
+            # another tile than its top, by appearance and the track only (no verified frames place
+            # it, or it would be interpolated): no more than its top claimed, nor than two places
+            # claimed for one frame (set, not measured)
+            confidence = min(pred.confidence, TWO_PLACES)
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
