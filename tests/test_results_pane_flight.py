@@ -91,6 +91,8 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
     from geolocator.gui.settings import AppSettings
 
     preds, track = _flight()
+    # the top tile centre's error, as predict gives it: about the single frame's top tile only
+    preds = [replace(p, tile_error_m=haversine_m(p.tile_center, p.query.truth)) for p in preds]
     w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
                    qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
                    core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
@@ -124,12 +126,14 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
                                  f"confidence {format_confidence(own.confidence)}")
         truth = next(line for line in lines if line.startswith("Truth  "))
         assert f"error {format_distance(float(row['error_m']))}" in truth  # the track Point's error, as exported
-    assert "0.00" in pane(11).splitlines()[2] and "not located: too blurred" in pane(11)
+        assert "tile centre" not in truth  # its top tile's centre says nothing of the track's Point
+    assert "0.00" in pane(11).splitlines()[2] and "not located, confidence 0.00" in pane(11) and "too blurred" in pane(11)
     assert "0.00" not in pane(11).splitlines()[1]  # the interpolated frame's own 0 is not its answer's
     # a matched frame: its own answer is the exported one: no second line for it
     text = pane(5)
     assert "Single frame" not in text and text.splitlines()[1].startswith("Status  matched")
     assert text.splitlines()[0].startswith(f"Location  {preds[5].location.lat:.6f}")
+    assert f"(tile centre {format_distance(preds[5].tile_error_m)})" in text  # its own top tile: as before
 
 
 def test_a_frame_retrieved_on_another_tile_claims_no_more_than_two_places():

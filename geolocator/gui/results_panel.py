@@ -89,7 +89,7 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
             line += f", error {format_distance(single.error_m)}"
         if own != loc:
             line += f" ({format_distance(haversine_m(own, loc))} from the track's Point)"
-        lines.append(line + (f"; not located: {single.note}" if single.note else ""))
+        lines.append(line + (f"; {single.note}" if single.note else ""))
     return lines
 
 
@@ -192,7 +192,8 @@ class ResultsPanel(QWidget):
                            else compared_error(prediction) if prediction is not None else (None, None))
             if error is not None:
                 truth += f"   error {format_distance(error)}" + (" (camera position)" if kind == "camera" else "")
-                if prediction.tile_error_m is not None:
+                # its top tile's centre: beside its own answer only (the track's Point is not about it)
+                if prediction.tile_error_m is not None and (exported is None or exported.location == prediction.location):
                     truth += f" (tile centre {format_distance(prediction.tile_error_m)})"
             lines.append(truth)
         elif query.truth_note:  # the photo recorded a position that is not trustworthy: say why
