@@ -113,6 +113,18 @@ class _Executor(QObject):
                 gc.enable()
 
 
+class _WorkerThread(QThread):
+    """The worker thread, its event loop run from Python: the thread then keeps ONE Python thread
+    state for its whole life. A plain QThread gives each queued call a fresh thread state
+    (PySide's PyGILState_Ensure/Release), and threading.local values die with it: pyproj 3.7.2
+    keeps its per-thread PROJ context's owner in a threading.local but the context pointer in the
+    OS thread's storage, so the second job that made a CRS used a freed context and crashed the app
+    (opening a GeoTIFF a second time, session 16; pyproj issues 1509 and 1622)."""
+
+    def run(self) -> None:
+        self.exec()
+
+
 class JobRunner(QObject):
     """Queue of jobs for one worker thread. Signals are emitted on the UI thread."""
 
@@ -124,7 +136,7 @@ class JobRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
+        self._thread = _WorkerThread()
         self._thread.setObjectName("geolocator-worker")
         self._executor = _Executor()
         self._executor.moveToThread(self._thread)
