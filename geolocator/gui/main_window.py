@@ -38,6 +38,7 @@ from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
 from .results_panel import ResultsPanel
+from .warnings_log import WarningsLog
 from .settings import AppSettings
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
@@ -184,6 +185,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
         self.statusBar().addWidget(self.tileset_label, 1)
+        # the run's warnings (the core's log, which the CLI prints on stderr): hidden until one is said
+        self.warnings_log = WarningsLog()
+        self.statusBar().addPermanentWidget(self.warnings_log)
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
         self.resize(1420, 900)
@@ -276,6 +280,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.runner.started.connect(self._on_job_started)
         self.runner.progress.connect(lambda job, ev: self._on_progress(ev))
+        self.runner.warned.connect(lambda job, messages: self.warnings_log.add(job.title, messages))
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
