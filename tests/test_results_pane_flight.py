@@ -164,3 +164,27 @@ def test_a_frame_retrieved_on_another_tile_claims_no_more_than_two_places():
     assert points[4].confidence == TWO_PLACES
     assert frames(0.1)[4].confidence == 0.1
     assert points[3].status == "retrieved" and points[3].rank == 1 and points[3].confidence == 0.3  # its own
+
+
+def test_a_corrected_frame_past_the_other_verified_frames_is_read_as_extrapolated():
+    """Frame 30 last: 1 s (about 8 m) past frame 29, within the 5 s horizon, the table of frames
+    extrapolated past verified ones applies: 0.971 at 8.7 m and at 16 m (PLACED_TABLES), flat below
+    8.7. Frames 23-29 and 30 only, with frames 24-28 dropped: 30 stands 7 s past 23, beyond the
+    horizon: nothing measured places it, TWO_PLACES."""
+    preds, _ = _flight(n=31)
+    [track] = smooth(preds[20:])
+    p = track.points[-1]
+    assert p.status == "corrected" and 3 < p.anchor_distance_m < 13
+    assert p.confidence == pytest.approx(0.971)
+    [gap] = smooth([preds[23], preds[22], preds[CHANCE]])  # in time order: 22, 23, then 30
+    p = gap.points[-1]
+    assert p.status == "corrected" and p.confidence == TWO_PLACES and p.anchor_distance_m is None
+
+
+def test_track_status_words_say_how_the_track_placed_a_frame():
+    from geolocator.core.wording import track_status_words
+
+    # the README's flight table, in a sentence: an interpolated frame lies between verified frames
+    assert track_status_words("interpolated") == "interpolated by the track, between verified frames"
+    assert track_status_words("corrected").startswith("corrected by the track")
+    assert track_status_words("odd") == "odd"  # a status it does not know: as is

@@ -147,8 +147,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     `default_crs` (--epsg: an EPSG number or any text pyproj knows) is the CRS of a GeoTIFF that
     has none (its own wins); a file with no geotransform either is refused all the same.
 
-    Raises InputError naming the file for: no CRS, rotation or GCP-only georeferencing (resample
-    it north-up first), a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
+    Raises InputError naming the file for: no CRS, no position on the ground (a CRS alone places
+    nothing), rotation or GCP-only georeferencing (resample it north-up first), a tile size under
+    MIN_TILE_PIXELS pixels, or an unreadable file.
     """
     path = Path(path)
     if not (tile_size_m and tile_size_m > 0 and math.isfinite(tile_size_m)):
@@ -175,6 +176,11 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         warn_if_epsg_ignored(path, own_crs, default_crs)
     if kind == PLAIN:  # a plain image: a CRS alone would not place it
         raise InputError(path, _no_crs_problem(path, True))
+    if kind == CRS_ONLY:  # its pixel grid is no position (it read as "only north-up GeoTIFFs are supported")
+        raise InputError(path, f"the TIFF has a coordinate system ({crs_label(own_crs)}) but no position on the ground "
+                               "(no geotransform, no ground control points); georeference it first, e.g. gdal_translate "
+                               f"-a_ullr <west> <north> <east> <south> {path} out.tif (its corners in that CRS), or put "
+                               "a world file (.tfw) beside it")
     if kind == NO_CRS and default_crs is None:
         raise InputError(path, _no_crs_problem(path, False))
     if t.b != 0 or t.d != 0:
