@@ -60,9 +60,20 @@ class Results:
     track_error: dict[str, tuple] = field(default_factory=dict)
     # a flight's frame -> the confidence of its place on the track (TrackPoint.confidence), as the exports
     track_confidence: dict[str, float] = field(default_factory=dict)
+    # a flight's frame -> its answer as the map and the exports give it (core.evaluate.exported_answers),
+    # for the Results pane, which showed the single-frame answer instead
+    track_answers: dict[str, Prediction] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
+
+
+def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
+    """{a flight's frame's query id: its answer as exported (core.evaluate.exported_answers)}."""
+    from ..core.evaluate import exported_answers
+
+    on_track = {p.query.id for t in tracks for p in t.points}
+    return {p.query.id: p for p in exported_answers(predictions, tracks) if p.query.id in on_track}
 
 
 @dataclass
@@ -312,6 +323,7 @@ class Session:
                        track_error=frame_errors(tracks), far_note=far,
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
+                       track_answers=_track_answers(predictions, tracks),
                        route=self._route(), n_far_truth=n_far)
 
     def _route(self) -> Route | None:
