@@ -143,7 +143,8 @@ def test_killed_mid_index_resumes_with_identical_features(tmp_path):
     store = FeatureStore(store_root, signature=bb.signature, views=("rot0",), dim=bb.dim)
     resumed = extract_into_store(tiles, bb, store, batch_size=2, chunk=2, workers=1)
     assert resumed.reused == committed and resumed.computed == 24 - committed and not resumed.failed
-    fresh_store = FeatureStore(tmp_path / "fresh", signature=bb.signature, views=("rot0",), dim=bb.dim)
+    # in a folder of its own: beside the killed run's store it would copy that store's rows (store.adopt)
+    fresh_store = FeatureStore(tmp_path / "fresh" / "s", signature=bb.signature, views=("rot0",), dim=bb.dim)
     fresh = extract_into_store(tiles, bb, fresh_store, batch_size=2, chunk=2, workers=1)
     np.testing.assert_array_equal(store.gather(resumed.rows), fresh_store.gather(fresh.rows))
 
@@ -171,6 +172,52 @@ def test_workspace_indexes_once_into_the_store(tmp_path):
     np.testing.assert_array_equal(ws2.index(), feats)
     assert sum(calls) == 6  # nothing recomputed but the unreadable tile (which fails again, cheaply)
     assert (tmp_path / "cache" / "stores").is_dir()
+
+
+def test_a_tile_set_that_gained_or_lost_a_tile_computes_only_the_new_one(tmp_path):
+    # A county mapper adds or removes a tile: the tile set's fingerprint, so its store, changes; the
+    # unchanged files' features are in the old store (newuser session 16: every tile was recomputed).
+    from tests.test_extract import _tiles, tiny_backbone
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    calls = []
+    bb = tiny_backbone(encode_hook=lambda x: calls.append(len(x)))
+    tiles = _tiles(tmp_path / "tiles", 8)
+
+    def index(subset):
+        ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)))
+        ws.set_backbone("tiny", loaded=bb)
+        ws.open_tiles(TileSet(tuple(subset), tmp_path))
+        return np.array(ws.index())
+
+    first = index(tiles[:7])
+    assert sum(calls) == 7  # one view each: 7 tiles encoded
+    grown = index(tiles)  # t7 added: only it is encoded
+    assert sum(calls) == 8
+    np.testing.assert_array_equal(grown[:7], first)
+    assert grown[7].any()
+    shrunk = index(tiles[1:7])  # t0 removed: nothing to encode
+    assert sum(calls) == 8
+    np.testing.assert_array_equal(shrunk, first[1:])
+    assert len(list((tmp_path / "cache" / "stores").iterdir())) == 3  # each tile set keeps its own store
+
+
+def test_adopt_copies_committed_rows_of_the_same_features_only_and_never_repairs_the_other(tmp_path):
+    a = FeatureStore(tmp_path / "stores" / "a", signature="tiny|w|gem", views=("rot0",), dim=8)
+    x = _rows(4)
+    a.append(["k0", "k1", "k2", "k3"], x)
+    with open(a.manifest_path, "ab") as f:  # another process is writing its next line right now
+        f.write(b'{"start": 4, "keys": ["k4"]')
+    manifest = a.manifest_path.read_bytes()
+    other = FeatureStore(tmp_path / "stores" / "o", signature="other|w|gem", views=("rot0",), dim=8)
+    other.append(["k5"], _rows(1, seed=1))  # another backbone's features for k5: not these
+    b = FeatureStore(tmp_path / "stores" / "b", signature="tiny|w|gem", views=("rot0",), dim=8)
+    assert b.adopt(["k2", "k0", "k4", "k5", "k9"]) == 2
+    assert b.lookup(["k2", "k0", "k4", "k5", "k9"]).tolist() == [0, 1, -1, -1, -1]
+    np.testing.assert_array_equal(b.gather(np.array([1, 0]), np.float16), x[[0, 2]].astype(np.float16))
+    assert a.manifest_path.read_bytes() == manifest  # only read: its torn tail is its writer's business
+    assert b.adopt(["k0", "k2"]) == 0  # already here
 
 
 def test_views_auto_rule():
