@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -207,17 +208,22 @@ def test_adopt_copies_committed_rows_of_the_same_features_only_and_never_repairs
     a = FeatureStore(tmp_path / "stores" / "a", signature="tiny|w|gem", views=("rot0",), dim=8)
     x = _rows(4)
     a.append(["k0", "k1", "k2", "k3"], x)
-    with open(a.manifest_path, "ab") as f:  # another process is writing its next line right now
-        f.write(b'{"start": 4, "keys": ["k4"]')
+    line = {"start": 4, "keys": ["k4"], "crc": zlib.crc32(b"k4")}  # a line whose rows features.bin lacks
+    with open(a.manifest_path, "ab") as f:
+        f.write(json.dumps(line).encode() + b"\n")
     manifest = a.manifest_path.read_bytes()
+    later = FeatureStore(tmp_path / "stores" / "a2", signature="tiny|w|gem", views=("rot0",), dim=8)
+    later.append(["k0"], _rows(1, seed=2))  # the same key again: the first store in name order serves it
     other = FeatureStore(tmp_path / "stores" / "o", signature="other|w|gem", views=("rot0",), dim=8)
     other.append(["k5"], _rows(1, seed=1))  # another backbone's features for k5: not these
+    (tmp_path / "stores" / "0junk").mkdir()  # a folder that is no store: passed over
     b = FeatureStore(tmp_path / "stores" / "b", signature="tiny|w|gem", views=("rot0",), dim=8)
-    assert b.adopt(["k2", "k0", "k4", "k5", "k9"]) == 2
+    assert b.adopt(["k2", "k0", "k4", "k5", "k9", "k2"], chunk=1) == 2
     assert b.lookup(["k2", "k0", "k4", "k5", "k9"]).tolist() == [0, 1, -1, -1, -1]
     np.testing.assert_array_equal(b.gather(np.array([1, 0]), np.float16), x[[0, 2]].astype(np.float16))
-    assert a.manifest_path.read_bytes() == manifest  # only read: its torn tail is its writer's business
+    assert a.manifest_path.read_bytes() == manifest  # only read: repairing is its own writer's business
     assert b.adopt(["k0", "k2"]) == 0  # already here
+    assert b.adopt(["k1", "k3"], chunk=1) == 2 and b.lookup(["k1", "k3"]).tolist() == [2, 3]
 
 
 def test_views_auto_rule():

@@ -31,6 +31,16 @@ def test_summary_names_the_first_tiles_of_each_reason_and_counts_the_rest():
                                     "ortho.tif@c5_r0: corrupt image data"]
     assert tile_failures_summary(tiles, {0: "x"})[0].startswith("1 tile of 6 could not be read and is not searched")
     assert tile_failures_summary(tiles, {}) is None
+    assert tile_failures_summary(tiles, {1: "x", 0: "x"}, inline=2)[0].endswith(": ortho.tif@c0_r0, ortho.tif@c1_r0: x")
+
+
+def test_the_apps_locate_job_hands_the_tiles_not_read_to_the_window():
+    from geolocator.gui.jobs import Session
+
+    ws = SimpleNamespace(tileset=SimpleNamespace(tiles=[_tile("a@c0_r0"), _tile("a@c1_r0")]), tile_failures={0: "bad"})
+    assert Session._tiles_not_read(SimpleNamespace(ws=ws)) == (
+        "1 tile of 2 could not be read and is not searched (tried again on the next run): a@c0_r0: bad", "a@c0_r0: bad")
+    assert Session._tiles_not_read(SimpleNamespace(ws=SimpleNamespace(tileset=None, tile_failures={}))) is None
 
 
 def test_locate_and_eval_say_the_tiles_not_read(caplog):
