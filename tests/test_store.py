@@ -90,6 +90,9 @@ def test_manifest_line_pointing_past_the_data_is_not_trusted(tmp_path):
     with open(st.manifest_path, "ab") as f:  # e.g. data lost in a power cut although the line survived
         f.write(json.dumps({"start": 1, "keys": ["b"], "crc": 0}).encode() + b"\n")
     assert len(_store(tmp_path)) == 1
+    with open(st.manifest_path, "ab") as f:  # a sound line (its crc right) one row past the data
+        f.write(json.dumps({"start": 1, "keys": ["b"], "crc": zlib.crc32(b"b")}).encode() + b"\n")
+    assert len(_store(tmp_path)) == 1
 
 
 def test_store_key_is_stable_and_short():

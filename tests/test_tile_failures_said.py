@@ -107,3 +107,24 @@ def test_the_app_says_the_tiles_not_read_in_its_message_bar(qtbot, tmp_path, mon
     line = "1 tile of 2 could not be read and is not searched (tried again on the next run): a@c1_r0: corrupt"
     w._show_results(Results([], {}, None, None, None, None, tiles_not_read=(line, "a@c1_r0: corrupt")))
     assert w.message_bar.level == "warning" and line in w.message_bar.text
+
+
+def test_the_apps_locate_job_reports_a_tile_it_could_not_read(tmp_path):
+    from tests.test_extract import _img, _tiles, tiny_backbone
+    from geolocator.core.model import Query, TileSet
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.jobs import Session
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    (tmp_path / "tiles" / "t2.png").write_bytes(b"")  # emptied while the tile set was open
+    _img(7).save(tmp_path / "photo.png")
+    session = Session(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)), map_dir=tmp_path / "maps")
+    try:
+        session.ws.set_backbone("tiny", loaded=tiny_backbone())
+        session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+        results = session.locate([Query("photo.png", tmp_path / "photo.png")])
+    finally:
+        session.close()
+    assert len(results.predictions) == 1
+    line, details = results.tiles_not_read
+    assert line.startswith("1 tile of 4 could not be read and is not searched") and details.startswith("t2.png: ")
