@@ -128,3 +128,24 @@ def test_the_apps_locate_job_reports_a_tile_it_could_not_read(tmp_path):
     assert len(results.predictions) == 1
     line, details = results.tiles_not_read
     assert line.startswith("1 tile of 4 could not be read and is not searched") and details.startswith("t2.png: ")
+
+
+def test_index_counts_only_the_tiles_it_read(tmp_path, monkeypatch, capsys):
+    # `geolocator index` printed "indexed 49 tiles" for a GeoTIFF of which 32 windows failed
+    from tests.test_extract import _tiles, tiny_backbone
+    from geolocator import cli
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    (tmp_path / "tiles" / "t1.png").write_bytes(b"")
+
+    def workspace(args):
+        ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)))
+        ws.set_backbone("tiny", loaded=tiny_backbone())
+        return ws
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    monkeypatch.setattr(cli, "_load_tiles", lambda path, args, *a: TileSet(tuple(tiles), tmp_path))
+    assert cli.main(["index", str(tmp_path), "-q"]) == 0
+    assert capsys.readouterr().out.startswith("indexed 3 of 4 tiles x 1 view (16-d, tiny) into ")
