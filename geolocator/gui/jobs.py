@@ -66,6 +66,8 @@ class Results:
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
+    # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
+    tiles_not_read: tuple[str, str] | None = None
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -324,7 +326,13 @@ class Session:
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
-                       route=self._route(), n_far_truth=n_far)
+                       route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read())
+
+    def _tiles_not_read(self) -> tuple[str, str] | None:
+        """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""
+        from ..core.skipped import tile_failures_summary
+
+        return tile_failures_summary(self.ws.tileset.tiles, self.ws.tile_failures) if self.ws.tileset is not None else None
 
     def _route(self) -> Route | None:
         """The route the last verification used (resolved in this worker by Workspace.route())."""

@@ -734,6 +734,8 @@ class MainWindow(QMainWindow):
         if results is None:
             return
         messages = ([("warning", f"{results.far_note}.", "")] if results.far_note else []) + list(notes)
+        if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
+            messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.adapter_info = results.adapter
