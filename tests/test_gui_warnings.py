@@ -32,7 +32,13 @@ def test_a_geotiff_whose_crs_disagrees_with_the_given_epsg_shows_the_warning_in_
     assert w.warnings_log.isVisible()  # in the status bar, where the window shows it
     [(_, title, message)] = w.warnings_log.entries
     assert title == "Opening ortho.tif"
-    assert message.startswith(f"{tif} has its own coordinate system, EPSG:32633, and --epsg EPSG:32611 was given")
+    # the app's words for the app's Coordinate system box, not the CLI's --epsg (session 16 "polish": it said
+    # "--epsg EPSG:32611 was given" to a person who typed into the app); written out by hand from the wording
+    assert message == (f"{tif} has its own coordinate system, EPSG:32633, so the EPSG code given in the Coordinate "
+                       "system box (when the folder was opened), EPSG:32611, was not used for it: the file's own "
+                       "EPSG:32633 is (the box is for images with world files, which have none); if the file's is "
+                       f"wrong, write the right one into it (gdal_edit.py -a_srs EPSG:<code> {tif})")
+    assert "--epsg" not in message
     assert w.warnings_log.text().startswith("1 warning: ") and str(tif) in w.warnings_log.toolTip()
     w.warnings_log.click()  # the details: every warning in full, with the job that said it
     assert "Opening ortho.tif:" in w.warnings_log._view.toPlainText()
@@ -64,3 +70,56 @@ def test_a_jobs_logged_warnings_reach_the_ui_before_its_outcome(qtbot):
     assert events == [("warned", "speaks", ["a.jpg: skipped (unreadable)"]), ("done", "speaks"), ("done", "quiet"),
                       ("warned", "fails", ["said before failing"]), ("failed", "fails")]
 
+
+
+def _records(monkeypatch):
+    """The "geolocator" logger's warning records while a test runs."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("geolocator")
+    monkeypatch.setattr(logger, "handlers", [*logger.handlers, Keep(logging.WARNING)])
+    return records
+
+
+def test_the_cli_and_the_app_word_a_prj_overridden_by_the_given_crs_each_their_own_way(tmp_path, monkeypatch):
+    from geolocator.core.sources import worldfile
+    from geolocator.gui.warnings_log import app_wording
+
+    from .test_sources_exact2 import _ortho
+
+    _ortho(tmp_path, name="a.png", prj=32632)
+    records = _records(monkeypatch)
+    worldfile.load_world_file_folder(tmp_path, 32633)
+    (record,) = records
+    prj = tmp_path / "a.prj"
+    # the CLI keeps its flag (tests/test_sources_exact2.py pins it too); the app names its box
+    assert record.getMessage() == f"{prj} says EPSG:32632 but --epsg 32633 was given; using 32633"
+    assert app_wording(record) == (f"{prj} says EPSG:32632 but the EPSG code given in the Coordinate system box "
+                                   "(when the folder was opened) is 32633; 32633 is used")
+
+
+def test_the_cli_and_the_app_word_a_geotiffs_own_crs_each_their_own_way(tmp_path, monkeypatch):
+    from geolocator.core.tilesets import load_tileset
+    from geolocator.gui.warnings_log import app_wording
+
+    tif = _geotiff(tmp_path / "ortho.tif")
+    records = _records(monkeypatch)
+    load_tileset(tif, epsg=32611, tile_size_m=50)
+    (record,) = records
+    assert record.getMessage().startswith(f"{tif} has its own coordinate system, EPSG:32633, and --epsg EPSG:32611 "
+                                          "was given")  # the CLI's words (test_epsg_disagrees.py pins all of it)
+    assert app_wording(record).startswith(f"{tif} has its own coordinate system, EPSG:32633, so the EPSG code given "
+                                          "in the Coordinate system box (when the folder was opened), EPSG:32611, "
+                                          "was not used for it")
+    assert "--epsg" not in app_wording(record)
+
+
+def test_other_warnings_reach_the_app_as_the_core_said_them():
+    from geolocator.gui.warnings_log import app_wording
+
+    record = logging.LogRecord("geolocator", logging.WARNING, __file__, 1, "%s: skipped (%s)", ("a.jpg", "--epsg"), None)
+    assert app_wording(record) == "a.jpg: skipped (--epsg)"

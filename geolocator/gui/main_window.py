@@ -7,16 +7,18 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -92,6 +94,18 @@ def _user_message(exc: BaseException) -> str:
     return f"unexpected error: {exc.__class__.__name__}: {exc}"
 
 
+class _SideColumn(QScrollArea):
+    """The side panels' column: scrolls up and down, never sideways, so it asks the splitter for the
+    panels' least width plus the scroll bar's (260 px at least): no panel is cut at its right edge."""
+
+    MIN_WIDTH = 260
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        inner = self.widget().minimumSizeHint().width() if self.widget() is not None else 0
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(max(self.MIN_WIDTH, inner + bar + 2 * self.frameWidth()), super().minimumSizeHint().height())
+
+
 class MainWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings | None = None, *, settings_path: Path | None = None,
@@ -161,7 +175,14 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.eval_panel)
         side_layout.addWidget(self.backbone_panel)
         side_layout.addStretch(1)
-        side.setMinimumWidth(260)
+        # The column scrolls rather than squeeze its panels: a window shorter than the panels (1024 x 700,
+        # or a message bar of several lines) cut the Evaluation panel's lines and the Backbone's buttons.
+        side_scroll = _SideColumn()
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side_scroll = side_scroll
 
         self.centre = QSplitter(Qt.Orientation.Vertical)
         self.centre.addWidget(self.map_view)
@@ -172,7 +193,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(side_scroll)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)

@@ -7,6 +7,7 @@ clicking it opens the log of this session's warnings (each with the time and the
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,30 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QPlainTextEdit, QStyle
 from ..core.wording import count
 
 TEXT_PX = 560  # the latest warning's room in the status bar (1440 px window: beside the tile set line); the whole of it is in the log
+
+# Where the app takes a CRS: File → Open Tile Folder asks it for images with world files
+# (MainWindow.open_tileset_interactive's "Coordinate system" box); the CLI's word for it is --epsg.
+CRS_BOX = "the EPSG code given in the Coordinate system box (when the folder was opened)"
+
+
+def app_wording(record: logging.LogRecord) -> str:
+    """The app's line for a warning the core logged: a CRS the user gave that was not used is worded
+    for the app's Coordinate system box, not the CLI's --epsg (the core's record carries the facts:
+    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN); every other warning as the core said it."""
+    from ..core.sources.geotiff import EPSG_IGNORED
+    from ..core.sources.worldfile import PRJ_OVERRIDDEN
+
+    facts = getattr(record, EPSG_IGNORED, None)
+    if isinstance(facts, dict):
+        return (f"{facts['path']} has its own coordinate system, {facts['own']}, so {CRS_BOX}, {facts['given']}, "
+                f"was not used for it: the file's own {facts['own']} is (the box is for images with world files, "
+                "which have none); if the file's is wrong, write the right one into it "
+                f"(gdal_edit.py -a_srs EPSG:<code> {facts['path']})")
+    facts = getattr(record, PRJ_OVERRIDDEN, None)
+    if isinstance(facts, dict):
+        return f"{facts['path']} says {facts['own']} but {CRS_BOX} is {facts['given']}; {facts['given']} is used"
+    return record.getMessage()
+
 
 
 class WarningsLog(QToolButton):

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.errors import Cancelled
 from ..core.progress import CancelToken, ProgressEvent
+from .warnings_log import app_wording
 
 log = logging.getLogger("geolocator.gui")
 
@@ -81,7 +82,7 @@ class _WarningsOfAJob(logging.Handler):
         if record.thread == self._ui_thread:
             return
         try:
-            self.messages.append(record.getMessage())
+            self.messages.append(app_wording(record))  # a CRS the user gave: named as the app asks it
         except Exception:  # noqa: BLE001 - a malformed record must not break the job
             self.handleError(record)
 

@@ -115,12 +115,19 @@ def _no_crs_problem(path: Path, no_transform: bool) -> str:
             f'with rasterio.open("{path}", "r+") as f: f.crs = "EPSG:32611"')
 
 
+EPSG_IGNORED = "epsg_ignored"  # a log record's attribute: {"path", "own", "given"} (labels), for the app's wording
+
+
 def warn_if_epsg_ignored(path: Path, own_crs, epsg) -> bool:
     """Log one warning when `epsg` (--epsg, or the app's CRS field: an EPSG number or any CRS text
     pyproj knows; None: not given) disagrees with the coordinate system `own_crs` (a rasterio CRS)
     that the GeoTIFF `path` carries itself: the file's own is used, as GDAL does, so the user
     must hear that what they typed changed nothing. Returns True when it warned. Equal CRSs
-    (EPSG:4326 given for a file in WGS84, axis order aside) say nothing."""
+    (EPSG:4326 given for a file in WGS84, axis order aside) say nothing.
+
+    The message names the CLI's --epsg; the record also carries the facts as
+    `record.epsg_ignored` = {"path": str, "own": label, "given": label} (EPSG_IGNORED), so the app
+    words it for its own CRS field (gui.warnings_log.app_wording) without the core knowing Qt."""
     if epsg is None or own_crs is None:
         return False
     try:
@@ -128,10 +135,11 @@ def warn_if_epsg_ignored(path: Path, own_crs, epsg) -> bool:
             return False
     except ValueError:  # one of them unknown to pyproj: they cannot be shown to agree
         pass
+    own, given = crs_label(own_crs), crs_label(epsg)
     log.warning("%s has its own coordinate system, %s, and --epsg %s was given: the file's own %s is used (--epsg "
                 "is for tiles without one, such as images with world files); if the file's is wrong, write the "
-                "right one into it (gdal_edit.py -a_srs EPSG:<code> %s)", path, crs_label(own_crs), crs_label(epsg),
-                crs_label(own_crs), path)
+                "right one into it (gdal_edit.py -a_srs EPSG:<code> %s)", path, own, given, own, path,
+                extra={EPSG_IGNORED: {"path": str(path), "own": own, "given": given}})
     return True
 
 

@@ -93,6 +93,9 @@ def _geotiff_georef(path: Path):
         return None
 
 
+PRJ_OVERRIDDEN = "prj_overridden"  # a log record's attribute: {"path" (the .prj), "own", "given"} labels
+
+
 def _image_crs(image: Path, epsg, folder: Path):
     """The CRS of a world-file image: --epsg, else its .prj. None when neither says."""
     prj = next((p for p in (image.with_suffix(".prj"), image.with_suffix(".PRJ")) if p.is_file()), None)
@@ -101,7 +104,10 @@ def _image_crs(image: Path, epsg, folder: Path):
             try:
                 from_prj = read_prj(prj)
                 if not from_prj.equals(parse_crs(epsg), ignore_axis_order=True):
-                    log.warning("%s says %s but --epsg %s was given; using %s", prj, crs_label(from_prj), epsg, epsg)
+                    # the facts ride on the record too (PRJ_OVERRIDDEN), for the app's own wording
+                    log.warning("%s says %s but --epsg %s was given; using %s", prj, crs_label(from_prj), epsg, epsg,
+                                extra={PRJ_OVERRIDDEN: {"path": str(prj), "own": crs_label(from_prj),
+                                                        "given": str(epsg)}})
             except (InputError, ValueError):
                 pass
         return epsg
