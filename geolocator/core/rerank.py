@@ -184,6 +184,11 @@ class VerifySettings:
     # rotterdam 84.2 -> 84.7, vegas-blurhaze 92.9 -> 92.9; CPU +0.0-0.1 s a photo. With mode
     # `best` (its anchors verified the same way) vegas-radiometric 86.5 -> 95.2.
     contrast_norm: int = 1
+    # Tiles enlarged by pixel replication (route.replication_lattice: blocks of equal pixels, e.g.
+    # 2 m multispectral pixels stored at 1 m) are resampled smoothly before local features are
+    # found (deblock.smooth_replicated): block edges and corners are no ground detail, yet detectors
+    # fire on them. A tile without replication is described as it is. MEASURED below.
+    deblock: bool = True
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -283,11 +288,27 @@ def local_features(path, window: PixelWindow | None, settings: VerifySettings, *
 def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float | None = None,
                         zoom: float = 1.0) -> LocalFeatures:
     """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
+    # tiles are north-up: only photos need other headings
+    return image_local_features(verification_tile_image(tile, settings), replace(settings, headings=1),
+                                contrast=contrast, zoom=zoom)
+
+
+def verification_tile_image(tile: Tile, settings: VerifySettings):
+    """A tile's pixels as local features see them (PIL): decoded at least settings.max_side on its
+    shorter side where it has the pixels (sources.tile_image.open_tile_image), pixel replication
+    undone when settings.deblock (deblock.smooth_replicated). Raises what open_tile_image raises."""
     from .sources.tile_image import open_tile_image
 
-    # tiles are north-up: only photos need other headings
-    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1),
-                                contrast=contrast, zoom=zoom)
+    return _as_verified(open_tile_image(tile, min_side=settings.max_side), settings)
+
+
+def _as_verified(image, settings: VerifySettings):
+    """A decoded tile (PIL) with pixel replication undone when settings.deblock."""
+    if not settings.deblock:
+        return image
+    from .deblock import smooth_replicated
+
+    return smooth_replicated(image)
 
 
 def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
@@ -634,6 +655,12 @@ def tile_to_tile(source: Bounds, source_size: tuple[int, int], target: Bounds, t
                              [0.0, 0.0, 1.0]]))
 
 
+def _deblock_mark(settings: VerifySettings) -> str:
+    """The keypoint cache signature's mark for deblocked tiles: keypoints found on the smoothed
+    pixels are not those of the tile as it is (and those kept before deblocking existed are)."""
+    return "|deblock" if settings.deblock else ""
+
+
 def _unverifiable(kind: str, path, exc: Exception) -> None:
     """Log (warning, logger "geolocator") that a photo or tile read fine but could not be described
     for verification: it then verifies nothing, and the message names the file and the error, so
@@ -791,7 +818,7 @@ class Verifier:
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
-        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}"
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}{_deblock_mark(s)}"
         identity = tile_identity(tile)
         found = self._keypoints.get(signature, identity)
         if found is None:
@@ -845,11 +872,12 @@ class Verifier:
             plain = self.tile(tile)
             members = [tiles[i] for i in self._neighbours(tiles).around(int(t), ring)]
             try:
-                first = open_tile_image(tile, min_side=self.settings.max_side)
+                first = open_tile_image(tile, min_side=self.settings.max_side)  # its size places the mosaic
                 size, boxes, union = mosaic_layout(first.size, members)
                 described = self._stored_mosaic(members, ring)
                 if described is None:
-                    images = [first, *(open_tile_image(m, min_side=self.settings.max_side) for m in members[1:])]
+                    images = [_as_verified(first, self.settings),
+                              *(verification_tile_image(m, self.settings) for m in members[1:])]
                     canvas, _, _ = mosaic_image(images, members)
                     described = image_local_features(canvas, replace(self.settings, headings=1))
                     self._stored_mosaic(members, ring, described)
@@ -880,7 +908,7 @@ class Verifier:
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
-        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}"
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}{_deblock_mark(s)}"
         identity = "\n".join(f"{tile_identity(m)}|{m.bounds}" for m in members)
         if put is None:
             return self._keypoints.get(signature, identity)
