@@ -8,7 +8,6 @@ each block's centre holds that block's value.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -83,26 +82,110 @@ def test_an_image_without_replication_is_returned_as_it_is():
     assert out.mode == "RGB" and out.size == rgb.size and replication_period(np.asarray(out.convert("L"), float)) is None
 
 
-def tile_at(path: Path) -> Tile:
-    return Tile(id=path.name, path=path, bounds=Bounds(west=4.0, south=51.0, east=4.001, north=51.001))
+def tile_at(path: Path, west: float = 4.0) -> Tile:
+    return Tile(id=path.name, path=path, bounds=Bounds(west=west, south=51.0, east=west + 0.001, north=51.001))
 
 
-def test_verification_sees_smoothed_tiles_and_keeps_their_keypoints_apart(tmp_path):
-    """The verifier's tiles are deblocked by default; with deblock off they are read as they are.
-    The keypoint cache keeps the two apart (a cached blocky tile is not reused as a smooth one)."""
-    path = tmp_path / "blocky.png"
-    Image.fromarray(blocks(smooth_field(30), 10, 3, 7)).save(path)
-    tile = tile_at(path)
-    on = rerank.VerifySettings()
-    assert on.deblock
-    seen = np.asarray(rerank.verification_tile_image(tile, on).convert("L"), np.float64)
-    assert replication_period(seen) is None
-    off = replace(on, deblock=False)
-    assert replication_period(np.asarray(rerank.verification_tile_image(tile, off).convert("L"), np.float64)) \
-        == pytest.approx(10.0, rel=0.05)
-    assert rerank._deblock_mark(on) != rerank._deblock_mark(off)
-    assert "deblock=True" in on.evaluation_key() and "deblock=False" in off.evaluation_key()
-    # SIFT finds block corners on the blocky tile; on the smoothed one it finds other (fewer) points
-    a = rerank.tile_local_features(tile, on)
-    b = rerank.tile_local_features(tile, off)
+def features(tag: float) -> rerank.LocalFeatures:
+    """A stand-in description whose single descriptor value names what was described."""
+    return rerank.LocalFeatures(np.zeros((8, 2), np.float32), np.full((8, 128), tag, np.float32), (256, 256))
+
+
+class Looks:
+    """Stand-ins for describing and matching: a tile described smoothly gets tag 1000 + its index,
+    as it is the index alone; a pair's inliers come from `plain` / `smooth` tables by index."""
+
+    def __init__(self, monkeypatch, tiles, plain: dict, smooth: dict):
+        self.smooth_described = []
+        index = {t.id: i for i, t in enumerate(tiles)}
+
+        def describe(tile, settings, contrast=None, zoom=1.0, smooth=False):
+            if smooth:
+                self.smooth_described.append(tile.id)
+            return features(1000 * smooth + index[tile.id])
+
+        def verify(photo, target, settings, share=None):
+            tag = int(target.descriptors[0, 0])
+            return rerank.Verification((smooth if tag >= 1000 else plain).get(tag % 1000, 0), (0.5, 0.5))
+
+        monkeypatch.setattr(rerank, "tile_local_features", describe)
+        monkeypatch.setattr(rerank, "verify_pair", verify)
+        monkeypatch.setattr(rerank.Verifier, "photo", lambda self, query, fine=False: features(-1))
+
+
+def sift_settings(**kw) -> rerank.VerifySettings:
+    # the first pass alone: no fine or blind pass (they would verify the same stand-ins again)
+    return rerank.VerifySettings(matcher="sift", fine_pass=False, blind_tilts=(), **kw)
+
+
+def query_for(tmp_path) -> "rerank.Query":
+    from geolocator.core.model import Query
+
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(path)
+    return Query(id="photo.jpg", path=path)
+
+
+def write_tiles(tmp_path, replicated: bool) -> list[Tile]:
+    tiles = []
+    for i in range(3):
+        field = smooth_field(30, seed=10 + i)
+        pixels = blocks(field, 10, 3, 7) if replicated else cv2.resize(field, (256, 256), interpolation=cv2.INTER_CUBIC)
+        path = tmp_path / f"t{i}{'b' if replicated else 's'}.png"
+        Image.fromarray(pixels).save(path)
+        tiles.append(tile_at(path, 4.0 + 0.001 * i))
+    return tiles
+
+
+def test_a_second_look_at_smoothed_replicated_tiles_where_the_first_found_nothing_clear(tmp_path, monkeypatch):
+    tiles = write_tiles(tmp_path, replicated=True)
+    looks = Looks(monkeypatch, tiles, plain={0: 5}, smooth={0: 3, 1: 30})
+    got = rerank.Verifier(sift_settings()).verify_photo(query_for(tmp_path), tiles, [0, 1, 2])
+    # tile 0 keeps its better, first look (5 > 3); tile 1 gains its smooth look; tile 2 nothing
+    assert [v.inliers for v in got] == [5, 30, 0]
+    assert sorted(looks.smooth_described) == ["t0b.png", "t1b.png", "t2b.png"]
+    # off: the first look only
+    got = rerank.Verifier(sift_settings(deblock=False)).verify_photo(query_for(tmp_path), tiles, [0, 1, 2])
+    assert [v.inliers for v in got] == [5, 0, 0]
+
+
+def test_no_second_look_after_a_clear_match_or_on_tiles_without_replication(tmp_path, monkeypatch):
+    blocky = write_tiles(tmp_path, replicated=True)
+    looks = Looks(monkeypatch, blocky, plain={2: 8}, smooth={1: 30})  # 8 = min_inliers: SIFT's clear match
+    assert [v.inliers for v in rerank.Verifier(sift_settings()).verify_photo(query_for(tmp_path), blocky, [0, 1, 2])] \
+        == [0, 0, 8]
+    assert looks.smooth_described == []
+    sharp = write_tiles(tmp_path, replicated=False)
+    looks = Looks(monkeypatch, sharp, plain={}, smooth={1: 30})
+    assert [v.inliers for v in rerank.Verifier(sift_settings()).verify_photo(query_for(tmp_path), sharp, [0, 1, 2])] \
+        == [0, 0, 0]
+    assert looks.smooth_described == []
+
+
+def test_smoothed_keypoints_are_kept_apart_from_the_tiles_as_they_are(tmp_path, monkeypatch):
+    """The keypoint cache and the verifier's memory keep a tile's smoothed description apart from
+    its description as it is, and the pair store keeps the setting in its key."""
+    from geolocator.core.matchers.keypoint_cache import KeypointCache
+
+    tile = write_tiles(tmp_path, replicated=True)[0]
+    store = {}
+    monkeypatch.setattr(KeypointCache, "get", lambda self, sig, ident: store.get((sig, ident)))
+    monkeypatch.setattr(KeypointCache, "put", lambda self, sig, ident, f: store.__setitem__((sig, ident), f))
+    monkeypatch.setattr(rerank, "tile_local_features",
+                        lambda tile, s, contrast=None, zoom=1.0, smooth=False: features(1000 * smooth))
+    monkeypatch.setattr("geolocator.core.matchers.get_matcher",
+                        lambda name, device="cpu": type("M", (), {"signature": "fake"})())
+    v = rerank.Verifier(rerank.VerifySettings(matcher="xfeat", keypoint_cache=tmp_path / "kp", max_side=256))
+    assert v.tile(tile, smooth=True).descriptors[0, 0] == 1000 and v.tile(tile).descriptors[0, 0] == 0
+    assert sorted(sig for sig, _ in store) == ["fake|side256", "fake|side256|smooth"]
+    assert "deblock=True" in rerank.VerifySettings().evaluation_key()
+    assert "deblock=False" in rerank.VerifySettings(deblock=False).evaluation_key()
+
+
+def test_real_smoothing_reaches_the_keypoints(tmp_path):
+    """Without stand-ins: a replicated tile's smooth description is found on pixels without block
+    edges (SIFT's keypoints differ from those on the blocky pixels)."""
+    tile = write_tiles(tmp_path, replicated=True)[0]
+    s = rerank.VerifySettings()
+    a, b = rerank.tile_local_features(tile, s, smooth=True), rerank.tile_local_features(tile, s)
     assert len(a.points) != len(b.points) or not np.allclose(a.points, b.points)

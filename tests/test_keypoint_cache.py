@@ -111,8 +111,7 @@ def test_a_damaged_file_is_a_miss_and_is_replaced(tmp_path, backend, damage):
 def _key(tile: Tile) -> tuple[str, str]:
     from geolocator.core.cache import file_identity
 
-    # deblocked tiles (VerifySettings.deblock, the default) are kept under their own mark
-    return f"{CountingBackend.signature}|side256|deblock", file_identity(tile.path, tile.window, tile.ref)
+    return f"{CountingBackend.signature}|side256", file_identity(tile.path, tile.window, tile.ref)
 
 
 def test_a_crash_mid_write_leaves_no_file_that_is_read(tmp_path, backend, monkeypatch):

@@ -336,7 +336,7 @@ def test_tiles_are_described_north_up_and_files_at_the_working_size(monkeypatch)
                         lambda image, settings, contrast=None, zoom=1.0, between=None: seen.append((image, settings.headings, contrast, zoom)))
     monkeypatch.setattr(tile_image, "open_tile_image", lambda tile, min_side: ("tile", tile, min_side))
     monkeypatch.setattr(images, "open_image", lambda path, window, min_side: ("file", path, window, min_side))
-    s = VerifySettings(max_side=300, headings=4, deblock=False)  # deblocking: tests/test_deblock.py
+    s = VerifySettings(max_side=300, headings=4)
     rerank.tile_local_features("T", s, contrast=0.5, zoom=2.0)
     rerank.local_features("P", "W", s, contrast=0.25, zoom=3.0)
     assert seen == [(("tile", "T", 300), 1, 0.5, 2.0), (("file", "P", "W", 300), 4, 0.25, 3.0)]
@@ -673,7 +673,7 @@ def test_the_keypoint_cache_is_used_for_a_learned_backend_only(tmp_path, monkeyp
     v.tile(tiles[0])
     v.tile(tiles[1])
     assert opened == [tmp_path / "kp"] and computed == ["t0", "t1"]
-    assert set(store) == {("fake|sig|side320|deblock", file_identity(t.path)) for t in tiles}
+    assert set(store) == {("fake|sig|side320", file_identity(t.path)) for t in tiles}
     v2 = Verifier(VerifySettings(matcher="xfeat", max_side=320, keypoint_cache=tmp_path / "kp"))
     v2.tile(tiles[0])
     assert computed == ["t0", "t1"]  # read back, not described again

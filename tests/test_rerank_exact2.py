@@ -652,10 +652,10 @@ def test_a_mosaics_keypoints_are_kept_under_the_device_and_every_members_identit
     identity = (f"{file_identity(members[0].path, PixelWindow(1, 2, 3, 4), '9/1/2')}|{members[0].bounds}\n"
                 f"{file_identity(members[1].path, None, '9/2/2')}|{members[1].bounds}")
     assert "|1,2,3,4#9/1/2|Bounds(west=1.0" in identity and "|#9/2/2|Bounds(west=1.5" in identity
-    assert cache == [("open", tmp_path / "kp"), ("get", "on-cuda|side320|mosaic2|deblock", identity)]
+    assert cache == [("open", tmp_path / "kp"), ("get", "on-cuda|side320|mosaic2", identity)]
     kept = _feat(3)
     assert v._stored_mosaic(members, 2, kept) is kept
-    assert cache[2:] == [("put", "on-cuda|side320|mosaic2|deblock", identity)]
+    assert cache[2:] == [("put", "on-cuda|side320|mosaic2", identity)]
     assert Verifier(s)._stored_mosaic(members, 2) is kept  # a new session reads it back
     assert [c[0] for c in cache] == ["open", "get", "put", "open", "get"]
 
@@ -677,8 +677,8 @@ def test_a_tiles_keypoints_are_kept_under_the_device_its_window_and_entry(tmp_pa
     assert _tag(v.tile(members[0])) == ord("a") and _tag(v.tile(members[1])) == ord("b")
     ids = [file_identity(members[0].path, PixelWindow(1, 2, 3, 4), "9/1/2"), file_identity(members[1].path, None, "9/2/2")]
     assert ids[0].endswith("|1,2,3,4#9/1/2") and ids[1].endswith("|#9/2/2")
-    assert cache == [("open", tmp_path / "kp"), ("get", "on-cuda|side256|deblock", ids[0]), ("put", "on-cuda|side256|deblock", ids[0]),
-                     ("get", "on-cuda|side256|deblock", ids[1]), ("put", "on-cuda|side256|deblock", ids[1])]
+    assert cache == [("open", tmp_path / "kp"), ("get", "on-cuda|side256", ids[0]), ("put", "on-cuda|side256", ids[0]),
+                     ("get", "on-cuda|side256", ids[1]), ("put", "on-cuda|side256", ids[1])]
 
 
 # -- widen_unverified / verify: what reaches verify_photo, the ETA -------------------------------------------------
