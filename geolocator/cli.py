@@ -389,10 +389,11 @@ def cmd_index(args) -> int:
                               workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
         log.info("extracting on %d Ray workers", compute.workers)
     features = ws.index(progress=progress, compute=compute)
-    print(f"indexed {_count(features.shape[0], 'tile')} x {_count(features.shape[1], 'view')} "
+    read = features.shape[0] - len(ws.tile_failures)  # tiles that could not be read have no features
+    done = f"{read:,} of {_count(features.shape[0], 'tile')}" if ws.tile_failures else _count(read, 'tile')
+    print(f"indexed {done} x {_count(features.shape[1], 'view')} "
           f"({features.shape[2]}-d, {ws.backbone.name}) into {ws.store.root}")
-    for reason in ws.tile_failures.values():
-        log.warning("%s", reason)
+    _warn_tile_failures(ws)  # one line, not one per window of a truncated GeoTIFF
     return 0
 
 
@@ -459,9 +460,20 @@ def _track_confidence(point, pred) -> float:
 
 
 def _warn_failures(ws) -> None:
-    """One line per photo the last locate could not read, naming it and why."""
+    """One line per photo the last locate could not read, naming it and why; one line for the tiles
+    that could not be read (the first few named; every one with -v)."""
     for path, reason in ws.last.failures.items():
         log.warning("%s", skipped_message(path, reason))
+    _warn_tile_failures(ws)
+
+
+def _warn_tile_failures(ws) -> None:
+    from .core.skipped import tile_failures_summary
+
+    said = tile_failures_summary(ws.tileset.tiles, ws.tile_failures)
+    if said:
+        log.warning("%s", said[0])
+        log.debug("tiles not read:\n%s", said[1])
 
 
 def _tracks(predictions, args):
@@ -595,6 +607,7 @@ def cmd_adapt(args) -> int:
     progress.close()
     for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
         log.warning("%s", skipped_message(path, reason))
+    _warn_tile_failures(ws)
     print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
     geometry = adapter.card.get("geometry") or {}
     if geometry.get("used"):

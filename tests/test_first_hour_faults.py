@@ -499,7 +499,7 @@ def test_eval_does_not_call_a_photo_recorded_far_away_one_without_a_known_locati
             seen.extend(q.id for q in queries)
             return []
         return SimpleNamespace(open_tiles=lambda tiles: None, locate=locate, evaluate=lambda p, tracks=(): None,
-                               last=SimpleNamespace(failures={}))
+                               last=SimpleNamespace(failures={}), tileset=SimpleNamespace(tiles=()), tile_failures={})
 
     monkeypatch.setattr(cli, "_workspace", fake_workspace)
     photos = tmp_path / "photos"

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from geolocator.core.content import BLURRED
 from geolocator.core.export import predictions_to_geojson, write_csv, write_geojson
 from geolocator.core.geo import haversine_m
 from geolocator.core.model import Query
@@ -139,12 +140,12 @@ def test_a_verified_photo_the_content_test_calls_blurred_stays_verified():
     scores, ids = np.array([[0.9, 0.2, 0.1]]), np.array([[4, 0, 8]])
     [clear] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]))
     [verified] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]),
-                         not_located=["too blurred to match"])
+                         not_located=[BLURRED])
     assert (verified.status, verified.note) == ("verified", None)
     assert verified.confidence == clear.confidence > 0.5  # the inlier table's, as without the note
     [unverified] = predict([fog], tiles, scores, ids, inliers=np.array([[3, 0, 0]]),
-                           not_located=["too blurred to match"])
-    assert (unverified.status, unverified.confidence, unverified.note) == ("not located", 0.0, "too blurred to match")
+                           not_located=[BLURRED])
+    assert (unverified.status, unverified.confidence, unverified.note) == ("not located", 0.0, BLURRED)
     # a frame with no ground structure at all stays not located, whatever verification claims
     [sky] = predict([fog], tiles, scores, ids, inliers=np.array([[30, 0, 0]]),
                     not_located=["no ground structure (sky, water, fog or blank)"])

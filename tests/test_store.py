@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,9 @@ def test_manifest_line_pointing_past_the_data_is_not_trusted(tmp_path):
     with open(st.manifest_path, "ab") as f:  # e.g. data lost in a power cut although the line survived
         f.write(json.dumps({"start": 1, "keys": ["b"], "crc": 0}).encode() + b"\n")
     assert len(_store(tmp_path)) == 1
+    with open(st.manifest_path, "ab") as f:  # a sound line (its crc right) one row past the data
+        f.write(json.dumps({"start": 1, "keys": ["b"], "crc": zlib.crc32(b"b")}).encode() + b"\n")
+    assert len(_store(tmp_path)) == 1
 
 
 def test_store_key_is_stable_and_short():
@@ -143,7 +147,8 @@ def test_killed_mid_index_resumes_with_identical_features(tmp_path):
     store = FeatureStore(store_root, signature=bb.signature, views=("rot0",), dim=bb.dim)
     resumed = extract_into_store(tiles, bb, store, batch_size=2, chunk=2, workers=1)
     assert resumed.reused == committed and resumed.computed == 24 - committed and not resumed.failed
-    fresh_store = FeatureStore(tmp_path / "fresh", signature=bb.signature, views=("rot0",), dim=bb.dim)
+    # in a folder of its own: beside the killed run's store it would copy that store's rows (store.adopt)
+    fresh_store = FeatureStore(tmp_path / "fresh" / "s", signature=bb.signature, views=("rot0",), dim=bb.dim)
     fresh = extract_into_store(tiles, bb, fresh_store, batch_size=2, chunk=2, workers=1)
     np.testing.assert_array_equal(store.gather(resumed.rows), fresh_store.gather(fresh.rows))
 
@@ -171,6 +176,57 @@ def test_workspace_indexes_once_into_the_store(tmp_path):
     np.testing.assert_array_equal(ws2.index(), feats)
     assert sum(calls) == 6  # nothing recomputed but the unreadable tile (which fails again, cheaply)
     assert (tmp_path / "cache" / "stores").is_dir()
+
+
+def test_a_tile_set_that_gained_or_lost_a_tile_computes_only_the_new_one(tmp_path):
+    # A county mapper adds or removes a tile: the tile set's fingerprint, so its store, changes; the
+    # unchanged files' features are in the old store (newuser session 16: every tile was recomputed).
+    from tests.test_extract import _tiles, tiny_backbone
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    calls = []
+    bb = tiny_backbone(encode_hook=lambda x: calls.append(len(x)))
+    tiles = _tiles(tmp_path / "tiles", 8)
+
+    def index(subset):
+        ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)))
+        ws.set_backbone("tiny", loaded=bb)
+        ws.open_tiles(TileSet(tuple(subset), tmp_path))
+        return np.array(ws.index())
+
+    first = index(tiles[:7])
+    assert sum(calls) == 7  # one view each: 7 tiles encoded
+    grown = index(tiles)  # t7 added: only it is encoded
+    assert sum(calls) == 8
+    np.testing.assert_array_equal(grown[:7], first)
+    assert grown[7].any()
+    shrunk = index(tiles[1:7])  # t0 removed: nothing to encode
+    assert sum(calls) == 8
+    np.testing.assert_array_equal(shrunk, first[1:])
+    assert len(list((tmp_path / "cache" / "stores").iterdir())) == 3  # each tile set keeps its own store
+
+
+def test_adopt_copies_committed_rows_of_the_same_features_only_and_never_repairs_the_other(tmp_path):
+    a = FeatureStore(tmp_path / "stores" / "a", signature="tiny|w|gem", views=("rot0",), dim=8)
+    x = _rows(4)
+    a.append(["k0", "k1", "k2", "k3"], x)
+    line = {"start": 4, "keys": ["k4"], "crc": zlib.crc32(b"k4")}  # a line whose rows features.bin lacks
+    with open(a.manifest_path, "ab") as f:
+        f.write(json.dumps(line).encode() + b"\n")
+    manifest = a.manifest_path.read_bytes()
+    later = FeatureStore(tmp_path / "stores" / "a2", signature="tiny|w|gem", views=("rot0",), dim=8)
+    later.append(["k0"], _rows(1, seed=2))  # the same key again: the first store in name order serves it
+    other = FeatureStore(tmp_path / "stores" / "o", signature="other|w|gem", views=("rot0",), dim=8)
+    other.append(["k5"], _rows(1, seed=1))  # another backbone's features for k5: not these
+    (tmp_path / "stores" / "0junk").mkdir()  # a folder that is no store: passed over
+    b = FeatureStore(tmp_path / "stores" / "b", signature="tiny|w|gem", views=("rot0",), dim=8)
+    assert b.adopt(["k2", "k0", "k4", "k5", "k9", "k2"], chunk=1) == 2
+    assert b.lookup(["k2", "k0", "k4", "k5", "k9"]).tolist() == [0, 1, -1, -1, -1]
+    np.testing.assert_array_equal(b.gather(np.array([1, 0]), np.float16), x[[0, 2]].astype(np.float16))
+    assert a.manifest_path.read_bytes() == manifest  # only read: repairing is its own writer's business
+    assert b.adopt(["k0", "k2"]) == 0  # already here
+    assert b.adopt(["k1", "k3"], chunk=1) == 2 and b.lookup(["k1", "k3"]).tolist() == [2, 3]
 
 
 def test_views_auto_rule():

@@ -202,8 +202,10 @@ def test_marker_colours(tmp_path):
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.1))) == "#1a9850"
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.7))) == "#d73027"
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.1), matches=())) == "#d73027"
-    assert webmap.marker_colour(_pred(tmp_path, conf=0.5)) == "#2b83ba"
-    assert webmap.marker_colour(_pred(tmp_path, conf=0.49)) == "#abd9e9"
+    # confident = 0.9 or more, as eval's n_confident; an unverified answer's most (0.6) is unsure
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.9)) == "#2b83ba"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.6)) == "#abd9e9"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.89)) == "#abd9e9"
     assert webmap.marker_colour(_pred(tmp_path, conf=0.9, status="not located")) == "#9e9e9e"
 
 

@@ -278,17 +278,17 @@ def test_legend_keys_blue_markers_beside_green_and_red(tmp_path):
     scored = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=3.0)
     unscored = _pred(tmp_path)
     mixed = _page(None, [scored, unscored])
-    assert [a["colour"] for a in _adds(mixed)] == ["#1a9850", "#2b83ba"]  # green, blue (conf 0.7)
+    assert [a["colour"] for a in _adds(mixed)] == ["#1a9850", "#abd9e9"]  # green, light blue (conf 0.7 < 0.9)
     assert "geoloc.legend(true, false, true);" in mixed
     # the runtime draws the blue keys when the third argument says so, labelled as having no truth
-    assert "(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident<br>'" in mixed
+    assert "(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)<br>'" in mixed
     assert "var noTruth = alsoUnscored ? 'no truth: ' : '';" in mixed
     assert "'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')" in mixed  # one key a line
     assert "geoloc.legend(true, false);" in _page(None, [scored, scored])  # all scored: as before
     assert "geoloc.legend(false, false);" in _page(None, [unscored])  # none scored: the blue keys alone
     grey = replace(unscored, status="not located")
     assert "geoloc.legend(true, false);" in _page(None, [scored, grey])
-    unsure = _pred(tmp_path, conf=0.3)  # light blue: below 0.5
+    unsure = _pred(tmp_path, conf=0.3)  # light blue: below 0.9
     page = _page(None, [scored, unsure])
     assert [a["colour"] for a in _adds(page)] == ["#1a9850", "#abd9e9"]
     assert "geoloc.legend(true, false, true);" in page

@@ -24,7 +24,9 @@ MIN_STRUCTURE = 6.0  # below: no ground layout at all (blank, sky, noise)
 MIN_DETAIL = 7.0  # below: blurred beyond matching
 # The one reason a verified match overrules (predict.predict): a blurred frame still has ground
 # structure, and a homography can hold on it; a blank or structure-free one cannot truly verify.
-BLURRED = "too blurred to match"
+# Named for what the rule sees, no fine detail: a clear sky with a soft cloud has the structure of a
+# gradient and no detail, and was told "too blurred" (newuser session 16).
+BLURRED = "too blurred or featureless to match (blur, fog, clear sky)"
 # Grey-level standard deviation (0-255, at 256 px on the longer side) below which a photo is low
 # texture: open water, fog, bare flat ground. Ripples and JPEG grain keep such a photo's gradient
 # energy above MIN_STRUCTURE (rotterdam-lowtex's water photos: 7.3-18.6), but not its spread.

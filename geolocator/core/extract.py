@@ -336,7 +336,8 @@ def extract_into_store(
 
     compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
     of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
-    would. Returns each item's row; failed items get -1 and a reason (tried again next run)."""
+    would. Returns each item's row; failed items get -1 and a reason (tried again next run). Rows the
+    other stores beside this one hold for the same files are copied, not computed (store.adopt)."""
     if store.signature != backbone.signature or store.dim != backbone.dim:
         raise ValueError("the store was made for another backbone")
     keys, failed = store_keys(items, progress, cancel, stage)
@@ -344,6 +345,10 @@ def extract_into_store(
     ok = [i for i, k in enumerate(keys) if k is not None]
     rows[ok] = store.lookup([keys[i] for i in ok])
     todo = [i for i in ok if rows[i] < 0]
+    if todo and hasattr(store, "adopt"):  # a tile set that gained or lost tiles: the others' rows are there
+        store.adopt([keys[i] for i in todo])
+        rows[todo] = store.lookup([keys[i] for i in todo])
+        todo = [i for i in todo if rows[i] < 0]
     reused = len(ok) - len(todo)
     n = len(items)
     clock = EtaClock(max(len(todo), 1))

@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -168,8 +169,6 @@ class PairStore:
         STALE_TMP_S ago (younger ones may be another process's write in flight). Outside the
         budget's count, they were never removed before (session 15). Returns how many were removed;
         one that cannot be removed is left."""
-        import time
-
         cutoff = time.time() - STALE_TMP_S
         removed = 0
         for path in self.root.glob(".pairs-*.tmp"):

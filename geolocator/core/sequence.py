@@ -33,8 +33,10 @@ Every frame then says what is true of it (`status`, one of STATUSES):
   point, like a single "not located" photo, and the track line does not pass through it.
 Only `matched`, `corrected` and `flagged` frames are verified. A frame the track placed
 (`interpolated`, `extrapolated`) is trusted as often as such frames were right at its distance from
-the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured). Truth is
-never read here except to score.
+the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured); so is a
+`corrected` frame, against the other verified frames: its own confidence was about the top tile
+the track rejected (moved_confidence); a `retrieved` one on another tile than its top claims no
+more than its top did, nor than track_confidence.TWO_PLACES. Truth is never read here except to score.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from .geo import haversine_m, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, LatLon, Match,
                     Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
-from .track_confidence import placed_confidence
+from .track_confidence import TWO_PLACES, placed_confidence
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
@@ -100,8 +102,11 @@ class TrackPoint:
     tile: Tile | None = None
     # How far to trust `location`, in [0, 1]: the frame's own answer's confidence (Prediction.
     # confidence), or for a frame the track placed (interpolated, extrapolated) the measured share
-    # of such frames that were right (track_confidence.placed_confidence). None: not worked out (a
-    # TrackPoint made by hand); the exports then keep the prediction's.
+    # of such frames that were right (track_confidence.placed_confidence); a corrected frame is
+    # read likewise against the other verified frames (moved_confidence), and a frame retrieved on
+    # another tile than its top claims at most track_confidence.TWO_PLACES: their own confidence is
+    # about their top tile, which the track rejected. None: not worked out (a TrackPoint made by
+    # hand); the exports then keep the prediction's.
     confidence: float | None = None
     # a frame the track placed: metres from its position to the nearest anchor of the track (a
     # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
@@ -379,6 +384,27 @@ def _nearest_anchors(times: Sequence[float], anchors: dict[int, LatLon], j: int,
     return min((haversine_m(at, anchors[i]) for i in near), default=None), near
 
 
+def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon], j: int, at: LatLon,
+                     horizon_s: float) -> tuple[float, float | None]:
+    """(confidence in [0, 1], metres) of frame j whose exported Point `at` the track moved onto
+    another of its verified candidates (`corrected`): its own confidence is about its top tile, a
+    place the track rejected, so it cannot stand for `at`.
+
+    Read as a frame the track placed (track_confidence.placed_confidence) against the OTHER verified
+    frames (`verified_anchors` without j, frame index -> their Point): the track through them puts
+    the frame about there, and that share right was measured (track_confidence.md); the frame's
+    own verification of `at` is extra evidence that no table counts (corrected frames were 1-2 a
+    flight there: too few to measure their own share). Without a place against them (fewer than
+    two others, or past the extrapolation horizon): track_confidence.TWO_PLACES (set, not
+    measured). The metres: from `at` to the nearest of those anchors (None without a place)."""
+    others = {i: p for i, p in verified_anchors.items() if i != j}
+    placed = _place(times, others, j, horizon_s)
+    if placed is None:
+        return TWO_PLACES, None
+    distance, _ = _nearest_anchors(times, others, j, at)
+    return placed_confidence(placed[0], distance), distance
+
+
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
     """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
     for the statuses)."""
@@ -443,6 +469,15 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             distance, near = _nearest_anchors(times, anchors, j, location)  # anchors: the verified ones, when any
             confidence = placed_confidence(status, distance, None if verified_anchors else
                                            [preds[i].confidence for i in near])
+        elif status == "corrected":
+            # Its exported Point is another candidate's, not the top tile its own confidence was
+            # measured for (that top is what the track rejected): read it as the track's instead.
+            confidence, distance = moved_confidence(times, verified_anchors, j, location, model.extrapolate_s)
+        elif status == "retrieved" and rank != 1:
+            # another tile than its top, by appearance and the track only (no verified frames place
+            # it, or it would be interpolated): no more than its top claimed, nor than two places
+            # claimed for one frame (set, not measured)
+            confidence = min(pred.confidence, TWO_PLACES)
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,

@@ -29,3 +29,26 @@ def skipped_summary(skipped: Mapping[str, str], inline: int = 3) -> tuple[str, s
     more = f" and {len(items) - inline} more" if len(items) > inline else ""
     details = "\n".join(f"{p}{'/' if d else ''}: {reason_without_path(p, why)}" for (p, why), d in zip(items, is_dir))
     return f"Skipped {' and '.join(counts)}: {names}{more}", details
+
+
+def tile_failures_summary(tiles, failures: Mapping[int, str], inline: int = 3) -> tuple[str, str] | None:
+    """One line saying how many tiles could not be read and are not searched, with each distinct
+    reason after the first `inline` tiles it struck ("ortho.tif@c0_r514, … and 29 more: corrupt
+    image data …"), and the details: every tile and its reason, one a line; None when every tile
+    was read. `tiles`: the tile set's tiles (Tile: id, path); `failures`: tile index -> reason, as
+    Workspace.tile_failures holds them (a reason names its file, which the tile id names already).
+    A truncated GeoTIFF's unreadable windows were left out of `locate` in silence (session 16)."""
+    if not failures:
+        return None
+    by_reason: dict[str, list[str]] = {}
+    details = []
+    for i, why in sorted(failures.items()):
+        reason = reason_without_path(tiles[i].path, why)
+        by_reason.setdefault(reason, []).append(tiles[i].id)
+        details.append(f"{tiles[i].id}: {reason}")
+    parts = [f"{', '.join(ids[:inline])}{f' and {len(ids) - inline} more' if len(ids) > inline else ''}: {reason}"
+             for reason, ids in by_reason.items()]
+    n = len(failures)
+    line = (f"{count(n, 'tile')} of {len(tiles):,} could not be read and {'is' if n == 1 else 'are'} not searched "
+            f"(tried again on the next run): {'; '.join(parts)}")
+    return line, "\n".join(details)

@@ -65,6 +65,34 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _committed(manifest_path: Path, data_rows: int) -> tuple[dict[str, int], int, int]:
+    """(key -> row, rows committed, bytes of the manifest that commit them) of a store's manifest,
+    read up to its first line that is torn, malformed, not contiguous or past `data_rows` (the rows
+    features.bin holds). Reads only: another process may be appending to that store right now."""
+    rows_of: dict[str, int] = {}
+    rows = good_bytes = 0
+    if not manifest_path.exists():
+        return rows_of, 0, 0
+    with open(manifest_path, "rb") as f:
+        for line in f:
+            if not line.endswith(b"\n"):
+                break  # torn last line: the batch was not committed
+            try:
+                rec = json.loads(line)
+                start, keys, crc = int(rec["start"]), list(rec["keys"]), int(rec["crc"])
+            except (ValueError, KeyError, TypeError):
+                break
+            if start != rows or start + len(keys) > data_rows:
+                break
+            if zlib.crc32("\n".join(keys).encode()) != crc:
+                break
+            for i, key in enumerate(keys):
+                rows_of[key] = start + i
+            rows = start + len(keys)
+            good_bytes += len(line)
+    return rows_of, rows, good_bytes
+
+
 class FeatureStore:
     """Append-only (rows, views, dim) array + manifest of file keys -> rows. One writer at a time
     (the caller's job: one index run per tile set); any number of readers of committed rows."""
@@ -93,9 +121,12 @@ class FeatureStore:
     def manifest_path(self) -> Path:
         return self.root / "manifest.log"
 
-    def _meta(self) -> None:
-        meta = {"version": _VERSION, "signature": self.signature, "views": list(self.views), "dim": self.dim,
+    def _description(self) -> dict:
+        return {"version": _VERSION, "signature": self.signature, "views": list(self.views), "dim": self.dim,
                 "dtype": self.dtype}
+
+    def _meta(self) -> None:
+        meta = self._description()
         path = self.root / "meta.json"
         if path.exists():
             try:
@@ -115,32 +146,13 @@ class FeatureStore:
 
     def _recover(self) -> None:
         """Read the committed manifest; cut off a torn tail and rows no manifest line commits."""
-        good_bytes = 0
-        rows = 0
         data_rows = self.data_path.stat().st_size // self.row_bytes if self.data_path.exists() else 0
-        if self.manifest_path.exists():
-            with open(self.manifest_path, "rb") as f:
-                for line in f:
-                    if not line.endswith(b"\n"):
-                        break  # torn last line: the batch was not committed
-                    try:
-                        rec = json.loads(line)
-                        start, keys, crc = int(rec["start"]), list(rec["keys"]), int(rec["crc"])
-                    except (ValueError, KeyError, TypeError):
-                        break
-                    if start != rows or start + len(keys) > data_rows:
-                        break
-                    if zlib.crc32("\n".join(keys).encode()) != crc:
-                        break
-                    for i, key in enumerate(keys):
-                        self._rows[key] = start + i
-                    rows = start + len(keys)
-                    good_bytes += len(line)
-            if good_bytes != self.manifest_path.stat().st_size:
-                with open(self.manifest_path, "r+b") as f:
-                    f.truncate(good_bytes)
-                    f.flush()
-                    os.fsync(f.fileno())
+        self._rows, rows, good_bytes = _committed(self.manifest_path, data_rows)
+        if self.manifest_path.exists() and good_bytes != self.manifest_path.stat().st_size:
+            with open(self.manifest_path, "r+b") as f:
+                f.truncate(good_bytes)
+                f.flush()
+                os.fsync(f.fileno())
         self.n_rows = rows
         if self.data_path.exists() and self.data_path.stat().st_size != rows * self.row_bytes:
             with open(self.data_path, "r+b") as f:
@@ -214,3 +226,40 @@ class FeatureStore:
             self._rows[key] = start + i
         self.n_rows = start + len(new_keys)
         return self.lookup(keys)
+
+    def adopt(self, keys: Sequence[str], *, chunk: int = 4096) -> int:
+        """Copy in the rows that the other stores beside this one (the same parent folder: other tile
+        sets' stores) hold for `keys` with the same features (an equal meta.json: backbone signature,
+        views, dim, dtype), so a tile set that gained or lost a tile computes only what is new. A key
+        is a file identity (path, size, mtime, window), so a row found under it is the row that
+        extraction would append. Returns how many keys were copied in (ones already here count 0).
+        Other stores are only read, up to their committed rows; one that cannot be read is passed
+        over. Memory: at most `chunk` rows at a time."""
+        want = [k for k in dict.fromkeys(keys) if k not in self._rows]
+        adopted = 0
+        try:
+            others = sorted(p for p in self.root.parent.iterdir() if p.is_dir() and p != self.root)
+        except OSError:
+            return 0
+        for other in others:
+            if not want:
+                break
+            try:
+                if json.loads((other / "meta.json").read_text()) != self._description():
+                    continue
+                data_rows = (other / "features.bin").stat().st_size // self.row_bytes
+                rows_of, n, _ = _committed(other / "manifest.log", data_rows)
+                found = [(k, rows_of[k]) for k in want if k in rows_of]
+                if not found:
+                    continue
+                mm = np.memmap(other / "features.bin", dtype=self._np_dtype, mode="r",
+                               shape=(n, len(self.views), self.dim))
+            except (OSError, ValueError):
+                continue
+            for s in range(0, len(found), chunk):
+                part = found[s : s + chunk]
+                self.append([k for k, _ in part], np.asarray(mm[[r for _, r in part]]))
+            adopted += len(found)
+            got = {k for k, _ in found}
+            want = [k for k in want if k not in got]
+        return adopted

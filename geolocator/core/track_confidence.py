@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .confidence_tables import VERIFIED_TABLES
+
 # (mean metres from the nearest anchor of each bucket, share right) per status, fitted on all eight
 # flights (compare_sequence.py and --heldout), 2026-12-02: 4,149 interpolated records (4,035 right;
 # 61 of them the flights' own fogged frames, all right) and 184 extrapolated ones (171 right), in
@@ -35,6 +37,12 @@ PLACED_TABLES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
                      (0.971, 0.971, 0.96, 0.757, 0.7, 0.25)),
 }
 PAST_MEASURED = 2.0
+
+# A frame the track moved onto another of its candidates (sequence.moved_confidence) where no track
+# through the other verified frames places it: two places claimed for one frame (its top and the
+# candidate the track took), at most one right. What every verified-confidence table starts at for
+# two places verified equally strongly (margin 0; the lowest of them): set, not measured.
+TWO_PLACES = min(right[0] for _, right in VERIFIED_TABLES.values())
 
 
 def placed_confidence(status: str, distance_m: float | None, anchor_confidences: Sequence[float] | None = None) -> float:

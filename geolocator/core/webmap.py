@@ -186,6 +186,10 @@ def query_label(pred: Prediction) -> str:
 
 
 NOT_LOCATED_COLOUR = "#9e9e9e"
+# "Confident" as everywhere else (evaluate's n_confident, the calibration tables): right at least 90 %
+# of the time. An unverified answer claims at most predict.RETRIEVED_CEILING (0.6), so it is never
+# drawn as confident (it was at >= 0.5: a photo of a white wall, newuser session 16).
+CONFIDENT = 0.9
 
 
 def marker_colour(pred: Prediction) -> str:
@@ -195,7 +199,7 @@ def marker_colour(pred: Prediction) -> str:
         return NOT_LOCATED_COLOUR
     if pred.query.truth is not None:
         return "#1a9850" if pred.matches and pred.matches[0].tile.bounds.contains(pred.query.truth) else "#d73027"
-    return "#2b83ba" if pred.confidence >= 0.5 else "#abd9e9"
+    return "#2b83ba" if pred.confidence >= CONFIDENT else "#abd9e9"
 
 
 def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str:
@@ -305,7 +309,7 @@ window.geoloc = (function () {
         ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
           dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
         : '') +
-        (!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident<br>' + dot('#abd9e9') + noTruth + 'unsure' : '') +
+        (!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)<br>' + dot('#abd9e9') + noTruth + 'unsure' : '') +
         '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
       if (withTrack) {  // a flight: what each frame's marker says about where it comes from
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +

@@ -66,3 +66,22 @@ def placed_summary(statuses) -> str:
     if STATUS_NOT_LOCATED in statuses:
         parts.append(f"{statuses.count(STATUS_NOT_LOCATED):,} not located")
     return ", ".join(parts)
+
+
+# How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
+# says it beside the position: the same words as the README's flight table.
+TRACK_STATUS_WORDS = {
+    "matched": "matched: its own verified answer, on the flight's track",
+    "corrected": "corrected by the track: another of its verified candidates",
+    "interpolated": "interpolated by the track, between verified frames",
+    "extrapolated": "extrapolated by the track, past the first or last verified frame",
+    "retrieved": "retrieved: a tile it resembles, on the flight's track (not verified)",
+    "flagged": "flagged: its own verified answer, which contradicts the flight's track",
+    "not located": "not located: nothing on the flight's track placed it",
+}
+
+
+def track_status_words(status: str) -> str:
+    """'interpolated by the track, between verified frames': what a flight frame's `status`
+    (core/sequence.py STATUSES) says of where its exported Point comes from; an unknown status as is."""
+    return TRACK_STATUS_WORDS.get(status, status)

@@ -60,9 +60,22 @@ class Results:
     track_error: dict[str, tuple] = field(default_factory=dict)
     # a flight's frame -> the confidence of its place on the track (TrackPoint.confidence), as the exports
     track_confidence: dict[str, float] = field(default_factory=dict)
+    # a flight's frame -> its answer as the map and the exports give it (core.evaluate.exported_answers),
+    # for the Results pane, which showed the single-frame answer instead
+    track_answers: dict[str, Prediction] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
+    # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
+    tiles_not_read: tuple[str, str] | None = None
+
+
+def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
+    """{a flight's frame's query id: its answer as exported (core.evaluate.exported_answers)}."""
+    from ..core.evaluate import exported_answers
+
+    on_track = {p.query.id for t in tracks for p in t.points}
+    return {p.query.id: p for p in exported_answers(predictions, tracks) if p.query.id in on_track}
 
 
 @dataclass
@@ -312,7 +325,14 @@ class Session:
                        track_error=frame_errors(tracks), far_note=far,
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
-                       route=self._route(), n_far_truth=n_far)
+                       track_answers=_track_answers(predictions, tracks),
+                       route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read())
+
+    def _tiles_not_read(self) -> tuple[str, str] | None:
+        """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""
+        from ..core.skipped import tile_failures_summary
+
+        return tile_failures_summary(self.ws.tileset.tiles, self.ws.tile_failures) if self.ws.tileset is not None else None
 
     def _route(self) -> Route | None:
         """The route the last verification used (resolved in this worker by Workspace.route())."""

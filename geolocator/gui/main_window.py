@@ -38,6 +38,7 @@ from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
 from .results_panel import ResultsPanel
+from .warnings_log import WarningsLog
 from .settings import AppSettings
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.queries: dict[str, Query] = {}
         self.predictions: dict[str, Prediction] = {}
         self.failures: dict[str, str] = {}
+        self.track_answers: dict[str, tuple] = {}  # a flight's frame -> (exported answer, track status, track error)
         self.query_thumbs: dict[str, bytes] = {}
         self.tile_thumbs: dict[str, bytes] = {}
         self.tileset_path: Path | None = None
@@ -183,6 +185,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
         self.statusBar().addWidget(self.tileset_label, 1)
+        # the run's warnings (the core's log, which the CLI prints on stderr): hidden until one is said
+        self.warnings_log = WarningsLog()
+        self.statusBar().addPermanentWidget(self.warnings_log)
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
         self.resize(1420, 900)
@@ -275,6 +280,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.runner.started.connect(self._on_job_started)
         self.runner.progress.connect(lambda job, ev: self._on_progress(ev))
+        self.runner.warned.connect(lambda job, messages: self.warnings_log.add(job.title, messages))
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
@@ -492,6 +498,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"Geolocator — {path.name}")
             self.predictions.clear()
             self.failures.clear()
+            self.track_answers.clear()
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
@@ -727,6 +734,8 @@ class MainWindow(QMainWindow):
         if results is None:
             return
         messages = ([("warning", f"{results.far_note}.", "")] if results.far_note else []) + list(notes)
+        if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
+            messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.adapter_info = results.adapter
@@ -737,6 +746,9 @@ class MainWindow(QMainWindow):
         if results.predictions or results.failures:
             self.predictions = {p.query.id: p for p in results.predictions}
             self.failures = dict(results.failures)
+            # a flight's frame as the map and the exports give it, for the Results pane
+            self.track_answers = {qid: (exported, results.track_status.get(qid), results.track_error.get(qid))
+                                  for qid, exported in results.track_answers.items()}
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
             for p in results.predictions:
@@ -764,8 +776,10 @@ class MainWindow(QMainWindow):
             return
         self.selected = query_id
         self.query_list.select(query_id)
+        exported, track_status, track_error = self.track_answers.get(query_id, (None, None, None))
         self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
-                                self.tile_thumbs, self.failures.get(query_id))
+                                self.tile_thumbs, self.failures.get(query_id), exported=exported,
+                                track_status=track_status, track_error=track_error)
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------

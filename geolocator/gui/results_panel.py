@@ -7,9 +7,9 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.export import compared_error, format_confidence
-from ..core.geo import format_distance
+from ..core.geo import format_distance, haversine_m
 from ..core.model import Prediction, Query
-from ..core.wording import keep_figures_together
+from ..core.wording import keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
 QUERY_PX = 176
@@ -68,6 +68,29 @@ class TileCard(QFrame):
         style = f"TileCard {{ border: 2px solid {colour}; border-radius: 3px; }}"
         if self.styleSheet() != style:  # re-polishing costs ~1 ms a card: only when the colour changes
             self.setStyleSheet(style)
+
+
+def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: str | None) -> list[str]:
+    """The answer lines of a flight's frame: its exported Point, confidence and how the track got it
+    first (what the map and every export say), then its single-frame answer where that differs."""
+    loc, tc = exported.location, single.tile_center
+    # its top tile's centre only beside its own answer: the track's Point is not about that tile
+    centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
+    lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
+    how = track_status_words(track_status) if track_status else exported.status
+    top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
+    verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
+    lines.append(f"Status  {how}   confidence {format_confidence(exported.confidence)}{verified}")
+    if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
+        own = single.location
+        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.status}, "
+                f"confidence {format_confidence(single.confidence)}")
+        if single.error_m is not None:
+            line += f", error {format_distance(single.error_m)}"
+        if own != loc:
+            line += f" ({format_distance(haversine_m(own, loc))} from the track's Point)"
+        lines.append(line + (f"; {single.note}" if single.note else ""))
+    return lines
 
 
 class ResultsPanel(QWidget):
@@ -129,7 +152,14 @@ class ResultsPanel(QWidget):
             self.cards.append(card)
 
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
-                   tile_thumbs: dict[str, bytes], failure: str | None = None) -> None:
+                   tile_thumbs: dict[str, bytes], failure: str | None = None, *,
+                   exported: Prediction | None = None, track_status: str | None = None,
+                   track_error: tuple | None = None) -> None:
+        """`prediction`: the frame's single-frame answer. A flight's frame also gives its answer as the
+        map and the exports give it (`exported`: core.evaluate.exported_answers), its status on the
+        track (`track_status`, core/sequence.py STATUSES) and its error there (`track_error`: (m,
+        kind), export_track.frame_errors): the pane then leads with those, and gives the single-frame
+        answer after them where it differs."""
         self.title.setText(query.id)
         if query_thumb:
             pm = pixmap_from_jpeg(query_thumb)
@@ -141,6 +171,8 @@ class ResultsPanel(QWidget):
         if prediction is None:
             lines.append(f"Not located: {failure}" if failure else "Not located yet.")
             self._set_cards(0)
+        elif exported is not None:
+            lines += _flight_frame_lines(prediction, exported, track_status)
         else:
             loc = prediction.location  # the best estimate, as exported
             tc = prediction.tile_center
@@ -155,10 +187,13 @@ class ResultsPanel(QWidget):
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
             # like with like, as the list and the exports (export.compared_error): the camera against a
             # recorded camera position when PnP knows it, else the Point (the image centre)
-            error, kind = compared_error(prediction) if prediction is not None else (None, None)
+            # (a flight's frame: at its place on the track, as the exports: export_track.frame_errors)
+            error, kind = (track_error if exported is not None and track_error is not None
+                           else compared_error(prediction) if prediction is not None else (None, None))
             if error is not None:
                 truth += f"   error {format_distance(error)}" + (" (camera position)" if kind == "camera" else "")
-                if prediction.tile_error_m is not None:
+                # its top tile's centre: beside its own answer only (the track's Point is not about it)
+                if prediction.tile_error_m is not None and (exported is None or exported.location == prediction.location):
                     truth += f" (tile centre {format_distance(prediction.tile_error_m)})"
             lines.append(truth)
         elif query.truth_note:  # the photo recorded a position that is not trustworthy: say why

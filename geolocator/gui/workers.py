@@ -66,10 +66,31 @@ def _lower_this_thread_priority(nice: int | None = None) -> None:
         pass
 
 
+class _WarningsOfAJob(logging.Handler):
+    """The warnings the core logs (logger "geolocator": an --epsg that changed nothing, a skipped
+    photo, a cache that cannot be written...) while one job runs, for the app's Warnings place: the
+    CLI prints them on stderr, which an app user never sees. Records from the UI thread are not the
+    job's (its own logging, e.g. a failed job's traceback), so they are left out."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self._ui_thread = threading.main_thread().ident
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self._ui_thread:
+            return
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:  # noqa: BLE001 - a malformed record must not break the job
+            self.handleError(record)
+
+
 class _Executor(QObject):
     """Lives in the worker thread; runs whatever the runner hands it."""
 
     progress = Signal(int, object)  # job id, ProgressEvent
+    warned = Signal(int, object)  # job id, [message]: the job's logged warnings, before its outcome
     done = Signal(int, object)
     failed = Signal(int, object, str)  # job id, exception, traceback text
     cancelled = Signal(int)
@@ -93,18 +114,29 @@ class _Executor(QObject):
         collecting = gc.isenabled()
         if job.quiet_collector:
             gc.disable()
+        said = _WarningsOfAJob()
+        core_log = logging.getLogger("geolocator")
+        core_log.addHandler(said)
+
+        def outcome(signal, *args) -> None:  # the warnings first: the UI has them when the outcome shows
+            core_log.removeHandler(said)
+            if said.messages:
+                self.warned.emit(job.id, list(said.messages))
+            signal.emit(job.id, *args)
+
         try:
             token.check()
             result = job.fn(progress=progress, cancel=token)
         except Cancelled:
-            self.cancelled.emit(job.id)
+            outcome(self.cancelled)
         except MemoryError as exc:  # say it plainly; the app keeps its previous results
-            self.failed.emit(job.id, MemoryError("out of memory: try fewer images or a smaller batch"), repr(exc))
+            outcome(self.failed, MemoryError("out of memory: try fewer images or a smaller batch"), repr(exc))
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user, never kill the thread
-            self.failed.emit(job.id, exc, traceback.format_exc())
+            outcome(self.failed, exc, traceback.format_exc())
         else:
-            self.done.emit(job.id, result)
+            outcome(self.done, result)
         finally:
+            core_log.removeHandler(said)  # (again: harmless) whatever happened above
             # What a job leaves alive (torch's modules, the model, caches) lives as long as the app.
             # Left to the cyclic collector, every full pass walks it all while holding the GIL:
             # measured 70-240 ms UI stalls while adapting, whichever thread triggered the pass.
@@ -113,23 +145,37 @@ class _Executor(QObject):
                 gc.enable()
 
 
+class _WorkerThread(QThread):
+    """The worker thread, its event loop run from Python: the thread then keeps ONE Python thread
+    state for its whole life. A plain QThread gives each queued call a fresh thread state
+    (PySide's PyGILState_Ensure/Release), and threading.local values die with it: pyproj 3.7.2
+    keeps its per-thread PROJ context's owner in a threading.local but the context pointer in the
+    OS thread's storage, so the second job that made a CRS used a freed context and crashed the app
+    (opening a GeoTIFF a second time, session 16; pyproj issues 1509 and 1622)."""
+
+    def run(self) -> None:
+        self.exec()
+
+
 class JobRunner(QObject):
     """Queue of jobs for one worker thread. Signals are emitted on the UI thread."""
 
     started = Signal(object)  # Job
     progress = Signal(object, object)  # Job, ProgressEvent
+    warned = Signal(object, object)  # Job, [message]: the warnings the core logged while it ran
     finished = Signal(object, str)  # Job, "done" | "failed" | "cancelled"
     idle = Signal()
     _submit = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
+        self._thread = _WorkerThread()
         self._thread.setObjectName("geolocator-worker")
         self._executor = _Executor()
         self._executor.moveToThread(self._thread)
         self._submit.connect(self._executor.run)
         self._executor.progress.connect(self._on_progress)
+        self._executor.warned.connect(self._on_warned)
         self._executor.done.connect(self._on_done)
         self._executor.failed.connect(self._on_failed)
         self._executor.cancelled.connect(self._on_cancelled)
@@ -223,6 +269,11 @@ class JobRunner(QObject):
         event, self._pending_event = self._pending_event, None
         if event is not None and self._current is not None:
             self.progress.emit(self._current, event)
+
+    @Slot(int, object)
+    def _on_warned(self, job_id: int, messages: list) -> None:
+        if self._current is not None and self._current.id == job_id:
+            self.warned.emit(self._current, messages)
 
     @Slot(int, object)
     def _on_done(self, job_id: int, result: Any) -> None:

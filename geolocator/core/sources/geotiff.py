@@ -79,6 +79,27 @@ def _valid_fraction(table, step: int, w: PixelWindow) -> float:
     return float(total) / max(1, (r1 - r0) * (c1 - c0))
 
 
+# How a TIFF's header places it on the ground (georeference_kind), read by cut_geotiff (to cut it or
+# say why not) and what_tiff_is (to name it in messages) alike.
+PLACED = "placed"  # a geotransform and a coordinate system
+NO_CRS = "no crs"  # a geotransform only: --epsg gives the coordinate system
+GCPS_ONLY = "gcps only"  # ground control points, no geotransform: warp it north-up first
+CRS_ONLY = "crs only"  # a coordinate system but no geotransform nor GCPs
+PLAIN = "plain"  # nothing: not a GeoTIFF
+
+
+def georeference_kind(crs, transform, gcps) -> str:
+    """One of PLACED, NO_CRS, GCPS_ONLY, CRS_ONLY, PLAIN from a TIFF's header: its coordinate
+    system `crs` (None: none), geotransform `transform` (a rasterio Affine; rasterio reads the
+    identity for a TIFF without one) and ground control points `gcps` (a sequence; read only
+    without a geotransform, as GDAL places by the geotransform first)."""
+    if transform.is_identity:
+        if gcps:
+            return GCPS_ONLY
+        return CRS_ONLY if crs is not None else PLAIN
+    return PLACED if crs is not None else NO_CRS
+
+
 def _no_crs_problem(path: Path, no_transform: bool) -> str:
     """Why a TIFF without a CRS cannot be cut, and how to go on: with a geotransform, give the CRS
     it was made in (--epsg, or into the file with GDAL's gdal_edit.py or rasterio); without one (a
@@ -126,8 +147,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     `default_crs` (--epsg: an EPSG number or any text pyproj knows) is the CRS of a GeoTIFF that
     has none (its own wins); a file with no geotransform either is refused all the same.
 
-    Raises InputError naming the file for: no CRS, rotation or GCP-only georeferencing (resample
-    it north-up first), a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
+    Raises InputError naming the file for: no CRS, no position on the ground (a CRS alone places
+    nothing), rotation or GCP-only georeferencing (resample it north-up first), a tile size under
+    MIN_TILE_PIXELS pixels, or an unreadable file.
     """
     path = Path(path)
     if not (tile_size_m and tile_size_m > 0 and math.isfinite(tile_size_m)):
@@ -143,17 +165,23 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height
             gcps = ds.gcps[0] if t.is_identity else []
+            kind = georeference_kind(own_crs, t, gcps)
             validity = _valid_fraction_table(ds) if crs is not None else None
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
-    if gcps:
+    if kind == GCPS_ONLY:
         raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
                                "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
     if own_crs is not None and not explicit:
         warn_if_epsg_ignored(path, own_crs, default_crs)
-    if own_crs is None and t.is_identity:  # a plain image: a CRS alone would not place it
+    if kind == PLAIN:  # a plain image: a CRS alone would not place it
         raise InputError(path, _no_crs_problem(path, True))
-    if crs is None:
+    if kind == CRS_ONLY:  # its pixel grid is no position (it read as "only north-up GeoTIFFs are supported")
+        raise InputError(path, f"the TIFF has a coordinate system ({crs_label(own_crs)}) but no position on the ground "
+                               "(no geotransform, no ground control points); georeference it first, e.g. gdal_translate "
+                               f"-a_ullr <west> <north> <east> <south> {path} out.tif (its corners in that CRS), or put "
+                               "a world file (.tfw) beside it")
+    if kind == NO_CRS and default_crs is None:
         raise InputError(path, _no_crs_problem(path, False))
     if t.b != 0 or t.d != 0:
         angle = math.degrees(math.atan2(t.d, t.a))
@@ -228,13 +256,20 @@ def what_tiff_is(path: Path) -> str:
     try:
         rasterio = import_rasterio(path)
         with open_quietly(rasterio, path) as ds:
-            crs, transform, gcps = ds.crs, not ds.transform.is_identity, bool(ds.gcps[0])
+            kind = georeference_kind(ds.crs, ds.transform, ds.gcps[0] if ds.transform.is_identity else [])
     except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
         return "a TIFF that cannot be read"
-    if not transform:
-        return ("imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" if gcps
-                else "a TIFF without georeference (not a GeoTIFF: no position on the ground)")
-    return "imagery (GeoTIFF)" if crs is not None else "imagery (a GeoTIFF without a coordinate system: --epsg gives it)"
+    return _TIFF_WORDS[kind]
+
+
+_TIFF_WORDS = {
+    PLACED: "imagery (GeoTIFF)",
+    NO_CRS: "imagery (a GeoTIFF without a coordinate system: --epsg gives it)",
+    GCPS_ONLY: "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)",
+    # no position on the ground (a coordinate system alone places nothing)
+    CRS_ONLY: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",
+    PLAIN: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",
+}
 
 
 def _claims(path: Path) -> bool:
