@@ -38,6 +38,8 @@ LEARNED_STOP_INLIERS = 40
 # (Settings.verify_widen): on 30 vegas-coarse photos, xfeat R@1 70.0 at 20 candidates, 93.3 widened
 # to all 42 tiles, 12.6 tiles verified a photo (early stop); training/results/compare_matchers.md.
 LEARNED_WIDEN = 64
+# Tiles of a sequence read to tell whether it has pixel replication at all (Verifier.replicated).
+REPLICATION_SAMPLE = 16
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,19 @@ class VerifySettings:
     # rotterdam 84.2 -> 84.7, vegas-blurhaze 92.9 -> 92.9; CPU +0.0-0.1 s a photo. With mode
     # `best` (its anchors verified the same way) vegas-radiometric 86.5 -> 95.2.
     contrast_norm: int = 1
+    # A second look at pixel-replicated tiles (route.replication_lattice: blocks of equal pixels, as
+    # 2 m multispectral pixels stored at 1 m, or imagery served past its source's zoom): where a
+    # photo's passes found no clear match (confident_at), its verified pairs whose tile is
+    # replicated are verified again against the tiles resampled smoothly (deblock.smooth_replicated:
+    # block edges are no ground detail, yet detectors fire on them), and each pair keeps the better
+    # result. A second look, not a replacement: on rotterdam-ms / -cir (frozen, xfeat through
+    # mosaics, all 98 photos each; training/results/deblock.md) smoothed tiles alone won 10 / 7
+    # photos and lost 7 / 13 (photos with 50-72 inliers on the blocky tiles lost them all). As a
+    # second look, R@1 frozen 23.5 -> 30.6 / 36.7 -> 40.8, mode best 33.7 -> 41.8 / 55.1 -> 60.2
+    # (28 photos gained, 4 lost), every answer shown >= 0.9 right, +10-18 % CPU a photo in best.
+    # A tile set without replication gets no second look (a sample of its tiles says so once):
+    # no tile of the other 10 benchmark regions or the demo is replicated.
+    deblock: bool = True
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -281,13 +296,21 @@ def local_features(path, window: PixelWindow | None, settings: VerifySettings, *
 
 
 def tile_local_features(tile: Tile, settings: VerifySettings, *, contrast: float | None = None,
-                        zoom: float = 1.0) -> LocalFeatures:
-    """local_features of a tile, whatever its format (a file, a window, an entry in a package)."""
+                        zoom: float = 1.0, smooth: bool = False) -> LocalFeatures:
+    """local_features of a tile, whatever its format (a file, a window, an entry in a package);
+    `smooth`: with pixel replication undone (deblock.smooth_replicated; VerifySettings.deblock)."""
     from .sources.tile_image import open_tile_image
 
+    image = open_tile_image(tile, min_side=settings.max_side)
     # tiles are north-up: only photos need other headings
-    return image_local_features(open_tile_image(tile, min_side=settings.max_side), replace(settings, headings=1),
+    return image_local_features(_smoothed(image) if smooth else image, replace(settings, headings=1),
                                 contrast=contrast, zoom=zoom)
+
+
+def _smoothed(image):
+    from .deblock import smooth_replicated
+
+    return smooth_replicated(image)
 
 
 def image_local_features(pil_image, settings: VerifySettings, *, contrast: float | None = None,
@@ -732,6 +755,10 @@ class Verifier:
         self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
         self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
+        # tile key -> whether its pixels are replicated (VerifySettings.deblock); and per tile
+        # sequence, whether a sample of it shows any replication at all
+        self._replicated: dict[tuple, bool] = {}
+        self._replication_seen: tuple | None = None  # (the tile sequence, bool)
         self._grid = None  # (the tile sequence, mosaic.NeighbourGrid of it)
         # photo key -> tile indices inside the mosaics verified for it in this pass (mosaic_once;
         # begin_pass empties it)
@@ -763,16 +790,19 @@ class Verifier:
             _unverifiable("photo", query.path, exc)
             return None
 
-    def tile(self, tile: Tile, *, fine: bool = False) -> LocalFeatures:
+    def tile(self, tile: Tile, *, fine: bool = False, smooth: bool = False) -> LocalFeatures:
         """Keypoints of a tile (none when it cannot be read: it then verifies nothing, and its
         reading error was already reported when the tiles were indexed). `fine`: the second
-        pass's zoomed view with a low contrast threshold."""
-        key = (tile_key(tile), fine)  # a file rewritten in place is matched anew
+        pass's zoomed view with a low contrast threshold. `smooth`: with pixel replication undone
+        (the second look, VerifySettings.deblock)."""
+        # a file rewritten in place is matched anew
+        key = (tile_key(tile), fine) if not smooth else (tile_key(tile), fine, "smooth")
         if key not in self._tiles:
             s = self.settings
             try:
-                self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom)
-                                    if fine else self._stored_tile(tile))
+                smoothly = {"smooth": True} if smooth else {}  # as before where not asked
+                self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom, **smoothly)
+                                    if fine else self._stored_tile(tile, smooth))
             except Exception as exc:  # noqa: BLE001 - one broken tile must not stop locating or adapting
                 if not isinstance(exc, (GeolocatorError, OSError)):  # unreadable: indexing reported it
                     _unverifiable("tile", tile.path, exc)
@@ -780,22 +810,23 @@ class Verifier:
                 self._tiles[key] = LocalFeatures(*empty, (1, 1))
         return self._tiles[key]
 
-    def _stored_tile(self, tile: Tile) -> LocalFeatures:
+    def _stored_tile(self, tile: Tile, smooth: bool = False) -> LocalFeatures:
         """tile_local_features, read from / written to the keypoint cache for a learned backend
         when settings.keypoint_cache is set. Raises what reading the tile raises."""
         s = self.settings
+        smoothly = {"smooth": True} if smooth else {}  # as before where not asked
         if s.keypoint_cache is None or s.matcher == "sift":
-            return tile_local_features(tile, s)
+            return tile_local_features(tile, s, **smoothly)
         from .matchers import get_matcher
         from .matchers.keypoint_cache import KeypointCache
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
-        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}"
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}{'|smooth' if smooth else ''}"
         identity = tile_identity(tile)
         found = self._keypoints.get(signature, identity)
         if found is None:
-            found = tile_local_features(tile, s)
+            found = tile_local_features(tile, s, **smoothly)
             self._keypoints.put(signature, identity, found)
         return found
 
@@ -829,15 +860,16 @@ class Verifier:
             self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
         return found
 
-    def target(self, tiles: Sequence[Tile], t: int) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
+    def target(self, tiles: Sequence[Tile], t: int, *, smooth: bool = False) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
         """What candidate `t` is matched against: (keypoints, 3x3 map from their pixels to the tile's
         own (None: they are the tile's), the ground they cover). With settings.mosaic > 0, the
-        mosaic of the tile and its neighbours (core/mosaic.py), kept in memory."""
+        mosaic of the tile and its neighbours (core/mosaic.py), kept in memory. `smooth`: every
+        tile with pixel replication undone (the second look, VerifySettings.deblock)."""
         tile = tiles[int(t)]
         ring = self.settings.mosaic
         if ring <= 0:
-            return self.tile(tile), None, tile.bounds
-        key = (tile_key(tile), "mosaic", ring)
+            return (self.tile(tile, smooth=True) if smooth else self.tile(tile)), None, tile.bounds
+        key = (tile_key(tile), "mosaic", ring) if not smooth else (tile_key(tile), "mosaic", ring, "smooth")
         if key not in self._mosaics:
             from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
@@ -847,12 +879,14 @@ class Verifier:
             try:
                 first = open_tile_image(tile, min_side=self.settings.max_side)
                 size, boxes, union = mosaic_layout(first.size, members)
-                described = self._stored_mosaic(members, ring)
+                described = self._stored_mosaic(members, ring, smooth=smooth)
                 if described is None:
                     images = [first, *(open_tile_image(m, min_side=self.settings.max_side) for m in members[1:])]
+                    if smooth:  # each tile on its own lattice: tiles may come from several sources
+                        images = [_smoothed(image) for image in images]
                     canvas, _, _ = mosaic_image(images, members)
                     described = image_local_features(canvas, replace(self.settings, headings=1))
-                    self._stored_mosaic(members, ring, described)
+                    self._stored_mosaic(members, ring, described, smooth=smooth)
                 self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
             except _tile_errors() as exc:  # a broken or odd neighbour: the tile alone, as without mosaics
                 log.warning("mosaic around tile %s: %s: %s; the tile is matched alone",
@@ -868,7 +902,8 @@ class Verifier:
             self._grid = (tiles, NeighbourGrid(tiles))
         return self._grid[1]
 
-    def _stored_mosaic(self, members: Sequence[Tile], ring: int, put: LocalFeatures | None = None):
+    def _stored_mosaic(self, members: Sequence[Tile], ring: int, put: LocalFeatures | None = None, *,
+                       smooth: bool = False):
         """A learned backend's keypoints of the mosaic of `members` from the keypoint cache (None on
         a miss, for SIFT or without a cache); with `put`, store them. The identity is every member's
         file identity and bounds, so an edited neighbour makes a new mosaic."""
@@ -880,7 +915,7 @@ class Verifier:
 
         if self._keypoints is None:
             self._keypoints = KeypointCache(s.keypoint_cache)
-        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}"
+        signature = f"{get_matcher(s.matcher, s.device).signature}|side{s.max_side}|mosaic{ring}{'|smooth' if smooth else ''}"
         identity = "\n".join(f"{tile_identity(m)}|{m.bounds}" for m in members)
         if put is None:
             return self._keypoints.get(signature, identity)
@@ -1094,9 +1129,68 @@ class Verifier:
                     got[key] = self._later[again]
             if footprint_m is None and max(v.inliers for v in got.values()) < self.settings.min_inliers:
                 self._blind_pass(query, tiles, first, got)
+        if (self.settings.deblock and got and photo_key not in self._unread
+                and max(v.inliers for v in got.values()) < self.settings.confident_at()):
+            self._second_look(query, tiles, pairs, footprint_m, got)
         self._pairs.update(got)
         # a candidate left unverified after a clear match counts as not verified (0 inliers)
         return [got.get(key, Verification(0)) for _, key in pairs]
+
+    def replicated(self, tiles: Sequence[Tile], t: int) -> bool:
+        """Whether tile `t`'s pixels are replicated blocks (route.replication_period, on the tile as
+        verification decodes it), kept per tile. A tile sequence none of whose REPLICATION_SAMPLE
+        evenly spaced tiles is replicated counts as without replication throughout (one sample a
+        sequence, ~25 ms a 256 px tile), so sharp tile sets pay no more than that. An unreadable
+        tile is not replicated (it verifies nothing anyway)."""
+        if self._replication_seen is None or self._replication_seen[0] is not tiles:
+            idx = np.unique(np.linspace(0, len(tiles) - 1, min(REPLICATION_SAMPLE, len(tiles))).round().astype(int))
+            self._replication_seen = (tiles, any(self._tile_replicated(tiles[int(i)]) for i in idx))
+        return self._replication_seen[1] and self._tile_replicated(tiles[int(t)])
+
+    def _tile_replicated(self, tile: Tile) -> bool:
+        key = tile_key(tile)
+        if key not in self._replicated:
+            from .route import replication_period
+            from .sources.tile_image import open_tile_image
+
+            try:
+                grey = np.asarray(open_tile_image(tile, min_side=self.settings.max_side).convert("L"), np.float64)
+                self._replicated[key] = replication_period(grey) is not None
+            except Exception:  # noqa: BLE001 - unreadable: indexing reported it, and it verifies nothing
+                self._replicated[key] = False
+        return self._replicated[key]
+
+    def _second_look(self, query: Query, tiles: Sequence[Tile], pairs, footprint_m, got: dict) -> None:
+        """VerifySettings.deblock: the pairs of `pairs` ((tile index, pair key), in the call's order)
+        verified in this call (in `got`) whose tile is replicated, verified again against their
+        target with replication undone (target(smooth=True)); a pair keeps the better result (on a
+        tie, the first). A learned backend stops at its clear match (stop_at), as its first pass."""
+        from .matchers import verify as learned
+
+        s = self.settings
+        stop = s.stop_at() if s.matcher != "sift" else 0
+        photo = None
+        for t, key in pairs:
+            if key not in got or not self.replicated(tiles, t):
+                continue
+            again = ("smooth", None, key, None)
+            if again not in self._later:
+                if photo is None:
+                    photo = self.described(query)
+                    if photo is None:
+                        return
+                self._between_pairs()
+                target, to_tile, ground = self.target(tiles, t, smooth=True)
+                share = self._share(photo, ground, footprint_m)
+                if s.matcher == "sift":
+                    result = verify_pair(photo, target, s, share)
+                else:
+                    result = learned.verify_pair(photo, target, s, share, learned.headings_and_scores(photo, [target])[0][0])
+                self._later[again] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+            if self._later[again].inliers > got[key].inliers:
+                got[key] = self._later[again]
+            if stop and got[key].inliers >= stop:
+                return
 
     def _blind_pass(self, query: Query, tiles: Sequence[Tile], pairs, got: dict) -> None:
         """The third pass (VerifySettings.blind_tilts): the photo turned to nadir at each assumed
