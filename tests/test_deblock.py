@@ -189,3 +189,46 @@ def test_real_smoothing_reaches_the_keypoints(tmp_path):
     s = rerank.VerifySettings()
     a, b = rerank.tile_local_features(tile, s, smooth=True), rerank.tile_local_features(tile, s)
     assert len(a.points) != len(b.points) or not np.allclose(a.points, b.points)
+
+
+def test_on_a_tie_the_first_look_stands(tmp_path, monkeypatch):
+    """The smoothed look replaces a pair's result only with MORE inliers: the first look's centre
+    stays where both found as many."""
+    tiles = write_tiles(tmp_path, replicated=True)
+    Looks(monkeypatch, tiles, plain={0: 5}, smooth={0: 5})
+    first = rerank.verify_pair  # the stand-in: centre (0.5, 0.5) for both looks; tell them apart
+    monkeypatch.setattr(rerank, "verify_pair", lambda p, t, s, share=None: rerank.Verification(
+        first(p, t, s, share).inliers, (0.25, 0.25) if t.descriptors[0, 0] >= 1000 else (0.5, 0.5)))
+    got = rerank.Verifier(sift_settings()).verify_photo(query_for(tmp_path), tiles, [0])
+    assert got[0].inliers == 5 and got[0].centre == (0.5, 0.5)
+
+
+def test_a_mixed_tile_set_gets_the_second_look_on_its_replicated_tiles_only(tmp_path, monkeypatch):
+    """Tiles from two sources: the replicated ones get the second look, the sharp ones do not."""
+    blocky, sharp = write_tiles(tmp_path, replicated=True), write_tiles(tmp_path, replicated=False)
+    tiles = [blocky[0], *sharp]
+    looks = Looks(monkeypatch, tiles, plain={}, smooth={0: 30, 1: 30})
+    got = rerank.Verifier(sift_settings()).verify_photo(query_for(tmp_path), tiles, [0, 1, 2, 3])
+    assert [v.inliers for v in got] == [30, 0, 0, 0]
+    assert looks.smooth_described == [blocky[0].id]
+
+
+def test_a_large_sharp_tile_set_is_read_for_replication_once_on_a_sample(tmp_path, monkeypatch):
+    """No tile of a sharp set is replicated: a sample of REPLICATION_SAMPLE tiles says so once, and
+    no other tile is decoded for it, however many candidates go unverified."""
+    import geolocator.core.sources.tile_image as tile_image
+
+    tiles = []
+    for i in range(60):  # 60 files: the verifier keeps what it read per file
+        path = tmp_path / f"t{i}.png"
+        Image.fromarray(cv2.resize(smooth_field(30, seed=i), (256, 256), interpolation=cv2.INTER_CUBIC)).save(path)
+        tiles.append(tile_at(path, 4.0 + 0.001 * i))
+    Looks(monkeypatch, tiles, plain={}, smooth={})
+    decoded = []
+    real = tile_image.open_tile_image
+    monkeypatch.setattr(tile_image, "open_tile_image", lambda tile, **kw: decoded.append(tile.id) or real(tile, **kw))
+    v = rerank.Verifier(sift_settings())
+    assert [x.inliers for x in v.verify_photo(query_for(tmp_path), tiles, list(range(60)))] == [0] * 60
+    assert len(decoded) == rerank.REPLICATION_SAMPLE
+    v.verify_photo(query_for(tmp_path), tiles, list(range(60)))
+    assert len(decoded) == rerank.REPLICATION_SAMPLE  # the same sequence: not sampled again
