@@ -232,3 +232,18 @@ def test_a_large_sharp_tile_set_is_read_for_replication_once_on_a_sample(tmp_pat
     assert len(decoded) == rerank.REPLICATION_SAMPLE
     v.verify_photo(query_for(tmp_path), tiles, list(range(60)))
     assert len(decoded) == rerank.REPLICATION_SAMPLE  # the same sequence: not sampled again
+
+
+def test_a_learned_backends_second_look_stops_at_its_clear_match(tmp_path, monkeypatch):
+    """As its first pass, a learned backend's second look stops at the first pair with a clear
+    match (stop_at: 40 inliers): later pairs are not looked at again."""
+    from geolocator.core.matchers import verify as learned
+
+    tiles = write_tiles(tmp_path, replicated=True)
+    looks = Looks(monkeypatch, tiles, plain={}, smooth={0: 45, 1: 50})
+    stand_in = rerank.verify_pair  # Looks' table, read by the target's tag
+    monkeypatch.setattr(learned, "headings_and_scores", lambda photo, targets: [((photo, np.eye(3)), 1) for _ in targets])
+    monkeypatch.setattr(learned, "verify_pair", lambda p, t, s, share=None, heading=None: stand_in(p, t, s, share))
+    got = rerank.Verifier(rerank.VerifySettings(matcher="xfeat")).verify_photo(query_for(tmp_path), tiles, [0, 1, 2])
+    assert [v.inliers for v in got] == [45, 0, 0]
+    assert looks.smooth_described == [tiles[0].id]
