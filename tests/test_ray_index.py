@@ -38,7 +38,9 @@ def test_ray_index_equals_local_index(tmp_path):
     (tmp_path / "tiles" / "t7.png").write_bytes(b"broken")  # a failure is reported the same way
 
     def store(name):
-        return FeatureStore(tmp_path / name, signature=bb.signature, views=("rot0",), dim=bb.dim)
+        # each store in its own parent folder: stores side by side share rows (FeatureStore.adopt),
+        # and the Ray run would then copy the local run's rows instead of computing them
+        return FeatureStore(tmp_path / name / "store", signature=bb.signature, views=("rot0",), dim=bb.dim)
 
     local = extract_into_store(tiles, bb, store("local"), batch_size=4, chunk=6)
     connect(None, num_cpus=2, object_store_mb=80)
@@ -55,7 +57,8 @@ def test_ray_index_equals_local_index(tmp_path):
     assert set(remote.failed) == set(local.failed) == {7}
     np.testing.assert_array_equal(remote.rows, local.rows)
     np.testing.assert_array_equal(store("ray").array(), store("local").array())
-    assert (tmp_path / "ray" / "manifest.log").read_text() == (tmp_path / "local" / "manifest.log").read_text()
+    assert (tmp_path / "ray" / "store" / "manifest.log").read_text() == \
+        (tmp_path / "local" / "store" / "manifest.log").read_text()
 
 
 def test_without_ray_the_flag_says_how_to_install(monkeypatch):
