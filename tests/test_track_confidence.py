@@ -17,14 +17,38 @@ from geolocator.core.sequence import smooth
 from .test_sequence import flight
 
 
-def _fogged_flight():
-    """30 frames 1 s apart at 8 m/s due east; 10-13 fogged (not located, confidence 0, as predict
-    leaves a featureless frame), the others verified."""
-    preds, _ = flight(n=30, bad=range(10, 14), chance=())
-    preds = [replace(p, status=STATUS_NOT_LOCATED, confidence=0.0) if i in range(10, 14)
-             else replace(p, status=STATUS_VERIFIED) for i, p in enumerate(preds)]
+def _fogged_flight(fogged=range(10, 14), verified_confidence=0.999, n=30):
+    """`n` frames 1 s apart at 8 m/s due east; `fogged` ones not located (confidence 0, as predict
+    leaves a featureless frame), the others verified at `verified_confidence` (0.999: above every
+    PLACED_TABLES figure, so the table alone decides)."""
+    preds, _ = flight(n=n, bad=fogged, chance=())
+    preds = [replace(p, status=STATUS_NOT_LOCATED, confidence=0.0) if i in fogged
+             else replace(p, status=STATUS_VERIFIED, confidence=verified_confidence) for i, p in enumerate(preds)]
     [track] = smooth(preds)
     return preds, track
+
+
+def test_a_placed_frame_is_never_more_certain_than_the_verified_frames_it_was_placed_from():
+    """newuser_session16.md section 2: an interpolated frame 8 m from a verified one showed 0.998
+    (PLACED_TABLES' first bucket) beside verified neighbours at 0.997."""
+    preds, track = _fogged_flight(verified_confidence=0.997)
+    for i in range(10, 14):  # between verified 9 and 14: the table gives 0.998 at 8 m, 0.996 at 16 m
+        assert track.points[i].status == "interpolated"
+        assert track.points[i].confidence <= 0.997
+    assert track.points[10].confidence == pytest.approx(0.997)  # 8 m: min(0.998, 0.997)
+    # the two anchors differ: the lesser one caps, whichever side it is on (frame 14 at 0.9)
+    preds = [replace(p, confidence=0.9) if i == 14 else p for i, p in enumerate(preds)]
+    [track] = smooth(preds)
+    assert [track.points[i].confidence for i in range(10, 14)] == [pytest.approx(0.9)] * 4
+    assert track.points[9].confidence == 0.997 and track.points[14].confidence == 0.9  # their own, unchanged
+    # extrapolated past the last verified frame (26): its one anchor caps it (the table: 0.971 at 8.7 m)
+    preds, track = _fogged_flight(fogged=range(27, 30), verified_confidence=0.95)
+    preds = [replace(p, confidence=0.6) if i == 26 else p for i, p in enumerate(preds)]
+    [track] = smooth(preds)
+    for i in (27, 28, 29):
+        assert track.points[i].status == "extrapolated"
+        assert track.points[i].confidence <= 0.6
+    assert track.points[27].confidence == pytest.approx(0.6)  # 8 m past 26: min(0.971, 0.6)
 
 
 def test_an_interpolated_frame_is_read_against_its_distance_from_the_verified_frames():

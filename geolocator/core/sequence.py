@@ -33,7 +33,8 @@ Every frame then says what is true of it (`status`, one of STATUSES):
   point, like a single "not located" photo, and the track line does not pass through it.
 Only `matched`, `corrected` and `flagged` frames are verified. A frame the track placed
 (`interpolated`, `extrapolated`) is trusted as often as such frames were right at its distance from
-the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured); so is a
+the verified frames around it (TrackPoint.confidence, core/track_confidence.py, measured), and never
+more than those frames' own confidences (set: the track through a wrong anchor is wrong); so is a
 `corrected` frame, against the other verified frames: its own confidence was about the top tile
 the track rejected (moved_confidence); a `retrieved` one on another tile than its top claims no
 more than its top did, nor than track_confidence.TWO_PLACES. Truth is never read here except to score.
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -419,6 +420,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         anchors = {j: c.position for j, c in on_track.items()}
     track = _interpolate(times, anchors, model.extrapolate_s)
     points = []
+    placed_from: dict[int, list[int]] = {}  # frame the track placed -> the anchor frames around it
     for j, pred in enumerate(preds):
         chosen = on_track.get(j)
         own = pred.location
@@ -467,8 +469,8 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         confidence, distance = pred.confidence, None
         if source == SOURCE_TRACK:  # placed by the track: read against how far it stands from the evidence
             distance, near = _nearest_anchors(times, anchors, j, location)  # anchors: the verified ones, when any
-            confidence = placed_confidence(status, distance, None if verified_anchors else
-                                           [preds[i].confidence for i in near])
+            confidence = placed_confidence(status, distance)
+            placed_from[j] = near  # capped below, once every anchor's own confidence is known
         elif status == "corrected":
             # Its exported Point is another candidate's, not the top tile its own confidence was
             # measured for (that top is what the track rejected): read it as the track's instead.
@@ -489,6 +491,14 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
             confidence=confidence, anchor_distance_m=distance,
         ))
+    # A frame nothing verified is never shown more certain than the frames it was placed from (as
+    # shown: an anchor is never itself placed, so its figure is final): the track through a wrong
+    # anchor is wrong there too, and the table's first bucket (0.998) lies above many verified
+    # frames' own figures (newuser_session16.md section 2: 0.998 beside verified 0.997).
+    for j, near in placed_from.items():
+        p = points[j]
+        points[j] = replace(p, confidence=placed_confidence(p.status, p.anchor_distance_m,
+                                                            [points[i].confidence for i in near]))
     return Track(name, tuple(points))
 
 

@@ -50,10 +50,13 @@ def placed_confidence(status: str, distance_m: float | None, anchor_confidences:
     `distance_m` metres from the nearest anchor of its track (sequence._nearest_anchors) was right,
     by PLACED_TABLES (linear between buckets, flat before the first).
 
-    `anchor_confidences`: in a flight where nothing is verified the anchors are tiles on the track
-    that appearance alone chose; the frame is then trusted no more than the least trusted of the
-    anchors around it (their own confidences; set, not measured: no such flight was measured), nor
-    more than the table gives at its distance. 0 for a status with no table, or no distance."""
+    `anchor_confidences`: the confidences shown for the anchor frames around it (two between them,
+    one past the track's ends; sequence.smooth_flight passes them always): the frame is trusted no
+    more than the least trusted of them (set, not measured: the track through a wrong anchor is
+    wrong there too, and a frame nothing verified must not read more certain than the verified
+    frames it was placed from; in a flight where nothing is verified the anchors are tiles on the
+    track that appearance alone chose), nor more than the table gives at its distance. None: the
+    table alone. 0 for a status with no table, or no distance."""
     table = PLACED_TABLES.get(status)
     if table is None or distance_m is None:
         return 0.0
