@@ -33,8 +33,15 @@ def _prediction(query: Query, matches=None, **kw) -> Prediction:
 
 
 def test_format_confidence_never_rounds_up_to_certainty():
-    assert [export.format_confidence(c) for c in (0.0, 0.5, 0.994, 0.996, 0.997, 0.9994, 0.9996, 1.0)] == \
-        ["0.00", "0.50", "0.99", "0.996", "0.997", "0.999", "0.999", "1.00"]
+    # three decimals everywhere (mend17: 0.971 in the CSV, 0.9710 in KML, 0.97 in the list and GPX
+    # before); 0.9996 would round to 1.000: 0.999 instead; exactly 1 stays 1.000
+    assert [export.format_confidence(c) for c in (0.0, 0.5, 0.994, 0.996, 0.997, 0.9994, 0.9996, 1.0, 0.97104)] == \
+        ["0.000", "0.500", "0.994", "0.996", "0.997", "0.999", "0.999", "1.000", "0.971"]
+
+
+def test_machine_confidence_is_the_csv_figure():
+    # the CSV's and GeoJSON's 4-decimal round, as text without trailing zeros (KML Data held 0.9710)
+    assert [export.machine_confidence(c) for c in (0.971, 0.99664, 0.5, 1.0)] == ["0.971", "0.9966", "0.5", "1.0"]
 
 
 def test_round_drops_what_json_cannot_hold():

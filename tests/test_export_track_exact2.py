@@ -153,8 +153,8 @@ def _loose():
 
 
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
-LOOSE_DESC = [f"Warning: {NOTE}. verified; confidence 0.46; homography; in no flight (no capture time, or alone)",
-              "not located; confidence 0.00; tile_centre; blank frame; in no flight (no capture time, or alone)",
+LOOSE_DESC = [f"Warning: {NOTE}. verified; confidence 0.457; homography; in no flight (no capture time, or alone)",
+              "not located; confidence 0.000; tile_centre; blank frame; in no flight (no capture time, or alone)",
               "retrieved; confidence 0.999; weighted; in no flight (no capture time, or alone)"]
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
 CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04T10:00:02.500000Z",
@@ -243,7 +243,7 @@ def test_kml_exactly():
     assert [(p["name"], p["desc"], p["when"], p["data"], p["geom"], p["coords"]) for p in loose] == [
         ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "verified", "confidence": "0.4567"}, "Point",
          "2.3456789,1.2345679,0.0"),
-        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "confidence": "0.0000"}, "Point", "2.3456789,1.2345679,0.0"),
+        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
         ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
     clip = _placemarks(folders[1])
     track, *frames = clip

@@ -98,8 +98,8 @@ def test_the_evaluation_panel_leads_with_the_points_error(qtbot):
     assert "median error" not in panel.label.text()
 
 
-@pytest.mark.parametrize("value, text", [(0.997, "0.997"), (0.9996, "0.999"), (1.0, "1.00"), (0.994, "0.99"),
-                                         (0.5, "0.50"), (0.0, "0.00")])
+@pytest.mark.parametrize("value, text", [(0.997, "0.997"), (0.9996, "0.999"), (1.0, "1.000"), (0.994, "0.994"),
+                                         (0.5, "0.500"), (0.0, "0.000")])
 def test_a_confidence_below_one_is_never_written_as_one(value, text):
     from geolocator.core.export import format_confidence
 

@@ -135,6 +135,10 @@ def test_the_map_popup_gives_the_track_position_its_confidence():
 
     preds, track = _fogged_flight()
     html = popup_html(preds[11], None, track.points[11])
-    assert f"interpolated at t=11.0 s, confidence {tc_format(track.points[11].confidence)}" in html
-    # a matched frame: its own answer, whose confidence the popup already shows; no second figure
-    assert "confidence" not in popup_html(preds[3], None, track.points[3]).split("Flight")[1].split("</tr>")[0]
+    th = "<th style='text-align:left;padding-right:6px'>"
+    assert (f"{th}Status</th><td>interpolated</td></tr><tr>{th}Confidence</th>"
+            f"<td>{tc_format(track.points[11].confidence)}</td></tr>") in html
+    assert f"{th}Single frame</th><td>not located, confidence 0.000</td></tr>" in html  # the fogged frame's own
+    # a matched frame: its own answer and confidence; no second figure
+    html = popup_html(preds[3], None, track.points[3])
+    assert html.count("confidence") + html.count("Confidence") == 1 and "<td>matched</td>" in html

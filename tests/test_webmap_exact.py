@@ -220,7 +220,7 @@ def test_popup_exact(tmp_path):
     pred = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=12.345, location_source="homography", note="n&b")
     html = webmap.popup_html(pred, "file:///x/a b\".jpg")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
-            ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.70"),
+            ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.700"),
             ("Location", "50.125000, 10.250000 (homography)"), ("Verified", "42 matching points"),
             ("Error", "12.3 m")]
     assert html == ('<div class="geoloc-popup"><img src="file:///x/a b&quot;.jpg" style="max-width:160px;'
@@ -231,7 +231,7 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.70"), ("Location", "50.125000, 10.250000 (tile_centre)")]
+            ("Status", "not located"), ("Confidence", "0.700"), ("Location", "50.125000, 10.250000 (tile_centre)")]
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
     assert webmap.popup_html(replace(pred, error_m=0.0), "") == \
@@ -243,19 +243,31 @@ def test_popup_of_a_flight_frame(tmp_path):
     pred = _pred(tmp_path, error_m=99.0)
     point = types.SimpleNamespace(status="interpolated<", time_s=12.34, extrapolated_s=None,
                                   location=LatLon(50.2, 10.3), error_m=4.56)
+    # the marker is the track's: its Status and Confidence rows are the track position's, in the
+    # exports' words (newuser16: the map said "Status verified" for a frame the list calls matched),
+    # the single-frame answer in its own row; no "Verified" row: the Point is not that answer
+    point.confidence = 0.8
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
-            ("Status", "retrieved"), ("Flight", "interpolated&lt; at t=12.3 s"), ("Confidence", "0.70"),
-            ("Location", "50.200000, 10.300000 (the flight's estimate)"), ("Verified", "42 matching points"),
-            ("Error", "4.6 m")]
+            ("Status", "interpolated&lt;"), ("Confidence", "0.800"), ("Flight", "t=12.3 s"),
+            ("Single frame", "retrieved, confidence 0.700"),
+            ("Location", "50.200000, 10.300000 (the flight's estimate)"), ("Error", "4.6 m")]
     assert webmap.popup_html(pred, None, point) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
     point2 = types.SimpleNamespace(status="extrapolated", time_s=1.0, extrapolated_s=3.25, location=LatLon(1, 2), error_m=None)
     html = webmap.popup_html(pred, None, point2)
-    assert f"{TH}Flight</th><td>extrapolated at t=1.0 s (3.2 s beyond the verified frames)</td></tr>" in html
+    assert f"{TH}Flight</th><td>t=1.0 s (3.2 s beyond the verified frames)</td></tr>" in html
+    assert f"{TH}Status</th><td>extrapolated</td></tr>{TH}Confidence</th><td>0.700</td></tr>" in html  # none: its own
     assert "Error" not in html  # the frame's own error (99 m) is not the marker's
     point3 = types.SimpleNamespace(status="matched", time_s=1.0, extrapolated_s=0.0, location=LatLon(1, 2),
-                                   error_m=None)
+                                   error_m=None, confidence=0.7)
     assert "(0.0 s beyond the verified frames)" in webmap.popup_html(pred, None, point3)
+    # a matched frame: its own verified answer (same place, same confidence), its matching points,
+    # and no single-frame row: the single photo's "verified" is the same answer
+    html = webmap.popup_html(replace(pred, status="verified", location=LatLon(1, 2)), None, point3)
+    assert f"{TH}Status</th><td>matched</td></tr>" in html and "42 matching points" in html
+    assert "Single frame" not in html
+    html = webmap.popup_html(replace(pred, status="verified", location=LatLon(1, 2.001)), None, point3)
+    assert f"{TH}Single frame</th><td>verified, confidence 0.700</td></tr>" in html  # another place: said
 
 
 def test_near_exact():

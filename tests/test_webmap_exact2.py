@@ -50,7 +50,7 @@ def test_build_map_marker_data_and_fit(tmp_path):
     assert data == {
         "id": "queries/a<b>.jpg", "lat": 50.125, "lon": 10.25, "truth": [50.1, 10.1], "colour": "#1a9850",
         "popup": webmap.popup_html(pred, None),
-        "tooltip": "a&lt;b&gt;.jpg · retrieved · conf 0.70",
+        "tooltip": "a&lt;b&gt;.jpg · retrieved · conf 0.700",
         "topk": [[50, 10, 50.25, 10.5, 1, 0.8766], [50, 10.5, 50.25, 11, 2, 0.5]],
     }
     assert _fit(page) == ([[50.125, 10.25], [50.125, 10.25]], {"padding": [20, 20]})
@@ -152,7 +152,8 @@ def test_build_map_flight_frames_and_track(tmp_path):
     page = _page(None, [pred, other], tracks=[track, Track("one", (point,))])
     a, b = _adds(page)
     assert (a["lat"], a["lon"], a["status"], a["colour"]) == (50.2, 10.3, "interpolated", "#1a9850")
-    assert a["tooltip"] == "a&lt;b&gt;.jpg · t=2.2 s · interpolated"
+    # its track position's confidence (None here: not worked out, so its own 0.7), as the list gives it
+    assert a["tooltip"] == "a&lt;b&gt;.jpg · t=2.2 s · interpolated · conf 0.700"
     assert a["footprint"] == [[1, 2], [3, 4], [5, 6], [7, 8]]
     assert a["popup"] == webmap.popup_html(pred, None, point)
     assert (b["status"], b["colour"], "footprint" in b) == ("not located", "#9e9e9e", False)

@@ -79,6 +79,8 @@ def test_a_frames_popup_says_its_flight_status_and_the_markers_error(tmp_path):
     page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None, tracks=[track]).read_text()
     adds = {d["id"]: d for d in _adds(page)}
     popup = adds["v.mp4#t=14"]["popup"]
-    assert "extrapolated at t=14.0 s (3.0 s beyond the verified frames)" in popup
+    th = "<th style='text-align:left;padding-right:6px'>"
+    assert f"{th}Status</th><td>extrapolated</td></tr>" in popup
+    assert "t=14.0 s (3.0 s beyond the verified frames)" in popup
     assert f"{track.points[14].error_m:.1f} m" in popup and "the flight's estimate" in popup
     assert "Flight" not in webmap.popup_html(preds[14], None)  # a photo on its own: no flight row

@@ -46,12 +46,18 @@ def _round(x: float | None, digits: int = 4) -> float | None:
 
 # Truth sources that record where the CAMERA was (not the ground point at the image centre)
 def format_confidence(confidence: float) -> str:
-    """A confidence for people: two decimals, but never "1.00" for less than 1 (0.997 reads "0.997",
-    0.9996 "0.999"): a certainty must not be shown where the calibration gave none."""
-    text = f"{confidence:.2f}"
-    if text == "1.00" and confidence < 1.0:
-        text = f"{confidence:.3f}" if f"{confidence:.3f}" != "1.000" else "0.999"
-    return text
+    """A confidence for people, one format wherever one is read (the app's list, Results pane and
+    map, the GPX and KML descriptions, the CLI): three decimals ("0.971", "0.600"), but never
+    "1.000" for less than 1 (0.9996 reads "0.999"): a certainty must not be shown where the
+    calibration gave none. Machine fields (CSV, GeoJSON, KML Data) hold machine_confidence."""
+    text = f"{confidence:.3f}"
+    return "0.999" if text == "1.000" and confidence < 1.0 else text
+
+
+def machine_confidence(confidence: float) -> str:
+    """A confidence as the CSV and GeoJSON hold it (4 decimals, no trailing zeros: 0.971,
+    0.9966), for text fields that carry the same figure (KML Data)."""
+    return str(_round(confidence))
 
 
 def _records_camera(truth_source: str | None) -> bool:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .export import DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence, mark_far
+from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
+                     machine_confidence, mark_far)
 from .model import LatLon, Prediction
 from .sequence import Track, TrackPoint
 
@@ -233,7 +234,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.status)
-            pt.extendeddata.newdata("confidence", f"{pred.confidence:.4f}")
+            pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
     colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
                "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
                "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
@@ -256,7 +257,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             if p.confidence is not None:
-                pt.extendeddata.newdata("confidence", f"{p.confidence:.4f}")
+                pt.extendeddata.newdata("confidence", machine_confidence(p.confidence))
             pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
             if p.footprint:
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",

@@ -204,25 +204,35 @@ def marker_colour(pred: Prediction) -> str:
 
 def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str:
     """The marker's popup; `track_point` (core.sequence.TrackPoint): a flight's frame, whose
-    marker stands at its track position with its track status."""
+    marker stands at its track position: its Status and Confidence rows are then that position's,
+    in the exports' words (status `matched`, `interpolated` …, as the list and every export), and
+    the single-frame answer follows in a row of its own where it differs."""
+    status = _safe(pred.status) + (f" ({_safe(pred.note)})" if pred.note else "")
     rows = [
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
-        ("Status", _safe(pred.status) + (f" ({_safe(pred.note)})" if pred.note else "")),
+        ("Status", status),
         ("Confidence", format_confidence(pred.confidence)),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
     if track_point is not None:
-        on_track = f"{_safe(track_point.status)} at t={track_point.time_s:.1f} s"
+        confidence = getattr(track_point, "confidence", None)
+        confidence = pred.confidence if confidence is None else confidence
+        rows[3:5] = [("Status", _safe(track_point.status)), ("Confidence", format_confidence(confidence))]
+        on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
             on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
-        if getattr(track_point, "confidence", None) is not None and track_point.confidence != pred.confidence:
-            on_track += f", confidence {format_confidence(track_point.confidence)}"  # the track position's
-        rows.insert(4, ("Flight", on_track))
+        rows.insert(5, ("Flight", on_track))
+        # the single-frame answer where it is another answer (as the Results pane): a matched frame's
+        # own verified answer is the same one, which a single photo calls "verified"
+        same_word = pred.status == track_point.status or (pred.status == "verified" and track_point.status == "matched")
+        if not (same_word and pred.location == track_point.location and pred.confidence == confidence):
+            rows.insert(6, ("Single frame", f"{status}, confidence {format_confidence(pred.confidence)}"))
         loc = track_point.location
         rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")
-    if pred.top.inliers:
+    # its top's matching points: where the Point is that verified answer (as the Results pane)
+    if pred.top.inliers and (track_point is None or track_point.status in ("matched", "flagged")):
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
     error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
     if error is not None:
@@ -509,7 +519,9 @@ def build_map(
             data["status"] = point.status
             if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
                 data["colour"] = NOT_LOCATED_COLOUR
-            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status}")
+            conf = pred.confidence if getattr(point, "confidence", None) is None else point.confidence
+            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status} · "
+                                    f"conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
         items.append(_script_json(data))
