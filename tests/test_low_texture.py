@@ -48,11 +48,19 @@ def test_low_texture_threshold():
     assert content.MIN_SPREAD == 7.0  # between water (<= 5.6) and every other photo (>= 8.6)
 
 
+def _checks(size, low, high):
+    """A (size, size) pixel checkerboard of `low` and `high`: std (high - low) / 2 exactly, and no
+    part of it a smooth surface (texture_spread the same)."""
+    grey = np.full((size, size), low, np.uint8)
+    grey[(np.add.outer(np.arange(size), np.arange(size)) % 2) == 1] = high
+    return grey
+
+
 def test_survey_of_files(tmp_path):
     """One decode gives both answers: the content-free reason (as content_free_reason) and low
-    texture. Halves 100 / 108: spread 4.0 (< MIN_SPREAD); halves 100 / 120: 10.0 (not low)."""
+    texture. Halves 100 / 108: spread 4.0 (< MIN_SPREAD); a checkerboard of 100 / 120: 10.0 (not low)."""
     Image.fromarray(_halves(64, 100, 108)).save(tmp_path / "flat.png")
-    Image.fromarray(_halves(64, 100, 120)).save(tmp_path / "wider.png")
+    Image.fromarray(_checks(64, 100, 120)).save(tmp_path / "wider.png")
     for source in (tmp_path / "flat.png", str(tmp_path / "flat.png"), Query("q", tmp_path / "flat.png")):
         assert content.survey(source) == (content.content_free_reason(source), True)
     assert content.survey(tmp_path / "wider.png") == (content.content_free_reason(tmp_path / "wider.png"), False)
@@ -86,3 +94,76 @@ def test_predict_applies_the_ceiling_per_photo():
     a, b = P.predict(qs, tiles, scores, ids, low_texture=[True, False])
     assert a.confidence == pytest.approx(0.39) and a.status == "retrieved"
     assert b.confidence == pytest.approx(P.RETRIEVED_CEILING)
+
+
+def _ramp(h, w, left, right):
+    """(h, w) float image rising linearly from `left` to `right` across: a lighting gradient."""
+    return np.tile(np.linspace(left, right, w, dtype=np.float32), (h, 1))
+
+
+def test_texture_spread_takes_the_lighting_out():
+    # a pure ramp 180 -> 250 (a lit wall): a large spread (a uniform ramp of range 70: 70 / sqrt(12)
+    # = 20.2) and no texture at all (a plane is in the fitted surface)
+    ramp = _ramp(200, 240, 180.0, 250.0)
+    assert content.spread_array(ramp) == pytest.approx(70 / np.sqrt(12), rel=0.01)
+    assert content.texture_spread(ramp) == pytest.approx(0.0, abs=1e-3)
+    # a vignette (a paraboloid) likewise
+    yy, xx = np.mgrid[0:200, 0:240] / 240.0
+    assert content.texture_spread(200 - 80 * ((xx - 0.5) ** 2 + (yy - 0.4) ** 2)) == pytest.approx(0.0, abs=1e-3)
+    # the checkerboard of +-5 on the ramp: its own std, 5, is what stays (the board is orthogonal to a
+    # smooth surface up to edge effects: within 1 %)
+    board = _checks(240, 0, 10).astype(np.float32)[:200] - 5.0
+    assert content.texture_spread(ramp + board) == pytest.approx(5.0, rel=0.01)
+    assert content.texture_spread(_checks(64, 100, 120)) == pytest.approx(10.0, rel=0.01)
+    # never more than the plain spread; empty and non-finite images as spread_array
+    noise = np.random.default_rng(0).normal(128, 20, (300, 400))
+    assert content.texture_spread(noise) <= content.spread_array(noise)
+    assert content.texture_spread(np.zeros((0, 0))) == 0.0
+    assert content.texture_spread(np.full((4, 4), np.nan)) == 0.0
+
+
+def white_wall(path, size=(1024, 768), seed=0):
+    """A white plaster wall under a lighting gradient, as newuser session 16 photographed one: 215
+    grey levels, +-22 across and +-7 down (the light), grain of std 6 and blotches of std 3 (256 px
+    fine), saved as JPEG. It passes the content test (structure and detail above their floors:
+    not content-free) and its plain spread is about 14 (above MIN_SPREAD): before texture_spread
+    it counted as textured and claimed the unverified ceiling, 0.60."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grey = 215 + 45 * (xx / w - 0.5) + 15 * (yy / h - 0.5) + rng.normal(0, 6, (h, w))
+    blotches = rng.normal(0, 1, (h // 16 + 1, w // 16 + 1)).astype(np.float32)
+    grey += 3 * cv2.resize(blotches, (w, h), interpolation=cv2.INTER_CUBIC)
+    Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8)).convert("RGB").save(path, quality=90)
+    return path
+
+
+def test_a_white_wall_under_a_lighting_gradient_is_low_texture(tmp_path):
+    wall = white_wall(tmp_path / "wall.jpg")
+    grey = content._grey(wall)
+    assert content.measure(wall).reason is None  # the content test passes it: not "not located"
+    assert content.spread_array(grey) > content.MIN_SPREAD  # the plain spread: "textured" (the fault)
+    assert content.texture_spread(grey) < content.MIN_SPREAD
+    assert content.survey(wall) == (None, True)
+    # so an unverified answer for it claims at most the low-texture ceiling (0.39), not 0.60
+    far = (Match(_tile(0), 0.9, 1), Match(_tile(1000), 0.5, 2))
+    assert P.confidence(far, 8, low_texture=content.survey(wall)[1]) == pytest.approx(P.LOW_TEXTURE_CEILING)
+
+
+def test_the_wall_located_claims_no_more_than_the_low_texture_ceiling(tmp_path):
+    """Through Workspace.locate (tests/test_pipeline_exact.py's small world, photo "b": nothing
+    verifies): the wall's answer is the textured photo's scaled by LOW_TEXTURE_CEILING /
+    RETRIEVED_CEILING (the same cosines; only the ceiling differs)."""
+    from .test_pipeline_exact import world
+
+    wall = white_wall(tmp_path / "wall.jpg")
+    ground = tmp_path / "ground.png"
+    Image.fromarray(np.clip(128 + np.random.default_rng(1).normal(0, 30, (48, 64)), 0, 255).astype(np.uint8)).save(ground)
+    got = {}
+    for name, path in (("wall", wall), ("ground", ground)):
+        ws, _ = world(tmp_path, verify=True)
+        got[name] = ws.locate([Query("a", path), Query("b", path)])[1]
+    assert got["wall"].status == got["ground"].status == "retrieved" and got["ground"].confidence > P.LOW_TEXTURE_CEILING
+    assert got["wall"].confidence == pytest.approx(got["ground"].confidence * P.LOW_TEXTURE_CEILING / P.RETRIEVED_CEILING)

@@ -34,6 +34,11 @@ BLURRED = "too blurred or featureless to match (blur, fog, clear sky)"
 # Rotterdam 2 of 196); every other photo of the demo and the public regions >= 8.6 (vegas-blurhaze's
 # veiled photos); the demo >= 14.5. Such a photo is not "not located" (it may still verify: a
 # weak texture can hold a match), but unverified it claims little (predict.LOW_TEXTURE_CEILING).
+# The test reads texture_spread: the spread once the lighting is taken out (a white wall with a
+# lighting gradient spread 15 grey levels, all of it the gradient, and claimed 0.60: newuser
+# session 16). Measured (training/results/mend_session17.md): water 3.4-4.6; synthetic plaster
+# walls that pass the content test 2.1-6.7; every other photo of the demo and the public regions
+# >= 8.7 but vegas-blurhaze's two most veiled (4.7, 5.7), which the rule now also calls low texture.
 MIN_SPREAD = 7.0
 SPREAD_SIDE = 256
 
@@ -85,6 +90,31 @@ def spread_array(grey: np.ndarray) -> float:
     return value if np.isfinite(value) else 0.0
 
 
+def texture_spread(grey: np.ndarray) -> float:
+    """spread_array with the lighting taken out: the standard deviation (grey levels 0-255) of a
+    grey image (H, W) at SPREAD_SIDE px on its longer side, less the quadratic surface in x and y
+    that fits it best (least squares): a lighting gradient or vignetting is not texture. Never
+    more than spread_array (the surface includes a constant). 0.0 for an empty or non-finite image.
+    A sharp step between two halves loses part of its spread too (a quadratic fits some of a
+    step), so the rule reads it with the measured margins above (MIN_SPREAD), not as a spread."""
+    import cv2
+
+    grey = np.nan_to_num(np.asarray(grey, np.float32))
+    if grey.size == 0:
+        return 0.0
+    h, w = grey.shape
+    scale = SPREAD_SIDE / max(h, w)
+    if scale < 1:
+        grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    yy, xx = np.mgrid[0:grey.shape[0], 0:grey.shape[1]]
+    x, y = (xx / max(grey.shape[1], 1)).ravel(), (yy / max(grey.shape[0], 1)).ravel()  # in [0, 1): well conditioned
+    basis = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    values = grey.astype(np.float64).ravel()
+    coef, *_ = np.linalg.lstsq(basis, values, rcond=None)
+    value = float((values - basis @ coef).std())
+    return value if np.isfinite(value) else 0.0
+
+
 def is_low_texture(spread: float | None) -> bool:
     """Whether a photo of this texture_spread is low texture (below MIN_SPREAD; None: unknown, no)."""
     return spread is not None and spread < MIN_SPREAD
@@ -124,7 +154,7 @@ def measure(source) -> Content:
 
 
 def survey(source) -> tuple[str | None, bool]:
-    """(content_free_reason, whether it is low texture: is_low_texture of its spread_array) of a
+    """(content_free_reason, whether it is low texture: is_low_texture of its texture_spread) of a
     photo (a path or a Query) from one decode, or of its pixels already decoded (a PIL image, e.g.
     verification's: every measure shrinks to 256 px or less, so a larger decode serves); (None,
     False) when it cannot be read (its reading error is reported where it is embedded)."""
@@ -134,7 +164,7 @@ def survey(source) -> tuple[str | None, bool]:
         grey = _grey(source)
     except GeolocatorError:
         return None, False
-    return measure_array(grey).reason, is_low_texture(spread_array(grey))
+    return measure_array(grey).reason, is_low_texture(texture_spread(grey))
 
 
 def content_free_reason(source) -> str | None:

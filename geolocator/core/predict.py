@@ -56,6 +56,9 @@ SMALL_FOOTPRINT_CEILING = 0.29
 # modes, (10 + 1) / (26 + 2) = 0.39: below 0.5, shown as unsure. (With a cosine margin >= 0.5:
 # 5 of 9 right, too few to fit a ceiling of their own.)
 LOW_TEXTURE_CEILING = 0.39
+# A photo of almost no texture once its lighting is removed (content.texture_spread: a blank wall
+# under a lighting gradient, newuser session 16, claimed RETRIEVED_CEILING 0.60) falls here too:
+# label-free it cannot be told from calm water, and no more than water's share was ever measured.
 # The same table and ceiling serve adapted features (mode best), measured on the same regions
 # (training/results/calibration.md): 0 of 474 verified photos wrong, and 22 of 32 unverified ones
 # with a clear cosine win (margin >= 0.9) right (frozen: 6 of 8), both at or above what these
