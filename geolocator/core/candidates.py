@@ -217,3 +217,48 @@ class IndexCandidates:
         if self.tile_mask is not None:
             out.tile_mask = self.tile_mask | rows[:, None]
         return out
+
+
+class WithoutTiles:
+    """A candidates source (DenseCandidates, IndexCandidates) less some tiles, never a candidate:
+    tiles that could not be read (Workspace.tile_failures). Their features are zeros, so they scored
+    0, above every negative cosine, and came back as candidates and answers ("no preview, 0.00" in
+    the app's top-5; newuser session 16) though nothing of them was ever seen.
+
+    `dropped`: tile indices; `n_tiles`: the tile set's size. `top(n)` gives at most `n_tiles -
+    len(dropped)` columns, none of them dropped; `scores` and `matrix` (dense layout) score a
+    dropped tile priors.EXCLUDED, below any cosine and any verified lift."""
+
+    def __init__(self, source, dropped, n_tiles: int) -> None:
+        self.source = source
+        self.dropped = np.unique(np.fromiter((int(i) for i in dropped), np.int64))
+        self.n_tiles = int(n_tiles)
+        self.narrowed = source.narrowed
+        self.original = getattr(source, "original", None)
+        self.matrix = None
+        if source.matrix is not None:
+            self.matrix = source.matrix.copy()
+            self.matrix[:, self.dropped] = EXCLUDED
+
+    @property
+    def readable(self) -> int:
+        """How many tiles may be candidates."""
+        return self.n_tiles - len(self.dropped)
+
+    def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores (Q, m), ids (Q, m)), best first, m = min(n, readable): the source's top m + the
+        dropped count (so m readable ones are among them), the dropped ones taken out."""
+        m = max(0, min(int(n), self.readable))
+        scores, ids = self.source.top(min(self.n_tiles, m + len(self.dropped)))
+        keep = ~np.isin(ids, self.dropped)
+        # a stable order of each row's kept entries: True before False, original order within
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
+        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+
+    def scores(self, ids: np.ndarray) -> np.ndarray:
+        out = np.array(self.source.scores(ids), copy=True)
+        out[np.isin(ids, self.dropped)] = EXCLUDED
+        return out
+
+    def widened(self, rows: np.ndarray) -> WithoutTiles:
+        return WithoutTiles(self.source.widened(rows), self.dropped, self.n_tiles)

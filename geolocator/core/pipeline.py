@@ -317,7 +317,7 @@ class Workspace:
         source = self._candidates(ok, query_features, tile_features, progress, cancel)
         large = source.matrix is None  # above dense_max: no Q x N matrix
         searched = source.original if large else None
-        shown = min(self.settings.top_k, len(tileset))
+        shown = min(self.settings.top_k, getattr(source, "readable", len(tileset)))
         if not self.settings.verify or len(ok) == 0:
             scores, ids = source.top(shown)
             not_located, flat = self._survey(ok, {})
@@ -363,11 +363,25 @@ class Workspace:
             query_features = self._adapter.transform_queries(query_features)
         if tile_features.shape[0] * tile_features.shape[1] > s.dense_max:
             index = self.tile_index(progress=progress, cancel=cancel)
-            return IndexCandidates(queries, query_features, self.searched_tiles(), index, self.tileset.tiles,
-                                   **options)
-        if self._adapter is not None:
-            tile_features = self._adapter.transform_tiles(tile_features)
-        return DenseCandidates(queries, query_features, tile_features, self.tileset.tiles, **options)
+            source = IndexCandidates(queries, query_features, self.searched_tiles(), index, self.tileset.tiles,
+                                     **options)
+        else:
+            if self._adapter is not None:
+                tile_features = self._adapter.transform_tiles(tile_features)
+            source = DenseCandidates(queries, query_features, tile_features, self.tileset.tiles, **options)
+        return self._readable(source)
+
+    def _readable(self, source):
+        """`source` less the tiles that could not be read (candidates.WithoutTiles): their zero
+        features are no evidence, so they are never a candidate or an answer (they are reported:
+        skipped.tile_failures_summary). Unchanged when every tile was read, or none was (nothing
+        else to rank)."""
+        from .candidates import WithoutTiles
+
+        n = len(self.tileset)
+        if not self.tile_failures or len(self.tile_failures) >= n:
+            return source
+        return WithoutTiles(source, self.tile_failures, n)
 
     def _centred(self, query_features: np.ndarray, *, frozen: bool = False) -> np.ndarray:
         """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
@@ -678,8 +692,8 @@ class Workspace:
             if counts[qi, best] < min_inliers[qi] or grounds[qi, best] is None:
                 continue
             holder = tileset.tile_at(grounds[qi, best])
-            if holder is None or holder == candidates[qi, best]:
-                continue
+            if holder is None or holder == candidates[qi, best] or holder in self.tile_failures:
+                continue  # (a tile that could not be read is no answer: _readable)
             where = np.flatnonzero(candidates[qi] == holder)
             if len(where):
                 slot = int(where[0])

@@ -1,0 +1,79 @@
+"""A tile that could not be read is never a candidate or an answer (newuser session 16 / mend16: its
+features are zeros, so it scored 0, above every negative cosine, and stayed in the ranking: a
+`no preview, 0.00` card in the app's top-5 of a truncated GeoTIFF). It is still reported
+(skipped.tile_failures_summary)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geolocator.core.candidates import DenseCandidates, WithoutTiles
+from geolocator.core.model import Query, TileSet
+from geolocator.core.priors import EXCLUDED
+from geolocator.core.skipped import tile_failures_summary
+
+
+def test_a_dropped_tile_is_no_candidate_even_where_it_scores_best():
+    # one photo [1, 0]; tiles: [-1, 0.1] (cosine -0.995), zeros (a tile not read: scores 0, the best),
+    # [-1, -1] (-0.707), [0, 1] (0.0, a tie with the zeros, after it by index)
+    q = np.array([[1.0, 0.0]], np.float32)
+    t = np.array([[-1.0, 0.1], [0.0, 0.0], [-1.0, -1.0], [0.0, 1.0]], np.float32)
+    t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+    dense = DenseCandidates([Query("q", "q.jpg")], q, t, [None] * 4)
+    assert dense.top(1)[1].tolist() == [[1]]  # the fault: the unread tile ranks first
+    src = WithoutTiles(dense, {1: "corrupt"}, 4)
+    assert src.readable == 3
+    scores, ids = src.top(4)  # more than there are readable tiles: the three readable ones
+    assert ids.tolist() == [[3, 2, 0]]
+    assert scores[0] == pytest.approx([0.0, -1 / np.sqrt(2), -1 / np.sqrt(1.01)], abs=1e-6)
+    assert src.top(1)[1].tolist() == [[3]]
+    assert src.scores(np.array([[1, 2]])).tolist()[0][0] == EXCLUDED
+    assert src.matrix[0, 1] == EXCLUDED and src.matrix[0, 3] == pytest.approx(0.0, abs=1e-6)
+    assert dense.matrix[0, 1] == pytest.approx(0.0)  # the source is not changed
+    assert src.widened(np.array([True])).top(2)[1].tolist() == [[3, 2]]
+
+
+@pytest.mark.parametrize("dense_max", [1_000_000, 1])  # the dense matrix, and the TileIndex route
+def test_a_tile_set_with_one_corrupt_tile_never_answers_with_it(tmp_path, dense_max):
+    from geolocator.core.pipeline import Settings, Workspace
+    from tests.test_extract import _img, _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    (tmp_path / "tiles" / "t2.png").write_bytes(b"not an image")
+    photos = []
+    for i in range(4):  # each photo the very pixels of one tile (the corrupt one's too)
+        _img(i).save(tmp_path / f"p{i}.png")
+        photos.append(Query(f"p{i}.png", tmp_path / f"p{i}.png"))
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",), dense_max=dense_max,
+                            top_k=10))
+    ws.set_backbone("tiny", loaded=tiny_backbone())
+    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    predictions = ws.locate(photos)
+    assert set(ws.tile_failures) == {2}
+    for p in predictions:
+        assert [m.tile.id for m in p.matches if m.tile.id == "t2.png"] == []
+        assert len(p.matches) == 3 and [m.rank for m in p.matches] == [1, 2, 3]
+    # the photos of readable tiles find their own tile first (same pixels)
+    assert [predictions[i].top.tile.id for i in (0, 1, 3)] == ["t0.png", "t1.png", "t3.png"]
+    line, _ = tile_failures_summary(ws.tileset.tiles, ws.tile_failures)
+    assert line.startswith("1 tile of 4 could not be read and is not searched") and "t2.png" in line
+
+
+def test_the_answer_does_not_move_onto_a_tile_that_was_not_read():
+    """Workspace._tile_under_centre moves a verified answer to the tile under the photo's centre; an
+    unread tile there (its neighbour was seen, not it) keeps the answer where it was verified."""
+    from types import SimpleNamespace
+
+    from geolocator.core.model import LatLon
+    from geolocator.core.pipeline import Workspace
+
+    ground = LatLon(0.5, 0.5)
+    candidates, counts = np.array([[0, 1]]), np.array([[20, 0]])
+    grounds = np.empty((1, 2), dtype=object)
+    grounds[0, 0] = ground
+    for failures, want_ids, want_counts in (({2: "corrupt"}, [[0, 1]], [[20, 0]]),
+                                            ({}, [[0, 2]], [[20, 21]])):  # read: it takes the answer, 20 + 1
+        ws = SimpleNamespace(tileset=SimpleNamespace(tile_at=lambda g: 2), tile_failures=failures)
+        ids, got_counts, got_grounds, _ = Workspace._tile_under_centre(ws, candidates, counts, grounds, 8)
+        assert ids.tolist() == want_ids and got_counts.tolist() == want_counts
