@@ -118,6 +118,27 @@ def test_the_cli_and_the_app_word_a_geotiffs_own_crs_each_their_own_way(tmp_path
     assert "--epsg" not in app_wording(record)
 
 
+def test_the_cli_and_the_app_word_world_files_without_a_crs_each_their_own_way(tmp_path, monkeypatch):
+    """Some images with world files have no .prj and no CRS was given: the CLI names its --epsg, the
+    app its Coordinate system box (the app said "no --epsg", a flag an app user never saw)."""
+    from geolocator.core.sources import worldfile
+    from geolocator.gui.warnings_log import app_wording
+
+    from .test_sources_exact2 import _ortho
+
+    _ortho(tmp_path, name="a.png", prj=32633)
+    _ortho(tmp_path, name="b.png", prj=None, world=(1.0, 0.0, 0.0, -1.0, 500_064.5, 4_999_999.5))
+    records = _records(monkeypatch)
+    ts = worldfile.load_world_file_folder(tmp_path, None)
+    assert [t.id for t in ts.tiles] == ["a.png"]  # b.png skipped
+    (record,) = records
+    assert record.getMessage() == f"{tmp_path}: some images have world files but no .prj and no --epsg was given; skipped"
+    assert app_wording(record) == (f"{tmp_path}: some images have world files but no .prj, and no EPSG code was "
+                                   "given in the Coordinate system box (when the folder was opened); they were "
+                                   "skipped: open the folder again and give their EPSG code")
+    assert "--epsg" not in app_wording(record)
+
+
 def test_other_warnings_reach_the_app_as_the_core_said_them():
     from geolocator.gui.warnings_log import app_wording
 

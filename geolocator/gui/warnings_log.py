@@ -26,9 +26,10 @@ CRS_BOX = "the EPSG code given in the Coordinate system box (when the folder was
 def app_wording(record: logging.LogRecord) -> str:
     """The app's line for a warning the core logged: a CRS the user gave that was not used is worded
     for the app's Coordinate system box, not the CLI's --epsg (the core's record carries the facts:
-    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN); every other warning as the core said it."""
+    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN, worldfile.PRJ_MISSING); every other warning as the
+    core said it."""
     from ..core.sources.geotiff import EPSG_IGNORED
-    from ..core.sources.worldfile import PRJ_OVERRIDDEN
+    from ..core.sources.worldfile import PRJ_MISSING, PRJ_OVERRIDDEN
 
     facts = getattr(record, EPSG_IGNORED, None)
     if isinstance(facts, dict):
@@ -39,6 +40,11 @@ def app_wording(record: logging.LogRecord) -> str:
     facts = getattr(record, PRJ_OVERRIDDEN, None)
     if isinstance(facts, dict):
         return f"{facts['path']} says {facts['own']} but {CRS_BOX} is {facts['given']}; {facts['given']} is used"
+    facts = getattr(record, PRJ_MISSING, None)
+    if isinstance(facts, dict):
+        return (f"{facts['path']}: some images have world files but no .prj, and no EPSG code was given in the "
+                "Coordinate system box (when the folder was opened); they were skipped: open the folder again "
+                "and give their EPSG code")
     return record.getMessage()
 
 

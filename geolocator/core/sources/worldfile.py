@@ -94,6 +94,9 @@ def _geotiff_georef(path: Path):
 
 
 PRJ_OVERRIDDEN = "prj_overridden"  # a log record's attribute: {"path" (the .prj), "own", "given"} labels
+# a log record's attribute: {"path" (the folder)}: images with world files, no .prj and no CRS given,
+# skipped (the CLI names its --epsg; the app its Coordinate system box: gui.warnings_log.app_wording)
+PRJ_MISSING = "prj_missing"
 
 
 def _image_crs(image: Path, epsg, folder: Path):
@@ -260,7 +263,8 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
         raise InputError(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
                                  "or a .prj file beside each image")
     if need_crs:
-        log.warning("%s: some images have world files but no .prj and no --epsg was given; skipped", folder)
+        log.warning("%s: some images have world files but no .prj and no --epsg was given; skipped", folder,
+                    extra={PRJ_MISSING: {"path": str(folder)}})
     if not tiles:
         detail = f" ({'; '.join(skipped[:3])})" if skipped else ""
         raise InputError(folder, f"no images with world files ({' '.join(WORLD_FILE_SUFFIXES)}) found{detail}")
