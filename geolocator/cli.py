@@ -669,6 +669,37 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def cmd_cache(args) -> int:
+    """List the feature stores under the cache folder (size, last used), or with --prune DAYS remove
+    those not used for DAYS days (never one in use: core/store_prune.py)."""
+    from datetime import datetime
+
+    from .core.cache import default_cache_root
+    from .core.store_prune import list_stores, prune_stores
+
+    root = args.cache_dir if args.cache_dir is not None else default_cache_root()
+    if args.prune is not None:
+        removed, busy = prune_stores(root, args.prune)
+        for info in removed:
+            print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
+        for info in busy:
+            print(f"kept {info.path.name}: in use")
+        freed = sum(i.bytes for i in removed)
+        print(f"removed {_count(len(removed), 'feature store')} not used for {args.prune:g} days "
+              f"({_megabytes(freed)} freed) from {root / 'stores'}")
+        return 0
+    stores = list_stores(root)
+    now = time.time()
+    for info in stores:
+        when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
+        days = max(0.0, (now - info.last_used) / 86_400)
+        print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
+              f"{'  in use' if info.in_use else ''}  {info.path.name}")
+    print(f"{_count(len(stores), 'feature store')}, {_megabytes(sum(i.bytes for i in stores))}, in {root / 'stores'}"
+          + ("; remove the ones not used for N days with --prune N" if stores else ""))
+    return 0
+
+
 def cmd_fetch_tiles(args) -> int:
     """Download the XYZ tiles of an area (a bbox, or around photos' GPS) into a folder or .mbtiles."""
     from .core.sources import fetch as F
@@ -852,6 +883,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retries", type=_whole_number(0), default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
+
+    p = sub.add_parser("cache", help="list the feature stores in the cache, or remove the ones not used lately",
+                       description="Each tile set (and backbone) has a feature store under <cache>/stores/; a tile "
+                       "set that changed leaves its old store behind. Lists them with their size and when each "
+                       "was last used; --prune DAYS removes those not used for DAYS days, never one in use.")
+    p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
+    p.add_argument("--prune", type=float, metavar="DAYS",
+                   help="remove the stores not used for this many days (0: every store not in use)")
+    p.set_defaults(func=cmd_cache)
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice
     return parser

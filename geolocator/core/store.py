@@ -106,6 +106,11 @@ class FeatureStore:
         self._np_dtype = np.dtype(DTYPES[dtype])
         self.row_bytes = len(self.views) * self.dim * self._np_dtype.itemsize
         self.root.mkdir(parents=True, exist_ok=True)
+        from .store_prune import mark_in_use
+
+        # "last used" for `geolocator cache`, and a shared lock held while this object lives, so
+        # `geolocator cache --prune` never removes a store in use (store_prune.py)
+        self._in_use = mark_in_use(self.root)
         self._meta()
         self._rows: dict[str, int] = {}
         self.n_rows = 0
