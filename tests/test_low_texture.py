@@ -56,6 +56,14 @@ def _checks(size, low, high):
     return grey
 
 
+def test_low_texture_by_its_spread_or_its_texture():
+    assert content.MIN_TEXTURE == 4.0  # below every real photo measured (>= 4.7), above fine plaster walls
+    assert content.is_low_texture(20.0, content.MIN_TEXTURE - 0.01)  # the lit wall: spread 14, texture ~3
+    assert not content.is_low_texture(20.0, content.MIN_TEXTURE)
+    assert content.is_low_texture(content.MIN_SPREAD - 0.01, 50.0)  # either says so
+    assert not content.is_low_texture(None, None) and not content.is_low_texture(8.0, None)
+
+
 def test_survey_of_files(tmp_path):
     """One decode gives both answers: the content-free reason (as content_free_reason) and low
     texture. Halves 100 / 108: spread 4.0 (< MIN_SPREAD); a checkerboard of 100 / 120: 10.0 (not low)."""
@@ -145,7 +153,7 @@ def test_a_white_wall_under_a_lighting_gradient_is_low_texture(tmp_path):
     grey = content._grey(wall)
     assert content.measure(wall).reason is None  # the content test passes it: not "not located"
     assert content.spread_array(grey) > content.MIN_SPREAD  # the plain spread: "textured" (the fault)
-    assert content.texture_spread(grey) < content.MIN_SPREAD
+    assert content.texture_spread(grey) < content.MIN_TEXTURE
     assert content.survey(wall) == (None, True)
     # so an unverified answer for it claims at most the low-texture ceiling (0.39), not 0.60
     far = (Match(_tile(0), 0.9, 1), Match(_tile(1000), 0.5, 2))

@@ -34,12 +34,15 @@ BLURRED = "too blurred or featureless to match (blur, fog, clear sky)"
 # Rotterdam 2 of 196); every other photo of the demo and the public regions >= 8.6 (vegas-blurhaze's
 # veiled photos); the demo >= 14.5. Such a photo is not "not located" (it may still verify: a
 # weak texture can hold a match), but unverified it claims little (predict.LOW_TEXTURE_CEILING).
-# The test reads texture_spread: the spread once the lighting is taken out (a white wall with a
-# lighting gradient spread 15 grey levels, all of it the gradient, and claimed 0.60: newuser
-# session 16). Measured (training/results/mend_session17.md): water 3.4-4.6; synthetic plaster
-# walls that pass the content test 2.1-6.7; every other photo of the demo and the public regions
-# >= 8.7 but vegas-blurhaze's two most veiled (4.7, 5.7), which the rule now also calls low texture.
 MIN_SPREAD = 7.0
+# A photo is low texture too when its texture_spread (the spread once the lighting is taken out) is
+# below MIN_TEXTURE: a white wall under a lighting gradient spread 14-15 grey levels, nearly all of
+# it the gradient, and claimed 0.60 (newuser session 16). Measured (training/results/
+# mend_session17.md, texture_spread): water 3.4-4.6; synthetic plaster walls that pass the content
+# test 2.1-3.9 (fine grain), 4.2-6.7 with coarse blotches; every other photo of the demo and the 11
+# public regions >= 4.7 (vegas-blurhaze's most veiled, right at tile level: kept out), then 5.7 and
+# >= 8.7. Not MIN_SPREAD: 4.7 and 5.7 would fall below it. Set between, not fitted.
+MIN_TEXTURE = 4.0
 SPREAD_SIDE = 256
 
 
@@ -96,7 +99,7 @@ def texture_spread(grey: np.ndarray) -> float:
     that fits it best (least squares): a lighting gradient or vignetting is not texture. Never
     more than spread_array (the surface includes a constant). 0.0 for an empty or non-finite image.
     A sharp step between two halves loses part of its spread too (a quadratic fits some of a
-    step), so the rule reads it with the measured margins above (MIN_SPREAD), not as a spread."""
+    step), so the rule reads it against its own measured floor (MIN_TEXTURE)."""
     import cv2
 
     grey = np.nan_to_num(np.asarray(grey, np.float32))
@@ -115,9 +118,10 @@ def texture_spread(grey: np.ndarray) -> float:
     return value if np.isfinite(value) else 0.0
 
 
-def is_low_texture(spread: float | None) -> bool:
-    """Whether a photo of this texture_spread is low texture (below MIN_SPREAD; None: unknown, no)."""
-    return spread is not None and spread < MIN_SPREAD
+def is_low_texture(spread: float | None, texture: float | None = None) -> bool:
+    """Whether a photo of this spread (spread_array) is low texture: below MIN_SPREAD, or its
+    `texture` (texture_spread: the lighting taken out) below MIN_TEXTURE. None: unknown, no."""
+    return (spread is not None and spread < MIN_SPREAD) or (texture is not None and texture < MIN_TEXTURE)
 
 
 def measure_array(grey: np.ndarray) -> Content:
@@ -154,7 +158,8 @@ def measure(source) -> Content:
 
 
 def survey(source) -> tuple[str | None, bool]:
-    """(content_free_reason, whether it is low texture: is_low_texture of its texture_spread) of a
+    """(content_free_reason, whether it is low texture: is_low_texture of its spread_array and
+    texture_spread) of a
     photo (a path or a Query) from one decode, or of its pixels already decoded (a PIL image, e.g.
     verification's: every measure shrinks to 256 px or less, so a larger decode serves); (None,
     False) when it cannot be read (its reading error is reported where it is embedded)."""
@@ -164,7 +169,7 @@ def survey(source) -> tuple[str | None, bool]:
         grey = _grey(source)
     except GeolocatorError:
         return None, False
-    return measure_array(grey).reason, is_low_texture(texture_spread(grey))
+    return measure_array(grey).reason, is_low_texture(spread_array(grey), texture_spread(grey))
 
 
 def content_free_reason(source) -> str | None:
