@@ -52,7 +52,8 @@ def test_defaults_and_the_exact_files(tmp_path):
     assert st.row_bytes == 2 * 4 * 2 and len(st) == 0 and st.n_rows == 0
     assert json.loads((root / "meta.json").read_text()) == {
         "version": 1, "signature": SIG, "views": ["rot0", "rot90"], "dim": 4, "dtype": "float16"}
-    assert sorted(p.name for p in root.iterdir()) == ["meta.json"]  # no .tmp left, no data before a row
+    # no .tmp left, no data before a row; the last-used stamp and the in-use lock (store_prune.py)
+    assert sorted(p.name for p in root.iterdir()) == ["in-use.lock", "last-used", "meta.json"]
     assert st.data_path == root / "features.bin" and st.manifest_path == root / "manifest.log"
     rows = st.append(["k0", "k1"], _feats(2))
     assert rows.dtype == np.int64 and rows.tolist() == [0, 1]
