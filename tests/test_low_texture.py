@@ -72,6 +72,17 @@ def test_survey_of_files(tmp_path):
     for source in (tmp_path / "flat.png", str(tmp_path / "flat.png"), Query("q", tmp_path / "flat.png")):
         assert content.survey(source) == (content.content_free_reason(source), True)
     assert content.survey(tmp_path / "wider.png") == (content.content_free_reason(tmp_path / "wider.png"), False)
+    # a checkerboard 100 / 110: spread 5 (< MIN_SPREAD) but texture_spread 5 too (>= MIN_TEXTURE): low
+    # texture by its spread alone, so survey must read both (mutation check: spread dropped survived)
+    Image.fromarray(_checks(64, 100, 110)).save(tmp_path / "fine.png")
+    assert content.texture_spread(_checks(64, 100, 110)) >= content.MIN_TEXTURE
+    assert content.survey(tmp_path / "fine.png")[1] is True
+    # the same board on a lighting ramp 100 -> 160: spread ~18, texture_spread ~5, between MIN_TEXTURE and
+    # MIN_SPREAD, like vegas-blurhaze's veiled q_0015 (4.7, right at tile level): not low texture
+    lit = (_checks(64, 0, 10).astype(np.float32) - 5 + _ramp(64, 64, 100.0, 160.0)).round().astype(np.uint8)
+    Image.fromarray(lit).save(tmp_path / "lit.png")
+    assert content.MIN_TEXTURE <= content.texture_spread(lit) < content.MIN_SPREAD <= content.spread_array(lit)
+    assert content.survey(tmp_path / "lit.png")[1] is False
     assert content.spread_array(content._grey(tmp_path / "flat.png")) == pytest.approx(4.0)
     (tmp_path / "bad.png").write_bytes(b"not a png")
     assert content.survey(tmp_path / "bad.png") == (None, False)  # its error is reported where it is embedded
@@ -127,6 +138,10 @@ def test_texture_spread_takes_the_lighting_out():
     noise = np.random.default_rng(0).normal(128, 20, (300, 400))
     assert content.texture_spread(noise) <= content.spread_array(noise)
     assert content.texture_spread(np.zeros((0, 0))) == 0.0
+    # the pixel type does not matter: a uint8 image is measured as its float copy (shrunk in float, not
+    # rounded to whole grey levels by the resize: 600 px of noise -> 256 px blocks of non-whole means)
+    grains = np.random.default_rng(0).integers(0, 256, (512, 600)).astype(np.uint8)
+    assert content.texture_spread(grains) == pytest.approx(content.texture_spread(grains.astype(np.float32)), rel=1e-9)
     assert content.texture_spread(np.full((4, 4), np.nan)) == 0.0
 
 
