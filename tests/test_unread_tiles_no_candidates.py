@@ -77,3 +77,40 @@ def test_the_answer_does_not_move_onto_a_tile_that_was_not_read():
         ws = SimpleNamespace(tileset=SimpleNamespace(tile_at=lambda g: 2), tile_failures=failures)
         ids, got_counts, got_grounds, _ = Workspace._tile_under_centre(ws, candidates, counts, grounds, 8)
         assert ids.tolist() == want_ids and got_counts.tolist() == want_counts
+
+
+class _Source:
+    """A candidates source of one photo over 300 tiles scoring 1 - i / 299 (tile 0 best), with the
+    attributes the Workspace reads handed through."""
+
+    n = 300
+    narrowed = np.array([True])
+    original = object()
+    matrix = None
+
+    def __init__(self):
+        self.stored = np.array([[0.5, 0.4]])
+
+    def top(self, k):
+        k = min(k, self.n)
+        return (1 - np.arange(k) / (self.n - 1))[None], np.arange(k)[None]
+
+    def scores(self, ids):
+        return self.stored  # its own array: the wrapper must not write into it
+
+    def widened(self, rows):
+        return self
+
+
+def test_without_tiles_keeps_the_order_of_a_long_row_and_hands_the_source_through():
+    src = _Source()
+    dropped = range(0, 300, 3)  # every third tile not read
+    w = WithoutTiles(src, dropped, 300)
+    assert w.readable == 200 and w.narrowed is src.narrowed and w.original is src.original and w.matrix is None
+    scores, ids = w.top(150)  # rows far longer than 16: the kept ones in the source's order, best first
+    assert ids.tolist() == [[i for i in range(300) if i % 3][:150]]
+    assert scores[0].tolist() == pytest.approx([1 - i / 299 for i in range(300) if i % 3][:150])
+    assert w.top(0)[1].shape == (1, 0) and w.top(500)[1].shape == (1, 200)
+    got = w.scores(np.array([[0, 1]]))
+    assert got.tolist() == [[EXCLUDED, 0.4]] and src.stored.tolist() == [[0.5, 0.4]]  # the source's array untouched
+    assert w.widened(np.array([True])).top(2)[1].tolist() == [[1, 2]]
