@@ -91,3 +91,101 @@ def test_the_cache_command_lists_and_prunes(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("removed old (") and out[-1].startswith("removed 1 feature store not used for 30 days")
     assert [p.name for p in (tmp_path / "stores").iterdir()] == ["new"]
+
+
+def test_prune_edges_days_zero_the_boundary_and_the_clock(tmp_path):
+    now = 2_000_000_000.0  # a whole second: the stamp reads back exactly
+    for name in ("a", "b"):
+        _store(tmp_path, name, 1)
+    gc.collect()
+    stores = tmp_path / "stores"
+    _age(stores / "a", 7, now)  # exactly 7 days: "not used for 7 days" includes it
+    _age(stores / "b", 6.5, now)
+    assert (stores / "a" / store_prune.USED).stat().st_mtime == now - 7 * DAY
+    removed, _ = store_prune.prune_stores(tmp_path, 7, now=now)
+    assert [s.path.name for s in removed] == ["a"]
+    removed, _ = store_prune.prune_stores(tmp_path, 0, now=now)  # 0 days: every store not in use
+    assert [s.path.name for s in removed] == ["b"]
+    with pytest.raises(ValueError, match="days must be 0 or more, got -1"):
+        store_prune.prune_stores(tmp_path, -1)
+    # without `now`: the clock (a store stamped a day in the future is not 0 days old yet... it is
+    # newer than the clock, so --prune 0 keeps it; one 10 days old goes)
+    for name, days in (("new", -1), ("old", 10)):
+        _store(tmp_path, name, 1)
+        gc.collect()
+        _age(stores / name, days, time.time())
+    removed, _ = store_prune.prune_stores(tmp_path, 0)
+    assert [s.path.name for s in removed] == ["old"]
+    # a given `now` is used, not the clock: 30 days ahead the new one is old
+    removed, _ = store_prune.prune_stores(tmp_path, 7, now=time.time() + 30 * DAY)
+    assert [s.path.name for s in removed] == ["new"]
+
+
+def test_a_store_from_before_the_stamp_and_the_lock(tmp_path):
+    """A store written before session 17 has no last-used stamp and no lock file: its newest file
+    says when it was last written, it is not in use, and it can be pruned. An empty folder: 0 bytes,
+    last used at the epoch."""
+    _store(tmp_path, "older", 2)
+    gc.collect()
+    root = tmp_path / "stores" / "older"
+    (root / store_prune.USED).unlink()
+    (root / store_prune.LOCK).unlink()
+    when = 1_500_000_000.0
+    for p in root.iterdir():
+        os.utime(p, (when, when - 100 * (p.name == "meta.json")))  # the newest: features and manifest
+    (tmp_path / "stores" / "empty").mkdir()
+    listed = {s.path.name: s for s in store_prune.list_stores(tmp_path)}
+    assert (listed["older"].last_used, listed["older"].in_use) == (when, False)
+    assert (listed["empty"].bytes, listed["empty"].last_used) == (0, 0.0)
+    removed, busy = store_prune.prune_stores(tmp_path, 1)
+    assert sorted(s.path.name for s in removed) == ["empty", "older"] and busy == []
+
+
+def test_a_file_that_vanishes_while_sizing_is_left_out(tmp_path, monkeypatch):
+    _store(tmp_path, "a", 3)
+    gc.collect()
+    root = tmp_path / "stores" / "a"
+    sizes = {p.name: p.stat().st_size for p in root.iterdir()}
+    real, gone = os.stat, []
+
+    def stat(path, *args, **kw):
+        if not gone and os.path.dirname(str(path)) == str(root):  # the first file asked for: vanished
+            gone.append(os.path.basename(str(path)))
+            raise FileNotFoundError(path)
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(os, "stat", stat)
+    (info,) = store_prune.list_stores(tmp_path)
+    assert info.bytes == sum(v for k, v in sizes.items() if k != gone[0])  # the others still counted
+
+
+def test_a_store_that_cannot_be_removed_is_said_and_the_rest_go_on(tmp_path, monkeypatch):
+    now = time.time()
+    for name in ("a", "b"):
+        _store(tmp_path, name, 1)
+    gc.collect()
+    _age(tmp_path / "stores" / "a", 20, now)  # oldest first: a fails, b must still go
+    _age(tmp_path / "stores" / "b", 10, now)
+    real = store_prune.shutil.rmtree
+
+    def rmtree(path, *a, **kw):
+        if path.name == "a":
+            raise PermissionError(path)
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(store_prune.shutil, "rmtree", rmtree)
+    removed, busy = store_prune.prune_stores(tmp_path, 5, now=now)
+    assert [s.path.name for s in removed] == ["b"] and [s.path.name for s in busy] == ["a"]
+
+
+def test_without_flock_the_time_alone_decides(tmp_path, monkeypatch):
+    """Windows has no fcntl: no lock is taken or held, and an old store is pruned by its time."""
+    monkeypatch.setattr(store_prune, "fcntl", None)
+    held = _store(tmp_path, "held", 1)
+    assert held._in_use is None
+    now = time.time()
+    _age(held.root, 30, now)
+    (info,) = store_prune.list_stores(tmp_path)
+    assert info.in_use is False
+    removed, busy = store_prune.prune_stores(tmp_path, 7, now=now)
+    assert [s.path.name for s in removed] == ["held"] and busy == []

@@ -91,7 +91,8 @@ def _info(root: Path) -> StoreInfo:
             except OSError:
                 continue
             size += st.st_size
-            newest = max(newest, st.st_mtime)
+            if name != LOCK:  # made by looking (_exclusive) as much as by using: no sign of use
+                newest = max(newest, st.st_mtime)
     try:
         used = (root / USED).stat().st_mtime
     except OSError:  # a store from before the stamp: its newest file says when it was last written
