@@ -469,8 +469,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         confidence, distance = pred.confidence, None
         if source == SOURCE_TRACK:  # placed by the track: read against how far it stands from the evidence
             distance, near = _nearest_anchors(times, anchors, j, location)  # anchors: the verified ones, when any
-            confidence = placed_confidence(status, distance)
-            placed_from[j] = near  # capped below, once every anchor's own confidence is known
+            placed_from[j] = near  # its confidence is set below, once every anchor's own is final
         elif status == "corrected":
             # Its exported Point is another candidate's, not the top tile its own confidence was
             # measured for (that top is what the track rejected): read it as the track's instead.
