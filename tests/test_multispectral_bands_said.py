@@ -74,3 +74,4 @@ def test_unmarked_colour_bands_counts_only_unmarked_rasters_of_four_or_more_data
     assert f([CI.undefined, CI.blue, CI.undefined, CI.undefined]) == 0  # any colour mark: the file names its colours
     assert f([CI.cyan, CI.magenta, CI.yellow, CI.black]) == 0  # CMYK is converted
     assert f([CI.gray]) == 0
+    assert f([CI.palette, CI.undefined, CI.undefined, CI.undefined]) == 0  # a palette band is no data band: 3 remain
