@@ -75,3 +75,21 @@ def test_unmarked_colour_bands_counts_only_unmarked_rasters_of_four_or_more_data
     assert f([CI.cyan, CI.magenta, CI.yellow, CI.black]) == 0  # CMYK is converted
     assert f([CI.gray]) == 0
     assert f([CI.palette, CI.undefined, CI.undefined, CI.undefined]) == 0  # a palette band is no data band: 3 remain
+
+
+def test_a_header_whose_colour_interpretation_cannot_be_read_is_cut_all_the_same(tmp_path, monkeypatch, caplog):
+    """Found by tests/test_fuzz_parsers.py::test_fuzz_geotiff on this change: a damaged TIFF whose
+    colorinterp raised GDAL's CPLE_AppDefinedError ("Incompatible type for StripOffsets") escaped
+    cut_geotiff as a traceback; the band check is a courtesy and must never stop a tile set opening."""
+    from rasterio._err import CPLE_AppDefinedError
+
+    from geolocator.core.sources import geotiff
+
+    def broken(_colorinterp):
+        raise CPLE_AppDefinedError(1, 1, 'TIFFFetchStripThing:Incompatible type for "StripOffsets"')
+
+    monkeypatch.setattr(geotiff, "unmarked_colour_bands", broken)
+    tif = _write(tmp_path / "ms1.tif", 4)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert len(cut_geotiff(tif, 20)) == 4
+    assert _warnings(caplog) == []

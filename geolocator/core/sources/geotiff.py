@@ -175,7 +175,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             gcps = ds.gcps[0] if t.is_identity else []
             kind = georeference_kind(own_crs, t, gcps)
             validity = _valid_fraction_table(ds) if crs is not None else None
-            unmarked = unmarked_colour_bands(ds.colorinterp)
+            try:
+                unmarked = unmarked_colour_bands(ds.colorinterp)
+            except Exception:  # noqa: BLE001 - a damaged header (GDAL's CPLE errors): the windows' reads say what is wrong
+                unmarked = 0
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
     if kind == GCPS_ONLY:
