@@ -337,6 +337,23 @@ def _band_indexes(ds) -> tuple[str, list[int]]:
     return ("rgb", data_bands[:3]) if len(data_bands) >= 3 else ("grey", data_bands[:1])
 
 
+def unmarked_colour_bands(colorinterp) -> int:
+    """How many data bands a raster has when it has four or more and none is marked red/green/blue
+    or C/M/Y/K, so that _band_indexes falls back to reading bands 1-3 as red, green, blue; else 0.
+
+    `colorinterp`: the bands' rasterio ColorInterp values, in band order. Multispectral products
+    (WorldView, PlanetScope, Sentinel-2 stacks) store blue, green, red, near-infrared in that order
+    with no colour marks, so their first three bands are blue, green, red: the caller warns once."""
+    from rasterio.enums import ColorInterp as CI
+
+    interp = list(colorinterp)
+    marked = (CI.red, CI.green, CI.blue, CI.cyan, CI.magenta, CI.yellow, CI.black)
+    if any(ci in marked for ci in interp):  # colours named: _band_indexes follows them
+        return 0
+    data = [ci for ci in interp if ci not in (CI.alpha, CI.palette)]
+    return len(data) if len(data) >= 4 else 0
+
+
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels

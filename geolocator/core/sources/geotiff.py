@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
-from ..images import TIFF_SUFFIXES
+from ..images import TIFF_SUFFIXES, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
 
@@ -175,6 +175,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             gcps = ds.gcps[0] if t.is_identity else []
             kind = georeference_kind(own_crs, t, gcps)
             validity = _valid_fraction_table(ds) if crs is not None else None
+            try:
+                unmarked = unmarked_colour_bands(ds.colorinterp)
+            except Exception:  # noqa: BLE001 - a damaged header (GDAL's CPLE errors): the windows' reads say what is wrong
+                unmarked = 0
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
     if kind == GCPS_ONLY:
@@ -234,6 +238,12 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         windows = kept
         if not windows:
             raise InputError(path, "no window holds data in at least half its area (the raster is transparent or nodata)")
+    if unmarked:  # the tiles would look right to no one, and nothing else would say why
+        log.warning("%s has %d bands and none is marked red, green or blue: bands 1, 2, 3 are read as red, green, "
+                    "blue. Multispectral imagery often stores blue first (WorldView, PlanetScope, Sentinel-2: blue, "
+                    "green, red, near-infrared); if so, export a natural-colour GeoTIFF (gdal_translate -b 3 -b 2 "
+                    "-b 1 %s rgb.tif) or mark its bands (gdal_edit.py -colorinterp_1 blue -colorinterp_2 green "
+                    "-colorinterp_3 red %s)", path, unmarked, path, path)
     if dropped:
         log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
                  path, dropped, dropped + len(windows))
