@@ -182,22 +182,3 @@ def test_replicated_tiles_are_looked_at_smoothed(tmp_path, monkeypatch):
     got = rerank.Verifier(xfeat(learned_blind=2, deblock=False)).verify_photo(query_for(tmp_path), tiles, [0, 1])
     assert [v.inliers for v in got] == [0, 20]
     assert {p[1] for p in stand.pairs if p[0] >= 100} == {0, 1}
-
-
-def test_widening_verifies_the_next_tiles_without_the_blind_pass(tmp_path, monkeypatch):
-    """verify_photo(blind=False), as widen_unverified calls it: the photo's lower-ranked tiles get
-    the looks as taken only (the pass stays on its best-ranked tiles, what its cost is measured on)."""
-    tiles = write_tiles(tmp_path)
-    stand = Stand(monkeypatch, tiles, {(140, 2): 30})
-    got = rerank.Verifier(xfeat(learned_blind=3)).verify_photo(query_for(tmp_path), tiles, [0, 1, 2], blind=False)
-    assert [v.inliers for v in got] == [0, 0, 0] and stand.turned == []
-    # through widen_unverified: photo "a" found nothing among its first tile; tiles 1-2 are verified
-    # without the pass, so tile 2's 30 (turned) is not found
-    stand = Stand(monkeypatch, tiles, {(140, 2): 30, (140, 0): 12})
-    v, query = rerank.Verifier(xfeat(learned_blind=3)), query_for(tmp_path)
-    first = v.verify_photo(query, tiles, [0])
-    assert [x.inliers for x in first] == [12] and stand.turned == [25.0, 40.0, 50.0]
-    wide, out = rerank.widen_unverified(v, [query], tiles, np.array([[0, 1, 2, 3]]), np.array([[0]]), [first], 8, 3,
-                                        confident=40)
-    assert wide.tolist() == [[0, 1, 2]] and [x.inliers for x in out[0]] == [12, 0, 0]
-    assert stand.turned == [25.0, 40.0, 50.0]  # not described again

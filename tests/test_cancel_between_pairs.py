@@ -198,7 +198,7 @@ def test_widening_passes_the_cancel_token_to_each_photo(monkeypatch):
     given = []
 
     class Recorder:
-        def verify_photo(self, query, tiles, extra, footprint, cancel=None, blind=True):
+        def verify_photo(self, query, tiles, extra, footprint, cancel=None):
             given.append(cancel)
             return [Verification(0) for _ in extra]
 

@@ -711,7 +711,7 @@ class _Recorder:
     def __init__(self):
         self.calls = []
 
-    def verify_photo(self, query, tiles, extra, footprint, cancel=None, blind=True):
+    def verify_photo(self, query, tiles, extra, footprint, cancel=None):
         self.calls.append((query, list(extra), footprint))
         return [Verification(100 + int(t)) for t in extra]
 

@@ -688,8 +688,7 @@ def test_widen_hands_the_tiles_on_and_takes_thresholds_as_a_column():
     calls = []
 
     class Recorder:
-        def verify_photo(self, query, tiles, extra, footprint, cancel=None, blind=True):
-            assert blind is False  # widened tiles get no learned blind pass (VerifySettings.learned_blind)
+        def verify_photo(self, query, tiles, extra, footprint, cancel=None):
             calls.append((query, tiles, list(extra), footprint))
             return [Verification(100 + int(t)) for t in extra]
 

@@ -978,7 +978,7 @@ class Verifier:
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
                      footprint_m: float | ViewGeometry | None = None, *, decoded=None,
-                     cancel: CancelToken | None = None, blind: bool = True) -> list[Verification]:
+                     cancel: CancelToken | None = None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
         footprint across, metres, when known (altitude and focal length), or an oblique photo's
@@ -990,14 +990,13 @@ class Verifier:
         `cancel`: checked before each new pair evaluation and tile description (a learned pair
         takes ~0.5-1 s, a photo 20-64 of them); raises Cancelled there, keeping the pairs this
         call evaluated before it (pair_store), so the same call run again answers as if it had
-        never stopped. `blind`: False leaves out a learned backend's blind pass (VerifySettings.
-        learned_blind): widening (widen_unverified) verifies a photo's lower-ranked tiles without it."""
+        never stopped."""
         self._call = _CallImage(query, self.settings.max_side)
         self._cancel = cancel
         photo_key = self.photo_key(query, footprint_m)  # once: it reads the photo file's identity
         identity = self._restore(photo_key, tiles)
         try:
-            found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key, blind)
+            found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
             if decoded is not None and self._call._image is not None:
                 decoded(self._call._image)
             return found
@@ -1089,7 +1088,7 @@ class Verifier:
         self._covered.clear()
 
     def _verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                      footprint_m: float | ViewGeometry | None, photo_key: tuple, blind: bool = True) -> list[Verification]:
+                      footprint_m: float | ViewGeometry | None, photo_key: tuple) -> list[Verification]:
         """verify_photo's work, with the call's decode in self._call; `photo_key`: photo_key(query,
         footprint_m).
 
@@ -1140,7 +1139,7 @@ class Verifier:
         if (self.settings.deblock and got and photo_key not in self._unread
                 and max(v.inliers for v in got.values()) < self.settings.confident_at()):
             self._second_look(query, tiles, pairs, footprint_m, got)
-        if (blind and self.settings.learned_blind > 0 and self.settings.matcher != "sift" and self.settings.blind_tilts
+        if (self.settings.learned_blind > 0 and self.settings.matcher != "sift" and self.settings.blind_tilts
                 and footprint_m is None and got and photo_key not in self._unread
                 and max(v.inliers for v in got.values()) < self.settings.confident_at()):
             self._learned_blind(query, tiles, pairs, got)
@@ -1434,8 +1433,5 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
             out.append(list(checks[qi]) + [Verification(0)] * len(extra))
         else:
             footprint = None if footprints is None else footprints[qi]
-            # a learned backend's blind pass stays on the photo's best-ranked tiles (verify_photo's
-            # first call): on the next ones it cost rotterdam-coarse ~2x the CPU (blind_learned.md)
-            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint, cancel=cancel,
-                                                                     blind=False)))
+            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint, cancel=cancel)))
     return wide, out
