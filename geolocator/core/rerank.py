@@ -199,6 +199,16 @@ class VerifySettings:
     # A tile set without replication gets no second look (a sample of its tiles says so once):
     # no tile of the other 10 benchmark regions or the demo is replicated.
     deblock: bool = True
+    # A learned backend's blind pass (SIFT's third pass, blind_tilts, for xfeat / aliked / disk): a
+    # photo with neither a footprint nor a view whose looks found no clear match (confident_at) is
+    # described turned to nadir at each of blind_tilts and verified against the targets of its first
+    # `learned_blind` verified pairs (the call's order: the ranking's), smoothed where the tile is
+    # replicated (as the second look). Each pair keeps its most inliers; a clear match stops it.
+    # 0: off. Measured with K = 4, mode best, every photo (training/results/blind_learned.md, session
+    # 17): vegas-coarse 96.0 -> 97.6, rotterdam-coarse 81.6 -> 83.7, rotterdam-ms 41.8 -> 44.9,
+    # rotterdam-cir 60.2 -> 61.2 (9 photos gained, 1 lost) at 1.5-4.3x the CPU a photo (1.46 -> 5.58
+    # CPU s on rotterdam-ms), over issue 13's 2 s a photo on three of them: off.
+    learned_blind: int = 0
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -242,7 +252,7 @@ class VerifySettings:
 PAIR_CHOICE_FIELDS = frozenset({
     "candidates", "min_inliers", "min_inliers_adapted", "fine_pass", "fine_below", "fine_candidates",
     "blind_tilts", "stop_inliers", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
-    "adapted_clear"})
+    "adapted_clear", "learned_blind"})
 
 
 @dataclass(frozen=True)
@@ -1132,6 +1142,10 @@ class Verifier:
         if (self.settings.deblock and got and photo_key not in self._unread
                 and max(v.inliers for v in got.values()) < self.settings.confident_at()):
             self._second_look(query, tiles, pairs, footprint_m, got)
+        if (self.settings.learned_blind > 0 and self.settings.matcher != "sift" and self.settings.blind_tilts
+                and footprint_m is None and got and photo_key not in self._unread
+                and max(v.inliers for v in got.values()) < self.settings.confident_at()):
+            self._learned_blind(query, tiles, pairs, got)
         self._pairs.update(got)
         # a candidate left unverified after a clear match counts as not verified (0 inliers)
         return [got.get(key, Verification(0)) for _, key in pairs]
@@ -1214,6 +1228,43 @@ class Verifier:
             for t, key in pairs:
                 if self._later["blind", tilt, key, None].inliers > got[key].inliers:
                     got[key] = self._later["blind", tilt, key, None]
+
+    def _learned_blind(self, query: Query, tiles: Sequence[Tile], pairs, got: dict) -> None:
+        """VerifySettings.learned_blind: the photo described turned to nadir at each assumed tilt of
+        blind_tilts (oblique.assumed_view through a blind_hfov_deg lens; matchers/verify.features
+        with the view, so its homographies stay photo -> tile) against the targets of the first
+        `learned_blind` pairs of `pairs` ((tile index, pair key), the call's order) verified in this
+        call (in `got`); a replicated tile's target smoothed, as in the second look (deblock). A pair
+        keeps its most inliers over the looks (a tie keeps the earlier); a clear match (stop_at)
+        ends the pass. Evaluations are kept under ("blind" or "blind-smooth", tilt, pair key)."""
+        from .matchers import verify as learned
+        from .oblique import assumed_view
+
+        s = self.settings
+        stop = s.stop_at()
+        chosen = [(t, key) for t, key in pairs if key in got][: s.learned_blind]
+        for tilt in s.blind_tilts:
+            turned = None
+            for t, key in chosen:
+                smooth = s.deblock and self.replicated(tiles, t)
+                again = ("blind-smooth" if smooth else "blind", tilt, key, None)
+                if again not in self._later:
+                    if turned is None:
+                        try:
+                            image = self._decoded(query)
+                        except Exception:  # noqa: BLE001 - unreadable: it verified nothing before either
+                            return
+                        turned = rectified_local_features(image, assumed_view(tilt, s.blind_hfov_deg), s,
+                                                          between=self._between_pairs)
+                    self._between_pairs()
+                    target, to_tile, _ = self.target(tiles, t, smooth=smooth)
+                    heading = learned.headings_and_scores(turned, [target])[0][0]
+                    result = learned.verify_pair(turned, target, s, None, heading)
+                    self._later[again] = self._in_tile(result, to_tile, turned, self.tile(tiles[t]))
+                if self._later[again].inliers > got[key].inliers:
+                    got[key] = self._later[again]
+                if stop and got[key].inliers >= stop:
+                    return
 
     def _verify_until_clear(self, query: Query, photo: LocalFeatures | None, tiles: Sequence[Tile], pairs,
                             footprint_m, stop: int, photo_key, got: dict) -> None:
