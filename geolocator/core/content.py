@@ -80,17 +80,26 @@ def spread_array(grey: np.ndarray) -> float:
     """Standard deviation of a grey image's levels (H, W; 0-255) at SPREAD_SIDE px on its longer
     side (block averages when shrinking; a smaller image as it is), so a rule on it does not
     depend on the camera's resolution. 0.0 for an empty or non-finite image."""
+    grey = _at_spread_side(grey)
+    if grey.size == 0:
+        return 0.0
+    value = float(grey.std())
+    return value if np.isfinite(value) else 0.0
+
+
+def _at_spread_side(grey: np.ndarray) -> np.ndarray:
+    """A grey image (H, W) as float32, non-finite levels 0, shrunk by block averages to SPREAD_SIDE
+    px on its longer side (a smaller or empty one as it is)."""
     import cv2
 
     grey = np.nan_to_num(np.asarray(grey, np.float32))
     if grey.size == 0:
-        return 0.0
+        return grey
     h, w = grey.shape
     scale = SPREAD_SIDE / max(h, w)
     if scale < 1:
         grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    value = float(grey.std())
-    return value if np.isfinite(value) else 0.0
+    return grey
 
 
 def texture_spread(grey: np.ndarray) -> float:
@@ -100,15 +109,9 @@ def texture_spread(grey: np.ndarray) -> float:
     more than spread_array (the surface includes a constant). 0.0 for an empty or non-finite image.
     A sharp step between two halves loses part of its spread too (a quadratic fits some of a
     step), so the rule reads it against its own measured floor (MIN_TEXTURE)."""
-    import cv2
-
-    grey = np.nan_to_num(np.asarray(grey, np.float32))
+    grey = _at_spread_side(grey)
     if grey.size == 0:
         return 0.0
-    h, w = grey.shape
-    scale = SPREAD_SIDE / max(h, w)
-    if scale < 1:
-        grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     yy, xx = np.mgrid[0:grey.shape[0], 0:grey.shape[1]]
     x, y = (xx / max(grey.shape[1], 1)).ravel(), (yy / max(grey.shape[0], 1)).ravel()  # in [0, 1): well conditioned
     basis = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
