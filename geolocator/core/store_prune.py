@@ -48,16 +48,8 @@ def mark_in_use(root: Path):
         pass
     if fcntl is None:
         return None
-    try:
-        handle = open(root / LOCK, "a+b")
-    except OSError:
-        return None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:  # being pruned this very moment: go on without (the store is made anew if removed)
-        handle.close()
-        return None
-    return handle
+    # None while it is being pruned this very moment: go on without (the store is made anew if removed)
+    return _locked(root, fcntl.LOCK_SH)
 
 
 def _exclusive(root: Path):
@@ -65,12 +57,18 @@ def _exclusive(root: Path):
     process (or this one) holds the store. True where there are no locks to take."""
     if fcntl is None:
         return True
+    return _locked(root, fcntl.LOCK_EX)
+
+
+def _locked(root: Path, kind: int):
+    """The store's lock file opened and locked (`kind`: fcntl.LOCK_SH or LOCK_EX) without waiting:
+    the open file, or None where it cannot be opened or another holder prevents the lock."""
     try:
         handle = open(root / LOCK, "a+b")
     except OSError:
         return None
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(handle, kind | fcntl.LOCK_NB)
     except OSError:
         handle.close()
         return None
