@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -930,47 +930,6 @@ class MainWindow(QMainWindow):
             self.open_tileset_interactive(tiles[0])
         if images:
             self.add_paths(images)
-
-    # -- keyboard -----------------------------------------------------------------------------------
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's override and names
-        """Tab and Shift+Tab follow the window's focus chain with the map at its own place in it.
-        QtWebEngine makes the map's focus widget when the page first renders, so that widget sat last
-        in the chain: Tab out of the map wrapped to the photo list, and no keyboard reached the result
-        or the Adapter and Backbone panels (session 17). The map's own widgets are skipped here and
-        the map is entered (and left) where the map view stands in the chain."""
-        current = QApplication.focusWidget()
-        if current is None or not self.isAncestorOf(current):
-            return super().focusNextPrevChild(next)
-        inside_map = current is self.map_view or self.map_view.isAncestorOf(current)
-        target = self._tab_neighbour(self.map_view if inside_map else current, next)
-        if target is None:
-            return super().focusNextPrevChild(next)
-        reason = Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
-        if inside_map:  # QtWebEngine asks from inside its own focus handling: move once it has returned
-            QTimer.singleShot(0, lambda: target.setFocus(reason))
-        else:
-            target.setFocus(reason)
-        return True
-
-    def _tab_neighbour(self, start: QWidget, forward: bool) -> QWidget | None:
-        """The first widget after (`forward`) or before `start` in the focus chain that Tab may focus:
-        shown, enabled, taking Tab focus, without a focus proxy, in this window; the map view itself
-        (its focus goes on to the page), never the map's inner widgets. None when there is no other."""
-        w = start
-        for _ in range(100_000):  # the chain is a ring; bounded in case it is not
-            w = w.nextInFocusChain() if forward else w.previousInFocusChain()
-            if w is None or w is start:
-                return None
-            if w is self.map_view:
-                if w.isVisible():
-                    return w
-                continue
-            # a widget with a focus proxy (an editable combo's line edit) hands its focus back: skip it
-            if (self.map_view.isAncestorOf(w) or not self.isAncestorOf(w) or w.focusProxy() is not None
-                    or not w.isVisible() or not w.isEnabled() or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus)):
-                continue
-            return w
-        return None
 
     # -- closing ------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
