@@ -675,7 +675,7 @@ def cmd_cache(args) -> int:
     from datetime import datetime
 
     from .core.cache import default_cache_root
-    from .core.store_prune import list_stores, prune_stores
+    from .core.store_prune import DAY_S, list_stores, prune_stores
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
     if args.prune is not None:
@@ -692,7 +692,7 @@ def cmd_cache(args) -> int:
     now = time.time()
     for info in stores:
         when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
-        days = max(0.0, (now - info.last_used) / 86_400)
+        days = max(0.0, (now - info.last_used) / DAY_S)
         print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
               f"{'  in use' if info.in_use else ''}  {info.path.name}")
     print(f"{_count(len(stores), 'feature store')}, {_megabytes(sum(i.bytes for i in stores))}, in {root / 'stores'}"

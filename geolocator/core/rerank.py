@@ -1139,12 +1139,15 @@ class Verifier:
                     got[key] = self._later[again]
             if footprint_m is None and max(v.inliers for v in got.values()) < self.settings.min_inliers:
                 self._blind_pass(query, tiles, first, got)
-        if (self.settings.deblock and got and photo_key not in self._unread
-                and max(v.inliers for v in got.values()) < self.settings.confident_at()):
+
+        def unclear() -> bool:  # a readable photo whose looks so far found no clear match (confident_at)
+            return (bool(got) and photo_key not in self._unread
+                    and max(v.inliers for v in got.values()) < self.settings.confident_at())
+
+        if self.settings.deblock and unclear():
             self._second_look(query, tiles, pairs, footprint_m, got)
         if (self.settings.learned_blind > 0 and self.settings.matcher != "sift" and self.settings.blind_tilts
-                and footprint_m is None and got and photo_key not in self._unread
-                and max(v.inliers for v in got.values()) < self.settings.confident_at()):
+                and footprint_m is None and unclear()):
             self._learned_blind(query, tiles, pairs, got)
         self._pairs.update(got)
         # a candidate left unverified after a clear match counts as not verified (0 inliers)
