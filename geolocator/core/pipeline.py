@@ -73,6 +73,10 @@ class Settings:
     # ... and with a learned matcher, each neighbourhood's mosaic once per photo, then coarse to
     # fine (VerifySettings.mosaic_once / mosaic_refine); off: it gains on rotterdam-coarse, loses on vegas-coarse
     verify_mosaic_once: bool = False
+    # Photos none of whose candidates verified clearly get their candidates ordered by a dense
+    # search of their ground layout (core/dense.py; VerifySettings.dense_search). Off: several CPU
+    # seconds a photo that found nothing; training/results/dense_search.md
+    dense_search: bool = False
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -111,7 +115,9 @@ class Located:
 class Verified:
     """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
     and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
-    ranking scores, ground points under the photo centre and ground footprints (object arrays)."""
+    ranking scores, ground points under the photo centre and ground footprints (object arrays).
+    `dense`: (Q, C) dense-search scores aligned with `candidates` (NaN: not searched), or None
+    when the search is off (VerifySettings.dense_search)."""
 
     candidates: np.ndarray
     counts: np.ndarray
@@ -121,6 +127,7 @@ class Verified:
     ranking: np.ndarray
     grounds: np.ndarray
     footprints: np.ndarray
+    dense: np.ndarray | None = None
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -348,6 +355,11 @@ class Workspace:
             from .rerank import verified_ranking
 
             ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
+            if found.dense is not None:  # photos the dense search ordered: as their answers are
+                from .dense import lift
+
+                verified = found.counts >= np.reshape(min_inliers, (-1, 1))
+                ranking = lift(ranking, found.candidates, found.dense, verified)
             self.last = Located(ok, predictions, ranking, failures)
         return predictions
 
@@ -527,6 +539,7 @@ class Workspace:
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates, fine_candidates=fine,
                                                      matcher=route.matcher, mosaic=route.mosaic,
                                                      mosaic_once=route.mosaic_once,
+                                                     dense_search=self.settings.dense_search,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
             if self.settings.use_cache:  # verified photos survive an interrupted locate (core/pair_store.py)
                 from .pair_store import PairStore
@@ -645,15 +658,22 @@ class Workspace:
         candidates, counts, grounds, outlines = self._tile_under_centre(candidates, counts, grounds, min_inliers,
                                                                         outlines)
         scores = source.scores(candidates)
+        dense, order_by = None, scores
+        if self.verifier.settings.dense_search:  # photos that found nothing clear: ordered by their ground
+            from .dense import order_key, rank_unclear
+
+            dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
+                                 cancel=cancel, progress=progress)
+            order_by = order_key(scores, dense)
         local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
-        ranking = verified_ranking(scores, local, counts, min_inliers)  # over the candidates only
+        ranking = verified_ranking(order_by, local, counts, min_inliers)  # over the candidates only
         order = np.argsort(-ranking, axis=1, kind="stable")
 
         def take(a):
             return np.take_along_axis(a, order, axis=1)
 
         return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
-                        take(grounds), take(outlines))
+                        take(grounds), take(outlines), dense)
 
     def widen_to(self) -> int:
         """Candidates a photo that verified nothing confidently is verified down to

@@ -1,0 +1,177 @@
+"""The dense search (core/dense.py): oriented-gradient channels, blind pose hypotheses, the
+correlation over a candidate's ground, and how its scores order the unverified candidates.
+
+The synthetic ground: blocks and strips of random grey levels (roofs, roads, fields), blurred a
+little, cut into 50 m tiles of 100 px; a photo rendered from it through a tilted pinhole camera
+at a pose between the hypotheses' grid points (tilt 31 deg, heading 43 deg, 44 m wide), once as
+the tiles show the ground and once with its tones reversed (another sensor: vegetation bright
+in one, dark in the other)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core import dense
+from geolocator.core.geo import metres_per_degree
+from geolocator.core.model import Bounds, Tile
+
+LAT, LON = 51.9, 4.4
+TILE_M, TILE_PX, GRID = 50.0, 100, 5
+
+
+def _ground_image(seed: int = 3) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    side = TILE_PX * GRID
+    img = np.full((side, side), 110.0, np.float32)
+    for _ in range(260):
+        x, y = rng.integers(0, side, 2)
+        w, h = rng.integers(6, 40, 2)
+        img[y:y + h, x:x + w] = rng.uniform(20, 235)
+    for _ in range(14):  # roads
+        if rng.random() < 0.5:
+            y = int(rng.integers(0, side))
+            img[y:y + 4, :] = 200.0
+        else:
+            x = int(rng.integers(0, side))
+            img[:, x:x + 4] = 200.0
+    return cv2.GaussianBlur(img, (0, 0), 1.0)
+
+
+def _tiles(tmp_path: Path, ground: np.ndarray) -> list[Tile]:
+    per_lat, per_lon = metres_per_degree(LAT)
+    dlon, dlat = TILE_M / per_lon, TILE_M / per_lat
+    north, west = LAT + GRID * dlat / 2, LON - GRID * dlon / 2
+    tiles = []
+    for r in range(GRID):
+        for c in range(GRID):
+            path = tmp_path / f"r{r}_c{c}.png"
+            Image.fromarray(np.clip(ground[r * TILE_PX:(r + 1) * TILE_PX, c * TILE_PX:(c + 1) * TILE_PX], 0, 255)
+                            .astype(np.uint8)).convert("RGB").save(path)
+            tiles.append(Tile(f"r{r}_c{c}", path, Bounds(west + c * dlon, north - (r + 1) * dlat,
+                                                          west + (c + 1) * dlon, north - r * dlat)))
+    return tiles
+
+
+def _photo(ground: np.ndarray, centre_px: tuple[float, float], tilt: float, heading: float, width_m: float,
+           size=(384, 288)) -> np.ndarray:
+    """The ground seen by a camera of that pose (dense._to_ground's geometry through a 55 deg lens,
+    not the 65 deg the search assumes): each photo pixel sampled from the ground image."""
+    import cv2
+
+    settings = dense.DenseSettings(hfov_deg=55.0)
+    to_ground = dense._to_ground(size, tilt, heading, width_m, settings)
+    m_per_px = TILE_M / TILE_PX
+    # ground metres (east, north of the centre) -> ground image pixels
+    to_image = np.array([[1 / m_per_px, 0, centre_px[0]], [0, -1 / m_per_px, centre_px[1]], [0, 0, 1]])
+    return cv2.warpPerspective(ground, to_image @ to_ground, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dense")
+    ground = _ground_image()
+    return ground, _tiles(tmp, ground)
+
+
+def test_channels_are_unit_vectors_and_blind_to_reversed_tones():
+    """Absolute projections (Ye et al. 2019): a contrast reversed between sensors gives the same
+    channels, so a photo whose vegetation is bright still matches tiles where it is dark."""
+    ground = _ground_image()[:120, :120]
+    a = dense.orientation_channels(ground)
+    b = dense.orientation_channels(255.0 - ground)
+    assert a.shape == (8, 120, 120)
+    norms = np.linalg.norm(a, axis=0)
+    textured = norms > 0.5  # (where the gradient is ~0, float rounding of 255 - x decides the direction)
+    np.testing.assert_allclose(a[:, textured], b[:, textured], atol=5e-3)  # OpenCV float rounding: < 1 %
+    assert np.all((norms < 1.0 + 1e-4))
+    assert np.median(norms) > 0.9  # textured ground: most pixels carry a unit vector
+
+
+def test_the_true_tile_ranks_first_for_a_blind_oblique_photo(scene):
+    """The photo's centre lies in tile r2_c3; of all 25 tiles that one scores best, for the photo
+    as the tiles show the ground and with its tones reversed. Fails if the hypotheses' geometry
+    (heading sense, nadir turn, scale) or the centre rule were wrong: then no tile stands out."""
+    ground, tiles = scene
+    centre = (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0)
+    photo = _photo(ground, centre, 31.0, 43.0, 44.0)
+    ranker = dense.DenseRanker(tiles)
+    for image in (photo, 255.0 - photo):
+        scores = ranker.scores(image, list(range(len(tiles))))
+        assert tiles[int(np.nanargmax(scores))].id == "r2_c3"
+        others = np.delete(scores, 2 * GRID + 3)
+        assert scores[2 * GRID + 3] - np.nanmax(others) > 0.01
+
+
+def test_heading_is_found(scene):
+    """The best hypothesis' heading is within one step of the camera's: the template is the ground
+    turned the right way (a mirrored or reversed heading would win elsewhere, or not at all)."""
+    ground, tiles = scene
+    photo = _photo(ground, (2 * TILE_PX + 50.0, 2 * TILE_PX + 50.0), 37.0, 120.0, 50.0)
+    settings = dense.DenseSettings()
+    ranker = dense.DenseRanker(tiles, settings)
+    hypotheses = dense.templates(photo, ranker.tile_edge_m(12), settings)
+    _, chosen = dense.best_score(hypotheses, ranker.ground(12), settings)
+    assert chosen is not None
+    off = (chosen.pose[1] - 120.0 + 180.0) % 360.0 - 180.0
+    assert abs(off) <= settings.heading_step_deg
+
+
+def test_flat_photo_gets_no_score(scene):
+    """A featureless frame (a white wall, fog) has no template: NaN, never a score that orders."""
+    _, tiles = scene
+    scores = dense.DenseRanker(tiles).scores(np.full((288, 384), 200.0, np.float32), [0, 1, 2])
+    assert np.isnan(scores).all()
+
+
+def test_unreadable_ground_is_nan_not_an_error(scene, tmp_path):
+    """A candidate whose tile cannot be read gets no score (logged), the others still do."""
+    ground, tiles = scene
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    bad = list(tiles)
+    bad[12] = Tile("r2_c2", broken, tiles[12].bounds)
+    photo = _photo(ground, (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0), 31.0, 43.0, 44.0)
+    scores = dense.DenseRanker(bad).scores(photo, [12, 13])
+    assert np.isnan(scores[0]) and np.isfinite(scores[1])
+
+
+def test_rank_unclear_scores_only_photos_with_nothing_clear(scene, tmp_path):
+    """Photos with a clear match keep NaN rows (their order is the verifier's); an unclear photo
+    is scored on its first `first` candidates only."""
+    from geolocator.core.model import Query
+
+    ground, tiles = scene
+    path = tmp_path / "q.png"
+    Image.fromarray(np.clip(_photo(ground, (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0), 31.0, 43.0, 44.0), 0, 255)
+                    .astype(np.uint8)).convert("RGB").save(path)
+    queries = [Query("a", path), Query("b", path)]
+    candidates = np.array([[13, 12, 7, 0], [13, 12, 7, 0]])
+    counts = np.array([[0, 5, 0, 0], [60, 0, 0, 0]])
+    got = dense.rank_unclear(queries, tiles, candidates, counts, 40, 3)
+    assert np.isfinite(got[0, :3]).all() and np.isnan(got[0, 3])
+    assert np.isnan(got[1]).all()
+    assert int(candidates[0, np.nanargmax(got[0])]) == 13
+
+
+def test_order_key_and_lift():
+    """Searched rows order by dense score (NaN cells last), others by cosine; in the full ranking a
+    searched photo's scored, unverified candidates sit above every cosine and below every verified
+    tile, in dense order."""
+    scores = np.array([[0.9, 0.8, 0.7], [0.9, 0.8, 0.7]])
+    dense_scores = np.array([[0.1, 0.5, np.nan], [np.nan, np.nan, np.nan]])
+    key = dense.order_key(scores, dense_scores)
+    np.testing.assert_allclose(key, [[0.1, 0.5, -1.0], [0.9, 0.8, 0.7]])
+    ranking = np.array([[0.2, 0.95, 0.3, 2.0 + 0.1 + 30], [0.2, 0.95, 0.3, 0.1]])
+    candidates = np.array([[0, 2, 3], [0, 2, 3]])
+    verified = np.array([[False, False, True], [False, False, False]])
+    lifted = dense.lift(ranking, candidates, np.array([[0.1, 0.5, 0.9], [np.nan] * 3]), verified)
+    assert lifted[0, 3] == ranking[0, 3]  # verified: untouched
+    assert lifted[0, 3] > lifted[0, 2] > lifted[0, 0] > 1.0 > lifted[0, 1]
+    np.testing.assert_array_equal(lifted[1], ranking[1])
