@@ -65,8 +65,7 @@ def _photo(ground: np.ndarray, centre_px: tuple[float, float], tilt: float, head
     not the 65 deg the search assumes): each photo pixel sampled from the ground image."""
     import cv2
 
-    settings = dense.DenseSettings(hfov_deg=55.0)
-    to_ground = dense._to_ground(size, tilt, heading, width_m, settings)
+    to_ground = dense._to_ground(size, tilt, heading, width_m, 55.0)
     m_per_px = TILE_M / TILE_PX
     # ground metres (east, north of the centre) -> ground image pixels
     to_image = np.array([[1 / m_per_px, 0, centre_px[0]], [0, -1 / m_per_px, centre_px[1]], [0, 0, 1]])
@@ -95,18 +94,19 @@ def test_channels_are_unit_vectors_and_blind_to_reversed_tones():
 
 
 def test_the_true_tile_ranks_first_for_a_blind_oblique_photo(scene):
-    """The photo's centre lies in tile r2_c3; of all 25 tiles that one scores best, for the photo
+    """The photo's centre lies in tile r2_c3; of 9 tiles (neighbours and far ones) it scores best, for the photo
     as the tiles show the ground and with its tones reversed. Fails if the hypotheses' geometry
     (heading sense, nadir turn, scale) or the centre rule were wrong: then no tile stands out."""
     ground, tiles = scene
     centre = (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0)
     photo = _photo(ground, centre, 31.0, 43.0, 44.0)
     ranker = dense.DenseRanker(tiles)
+    # the true tile (13), its 8 neighbours' half (sharing ground) and far ones (the test's time)
+    candidates = [12, 13, 8, 14, 18, 0, 4, 20, 24]
     for image in (photo, 255.0 - photo):
-        scores = ranker.scores(image, list(range(len(tiles))))
-        assert tiles[int(np.nanargmax(scores))].id == "r2_c3"
-        others = np.delete(scores, 2 * GRID + 3)
-        assert scores[2 * GRID + 3] - np.nanmax(others) > 0.01
+        scores = ranker.scores(image, candidates)
+        assert candidates[int(np.nanargmax(scores))] == 13 and tiles[13].id == "r2_c3"
+        assert scores[1] - np.nanmax(np.delete(scores, 1)) > 0.01
 
 
 def test_heading_is_found(scene):
@@ -116,7 +116,7 @@ def test_heading_is_found(scene):
     photo = _photo(ground, (2 * TILE_PX + 50.0, 2 * TILE_PX + 50.0), 37.0, 120.0, 50.0)
     settings = dense.DenseSettings()
     ranker = dense.DenseRanker(tiles, settings)
-    hypotheses = dense.templates(photo, ranker.tile_edge_m(12), settings)
+    hypotheses = dense.templates(photo, dense.hypotheses_for(None, ranker.tile_edge_m(12), settings), settings)
     _, chosen = dense.best_score(hypotheses, ranker.ground(12), settings)
     assert chosen is not None
     off = (chosen.pose[1] - 120.0 + 180.0) % 360.0 - 180.0
@@ -175,3 +175,26 @@ def test_order_key_and_lift():
     assert lifted[0, 3] == ranking[0, 3]  # verified: untouched
     assert lifted[0, 3] > lifted[0, 2] > lifted[0, 0] > 1.0 > lifted[0, 1]
     np.testing.assert_array_equal(lifted[1], ranking[1])
+
+
+def test_metadata_narrows_the_poses(scene):
+    """A photo whose metadata gives its view (gimbal pitch, height, lens) is tried at that tilt and
+    lens and about that width (3 widths x 36 headings, not 3 tilts x 4 widths x 36), and the true
+    tile still ranks first; a nadir footprint gives tilt 0. Blind stays the full grid."""
+    from geolocator.core.oblique import ViewGeometry
+
+    ground, tiles = scene
+    settings = dense.DenseSettings()
+    blind = dense.hypotheses_for(None, 50.0, settings)
+    assert len(blind.tilts_deg) * len(blind.widths_m) == 12 and blind.widths_m[2] == pytest.approx(50.0)
+    focal_ratio = 0.5 / math.tan(math.radians(27.5))  # a 55 deg lens
+    height = 44.0 / 2 / math.tan(math.radians(27.5)) * math.cos(math.radians(31.0))  # 44 m across its centre
+    view = ViewGeometry(31.0 - 90.0, height, focal_ratio)
+    poses = dense.hypotheses_for(view, 50.0, settings)
+    assert poses.tilts_deg == pytest.approx((31.0,)) and poses.hfov_deg == pytest.approx(55.0)
+    assert poses.widths_m == pytest.approx(tuple(44.0 * f for f in dense.METADATA_SPREAD))
+    assert dense.hypotheses_for(60.0, 50.0, settings).tilts_deg == (0.0,)
+    photo = _photo(ground, (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0), 31.0, 43.0, 44.0)
+    candidates = [12, 13, 8, 14, 18, 0, 4, 20, 24]
+    scores = dense.DenseRanker(tiles).scores(photo, candidates, view)
+    assert candidates[int(np.nanargmax(scores))] == 13

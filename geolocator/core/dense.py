@@ -52,7 +52,7 @@ class DenseSettings:
     # the photo's ground width across its centre, as shares of the candidate tile's edge (blind:
     # a tile set is chosen at a zoom where a photo sees about one tile, as the global search assumes)
     widths: tuple[float, ...] = (0.64, 0.8, 1.0, 1.24)
-    hfov_deg: float = 65.0  # the assumed lens (as VerifySettings.blind_hfov_deg)
+    hfov_deg: float = 65.0  # the assumed lens, blind (as VerifySettings.blind_hfov_deg)
     orientations: int = 8
     smooth_px: float = 1.0  # Gaussian sigma of each channel, in working pixels
     highpass_m: float = 21.0  # the ground's channels minus their mean over this box
@@ -128,16 +128,17 @@ def ground_of(tiles: Sequence[Tile], members: Sequence[int], settings: DenseSett
     return Ground(channels, (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy))
 
 
-def _to_ground(size: tuple[int, int], tilt: float, heading: float, width_m: float, settings: DenseSettings):
+def _to_ground(size: tuple[int, int], tilt: float, heading: float, width_m: float, hfov_deg: float):
     """3x3 map from a photo's pixels (working `size` (w, h)) to ground metres east, north of the
-    ground point under its centre, for a camera `tilt` degrees off nadir (top edge the far side),
-    facing `heading` degrees clockwise from north, that sees `width_m` across its centre row."""
+    ground point under its centre, for a camera `tilt` degrees off nadir (top edge the far side)
+    through a lens `hfov_deg` wide, facing `heading` degrees clockwise from north, that sees
+    `width_m` across its centre row."""
     import cv2
 
     from .oblique import assumed_view
 
     w, h = size
-    to_nadir = assumed_view(tilt, settings.hfov_deg).to_nadir((w, h))
+    to_nadir = assumed_view(tilt, hfov_deg).to_nadir((w, h))
     row = cv2.perspectiveTransform(np.float64([[[0, h / 2], [w, h / 2], [w / 2, h / 2]]]), to_nadir)[0]
     scale = width_m / max(float(np.linalg.norm(row[1] - row[0])), 1e-9)
     u0, v0 = row[2]
@@ -163,19 +164,52 @@ class Template:
     pose: tuple[float, float, float]
 
 
-def templates(photo: np.ndarray, tile_edge_m: float, settings: DenseSettings) -> list[Template]:
-    """The photo (grey (H, W), any size) turned north-up on the ground under every hypothesis of
-    `settings` (tilts x widths x headings), at settings.metres_per_px; `tile_edge_m`: the candidate
-    tiles' edge in metres, which the widths are shares of. Hypotheses whose ground would exceed
-    the far limit only keep ground within it; ones left with fewer than 64 pixels, or featureless
-    (MIN_TEXTURE), are skipped."""
+@dataclass(frozen=True)
+class Hypotheses:
+    """The poses a photo is tried at: tilts off nadir (degrees), the lens (degrees across the long
+    side), ground widths across the photo's centre row (metres); every heading is tried."""
+
+    tilts_deg: tuple[float, ...]
+    hfov_deg: float
+    widths_m: tuple[float, ...]
+
+
+# What a photo's metadata gives is trusted to this factor either way: the take-off point's height
+# stands in for the ground's (oblique.ViewGeometry), and ground may rise or fall under the flight
+METADATA_SPREAD = (0.85, 1.0, 1.18)
+
+
+def hypotheses_for(outline, tile_edge_m: float, settings: DenseSettings) -> Hypotheses:
+    """The poses to try for a photo whose metadata gives `outline` (rerank.query_outline: a nadir
+    footprint across in metres, an oblique.ViewGeometry, or None) over tiles `tile_edge_m` wide.
+    With a view: its tilt and lens, the width it sees across its centre row (height / cos tilt x
+    2 tan(hfov / 2)) times METADATA_SPREAD. With a footprint: nadir, that width times the spread.
+    Blind (None): settings' tilts, lens and widths (shares of the tile edge). Headings are always
+    searched: a recorded yaw can be wrong (README: a real DJI photo records one 180 deg off)."""
+    if outline is None:
+        return Hypotheses(tuple(settings.tilts_deg), settings.hfov_deg, tuple(w * tile_edge_m for w in settings.widths))
+    if isinstance(outline, (int, float)):
+        return Hypotheses((0.0,), settings.hfov_deg, tuple(float(outline) * f for f in METADATA_SPREAD))
+    tilt = float(outline.tilt_deg)
+    hfov = math.degrees(2.0 * math.atan(0.5 / float(outline.focal_ratio)))
+    if not (0.0 <= tilt < 80.0 and 0.0 < hfov < 170.0):  # near the horizon: no finite width; search blind
+        return hypotheses_for(None, tile_edge_m, settings)
+    width = 2.0 * float(outline.altitude_m) / math.cos(math.radians(tilt)) * math.tan(math.radians(hfov) / 2)
+    return Hypotheses((tilt,), hfov, tuple(width * f for f in METADATA_SPREAD))
+
+
+def templates(photo: np.ndarray, poses: Hypotheses, settings: DenseSettings) -> list[Template]:
+    """The photo (grey (H, W), any size) turned north-up on the ground under every pose of `poses`
+    (tilts x widths x headings every settings.heading_step_deg), at settings.metres_per_px.
+    Hypotheses whose ground would exceed the far limit only keep ground within it; ones left with
+    fewer than 64 pixels, or featureless (MIN_TEXTURE), are skipped."""
     import cv2
 
     mpp = settings.metres_per_px
     grey = np.asarray(photo, np.float32)
     # the photo at about 4 px per ground metre at the widest hypothesis: enough to sample the
     # template without aliasing, cheap to warp (a 4000 px photo is never warped whole)
-    widest = max(settings.widths) * tile_edge_m
+    widest = max(poses.widths_m)
     side = max(64, min(max(grey.shape), int(4 * widest / mpp)))
     if max(grey.shape) > side:
         f = side / max(grey.shape)
@@ -187,14 +221,13 @@ def templates(photo: np.ndarray, tile_edge_m: float, settings: DenseSettings) ->
     erode = np.ones((reach, reach), np.uint8)
     out = []
     headings = np.arange(0.0, 360.0, settings.heading_step_deg)
-    for share in settings.widths:
-        width_m = share * tile_edge_m
+    for width_m in poses.widths_m:
         # anti-alias once per width: about half a template pixel of the photo, in photo pixels
         blurred = cv2.GaussianBlur(grey, (0, 0), max(0.5, 0.5 * (w / width_m) * mpp))
         limit = settings.far_limit * width_m
-        for tilt in settings.tilts_deg:
+        for tilt in poses.tilts_deg:
             for heading in headings:
-                to_ground = _to_ground((w, h), tilt, float(heading), width_m, settings)
+                to_ground = _to_ground((w, h), tilt, float(heading), width_m, poses.hfov_deg)
                 corners = cv2.perspectiveTransform(np.float64([[[0, 0], [w, 0], [w, h], [0, h]]]), to_ground)[0]
                 e0, n0 = np.maximum(corners.min(axis=0), -limit)
                 e1, n1 = np.minimum(corners.max(axis=0), limit)
@@ -305,14 +338,16 @@ class DenseRanker:
         b = self.tiles[int(t)].bounds
         return b.width_deg * metres_per_degree((b.north + b.south) / 2)[1]
 
-    def scores(self, photo_grey: np.ndarray, candidates: Sequence[int]) -> np.ndarray:
+    def scores(self, photo_grey: np.ndarray, candidates: Sequence[int], outline=None) -> np.ndarray:
         """Dense scores (len(candidates),) in [-1, 1] of the photo (grey (H, W)) on each candidate's
-        ground; NaN where the ground is unreadable or no placement fits. The hypotheses' widths are
-        shares of the first candidate's tile edge (a tile set's tiles share one size)."""
+        ground; NaN where the ground is unreadable or no placement fits. `outline`: what the photo's
+        metadata says (rerank.query_outline; hypotheses_for); blind, the widths are shares of the
+        first candidate's tile edge (a tile set's tiles share one size)."""
         out = np.full(len(candidates), np.nan)
         if len(candidates) == 0:
             return out
-        hypotheses = templates(photo_grey, self.tile_edge_m(int(candidates[0])), self.settings)
+        poses = hypotheses_for(outline, self.tile_edge_m(int(candidates[0])), self.settings)
+        hypotheses = templates(photo_grey, poses, self.settings)
         if not hypotheses:
             return out
         readable = [(i, self.ground(int(t))) for i, t in enumerate(candidates)]
@@ -334,6 +369,7 @@ def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarra
     (progress.check); events "dense" per photo."""
     from .media.query_image import open_query_image
     from .progress import EtaClock, ProgressEvent, check, emit
+    from .rerank import query_outline
 
     out = np.full(candidates.shape, np.nan)
     need = np.broadcast_to(np.reshape(clear, (-1,)), (len(queries),))
@@ -347,7 +383,7 @@ def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarra
         except Exception:  # noqa: BLE001 - unreadable: verification reported it; no dense score
             continue
         grey = np.asarray(image.convert("L"), np.float32)
-        out[qi, :first] = ranker.scores(grey, candidates[qi, :first])
+        out[qi, :first] = ranker.scores(grey, candidates[qi, :first], query_outline(queries[qi]))
         emit(progress, ProgressEvent("dense", done + 1, len(unclear), "dense search", clock.eta(done + 1)))
     return out
 
