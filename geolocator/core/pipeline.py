@@ -572,6 +572,16 @@ class Workspace:
             self.settings.verify_mosaic = int(ring)
             self._verifier = None  # the tiles' measure (auto) still holds
 
+    def set_dense_search(self, on: bool) -> None:
+        """Order the candidates of photos that found nothing clear by the dense search (core/dense.py)
+        from the next locate on, or not (Settings.dense_search). Pair results are unchanged by it,
+        so the verifier and what it holds are kept."""
+        from dataclasses import replace
+
+        self.settings.dense_search = bool(on)
+        if self._verifier is not None:
+            self._verifier.settings = replace(self._verifier.settings, dense_search=bool(on))
+
     def route(self):
         """The verification route in use (core.route.Route: matcher, mosaic, mosaic_once, a line
         for the user). Settings.matcher "auto": chosen from this tile set's pixels once per tile
