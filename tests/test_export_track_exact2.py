@@ -398,3 +398,16 @@ def test_write_predictions_geojson_with_and_without_flights(tmp_path):
     bad = replace(track, points=(replace(track.points[0], time_s=math.nan), track.points[1]))
     with pytest.raises(ValueError):  # never NaN in the file
         write_predictions_geojson(preds, [bad], tmp_path / "nan.geojson")
+
+
+def test_kml_photos_in_no_flight_are_coloured_by_status_as_frames_are():
+    """A KML opened in Google Earth showed every photo in no flight as the same default pushpin: field
+    case 11's lens-cap and white frames (`not located`, confidence 0) and photos from outside the
+    imagery (`retrieved`, 0.11) looked exactly like a verified 0.997 photo, while a flight's frames are
+    coloured by status (newuser_session18.md). Now: verified green (as `matched`), retrieved orange,
+    not located grey, the colours the frames of a flight use."""
+    doc = ET.fromstring(tracks_to_kml([], _loose())).find("k:Document", KML_NS)
+    loose = _placemarks(doc.find("k:Folder", KML_NS))
+    assert [(p["name"], p["data"]["status"], p["icon"]) for p in loose] == [
+        ("s1.jpg", "verified", COLOURS["matched"]), ("v#t=3", "not located", COLOURS["not located"]),
+        ("s3.jpg", "retrieved", COLOURS["retrieved"])]
