@@ -202,8 +202,11 @@ def test_gpx_exactly():
     assert [len(t.findall("g:trkseg", GPX_NS)) for t in trks] == [1, 1, 1]
     pts = [[(p.get("lat"), p.get("lon"), _text(p, "g:time", GPX_NS), _text(p, "g:name", GPX_NS))
             for p in t.findall("g:trkseg/g:trkpt", GPX_NS)] for t in trks]
-    # the "not located" frame (the 7th) is a waypoint, not on the path; the flagged one is at its own answer
-    assert pts == [[w[:4] for w in clip if w[4] != "not located"], [w[:4] for w in shots], [w[:4] for w in bare]]
+    # the "not located" frame (the 7th) is a waypoint, not on the path, and so is the "retrieved" one (the
+    # 5th) in a flight with a verified frame (Track.on_line, session 18); the flagged one is at its own
+    # answer; clip2, where nothing is verified, keeps its retrieved frame on its path
+    assert pts == [[w[:4] for w in clip if w[4] not in ("not located", "retrieved")], [w[:4] for w in shots],
+                   [w[:4] for w in bare]]
 
 
 def test_gpx_credit_alone_and_nothing():
@@ -247,10 +250,11 @@ def test_kml_exactly():
         ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
     clip = _placemarks(folders[1])
     track, *frames = clip
-    # the line: through the track positions (the flagged frame at the track's), not the "not located" one
+    # the line: through the track positions (the flagged frame at the track's), not the "not located" one,
+    # nor the "retrieved" one in this flight with a verified frame (Track.on_line, session 18)
     line = [f"{-115.9876543 + i:.7f}".rstrip("0") + "," + f"{36.1234568 + i:.7f}".rstrip("0") + ",0.0"
-            for i in (0, 1, 2, 3, 4, 5, 7)]
-    line[5] = "-110.0,40.0,0.0"
+            for i in (0, 1, 2, 3, 5, 7)]
+    line[4] = "-110.0,40.0,0.0"
     assert (track["name"], track["geom"], track["coords"], track["line"], track["when"]) == (
         "track clip", "LineString", " ".join(line), ("ff00a5ff", "3"), None)
     footprint = frames.pop(1)  # after the matched frame, its footprint

@@ -189,9 +189,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
         seg = gpxpy.gpx.GPXTrackSegment()
-        for p in track.points:
-            if p.status == "not located":  # no position: not on the path (it stays a waypoint, labelled)
-                continue
+        for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s), name=p.query.id))
         trk.segments.append(seg)

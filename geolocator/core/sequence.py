@@ -25,7 +25,8 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 - `extrapolated`: the same, but before the first or after the last verified frame, at constant
   velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
 - `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
-  between verified frames: tile-level, as a single photo's "retrieved";
+  between verified frames: tile-level, as a single photo's "retrieved"; in a flight with verified
+  frames the track line does not pass through it (Track.on_line);
 - `flagged`: its own verified answer lies far from the track; it keeps that answer (the track may
   be what is wrong); the track line passes where the track says;
 - `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
@@ -121,11 +122,23 @@ class Track:
     points: tuple[TrackPoint, ...]
 
     @property
+    def on_line(self) -> list[TrackPoint]:
+        """The frames the track line passes through, in time order: not the "not located" ones, and,
+        in a flight where some frame is verified, not the "retrieved" ones either: those are past the
+        extrapolation horizon, at a tile they merely resemble (a drone that flew off the imagery had
+        its line drawn back across the searched area through three such guesses of confidence
+        0.007-0.35, newuser_session18.md), so the line ends where the evidence (and the short
+        extrapolation past it) ends. In a flight where nothing is verified the retrieved frames are
+        all there is, and the line goes through them."""
+        anchored = any(p.verified for p in self.points)
+        return [p for p in self.points
+                if p.status != STATUS_NOT_LOCATED and not (anchored and p.status == "retrieved")]
+
+    @property
     def line(self) -> list[LatLon]:
-        """The track through the frames' times (flagged frames at the track, not their own answer);
-        "not located" frames are not on it: the line ends where the evidence (and the short
-        extrapolation past it) ends."""
-        return [p.track_location or p.location for p in self.points if p.status != "not located"]
+        """The track through the frames' times (flagged frames at the track, not their own answer),
+        through the frames of `on_line` only."""
+        return [p.track_location or p.location for p in self.on_line]
 
 
 # -- sequences -----------------------------------------------------------------------------------
