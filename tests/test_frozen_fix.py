@@ -69,3 +69,17 @@ def test_a_burst_two_photos_or_two_cameras_at_one_place_keep_their_fix(tmp_path,
             qs = load_queries(d)
             assert all(q.truth is not None and q.truth_source == "exif" for q in qs), d.name
     assert not [r for r in caplog.records if "frozen" in r.getMessage()]
+
+
+def test_a_frozen_fix_is_no_prior_but_still_the_area_to_fetch(tmp_path):
+    """Set aside as truth, the frozen fix must not become --gnss-prior's circle either (it is wrong by
+    the flight's length); but fetch-tiles --around and the app's imagery dialog still get it as the
+    area (before this, `fetch-tiles --around frozen/` said "none of the photos has a GPS position")."""
+    from geolocator.core.priors import recorded_position, recorded_positions
+
+    for i in range(3):
+        _photo(tmp_path / f"DJI_{i:04d}.JPG", 36.1394630, -115.2329441, T0 + timedelta(seconds=6 * i))
+    qs = load_queries(tmp_path)
+    assert [recorded_position(q) for q in qs] == [None] * 3
+    where = recorded_positions(qs)
+    assert len(where) == 3 and {(round(p.lat, 7), round(p.lon, 7)) for p in where} == {(36.139463, -115.2329441)}

@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from .model import Query
+from .model import LatLon, Query
 
 log = logging.getLogger(__name__)
 
+NOTE_START = "the same GPS fix ("  # how each such photo's truth_note begins (frozen_position reads it)
 MIN_PHOTOS = 3  # photos recording the one identical fix (two could be a hover a moment long)
 MIN_SPAN_S = 10.0  # seconds between the first and the last of them (shorter: a burst)
 CAMERA_RECORDS = ("exif", "xmp:drone-dji", "xmp:drone-skydio")  # positions a photo recorded itself
@@ -59,7 +60,7 @@ def drop_frozen_fixes(queries: Sequence[Query]) -> tuple[Query, ...]:
         span = (times[-1] - times[0]).total_seconds()
         if len(members) < MIN_PHOTOS or span < MIN_SPAN_S:
             continue
-        note = (f"the same GPS fix ({lat:.7f}, {lon:.7f}) is recorded unchanged by {len(members)} photos over "
+        note = (f"{NOTE_START}{lat:.7f}, {lon:.7f}) is recorded unchanged by {len(members)} photos over "
                 f"{span:.0f} s: a frozen fix (the receiver lost it), not used as truth")
         for i, _ in members:
             out[i] = replace(out[i], truth=None, truth_source=None, truth_note=note)
@@ -67,3 +68,13 @@ def drop_frozen_fixes(queries: Sequence[Query]) -> tuple[Query, ...]:
         log.warning("%d photos (%s … %s) record one unchanged GPS fix over %.0f s: a frozen fix, not used as truth",
                     len(members), ids[0], ids[-1], span)
     return tuple(out)
+
+
+def frozen_position(query: Query) -> LatLon | None:
+    """The frozen fix drop_frozen_fixes set aside for this photo (its EXIF/XMP position, degrees WGS84),
+    else None. Not truth and no prior (--gnss-prior ignores it); it is still the last place the receiver
+    knew, so priors.recorded_positions offers it for choosing an area (fetch-tiles --around, the
+    imagery dialog, the map before any tile set)."""
+    if query.truth is None and (query.truth_note or "").startswith(NOTE_START):
+        return getattr(query.meta, "position", None)
+    return None
