@@ -624,6 +624,10 @@ def test_a_flight_that_flew_off_the_imagery_has_no_line_through_its_guesses():
     assert [e.findtext("g:name", namespaces=ns) for e in gpx.iterfind("g:trk/g:trkseg/g:trkpt", ns)] == [
         "v.mp4#t=0", "v.mp4#t=5", "v.mp4#t=10"]
     assert len(gpx.findall("g:wpt", ns)) == 5  # every frame stays a waypoint, with its status
+    # the app's Results pane said "retrieved: a tile it resembles, on the flight's track (not verified)"
+    from geolocator.core.wording import track_status_words
+
+    assert track_status_words("retrieved") == "retrieved: a tile it resembles (appearance only, not verified)"
     # nothing verified: the retrieved frames are all there is, and the line goes through them
     blind = smooth_flight("g", [(p, int(p.query.time_s)) for p in preds[3:]])
     assert [p.status for p in blind.points] == ["retrieved"] * 2 and len(blind.line) == 2
