@@ -166,7 +166,8 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
     A video's frames form one flight (by frame time). Photos with a capture time form flights per
-    camera, split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
+    camera (and per folder where one model's folders overlap in time: two drones, `_by_folder`),
+    split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
     capture time belong to none. Flights of one frame are dropped (nothing to smooth).
     """
     videos: dict[Path, list[Query]] = {}
@@ -183,17 +184,47 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
         frames.sort(key=lambda q: q.time_s)
         name = frames[0].id.split("#t=")[0]
         out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
-    for camera, items in photos.items():
-        items.sort(key=lambda x: (x[0], x[1].id))
-        run: list[tuple[datetime, Query]] = []
-        for when, q in items:
-            if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
-                out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
-                run = []
-            run.append((when, q))
-        if run:
-            out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+    for camera, same_model in photos.items():
+        for folder, items in _by_folder(same_model):
+            name = f"photos {camera}".strip() + (f" ({folder})" if folder else "")
+            items.sort(key=lambda x: (x[0], x[1].id))
+            run: list[tuple[datetime, Query]] = []
+            for when, q in items:
+                if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
+                    out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+                    run = []
+                run.append((when, q))
+            if run:
+                out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
     return [(name, items) for name, items in out if len(items) >= 2]
+
+
+def _folder_label(query: Query, folder: Path) -> str:
+    """The folder as the photo's id names it ("droneB/100MEDIA"), else (files given one by one, whose
+    ids are bare names) the folder's own name."""
+    parent = Path(query.id).parent
+    return parent.as_posix() if parent != Path(".") else folder.name
+
+
+def _by_folder(items: list[tuple[datetime, Query]]) -> list[tuple[str | None, list[tuple[datetime, Query]]]]:
+    """One camera model's timed photos as [(folder label or None, photos)]: one group, unless photos of
+    two folders were taken over overlapping times, which one camera cannot do: two drones of one model
+    flying at once, each card copied into its own folder (newuser_session18.md: drone B's 9 verified
+    photos were all `flagged` against a track along drone A's). Then one group per folder, labelled by
+    the folder as the photo ids name it ("droneB/100MEDIA"). Folders one after another (DJI's 100MEDIA,
+    101MEDIA) stay one group."""
+    folders: dict[Path, list[tuple[datetime, Query]]] = {}
+    for when, q in items:
+        folders.setdefault(Path(q.path).parent, []).append((when, q))
+    if len(folders) < 2:
+        return [(None, items)]
+    spans = sorted((min(w for w, _ in group), max(w for w, _ in group)) for group in folders.values())
+    latest = spans[0][1]
+    for start, end in spans[1:]:
+        if start <= latest:  # this folder began before an earlier one ended
+            return [(_folder_label(group[0][1], folder), group) for folder, group in folders.items()]
+        latest = max(latest, end)
+    return [(None, items)]
 
 
 # -- the model ------------------------------------------------------------------------------------
