@@ -189,9 +189,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
         seg = gpxpy.gpx.GPXTrackSegment()
-        for p in track.points:
-            if p.status == "not located":  # no position: not on the path (it stays a waypoint, labelled)
-                continue
+        for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s), name=p.query.id))
         trk.segments.append(seg)
@@ -214,7 +212,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                   far=None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
-    Placemarks at their best estimates (timed when the photo has a capture time). `attribution`:
+    Placemarks at their best estimates (timed when the photo has a capture time), coloured by
+    status as frames are (verified green, retrieved orange, not located grey). `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about."""
     import simplekml
@@ -224,6 +223,14 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                              or "results"))
     if attribution or far is not None:
         kml.document.description = _credit(attribution, far)
+    # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
+    # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
+    # not look like a verified one in Google Earth
+    colours = {"matched": simplekml.Color.green, "verified": simplekml.Color.green,
+               "corrected": simplekml.Color.yellow,
+               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
+               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
+               "not located": simplekml.Color.gray}
     if photos:
         folder = kml.newfolder(name="photos in no flight")
         for pred in photos:
@@ -235,10 +242,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.status)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
-    colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
-               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
-               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
-               "not located": simplekml.Color.gray}
+            pt.style.iconstyle.color = colours.get(pred.status, simplekml.Color.white)
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)

@@ -75,7 +75,8 @@ TRACK_STATUS_WORDS = {
     "corrected": "corrected by the track: another of its verified candidates",
     "interpolated": "interpolated by the track, between verified frames",
     "extrapolated": "extrapolated by the track, past the first or last verified frame",
-    "retrieved": "retrieved: a tile it resembles, on the flight's track (not verified)",
+    # not "on the flight's track": in a flight with verified frames the line does not pass it (Track.on_line)
+    "retrieved": "retrieved: a tile it resembles (appearance only, not verified)",
     "flagged": "flagged: its own verified answer, which contradicts the flight's track",
     "not located": "not located: nothing on the flight's track placed it",
 }

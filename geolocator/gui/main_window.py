@@ -782,7 +782,7 @@ class MainWindow(QMainWindow):
         if not adapted and results.evaluation is not None:
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
         self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation,
-                                        n_far=results.n_far_truth)
+                                        n_far=results.n_far_truth, placed=self._placed_summary())
         if results.map_path is not None:
             self.map_view.show_map(results.map_path)
         if self.selected is None and self.predictions:
@@ -790,6 +790,14 @@ class MainWindow(QMainWindow):
         elif self.selected is not None:
             self.select_query(self.selected)
         self._refresh_actions()
+
+    def _placed_summary(self) -> str:
+        """How the listed predictions were placed, in the words `locate` ends with ("33 verified, 5 tile
+        level only"): a flight's frame the track placed counts as such (sequence.placed_statuses)."""
+        from ..core.wording import placed_summary
+
+        by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
+        return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
 
     def select_query(self, query_id: str) -> None:
         q = self.queries.get(query_id)
