@@ -36,6 +36,7 @@ from ..core.pipeline import Settings
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
+from .panes import move_to_pane, place_in_tab_order
 from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
@@ -213,6 +214,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.resize(1420, 900)
 
+    def panes(self) -> list[QWidget]:
+        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels."""
+        return [self.query_list, self.map_view, self.results, self.side_scroll.widget()]
+
     def default_layout(self) -> None:
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
         # the list: a thumbnail and a readable name beside status, confidence and error
@@ -252,6 +257,11 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)
+        # F6 / Shift+F6: the next or previous pane (list, map, result, side panels), as desktop apps do
+        self.act_next_pane = self._action("Next Pane", lambda: move_to_pane(self.panes(), True), "F6",
+                                          "Move the keyboard focus to the next pane")
+        self.act_prev_pane = self._action("Previous Pane", lambda: move_to_pane(self.panes(), False), "Shift+F6",
+                                          "Move the keyboard focus to the previous pane")
         self.act_online = self._action("Online Basemap (OpenStreetMap)", self._toggle_online)
         self.act_online.setCheckable(True)
         self.act_online.setChecked(self.settings.online_basemap)
@@ -272,6 +282,9 @@ class MainWindow(QMainWindow):
         m_run.addAction(self.act_cancel)
         m_view = bar.addMenu("&View")
         m_view.addAction(self.act_online)
+        m_view.addSeparator()
+        m_view.addAction(self.act_next_pane)
+        m_view.addAction(self.act_prev_pane)
         m_help = bar.addMenu("&Help")
         m_help.addAction(self.act_demo)
         m_help.addAction(self.act_about)
@@ -309,6 +322,8 @@ class MainWindow(QMainWindow):
             QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
         self.map_view.areaDrawn.connect(self.area_drawn)
+        # Tab: the photo list, then the map, then the result and the side panels (gui/panes.py)
+        self.map_view.focusWidgetAdded.connect(lambda: place_in_tab_order(self.query_list, self.map_view))
         self.adapter_panel.adaptRequested.connect(self.adapt)
         self.adapter_panel.resetRequested.connect(lambda: self._reset_adapter(delete=False))
         self.adapter_panel.deleteRequested.connect(self._confirm_delete_adapter)
