@@ -446,7 +446,7 @@ def cmd_locate(args) -> int:
                       f"\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
+                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
