@@ -105,6 +105,9 @@ class Located:
     query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
     lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
     # the verified candidates, whose ranking differs from their cosine
+    # photos whose verification was read, whole or in part, from an earlier run's pair store (the
+    # cache folder: core/pair_store.py) rather than computed now; wording.resumed_line says it
+    resumed: int = 0
 
 
 @dataclass
@@ -326,6 +329,8 @@ class Workspace:
             return predictions
         min_inliers = self._min_inliers(ok)
         surveyed: dict[int, tuple[str | None, bool]] = {}  # from verification's decodes (_survey)
+        verifier = self.verifier
+        from_store = verifier.photos_from_store
         found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
         if source.narrowed is not None and source.narrowed.any():
             # the heading prior is a prior: where it found no verified tile, every view is searched
@@ -342,13 +347,14 @@ class Workspace:
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table_key(v.matcher, v.mosaic))
         predictions = self._with_footprints(predictions, found.footprints, point_min)
+        resumed = verifier.photos_from_store - from_store
         if large:
-            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))
+            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
         else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
             from .rerank import verified_ranking
 
             ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
-            self.last = Located(ok, predictions, ranking, failures)
+            self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
     def _candidates(self, queries, query_features, tile_features, progress, cancel):

@@ -72,6 +72,15 @@ def placed_summary(statuses) -> str:
     return ", ".join(parts)
 
 
+def resumed_line(resumed: int, total: int) -> str:
+    """The one line a locate says when it read photos' verification from an earlier run (an
+    interrupted or repeated locate: core/pair_store.py keeps each photo's checks in the cache
+    folder): 'verify: 34 of 108 photos resumed from an earlier run (their checks were kept in the
+    cache folder)'. `resumed`: Located.resumed; `total`: the photos located."""
+    return (f"verify: {resumed:,} of {count(total, 'photo')} resumed from an earlier run "
+            "(their checks were kept in the cache folder)")
+
+
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
 # says it beside the position: the same words as the README's flight table.
 TRACK_STATUS_WORDS = {

@@ -29,7 +29,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count, empty_map_hint
+from ..core.wording import count, empty_map_hint, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -54,6 +54,7 @@ MAX_RECENT = 8
 ADAPT_DEFAULT_STEPS = {"best": 60, "paper": 200}
 PLANNED_TILES = 100  # a tile set's size before it is read; its real size replaces this at once
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
+RESUMED_MS = 20_000  # how long the status bar says what a resumed locate reused (then the tile set line again)
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -774,6 +775,8 @@ class MainWindow(QMainWindow):
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
+        if results.resumed:  # an interrupted or repeated locate: what it reused, as the CLI says it
+            self.statusBar().showMessage(resumed_line(results.resumed, len(results.predictions)), RESUMED_MS)
         self.adapter_info = results.adapter
         self.adapter_panel.show_info(results.adapter)
         if results.route is not None:
