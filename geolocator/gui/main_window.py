@@ -87,6 +87,11 @@ def needs_epsg(folder: Path) -> bool:
 
 
 def _user_message(exc: BaseException) -> str:
+    from .warnings_log import app_error_wording
+
+    app_words = app_error_wording(exc)  # a core message that names a CLI flag, in the app's words
+    if app_words is not None:
+        return app_words
     if isinstance(exc, GeolocatorError):
         return str(exc)
     if isinstance(exc, MemoryError):
@@ -501,7 +506,27 @@ class MainWindow(QMainWindow):
                 return
             self.open_tileset(path, zoom=zoom)
             return
-        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap)
+        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap, ask_crs=True)
+
+    def _crs_or_error(self, path: Path, exc: BaseException, tb: str, tile_size_m, overlap: float) -> None:
+        """A tile set opened from the menu (or dropped) that lacks a coordinate system
+        (core.errors.CrsMissing: a GeoTIFF without one, an image or folder with world files and no
+        .prj): the Coordinate system box asks for it and the tile set opens again with it; cancelled
+        or empty, the error is said in the app's words (never the CLI's --epsg)."""
+        from ..core.errors import CrsMissing
+
+        if not (isinstance(exc, CrsMissing) and exc.placeable):
+            self._on_job_error(exc, tb)
+            return
+        text, ok = QInputDialog.getText(self, "Coordinate system",
+                                        f"{exc.path.name if exc.path else path.name}: {exc.what} "
+                                        f"{'have' if exc.what.startswith('the images') else 'has'} no coordinate "
+                                        "system.\nEPSG code of its coordinates (e.g. 32633):")
+        epsg = text.strip().upper().removeprefix("EPSG:") if ok else ""
+        if not epsg:
+            self._on_job_error(exc, tb)
+            return
+        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, ask_crs=True)
 
     def get_imagery(self) -> None:
         from .imagery_dialog import get_imagery
@@ -518,7 +543,11 @@ class MainWindow(QMainWindow):
         self.drawn_area = area
         ask_and_fetch(self, drawn=area)
 
-    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None) -> Job:
+    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None,
+                     ask_crs: bool = False) -> Job:
+        """Open `path` as the tile set (in the background). `ask_crs`: when it has no coordinate system,
+        ask for it in the Coordinate system box and open it again (_crs_or_error); otherwise (the
+        command line, `--screenshot`) the error says where to give it."""
         path = Path(path)
         queries = list(self.queries.values())
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
@@ -553,6 +582,7 @@ class MainWindow(QMainWindow):
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                 progress=progress, cancel=cancel), done,
+                            (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
                             plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:

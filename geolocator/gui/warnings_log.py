@@ -49,6 +49,26 @@ def app_wording(record: logging.LogRecord) -> str:
 
 
 
+def app_error_wording(exc: BaseException) -> str | None:
+    """The app's words for an error whose core message names a CLI flag, None for any other error.
+    Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
+    app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
+    from ..core.errors import CrsMissing
+
+    if not isinstance(exc, CrsMissing):
+        return None
+    if not exc.placeable:
+        return (f"{exc.path}: the TIFF has no georeference (no coordinate system and no position on the ground): "
+                "a plain image. Georeference it first (e.g. gdal_translate -a_srs EPSG:32611 -a_ullr <west> <north> "
+                f"<east> <south> {exc.path} out.tif, its corners in that CRS), or put a world file (.tfw) beside it "
+                "and open it again: the app then asks for its coordinate system")
+    plural = exc.what.startswith("the images")
+    return (f"{exc.path}: {exc.what} {'have' if plural else 'has'} no coordinate system (CRS). Open "
+            f"{'them' if plural else 'it'} again (File → Open Tile Set… or Open Tile Folder…) and give the EPSG "
+            "code of the coordinates in the Coordinate system box (e.g. 32633 for UTM zone 33N: use your "
+            f"imagery's), or put a .prj file beside {'each image' if plural else 'it'}")
+
+
 class WarningsLog(QToolButton):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import CrsMissing, InputError
 from ..geo import (
     WorldFile,
     crs_label,
@@ -260,8 +260,8 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
             continue
         tiles.append(_tile(img, rel, world_path, crs))
     if need_crs and not tiles:
-        raise InputError(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
-                                 "or a .prj file beside each image")
+        raise CrsMissing(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
+                                 "or a .prj file beside each image", what="the images with world files")
     if need_crs:
         log.warning("%s: some images have world files but no .prj and no --epsg was given; skipped", folder,
                     extra={PRJ_MISSING: {"path": str(folder)}})
@@ -305,8 +305,8 @@ def cut_world_file_image(image: Path, options: LoadOptions) -> TileSet:
     world_path = find_world_file(image)
     crs = _image_crs(image, options.epsg, image.parent)
     if crs is None:
-        raise InputError(image, "an image with a world file needs the EPSG code of its coordinates "
-                                "(e.g. --epsg 32633) or a .prj file beside it")
+        raise CrsMissing(image, "an image with a world file needs the EPSG code of its coordinates "
+                                "(e.g. --epsg 32633) or a .prj file beside it", what="the image with a world file")
     world = read_world_file(world_path, allow_rotation=True)
     width, height = image_size(image)
     size = options.tile_size_m or DEFAULT_TILE_SIZE_M
