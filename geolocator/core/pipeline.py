@@ -330,7 +330,7 @@ class Workspace:
         min_inliers = self._min_inliers(ok)
         surveyed: dict[int, tuple[str | None, bool]] = {}  # from verification's decodes (_survey)
         verifier = self.verifier
-        from_store = verifier.photos_from_store
+        from_store = getattr(verifier, "photos_from_store", 0)  # (a verifier without a store counts none)
         found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
         if source.narrowed is not None and source.narrowed.any():
             # the heading prior is a prior: where it found no verified tile, every view is searched
@@ -347,7 +347,7 @@ class Workspace:
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table_key(v.matcher, v.mosaic))
         predictions = self._with_footprints(predictions, found.footprints, point_min)
-        resumed = verifier.photos_from_store - from_store
+        resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
         else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
