@@ -63,6 +63,20 @@ def test_a_cancelled_box_says_where_to_give_it_in_the_apps_words(qtbot, dirs, mo
     w.close()
 
 
+def test_a_plain_tiff_is_not_asked_a_crs_it_could_not_use(qtbot, dirs, monkeypatch):  # noqa: F811
+    """A TIFF with no position on the ground at all: a coordinate system alone would not place it, so the
+    box is not shown (asking would only fail again); the message says how to georeference it."""
+    plain = dirs / "plain.tif"
+    Image.new("RGB", (40, 40), (90, 120, 60)).save(plain)
+    asked = _Asked(monkeypatch, ["32633"])
+    w = make_window(qtbot, dirs)
+    w.open_tileset_interactive(plain)
+    qtbot.waitUntil(lambda: w.message_bar.level == "error", timeout=180_000)
+    assert asked.prompts == []
+    assert w.message_bar.text.startswith(f"{plain}: the TIFF has no georeference") and "--epsg" not in w.message_bar.text
+    w.close()
+
+
 def test_every_crs_error_names_the_box_not_the_flag(tmp_path):
     """The three places the core raises for a missing CRS (a GeoTIFF, a folder of world files, one image
     with a world file) and the plain TIFF, as the app words them."""
