@@ -147,7 +147,7 @@ def _confidence_note(p: TrackPoint) -> str:
 
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
-    note = f"{pred.status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
+    note = f"{pred.shown_status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 
@@ -183,7 +183,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
-            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.status,
+            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.shown_status,
             description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
         start = _start_of(track)
@@ -240,7 +240,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
-            pt.extendeddata.newdata("status", pred.status)
+            pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
             pt.style.iconstyle.color = colours.get(pred.status, simplekml.Color.white)
     for track in tracks:

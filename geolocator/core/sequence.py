@@ -549,10 +549,11 @@ def placed_statuses(predictions: Sequence[Prediction], tracks: Sequence[Track]) 
     """How each prediction's exported position was found, in prediction order, for the count that
     ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's frame
     the track placed (its single-frame status, often 'not located' for a blurred frame, is not what
-    the file holds), else the prediction's own status ('verified', 'retrieved', 'not located')."""
+    the file holds), else the prediction's own status as shown (Prediction.shown_status: 'verified',
+    'weak match', 'retrieved', 'not located')."""
     by_track = {p.query.id: p.status for t in tracks for p in t.points
                 if p.status in ("interpolated", "extrapolated")}
-    return [by_track.get(p.query.id, p.status) for p in predictions]
+    return [by_track.get(p.query.id, p.shown_status) for p in predictions]
 
 
 def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()) -> list[Track]:
