@@ -17,6 +17,19 @@ def unknown_word_message(word: str, commands: list[str]) -> str:
             f"Commands: {', '.join(commands)}. Run 'geolocator --help' for the app's options.")
 
 
+def shadowed_path_note(word: str) -> str | None:
+    """The note for `geolocator WORD ...` where WORD is a subcommand and also a file or folder here (a
+    tile folder named `cache`, session 17's `geolocator cache`): the command wins, and the note says
+    how to open the path in the app instead (`./WORD`, or `WORD/` as shell completion writes a
+    folder, is no command). None when no such path exists."""
+    path = Path(word)
+    if not path.exists():
+        return None
+    kind = "folder" if path.is_dir() else "file"
+    return (f"geolocator: '{word}' is read as the command 'geolocator {word}', not as the {kind} {word} here; "
+            f"to open the {kind} in the app, write: geolocator ./{word}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from .cli import build_parser, command_names  # argparse only: the heavy modules load on first use
@@ -38,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         from .gui.app import main as gui_main
 
         return gui_main(argv)
+    note = shadowed_path_note(argv[0]) if not argv[0].startswith("-") else None
+    if note:  # said first: an argparse error about the rest of the line follows it
+        print(note, file=sys.stderr)
     from .cli import main as cli_main
 
     return cli_main(argv)

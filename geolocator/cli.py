@@ -19,7 +19,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import placed_summary
+from .core.wording import placed_summary, resumed_line
 
 log = logging.getLogger("geolocator")
 
@@ -431,6 +431,8 @@ def cmd_locate(args) -> int:
 
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
     predictions = ws.locate(queries, progress=progress)
+    if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
+        log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
     _warn_failures(ws)
     tracks = _tracks(predictions, args)
     if args.out:
@@ -451,7 +453,7 @@ def cmd_locate(args) -> int:
                       f"\tt={point.time_s:.3f}\t{point.status}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.status}")
+                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)

@@ -153,7 +153,8 @@ def _loose():
 
 
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
-LOOSE_DESC = [f"Warning: {NOTE}. verified; confidence 0.457; homography; in no flight (no capture time, or alone)",
+# s1 verified at 0.457: shown "weak match" (below model.WEAK_BELOW, session 18)
+LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457; homography; in no flight (no capture time, or alone)",
               "not located; confidence 0.000; tile_centre; blank frame; in no flight (no capture time, or alone)",
               "retrieved; confidence 0.999; weighted; in no flight (no capture time, or alone)"]
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
@@ -175,7 +176,7 @@ def test_gpx_exactly():
     assert _text(root, "g:metadata/g:desc", GPX_NS) == f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}"
     wpts = [(w.get("lat"), w.get("lon"), _text(w, "g:time", GPX_NS), _text(w, "g:name", GPX_NS), _text(w, "g:type", GPX_NS),
              _text(w, "g:desc", GPX_NS)) for w in root.findall("g:wpt", GPX_NS)]
-    loose = [("1.2345679", "2.3456789", "2026-05-04T08:15:30Z", "s1.jpg", "verified", LOOSE_DESC[0]),
+    loose = [("1.2345679", "2.3456789", "2026-05-04T08:15:30Z", "s1.jpg", "weak match", LOOSE_DESC[0]),
              ("1.2345679", "2.3456789", None, "v#t=3", "not located", LOOSE_DESC[1]),
              ("1.2345679", "2.3456789", None, "s3.jpg", "retrieved", LOOSE_DESC[2])]
     clip = []
@@ -202,8 +203,11 @@ def test_gpx_exactly():
     assert [len(t.findall("g:trkseg", GPX_NS)) for t in trks] == [1, 1, 1]
     pts = [[(p.get("lat"), p.get("lon"), _text(p, "g:time", GPX_NS), _text(p, "g:name", GPX_NS))
             for p in t.findall("g:trkseg/g:trkpt", GPX_NS)] for t in trks]
-    # the "not located" frame (the 7th) is a waypoint, not on the path; the flagged one is at its own answer
-    assert pts == [[w[:4] for w in clip if w[4] != "not located"], [w[:4] for w in shots], [w[:4] for w in bare]]
+    # the "not located" frame (the 7th) is a waypoint, not on the path, and so is the "retrieved" one (the
+    # 5th) in a flight with a verified frame (Track.on_line, session 18); the flagged one is at its own
+    # answer; clip2, where nothing is verified, keeps its retrieved frame on its path
+    assert pts == [[w[:4] for w in clip if w[4] not in ("not located", "retrieved")], [w[:4] for w in shots],
+                   [w[:4] for w in bare]]
 
 
 def test_gpx_credit_alone_and_nothing():
@@ -241,16 +245,17 @@ def test_kml_exactly():
     assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "clip", "photos", "clip2"]
     loose = _placemarks(folders[0])
     assert [(p["name"], p["desc"], p["when"], p["data"], p["geom"], p["coords"]) for p in loose] == [
-        ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "verified", "confidence": "0.4567"}, "Point",
+        ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "weak match", "confidence": "0.4567"}, "Point",
          "2.3456789,1.2345679,0.0"),
         ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
         ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
     clip = _placemarks(folders[1])
     track, *frames = clip
-    # the line: through the track positions (the flagged frame at the track's), not the "not located" one
+    # the line: through the track positions (the flagged frame at the track's), not the "not located" one,
+    # nor the "retrieved" one in this flight with a verified frame (Track.on_line, session 18)
     line = [f"{-115.9876543 + i:.7f}".rstrip("0") + "," + f"{36.1234568 + i:.7f}".rstrip("0") + ",0.0"
-            for i in (0, 1, 2, 3, 4, 5, 7)]
-    line[5] = "-110.0,40.0,0.0"
+            for i in (0, 1, 2, 3, 5, 7)]
+    line[4] = "-110.0,40.0,0.0"
     assert (track["name"], track["geom"], track["coords"], track["line"], track["when"]) == (
         "track clip", "LineString", " ".join(line), ("ff00a5ff", "3"), None)
     footprint = frames.pop(1)  # after the matched frame, its footprint
@@ -398,3 +403,16 @@ def test_write_predictions_geojson_with_and_without_flights(tmp_path):
     bad = replace(track, points=(replace(track.points[0], time_s=math.nan), track.points[1]))
     with pytest.raises(ValueError):  # never NaN in the file
         write_predictions_geojson(preds, [bad], tmp_path / "nan.geojson")
+
+
+def test_kml_photos_in_no_flight_are_coloured_by_status_as_frames_are():
+    """A KML opened in Google Earth showed every photo in no flight as the same default pushpin: field
+    case 11's lens-cap and white frames (`not located`, confidence 0) and photos from outside the
+    imagery (`retrieved`, 0.11) looked exactly like a verified 0.997 photo, while a flight's frames are
+    coloured by status (newuser_session18.md). Now: verified green (as `matched`), retrieved orange,
+    not located grey, the colours the frames of a flight use."""
+    doc = ET.fromstring(tracks_to_kml([], _loose())).find("k:Document", KML_NS)
+    loose = _placemarks(doc.find("k:Folder", KML_NS))
+    assert [(p["name"], p["data"]["status"], p["icon"]) for p in loose] == [
+        ("s1.jpg", "verified", COLOURS["matched"]), ("v#t=3", "not located", COLOURS["not located"]),
+        ("s3.jpg", "retrieved", COLOURS["retrieved"])]

@@ -202,3 +202,25 @@ def test_skipped_paths_stay_in_the_bar_when_the_photos_are_located_at_once(qtbot
     assert w.message_bar.level == "warning"
     assert "far from the tiles" in text and "cannot be right" in text
     assert "Skipped 1 file: IMG_9999.JPG" in text
+
+
+def test_the_evaluation_panel_says_how_the_photos_were_placed_when_no_truth_is_known(qtbot, dirs):
+    """Session 18 (a flight whose GNSS failed, so no truth): the panel read "38 images located. No truth
+    known" while 5 of them were tile-level guesses (0.007-0.35) beside 33 verified photos; `locate`
+    ends with "33 verified, 5 tile level only". The panel now says it too, in the same words."""
+    from PIL import Image
+
+    from geolocator.core.wording import placed_summary
+
+    csv = tiny_tileset(dirs / "region")
+    photos = dirs / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 48), (40, 120, 60)).save(photos / "a.jpg")  # no GPS: no truth
+    w: MainWindow = make_window(qtbot, dirs)
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    w.add_paths([photos])
+    wait_idle(qtbot, w)
+    [p] = w.predictions.values()
+    assert w.eval_panel.label.text() == (f"1 image located: {placed_summary([p.status])}. "
+                                         "No truth known (truth.csv or EXIF GPS).")

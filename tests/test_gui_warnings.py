@@ -144,3 +144,22 @@ def test_other_warnings_reach_the_app_as_the_core_said_them():
 
     record = logging.LogRecord("geolocator", logging.WARNING, __file__, 1, "%s: skipped (%s)", ("a.jpg", "--epsg"), None)
     assert app_wording(record) == "a.jpg: skipped (--epsg)"
+
+
+def test_an_orthophoto_read_as_one_tile_is_worded_for_the_app(tmp_path, monkeypatch):
+    """Session 18: the app's warnings log told an app user to "give the image itself: --tiles … --tile-size-m
+    100", two CLI flags; the app's way is File → Open Tile Set… on the image (cut into 100 m tiles)."""
+    from geolocator.core.sources import worldfile
+    from geolocator.gui.warnings_log import app_wording
+
+    from .test_sources_exact2 import _ortho
+
+    _ortho(tmp_path, name="big.png", size=(1024, 10))
+    records = _records(monkeypatch)
+    worldfile.load_world_file_folder(tmp_path, None)
+    (record,) = records
+    head = f"{tmp_path}: big.png is 1024x10 px (1024 x 10 m) and is read as one tile, matched at 512 px: detail is lost."
+    assert record.getMessage() == (f"{head} To cut it into tiles like an orthophoto, give the image itself: "
+                                   f"--tiles {tmp_path / 'big.png'} --tile-size-m 100")  # the CLI's, unchanged
+    assert app_wording(record) == (f"{head} To cut it into 100 m tiles like an orthophoto, open the image itself as "
+                                   f"the tile set (File → Open Tile Set…): {tmp_path / 'big.png'}")

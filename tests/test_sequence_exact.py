@@ -450,7 +450,9 @@ def test_smooth_flight_extrapolated_retrieved_and_not_located():
     assert pts[4].location == own9 and pts[4].track_location == own9 and pts[4].tile is None
     assert pts[5].location == preds[5].location and pts[5].track_location is None
     assert not any(p.verified for p in pts[2:]) and all(p.footprint is None for p in pts[2:])
-    assert len(track.line) == 5 and track.line[-1] == own9
+    # the line ends with the last extrapolated frame: frame 9 is a tile it resembles, past the horizon, in a
+    # flight with verified frames (Track.on_line; it was on the line until session 18)
+    assert len(track.line) == 4 and track.line[-1] == pts[3].location
 
 
 def test_smooth_flight_with_nothing_verified_places_frames_between_retrieved_tiles():
@@ -595,3 +597,37 @@ def test_an_off_track_verified_frame_exactly_two_slacks_from_the_track_is_not_fa
         pts = smooth_flight("f", [(p, i) for i, p in enumerate(preds)], model).points
         assert [p.rank for p in pts] == [1, None, 1] and pts[1].track_location == a
         assert pts[1].status == status and pts[1].location == b
+
+
+def test_a_flight_that_flew_off_the_imagery_has_no_line_through_its_guesses():
+    """Seen as a search-and-rescue user (newuser_session18.md): 27 photos verified, then the drone flew
+    off the imagery; its last 3 photos were `retrieved` (a tile they resemble, 20 s past the last
+    verified one, confidence 0.007-0.35), and the track line (GeoJSON, KML, GPX <trk>, the app's map)
+    ran from the last verified photo back across the searched area through those three guesses.
+    The line now ends where the verified frames (and 5 s of extrapolation) end; the guesses stay
+    points with their status, and a flight with nothing verified keeps its line through retrieved ones."""
+    import xml.etree.ElementTree as ET
+
+    from geolocator.core.export_track import tracks_to_geojson, tracks_to_gpx
+
+    preds = [pred(0, [match(0, 0, 0.6, 1, 16, True)]), pred(5, [match(40, 0, 0.6, 1, 16, True)]),
+             pred(10, [match(80, 0, 0.6, 1, 16, True)]),
+             # 20 s and more past the last verified frame, each on a tile it only resembles (within 20 m/s)
+             pred(30, [match(-100, 60, 0.6, 1)]), pred(35, [match(-60, -40, 0.6, 1)])]
+    track = smooth_flight("f", [(p, int(p.query.time_s)) for p in preds])
+    assert [p.status for p in track.points] == ["matched"] * 3 + ["retrieved"] * 2
+    assert track.line == [p.location for p in track.points[:3]]
+    line = next(f for f in tracks_to_geojson([track])["features"] if f["properties"]["kind"] == "track")
+    assert len(line["geometry"]["coordinates"]) == 3
+    gpx = ET.fromstring(tracks_to_gpx([track]))
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    assert [e.findtext("g:name", namespaces=ns) for e in gpx.iterfind("g:trk/g:trkseg/g:trkpt", ns)] == [
+        "v.mp4#t=0", "v.mp4#t=5", "v.mp4#t=10"]
+    assert len(gpx.findall("g:wpt", ns)) == 5  # every frame stays a waypoint, with its status
+    # the app's Results pane said "retrieved: a tile it resembles, on the flight's track (not verified)"
+    from geolocator.core.wording import track_status_words
+
+    assert track_status_words("retrieved") == "retrieved: a tile it resembles (appearance only, not verified)"
+    # nothing verified: the retrieved frames are all there is, and the line goes through them
+    blind = smooth_flight("g", [(p, int(p.query.time_s)) for p in preds[3:]])
+    assert [p.status for p in blind.points] == ["retrieved"] * 2 and len(blind.line) == 2

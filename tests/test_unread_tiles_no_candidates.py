@@ -114,3 +114,63 @@ def test_without_tiles_keeps_the_order_of_a_long_row_and_hands_the_source_throug
     got = w.scores(np.array([[0, 1]]))
     assert got.tolist() == [[EXCLUDED, 0.4]] and src.stored.tolist() == [[0.5, 0.4]]  # the source's array untouched
     assert w.widened(np.array([True])).top(2)[1].tolist() == [[1, 2]]
+
+
+@pytest.mark.parametrize("dense_max", [1_000_000, 1])  # the dense matrix, and the TileIndex route
+def test_adaptations_frozen_candidates_leave_out_a_tile_that_was_not_read(tmp_path, dense_max):
+    """Session 18: locate left unread tiles out (WithoutTiles) but adaptation's frozen candidates
+    (Workspace._frozen_candidates: the tiles its geometric labels verify and its tile pool) did not:
+    with 4 tiles and 20 candidates a photo, the corrupt one was among every photo's candidates."""
+    from geolocator.core.pipeline import Settings, Workspace
+    from tests.test_extract import _img, _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    (tmp_path / "tiles" / "t2.png").write_bytes(b"not an image")
+    photos = []
+    for i in range(4):
+        _img(i).save(tmp_path / f"p{i}.png")
+        photos.append(Query(f"p{i}.png", tmp_path / f"p{i}.png"))
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",), dense_max=dense_max))
+    ws.set_backbone("tiny", loaded=tiny_backbone())
+    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    tile_features = ws.index()
+    _, query_features, _ = ws.embed(photos)
+    assert set(ws.tile_failures) == {2}
+    candidates = ws._frozen_candidates(query_features, tile_features)
+    assert candidates.shape == (4, 3) and not (candidates == 2).any()
+    assert sorted(candidates[0].tolist()) == [0, 1, 3]
+    assert [candidates[i, 0] for i in (0, 1, 3)] == [0, 1, 3]  # the photo's own tile first (same pixels)
+
+
+def test_adaptation_trains_without_the_tiles_that_were_not_read():
+    """Session 18: adaptation trained on every tile's features, the zeros of unread tiles too (and its
+    random pool of negatives could draw them). Workspace._without_unread drops them and moves the
+    anchors to their place in what is kept."""
+    from types import SimpleNamespace
+
+    from geolocator.core.pipeline import Workspace
+
+    ws = SimpleNamespace(tile_failures={2: "corrupt", 5: "truncated"})
+    pool, anchors = Workspace._without_unread(ws, 6, None, np.array([3, -1, 2, 0]))
+    assert pool.tolist() == [0, 1, 3, 4] and anchors.tolist() == [2, -1, -1, 0]  # an unread anchor: none
+    pool, anchors = Workspace._without_unread(ws, 6, np.array([1, 2, 4, 5]), np.array([2, 1, -1]))
+    assert pool.tolist() == [1, 4] and anchors.tolist() == [1, -1, -1]  # positions in the pool, as given
+    assert Workspace._without_unread(SimpleNamespace(tile_failures={}), 6, None, None) == (None, None)
+
+
+def test_an_adapter_is_trained_on_the_tiles_that_were_read(tmp_path):
+    from geolocator.core.pipeline import Settings, Workspace
+    from tests.test_extract import _img, _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    (tmp_path / "tiles" / "t2.png").write_bytes(b"not an image")
+    photos = []
+    for i in range(4):
+        _img(i).save(tmp_path / f"p{i}.png")
+        photos.append(Query(f"p{i}.png", tmp_path / f"p{i}.png"))
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",),
+                            adapter_dir=tmp_path / "adapters"))
+    ws.set_backbone("tiny", loaded=tiny_backbone())
+    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    adapter = ws.adapt(photos, mode="paper", steps=2, geometric=False)
+    assert adapter.card["n_tiles"] == 4 and adapter.card["n_tiles_trained_on"] == 3  # before: 4, the zeros too

@@ -22,6 +22,19 @@ class InputError(GeolocatorError):
         super().__init__(f"{where}: {problem}")
 
 
+class CrsMissing(InputError):
+    """Imagery without the coordinate system (CRS) its positions are in, which the user must give:
+    the CLI's --epsg (named in the message, `problem`), the app's Coordinate system box (the app
+    words it for its box: gui.warnings_log.app_error_wording). `what`: what lacks it, in words ("the
+    GeoTIFF", "the images with world files", "the image with a world file", "the TIFF"); `placeable`:
+    False when a CRS alone would not place it (a plain TIFF: no geotransform either)."""
+
+    def __init__(self, path: Path | str | None, problem: str, *, what: str, placeable: bool = True):
+        super().__init__(path, problem)
+        self.what = what
+        self.placeable = placeable
+
+
 class WeightsNotFound(GeolocatorError):
     """A backbone's weights are not on this machine; the message says where we looked."""
 

@@ -3,7 +3,8 @@
 The Point (GeoJSON geometry, CSV lat/lon) is Prediction.location, the best estimate;
 `location_source` says where it comes from ("homography" | "weighted" | "tile_centre"; a flight's
 frame between verified frames: "track") and `status`
-how the photo was placed ("verified" | "retrieved" | "not located"). The top tile's centre and the
+how the photo was placed, as people read it (Prediction.shown_status: "verified" | "weak match" |
+"retrieved" | "not located"). The top tile's centre and the
 similarity-weighted estimate are kept as properties. No NaN or infinity is ever written (RFC 8259
 has none): a number that is not finite becomes null / an empty cell."""
 
@@ -117,7 +118,7 @@ def prediction_properties(p: Prediction) -> dict:
         "weighted_lat": _round(p.weighted_location.lat, DECIMALS),
         "weighted_lon": _round(p.weighted_location.lon, DECIMALS),
         "top_k": [{"rank": m.rank, "tile": m.tile.id, "score": _round(m.score)} for m in p.matches],
-        "status": p.status,
+        "status": p.shown_status,
         "location_source": p.location_source,
         "tile_center_lat": _round(p.tile_center.lat, DECIMALS),
         "tile_center_lon": _round(p.tile_center.lon, DECIMALS),
@@ -272,7 +273,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
                 "" if truth is None else round(truth.lat, DECIMALS),
                 "" if truth is None else round(truth.lon, DECIMALS),
                 "" if error_m is None else _round(error_m, 2),
-                p.status if flight is None else flight["status"],
+                p.shown_status if flight is None else flight["status"],
                 p.location_source if flight is None else flight.get("location_source", p.location_source),
                 round(p.tile_center.lat, DECIMALS) if flight is None else flight.get("tile_center_lat", round(p.tile_center.lat, DECIMALS)),
                 round(p.tile_center.lon, DECIMALS) if flight is None else flight.get("tile_center_lon", round(p.tile_center.lon, DECIMALS)),

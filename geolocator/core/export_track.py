@@ -147,7 +147,7 @@ def _confidence_note(p: TrackPoint) -> str:
 
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
-    note = f"{pred.status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
+    note = f"{pred.shown_status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 
@@ -183,15 +183,13 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
-            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.status,
+            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.shown_status,
             description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
         start = _start_of(track)
         trk = gpxpy.gpx.GPXTrack(name=track.name)
         seg = gpxpy.gpx.GPXTrackSegment()
-        for p in track.points:
-            if p.status == "not located":  # no position: not on the path (it stays a waypoint, labelled)
-                continue
+        for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s), name=p.query.id))
         trk.segments.append(seg)
@@ -214,7 +212,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                   far=None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
-    Placemarks at their best estimates (timed when the photo has a capture time). `attribution`:
+    Placemarks at their best estimates (timed when the photo has a capture time), coloured by
+    status as frames are (verified green, retrieved orange, not located grey). `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about."""
     import simplekml
@@ -224,6 +223,15 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                              or "results"))
     if attribution or far is not None:
         kml.document.description = _credit(attribution, far)
+    # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
+    # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
+    # not look like a verified one in Google Earth
+    colours = {"matched": simplekml.Color.green, "verified": simplekml.Color.green,
+               "corrected": simplekml.Color.yellow,
+               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
+               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
+               "weak match": simplekml.Color.orange,  # verified below 0.5: right 29 % of the time, as unsure as a retrieved one
+               "not located": simplekml.Color.gray}
     if photos:
         folder = kml.newfolder(name="photos in no flight")
         for pred in photos:
@@ -233,12 +241,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
-            pt.extendeddata.newdata("status", pred.status)
+            pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
-    colours = {"matched": simplekml.Color.green, "corrected": simplekml.Color.yellow,
-               "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
-               "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
-               "not located": simplekml.Color.gray}
+            pt.style.iconstyle.color = colours.get(pred.shown_status, simplekml.Color.white)
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)

@@ -283,6 +283,11 @@ class Match:
 STATUS_VERIFIED = "verified"  # local-feature geometry confirmed the top tile
 STATUS_RETRIEVED = "retrieved"  # global features only: tile-level, confidence from their margin
 STATUS_NOT_LOCATED = "not located"  # nothing to locate (blank, sky, blurred frame): confidence 0
+# Shown (Prediction.shown_status) instead of "verified" where the geometry's evidence is weak: a verified
+# answer with confidence below WEAK_BELOW. Measured on every committed verified record (session 18,
+# training/verified_by_confidence.py): below 0.5 right 40 of 139 (29 %), at or above 2,188 of 2,199 (99 %).
+STATUS_WEAK = "weak match"
+WEAK_BELOW = 0.5
 # Prediction.location_source: where `location` (the best estimate) comes from
 SOURCE_HOMOGRAPHY = "homography"  # the photo's centre through the verified homography
 SOURCE_WEIGHTED = "weighted"  # similarity-weighted mean of the top tiles that agree spatially
@@ -311,6 +316,18 @@ class Prediction:
     @property
     def top(self) -> Match:
         return self.matches[0]
+
+    @property
+    def shown_status(self) -> str:
+        """The status people read, the same in the list, the Results pane, the map, every export
+        (GeoJSON, CSV, GPX, KML) and the CLI: `status`, except that a verified answer whose confidence
+        is below WEAK_BELOW reads STATUS_WEAK ("weak match"): local features agreed on one tile, but
+        such answers were right less than half the time (29 %, training/verified_by_confidence.py;
+        a user's 10 "verified" multispectral answers at 0.19-0.56 were all wrong). `status` itself
+        (what the verifier found) is unchanged: evaluation, calibration and flights read it."""
+        if self.status == STATUS_VERIFIED and self.confidence < WEAK_BELOW:
+            return STATUS_WEAK
+        return self.status
 
     @property
     def tile_center(self) -> LatLon:

@@ -109,6 +109,9 @@ class Located:
     query_features: np.ndarray | None = None  # (Q, Vq, D) as searched (adapted when an adapter is set)
     lifted: tuple[np.ndarray, np.ndarray] | None = None  # large sets: (ids (Q, C), ranking (Q, C)) of
     # the verified candidates, whose ranking differs from their cosine
+    # photos whose verification was read, whole or in part, from an earlier run's pair store (the
+    # cache folder: core/pair_store.py) rather than computed now; wording.resumed_line says it
+    resumed: int = 0
 
 
 @dataclass
@@ -333,6 +336,8 @@ class Workspace:
             return predictions
         min_inliers = self._min_inliers(ok)
         surveyed: dict[int, tuple[str | None, bool]] = {}  # from verification's decodes (_survey)
+        verifier = self.verifier
+        from_store = getattr(verifier, "photos_from_store", 0)  # (a verifier without a store counts none)
         found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
         if source.narrowed is not None and source.narrowed.any():
             # the heading prior is a prior: where it found no verified tile, every view is searched
@@ -349,8 +354,9 @@ class Workspace:
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table_key(v.matcher, v.mosaic))
         predictions = self._with_footprints(predictions, found.footprints, point_min)
+        resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
-            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking))
+            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
         else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
             from .rerank import verified_ranking
 
@@ -360,7 +366,7 @@ class Workspace:
 
                 verified = found.counts >= np.reshape(min_inliers, (-1, 1))
                 ranking = lift(ranking, found.candidates, found.dense, verified)
-            self.last = Located(ok, predictions, ranking, failures)
+            self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
     def _candidates(self, queries, query_features, tile_features, progress, cancel):
@@ -825,6 +831,7 @@ class Workspace:
         anchored_photos = [] if anchors is None else sorted(query_key(q) for q, a in zip(ok, anchors) if a >= 0)
         pool, pool_anchors = self._adaptation_pool(query_features, tile_features, anchors, seed, progress, cancel,
                                                    frozen)
+        pool, pool_anchors = self._without_unread(len(tile_features), pool, anchors if pool is None else pool_anchors)
         trained_on = query_features
         if self.settings.centre_adapted_views:  # the photo layout's views centred as the frozen search's
             trained_on = self._centred(query_features, frozen=True)
@@ -870,6 +877,24 @@ class Workspace:
             raise AdapterNotSaved(path, str(getattr(exc, "problem", exc)), save_fallback(adapter, card), adapter) from None
         return adapter
 
+    def _without_unread(self, n: int, pool, anchors):
+        """(pool, anchors) less the tiles that could not be read: adaptation's tiles (`pool`: ids into
+        the N tiles, None for all of them) without them, and `anchors` ((Q,) positions in that pool,
+        or ids when `pool` is None; -1 none) as positions in the new pool (an unread anchor: -1). Their
+        zero features are no imagery to learn the region from. Unchanged when every tile was read, or
+        none was."""
+        if not 0 < len(self.tile_failures) < n:
+            return pool, anchors
+        ids = np.arange(n) if pool is None else np.asarray(pool)
+        dropped = np.fromiter(self.tile_failures, np.int64)
+        kept = ids[~np.isin(ids, dropped)]
+        if anchors is None:
+            return kept, None
+        where = np.full(len(ids), -1, np.int64)  # old position -> new position
+        where[~np.isin(ids, dropped)] = np.arange(len(kept))
+        anchors = np.asarray(anchors)
+        return kept, np.where(anchors >= 0, where[np.maximum(anchors, 0)], -1)
+
     def _frozen_candidates(self, query_features, tile_features, progress=None, cancel=None) -> np.ndarray:
         """(Q, k) ids of each photo's best tiles by frozen features (k = verify_candidates): the
         dense search, or the TileIndex above dense_max. Where adaptation's labels and its tile pool
@@ -877,14 +902,24 @@ class Workspace:
         layout their views are centred here (_centred), as locate's frozen search centres them:
         searched raw, the geometric labels were verified on other, worse candidates than locate
         verifies (demo: the photo's tile among the 20 for 93.5 % of photos raw, 96.3 % centred,
-        as with tiles at 8 headings; training/results/photo_rotation.md, session 7)."""
+        as with tiles at 8 headings; training/results/photo_rotation.md, session 7). A tile that
+        could not be read is never among them (as in locate: _readable): its zero features scored 0,
+        above every negative cosine, and it was verified and pooled for training (session 18)."""
         query_features = self._centred(query_features, frozen=True)
-        k = min(self.settings.verify_candidates, len(tile_features))
+        n = len(tile_features)
+        dropped = np.fromiter(self.tile_failures, np.int64) if 0 < len(self.tile_failures) < n else np.zeros(0, np.int64)
+        k = min(self.settings.verify_candidates, n - len(dropped))
+        wanted = min(n, k + len(dropped))  # k readable ones are among these
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            return self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, k)[1]
-        from .retrieval import search
+            ids = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, wanted)[1]
+        else:
+            from .retrieval import search
 
-        return search(query_features, tile_features, k)[1]
+            ids = search(query_features, tile_features, wanted)[1]
+        if len(dropped):  # each row's readable ids in their order (candidates.WithoutTiles.top's rule)
+            order = np.argsort(np.isin(ids, dropped), axis=1, kind="stable")[:, :k]
+            ids = np.take_along_axis(ids, order, 1)
+        return ids
 
     def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel, candidates=None):
         """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every

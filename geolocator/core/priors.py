@@ -32,8 +32,14 @@ def recorded_position(query: Query) -> LatLon | None:
 
 def recorded_positions(queries: Iterable[Query]) -> list[LatLon]:
     """The recorded positions (recorded_position) of those queries that have one, in order: the
-    area to fetch imagery for, or to show on the map before any tile set is open."""
-    return [where for where in map(recorded_position, queries) if where is not None]
+    area to fetch imagery for, or to show on the map before any tile set is open. A photo whose fix
+    froze (core.frozen_fix: not truth, no prior) gives that fix here: the last place the receiver
+    knew is still the best guess of the area (fetch-tiles --around said "none of the photos has a
+    GPS position" for a flight whose 12 photos all recorded one)."""
+    from .frozen_fix import frozen_position
+
+    found = (recorded_position(q) or frozen_position(q) for q in queries)
+    return [where for where in found if where is not None]
 
 
 def _distance_to_tile_m(point: LatLon, tile: Tile) -> float:

@@ -145,6 +145,8 @@ def load_queries(
     Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
     A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
+    Photos of one camera recording one unchanged GPS fix over a flight (a frozen fix, core.frozen_fix)
+    get no truth, with a `truth_note` saying why.
 
     In a list, each folder is read as it would be alone (recursively; a region folder gives its
     queries) with ids relative to the folder's parent (``flightA/DJI_0001.JPG``), a folder
@@ -219,7 +221,9 @@ def load_queries(
         n = len(files) or len(source)
         raise InputError(where, "the only query file could not be read" if n == 1
                          else f"none of the {n:,} query files could be read")
-    return tuple(queries)
+    from .frozen_fix import drop_frozen_fixes
+
+    return drop_frozen_fixes(queries)  # a GNSS fix that stopped updating is not truth (it has no void flag)
 
 
 def _semicolon_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:

@@ -760,6 +760,9 @@ class Verifier:
         # interrupted locate resumes (set by the Workspace where the cache folder is on)
         self.store = None
         self._restored: dict[str, dict] = {}  # store identity -> what the photo's file holds
+        # photos whose kept evaluations were read from the store (an earlier run's), counted once
+        # each, so a resumed locate can say how many it reused (Located.resumed)
+        self.photos_from_store = 0
         self._store_ids: tuple | None = None  # (tile sequence, its store context)
         self._unread: set[tuple] = set()  # photo keys whose photo could not be described
         # what each pair gave in the last call that returned it (read by training scripts only)
@@ -1057,6 +1060,8 @@ class Verifier:
             return identity
         kept = self.store.load(identity) or {"first": {}, "alike": {}, "later": {}}
         self._restored[identity] = kept
+        if any(kept.values()):
+            self.photos_from_store += 1
         for tile, v in kept["first"].items():
             dict.setdefault(self._first, (photo_key, tile), v)
         for tile, v in kept["alike"].items():

@@ -25,7 +25,8 @@ Every frame then says what is true of it (`status`, one of STATUSES):
 - `extrapolated`: the same, but before the first or after the last verified frame, at constant
   velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
 - `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
-  between verified frames: tile-level, as a single photo's "retrieved";
+  between verified frames: tile-level, as a single photo's "retrieved"; in a flight with verified
+  frames the track line does not pass through it (Track.on_line);
 - `flagged`: its own verified answer lies far from the track; it keeps that answer (the track may
   be what is wrong); the track line passes where the track says;
 - `not located`: nothing placed it (nothing verified, nothing on the track, beyond the
@@ -121,11 +122,23 @@ class Track:
     points: tuple[TrackPoint, ...]
 
     @property
+    def on_line(self) -> list[TrackPoint]:
+        """The frames the track line passes through, in time order: not the "not located" ones, and,
+        in a flight where some frame is verified, not the "retrieved" ones either: those are past the
+        extrapolation horizon, at a tile they merely resemble (a drone that flew off the imagery had
+        its line drawn back across the searched area through three such guesses of confidence
+        0.007-0.35, newuser_session18.md), so the line ends where the evidence (and the short
+        extrapolation past it) ends. In a flight where nothing is verified the retrieved frames are
+        all there is, and the line goes through them."""
+        anchored = any(p.verified for p in self.points)
+        return [p for p in self.points
+                if p.status != STATUS_NOT_LOCATED and not (anchored and p.status == "retrieved")]
+
+    @property
     def line(self) -> list[LatLon]:
-        """The track through the frames' times (flagged frames at the track, not their own answer);
-        "not located" frames are not on it: the line ends where the evidence (and the short
-        extrapolation past it) ends."""
-        return [p.track_location or p.location for p in self.points if p.status != "not located"]
+        """The track through the frames' times (flagged frames at the track, not their own answer),
+        through the frames of `on_line` only."""
+        return [p.track_location or p.location for p in self.on_line]
 
 
 # -- sequences -----------------------------------------------------------------------------------
@@ -153,7 +166,8 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
     A video's frames form one flight (by frame time). Photos with a capture time form flights per
-    camera, split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
+    camera (and per folder where one model's folders overlap in time: two drones, `_by_folder`),
+    split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
     capture time belong to none. Flights of one frame are dropped (nothing to smooth).
     """
     videos: dict[Path, list[Query]] = {}
@@ -170,17 +184,47 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
         frames.sort(key=lambda q: q.time_s)
         name = frames[0].id.split("#t=")[0]
         out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
-    for camera, items in photos.items():
-        items.sort(key=lambda x: (x[0], x[1].id))
-        run: list[tuple[datetime, Query]] = []
-        for when, q in items:
-            if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
-                out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
-                run = []
-            run.append((when, q))
-        if run:
-            out.append((f"photos {camera}".strip(), [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+    for camera, same_model in photos.items():
+        for folder, items in _by_folder(same_model):
+            name = f"photos {camera}".strip() + (f" ({folder})" if folder else "")
+            items.sort(key=lambda x: (x[0], x[1].id))
+            run: list[tuple[datetime, Query]] = []
+            for when, q in items:
+                if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
+                    out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+                    run = []
+                run.append((when, q))
+            if run:
+                out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
     return [(name, items) for name, items in out if len(items) >= 2]
+
+
+def _folder_label(query: Query, folder: Path) -> str:
+    """The folder as the photo's id names it ("droneB/100MEDIA"), else (files given one by one, whose
+    ids are bare names) the folder's own name."""
+    parent = Path(query.id).parent
+    return parent.as_posix() if parent != Path(".") else folder.name
+
+
+def _by_folder(items: list[tuple[datetime, Query]]) -> list[tuple[str | None, list[tuple[datetime, Query]]]]:
+    """One camera model's timed photos as [(folder label or None, photos)]: one group, unless photos of
+    two folders were taken over overlapping times, which one camera cannot do: two drones of one model
+    flying at once, each card copied into its own folder (newuser_session18.md: drone B's 9 verified
+    photos were all `flagged` against a track along drone A's). Then one group per folder, labelled by
+    the folder as the photo ids name it ("droneB/100MEDIA"). Folders one after another (DJI's 100MEDIA,
+    101MEDIA) stay one group."""
+    folders: dict[Path, list[tuple[datetime, Query]]] = {}
+    for when, q in items:
+        folders.setdefault(Path(q.path).parent, []).append((when, q))
+    if len(folders) < 2:
+        return [(None, items)]
+    spans = sorted((min(w for w, _ in group), max(w for w, _ in group)) for group in folders.values())
+    latest = spans[0][1]
+    for start, end in spans[1:]:
+        if start <= latest:  # this folder began before an earlier one ended
+            return [(_folder_label(group[0][1], folder), group) for folder, group in folders.items()]
+        latest = max(latest, end)
+    return [(None, items)]
 
 
 # -- the model ------------------------------------------------------------------------------------
@@ -505,10 +549,11 @@ def placed_statuses(predictions: Sequence[Prediction], tracks: Sequence[Track]) 
     """How each prediction's exported position was found, in prediction order, for the count that
     ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's frame
     the track placed (its single-frame status, often 'not located' for a blurred frame, is not what
-    the file holds), else the prediction's own status ('verified', 'retrieved', 'not located')."""
+    the file holds), else the prediction's own status as shown (Prediction.shown_status: 'verified',
+    'weak match', 'retrieved', 'not located')."""
     by_track = {p.query.id: p.status for t in tracks for p in t.points
                 if p.status in ("interpolated", "extrapolated")}
-    return [by_track.get(p.query.id, p.status) for p in predictions]
+    return [by_track.get(p.query.id, p.shown_status) for p in predictions]
 
 
 def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()) -> list[Track]:

@@ -207,7 +207,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
     marker stands at its track position: its Status and Confidence rows are then that position's,
     in the exports' words (status `matched`, `interpolated` …, as the list and every export), and
     the single-frame answer follows in a row of its own where it differs."""
-    status = _safe(pred.status) + (f" ({_safe(pred.note)})" if pred.note else "")
+    status = _safe(pred.shown_status) + (f" ({_safe(pred.note)})" if pred.note else "")
     rows = [
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
@@ -510,7 +510,7 @@ def build_map(
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url, point),
-            "tooltip": _safe(f"{query_label(pred)} · {pred.status} · conf {format_confidence(pred.confidence)}"),
+            "tooltip": _safe(f"{query_label(pred)} · {pred.shown_status} · conf {format_confidence(pred.confidence)}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
                      for mt in pred.matches],

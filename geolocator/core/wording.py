@@ -51,21 +51,34 @@ def placed_summary(statuses) -> str:
     level only' (+ ', 2 placed by the track' and ', 2 not located' when any). `statuses`:
     Prediction.status values (core/model.py), or for a flight's frame the track's when it placed
     the frame (`sequence.placed_statuses`): verified = local-feature geometry confirmed the tile
-    (metre-level Point); tile level only = global features alone (STATUS_RETRIEVED: the Point is a
+    (metre-level Point); weak matches = verified with confidence below model.WEAK_BELOW (shown
+    STATUS_WEAK: right less than half the time); tile level only = global features alone (STATUS_RETRIEVED: the Point is a
     tile-level estimate, trust its confidence); placed by the track = a frame between or just past
     verified frames of its flight ('interpolated', 'extrapolated'); not located = nothing to match
     (blank or featureless frames)."""
-    from .model import STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED
+    from .model import STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED, STATUS_WEAK, WEAK_BELOW
 
     statuses = list(statuses)
-    parts = [f"{statuses.count(STATUS_VERIFIED):,} verified",
-             f"{statuses.count(STATUS_RETRIEVED):,} tile level only"]
+    parts = [f"{statuses.count(STATUS_VERIFIED):,} verified"]
+    if STATUS_WEAK in statuses:
+        weak = statuses.count(STATUS_WEAK)
+        parts.append(f"{weak:,} weak match{'es' if weak != 1 else ''} (confidence below {WEAK_BELOW})")
+    parts.append(f"{statuses.count(STATUS_RETRIEVED):,} tile level only")
     by_track = statuses.count("interpolated") + statuses.count("extrapolated")
     if by_track:
         parts.append(f"{by_track:,} placed by the track")
     if STATUS_NOT_LOCATED in statuses:
         parts.append(f"{statuses.count(STATUS_NOT_LOCATED):,} not located")
     return ", ".join(parts)
+
+
+def resumed_line(resumed: int, total: int) -> str:
+    """The one line a locate says when it read photos' verification from an earlier run (an
+    interrupted or repeated locate: core/pair_store.py keeps each photo's checks in the cache
+    folder): 'verify: 34 of 108 photos resumed from an earlier run (their checks were kept in the
+    cache folder)'. `resumed`: Located.resumed; `total`: the photos located."""
+    return (f"verify: {resumed:,} of {count(total, 'photo')} resumed from an earlier run "
+            "(their checks were kept in the cache folder)")
 
 
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
@@ -75,7 +88,8 @@ TRACK_STATUS_WORDS = {
     "corrected": "corrected by the track: another of its verified candidates",
     "interpolated": "interpolated by the track, between verified frames",
     "extrapolated": "extrapolated by the track, past the first or last verified frame",
-    "retrieved": "retrieved: a tile it resembles, on the flight's track (not verified)",
+    # not "on the flight's track": in a flight with verified frames the line does not pass it (Track.on_line)
+    "retrieved": "retrieved: a tile it resembles (appearance only, not verified)",
     "flagged": "flagged: its own verified answer, which contradicts the flight's track",
     "not located": "not located: nothing on the flight's track placed it",
 }

@@ -68,6 +68,7 @@ class Results:
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
     # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
     tiles_not_read: tuple[str, str] | None = None
+    resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -326,7 +327,8 @@ class Session:
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
-                       route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read())
+                       route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
+                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0)
 
     def _tiles_not_read(self) -> tuple[str, str] | None:
         """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""

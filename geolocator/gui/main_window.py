@@ -29,13 +29,14 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count, empty_map_hint
+from ..core.wording import count, empty_map_hint, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
+from .panes import move_to_pane, place_in_tab_order
 from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
@@ -53,6 +54,7 @@ MAX_RECENT = 8
 ADAPT_DEFAULT_STEPS = {"best": 60, "paper": 200}
 PLANNED_TILES = 100  # a tile set's size before it is read; its real size replaces this at once
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
+RESUMED_MS = 20_000  # how long the status bar says what a resumed locate reused (then the tile set line again)
 
 
 def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -85,6 +87,11 @@ def needs_epsg(folder: Path) -> bool:
 
 
 def _user_message(exc: BaseException) -> str:
+    from .warnings_log import app_error_wording
+
+    app_words = app_error_wording(exc)  # a core message that names a CLI flag, in the app's words
+    if app_words is not None:
+        return app_words
     if isinstance(exc, GeolocatorError):
         return str(exc)
     if isinstance(exc, MemoryError):
@@ -215,6 +222,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.resize(1420, 900)
 
+    def panes(self) -> list[QWidget]:
+        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels."""
+        return [self.query_list, self.map_view, self.results, self.side_scroll.widget()]
+
     def default_layout(self) -> None:
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
         # the list: a thumbnail and a readable name beside status, confidence and error
@@ -254,6 +265,11 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)
+        # F6 / Shift+F6: the next or previous pane (list, map, result, side panels), as desktop apps do
+        self.act_next_pane = self._action("Next Pane", lambda: move_to_pane(self.panes(), True), "F6",
+                                          "Move the keyboard focus to the next pane")
+        self.act_prev_pane = self._action("Previous Pane", lambda: move_to_pane(self.panes(), False), "Shift+F6",
+                                          "Move the keyboard focus to the previous pane")
         self.act_online = self._action("Online Basemap (OpenStreetMap)", self._toggle_online)
         self.act_online.setCheckable(True)
         self.act_online.setChecked(self.settings.online_basemap)
@@ -274,6 +290,9 @@ class MainWindow(QMainWindow):
         m_run.addAction(self.act_cancel)
         m_view = bar.addMenu("&View")
         m_view.addAction(self.act_online)
+        m_view.addSeparator()
+        m_view.addAction(self.act_next_pane)
+        m_view.addAction(self.act_prev_pane)
         m_help = bar.addMenu("&Help")
         m_help.addAction(self.act_demo)
         m_help.addAction(self.act_about)
@@ -311,6 +330,8 @@ class MainWindow(QMainWindow):
             QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
         self.map_view.areaDrawn.connect(self.area_drawn)
+        # Tab: the photo list, then the map, then the result and the side panels (gui/panes.py)
+        self.map_view.focusWidgetAdded.connect(lambda: place_in_tab_order(self.query_list, self.map_view))
         self.adapter_panel.adaptRequested.connect(self.adapt)
         self.adapter_panel.resetRequested.connect(lambda: self._reset_adapter(delete=False))
         self.adapter_panel.deleteRequested.connect(self._confirm_delete_adapter)
@@ -489,7 +510,27 @@ class MainWindow(QMainWindow):
                 return
             self.open_tileset(path, zoom=zoom)
             return
-        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap)
+        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap, ask_crs=True)
+
+    def _crs_or_error(self, path: Path, exc: BaseException, tb: str, tile_size_m, overlap: float) -> None:
+        """A tile set opened from the menu (or dropped) that lacks a coordinate system
+        (core.errors.CrsMissing: a GeoTIFF without one, an image or folder with world files and no
+        .prj): the Coordinate system box asks for it and the tile set opens again with it; cancelled
+        or empty, the error is said in the app's words (never the CLI's --epsg)."""
+        from ..core.errors import CrsMissing
+
+        if not (isinstance(exc, CrsMissing) and exc.placeable):
+            self._on_job_error(exc, tb)
+            return
+        text, ok = QInputDialog.getText(self, "Coordinate system",
+                                        f"{exc.path.name if exc.path else path.name}: {exc.what} "
+                                        f"{'have' if exc.what.startswith('the images') else 'has'} no coordinate "
+                                        "system.\nEPSG code of its coordinates (e.g. 32633):")
+        epsg = text.strip().upper().removeprefix("EPSG:") if ok else ""
+        if not epsg:
+            self._on_job_error(exc, tb)
+            return
+        self.open_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, ask_crs=True)
 
     def get_imagery(self) -> None:
         from .imagery_dialog import get_imagery
@@ -506,7 +547,11 @@ class MainWindow(QMainWindow):
         self.drawn_area = area
         ask_and_fetch(self, drawn=area)
 
-    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None) -> Job:
+    def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None,
+                     ask_crs: bool = False) -> Job:
+        """Open `path` as the tile set (in the background). `ask_crs`: when it has no coordinate system,
+        ask for it in the Coordinate system box and open it again (_crs_or_error); otherwise (the
+        command line, `--screenshot`) the error says where to give it."""
         path = Path(path)
         queries = list(self.queries.values())
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
@@ -541,6 +586,7 @@ class MainWindow(QMainWindow):
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                 progress=progress, cancel=cancel), done,
+                            (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
                             plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:
@@ -768,6 +814,8 @@ class MainWindow(QMainWindow):
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
+        if results.resumed:  # an interrupted or repeated locate: what it reused, as the CLI says it
+            self.statusBar().showMessage(resumed_line(results.resumed, len(results.predictions)), RESUMED_MS)
         self.adapter_info = results.adapter
         self.adapter_panel.show_info(results.adapter)
         if results.route is not None:
@@ -791,7 +839,7 @@ class MainWindow(QMainWindow):
         if not adapted and results.evaluation is not None:
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
         self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation,
-                                        n_far=results.n_far_truth)
+                                        n_far=results.n_far_truth, placed=self._placed_summary())
         if results.map_path is not None:
             self.map_view.show_map(results.map_path)
         if self.selected is None and self.predictions:
@@ -799,6 +847,14 @@ class MainWindow(QMainWindow):
         elif self.selected is not None:
             self.select_query(self.selected)
         self._refresh_actions()
+
+    def _placed_summary(self) -> str:
+        """How the listed predictions were placed, in the words `locate` ends with ("33 verified, 5 tile
+        level only"): a flight's frame the track placed counts as such (sequence.placed_statuses)."""
+        from ..core.wording import placed_summary
+
+        by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
+        return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
 
     def select_query(self, query_id: str) -> None:
         q = self.queries.get(query_id)

@@ -101,6 +101,9 @@ class MapView(QWebEngineView):
     querySelected = Signal(str)
     areaDrawn = Signal(str)  # a rectangle drawn on the map: "W,S,E,N" (degrees)
     ready = Signal(bool)
+    # Chromium's render widget (the view's focus proxy: where the page takes the keyboard) was added;
+    # Qt put it last in the window's focus chain (gui/panes.place_in_tab_order puts it in its place)
+    focusWidgetAdded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +166,7 @@ class MapView(QWebEngineView):
         if event.type() == QEvent.Type.ChildAdded and getattr(self, "hint", None) is not None \
                 and event.child() is not self.hint:
             QTimer.singleShot(0, self, self._place_hint)
+            QTimer.singleShot(0, self, self.focusWidgetAdded.emit)
 
     def set_online_hosts(self, hosts: set[str]) -> None:
         self.interceptor.allowed_hosts = set(hosts)

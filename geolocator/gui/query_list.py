@@ -70,7 +70,7 @@ class _Row:
             elif pred is not None:
                 tip = pred.note or ""
                 if self.track_status:  # shown as the map places and labels the frame
-                    tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.status}"
+                    tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.shown_status}"
                            + (f" ({tip})" if tip else ""))
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
                 conf = pred.confidence if self.track_confidence is None else self.track_confidence
@@ -245,7 +245,7 @@ class QueryList(QTreeView):
         # every change (quadratic, ~0.5 s for 100 rows with the item widget).
         fm = self.fontMetrics()
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
-        for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "retrieved", "queued", "Status",
+        for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "weak match", "retrieved", "queued", "Status",
                                          "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
                             (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
@@ -296,7 +296,7 @@ class QueryList(QTreeView):
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.track_confidence = track_confidence
-        r.status = track_status or pred.status  # verified / retrieved / not located (model.STATUS_*)
+        r.status = track_status or pred.shown_status  # verified / weak match / retrieved / not located (model.STATUS_*)
         self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:

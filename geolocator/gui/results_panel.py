@@ -77,13 +77,13 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
     lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
-    how = track_status_words(track_status) if track_status else exported.status
+    how = track_status_words(track_status) if track_status else exported.shown_status
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
     lines.append(f"Status  {how}   confidence {format_confidence(exported.confidence)}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
-        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.status}, "
+        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.shown_status}, "
                 f"confidence {format_confidence(single.confidence)}")
         if single.error_m is not None:
             line += f", error {format_distance(single.error_m)}"
@@ -180,7 +180,7 @@ class ResultsPanel(QWidget):
                          f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
-            lines.append(f"Status  {prediction.status}   confidence {format_confidence(prediction.confidence)}{verified}")
+            lines.append(f"Status  {prediction.shown_status}   confidence {format_confidence(prediction.confidence)}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:

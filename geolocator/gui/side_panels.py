@@ -219,8 +219,9 @@ class EvaluationPanel(QGroupBox):
         layout.addWidget(self.label)
 
     def show_evaluation(self, ev: Evaluation | None, n_located: int, adapted: bool,
-                        frozen: Evaluation | None = None, n_far: int = 0) -> None:
-        """`n_far`: photos whose truth lies far outside the tiles, not scored (core.evaluate.panel_text)."""
+                        frozen: Evaluation | None = None, n_far: int = 0, placed: str | None = None) -> None:
+        """`n_far`: photos whose truth lies far outside the tiles, not scored; `placed`: how the photos
+        were placed (wording.placed_summary); see core.evaluate.panel_text."""
         from ..core.evaluate import panel_text
 
-        self.label.setText(panel_text(ev, n_located, adapted=adapted, frozen=frozen, n_far=n_far))
+        self.label.setText(panel_text(ev, n_located, adapted=adapted, frozen=frozen, n_far=n_far, placed=placed))

@@ -25,11 +25,12 @@ CRS_BOX = "the EPSG code given in the Coordinate system box (when the folder was
 
 def app_wording(record: logging.LogRecord) -> str:
     """The app's line for a warning the core logged: a CRS the user gave that was not used is worded
-    for the app's Coordinate system box, not the CLI's --epsg (the core's record carries the facts:
-    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN, worldfile.PRJ_MISSING); every other warning as the
-    core said it."""
+    for the app's Coordinate system box, not the CLI's --epsg, and an orthophoto read as one tile for
+    the app's Open Tile Set…, not the CLI's --tiles/--tile-size-m (the core's record carries the facts:
+    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN, worldfile.PRJ_MISSING, worldfile.ORTHOPHOTO_AS_TILE);
+    every other warning as the core said it."""
     from ..core.sources.geotiff import EPSG_IGNORED
-    from ..core.sources.worldfile import PRJ_MISSING, PRJ_OVERRIDDEN
+    from ..core.sources.worldfile import ORTHOPHOTO_AS_TILE, PRJ_MISSING, PRJ_OVERRIDDEN
 
     facts = getattr(record, EPSG_IGNORED, None)
     if isinstance(facts, dict):
@@ -45,8 +46,32 @@ def app_wording(record: logging.LogRecord) -> str:
         return (f"{facts['path']}: some images have world files but no .prj, and no EPSG code was given in the "
                 "Coordinate system box (when the folder was opened); they were skipped: open the folder again "
                 "and give their EPSG code")
+    facts = getattr(record, ORTHOPHOTO_AS_TILE, None)
+    if isinstance(facts, dict):
+        return (f"{facts['head']} To cut it into 100 m tiles like an orthophoto, open the image itself as the "
+                f"tile set (File → Open Tile Set…): {facts['path']}")
     return record.getMessage()
 
+
+
+def app_error_wording(exc: BaseException) -> str | None:
+    """The app's words for an error whose core message names a CLI flag, None for any other error.
+    Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
+    app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
+    from ..core.errors import CrsMissing
+
+    if not isinstance(exc, CrsMissing):
+        return None
+    if not exc.placeable:
+        return (f"{exc.path}: the TIFF has no georeference (no coordinate system and no position on the ground): "
+                "a plain image. Georeference it first (e.g. gdal_translate -a_srs EPSG:32611 -a_ullr <west> <north> "
+                f"<east> <south> {exc.path} out.tif, its corners in that CRS), or put a world file (.tfw) beside it "
+                "and open it again: the app then asks for its coordinate system")
+    plural = exc.what.startswith("the images")
+    return (f"{exc.path}: {exc.what} {'have' if plural else 'has'} no coordinate system (CRS). Open "
+            f"{'them' if plural else 'it'} again (File → Open Tile Set… or Open Tile Folder…) and give the EPSG "
+            "code of the coordinates in the Coordinate system box (e.g. 32633 for UTM zone 33N: use your "
+            f"imagery's), or put a .prj file beside {'each image' if plural else 'it'}")
 
 
 class WarningsLog(QToolButton):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
 from ..images import TIFF_SUFFIXES, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
@@ -187,14 +187,14 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     if own_crs is not None and not explicit:
         warn_if_epsg_ignored(path, own_crs, default_crs)
     if kind == PLAIN:  # a plain image: a CRS alone would not place it
-        raise InputError(path, _no_crs_problem(path, True))
+        raise CrsMissing(path, _no_crs_problem(path, True), what="the TIFF", placeable=False)
     if kind == CRS_ONLY:  # its pixel grid is no position (it read as "only north-up GeoTIFFs are supported")
         raise InputError(path, f"the TIFF has a coordinate system ({crs_label(own_crs)}) but no position on the ground "
                                "(no geotransform, no ground control points); georeference it first, e.g. gdal_translate "
                                f"-a_ullr <west> <north> <east> <south> {path} out.tif (its corners in that CRS), or put "
                                "a world file (.tfw) beside it")
     if kind == NO_CRS and default_crs is None:
-        raise InputError(path, _no_crs_problem(path, False))
+        raise CrsMissing(path, _no_crs_problem(path, False), what="the GeoTIFF")
     if t.b != 0 or t.d != 0:
         angle = math.degrees(math.atan2(t.d, t.a))
         raise InputError(path, f"rotated GeoTIFFs are not supported (rotated {angle:.2f}°): resample it north-up first "

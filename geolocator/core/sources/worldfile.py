@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import CrsMissing, InputError
 from ..geo import (
     WorldFile,
     crs_label,
@@ -97,6 +97,10 @@ PRJ_OVERRIDDEN = "prj_overridden"  # a log record's attribute: {"path" (the .prj
 # a log record's attribute: {"path" (the folder)}: images with world files, no .prj and no CRS given,
 # skipped (the CLI names its --epsg; the app its Coordinate system box: gui.warnings_log.app_wording)
 PRJ_MISSING = "prj_missing"
+# a log record's attribute: {"head" (what the warning says of the image, up to "detail is lost."), "path"
+# (the image)}: an orthophoto read as one tile; the CLI names --tiles and --tile-size-m, the app its
+# File → Open Tile Set… (gui.warnings_log.app_wording)
+ORTHOPHOTO_AS_TILE = "orthophoto_as_tile"
 
 
 def _image_crs(image: Path, epsg, folder: Path):
@@ -260,8 +264,8 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
             continue
         tiles.append(_tile(img, rel, world_path, crs))
     if need_crs and not tiles:
-        raise InputError(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
-                                 "or a .prj file beside each image")
+        raise CrsMissing(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
+                                 "or a .prj file beside each image", what="the images with world files")
     if need_crs:
         log.warning("%s: some images have world files but no .prj and no --epsg was given; skipped", folder,
                     extra={PRJ_MISSING: {"path": str(folder)}})
@@ -289,9 +293,10 @@ def _warn_of_orthophotos(folder: Path, tiles) -> None:
     if big:
         tile, (w, h) = big[0]
         more = f" (and {len(big) - 1} more)" if len(big) > 1 else ""
-        log.warning("%s: %s is %dx%d px (%s) and is read as one tile%s, matched at 512 px: detail is lost. "
-                    "To cut it into tiles like an orthophoto, give the image itself: --tiles %s --tile-size-m 100",
-                    folder, tile.id, w, h, format_ground_size(tile.bounds), more, tile.path)
+        head = (f"{folder}: {tile.id} is {w}x{h} px ({format_ground_size(tile.bounds)}) and is read as one "
+                f"tile{more}, matched at 512 px: detail is lost.")
+        log.warning("%s To cut it into tiles like an orthophoto, give the image itself: --tiles %s --tile-size-m 100",
+                    head, tile.path, extra={ORTHOPHOTO_AS_TILE: {"head": head, "path": str(tile.path)}})
 
 
 def cut_world_file_image(image: Path, options: LoadOptions) -> TileSet:
@@ -305,8 +310,8 @@ def cut_world_file_image(image: Path, options: LoadOptions) -> TileSet:
     world_path = find_world_file(image)
     crs = _image_crs(image, options.epsg, image.parent)
     if crs is None:
-        raise InputError(image, "an image with a world file needs the EPSG code of its coordinates "
-                                "(e.g. --epsg 32633) or a .prj file beside it")
+        raise CrsMissing(image, "an image with a world file needs the EPSG code of its coordinates "
+                                "(e.g. --epsg 32633) or a .prj file beside it", what="the image with a world file")
     world = read_world_file(world_path, allow_rotation=True)
     width, height = image_size(image)
     size = options.tile_size_m or DEFAULT_TILE_SIZE_M

@@ -1,0 +1,81 @@
+"""A resumed locate says how many photos it reused from an earlier run (session 18, mend18). Session 17
+(newuser_session17.md) killed `geolocator locate` mid-verification and ran it again: the run reused 34
+photos' checks from the cache folder but said only `verify: 108/108 done in 48 s`; only the timing
+showed it. Before the fix Located had no count, the CLI no line, the app's status bar nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from geolocator.core.errors import Cancelled
+from geolocator.core.progress import CancelToken
+from geolocator.core.wording import resumed_line
+
+from .demo_features import demo_workspace, load_demo_features
+
+
+def test_a_resumed_locate_counts_the_photos_it_read_from_the_earlier_run(tmp_path):
+    features = load_demo_features()
+    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    photos = region.queries[10:16]
+    token = CancelToken()
+
+    def progress(event):
+        if event.stage == "verify" and event.step == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        ws.locate(photos, cancel=token, progress=progress)
+
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)  # the same cache folder
+    again.locate(photos)
+    assert again.last.resumed == 2  # the two photos verified before the cancel
+    again.locate(photos)
+    assert again.last.resumed == 0  # its own run's checks, in memory, are no earlier run's
+    third, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    third.locate(photos)
+    assert third.last.resumed == 6
+    fresh, _ = demo_workspace(tmp_path / "fresh", features, verify_candidates=3)
+    fresh.locate(photos)
+    assert fresh.last.resumed == 0
+
+
+def test_the_line_says_how_many_of_how_many():
+    assert resumed_line(34, 108) == ("verify: 34 of 108 photos resumed from an earlier run "
+                                     "(their checks were kept in the cache folder)")
+    assert resumed_line(1, 1).startswith("verify: 1 of 1 photo resumed")
+
+
+def test_the_cli_says_it(tmp_path, monkeypatch, caplog):
+    """`geolocator locate` prints the line (stderr, through the log) when the run resumed."""
+    import logging
+
+    from geolocator import cli
+
+    features = load_demo_features()
+    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    photos = region.queries[10:13]
+    ws.locate(photos)  # an earlier run of the same command, into the same cache folder
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    monkeypatch.setattr(cli, "_workspace", lambda args: again)
+    monkeypatch.setattr(cli, "_load_queries", lambda paths, every: photos)
+    monkeypatch.setattr(cli, "_load_tiles", lambda *a, **k: region.tiles)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--out", str(tmp_path / "p.csv"),
+                         "-q"]) == 0
+    assert resumed_line(3, 3) in caplog.messages
+
+
+def test_the_app_says_it_in_the_status_bar(qtbot, tmp_path, monkeypatch):
+    from geolocator.gui.jobs import Results
+
+    from .test_gui_first_hour import make_window
+
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    w = make_window(qtbot, tmp_path)
+    ws, region = demo_workspace(tmp_path / "run", verify_candidates=3)
+    predictions = ws.locate(region.queries[10:13])
+    w._show_results(Results(predictions, {}, None, None, None, None, resumed=2))
+    assert w.statusBar().currentMessage() == resumed_line(2, 3)
+    w.close()

@@ -1,0 +1,40 @@
+"""Hand mutants of session 18's mend18 code: apply one replacement, run the test file that should kill it,
+restore the file. Run from anywhere: python training/mutation_check_session18_mend18.py [M1 M2 ...]
+(results: training/results/mend_session18.md)."""
+import subprocess, sys, os
+from pathlib import Path
+ROOT = Path(__file__).resolve().parents[1]
+M = [
+ ("M1", "geolocator/core/model.py", "self.confidence < WEAK_BELOW", "self.confidence <= WEAK_BELOW", "tests/test_weak_match_status.py"),
+ ("M2", "geolocator/core/model.py", "if self.status == STATUS_VERIFIED and self.confidence", "if self.confidence", "tests/test_weak_match_status.py"),
+ ("M3", "geolocator/core/export.py", '"status": p.shown_status,', '"status": p.status,', "tests/test_weak_match_status.py"),
+ ("M4", "geolocator/core/wording.py", "    if STATUS_WEAK in statuses:", "    if False:", "tests/test_weak_match_status.py"),
+ ("M5", "geolocator/core/rerank.py", "if any(kept.values()):", "if True:", "tests/test_resumed_count.py"),
+ ("M6", "geolocator/gui/main_window.py", "        if results.resumed:  #", "        if False:  #", "tests/test_resumed_count.py"),
+ ("M7", "geolocator/core/pipeline.py", "        if len(dropped):  # each row", "        if False:  # each row", "tests/test_unread_tiles_no_candidates.py"),
+ ("M8", "geolocator/core/pipeline.py", "        pool, pool_anchors = self._without_unread(len(tile_features), pool, anchors if pool is None else pool_anchors)", "        pass", "tests/test_unread_tiles_no_candidates.py"),
+ ("M9", "geolocator/core/pipeline.py", "        where[~np.isin(ids, dropped)] = np.arange(len(kept))", "        where[~np.isin(ids, dropped)] = np.arange(len(kept))[::-1]", "tests/test_unread_tiles_no_candidates.py"),
+ ("M10", "geolocator/gui/map_view.py", "            QTimer.singleShot(0, self, self.focusWidgetAdded.emit)\n", "", "tests/test_gui_keyboard_panes.py"),
+ ("M11", "geolocator/gui/panes.py", "    for k in range(1, n + 1):", "    for k in range(1, 2):", "tests/test_gui_keyboard_panes.py"),
+ ("M12", "geolocator/gui/panes.py", "    step = 1 if forward else -1", "    step = 1", "tests/test_gui_keyboard_panes.py"),
+ ("M13", "geolocator/__main__.py", "    if note:  #", "    if False:  #", "tests/test_command_shadows_path.py"),
+ ("M14", "geolocator/gui/warnings_log.py", "    if not exc.placeable:", "    if False:", "tests/test_gui_crs_box.py"),
+ ("M15", "geolocator/gui/main_window.py", "        if not (isinstance(exc, CrsMissing) and exc.placeable):", "        if not isinstance(exc, CrsMissing):", "tests/test_gui_crs_box.py"),
+ ("M16", "geolocator/gui/warnings_log.py", "    if isinstance(facts, dict):\n        return (f\"{facts['head']}", "    if False:\n        return (f\"{facts['head']}", "tests/test_gui_warnings.py"),
+]
+only = set(sys.argv[1:])
+for name, rel, old, new, test in M:
+    if only and name not in only:
+        continue
+    p = ROOT / rel
+    text = p.read_text()
+    assert text.count(old) == 1, (name, text.count(old))
+    p.write_text(text.replace(old, new))
+    try:
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=".")
+        r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                            test], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        last = [l for l in r.stdout.splitlines() if "passed" in l or "failed" in l or "error" in l]
+        print(name, rel, "KILLED" if r.returncode else "SURVIVED", last[-1] if last else r.returncode, flush=True)
+    finally:
+        p.write_text(text)
