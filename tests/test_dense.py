@@ -160,41 +160,25 @@ def test_rank_unclear_scores_only_photos_with_nothing_clear(scene, tmp_path):
     assert int(candidates[0, np.nanargmax(got[0])]) == 13
 
 
-def test_order_key_and_lift():
-    """Searched rows order by dense score (NaN cells last), others by cosine; in the full ranking a
-    searched photo's scored, unverified candidates sit above every cosine and below every verified
-    tile, in dense order."""
-    scores = np.array([[0.9, 0.8, 0.7], [0.9, 0.8, 0.7]])
-    dense_scores = np.array([[0.1, 0.5, np.nan], [np.nan, np.nan, np.nan]])
-    key = dense.order_key(scores, dense_scores)
-    np.testing.assert_allclose(key, [[0.1, 0.5, -1.0], [0.9, 0.8, 0.7]])
-    ranking = np.array([[0.2, 0.95, 0.3, 2.0 + 0.1 + 30], [0.2, 0.95, 0.3, 0.1]])
-    candidates = np.array([[0, 2, 3], [0, 2, 3]])
-    verified = np.array([[False, False, True], [False, False, False]])
-    lifted = dense.lift(ranking, candidates, np.array([[0.1, 0.5, 0.9], [np.nan] * 3]), verified)
-    assert lifted[0, 3] == ranking[0, 3]  # verified: untouched
-    assert lifted[0, 3] > lifted[0, 2] > lifted[0, 0] > 1.0 > lifted[0, 1]
-    np.testing.assert_array_equal(lifted[1], ranking[1])
-
-
-def test_metadata_narrows_the_poses(scene):
-    """A photo whose metadata gives its view (gimbal pitch, height, lens) is tried at that tilt and
-    lens and about that width (3 widths x 36 headings, not 3 tilts x 4 widths x 36), and the true
-    tile still ranks first; a nadir footprint gives tilt 0. Blind stays the full grid."""
-    from geolocator.core.oblique import ViewGeometry
-
-    ground, tiles = scene
-    settings = dense.DenseSettings()
-    blind = dense.hypotheses_for(None, 50.0, settings)
-    assert len(blind.tilts_deg) * len(blind.widths_m) == 12 and blind.widths_m[2] == pytest.approx(50.0)
-    focal_ratio = 0.5 / math.tan(math.radians(27.5))  # a 55 deg lens
-    height = 44.0 / 2 / math.tan(math.radians(27.5)) * math.cos(math.radians(31.0))  # 44 m across its centre
-    view = ViewGeometry(31.0 - 90.0, height, focal_ratio)
-    poses = dense.hypotheses_for(view, 50.0, settings)
-    assert poses.tilts_deg == pytest.approx((31.0,)) and poses.hfov_deg == pytest.approx(55.0)
-    assert poses.widths_m == pytest.approx(tuple(44.0 * f for f in dense.METADATA_SPREAD))
-    assert dense.hypotheses_for(60.0, 50.0, settings).tilts_deg == (0.0,)
-    photo = _photo(ground, (3 * TILE_PX + 47.0, 2 * TILE_PX + 58.0), 31.0, 43.0, 44.0)
-    candidates = [12, 13, 8, 14, 18, 0, 4, 20, 24]
-    scores = dense.DenseRanker(tiles).scores(photo, candidates, view)
-    assert candidates[int(np.nanargmax(scores))] == 13
+def test_decisive_top_order_key_and_lift(scene):
+    """The dense top overrides the cosine order only when it beats every candidate elsewhere (not a
+    neighbour, whose ground overlaps) by decisive_gap; then it goes first (1.5: above every cosine,
+    below every verified tile) and the rest keep the cosine order. A photo not searched is untouched."""
+    _, tiles = scene  # 5 x 5: tile 12 is r2_c2, 13 its east neighbour, 0 and 24 far corners
+    candidates = np.array([[0, 12, 13, 24], [0, 12, 13, 24], [0, 12, 13, 24]])
+    dense_scores = np.array([[0.30, 0.50, 0.49, 0.38],    # 12 beats 13 (a neighbour) by 0.01, far ones by 0.12
+                             [0.45, 0.50, 0.20, 0.30],    # 12 beats far tile 0 by 0.05 only: not decisive
+                             [np.nan] * 4])               # not searched
+    top = dense.decisive_top(dense_scores, candidates, tiles, 0.1)
+    assert top.tolist() == [1, -1, -1]
+    scores = np.array([[0.9, 0.2, 0.3, 0.1]] * 3)
+    key = dense.order_key(scores, top)
+    np.testing.assert_allclose(key, [[0.9, 1.5, 0.3, 0.1], [0.9, 0.2, 0.3, 0.1], [0.9, 0.2, 0.3, 0.1]])
+    ranking = np.zeros((3, 25))
+    ranking[:, 0], ranking[:, 12] = 0.9, 0.2
+    verified = np.zeros((3, 4), bool)
+    lifted = dense.lift(ranking, candidates, top, verified)
+    assert lifted[0, 12] == 1.5 and lifted[0, 0] == 0.9
+    np.testing.assert_array_equal(lifted[1:], ranking[1:])
+    verified[0, 1] = True  # a verified tile keeps its place (verified_ranking already put it above)
+    assert dense.lift(ranking, candidates, top, verified)[0, 12] == 0.2

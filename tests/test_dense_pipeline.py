@@ -27,7 +27,9 @@ def _fake_search(table):
 
 
 def test_photos_with_nothing_clear_are_ordered_by_the_dense_search(tmp_path, monkeypatch):
-    """b verified nothing: its candidates 5, 4, 3 (cosine order) come out 3, 5, 4 (dense order).
+    """b verified nothing: its candidates 5, 4, 3 (cosine order); tile 3's dense score (0.6) beats
+    the best tile not touching it (5: 0.4) by 0.2 >= decisive_gap, so it goes first, then 5, 4 in
+    cosine order.
     a (20 inliers) and c (9 inliers on tile 4) verified, which for SIFT is clear (confident_at:
     its verified floor): they are not searched and keep their answers. The full ranking
     (evaluation) agrees."""

@@ -58,6 +58,10 @@ class DenseSettings:
     highpass_m: float = 21.0  # the ground's channels minus their mean over this box
     far_limit: float = 1.3  # the template keeps ground within this many ground widths of the centre
     chunk: int = 64  # templates correlated at once (memory: chunk x orientations x FFT size)
+    # The dense top overrides the cosine order only when it beats every candidate elsewhere by this
+    # much (decisive_top): in mode best the adapted cosine is often right where the dense top is
+    # not (rotterdam-coarse: taking the dense order lost 26 photos; training/results/dense_search.md)
+    decisive_gap: float = 0.1
 
 
 def orientation_channels(grey: np.ndarray, mask: np.ndarray | None = None, orientations: int = 8,
@@ -388,20 +392,46 @@ def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarra
     return out
 
 
-def order_key(scores: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """What unverified candidates are ordered by: (Q, C) `scores` (cosine) for photos not searched
-    (a row of NaN in `dense`), the dense score for those searched (their NaN cells -1: below every
-    scored candidate, e.g. widened ones). Verified candidates stay above both (rerank.verified_ranking)."""
-    searched = ~np.isnan(dense).all(axis=1)
-    return np.where(searched[:, None], np.nan_to_num(dense, nan=-1.0), scores)
+def decisive_top(dense: np.ndarray, candidates: np.ndarray, tiles: Sequence[Tile], gap: float) -> np.ndarray:
+    """(Q,) the column of each photo's candidate whose dense score beats every candidate elsewhere
+    (not it, and not touching it: mosaic.NeighbourGrid ring 1, whose ground overlaps) by at least
+    `gap`; -1 where the photo was not searched (a row of NaN) or no candidate is that decisive.
+    `dense`, `candidates`: (Q, C) aligned; NaN cells are no candidates."""
+    from .mosaic import NeighbourGrid
+
+    top = np.full(len(dense), -1, np.int64)
+    grid = None
+    for q in range(len(dense)):
+        row = dense[q]
+        if np.isnan(row).all():
+            continue
+        best = int(np.nanargmax(row))
+        if grid is None:
+            grid = NeighbourGrid(tiles)
+        near = set(grid.around(int(candidates[q, best]), 1))
+        rivals = [row[j] for j in range(len(row))
+                  if j != best and not np.isnan(row[j]) and int(candidates[q, j]) not in near]
+        if not rivals or row[best] - max(rivals) >= gap:
+            top[q] = best
+    return top
 
 
-def lift(ranking: np.ndarray, candidates: np.ndarray, dense: np.ndarray, verified: np.ndarray) -> np.ndarray:
-    """The full (Q, N) ranking (rerank.verified_ranking: cosines in [-1, 1], verified tiles >= 2)
-    with each searched photo's unverified, dense-scored candidates placed above every cosine and
-    below every verified tile, in dense order: 1 + (score + 1) / 4, in (1, 1.5]. `candidates`,
-    `dense`, `verified` (bool): (Q, C) aligned."""
+def order_key(scores: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """What unverified candidates are ordered by: (Q, C) `scores` (cosine), with each photo's decisive
+    dense top (`top` (Q,) columns, -1: none; decisive_top) put first at 1.5, above every cosine in
+    [-1, 1] and below every verified tile (rerank.verified_ranking adds 2 + inliers)."""
+    out = np.array(scores, np.float64, copy=True)
+    rows = np.flatnonzero(top >= 0)
+    out[rows, top[rows]] = 1.5
+    return out
+
+
+def lift(ranking: np.ndarray, candidates: np.ndarray, top: np.ndarray, verified: np.ndarray) -> np.ndarray:
+    """The full (Q, N) ranking (rerank.verified_ranking: cosines in [-1, 1], verified tiles >= 2) with
+    each photo's decisive dense top (`top` (Q,) columns into `candidates` (Q, C), -1: none) at 1.5,
+    above every cosine and below every verified tile; a verified one is left as it is."""
     out = ranking.copy()
-    rows, cols = np.nonzero(~np.isnan(dense) & ~verified)
-    out[rows, candidates[rows, cols]] = 1.0 + (dense[rows, cols] + 1.0) / 4.0
+    rows = np.flatnonzero(top >= 0)
+    rows = rows[~verified[rows, top[rows]]]
+    out[rows, candidates[rows, top[rows]]] = 1.5
     return out

@@ -119,8 +119,8 @@ class Verified:
     """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
     and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
     ranking scores, ground points under the photo centre and ground footprints (object arrays).
-    `dense`: (Q, C) dense-search scores aligned with `candidates` (NaN: not searched), or None
-    when the search is off (VerifySettings.dense_search)."""
+    `dense`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
+    core/dense.decisive_top), or None when the search is off (VerifySettings.dense_search)."""
 
     candidates: np.ndarray
     counts: np.ndarray
@@ -676,10 +676,11 @@ class Workspace:
         scores = source.scores(candidates)
         dense, order_by = None, scores
         if self.verifier.settings.dense_search:  # photos that found nothing clear: ordered by their ground
-            from .dense import order_key, rank_unclear
+            from .dense import DenseSettings, decisive_top, order_key, rank_unclear
 
-            dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
-                                 cancel=cancel, progress=progress)
+            found_dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
+                                       cancel=cancel, progress=progress)
+            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap)
             order_by = order_key(scores, dense)
         local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
         ranking = verified_ranking(order_by, local, counts, min_inliers)  # over the candidates only
