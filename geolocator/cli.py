@@ -146,6 +146,10 @@ def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--verify-mosaic", type=_whole_number(0), default=0, metavar="R",
                    help="verify each candidate through a mosaic of it and its neighbours within R tiles (0: off; "
                         "1: 3x3 tiles; for photos that see more ground than a tile)")
+    g.add_argument("--dense-search", action="store_true",
+                   help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
+                        "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
+                        "of coarse pixels. Slow: several CPU seconds for each such photo; see the README")
     g.add_argument("--verify-mosaic-once", action="store_true",
                    help="with --verify-mosaic and a learned matcher: verify each neighbourhood's mosaic once per photo, "
                         "then again centred where a weak match points (half the pairs; rotterdam-coarse 59.2 at "
@@ -230,6 +234,7 @@ def _workspace(args):
         matcher=getattr(args, "matcher", "auto"), verify_widen=getattr(args, "verify_widen", None),
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
+        dense_search=getattr(args, "dense_search", False),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
     )

@@ -410,9 +410,16 @@ def test_kml_photos_in_no_flight_are_coloured_by_status_as_frames_are():
     case 11's lens-cap and white frames (`not located`, confidence 0) and photos from outside the
     imagery (`retrieved`, 0.11) looked exactly like a verified 0.997 photo, while a flight's frames are
     coloured by status (newuser_session18.md). Now: verified green (as `matched`), retrieved orange,
-    not located grey, the colours the frames of a flight use."""
+    not located grey, the colours the frames of a flight use; and a verified answer below 0.5, shown
+    "weak match" (session 18: right 29 % of the time), orange as an unsure one, not green."""
     doc = ET.fromstring(tracks_to_kml([], _loose())).find("k:Document", KML_NS)
     loose = _placemarks(doc.find("k:Folder", KML_NS))
     assert [(p["name"], p["data"]["status"], p["icon"]) for p in loose] == [
-        ("s1.jpg", "verified", COLOURS["matched"]), ("v#t=3", "not located", COLOURS["not located"]),
+        ("s1.jpg", "weak match", COLOURS["retrieved"]), ("v#t=3", "not located", COLOURS["not located"]),
         ("s3.jpg", "retrieved", COLOURS["retrieved"])]
+    from dataclasses import replace
+
+    sure = replace(_loose()[0], confidence=0.97)  # the same photo verified at 0.97: green
+    doc = ET.fromstring(tracks_to_kml([], [sure])).find("k:Document", KML_NS)
+    (one,) = _placemarks(doc.find("k:Folder", KML_NS))
+    assert (one["data"]["status"], one["icon"]) == ("verified", COLOURS["matched"])

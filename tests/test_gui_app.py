@@ -418,4 +418,7 @@ def test_matcher_auto_is_the_default_resolved_in_the_worker_and_shown(qtbot, dir
     assert panel.route.text() == "sift (as chosen)"
     panel.mosaic.setChecked(True)
     assert w.session.ws.settings.verify_mosaic == 1 and w.settings.verify_mosaic is True
+    panel.dense.setChecked(True)  # the dense search reaches the workspace's verifier settings
+    assert w.session.ws.settings.dense_search is True and w.settings.dense_search is True
+    assert w.session.ws.verifier.settings.dense_search is True
     close(qtbot, w)

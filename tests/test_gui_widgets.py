@@ -276,6 +276,10 @@ def test_backbone_panel_matcher_choice_emits_the_backend_name(qtbot):
     with qtbot.waitSignal(panel.mosaicChanged) as blocker:
         panel.mosaic.setChecked(True)
     assert blocker.args == [True]
+    assert AppSettings().dense_search is False
+    with qtbot.waitSignal(panel.denseChanged) as blocker:
+        panel.dense.setChecked(True)
+    assert blocker.args == [True]
     from geolocator.core.route import Route
 
     panel.show_route(Route("xfeat", 1, True, "auto: coarse tiles (≈15 px across) → xfeat through mosaics", None, True),

@@ -52,6 +52,18 @@ def _answers(predictions):
             for p in predictions]
 
 
+
+def cancel_after_second_photo(ws, photos) -> None:
+    """Locate `photos`, cancelled when verification reports its second photo done (Cancelled expected)."""
+    token = CancelToken()
+
+    def progress(event):
+        if event.stage == "verify" and event.step == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        ws.locate(photos, cancel=token, progress=progress)
+
 def test_a_cancelled_locate_resumes_in_a_new_workspace_verifying_only_the_rest(tmp_path, monkeypatch):
     spy = _Spy(monkeypatch)
     features = load_demo_features()
@@ -63,14 +75,7 @@ def test_a_cancelled_locate_resumes_in_a_new_workspace_verifying_only_the_rest(t
     assert set(per_photo) == set(names)  # every photo verified at least one pair
 
     ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
-    token = CancelToken()
-
-    def progress(event):
-        if event.stage == "verify" and event.step == 2:
-            token.cancel()
-
-    with pytest.raises(Cancelled):
-        ws.locate(photos, cancel=token, progress=progress)
+    cancel_after_second_photo(ws, photos)
     assert set(spy.take()) == set(names[:2])  # cancelled after the second photo
 
     again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)  # the same cache folder

@@ -5,27 +5,17 @@ showed it. Before the fix Located had no count, the CLI no line, the app's statu
 
 from __future__ import annotations
 
-import pytest
-
-from geolocator.core.errors import Cancelled
-from geolocator.core.progress import CancelToken
 from geolocator.core.wording import resumed_line
 
 from .demo_features import demo_workspace, load_demo_features
+from .test_pair_store import cancel_after_second_photo
 
 
 def test_a_resumed_locate_counts_the_photos_it_read_from_the_earlier_run(tmp_path):
     features = load_demo_features()
     ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
     photos = region.queries[10:16]
-    token = CancelToken()
-
-    def progress(event):
-        if event.stage == "verify" and event.step == 2:
-            token.cancel()
-
-    with pytest.raises(Cancelled):
-        ws.locate(photos, cancel=token, progress=progress)
+    cancel_after_second_photo(ws, photos)
 
     again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)  # the same cache folder
     again.locate(photos)

@@ -116,11 +116,9 @@ def test_without_tiles_keeps_the_order_of_a_long_row_and_hands_the_source_throug
     assert w.widened(np.array([True])).top(2)[1].tolist() == [[1, 2]]
 
 
-@pytest.mark.parametrize("dense_max", [1_000_000, 1])  # the dense matrix, and the TileIndex route
-def test_adaptations_frozen_candidates_leave_out_a_tile_that_was_not_read(tmp_path, dense_max):
-    """Session 18: locate left unread tiles out (WithoutTiles) but adaptation's frozen candidates
-    (Workspace._frozen_candidates: the tiles its geometric labels verify and its tile pool) did not:
-    with 4 tiles and 20 candidates a photo, the corrupt one was among every photo's candidates."""
+def _four_tiles_one_corrupt(tmp_path, **settings):
+    """A workspace (tiny backbone, no verification, one tile view) on 4 tiles of which t2 is not an
+    image, and 4 photos, each the pixels of one tile."""
     from geolocator.core.pipeline import Settings, Workspace
     from tests.test_extract import _img, _tiles, tiny_backbone
 
@@ -130,9 +128,18 @@ def test_adaptations_frozen_candidates_leave_out_a_tile_that_was_not_read(tmp_pa
     for i in range(4):
         _img(i).save(tmp_path / f"p{i}.png")
         photos.append(Query(f"p{i}.png", tmp_path / f"p{i}.png"))
-    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",), dense_max=dense_max))
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",), **settings))
     ws.set_backbone("tiny", loaded=tiny_backbone())
     ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    return ws, photos
+
+
+@pytest.mark.parametrize("dense_max", [1_000_000, 1])  # the dense matrix, and the TileIndex route
+def test_adaptations_frozen_candidates_leave_out_a_tile_that_was_not_read(tmp_path, dense_max):
+    """Session 18: locate left unread tiles out (WithoutTiles) but adaptation's frozen candidates
+    (Workspace._frozen_candidates: the tiles its geometric labels verify and its tile pool) did not:
+    with 4 tiles and 20 candidates a photo, the corrupt one was among every photo's candidates."""
+    ws, photos = _four_tiles_one_corrupt(tmp_path, dense_max=dense_max)
     tile_features = ws.index()
     _, query_features, _ = ws.embed(photos)
     assert set(ws.tile_failures) == {2}
@@ -159,18 +166,6 @@ def test_adaptation_trains_without_the_tiles_that_were_not_read():
 
 
 def test_an_adapter_is_trained_on_the_tiles_that_were_read(tmp_path):
-    from geolocator.core.pipeline import Settings, Workspace
-    from tests.test_extract import _img, _tiles, tiny_backbone
-
-    tiles = _tiles(tmp_path / "tiles", 4)
-    (tmp_path / "tiles" / "t2.png").write_bytes(b"not an image")
-    photos = []
-    for i in range(4):
-        _img(i).save(tmp_path / f"p{i}.png")
-        photos.append(Query(f"p{i}.png", tmp_path / f"p{i}.png"))
-    ws = Workspace(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",),
-                            adapter_dir=tmp_path / "adapters"))
-    ws.set_backbone("tiny", loaded=tiny_backbone())
-    ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    ws, photos = _four_tiles_one_corrupt(tmp_path, adapter_dir=tmp_path / "adapters")
     adapter = ws.adapt(photos, mode="paper", steps=2, geometric=False)
     assert adapter.card["n_tiles"] == 4 and adapter.card["n_tiles_trained_on"] == 3  # before: 4, the zeros too

@@ -115,6 +115,46 @@ def dump_photos(path: Path, ws, sim: np.ndarray, tiles) -> None:
                           fmt(pred.error_m, "{:.3f}"), pred.location_source])
 
 
+class _record_dense:
+    """Records what core/dense.py's rank_unclear and order_key see and return during one locate
+    (the pipeline looks both up on the module at call time), for offline comparison of rules."""
+
+    def __init__(self, folder: Path):
+        from geolocator.core import dense
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.calls = []
+        self._dense, self._rank, self._order = dense, dense.rank_unclear, dense.order_key
+        rank, order, calls = self._rank, self._order, self.calls
+
+        def rank_unclear(queries, tiles, candidates, counts, clear, first, **kw):
+            got = rank(queries, tiles, candidates, counts, clear, first, **kw)
+            calls.append({"ids": [q.id for q in queries], "candidates": candidates.copy(), "counts": counts.copy(),
+                          "clear": clear, "dense": got.copy()})
+            return got
+
+        def order_key(scores, dense_scores):
+            calls[-1]["scores"] = np.array(scores, copy=True)
+            return order(scores, dense_scores)
+
+        dense.rank_unclear, dense.order_key = rank_unclear, order_key
+
+    def save(self, path: Path, ws) -> None:
+        """One .npz of the last call (with the truth tile of each photo, for scoring), then unpatch."""
+        from geolocator.core.evaluate import positives
+
+        self._dense.rank_unclear, self._dense.order_key = self._rank, self._order
+        if not self.calls:
+            return
+        last = self.calls[-1]
+        tiles = ws.tileset.tiles
+        by_id = {q.id: q for q in ws.last.queries}  # truth scores only: it never reached the run
+        right = np.array([positives(by_id[i], tiles)[row] for i, row in zip(last["ids"], last["candidates"])])
+        np.savez(path, ids=np.array(last["ids"]), candidates=last["candidates"], counts=last["counts"],
+                 clear=np.asarray(last["clear"]), dense=last["dense"], scores=last.get("scores", np.zeros(0)),
+                 right=right, min_inliers=np.asarray(ws._min_inliers(ws.last.queries)))
+
+
 def fmt(v, pattern="{:.1f}"):
     return "–" if v is None else pattern.format(v)
 
@@ -139,6 +179,9 @@ def main() -> None:
     ap.add_argument("--anchor-options", default="",
                     help="VerifySettings fields for the verifier that adaptation's anchors use (`best`), spelt as a "
                     "matcher variant's: e.g. mosaic=1 or contrast_norm=1,reversed_tones=1")
+    ap.add_argument("--dense-dump", type=Path, help="folder: for rows with dense_search=1, one .npz per row of what "
+                    "the dense search saw and gave (candidates, inliers, cosines, dense scores, truth tile per photo) "
+                    "so rules over them can be compared offline (training/dense_rules.py)")
     ap.add_argument("--per-photo", type=Path, help="folder: one CSV per row (photo, true tile's global rank, "
                     "answer right, inliers, error m), truth only scoring")
     ap.add_argument("--candidates", type=int, default=20, help="tiles verified per photo (C)")
@@ -220,10 +263,13 @@ def main() -> None:
                     notes.append(f"tile keypoints, {region_path.name}, {spec}: {(time.perf_counter() - started) / len(tiles):.2f} s, "
                                  f"{(time.process_time() - cpu) / len(tiles):.2f} CPU s a tile ({len(tiles)} tiles; "
                                  "~0 where the keypoint cache held them)")
+                seen = _record_dense(args.dense_dump) if args.dense_dump is not None else None
                 started, cpu = time.perf_counter(), time.process_time()
                 ws.locate(photos)
                 seconds = (time.perf_counter() - started) / len(photos)
                 cpu_seconds = (time.process_time() - cpu) / len(photos)  # this process's CPU, all threads
+                if seen is not None:
+                    seen.save(args.dense_dump / f"{region_path.name}-{mode}-{spec.replace(':', '_')}.npz", ws)
                 ev = ws.evaluate()
                 per_photo, reached = verified_lists(ws.verifier, ws.last.queries, tiles)
                 label = mode if mode == "frozen" else f"{mode} ({adapt_s:.0f} s, {adapt_cpu:.0f} CPU s)"

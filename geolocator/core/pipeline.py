@@ -73,6 +73,10 @@ class Settings:
     # ... and with a learned matcher, each neighbourhood's mosaic once per photo, then coarse to
     # fine (VerifySettings.mosaic_once / mosaic_refine); off: it gains on rotterdam-coarse, loses on vegas-coarse
     verify_mosaic_once: bool = False
+    # Photos none of whose candidates verified clearly get their candidates ordered by a dense
+    # search of their ground layout (core/dense.py; VerifySettings.dense_search). Off: several CPU
+    # seconds a photo that found nothing; training/results/dense_search.md
+    dense_search: bool = False
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -114,7 +118,9 @@ class Located:
 class Verified:
     """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
     and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
-    ranking scores, ground points under the photo centre and ground footprints (object arrays)."""
+    ranking scores, ground points under the photo centre and ground footprints (object arrays).
+    `dense`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
+    core/dense.decisive_top), or None when the search is off (VerifySettings.dense_search)."""
 
     candidates: np.ndarray
     counts: np.ndarray
@@ -124,6 +130,7 @@ class Verified:
     ranking: np.ndarray
     grounds: np.ndarray
     footprints: np.ndarray
+    dense: np.ndarray | None = None
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -354,6 +361,11 @@ class Workspace:
             from .rerank import verified_ranking
 
             ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
+            if found.dense is not None:  # photos the dense search ordered: as their answers are
+                from .dense import lift
+
+                verified = found.counts >= np.reshape(min_inliers, (-1, 1))
+                ranking = lift(ranking, found.candidates, found.dense, verified)
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
@@ -533,6 +545,7 @@ class Workspace:
             self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates, fine_candidates=fine,
                                                      matcher=route.matcher, mosaic=route.mosaic,
                                                      mosaic_once=route.mosaic_once,
+                                                     dense_search=self.settings.dense_search,
                                                      keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
             if self.settings.use_cache:  # verified photos survive an interrupted locate (core/pair_store.py)
                 from .pair_store import PairStore
@@ -564,6 +577,16 @@ class Workspace:
         if ring != self.settings.verify_mosaic:
             self.settings.verify_mosaic = int(ring)
             self._verifier = None  # the tiles' measure (auto) still holds
+
+    def set_dense_search(self, on: bool) -> None:
+        """Order the candidates of photos that found nothing clear by the dense search (core/dense.py)
+        from the next locate on, or not (Settings.dense_search). Pair results are unchanged by it,
+        so the verifier and what it holds are kept."""
+        from dataclasses import replace
+
+        self.settings.dense_search = bool(on)
+        if self._verifier is not None:
+            self._verifier.settings = replace(self._verifier.settings, dense_search=bool(on))
 
     def route(self):
         """The verification route in use (core.route.Route: matcher, mosaic, mosaic_once, a line
@@ -651,15 +674,23 @@ class Workspace:
         candidates, counts, grounds, outlines = self._tile_under_centre(candidates, counts, grounds, min_inliers,
                                                                         outlines)
         scores = source.scores(candidates)
+        dense, order_by = None, scores
+        if self.verifier.settings.dense_search:  # photos that found nothing clear: ordered by their ground
+            from .dense import DenseSettings, decisive_top, order_key, rank_unclear
+
+            found_dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
+                                       cancel=cancel, progress=progress)
+            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap)
+            order_by = order_key(scores, dense)
         local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
-        ranking = verified_ranking(scores, local, counts, min_inliers)  # over the candidates only
+        ranking = verified_ranking(order_by, local, counts, min_inliers)  # over the candidates only
         order = np.argsort(-ranking, axis=1, kind="stable")
 
         def take(a):
             return np.take_along_axis(a, order, axis=1)
 
         return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
-                        take(grounds), take(outlines))
+                        take(grounds), take(outlines), dense)
 
     def widen_to(self) -> int:
         """Candidates a photo that verified nothing confidently is verified down to

@@ -98,7 +98,9 @@ def cosine_margin(matches: Sequence[Match]) -> float:
         return 0.0  # nothing to compare with: no evidence of a clear win
     top = matches[0]
     rivals = [m.score for m in matches[1:] if not _agrees(top.tile, m.tile)]
-    rival = rivals[0] if rivals else matches[-1].score
+    # the best rival, wherever it stands: answers ordered by other evidence than the cosine (the
+    # dense search, core/dense.py) may put a tile of higher cosine below the top
+    rival = max(rivals) if rivals else matches[-1].score
     return float(min(max((top.score - rival) / FULL_COSINE_MARGIN, 0.0), 1.0))
 
 

@@ -209,6 +209,12 @@ class VerifySettings:
     # rotterdam-cir 60.2 -> 61.2 (9 photos gained, 1 lost) at 1.5-4.3x the CPU a photo (1.46 -> 5.58
     # CPU s on rotterdam-ms), over issue 13's 2 s a photo on three of them: off.
     learned_blind: int = 0
+    # Dense search (core/dense.py; off): a photo none of whose candidates verified clearly
+    # (confident_at) has its first verify_candidates ordered by how well its ground layout
+    # (oriented-gradient channels, pose searched blind) correlates with theirs, instead of by
+    # cosine. A ranking signal only: no inliers, no confidence. Read by pipeline.Workspace._verify;
+    # measured in training/results/dense_search.md.
+    dense_search: bool = False
 
     def stop_at(self) -> int:
         """Inliers after which a photo's remaining candidates are not verified (0: never stop)."""
@@ -252,7 +258,7 @@ class VerifySettings:
 PAIR_CHOICE_FIELDS = frozenset({
     "candidates", "min_inliers", "min_inliers_adapted", "fine_pass", "fine_below", "fine_candidates",
     "blind_tilts", "stop_inliers", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
-    "adapted_clear", "learned_blind"})
+    "adapted_clear", "learned_blind", "dense_search"})
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         core.weights = Path(self.settings.weights) if self.settings.weights else None
         core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_CHOICES else "auto"
         core.verify_mosaic = 1 if self.settings.verify_mosaic else 0
+        core.dense_search = bool(self.settings.dense_search)
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
         self.backbone_panel.matcher.setCurrentText(self._matcher)
         self.backbone_panel.mosaic.setChecked(bool(self.settings.verify_mosaic))
+        self.backbone_panel.dense.setChecked(bool(self.settings.dense_search))
         self.backbone_panel.show_route(None, self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
@@ -338,6 +340,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.chooseWeights.connect(self.choose_weights)
         self.backbone_panel.matcherChanged.connect(self.set_matcher)
         self.backbone_panel.mosaicChanged.connect(self.set_mosaic)
+        self.backbone_panel.denseChanged.connect(self.set_dense_search)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -455,6 +458,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.apply_btn.setEnabled(not busy)
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
+        self.backbone_panel.dense.setEnabled(not busy)
 
     def cancel(self) -> None:
         if self.runner.cancel():
@@ -770,6 +774,11 @@ class MainWindow(QMainWindow):
         self.settings.verify_mosaic = bool(on)
         self.session.ws.set_mosaic(1 if on else 0)
         self.backbone_panel.show_route(None, self.settings.matcher)
+
+    def set_dense_search(self, on: bool) -> None:
+        """Order photos that found nothing clear by the dense search (or not) from the next Locate on."""
+        self.settings.dense_search = bool(on)
+        self.session.ws.set_dense_search(bool(on))
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",

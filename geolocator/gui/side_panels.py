@@ -42,6 +42,7 @@ class BackbonePanel(QGroupBox):
     chooseWeights = Signal()
     matcherChanged = Signal(str)  # local-feature backend of verification, or "auto"
     mosaicChanged = Signal(bool)  # verify through 3x3 mosaics
+    denseChanged = Signal(bool)  # dense search for photos that found nothing clear
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Backbone", parent)
@@ -62,6 +63,11 @@ class BackbonePanel(QGroupBox):
         self.mosaic.setToolTip("For photos that see several tiles: verify each candidate tile with its 8 neighbours "
                                "as one 3x3 mosaic; auto on coarse tiles does this by itself")
         self.mosaic.toggled.connect(self.mosaicChanged)
+        self.dense = QCheckBox("Dense search (slow)")
+        self.dense.setToolTip("For tiles from another sensor or of coarse pixels: photos that matched no tile clearly get "
+                              "their candidates ordered by how their ground's layout lines up with each one's. Several "
+                              "CPU seconds for each such photo; answers stay 'retrieved' (see the README)")
+        self.dense.toggled.connect(self.denseChanged)
         self.route = _plain("")
         self.show_route(None, "auto")
         self.in_use = _plain("not loaded yet")
@@ -83,6 +89,7 @@ class BackbonePanel(QGroupBox):
         form.addRow("Device", self.device)
         form.addRow("Matcher", self.matcher)
         form.addRow(self.mosaic)
+        form.addRow(self.dense)
         form.addRow("Verifier", self.route)  # as short as the other labels: a wider one squeezed "In use"
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
