@@ -205,6 +205,10 @@ ATTRIBUTION_CSV_COLUMNS = ["attribution"]
 # After it: evaluate.far_from_tiles' sentence on the rows of the photos recorded far from every tile
 # (their answers cannot be right), empty on the others.
 WARNING_CSV_COLUMNS = ["warning"]
+# Last (added in session 19; the columns before keep their places): a flight's frame's status as the
+# track found it (sequence.STATUSES) where `status` says "weak match" / "weak track" below confidence
+# 0.5 (sequence.shown_track_status); empty for a photo in no flight.
+TRACK_CSV_COLUMNS = ["track_status"]
 
 
 def recorded_properties(query) -> dict:
@@ -240,7 +244,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
               far=None) -> None:
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
-    WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows). A frame of
+    WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
+    TRACK_CSV_COLUMNS. A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -253,7 +258,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
     writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS)
+                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -284,5 +289,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ([csv_safe(flight["flight"])] + ["" if flight.get(name) is None else flight[name]
                                                for name in FLIGHT_CSV_COLUMNS[1:]] if flight else [""] * len(FLIGHT_CSV_COLUMNS))
             + [credit, (far.about(p.query.id) if far is not None else None) or ""]
+            + ["" if flight is None else flight["track_status"]]
         )
     _write_atomic(path, buf.getvalue())

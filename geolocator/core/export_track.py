@@ -36,7 +36,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "query": p.query.id,
         "flight": flight,
         "time_s": round(p.time_s, 3),
-        "status": p.status,
+        "status": p.shown_status,  # "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
+        "track_status": p.status,  # what the track found (sequence.STATUSES), whatever the confidence
         "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
         "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
@@ -197,8 +198,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
-                name=p.query.id, type=p.status,
-                description=_warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
+                name=p.query.id, type=p.shown_status,
+                description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -231,6 +232,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
                "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
                "weak match": simplekml.Color.orange,  # verified below 0.5: right 29 % of the time, as unsure as a retrieved one
+               "weak track": simplekml.Color.orange,  # placed by the track below 0.5 (sequence.shown_track_status)
                "not located": simplekml.Color.gray}
     if photos:
         folder = kml.newfolder(name="photos in no flight")
@@ -256,14 +258,14 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
+            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
                                      far, p.query.id)
-            pt.extendeddata.newdata("status", p.status)
+            pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             if p.confidence is not None:
                 pt.extendeddata.newdata("confidence", machine_confidence(p.confidence))
-            pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
+            pt.style.iconstyle.color = colours.get(p.shown_status, simplekml.Color.white)
             if p.footprint:
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",
                                          outerboundaryis=[(round(c.lon, DECIMALS), round(c.lat, DECIMALS))

@@ -52,13 +52,33 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, LatLon, Match,
-                    Prediction, Query, Tile)
+from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
+                    LatLon, Match, Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
+# What a frame the track placed (interpolated, extrapolated) reads where its confidence is below
+# model.WEAK_BELOW (shown_track_status): placed by the track, but right less than half the time.
+STATUS_WEAK_TRACK = "weak track"
+
+
+def shown_track_status(status: str, confidence: float | None) -> str:
+    """The status people read for a flight's frame (`status`, one of STATUSES; `confidence`: its
+    TrackPoint.confidence in [0, 1], None when not worked out), by the rule single photos follow
+    (model.Prediction.shown_status): below model.WEAK_BELOW (0.5) a `matched` or `corrected` frame
+    reads model.STATUS_WEAK ("weak match": verified, but such answers were right 29 % of the time,
+    training/verified_by_confidence.py) and an `interpolated` or `extrapolated` one STATUS_WEAK_TRACK
+    ("weak track"). `flagged`, `retrieved` and `not located` already say they are unsure: as they are.
+    `status` itself stays what the track found (evaluation, the map's styles and `verified` read it)."""
+    if confidence is None or confidence >= WEAK_BELOW:
+        return status
+    if status in ("matched", "corrected"):
+        return STATUS_WEAK
+    if status in ("interpolated", "extrapolated"):
+        return STATUS_WEAK_TRACK
+    return status
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,13 @@ class TrackPoint:
     # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
     # its confidence is read against
     anchor_distance_m: float | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """`status` as people read it (shown_track_status): below model.WEAK_BELOW a verified frame
+        reads "weak match" and a frame the track placed "weak track". Every export, the map, the app's
+        list and Results pane and the CLI show this; `status` is what the track found."""
+        return shown_track_status(self.status, self.confidence)
 
 
 @dataclass(frozen=True)

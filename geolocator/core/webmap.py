@@ -31,6 +31,7 @@ from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
 from .model import Bounds, Prediction, TileSet
+from .sequence import shown_track_status
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
@@ -219,7 +220,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
         confidence = pred.confidence if confidence is None else confidence
-        rows[3:5] = [("Status", _safe(track_point.status)), ("Confidence", format_confidence(confidence))]
+        shown = shown_track_status(track_point.status, confidence)  # "weak track" below 0.5, as the exports
+        rows[3:5] = [("Status", _safe(shown)), ("Confidence", format_confidence(confidence))]
         on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
             on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
@@ -520,7 +522,8 @@ def build_map(
             if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
                 data["colour"] = NOT_LOCATED_COLOUR
             conf = pred.confidence if getattr(point, "confidence", None) is None else point.confidence
-            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status} · "
+            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · "
+                                    f"{shown_track_status(point.status, conf)} · "
                                     f"conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]

@@ -92,6 +92,9 @@ TRACK_STATUS_WORDS = {
     "retrieved": "retrieved: a tile it resembles (appearance only, not verified)",
     "flagged": "flagged: its own verified answer, which contradicts the flight's track",
     "not located": "not located: nothing on the flight's track placed it",
+    # below model.WEAK_BELOW (sequence.shown_track_status): the words say it is unsure
+    "weak match": "weak match: verified, but its confidence is below 0.5 (treat it as unconfirmed)",
+    "weak track": "weak track: placed by the track, but its confidence is below 0.5 (treat it as unconfirmed)",
 }
 
 

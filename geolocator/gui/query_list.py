@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
+from ..core.sequence import shown_track_status
 
 ICON_PX = 48
 NAME_FITS = "DJI_0000.JPG"  # the list is never too narrow for this name beside its thumbnail
@@ -70,7 +71,7 @@ class _Row:
             elif pred is not None:
                 tip = pred.note or ""
                 if self.track_status:  # shown as the map places and labels the frame
-                    tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.shown_status}"
+                    tip = (f"on the flight's track: {self.status}; the frame on its own: {pred.shown_status}"
                            + (f" ({tip})" if tip else ""))
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
                 conf = pred.confidence if self.track_confidence is None else self.track_confidence
@@ -296,7 +297,10 @@ class QueryList(QTreeView):
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.track_confidence = track_confidence
-        r.status = track_status or pred.shown_status  # verified / weak match / retrieved / not located (model.STATUS_*)
+        # verified / weak match / retrieved / not located (model.STATUS_*); a flight's frame: its track
+        # status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
+        r.status = (shown_track_status(track_status, pred.confidence if track_confidence is None else track_confidence)
+                    if track_status else pred.shown_status)
         self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:
