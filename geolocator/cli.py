@@ -413,7 +413,9 @@ def skipped_message(path, reason) -> str:
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
     from .core.exports import check_prediction_path, write_predictions
+    from .core.predict import answer_radius_m
     from .core.sequence import placed_statuses, shown_track_status
+    from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
@@ -457,6 +459,8 @@ def cmd_locate(args) -> int:
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
+    if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
+        print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)
     return 0
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .model import LatLon, Prediction
+from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
+from .wording import confidence_within
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TRACK_SUFFIXES = (".gpx", ".kml")
@@ -47,6 +49,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
         props["confidence"] = _round(p.confidence)
+    if p.radius_m is not None:  # what that confidence is about: the Point within this many metres
+        props["radius_m"] = _round(p.radius_m, 1)
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
         props["location_source"] = p.location_source
     if p.tile is not None:  # ... and which of its candidate tiles, so that tile and Point agree
@@ -143,12 +147,14 @@ def _past_note(p: TrackPoint) -> str:
 
 
 def _confidence_note(p: TrackPoint) -> str:
-    return "" if p.confidence is None else f" confidence {format_confidence(p.confidence)};"
+    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m)
+    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), p.radius_m)};"
 
 
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
-    note = f"{pred.shown_status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
+    within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
+    note = f"{pred.shown_status}; confidence {within}; {pred.location_source}"
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 

@@ -134,6 +134,9 @@ class TrackPoint:
     # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
     # its confidence is read against
     anchor_distance_m: float | None = None
+    # the radius `confidence` speaks of (predict.confidence_radius_m): half the diagonal of `tile`,
+    # else of the frame's top tile; None: not worked out (a TrackPoint made by hand)
+    radius_m: float | None = None
 
     @property
     def shown_status(self) -> str:
@@ -560,6 +563,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             else (pred.top.footprint if verified and status != "corrected" else None),
             track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
             confidence=confidence, anchor_distance_m=distance,
+            radius_m=_tile_radius_m(tile) if tile is not None else (_tile_radius_m(pred.top.tile) if pred.matches else None),
         ))
     # A frame nothing verified is never shown more certain than the frames it was placed from (as
     # shown: an anchor is never itself placed, so its figure is final): the track through a wrong
