@@ -192,31 +192,51 @@ def _query_capture(query: Query) -> tuple[datetime | None, str]:
     return _capture_of(meta) if meta is not None else photo_capture(query.path)
 
 
+def _query_identity(query: Query) -> tuple[datetime | None, str, str | None]:
+    """(capture time, camera make + model, camera serial or None) of a photo (as _query_capture,
+    plus PhotoMeta.serial: EXIF BodySerialNumber or the maker's XMP serial), its metadata read once."""
+    meta = getattr(query, "meta", None)  # read when the photo was loaded
+    if meta is None:
+        from .media.metadata import read_photo_meta
+
+        meta = read_photo_meta(query.path)
+    when, camera = _capture_of(meta)
+    return when, camera, getattr(meta, "serial", None)
+
+
 def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> list[tuple[str, list[tuple[Query, float]]]]:
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
     A video's frames form one flight (by frame time). Photos with a capture time form flights per
-    camera (and per folder where one model's folders overlap in time: two drones, `_by_folder`),
-    split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
-    capture time belong to none. Flights of one frame are dropped (nothing to smooth).
+    camera: make and model, and the body's serial number where the photos record one (two drones of
+    one model in one folder: their photos interleave in time, and one track through both put each
+    drone's frames on the other's path); and per folder where one model's folders overlap in time
+    (two drones without serials, each card copied into its own folder: `_by_folder`). A flight of one
+    model named among several serials says which ("photos DJI FC3411 serial 1581F4XF"). Split where
+    consecutive photos are more than `max_photo_gap_s` apart. Photos without a capture time belong
+    to none. Flights of one frame are dropped (nothing to smooth).
     """
     videos: dict[Path, list[Query]] = {}
-    photos: dict[str, list[tuple[datetime, Query]]] = {}
+    photos: dict[tuple[str, str | None], list[tuple[datetime, Query]]] = {}
     for q in queries:
         if q.time_s is not None:
             videos.setdefault(q.path, []).append(q)
             continue
-        when, camera = _query_capture(q)
+        when, camera, serial = _query_identity(q)
         if when is not None:
-            photos.setdefault(camera, []).append((when, q))
+            photos.setdefault((camera, serial), []).append((when, q))
+    serials: dict[str, int] = {}  # camera model -> how many bodies (serials, or none recorded) took its photos
+    for camera, _ in photos:
+        serials[camera] = serials.get(camera, 0) + 1
     out: list[tuple[str, list[tuple[Query, float]]]] = []
     for path, frames in videos.items():
         frames.sort(key=lambda q: q.time_s)
         name = frames[0].id.split("#t=")[0]
         out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
-    for camera, same_model in photos.items():
-        for folder, items in _by_folder(same_model):
-            name = f"photos {camera}".strip() + (f" ({folder})" if folder else "")
+    for (camera, serial), same_body in photos.items():
+        body = f" serial {serial}" if serials[camera] > 1 and serial else ""
+        for folder, items in _by_folder(same_body):
+            name = f"photos {camera}{body}".strip() + (f" ({folder})" if folder else "")
             items.sort(key=lambda x: (x[0], x[1].id))
             run: list[tuple[datetime, Query]] = []
             for when, q in items:
