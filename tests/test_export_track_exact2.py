@@ -155,9 +155,12 @@ def _loose():
 
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
 # s1 verified at 0.457: shown "weak match" (below model.WEAK_BELOW, session 18)
-LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457; homography; in no flight (no capture time, or alone)",
-              "not located; confidence 0.000; tile_centre; blank frame; in no flight (no capture time, or alone)",
-              "retrieved; confidence 0.999; weighted; in no flight (no capture time, or alone)"]
+# "that it is within 78,625 m": the radius the confidence speaks of, half tile t9's diagonal (1 x 1 degree; mend19)
+LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78,625 m; homography; "
+              "in no flight (no capture time, or alone)",
+              "not located; confidence 0.000 that it is within 78,625 m; tile_centre; blank frame; "
+              "in no flight (no capture time, or alone)",
+              "retrieved; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone)"]
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
 CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04T10:00:02.500000Z",
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",
