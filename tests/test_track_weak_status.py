@@ -105,3 +105,18 @@ def test_the_app_list_and_results_pane_say_weak_track(qtbot, tmp_path):
     exported = replace(pred, location=point.location, confidence=point.confidence)
     lines = _flight_frame_lines(pred, exported, point.status)
     assert any(line.startswith("Status  weak track: placed by the track") for line in lines), lines
+
+
+def test_gpx_waypoints_carry_a_symbol_by_status(tmp_path):
+    """mend19 item 6: a team's GPS draws unsure points apart. Before, <sym> was never written."""
+    import gpxpy
+
+    from geolocator.core.export_track import GPX_SYMBOLS
+
+    _, weak = _flight(0.3)
+    _, sure = _flight(0.99)
+    gpx = gpxpy.parse(tracks_to_gpx([weak, sure]))
+    pairs = {(w.type, w.symbol) for w in gpx.waypoints}
+    assert ("weak track", "Pin, Red") in pairs and ("weak match", "Pin, Red") in pairs
+    assert ("matched", "Flag, Green") in pairs and ("interpolated", "Pin, Blue") in pairs
+    assert all(w.symbol == GPX_SYMBOLS[w.type] for w in gpx.waypoints)

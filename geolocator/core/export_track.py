@@ -25,6 +25,14 @@ from .sequence import Track, TrackPoint
 from .wording import confidence_within
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
+# Garmin's symbol names (MapSource 6 and later; the list GPSBabel's garmin_tables.c keeps). Green flag:
+# verified; blue: verified on another candidate (corrected), blue pin: placed by the track; red pin:
+# unsure (weak, tile level only); red flag: contradicts the track; red block: not located.
+GPX_SYMBOLS = {"verified": "Flag, Green", "matched": "Flag, Green", "corrected": "Flag, Blue",
+               "interpolated": "Pin, Blue", "extrapolated": "Pin, Blue",
+               "weak match": "Pin, Red", "weak track": "Pin, Red", "retrieved": "Pin, Red",
+               "flagged": "Flag, Red", "not located": "Block, Red"}
 TRACK_SUFFIXES = (".gpx", ".kml")
 
 
@@ -175,7 +183,7 @@ def _warned(text: str, far, query_id: str) -> str:
 def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
                   far=None) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
-    status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
+    status (<type>, and a Garmin symbol for it in <sym>: GPX_SYMBOLS), and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
     without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
@@ -191,6 +199,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
             time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.shown_status,
+            symbol=GPX_SYMBOLS.get(pred.shown_status),
             description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
         start = _start_of(track)
@@ -204,7 +213,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
-                name=p.query.id, type=p.shown_status,
+                name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
             if p.footprint:
