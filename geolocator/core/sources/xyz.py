@@ -210,14 +210,15 @@ def looks_like_xyz(folder: Path) -> bool:
     """Whether `folder` holds z/x/y tiles (a z folder holding an x folder holding a tile), found
     without listing the whole pyramid: for the app, which asks the row order of such a folder."""
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        for zdir in folder.iterdir():
+            if zdir.is_dir() and _INT.match(zdir.name):
+                for xdir in zdir.iterdir():
+                    if xdir.is_dir() and _INT.match(xdir.name):
+                        if any(f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem) for f in xdir.iterdir()):
+                            return True
+    except OSError:  # not a folder, or unreadable: opening it says why
         return False
-    for zdir in folder.iterdir():
-        if zdir.is_dir() and _INT.match(zdir.name):
-            for xdir in zdir.iterdir():
-                if xdir.is_dir() and _INT.match(xdir.name):
-                    if any(f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem) for f in xdir.iterdir()):
-                        return True
     return False
 
 
