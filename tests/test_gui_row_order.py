@@ -73,17 +73,20 @@ class _Chosen:
         monkeypatch.setattr(QInputDialog, "getItem", get_item)
 
 
-def test_the_app_asks_the_row_order_and_opens_the_folder_that_way(qtbot, dirs, monkeypatch):  # noqa: F811
+@pytest.mark.parametrize("choice, tms", [("TMS", True), ("XYZ", False)])
+def test_the_app_asks_the_row_order_and_opens_the_folder_that_way(qtbot, dirs, monkeypatch, choice, tms):  # noqa: F811
+    """XYZ was added after the hand mutants (mutation_check_session19_mend19.py M13): a choice of
+    XYZ (False) must be remembered too, not dropped as "no choice"."""
     folder = _folder(dirs / "xyz")
-    chosen = _Chosen(monkeypatch, "TMS")
+    chosen = _Chosen(monkeypatch, choice)
     w = make_window(qtbot, dirs)
     w.open_tileset_interactive(folder)
     qtbot.waitUntil(lambda: w.tileset_path == folder, timeout=180_000)
     wait_idle(qtbot, w)
     assert chosen.asked == ["Row order"]
     bounds = {t.id: t.bounds for t in w.session.ws.tileset.tiles}
-    assert bounds["3/1/5.png"] == xyz_tile_bounds(3, 1, 5, tms=True)
-    assert w.recent_tilesets()[0]["tms"] is True  # remembered with the tile set
+    assert bounds["3/1/5.png"] == xyz_tile_bounds(3, 1, 5, tms=tms)
+    assert w.recent_tilesets()[0]["tms"] is tms  # remembered with the tile set
     w.close()
 
 
