@@ -413,7 +413,9 @@ def skipped_message(path, reason) -> str:
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
     from .core.exports import check_prediction_path, write_predictions
-    from .core.sequence import placed_statuses
+    from .core.predict import answer_radius_m
+    from .core.sequence import placed_statuses, shown_track_status
+    from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
@@ -450,13 +452,15 @@ def cmd_locate(args) -> int:
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
-                      f"\tt={point.time_s:.3f}\t{point.status}")
+                      f"\tt={point.time_s:.3f}\t{shown_track_status(point.status, _track_confidence(point, p))}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
+    if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
+        print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)
     return 0
 
 

@@ -69,7 +69,7 @@ def test_properties_of_a_photo_with_a_truth_file_position():
     q = Query("x.jpg", Path("x.jpg"), truth=LatLon(50.00055555555, 10.00044444444), truth_source="truth.csv")
     p = _prediction(q, error_m=12.3456, weighted_error_m=23.4567, tile_error_m=34.5678, note="why")
     assert export.prediction_properties(p) == {
-        "query": "x.jpg", "tile": "a", "score": 0.9123, "confidence": 0.8765,
+        "query": "x.jpg", "tile": "a", "score": 0.9123, "confidence": 0.8765, "radius_m": 66.1,
         "weighted_lat": 50.0004, "weighted_lon": 10.0006,
         "top_k": [{"rank": 1, "tile": "a", "score": 0.9123}, {"rank": 2, "tile": "b", "score": 0.5}],
         "status": "retrieved", "location_source": "weighted",
@@ -129,7 +129,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     export.write_csv([p, _prediction(Query("y.jpg", Path("y.jpg")))], out, attribution="+credit")
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
-                      + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning"])
+                      + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",

@@ -122,7 +122,10 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
     # GeoJSON: the status, how far past the verified frames, and the line stops where evidence does
     doc = tracks_to_geojson(blind_end)
     frames = [f["properties"] for f in doc["features"] if f["properties"]["kind"] == "frame"]
-    assert [f["status"] for f in frames] == statuses
+    # as people read it: below confidence 0.5 an extrapolated frame reads "weak track" (mend19)
+    shown = [p.shown_status for p in blind_end[0].points]
+    assert "weak track" in shown[20:25]
+    assert [f["status"] for f in frames] == shown and [f["track_status"] for f in frames] == statuses
     assert [f.get("extrapolated_s") for f in frames[20:25]] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert not any(f["verified"] for f in frames[20:])
     line = next(f for f in doc["features"] if f["properties"]["kind"] == "track")
@@ -131,7 +134,7 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
     write_track(blind_end, tmp_path / "t.gpx")
     gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
     assert len(gpx.tracks[0].segments[0].points) == 25
-    assert [w.type for w in gpx.waypoints] == statuses
+    assert [w.type for w in gpx.waypoints] == shown
     assert "5.0 s beyond the verified frames" in gpx.waypoints[24].description
     # KML: the status and whether geometry verified it, per Placemark; styles differ by status
     write_track(blind_end, tmp_path / "t.kml")
@@ -145,7 +148,7 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
 
     points = [m for m in walk(doc) if type(m).__name__ == "Placemark" and type(m.geometry).__name__ == "Point"]
     data = [{d.name: d.value for d in m.extended_data.elements} for m in points]
-    assert [d["status"] for d in data] == statuses
+    assert [d["status"] for d in data] == shown
     assert [d["verified"] for d in data[20:]] == ["false"] * 10
     for status in ("extrapolated", "not located", "matched"):
         assert f"<description>{status}; " in text
@@ -175,7 +178,7 @@ def test_csv_of_a_flight_says_each_frames_track_status(blind_end, tmp_path):
     preds = _blind_end_predictions()
     write_csv(preds, tmp_path / "f.csv", tracks=blind_end)
     rows = list(csv.DictReader(open(tmp_path / "f.csv")))
-    assert [r["status"] for r in rows] == [p.status for p in track.points]
+    assert [r["status"] for r in rows] == [p.shown_status for p in track.points]  # "weak track" below 0.5
     assert {r["flight"] for r in rows} == {"v.mp4"} and [float(r["time_s"]) for r in rows] == [float(i) for i in range(30)]
     assert [r["extrapolated_s"] for r in rows[20:25]] == ["1.0", "2.0", "3.0", "4.0", "5.0"]
     assert [r["verified"] for r in rows[20:]] == ["False"] * 10 and rows[5]["verified"] == "True"
@@ -195,7 +198,8 @@ def test_the_exported_geojson_of_a_flight_carries_the_track_statuses(blind_end, 
     write_predictions_geojson(preds, blind_end, tmp_path / "f.geojson", attribution="© x")
     doc = json.loads((tmp_path / "f.geojson").read_text())
     points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
-    assert [f["properties"]["status"] for f in points] == [p.status for p in blind_end[0].points]
+    assert [f["properties"]["status"] for f in points] == [p.shown_status for p in blind_end[0].points]
+    assert [f["properties"]["track_status"] for f in points] == [p.status for p in blind_end[0].points]
     assert sum(f["properties"].get("kind") == "track" for f in doc["features"]) == 1 and doc["attribution"] == "© x"
     write_predictions_geojson(preds, [], tmp_path / "p.geojson")
     plain = json.loads((tmp_path / "p.geojson").read_text())

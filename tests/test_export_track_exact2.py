@@ -60,7 +60,8 @@ def _framed(tmp_path, **kw):
     return TrackPoint(**args)
 
 
-COMMON = {"query": "a.jpg", "flight": "f1", "time_s": 12.346, "status": "matched", "candidate_rank": 2,
+COMMON = {"query": "a.jpg", "flight": "f1", "time_s": 12.346, "status": "matched",
+          "track_status": "matched", "candidate_rank": 2,
           "single_lat": 36.1111111, "single_lon": -115.2222223, "extrapolated_s": 2.346,
           "location_source": "homography", "tile": "z/1/2", "tile_center_lat": 36.1234568,
           "tile_center_lon": -115.2345679, "truth_lat": 36.14, "truth_lon": -115.23, "truth_source": "exif",
@@ -87,14 +88,14 @@ def test_an_unverified_frame_has_no_camera_even_with_a_footprint(tmp_path):
                                "truth_lat": 36.1412346, "truth_lon": -115.2312346}
 
 
-def test_a_bare_frame_has_only_the_eight_properties():
+def test_a_bare_frame_has_only_the_nine_properties():
     p = TrackPoint(Query("b.jpg", Path("b.jpg")), 0.0004, LatLon(1.0, 2.0), "interpolated", LatLon(1.00000006, -2.00000004))
     assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
-                               "verified": False, "candidate_rank": None, "single_lat": 1.0000001, "single_lon": -2.0}
+                               "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": 1.0000001, "single_lon": -2.0}
     # an extrapolation of 0 s is said (0 is not None); NaN cells are null, never NaN
     p = replace(p, extrapolated_s=0.0, own=LatLon(math.nan, math.nan), location_source="track")
     assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
-                               "verified": False, "candidate_rank": None, "single_lat": None, "single_lon": None,
+                               "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": None, "single_lon": None,
                                "extrapolated_s": 0.0, "location_source": "track"}
 
 
@@ -154,9 +155,12 @@ def _loose():
 
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
 # s1 verified at 0.457: shown "weak match" (below model.WEAK_BELOW, session 18)
-LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457; homography; in no flight (no capture time, or alone)",
-              "not located; confidence 0.000; tile_centre; blank frame; in no flight (no capture time, or alone)",
-              "retrieved; confidence 0.999; weighted; in no flight (no capture time, or alone)"]
+# "that it is within 78,625 m": the radius the confidence speaks of, half tile t9's diagonal (1 x 1 degree; mend19)
+LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78,625 m; homography; "
+              "in no flight (no capture time, or alone)",
+              "not located; confidence 0.000 that it is within 78,625 m; tile_centre; blank frame; "
+              "in no flight (no capture time, or alone)",
+              "retrieved; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone)"]
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
 CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04T10:00:02.500000Z",
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",

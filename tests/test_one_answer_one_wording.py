@@ -67,13 +67,13 @@ def test_every_export_gives_one_status_and_one_confidence(written, frame, status
     data = {d.get("name"): d.findtext("k:value", namespaces=ns) for d in mark.iter("{%s}Data" % ns["k"])}
     assert (data["status"], data["confidence"]) == (status, MACHINE)  # 4 fixed decimals before (0.9710 for 0.971)
     assert mark.findtext("k:description", namespaces=ns).startswith(f"{status}; ")
-    assert re.search(rf"confidence {HUMAN}(;|$)", mark.findtext("k:description", namespaces=ns))  # was 0.97
+    assert re.search(rf"confidence {HUMAN}(;|$| that it is within 35 m)", mark.findtext("k:description", namespaces=ns))  # was 0.97
     gpx = ET.parse(out / "f.gpx").getroot()
     g = "{http://www.topografix.com/GPX/1/1}"
     point = next(p for p in gpx.iter(f"{g}wpt") if p.findtext(f"{g}name") == qid)  # the frame's waypoint
     assert point.findtext(f"{g}type") == status
     desc = point.findtext(f"{g}desc")
-    assert desc.startswith(f"{status}; ") and re.search(rf"confidence {HUMAN}(;|$)", desc)  # was 0.97
+    assert desc.startswith(f"{status}; ") and re.search(rf"confidence {HUMAN}(;|$| that it is within 35 m)", desc)  # was 0.97
 
 
 @pytest.mark.parametrize("frame, status", [(5, "matched"), (10, "interpolated")])
@@ -108,5 +108,5 @@ def test_the_app_says_what_the_exports_say(qtbot, tmp_path, written, frame, stat
     # the map's popup and tooltip: the track position's status and confidence
     th = "<th style='text-align:left;padding-right:6px'>"
     popup = webmap.popup_html(preds[frame], None, track.points[frame])
-    assert f"{th}Status</th><td>{status}</td></tr><tr>{th}Confidence</th><td>{HUMAN}</td></tr>" in popup
+    assert f"{th}Status</th><td>{status}</td></tr><tr>{th}Confidence</th><td>{HUMAN} that it is within 35 m</td></tr>" in popup
     assert "verified</td>" not in popup.replace("Verified</th>", "")  # the single photo's word is not the frame's

@@ -220,7 +220,7 @@ def test_popup_exact(tmp_path):
     pred = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=12.345, location_source="homography", note="n&b")
     html = webmap.popup_html(pred, "file:///x/a b\".jpg")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
-            ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.700"),
+            ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.700 that it is within 22,601 m"),
             ("Location", "50.125000, 10.250000 (homography)"), ("Verified", "42 matching points"),
             ("Error", "12.3 m")]
     assert html == ('<div class="geoloc-popup"><img src="file:///x/a b&quot;.jpg" style="max-width:160px;'
@@ -231,7 +231,8 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.700"), ("Location", "50.125000, 10.250000 (tile_centre)")]
+            ("Status", "not located"), ("Confidence", "0.700 that it is within 22,601 m"),
+            ("Location", "50.125000, 10.250000 (tile_centre)")]
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
     assert webmap.popup_html(replace(pred, error_m=0.0), "") == \

@@ -19,6 +19,7 @@ from pathlib import Path
 from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
 from .outputs import csv_safe, write_text
+from .predict import answer_radius_m
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
 
@@ -53,6 +54,11 @@ def format_confidence(confidence: float) -> str:
     calibration gave none. Machine fields (CSV, GeoJSON, KML Data) hold machine_confidence."""
     text = f"{confidence:.3f}"
     return "0.999" if text == "1.000" and confidence < 1.0 else text
+
+
+def _blank_none(x):
+    """A CSV cell: "" for None (never "None")."""
+    return "" if x is None else x
 
 
 def machine_confidence(confidence: float) -> str:
@@ -115,6 +121,8 @@ def prediction_properties(p: Prediction) -> dict:
         "tile": p.top.tile.id,
         "score": _round(p.top.score),
         "confidence": _round(p.confidence),
+        # the radius that confidence speaks of: the Point within this many metres (predict.confidence_radius_m)
+        "radius_m": _round(answer_radius_m(p), 1),
         "weighted_lat": _round(p.weighted_location.lat, DECIMALS),
         "weighted_lon": _round(p.weighted_location.lon, DECIMALS),
         "top_k": [{"rank": m.rank, "tile": m.tile.id, "score": _round(m.score)} for m in p.matches],
@@ -205,6 +213,13 @@ ATTRIBUTION_CSV_COLUMNS = ["attribution"]
 # After it: evaluate.far_from_tiles' sentence on the rows of the photos recorded far from every tile
 # (their answers cannot be right), empty on the others.
 WARNING_CSV_COLUMNS = ["warning"]
+# Last (added in session 19; the columns before keep their places): a flight's frame's status as the
+# track found it (sequence.STATUSES) where `status` says "weak match" / "weak track" below confidence
+# 0.5 (sequence.shown_track_status); empty for a photo in no flight.
+TRACK_CSV_COLUMNS = ["track_status"]
+# And after it: the radius the confidence speaks of (predict.confidence_radius_m: half the diagonal of
+# the answer's tile), metres: "confidence 0.93 that the Point is within radius_m of where it was taken".
+RADIUS_CSV_COLUMNS = ["radius_m"]
 
 
 def recorded_properties(query) -> dict:
@@ -240,7 +255,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
               far=None) -> None:
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
-    WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows). A frame of
+    WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
+    TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS. A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -253,7 +269,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
     writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS)
+                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -284,5 +300,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ([csv_safe(flight["flight"])] + ["" if flight.get(name) is None else flight[name]
                                                for name in FLIGHT_CSV_COLUMNS[1:]] if flight else [""] * len(FLIGHT_CSV_COLUMNS))
             + [credit, (far.about(p.query.id) if far is not None else None) or ""]
+            + ["" if flight is None else flight["track_status"]]
+            + [_blank_none(flight["radius_m"] if flight is not None and "radius_m" in flight
+                           else _round(answer_radius_m(p), 1))]
         )
     _write_atomic(path, buf.getvalue())

@@ -20,9 +20,19 @@ from pathlib import Path
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .model import LatLon, Prediction
+from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
+from .wording import confidence_within
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
+# Garmin's symbol names (MapSource 6 and later; the list GPSBabel's garmin_tables.c keeps). Green flag:
+# verified; blue: verified on another candidate (corrected), blue pin: placed by the track; red pin:
+# unsure (weak, tile level only); red flag: contradicts the track; red block: not located.
+GPX_SYMBOLS = {"verified": "Flag, Green", "matched": "Flag, Green", "corrected": "Flag, Blue",
+               "interpolated": "Pin, Blue", "extrapolated": "Pin, Blue",
+               "weak match": "Pin, Red", "weak track": "Pin, Red", "retrieved": "Pin, Red",
+               "flagged": "Flag, Red", "not located": "Block, Red"}
 TRACK_SUFFIXES = (".gpx", ".kml")
 
 
@@ -36,7 +46,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "query": p.query.id,
         "flight": flight,
         "time_s": round(p.time_s, 3),
-        "status": p.status,
+        "status": p.shown_status,  # "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
+        "track_status": p.status,  # what the track found (sequence.STATUSES), whatever the confidence
         "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
         "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
@@ -46,6 +57,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
         props["confidence"] = _round(p.confidence)
+    if p.radius_m is not None:  # what that confidence is about: the Point within this many metres
+        props["radius_m"] = _round(p.radius_m, 1)
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
         props["location_source"] = p.location_source
     if p.tile is not None:  # ... and which of its candidate tiles, so that tile and Point agree
@@ -142,12 +155,14 @@ def _past_note(p: TrackPoint) -> str:
 
 
 def _confidence_note(p: TrackPoint) -> str:
-    return "" if p.confidence is None else f" confidence {format_confidence(p.confidence)};"
+    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m)
+    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), p.radius_m)};"
 
 
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
-    note = f"{pred.shown_status}; confidence {format_confidence(pred.confidence)}; {pred.location_source}"
+    within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
+    note = f"{pred.shown_status}; confidence {within}; {pred.location_source}"
     return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
 
 
@@ -168,7 +183,7 @@ def _warned(text: str, far, query_id: str) -> str:
 def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
                   far=None) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
-    status, and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
+    status (<type>, and a Garmin symbol for it in <sym>: GPX_SYMBOLS), and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
     without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
@@ -184,6 +199,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
             time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.shown_status,
+            symbol=GPX_SYMBOLS.get(pred.shown_status),
             description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
         start = _start_of(track)
@@ -197,8 +213,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
-                name=p.query.id, type=p.status,
-                description=_warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
+                name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
+                description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -231,6 +247,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                "interpolated": simplekml.Color.lightblue, "extrapolated": simplekml.Color.violet,
                "retrieved": simplekml.Color.orange, "flagged": simplekml.Color.red,
                "weak match": simplekml.Color.orange,  # verified below 0.5: right 29 % of the time, as unsure as a retrieved one
+               "weak track": simplekml.Color.orange,  # placed by the track below 0.5 (sequence.shown_track_status)
                "not located": simplekml.Color.gray}
     if photos:
         folder = kml.newfolder(name="photos in no flight")
@@ -256,14 +273,14 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
+            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
                                      far, p.query.id)
-            pt.extendeddata.newdata("status", p.status)
+            pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             if p.confidence is not None:
                 pt.extendeddata.newdata("confidence", machine_confidence(p.confidence))
-            pt.style.iconstyle.color = colours.get(p.status, simplekml.Color.white)
+            pt.style.iconstyle.color = colours.get(p.shown_status, simplekml.Color.white)
             if p.footprint:
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",
                                          outerboundaryis=[(round(c.lon, DECIMALS), round(c.lat, DECIMALS))

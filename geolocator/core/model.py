@@ -174,6 +174,9 @@ class PhotoMeta:
 
     make: str | None = None
     model: str | None = None
+    # which camera (drone) of that model took it: EXIF BodySerialNumber, else the maker's XMP serial
+    # (media/metadata.py SERIAL_XMP_KEYS); flights are split by it (core/sequence.py)
+    serial: str | None = None
     width: int | None = None  # stored pixels, before the EXIF orientation is applied
     height: int | None = None
     orientation: int | None = None  # EXIF Orientation 1..8

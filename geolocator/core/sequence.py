@@ -52,13 +52,33 @@ from pathlib import Path
 import numpy as np
 
 from .geo import haversine_m, metres_per_degree
-from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, LatLon, Match,
-                    Prediction, Query, Tile)
+from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
+                    LatLon, Match, Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
+# What a frame the track placed (interpolated, extrapolated) reads where its confidence is below
+# model.WEAK_BELOW (shown_track_status): placed by the track, but right less than half the time.
+STATUS_WEAK_TRACK = "weak track"
+
+
+def shown_track_status(status: str, confidence: float | None) -> str:
+    """The status people read for a flight's frame (`status`, one of STATUSES; `confidence`: its
+    TrackPoint.confidence in [0, 1], None when not worked out), by the rule single photos follow
+    (model.Prediction.shown_status): below model.WEAK_BELOW (0.5) a `matched` or `corrected` frame
+    reads model.STATUS_WEAK ("weak match": verified, but such answers were right 29 % of the time,
+    training/verified_by_confidence.py) and an `interpolated` or `extrapolated` one STATUS_WEAK_TRACK
+    ("weak track"). `flagged`, `retrieved` and `not located` already say they are unsure: as they are.
+    `status` itself stays what the track found (evaluation, the map's styles and `verified` read it)."""
+    if confidence is None or confidence >= WEAK_BELOW:
+        return status
+    if status in ("matched", "corrected"):
+        return STATUS_WEAK
+    if status in ("interpolated", "extrapolated"):
+        return STATUS_WEAK_TRACK
+    return status
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,16 @@ class TrackPoint:
     # verified frame's answer; in a flight with nothing verified, a retrieved one), the quantity
     # its confidence is read against
     anchor_distance_m: float | None = None
+    # the radius `confidence` speaks of (predict.confidence_radius_m): half the diagonal of `tile`,
+    # else of the frame's top tile; None: not worked out (a TrackPoint made by hand)
+    radius_m: float | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """`status` as people read it (shown_track_status): below model.WEAK_BELOW a verified frame
+        reads "weak match" and a frame the track placed "weak track". Every export, the map, the app's
+        list and Results pane and the CLI show this; `status` is what the track found."""
+        return shown_track_status(self.status, self.confidence)
 
 
 @dataclass(frozen=True)
@@ -162,31 +192,51 @@ def _query_capture(query: Query) -> tuple[datetime | None, str]:
     return _capture_of(meta) if meta is not None else photo_capture(query.path)
 
 
+def _query_identity(query: Query) -> tuple[datetime | None, str, str | None]:
+    """(capture time, camera make + model, camera serial or None) of a photo (as _query_capture,
+    plus PhotoMeta.serial: EXIF BodySerialNumber or the maker's XMP serial), its metadata read once."""
+    meta = getattr(query, "meta", None)  # read when the photo was loaded
+    if meta is None:
+        from .media.metadata import read_photo_meta
+
+        meta = read_photo_meta(query.path)
+    when, camera = _capture_of(meta)
+    return when, camera, getattr(meta, "serial", None)
+
+
 def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> list[tuple[str, list[tuple[Query, float]]]]:
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
     A video's frames form one flight (by frame time). Photos with a capture time form flights per
-    camera (and per folder where one model's folders overlap in time: two drones, `_by_folder`),
-    split where consecutive photos are more than `max_photo_gap_s` apart. Photos without a
-    capture time belong to none. Flights of one frame are dropped (nothing to smooth).
+    camera: make and model, and the body's serial number where the photos record one (two drones of
+    one model in one folder: their photos interleave in time, and one track through both put each
+    drone's frames on the other's path); and per folder where one model's folders overlap in time
+    (two drones without serials, each card copied into its own folder: `_by_folder`). A flight of one
+    model named among several serials says which ("photos DJI FC3411 serial 1581F4XF"). Split where
+    consecutive photos are more than `max_photo_gap_s` apart. Photos without a capture time belong
+    to none. Flights of one frame are dropped (nothing to smooth).
     """
     videos: dict[Path, list[Query]] = {}
-    photos: dict[str, list[tuple[datetime, Query]]] = {}
+    photos: dict[tuple[str, str | None], list[tuple[datetime, Query]]] = {}
     for q in queries:
         if q.time_s is not None:
             videos.setdefault(q.path, []).append(q)
             continue
-        when, camera = _query_capture(q)
+        when, camera, serial = _query_identity(q)
         if when is not None:
-            photos.setdefault(camera, []).append((when, q))
+            photos.setdefault((camera, serial), []).append((when, q))
+    serials: dict[str, int] = {}  # camera model -> how many bodies (serials, or none recorded) took its photos
+    for camera, _ in photos:
+        serials[camera] = serials.get(camera, 0) + 1
     out: list[tuple[str, list[tuple[Query, float]]]] = []
     for path, frames in videos.items():
         frames.sort(key=lambda q: q.time_s)
         name = frames[0].id.split("#t=")[0]
         out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
-    for camera, same_model in photos.items():
-        for folder, items in _by_folder(same_model):
-            name = f"photos {camera}".strip() + (f" ({folder})" if folder else "")
+    for (camera, serial), same_body in photos.items():
+        body = f" serial {serial}" if serials[camera] > 1 and serial else ""
+        for folder, items in _by_folder(same_body):
+            name = f"photos {camera}{body}".strip() + (f" ({folder})" if folder else "")
             items.sort(key=lambda x: (x[0], x[1].id))
             run: list[tuple[datetime, Query]] = []
             for when, q in items:
@@ -533,6 +583,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             else (pred.top.footprint if verified and status != "corrected" else None),
             track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
             confidence=confidence, anchor_distance_m=distance,
+            radius_m=_tile_radius_m(tile) if tile is not None else (_tile_radius_m(pred.top.tile) if pred.matches else None),
         ))
     # A frame nothing verified is never shown more certain than the frames it was placed from (as
     # shown: an anchor is never itself placed, so its figure is final): the track through a wrong

@@ -31,6 +31,9 @@ from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
 from .model import Bounds, Prediction, TileSet
+from .predict import answer_radius_m
+from .sequence import shown_track_status
+from .wording import confidence_within
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
@@ -213,13 +216,15 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
         ("Status", status),
-        ("Confidence", format_confidence(pred.confidence)),
+        ("Confidence", confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
     ]
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
         confidence = pred.confidence if confidence is None else confidence
-        rows[3:5] = [("Status", _safe(track_point.status)), ("Confidence", format_confidence(confidence))]
+        shown = shown_track_status(track_point.status, confidence)  # "weak track" below 0.5, as the exports
+        radius = getattr(track_point, "radius_m", None)
+        rows[3:5] = [("Status", _safe(shown)), ("Confidence", confidence_within(format_confidence(confidence), radius))]
         on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
             on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
@@ -520,7 +525,8 @@ def build_map(
             if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
                 data["colour"] = NOT_LOCATED_COLOUR
             conf = pred.confidence if getattr(point, "confidence", None) is None else point.confidence
-            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · {point.status} · "
+            data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · "
+                                    f"{shown_track_status(point.status, conf)} · "
                                     f"conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]

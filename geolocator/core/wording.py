@@ -72,6 +72,27 @@ def placed_summary(statuses) -> str:
     return ", ".join(parts)
 
 
+def confidence_within(confidence: str, radius_m: float | None) -> str:
+    """'0.930 that it is within 35 m': a confidence as formatted (export.format_confidence) with the
+    radius it speaks of (predict.confidence_radius_m: half the answer's tile's diagonal, the rule
+    every confidence was measured by), whole metres; `confidence` alone when `radius_m` is None."""
+    if radius_m is None:
+        return confidence
+    return f"{confidence} that it is within {radius_m:,.0f} m"
+
+
+def confidence_means(radii=()) -> str:
+    """Said once where confidences are read in bulk (the CLI's summary, the app's list header): what
+    the figure is sure of, since "0.9" alone does not say "sure of what": 'confidence: how often such an
+    answer was right, that is within 35 m of where the photo was taken (radius_m: half the diagonal of
+    the tile it matched)'. `radii`: the answers' predict.answer_radius_m in metres (None skipped); one
+    figure when they round alike, else their range; none given: the rule alone."""
+    metres = sorted({round(r) for r in radii if r is not None})
+    where = ("" if not metres else f" {metres[0]:,} m" if len(metres) == 1 else f" {metres[0]:,}-{metres[-1]:,} m")
+    return (f"confidence: how often such an answer was right, that is within{where or ' radius_m'} of where the photo "
+            "was taken (radius_m: half the diagonal of the tile it matched)")
+
+
 def resumed_line(resumed: int, total: int) -> str:
     """The one line a locate says when it read photos' verification from an earlier run (an
     interrupted or repeated locate: core/pair_store.py keeps each photo's checks in the cache
@@ -92,6 +113,9 @@ TRACK_STATUS_WORDS = {
     "retrieved": "retrieved: a tile it resembles (appearance only, not verified)",
     "flagged": "flagged: its own verified answer, which contradicts the flight's track",
     "not located": "not located: nothing on the flight's track placed it",
+    # below model.WEAK_BELOW (sequence.shown_track_status): the words say it is unsure
+    "weak match": "weak match: verified, but its confidence is below 0.5 (treat it as unconfirmed)",
+    "weak track": "weak track: placed by the track, but its confidence is below 0.5 (treat it as unconfirmed)",
 }
 
 

@@ -220,7 +220,9 @@ class ImageryDialog(QDialog):
                 self._set_terms("")
                 self.estimate.setText("Choose a provider or type the URL template of a tile service.")
             else:
-                self.estimate.setText(str(exc))
+                from .warnings_log import app_error_wording  # the dialog's controls, not the CLI's flags
+
+                self.estimate.setText(app_error_wording(exc) or str(exc))
             self.fetch_button.setEnabled(False)
             return
         self.estimate.setText(plan.describe() + (". Tiles already in the file are not fetched again."

@@ -196,6 +196,7 @@ class Session:
         tile_size_m: float | None = None,
         overlap: float = 0.0,
         zoom: int | None = None,
+        tms: bool | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
@@ -216,7 +217,7 @@ class Session:
             if tile_size_m is None and zoom is None and path.suffix.lower() in PACKAGE_SUFFIXES:
                 tile_size_m, _ = photos_ground_m(queries)  # the level that suits the photos (None: the default)
             # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
-            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
+            tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom, tms=tms,
                                    hint_points=[q.truth for q in queries if q.truth is not None])
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")

@@ -86,6 +86,37 @@ def needs_epsg(folder: Path) -> bool:
     return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
 
 
+def needs_row_order(folder: Path) -> bool:
+    """A z/x/y tile folder that does not state its row order (no tilemapresource.xml, MapML page or
+    TileJSON: core.sources.xyz.stated_grid) and is not a region folder: the Row order box asks it."""
+    from ..core.errors import InputError
+    from ..core.sources.xyz import looks_like_xyz, stated_grid
+
+    if not folder.is_dir() or (folder / "tiles.csv").is_file() or not looks_like_xyz(folder):
+        return False
+    try:
+        return stated_grid(folder) is None
+    except InputError:  # a raster-profile folder: opening it says why
+        return False
+
+
+# The Row order box's choices (the CLI's: none, --xyz, --tms) -> LoadOptions.tms
+ROW_ORDERS = (("Detect (from the photos' GPS; XYZ when they say nothing)", None),
+              ("XYZ (rows from the north: OpenStreetMap, Google, gdal2tiles --xyz)", False),
+              ("TMS (rows from the south: gdal2tiles' default)", True))
+
+
+def ask_row_order(parent, folder: Path) -> tuple[bool, bool | None]:
+    """The Row order box: (ok, tms) for a z/x/y folder that does not say whether its rows count
+    from the north (XYZ) or the south (TMS); read the wrong way, every photo lands at the
+    mirror-image latitude."""
+    labels = [label for label, _ in ROW_ORDERS]
+    text, ok = QInputDialog.getItem(parent, "Row order",
+                                    f"{folder.name}: the folder does not say how its tile rows count. Rows count from:",
+                                    labels, 0, False)
+    return ok, dict(ROW_ORDERS).get(text)
+
+
 def _user_message(exc: BaseException) -> str:
     from .warnings_log import app_error_wording
 
@@ -383,7 +414,7 @@ class MainWindow(QMainWindow):
             act = self.recent_menu.addAction(entry["path"])
             act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
                 Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
-                zoom=e.get("zoom")))
+                zoom=e.get("zoom"), tms=e.get("tms")))
         self.recent_menu.setEnabled(bool(items))
 
     # -- jobs ---------------------------------------------------------------------------------------
@@ -487,6 +518,12 @@ class MainWindow(QMainWindow):
         """Ask what the file cannot say (EPSG of world files, ground size of GeoTIFF tiles), then open."""
         epsg = tile_size = None
         overlap = 0.0
+        if path.is_dir() and needs_row_order(path):
+            ok, tms = ask_row_order(self, path)
+            if not ok:
+                return
+            self.open_tileset(path, tms=tms)
+            return
         if path.is_dir() and needs_epsg(path):
             text, ok = QInputDialog.getText(self, "Coordinate system", "EPSG code of the world files:",
                                             text="4326")
@@ -548,14 +585,17 @@ class MainWindow(QMainWindow):
         ask_and_fetch(self, drawn=area)
 
     def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None,
-                     ask_crs: bool = False) -> Job:
+                     tms: bool | None = None, ask_crs: bool = False) -> Job:
         """Open `path` as the tile set (in the background). `ask_crs`: when it has no coordinate system,
         ask for it in the Coordinate system box and open it again (_crs_or_error); otherwise (the
-        command line, `--screenshot`) the error says where to give it."""
+        command line, `--screenshot`) the error says where to give it. `tms`: a z/x/y folder's row
+        order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py)."""
         path = Path(path)
         queries = list(self.queries.values())
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
                                      ("zoom", zoom)) if v}
+        if tms is not None:  # False (XYZ) is a choice too: remembered with the tile set
+            options["tms"] = tms
 
         def done(opened: Opened) -> None:
             self.tileset_path = path
@@ -585,7 +625,7 @@ class MainWindow(QMainWindow):
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
-                                progress=progress, cancel=cancel), done,
+                                tms=tms, progress=progress, cancel=cancel), done,
                             (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
                             plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 

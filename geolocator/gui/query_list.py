@@ -21,6 +21,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
+from ..core.predict import answer_radius_m
+from ..core.sequence import shown_track_status
+from ..core.wording import confidence_means, confidence_within
 
 ICON_PX = 48
 NAME_FITS = "DJI_0000.JPG"  # the list is never too narrow for this name beside its thumbnail
@@ -70,7 +73,7 @@ class _Row:
             elif pred is not None:
                 tip = pred.note or ""
                 if self.track_status:  # shown as the map places and labels the frame
-                    tip = (f"on the flight's track: {self.track_status}; the frame on its own: {pred.shown_status}"
+                    tip = (f"on the flight's track: {self.status}; the frame on its own: {pred.shown_status}"
                            + (f" ({tip})" if tip else ""))
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
                 conf = pred.confidence if self.track_confidence is None else self.track_confidence
@@ -94,6 +97,16 @@ class _Row:
                 status_colour = GREY if self.status == "not located" else None
             self._cells = (texts, tip, status_colour, error_colour, error_tip)
         return self._cells
+
+    def confidence_tip(self) -> str | None:
+        """The Conf. cell's tooltip: what the figure is sure of, 'confidence 0.997 that it is within
+        35 m of where it was taken' (predict.answer_radius_m: half its tile's diagonal, the rule every
+        confidence was measured by); None before an answer."""
+        pred = self.pred
+        if pred is None or self.failed is not None:
+            return None
+        conf = pred.confidence if self.track_confidence is None else self.track_confidence
+        return f"confidence {confidence_within(format_confidence(conf), answer_radius_m(pred))} of where it was taken"
 
     def text(self, column: int) -> str:  # the QTreeWidgetItem-era accessor the tests read
         return self.cells()[0][column]
@@ -133,6 +146,9 @@ class QueryModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == COL_CONF:
+            means = confidence_means()  # what "0.9" is sure of
+            return means[0].upper() + means[1:]
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -150,6 +166,8 @@ class QueryModel(QAbstractTableModel):
             return brush if brush.style() != Qt.BrushStyle.NoBrush else None
         if role == Qt.ItemDataRole.StatusTipRole and col == COL_STATUS:
             return row.cells()[1]
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_CONF:
+            return row.confidence_tip()
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
             return row.cells()[4] or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
@@ -296,7 +314,10 @@ class QueryList(QTreeView):
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.track_confidence = track_confidence
-        r.status = track_status or pred.shown_status  # verified / weak match / retrieved / not located (model.STATUS_*)
+        # verified / weak match / retrieved / not located (model.STATUS_*); a flight's frame: its track
+        # status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
+        r.status = (shown_track_status(track_status, pred.confidence if track_confidence is None else track_confidence)
+                    if track_status else pred.shown_status)
         self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:

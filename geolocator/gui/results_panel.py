@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.model import Prediction, Query
-from ..core.wording import keep_figures_together, track_status_words
+from ..core.predict import answer_radius_m
+from ..core.sequence import shown_track_status
+from ..core.wording import confidence_within, keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
 QUERY_PX = 176
@@ -77,10 +79,12 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
     lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
-    how = track_status_words(track_status) if track_status else exported.shown_status
+    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status)
+    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else exported.shown_status
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
-    lines.append(f"Status  {how}   confidence {format_confidence(exported.confidence)}{verified}")
+    within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
+    lines.append(f"Status  {how}   confidence {within}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
         line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.shown_status}, "
@@ -180,7 +184,9 @@ class ResultsPanel(QWidget):
                          f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
-            lines.append(f"Status  {prediction.shown_status}   confidence {format_confidence(prediction.confidence)}{verified}")
+            # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
+            within = confidence_within(format_confidence(prediction.confidence), answer_radius_m(prediction))
+            lines.append(f"Status  {prediction.shown_status}   confidence {within}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:

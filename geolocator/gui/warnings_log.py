@@ -21,16 +21,22 @@ TEXT_PX = 560  # the latest warning's room in the status bar (1440 px window: be
 # Where the app takes a CRS: File → Open Tile Folder asks it for images with world files
 # (MainWindow.open_tileset_interactive's "Coordinate system" box); the CLI's word for it is --epsg.
 CRS_BOX = "the EPSG code given in the Coordinate system box (when the folder was opened)"
+# Where the app takes a z/x/y folder's row order: File → Open Tile Folder… asks it in the "Row order" box
+# for a folder that does not state it (MainWindow.open_tileset_interactive); the CLI's words are --tms / --xyz.
+ROW_ORDER_BOX = "open the folder again (File → Open Tile Folder…) and choose {order} in the Row order box"
+_ORDER_WORDS = {"XYZ": "XYZ (rows from the north)", "TMS": "TMS (rows from the south)"}
 
 
 def app_wording(record: logging.LogRecord) -> str:
     """The app's line for a warning the core logged: a CRS the user gave that was not used is worded
     for the app's Coordinate system box, not the CLI's --epsg, and an orthophoto read as one tile for
     the app's Open Tile Set…, not the CLI's --tiles/--tile-size-m (the core's record carries the facts:
-    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN, worldfile.PRJ_MISSING, worldfile.ORTHOPHOTO_AS_TILE);
+    geotiff.EPSG_IGNORED, worldfile.PRJ_OVERRIDDEN, worldfile.PRJ_MISSING, worldfile.ORTHOPHOTO_AS_TILE), and a
+    z/x/y folder's row order for the app's Row order box, not the CLI's --tms / --xyz (xyz.ROW_ORDER);
     every other warning as the core said it."""
     from ..core.sources.geotiff import EPSG_IGNORED
     from ..core.sources.worldfile import ORTHOPHOTO_AS_TILE, PRJ_MISSING, PRJ_OVERRIDDEN
+    from ..core.sources.xyz import ROW_ORDER
 
     facts = getattr(record, EPSG_IGNORED, None)
     if isinstance(facts, dict):
@@ -46,6 +52,20 @@ def app_wording(record: logging.LogRecord) -> str:
         return (f"{facts['path']}: some images have world files but no .prj, and no EPSG code was given in the "
                 "Coordinate system box (when the folder was opened); they were skipped: open the folder again "
                 "and give their EPSG code")
+    facts = getattr(record, ROW_ORDER, None)
+    if isinstance(facts, dict):
+        read_as = facts["read_as"]
+        other = "TMS" if read_as == "XYZ" else "XYZ"
+        head = f"{facts['folder']}: the row order is not stated (no tilemapresource.xml or TileJSON)"
+        if facts["kind"] == "guessed":
+            return (f"{head}; {facts['what']} lies on the tiles only when they are read as {_ORDER_WORDS[read_as]}, so "
+                    f"they are read that way. If that is wrong, {ROW_ORDER_BOX.format(order=_ORDER_WORDS[other])}")
+        if facts["kind"] == "unchecked":
+            return (f"{head} and cannot be checked; read as {_ORDER_WORDS[read_as]}. If photos land at the mirror-image "
+                    f"latitude, {ROW_ORDER_BOX.format(order=_ORDER_WORDS[other])}")
+        return (f"{facts['folder']}: {facts['stated_by']} says {facts['stated']} rows but {_ORDER_WORDS[read_as]} was "
+                f"chosen in the Row order box; following the box (to follow the folder, "
+                f"{ROW_ORDER_BOX.format(order='Detect')})")
     facts = getattr(record, ORTHOPHOTO_AS_TILE, None)
     if isinstance(facts, dict):
         return (f"{facts['head']} To cut it into 100 m tiles like an orthophoto, open the image itself as the "
@@ -56,10 +76,21 @@ def app_wording(record: logging.LogRecord) -> str:
 
 def app_error_wording(exc: BaseException) -> str | None:
     """The app's words for an error whose core message names a CLI flag, None for any other error.
-    Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
+    Get Imagery's errors (core.sources.fetch.TooManyTiles, BadBbox, NoPositions, whose messages name
+    --max-tiles and --bbox): the dialog's Area and Zoom controls. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
     app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
     from ..core.errors import CrsMissing
+    from ..core.sources.fetch import BadBbox, NoPositions, TooManyTiles
 
+    # Get Imagery for This Area… (gui/imagery_dialog.py): its Area and Zoom controls, not --bbox / --max-tiles
+    if isinstance(exc, TooManyTiles):
+        return (f"the area needs {exc.count:,} tiles at zoom {exc.zoom}, more than the limit of {exc.limit:,}: "
+                "choose a smaller Area or a lower Zoom")
+    if isinstance(exc, BadBbox):
+        return f"Box W,S,E,N {exc.text!r}: expected four numbers W,S,E,N in degrees (e.g. -115.24,36.13,-115.22,36.15)"
+    if isinstance(exc, NoPositions):
+        return ("none of the loaded photos has a GPS position: choose another Area (a box W,S,E,N, the area the "
+                "map shows, or a rectangle drawn on it)")
     if not isinstance(exc, CrsMissing):
         return None
     if not exc.placeable:

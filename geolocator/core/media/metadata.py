@@ -50,6 +50,8 @@ _KNOWN_NS = {
     "ns.sensefly.com/camera/1.0": "Camera",
     "ns.adobe.com/tiff/1.0": "tiff",
     "ns.adobe.com/exif/1.0": "exif",
+    "cipa.jp/exif/1.0": "exifEX",
+    "ns.adobe.com/exif/1.0/aux": "aux",
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML = "http://www.w3.org/XML/1998/namespace"  # xml:lang and friends qualify a value, they are not fields
@@ -354,6 +356,22 @@ def _sensor(exif_ifd: dict, model: str | None, width: int | None, height: int | 
     return None, None, None
 
 
+# XMP fields that name one camera body, in the order trusted (after EXIF BodySerialNumber, 0xA431):
+# DJI's aircraft and camera serials (drone-dji, e.g. Mavic 3 Enterprise), the EXIF 2.3 mapping to
+# XMP (exifEX, CIPA DC-010) and Adobe's aux namespace.
+SERIAL_XMP_KEYS = ("drone-dji:DroneSerialNumber", "drone-dji:CameraSerialNumber", "exifEX:BodySerialNumber",
+                   "aux:SerialNumber")
+
+
+def _serial(exif_ifd: dict, xmp: dict[str, str]) -> str | None:
+    """The camera body's serial number: EXIF BodySerialNumber (tag 0xA431, EXIF 2.3), else the first of
+    SERIAL_XMP_KEYS present; None when neither is recorded (or only blanks / zeros)."""
+    for text in (_text(exif_ifd.get(0xA431)), *(_text(xmp.get(k)) for k in SERIAL_XMP_KEYS)):
+        if text and text.strip("0 "):
+            return text
+    return None
+
+
 def _first(xmp: dict[str, str], *keys: str, angle: bool = False) -> float | None:
     for k in keys:
         if k in xmp:
@@ -462,6 +480,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     return PhotoMeta(
         make=make,
         model=model,
+        serial=_serial(exif_ifd, xmp),
         width=width,
         height=height,
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,

@@ -65,8 +65,11 @@ class FetchError(GeolocatorError):
 
 
 class TooManyTiles(FetchError):
+    """More tiles than the limit (`count` at `zoom`, `limit`): the facts travel with it so that the app
+    words it for its own controls (gui/warnings_log.app_error_wording), the CLI for --max-tiles."""
+
     def __init__(self, count: int, zoom: int, limit: int) -> None:
-        self.count = count
+        self.count, self.zoom, self.limit = count, zoom, limit
         super().__init__(f"the area needs {count:,} tiles at zoom {zoom}, more than the limit of {limit:,} "
                          "(--max-tiles): choose a smaller area or a lower zoom, or raise the limit")
 
@@ -171,12 +174,27 @@ def terms_notice(template: TileTemplate) -> str:
 # ---------------------------------------------------------------- areas and tile lists
 
 
+class BadBbox(FetchError):
+    """An area that is not four numbers W,S,E,N (`text`: as typed); the CLI's words name --bbox."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__(f"--bbox {text!r}: expected four numbers W,S,E,N in degrees")
+
+
+class NoPositions(FetchError):
+    """An area asked around the photos when none has a GPS position; the CLI's words name --bbox."""
+
+    def __init__(self) -> None:
+        super().__init__("none of the photos has a GPS position: give the area with --bbox")
+
+
 def parse_bbox(text: str) -> Bounds:
     """"W,S,E,N" in degrees -> Bounds. Raises FetchError for anything else."""
     try:
         w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
     except ValueError:
-        raise FetchError(f"--bbox {text!r}: expected four numbers W,S,E,N in degrees") from None
+        raise BadBbox(text) from None
     return check_bbox(Bounds(w, s, e, n))
 
 
@@ -197,7 +215,7 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, and when the
     grown box lies wholly north or south of that limit (tile services have no imagery there)."""
     if not points:
-        raise FetchError("none of the photos has a GPS position: give the area with --bbox")
+        raise NoPositions()
     if not (margin_m >= 0 and math.isfinite(margin_m)):
         raise FetchError(f"margin must be a non-negative number of metres, got {margin_m}")
     s, n = min(p.lat for p in points), max(p.lat for p in points)

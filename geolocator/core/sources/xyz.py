@@ -31,6 +31,12 @@ log = logging.getLogger("geolocator")
 XYZ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 TILEJSON_NAMES = ("metadata.json", "tilejson.json")
 _INT = re.compile(r"^\d+$")
+# The facts of a row-order warning, on its log record (`extra`), so that the app can word it for its
+# own Row order box instead of the CLI's --tms / --xyz (gui/warnings_log.app_wording): a dict with
+# "folder", "kind" ("guessed": read as `read_as` because `what` lies on the tiles only that way;
+# "unchecked": read as XYZ with nothing to check it; "overridden": `stated_by` says `stated` rows but
+# the user chose `read_as`), and "read_as" ("XYZ" | "TMS").
+ROW_ORDER = "row_order"
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,8 @@ def _plausible_order(folder: Path, files, options: LoadOptions, profile: TileGri
         fits = {tms: (score(b) if b is not None else 0) for tms, b in readings.items()}
         if fits[True] and not fits[False]:
             log.warning("%s: the row order is not stated (no tilemapresource.xml or TileJSON); %s lies on the tiles only "
-                        "when they are read as %s, so they are read that way (--xyz to override)", folder, what, name[True])
+                        "when they are read as %s, so they are read that way (--xyz to override)", folder, what, name[True],
+                        extra={ROW_ORDER: {"folder": str(folder), "kind": "guessed", "what": what, "read_as": "TMS"}})
             return TileGrid(tms=True, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0, source=what)
         if fits[False] and not fits[True]:
             log.info("%s: rows read as %s; %s lies on the tiles that way", folder, name[False], what)
@@ -179,8 +186,40 @@ def _plausible_order(folder: Path, files, options: LoadOptions, profile: TileGri
         if not fits[False] and not fits[True]:
             log.warning("%s: %s lies outside the tiles whether rows are read as XYZ or TMS", folder, what)
     log.warning("%s: the row order is not stated (no tilemapresource.xml or TileJSON) and cannot be checked; read as %s. "
-                "If photos land at the mirror-image latitude, use --tms", folder, name[False])
+                "If photos land at the mirror-image latitude, use --tms", folder, name[False],
+                extra={ROW_ORDER: {"folder": str(folder), "kind": "unchecked", "read_as": "XYZ"}})
     return TileGrid(tms=False, profile=profile.profile, geodetic_deg0=profile.geodetic_deg0)
+
+
+def stated_grid(folder: Path) -> TileGrid | None:
+    """The grid and row order `folder` states itself (module docstring, 2-4: tilemapresource.xml,
+    mapml.mapml, a TileJSON), None when it states none (the row order is then checked against the
+    photos' GPS, or guessed). Raises InputError for a gdal2tiles raster-profile folder."""
+    folder = Path(folder)
+    xml = folder / "tilemapresource.xml"
+    if xml.is_file():
+        return read_tilemapresource(xml)
+    if (folder / "mapml.mapml").is_file():
+        # gdal2tiles --xyz writes no tilemapresource.xml but (with its default web viewers) a MapML page
+        return TileGrid(tms=False, source="mapml.mapml (gdal2tiles --xyz)")
+    found = _tilejson_order(folder)
+    return None if found is None else TileGrid(tms=found[0], source=found[1])
+
+
+def looks_like_xyz(folder: Path) -> bool:
+    """Whether `folder` holds z/x/y tiles (a z folder holding an x folder holding a tile), found
+    without listing the whole pyramid: for the app, which asks the row order of such a folder."""
+    folder = Path(folder)
+    try:
+        for zdir in folder.iterdir():
+            if zdir.is_dir() and _INT.match(zdir.name):
+                for xdir in zdir.iterdir():
+                    if xdir.is_dir() and _INT.match(xdir.name):
+                        if any(f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem) for f in xdir.iterdir()):
+                            return True
+    except OSError:  # not a folder, or unreadable: opening it says why
+        return False
+    return False
 
 
 def detect_grid(folder: Path, files=None, options: LoadOptions | None = None) -> TileGrid:
@@ -188,21 +227,14 @@ def detect_grid(folder: Path, files=None, options: LoadOptions | None = None) ->
     evidence). Raises InputError for a gdal2tiles raster-profile folder."""
     folder = Path(folder)
     options = options or LoadOptions()
-    stated: TileGrid | None = None
-    xml = folder / "tilemapresource.xml"
-    if xml.is_file():
-        stated = read_tilemapresource(xml)
-    elif (folder / "mapml.mapml").is_file():
-        # gdal2tiles --xyz writes no tilemapresource.xml but (with its default web viewers) a MapML page
-        stated = TileGrid(tms=False, source="mapml.mapml (gdal2tiles --xyz)")
-    else:
-        found = _tilejson_order(folder)
-        if found is not None:
-            stated = TileGrid(tms=found[0], source=found[1])
+    stated = stated_grid(folder)
     if options.tms is not None:
         if stated is not None and stated.tms != options.tms:
             log.warning("%s: %s says %s rows but %s was given; following %s", folder, stated.source,
-                        "TMS" if stated.tms else "XYZ", "--tms" if options.tms else "--xyz", "--tms" if options.tms else "--xyz")
+                        "TMS" if stated.tms else "XYZ", "--tms" if options.tms else "--xyz", "--tms" if options.tms else "--xyz",
+                        extra={ROW_ORDER: {"folder": str(folder), "kind": "overridden", "stated_by": stated.source,
+                                           "stated": "TMS" if stated.tms else "XYZ",
+                                           "read_as": "TMS" if options.tms else "XYZ"}})
         base = stated or TileGrid(tms=options.tms)
         return TileGrid(tms=options.tms, profile=base.profile, geodetic_deg0=base.geodetic_deg0, source="user")
     if stated is not None:
