@@ -117,7 +117,7 @@ def test_heading_is_found(scene):
     settings = dense.DenseSettings()
     ranker = dense.DenseRanker(tiles, settings)
     hypotheses = dense.templates(photo, dense.hypotheses_for(None, ranker.tile_edge_m(12), settings), settings)
-    _, chosen = dense.best_score(hypotheses, ranker.ground(12), settings)
+    _, chosen = dense.best_scores(hypotheses, [ranker.ground(12)], settings)[0]
     assert chosen is not None
     off = (chosen.pose[1] - 120.0 + 180.0) % 360.0 - 180.0
     assert abs(off) <= settings.heading_step_deg

@@ -119,7 +119,7 @@ class Verified:
     """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
     and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
     ranking scores, ground points under the photo centre and ground footprints (object arrays).
-    `dense`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
+    `dense_top`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
     core/dense.decisive_top), or None when the search is off (VerifySettings.dense_search)."""
 
     candidates: np.ndarray
@@ -130,7 +130,7 @@ class Verified:
     ranking: np.ndarray
     grounds: np.ndarray
     footprints: np.ndarray
-    dense: np.ndarray | None = None
+    dense_top: np.ndarray | None = None
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -361,11 +361,11 @@ class Workspace:
             from .rerank import verified_ranking
 
             ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
-            if found.dense is not None:  # photos the dense search ordered: as their answers are
+            if found.dense_top is not None:  # photos the dense search ordered: as their answers are
                 from .dense import lift
 
                 verified = found.counts >= np.reshape(min_inliers, (-1, 1))
-                ranking = lift(ranking, found.candidates, found.dense, verified)
+                ranking = lift(ranking, found.candidates, found.dense_top, verified)
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
@@ -676,11 +676,12 @@ class Workspace:
         scores = source.scores(candidates)
         dense, order_by = None, scores
         if self.verifier.settings.dense_search:  # photos that found nothing clear: ordered by their ground
-            from .dense import DenseSettings, decisive_top, order_key, rank_unclear
+            from .dense import DenseRanker, DenseSettings, decisive_top, order_key, rank_unclear
 
+            ranker = DenseRanker(tiles)
             found_dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
-                                       cancel=cancel, progress=progress)
-            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap)
+                                       cancel=cancel, progress=progress, ranker=ranker)
+            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap, grid=ranker.grid)
             order_by = order_key(scores, dense)
         local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
         ranking = verified_ranking(order_by, local, counts, min_inliers)  # over the candidates only
