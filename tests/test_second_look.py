@@ -90,7 +90,7 @@ def test_workspace_answers_a_photo_sift_verified_nothing_with_the_learned_clear_
     assert [m.tile.id for m in preds[2].matches] == ["r1c1", "r1c0"]
     assert ws.evaluate().r1 == pytest.approx(100.0)  # a and b (c has no truth)
 
-    off, qs = world(tmp_path)
+    off, qs = world(tmp_path, second_look=None)
     quiet = FakeVerifier({("b", 1): v(50)}, VerifySettings(matcher="xfeat"))
     monkeypatch.setattr(type(off), "_second_verifier", lambda self: quiet if self.settings.second_look else None)
     assert [m.tile.id for m in off.locate(qs)[1].matches] == ["r1c2", "r1c1"]
@@ -119,3 +119,25 @@ def test_cli_flag_sets_the_setting():
     assert cli._second_look(parser.parse_args(["locate", "photos", "--tiles", "tiles", "--second-look", "aliked"])) == \
         {"second_look": "aliked"}
     assert cli._second_look(parser.parse_args(["locate", "photos", "--tiles", "tiles"])) == {}
+
+
+def test_skipped_photos_are_not_looked_at():
+    """A photo marked skip (the content survey found nothing to locate in it) keeps its row."""
+    order = np.array([[0, 1, 2]] * 2)
+    checks = [[Verification(0)] * 3] * 2
+    learned = _FakeLearned({("p0.jpg", 1): 90, ("p1.jpg", 1): 90})
+    _, _, looked = second_look(learned, _queries(2), [None] * 3, order, order.copy(), checks, 8, "sift", 3,
+                               skip=[True, False])
+    assert [path for path, _ in learned.asked] == ["p1.jpg"] and list(looked.rows) == [False, True]
+
+
+def test_a_blank_photo_is_not_looked_at_again(tmp_path, monkeypatch):
+    """test_session12_mend's world with the real second look (xfeat): the noise photo n verified
+    nothing and is looked at (decoded once more, by the learned verifier); the blank photo b, which
+    the content survey found nothing in, is not (one decode) and stays not located."""
+    from tests.test_session12_mend import _decode_world
+
+    ws, queries, decodes = _decode_world(tmp_path, monkeypatch, second_look="xfeat")
+    preds = ws.locate(queries)
+    assert sorted(decodes) == ["b", "n", "n"]
+    assert preds[1].status == "not located"

@@ -43,14 +43,15 @@ class Looked:
 
 def second_look(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order: np.ndarray,
                 candidates: np.ndarray, checks: list[list], min_inliers, first_table: str, upto: int, *,
-                footprints: Sequence | None = None, progress: ProgressCallback | None = None,
+                footprints: Sequence | None = None, skip: Sequence[bool] | None = None,
+                progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list], Looked]:
     """Verify again, with `verifier` (a learned backend's rerank.Verifier), each photo none of
     whose `checks` reached its `min_inliers` (one number or (Q,)), on the first `upto` tiles of its
     row of `order` ((Q, W) tile ids best first; the global ranking). A photo whose best tile then
     has at least verifier.settings.confident_at() inliers gets a new row: its C (=
     candidates.shape[1]) tiles with the most inliers of this look (ties: global order), with this
-    look's verifications. Other rows are returned as they were.
+    look's verifications. Other rows, and those `skip` (Q,) marks, are returned as they were.
 
     Returns (candidates (Q, C), checks, Looked). Cancel is checked per photo and inside the
     verifier (between pairs); events "verify" per photo looked at. Raises what the verifier's
@@ -59,7 +60,8 @@ def second_look(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order
     floor = np.broadcast_to(np.reshape(np.asarray(min_inliers), (-1,)), (n_q,)).astype(np.int64)
     clear = int(verifier.settings.confident_at())
     second_table = table_key_of(verifier)
-    todo = [qi for qi in range(n_q) if not any(v.inliers >= floor[qi] for v in checks[qi])]
+    todo = [qi for qi in range(n_q) if not any(v.inliers >= floor[qi] for v in checks[qi])
+            and not (skip is not None and skip[qi])]
     rows = np.zeros(n_q, bool)
     candidates = candidates.copy()
     checks = list(checks)
