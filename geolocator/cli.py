@@ -150,6 +150,10 @@ def _add_verify_options(g, matcher_names) -> None:
                    help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
                         "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
                         "of coarse pixels. Slow: several CPU seconds for each such photo; see the README")
+    g.add_argument("--second-look", choices=["xfeat", "aliked", "disk", "off"], default=None,
+                   help="where the matcher is sift (auto's choice for sharp imagery): a photo none of whose "
+                        "candidates verified is verified again by this learned matcher on its top 64 tiles, and "
+                        "answered by it on a clear match (40 inliers). Default: xfeat; off: never")
     g.add_argument("--verify-mosaic-once", action="store_true",
                    help="with --verify-mosaic and a learned matcher: verify each neighbourhood's mosaic once per photo, "
                         "then again centred where a weak match points (half the pairs; rotterdam-coarse 59.2 at "
@@ -222,6 +226,14 @@ def _views(args) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
     return tile_views, None if n_photo is None else photo_views(n_photo)
 
 
+def _second_look(args) -> dict:
+    """Settings.second_look from --second-look: absent keeps the Settings default; "off" is None."""
+    chosen = getattr(args, "second_look", None)
+    if chosen is None:
+        return {}
+    return {"second_look": None if chosen == "off" else chosen}
+
+
 def _workspace(args):
     from .core.pipeline import Settings, Workspace
 
@@ -235,6 +247,7 @@ def _workspace(args):
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
         dense_search=getattr(args, "dense_search", False),
+        **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
     )

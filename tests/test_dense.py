@@ -117,7 +117,7 @@ def test_heading_is_found(scene):
     settings = dense.DenseSettings()
     ranker = dense.DenseRanker(tiles, settings)
     hypotheses = dense.templates(photo, dense.hypotheses_for(None, ranker.tile_edge_m(12), settings), settings)
-    _, chosen = dense.best_score(hypotheses, ranker.ground(12), settings)
+    _, chosen = dense.best_scores(hypotheses, [ranker.ground(12)], settings)[0]
     assert chosen is not None
     off = (chosen.pose[1] - 120.0 + 180.0) % 360.0 - 180.0
     assert abs(off) <= settings.heading_step_deg
@@ -182,3 +182,42 @@ def test_decisive_top_order_key_and_lift(scene):
     np.testing.assert_array_equal(lifted[1:], ranking[1:])
     verified[0, 1] = True  # a verified tile keeps its place (verified_ranking already put it above)
     assert dense.lift(ranking, candidates, top, verified)[0, 12] == 0.2
+
+
+def test_best_scores_equal_direct_correlation_on_grounds_of_different_sizes():
+    """best_scores pads every ground to one FFT size: each ground's best must still be the direct
+    (loop) normalised correlation over placements wholly on that ground with the centre in its box.
+    A padded placement counted, or a wrapped one, would change the best of the smaller grounds."""
+    rng = np.random.default_rng(3)
+    settings = dense.DenseSettings(chunk=3)  # several chunks: spectra reused across them
+    grounds = [dense.Ground(rng.normal(size=(2, h, w)).astype(np.float32), box)
+               for h, w, box in [(30, 40, (8.0, 6.0, 30.0, 22.0)), (22, 27, (0.0, 0.0, 27.0, 22.0)),
+                                 (41, 25, (0.0, 10.0, 25.0, 30.0))]]
+    templates = []
+    for th, tw in [(7, 9), (12, 6), (5, 5), (24, 20), (10, 11)]:
+        mask = (rng.random((th, tw)) > 0.2).astype(np.float32)
+        channels = rng.normal(size=(2, th, tw)).astype(np.float32) * mask
+        channels /= np.sqrt((channels ** 2).sum())
+        # centres near the top left: most placements with the centre in a box that reaches its
+        # ground's bottom and right edges would run off that ground (into another's FFT padding)
+        templates.append(dense.Template(channels, mask, (1.0, 1.0), (0.0, 0.0, 1.0)))
+
+    def direct(ground):
+        best = -1.0
+        _, h, w = ground.channels.shape
+        x0, y0, x1, y1 = ground.centre_box
+        for t in templates:
+            th, tw = t.mask.shape
+            for y in range(h - th + 1):
+                for x in range(w - tw + 1):
+                    if not (y0 <= y + t.centre[1] < y1 and x0 <= x + t.centre[0] < x1):
+                        continue
+                    patch = ground.channels[:, y:y + th, x:x + tw]
+                    local = float(((patch ** 2).sum(axis=0) * t.mask).sum())
+                    best = max(best, float((patch * t.channels).sum()) / np.sqrt(max(local, 1e-6)))
+        return best
+
+    got = dense.best_scores(templates, grounds, settings)
+    for ground, (value, chosen) in zip(grounds, got):
+        assert chosen is not None
+        assert value == pytest.approx(direct(ground), abs=1e-4)

@@ -138,7 +138,7 @@ def _noise_photo(path, seed=0):
     Image.fromarray(small).resize((320, 240), Image.BICUBIC).convert("RGB").save(path)
 
 
-def _decode_world(tmp_path, monkeypatch):
+def _decode_world(tmp_path, monkeypatch, second_look=None):
     """A Workspace over 3 flat tiles with made-up global features (no backbone, no decode to embed)
     and the real Verifier and content survey; photo "n" is textured, photo "b" blank (uniform).
     Returns (workspace, queries, decodes: the Query ids open_query_image was asked for)."""
@@ -166,8 +166,10 @@ def _decode_world(tmp_path, monkeypatch):
             feats = np.float32([[0.9, 0.5, 0.1], [0.1, 0.5, 0.9]])[: len(queries_), None, :]
             return tuple(queries_), feats, {}
 
+    # second_look off: it decodes a photo nothing verified once more, for its own matcher
+    # (tests/test_second_look.py::test_a_blank_photo_is_not_looked_at_again covers it)
     ws = Made(Settings(cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters", device="cpu",
-                       verify_candidates=3, top_k=3))
+                       verify_candidates=3, top_k=3, second_look=second_look))
     ws.open_tiles(TileSet(tuple(tiles), tmp_path))
     decodes = []
     real_open = query_image.open_query_image

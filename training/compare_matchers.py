@@ -254,6 +254,9 @@ def main() -> None:
                 ws.set_matcher(name)
                 ws._verifier = None  # a fresh verifier per variant: no pair results of the previous one
                 widen = overrides.pop("widen", args.widen)
+                # second_look=1: core/second_look.py with xfeat (a Workspace setting, not the verifier's)
+                ws.settings.second_look = "xfeat" if overrides.pop("second_look", 0) else None
+                ws._second = None
                 ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)
                 if args.warm_tiles and learned:  # auto's route is timed as the product runs it

@@ -305,11 +305,6 @@ def best_scores(hypotheses: Sequence[Template], grounds: Sequence[Ground], setti
     return out
 
 
-def best_score(hypotheses: Sequence[Template], ground: Ground, settings: DenseSettings) -> tuple[float, Template | None]:
-    """best_scores for one ground."""
-    return best_scores(hypotheses, [ground], settings)[0]
-
-
 class DenseRanker:
     """Dense scores of photos over candidate tiles of one tile set, each candidate's ground built
     once (the tile and its neighbours one ring around, mosaic.NeighbourGrid)."""
@@ -319,14 +314,14 @@ class DenseRanker:
 
         self.tiles = tiles
         self.settings = settings or DenseSettings()
-        self._grid = NeighbourGrid(tiles)
+        self.grid = NeighbourGrid(tiles)  # also decisive_top's "elsewhere"
         self._grounds: dict[int, Ground | None] = {}
 
     def ground(self, t: int) -> Ground | None:
         """Candidate `t`'s ground, or None when a tile of it cannot be read (logged; no score)."""
         if t not in self._grounds:
             try:
-                self._grounds[t] = ground_of(self.tiles, self._grid.around(int(t), 1), self.settings)
+                self._grounds[t] = ground_of(self.tiles, self.grid.around(int(t), 1), self.settings)
             except Exception as exc:  # noqa: BLE001 - any unreadable tile: that candidate gets no dense score
                 import logging
 
@@ -364,13 +359,19 @@ class DenseRanker:
 
 
 def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarray, counts: np.ndarray, clear,
-                 first: int, *, cancel=None, progress=None, max_side: int = 512) -> np.ndarray:
+                 first: int, *, cancel=None, progress=None, min_side: int = 512,
+                 ranker: DenseRanker | None = None) -> np.ndarray:
     """Dense scores (Q, C) for the photos none of whose candidates verified clearly (fewer than
     `clear` inliers: one number or one per photo): each such photo is scored on its first `first`
     candidates (its global top; widened candidates are left out to bound the cost); every other
     cell is NaN. `candidates` (Q, C) tile indices, `counts` (Q, C) inliers. A photo that cannot be
     decoded keeps NaN (its problem is reported where it was read). Cancel is checked per photo
-    (progress.check); events "dense" per photo."""
+    (progress.check); events "dense" per photo. `ranker`: one already built for `tiles` (its
+    grounds are kept), else a new one.
+
+    Each searched photo is decoded again at `min_side` pixels: verification keeps no pixels (they
+    would not fit for thousands of photos, and a resumed photo was never decoded), and a decode is
+    well under 1 % of the photo's search (6-11 CPU s, training/results/dense_search.md)."""
     from .media.query_image import open_query_image
     from .progress import EtaClock, ProgressEvent, check, emit
     from .rerank import query_outline
@@ -378,12 +379,12 @@ def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarra
     out = np.full(candidates.shape, np.nan)
     need = np.broadcast_to(np.reshape(clear, (-1,)), (len(queries),))
     unclear = [qi for qi in range(len(queries)) if counts[qi].max(initial=0) < need[qi]]
-    ranker = DenseRanker(tiles)
+    ranker = ranker or DenseRanker(tiles)
     clock = EtaClock(len(unclear))
     for done, qi in enumerate(unclear):
         check(cancel)
         try:
-            image = open_query_image(queries[qi], min_side=max_side)
+            image = open_query_image(queries[qi], min_side=min_side)
         except Exception:  # noqa: BLE001 - unreadable: verification reported it; no dense score
             continue
         grey = np.asarray(image.convert("L"), np.float32)
@@ -392,15 +393,16 @@ def rank_unclear(queries: Sequence, tiles: Sequence[Tile], candidates: np.ndarra
     return out
 
 
-def decisive_top(dense: np.ndarray, candidates: np.ndarray, tiles: Sequence[Tile], gap: float) -> np.ndarray:
+def decisive_top(dense: np.ndarray, candidates: np.ndarray, tiles: Sequence[Tile], gap: float, *,
+                 grid=None) -> np.ndarray:
     """(Q,) the column of each photo's candidate whose dense score beats every candidate elsewhere
     (not it, and not touching it: mosaic.NeighbourGrid ring 1, whose ground overlaps) by at least
     `gap`; -1 where the photo was not searched (a row of NaN) or no candidate is that decisive.
-    `dense`, `candidates`: (Q, C) aligned; NaN cells are no candidates."""
+    `dense`, `candidates`: (Q, C) aligned; NaN cells are no candidates. `grid`: the tiles'
+    NeighbourGrid when one is at hand (DenseRanker.grid), else built on first need."""
     from .mosaic import NeighbourGrid
 
     top = np.full(len(dense), -1, np.int64)
-    grid = None
     for q in range(len(dense)):
         row = dense[q]
         if np.isnan(row).all():

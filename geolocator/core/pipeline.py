@@ -77,6 +77,12 @@ class Settings:
     # search of their ground layout (core/dense.py; VerifySettings.dense_search). Off: several CPU
     # seconds a photo that found nothing; training/results/dense_search.md
     dense_search: bool = False
+    # Where the route's matcher is SIFT, a photo none of whose candidates verified is verified
+    # again by this learned matcher on its global top second_look_candidates, and answered by it
+    # only on a clear match (core/second_look.py; training/results/second_look.md: mode best
+    # rotterdam-lowtex 88.2 -> 92.7, rotterdam 98.0 -> 98.5, nothing lost). None: off.
+    second_look: str | None = "xfeat"
+    second_look_candidates: int = 64
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -119,7 +125,7 @@ class Verified:
     """What Workspace._verify found: the candidates (Q, C) as verified and their inlier counts,
     and the same re-ranked (verified first): ids, inliers, scores (cosine under the priors),
     ranking scores, ground points under the photo centre and ground footprints (object arrays).
-    `dense`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
+    `dense_top`: (Q,) the column of each photo's decisive dense-search top in `candidates` (-1: none;
     core/dense.decisive_top), or None when the search is off (VerifySettings.dense_search)."""
 
     candidates: np.ndarray
@@ -130,7 +136,8 @@ class Verified:
     ranking: np.ndarray
     grounds: np.ndarray
     footprints: np.ndarray
-    dense: np.ndarray | None = None
+    dense_top: np.ndarray | None = None
+    looked: object | None = None  # second_look.Looked when the second look settled any photo, else None
 
 
 class AdapterNotSaved(GeolocatorError):
@@ -175,6 +182,7 @@ class Workspace:
         self.tile_failures: dict[int, str] = {}
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
+        self._second = None  # the second look's learned verifier (_second_verifier)
         self._route = None  # what "auto" chose from this tile set's pixels (route())
         self.last: Located | None = None
 
@@ -229,6 +237,7 @@ class Workspace:
         self.tile_failures = {}
         self._adapter = None
         self._verifier = None
+        self._second = None
         self._route = None
         self.last = None
 
@@ -346,13 +355,16 @@ class Workspace:
             if unverified.any():
                 source = source.widened(unverified)
                 found = self._verify(ok, source, min_inliers, progress, cancel, surveyed)
+        v = self.verifier.settings  # the confidence table of the backend that counted the inliers
+        table = table_key(v.matcher, v.mosaic)
+        if found.looked is not None:  # rows the second look settled: its matcher's threshold and table
+            min_inliers, table = found.looked.min_inliers, found.looked.tables
         not_located, flat = self._survey(ok, surveyed)
         ids, inliers = found.ids[:, :shown], found.inliers[:, :shown]
         grounds = [list(row[:shown]) for row in found.grounds]
         point_min = self._point_min_inliers(min_inliers)
-        v = self.verifier.settings  # the confidence table of the backend that counted the inliers
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
-                              not_located, flat, table_key(v.matcher, v.mosaic))
+                              not_located, flat, table)
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
@@ -361,11 +373,11 @@ class Workspace:
             from .rerank import verified_ranking
 
             ranking = verified_ranking(source.matrix, found.candidates, found.counts, min_inliers)
-            if found.dense is not None:  # photos the dense search ordered: as their answers are
+            if found.dense_top is not None:  # photos the dense search ordered: as their answers are
                 from .dense import lift
 
                 verified = found.counts >= np.reshape(min_inliers, (-1, 1))
-                ranking = lift(ranking, found.candidates, found.dense, verified)
+                ranking = lift(ranking, found.candidates, found.dense_top, verified)
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
@@ -553,6 +565,34 @@ class Workspace:
                 self._verifier.store = PairStore(self.cache.root / "pairs")
         return self._verifier
 
+    def _second_verifier(self):
+        """The learned verifier of the second look (Settings.second_look), or None: off, the route's
+        matcher is not SIFT, or the learned backend cannot be built here (logged once; locate goes
+        on with SIFT's answers). Shares the cache folder's keypoints and pair results."""
+        name = self.settings.second_look
+        if not name or self.route().matcher != "sift":
+            return None
+        if self._second is None or self._second.settings.matcher != name:
+            from .matchers import get_matcher
+            from .rerank import Verifier, VerifySettings
+
+            try:
+                get_matcher(name)
+            except Exception as exc:  # noqa: BLE001 - a missing optional backend: no second look
+                import logging
+
+                logging.getLogger(__name__).warning("second look with %s is off: %s: %s", name,
+                                                    type(exc).__name__, exc)
+                self.settings.second_look = None
+                return None
+            self._second = Verifier(VerifySettings(matcher=name, keypoint_cache=self.cache.root / "keypoints"
+                                                   if self.settings.use_cache else None))
+            if self.settings.use_cache:
+                from .pair_store import PairStore
+
+                self._second.store = PairStore(self.cache.root / "pairs")
+        return self._second
+
     def set_matcher(self, name: str) -> None:
         """Use another local-feature backend (or "auto", see route()) from the next verification
         on (keypoints and pair results of the previous one are dropped). Raises ValueError for an
@@ -653,7 +693,8 @@ class Workspace:
         # verify at least the top_k shown, so a large --top-k is not cut to verify_candidates
         n = max(s.verify_candidates, s.top_k)
         widen = self.widen_to()
-        _, ranked = source.top(max(n, widen))
+        second = self._second_verifier()
+        _, ranked = source.top(max(n, widen, s.second_look_candidates if second is not None else 0))
         candidates = ranked[:, :n]
         footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
         decoded = None if surveyed is None else (lambda qi, image: surveyed.__setitem__(qi, survey(image)))
@@ -665,6 +706,25 @@ class Workspace:
             candidates, checks = widen_unverified(self.verifier, queries, tiles, ranked, candidates, checks, min_inliers,
                                                   widen, footprints=footprints, cancel=cancel,
                                                   confident=self.verifier.settings.confident_at())
+        looked = None
+        if second is not None:  # photos nothing verified: the learned matcher's clear match, if any
+            from .confidence_tables import table_key
+            from .second_look import second_look
+
+            from .content import BLURRED
+
+            v = self.verifier.settings
+            # a photo the content survey found nothing in (blank, a lens cap) is not looked at again;
+            # a blurred one is (a verified match overrules that guess: predict)
+            skip = [bool(surveyed and (surveyed.get(qi) or (None,))[0] not in (None, BLURRED))
+                    for qi in range(len(queries))]
+            candidates, checks, looked = second_look(second, queries, tiles, ranked, candidates, checks, min_inliers,
+                                                     table_key(v.matcher, v.mosaic), s.second_look_candidates,
+                                                     footprints=footprints, skip=skip, progress=progress,
+                                                     cancel=cancel)
+            min_inliers = looked.min_inliers
+            if not looked.rows.any():
+                looked = None
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
@@ -676,11 +736,12 @@ class Workspace:
         scores = source.scores(candidates)
         dense, order_by = None, scores
         if self.verifier.settings.dense_search:  # photos that found nothing clear: ordered by their ground
-            from .dense import DenseSettings, decisive_top, order_key, rank_unclear
+            from .dense import DenseRanker, DenseSettings, decisive_top, order_key, rank_unclear
 
+            ranker = DenseRanker(tiles)
             found_dense = rank_unclear(queries, tiles, candidates, counts, self.verifier.settings.confident_at(), n,
-                                       cancel=cancel, progress=progress)
-            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap)
+                                       cancel=cancel, progress=progress, ranker=ranker)
+            dense = decisive_top(found_dense, candidates, tiles, DenseSettings().decisive_gap, grid=ranker.grid)
             order_by = order_key(scores, dense)
         local = np.broadcast_to(np.arange(candidates.shape[1]), candidates.shape)
         ranking = verified_ranking(order_by, local, counts, min_inliers)  # over the candidates only
@@ -690,7 +751,7 @@ class Workspace:
             return np.take_along_axis(a, order, axis=1)
 
         return Verified(candidates, counts, take(candidates), take(counts), take(scores), take(ranking),
-                        take(grounds), take(outlines), dense)
+                        take(grounds), take(outlines), dense, looked)
 
     def widen_to(self) -> int:
         """Candidates a photo that verified nothing confidently is verified down to

@@ -183,7 +183,7 @@ def predict(
     min_inliers: int | Sequence[int] = 8,
     not_located: Sequence[str | None] | None = None,
     low_texture: Sequence[bool] | None = None,
-    table: str = "sift",
+    table: str | Sequence[str] = "sift",
 ) -> list[Prediction]:
     """One Prediction per query from its top-k (cosine scores (Q, k), tile indices (Q, k); with
     geometric verification also inlier counts (Q, k) and the photo centre's ground point per
@@ -193,7 +193,8 @@ def predict(
     note. `low_texture`: per query,
     whether it is low texture (content.is_low_texture): unverified, it claims at most
     LOW_TEXTURE_CEILING. `table`: the confidence table of the matcher that verified the inlier
-    counts (confidence_tables.table_key of its name and mosaic setting).
+    counts (confidence_tables.table_key of its name and mosaic setting), one for all or one per
+    query (core/second_look.py verifies some photos with another matcher).
 
     The Point (`location`) is the best estimate: the photo centre through the verified homography
     when the top tile is verified and the homography puts the centre on the ground, else the
@@ -220,7 +221,8 @@ def predict(
         status = STATUS_VERIFIED if verified else STATUS_RETRIEVED
         note = None if not_located is None else not_located[qi]
         flat = low_texture is not None and bool(low_texture[qi])
-        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat, table)
+        row_table = table if isinstance(table, str) else table[qi]
+        conf = confidence(matches, row_min, None if verified else footprint_ratio(query, top.tile), flat, row_table)
         if note == BLURRED and verified:
             # The content test guesses from gradients that a blurred frame cannot match; a verified
             # homography says it did (two fogged video frames were placed 0.16 and 0.27 m from their
