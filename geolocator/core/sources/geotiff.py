@@ -21,6 +21,7 @@ from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
 from ..images import TIFF_SUFFIXES, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
+from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
 
 log = logging.getLogger("geolocator")
@@ -115,6 +116,19 @@ def _no_crs_problem(path: Path, no_transform: bool) -> str:
             f'with rasterio.open("{path}", "r+") as f: f.crs = "EPSG:32611"')
 
 
+def _crs_beside(path: Path, default_crs, explicit: bool):
+    """The CRS of a TIFF that carries none of its own: --epsg (`default_crs`) when given, else
+    the ESRI .prj beside it (a.tif -> a.prj, as a TIFF + .tfw + .prj delivery has it; GDAL reads
+    the .tfw but not the .prj), else None. A .prj that disagrees with --epsg is warned of
+    (worldfile._image_crs, the world-file reader's own rule). `explicit`: the caller gave the
+    CRS (a world file's): nothing is looked up. Raises InputError naming an unreadable .prj."""
+    if explicit:
+        return default_crs
+    from .worldfile import _image_crs
+
+    return _image_crs(path, default_crs, path.parent)
+
+
 EPSG_IGNORED = "epsg_ignored"  # a log record's attribute: {"path", "own", "given"} (labels), for the app's wording
 
 
@@ -144,22 +158,28 @@ def warn_if_epsg_ignored(path: Path, own_crs, epsg) -> bool:
 
 
 def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None,
-                default_crs=None) -> TileSet:
-    """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
-    of windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
+                default_crs=None, _shown_as: Path | None = None) -> TileSet:
+    """Cut a GeoTIFF into windows `tile_size_m` metres square on the ground (at each row of
+    windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
     and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
-    Windows with less than half their area valid (alpha/nodata) are left out.
+    Windows with less than half their area valid (alpha/nodata) are left out. A raster whose
+    geotransform is not north-up (rotated, sheared, rows running north, columns running west)
+    is cut from its north-up copy (northup.north_up_copy, made once in the north-up cache): its
+    tiles' path is the copy, their ids and the set's source name the file given.
 
     `crs` / `transform` (a rasterio Affine) replace the file's own: an image with a world file
     and a .prj or --epsg (worldfile.cut_world_file_image), whose CRS GDAL does not read.
     `default_crs` (--epsg: an EPSG number or any text pyproj knows) is the CRS of a GeoTIFF that
-    has none (its own wins); a file with no geotransform either is refused all the same.
+    has none (its own wins), else the .prj beside it (a.prj: a TIFF + .tfw + .prj delivery); a
+    file with no geotransform either is refused all the same.
+    `_shown_as`: internal, the user's file when `path` is its north-up copy.
 
     Raises InputError naming the file for: no CRS, no position on the ground (a CRS alone places
-    nothing), rotation or GCP-only georeferencing (resample it north-up first), a tile size under
-    MIN_TILE_PIXELS pixels, or an unreadable file.
+    nothing), GCP-only georeferencing (warp it north-up first), a geotransform that spans no
+    area, a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
     """
     path = Path(path)
+    shown = Path(_shown_as) if _shown_as is not None else path  # the user's file, when `path` is its north-up copy
     if not (tile_size_m and tile_size_m > 0 and math.isfinite(tile_size_m)):
         raise InputError(path, f"tile size must be a positive number of metres, got {tile_size_m}")
     if not 0.0 <= overlap < 1.0:
@@ -169,7 +189,7 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         explicit = crs is not None  # a world file's CRS (worldfile.cut_world_file_image): not the file's own
         with open_quietly(rasterio, path) as ds:
             own_crs = crs if crs is not None else ds.crs
-            crs = own_crs if own_crs is not None else default_crs
+            crs = own_crs if own_crs is not None else _crs_beside(path, default_crs, explicit)
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height
             gcps = ds.gcps[0] if t.is_identity else []
@@ -193,14 +213,17 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                                "(no geotransform, no ground control points); georeference it first, e.g. gdal_translate "
                                f"-a_ullr <west> <north> <east> <south> {path} out.tif (its corners in that CRS), or put "
                                "a world file (.tfw) beside it")
-    if kind == NO_CRS and default_crs is None:
+    if kind == NO_CRS and crs is None:
         raise CrsMissing(path, _no_crs_problem(path, False), what="the GeoTIFF")
-    if t.b != 0 or t.d != 0:
-        angle = math.degrees(math.atan2(t.d, t.a))
-        raise InputError(path, f"rotated GeoTIFFs are not supported (rotated {angle:.2f}°): resample it north-up first "
-                               "(gdalwarp -t_srs <CRS> in.tif out.tif)")
-    if t.a <= 0 or t.e >= 0:
-        raise InputError(path, "only north-up GeoTIFFs are supported (positive x and negative y pixel size)")
+    if not is_north_up(t):  # rotated, sheared or flipped: cut a north-up copy instead (northup.py)
+        north_up = north_up_copy(path, crs, transform)
+        how = (f"rotated {math.degrees(math.atan2(t.d, t.a)):.2f}° from north-up" if t.b or t.d
+               else "stored flipped (rows running north or columns running west)")
+        log.info("%s: %s; resampled north-up to %s", shown, how, north_up)
+        try:
+            return cut_geotiff(north_up, tile_size_m, overlap, _shown_as=shown)
+        except InputError as exc:  # said of the user's file, not of its copy in the cache
+            raise InputError(shown, exc.problem) from None
 
     def pixel_m(row: float) -> tuple[float, float]:
         # Ground metres of one pixel at the raster's middle column and the given row.
@@ -243,10 +266,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                     "blue. Multispectral imagery often stores blue first (WorldView, PlanetScope, Sentinel-2: blue, "
                     "green, red, near-infrared); if so, export a natural-colour GeoTIFF (gdal_translate -b 3 -b 2 "
                     "-b 1 %s rgb.tif) or mark its bands (gdal_edit.py -colorinterp_1 blue -colorinterp_2 green "
-                    "-colorinterp_3 red %s)", path, unmarked, path, path)
+                    "-colorinterp_3 red %s)", shown, unmarked, shown, shown)
     if dropped:
         log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
-                 path, dropped, dropped + len(windows))
+                 shown, dropped, dropped + len(windows))
 
     # every window's box in one vectorised CRS transform
     cols = np.array([w.col for w in windows], float)
@@ -258,9 +281,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                                        t.f + (rows + heights) * t.e, crs)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
+    tiles = [Tile(id=f"{shown.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
              for w, (bounds, corners) in zip(windows, boxes)]
-    return TileSet(tuple(tiles), path)
+    return TileSet(tuple(tiles), shown)
 
 
 def what_tiff_is(path: Path) -> str:

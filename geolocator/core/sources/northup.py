@@ -1,0 +1,124 @@
+"""North-up copies of GeoTIFFs whose geotransform is not north-up: rotated or sheared (affine
+terms b, d), or flipped (rows running north: positive y pixel size; columns running west:
+negative x pixel size).
+
+GIS software writes such files (a rotated scan georeferenced by its corners, SAR products in
+their sensor's geometry, exports from tools that store rows bottom-up), and GDAL reads them
+right; the window cutter (geotiff.cut_geotiff) and the matcher assume north-up pixels. The file
+is warped once by GDAL (rasterio.vrt.WarpedVRT, read and written block by block, so memory stays
+bounded for large files) onto a north-up grid in the
+same CRS and at the finer of its two pixel sizes, with the part the source does not cover
+marked invalid (its own alpha band or nodata value, else an added alpha band). The copy lies
+in the north-up cache (worldfile.northup_cache_dir) keyed by the file's path, size, mtime and
+georeference, so later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+from pathlib import Path
+
+from ..errors import InputError
+from ..geo import crs_label
+
+log = logging.getLogger("geolocator")
+
+
+def is_north_up(t) -> bool:
+    """True when the affine `t` (rasterio/affine Affine: x = a*col + b*row + c, y = d*col +
+    e*row + f) has no rotation or shear terms, columns running east (a > 0) and rows running
+    south (e < 0): the layout cut_geotiff cuts directly."""
+    return t.b == 0 and t.d == 0 and t.a > 0 and t.e < 0
+
+
+def north_up_grid(t, width: int, height: int):
+    """(Affine, width, height) of the north-up grid that covers a `width` x `height` raster
+    placed by the affine `t`, in the same CRS, its pixels the finer of the source's two pixel
+    sizes (lengths of the column and row vectors (a, d) and (b, e), CRS units).
+
+    Raises ValueError when `t` spans no area (zero or collinear pixel axes) or its extent
+    overflows floats: no raster can be placed by it."""
+    from affine import Affine
+
+    col_len, row_len = math.hypot(t.a, t.d), math.hypot(t.b, t.e)
+    res = min(col_len, row_len)
+    if not (res > 0 and math.isfinite(res) and abs(t.determinant) / (col_len * row_len) > 1e-3):
+        raise ValueError(f"its geotransform {tuple(t)[:6]} spans no area (pixel axes zero or collinear)")
+    corners = [t @ (c, r) for c, r in ((0, 0), (width, 0), (0, height), (width, height))]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    w, h = (max(xs) - min(xs)) / res, (max(ys) - min(ys)) / res
+    if not (math.isfinite(w) and math.isfinite(h)):
+        raise ValueError(f"its geotransform {tuple(t)[:6]} places it beyond the range of coordinates")
+    return Affine(res, 0.0, min(xs), 0.0, -res, max(ys)), max(1, math.ceil(w - 1e-6)), max(1, math.ceil(h - 1e-6))
+
+
+def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None) -> Path:
+    """The path of a north-up GeoTIFF copy of the raster `path` (made once, then reused).
+
+    `crs`: its coordinate system (a rasterio CRS, an EPSG number or any text pyproj knows: the
+    file's own, or --epsg for one without). `transform`: its geotransform when not the file's
+    own (a world file's), else None. A pure flip (no rotation terms) is copied with nearest
+    resampling, which moves pixels without changing them; a rotation is resampled bilinear.
+    `out_dir`: where the copy goes, by default worldfile.northup_cache_dir().
+
+    Raises InputError naming `path` when the geotransform places no raster (north_up_grid),
+    the file cannot be read, or the copy cannot be written."""
+    import rasterio
+    from rasterio.enums import ColorInterp, Resampling
+    from rasterio.vrt import WarpedVRT
+
+    from ..geo import parse_crs
+    from .worldfile import northup_cache_dir
+
+    path = Path(path)
+    stat = path.stat()
+    rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
+    with rasterio.open(path) as src:
+        t = transform if transform is not None else src.transform
+        try:
+            dst_t, width, height = north_up_grid(t, src.width, src.height)
+        except ValueError as exc:
+            raise InputError(path, f"{exc}: no usable georeference") from None
+        key = hashlib.sha256(f"gt1|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{tuple(t)}|"
+                             f"{crs_label(crs)}".encode()).hexdigest()[:16]
+        out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
+        out = out_dir / f"{path.stem}-{key}.tif"
+        if out.is_file():
+            return out
+        flip_only = t.b == 0 and t.d == 0
+        data_bands = [i for i, ci in enumerate(src.colorinterp, 1) if ci != ColorInterp.alpha] or [1]
+        profile = {"driver": "GTiff", "width": width, "height": height, "count": len(data_bands),
+                   "dtype": src.dtypes[data_bands[0] - 1], "crs": rio_crs, "transform": dst_t, "tiled": True,
+                   "blockxsize": 256, "blockysize": 256, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
+        interp = [src.colorinterp[i - 1] for i in data_bands]
+        if interp[:3] == [ColorInterp.red, ColorInterp.green, ColorInterp.blue] and profile["dtype"] == "uint8":
+            profile["photometric"] = "RGB"
+        # Without an alpha band or nodata value of its own, the source's footprint is an alpha
+        # band GDAL adds to the warp: the copy's corners outside it are then invalid too.
+        add_alpha = ColorInterp.alpha not in src.colorinterp and src.nodata is None
+        palette = src.colormap(1) if interp[0] == ColorInterp.palette else None
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            # GDAL warps the source's alpha band or nodata value into the copy's validity; the part
+            # of the grid the source does not cover is invalid too. The copy holds the data bands
+            # and that validity as an internal mask (GDAL's per-dataset mask, read by every
+            # reader here through dataset_mask), whatever the band count: GDAL takes an alpha band
+            # as the mask only in files of 2 or 4 bands.
+            with WarpedVRT(src, src_crs=rio_crs, src_transform=t, crs=rio_crs, transform=dst_t, width=width,
+                           height=height, add_alpha=add_alpha, resampling=Resampling.nearest if flip_only else Resampling.bilinear) as vrt, \
+                    rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(tmp, "w", **profile) as dst:
+                dst.colorinterp = interp
+                if palette:
+                    dst.write_colormap(1, palette)
+                for _, win in dst.block_windows(1):  # one block at a time: memory stays bounded
+                    dst.write(vrt.read(data_bands, window=win), window=win)
+                    dst.write_mask(vrt.dataset_mask(window=win), window=win)
+            os.replace(tmp, out)  # atomic: a half-written copy is never picked up
+        except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise InputError(path, f"cannot make its north-up copy in {out_dir} ({exc})") from None
+    return out
