@@ -229,3 +229,48 @@ def test_a_tiff_with_a_tfw_and_no_prj_still_asks_for_the_crs(tmp_path):
     with pytest.raises(InputError) as ei:
         geotiff.cut_geotiff(tif, 16)
     assert ei.value.path == tif and "no coordinate system" in ei.value.problem
+
+
+def _gcp_twin(tmp_path, rotated, gcp_crs="EPSG:32633"):
+    """The rotated file's pixels placed by 5 ground control points (its corners and one inside,
+    exact), no geotransform: what a georeferencer (QGIS, ArcGIS) saves."""
+    from rasterio.control import GroundControlPoint
+
+    with rasterio.open(rotated) as ds:
+        data, t, count = ds.read(), ds.transform, ds.count
+    h, w = data.shape[1:]
+    points = [GroundControlPoint(row=r, col=c, x=(t @ (c, r))[0], y=(t @ (c, r))[1])
+              for c, r in ((0, 0), (w, 0), (0, h), (w, h), (w / 3, h / 2))]
+    path = tmp_path / "gcp.tif"
+    with pytest.warns(rasterio.errors.NotGeoreferencedWarning), \
+            rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype="uint8",
+                          photometric="RGB", alpha="YES") as ds:
+        ds.write(data)
+        ds.gcps = (points, rasterio.crs.CRS.from_user_input(gcp_crs) if gcp_crs else rasterio.crs.CRS())
+    return path
+
+
+def test_a_geotiff_placed_by_ground_control_points_is_cut_like_its_geotransform_twin(tmp_path):
+    """GCPs that fit an affine exactly place the pixels where the twin's geotransform does: the
+    same north-up grid (GDAL's choice), tiles and pixels as the rotated file's copy. Before:
+    refused ("georeferenced by 5 ground control points only ... warp it north-up first")."""
+    rotated, _ = _rotated(tmp_path, "rot.tif", 30, alpha=True)
+    gcp = _gcp_twin(tmp_path, rotated)
+    ts, px = _tiles_and_pixels(gcp)
+    ref_ts, ref_px = _tiles_and_pixels(rotated)
+    assert ts.source == gcp and all(t.id.startswith("gcp.tif@") for t in ts.tiles)
+    assert len(ts) == len(ref_ts) > 0
+    for t, r in zip(ts.tiles, ref_ts.tiles):
+        assert t.bounds.west == pytest.approx(r.bounds.west, abs=2e-6)  # ~0.15 m: GDAL's own grid
+        assert t.bounds.north == pytest.approx(r.bounds.north, abs=2e-6)
+    diffs = [np.median(np.abs(a.astype(int) - b.astype(int))) for a, b in zip(px, ref_px)]
+    assert max(diffs) <= 4
+
+
+def test_ground_control_points_without_a_crs_ask_for_one(tmp_path):
+    rotated, _ = _rotated(tmp_path, "rot.tif", 30, alpha=True)
+    gcp = _gcp_twin(tmp_path, rotated, gcp_crs=None)
+    with pytest.raises(InputError) as ei:
+        geotiff.cut_geotiff(gcp, 16)
+    assert ei.value.path == gcp and "no coordinate system" in ei.value.problem
+    assert len(geotiff.cut_geotiff(gcp, 16, default_crs=32633)) > 0  # --epsg gives it

@@ -84,7 +84,7 @@ def _valid_fraction(table, step: int, w: PixelWindow) -> float:
 # say why not) and what_tiff_is (to name it in messages) alike.
 PLACED = "placed"  # a geotransform and a coordinate system
 NO_CRS = "no crs"  # a geotransform only: --epsg gives the coordinate system
-GCPS_ONLY = "gcps only"  # ground control points, no geotransform: warp it north-up first
+GCPS_ONLY = "gcps only"  # ground control points, no geotransform: cut from a north-up copy
 CRS_ONLY = "crs only"  # a coordinate system but no geotransform nor GCPs
 PLAIN = "plain"  # nothing: not a GeoTIFF
 
@@ -163,8 +163,8 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
     and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
     Windows with less than half their area valid (alpha/nodata) are left out. A raster whose
-    geotransform is not north-up (rotated, sheared, rows running north, columns running west)
-    is cut from its north-up copy (northup.north_up_copy, made once in the north-up cache): its
+    geotransform is not north-up (rotated, sheared, rows running north, columns running west),
+    or that is placed by ground control points alone, is cut from its north-up copy (northup.north_up_copy, made once in the north-up cache): its
     tiles' path is the copy, their ids and the set's source name the file given.
 
     `crs` / `transform` (a rasterio Affine) replace the file's own: an image with a world file
@@ -175,7 +175,7 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
     `_shown_as`: internal, the user's file when `path` is its north-up copy.
 
     Raises InputError naming the file for: no CRS, no position on the ground (a CRS alone places
-    nothing), GCP-only georeferencing (warp it north-up first), a geotransform that spans no
+    nothing), ground control points without a CRS, a geotransform that spans no
     area, a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
     """
     path = Path(path)
@@ -192,7 +192,7 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             crs = own_crs if own_crs is not None else _crs_beside(path, default_crs, explicit)
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height
-            gcps = ds.gcps[0] if t.is_identity else []
+            gcps, gcps_crs = ds.gcps if t.is_identity else ([], None)
             kind = georeference_kind(own_crs, t, gcps)
             validity = _valid_fraction_table(ds) if crs is not None else None
             try:
@@ -201,9 +201,16 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                 unmarked = 0
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
-    if kind == GCPS_ONLY:
-        raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
-                               "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if kind == GCPS_ONLY:  # placed by ground control points alone: warped north-up as gdalwarp would
+        gcp_crs = gcps_crs if gcps_crs is not None else crs
+        if gcp_crs is None:
+            raise CrsMissing(path, _no_crs_problem(path, False), what="the GeoTIFF")
+        north_up = north_up_copy(path, gcp_crs, gcps=gcps)
+        log.info("%s: placed by %d ground control points; warped north-up to %s", shown, len(gcps), north_up)
+        try:
+            return cut_geotiff(north_up, tile_size_m, overlap, _shown_as=shown)
+        except InputError as exc:  # said of the user's file, not of its copy in the cache
+            raise InputError(shown, exc.problem) from None
     if own_crs is not None and not explicit:
         warn_if_epsg_ignored(path, own_crs, default_crs)
     if kind == PLAIN:  # a plain image: a CRS alone would not place it
@@ -290,8 +297,7 @@ def what_tiff_is(path: Path) -> str:
     """What a .tif file given as a tile set is, in words for messages (registry.swapped_hint), from
     its header alone (no pixels): "imagery (GeoTIFF)" with a coordinate system and a position on
     the ground; "imagery (a GeoTIFF without a coordinate system: --epsg gives it)" with a position
-    only; "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" (which
-    cut_geotiff refuses with that advice); "a TIFF without georeference (not a GeoTIFF: no position on
+    only; "imagery (a GeoTIFF placed by ground control points)" (cut_geotiff warps it north-up); "a TIFF without georeference (not a GeoTIFF: no position on
     the ground)" with none of these (rasterio reads an identity transform: cut_geotiff refuses it);
     "a TIFF that cannot be read" when rasterio is missing or refuses the file."""
     try:
@@ -306,7 +312,7 @@ def what_tiff_is(path: Path) -> str:
 _TIFF_WORDS = {
     PLACED: "imagery (GeoTIFF)",
     NO_CRS: "imagery (a GeoTIFF without a coordinate system: --epsg gives it)",
-    GCPS_ONLY: "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)",
+    GCPS_ONLY: "imagery (a GeoTIFF placed by ground control points)",
     # no position on the ground (a coordinate system alone places nothing)
     CRS_ONLY: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",
     PLAIN: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",

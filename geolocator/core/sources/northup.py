@@ -1,6 +1,6 @@
 """North-up copies of GeoTIFFs whose geotransform is not north-up: rotated or sheared (affine
 terms b, d), or flipped (rows running north: positive y pixel size; columns running west:
-negative x pixel size).
+negative x pixel size), and of GeoTIFFs placed by ground control points alone.
 
 GIS software writes such files (a rotated scan georeferenced by its corners, SAR products in
 their sensor's geometry, exports from tools that store rows bottom-up), and GDAL reads them
@@ -55,7 +55,7 @@ def north_up_grid(t, width: int, height: int):
     return Affine(res, 0.0, min(xs), 0.0, -res, max(ys)), max(1, math.ceil(w - 1e-6)), max(1, math.ceil(h - 1e-6))
 
 
-def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None) -> Path:
+def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, *, gcps=None) -> Path:
     """The path of a north-up GeoTIFF copy of the raster `path` (made once, then reused).
 
     `crs`: its coordinate system (a rasterio CRS, an EPSG number or any text pyproj knows: the
@@ -63,6 +63,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None) 
     own (a world file's), else None. A pure flip (no rotation terms) is copied with nearest
     resampling, which moves pixels without changing them; a rotation is resampled bilinear.
     `out_dir`: where the copy goes, by default worldfile.northup_cache_dir().
+    `gcps`: the file's ground control points (rasterio GroundControlPoints, in `crs`) when it is
+    placed by them alone, no geotransform: GDAL fits them as gdalwarp does (a polynomial of
+    order 1 below 6 points) and picks the north-up grid and its pixel size.
 
     Raises InputError naming `path` when the geotransform places no raster (north_up_grid),
     the file cannot be read, or the copy cannot be written."""
@@ -79,19 +82,20 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None) 
     with rasterio.open(path) as src:
         t = transform if transform is not None else src.transform
         try:
-            dst_t, width, height = north_up_grid(t, src.width, src.height)
+            # GCPs: GDAL picks the grid when the warp is opened (it fits them only when it chooses)
+            dst_t, width, height = (None, None, None) if gcps else north_up_grid(t, src.width, src.height)
         except ValueError as exc:
             raise InputError(path, f"{exc}: no usable georeference") from None
         key = hashlib.sha256(f"gt1|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{tuple(t)}|"
-                             f"{crs_label(crs)}".encode()).hexdigest()[:16]
+                             f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}".encode()).hexdigest()[:16]
         out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
         out = out_dir / f"{path.stem}-{key}.tif"
         if out.is_file():
             return out
-        flip_only = t.b == 0 and t.d == 0
+        flip_only = not gcps and t.b == 0 and t.d == 0
         data_bands = [i for i, ci in enumerate(src.colorinterp, 1) if ci != ColorInterp.alpha] or [1]
-        profile = {"driver": "GTiff", "width": width, "height": height, "count": len(data_bands),
-                   "dtype": src.dtypes[data_bands[0] - 1], "crs": rio_crs, "transform": dst_t, "tiled": True,
+        profile = {"driver": "GTiff", "count": len(data_bands), "dtype": src.dtypes[data_bands[0] - 1],
+                   "crs": rio_crs, "tiled": True,
                    "blockxsize": 256, "blockysize": 256, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
         interp = [src.colorinterp[i - 1] for i in data_bands]
         if interp[:3] == [ColorInterp.red, ColorInterp.green, ColorInterp.blue] and profile["dtype"] == "uint8":
@@ -108,9 +112,14 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None) 
             # and that validity as an internal mask (GDAL's per-dataset mask, read by every
             # reader here through dataset_mask), whatever the band count: GDAL takes an alpha band
             # as the mask only in files of 2 or 4 bands.
-            with WarpedVRT(src, src_crs=rio_crs, src_transform=t, crs=rio_crs, transform=dst_t, width=width,
-                           height=height, add_alpha=add_alpha, resampling=Resampling.nearest if flip_only else Resampling.bilinear) as vrt, \
-                    rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(tmp, "w", **profile) as dst:
+            # GCPs: GDAL reads them from the file and picks the north-up grid itself (rasterio
+            # 1.4's warp given a grid with a GCP-placed source reads nothing)
+            grid = {} if gcps else {"src_transform": t, "transform": dst_t, "width": width, "height": height}
+            with WarpedVRT(src, src_crs=rio_crs, crs=rio_crs, add_alpha=add_alpha,
+                           resampling=Resampling.nearest if flip_only else Resampling.bilinear, **grid) as vrt, \
+                    rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), \
+                    rasterio.open(tmp, "w", **{**profile, "transform": vrt.transform, "width": vrt.width,
+                                               "height": vrt.height}) as dst:
                 dst.colorinterp = interp
                 if palette:
                     dst.write_colormap(1, palette)
