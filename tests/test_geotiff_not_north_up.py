@@ -274,3 +274,19 @@ def test_ground_control_points_without_a_crs_ask_for_one(tmp_path):
         geotiff.cut_geotiff(gcp, 16)
     assert ei.value.path == gcp and "no coordinate system" in ei.value.problem
     assert len(geotiff.cut_geotiff(gcp, 16, default_crs=32633)) > 0  # --epsg gives it
+
+
+def test_nan_in_a_float_raster_without_a_nodata_value_is_no_data(tmp_path):
+    """A float32 reflectance raster whose empty part is NaN and which declares no nodata value
+    (QGIS shows NaN as transparent): windows mostly NaN are not tiles, and the NaN part of a
+    window is filled like other no data, not read as black. Before: every window was a tile and
+    NaN came out black (0) after the stretch."""
+    data = _pattern().astype(np.float32) / 255.0 * 0.4
+    data[:, :24, :] = np.nan  # the northern half: 3 rows of 16 m windows, the first 1.5 of them NaN
+    tif = _write(tmp_path / "refl.tif", data, NORTH_UP)
+    ts, px = _tiles_and_pixels(tif)
+    full = geotiff.cut_geotiff(_write(tmp_path / "full.tif", _pattern(), NORTH_UP), 16)
+    assert len(ts) == len(full) - 4  # the 4 windows of the first row left out
+    assert all(t.window.row > 0 for t in ts.tiles)
+    partly = [p for t, p in zip(ts.tiles, px) if t.window.row < 24]  # the row of windows half NaN
+    assert partly and all(not (p[: 24 - 16] == 0).all(axis=-1).any() for p in partly)

@@ -357,7 +357,8 @@ def unmarked_colour_bands(colorinterp) -> int:
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
-    the file marks as no data (alpha, nodata value, mask band) filled with the mean colour."""
+    the file marks as no data (alpha, nodata value, mask band), or NaN in a float raster (what
+    QGIS shows as transparent with no nodata value set), filled with the mean colour."""
     from rasterio.enums import ColorInterp as CI
     from rasterio.enums import MaskFlags
     from rasterio.windows import Window
@@ -378,6 +379,10 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
         else:
             kind, indexes = _band_indexes(ds)
             data = ds.read(indexes, window=win)
+            if data.dtype.kind in "fc":  # NaN is no data in a float raster, nodata value or not
+                finite = np.isfinite(data).all(axis=0)
+                if not finite.all():
+                    valid = finite if valid is None else valid & finite
             if kind == "cmyk" and data.dtype == np.uint8:
                 rgb = _cmyk_rgb(data)
             else:

@@ -58,14 +58,21 @@ def _offsets(size: int, tile: int, stride: int) -> list[int]:
 
 def _valid_fraction_table(ds):
     """(summed-area table of the dataset mask, decimation factor), or None when every pixel is
-    valid. The mask is GDAL's: alpha band, nodata value or internal mask, whichever the file has."""
+    valid. The mask is GDAL's: alpha band, nodata value or internal mask, whichever the file has;
+    in a float raster with none of these, NaN pixels are the no data (as images._read_rasterio
+    reads them)."""
     from rasterio.enums import MaskFlags
 
-    if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
-        return None
     step = max(1, math.ceil(max(ds.width, ds.height) / MASK_MAX_SIDE))
     shape = (math.ceil(ds.height / step), math.ceil(ds.width / step))
-    mask = ds.dataset_mask(out_shape=shape) > 0
+    if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+        if np.dtype(ds.dtypes[0]).kind not in "fc":
+            return None
+        mask = np.isfinite(ds.read(out_shape=(ds.count, *shape))).all(axis=0)  # one decimated read
+        if mask.all():
+            return None
+    else:
+        mask = ds.dataset_mask(out_shape=shape) > 0
     table = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
     table[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
     return table, step
