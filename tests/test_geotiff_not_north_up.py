@@ -290,3 +290,21 @@ def test_nan_in_a_float_raster_without_a_nodata_value_is_no_data(tmp_path):
     assert all(t.window.row > 0 for t in ts.tiles)
     partly = [p for t, p in zip(ts.tiles, px) if t.window.row < 24]  # the row of windows half NaN
     assert partly and all(not (p[: 24 - 16] == 0).all(axis=-1).any() for p in partly)
+
+
+def test_tiffs_placed_by_a_tfw_and_prj_or_by_gcps_are_imagery_beside_photos(tmp_path):
+    """Given on the app's command line or dropped with photos, such a TIFF is the tile set, not
+    one more photo (core.tilesets.is_imagery). Before: only a TIFF with its own CRS and
+    geotransform counted; these two were listed as drone photos. A TIFF with a .tfw and no .prj
+    (it would ask for --epsg) stays a photo, as a TIFF without georeference does."""
+    from geolocator.core.tilesets import is_imagery
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    tfw = _tfw_delivery(tmp_path / "a")
+    rotated, _ = _rotated(tmp_path / "b", "rot.tif", 30, alpha=True)
+    gcp = _gcp_twin(tmp_path / "b", rotated)
+    bare = _tfw_delivery(tmp_path / "c", prj_epsg=None)
+    assert is_imagery(tfw) and is_imagery(gcp) and is_imagery(rotated)
+    assert not is_imagery(bare)

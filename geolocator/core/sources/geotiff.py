@@ -307,13 +307,28 @@ def what_tiff_is(path: Path) -> str:
     only; "imagery (a GeoTIFF placed by ground control points)" (cut_geotiff warps it north-up); "a TIFF without georeference (not a GeoTIFF: no position on
     the ground)" with none of these (rasterio reads an identity transform: cut_geotiff refuses it);
     "a TIFF that cannot be read" when rasterio is missing or refuses the file."""
+    kind = tiff_georeference_kind(path)
+    return "a TIFF that cannot be read" if kind is None else _TIFF_WORDS[kind]
+
+
+def tiff_georeference_kind(path: Path) -> str | None:
+    """georeference_kind of the TIFF `path` from its header (no pixels; GDAL also reads a .tfw
+    beside it as the geotransform), None when rasterio is missing or refuses the file."""
     try:
         rasterio = import_rasterio(path)
         with open_quietly(rasterio, path) as ds:
-            kind = georeference_kind(ds.crs, ds.transform, ds.gcps[0] if ds.transform.is_identity else [])
-    except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
-        return "a TIFF that cannot be read"
-    return _TIFF_WORDS[kind]
+            return georeference_kind(ds.crs, ds.transform, ds.gcps[0] if ds.transform.is_identity else [])
+    except Exception:  # noqa: BLE001 - any failure to read is "not known"
+        return None
+
+
+def places_itself(path: Path) -> bool:
+    """Whether the TIFF `path` can be cut without --epsg: a geotransform and a CRS, ground control
+    points, or a geotransform (its own or a .tfw's) with a .prj beside it (_crs_beside)."""
+    kind = tiff_georeference_kind(path)
+    if kind == NO_CRS:
+        return any(path.with_suffix(s).is_file() for s in (".prj", ".PRJ"))
+    return kind in (PLACED, GCPS_ONLY)
 
 
 _TIFF_WORDS = {
