@@ -5,10 +5,12 @@ negative x pixel size), and of GeoTIFFs placed by ground control points alone.
 GIS software writes such files (a rotated scan georeferenced by its corners, SAR products in
 their sensor's geometry, exports from tools that store rows bottom-up), and GDAL reads them
 right; the window cutter (geotiff.cut_geotiff) and the matcher assume north-up pixels. The file
-is warped once by GDAL (rasterio.vrt.WarpedVRT, read and written block by block, so memory stays
-bounded for large files) onto a north-up grid in the
-same CRS and at the finer of its two pixel sizes, with the part the source does not cover
-marked invalid (its own alpha band or nodata value, else an added alpha band). The copy lies
+is warped once by GDAL (rasterio.vrt.WarpedVRT, read and written block by block with GDAL's
+block cache held to COPY_CACHE_MB, so memory stays bounded for large files) onto a north-up grid
+in the same CRS and at the finer of its two pixel sizes (GCPs: the grid GDAL picks). The part the
+source does not cover and the source's own no data (alpha band, nodata value) are an internal
+mask; the copy is deflate-compressed, or JPEG (quality 90) when the source is a JPEG-compressed
+RGB file. The copy lies
 in the north-up cache (worldfile.northup_cache_dir) keyed by the file's path, size, mtime and
 georeference, so later runs reuse it.
 """
@@ -25,6 +27,8 @@ from ..errors import InputError
 from ..geo import crs_label
 
 log = logging.getLogger("geolocator")
+
+COPY_CACHE_MB = 256  # GDAL's block cache while a copy is made (MB; rasterio.Env takes it in bytes)
 
 
 def is_north_up(t) -> bool:
@@ -70,7 +74,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     Raises InputError naming `path` when the geotransform places no raster (north_up_grid),
     the file cannot be read, or the copy cannot be written."""
     import rasterio
-    from rasterio.enums import ColorInterp, Resampling
+    from rasterio.enums import ColorInterp, Compression, Resampling
     from rasterio.vrt import WarpedVRT
 
     from ..geo import parse_crs
@@ -100,6 +104,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
         interp = [src.colorinterp[i - 1] for i in data_bands]
         if interp[:3] == [ColorInterp.red, ColorInterp.green, ColorInterp.blue] and profile["dtype"] == "uint8":
             profile["photometric"] = "RGB"
+            if len(data_bands) == 3 and src.compression == Compression.jpeg:
+                # a JPEG source stays JPEG: deflate made the copy of a 173 MB JPEG GeoTIFF 1.17 GB
+                profile.update(compress="jpeg", photometric="YCbCr", jpeg_quality=90)
         # Without an alpha band or nodata value of its own, the source's footprint is an alpha
         # band GDAL adds to the warp: the copy's corners outside it are then invalid too.
         add_alpha = ColorInterp.alpha not in src.colorinterp and src.nodata is None
@@ -115,9 +122,12 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
             # GCPs: GDAL reads them from the file and picks the north-up grid itself (rasterio
             # 1.4's warp given a grid with a GCP-placed source reads nothing)
             grid = {} if gcps else {"src_transform": t, "transform": dst_t, "width": width, "height": height}
-            with WarpedVRT(src, src_crs=rio_crs, crs=rio_crs, add_alpha=add_alpha,
-                           resampling=Resampling.nearest if flip_only else Resampling.bilinear, **grid) as vrt, \
-                    rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), \
+            # GDAL's block cache held to COPY_CACHE_MB: its default (5 % of the RAM) took the copy of
+            # a 24,000 px square JPEG GeoTIFF to 1.6 GB of memory, 256 MB to 0.47 GB at the same CPU time
+            # (training/results/newuser_session19.md)
+            with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True, GDAL_CACHEMAX=COPY_CACHE_MB * 2**20), \
+                    WarpedVRT(src, src_crs=rio_crs, crs=rio_crs, add_alpha=add_alpha,
+                              resampling=Resampling.nearest if flip_only else Resampling.bilinear, **grid) as vrt, \
                     rasterio.open(tmp, "w", **{**profile, "transform": vrt.transform, "width": vrt.width,
                                                "height": vrt.height}) as dst:
                 dst.colorinterp = interp
