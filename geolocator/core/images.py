@@ -280,13 +280,19 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
         raise InputError(path, f"pixel window {window} is too large (more than {MAX_PIXELS:,} pixels)")
 
 
+STRETCH_CACHE_MB = 256  # GDAL's block cache during the whole-raster stretch read (MB; rasterio.Env takes bytes)
+
+
 @lru_cache(maxsize=16)
 def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tuple[float, float]:
     """Stretch limits of a whole non-8-bit raster from a decimated read, so every window of one
     orthophoto shares one stretch (per-window stretches would make neighbours disagree)."""
     import rasterio
 
-    with rasterio.open(path) as ds:
+    # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
+    # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
+    # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
+    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(path) as ds:
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)
