@@ -66,9 +66,9 @@ def test_a_tiff_placed_by_ground_control_points_only_says_so(tmp_path):
     gcps = [GroundControlPoint(row=r, col=c, x=500_000 + c, y=5_500_000 - r) for r, c in ((0, 0), (0, 63), (63, 0))]
     with rasterio.open(gcp_tif, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint8") as ds:
         ds.write(np.zeros((1, 64, 64), np.uint8))
-        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))  # GCPs, no geotransform (cut_geotiff refuses them)
+        ds.gcps = (gcps, rasterio.crs.CRS.from_epsg(32633))  # GCPs, no geotransform (cut from a north-up copy)
     words = _is(swapped_hint(shots, [gcp_tif], "locate"), shots, gcp_tif)
-    assert words == "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)"
+    assert words == "imagery (a GeoTIFF placed by ground control points)"
 
 
 def test_other_readers_keep_their_name(tmp_path):

@@ -280,13 +280,19 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
         raise InputError(path, f"pixel window {window} is too large (more than {MAX_PIXELS:,} pixels)")
 
 
+STRETCH_CACHE_MB = 256  # GDAL's block cache during the whole-raster stretch read (MB; rasterio.Env takes bytes)
+
+
 @lru_cache(maxsize=16)
 def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tuple[float, float]:
     """Stretch limits of a whole non-8-bit raster from a decimated read, so every window of one
     orthophoto shares one stretch (per-window stretches would make neighbours disagree)."""
     import rasterio
 
-    with rasterio.open(path) as ds:
+    # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
+    # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
+    # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
+    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(path) as ds:
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)
@@ -357,7 +363,8 @@ def unmarked_colour_bands(colorinterp) -> int:
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
-    the file marks as no data (alpha, nodata value, mask band) filled with the mean colour."""
+    the file marks as no data (alpha, nodata value, mask band), or NaN in a float raster (what
+    QGIS shows as transparent with no nodata value set), filled with the mean colour."""
     from rasterio.enums import ColorInterp as CI
     from rasterio.enums import MaskFlags
     from rasterio.windows import Window
@@ -378,6 +385,10 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
         else:
             kind, indexes = _band_indexes(ds)
             data = ds.read(indexes, window=win)
+            if data.dtype.kind in "fc":  # NaN is no data in a float raster, nodata value or not
+                finite = np.isfinite(data).all(axis=0)
+                if not finite.all():
+                    valid = finite if valid is None else valid & finite
             if kind == "cmyk" and data.dtype == np.uint8:
                 rgb = _cmyk_rgb(data)
             else:

@@ -68,7 +68,8 @@ def load_tileset(
 def is_imagery(path: Path) -> bool:
     """Whether a file or folder given beside drone photos (the app's command line, a drop) is a tile
     set rather than photos, beyond the .csv / package / region cases the caller checks: a GeoTIFF
-    with a CRS and geotransform (a plain TIFF is a photo), an image with a world file beside it,
+    with a CRS and geotransform, ground control points, or a geotransform (its own or a .tfw's)
+    and a .prj beside it (a plain TIFF is a photo), an image with a world file beside it,
     or a z/x/y tile folder. Cheap: headers and names only."""
     from .images import TIFF_SUFFIXES
     from .sources.worldfile import _geotiff_georef
@@ -79,5 +80,7 @@ def is_imagery(path: Path) -> bool:
     if not path.is_file():
         return False
     if path.suffix.lower() in TIFF_SUFFIXES:
-        return _geotiff_georef(path) is not None
+        from .sources.geotiff import places_itself
+
+        return _geotiff_georef(path) is not None or places_itself(path)
     return find_world_file(path) is not None

@@ -21,6 +21,7 @@ from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
 from ..images import TIFF_SUFFIXES, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
+from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
 
 log = logging.getLogger("geolocator")
@@ -57,14 +58,21 @@ def _offsets(size: int, tile: int, stride: int) -> list[int]:
 
 def _valid_fraction_table(ds):
     """(summed-area table of the dataset mask, decimation factor), or None when every pixel is
-    valid. The mask is GDAL's: alpha band, nodata value or internal mask, whichever the file has."""
+    valid. The mask is GDAL's: alpha band, nodata value or internal mask, whichever the file has;
+    in a float raster with none of these, NaN pixels are the no data (as images._read_rasterio
+    reads them)."""
     from rasterio.enums import MaskFlags
 
-    if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
-        return None
     step = max(1, math.ceil(max(ds.width, ds.height) / MASK_MAX_SIDE))
     shape = (math.ceil(ds.height / step), math.ceil(ds.width / step))
-    mask = ds.dataset_mask(out_shape=shape) > 0
+    if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+        if np.dtype(ds.dtypes[0]).kind not in "fc":
+            return None
+        mask = np.isfinite(ds.read(out_shape=(ds.count, *shape))).all(axis=0)  # one decimated read
+        if mask.all():
+            return None
+    else:
+        mask = ds.dataset_mask(out_shape=shape) > 0
     table = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
     table[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
     return table, step
@@ -83,7 +91,7 @@ def _valid_fraction(table, step: int, w: PixelWindow) -> float:
 # say why not) and what_tiff_is (to name it in messages) alike.
 PLACED = "placed"  # a geotransform and a coordinate system
 NO_CRS = "no crs"  # a geotransform only: --epsg gives the coordinate system
-GCPS_ONLY = "gcps only"  # ground control points, no geotransform: warp it north-up first
+GCPS_ONLY = "gcps only"  # ground control points, no geotransform: cut from a north-up copy
 CRS_ONLY = "crs only"  # a coordinate system but no geotransform nor GCPs
 PLAIN = "plain"  # nothing: not a GeoTIFF
 
@@ -115,6 +123,19 @@ def _no_crs_problem(path: Path, no_transform: bool) -> str:
             f'with rasterio.open("{path}", "r+") as f: f.crs = "EPSG:32611"')
 
 
+def _crs_beside(path: Path, default_crs, explicit: bool):
+    """The CRS of a TIFF that carries none of its own: --epsg (`default_crs`) when given, else
+    the ESRI .prj beside it (a.tif -> a.prj, as a TIFF + .tfw + .prj delivery has it; GDAL reads
+    the .tfw but not the .prj), else None. A .prj that disagrees with --epsg is warned of
+    (worldfile._image_crs, the world-file reader's own rule). `explicit`: the caller gave the
+    CRS (a world file's): nothing is looked up. Raises InputError naming an unreadable .prj."""
+    if explicit:
+        return default_crs
+    from .worldfile import _image_crs
+
+    return _image_crs(path, default_crs, path.parent)
+
+
 EPSG_IGNORED = "epsg_ignored"  # a log record's attribute: {"path", "own", "given"} (labels), for the app's wording
 
 
@@ -144,22 +165,28 @@ def warn_if_epsg_ignored(path: Path, own_crs, epsg) -> bool:
 
 
 def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=None, transform=None,
-                default_crs=None) -> TileSet:
-    """Cut a north-up GeoTIFF into windows `tile_size_m` metres square on the ground (at each row
-    of windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
+                default_crs=None, _shown_as: Path | None = None) -> TileSet:
+    """Cut a GeoTIFF into windows `tile_size_m` metres square on the ground (at each row of
+    windows' own latitude) that overlap by the fraction `overlap`. Tiles share the tif's path
     and carry a PixelWindow; their bounds are WGS84 (across ±180° when the raster straddles it).
-    Windows with less than half their area valid (alpha/nodata) are left out.
+    Windows with less than half their area valid (alpha/nodata) are left out. A raster whose
+    geotransform is not north-up (rotated, sheared, rows running north, columns running west),
+    or that is placed by ground control points alone, is cut from its north-up copy (northup.north_up_copy, made once in the north-up cache): its
+    tiles' path is the copy, their ids and the set's source name the file given.
 
     `crs` / `transform` (a rasterio Affine) replace the file's own: an image with a world file
     and a .prj or --epsg (worldfile.cut_world_file_image), whose CRS GDAL does not read.
     `default_crs` (--epsg: an EPSG number or any text pyproj knows) is the CRS of a GeoTIFF that
-    has none (its own wins); a file with no geotransform either is refused all the same.
+    has none (its own wins), else the .prj beside it (a.prj: a TIFF + .tfw + .prj delivery); a
+    file with no geotransform either is refused all the same.
+    `_shown_as`: internal, the user's file when `path` is its north-up copy.
 
     Raises InputError naming the file for: no CRS, no position on the ground (a CRS alone places
-    nothing), rotation or GCP-only georeferencing (resample it north-up first), a tile size under
-    MIN_TILE_PIXELS pixels, or an unreadable file.
+    nothing), ground control points without a CRS, a geotransform that spans no
+    area, a tile size under MIN_TILE_PIXELS pixels, or an unreadable file.
     """
     path = Path(path)
+    shown = Path(_shown_as) if _shown_as is not None else path  # the user's file, when `path` is its north-up copy
     if not (tile_size_m and tile_size_m > 0 and math.isfinite(tile_size_m)):
         raise InputError(path, f"tile size must be a positive number of metres, got {tile_size_m}")
     if not 0.0 <= overlap < 1.0:
@@ -169,10 +196,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
         explicit = crs is not None  # a world file's CRS (worldfile.cut_world_file_image): not the file's own
         with open_quietly(rasterio, path) as ds:
             own_crs = crs if crs is not None else ds.crs
-            crs = own_crs if own_crs is not None else default_crs
+            crs = own_crs if own_crs is not None else _crs_beside(path, default_crs, explicit)
             t = transform if transform is not None else ds.transform
             width, height = ds.width, ds.height
-            gcps = ds.gcps[0] if t.is_identity else []
+            gcps, gcps_crs = ds.gcps if t.is_identity else ([], None)
             kind = georeference_kind(own_crs, t, gcps)
             validity = _valid_fraction_table(ds) if crs is not None else None
             try:
@@ -181,9 +208,16 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                 unmarked = 0
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
-    if kind == GCPS_ONLY:
-        raise InputError(path, f"georeferenced by {len(gcps)} ground control points only, not a geotransform; "
-                               "warp it north-up first (gdalwarp -t_srs <CRS> in.tif out.tif)")
+    if kind == GCPS_ONLY:  # placed by ground control points alone: warped north-up as gdalwarp would
+        gcp_crs = gcps_crs if gcps_crs is not None else crs
+        if gcp_crs is None:
+            raise CrsMissing(path, _no_crs_problem(path, False), what="the GeoTIFF")
+        north_up = north_up_copy(path, gcp_crs, gcps=gcps)
+        log.info("%s: placed by %d ground control points; warped north-up to %s", shown, len(gcps), north_up)
+        try:
+            return cut_geotiff(north_up, tile_size_m, overlap, _shown_as=shown)
+        except InputError as exc:  # said of the user's file, not of its copy in the cache
+            raise InputError(shown, exc.problem) from None
     if own_crs is not None and not explicit:
         warn_if_epsg_ignored(path, own_crs, default_crs)
     if kind == PLAIN:  # a plain image: a CRS alone would not place it
@@ -193,14 +227,17 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                                "(no geotransform, no ground control points); georeference it first, e.g. gdal_translate "
                                f"-a_ullr <west> <north> <east> <south> {path} out.tif (its corners in that CRS), or put "
                                "a world file (.tfw) beside it")
-    if kind == NO_CRS and default_crs is None:
+    if kind == NO_CRS and crs is None:
         raise CrsMissing(path, _no_crs_problem(path, False), what="the GeoTIFF")
-    if t.b != 0 or t.d != 0:
-        angle = math.degrees(math.atan2(t.d, t.a))
-        raise InputError(path, f"rotated GeoTIFFs are not supported (rotated {angle:.2f}°): resample it north-up first "
-                               "(gdalwarp -t_srs <CRS> in.tif out.tif)")
-    if t.a <= 0 or t.e >= 0:
-        raise InputError(path, "only north-up GeoTIFFs are supported (positive x and negative y pixel size)")
+    if not is_north_up(t):  # rotated, sheared or flipped: cut a north-up copy instead (northup.py)
+        north_up = north_up_copy(path, crs, transform)
+        how = (f"rotated {math.degrees(math.atan2(t.d, t.a)):.2f}° from north-up" if t.b or t.d
+               else "stored flipped (rows running north or columns running west)")
+        log.info("%s: %s; resampled north-up to %s", shown, how, north_up)
+        try:
+            return cut_geotiff(north_up, tile_size_m, overlap, _shown_as=shown)
+        except InputError as exc:  # said of the user's file, not of its copy in the cache
+            raise InputError(shown, exc.problem) from None
 
     def pixel_m(row: float) -> tuple[float, float]:
         # Ground metres of one pixel at the raster's middle column and the given row.
@@ -243,10 +280,10 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                     "blue. Multispectral imagery often stores blue first (WorldView, PlanetScope, Sentinel-2: blue, "
                     "green, red, near-infrared); if so, export a natural-colour GeoTIFF (gdal_translate -b 3 -b 2 "
                     "-b 1 %s rgb.tif) or mark its bands (gdal_edit.py -colorinterp_1 blue -colorinterp_2 green "
-                    "-colorinterp_3 red %s)", path, unmarked, path, path)
+                    "-colorinterp_3 red %s)", shown, unmarked, shown, shown)
     if dropped:
         log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
-                 path, dropped, dropped + len(windows))
+                 shown, dropped, dropped + len(windows))
 
     # every window's box in one vectorised CRS transform
     cols = np.array([w.col for w in windows], float)
@@ -258,32 +295,46 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                                        t.f + (rows + heights) * t.e, crs)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    tiles = [Tile(id=f"{path.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
+    tiles = [Tile(id=f"{shown.name}@c{w.col}_r{w.row}", path=path, bounds=bounds, window=w, corners=corners)
              for w, (bounds, corners) in zip(windows, boxes)]
-    return TileSet(tuple(tiles), path)
+    return TileSet(tuple(tiles), shown)
 
 
 def what_tiff_is(path: Path) -> str:
     """What a .tif file given as a tile set is, in words for messages (registry.swapped_hint), from
     its header alone (no pixels): "imagery (GeoTIFF)" with a coordinate system and a position on
     the ground; "imagery (a GeoTIFF without a coordinate system: --epsg gives it)" with a position
-    only; "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)" (which
-    cut_geotiff refuses with that advice); "a TIFF without georeference (not a GeoTIFF: no position on
+    only; "imagery (a GeoTIFF placed by ground control points)" (cut_geotiff warps it north-up); "a TIFF without georeference (not a GeoTIFF: no position on
     the ground)" with none of these (rasterio reads an identity transform: cut_geotiff refuses it);
     "a TIFF that cannot be read" when rasterio is missing or refuses the file."""
+    kind = tiff_georeference_kind(path)
+    return "a TIFF that cannot be read" if kind is None else _TIFF_WORDS[kind]
+
+
+def tiff_georeference_kind(path: Path) -> str | None:
+    """georeference_kind of the TIFF `path` from its header (no pixels; GDAL also reads a .tfw
+    beside it as the geotransform), None when rasterio is missing or refuses the file."""
     try:
         rasterio = import_rasterio(path)
         with open_quietly(rasterio, path) as ds:
-            kind = georeference_kind(ds.crs, ds.transform, ds.gcps[0] if ds.transform.is_identity else [])
-    except Exception:  # noqa: BLE001 - a message's wording: any failure to read is "cannot be read"
-        return "a TIFF that cannot be read"
-    return _TIFF_WORDS[kind]
+            return georeference_kind(ds.crs, ds.transform, ds.gcps[0] if ds.transform.is_identity else [])
+    except Exception:  # noqa: BLE001 - any failure to read is "not known"
+        return None
+
+
+def places_itself(path: Path) -> bool:
+    """Whether the TIFF `path` can be cut without --epsg: a geotransform and a CRS, ground control
+    points, or a geotransform (its own or a .tfw's) with a .prj beside it (_crs_beside)."""
+    kind = tiff_georeference_kind(path)
+    if kind == NO_CRS:
+        return any(path.with_suffix(s).is_file() for s in (".prj", ".PRJ"))
+    return kind in (PLACED, GCPS_ONLY)
 
 
 _TIFF_WORDS = {
     PLACED: "imagery (GeoTIFF)",
     NO_CRS: "imagery (a GeoTIFF without a coordinate system: --epsg gives it)",
-    GCPS_ONLY: "imagery (a GeoTIFF placed by ground control points only: warp it north-up first)",
+    GCPS_ONLY: "imagery (a GeoTIFF placed by ground control points)",
     # no position on the ground (a coordinate system alone places nothing)
     CRS_ONLY: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",
     PLAIN: "a TIFF without georeference (not a GeoTIFF: no position on the ground)",

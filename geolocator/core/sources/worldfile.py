@@ -5,7 +5,8 @@ letters + "w" (a.png -> a.pgw, a.tif -> a.tfw, a.jpeg -> a.jgw), or the extensio
 (a.pngw, a.tifw), or `.wld`; upper case too. A world file named for another format (a.jgw beside
 a.png) is not used, and the message says so. A rotated image (world-file terms B, D) is
 resampled north-up once into a cached GeoTIFF with an alpha band (rasterio), keeping its id. The CRS comes from `--epsg`, else from a `.prj`
-beside the image (ESRI WKT); a GeoTIFF without a world file uses its own georeferencing.
+beside the image (ESRI WKT); a GeoTIFF without a world file uses its own georeferencing (a rotated
+or flipped one through its north-up copy, northup.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..geo import (
 )
 from ..images import IMAGE_SUFFIXES, MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
 from ..model import Tile, TileSet
+from .northup import is_north_up, north_up_copy
 from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
@@ -217,7 +219,8 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
 
 def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     """Images with sidecar world files, their CRS given by `epsg` (any CRS pyproj knows) or a
-    `.prj` beside each image; GeoTIFFs without a world file use their own CRS and transform.
+    `.prj` beside each image; GeoTIFFs without a world file use their own CRS and transform
+    (one not north-up, rotated or flipped, is read from its north-up copy: northup.north_up_copy).
     Images that cannot be placed are skipped with a warning naming the reason (a stray preview
     should not block the set). Bounds are WGS84, across ±180° when the tile straddles it.
     Raises InputError when no image can be placed, naming why."""
@@ -240,13 +243,16 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                     from .geotiff import warn_if_epsg_ignored
 
                     crs_disagrees = warn_if_epsg_ignored(img, crs, epsg) or None
-                if t.b or t.d:
-                    raise InputError(img, "rotated GeoTIFF (its geotransform has rotation terms); resample it north-up first (gdalwarp)")
+                path = img
+                if not is_north_up(t):  # rotated or flipped: its rows would not run north to south on the map
+                    path = north_up_copy(img, crs)
+                    log.info("%s: not north-up; resampled north-up to %s", img, path)
+                    t, w, h = _geotiff_georef(path)[1:]
                 try:
                     bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
                 except ValueError as exc:
                     raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=img, bounds=bounds, corners=corners))
+                tiles.append(Tile(id=rel, path=path, bounds=bounds, corners=corners))
                 continue
             foreign = foreign_world_files(img)
             if foreign:
