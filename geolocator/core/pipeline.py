@@ -80,7 +80,8 @@ class Settings:
     # Where the route's matcher is SIFT, a photo none of whose candidates verified is verified
     # again by this learned matcher on its global top second_look_candidates, and answered by it
     # only on a clear match (core/second_look.py; training/results/second_look.md: mode best
-    # rotterdam-lowtex 88.2 -> 92.7, rotterdam 98.0 -> 98.5, nothing lost). None: off.
+    # rotterdam-lowtex 88.2 -> 92.7, rotterdam 98.0 -> 98.5; 49 photos gained, none lost over nine
+    # runs; 4-7 CPU s a photo looked at). None: off.
     second_look: str | None = "xfeat"
     second_look_candidates: int = 64
     cache_dir: Path | None = None
