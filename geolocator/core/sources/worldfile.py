@@ -169,6 +169,9 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
             and math.isfinite(spread_x / res) and math.isfinite(spread_y / res)):
         raise InputError(image, f"its world file {tuple(world)} describes no usable pixel grid "
                                 "(pixel axes collinear, zero or beyond range)")
+    from ..store_prune import mark_copy_used
+
+    mark_copy_used(out)  # its last use, for `geolocator cache --prune`; holds the folder while this runs
     if out.is_file():  # made before: its own transform, nothing decoded
         with rasterio.open(out) as ds:
             return out, ds.transform
