@@ -164,17 +164,19 @@ def _copy_stamp(copy: Path) -> Path:
 def mark_copy_used(copy: Path) -> None:
     """Stamp the north-up copy `copy` (its path, made or about to be) as used now (its `.used`
     sidecar) and hold a shared lock on its folder for the rest of this process, so that pruning
-    leaves the folder's copies alone while it runs. Makes the folder when missing. Never raises:
+    leaves the folder's copies alone while it runs. Makes nothing where the folder is missing (a
+    copy that fails leaves no folder behind): call it again once the folder is made. Never raises:
     a read-only cache is used unstamped, without lock."""
     folder = Path(copy).parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         _copy_stamp(Path(copy)).touch()
     except OSError:
         pass
     key = str(folder.resolve())
     if _HELD.get(key) is None:
-        _HELD[key] = mark_in_use(folder)
+        held = mark_in_use(folder) if folder.is_dir() else None
+        if held is not None:  # else tried again at the next use (no folder yet, no fcntl)
+            _HELD[key] = held
 
 
 def list_northup_copies(folder: Path) -> list[StoreInfo]:

@@ -117,6 +117,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            mark_copy_used(out)  # the folder exists now: held while the copy is written
             # GDAL warps the source's alpha band or nodata value into the copy's validity; the part
             # of the grid the source does not cover is invalid too. The copy holds the data bands
             # and that validity as an internal mask (GDAL's per-dataset mask, read by every

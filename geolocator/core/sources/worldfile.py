@@ -194,6 +194,7 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     except rasterio.errors.RasterioError as exc:  # GDAL's own word on a geotransform it cannot use
         raise InputError(image, f"its world file cannot be resampled north-up ({exc})") from None
     out_dir.mkdir(parents=True, exist_ok=True)
+    mark_copy_used(out)  # the folder exists now: held while the copy is written
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
                        crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
