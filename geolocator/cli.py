@@ -694,33 +694,54 @@ def _sigterm_as_interrupt():
 
 
 def cmd_cache(args) -> int:
-    """List the feature stores under the cache folder (size, last used), or with --prune DAYS remove
-    those not used for DAYS days (never one in use: core/store_prune.py)."""
+    """List the feature stores under the cache folder and the north-up copies of rotated, flipped
+    or GCP-placed rasters (size, last used), or with --prune DAYS remove those not used for DAYS
+    days (never one in use: core/store_prune.py)."""
     from datetime import datetime
 
     from .core.cache import default_cache_root
-    from .core.store_prune import DAY_S, list_stores, prune_stores
+    from .core.sources.worldfile import northup_cache_dir
+    from .core.store_prune import DAY_S, list_northup_copies, list_stores, prune_northup_copies, prune_stores
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
+    northup = northup_cache_dir()
+
+    def copies(n):
+        return _count(n, "north-up copy", "north-up copies")
+
     if args.prune is not None:
-        removed, busy = prune_stores(root, args.prune)
-        for info in removed:
-            print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
-        for info in busy:
-            print(f"kept {info.path.name}: in use")
-        freed = sum(i.bytes for i in removed)
-        print(f"removed {_count(len(removed), 'feature store')} not used for {args.prune:g} days "
-              f"({_megabytes(freed)} freed) from {root / 'stores'}")
+        had_copies = bool(list_northup_copies(northup))  # most users have none: then no line of them
+        pruned = [(lambda n: _count(n, "feature store"), root / "stores", prune_stores(root, args.prune))]
+        if had_copies:
+            pruned.append((copies, northup, prune_northup_copies(northup, args.prune)))
+        for counted, folder, (removed, busy) in pruned:
+            for info in removed:
+                print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
+            for info in busy:
+                print(f"kept {info.path.name}: in use")
+            freed = sum(i.bytes for i in removed)
+            print(f"removed {counted(len(removed))} not used for {args.prune:g} days "
+                  f"({_megabytes(freed)} freed) from {folder}")
         return 0
-    stores = list_stores(root)
     now = time.time()
-    for info in stores:
-        when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
-        days = max(0.0, (now - info.last_used) / DAY_S)
-        print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
-              f"{'  in use' if info.in_use else ''}  {info.path.name}")
+
+    def show(infos):
+        for info in infos:
+            when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
+            days = max(0.0, (now - info.last_used) / DAY_S)
+            print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
+                  f"{'  in use' if info.in_use else ''}  {info.path.name}")
+
+    hint = "; remove the ones not used for N days with --prune N"
+    stores = list_stores(root)
+    show(stores)
     print(f"{_count(len(stores), 'feature store')}, {_megabytes(sum(i.bytes for i in stores))}, in {root / 'stores'}"
-          + ("; remove the ones not used for N days with --prune N" if stores else ""))
+          + (hint if stores else ""))
+    northup_copies = list_northup_copies(northup)
+    if northup_copies:  # rotated, flipped or GCP-placed rasters read north-up (core/sources/northup.py)
+        show(northup_copies)
+        print(f"{copies(len(northup_copies))} of rotated, flipped or GCP-placed rasters, "
+              f"{_megabytes(sum(i.bytes for i in northup_copies))}, in {northup}{hint}")
     return 0
 
 
@@ -910,11 +931,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cache", help="list the feature stores in the cache, or remove the ones not used lately",
                        description="Each tile set (and backbone) has a feature store under <cache>/stores/; a tile "
-                       "set that changed leaves its old store behind. Lists them with their size and when each "
-                       "was last used; --prune DAYS removes those not used for DAYS days, never one in use.")
+                       "set that changed leaves its old store behind. A rotated, flipped or GCP-placed raster "
+                       "is read from a north-up copy in the north-up cache, as large as the raster. Lists "
+                       "both with their size and when each was last used; --prune DAYS removes those not "
+                       "used for DAYS days, never one in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
     p.add_argument("--prune", type=float, metavar="DAYS",
-                   help="remove the stores not used for this many days (0: every store not in use)")
+                   help="remove the stores and north-up copies not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice

@@ -74,8 +74,11 @@ def test_opening_a_store_marks_it_used(tmp_path):
     assert len(again) == 1
 
 
-def test_the_cache_command_lists_and_prunes(tmp_path, capsys):
+def test_the_cache_command_lists_and_prunes(tmp_path, capsys, monkeypatch):
     from geolocator import cli
+
+    # an empty north-up cache of its own: other tests' copies would add lines (tests/test_northup_prune.py)
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "northup"))
 
     now = time.time()
     _store(tmp_path, "old", 5)

@@ -11,6 +11,9 @@ LOCK file for as long as it lives (mark_in_use), and pruning takes that lock exc
 waiting, before it deletes anything; a store whose lock it cannot take is skipped and said. (Where
 the system has no fcntl locks, Windows, only the last-used time protects it.) Opening a store also
 stamps its USED file, which is what "last used" reads.
+
+The north-up copies of rotated, flipped or GCP-placed rasters (worldfile.northup_cache_dir) are
+listed and pruned alike (list_northup_copies, prune_northup_copies; below).
 """
 
 from __future__ import annotations
@@ -131,4 +134,122 @@ def prune_stores(cache_root: Path, days: float, now: float | None = None) -> tup
         finally:
             _release(lock)
         removed.append(info)
+    return removed, busy
+
+
+# --- North-up copies (northup.north_up_copy, worldfile.resample_north_up) --------------------------
+#
+# A rotated, flipped or GCP-placed raster is read from a north-up copy in the north-up cache
+# (worldfile.northup_cache_dir), which can be as large as the source. Its "last used" is a sidecar
+# `<copy>.used` whose mtime is stamped each time a run reuses (or makes) the copy: not the copy's own
+# mtime, which is part of the file identity that keys the copy's rows in the feature stores
+# (cache.file_identity) and must not change; not its atime, which Linux mounts with relatime/noatime
+# and Windows (NTFS "last access" updates often off) do not keep. An empty file's mtime is kept
+# alike on Linux, Windows and macOS.
+#
+# The folder as a whole is held: a process that makes or reuses a copy holds a shared lock on the
+# folder's LOCK file (mark_in_use) for the rest of its life, and pruning takes it exclusively without
+# waiting, as for a store; while any geolocator that used a copy runs, no copy is removed. A copy
+# being written is a `<copy>.<pid>.tmp`; it is removed only once older than pair_store.STALE_TMP_S
+# (and the DAYS asked), where no lock protects it (Windows) or its writer was killed.
+
+COPY_USED = ".used"  # the sidecar's suffix, after the copy's own name
+_HELD: dict[str, object] = {}  # north-up folder -> this process's shared lock on it (kept for life)
+
+
+def _copy_stamp(copy: Path) -> Path:
+    return copy.with_name(copy.name + COPY_USED)
+
+
+def mark_copy_used(copy: Path) -> None:
+    """Stamp the north-up copy `copy` (its path, made or about to be) as used now (its `.used`
+    sidecar) and hold a shared lock on its folder for the rest of this process, so that pruning
+    leaves the folder's copies alone while it runs. Makes nothing where the folder is missing (a
+    copy that fails leaves no folder behind): call it again once the folder is made. Never raises:
+    a read-only cache is used unstamped, without lock."""
+    folder = Path(copy).parent
+    try:
+        _copy_stamp(Path(copy)).touch()
+    except OSError:
+        pass
+    key = str(folder.resolve())
+    if _HELD.get(key) is None:
+        held = mark_in_use(folder) if folder.is_dir() else None
+        if held is not None:  # else tried again at the next use (no folder yet, no fcntl)
+            _HELD[key] = held
+
+
+def list_northup_copies(folder: Path) -> list[StoreInfo]:
+    """The north-up copies (`*.tif`) and copies being written (`*.tmp`) in `folder`, least recently
+    used first ([] without the folder). last_used: the later of the copy's `.used` stamp and its
+    own mtime (a copy from before the stamp: when it was written), seconds since the epoch;
+    in_use: a running geolocator holds the folder (its lock cannot be taken)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        if p.suffix not in (".tif", ".tmp") or not p.is_file():
+            continue
+        try:
+            st = p.stat()
+        except OSError:  # removed meanwhile (a .tmp renamed to its copy)
+            continue
+        try:
+            used = max(st.st_mtime, _copy_stamp(p).stat().st_mtime)
+        except OSError:
+            used = st.st_mtime
+        found.append((p, st.st_size, used))
+    if not found:
+        return []
+    lock = _exclusive(folder)
+    _release(lock)
+    return sorted((StoreInfo(p, size, used, lock is None) for p, size, used in found),
+                  key=lambda s: (s.last_used, s.path.name))
+
+
+def prune_northup_copies(folder: Path, days: float, now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
+    """Remove the north-up copies in `folder` last used more than `days` days (>= 0) before `now`
+    (seconds since the epoch; default the clock), with their `.used` stamps, unless a running
+    geolocator holds the folder. A copy being written (`.tmp`) goes only when also older than
+    pair_store.STALE_TMP_S. Stamps left without their copy go too. Returns (removed, kept in use:
+    old enough but held, or not removable). Raises ValueError for negative days."""
+    from .pair_store import STALE_TMP_S
+
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    now = time.time() if now is None else now
+    cutoff = now - days * DAY_S
+    old = [c for c in list_northup_copies(folder)
+           if c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
+    strays = [p for p in Path(folder).glob(f"*{COPY_USED}")
+              if not p.with_name(p.name[: -len(COPY_USED)]).exists()] if Path(folder).is_dir() else []
+    if not old and not strays:
+        return [], []
+    lock = _exclusive(Path(folder))
+    if lock is None:
+        return [], old
+    removed, busy = [], []
+    try:
+        for info in old:
+            try:
+                info.path.unlink()
+            except FileNotFoundError:  # renamed to its copy, or removed, meanwhile
+                continue
+            except OSError:
+                busy.append(info)
+                continue
+            try:
+                _copy_stamp(info.path).unlink(missing_ok=True)
+            except OSError:  # a stray stamp, removed by a later prune
+                pass
+            removed.append(info)
+        for stamp in strays:
+            try:
+                if stamp.stat().st_mtime <= cutoff:
+                    stamp.unlink()
+            except OSError:
+                pass
+    finally:
+        _release(lock)
     return removed, busy

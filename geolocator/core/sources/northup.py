@@ -12,7 +12,8 @@ source does not cover and the source's own no data (alpha band, nodata value) ar
 mask; the copy is deflate-compressed, or JPEG (quality 90) when the source is a JPEG-compressed
 RGB file. The copy lies
 in the north-up cache (worldfile.northup_cache_dir) keyed by the file's path, size, mtime and
-georeference, so later runs reuse it.
+georeference, so later runs reuse it; each use stamps it (store_prune.mark_copy_used), and
+`geolocator cache --prune DAYS` removes the copies not used for DAYS days.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     from rasterio.vrt import WarpedVRT
 
     from ..geo import parse_crs
+    from ..store_prune import mark_copy_used
     from .worldfile import northup_cache_dir
 
     path = Path(path)
@@ -94,6 +96,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
                              f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}".encode()).hexdigest()[:16]
         out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
         out = out_dir / f"{path.stem}-{key}.tif"
+        mark_copy_used(out)  # its last use, for `geolocator cache --prune`; holds the folder while this runs
         if out.is_file():
             return out
         flip_only = not gcps and t.b == 0 and t.d == 0
@@ -114,6 +117,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            mark_copy_used(out)  # the folder exists now: held while the copy is written
             # GDAL warps the source's alpha band or nodata value into the copy's validity; the part
             # of the grid the source does not cover is invalid too. The copy holds the data bands
             # and that validity as an internal mask (GDAL's per-dataset mask, read by every

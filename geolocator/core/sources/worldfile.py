@@ -169,6 +169,9 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
             and math.isfinite(spread_x / res) and math.isfinite(spread_y / res)):
         raise InputError(image, f"its world file {tuple(world)} describes no usable pixel grid "
                                 "(pixel axes collinear, zero or beyond range)")
+    from ..store_prune import mark_copy_used
+
+    mark_copy_used(out)  # its last use, for `geolocator cache --prune`; holds the folder while this runs
     if out.is_file():  # made before: its own transform, nothing decoded
         with rasterio.open(out) as ds:
             return out, ds.transform
@@ -191,6 +194,7 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     except rasterio.errors.RasterioError as exc:  # GDAL's own word on a geotransform it cannot use
         raise InputError(image, f"its world file cannot be resampled north-up ({exc})") from None
     out_dir.mkdir(parents=True, exist_ok=True)
+    mark_copy_used(out)  # the folder exists now: held while the copy is written
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
                        crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
