@@ -221,9 +221,11 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     # and adapting made the answers better than the frozen backbone's: measured 2026-11-30 on the same
     # features (tile view rot0, 3 steps, tests/demo_features.py): R@1 79.6 -> 87.0; with session 10's
     # verification defaults the frozen answers are already 97.2 and adapting gives 99.1 (2 photos more
-    # of 108): at least 2 photos better (1.85 points; 1 photo is 0.93)
+    # of 108). Since session 19's second look with a learned matcher (core/second_look.py) the frozen
+    # answers are 99.1 and adapting gives 100.0 (CI, 2026-12-02): at least 1 photo better (0.93
+    # points), or all right
     frozen, adapted = w.frozen_evaluation, _shown_r1(w)
-    assert frozen is not None and adapted >= frozen.r1 + 1.8, (frozen.r1, adapted)
+    assert frozen is not None and adapted >= min(100.0, frozen.r1 + 0.9), (frozen.r1, adapted)
     wait_map(qtbot, w)
     assert js(qtbot, w, "geoloc.count()") == len(w.predictions)
 
