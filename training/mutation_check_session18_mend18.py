@@ -1,9 +1,10 @@
 """Hand mutants of session 18's mend18 code: apply one replacement, run the test file that should kill it,
 restore the file. Run from anywhere: python training/mutation_check_session18_mend18.py [M1 M2 ...]
 (results: training/results/mend_session18.md)."""
-import subprocess, sys, os
-from pathlib import Path
-ROOT = Path(__file__).resolve().parents[1]
+import sys
+
+from hand_mutants import run
+
 M = [
  ("M1", "geolocator/core/model.py", "self.confidence < WEAK_BELOW", "self.confidence <= WEAK_BELOW", "tests/test_weak_match_status.py"),
  ("M2", "geolocator/core/model.py", "if self.status == STATUS_VERIFIED and self.confidence", "if self.confidence", "tests/test_weak_match_status.py"),
@@ -22,19 +23,4 @@ M = [
  ("M15", "geolocator/gui/main_window.py", "        if not (isinstance(exc, CrsMissing) and exc.placeable):", "        if not isinstance(exc, CrsMissing):", "tests/test_gui_crs_box.py"),
  ("M16", "geolocator/gui/warnings_log.py", "    if isinstance(facts, dict):\n        return (f\"{facts['head']}", "    if False:\n        return (f\"{facts['head']}", "tests/test_gui_warnings.py"),
 ]
-only = set(sys.argv[1:])
-for name, rel, old, new, test in M:
-    if only and name not in only:
-        continue
-    p = ROOT / rel
-    text = p.read_text()
-    assert text.count(old) == 1, (name, text.count(old))
-    p.write_text(text.replace(old, new))
-    try:
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=".")
-        r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                            test], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-        last = [l for l in r.stdout.splitlines() if "passed" in l or "failed" in l or "error" in l]
-        print(name, rel, "KILLED" if r.returncode else "SURVIVED", last[-1] if last else r.returncode, flush=True)
-    finally:
-        p.write_text(text)
+run(M, sys.argv[1:], ())

@@ -1,12 +1,10 @@
 """Hand mutants of session 19's mend19 code: apply one replacement, run the test file that should kill it,
 restore the file. Run from anywhere: python training/mutation_check_session19_mend19.py [M1 M2 ...]
 (results: training/results/mend_session19.md)."""
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from hand_mutants import run
+
 M = [
  ("M1", "geolocator/core/sequence.py", "    if confidence is None or confidence >= WEAK_BELOW:", "    if confidence is None or confidence > WEAK_BELOW:", "tests/test_track_weak_status.py"),
  ("M2", "geolocator/core/sequence.py", '    if status in ("interpolated", "extrapolated"):\n        return STATUS_WEAK_TRACK', '    if status in ("interpolated",):\n        return STATUS_WEAK_TRACK', "tests/test_track_weak_status.py"),
@@ -24,19 +22,4 @@ M = [
  ("M14", "geolocator/gui/warnings_log.py", "        other = \"TMS\" if read_as == \"XYZ\" else \"XYZ\"", "        other = read_as", "tests/test_gui_row_order.py"),
  ("M15", "geolocator/core/export_track.py", "               \"interpolated\": \"Pin, Blue\", \"extrapolated\": \"Pin, Blue\",", "               \"interpolated\": \"Flag, Green\", \"extrapolated\": \"Pin, Blue\",", "tests/test_track_weak_status.py"),
 ]
-only = set(sys.argv[1:])
-for name, rel, old, new, test in M:
-    if only and name not in only:
-        continue
-    p = ROOT / rel
-    text = p.read_text()
-    assert text.count(old) == 1, (name, text.count(old))
-    p.write_text(text.replace(old, new))
-    try:
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=".")
-        r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                            "-p", "no:xdist", test], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-        last = [line for line in r.stdout.splitlines() if "passed" in line or "failed" in line or "error" in line]
-        print(name, rel, "KILLED" if r.returncode else "SURVIVED", last[-1] if last else r.returncode, flush=True)
-    finally:
-        p.write_text(text)
+run(M, sys.argv[1:], ("-p", "no:xdist"))
