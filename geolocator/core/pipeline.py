@@ -545,7 +545,7 @@ class Workspace:
     def verifier(self):
         if self._verifier is None:
             from .matchers import get_matcher
-            from .rerank import Verifier, VerifySettings
+            from .rerank import VerifySettings
 
             # build the backend now: a missing package is a clear error here, not silently
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
@@ -555,16 +555,24 @@ class Workspace:
             # verified and the pass on the first 20, a photo's tile 25th was never tried fine
             # (Rotterdam, photo x12; training/results/photo_rotation.md, session 9)
             fine = max(VerifySettings.fine_candidates, self.settings.verify_candidates)
-            self._verifier = Verifier(VerifySettings(candidates=self.settings.verify_candidates, fine_candidates=fine,
-                                                     matcher=route.matcher, mosaic=route.mosaic,
-                                                     mosaic_once=route.mosaic_once,
-                                                     dense_search=self.settings.dense_search,
-                                                     keypoint_cache=self.cache.root / "keypoints" if self.settings.use_cache else None))
-            if self.settings.use_cache:  # verified photos survive an interrupted locate (core/pair_store.py)
-                from .pair_store import PairStore
-
-                self._verifier.store = PairStore(self.cache.root / "pairs")
+            self._verifier = self._cached_verifier(candidates=self.settings.verify_candidates, fine_candidates=fine,
+                                                   matcher=route.matcher, mosaic=route.mosaic,
+                                                   mosaic_once=route.mosaic_once,
+                                                   dense_search=self.settings.dense_search)
         return self._verifier
+
+    def _cached_verifier(self, **settings):
+        """A rerank.Verifier with these VerifySettings that keeps a learned backend's tile keypoints
+        and every verified pair in the cache folder (unless Settings.use_cache is off)."""
+        from .rerank import Verifier, VerifySettings
+
+        cache = self.cache.root if self.settings.use_cache else None
+        verifier = Verifier(VerifySettings(keypoint_cache=None if cache is None else cache / "keypoints", **settings))
+        if cache is not None:  # verified photos survive an interrupted locate (core/pair_store.py)
+            from .pair_store import PairStore
+
+            verifier.store = PairStore(cache / "pairs")
+        return verifier
 
     def _second_verifier(self):
         """The learned verifier of the second look (Settings.second_look), or None: off, the route's
@@ -575,7 +583,6 @@ class Workspace:
             return None
         if self._second is None or self._second.settings.matcher != name:
             from .matchers import get_matcher
-            from .rerank import Verifier, VerifySettings
 
             try:
                 get_matcher(name)
@@ -586,12 +593,7 @@ class Workspace:
                                                     type(exc).__name__, exc)
                 self.settings.second_look = None
                 return None
-            self._second = Verifier(VerifySettings(matcher=name, keypoint_cache=self.cache.root / "keypoints"
-                                                   if self.settings.use_cache else None))
-            if self.settings.use_cache:
-                from .pair_store import PairStore
-
-                self._second.store = PairStore(self.cache.root / "pairs")
+            self._second = self._cached_verifier(matcher=name)
         return self._second
 
     def set_matcher(self, name: str) -> None:
