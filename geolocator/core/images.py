@@ -360,6 +360,18 @@ def unmarked_colour_bands(colorinterp) -> int:
     return len(data) if len(data) >= 4 else 0
 
 
+def complex_data_problem(dtypes) -> str | None:
+    """The sentence for a raster whose bands hold complex numbers (SAR single-look complex
+    products: amplitude and phase, GDAL types CInt16/CInt32/CFloat32/CFloat64, rasterio dtype names
+    such as "complex64" or "complex_int16"), else None. `dtypes`: the bands' rasterio dtype names.
+    Such pixels are no picture of the ground a photo could match (numpy would keep their real part
+    only, with a ComplexWarning): the callers refuse the file, naming it (InputError)."""
+    kinds = [str(d) for d in dtypes if str(d).startswith("complex")]
+    if not kinds:
+        return None
+    return f"complex SAR data ({kinds[0]}): not imagery a photo can be matched against"
+
+
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
@@ -370,6 +382,9 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     from rasterio.windows import Window
 
     with rio.open(path) as ds:
+        complex_problem = complex_data_problem(ds.dtypes)
+        if complex_problem:
+            raise InputError(path, complex_problem)
         if window is None:
             if ds.width * ds.height > MAX_PIXELS:
                 raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels) to read whole")

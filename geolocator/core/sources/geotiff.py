@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
-from ..images import TIFF_SUFFIXES, unmarked_colour_bands
+from ..images import TIFF_SUFFIXES, complex_data_problem, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
 from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -201,6 +201,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             width, height = ds.width, ds.height
             gcps, gcps_crs = ds.gcps if t.is_identity else ([], None)
             kind = georeference_kind(own_crs, t, gcps)
+            complex_problem = complex_data_problem(ds.dtypes)
+            if complex_problem:  # before any pixel is read: numpy would keep the real part only
+                raise InputError(shown, complex_problem)
             validity = _valid_fraction_table(ds) if crs is not None else None
             try:
                 unmarked = unmarked_colour_bands(ds.colorinterp)
