@@ -118,19 +118,21 @@ def _geotiff_gcps(path: Path):
         return None
 
 
-def _complex_tiff_problem(path: Path) -> str | None:
-    """images.complex_data_problem of the TIFF `path`'s bands (None when they are not complex, or
-    the file cannot be read: other checks name that)."""
+def _tiff_band_problems(path: Path) -> tuple[str | None, bool]:
+    """(images.complex_data_problem of the TIFF `path`'s bands, whether images.unmarked_alpha_band
+    finds its band 4 a mask not marked alpha); (None, False) when the file cannot be read (other
+    checks name that)."""
     import rasterio
 
-    from ..images import complex_data_problem
+    from ..images import complex_data_problem, unmarked_alpha_band
     from .geotiff import open_quietly
 
     try:
         with open_quietly(rasterio, path) as ds:
-            return complex_data_problem(ds.dtypes)
+            problem = complex_data_problem(ds.dtypes)
+            return problem, problem is None and unmarked_alpha_band(ds) is not None
     except Exception:  # noqa: BLE001 - unreadable: said elsewhere
-        return None
+        return None, False
 
 
 PRJ_OVERRIDDEN = "prj_overridden"  # a log record's attribute: {"path" (the .prj), "own", "given"} labels
@@ -273,6 +275,7 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     skipped: list[str] = []
     need_crs = False
     crs_disagrees = None  # True once a GeoTIFF's own CRS was found to differ from `epsg` (warned)
+    unmarked_alpha: list[Path] = []  # GeoTIFFs whose band 4 looks like a mask not marked alpha (said once)
     for img in list_images(folder):
         rel = img.relative_to(folder).as_posix()
         # GDAL's precedence: a TIFF's own georeferencing before its world file.
@@ -298,7 +301,9 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
         if georef is not None and world_path is not None:
             log.info("%s: has its own georeferencing; %s ignored (as GDAL does)", img, world_path.name)
         if georef is not None or world_path is None:
-            complex_problem = _complex_tiff_problem(img) if georef is not None else None
+            complex_problem, alpha_like = _tiff_band_problems(img) if georef is not None else (None, False)
+            if alpha_like:
+                unmarked_alpha.append(img)
             if complex_problem:  # a SAR product among the tiles: said and skipped, like an image not placed
                 log.warning("%s: %s; skipped", img, complex_problem)
                 skipped.append(f"{rel}: {complex_problem}")
@@ -335,6 +340,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
             need_crs = True
             continue
         tiles.append(_tile(img, rel, world_path, crs))
+    if unmarked_alpha:
+        from ..images import unmarked_alpha_notice
+
+        log.warning("%s", unmarked_alpha_notice(unmarked_alpha[0], len(unmarked_alpha) - 1))
     if need_crs and not tiles:
         raise CrsMissing(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
                                  "or a .prj file beside each image", what="the images with world files")
