@@ -129,6 +129,53 @@ LEARNED_MARGIN_EDGES = [8, 16, 24, 32, 40, 48, 64, 96, 10_000]
 MIN_FIT_VERIFIED = 100
 
 
+# Buckets of the cosine margin (predict.cosine_margin) for the unverified table: the last holds the
+# clear wins (a margin clipped at 1: the top tile beat every rival by FULL_COSINE_MARGIN or more).
+UNVERIFIED_MARGIN_EDGES = [0.0, 0.25, 0.5, 0.75, 1.0, 1.0001]
+
+
+def unverified_fit_records(rows: list[dict]) -> list[dict]:
+    """The records confidence_tables' UNVERIFIED table is fitted on: answers nothing verified
+    (status retrieved, any matcher: the unverified confidence does not depend on it) whose photo's
+    footprint is unknown or more than predict.SMALL_FOOTPRINT_RATIO of the tile (a known-small
+    photo is scored by SMALL_FOOTPRINT_CEILING; every "+altitude" region's photos are such copies)."""
+    return [r for r in rows if r["status"] not in (STATUS_VERIFIED, STATUS_NOT_LOCATED)
+            and not float(r.get("footprint_ratio") or math.nan) <= P.SMALL_FOOTPRINT_RATIO]
+
+
+def fit_unverified_table(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The table confidence_tables.unverified_share interpolates: per cosine-margin bucket
+    (UNVERIFIED_MARGIN_EDGES) holding any record, its mean margin (rounded to 0.001) and its share
+    right smoothed by Laplace's rule of succession, made non-decreasing by isotonic regression
+    weighted by the bucket's count (scipy.optimize.isotonic_regression: pool adjacent violators; a
+    running maximum would lift a bucket above what it measured), after a set point (0, 0): a margin of
+    0 is no win at all (one candidate, or a rival as close), so no claim (none of the records had one;
+    2 of the 50 with a margin up to 0.1 were right). x: margins in [0, 1]; y: 1 right, 0 wrong."""
+    from scipy.optimize import isotonic_regression
+
+    means, rates, counts = [], [], []
+    for lo, hi in zip(UNVERIFIED_MARGIN_EDGES[:-1], UNVERIFIED_MARGIN_EDGES[1:]):
+        inside = (x >= lo) & (x < hi)
+        if inside.any():
+            means.append(round(float(x[inside].mean()), 3))
+            rates.append(float((y[inside].sum() + 1) / (inside.sum() + 2)))
+            counts.append(float(inside.sum()))
+    fitted = isotonic_regression(rates, weights=counts, increasing=True).x
+    return (0.0, *means), (0.0, *(round(float(r), 3) for r in fitted))
+
+
+def record_confidence(r: dict) -> float:
+    """The confidence the current predict.py gives a record's evidence (as located now): 0 not
+    located; verified by its matcher's table at its inlier margin; else unverified_confidence of
+    its cosine margin and footprint ratio (the records hold no low-texture flag)."""
+    if r["status"] == STATUS_NOT_LOCATED:
+        return 0.0
+    if r["status"] == STATUS_VERIFIED:  # the table of the matcher that verified it
+        return P.verified_confidence(float(r["inlier_margin"]), row_key(r.get("matcher") or "sift"))
+    ratio = float(r.get("footprint_ratio") or math.nan)
+    return P.unverified_confidence(float(r["cosine_margin"]), None if math.isnan(ratio) else ratio)
+
+
 def row_key(spec: str) -> str:
     """The confidence table (confidence_tables.table_key) of a record's matcher spec
     ('xfeat:mosaic=1,widen=49' -> 'xfeat+mosaic'; 'sift' -> 'sift')."""
@@ -280,7 +327,8 @@ def report(rows: list[dict], seconds: float | None) -> str:
     lines += reliability_table(rows, "all photos")
     unverified = [r for r in rows if r["status"] != STATUS_VERIFIED and r["status"] != STATUS_NOT_LOCATED]
     small = [r for r in unverified if r.get("footprint_ratio", math.nan) <= P.SMALL_FOOTPRINT_RATIO]
-    lines += ["", "Unverified photos are scored by their cosine margin up to predict.retrieved_ceiling: "
+    lines += ["", "Unverified photos are scored by the measured share right at their cosine margin "
+              "(confidence_tables.UNVERIFIED_RIGHT), up to predict.retrieved_ceiling: "
               f"{P.RETRIEVED_CEILING}, or {P.SMALL_FOOTPRINT_CEILING} when the metadata footprint spans at most "
               f"{P.SMALL_FOOTPRINT_RATIO} of the tile's width (regions `+altitude`: the photos carry the flight "
               "metadata their poses.csv implies, compare_footprint_scale.with_flight_altitude)."]
@@ -413,13 +461,7 @@ def main() -> None:
     if args.from_records:
         rows = saved_rows()
         for r in rows:  # the confidence the current predict.py parameters give this evidence
-            if r["status"] == STATUS_NOT_LOCATED:
-                r["confidence"] = 0.0
-            elif r["status"] == STATUS_VERIFIED:  # the table of the matcher that verified it
-                r["confidence"] = P.verified_confidence(r["inlier_margin"], row_key(r["matcher"]))
-            else:
-                ratio = r.get("footprint_ratio", math.nan)
-                r["confidence"] = P.retrieved_ceiling(None if math.isnan(ratio) else ratio) * r["cosine_margin"]
+            r["confidence"] = record_confidence(r)
     else:
         rows = []
         for path in args.regions:
@@ -460,6 +502,13 @@ def main() -> None:
             print(f"unverified: {len(u)} photos, right {100 * np.mean([r['right'] for r in u]):.1f} %")
         else:
             print("unverified: no unverified photos in the records")
+        fit = unverified_fit_records(rows)
+        if fit:  # confidence_tables.UNVERIFIED_MARGINS / UNVERIFIED_RIGHT
+            margins, rates = fit_unverified_table(np.array([r["cosine_margin"] for r in fit], float),
+                                                  np.array([r["right"] for r in fit], float))
+            print(f"unverified (every matcher, footprint unknown or > {P.SMALL_FOOTPRINT_RATIO} tile): {len(fit)} photos, "
+                  f"{sum(r['right'] for r in fit):.0f} right; (confidence_tables.py): UNVERIFIED_MARGINS = {margins}  "
+                  f"UNVERIFIED_RIGHT = {rates}")
         for mode in sorted({r["mode"] for r in u}):  # predict.RETRIEVED_CEILING against each mode
             clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
             if clear:

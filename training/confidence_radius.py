@@ -29,20 +29,12 @@ EDGES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 0.9, 0.95, 1.0001)
 def records() -> list[dict]:
     """calibration_records.csv, each row's confidence recomputed with the current tables."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from calibration import row_key  # the calibration script's own key rule
+    from calibration import record_confidence  # the calibration script's own rule
 
     out = []
     with (RESULTS / "calibration_records.csv").open() as f:
         for r in csv.DictReader(f):
-            status, matcher = r["status"], r.get("matcher") or "sift"
-            if status == STATUS_NOT_LOCATED:
-                conf = 0.0
-            elif status == STATUS_VERIFIED:
-                conf = P.verified_confidence(float(r["inlier_margin"]), row_key(matcher))
-            else:
-                ratio = float(r.get("footprint_ratio") or "nan")
-                conf = P.retrieved_ceiling(None if math.isnan(ratio) else ratio) * float(r["cosine_margin"])
-            out.append({"status": status, "confidence": conf, "error_m": float(r["error_m"]),
+            out.append({"status": r["status"], "confidence": record_confidence(r), "error_m": float(r["error_m"]),
                         "radius_m": float(r["radius_m"]), "right": int(float(r["right"])), "region": r["region"]})
     return out
 

@@ -50,6 +50,29 @@ VERIFIED_TABLES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 UNCALIBRATED_CEILING = 0.8
 
 
+# An answer nothing verified (status "retrieved"): the share of such answers that were right (the
+# Point within radius_m, predict.confidence_radius_m) by the top tile's cosine margin
+# (predict.cosine_margin, in [0, 1]; 1: a win by FULL_COSINE_MARGIN or more). training/calibration.py
+# --fit derives these (fit_unverified_table: buckets of UNVERIFIED_MARGIN_EDGES, Laplace's rule of
+# succession, made non-decreasing by weighted isotonic regression) from the committed records,
+# 2026-12-02: 291 unverified answers of photos of unknown or tile-like footprint (every region and
+# matcher in calibration_records.csv; the "+altitude" copies of a region, whose photos are known to
+# be small, are scored by predict.SMALL_FOOTPRINT_CEILING instead). Below a clear win such answers
+# were rarely right: 25 of 249 with a margin under 1, 29 of 42 at 1 (training/results/
+# mend_session20.md). Margin 0 (no win: one candidate, or a rival as close) is set at 0, not measured.
+# Until session 20 the rule was RETRIEVED_CEILING x margin, linear: answers shown
+# 0.2-0.4 were right 11.8 % of the time. predict.unverified_confidence caps the last value at
+# predict.RETRIEVED_CEILING (set: an unverified answer never claims more).
+UNVERIFIED_MARGINS = (0.0, 0.118, 0.377, 0.601, 0.852, 1.0)
+UNVERIFIED_RIGHT = (0.0, 0.078, 0.103, 0.226, 0.273, 0.682)
+
+
+def unverified_share(margin: float) -> float:
+    """In [0, 1]: P(right | unverified, cosine margin `margin` in [0, 1]) by UNVERIFIED_MARGINS ->
+    UNVERIFIED_RIGHT, interpolated linearly, flat beyond its ends (uncapped: the measured share)."""
+    return float(np.interp(margin, UNVERIFIED_MARGINS, UNVERIFIED_RIGHT))
+
+
 def table_key(matcher: str = "sift", mosaic: int = 0) -> str:
     """The VERIFIED_TABLES key of a verification by `matcher` (core/matchers name), through mosaics
     of `mosaic` tiles around (rerank.VerifySettings.mosaic; 0: the tile alone)."""

@@ -360,6 +360,52 @@ def unmarked_colour_bands(colorinterp) -> int:
     return len(data) if len(data) >= 4 else 0
 
 
+def complex_data_problem(dtypes) -> str | None:
+    """The sentence for a raster whose bands hold complex numbers (SAR single-look complex
+    products: amplitude and phase, GDAL types CInt16/CInt32/CFloat32/CFloat64, rasterio dtype names
+    such as "complex64" or "complex_int16"), else None. `dtypes`: the bands' rasterio dtype names.
+    Such pixels are no picture of the ground a photo could match (numpy would keep their real part
+    only, with a ComplexWarning): the callers refuse the file, naming it (InputError)."""
+    kinds = [str(d) for d in dtypes if str(d).startswith("complex")]
+    if not kinds:
+        return None
+    return f"complex SAR data ({kinds[0]}): not imagery a photo can be matched against"
+
+
+def unmarked_alpha_band(ds, grid: int = 8, side: int = 16) -> int | None:
+    """The band number (4) of an RGBA-looking raster whose fourth band is not marked alpha, else None.
+
+    `ds`: an open rasterio dataset. Such a file is what rasterio writes for four 8-bit bands with
+    photometric RGB and no alpha="YES" (TIFF ExtraSamples "unspecified"): GDAL reads the fourth
+    band as undefined, and QGIS sets a transparency band only for a band GDAL calls alpha, so both
+    show its transparent part black; this reader does too (_band_indexes). Said only when the
+    fourth band looks like a mask: 8-bit, colour interpretation undefined, no band marked alpha,
+    and of `grid` x `grid` windows of `side` px spread over it (a few blocks: cheap on any size),
+    at least 99 % of the values 0 or 255 and some 0 (a near-infrared band, RGB + NIR, is not)."""
+    from rasterio.enums import ColorInterp as CI
+    from rasterio.windows import Window
+
+    interp = list(ds.colorinterp)
+    if (ds.count != 4 or interp[3] != CI.undefined or CI.alpha in interp or ds.dtypes[3] != "uint8"
+            or interp[:3] != [CI.red, CI.green, CI.blue]):
+        return None
+    cols = np.linspace(0, max(ds.width - side, 0), grid).astype(int)
+    rows = np.linspace(0, max(ds.height - side, 0), grid).astype(int)
+    values = np.concatenate([ds.read(4, window=Window(int(c), int(r), min(side, ds.width), min(side, ds.height))).ravel()
+                             for r in rows for c in cols])
+    binary = np.isin(values, (0, 255)).mean()
+    return 4 if binary >= 0.99 and (values == 0).any() else None
+
+
+def unmarked_alpha_notice(path: Path | str, more: int = 0) -> str:
+    """The one-line notice for a file unmarked_alpha_band finds (`more`: how many other files of the
+    same folder are alike)."""
+    others = f" (and {more} more)" if more else ""
+    return (f"{path}{others}: band 4 holds only 0 and 255 like a transparency mask but is not marked alpha "
+            "(TIFF ExtraSamples unspecified); it is ignored, as GDAL and QGIS do, so its transparent part is read "
+            f"as black. If it is a mask, mark it: gdal_edit.py -colorinterp_4 alpha {path}")
+
+
 def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
@@ -370,6 +416,9 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
     from rasterio.windows import Window
 
     with rio.open(path) as ds:
+        complex_problem = complex_data_problem(ds.dtypes)
+        if complex_problem:
+            raise InputError(path, complex_problem)
         if window is None:
             if ds.width * ds.height > MAX_PIXELS:
                 raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels) to read whole")

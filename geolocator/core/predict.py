@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .confidence_tables import VERIFIED_MARGINS, VERIFIED_RIGHT, table_key, verified_confidence  # noqa: F401
+from .confidence_tables import (  # noqa: F401
+    VERIFIED_MARGINS,
+    VERIFIED_RIGHT,
+    table_key,
+    unverified_share,
+    verified_confidence,
+)
 from .content import BLURRED
 from .geo import haversine_m
 from .model import (
@@ -36,8 +42,9 @@ UNVERIFIED_SOURCE = SOURCE_WEIGHTED
 # Confidence calibration (training/calibration.py --fit derives these; figures in
 # training/results/calibration.md). A verified photo: the table of the matcher that verified it
 # (core/confidence_tables.py: SIFT's is VERIFIED_MARGINS -> VERIFIED_RIGHT), at its inlier margin.
-# An unverified photo: its cosine margin times RETRIEVED_CEILING (58 unverified photos: 67 % right
-# with a clear cosine win, 14 % without one).
+# An unverified photo: the measured share right at its cosine margin (confidence_tables
+# UNVERIFIED_MARGINS -> UNVERIFIED_RIGHT), never above RETRIEVED_CEILING, scaled down for a small
+# or low-texture photo (unverified_confidence).
 RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
 # A photo whose metadata footprint (altitude x sensor width / focal length) spans at most this
 # share of the top tile's width (a quarter of its area) and that nothing verified: its global
@@ -152,19 +159,29 @@ def retrieved_ceiling(ratio: float | None, low_texture: bool = False) -> float:
     return min(ceiling, LOW_TEXTURE_CEILING) if low_texture else ceiling
 
 
+def unverified_confidence(margin: float, footprint_ratio: float | None = None, low_texture: bool = False) -> float:
+    """In [0, RETRIEVED_CEILING]: the confidence of an answer nothing verified, whose top tile won by
+    cosine margin `margin` (cosine_margin, in [0, 1]): the share of such answers measured right
+    (confidence_tables.unverified_share; right: the Point within confidence_radius_m), capped at
+    RETRIEVED_CEILING, times retrieved_ceiling(footprint_ratio, low_texture) / RETRIEVED_CEILING (a
+    small or low-texture photo's ceiling was measured at a clear win; its shape is that of the rest)."""
+    share = min(unverified_share(margin), RETRIEVED_CEILING) / RETRIEVED_CEILING
+    return retrieved_ceiling(footprint_ratio, low_texture) * share
+
+
 def confidence(matches: Sequence[Match], min_inliers: int, footprint_ratio: float | None = None,
                low_texture: bool = False, table: str = "sift") -> float:
     """In [0, 1], meant as the probability that the answer is right (the top tile holds the
     photo's centre): calibrated, see training/results/calibration.md. A verified top tile is
     scored by its inlier margin through the table of the matcher that verified it (`table`:
     confidence_tables.table_key; inlier_margin, verified_confidence: a matcher with no measured
-    table claims less than 0.9); an unverified one by its cosine margin, capped at
-    retrieved_ceiling(footprint_ratio, low_texture) (global features alone are often wrong, and
-    more often for a photo much smaller than a tile or of water)."""
+    table claims less than 0.9); an unverified one by its cosine margin through
+    unverified_confidence, at most retrieved_ceiling(footprint_ratio, low_texture) (global features
+    alone are often wrong, and more often for a photo much smaller than a tile or of water)."""
     top = matches[0]
     if top.inliers is not None and top.inliers >= min_inliers:
         return verified_confidence(inlier_margin(matches), table)
-    return retrieved_ceiling(footprint_ratio, low_texture) * cosine_margin(matches)
+    return unverified_confidence(cosine_margin(matches), footprint_ratio, low_texture)
 
 
 def _finite(x: float, fallback: float = -1.0) -> float:

@@ -253,3 +253,22 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     finally:
         _release(lock)
     return removed, busy
+
+
+def prune_preview(cache_root: Path, northup_folder: Path, days: float,
+                  now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
+    """What prune_stores(cache_root, days) and prune_northup_copies(northup_folder, days) would
+    remove now, without removing anything: (feature stores, north-up copies) last used more than
+    `days` days (>= 0) before `now` (seconds since the epoch; default the clock) and not in use.
+    For a confirmation that says how much will be freed (the app's Free Disk Space…); a store or a
+    copy taken into use between this and the prune is kept then. Raises ValueError for negative days."""
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    from .pair_store import STALE_TMP_S
+
+    now = time.time() if now is None else now
+    cutoff = now - days * DAY_S
+    stores = [s for s in list_stores(cache_root) if s.last_used <= cutoff and not s.in_use]
+    copies = [c for c in list_northup_copies(northup_folder) if not c.in_use
+              and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
+    return stores, copies

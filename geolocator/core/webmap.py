@@ -257,6 +257,7 @@ window.geoloc = (function () {
   api.track = function (t) {
     var line = L.polyline(t.coords, {color: '#ff7f00', weight: 3, opacity: 0.9}).addTo(api.map);
     line.bindTooltip(t.tooltip);
+    if (line.getElement()) { line.getElement().setAttribute('tabindex', '-1'); }  // out of Tab, as markers
     api.tracks = (api.tracks || 0) + 1;
   };
   api.add = function (d) {
@@ -286,6 +287,11 @@ window.geoloc = (function () {
     api.markers[d.id] = marker; api.data[d.id] = d;
     marker.bindPopup(d.popup, {maxWidth: 280});
     marker.bindTooltip(d.tooltip);
+    // One Tab stop for the whole map: bindTooltip gives the marker's SVG element focus listeners,
+    // which makes Chromium (QtWebEngine) put it in the Tab order, one stop per marker (34 for 30
+    // photos). tabindex -1 keeps it focusable by a click, out of Tab; the photo list reaches every marker.
+    var el = marker.getElement && marker.getElement();
+    if (el) { el.setAttribute('tabindex', '-1'); }
     marker.on('click', function () {
       api.highlight(d.id, false);
       console.log('""" + SELECT_PREFIX + """' + JSON.stringify(d.id));

@@ -33,6 +33,7 @@ from ..core.wording import count, empty_map_hint, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
+from .cache_prune import free_disk_space
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
@@ -293,6 +294,8 @@ class MainWindow(QMainWindow):
         self.act_export.setIconText("Export Predictions")  # the toolbar keeps its width; the menu names the formats
         self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
                                            "Save the map as one standalone HTML file")
+        self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
+                                           "Remove cached features and north-up copies not used for some days")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)
@@ -314,6 +317,8 @@ class MainWindow(QMainWindow):
         m_file.addSeparator()
         m_file.addAction(self.act_export)
         m_file.addAction(self.act_export_map)
+        m_file.addSeparator()
+        m_file.addAction(self.act_free_space)
         m_file.addSeparator()
         m_file.addAction(self.act_quit)
         m_run = bar.addMenu("&Run")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
-from ..images import TIFF_SUFFIXES, unmarked_colour_bands
+from ..images import TIFF_SUFFIXES, complex_data_problem, unmarked_alpha_band, unmarked_alpha_notice, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
 from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -201,11 +201,15 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             width, height = ds.width, ds.height
             gcps, gcps_crs = ds.gcps if t.is_identity else ([], None)
             kind = georeference_kind(own_crs, t, gcps)
+            complex_problem = complex_data_problem(ds.dtypes)
+            if complex_problem:  # before any pixel is read: numpy would keep the real part only
+                raise InputError(shown, complex_problem)
             validity = _valid_fraction_table(ds) if crs is not None else None
             try:
                 unmarked = unmarked_colour_bands(ds.colorinterp)
+                alpha_like = unmarked_alpha_band(ds) if kind != GCPS_ONLY else None  # a GCP file: said of its copy
             except Exception:  # noqa: BLE001 - a damaged header (GDAL's CPLE errors): the windows' reads say what is wrong
-                unmarked = 0
+                unmarked, alpha_like = 0, None
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot read as a GeoTIFF ({exc})") from None
     if kind == GCPS_ONLY:  # placed by ground control points alone: warped north-up as gdalwarp would
@@ -281,6 +285,8 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
                     "green, red, near-infrared); if so, export a natural-colour GeoTIFF (gdal_translate -b 3 -b 2 "
                     "-b 1 %s rgb.tif) or mark its bands (gdal_edit.py -colorinterp_1 blue -colorinterp_2 green "
                     "-colorinterp_3 red %s)", shown, unmarked, shown, shown)
+    if alpha_like:  # read as GDAL and QGIS read it (band 4 ignored); said, with the fix
+        log.warning("%s", unmarked_alpha_notice(shown))
     if dropped:
         log.info("%s: %d of %d windows left out: more than half of each is no data (transparent or the nodata value)",
                  shown, dropped, dropped + len(windows))

@@ -95,6 +95,46 @@ def _geotiff_georef(path: Path):
         return None
 
 
+def _geotiff_gcps(path: Path):
+    """(gcps, crs) of a TIFF placed by ground control points alone (no geotransform): rasterio
+    GroundControlPoints and their CRS (None when the file names none); None for any other file, an
+    unreadable one, or without rasterio. The folder reader warps such a file north-up as
+    geotiff.cut_geotiff does when it is given alone (northup.north_up_copy with gcps)."""
+    if path.suffix.lower() not in TIFF_SUFFIXES:
+        return None
+    try:
+        import rasterio
+    except ImportError:
+        return None
+    from .geotiff import open_quietly
+
+    try:
+        with open_quietly(rasterio, path) as ds:
+            if not ds.transform.is_identity:
+                return None
+            gcps, crs = ds.gcps
+            return (gcps, crs if crs else None) if gcps else None
+    except Exception:  # noqa: BLE001 - unreadable: the caller reports the image as skipped
+        return None
+
+
+def _tiff_band_problems(path: Path) -> tuple[str | None, bool]:
+    """(images.complex_data_problem of the TIFF `path`'s bands, whether images.unmarked_alpha_band
+    finds its band 4 a mask not marked alpha); (None, False) when the file cannot be read (other
+    checks name that)."""
+    import rasterio
+
+    from ..images import complex_data_problem, unmarked_alpha_band
+    from .geotiff import open_quietly
+
+    try:
+        with open_quietly(rasterio, path) as ds:
+            problem = complex_data_problem(ds.dtypes)
+            return problem, problem is None and unmarked_alpha_band(ds) is not None
+    except Exception:  # noqa: BLE001 - unreadable: said elsewhere
+        return None, False
+
+
 PRJ_OVERRIDDEN = "prj_overridden"  # a log record's attribute: {"path" (the .prj), "own", "given"} labels
 # a log record's attribute: {"path" (the folder)}: images with world files, no .prj and no CRS given,
 # skipped (the CLI names its --epsg; the app its Coordinate system box: gui.warnings_log.app_wording)
@@ -224,7 +264,9 @@ def _tile(image: Path, rel: str, world_path: Path, crs) -> Tile:
 def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     """Images with sidecar world files, their CRS given by `epsg` (any CRS pyproj knows) or a
     `.prj` beside each image; GeoTIFFs without a world file use their own CRS and transform
-    (one not north-up, rotated or flipped, is read from its north-up copy: northup.north_up_copy).
+    (one not north-up, rotated or flipped, is read from its north-up copy: northup.north_up_copy),
+    or their ground control points (warped north-up by them, as geotiff.cut_geotiff does; their
+    CRS, else `epsg`).
     Images that cannot be placed are skipped with a warning naming the reason (a stray preview
     should not block the set). Bounds are WGS84, across ±180° when the tile straddles it.
     Raises InputError when no image can be placed, naming why."""
@@ -233,14 +275,39 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
     skipped: list[str] = []
     need_crs = False
     crs_disagrees = None  # True once a GeoTIFF's own CRS was found to differ from `epsg` (warned)
+    unmarked_alpha: list[Path] = []  # GeoTIFFs whose band 4 looks like a mask not marked alpha (said once)
     for img in list_images(folder):
         rel = img.relative_to(folder).as_posix()
         # GDAL's precedence: a TIFF's own georeferencing before its world file.
         georef = _geotiff_georef(img)
         world_path = find_world_file(img)
+        placed_by_gcps = _geotiff_gcps(img) if georef is None and world_path is None else None
+        if placed_by_gcps is not None:  # warped north-up by its GCPs, as the same file given alone is
+            gcps, gcp_crs = placed_by_gcps
+            if gcp_crs is None and epsg is None:
+                why = "ground control points without a coordinate system (give the EPSG code of their coordinates)"
+                log.warning("%s: %s; skipped", img, why)
+                skipped.append(f"{rel}: {why}")
+                continue
+            path = north_up_copy(img, gcp_crs if gcp_crs is not None else epsg, gcps=gcps)
+            log.info("%s: placed by %d ground control points; warped north-up to %s", img, len(gcps), path)
+            crs, t, w, h = _geotiff_georef(path)
+            try:
+                bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
+            except ValueError as exc:
+                raise InputError(img, str(exc)) from None
+            tiles.append(Tile(id=rel, path=path, bounds=bounds, corners=corners))
+            continue
         if georef is not None and world_path is not None:
             log.info("%s: has its own georeferencing; %s ignored (as GDAL does)", img, world_path.name)
         if georef is not None or world_path is None:
+            complex_problem, alpha_like = _tiff_band_problems(img) if georef is not None else (None, False)
+            if alpha_like:
+                unmarked_alpha.append(img)
+            if complex_problem:  # a SAR product among the tiles: said and skipped, like an image not placed
+                log.warning("%s: %s; skipped", img, complex_problem)
+                skipped.append(f"{rel}: {complex_problem}")
+                continue
             if georef is not None:
                 crs, t, w, h = georef
                 if epsg is not None and crs_disagrees is None:  # said once for the folder, naming the first such file
@@ -273,6 +340,10 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
             need_crs = True
             continue
         tiles.append(_tile(img, rel, world_path, crs))
+    if unmarked_alpha:
+        from ..images import unmarked_alpha_notice
+
+        log.warning("%s", unmarked_alpha_notice(unmarked_alpha[0], len(unmarked_alpha) - 1))
     if need_crs and not tiles:
         raise CrsMissing(folder, "images with world files need the EPSG code of their coordinates (e.g. --epsg 32633) "
                                  "or a .prj file beside each image", what="the images with world files")
@@ -337,7 +408,8 @@ def _claims(path: Path) -> bool:
         return path.suffix.lower() in IMAGE_SUFFIXES - TIFF_SUFFIXES and find_world_file(path) is not None
     if not path.is_dir():
         return False
-    return any(find_world_file(p) or foreign_world_files(p) or _geotiff_georef(p) for p in list_images(path))
+    return any(find_world_file(p) or foreign_world_files(p) or _geotiff_georef(p) or _geotiff_gcps(p)
+               for p in list_images(path))
 
 
 def _load(path: Path, options: LoadOptions) -> TileSet:

@@ -1,0 +1,72 @@
+"""File → Free Disk Space… (session 20, mend20): the app's `geolocator cache --prune DAYS`. Before, the
+app had no way to remove old feature stores or north-up copies (prune19's record: CLI only)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
+
+from geolocator.core.store_prune import DAY_S  # noqa: E402
+
+from .test_gui_first_hour import dirs, make_window, wait_idle  # noqa: E402,F401
+
+
+def _old(path, size, days):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\0" * size)
+    t = time.time() - days * DAY_S
+    os.utime(path, (t, t))
+    return path
+
+
+def test_free_disk_space_says_what_it_frees_asks_then_removes_only_the_old(qtbot, dirs, monkeypatch):  # noqa: F811
+    northup = dirs / "northup"
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(northup))
+    stores = dirs / "features" / "stores"
+    _old(stores / "old-store" / "features.npy", 2_000_000, 40)
+    _old(stores / "new-store" / "features.npy", 500_000, 2)
+    _old(northup / "rot-0123456789abcdef.tif", 1_100_000, 40)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+
+    def question(parent, title, text, *a, **k):
+        asked.append((title, text))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    w = make_window(qtbot, dirs)
+    assert w.act_free_space in w.menuBar().actions()[0].menu().actions()  # in the File menu
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    [(title, text)] = asked
+    assert title == "Free Disk Space"
+    assert text.startswith("Remove 1 feature store and 1 north-up copy not used for 30 days? 3.1 MB will be freed.")
+    assert not (stores / "old-store").exists() and not (northup / "rot-0123456789abcdef.tif").exists()
+    assert (stores / "new-store").exists()
+    assert w.message_bar.text.startswith("Removed 1 feature store and 1 north-up copy: 3.1 MB freed.")
+    w.close()
+
+
+def test_declined_or_nothing_old_removes_nothing(qtbot, dirs, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    store = _old(dirs / "features" / "stores" / "old-store" / "features.npy", 1000, 40)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: not w.runner.busy, timeout=60_000)
+    qtbot.wait(200)
+    assert store.exists()
+    shutil.rmtree(store.parent)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "Nothing to free" in w.message_bar.text, timeout=60_000)
+    w.close()
