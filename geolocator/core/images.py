@@ -58,6 +58,12 @@ def list_images(folder: Path, recursive: bool = True) -> list[Path]:
     return sorted(found)
 
 
+# Pillow warns "Corrupt EXIF data. Expecting to read 2 bytes but only got 0." naming no file, on
+# every open of such a photo. A process-wide filter (catch_warnings is not thread-safe): the photo
+# is named instead by its metadata note (media/metadata.py, said when the photo is opened).
+warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
+
+
 def _rasterio():
     try:
         import rasterio
