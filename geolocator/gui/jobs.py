@@ -8,6 +8,7 @@ JobRunner serialises them), and return plain records the UI thread turns into wi
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -227,7 +228,7 @@ class Session:
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
         preview_map = self.write_map([], progress=progress, cancel=cancel)
         emit(progress, ProgressEvent("preview", 0, 0, f"{len(tileset)} tiles", metrics={
-            "preview": True, "map_path": str(preview_map), "n_tiles": len(tileset), "path": str(path)}))
+            "preview": True, "map_path": str(preview_map) if preview_map else None, "n_tiles": len(tileset), "path": str(path)}))
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
@@ -395,8 +396,9 @@ class Session:
         return Results([], {}, None, None, info, self.adapter_info())
 
     def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
-                  progress=None, cancel=None, tracks=None, view=None) -> Path:
-        """`tracks` None: webmap finds the flights among the predictions itself."""
+                  progress=None, cancel=None, tracks=None, view=None) -> Path | None:
+        """`tracks` None: webmap finds the flights among the predictions itself. The app's own page:
+        None (and a warning) when its folder cannot be written; `standalone_to` raises OutputError."""
         from ..core import webmap
 
         if standalone_to is not None:
@@ -410,9 +412,19 @@ class Session:
                 raise OutputError(standalone_to, f"could not write: {describe_os_error(exc)}") from None
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
-        webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
-                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
-                         draw_area=True, view=view)  # the app's page: draw the area for "Get Imagery…"
+        try:
+            webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
+                             assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
+                             draw_area=True, view=view)  # the app's page: draw the area for "Get Imagery…"
+        except OSError as exc:
+            # A full disk (or a file size limit) must not stop opening a tile set or locating: the
+            # map is the one thing lost, said once in the job's warnings (session 20).
+            from ..core.outputs import describe_os_error
+
+            logging.getLogger("geolocator").warning(
+                "the map cannot be drawn: its folder %s cannot be written (%s); the results are kept, "
+                "the map is drawn again at the next change once there is room", self.map_dir, describe_os_error(exc))
+            return None
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path

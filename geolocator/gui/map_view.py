@@ -171,7 +171,11 @@ class MapView(QWebEngineView):
     def set_online_hosts(self, hosts: set[str]) -> None:
         self.interceptor.allowed_hosts = set(hosts)
 
-    def show_map(self, path: Path) -> None:
+    def show_map(self, path: Path | None) -> None:
+        """Load the page at `path`; None (the page could not be written: Session.write_map warned)
+        keeps the page shown now."""
+        if path is None:
+            return
         self.is_ready = False
         self.loaded_path = Path(path)
         self.hint.hide()
