@@ -332,3 +332,31 @@ def open_image_bytes(data: bytes):
 
     with Image.open(io.BytesIO(data)) as im:
         return im.convert("RGB")
+
+
+def test_a_service_that_goes_away_mid_download_stops_soon_and_keeps_what_came(tmp_path, served):
+    """Session 20: the tile server killed mid-download; fetch-tiles went on backing off on every tile
+    left (with the default retries about 15 s a tile: hours for a large area), then said only "run
+    the same command again to retry the 39 failed tiles". Now it stops after STOP_AFTER_LOST tiles in
+    a row could not connect, says the service stopped answering, and the rerun resumes."""
+    tiles, _ = served
+    wanted = sorted(tiles)[:24]
+    out = tmp_path / "t.mbtiles"
+    steps = []
+    with _server(tiles) as server:
+        def progress(ev):
+            steps.append(ev.step)
+            if ev.step == 3 and server.httpd.socket.fileno() != -1:
+                server.httpd.shutdown()
+                server.httpd.server_close()  # the port is closed: connections are refused
+
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(_template(server), wanted, out, concurrency=1, retries=1, progress=progress, **FAST)
+    msg = str(e.value)
+    assert "stopped answering" in msg and "ConnectError" in msg
+    assert f"The 3 tiles fetched this time are kept in {out}" in msg and "fetch the other 21" in msg
+    assert max(steps) == 3 + F.STOP_AFTER_LOST  # not the 21 tiles left, each backed off
+    assert len(load_tileset(out, zoom=19).tiles) == 3
+    with _server(tiles) as again:  # the service is back (on another port: a new template)
+        report = F.fetch_tiles(_template(again), wanted, out, **FAST)
+    assert report.already == 3 and report.fetched == 21 and not report.failed
