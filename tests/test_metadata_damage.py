@@ -83,3 +83,28 @@ def test_a_well_formed_but_empty_exif_block_is_not_called_damaged(tmp_path):
     """The new check (a TIFF header pointing outside its block) must not call an empty block damaged."""
     p = _photo(tmp_path / "empty.jpg", Image.Exif())
     assert query_from_photo(p, "empty").meta.metadata_note is None
+
+
+def test_a_heic_cut_short_is_said_on_one_line(tmp_path):
+    """libheif's message ends in a newline: `half.heic: corrupt image data (… (points to file
+    position 379)\\n)` broke the warning line in two (session 20)."""
+    import pillow_heif
+
+    from geolocator.core.errors import InputError
+    from geolocator.core.images import open_image
+
+    pillow_heif.register_heif_opener()
+    import numpy as np
+
+    whole = tmp_path / "whole.heic"
+    noise = np.random.default_rng(0).integers(0, 255, (288, 384, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(whole)  # the pixel data is most of the file: the header survives the cut
+    half = tmp_path / "half.heic"
+    half.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    try:
+        open_image(half)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a HEIC cut in half decoded")
+    assert message.startswith(f"{half}: corrupt image data (") and "\n" not in message

@@ -64,6 +64,12 @@ def list_images(folder: Path, recursive: bool = True) -> list[Path]:
 warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
 
 
+def _one_line(exc: BaseException) -> str:
+    """A decoder's message on one line: libheif ends its text with a newline, which split the
+    app's warning and the CLI's line in two."""
+    return " ".join(str(exc).split())
+
+
 def _rasterio():
     try:
         import rasterio
@@ -455,7 +461,7 @@ def valid_fraction(path: Path) -> float | None:
         try:
             alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
         except (OSError, SyntaxError, ValueError) as exc:
-            raise InputError(path, f"corrupt image data ({exc})") from None
+            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
     return float((alpha > 0).mean())
 
 
@@ -488,7 +494,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
         except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
             # truncated / corrupt pixel data; Pillow's decoders raise TypeError, IndexError or
             # struct.error on some malformed TIFF directories (found by the nightly fuzz run)
-            raise InputError(path, f"corrupt image data ({exc})") from None
+            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
 
 
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
