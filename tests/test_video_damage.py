@@ -54,3 +54,29 @@ def test_an_empty_or_non_video_file_is_named_without_ffmpegs_errno(tmp_path):
     with pytest.raises(InputError) as e:
         _open_container(text)
     assert "Errno" not in str(e.value) and "not a video, or a damaged one" in str(e.value)
+
+
+def _cue(i: int, text: str) -> str:
+    return f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i + 1:02d},000\n{text}\n"
+
+
+def test_a_sidecar_without_any_readable_position_is_said(tmp_path, caplog):
+    """Session 20: an .SRT whose cues read `[latitude: 36.14] [longitude: garbage]` was taken in
+    silence: every frame simply had no truth and the user was not told why nothing was scored."""
+    from geolocator.core.media.video import video_queries
+
+    video = _mp4(tmp_path / "flight.mp4")
+    (tmp_path / "flight.SRT").write_text("\n".join(
+        _cue(i, f"FrameCnt: {i}, [latitude: 36.14{i}] [longitude: garbage] [rel_alt: 40.0 abs_alt: 700.0]")
+        for i in range(3)) + "\n\x00\x01 junk ÿÿ\n-->-->\n")
+    with caplog.at_level("WARNING", logger="geolocator"):
+        frames = video_queries(video, every_s=1.0)
+    assert frames and all(q.truth is None for q in frames)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"{tmp_path / 'flight.SRT'}: none of its 3 cues holds a readable position (latitude and "
+                    "longitude): the frames of flight.mp4 have no truth to be scored against"]
+    caplog.clear()
+    (tmp_path / "flight.SRT").write_text(_cue(0, "[latitude: 36.14] [longitude: -115.23] [rel_alt: 40.0]"))
+    with caplog.at_level("WARNING", logger="geolocator"):
+        frames = video_queries(video, every_s=1.0)
+    assert frames[0].truth is not None and not caplog.records  # one cue with a position: nothing to say

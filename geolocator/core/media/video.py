@@ -171,6 +171,10 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float = D
                 records = read_srt(sidecar)
             except InputError as exc:
                 log.warning("%s", exc)
+            if records and not any(r.position is not None for r in records):
+                # found and read, yet silent: the user expects the frames to be scored (session 20)
+                log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
+                            "the frames of %s have no truth to be scored against", sidecar, len(records), path.name)
     vid = video_id or path.name
     _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []
