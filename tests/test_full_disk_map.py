@@ -47,7 +47,7 @@ def test_locating_goes_on_when_the_map_folder_cannot_be_written(tmp_path, monkey
         monkeypatch.undo()
     finally:
         session.close()
-    assert len(results.predictions) == 1 and results.map_path is None
+    assert len(results.predictions) == 1 and results.map_path is None and results.map_failed
     said = [r.getMessage() for r in caplog.records if "the map cannot be drawn" in r.getMessage()]
     assert len(said) == 1 and str(maps) in said[0] and "the disk is full" in said[0]
     assert not [p for p in maps.rglob("*.part")]  # no half-written image or page left behind

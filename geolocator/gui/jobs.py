@@ -70,6 +70,7 @@ class Results:
     # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
     tiles_not_read: tuple[str, str] | None = None
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
+    map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -228,14 +229,16 @@ class Session:
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
         preview_map = self.write_map([], progress=progress, cancel=cancel)
         emit(progress, ProgressEvent("preview", 0, 0, f"{len(tileset)} tiles", metrics={
-            "preview": True, "map_path": str(preview_map) if preview_map else None, "n_tiles": len(tileset), "path": str(path)}))
+            "preview": True, "map_path": str(preview_map) if preview_map else None, "map_failed": preview_map is None,
+            "n_tiles": len(tileset), "path": str(path)}))
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
             # no photos: the preview's page is the whole map (the mosaic is drawn once, not twice)
-            results = Results([], {}, None, preview_map, self.backbone_info(), self.adapter_info())
+            results = Results([], {}, None, preview_map, self.backbone_info(), self.adapter_info(),
+                              map_failed=preview_map is None)
         return Opened(tileset, region_queries, results, skipped)
 
     def _reload_adapter(self) -> None:
@@ -330,7 +333,8 @@ class Session:
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
-                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0)
+                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
+                       map_failed=map_path is None)
 
     def _tiles_not_read(self) -> tuple[str, str] | None:
         """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""
