@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-
-import logging
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 from filelock import FileLock, Timeout
