@@ -17,8 +17,19 @@ from geolocator.core.model import Bounds, LatLon
 from geolocator.core.progress import CancelToken
 from geolocator.core.sources import fetch as F
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 8
-JPG = b"\xff\xd8\xff\xe0" + b"y" * 6
+
+def _real_image(fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (10, 20, 30)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+PNG = _real_image("PNG")  # a real 1x1 image: fetch decodes every tile before storing it (session 20)
+JPG = _real_image("JPEG")
 
 
 # ---- names, templates, providers ----------------------------------------------------------------------

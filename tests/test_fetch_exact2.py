@@ -20,7 +20,18 @@ from geolocator.core.geo import WEB_MERCATOR_MAX_LAT, metres_per_degree
 from geolocator.core.model import Bounds, LatLon
 from geolocator.core.sources import fetch as F
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 8
+
+def _real_image(fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (10, 20, 30)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+PNG = _real_image("PNG")  # a real 1x1 image: fetch decodes every tile before storing it (session 20)
 T = F.TileTemplate("http://h/{z}/{x}/{y}")
 
 

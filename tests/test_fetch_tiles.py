@@ -300,3 +300,63 @@ def test_attribution_travels_to_csv_geojson_and_the_html_map(tmp_path, served):
     assert predictions_to_geojson([pred], attribution=ts.attribution)["attribution"] == ts.attribution
     html = build_map(ts, [pred], assets=Assets(None)).get_root().render()
     assert "Imagery: 127.0.0.1:" in html and "required attribution was not given" in html  # on the imagery layer
+
+
+def test_an_image_cut_short_is_retried_and_never_stored(tmp_path, served):
+    """Session 20, a flaky server: a body cut in half (its Content-Length honest, so httpx sees a
+    whole response) was stored as a tile; every rerun then counted it "already there" and locate
+    warned "corrupt image data" for it on every run. Now it is retried like a 5xx, and a tile that
+    stays damaged fails with the reason and is asked for again by the rerun."""
+    tiles, _ = served
+    flaky, broken = sorted(tiles)[:2]
+    cut = lambda t: (200, {"Content-Type": "image/jpeg"}, tiles[t][: len(tiles[t]) // 2])  # noqa: E731
+    out = tmp_path / "t.mbtiles"
+    with _server(tiles, {flaky: [cut(flaky)], broken: [cut(broken)] * 3}) as server:
+        report = F.fetch_tiles(_template(server), [flaky, broken], out, retries=2, **FAST)
+        assert len(server.requests_for(*flaky)) == 2 and len(server.requests_for(*broken)) == 3
+        again = F.fetch_tiles(_template(server), [flaky, broken], out, retries=2, **FAST)
+        assert len(server.requests_for(*broken)) == 4  # asked for again, now served whole
+    assert report.fetched == 1 and list(report.failed) == ["19/%d/%d" % broken[1:]]
+    assert "cut short or damaged" in report.failed["19/%d/%d" % broken[1:]]
+    assert again.already == 1 and again.fetched == 1 and not again.failed
+    ts = load_tileset(out, zoom=19)
+    for t in ts.tiles:  # every stored tile decodes whole, as the server has it
+        z, x, y = (int(v) for v in t.ref.split("/"))
+        assert np.array_equal(np.asarray(open_tile_image(t)), np.asarray(open_image_bytes(tiles[(z, x, y)])))
+
+
+def open_image_bytes(data: bytes):
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return im.convert("RGB")
+
+
+def test_a_service_that_goes_away_mid_download_stops_soon_and_keeps_what_came(tmp_path, served):
+    """Session 20: the tile server killed mid-download; fetch-tiles went on backing off on every tile
+    left (with the default retries about 15 s a tile: hours for a large area), then said only "run
+    the same command again to retry the 39 failed tiles". Now it stops after STOP_AFTER_LOST tiles in
+    a row could not connect, says the service stopped answering, and the rerun resumes."""
+    tiles, _ = served
+    wanted = sorted(tiles)[:24]
+    out = tmp_path / "t.mbtiles"
+    steps = []
+    with _server(tiles) as server:
+        def progress(ev):
+            steps.append(ev.step)
+            if ev.step == 3 and server.httpd.socket.fileno() != -1:
+                server.httpd.shutdown()
+                server.httpd.server_close()  # the port is closed: connections are refused
+
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(_template(server), wanted, out, concurrency=1, retries=1, progress=progress, **FAST)
+    msg = str(e.value)
+    assert "stopped answering" in msg and "ConnectError" in msg
+    assert f"The 3 tiles fetched this time are kept in {out}" in msg and "fetch the other 21" in msg
+    assert max(steps) == 3 + F.STOP_AFTER_LOST  # not the 21 tiles left, each backed off
+    assert len(load_tileset(out, zoom=19).tiles) == 3
+    with _server(tiles) as again:  # the service is back (on another port: a new template)
+        report = F.fetch_tiles(_template(again), wanted, out, **FAST)
+    assert report.already == 3 and report.fetched == 21 and not report.failed

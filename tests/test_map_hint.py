@@ -35,3 +35,23 @@ def test_the_empty_map_shows_the_hint_on_top_until_a_map_is_shown(qtbot, dirs): 
     qtbot.waitUntil(lambda: view.loaded_path is not None, timeout=30_000)
     assert not view.hint.isVisible()
     w.close()
+
+
+def test_a_map_that_cannot_be_drawn_is_covered_by_a_hint_saying_so(qtbot, dirs):  # noqa: F811
+    """Session 20: on a full disk the app's page cannot be written (Session.write_map returns None).
+    The pane must not go on showing the earlier map as if it held the new results."""
+    from geolocator.core.wording import MAP_NOT_DRAWN
+
+    w = make_window(qtbot, dirs)
+    w.resize(1024, 700)
+    view = w.map_view
+    w.open_tileset(tiny_tileset(dirs / "region"))
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(lambda: view.loaded_path is not None, timeout=30_000)
+    shown = view.loaded_path
+    view.show_map(None)
+    assert view.loaded_path is None and view.hint.isVisible() and view.hint.text() == MAP_NOT_DRAWN
+    assert view.hint.geometry() == view.rect()
+    view.show_map(shown)  # the next page that could be written hides it again
+    assert not view.hint.isVisible()
+    w.close()

@@ -211,14 +211,16 @@ def test_append_skips_stored_keys_and_repeats_in_one_batch(tmp_path):
     assert st.data_path.stat().st_size == size and len(st.manifest_path.read_bytes().splitlines()) == 2
 
 
-def test_append_refuses_a_data_file_changed_by_another_writer(tmp_path):
+def test_append_cuts_off_rows_no_manifest_line_commits_under_the_lock(tmp_path):
+    """Session 20: under the write lock an uncommitted tail can only be a crashed writer's, so it is
+    cut off and the batch is appended after the committed rows (it used to refuse the batch)."""
     st = _store(tmp_path)
     st.append(["a"], _feats(1))
     with open(st.data_path, "ab") as f:
         f.write(b"\0" * st.row_bytes)
-    with pytest.raises(StoreError, match="changed by another writer"):
-        st.append(["b"], _feats(1))
-    assert "b" not in st and len(st) == 1
+    assert st.append(["b"], _feats(1, 1.0)).tolist() == [1]
+    assert len(st) == 2 and st.data_path.stat().st_size == 2 * st.row_bytes
+    np.testing.assert_array_equal(st.array()[1], _feats(1, 1.0)[0].astype("<f2"))
 
 
 def test_the_folder_is_synced_after_the_first_batch_only(tmp_path, monkeypatch):

@@ -149,3 +149,16 @@ def test_index_counts_only_the_tiles_it_read(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "_load_tiles", lambda path, args, *a: TileSet(tuple(tiles), tmp_path))
     assert cli.main(["index", str(tmp_path), "-q"]) == 0
     assert capsys.readouterr().out.startswith("indexed 3 of 4 tiles x 1 view (16-d, tiny) into ")
+
+
+def test_package_tiles_of_one_reason_are_said_together_without_their_name_twice():
+    """Session 20: an .mbtiles with two damaged tiles was said as `19/94457/205574: tile 19/94457/205574:
+    corrupt image data (…); 19/94461/205577: tile 19/94461/205577: corrupt image data (…)`: the package
+    reader names the tile in its reason, so each tile was its own reason and its name came twice."""
+    tiles = [Tile(f"19/1/{y}", Path("area.mbtiles"), Bounds(0, 0, 1, 1), ref=f"19/1/{y}") for y in range(4)]
+    failures = {i: f"area.mbtiles: tile 19/1/{i}: corrupt image data (image file is truncated)" for i in (1, 3)}
+    line, details = tile_failures_summary(tiles, failures)
+    assert line == ("2 tiles of 4 could not be read and are not searched (tried again on the next run): "
+                    "19/1/1, 19/1/3: corrupt image data (image file is truncated)")
+    assert details.splitlines() == ["19/1/1: corrupt image data (image file is truncated)",
+                                    "19/1/3: corrupt image data (image file is truncated)"]

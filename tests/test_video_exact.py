@@ -94,7 +94,7 @@ def test_open_container_errors(tmp_path, monkeypatch):
     assert _problem(V.probe_video, f) == "no video stream in this file" and c.closed
     for exc in (_FFmpegError("bad data"), OSError("bad data"), ValueError("bad data")):
         _fake_av(monkeypatch, raises=exc)
-        assert _problem(V.probe_video, f) == "cannot read video (bad data)"
+        assert _problem(V.probe_video, f) == "cannot read video (bad data: not a video, or a damaged one)"
     assert _problem(V.probe_video, tmp_path / "none.mp4") == "file not found"
     assert _problem(V.probe_video, tmp_path) == "file not found"
 

@@ -58,6 +58,18 @@ def list_images(folder: Path, recursive: bool = True) -> list[Path]:
     return sorted(found)
 
 
+# Pillow warns "Corrupt EXIF data. Expecting to read 2 bytes but only got 0." naming no file, on
+# every open of such a photo. A process-wide filter (catch_warnings is not thread-safe): the photo
+# is named instead by its metadata note (media/metadata.py, said when the photo is opened).
+warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A decoder's message on one line: libheif ends its text with a newline, which split the
+    app's warning and the CLI's line in two."""
+    return " ".join(str(exc).split())
+
+
 def _rasterio():
     try:
         import rasterio
@@ -498,7 +510,7 @@ def valid_fraction(path: Path) -> float | None:
         try:
             alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
         except (OSError, SyntaxError, ValueError) as exc:
-            raise InputError(path, f"corrupt image data ({exc})") from None
+            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
     return float((alpha > 0).mean())
 
 
@@ -531,7 +543,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
         except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
             # truncated / corrupt pixel data; Pillow's decoders raise TypeError, IndexError or
             # struct.error on some malformed TIFF directories (found by the nightly fuzz run)
-            raise InputError(path, f"corrupt image data ({exc})") from None
+            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
 
 
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:

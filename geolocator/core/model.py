@@ -198,6 +198,9 @@ class PhotoMeta:
     position: LatLon | None = None  # the camera's recorded fix, when it passed the checks
     position_source: str | None = None  # "exif" or "xmp:<namespace prefix>"
     position_note: str | None = None  # why a recorded position was not used, when it was not
+    # what in the metadata was damaged or impossible and therefore left out (an EXIF block that
+    # cannot be parsed, a height no camera flies at); said once when the photo is opened
+    metadata_note: str | None = None
 
 
 @dataclass(frozen=True)

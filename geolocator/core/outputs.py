@@ -42,6 +42,7 @@ def describe_os_error(exc: OSError) -> str:
         errno.EISDIR: "it is a folder, not a file",
         errno.ENAMETOOLONG: "the name is too long",
         errno.ENOENT: "the folder does not exist",
+        errno.EFBIG: "the file would pass the size limit for files (the disk's format or `ulimit -f`)",
     }
     return words.get(exc.errno, exc.strerror or type(exc).__name__)
 

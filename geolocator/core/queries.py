@@ -99,6 +99,8 @@ def query_from_photo(path: Path, qid: str) -> Query:
     """A Query with the photo's metadata; its recorded position becomes truth only when it
     passed the checks of core.media.metadata (else `truth_note` says why not)."""
     meta = read_photo_meta(path)
+    if meta.metadata_note:
+        log.warning("%s: %s", path, meta.metadata_note)
     return Query(
         id=qid,
         path=Path(os.path.abspath(path)),

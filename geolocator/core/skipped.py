@@ -44,6 +44,10 @@ def tile_failures_summary(tiles, failures: Mapping[int, str], inline: int = 3) -
     details = []
     for i, why in sorted(failures.items()):
         reason = reason_without_path(tiles[i].path, why)
+        for name in {tiles[i].id, getattr(tiles[i], "ref", None)} - {None}:
+            # a package's reader names the tile too ("area.mbtiles: tile 19/x/y: corrupt …"), which
+            # the id says already; without it the tiles of one reason are said together (session 20)
+            reason = reason.removeprefix(f"tile {name}: ")
         by_reason.setdefault(reason, []).append(tiles[i].id)
         details.append(f"{tiles[i].id}: {reason}")
     parts = [f"{', '.join(ids[:inline])}{f' and {len(ids) - inline} more' if len(ids) > inline else ''}: {reason}"

@@ -12,6 +12,14 @@ fsync'ed, and only then its manifest line is appended and fsync'ed. On open, the
 to its first line that is torn, malformed or not contiguous (that line and everything after it is
 cut off), and features.bin is truncated to the rows the manifest commits. A crash at any point
 therefore loses at most the batch being written; indexing resumes from the committed rows.
+
+Several writers (two CLI runs, the app and the CLI, on one cache): each batch is written while
+holding an exclusive lock on `write.lock` (filelock: flock on POSIX, LockFileEx on Windows); under
+it the writer first reads what the others committed meanwhile (their keys are not written twice),
+then cuts off an uncommitted tail (only a crashed writer leaves one: a live one holds the lock), then
+appends. A write that fails (a full disk, a file size limit, a cache on a read-only mount) is not an
+error: the rows of that batch and later ones stay in memory for this run (`write_error` says why,
+warned once), and the next run computes them again.
 A key is the file identity (cache.file_identity: resolved path, size, mtime, pixel window), so an
 edited or replaced tile gets a new row, and the stale row is simply never looked up again.
 
@@ -24,14 +32,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from .errors import GeolocatorError
+
+log = logging.getLogger("geolocator")
+WRITE_LOCK = "write.lock"
+LOCK_WAIT_S = 600.0  # another writer holds a batch at most this long (a chunk's fsync'ed write)
 
 _VERSION = 1
 DTYPES = {"float16": "<f2", "float32": "<f4"}
@@ -114,8 +130,13 @@ class FeatureStore:
         self._meta()
         self._rows: dict[str, int] = {}
         self.n_rows = 0
+        self.disk_rows = 0  # rows committed to features.bin; rows beyond it are held in memory
+        self._memory: list[np.ndarray] = []  # blocks appended after a write failed (write_error)
+        self.write_error: str | None = None
+        self._manifest_bytes = 0
+        self._lock = FileLock(str(self.root / WRITE_LOCK), timeout=LOCK_WAIT_S)
         self._recover()
-        self._mm: np.memmap | None = None
+        self._mm: np.ndarray | None = None
 
     # -- files ---------------------------------------------------------------------------------
     @property
@@ -141,18 +162,68 @@ class FeatureStore:
             if found != meta:
                 raise StoreError(f"{path}: this store holds other features ({found}), expected {meta}")
             return
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w") as f:
-            json.dump(meta, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        # a temporary name of its own: two runs creating the store at once each rename their own
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix="meta.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(meta, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         _fsync_dir(self.root)
 
-    def _recover(self) -> None:
-        """Read the committed manifest; cut off a torn tail and rows no manifest line commits."""
+    def _read_committed(self) -> int:
+        """Take in what the manifest commits (this and other writers' batches); returns the bytes of
+        the manifest that commit them. Reads only."""
         data_rows = self.data_path.stat().st_size // self.row_bytes if self.data_path.exists() else 0
-        self._rows, rows, good_bytes = _committed(self.manifest_path, data_rows)
+        self._rows, self.n_rows, good_bytes = _committed(self.manifest_path, data_rows)
+        self.disk_rows = self.n_rows
+        self._manifest_bytes = good_bytes
+        return good_bytes
+
+    def _changed(self) -> bool:
+        """True when the files on disk differ from what this object last read or wrote (another
+        writer committed, or a tail is torn): two stats, so a lone writer never re-reads."""
+        manifest = self.manifest_path.stat().st_size if self.manifest_path.exists() else 0
+        data = self.data_path.stat().st_size if self.data_path.exists() else 0
+        return manifest != self._manifest_bytes or data != self.disk_rows * self.row_bytes
+
+    def _torn(self, good_bytes: int) -> bool:
+        """True when the files hold more than the manifest commits (a batch being written or one
+        that a crashed writer left)."""
+        manifest = self.manifest_path.stat().st_size if self.manifest_path.exists() else 0
+        data = self.data_path.stat().st_size if self.data_path.exists() else 0
+        return manifest != good_bytes or data != self.n_rows * self.row_bytes
+
+    @contextmanager
+    def _writing(self):
+        """The store's write lock held (waits for another writer's batch, at most LOCK_WAIT_S).
+        Raises OSError when the lock file cannot be made (a read-only cache folder)."""
+        try:
+            with self._lock:
+                yield
+        except Timeout as e:
+            raise StoreError(f"{self.root}: another geolocator kept this feature store locked for over "
+                             f"{LOCK_WAIT_S:.0f} s ({self.root / WRITE_LOCK}); try again when it is done") from e
+
+    def _recover(self) -> None:
+        """Read the committed manifest; cut off a torn tail and rows no manifest line commits, under
+        the write lock (a tail that another live writer is committing is left to it)."""
+        if not self._torn(self._read_committed()):
+            return
+        try:
+            with self._writing():
+                self._cut_torn_tail()
+        except OSError as exc:  # a read-only cache: the committed rows are still readable
+            log.debug("%s: torn tail left as is (%s)", self.root, exc)
+
+    def _cut_torn_tail(self) -> None:
+        """With the write lock held: re-read the manifest and truncate both files to what it commits."""
+        good_bytes = self._read_committed()
+        rows = self.n_rows
         if self.manifest_path.exists() and good_bytes != self.manifest_path.stat().st_size:
             with open(self.manifest_path, "r+b") as f:
                 f.truncate(good_bytes)
@@ -178,12 +249,17 @@ class FeatureStore:
         return np.fromiter((get(k, -1) for k in keys), dtype=np.int64)
 
     def array(self) -> np.ndarray:
-        """Every committed row, (rows, views, dim), memory-mapped read-only (no copy in memory)."""
+        """Every committed row, (rows, views, dim), memory-mapped read-only (no copy in memory);
+        after a write failure (write_error) a copy of the rows on disk and those held in memory."""
         if self.n_rows == 0:
             return np.zeros((0, len(self.views), self.dim), self._np_dtype)
         if self._mm is None or len(self._mm) != self.n_rows:
-            self._mm = np.memmap(self.data_path, dtype=self._np_dtype, mode="r",
-                                 shape=(self.n_rows, len(self.views), self.dim))
+            disk = (np.memmap(self.data_path, dtype=self._np_dtype, mode="r",
+                              shape=(self.disk_rows, len(self.views), self.dim)) if self.disk_rows else None)
+            if not self._memory:
+                self._mm = disk
+            else:
+                self._mm = np.concatenate(([disk] if disk is not None else []) + self._memory)
         return self._mm
 
     def gather(self, rows: np.ndarray, dtype=np.float32) -> np.ndarray:
@@ -201,18 +277,64 @@ class FeatureStore:
         return out
 
     # -- writing -------------------------------------------------------------------------------
+    def _new(self, keys: Sequence[str]) -> list[int]:
+        """Indices into `keys` of the keys not stored yet, each key once."""
+        rows = self.lookup(keys)
+        seen: dict[str, int] = {}
+        return [i for i, r in enumerate(rows) if r < 0 and seen.setdefault(keys[i], i) == i]
+
     def append(self, keys: Sequence[str], features: np.ndarray) -> np.ndarray:
         """Append rows (len(keys), views, dim) under their keys, durably; returns their row numbers.
-        Keys already stored are skipped (their existing rows are returned)."""
+        Keys already stored, by this or another writer, are skipped (their existing rows are
+        returned). Waits for another writer's batch (see the module docstring); raises StoreError
+        when one holds the lock over LOCK_WAIT_S. A failed write (OSError) keeps the batch in memory
+        and sets `write_error` (a warning, once) instead of raising."""
         feats = np.asarray(features).reshape(len(keys), len(self.views), self.dim)
-        rows = self.lookup(keys)
-        new = [i for i, r in enumerate(rows) if r < 0]
-        seen: dict[str, int] = {}
-        new = [i for i in new if seen.setdefault(keys[i], i) == i]  # a key twice in one batch: once
-        if not new:
+        if not self._new(keys):
             return self.lookup(keys)
+        if self.write_error is None:
+            try:
+                with self._writing():
+                    if self._changed() and self._torn(self._read_committed()):  # others' batches; a crash's tail
+                        self._cut_torn_tail()
+                    self._mm = None
+                    new = self._new(keys)
+                    if new:
+                        self._write(keys, new, np.ascontiguousarray(feats[new], dtype=self._np_dtype))
+                return self.lookup(keys)
+            except OSError as exc:
+                from .outputs import describe_os_error
+
+                self.write_error = (f"the feature store {self.root} cannot be written ({describe_os_error(exc)}); "
+                                    "the tile features of this run are kept in memory and computed again next time")
+                log.warning("%s", self.write_error)
+        new = self._new(keys)
+        if new:
+            self._memory.append(np.ascontiguousarray(feats[new], dtype=self._np_dtype))
+            for j, i in enumerate(new):
+                self._rows[keys[i]] = self.n_rows + j
+            self.n_rows += len(new)
+            self._mm = None
+        return self.lookup(keys)
+
+    def _write(self, keys: Sequence[str], new: list[int], block: np.ndarray) -> None:
+        """With the write lock held and the files cut to what the manifest commits: the rows, then
+        the manifest line that commits them (the write order is the protocol). On an OSError the
+        files are cut back to the committed rows (when that still can be done) and it is re-raised."""
         start = self.n_rows
-        block = np.ascontiguousarray(feats[new], dtype=self._np_dtype)
+        good_manifest = self.manifest_path.stat().st_size if self.manifest_path.exists() else 0
+        try:
+            self._append_files(keys, new, block, start)
+        except OSError:
+            try:
+                for path, size in ((self.manifest_path, good_manifest), (self.data_path, start * self.row_bytes)):
+                    if path.exists() and path.stat().st_size > size:
+                        os.truncate(path, size)
+            except OSError:
+                pass  # the next writer (or run) cuts an uncommitted tail off under the lock
+            raise
+
+    def _append_files(self, keys: Sequence[str], new: list[int], block: np.ndarray, start: int) -> None:
         with open(self.data_path, "ab") as f:  # 1. the rows ...
             if f.tell() != start * self.row_bytes:
                 raise StoreError(f"{self.data_path}: changed by another writer while indexing")
@@ -229,8 +351,8 @@ class FeatureStore:
             _fsync_dir(self.root)
         for i, key in enumerate(new_keys):
             self._rows[key] = start + i
-        self.n_rows = start + len(new_keys)
-        return self.lookup(keys)
+        self.n_rows = self.disk_rows = start + len(new_keys)
+        self._manifest_bytes += len(line.encode()) + 1
 
     def adopt(self, keys: Sequence[str], *, chunk: int = 4096) -> int:
         """Copy in the rows that the other stores beside this one (the same parent folder: other tile

@@ -107,8 +107,12 @@ class Assets:
             return _data_uri(data, "image/jpeg")
         path = self.folder / name
         tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a half-written image is never linked
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)  # atomic: a half-written image is never linked
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half image behind
+            raise
         return path.resolve().as_uri()
 
     def script(self, path: Path) -> str:
@@ -599,6 +603,10 @@ def write_map(
     m = build_map(tileset, predictions, assets=assets, online_basemap=online_basemap, thumbnail=thumbnail,
                   progress=progress, cancel=cancel, tracks=tracks, draw_area=draw_area, view=view)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(m.get_root().render(), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(m.get_root().render(), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half page behind
+        raise
     return path

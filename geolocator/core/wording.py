@@ -26,6 +26,10 @@ def empty_map_hint(open_tiles_keys: str) -> str:
     return f"Open a tile set{keys} or get imagery for this area (File menu) to see the map."
 
 
+MAP_NOT_DRAWN = ("The map cannot be drawn: its folder cannot be written (a full disk?). The results are in the "
+                 "list; the warnings say more. The map is drawn again at the next change once there is room.")
+
+
 def megabytes(n_bytes: float, *, about: bool = False) -> str:
     """A size in MB (10^6 bytes) a reader can use: 'under 1 MB' rather than '0 MB' for a few
     kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`)."""

@@ -8,6 +8,7 @@ JobRunner serialises them), and return plain records the UI thread turns into wi
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -69,6 +70,7 @@ class Results:
     # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
     tiles_not_read: tuple[str, str] | None = None
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
+    map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -227,14 +229,16 @@ class Session:
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
         preview_map = self.write_map([], progress=progress, cancel=cancel)
         emit(progress, ProgressEvent("preview", 0, 0, f"{len(tileset)} tiles", metrics={
-            "preview": True, "map_path": str(preview_map), "n_tiles": len(tileset), "path": str(path)}))
+            "preview": True, "map_path": str(preview_map) if preview_map else None, "map_failed": preview_map is None,
+            "n_tiles": len(tileset), "path": str(path)}))
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
             # no photos: the preview's page is the whole map (the mosaic is drawn once, not twice)
-            results = Results([], {}, None, preview_map, self.backbone_info(), self.adapter_info())
+            results = Results([], {}, None, preview_map, self.backbone_info(), self.adapter_info(),
+                              map_failed=preview_map is None)
         return Opened(tileset, region_queries, results, skipped)
 
     def _reload_adapter(self) -> None:
@@ -329,7 +333,8 @@ class Session:
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
-                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0)
+                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
+                       map_failed=map_path is None)
 
     def _tiles_not_read(self) -> tuple[str, str] | None:
         """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""
@@ -395,8 +400,9 @@ class Session:
         return Results([], {}, None, None, info, self.adapter_info())
 
     def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
-                  progress=None, cancel=None, tracks=None, view=None) -> Path:
-        """`tracks` None: webmap finds the flights among the predictions itself."""
+                  progress=None, cancel=None, tracks=None, view=None) -> Path | None:
+        """`tracks` None: webmap finds the flights among the predictions itself. The app's own page:
+        None (and a warning) when its folder cannot be written; `standalone_to` raises OutputError."""
         from ..core import webmap
 
         if standalone_to is not None:
@@ -410,9 +416,19 @@ class Session:
                 raise OutputError(standalone_to, f"could not write: {describe_os_error(exc)}") from None
         self._map_n += 1
         path = self.map_dir / f"map_{self._map_n:04d}.html"  # a new name: the view never shows a stale page
-        webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
-                         assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
-                         draw_area=True, view=view)  # the app's page: draw the area for "Get Imagery…"
+        try:
+            webmap.write_map(path, self.ws.tileset, predictions, online_basemap=self.online_basemap,
+                             assets_dir=self.map_dir / "assets", progress=progress, cancel=cancel, tracks=tracks,
+                             draw_area=True, view=view)  # the app's page: draw the area for "Get Imagery…"
+        except OSError as exc:
+            # A full disk (or a file size limit) must not stop opening a tile set or locating: the
+            # map is the one thing lost, said once in the job's warnings (session 20).
+            from ..core.outputs import describe_os_error
+
+            logging.getLogger("geolocator").warning(
+                "the map cannot be drawn: its folder %s cannot be written (%s); the results are kept, "
+                "the map is drawn again at the next change once there is room", self.map_dir, describe_os_error(exc))
+            return None
         previous = self.map_dir / f"map_{self._map_n - 1:04d}.html"
         previous.unlink(missing_ok=True)
         return path

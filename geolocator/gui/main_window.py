@@ -450,9 +450,9 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, event) -> None:
         metrics = event.metrics or {}
-        if metrics.get("preview") and metrics.get("map_path"):
-            # the tile mosaic, before the features are ready
-            self.map_view.show_map(Path(metrics["map_path"]))
+        if metrics.get("preview") and (metrics.get("map_path") or metrics.get("map_failed")):
+            # the tile mosaic, before the features are ready (None: it could not be written, said over the pane)
+            self.map_view.show_map(Path(metrics["map_path"]) if metrics.get("map_path") else None)
             self.tileset_label.setText(f"Tile set: {metrics.get('path', '')}  ·  {metrics.get('n_tiles', 0)} tiles "
                                        "(indexing…)")
             return
@@ -885,8 +885,8 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = results.evaluation  # shown beside adapted figures for comparison
         self.eval_panel.show_evaluation(results.evaluation, len(self.predictions), adapted, self.frozen_evaluation,
                                         n_far=results.n_far_truth, placed=self._placed_summary())
-        if results.map_path is not None:
-            self.map_view.show_map(results.map_path)
+        if results.map_path is not None or results.map_failed:
+            self.map_view.show_map(results.map_path)  # None: "the map cannot be drawn" over the pane
         if self.selected is None and self.predictions:
             self.query_list.select(next(iter(self.predictions)))
         elif self.selected is not None:

@@ -171,7 +171,15 @@ class MapView(QWebEngineView):
     def set_online_hosts(self, hosts: set[str]) -> None:
         self.interceptor.allowed_hosts = set(hosts)
 
-    def show_map(self, path: Path) -> None:
+    def show_map(self, path: Path | None) -> None:
+        """Load the page at `path`. None: the page could not be written (Session.write_map warned);
+        a hint covers the pane instead, so a map of earlier results is never taken for the new ones."""
+        if path is None:
+            from ..core.wording import MAP_NOT_DRAWN
+
+            self.loaded_path = None
+            self.set_hint(MAP_NOT_DRAWN)
+            return
         self.is_ready = False
         self.loaded_path = Path(path)
         self.hint.hide()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+import struct
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -400,6 +401,21 @@ def _orientation(xmp: dict[str, str]) -> dict[str, float | None]:
     return out
 
 
+# Heights outside these are not flight metadata but damage (e.g. a GPSAltitude of 4294967295 m,
+# an unsigned -1): left out rather than used for a footprint or exported. Metres; the range holds
+# every airfield (Daocheng Yading 4,411 m) and a camera flown well above the highest peak.
+ALTITUDE_RANGE_M = (-500.0, 12_000.0)  # above sea level (EXIF GPSAltitude, maker AbsoluteAltitude)
+RELATIVE_ALTITUDE_RANGE_M = (-5_000.0, 10_000.0)  # above the take-off point
+
+
+def _plausible(value: float | None, bounds: tuple[float, float], name: str, notes: list[str]) -> float | None:
+    """`value` when inside `bounds` (metres), else None and a note naming the field."""
+    if value is None or bounds[0] <= value <= bounds[1]:
+        return value
+    notes.append(f"{name} {value:g} m is not a height a camera is flown at: left out")
+    return None
+
+
 def _read_exif_and_xmp(path: Path):
     """(exif, image size, xmp bytes) by Pillow; DNG through Pillow's TIFF IFD parser."""
     from ..images import RAW_SUFFIXES, _open_pil, image_size
@@ -416,7 +432,26 @@ def _read_exif_and_xmp(path: Path):
     with _open_pil(path) as im:
         exif = im.getexif()
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)
+        raw = im.info.get("exif")
+        if not dict(exif) and _exif_block_damaged(raw):
+            # no tag could be read from the block that is there (Pillow only warns, naming no
+            # file: core/images.py silences that warning in favour of this note)
+            exif.damaged_bytes = len(raw)
         return exif, im.size, xmp
+
+
+def _exif_block_damaged(raw) -> bool:
+    """True when an EXIF block (bytes, with or without the "Exif\\0\\0" prefix) is present but its
+    TIFF header is not one (byte order II/MM, magic 42) or points its first IFD outside the block
+    (TIFF 6.0, section 2). An empty but well-formed block is not damaged."""
+    if not isinstance(raw, bytes) or not raw:
+        return False
+    tiff = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return True
+    order = "<" if tiff[:2] == b"II" else ">"
+    magic, first_ifd = struct.unpack(order + "HI", tiff[2:8])
+    return magic != 42 or first_ifd < 8 or first_ifd + 2 > len(tiff)
 
 
 def read_photo_meta(path: Path) -> PhotoMeta:
@@ -476,6 +511,14 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     gps_alt = _float(gps.get(6))
     if gps_alt is not None and _byte(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
         gps_alt = -gps_alt
+    damage: list[str] = []
+    if getattr(exif, "damaged_bytes", None):
+        damage.append(f"its EXIF block ({exif.damaged_bytes} bytes) is damaged: no tag could be read from it")
+    gps_alt = _plausible(gps_alt, ALTITUDE_RANGE_M, "EXIF GPSAltitude", damage)
+    absolute_alt = _plausible(_first(xmp, "drone-dji:AbsoluteAltitude", "drone-skydio:AbsoluteAltitude"),
+                              ALTITUDE_RANGE_M, "XMP AbsoluteAltitude", damage)
+    relative_alt = _plausible(_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
+                              RELATIVE_ALTITUDE_RANGE_M, "XMP RelativeAltitude", damage)
     orientation = exif.get(0x0112)
     return PhotoMeta(
         make=make,
@@ -486,8 +529,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
         captured_at=_capture_time(exif_ifd),
         gps_altitude_m=gps_alt,
-        absolute_altitude_m=_first(xmp, "drone-dji:AbsoluteAltitude", "drone-skydio:AbsoluteAltitude"),
-        relative_altitude_m=_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
+        absolute_altitude_m=absolute_alt,
+        relative_altitude_m=relative_alt,
         focal_length_mm=_float(exif_ifd.get(0x920A)),
         focal_length_35mm=_float(exif_ifd.get(0xA405)) or None,
         sensor_width_mm=sensor_w,
@@ -496,6 +539,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         position=position,
         position_source=source,
         position_note=note,
+        metadata_note="; ".join(damage) or None,
         **_orientation(xmp),
     )
 

@@ -51,6 +51,52 @@ def _av():
     return av
 
 
+def _cut_short_box(path: Path) -> str | None:
+    """For an MP4/MOV (ISO base media, ISO/IEC 14496-12 section 4.2: boxes of a 32-bit big-endian
+    size, 1 = a 64-bit size follows, 0 = to the end, then a 4-letter type): the type of the top-level
+    box that runs past the end of the file (an interrupted copy), None when the boxes fit or the file
+    is not one (no "ftyp" box first)."""
+    try:
+        total = path.stat().st_size
+        with open(path, "rb") as f:
+            offset, first = 0, True
+            while offset + 8 <= total:
+                f.seek(offset)
+                head = f.read(16)
+                size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if first and kind != b"ftyp":
+                    return None
+                first = False
+                if size == 1 and len(head) == 16:
+                    size = int.from_bytes(head[8:16], "big")
+                elif size == 0:
+                    return None
+                if size < 8:
+                    return None
+                if offset + size > total:
+                    return kind.decode("latin-1")
+                offset += size
+    except OSError:
+        return None
+    return None
+
+
+def _unreadable_video(path: Path, exc: Exception) -> str:
+    """Why PyAV cannot open `path`, in words: an empty file, an MP4/MOV cut short, or FFmpeg's reason
+    (its text, without the errno number)."""
+    try:
+        if path.stat().st_size == 0:
+            return "an empty file (0 bytes)"
+    except OSError:
+        pass
+    box = _cut_short_box(path)
+    if box is not None:
+        return (f"the video is cut short (it ends inside its '{box}' block: an interrupted copy or recording?); "
+                "an MP4/MOV cut short loses the index written at its end, so no frame can be read: copy it again")
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return f"cannot read video ({reason}: not a video, or a damaged one)"
+
+
 def _open_container(path: Path):
     av = _av()
     path = Path(path)
@@ -59,7 +105,7 @@ def _open_container(path: Path):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise InputError(path, f"cannot read video ({exc})") from None
+        raise InputError(path, _unreadable_video(path, exc)) from None
     if not container.streams.video:
         container.close()
         raise InputError(path, "no video stream in this file")
@@ -125,6 +171,10 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float = D
                 records = read_srt(sidecar)
             except InputError as exc:
                 log.warning("%s", exc)
+            if records and not any(r.position is not None for r in records):
+                # found and read, yet silent: the user expects the frames to be scored (session 20)
+                log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
+                            "the frames of %s have no truth to be scored against", sidecar, len(records), path.name)
     vid = video_id or path.name
     _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []

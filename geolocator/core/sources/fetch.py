@@ -45,6 +45,10 @@ STOP_AFTER_REFUSALS = 10  # in a row, before any tile came: the service refuses 
 # tiles whose connection failed (DNS, refused, connect timeout) before the service answered once: no
 # network, or a wrong host; each is already retried by the transport, so a few say enough
 STOP_AFTER_UNREACHABLE = 3
+# tiles in a row whose every attempt ended in a refused connection after the service had answered:
+# it went away (stopped, the network dropped). Stop instead of backing off on each of the tiles left
+# (about 15 s a tile with the default retries: hours for a large area); a rerun resumes.
+STOP_AFTER_LOST = 8
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -329,6 +333,23 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
+def image_damage(data: bytes) -> str | None:
+    """Why the image bytes cannot be decoded whole (a body cut short with an honest
+    Content-Length, a proxy's damaged copy), or None when Pillow decodes every pixel. Such a tile
+    is retried like a 5xx and never stored: a stored tile counts as fetched on every rerun, so a
+    damaged one would never be asked for again. Cost: one decode of a 256 px tile, ~1-3 ms CPU."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+    except Exception as exc:  # noqa: BLE001 - any decoder error means the same: not a whole image
+        return f"the image the server sent is cut short or damaged ({exc})"
+    return None
+
+
 class FolderSink:
     """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
 
@@ -493,7 +514,7 @@ class _Result:
     z: int
     x: int
     y: int
-    status: str  # "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "failed"
+    status: str  # "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
@@ -501,7 +522,7 @@ class _Result:
 
 def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_s: float, max_wait_s: float,
          stop: threading.Event, answered: threading.Event | None = None) -> _Result:
-    """One tile with retries: 429/5xx and transport errors wait (Retry-After when given, else
+    """One tile with retries: 429/5xx, an image cut short (image_damage) and transport errors wait (Retry-After when given, else
     backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again.
 
     `answered` is set on any HTTP response. Until then a failed connection (httpx.ConnectError:
@@ -512,6 +533,7 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
 
     z, x, y = tile
     why = ""
+    connect_failed = False
     for attempt in range(retries + 1):
         if stop.is_set():
             return _Result(z, x, y, "failed", why="cancelled")
@@ -520,9 +542,11 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
             r = client.get(url)
         except httpx.HTTPError as exc:  # timeouts, refused connections after the transport's own retries
             why = f"{type(exc).__name__}: {exc}"
+            connect_failed = isinstance(exc, httpx.ConnectError)
             if answered is not None and not answered.is_set() and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
                 return _Result(z, x, y, "unreachable", why=why)
         else:
+            connect_failed = False
             if answered is not None:
                 answered.set()
             if r.status_code == 200:
@@ -531,20 +555,25 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 if kind is None:
                     ctype = r.headers.get("content-type", "?")
                     return _Result(z, x, y, "failed", why=f"the server sent {ctype}, not an image")
-                return _Result(z, x, y, "ok", data, kind)
-            if r.status_code in MISSING_STATUS or r.status_code == 204:
+                why = image_damage(data)
+                if why is None:
+                    return _Result(z, x, y, "ok", data, kind)
+                # else retried below: a cut-short body is usually a passing fault
+            elif r.status_code in MISSING_STATUS or r.status_code == 204:
                 return _Result(z, x, y, "missing", why=f"HTTP {r.status_code}")
-            why = f"HTTP {r.status_code}"
-            if r.status_code not in RETRY_STATUS:
-                return _Result(z, x, y, "refused" if r.status_code in REFUSED_STATUS else "failed", why=why)
-            wait_s = _retry_after(r.headers.get("retry-after"))
+            else:
+                why = f"HTTP {r.status_code}"
+                if r.status_code not in RETRY_STATUS:
+                    return _Result(z, x, y, "refused" if r.status_code in REFUSED_STATUS else "failed", why=why)
+                wait_s = _retry_after(r.headers.get("retry-after"))
         if attempt == retries:
             break
         if wait_s is None:
             wait_s = backoff_s * 2**attempt * random.uniform(0.75, 1.25)
         if stop.wait(min(wait_s, max_wait_s)):  # cancel interrupts the wait
             return _Result(z, x, y, "failed", why="cancelled")
-    return _Result(z, x, y, "failed", why=f"{why} after {retries + 1} attempts")
+    # "lost": the last attempt could not even connect to a service that had answered (it went away)
+    return _Result(z, x, y, "lost" if connect_failed else "failed", why=f"{why} after {retries + 1} attempts")
 
 
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
@@ -643,9 +672,10 @@ def fetch_tiles(
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again.
 
     Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
-    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row, or
+    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row,
     when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
-    port) before the service answered once; everything fetched until then is kept (committed). A
+    port) before the service answered once, or when STOP_AFTER_LOST tiles in a row cannot connect
+    after it had answered (it went away mid-download); everything fetched until then is kept (committed). A
     tile set this call created that got no tile is removed again (report.discarded)."""
     started = time.perf_counter()
     tiles = list(tiles)
@@ -664,6 +694,8 @@ def fetch_tiles(
     answered = threading.Event()  # any HTTP response in this run: the service is reachable
     unreachable = 0
     unreachable_why = ""
+    lost = 0  # STOP_AFTER_LOST: tiles in a row that could not connect after the service had answered
+    lost_why = ""
     try:
         from ..wording import count
 
@@ -678,6 +710,7 @@ def fetch_tiles(
             elif item == "known-missing":
                 report.missing += 1
             elif item.status == "ok":
+                lost = 0
                 sink.put(item.z, item.x, item.y, item.data, item.kind)
                 report.fetched += 1
                 report.bytes += len(item.data)
@@ -696,6 +729,11 @@ def fetch_tiles(
                     unreachable += 1
                     unreachable_why = item.why
                     if unreachable >= STOP_AFTER_UNREACHABLE:
+                        stop.set()
+                elif item.status == "lost":
+                    lost += 1
+                    lost_why = item.why
+                    if lost >= STOP_AFTER_LOST:
                         stop.set()
             done += 1
             if since_commit >= 50:
@@ -724,6 +762,13 @@ def fetch_tiles(
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
                          f"Check the network connection (fetch-tiles needs the internet) and the URL{not_created}")
+    if lost >= STOP_AFTER_LOST and not report.cancelled:
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        left = len(tiles) - report.already - report.fetched - report.missing
+        raise FetchError(f"{service} stopped answering: the last {lost} tiles could not connect ({lost_why}); stopped. "
+                         f"The {report.fetched} tiles fetched this time are kept in {out}; run the same command "
+                         f"again to fetch the other {left}")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
