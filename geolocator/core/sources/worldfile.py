@@ -76,30 +76,9 @@ def foreign_world_files(image: Path) -> list[Path]:
     return found
 
 
-def _geotiff_georef(path: Path):
-    """(crs, transform) of a georeferenced TIFF, None when it has none or rasterio is missing."""
-    if path.suffix.lower() not in TIFF_SUFFIXES:
-        return None
-    try:
-        import rasterio
-    except ImportError:
-        return None
-    from .geotiff import open_quietly
-
-    try:
-        with open_quietly(rasterio, path) as ds:  # a TIFF without georeference is the answer None
-            if ds.crs is None or ds.transform.is_identity:
-                return None
-            return ds.crs, ds.transform, ds.width, ds.height
-    except Exception:  # noqa: BLE001 - unreadable: the caller reports the image as skipped
-        return None
-
-
-def _geotiff_gcps(path: Path):
-    """(gcps, crs) of a TIFF placed by ground control points alone (no geotransform): rasterio
-    GroundControlPoints and their CRS (None when the file names none); None for any other file, an
-    unreadable one, or without rasterio. The folder reader warps such a file north-up as
-    geotiff.cut_geotiff does when it is given alone (northup.north_up_copy with gcps)."""
+def _read_tiff_header(path: Path, read):
+    """read(dataset) of the TIFF `path` opened quietly with rasterio; None for another suffix,
+    without rasterio, or when the file cannot be read (the caller reports the image as skipped)."""
     if path.suffix.lower() not in TIFF_SUFFIXES:
         return None
     try:
@@ -110,12 +89,31 @@ def _geotiff_gcps(path: Path):
 
     try:
         with open_quietly(rasterio, path) as ds:
-            if not ds.transform.is_identity:
-                return None
-            gcps, crs = ds.gcps
-            return (gcps, crs if crs else None) if gcps else None
+            return read(ds)
     except Exception:  # noqa: BLE001 - unreadable: the caller reports the image as skipped
         return None
+
+
+def _geotiff_georef(path: Path):
+    """(crs, transform, width, height) of a georeferenced TIFF, None when it has none (a TIFF
+    without georeference is the answer None), is unreadable, or rasterio is missing."""
+    return _read_tiff_header(path, lambda ds: None if ds.crs is None or ds.transform.is_identity
+                             else (ds.crs, ds.transform, ds.width, ds.height))
+
+
+def _geotiff_gcps(path: Path):
+    """(gcps, crs) of a TIFF placed by ground control points alone (no geotransform): rasterio
+    GroundControlPoints and their CRS (None when the file names none); None for any other file, an
+    unreadable one, or without rasterio. The folder reader warps such a file north-up as
+    geotiff.cut_geotiff does when it is given alone (northup.north_up_copy with gcps)."""
+
+    def read(ds):
+        if not ds.transform.is_identity:
+            return None
+        gcps, crs = ds.gcps
+        return (gcps, crs if crs else None) if gcps else None
+
+    return _read_tiff_header(path, read)
 
 
 def _tiff_band_problems(path: Path) -> tuple[str | None, bool]:
