@@ -572,12 +572,14 @@ def test_sift_with_a_stop_count_verifies_a_new_candidate_as_a_fresh_verifier_doe
     assert [r.inliers for r in Verifier(VerifySettings(stop_inliers=20)).verify_photo(query, tiles, [0, 1, 2])] == [25, 2, 3]
 
 
-def test_a_learned_backend_verifies_most_alike_first_until_the_stop(tmp_path, monkeypatch):
+def _most_alike_world(tmp_path, monkeypatch, inliers, scores):
+    """Four tiles whose learned pairs give `inliers` and whose heading search scores `scores`
+    (tile -> mutual neighbours); returns (query, tiles, fakes, order: the tiles verified, in turn)."""
     query, tiles = _files(tmp_path, 4)
-    fakes = Fakes(monkeypatch, inliers=[50, 41, 40, 10])
+    fakes = Fakes(monkeypatch, inliers=inliers)
     order = []
     monkeypatch.setattr(learned, "headings_and_scores",
-                        lambda photo, targets: [(("view", int(t.points[0, 0])), {0: 1, 1: 7, 2: 7, 3: 9}[int(t.points[0, 0])])
+                        lambda photo, targets: [(("view", int(t.points[0, 0])), scores[int(t.points[0, 0])])
                                                 for t in targets])
 
     def pair(photo, target, settings, share, heading):
@@ -587,6 +589,11 @@ def test_a_learned_backend_verifies_most_alike_first_until_the_stop(tmp_path, mo
         return Verification(fakes.inliers[i])
 
     monkeypatch.setattr(learned, "verify_pair", pair)
+    return query, tiles, fakes, order
+
+
+def test_a_learned_backend_verifies_most_alike_first_until_the_stop(tmp_path, monkeypatch):
+    query, tiles, fakes, order = _most_alike_world(tmp_path, monkeypatch, [50, 41, 40, 10], {0: 1, 1: 7, 2: 7, 3: 9})
     v = Verifier(VerifySettings(matcher="xfeat"))  # stop at 40
     out = v.verify_photo(query, tiles, [0, 1, 2, 3])
     # by score: tile 3 (9), then 1 and 2 (7, the earlier first), then 0: tile 1's 41 >= 40 stops
@@ -609,18 +616,7 @@ def test_patience_verifies_only_the_most_alike_pairs_and_the_store_key_ignores_i
     """VerifySettings.patience (the second look's, session 20): at most that many pairs, most alike
     first; the others stay unverified (0 inliers), as after an early stop. It only chooses pairs, so
     the pair store's key is the same with or without it (a kept evaluation is reused)."""
-    query, tiles = _files(tmp_path, 4)
-    fakes = Fakes(monkeypatch, inliers=[50, 41, 30, 10])
-    order = []
-    monkeypatch.setattr(learned, "headings_and_scores",
-                        lambda photo, targets: [(("view", int(t.points[0, 0])), {0: 1, 1: 7, 2: 8, 3: 9}[int(t.points[0, 0])])
-                                                for t in targets])
-
-    def pair(photo, target, settings, share, heading):
-        order.append(int(target.points[0, 0]))
-        return Verification(fakes.inliers[int(target.points[0, 0])])
-
-    monkeypatch.setattr(learned, "verify_pair", pair)
+    query, tiles, _, order = _most_alike_world(tmp_path, monkeypatch, [50, 41, 30, 10], {0: 1, 1: 7, 2: 8, 3: 9})
     out = Verifier(VerifySettings(matcher="xfeat", patience=2)).verify_photo(query, tiles, [0, 1, 2, 3])
     # most alike: 3 (9), 2 (8); no clear match among them, and tiles 1 and 0 are never verified
     assert order == [3, 2] and [r.inliers for r in out] == [0, 0, 30, 10]
