@@ -76,6 +76,17 @@ def foreign_world_files(image: Path) -> list[Path]:
     return found
 
 
+def _north_up_tile(img: Path, rel: str, path: Path, crs, t, w: int, h: int) -> Tile:
+    """The Tile `rel` of the north-up raster `path` (the image `img` itself or its north-up copy):
+    its bounds from geotransform `t` (an affine.Affine) over w x h pixels in `crs`. Raises
+    InputError naming `img` when those corners do not map to longitude and latitude."""
+    try:
+        bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
+    except ValueError as exc:
+        raise InputError(img, str(exc)) from None
+    return Tile(id=rel, path=path, bounds=bounds, corners=corners)
+
+
 def _read_tiff_header(path: Path, read):
     """read(dataset) of the TIFF `path` opened quietly with rasterio; None for another suffix,
     without rasterio, or when the file cannot be read (the caller reports the image as skipped)."""
@@ -290,11 +301,7 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
             path = north_up_copy(img, gcp_crs if gcp_crs is not None else epsg, gcps=gcps)
             log.info("%s: placed by %d ground control points; warped north-up to %s", img, len(gcps), path)
             crs, t, w, h = _geotiff_georef(path)
-            try:
-                bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
-            except ValueError as exc:
-                raise InputError(img, str(exc)) from None
-            tiles.append(Tile(id=rel, path=path, bounds=bounds, corners=corners))
+            tiles.append(_north_up_tile(img, rel, path, crs, t, w, h))
             continue
         if georef is not None and world_path is not None:
             log.info("%s: has its own georeferencing; %s ignored (as GDAL does)", img, world_path.name)
@@ -317,11 +324,7 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                     path = north_up_copy(img, crs)
                     log.info("%s: not north-up; resampled north-up to %s", img, path)
                     t, w, h = _geotiff_georef(path)[1:]
-                try:
-                    bounds, corners = projected_box(t.c, t.f, t.c + t.a * w, t.f + t.e * h, crs)
-                except ValueError as exc:
-                    raise InputError(img, str(exc)) from None
-                tiles.append(Tile(id=rel, path=path, bounds=bounds, corners=corners))
+                tiles.append(_north_up_tile(img, rel, path, crs, t, w, h))
                 continue
             foreign = foreign_world_files(img)
             if foreign:
