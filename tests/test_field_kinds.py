@@ -182,7 +182,10 @@ def test_a_quarter_tile_photo_whose_metadata_says_so_is_not_placed_below_0_3(sce
     plain, known = scene["points"]["quarter.jpg"]["properties"], scene["points"]["quarter_height.jpg"]["properties"]
     assert _error(scene["points"]["quarter_height.jpg"], scene["truths"]["quarter_height.jpg"]) > 5.0, known
     assert plain["status"] == known["status"] == "retrieved", (plain, known)
-    assert known["confidence"] < 0.3 and plain["confidence"] > 0.3, (plain, known)  # a clear cosine win, either way
+    # the same cosine margin either way; since session 20 an unverified answer claims the share
+    # measured right at its margin (confidence_tables.unverified_share), so even the plain photo's
+    # clear-looking win claims under 0.3 (0.26 here: it is wrong), and the known-small one less still
+    assert known["confidence"] < plain["confidence"] <= RETRIEVED_CEILING and known["confidence"] < 0.3, (plain, known)
     assert known["confidence"] == pytest.approx(plain["confidence"] * SMALL_FOOTPRINT_CEILING / RETRIEVED_CEILING,
                                                 abs=2e-3), (plain, known)
 
