@@ -123,6 +123,23 @@ def test_heading_is_found(scene):
     assert abs(off) <= settings.heading_step_deg
 
 
+def test_given_headings_are_the_only_ones_tried(scene):
+    """Hypotheses.headings_deg (the known-pose ceiling, training/dense_pose_ceiling.py): exactly those
+    headings are tried, each template carries its own, and the photo's true heading among them wins on
+    the true tile; without them every settings.heading_step_deg is tried as before."""
+    ground, tiles = scene
+    photo = _photo(ground, (2 * TILE_PX + 50.0, 2 * TILE_PX + 50.0), 37.0, 120.0, 50.0)
+    settings = dense.DenseSettings()
+    ranker = dense.DenseRanker(tiles, settings)
+    given = dense.Hypotheses((37.0,), 55.0, (50.0,), headings_deg=(300.0, 120.0, 210.0))
+    hypotheses = dense.templates(photo, given, settings)
+    assert sorted(t.pose[1] for t in hypotheses) == [120.0, 210.0, 300.0]
+    _, chosen = dense.best_scores(hypotheses, [ranker.ground(12)], settings)[0]
+    assert chosen is not None and chosen.pose[1] == 120.0
+    every = dense.templates(photo, dense.Hypotheses((37.0,), 55.0, (50.0,)), settings)
+    assert len(every) == round(360 / settings.heading_step_deg)
+
+
 def test_flat_photo_gets_no_score(scene):
     """A featureless frame (a white wall, fog) has no template: NaN, never a score that orders."""
     _, tiles = scene

@@ -115,7 +115,24 @@ class StallMeter:
         self._last = now
 
 
-def stalls(steps: int | None, cache: Path | None, region: Path | None = None) -> dict:
+def answers_right(w) -> tuple[int, int]:
+    """(right, scored) over the app's listed answers: the answer's tile holds the photo's truth
+    (truth.csv scores only; the app never reads it to answer), as compare_matchers.py scores R@1."""
+    from geolocator.core.evaluate import positives
+
+    tiles = list(w.session.ws.tileset.tiles)
+    index = {t.id: i for i, t in enumerate(tiles)}
+    right = scored = 0
+    for pred in w.predictions.values():
+        if not pred.query.has_truth:
+            continue
+        scored += 1
+        right += bool(positives(pred.query, tiles)[index[pred.top.tile.id]])
+    return right, scored
+
+
+def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
+           phases: tuple[str, ...] = ("open", "adapt")) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -141,13 +158,15 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None) ->
     w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
     w.map_view.loadFinished.connect(lambda ok: setattr(meter, "last_event", "map page loaded"))
     w.runner.started.connect(lambda job: setattr(meter, "last_event", f"started {job.title}"))
-    plan = iter(["open", "adapt", None])
+    plan = iter([*phases, None])
+    scores: dict[str, tuple[int, int]] = {}
     state = {"t": 0.0, "phase": None}
 
     def next_phase() -> None:
         if state["phase"] is not None:
             times[state["phase"]] = time.perf_counter() - state["t"]
             cpu[state["phase"]] = time.process_time() - state["cpu"]
+            scores[state["phase"]] = answers_right(w)
         phase = next(plan)
         state["phase"], state["t"], state["cpu"] = phase, time.perf_counter(), time.process_time()
         if phase is None:
@@ -178,6 +197,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None) ->
     return {
         "times": times,
         "cpu": cpu,
+        "scores": scores,
         "gaps": meter.gaps,
         "n_queries": len(w.queries),
         "n_tiles": w.tileset_len,
@@ -195,6 +215,9 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=None, help="feature cache (default: a fresh one, a cold start)")
     ap.add_argument("--region", type=Path, default=None,
                     help="open this region folder instead of the bundled demo (a quick run)")
+    ap.add_argument("--phases", default="open,adapt",
+                    help="comma-separated phases to run: open (locate every photo), adapt (the Adapt button)")
+    ap.add_argument("--skip-window", action="store_true", help="do not time the window's first showing")
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
@@ -203,25 +226,32 @@ def main() -> int:
 
     print(f"# bench_gui  ({platform.platform()}, {os.cpu_count()} CPUs, Qt platform {args.platform}, "
           f"load average {os.getloadavg()[0]:.1f}: the machine is shared, stalls grow with its load)")
-    ttw = time_to_window(args.runs, env)
-    secs = [t for t, _ in ttw]
-    print(f"time to visible window: median {statistics.median(secs):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
-          f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
+    if not args.skip_window:
+        ttw = time_to_window(args.runs, env)
+        secs = [t for t, _ in ttw]
+        print(f"time to visible window: median {statistics.median(secs):.2f} s "
+              f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
+              f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache, args.region)
+    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")))
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}")
-    print(f"{'phase':<8} {'seconds':>8} {'CPU s':>7} {'s/photo':>8} {'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} "
-          f"{'stalls>50ms':>11}")
+    print(f"{'phase':<8} {'seconds':>8} {'CPU s':>7} {'s/photo':>8} {'CPU s/photo':>11} {'R@1 of answers':>15} "
+          f"{'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} {'stalls>50ms':>11}")
     for phase, gaps in r["gaps"].items():
         if not gaps:
             continue
         gs = sorted(gaps)
         p99 = gs[min(len(gs) - 1, int(0.99 * len(gs)))]
         wall = r["times"].get(phase, 0)
-        print(f"{phase:<8} {wall:8.1f} {r['cpu'].get(phase, 0):7.1f} {wall / max(1, r['n_queries']):8.2f} {len(gs):6d} "
+        n = max(1, r["n_queries"])
+        right, scored = r["scores"].get(phase, (0, 0))
+        r1 = f"{100 * right / scored:.1f} ({right}/{scored})" if scored else "no truth"
+        print(f"{phase:<8} {wall:8.1f} {r['cpu'].get(phase, 0):7.1f} {wall / n:8.2f} {r['cpu'].get(phase, 0) / n:11.2f} "
+              f"{r1:>15} {len(gs):6d} "
               f"{max(gs):17.0f} {p99:7.0f} {sum(g > 50 for g in gs):11d}")
+    if "adapt" not in r["gaps"]:
+        return 0
     adapt = max(r["gaps"].get("adapt") or [0])
     print(f"longest stall while adapting: {adapt:.0f} ms   goal <= 100 ms -> {'MET' if adapt <= 100 else 'NOT MET'}")
     return 0

@@ -171,11 +171,14 @@ class Template:
 @dataclass(frozen=True)
 class Hypotheses:
     """The poses a photo is tried at: tilts off nadir (degrees), the lens (degrees across the long
-    side), ground widths across the photo's centre row (metres); every heading is tried."""
+    side), ground widths across the photo's centre row (metres), and the headings (degrees clockwise
+    from north): None, every DenseSettings.heading_step_deg (what the pipeline does: a recorded yaw
+    can be 180 deg off); given, only those (training/dense_pose_ceiling.py's known-pose ceiling)."""
 
     tilts_deg: tuple[float, ...]
     hfov_deg: float
     widths_m: tuple[float, ...]
+    headings_deg: tuple[float, ...] | None = None
 
 
 # What a photo's metadata gives is trusted to this factor either way: the take-off point's height
@@ -204,7 +207,8 @@ def hypotheses_for(outline, tile_edge_m: float, settings: DenseSettings) -> Hypo
 
 def templates(photo: np.ndarray, poses: Hypotheses, settings: DenseSettings) -> list[Template]:
     """The photo (grey (H, W), any size) turned north-up on the ground under every pose of `poses`
-    (tilts x widths x headings every settings.heading_step_deg), at settings.metres_per_px.
+    (tilts x widths x headings: poses.headings_deg, else every settings.heading_step_deg), at
+    settings.metres_per_px.
     Hypotheses whose ground would exceed the far limit only keep ground within it; ones left with
     fewer than 64 pixels, or featureless (MIN_TEXTURE), are skipped."""
     import cv2
@@ -224,7 +228,8 @@ def templates(photo: np.ndarray, poses: Hypotheses, settings: DenseSettings) -> 
     reach = 2 * int(math.ceil(2 * settings.smooth_px)) + 3  # Sobel's 1 px and the smoothing's 2 sigma, each side
     erode = np.ones((reach, reach), np.uint8)
     out = []
-    headings = np.arange(0.0, 360.0, settings.heading_step_deg)
+    headings = (np.arange(0.0, 360.0, settings.heading_step_deg) if poses.headings_deg is None
+                else np.asarray(poses.headings_deg, float))
     for width_m in poses.widths_m:
         # anti-alias once per width: about half a template pixel of the photo, in photo pixels
         blurred = cv2.GaussianBlur(grey, (0, 0), max(0.5, 0.5 * (w / width_m) * mpp))
