@@ -785,7 +785,7 @@ def cmd_fetch_tiles(args) -> int:
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
-                                   max_tiles=args.max_tiles, progress=progress)
+                                   max_tiles=args.max_tiles, progress=progress, verify=args.verify)
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -798,6 +798,11 @@ def cmd_fetch_tiles(args) -> int:
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "
           f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
           f"{len(report.failed)} failed")
+    if report.damaged:  # stored by an earlier run (before tiles were checked on arrival) but not whole
+        first, why = next(iter(report.damaged.items()))
+        log.warning("%s stored earlier %s damaged and %s asked for again (tile %s: %s)",
+                    _count(len(report.damaged), "tile"), "was" if len(report.damaged) == 1 else "were",
+                    "was" if len(report.damaged) == 1 else "were", first, why)
     for key, why in list(report.failed.items())[:10]:
         log.warning("tile %s: %s", key, why)
     if report.failed:
@@ -926,6 +931,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse areas needing more tiles than this (default 10,000)")
     p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")
     p.add_argument("--retries", type=_whole_number(0), default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
+    p.add_argument("--verify", action="store_true",
+                   help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
+                        "only a stored tile that does not end as a whole image is checked: no decode)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 
