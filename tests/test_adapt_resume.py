@@ -155,3 +155,36 @@ def test_the_workspace_resumes_an_adaptation_cancelled_in_the_app(tmp_path):
     assert said[0] == "resuming at round 4 of 5 (saved by an interrupted run)"
     assert len(said) == 1 + 4  # steps 7 to 10
     assert _same_weights(whole, resumed) and resumed.card["resumed_at_round"] == 4
+
+
+def test_checkpoints_of_runs_never_resumed_do_not_pile_up(problem, tmp_path):
+    """Runs cancelled and never run again with the same inputs (other photos, another seed) leave
+    ~3x an adapter each; the folder keeps the newest KEEP_RUNS, and a killed write's old temporary
+    file goes. Fails before the tidy-up (6 checkpoints stayed)."""
+    import time
+
+    from geolocator.core.adapt import resume
+
+    tiles, photos, _ = problem
+    for seed in range(5):
+        _interrupted(tiles, photos, tmp_path, "best", 10, 3, resume_facts=f"another run {seed}")
+    stale = tmp_path / ".abc.safetensors.x.tmp"
+    stale.write_bytes(b"half")
+    old = time.time() - 2 * resume.STALE_TMP_S
+    os.utime(stale, (old, old))
+    for p in sorted(tmp_path.glob("*.safetensors")):
+        os.utime(p, (old, old))
+    events = []
+    token = CancelToken()
+
+    def progress(event):
+        events.append(event)
+        if event.step >= 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        adapt(tiles, photos[::-1].copy(), mode="best", steps=10, seed=9, device="cpu", resume_dir=tmp_path,
+              progress=progress, cancel=token)
+    kept = list(tmp_path.glob("*.safetensors"))
+    assert len(kept) == resume.KEEP_RUNS and not stale.exists()
+    assert max(kept, key=lambda p: p.stat().st_mtime).stat().st_mtime > old + 1  # the new run's is kept

@@ -17,7 +17,8 @@ geometric anchors, every hyper-parameter, the seed, the device type and the call
 (the backbone's signature). A checkpoint of another key is never read. The file is written to a
 temporary name and renamed into place (outputs.write_atomic), so a kill while writing leaves the
 previous round's file; a file that does not load, or whose card or tensors do not fit this run, is
-ignored with one warning and the run starts over. A finished run removes its checkpoint.
+ignored with one warning and the run starts over. A finished run removes its checkpoint; the
+folder keeps the checkpoints of KEEP_RUNS runs at most (`tidy`).
 
 Resuming gives the same adapter as an uninterrupted run (bit for bit on the CPU): the state saved is
 exactly what the next round starts from, and the next round recomputes its E-step from it.
@@ -82,6 +83,7 @@ def save_state(folder: Path | str, key: str, *, step: int, round_done: int, roun
             "round": int(round_done), "rounds": int(rounds), "param_groups": opt_state["param_groups"],
             "scheduler": sched_state, "metrics": metrics}
     text = json.dumps(card, sort_keys=True)
+    tidy(folder, keep=key)
     try:
         write_atomic(path, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "card": text}))
         write_atomic(path.with_name(path.name + ".json"),
@@ -165,6 +167,34 @@ def _read(path: Path) -> tuple[dict, dict]:
 
 def _copy(state: dict) -> dict:
     return {k: v.clone() for k, v in state.items()}
+
+
+KEEP_RUNS = 4  # checkpoints of this many runs at most (the newest); each is ~3x the adapter (AdamW's moments)
+STALE_TMP_S = 3600.0  # a temporary file this old is a write that was killed
+
+
+def tidy(folder: Path | str, keep: str, now: float | None = None) -> None:
+    """Bound the folder: keep the checkpoint of run `keep` and the newest KEEP_RUNS - 1 others (by
+    modification time: runs interrupted and never run again with the same inputs, e.g. other
+    photos, are never resumed), and remove temporary files older than STALE_TMP_S seconds."""
+    import time
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    now = time.time() if now is None else now
+    others = []
+    for p in folder.iterdir():
+        try:
+            if p.name.endswith(".tmp"):
+                if now - p.stat().st_mtime > STALE_TMP_S:
+                    p.unlink(missing_ok=True)
+            elif p.suffix == ".safetensors" and p.stem != keep:
+                others.append((p.stat().st_mtime, p))
+        except OSError:
+            continue
+    for _, p in sorted(others, reverse=True)[KEEP_RUNS - 1:]:
+        remove(folder, p.stem)
 
 
 def remove(folder: Path | str, key: str) -> None:
