@@ -590,11 +590,13 @@ class MainWindow(QMainWindow):
         ask_and_fetch(self, drawn=area)
 
     def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None,
-                     tms: bool | None = None, ask_crs: bool = False) -> Job:
+                     tms: bool | None = None, ask_crs: bool = False, notes=()) -> Job:
         """Open `path` as the tile set (in the background). `ask_crs`: when it has no coordinate system,
         ask for it in the Coordinate system box and open it again (_crs_or_error); otherwise (the
         command line, `--screenshot`) the error says where to give it. `tms`: a z/x/y folder's row
-        order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py)."""
+        order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py).
+        `notes`: (level, text, details) of the work that made the file (Get Imagery's failed tiles),
+        shown in the message bar with the opening's own, never replaced by them."""
         path = Path(path)
         queries = list(self.queries.values())
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
@@ -617,12 +619,12 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
-            notes = [self._skipped_message(opened.skipped)] if opened.skipped else []
+            said = list(notes) + ([self._skipped_message(opened.skipped)] if opened.skipped else [])
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
-                notes.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
-            self._show_results(opened.results, notes)
+                said.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
+            self._show_results(opened.results, said)
 
         if self.tileset_path is None:
             waiting = "  (after loading the model)" if self.runner.busy else ""

@@ -68,6 +68,20 @@ class FetchError(GeolocatorError):
     """A fetch that cannot start (bad template, area, too many tiles) or a service that refuses."""
 
 
+class ServiceLost(FetchError):
+    """The service stopped answering mid-download (STOP_AFTER_LOST tiles in a row could not connect
+    after it had answered). The facts travel with it so the app words how to resume with its own
+    controls (gui/warnings_log.app_error_wording), the CLI with the same command: `service` (its
+    name and host), `lost` (tiles in a row), `why` (the last error), `fetched` (tiles stored by this
+    run), `left` (tiles of the area still not stored), `out` (where the tiles are kept)."""
+
+    def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path) -> None:
+        self.service, self.lost, self.why, self.fetched, self.left, self.out = service, lost, why, fetched, left, Path(out)
+        super().__init__(f"{service} stopped answering: the last {lost} tiles could not connect ({why}); stopped. "
+                         f"The {fetched} tiles fetched this time are kept in {out}; run the same command "
+                         f"again to fetch the other {left}")
+
+
 class TooManyTiles(FetchError):
     """More tiles than the limit (`count` at `zoom`, `limit`): the facts travel with it so that the app
     words it for its own controls (gui/warnings_log.app_error_wording), the CLI for --max-tiles."""
@@ -828,9 +842,7 @@ def fetch_tiles(
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         left = len(tiles) - report.already - report.fetched - report.missing
-        raise FetchError(f"{service} stopped answering: the last {lost} tiles could not connect ({lost_why}); stopped. "
-                         f"The {report.fetched} tiles fetched this time are kept in {out}; run the same command "
-                         f"again to fetch the other {left}")
+        raise ServiceLost(service, lost, lost_why, report.fetched, left, out)
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
