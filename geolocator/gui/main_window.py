@@ -469,9 +469,9 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        kept = (" Photos already verified are kept: locating again (add the photos again, or Adapt) resumes"
-                " where it stopped."
-                if self.session.ws.settings.use_cache else "")  # core/pair_store.py
+        kept = (" Photos already verified and an adaptation's finished rounds are kept: locating again (add the"
+                " photos again, or Adapt) resumes where it stopped."
+                if self.session.ws.settings.use_cache else "")  # core/pair_store.py, core/adapt/resume.py
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 
     def _on_job_error(self, exc: BaseException, tb: str) -> None:
@@ -730,6 +730,11 @@ class MainWindow(QMainWindow):
                         f"{self.scratch_adapter_dir}, not saved with your adapters).", "")
             else:
                 note = ("info", "Adapted to this region; the adapter is saved for this tile set.", "")
+            card = getattr(self.session.ws.adapter, "card", None) or {}
+            if card.get("resumed_at_round"):  # core/adapt/resume.py: an interrupted adaptation continued
+                note = (note[0], f"{note[1]} It continued at round {card['resumed_at_round']} of "
+                                 f"{card.get('hyper_parameters', {}).get('rounds', '?')}, where an interrupted "
+                                 "adaptation had stopped.", note[2])
             self._show_results(results, [note])
 
         planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)
