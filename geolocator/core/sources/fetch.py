@@ -76,7 +76,8 @@ class ServiceLost(FetchError):
     run), `left` (tiles of the area still not stored), `out` (where the tiles are kept)."""
 
     def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path) -> None:
-        self.service, self.lost, self.why, self.fetched, self.left, self.out = service, lost, why, fetched, left, Path(out)
+        self.service, self.lost, self.why = service, lost, why
+        self.fetched, self.left, self.out = fetched, left, Path(out)
         super().__init__(f"{service} stopped answering: the last {lost} tiles could not connect ({why}); stopped. "
                          f"The {fetched} tiles fetched this time are kept in {out}; run the same command "
                          f"again to fetch the other {left}")
