@@ -657,7 +657,7 @@ def test_fetch_tiles_unreachable_stops_after_three(monkeypatch):
         F.fetch_tiles(F.TileTemplate("http://h.org:8/{z}/{x}/{y}", name="Prov"), tiles, "o", client=client,
                       concurrency=1)
     assert str(e.value) == ("Prov (h.org:8): cannot connect for the first 3 tiles (ConnectError: no route); stopped. "
-                            "Check the network connection (fetch-tiles needs the internet) and the URL")
+                            "Check the network connection (fetching tiles needs the internet) and the URL")
     assert len(client.urls) == 3
     client = _Client([httpx.ConnectError("no route", request=req)] * 6)
     with pytest.raises(F.FetchError, match=r"^h\.org:8: cannot connect for the first 3 tiles"):

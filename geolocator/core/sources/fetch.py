@@ -838,7 +838,7 @@ def fetch_tiles(
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
-                         f"Check the network connection (fetch-tiles needs the internet) and the URL{not_created}")
+                         f"Check the network connection (fetching tiles needs the internet) and the URL{not_created}")
     if lost >= STOP_AFTER_LOST and not report.cancelled:
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
