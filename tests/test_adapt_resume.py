@@ -188,3 +188,24 @@ def test_checkpoints_of_runs_never_resumed_do_not_pile_up(problem, tmp_path):
     kept = list(tmp_path.glob("*.safetensors"))
     assert len(kept) == resume.KEEP_RUNS and not stale.exists()
     assert max(kept, key=lambda p: p.stat().st_mtime).stat().st_mtime > old + 1  # the new run's is kept
+
+
+def test_a_cache_that_cannot_be_written_is_said_once_and_training_goes_on(problem, tmp_path, monkeypatch, caplog):
+    """A full disk or a read-only cache: the adapter is trained as without checkpoints, and the
+    failed write is said once, not once per round (4 warnings before)."""
+    import logging
+
+    from geolocator.core import outputs
+
+    tiles, photos, _ = problem
+    whole = adapt(tiles, photos, mode="best", steps=10, seed=3, device="cpu")
+
+    def full(path, write):
+        raise outputs.OutputError(path, "could not write: no space left on the disk")
+
+    monkeypatch.setattr(outputs, "write_atomic", full)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        again = adapt(tiles, photos, mode="best", steps=10, seed=3, device="cpu", resume_dir=tmp_path)
+    said = [r.getMessage() for r in caplog.records if "checkpoint cannot be written" in r.getMessage()]
+    assert len(said) == 1 and "no space left" in said[0], said
+    assert _same_weights(whole, again)

@@ -221,8 +221,9 @@ def adapt(
         emit(progress, ProgressEvent("adapt", step, config.steps, f"{config.mode} step {step}/{config.steps}",
                                      clock.eta(step - start), metrics))
         if key is not None and step % every == 0 and step < config.steps:
-            resume.save_state(resume_dir, key, step=step, round_done=step // every, rounds=rounds, model=model,
-                              scale=scale, opt=opt, sched=sched, gen=gen, metrics=metrics)
+            if resume.save_state(resume_dir, key, step=step, round_done=step // every, rounds=rounds, model=model,
+                                 scale=scale, opt=opt, sched=sched, gen=gen, metrics=metrics) is None:
+                key = None  # it cannot be written (said once): train on without checkpoints
         check(cancel)  # between steps: the caller gets Cancelled and no adapter at all (the checkpoint stays)
 
     model.eval()
