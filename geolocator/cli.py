@@ -701,7 +701,15 @@ def cmd_cache(args) -> int:
 
     from .core.cache import default_cache_root
     from .core.sources.worldfile import northup_cache_dir
-    from .core.store_prune import DAY_S, list_northup_copies, list_stores, prune_northup_copies, prune_stores
+    from .core.store_prune import (
+        DAY_S,
+        list_adapt_checkpoints,
+        list_northup_copies,
+        list_stores,
+        prune_adapt_checkpoints,
+        prune_northup_copies,
+        prune_stores,
+    )
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
     northup = northup_cache_dir()
@@ -709,11 +717,16 @@ def cmd_cache(args) -> int:
     def copies(n):
         return _count(n, "north-up copy", "north-up copies")
 
+    def checkpoints(n):
+        return _count(n, "checkpoint") + " of interrupted adaptations"
+
     if args.prune is not None:
         had_copies = bool(list_northup_copies(northup))  # most users have none: then no line of them
         pruned = [(lambda n: _count(n, "feature store"), root / "stores", prune_stores(root, args.prune))]
         if had_copies:
             pruned.append((copies, northup, prune_northup_copies(northup, args.prune)))
+        if list_adapt_checkpoints(root):  # adaptations interrupted (core/adapt/resume.py): most users have none
+            pruned.append((checkpoints, root / "adapt-resume", prune_adapt_checkpoints(root, args.prune)))
         for counted, folder, (removed, busy) in pruned:
             for info in removed:
                 print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
@@ -742,6 +755,11 @@ def cmd_cache(args) -> int:
         show(northup_copies)
         print(f"{copies(len(northup_copies))} of rotated, flipped or GCP-placed rasters, "
               f"{_megabytes(sum(i.bytes for i in northup_copies))}, in {northup}{hint}")
+    resume_points = list_adapt_checkpoints(root)
+    if resume_points:  # core/adapt/resume.py
+        show(resume_points)
+        print(f"{checkpoints(len(resume_points))} (an adaptation run again resumes from its own), "
+              f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / 'adapt-resume'}{hint}")
     return 0
 
 
@@ -785,7 +803,7 @@ def cmd_fetch_tiles(args) -> int:
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
-                                   max_tiles=args.max_tiles, progress=progress)
+                                   max_tiles=args.max_tiles, progress=progress, verify=args.verify)
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -798,6 +816,11 @@ def cmd_fetch_tiles(args) -> int:
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "
           f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
           f"{len(report.failed)} failed")
+    if report.damaged:  # stored by an earlier run (before tiles were checked on arrival) but not whole
+        first, why = next(iter(report.damaged.items()))
+        log.warning("%s stored earlier %s damaged and %s asked for again (tile %s: %s)",
+                    _count(len(report.damaged), "tile"), "was" if len(report.damaged) == 1 else "were",
+                    "was" if len(report.damaged) == 1 else "were", first, why)
     for key, why in list(report.failed.items())[:10]:
         log.warning("tile %s: %s", key, why)
     if report.failed:
@@ -926,15 +949,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse areas needing more tiles than this (default 10,000)")
     p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")
     p.add_argument("--retries", type=_whole_number(0), default=5, help="retries of a tile on 429/5xx/network errors (default 5)")
+    p.add_argument("--verify", action="store_true",
+                   help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
+                        "only a stored tile that does not end as a whole image is checked: no decode)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 
     p = sub.add_parser("cache", help="list the feature stores in the cache, or remove the ones not used lately",
                        description="Each tile set (and backbone) has a feature store under <cache>/stores/; a tile "
                        "set that changed leaves its old store behind. A rotated, flipped or GCP-placed raster "
-                       "is read from a north-up copy in the north-up cache, as large as the raster. Lists "
-                       "both with their size and when each was last used; --prune DAYS removes those not "
-                       "used for DAYS days, never one in use.")
+                       "is read from a north-up copy in the north-up cache, as large as the raster. An "
+                       "interrupted adaptation leaves a checkpoint to resume from in <cache>/adapt-resume/. "
+                       "Lists them with their size and when each was last used; --prune DAYS removes those "
+                       "not used for DAYS days, never a store or copy in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
     p.add_argument("--prune", type=float, metavar="DAYS",
                    help="remove the stores and north-up copies not used for this many days (0: every one not in use)")

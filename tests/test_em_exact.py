@@ -347,7 +347,7 @@ def test_adapt_wires_config_seed_views_centring_and_card(monkeypatch):
     tiles, photos = _tiny()
     seen = {}
 
-    def fake_best(model, scale, opt, sched, t, q, cfg, gen, a):
+    def fake_best(model, scale, opt, sched, t, q, cfg, gen, a, start=0):
         seen.update(model=model, scale=scale, opt=opt, sched=sched, t=t, q=q, cfg=cfg, gen=gen, a=a)
         yield {"loss": 1.0}
         yield {"loss": 0.5}
@@ -400,7 +400,7 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
     tiles, photos = _tiny()
     seen = {}
 
-    def fake_paper(model, scale, opt, sched, t, q, cfg, gen):
+    def fake_paper(model, scale, opt, sched, t, q, cfg, gen, start=0):
         seen.update(model=model, scale=scale, opt=opt, sched=sched, t=t, q=q, cfg=cfg, gen=gen)
         for i in range(cfg.steps):
             yield {"i": i}
@@ -437,7 +437,7 @@ def test_adapt_paper_mode_cancel_and_the_callers_rng(monkeypatch):
 def test_adapt_passes_the_clock_s_eta_on_and_rounds_train_seconds_to_the_millisecond(monkeypatch):
     tiles, photos = _tiny()
 
-    def fake_paper(model, scale, opt, sched, t, q, cfg, gen):
+    def fake_paper(model, scale, opt, sched, t, q, cfg, gen, start=0):
         for i in range(cfg.steps):
             yield {"i": i}
 

@@ -477,6 +477,19 @@ def test_retry_after_exact(monkeypatch):
 
 # ---- many requests --------------------------------------------------------------------------------------
 
+def _whole_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+_WHOLE_PNG = _whole_png()
+
+
 class _Sink:
     def __init__(self, have=(), missing=()):
         self.have, self.missing_ = set(have), set(missing)
@@ -487,6 +500,9 @@ class _Sink:
 
     def known_missing(self, z, x, y):
         return (z, x, y) in self.missing_
+
+    def stored(self, z, x, y):  # a whole image for a tile it has (fetch re-checks stored tiles' ends)
+        return _WHOLE_PNG if (z, x, y) in self.have else None
 
     def put(self, z, x, y, data, kind):
         self.log.append(("put", z, x, y, data, kind))
@@ -641,7 +657,7 @@ def test_fetch_tiles_unreachable_stops_after_three(monkeypatch):
         F.fetch_tiles(F.TileTemplate("http://h.org:8/{z}/{x}/{y}", name="Prov"), tiles, "o", client=client,
                       concurrency=1)
     assert str(e.value) == ("Prov (h.org:8): cannot connect for the first 3 tiles (ConnectError: no route); stopped. "
-                            "Check the network connection (fetch-tiles needs the internet) and the URL")
+                            "Check the network connection (fetching tiles needs the internet) and the URL")
     assert len(client.urls) == 3
     client = _Client([httpx.ConnectError("no route", request=req)] * 6)
     with pytest.raises(F.FetchError, match=r"^h\.org:8: cannot connect for the first 3 tiles"):

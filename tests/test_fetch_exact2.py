@@ -54,6 +54,9 @@ class _Sink:
     def has(self, z, x, y):
         return False
 
+    def stored(self, z, x, y):
+        return None
+
     def known_missing(self, z, x, y):
         return (z, x, y) in self.missing_
 

@@ -881,6 +881,10 @@ class Workspace:
 
         Raises OutputError before any training when the destination cannot be written (every
         caller, CLI and app, gets the check here); AdapterNotSaved when the save fails after it.
+
+        With the cache on, the EM training state is saved in `<cache>/adapt-resume/` at the end of
+        each round (adapt/resume.py): a run killed, closed or cancelled continues from there when
+        run again with the same photos, tiles, settings and seed, to the same adapter.
         """
         from .adapt import adapt as run_adaptation
         from .outputs import check_writable
@@ -919,6 +923,9 @@ class Workspace:
             progress=progress,
             cancel=cancel,
             anchors=anchors if pool is None else pool_anchors,
+            # an interrupted run (killed, closed, cancelled) continues from its last EM round
+            resume_dir=self.cache.root / "adapt-resume" if self.settings.use_cache else None,
+            resume_facts=f"{getattr(self.backbone, 'signature', self.backbone.name)}|{self.settings.pooling}",
         )
         b = self.backbone
         card = {

@@ -785,6 +785,7 @@ class Verifier:
         self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
         self._described_bytes = 0
         self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
+        self._mosaic_said: set[str] = set()  # mosaic failures already warned of (one line per damaged tile)
         # tile key -> whether its pixels are replicated (VerifySettings.deblock); and per tile
         # sequence, whether a sample of it shows any replication at all
         self._replicated: dict[tuple, bool] = {}
@@ -919,8 +920,11 @@ class Verifier:
                     self._stored_mosaic(members, ring, described, smooth=smooth)
                 self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
             except _tile_errors() as exc:  # a broken or odd neighbour: the tile alone, as without mosaics
-                log.warning("mosaic around tile %s: %s: %s; the tile is matched alone",
-                            tile.path, type(exc).__name__, exc)
+                problem = f"{type(exc).__name__}: {exc}"  # names the damaged file: said once, not per mosaic
+                if problem not in self._mosaic_said:
+                    self._mosaic_said.add(problem)
+                    log.warning("mosaic around tile %s: %s; the tile is matched alone (and every other tile "
+                                "beside it; said once)", tile.path, problem)
                 self._mosaics[key] = (plain, None, tile.bounds)
         return self._mosaics[key]
 

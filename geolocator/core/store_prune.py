@@ -255,6 +255,58 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     return removed, busy
 
 
+# --- Checkpoints of interrupted adaptations (core/adapt/resume.py) -------------------------------
+#
+# `<cache>/adapt-resume/<key>.safetensors` (+ its `.json` card): the training state of an adaptation
+# killed, closed or cancelled, rewritten at the end of each round while it runs and removed when it
+# finishes. Its mtime is its last use. resume.tidy already keeps the newest few; these let `geolocator
+# cache` show them and --prune remove old ones (a run now adapting rewrites its own within a round,
+# and one removed under it only loses its resume point).
+
+ADAPT_RESUME = "adapt-resume"
+
+
+def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
+    """The adaptation checkpoints under `cache_root`/adapt-resume, least recently used first ([]
+    without any): path the .safetensors file, bytes with its card, last_used its mtime, in_use False."""
+    folder = Path(cache_root) / ADAPT_RESUME
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob("*.safetensors"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        try:
+            card = path.with_name(path.name + ".json").stat().st_size
+        except OSError:
+            card = 0
+        found.append(StoreInfo(path, st.st_size + card, st.st_mtime, False))
+    return sorted(found, key=lambda s: (s.last_used, s.path.name))
+
+
+def prune_adapt_checkpoints(cache_root: Path, days: float,
+                            now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
+    """Remove the adaptation checkpoints (and their cards) last written more than `days` days (>= 0)
+    before `now`. Returns (removed, kept: could not be removed). Raises ValueError for negative days."""
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    now = time.time() if now is None else now
+    removed, kept = [], []
+    for info in list_adapt_checkpoints(cache_root):
+        if info.last_used > now - days * DAY_S:
+            continue
+        try:
+            info.path.unlink(missing_ok=True)
+            info.path.with_name(info.path.name + ".json").unlink(missing_ok=True)
+        except OSError:
+            kept.append(info)
+            continue
+        removed.append(info)
+    return removed, kept
+
+
 def prune_preview(cache_root: Path, northup_folder: Path, days: float,
                   now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
     """What prune_stores(cache_root, days) and prune_northup_copies(northup_folder, days) would

@@ -261,6 +261,32 @@ def run_plan(plan: F.FetchPlan):
     return job
 
 
+def fetch_notes(report: F.FetchReport, out: Path) -> list[tuple[str, str, str]]:
+    """What a fetch that ended with tiles says beside the tile set it opens: (level, text, details)
+    for tiles that failed or are missing (what happened, what is kept, how to get the rest) and for
+    damaged tiles of an earlier run fetched again; [] when every tile came whole."""
+    from ..core.wording import count
+
+    notes = []
+    if report.failed:
+        first = next(iter(report.failed.values()))
+        notes.append((
+            "warning",
+            f"{count(len(report.failed), 'tile')} of {report.requested:,} could not be fetched ({first}"
+            f"{'' if len(report.failed) == 1 else '; Details… lists each'}). The {report.fetched + report.already:,} "
+            f"tiles that came are kept in {out} and opened; the map has gaps where the others are. Choose "
+            "File → Get Imagery for This Area… with the same area and file to fetch only the ones missing.",
+            "\n".join(f"{k}: {why}" for k, why in report.failed.items())))
+    if report.missing:
+        notes.append(("info", f"{count(report.missing, 'tile')} of the area the server does not have (HTTP 404): "
+                              "not asked for again.", ""))
+    if report.damaged:
+        notes.append(("info", f"{count(len(report.damaged), 'tile')} stored by an earlier fetch "
+                              f"{'was' if len(report.damaged) == 1 else 'were'} cut short or damaged and fetched again.",
+                      "\n".join(f"{k}: {why}" for k, why in report.damaged.items())))
+    return notes
+
+
 def start_fetch(window, plan: F.FetchPlan):
     """Fetch in the window's worker thread; when done, open the result as the tile set."""
     from .workers import Job
@@ -273,12 +299,7 @@ def start_fetch(window, plan: F.FetchPlan):
                                             + (f"; {plan.out.name} was not created." if report.discarded else "."),
                                             "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
             return
-        if report.failed or report.missing:
-            window.message_bar.show_message(
-                "warning", f"{count(report.fetched, 'tile')} fetched; {report.missing:,} missing on the server, "
-                           f"{len(report.failed):,} failed (fetch again to retry them).",
-                "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
-        window.open_tileset(plan.out)
+        window.open_tileset(plan.out, notes=fetch_notes(report, plan.out))
 
     def cancelled() -> None:
         if not plan.out.exists():  # cancelled before any tile came: fetch_tiles removed the empty file

@@ -469,9 +469,9 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        kept = (" Photos already verified are kept: locating again (add the photos again, or Adapt) resumes"
-                " where it stopped."
-                if self.session.ws.settings.use_cache else "")  # core/pair_store.py
+        kept = (" Photos already verified and an adaptation's finished rounds are kept: locating again (add the"
+                " photos again, or Adapt) resumes where it stopped."
+                if self.session.ws.settings.use_cache else "")  # core/pair_store.py, core/adapt/resume.py
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 
     def _on_job_error(self, exc: BaseException, tb: str) -> None:
@@ -590,11 +590,13 @@ class MainWindow(QMainWindow):
         ask_and_fetch(self, drawn=area)
 
     def open_tileset(self, path: Path, *, epsg=None, tile_size_m=None, overlap: float = 0.0, zoom=None,
-                     tms: bool | None = None, ask_crs: bool = False) -> Job:
+                     tms: bool | None = None, ask_crs: bool = False, notes=()) -> Job:
         """Open `path` as the tile set (in the background). `ask_crs`: when it has no coordinate system,
         ask for it in the Coordinate system box and open it again (_crs_or_error); otherwise (the
         command line, `--screenshot`) the error says where to give it. `tms`: a z/x/y folder's row
-        order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py)."""
+        order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py).
+        `notes`: (level, text, details) of the work that made the file (Get Imagery's failed tiles),
+        shown in the message bar with the opening's own, never replaced by them."""
         path = Path(path)
         queries = list(self.queries.values())
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
@@ -617,12 +619,12 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
-            notes = [self._skipped_message(opened.skipped)] if opened.skipped else []
+            said = list(notes) + ([self._skipped_message(opened.skipped)] if opened.skipped else [])
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
-                notes.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
-            self._show_results(opened.results, notes)
+                said.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
+            self._show_results(opened.results, said)
 
         if self.tileset_path is None:
             waiting = "  (after loading the model)" if self.runner.busy else ""
@@ -728,6 +730,11 @@ class MainWindow(QMainWindow):
                         f"{self.scratch_adapter_dir}, not saved with your adapters).", "")
             else:
                 note = ("info", "Adapted to this region; the adapter is saved for this tile set.", "")
+            card = getattr(self.session.ws.adapter, "card", None) or {}
+            if card.get("resumed_at_round"):  # core/adapt/resume.py: an interrupted adaptation continued
+                note = (note[0], f"{note[1]} It continued at round {card['resumed_at_round']} of "
+                                 f"{card.get('hyper_parameters', {}).get('rounds', '?')}, where an interrupted "
+                                 "adaptation had stopped.", note[2])
             self._show_results(results, [note])
 
         planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)

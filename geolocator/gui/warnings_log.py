@@ -77,12 +77,19 @@ def app_wording(record: logging.LogRecord) -> str:
 def app_error_wording(exc: BaseException) -> str | None:
     """The app's words for an error whose core message names a CLI flag, None for any other error.
     Get Imagery's errors (core.sources.fetch.TooManyTiles, BadBbox, NoPositions, whose messages name
-    --max-tiles and --bbox): the dialog's Area and Zoom controls. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
+    --max-tiles and --bbox): the dialog's Area and Zoom controls; ServiceLost (the CLI's "run the
+    same command again"): what is kept and how to resume from the dialog. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
     app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
     from ..core.errors import CrsMissing
-    from ..core.sources.fetch import BadBbox, NoPositions, TooManyTiles
+    from ..core.sources.fetch import BadBbox, NoPositions, ServiceLost, TooManyTiles
 
     # Get Imagery for This Area… (gui/imagery_dialog.py): its Area and Zoom controls, not --bbox / --max-tiles
+    if isinstance(exc, ServiceLost):  # the CLI says "run the same command again": the app has no command
+        kept = (f"The {exc.fetched:,} tiles fetched before it stopped are kept in {exc.out}" if exc.fetched else
+                f"No tile came this time (the tiles of earlier runs stay in {exc.out})")
+        return (f"{exc.service} stopped answering: the last {exc.lost} tiles could not connect ({exc.why}). "
+                f"{kept}. When it answers again, choose File → Get Imagery for This Area… with the same area and "
+                f"file: only the other {exc.left:,} tiles are fetched. Open the file as it is with Open Tile Set…")
     if isinstance(exc, TooManyTiles):
         return (f"the area needs {exc.count:,} tiles at zoom {exc.zoom}, more than the limit of {exc.limit:,}: "
                 "choose a smaller Area or a lower Zoom")

@@ -33,9 +33,11 @@ mode="best"   the same network and losses, changed where our measurements said i
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -144,12 +146,22 @@ def adapt(
     cancel: CancelToken | None = None,
     config: Config | None = None,
     anchors: np.ndarray | None = None,
+    resume_dir: Path | str | None = None,
+    resume_facts: str = "",
 ) -> RegionAdapter:
     """Train a region adapter on unlabeled features. `config` overrides the mode's defaults
     (for experiments in training/); the product uses the modes as they are.
 
     anchors (mode best): (Q,) tile index per photo from geometric verification (-1: none). These
-    label-free pseudo-labels override the feature E-step for their photos (geometric.py)."""
+    label-free pseudo-labels override the feature E-step for their photos (geometric.py).
+
+    resume_dir: a folder for checkpoints (resume.py). The training state is saved there at the end
+    of every EM round but the last (ceil(steps / rounds) steps each; paper mode uses the same
+    spacing), under a key of the inputs, settings, seed, device and `resume_facts` (the caller's:
+    the backbone signature). A run whose key has a checkpoint continues from it, says "resuming at
+    round k of n" in a progress event, and ends with the same adapter as an uninterrupted run; its
+    card then has "resumed_at_round" = k. Cancelled keeps the checkpoint; a finished run removes it.
+    None (the default): no checkpoints."""
     if config is None:
         if mode not in MODES:
             raise InputError(None, f"unknown adaptation mode {mode!r} (use one of {sorted(MODES)})")
@@ -184,18 +196,35 @@ def adapt(
                             lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _cosine_schedule(config, config.steps))
 
+    every = round_length(config)
+    rounds = math.ceil(config.steps / every)
+    key, start, last = None, 0, {}
+    if resume_dir is not None:
+        from . import resume
+
+        key = resume.run_key(tiles, queries, anchors, config, seed, dev, resume_facts)
+        saved = resume.load_state(resume_dir, key, steps=config.steps, every=every, model=model, scale=scale, opt=opt,
+                                  sched=sched, gen=gen)
+        if saved is not None:
+            start, last = int(saved["step"]), dict(saved.get("metrics") or {})
+            logging.getLogger("geolocator").info("adapt: %s", wording_resuming(start // every + 1, rounds))
+            emit(progress, ProgressEvent("adapt", start, config.steps, wording_resuming(start // every + 1, rounds),
+                                         None, {"resumed_at_round": start // every + 1}))
     if config.mode == "paper":
-        loop = _paper_steps(model, scale, opt, sched, t, q, config, gen)
+        loop = _paper_steps(model, scale, opt, sched, t, q, config, gen, start)
     else:
         a = None if anchors is None else torch.from_numpy(anchors).to(dev)
-        loop = _best_steps(model, scale, opt, sched, t, q, config, gen, a)
-    clock = EtaClock(config.steps)
-    last: dict = {}
-    for step, metrics in enumerate(loop, start=1):
+        loop = _best_steps(model, scale, opt, sched, t, q, config, gen, a, start)
+    clock = EtaClock(config.steps - start)
+    for step, metrics in enumerate(loop, start=start + 1):
         last = metrics
         emit(progress, ProgressEvent("adapt", step, config.steps, f"{config.mode} step {step}/{config.steps}",
-                                     clock.eta(step), metrics))
-        check(cancel)  # between steps: the caller gets Cancelled and no adapter at all
+                                     clock.eta(step - start), metrics))
+        if key is not None and step % every == 0 and step < config.steps:
+            if resume.save_state(resume_dir, key, step=step, round_done=step // every, rounds=rounds, model=model,
+                                 scale=scale, opt=opt, sched=sched, gen=gen, metrics=metrics) is None:
+                key = None  # it cannot be written (said once): train on without checkpoints
+        check(cancel)  # between steps: the caller gets Cancelled and no adapter at all (the checkpoint stays)
 
     model.eval()
     quality = _final_quality(model, t, q)
@@ -217,7 +246,21 @@ def adapt(
         "train_seconds": round(time.perf_counter() - started, 3),
         "train_device": str(dev),
     }
+    if start:
+        card["resumed_at_round"] = start // every + 1
+    if key is not None:
+        resume.remove(resume_dir, key)
     return RegionAdapter(model, card, config.mode)
+
+
+def round_length(config: Config) -> int:
+    """Steps in one EM round: ceil(steps / rounds) (best mode's E-step spacing; checkpoints too)."""
+    return max(1, math.ceil(config.steps / config.rounds))
+
+
+def wording_resuming(round_number: int, rounds: int) -> str:
+    """What the progress event of a resumed adaptation says (1-based round it continues with)."""
+    return f"resuming at round {round_number} of {rounds} (saved by an interrupted run)"
 
 
 def _optimiser_step(loss: torch.Tensor, model, scale, opt, sched, cfg: Config) -> None:
@@ -231,11 +274,11 @@ def _optimiser_step(loss: torch.Tensor, model, scale, opt, sched, cfg: Config) -
 # --------------------------------------------------------------------------------------------
 # mode "paper": EM-CVGL as published
 # --------------------------------------------------------------------------------------------
-def _paper_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen):
+def _paper_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, start: int = 0):
     sat = tiles[:, 0]  # north-up view only, as the paper's single satellite image per place
     queries = queries[:, 0]  # and the photo as taken
     n, n_q = len(sat), len(queries)
-    for _ in range(cfg.steps):
+    for _ in range(start, cfg.steps):
         model.train()
         # Batch: every tile, each beside one random photo (NOT a true pair).
         pick = torch.randint(n_q, (n,), generator=gen).to(queries.device)
@@ -366,10 +409,12 @@ def _tile_subset(labels: torch.Tensor, n: int, size: int, gen) -> tuple[torch.Te
     return ids.to(dev), where[labels.cpu()].to(dev)
 
 
-def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, anchors=None):
+def _best_steps(model, scale, opt, sched, tiles, queries, cfg: Config, gen, anchors=None, start: int = 0):
+    """start: the step to begin at, a multiple of round_length (a resumed run), so the first step
+    computes its E-step as the uninterrupted run did."""
     n = len(tiles)
-    e_every = max(1, math.ceil(cfg.steps / cfg.rounds))
-    for step in range(cfg.steps):
+    e_every = round_length(cfg)
+    for step in range(start, cfg.steps):
         # E-step over ALL photos every `e_every` steps; the kept share grows (curriculum).
         if step % e_every == 0:
             r = step // e_every

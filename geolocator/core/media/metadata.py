@@ -408,7 +408,7 @@ ALTITUDE_RANGE_M = (-500.0, 12_000.0)  # above sea level (EXIF GPSAltitude, make
 RELATIVE_ALTITUDE_RANGE_M = (-5_000.0, 10_000.0)  # above the take-off point
 
 
-def _plausible(value: float | None, bounds: tuple[float, float], name: str, notes: list[str]) -> float | None:
+def plausible_height(value: float | None, bounds: tuple[float, float], name: str, notes: list[str]) -> float | None:
     """`value` when inside `bounds` (metres), else None and a note naming the field."""
     if value is None or bounds[0] <= value <= bounds[1]:
         return value
@@ -514,10 +514,10 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     damage: list[str] = []
     if getattr(exif, "damaged_bytes", None):
         damage.append(f"its EXIF block ({exif.damaged_bytes} bytes) is damaged: no tag could be read from it")
-    gps_alt = _plausible(gps_alt, ALTITUDE_RANGE_M, "EXIF GPSAltitude", damage)
-    absolute_alt = _plausible(_first(xmp, "drone-dji:AbsoluteAltitude", "drone-skydio:AbsoluteAltitude"),
+    gps_alt = plausible_height(gps_alt, ALTITUDE_RANGE_M, "EXIF GPSAltitude", damage)
+    absolute_alt = plausible_height(_first(xmp, "drone-dji:AbsoluteAltitude", "drone-skydio:AbsoluteAltitude"),
                               ALTITUDE_RANGE_M, "XMP AbsoluteAltitude", damage)
-    relative_alt = _plausible(_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
+    relative_alt = plausible_height(_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
                               RELATIVE_ALTITUDE_RANGE_M, "XMP RelativeAltitude", damage)
     orientation = exif.get(0x0112)
     return PhotoMeta(

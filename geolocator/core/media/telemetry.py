@@ -17,6 +17,7 @@ in localisation reads them unless the user asks for a GNSS prior.
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import LatLon
+
+log = logging.getLogger("geolocator")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
 
 def read_srt(path: Path) -> list[FrameTelemetry]:
     """Telemetry records of a DJI-style .SRT file, sorted by time (the cue's start time).
+    Heights no camera is flown at (4294967295, -9999, NaN) are left out (`sane_heights`), said in
+    one warning naming the file and the first line holding one.
 
     Raises InputError naming the file when it cannot be read or is not a subtitle file at all.
     """
@@ -135,9 +140,49 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
         raise InputError(path, f"not a subtitle (SRT) file ({exc})") from None
     if not cues and text.strip():
         raise InputError(path, "not a subtitle (SRT) file: no cues found")
-    records = [parse_cue_text(c.content, c.start.total_seconds()) for c in cues]
+    records, left_out = [], []  # left_out: (line number, what)
+    line, at = 1, 0  # the line number at text offset `at` (counted forward: a long SRT is read once)
+    for c in cues:
+        record, notes = sane_heights(parse_cue_text(c.content, c.start.total_seconds()), c.content)
+        records.append(record)
+        if notes:
+            found = text.find(c.content, at)
+            if found >= 0:
+                line, at = line + text.count("\n", at, found), found
+            for note in notes:  # the line of the cue holding the field (its first line when not found)
+                offset = next((i for i, t in enumerate(c.content.split("\n")) if note.split(" ")[0] in t), 0)
+                left_out.append((line + offset if found >= 0 else f"of cue {c.index}", note))
+    if left_out:
+        (first, note), more = left_out[0], left_out[1:]
+        rest = (f"; and {len(more)} more {'height' if len(more) == 1 else 'heights'} left out (lines "
+                f"{', '.join(str(n) for n, _ in more[:10])}{', ...' if len(more) > 10 else ''})") if more else ""
+        log.warning("%s: line %s: %s%s", path, first, note, rest)
     records.sort(key=lambda r: r.time_s)
     return records
+
+
+_ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
+
+
+def sane_heights(record: FrameTelemetry, text: str = "") -> tuple[FrameTelemetry, list[str]]:
+    """`record` with heights no camera is flown at left out (None), and a note for each: the photo
+    metadata's rule and ranges (metadata.plausible_height: -500..12,000 m above sea level for
+    abs_alt and a legacy GPS tuple's altitude, -5,000..10,000 m above take-off for rel_alt,
+    BAROMETER and H). `text`: the cue's text, where a value that is not a number (`rel_alt: NaN`,
+    which the parser skips) is noted too."""
+    from dataclasses import replace
+
+    from .metadata import ALTITUDE_RANGE_M, RELATIVE_ALTITUDE_RANGE_M, plausible_height
+
+    notes: list[str] = []
+    rel = plausible_height(record.rel_alt_m, RELATIVE_ALTITUDE_RANGE_M, "rel_alt", notes)
+    absolute = plausible_height(record.abs_alt_m, ALTITUDE_RANGE_M, "abs_alt", notes)
+    for name, raw in _ALTITUDE_FIELD.findall(text):
+        if _finite(raw) is None:
+            notes.append(f"{name.lower()} {raw!r} is not a number: left out")
+    if rel == record.rel_alt_m and absolute == record.abs_alt_m:
+        return record, notes
+    return replace(record, rel_alt_m=rel, abs_alt_m=absolute), notes
 
 
 def find_sidecar(video: Path) -> Path | None:

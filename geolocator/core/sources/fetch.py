@@ -68,6 +68,21 @@ class FetchError(GeolocatorError):
     """A fetch that cannot start (bad template, area, too many tiles) or a service that refuses."""
 
 
+class ServiceLost(FetchError):
+    """The service stopped answering mid-download (STOP_AFTER_LOST tiles in a row could not connect
+    after it had answered). The facts travel with it so the app words how to resume with its own
+    controls (gui/warnings_log.app_error_wording), the CLI with the same command: `service` (its
+    name and host), `lost` (tiles in a row), `why` (the last error), `fetched` (tiles stored by this
+    run), `left` (tiles of the area still not stored), `out` (where the tiles are kept)."""
+
+    def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path) -> None:
+        self.service, self.lost, self.why = service, lost, why
+        self.fetched, self.left, self.out = fetched, left, Path(out)
+        super().__init__(f"{service} stopped answering: the last {lost} tiles could not connect ({why}); stopped. "
+                         f"The {fetched} tiles fetched this time are kept in {out}; run the same command "
+                         f"again to fetch the other {left}")
+
+
 class TooManyTiles(FetchError):
     """More tiles than the limit (`count` at `zoom`, `limit`): the facts travel with it so that the app
     words it for its own controls (gui/warnings_log.app_error_wording), the CLI for --max-tiles."""
@@ -350,6 +365,39 @@ def image_damage(data: bytes) -> str | None:
     return None
 
 
+# How a whole image of each kind ends (searched in its last TAIL_BYTES: an encoder may pad after it).
+# A body cut short has lost its end; checking the end costs no decode (training/bench_fetch_recheck.py).
+TAIL_BYTES = 64
+
+
+def _ends_whole(data: bytes) -> bool:
+    """Whether the image bytes end as a whole file of their kind does: PNG's IEND chunk, JPEG's
+    EOI marker (0xFFD9: inside entropy-coded data a 0xFF is always followed by 0x00 or a restart
+    marker), GIF's trailer (0x3B), WebP's RIFF size no larger than the bytes held. Unknown kinds: False."""
+    kind = image_kind(data)
+    tail = data[-TAIL_BYTES:]
+    if kind == "png":
+        return b"IEND\xaeB`\x82" in tail
+    if kind == "jpg":
+        return b"\xff\xd9" in tail
+    if kind == "gif":
+        return b";" in tail[-8:]
+    if kind == "webp":
+        return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    return False
+
+
+def stored_damage(data: bytes, *, decode: bool = False) -> str | None:
+    """Why a tile stored by an earlier fetch cannot be used (None: it is whole). Without `decode`
+    only tiles whose bytes do not end as a whole image does (_ends_whole) are decoded to confirm;
+    with it (fetch-tiles --verify) every stored tile is decoded (Pillow). Tiles stored before
+    session 20 were never decoded, so an .mbtiles of then can hold images cut short."""
+    if not decode and _ends_whole(data):
+        return None
+    why = image_damage(data)
+    return None if why is None else why.replace("the image the server sent", "the stored image", 1)
+
+
 class FolderSink:
     """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
 
@@ -373,6 +421,16 @@ class FolderSink:
         d = self.folder / str(z) / str(x)
         return any((d / f"{y}.{ext}").is_file() for ext in ("png", "jpg", "webp", "gif"))
 
+    def stored(self, z: int, x: int, y: int) -> bytes | None:
+        """The bytes of the file stored for tile (z, x, y), None when there is none."""
+        d = self.folder / str(z) / str(x)
+        for ext in ("png", "jpg", "webp", "gif"):
+            try:
+                return (d / f"{y}.{ext}").read_bytes()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                continue
+        return None
+
     def known_missing(self, z: int, x: int, y: int) -> bool:
         return f"{z}/{x}/{y}" in self._missing
 
@@ -383,6 +441,8 @@ class FolderSink:
         tmp.write_bytes(data)
         os.replace(tmp, path)
         self._zooms.add(z)
+        for ext in {"png", "jpg", "webp", "gif"} - {kind}:  # a damaged tile of another kind it replaces
+            (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
 
     def missing(self, z: int, x: int, y: int) -> None:
         key = f"{z}/{x}/{y}"
@@ -440,6 +500,9 @@ class MBTilesSink:
     def has(self, z, x, y) -> bool:
         return self.writer.has(z, x, y)
 
+    def stored(self, z, x, y) -> bytes | None:
+        return self.writer.stored(z, x, y)
+
     def known_missing(self, z, x, y) -> bool:
         return self.writer.known_missing(z, x, y)
 
@@ -487,6 +550,7 @@ class FetchReport:
     requested: int = 0  # tiles in the area
     fetched: int = 0
     already: int = 0  # stored by an earlier run (resume)
+    damaged: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why: stored earlier, damaged, asked for again
     missing: int = 0  # 404 / 410 now or in an earlier run
     failed: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why
     bytes: int = 0
@@ -514,7 +578,7 @@ class _Result:
     z: int
     x: int
     y: int
-    status: str  # "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "failed"
+    status: str  # "damaged" (stored earlier but cut short: fetched again), "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
@@ -579,9 +643,11 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
-               cancel: CancelToken | None = None, answered: threading.Event | None = None) -> Iterator[_Result | str]:
-    """Yield "already"/"known-missing" for tiles the sink has, then one _Result per requested tile
-    as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
+               cancel: CancelToken | None = None, answered: threading.Event | None = None,
+               verify: bool = False) -> Iterator[_Result | str]:
+    """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
+    that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
+    requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
     `answered`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
@@ -590,7 +656,12 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     stop = stop or threading.Event()
     todo = []
     for z, x, y in tiles:
-        if sink.has(z, x, y):
+        data = sink.stored(z, x, y)
+        why = None if data is None else stored_damage(data, decode=verify)
+        if why is not None:
+            yield _Result(z, x, y, "damaged", why=why)
+            todo.append((z, x, y))
+        elif data is not None:
             yield "already"
         elif sink.known_missing(z, x, y):
             yield "known-missing"
@@ -667,9 +738,12 @@ def fetch_tiles(
     client=None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    verify: bool = False,
 ) -> FetchReport:
     """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
-    .mbtiles) and report what happened. Tiles `out` already holds are not fetched again.
+    .mbtiles) and report what happened. Tiles `out` already holds are not fetched again, unless they
+    are damaged (stored_damage: the end of each is checked, every one decoded with `verify`): those
+    are in report.damaged and fetched again (replaced when the new one is whole).
 
     Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
     FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row,
@@ -702,9 +776,12 @@ def fetch_tiles(
         emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
-                               answered=answered):
+                               answered=answered, verify=verify):
             if cancel is not None and cancel.cancelled:
                 stop.set()
+            if isinstance(item, _Result) and item.status == "damaged":
+                report.damaged[f"{item.z}/{item.x}/{item.y}"] = item.why
+                continue  # its fetch follows as a tile of its own
             if item == "already":
                 report.already += 1
             elif item == "known-missing":
@@ -761,14 +838,12 @@ def fetch_tiles(
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         raise FetchError(f"{service}: cannot connect for the first {unreachable} tiles ({unreachable_why}); stopped. "
-                         f"Check the network connection (fetch-tiles needs the internet) and the URL{not_created}")
+                         f"Check the network connection (fetching tiles needs the internet) and the URL{not_created}")
     if lost >= STOP_AFTER_LOST and not report.cancelled:
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         left = len(tiles) - report.already - report.fetched - report.missing
-        raise FetchError(f"{service} stopped answering: the last {lost} tiles could not connect ({lost_why}); stopped. "
-                         f"The {report.fetched} tiles fetched this time are kept in {out}; run the same command "
-                         f"again to fetch the other {left}")
+        raise ServiceLost(service, lost, lost_why, report.fetched, left, out)
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")

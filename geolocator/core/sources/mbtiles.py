@@ -138,6 +138,12 @@ class MBTilesWriter:
         return self.db.execute("SELECT 1 FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
                                (z, x, row)).fetchone() is not None
 
+    def stored(self, z: int, x: int, y: int) -> bytes | None:
+        """The bytes stored for XYZ tile (z, x, y), None when there is none."""
+        row = self.db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                              (z, x, 2**z - 1 - y)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
     def known_missing(self, z: int, x: int, y: int) -> bool:
         return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
                                (z, x, 2**z - 1 - y)).fetchone() is not None

@@ -76,6 +76,7 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     the file cannot be read, or the copy cannot be written."""
     import rasterio
     from rasterio.enums import ColorInterp, Compression, Resampling
+    from rasterio._err import CPLE_BaseError
     from rasterio.vrt import WarpedVRT
 
     from ..geo import parse_crs
@@ -141,7 +142,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
                     dst.write(vrt.read(data_bands, window=win), window=win)
                     dst.write_mask(vrt.dataset_mask(window=win), window=win)
             os.replace(tmp, out)  # atomic: a half-written copy is never picked up
-        except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
+        except (rasterio.errors.RasterioError, CPLE_BaseError, OSError, ValueError) as exc:
+            # CPLE_BaseError: GDAL's own, e.g. "Failed to compute GCP transform: Transform is not
+            # solvable" for ground control points on one line (rasterio does not wrap it)
             tmp.unlink(missing_ok=True)
             raise InputError(path, f"cannot make its north-up copy in {out_dir} ({exc})") from None
     return out

@@ -298,7 +298,12 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                 log.warning("%s: %s; skipped", img, why)
                 skipped.append(f"{rel}: {why}")
                 continue
-            path = north_up_copy(img, gcp_crs if gcp_crs is not None else epsg, gcps=gcps)
+            try:
+                path = north_up_copy(img, gcp_crs if gcp_crs is not None else epsg, gcps=gcps)
+            except InputError as exc:  # GCPs that fit no transform, a copy that cannot be written: this tile only
+                log.warning("%s: %s; skipped", img, exc.problem)
+                skipped.append(f"{rel}: {exc.problem}")
+                continue
             log.info("%s: placed by %d ground control points; warped north-up to %s", img, len(gcps), path)
             crs, t, w, h = _geotiff_georef(path)
             tiles.append(_north_up_tile(img, rel, path, crs, t, w, h))
@@ -321,7 +326,12 @@ def load_world_file_folder(folder: Path, epsg: int | str | None) -> TileSet:
                     crs_disagrees = warn_if_epsg_ignored(img, crs, epsg) or None
                 path = img
                 if not is_north_up(t):  # rotated or flipped: its rows would not run north to south on the map
-                    path = north_up_copy(img, crs)
+                    try:
+                        path = north_up_copy(img, crs)
+                    except InputError as exc:  # its copy cannot be made: this tile only, as an image not placed
+                        log.warning("%s: %s; skipped", img, exc.problem)
+                        skipped.append(f"{rel}: {exc.problem}")
+                        continue
                     log.info("%s: not north-up; resampled north-up to %s", img, path)
                     t, w, h = _geotiff_georef(path)[1:]
                 tiles.append(_north_up_tile(img, rel, path, crs, t, w, h))
