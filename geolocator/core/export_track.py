@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .model import LatLon, Prediction
@@ -71,6 +72,7 @@ def _props(p: TrackPoint, flight: str) -> dict:
                      single_error_m=_round(p.own_error_m, 2))
     # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
     props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
+    props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it
     return props
 
 
@@ -163,15 +165,39 @@ def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{pred.shown_status}; confidence {within}; {pred.location_source}"
-    return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
-def _credit(attribution: str | None, far=None) -> str | None:
+def _credit(attribution: str | None, far=None, naive: int = 0) -> str | None:
     # The positions were found in someone's imagery: its credit line travels with every export. Photos
     # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
+    # `naive`: how many written times had no UTC offset (_naive_times), said after the credit.
     lines = [f"Warning: {far.note}." if far is not None else None,
-             f"Positions found by matching against imagery: {attribution}" if attribution else None]
+             f"Positions found by matching against imagery: {attribution}" if attribution else None,
+             _naive_note(naive)]
     return "\n".join(x for x in lines if x) or None
+
+
+def _naive_note(n: int) -> str | None:
+    return None if not n else (
+        f"{n} time{'s were' if n != 1 else ' was'} recorded without a UTC offset (a camera or telemetry clock, "
+        "zone unknown) and written as if UTC: from a clock on UTC+01:00, 10:00Z was 09:00 UTC.")
+
+
+def _naive_times(tracks: Sequence[Track], photos: Sequence[Prediction]) -> int:
+    """How many of the times a GPX or KML gets are a clock's without a zone (naive datetimes, which
+    _when writes as if UTC; GPX 1.1 and KML's <when> are UTC): every frame of a flight whose start is
+    naive, and every photo in no flight whose capture time is. A flight with no clock at all (times
+    from the Unix epoch) is not counted: its times say so by their date."""
+    n = 0
+    for track in tracks:
+        start = _start_of(track)
+        n += len(track.points) if start is not None and start.tzinfo is None else 0
+    for pred in photos:
+        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        n += 1 if when is not None and when.tzinfo is None else 0
+    return n
 
 
 def _warned(text: str, far, query_id: str) -> str:
@@ -193,7 +219,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution, far)
+    gpx.description = _credit(attribution, far, _naive_times(tracks, photos))
     for pred in photos:
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
@@ -215,7 +241,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
-                                    f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
+                                    f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
+                                    far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
                 for c in (*p.footprint, p.footprint[0]):
@@ -237,8 +264,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     # the document says what it holds: flights, photos, or both
     kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
                                              or "results"))
-    if attribution or far is not None:
-        kml.document.description = _credit(attribution, far)
+    naive = _naive_times(tracks, photos)
+    if attribution or far is not None or naive:
+        kml.document.description = _credit(attribution, far, naive)
     # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
     # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
     # not look like a verified one in Google Earth
@@ -273,8 +301,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
-                                     far, p.query.id)
+            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+                                     f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
