@@ -197,6 +197,10 @@ class MainWindow(QMainWindow):
         self.map_view = MapView()
         self.map_view.set_online_hosts(ONLINE_HOSTS if self.settings.online_basemap else set())
         self.results = ResultsPanel()
+        self.results.set_coords_format(self.settings.coords_format)
+        self.results.format_changed.connect(self._coords_format_chosen)
+        self.results.coordinates_copied.connect(
+            lambda text: self.statusBar().showMessage(f"Copied to the clipboard: {text}", 5000))
         self.backbone_panel = BackbonePanel()
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
         self.backbone_panel.matcher.setCurrentText(self._matcher)
@@ -900,6 +904,15 @@ class MainWindow(QMainWindow):
 
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
         return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
+
+    def _coords_format_chosen(self, fmt: str) -> None:
+        """Remember the Results pane's coordinate format for the next start (settings.json)."""
+        if fmt != self.settings.coords_format:
+            self.settings.coords_format = fmt
+            try:
+                self.settings.save(self.settings_path)
+            except OSError as exc:  # an unwritable config folder must not break the pane
+                log.warning("could not save the settings: %s", exc)
 
     def select_query(self, query_id: str) -> None:
         q = self.queries.get(query_id)

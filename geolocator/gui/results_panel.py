@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
+from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.model import Prediction, Query
@@ -98,6 +100,11 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
 
 
 class ResultsPanel(QWidget):
+    # the coordinate format chosen in the pane (a core.coords.FORMATS key), for the settings to keep
+    format_changed = Signal(str)
+    # the text put on the clipboard by Copy, for the status bar to confirm
+    coordinates_copied = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = QHBoxLayout(self)
@@ -123,8 +130,33 @@ class ResultsPanel(QWidget):
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.details_scroll.setWidget(self.details)
         right.addWidget(self.title)
+        # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
+        # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
+        # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
+        details_host = QWidget()
+        host = QVBoxLayout(details_host)
+        host.setContentsMargins(0, 0, 0, 0)
+        coords_row = QHBoxLayout()
+        self.coords_format = QComboBox()
+        for key, label in FORMATS.items():
+            self.coords_format.addItem(label, key)
+        self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
+                                      "with MGRS and UTM columns)")
+        self.coords_text = _plain("")
+        self.coords_text.setStyleSheet("font-weight: 600;")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the coordinates to the clipboard")
+        self.copy_button.setEnabled(False)
+        coords_row.addWidget(self.coords_format)
+        coords_row.addWidget(self.coords_text, 1)
+        coords_row.addWidget(self.copy_button)
+        host.addLayout(coords_row)
+        host.addWidget(self.details, 1)
+        self.details_scroll.setWidget(details_host)
+        self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
+        self.coords_format.currentIndexChanged.connect(self._format_chosen)
+        self.copy_button.clicked.connect(self.copy_coordinates)
         right.addWidget(self.details_scroll, 1)
         self._cards_host = QWidget()
         self._cards = QGridLayout(self._cards_host)
@@ -144,6 +176,42 @@ class ResultsPanel(QWidget):
         right.addWidget(scroll)
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
+
+    def set_coords_format(self, fmt: str) -> None:
+        """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
+        of a later version, falls back to decimal degrees)."""
+        index = self.coords_format.findData(fmt if fmt in FORMATS else DEFAULT_FORMAT)
+        self.coords_format.setCurrentIndex(index)
+        self._show_coords()
+
+    def coords_format_key(self) -> str:
+        return self.coords_format.currentData() or DEFAULT_FORMAT
+
+    def _format_chosen(self, _index: int) -> None:
+        self._show_coords()
+        self.format_changed.emit(self.coords_format_key())
+
+    def _show_coords(self) -> None:
+        fmt = self.coords_format_key()
+        text = None if self._point is None else format_position(self._point.lat, self._point.lon, fmt)
+        if self._point is None:
+            self.coords_text.setText("")
+        else:
+            self.coords_text.setText(text or f"({not_covered(fmt)})")
+        self.copy_button.setEnabled(text is not None)
+
+    def coords_shown(self) -> str | None:
+        """The Point as shown in the chosen format, None when there is nothing to copy."""
+        if self._point is None:
+            return None
+        return format_position(self._point.lat, self._point.lon, self.coords_format_key())
+
+    def copy_coordinates(self) -> None:
+        """Put the shown coordinates on the clipboard (nothing when there are none)."""
+        text = self.coords_shown()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.coordinates_copied.emit(text)
 
     def _set_cards(self, n: int) -> None:
         while len(self.cards) > n:
@@ -172,6 +240,11 @@ class ResultsPanel(QWidget):
         else:
             self.query_image.setText("no preview")
         lines = []
+        # the Point every export writes: a flight's frame at its place on the track; none when there is
+        # nothing located (a blank frame's Point is its top tile's centre, not a place to send a team)
+        answer = exported if exported is not None else prediction
+        self._point = None if answer is None or answer.status == "not located" else answer.location
+        self._show_coords()
         if prediction is None:
             lines.append(f"Not located: {failure}" if failure else "Not located yet.")
             self._set_cards(0)
