@@ -41,6 +41,7 @@ from .panes import move_to_pane, place_in_tab_order
 from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
+from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from .settings import AppSettings
@@ -540,12 +541,13 @@ class MainWindow(QMainWindow):
                 return
             epsg = text.strip().upper().removeprefix("EPSG:")
         elif path.suffix.lower() in TIFF_SUFFIXES:
-            tile_size, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
-                                                   100.0, 5.0, 10000.0, 1)
+            # number_input: "50.5" and "50,5" alike on any locale (a de_DE box read "50.5" as 505)
+            tile_size, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
+                                                     100.0, 5.0, 10000.0, 1)
             if not ok:
                 return
-            overlap, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Overlap between tiles (0–0.9):",
-                                                 0.0, 0.0, 0.9, 2)
+            overlap, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Overlap between tiles (0–0.9):",
+                                                   0.0, 0.0, 0.9, 2)
             if not ok:
                 return
         elif path.suffix.lower() in PACKAGE_SUFFIXES:
