@@ -378,6 +378,16 @@ def _coords_formats(text: str) -> list[str]:
     return names
 
 
+def _clock_zone(text: str):
+    """An argparse type: export_track.parse_clock_zone, its ValueError as argparse's message."""
+    from .core.export_track import parse_clock_zone
+
+    try:
+        return parse_clock_zone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def coords_cells(location, formats) -> str:
     """The per-photo line's added cells for `--coords`: "\tmgrs=32T NR 00000 94047\tdmm=N 46° …"
     (core.coords.format_position; a grid that does not cover the Point says why instead)."""
@@ -485,7 +495,7 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints)
+                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
@@ -499,11 +509,11 @@ def cmd_locate(args) -> int:
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
                       f"\tt={point.time_s:.3f}\t{shown_track_status(point.status, _track_confidence(point, p))}"
-                      f"{coords_cells(point.location, args.coords)}")
+                      f"{coords_cells(point.location, getattr(args, 'coords', None))}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}"
-                  f"{coords_cells(p.location, args.coords)}")
+                  f"{coords_cells(p.location, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
@@ -891,6 +901,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "named VIDEO#t=SECONDS")
     g.add_argument("--no-track", dest="track", action="store_false",
                    help="locate every frame on its own: no sequence model over videos and timed photos")
+    g.add_argument("--clock-zone", type=_clock_zone, metavar="ZONE",
+                   help="the time zone the camera's or drone's clock was set to, for times recorded without one "
+                        "(EXIF without OffsetTimeOriginal, DJI SRT): +01:00 or Europe/Zurich (summer time by the "
+                        "date). GPX/KML times are then converted to UTC from it; default: written as if UTC, "
+                        "and the file says so")
     g.add_argument("--gnss-prior", type=_metres, metavar="METRES",
                    help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
                         "and search only the tiles inside it")
