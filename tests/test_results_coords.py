@@ -92,3 +92,33 @@ def test_the_map_popup_gives_mgrs_and_degrees_minutes_escaped(tmp_path):
     # the minutes' apostrophe is escaped: the popup sits in a JS template literal and in HTML
     assert "N 50° 07.500&#x27; E 010° 15.000&#x27;" in html
     assert "MGRS" not in popup_html(replace(pred, status="not located"), None)
+
+
+def test_ctrl_shift_c_copies_from_anywhere_in_the_window(qtbot, tmp_path):
+    """The operator chooses photos with the arrow keys in the list; the copy must not need the mouse."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    elsewhere = QLineEdit()  # stands for the photo list: the focus is not on the pane
+    from geolocator.gui.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    layout.addWidget(elsewhere)
+    layout.addWidget(panel)
+    pred = two_tile_prediction(tmp_path, status="verified")
+    panel.set_coords_format("mgrs")
+    panel.show_query(pred.query, pred, None, {})
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    elsewhere.setFocus()
+    qtbot.waitUntil(elsewhere.hasFocus)
+    QGuiApplication.clipboard().setText("")
+    with qtbot.waitSignal(panel.coordinates_copied, timeout=2000):
+        qtbot.keyClick(elsewhere, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == MGRS

@@ -146,7 +146,9 @@ class ResultsPanel(QWidget):
         self.coords_text = _plain("")
         self.coords_text.setStyleSheet("font-weight: 600;")
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the coordinates to the clipboard")
+        # from anywhere in the window: choose a photo with the arrow keys, then Ctrl+Shift+C
+        self.copy_button.setShortcut("Ctrl+Shift+C")
+        self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
         self.copy_button.setEnabled(False)
         coords_row.addWidget(self.coords_format)
         coords_row.addWidget(self.coords_text, 1)
