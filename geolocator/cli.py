@@ -344,14 +344,57 @@ def _load_queries(paths: list[Path], every_s: float = 1.0):
     return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
 
 
+def _dot_hint(text: str) -> str:
+    """" (write decimals with a dot: 0.5)" for "0,5": a decimal-comma locale's habit (de_DE, fr_FR);
+    the comma is not read as a decimal mark, since "1,000" would then be 1 and not a thousand."""
+    return f" (write decimals with a dot: {text.replace(',', '.')})" if text.count(",") == 1 else ""
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}{_dot_hint(text)}") from None
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
     return value
+
+
+def _metres(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of metres: {text!r}{_dot_hint(text)}") from None
+
+
+def _coords_formats(text: str) -> list[str]:
+    """An argparse type: "mgrs" or "mgrs,dmm" (core.coords.FORMATS), in the order given."""
+    from .core.coords import FORMATS
+
+    names = [x.strip().lower() for x in text.split(",") if x.strip()]
+    unknown = [x for x in names if x not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown coordinate format {(unknown or [text])[0]!r}: one of {', '.join(FORMATS)}")
+    return names
+
+
+def _clock_zone(text: str):
+    """An argparse type: export_track.parse_clock_zone, its ValueError as argparse's message."""
+    from .core.export_track import parse_clock_zone
+
+    try:
+        return parse_clock_zone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def coords_cells(location, formats) -> str:
+    """The per-photo line's added cells for `--coords`: "\tmgrs=32T NR 00000 94047\tdmm=N 46° …"
+    (core.coords.format_position; a grid that does not cover the Point says why instead)."""
+    from .core.coords import format_position, not_covered
+
+    return "".join(f"\t{fmt}={format_position(location.lat, location.lon, fmt) or not_covered(fmt)}"
+                   for fmt in formats or ())
 
 
 def _whole_number(least: int):
@@ -452,7 +495,7 @@ def cmd_locate(args) -> int:
     tracks = _tracks(predictions, args)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints)
+                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
@@ -465,10 +508,12 @@ def cmd_locate(args) -> int:
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
-                      f"\tt={point.time_s:.3f}\t{shown_track_status(point.status, _track_confidence(point, p))}")
+                      f"\tt={point.time_s:.3f}\t{shown_track_status(point.status, _track_confidence(point, p))}"
+                      f"{coords_cells(point.location, getattr(args, 'coords', None))}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}")
+                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}"
+                  f"{coords_cells(p.location, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
                   file=sys.stderr)
@@ -868,6 +913,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
+    p.add_argument("--coords", type=_coords_formats, metavar="FORMATS",
+                   help="add the Point to each printed line in these formats, comma-separated: mgrs, utm, dmm "
+                        "(degrees, decimal minutes), dms, lv95 (Swiss), dd; e.g. --coords mgrs,dmm. Files from "
+                        "--out carry mgrs and utm columns anyway")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
     g = p.add_argument_group("flights (video and photo sequences)")
     g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
@@ -875,7 +924,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "named VIDEO#t=SECONDS")
     g.add_argument("--no-track", dest="track", action="store_false",
                    help="locate every frame on its own: no sequence model over videos and timed photos")
-    g.add_argument("--gnss-prior", type=float, metavar="METRES",
+    g.add_argument("--clock-zone", type=_clock_zone, metavar="ZONE",
+                   help="the time zone the camera's or drone's clock was set to, for times recorded without one "
+                        "(EXIF without OffsetTimeOriginal, DJI SRT): +01:00 or Europe/Zurich (summer time by the "
+                        "date). GPX/KML times are then converted to UTC from it; default: written as if UTC, "
+                        "and the file says so")
+    g.add_argument("--gnss-prior", type=_metres, metavar="METRES",
                    help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
                         "and search only the tiles inside it")
     g.add_argument("--heading-prior", action="store_true",

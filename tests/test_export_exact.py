@@ -76,6 +76,7 @@ def test_properties_of_a_photo_with_a_truth_file_position():
         "tile_center_lat": 50.0005, "tile_center_lon": 10.0005, "inliers": None, "note": "why",
         "truth_lat": 50.0005556, "truth_lon": 10.0004444, "truth_source": "truth.csv",
         "error_m": 12.35, "weighted_error_m": 23.46, "tile_error_m": 34.57, "error_kind": "centre",
+        "mgrs": "32U NA 71701 39167", "utm": "32U 571701mE 5539167mN",  # the Point's (PyPI mgrs 1.6.0)
     }
 
 
@@ -129,7 +130,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     export.write_csv([p, _prediction(Query("y.jpg", Path("y.jpg")))], out, attribution="+credit")
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
-                      + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m"])
+                      + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m", "mgrs", "utm"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",
@@ -137,6 +138,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     assert (cells["truth_source"], cells["model"], cells["width"], cells["height"]) == ("truth.csv", "FC6310", "4000", "3000")
     assert cells["error_kind"] == "centre" and cells["camera_lat"] == "" and cells["flight"] == ""
     assert cells["attribution"] == "'+credit" and cells["warning"] == ""  # no far-from-tiles note given
+    assert (cells["mgrs"], cells["utm"]) == ("32U NA 71701 39167", "32U 571701mE 5539167mN")  # PyPI mgrs 1.6.0
     cells2 = dict(zip(header, row2))
     assert (cells2["truth_lat"], cells2["error_m"], cells2["error_kind"], cells2["note"]) == ("", "", "", "")
     assert len(row) == len(row2) == len(header)

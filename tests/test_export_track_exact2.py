@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from geolocator.core.camera import FULL_FRAME_DIAGONAL_MM
+from geolocator.core.coords import grid_properties, grid_words
 from geolocator.core.evaluate import FarFromTiles
 from geolocator.core.export_track import (_props, _start_of, _when, predictions_and_tracks_to_geojson,
                                           tracks_to_geojson, tracks_to_gpx, tracks_to_kml, write_predictions_geojson,
@@ -73,7 +74,8 @@ def test_the_properties_of_a_verified_frame_with_a_camera(tmp_path):
     cam = {k: props.pop(k) for k in ("camera_lat", "camera_lon", "camera_height_m", "camera_heading_deg",
                                      "camera_tilt_deg")}
     # error_m compares the camera (at the truth: 0 m) with the recorded position; the Point's kept apart
-    assert props == {**COMMON, "verified": True, "error_m": 0.0, "error_kind": "camera", "centre_error_m": 123.46}
+    assert props == {**COMMON, "verified": True, "error_m": 0.0, "error_kind": "camera", "centre_error_m": 123.46,
+                     **grid_properties(36.123456789, -115.987654321)}
     assert cam["camera_lat"] == pytest.approx(ORIGIN.lat, abs=2e-7)
     assert cam["camera_lon"] == pytest.approx(ORIGIN.lon, abs=2e-7)
     assert cam["camera_height_m"] == pytest.approx(50.0, abs=0.02)
@@ -85,18 +87,20 @@ def test_an_unverified_frame_has_no_camera_even_with_a_footprint(tmp_path):
     p = _framed(tmp_path, verified=False)
     p = replace(p, query=replace(p.query, truth=LatLon(36.14123456, -115.23123456)))
     assert _props(p, "f1") == {**COMMON, "verified": False, "error_m": 123.46, "error_kind": "centre",
-                               "truth_lat": 36.1412346, "truth_lon": -115.2312346}
+                               "truth_lat": 36.1412346, "truth_lon": -115.2312346,
+                               **grid_properties(36.123456789, -115.987654321)}
 
 
-def test_a_bare_frame_has_only_the_nine_properties():
+def test_a_bare_frame_has_only_the_nine_properties_and_its_grid():
     p = TrackPoint(Query("b.jpg", Path("b.jpg")), 0.0004, LatLon(1.0, 2.0), "interpolated", LatLon(1.00000006, -2.00000004))
     assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
-                               "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": 1.0000001, "single_lon": -2.0}
+                               "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": 1.0000001, "single_lon": -2.0,
+                               "mgrs": "31N CB 88736 10547", "utm": "31N 388736mE 110547mN"}  # PyPI mgrs 1.6.0
     # an extrapolation of 0 s is said (0 is not None); NaN cells are null, never NaN
     p = replace(p, extrapolated_s=0.0, own=LatLon(math.nan, math.nan), location_source="track")
     assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
                                "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": None, "single_lon": None,
-                               "extrapolated_s": 0.0, "location_source": "track"}
+                               "extrapolated_s": 0.0, "location_source": "track", **grid_properties(1.0, 2.0)}
 
 
 def test_a_flight_starting_late_lasts_last_minus_first():
@@ -156,11 +160,19 @@ def _loose():
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
 # s1 verified at 0.457: shown "weak match" (below model.WEAK_BELOW, session 18)
 # "that it is within 78,625 m": the radius the confidence speaks of, half tile t9's diagonal (1 x 1 degree; mend19)
+# each description ends with the Point as field teams read it (coords.grid_words: MGRS; degrees and minutes)
+LOOSE_GRID = grid_words(1.23456789, 2.34567891)
+assert LOOSE_GRID == "MGRS 31N DB 27205 36466; N 01° 14.074' E 002° 20.741'"  # MGRS: PyPI mgrs 1.6.0
 LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78,625 m; homography; "
-              "in no flight (no capture time, or alone)",
+              f"in no flight (no capture time, or alone); {LOOSE_GRID}",
               "not located; confidence 0.000 that it is within 78,625 m; tile_centre; blank frame; "
-              "in no flight (no capture time, or alone)",
-              "retrieved; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone)"]
+              f"in no flight (no capture time, or alone); {LOOSE_GRID}",
+              "retrieved; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone); "
+              f"{LOOSE_GRID}"]
+# GPX 1.1 and KML times are UTC; clip's wall clock and the photos' capture times have no zone (naive):
+# the document says how many were written as if UTC (clip's 8 frames, 2 photos, s1.jpg; clip2 has no clock)
+NAIVE = ("{} times were recorded without a UTC offset (a camera or telemetry clock, zone unknown) and written "
+         "as if UTC: from a clock on UTC+01:00, 10:00Z was 09:00 UTC.")
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
 CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04T10:00:02.500000Z",
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",
@@ -177,7 +189,8 @@ def _text(el, path, ns):
 def test_gpx_exactly():
     root = ET.fromstring(tracks_to_gpx(_flights(), _loose(), attribution=CREDIT, far=FAR))
     assert root.get("version") == "1.1" and root.get("creator") == "geolocator"
-    assert _text(root, "g:metadata/g:desc", GPX_NS) == f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}"
+    assert _text(root, "g:metadata/g:desc", GPX_NS) == (f"Warning: {NOTE}.\nPositions found by matching against imagery: "
+                                                        f"{CREDIT}\n{NAIVE.format(11)}")
     wpts = [(w.get("lat"), w.get("lon"), _text(w, "g:time", GPX_NS), _text(w, "g:name", GPX_NS), _text(w, "g:type", GPX_NS),
              _text(w, "g:desc", GPX_NS)) for w in root.findall("g:wpt", GPX_NS)]
     loose = [("1.2345679", "2.3456789", "2026-05-04T08:15:30Z", "s1.jpg", "weak match", LOOSE_DESC[0]),
@@ -186,17 +199,19 @@ def test_gpx_exactly():
     clip = []
     for i, status in enumerate(STATUSES):
         past = " 1.3 s beyond the verified frames;" if status == "extrapolated" else ""
-        desc = f"{status}; t={2.0 + 1.25 * i:.3f} s;{past} single-frame estimate {36.25 + i:.7f},{-115.35 - i:.7f}"
+        desc = (f"{status}; t={2.0 + 1.25 * i:.3f} s;{past} single-frame estimate {36.25 + i:.7f},{-115.35 - i:.7f}; "
+                f"{grid_words(36.123456789 + i, -115.987654321 + i)}")
         clip.append((f"{36.1234568 + i:.7f}".rstrip("0"), f"{-115.9876543 + i:.7f}".rstrip("0"), CLIP_TIMES[i],
                      f"clip#t={10 + i}", status, (f"Warning: {NOTE}. " if i == 3 else "") + desc))
     assert clip[3][5] == (f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames; "
-                          "single-frame estimate 39.2500000,-118.3500000")
+                          "single-frame estimate 39.2500000,-118.3500000; MGRS 12S UJ 28177 32357; "
+                          "N 39° 07.407' W 112° 59.259'")  # MGRS: PyPI mgrs 1.6.0
     shots = [("10.0", "20.0", PHOTO_TIMES[0], "p0.jpg", "interpolated",
-              "interpolated; t=0.000 s; single-frame estimate 10.0000000,20.0000000"),
+              f"interpolated; t=0.000 s; single-frame estimate 10.0000000,20.0000000; {grid_words(10.0, 20.0)}"),
              ("11.0", "20.0", PHOTO_TIMES[1], "p1.jpg", "interpolated",
-              "interpolated; t=2.500 s; single-frame estimate 11.0000000,20.0000000")]
+              f"interpolated; t=2.500 s; single-frame estimate 11.0000000,20.0000000; {grid_words(11.0, 20.0)}")]
     bare = [("-5.0", "6.0", BARE_TIMES[0], "clip2#t=3", "retrieved", "retrieved; t=0.500 s; single-frame estimate "
-             "-5.0000000,6.0000000")]
+             f"-5.0000000,6.0000000; {grid_words(-5.0, 6.0)}")]
     assert wpts == loose + clip + shots + bare
     [rte] = root.findall("g:rte", GPX_NS)
     assert _text(rte, "g:name", GPX_NS) == "footprint clip#t=10"
@@ -244,7 +259,8 @@ def _placemarks(folder):
 def test_kml_exactly():
     doc = ET.fromstring(tracks_to_kml(_flights(), _loose(), attribution=CREDIT, far=FAR)).find("k:Document", KML_NS)
     assert _text(doc, "k:name", KML_NS) == "geolocator flights and photos"
-    assert _text(doc, "k:description", KML_NS) == f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}"
+    assert _text(doc, "k:description", KML_NS) == (f"Warning: {NOTE}.\nPositions found by matching against imagery: "
+                                                   f"{CREDIT}\n{NAIVE.format(11)}")
     folders = doc.findall("k:Folder", KML_NS)
     assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "clip", "photos", "clip2"]
     loose = _placemarks(folders[0])
@@ -269,9 +285,10 @@ def test_kml_exactly():
     got = [(f["name"], f["desc"], f["when"], f["data"], f["coords"], f["icon"]) for f in frames]
     want = []
     for i, status in enumerate(STATUSES):
-        desc = f"{status}; t={2.0 + 1.25 * i:.3f} s"
+        desc = f"{status}; t={2.0 + 1.25 * i:.3f} s; {grid_words(36.123456789 + i, -115.987654321 + i)}"
         if status == "extrapolated":
-            desc = f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames"
+            desc = (f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames; "
+                    f"{grid_words(39.123456789, -112.987654321)}")
         coords = f"{-115.9876543 + i:.7f}".rstrip("0") + "," + f"{36.1234568 + i:.7f}".rstrip("0") + ",0.0"
         want.append((f"clip#t={10 + i}", desc, CLIP_TIMES[i],
                      {"status": status, "verified": "true" if i == 0 else "false", "time_s": f"{2.0 + 1.25 * i:.3f}"},
@@ -283,14 +300,18 @@ def test_kml_exactly():
         ("p0.jpg", "20.0,10.0,0.0", (None, None)), ("p1.jpg", "20.0,11.0,0.0", (None, None))]
     assert [p["when"] for p in shots[1:]] == PHOTO_TIMES
     bare = _placemarks(folders[3])  # one frame: no line (KML needs two tuples)
-    assert [(p["name"], p["when"], p["desc"]) for p in bare] == [("clip2#t=3", BARE_TIMES[0], "retrieved; t=0.500 s")]
+    assert [(p["name"], p["when"], p["desc"]) for p in bare] == [("clip2#t=3", BARE_TIMES[0],
+                                                                 f"retrieved; t=0.500 s; {grid_words(-5.0, 6.0)}")]
 
 
 @pytest.mark.parametrize("tracks, photos, name", [(True, False, "geolocator flights"), (False, True, "geolocator photos"),
                                                   (False, False, "geolocator results")])
 def test_kml_says_what_it_holds_and_no_credit_without_one(tracks, photos, name):
     doc = ET.fromstring(tracks_to_kml(_flights() if tracks else [], _loose() if photos else [])).find("k:Document", KML_NS)
-    assert _text(doc, "k:name", KML_NS) == name and doc.find("k:description", KML_NS) is None
+    # no credit and no warning: the description says only how many times had no zone (clip and photos: 10, s1: 1)
+    naive = 10 * tracks + 1 * photos
+    assert _text(doc, "k:name", KML_NS) == name
+    assert _text(doc, "k:description", KML_NS) == (NAIVE.format(naive).replace("1 times were", "1 time was") if naive else None)
     folders = [_text(f, "k:name", KML_NS) for f in doc.findall("k:Folder", KML_NS)]
     assert folders == ((["photos in no flight"] if photos else []) + (["clip", "photos", "clip2"] if tracks else []))
     if photos:
@@ -326,7 +347,7 @@ def test_write_track_by_suffix_carries_the_credit_and_the_warning(tmp_path, suff
     path = tmp_path / f"out{suffix}"
     write_track(_flights(), path, _loose(), attribution=CREDIT, far=FAR)
     text = path.read_text()
-    credit = f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}"
+    credit = f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}\n{NAIVE.format(11)}"
     if suffix.lower() == ".gpx":
         root = ET.fromstring(text)
         assert _text(root, "g:metadata/g:desc", GPX_NS) == credit and len(root.findall("g:wpt", GPX_NS)) == 3 + 8 + 2 + 1

@@ -16,6 +16,7 @@ from PIL import Image  # noqa: E402
 from PySide6.QtWidgets import QInputDialog  # noqa: E402
 
 from geolocator.core.errors import CrsMissing  # noqa: E402
+from geolocator.gui import number_input  # noqa: E402
 from geolocator.gui.warnings_log import app_error_wording  # noqa: E402
 
 from .test_epsg_disagrees import _geotiff  # noqa: E402
@@ -23,12 +24,22 @@ from .test_gui_first_hour import dirs, make_window, wait_idle  # noqa: E402,F401
 
 
 class _Asked:
-    """QInputDialog.getText / getDouble answered without a person: the texts given, the prompts seen."""
+    """QInputDialog.getText / number_input.ask_decimal answered without a person: the texts given, the prompts seen."""
 
     def __init__(self, monkeypatch, texts):
         self.texts, self.prompts = list(texts), []
+        # the GeoTIFF's numbers: through number_input (a locale-bound getDouble read "50.5" as 505 on a
+        # de_DE laptop, session 21); `numbers` says which boxes asked
+        self.numbers = {"ask_decimal": [], "getDouble": []}
         monkeypatch.setattr(QInputDialog, "getText", self._text)
-        monkeypatch.setattr(QInputDialog, "getDouble", lambda parent, title, label, value, *a, **k: (value, True))
+        monkeypatch.setattr(number_input, "ask_decimal", self._number("ask_decimal"))
+        monkeypatch.setattr(QInputDialog, "getDouble", self._number("getDouble"))
+
+    def _number(self, which):
+        def answer(parent, title, label, value, *args, **kwargs):
+            self.numbers[which].append(label)
+            return value, True
+        return answer
 
     def _text(self, parent, title, label, *args, **kwargs):
         self.prompts.append((title, label))
@@ -46,6 +57,8 @@ def test_a_geotiff_without_a_crs_asks_the_coordinate_system_box_and_opens(qtbot,
     wait_idle(qtbot, w)
     [(title, label)] = asked.prompts
     assert title == "Coordinate system" and "nocrs.tif: the GeoTIFF has no coordinate system" in label
+    assert asked.numbers == {"ask_decimal": ["Tile size on the ground (m):", "Overlap between tiles (0–0.9):"],
+                             "getDouble": []}
     assert w.message_bar.level != "error"
     w.close()
 

@@ -24,7 +24,7 @@ META = PhotoMeta(make="DJI", model="<b>FC300S</b>", width=4000, height=2250, rel
 def test_meta_summary_line():
     line = meta_summary(META)
     assert line == ("DJI <b>FC300S</b>  ·  39.8 m above take-off  ·  gimbal yaw 45.0°, pitch -89.9°  ·  "
-                    "footprint ~68 x 38 m  ·  2016-06-23 16:31:59")
+                    "footprint ~68 x 38 m  ·  2016-06-23 16:31:59 (camera clock, no zone recorded)")
     assert meta_summary(PhotoMeta()) is None and meta_summary(None) is None
 
 

@@ -167,7 +167,7 @@ def test_properties_and_summary_for_people():
                      focal_length_mm=8.8, sensor_width_mm=13.2, gimbal_yaw_deg=12.345, gimbal_pitch_deg=-90.0,
                      captured_at=datetime(2024, 5, 1, 10, 20, 30))
     assert M.meta_summary(meta) == ("DJI FC6310  ·  100.0 m above take-off  ·  gimbal yaw 12.3°, pitch -90.0°"
-                                    "  ·  footprint ~150 x 113 m  ·  2024-05-01 10:20:30")
+                                    "  ·  footprint ~150 x 113 m  ·  2024-05-01 10:20:30 (camera clock, no zone recorded)")
     assert M.meta_summary(PhotoMeta(model="X", gimbal_pitch_deg=-45.0)) == "X  ·  gimbal pitch -45.0°"
     props = M.meta_properties(meta)
     assert props == {"captured_at": "2024-05-01T10:20:30", "make": "DJI", "model": "FC6310", "width": 4000,

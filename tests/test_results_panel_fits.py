@@ -53,9 +53,9 @@ def test_squeezed_results_pane_cuts_no_line_and_no_card_caption(qtbot, tmp_path,
     assert details.height() >= needed > 0
     shown = details.visibleRegion().boundingRect().height()
     if shown < needed:
-        bar = details.parentWidget().parentWidget().verticalScrollBar()
+        bar = panel.details_scroll.verticalScrollBar()  # the details' (with the coordinates row, session 21)
         assert bar.isVisible() and bar.maximum() >= needed - shown
-    scroll = [a for a in panel.findChildren(QScrollArea) if a.widget() is not details][0]  # the cards'
+    scroll = [a for a in panel.findChildren(QScrollArea) if a is not panel.details_scroll][0]  # the cards'
     viewport = scroll.viewport()
     assert scroll.horizontalScrollBar().isVisible()  # five cards do not fit: the bar is there
     card = panel.cards[0]

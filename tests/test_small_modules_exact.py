@@ -71,12 +71,14 @@ def test_write_predictions_hands_each_format_to_its_writer(tmp_path, monkeypatch
     preds = [_pred("a"), _pred("b"), _pred("c")]
     tracks = [types.SimpleNamespace(points=[_pred("b")]), types.SimpleNamespace(points=[_pred("c")])]
     path = tmp_path / name
-    assert exports.write_predictions(path, preds, tracks, attribution="© X", far="FAR", tile_footprints=True) == path
+    assert exports.write_predictions(path, preds, tracks, attribution="© X", far="FAR", tile_footprints=True,
+                                     clock_zone="ZONE") == path
     if writer == "csv":
         assert calls == [("csv", (preds, path), {"tracks": tracks, "attribution": "© X", "far": "FAR"})]
     elif writer == "track":
         # photos in no flight (a) become waypoints; b and c are flown
-        assert calls == [("track", (tracks, path), {"photos": [preds[0]], "attribution": "© X", "far": "FAR"})]
+        assert calls == [("track", (tracks, path), {"photos": [preds[0]], "attribution": "© X", "far": "FAR",
+                                                    "clock_zone": "ZONE"})]  # --clock-zone: GPX/KML only
     else:
         assert calls == [("geojson", (preds, tracks, path),
                           {"tile_footprints": True, "attribution": "© X", "far": "FAR"})]
@@ -92,7 +94,8 @@ def test_write_predictions_defaults_and_an_unknown_suffix_writes_nothing(tmp_pat
     assert calls == [(([], (), tmp_path / "o.geojson"), {"tile_footprints": False, "attribution": None, "far": None})]
     calls.clear()
     exports.write_predictions(tmp_path / "o.gpx", [_pred("a")])
-    assert calls == [(((), tmp_path / "o.gpx"), {"photos": [calls[0][1]["photos"][0]], "attribution": None, "far": None})]
+    assert calls == [(((), tmp_path / "o.gpx"), {"photos": [calls[0][1]["photos"][0]], "attribution": None, "far": None,
+                                                 "clock_zone": None})]
     assert calls[0][1]["photos"][0].query.id == "a"
     calls.clear()
     with pytest.raises(GeolocatorError):

@@ -221,8 +221,10 @@ def test_popup_exact(tmp_path):
     html = webmap.popup_html(pred, "file:///x/a b\".jpg")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
             ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.700 that it is within 22,601 m"),
-            ("Location", "50.125000, 10.250000 (homography)"), ("Verified", "42 matching points"),
-            ("Error", "12.3 m")]
+            ("Location", "50.125000, 10.250000 (homography)"),
+            # the Point as field teams read it (session 21; MGRS: PyPI mgrs 1.6.0), the ' escaped
+            ("MGRS", "32U NA 89350 53276"), ("Lat/Lon", "N 50° 07.500&#x27; E 010° 15.000&#x27;"),
+            ("Verified", "42 matching points"), ("Error", "12.3 m")]
     assert html == ('<div class="geoloc-popup"><img src="file:///x/a b&quot;.jpg" style="max-width:160px;'
                     'display:block;margin-bottom:4px"><table style="font-size:12px">' + _table(rows) + "</table></div>")
 
@@ -251,7 +253,9 @@ def test_popup_of_a_flight_frame(tmp_path):
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
             ("Status", "interpolated&lt;"), ("Confidence", "0.800"), ("Flight", "t=12.3 s"),
             ("Single frame", "retrieved, confidence 0.700"),
-            ("Location", "50.200000, 10.300000 (the flight's estimate)"), ("Error", "4.6 m")]
+            ("Location", "50.200000, 10.300000 (the flight's estimate)"),
+            ("MGRS", "32U NA 92778 61676"), ("Lat/Lon", "N 50° 12.000&#x27; E 010° 18.000&#x27;"),  # the track's Point
+            ("Error", "4.6 m")]
     assert webmap.popup_html(pred, None, point) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
     point2 = types.SimpleNamespace(status="extrapolated", time_s=1.0, extrapolated_s=3.25, location=LatLon(1, 2), error_m=None)

@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from .coords import grid_properties
 from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
 from .outputs import csv_safe, write_text
@@ -147,6 +148,7 @@ def prediction_properties(p: Prediction) -> dict:
     if p.query.truth_note:  # why the photo's own GPS was not taken as truth
         props["truth_note"] = p.query.truth_note
     props.update(recorded_properties(p.query))  # what the photo's EXIF/XMP or the frame's telemetry recorded
+    props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it (coords)
     return props
 
 
@@ -220,6 +222,9 @@ TRACK_CSV_COLUMNS = ["track_status"]
 # And after it: the radius the confidence speaks of (predict.confidence_radius_m: half the diagonal of
 # the answer's tile), metres: "confidence 0.93 that the Point is within radius_m of where it was taken".
 RADIUS_CSV_COLUMNS = ["radius_m"]
+# And last: the exported Point as field teams read it (core.coords.grid_properties: MGRS, UTM with its
+# band letter), text beside the WGS84 lat/lon columns, which stay the machine's.
+GRID_CSV_COLUMNS = ["mgrs", "utm"]
 
 
 def recorded_properties(query) -> dict:
@@ -256,7 +261,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
-    TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS. A frame of
+    TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -269,7 +274,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
     writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS)
+                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -303,5 +308,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if flight is None else flight["track_status"]]
             + [_blank_none(flight["radius_m"] if flight is not None and "radius_m" in flight
                            else _round(answer_radius_m(p), 1))]
+            + ["" if v is None else v for v in grid_properties(at.lat, at.lon).values()]
         )
     _write_atomic(path, buf.getvalue())

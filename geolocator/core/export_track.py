@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .model import LatLon, Prediction
@@ -71,6 +72,7 @@ def _props(p: TrackPoint, flight: str) -> dict:
                      single_error_m=_round(p.own_error_m, 2))
     # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
     props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
+    props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it
     return props
 
 
@@ -120,12 +122,38 @@ def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
 
 
-def _when(start: datetime | None, seconds: float) -> datetime:
+def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = None) -> datetime:
     """`seconds` after `start` in UTC, as GPX 1.1 and KML times are read: a time with its UTC
-    offset is converted; a naive one (camera local time of unknown zone) is written as if UTC."""
+    offset is converted; a naive one (camera local time of unknown zone) is read in `clock_zone`
+    (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC."""
     base = start if start is not None else EPOCH
-    base = base.replace(tzinfo=timezone.utc) if base.tzinfo is None else base.astimezone(timezone.utc)
-    return base + timedelta(seconds=seconds)
+    if base.tzinfo is None:
+        base = base.replace(tzinfo=clock_zone or timezone.utc)
+    return base.astimezone(timezone.utc) + timedelta(seconds=seconds)
+
+
+def parse_clock_zone(text: str) -> tzinfo:
+    """The zone of clocks that recorded none: "+01:00", "-05:30", "UTC", "Z" or an IANA name such as
+    "Europe/Zurich" (zoneinfo: summer and winter time by each date, which a fixed offset is not).
+    Raises ValueError naming the text and the forms taken."""
+    text = text.strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    if text[:1] in "+-" and len(text) in (3, 6) and (len(text) == 3 or text[3] == ":"):
+        try:
+            hours, minutes = int(text[1:3]), int(text[4:6] or 0)
+        except ValueError:
+            hours = minutes = 99
+        if hours <= 14 and minutes < 60:
+            return timezone((-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
+    if "/" in text:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValueError(f"not a time zone: {text!r} (write +01:00, -05:00, UTC or a name such as Europe/Zurich)")
 
 
 def _capture_time(query) -> datetime | None:
@@ -163,15 +191,52 @@ def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{pred.shown_status}; confidence {within}; {pred.location_source}"
-    return note + (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
-def _credit(attribution: str | None, far=None) -> str | None:
+def _credit(attribution: str | None, far=None, naive: int = 0, clock_zone: tzinfo | None = None) -> str | None:
     # The positions were found in someone's imagery: its credit line travels with every export. Photos
     # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
+    # `naive`: how many written times had no UTC offset (_naive_times), said after the credit.
     lines = [f"Warning: {far.note}." if far is not None else None,
-             f"Positions found by matching against imagery: {attribution}" if attribution else None]
+             f"Positions found by matching against imagery: {attribution}" if attribution else None,
+             _naive_note(naive, clock_zone)]
     return "\n".join(x for x in lines if x) or None
+
+
+def _zone_name(zone: tzinfo) -> str:
+    key = getattr(zone, "key", None)  # a zoneinfo.ZoneInfo's IANA name
+    if key:
+        return key
+    offset = zone.utcoffset(None) or timedelta(0)
+    sign, minutes = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _naive_note(n: int, clock_zone: tzinfo | None = None) -> str | None:
+    if not n:
+        return None
+    some = f"{n} time{'s were' if n != 1 else ' was'} recorded without a UTC offset"
+    if clock_zone is not None:
+        return f"{some} (a camera or telemetry clock) and read as {_zone_name(clock_zone)}, the clocks' zone given."
+    return (f"{some} (a camera or telemetry clock, zone unknown) and written as if UTC: from a clock on "
+            "UTC+01:00, 10:00Z was 09:00 UTC.")
+
+
+def _naive_times(tracks: Sequence[Track], photos: Sequence[Prediction]) -> int:
+    """How many of the times a GPX or KML gets are a clock's without a zone (naive datetimes, which
+    _when writes as if UTC; GPX 1.1 and KML's <when> are UTC): every frame of a flight whose start is
+    naive, and every photo in no flight whose capture time is. A flight with no clock at all (times
+    from the Unix epoch) is not counted: its times say so by their date."""
+    n = 0
+    for track in tracks:
+        start = _start_of(track)
+        n += len(track.points) if start is not None and start.tzinfo is None else 0
+    for pred in photos:
+        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        n += 1 if when is not None and when.tzinfo is None else 0
+    return n
 
 
 def _warned(text: str, far, query_id: str) -> str:
@@ -181,24 +246,25 @@ def _warned(text: str, far, query_id: str) -> str:
 
 
 def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
-                  far=None) -> str:
+                  far=None, clock_zone: tzinfo | None = None) -> str:
     """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
     status (<type>, and a Garmin symbol for it in <sym>: GPX_SYMBOLS), and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
     without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
     `attribution`: the imagery's credit line, in <metadata><desc>; `far` (evaluate.far_from_tiles):
-    its sentence there too and in the <desc> of each photo it is about."""
+    its sentence there too and in the <desc> of each photo it is about. `clock_zone`
+    (parse_clock_zone): the zone of times recorded without one; None: written as if UTC, and said."""
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution, far)
+    gpx.description = _credit(attribution, far, _naive_times(tracks, photos), clock_zone)
     for pred in photos:
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
-            time=None if when is None else _when(when, 0.0), name=pred.query.id, type=pred.shown_status,
+            time=None if when is None else _when(when, 0.0, clock_zone), name=pred.query.id, type=pred.shown_status,
             symbol=GPX_SYMBOLS.get(pred.shown_status),
             description=_warned(_photo_note(pred), far, pred.query.id)))
     for track in tracks:
@@ -207,15 +273,16 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         seg = gpxpy.gpx.GPXTrackSegment()
         for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
-                                                      time=_when(start, p.time_s), name=p.query.id))
+                                                      time=_when(start, p.time_s, clock_zone), name=p.query.id))
         trk.segments.append(seg)
         gpx.tracks.append(trk)
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
-                round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s),
+                round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
-                                    f"{p.own.lat:.7f},{p.own.lon:.7f}", far, p.query.id)))
+                                    f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
+                                    far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
                 for c in (*p.footprint, p.footprint[0]):
@@ -225,20 +292,22 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
 
 def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
-                  far=None) -> str:
+                  far=None, clock_zone: tzinfo | None = None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
     Placemarks at their best estimates (timed when the photo has a capture time), coloured by
     status as frames are (verified green, retrieved orange, not located grey). `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
-    sentence there too and in the description of each Placemark it is about."""
+    sentence there too and in the description of each Placemark it is about. `clock_zone`: as
+    tracks_to_gpx's."""
     import simplekml
 
     # the document says what it holds: flights, photos, or both
     kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
                                              or "results"))
-    if attribution or far is not None:
-        kml.document.description = _credit(attribution, far)
+    naive = _naive_times(tracks, photos)
+    if attribution or far is not None or naive:
+        kml.document.description = _credit(attribution, far, naive, clock_zone)
     # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
     # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
     # not look like a verified one in Google Earth
@@ -256,7 +325,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                  coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
             when = None if pred.query.time_s is not None else _capture_time(pred.query)
             if when is not None:
-                pt.timestamp.when = _when(when, 0.0).isoformat().replace("+00:00", "Z")
+                pt.timestamp.when = _when(when, 0.0, clock_zone).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
@@ -271,10 +340,10 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             line.style.linestyle.color = simplekml.Color.orange
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
-            pt.timestamp.when = _when(start, p.time_s).isoformat().replace("+00:00", "Z")
+            pt.timestamp.when = _when(start, p.time_s, clock_zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)}".rstrip(";"),
-                                     far, p.query.id)
+            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+                                     f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
@@ -291,16 +360,16 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
 
 def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = (), *,
-                attribution: str | None = None, far=None) -> None:
+                attribution: str | None = None, far=None, clock_zone: tzinfo | None = None) -> None:
     """By suffix: .gpx, .kml (with `photos` in no flight as waypoints/placemarks), else GeoJSON.
     `attribution`: the tile set's credit line (GPX <metadata><desc>, KML Document <description>).
     `far`: evaluate.far_from_tiles, said in each format (see tracks_to_gpx/kml, export.mark_far).
-    Written atomically."""
+    `clock_zone`: GPX/KML only (tracks_to_gpx). Written atomically."""
     suffix = Path(path).suffix.lower()
     if suffix == ".gpx":
-        _write_atomic(path, tracks_to_gpx(tracks, photos, attribution=attribution, far=far))
+        _write_atomic(path, tracks_to_gpx(tracks, photos, attribution=attribution, far=far, clock_zone=clock_zone))
     elif suffix == ".kml":
-        _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution, far=far))
+        _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution, far=far, clock_zone=clock_zone))
     else:
         write_track_geojson(tracks, path, attribution=attribution, far=far)
 

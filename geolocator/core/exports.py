@@ -67,11 +67,14 @@ def check_prediction_path(path: Path | str) -> Path:
 
 
 def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,
-                      attribution: str | None = None, far=None, tile_footprints: bool = False) -> Path:
+                      attribution: str | None = None, far=None, tile_footprints: bool = False,
+                      clock_zone=None) -> Path:
     """Write `predictions` (core.model.Prediction) and their flights' `tracks` (core.sequence.Track)
     to `path` in the format its suffix names. `attribution`: the imagery's credit line; `far`:
     evaluate.far_from_tiles (said in every format); `tile_footprints`: GeoJSON only, each photo's
-    tile outline. Each writer writes atomically. Raises GeolocatorError for an unknown suffix
+    tile outline; `clock_zone` (export_track.parse_clock_zone): GPX/KML only, the zone of capture
+    times and telemetry clocks that recorded none (None: written as if UTC, and the file says so).
+    Each writer writes atomically. Raises GeolocatorError for an unknown suffix
     (check_prediction_path) before anything is written."""
     path = check_prediction_path(path)
     suffix = path.suffix.lower()
@@ -85,7 +88,7 @@ def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence 
         # photos in no flight (no capture time, --no-track): waypoints / placemarks, not dropped
         flown = {p.query.id for t in tracks for p in t.points}
         write_track(tracks, path, photos=[p for p in predictions if p.query.id not in flown],
-                    attribution=attribution, far=far)
+                    attribution=attribution, far=far, clock_zone=clock_zone)
     else:
         from .export_track import write_predictions_geojson
 

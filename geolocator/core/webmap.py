@@ -27,6 +27,7 @@ import folium
 from branca.element import Element, MacroElement
 from PIL import Image
 
+from .coords import format_dmm, format_mgrs, not_covered
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
@@ -240,6 +241,13 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
             rows.insert(6, ("Single frame", f"{status}, confidence {format_confidence(pred.confidence)}"))
         loc = track_point.location
         rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")
+    # the same Point as field teams read it (core.coords): a ground team's MGRS, a helicopter crew's
+    # degrees and minutes; not for a photo with nothing located (its Point is a tile centre)
+    shown = track_point.status if track_point is not None else pred.status
+    if shown != "not located":
+        at = track_point.location if track_point is not None else pred.location
+        rows += [("MGRS", _safe(format_mgrs(at.lat, at.lon) or not_covered("mgrs"))),
+                 ("Lat/Lon", _safe(format_dmm(at.lat, at.lon)))]  # its minutes' ' escaped (_safe)
     # its top's matching points: where the Point is that verified answer (as the Results pane)
     if pred.top.inliers and (track_point is None or track_point.status in ("matched", "flagged")):
         rows.append(("Verified", f"{pred.top.inliers} matching points"))

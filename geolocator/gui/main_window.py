@@ -41,6 +41,7 @@ from .panes import move_to_pane, place_in_tab_order
 from .progress_panel import ProgressPanel
 from .query_list import QueryList
 from .resources import demo_dir
+from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from .settings import AppSettings
@@ -197,6 +198,10 @@ class MainWindow(QMainWindow):
         self.map_view = MapView()
         self.map_view.set_online_hosts(ONLINE_HOSTS if self.settings.online_basemap else set())
         self.results = ResultsPanel()
+        self.results.set_coords_format(self.settings.coords_format)
+        self.results.format_changed.connect(self._coords_format_chosen)
+        self.results.coordinates_copied.connect(
+            lambda text: self.statusBar().showMessage(f"Copied to the clipboard: {text}", 5000))
         self.backbone_panel = BackbonePanel()
         self.backbone_panel.set_choice(self.settings.backbone, self.settings.weights, self.settings.device)
         self.backbone_panel.matcher.setCurrentText(self._matcher)
@@ -536,12 +541,13 @@ class MainWindow(QMainWindow):
                 return
             epsg = text.strip().upper().removeprefix("EPSG:")
         elif path.suffix.lower() in TIFF_SUFFIXES:
-            tile_size, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
-                                                   100.0, 5.0, 10000.0, 1)
+            # number_input: "50.5" and "50,5" alike on any locale (a de_DE box read "50.5" as 505)
+            tile_size, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
+                                                     100.0, 5.0, 10000.0, 1)
             if not ok:
                 return
-            overlap, ok = QInputDialog.getDouble(self, "Cut the GeoTIFF", "Overlap between tiles (0–0.9):",
-                                                 0.0, 0.0, 0.9, 2)
+            overlap, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Overlap between tiles (0–0.9):",
+                                                   0.0, 0.0, 0.9, 2)
             if not ok:
                 return
         elif path.suffix.lower() in PACKAGE_SUFFIXES:
@@ -907,6 +913,15 @@ class MainWindow(QMainWindow):
 
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
         return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
+
+    def _coords_format_chosen(self, fmt: str) -> None:
+        """Remember the Results pane's coordinate format for the next start (settings.json)."""
+        if fmt != self.settings.coords_format:
+            self.settings.coords_format = fmt
+            try:
+                self.settings.save(self.settings_path)
+            except OSError as exc:  # an unwritable config folder must not break the pane
+                log.warning("could not save the settings: %s", exc)
 
     def select_query(self, query_id: str) -> None:
         q = self.queries.get(query_id)

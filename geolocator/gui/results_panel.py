@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
+from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.model import Prediction, Query
@@ -14,6 +16,8 @@ from ..core.sequence import shown_track_status
 from ..core.wording import confidence_within, keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
+# the format box's words, short so that the pane stays narrow; each item's tooltip is its FORMATS name
+SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs": "MGRS", "lv95": "LV95"}
 QUERY_PX = 176
 TILE_PX = 104
 
@@ -97,7 +101,31 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     return lines
 
 
+def _wrappable(text: str, fmt: str) -> str:
+    """`text` as shown: where the pane is too narrow for one line it breaks only between the
+    latitude and the longitude (or MGRS's square and its digits), never inside one (no-break spaces
+    elsewhere). What Copy puts on the clipboard keeps plain spaces (coords_shown)."""
+    nb = "\u00a0"
+    if fmt in ("dmm", "dms"):
+        for mark in (" E ", " W "):
+            if mark in text:
+                lat, lon = text.split(mark, 1)
+                return lat.replace(" ", nb) + " " + (mark.strip() + " " + lon).replace(" ", nb)
+    if fmt == "mgrs":
+        parts = text.split(" ")
+        if len(parts) == 4:
+            return f"{parts[0]}{nb}{parts[1]} {parts[2]}{nb}{parts[3]}"
+    if fmt == "lv95":
+        return text.replace(" / ", f"{nb}/ ")
+    return text
+
+
 class ResultsPanel(QWidget):
+    # the coordinate format chosen in the pane (a core.coords.FORMATS key), for the settings to keep
+    format_changed = Signal(str)
+    # the text put on the clipboard by Copy, for the status bar to confirm
+    coordinates_copied = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = QHBoxLayout(self)
@@ -123,8 +151,42 @@ class ResultsPanel(QWidget):
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.details_scroll.setWidget(self.details)
         right.addWidget(self.title)
+        # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
+        # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
+        # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
+        details_host = QWidget()
+        host = QVBoxLayout(details_host)
+        host.setContentsMargins(0, 0, 0, 0)
+        # one row (box, coordinates, Copy) where the pane is wide enough; in a narrow one (1024 x 700:
+        # ~220 px here) the coordinates take the line below, so that they are never cut and Copy never
+        # pushed out of sight (_fit_coords)
+        controls = QHBoxLayout()
+        self.coords_format = QComboBox()
+        for key, label in SHORT_LABELS.items():
+            self.coords_format.addItem(label, key)
+            self.coords_format.setItemData(self.coords_format.count() - 1, FORMATS[key], Qt.ItemDataRole.ToolTipRole)
+        self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
+                                      "with MGRS and UTM columns)")
+        self.coords_text = _plain("")
+        self.coords_text.setStyleSheet("font-weight: 600;")
+        self.coords_text.setWordWrap(True)
+        self.copy_button = QPushButton("Copy")
+        # from anywhere in the window: choose a photo with the arrow keys, then Ctrl+Shift+C
+        self.copy_button.setShortcut("Ctrl+Shift+C")
+        self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
+        self.copy_button.setEnabled(False)
+        controls.addWidget(self.coords_format)
+        controls.addWidget(self.coords_text, 1)
+        controls.addWidget(self.copy_button)
+        host.addLayout(controls)
+        self._controls, self._host = controls, host
+        self.details_scroll.viewport().installEventFilter(self)
+        host.addWidget(self.details, 1)
+        self.details_scroll.setWidget(details_host)
+        self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
+        self.coords_format.currentIndexChanged.connect(self._format_chosen)
+        self.copy_button.clicked.connect(self.copy_coordinates)
         right.addWidget(self.details_scroll, 1)
         self._cards_host = QWidget()
         self._cards = QGridLayout(self._cards_host)
@@ -144,6 +206,70 @@ class ResultsPanel(QWidget):
         right.addWidget(scroll)
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
+
+    def set_coords_format(self, fmt: str) -> None:
+        """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
+        of a later version, falls back to decimal degrees)."""
+        index = self.coords_format.findData(fmt if fmt in FORMATS else DEFAULT_FORMAT)
+        self.coords_format.setCurrentIndex(index)
+        self._show_coords()
+
+    def coords_format_key(self) -> str:
+        return self.coords_format.currentData() or DEFAULT_FORMAT
+
+    def _format_chosen(self, _index: int) -> None:
+        self._show_coords()
+        self.format_changed.emit(self.coords_format_key())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.details_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_coords()
+        return super().eventFilter(watched, event)
+
+    def _fit_coords(self) -> None:
+        """The coordinates beside the box and Copy when the line holds all three, else on a line of
+        their own below them (wrapped only between latitude and longitude: _wrappable)."""
+        spacing = self._controls.spacing()
+        plain = self.coords_text.text()
+        one_line = (self.coords_format.sizeHint().width() + self.copy_button.sizeHint().width() + 2 * spacing
+                    + self.coords_text.fontMetrics().horizontalAdvance(plain) + 8)
+        beside = one_line <= self.details_scroll.viewport().width()
+        in_row = self._controls.indexOf(self.coords_text) >= 0
+        if beside and not in_row:
+            self._host.removeWidget(self.coords_text)
+            self._controls.insertWidget(1, self.coords_text, 1)
+        elif not beside and in_row:
+            self._controls.removeWidget(self.coords_text)
+            self._controls.insertStretch(1, 1)
+            self._host.insertWidget(1, self.coords_text)
+        if beside:  # the stretch that held the place of the coordinates goes
+            for i in reversed(range(self._controls.count())):
+                if self._controls.itemAt(i).spacerItem() is not None:
+                    self._controls.takeAt(i)
+        self.coords_text.setWordWrap(not beside)
+
+    def _show_coords(self) -> None:
+        fmt = self.coords_format_key()
+        text = None if self._point is None else format_position(self._point.lat, self._point.lon, fmt)
+        if self._point is None:
+            self.coords_text.setText("")
+        else:
+            self.coords_text.setText(_wrappable(text, fmt) if text else f"({not_covered(fmt)})")
+        self._fit_coords()
+        self.copy_button.setEnabled(text is not None)
+
+    def coords_shown(self) -> str | None:
+        """The Point as shown in the chosen format, None when there is nothing to copy."""
+        if self._point is None:
+            return None
+        return format_position(self._point.lat, self._point.lon, self.coords_format_key())
+
+    def copy_coordinates(self) -> None:
+        """Put the shown coordinates on the clipboard (nothing when there are none)."""
+        text = self.coords_shown()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.coordinates_copied.emit(text)
 
     def _set_cards(self, n: int) -> None:
         while len(self.cards) > n:
@@ -172,6 +298,11 @@ class ResultsPanel(QWidget):
         else:
             self.query_image.setText("no preview")
         lines = []
+        # the Point every export writes: a flight's frame at its place on the track; none when there is
+        # nothing located (a blank frame's Point is its top tile's centre, not a place to send a team)
+        answer = exported if exported is not None else prediction
+        self._point = None if answer is None or answer.status == "not located" else answer.location
+        self._show_coords()
         if prediction is None:
             lines.append(f"Not located: {failure}" if failure else "Not located yet.")
             self._set_cards(0)

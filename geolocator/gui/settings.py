@@ -47,6 +47,7 @@ class AppSettings:
     online_basemap: bool = False  # off: the map never leaves the machine
     demo_shown: bool = False  # the first launch opens the demo region once
     dinov2_notice_shown: bool = False  # "DINOv2 weights not found" is said once, then remembered
+    coords_format: str = "dd"  # how the Results pane writes the Point (core.coords.FORMATS key)
     # the file's format: 2 since the matcher's default became "auto" (session 12). Files of version 1
     # saved every field, so their "sift" was the old default, not necessarily a choice (load()).
     version: int = 2

@@ -625,6 +625,7 @@ def meta_summary(meta: PhotoMeta | None) -> str | None:
     footprint = footprint_m(meta)
     if footprint:
         parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
-    if meta.captured_at is not None:
-        parts.append(meta.captured_at.isoformat(sep=" "))
+    if meta.captured_at is not None:  # a time without its zone says so (EXIF 2.32's OffsetTime* is optional)
+        zone = "" if meta.captured_at.tzinfo is not None else " (camera clock, no zone recorded)"
+        parts.append(meta.captured_at.isoformat(sep=" ") + zone)
     return "  ·  ".join(parts) or None

@@ -1,0 +1,60 @@
+"""A decimal number typed by a person, the same on every machine's locale.
+
+Qt's number boxes follow the system locale: on a de_DE laptop "." is the thousands separator, so a
+tile size typed "50.5" became 505 m and an overlap "0.25" was refused (session 21, newuser21). These
+boxes show a dot, as every other figure in the app does, and take either "." or "," as the decimal
+mark; group separators are refused, so "1.000" is one, never a thousand.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QLabel, QVBoxLayout, QWidget
+
+
+def _dot_locale() -> QLocale:
+    c = QLocale.c()  # "." decimals, no group separators written or read
+    c.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator | QLocale.NumberOption.RejectGroupSeparator)
+    return c
+
+
+class DecimalSpinBox(QDoubleSpinBox):
+    """A QDoubleSpinBox that writes "50.5" and reads "50.5" or "50,5" alike, whatever the locale."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setLocale(_dot_locale())
+
+    def validate(self, text: str, pos: int):  # noqa: D102 - Qt's: the comma read as the decimal mark
+        return super().validate(text.replace(",", "."), pos)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+        return super().valueFromText(text.replace(",", "."))
+
+
+def ask_decimal(parent: QWidget | None, title: str, label: str, value: float, lo: float, hi: float,
+                decimals: int) -> tuple[float, bool]:
+    """QInputDialog.getDouble's contract, with a DecimalSpinBox: (the value, True) when accepted,
+    (`value`, False) when cancelled. `lo`..`hi` bound what can be typed, `decimals` how many are kept."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    layout = QVBoxLayout(dialog)
+    text = QLabel(label)
+    text.setWordWrap(True)
+    box = DecimalSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(decimals)
+    box.setValue(value)
+    box.selectAll()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(text)
+    layout.addWidget(box)
+    layout.addWidget(buttons)
+    dialog.spin_box = box  # for tests and drivers that answer it
+    ok = dialog.exec() == QDialog.DialogCode.Accepted
+    box.interpretText()
+    result = box.value() if ok else value
+    dialog.deleteLater()
+    return result, ok
