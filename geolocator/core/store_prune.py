@@ -111,16 +111,23 @@ def list_stores(cache_root: Path) -> list[StoreInfo]:
     return sorted((_info(p) for p in stores.iterdir() if p.is_dir()), key=lambda s: (s.last_used, s.path.name))
 
 
+def _cutoff(days: float, now: float | None) -> tuple[float, float]:
+    """(now, the time before which an entry counts as unused for `days` days), seconds since the
+    epoch; `now` defaults to the clock. Raises ValueError for negative days."""
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    now = time.time() if now is None else now
+    return now, now - days * DAY_S
+
+
 def prune_stores(cache_root: Path, days: float, now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
     """Remove the stores under `cache_root`/stores last used more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock) and not in use. Returns (removed, kept in
     use: old enough but held open, so kept). Raises ValueError for negative days."""
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
-    now = time.time() if now is None else now
+    _, cutoff = _cutoff(days, now)
     removed, busy = [], []
     for info in list_stores(cache_root):
-        if info.last_used > now - days * DAY_S:
+        if info.last_used > cutoff:
             continue
         lock = _exclusive(info.path)
         if lock is None:
@@ -216,10 +223,7 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     old enough but held, or not removable). Raises ValueError for negative days."""
     from .pair_store import STALE_TMP_S
 
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
-    now = time.time() if now is None else now
-    cutoff = now - days * DAY_S
+    now, cutoff = _cutoff(days, now)
     old = [c for c in list_northup_copies(folder)
            if c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
     strays = [p for p in Path(folder).glob(f"*{COPY_USED}")
@@ -290,12 +294,10 @@ def prune_adapt_checkpoints(cache_root: Path, days: float,
                             now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
     """Remove the adaptation checkpoints (and their cards) last written more than `days` days (>= 0)
     before `now`. Returns (removed, kept: could not be removed). Raises ValueError for negative days."""
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
-    now = time.time() if now is None else now
+    _, cutoff = _cutoff(days, now)
     removed, kept = [], []
     for info in list_adapt_checkpoints(cache_root):
-        if info.last_used > now - days * DAY_S:
+        if info.last_used > cutoff:
             continue
         try:
             info.path.unlink(missing_ok=True)
@@ -314,12 +316,9 @@ def prune_preview(cache_root: Path, northup_folder: Path, days: float,
     `days` days (>= 0) before `now` (seconds since the epoch; default the clock) and not in use.
     For a confirmation that says how much will be freed (the app's Free Disk Space…); a store or a
     copy taken into use between this and the prune is kept then. Raises ValueError for negative days."""
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
     from .pair_store import STALE_TMP_S
 
-    now = time.time() if now is None else now
-    cutoff = now - days * DAY_S
+    now, cutoff = _cutoff(days, now)
     stores = [s for s in list_stores(cache_root) if s.last_used <= cutoff and not s.in_use]
     copies = [c for c in list_northup_copies(northup_folder) if not c.in_use
               and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
