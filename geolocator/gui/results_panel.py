@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
@@ -16,8 +16,6 @@ from ..core.sequence import shown_track_status
 from ..core.wording import confidence_within, keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
-# the format box's words, short so that the pane stays narrow; each item's tooltip is its FORMATS name
-SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs": "MGRS", "lv95": "LV95"}
 QUERY_PX = 176
 TILE_PX = 104
 
@@ -101,25 +99,6 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     return lines
 
 
-def _wrappable(text: str, fmt: str) -> str:
-    """`text` as shown: where the pane is too narrow for one line it breaks only between the
-    latitude and the longitude (or MGRS's square and its digits), never inside one (no-break spaces
-    elsewhere). What Copy puts on the clipboard keeps plain spaces (coords_shown)."""
-    nb = "\u00a0"
-    if fmt in ("dmm", "dms"):
-        for mark in (" E ", " W "):
-            if mark in text:
-                lat, lon = text.split(mark, 1)
-                return lat.replace(" ", nb) + " " + (mark.strip() + " " + lon).replace(" ", nb)
-    if fmt == "mgrs":
-        parts = text.split(" ")
-        if len(parts) == 4:
-            return f"{parts[0]}{nb}{parts[1]} {parts[2]}{nb}{parts[3]}"
-    if fmt == "lv95":
-        return text.replace(" / ", f"{nb}/ ")
-    return text
-
-
 class ResultsPanel(QWidget):
     # the coordinate format chosen in the pane (a core.coords.FORMATS key), for the settings to keep
     format_changed = Signal(str)
@@ -158,30 +137,23 @@ class ResultsPanel(QWidget):
         details_host = QWidget()
         host = QVBoxLayout(details_host)
         host.setContentsMargins(0, 0, 0, 0)
-        # one row (box, coordinates, Copy) where the pane is wide enough; in a narrow one (1024 x 700:
-        # ~220 px here) the coordinates take the line below, so that they are never cut and Copy never
-        # pushed out of sight (_fit_coords)
-        controls = QHBoxLayout()
+        coords_row = QHBoxLayout()
         self.coords_format = QComboBox()
-        for key, label in SHORT_LABELS.items():
+        for key, label in FORMATS.items():
             self.coords_format.addItem(label, key)
-            self.coords_format.setItemData(self.coords_format.count() - 1, FORMATS[key], Qt.ItemDataRole.ToolTipRole)
         self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
                                       "with MGRS and UTM columns)")
         self.coords_text = _plain("")
         self.coords_text.setStyleSheet("font-weight: 600;")
-        self.coords_text.setWordWrap(True)
         self.copy_button = QPushButton("Copy")
         # from anywhere in the window: choose a photo with the arrow keys, then Ctrl+Shift+C
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
         self.copy_button.setEnabled(False)
-        controls.addWidget(self.coords_format)
-        controls.addWidget(self.coords_text, 1)
-        controls.addWidget(self.copy_button)
-        host.addLayout(controls)
-        self._controls, self._host = controls, host
-        self.details_scroll.viewport().installEventFilter(self)
+        coords_row.addWidget(self.coords_format)
+        coords_row.addWidget(self.coords_text, 1)
+        coords_row.addWidget(self.copy_button)
+        host.addLayout(coords_row)
         host.addWidget(self.details, 1)
         self.details_scroll.setWidget(details_host)
         self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
@@ -221,41 +193,13 @@ class ResultsPanel(QWidget):
         self._show_coords()
         self.format_changed.emit(self.coords_format_key())
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.details_scroll.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_coords()
-        return super().eventFilter(watched, event)
-
-    def _fit_coords(self) -> None:
-        """The coordinates beside the box and Copy when the line holds all three, else on a line of
-        their own below them (wrapped only between latitude and longitude: _wrappable)."""
-        spacing = self._controls.spacing()
-        plain = self.coords_text.text()
-        one_line = (self.coords_format.sizeHint().width() + self.copy_button.sizeHint().width() + 2 * spacing
-                    + self.coords_text.fontMetrics().horizontalAdvance(plain) + 8)
-        beside = one_line <= self.details_scroll.viewport().width()
-        in_row = self._controls.indexOf(self.coords_text) >= 0
-        if beside and not in_row:
-            self._host.removeWidget(self.coords_text)
-            self._controls.insertWidget(1, self.coords_text, 1)
-        elif not beside and in_row:
-            self._controls.removeWidget(self.coords_text)
-            self._controls.insertStretch(1, 1)
-            self._host.insertWidget(1, self.coords_text)
-        if beside:  # the stretch that held the place of the coordinates goes
-            for i in reversed(range(self._controls.count())):
-                if self._controls.itemAt(i).spacerItem() is not None:
-                    self._controls.takeAt(i)
-        self.coords_text.setWordWrap(not beside)
-
     def _show_coords(self) -> None:
         fmt = self.coords_format_key()
         text = None if self._point is None else format_position(self._point.lat, self._point.lon, fmt)
         if self._point is None:
             self.coords_text.setText("")
         else:
-            self.coords_text.setText(_wrappable(text, fmt) if text else f"({not_covered(fmt)})")
-        self._fit_coords()
+            self.coords_text.setText(text or f"({not_covered(fmt)})")
         self.copy_button.setEnabled(text is not None)
 
     def coords_shown(self) -> str | None:
