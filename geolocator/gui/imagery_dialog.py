@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from ..core.errors import GeolocatorError
 from ..core.model import Bounds, LatLon
 from ..core.sources import fetch as F
 from ..core.sources.package import DEFAULT_TILE_GROUND_M
+from .number_input import DecimalSpinBox
 
 URL_CHOICE = "Tile URL template…"
 # Imagery (not street-map) providers of xyzservices that need no API key. Their terms still apply:
@@ -91,11 +91,13 @@ class ImageryDialog(QDialog):
         group.addButton(self.box)
         group.addButton(self.map_view)
         group.addButton(self.drawn_area)
-        self.margin = QDoubleSpinBox()
+        # number_input: "0.5" and "0,5" alike on any locale (a de_DE box read "0.5" as 5 m); written
+        # "250 m margin", not "250.0 m margin"
+        self.margin = DecimalSpinBox(trim_zeros=True)
         self.margin.setRange(0, 50_000)
+        self.margin.setDecimals(1)
         self.margin.setValue(F.DEFAULT_MARGIN_M)
         self.margin.setSuffix(" m margin")
-        self.margin.setDecimals(0)  # whole metres: "250 m margin", not "250.00 m margin"
         self.bbox = QLineEdit()
         if area is not None:
             self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")

@@ -209,9 +209,17 @@ class NoPositions(FetchError):
 
 
 def parse_bbox(text: str) -> Bounds:
-    """"W,S,E,N" in degrees -> Bounds. Raises FetchError for anything else."""
+    """"W,S,E,N" in degrees -> Bounds. The four numbers may also be parted by ";" or spaces, and then
+    either "." or "," is the decimal mark ("7,5;46,2;7,6;46,3": a decimal-comma locale's way); group
+    separators are never read. Raises BadBbox for text that is not four numbers, FetchError (check_bbox)
+    for an area outside the globe or inside out."""
+    text = str(text).strip()
+    parts = text.split(";") if ";" in text else text.replace(" ", "").split(",")
+    if ";" not in text and len(parts) != 4:
+        parts = text.split()  # "7,5 46,2 7,6 46,3"
+    parts = [v.strip().replace(",", ".") for v in parts]
     try:
-        w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
+        w, s, e, n = (float(v) for v in parts)
     except ValueError:
         raise BadBbox(text) from None
     return check_bbox(Bounds(w, s, e, n))
