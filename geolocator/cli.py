@@ -176,9 +176,10 @@ def _crs_arg(text: str) -> int | str:
 
 def _area_arg(text: str):
     from .core.model import Bounds
+    from .core.sources.fetch import bbox_numbers
 
     try:
-        w, s, e, n = (float(v) for v in text.replace(";", ",").split(","))
+        w, s, e, n = bbox_numbers(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected W,S,E,N in degrees, got {text!r}") from None
     if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):

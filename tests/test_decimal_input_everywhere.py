@@ -72,3 +72,12 @@ def test_the_area_box_takes_the_decimal_comma_between_semicolons_or_spaces():
             F.parse_bbox(bad)
     with pytest.raises(GeolocatorError):
         F.parse_bbox("8;46;7;47")  # west > east: the check after parsing is unchanged
+
+
+def test_the_cli_area_reads_the_same_forms():
+    """`--area` (the tile set's area, which may cross the antimeridian) read "W;S;E;N" with dots only;
+    it now shares --bbox's reading (fetch.bbox_numbers)."""
+    from geolocator.cli import _area_arg
+
+    assert _area_arg("7,5;46,25;7,625;46,375") == F.Bounds(7.5, 46.25, 7.625, 46.375)
+    assert _area_arg("179.5,-17,-179.5,-16.5") == F.Bounds(179.5, -17, -179.5, -16.5)

@@ -208,18 +208,24 @@ class NoPositions(FetchError):
         super().__init__("none of the photos has a GPS position: give the area with --bbox")
 
 
-def parse_bbox(text: str) -> Bounds:
-    """"W,S,E,N" in degrees -> Bounds. The four numbers may also be parted by ";" or spaces, and then
-    either "." or "," is the decimal mark ("7,5;46,2;7,6;46,3": a decimal-comma locale's way); group
-    separators are never read. Raises BadBbox for text that is not four numbers, FetchError (check_bbox)
-    for an area outside the globe or inside out."""
+def bbox_numbers(text: str) -> tuple[float, float, float, float]:
+    """"W,S,E,N" -> the four numbers as written (no check of their order or range). They may also be
+    parted by ";" or spaces, and then either "." or "," is the decimal mark ("7,5;46,2;7,6;46,3": a
+    decimal-comma locale's way); group separators are never read. Raises ValueError for text that is
+    not four numbers."""
     text = str(text).strip()
     parts = text.split(";") if ";" in text else text.replace(" ", "").split(",")
     if ";" not in text and len(parts) != 4:
         parts = text.split()  # "7,5 46,2 7,6 46,3"
-    parts = [v.strip().replace(",", ".") for v in parts]
+    w, s, e, n = (float(v.strip().replace(",", ".")) for v in parts)
+    return w, s, e, n
+
+
+def parse_bbox(text: str) -> Bounds:
+    """"W,S,E,N" in degrees (any form bbox_numbers reads) -> Bounds. Raises BadBbox for text that is not
+    four numbers, FetchError (check_bbox) for an area outside the globe or inside out."""
     try:
-        w, s, e, n = (float(v) for v in parts)
+        w, s, e, n = bbox_numbers(text)
     except ValueError:
         raise BadBbox(text) from None
     return check_bbox(Bounds(w, s, e, n))
