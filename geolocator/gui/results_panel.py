@@ -16,6 +16,8 @@ from ..core.sequence import shown_track_status
 from ..core.wording import confidence_within, keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
+# the format box's words; each item's tooltip is its core.coords.FORMATS name
+SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs": "MGRS", "lv95": "LV95"}
 QUERY_PX = 176
 TILE_PX = 104
 
@@ -99,6 +101,25 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     return lines
 
 
+def _wrappable(text: str, fmt: str) -> str:
+    """`text` (core.coords.format_position's) as shown: where the pane is too narrow for one line it
+    breaks only between the latitude and the longitude (or MGRS's square and its digits, LV95's east
+    and north), never inside one: no-break spaces elsewhere. Copy puts plain spaces (coords_shown)."""
+    nb = "\u00a0"
+    if fmt in ("dmm", "dms"):
+        for mark in (" E ", " W "):
+            if mark in text:
+                lat, lon = text.split(mark, 1)
+                return lat.replace(" ", nb) + " " + (mark.strip() + " " + lon).replace(" ", nb)
+    if fmt == "mgrs":
+        parts = text.split(" ")
+        if len(parts) == 4:
+            return f"{parts[0]}{nb}{parts[1]} {parts[2]}{nb}{parts[3]}"
+    if fmt == "lv95":
+        return text.replace(" / ", f"{nb}/ ")
+    return text
+
+
 class ResultsPanel(QWidget):
     # the coordinate format chosen in the pane (a core.coords.FORMATS key), for the settings to keep
     format_changed = Signal(str)
@@ -137,23 +158,30 @@ class ResultsPanel(QWidget):
         details_host = QWidget()
         host = QVBoxLayout(details_host)
         host.setContentsMargins(0, 0, 0, 0)
+        # the box and Copy on one row, the coordinates on the line below (wrapped only between latitude
+        # and longitude: _wrappable): box, coordinates and Copy on one row pushed Copy out of sight in a
+        # 1024 x 700 window (its right edge 497 px in a 412 px viewport, DMS). A fixed layout, no event
+        # filter: one on the scroll area's viewport made the app segfault at exit (session 21)
         coords_row = QHBoxLayout()
         self.coords_format = QComboBox()
-        for key, label in FORMATS.items():
-            self.coords_format.addItem(label, key)
+        for key, label in FORMATS.items():  # short words: box and Copy fit a 1024 x 700 window's pane
+            self.coords_format.addItem(SHORT_LABELS.get(key, label), key)
+            self.coords_format.setItemData(self.coords_format.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
                                       "with MGRS and UTM columns)")
         self.coords_text = _plain("")
         self.coords_text.setStyleSheet("font-weight: 600;")
+        self.coords_text.setWordWrap(True)
         self.copy_button = QPushButton("Copy")
         # from anywhere in the window: choose a photo with the arrow keys, then Ctrl+Shift+C
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
         self.copy_button.setEnabled(False)
         coords_row.addWidget(self.coords_format)
-        coords_row.addWidget(self.coords_text, 1)
         coords_row.addWidget(self.copy_button)
+        coords_row.addStretch(1)
         host.addLayout(coords_row)
+        host.addWidget(self.coords_text)
         host.addWidget(self.details, 1)
         self.details_scroll.setWidget(details_host)
         self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
@@ -199,7 +227,7 @@ class ResultsPanel(QWidget):
         if self._point is None:
             self.coords_text.setText("")
         else:
-            self.coords_text.setText(text or f"({not_covered(fmt)})")
+            self.coords_text.setText(_wrappable(text, fmt) if text else f"({not_covered(fmt)})")
         self.copy_button.setEnabled(text is not None)
 
     def coords_shown(self) -> str | None:
