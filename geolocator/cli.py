@@ -748,6 +748,7 @@ def cmd_cache(args) -> int:
     from .core.cache import default_cache_root
     from .core.sources.worldfile import northup_cache_dir
     from .core.store_prune import (
+        ADAPT_RESUME,
         DAY_S,
         list_adapt_checkpoints,
         list_northup_copies,
@@ -772,7 +773,7 @@ def cmd_cache(args) -> int:
         if had_copies:
             pruned.append((copies, northup, prune_northup_copies(northup, args.prune)))
         if list_adapt_checkpoints(root):  # adaptations interrupted (core/adapt/resume.py): most users have none
-            pruned.append((checkpoints, root / "adapt-resume", prune_adapt_checkpoints(root, args.prune)))
+            pruned.append((checkpoints, root / ADAPT_RESUME, prune_adapt_checkpoints(root, args.prune)))
         for counted, folder, (removed, busy) in pruned:
             for info in removed:
                 print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
@@ -805,7 +806,7 @@ def cmd_cache(args) -> int:
     if resume_points:  # core/adapt/resume.py
         show(resume_points)
         print(f"{checkpoints(len(resume_points))} (an adaptation run again resumes from its own), "
-              f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / 'adapt-resume'}{hint}")
+              f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / ADAPT_RESUME}{hint}")
     return 0
 
 

@@ -267,7 +267,12 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
 # cache` show them and --prune remove old ones (a run now adapting rewrites its own within a round,
 # and one removed under it only loses its resume point).
 
-ADAPT_RESUME = "adapt-resume"
+ADAPT_RESUME = "adapt-resume"  # the folder under the cache (Workspace.adapt's resume_dir)
+
+
+def checkpoint_card(checkpoint: Path) -> Path:
+    """The readable card written beside an adaptation checkpoint: `<key>.safetensors.json`."""
+    return checkpoint.with_name(checkpoint.name + ".json")
 
 
 def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
@@ -283,7 +288,7 @@ def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
         except OSError:
             continue
         try:
-            card = path.with_name(path.name + ".json").stat().st_size
+            card = checkpoint_card(path).stat().st_size
         except OSError:
             card = 0
         found.append(StoreInfo(path, st.st_size + card, st.st_mtime, False))
@@ -303,7 +308,7 @@ def prune_adapt_checkpoints(cache_root: Path, days: float,
     for info in _old_adapt_checkpoints(cache_root, days, now):
         try:
             info.path.unlink(missing_ok=True)
-            info.path.with_name(info.path.name + ".json").unlink(missing_ok=True)
+            checkpoint_card(info.path).unlink(missing_ok=True)
         except OSError:
             kept.append(info)
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -104,8 +103,9 @@ class AppSettings:
         self.backbone, self.weights, self.device = "auto", None, "auto"
 
     def save(self, path: Path | None = None) -> None:
-        path = path or default_settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        """Write the settings as JSON, atomically (core.outputs.write_atomic). Raises OutputError
+        (an OSError) naming the file when it cannot be written."""
+        from ..core.outputs import write_atomic
+
+        text = json.dumps(asdict(self), indent=2) + "\n"
+        write_atomic(path or default_settings_path(), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -384,6 +384,9 @@ def image_damage(data: bytes) -> str | None:
 TAIL_BYTES = 64
 
 
+TILE_EXTENSIONS = ("png", "jpg", "webp", "gif")  # a folder tile's file is <y>.<one of these> (image_kind's names)
+
+
 def _ends_whole(data: bytes) -> bool:
     """Whether the image bytes end as a whole file of their kind does: PNG's IEND chunk, JPEG's
     EOI marker (0xFFD9: inside entropy-coded data a 0xFF is always followed by 0x00 or a restart
@@ -433,12 +436,12 @@ class FolderSink:
 
     def has(self, z: int, x: int, y: int) -> bool:
         d = self.folder / str(z) / str(x)
-        return any((d / f"{y}.{ext}").is_file() for ext in ("png", "jpg", "webp", "gif"))
+        return any((d / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS)
 
     def stored(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of the file stored for tile (z, x, y), None when there is none."""
         d = self.folder / str(z) / str(x)
-        for ext in ("png", "jpg", "webp", "gif"):
+        for ext in TILE_EXTENSIONS:
             try:
                 return (d / f"{y}.{ext}").read_bytes()
             except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -455,7 +458,7 @@ class FolderSink:
         tmp.write_bytes(data)
         os.replace(tmp, path)
         self._zooms.add(z)
-        for ext in {"png", "jpg", "webp", "gif"} - {kind}:  # a damaged tile of another kind it replaces
+        for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
 
     def missing(self, z: int, x: int, y: int) -> None:
