@@ -99,3 +99,23 @@ def test_free_disk_space_counts_and_removes_old_adaptation_checkpoints(qtbot, di
     assert not old.exists() and not old_card.exists() and new.exists()
     assert w.message_bar.text.startswith("Removed 1 checkpoint of an interrupted adaptation: 3.0 MB freed.")
     w.close()
+
+
+def test_a_checkpoint_that_cannot_be_removed_is_not_called_in_use(qtbot, dirs, monkeypatch):  # noqa: F811
+    """prune_adapt_checkpoints' second list holds checkpoints it could not remove (a permission error);
+    nothing holds a checkpoint open, so the first wording of this session ("1 kept: in use") was wrong."""
+    from geolocator.core import store_prune
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    stuck = _old(dirs / "features" / "adapt-resume" / "cccc.safetensors", 2_000_000, 40)
+    monkeypatch.setattr(store_prune, "prune_adapt_checkpoints",
+                        lambda root, days, now=None: ([], store_prune.list_adapt_checkpoints(root)))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    assert "in use" not in w.message_bar.text and stuck.exists()
+    assert f"1 checkpoint could not be removed (in {dirs / 'features' / 'adapt-resume'})." in w.message_bar.text
+    w.close()

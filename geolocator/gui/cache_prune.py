@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
+from ..core.store_prune import ADAPT_RESUME
 from ..core.wording import count, megabytes
 
 DEFAULT_DAYS = 30  # as the README's example of `geolocator cache --prune 30`
@@ -81,9 +82,11 @@ def free_disk_space(window) -> None:
     def pruned(done) -> None:
         (stores, busy_stores), (copies, busy_copies), (checkpoints, busy_checkpoints) = done
         freed = sum(i.bytes for i in (*stores, *copies, *checkpoints))
-        kept = len(busy_stores) + len(busy_copies) + len(busy_checkpoints)
+        kept = len(busy_stores) + len(busy_copies)  # held open by a running geolocator
+        stuck = len(busy_checkpoints)  # prune_adapt_checkpoints: could not be removed (never "in use")
         window.message_bar.show_message(
             "info", f"Removed {_what(len(stores), len(copies), len(checkpoints))}: {megabytes(freed)} freed."
-            + (f" {kept} kept: in use." if kept else ""))
+            + (f" {kept} kept: in use." if kept else "")
+            + (f" {count(stuck, 'checkpoint')} could not be removed (in {root / ADAPT_RESUME})." if stuck else ""))
 
     window._submit("Measuring the cache", measure, measured)
