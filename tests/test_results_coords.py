@@ -129,7 +129,7 @@ def _shown(panel) -> str:
     return panel.coords_text.text().replace("\u00a0", " ")
 
 
-@pytest.mark.parametrize("width", [420, 1100])
+@pytest.mark.parametrize("width", [328, 420, 1100])  # 328: the pane in a 1024 x 700 window (default layout)
 @pytest.mark.parametrize("fmt", ["dd", "dmm", "dms", "utm", "mgrs", "lv95"])
 def test_copy_and_the_whole_point_stay_in_sight_narrow_or_wide(qtbot, tmp_path, fmt, width):
     """A 1024 x 700 window gives the pane ~420 px: one row of box, coordinates and Copy pushed Copy out
@@ -149,6 +149,29 @@ def test_copy_and_the_whole_point_stay_in_sight_narrow_or_wide(qtbot, tmp_path, 
         assert corner.x() <= viewport.width(), (widget, corner.x(), viewport.width())
     text = panel.coords_text
     assert text.height() >= text.heightForWidth(text.width())  # no line of it cut
+    # the photo gives way in a narrow pane (176 px down to what leaves room for the box and Copy)
+    assert panel.query_image.width() == (176 if width >= 420 else panel.query_image.height()) >= 96
     assert panel.coords_shown() == _shown(panel)  # what is copied is what is shown
     if fmt in ("dmm", "dms"):
         assert text.text().count(" ") == 1 and text.text().split(" ")[1].startswith("E\u00a0007°")
+
+
+def test_a_long_photo_name_never_widens_the_pane(qtbot, tmp_path):
+    """A photo in a subfolder with a long DJI name (~70 characters) made the pane's minimum 916 px (its
+    title, a QLabel as wide as its text): the window grew past a laptop's screen when it was selected.
+    The title is now cut in the middle to the pane's width; the whole name stays in text() and the
+    tooltip, and the file name's end stays in sight."""
+    panel = _panel(qtbot)
+    empty = panel.minimumSizeHint().width()
+    pred = two_tile_prediction(tmp_path, status="verified")
+    name = "flights/2026-07-01 Mont Blanc north face/DJI_20260701103000_0042_W.JPG"
+    query = replace(pred.query, id=name)
+    panel.show_query(query, replace(pred, query=query), None, {})
+    panel.resize(420, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.minimumSizeHint().width() <= empty
+    assert panel.title.text() == name and panel.title.toolTip() == name
+    shown = super(type(panel.title), panel.title).text()
+    assert shown != name and "…" in shown and shown.endswith("_W.JPG")
+    assert panel.title.fontMetrics().horizontalAdvance(shown) <= panel.title.width()
