@@ -176,9 +176,10 @@ def _crs_arg(text: str) -> int | str:
 
 def _area_arg(text: str):
     from .core.model import Bounds
+    from .core.sources.fetch import bbox_numbers
 
     try:
-        w, s, e, n = (float(v) for v in text.replace(";", ",").split(","))
+        w, s, e, n = bbox_numbers(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected W,S,E,N in degrees, got {text!r}") from None
     if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
@@ -747,6 +748,7 @@ def cmd_cache(args) -> int:
     from .core.cache import default_cache_root
     from .core.sources.worldfile import northup_cache_dir
     from .core.store_prune import (
+        ADAPT_RESUME,
         DAY_S,
         list_adapt_checkpoints,
         list_northup_copies,
@@ -771,7 +773,7 @@ def cmd_cache(args) -> int:
         if had_copies:
             pruned.append((copies, northup, prune_northup_copies(northup, args.prune)))
         if list_adapt_checkpoints(root):  # adaptations interrupted (core/adapt/resume.py): most users have none
-            pruned.append((checkpoints, root / "adapt-resume", prune_adapt_checkpoints(root, args.prune)))
+            pruned.append((checkpoints, root / ADAPT_RESUME, prune_adapt_checkpoints(root, args.prune)))
         for counted, folder, (removed, busy) in pruned:
             for info in removed:
                 print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
@@ -804,7 +806,7 @@ def cmd_cache(args) -> int:
     if resume_points:  # core/adapt/resume.py
         show(resume_points)
         print(f"{checkpoints(len(resume_points))} (an adaptation run again resumes from its own), "
-              f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / 'adapt-resume'}{hint}")
+              f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / ADAPT_RESUME}{hint}")
     return 0
 
 

@@ -79,3 +79,21 @@ def test_the_cli_takes_the_zone_and_refuses_what_is_not_one(capsys):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["locate", "p", "--tiles", "t.csv", "--clock-zone", bad])
         assert f"not a time zone: {bad!r}" in capsys.readouterr().err
+
+
+def test_exif_offsets_and_typed_zones_are_read_by_one_reader():
+    """Session 22 review: EXIF's OffsetTimeOriginal (media/metadata) and the clock zone typed by a person
+    (parse_clock_zone) each parsed "+HH:MM" by hand; now both use metadata.utc_offset. An EXIF offset no
+    zone on Earth has ("+01:75", "+20:00") was applied as +02:15 / +20:00; it now leaves the time naive
+    (camera clock, zone unknown), as the typed zone already refused it."""
+    from geolocator.core.media.metadata import _capture_time, utc_offset
+
+    exif = {0x9003: "2026:07:01 10:00:00"}
+    assert _capture_time({**exif, 0x9011: "+02:00"}).utcoffset() == timedelta(hours=2)
+    assert _capture_time({**exif, 0x9011: "-05:30"}).utcoffset() == timedelta(hours=-5, minutes=-30)
+    for impossible in ("+01:75", "+20:00", "+0a:00"):
+        assert _capture_time({**exif, 0x9011: impossible}).tzinfo is None, impossible
+        assert utc_offset(impossible) is None
+        with pytest.raises(ValueError):
+            parse_clock_zone(impossible)
+    assert utc_offset("+01") == parse_clock_zone("+01:00")

@@ -70,3 +70,52 @@ def test_declined_or_nothing_old_removes_nothing(qtbot, dirs, monkeypatch):  # n
     w.act_free_space.trigger()
     qtbot.waitUntil(lambda: "Nothing to free" in w.message_bar.text, timeout=60_000)
     w.close()
+
+
+def test_free_disk_space_counts_and_removes_old_adaptation_checkpoints(qtbot, dirs, monkeypatch):  # noqa: F811
+    """mend21: an interrupted adaptation keeps its checkpoint in <cache>/adapt-resume/ (up to 4, ~32 MB
+    each on the demo); `geolocator cache` lists them and --prune removes the old ones, but the app's
+    Free Disk Space neither counted nor removed them (they were not in the question nor the result).
+    Now the same core functions (store_prune.list_adapt_checkpoints / prune_adapt_checkpoints) do."""
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    resume = dirs / "features" / "adapt-resume"
+    old = _old(resume / "aaaa.safetensors", 3_000_000, 40)
+    old_card = _old(resume / "aaaa.safetensors.json", 1000, 40)
+    new = _old(resume / "bbbb.safetensors", 3_000_000, 1)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+
+    def question(parent, title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    assert asked == ["Remove 1 checkpoint of an interrupted adaptation not used for 30 days? 3.0 MB will be "
+                     "freed. That adaptation, run again, starts from its first round."]
+    assert not old.exists() and not old_card.exists() and new.exists()
+    assert w.message_bar.text.startswith("Removed 1 checkpoint of an interrupted adaptation: 3.0 MB freed.")
+    w.close()
+
+
+def test_a_checkpoint_that_cannot_be_removed_is_not_called_in_use(qtbot, dirs, monkeypatch):  # noqa: F811
+    """prune_adapt_checkpoints' second list holds checkpoints it could not remove (a permission error);
+    nothing holds a checkpoint open, so the first wording of this session ("1 kept: in use") was wrong."""
+    from geolocator.core import store_prune
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    stuck = _old(dirs / "features" / "adapt-resume" / "cccc.safetensors", 2_000_000, 40)
+    monkeypatch.setattr(store_prune, "prune_adapt_checkpoints",
+                        lambda root, days, now=None: ([], store_prune.list_adapt_checkpoints(root)))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    assert "in use" not in w.message_bar.text and stuck.exists()
+    assert f"1 checkpoint could not be removed (in {dirs / 'features' / 'adapt-resume'})." in w.message_bar.text
+    w.close()

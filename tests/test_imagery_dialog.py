@@ -13,6 +13,7 @@ pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
 from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QDialog  # noqa: E402
 
 from geolocator.core.model import LatLon  # noqa: E402
 from geolocator.core.pipeline import Settings  # noqa: E402
@@ -243,4 +244,57 @@ def test_with_no_tile_set_the_online_basemap_shows_the_photos_area_to_draw_on(qt
     page = shown[0].read_text(encoding="utf-8")
     assert "geoloc.drawControl();" in page and "tile.openstreetmap.org" in page
     assert "fitBounds" in page and "36.13" in page and "-115.23" in page  # around the photo, not the world
+    w.close()
+
+
+def test_get_imagery_can_check_every_stored_tile_of_an_existing_file(qtbot, tmp_path, photos, tiles, monkeypatch):
+    """mend21 gave fetch-tiles `--verify` (decode every stored tile: finds damage inside a tile whose
+    end is whole, which the default end check cannot); the app's Get Imagery, which re-runs on an
+    existing file, had no such choice. Now "Check every stored tile" (offered once the file exists)
+    passes verify=True to the same core call (fetch.fetch_tiles)."""
+    from geolocator.core.sources import fetch
+    from geolocator.gui import imagery_dialog
+
+    w = _window(qtbot, tmp_path)
+    opened = []
+    monkeypatch.setattr(w, "open_tileset", lambda path, **kw: opened.append(Path(path)))
+    with TileServer(tiles) as server:
+        area = "{0.west},{0.south},{0.east},{0.north}".format(fetch.bbox_around(photos, 30))
+        d = _dialog(qtbot, tmp_path, photos, server.url)
+        d.zoom.setValue(19)
+        d.box.setChecked(True)
+        d.bbox.setText(area)
+        assert not d.check_stored.isEnabled()  # no file yet: nothing stored to check
+        d._accept()
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+        bz, bx, by = d.plan.tiles[0]
+        db = sqlite3.connect(d.plan.out)
+        row = (bz, bx, (1 << bz) - 1 - by)  # MBTiles rows are TMS
+        data = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                          row).fetchone()[0]
+        garbled = bytes(data).replace(b"\xff\xc4", b"\xff\xc4\x00\x00", 1)  # a Huffman table, the end kept
+        db.execute("UPDATE tiles SET tile_data=? WHERE zoom_level=? AND tile_column=? AND tile_row=?", (garbled, *row))
+        db.commit()
+        db.close()
+        before = len(server.requests_for(bz, bx, by))
+
+        def answer(dialog):  # the user ticks the box on the same area and file, then Fetch
+            dialog.source.setCurrentText(URL_CHOICE)
+            dialog.url.setText(server.url)
+            dialog.zoom.setValue(19)
+            dialog.box.setChecked(True)
+            dialog.bbox.setText(area)
+            assert dialog.check_stored.isEnabled()
+            dialog.check_stored.setChecked(True)
+            dialog._accept()
+            return QDialog.DialogCode.Accepted
+
+        monkeypatch.setattr(imagery_dialog.ImageryDialog, "exec", answer)
+        monkeypatch.setattr("platformdirs.user_data_dir", lambda *a, **k: str(tmp_path))  # the same file
+        opened.clear()
+        plan = imagery_dialog.ask_and_fetch(w)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+        assert plan.out == d.plan.out
+        assert len(server.requests_for(bz, bx, by)) == before + 1  # found by the decode, fetched again
     w.close()

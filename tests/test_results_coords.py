@@ -38,15 +38,15 @@ def test_the_point_in_the_chosen_format_and_copied_in_one_click(qtbot, tmp_path)
     panel = _panel(qtbot)
     pred = two_tile_prediction(tmp_path, status="verified")
     panel.show_query(pred.query, pred, None, {})
-    assert panel.coords_text.text() == "50.125000, 10.250000" and panel.copy_button.isEnabled()
+    assert _shown(panel) == "50.125000, 10.250000" and panel.copy_button.isEnabled()
     with qtbot.waitSignal(panel.format_changed) as chosen:
         panel.coords_format.setCurrentIndex(panel.coords_format.findData("mgrs"))
-    assert chosen.args == ["mgrs"] and panel.coords_text.text() == MGRS
+    assert chosen.args == ["mgrs"] and _shown(panel) == MGRS
     with qtbot.waitSignal(panel.coordinates_copied) as copied:
         panel.copy_button.click()
     assert copied.args == [MGRS] and QGuiApplication.clipboard().text() == MGRS
     panel.set_coords_format("dmm")
-    assert panel.coords_text.text() == "N 50° 07.500' E 010° 15.000'"
+    assert _shown(panel) == "N 50° 07.500' E 010° 15.000'"
 
 
 def test_a_flight_frame_gives_its_place_on_the_track(qtbot, tmp_path):
@@ -55,17 +55,17 @@ def test_a_flight_frame_gives_its_place_on_the_track(qtbot, tmp_path):
     on_track = replace(pred, location=LatLon(46.0, 9.0))  # what the map and every export give
     panel.set_coords_format("mgrs")
     panel.show_query(pred.query, pred, None, {}, exported=on_track, track_status="interpolated")
-    assert panel.coords_text.text() == "32T NR 00000 94047"
+    assert _shown(panel) == "32T NR 00000 94047"
 
 
 def test_nothing_to_copy_for_a_photo_not_located_or_outside_the_grid(qtbot, tmp_path):
     panel = _panel(qtbot)
     pred = two_tile_prediction(tmp_path, status="not located", note="blank frame")
     panel.show_query(pred.query, pred, None, {})
-    assert panel.coords_text.text() == "" and not panel.copy_button.isEnabled()
+    assert _shown(panel) == "" and not panel.copy_button.isEnabled()
     panel.set_coords_format("lv95")  # 50.1 N, 10.25 E is Germany: no LV95
     panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {})
-    assert panel.coords_text.text() == "(outside Switzerland's LV95 grid)" and not panel.copy_button.isEnabled()
+    assert _shown(panel) == "(outside Switzerland's LV95 grid)" and not panel.copy_button.isEnabled()
     panel.copy_coordinates()  # does nothing, raises nothing
 
 
@@ -122,3 +122,56 @@ def test_ctrl_shift_c_copies_from_anywhere_in_the_window(qtbot, tmp_path):
     with qtbot.waitSignal(panel.coordinates_copied, timeout=2000):
         qtbot.keyClick(elsewhere, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert QGuiApplication.clipboard().text() == MGRS
+
+
+def _shown(panel) -> str:
+    # no-break spaces keep each half (latitude, longitude; MGRS square, digits) on one line
+    return panel.coords_text.text().replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("width", [328, 420, 1100])  # 328: the pane in a 1024 x 700 window (default layout)
+@pytest.mark.parametrize("fmt", ["dd", "dmm", "dms", "utm", "mgrs", "lv95"])
+def test_copy_and_the_whole_point_stay_in_sight_narrow_or_wide(qtbot, tmp_path, fmt, width):
+    """A 1024 x 700 window gives the pane ~420 px: one row of box, coordinates and Copy pushed Copy out
+    of the visible area (right edge 497 px in a 412 px viewport, DMS). Copy now sits beside the box and
+    the coordinates on the line below, broken only between latitude and longitude, at any width.
+    (Session 21's first fix, an event filter on the scroll viewport, segfaulted the app at exit.)"""
+    panel = _panel(qtbot)
+    pred = two_tile_prediction(tmp_path, status="verified")
+    panel.set_coords_format(fmt)
+    panel.show_query(pred.query, replace(pred, location=LatLon(46.95, 7.44)), None, {})
+    panel.resize(width, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    viewport = panel.details_scroll.viewport()
+    for widget in (panel.copy_button, panel.coords_text, panel.coords_format):
+        corner = widget.mapTo(viewport, widget.rect().bottomRight())
+        assert corner.x() <= viewport.width(), (widget, corner.x(), viewport.width())
+    text = panel.coords_text
+    assert text.height() >= text.heightForWidth(text.width())  # no line of it cut
+    # the photo gives way in a narrow pane (176 px down to what leaves room for the box and Copy)
+    assert panel.query_image.width() == (176 if width >= 420 else panel.query_image.height()) >= 96
+    assert panel.coords_shown() == _shown(panel)  # what is copied is what is shown
+    if fmt in ("dmm", "dms"):
+        assert text.text().count(" ") == 1 and text.text().split(" ")[1].startswith("E\u00a0007°")
+
+
+def test_a_long_photo_name_never_widens_the_pane(qtbot, tmp_path):
+    """A photo in a subfolder with a long DJI name (~70 characters) made the pane's minimum 916 px (its
+    title, a QLabel as wide as its text): the window grew past a laptop's screen when it was selected.
+    The title is now cut in the middle to the pane's width; the whole name stays in text() and the
+    tooltip, and the file name's end stays in sight."""
+    panel = _panel(qtbot)
+    empty = panel.minimumSizeHint().width()
+    pred = two_tile_prediction(tmp_path, status="verified")
+    name = "flights/2026-07-01 Mont Blanc north face/DJI_20260701103000_0042_W.JPG"
+    query = replace(pred.query, id=name)
+    panel.show_query(query, replace(pred, query=query), None, {})
+    panel.resize(420, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.minimumSizeHint().width() <= empty
+    assert panel.title.text() == name and panel.title.toolTip() == name
+    shown = super(type(panel.title), panel.title).text()
+    assert shown != name and "…" in shown and shown.endswith("_W.JPG")
+    assert panel.title.fontMetrics().horizontalAdvance(shown) <= panel.title.width()

@@ -136,16 +136,14 @@ def parse_clock_zone(text: str) -> tzinfo:
     """The zone of clocks that recorded none: "+01:00", "-05:30", "UTC", "Z" or an IANA name such as
     "Europe/Zurich" (zoneinfo: summer and winter time by each date, which a fixed offset is not).
     Raises ValueError naming the text and the forms taken."""
+    from .media.metadata import utc_offset
+
     text = text.strip()
     if text.upper() in ("UTC", "Z", "GMT"):
         return timezone.utc
-    if text[:1] in "+-" and len(text) in (3, 6) and (len(text) == 3 or text[3] == ":"):
-        try:
-            hours, minutes = int(text[1:3]), int(text[4:6] or 0)
-        except ValueError:
-            hours = minutes = 99
-        if hours <= 14 and minutes < 60:
-            return timezone((-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
+    offset = utc_offset(text)
+    if offset is not None:
+        return offset
     if "/" in text:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

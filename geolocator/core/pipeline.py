@@ -17,6 +17,7 @@ from .media.query_image import query_key
 from .errors import GeolocatorError
 from .model import ROTATION_VIEWS, Evaluation, Prediction, Query, TileSet
 from .progress import CancelToken, ProgressCallback
+from .store_prune import ADAPT_RESUME
 
 
 @dataclass
@@ -924,7 +925,7 @@ class Workspace:
             cancel=cancel,
             anchors=anchors if pool is None else pool_anchors,
             # an interrupted run (killed, closed, cancelled) continues from its last EM round
-            resume_dir=self.cache.root / "adapt-resume" if self.settings.use_cache else None,
+            resume_dir=self.cache.root / ADAPT_RESUME if self.settings.use_cache else None,
             resume_facts=f"{getattr(self.backbone, 'signature', self.backbone.name)}|{self.settings.pooling}",
         )
         b = self.backbone

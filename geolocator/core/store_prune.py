@@ -267,7 +267,12 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
 # cache` show them and --prune remove old ones (a run now adapting rewrites its own within a round,
 # and one removed under it only loses its resume point).
 
-ADAPT_RESUME = "adapt-resume"
+ADAPT_RESUME = "adapt-resume"  # the folder under the cache (Workspace.adapt's resume_dir)
+
+
+def checkpoint_card(checkpoint: Path) -> Path:
+    """The readable card written beside an adaptation checkpoint: `<key>.safetensors.json`."""
+    return checkpoint.with_name(checkpoint.name + ".json")
 
 
 def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
@@ -283,25 +288,27 @@ def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
         except OSError:
             continue
         try:
-            card = path.with_name(path.name + ".json").stat().st_size
+            card = checkpoint_card(path).stat().st_size
         except OSError:
             card = 0
         found.append(StoreInfo(path, st.st_size + card, st.st_mtime, False))
     return sorted(found, key=lambda s: (s.last_used, s.path.name))
 
 
+def _old_adapt_checkpoints(cache_root: Path, days: float, now: float | None) -> list[StoreInfo]:
+    _, cutoff = _cutoff(days, now)
+    return [info for info in list_adapt_checkpoints(cache_root) if info.last_used <= cutoff]
+
+
 def prune_adapt_checkpoints(cache_root: Path, days: float,
                             now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
     """Remove the adaptation checkpoints (and their cards) last written more than `days` days (>= 0)
     before `now`. Returns (removed, kept: could not be removed). Raises ValueError for negative days."""
-    _, cutoff = _cutoff(days, now)
     removed, kept = [], []
-    for info in list_adapt_checkpoints(cache_root):
-        if info.last_used > cutoff:
-            continue
+    for info in _old_adapt_checkpoints(cache_root, days, now):
         try:
             info.path.unlink(missing_ok=True)
-            info.path.with_name(info.path.name + ".json").unlink(missing_ok=True)
+            checkpoint_card(info.path).unlink(missing_ok=True)
         except OSError:
             kept.append(info)
             continue
@@ -310,16 +317,17 @@ def prune_adapt_checkpoints(cache_root: Path, days: float,
 
 
 def prune_preview(cache_root: Path, northup_folder: Path, days: float,
-                  now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
-    """What prune_stores(cache_root, days) and prune_northup_copies(northup_folder, days) would
-    remove now, without removing anything: (feature stores, north-up copies) last used more than
-    `days` days (>= 0) before `now` (seconds since the epoch; default the clock) and not in use.
-    For a confirmation that says how much will be freed (the app's Free Disk Space…); a store or a
-    copy taken into use between this and the prune is kept then. Raises ValueError for negative days."""
+                  now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo], list[StoreInfo]]:
+    """What prune_stores(cache_root, days), prune_northup_copies(northup_folder, days) and
+    prune_adapt_checkpoints(cache_root, days) would remove now, without removing anything: (feature
+    stores, north-up copies, adaptation checkpoints) last used more than `days` days (>= 0) before
+    `now` (seconds since the epoch; default the clock) and not in use. For a confirmation that says
+    how much will be freed (the app's Free Disk Space…); a store or a copy taken into use between this
+    and the prune is kept then. Raises ValueError for negative days."""
     from .pair_store import STALE_TMP_S
 
     now, cutoff = _cutoff(days, now)
     stores = [s for s in list_stores(cache_root) if s.last_used <= cutoff and not s.in_use]
     copies = [c for c in list_northup_copies(northup_folder) if not c.in_use
               and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
-    return stores, copies
+    return stores, copies, _old_adapt_checkpoints(cache_root, days, now)

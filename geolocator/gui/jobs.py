@@ -433,9 +433,12 @@ class Session:
         previous.unlink(missing_ok=True)
         return path
 
-    def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None) -> Path:
+    def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
+                           clock_zone=None) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,
-        GPX), as `geolocator locate --out` does. Raises GeolocatorError for an unknown suffix."""
+        GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone):
+        the zone of times recorded without one, as `--clock-zone`. Raises GeolocatorError for an
+        unknown suffix."""
         from ..core.evaluate import far_from_tiles
         from ..core.exports import check_prediction_path, write_predictions
         from ..core.outputs import check_writable
@@ -449,4 +452,5 @@ class Session:
         tileset = self.ws.tileset
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
         return write_predictions(path, predictions, smooth(predictions),
-                                 attribution=tileset.attribution if tileset is not None else None, far=far)
+                                 attribution=tileset.attribution if tileset is not None else None, far=far,
+                                 clock_zone=clock_zone)

@@ -34,6 +34,7 @@ from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from .cache_prune import free_disk_space
+from .clock_zone import ask_clock_zone
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
@@ -44,7 +45,7 @@ from .resources import demo_dir
 from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
-from .settings import AppSettings
+from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
 
@@ -299,6 +300,8 @@ class MainWindow(QMainWindow):
         self.act_export.setIconText("Export Predictions")  # the toolbar keeps its width; the menu names the formats
         self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
                                            "Save the map as one standalone HTML file")
+        self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
+                                           "The zone of photo times recorded without one, for the GPX and KML exports")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
                                            "Remove cached features and north-up copies not used for some days")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -322,6 +325,7 @@ class MainWindow(QMainWindow):
         m_file.addSeparator()
         m_file.addAction(self.act_export)
         m_file.addAction(self.act_export_map)
+        m_file.addAction(self.act_clock_zone)
         m_file.addSeparator()
         m_file.addAction(self.act_free_space)
         m_file.addSeparator()
@@ -914,6 +918,31 @@ class MainWindow(QMainWindow):
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
         return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
 
+    def set_clock_zone(self, text: str) -> bool:
+        """The zone of times recorded without one (File → Clock Zone of the Photos…; `locate
+        --clock-zone`'s forms, core.export_track.parse_clock_zone), kept in settings.json and used by
+        the next GPX/KML export; "" clears it. Text that is not a zone is said in the message bar and
+        changes nothing: False."""
+        from ..core.export_track import parse_clock_zone
+
+        text = text.strip()
+        if text:
+            try:
+                parse_clock_zone(text)
+            except ValueError as exc:
+                self.message_bar.show_message("warning", f"Clock zone: {exc}; the zone set before is kept.")
+                return False
+        self.settings.clock_zone = text
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as exc:  # an unwritable config folder: the zone still holds for this session
+            log.warning("could not save the settings: %s", exc)
+        self.message_bar.show_message("info", f"Photo times recorded without a zone are read as {text} in the "
+                                              "GPX and KML exports." if text else
+                                              "Photo times recorded without a zone are written as if UTC "
+                                              "(the GPX and KML exports say so).")
+        return True
+
     def _coords_format_chosen(self, fmt: str) -> None:
         """Remember the Results pane's coordinate format for the next start (settings.json)."""
         if fmt != self.settings.coords_format:
@@ -971,8 +1000,9 @@ class MainWindow(QMainWindow):
 
         preds = list(self.predictions.values())
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
+        zone = clock_zone_of(self.settings.clock_zone)  # File → Clock Zone of the Photos… (None: as if UTC)
         return self._submit(f"Exporting {kind}",
-                            lambda progress, cancel: self.session.export_predictions(preds, path),
+                            lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone),
                             lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
                                                                             f"to {p}"))
 

@@ -19,11 +19,19 @@ def _dot_locale() -> QLocale:
 
 
 class DecimalSpinBox(QDoubleSpinBox):
-    """A QDoubleSpinBox that writes "50.5" and reads "50.5" or "50,5" alike, whatever the locale."""
+    """A QDoubleSpinBox that writes "50.5" and reads "50.5" or "50,5" alike, whatever the locale.
+    `trim_zeros`: written without trailing zeros ("250", "0.5"), for a box whose figure is usually whole."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    _trim_zeros = False  # Qt asks textFromValue while the box is being made
+
+    def __init__(self, parent: QWidget | None = None, *, trim_zeros: bool = False) -> None:
         super().__init__(parent)
+        self._trim_zeros = trim_zeros
         self.setLocale(_dot_locale())
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        text = super().textFromValue(value)
+        return text.rstrip("0").rstrip(".") if self._trim_zeros and "." in text else text
 
     def validate(self, text: str, pos: int):  # noqa: D102 - Qt's: the comma read as the decimal mark
         return super().validate(text.replace(",", "."), pos)

@@ -16,7 +16,10 @@ from ..core.sequence import shown_track_status
 from ..core.wording import confidence_within, keep_figures_together, track_status_words
 from .query_list import pixmap_from_jpeg
 
+# the format box's words; each item's tooltip is its core.coords.FORMATS name
+SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs": "MGRS", "lv95": "LV95"}
 QUERY_PX = 176
+MIN_QUERY_PX = 96  # the photo in a narrow pane (_fit_query_image)
 TILE_PX = 104
 
 
@@ -25,6 +28,47 @@ def _plain(text: str = "") -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+class _Title(QLabel):
+    """The photo's name over the Results pane, cut in the middle ("flights/2026…/DJI_0042_W.JPG") where
+    the pane is narrower than the name, the whole name in its tooltip and in text(). A QLabel sized
+    to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
+    (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self.setToolTip(text)
+        self._fit()
+
+    def text(self) -> str:  # the whole name (what is shown may be cut in the middle)
+        return self._full
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name: a few characters, however long the name
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * 8)))
+        return hint
+
+    def sizeHint(self):  # noqa: N802 - Qt's name: the whole name where there is room
+        hint = super().sizeHint()
+        hint.setWidth(self.fontMetrics().horizontalAdvance(self._full) + 2 * self.margin() + 4)
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (on this widget itself: no event filter)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(1, self.contentsRect().width()))
+        if shown != super().text():
+            super().setText(shown)
 
 
 class TileCard(QFrame):
@@ -99,6 +143,25 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     return lines
 
 
+def _wrappable(text: str, fmt: str) -> str:
+    """`text` (core.coords.format_position's) as shown: where the pane is too narrow for one line it
+    breaks only between the latitude and the longitude (or MGRS's square and its digits, LV95's east
+    and north), never inside one: no-break spaces elsewhere. Copy puts plain spaces (coords_shown)."""
+    nb = "\u00a0"
+    if fmt in ("dmm", "dms"):
+        for mark in (" E ", " W "):
+            if mark in text:
+                lat, lon = text.split(mark, 1)
+                return lat.replace(" ", nb) + " " + (mark.strip() + " " + lon).replace(" ", nb)
+    if fmt == "mgrs":
+        parts = text.split(" ")
+        if len(parts) == 4:
+            return f"{parts[0]}{nb}{parts[1]} {parts[2]}{nb}{parts[3]}"
+    if fmt == "lv95":
+        return text.replace(" / ", f"{nb}/ ")
+    return text
+
+
 class ResultsPanel(QWidget):
     # the coordinate format chosen in the pane (a core.coords.FORMATS key), for the settings to keep
     format_changed = Signal(str)
@@ -110,6 +173,7 @@ class ResultsPanel(QWidget):
         outer = QHBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         left = QVBoxLayout()
+        self._query_pm = None  # the shown photo's thumbnail, unscaled (_show_query_image)
         self.query_image = QLabel()
         self.query_image.setFixedSize(QUERY_PX, QUERY_PX)
         self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -119,7 +183,7 @@ class ResultsPanel(QWidget):
         outer.addLayout(left)
 
         right = QVBoxLayout()
-        self.title = _plain("Select a drone image")
+        self.title = _Title("Select a drone image")
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.details = _plain("")
         self.details.setWordWrap(True)
@@ -137,23 +201,31 @@ class ResultsPanel(QWidget):
         details_host = QWidget()
         host = QVBoxLayout(details_host)
         host.setContentsMargins(0, 0, 0, 0)
+        # the box and Copy on one row, the coordinates on the line below (wrapped only between latitude
+        # and longitude: _wrappable): box, coordinates and Copy on one row pushed Copy out of sight in a
+        # 1024 x 700 window (its right edge 497 px in a 412 px viewport, DMS). A fixed layout, no event
+        # filter: one on the scroll area's viewport made the app segfault at exit (session 21)
         coords_row = QHBoxLayout()
         self.coords_format = QComboBox()
-        for key, label in FORMATS.items():
-            self.coords_format.addItem(label, key)
+        for key, label in FORMATS.items():  # short words: box and Copy fit a 1024 x 700 window's pane
+            self.coords_format.addItem(SHORT_LABELS.get(key, label), key)
+            self.coords_format.setItemData(self.coords_format.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
                                       "with MGRS and UTM columns)")
         self.coords_text = _plain("")
         self.coords_text.setStyleSheet("font-weight: 600;")
+        self.coords_text.setWordWrap(True)
         self.copy_button = QPushButton("Copy")
         # from anywhere in the window: choose a photo with the arrow keys, then Ctrl+Shift+C
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
         self.copy_button.setEnabled(False)
         coords_row.addWidget(self.coords_format)
-        coords_row.addWidget(self.coords_text, 1)
         coords_row.addWidget(self.copy_button)
+        coords_row.addStretch(1)
         host.addLayout(coords_row)
+        self._coords_row = coords_row
+        host.addWidget(self.coords_text)
         host.addWidget(self.details, 1)
         self.details_scroll.setWidget(details_host)
         self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
@@ -179,6 +251,33 @@ class ResultsPanel(QWidget):
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own: no event filter)
+        super().resizeEvent(event)
+        self._fit_query_image()
+
+    def _fit_query_image(self) -> None:
+        """The photo QUERY_PX square where the pane has room, smaller (MIN_QUERY_PX at least) where the
+        format box and Copy beside it would not fit otherwise: a 1024 x 700 window gives the pane ~328 px,
+        and with the photo at 176 Copy was cut off at the pane's edge."""
+        margins = self.layout().contentsMargins()
+        bar = self.details_scroll.verticalScrollBar().sizeHint().width()
+        row = (self.coords_format.minimumSizeHint().width() + self.copy_button.minimumSizeHint().width()
+               + max(0, self._coords_row.spacing()))  # from the widgets: the layout may not be laid out yet
+        need = row + bar + self.layout().spacing() + margins.left() + margins.right()
+        side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - need))
+        if side != self.query_image.width():
+            self.query_image.setFixedSize(side, side)
+            self._show_query_image()
+            self.layout().activate()  # the columns at their new widths now, not at the next event
+
+    def _show_query_image(self) -> None:
+        side = self.query_image.width()
+        if self._query_pm is None:
+            self.query_image.setText("no preview")
+        else:
+            self.query_image.setPixmap(self._query_pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                                             Qt.TransformationMode.SmoothTransformation))
+
     def set_coords_format(self, fmt: str) -> None:
         """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
         of a later version, falls back to decimal degrees)."""
@@ -199,7 +298,7 @@ class ResultsPanel(QWidget):
         if self._point is None:
             self.coords_text.setText("")
         else:
-            self.coords_text.setText(text or f"({not_covered(fmt)})")
+            self.coords_text.setText(_wrappable(text, fmt) if text else f"({not_covered(fmt)})")
         self.copy_button.setEnabled(text is not None)
 
     def coords_shown(self) -> str | None:
@@ -235,12 +334,8 @@ class ResultsPanel(QWidget):
         kind), export_track.frame_errors): the pane then leads with those, and gives the single-frame
         answer after them where it differs."""
         self.title.setText(query.id)
-        if query_thumb:
-            pm = pixmap_from_jpeg(query_thumb)
-            self.query_image.setPixmap(pm.scaled(QUERY_PX, QUERY_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                                                 Qt.TransformationMode.SmoothTransformation))
-        else:
-            self.query_image.setText("no preview")
+        self._query_pm = pixmap_from_jpeg(query_thumb) if query_thumb else None
+        self._show_query_image()
         lines = []
         # the Point every export writes: a flight's frame at its place on the track; none when there is
         # nothing located (a blank frame's Point is its top tile's centre, not a place to send a team)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -23,6 +22,8 @@ _OPTIONAL = {"weights": str, "adapt_steps": int}
 
 
 def _fits(value, default, name: str) -> bool:
+    if name == "clock_zone":
+        return isinstance(value, str) and (not value or clock_zone_of(value) is not None)
     if name in _OPTIONAL:
         return value is None or (isinstance(value, _OPTIONAL[name]) and not isinstance(value, bool)
                                  and (name != "adapt_steps" or value >= 1))
@@ -31,6 +32,17 @@ def _fits(value, default, name: str) -> bool:
     if isinstance(default, int):
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
     return isinstance(value, type(default))
+
+
+def clock_zone_of(text: str):
+    """The tzinfo a saved or typed clock zone names (core.export_track.parse_clock_zone), None for ""
+    and for text that is not a zone."""
+    from ..core.export_track import parse_clock_zone
+
+    try:
+        return parse_clock_zone(text) if text.strip() else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -48,6 +60,9 @@ class AppSettings:
     demo_shown: bool = False  # the first launch opens the demo region once
     dinov2_notice_shown: bool = False  # "DINOv2 weights not found" is said once, then remembered
     coords_format: str = "dd"  # how the Results pane writes the Point (core.coords.FORMATS key)
+    # the zone of photo and telemetry times recorded without one (core.export_track.parse_clock_zone:
+    # "Europe/Zurich", "+01:00"), as `locate --clock-zone`; "": none given, the exports write them as if UTC
+    clock_zone: str = ""
     # the file's format: 2 since the matcher's default became "auto" (session 12). Files of version 1
     # saved every field, so their "sift" was the old default, not necessarily a choice (load()).
     version: int = 2
@@ -88,8 +103,9 @@ class AppSettings:
         self.backbone, self.weights, self.device = "auto", None, "auto"
 
     def save(self, path: Path | None = None) -> None:
-        path = path or default_settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        """Write the settings as JSON, atomically (core.outputs.write_atomic). Raises OutputError
+        (an OSError) naming the file when it cannot be written."""
+        from ..core.outputs import write_atomic
+
+        text = json.dumps(asdict(self), indent=2) + "\n"
+        write_atomic(path or default_settings_path(), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..store_prune import checkpoint_card
+
 log = logging.getLogger("geolocator")
 
 FORMAT = "geolocator-adapt-checkpoint"
@@ -86,7 +88,7 @@ def save_state(folder: Path | str, key: str, *, step: int, round_done: int, roun
     tidy(folder, keep=key)
     try:
         write_atomic(path, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "card": text}))
-        write_atomic(path.with_name(path.name + ".json"),
+        write_atomic(checkpoint_card(path),
                      lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n"))
     except OutputError as exc:
         log.warning("the adaptation's checkpoint cannot be written (%s): an interrupted run will start over",
@@ -200,7 +202,7 @@ def tidy(folder: Path | str, keep: str, now: float | None = None) -> None:
 def remove(folder: Path | str, key: str) -> None:
     """Remove the checkpoint of a finished run (and its card); missing files are fine."""
     path = checkpoint_path(folder, key)
-    for p in (path, path.with_name(path.name + ".json")):
+    for p in (path, checkpoint_card(path)):
         try:
             p.unlink(missing_ok=True)
         except OSError:

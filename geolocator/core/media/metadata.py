@@ -320,15 +320,25 @@ def _capture_time(exif_ifd: dict) -> datetime | None:
     sub = _text(exif_ifd.get(0x9291)) or _text(exif_ifd.get(0x9292))
     if sub and sub.isdigit():
         when += timedelta(microseconds=int((sub + "000000")[:6]))
-    offset = _text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010))
-    if offset and len(offset) == 6 and offset[0] in "+-" and offset[3] == ":":
-        try:
-            hours, minutes = int(offset[1:3]), int(offset[4:6])
-            sign = -1 if offset[0] == "-" else 1
-            when = when.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
-        except ValueError:
-            pass
-    return when
+    zone = utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
+    return when if zone is None else when.replace(tzinfo=zone)
+
+
+def utc_offset(text: str) -> timezone | None:
+    """A fixed UTC offset written "+HH:MM" / "-HH:MM" (EXIF OffsetTime*, ISO 8601) or "+HH" -> a
+    timezone; None for anything else, and for hours above 14 or minutes of 60 or more (no zone on
+    Earth is further from UTC than +14:00). The one reader of offsets: EXIF here and the
+    clock zone a person types (export_track.parse_clock_zone)."""
+    text = text.strip()
+    if text[:1] not in ("+", "-") or len(text) not in (3, 6) or (len(text) == 6 and text[3] != ":"):
+        return None
+    digits = text[1:3] + text[4:6]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    hours, minutes = int(text[1:3]), int(text[4:6] or 0)
+    if hours > 14 or minutes >= 60:
+        return None
+    return timezone((-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
 
 def _sensor(exif_ifd: dict, model: str | None, width: int | None, height: int | None):

@@ -208,10 +208,24 @@ class NoPositions(FetchError):
         super().__init__("none of the photos has a GPS position: give the area with --bbox")
 
 
+def bbox_numbers(text: str) -> tuple[float, float, float, float]:
+    """"W,S,E,N" -> the four numbers as written (no check of their order or range). They may also be
+    parted by ";" or spaces, and then either "." or "," is the decimal mark ("7,5;46,2;7,6;46,3": a
+    decimal-comma locale's way); group separators are never read. Raises ValueError for text that is
+    not four numbers."""
+    text = str(text).strip()
+    parts = text.split(";") if ";" in text else text.replace(" ", "").split(",")
+    if ";" not in text and len(parts) != 4:
+        parts = text.split()  # "7,5 46,2 7,6 46,3"
+    w, s, e, n = (float(v.strip().replace(",", ".")) for v in parts)
+    return w, s, e, n
+
+
 def parse_bbox(text: str) -> Bounds:
-    """"W,S,E,N" in degrees -> Bounds. Raises FetchError for anything else."""
+    """"W,S,E,N" in degrees (any form bbox_numbers reads) -> Bounds. Raises BadBbox for text that is not
+    four numbers, FetchError (check_bbox) for an area outside the globe or inside out."""
     try:
-        w, s, e, n = (float(v) for v in text.replace(" ", "").split(","))
+        w, s, e, n = bbox_numbers(text)
     except ValueError:
         raise BadBbox(text) from None
     return check_bbox(Bounds(w, s, e, n))
@@ -370,6 +384,9 @@ def image_damage(data: bytes) -> str | None:
 TAIL_BYTES = 64
 
 
+TILE_EXTENSIONS = ("png", "jpg", "webp", "gif")  # a folder tile's file is <y>.<one of these> (image_kind's names)
+
+
 def _ends_whole(data: bytes) -> bool:
     """Whether the image bytes end as a whole file of their kind does: PNG's IEND chunk, JPEG's
     EOI marker (0xFFD9: inside entropy-coded data a 0xFF is always followed by 0x00 or a restart
@@ -419,12 +436,12 @@ class FolderSink:
 
     def has(self, z: int, x: int, y: int) -> bool:
         d = self.folder / str(z) / str(x)
-        return any((d / f"{y}.{ext}").is_file() for ext in ("png", "jpg", "webp", "gif"))
+        return any((d / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS)
 
     def stored(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of the file stored for tile (z, x, y), None when there is none."""
         d = self.folder / str(z) / str(x)
-        for ext in ("png", "jpg", "webp", "gif"):
+        for ext in TILE_EXTENSIONS:
             try:
                 return (d / f"{y}.{ext}").read_bytes()
             except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -441,7 +458,7 @@ class FolderSink:
         tmp.write_bytes(data)
         os.replace(tmp, path)
         self._zooms.add(z)
-        for ext in {"png", "jpg", "webp", "gif"} - {kind}:  # a damaged tile of another kind it replaces
+        for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
 
     def missing(self, z: int, x: int, y: int) -> None:
