@@ -138,13 +138,13 @@ def load_queries(
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files and folders.
 
-    Video files (.mp4 .mov .mkv .avi) give one query per frame every `every_s` seconds
+    Video files (.mp4 .mov .mkv .avi .webm) give one query per frame every `every_s` seconds
     (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; so are files in a folder that are neither photos nor videos (sidecars, ...): every
     file is either a query or named with a reason. A folder with no photos at all is an error.
-    Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
+    Photos: JPEG/PNG/TIFF/WebP, AVIF, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
     A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
     Photos of one camera recording one unchanged GPS fix over a flight (a frozen fix, core.frozen_fix)
