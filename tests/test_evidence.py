@@ -20,6 +20,7 @@ from geolocator.core.model import LatLon
 from geolocator.core.pipeline import Settings
 
 from .demo_features import DEMO, DemoWorkspace, demo_workspace, load_demo_features
+from .test_gui_first_hour import dirs  # noqa: F401 - fixture (settings and caches under tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,41 @@ def test_locate_evidence_flag_writes_the_files_beside_the_predictions(features, 
         facts = json.loads((ev / f"{name}.evidence.json").read_text())
         assert (facts["location"]["lat"], facts["location"]["lon"]) == (float(row["lat"]), float(row["lon"]))
         assert (ev / f"{name}.evidence.png").stat().st_size > 0
+
+
+def test_app_session_exports_evidence_like_the_cli(features, tmp_path):
+    """The app's File → Export Evidence runs gui.jobs.Session.export_evidence in its worker: it writes
+    the same picture and record per photo into the chosen folder, and refuses an unwritable one in a
+    sentence before writing anything (a file where the folder should be)."""
+    from geolocator.core.outputs import OutputError
+    from geolocator.gui.jobs import Session
+
+    session = Session(Settings(cache_dir=tmp_path / "cache"), map_dir=tmp_path / "map")
+    ws, region = demo_workspace(tmp_path, features)
+    session.ws = ws
+    ws.locate(region.queries[:2])
+    written = session.export_evidence(ws.last.predictions, tmp_path / "ev")
+    assert sorted(p.suffix for p in written) == [".json", ".json", ".png", ".png"]
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        session.export_evidence(ws.last.predictions, blocker)
+
+
+def test_the_app_exports_evidence_from_the_file_menu(qtbot, dirs, features):  # noqa: F811
+    """File → Export Evidence (PNG + JSON)… is in the File menu, and its job writes a picture and a
+    record per located photo and says so in the message bar (the window's worker, not the GUI thread)."""
+    from .test_gui_first_hour import make_window, wait_idle
+
+    w = make_window(qtbot, dirs)
+    ws, region = demo_workspace(dirs, features)
+    w.session.ws = ws  # as a finished locate on the demo leaves it (committed features: no backbone here)
+    ws.locate(region.queries[:2])
+    w.predictions = {p.query.id: p for p in ws.last.predictions}
+    file_menu = w.menuBar().actions()[0].menu()
+    assert w.act_export_evidence in file_menu.actions()
+    w.export_evidence(dirs / "evidence")
+    wait_idle(qtbot, w)
+    assert w.message_bar.text == f"Saved evidence for 2 photos to {dirs / 'evidence'} (a picture and a record each)"
+    assert len(list((dirs / "evidence").glob("*.evidence.png"))) == 2
+    w.close()
