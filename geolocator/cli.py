@@ -19,7 +19,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import placed_summary, resumed_line
+from .core.wording import nothing_verified_note, placed_summary, resumed_line
 
 log = logging.getLogger("geolocator")
 
@@ -492,6 +492,9 @@ def cmd_locate(args) -> int:
     if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
         log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
     _warn_failures(ws)
+    nothing = nothing_verified_note(predictions, ws.settings.verify)
+    if nothing:  # a set that matched nowhere must not read as a list of places
+        log.warning("%s", nothing)
     tracks = _tracks(predictions, args)
     if getattr(args, "evidence", None):
         from .core.evidence import write_evidence

@@ -29,7 +29,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count, empty_map_hint, resumed_line
+from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -873,6 +873,9 @@ class MainWindow(QMainWindow):
         if results is None:
             return
         messages = ([("warning", f"{results.far_note}.", "")] if results.far_note else []) + list(notes)
+        nothing = nothing_verified_note(results.predictions, self.session.ws.settings.verify)  # as locate warns
+        if nothing:
+            messages.append(("warning", nothing, ""))
         if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
