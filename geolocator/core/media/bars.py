@@ -135,7 +135,7 @@ def content_box(image: Image.Image) -> Box | None:
     h, w = g.shape
     top, bottom = rows or (0, 0)
     left, right = cols or (0, 0)
-    return (left / w, top / h, (w - right) / w, (h - bottom) / h)
+    return (float(left / w), float(top / h), float((w - right) / w), float((h - bottom) / h))
 
 
 def crop_to_box(image: Image.Image, box: Box) -> Image.Image:
