@@ -58,3 +58,28 @@ def test_no_such_sentence_when_photos_match_or_verification_is_off(tmp_path, mon
         assert _run(tmp_path, monkeypatch, photos, "--no-verify") == 0
     assert not [r for r in caplog.records if "verified against this imagery" in r.getMessage()]
     assert nothing_verified_note([]) is None
+
+
+def test_the_app_says_it_in_the_message_bar(qtbot, tmp_path, monkeypatch):
+    """The app's message bar says the same sentence after a locate that verified nothing (one photo:
+    its singular form), and nothing of the kind after one that verified its photos."""
+    from geolocator.core.model import Query
+    from geolocator.gui.jobs import Results
+
+    from .demo_features import demo_workspace
+    from .test_gui_first_hour import make_window
+
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    w = make_window(qtbot, tmp_path)
+    ws, region = demo_workspace(tmp_path / "run")
+    w.session.ws = ws  # verification on, as the app's default settings have it
+    good = ws.locate(region.queries[:1])
+    w._show_results(Results(good, {}, None, None, None, None))
+    assert "verified against this imagery" not in w.message_bar.text
+    (photo,) = _elsewhere(tmp_path / "elsewhere", ["q_0001.jpg"])
+    nowhere = ws.locate([Query(id="q_0001.jpg", path=photo)])
+    w._show_results(Results(nowhere, {}, None, None, None, None))
+    assert "The photo was not verified against this imagery" in w.message_bar.text
+    assert w.message_bar.level == "warning"
+    w.close()
