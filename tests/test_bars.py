@@ -17,7 +17,7 @@ from geolocator.core.media.bars import content_box, crop_to_box
 from geolocator.core.media.query_image import bars_box, open_query_image, query_identity, query_key
 from geolocator.core.model import Query
 
-from .demo_features import DEMO, demo_workspace, load_demo_features
+from .demo_features import DEMO, demo_workspace
 
 W, H = 540, 960  # a 9:16 post, at half the usual 1080 x 1920 to keep the files small
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import math
 import re
@@ -257,8 +258,6 @@ def write_evidence(folder: Path | str, predictions: Sequence[Prediction], tilese
             facts["figure_error"] = str(exc)
             figure = None
         if figure is not None:
-            import io
-
             buf = io.BytesIO()
             figure.save(buf, format="PNG")
             written.append(write_bytes(folder / f"{stem}.evidence.png", buf.getvalue()))

@@ -70,7 +70,10 @@ def _bars_for(identity: str, path, time_s: float | None) -> Box | None:
     try:
         probe = Query(id="", path=path, time_s=time_s)
         box = content_box(_open_whole(probe, WORK_SIDE))
-    except (InputError, OSError, ValueError):
+    except InputError:
+        return None  # an unreadable file: its reader says why when the pixels are asked for
+    except Exception:  # noqa: BLE001 - looking for bars must never stop a run (a decoder's own error types)
+        log.debug("%s: could not look for bars", path, exc_info=True)
         return None
     if box is not None and str(path) not in _SAID:  # a video: said once, at its first frame with bars
         _SAID.add(str(path))
