@@ -19,7 +19,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import placed_summary, resumed_line
+from .core.wording import nothing_verified_note, placed_summary, resumed_line
 
 log = logging.getLogger("geolocator")
 
@@ -493,7 +493,18 @@ def cmd_locate(args) -> int:
     if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
         log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
     _warn_failures(ws)
+    nothing = nothing_verified_note(predictions, ws.settings.verify)
+    if nothing:  # a set that matched nowhere must not read as a list of places
+        log.warning("%s", nothing)
     tracks = _tracks(predictions, args)
+    if getattr(args, "evidence", None):
+        from .core.evidence import write_evidence
+
+        written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
+                                 backbone=ws.backbone.name, matcher=ws.route().matcher)
+        pictures = sum(p.suffix == ".png" for p in written)
+        print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
+              f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
                           tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
@@ -915,6 +926,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
+    p.add_argument("--evidence", type=Path, metavar="FOLDER",
+                   help="also write, for each photo, FOLDER/<photo>.evidence.png (the photo beside the imagery it matched, "
+                        "its outline and the Point drawn) and .evidence.json (coordinates, confidence and what it means, "
+                        "imagery source and attribution, geolocator version and settings; no truth)")
     p.add_argument("--coords", type=_coords_formats, metavar="FORMATS",
                    help="add the Point to each printed line in these formats, comma-separated: mgrs, utm, dmm "
                         "(degrees, decimal minutes), dms, lv95 (Swiss), dd; e.g. --coords mgrs,dmm. Files from "

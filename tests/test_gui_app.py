@@ -243,6 +243,13 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     wait_idle(qtbot, w)
     page = html_out.read_text()
     assert "https://" not in page and "file://" not in page and page.count("geoloc.add(") == len(w.predictions)
+    # File → Export Evidence (session 22): a picture and a record per located photo, as locate --evidence
+    assert w.act_export_evidence.isEnabled()
+    w.export_evidence(tmp_path / "evidence")
+    wait_idle(qtbot, w)
+    records = sorted((tmp_path / "evidence").glob("*.evidence.json"))
+    assert len(records) == len(w.predictions) and len(list((tmp_path / "evidence").glob("*.evidence.png"))) == len(records)
+    assert "Saved evidence for" in w.message_bar.text
 
     # the map never asked for anything outside the machine
     assert w.map_view.interceptor.external_requests() == []

@@ -23,7 +23,10 @@ TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
 # Photo-only formats (never tiles): HEIC/HEIF through pillow-heif, DNG RAW through rawpy (LibRaw).
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 RAW_SUFFIXES = frozenset({".dng"})
-PHOTO_SUFFIXES = IMAGE_SUFFIXES | HEIF_SUFFIXES | RAW_SUFFIXES
+# AVIF stills (web images, screenshots shared online; session 22) through Pillow's own AVIF plugin
+# (Pillow 11.3+ wheels carry libavif); a Pillow built without it says so per file.
+AVIF_SUFFIXES = frozenset({".avif"})
+PHOTO_SUFFIXES = IMAGE_SUFFIXES | HEIF_SUFFIXES | RAW_SUFFIXES | AVIF_SUFFIXES
 
 # The most pixels decoded at once. Formats that can decode at a reduced scale (JPEG through
 # Pillow's draft, RAW at half size) are reduced to fit; any other image above it is refused with
@@ -112,7 +115,15 @@ def _missing_package(path: Path) -> InputError | None:
         return InputError(path, "HEIC/HEIF photos need the pillow-heif package (pip install pillow-heif)")
     if suffix in RAW_SUFFIXES and _rawpy() is None:
         return InputError(path, "DNG (RAW) photos need the rawpy package (pip install rawpy)")
+    if suffix in AVIF_SUFFIXES and not _avif_available():
+        return InputError(path, "AVIF photos need a Pillow with AVIF support (Pillow 11.3 or later: pip install -U pillow)")
     return None
+
+
+def _avif_available() -> bool:
+    from PIL import features
+
+    return bool(features.check("avif"))
 
 
 def _over_budget(path: Path, width: int, height: int, how: str = "") -> InputError:

@@ -61,14 +61,30 @@ def _not_a_photo(path: Path) -> str:
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """(photos, other files) under `folder`, recursively, sorted. Hidden files and folders are
-    editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not reported."""
+    editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not reported. Folders that are
+    symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session
+    22), each real folder once: a link back up the tree is no loop."""
     photos, others = [], []
-    for p in sorted(folder.glob("**/*")):
+    for p in sorted(_walk_files(folder)):
         if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
             continue
         # videos are queries too: one per sampled frame (core/media/video.py)
         (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
     return photos, _beside_no_video(others, photos)
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    """Every file path under `folder` (os.walk following linked folders, each real folder once)."""
+    seen: set[str] = set()
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        files.extend(Path(root) / n for n in names)
+    return files
 
 
 def _beside_no_video(others: Sequence[Path], media: Sequence[Path]) -> list[Path]:
@@ -138,13 +154,13 @@ def load_queries(
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files and folders.
 
-    Video files (.mp4 .mov .mkv .avi) give one query per frame every `every_s` seconds
+    Video files (.mp4 .mov .mkv .avi .webm) give one query per frame every `every_s` seconds
     (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; so are files in a folder that are neither photos nor videos (sidecars, ...): every
     file is either a query or named with a reason. A folder with no photos at all is an error.
-    Photos: JPEG/PNG/TIFF/WebP, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
+    Photos: JPEG/PNG/TIFF/WebP, AVIF, HEIC/HEIF (pillow-heif), DNG (rawpy); see core.images.
     Query.id is the path relative to `base` (default: the folder) or else the file name.
     A region folder gives its queries/ with truth.csv applied. Query.path is absolute.
     Photos of one camera recording one unchanged GPS fix over a flight (a frozen fix, core.frozen_fix)

@@ -127,3 +127,29 @@ def track_status_words(status: str) -> str:
     """'interpolated by the track, between verified frames': what a flight frame's `status`
     (core/sequence.py STATUSES) says of where its exported Point comes from; an unknown status as is."""
     return TRACK_STATUS_WORDS.get(status, status)
+
+
+def nothing_verified_note(predictions, verification: bool = True) -> str | None:
+    """One sentence when verification ran (`verification`; with it off nothing can be verified), none
+    of `predictions` (core.model.Prediction, a flight's frames by their own answer) was verified
+    against the imagery and at least one was located (not all blank):
+    'None of the 27 photos was verified against this imagery: they may have been taken outside it,
+    or it is too different from them to match (season, resolution); their tile-level answers
+    (confidence at most 0.241) are not places.' None when any photo shows as verified. Session 22:
+    27 Las Vegas photos located in Rotterdam's imagery each said "tile level only" with a coordinate,
+    and nothing said that the set as a whole matched nowhere. Confidence in export.format_confidence's
+    form."""
+    from .export import format_confidence
+    from .model import STATUS_NOT_LOCATED, STATUS_VERIFIED
+
+    preds = [p for p in predictions if p.status != STATUS_NOT_LOCATED]
+    if not verification or not preds or any(p.shown_status == STATUS_VERIFIED for p in preds):
+        return None
+    top = max(p.confidence for p in preds)
+    if len(preds) == 1:
+        return ("The photo was not verified against this imagery: it may have been taken outside it, or the "
+                "imagery is too different from it to match (season, resolution); its tile-level answer "
+                f"(confidence {format_confidence(top)}) is not a place.")
+    return (f"None of the {len(preds):,} photos was verified against this imagery: they may have been taken outside it, or "
+            "the imagery is too different from them to match (season, resolution); their tile-level answers "
+            f"(confidence at most {format_confidence(top)}) are not places.")

@@ -433,6 +433,20 @@ class Session:
         previous.unlink(missing_ok=True)
         return path
 
+    def export_evidence(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None) -> list[Path]:
+        """Write a picture and a record per located photo into `folder` (core.evidence.write_evidence,
+        what `geolocator locate --evidence` writes). Returns the paths written; raises OutputError
+        for a folder that cannot be written, GeolocatorError without a tile set."""
+        from ..core.errors import GeolocatorError
+        from ..core.evidence import write_evidence
+        from ..core.outputs import check_writable
+
+        if self.ws.tileset is None:
+            raise GeolocatorError("open a tile set and locate photos before exporting evidence")
+        check_writable(Path(folder) / "photo.evidence.json", what="evidence")
+        return write_evidence(folder, predictions, self.ws.tileset, settings=self.ws.settings,
+                              backbone=self.ws.backbone.name, matcher=self.ws.route().matcher)
+
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,

@@ -29,7 +29,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
-from ..core.wording import count, empty_map_hint, resumed_line
+from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -300,6 +300,9 @@ class MainWindow(QMainWindow):
         self.act_export.setIconText("Export Predictions")  # the toolbar keeps its width; the menu names the formats
         self.act_export_map = self._action("Export Map (HTML)…", self.choose_export_map, "Ctrl+Shift+E",
                                            "Save the map as one standalone HTML file")
+        self.act_export_evidence = self._action("Export Evidence (PNG + JSON)…", self.choose_export_evidence, None,
+                                                "Save, for each located photo, the photo beside the imagery it matched "
+                                                "and a record of the answer, to publish")
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
                                            "The zone of photo times recorded without one, for the GPX and KML exports")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
@@ -325,6 +328,7 @@ class MainWindow(QMainWindow):
         m_file.addSeparator()
         m_file.addAction(self.act_export)
         m_file.addAction(self.act_export_map)
+        m_file.addAction(self.act_export_evidence)
         m_file.addAction(self.act_clock_zone)
         m_file.addSeparator()
         m_file.addAction(self.act_free_space)
@@ -500,6 +504,7 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(busy)
         self.act_export.setEnabled(bool(self.predictions))
         self.act_export_map.setEnabled(has_tiles)
+        self.act_export_evidence.setEnabled(bool(self.predictions) and has_tiles)
         self.backbone_panel.apply_btn.setEnabled(not busy)
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
@@ -872,6 +877,9 @@ class MainWindow(QMainWindow):
         if results is None:
             return
         messages = ([("warning", f"{results.far_note}.", "")] if results.far_note else []) + list(notes)
+        nothing = nothing_verified_note(results.predictions, self.session.ws.settings.verify)  # as locate warns
+        if nothing:
+            messages.append(("warning", nothing, ""))
         if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
@@ -1017,6 +1025,20 @@ class MainWindow(QMainWindow):
                             lambda progress, cancel: self.session.write_map(preds, standalone_to=path,
                                                                             progress=progress, cancel=cancel),
                             lambda p: self.message_bar.show_message("info", f"Saved the map to {p}"))
+
+    def choose_export_evidence(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export evidence to folder")
+        if folder:
+            self.export_evidence(Path(folder))
+
+    def export_evidence(self, folder: Path) -> Job:
+        """Write each located photo's evidence picture and record into `folder`, in the worker."""
+        preds = list(self.predictions.values())
+        return self._submit("Exporting evidence",
+                            lambda progress, cancel: self.session.export_evidence(preds, folder),
+                            lambda paths: self.message_bar.show_message(
+                                "info", f"Saved evidence for {count(sum(p.suffix == '.json' for p in paths), 'photo')} "
+                                        f"to {folder} (a picture and a record each)"))
 
     # -- misc ---------------------------------------------------------------------------------------
     def _toggle_online(self, checked: bool) -> None:

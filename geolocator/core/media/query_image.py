@@ -2,15 +2,26 @@
 
 Every step that looks at a drone image (feature extraction, geometric verification, thumbnails)
 goes through `open_query_image`, so a video frame flows through the pipeline like a photo.
+
+A photo or frame posted with letterbox or pillarbox bars (black, or a blurred copy of itself: a
+drone clip in a 9:16 feed) is cut to the picture inside them (`media.bars`, session 22) wherever its
+pixels are read, so the bars neither shrink the picture at the working size nor move the centre
+that the Point stands for. The cut is part of the query's identity and key, so features and
+verification kept from before it never serve the cut picture. Metadata is never used to find bars.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 
 from PIL import Image
 
 from ..model import Query
+from .bars import Box, content_box, crop_to_box
+
+log = logging.getLogger("geolocator")
 
 
 def is_frame(query: Query) -> bool:
@@ -19,7 +30,15 @@ def is_frame(query: Query) -> bool:
 
 def open_query_image(query: Query, *, min_side: int | None = None) -> Image.Image:
     """RGB pixels of a photo (JPEG may decode reduced, sides >= `min_side`) or of a video frame
-    (decoded at its time through the frame cache). Raises InputError naming the file."""
+    (decoded at its time through the frame cache), cut to the picture inside letterbox or pillarbox
+    bars when it has them (`bars_box`; `min_side` then holds for the uncut image). Raises
+    InputError naming the file."""
+    image = _open_whole(query, min_side)
+    box = bars_box(query)
+    return image if box is None else crop_to_box(image, box)
+
+
+def _open_whole(query: Query, min_side: int | None) -> Image.Image:
     if is_frame(query):
         from .video import open_frame
 
@@ -29,13 +48,58 @@ def open_query_image(query: Query, *, min_side: int | None = None) -> Image.Imag
     return open_image(query.path, None, min_side=min_side)
 
 
+def bars_box(query: Query) -> Box | None:
+    """The picture inside the query's letterbox/pillarbox bars as (left, top, right, bottom)
+    fractions of its width and height (`media.bars.content_box`), or None: no bars, or a file that
+    cannot be read or stat'ed (its reader says why). Found once per file identity (a photo edited
+    in place is looked at again) and logged at INFO when bars are found (a video once)."""
+    from ..cache import file_identity
+
+    try:
+        ident = file_identity(query.path)
+    except OSError:
+        return None
+    return _bars_for(ident, query.path, query.time_s if is_frame(query) else None)
+
+
+@functools.lru_cache(maxsize=8192)
+def _bars_for(identity: str, path, time_s: float | None) -> Box | None:
+    from ..errors import InputError
+    from .bars import WORK_SIDE
+
+    try:
+        probe = Query(id="", path=path, time_s=time_s)
+        box = content_box(_open_whole(probe, WORK_SIDE))
+    except InputError:
+        return None  # an unreadable file: its reader says why when the pixels are asked for
+    except Exception:  # noqa: BLE001 - looking for bars must never stop a run (a decoder's own error types)
+        log.debug("%s: could not look for bars", path, exc_info=True)
+        return None
+    if box is not None and str(path) not in _SAID:  # a video: said once, at its first frame with bars
+        _SAID.add(str(path))
+        where = f"{path} (from {time_s:.1f} s)" if time_s is not None else str(path)
+        log.info("%s: bars around the picture cut off (the picture is %.0f %% x %.0f %% of the image)",
+                 where, 100 * (box[2] - box[0]), 100 * (box[3] - box[1]))
+    return box
+
+
+_SAID: set[str] = set()
+
+
+def _box_tag(query: Query) -> str:
+    box = bars_box(query)
+    return "" if box is None else "|bars=" + ",".join(f"{v:.4f}" for v in box)
+
+
 def query_identity(query: Query) -> str:
-    """file_identity of the photo, or of the video plus the frame time. Raises OSError when the
-    file cannot be stat'ed."""
+    """file_identity of the photo, or of the video plus the frame time, plus the bars cut off
+    (`bars_box`; nothing for a picture without bars, whose identity is as before). Raises OSError
+    when the file cannot be stat'ed."""
     from ..cache import file_identity
 
     ident = file_identity(query.path)
-    return f"{ident}#t={query.time_s:.3f}" if is_frame(query) else ident
+    ident = f"{ident}#t={query.time_s:.3f}" if is_frame(query) else ident
+    return ident + _box_tag(query)
 
 
 def query_key(query: Query) -> str:
@@ -43,9 +107,10 @@ def query_key(query: Query) -> str:
     from ..cache import file_key
 
     key = file_key(query.path)
+    tag = _box_tag(query)  # empty without bars: such keys stay as they were
     if not is_frame(query):
-        return key
-    return hashlib.sha256(f"{key}#t={query.time_s:.3f}".encode()).hexdigest()[:16]
+        return key if not tag else hashlib.sha256(f"{key}{tag}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{key}#t={query.time_s:.3f}{tag}".encode()).hexdigest()[:16]
 
 
 def query_thumbnail(query: Query, size: int) -> Image.Image:

@@ -27,7 +27,7 @@ from ..model import Query
 
 log = logging.getLogger("geolocator")
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm"})  # .webm: VP8/VP9 clips saved from the web (session 22)
 FRAME_MAX_SIDE = 1024  # working size of a decoded frame (long side, pixels)
 FRAME_JPEG_QUALITY = 92
 DEFAULT_EVERY_S = 1.0
