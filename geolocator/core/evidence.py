@@ -43,11 +43,8 @@ def _safe_stem(text: str) -> str:
 
 def _sha256(path: Path) -> str | None:
     try:
-        h = hashlib.sha256()
         with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
+            return hashlib.file_digest(f, "sha256").hexdigest()  # the whole file, as `sha256sum` prints
     except OSError:
         return None
 
