@@ -259,6 +259,35 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         container.close()
 
 
+def iter_thumbnails(path: Path, t0: float, t1: float, side: int) -> Iterator[tuple[float, "np.ndarray"]]:  # noqa: F821
+    """(time in seconds, (side, side) uint8 grey array) of EVERY frame the stream holds from the
+    frame that answers `t0` (as iter_frames: the first whose time reaches it) to the one that
+    answers `t1`, squeezed to a square by FFmpeg's swscale (area averaging) without a full-size
+    RGB picture: the cheap look core/media/cuts.py takes between two sampled frames. One seek (to
+    the key frame before `t0`), then forward. Raises InputError for an unreadable video."""
+    av = _av()
+    container = _open_container(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base) if stream.time_base else None
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
+        if tb:
+            container.seek(int((start + t0) / tb), stream=stream, backward=True, any_frame=False)
+        try:
+            for frame in container.decode(stream):
+                t = (frame.time if frame.time is not None else 0.0) - start
+                if t + 1e-6 < t0:
+                    continue
+                yield t, frame.to_ndarray(width=side, height=side, format="gray", interpolation="AREA")
+                if t + 1e-6 >= t1:
+                    break
+        except av.error.FFmpegError as exc:
+            raise InputError(path, f"corrupt video data between t={t0:.2f} s and t={t1:.2f} s ({exc})") from None
+    finally:
+        container.close()
+
+
 def read_frame(path: Path, time_s: float, *, max_side: int = FRAME_MAX_SIDE) -> Image.Image:
     """The frame at `time_s` seconds, RGB, long side at most `max_side`."""
     for _, image in iter_frames(path, [time_s], max_side=max_side):
