@@ -95,3 +95,67 @@ def test_the_track_never_links_frames_across_a_cut(tmp_path):
     statuses = [p.status for t in tracks for p in t.points]
     assert not {"interpolated", "extrapolated", "corrected"} & set(statuses), statuses
     assert [p.time_s for t in tracks for p in t.points] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # times in the video
+
+
+def _edit_tracks(tmp_path):
+    """test_the_track_never_links_frames_across_a_cut's edit, with a third verified frame in each
+    shot so that each shot has a line: (predictions, tracks)."""
+    from geolocator.core.sequence import smooth
+
+    frames = [f for i in (21, 22) for f in _pan(_photo(i), 3 * FPS)]
+    path = write_video(tmp_path / "edit.mp4", frames, fps=FPS)
+    queries = [Query(f"edit.mp4#t={t}", path, time_s=float(t)) for t in range(6)]
+    places = [(0.0, 0.0), (5.0, 0.0), (10.0, 0.0), (80.0, 0.0), (85.0, 0.0), (90.0, 0.0)]
+    preds = [prediction(q, [(e, n, 0.6, 40, True), (300.0, 300.0, 0.4, 0, False)]) for q, (e, n) in zip(queries, places)]
+    return preds, smooth(preds)
+
+
+def test_gpx_gives_an_edited_video_one_segment_per_shot(tmp_path):
+    """A GPX track drew one line through both shots' places (a jump no drone flew); now the video
+    is one <trk> with a <trkseg> per shot, and each frame's waypoint says its shot."""
+    import gpxpy
+
+    from geolocator.core.export_track import tracks_to_gpx
+
+    _, tracks = _edit_tracks(tmp_path)
+    gpx = gpxpy.parse(tracks_to_gpx(tracks))
+    assert [t.name for t in gpx.tracks] == ["edit.mp4"]
+    assert [len(s.points) for s in gpx.tracks[0].segments] == [3, 3]
+    assert [w.description.split(";")[1].strip() for w in gpx.waypoints] == ["shot 1 of 2"] * 3 + ["shot 2 of 2"] * 3
+
+
+def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
+    """The CLI says the cuts once per video; the app's Results pane says a frame's shot."""
+    import logging
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QSettings
+
+    from geolocator.cli import _tracks
+    from geolocator.core.export_track import frame_errors
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.jobs import Results, _track_answers, _track_shots
+    from geolocator.gui.main_window import MainWindow
+    from geolocator.gui.settings import AppSettings
+
+    preds, tracks = _edit_tracks(tmp_path)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        _tracks(preds, SimpleNamespace(track=True))
+    said = [r.getMessage() for r in caplog.records]
+    assert "edit.mp4: 1 cut found in its pictures: 2 shots, each tracked on its own (no frame is placed from another shot's)" in said
+    assert any(m.startswith("flight edit.mp4 shot 2 of 2: 3 frames") for m in said), said
+
+    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
+                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
+    qtbot.addWidget(w)
+    w._add_queries([p.query for p in preds], {})
+    w._show_results(Results(preds, {}, None, None, None, None,
+                            track_status={p.query.id: p.status for t in tracks for p in t.points},
+                            track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks),
+                            track_shot=_track_shots(tracks)))
+    w.select_query(preds[4].query.id)
+    lines = w.results.details.text().replace("\xa0", " ").splitlines()
+    assert lines[1].startswith("Status  matched")
+    assert lines[2] == ("Shot  shot 2 of 2 of an edited video (cuts found in its pictures): tracked on its own, "
+                        "never joined to another shot")

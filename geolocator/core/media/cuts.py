@@ -71,26 +71,31 @@ def is_cut(steps: Sequence[float]) -> bool:
     return big >= CUT_MAD and big >= SPIKE_RATIO * max(float(np.median(steps)), 1.0)
 
 
-def decoded_steps(path: Path, t0: float, t1: float) -> list[float]:
-    """`mad` between consecutive decoded frames of the video at `path`, from the frame at `t0` to
-    the frame at `t1` (seconds): every frame the stream holds between them. Raises InputError for
-    an unreadable video."""
+def decoded_steps(path: Path, gaps: Sequence[tuple[float, float]]) -> list[list[float]]:
+    """For each gap (t0, t1) (seconds, increasing), `mad` between consecutive decoded frames of the
+    video at `path` from the frame at t0 to the frame at t1: every frame the stream holds between
+    them (video.iter_thumbnails: one forward pass where the gaps follow each other). Raises
+    InputError for an unreadable video."""
     from .video import iter_thumbnails
 
-    thumbs = [np.asarray(x, np.float32) for _, x in iter_thumbnails(path, t0, t1, THUMB_SIDE)]
-    return [mad(a, b) for a, b in zip(thumbs, thumbs[1:])]
+    thumbs: list[list[np.ndarray]] = [[] for _ in gaps]
+    for k, _, x in iter_thumbnails(path, gaps, THUMB_SIDE):
+        thumbs[k].append(np.asarray(x, np.float32))
+    return [[mad(a, b) for a, b in zip(ts, ts[1:])] for ts in thumbs]
 
 
 def shots(times: Sequence[float], thumbs: Sequence[np.ndarray],
-          steps_between: Callable[[float, float], list[float]]) -> list[int]:
+          steps_between: Callable[[list[tuple[float, float]]], list[list[float]]]) -> list[int]:
     """Shot index (0, 1, ...) of each sampled frame. `times`: the sampled frames' times (seconds,
-    increasing); `thumbs`: their thumbnails (`thumbnail`); `steps_between(t0, t1)`: the decoded
-    steps between two sampled times (`decoded_steps` on the video), asked only for pairs whose
-    thumbnails differ by SUSPECT_MAD or more."""
+    increasing); `thumbs`: their thumbnails (`thumbnail`); `steps_between(gaps)`: for each gap
+    (t0, t1) between two sampled times, its decoded steps (`decoded_steps` on the video), asked
+    only for the gaps whose two thumbnails differ by SUSPECT_MAD or more."""
+    suspect = [i for i in range(1, len(times)) if mad(thumbs[i - 1], thumbs[i]) >= SUSPECT_MAD]
+    steps = steps_between([(times[i - 1], times[i]) for i in suspect]) if suspect else []
+    cut_before = {i for i, s in zip(suspect, steps) if is_cut(s)}
     out, shot = [], 0
     for i in range(len(times)):
-        if i and mad(thumbs[i - 1], thumbs[i]) >= SUSPECT_MAD and is_cut(steps_between(times[i - 1], times[i])):
-            shot += 1
+        shot += i in cut_before
         out.append(shot)
     return out
 
@@ -105,7 +110,7 @@ def video_shots(path: Path, times: Sequence[float]) -> list[int]:
     order = sorted(range(len(times)), key=lambda i: times[i])
     ts = [float(times[i]) for i in order]
     thumbs = [thumbnail(open_frame(path, t)) for t in ts]
-    by_sorted = shots(ts, thumbs, lambda a, b: decoded_steps(path, a, b))
+    by_sorted = shots(ts, thumbs, lambda gaps: decoded_steps(path, gaps))
     out = [0] * len(times)
     for k, i in enumerate(order):
         out[i] = by_sorted[k]
