@@ -11,8 +11,10 @@ compared by their mean absolute difference, the least over small shifts (`mad`):
 2. for any other pair, every frame between the two is decoded (PyAV, shrunk by FFmpeg's swscale,
    video.iter_thumbnails) and consecutive DECODED frames are compared: a cut is one step that
    jumps (CUT_MAD or more) while the steps around it are small (the jump is at least SPIKE_RATIO
-   times the median step). Continuous motion (a pan, a drift) changes the picture a little at
-   every step and never all at once; a cut changes it all at once.
+   times the median step), and that jump also moves the picture's coarse layout (the 8 x 8 block
+   means of the thumbnail change by COARSE_MAD or more). Continuous motion (a pan, a drift)
+   changes the picture a little at every step and never all at once; a cut changes it all at
+   once; a sudden blur or focus change changes the fine detail at once but not the layout.
 The figures were measured on clips made from the demo's photos, pans over demo and benchmark
 tiles, and a cut between two far-apart views of one mosaic (training/results/cuts_session22.md).
 
@@ -41,6 +43,10 @@ SHIFT = 2  # thumbnail pixels each way that `mad` forgives: 1/16 of the frame
 SUSPECT_MAD = 4.0  # sampled frames closer than this are one shot: nothing between them is decoded
 CUT_MAD = 7.0  # a decoded step at least this large (between 5.1 and 8.7) may be a cut ...
 SPIKE_RATIO = 3.0  # ... when it is this many times the median step between the two samples
+# ... and the 8 x 8 block means (1/8 of the frame each) change by this much at that step. Measured:
+# a sudden Gaussian blur (12 px on 640 px) 0.4-1.8, cuts 10.3 and up (look-alike fields 10.3-10.6).
+COARSE_MAD = 5.0
+COARSE_SIDE = 8
 
 
 def thumbnail(image: Image.Image) -> np.ndarray:
@@ -60,19 +66,33 @@ def mad(a: np.ndarray, b: np.ndarray) -> float:
                      for dy in range(-m, m + 1) for dx in range(-m, m + 1)))
 
 
-def is_cut(steps: Sequence[float]) -> bool:
-    """Whether the decoded-frame steps (`mad` of consecutive frames between two sampled frames, in
-    order) hold a cut: one step of CUT_MAD or more and SPIKE_RATIO times the median of the steps
-    (with one jump among many small steps the median is a small step's size; floored at 1 grey
-    level so that a still shot's codec noise does not make any change a spike)."""
+def coarse_change(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference (grey levels) of two thumbnails' COARSE_SIDE x COARSE_SIDE block
+    means: how much the picture's layout of light and dark changed, blind to fine detail."""
+    k = THUMB_SIDE // COARSE_SIDE
+
+    def blocks(x):
+        return np.asarray(x, np.float32).reshape(COARSE_SIDE, k, COARSE_SIDE, k).mean(axis=(1, 3))
+
+    return float(np.mean(np.abs(blocks(a) - blocks(b))))
+
+
+def is_cut(steps: Sequence[tuple[float, float]]) -> bool:
+    """Whether the decoded-frame steps between two sampled frames, in order, each (`mad`,
+    `coarse_change`) of two consecutive frames, hold a cut: its largest `mad` is CUT_MAD or more and
+    SPIKE_RATIO times the median `mad` (with one jump among many small steps the median is a small
+    step's size; floored at 1 grey level so that a still shot's codec noise is no yardstick), and
+    that step's coarse change is COARSE_MAD or more."""
     if not steps:
         return False
-    big = max(steps)
-    return big >= CUT_MAD and big >= SPIKE_RATIO * max(float(np.median(steps)), 1.0)
+    fine = [f for f, _ in steps]
+    j = int(np.argmax(fine))
+    return (fine[j] >= CUT_MAD and fine[j] >= SPIKE_RATIO * max(float(np.median(fine)), 1.0)
+            and steps[j][1] >= COARSE_MAD)
 
 
-def decoded_steps(path: Path, gaps: Sequence[tuple[float, float]]) -> list[list[float]]:
-    """For each gap (t0, t1) (seconds, increasing), `mad` between consecutive decoded frames of the
+def decoded_steps(path: Path, gaps: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """For each gap (t0, t1) (seconds, increasing), (`mad`, `coarse_change`) between consecutive decoded frames of the
     video at `path` from the frame at t0 to the frame at t1: every frame the stream holds between
     them (video.iter_thumbnails: one forward pass where the gaps follow each other). Raises
     InputError for an unreadable video."""
@@ -81,11 +101,11 @@ def decoded_steps(path: Path, gaps: Sequence[tuple[float, float]]) -> list[list[
     thumbs: list[list[np.ndarray]] = [[] for _ in gaps]
     for k, _, x in iter_thumbnails(path, gaps, THUMB_SIDE):
         thumbs[k].append(np.asarray(x, np.float32))
-    return [[mad(a, b) for a, b in zip(ts, ts[1:])] for ts in thumbs]
+    return [[(mad(a, b), coarse_change(a, b)) for a, b in zip(ts, ts[1:])] for ts in thumbs]
 
 
 def shots(times: Sequence[float], thumbs: Sequence[np.ndarray],
-          steps_between: Callable[[list[tuple[float, float]]], list[list[float]]]) -> list[int]:
+          steps_between: Callable[[list[tuple[float, float]]], list[list[tuple[float, float]]]]) -> list[int]:
     """Shot index (0, 1, ...) of each sampled frame. `times`: the sampled frames' times (seconds,
     increasing); `thumbs`: their thumbnails (`thumbnail`); `steps_between(gaps)`: for each gap
     (t0, t1) between two sampled times, its decoded steps (`decoded_steps` on the video), asked
