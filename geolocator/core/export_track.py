@@ -23,7 +23,7 @@ from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties,
 from .model import LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
-from .wording import confidence_within
+from .wording import confidence_within, shot_of
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
@@ -245,7 +245,9 @@ def _warned(text: str, far, query_id: str) -> str:
 
 def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
                   far=None, clock_zone: tzinfo | None = None) -> str:
-    """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s), a <wpt> per frame with its
+    """GPX 1.1: a <trk> per flight (one <trkseg> of timed <trkpt>s; a video edited from several shots,
+    core/media/cuts.py: one <trk> named after the video with a <trkseg> per shot, GPX 1.1's own way to
+    say the line is broken there), a <wpt> per frame with its
     status (<type>, and a Garmin symbol for it in <sym>: GPX_SYMBOLS), and the footprints as closed routes (<rte>: GPX has no polygons). `photos`: predictions
     in no flight (no capture time, or a single photo): a <wpt> each at the best estimate (the
     exported Point), <type> its status, <time> its capture time when it has one; no track, since
@@ -265,20 +267,27 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             time=None if when is None else _when(when, 0.0, clock_zone), name=pred.query.id, type=pred.shown_status,
             symbol=GPX_SYMBOLS.get(pred.shown_status),
             description=_warned(_photo_note(pred), far, pred.query.id)))
+    edits: dict[str, gpxpy.gpx.GPXTrack] = {}  # a video edited from shots -> its <trk>
     for track in tracks:
         start = _start_of(track)
-        trk = gpxpy.gpx.GPXTrack(name=track.name)
+        if track.video is not None and track.video in edits:
+            trk = edits[track.video]
+        else:
+            trk = gpxpy.gpx.GPXTrack(name=track.name if track.video is None else track.video)
+            gpx.tracks.append(trk)
+            if track.video is not None:
+                edits[track.video] = trk
         seg = gpxpy.gpx.GPXTrackSegment()
         for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s, clock_zone), name=p.query.id))
         trk.segments.append(seg)
-        gpx.tracks.append(trk)
+        shot = "" if track.shot is None else f" {shot_of(track.shot, track.shots)};"
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
-                description=_warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
+                description=_warned(f"{p.shown_status};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
                                     far, p.query.id)))
             if p.footprint:

@@ -43,6 +43,7 @@ more than its top did, nor than track_confidence.TWO_PLACES. Truth is never read
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +57,8 @@ from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_
                     LatLon, Match, Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
+
+log = logging.getLogger("geolocator")
 
 STATUSES = ("matched", "corrected", "interpolated", "extrapolated", "retrieved", "flagged", "not located")
 VERIFIED_STATUSES = ("matched", "corrected", "flagged")  # the frame's own answer is verified by geometry
@@ -148,8 +151,13 @@ class TrackPoint:
 
 @dataclass(frozen=True)
 class Track:
-    name: str  # the video's id, or "photos" (+ camera) for a still sequence
+    name: str  # the video's id (+ "shot 2 of 5" in an edit), or "photos" (+ camera) for a still sequence
     points: tuple[TrackPoint, ...]
+    # A shot of a video edited from several (core/media/cuts.py found the cuts from its pixels):
+    # the video's id, which shot this is (1-based) and of how many. None: a whole video or photos.
+    video: str | None = None
+    shot: int | None = None
+    shots: int | None = None
 
     @property
     def on_line(self) -> list[TrackPoint]:
@@ -207,7 +215,9 @@ def _query_identity(query: Query) -> tuple[datetime | None, str, str | None]:
 def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> list[tuple[str, list[tuple[Query, float]]]]:
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
-    A video's frames form one flight (by frame time). Photos with a capture time form flights per
+    A video's frames form one flight (by frame time), or one per shot where the video is an edit
+    (`_video_flights`: cuts found from its pixels; the frames of a shot are then timed from the
+    video's first sampled frame, so a frame's time stays its time in the video). Photos with a capture time form flights per
     camera: make and model, and the body's serial number where the photos record one (two drones of
     one model in one folder: their photos interleave in time, and one track through both put each
     drone's frames on the other's path); and per folder where one model's folders overlap in time
@@ -216,6 +226,36 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     consecutive photos are more than `max_photo_gap_s` apart. Photos without a capture time belong
     to none. Flights of one frame are dropped (nothing to smooth).
     """
+    return [(name, items) for name, items, _ in _sequences(queries, model)]
+
+
+def _video_flights(frames: list[Query]) -> list[tuple[str, list[tuple[Query, float]], tuple[str, int, int] | None]]:
+    """One video's frames (sorted by time) as flights: one, or one per shot when the video is an edit
+    of several (core/media/cuts.py, from the pixels alone: never the telemetry, whose presence does
+    not change the answer; a cut found in a video with a telemetry sidecar is unusual, a recorded
+    flight being one shot, and is logged). The third item: (video id, shot, shots), 1-based; None
+    for a video of one shot. A video whose file is not there now is one flight, as before."""
+    name = frames[0].id.split("#t=")[0]
+    t0 = float(frames[0].time_s)
+    timed = [(q, float(q.time_s) - t0) for q in frames]
+    path = frames[0].path
+    if len(frames) < 2 or not Path(path).is_file():
+        return [(name, timed, None)]
+    from .media.cuts import video_shots_or_one
+
+    shot_of = video_shots_or_one(path, [float(q.time_s) for q in frames])
+    n = max(shot_of) + 1
+    if n == 1:
+        return [(name, timed, None)]
+    if any(q.telemetry is not None for q in frames):
+        log.warning("%s: %d shot cuts found in a video with a telemetry sidecar (a recorded flight is one shot: is the "
+                    "sidecar this edit's?): its frames are tracked shot by shot", path, n - 1)
+    return [(f"{name} shot {k + 1} of {n}", [x for x, s in zip(timed, shot_of) if s == k], (name, k + 1, n))
+            for k in range(n)]
+
+
+def _sequences(queries: Sequence[Query], model: MotionModel = MotionModel()):
+    """`sequences`, each flight with its shot: (name, items, (video id, shot, shots) or None)."""
     videos: dict[Path, list[Query]] = {}
     photos: dict[tuple[str, str | None], list[tuple[datetime, Query]]] = {}
     for q in queries:
@@ -228,11 +268,10 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     serials: dict[str, int] = {}  # camera model -> how many bodies (serials, or none recorded) took its photos
     for camera, _ in photos:
         serials[camera] = serials.get(camera, 0) + 1
-    out: list[tuple[str, list[tuple[Query, float]]]] = []
+    out: list[tuple] = []
     for path, frames in videos.items():
         frames.sort(key=lambda q: q.time_s)
-        name = frames[0].id.split("#t=")[0]
-        out.append((name, [(q, float(q.time_s) - float(frames[0].time_s)) for q in frames]))
+        out.extend(_video_flights(frames))
     for (camera, serial), same_body in photos.items():
         body = f" serial {serial}" if serials[camera] > 1 and serial else ""
         for folder, items in _by_folder(same_body):
@@ -241,12 +280,12 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
             run: list[tuple[datetime, Query]] = []
             for when, q in items:
                 if run and (when - run[-1][0]).total_seconds() > model.max_photo_gap_s:
-                    out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
+                    out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run], None))
                     run = []
                 run.append((when, q))
             if run:
-                out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run]))
-    return [(name, items) for name, items in out if len(items) >= 2]
+                out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run], None))
+    return [(name, items, shot) for name, items, shot in out if len(items) >= 2]
 
 
 def _folder_label(query: Query, folder: Path) -> str:
@@ -612,6 +651,9 @@ def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()
     no flight are not in any track and keep their single-photo answers."""
     by_query = {p.query: p for p in predictions}
     tracks = []
-    for name, items in sequences([p.query for p in predictions], model):
-        tracks.append(smooth_flight(name, [(by_query[q], t) for q, t in items], model))
+    for name, items, shot in _sequences([p.query for p in predictions], model):
+        track = smooth_flight(name, [(by_query[q], t) for q, t in items], model)
+        if shot is not None:  # a shot of an edit: no frame of it was linked to another shot's
+            track = replace(track, video=shot[0], shot=shot[1], shots=shot[2])
+        tracks.append(track)
     return tracks

@@ -153,3 +153,23 @@ def nothing_verified_note(predictions, verification: bool = True) -> str | None:
     return (f"None of the {len(preds):,} photos was verified against this imagery: they may have been taken outside it, or "
             "the imagery is too different from them to match (season, resolution); their tile-level answers "
             f"(confidence at most {format_confidence(top)}) are not places.")
+
+
+def shot_of(shot: int, shots: int) -> str:
+    """'shot 3 of 5': which shot of an edited video a frame belongs to (core/media/cuts.py found
+    the cuts from its pictures; sequence.Track.shot and .shots, 1-based)."""
+    return f"shot {shot} of {shots}"
+
+
+def shot_words(shot: int, shots: int) -> str:
+    """What the app's Results pane says of a frame in a shot of an edited video: 'shot 3 of 5 of an
+    edited video (cuts found in its pictures): tracked on its own, never joined to another shot'."""
+    return (f"{shot_of(shot, shots)} of an edited video (cuts found in its pictures): "
+            "tracked on its own, never joined to another shot")
+
+
+def cuts_line(video: str, shots: int) -> str:
+    """The line a locate says of a video edited from several shots: 'clip.mp4: 4 cuts found in its
+    pictures: 5 shots, each tracked on its own (no frame is placed from another shot's)'."""
+    return (f"{video}: {count(shots - 1, 'cut')} found in its pictures: {shots} shots, each tracked on its own "
+            "(no frame is placed from another shot's)")

@@ -64,6 +64,8 @@ class Results:
     # a flight's frame -> its answer as the map and the exports give it (core.evaluate.exported_answers),
     # for the Results pane, which showed the single-frame answer instead
     track_answers: dict[str, Prediction] = field(default_factory=dict)
+    # a frame of a video edited from shots (core/media/cuts.py) -> (its shot, of how many), 1-based
+    track_shot: dict[str, tuple[int, int]] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
     n_far_truth: int = 0  # photos whose truth lies far outside the tiles: not scored (evaluate.scored_queries)
@@ -71,6 +73,11 @@ class Results:
     tiles_not_read: tuple[str, str] | None = None
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
     map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
+
+
+def _track_shots(tracks: Sequence) -> dict[str, tuple[int, int]]:
+    """Each frame of a video edited from shots (core/media/cuts.py) -> (its shot, of how many), 1-based."""
+    return {p.query.id: (t.shot, t.shots) for t in tracks if t.shot is not None for p in t.points}
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -332,6 +339,7 @@ class Session:
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
+                       track_shot=_track_shots(tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
                        resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
                        map_failed=map_path is None)

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.predictions: dict[str, Prediction] = {}
         self.failures: dict[str, str] = {}
         self.track_answers: dict[str, tuple] = {}  # a flight's frame -> (exported answer, track status, track error)
+        self.track_shots: dict[str, tuple[int, int]] = {}  # a frame of an edited video -> (shot, shots)
         self.query_thumbs: dict[str, bytes] = {}
         self.tile_thumbs: dict[str, bytes] = {}
         self.tileset_path: Path | None = None
@@ -631,6 +632,7 @@ class MainWindow(QMainWindow):
             self.predictions.clear()
             self.failures.clear()
             self.track_answers.clear()
+            self.track_shots.clear()
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
@@ -897,6 +899,7 @@ class MainWindow(QMainWindow):
             # a flight's frame as the map and the exports give it, for the Results pane
             self.track_answers = {qid: (exported, results.track_status.get(qid), results.track_error.get(qid))
                                   for qid, exported in results.track_answers.items()}
+            self.track_shots = dict(results.track_shot)
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
             for p in results.predictions:
@@ -969,7 +972,8 @@ class MainWindow(QMainWindow):
         exported, track_status, track_error = self.track_answers.get(query_id, (None, None, None))
         self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
                                 self.tile_thumbs, self.failures.get(query_id), exported=exported,
-                                track_status=track_status, track_error=track_error)
+                                track_status=track_status, track_error=track_error,
+                                track_shot=self.track_shots.get(query_id))
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------

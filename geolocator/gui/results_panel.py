@@ -13,7 +13,7 @@ from ..core.geo import format_distance, haversine_m
 from ..core.model import Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.sequence import shown_track_status
-from ..core.wording import confidence_within, keep_figures_together, track_status_words
+from ..core.wording import confidence_within, keep_figures_together, shot_words, track_status_words
 from .query_list import pixmap_from_jpeg
 
 # the format box's words; each item's tooltip is its core.coords.FORMATS name
@@ -327,12 +327,13 @@ class ResultsPanel(QWidget):
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None, *,
                    exported: Prediction | None = None, track_status: str | None = None,
-                   track_error: tuple | None = None) -> None:
+                   track_error: tuple | None = None, track_shot: tuple[int, int] | None = None) -> None:
         """`prediction`: the frame's single-frame answer. A flight's frame also gives its answer as the
         map and the exports give it (`exported`: core.evaluate.exported_answers), its status on the
         track (`track_status`, core/sequence.py STATUSES) and its error there (`track_error`: (m,
         kind), export_track.frame_errors): the pane then leads with those, and gives the single-frame
-        answer after them where it differs."""
+        answer after them where it differs. `track_shot`: (shot, shots) of a frame of a video edited
+        from shots (core/media/cuts.py), said after its status."""
         self.title.setText(query.id)
         self._query_pm = pixmap_from_jpeg(query_thumb) if query_thumb else None
         self._show_query_image()
@@ -347,6 +348,8 @@ class ResultsPanel(QWidget):
             self._set_cards(0)
         elif exported is not None:
             lines += _flight_frame_lines(prediction, exported, track_status)
+            if track_shot is not None:
+                lines.insert(2, f"Shot  {shot_words(*track_shot)}")
         else:
             loc = prediction.location  # the best estimate, as exported
             tc = prediction.tile_center

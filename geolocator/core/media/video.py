@@ -259,6 +259,50 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         container.close()
 
 
+def iter_thumbnails(path: Path, spans: Sequence[tuple[float, float]], side: int) -> Iterator[tuple[int, float, "np.ndarray"]]:  # noqa: F821
+    """(span index, time in seconds, (side, side) uint8 grey array) of EVERY frame the stream holds
+    in each span (t0, t1), from the frame that answers t0 (as iter_frames: the first whose time
+    reaches it) to the one that answers t1, spans in increasing order; squeezed to a square by
+    FFmpeg's swscale (area averaging) without a full-size RGB picture: the cheap look
+    core/media/cuts.py takes between two sampled frames. Decodes forward while the next span starts
+    near (SEEK_AHEAD_S), else seeks to the key frame before it, so a video whose every gap is
+    looked at is decoded about once. Raises InputError for an unreadable video."""
+    av = _av()
+    spans = sorted((float(a), float(b)) for a, b in spans)
+    if not spans:
+        return
+    container = _open_container(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base) if stream.time_base else None
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
+        frames, pos, last = None, None, None  # the decoder, the time of its last frame, that frame's thumbnail
+        for k, (t0, t1) in enumerate(spans):
+            if frames is None or pos is None or t0 - pos > SEEK_AHEAD_S or t0 < pos - 1e-6:
+                if tb:
+                    container.seek(int((start + t0) / tb), stream=stream, backward=True, any_frame=False)
+                frames, last = container.decode(stream), None
+            elif last is not None and last[0] + 1e-6 >= t0:  # the span starts at the frame the last one ended on
+                yield k, last[0], last[1]
+                if last[0] + 1e-6 >= t1:
+                    continue
+            try:
+                for frame in frames:
+                    t = (frame.time if frame.time is not None else 0.0) - start
+                    pos = t
+                    if t + 1e-6 < t0:
+                        continue
+                    last = (t, frame.to_ndarray(width=side, height=side, format="gray", interpolation="AREA"))
+                    yield k, t, last[1]
+                    if t + 1e-6 >= t1:
+                        break
+            except av.error.FFmpegError as exc:
+                raise InputError(path, f"corrupt video data between t={t0:.2f} s and t={t1:.2f} s ({exc})") from None
+    finally:
+        container.close()
+
+
 def read_frame(path: Path, time_s: float, *, max_side: int = FRAME_MAX_SIDE) -> Image.Image:
     """The frame at `time_s` seconds, RGB, long side at most `max_side`."""
     for _, image in iter_frames(path, [time_s], max_side=max_side):
