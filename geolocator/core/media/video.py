@@ -205,6 +205,16 @@ def _to_image(frame, max_side: int) -> Image.Image:
     return frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
 
 
+def _video_stream(container):
+    """(the first video stream, set to decode with FFmpeg's threads; its time base in seconds or None;
+    its start time in seconds, 0 when unknown): frame.time minus the start is the time in the video."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    tb = float(stream.time_base) if stream.time_base else None
+    start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
+    return stream, tb, start
+
+
 def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX_SIDE) -> Iterator[tuple[float, Image.Image]]:
     """(time, RGB frame shrunk to `max_side`) for each requested time, in increasing time order:
     the first frame whose presentation time reaches it. Decodes forward while the next time is
@@ -217,10 +227,7 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         return
     container = _open_container(path)
     try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        tb = float(stream.time_base) if stream.time_base else None
-        start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
+        stream, tb, start = _video_stream(container)
         i = 0
         last = None  # the last decoded frame (PyAV's), for times past the final frame
         frames, pos = None, None  # the decoder and the time of the last frame it gave
@@ -273,10 +280,7 @@ def iter_thumbnails(path: Path, spans: Sequence[tuple[float, float]], side: int)
         return
     container = _open_container(path)
     try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        tb = float(stream.time_base) if stream.time_base else None
-        start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
+        stream, tb, start = _video_stream(container)
         frames, pos, last = None, None, None  # the decoder, the time of its last frame, that frame's thumbnail
         for k, (t0, t1) in enumerate(spans):
             if frames is None or pos is None or t0 - pos > SEEK_AHEAD_S or t0 < pos - 1e-6:
