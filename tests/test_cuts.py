@@ -53,9 +53,10 @@ def test_cuts_between_demo_photos_are_found(tmp_path):
 
 
 def test_a_continuous_pan_is_one_shot(tmp_path):
-    """A window sliding across one benchmark tile (enlarged, 1/20 of the frame a frame) and a flight
-    over the demo mosaic: sampled frames a second apart differ a lot, but no decoded frame jumps."""
-    tile = Image.open(Path(__file__).resolve().parents[1] / "data" / "benchmark" / "vegas" / "tiles" / "r03_c03.jpg")
+    """A window sliding across one demo tile (enlarged, 1/20 of the frame a frame; the bundled demo,
+    so a fresh clone without the benchmark runs it) and a flight over the demo mosaic: sampled frames
+    a second apart differ a lot, but no decoded frame jumps."""
+    tile = Image.open(Path(__file__).resolve().parents[1] / "resources" / "demo" / "tiles" / "r03_c03.jpg")
     big = tile.convert("RGB").resize((tile.width * 2, tile.height * 2))
     pan = [big.crop((x, 100, x + W, 100 + H)) for x in range(0, big.width - W, 8)]
     flight, _ = straight_flight(40, out=(W, H))
