@@ -130,14 +130,12 @@ def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
     import logging
     from types import SimpleNamespace
 
-    from PySide6.QtCore import QSettings
-
     from geolocator.cli import _tracks
     from geolocator.core.export_track import frame_errors
-    from geolocator.core.pipeline import Settings
-    from geolocator.gui.jobs import Results, _track_answers, _track_shots
-    from geolocator.gui.main_window import MainWindow
-    from geolocator.gui.settings import AppSettings
+    from geolocator.core.sequence import frame_shots
+    from geolocator.gui.jobs import Results, _track_answers
+
+    from .helpers import results_window
 
     preds, tracks = _edit_tracks(tmp_path)
     with caplog.at_level(logging.INFO, logger="geolocator"):
@@ -146,15 +144,9 @@ def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
     assert "edit.mp4: 1 cut found in its pictures: 2 shots, each tracked on its own (no frame is placed from another shot's)" in said
     assert any(m.startswith("flight edit.mp4 shot 2 of 2: 3 frames") for m in said), said
 
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
-    w._add_queries([p.query for p in preds], {})
-    w._show_results(Results(preds, {}, None, None, None, None,
-                            track_status={p.query.id: p.status for t in tracks for p in t.points},
-                            track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks),
-                            track_shot=_track_shots(tracks)))
+    w = results_window(qtbot, tmp_path, preds, Results(
+        preds, {}, None, None, None, None, track_status={p.query.id: p.status for t in tracks for p in t.points},
+        track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks), track_shot=frame_shots(tracks)))
     w.select_query(preds[4].query.id)
     lines = w.results.details.text().replace("\xa0", " ").splitlines()
     assert lines[1].startswith("Status  matched")

@@ -905,7 +905,8 @@ class MainWindow(QMainWindow):
             for p in results.predictions:
                 self.query_list.set_prediction(p, results.track_status.get(p.query.id),
                                                results.track_error.get(p.query.id),
-                                               results.track_confidence.get(p.query.id))
+                                               results.track_confidence.get(p.query.id),
+                                               results.track_shot.get(p.query.id))
             for qid, why in results.failures.items():
                 self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
