@@ -67,3 +67,23 @@ def test_a_saved_zone_that_is_not_one_is_dropped_at_start(tmp_path):
     assert AppSettings.load(path).clock_zone == ""
     path.write_text('{"clock_zone": "+01:00"}')
     assert AppSettings.load(path).clock_zone == "+01:00"
+
+
+def test_the_results_pane_shows_a_zoneless_time_in_the_zone_set(qtbot, tmp_path):
+    """Session 22 left it open (mend_session22.md): with a zone set the exports converted a naive EXIF time,
+    but the Results pane still said "(camera clock, no zone recorded)". Now it shows the time in that zone
+    and names it, at once when the zone is set, and again "no zone recorded" when it is cleared."""
+    w = make_window(qtbot, tmp_path)
+    pred = _summer_photo()
+    w._add_queries([pred.query], {})
+    w.predictions = {pred.query.id: pred}
+    w.select_query(pred.query.id)
+
+    def photo_line():
+        return next(x for x in w.results.details.text().replace("\xa0", " ").splitlines() if x.startswith("Photo"))
+
+    assert photo_line() == "Photo  2026-07-01 10:00:00 (camera clock, no zone recorded)"
+    assert w.set_clock_zone("Europe/Zurich")
+    assert photo_line() == "Photo  2026-07-01 10:00:00+02:00 (camera clock read as Europe/Zurich, the clocks' zone given)"
+    assert w.set_clock_zone("")
+    assert photo_line() == "Photo  2026-07-01 10:00:00 (camera clock, no zone recorded)"

@@ -20,6 +20,7 @@ from pathlib import Path
 from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
+from .media.metadata import clock_zone_words, in_clock_zone
 from .model import LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
@@ -130,9 +131,7 @@ def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = No
     """`seconds` after `start` in UTC, as GPX 1.1 and KML times are read: a time with its UTC
     offset is converted; a naive one (camera local time of unknown zone) is read in `clock_zone`
     (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC."""
-    base = start if start is not None else EPOCH
-    if base.tzinfo is None:
-        base = base.replace(tzinfo=clock_zone or timezone.utc)
+    base = in_clock_zone(start if start is not None else EPOCH, clock_zone or timezone.utc)
     return base.astimezone(timezone.utc) + timedelta(seconds=seconds)
 
 
@@ -207,21 +206,12 @@ def _credit(attribution: str | None, far=None, naive: int = 0, clock_zone: tzinf
     return "\n".join(x for x in lines if x) or None
 
 
-def _zone_name(zone: tzinfo) -> str:
-    key = getattr(zone, "key", None)  # a zoneinfo.ZoneInfo's IANA name
-    if key:
-        return key
-    offset = zone.utcoffset(None) or timedelta(0)
-    sign, minutes = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _naive_note(n: int, clock_zone: tzinfo | None = None) -> str | None:
     if not n:
         return None
     some = f"{n} time{'s were' if n != 1 else ' was'} recorded without a UTC offset"
     if clock_zone is not None:
-        return f"{some} (a camera or telemetry clock) and read as {_zone_name(clock_zone)}, the clocks' zone given."
+        return f"{some} (a camera or telemetry clock) and {clock_zone_words(clock_zone)}."
     return (f"{some} (a camera or telemetry clock, zone unknown) and written as if UTC: from a clock on "
             "UTC+01:00, 10:00Z was 09:00 UTC.")
 
