@@ -214,9 +214,14 @@ def bbox_numbers(text: str) -> tuple[float, float, float, float]:
     decimal-comma locale's way); group separators are never read. Raises ValueError for text that is
     not four numbers."""
     text = str(text).strip()
-    parts = text.split(";") if ";" in text else text.replace(" ", "").split(",")
-    if ";" not in text and len(parts) != 4:
-        parts = text.split()  # "7,5 46,2 7,6 46,3"
+    if ";" in text:
+        parts = text.split(";")
+    else:
+        # "," between the numbers (spaces beside it allowed) only when no number holds a space: in
+        # "0,5 1,5 2,5 3" the commas are decimal marks (it read as 0, 51, 52, 53: a valid box, silently)
+        parts = re.split(r"\s*,\s*", text)
+        if len(parts) != 4 or any(re.search(r"\s", v) for v in parts):
+            parts = text.split()  # "7,5 46,2 7,6 46,3"
     w, s, e, n = (float(v.strip().replace(",", ".")) for v in parts)
     return w, s, e, n
 
