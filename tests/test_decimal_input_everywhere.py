@@ -90,3 +90,6 @@ def test_decimal_commas_between_spaces_are_never_read_as_four_comma_parted_numbe
     assert F.bbox_numbers("0,5 1,5 2,5 3") == (0.5, 1.5, 2.5, 3.0)
     assert F.parse_bbox("7,5 46 7,625 46,375") == F.Bounds(7.5, 46.0, 7.625, 46.375)
     assert F.bbox_numbers("7.5, 46.25, 7.625, 46.375") == (7.5, 46.25, 7.625, 46.375)  # commas with spaces: as before
+    # a space on one side of a separating comma keeps the comma a separator
+    assert F.bbox_numbers("10 ,46 ,11 ,47") == F.bbox_numbers("10, 46, 11, 47") == (10.0, 46.0, 11.0, 47.0)
+    assert F.bbox_numbers(".5 1 2 3") == (0.5, 1.0, 2.0, 3.0)  # spaces only, a number without its 0: as before

@@ -60,9 +60,10 @@ M = [
  ("E11", EVID, "    if box is not None:\n        photo[\"bars_cut_off\"]", "    if False:\n        photo[\"bars_cut_off\"]", T_EVID),
  # fetch.bbox_numbers
  ("F1", FETCH, "    if \";\" in text:\n        parts = text.split", "    if False:\n        parts = text.split", T_BBOX),
- ("F2", FETCH, "        if len(parts) != 4 or any(", "        if len(parts) > 4 or any(", T_BBOX),
+ ("F2", FETCH, "        if len(parts) != 4:\n            parts = words", "        if len(parts) > 4:\n            parts = words", T_BBOX),
  ("F3", FETCH, "float(v.strip().replace(\",\", \".\"))", "float(v.strip())", T_BBOX),
- ("F4", FETCH, " or any(re.search(r\"\\s\", v) for v in parts):", ":", T_BBOX),
+ ("F4", FETCH, "    elif len(words) == 4 and all(_DECIMAL_WORD.fullmatch(w) for w in words):", "    elif False:", T_BBOX),
+ ("F5", FETCH, "        parts = text.replace(\" \", \"\").split(\",\")", "        parts = text.split(\",\")", "tests/test_fetch_exact2.py"),
  # metadata.utc_offset
  ("U1", META, "    if hours > 14 or minutes >= 60:", "    if hours > 24 or minutes >= 60:", T_ZONE),
  ("U2", META, "    if hours > 14 or minutes >= 60:", "    if hours > 14 or minutes > 60:", T_ZONE),
