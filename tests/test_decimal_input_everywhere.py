@@ -85,8 +85,9 @@ def test_the_cli_area_reads_the_same_forms():
 
 def test_decimal_commas_between_spaces_are_never_read_as_four_comma_parted_numbers():
     """Session 23: "0,5 1,5 2,5 3" (a decimal-comma user's W S E N, one number whole) has three commas,
-    so bbox_numbers took them as the separators and read W 0, S 51, E 52, N 53: a valid box 5,000 km
-    away, fetched without a word. A comma is a separator only when no number holds a space."""
+    so bbox_numbers took them as the separators and read W 0, S 51, E 52, N 53: a valid box some 5,500 km
+    away, fetched without a word. Four words that are each a number are now read as four numbers, a
+    comma inside one its decimal mark; other text as before (spaces dropped, commas separate)."""
     assert F.bbox_numbers("0,5 1,5 2,5 3") == (0.5, 1.5, 2.5, 3.0)
     assert F.parse_bbox("7,5 46 7,625 46,375") == F.Bounds(7.5, 46.0, 7.625, 46.375)
     assert F.bbox_numbers("7.5, 46.25, 7.625, 46.375") == (7.5, 46.25, 7.625, 46.375)  # commas with spaces: as before
