@@ -216,3 +216,25 @@ def test_a_rolled_camera_has_the_heading_of_its_top_edge_and_the_tilt_of_its_axi
     assert (cam.heading_deg - expected_heading + 180) % 360 - 180 == pytest.approx(0.0, abs=1e-2)
     assert cam.position.lat == pytest.approx(ORIGIN.lat, abs=1e-7)
     assert cam.position.lon == pytest.approx(ORIGIN.lon, abs=1e-7)
+
+
+def test_a_photo_stored_a_quarter_turn_is_solved_as_it_was_matched(tmp_path, monkeypatch):
+    """A photo stored 400 x 300 with EXIF Orientation 6 is matched turned (300 x 400: images.open_image
+    applies the orientation), so its footprint is the turned image's. Solved with the stored size, a nadir
+    camera 50 m up came out 28.9 m up and 41° off nadir (which session 23's gimbal-pitch check would
+    have read as a contradiction); with the shown size it is exact. From
+    the PhotoMeta when read, else from the file."""
+    monkeypatch.setattr(camera, "_CAMERAS", camera.OrderedDict())
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (400, 300)).save(tmp_path / "turned.jpg", exif=exif)
+    quad = _nadir(50.0, 300, 400, FULL_FRAME_DIAGONAL_MM)  # the footprint of the image as shown
+    for meta in (PhotoMeta(focal_length_35mm=FULL_FRAME_DIAGONAL_MM, orientation=6), None):
+        q = Query("turned.jpg", tmp_path / "turned.jpg", meta=meta)
+        if meta is None:
+            monkeypatch.setattr(camera, "focal_35mm", lambda _q: FULL_FRAME_DIAGONAL_MM)
+        cam = camera.camera_for(q, quad)
+        assert cam is not None and cam.height_m == pytest.approx(50.0, abs=1e-3)
+        assert cam.tilt_deg == pytest.approx(0.0, abs=1e-3)
+    upright = Query("u.jpg", tmp_path / "turned.jpg", meta=PhotoMeta(focal_length_35mm=FULL_FRAME_DIAGONAL_MM, orientation=1))
+    assert camera._image_size(upright) == (400, 300)

@@ -274,3 +274,34 @@ def test_track_exports_carry_the_imagerys_attribution(tmp_path):
     assert json.loads((tmp_path / "t.geojson").read_text())["attribution"] == credit
     write_track(tracks, tmp_path / "none.gpx")  # no credit line: nothing invented
     assert not gpxpy.parse((tmp_path / "none.gpx").read_text()).description
+
+
+def _shoelace(ring) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:]))
+
+
+def test_footprints_wind_counterclockwise_in_geojson_and_kml(tracks, tmp_path):
+    """RFC 7946 §3.1.6: a GeoJSON exterior ring MUST be counterclockwise (and KML's Polygon reference
+    asks the same). A camera looking down sees its TL, TR, BR, BL clockwise on the ground, and they
+    were written in that order: every footprint of a 40-photo flight failed a GeoJSON validator's
+    winding check (newuser_session23.md). A ring already counterclockwise (a mirrored outline)
+    stays as it is."""
+    from fastkml import kml as fkml
+
+    write_track(tracks, tmp_path / "t.geojson")
+    doc = json.loads((tmp_path / "t.geojson").read_text())
+    ring = next(f for f in doc["features"] if f["properties"]["kind"] == "footprint")["geometry"]["coordinates"][0]
+    assert _shoelace(ring) > 0 and ring[0] == ring[-1] and len(ring) == 5
+    quad = tracks[0].points[3].footprint
+    assert ring[0] == [round(quad[0].lon, 7), round(quad[0].lat, 7)]  # starts at the photo's TL still
+    write_track(tracks, tmp_path / "t.kml")
+    k = fkml.KML.parse(tmp_path / "t.kml", strict=False)
+    polys = [pm.geometry for doc_ in k.features for folder in doc_.features for pm in folder.features
+             if pm.name and pm.name.startswith("footprint")]
+    assert len(polys) == 1 and _shoelace(list(polys[0].exterior.coords)) > 0
+    mirrored = (quad[0], quad[3], quad[2], quad[1])
+    tracks[0] = replace(tracks[0], points=tuple(replace(p, footprint=mirrored) if i == 3 else p
+                                                for i, p in enumerate(tracks[0].points)))
+    ring2 = next(f for f in tracks_to_geojson(tracks)["features"]
+                 if f["properties"]["kind"] == "footprint")["geometry"]["coordinates"][0]
+    assert ring2 == ring

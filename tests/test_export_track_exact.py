@@ -39,7 +39,8 @@ def test_every_feature_exactly():
                     "properties": {"kind": "track", "flight": track.name, "frames": 30,
                                    "duration_s": round(29.12345, 3)}}
     [fp] = [f for f in feats if f["properties"]["kind"] == "footprint"]
-    ring = [_point(p) for p in quad]
+    # counterclockwise on the map (RFC 7946 §3.1.6): TL, BL, BR, TR of the photo
+    ring = [_point(p) for p in (quad[0], quad[3], quad[2], quad[1])]
     assert fp == {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + [ring[0]]]},
                   "properties": {"kind": "footprint", "query": track.points[1].query.id, "time_s": 1.235}}
 

@@ -281,7 +281,8 @@ def test_kml_exactly():
     footprint = frames.pop(1)  # after the matched frame, its footprint
     assert (footprint["name"], footprint["geom"], footprint["line"][0], footprint["fill"]) == (
         "footprint clip#t=10", "LinearRing", "ffffffff", "0")
-    assert footprint["coords"] == "-115.21,36.11,0.0 -115.19,36.11,0.0 -115.19,36.09,0.0 -115.21,36.09,0.0 -115.21,36.11,0.0"
+    # counterclockwise on the map, as KML's Polygon reference asks (TL, BL, BR, TR of the photo)
+    assert footprint["coords"] == "-115.21,36.11,0.0 -115.21,36.09,0.0 -115.19,36.09,0.0 -115.19,36.11,0.0 -115.21,36.11,0.0"
     got = [(f["name"], f["desc"], f["when"], f["data"], f["coords"], f["icon"]) for f in frames]
     want = []
     for i, status in enumerate(STATUSES):

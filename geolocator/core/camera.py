@@ -114,15 +114,35 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
 
 
 def _image_size(query: Query) -> tuple[int, int] | None:
+    """(width, height) of the image as it was matched: a photo is turned by its EXIF orientation
+    before verification (images.open_image), so its footprint's corners are those of the turned
+    image, and a photo stored a quarter turn from how it is shown (orientation 5-8) has its stored
+    sides swapped (with the stored aspect, a nadir camera 50 m up came out 28.9 m up and 41° off nadir)."""
     try:
         if query.time_s is not None:
             info = _probe_cached(str(query.path))
             return info.width, info.height
         from .images import image_size
 
-        return image_size(query.path)
+        w, h = image_size(query.path)
     except Exception:  # noqa: BLE001 - an unreadable header only means no camera estimate
         return None
+    return (h, w) if _quarter_turned(query) else (w, h)
+
+
+def _quarter_turned(query: Query) -> bool:
+    """Whether the photo's EXIF Orientation (0x0112) is 5-8 (shown a quarter turn from how it is
+    stored): from its PhotoMeta when read, else from the file."""
+    meta = getattr(query, "meta", None)
+    if meta is not None:
+        return getattr(meta, "orientation", None) in (5, 6, 7, 8)
+    try:
+        from PIL import Image
+
+        with Image.open(query.path) as im:
+            return im.getexif().get(0x0112) in (5, 6, 7, 8)
+    except Exception:  # noqa: BLE001 - no orientation: as stored
+        return False
 
 
 def _probe_cached(path: str):

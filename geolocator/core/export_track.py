@@ -38,8 +38,24 @@ GPX_SYMBOLS = {"verified": "Flag, Green", "matched": "Flag, Green", "corrected":
 TRACK_SUFFIXES = (".gpx", ".kml")
 
 
+def counterclockwise(points: Sequence[LatLon]) -> list[LatLon]:
+    """A footprint's corners (TL, TR, BR, BL of the photo, as Match.footprint) in the order that
+    winds counterclockwise on the map (east right, north up): RFC 7946 §3.1.6 requires it of a
+    GeoJSON exterior ring ("the right-hand rule"), and KML's Polygon reference asks the same. A
+    camera looking down sees its image's TL->TR->BR->BL clockwise on the ground, so the corners
+    were written clockwise. The winding is the sign of the shoelace area in degrees, longitudes
+    taken relative to the first corner's (a ring across ±180° winds the right way too)."""
+    pts = list(points)
+    if len(pts) < 3:
+        return pts
+    xy = [(((p.lon - pts[0].lon + 180.0) % 360.0) - 180.0, p.lat) for p in pts]
+    twice_area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(xy, xy[1:] + xy[:1]))
+    return pts if twice_area >= 0 else [pts[0], *reversed(pts[1:])]
+
+
 def _ring(points: Sequence[LatLon]) -> list[list[float]]:
-    ring = [_point(p) for p in points]
+    """A closed GeoJSON ring, counterclockwise (see counterclockwise)."""
+    ring = [_point(p) for p in counterclockwise(points)]
     return ring + [ring[0]]
 
 
@@ -353,9 +369,10 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 pt.extendeddata.newdata("confidence", machine_confidence(p.confidence))
             pt.style.iconstyle.color = colours.get(p.shown_status, simplekml.Color.white)
             if p.footprint:
+                ring = counterclockwise(p.footprint)
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",
                                          outerboundaryis=[(round(c.lon, DECIMALS), round(c.lat, DECIMALS))
-                                                          for c in (*p.footprint, p.footprint[0])])
+                                                          for c in (*ring, ring[0])])
                 poly.style.polystyle.fill = 0
                 poly.style.linestyle.color = simplekml.Color.white
     return kml.kml()

@@ -481,9 +481,17 @@ class Workspace:
         floor = self.verifier.settings.min_inliers
         return np.minimum(np.broadcast_to(np.asarray(min_inliers), (len(np.atleast_1d(min_inliers)),)), floor)
 
-    def _grounds(self, checks, candidates) -> tuple[np.ndarray, np.ndarray]:
+    def _grounds(self, checks, candidates, reach=None) -> tuple[np.ndarray, np.ndarray]:
         """(Q, C) object arrays from the verifications: the ground point under each photo's centre
-        (LatLon or None) and its ground footprint (the 4 corners TL, TR, BR, BL as LatLon, or None)."""
+        (LatLon or None) and its ground footprint (the 4 corners TL, TR, BR, BL as LatLon, or None).
+        `reach`: per photo, True where its corners may lie any finite distance from the tile: a
+        photo whose oblique view is recorded (rerank.query_outline gave an oblique.ViewGeometry),
+        whose outline the verifier sized by that camera's ground trapezoid (rerank.outline_rule);
+        its far edge lies many tiles ahead (a 60 m, pitch -45 photo's reached 4.2 tiles of 50 m,
+        and without its outline no camera position or footprint was exported:
+        training/results/newuser_session23.md). None: no photo may."""
+        import math
+
         tiles = self.tileset.tiles
         grounds = np.empty(candidates.shape, dtype=object)
         outlines = np.empty(candidates.shape, dtype=object)
@@ -499,7 +507,9 @@ class Workspace:
                 if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
                     grounds[qi, ci] = tile.point_at(*centre)
                 corners = check.corners
-                if corners is not None and all(-2.0 <= f <= 3.0 for xy in corners for f in xy):
+                far = reach is not None and reach[qi]
+                if corners is not None and all((math.isfinite(f) if far else -2.0 <= f <= 3.0)
+                                               for xy in corners for f in xy):
                     outlines[qi, ci] = tuple(tile.point_at(*xy) for xy in corners)
         return grounds, outlines
 
@@ -738,12 +748,17 @@ class Workspace:
             min_inliers = looked.min_inliers
             if not looked.rows.any():
                 looked = None
+        from .pose_check import drop_contradicted  # a match must agree with the recorded gimbal pitch
+
+        checks = drop_contradicted(queries, tiles, candidates, checks)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED
 
             counts[source.scores(candidates) <= EXCLUDED] = 0
-        grounds, outlines = self._grounds(checks, candidates)
+        from .oblique import ViewGeometry
+
+        grounds, outlines = self._grounds(checks, candidates, [isinstance(f, ViewGeometry) for f in footprints])
         candidates, counts, grounds, outlines = self._tile_under_centre(candidates, counts, grounds, min_inliers,
                                                                         outlines)
         scores = source.scores(candidates)
