@@ -183,3 +183,34 @@ def spy_on_cv2(monkeypatch, module, spy):
     fixture: the in-process mutation checker provides only tmp_path and monkeypatch)."""
     monkeypatch.setattr(module, "_cv2", lambda: spy)
     return spy
+
+
+def app_window(qtbot, folder: Path, settings=None, *, name: str = "s", qsettings=None, show: bool = False, **core):
+    """The app's MainWindow for a test, everything it keeps in `folder`: settings.json as `<name>.json`,
+    Qt's window state as `<name>.ini` (or `qsettings`), the feature cache in `features/` and adapters
+    in `adapters/`. `settings`: an AppSettings (None: read from `<name>.json`, as the app starts);
+    `core`: core.pipeline.Settings fields beside those folders (tile_views=("rot0",), verify=False ...);
+    `show`: shown at once. Closed by qtbot at the test's end."""
+    from PySide6.QtCore import QSettings
+
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.main_window import MainWindow
+
+    w = MainWindow(settings, settings_path=folder / f"{name}.json",
+                   qsettings=qsettings or QSettings(str(folder / f"{name}.ini"), QSettings.Format.IniFormat),
+                   core_settings=Settings(cache_dir=folder / "features", adapter_dir=folder / "adapters", **core))
+    qtbot.addWidget(w)
+    if show:
+        w.show()
+    return w
+
+
+def results_window(qtbot, folder: Path, predictions, results):
+    """app_window (the demo offer seen) listing `predictions`' photos and showing `results` (gui.jobs.Results)
+    as a finished locate does: the list, the map's page, the Results pane."""
+    from geolocator.gui.settings import AppSettings
+
+    w = app_window(qtbot, folder, AppSettings(demo_shown=True))
+    w._add_queries([p.query for p in predictions], {})
+    w._show_results(results)
+    return w

@@ -184,3 +184,49 @@ def test_video_frames_with_bars_are_cut(tmp_path):
     seen = open_query_image(q)
     assert bars_box(q) is not None
     assert abs(seen.width / seen.height - 4 / 3) < 0.05, seen.size
+
+
+def test_bars_are_found_to_the_row_at_the_working_size():
+    """At the working size (long side WORK_SIDE, 320: nothing resized) the box is exact, to the row:
+    60 rows of blurred bar above and below a 200-row picture give 60/320 and 260/320. A bar found one
+    row short (the seam's own row left in the picture) passed the 1 % tests above."""
+    pic = _photo("q_0066.jpg").resize((180, 200), Image.Resampling.LANCZOS)
+    canvas = ImageOps.fit(_photo("q_0066.jpg"), (180, 320)).filter(ImageFilter.GaussianBlur(20))
+    canvas.paste(pic, (0, 60))
+    assert content_box(canvas) == (0.0, 60 / 320, 1.0, 260 / 320)
+
+
+def test_uneven_black_pillarbox_bars_are_cut_on_each_side():
+    """Solid bars need not be even (a player pads a vertical clip as it likes): 40 px of black on the
+    left and 80 px on the right of a 320 px wide frame give the picture's own right edge, 240/320."""
+    pic = _photo().resize((200, 240), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (320, 240))
+    canvas.paste(pic, (40, 0))
+    assert content_box(canvas) == (40 / 320, 0.0, 240 / 320, 1.0)
+
+
+def test_symmetric_straight_edges_in_a_photo_are_no_bars():
+    """A photo crossed by two straight edges at the same distance from its ends (field boundaries, a
+    road) has seams like a pasted picture's, but the strips beyond them are as detailed as the
+    picture: no bars (a mutant that took any centred pair of seams cut it)."""
+    a = np.asarray(_photo("q_0040.jpg").resize((240, 320)), np.float32)
+    b = np.asarray(_photo("q_0066.jpg").resize((240, 320)), np.float32)
+    mixed = a.copy()
+    mixed[:48], mixed[-48:] = np.clip(b[:48] + 90, 0, 255), np.clip(b[-48:] + 90, 0, 255)
+    assert content_box(Image.fromarray(mixed.astype(np.uint8))) is None
+
+
+def test_a_picture_off_centre_in_blurred_bars_is_left_whole():
+    """Blurred bars are taken only in pairs whose lengths agree (SEAM_SLACK): a lone pair of straight
+    edges at different distances from the ends is as likely a photo's own, and cutting a photo
+    moves its Point. (Documented in session 22: a picture not centred in its bars is not cut.)"""
+    pic = _fit_width(_photo())
+    canvas = ImageOps.fit(_photo(), (W, H)).filter(ImageFilter.GaussianBlur(20))
+    canvas.paste(pic, (0, 120))
+    assert content_box(canvas) is None
+
+
+def test_a_box_too_small_for_the_decoded_size_leaves_the_image_whole():
+    """A tiny decode (a thumbnail) where the box rounds to no pixel at all: the image as it is, never
+    an empty one."""
+    assert crop_to_box(Image.new("RGB", (2, 2)), (0.4, 0.0, 0.6, 1.0)).size == (2, 2)

@@ -91,7 +91,7 @@ def test_exif_offsets_and_typed_zones_are_read_by_one_reader():
     exif = {0x9003: "2026:07:01 10:00:00"}
     assert _capture_time({**exif, 0x9011: "+02:00"}).utcoffset() == timedelta(hours=2)
     assert _capture_time({**exif, 0x9011: "-05:30"}).utcoffset() == timedelta(hours=-5, minutes=-30)
-    for impossible in ("+01:75", "+20:00", "+0a:00"):
+    for impossible in ("+01:75", "+20:00", "+0a:00", "+01:60", "+01-30", "+01x30"):  # minute 60, no colon: not offsets
         assert _capture_time({**exif, 0x9011: impossible}).tzinfo is None, impossible
         assert utc_offset(impossible) is None
         with pytest.raises(ValueError):

@@ -130,14 +130,12 @@ def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
     import logging
     from types import SimpleNamespace
 
-    from PySide6.QtCore import QSettings
-
     from geolocator.cli import _tracks
     from geolocator.core.export_track import frame_errors
-    from geolocator.core.pipeline import Settings
-    from geolocator.gui.jobs import Results, _track_answers, _track_shots
-    from geolocator.gui.main_window import MainWindow
-    from geolocator.gui.settings import AppSettings
+    from geolocator.core.sequence import frame_shots
+    from geolocator.gui.jobs import Results, _track_answers
+
+    from .helpers import results_window
 
     preds, tracks = _edit_tracks(tmp_path)
     with caplog.at_level(logging.INFO, logger="geolocator"):
@@ -146,15 +144,9 @@ def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
     assert "edit.mp4: 1 cut found in its pictures: 2 shots, each tracked on its own (no frame is placed from another shot's)" in said
     assert any(m.startswith("flight edit.mp4 shot 2 of 2: 3 frames") for m in said), said
 
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
-    w._add_queries([p.query for p in preds], {})
-    w._show_results(Results(preds, {}, None, None, None, None,
-                            track_status={p.query.id: p.status for t in tracks for p in t.points},
-                            track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks),
-                            track_shot=_track_shots(tracks)))
+    w = results_window(qtbot, tmp_path, preds, Results(
+        preds, {}, None, None, None, None, track_status={p.query.id: p.status for t in tracks for p in t.points},
+        track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks), track_shot=frame_shots(tracks)))
     w.select_query(preds[4].query.id)
     lines = w.results.details.text().replace("\xa0", " ").splitlines()
     assert lines[1].startswith("Status  matched")
@@ -175,3 +167,71 @@ def test_a_sudden_blur_is_not_a_cut(tmp_path):
         frames += [im] * 10 + [im.filter(ImageFilter.GaussianBlur(12))] * 5  # 3 s at 5 fps
     path = write_video(tmp_path / "blur.mp4", frames, fps=5)
     assert _shots(path) == [0, 0, 0, 1, 1, 1]
+
+
+def test_the_shots_follow_the_order_of_the_times_asked(tmp_path):
+    """video_shots takes the sampled times in any order and answers in that order (its contract;
+    a mutant that answered in sorted order passed every test before). Two shots of three seconds."""
+    frames = [f for i in (21, 22) for f in _pan(_photo(i), 3 * FPS)]
+    path = write_video(tmp_path / "edit.mp4", frames, fps=FPS)
+    assert cuts.video_shots(path, [5.0, 0.0, 4.0, 1.0]) == [1, 0, 1, 0]
+
+
+def test_remembered_shots_are_those_of_the_times_asked(tmp_path):
+    """The shots are remembered per file AND sampled times: the same clip sampled anew (another
+    `--every`, a re-locate in the app) gets an answer of its own length, never the last one's."""
+    frames = [f for i in (21, 22) for f in _pan(_photo(i), 3 * FPS)]
+    path = write_video(tmp_path / "edit.mp4", frames, fps=FPS)
+    assert cuts.video_shots_or_one(path, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]) == [0, 0, 0, 1, 1, 1]
+    assert cuts.video_shots_or_one(path, [0.0, 5.0]) == [0, 1]
+
+
+def test_a_video_that_cannot_be_read_now_is_one_shot_and_said(tmp_path, caplog):
+    """A clip whose bytes are not a video (damaged or replaced since it was located): one shot with a
+    warning naming it, never an error that would lose the whole track."""
+    import logging
+
+    bad = tmp_path / "gone.mp4"
+    bad.write_bytes(b"not a video at all" * 100)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cuts.video_shots_or_one(bad, [0.0, 1.0, 2.0]) == [0, 0, 0]
+    assert any("gone.mp4: shot cuts not looked for" in r.getMessage() for r in caplog.records)
+
+
+def test_a_shift_of_two_thumbnail_pixels_is_forgiven_either_way():
+    """`mad` forgives a pan or drift of up to SHIFT thumbnail pixels in every direction alike (a
+    mutant that tried -2..+1 only passed every clip test: a fast pan one way read larger steps)."""
+    rng = np.random.default_rng(0)
+    a = np.asarray(Image.fromarray(rng.integers(0, 255, (32, 32), dtype=np.uint8)).resize((32, 32)), np.float32)
+    for dy, dx in ((0, 2), (0, -2), (2, 0), (-2, 0), (2, -2)):
+        assert cuts.mad(a, np.roll(a, (dy, dx), axis=(0, 1))) == 0.0, (dy, dx)
+    assert cuts.mad(a, np.roll(a, 3, axis=1)) > 10  # past the tolerance: a change
+
+
+def test_fine_detail_alone_is_no_coarse_change():
+    """coarse_change compares the 8 x 8 block means only: one-pixel stripes and a flat grey of the same
+    mean have the same layout (0), a bright left half against a bright right half does not."""
+    stripes = np.tile(np.array([0.0, 255.0], np.float32), (32, 16))
+    flat = np.full((32, 32), 127.5, np.float32)
+    assert cuts.coarse_change(stripes, flat) == 0.0
+    left = np.zeros((32, 32), np.float32)
+    left[:, :16] = 200
+    assert cuts.coarse_change(left, left[:, ::-1]) == 200.0
+
+
+def test_every_decoded_frame_of_a_gap_is_compared_with_the_next(tmp_path):
+    """decoded_steps gives one step per pair of consecutive decoded frames of a gap (at 10 fps, a
+    gap of one second holds 10 steps): skipping frames doubles a pan's step, as a cut's."""
+    frames = _pan(_photo(21), 3 * FPS)
+    path = write_video(tmp_path / "pan.mp4", frames, fps=FPS)
+    (steps,) = cuts.decoded_steps(path, [(0.0, 1.0)])
+    assert len(steps) == FPS
+
+
+def test_an_exposure_step_is_not_a_cut(tmp_path):
+    """Auto exposure can brighten a whole shot at once by a few grey levels: the layout's mean moves
+    (coarse change 6) and the step is the gap's only one, but it stays below CUT_MAD (7): one shot."""
+    im = _photo(21)
+    frames = [im] * 15 + [Image.eval(im, lambda v: min(255, v + 6))] * 15
+    path = write_video(tmp_path / "exposure.mp4", frames, fps=FPS)
+    assert _shots(path) == [0, 0, 0]

@@ -81,3 +81,16 @@ def test_the_cli_area_reads_the_same_forms():
 
     assert _area_arg("7,5;46,25;7,625;46,375") == F.Bounds(7.5, 46.25, 7.625, 46.375)
     assert _area_arg("179.5,-17,-179.5,-16.5") == F.Bounds(179.5, -17, -179.5, -16.5)
+
+
+def test_decimal_commas_between_spaces_are_never_read_as_four_comma_parted_numbers():
+    """Session 23: "0,5 1,5 2,5 3" (a decimal-comma user's W S E N, one number whole) has three commas,
+    so bbox_numbers took them as the separators and read W 0, S 51, E 52, N 53: a valid box some 5,500 km
+    away, fetched without a word. Four words that are each a number are now read as four numbers, a
+    comma inside one its decimal mark; other text as before (spaces dropped, commas separate)."""
+    assert F.bbox_numbers("0,5 1,5 2,5 3") == (0.5, 1.5, 2.5, 3.0)
+    assert F.parse_bbox("7,5 46 7,625 46,375") == F.Bounds(7.5, 46.0, 7.625, 46.375)
+    assert F.bbox_numbers("7.5, 46.25, 7.625, 46.375") == (7.5, 46.25, 7.625, 46.375)  # commas with spaces: as before
+    # a space on one side of a separating comma keeps the comma a separator
+    assert F.bbox_numbers("10 ,46 ,11 ,47") == F.bbox_numbers("10, 46, 11, 47") == (10.0, 46.0, 11.0, 47.0)
+    assert F.bbox_numbers(".5 1 2 3") == (0.5, 1.0, 2.0, 3.0)  # spaces only, a number without its 0: as before

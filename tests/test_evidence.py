@@ -11,6 +11,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -131,3 +132,80 @@ def test_the_app_exports_evidence_from_the_file_menu(qtbot, dirs, features):  # 
     assert w.message_bar.text == f"Saved evidence for 2 photos to {dirs / 'evidence'} (a picture and a record each)"
     assert len(list((dirs / "evidence").glob("*.evidence.png"))) == 2
     w.close()
+
+
+def test_every_photo_gets_its_own_files_and_a_photo_that_cannot_be_drawn_its_record(features, tmp_path):
+    """Ids that make the same file name ("a b.jpg", "a_b.jpg") get two sets of files, never one written
+    over the other; an answer with no matched tile gets none (nothing to show); a photo whose pixels
+    cannot be read now gets its record with `figure_error` and no picture; a video frame's record says
+    its time."""
+    ws, region = demo_workspace(tmp_path, features)
+    ws.locate(region.queries[:1])
+    (pred,) = ws.last.predictions
+
+    def as_(id_, path=None, **kw):
+        return dataclasses.replace(pred, query=dataclasses.replace(pred.query, id=id_, path=path or pred.query.path, **kw))
+
+    preds = [as_("a b.jpg"), as_("a_b.jpg"), dataclasses.replace(as_("none.jpg"), matches=()),
+             as_("gone.jpg", tmp_path / "gone.jpg")]
+    written = write_evidence(tmp_path / "ev", preds, ws.tileset)
+    assert sorted(p.name for p in written) == ["a_b.jpg.evidence.json", "a_b.jpg.evidence.png", "a_b.jpg_.evidence.json",
+                                               "a_b.jpg_.evidence.png", "gone.jpg.evidence.json"]
+    assert "gone.jpg" in json.loads((tmp_path / "ev" / "gone.jpg.evidence.json").read_text())["figure_error"]
+    frame = evidence_facts(as_("clip.mp4#t=2.5", tmp_path / "clip.mp4", time_s=2.5), ws.tileset)
+    assert frame["photo"]["frame_time_s"] == 2.5
+
+
+def test_the_picture_draws_the_verified_outline(features, tmp_path):
+    """The imagery panel draws the photo's verified outline in yellow (and the Point as a red cross)."""
+    from geolocator.core.evidence import evidence_figure
+
+    ws, region = demo_workspace(tmp_path, features)
+    ws.locate(region.queries[:1])
+    (pred,) = ws.last.predictions
+    assert pred.top.footprint is not None
+    px = np.asarray(evidence_figure(pred, ws.tileset, evidence_facts(pred, ws.tileset)).convert("RGB")).astype(int)
+    yellow = (px[..., 0] > 220) & (px[..., 1] > 180) & (px[..., 1] < 245) & (px[..., 2] < 60)
+    assert yellow.sum() > 100
+
+
+def test_the_record_says_when_the_drawing_can_be_off(features, tmp_path):
+    """A tile set whose grid is turned against the meridians (Tile.corners set: UTM) is drawn north-up
+    from lon/lat bounds, a few metres off: the record says so; a north-up set's does not."""
+    ws, region = demo_workspace(tmp_path, features)
+    ws.locate(region.queries[:1])
+    (pred,) = ws.last.predictions
+    assert "turned" not in evidence_facts(pred, ws.tileset)["imagery"]["drawn"]
+    tiles = list(ws.tileset.tiles)
+    b = tiles[0].bounds
+    tiles[0] = dataclasses.replace(tiles[0], corners=(LatLon(b.north, b.west), LatLon(b.north, b.east),
+                                                      LatLon(b.south, b.east), LatLon(b.south, b.west)))
+    turned = dataclasses.replace(ws.tileset, tiles=tuple(tiles))
+    assert "turned against the meridians" in evidence_facts(pred, turned)["imagery"]["drawn"]
+
+
+def test_the_imagery_panel_shows_the_neighbours_in_view_and_the_matched_tile_on_top(tmp_path):
+    """The panel pastes the tiles in view around the matched tile (red here), the matched one last.
+    Made tiles, 100 m a side: 30 far to the south listed first (out of view: they must not take the
+    MAX_TILES places, which left the green neighbour to the north a grey gap), the green neighbour,
+    and a blue tile overlapping the matched one's centre (another flight in one folder): the matched
+    tile's own pixels are the ones shown where they overlap."""
+    from geolocator.core.evidence import MAX_TILES, _imagery_panel
+    from geolocator.core.model import Bounds, Match, Prediction, Query, Tile, TileSet
+
+    def tile(name, colour, south, west=10.0):
+        path = tmp_path / f"{name}.png"
+        Image.new("RGB", (64, 64), colour).save(path)
+        return Tile(name, path, Bounds(west, south, west + 0.001, south + 0.001))
+
+    far = [tile(f"far{k}", (0, 0, 0), 49.0 + 0.001 * k) for k in range(MAX_TILES + 5)]
+    red, green = tile("red", (255, 0, 0), 50.0), tile("green", (0, 255, 0), 50.001)
+    blue = tile("blue", (0, 0, 255), 49.9995, 9.9995)
+    centre = red.bounds.center
+    pred = Prediction(Query("q.jpg", tmp_path / "q.jpg"), (Match(red, 0.9, 1),), centre, centre, 0.9)
+    panel, view = _imagery_panel(pred, TileSet(tuple([*far, green, blue, red]), tmp_path))
+    px = np.asarray(panel)
+    top = px[1, px.shape[1] // 2]  # just inside the view's north edge: the green neighbour
+    assert tuple(top) == (0, 255, 0), top
+    middle = px[px.shape[0] * 2 // 3, px.shape[1] // 3]  # inside the red tile's south-west quarter, under blue
+    assert tuple(middle) == (255, 0, 0), middle

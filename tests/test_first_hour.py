@@ -80,17 +80,13 @@ def test_help_lists_app_flags_beside_subcommands_and_version_exists():
 
 def test_readme_shortcuts_match_the_app(qtbot, tmp_path):
     pytest.importorskip("pytestqt")
-    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QAction, QKeySequence
 
-    from geolocator.core.pipeline import Settings
-    from geolocator.gui.main_window import MainWindow
     from geolocator.gui.settings import AppSettings
 
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "c", adapter_dir=tmp_path / "a"))
-    qtbot.addWidget(w)
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
     shortcuts = {}
     for act in w.findChildren(QAction):
         name = act.text().replace("&", "").rstrip("…").strip()

@@ -67,3 +67,46 @@ def test_a_saved_zone_that_is_not_one_is_dropped_at_start(tmp_path):
     assert AppSettings.load(path).clock_zone == ""
     path.write_text('{"clock_zone": "+01:00"}')
     assert AppSettings.load(path).clock_zone == "+01:00"
+
+
+def test_the_results_pane_shows_a_zoneless_time_in_the_zone_set(qtbot, tmp_path):
+    """Session 22 left it open (mend_session22.md): with a zone set the exports converted a naive EXIF time,
+    but the Results pane still said "(camera clock, no zone recorded)". Now it shows the time in that zone
+    and names it, at once when the zone is set, and again "no zone recorded" when it is cleared."""
+    w = make_window(qtbot, tmp_path)
+    pred = _summer_photo()
+    w._add_queries([pred.query], {})
+    w.predictions = {pred.query.id: pred}
+    w.select_query(pred.query.id)
+
+    def photo_line():
+        return next(x for x in w.results.details.text().replace("\xa0", " ").splitlines() if x.startswith("Photo"))
+
+    assert photo_line() == "Photo  2026-07-01 10:00:00 (camera clock, no zone recorded)"
+    assert w.set_clock_zone("Europe/Zurich")
+    assert photo_line() == "Photo  2026-07-01 10:00:00+02:00 (camera clock read as Europe/Zurich, the clocks' zone given)"
+    assert w.set_clock_zone("")
+    assert photo_line() == "Photo  2026-07-01 10:00:00 (camera clock, no zone recorded)"
+
+
+def test_the_menu_item_asks_with_the_zone_set_and_cancel_keeps_it(qtbot, tmp_path, monkeypatch):
+    """File → Clock Zone of the Photos… (gui/clock_zone.ask_clock_zone): the question starts from the zone
+    in use, Cancel changes nothing (an "OK" taken for granted would have cleared or replaced the zone),
+    OK sets what was typed."""
+    from types import SimpleNamespace
+
+    from geolocator.gui import clock_zone
+
+    w = make_window(qtbot, tmp_path)
+    assert w.set_clock_zone("Europe/Zurich")
+    asked = []
+
+    def answer(text, ok):
+        return SimpleNamespace(getText=lambda parent, title, prompt, echo, current: asked.append(current) or (text, ok))
+
+    monkeypatch.setattr(clock_zone, "QInputDialog", answer("+01:00", False))  # typed, then Cancel
+    w.act_clock_zone.trigger()
+    assert asked == ["Europe/Zurich"] and w.settings.clock_zone == "Europe/Zurich"
+    monkeypatch.setattr(clock_zone, "QInputDialog", answer("+01:00", True))
+    w.act_clock_zone.trigger()
+    assert asked == ["Europe/Zurich"] * 2 and w.settings.clock_zone == "+01:00"

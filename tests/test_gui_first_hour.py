@@ -14,14 +14,14 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
-from PySide6.QtCore import QSettings  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from geolocator.core.pipeline import Settings  # noqa: E402
 from geolocator.core.progress import JobProgress, ProgressEvent  # noqa: E402
 from geolocator.gui.main_window import ADAPT_DEFAULT_STEPS, MainWindow  # noqa: E402
 from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT, ProgressPanel, describe  # noqa: E402
 from geolocator.gui.settings import AppSettings  # noqa: E402
+
+from .helpers import app_window  # noqa: E402
 
 WAIT_MS = 180_000
 
@@ -36,13 +36,7 @@ def dirs(tmp_path, monkeypatch):
 
 
 def make_window(qtbot, dirs: Path, settings: AppSettings | None = None, name: str = "w") -> MainWindow:
-    w = MainWindow(settings, settings_path=dirs / f"{name}.json",
-                   qsettings=QSettings(str(dirs / f"{name}.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / "adapters",
-                                          tile_views=("rot0",), verify=False))
-    qtbot.addWidget(w)
-    w.show()
-    return w
+    return app_window(qtbot, dirs, settings, name=name, show=True, tile_views=("rot0",), verify=False)
 
 
 def wait_idle(qtbot, w):

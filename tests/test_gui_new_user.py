@@ -145,9 +145,10 @@ def test_a_pane_size_saved_by_an_older_version_does_not_cut_the_file_names(qtbot
     from PySide6.QtWidgets import QSplitter, QWidget
 
     from geolocator.core.model import Query
-    from geolocator.core.pipeline import Settings
     from geolocator.gui.query_list import COL_NAME, ICON_PX
     from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
 
     old = QSplitter()
     for _ in range(3):
@@ -156,9 +157,7 @@ def test_a_pane_size_saved_by_an_older_version_does_not_cut_the_file_names(qtbot
     old.setSizes([300, 820, 300])
     qsettings = QSettings(str(dirs / "old.ini"), QSettings.Format.IniFormat)
     qsettings.setValue("window/splitter", old.saveState())
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=dirs / "old.json", qsettings=qsettings,
-                   core_settings=Settings(cache_dir=dirs / "features", adapter_dir=dirs / "adapters"))
-    qtbot.addWidget(w)
+    w = app_window(qtbot, dirs, AppSettings(demo_shown=True), name="old", qsettings=qsettings)
     w.resize(1440, 900)
     w.show()
     w.query_list.add_queries([Query("DJI_0042.JPG", Path("DJI_0042.JPG")), Query("q_0001.jpg", Path("q_0001.jpg"))])

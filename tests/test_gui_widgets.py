@@ -139,15 +139,9 @@ def test_a_quiet_collector_job_runs_without_the_cyclic_collector_and_leaves_it_o
 
 
 def test_the_apps_backbone_load_is_a_quiet_collector_job(qtbot, tmp_path, monkeypatch):
-    from PySide6.QtCore import QSettings
+    from .helpers import app_window
 
-    from geolocator.core.pipeline import Settings
-    from geolocator.gui.main_window import MainWindow
-
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
     jobs = []
     monkeypatch.setattr(w.runner, "submit", lambda job: jobs.append(job) or job)
     w.load_backbone()

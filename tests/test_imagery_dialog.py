@@ -12,15 +12,14 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QDialog  # noqa: E402
 
 from geolocator.core.model import LatLon  # noqa: E402
-from geolocator.core.pipeline import Settings  # noqa: E402
 from geolocator.gui.imagery_dialog import URL_CHOICE, ImageryDialog, start_fetch, zoom_choices  # noqa: E402
 from geolocator.gui.main_window import MainWindow, split_paths  # noqa: E402
 from geolocator.gui.settings import AppSettings  # noqa: E402
 
+from .helpers import app_window  # noqa: E402
 from .tile_packages import demo_mosaic, demo_pyramid, write_mbtiles  # noqa: E402
 from .tile_server import TileServer  # noqa: E402
 
@@ -74,11 +73,7 @@ def test_dialog_shows_count_and_size_before_fetching_and_refuses_too_many(qtbot,
 
 
 def _window(qtbot, tmp_path) -> MainWindow:
-    w = MainWindow(AppSettings(), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
-    return w
+    return app_window(qtbot, tmp_path, AppSettings())
 
 
 def test_fetch_runs_in_the_worker_and_opens_the_tiles(qtbot, tmp_path, photos, tiles, monkeypatch):

@@ -79,27 +79,18 @@ def test_every_export_gives_one_status_and_one_confidence(written, frame, status
 @pytest.mark.parametrize("frame, status", [(5, "matched"), (10, "interpolated")])
 def test_the_app_says_what_the_exports_say(qtbot, tmp_path, written, frame, status):
     pytest.importorskip("pytestqt")
-    from PySide6.QtCore import QSettings
-
     from geolocator.core import webmap
     from geolocator.core.export_track import frame_errors
-    from geolocator.core.pipeline import Settings
     from geolocator.gui.jobs import Results, _track_answers
-    from geolocator.gui.main_window import MainWindow
     from geolocator.gui.query_list import COL_CONF, COL_STATUS
-    from geolocator.gui.settings import AppSettings
+
+    from .helpers import results_window
 
     preds, track, _ = written
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
-    w._add_queries([p.query for p in preds], {})
-    w._show_results(Results(preds, {}, None, None, None, None,
-                            track_status={p.query.id: p.status for p in track.points},
-                            track_error=frame_errors([track]),
-                            track_confidence={p.query.id: p.confidence for p in track.points},
-                            track_answers=_track_answers(preds, [track])))
+    w = results_window(qtbot, tmp_path, preds, Results(
+        preds, {}, None, None, None, None, track_status={p.query.id: p.status for p in track.points},
+        track_error=frame_errors([track]), track_confidence={p.query.id: p.confidence for p in track.points},
+        track_answers=_track_answers(preds, [track])))
     item = w.query_list.topLevelItem(frame)
     assert (item.text(COL_STATUS), item.text(COL_CONF)) == (status, HUMAN)  # the list said 0.97
     w.select_query(preds[frame].query.id)

@@ -80,30 +80,21 @@ def _exported_rows(preds, track, tmp_path):
 
 def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
     pytest.importorskip("pytestqt")
-    from PySide6.QtCore import QSettings
-
     from geolocator.core.export import format_confidence
     from geolocator.core.export_track import frame_errors
     from geolocator.core.geo import format_distance
-    from geolocator.core.pipeline import Settings
     from geolocator.gui.jobs import Results, _track_answers
-    from geolocator.gui.main_window import MainWindow
-    from geolocator.gui.settings import AppSettings
+
+    from .helpers import results_window
 
     preds, track = _flight()
     # the top tile centre's error, as predict gives it: about the single frame's top tile only
     preds = [replace(p, tile_error_m=haversine_m(p.tile_center, p.query.truth)) for p in preds]
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
-    w._add_queries([p.query for p in preds], {})
     tracks = [track]
-    w._show_results(Results(preds, {}, None, None, None, None,
-                            track_status={p.query.id: p.status for p in track.points},
-                            track_error=frame_errors(tracks),
-                            track_confidence={p.query.id: p.confidence for p in track.points},
-                            track_answers=_track_answers(preds, tracks)))
+    w = results_window(qtbot, tmp_path, preds, Results(
+        preds, {}, None, None, None, None, track_status={p.query.id: p.status for p in track.points},
+        track_error=frame_errors(tracks), track_confidence={p.query.id: p.confidence for p in track.points},
+        track_answers=_track_answers(preds, tracks)))
     rows = _exported_rows(preds, track, tmp_path)
 
     def pane(i):

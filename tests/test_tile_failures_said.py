@@ -92,17 +92,12 @@ def test_a_truncated_geotiff_loses_its_last_windows_and_says_which(tmp_path):
 def test_the_app_says_the_tiles_not_read_in_its_message_bar(qtbot, tmp_path, monkeypatch):
     pytest.importorskip("pytestqt")
     pytest.importorskip("PySide6.QtWebEngineWidgets")
-    from PySide6.QtCore import QSettings
-
-    from geolocator.core.pipeline import Settings
     from geolocator.gui.jobs import Results
-    from geolocator.gui.main_window import MainWindow
     from geolocator.gui.settings import AppSettings
 
-    w = MainWindow(AppSettings(demo_shown=True), settings_path=tmp_path / "s.json",
-                   qsettings=QSettings(str(tmp_path / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=tmp_path / "features", adapter_dir=tmp_path / "adapters"))
-    qtbot.addWidget(w)
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
     monkeypatch.setattr(w.runner, "submit", lambda job: job)  # no backbone load: only the bar is looked at
     line = "1 tile of 2 could not be read and is not searched (tried again on the next run): a@c1_r0: corrupt"
     w._show_results(Results([], {}, None, None, None, None, tiles_not_read=(line, "a@c1_r0: corrupt")))

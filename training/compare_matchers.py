@@ -13,7 +13,9 @@ the learned matchers' CPU time bearable on a shared machine). Adaptation's geome
 The product's route and the slow backends on one adaptation per mode (issue 13's per-region table):
 `--matchers auto xfeat aliked ... --anchor-matcher auto --widen -1 --learned-photos 24 --thin 3`: auto scores
 every photo with the CLI's settings (widen -1: Settings.verify_widen None, the CLI's default), each
-learned backend an evenly spaced subset of them.
+learned backend an evenly spaced subset of them. One difference since session 19: the CLI takes the
+second look (Settings.second_look "xfeat"), a variant here only with `second_look=1`, so the CLI's
+route is `auto:second_look=1` (session 23: the demo frozen, 100.0 that way, 99.1 as plain `auto`).
 
 A matcher may carry verification settings after a colon, to compare variants on one ranking:
 `xfeat:glue_keypoints=2048,stop_inliers=0` (rerank.VerifySettings fields; integers), and

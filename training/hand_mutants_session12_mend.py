@@ -1,11 +1,11 @@
-"""Hand mutants of session 12 mend's new core code (run from anywhere; ROOT is this worktree, copies go to
+"""Hand mutants of session 12 mend's new core code (run from anywhere; ROOT is this checkout, copies go to
 ROOT/out/mut): each applied to a fresh copy of HEAD, the
 listed tests run; killed = any test fails."""
 from pathlib import Path
 
 from hand_mutants import run_mutants  # training/ is on sys.path when run as a script
 
-ROOT = Path("/work/wt/mend")
+ROOT = Path(__file__).resolve().parents[1]  # was /work/wt/mend, session 12's worktree
 T12 = "tests/test_session12_mend.py"
 MUTANTS = [
     ("control (unmutated)", "geolocator/core/pixel_grid.py", "SIFT_OFFSET_PX = 0.25", "SIFT_OFFSET_PX = 0.25", [T12, "tests/test_rerank_exact.py", "tests/test_pipeline_exact.py"]),

@@ -225,6 +225,10 @@ RADIUS_CSV_COLUMNS = ["radius_m"]
 # And last: the exported Point as field teams read it (core.coords.grid_properties: MGRS, UTM with its
 # band letter), text beside the WGS84 lat/lon columns, which stay the machine's.
 GRID_CSV_COLUMNS = ["mgrs", "utm"]
+# After them (session 23; the columns before keep their places): which shot of a video edited from
+# several a frame is in, "shot 2 of 5" (sequence.frame_shots, wording.shot_of); empty for photos and
+# for frames of a video of one shot.
+SHOT_CSV_COLUMNS = ["shot"]
 
 
 def recorded_properties(query) -> dict:
@@ -261,7 +265,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
-    TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM). A frame of
+    TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
+    SHOT_CSV_COLUMNS (a frame of an edited video: its shot). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -269,12 +274,13 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
 
     from .export_track import _props as track_properties
 
-    on_track = {pt.query.id: track_properties(pt, t.name) | {"_at": pt.location} for t in tracks for pt in t.points}
+    on_track = {pt.query.id: track_properties(pt, t.name, t.edit_shot) | {"_at": pt.location}
+                for t in tracks for pt in t.points}
     buf = io.StringIO()
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
     writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS)
+                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -309,5 +315,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + [_blank_none(flight["radius_m"] if flight is not None and "radius_m" in flight
                            else _round(answer_radius_m(p), 1))]
             + ["" if v is None else v for v in grid_properties(at.lat, at.lon).values()]
+            + ["" if flight is None else flight.get("shot", "")]
         )
     _write_atomic(path, buf.getvalue())

@@ -20,6 +20,7 @@ from pathlib import Path
 from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
+from .media.metadata import clock_zone_words, in_clock_zone
 from .model import LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
@@ -42,7 +43,9 @@ def _ring(points: Sequence[LatLon]) -> list[list[float]]:
     return ring + [ring[0]]
 
 
-def _props(p: TrackPoint, flight: str) -> dict:
+def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> dict:
+    """A flight's frame's properties, as GeoJSON and CSV write them. `shot`: (shot, shots) of a frame
+    of a video edited from shots (Track.edit_shot, sequence.frame_shots), written "shot 2 of 5"."""
     props = {
         "query": p.query.id,
         "flight": flight,
@@ -54,6 +57,8 @@ def _props(p: TrackPoint, flight: str) -> dict:
         "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
         "single_lon": _round(p.own.lon, DECIMALS),
     }
+    if shot is not None:  # a shot of an edited video: tracked on its own (wording.shot_of, as every output)
+        props["shot"] = shot_of(*shot)
     if p.extrapolated_s is not None:  # seconds past the first/last verified frame: how far to trust it
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
@@ -99,7 +104,7 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
     for track in tracks:
         for p in track.points:
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
-                             "properties": {"kind": "frame", **_props(p, track.name)}})
+                             "properties": {"kind": "frame", **_props(p, track.name, track.edit_shot)}})
         line = track.line
         if len(line) >= 2:  # RFC 7946 §3.1.4: two or more positions (a flight nothing placed has no line)
             features.append({
@@ -126,9 +131,7 @@ def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = No
     """`seconds` after `start` in UTC, as GPX 1.1 and KML times are read: a time with its UTC
     offset is converted; a naive one (camera local time of unknown zone) is read in `clock_zone`
     (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC."""
-    base = start if start is not None else EPOCH
-    if base.tzinfo is None:
-        base = base.replace(tzinfo=clock_zone or timezone.utc)
+    base = in_clock_zone(start if start is not None else EPOCH, clock_zone or timezone.utc)
     return base.astimezone(timezone.utc) + timedelta(seconds=seconds)
 
 
@@ -203,21 +206,12 @@ def _credit(attribution: str | None, far=None, naive: int = 0, clock_zone: tzinf
     return "\n".join(x for x in lines if x) or None
 
 
-def _zone_name(zone: tzinfo) -> str:
-    key = getattr(zone, "key", None)  # a zoneinfo.ZoneInfo's IANA name
-    if key:
-        return key
-    offset = zone.utcoffset(None) or timedelta(0)
-    sign, minutes = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds())) // 60
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _naive_note(n: int, clock_zone: tzinfo | None = None) -> str | None:
     if not n:
         return None
     some = f"{n} time{'s were' if n != 1 else ' was'} recorded without a UTC offset"
     if clock_zone is not None:
-        return f"{some} (a camera or telemetry clock) and read as {_zone_name(clock_zone)}, the clocks' zone given."
+        return f"{some} (a camera or telemetry clock) and {clock_zone_words(clock_zone)}."
     return (f"{some} (a camera or telemetry clock, zone unknown) and written as if UTC: from a clock on "
             "UTC+01:00, 10:00Z was 09:00 UTC.")
 
@@ -282,7 +276,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
                                                       time=_when(start, p.time_s, clock_zone), name=p.query.id))
         trk.segments.append(seg)
-        shot = "" if track.shot is None else f" {shot_of(track.shot, track.shots)};"
+        shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
@@ -345,11 +339,12 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                         coords=[(round(x.lon, DECIMALS), round(x.lat, DECIMALS)) for x in track.line])
             line.style.linestyle.width = 3
             line.style.linestyle.color = simplekml.Color.orange
+        shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"  # as the GPX <desc>
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s, clock_zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.shown_status}; t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+            pt.description = _warned(f"{p.shown_status};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
@@ -389,13 +384,13 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
     from .export import predictions_to_geojson
 
     doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
-    on_track = {p.query.id: (p, t.name) for t in tracks for p in t.points}
+    on_track = {p.query.id: (p, t.name, t.edit_shot) for t in tracks for p in t.points}
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
         if qid in on_track and feature["geometry"]["type"] == "Point":
-            point, name = on_track[qid]
+            point, name, shot = on_track[qid]
             feature["geometry"]["coordinates"] = _point(point.location)
-            feature["properties"].update(_props(point, name))
+            feature["properties"].update(_props(point, name, shot))
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
 

@@ -57,6 +57,7 @@ from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_
                     LatLon, Match, Prediction, Query, Tile)
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
+from .wording import shot_of
 
 log = logging.getLogger("geolocator")
 
@@ -160,6 +161,12 @@ class Track:
     shots: int | None = None
 
     @property
+    def edit_shot(self) -> tuple[int, int] | None:
+        """(shot, shots), 1-based, when this track is one shot of a video edited from several; None
+        for a whole video or photos."""
+        return None if self.shot is None or self.shots is None else (self.shot, self.shots)
+
+    @property
     def on_line(self) -> list[TrackPoint]:
         """The frames the track line passes through, in time order: not the "not located" ones, and,
         in a flight where some frame is verified, not the "retrieved" ones either: those are past the
@@ -177,6 +184,15 @@ class Track:
         """The track through the frames' times (flagged frames at the track, not their own answer),
         through the frames of `on_line` only."""
         return [p.track_location or p.location for p in self.on_line]
+
+
+def frame_shots(tracks: Sequence[Track]) -> dict[str, tuple[int, int]]:
+    """{query id: (shot, shots)}, 1-based, of each frame of a video edited from several shots
+    (core/media/cuts.py found the cuts from its pixels; Track.edit_shot). The one place every output
+    reads a frame's shot from (the app's Results pane and photo list, the map, CSV, GeoJSON, GPX, KML),
+    each writing it with wording.shot_of ("shot 2 of 5"). Frames of a whole video or of photos, and a
+    shot of one sampled frame (no track: it keeps its own answer), are not in it."""
+    return {p.query.id: t.edit_shot for t in tracks if t.edit_shot is not None for p in t.points}
 
 
 # -- sequences -----------------------------------------------------------------------------------
@@ -243,14 +259,14 @@ def _video_flights(frames: list[Query]) -> list[tuple[str, list[tuple[Query, flo
         return [(name, timed, None)]
     from .media.cuts import video_shots_or_one
 
-    shot_of = video_shots_or_one(path, [float(q.time_s) for q in frames])
-    n = max(shot_of) + 1
+    index = video_shots_or_one(path, [float(q.time_s) for q in frames])
+    n = max(index) + 1
     if n == 1:
         return [(name, timed, None)]
     if any(q.telemetry is not None for q in frames):
         log.warning("%s: %d shot cuts found in a video with a telemetry sidecar (a recorded flight is one shot: is the "
                     "sidecar this edit's?): its frames are tracked shot by shot", path, n - 1)
-    return [(f"{name} shot {k + 1} of {n}", [x for x, s in zip(timed, shot_of) if s == k], (name, k + 1, n))
+    return [(f"{name} {shot_of(k + 1, n)}", [x for x, s in zip(timed, index) if s == k], (name, k + 1, n))
             for k in range(n)]
 
 

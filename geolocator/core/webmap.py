@@ -33,8 +33,8 @@ from .errors import GeolocatorError
 from .export import format_confidence
 from .model import Bounds, Prediction, TileSet
 from .predict import answer_radius_m
-from .sequence import shown_track_status
-from .wording import confidence_within
+from .sequence import frame_shots, shown_track_status
+from .wording import confidence_within, shot_of
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
@@ -210,11 +210,12 @@ def marker_colour(pred: Prediction) -> str:
     return "#2b83ba" if pred.confidence >= CONFIDENT else "#abd9e9"
 
 
-def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str:
+def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: tuple[int, int] | None = None) -> str:
     """The marker's popup; `track_point` (core.sequence.TrackPoint): a flight's frame, whose
     marker stands at its track position: its Status and Confidence rows are then that position's,
     in the exports' words (status `matched`, `interpolated` …, as the list and every export), and
-    the single-frame answer follows in a row of its own where it differs."""
+    the single-frame answer follows in a row of its own where it differs. `shot`: (shot, shots) of
+    a frame of a video edited from shots (sequence.frame_shots), said in the Flight row."""
     status = _safe(pred.shown_status) + (f" ({_safe(pred.note)})" if pred.note else "")
     rows = [
         ("Query", _safe(pred.query.id)),
@@ -233,6 +234,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None) -> str
         on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
             on_track += f" ({track_point.extrapolated_s:.1f} s beyond the verified frames)"
+        if shot is not None:  # a shot of an edited video: tracked on its own (wording.shot_of, as every output)
+            on_track += f", {shot_of(*shot)}"
         rows.insert(5, ("Flight", on_track))
         # the single-frame answer where it is another answer (as the Results pane): a matched frame's
         # own verified answer is the same one, which a single photo calls "verified"
@@ -511,6 +514,7 @@ def build_map(
     # that crosses ±180°, longitudes are continued past 180 (only then; nothing changes elsewhere).
     ref = tileset.bounds.west if tileset is not None and len(tileset) and tileset.bounds.crosses_antimeridian else None
     on_track = {p.query.id: p for t in (tracks or ()) for p in t.points}
+    shots = frame_shots(tracks or ())  # a frame of an edited video -> (shot, shots)
     placed = thinned(progress, len(predictions))  # ~200 events, not one per photo
     for i, pred in enumerate(predictions):
         check(cancel)
@@ -532,7 +536,7 @@ def build_map(
             "lon": _near(loc.lon, ref),
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
-            "popup": popup_html(pred, thumb_url, point),
+            "popup": popup_html(pred, thumb_url, point, shots.get(pred.query.id)),
             "tooltip": _safe(f"{query_label(pred)} · {pred.shown_status} · conf {format_confidence(pred.confidence)}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
@@ -543,9 +547,10 @@ def build_map(
             if point.status == "not located":  # nothing placed it: grey, as a photo with nothing to locate
                 data["colour"] = NOT_LOCATED_COLOUR
             conf = pred.confidence if getattr(point, "confidence", None) is None else point.confidence
+            shot = shots.get(pred.query.id)
             data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · "
-                                    f"{shown_track_status(point.status, conf)} · "
-                                    f"conf {format_confidence(conf)}")
+                                    + (f"{shot_of(*shot)} · " if shot is not None else "")
+                                    + f"{shown_track_status(point.status, conf)} · conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
         items.append(_script_json(data))

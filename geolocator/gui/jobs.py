@@ -65,6 +65,7 @@ class Results:
     # for the Results pane, which showed the single-frame answer instead
     track_answers: dict[str, Prediction] = field(default_factory=dict)
     # a frame of a video edited from shots (core/media/cuts.py) -> (its shot, of how many), 1-based
+    # (sequence.frame_shots, where the map and the exports read it too)
     track_shot: dict[str, tuple[int, int]] = field(default_factory=dict)
     far_note: str | None = None  # the photos' recorded positions lie far from the tiles (the CLI's warning)
     route: Route | None = None  # the verification route used (auto: as resolved from the tiles), for the Backbone panel
@@ -73,11 +74,6 @@ class Results:
     tiles_not_read: tuple[str, str] | None = None
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
     map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
-
-
-def _track_shots(tracks: Sequence) -> dict[str, tuple[int, int]]:
-    """Each frame of a video edited from shots (core/media/cuts.py) -> (its shot, of how many), 1-based."""
-    return {p.query.id: (t.shot, t.shots) for t in tracks if t.shot is not None for p in t.points}
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -301,7 +297,7 @@ class Session:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
         from ..core.export_track import frame_errors
-        from ..core.sequence import smooth
+        from ..core.sequence import frame_shots, smooth
 
         tracks = smooth(predictions)  # flights among them: the map, the list and the scores show the same answers
         evaluation, n_far = None, 0
@@ -339,7 +335,7 @@ class Session:
                        track_confidence={p.query.id: p.confidence for t in tracks for p in t.points
                                          if p.confidence is not None},
                        track_answers=_track_answers(predictions, tracks),
-                       track_shot=_track_shots(tracks),
+                       track_shot=frame_shots(tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
                        resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
                        map_failed=map_path is None)

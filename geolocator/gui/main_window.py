@@ -905,7 +905,8 @@ class MainWindow(QMainWindow):
             for p in results.predictions:
                 self.query_list.set_prediction(p, results.track_status.get(p.query.id),
                                                results.track_error.get(p.query.id),
-                                               results.track_confidence.get(p.query.id))
+                                               results.track_confidence.get(p.query.id),
+                                               results.track_shot.get(p.query.id))
             for qid, why in results.failures.items():
                 self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
@@ -932,7 +933,7 @@ class MainWindow(QMainWindow):
     def set_clock_zone(self, text: str) -> bool:
         """The zone of times recorded without one (File → Clock Zone of the Photos…; `locate
         --clock-zone`'s forms, core.export_track.parse_clock_zone), kept in settings.json and used by
-        the next GPX/KML export; "" clears it. Text that is not a zone is said in the message bar and
+        the next GPX/KML export and the Results pane (shown again at once); "" clears it. Text that is not a zone is said in the message bar and
         changes nothing: False."""
         from ..core.export_track import parse_clock_zone
 
@@ -949,9 +950,11 @@ class MainWindow(QMainWindow):
         except OSError as exc:  # an unwritable config folder: the zone still holds for this session
             log.warning("could not save the settings: %s", exc)
         self.message_bar.show_message("info", f"Photo times recorded without a zone are read as {text} in the "
-                                              "GPX and KML exports." if text else
+                                              "Results pane and the GPX and KML exports." if text else
                                               "Photo times recorded without a zone are written as if UTC "
                                               "(the GPX and KML exports say so).")
+        if self.selected is not None:  # the Results pane shows the selected photo's time in the new zone
+            self.select_query(self.selected)
         return True
 
     def _coords_format_chosen(self, fmt: str) -> None:
@@ -973,7 +976,8 @@ class MainWindow(QMainWindow):
         self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
                                 self.tile_thumbs, self.failures.get(query_id), exported=exported,
                                 track_status=track_status, track_error=track_error,
-                                track_shot=self.track_shots.get(query_id))
+                                track_shot=self.track_shots.get(query_id),
+                                clock_zone=clock_zone_of(self.settings.clock_zone))  # as the exports read it
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..core.geo import format_distance, haversine_m
 from ..core.model import LatLon, Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.sequence import shown_track_status
-from ..core.wording import confidence_means, confidence_within
+from ..core.wording import confidence_means, confidence_within, shot_of
 
 ICON_PX = 48
 NAME_FITS = "DJI_0000.JPG"  # the list is never too narrow for this name beside its thumbnail
@@ -61,11 +61,12 @@ class _Row:
     track_status: str | None = None  # a flight's frame: its status on the track (core/sequence.py)
     track_error: tuple | None = None  # a flight's frame: (error m, error_kind) at its track position
     track_confidence: float | None = None  # a flight's frame: the confidence of its track position
+    track_shot: tuple[int, int] | None = None  # a frame of an edited video: (shot, shots), sequence.frame_shots
     _cells: tuple | None = None  # (texts, status tip, status colour, error colour, error tip), None = stale
 
     def cells(self) -> tuple:
         if self._cells is None:
-            texts = [Path(self.id).name or self.id, self.status, "", ""]
+            texts = [self.name(), self.status, "", ""]
             tip, status_colour, error_colour, error_tip = "", None, None, ""
             pred = self.pred
             if self.failed is not None:
@@ -97,6 +98,12 @@ class _Row:
                 status_colour = GREY if self.status == "not located" else None
             self._cells = (texts, tip, status_colour, error_colour, error_tip)
         return self._cells
+
+    def name(self) -> str:
+        """The Drone image cell: the file's name; a frame of an edited video also its shot,
+        "clip.mp4#t=4 (shot 2 of 5)" (wording.shot_of, as every output)."""
+        name = Path(self.id).name or self.id
+        return name if self.track_shot is None else f"{name} ({shot_of(*self.track_shot)})"
 
     def confidence_tip(self) -> str | None:
         """The Conf. cell's tooltip: what the figure is sure of, 'confidence 0.997 that it is within
@@ -171,7 +178,8 @@ class QueryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
             return row.cells()[4] or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
-            return row.id  # the whole name (and folder) when the cell shows it shortened
+            # the whole name (and folder) when the cell shows it shortened, and a frame's shot
+            return row.id if row.track_shot is None else f"{row.id} ({shot_of(*row.track_shot)})"
         return None
 
     # -- edits -------------------------------------------------------------------------------------
@@ -303,17 +311,20 @@ class QueryList(QTreeView):
             self.model_.set_thumb(row, data)  # decoded when the row is painted
 
     def set_prediction(self, pred: Prediction, track_status: str | None = None,
-                       track_error: tuple | None = None, track_confidence: float | None = None) -> None:
+                       track_error: tuple | None = None, track_confidence: float | None = None,
+                       track_shot: tuple[int, int] | None = None) -> None:
         """`track_status`: a flight's frame's status on the track (core/sequence.py STATUSES), shown
         instead of the single-photo one, as the map places and labels the frame; `track_error`: its
         (error in metres, error_kind) there (export_track.frame_errors), shown instead of its own;
-        `track_confidence`: that position's confidence (sequence.TrackPoint.confidence), likewise."""
+        `track_confidence`: that position's confidence (sequence.TrackPoint.confidence), likewise;
+        `track_shot`: (shot, shots) of a frame of an edited video (sequence.frame_shots), said after
+        its name."""
         row = self._row(pred.query.id)
         if row is None:
             return
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
-        r.track_confidence = track_confidence
+        r.track_confidence, r.track_shot = track_confidence, track_shot
         # verified / weak match / retrieved / not located (model.STATUS_*); a flight's frame: its track
         # status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
         r.status = (shown_track_status(track_status, pred.confidence if track_confidence is None else track_confidence)

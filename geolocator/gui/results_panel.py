@@ -327,13 +327,16 @@ class ResultsPanel(QWidget):
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None, *,
                    exported: Prediction | None = None, track_status: str | None = None,
-                   track_error: tuple | None = None, track_shot: tuple[int, int] | None = None) -> None:
+                   track_error: tuple | None = None, track_shot: tuple[int, int] | None = None,
+                   clock_zone=None) -> None:
         """`prediction`: the frame's single-frame answer. A flight's frame also gives its answer as the
         map and the exports give it (`exported`: core.evaluate.exported_answers), its status on the
         track (`track_status`, core/sequence.py STATUSES) and its error there (`track_error`: (m,
         kind), export_track.frame_errors): the pane then leads with those, and gives the single-frame
         answer after them where it differs. `track_shot`: (shot, shots) of a frame of a video edited
-        from shots (core/media/cuts.py), said after its status."""
+        from shots (core/media/cuts.py), said after its status. `clock_zone` (a tzinfo: File → Clock Zone
+        of the Photos…): the zone a capture time without one is shown in, as the exports read it
+        (core.media.metadata.meta_summary); None: said to have no zone."""
         self.title.setText(query.id)
         self._query_pm = pixmap_from_jpeg(query_thumb) if query_thumb else None
         self._show_query_image()
@@ -381,7 +384,7 @@ class ResultsPanel(QWidget):
             lines.append("Truth unknown (no truth.csv entry or EXIF GPS)")
         from ..core.media.metadata import meta_summary  # late: keeps the window's import light
 
-        summary = meta_summary(query.meta)
+        summary = meta_summary(query.meta, clock_zone)
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from PIL import Image
@@ -341,6 +341,32 @@ def utc_offset(text: str) -> timezone | None:
     return timezone((-1 if text[0] == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
 
+def in_clock_zone(when: datetime, clock_zone: tzinfo | None) -> datetime:
+    """`when` with its zone: a time that recorded its UTC offset (EXIF OffsetTimeOriginal) as it is; a
+    naive one (a camera or telemetry clock that recorded no zone) read in `clock_zone` (the zone a person
+    gives: `locate --clock-zone`, the app's File → Clock Zone of the Photos…, export_track.parse_clock_zone;
+    a zoneinfo zone applies summer time by the date), or left naive when `clock_zone` is None. The one
+    reading of a naive clock: the GPX/KML times (export_track._when) and the app's Results pane."""
+    return when if when.tzinfo is not None or clock_zone is None else when.replace(tzinfo=clock_zone)
+
+
+def zone_name(zone: tzinfo) -> str:
+    """How a clock zone is named to people: a zoneinfo zone by its IANA name ("Europe/Zurich"), a fixed
+    offset as "UTC+01:00" / "UTC-05:30" (ISO 8601's sign and hh:mm)."""
+    key = getattr(zone, "key", None)  # a zoneinfo.ZoneInfo's IANA name
+    if key:
+        return key
+    offset = zone.utcoffset(None) or timedelta(0)
+    sign, minutes = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_zone_words(zone: tzinfo) -> str:
+    """'read as Europe/Zurich, the clocks' zone given': what a file or the app says of times it read in a zone
+    the person gave (in_clock_zone)."""
+    return f"read as {zone_name(zone)}, the clocks' zone given"
+
+
 def _sensor(exif_ifd: dict, model: str | None, width: int | None, height: int | None):
     """(width mm, height mm, source) of the sensor area the stored image covers, or Nones."""
     fx, fy = _float(exif_ifd.get(0xA20E)), _float(exif_ifd.get(0xA20F))
@@ -618,8 +644,10 @@ def meta_properties(meta: PhotoMeta | None) -> dict:
     return exported_values(values)
 
 
-def meta_summary(meta: PhotoMeta | None) -> str | None:
-    """One line for people: camera, height, gimbal, footprint, time; None when nothing is recorded."""
+def meta_summary(meta: PhotoMeta | None, clock_zone: tzinfo | None = None) -> str | None:
+    """One line for people: camera, height, gimbal, footprint, time; None when nothing is recorded. A
+    capture time without a recorded zone is read in `clock_zone` (in_clock_zone, as the GPX/KML exports
+    read it) and says so, or without one says that no zone was recorded."""
     if meta is None:
         return None
     parts = []
@@ -636,6 +664,8 @@ def meta_summary(meta: PhotoMeta | None) -> str | None:
     if footprint:
         parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
     if meta.captured_at is not None:  # a time without its zone says so (EXIF 2.32's OffsetTime* is optional)
-        zone = "" if meta.captured_at.tzinfo is not None else " (camera clock, no zone recorded)"
-        parts.append(meta.captured_at.isoformat(sep=" ") + zone)
+        when = in_clock_zone(meta.captured_at, clock_zone)
+        zone = ("" if meta.captured_at.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
+                else f" (camera clock {clock_zone_words(clock_zone)})")
+        parts.append(when.isoformat(sep=" ") + zone)
     return "  ·  ".join(parts) or None

@@ -208,15 +208,28 @@ class NoPositions(FetchError):
         super().__init__("none of the photos has a GPS position: give the area with --bbox")
 
 
+# one number with digits on both sides of its decimal mark, "." or "," ("7,5"; never "10," or ",46",
+# which are "10, 46" with a space on one side of a separating comma)
+_DECIMAL_WORD = re.compile(r"[+-]?\d+([.,]\d+)?")
+
+
 def bbox_numbers(text: str) -> tuple[float, float, float, float]:
     """"W,S,E,N" -> the four numbers as written (no check of their order or range). They may also be
     parted by ";" or spaces, and then either "." or "," is the decimal mark ("7,5;46,2;7,6;46,3": a
     decimal-comma locale's way); group separators are never read. Raises ValueError for text that is
     not four numbers."""
     text = str(text).strip()
-    parts = text.split(";") if ";" in text else text.replace(" ", "").split(",")
-    if ";" not in text and len(parts) != 4:
-        parts = text.split()  # "7,5 46,2 7,6 46,3"
+    words = text.split()
+    if ";" in text:
+        parts = text.split(";")
+    elif len(words) == 4 and all(_DECIMAL_WORD.fullmatch(w) for w in words):
+        # four numbers parted by spaces: a comma inside one is its decimal mark. "0,5 1,5 2,5 3" read
+        # as 0, 51, 52, 53 when the commas were taken as separators (a valid box, fetched silently)
+        parts = words
+    else:
+        parts = text.replace(" ", "").split(",")  # "W,S,E,N", spaces anywhere dropped
+        if len(parts) != 4:
+            parts = words
     w, s, e, n = (float(v.strip().replace(",", ".")) for v in parts)
     return w, s, e, n
 
