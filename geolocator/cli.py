@@ -154,6 +154,9 @@ def _add_verify_options(g, matcher_names) -> None:
                    help="where the matcher is sift (auto's choice for sharp imagery): a photo none of whose "
                         "candidates verified is verified again by this learned matcher on its top 64 tiles, and "
                         "answered by it on a clear match (40 inliers). Default: xfeat; off: never")
+    g.add_argument("--workers", type=_whole_number(0), default=0, metavar="N",
+                   help="photos verified at once, each on one CPU thread (0, the default: one per core, at most 4; "
+                        "1: one at a time). The answers are the same whatever N")
     g.add_argument("--verify-mosaic-once", action="store_true",
                    help="with --verify-mosaic and a learned matcher: verify each neighbourhood's mosaic once per photo, "
                         "then again centred where a weak match points (half the pairs; rotterdam-coarse 59.2 at "
@@ -248,6 +251,7 @@ def _workspace(args):
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
         dense_search=getattr(args, "dense_search", False),
+        verify_workers=getattr(args, "workers", 0),
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),

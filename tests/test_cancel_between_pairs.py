@@ -42,9 +42,11 @@ def _cancel_after(monkeypatch, module, name: str, n: int, token: CancelToken) ->
 
 
 def test_a_cancelled_demo_locate_stops_after_the_pair_and_resumes_to_a_fresh_runs_answers(tmp_path, monkeypatch):
-    spy = _Spy(monkeypatch)  # real SIFT, real demo photos and tiles
+    # real SIFT, real demo photos and tiles, one photo at a time: this counts pairs in order
+    # (photos side by side: test_photo_pool.py)
+    spy = _Spy(monkeypatch)
     features = load_demo_features()
-    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=4)
+    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=4, verify_workers=1)
     photos = region.queries[20:24]
     expected = whole.locate(photos)
     per_pair = spy.take()  # the photo each pair of an uninterrupted run belonged to
@@ -65,14 +67,14 @@ def test_a_cancelled_demo_locate_stops_after_the_pair_and_resumes_to_a_fresh_run
         return out
 
     monkeypatch.setattr(rerank, "verify_pair", pressed)
-    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4)
+    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4, verify_workers=1)
     with pytest.raises(Cancelled):
         ws.locate(photos, cancel=token)
     # the job ended at the next pair: no pair after the n-th (before: the photo's other pairs too)
     assert len(spy.take()) == n
 
     monkeypatch.setattr(rerank, "verify_pair", matcher)
-    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4)  # the same cache folder
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4, verify_workers=1)  # the same cache folder
     resumed = again.locate(photos)
     # only the pairs not reached are verified, and the answers are the uninterrupted run's
     assert spy.take() == per_pair[n:]

@@ -65,27 +65,28 @@ def cancel_after_second_photo(ws, photos) -> None:
         ws.locate(photos, cancel=token, progress=progress)
 
 def test_a_cancelled_locate_resumes_in_a_new_workspace_verifying_only_the_rest(tmp_path, monkeypatch):
+    # one photo at a time: this checks which pairs, in order (side by side: test_photo_pool.py)
     spy = _Spy(monkeypatch)
     features = load_demo_features()
-    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=3)
+    whole, region = demo_workspace(tmp_path / "whole", features, verify_candidates=3, verify_workers=1)
     photos = region.queries[10:16]
     expected = whole.locate(photos)
     per_photo = spy.take()
     names = [q.path.name for q in photos]
     assert set(per_photo) == set(names)  # every photo verified at least one pair
 
-    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3, verify_workers=1)
     cancel_after_second_photo(ws, photos)
     assert set(spy.take()) == set(names[:2])  # cancelled after the second photo
 
-    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)  # the same cache folder
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3, verify_workers=1)  # the same cache folder
     resumed = again.locate(photos)
     # only the four photos not reached were verified, each with the pairs an uninterrupted run made
     # for it (before: the first two were verified again)
     assert spy.take() == [p for p in per_photo if p in names[2:]]
     assert _answers(resumed) == _answers(expected)
     # a third run verifies nothing
-    demo_workspace(tmp_path / "run", features, verify_candidates=3)[0].locate(photos)
+    demo_workspace(tmp_path / "run", features, verify_candidates=3, verify_workers=1)[0].locate(photos)
     assert spy.take() == []
 
 

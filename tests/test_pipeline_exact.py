@@ -59,7 +59,8 @@ class FakeVerifier:
         self.seen = []  # (progress, cancel) of each verify call
         self.cancel_after = False
 
-    def verify(self, queries, tiles, candidates, footprints=None, progress=None, cancel=None, decoded=None):
+    def verify(self, queries, tiles, candidates, footprints=None, progress=None, cancel=None, decoded=None,
+               workers=1):
         self.calls.append(([q.id for q in queries], np.array(candidates), footprints))
         self.seen.append((progress, cancel))
         assert [t.id for t in tiles] == [t.id for t in grid().tiles]  # the tile set's tiles
@@ -660,7 +661,7 @@ def test_geometric_labels_and_anchors(tmp_path, monkeypatch):
 
     calls = []
 
-    def fake_labels(queries, tiles, candidates, similarity, verifier, progress=None, cancel=None):
+    def fake_labels(queries, tiles, candidates, similarity, verifier, progress=None, cancel=None, workers=1):
         calls.append((list(queries), tiles, np.array(candidates), np.array(similarity), verifier, progress, cancel))
         return [GeoLabel(2, 20) if q.id == "a" else GeoLabel(4, 9, via=0) if q.id == "c" else None for q in queries]
 
@@ -729,7 +730,7 @@ def fake_geometry(monkeypatch, labels):
 
     calls = []
 
-    def run(queries, tiles, candidates, similarity, verifier, progress=None, cancel=None):
+    def run(queries, tiles, candidates, similarity, verifier, progress=None, cancel=None, workers=1):
         calls.append(np.array(candidates))
         return [labels.get(q.id) for q in queries]
 
@@ -1167,7 +1168,7 @@ def test_adapt_passes_progress_and_cancel_and_searches_once(tmp_path, monkeypatc
     runs = fake_training(monkeypatch)
     labels_seen = []
     monkeypatch.setattr(geometric, "geometric_labels",
-                        lambda q, t, c, s, v, progress=None, cancel=None: labels_seen.append((progress, cancel)) or [None] * len(q))
+                        lambda q, t, c, s, v, progress=None, cancel=None, workers=1: labels_seen.append((progress, cancel)) or [None] * len(q))
     builds = spy_index_builds(monkeypatch)
     ws, qs = world(tmp_path, dense_max=1, adapt_max_tiles=4)
     searches = []

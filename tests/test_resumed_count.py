@@ -13,7 +13,8 @@ from .test_pair_store import cancel_after_second_photo
 
 def test_a_resumed_locate_counts_the_photos_it_read_from_the_earlier_run(tmp_path):
     features = load_demo_features()
-    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    # one photo at a time: side by side, the photos under way when Cancel lands are kept too
+    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3, verify_workers=1)
     photos = region.queries[10:16]
     cancel_after_second_photo(ws, photos)
 

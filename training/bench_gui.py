@@ -132,7 +132,7 @@ def answers_right(w) -> tuple[int, int]:
 
 
 def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
-           phases: tuple[str, ...] = ("open", "adapt")) -> dict:
+           phases: tuple[str, ...] = ("open", "adapt"), workers: int | None = None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -147,7 +147,8 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     w = MainWindow(AppSettings(demo_shown=True, adapt_steps=steps), settings_path=tmp / "s.json",
                    qsettings=QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat),
-                   core_settings=Settings(cache_dir=cache or tmp / "features", adapter_dir=tmp / "adapters"))
+                   core_settings=Settings(cache_dir=cache or tmp / "features", adapter_dir=tmp / "adapters",
+                                          **({} if workers is None else {"verify_workers": workers})))
     w.resize(1440, 900)
     w.show()
     meter = StallMeter()
@@ -218,6 +219,8 @@ def main() -> int:
     ap.add_argument("--phases", default="open,adapt",
                     help="comma-separated phases to run: open (locate every photo), adapt (the Adapt button)")
     ap.add_argument("--skip-window", action="store_true", help="do not time the window's first showing")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="photos verified at once (Settings.verify_workers; default: the app's, one per core)")
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
@@ -233,9 +236,10 @@ def main() -> int:
               f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
               f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")))
+    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers)
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
-          f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}")
+          f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}, photos verified at once: "
+          f"{'the app default' if args.workers is None else args.workers}")
     print(f"{'phase':<8} {'seconds':>8} {'CPU s':>7} {'s/photo':>8} {'CPU s/photo':>11} {'R@1 of answers':>15} "
           f"{'ticks':>6} {'longest stall ms':>17} {'p99 ms':>7} {'stalls>50ms':>11}")
     for phase, gaps in r["gaps"].items():

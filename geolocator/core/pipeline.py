@@ -92,6 +92,10 @@ class Settings:
     # ... each pair with LighterGlue's early exit at this confidence (VerifySettings.glue_depth;
     # None: off): 1.8x fewer CPU s a pair, the same clear matches on the pairs measured.
     second_look_early_exit: float | None = 0.95
+    # Photos verified at once, each on one torch thread (core/photo_pool.py; the same answers in any
+    # order). 0: one per core, at most photo_pool.MAX_AUTO_WORKERS. 1: one at a time, torch on every
+    # core (before session 23). training/results/bench_gui_session23.md
+    verify_workers: int = 0
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -721,14 +725,17 @@ class Workspace:
         candidates = ranked[:, :n]
         footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
         decoded = None if surveyed is None else (lambda qi, image: surveyed.__setitem__(qi, survey(image)))
+        from .photo_pool import photo_workers
+
+        workers = photo_workers(s.verify_workers)
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel,
-                                      decoded=decoded)
+                                      decoded=decoded, workers=workers)
         if widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
             candidates, checks = widen_unverified(self.verifier, queries, tiles, ranked, candidates, checks, min_inliers,
                                                   widen, footprints=footprints, cancel=cancel,
-                                                  confident=self.verifier.settings.confident_at())
+                                                  confident=self.verifier.settings.confident_at(), workers=workers)
         looked = None
         if second is not None:  # photos nothing verified: the learned matcher's clear match, if any
             from .confidence_tables import table_key
@@ -744,7 +751,7 @@ class Workspace:
             candidates, checks, looked = second_look(second, queries, tiles, ranked, candidates, checks, min_inliers,
                                                      table_key(v.matcher, v.mosaic), s.second_look_candidates,
                                                      footprints=footprints, skip=skip, progress=progress,
-                                                     cancel=cancel)
+                                                     cancel=cancel, workers=workers)
             min_inliers = looked.min_inliers
             if not looked.rows.any():
                 looked = None
@@ -1058,8 +1065,10 @@ class Workspace:
         if candidates is None:
             candidates = self._frozen_candidates(query_features, tile_features, progress, cancel)
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
+        from .photo_pool import photo_workers
+
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
-                                progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, workers=photo_workers(self.settings.verify_workers))
 
     def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel, candidates=None):
         """(Q,) tile index per photo from geometric_labels (-1: none), and a summary for the card."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -741,11 +742,20 @@ class _CallImage:
 
 
 class _Journal(dict):
-    """A dict that lists the keys set since `new` was last cleared (Verifier._keep writes them)."""
+    """A dict that lists the keys set since `new` was last cleared (Verifier._keep writes them).
+    `new` is the calling thread's own list: photos verified side by side (core/photo_pool.py) each
+    keep what their own call evaluated."""
 
     def __init__(self):
         super().__init__()
-        self.new: list = []
+        self._local = threading.local()
+
+    @property
+    def new(self) -> list:
+        found = getattr(self._local, "new", None)
+        if found is None:
+            found = self._local.new = []
+        return found
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
@@ -796,12 +806,31 @@ class Verifier:
         # photo key -> tile indices inside the mosaics verified for it in this pass (mosaic_once;
         # begin_pass empties it)
         self._covered: dict[tuple, set[int]] = {}
-        # the photo being verified, decoded at most once for the first, fine and blind passes of one
-        # verify_photo call and dropped when it returns (one photo in memory; a file edited between
-        # calls is read anew)
-        self._call: _CallImage | None = None
-        # the current verify_photo call's cancel token, checked before each pair (_between_pairs)
-        self._cancel: CancelToken | None = None
+        # per thread (photos may be verified side by side, core/photo_pool.py): the photo being
+        # verified, decoded at most once for the first, fine and blind passes of one verify_photo
+        # call and dropped when it returns (a file edited between calls is read anew), and the
+        # call's cancel token, checked before each pair (_between_pairs)
+        self._local = threading.local()
+        # held while a shared cache is read and filled (tile and mosaic keypoints, photo
+        # descriptions, the pair store), never while a pair is matched: side-by-side photos then
+        # describe a tile once and write the store one at a time
+        self._lock = threading.RLock()
+
+    @property
+    def _call(self) -> _CallImage | None:
+        return getattr(self._local, "call", None)
+
+    @_call.setter
+    def _call(self, value: _CallImage | None) -> None:
+        self._local.call = value
+
+    @property
+    def _cancel(self) -> CancelToken | None:
+        return getattr(self._local, "cancel", None)
+
+    @_cancel.setter
+    def _cancel(self, value: CancelToken | None) -> None:
+        self._local.cancel = value
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -830,6 +859,14 @@ class Verifier:
         (the second look, VerifySettings.deblock)."""
         # a file rewritten in place is matched anew
         key = (tile_key(tile), fine) if not smooth else (tile_key(tile), fine, "smooth")
+        found = self._tiles.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._fill_tile(key, tile, fine, smooth)
+
+    def _fill_tile(self, key: tuple, tile: Tile, fine: bool, smooth: bool) -> LocalFeatures:
+        """tile()'s description of `tile` into self._tiles[key], unless another thread put it there."""
         if key not in self._tiles:
             s = self.settings
             try:
@@ -883,14 +920,19 @@ class Verifier:
         dropped), until the next photo's: widening and a chain that follow at once then do not
         describe it again, and at most one description ever exceeds the budget."""
         key = (query_key(query), self.settings)
-        if key in self._described:
-            self._described.move_to_end(key)
-            return self._described[key]
-        found = self.photo(query)
-        self._described[key] = found
-        self._described_bytes += _nbytes(found)
-        while self._described_bytes > PHOTO_MEMORY_BYTES and len(self._described) > 1:
-            self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
+        with self._lock:
+            if key in self._described:
+                self._described.move_to_end(key)
+                return self._described[key]
+        found = self.photo(query)  # outside the lock: a photo described beside another is no wait
+        with self._lock:
+            if key in self._described:  # described meanwhile by another thread: one entry, one count
+                self._described.move_to_end(key)
+                return self._described[key]
+            self._described[key] = found
+            self._described_bytes += _nbytes(found)
+            while self._described_bytes > PHOTO_MEMORY_BYTES and len(self._described) > 1:
+                self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
         return found
 
     def target(self, tiles: Sequence[Tile], t: int, *, smooth: bool = False) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
@@ -903,6 +945,15 @@ class Verifier:
         if ring <= 0:
             return (self.tile(tile, smooth=True) if smooth else self.tile(tile)), None, tile.bounds
         key = (tile_key(tile), "mosaic", ring) if not smooth else (tile_key(tile), "mosaic", ring, "smooth")
+        found = self._mosaics.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._fill_mosaic(key, tiles, t, ring, smooth)
+
+    def _fill_mosaic(self, key: tuple, tiles: Sequence[Tile], t: int, ring: int, smooth: bool):
+        """target()'s mosaic of tile `t` into self._mosaics[key], unless another thread put it there."""
+        tile = tiles[int(t)]
         if key not in self._mosaics:
             from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
@@ -1069,6 +1120,11 @@ class Verifier:
         without a store."""
         if self.store is None:
             return None
+        with self._lock:  # the store's file listing and this Verifier's copies are shared
+            return self._restore_locked(photo_key, tiles)
+
+    def _restore_locked(self, photo_key: tuple, tiles: Sequence[Tile]) -> str | None:
+        """_restore's work, under self._lock."""
         context = self._store_context(tiles)
         if context is None:
             return None
@@ -1092,6 +1148,11 @@ class Verifier:
         file, atomically). An unreadable photo's zeros are not written: it is tried again."""
         if identity is None or photo_key in self._unread:
             return
+        with self._lock:
+            self._keep_locked(identity, photo_key)
+
+    def _keep_locked(self, identity: str, photo_key: tuple) -> None:
+        """_keep's work, under self._lock."""
         kept = self._restored[identity]
         added = False
         for key in self._first.new:
@@ -1406,23 +1467,30 @@ class Verifier:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
         decoded=None,
+        workers: int = 1,
     ) -> list[list[Verification]]:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
         A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
         called with photo qi's pixels when its verification decoded them (verify_photo). `cancel`:
         checked before each photo and, inside it, before each new pair (verify_photo): Cancelled
-        is raised within one pair's time, the pairs verified so far kept."""
+        is raised within one pair's time, the pairs verified so far kept. `workers`: photos
+        verified at once (core/photo_pool.py; the same answers as one at a time); `decoded` may
+        then be called from another thread."""
+        from .photo_pool import map_photos
+
         self.begin_pass()
-        results = []
         clock = EtaClock(len(queries))
-        for qi, query in enumerate(queries):
-            check(cancel)
+
+        def one(qi: int, token: CancelToken | None) -> list[Verification]:
             footprint = None if footprints is None else footprints[qi]
-            seen = None if decoded is None else (lambda image, qi=qi: decoded(qi, image))
-            results.append(self.verify_photo(query, tiles, candidates[qi], footprint, decoded=seen, cancel=cancel))
-            emit(progress, ProgressEvent("verify", qi + 1, len(queries), "geometric verification", clock.eta(qi + 1)))
-        return results
+            seen = None if decoded is None else (lambda image: decoded(qi, image))
+            return self.verify_photo(queries[qi], tiles, candidates[qi], footprint, decoded=seen, cancel=token)
+
+        def done(k: int, qi: int) -> None:
+            emit(progress, ProgressEvent("verify", k, len(queries), "geometric verification", clock.eta(k)))
+
+        return map_photos(one, range(len(queries)), workers=workers, cancel=cancel, done=done)
 
 
 def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np.ndarray, min_inliers) -> np.ndarray:
@@ -1439,7 +1507,8 @@ def verified_ranking(similarity: np.ndarray, candidates: np.ndarray, inliers: np
 def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order: np.ndarray,
                      candidates: np.ndarray, checks: list[list[Verification]], min_inliers, upto: int,
                      *, footprints: Sequence[float | ViewGeometry | None] | None = None,
-                     cancel: CancelToken | None = None, confident=None) -> tuple[np.ndarray, list[list[Verification]]]:
+                     cancel: CancelToken | None = None, confident=None,
+                     workers: int = 1) -> tuple[np.ndarray, list[list[Verification]]]:
     """Candidates that reach verification: a photo none of whose C candidates verified confidently
     (fewer than `confident` inliers, one number or one per photo; None: `min_inliers`, one number or
     one per photo, the floor of a verified match) has its next tiles in `order` verified too
@@ -1449,10 +1518,14 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
     With a learned backend's early stop (VerifySettings.stop_at) the widened tiles are verified
     most-alike first until one is clear, so a photo settled by its 23rd tile costs ~3 pairs more.
 
+    `workers`: photos verified at once (core/photo_pool.py).
+
     Why: where global features are weak (coarse imagery) the true tile is often ranked 21st-40th;
     measured on vegas-coarse (42 tiles, frozen features): recall@20 50 %, recall@40 92 %
     (training/results/compare_matchers.md). Verifying only the photos that found nothing keeps
     the cost where it pays."""
+    from .photo_pool import map_photos
+
     upto = min(int(upto), order.shape[1])
     c = candidates.shape[1]
     if upto <= c:
@@ -1461,14 +1534,20 @@ def widen_unverified(verifier, queries: Sequence[Query], tiles: Sequence[Tile], 
     need = floor if confident is None else np.maximum(floor, np.broadcast_to(np.reshape(confident, (-1,)), (len(queries),)))
     wide = np.empty((len(queries), upto), dtype=candidates.dtype)
     out: list[list[Verification]] = []
-    for qi, query in enumerate(queries):
-        check(cancel)
+    todo = []
+    for qi in range(len(queries)):
         have = set(int(t) for t in candidates[qi])
         extra = np.array([t for t in order[qi] if int(t) not in have][: upto - c], dtype=candidates.dtype)
         wide[qi] = np.concatenate([candidates[qi], extra])
-        if any(v.inliers >= need[qi] for v in checks[qi]):
-            out.append(list(checks[qi]) + [Verification(0)] * len(extra))
-        else:
-            footprint = None if footprints is None else footprints[qi]
-            out.append(list(checks[qi]) + list(verifier.verify_photo(query, tiles, extra, footprint, cancel=cancel)))
+        out.append(list(checks[qi]) + [Verification(0)] * len(extra))
+        if not any(v.inliers >= need[qi] for v in checks[qi]):
+            todo.append(qi)
+
+    def one(qi: int, token: CancelToken | None) -> list[Verification]:
+        footprint = None if footprints is None else footprints[qi]
+        return list(verifier.verify_photo(queries[qi], tiles, wide[qi, c:], footprint, cancel=token))
+
+    check(cancel)
+    for qi, found in zip(todo, map_photos(one, todo, workers=workers, cancel=cancel)):
+        out[qi] = list(checks[qi]) + found
     return wide, out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model import Query, Tile
-from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
+from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, emit
 
 # The learned matcher that looks a second time. XFeat: its table is measured
 # (confidence_tables.XFEAT_*) and a pair costs ~0.3-0.5 CPU s on 2 cores, the cheapest learned one.
@@ -45,7 +45,7 @@ def second_look(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order
                 candidates: np.ndarray, checks: list[list], min_inliers, first_table: str, upto: int, *,
                 footprints: Sequence | None = None, skip: Sequence[bool] | None = None,
                 progress: ProgressCallback | None = None,
-                cancel: CancelToken | None = None) -> tuple[np.ndarray, list[list], Looked]:
+                cancel: CancelToken | None = None, workers: int = 1) -> tuple[np.ndarray, list[list], Looked]:
     """Verify again, with `verifier` (a learned backend's rerank.Verifier), each photo none of
     whose `checks` reached its `min_inliers` (one number or (Q,)), on the first `upto` tiles of its
     row of `order` ((Q, W) tile ids best first; the global ranking). A photo whose best tile then
@@ -55,7 +55,10 @@ def second_look(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order
 
     Returns (candidates (Q, C), checks, Looked). Cancel is checked per photo and inside the
     verifier (between pairs); events "verify" per photo looked at. Raises what the verifier's
-    backend raises when it cannot be built (the caller decides whether that is an error)."""
+    backend raises when it cannot be built (the caller decides whether that is an error).
+    `workers`: photos looked at at once (core/photo_pool.py; the same answers)."""
+    from .photo_pool import map_photos
+
     n_q, c = candidates.shape
     floor = np.broadcast_to(np.reshape(np.asarray(min_inliers), (-1,)), (n_q,)).astype(np.int64)
     clear = int(verifier.settings.confident_at())
@@ -66,21 +69,27 @@ def second_look(verifier, queries: Sequence[Query], tiles: Sequence[Tile], order
     candidates = candidates.copy()
     checks = list(checks)
     clock = EtaClock(len(todo))
-    for k, qi in enumerate(todo):
-        check(cancel)
-        tried = np.asarray(order[qi][: max(int(upto), c)])
+
+    def tried_by(qi: int) -> np.ndarray:
+        return np.asarray(order[qi][: max(int(upto), c)])
+
+    def one(qi: int, token: CancelToken | None) -> list:
         footprint = None if footprints is None else footprints[qi]
-        found = list(verifier.verify_photo(queries[qi], tiles, tried, footprint, cancel=cancel))
+        return list(verifier.verify_photo(queries[qi], tiles, tried_by(qi), footprint, cancel=token))
+
+    def done(k: int, qi: int) -> None:
+        emit(progress, ProgressEvent("verify", k, len(todo),
+                                     f"second look ({verifier.settings.matcher}) at photos nothing verified",
+                                     clock.eta(k)))
+
+    for qi, found in zip(todo, map_photos(one, todo, workers=workers, cancel=cancel, done=done)):
         inliers = np.array([v.inliers for v in found], np.int64)
         if len(inliers) and inliers.max() >= clear:
             keep = np.argsort(-inliers, kind="stable")[:c]
             if len(keep) == c:  # a tile set smaller than C: keep the first look's row
-                candidates[qi] = tried[keep]
+                candidates[qi] = tried_by(qi)[keep]
                 checks[qi] = [found[j] for j in keep]
                 rows[qi] = True
-        emit(progress, ProgressEvent("verify", k + 1, len(todo),
-                                     f"second look ({verifier.settings.matcher}) at photos nothing verified",
-                                     clock.eta(k + 1)))
     thresholds = np.where(rows, clear, floor)
     tables = tuple(second_table if r else first_table for r in rows)
     return candidates, checks, Looked(rows, thresholds, tables)

@@ -90,12 +90,16 @@ def geometric_labels(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    workers: int = 1,
 ) -> list[GeoLabel | None]:
     """A label per photo (None where geometry found nothing trustworthy).
 
     tile_candidates: (Q, C) tile indices to verify per photo (the global ranking's top).
     photo_similarity: (Q, Q) global photo-photo similarity, to try likely partners first.
+    workers: photos of the direct pass verified at once (core/photo_pool.py; the same labels).
     """
+    from ..photo_pool import map_photos
+
     settings = settings or GeometrySettings()
     tiles = tileset.tiles
     n_q = len(queries)
@@ -106,14 +110,18 @@ def geometric_labels(
     min_inliers = max(verifier.settings.min_inliers, clear)
     anchor_inliers, link_inliers = max(settings.anchor_inliers, clear), max(settings.link_inliers, clear)
     verifier.begin_pass()  # no mosaic skipped for what an earlier locate verified
-    for qi, query in enumerate(queries):  # 1. direct matches (kept by the verifier for locate)
-        check(cancel)
-        for t, v in zip(tile_candidates[qi], verifier.verify_photo(query, tiles, tile_candidates[qi],
-                                                                          cancel=cancel)):
+
+    def direct(qi: int, token: CancelToken | None) -> list:  # 1. direct matches (kept by the verifier for locate)
+        return verifier.verify_photo(queries[qi], tiles, tile_candidates[qi], cancel=token)
+
+    def done(k: int, qi: int) -> None:
+        emit(progress, ProgressEvent("geometry", k, n_q, "matching photos to tiles", clock.eta(k)))
+
+    for qi, found in enumerate(map_photos(direct, range(n_q), workers=workers, cancel=cancel, done=done)):
+        for t, v in zip(tile_candidates[qi], found):
             best = placed.get(qi)
             if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
                 placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
-        emit(progress, ProgressEvent("geometry", qi + 1, n_q, "matching photos to tiles", clock.eta(qi + 1)))
 
     loaded: dict[int, LocalFeatures | None] = {}
 
