@@ -12,6 +12,7 @@ from geolocator.core.photo_pool import MAX_AUTO_WORKERS, cores, map_photos, phot
 from geolocator.core.progress import CancelToken
 
 from .demo_features import demo_workspace, load_demo_features
+from .test_cancel_between_pairs import _cancel_after
 from .test_pair_store import _answers
 
 
@@ -139,17 +140,8 @@ def test_a_cancel_side_by_side_resumes_to_the_uninterrupted_answers_verifying_ea
     expected = whole.locate(photos)
     every = sorted(spy.take())
 
-    token, calls = CancelToken(), []
-    matcher = rerank.verify_pair
-
-    def pressed(*args, **kwargs):
-        calls.append(1)
-        out = matcher(*args, **kwargs)
-        if len(calls) == 5:
-            token.cancel()
-        return out
-
-    monkeypatch.setattr(rerank, "verify_pair", pressed)
+    token, matcher = CancelToken(), rerank.verify_pair
+    _cancel_after(monkeypatch, rerank, "verify_pair", 5, token)  # Cancel pressed as the 5th pair returns
     ws, _ = demo_workspace(tmp_path / "run", features, verify_candidates=4, verify_workers=2)
     with pytest.raises(Cancelled):
         ws.locate(photos, cancel=token)
