@@ -76,6 +76,9 @@ def test_a_match_that_contradicts_the_pitch_is_named(tmp_path):
     assert "gimbal pitch -30°" in why and TILE.id in why
     # nadir recorded, an oblique outline
     assert contradiction(_photo(tmp_path, -90.0, "n.jpg"), TILE, _corners(50.0)) is not None
+    # a pitch past nadir is named as recorded (it read -85 for -95: the tilt minus 90)
+    why = contradiction(_photo(tmp_path, -95.0, "m.jpg"), TILE, _corners(50.0))
+    assert why is not None and "gimbal pitch -95°" in why and "records 5°" in why
 
 
 def test_nothing_to_compare_means_no_contradiction(tmp_path):

@@ -37,10 +37,16 @@ PITCH_RANGE_DEG = (-120.0, 0.0)
 
 def recorded_tilt_deg(query: Query) -> float | None:
     """The optical axis' tilt off nadir (degrees, 0 = straight down) that the photo's metadata
-    (PhotoMeta.gimbal_pitch_deg) or the video frame's telemetry (FrameTelemetry.gimbal_pitch_deg)
-    records, as 90 + pitch in DJI's convention (-90 = nadir; a pitch past nadir, e.g. -95, tilts
-    5 degrees the other way). None when nothing is recorded or the value is outside
-    PITCH_RANGE_DEG."""
+    records (recorded_pitch_deg), as |90 + pitch| in DJI's convention (-90 = nadir; a pitch past
+    nadir, e.g. -95, tilts 5 degrees the other way). None when no usable pitch is recorded."""
+    pitch = recorded_pitch_deg(query)
+    return None if pitch is None else abs(90.0 + pitch)
+
+
+def recorded_pitch_deg(query: Query) -> float | None:
+    """The gimbal pitch (degrees, DJI's convention: -90 = nadir, 0 = the horizon) the video frame's
+    telemetry (FrameTelemetry.gimbal_pitch_deg) or the photo's metadata (PhotoMeta.gimbal_pitch_deg)
+    records. None when nothing is recorded or the value is outside PITCH_RANGE_DEG."""
     pitch = None
     telemetry = getattr(query, "telemetry", None)
     if telemetry is not None:
@@ -54,7 +60,7 @@ def recorded_tilt_deg(query: Query) -> float | None:
         return None
     if not PITCH_RANGE_DEG[0] <= pitch <= PITCH_RANGE_DEG[1]:
         return None  # also NaN
-    return abs(90.0 + pitch)
+    return pitch
 
 
 def implied_tilt_deg(query: Query, outline: Sequence[LatLon]) -> float | None:
@@ -78,7 +84,7 @@ def contradiction(query: Query, tile: Tile, corners) -> str | None:
     if implied is None or abs(implied - recorded) <= TILT_TOLERANCE_DEG:
         return None
     return (f"the match on {tile.id} implies a camera {implied:.0f}° off nadir, but the photo records "
-            f"{recorded:.0f}° (gimbal pitch {recorded - 90.0:.0f}°): not taken as verified")
+            f"{recorded:.0f}° (gimbal pitch {recorded_pitch_deg(query):.0f}°): not taken as verified")
 
 
 def drop_contradicted(queries: Sequence[Query], tiles: Sequence[Tile], candidates, checks) -> list[list]:
