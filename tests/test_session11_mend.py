@@ -62,7 +62,7 @@ def test_a_photo_that_verifies_nothing_is_decoded_once_for_all_three_passes(tmp_
     _noise_photo(tmp_path / "q.png", seed=1)
     Image.open(tmp_path / "q.png").resize((300, 240)).save(tmp_path / "q.png")
     v.verify_photo(Query("q", tmp_path / "q.png"), tiles, [0])
-    assert len(decodes) == 2 and v._call is None
+    assert len(decodes) == 2 and v._current.call is None
 
 
 def test_an_unreadable_photo_is_tried_once_in_a_call(tmp_path, monkeypatch):

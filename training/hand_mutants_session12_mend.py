@@ -44,7 +44,7 @@ MUTANTS = [
     ("target: no warning", "geolocator/core/rerank.py",
      'log.warning("mosaic around tile %s: %s: %s; the tile is matched alone",', 'log.debug("mosaic around tile %s: %s: %s; the tile is matched alone",', [T12]),
     ("verify_photo: decoded never called", "geolocator/core/rerank.py",
-     "if decoded is not None and self._call._image is not None:", "if False:", [T12]),
+     "if decoded is not None and self._current.call._image is not None:", "if False:", [T12]),
     ("_survey: known ignored", "geolocator/core/pipeline.py",
      "results = [known[i] if i in known else survey(q) for i, q in enumerate(queries)]",
      "results = [survey(q) for i, q in enumerate(queries)]", [T12]),

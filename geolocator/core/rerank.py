@@ -741,6 +741,14 @@ class _CallImage:
         return self._image
 
 
+class _PerCall(threading.local):
+    """The current verify_photo call's state, each thread its own (photos may be verified side by
+    side, core/photo_pool.py); a thread that has made no call reads the class's Nones."""
+
+    call: _CallImage | None = None  # the photo being verified, decoded at most once (_CallImage)
+    cancel: CancelToken | None = None  # the call's token, checked before each pair (_between_pairs)
+
+
 class _Journal(dict):
     """A dict that lists the keys set since `new` was last cleared (Verifier._keep writes them).
     `new` is the calling thread's own list: photos verified side by side (core/photo_pool.py) each
@@ -810,27 +818,11 @@ class Verifier:
         # verified, decoded at most once for the first, fine and blind passes of one verify_photo
         # call and dropped when it returns (a file edited between calls is read anew), and the
         # call's cancel token, checked before each pair (_between_pairs)
-        self._local = threading.local()
+        self._current = _PerCall()
         # held while a shared cache is read and filled (tile and mosaic keypoints, photo
         # descriptions, the pair store), never while a pair is matched: side-by-side photos then
         # describe a tile once and write the store one at a time
         self._lock = threading.RLock()
-
-    @property
-    def _call(self) -> _CallImage | None:
-        return getattr(self._local, "call", None)
-
-    @_call.setter
-    def _call(self, value: _CallImage | None) -> None:
-        self._local.call = value
-
-    @property
-    def _cancel(self) -> CancelToken | None:
-        return getattr(self._local, "cancel", None)
-
-    @_cancel.setter
-    def _cancel(self, value: CancelToken | None) -> None:
-        self._local.cancel = value
 
     def photo(self, query: Query, *, fine: bool = False) -> LocalFeatures | None:
         """Keypoints of a drone photo or video frame (None when it cannot be read: it keeps its
@@ -904,7 +896,7 @@ class Verifier:
         """The photo's pixels (media.query_image.open_query_image at the working size, photos and
         video frames alike): the current verify_photo call's decode when it is about `query`, else
         a fresh one. Raises what open_query_image raises (InputError naming the file)."""
-        call = self._call
+        call = self._current.call
         if call is not None and call.query is query:
             return call.image()
         from .media.query_image import open_query_image
@@ -1071,22 +1063,22 @@ class Verifier:
         takes ~0.5-1 s, a photo 20-64 of them); raises Cancelled there, keeping the pairs this
         call evaluated before it (pair_store), so the same call run again answers as if it had
         never stopped."""
-        self._call = _CallImage(query, self.settings.max_side)
-        self._cancel = cancel
+        self._current.call = _CallImage(query, self.settings.max_side)
+        self._current.cancel = cancel
         photo_key = self.photo_key(query, footprint_m)  # once: it reads the photo file's identity
         identity = self._restore(photo_key, tiles)
         try:
             found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
-            if decoded is not None and self._call._image is not None:
-                decoded(self._call._image)
+            if decoded is not None and self._current.call._image is not None:
+                decoded(self._current.call._image)
             return found
         finally:
             # kept also when the photo is interrupted (Ctrl-C, Cancel, an error) after some of its
             # pairs: each journal entry is a whole evaluation, and a rerun replays the passes over
             # them, so it evaluates only the pairs it lacks and answers as an uninterrupted run
             self._keep(identity, photo_key)
-            self._call = None
-            self._cancel = None
+            self._current.call = None
+            self._current.cancel = None
             for journal in (self._first, self._alike, self._later):
                 journal.new.clear()
 
@@ -1171,7 +1163,7 @@ class Verifier:
     def _between_pairs(self) -> None:
         """Raise Cancelled when the current verify_photo call's token is set; called before each new
         pair evaluation, where everything evaluated so far is whole and kept (verify_photo)."""
-        check(self._cancel)
+        check(self._current.cancel)
 
     def begin_pass(self) -> None:
         """A new pass over the photos (a locate, adaptation's anchors): no mosaic counts as
@@ -1181,7 +1173,7 @@ class Verifier:
 
     def _verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
                       footprint_m: float | ViewGeometry | None, photo_key: tuple) -> list[Verification]:
-        """verify_photo's work, with the call's decode in self._call; `photo_key`: photo_key(query,
+        """verify_photo's work, with the call's decode in self._current.call; `photo_key`: photo_key(query,
         footprint_m).
 
         Each call replays the passes a fresh Verifier would make for these candidates (first, fine,
