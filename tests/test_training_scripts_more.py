@@ -337,6 +337,9 @@ def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
     phases = re.findall(r"^(open|adapt) +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +(?:[\d.]+ \(\d+/\d+\)|no truth) +\d+ +\d+ +\d+ +\d+$",
                         out, re.M)
     assert phases == ["open", "adapt"] and "longest stall while adapting:" in out
+    # where each phase's time went: a row per stage named by its progress message, numbers left out
+    assert re.search(r"^open +geometric verification +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
+    assert re.search(r"^adapt +matching photos to tiles +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
 
 
 @pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,40 @@ def log_slow_garbage_collections(threshold_ms: float = 30.0) -> None:
                 print(f"  gc generation {info['generation']}: {ms:.0f} ms", file=sys.stderr)
 
     gc.callbacks.append(callback)
+
+
+class StageClock:
+    """Wall and CPU seconds per stage of each phase, from the progress events the UI receives: a
+    stage runs from its first event until the next stage's first event (or the phase's end). The
+    key is the event's stage and its message without numbers or brackets, so "matching photos to
+    each other (round 2)" counts with round 1. Events are coalesced in the UI: a stage shorter
+    than one coalescing interval may be folded into its neighbour."""
+
+    def __init__(self) -> None:
+        self.wall: dict[tuple[str, str], float] = {}
+        self.cpu: dict[tuple[str, str], float] = {}
+        self._open: tuple[tuple[str, str], float, float] | None = None
+        self.phase = ""
+
+    @staticmethod
+    def key(stage: str, message: str) -> str:
+        text = " ".join(re.sub(r"\([^)]*\)|\d+", "", message or "").split())
+        return text or stage
+
+    def event(self, stage: str, message: str) -> None:
+        key = (self.phase, self.key(stage, message))
+        if self._open is not None and self._open[0] == key:
+            return
+        self.close()
+        self._open = (key, time.perf_counter(), time.process_time())
+
+    def close(self) -> None:
+        if self._open is None:
+            return
+        key, t0, c0 = self._open
+        self.wall[key] = self.wall.get(key, 0.0) + time.perf_counter() - t0
+        self.cpu[key] = self.cpu.get(key, 0.0) + time.process_time() - c0
+        self._open = None
 
 
 class StallMeter:
@@ -155,6 +190,8 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}  # the whole process's CPU s per phase (UI thread + workers)
     w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
+    clock = StageClock()
+    w.runner.progress.connect(lambda job, ev: clock.event(ev.stage, ev.message))
     w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
     w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
     w.map_view.loadFinished.connect(lambda ok: setattr(meter, "last_event", "map page loaded"))
@@ -164,6 +201,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     state = {"t": 0.0, "phase": None}
 
     def next_phase() -> None:
+        clock.close()
         if state["phase"] is not None:
             times[state["phase"]] = time.perf_counter() - state["t"]
             cpu[state["phase"]] = time.process_time() - state["cpu"]
@@ -176,6 +214,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
             app.quit()
             return
         meter.start(phase)
+        clock.phase = phase
         if phase == "open":
             w.open_demo() if region is None else w.open_tileset(region)
         else:
@@ -200,6 +239,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
         "cpu": cpu,
         "scores": scores,
         "gaps": meter.gaps,
+        "stages": (clock.wall, clock.cpu),
         "n_queries": len(w.queries),
         "n_tiles": w.tileset_len,
         # the adapter's card says how many steps ran (progress events are coalesced in the UI)
@@ -254,6 +294,13 @@ def main() -> int:
         print(f"{phase:<8} {wall:8.1f} {r['cpu'].get(phase, 0):7.1f} {wall / n:8.2f} {r['cpu'].get(phase, 0) / n:11.2f} "
               f"{r1:>15} {len(gs):6d} "
               f"{max(gs):17.0f} {p99:7.0f} {sum(g > 50 for g in gs):11d}")
+    wall, cpu = r["stages"]
+    n = max(1, r["n_queries"])
+    if wall:
+        print("where each phase's time went (from its progress events; s and s a photo):")
+        print(f"{'phase':<8} {'stage':<52} {'wall s':>8} {'CPU s':>8} {'wall/photo':>10}")
+        for (phase, stage), secs in wall.items():
+            print(f"{phase:<8} {stage[:52]:<52} {secs:8.1f} {cpu[(phase, stage)]:8.1f} {secs / n:10.2f}")
     if "adapt" not in r["gaps"]:
         return 0
     adapt = max(r["gaps"].get("adapt") or [0])

@@ -96,7 +96,8 @@ def geometric_labels(
 
     tile_candidates: (Q, C) tile indices to verify per photo (the global ranking's top).
     photo_similarity: (Q, Q) global photo-photo similarity, to try likely partners first.
-    workers: photos of the direct pass verified at once (core/photo_pool.py; the same labels).
+    workers: photos verified at once, in the direct pass and in each chaining round
+        (core/photo_pool.py; the same labels).
     """
     from ..photo_pool import map_photos
 
@@ -130,38 +131,49 @@ def geometric_labels(
             loaded[i] = verifier.described(queries[i])
         return loaded[i]
 
-    tried: set[tuple[int, int]] = set()
+    # partners already tried, per photo: a photo's chains touch only its own set, so photos of one
+    # round can be chained on different threads
+    tried: dict[int, set[int]] = {qi: set() for qi in range(n_q)}
     bounded = stop > 0 and settings.learned_links > 0
     for round_ in range(settings.rounds):  # 2. chains through strongly placed photos
         anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= anchor_inliers), int)
         todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < anchor_inliers]
         clock = EtaClock(len(todo))
-        new: dict[int, _Placement] = {}
-        for k, qi in enumerate(todo):
-            check(cancel)
+
+        # a photo's chain reads only what earlier rounds placed, so this round's photos are
+        # independent: the same labels whichever photo runs first or on which thread
+        def chain(qi: int, token: CancelToken | None) -> _Placement | None:
             partners = anchors[np.argsort(-photo_similarity[qi, anchors], kind="stable")][: settings.links]
             if bounded:
-                partners = _most_alike(qi, partners, tried, photo, settings.learned_links)
+                partners = _most_alike(qi, partners, tried[qi], photo, settings.learned_links)
+            best = None
             for a in partners:
-                if a == qi or (qi, a) in tried:
+                a = int(a)
+                if a == qi or a in tried[qi]:
                     continue
-                check(cancel)  # between links: a learned link is a LighterGlue pair (~0.3-1 s)
-                tried.add((qi, int(a)))
-                if photo(qi) is None or photo(int(a)) is None:
+                check(token)  # between links: a learned link is a LighterGlue pair (~0.3-1 s)
+                tried[qi].add(a)
+                if photo(qi) is None or photo(a) is None:
                     continue
                 # two photos of one flight see about the same footprint
-                link = verify_pair(photo(qi), photo(int(a)), verifier.settings, expected_share=1.0)
+                link = verify_pair(photo(qi), photo(a), verifier.settings, expected_share=1.0)
                 anchor = placed[a]
                 strength = min(link.inliers, anchor.inliers)
-                current = new.get(qi) or placed.get(qi)
+                current = best or placed.get(qi)
                 if link.inliers >= link_inliers and (current is None or strength > current.inliers):
                     chained = anchor.homography @ link.homography
                     centre = photo_centre_in(chained, photo(qi), verifier.tile(tiles[anchor.tile]))
-                    new[qi] = _Placement(anchor.tile, chained, strength, int(a), centre)
-                if bounded and qi in new and new[qi].inliers >= stop:
+                    best = _Placement(anchor.tile, chained, strength, a, centre)
+                if bounded and best is not None and best.inliers >= stop:
                     break  # a clear chain: the rest would cost LighterGlue pairs for little
-            emit(progress, ProgressEvent("geometry", k + 1, len(todo),
-                                         f"matching photos to each other (round {round_ + 1})", clock.eta(k + 1)))
+            return best
+
+        def chained(k: int, qi: int) -> None:
+            emit(progress, ProgressEvent("geometry", k, len(todo),
+                                         f"matching photos to each other (round {round_ + 1})", clock.eta(k)))
+
+        found = map_photos(chain, todo, workers=workers, cancel=cancel, done=chained)
+        new = {qi: p for qi, p in zip(todo, found) if p is not None}
         if not new:
             break
         placed.update(new)
@@ -177,13 +189,14 @@ def geometric_labels(
     return labels
 
 
-def _most_alike(qi: int, partners: np.ndarray, tried: set[tuple[int, int]], photo, limit: int) -> list[int]:
+def _most_alike(qi: int, partners: np.ndarray, tried: set[int], photo, limit: int) -> list[int]:
     """Of `partners` (anchor photo indices, most similar globally first), the `limit` not yet tried
-    with photo `qi` whose keypoints agree most with its own (partner_scores; ties keep the global
-    order). Partners without keypoints, and every partner when `qi` has none, are left out."""
+    with photo `qi` (`tried`: its partners tried in earlier rounds) whose keypoints agree most with
+    its own (partner_scores; ties keep the global order). Partners without keypoints, and every
+    partner when `qi` has none, are left out."""
     if photo(qi) is None:
         return []
-    fresh = [int(a) for a in partners if int(a) != qi and (qi, int(a)) not in tried and photo(int(a)) is not None]
+    fresh = [int(a) for a in partners if int(a) != qi and int(a) not in tried and photo(int(a)) is not None]
     if not fresh:
         return []
     scores = partner_scores(photo(qi), [photo(a) for a in fresh])
