@@ -81,6 +81,7 @@ class Verifier:
 def make_fakes(monkeypatch):
     """(Not a fixture: training/mutation_check_direct.py gives tests tmp_path and monkeypatch only.)"""
     links, calls, centres = {}, [], []
+    quick, looked = {}, []  # a learned link's first look (geometric.quick_link): {(photo, partner): inliers}
 
     def verify_pair(p, a, settings, expected_share=None):
         calls.append((p.name, a.name, settings.min_inliers, expected_share))
@@ -98,10 +99,15 @@ def make_fakes(monkeypatch):
         def eta(self, done):
             return f"{done}/{self.total}"
 
+    def quick_link(p, a, settings):
+        looked.append((p.name, a.name))
+        return quick.get((p.name, a.name), 1000)  # not hopeless unless a test says so
+
     monkeypatch.setattr(geometric, "verify_pair", verify_pair)
+    monkeypatch.setattr(geometric, "quick_link", quick_link)
     monkeypatch.setattr(geometric, "photo_centre_in", photo_centre_in)
     monkeypatch.setattr(geometric, "EtaClock", Clock)
-    return NS(links=links, calls=calls, centres=centres)
+    return NS(links=links, calls=calls, centres=centres, quick=quick, looked=looked)
 
 
 def test_settings_defaults():

@@ -130,6 +130,31 @@ def test_sift_is_not_bounded(monkeypatch):
     geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, Verifier(direct),
                      GeometrySettings(learned_links=1, rounds=1))
     assert asked == [] and [c[1] for c in fakes.calls] == ["a0", "a1", "a2", "a3", "a4"]
+    assert fakes.looked == []  # SIFT pairs are cheap: no first look
+
+
+def test_a_link_hopeless_at_first_look_is_not_glued(monkeypatch):
+    """Session 24: a learned link is glued (LighterGlue) only when its first look (quick_link) finds
+    link_precheck inliers; before, every link was glued (the Adapt phase's longest part)."""
+    fakes = make_fakes(monkeypatch)
+    direct, s = _setup()
+    _scores(monkeypatch, {("c", "a2"): 9, ("c", "a0"): 8, ("c", "a1"): 7})
+    fakes.quick[("c", "a2")] = 11  # one short of link_precheck (12): hopeless
+    fakes.quick[("c", "a0")] = 12  # exactly enough: glued
+    fakes.links[("c", "a2")] = (55, L(0.0))  # (what the glue would have found: never asked)
+    fakes.links[("c", "a0")] = (45, L(0.0))
+    labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                              GeometrySettings(learned_links=4, rounds=2))
+    assert fakes.looked == [("c", "a2"), ("c", "a0")]
+    assert [c[:2] for c in fakes.calls] == [("c", "a0")]
+    assert labels[5] == GeoLabel(0, 45, 0)
+    fakes.calls.clear()
+    fakes.looked.clear()
+    # link_precheck 0: every link glued, none looked at first
+    labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
+                              GeometrySettings(learned_links=4, rounds=1, link_precheck=0))
+    assert fakes.looked == [] and [c[:2] for c in fakes.calls] == [("c", "a2")]
+    assert labels[5] == GeoLabel(2, 55, 2) and GeometrySettings().link_precheck == 12
 
 
 def test_partner_scores_count_mutual_nearest_neighbours():
@@ -171,3 +196,25 @@ def test_a_learned_backend_s_labels_anchors_and_links_need_a_clear_match(monkeyp
     assert labels == [GeoLabel(0, 50, None), GeoLabel(1, 40, None), GeoLabel(0, 45, 0), GeoLabel(3, 39, None)]
     assert [c[:2] for c in fakes.calls] == [("c", "b"), ("c", "a")]
     assert GeometrySettings().learned_clear
+
+
+def test_quick_inliers_counts_one_homography_of_mutual_neighbours():
+    """matchers/verify.quick_inliers, exactly: a partner whose keypoints are the photo's shifted 20 px
+    (the same descriptors) keeps every keypoint within the first `keypoints`; unrelated descriptors
+    or a mirrored view (no camera sees that) give 0."""
+    from geolocator.core.matchers.verify import quick_inliers
+
+    rng = np.random.default_rng(3)
+    n = 300
+    points = rng.uniform([0, 0], [640, 480], (n, 2)).astype(np.float32)
+    desc = rng.normal(size=(n, 64)).astype(np.float32)
+    photo = LocalFeatures(points, desc, (640, 480))
+    settings = VerifySettings(matcher="xfeat")
+    shifted = LocalFeatures(points + np.float32([20, 10]), desc, (640, 480))
+    assert quick_inliers(photo, shifted, settings, expected_share=1.0) == n
+    assert quick_inliers(photo, shifted, settings, expected_share=1.0, keypoints=100) == 100
+    unrelated = LocalFeatures(points, rng.normal(size=(n, 64)).astype(np.float32), (640, 480))
+    assert quick_inliers(photo, unrelated, settings, expected_share=1.0) < 12
+    mirrored = LocalFeatures(np.c_[640 - points[:, 0], points[:, 1]].astype(np.float32), desc, (640, 480))
+    assert quick_inliers(photo, mirrored, settings, expected_share=1.0) == 0
+    assert quick_inliers(photo, LocalFeatures(points[:3], desc[:3], (640, 480)), settings) == 0

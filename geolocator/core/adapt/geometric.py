@@ -37,6 +37,14 @@ def partner_scores(photo: LocalFeatures, partners: Sequence[LocalFeatures]) -> l
     return [score for _, score in learned.headings_and_scores(photo, list(partners))]
 
 
+def quick_link(photo: LocalFeatures, partner: LocalFeatures, settings) -> int:
+    """A photo-photo link's first look with a learned backend (matchers/verify.quick_inliers: mutual
+    nearest neighbours and one homography, no glue): its inliers, 0 for a hopeless pair."""
+    from ..matchers import verify as learned
+
+    return learned.quick_inliers(photo, partner, settings, expected_share=1.0)
+
+
 @dataclass(frozen=True)
 class GeometrySettings:
     # Measured on demo / Vegas / Rotterdam (truth used only to score, training/geometry_labels.py):
@@ -62,6 +70,12 @@ class GeometrySettings:
     # through mosaics (training/profile_best_anchors.py, session 11): direct labels with 30-113
     # inliers all right (10), with 10-21 all wrong (3); chained ones 13-19 all wrong (5).
     learned_clear: bool = True
+    # ... and a link is glued only when its first look (quick_link: descriptors' mutual nearest
+    # neighbours and one homography, ~20 ms) finds this many inliers. On rotterdam-ms the Adapt
+    # button tried 1,730 links, 16 of them clear (40+ glued inliers); their first looks found 15-439
+    # inliers, and 867 of the 1,714 others fewer than 12 (training/results/bench_gui_session24.md):
+    # half the glue's pairs skipped, the same labels. 0: every link glued.
+    link_precheck: int = 12
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,9 @@ def geometric_labels(
                 tried[qi].add(a)
                 if photo(qi) is None or photo(a) is None:
                     continue
+                if bounded and settings.link_precheck and \
+                        quick_link(photo(qi), photo(a), verifier.settings) < settings.link_precheck:
+                    continue  # hopeless by its first look: no LighterGlue pair for it
                 # two photos of one flight see about the same footprint
                 link = verify_pair(photo(qi), photo(a), verifier.settings, expected_share=1.0)
                 anchor = placed[a]
