@@ -1,0 +1,105 @@
+"""Every photo-photo link the Adapt button glues on a region, and what a cheap first look says of it
+(issue 13, session 24: the Adapt phase's longest part on the real multi-sensor regions).
+
+Opens the region as the app does (Settings defaults, the region's photos located once), then runs
+adaptation (mode best) with every learned link glued (GeometrySettings.link_precheck off) and, for
+each link, records its glued inliers (LighterGlue via rerank.verify_pair), its partner score
+(partner_scores), and its first look (matchers/verify.quick_inliers) at 512, 1024 and 2048
+keypoints. Label-free: truth is never read. Prints, for each first-look threshold, how many links
+would be glued and how many clear links (glued inliers >= the verifier's early stop) would be kept.
+
+  PYTHONPATH=. python training/profile_links.py --region REGION --cache-dir CACHE --out links.json
+  PYTHONPATH=. python training/profile_links.py --analyse links.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+KEYPOINTS = (512, 1024, 2048)
+THRESHOLDS = (6, 8, 10, 12, 15, 20)
+
+
+def record(region_dir: Path, cache_dir: Path) -> list[dict]:
+    from geolocator.core.adapt import geometric
+    from geolocator.core.matchers.verify import quick_inliers
+    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.queries import load_region
+
+    region = load_region(region_dir)
+    ws = Workspace(Settings(cache_dir=cache_dir, adapter_dir=Path(tempfile.mkdtemp()) / "adapters"))
+    ws.open_tiles(region.tiles)
+    started = time.time()
+    ws.locate(list(region.queries))
+    print(f"located {len(region.queries)} photos in {time.time() - started:.0f} s", flush=True)
+    scores, links, lock = {}, [], threading.Lock()
+    partner_scores, verify_pair = geometric.partner_scores, geometric.verify_pair
+
+    def scored(photo, partners):
+        out = partner_scores(photo, partners)
+        with lock:
+            scores.update({(id(photo), id(p)): v for p, v in zip(partners, out)})
+        return out
+
+    def glued(photo, partner, settings, expected_share=None):
+        started = time.thread_time()
+        result = verify_pair(photo, partner, settings, expected_share=expected_share)
+        row = {"photo": id(photo), "partner": id(partner), "score": scores.get((id(photo), id(partner))),
+               "inliers": int(result.inliers), "glue_cpu_s": time.thread_time() - started,
+               "clear": int(result.inliers) >= settings.stop_at()}
+        started = time.thread_time()
+        for k in KEYPOINTS:
+            row[f"first_look_{k}"] = quick_inliers(photo, partner, settings, expected_share=1.0, keypoints=k)
+        row["first_look_cpu_s"] = (time.thread_time() - started) / len(KEYPOINTS)
+        with lock:
+            links.append(row)
+        return result
+
+    geometric.partner_scores, geometric.verify_pair = scored, glued
+    geometric.quick_link = lambda *args, **kwargs: 1 << 30  # every link glued, to see them all
+    started, cpu = time.time(), time.process_time()
+    ws.adapt(list(region.queries), mode="best")
+    print(f"adapted in {time.time() - started:.0f} s wall, {time.process_time() - cpu:.0f} CPU s", flush=True)
+    return links
+
+
+def analyse(links: list[dict]) -> None:
+    clear = np.array([row["clear"] for row in links], bool)
+    print(f"{len(links)} links glued, {clear.sum()} clear; glue {np.mean([r['glue_cpu_s'] for r in links]):.3f} "
+          f"CPU s a link, first look {np.mean([r['first_look_cpu_s'] for r in links]):.3f}")
+    for k in KEYPOINTS:
+        look = np.array([row[f"first_look_{k}"] for row in links])
+        print(f"first look at {k} keypoints: clear links {sorted(look[clear].tolist())}")
+        for t in THRESHOLDS:
+            keep = look >= t
+            print(f"  >= {t:2d}: {keep.sum():5d} of {len(links)} glued ({100 * keep.mean():.0f} %), "
+                  f"clear kept {(keep & clear).sum()} of {clear.sum()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--region", type=Path)
+    ap.add_argument("--cache-dir", type=Path, default=Path("out/cache"))
+    ap.add_argument("--out", type=Path, help="write every link's row here (JSON)")
+    ap.add_argument("--analyse", type=Path, help="only analyse links written by an earlier run")
+    args = ap.parse_args()
+    if args.analyse:
+        analyse(json.loads(args.analyse.read_text()))
+        return
+    if args.region is None:
+        ap.error("--region is needed (or --analyse)")
+    links = record(args.region, args.cache_dir)
+    if args.out:
+        args.out.write_text(json.dumps(links))
+    analyse(links)
+
+
+if __name__ == "__main__":
+    main()
