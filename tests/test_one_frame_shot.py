@@ -97,3 +97,20 @@ def test_the_cli_says_the_cuts_when_the_first_shot_is_one_frame(tmp_path, monkey
     assert [t.edit_shot for t in tracks] == [(1, 2), (2, 2)]
     assert "edit.mp4: 1 cut found in its pictures: 2 shots" in caplog.text
     assert "flight edit.mp4 shot 2 of 2: 1 frame, 1 matched" in caplog.text
+
+
+def test_a_video_of_one_shot_is_one_flight_with_no_shot(tmp_path, monkeypatch):
+    """A video the cut finder reads as one shot (every drone recording) is one flight named by the
+    video, with no "shot 1 of 1" anywhere (session 24: a mutant that gave such a video its shot
+    numbers survived every test, since the one-shot tests either had no file on disk, so the cut
+    finder was never asked, or went through frame_shots with hand-made tracks)."""
+    from geolocator.core.media import cuts
+
+    video = tmp_path / "flight.mp4"
+    video.write_bytes(b"not decoded")
+    monkeypatch.setattr(cuts, "video_shots_or_one", lambda path, times: [0] * len(times))
+    preds = [prediction(Query(f"flight.mp4#t={t}", video, time_s=float(t)), [(5.0 * t, 0.0, 0.6, 40, True)])
+             for t in range(3)]
+    tracks = smooth(preds)
+    assert [(t.name, t.video, t.edit_shot, len(t.points)) for t in tracks] == [("flight.mp4", None, None, 3)]
+    assert frame_shots(tracks) == {}
