@@ -199,22 +199,22 @@ def test_the_pools_token_reads_cancelled_when_the_user_cancels():
 
 def test_photos_finished_after_a_cancel_are_not_reported():
     """map_photos: photos that finish after the user's Cancel are not reported through `done` (the job
-    ends as at the Cancel: no progress moves after it). Photo 1 cancels, then photo 0 finishes
+    ends as at the Cancel: no progress moves after it). The Cancel is pressed as photo 0 finishes
     (session 24: a mutant that kept reporting finished photos after a Cancel passed every test, and
     one that raised the pool's own "stopped" instead of the user's Cancel when no photo raised)."""
     outer = CancelToken()
-    cancelled = threading.Event()
     reported = []
+    both = threading.Barrier(2)
 
     def work(i, token):
+        both.wait(timeout=5)  # both running before the Cancel: neither raises
         if i == 0:
-            cancelled.wait(timeout=5)
-        elif i == 1:
             outer.cancel()
-            cancelled.set()
+        else:
+            time.sleep(0.3)  # photo 0, cancelled and done, comes back first
         return i
 
-    # and the Cancel raised is the user's, though no photo raised one (each returned)
+    # the Cancel raised is the user's, though no photo raised one (each returned)
     with pytest.raises(Cancelled, match="cancelled by the user"):
         map_photos(work, range(2), workers=2, cancel=outer, done=lambda k, i: reported.append(i))
     assert reported == []
