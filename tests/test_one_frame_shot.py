@@ -114,3 +114,16 @@ def test_a_video_of_one_shot_is_one_flight_with_no_shot(tmp_path, monkeypatch):
     tracks = smooth(preds)
     assert [(t.name, t.video, t.edit_shot, len(t.points)) for t in tracks] == [("flight.mp4", None, None, 3)]
     assert frame_shots(tracks) == {}
+
+
+def test_the_map_says_the_one_frame_shot(edit):
+    """The map's popup and tooltip of the one-frame shot's frame say "shot 2 of 2" (they read
+    sequence.frame_shots, as the app's photo list and Results pane do), and no line is drawn for it."""
+    from geolocator.core.webmap import Assets, build_map
+
+    tracks = smooth(edit)
+    html = build_map(None, edit, assets=Assets(None), thumbnail=None, tracks=tracks).get_root().render()
+    items = {d["id"]: d for d in (json.loads(x) for x in re.findall(r"geoloc\.add\((\{.*?\})\);", html))}
+    lone = items["edit.mp4#t=3"]
+    assert "shot 2 of 2</td>" in lone["popup"] and " · shot 2 of 2 · " in lone["tooltip"], lone
+    assert "shot" not in items["still.jpg"]["popup"] + items["still.jpg"]["tooltip"]
