@@ -569,15 +569,15 @@ def _tracks(predictions, args):
 
     tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
                                              turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
-    from .core.wording import cuts_line
+    from .core.wording import count, cuts_line
 
     edits: set[str] = set()
     for t in tracks:
         if t.video is not None and t.video not in edits:  # a video edited from shots (core/media/cuts.py): said once
-            edits.add(t.video)  # (its first shot may be one frame, which makes no track)
+            edits.add(t.video)  # (a shot of one sampled frame is a track too: sequence._sequences)
             log.info("%s", cuts_line(t.video, t.shots))
         counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
-        log.info("flight %s: %d frames, %s", t.name, len(t.points), ", ".join(f"{v} {k}" for k, v in counts.items()))
+        log.info("flight %s: %s, %s", t.name, count(len(t.points), "frame"), ", ".join(f"{v} {k}" for k, v in counts.items()))
     return tracks
 
 

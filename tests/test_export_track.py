@@ -305,3 +305,18 @@ def test_footprints_wind_counterclockwise_in_geojson_and_kml(tracks, tmp_path):
     ring2 = next(f for f in tracks_to_geojson(tracks)["features"]
                  if f["properties"]["kind"] == "footprint")["geometry"]["coordinates"][0]
     assert ring2 == ring
+
+
+def test_a_footprint_across_the_antimeridian_winds_counterclockwise():
+    """export_track.counterclockwise takes longitudes relative to the first corner, wrapped into
+    [-180, 180): a photo taken on the 180th meridian (Fiji, Kiribati; shared/field-cases/08) has corners
+    at 179.9999 and -179.9999, whose raw differences of ~360 degrees flipped the shoelace sign, so the
+    clockwise ring was kept clockwise (session 24: a mutant without the wrap passed every test)."""
+    from geolocator.core.export_track import counterclockwise
+    from geolocator.core.model import LatLon
+
+    e, w = -179.9999, 179.9999  # east of the meridian, west of it
+    cw = [LatLon(-16.79, w), LatLon(-16.79, e), LatLon(-16.80, e), LatLon(-16.80, w)]  # TL, TR, BR, BL: clockwise
+    out = counterclockwise(cw)
+    assert out == [cw[0], cw[3], cw[2], cw[1]]  # reversed, still starting at the TL
+    assert counterclockwise(out) == out  # already counterclockwise: kept

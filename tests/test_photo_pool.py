@@ -153,3 +153,105 @@ def test_a_cancel_side_by_side_resumes_to_the_uninterrupted_answers_verifying_ea
     resumed = again.locate(photos)
     assert sorted(first + spy.take()) == every  # each pair once over both runs
     assert _answers(resumed) == _answers(expected)
+
+
+def test_a_cancel_is_checked_before_each_photo_one_at_a_time_too():
+    """map_photos' docstring: `cancel` is checked before each photo starts, whatever the worker count.
+    With one worker (a plain loop) a Cancel pressed during photo 0 stops before photo 1 starts, even
+    when the work itself never looks at the token (session 24: a mutant without that check passed)."""
+    outer = CancelToken()
+    started = []
+
+    def work(i, token):
+        started.append(i)
+        outer.cancel()  # pressed while photo i runs; this work never checks
+        return i
+
+    with pytest.raises(Cancelled):
+        map_photos(work, range(3), workers=1, cancel=outer)
+    assert started == [0]
+
+
+def test_the_pools_token_reads_cancelled_when_the_user_cancels():
+    """The token a photo's work gets (_Linked) reads `cancelled` as soon as the caller's token is
+    cancelled, not only through check(): work that polls it (as test_the_first_error_in_order… does)
+    stops at the user's Cancel (session 24: a mutant reading only the pool's own event passed)."""
+    outer = CancelToken()
+    both = threading.Barrier(2)
+    saw = {}
+
+    def work(i, token):
+        if i < 2:
+            both.wait(timeout=5)
+            if i == 1:
+                outer.cancel()
+                return i
+            deadline = time.monotonic() + 5.0
+            while not token.cancelled and time.monotonic() < deadline:
+                time.sleep(0.005)
+            saw[i] = token.cancelled
+        return i
+
+    with pytest.raises(Cancelled, match="cancelled by the user"):
+        map_photos(work, range(4), workers=2, cancel=outer)
+    assert saw == {0: True}
+
+
+def test_photos_finished_after_a_cancel_are_not_reported():
+    """map_photos: photos that finish after the user's Cancel are not reported through `done` (the job
+    ends as at the Cancel: no progress moves after it). The Cancel is pressed as photo 0 finishes
+    (session 24: a mutant that kept reporting finished photos after a Cancel passed every test, and
+    one that raised the pool's own "stopped" instead of the user's Cancel when no photo raised)."""
+    outer = CancelToken()
+    reported = []
+    both = threading.Barrier(2)
+
+    def work(i, token):
+        both.wait(timeout=5)  # both running before the Cancel: neither raises
+        if i == 0:
+            outer.cancel()
+        else:
+            time.sleep(0.3)  # photo 0, cancelled and done, comes back first
+        return i
+
+    # the Cancel raised is the user's, though no photo raised one (each returned)
+    with pytest.raises(Cancelled, match="cancelled by the user"):
+        map_photos(work, range(2), workers=2, cancel=outer, done=lambda k, i: reported.append(i))
+    assert reported == []
+
+
+def test_torch_and_opencv_run_one_thread_each_in_the_pool_and_are_restored_after():
+    """Each photo's thread is one core's work: torch and OpenCV on one intra-op thread while the pool
+    runs, and what they had before once it is done (a locate's adaptation after verification keeps
+    its threads). Session 24: mutants that skipped OpenCV's setting or torch's restore passed."""
+    torch = pytest.importorskip("torch")
+    cv2 = pytest.importorskip("cv2")
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    try:
+        torch.set_num_threads(2)
+        cv2.setNumThreads(2)
+        seen = map_photos(lambda i, t: (torch.get_num_threads(), cv2.getNumThreads()), range(3), workers=2)
+        assert seen == [(1, 1)] * 3
+        assert (torch.get_num_threads(), cv2.getNumThreads()) == (2, 2)
+    finally:
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
+
+
+def test_cores_are_those_this_process_may_run_on(monkeypatch):
+    """cores(): the CPU affinity where the OS gives it (a container or `taskset` allows fewer cores than
+    the machine has; one thread per core of the machine would oversubscribe them), else cpu_count.
+    Session 24: a mutant that always read cpu_count passed (here the two agree)."""
+    import os
+
+    from geolocator.core import photo_pool
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert photo_pool.cores() == 1 and photo_pool.photo_workers(0) == 1
+
+    def no_affinity(pid):
+        raise AttributeError("no affinity call here")
+
+    monkeypatch.setattr(os, "sched_getaffinity", no_affinity, raising=False)
+    assert photo_pool.cores() == 16 and photo_pool.photo_workers(None) == MAX_AUTO_WORKERS

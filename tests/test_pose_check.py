@@ -118,3 +118,29 @@ def test_locate_does_not_verify_a_match_that_contradicts_the_pitch(tmp_path):
         preds = ws.locate(qs)
         assert preds[0].status == status, pitch
         assert (preds[0].matches[0].inliers or 0) == (20 if status == "verified" else 0)
+
+
+def test_a_video_frame_is_checked_by_its_telemetry_pitch(tmp_path):
+    """A video frame records its gimbal pitch in the SRT (FrameTelemetry.gimbal_pitch_deg), not in a
+    PhotoMeta; the check reads it there first (session 24: a mutant that ignored the telemetry left
+    every frame unchecked and no test failed). A photo's own metadata is the fallback."""
+    from geolocator.core.media.telemetry import FrameTelemetry
+
+    frame = Query("v.mp4#t=2", tmp_path / "v.mp4", time_s=2.0, telemetry=FrameTelemetry(2.0, gimbal_pitch_deg=-30.0))
+    assert recorded_tilt_deg(frame) == 60.0
+    both = Query("v.mp4#t=3", tmp_path / "v.mp4", time_s=3.0, telemetry=FrameTelemetry(3.0, gimbal_pitch_deg=-60.0),
+                 meta=PhotoMeta(gimbal_pitch_deg=-90.0))
+    assert recorded_tilt_deg(both) == 30.0  # the frame's own record wins
+    unsaid = Query("v.mp4#t=4", tmp_path / "v.mp4", time_s=4.0, telemetry=FrameTelemetry(4.0),
+                   meta=PhotoMeta(gimbal_pitch_deg=-45.0))
+    assert recorded_tilt_deg(unsaid) == 45.0
+
+
+def test_the_pitch_range_holds_its_ends():
+    """PITCH_RANGE_DEG is inclusive, as its docstring says: a gimbal at the horizon (DJI writes +0.00)
+    and at -120 are read; a hair beyond either end is not (session 24: the ends were untested)."""
+    low, high = pose_check.PITCH_RANGE_DEG
+    for pitch, tilt in ((high, 90.0), (low, 30.0)):
+        assert recorded_tilt_deg(Query("a", None, meta=PhotoMeta(gimbal_pitch_deg=pitch))) == tilt
+    for pitch in (high + 0.1, low - 0.1):
+        assert recorded_tilt_deg(Query("a", None, meta=PhotoMeta(gimbal_pitch_deg=pitch))) is None

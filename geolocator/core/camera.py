@@ -131,18 +131,12 @@ def _image_size(query: Query) -> tuple[int, int] | None:
 
 
 def _quarter_turned(query: Query) -> bool:
-    """Whether the photo's EXIF Orientation (0x0112) is 5-8 (shown a quarter turn from how it is
-    stored): from its PhotoMeta when read, else from the file."""
-    meta = getattr(query, "meta", None)
-    if meta is not None:
-        return getattr(meta, "orientation", None) in (5, 6, 7, 8)
-    try:
-        from PIL import Image
+    """Whether the photo is shown a quarter turn from how it is stored (metadata.quarter_turned: EXIF
+    Orientation 5-8): from its PhotoMeta when read, else read from the file now."""
+    from .media.metadata import quarter_turned, read_photo_meta
 
-        with Image.open(query.path) as im:
-            return im.getexif().get(0x0112) in (5, 6, 7, 8)
-    except Exception:  # noqa: BLE001 - no orientation: as stored
-        return False
+    meta = getattr(query, "meta", None)
+    return quarter_turned(meta if meta is not None else read_photo_meta(query.path))
 
 
 def _probe_cached(path: str):

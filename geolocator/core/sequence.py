@@ -190,8 +190,8 @@ def frame_shots(tracks: Sequence[Track]) -> dict[str, tuple[int, int]]:
     """{query id: (shot, shots)}, 1-based, of each frame of a video edited from several shots
     (core/media/cuts.py found the cuts from its pixels; Track.edit_shot). The one place every output
     reads a frame's shot from (the app's Results pane and photo list, the map, CSV, GeoJSON, GPX, KML),
-    each writing it with wording.shot_of ("shot 2 of 5"). Frames of a whole video or of photos, and a
-    shot of one sampled frame (no track: it keeps its own answer), are not in it."""
+    each writing it with wording.shot_of ("shot 2 of 5"). A shot of one sampled frame is a track of
+    one point (`smooth`), so its frame is in it too. Frames of a whole video or of photos are not."""
     return {p.query.id: t.edit_shot for t in tracks if t.edit_shot is not None for p in t.points}
 
 
@@ -240,7 +240,8 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     (two drones without serials, each card copied into its own folder: `_by_folder`). A flight of one
     model named among several serials says which ("photos DJI FC3411 serial 1581F4XF"). Split where
     consecutive photos are more than `max_photo_gap_s` apart. Photos without a capture time belong
-    to none. Flights of one frame are dropped (nothing to smooth).
+    to none. Flights of one frame are dropped (nothing to smooth), except a shot of an edited video: a shot
+    of one sampled frame is a flight of its own like any other shot, so that every output says its shot.
     """
     return [(name, items) for name, items, _ in _sequences(queries, model)]
 
@@ -301,7 +302,9 @@ def _sequences(queries: Sequence[Query], model: MotionModel = MotionModel()):
                 run.append((when, q))
             if run:
                 out.append((name, [(p, (w - run[0][0]).total_seconds()) for w, p in run], None))
-    return [(name, items, shot) for name, items, shot in out if len(items) >= 2]
+    # a shot of one sampled frame stays (its frame is labelled "shot k of n" by every output, as the
+    # frames of the other shots are: mend_session23.md); a one-frame flight of anything else is dropped
+    return [(name, items, shot) for name, items, shot in out if len(items) >= 2 or shot is not None]
 
 
 def _folder_label(query: Query, folder: Path) -> str:

@@ -580,6 +580,14 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     )
 
 
+def quarter_turned(meta: PhotoMeta | None) -> bool:
+    """Whether a photo is shown a quarter turn from how it is stored, so its shown width and height
+    are its stored height and width: EXIF Orientation (tag 0x0112, EXIF 2.32 / TIFF 6.0) 5-8 (5 and 7
+    mirror across a diagonal, 6 and 8 turn by 90 degrees). False when `meta` is None or records no
+    orientation. The one reading of that rule (footprint_m here, camera._image_size)."""
+    return meta is not None and meta.orientation in (5, 6, 7, 8)
+
+
 def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
     """Estimated ground footprint (width, height) in metres of a nadir photo, as displayed
     (after the EXIF orientation), or None when the metadata cannot tell.
@@ -602,7 +610,7 @@ def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
     along_long = alt * sw / f
     along_short = along_long * short_px / long_px
     w, h = (along_long, along_short) if meta.width >= meta.height else (along_short, along_long)
-    if meta.orientation in (5, 6, 7, 8):  # displayed a quarter turn from how it is stored
+    if quarter_turned(meta):  # displayed a quarter turn from how it is stored
         w, h = h, w
     return w, h
 
