@@ -255,6 +255,7 @@ def _workspace(args):
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
+        reversed_tones=getattr(args, "reversed_tones", False),
     )
     from .core.outputs import usable_cache_dir
 
@@ -487,9 +488,13 @@ def cmd_locate(args) -> int:
     far = _far_from_tiles(queries, tiles)
     if far:
         log.warning("%s", far.note)
-    thermal = _thermal_line(queries)
+    from .core.media.thermal import queries_note
+
+    thermal = queries_note(queries)
     if thermal:  # what thermal photos can expect, and the visible photos that would place them
         log.warning("%s", thermal)
+        args.reversed_tones = True  # their tones are often reversed against daytime imagery (Settings.reversed_tones)
+        log.info("thermal photos: verification also matches their reversed tones (white-hot against daylight)")
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:
@@ -562,15 +567,6 @@ def _warn_tile_failures(ws) -> None:
     if said:
         log.warning("%s", said[0])
         log.debug("tiles not read:\n%s", said[1])
-
-
-def _thermal_line(queries) -> str | None:
-    """The run's thermal photos in one line (core/media/thermal.py), or None: video frames are not
-    looked at, each photo's header is read once."""
-    from .core.media.thermal import thermal_note, thermal_photos
-
-    photos = list(dict.fromkeys(q.path for q in queries if getattr(q, "time_s", None) is None))
-    return thermal_note(thermal_photos(photos), photos)
 
 
 def _tracks(predictions, args):

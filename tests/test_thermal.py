@@ -107,13 +107,21 @@ def test_the_line_says_whether_the_visible_photos_are_in_the_run(tmp_path):
 
 def test_locate_says_it_before_the_work(tmp_path, monkeypatch, caplog):
     """`geolocator locate` on a folder holding an R-JPEG says the line once, naming the file and
-    what marks it thermal; a run of visible photos says nothing of the kind. The demo's committed
-    features stand in for the backbone (the thermal photo is saved under a demo photo's name)."""
+    what marks it thermal, and verifies with reversed tones too (Settings.reversed_tones, which
+    reaches the SIFT verifier); a run of visible photos says nothing of the kind and keeps them off.
+    The demo's committed features stand in for the backbone (the thermal photo is saved under a
+    demo photo's name); the Settings are the CLI's own."""
+    from dataclasses import replace
+
     features = load_demo_features()
+    real = cli._workspace
+    made = []
 
     def workspace(args):
-        return DemoWorkspace(Settings(backbone=args.backbone, device="cpu", verify=args.verify,
-                                      cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters"), features)
+        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
+                           adapter_dir=tmp_path / "adapters")
+        made.append(DemoWorkspace(settings, features))
+        return made[-1]
 
     monkeypatch.setattr(cli, "_workspace", workspace)
     folder = tmp_path / "night"
@@ -125,11 +133,13 @@ def test_locate_says_it_before_the_work(tmp_path, monkeypatch, caplog):
         assert cli.main(["locate", str(folder), "--tiles", str(DEMO), "--out", str(tmp_path / "p.csv"), "--no-verify"]) == 0
     said = [r.getMessage() for r in caplog.records if "thermal photo" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("1 thermal photo (q_0001.jpg: DJI ImageSource InfraredCamera)")
+    assert made[-1].settings.reversed_tones and made[-1].verifier.settings.reversed_tones
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         assert cli.main(["locate", str(DEMO / "queries" / "q_0001.jpg"), "--tiles", str(DEMO),
                          "--out", str(tmp_path / "v.csv"), "--no-verify"]) == 0
     assert not [r for r in caplog.records if "thermal photo" in r.getMessage()]
+    assert not made[-1].settings.reversed_tones and not made[-1].verifier.settings.reversed_tones
 
 
 @pytest.mark.parametrize("mode", ["I;16", "F"])
@@ -140,3 +150,36 @@ def test_sixteen_bit_and_float_pngs_and_tiffs_read_by_pillow(tmp_path, mode):
     Image.fromarray(arr).save(path)
     reason = thermal_reason(path)
     assert reason is not None and reason.endswith("640 x 512")
+
+
+def test_the_apps_locate_job_carries_the_line(tmp_path):
+    """The app's locate job (gui.jobs.Session.locate) puts the same line in its Results, computed
+    off the GUI thread; a tiny backbone, no verification."""
+    from geolocator.core.model import Query, TileSet
+    from geolocator.gui.jobs import Session
+    from tests.test_extract import _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    photo = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera", app3=True)
+    session = Session(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)), map_dir=tmp_path / "maps")
+    try:
+        session.ws.set_backbone("tiny", loaded=tiny_backbone())
+        session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+        results = session.locate([Query(photo.name, photo)])
+    finally:
+        session.close()
+    assert results.thermal_note.startswith("1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera)")
+
+
+def test_the_app_shows_it_in_the_message_bar(qtbot, tmp_path, monkeypatch):
+    """The app's message bar says the line after a locate, as the CLI warns it."""
+    from geolocator.gui.jobs import Results
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    monkeypatch.setattr(w.runner, "submit", lambda job: job)  # no backbone load: only the bar is looked at
+    line = "1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera): thermal pictures are matched"
+    w._show_results(Results([], {}, None, None, None, None, thermal_note=line))
+    assert w.message_bar.level == "warning" and line in w.message_bar.text

@@ -150,3 +150,10 @@ def _has(n: int) -> str:
 
 def _it(n: int) -> str:
     return "it" if n == 1 else "them"
+
+
+def queries_note(queries: Iterable) -> str | None:
+    """thermal_note for a run's queries (model.Query: photos only, video frames are not looked at;
+    each photo's header read once), as `locate` warns it and the app's message bar shows it."""
+    photos = list(dict.fromkeys(q.path for q in queries if getattr(q, "time_s", None) is None))
+    return thermal_note(thermal_photos(photos), photos)
