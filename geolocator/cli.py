@@ -494,7 +494,7 @@ def cmd_locate(args) -> int:
     if thermal:  # what thermal photos can expect, and the visible photos that would place them
         log.warning("%s", thermal)
         args.reversed_tones = True  # their tones are often reversed against daytime imagery (Settings.reversed_tones)
-        log.info("thermal photos: verification also matches their reversed tones (white-hot against daylight)")
+        log.info("thermal photos or clips: verification also matches their reversed tones (white-hot against daylight)")
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:

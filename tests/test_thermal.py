@@ -183,3 +183,39 @@ def test_the_app_shows_it_in_the_message_bar(qtbot, tmp_path, monkeypatch):
     line = "1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera): thermal pictures are matched"
     w._show_results(Results([], {}, None, None, None, None, thermal_note=line))
     assert w.message_bar.level == "warning" and line in w.message_bar.text
+
+
+def test_a_thermal_clip_is_told_by_its_name_and_frame_size(tmp_path):
+    """Session 24: a white-hot DJI_0100_T.MP4 (640 x 512) was matched without a word and without
+    reversed tones (4 of 16 frames placed). A clip named _T with a thermal core's frame size is
+    thermal; the same name at 1920 x 1080, or 640 x 512 without the name, is not; its frames are
+    counted once, as a clip, and no visible sibling is looked for."""
+    import av
+
+    from geolocator.core.model import Query
+
+    def clip(name, w, h):
+        path = tmp_path / name
+        with av.open(str(path), "w") as c:
+            st = c.add_stream("mpeg4", rate=5)
+            st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+            for _ in range(3):
+                for p in st.encode(av.VideoFrame.from_ndarray(np.zeros((h, w, 3), np.uint8), format="rgb24")):
+                    c.mux(p)
+            for p in st.encode():
+                c.mux(p)
+        return path
+
+    t = clip("DJI_0100_T.MP4", 640, 512)
+    _jpeg(tmp_path / "DJI_0100_W.MP4")  # not a clip: never taken as its sibling
+    assert thermal_reason(t) == "a clip named _T, 640 x 512"
+    assert thermal_reason(clip("DJI_0101_T.MP4", 1920, 1080)) is None
+    assert thermal_reason(clip("DJI_0102.MP4", 640, 512)) is None
+    assert visible_sibling(t) is None
+    from geolocator.core.media.thermal import queries_note
+
+    frames = [Query(f"{t.name}#t={s}", t, time_s=float(s)) for s in range(3)]
+    photo = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    assert queries_note(frames).startswith("1 thermal clip (DJI_0100_T.MP4: a clip named _T, 640 x 512)")
+    both = queries_note([*frames, Query(photo.name, photo)])
+    assert both.startswith("1 thermal photo and 1 clip (DJI_0100_T.MP4")

@@ -21,6 +21,11 @@ What marks a photo thermal, read from the file, any one of (the name alone never
   as FLIR/DJI radiometric TIFFs are (raw counts or centi-kelvin). A multispectral band (1280 x 960,
   1600 x 1300) is not one of these sizes.
 
+A video holds no such marks that PyAV shows; a clip is taken as thermal when DJI's thermal suffix
+`_T` names it AND its frames are a thermal core's size (`DJI_0100_T.MP4`, 640 x 512): either alone
+is common in visible clips too. A video's visible sibling is not looked for: two clips are two
+flights to the sequence model, which then places neither from the other.
+
 Headers only are read (Pillow opens lazily; no pixel is decoded).
 """
 
@@ -49,7 +54,10 @@ def thermal_reason(path: Path) -> str | None:
     from PIL import Image, UnidentifiedImageError
 
     from .metadata import parse_xmp
+    from .video import VIDEO_SUFFIXES
 
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return _video_reason(Path(path))
     try:
         with Image.open(path) as im:
             size, mode, fmt = im.size, im.mode, im.format
@@ -76,13 +84,33 @@ def thermal_reason(path: Path) -> str | None:
     return None
 
 
+def _video_reason(path: Path) -> str | None:
+    """A clip named `_T` whose frames are a thermal core's size (headers only), else None; an
+    unreadable clip is None (its reader reports it)."""
+    from ..errors import InputError
+    from .video import probe_video
+
+    if not path.stem.upper().endswith("_T"):
+        return None
+    try:
+        info = probe_video(path)
+    except (InputError, OSError, ImportError):
+        return None
+    size = (info.width, info.height)
+    if size in THERMAL_SIZES or size[::-1] in THERMAL_SIZES:
+        return f"a clip named _T, {info.width} x {info.height}"
+    return None
+
+
 def visible_sibling(path: Path) -> Path | None:
     """The visible photo a dual camera took with the thermal photo `path`: the same name with its
     `_T` suffix replaced by `_W`, `_V` or `_Z` (VISIBLE_SUFFIXES, first found; the extension kept,
-    any case) beside it, or None (no `_T` suffix, no such file)."""
+    any case) beside it, or None (no `_T` suffix, no such file, a video)."""
+    from .video import VIDEO_SUFFIXES
+
     path = Path(path)
     stem = path.stem
-    if not stem.upper().endswith("_T"):
+    if not stem.upper().endswith("_T") or path.suffix.lower() in VIDEO_SUFFIXES:
         return None
     base = stem[:-2]
     for suffix in VISIBLE_SUFFIXES:
@@ -125,8 +153,14 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     located = {Path(p).resolve() for p in located}
     first = thermal[0]
     n = len(thermal)
-    text = (f"{n} thermal photo{'s' if n != 1 else ''} ({first.path.name}: {first.reason}): thermal pictures are "
-            f"matched against daytime imagery as they are and seldom verify, and the confidence figures were "
+    from .video import VIDEO_SUFFIXES
+
+    clips = sum(t.path.suffix.lower() in VIDEO_SUFFIXES for t in thermal)
+    counted = " and ".join(f"{k} {what}{'s' if k != 1 else ''}"
+                           for k, what in ((n - clips, "photo"), (clips, "clip")) if k)
+    text = (f"{counted.replace(' photo', ' thermal photo', 1) if n > clips else counted.replace(' clip', ' thermal clip', 1)}"
+            f" ({first.path.name}: {first.reason}): thermal pictures are "
+            f"matched against daytime imagery, which they seldom resemble, and the confidence figures were "
             f"measured on daytime photos: take a thermal answer under 0.9 as unsure (README: Thermal photos).")
     paired = [t for t in thermal if t.visible is not None]
     if paired:
@@ -153,7 +187,7 @@ def _it(n: int) -> str:
 
 
 def queries_note(queries: Iterable) -> str | None:
-    """thermal_note for a run's queries (model.Query: photos only, video frames are not looked at;
-    each photo's header read once), as `locate` warns it and the app's message bar shows it."""
-    photos = list(dict.fromkeys(q.path for q in queries if getattr(q, "time_s", None) is None))
-    return thermal_note(thermal_photos(photos), photos)
+    """thermal_note for a run's queries (model.Query: each photo, and each video once for all its
+    frames; headers only), as `locate` warns it and the app's message bar shows it."""
+    files = list(dict.fromkeys(q.path for q in queries))
+    return thermal_note(thermal_photos(files), files)
