@@ -2,14 +2,16 @@
 visible photo a dual camera took beside each (session 24).
 
 geolocator reads a thermal photo like any other (its palette picture, or a 16-bit frame stretched
-to 8 bits) and matches it against daytime imagery as it is. Heat and daylight tones seldom agree,
-so few thermal photos verify (session 24, 12 synthetic thermal photos of the vegas region:
-2-5 placed white-hot, ironbow or 16-bit; `training/results/newuser_session24.md`). What helps is
-the visible photo a dual camera takes at the same moment from the same place (DJI M30T, H20T,
-Mavic 3T: `DJI_0001_T.JPG` thermal, `DJI_0001_W.JPG` wide): located in the same run, its place
-is the thermal photo's (the sequence model places a frame from a verified one at the same time).
-This module says which photos are thermal and which have such a photo beside them, so the user
-is told both; it changes no answer.
+to 8 bits) and matches it against daytime imagery. Heat and daylight tones seldom agree (at night
+white-hot is roughly the daytime picture's negative), so as they were, few thermal photos verified
+(session 24, 12 synthetic thermal photos of the vegas region: 2-5 placed white-hot, ironbow or
+16-bit; `training/results/newuser_session24.md`). Two things help: verification that also matches
+reversed tones (`locate` turns pipeline.Settings.reversed_tones on for a run where this module
+finds a thermal photo or clip: 9-11 of 12 placed), and the visible photo a dual camera takes at
+the same moment from the same place (DJI M30T, H20T, Mavic 3T: `DJI_0001_T.JPG` thermal,
+`DJI_0001_W.JPG` wide): located in the same run, its place is the thermal photo's (the sequence
+model places a frame from a verified one at the same time). This module says which photos are
+thermal and which have such a photo beside them; the user is told both.
 
 What marks a photo thermal, read from the file, any one of (the name alone never does):
 
