@@ -152,32 +152,37 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     those not located so the user can add them."""
     if not thermal:
         return None
-    located = {Path(p).resolve() for p in located}
-    first = thermal[0]
-    n = len(thermal)
     from .video import VIDEO_SUFFIXES
 
+    located = {Path(p).resolve() for p in located}
+    first = thermal[0]
     clips = sum(t.path.suffix.lower() in VIDEO_SUFFIXES for t in thermal)
-    counted = " and ".join(f"{k} {what}{'s' if k != 1 else ''}"
-                           for k, what in ((n - clips, "photo"), (clips, "clip")) if k)
-    text = (f"{counted.replace(' photo', ' thermal photo', 1) if n > clips else counted.replace(' clip', ' thermal clip', 1)}"
-            f" ({first.path.name}: {first.reason}): thermal pictures are "
-            f"matched against daytime imagery, which they seldom resemble, and the confidence figures were "
-            f"measured on daytime photos: take a thermal answer under 0.9 as unsure (README: Thermal photos).")
+    photos = len(thermal) - clips
+    counted = " and ".join(part for part in (
+        _count(photos, "thermal photo"),
+        _count(clips, "clip" if photos else "thermal clip"),
+    ) if part)
+    text = (f"{counted} ({first.path.name}: {first.reason}): thermal pictures are matched against daytime "
+            f"imagery, which they seldom resemble, and the confidence figures were measured on daytime photos: "
+            f"take a thermal answer under 0.9 as unsure (README: Thermal photos).")
     paired = [t for t in thermal if t.visible is not None]
+    placed = "places a thermal photo that verifies nothing at its visible photo's verified place."
     if paired:
         missing = [t for t in paired if t.visible.resolve() not in located]
         if not missing:
-            text += (f" {len(paired)} of them {_has(len(paired))} {'its' if len(paired) == 1 else 'their'} visible "
-                     f"photo in this run (taken at the same moment): the flight's track places a thermal photo "
-                     f"that verifies nothing at its visible photo's verified place.")
+            n = len(paired)
+            text += (f" {n} of them {_has(n)} {'its' if n == 1 else 'their'} visible photo in this run (taken "
+                     f"at the same moment): the flight's track {placed}")
         else:
-            text += (f" {len(missing)} of them {_has(len(missing))} a visible photo beside {_it(len(missing))} "
-                     f"that was not given "
+            n = len(missing)
+            text += (f" {n} of them {_has(n)} a visible photo beside {_it(n)} that was not given "
                      f"({missing[0].visible.name}, taken with {missing[0].path.name}): locate the folder, or "
-                     f"add {_it(len(missing))}: the flight's track then places a thermal photo that verifies nothing at its visible "
-                     f"photo's verified place.")
+                     f"add {_it(n)}: the flight's track then {placed}")
     return text
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}" if n else ""
 
 
 def _has(n: int) -> str:
