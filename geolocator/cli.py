@@ -255,6 +255,7 @@ def _workspace(args):
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
+        reversed_tones=getattr(args, "reversed_tones", False),
     )
     from .core.outputs import usable_cache_dir
 
@@ -487,6 +488,13 @@ def cmd_locate(args) -> int:
     far = _far_from_tiles(queries, tiles)
     if far:
         log.warning("%s", far.note)
+    from .core.media.thermal import queries_note
+
+    thermal = queries_note(queries)
+    if thermal:  # what thermal photos can expect, and the visible photos that would place them
+        log.warning("%s", thermal)
+        args.reversed_tones = True  # their tones are often reversed against daytime imagery (Settings.reversed_tones)
+        log.info("thermal photos or clips: verification also matches their reversed tones (white-hot against daylight)")
     ws = _workspace(args)
     ws.open_tiles(tiles)
     if args.adapter:

@@ -349,3 +349,30 @@ def test_each_frame_says_where_its_point_comes_from_and_from_which_tile():
             chosen = pred.matches[p.rank - 1]
             assert p.location_source == SOURCE_HOMOGRAPHY and p.tile == chosen.tile and p.location == chosen.ground
     assert {p.status for p in vtrack.points} >= {"interpolated", "corrected"}
+
+
+def test_photos_a_minute_apart_are_not_placed_between_each_other():
+    """Session 24 (a search-and-rescue pilot's photos, taken a minute apart when a heat signature
+    was seen): a photo that verified nothing was "interpolated" between verified photos 60 s either
+    side of it, at confidence 0.76-0.995, and 81-267 m from where it was taken. The interpolation
+    table (track_confidence.md) was measured with at most 63 s between the anchors around a gap
+    (20 stills 3 s apart left out); 120 s at up to 20 m/s is 2.4 km of reach, which the track
+    cannot narrow. Such a frame keeps its own single-photo answer instead (not from the track), and a
+    short gap (the video's 7 bad frames) is still bridged."""
+    preds = []
+    places = [(40, 60), (300, 260), (80, 380)]  # verified, unverified, verified: scattered sightings
+    for i, (e, n) in enumerate(places):
+        q = Query(f"DJI_{i}.JPG", Path(f"DJI_{i}.JPG"), truth=at(e, n))
+        if i == 1:  # verified nothing; its top is a wrong tile, the right one second
+            matches = [(150, 120, 0.5, 0, False), (e, n, 0.47, 3, False)]
+        else:
+            matches = [(e, n, 0.6, 40, True), (e + 200, n, 0.4, 0, False)]
+        preds.append(prediction(q, matches))
+    track = smooth_flight("photos DJI M30T", [(p, 60.0 * i) for i, p in enumerate(preds)])
+    middle = track.points[1]
+    assert middle.location_source != "track" and middle.status not in ("interpolated", "extrapolated")
+    assert middle.location == preds[1].location  # its own answer, and its own confidence
+    assert middle.confidence == preds[1].confidence
+    preds, _ = flight()  # 1 s frames: a 7-frame bad stretch is still bridged
+    [track] = smooth(preds)
+    assert all(track.points[i].status == "interpolated" for i in range(15, 22))

@@ -96,6 +96,12 @@ class Settings:
     # order). 0: one per core, at most photo_pool.MAX_AUTO_WORKERS. 1: one at a time, torch on every
     # core (before session 23). training/results/bench_gui_session23.md
     verify_workers: int = 0
+    # SIFT verification also matches each photo's keypoints as its negative would describe them
+    # (rerank.VerifySettings.reversed_tones): thermal photos, whose tones are often reversed against
+    # daytime imagery. Off by default; `locate` turns it on for a run holding thermal photos
+    # (core/media/thermal.py). Session 24, 12 synthetic thermal photos of vegas: white-hot R@1
+    # 16.7 -> 83.3, ironbow 16.7 -> 75.0 (training/results/newuser_session24.md).
+    reversed_tones: bool = False
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -578,6 +584,7 @@ class Workspace:
             # (Rotterdam, photo x12; training/results/photo_rotation.md, session 9)
             fine = max(VerifySettings.fine_candidates, self.settings.verify_candidates)
             self._verifier = self._cached_verifier(candidates=self.settings.verify_candidates, fine_candidates=fine,
+                                                   reversed_tones=self.settings.reversed_tones,
                                                    matcher=route.matcher, mosaic=route.mosaic,
                                                    mosaic_once=route.mosaic_once,
                                                    dense_search=self.settings.dense_search)

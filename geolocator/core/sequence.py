@@ -100,6 +100,13 @@ class MotionModel:
     max_gap_frames: int = 30  # longest stretch of frames the track may bridge
     max_photo_gap_s: float = 300.0  # photos further apart in time start a new flight
     extrapolate_s: float = 5.0  # past the first/last verified frame, constant velocity for this long
+    # Between two verified frames at most this far apart in time, the track places the frames between
+    # them; further apart (a pilot's photos taken a minute apart), nothing measured how far the drone
+    # strayed in between (1.2 km a minute at max_speed), so a frame there keeps its own answer. 63 s:
+    # the longest gap the interpolated table was measured on (fit_track_confidence.py: 20 stills 3 s
+    # apart left out, 63 s between the anchors around them; video frames 1 s apart: 21 s;
+    # track_confidence.md). Session 24.
+    max_bridge_s: float = 63.0
 
 
 @dataclass(frozen=True)
@@ -513,14 +520,19 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     return out
 
 
-def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float) -> tuple[str, float | None] | None:
+def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float,
+           bridge_s: float = math.inf) -> tuple[str, float | None] | None:
     """Where frame j's time lies against the anchors: ("interpolated", None) between the first and
-    the last, ("extrapolated", seconds past them) within `horizon_s` outside, else None."""
+    the last when the anchors just before and just after it are at most `bridge_s` seconds apart
+    (MotionModel.max_bridge_s; further apart: None), ("extrapolated", seconds past them) within
+    `horizon_s` outside, else None."""
     if not anchors:
         return None
     first, last, t = times[min(anchors)], times[max(anchors)], times[j]
     if len(anchors) >= 2 and first <= t <= last:
-        return "interpolated", None
+        before = max(times[i] for i in anchors if times[i] <= t)
+        after = min(times[i] for i in anchors if times[i] >= t)
+        return ("interpolated", None) if after - before <= bridge_s else None
     beyond = first - t if t < first else t - last
     if len(anchors) >= 2 and beyond <= horizon_s:  # a velocity needs two anchors
         return "extrapolated", float(beyond)
@@ -538,7 +550,7 @@ def _nearest_anchors(times: Sequence[float], anchors: dict[int, LatLon], j: int,
 
 
 def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon], j: int, at: LatLon,
-                     horizon_s: float) -> tuple[float, float | None]:
+                     horizon_s: float, bridge_s: float = math.inf) -> tuple[float, float | None]:
     """(confidence in [0, 1], metres) of frame j whose exported Point `at` the track moved onto
     another of its verified candidates (`corrected`): its own confidence is about its top tile, a
     place the track rejected, so it cannot stand for `at`.
@@ -548,10 +560,11 @@ def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon]
     the frame about there, and that share right was measured (track_confidence.md); the frame's
     own verification of `at` is extra evidence that no table counts (corrected frames were 1-2 a
     flight there: too few to measure their own share). Without a place against them (fewer than
-    two others, or past the extrapolation horizon): track_confidence.TWO_PLACES (set, not
-    measured). The metres: from `at` to the nearest of those anchors (None without a place)."""
+    two others, past the extrapolation horizon, or between anchors more than `bridge_s` apart):
+    track_confidence.TWO_PLACES (set, not measured). The metres: from `at` to the nearest of those
+    anchors (None without a place)."""
     others = {i: p for i, p in verified_anchors.items() if i != j}
-    placed = _place(times, others, j, horizon_s)
+    placed = _place(times, others, j, horizon_s, bridge_s)
     if placed is None:
         return TWO_PLACES, None
     distance, _ = _nearest_anchors(times, others, j, at)
@@ -591,7 +604,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # metres (unverified tops are right about a third of the time); elsewhere the tile is
             # all there is, and it says so: "retrieved", never "matched" (nothing verified it).
             verified = False
-            placed = _place(times, verified_anchors, j, model.extrapolate_s)
+            placed = _place(times, verified_anchors, j, model.extrapolate_s, model.max_bridge_s)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
                 source = SOURCE_TRACK
@@ -607,7 +620,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
                 track_location = own
         else:
             verified = False
-            placed = _place(times, anchors, j, model.extrapolate_s)
+            placed = _place(times, anchors, j, model.extrapolate_s, model.max_bridge_s)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
                 source = SOURCE_TRACK
@@ -625,7 +638,8 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         elif status == "corrected":
             # Its exported Point is another candidate's, not the top tile its own confidence was
             # measured for (that top is what the track rejected): read it as the track's instead.
-            confidence, distance = moved_confidence(times, verified_anchors, j, location, model.extrapolate_s)
+            confidence, distance = moved_confidence(times, verified_anchors, j, location, model.extrapolate_s,
+                                                    model.max_bridge_s)
         elif status == "retrieved" and rank != 1:
             # another tile than its top, by appearance and the track only (no verified frames place
             # it, or it would be interpolated): no more than its top claimed, nor than two places

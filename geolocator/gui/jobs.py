@@ -73,6 +73,7 @@ class Results:
     # (line, details) when tiles could not be read and were not searched (skipped.tile_failures_summary)
     tiles_not_read: tuple[str, str] | None = None
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
+    thermal_note: str | None = None  # the run's thermal photos (core.media.thermal.queries_note), as the CLI warns
     map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
 
 
@@ -328,6 +329,9 @@ class Session:
         from ..core.evaluate import far_from_tiles_note
 
         far = far_from_tiles_note(queries, self.ws.tileset) if queries and self.ws.tileset is not None else None
+        from ..core.media.thermal import queries_note
+
+        thermal = queries_note(queries) if queries else None
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points},
@@ -338,6 +342,7 @@ class Session:
                        track_shot=frame_shots(tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
                        resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
+                       thermal_note=thermal,
                        map_failed=map_path is None)
 
     def _tiles_not_read(self) -> tuple[str, str] | None:

@@ -882,6 +882,8 @@ class MainWindow(QMainWindow):
         nothing = nothing_verified_note(results.predictions, self.session.ws.settings.verify)  # as locate warns
         if nothing:
             messages.append(("warning", nothing, ""))
+        if results.thermal_note:  # thermal photos: what to expect, the visible photos to add (as locate warns)
+            messages.append(("warning", results.thermal_note, ""))
         if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)

@@ -1,0 +1,221 @@
+"""Thermal photos (session 24, a search-and-rescue pilot's night flight): geolocator read DJI R-JPEGs,
+ironbow palettes and 16-bit radiometric TIFFs like any photo and matched them against daytime imagery;
+2-5 of 12 were placed, and nothing told the pilot that these were thermal photos, why so few placed,
+or that the wide photo the drone took beside each thermal one (DJI_0001_W.JPG) would place it.
+core/media/thermal.py tells thermal photos from visible ones by what the file holds (DJI's XMP
+ImageSource, an R-JPEG's APP3 radiometric frame, FLIR's APP1 record, one 16-bit band at a thermal
+core's size), finds the visible sibling, and `locate` says both in one line. Files are made here."""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from geolocator import cli
+from geolocator.core.media.thermal import thermal_note, thermal_photos, thermal_reason, visible_sibling
+from geolocator.core.pipeline import Settings
+
+from .demo_features import DEMO, DemoWorkspace, load_demo_features
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REAL_DJI = SHARED / "real-dji"
+
+
+def _xmp(source: str) -> bytes:
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+            'xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" '
+            f'drone-dji:ImageSource="{source}" drone-dji:RelativeAltitude="+60.00"/></rdf:RDF></x:xmpmeta>'
+            '<?xpacket end="w"?>').encode()
+
+
+def _jpeg(path: Path, size=(640, 512), *, source: str | None = None, app3: bool = False, flir: bool = False,
+          picture: Image.Image | None = None) -> Path:
+    """A JPEG as a DJI/FLIR thermal camera writes one: the palette picture, optionally DJI's XMP
+    ImageSource, the raw frame in APP3 segments (R-JPEG) or FLIR's APP1 record (contents made up)."""
+    im = picture if picture is not None else Image.fromarray(
+        np.random.default_rng(0).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85, **({"xmp": _xmp(source)} if source else {}))
+    data = buf.getvalue()
+    extra = b""
+    if app3:
+        raw = np.full(size[0] * size[1], 20000, "<u2").tobytes()
+        for i in range(0, len(raw), 65000):
+            chunk = raw[i:i + 65000]
+            extra += b"\xff\xe3" + struct.pack(">H", len(chunk) + 2) + chunk
+    if flir:
+        record = b"FLIR\x00\x01\x01" + bytes(64)
+        extra += b"\xff\xe1" + struct.pack(">H", len(record) + 2) + record
+    path.write_bytes(data[:2] + extra + data[2:])
+    return path
+
+
+def test_what_in_the_file_marks_a_photo_thermal(tmp_path):
+    assert "InfraredCamera" in thermal_reason(_jpeg(tmp_path / "a_T.JPG", source="InfraredCamera", app3=True))
+    assert "R-JPEG" in thermal_reason(_jpeg(tmp_path / "b.jpg", app3=True))
+    assert "FLIR" in thermal_reason(_jpeg(tmp_path / "c.jpg", flir=True))
+    tifffile.imwrite(tmp_path / "ck.tiff", np.full((512, 640), 29315, np.uint16))  # centi-kelvin, 20 C
+    assert thermal_reason(tmp_path / "ck.tiff") == "one 16-bit band, 640 x 512"
+
+
+def test_visible_photos_are_not_thermal(tmp_path):
+    """The wide photo of a dual camera (its ImageSource says so), an ordinary JPEG even when 640 x
+    512 and named _T, a 16-bit multispectral band (1280 x 960), an unreadable file: none is."""
+    assert thermal_reason(_jpeg(tmp_path / "DJI_0001_W.JPG", (1920, 1440), source="WideCamera")) is None
+    assert thermal_reason(_jpeg(tmp_path / "x_T.jpg")) is None
+    tifffile.imwrite(tmp_path / "IMG_0001_4.tif", np.full((960, 1280), 30000, np.uint16))
+    assert thermal_reason(tmp_path / "IMG_0001_4.tif") is None
+    (tmp_path / "notes.jpg").write_text("not an image")
+    assert thermal_reason(tmp_path / "notes.jpg") is None
+    assert thermal_reason(tmp_path / "missing.jpg") is None
+    if REAL_DJI.is_dir():  # real Phantom 3 photos, untouched
+        assert all(thermal_reason(p) is None for p in sorted(REAL_DJI.glob("*.JPG")))
+
+
+def test_the_visible_photo_beside_a_thermal_one(tmp_path):
+    t = _jpeg(tmp_path / "DJI_20261120231100_0001_T.JPG", source="InfraredCamera")
+    assert visible_sibling(t) is None  # nothing beside it yet
+    w = _jpeg(tmp_path / "DJI_20261120231100_0001_W.JPG", (1920, 1440), source="WideCamera")
+    assert visible_sibling(t) == w
+    assert visible_sibling(w) is None  # a wide photo has no sibling of its own here
+    z = _jpeg(tmp_path / "DJI_0002_T.jpg", source="InfraredCamera")
+    _jpeg(tmp_path / "DJI_0002_z.jpg", (1920, 1440))
+    assert visible_sibling(z) == tmp_path / "DJI_0002_z.jpg"
+
+
+def test_the_line_says_whether_the_visible_photos_are_in_the_run(tmp_path):
+    t1 = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    w1 = _jpeg(tmp_path / "DJI_0001_W.JPG", (1920, 1440), source="WideCamera")
+    t2 = _jpeg(tmp_path / "DJI_0002_T.JPG", app3=True)
+    found = thermal_photos([t1, w1, t2])
+    assert [f.path for f in found] == [t1, t2] and found[0].visible == w1 and found[1].visible is None
+    alone = thermal_note(found, [t1, t2])
+    assert alone.startswith("2 thermal photos (DJI_0001_T.JPG: DJI ImageSource InfraredCamera)")
+    assert "1 of them has a visible photo beside it that was not given (DJI_0001_W.JPG" in alone
+    together = thermal_note(found, [t1, w1, t2])
+    assert "1 of them has its visible photo in this run" in together and "not given" not in together
+    assert thermal_note([], [w1]) is None
+
+
+def test_locate_says_it_before_the_work(tmp_path, monkeypatch, caplog):
+    """`geolocator locate` on a folder holding an R-JPEG says the line once, naming the file and
+    what marks it thermal, and verifies with reversed tones too (Settings.reversed_tones, which
+    reaches the SIFT verifier); a run of visible photos says nothing of the kind and keeps them off.
+    The demo's committed features stand in for the backbone (the thermal photo is saved under a
+    demo photo's name); the Settings are the CLI's own."""
+    from dataclasses import replace
+
+    features = load_demo_features()
+    real = cli._workspace
+    made = []
+
+    def workspace(args):
+        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
+                           adapter_dir=tmp_path / "adapters")
+        made.append(DemoWorkspace(settings, features))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    folder = tmp_path / "night"
+    folder.mkdir()
+    grey = Image.open(DEMO / "queries" / "q_0001.jpg").convert("L")
+    inverted = Image.merge("RGB", [grey.point(lambda v: 255 - v)] * 3)  # white-hot-looking
+    _jpeg(folder / "q_0001.jpg", inverted.size, source="InfraredCamera", app3=True, picture=inverted)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cli.main(["locate", str(folder), "--tiles", str(DEMO), "--out", str(tmp_path / "p.csv"), "--no-verify"]) == 0
+    said = [r.getMessage() for r in caplog.records if "thermal photo" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("1 thermal photo (q_0001.jpg: DJI ImageSource InfraredCamera)")
+    assert made[-1].settings.reversed_tones and made[-1].verifier.settings.reversed_tones
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cli.main(["locate", str(DEMO / "queries" / "q_0001.jpg"), "--tiles", str(DEMO),
+                         "--out", str(tmp_path / "v.csv"), "--no-verify"]) == 0
+    assert not [r for r in caplog.records if "thermal photo" in r.getMessage()]
+    assert not made[-1].settings.reversed_tones and not made[-1].verifier.settings.reversed_tones
+
+
+@pytest.mark.parametrize("mode", ["I;16", "F"])
+def test_sixteen_bit_and_float_pngs_and_tiffs_read_by_pillow(tmp_path, mode):
+    """A radiometric frame stored by Pillow (16-bit PNG, 32-bit float TIFF) is read as one band."""
+    arr = np.full((512, 640), 300, np.uint16 if mode == "I;16" else np.float32)
+    path = tmp_path / ("f.png" if mode == "I;16" else "f.tif")
+    Image.fromarray(arr).save(path)
+    reason = thermal_reason(path)
+    assert reason is not None and reason.endswith("640 x 512")
+
+
+def test_the_apps_locate_job_carries_the_line(tmp_path):
+    """The app's locate job (gui.jobs.Session.locate) puts the same line in its Results, computed
+    off the GUI thread; a tiny backbone, no verification."""
+    from geolocator.core.model import Query, TileSet
+    from geolocator.gui.jobs import Session
+    from tests.test_extract import _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    photo = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera", app3=True)
+    session = Session(Settings(cache_dir=tmp_path / "cache", verify=False, tile_views=("rot0",)), map_dir=tmp_path / "maps")
+    try:
+        session.ws.set_backbone("tiny", loaded=tiny_backbone())
+        session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+        results = session.locate([Query(photo.name, photo)])
+    finally:
+        session.close()
+    assert results.thermal_note.startswith("1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera)")
+
+
+def test_the_app_shows_it_in_the_message_bar(qtbot, tmp_path, monkeypatch):
+    """The app's message bar says the line after a locate, as the CLI warns it."""
+    from geolocator.gui.jobs import Results
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    monkeypatch.setattr(w.runner, "submit", lambda job: job)  # no backbone load: only the bar is looked at
+    line = "1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera): thermal pictures are matched"
+    w._show_results(Results([], {}, None, None, None, None, thermal_note=line))
+    assert w.message_bar.level == "warning" and line in w.message_bar.text
+
+
+def test_a_thermal_clip_is_told_by_its_name_and_frame_size(tmp_path):
+    """Session 24: a white-hot DJI_0100_T.MP4 (640 x 512) was matched without a word and without
+    reversed tones (4 of 16 frames placed). A clip named _T with a thermal core's frame size is
+    thermal; the same name at 1920 x 1080, or 640 x 512 without the name, is not; its frames are
+    counted once, as a clip, and no visible sibling is looked for."""
+    import av
+
+    from geolocator.core.model import Query
+
+    def clip(name, w, h):
+        path = tmp_path / name
+        with av.open(str(path), "w") as c:
+            st = c.add_stream("mpeg4", rate=5)
+            st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+            for _ in range(3):
+                for p in st.encode(av.VideoFrame.from_ndarray(np.zeros((h, w, 3), np.uint8), format="rgb24")):
+                    c.mux(p)
+            for p in st.encode():
+                c.mux(p)
+        return path
+
+    t = clip("DJI_0100_T.MP4", 640, 512)
+    _jpeg(tmp_path / "DJI_0100_W.MP4")  # not a clip: never taken as its sibling
+    assert thermal_reason(t) == "a clip named _T, 640 x 512"
+    assert thermal_reason(clip("DJI_0101_T.MP4", 1920, 1080)) is None
+    assert thermal_reason(clip("DJI_0102.MP4", 640, 512)) is None
+    assert visible_sibling(t) is None
+    from geolocator.core.media.thermal import queries_note
+
+    frames = [Query(f"{t.name}#t={s}", t, time_s=float(s)) for s in range(3)]
+    photo = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    assert queries_note(frames).startswith("1 thermal clip (DJI_0100_T.MP4: a clip named _T, 640 x 512)")
+    both = queries_note([*frames, Query(photo.name, photo)])
+    assert both.startswith("1 thermal photo and 1 clip (DJI_0100_T.MP4")
