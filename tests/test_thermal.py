@@ -171,6 +171,33 @@ def test_the_apps_locate_job_carries_the_line(tmp_path):
     assert results.thermal_note.startswith("1 thermal photo (DJI_0001_T.JPG: DJI ImageSource InfraredCamera)")
 
 
+def test_the_apps_locate_verifies_thermal_photos_with_reversed_tones_as_the_cli_does(tmp_path):
+    """Session 24: `geolocator locate` turned reversed tones on for a run holding thermal photos but
+    the app did not, so the app placed 4 of 12 white-hot photos where the CLI placed 10
+    (newuser_session24.md). Now the app's locate job turns it on for such a run, and off again for a
+    run of visible photos (unless the user's settings asked for it)."""
+    from geolocator.core.model import Query, TileSet
+    from geolocator.gui.jobs import Session
+    from tests.test_extract import _tiles, tiny_backbone
+
+    tiles = _tiles(tmp_path / "tiles", 4)
+    thermal = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera", app3=True)
+    visible = _jpeg(tmp_path / "DJI_0001_W.JPG", size=(1000, 750))
+    for asked in (False, True):
+        session = Session(Settings(cache_dir=tmp_path / "cache", tile_views=("rot0",), reversed_tones=asked),
+                          map_dir=tmp_path / "maps")
+        try:
+            session.ws.set_backbone("tiny", loaded=tiny_backbone())
+            session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+            session.locate([Query(thermal.name, thermal)])
+            assert session.ws.settings.reversed_tones and session.ws.verifier.settings.reversed_tones
+            session.locate([Query(visible.name, visible)])
+            assert session.ws.settings.reversed_tones is asked
+            assert session.ws.verifier.settings.reversed_tones is asked
+        finally:
+            session.close()
+
+
 def test_the_app_shows_it_in_the_message_bar(qtbot, tmp_path, monkeypatch):
     """The app's message bar says the line after a locate, as the CLI warns it."""
     from geolocator.gui.jobs import Results

@@ -652,6 +652,13 @@ class Workspace:
             self.settings.verify_mosaic = int(ring)
             self._verifier = None  # the tiles' measure (auto) still holds
 
+    def set_reversed_tones(self, on: bool) -> None:
+        """Verify with each photo's reversed tones too (Settings.reversed_tones: thermal photos) from
+        the next verification on, or not; the verifier is rebuilt only when this changes."""
+        if bool(on) != self.settings.reversed_tones:
+            self.settings.reversed_tones = bool(on)
+            self._verifier = None
+
     def set_dense_search(self, on: bool) -> None:
         """Order the candidates of photos that found nothing clear by the dense search (core/dense.py)
         from the next locate on, or not (Settings.dense_search). Pair results are unchanged by it,

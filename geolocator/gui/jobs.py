@@ -129,6 +129,7 @@ def _jpeg_tile_thumb(tile, size: int) -> bytes | None:
 class Session:
     def __init__(self, settings: Settings, map_dir: Path | None = None) -> None:
         self.ws = Workspace(settings)
+        self._reversed_tones = settings.reversed_tones  # as asked; a run of thermal photos turns it on for itself
         self._own_map_dir = map_dir is None
         self.map_dir = Path(map_dir or tempfile.mkdtemp(prefix="geolocator-map-"))
         self.map_dir.mkdir(parents=True, exist_ok=True)
@@ -292,6 +293,10 @@ class Session:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> Results:
+        from ..core.media.thermal import holds_thermal
+
+        # thermal photos verify with reversed tones too, as `geolocator locate` does for them
+        self.ws.set_reversed_tones(self._reversed_tones or holds_thermal(queries))
         predictions = self.ws.locate(list(queries), progress=progress, cancel=cancel) if queries else []
         failures = {}
         if self.ws.last is not None:

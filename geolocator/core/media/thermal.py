@@ -198,3 +198,9 @@ def queries_note(queries: Iterable) -> str | None:
     frames; headers only), as `locate` warns it and the app's message bar shows it."""
     files = list(dict.fromkeys(q.path for q in queries))
     return thermal_note(thermal_photos(files), files)
+
+
+def holds_thermal(queries: Iterable) -> bool:
+    """Whether a run's queries (model.Query) hold a thermal photo or clip: the run then verifies with
+    reversed tones too (pipeline.Settings.reversed_tones), in the CLI and in the app alike."""
+    return bool(thermal_photos(list(dict.fromkeys(q.path for q in queries))))
