@@ -173,8 +173,8 @@ def test_the_apps_locate_job_carries_the_line(tmp_path):
 
 def test_the_apps_locate_verifies_thermal_photos_with_reversed_tones_as_the_cli_does(tmp_path):
     """Session 24: `geolocator locate` turned reversed tones on for a run holding thermal photos but
-    the app did not, so the app placed 4 of 12 white-hot photos where the CLI placed 10
-    (newuser_session24.md). Now the app's locate job turns it on for such a run, and off again for a
+    the app did not: it verified them as the CLI did before, which placed 4 of 12 white-hot photos
+    against 10 with reversed tones (newuser_session24.md; the app itself was not measured). Now the app's locate job turns it on for such a run, and off again for a
     run of visible photos (unless the user's settings asked for it)."""
     from geolocator.core.model import Query, TileSet
     from geolocator.gui.jobs import Session
