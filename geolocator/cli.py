@@ -255,7 +255,6 @@ def _workspace(args):
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
-        reversed_tones=getattr(args, "reversed_tones", False),
     )
     from .core.outputs import usable_cache_dir
 
@@ -493,9 +492,11 @@ def cmd_locate(args) -> int:
     thermal = queries_note(queries)
     if thermal:  # what thermal photos can expect, and the visible photos that would place them
         log.warning("%s", thermal)
-        args.reversed_tones = True  # their tones are often reversed against daytime imagery (Settings.reversed_tones)
         log.info("thermal photos or clips: verification also matches their reversed tones (white-hot against daylight)")
     ws = _workspace(args)
+    # thermal tones are often reversed against daytime imagery: as the app's locate job does
+    if thermal is not None:
+        ws.set_reversed_tones(True)
     ws.open_tiles(tiles)
     if args.adapter:
         from .core.adapt import RegionAdapter
