@@ -293,10 +293,12 @@ class Session:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> Results:
-        from ..core.media.thermal import holds_thermal
+        from ..core.media.thermal import queries_note
 
-        # thermal photos verify with reversed tones too, as `geolocator locate` does for them
-        self.ws.set_reversed_tones(self._reversed_tones or holds_thermal(queries))
+        # the run's thermal photos (headers read once): said with the results, and verified with
+        # reversed tones too, as `geolocator locate` does for them
+        thermal = queries_note(queries) if queries else None
+        self.ws.set_reversed_tones(self._reversed_tones or thermal is not None)
         predictions = self.ws.locate(list(queries), progress=progress, cancel=cancel) if queries else []
         failures = {}
         if self.ws.last is not None:
@@ -334,9 +336,6 @@ class Session:
         from ..core.evaluate import far_from_tiles_note
 
         far = far_from_tiles_note(queries, self.ws.tileset) if queries and self.ws.tileset is not None else None
-        from ..core.media.thermal import queries_note
-
-        thermal = queries_note(queries) if queries else None
         return Results(predictions, failures, evaluation, map_path, self.backbone_info(), self.adapter_info(),
                        thumbs, tile_thumbs,
                        track_status={p.query.id: p.status for t in tracks for p in t.points},

@@ -152,6 +152,7 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     those not located so the user can add them."""
     if not thermal:
         return None
+    from ..wording import count
     from .video import VIDEO_SUFFIXES
 
     located = {Path(p).resolve() for p in located}
@@ -159,8 +160,8 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     clips = sum(t.path.suffix.lower() in VIDEO_SUFFIXES for t in thermal)
     photos = len(thermal) - clips
     counted = " and ".join(part for part in (
-        _count(photos, "thermal photo"),
-        _count(clips, "clip" if photos else "thermal clip"),
+        count(photos, "thermal photo") if photos else "",
+        count(clips, "clip" if photos else "thermal clip") if clips else "",
     ) if part)
     text = (f"{counted} ({first.path.name}: {first.reason}): thermal pictures are matched against daytime "
             f"imagery, which they seldom resemble, and the confidence figures were measured on daytime photos: "
@@ -181,10 +182,6 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     return text
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'s' if n != 1 else ''}" if n else ""
-
-
 def _has(n: int) -> str:
     return "has" if n == 1 else "have"
 
@@ -199,8 +196,3 @@ def queries_note(queries: Iterable) -> str | None:
     files = list(dict.fromkeys(q.path for q in queries))
     return thermal_note(thermal_photos(files), files)
 
-
-def holds_thermal(queries: Iterable) -> bool:
-    """Whether a run's queries (model.Query) hold a thermal photo or clip: the run then verifies with
-    reversed tones too (pipeline.Settings.reversed_tones), in the CLI and in the app alike."""
-    return bool(thermal_photos(list(dict.fromkeys(q.path for q in queries))))
