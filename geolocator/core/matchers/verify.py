@@ -191,9 +191,7 @@ def verify_pair(photo, target, settings, expected_share: float | None = None, he
     upright photo's pixels to the target's. `heading`: best_heading(photo, target) when the
     caller has it already. A learned glue (GLUE_MATCHERS: LighterGlue, LightGlue) matches the
     `settings.glue_keypoints` strongest keypoints of each side (see VerifySettings)."""
-    import cv2
-
-    from ..rerank import Verification, _plausible, photo_centre_in, photo_corners_in
+    from ..rerank import Verification, photo_centre_in, photo_corners_in
 
     if len(photo.descriptors) < 4 or len(target.descriptors) < 4:
         return Verification(0)
@@ -209,18 +207,32 @@ def verify_pair(photo, target, settings, expected_share: float | None = None, he
     # LighterGlue's early exit (VerifySettings.glue_depth): xfeat only
     extra = {"early_exit": settings.glue_depth} if settings.glue_depth is not None and settings.matcher == "xfeat" else {}
     ia, ib = matcher.match(_as_features(view), _as_features(target_k), **extra)
-    if len(ia) < 4:
+    fit = _plausible_fit(photo, view, to_view, target, ia, ib, settings, expected_share)
+    if fit is None:
         return Verification(0)
+    homography, inliers = fit
+    return Verification(inliers, photo_centre_in(homography, photo, target), homography,
+                        photo_corners_in(homography, photo, target))  # the footprint, as SIFT's
+
+
+def _plausible_fit(photo, view, to_view, target, ia, ib, settings, expected_share):
+    """(3x3 homography from the upright photo's pixels to the target's, its inlier count) of one
+    MAGSAC fit (settings.ransac_px pixels) to the matches ia (view keypoints) -> ib (target
+    keypoints), or None: fewer than 4 matches, no fit, or no plausible view (rerank._plausible
+    with `expected_share`). The one fit verify_pair and quick_inliers share."""
+    import cv2
+
+    from ..rerank import _plausible
+
+    if len(ia) < 4:
+        return None
     homography, mask = cv2.findHomography(view.points[ia], target.points[ib], cv2.USAC_MAGSAC, settings.ransac_px)
     if mask is None or homography is None:
-        return Verification(0)
+        return None
     homography = homography @ to_view  # upright photo -> view -> target
     plausible = (_plausible(homography, photo.size, target.size, settings) if expected_share is None
                  else _plausible(homography, photo.size, target.size, settings, expected_share))
-    if not plausible:
-        return Verification(0)
-    return Verification(int(mask.sum()), photo_centre_in(homography, photo, target), homography,
-                        photo_corners_in(homography, photo, target))  # the footprint, as SIFT's
+    return (homography, int(mask.sum())) if plausible else None
 
 
 # A link's first look (quick_inliers) uses each side's strongest 1024 keypoints: at 512 a right
@@ -238,24 +250,14 @@ def quick_inliers(photo, target, settings, expected_share: float | None = None,
     than 4 neighbours, no fit, or a fit that is no plausible view (rerank._plausible with
     `expected_share`). Descriptors alone miss what the glue's context finds, so this only says a
     pair is hopeless (few inliers), never that it matches."""
-    import cv2
-
-    from ..rerank import _plausible
     from .base import mutual_nearest
 
     if len(photo.descriptors) < 4 or len(target.descriptors) < 4:
         return 0
     view, to_view = best_heading(photo, target)
     ia, ib = mutual_nearest(view.descriptors[:keypoints], target.descriptors[:keypoints], -np.inf)
-    if len(ia) < 4:
-        return 0
-    homography, mask = cv2.findHomography(view.points[ia], target.points[ib], cv2.USAC_MAGSAC, settings.ransac_px)
-    if mask is None or homography is None:
-        return 0
-    homography = homography @ to_view
-    plausible = (_plausible(homography, photo.size, target.size, settings) if expected_share is None
-                 else _plausible(homography, photo.size, target.size, settings, expected_share))
-    return int(mask.sum()) if plausible else 0
+    fit = _plausible_fit(photo, view, to_view, target, ia, ib, settings, expected_share)
+    return 0 if fit is None else fit[1]
 
 
 def _strongest(local, k: int):
