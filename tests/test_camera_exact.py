@@ -137,7 +137,7 @@ def test_camera_for_memo_is_bounded_and_keeps_the_recently_used(tmp_path, monkey
     monkeypatch.setattr(camera, "_CAMERAS", camera.OrderedDict())
     monkeypatch.setattr(camera, "CAMERA_CACHE_SIZE", 2)
     calls = []
-    monkeypatch.setattr(camera, "camera_from_footprint", lambda fp, size, f: calls.append((fp, size, f)) or ("pose", fp[0]))
+    monkeypatch.setattr(camera, "camera_from_footprint", lambda fp, size, f, rows=None: calls.append((fp, size, f)) or ("pose", fp[0]))
     q = _photo(tmp_path)
     fps = [tuple(LatLon(1.0 + i, 2.0) for _ in range(4)) for i in range(3)]
     assert camera.camera_for(q, fps[0]) == ("pose", fps[0][0])

@@ -308,7 +308,12 @@ def test_the_verifier_describes_a_photo_with_an_oblique_view_turned_to_nadir_onl
     query = Query("q", path, meta=meta)
     plain = Verifier(VerifySettings(rectify=False)).photo(query)
     turned = Verifier(VerifySettings()).photo(query)
-    direct = rectified_local_features(image, view_geometry(meta), VerifySettings())
+    # what the verifier reads: the photo's ground band (core/ground_band.py) and that band's view
+    from geolocator.core.media.query_image import open_query_image
+    from geolocator.core.rerank import query_view
+
+    assert query_view(query).rows is not None  # this lens at -45: its top rows look 17 deg down
+    direct = rectified_local_features(open_query_image(query), query_view(query), VerifySettings())
     np.testing.assert_allclose(turned.points, direct.points)
     assert plain.points.shape != turned.points.shape or not np.allclose(plain.points, turned.points)
 

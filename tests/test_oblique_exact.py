@@ -177,7 +177,10 @@ def test_the_fine_pass_describes_an_oblique_photo_turned_to_nadir_at_the_fine_co
     query = Query("q", path, meta=replace(_meta(), width=40, height=30))
     v = rerank.Verifier(rerank.VerifySettings(fine_contrast=0.013))
     assert v.photo(query, fine=True) == "features" and v.photo(query) == "features"
-    view = ViewGeometry(-45.0, 30.0, 4.5 / 6.4)
+    from geolocator.core.ground_band import query_rows
+
+    view = ViewGeometry(-45.0, 30.0, 4.5 / 6.4, rows=query_rows(query))  # the band the verifier reads
+    assert view.rows is not None
     assert seen == [(view, 0.013), (view, None)]
 
 

@@ -66,11 +66,14 @@ def focal_35mm(query: Query) -> float | None:
     return f if 5.0 <= f <= 2000.0 else None
 
 
-def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, int], focal35_mm: float) -> CameraEstimate | None:
+def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, int], focal35_mm: float,
+                          rows: tuple[float, float] | None = None) -> CameraEstimate | None:
     """Camera pose from the photo's four corners on the ground (TL, TR, BR, BL, as Match.footprint)
     and a pinhole camera (principal point at the centre, fx = fy = focal35 / 43.27 mm x the image
     diagonal in pixels). None when no pose puts the camera above the ground. Positions in the
-    footprint's local east/north metres (equirectangular about its first corner), returned as WGS84."""
+    footprint's local east/north metres (equirectangular about its first corner), returned as WGS84.
+    `rows`: the footprint is that of the photo's band of rows (top, bottom), fractions of its
+    height, full width (core/ground_band.py): its corners are those rows' ends; None: the whole photo."""
     import cv2
 
     if footprint is None or len(footprint) != 4 or focal35_mm <= 0:
@@ -79,7 +82,8 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     origin = footprint[0]
     m_lat, m_lon = metres_per_degree(origin.lat)
     ground = np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat, 0.0] for p in footprint], np.float64)
-    image = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
+    top, bottom = (0.0, 1.0) if rows is None else rows
+    image = np.array([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]], np.float64)
     if abs(cv2.contourArea(ground[:, :2].astype(np.float32))) < 1e-6:  # no area: no pose
         return None
     f = focal35_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(w, h)
@@ -158,9 +162,10 @@ _CAMERAS: OrderedDict = OrderedDict()
 CAMERA_CACHE_SIZE = 8192
 
 
-def camera_for(query: Query, footprint: tuple[LatLon, ...] | None) -> CameraEstimate | None:
+def camera_for(query: Query, footprint: tuple[LatLon, ...] | None,
+               rows: tuple[float, float] | None = None) -> CameraEstimate | None:
     """The camera pose of a query whose verified footprint is known, when its focal length is
-    (memoised: the same query and footprint are solved once)."""
+    (memoised: the same query, footprint and rows are solved once). `rows`: as camera_from_footprint's."""
     if not footprint:
         return None
     from .media.query_image import query_key
@@ -168,12 +173,12 @@ def camera_for(query: Query, footprint: tuple[LatLon, ...] | None) -> CameraEsti
     focal = focal_35mm(query)
     if focal is None:
         return None
-    key = (query_key(query), focal, tuple(footprint))
+    key = (query_key(query), focal, tuple(footprint), rows)
     if key in _CAMERAS:
         _CAMERAS.move_to_end(key)
         return _CAMERAS[key]
     size = _image_size(query)
-    camera = None if size is None else camera_from_footprint(footprint, size, focal)
+    camera = None if size is None else camera_from_footprint(footprint, size, focal, rows)
     _CAMERAS[key] = camera
     if len(_CAMERAS) > CAMERA_CACHE_SIZE:
         _CAMERAS.popitem(last=False)

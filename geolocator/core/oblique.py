@@ -46,11 +46,28 @@ class ViewGeometry:
     altitude_m: camera height above the ground plane (metres; the take-off point's height stands in).
     focal_ratio: focal length / sensor width along the image's long side (dimensionless), so the
     focal length in pixels of an image whose long side is L pixels is focal_ratio x L.
+    rows: None for the whole photo; else the image the methods are given is the photo's band of
+    rows (top, bottom), fractions of the whole photo's height, full width (core/ground_band.py):
+    a `size` passed to them is the band's, the lens and principal point stay the whole photo's.
     """
 
     pitch_deg: float
     altitude_m: float
     focal_ratio: float
+    rows: tuple[float, float] | None = None
+
+    def whole_size(self, size: tuple[int, int]) -> tuple[float, float]:
+        """(width, height) of the whole photo whose band (`rows`) is `size` pixels; `size` itself
+        when the view is of the whole photo."""
+        if self.rows is None:
+            return float(size[0]), float(size[1])
+        return float(size[0]), size[1] / (self.rows[1] - self.rows[0])
+
+    def principal_point(self, size: tuple[int, int]) -> tuple[float, float]:
+        """The principal point (the whole photo's centre) in the pixels of the image of `size`."""
+        w, h = self.whole_size(size)
+        top = 0.0 if self.rows is None else self.rows[0] * h
+        return w / 2.0, h / 2.0 - top
 
     @property
     def tilt_deg(self) -> float:
@@ -58,8 +75,8 @@ class ViewGeometry:
         return 90.0 + self.pitch_deg
 
     def focal_px(self, size: tuple[int, int]) -> float:
-        """Focal length in pixels of an image of `size` (width, height)."""
-        return self.focal_ratio * max(size)
+        """Focal length in pixels of an image of `size` (width, height; the band's when `rows`)."""
+        return self.focal_ratio * max(self.whole_size(size))
 
     def outline_m(self, size: tuple[int, int], tilt_deg: float | None = None) -> np.ndarray | None:
         """The ground the photo's corners see, (4, 2) metres (x right, y forward, from the point
@@ -69,12 +86,13 @@ class ViewGeometry:
         w, h = size
         t = math.radians(self.tilt_deg if tilt_deg is None else tilt_deg)
         f = self.focal_px(size)
+        cx, cy = self.principal_point(size)
         forward = np.array([0.0, math.sin(t), -math.cos(t)])  # the optical axis
         right = np.array([1.0, 0.0, 0.0])
         down = np.cross(forward, right)  # image rows grow towards the camera's feet
         limit = math.cos(math.radians(MAX_RAY_OFF_NADIR_DEG))
         out = []
-        for u, v in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
+        for u, v in ((-cx, -cy), (w - cx, -cy), (w - cx, h - cy), (-cx, h - cy)):
             ray = f * forward + u * right + v * down
             if -ray[2] <= limit * np.linalg.norm(ray):  # too flat, or pointing up
                 return None
@@ -110,13 +128,13 @@ class ViewGeometry:
 
     def to_nadir(self, size: tuple[int, int]) -> np.ndarray:
         """3x3 homography from the photo's pixels to those of a camera at the same place turned
-        straight down (same focal length, principal point at the image centre): K R K^-1, R the
+        straight down (same focal length, principal point at the whole photo's centre): K R K^-1, R the
         rotation by the tilt about the camera's x axis. A ground point's image then has the same
         scale everywhere (up to the lens), so a nadir map's features look alike."""
-        w, h = size
         f = self.focal_px(size)
+        cx, cy = self.principal_point(size)
         t = math.radians(self.tilt_deg)
-        k = np.array([[f, 0.0, w / 2], [0.0, f, h / 2], [0.0, 0.0, 1.0]])
+        k = np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
         # real camera coordinates (x right, y down, z along the axis) -> the nadir camera's
         r = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(t), -math.sin(t)], [0.0, math.sin(t), math.cos(t)]])
         return k @ r @ np.linalg.inv(k)

@@ -491,7 +491,7 @@ class Workspace:
         floor = self.verifier.settings.min_inliers
         return np.minimum(np.broadcast_to(np.asarray(min_inliers), (len(np.atleast_1d(min_inliers)),)), floor)
 
-    def _grounds(self, checks, candidates, reach=None) -> tuple[np.ndarray, np.ndarray]:
+    def _grounds(self, checks, candidates, reach=None, bands=None) -> tuple[np.ndarray, np.ndarray]:
         """(Q, C) object arrays from the verifications: the ground point under each photo's centre
         (LatLon or None) and its ground footprint (the 4 corners TL, TR, BR, BL as LatLon, or None).
         `reach`: per photo, True where its corners may lie any finite distance from the tile: a
@@ -499,8 +499,17 @@ class Workspace:
         whose outline the verifier sized by that camera's ground trapezoid (rerank.outline_rule);
         its far edge lies many tiles ahead (a 60 m, pitch -45 photo's reached 4.2 tiles of 50 m,
         and without its outline no camera position or footprint was exported:
-        training/results/newuser_session23.md). None: no photo may."""
+        training/results/newuser_session23.md). None: no photo may.
+        `bands`: per photo, the ground band (top, bottom) of its rows the verifier matched
+        (ground_band.query_rows, carried as oblique.ViewGeometry.rows), or None: the verification's
+        centre and corners are the band's, and are mapped back to the whole photo's
+        (ground_band.whole_photo_outline) so the answer, footprint and camera are the whole photo's;
+        a photo whose top edge looks at or above the horizon has no finite footprint (None), and
+        where the band's corners give no homography its own centre stands. None: every photo was
+        matched whole."""
         import math
+
+        from .ground_band import whole_photo_outline
 
         tiles = self.tileset.tiles
         grounds = np.empty(candidates.shape, dtype=object)
@@ -508,7 +517,11 @@ class Workspace:
         for qi, row in enumerate(checks):
             for ci, check in enumerate(row):
                 tile = tiles[int(candidates[qi, ci])]
-                centre = check.centre
+                centre, corners = check.centre, check.corners
+                band = None if bands is None else bands[qi]
+                if band is not None and corners is not None:  # (no corners: no homography to map back through)
+                    whole_centre, corners = whole_photo_outline(corners, band)
+                    centre = whole_centre if whole_centre is not None else centre
                 # a centre far outside the tile means a degenerate homography: no refined point. A
                 # photo up to 4 tiles across (rerank's max_area) seen through an edge tile puts its
                 # centre up to 2 tiles beyond it; its corners reach as far (a photo verified through
@@ -516,7 +529,6 @@ class Workspace:
                 # plausibility rules have already judged the outline's shape and size.
                 if centre is not None and all(-2.0 <= f <= 3.0 for f in centre):
                     grounds[qi, ci] = tile.point_at(*centre)
-                corners = check.corners
                 far = reach is not None and reach[qi]
                 if corners is not None and all((math.isfinite(f) if far else -2.0 <= f <= 3.0)
                                                for xy in corners for f in xy):
@@ -779,7 +791,8 @@ class Workspace:
             counts[source.scores(candidates) <= EXCLUDED] = 0
         from .oblique import ViewGeometry
 
-        grounds, outlines = self._grounds(checks, candidates, [isinstance(f, ViewGeometry) for f in footprints])
+        grounds, outlines = self._grounds(checks, candidates, [isinstance(f, ViewGeometry) for f in footprints],
+                                          [f.rows if isinstance(f, ViewGeometry) else None for f in footprints])
         candidates, counts, grounds, outlines = self._tile_under_centre(candidates, counts, grounds, min_inliers,
                                                                         outlines)
         scores = source.scores(candidates)

@@ -63,24 +63,29 @@ def recorded_pitch_deg(query: Query) -> float | None:
     return pitch
 
 
-def implied_tilt_deg(query: Query, outline: Sequence[LatLon]) -> float | None:
+def implied_tilt_deg(query: Query, outline: Sequence[LatLon], rows: tuple[float, float] | None = None) -> float | None:
     """The tilt off nadir (degrees) of the camera that sees `outline` (the photo's corners on
-    the ground, TL, TR, BR, BL, as Match.footprint) through the query's lens (camera.camera_for:
+    the ground, TL, TR, BR, BL, as Match.footprint; with `rows`, the corners of that band of the
+    photo's rows, as camera.camera_from_footprint) through the query's lens (camera.camera_for:
     PnP, memoised); None when the focal length or image size is unknown, or no pose fits."""
     from .camera import camera_for
 
-    camera = camera_for(query, tuple(outline))
+    camera = camera_for(query, tuple(outline), rows)
     return None if camera is None else float(camera.tilt_deg)
 
 
 def contradiction(query: Query, tile: Tile, corners) -> str | None:
     """Why a verified outline cannot be this photo's (a sentence naming both tilts), or None when
-    it agrees with the recorded pitch or either tilt is unknown. `corners`: the photo's corners in
-    `tile` as fractions (x right, y down; rerank.Verification.corners)."""
+    it agrees with the recorded pitch or either tilt is unknown. `corners`: the corners in `tile`
+    of the image the verifier matched, as fractions (x right, y down; rerank.Verification.corners):
+    the photo's, or its ground band's when it was read as one (ground_band.query_rows: the same
+    band media.query_image cut it to, so the camera is solved for those rows, not the whole photo)."""
     recorded = recorded_tilt_deg(query)
     if recorded is None or not corners or len(corners) != 4:
         return None
-    implied = implied_tilt_deg(query, [tile.point_at(x, y) for x, y in corners])
+    from .ground_band import query_rows
+
+    implied = implied_tilt_deg(query, [tile.point_at(x, y) for x, y in corners], query_rows(query))
     if implied is None or abs(implied - recorded) <= TILT_TOLERANCE_DEG:
         return None
     return (f"the match on {tile.id} implies a camera {implied:.0f}° off nadir, but the photo records "

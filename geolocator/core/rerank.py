@@ -594,8 +594,16 @@ def query_view(query: Query):
     """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
     and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata, odd
     values: view_geometry turns those away itself, so nothing is caught here and a programming
-    error surfaces)."""
-    return view_geometry(getattr(query, "meta", None))
+    error surfaces). A photo read as its ground band (ground_band.query_rows, the rows
+    media.query_image cuts it to) gets the view of that band (ViewGeometry.rows): its outline rule,
+    its turn to nadir and its camera are the band's, the lens the whole photo's."""
+    view = view_geometry(getattr(query, "meta", None))
+    if view is None:
+        return None
+    from .ground_band import query_rows
+
+    rows = query_rows(query)
+    return view if rows is None else replace(view, rows=rows)
 
 
 def query_outline(query: Query):

@@ -8,6 +8,11 @@ drone clip in a 9:16 feed) is cut to the picture inside them (`media.bars`, sess
 pixels are read, so the bars neither shrink the picture at the working size nor move the centre
 that the Point stands for. The cut is part of the query's identity and key, so features and
 verification kept from before it never serve the cut picture. Metadata is never used to find bars.
+
+An oblique photo whose metadata records its view (gimbal pitch, height, lens) and whose top rows
+look near the horizon is cut, the same way and with the same effect on its identity and key, to its
+ground band (`core/ground_band.py`: the rows at least 20 degrees below the horizon). A photo without
+that metadata, a video frame, and a picture inside bars are read exactly as before.
 """
 
 from __future__ import annotations
@@ -31,11 +36,26 @@ def is_frame(query: Query) -> bool:
 def open_query_image(query: Query, *, min_side: int | None = None) -> Image.Image:
     """RGB pixels of a photo (JPEG may decode reduced, sides >= `min_side`) or of a video frame
     (decoded at its time through the frame cache), cut to the picture inside letterbox or pillarbox
-    bars when it has them (`bars_box`; `min_side` then holds for the uncut image). Raises
-    InputError naming the file."""
+    bars when it has them (`bars_box`), else to its ground band when it has one (`band_box`);
+    `min_side` then holds for the uncut image. Raises InputError naming the file."""
     image = _open_whole(query, min_side)
-    box = bars_box(query)
+    box = cut_box(query)
     return image if box is None else crop_to_box(image, box)
+
+
+def band_box(query: Query) -> Box | None:
+    """The query's ground band (ground_band.query_rows: an oblique photo with a recorded view whose
+    top rows look near the horizon) as a (left, top, right, bottom) box of fractions, or None."""
+    from ..ground_band import query_rows
+
+    rows = query_rows(query)
+    return None if rows is None else (0.0, rows[0], 1.0, rows[1])
+
+
+def cut_box(query: Query) -> Box | None:
+    """What of the query's image is read: the picture inside its bars (`bars_box`), else its
+    ground band (`band_box`; never both: a picture inside bars was reframed), else None (all)."""
+    return bars_box(query) or band_box(query)
 
 
 def _open_whole(query: Query, min_side: int | None) -> Image.Image:
@@ -88,12 +108,16 @@ _SAID: set[str] = set()
 
 def _box_tag(query: Query) -> str:
     box = bars_box(query)
-    return "" if box is None else "|bars=" + ",".join(f"{v:.4f}" for v in box)
+    if box is not None:
+        return "|bars=" + ",".join(f"{v:.4f}" for v in box)
+    box = band_box(query)
+    return "" if box is None else "|band=" + ",".join(f"{v:.4f}" for v in box)
 
 
 def query_identity(query: Query) -> str:
     """file_identity of the photo, or of the video plus the frame time, plus the bars cut off
-    (`bars_box`; nothing for a picture without bars, whose identity is as before). Raises OSError
+    (`bars_box`) or the ground band kept (`band_box`; nothing for a picture without either, whose
+    identity is as before). Raises OSError
     when the file cannot be stat'ed."""
     from ..cache import file_identity
 
