@@ -215,9 +215,11 @@ def _in_tile(points):
                   (b.north - (ORIGIN.lat + y / m_lat)) / (b.north - b.south)) for x, y in points)
 
 
-def test_the_pose_check_solves_the_band_not_the_whole_photo(tmp_path):
+def test_the_pose_check_solves_the_band_not_the_whole_photo(tmp_path, monkeypatch):
     """A right match of a -30 photo's band implies the recorded 60 deg off nadir; solved as if the
-    band's corners were the whole photo's (before the fix) it implied ~40 and was dropped."""
+    band's corners were the whole photo's (before the fix) it implied 41 (within the 25 deg
+    tolerance here, so kept; with a tolerance of 10 it was named a contradiction)."""
+    from geolocator.core import pose_check
     from geolocator.core.pose_check import contradiction, implied_tilt_deg
 
     q = _photo(tmp_path, "o.jpg", _meta(-30.0))
@@ -227,6 +229,8 @@ def test_the_pose_check_solves_the_band_not_the_whole_photo(tmp_path):
     outline = [TILE.point_at(x, y) for x, y in corners]
     assert implied_tilt_deg(q, outline, rows) == pytest.approx(60.0, abs=0.5)
     assert contradiction(q, TILE, corners) is None
+    monkeypatch.setattr(pose_check, "TILT_TOLERANCE_DEG", 10.0)
+    assert contradiction(q, TILE, corners) is None  # 41 vs 60 before the fix: named
     cam = camera.camera_for(q, tuple(outline), rows)
     assert cam.height_m == pytest.approx(30.0, rel=0.02)
 
