@@ -246,3 +246,67 @@ def test_a_thermal_clip_is_told_by_its_name_and_frame_size(tmp_path):
     assert queries_note(frames).startswith("1 thermal clip (DJI_0100_T.MP4: a clip named _T, 640 x 512)")
     both = queries_note([*frames, Query(photo.name, photo)])
     assert both.startswith("1 thermal photo and 1 clip (DJI_0100_T.MP4")
+
+
+def test_the_user_turns_reversed_tones_on_for_thermal_pictures_not_recognised(tmp_path, monkeypatch, caplog):
+    """Session 25: a grey 8-bit JPEG without metadata is not told from a grey visible photo by its
+    file (nor is a clip not named _T), so geolocator does not guess; `locate --reversed-tones` turns
+    the verifier's reversed tones on for such a run (Settings.reversed_tones), without the thermal
+    line. Failed before: no such option."""
+    from dataclasses import replace
+
+    features = load_demo_features()
+    real = cli._workspace
+    made = []
+
+    def workspace(args):
+        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
+                           adapter_dir=tmp_path / "adapters")
+        made.append(DemoWorkspace(settings, features))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    folder = tmp_path / "grey"
+    folder.mkdir()
+    grey = Image.open(DEMO / "queries" / "q_0001.jpg").convert("L").point(lambda v: 255 - v)
+    grey.save(folder / "q_0001.jpg", quality=90)  # 8 bits, one band, no metadata
+    assert thermal_reason(folder / "q_0001.jpg") is None
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cli.main(["locate", str(folder), "--tiles", str(DEMO), "--out", str(tmp_path / "g.csv"),
+                         "--no-verify", "--reversed-tones"]) == 0
+    assert not [r for r in caplog.records if "thermal" in r.getMessage()]
+    assert made[-1].settings.reversed_tones and made[-1].verifier.settings.reversed_tones
+
+
+def test_the_app_s_reversed_tones_box_reaches_every_locate(qtbot, tmp_path, monkeypatch):
+    """Session 25: the app's Backbone panel has a "Reversed tones (thermal)" box, as `locate
+    --reversed-tones`: ticked, it is saved in the app's settings and the session verifies every run
+    with reversed tones, a run of visible-looking photos too (before, the app had no way to ask it:
+    its locate job turned it off for any run without a recognised thermal photo). A saved choice
+    ticks the box at the next start."""
+    from geolocator.core.model import Query, TileSet
+    from geolocator.gui.settings import AppSettings
+    from tests.test_extract import _tiles, tiny_backbone
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True), tile_views=("rot0",))
+    monkeypatch.setattr(w.runner, "submit", lambda job: job)
+    assert not w.backbone_panel.tones.isChecked() and not w.session.ws.settings.reversed_tones
+    w.backbone_panel.tones.setChecked(True)
+    assert w.settings.reversed_tones and w.session.ws.settings.reversed_tones
+    session = w.session
+    tiles = _tiles(tmp_path / "tiles", 4)
+    grey = tmp_path / "grey.jpg"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (480, 640), dtype=np.uint8)).save(grey)
+    session.ws.set_backbone("tiny", loaded=tiny_backbone())
+    session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    session.locate([Query(grey.name, grey)])  # no thermal photo in it: the user's choice holds
+    assert session.ws.settings.reversed_tones and session.ws.verifier.settings.reversed_tones
+    w.backbone_panel.tones.setChecked(False)
+    assert not w.settings.reversed_tones and not session.ws.settings.reversed_tones
+    w.close()
+    (tmp_path / "again").mkdir()
+    again = app_window(qtbot, tmp_path / "again", AppSettings(demo_shown=True, reversed_tones=True))
+    assert again.backbone_panel.tones.isChecked() and again.session.ws.settings.reversed_tones
+    again.close()
