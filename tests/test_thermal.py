@@ -310,3 +310,80 @@ def test_the_app_s_reversed_tones_box_reaches_every_locate(qtbot, tmp_path, monk
     again = app_window(qtbot, tmp_path / "again", AppSettings(demo_shown=True, reversed_tones=True))
     assert again.backbone_panel.tones.isChecked() and again.session.ws.settings.reversed_tones
     again.close()
+
+
+def test_what_marks_a_photo_thermal_exactly(tmp_path):
+    """Session 25 (hand mutants of session 24's thermal.py): the ImageSource value is read whatever
+    its case and spaces; FLIR's record is told by its "FLIR\\0" start, not by any APP1 segment (every
+    EXIF JPEG has one); a 16-bit frame stored portrait (512 x 640) or at 320 x 240 is a thermal
+    core's; a TIFF's XMP (tag 700) is read; a 16-bit band at a size no thermal core has is not."""
+    assert thermal_reason(_jpeg(tmp_path / "a.jpg", source=" infraredcamera ")) == "DJI ImageSource InfraredCamera"
+    exif = Image.Exif()
+    exif[0x010F] = "DJI"
+    plain = tmp_path / "exif.jpg"
+    Image.fromarray(np.zeros((512, 640, 3), np.uint8)).save(plain, exif=exif.tobytes())
+    assert thermal_reason(plain) is None  # an APP1 (Exif) segment alone marks nothing
+    tifffile.imwrite(tmp_path / "portrait.tiff", np.full((640, 512), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "portrait.tiff") == "one 16-bit band, 512 x 640"
+    tifffile.imwrite(tmp_path / "qvga.tiff", np.full((240, 320), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "qvga.tiff") == "one 16-bit band, 320 x 240"
+    tifffile.imwrite(tmp_path / "xmp.tiff", np.zeros((300, 400, 3), np.uint8), extratags=[(700, "B", 0, _xmp("InfraredCamera"), True)])
+    assert thermal_reason(tmp_path / "xmp.tiff") == "DJI ImageSource InfraredCamera"
+    tifffile.imwrite(tmp_path / "odd.tiff", np.full((500, 700), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "odd.tiff") is None
+
+
+def test_the_visible_sibling_exactly(tmp_path):
+    """visible_sibling's rules (session 25, mutants T10, T11): a lower-case `_w` is found, and where
+    several visible photos lie beside it the wide one (`_W`) comes before `_V` and `_Z`."""
+    t = _jpeg(tmp_path / "DJI_0003_T.JPG", source="InfraredCamera")
+    low = _jpeg(tmp_path / "DJI_0003_w.JPG", (1920, 1440))
+    assert visible_sibling(t) == low
+    low.unlink()
+    z = _jpeg(tmp_path / "DJI_0003_Z.JPG", (1920, 1440))
+    assert visible_sibling(t) == z
+    w = _jpeg(tmp_path / "DJI_0003_W.JPG", (1920, 1440))
+    assert visible_sibling(t) == w
+
+
+def test_the_line_compares_paths_however_they_are_written(tmp_path, monkeypatch):
+    """The thermal photo given as a relative path (as a user types it) and its visible photo as an
+    absolute one are still a pair in the run (session 25, mutant T13 compared the paths as written
+    and said the visible photo was not given)."""
+    monkeypatch.chdir(tmp_path)
+    _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    w = _jpeg(tmp_path / "DJI_0001_W.JPG", (1920, 1440), source="WideCamera")
+    t = Path("DJI_0001_T.JPG")
+    note = thermal_note(thermal_photos([t]), [t, w.resolve()])
+    assert "1 of them has its visible photo in this run" in note and "not given" not in note
+
+
+def test_the_line_counts_in_words(tmp_path):
+    """One and several, in the line's words (mutants T15, T16): "1 of them has ... beside it", "2 of
+    them have ... beside them", "2 of them have their visible photo"."""
+    ts = [_jpeg(tmp_path / f"DJI_000{i}_T.JPG", source="InfraredCamera") for i in (1, 2)]
+    ws = [_jpeg(tmp_path / f"DJI_000{i}_W.JPG", (1920, 1440)) for i in (1, 2)]
+    found = thermal_photos(ts)
+    assert "2 of them have a visible photo beside them that was not given" in thermal_note(found, ts)
+    assert "2 of them have their visible photo in this run" in thermal_note(found, [*ts, *ws])
+    assert "add them:" in thermal_note(found, ts)
+    one = thermal_note(found[:1], ts[:1])
+    assert "1 of them has a visible photo beside it that was not given" in one and "add it:" in one
+
+
+def test_a_thermal_clip_held_portrait_and_an_unreadable_one(tmp_path):
+    """A `_T` clip whose frames are a thermal core's size turned (512 x 640) is thermal; a `_T` file
+    that is no clip is simply not thermal (its reader reports it), nothing raised (mutants T8, T9)."""
+    import av
+
+    path = tmp_path / "DJI_0200_T.MP4"
+    with av.open(str(path), "w") as c:
+        st = c.add_stream("mpeg4", rate=5)
+        st.width, st.height, st.pix_fmt = 512, 640, "yuv420p"
+        for p in st.encode(av.VideoFrame.from_ndarray(np.zeros((640, 512, 3), np.uint8), format="rgb24")):
+            c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+    assert thermal_reason(path) == "a clip named _T, 512 x 640"
+    (tmp_path / "DJI_0201_T.MP4").write_text("not a clip")
+    assert thermal_reason(tmp_path / "DJI_0201_T.MP4") is None
