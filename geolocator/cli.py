@@ -150,6 +150,12 @@ def _add_verify_options(g, matcher_names) -> None:
                    help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
                         "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
                         "of coarse pixels. Slow: several CPU seconds for each such photo; see the README")
+    g.add_argument("--reversed-tones", action="store_true",
+                   help="verification (sift) also matches each photo's reversed tones, as its negative would look: "
+                        "for thermal pictures geolocator does not tell from visible ones by their files (a grey 8-bit "
+                        "JPEG without metadata, a clip not named _T). A run holding photos it does recognise as "
+                        "thermal turns this on by itself. On daytime imagery it gained nothing at about twice the cost "
+                        "(vegas-radiometric, README)")
     g.add_argument("--second-look", choices=["xfeat", "aliked", "disk", "off"], default=None,
                    help="where the matcher is sift (auto's choice for sharp imagery): a photo none of whose "
                         "candidates verified is verified again by this learned matcher on its top 64 tiles, and "
@@ -251,6 +257,7 @@ def _workspace(args):
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
         dense_search=getattr(args, "dense_search", False),
+        reversed_tones=getattr(args, "reversed_tones", False),
         verify_workers=getattr(args, "workers", 0),
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),

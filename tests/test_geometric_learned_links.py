@@ -218,3 +218,90 @@ def test_quick_inliers_counts_one_homography_of_mutual_neighbours():
     mirrored = LocalFeatures(np.c_[640 - points[:, 0], points[:, 1]].astype(np.float32), desc, (640, 480))
     assert quick_inliers(photo, mirrored, settings, expected_share=1.0) == 0
     assert quick_inliers(photo, LocalFeatures(points[:3], desc[:3], (640, 480)), settings) == 0
+
+
+def _photo(n, seed=3):
+    rng = np.random.default_rng(seed)
+    points = rng.uniform([0, 0], [640, 480], (n, 2)).astype(np.float32)
+    return points, rng.normal(size=(n, 64)).astype(np.float32), rng
+
+
+def test_quick_inliers_looks_at_the_strongest_keypoints_of_both_sides():
+    """Session 25 (mutants V1, V2): both sides are cut to their `keypoints` strongest (backends list
+    them best first). A partner holding the photo's keypoints in reverse order shares none of its
+    strongest 100 with the photo's strongest 100: nothing there, although all 300 would match."""
+    from geolocator.core.matchers.verify import quick_inliers
+
+    points, desc, _ = _photo(300)
+    photo = LocalFeatures(points, desc, (640, 480))
+    settings = VerifySettings(matcher="xfeat")
+    reverse = LocalFeatures((points + np.float32([20, 10]))[::-1].copy(), desc[::-1].copy(), (640, 480))
+    assert quick_inliers(photo, reverse, settings, expected_share=1.0) == 300
+    assert quick_inliers(photo, reverse, settings, expected_share=1.0, keypoints=100) < 12
+
+
+def test_quick_inliers_keeps_1024_keypoints_by_default():
+    """QUICK_KEYPOINTS = 1024 (bench_gui_session24.md: at 512 a right link kept as few as 8 inliers)
+    is what a call without `keypoints` uses (mutant V4)."""
+    from geolocator.core.matchers.verify import QUICK_KEYPOINTS, quick_inliers
+
+    points, desc, _ = _photo(1100)
+    photo = LocalFeatures(points, desc, (640, 480))
+    shifted = LocalFeatures(points + np.float32([20, 10]), desc, (640, 480))
+    assert QUICK_KEYPOINTS == 1024
+    assert quick_inliers(photo, shifted, VerifySettings(matcher="xfeat"), expected_share=1.0) == 1024
+
+
+def test_quick_inliers_counts_the_fit_s_inliers_not_its_matches():
+    """Of 300 mutual neighbours, 200 lie where the shift puts them and 100 far off it (100-300 px,
+    each its own way): 200 inliers (mutant V7 counted every match)."""
+    from geolocator.core.matchers.verify import quick_inliers
+
+    points, desc, rng = _photo(300)
+    moved = points + np.float32([20, 10])
+    moved[200:] += (rng.uniform(100, 300, (100, 2)) * rng.choice([-1, 1], (100, 2))).astype(np.float32)
+    photo = LocalFeatures(points, desc, (640, 480))
+    assert quick_inliers(photo, LocalFeatures(moved, desc, (640, 480)), VerifySettings(matcher="xfeat"),
+                         expected_share=1.0) == 200
+
+
+def test_quick_inliers_takes_mutual_neighbours_however_alike():
+    """The first look keeps every mutual nearest neighbour, however low its cosine (the threshold
+    is -inf): the same points described with noise (cosine about 0.7) all count (mutant V3 asked
+    0.9 and found none)."""
+    from geolocator.core.matchers.verify import quick_inliers
+
+    points, desc, rng = _photo(300)
+    noisy = desc + rng.normal(size=desc.shape).astype(np.float32)
+    photo = LocalFeatures(points, desc, (640, 480))
+    assert quick_inliers(photo, LocalFeatures(points + np.float32([20, 10]), noisy, (640, 480)),
+                         VerifySettings(matcher="xfeat"), expected_share=1.0) == 300
+
+
+def test_quick_inliers_matches_the_photo_s_most_alike_heading():
+    """A photo with a second heading (a view turned 180 degrees, as a learned backend describes
+    one): a partner that saw the photo that way is matched through that view, and the fit maps the
+    upright photo's pixels (mutant V5 matched the upright heading only and found nothing)."""
+    from geolocator.core.matchers.verify import quick_inliers
+
+    points, desc, rng = _photo(300)
+    turn = np.array([[-1, 0, 639], [0, -1, 479], [0, 0, 1]], np.float64)  # 180 degrees in 640 x 480
+    turned = (points @ turn[:2, :2].T + turn[:2, 2]).astype(np.float32)
+    other = rng.normal(size=desc.shape).astype(np.float32)  # the turned view's own descriptors
+    photo = LocalFeatures(points, desc, (640, 480), views=((LocalFeatures(turned, other, (640, 480)), turn),))
+    partner = LocalFeatures(turned + np.float32([20, 10]), other, (640, 480))
+    assert quick_inliers(photo, partner, VerifySettings(matcher="xfeat"), expected_share=1.0) == 300
+
+
+def test_a_link_s_first_look_expects_two_photos_of_one_footprint(monkeypatch):
+    """geometric.quick_link asks the photo-photo footprint rule (expected_share 1.0: the partner's
+    outline of the photo within footprint_tolerance of its own size), as the glue's verify_pair
+    does; a partner where the photo covers a tenth of the picture is hopeless (mutant G4 used the
+    tile rule, down to 0.02 of it, and glued such pairs)."""
+    points, desc, _ = _photo(300)
+    photo = LocalFeatures(points, desc, (640, 480))
+    settings = VerifySettings(matcher="xfeat")
+    same = LocalFeatures(points + np.float32([20, 10]), desc, (640, 480))
+    small = LocalFeatures(points * np.float32(0.3) + np.float32([100, 100]), desc, (640, 480))  # 0.09 of it
+    assert geometric.quick_link(photo, same, settings) == 300
+    assert geometric.quick_link(photo, small, settings) == 0

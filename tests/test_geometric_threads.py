@@ -90,3 +90,39 @@ def test_cancel_stops_every_running_chain_at_its_next_link(monkeypatch):
                          workers=2, cancel=token)
     per_photo = [name for name, *_ in fakes.calls]
     assert 1 <= len(per_photo) <= 2 and len(set(per_photo)) == len(per_photo)
+
+
+def test_a_photo_that_fails_stops_the_other_running_chains_at_their_next_link(monkeypatch):
+    """Session 25 (mutant G13, which checked the user's Cancel only): when one photo's link raises,
+    the photo chaining beside it stops at its next link (the pool's token), and the error is raised;
+    before the token was checked, the other photo went on through all its partners first."""
+    import time
+
+    import pytest
+
+    fakes, direct, similarity = _world(monkeypatch)
+    fake, real_check = geometric.verify_pair, geometric.check
+    tokens, d_linking = {}, threading.Event()
+
+    def seen(token):  # the token each photo's chain checks, by thread
+        tokens[threading.current_thread().name] = token
+        return real_check(token)
+
+    def failing(p, a, *args, **kwargs):
+        if p.name == "c":
+            d_linking.wait(10)
+            raise RuntimeError("c could not be read")
+        if p.name == "d":
+            d_linking.set()
+            token = tokens.get(threading.current_thread().name)
+            end = time.monotonic() + 10
+            while (token is None or not token.cancelled) and time.monotonic() < end:
+                time.sleep(0.01)  # until the pool has seen c's error (at most 10 s)
+        return fake(p, a, *args, **kwargs)
+
+    monkeypatch.setattr(geometric, "check", seen)
+    monkeypatch.setattr(geometric, "verify_pair", failing)
+    with pytest.raises(RuntimeError, match="c could not be read"):
+        geometric_labels(NAMES, TileSet(), np.array([[0], [1], [2], [3], [0]]), similarity, Verifier(direct),
+                         workers=2)
+    assert [c[:2] for c in fakes.calls if c[0] == "d"] == [("d", "a")]  # d has b left to try: not tried

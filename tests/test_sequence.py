@@ -376,3 +376,44 @@ def test_photos_a_minute_apart_are_not_placed_between_each_other():
     preds, _ = flight()  # 1 s frames: a 7-frame bad stretch is still bridged
     [track] = smooth(preds)
     assert all(track.points[i].status == "interpolated" for i in range(15, 22))
+
+
+def test_a_corrected_photo_between_photos_a_minute_apart_claims_two_places_only():
+    """Session 25 (mutant S8): a photo whose top verified nothing but whose second candidate did is
+    moved there ("corrected"); between verified photos 60 s either side of it no track measure holds
+    (max_bridge_s), so it claims no more than two places for one photo (TWO_PLACES) and no anchor
+    distance, as moved_confidence says without a place."""
+    from geolocator.core.track_confidence import TWO_PLACES
+
+    preds = []
+    for i, (e, n) in enumerate([(40, 60), (300, 260), (80, 380)]):
+        q = Query(f"DJI_{i}.JPG", Path(f"DJI_{i}.JPG"), truth=at(e, n))
+        if i == 1:  # a wrong top (nothing verified), its right place second and verified
+            matches = [(150, 120, 0.5, 0, False), (e, n, 0.47, 40, True)]
+        else:
+            matches = [(e, n, 0.6, 40, True), (e + 200, n, 0.4, 0, False)]
+        preds.append(prediction(q, matches))
+    middle = smooth_flight("photos", [(p, 60.0 * i) for i, p in enumerate(preds)]).points[1]
+    assert middle.status == "corrected"
+    assert middle.confidence == TWO_PLACES and middle.anchor_distance_m is None
+    near = smooth_flight("photos", [(p, 20.0 * i) for i, p in enumerate(preds)]).points[1]  # 20 s apart
+    assert near.status == "corrected" and near.anchor_distance_m is not None
+
+
+def test_a_blank_photo_between_photos_a_minute_apart_stays_not_located():
+    """Session 25 (mutant S7): a photo with nothing in it ("not located": no candidates, off the
+    track) between verified photos 60 s either side of it is not placed by the track either; 20 s
+    apart it is ("interpolated")."""
+    from dataclasses import replace
+
+    from geolocator.core.model import SOURCE_TRACK, STATUS_NOT_LOCATED
+
+    preds = []
+    for i, (e, n) in enumerate([(40, 60), (300, 260), (80, 380)]):
+        q = Query(f"DJI_{i}.JPG", Path(f"DJI_{i}.JPG"), truth=at(e, n))
+        p = prediction(q, [(e, n, 0.6, 40, True), (e + 200, n, 0.4, 0, False)])
+        preds.append(replace(p, status=STATUS_NOT_LOCATED, confidence=0.0) if i == 1 else p)
+    far = smooth_flight("photos", [(p, 60.0 * i) for i, p in enumerate(preds)]).points[1]
+    assert far.status == STATUS_NOT_LOCATED and far.location_source != SOURCE_TRACK
+    near = smooth_flight("photos", [(p, 20.0 * i) for i, p in enumerate(preds)]).points[1]
+    assert near.status == "interpolated" and near.location_source == SOURCE_TRACK

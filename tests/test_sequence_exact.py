@@ -631,3 +631,30 @@ def test_a_flight_that_flew_off_the_imagery_has_no_line_through_its_guesses():
     # nothing verified: the retrieved frames are all there is, and the line goes through them
     blind = smooth_flight("g", [(p, int(p.query.time_s)) for p in preds[3:]])
     assert [p.status for p in blind.points] == ["retrieved"] * 2 and len(blind.line) == 2
+
+
+def test_place_bridges_only_the_anchors_just_around_a_frame_up_to_max_bridge_s():
+    """Session 24's bridge limit, exactly (session 25, mutants S2-S4): a frame between two verified
+    frames is placed when the two just before and just after it are at most `bridge_s` apart (63 s,
+    the longest gap the interpolated table was measured on, bridged; 64.5 s not), whatever the
+    first and last anchors of the flight are."""
+    times = [0.0, 10.0, 40.0, 73.0, 105.0, 137.5]
+    anchors = {0: at(0, 0), 1: at(0, 0), 3: at(0, 0), 5: at(0, 0)}
+    assert MotionModel().max_bridge_s == 63.0
+    assert _place(times, anchors, 2, 5.0, 63.0) == ("interpolated", None)  # 10 -> 73: 63 s, the limit itself
+    assert _place(times, anchors, 4, 5.0, 63.0) is None  # 73 -> 137.5: 64.5 s
+    assert _place(times, anchors, 4, 5.0, 64.5) == ("interpolated", None)
+    assert _place(times, anchors, 4, 5.0) == ("interpolated", None)  # no limit given: as before session 24
+
+
+def test_a_moved_frame_between_anchors_too_far_apart_claims_two_places_only():
+    """moved_confidence with the bridge limit (session 25, mutant S5): a corrected frame whose verified
+    neighbours are 120 s apart has no place from the track, so TWO_PLACES and no distance; 60 s
+    apart, the interpolated table and the metres to the nearer anchor."""
+    from geolocator.core.sequence import moved_confidence
+    from geolocator.core.track_confidence import TWO_PLACES
+
+    far = moved_confidence([0.0, 60.0, 120.0], {0: at(0, 0), 2: at(100, 0)}, 1, at(30, 0), 5.0, 63.0)
+    assert far == (TWO_PLACES, None)
+    near, metres = moved_confidence([0.0, 30.0, 60.0], {0: at(0, 0), 2: at(100, 0)}, 1, at(30, 0), 5.0, 63.0)
+    assert metres == pytest.approx(30.0, abs=0.1) and near != TWO_PLACES

@@ -246,3 +246,144 @@ def test_a_thermal_clip_is_told_by_its_name_and_frame_size(tmp_path):
     assert queries_note(frames).startswith("1 thermal clip (DJI_0100_T.MP4: a clip named _T, 640 x 512)")
     both = queries_note([*frames, Query(photo.name, photo)])
     assert both.startswith("1 thermal photo and 1 clip (DJI_0100_T.MP4")
+
+
+def test_the_user_turns_reversed_tones_on_for_thermal_pictures_not_recognised(tmp_path, monkeypatch, caplog):
+    """Session 25: a grey 8-bit JPEG without metadata is not told from a grey visible photo by its
+    file (nor is a clip not named _T), so geolocator does not guess; `locate --reversed-tones` turns
+    the verifier's reversed tones on for such a run (Settings.reversed_tones), without the thermal
+    line. Failed before: no such option."""
+    from dataclasses import replace
+
+    features = load_demo_features()
+    real = cli._workspace
+    made = []
+
+    def workspace(args):
+        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
+                           adapter_dir=tmp_path / "adapters")
+        made.append(DemoWorkspace(settings, features))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    folder = tmp_path / "grey"
+    folder.mkdir()
+    grey = Image.open(DEMO / "queries" / "q_0001.jpg").convert("L").point(lambda v: 255 - v)
+    grey.save(folder / "q_0001.jpg", quality=90)  # 8 bits, one band, no metadata
+    assert thermal_reason(folder / "q_0001.jpg") is None
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        assert cli.main(["locate", str(folder), "--tiles", str(DEMO), "--out", str(tmp_path / "g.csv"),
+                         "--no-verify", "--reversed-tones"]) == 0
+    assert not [r for r in caplog.records if "thermal" in r.getMessage()]
+    assert made[-1].settings.reversed_tones and made[-1].verifier.settings.reversed_tones
+
+
+def test_the_app_s_reversed_tones_box_reaches_every_locate(qtbot, tmp_path, monkeypatch):
+    """Session 25: the app's Backbone panel has a "Reversed tones (thermal)" box, as `locate
+    --reversed-tones`: ticked, it is saved in the app's settings and the session verifies every run
+    with reversed tones, a run of visible-looking photos too (before, the app had no way to ask it:
+    its locate job turned it off for any run without a recognised thermal photo). A saved choice
+    ticks the box at the next start."""
+    from geolocator.core.model import Query, TileSet
+    from geolocator.gui.settings import AppSettings
+    from tests.test_extract import _tiles, tiny_backbone
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True), tile_views=("rot0",))
+    monkeypatch.setattr(w.runner, "submit", lambda job: job)
+    assert not w.backbone_panel.tones.isChecked() and not w.session.ws.settings.reversed_tones
+    w.backbone_panel.tones.setChecked(True)
+    assert w.settings.reversed_tones and w.session.ws.settings.reversed_tones
+    session = w.session
+    tiles = _tiles(tmp_path / "tiles", 4)
+    grey = tmp_path / "grey.jpg"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (480, 640), dtype=np.uint8)).save(grey)
+    session.ws.set_backbone("tiny", loaded=tiny_backbone())
+    session.ws.open_tiles(TileSet(tuple(tiles), tmp_path))
+    session.locate([Query(grey.name, grey)])  # no thermal photo in it: the user's choice holds
+    assert session.ws.settings.reversed_tones and session.ws.verifier.settings.reversed_tones
+    w.backbone_panel.tones.setChecked(False)
+    assert not w.settings.reversed_tones and not session.ws.settings.reversed_tones
+    w.close()
+    (tmp_path / "again").mkdir()
+    again = app_window(qtbot, tmp_path / "again", AppSettings(demo_shown=True, reversed_tones=True))
+    assert again.backbone_panel.tones.isChecked() and again.session.ws.settings.reversed_tones
+    again.close()
+
+
+def test_what_marks_a_photo_thermal_exactly(tmp_path):
+    """Session 25 (hand mutants of session 24's thermal.py): the ImageSource value is read whatever
+    its case and spaces; FLIR's record is told by its "FLIR\\0" start, not by any APP1 segment (every
+    EXIF JPEG has one); a 16-bit frame stored portrait (512 x 640) or at 320 x 240 is a thermal
+    core's; a TIFF's XMP (tag 700) is read; a 16-bit band at a size no thermal core has is not."""
+    assert thermal_reason(_jpeg(tmp_path / "a.jpg", source=" infraredcamera ")) == "DJI ImageSource InfraredCamera"
+    exif = Image.Exif()
+    exif[0x010F] = "DJI"
+    plain = tmp_path / "exif.jpg"
+    Image.fromarray(np.zeros((512, 640, 3), np.uint8)).save(plain, exif=exif.tobytes())
+    assert thermal_reason(plain) is None  # an APP1 (Exif) segment alone marks nothing
+    tifffile.imwrite(tmp_path / "portrait.tiff", np.full((640, 512), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "portrait.tiff") == "one 16-bit band, 512 x 640"
+    tifffile.imwrite(tmp_path / "qvga.tiff", np.full((240, 320), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "qvga.tiff") == "one 16-bit band, 320 x 240"
+    tifffile.imwrite(tmp_path / "xmp.tiff", np.zeros((300, 400, 3), np.uint8), extratags=[(700, "B", 0, _xmp("InfraredCamera"), True)])
+    assert thermal_reason(tmp_path / "xmp.tiff") == "DJI ImageSource InfraredCamera"
+    tifffile.imwrite(tmp_path / "odd.tiff", np.full((500, 700), 29315, np.uint16))
+    assert thermal_reason(tmp_path / "odd.tiff") is None
+
+
+def test_the_visible_sibling_exactly(tmp_path):
+    """visible_sibling's rules (session 25, mutants T10, T11): a lower-case `_w` is found, and where
+    several visible photos lie beside it the wide one (`_W`) comes before `_V` and `_Z`."""
+    t = _jpeg(tmp_path / "DJI_0003_T.JPG", source="InfraredCamera")
+    low = _jpeg(tmp_path / "DJI_0003_w.JPG", (1920, 1440))
+    assert visible_sibling(t) == low
+    low.unlink()
+    z = _jpeg(tmp_path / "DJI_0003_Z.JPG", (1920, 1440))
+    assert visible_sibling(t) == z
+    w = _jpeg(tmp_path / "DJI_0003_W.JPG", (1920, 1440))
+    assert visible_sibling(t) == w
+
+
+def test_the_line_compares_paths_however_they_are_written(tmp_path, monkeypatch):
+    """The thermal photo given as a relative path (as a user types it) and its visible photo as an
+    absolute one are still a pair in the run (session 25, mutant T13 compared the paths as written
+    and said the visible photo was not given)."""
+    monkeypatch.chdir(tmp_path)
+    _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    w = _jpeg(tmp_path / "DJI_0001_W.JPG", (1920, 1440), source="WideCamera")
+    t = Path("DJI_0001_T.JPG")
+    note = thermal_note(thermal_photos([t]), [t, w.resolve()])
+    assert "1 of them has its visible photo in this run" in note and "not given" not in note
+
+
+def test_the_line_counts_in_words(tmp_path):
+    """One and several, in the line's words (mutants T15, T16): "1 of them has ... beside it", "2 of
+    them have ... beside them", "2 of them have their visible photo"."""
+    ts = [_jpeg(tmp_path / f"DJI_000{i}_T.JPG", source="InfraredCamera") for i in (1, 2)]
+    ws = [_jpeg(tmp_path / f"DJI_000{i}_W.JPG", (1920, 1440)) for i in (1, 2)]
+    found = thermal_photos(ts)
+    assert "2 of them have a visible photo beside them that was not given" in thermal_note(found, ts)
+    assert "2 of them have their visible photo in this run" in thermal_note(found, [*ts, *ws])
+    assert "add them:" in thermal_note(found, ts)
+    one = thermal_note(found[:1], ts[:1])
+    assert "1 of them has a visible photo beside it that was not given" in one and "add it:" in one
+
+
+def test_a_thermal_clip_held_portrait_and_an_unreadable_one(tmp_path):
+    """A `_T` clip whose frames are a thermal core's size turned (512 x 640) is thermal; a `_T` file
+    that is no clip is simply not thermal (its reader reports it), nothing raised (mutants T8, T9)."""
+    import av
+
+    path = tmp_path / "DJI_0200_T.MP4"
+    with av.open(str(path), "w") as c:
+        st = c.add_stream("mpeg4", rate=5)
+        st.width, st.height, st.pix_fmt = 512, 640, "yuv420p"
+        for p in st.encode(av.VideoFrame.from_ndarray(np.zeros((640, 512, 3), np.uint8), format="rgb24")):
+            c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+    assert thermal_reason(path) == "a clip named _T, 512 x 640"
+    (tmp_path / "DJI_0201_T.MP4").write_text("not a clip")
+    assert thermal_reason(tmp_path / "DJI_0201_T.MP4") is None

@@ -2,12 +2,14 @@
 restore the file, print KILLED or SURVIVED. The session scripts hold only their mutant lists:
 mutation_check_session*.py call run() (in place, one test file a mutant), hand_mutants_session12_mend.py
 and hand_mutants_session13_mend.py call run_mutants() (each mutant in a fresh `git archive` of HEAD,
-several test files a mutant)."""
+several test files a mutant). A mutant whose test run outlives `timeout` seconds is counted killed (a
+hang is a detection, as mutation tools count it: the tests did not pass) and the sweep goes on."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,32 +18,60 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(mutants, names=(), pytest_args=()) -> None:
+def _pytest(cmd, cwd, env, timeout: float):
+    """Run `cmd` in its own process group; (return code, stdout, stderr), the code None when it ran
+    past `timeout` seconds (the whole group is then killed, so a test's own child processes cannot
+    keep the pipes open and hang the sweep)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        return None, out, err
+
+
+def run(mutants, names=(), pytest_args=(), timeout: float = 600, root: Path = ROOT) -> list[tuple[str, str]]:
     """`mutants`: (name, file relative to the repository, old text (exactly once in it), new text,
     test file, or a tuple of test files). `names`: run only these (all when empty). `pytest_args`:
-    added to each pytest run."""
+    added to each pytest run. `timeout`: seconds a mutant's test run may take; past it the mutant
+    is KILLED (timed out) and the next one runs. `root`: the repository (this one by default).
+    Prints one line a mutant; returns [(name, "KILLED" or "SURVIVED")]."""
     only = set(names)
+    verdicts = []
     for name, rel, old, new, test in mutants:
         if only and name not in only:
             continue
-        p = ROOT / rel
+        p = root / rel
         text = p.read_text()
         assert text.count(old) == 1, (name, text.count(old))
         p.write_text(text.replace(old, new))
         try:
             env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=".")
-            r = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                                *pytest_args, *((test,) if isinstance(test, str) else test)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-            last = [line for line in r.stdout.splitlines() if "passed" in line or "failed" in line or "error" in line]
-            print(name, rel, "KILLED" if r.returncode else "SURVIVED", last[-1] if last else r.returncode, flush=True)
+            code, out, _ = _pytest(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                    *pytest_args, *((test,) if isinstance(test, str) else test)], root, env, timeout)
+            if code is None:
+                verdict, last = "KILLED", f"timed out after {timeout:g} s"
+            else:
+                verdict = "KILLED" if code else "SURVIVED"
+                lines = [line for line in out.splitlines() if "passed" in line or "failed" in line or "error" in line]
+                last = lines[-1] if lines else code
+            print(name, rel, verdict, last, flush=True)
+            verdicts.append((name, verdict))
         finally:
             p.write_text(text)
+    return verdicts
 
 
-def run_mutants(root: Path, mutants, nice: int = 10) -> list[dict]:
+def run_mutants(root: Path, mutants, nice: int = 10, timeout: float = 600) -> list[dict]:
     """`mutants`: (name, file relative to `root`, old text, new text, [test files]). Each is applied to a
     fresh `git archive` of `root`'s HEAD in root/out/mut and the test files run there (`pytest -x`, this
-    Python, OMP_NUM_THREADS=1, `nice`); killed = any test fails. One JSON line a mutant (its pytest's wall
+    Python, OMP_NUM_THREADS=1, `nice`); killed = any test fails, or the run outlives `timeout` seconds. One JSON line a mutant (its pytest's wall
     and CPU seconds) and a total. A mutant whose old text is not in today's file exactly once (the code
     moved on since its session) is printed as not applicable and not run, instead of stopping the run.
     (Sessions 12-13's runner; session 22 merged run() in its place and the two lists that call this one
@@ -62,11 +92,12 @@ def run_mutants(root: Path, mutants, nice: int = 10) -> list[dict]:
             continue
         f.write_text(text.replace(old, new))
         t, c = time.time(), os.times()
-        r = subprocess.run(["nice", "-n", str(nice), sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                            *tests], cwd=work, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        code, stdout, stderr = _pytest(["nice", "-n", str(nice), sys.executable, "-m", "pytest", "-q", "-x", "-p",
+                                        "no:cacheprovider", *tests], work, {**os.environ, "OMP_NUM_THREADS": "1"}, timeout)
         c2 = os.times()
-        last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-200:]
-        out.append({"mutant": name, "killed": r.returncode != 0, "tail": last, "s": round(time.time() - t, 1),
+        last = (f"timed out after {timeout:g} s" if code is None
+                else stdout.strip().splitlines()[-1] if stdout.strip() else stderr[-200:])
+        out.append({"mutant": name, "killed": code != 0, "tail": last, "s": round(time.time() - t, 1),
                     "cpu_s": round(c2.children_user + c2.children_system - c.children_user - c.children_system, 1)})
         print(json.dumps(out[-1]), flush=True)
     ran = [o for o in out if o["killed"] is not None]

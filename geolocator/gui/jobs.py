@@ -290,6 +290,12 @@ class Session:
             emit(progress, ProgressEvent("thumbnails", i + 1, len(todo), "thumbnails"))
         return out
 
+    def set_reversed_tones(self, on: bool) -> None:
+        """The user's reversed-tones choice (Settings.reversed_tones) from now on: every locate verifies with
+        reversed tones when it is on, and a run holding thermal photos whatever it is."""
+        self._reversed_tones = bool(on)
+        self.ws.set_reversed_tones(bool(on))
+
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> Results:

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_CHOICES else "auto"
         core.verify_mosaic = 1 if self.settings.verify_mosaic else 0
         core.dense_search = bool(self.settings.dense_search)
+        core.reversed_tones = bool(self.settings.reversed_tones)
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcher.setCurrentText(self._matcher)
         self.backbone_panel.mosaic.setChecked(bool(self.settings.verify_mosaic))
         self.backbone_panel.dense.setChecked(bool(self.settings.dense_search))
+        self.backbone_panel.tones.setChecked(bool(self.settings.reversed_tones))
         self.backbone_panel.show_route(None, self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
@@ -391,6 +393,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcherChanged.connect(self.set_matcher)
         self.backbone_panel.mosaicChanged.connect(self.set_mosaic)
         self.backbone_panel.denseChanged.connect(self.set_dense_search)
+        self.backbone_panel.tonesChanged.connect(self.set_reversed_tones)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -848,6 +851,12 @@ class MainWindow(QMainWindow):
         """Order photos that found nothing clear by the dense search (or not) from the next Locate on."""
         self.settings.dense_search = bool(on)
         self.session.ws.set_dense_search(bool(on))
+
+    def set_reversed_tones(self, on: bool) -> None:
+        """Verify with reversed tones too (thermal pictures not recognised as such), or not, from the next
+        Locate on; a run of recognised thermal photos still turns it on for itself."""
+        self.settings.reversed_tones = bool(on)
+        self.session.set_reversed_tones(bool(on))
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",

@@ -54,6 +54,9 @@ class AppSettings:
     matcher: str = "auto"  # verification: "auto" (core/route.py: chosen from the tiles) or a core/matchers backend
     verify_mosaic: bool = False  # verify through 3x3 mosaics (photos that see several tiles); auto decides on its own
     dense_search: bool = False  # order the candidates of photos that found nothing clear by core/dense.py
+    # verify with each photo's reversed tones too (core Settings.reversed_tones): thermal pictures the app does not
+    # recognise as thermal by their files; a run of recognised thermal photos turns it on by itself
+    reversed_tones: bool = False
     adapt_mode: str = "best"
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine

@@ -43,6 +43,7 @@ class BackbonePanel(QGroupBox):
     matcherChanged = Signal(str)  # local-feature backend of verification, or "auto"
     mosaicChanged = Signal(bool)  # verify through 3x3 mosaics
     denseChanged = Signal(bool)  # dense search for photos that found nothing clear
+    tonesChanged = Signal(bool)  # verification also matches reversed tones (thermal pictures)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Backbone", parent)
@@ -68,6 +69,12 @@ class BackbonePanel(QGroupBox):
                               "their candidates ordered by how their ground's layout lines up with each one's. Several "
                               "CPU seconds for each such photo; answers stay 'retrieved' (see the README)")
         self.dense.toggled.connect(self.denseChanged)
+        self.tones = QCheckBox("Reversed tones (thermal)")
+        self.tones.setToolTip("For thermal pictures the app does not recognise as thermal (a grey JPEG without metadata, "
+                              "a clip not named _T): verification also matches each photo's tones reversed (white-hot "
+                              "against daylight). Photos recognised as thermal get this by themselves. About twice the "
+                              "verification time (see the README: Thermal photos)")
+        self.tones.toggled.connect(self.tonesChanged)
         self.route = _plain("")
         self.show_route(None, "auto")
         self.in_use = _plain("not loaded yet")
@@ -90,6 +97,7 @@ class BackbonePanel(QGroupBox):
         form.addRow("Matcher", self.matcher)
         form.addRow(self.mosaic)
         form.addRow(self.dense)
+        form.addRow(self.tones)
         form.addRow("Verifier", self.route)  # as short as the other labels: a wider one squeezed "In use"
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
