@@ -111,3 +111,58 @@ def test_eval_takes_the_flag_too():
     args = cli.build_parser().parse_args(["eval", str(DEMO), "--changed-ground"])
     assert args.changed_ground
     assert not cli.build_parser().parse_args(["eval", str(DEMO)]).changed_ground
+
+
+def test_the_app_box_reaches_the_workspace_and_places_the_photos_again(qtbot, tmp_path_factory):
+    """The app's Backbone panel has the same switch (saved with the app's settings, restored at the
+    next start): ticked after the photos were located, they are located again at once and the list
+    shows the changed-ground figures; unticked, the usual ones come back."""
+    pytest.importorskip("pytestqt")
+    import csv as csv_module
+
+    from tests.helpers import copy_rows
+    from tests.test_gui_app import close, drop, make_window, wait_idle
+
+    dirs = tmp_path_factory.mktemp("cg")
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (dirs / var).mkdir()
+    mp = pytest.MonkeyPatch()
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        mp.setenv(var, str(dirs / var))
+    mp.setattr("geolocator.gui.workers.WORKER_NICE", 0)
+    try:
+        folder = dirs / "four"
+        copy_rows(DEMO, folder, "tiles.csv", list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:4], "path")
+        w = make_window(qtbot, dirs, "cg", demo_shown=True)
+        box = w.backbone_panel.changed_ground
+        assert not box.isChecked() and not w.session.ws.settings.changed_ground
+        w.session.ws.settings.verify = False  # unverified answers: figures the switch changes (quick, too)
+        drop(w, [folder / "tiles.csv"])
+        wait_idle(qtbot, w)
+        drop(w, sorted((DEMO / "queries").glob("*.jpg"))[:3])
+        wait_idle(qtbot, w)
+        if not w.predictions:
+            w.locate()
+            wait_idle(qtbot, w)
+        usual = {q: p.confidence for q, p in w.predictions.items()}
+        assert len(usual) == 3 and all(c > CHANGED_UNVERIFIED_CEILING for c in usual.values())
+        box.setChecked(True)
+        assert w.session.ws.settings.changed_ground and w.settings.changed_ground
+        wait_idle(qtbot, w)
+        assert w.last_outcome == "done", w.message_bar.text
+        statuses = {q: p.status for q, p in w.predictions.items()}
+        assert {q: p.confidence for q, p in w.predictions.items()} == {
+            q: pytest.approx(changed_confidence(c, statuses[q])) for q, c in usual.items()}
+        assert {q: p.confidence for q, p in w.predictions.items()} != usual
+        box.setChecked(False)
+        wait_idle(qtbot, w)
+        assert {q: p.confidence for q, p in w.predictions.items()} == pytest.approx(usual)
+        box.setChecked(True)
+        wait_idle(qtbot, w)
+        close(qtbot, w)
+        w.settings.save(dirs / "cg.json")
+        from geolocator.gui.settings import AppSettings
+
+        assert AppSettings.load(dirs / "cg.json").changed_ground
+    finally:
+        mp.undo()

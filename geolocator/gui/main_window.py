@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         core.matcher = self.settings.matcher if self.settings.matcher in MATCHER_CHOICES else "auto"
         core.verify_mosaic = 1 if self.settings.verify_mosaic else 0
         core.dense_search = bool(self.settings.dense_search)
+        core.changed_ground = bool(self.settings.changed_ground)
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcher.setCurrentText(self._matcher)
         self.backbone_panel.mosaic.setChecked(bool(self.settings.verify_mosaic))
         self.backbone_panel.dense.setChecked(bool(self.settings.dense_search))
+        self.backbone_panel.changed_ground.setChecked(bool(self.settings.changed_ground))
         self.backbone_panel.show_route(None, self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
@@ -391,6 +393,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcherChanged.connect(self.set_matcher)
         self.backbone_panel.mosaicChanged.connect(self.set_mosaic)
         self.backbone_panel.denseChanged.connect(self.set_dense_search)
+        self.backbone_panel.changedGroundChanged.connect(self.set_changed_ground)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -510,6 +513,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
         self.backbone_panel.dense.setEnabled(not busy)
+        self.backbone_panel.changed_ground.setEnabled(not busy)  # a running job reads it; the next one is run when it changes
 
     def cancel(self) -> None:
         if self.runner.cancel():
@@ -848,6 +852,15 @@ class MainWindow(QMainWindow):
         """Order photos that found nothing clear by the dense search (or not) from the next Locate on."""
         self.settings.dense_search = bool(on)
         self.session.ws.set_dense_search(bool(on))
+
+    def set_changed_ground(self, on: bool) -> None:
+        """The photos show ground changed since the imagery (or not; Settings.changed_ground,
+        core/changed_ground.py): photos already located are located again at once, so the figures
+        shown are never the other rule's (their checks are kept, so it costs seconds)."""
+        self.settings.changed_ground = bool(on)
+        self.session.ws.settings.changed_ground = bool(on)
+        if self.predictions and self.queries and not self.runner.busy:
+            self.locate()
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",

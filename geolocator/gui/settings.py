@@ -54,6 +54,8 @@ class AppSettings:
     matcher: str = "auto"  # verification: "auto" (core/route.py: chosen from the tiles) or a core/matchers backend
     verify_mosaic: bool = False  # verify through 3x3 mosaics (photos that see several tiles); auto decides on its own
     dense_search: bool = False  # order the candidates of photos that found nothing clear by core/dense.py
+    # the photos show ground changed since the imagery (flood, fire): core/changed_ground.py, as `locate --changed-ground`
+    changed_ground: bool = False
     adapt_mode: str = "best"
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine
