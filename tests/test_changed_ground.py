@@ -166,3 +166,24 @@ def test_the_app_box_reaches_the_workspace_and_places_the_photos_again(qtbot, tm
         assert AppSettings.load(dirs / "cg.json").changed_ground
     finally:
         mp.undo()
+
+
+def test_kml_draws_a_verified_photo_below_confident_yellow_not_green():
+    """Session 25: in Google Earth a photo verified at 0.71 (or 0.81-0.93 without --changed-ground, where
+    7 of 26 after-event answers were wrong, 99 m to 2.8 km away) had the same green pin as one verified
+    at 0.99, while the app's map draws it "unsure" (webmap.CONFIDENT). Now yellow below 0.9, green from
+    0.9; the status and confidence in the Placemark are unchanged."""
+    import xml.etree.ElementTree as ET
+
+    from geolocator.core import webmap
+    from geolocator.core.export_track import KML_CONFIDENT, tracks_to_kml
+
+    assert KML_CONFIDENT == webmap.CONFIDENT
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    preds = _predictions([[9, 0, 0], [40, 0, 0], [10, 0, 0]])  # 0.86, 0.997, 0.91
+    preds = [replace(p, confidence=c) for p, c in zip(preds, (0.86, 0.997, KML_CONFIDENT))]
+    doc = ET.fromstring(tracks_to_kml([], preds)).find("k:Document", ns)
+    styles = {s.get("id"): s.find("k:IconStyle/k:color", ns).text for s in doc.iter("{%s}Style" % ns["k"])}
+    pins = [(pm.find("k:name", ns).text, styles[pm.find("k:styleUrl", ns).text.lstrip("#")])
+            for pm in doc.iter("{%s}Placemark" % ns["k"])]
+    assert pins == [("q0.jpg", "ff00ffff"), ("q1.jpg", "ff008000"), ("q2.jpg", "ff008000")]  # yellow, green, green
