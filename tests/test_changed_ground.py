@@ -187,3 +187,21 @@ def test_kml_draws_a_verified_photo_below_confident_yellow_not_green():
     pins = [(pm.find("k:name", ns).text, styles[pm.find("k:styleUrl", ns).text.lstrip("#")])
             for pm in doc.iter("{%s}Placemark" % ns["k"])]
     assert pins == [("q0.jpg", "ff00ffff"), ("q1.jpg", "ff008000"), ("q2.jpg", "ff008000")]  # yellow, green, green
+
+
+def test_the_evidence_record_says_which_photos_its_confidence_was_measured_on(tmp_path):
+    """The published record's sentence said "on its calibration photos" whatever the run: on a run marked
+    as changed ground the figure is core/changed_ground.py's, measured on after-event photos, and the
+    record says so (and its settings hold changed_ground: true)."""
+    from geolocator.core.evidence import evidence_facts
+
+    from .demo_features import demo_workspace
+
+    for changed in (False, True):
+        ws, region = demo_workspace(tmp_path / str(changed), changed_ground=changed, verify=False)
+        ws.locate(region.queries[:1])
+        (pred,) = ws.last.predictions
+        facts = evidence_facts(pred, ws.tileset, settings=ws.settings)
+        assert facts["geolocator"]["settings"]["changed_ground"] is changed
+        assert ("after-event photos" in facts["confidence_means"]) is changed
+        assert ("on its calibration photos" in facts["confidence_means"]) is not changed
