@@ -262,6 +262,7 @@ def _workspace(args):
         **_second_look(args),
         gnss_prior_m=getattr(args, "gnss_prior", None),
         heading_prior=getattr(args, "heading_prior", False),
+        changed_ground=getattr(args, "changed_ground", False),
     )
     from .core.outputs import usable_cache_dir
 
@@ -551,6 +552,10 @@ def cmd_locate(args) -> int:
                   file=sys.stderr)
     if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
         print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)
+        if ws.settings.changed_ground:
+            from .core.changed_ground import means_line
+
+            print(means_line(), file=sys.stderr)
     return 0
 
 
@@ -961,6 +966,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(degrees, decimal minutes), dms, lv95 (Swiss), dd; e.g. --coords mgrs,dmm. Files from "
                         "--out carry mgrs and utm columns anyway")
     p.add_argument("--adapter", type=Path, help="a region adapter saved by 'geolocator adapt'")
+    p.add_argument("--changed-ground", action="store_true",
+                   help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
+                        "debris): confidences are then those measured on such photos, lower where the usual "
+                        "figures claimed too much (see the README)")
     g = p.add_argument_group("flights (video and photo sequences)")
     g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
                    help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
@@ -995,6 +1004,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
     p.add_argument("--adapter", type=Path, help="use a saved region adapter instead")
+    p.add_argument("--changed-ground", action="store_true",
+                   help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
+                        "debris): confidences are then those measured on such photos, lower where the usual "
+                        "figures claimed too much (see the README)")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
     p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")

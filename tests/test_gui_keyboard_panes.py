@@ -69,7 +69,8 @@ def test_tab_goes_from_the_list_through_the_map_to_the_result_and_the_side_panel
     # disabled), then the list again, the map not entered a second time on the way
     panel = w.backbone_panel
     assert [v for v in visited if panel.isAncestorOf(v)] == [
-        panel.combo, panel.device, panel.matcher, panel.mosaic, panel.dense, panel.tones, panel.weights_btn, panel.apply_btn,
+        panel.combo, panel.device, panel.matcher, panel.mosaic, panel.dense, panel.tones, panel.changed_ground,
+        panel.weights_btn, panel.apply_btn,
         panel.default_btn]
     assert visited[-1] is w.query_list
     assert not any(_in_map(w) or v is w.map_view or w.map_view.isAncestorOf(v) for v in visited)

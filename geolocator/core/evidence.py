@@ -66,6 +66,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _measured_on(settings: Any) -> str:
+    """Which photos the confidence was measured on, for the record's sentence: the calibration photos, or,
+    on a run marked as changed ground (Settings.changed_ground), core/changed_ground.py's after-event ones."""
+    if getattr(settings, "changed_ground", False):
+        return ("synthetic after-event photos (flood, fire, smoke, debris: the run said the ground changed since the "
+                "imagery; core/changed_ground.py)")
+    return "its calibration photos"
+
+
 def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, backbone: str | None = None,
                    matcher: str | None = None) -> dict[str, Any]:
     """The published record of one answer as a JSON-ready dict (no truth, no error: see the module
@@ -107,7 +116,7 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
         "status": pred.shown_status,
         "confidence": round(float(pred.confidence), 4) if math.isfinite(pred.confidence) else None,
         "confidence_means": (f"{confidence_within(shown, radius)}: of the answers geolocator gave with this confidence "
-                             "on its calibration photos, this share lay within that distance of where the photo "
+                             f"on {_measured_on(settings)}, this share lay within that distance of where the photo "
                              "was taken (README, Outputs: confidence, radius_m)"),
         "radius_m": None if radius is None else round(radius, 1),
         "note": pred.note,

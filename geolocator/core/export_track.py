@@ -308,12 +308,30 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     return gpx.to_xml(version="1.1")
 
 
+# A photo in no flight verified below this confidence is drawn yellow in KML, not green: the app's map
+# draws it "unsure" (webmap.CONFIDENT, not imported here: webmap pulls in folium), and a green pin read
+# as "sure" in Google Earth. Session 25: after-event photos verified at 0.81-0.93 were wrong 7 times
+# in 26, 99 m to 2.8 km away (newuser_session25.md).
+KML_CONFIDENT = 0.9
+
+
+def _photo_colour(pred: Prediction, colours: dict):
+    """The KML icon colour of a photo in no flight: by its shown status, a verified one below
+    KML_CONFIDENT yellow (verified, not confident)."""
+    import simplekml
+
+    if pred.shown_status == "verified" and pred.confidence < KML_CONFIDENT:
+        return simplekml.Color.yellow
+    return colours.get(pred.shown_status, simplekml.Color.white)
+
+
 def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
                   far=None, clock_zone: tzinfo | None = None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
     Placemarks at their best estimates (timed when the photo has a capture time), coloured by
-    status as frames are (verified green, retrieved orange, not located grey). `attribution`:
+    status as frames are (verified green, retrieved orange, not located grey), a verified photo
+    below KML_CONFIDENT yellow. `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about. `clock_zone`: as
     tracks_to_gpx's."""
@@ -346,7 +364,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
-            pt.style.iconstyle.color = colours.get(pred.shown_status, simplekml.Color.white)
+            pt.style.iconstyle.color = _photo_colour(pred, colours)
     for track in tracks:
         start = _start_of(track)
         folder = kml.newfolder(name=track.name)

@@ -102,6 +102,11 @@ class Settings:
     # (core/media/thermal.py). Session 24, 12 synthetic thermal photos of vegas: white-hot R@1
     # 16.7 -> 83.3, ironbow 16.7 -> 75.0 (training/results/newuser_session24.md).
     reversed_tones: bool = False
+    # The photos show ground that changed since the imagery was taken (flood, fire, storm): the
+    # answers claim what was measured on such photos (core/changed_ground.py; newuser_session25.md:
+    # 7 of 26 verified answers scored 0.5-0.95 were wrong, three of them shown confident). Off by
+    # default: the user says so (`locate --changed-ground`); nothing guesses it from the pixels.
+    changed_ground: bool = False
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -359,7 +364,8 @@ class Workspace:
         if not self.settings.verify or len(ok) == 0:
             scores, ids = source.top(shown)
             not_located, flat = self._survey(ok, {})
-            predictions = predict(ok, tileset.tiles, scores, ids, not_located=not_located, low_texture=flat)
+            predictions = self._as_settled(predict(ok, tileset.tiles, scores, ids, not_located=not_located,
+                                                   low_texture=flat))
             self.last = Located(ok, predictions, source.matrix, failures, searched)
             return predictions
         min_inliers = self._min_inliers(ok)
@@ -384,7 +390,7 @@ class Workspace:
         point_min = self._point_min_inliers(min_inliers)
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table)
-        predictions = self._with_footprints(predictions, found.footprints, point_min)
+        predictions = self._as_settled(self._with_footprints(predictions, found.footprints, point_min))
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
@@ -399,6 +405,15 @@ class Workspace:
                 ranking = lift(ranking, found.candidates, found.dense_top, verified)
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
+
+    def _as_settled(self, predictions: list[Prediction]) -> list[Prediction]:
+        """`predictions` as the settings want them claimed: on changed ground (Settings.changed_ground)
+        through changed_ground.on_changed_ground, else as they are."""
+        if not self.settings.changed_ground:
+            return predictions
+        from .changed_ground import on_changed_ground
+
+        return on_changed_ground(predictions)
 
     def _candidates(self, queries, query_features, tile_features, progress, cancel):
         """Where each photo's candidates come from, under the priors in the settings

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         core.verify_mosaic = 1 if self.settings.verify_mosaic else 0
         core.dense_search = bool(self.settings.dense_search)
         core.reversed_tones = bool(self.settings.reversed_tones)
+        core.changed_ground = bool(self.settings.changed_ground)
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.mosaic.setChecked(bool(self.settings.verify_mosaic))
         self.backbone_panel.dense.setChecked(bool(self.settings.dense_search))
         self.backbone_panel.tones.setChecked(bool(self.settings.reversed_tones))
+        self.backbone_panel.changed_ground.setChecked(bool(self.settings.changed_ground))
         self.backbone_panel.show_route(None, self._matcher)
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
@@ -394,6 +396,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.mosaicChanged.connect(self.set_mosaic)
         self.backbone_panel.denseChanged.connect(self.set_dense_search)
         self.backbone_panel.tonesChanged.connect(self.set_reversed_tones)
+        self.backbone_panel.changedGroundChanged.connect(self.set_changed_ground)
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
@@ -513,6 +516,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
         self.backbone_panel.dense.setEnabled(not busy)
+        self.backbone_panel.changed_ground.setEnabled(not busy)  # a running job reads it; the next one is run when it changes
 
     def cancel(self) -> None:
         if self.runner.cancel():
@@ -857,6 +861,15 @@ class MainWindow(QMainWindow):
         Locate on; a run of recognised thermal photos still turns it on for itself."""
         self.settings.reversed_tones = bool(on)
         self.session.set_reversed_tones(bool(on))
+
+    def set_changed_ground(self, on: bool) -> None:
+        """The photos show ground changed since the imagery (or not; Settings.changed_ground,
+        core/changed_ground.py): photos already located are located again at once, so the figures
+        shown are never the other rule's (their checks are kept, so it costs seconds)."""
+        self.settings.changed_ground = bool(on)
+        self.session.ws.settings.changed_ground = bool(on)
+        if self.predictions and self.queries and not self.runner.busy:
+            self.locate()
 
     def choose_weights(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",

@@ -57,6 +57,8 @@ class AppSettings:
     # verify with each photo's reversed tones too (core Settings.reversed_tones): thermal pictures the app does not
     # recognise as thermal by their files; a run of recognised thermal photos turns it on by itself
     reversed_tones: bool = False
+    # the photos show ground changed since the imagery (flood, fire): core/changed_ground.py, as `locate --changed-ground`
+    changed_ground: bool = False
     adapt_mode: str = "best"
     adapt_steps: int | None = None  # None: the adaptation's own default
     online_basemap: bool = False  # off: the map never leaves the machine

@@ -44,6 +44,7 @@ class BackbonePanel(QGroupBox):
     mosaicChanged = Signal(bool)  # verify through 3x3 mosaics
     denseChanged = Signal(bool)  # dense search for photos that found nothing clear
     tonesChanged = Signal(bool)  # verification also matches reversed tones (thermal pictures)
+    changedGroundChanged = Signal(bool)  # the photos show ground changed since the imagery (flood, fire)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Backbone", parent)
@@ -75,6 +76,11 @@ class BackbonePanel(QGroupBox):
                               "against daylight). Photos recognised as thermal get this by themselves. About twice the "
                               "verification time (see the README: Thermal photos)")
         self.tones.toggled.connect(self.tonesChanged)
+        self.changed_ground = QCheckBox("Ground changed since imagery")  # short: the panel is ~35 characters wide
+        self.changed_ground.setToolTip("The photos were taken after a flood, fire or storm that changed the ground the "
+                                       "imagery shows: confidences are those measured on such photos (lower where the usual "
+                                       "ones claimed too much; see the README). As `locate --changed-ground`")
+        self.changed_ground.toggled.connect(self.changedGroundChanged)
         self.route = _plain("")
         self.show_route(None, "auto")
         self.in_use = _plain("not loaded yet")
@@ -98,6 +104,7 @@ class BackbonePanel(QGroupBox):
         form.addRow(self.mosaic)
         form.addRow(self.dense)
         form.addRow(self.tones)
+        form.addRow(self.changed_ground)
         form.addRow("Verifier", self.route)  # as short as the other labels: a wider one squeezed "In use"
         form.addRow("In use", self.in_use)
         form.addRow("DINOv2", self.dinov2)
