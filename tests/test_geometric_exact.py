@@ -82,9 +82,11 @@ def make_fakes(monkeypatch):
     """(Not a fixture: training/mutation_check_direct.py gives tests tmp_path and monkeypatch only.)"""
     links, calls, centres = {}, [], []
     quick, looked = {}, []  # a learned link's first look (geometric.quick_link): {(photo, partner): inliers}
+    headings = []  # the heading each glued link was given (None: SIFT, or no first look)
 
-    def verify_pair(p, a, settings, expected_share=None):
+    def verify_pair(p, a, settings, expected_share=None, heading=None):
         calls.append((p.name, a.name, settings.min_inliers, expected_share))
+        headings.append(heading)
         n, h = links.get((p.name, a.name), (0, None))
         return NS(inliers=n, homography=h)
 
@@ -99,15 +101,20 @@ def make_fakes(monkeypatch):
         def eta(self, done):
             return f"{done}/{self.total}"
 
-    def quick_link(p, a, settings):
+    def quick_link(p, a, settings, heading=None):
         looked.append((p.name, a.name))
+        assert heading == ("heading", p.name, a.name)  # the link's own heading, searched once
         return quick.get((p.name, a.name), 1000)  # not hopeless unless a test says so
+
+    def link_heading(p, a):
+        return ("heading", p.name, a.name)
 
     monkeypatch.setattr(geometric, "verify_pair", verify_pair)
     monkeypatch.setattr(geometric, "quick_link", quick_link)
+    monkeypatch.setattr(geometric, "link_heading", link_heading)
     monkeypatch.setattr(geometric, "photo_centre_in", photo_centre_in)
     monkeypatch.setattr(geometric, "EtaClock", Clock)
-    return NS(links=links, calls=calls, centres=centres, quick=quick, looked=looked)
+    return NS(links=links, calls=calls, centres=centres, quick=quick, looked=looked, headings=headings)
 
 
 def test_settings_defaults():

@@ -147,6 +147,8 @@ def test_a_link_hopeless_at_first_look_is_not_glued(monkeypatch):
                               GeometrySettings(learned_links=4, rounds=2))
     assert fakes.looked == [("c", "a2"), ("c", "a0")]
     assert [c[:2] for c in fakes.calls] == [("c", "a0")]
+    # session 25: the glue is given the heading its first look was searched at (once a link)
+    assert fakes.headings == [("heading", "c", "a0")]
     assert labels[5] == GeoLabel(0, 45, 0)
     fakes.calls.clear()
     fakes.looked.clear()
@@ -154,6 +156,7 @@ def test_a_link_hopeless_at_first_look_is_not_glued(monkeypatch):
     labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
                               GeometrySettings(learned_links=4, rounds=1, link_precheck=0))
     assert fakes.looked == [] and [c[:2] for c in fakes.calls] == [("c", "a2")]
+    assert fakes.headings[-1] is None  # no first look: the glue searches its own heading
     assert labels[5] == GeoLabel(2, 55, 2) and GeometrySettings().link_precheck == 12
 
 

@@ -501,15 +501,16 @@ def photo_centre_in(homography: np.ndarray, photo: LocalFeatures, target: LocalF
 
 
 def verify_pair(photo: LocalFeatures, tile: LocalFeatures, settings: VerifySettings,
-                expected_share: float | None = None) -> Verification:
+                expected_share: float | None = None, heading=None) -> Verification:
     """Matches consistent with one homography from the photo to the tile, and where it puts the
     photo's centre (Verification(0) when none can be fitted, or the fit is no plausible view; see
     _plausible). `expected_share`: the tile area share the photo's footprint should cover, when
-    its footprint is known (expected_area_share)."""
+    its footprint is known (expected_area_share). `heading`: a learned backend's
+    matchers/verify.best_heading(photo, tile) when the caller has it (SIFT has no headings)."""
     if settings.matcher != "sift":
         from .matchers import verify as learned
 
-        return learned.verify_pair(photo, tile, settings, expected_share)
+        return learned.verify_pair(photo, tile, settings, expected_share, heading)
     fit = fit_homography(photo, tile, settings)
     if fit is None or not _plausible(fit[0], photo.size, tile.size, settings, expected_share):
         return Verification(0)
