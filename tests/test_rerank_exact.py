@@ -348,9 +348,11 @@ def test_tiles_are_described_north_up_and_files_at_the_working_size(monkeypatch)
 def test_a_learned_backend_describes_images_itself(monkeypatch):
     monkeypatch.setattr(learned, "features", lambda image, settings, between=None: ("learned", image, settings.matcher))
     assert image_local_features("img", VerifySettings(matcher="disk"), contrast=0.3, zoom=2.0) == ("learned", "img", "disk")
-    monkeypatch.setattr(learned, "verify_pair", lambda p, t, s, share: ("pair", p, t, s.matcher, share))
-    assert verify_pair("p", "t", VerifySettings(matcher="aliked"), 0.5) == ("pair", "p", "t", "aliked", 0.5)
-    assert verify_pair("p", "t", VerifySettings(matcher="aliked")) == ("pair", "p", "t", "aliked", None)
+    monkeypatch.setattr(learned, "verify_pair", lambda p, t, s, share, heading: ("pair", p, t, s.matcher, share, heading))
+    assert verify_pair("p", "t", VerifySettings(matcher="aliked"), 0.5) == ("pair", "p", "t", "aliked", 0.5, None)
+    assert verify_pair("p", "t", VerifySettings(matcher="aliked")) == ("pair", "p", "t", "aliked", None, None)
+    # a heading the caller searched already reaches the learned backend (session 25: a chain link's)
+    assert verify_pair("p", "t", VerifySettings(matcher="aliked"), 1.0, heading="h") == ("pair", "p", "t", "aliked", 1.0, "h")
 
 
 # -- query_footprint_m ---------------------------------------------------------------------------------
