@@ -60,3 +60,25 @@ def demo_workspace(tmp_path: Path, features: dict[str, np.ndarray] | None = None
                        features if features is not None else load_demo_features())
     ws.open_tiles(region.tiles)
     return ws, region
+
+
+def cli_on_demo_features(monkeypatch, tmp_path: Path) -> list[DemoWorkspace]:
+    """Make `geolocator` CLI commands (cli.main) run on a DemoWorkspace: the CLI's own Settings
+    (with the CPU and caches under `tmp_path`), the committed demo features for the backbone.
+    Returns the list each command's workspace is appended to, the last one last."""
+    from dataclasses import replace
+
+    from geolocator import cli
+
+    features = load_demo_features()
+    real = cli._workspace
+    made: list[DemoWorkspace] = []
+
+    def workspace(args):
+        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
+                           adapter_dir=tmp_path / "adapters")
+        made.append(DemoWorkspace(settings, features))
+        return made[-1]
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    return made

@@ -26,7 +26,7 @@ from geolocator.core.changed_ground import (
 from geolocator.core.model import WEAK_BELOW, Bounds, Query, Tile
 from geolocator.core.predict import predict
 
-from .demo_features import DEMO, DemoWorkspace, load_demo_features
+from .demo_features import DEMO, cli_on_demo_features
 
 
 def _tiles(n: int = 6) -> list[Tile]:
@@ -70,17 +70,7 @@ def test_the_rule_lowers_what_was_measured_to_claim_too_much_and_keeps_the_rest(
 def _run(tmp_path, monkeypatch, *extra):
     """`geolocator locate` of the demo photos against the demo tiles (committed demo features for the
     backbone, no verification: quick), its CSV rows and the Workspace it used."""
-    features = load_demo_features()
-    real = cli._workspace
-    made = []
-
-    def workspace(args):
-        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
-                           adapter_dir=tmp_path / "adapters")
-        made.append(DemoWorkspace(settings, features))
-        return made[-1]
-
-    monkeypatch.setattr(cli, "_workspace", workspace)
+    made = cli_on_demo_features(monkeypatch, tmp_path)
     out = tmp_path / f"p{len(extra)}.csv"
     assert cli.main(["locate", str(DEMO / "queries"), "--tiles", str(DEMO / "tiles.csv"), "--out", str(out),
                      "--no-verify", *extra]) == 0

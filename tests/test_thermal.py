@@ -22,7 +22,7 @@ from geolocator import cli
 from geolocator.core.media.thermal import thermal_note, thermal_photos, thermal_reason, visible_sibling
 from geolocator.core.pipeline import Settings
 
-from .demo_features import DEMO, DemoWorkspace, load_demo_features
+from .demo_features import DEMO, cli_on_demo_features
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REAL_DJI = SHARED / "real-dji"
@@ -111,19 +111,7 @@ def test_locate_says_it_before_the_work(tmp_path, monkeypatch, caplog):
     reaches the SIFT verifier); a run of visible photos says nothing of the kind and keeps them off.
     The demo's committed features stand in for the backbone (the thermal photo is saved under a
     demo photo's name); the Settings are the CLI's own."""
-    from dataclasses import replace
-
-    features = load_demo_features()
-    real = cli._workspace
-    made = []
-
-    def workspace(args):
-        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
-                           adapter_dir=tmp_path / "adapters")
-        made.append(DemoWorkspace(settings, features))
-        return made[-1]
-
-    monkeypatch.setattr(cli, "_workspace", workspace)
+    made = cli_on_demo_features(monkeypatch, tmp_path)
     folder = tmp_path / "night"
     folder.mkdir()
     grey = Image.open(DEMO / "queries" / "q_0001.jpg").convert("L")
@@ -253,19 +241,7 @@ def test_the_user_turns_reversed_tones_on_for_thermal_pictures_not_recognised(tm
     file (nor is a clip not named _T), so geolocator does not guess; `locate --reversed-tones` turns
     the verifier's reversed tones on for such a run (Settings.reversed_tones), without the thermal
     line. Failed before: no such option."""
-    from dataclasses import replace
-
-    features = load_demo_features()
-    real = cli._workspace
-    made = []
-
-    def workspace(args):
-        settings = replace(real(args).settings, device="cpu", cache_dir=tmp_path / "cache",
-                           adapter_dir=tmp_path / "adapters")
-        made.append(DemoWorkspace(settings, features))
-        return made[-1]
-
-    monkeypatch.setattr(cli, "_workspace", workspace)
+    made = cli_on_demo_features(monkeypatch, tmp_path)
     folder = tmp_path / "grey"
     folder.mkdir()
     grey = Image.open(DEMO / "queries" / "q_0001.jpg").convert("L").point(lambda v: 255 - v)
