@@ -188,7 +188,7 @@ def _mutual(sim: np.ndarray) -> np.ndarray:
     (29 of 115 s in rotterdam-ms's chains, session 25). Here each column's maximum (max along
     the first axis is fast) says whether i attains it; only a column whose maximum is attained
     more than once (exact ties, padding) is searched for its first index."""
-    na, n_targets, _ = sim.shape
+    n_targets = sim.shape[1]
     ab = sim.argmax(axis=2)  # (na, T): each photo keypoint's nearest in each target
     top = sim.max(axis=0)  # (T, K): each target keypoint's best similarity to the photo
     columns = np.arange(n_targets)[None, :]
