@@ -166,12 +166,13 @@ def test_kml_draws_a_verified_photo_below_confident_yellow_not_green():
     import xml.etree.ElementTree as ET
 
     from geolocator.core import webmap
-    from geolocator.core.export_track import KML_CONFIDENT, tracks_to_kml
+    from geolocator.core.export_track import tracks_to_kml
+    from geolocator.core.model import CONFIDENT
 
-    assert KML_CONFIDENT == webmap.CONFIDENT
+    assert CONFIDENT == webmap.CONFIDENT == 0.9
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     preds = _predictions([[9, 0, 0], [40, 0, 0], [10, 0, 0]])  # 0.86, 0.997, 0.91
-    preds = [replace(p, confidence=c) for p, c in zip(preds, (0.86, 0.997, KML_CONFIDENT))]
+    preds = [replace(p, confidence=c) for p, c in zip(preds, (0.86, 0.997, CONFIDENT))]
     doc = ET.fromstring(tracks_to_kml([], preds)).find("k:Document", ns)
     styles = {s.get("id"): s.find("k:IconStyle/k:color", ns).text for s in doc.iter("{%s}Style" % ns["k"])}
     pins = [(pm.find("k:name", ns).text, styles[pm.find("k:styleUrl", ns).text.lstrip("#")])

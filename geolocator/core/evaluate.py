@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Evaluation, Prediction, Query, Tile
+from .model import CONFIDENT, Evaluation, Prediction, Query, Tile
 
 
 def positives(query: Query, tiles: Sequence[Tile]) -> np.ndarray:
@@ -241,7 +241,7 @@ def honesty_figures(scored: Sequence[Prediction]) -> dict:
         return {}
     best = np.array([p.error_m for p in scored], float)
     right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in scored])
-    confident = np.array([p.confidence >= 0.9 for p in scored])
+    confident = np.array([p.confidence >= CONFIDENT for p in scored])
     return {
         "median_error_best_m": float(np.median(best)),
         "mean_error_best_m": float(np.mean(best)),

@@ -21,7 +21,7 @@ from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .media.metadata import clock_zone_words, in_clock_zone
-from .model import LatLon, Prediction
+from .model import CONFIDENT, LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
 from .wording import confidence_within, shot_of
@@ -308,19 +308,15 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     return gpx.to_xml(version="1.1")
 
 
-# A photo in no flight verified below this confidence is drawn yellow in KML, not green: the app's map
-# draws it "unsure" (webmap.CONFIDENT, not imported here: webmap pulls in folium), and a green pin read
-# as "sure" in Google Earth. Session 25: after-event photos verified at 0.81-0.93 were wrong 7 times
-# in 26, 99 m to 2.8 km away (newuser_session25.md).
-KML_CONFIDENT = 0.9
-
-
+# A photo in no flight verified below model.CONFIDENT is drawn yellow in KML, not green: the app's map
+# draws it "unsure", and a green pin read as "sure" in Google Earth. Session 25: after-event photos
+# verified at 0.81-0.93 were wrong 7 times in 26, 99 m to 2.8 km away (newuser_session25.md).
 def _photo_colour(pred: Prediction, colours: dict):
     """The KML icon colour of a photo in no flight: by its shown status, a verified one below
-    KML_CONFIDENT yellow (verified, not confident)."""
+    model.CONFIDENT yellow (verified, not confident)."""
     import simplekml
 
-    if pred.shown_status == "verified" and pred.confidence < KML_CONFIDENT:
+    if pred.shown_status == "verified" and pred.confidence < CONFIDENT:
         return simplekml.Color.yellow
     return colours.get(pred.shown_status, simplekml.Color.white)
 
@@ -331,7 +327,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
     Placemarks at their best estimates (timed when the photo has a capture time), coloured by
     status as frames are (verified green, retrieved orange, not located grey), a verified photo
-    below KML_CONFIDENT yellow. `attribution`:
+    below model.CONFIDENT yellow. `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about. `clock_zone`: as
     tracks_to_gpx's."""

@@ -294,6 +294,9 @@ STATUS_NOT_LOCATED = "not located"  # nothing to locate (blank, sky, blurred fra
 # training/verified_by_confidence.py): below 0.5 right 40 of 139 (29 %), at or above 2,188 of 2,199 (99 %).
 STATUS_WEAK = "weak match"
 WEAK_BELOW = 0.5
+# An answer shown "confident" (the map's dark marker, KML's green pin, evaluate's n_confident, the
+# calibration tables' bar): right at least 90 % of the time (training/calibration.py).
+CONFIDENT = 0.9
 # Prediction.location_source: where `location` (the best estimate) comes from
 SOURCE_HOMOGRAPHY = "homography"  # the photo's centre through the verified homography
 SOURCE_WEIGHTED = "weighted"  # similarity-weighted mean of the top tiles that agree spatially

@@ -31,7 +31,7 @@ from .coords import format_dmm, format_mgrs, not_covered
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
-from .model import Bounds, Prediction, TileSet
+from .model import CONFIDENT, Bounds, Prediction, TileSet
 from .predict import answer_radius_m
 from .sequence import frame_shots, shown_track_status
 from .wording import confidence_within, shot_of
@@ -194,10 +194,9 @@ def query_label(pred: Prediction) -> str:
 
 
 NOT_LOCATED_COLOUR = "#9e9e9e"
-# "Confident" as everywhere else (evaluate's n_confident, the calibration tables): right at least 90 %
-# of the time. An unverified answer claims at most predict.RETRIEVED_CEILING (0.6), so it is never
-# drawn as confident (it was at >= 0.5: a photo of a white wall, newuser session 16).
-CONFIDENT = 0.9
+# Drawn confident from model.CONFIDENT, as everywhere else. An unverified answer claims at most
+# predict.RETRIEVED_CEILING (0.6), so it is never drawn as confident (it was at >= 0.5: a photo of a
+# white wall, newuser session 16).
 
 
 def marker_colour(pred: Prediction) -> str:
