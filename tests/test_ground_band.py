@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from geolocator.core import camera, ground_band
 from geolocator.core.ground_band import band_rows, below_horizon_deg, query_rows, whole_photo_outline
@@ -109,9 +109,8 @@ def test_which_photos_get_a_band(tmp_path, monkeypatch):
     assert query_rows(_photo(tmp_path, "s.jpg", _meta(-60.0))) is None  # nothing to cut
     assert query_rows(_photo(tmp_path, "n.jpg", None)) is None  # no metadata
     assert query_rows(_photo(tmp_path, "p.jpg", PhotoMeta(gimbal_pitch_deg=-30.0))) is None  # no lens, no height
-    assert query_rows(_photo(tmp_path, "r.jpg", _meta(-30.0, orientation=6))) is None  # stored turned
     frame = Query("v.mp4#t=1", tmp_path / "o.jpg", time_s=1.0, meta=_meta(-30.0))
-    assert query_rows(frame) is None  # a video frame: not on the recorded-view path
+    assert query_rows(frame) is None  # a video frame's view is its telemetry's, and it has none
     monkeypatch.setenv(ground_band.ENV_VAR, "off")
     assert query_rows(q) is None
 
@@ -144,6 +143,116 @@ def test_photos_without_a_recorded_view_are_read_as_before(tmp_path):
         assert np.array_equal(np.asarray(open_query_image(q)), np.asarray(Image.open(q.path).convert("RGB")))
         assert query_identity(q) == file_identity(q.path)
         assert query_key(q) == file_key(q.path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos stored turned: the band is cut in the photo as displayed
+
+
+_TURN = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+def _turned_copy(tmp_path, name, upright: Image.Image, orientation: int, meta: PhotoMeta) -> Query:
+    """The upright picture stored turned, with the EXIF Orientation that shows it upright again
+    (what a lossless rotation by an editor writes), and its metadata as read (stored sides)."""
+    stored = upright.transpose(_TURN[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(tmp_path / name, quality=95, exif=exif)
+    return Query(name, tmp_path / name, meta=replace(meta, orientation=orientation, width=stored.width,
+                                                      height=stored.height))
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_photo_stored_turned_is_cut_as_displayed(tmp_path, orientation):
+    """A -30 photo stored turned (EXIF Orientation 3, 6, 8) is read upright by images.open_image;
+    its band is the upright photo's rows (the same pixels, rows, view, and band tag), not whole
+    (before: no recorded view, read whole) nor cut across its stored rows."""
+    from geolocator.core.media.query_image import open_query_image, query_identity
+    from geolocator.core.rerank import query_view
+
+    rng = np.random.default_rng(3)
+    picture = Image.fromarray(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), dtype=np.uint8))
+    picture.save(tmp_path / "up.png")
+    upright = Query("up.png", tmp_path / "up.png", meta=_meta(-30.0, orientation=1))
+    turned = replace(_turned_copy(tmp_path, f"t{orientation}.jpg", picture, orientation, _meta(-30.0)),
+                     truth=_Poison())
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(turned.path)).convert("RGB"))
+    assert shown.shape == (SIZE[1], SIZE[0], 3)  # the test's own check: it displays upright
+    want = (0.5 - math.tan(math.radians(10.0)), 1.0)
+    assert query_rows(upright) == pytest.approx(want)
+    assert query_rows(turned) == pytest.approx(want)
+    assert query_view(turned) == query_view(upright)
+    top = round(want[0] * SIZE[1])
+    band = np.asarray(open_query_image(turned))
+    assert band.shape == (SIZE[1] - top, SIZE[0], 3)
+    assert np.array_equal(band, shown[top:])
+    assert query_identity(turned).endswith("|band=0.0000,0.3237,1.0000,1.0000")  # the upright photo's band
+    assert query_identity(upright).endswith("|band=0.0000,0.3237,1.0000,1.0000")
+
+
+# ---------------------------------------------------------------------------------------------
+# Video frames: the band of a frame whose telemetry records an oblique view
+
+
+def _clip(tmp_path, pitch, *, focal="[focal_len: 24.00] ", picture=None):
+    """A 2-frame 600 x 400 H.264 clip (1 fps) and its DJI-style sidecar recording gimbal `pitch`,
+    30 m above take-off and a 24 mm (35 mm-equivalent) lens: the test photos' lens, f = 400 px."""
+    pytest.importorskip("av")
+    import srt
+    from datetime import timedelta
+
+    from .flight_helpers import write_video
+
+    rng = np.random.default_rng(5)
+    picture = picture or Image.fromarray(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), dtype=np.uint8))
+    path = write_video(tmp_path / "clip.mp4", [picture, picture], fps=1)
+    cues = [srt.Subtitle(i + 1, timedelta(seconds=i), timedelta(seconds=i + 1),
+                         f"FrameCnt: {i + 1}\n[iso: 100] {focal}[latitude: 36.1400000] [longitude: -115.2300000] "
+                         f"[rel_alt: 30.000 abs_alt: 652.300] [gb_yaw: 12.0 gb_pitch: {pitch:.1f} gb_roll: 0.0]")
+            for i in range(2)]
+    (tmp_path / "clip.SRT").write_text(srt.compose(cues), encoding="utf-8")
+    return path
+
+
+def test_a_video_frame_with_a_recorded_oblique_view_is_cut_and_named(tmp_path, monkeypatch):
+    """A -30 frame (telemetry gb_pitch, rel_alt, focal_len) is cut to the same band as a -30 photo
+    through the same lens; its pixels are the band rows of the decoded frame, its identity carries
+    the band and its key differs from the whole frame's (before: frames were never cut)."""
+    from geolocator.core.media.query_image import open_query_image, query_identity, query_key
+    from geolocator.core.media.video import video_queries
+    from geolocator.core.rerank import query_view
+
+    frame = video_queries(_clip(tmp_path, -30.0), every_s=1.0)[0]
+    assert frame.telemetry.gimbal_pitch_deg == -30.0 and frame.truth is not None
+    frame = replace(frame, truth=_Poison())  # the band never reads the recorded position
+    want = (0.5 - math.tan(math.radians(10.0)), 1.0)
+    assert query_rows(frame) == pytest.approx(want)
+    view = query_view(frame)
+    assert view.rows == pytest.approx(want)
+    assert view.pitch_deg == -30.0 and view.altitude_m == 30.0
+    assert view.focal_px(SIZE) == pytest.approx(400.0)  # 24 mm on the 43.27 mm diagonal: the photos' lens
+    band, tag, key = np.asarray(open_query_image(frame)), query_identity(frame), query_key(frame)
+    monkeypatch.setenv(ground_band.ENV_VAR, "off")
+    whole = np.asarray(open_query_image(frame))
+    assert whole.shape == (SIZE[1], SIZE[0], 3)
+    top = round(want[0] * SIZE[1])
+    assert np.array_equal(band, whole[top:])
+    assert tag == query_identity(frame) + "|band=0.0000,0.3237,1.0000,1.0000"
+    assert key != query_key(frame)
+
+
+def test_which_video_frames_get_a_band(tmp_path):
+    """Steep frames, frames whose telemetry has no lens, and frames without telemetry are read whole."""
+    from geolocator.core.media.video import video_queries
+
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    assert query_rows(video_queries(_clip(tmp_path / "a", -60.0), every_s=1.0)[0]) is None  # nothing to cut
+    no_lens = video_queries(_clip(tmp_path / "b", -30.0, focal=""), every_s=1.0)[0]
+    assert no_lens.telemetry.gimbal_pitch_deg == -30.0 and no_lens.telemetry.focal_len is None
+    assert query_rows(no_lens) is None
+    assert query_rows(video_queries(_clip(tmp_path / "c", -30.0), every_s=1.0, telemetry=False)[0]) is None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ photo's full width from that row to the bottom edge. It never starts below the c
 answer is the ground under the photo's centre, which stays inside the band (the centre row is
 the band's top edge at worst, when p < D).
 
-Which photos: those on the verifier's recorded-view path (rerank.query_view: oblique.view_geometry
-of the photo's metadata: gimbal pitch more than 10 degrees off nadir, height above take-off, focal
-length and sensor width, stored upright), without letterbox or pillarbox bars (a picture posted
-inside bars was reframed; its lens no longer describes its rows). The focal length in pixels is
-oblique.ViewGeometry.focal_px (focal length / sensor width x the longer side: the rule the verifier
-sizes its outline by). Nothing else is read: never the truth, the position, the heading.
+Which images: those on the verifier's recorded-view path (rerank.query_view:
+recorded_view.recorded_view: a photo's metadata (gimbal pitch more than 10 degrees off nadir,
+height above take-off, focal length and sensor width), in the photo as displayed (a photo stored
+turned, EXIF Orientation 2-8, is read upright and cut upright); or a video frame's telemetry record
+(gb_pitch, rel_alt, focal_len)), without letterbox or pillarbox bars (a picture posted inside bars
+was reframed; its lens no longer describes its rows). The focal length in pixels is
+oblique.ViewGeometry.focal_px (the rule the verifier sizes its outline by). Nothing else is read:
+never the truth, the position, the heading.
 
 D is BELOW_HORIZON_DEG (20 degrees; a -45 photo's top edge looks 18.4 degrees down through the same
 lens, so 20 cuts its top 3.4 % of rows, 1.6 degrees' worth); the environment variable
@@ -34,7 +36,6 @@ before/after measurements on one code version).
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 
@@ -90,18 +91,15 @@ def view_rows(view, size: tuple[int, int], below_deg: float | None = BELOW_HORIZ
 
 
 def query_rows(query) -> Rows | None:
-    """The ground band of a query (band_rows at below_horizon_deg()), or None: a video frame, no
-    recorded oblique view (oblique.view_geometry of query.meta), bars around the picture
-    (media.query_image.bars_box), an unreadable header, or nothing to cut. Raises ValueError when
+    """The ground band of a query, photo or video frame (band_rows at below_horizon_deg()), or
+    None: no recorded oblique view (recorded_view.recorded_view: a photo's metadata, in the photo
+    as displayed; a frame's telemetry), bars around the picture (media.query_image.bars_box), an
+    unreadable header, or nothing to cut. The rows are those of the image as displayed (a photo
+    stored turned is read upright, recorded_view.displayed_size). Raises ValueError when
     GEOLOCATOR_GROUND_BAND_DEG holds no valid value (below_horizon_deg)."""
-    if getattr(query, "time_s", None) is not None:
-        return None
-    meta = getattr(query, "meta", None)
-    if meta is None:
-        return None
-    from .oblique import view_geometry
+    from .recorded_view import displayed_size, recorded_view
 
-    view = view_geometry(meta)
+    view = recorded_view(query)
     below = below_horizon_deg()
     if view is None or below is None:
         return None
@@ -109,27 +107,8 @@ def query_rows(query) -> Rows | None:
 
     if bars_box(query) is not None:
         return None
-    size = _stored_size(query.path)
+    size = displayed_size(query)
     return None if size is None else view_rows(view, size, below)
-
-
-def _stored_size(path) -> tuple[int, int] | None:
-    from .cache import file_identity
-
-    try:
-        return _size_for(file_identity(path), path)
-    except OSError:
-        return None
-
-
-@functools.lru_cache(maxsize=8192)
-def _size_for(identity: str, path) -> tuple[int, int] | None:
-    from .images import image_size
-
-    try:
-        return tuple(image_size(path))
-    except Exception:  # noqa: BLE001 - an unreadable header: its reader says why when the pixels are asked for
-        return None
 
 
 def whole_photo_outline(corners, rows: Rows):
