@@ -75,6 +75,54 @@ def test_band_rows_exact():
             band_rows(-30.0, *bad)
 
 
+def _plane_dip_deg(pitch, roll, f, u, v):
+    """Degrees below the horizon of the vertical plane through the camera's heading that holds the
+    ray of pixel (u, v) (from the centre, v down), built here in 3D, independently of ground_band.py:
+    the camera looks p = -pitch below the horizon, then turns `roll` about its optical axis."""
+    p, r = math.radians(-pitch), math.radians(roll)
+    axis = np.array([0.0, math.cos(p), -math.sin(p)])  # world: x right, y the heading, z up
+    right, down = np.array([1.0, 0.0, 0.0]), np.array([0.0, -math.sin(p), -math.cos(p)])
+    right, down = math.cos(r) * right + math.sin(r) * down, -math.sin(r) * right + math.cos(r) * down
+    ray = f * axis + u * right + v * down
+    return math.degrees(math.atan2(-ray[2], ray[1]))
+
+
+@pytest.mark.parametrize("roll", [5.0, -5.0, 1.0, 10.0])
+def test_band_rows_with_a_gimbal_roll(roll):
+    """With a roll the line D below the horizon is tilted across the photo: the band starts where
+    it lies lowest, so both ends of its top row are at least D down (one of them exactly)."""
+    w, h = DJI_SIZE
+    f = RATIO * w
+    top, bottom = band_rows(-30.0, f, h, 20.0, roll_deg=roll, width_px=w)
+    level = band_rows(-30.0, f, h, 20.0)[0]
+    assert bottom == 1.0 and top > level
+    v = top * h - h / 2
+    ends = [_plane_dip_deg(-30.0, roll, f, u, v) for u in (-w / 2, w / 2)]
+    assert min(ends) == pytest.approx(20.0, abs=1e-9)
+    assert max(ends) > 20.0
+    assert _plane_dip_deg(-30.0, 0.0, f, 0.0, level * h - h / 2) == pytest.approx(20.0, abs=1e-9)  # the level case
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=0.0, width_px=w) == band_rows(-30.0, f, h, 20.0)
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=30.0, width_px=w) == (0.5, 1.0)  # never below the centre row
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=ground_band.ROLL_LIMIT_DEG, width_px=w) is None
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=float("nan"), width_px=w) is None
+    with pytest.raises(ValueError):
+        band_rows(-30.0, f, h, 20.0, roll_deg=roll)  # a roll needs the width
+
+
+def test_the_roll_a_photo_or_frame_records_moves_its_band(tmp_path):
+    """XMP GimbalRollDegree of a photo, SRT gb_roll of a video frame: the band follows it (before:
+    the roll was not read, the band was the level one); a roll of 0 keeps the level band."""
+    want = band_rows(-30.0, 400.0, SIZE[1], 20.0, roll_deg=4.0, width_px=SIZE[0])
+    assert query_rows(_photo(tmp_path, "r.jpg", _meta(-30.0, gimbal_roll_deg=-4.0))) == pytest.approx(want)
+    assert query_rows(_photo(tmp_path, "z.jpg", _meta(-30.0, gimbal_roll_deg=0.0))) == query_rows(
+        _photo(tmp_path, "o.jpg", _meta(-30.0)))
+    from geolocator.core.media.video import video_queries
+
+    frame = video_queries(_clip(tmp_path, -30.0, roll=4.0), every_s=1.0)[0]
+    assert frame.telemetry.gimbal_roll_deg == 4.0
+    assert query_rows(frame) == pytest.approx(want)
+
+
 def test_the_setting_and_its_override(monkeypatch):
     assert below_horizon_deg() == ground_band.BELOW_HORIZON_DEG == 20.0
     monkeypatch.setenv(ground_band.ENV_VAR, "35")
@@ -195,7 +243,7 @@ def test_a_photo_stored_turned_is_cut_as_displayed(tmp_path, orientation):
 # Video frames: the band of a frame whose telemetry records an oblique view
 
 
-def _clip(tmp_path, pitch, *, focal="[focal_len: 24.00] ", picture=None):
+def _clip(tmp_path, pitch, *, focal="[focal_len: 24.00] ", picture=None, roll=0.0):
     """A 2-frame 600 x 400 H.264 clip (1 fps) and its DJI-style sidecar recording gimbal `pitch`,
     30 m above take-off and a 24 mm (35 mm-equivalent) lens: the test photos' lens, f = 400 px."""
     pytest.importorskip("av")
@@ -209,7 +257,7 @@ def _clip(tmp_path, pitch, *, focal="[focal_len: 24.00] ", picture=None):
     path = write_video(tmp_path / "clip.mp4", [picture, picture], fps=1)
     cues = [srt.Subtitle(i + 1, timedelta(seconds=i), timedelta(seconds=i + 1),
                          f"FrameCnt: {i + 1}\n[iso: 100] {focal}[latitude: 36.1400000] [longitude: -115.2300000] "
-                         f"[rel_alt: 30.000 abs_alt: 652.300] [gb_yaw: 12.0 gb_pitch: {pitch:.1f} gb_roll: 0.0]")
+                         f"[rel_alt: 30.000 abs_alt: 652.300] [gb_yaw: 12.0 gb_pitch: {pitch:.1f} gb_roll: {roll:.1f}]")
             for i in range(2)]
     (tmp_path / "clip.SRT").write_text(srt.compose(cues), encoding="utf-8")
     return path

@@ -7,8 +7,8 @@ map resembles. Matched whole, with their metadata, 10 such photos placed none; c
 ray is at least 20 degrees below the horizon, all 10, 0.04-0.34 m from the truth (measured without
 metadata, training/results/mend_session24.md section 2; with it, training/results/oblique25_session25.md).
 
-Geometry (pinhole camera, principal point at the image centre, no roll: the gimbal keeps the image
-rows level, so the horizon is an image row). The optical axis looks p = -pitch degrees below the
+Geometry (pinhole camera, principal point at the image centre; first without roll: the gimbal keeps
+the image rows level, so the horizon is an image row). The optical axis looks p = -pitch degrees below the
 horizon (DJI's convention: pitch -90 = straight down, 0 = the horizon). Image row y (pixels from the
 top edge, y = h/2 the centre) is seen along rays whose vertical plane through the axis dips
 
@@ -18,6 +18,14 @@ so the rows at least D degrees below the horizon are y >= h/2 + f tan(D - p). Th
 photo's full width from that row to the bottom edge. It never starts below the centre row: the
 answer is the ground under the photo's centre, which stays inside the band (the centre row is
 the band's top edge at worst, when p < D).
+
+Roll (session 26): a gimbal roll r turns the camera about its optical axis after the pitch, which
+turns the picture about its centre: the line of rays D below the horizon, s = f tan(D - p) below the
+centre when level, becomes the line -u sin r + v cos r = s (u right, v down, from the centre), tilted
+by r. It lies lowest at a side edge, u = +-w/2, at v = (s + w/2 sin|r|) / cos r: the band starts
+there, so every kept row is at least D below the horizon across the whole width (the far corner on the
+raised side is cut a little more than it needs). The band stays a full-width band of rows; the
+verifier's view ignores the roll (oblique.py: taken as 0). Rolls of ROLL_LIMIT_DEG or more: no band.
 
 Which images: those on the verifier's recorded-view path (rerank.query_view:
 recorded_view.recorded_view: a photo's metadata (gimbal pitch more than 10 degrees off nadir,
@@ -43,6 +51,8 @@ import numpy as np
 
 # Rows whose ray is fewer degrees than this below the horizon are not matched (see the module doc).
 BELOW_HORIZON_DEG = 20.0
+# A gimbal roll this large or larger (degrees) tilts the horizon too far for a band of rows: no cut.
+ROLL_LIMIT_DEG = 45.0
 ENV_VAR = "GEOLOCATOR_GROUND_BAND_DEG"
 
 Rows = tuple[float, float]  # (top, bottom) of the kept band, fractions of the whole photo's height
@@ -65,13 +75,18 @@ def below_horizon_deg() -> float | None:
     return value
 
 
-def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: float | None = BELOW_HORIZON_DEG) -> Rows | None:
+def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: float | None = BELOW_HORIZON_DEG,
+              *, roll_deg: float | None = None, width_px: float | None = None) -> Rows | None:
     """The rows of a photo to keep: (top, bottom) as fractions of its height (bottom always 1.0),
     or None when nothing is cut (every row's ray is at least `below_deg` below the horizon, or
     `below_deg` is None). `pitch_deg`: gimbal pitch, DJI's convention (-90 nadir, 0 the horizon);
     `focal_px`: focal length in pixels of an image `height_px` rows high (same scale). The top is
     the first row whose ray dips at least `below_deg` (see the module doc), at most 0.5 (the centre
-    row). Raises ValueError for a focal length or height that is not positive and finite."""
+    row). `roll_deg`: gimbal roll about the optical axis (either sign; None or 0: rows level), with
+    `width_px` the image's width: the line of rays `below_deg` down is then tilted by the roll, and
+    the top is where it lies lowest, at a side edge (the module doc); None (nothing cut) for a roll
+    of ROLL_LIMIT_DEG or more, where no band of rows is level enough to mean anything. Raises
+    ValueError for a focal length, height or (with a roll) width that is not positive and finite."""
     if below_deg is None:
         return None
     if not (math.isfinite(focal_px) and focal_px > 0 and math.isfinite(height_px) and height_px > 0):
@@ -79,15 +94,27 @@ def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: fl
     p = -float(pitch_deg)  # the axis' dip below the horizon
     if not math.isfinite(p):
         return None
-    top_px = height_px / 2.0 + focal_px * math.tan(math.radians(max(-89.0, min(89.0, below_deg - p))))
+    offset = focal_px * math.tan(math.radians(max(-89.0, min(89.0, below_deg - p))))  # below the centre, rows level
+    roll = 0.0 if roll_deg is None else float(roll_deg)
+    if roll:
+        if not (width_px is not None and math.isfinite(width_px) and width_px > 0):
+            raise ValueError(f"band_rows needs the image's width with a roll, got {width_px}")
+        if not (math.isfinite(roll) and abs(roll) < ROLL_LIMIT_DEG):
+            return None
+        r = math.radians(abs(roll))
+        offset = (offset + width_px / 2.0 * math.sin(r)) / math.cos(r)
+    top_px = height_px / 2.0 + offset
     top = min(0.5, top_px / height_px)
     return None if top <= 0.0 else (top, 1.0)
 
 
-def view_rows(view, size: tuple[int, int], below_deg: float | None = BELOW_HORIZON_DEG) -> Rows | None:
-    """band_rows of a photo of `size` (width, height, pixels, as stored) with this
-    oblique.ViewGeometry (its pitch; its focal length in pixels at that size, ViewGeometry.focal_px)."""
-    return band_rows(view.pitch_deg, view.focal_px(size), float(size[1]), below_deg)
+def view_rows(view, size: tuple[int, int], below_deg: float | None = BELOW_HORIZON_DEG,
+              roll_deg: float | None = None) -> Rows | None:
+    """band_rows of a photo of `size` (width, height, pixels, as read) with this
+    oblique.ViewGeometry (its pitch; its focal length in pixels at that size, ViewGeometry.focal_px)
+    and gimbal roll (degrees, None: level)."""
+    return band_rows(view.pitch_deg, view.focal_px(size), float(size[1]), below_deg,
+                     roll_deg=roll_deg, width_px=float(size[0]))
 
 
 def query_rows(query) -> Rows | None:
@@ -97,7 +124,7 @@ def query_rows(query) -> Rows | None:
     unreadable header, or nothing to cut. The rows are those of the image as displayed (a photo
     stored turned is read upright, recorded_view.displayed_size). Raises ValueError when
     GEOLOCATOR_GROUND_BAND_DEG holds no valid value (below_horizon_deg)."""
-    from .recorded_view import displayed_size, recorded_view
+    from .recorded_view import displayed_size, recorded_roll_deg, recorded_view
 
     view = recorded_view(query)
     below = below_horizon_deg()
@@ -108,7 +135,7 @@ def query_rows(query) -> Rows | None:
     if bars_box(query) is not None:
         return None
     size = displayed_size(query)
-    return None if size is None else view_rows(view, size, below)
+    return None if size is None else view_rows(view, size, below, recorded_roll_deg(query))
 
 
 def whole_photo_outline(corners, rows: Rows):

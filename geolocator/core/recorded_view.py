@@ -53,6 +53,23 @@ def recorded_view(query) -> ViewGeometry | None:
     return view_geometry(meta)
 
 
+def recorded_roll_deg(query) -> float | None:
+    """The gimbal roll (degrees, about the optical axis; 0 or None: the image rows level) the video
+    frame's telemetry (FrameTelemetry.gimbal_roll_deg: SRT gb_roll, G.PRY's second angle) or the
+    photo's metadata (PhotoMeta.gimbal_roll_deg: XMP GimbalRollDegree) records; None when none is
+    recorded or it is not a finite number. A photo stored turned keeps its roll: the roll is about
+    the optical axis, the same in the photo as displayed."""
+    if getattr(query, "time_s", None) is not None:
+        value = getattr(getattr(query, "telemetry", None), "gimbal_roll_deg", None)
+    else:
+        value = getattr(getattr(query, "meta", None), "gimbal_roll_deg", None)
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def frame_view(record, size: tuple[int, int], focal35_mm: float) -> ViewGeometry | None:
     """The view of a video frame of `size` (width, height, pixels) from its telemetry `record`
     (FrameTelemetry: gimbal_pitch_deg in degrees, -90 = nadir; rel_alt_m in metres above take-off)
