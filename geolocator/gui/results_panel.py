@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLab
 from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
+from ..core.levels import level_of
 from ..core.model import Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.sequence import shown_track_status
@@ -125,15 +126,16 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
     lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
-    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status)
-    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else exported.shown_status
+    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status);
+    # a photo's level otherwise (core/levels.py)
+    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else level_of(exported)
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
     within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
     lines.append(f"Status  {how}   confidence {within}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
-        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.shown_status}, "
+        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {level_of(single)}, "
                 f"confidence {format_confidence(single.confidence)}")
         if single.error_m is not None:
             line += f", error {format_distance(single.error_m)}"
@@ -362,7 +364,8 @@ class ResultsPanel(QWidget):
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
             # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
             within = confidence_within(format_confidence(prediction.confidence), answer_radius_m(prediction))
-            lines.append(f"Status  {prediction.shown_status}   confidence {within}{verified}")
+            # its level (core/levels.py: confident, verified but not confident, ...), as the list and the map
+            lines.append(f"Status  {level_of(prediction)}   confidence {within}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:
