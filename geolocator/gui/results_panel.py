@@ -37,11 +37,12 @@ class _Title(QLabel):
     to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
     (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._full = ""
+        self._elide = elide  # a name is cut in the middle; a status line at its end (ElideRight)
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
@@ -67,7 +68,7 @@ class _Title(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(1, self.contentsRect().width()))
+        shown = self.fontMetrics().elidedText(self._full, self._elide, max(1, self.contentsRect().width()))
         if shown != super().text():
             super().setText(shown)
 
@@ -197,6 +198,12 @@ class ResultsPanel(QWidget):
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         right.addWidget(self.title)
+        # the answer's status line under the name, always in sight: at 1440 x 900 the details' scroll
+        # area shows about two lines, and the "Status ..." line was below them, cut (newuser_session25.md,
+        # friction 5). One line, cut at its end where the pane is too narrow; the whole line in its
+        # tooltip, and in the details below
+        self.status_line = _Title("", Qt.TextElideMode.ElideRight)
+        right.addWidget(self.status_line)
         # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
         # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
         # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
@@ -391,6 +398,9 @@ class ResultsPanel(QWidget):
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
+        status = next((line for line in lines if line.startswith("Status  ")), "")
+        # "confident, confidence 0.997 that it is within 35 m, verified: 85 matching points"
+        self.status_line.setText(", ".join(part for part in status[len("Status  "):].split("   ") if part))
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):
