@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTreeView,
+                               QWidget)
 
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
@@ -246,6 +247,14 @@ class QueryModel(QAbstractTableModel):
         return icon
 
 
+class _WrappedText(QStyledItemDelegate):
+    """A cell whose text wraps at its spaces (the Status column's levels, core/levels.py)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+
+
 class QueryList(QTreeView):
     """The photo list. Same calls as before the list model (add_queries, set_prediction, ...), plus
     topLevelItemCount()/topLevelItem(i).text(col) for callers of the item-widget era."""
@@ -274,8 +283,13 @@ class QueryList(QTreeView):
         # every change (quadratic, ~0.5 s for 100 rows with the item widget).
         fm = self.fontMetrics()
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
-        for col, widest in ((COL_STATUS, ["not located", "unreadable", *LEVELS, "queued", "Status",
-                                         "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
+        # the Status column wraps at spaces (a row is an icon high: three lines fit), so it is as wide
+        # as its longest word: "verified but not confident" on one line took 76 px from the map at
+        # 1440 x 900 (core/levels.py's words, session 26)
+        self.setItemDelegateForColumn(COL_STATUS, _WrappedText(self))
+        for col, widest in ((COL_STATUS, [*(w for level in (*LEVELS, "weak track") for w in level.split()),
+                                         "unreadable", "queued", "Status", "interpolated", "extrapolated",
+                                         "corrected", "flagged", "matched"]),
                             (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
