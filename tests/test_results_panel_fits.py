@@ -89,9 +89,10 @@ def test_the_pane_minimum_height_does_not_grow_with_the_text(qtbot, tmp_path):
 def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp_path, width):
     """Session 26 (newuser_session25.md, friction 5): at 1440 x 900 the Results pane's "Status verified,
     confidence 0.986 that it is within 35 m, verified: 26 matching points" line sat below the two lines
-    the details' scroll area shows, and needed its scroll bar. Now the line is also under the photo's
-    name, outside that scroll area: in sight at the pane's least height, one line, cut at its end
-    where the pane is too narrow, the whole line in its tooltip."""
+    the details' scroll area shows, and needed its scroll bar. Now its level and confidence are also
+    on the photo's name's row, outside that scroll area (no height taken from the map): in sight at
+    the pane's least height, one line, cut at its end where the pane is too narrow, the whole line in
+    its tooltip."""
     from dataclasses import replace
 
     from geolocator.gui.results_panel import ResultsPanel
@@ -106,7 +107,7 @@ def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp
         panel.resize(width, panel.minimumSizeHint().height())
         qtbot.wait(20)
     line = panel.status_line
-    full = "verified but not confident, confidence 0.812 that it is within 22,601 m, verified: 40 matching points"
+    full = "verified but not confident, confidence 0.812 that it is within 22,601 m"
     assert line.text() == full and line.toolTip() == full
     assert not panel.details_scroll.isAncestorOf(line)  # never scrolled out of sight
     assert line.isVisible() and line.visibleRegion().boundingRect().height() == line.height() > 0
@@ -116,6 +117,6 @@ def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp
     drawn = QLabel.text(line)  # what is painted
     assert shown.horizontalAdvance(drawn) <= line.contentsRect().width()
     assert drawn == full or (drawn.endswith("…") and full.startswith(drawn[:-1]))
-    assert drawn.startswith("verified but not")  # the level leads, whatever is cut
+    assert drawn.startswith("verified but")  # the level leads, whatever is cut
     assert width > 420 or drawn != full  # a 1024 x 700 pane cuts it (and says it with "…")
     assert line.geometry().right() <= panel.width()

@@ -197,13 +197,17 @@ class ResultsPanel(QWidget):
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.addWidget(self.title)
-        # the answer's status line under the name, always in sight: at 1440 x 900 the details' scroll
-        # area shows about two lines, and the "Status ..." line was below them, cut (newuser_session25.md,
-        # friction 5). One line, cut at its end where the pane is too narrow; the whole line in its
-        # tooltip, and in the details below
+        # the answer's level and confidence beside the name, always in sight: at 1440 x 900 the details'
+        # scroll area shows about two lines, and the "Status ..." line was below them, cut
+        # (newuser_session25.md, friction 5). On the name's row (a row of its own took 20 px from the
+        # map), cut at its end where the pane is too narrow, the whole line in its tooltip; the
+        # details below keep the whole Status line
         self.status_line = _Title("", Qt.TextElideMode.ElideRight)
-        right.addWidget(self.status_line)
+        self.status_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title)
+        title_row.addWidget(self.status_line, 1)
+        right.addLayout(title_row)
         # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
         # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
         # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
@@ -399,8 +403,8 @@ class ResultsPanel(QWidget):
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
         status = next((line for line in lines if line.startswith("Status  ")), "")
-        # "confident, confidence 0.997 that it is within 35 m, verified: 85 matching points"
-        self.status_line.setText(", ".join(part for part in status[len("Status  "):].split("   ") if part))
+        # "confident, confidence 0.997 that it is within 35 m" (its matching points: the details, the cards)
+        self.status_line.setText(", ".join([part for part in status[len("Status  "):].split("   ") if part][:2]))
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):
