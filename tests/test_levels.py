@@ -120,6 +120,10 @@ def test_the_app_s_list_and_results_pane_say_the_level(qtbot, tmp_path):
     # what the level means, on hovering it
     assert items[1].statusTip(COL_STATUS) == LEVEL_MEANS["verified but not confident"]
     assert "0.5-0.9" in items[1].statusTip(COL_STATUS)
+    from PySide6.QtCore import Qt
+
+    tip = w.model_.data(w.model_.index(1, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "verified but not confident: " + LEVEL_MEANS["verified but not confident"]  # a cut cell in full
     panel = ResultsPanel()
     qtbot.addWidget(panel)
     panel.show_query(preds[1].query, preds[1], None, {})

@@ -177,6 +177,9 @@ class QueryModel(QAbstractTableModel):
             return brush if brush.style() != Qt.BrushStyle.NoBrush else None
         if role == Qt.ItemDataRole.StatusTipRole and col == COL_STATUS:
             return row.cells()[1]
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS:
+            # the level in full (a cut cell) and what it means (core/levels.py), or why it failed
+            return (f"{row.status}: {row.cells()[1]}" if row.cells()[1] else row.status) or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_CONF:
             return row.confidence_tip()
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
