@@ -37,12 +37,13 @@ class _Title(QLabel):
     to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
     (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
 
-    def __init__(self, text: str = "", elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+    def __init__(self, text: str = "", elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, least: int = 8) -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._full = ""
         self._elide = elide  # a name is cut in the middle; a status line at its end (ElideRight)
+        self._least = least  # characters ("M") it keeps however narrow the pane: 0 for one beside the name
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
@@ -55,7 +56,7 @@ class _Title(QLabel):
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name: a few characters, however long the name
         hint = super().minimumSizeHint()
-        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * 8)))
+        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * self._least)))
         return hint
 
     def sizeHint(self):  # noqa: N802 - Qt's name: the whole name where there is room
@@ -202,7 +203,7 @@ class ResultsPanel(QWidget):
         # (newuser_session25.md, friction 5). On the name's row (a row of its own took 20 px from the
         # map), cut at its end where the pane is too narrow, the whole line in its tooltip; the
         # details below keep the whole Status line
-        self.status_line = _Title("", Qt.TextElideMode.ElideRight)
+        self.status_line = _Title("", Qt.TextElideMode.ElideRight, least=0)  # never widens the pane
         self.status_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         title_row = QHBoxLayout()
         title_row.addWidget(self.title)
