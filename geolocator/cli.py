@@ -482,8 +482,9 @@ def skipped_message(path, reason) -> str:
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
     from .core.exports import check_prediction_path, write_predictions
+    from .core.levels import answer_level, level_of, placed_levels
     from .core.predict import answer_radius_m
-    from .core.sequence import placed_statuses, shown_track_status
+    from .core.sequence import shown_track_status
     from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
@@ -532,7 +533,7 @@ def cmd_locate(args) -> int:
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
-              f"{placed_summary(placed_statuses(predictions, tracks))}")
+              f"{placed_summary(placed_levels(predictions, tracks))}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
@@ -541,14 +542,14 @@ def cmd_locate(args) -> int:
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
-                      f"\tt={point.time_s:.3f}\t{shown_track_status(point.status, _track_confidence(point, p))}"
+                      f"\tt={point.time_s:.3f}\t{answer_level(shown_track_status(point.status, _track_confidence(point, p)), None)}"
                       f"{coords_cells(point.location, getattr(args, 'coords', None))}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
-                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{p.shown_status}"
+                  f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{level_of(p)}"
                   f"{coords_cells(p.location, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
-            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_statuses(predictions, tracks))}",
+            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}",
                   file=sys.stderr)
     if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
         print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)

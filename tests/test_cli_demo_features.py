@@ -109,7 +109,7 @@ def test_locate_csv_output_matches_the_geojson(demo_cli, tmp_path, capsys):
     tail = f", {statuses.count('not located')} not located" if "not located" in statuses else ""
     assert located + statuses.count("not located") == 108  # --no-verify: nothing is verified
     assert capsys.readouterr().out.splitlines()[-1] == (
-        f"wrote 108 predictions to {out_csv}: 0 verified, {located} tile level only{tail}")
+        f"wrote 108 predictions to {out_csv}: 0 confident, {located} tile level only{tail}")
     assert demo_cli("locate", folder, "--tiles", str(DEMO / "tiles.csv"), "--no-verify", "--out", str(out_json))[0] == 0
     rows = list(csv.DictReader(out_csv.open(newline="")))
     _, points = _points(out_json)

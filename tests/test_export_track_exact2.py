@@ -167,7 +167,8 @@ LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
               "not located; confidence 0.000 that it is within 78,625 m; tile_centre; blank frame; "
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
-              "retrieved; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone); "
+              # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
+              "tile level only; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]
 # GPX 1.1 and KML times are UTC; clip's wall clock and the photos' capture times have no zone (naive):
 # the document says how many were written as if UTC (clip's 8 frames, 2 photos, s1.jpg; clip2 has no clock)
@@ -199,7 +200,8 @@ def test_gpx_exactly():
     clip = []
     for i, status in enumerate(STATUSES):
         past = " 1.3 s beyond the verified frames;" if status == "extrapolated" else ""
-        desc = (f"{status}; t={2.0 + 1.25 * i:.3f} s;{past} single-frame estimate {36.25 + i:.7f},{-115.35 - i:.7f}; "
+        word = "tile level only" if status == "retrieved" else status  # core/levels.py's word, as a photo's
+        desc = (f"{word}; t={2.0 + 1.25 * i:.3f} s;{past} single-frame estimate {36.25 + i:.7f},{-115.35 - i:.7f}; "
                 f"{grid_words(36.123456789 + i, -115.987654321 + i)}")
         clip.append((f"{36.1234568 + i:.7f}".rstrip("0"), f"{-115.9876543 + i:.7f}".rstrip("0"), CLIP_TIMES[i],
                      f"clip#t={10 + i}", status, (f"Warning: {NOTE}. " if i == 3 else "") + desc))
@@ -210,7 +212,7 @@ def test_gpx_exactly():
               f"interpolated; t=0.000 s; single-frame estimate 10.0000000,20.0000000; {grid_words(10.0, 20.0)}"),
              ("11.0", "20.0", PHOTO_TIMES[1], "p1.jpg", "interpolated",
               f"interpolated; t=2.500 s; single-frame estimate 11.0000000,20.0000000; {grid_words(11.0, 20.0)}")]
-    bare = [("-5.0", "6.0", BARE_TIMES[0], "clip2#t=3", "retrieved", "retrieved; t=0.500 s; single-frame estimate "
+    bare = [("-5.0", "6.0", BARE_TIMES[0], "clip2#t=3", "retrieved", "tile level only; t=0.500 s; single-frame estimate "
              f"-5.0000000,6.0000000; {grid_words(-5.0, 6.0)}")]
     assert wpts == loose + clip + shots + bare
     [rte] = root.findall("g:rte", GPX_NS)
@@ -265,10 +267,10 @@ def test_kml_exactly():
     assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "clip", "photos", "clip2"]
     loose = _placemarks(folders[0])
     assert [(p["name"], p["desc"], p["when"], p["data"], p["geom"], p["coords"]) for p in loose] == [
-        ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "weak match", "confidence": "0.4567"}, "Point",
+        ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "weak match", "level": "weak match", "confidence": "0.4567"}, "Point",
          "2.3456789,1.2345679,0.0"),
-        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
-        ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
+        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "level": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
+        ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "level": "tile level only", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
     clip = _placemarks(folders[1])
     track, *frames = clip
     # the line: through the track positions (the flagged frame at the track's), not the "not located" one,
@@ -286,7 +288,8 @@ def test_kml_exactly():
     got = [(f["name"], f["desc"], f["when"], f["data"], f["coords"], f["icon"]) for f in frames]
     want = []
     for i, status in enumerate(STATUSES):
-        desc = f"{status}; t={2.0 + 1.25 * i:.3f} s; {grid_words(36.123456789 + i, -115.987654321 + i)}"
+        word = "tile level only" if status == "retrieved" else status  # core/levels.py's word, as a photo's
+        desc = f"{word}; t={2.0 + 1.25 * i:.3f} s; {grid_words(36.123456789 + i, -115.987654321 + i)}"
         if status == "extrapolated":
             desc = (f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames; "
                     f"{grid_words(39.123456789, -112.987654321)}")
@@ -302,7 +305,7 @@ def test_kml_exactly():
     assert [p["when"] for p in shots[1:]] == PHOTO_TIMES
     bare = _placemarks(folders[3])  # one frame: no line (KML needs two tuples)
     assert [(p["name"], p["when"], p["desc"]) for p in bare] == [("clip2#t=3", BARE_TIMES[0],
-                                                                 f"retrieved; t=0.500 s; {grid_words(-5.0, 6.0)}")]
+                                                                 f"tile level only; t=0.500 s; {grid_words(-5.0, 6.0)}")]
 
 
 @pytest.mark.parametrize("tracks, photos, name", [(True, False, "geolocator flights"), (False, True, "geolocator photos"),

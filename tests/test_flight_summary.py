@@ -1,13 +1,16 @@
 """The line that ends `locate` counts what the file holds: a flight's frame that the track placed
 (between verified frames) is neither "not located" nor "tile level only" there (session 14: a
 20 s video with a fogged stretch ended with "18 verified, 0 tile level only, 2 not located" while
-the file and the flight's own line said the 2 frames were interpolated, 0.25-0.39 m from the truth)."""
+the file and the flight's own line said the 2 frames were interpolated, 0.25-0.39 m from the truth).
+Since session 26 the summary counts levels (core/levels.py): flight()'s verified frames are at 0.5,
+"verified but not confident"."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED
+from geolocator.core.levels import placed_levels
 from geolocator.core.sequence import placed_statuses, smooth
 from geolocator.core.wording import placed_summary
 
@@ -31,19 +34,22 @@ def test_frames_the_track_placed_are_counted_as_placed_by_the_track():
     [track] = smooth(preds)
     assert [p.status for p in track.points[10:14]] == ["interpolated"] * 4  # the track bridges them
     # 30 frames: 26 verified on their own, 4 (2 featureless + 2 unverified) placed by the track
-    assert placed_summary(placed_statuses(preds, [track])) == "26 verified, 0 tile level only, 4 placed by the track"
+    assert placed_summary(placed_levels(preds, [track])) == (
+        "0 confident, 26 verified but not confident, 0 tile level only, 4 placed by the track")
+    assert [s for s in placed_statuses(preds, [track]) if s != "verified"] == ["interpolated"] * 4
 
 
 def test_without_a_track_each_photo_keeps_its_own_status():
     preds = _flight_with_blurred_frames()
     # --no-track: nothing placed frames 10-13, so they read as what they are on their own
-    assert placed_summary(placed_statuses(preds, [])) == "26 verified, 2 tile level only, 2 not located"
+    assert placed_summary(placed_levels(preds, [])) == (
+        "0 confident, 26 verified but not confident, 2 tile level only, 2 not located")
 
 
 def test_the_summary_names_track_placed_frames_only_when_there_are_some():
-    assert placed_summary(["verified", "extrapolated", "interpolated", "not located"]) == (
-        "1 verified, 0 tile level only, 2 placed by the track, 1 not located")
-    assert placed_summary(["verified", "retrieved"]) == "1 verified, 1 tile level only"
+    assert placed_summary(["confident", "extrapolated", "interpolated", "not located"]) == (
+        "1 confident, 0 tile level only, 2 placed by the track, 1 not located")
+    assert placed_summary(["confident", "tile level only"]) == "1 confident, 1 tile level only"
 
 
 def test_frames_past_the_last_verified_one_are_counted_as_placed_by_the_track():
@@ -54,4 +60,6 @@ def test_frames_past_the_last_verified_one_are_counted_as_placed_by_the_track():
     [track] = smooth(preds)
     assert [p.status for p in track.points[27:]] == ["extrapolated"] * 3
     assert placed_statuses(preds, [track])[27:] == ["extrapolated"] * 3
-    assert placed_summary(placed_statuses(preds, [track])) == "27 verified, 0 tile level only, 3 placed by the track"
+    assert placed_levels(preds, [track])[27:] == ["extrapolated"] * 3
+    assert placed_summary(placed_levels(preds, [track])) == (
+        "0 confident, 27 verified but not confident, 0 tile level only, 3 placed by the track")

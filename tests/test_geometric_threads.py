@@ -126,3 +126,38 @@ def test_a_photo_that_fails_stops_the_other_running_chains_at_their_next_link(mo
         geometric_labels(NAMES, TileSet(), np.array([[0], [1], [2], [3], [0]]), similarity, Verifier(direct),
                          workers=2)
     assert [c[:2] for c in fakes.calls if c[0] == "d"] == [("d", "a")]  # d has b left to try: not tried
+
+
+def test_a_partner_shared_by_photos_chaining_at_once_is_described_once(monkeypatch):
+    """Session 26 (mend26; mend25 saw it reading the code): the chaining rounds' keypoint cache was
+    filled from the pool's threads without a lock, so two photos chaining at once through one anchor
+    could both describe it. Here c, d and e all try anchor a first, on three threads; the fake
+    verifier keeps nothing (Verifier.described asks each time) and holds a first description of a
+    until a second one has been asked for (1 s at most): before the lock both threads described a
+    (and every label is still the same as one photo at a time); now each photo is described once."""
+    from collections import Counter
+
+    alone, tried_alone = _labels(monkeypatch, 1)
+    fakes, direct, similarity = _world(monkeypatch)
+    verifier = Verifier(direct)
+    asked, second = [], threading.Event()
+    lock = threading.Lock()
+    describe = verifier.described
+
+    def described(query):
+        if query == "a":
+            with lock:
+                asked.append(threading.current_thread().name)
+                if len(asked) >= 2:
+                    second.set()
+            second.wait(1.0)  # before the fix the second thread arrives here too; after it, it waits on the lock
+        return describe(query)
+
+    verifier.described = described
+    side = geometric_labels(NAMES, TileSet(), np.array([[0], [1], [2], [3], [0]]), similarity, verifier,
+                            workers=3)
+    assert side == alone
+    assert sorted(fakes.calls) == tried_alone
+    counts = Counter(verifier.photos)
+    assert counts["a"] == 1 and len(asked) == 1, (counts, asked)
+    assert max(counts.values()) == 1, counts

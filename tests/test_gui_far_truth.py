@@ -42,7 +42,7 @@ def test_the_evaluation_panel_does_not_score_truth_far_from_the_tiles(qtbot, dir
     text = _panel(w)
     assert "R@1" not in text and "with truth," not in text and "No truth known" not in text
     # how it was placed, as `locate` says it, since nothing is scored (session 18)
-    assert text == "1 image located: 0 verified, 1 tile level only. 1 image with truth far from the tiles: not scored."
+    assert text == "1 image located: 0 confident, 1 tile level only. 1 image with truth far from the tiles: not scored."
 
     w.add_paths([photos / "near.jpg"])
     wait_idle(qtbot, w)

@@ -16,6 +16,7 @@ from dataclasses import replace
 import pytest
 
 from geolocator.core.geo import haversine_m
+from geolocator.core.levels import level_of
 from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED, LatLon
 from geolocator.core.predict import confidence as single_confidence
 from geolocator.core.sequence import smooth
@@ -110,10 +111,10 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
         assert lat == pytest.approx(float(row["lat"]), abs=1e-6) and lon == pytest.approx(float(row["lon"]), abs=1e-6)
         assert haversine_m(LatLon(lat, lon), preds[i].location) > 100  # not its own answer (a decoy tile, or 500 m off)
         assert lines[1].startswith(f"Status  {how}") and f"confidence {format_confidence(float(row['confidence']))}" in lines[1]
-        # the single-frame answer, secondary: its own Point, status and confidence
+        # the single-frame answer, secondary: its own Point, level (core/levels.py) and confidence
         own = preds[i]
         single = next(line for line in lines if line.startswith("Single frame  "))
-        assert single.startswith(f"Single frame  {own.location.lat:.6f}, {own.location.lon:.6f}   {own.status}, "
+        assert single.startswith(f"Single frame  {own.location.lat:.6f}, {own.location.lon:.6f}   {level_of(own)}, "
                                  f"confidence {format_confidence(own.confidence)}")
         truth = next(line for line in lines if line.startswith("Truth  "))
         assert f"error {format_distance(float(row['error_m']))}" in truth  # the track Point's error, as exported

@@ -83,3 +83,42 @@ def test_the_pane_minimum_height_does_not_grow_with_the_text(qtbot, tmp_path):
     panel.show_query(Query("b.jpg", tmp_path / "b.jpg", truth_note=note, meta=meta), pred, None, {})
     qtbot.wait(20)
     assert panel.minimumSizeHint().height() == short
+
+
+@pytest.mark.parametrize("width", [420, 650])  # a 1024 x 700 window's centre pane; about a 1440 x 900 one's
+def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp_path, width):
+    """Session 26 (newuser_session25.md, friction 5): at 1440 x 900 the Results pane's "Status verified,
+    confidence 0.986 that it is within 35 m, verified: 26 matching points" line sat below the two lines
+    the details' scroll area shows, and needed its scroll bar. Now its level and confidence are also
+    on the photo's name's row, outside that scroll area (no height taken from the map): in sight at
+    the pane's least height, one line, cut at its end where the pane is too narrow, the whole line in
+    its tooltip."""
+    from dataclasses import replace
+
+    from geolocator.gui.results_panel import ResultsPanel
+
+    pred, meta = _five_card_prediction(tmp_path)
+    pred = replace(pred, query=replace(pred.query, meta=meta), status="verified", confidence=0.812)
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_query(pred.query, pred, None, {})
+    panel.show()
+    for _ in range(3):
+        panel.resize(width, panel.minimumSizeHint().height())
+        qtbot.wait(20)
+    line = panel.status_line
+    full = "verified but not confident, confidence 0.812 that it is within 22,601 m"
+    assert line.text() == full and line.toolTip() == full
+    assert not panel.details_scroll.isAncestorOf(line)  # never scrolled out of sight
+    assert line.isVisible() and line.visibleRegion().boundingRect().height() == line.height() > 0
+    shown = line.fontMetrics()
+    from PySide6.QtWidgets import QLabel
+
+    drawn = QLabel.text(line)  # what is painted
+    assert shown.horizontalAdvance(drawn) <= line.contentsRect().width()
+    assert drawn == full or (drawn.endswith("…") and full.startswith(drawn[:-1]))
+    # the level leads: whole in about a 1440 x 900 window's pane; in a 1024 x 700 one the name leaves
+    # it a few letters (never widening the pane: test_results_coords), the tooltip has it all
+    assert drawn.startswith("verified but not confident" if width >= 650 else "v")
+    assert width > 420 or drawn != full  # a 1024 x 700 pane cuts it (and says it with "…")
+    assert line.geometry().right() <= panel.width()

@@ -627,7 +627,8 @@ def test_a_flight_that_flew_off_the_imagery_has_no_line_through_its_guesses():
     # the app's Results pane said "retrieved: a tile it resembles, on the flight's track (not verified)"
     from geolocator.core.wording import track_status_words
 
-    assert track_status_words("retrieved") == "retrieved: a tile it resembles (appearance only, not verified)"
+    # in the level's words (core/levels.py, session 26), as a photo's
+    assert track_status_words("retrieved") == "tile level only: a tile it resembles (appearance only, not verified)"
     # nothing verified: the retrieved frames are all there is, and the line goes through them
     blind = smooth_flight("g", [(p, int(p.query.time_s)) for p in preds[3:]])
     assert [p.status for p in blind.points] == ["retrieved"] * 2 and len(blind.line) == 2

@@ -15,6 +15,7 @@ from PIL import Image
 from geolocator.core import webmap
 from geolocator.core.export import predictions_to_geojson, write_csv
 from geolocator.core.export_track import tracks_to_gpx, tracks_to_kml
+from geolocator.core.levels import placed_levels
 from geolocator.core.model import (STATUS_RETRIEVED, STATUS_VERIFIED, STATUS_WEAK, WEAK_BELOW, Bounds, LatLon,
                                    Match, Prediction, Query, Tile, TileSet)
 from geolocator.core.wording import placed_summary
@@ -54,8 +55,8 @@ def test_every_export_and_the_summary_say_weak_match(tmp_path):
     assert "<type>weak match</type>" in gpx and "<type>verified</type>" in gpx
     kml = tracks_to_kml([], preds)
     assert "weak match" in kml
-    assert placed_summary([p.shown_status for p in preds]) == (
-        "1 verified, 1 weak match (confidence below 0.5), 0 tile level only")
+    assert placed_summary(placed_levels(preds)) == (  # core/levels.py: sure.jpg at 0.99 is confident
+        "1 confident, 1 weak match (confidence below 0.5), 0 tile level only")
 
 
 def test_the_map_says_weak_match(tmp_path):

@@ -202,10 +202,15 @@ def test_marker_colours(tmp_path):
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.1))) == "#1a9850"
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.7))) == "#d73027"
     assert webmap.marker_colour(_pred(tmp_path, truth=LatLon(50.1, 10.1), matches=())) == "#d73027"
-    # confident = 0.9 or more, as eval's n_confident; an unverified answer's most (0.6) is unsure
-    assert webmap.marker_colour(_pred(tmp_path, conf=0.9)) == "#2b83ba"
+    # by level (core/levels.py, session 26): confident = verified at 0.9 or more, as eval's n_confident;
+    # verified but not confident 0.5-0.9 mid blue; a weak match and an unverified answer (tile level
+    # only, at most 0.6) light blue
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.9, status="verified")) == "#2b83ba"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.89, status="verified")) == "#6aaed6"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.5, status="verified")) == "#6aaed6"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.49, status="verified")) == "#abd9e9"
     assert webmap.marker_colour(_pred(tmp_path, conf=0.6)) == "#abd9e9"
-    assert webmap.marker_colour(_pred(tmp_path, conf=0.89)) == "#abd9e9"
+    assert webmap.marker_colour(_pred(tmp_path, conf=0.9)) == "#abd9e9"  # retrieved: tile level only
     assert webmap.marker_colour(_pred(tmp_path, conf=0.9, status="not located")) == "#9e9e9e"
 
 
@@ -220,7 +225,7 @@ def test_popup_exact(tmp_path):
     pred = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=12.345, location_source="homography", note="n&b")
     html = webmap.popup_html(pred, "file:///x/a b\".jpg")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
-            ("Status", "retrieved (n&amp;b)"), ("Confidence", "0.700 that it is within 22,601 m"),
+            ("Status", "tile level only (n&amp;b)"), ("Confidence", "0.700 that it is within 22,601 m"),
             ("Location", "50.125000, 10.250000 (homography)"),
             # the Point as field teams read it (session 21; MGRS: PyPI mgrs 1.6.0), the ' escaped
             ("MGRS", "32U NA 89350 53276"), ("Lat/Lon", "N 50° 07.500&#x27; E 010° 15.000&#x27;"),
@@ -252,7 +257,7 @@ def test_popup_of_a_flight_frame(tmp_path):
     point.confidence = 0.8
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
             ("Status", "interpolated&lt;"), ("Confidence", "0.800"), ("Flight", "t=12.3 s"),
-            ("Single frame", "retrieved, confidence 0.700"),
+            ("Single frame", "tile level only, confidence 0.700"),
             ("Location", "50.200000, 10.300000 (the flight's estimate)"),
             ("MGRS", "32U NA 92778 61676"), ("Lat/Lon", "N 50° 12.000&#x27; E 010° 18.000&#x27;"),  # the track's Point
             ("Error", "4.6 m")]
@@ -272,7 +277,7 @@ def test_popup_of_a_flight_frame(tmp_path):
     assert f"{TH}Status</th><td>matched</td></tr>" in html and "42 matching points" in html
     assert "Single frame" not in html
     html = webmap.popup_html(replace(pred, status="verified", location=LatLon(1, 2.001)), None, point3)
-    assert f"{TH}Single frame</th><td>verified, confidence 0.700</td></tr>" in html  # another place: said
+    assert f"{TH}Single frame</th><td>verified but not confident, confidence 0.700</td></tr>" in html  # another place: said
 
 
 def test_near_exact():

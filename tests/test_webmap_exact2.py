@@ -50,7 +50,7 @@ def test_build_map_marker_data_and_fit(tmp_path):
     assert data == {
         "id": "queries/a<b>.jpg", "lat": 50.125, "lon": 10.25, "truth": [50.1, 10.1], "colour": "#1a9850",
         "popup": webmap.popup_html(pred, None),
-        "tooltip": "a&lt;b&gt;.jpg · retrieved · conf 0.700",
+        "tooltip": "a&lt;b&gt;.jpg · tile level only · conf 0.700",  # its level (core/levels.py)
         "topk": [[50, 10, 50.25, 10.5, 1, 0.8766], [50, 10.5, 50.25, 11, 2, 0.5]],
     }
     assert _fit(page) == ([[50.125, 10.25], [50.125, 10.25]], {"padding": [20, 20]})
@@ -282,14 +282,23 @@ def test_legend_keys_blue_markers_beside_green_and_red(tmp_path):
     assert [a["colour"] for a in _adds(mixed)] == ["#1a9850", "#abd9e9"]  # green, light blue (conf 0.7 < 0.9)
     assert "geoloc.legend(true, false, true);" in mixed
     # the runtime draws the blue keys when the third argument says so, labelled as having no truth
-    assert "(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)<br>'" in mixed
+    # by level, in the list's and the CLI's words (core/levels.py, session 26; was "unsure" below 0.9)
+    assert ("(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)' + '<br>' + "
+            "dot('#6aaed6') + noTruth + 'verified but not confident (0.5-0.9)' + '<br>' + "
+            "dot('#abd9e9') + noTruth + 'weak match or tile level only' : '')") in mixed
+    assert "unsure" not in mixed
     assert "var noTruth = alsoUnscored ? 'no truth: ' : '';" in mixed
     assert "'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')" in mixed  # one key a line
     assert "geoloc.legend(true, false);" in _page(None, [scored, scored])  # all scored: as before
     assert "geoloc.legend(false, false);" in _page(None, [unscored])  # none scored: the blue keys alone
     grey = replace(unscored, status="not located")
     assert "geoloc.legend(true, false);" in _page(None, [scored, grey])
-    unsure = _pred(tmp_path, conf=0.3)  # light blue: below 0.9
+    unsure = _pred(tmp_path, conf=0.3)  # light blue: tile level only
     page = _page(None, [scored, unsure])
     assert [a["colour"] for a in _adds(page)] == ["#1a9850", "#abd9e9"]
     assert "geoloc.legend(true, false, true);" in page
+    # a photo verified at 0.7 without truth: mid blue, and its key is drawn beside green and red
+    page = _page(None, [scored, _pred(tmp_path, status="verified")])
+    assert [a["colour"] for a in _adds(page)] == ["#1a9850", "#6aaed6"]
+    assert "geoloc.legend(true, false, true);" in page
+    assert "verified but not confident" in _adds(page)[1]["tooltip"]

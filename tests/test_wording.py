@@ -36,7 +36,14 @@ def test_top_k_is_explained_in_the_help(command, capsys):
 
 
 def test_the_placed_summary_counts_each_status_and_names_not_located_only_when_there_are_some():
-    assert placed_summary(["verified", "retrieved", "verified"]) == "2 verified, 1 tile level only"
-    assert placed_summary([]) == "0 verified, 0 tile level only"
-    assert placed_summary(["not located", "retrieved", "not located"]) == "0 verified, 1 tile level only, 2 not located"
-    assert placed_summary(iter(["verified"] * 1200)) == "1,200 verified, 0 tile level only"  # any iterable
+    # levels (core/levels.py, session 26): "confident" and "tile level only" always said, the others when any
+    assert placed_summary(["confident", "tile level only", "confident"]) == "2 confident, 1 tile level only"
+    assert placed_summary([]) == "0 confident, 0 tile level only"
+    assert placed_summary(["not located", "tile level only", "not located"]) == (
+        "0 confident, 1 tile level only, 2 not located")
+    assert placed_summary(iter(["confident"] * 1200)) == "1,200 confident, 0 tile level only"  # any iterable
+    assert placed_summary(["verified but not confident", "confident", "weak match", "weak match",
+                           "verified but not confident"]) == (
+        "1 confident, 2 verified but not confident, 2 weak matches (confidence below 0.5), 0 tile level only")
+    # a bare status: "retrieved" is tile level only; "verified" without its confidence is not called confident
+    assert placed_summary(["verified", "retrieved"]) == "0 confident, 1 verified, 1 tile level only"

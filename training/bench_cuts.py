@@ -66,6 +66,8 @@ def measure(name: str, path: Path) -> None:
 
 
 def main() -> None:
+    # the record says what produced it (session 26: bench_cuts.txt had no command)
+    print(f"# python training/bench_cuts.py (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})", flush=True)
     out = Path(tempfile.mkdtemp(prefix="bench-cuts-"))
     tile = Image.open(ROOT / "data" / "benchmark" / "vegas" / "tiles" / "r03_c03.jpg").convert("RGB")
     big = tile.resize((tile.width * 2, tile.height * 2))

@@ -23,6 +23,7 @@ import argparse
 import os
 import platform
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -269,6 +270,8 @@ def main() -> int:
 
     print(f"# bench_gui  ({platform.platform()}, {os.cpu_count()} CPUs, Qt platform {args.platform}, "
           f"load average {os.getloadavg()[0]:.1f}: the machine is shared, stalls grow with its load)")
+    # the record says what produced it (session 26: bench_gui.txt had no command)
+    print("# command: python training/bench_gui.py " + shlex.join(sys.argv[1:]))
     if not args.skip_window:
         ttw = time_to_window(args.runs, env)
         secs = [t for t, _ in ttw]

@@ -85,7 +85,8 @@ def main(argv=None) -> int:
     ap.add_argument("--every", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "bench_video.txt")
     args = ap.parse_args(argv)
-    lines = []
+    # the record says what produced it (session 26: bench_video.txt had no command)
+    lines = [f"# python training/bench_video.py --seconds {args.seconds:g} --fps {args.fps} --every {args.every:g}"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         results = {}

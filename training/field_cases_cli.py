@@ -1,14 +1,18 @@
 """Run every shared field case with the CLI as its README says, and compare each exported Point
 with the right answer (session 19, mend19).
 
-The cases live in ../shared/field-cases (see its README: what goes in, the right answer). Each
+The cases live in ../shared/field-cases beside the tree by default, or in the folder given with
+--cases (see its README: what goes in, the right answer). Each
 case is run in its own folder with the README's command (`geolocator locate queries --tiles ...
 --out p.geojson`), then every photo's exported Point is compared with its right position. The
 right positions are the README's / expected.txt's (truth used only to score). A blank frame (case
 11) is right when it is `not located` with confidence 0; case 04's void fix is right when it is
 not used as truth.
 
-  python training/field_cases_cli.py [--cache-dir DIR] [--out DIR]
+  python training/field_cases_cli.py [--cases DIR] [--cache-dir DIR] [--out DIR]
+
+Exit status: 0 when every photo is right, 1 when one is wrong or a case's run failed, 2 when the
+cases folder or one of its case folders is missing (the message names it).
 """
 
 from __future__ import annotations
@@ -57,11 +61,18 @@ def haversine_m(a, b) -> float:
     return 2 * 6371008.8 * math.asin(math.sqrt(h))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run every shared field case with the CLI and score it.")
+    parser.add_argument("--cases", type=Path, default=FIELD,
+                        help=f"the field-cases folder, one sub-folder a case (default: {FIELD})")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/field_cases_cache"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/field_cases_out"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    missing = [args.cases / case for case in CASES if not (args.cases / case).is_dir()]
+    if missing:
+        where = "the cases folder " + str(args.cases) if not args.cases.is_dir() else ", ".join(map(str, missing))
+        print(f"field cases not found: {where} does not exist (give the folder with --cases DIR)", file=sys.stderr)
+        return 2
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     wrong = 0
     for case, (tiles, right) in CASES.items():
@@ -69,7 +80,7 @@ def main() -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "geolocator", "locate", "queries", *tiles, "--out", str(out),
-                              "--cache-dir", str(args.cache_dir), "-q"], cwd=FIELD / case, env=env,
+                              "--cache-dir", str(args.cache_dir), "-q"], cwd=args.cases / case, env=env,
                              capture_output=True, text=True)
         wall = time.perf_counter() - started
         if run.returncode:

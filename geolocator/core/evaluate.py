@@ -161,7 +161,7 @@ def panel_text(ev: Evaluation | None, n_located: int, *, adapted: bool, frozen: 
     `adapted` or the frozen backbone, the `frozen` backbone's R@k beside adapted figures (when it
     scored the same number of photos), and `n_far` photos whose truth lies far outside the tiles
     (scored_queries: ignored in the scores, as `geolocator eval` ignores them). `placed`: how the
-    photos were placed, as `locate` ends (wording.placed_summary: "33 verified, 5 tile level only"),
+    photos were placed, as `locate` ends (wording.placed_summary: "30 confident, 3 verified but not confident, 5 tile level only"),
     said after the count when no truth is known, which is when nothing else says it (a flight
     whose GNSS failed: "38 images located" put 0.007 guesses beside verified photos). Figures are
     kept together for word-wrapping (wording.keep_figures_together)."""

@@ -21,7 +21,8 @@ from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .media.metadata import clock_zone_words, in_clock_zone
-from .model import CONFIDENT, LatLon, Prediction
+from .levels import LEVEL_NOT_CONFIDENT, answer_level, level_of
+from .model import LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
 from .wording import confidence_within, shot_of
@@ -207,7 +208,7 @@ def _confidence_note(p: TrackPoint) -> str:
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
-    note = f"{pred.shown_status}; confidence {within}; {pred.location_source}"
+    note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
     note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
@@ -297,7 +298,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
-                description=_warned(f"{p.shown_status};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
+                description=_warned(f"{answer_level(p.shown_status, None)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
                                     far, p.query.id)))
             if p.footprint:
@@ -308,15 +309,16 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     return gpx.to_xml(version="1.1")
 
 
-# A photo in no flight verified below model.CONFIDENT is drawn yellow in KML, not green: the app's map
-# draws it "unsure", and a green pin read as "sure" in Google Earth. Session 25: after-event photos
+# A photo in no flight verified below model.CONFIDENT is drawn yellow in KML, not green: its level is
+# "verified but not confident" (core/levels.py, as the app and the CLI say), and a green pin read as
+# "sure" in Google Earth. Session 25: after-event photos
 # verified at 0.81-0.93 were wrong 7 times in 26, 99 m to 2.8 km away (newuser_session25.md).
 def _photo_colour(pred: Prediction, colours: dict):
-    """The KML icon colour of a photo in no flight: by its shown status, a verified one below
-    model.CONFIDENT yellow (verified, not confident)."""
+    """The KML icon colour of a photo in no flight, by its level (core/levels.py): confident green,
+    verified but not confident yellow, weak match and tile level only orange, not located grey."""
     import simplekml
 
-    if pred.shown_status == "verified" and pred.confidence < CONFIDENT:
+    if level_of(pred) == LEVEL_NOT_CONFIDENT:  # verified below model.CONFIDENT (core/levels.py)
         return simplekml.Color.yellow
     return colours.get(pred.shown_status, simplekml.Color.white)
 
@@ -359,6 +361,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 pt.timestamp.when = _when(when, 0.0, clock_zone).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.shown_status)
+            pt.extendeddata.newdata("level", level_of(pred))  # the words of the app and the CLI (core/levels.py)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
             pt.style.iconstyle.color = _photo_colour(pred, colours)
     for track in tracks:
@@ -374,7 +377,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s, clock_zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{p.shown_status};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+            pt.description = _warned(f"{answer_level(p.shown_status, None)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")

@@ -31,7 +31,8 @@ from .coords import format_dmm, format_mgrs, not_covered
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
-from .model import CONFIDENT, Bounds, Prediction, TileSet
+from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, answer_level, level_of
+from .model import CONFIDENT, WEAK_BELOW, Bounds, Prediction, TileSet
 from .predict import answer_radius_m
 from .sequence import frame_shots, shown_track_status
 from .wording import confidence_within, shot_of
@@ -194,6 +195,17 @@ def query_label(pred: Prediction) -> str:
 
 
 NOT_LOCATED_COLOUR = "#9e9e9e"
+# A photo without truth is drawn by its level (core/levels.py, the words of the list, the CLI and the
+# KML pins): dark blue confident, mid blue verified but not confident, light blue a weak match or
+# tile level only. Until session 26 everything below 0.9 was one light blue the legend called
+# "unsure", while the list said "verified" for 0.5-0.9.
+UNSURE_COLOUR = "#abd9e9"
+LEVEL_COLOURS = {LEVEL_CONFIDENT: "#2b83ba", LEVEL_NOT_CONFIDENT: "#6aaed6"}
+LEVEL_KEYS = (  # the legend's rows for photos without truth: (colour, words)
+    (LEVEL_COLOURS[LEVEL_CONFIDENT], f"{LEVEL_CONFIDENT} ({CONFIDENT:g} or more)"),
+    (LEVEL_COLOURS[LEVEL_NOT_CONFIDENT], f"{LEVEL_NOT_CONFIDENT} ({WEAK_BELOW:g}-{CONFIDENT:g})"),
+    (UNSURE_COLOUR, "weak match or tile level only"),
+)
 # Drawn confident from model.CONFIDENT, as everywhere else. An unverified answer claims at most
 # predict.RETRIEVED_CEILING (0.6), so it is never drawn as confident (it was at >= 0.5: a photo of a
 # white wall, newuser session 16).
@@ -201,12 +213,12 @@ NOT_LOCATED_COLOUR = "#9e9e9e"
 
 def marker_colour(pred: Prediction) -> str:
     """Grey for a photo with nothing to locate (status "not located"); green/red when the truth
-    says right/wrong, otherwise blue shaded by confidence."""
+    says right/wrong, otherwise blue shaded by its level (LEVEL_COLOURS: core/levels.py)."""
     if pred.status == "not located":
         return NOT_LOCATED_COLOUR
     if pred.query.truth is not None:
         return "#1a9850" if pred.matches and pred.matches[0].tile.bounds.contains(pred.query.truth) else "#d73027"
-    return "#2b83ba" if pred.confidence >= CONFIDENT else "#abd9e9"
+    return LEVEL_COLOURS.get(level_of(pred), UNSURE_COLOUR)
 
 
 def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: tuple[int, int] | None = None) -> str:
@@ -215,7 +227,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     in the exports' words (status `matched`, `interpolated` …, as the list and every export), and
     the single-frame answer follows in a row of its own where it differs. `shot`: (shot, shots) of
     a frame of a video edited from shots (sequence.frame_shots), said in the Flight row."""
-    status = _safe(pred.shown_status) + (f" ({_safe(pred.note)})" if pred.note else "")
+    status = _safe(level_of(pred)) + (f" ({_safe(pred.note)})" if pred.note else "")  # core/levels.py's words
     rows = [
         ("Query", _safe(pred.query.id)),
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
@@ -227,7 +239,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
         confidence = pred.confidence if confidence is None else confidence
-        shown = shown_track_status(track_point.status, confidence)  # "weak track" below 0.5, as the exports
+        # "weak track" below 0.5, as the exports; a track's "retrieved" reads "tile level only" (levels.py)
+        shown = answer_level(shown_track_status(track_point.status, confidence), None)
         radius = getattr(track_point, "radius_m", None)
         rows[3:5] = [("Status", _safe(shown)), ("Confidence", confidence_within(format_confidence(confidence), radius))]
         on_track = f"t={track_point.time_s:.1f} s"
@@ -344,7 +357,7 @@ window.geoloc = (function () {
         ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
           dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
         : '') +
-        (!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)<br>' + dot('#abd9e9') + noTruth + 'unsure' : '') +
+        (!withTruth || alsoUnscored ? """ + " + '<br>' + ".join(f"dot('{c}') + noTruth + '{w}'" for c, w in LEVEL_KEYS) + """ : '') +
         '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
       if (withTrack) {  // a flight: what each frame's marker says about where it comes from
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
@@ -536,7 +549,7 @@ def build_map(
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
             "popup": popup_html(pred, thumb_url, point, shots.get(pred.query.id)),
-            "tooltip": _safe(f"{query_label(pred)} · {pred.shown_status} · conf {format_confidence(pred.confidence)}"),
+            "tooltip": _safe(f"{query_label(pred)} · {level_of(pred)} · conf {format_confidence(pred.confidence)}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,
                       _near(mt.tile.bounds.west, ref) + mt.tile.bounds.width_deg, mt.rank, float(mt.score)]
                      for mt in pred.matches],
@@ -560,7 +573,7 @@ def build_map(
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})
                    for t in (tracks or ()) if len(t.line) >= 2]  # a flight nothing placed has no line
     # blue markers (marker_colour: located photos without truth); the legend keys them beside green/red
-    unscored = any(json.loads(item)["colour"] in ("#2b83ba", "#abd9e9") for item in items)
+    unscored = any(json.loads(item)["colour"] in (*LEVEL_COLOURS.values(), UNSURE_COLOUR) for item in items)
     m.add_child(_Photos(m.get_name(), items, any(p.query.truth is not None for p in predictions), track_items,
                         draw_area=draw_area, also_unscored=unscored))
     if online_basemap:

@@ -50,29 +50,31 @@ def keep_figures_together(text: str) -> str:
     return _NUMBER_UNIT.sub(_NBSP, _LABEL_NUMBER.sub(_NBSP, text))
 
 
-def placed_summary(statuses) -> str:
-    """How the photos of a locate were placed, for the line that ends it: '11 verified, 1 tile
-    level only' (+ ', 2 placed by the track' and ', 2 not located' when any). `statuses`:
-    Prediction.status values (core/model.py), or for a flight's frame the track's when it placed
-    the frame (`sequence.placed_statuses`): verified = local-feature geometry confirmed the tile
-    (metre-level Point); weak matches = verified with confidence below model.WEAK_BELOW (shown
-    STATUS_WEAK: right less than half the time); tile level only = global features alone (STATUS_RETRIEVED: the Point is a
-    tile-level estimate, trust its confidence); placed by the track = a frame between or just past
-    verified frames of its flight ('interpolated', 'extrapolated'); not located = nothing to match
-    (blank or featureless frames)."""
-    from .model import STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED, STATUS_WEAK, WEAK_BELOW
+def placed_summary(levels) -> str:
+    """How the photos of a locate were placed, for the line that ends it and the app's Evaluation
+    panel: '3 confident, 8 verified but not confident, 1 tile level only' (+ ', 2 weak matches
+    (confidence below 0.5)', ', 2 placed by the track' and ', 2 not located' when any). `levels`:
+    core/levels.py's words (levels.placed_levels: confident, verified but not confident, weak match,
+    tile level only, not located), or 'interpolated' / 'extrapolated' for a flight's frame the track
+    placed. A bare status is counted as its level would be where it can be: 'retrieved' as tile
+    level only; 'verified' given without its confidence is counted apart as 'verified'."""
+    from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, LEVEL_NOT_LOCATED, LEVEL_TILE, LEVEL_WEAK
+    from .model import STATUS_RETRIEVED, STATUS_VERIFIED, WEAK_BELOW
 
-    statuses = list(statuses)
-    parts = [f"{statuses.count(STATUS_VERIFIED):,} verified"]
-    if STATUS_WEAK in statuses:
-        weak = statuses.count(STATUS_WEAK)
-        parts.append(f"{weak:,} weak match{'es' if weak != 1 else ''} (confidence below {WEAK_BELOW})")
-    parts.append(f"{statuses.count(STATUS_RETRIEVED):,} tile level only")
-    by_track = statuses.count("interpolated") + statuses.count("extrapolated")
+    levels = list(levels)
+    parts = [f"{levels.count(LEVEL_CONFIDENT):,} {LEVEL_CONFIDENT}"]
+    for word in (STATUS_VERIFIED, LEVEL_NOT_CONFIDENT):
+        if word in levels:
+            parts.append(f"{levels.count(word):,} {word}")
+    if LEVEL_WEAK in levels:
+        weak = levels.count(LEVEL_WEAK)
+        parts.append(f"{weak:,} weak match{'es' if weak != 1 else ''} (confidence below {WEAK_BELOW:g})")
+    parts.append(f"{levels.count(LEVEL_TILE) + levels.count(STATUS_RETRIEVED):,} {LEVEL_TILE}")
+    by_track = levels.count("interpolated") + levels.count("extrapolated")
     if by_track:
         parts.append(f"{by_track:,} placed by the track")
-    if STATUS_NOT_LOCATED in statuses:
-        parts.append(f"{statuses.count(STATUS_NOT_LOCATED):,} not located")
+    if LEVEL_NOT_LOCATED in levels:
+        parts.append(f"{levels.count(LEVEL_NOT_LOCATED):,} not located")
     return ", ".join(parts)
 
 
@@ -114,7 +116,7 @@ TRACK_STATUS_WORDS = {
     "interpolated": "interpolated by the track, between verified frames",
     "extrapolated": "extrapolated by the track, past the first or last verified frame",
     # not "on the flight's track": in a flight with verified frames the line does not pass it (Track.on_line)
-    "retrieved": "retrieved: a tile it resembles (appearance only, not verified)",
+    "retrieved": "tile level only: a tile it resembles (appearance only, not verified)",
     "flagged": "flagged: its own verified answer, which contradicts the flight's track",
     "not located": "not located: nothing on the flight's track placed it",
     # below model.WEAK_BELOW (sequence.shown_track_status): the words say it is unsure

@@ -947,12 +947,14 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _placed_summary(self) -> str:
-        """How the listed predictions were placed, in the words `locate` ends with ("33 verified, 5 tile
-        level only"): a flight's frame the track placed counts as such (sequence.placed_statuses)."""
+        """How the listed predictions were placed, in the words `locate` ends with ("30 confident, 3
+        verified but not confident, 5 tile level only"; core/levels.py): a flight's frame the track
+        placed counts as such (levels.placed_levels)."""
+        from ..core.levels import level_of
         from ..core.wording import placed_summary
 
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
-        return placed_summary(by_track.get(qid, p.status) for qid, p in self.predictions.items())
+        return placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
 
     def set_clock_zone(self, text: str) -> bool:
         """The zone of times recorded without one (File → Clock Zone of the Photos…; `locate

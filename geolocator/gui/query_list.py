@@ -16,10 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTreeView,
+                               QWidget)
 
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
+from ..core.levels import LEVELS, LEVEL_MEANS, answer_level, level_of
 from ..core.model import LatLon, Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.sequence import shown_track_status
@@ -74,8 +76,10 @@ class _Row:
             elif pred is not None:
                 tip = pred.note or ""
                 if self.track_status:  # shown as the map places and labels the frame
-                    tip = (f"on the flight's track: {self.status}; the frame on its own: {pred.shown_status}"
+                    tip = (f"on the flight's track: {self.status}; the frame on its own: {level_of(pred)}"
                            + (f" ({tip})" if tip else ""))
+                else:  # what its level means (core/levels.py), or why it is not located
+                    tip = tip or LEVEL_MEANS.get(self.status, "")
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
                 conf = pred.confidence if self.track_confidence is None else self.track_confidence
                 texts[COL_CONF] = format_confidence(conf)  # never "1.00" for 0.997
@@ -173,6 +177,9 @@ class QueryModel(QAbstractTableModel):
             return brush if brush.style() != Qt.BrushStyle.NoBrush else None
         if role == Qt.ItemDataRole.StatusTipRole and col == COL_STATUS:
             return row.cells()[1]
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS:
+            # the level in full (a cut cell) and what it means (core/levels.py), or why it failed
+            return (f"{row.status}: {row.cells()[1]}" if row.cells()[1] else row.status) or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_CONF:
             return row.confidence_tip()
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:
@@ -243,6 +250,14 @@ class QueryModel(QAbstractTableModel):
         return icon
 
 
+class _WrappedText(QStyledItemDelegate):
+    """A cell whose text wraps at its spaces (the Status column's levels, core/levels.py)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+
+
 class QueryList(QTreeView):
     """The photo list. Same calls as before the list model (add_queries, set_prediction, ...), plus
     topLevelItemCount()/topLevelItem(i).text(col) for callers of the item-widget era."""
@@ -271,8 +286,13 @@ class QueryList(QTreeView):
         # every change (quadratic, ~0.5 s for 100 rows with the item widget).
         fm = self.fontMetrics()
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
-        for col, widest in ((COL_STATUS, ["not located", "unreadable", "verified", "weak match", "retrieved", "queued", "Status",
-                                         "interpolated", "extrapolated", "corrected", "flagged", "matched"]),
+        # the Status column wraps at spaces (a row is an icon high: three lines fit), so it is as wide
+        # as its longest word: "verified but not confident" on one line took 76 px from the map at
+        # 1440 x 900 (core/levels.py's words, session 26)
+        self.setItemDelegateForColumn(COL_STATUS, _WrappedText(self))
+        for col, widest in ((COL_STATUS, [*(w for level in (*LEVELS, "weak track") for w in level.split()),
+                                         "unreadable", "queued", "Status", "interpolated", "extrapolated",
+                                         "corrected", "flagged", "matched"]),
                             (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
@@ -325,10 +345,13 @@ class QueryList(QTreeView):
         r = self.model_.rows[row]
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.track_confidence, r.track_shot = track_confidence, track_shot
-        # verified / weak match / retrieved / not located (model.STATUS_*); a flight's frame: its track
-        # status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status)
-        r.status = (shown_track_status(track_status, pred.confidence if track_confidence is None else track_confidence)
-                    if track_status else pred.shown_status)
+        # its level (core/levels.py: confident / verified but not confident / weak match / tile level
+        # only / not located), the words of the CLI, the map and the KML pins; a flight's frame: its
+        # track status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status),
+        # its "retrieved" as "tile level only"
+        r.status = (answer_level(shown_track_status(track_status, pred.confidence if track_confidence is None
+                                                    else track_confidence), None)
+                    if track_status else level_of(pred))
         self.model_.changed(row)
 
     def set_failed(self, query_id: str, reason: str) -> None:

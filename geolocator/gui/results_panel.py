@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLab
 from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
+from ..core.levels import level_of
 from ..core.model import Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.sequence import shown_track_status
@@ -36,11 +37,13 @@ class _Title(QLabel):
     to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
     (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, least: int = 8) -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._full = ""
+        self._elide = elide  # a name is cut in the middle; a status line at its end (ElideRight)
+        self._least = least  # characters ("M") it keeps however narrow the pane: 0 for one beside the name
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
@@ -53,7 +56,7 @@ class _Title(QLabel):
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name: a few characters, however long the name
         hint = super().minimumSizeHint()
-        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * 8)))
+        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * self._least)))
         return hint
 
     def sizeHint(self):  # noqa: N802 - Qt's name: the whole name where there is room
@@ -66,7 +69,7 @@ class _Title(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(1, self.contentsRect().width()))
+        shown = self.fontMetrics().elidedText(self._full, self._elide, max(1, self.contentsRect().width()))
         if shown != super().text():
             super().setText(shown)
 
@@ -125,15 +128,16 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
     lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
-    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status)
-    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else exported.shown_status
+    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status);
+    # a photo's level otherwise (core/levels.py)
+    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else level_of(exported)
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
     within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
     lines.append(f"Status  {how}   confidence {within}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
-        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {single.shown_status}, "
+        line = (f"Single frame  {own.lat:.6f}, {own.lon:.6f}   {level_of(single)}, "
                 f"confidence {format_confidence(single.confidence)}")
         if single.error_m is not None:
             line += f", error {format_distance(single.error_m)}"
@@ -194,7 +198,17 @@ class ResultsPanel(QWidget):
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.addWidget(self.title)
+        # the answer's level and confidence beside the name, always in sight: at 1440 x 900 the details'
+        # scroll area shows about two lines, and the "Status ..." line was below them, cut
+        # (newuser_session25.md, friction 5). On the name's row (a row of its own took 20 px from the
+        # map), cut at its end where the pane is too narrow, the whole line in its tooltip; the
+        # details below keep the whole Status line
+        self.status_line = _Title("", Qt.TextElideMode.ElideRight, least=0)  # never widens the pane
+        self.status_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title)
+        title_row.addWidget(self.status_line, 1)
+        right.addLayout(title_row)
         # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
         # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
         # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
@@ -362,7 +376,8 @@ class ResultsPanel(QWidget):
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
             # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
             within = confidence_within(format_confidence(prediction.confidence), answer_radius_m(prediction))
-            lines.append(f"Status  {prediction.shown_status}   confidence {within}{verified}")
+            # its level (core/levels.py: confident, verified but not confident, ...), as the list and the map
+            lines.append(f"Status  {level_of(prediction)}   confidence {within}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
         if query.truth is not None:
@@ -388,6 +403,9 @@ class ResultsPanel(QWidget):
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
+        status = next((line for line in lines if line.startswith("Status  ")), "")
+        # "confident, confidence 0.997 that it is within 35 m" (its matching points: the details, the cards)
+        self.status_line.setText(", ".join([part for part in status[len("Status  "):].split("   ") if part][:2]))
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):

@@ -68,7 +68,7 @@ class BackbonePanel(QGroupBox):
         self.dense = QCheckBox("Dense search (slow)")
         self.dense.setToolTip("For tiles from another sensor or of coarse pixels: photos that matched no tile clearly get "
                               "their candidates ordered by how their ground's layout lines up with each one's. Several "
-                              "CPU seconds for each such photo; answers stay 'retrieved' (see the README)")
+                              "CPU seconds for each such photo; answers stay 'tile level only' (see the README)")
         self.dense.toggled.connect(self.denseChanged)
         self.tones = QCheckBox("Reversed tones (thermal)")
         self.tones.setToolTip("For thermal pictures the app does not recognise as thermal (a grey JPEG without metadata, "

@@ -19,6 +19,7 @@ compare_pipeline.md).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -149,10 +150,20 @@ def geometric_labels(
                 placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
 
     loaded: dict[int, LocalFeatures | None] = {}
+    # the pool's threads share `loaded`: one lock a photo, so a partner two photos chain through at
+    # once is described once (the second waits for the first's description), while different
+    # photos are still described side by side
+    loading: dict[int, threading.Lock] = {}
+    loading_guard = threading.Lock()
 
     def photo(i: int) -> LocalFeatures | None:  # keypoints of the photos that chaining needs
-        if i not in loaded:  # the direct pass's description where the verifier still keeps it
-            loaded[i] = verifier.described(queries[i])
+        if i in loaded:
+            return loaded[i]
+        with loading_guard:
+            lock = loading.setdefault(i, threading.Lock())
+        with lock:
+            if i not in loaded:  # the direct pass's description where the verifier still keeps it
+                loaded[i] = verifier.described(queries[i])
         return loaded[i]
 
     # partners already tried, per photo: a photo's chains touch only its own set, so photos of one

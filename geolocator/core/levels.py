@@ -1,0 +1,80 @@
+"""How sure an answer is, in one set of words wherever a person reads it (session 26, mend26).
+
+Before, the app's map legend called every answer below 0.9 "unsure" while the list, the CLI's
+status column and its summary said "verified" for the same answers at 0.5-0.9, and the list said
+"retrieved" where the summary said "tile level only" (newuser_session25.md: an assessor read
+"verified" as sure; 7 of 26 such answers on damaged ground were wrong). Now the CLI's status
+column and summary, the app's list and Results pane, the map's markers and legend and KML's pins
+all say one of these levels, from the answer's status and confidence, with the bars of
+core/model.py (CONFIDENT, WEAK_BELOW) as their only source:
+
+  confident                   verified by local-feature geometry, confidence >= model.CONFIDENT (0.9)
+  verified but not confident  verified, confidence in [model.WEAK_BELOW, model.CONFIDENT) (0.5-0.9)
+  weak match                  verified, confidence < model.WEAK_BELOW (model.STATUS_WEAK)
+  tile level only             nothing verified it: global features alone (model.STATUS_RETRIEVED)
+  not located                 nothing to match (blank, sky, blur): confidence 0
+
+A flight's frame the track placed keeps the track's word (matched, corrected, interpolated,
+extrapolated, flagged, weak track: core/sequence.py and the README's flight table), except that
+its "retrieved" reads "tile level only" as a photo's does. The files' machine-readable `status`
+(GeoJSON, CSV, GPX <type>, KML's status data) is unchanged: Prediction.shown_status.
+"""
+
+from __future__ import annotations
+
+from .model import CONFIDENT, STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_VERIFIED, STATUS_WEAK, WEAK_BELOW
+
+LEVEL_CONFIDENT = "confident"
+LEVEL_NOT_CONFIDENT = "verified but not confident"
+LEVEL_WEAK = STATUS_WEAK  # "weak match"
+LEVEL_TILE = "tile level only"
+LEVEL_NOT_LOCATED = STATUS_NOT_LOCATED  # "not located"
+# every level a photo's answer can read, surest first
+LEVELS = (LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, LEVEL_WEAK, LEVEL_TILE, LEVEL_NOT_LOCATED)
+
+
+def _bar(x: float) -> str:
+    return f"{x:g}"  # 0.9, 0.5
+
+
+# What each level means, in a sentence (the app's tooltips, the map's legend, the README).
+LEVEL_MEANS = {
+    LEVEL_CONFIDENT: f"verified against the imagery, confidence {_bar(CONFIDENT)} or more",
+    LEVEL_NOT_CONFIDENT: (f"verified against the imagery, but confidence {_bar(WEAK_BELOW)}-{_bar(CONFIDENT)}: "
+                          "check it before relying on it"),
+    LEVEL_WEAK: f"verified, but confidence below {_bar(WEAK_BELOW)}: treat it as unconfirmed",
+    LEVEL_TILE: "not verified: a tile it resembles (appearance only); the point is a tile-level estimate",
+    LEVEL_NOT_LOCATED: "nothing to match (blank, sky or blurred picture)",
+}
+
+
+def answer_level(status: str, confidence: float | None) -> str:
+    """The level people read for an answer of `status` (model.Prediction.status or .shown_status,
+    or a flight frame's track status, core/sequence.py STATUSES) at `confidence` (in [0, 1]; None:
+    unknown). "verified": LEVEL_CONFIDENT at model.CONFIDENT or more, LEVEL_NOT_CONFIDENT from
+    model.WEAK_BELOW or when the confidence is unknown, LEVEL_WEAK below model.WEAK_BELOW;
+    "retrieved": LEVEL_TILE; every other status (weak match, not located, a track's words) as is."""
+    if status == STATUS_VERIFIED:
+        if confidence is not None and confidence >= CONFIDENT:
+            return LEVEL_CONFIDENT
+        if confidence is not None and confidence < WEAK_BELOW:
+            return LEVEL_WEAK
+        return LEVEL_NOT_CONFIDENT
+    if status == STATUS_RETRIEVED:
+        return LEVEL_TILE
+    return status
+
+
+def level_of(pred) -> str:
+    """answer_level of a model.Prediction (its own answer, not a flight track's)."""
+    return answer_level(pred.status, pred.confidence)
+
+
+def placed_levels(predictions, tracks=()) -> list[str]:
+    """How each of `predictions` (model.Prediction) was placed, in prediction order, for the count
+    that ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's
+    frame the track placed (core/sequence.Track points; its single-frame answer, often 'not located'
+    for a blurred frame, is not what the file holds), else level_of its own answer."""
+    by_track = {p.query.id: p.status for t in tracks for p in t.points
+                if p.status in ("interpolated", "extrapolated")}
+    return [by_track.get(p.query.id) or level_of(p) for p in predictions]
