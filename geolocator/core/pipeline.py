@@ -107,6 +107,11 @@ class Settings:
     # 7 of 26 verified answers scored 0.5-0.95 were wrong, three of them shown confident). Off by
     # default: the user says so (`locate --changed-ground`); nothing guesses it from the pixels.
     changed_ground: bool = False
+    # A verified answer claiming < 0.95 whose homography no keypoint of the photo's own SIFT
+    # description supports claims at most 0.14 (core/photo_support.py; session 26: such answers were
+    # 5 wrong of 5 on synthetic after-event photos, and no right answer of the intact benchmark photos
+    # was one). False: as before (for comparisons: training/span_signal.py measures with it off).
+    photo_support: bool = True
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -390,7 +395,8 @@ class Workspace:
         point_min = self._point_min_inliers(min_inliers)
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table)
-        predictions = self._as_settled(self._with_footprints(predictions, found.footprints, point_min))
+        predictions = self._with_footprints(predictions, found.footprints, point_min)
+        predictions = self._as_settled(self._supported(ok, predictions, found.looked))
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
@@ -405,6 +411,18 @@ class Workspace:
                 ranking = lift(ranking, found.candidates, found.dense_top, verified)
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
+
+    def _supported(self, queries, predictions: list[Prediction], looked) -> list[Prediction]:
+        """`predictions` with each verified answer's claim checked against its photo's own SIFT
+        description (core/photo_support.py: an answer no keypoint supports claims little). Measured
+        on the SIFT route only: another first matcher's answers are returned as they are. `looked`:
+        second_look.Looked or None."""
+        if not self.settings.photo_support or self.verifier.settings.matcher != "sift":
+            return predictions
+        from .photo_support import with_support
+
+        second = self._second_verifier() if looked is not None else None
+        return with_support(queries, predictions, self.verifier, second, None if looked is None else looked.rows)
 
     def _as_settled(self, predictions: list[Prediction]) -> list[Prediction]:
         """`predictions` as the settings want them claimed: on changed ground (Settings.changed_ground)

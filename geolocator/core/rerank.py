@@ -1060,6 +1060,12 @@ class Verifier:
             return query_key(query), footprint_m, self.settings.mosaic
         return (query_key(query), round(float(footprint_m), 1) if footprint_m else None, self.settings.mosaic)
 
+    def kept(self, query: Query, tile: Tile) -> Verification | None:
+        """The result the last verify_photo call of `query` (its footprint as query_outline gives it)
+        returned for `tile` (the best of its passes), or None where none is kept (core/photo_support.py
+        reads the winning pair's homography here)."""
+        return self._pairs.get((self.photo_key(query, query_outline(query)), tile_key(tile)))
+
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
                      footprint_m: float | ViewGeometry | None = None, *, decoded=None,
                      cancel: CancelToken | None = None) -> list[Verification]:
