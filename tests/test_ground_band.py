@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from geolocator.core import camera, ground_band
 from geolocator.core.ground_band import band_rows, below_horizon_deg, query_rows, whole_photo_outline
@@ -75,6 +75,54 @@ def test_band_rows_exact():
             band_rows(-30.0, *bad)
 
 
+def _plane_dip_deg(pitch, roll, f, u, v):
+    """Degrees below the horizon of the vertical plane through the camera's heading that holds the
+    ray of pixel (u, v) (from the centre, v down), built here in 3D, independently of ground_band.py:
+    the camera looks p = -pitch below the horizon, then turns `roll` about its optical axis."""
+    p, r = math.radians(-pitch), math.radians(roll)
+    axis = np.array([0.0, math.cos(p), -math.sin(p)])  # world: x right, y the heading, z up
+    right, down = np.array([1.0, 0.0, 0.0]), np.array([0.0, -math.sin(p), -math.cos(p)])
+    right, down = math.cos(r) * right + math.sin(r) * down, -math.sin(r) * right + math.cos(r) * down
+    ray = f * axis + u * right + v * down
+    return math.degrees(math.atan2(-ray[2], ray[1]))
+
+
+@pytest.mark.parametrize("roll", [5.0, -5.0, 1.0, 10.0])
+def test_band_rows_with_a_gimbal_roll(roll):
+    """With a roll the line D below the horizon is tilted across the photo: the band starts where
+    it lies lowest, so both ends of its top row are at least D down (one of them exactly)."""
+    w, h = DJI_SIZE
+    f = RATIO * w
+    top, bottom = band_rows(-30.0, f, h, 20.0, roll_deg=roll, width_px=w)
+    level = band_rows(-30.0, f, h, 20.0)[0]
+    assert bottom == 1.0 and top > level
+    v = top * h - h / 2
+    ends = [_plane_dip_deg(-30.0, roll, f, u, v) for u in (-w / 2, w / 2)]
+    assert min(ends) == pytest.approx(20.0, abs=1e-9)
+    assert max(ends) > 20.0
+    assert _plane_dip_deg(-30.0, 0.0, f, 0.0, level * h - h / 2) == pytest.approx(20.0, abs=1e-9)  # the level case
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=0.0, width_px=w) == band_rows(-30.0, f, h, 20.0)
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=30.0, width_px=w) == (0.5, 1.0)  # never below the centre row
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=ground_band.ROLL_LIMIT_DEG, width_px=w) is None
+    assert band_rows(-30.0, f, h, 20.0, roll_deg=float("nan"), width_px=w) is None
+    with pytest.raises(ValueError):
+        band_rows(-30.0, f, h, 20.0, roll_deg=roll)  # a roll needs the width
+
+
+def test_the_roll_a_photo_or_frame_records_moves_its_band(tmp_path):
+    """XMP GimbalRollDegree of a photo, SRT gb_roll of a video frame: the band follows it (before:
+    the roll was not read, the band was the level one); a roll of 0 keeps the level band."""
+    want = band_rows(-30.0, 400.0, SIZE[1], 20.0, roll_deg=4.0, width_px=SIZE[0])
+    assert query_rows(_photo(tmp_path, "r.jpg", _meta(-30.0, gimbal_roll_deg=-4.0))) == pytest.approx(want)
+    assert query_rows(_photo(tmp_path, "z.jpg", _meta(-30.0, gimbal_roll_deg=0.0))) == query_rows(
+        _photo(tmp_path, "o.jpg", _meta(-30.0)))
+    from geolocator.core.media.video import video_queries
+
+    frame = video_queries(_clip(tmp_path, -30.0, roll=4.0), every_s=1.0)[0]
+    assert frame.telemetry.gimbal_roll_deg == 4.0
+    assert query_rows(frame) == pytest.approx(want)
+
+
 def test_the_setting_and_its_override(monkeypatch):
     assert below_horizon_deg() == ground_band.BELOW_HORIZON_DEG == 20.0
     monkeypatch.setenv(ground_band.ENV_VAR, "35")
@@ -109,9 +157,8 @@ def test_which_photos_get_a_band(tmp_path, monkeypatch):
     assert query_rows(_photo(tmp_path, "s.jpg", _meta(-60.0))) is None  # nothing to cut
     assert query_rows(_photo(tmp_path, "n.jpg", None)) is None  # no metadata
     assert query_rows(_photo(tmp_path, "p.jpg", PhotoMeta(gimbal_pitch_deg=-30.0))) is None  # no lens, no height
-    assert query_rows(_photo(tmp_path, "r.jpg", _meta(-30.0, orientation=6))) is None  # stored turned
     frame = Query("v.mp4#t=1", tmp_path / "o.jpg", time_s=1.0, meta=_meta(-30.0))
-    assert query_rows(frame) is None  # a video frame: not on the recorded-view path
+    assert query_rows(frame) is None  # a video frame's view is its telemetry's, and it has none
     monkeypatch.setenv(ground_band.ENV_VAR, "off")
     assert query_rows(q) is None
 
@@ -144,6 +191,116 @@ def test_photos_without_a_recorded_view_are_read_as_before(tmp_path):
         assert np.array_equal(np.asarray(open_query_image(q)), np.asarray(Image.open(q.path).convert("RGB")))
         assert query_identity(q) == file_identity(q.path)
         assert query_key(q) == file_key(q.path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos stored turned: the band is cut in the photo as displayed
+
+
+_TURN = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+def _turned_copy(tmp_path, name, upright: Image.Image, orientation: int, meta: PhotoMeta) -> Query:
+    """The upright picture stored turned, with the EXIF Orientation that shows it upright again
+    (what a lossless rotation by an editor writes), and its metadata as read (stored sides)."""
+    stored = upright.transpose(_TURN[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(tmp_path / name, quality=95, exif=exif)
+    return Query(name, tmp_path / name, meta=replace(meta, orientation=orientation, width=stored.width,
+                                                      height=stored.height))
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_photo_stored_turned_is_cut_as_displayed(tmp_path, orientation):
+    """A -30 photo stored turned (EXIF Orientation 3, 6, 8) is read upright by images.open_image;
+    its band is the upright photo's rows (the same pixels, rows, view, and band tag), not whole
+    (before: no recorded view, read whole) nor cut across its stored rows."""
+    from geolocator.core.media.query_image import open_query_image, query_identity
+    from geolocator.core.rerank import query_view
+
+    rng = np.random.default_rng(3)
+    picture = Image.fromarray(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), dtype=np.uint8))
+    picture.save(tmp_path / "up.png")
+    upright = Query("up.png", tmp_path / "up.png", meta=_meta(-30.0, orientation=1))
+    turned = replace(_turned_copy(tmp_path, f"t{orientation}.jpg", picture, orientation, _meta(-30.0)),
+                     truth=_Poison())
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(turned.path)).convert("RGB"))
+    assert shown.shape == (SIZE[1], SIZE[0], 3)  # the test's own check: it displays upright
+    want = (0.5 - math.tan(math.radians(10.0)), 1.0)
+    assert query_rows(upright) == pytest.approx(want)
+    assert query_rows(turned) == pytest.approx(want)
+    assert query_view(turned) == query_view(upright)
+    top = round(want[0] * SIZE[1])
+    band = np.asarray(open_query_image(turned))
+    assert band.shape == (SIZE[1] - top, SIZE[0], 3)
+    assert np.array_equal(band, shown[top:])
+    assert query_identity(turned).endswith("|band=0.0000,0.3237,1.0000,1.0000")  # the upright photo's band
+    assert query_identity(upright).endswith("|band=0.0000,0.3237,1.0000,1.0000")
+
+
+# ---------------------------------------------------------------------------------------------
+# Video frames: the band of a frame whose telemetry records an oblique view
+
+
+def _clip(tmp_path, pitch, *, focal="[focal_len: 24.00] ", picture=None, roll=0.0):
+    """A 2-frame 600 x 400 H.264 clip (1 fps) and its DJI-style sidecar recording gimbal `pitch`,
+    30 m above take-off and a 24 mm (35 mm-equivalent) lens: the test photos' lens, f = 400 px."""
+    pytest.importorskip("av")
+    import srt
+    from datetime import timedelta
+
+    from .flight_helpers import write_video
+
+    rng = np.random.default_rng(5)
+    picture = picture or Image.fromarray(rng.integers(0, 255, (SIZE[1], SIZE[0], 3), dtype=np.uint8))
+    path = write_video(tmp_path / "clip.mp4", [picture, picture], fps=1)
+    cues = [srt.Subtitle(i + 1, timedelta(seconds=i), timedelta(seconds=i + 1),
+                         f"FrameCnt: {i + 1}\n[iso: 100] {focal}[latitude: 36.1400000] [longitude: -115.2300000] "
+                         f"[rel_alt: 30.000 abs_alt: 652.300] [gb_yaw: 12.0 gb_pitch: {pitch:.1f} gb_roll: {roll:.1f}]")
+            for i in range(2)]
+    (tmp_path / "clip.SRT").write_text(srt.compose(cues), encoding="utf-8")
+    return path
+
+
+def test_a_video_frame_with_a_recorded_oblique_view_is_cut_and_named(tmp_path, monkeypatch):
+    """A -30 frame (telemetry gb_pitch, rel_alt, focal_len) is cut to the same band as a -30 photo
+    through the same lens; its pixels are the band rows of the decoded frame, its identity carries
+    the band and its key differs from the whole frame's (before: frames were never cut)."""
+    from geolocator.core.media.query_image import open_query_image, query_identity, query_key
+    from geolocator.core.media.video import video_queries
+    from geolocator.core.rerank import query_view
+
+    frame = video_queries(_clip(tmp_path, -30.0), every_s=1.0)[0]
+    assert frame.telemetry.gimbal_pitch_deg == -30.0 and frame.truth is not None
+    frame = replace(frame, truth=_Poison())  # the band never reads the recorded position
+    want = (0.5 - math.tan(math.radians(10.0)), 1.0)
+    assert query_rows(frame) == pytest.approx(want)
+    view = query_view(frame)
+    assert view.rows == pytest.approx(want)
+    assert view.pitch_deg == -30.0 and view.altitude_m == 30.0
+    assert view.focal_px(SIZE) == pytest.approx(400.0)  # 24 mm on the 43.27 mm diagonal: the photos' lens
+    band, tag, key = np.asarray(open_query_image(frame)), query_identity(frame), query_key(frame)
+    monkeypatch.setenv(ground_band.ENV_VAR, "off")
+    whole = np.asarray(open_query_image(frame))
+    assert whole.shape == (SIZE[1], SIZE[0], 3)
+    top = round(want[0] * SIZE[1])
+    assert np.array_equal(band, whole[top:])
+    assert tag == query_identity(frame) + "|band=0.0000,0.3237,1.0000,1.0000"
+    assert key != query_key(frame)
+
+
+def test_which_video_frames_get_a_band(tmp_path):
+    """Steep frames, frames whose telemetry has no lens, and frames without telemetry are read whole."""
+    from geolocator.core.media.video import video_queries
+
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    assert query_rows(video_queries(_clip(tmp_path / "a", -60.0), every_s=1.0)[0]) is None  # nothing to cut
+    no_lens = video_queries(_clip(tmp_path / "b", -30.0, focal=""), every_s=1.0)[0]
+    assert no_lens.telemetry.gimbal_pitch_deg == -30.0 and no_lens.telemetry.focal_len is None
+    assert query_rows(no_lens) is None
+    assert query_rows(video_queries(_clip(tmp_path / "c", -30.0), every_s=1.0, telemetry=False)[0]) is None
 
 
 # ---------------------------------------------------------------------------------------------

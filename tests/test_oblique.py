@@ -131,7 +131,7 @@ def test_odd_metadata_gives_no_view(odd):
 def test_a_programming_error_is_not_taken_for_odd_metadata(monkeypatch):
     # something that is not a PhotoMeta (a caller's mistake) and a bug inside view_geometry both
     # surface; before session 10 query_view caught every exception and said "no view"
-    from geolocator.core import rerank
+    from geolocator.core import recorded_view, rerank
     from geolocator.core.model import Query
 
     with pytest.raises(AttributeError):
@@ -140,7 +140,7 @@ def test_a_programming_error_is_not_taken_for_odd_metadata(monkeypatch):
     def broken(meta):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(rerank, "view_geometry", broken)
+    monkeypatch.setattr(recorded_view, "view_geometry", broken)  # query_view reads it through recorded_view
     with pytest.raises(ZeroDivisionError):
         rerank.query_view(Query("p.jpg", Path("p.jpg"), meta=_meta()))
 

@@ -27,7 +27,8 @@ def test_bracketed_cue_every_field():
             "[longitude: -91.99] [rel_alt: 39.8 abs_alt: 212.1] [gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0] "
             "[focal_len: 24.00]</font>")
     assert tm.parse_cue_text(text, 1.5) == FT(1.5, LatLon(46.84, -91.99), 39.8, 212.1, 45.0, -89.9, 24.0,
-                                              datetime(2023, 5, 1, 12, 34, 56, 789000))
+                                              datetime(2023, 5, 1, 12, 34, 56, 789000), gimbal_roll_deg=0.0)
+    assert tm.parse_cue_text(text.replace("gb_roll: 0.0", "gb_roll: -2.5"), 1.5).gimbal_roll_deg == -2.5
 
 
 @pytest.mark.parametrize("text, position", [
@@ -68,7 +69,7 @@ def test_legacy_gps_tuple_longitude_first_unless_the_second_value_cannot_be_a_la
 
 def test_compact_p4_rtk_cue():
     text = "F/2.8, SS 1000, ISO 100, EV 0, GPS (-91.99, 46.84, 19), D 10.5m, H 39.80m, HS 0.00m/s, G.PRY (-89.9°, 0.0°, 45.0°)"
-    assert tm.parse_cue_text(text, 3.0) == FT(3.0, LatLon(46.84, -91.99), 39.8, 19.0, 45.0, -89.9)
+    assert tm.parse_cue_text(text, 3.0) == FT(3.0, LatLon(46.84, -91.99), 39.8, 19.0, 45.0, -89.9, gimbal_roll_deg=0.0)
     assert tm.parse_cue_text("GPS(1,2) H=12m", 0.0).rel_alt_m == 12.0
     assert tm.parse_cue_text("GPS(1,2),H 7m", 0.0).rel_alt_m == 7.0
     assert tm.parse_cue_text("H 7m GPS(1,2)", 0.0).rel_alt_m == 7.0  # H at the start of the text
@@ -79,8 +80,9 @@ def test_compact_p4_rtk_cue():
     # gimbal: bracketed angles win over G.PRY
     got = tm.parse_cue_text("[gb_yaw: 10 gb_pitch: -80] G.PRY (-89.9°, 0.0°, 45.0°)", 0.0)
     assert (got.gimbal_yaw_deg, got.gimbal_pitch_deg) == (10.0, -80.0)
+    assert got.gimbal_roll_deg is None  # the bracketed angles hold no roll, and G.PRY's is not mixed in
     got = tm.parse_cue_text("G.PRY(-30,1,-170.5)", 0.0)
-    assert (got.gimbal_yaw_deg, got.gimbal_pitch_deg) == (-170.5, -30.0)
+    assert (got.gimbal_yaw_deg, got.gimbal_pitch_deg, got.gimbal_roll_deg) == (-170.5, -30.0, 1.0)
 
 
 @pytest.mark.parametrize("text, when", [

@@ -21,8 +21,17 @@ look, or its turn to nadir), to find which part loses them whole.
 Optionally (--yardstick) the oblique yardstick (make_public_benchmark.py --regions oblique) with the
 band off and on: R@1 through training/compare_oblique.locate.
 
+Session 26 (training/results/band26_session26.md): `frames` turns each photo into a 2 s clip with a
+DJI-style SRT sidecar (gb_pitch, rel_alt, focal_len: no position, no heading) and stores the -30
+photos turned (EXIF Orientation 6 and 8); `rows` locates frames, turned copies or photos by pitch
+and band, naming the code version that ran (run it with PYTHONPATH at an older tree for "before"),
+optionally with the second look describing the photo as taken, without it, or with the learned
+matcher alone (--matcher xfeat [--as-taken]).
+
   python training/ground_band_ladder.py make --out /tmp/ladder
   python training/ground_band_ladder.py run --ladder /tmp/ladder [--cache-dir DIR] [--yardstick]
+  python training/ground_band_ladder.py frames --ladder /tmp/ladder
+  python training/ground_band_ladder.py rows --ladder /tmp/ladder --source frames|turned|photos [--bands off on]
 """
 
 from __future__ import annotations
@@ -113,22 +122,39 @@ def _truth(ladder: Path) -> dict[str, tuple[float, float, float]]:
         return {r["photo"]: (float(r["lat"]), float(r["lon"]), float(r["pitch"])) for r in csv.DictReader(fh)}
 
 
+def _queries(ladder: Path, source: str):
+    """The ladder's photos ("photos"), their turned copies ("turned", made by `frames`), or the
+    first frame of each photo's clip ("frames", made by `frames`), with the photo's name each."""
+    from geolocator.core.queries import load_queries
+
+    if source == "frames":
+        from geolocator.core.media.video import video_queries
+
+        return [(p.stem + ".JPG", video_queries(p, every_s=1.0)[0]) for p in sorted((ladder / "frames").glob("*.mp4"))]
+    return [(Path(q.path).name, q) for q in load_queries(ladder / source)]
+
+
 def locate(ladder: Path, cache_dir: Path | None, pitches, *, band: bool, stripped: bool = False,
            rectify: bool = True, pose_check: bool = True, blind: bool = True, second_look: bool = True,
-           second_rectify: bool = True) -> dict:
-    """Locate the ladder's photos of these pitches; scored against truth_private.csv afterwards."""
+           second_rectify: bool = True, source: str = "photos", matcher: str | None = None) -> dict:
+    """Locate the ladder's photos (or their turned copies, or video frames: `source`, see _queries)
+    of these pitches; scored against truth_private.csv afterwards. `matcher` (e.g. "xfeat"): the
+    whole verification by that backend instead of SIFT + the second look, turned to nadir
+    (`rectify`) or as taken: what the second look's matcher places by itself."""
     import geolocator.core.pose_check as pc
     from geolocator.core.geo import haversine_m
     from geolocator.core.model import LatLon
     from geolocator.core.pipeline import Settings, Workspace
-    from geolocator.core.queries import load_queries
     from geolocator.core.rerank import Verifier
     from geolocator.core.sources.csv import load_tiles_csv
 
     truth = _truth(ladder)
-    queries = [q for q in load_queries(ladder / "photos") if truth[Path(q.path).name][2] in pitches]
+    named = [(name, q) for name, q in _queries(ladder, source) if truth[name][2] in pitches]
+    names = {id(q): name for name, q in named}
+    queries = [q for _, q in named]
     if stripped:
         queries = [replace(q, meta=None) for q in queries]
+        names = {id(q): name for (name, _), q in zip(named, queries)}
     if band:
         os.environ.pop("GEOLOCATOR_GROUND_BAND_DEG", None)
     else:
@@ -140,9 +166,16 @@ def locate(ladder: Path, cache_dir: Path | None, pitches, *, band: bool, strippe
         ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir))
         ws.open_tiles(load_tiles_csv(ROOT / "data/benchmark/vegas/tiles.csv"))
         ws.index()
-        settings = replace(ws.verifier.settings, rectify=rectify)
-        ws._verifier = Verifier(settings if blind else replace(settings, blind_tilts=()))
-        if not second_look:  # the learned second look (Settings.second_look, core/second_look.py) off
+        if matcher is not None:  # the learned backend alone, its keypoint cache and pair store kept
+            ws.set_matcher(matcher)
+            ws.settings.second_look = None
+            ws.verifier.settings = replace(ws.verifier.settings, rectify=rectify)
+        else:
+            settings = replace(ws.verifier.settings, rectify=rectify)
+            ws._verifier = Verifier(settings if blind else replace(settings, blind_tilts=()))
+        if matcher is not None:
+            pass  # no second look (off above)
+        elif not second_look:  # the learned second look (Settings.second_look, core/second_look.py) off
             ws.settings.second_look = None
         elif not second_rectify:  # ... or on, describing the photo as taken instead of turned to nadir
             second = ws._second_verifier()
@@ -155,10 +188,12 @@ def locate(ladder: Path, cache_dir: Path | None, pitches, *, band: bool, strippe
         pc.drop_contradicted = real_check
         os.environ.pop("GEOLOCATOR_GROUND_BAND_DEG", None)
     rows = []
+    by_id = {q.id: names[id(q)] for q in queries}
     for p in predictions:
-        lat, lon, pitch = truth[Path(p.query.path).name]
+        name = by_id[p.query.id]
+        lat, lon, pitch = truth[name]
         err = haversine_m(p.location, LatLon(lat, lon))
-        rows.append((Path(p.query.path).name, pitch, p.status, float(p.confidence), err))
+        rows.append((name, pitch, p.status, float(p.confidence), err))
     placed = [r for r in rows if r[2] == "verified"]
     right = [r for r in placed if r[4] <= PLACED_M]
     wrong = [r for r in rows if r[4] > PLACED_M and (r[2] == "verified" or r[3] >= 0.5)]
@@ -219,6 +254,76 @@ def run(ladder: Path, cache_dir: Path | None, yardstick: bool, warm: bool, only_
     return lines
 
 
+FRAME_SIZE = (1920, 1280)  # the photos' 3:2 at a video's width: the same lens, f = 1,280 px
+TURNS = {6: "ROTATE_90", 8: "ROTATE_270", 3: "ROTATE_180"}  # stored this way, EXIF Orientation shows it upright
+
+
+def make_frames(ladder: Path, turned_pitch: float = -30.0) -> None:
+    """For each ladder photo a 2 s H.264 clip at 1 fps (FRAME_SIZE, crf 18, both frames the photo
+    shrunk) in ladder/frames with a DJI Mini/Air-style SRT sidecar recording what the photo's
+    metadata records: gb_pitch, rel_alt (the photo's XMP RelativeAltitude) and focal_len 24.00 (the
+    Phantom 4 Pro's 35 mm equivalent: 24 / 43.27 x the 1920 x 1280 diagonal = 1,280 px, the photo's
+    3,648 px at this size); no position, no heading. And the `turned_pitch` photos stored turned
+    (ladder/turned: pixels turned, re-encoded at q92, EXIF Orientation 6 for S0, 8 for S1, their
+    EXIF and XMP kept), so they display as the upright photo does."""
+    import av
+    import srt
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from geolocator.core.media.metadata import read_photo_meta
+
+    (ladder / "frames").mkdir(exist_ok=True)
+    (ladder / "turned").mkdir(exist_ok=True)
+    truth = _truth(ladder)
+    started = time.perf_counter()
+    for name in sorted(truth):
+        photo = ladder / "photos" / name
+        meta = read_photo_meta(photo)
+        with Image.open(photo) as im:
+            picture = im.convert("RGB").resize(FRAME_SIZE, Image.Resampling.LANCZOS)
+            if truth[name][2] == turned_pitch:
+                orientation = 6 if name.startswith("S0") else 8
+                exif = im.getexif()
+                exif[0x0112] = orientation
+                turned = im.convert("RGB").transpose(getattr(Image.Transpose, TURNS[orientation]))
+                turned.save(ladder / "turned" / name, quality=92, exif=exif.tobytes(), xmp=im.info.get("xmp"))
+        clip = ladder / "frames" / (photo.stem + ".mp4")
+        with av.open(str(clip), "w") as container:
+            stream = container.add_stream("libx264", rate=1)
+            stream.width, stream.height, stream.pix_fmt = *FRAME_SIZE, "yuv420p"
+            stream.options = {"crf": "18", "preset": "fast"}
+            frame = av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24")
+            for _ in range(2):
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        cues = [srt.Subtitle(i + 1, timedelta(seconds=i), timedelta(seconds=i + 1),
+                             f"FrameCnt: {i + 1}, DiffTime: 1000ms\n[iso: 100] [shutter: 1/1000.0] [fnum: 2.8] "
+                             f"[focal_len: 24.00] [rel_alt: {meta.relative_altitude_m:.3f} abs_alt: 652.300] "
+                             f"[gb_pitch: {meta.gimbal_pitch_deg:.1f} gb_roll: 0.0]") for i in range(2)]
+        clip.with_suffix(".SRT").write_text(srt.compose(cues), encoding="utf-8")
+    print(f"wrote {len(truth)} clips and the turned copies in {time.perf_counter() - started:.0f} s wall")
+
+
+def rows(ladder: Path, cache_dir: Path | None, source: str, pitches, bands, label: str, **kw) -> list[str]:
+    """One table row per pitch and band setting, naming the code version that ran (geolocator.__file__)."""
+    import geolocator
+
+    code = Path(geolocator.__file__).resolve().parents[1]
+    lines = []
+    for pitch in pitches:
+        for band in bands:
+            r = locate(ladder, cache_dir, (pitch,), band=band, source=source, **kw)
+            lines.append(f"| {source} {pitch:.0f} | {code} | {'on (20°)' if band else 'off (whole)'} | {label} | {_fmt(r)} |")
+            print(lines[-1], flush=True)
+            for name, p, status, conf, err in r["rows"]:
+                print(f"    {name} {status} {conf:.3f} {err:.2f} m", flush=True)
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -231,9 +336,31 @@ def main() -> None:
     r.add_argument("--yardstick", action="store_true")
     r.add_argument("--no-warm", action="store_true")
     r.add_argument("--only-diagnosis", action="store_true", help="only the -30 rows that find what loses them whole")
+    f = sub.add_parser("frames", help="clips with DJI-style SRT sidecars and turned copies of the -30 photos")
+    f.add_argument("--ladder", type=Path, required=True)
+    w = sub.add_parser("rows", help="rows for frames, turned copies or photos, by pitch and band")
+    w.add_argument("--ladder", type=Path, required=True)
+    w.add_argument("--cache-dir", type=Path)
+    w.add_argument("--source", choices=("photos", "frames", "turned"), default="frames")
+    w.add_argument("--pitches", type=float, nargs="+", default=list(PITCHES))
+    w.add_argument("--bands", choices=("off", "on"), nargs="+", default=["off", "on"])
+    w.add_argument("--second-look-as-taken", action="store_true", help="the second look describes the photo as taken")
+    w.add_argument("--no-second-look", action="store_true")
+    w.add_argument("--matcher", help="verify with this backend alone (e.g. xfeat), no second look")
+    w.add_argument("--as-taken", action="store_true", help="with --matcher: describe the photo as taken, not turned to nadir")
     args = ap.parse_args()
     if args.cmd == "make":
         make(args.out, args.wheel, ROOT / "data/benchmark/vegas/tiles.csv")
+    elif args.cmd == "frames":
+        make_frames(args.ladder)
+    elif args.cmd == "rows":
+        label = (f"{args.matcher} alone, {'as taken' if args.as_taken else 'turned to nadir'}" if args.matcher else
+                 "no second look" if args.no_second_look else
+                 "second look as taken" if args.second_look_as_taken else "as the product")
+        lines = rows(args.ladder, args.cache_dir, args.source, args.pitches, [b == "on" for b in args.bands], label,
+                     second_look=not args.no_second_look, second_rectify=not args.second_look_as_taken,
+                     matcher=args.matcher, rectify=not args.as_taken)
+        print("\n".join(lines))
     else:
         print("\n".join(run(args.ladder, args.cache_dir, args.yardstick, not args.no_warm, args.only_diagnosis)))
 

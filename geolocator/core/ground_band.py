@@ -7,8 +7,8 @@ map resembles. Matched whole, with their metadata, 10 such photos placed none; c
 ray is at least 20 degrees below the horizon, all 10, 0.04-0.34 m from the truth (measured without
 metadata, training/results/mend_session24.md section 2; with it, training/results/oblique25_session25.md).
 
-Geometry (pinhole camera, principal point at the image centre, no roll: the gimbal keeps the image
-rows level, so the horizon is an image row). The optical axis looks p = -pitch degrees below the
+Geometry (pinhole camera, principal point at the image centre; first without roll: the gimbal keeps
+the image rows level, so the horizon is an image row). The optical axis looks p = -pitch degrees below the
 horizon (DJI's convention: pitch -90 = straight down, 0 = the horizon). Image row y (pixels from the
 top edge, y = h/2 the centre) is seen along rays whose vertical plane through the axis dips
 
@@ -19,12 +19,22 @@ photo's full width from that row to the bottom edge. It never starts below the c
 answer is the ground under the photo's centre, which stays inside the band (the centre row is
 the band's top edge at worst, when p < D).
 
-Which photos: those on the verifier's recorded-view path (rerank.query_view: oblique.view_geometry
-of the photo's metadata: gimbal pitch more than 10 degrees off nadir, height above take-off, focal
-length and sensor width, stored upright), without letterbox or pillarbox bars (a picture posted
-inside bars was reframed; its lens no longer describes its rows). The focal length in pixels is
-oblique.ViewGeometry.focal_px (focal length / sensor width x the longer side: the rule the verifier
-sizes its outline by). Nothing else is read: never the truth, the position, the heading.
+Roll (session 26): a gimbal roll r turns the camera about its optical axis after the pitch, which
+turns the picture about its centre: the line of rays D below the horizon, s = f tan(D - p) below the
+centre when level, becomes the line -u sin r + v cos r = s (u right, v down, from the centre), tilted
+by r. It lies lowest at a side edge, u = +-w/2, at v = (s + w/2 sin|r|) / cos r: the band starts
+there, so every kept row is at least D below the horizon across the whole width (the far corner on the
+raised side is cut a little more than it needs). The band stays a full-width band of rows; the
+verifier's view ignores the roll (oblique.py: taken as 0). Rolls of ROLL_LIMIT_DEG or more: no band.
+
+Which images: those on the verifier's recorded-view path (rerank.query_view:
+recorded_view.recorded_view: a photo's metadata (gimbal pitch more than 10 degrees off nadir,
+height above take-off, focal length and sensor width), in the photo as displayed (a photo stored
+turned, EXIF Orientation 2-8, is read upright and cut upright); or a video frame's telemetry record
+(gb_pitch, rel_alt, focal_len)), without letterbox or pillarbox bars (a picture posted inside bars
+was reframed; its lens no longer describes its rows). The focal length in pixels is
+oblique.ViewGeometry.focal_px (the rule the verifier sizes its outline by). Nothing else is read:
+never the truth, the position, the heading.
 
 D is BELOW_HORIZON_DEG (20 degrees; a -45 photo's top edge looks 18.4 degrees down through the same
 lens, so 20 cuts its top 3.4 % of rows, 1.6 degrees' worth); the environment variable
@@ -34,7 +44,6 @@ before/after measurements on one code version).
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 
@@ -42,6 +51,8 @@ import numpy as np
 
 # Rows whose ray is fewer degrees than this below the horizon are not matched (see the module doc).
 BELOW_HORIZON_DEG = 20.0
+# A gimbal roll this large or larger (degrees) tilts the horizon too far for a band of rows: no cut.
+ROLL_LIMIT_DEG = 45.0
 ENV_VAR = "GEOLOCATOR_GROUND_BAND_DEG"
 
 Rows = tuple[float, float]  # (top, bottom) of the kept band, fractions of the whole photo's height
@@ -64,13 +75,18 @@ def below_horizon_deg() -> float | None:
     return value
 
 
-def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: float | None = BELOW_HORIZON_DEG) -> Rows | None:
+def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: float | None = BELOW_HORIZON_DEG,
+              *, roll_deg: float | None = None, width_px: float | None = None) -> Rows | None:
     """The rows of a photo to keep: (top, bottom) as fractions of its height (bottom always 1.0),
     or None when nothing is cut (every row's ray is at least `below_deg` below the horizon, or
     `below_deg` is None). `pitch_deg`: gimbal pitch, DJI's convention (-90 nadir, 0 the horizon);
     `focal_px`: focal length in pixels of an image `height_px` rows high (same scale). The top is
     the first row whose ray dips at least `below_deg` (see the module doc), at most 0.5 (the centre
-    row). Raises ValueError for a focal length or height that is not positive and finite."""
+    row). `roll_deg`: gimbal roll about the optical axis (either sign; None or 0: rows level), with
+    `width_px` the image's width: the line of rays `below_deg` down is then tilted by the roll, and
+    the top is where it lies lowest, at a side edge (the module doc); None (nothing cut) for a roll
+    of ROLL_LIMIT_DEG or more, where no band of rows is level enough to mean anything. Raises
+    ValueError for a focal length, height or (with a roll) width that is not positive and finite."""
     if below_deg is None:
         return None
     if not (math.isfinite(focal_px) and focal_px > 0 and math.isfinite(height_px) and height_px > 0):
@@ -78,30 +94,39 @@ def band_rows(pitch_deg: float, focal_px: float, height_px: float, below_deg: fl
     p = -float(pitch_deg)  # the axis' dip below the horizon
     if not math.isfinite(p):
         return None
-    top_px = height_px / 2.0 + focal_px * math.tan(math.radians(max(-89.0, min(89.0, below_deg - p))))
+    offset = focal_px * math.tan(math.radians(max(-89.0, min(89.0, below_deg - p))))  # below the centre, rows level
+    roll = 0.0 if roll_deg is None else float(roll_deg)
+    if roll:
+        if not (width_px is not None and math.isfinite(width_px) and width_px > 0):
+            raise ValueError(f"band_rows needs the image's width with a roll, got {width_px}")
+        if not (math.isfinite(roll) and abs(roll) < ROLL_LIMIT_DEG):
+            return None
+        r = math.radians(abs(roll))
+        offset = (offset + width_px / 2.0 * math.sin(r)) / math.cos(r)
+    top_px = height_px / 2.0 + offset
     top = min(0.5, top_px / height_px)
     return None if top <= 0.0 else (top, 1.0)
 
 
-def view_rows(view, size: tuple[int, int], below_deg: float | None = BELOW_HORIZON_DEG) -> Rows | None:
-    """band_rows of a photo of `size` (width, height, pixels, as stored) with this
-    oblique.ViewGeometry (its pitch; its focal length in pixels at that size, ViewGeometry.focal_px)."""
-    return band_rows(view.pitch_deg, view.focal_px(size), float(size[1]), below_deg)
+def view_rows(view, size: tuple[int, int], below_deg: float | None = BELOW_HORIZON_DEG,
+              roll_deg: float | None = None) -> Rows | None:
+    """band_rows of a photo of `size` (width, height, pixels, as read) with this
+    oblique.ViewGeometry (its pitch; its focal length in pixels at that size, ViewGeometry.focal_px)
+    and gimbal roll (degrees, None: level)."""
+    return band_rows(view.pitch_deg, view.focal_px(size), float(size[1]), below_deg,
+                     roll_deg=roll_deg, width_px=float(size[0]))
 
 
 def query_rows(query) -> Rows | None:
-    """The ground band of a query (band_rows at below_horizon_deg()), or None: a video frame, no
-    recorded oblique view (oblique.view_geometry of query.meta), bars around the picture
-    (media.query_image.bars_box), an unreadable header, or nothing to cut. Raises ValueError when
+    """The ground band of a query, photo or video frame (band_rows at below_horizon_deg()), or
+    None: no recorded oblique view (recorded_view.recorded_view: a photo's metadata, in the photo
+    as displayed; a frame's telemetry), bars around the picture (media.query_image.bars_box), an
+    unreadable header, or nothing to cut. The rows are those of the image as displayed (a photo
+    stored turned is read upright, recorded_view.displayed_size). Raises ValueError when
     GEOLOCATOR_GROUND_BAND_DEG holds no valid value (below_horizon_deg)."""
-    if getattr(query, "time_s", None) is not None:
-        return None
-    meta = getattr(query, "meta", None)
-    if meta is None:
-        return None
-    from .oblique import view_geometry
+    from .recorded_view import displayed_size, recorded_roll_deg, recorded_view
 
-    view = view_geometry(meta)
+    view = recorded_view(query)
     below = below_horizon_deg()
     if view is None or below is None:
         return None
@@ -109,27 +134,8 @@ def query_rows(query) -> Rows | None:
 
     if bars_box(query) is not None:
         return None
-    size = _stored_size(query.path)
-    return None if size is None else view_rows(view, size, below)
-
-
-def _stored_size(path) -> tuple[int, int] | None:
-    from .cache import file_identity
-
-    try:
-        return _size_for(file_identity(path), path)
-    except OSError:
-        return None
-
-
-@functools.lru_cache(maxsize=8192)
-def _size_for(identity: str, path) -> tuple[int, int] | None:
-    from .images import image_size
-
-    try:
-        return tuple(image_size(path))
-    except Exception:  # noqa: BLE001 - an unreadable header: its reader says why when the pixels are asked for
-        return None
+    size = displayed_size(query)
+    return None if size is None else view_rows(view, size, below, recorded_roll_deg(query))
 
 
 def whole_photo_outline(corners, rows: Rows):

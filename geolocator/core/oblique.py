@@ -180,7 +180,9 @@ def view_geometry(meta) -> ViewGeometry | None:
     """The ViewGeometry of an oblique photo from its PhotoMeta: gimbal pitch recorded and more than
     NADIR_TOLERANCE_DEG off nadir (nearer nadir, metadata.footprint_m's rectangle applies), camera
     height above take-off, focal length and sensor width known, the image stored upright (EXIF
-    orientation absent or 1: otherwise which edge looks furthest is not the top). None otherwise,
+    orientation absent or 1: otherwise which edge looks furthest is not the top of the stored
+    pixels; recorded_view.recorded_view gives a photo stored turned the view of the photo as
+    displayed, which is what images.open_image reads, and a video frame its telemetry's). None otherwise,
     and for odd values (NaN, infinities, numbers beyond float range, not numbers, a focal ratio
     outside FOCAL_RATIO_RANGE, a height above MAX_ALTITUDE_M). Raises AttributeError when `meta` is not a
     PhotoMeta (or None): a caller's mistake, not odd metadata."""

@@ -23,7 +23,7 @@ from .cache import tile_identity, tile_key
 from .errors import Cancelled, GeolocatorError
 from .media.query_image import query_key
 from .model import Bounds, PixelWindow, Query, Tile
-from .oblique import ViewGeometry, signed_area, view_geometry
+from .oblique import ViewGeometry, signed_area
 from .pixel_grid import centred, fraction, image_centre, image_corners, resize_map, sift_points
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit
 
@@ -593,12 +593,15 @@ def query_footprint_m(query: Query) -> float | None:
 
 def query_view(query: Query):
     """The oblique.ViewGeometry of an oblique photo whose metadata records its gimbal pitch, height
-    and lens (oblique.view_geometry), else None (nadir photos, photos without that metadata, odd
-    values: view_geometry turns those away itself, so nothing is caught here and a programming
-    error surfaces). A photo read as its ground band (ground_band.query_rows, the rows
-    media.query_image cuts it to) gets the view of that band (ViewGeometry.rows): its outline rule,
-    its turn to nadir and its camera are the band's, the lens the whole photo's."""
-    view = view_geometry(getattr(query, "meta", None))
+    and lens, or of a video frame whose telemetry does (recorded_view.recorded_view: in the image as
+    the pipeline reads it, a photo stored turned as displayed), else None (nadir photos, photos
+    without that metadata, odd values: view_geometry turns those away itself, so nothing is caught
+    here and a programming error surfaces). An image read as its ground band (ground_band.query_rows,
+    the rows media.query_image cuts it to) gets the view of that band (ViewGeometry.rows): its
+    outline rule, its turn to nadir and its camera are the band's, the lens the whole image's."""
+    from .recorded_view import recorded_view
+
+    view = recorded_view(query)
     if view is None:
         return None
     from .ground_band import query_rows

@@ -44,6 +44,7 @@ class FrameTelemetry:
     gimbal_pitch_deg: float | None = None  # -90 = straight down
     focal_len: float | None = None  # as written (mm, or mm x 10 on older models)
     when: datetime | None = None  # the cue's wall-clock line (camera local time, no zone), when written
+    gimbal_roll_deg: float | None = None  # about the optical axis; 0 = the image rows level
 
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
@@ -82,7 +83,7 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
     if lat is None and lon is None:
         lat, lon = fields.get("lat"), fields.get("lon", fields.get("lng"))
     rel, absolute = fields.get("rel_alt"), fields.get("abs_alt")
-    yaw, pitch = fields.get("gb_yaw"), fields.get("gb_pitch")
+    yaw, pitch, roll = fields.get("gb_yaw"), fields.get("gb_pitch"), fields.get("gb_roll")
     if lat is None or lon is None:
         m = _GPS_TUPLE.search(text)
         if m:
@@ -98,7 +99,7 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
             rel = _finite(m.group(1))
     m = _GIMBAL_PRY.search(text)
     if m and yaw is None:
-        pitch, yaw = _finite(m.group(1)), _finite(m.group(3))
+        pitch, roll, yaw = _finite(m.group(1)), _finite(m.group(2)), _finite(m.group(3))
     when = None
     m = _DATETIME.search(text)
     if m:
@@ -116,6 +117,7 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
         gimbal_pitch_deg=pitch,
         focal_len=fields.get("focal_len"),
         when=when,
+        gimbal_roll_deg=roll,
     )
 
 
