@@ -24,7 +24,7 @@ def _frame(tiles, telemetry):
 
 
 RECORD = FrameTelemetry(3.0, rel_alt_m=40.0, abs_alt_m=660.25, gimbal_yaw_deg=-45.5, gimbal_pitch_deg=-89.9,
-                        focal_len=240.0, when=datetime(2024, 5, 1, 10, 20, 33))
+                        gimbal_roll_deg=2.5, focal_len=240.0, when=datetime(2024, 5, 1, 10, 20, 33))
 
 
 def test_a_frames_telemetry_fills_the_csv_and_geojson_metadata(tmp_path):
@@ -36,9 +36,11 @@ def test_a_frames_telemetry_fills_the_csv_and_geojson_metadata(tmp_path):
     # as the SRT wrote them; focal_len 240 is an older model's mm x 10 (camera.focal_35mm): 24 mm
     assert (row["relative_altitude_m"], row["absolute_altitude_m"]) == ("40.0", "660.25")
     assert (row["gimbal_yaw_deg"], row["gimbal_pitch_deg"], row["focal_length_35mm"]) == ("-45.5", "-89.9", "24.0")
+    assert row["gimbal_roll_deg"] == "2.5"  # the SRT's gb_roll (session 26: the band follows it)
     assert row["captured_at"] == "2024-05-01T10:20:33"  # the cue's clock: no zone, none invented
     props = predictions_to_geojson([p])["features"][0]["properties"]
     assert (props["relative_altitude_m"], props["gimbal_yaw_deg"], props["focal_length_35mm"]) == (40.0, -45.5, 24.0)
+    assert props["gimbal_roll_deg"] == 2.5
     json.dumps(props)  # JSON-ready
 
 

@@ -234,8 +234,8 @@ SHOT_CSV_COLUMNS = ["shot"]
 def recorded_properties(query) -> dict:
     """META_FIELDS of what was recorded with a photo or a video frame, JSON-ready (None ones left
     out): a photo's EXIF/XMP (metadata.meta_properties); for a video frame, its telemetry record
-    (media/telemetry.FrameTelemetry): altitudes above take-off and as written (m), gimbal yaw and
-    pitch (deg), the 35 mm-equivalent focal length (camera.focal_35mm: older DJI models write
+    (media/telemetry.FrameTelemetry): altitudes above take-off and as written (m), gimbal yaw,
+    pitch and roll (deg), the 35 mm-equivalent focal length (camera.focal_35mm: older DJI models write
     mm x 10) and the cue's clock time (camera local time, no zone, as the SRT gives it). A field
     the photo's own metadata holds wins."""
     out = meta_properties(getattr(query, "meta", None))
@@ -247,7 +247,7 @@ def recorded_properties(query) -> dict:
     recorded = exported_values({"captured_at": t.when,
                                 "relative_altitude_m": t.rel_alt_m, "absolute_altitude_m": t.abs_alt_m,
                                 "gimbal_yaw_deg": t.gimbal_yaw_deg, "gimbal_pitch_deg": t.gimbal_pitch_deg,
-                                "focal_length_35mm": focal_35mm(query)})  # one formatting with meta_properties'
+                                "gimbal_roll_deg": t.gimbal_roll_deg, "focal_length_35mm": focal_35mm(query)})  # one formatting with meta_properties'
     return out | {name: value for name, value in recorded.items() if name not in out}
 
 
