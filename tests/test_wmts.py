@@ -286,6 +286,20 @@ def test_fetch_tiles_wmts_asks_for_no_tile_outside_the_layers_tile_matrix_limits
     assert f"fetched {3 * len(ys)} tiles" in capsys.readouterr().out
 
 
+def test_a_service_url_asks_for_the_capabilities_and_an_http_error_names_the_url(tiles):
+    from geolocator.core.sources.wmts import capabilities_url
+
+    assert capabilities_url("https://s.test/wmts") == "https://s.test/wmts?SERVICE=WMTS&REQUEST=GetCapabilities"
+    assert capabilities_url("https://s.test/wmts?tk=1") == "https://s.test/wmts?tk=1&SERVICE=WMTS&REQUEST=GetCapabilities"
+    assert capabilities_url("https://s.test/1.0.0/WMTSCapabilities.xml") == "https://s.test/1.0.0/WMTSCapabilities.xml"
+    assert capabilities_url("https://s.test/w?request=GetCapabilities") == "https://s.test/w?request=GetCapabilities"
+    with WmtsServer(tiles, rest_doc) as server:
+        with pytest.raises(F.FetchError, match=rf"{server.base}/wmts\?SERVICE=WMTS&REQUEST=GetCapabilities: the service "
+                                               r"answered HTTP 404"):
+            open_wmts(f"{server.base}/wmts", "ortho")
+        assert open_wmts(f"{server.base}/caps.xml", "ortho").source == f"{server.base}/caps.xml"
+
+
 def test_fetch_tiles_wmts_options_go_with_wmts_only(tmp_path, capsys):
     assert main(["fetch-tiles", "--layer", "ortho", "--bbox=4,51,5,52", "--out", str(tmp_path / "o"),
                  "https://t.test/{z}/{x}/{y}.png"]) == 2
