@@ -198,7 +198,7 @@ def test_a_layer_only_in_a_national_grid_is_refused_naming_the_sets_and_their_cr
         wmts_template(rest_doc("https://wmts.test"), "https://wmts.test/caps.xml", "rd-only")
     msg = str(e.value)
     assert "https://wmts.test/caps.xml" in msg and "'rd-only'" in msg
-    assert "only Web Mercator" in msg and "EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992" in msg
+    assert "only Web Mercator tile matrix sets" in msg and "EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992" in msg
     with pytest.raises(F.FetchError, match=r"that set is not one.*EPSG:28992"):  # asked for by name
         wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="EPSG:28992")
     with pytest.raises(F.FetchError, match=r"no tile matrix set 'WebMercatorQuad'; it offers: EPSG:28992 .*EPSG:3857"):
@@ -211,6 +211,7 @@ def test_a_layer_only_in_a_national_grid_is_refused_naming_the_sets_and_their_cr
     (dict(scale0=WEB_MERCATOR_Z0_SCALE * 1.5), "scale denominator .* is not a Web Mercator zoom level's"),
     (dict(scale0=WEB_MERCATOR_Z0_SCALE * (1 + 1e-5)), "scale denominator .* is not a Web Mercator zoom level's"),
     (dict(corner="-20037508.34 30240971.96"), "top-left corner .* is not Web Mercator's"),
+    (dict(scale0=float("inf")), "scale denominator inf"),
 ])
 def test_sets_that_look_like_web_mercator_but_are_not_xyz_are_refused(bad, why):
     doc = capabilities([layer("ortho", ["S"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],

@@ -176,7 +176,7 @@ def web_mercator_zooms(tms) -> tuple[dict[str, int] | None, str]:
             return None, f"matrix {ident!r}: top-left corner {x:.2f} {y:.2f} is not Web Mercator's"
         if tm.tilewidth != TILE_PX or tm.tileheight != TILE_PX:
             return None, f"matrix {ident!r}: {tm.tilewidth} x {tm.tileheight} px tiles, not 256 x 256"
-        if not tm.scaledenominator > 0:
+        if not (tm.scaledenominator > 0 and math.isfinite(tm.scaledenominator)):  # "INF" / "NaN" parse as floats
             return None, f"matrix {ident!r}: scale denominator {tm.scaledenominator}"
         z = round(math.log2(WEB_MERCATOR_Z0_SCALE / tm.scaledenominator))
         if not 0 <= z <= MAX_ZOOM or abs(tm.scaledenominator * 2**z / WEB_MERCATOR_Z0_SCALE - 1) > SCALE_TOLERANCE:
