@@ -858,10 +858,32 @@ def cmd_fetch_tiles(args) -> int:
     from .core.sources import fetch as F
     from .core.sources.package import DEFAULT_TILE_GROUND_M, web_mercator_tile_m
 
-    if bool(args.url) == bool(args.provider):
-        raise GeolocatorError("give either a URL template or --provider NAME (not both)")
-    template = F.provider_template(args.provider) if args.provider else \
-        F.parse_template(args.url, args.subdomains, attribution=args.attribution)
+    if sum(map(bool, (args.url, args.provider, args.wmts))) != 1:
+        raise GeolocatorError("give either a URL template or --provider NAME (or --wmts CAPABILITIES --layer NAME): "
+                              "one of them")
+    wmts_only = [o for o, v in (("--layer", args.layer), ("--style", args.style),
+                                ("--tile-matrix-set", args.tile_matrix_set), ("--format", args.format)) if v]
+    if wmts_only and not args.wmts:
+        raise GeolocatorError(f"{', '.join(wmts_only)} go with --wmts CAPABILITIES only")
+    wmts = None
+    if args.wmts:  # a WMTS layer as an XYZ template (core/sources/wmts.py)
+        from .core.sources.wmts import open_wmts
+
+        if not args.layer:
+            raise GeolocatorError("--wmts needs --layer NAME (the layer's identifier in the capabilities)")
+        wmts = open_wmts(args.wmts, args.layer, style=args.style, tile_matrix_set=args.tile_matrix_set, fmt=args.format)
+        template = wmts.template
+        if args.attribution:
+            from dataclasses import replace
+
+            template = replace(template, attribution=args.attribution)
+        log.info("WMTS layer %s: %s tiles, tile matrix set %s, style %s, %s requests, zoom levels %d to %d",
+                 wmts.layer, wmts.format, wmts.tile_matrix_set, wmts.style, wmts.encoding, wmts.zooms[0],
+                 wmts.zooms[-1])
+    elif args.provider:
+        template = F.provider_template(args.provider)
+    else:
+        template = F.parse_template(args.url, args.subdomains, attribution=args.attribution)
     queries = []
     if args.bbox:
         area = F.parse_bbox(args.bbox)
@@ -879,10 +901,22 @@ def cmd_fetch_tiles(args) -> int:
 
         size, n = photos_ground_m(queries)  # tiles the size of the photos' footprint, when they say
         zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat, template.max_zoom)
+        if wmts is not None:  # the layer's nearest level when it has none at the suggested one
+            zoom = min(wmts.zooms, key=lambda z: (abs(z - zoom), -z))
         why = f"nearest the photos' footprint, {size:.0f} m (median of {n} photos)" if size else "the default"
         log.info("zoom %d: tiles about %.0f m on the ground, %s (choose another with --zoom)", zoom,
                  web_mercator_tile_m(zoom, area.center.lat), why)
+    if wmts is not None:
+        wmts.check_zoom(zoom)
     tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
+    if wmts is not None and wmts.limits:  # tiles outside the layer's TileMatrixSetLimits: not asked for
+        inside = wmts.within_limits(tiles)
+        if not inside:
+            raise GeolocatorError(f"WMTS layer {wmts.layer} has no tiles in this area at zoom {zoom} (all "
+                                  f"{len(tiles)} lie outside its TileMatrixSetLimits)")
+        if len(inside) < len(tiles):
+            log.info("%s outside the layer's TileMatrixSetLimits left out", _count(len(tiles) - len(inside), "tile"))
+        tiles = inside
     print(F.terms_notice(template), file=sys.stderr)
     missing_credit = F.recorded_attribution(template)[1]
     if missing_credit:
@@ -1047,6 +1081,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--provider", help="a named provider from xyzservices instead of a URL, e.g. Esri.WorldImagery")
     p.add_argument("--subdomains", help="letters or names {s} takes (default abc)")
     p.add_argument("--attribution", help="credit line of the imagery, stored with the tiles")
+    p.add_argument("--wmts", metavar="CAPABILITIES", help="a WMTS service instead of a URL: its GetCapabilities URL "
+                   "or a saved capabilities XML file (only Web Mercator tile matrix sets, EPSG:3857 / "
+                   "GoogleMapsCompatible, are supported)")
+    p.add_argument("--layer", help="with --wmts: the layer's identifier")
+    p.add_argument("--style", help="with --wmts: the style (default: the layer's default style)")
+    p.add_argument("--tile-matrix-set", help="with --wmts: the tile matrix set (default: its Web Mercator set)")
+    p.add_argument("--format", help="with --wmts: the tile format, e.g. image/png (default: JPEG when offered)")
     area = p.add_mutually_exclusive_group(required=True)
     area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees; write --bbox=W,S,E,N when W is negative")
     area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",

@@ -1,0 +1,391 @@
+"""A WMTS service (OGC 07-057r7, WMTS 1.0.0) as an XYZ tile template for fetch.py.
+
+National orthophoto services (PDOK, swisstopo, IGN Geoplateforme, ...) publish their imagery as WMTS:
+a GetCapabilities document lists the layers, their styles, formats and tile matrix sets, and how a
+tile is asked for: a RESTful ResourceURL template ({TileMatrix}/{TileRow}/{TileCol}...) or KVP
+GetTile requests. This module reads that document (from a URL, fetched with httpx through
+fetch.make_client, or from a local file) and turns one layer into a fetch.TileTemplate, so that
+fetch.py fetches WMTS tiles with the same code as any XYZ service.
+
+Only tile matrix sets that ARE the Web Mercator XYZ grid are supported, checked by their numbers
+(EPSG:3857 / GoogleMapsCompatible / WebMercatorQuad: top-left corner at (-20037508.34, 20037508.34)
+metres, 256 px tiles, scale denominator 559082264.0287178 / 2**z, OGC 07-057r7 annex E.4); each
+TileMatrix identifier is mapped to its zoom by its scale. When the identifiers are the zoom with a
+fixed prefix and suffix ("12", "EPSG:3857:12") the template is a plain XYZ one
+(".../EPSG:3857:{z}/{x}/{y}.jpeg"); otherwise ("00", "01", ... or names) a MatrixTemplate fills
+{z} with each zoom's identifier. Sets in a national grid (EPSG:28992, EPSG:2056, EPSG:2154, ...) are refused with
+a message listing what the layer offers.
+
+Parsing: OWSLib (owslib.wmts.WebMapTileService reads a document given as bytes without any HTTP of
+its own); the bytes are first parsed once by defusedxml, which refuses entity expansion (the
+document comes from the network).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from ..geo import MAX_ZOOM
+from .fetch import FetchError, TileTemplate, parse_template
+
+# OGC 07-057r7 annex E.4 (GoogleMapsCompatible) / OGC 17-083r2 (WebMercatorQuad): the scale
+# denominator of zoom 0 with 256 px tiles and the standard 0.28 mm pixel
+WEB_MERCATOR_Z0_SCALE = 559082264.0287178
+WEB_MERCATOR_HALF_M = 20037508.342789244  # pi * 6378137: half the world's width in EPSG:3857 metres
+SCALE_TOLERANCE = 1e-6  # relative
+CORNER_TOLERANCE_M = 1.0
+TILE_PX = 256
+# EPSG codes services write for Web Mercator (3857; 900913, 3785, 102100 and 102113 are older names)
+WEB_MERCATOR_CODES = frozenset({"3857", "900913", "3785", "102100", "102113"})
+MAX_CAPABILITIES_BYTES = 50_000_000
+PREFERRED_FORMATS = ("image/jpeg", "image/png")  # aerial imagery: JPEG first (smaller), then PNG
+
+
+@dataclass(frozen=True)
+class WmtsLayer:
+    """One WMTS layer made an XYZ template: `template` (what fetch.py fetches; max_zoom the set's
+    deepest level), `zooms` (the zoom levels the layer has tiles at, ascending), and what was chosen:
+    `layer`, `style`, `tile_matrix_set`, `format`, `encoding` ("RESTful" or "KVP"); `source` is the
+    capabilities URL or file, for messages."""
+
+    template: TileTemplate
+    zooms: tuple[int, ...]
+    source: str
+    layer: str
+    style: str
+    tile_matrix_set: str
+    format: str
+    encoding: str
+    limits: tuple[tuple[int, int, int, int, int], ...] = ()  # (z, min row, max row, min col, max col)
+
+    def within_limits(self, tiles: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """The (z, x, y) tiles inside the layer's TileMatrixSetLimits (all of them at a zoom it gives
+        no limits for): a service answers a tile outside them with an error, not an image."""
+        box = {z: (r0, r1, c0, c1) for z, r0, r1, c0, c1 in self.limits}
+        return [(z, x, y) for z, x, y in tiles
+                if z not in box or (box[z][0] <= y <= box[z][1] and box[z][2] <= x <= box[z][3])]
+
+    def check_zoom(self, zoom: int) -> int:
+        """`zoom` when the layer has tiles there; raises FetchError naming the levels it has."""
+        if int(zoom) not in self.zooms:
+            raise FetchError(f"WMTS layer {self.layer!r} ({self.source}, tile matrix set {self.tile_matrix_set!r}) "
+                             f"has tiles at zoom levels {_zoom_text(self.zooms)}, not {zoom}: choose one with --zoom")
+        return int(zoom)
+
+
+def _zoom_text(zooms: tuple[int, ...]) -> str:
+    if zooms and list(zooms) == list(range(zooms[0], zooms[-1] + 1)):
+        return f"{zooms[0]} to {zooms[-1]}"
+    return ", ".join(str(z) for z in zooms)
+
+
+# ---------------------------------------------------------------- reading the document
+
+
+def capabilities_url(url: str) -> str:
+    """A service URL made a GetCapabilities request: SERVICE=WMTS&REQUEST=GetCapabilities added when
+    the URL asks for no request and does not name a document (…/WMTSCapabilities.xml); else as given."""
+    parts = urlsplit(url)
+    if re.search(r"(^|&)request=", parts.query, re.I) or parts.path.lower().endswith(".xml"):
+        return url
+    sep = "" if url.endswith(("?", "&")) else ("&" if parts.query else "?")
+    return f"{url}{sep}SERVICE=WMTS&REQUEST=GetCapabilities"
+
+
+def read_capabilities(source: str | Path, *, client=None, timeout_s: float = 30.0) -> bytes:
+    """The bytes of a capabilities document: `source` is an http(s) URL (fetched with `client`, an
+    httpx.Client, or fetch.make_client's) or a local file. Raises FetchError naming the URL or file
+    and what went wrong (no file, HTTP status, connection error, a document over 50 MB)."""
+    text = str(source).strip()
+    if re.match(r"^https?://", text, re.I):
+        import httpx
+
+        from .fetch import make_client
+
+        url = capabilities_url(text)
+        own = client is None
+        client = client or make_client(timeout_s=timeout_s, concurrency=1)
+        try:
+            r = client.get(url)
+        except httpx.HTTPError as exc:
+            raise FetchError(f"WMTS capabilities {url}: could not be fetched ({type(exc).__name__}: {exc})") from None
+        finally:
+            if own:
+                client.close()
+        if r.status_code != 200:
+            raise FetchError(f"WMTS capabilities {url}: the service answered HTTP {r.status_code}")
+        data = r.content
+    else:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise FetchError(f"WMTS capabilities {path}: no such file (give a GetCapabilities URL or a saved "
+                             "capabilities XML file)")
+        if path.stat().st_size > MAX_CAPABILITIES_BYTES:
+            raise FetchError(f"WMTS capabilities {path}: larger than {MAX_CAPABILITIES_BYTES // 1_000_000} MB")
+        data = path.read_bytes()
+    if len(data) > MAX_CAPABILITIES_BYTES:
+        raise FetchError(f"WMTS capabilities {text}: larger than {MAX_CAPABILITIES_BYTES // 1_000_000} MB")
+    return data
+
+
+def _parse(data: bytes, source: str):
+    """owslib's WebMapTileService of the document; FetchError naming `source` when it is not one."""
+    import defusedxml.ElementTree as DET
+
+    try:
+        root = DET.fromstring(data)
+    except Exception as exc:  # noqa: BLE001 - ParseError, EntitiesForbidden, DTDForbidden...: all "not readable"
+        raise FetchError(f"WMTS capabilities {source}: not a readable XML document ({type(exc).__name__}: {exc})") \
+            from None
+    tag = root.tag.rsplit("}", 1)[-1]
+    if tag == "ExceptionReport":
+        words = " ".join(t.strip() for t in root.itertext() if t.strip())
+        raise FetchError(f"WMTS capabilities {source}: the service answered with an error: {words[:300]}")
+    if tag != "Capabilities" or "wmts" not in root.tag.lower():
+        raise FetchError(f"WMTS capabilities {source}: not a WMTS capabilities document (its root element is "
+                         f"{tag!r}; a WMS or WFS service is not a WMTS)")
+    from owslib.wmts import WebMapTileService
+
+    try:
+        return WebMapTileService(str(source), xml=data)
+    except Exception as exc:  # noqa: BLE001 - owslib raises ValueError/AttributeError/... on incomplete elements
+        raise FetchError(f"WMTS capabilities {source}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+# ---------------------------------------------------------------- tile matrix sets
+
+
+def web_mercator_zooms(tms) -> tuple[dict[str, int] | None, str]:
+    """({TileMatrix identifier: zoom}, "") when an owslib TileMatrixSet is the Web Mercator XYZ grid,
+    else (None, why not). Checked by its numbers (top-left corner within 1 m of (-20037508.34,
+    20037508.34), 256 x 256 px tiles, scale denominator 559082264.0287178 / 2**z within 1e-6) and by
+    its CRS's EPSG code (3857 or an older name of it)."""
+    code = re.search(r"(\d+)\D*$", tms.crs or "")
+    if not code or code.group(1) not in WEB_MERCATOR_CODES:
+        return None, "not Web Mercator"
+    if not tms.tilematrix:
+        return None, "no tile matrices"
+    zooms: dict[str, int] = {}
+    for ident, tm in tms.tilematrix.items():
+        x, y = tm.topleftcorner
+        if abs(x + WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M or abs(y - WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M:
+            return None, f"matrix {ident!r}: top-left corner {x:.2f} {y:.2f} is not Web Mercator's"
+        if tm.tilewidth != TILE_PX or tm.tileheight != TILE_PX:
+            return None, f"matrix {ident!r}: {tm.tilewidth} x {tm.tileheight} px tiles, not 256 x 256"
+        if not (tm.scaledenominator > 0 and math.isfinite(tm.scaledenominator)):  # "INF" / "NaN" parse as floats
+            return None, f"matrix {ident!r}: scale denominator {tm.scaledenominator}"
+        z = round(math.log2(WEB_MERCATOR_Z0_SCALE / tm.scaledenominator))
+        if not 0 <= z <= MAX_ZOOM or abs(tm.scaledenominator * 2**z / WEB_MERCATOR_Z0_SCALE - 1) > SCALE_TOLERANCE:
+            return None, f"matrix {ident!r}: scale denominator {tm.scaledenominator:g} is not a Web Mercator zoom level's"
+        if z in zooms.values():
+            return None, f"matrix {ident!r}: a second matrix at zoom {z}"
+        zooms[ident] = z
+    return zooms, ""
+
+
+@dataclass(frozen=True)
+class MatrixTemplate(TileTemplate):
+    """A TileTemplate whose {z} stands for the TileMatrix identifier of zoom z (`matrices`: (z,
+    identifier) pairs), for tile matrix sets whose identifiers are not the zoom with a fixed prefix
+    and suffix ("00", "01", ... as MapProxy writes them, or names). fetch.py calls url_for as for
+    any template. Raises FetchError for a zoom the set has no matrix at."""
+
+    matrices: tuple[tuple[int, str], ...] = ()
+
+    def url_for(self, z: int, x: int, y: int) -> str:
+        ident = dict(self.matrices).get(int(z))
+        if ident is None:
+            raise FetchError(f"{self.name or self.url}: no tile matrix at zoom {z}")
+        values = {"z": quote(ident, safe=":"), "x": str(x), "y": str(y), "-y": str(2**z - 1 - y), "r": ""}
+        return re.sub(r"\{([^{}]*)\}", lambda m: values[m.group(1)], self.url)
+
+
+def _identifier_pattern(zooms: dict[str, int]) -> tuple[str, str] | None:
+    """(prefix, suffix) such that every identifier is prefix + str(z) + suffix ("EPSG:3857:12" ->
+    ("EPSG:3857:", "")), so that {TileMatrix} becomes prefix{z}suffix in a plain XYZ template; None
+    when the identifiers are not so (zero-padded, names): MatrixTemplate then maps each zoom."""
+    shapes = set()
+    for ident, z in zooms.items():
+        i = ident.rfind(str(z))
+        if i < 0:
+            shapes = set()
+            break
+        shapes.add((ident[:i], ident[i + len(str(z)):]))
+    if len(shapes) == 1:
+        prefix, suffix = next(iter(shapes))
+        if not prefix[-1:].isdigit() and not suffix[:1].isdigit():
+            return prefix, suffix
+    return None
+
+
+def _set_line(wmts, ident: str) -> str:
+    tms = wmts.tilematrixsets.get(ident)
+    if tms is None:
+        return f"{ident} (not described in the document)"
+    ok, why = web_mercator_zooms(tms)
+    return f"{ident} (CRS {tms.crs}" + (")" if ok else f": {why})")
+
+
+# ---------------------------------------------------------------- the layer as a template
+
+
+def _attribution(wmts, layer) -> str | None:
+    """A credit line from ServiceProvider's name, the layer's title, AccessConstraints, and the
+    service's Abstract (shortened), whichever are present; None when none is."""
+    def clean(text) -> str:
+        return re.sub(r"\s+", " ", str(text or "")).strip()
+
+    ident = getattr(wmts, "identification", None)
+    provider = clean(getattr(getattr(wmts, "provider", None), "name", None))
+    access = clean(getattr(ident, "accessconstraints", None))
+    abstract = clean(getattr(ident, "abstract", None))
+    if access.lower() in ("none", "no", "n/a", "-"):
+        access = ""
+    if len(abstract) > 200:
+        abstract = abstract[:197].rsplit(" ", 1)[0] + "..."
+    parts = [p for p in (provider, clean(layer.title), access and f"access constraints: {access}", abstract) if p]
+    return " - ".join(parts) if (provider or access or abstract) else None
+
+
+def _choose_format(offered: list[str], fmt: str | None, what: str) -> str:
+    if fmt:
+        if fmt not in offered:
+            raise FetchError(f"{what} has no format {fmt!r}; it offers: {', '.join(offered) or 'none'}")
+        return fmt
+    for f in PREFERRED_FORMATS:
+        if f in offered:
+            return f
+    if not offered:
+        raise FetchError(f"{what} names no tile format")
+    return offered[0]
+
+
+def _rest_url(template: str, values: dict[str, str], what: str) -> str:
+    """A ResourceURL template with its variables filled (names compared without case, as clients do);
+    FetchError naming a variable the document gives no value for."""
+    def fill(m: re.Match) -> str:
+        key = m.group(1).lower()
+        if key not in values:
+            raise FetchError(f"{what}: its ResourceURL template {template!r} has a variable {{{m.group(1)}}} "
+                             "that the document gives no value for")
+        return values[key]
+
+    return re.sub(r"\{([^{}]*)\}", fill, template)
+
+
+def _kvp_base(wmts) -> str | None:
+    """The GetTile Get URL that accepts KVP (OperationsMetadata), or None."""
+    for op in getattr(wmts, "operations", []):
+        if getattr(op, "name", None) != "GetTile":
+            continue
+        for method in op.methods:
+            if method.get("type", "").lower() != "get":
+                continue
+            encodings = [v for c in method.get("constraints", []) if c.name == "GetEncoding" for v in c.values]
+            if not encodings or "KVP" in encodings:
+                return method["url"]
+    return None
+
+
+def wmts_template(data: bytes, source: str, layer: str, *, style: str | None = None,
+                  tile_matrix_set: str | None = None, fmt: str | None = None) -> WmtsLayer:
+    """Layer `layer` of the capabilities document `data` (bytes; `source` names it in messages) as an
+    XYZ TileTemplate. `style` (default: the layer's default style), `tile_matrix_set` (default: the
+    Web Mercator set with the deepest zoom), `fmt` (a MIME type; default JPEG, then PNG, then the
+    first offered). RESTful ResourceURL templates are used when the layer has one, else KVP GetTile.
+    Dimensions (e.g. Time) take their Default. Raises FetchError naming `source` and the layer for
+    an unknown layer (listing the layers offered), style, set or format, and for a layer with no Web
+    Mercator set (listing the sets it offers with their CRS)."""
+    wmts = _parse(data, source)
+    if layer not in wmts.contents:
+        offered = sorted(wmts.contents)
+        shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
+        raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
+    lyr = wmts.contents[layer]
+    what = f"WMTS layer {layer!r} ({source})"
+    links = list(lyr.tilematrixsetlinks)
+    sets_text = "; ".join(_set_line(wmts, i) for i in links) or "none"
+    if tile_matrix_set is not None and tile_matrix_set not in links:
+        raise FetchError(f"{what} has no tile matrix set {tile_matrix_set!r}; it offers: {sets_text}")
+    usable: dict[str, dict[str, int]] = {}
+    for ident in ([tile_matrix_set] if tile_matrix_set else links):
+        tms = wmts.tilematrixsets.get(ident)
+        zooms = web_mercator_zooms(tms)[0] if tms is not None else None
+        if zooms:
+            limits = lyr.tilematrixsetlinks[ident].tilematrixlimits
+            if limits:  # the layer has tiles only at the matrices it lists limits for
+                zooms = {i: z for i, z in zooms.items() if i in limits}
+            if zooms:
+                usable[ident] = zooms
+    if not usable:
+        raise FetchError(f"{what}: only Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible, 256 px "
+                         f"tiles) are supported, and {'that set is not one' if tile_matrix_set else 'it offers none'}; "
+                         f"its sets: {sets_text}")
+    tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i])))
+    zoom_of = usable[tms_id]
+    pattern = _identifier_pattern(zoom_of)
+    # {TileMatrix} as written in the template: prefix{z}suffix, or {z} for MatrixTemplate to fill
+    matrix = "{z}" if pattern is None else quote(pattern[0], safe=":") + "{z}" + quote(pattern[1], safe=":")
+
+    styles = list(lyr.styles)
+    if style is not None:
+        if styles and style not in styles:
+            raise FetchError(f"{what} has no style {style!r}; it offers: {', '.join(styles)}")
+        chosen_style = style
+    else:
+        chosen_style = next((s for s in styles if lyr.styles[s].get("isDefault")), styles[0] if styles else "default")
+    dims = {str(k).lower(): str(v.get("default") or "") for k, v in lyr.dimensions.items()}
+
+    rest = [r for r in lyr.resourceURLs if r.get("resourceType") == "tile"]
+    if rest:
+        encoding = "RESTful"
+        chosen_fmt = _choose_format(list(dict.fromkeys(r["format"] for r in rest)), fmt, what)
+        resource = next(r["template"] for r in rest if r["format"] == chosen_fmt)
+        values = {k: quote(v, safe="") for k, v in dims.items()}
+        values.update({"style": quote(chosen_style, safe=""), "tilematrixset": quote(tms_id, safe=":"),
+                       "tilematrix": matrix,
+                       "tilerow": "{y}", "tilecol": "{x}"})
+        url = _rest_url(resource, values, what)
+    else:
+        base = _kvp_base(wmts)
+        if base is None:
+            raise FetchError(f"{what}: the document gives neither a RESTful ResourceURL for the layer nor a KVP "
+                             "GetTile URL")
+        encoding = "KVP"
+        chosen_fmt = _choose_format([f for f in lyr.formats if f], fmt, what)
+        params = [("SERVICE", "WMTS"), ("REQUEST", "GetTile"), ("VERSION", "1.0.0"), ("LAYER", layer),
+                  ("STYLE", chosen_style), ("FORMAT", chosen_fmt), ("TILEMATRIXSET", tms_id)]
+        params += [(k, v) for k, v in ((str(k), str(d.get("default") or "")) for k, d in lyr.dimensions.items())]
+        query = "&".join(f"{k}={quote(v, safe=':')}" for k, v in params)
+        query += f"&TILEMATRIX={matrix}&TILEROW={{y}}&TILECOL={{x}}"
+        sep = "" if base.endswith(("?", "&")) else ("&" if "?" in base else "?")
+        url = f"{base}{sep}{query}"
+    zooms = tuple(sorted(zoom_of.values()))
+    provider = re.sub(r"\s+", " ", str(getattr(getattr(wmts, "provider", None), "name", None) or "")).strip()
+    try:
+        template = parse_template(url, attribution=_attribution(wmts, lyr),
+                                  name=f"{provider or urlsplit(url).hostname} {layer}", max_zoom=zooms[-1])
+    except FetchError as exc:
+        raise FetchError(f"{what}: the tile URL it gives cannot be used: {exc}") from None
+    if pattern is None:
+        template = MatrixTemplate(template.url, template.subdomains, template.attribution, template.name,
+                                  template.max_zoom, tuple(sorted((z, i) for i, z in zoom_of.items())))
+    limits = []
+    for ident, lim in lyr.tilematrixsetlinks[tms_id].tilematrixlimits.items():
+        if ident in zoom_of and None not in (lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol):
+            limits.append((zoom_of[ident], lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol))
+    return WmtsLayer(template, zooms, source, layer, chosen_style, tms_id, chosen_fmt, encoding, tuple(sorted(limits)))
+
+
+def open_wmts(source: str | Path, layer: str, *, style: str | None = None, tile_matrix_set: str | None = None,
+              fmt: str | None = None, client=None) -> WmtsLayer:
+    """read_capabilities then wmts_template: a capabilities URL or file and a layer -> WmtsLayer.
+    Raises FetchError as those do."""
+    text = str(source).strip()
+    data = read_capabilities(text, client=client)
+    shown = capabilities_url(text) if re.match(r"^https?://", text, re.I) else text
+    return wmts_template(data, shown, layer, style=style, tile_matrix_set=tile_matrix_set, fmt=fmt)

@@ -1,0 +1,310 @@
+"""WMTS services (core/sources/wmts.py, `fetch-tiles --wmts`): capabilities documents written here
+(RESTful and KVP, a national-grid set, a layer that is not there) served from 127.0.0.1, never another host."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from geolocator.cli import main
+from geolocator.core.sources import fetch as F
+from geolocator.core.sources.wmts import WEB_MERCATOR_Z0_SCALE, open_wmts, wmts_template
+
+from .tile_packages import demo_mosaic, demo_pyramid
+
+HALF = 20037508.3427892
+
+
+def _matrix(ident: str, scale: float, corner: str, size: int = 256, width: int = 1) -> str:
+    return (f"<TileMatrix><ows:Identifier>{ident}</ows:Identifier><ScaleDenominator>{scale!r}</ScaleDenominator>"
+            f"<TopLeftCorner>{corner}</TopLeftCorner><TileWidth>{size}</TileWidth><TileHeight>{size}</TileHeight>"
+            f"<MatrixWidth>{width}</MatrixWidth><MatrixHeight>{width}</MatrixHeight></TileMatrix>")
+
+
+def mercator_set(ident="EPSG:3857", ids="EPSG:3857:{z}", zooms=range(0, 20), crs="urn:ogc:def:crs:EPSG::3857",
+                 size=256, scale0=WEB_MERCATOR_Z0_SCALE, corner=f"{-HALF} {HALF}") -> str:
+    body = "".join(_matrix(ids.format(z=z), scale0 / 2**z, corner, size, 2**z) for z in zooms)
+    return (f"<TileMatrixSet><ows:Identifier>{ident}</ows:Identifier><ows:SupportedCRS>{crs}</ows:SupportedCRS>"
+            f"{body}</TileMatrixSet>")
+
+
+def rd_set() -> str:
+    """The Dutch national grid (EPSG:28992) as PDOK publishes it: not Web Mercator."""
+    body = "".join(_matrix(f"{z:02d}", 12288000.0 / 2**z, "-285401.92 903401.92", 256, 2**z) for z in range(0, 15))
+    return ("<TileMatrixSet><ows:Identifier>EPSG:28992</ows:Identifier>"
+            f"<ows:SupportedCRS>urn:ogc:def:crs:EPSG::28992</ows:SupportedCRS>{body}</TileMatrixSet>")
+
+
+def layer(ident: str, sets: list[str], rest: str | None = None, formats=("image/jpeg",), extra: str = "") -> str:
+    links = "".join(f"<TileMatrixSetLink><TileMatrixSet>{s}</TileMatrixSet></TileMatrixSetLink>" for s in sets)
+    fmts = "".join(f"<Format>{f}</Format>" for f in formats)
+    res = f'<ResourceURL format="{formats[0]}" resourceType="tile" template="{rest}"/>' if rest else ""
+    return (f"<Layer><ows:Title>Aerial {ident}</ows:Title><ows:Identifier>{ident}</ows:Identifier>"
+            '<Style isDefault="true"><ows:Identifier>default</ows:Identifier></Style>'
+            f"{fmts}{links}{extra}{res}</Layer>")
+
+
+def capabilities(layers: list[str], sets: list[str], kvp_url: str | None = None) -> bytes:
+    ops = ""
+    if kvp_url:
+        ops = ('<ows:OperationsMetadata><ows:Operation name="GetTile"><ows:DCP><ows:HTTP>'
+               f'<ows:Get xlink:href="{kvp_url}"><ows:Constraint name="GetEncoding"><ows:AllowedValues>'
+               "<ows:Value>KVP</ows:Value></ows:AllowedValues></ows:Constraint></ows:Get>"
+               "</ows:HTTP></ows:DCP></ows:Operation></ows:OperationsMetadata>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" '
+            'xmlns:xlink="http://www.w3.org/1999/xlink" version="1.0.0">'
+            "<ows:ServiceIdentification><ows:Title>Demo orthophotos</ows:Title>"
+            "<ows:Abstract>Aerial photographs of the demo region, 8 cm.</ows:Abstract>"
+            "<ows:ServiceType>OGC WMTS</ows:ServiceType><ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion>"
+            "<ows:AccessConstraints>CC BY 4.0</ows:AccessConstraints></ows:ServiceIdentification>"
+            "<ows:ServiceProvider><ows:ProviderName>Demo Kadaster</ows:ProviderName></ows:ServiceProvider>"
+            f"{ops}<Contents>{''.join(layers)}{''.join(sets)}</Contents></Capabilities>").encode()
+
+
+class WmtsServer:
+    """127.0.0.1: /caps.xml (the document), RESTful tiles at
+    /rest/{layer}/{style}/{set}/{matrix}/{col}/{row}.jpeg and KVP tiles at /kvp?...; the matrix is
+    'EPSG:3857:z'. Every path asked for is logged."""
+
+    def __init__(self, tiles: dict, doc_for) -> None:
+        self.tiles, self.log = tiles, []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                server.log.append(self.path)
+                status, body = server.answer(self.path)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.doc = doc_for(self.base)
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        parts = urlsplit(path)
+        if parts.path == "/caps.xml":
+            return 200, self.doc
+        m = re.fullmatch(r"/rest/ortho/default/EPSG:3857/EPSG:3857:(\d+)/(\d+)/(\d+)\.jpeg", parts.path)
+        if m:
+            z, x, y = map(int, m.groups())
+        elif parts.path == "/kvp":
+            q = {k.upper(): v[0] for k, v in parse_qs(parts.query).items()}
+            if (q.get("REQUEST"), q.get("LAYER"), q.get("STYLE"), q.get("TILEMATRIXSET"), q.get("FORMAT")) != \
+                    ("GetTile", "ortho", "default", "EPSG:3857", "image/jpeg"):
+                return 400, b"bad request"
+            z = int(q["TILEMATRIX"].rsplit(":", 1)[1])
+            x, y = int(q["TILECOL"]), int(q["TILEROW"])
+        else:
+            return 404, b"no"
+        data = self.tiles.get((z, x, y))
+        return (200, data) if data else (404, b"no such tile")
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def rest_doc(base: str) -> bytes:
+    return capabilities([layer("ortho", ["EPSG:28992", "EPSG:3857"],
+                               rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg"),
+                         layer("rd-only", ["EPSG:28992"], rest=f"{base}/rest/rd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")],
+                        [rd_set(), mercator_set()])
+
+
+def kvp_doc(base: str) -> bytes:
+    return capabilities([layer("ortho", ["EPSG:3857"])], [mercator_set()], kvp_url=f"{base}/kvp?")
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+def _bbox() -> str:
+    _, a = demo_mosaic()
+    return f"{a.west},{a.south},{a.east},{a.north}"
+
+
+# ---------------------------------------------------------------- the template
+
+
+def test_a_restful_layer_becomes_an_xyz_template_with_the_zoom_in_its_matrix_identifier():
+    w = wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho")
+    assert w.template.url == "https://wmts.test/rest/ortho/default/EPSG:3857/EPSG:3857:{z}/{x}/{y}.jpeg"
+    assert w.template.url_for(19, 270000, 170000).endswith("/EPSG:3857:19/270000/170000.jpeg")
+    assert (w.encoding, w.tile_matrix_set, w.style, w.format) == ("RESTful", "EPSG:3857", "default", "image/jpeg")
+    assert w.zooms == tuple(range(20)) and w.template.max_zoom == 19
+    assert "Demo Kadaster" in w.template.attribution and "CC BY 4.0" in w.template.attribution
+
+
+def test_a_kvp_layer_becomes_a_gettile_template():
+    w = wmts_template(kvp_doc("https://wmts.test"), "caps.xml", "ortho")
+    assert w.encoding == "KVP"
+    q = parse_qs(urlsplit(w.template.url_for(5, 3, 7)).query)
+    assert {k: v[0] for k, v in q.items()} == {
+        "SERVICE": "WMTS", "REQUEST": "GetTile", "VERSION": "1.0.0", "LAYER": "ortho", "STYLE": "default",
+        "FORMAT": "image/jpeg", "TILEMATRIXSET": "EPSG:3857", "TILEMATRIX": "EPSG:3857:5", "TILEROW": "7",
+        "TILECOL": "3"}
+
+
+def test_plain_number_identifiers_a_time_dimension_and_tile_matrix_limits():
+    dim = ("<Dimension><ows:Identifier>Time</ows:Identifier><Default>2023</Default><Value>2023</Value>"
+           "<Value>2022</Value></Dimension>")
+    limits = "".join(f"<TileMatrixLimits><TileMatrix>{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>{2**z - 1}"
+                     f"</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol></TileMatrixLimits>"
+                     for z in range(6, 12))
+    lyr = layer("ortho", [], rest="https://w.test/{Time}/{TileMatrix}/{TileRow}/{TileCol}.png", formats=("image/png",),
+                extra=f"{dim}<TileMatrixSetLink><TileMatrixSet>3857</TileMatrixSet><TileMatrixSetLimits>{limits}"
+                      "</TileMatrixSetLimits></TileMatrixSetLink>")
+    doc = capabilities([lyr], [mercator_set("3857", "{z}", range(0, 21), "EPSG:3857")])
+    w = wmts_template(doc, "caps.xml", "ortho")
+    assert w.template.url == "https://w.test/2023/{z}/{y}/{x}.png"
+    assert w.zooms == tuple(range(6, 12))  # the levels the layer has limits for
+    assert w.check_zoom(8) == 8
+    assert w.within_limits([(8, 0, 255), (8, 256, 0), (8, 3, 256), (12, 9999, 9999)]) == [(8, 0, 255), (12, 9999, 9999)]
+    with pytest.raises(F.FetchError, match=r"has tiles at zoom levels 6 to 11, not 19"):
+        w.check_zoom(19)
+
+
+def test_zero_padded_matrix_identifiers_are_filled_zoom_by_zoom():
+    """MapProxy-style identifiers ("00", "01", ...) are not the zoom with a fixed prefix: each zoom gets its own."""
+    doc = capabilities([layer("ortho", ["GLOBAL_WEBMERCATOR"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [mercator_set("GLOBAL_WEBMERCATOR", "{z:02d}", range(0, 20), "EPSG:900913")])
+    w = wmts_template(doc, "caps.xml", "ortho")
+    assert w.template.url_for(5, 3, 7) == "https://w.test/05/3/7.jpeg"
+    assert w.template.url_for(19, 270000, 170000) == "https://w.test/19/270000/170000.jpeg"
+    assert F.source_host(w.template.url) == "w.test" and w.zooms == tuple(range(20))
+
+
+def test_a_layer_only_in_a_national_grid_is_refused_naming_the_sets_and_their_crs():
+    with pytest.raises(F.FetchError) as e:
+        wmts_template(rest_doc("https://wmts.test"), "https://wmts.test/caps.xml", "rd-only")
+    msg = str(e.value)
+    assert "https://wmts.test/caps.xml" in msg and "'rd-only'" in msg
+    assert "only Web Mercator tile matrix sets" in msg and "EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992" in msg
+    with pytest.raises(F.FetchError, match=r"that set is not one.*EPSG:28992"):  # asked for by name
+        wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="EPSG:28992")
+    with pytest.raises(F.FetchError, match=r"no tile matrix set 'WebMercatorQuad'; it offers: EPSG:28992 .*EPSG:3857"):
+        wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="WebMercatorQuad")
+
+
+@pytest.mark.parametrize("bad, why", [
+    (dict(size=512), "512 x 512 px tiles"),
+    (dict(crs="EPSG:4326"), "not Web Mercator"),
+    (dict(scale0=WEB_MERCATOR_Z0_SCALE * 1.5), "scale denominator .* is not a Web Mercator zoom level's"),
+    (dict(scale0=WEB_MERCATOR_Z0_SCALE * (1 + 1e-5)), "scale denominator .* is not a Web Mercator zoom level's"),
+    (dict(corner="-20037508.34 30240971.96"), "top-left corner .* is not Web Mercator's"),
+    (dict(scale0=float("inf")), "scale denominator inf"),
+])
+def test_sets_that_look_like_web_mercator_but_are_not_xyz_are_refused(bad, why):
+    doc = capabilities([layer("ortho", ["S"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [mercator_set("S", **{"ids": "{z}", **bad})])
+    with pytest.raises(F.FetchError, match=why):
+        wmts_template(doc, "caps.xml", "ortho")
+
+
+def test_an_unknown_layer_lists_the_layers_offered_and_bad_documents_name_the_file(tmp_path):
+    with pytest.raises(F.FetchError, match=r"caps.xml: no layer 'luchtfoto'; the layers offered are: ortho, rd-only"):
+        wmts_template(rest_doc("https://wmts.test"), "caps.xml", "luchtfoto")
+    with pytest.raises(F.FetchError, match=r"no style 'infrared'; it offers: default"):
+        wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", style="infrared")
+    (tmp_path / "wms.xml").write_text('<WMS_Capabilities xmlns="http://www.opengis.net/wms"/>')
+    with pytest.raises(F.FetchError, match=r"wms.xml: not a WMTS capabilities document"):
+        open_wmts(tmp_path / "wms.xml", "ortho")
+    (tmp_path / "bomb.xml").write_text('<!DOCTYPE c [<!ENTITY a "aaaa">]><Capabilities>&a;</Capabilities>')
+    with pytest.raises(F.FetchError, match=r"bomb.xml: not a readable XML document"):
+        open_wmts(tmp_path / "bomb.xml", "ortho")
+    with pytest.raises(F.FetchError, match=r"nothere.xml: no such file"):
+        open_wmts(tmp_path / "nothere.xml", "ortho")
+
+
+# ---------------------------------------------------------------- end to end against 127.0.0.1
+
+
+def test_fetch_tiles_wmts_restful_into_mbtiles_and_kvp_into_a_folder(tmp_path, tiles, capsys):
+    with WmtsServer(tiles, rest_doc) as server:
+        out = tmp_path / "area.mbtiles"
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--zoom", "19", "--out", str(out), "-q"]) == 0
+        got = capsys.readouterr()
+        assert f"fetched {len(tiles)} tiles" in got.out and "terms of use" in got.err
+        assert any("/EPSG:3857:19/" in p for p in server.log)
+        with sqlite3.connect(out) as db:
+            assert db.execute("select count(*) from tiles").fetchone()[0] == len(tiles)
+            meta = dict(db.execute("select name, value from metadata"))
+        assert "Demo Kadaster" in meta["attribution"]
+        # a zoom the layer has no tiles at: refused before any tile is asked for
+        n = len(server.log)
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--zoom", "21", "--out", str(tmp_path / "z21"), "-q"]) == 2
+        assert "has tiles at zoom levels 0 to 19, not 21" in capsys.readouterr().err
+        assert len(server.log) == n + 1  # the capabilities only
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "rd-only", f"--bbox={_bbox()}",
+                     "--zoom", "19", "--out", str(tmp_path / "rd"), "-q"]) == 2
+        assert "only Web Mercator" in capsys.readouterr().err and not (tmp_path / "rd").exists()
+    with WmtsServer(tiles, kvp_doc) as server:
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--zoom", "19", "--out", str(tmp_path / "xyz"), "-q"]) == 0
+        assert len(list((tmp_path / "xyz" / "19").glob("*/*.jpg"))) == len(tiles)
+        assert all(p.startswith(("/caps.xml", "/kvp?")) for p in server.log)
+
+
+def test_fetch_tiles_wmts_asks_for_no_tile_outside_the_layers_tile_matrix_limits(tmp_path, tiles, capsys):
+    xs, ys = sorted({x for _, x, _ in tiles}), sorted({y for _, _, y in tiles})
+    lim = (f"<TileMatrixSetLimits><TileMatrixLimits><TileMatrix>EPSG:3857:19</TileMatrix><MinTileRow>{ys[0]}</MinTileRow>"
+           f"<MaxTileRow>{ys[-1]}</MaxTileRow><MinTileCol>{xs[0]}</MinTileCol><MaxTileCol>{xs[2]}</MaxTileCol>"
+           "</TileMatrixLimits></TileMatrixSetLimits>")
+
+    def doc(base):
+        return capabilities([layer("ortho", [], rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"
+                                   "{TileCol}/{TileRow}.jpeg",
+                                   extra=f"<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet>{lim}"
+                                         "</TileMatrixSetLink>")], [mercator_set()])
+
+    with WmtsServer(tiles, doc) as server:
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--out", str(tmp_path / "xyz"), "-q"]) == 0  # no --zoom: the layer's only level, 19
+        asked = {int(p.rsplit("/", 2)[1]) for p in server.log if p.endswith(".jpeg")}
+    assert asked == set(xs[:3])
+    assert len(list((tmp_path / "xyz" / "19").glob("*/*.jpg"))) == 3 * len(ys)
+    assert f"fetched {3 * len(ys)} tiles" in capsys.readouterr().out
+
+
+def test_a_service_url_asks_for_the_capabilities_and_an_http_error_names_the_url(tiles):
+    from geolocator.core.sources.wmts import capabilities_url
+
+    assert capabilities_url("https://s.test/wmts") == "https://s.test/wmts?SERVICE=WMTS&REQUEST=GetCapabilities"
+    assert capabilities_url("https://s.test/wmts?tk=1") == "https://s.test/wmts?tk=1&SERVICE=WMTS&REQUEST=GetCapabilities"
+    assert capabilities_url("https://s.test/1.0.0/WMTSCapabilities.xml") == "https://s.test/1.0.0/WMTSCapabilities.xml"
+    assert capabilities_url("https://s.test/w?request=GetCapabilities") == "https://s.test/w?request=GetCapabilities"
+    with WmtsServer(tiles, rest_doc) as server:
+        with pytest.raises(F.FetchError, match=rf"{server.base}/wmts\?SERVICE=WMTS&REQUEST=GetCapabilities: the service "
+                                               r"answered HTTP 404"):
+            open_wmts(f"{server.base}/wmts", "ortho")
+        assert open_wmts(f"{server.base}/caps.xml", "ortho").source == f"{server.base}/caps.xml"
+
+
+def test_fetch_tiles_wmts_options_go_with_wmts_only(tmp_path, capsys):
+    assert main(["fetch-tiles", "--layer", "ortho", "--bbox=4,51,5,52", "--out", str(tmp_path / "o"),
+                 "https://t.test/{z}/{x}/{y}.png"]) == 2
+    assert "--layer" in capsys.readouterr().err
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--bbox=4,51,5,52",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--wmts needs --layer" in capsys.readouterr().err
