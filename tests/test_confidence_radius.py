@@ -63,9 +63,9 @@ def test_files_carry_radius_m_and_keep_the_old_csv_columns_in_place(tmp_path):
     header, row = list(csv.reader((tmp_path / "p.csv").open(newline="")))
     old = (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS + export.FLIGHT_CSV_COLUMNS
            + ["attribution", "warning"])
-    # added at the end only; after it, session 21's grid columns (MGRS, UTM) and session 23's shot
-    assert header[:len(old)] == old and header[-4:] == ["radius_m", "mgrs", "utm", "shot"]
-    assert row[-4] == "35.4"
+    # added at the end only; after it, session 21's grid columns (MGRS, UTM) and session 23's shot (session 26's level last)
+    assert header[:len(old)] == old and header[-5:] == ["radius_m", "mgrs", "utm", "shot", "level"]
+    assert row[header.index("radius_m")] == "35.4"
     assert "confidence 0.930 that it is within 35 m" in tracks_to_gpx([], [p])
     assert "confidence 0.930 that it is within 35 m" in tracks_to_kml([], [p])
 

@@ -72,7 +72,7 @@ def test_properties_of_a_photo_with_a_truth_file_position():
         "query": "x.jpg", "tile": "a", "score": 0.9123, "confidence": 0.8765, "radius_m": 66.1,
         "weighted_lat": 50.0004, "weighted_lon": 10.0006,
         "top_k": [{"rank": 1, "tile": "a", "score": 0.9123}, {"rank": 2, "tile": "b", "score": 0.5}],
-        "status": "retrieved", "location_source": "weighted",
+        "status": "retrieved", "level": "tile level only", "location_source": "weighted",
         "tile_center_lat": 50.0005, "tile_center_lon": 10.0005, "inliers": None, "note": "why",
         "truth_lat": 50.0005556, "truth_lon": 10.0004444, "truth_source": "truth.csv",
         "error_m": 12.35, "weighted_error_m": 23.46, "tile_error_m": 34.57, "error_kind": "centre",
@@ -131,7 +131,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
                       + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m", "mgrs", "utm",
-                                                             "shot"])
+                                                             "shot", "level"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",

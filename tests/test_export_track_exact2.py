@@ -62,7 +62,7 @@ def _framed(tmp_path, **kw):
 
 
 COMMON = {"query": "a.jpg", "flight": "f1", "time_s": 12.346, "status": "matched",
-          "track_status": "matched", "candidate_rank": 2,
+          "track_status": "matched", "candidate_rank": 2, "level": "matched",
           "single_lat": 36.1111111, "single_lon": -115.2222223, "extrapolated_s": 2.346,
           "location_source": "homography", "tile": "z/1/2", "tile_center_lat": 36.1234568,
           "tile_center_lon": -115.2345679, "truth_lat": 36.14, "truth_lon": -115.23, "truth_source": "exif",
@@ -91,14 +91,14 @@ def test_an_unverified_frame_has_no_camera_even_with_a_footprint(tmp_path):
                                **grid_properties(36.123456789, -115.987654321)}
 
 
-def test_a_bare_frame_has_only_the_nine_properties_and_its_grid():
+def test_a_bare_frame_has_only_the_ten_properties_and_its_grid():
     p = TrackPoint(Query("b.jpg", Path("b.jpg")), 0.0004, LatLon(1.0, 2.0), "interpolated", LatLon(1.00000006, -2.00000004))
-    assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
+    assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated", "level": "interpolated",
                                "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": 1.0000001, "single_lon": -2.0,
                                "mgrs": "31N CB 88736 10547", "utm": "31N 388736mE 110547mN"}  # PyPI mgrs 1.6.0
     # an extrapolation of 0 s is said (0 is not None); NaN cells are null, never NaN
     p = replace(p, extrapolated_s=0.0, own=LatLon(math.nan, math.nan), location_source="track")
-    assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated",
+    assert _props(p, "f2") == {"query": "b.jpg", "flight": "f2", "time_s": 0.0, "status": "interpolated", "level": "interpolated",
                                "track_status": "interpolated", "verified": False, "candidate_rank": None, "single_lat": None, "single_lon": None,
                                "extrapolated_s": 0.0, "location_source": "track", **grid_properties(1.0, 2.0)}
 

@@ -173,3 +173,44 @@ def test_the_readme_uses_the_same_words():
     assert ("dark `confident` (0.9 or more, as `eval`'s `n_confident`), mid `verified but not confident` (0.5-0.9), "
             "light a `weak match` or `tile level only`") in text
     assert "blue, darker when confident" not in text
+
+
+def test_the_csv_and_geojson_carry_the_level_beside_the_machine_s_status(tmp_path):
+    """Session 26: a spreadsheet reader saw only `status` ("verified" at 0.7 as at 0.99); the files now
+    also hold the level the CLI and the app say, in a last CSV column and a GeoJSON property."""
+    import csv
+    import json
+
+    from geolocator.core.export import CSV_COLUMNS, LEVEL_CSV_COLUMNS
+    from geolocator.core.exports import write_predictions
+
+    preds = _preds(tmp_path)
+    write_predictions(tmp_path / "p.csv", preds)
+    write_predictions(tmp_path / "p.geojson", preds)
+    with (tmp_path / "p.csv").open(newline="") as f:
+        header, *rows = list(csv.reader(f))
+    assert header[-1:] == LEVEL_CSV_COLUMNS and header[:len(CSV_COLUMNS)] == CSV_COLUMNS  # old columns keep their places
+    by_name = {r[0]: dict(zip(header, r)) for r in rows}
+    features = json.loads((tmp_path / "p.geojson").read_text())["features"]
+    props = {f["properties"]["query"]: f["properties"] for f in features}
+    for name, status, _, level in ANSWERS:
+        assert by_name[name]["level"] == level and props[name]["level"] == level
+    assert by_name["fair.jpg"]["status"] == "verified"  # the machine's field is unchanged
+
+
+def test_a_flight_frame_s_level_in_the_files_is_the_track_s_word(tmp_path):
+    import csv
+
+    from geolocator.core.exports import write_predictions
+
+    from .test_shot_everywhere import _edit
+
+    preds, tracks = _edit()
+    write_predictions(tmp_path / "e.csv", preds, tracks)
+    with (tmp_path / "e.csv").open(newline="") as f:
+        rows = {r["query"]: r for r in csv.DictReader(f)}
+    points = [pt for t in tracks for pt in t.points]
+    assert points
+    for pt in points:  # the word the app's list and the CLI give a frame the track placed
+        assert rows[pt.query.id]["level"] == answer_level(pt.shown_status, None)
+        assert rows[pt.query.id]["level"] not in ("verified", "retrieved")

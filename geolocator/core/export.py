@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .coords import grid_properties
+from .levels import level_of
 from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
 from .outputs import csv_safe, write_text
@@ -128,6 +129,7 @@ def prediction_properties(p: Prediction) -> dict:
         "weighted_lon": _round(p.weighted_location.lon, DECIMALS),
         "top_k": [{"rank": m.rank, "tile": m.tile.id, "score": _round(m.score)} for m in p.matches],
         "status": p.shown_status,
+        "level": level_of(p),  # the words people read (core/levels.py); `status` is the machine's
         "location_source": p.location_source,
         "tile_center_lat": _round(p.tile_center.lat, DECIMALS),
         "tile_center_lon": _round(p.tile_center.lon, DECIMALS),
@@ -229,6 +231,11 @@ GRID_CSV_COLUMNS = ["mgrs", "utm"]
 # several a frame is in, "shot 2 of 5" (sequence.frame_shots, wording.shot_of); empty for photos and
 # for frames of a video of one shot.
 SHOT_CSV_COLUMNS = ["shot"]
+# And last (session 26): how sure the answer is in the words the CLI, the app's list, the map and KML
+# use (core/levels.py: confident / verified but not confident / weak match / tile level only / not
+# located; a flight's frame the track placed: the track's word, as the list shows it). `status`
+# stays the machine's field; this one is for the person reading the spreadsheet.
+LEVEL_CSV_COLUMNS = ["level"]
 
 
 def recorded_properties(query) -> dict:
@@ -266,7 +273,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
     TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
-    SHOT_CSV_COLUMNS (a frame of an edited video: its shot). A frame of
+    SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
+    words). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe)."""
@@ -280,7 +288,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     writer = csv.writer(buf)
     credit = csv_safe(attribution or "")
     writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS)
+                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
+                    + LEVEL_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -316,5 +325,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
                            else _round(answer_radius_m(p), 1))]
             + ["" if v is None else v for v in grid_properties(at.lat, at.lon).values()]
             + ["" if flight is None else flight.get("shot", "")]
+            + [level_of(p) if flight is None else flight["level"]]
         )
     _write_atomic(path, buf.getvalue())

@@ -80,6 +80,7 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
         props["confidence"] = _round(p.confidence)
+    props["level"] = answer_level(p.shown_status, None)  # the words the app's list and the CLI use (core/levels.py)
     if p.radius_m is not None:  # what that confidence is about: the Point within this many metres
         props["radius_m"] = _round(p.radius_m, 1)
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
