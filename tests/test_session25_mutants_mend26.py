@@ -85,14 +85,18 @@ def test_the_centre_beyond_the_band_s_side_of_the_horizon_is_not_placed():
 
 def test_a_photo_replaced_by_another_size_is_measured_again(tmp_path):
     """GB17: the stored size is kept by file identity (path, size, mtime), so a photo saved again at
-    another size at the same path is read anew, not served from the cache."""
+    another size at the same path is read anew, not served from the cache. (Since band26 the size is
+    read by recorded_view.displayed_size, for photos and video frames alike.)"""
+    from geolocator.core.recorded_view import displayed_size
+
     path = tmp_path / "p.jpg"
+    query = Query("p.jpg", path)
     Image.new("RGB", (600, 400), (90, 90, 90)).save(path)
-    assert ground_band._stored_size(path) == (600, 400)
+    assert displayed_size(query) == (600, 400)
     Image.new("RGB", (400, 600), (90, 90, 90)).save(path, quality=50)
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # another mtime whatever the clock
-    assert ground_band._stored_size(path) == (400, 600)
+    assert displayed_size(query) == (400, 600)
 
 
 # ---- core/changed_ground.py ---------------------------------------------------------------------
