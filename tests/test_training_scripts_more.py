@@ -310,7 +310,8 @@ def test_bench_tile_packages_small(tmp_path):
 def test_bench_video_short_clips(tmp_path):
     out_txt = tmp_path / "video.txt"
     _run("bench_video.py", "--seconds", "2", "--fps", "5", "--out", str(out_txt), tmp=tmp_path)
-    lines = out_txt.read_text().splitlines()
+    command, *lines = out_txt.read_text().splitlines()
+    assert command.startswith("# ") and "bench_video.py --seconds 2 --fps 5" in command  # its own command (session 26)
     rows = [re.match(r"4K clip ([\d.]+) s @ 5 fps .* -> (\d+) frames, (\S+) *: peak RSS \d+ MB", line) for line in lines[:4]]
     assert all(rows), lines
     assert [(m.group(1), m.group(2), m.group(3)) for m in rows] == [
