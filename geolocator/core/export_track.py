@@ -21,7 +21,7 @@ from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
 from .media.metadata import clock_zone_words, in_clock_zone
-from .levels import LEVEL_NOT_CONFIDENT, answer_level, level_of
+from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
 from .model import LatLon, Prediction
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
@@ -80,7 +80,7 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
         props["extrapolated_s"] = _round(p.extrapolated_s, 3)
     if p.confidence is not None:  # the Point's: the track's for a frame it placed (track_confidence.py)
         props["confidence"] = _round(p.confidence)
-    props["level"] = answer_level(p.shown_status, None)  # the words the app's list and the CLI use (core/levels.py)
+    props["level"] = point_level(p)  # the words the app's list and the CLI use (core/levels.py)
     if p.radius_m is not None:  # what that confidence is about: the Point within this many metres
         props["radius_m"] = _round(p.radius_m, 1)
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
@@ -299,7 +299,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
-                description=_warned(f"{answer_level(p.shown_status, None)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
+                description=_warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
                                     far, p.query.id)))
             if p.footprint:
@@ -378,7 +378,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
             pt.timestamp.when = _when(start, p.time_s, clock_zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            pt.description = _warned(f"{answer_level(p.shown_status, None)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+            pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")

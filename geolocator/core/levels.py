@@ -65,6 +65,13 @@ def answer_level(status: str, confidence: float | None) -> str:
     return status
 
 
+def point_level(point) -> str:
+    """answer_level of a flight's frame as the track shows it (sequence.TrackPoint.shown_status:
+    the track's word, "weak match" / "weak track" below 0.5): the GPX and KML descriptions and the
+    files' `level` say this."""
+    return answer_level(point.shown_status, None)
+
+
 def level_of(pred) -> str:
     """answer_level of a model.Prediction (its own answer, not a flight track's)."""
     return answer_level(pred.status, pred.confidence)
