@@ -929,7 +929,7 @@ def cmd_fetch_tiles(args) -> int:
     missing_credit = F.recorded_attribution(template)[1]
     if missing_credit:
         log.warning("%s", missing_credit)
-    estimate = _megabytes(len(tiles) * F.TYPICAL_TILE_BYTES, about=True)
+    estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
     print(f"{_count(len(tiles), 'tile')} at zoom {zoom} ({estimate}) into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
     try:

@@ -224,3 +224,23 @@ def test_a_url_templates_credit_line_and_a_wmts_layers_never_mix(qtbot, tmp_path
     assert d.attribution.text() == "Typed for the template" and d.template().attribution == "Typed for the template"
     d.source.setCurrentText(WMTS_CHOICE)
     assert d.template().attribution.startswith("Demo Kadaster")
+
+
+def test_a_layer_in_256_and_512_px_sets_offers_both_and_the_512_px_tiles_are_sized_as_such(qtbot, tmp_path, photos,
+                                                                                          dialogs):
+    from .test_wmts import mercator_512_set
+
+    both = layer("ortho", ["GoogleMapsCompatible512", "EPSG:3857"],
+                 rest="https://w.test/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+    (tmp_path / "caps.xml").write_bytes(capabilities([both], [mercator_512_set(zooms=range(0, 18)), mercator_set()]))
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    _read(qtbot, d, str(tmp_path / "caps.xml"))
+    assert [d.matrix_set.itemText(i) for i in range(2)] == ["GoogleMapsCompatible512", "EPSG:3857"]
+    assert d.matrix_set.isEnabled() and d.matrix_set.currentText() == "EPSG:3857"  # the deepest set
+    d.zoom.setValue(17)
+    plan256 = d._candidate
+    assert d.template().url == "https://w.test/EPSG:3857/EPSG:3857:{z}/{x}/{y}.jpeg"
+    d.matrix_set.setCurrentText("GoogleMapsCompatible512")
+    assert d.template().url == "https://w.test/GoogleMapsCompatible512/{z}/{x}/{y}.jpeg"
+    assert d.fetch_button.isEnabled() and d._candidate.tile_px == 512
+    assert d._candidate.tiles == plan256.tiles and d._candidate.estimate_bytes == 4 * plan256.estimate_bytes

@@ -369,6 +369,9 @@ class ImageryDialog(QDialog):
             box.addItems(list(items))
             box.setEnabled(len(items) > 1)
             box.blockSignals(False)
+        self.matrix_set.blockSignals(True)
+        self.matrix_set.setCurrentIndex(-1)  # none yet: wmts.py chooses (the deepest set), then it is shown
+        self.matrix_set.blockSignals(False)
         if info is not None and info.usable and len(info.usable_sets) > 1:  # the deepest set, as wmts.py chooses
             for i, s in enumerate(info.usable_sets):
                 self.matrix_set.setItemData(i, s.describe(), Qt.ItemDataRole.ToolTipRole)

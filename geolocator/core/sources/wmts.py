@@ -106,7 +106,7 @@ class WmtsLayer:
         from .fetch import plan_fetch
 
         plan = plan_fetch(template or self.template, area, zoom, out, max_tiles)
-        return replace(plan, tiles=tuple(self.tiles_for(plan.area, zoom, max_tiles)[0]))
+        return replace(plan, tiles=tuple(self.tiles_for(plan.area, zoom, max_tiles)[0]), tile_px=self.tile_px)
 
 
 def _zoom_text(zooms: tuple[int, ...]) -> str:
