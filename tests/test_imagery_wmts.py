@@ -244,3 +244,34 @@ def test_a_layer_in_256_and_512_px_sets_offers_both_and_the_512_px_tiles_are_siz
     assert d.template().url == "https://w.test/GoogleMapsCompatible512/{z}/{x}/{y}.jpeg"
     assert d.fetch_button.isEnabled() and d._candidate.tile_px == 512
     assert d._candidate.tiles == plan256.tiles and d._candidate.estimate_bytes == 4 * plan256.estimate_bytes
+
+
+def test_a_read_that_ends_while_another_source_is_chosen_changes_none_of_its_fields(qtbot, tmp_path, photos, tiles,
+                                                                                    dialogs):
+    from geolocator.gui.imagery_dialog import URL_CHOICE
+
+    limits = "".join(f"<TileMatrixLimits><TileMatrix>EPSG:3857:{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>"
+                     f"{2**z - 1}</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol>"
+                     "</TileMatrixLimits>" for z in range(6, 17))
+
+    def doc(base):  # levels 6 to 16 only
+        return capabilities([layer("ortho", [], rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"
+                                   "{TileCol}/{TileRow}.jpeg",
+                                   extra=f"<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet>"
+                                         f"<TileMatrixSetLimits>{limits}</TileMatrixSetLimits></TileMatrixSetLink>")],
+                            [mercator_set()])
+
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    with GatedServer(tiles, doc) as server:
+        d.caps.setText(f"{server.base}/caps.xml")
+        d.read_capabilities()
+        d.source.setCurrentText(URL_CHOICE)
+        d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+        d.attribution.setText("Typed for the template")
+        d.zoom.setValue(19)
+        server.gate.set()
+        qtbot.waitUntil(lambda: d.layer.count() == 1, timeout=30_000)
+    assert d.attribution.text() == "Typed for the template" and d.zoom.value() == 19
+    assert d.template().url == "http://127.0.0.1:9/{z}/{x}/{y}.jpg" and d.fetch_button.isEnabled()
+    d.source.setCurrentText(WMTS_CHOICE)  # now the layer's credit line and levels
+    assert d.attribution.text().startswith("Demo Kadaster") and d.zoom.value() == 16 and d.fetch_button.isEnabled()

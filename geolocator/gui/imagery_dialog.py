@@ -250,11 +250,11 @@ class ImageryDialog(QDialog):
         wmts = name == WMTS_CHOICE
         if self._last_source == URL_CHOICE:
             self._url_attribution = self.attribution.text()
-        if wmts:
-            self._show_attribution(self._wmts_layer[1].template.attribution if self._wmts_layer else "")
-        elif name == URL_CHOICE and self._last_source != URL_CHOICE:
-            self._show_attribution(self._url_attribution)
         self._last_source = name
+        if wmts:
+            self._apply_layer()
+        elif name == URL_CHOICE:
+            self._show_attribution(self._url_attribution)
         for row in self._wmts_rows:
             self.form.setRowVisible(row, wmts)
         self.form.setRowVisible(self.url, not wmts)
@@ -386,25 +386,33 @@ class ImageryDialog(QDialog):
 
     def _set_chosen(self, _index: int = 0, from_layer: bool = False) -> None:
         self._wmts_layer = None
-        info = self._layer_info()
-        if info is None or not info.usable:
-            self._show_attribution("")
-        if info is not None and info.usable:
+        if from_layer:  # the set wmts.py chooses (the deepest), shown
             try:
-                w = self.wmts_layer()
+                chosen = self.wmts_layer().tile_matrix_set
             except GeolocatorError:
-                w = None
-            if w is not None:
-                if from_layer:
-                    self.matrix_set.blockSignals(True)
-                    self.matrix_set.setCurrentText(w.tile_matrix_set)
-                    self.matrix_set.blockSignals(False)
-                self._show_attribution(w.template.attribution)
-                if self.zoom.value() not in w.zooms:
-                    self.zoom.blockSignals(True)
-                    self.zoom.setValue(w.nearest_zoom(self.zoom.value()))
-                    self.zoom.blockSignals(False)
+                chosen = None
+            if chosen is not None:
+                self.matrix_set.blockSignals(True)
+                self.matrix_set.setCurrentText(chosen)
+                self.matrix_set.blockSignals(False)
+        self._apply_layer()
         self._update()
+
+    def _apply_layer(self) -> None:
+        """With WMTS_CHOICE only (a read that ends while another source is chosen changes none of
+        its fields): the chosen layer's credit line under Attribution, the zoom moved to its levels."""
+        if self.source.currentText() != WMTS_CHOICE:
+            return
+        try:
+            w = self.wmts_layer()
+        except GeolocatorError:
+            self._show_attribution("")
+            return
+        self._show_attribution(w.template.attribution)
+        if self.zoom.value() not in w.zooms:
+            self.zoom.blockSignals(True)
+            self.zoom.setValue(w.nearest_zoom(self.zoom.value()))
+            self.zoom.blockSignals(False)
 
     def wmts_layer(self):
         """The WmtsLayer of the layer, style and tile matrix set chosen (no parse: the service was read
