@@ -861,10 +861,23 @@ def cmd_fetch_tiles(args) -> int:
     if sum(map(bool, (args.url, args.provider, args.wmts))) != 1:
         raise GeolocatorError("give either a URL template or --provider NAME (or --wmts CAPABILITIES --layer NAME): "
                               "one of them")
-    wmts_only = [o for o, v in (("--layer", args.layer), ("--style", args.style),
+    wmts_only = [o for o, v in (("--layer", args.layer), ("--style", args.style), ("--list-layers", args.list_layers),
                                 ("--tile-matrix-set", args.tile_matrix_set), ("--format", args.format)) if v]
     if wmts_only and not args.wmts:
         raise GeolocatorError(f"{', '.join(wmts_only)} go with --wmts CAPABILITIES only")
+    if args.list_layers:
+        from .core.sources.wmts import layer_lines, open_service
+
+        service = open_service(args.wmts)
+        print(f"{len(service.layers)} layers in {service.source}" + (f" ({service.title})" if service.title else "")
+              + "; fetch one with --layer IDENTIFIER (only Web Mercator tile matrix sets can be fetched):")
+        for line in layer_lines(service):
+            print(line)
+        return 0
+    if not args.bbox and not args.around:
+        raise GeolocatorError("fetch-tiles needs the area: --bbox=W,S,E,N or --around PHOTOS")
+    if args.out is None:
+        raise GeolocatorError("fetch-tiles needs --out FOLDER_OR_FILE.mbtiles")
     wmts = None
     if args.wmts:  # a WMTS layer as an XYZ template (core/sources/wmts.py)
         from .core.sources.wmts import open_wmts
@@ -902,26 +915,21 @@ def cmd_fetch_tiles(args) -> int:
         size, n = photos_ground_m(queries)  # tiles the size of the photos' footprint, when they say
         zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat, template.max_zoom)
         if wmts is not None:  # the layer's nearest level when it has none at the suggested one
-            zoom = min(wmts.zooms, key=lambda z: (abs(z - zoom), -z))
+            zoom = wmts.nearest_zoom(zoom)
         why = f"nearest the photos' footprint, {size:.0f} m (median of {n} photos)" if size else "the default"
         log.info("zoom %d: tiles about %.0f m on the ground, %s (choose another with --zoom)", zoom,
                  web_mercator_tile_m(zoom, area.center.lat), why)
-    if wmts is not None:
-        wmts.check_zoom(zoom)
-    tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
-    if wmts is not None and wmts.limits:  # tiles outside the layer's TileMatrixSetLimits: not asked for
-        inside = wmts.within_limits(tiles)
-        if not inside:
-            raise GeolocatorError(f"WMTS layer {wmts.layer} has no tiles in this area at zoom {zoom} (all "
-                                  f"{len(tiles)} lie outside its TileMatrixSetLimits)")
-        if len(inside) < len(tiles):
-            log.info("%s outside the layer's TileMatrixSetLimits left out", _count(len(tiles) - len(inside), "tile"))
-        tiles = inside
+    if wmts is not None:  # tiles outside the layer's TileMatrixSetLimits: not asked for
+        tiles, outside = wmts.tiles_for(area, zoom, args.max_tiles)
+        if outside:
+            log.info("%s outside the layer's TileMatrixSetLimits left out", _count(outside, "tile"))
+    else:
+        tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
     print(F.terms_notice(template), file=sys.stderr)
     missing_credit = F.recorded_attribution(template)[1]
     if missing_credit:
         log.warning("%s", missing_credit)
-    estimate = _megabytes(len(tiles) * F.TYPICAL_TILE_BYTES, about=True)
+    estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
     print(f"{_count(len(tiles), 'tile')} at zoom {zoom} ({estimate}) into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
     try:
@@ -1088,15 +1096,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", help="with --wmts: the style (default: the layer's default style)")
     p.add_argument("--tile-matrix-set", help="with --wmts: the tile matrix set (default: its Web Mercator set)")
     p.add_argument("--format", help="with --wmts: the tile format, e.g. image/png (default: JPEG when offered)")
-    area = p.add_mutually_exclusive_group(required=True)
-    area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees; write --bbox=W,S,E,N when W is negative")
+    p.add_argument("--list-layers", action="store_true",
+                   help="with --wmts: print the service's layers (identifier, title, the tile matrix sets that can "
+                        "be fetched or why none can) and stop; no area or --out needed")
+    area = p.add_mutually_exclusive_group()  # required unless --list-layers (checked in cmd_fetch_tiles)
+    area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees (required, or --around); write --bbox=W,S,E,N "
+                      "when W is negative")
     area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",
                       help="area around these photos' GPS positions (files or folders)")
     p.add_argument("--margin-m", type=float, default=250.0,
                    help="with --around: metres added around the photos (default 250)")
     p.add_argument("--zoom", type=int, help="zoom level (default: tiles about as wide on the ground as the photos' "
                    "footprint when their metadata gives it, else about 100 m)")
-    p.add_argument("--out", type=Path, required=True, help="a folder (z/x/y files) or a .mbtiles file")
+    p.add_argument("--out", type=Path, help="a folder (z/x/y files) or a .mbtiles file (required)")
     p.add_argument("--max-tiles", type=_whole_number(1), default=10_000,
                    help="refuse areas needing more tiles than this (default 10,000)")
     p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")

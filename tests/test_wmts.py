@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -206,7 +207,7 @@ def test_a_layer_only_in_a_national_grid_is_refused_naming_the_sets_and_their_cr
 
 
 @pytest.mark.parametrize("bad, why", [
-    (dict(size=512), "512 x 512 px tiles"),
+    (dict(size=300), "300 x 300 px tiles, not 256 x 256 or 512 x 512"),
     (dict(crs="EPSG:4326"), "not Web Mercator"),
     (dict(scale0=WEB_MERCATOR_Z0_SCALE * 1.5), "scale denominator .* is not a Web Mercator zoom level's"),
     (dict(scale0=WEB_MERCATOR_Z0_SCALE * (1 + 1e-5)), "scale denominator .* is not a Web Mercator zoom level's"),
@@ -308,3 +309,134 @@ def test_fetch_tiles_wmts_options_go_with_wmts_only(tmp_path, capsys):
     assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--bbox=4,51,5,52",
                  "--out", str(tmp_path / "o")]) == 2
     assert "--wmts needs --layer" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- 512 px sets, the layer list (session 27)
+
+
+def mercator_512_set(ident="GoogleMapsCompatible512", zooms=range(0, 20)) -> str:
+    """512 px tiles: matrix k has one 512 px tile per XYZ tile of zoom k (scale Z0 / 2**(k + 1))."""
+    body = "".join(_matrix(str(k), WEB_MERCATOR_Z0_SCALE / 2**(k + 1), f"{-HALF} {HALF}", 512, 2**k) for k in zooms)
+    return (f"<TileMatrixSet><ows:Identifier>{ident}</ows:Identifier><ows:SupportedCRS>EPSG:3857</ows:SupportedCRS>"
+            f"{body}</TileMatrixSet>")
+
+
+def test_a_512_px_set_is_the_xyz_grid_one_zoom_out_and_256_px_wins_at_equal_depth():
+    doc = capabilities([layer("ortho", ["GoogleMapsCompatible512"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [mercator_512_set()])
+    w = wmts_template(doc, "caps.xml", "ortho")
+    assert (w.tile_px, w.zooms) == (512, tuple(range(20)))
+    assert w.template.url_for(18, 134000, 86000) == "https://w.test/18/134000/86000.jpeg"
+    # the same levels at 256 px (scale Z0 / 2**z) next to 512 px ones (scale Z0 / 2**(z + 1)): 256 px chosen
+    both = capabilities([layer("ortho", ["GoogleMapsCompatible512", "EPSG:3857"],
+                               rest="https://w.test/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                        [mercator_512_set(), mercator_set()])
+    w = wmts_template(both, "caps.xml", "ortho")
+    assert (w.tile_px, w.tile_matrix_set) == (256, "EPSG:3857")
+    w = wmts_template(both, "caps.xml", "ortho", tile_matrix_set="GoogleMapsCompatible512")
+    assert (w.tile_px, w.template.url_for(5, 1, 2)) == (512, "https://w.test/GoogleMapsCompatible512/5/1/2.jpeg")
+    # a 512 px tile at zoom 0's 256 px scale would be twice as wide as the world: refused
+    off = capabilities([layer("ortho", ["S"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [mercator_set("S", "{z}", zooms=range(0, 3), size=512)])
+    with pytest.raises(F.FetchError, match=r"matrix '0': scale denominator .* \(for 512 px tiles\)"):
+        wmts_template(off, "caps.xml", "ortho")
+
+
+class Wmts512Server(WmtsServer):
+    def answer(self, path: str) -> tuple[int, bytes]:
+        m = re.fullmatch(r"/rest512/(\d+)/(\d+)/(\d+)\.jpeg", urlsplit(path).path)
+        if m:
+            data = self.tiles.get(tuple(map(int, m.groups())))
+            return (200, data) if data else (404, b"no such tile")
+        return super().answer(path)
+
+
+def test_fetch_tiles_wmts_512_px_tiles_are_stored_and_read_at_the_zoom_whose_ground_they_cover(tmp_path, capsys):
+    from geolocator.core.geo import xyz_tile_bounds
+    from geolocator.core.sources.tile_image import open_tile_image
+    from geolocator.core.tilesets import load_tileset
+
+    from .tile_packages import cut, jpeg
+
+    import mercantile
+
+    mosaic, b = demo_mosaic()
+    tiles512 = {(t.z, t.x, t.y): jpeg(cut(mosaic, b, xyz_tile_bounds(t.z, t.x, t.y), 512))
+                for t in mercantile.tiles(b.west, b.south, b.east, b.north, [18])}
+
+    def doc(base):
+        return capabilities([layer("ortho", ["GoogleMapsCompatible512"], rest=f"{base}/rest512/{{TileMatrix}}/{{TileCol}}/"
+                                   "{TileRow}.jpeg")], [mercator_512_set()])
+
+    out = tmp_path / "area512.mbtiles"
+    with Wmts512Server(tiles512, doc) as server:
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--zoom", "18", "--out", str(out), "-q"]) == 0
+    assert f"fetched {len(tiles512)} tiles" in capsys.readouterr().out
+    ts = load_tileset(out)
+    assert ts.zoom == 18 and len(ts) == len(tiles512)
+    t = ts.tiles[0]
+    z, x, y = map(int, t.ref.split("/"))
+    assert t.bounds == xyz_tile_bounds(z, x, y) and open_tile_image(t).size == (512, 512)
+
+
+def test_the_layer_list_says_which_layers_can_be_fetched_and_why_not(tmp_path, capsys):
+    from geolocator.core.sources.wmts import layer_lines, read_service
+
+    styled = layer("styled", ["EPSG:3857", "GoogleMapsCompatible512"],
+                   rest="https://w.test/{Style}/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+    styled = styled.replace("</Style>", '</Style><Style><ows:Identifier>infrared</ows:Identifier></Style>')
+    doc = capabilities([layer("ortho", ["EPSG:28992", "EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg"),
+                        layer("rd-only", ["EPSG:28992"], rest="https://w.test/rd/{TileMatrix}/{TileCol}/{TileRow}.jpeg"),
+                        styled],
+                       [rd_set(), mercator_set(), mercator_512_set(zooms=range(0, 18))])
+    service = read_service(doc, "caps.xml")
+    info = {i.identifier: i for i in service.layers}
+    assert [i.identifier for i in service.layers] == ["ortho", "rd-only", "styled"]
+    assert info["ortho"].usable and [s.identifier for s in info["ortho"].usable_sets] == ["EPSG:3857"]
+    assert info["ortho"].title == "Aerial ortho" and info["ortho"].sets[0].why == "not Web Mercator"
+    assert not info["rd-only"].usable
+    assert info["rd-only"].why_not() == ("no Web Mercator tile matrix set: EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992: "
+                                         "not Web Mercator)")
+    assert info["styled"].styles == ("default", "infrared")
+    assert [s.describe() for s in info["styled"].sets] == ["EPSG:3857 (zoom 0 to 19)",
+                                                           "GoogleMapsCompatible512 (512 px tiles, zoom 0 to 17)"]
+    assert service.layer("styled", style="infrared").template.url_for(3, 1, 2) == "https://w.test/infrared/EPSG:3857:3/1/2.jpeg"
+    lines = layer_lines(service)
+    assert lines[0] == 'ortho  "Aerial ortho"  usable: EPSG:3857 (zoom 0 to 19)'
+    assert lines[1].startswith('rd-only  "Aerial rd-only"  NOT usable: no Web Mercator tile matrix set: EPSG:28992')
+    assert lines[2].endswith("; styles: default, infrared")
+    # the CLI prints the same and stops: no area, no --out
+    (tmp_path / "caps.xml").write_bytes(doc)
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(f"3 layers in {tmp_path / 'caps.xml'} (Demo orthophotos); fetch one with --layer")
+    assert out.splitlines()[1:] == lines
+    assert main(["fetch-tiles", "https://t.test/{z}/{x}/{y}.png", "--list-layers"]) == 2
+    assert "--list-layers go with --wmts" in capsys.readouterr().err
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--layer", "ortho", "--out", "o"]) == 2
+    assert "needs the area: --bbox" in capsys.readouterr().err
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--layer", "ortho", "--bbox=4,51,5,52"]) == 2
+    assert "needs --out" in capsys.readouterr().err
+
+
+def test_a_layer_plan_keeps_its_limits_and_levels(tiles):
+    from geolocator.core.sources.wmts import read_service
+
+    xs, ys = sorted({x for _, x, _ in tiles}), sorted({y for _, _, y in tiles})
+    lim = (f"<TileMatrixSetLimits><TileMatrixLimits><TileMatrix>EPSG:3857:19</TileMatrix><MinTileRow>{ys[0]}</MinTileRow>"
+           f"<MaxTileRow>{ys[-1]}</MaxTileRow><MinTileCol>{xs[0]}</MinTileCol><MaxTileCol>{xs[2]}</MaxTileCol>"
+           "</TileMatrixLimits></TileMatrixSetLimits>")
+    doc = capabilities([layer("ortho", [], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg",
+                              extra=f"<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet>{lim}</TileMatrixSetLink>")],
+                       [mercator_set()])
+    w = read_service(doc, "caps.xml").layer("ortho")
+    area = F.parse_bbox(_bbox())
+    tmp = Path("x.mbtiles")
+    plan = w.plan(area, 19, tmp, 10_000)
+    assert plan.out == tmp and sorted({x for _, x, _ in plan.tiles}) == xs[:3] and len(plan.tiles) == 3 * len(ys)
+    assert w.nearest_zoom(17) == 19
+    with pytest.raises(F.FetchError, match="has tiles at zoom levels 19, not 18"):
+        w.plan(area, 18, tmp, 10_000)
+    with pytest.raises(F.FetchError, match="no tiles in this area at zoom 19"):
+        w.plan(F.parse_bbox("-1,-1,-0.99,-0.99"), 19, tmp, 10_000)

@@ -1,10 +1,12 @@
-"""“Get Imagery for This Area…”: choose a tile service (a named provider or a URL template), the
+"""“Get Imagery for This Area…”: choose a tile service (a named provider, a URL template, or a WMTS
+service: its capabilities read in a worker thread, then one of its layers), the
 area (around the loaded photos' GPS, a W,S,E,N box, what the map shows, or a rectangle drawn on the
 map with its ▭ button: drawing one opens this dialog with it) and the zoom (suggested from the photos),
 see the tile count and size before starting, then fetch in the worker thread with the one progress
 bar (ETA, Cancel). The fetched MBTiles opens as the tile set.
 
-The widgets only gather choices; core/sources/fetch.py plans and runs the fetch.
+The widgets only gather choices; core/sources/fetch.py plans and runs the fetch, core/sources/wmts.py
+reads a WMTS service and makes its layer a tile template.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -38,6 +41,7 @@ from ..core.sources.package import DEFAULT_TILE_GROUND_M
 from .number_input import DecimalSpinBox
 
 URL_CHOICE = "Tile URL template…"
+WMTS_CHOICE = "WMTS service (capabilities URL or file)…"
 # Imagery (not street-map) providers of xyzservices that need no API key. Their terms still apply:
 # the dialog shows them before anything is fetched.
 IMAGERY_PROVIDERS = ("Esri.WorldImagery", "USGS.USImagery", "GeoportailFrance.orthos", "BasemapAT.orthofoto",
@@ -70,10 +74,36 @@ class ImageryDialog(QDialog):
 
         self.source = QComboBox()
         self.source.addItem(URL_CHOICE)
+        self.source.addItem(WMTS_CHOICE)
         for name in IMAGERY_PROVIDERS:
             self.source.addItem(name)
         self.url = QLineEdit()
         self.url.setPlaceholderText("https://tiles.example.org/{z}/{x}/{y}.jpg  ({-y} TMS, {s} subdomain, {q} quadkey)")
+        # a WMTS service: its capabilities (URL or saved file) read off the GUI thread, then a layer
+        self.caps = QLineEdit()
+        self.caps.setPlaceholderText("https://…/WMTSCapabilities.xml, a service URL, or a saved capabilities file")
+        self.caps_file = QPushButton("File…")
+        self.caps_file.setAutoDefault(False)
+        self.caps_file.clicked.connect(self._pick_capabilities)
+        self.read_caps = QPushButton("Read")
+        self.read_caps.setAutoDefault(False)
+        self.read_caps.clicked.connect(self.read_capabilities)
+        self.caps.returnPressed.connect(self.read_capabilities)
+        self.caps.textEdited.connect(self._forget_service)
+        self.layer = QComboBox()
+        self.style = QComboBox()
+        self.matrix_set = QComboBox()
+        self.wmts_status = QLabel()
+        self.wmts_status.setWordWrap(True)
+        self.wmts_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.service = None  # core.sources.wmts.WmtsService once read
+        self._wmts_layer = None  # (layer, style, set) -> WmtsLayer of the current choice
+        self._reader = None  # a JobRunner of this dialog's own: reading never waits behind the app's jobs
+        self._read_job = None  # the read whose answer is awaited (an older one's is dropped)
+        self._closed = False
+        self._last_source = URL_CHOICE
+        self._url_attribution = ""
+        self.finished.connect(self._retire_reader)
         self.attribution = QLineEdit()
         self.attribution.setPlaceholderText("credit line the imagery's licence asks for")
         self.terms = QLabel()
@@ -122,6 +152,21 @@ class ImageryDialog(QDialog):
         form = QFormLayout()
         form.addRow("Imagery from", self.source)
         form.addRow("URL template", self.url)
+        caps_row = QHBoxLayout()
+        caps_row.addWidget(self.caps, 1)
+        caps_row.addWidget(self.caps_file)
+        caps_row.addWidget(self.read_caps)
+        form.addRow("WMTS capabilities", caps_row)
+        form.addRow("", self.wmts_status)
+        form.addRow("Layer", self.layer)
+        choice_row = QHBoxLayout()
+        choice_row.addWidget(QLabel("Style"))
+        choice_row.addWidget(self.style, 1)
+        choice_row.addWidget(QLabel("Tile matrix set"))
+        choice_row.addWidget(self.matrix_set, 1)
+        form.addRow("", choice_row)
+        self._wmts_rows = [caps_row, self.wmts_status, self.layer, choice_row]  # shown with WMTS_CHOICE only
+        self.form = form
         form.addRow("Attribution", self.attribution)
         form.addRow("", self.terms)
         row = QHBoxLayout()
@@ -153,12 +198,17 @@ class ImageryDialog(QDialog):
         # suggested: tiles the size of the photos' footprint (their metadata), else the default size
         self.zoom.setValue(F.suggest_zoom(footprint_m or DEFAULT_TILE_GROUND_M, area0.center.lat) if area0 else 18)
         self.source.currentIndexChanged.connect(self._cap_zoom)  # before _update re-plans
+        self.source.currentIndexChanged.connect(self._show_wmts_rows)
+        self.layer.currentIndexChanged.connect(self._layer_chosen)
+        self.style.currentIndexChanged.connect(self._set_chosen)
+        self.matrix_set.currentIndexChanged.connect(self._set_chosen)
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
                        self.around.toggled, self.map_view.toggled, self.drawn_area.toggled, self.margin.valueChanged, self.bbox.textChanged,
                        self.zoom.valueChanged):
             signal.connect(self._update)
         self.out.textEdited.connect(self._mark_out_edited)
         self.resize(720, 0)
+        self._show_wmts_rows()
         self._update()
 
     # -- state -------------------------------------------------------------------------------------
@@ -186,7 +236,214 @@ class ImageryDialog(QDialog):
         name = self.source.currentText()
         if name == URL_CHOICE:
             return F.parse_template(self.url.text(), attribution=self.attribution.text().strip() or None)
+        if name == WMTS_CHOICE:
+            from dataclasses import replace
+
+            return replace(self.wmts_layer().template, attribution=self.attribution.text().strip() or None)
         return F.provider_template(name)
+
+    # -- a WMTS service ----------------------------------------------------------------------------
+    def _show_wmts_rows(self, _index: int = 0) -> None:
+        """The WMTS rows shown with WMTS_CHOICE only; Attribution holds each source's own credit line
+        (what was typed for a URL template comes back with it; a WMTS layer's never goes with one)."""
+        name = self.source.currentText()
+        wmts = name == WMTS_CHOICE
+        if self._last_source == URL_CHOICE:
+            self._url_attribution = self.attribution.text()
+        self._last_source = name
+        if wmts:
+            self._apply_layer()
+        elif name == URL_CHOICE:
+            self._show_attribution(self._url_attribution)
+        for row in self._wmts_rows:
+            self.form.setRowVisible(row, wmts)
+        self.form.setRowVisible(self.url, not wmts)
+        if wmts and self.service is None and not self.wmts_status.text():
+            self.wmts_status.setText("Paste the service's GetCapabilities URL (or choose a saved capabilities file) "
+                                     "and press Read.")
+
+    def _pick_capabilities(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "WMTS capabilities", "", "Capabilities XML (*.xml);;All files (*)")
+        if path:
+            self.caps.setText(path)
+            self.read_capabilities()
+
+    def _forget_service(self, _text: str = "") -> None:
+        """The capabilities URL was edited: the layers listed were another service's."""
+        self._read_job = None
+        if self.service is not None or self.layer.count():
+            self.service = None
+            self._wmts_layer = None
+            self._fill_layers()
+        self.wmts_status.setText("Press Read to list this service's layers.")
+
+    def read_capabilities(self) -> None:
+        """Read the capabilities named in the box in this dialog's worker thread (never the GUI
+        thread: a slow or unreachable host takes up to 20 s); the layer list is filled when they come."""
+        from ..core.sources.wmts import open_service
+        from .workers import Job, JobRunner
+
+        text = self.caps.text().strip()
+        if not text:
+            self.wmts_status.setText("Paste the service's GetCapabilities URL or choose a saved capabilities file first.")
+            return
+        self.service = None
+        self._wmts_layer = None
+        self._fill_layers()
+        if self._reader is None:
+            self._reader = JobRunner(self)
+        self._reader.cancel()  # an older read still running: its answer is dropped (see _read_job)
+        self.wmts_status.setText(f"Reading the capabilities of {text} …")
+        job = Job(f"Reading {text}", lambda progress, cancel: open_service(text, timeout_s=20.0),
+                  None, None, None)
+        job.on_done = lambda service, job=job: self._service_read(job, service)
+        job.on_error = lambda exc, tb, job=job: self._service_failed(job, exc)
+        self._read_job = job
+        self._reader.submit(job)
+        self._update()
+
+    def _service_read(self, job, service) -> None:
+        if self._closed or job is not self._read_job:
+            return
+        self._read_job = None
+        self.service = service
+        usable = sum(1 for i in service.layers if i.usable)
+        what = f"{service.title}: " if service.title else ""
+        if not service.layers:
+            self.wmts_status.setText(f"{what}the service lists no layer ({service.source}).")
+        elif not usable:
+            self.wmts_status.setText(
+                f"{what}none of its {len(service.layers)} layers can be fetched: geolocator takes only Web Mercator "
+                "tile matrix sets (EPSG:3857 / GoogleMapsCompatible), and this service offers its layers in other "
+                "grids only (the list says which). National grids are not reprojected.")
+        else:
+            self.wmts_status.setText(f"{what}{usable} of {len(service.layers)} layers can be fetched"
+                                     + ("; the others are listed greyed out with the reason."
+                                        if usable < len(service.layers) else "."))
+        self._fill_layers()
+
+    def _service_failed(self, job, exc: BaseException) -> None:
+        if self._closed or job is not self._read_job:
+            return
+        self._read_job = None
+        text = str(exc) if isinstance(exc, GeolocatorError) else f"could not read it ({type(exc).__name__}: {exc})"
+        self.wmts_status.setText(f"{text}")
+        self._update()
+
+    def _fill_layers(self) -> None:
+        """The layer list of the service read: "title — identifier", those that cannot be fetched
+        greyed out with the reason; the first usable one chosen."""
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        first = -1
+        for info in (self.service.layers if self.service is not None else ()):
+            label = f"{info.title} — {info.identifier}" if info.title and info.title != info.identifier else info.identifier
+            if not info.usable:
+                label += f" (cannot be fetched: {info.why_not()})"
+            self.layer.addItem(label, info.identifier)
+            i = self.layer.count() - 1
+            self.layer.setItemData(i, info.why_not() or ", ".join(s.describe() for s in info.usable_sets),
+                                   Qt.ItemDataRole.ToolTipRole)
+            if not info.usable:
+                self.layer.model().item(i).setEnabled(False)
+            elif first < 0:
+                first = i
+        self.layer.setCurrentIndex(first)
+        self.layer.blockSignals(False)
+        self._layer_chosen()
+
+    def _layer_info(self):
+        ident = self.layer.currentData()
+        if self.service is None or ident is None:
+            return None
+        return next((i for i in self.service.layers if i.identifier == ident), None)
+
+    def _layer_chosen(self, _index: int = 0) -> None:
+        """Styles and tile matrix sets of the layer chosen (a choice only when it has more than one),
+        its credit line under Attribution, the zoom moved to a level it has; then re-plan."""
+        info = self._layer_info()
+        for box, items in ((self.style, info.styles if info else ()),
+                           (self.matrix_set, [s.identifier for s in info.usable_sets] if info and info.usable else ())):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(list(items))
+            box.setEnabled(len(items) > 1)
+            box.blockSignals(False)
+        self.matrix_set.blockSignals(True)
+        self.matrix_set.setCurrentIndex(-1)  # none yet: wmts.py chooses (the deepest set), then it is shown
+        self.matrix_set.blockSignals(False)
+        if info is not None and info.usable and len(info.usable_sets) > 1:  # the deepest set, as wmts.py chooses
+            for i, s in enumerate(info.usable_sets):
+                self.matrix_set.setItemData(i, s.describe(), Qt.ItemDataRole.ToolTipRole)
+        self._set_chosen(from_layer=True)
+
+    def _show_attribution(self, text: str | None) -> None:
+        """`text` under Attribution, its beginning in view."""
+        self.attribution.blockSignals(True)
+        self.attribution.setText(text or "")
+        self.attribution.setCursorPosition(0)
+        self.attribution.blockSignals(False)
+
+    def _set_chosen(self, _index: int = 0, from_layer: bool = False) -> None:
+        self._wmts_layer = None
+        if from_layer:  # the set wmts.py chooses (the deepest), shown
+            try:
+                chosen = self.wmts_layer().tile_matrix_set
+            except GeolocatorError:
+                chosen = None
+            if chosen is not None:
+                self.matrix_set.blockSignals(True)
+                self.matrix_set.setCurrentText(chosen)
+                self.matrix_set.blockSignals(False)
+        self._apply_layer()
+        self._update()
+
+    def _apply_layer(self) -> None:
+        """With WMTS_CHOICE only (a read that ends while another source is chosen changes none of
+        its fields): the chosen layer's credit line under Attribution, the zoom moved to its levels."""
+        if self.source.currentText() != WMTS_CHOICE:
+            return
+        try:
+            w = self.wmts_layer()
+        except GeolocatorError:
+            self._show_attribution("")
+            return
+        self._show_attribution(w.template.attribution)
+        if self.zoom.value() not in w.zooms:
+            self.zoom.blockSignals(True)
+            self.zoom.setValue(w.nearest_zoom(self.zoom.value()))
+            self.zoom.blockSignals(False)
+
+    def wmts_layer(self):
+        """The WmtsLayer of the layer, style and tile matrix set chosen (no parse: the service was read
+        in the worker). Raises FetchError when no service is read or no layer chosen."""
+        info = self._layer_info()
+        if info is None:
+            if self._read_job is not None:
+                raise F.FetchError("reading the WMTS capabilities…")
+            raise F.FetchError("no WMTS layer chosen: read a service's capabilities, then choose one of its layers")
+        key = (info.identifier, self.style.currentText() or None, self.matrix_set.currentText() or None)
+        if self._wmts_layer is None or self._wmts_layer[0] != key:
+            self._wmts_layer = (key, self.service.layer(info.identifier, style=key[1], tile_matrix_set=key[2]))
+        return self._wmts_layer[1]
+
+    def _retire_reader(self, _result: int = 0) -> None:
+        """The dialog closed: its reading thread stops now when idle, else as soon as the read in
+        progress ends (its answer then goes nowhere); never waits for a slow host on the GUI thread."""
+        self._closed = True
+        reader, self._reader = self._reader, None
+        if reader is None:
+            return
+        if not reader.busy:
+            reader.shutdown()
+            return
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        reader.setParent(app)  # outlives this dialog until the read ends
+        reader.cancel()
+        reader.idle.connect(reader.shutdown)
+        app.aboutToQuit.connect(reader.shutdown)  # the app closing first: the read is waited for (20 s at most)
 
     def _area_or_none(self) -> Bounds | None:
         try:
@@ -206,8 +463,9 @@ class ImageryDialog(QDialog):
     def _update(self) -> None:
         """Re-plan after every change: the count and size are known before anything is fetched."""
         is_url = self.source.currentText() == URL_CHOICE
+        is_wmts = self.source.currentText() == WMTS_CHOICE
         self.url.setEnabled(is_url)
-        self.attribution.setEnabled(is_url)
+        self.attribution.setEnabled(is_url or (is_wmts and self._layer_info() is not None))
         self.margin.setEnabled(self.around.isChecked())
         self.bbox.setEnabled(self.box.isChecked())
         self.plan = None
@@ -224,9 +482,20 @@ class ImageryDialog(QDialog):
             if not self._out_edited:
                 self.out.setText(str(default_output(self.out_folder, template, area, zoom)))
             out = Path(self.out.text().strip())
-            plan = F.plan_fetch(template, area, zoom, out, self.max_tiles)
+            if is_wmts:
+                layer = self.wmts_layer()
+                if zoom not in layer.zooms:  # the core's message names --zoom
+                    raise F.FetchError(f"the layer {layer.layer} has tiles at zoom levels {_levels(layer.zooms)}, not "
+                                       f"{zoom}: choose one of them under Zoom")
+                plan = layer.plan(area, zoom, out, self.max_tiles, template)
+            else:
+                plan = F.plan_fetch(template, area, zoom, out, self.max_tiles)
         except GeolocatorError as exc:
-            if self.source.currentText() == URL_CHOICE and not self.url.text().strip():
+            if is_wmts and self._layer_info() is None:
+                self._set_terms("")
+                self.estimate.setText("Reading the service's capabilities…" if self._read_job is not None else
+                                      "Read a WMTS service's capabilities, then choose one of its layers.")
+            elif self.source.currentText() == URL_CHOICE and not self.url.text().strip():
                 self._set_terms("")
                 self.estimate.setText("Choose a provider or type the URL template of a tile service.")
             else:
@@ -260,6 +529,12 @@ class ImageryDialog(QDialog):
         if self.fetch_button.isEnabled():
             self.plan = self._candidate
             self.accept()
+
+
+def _levels(zooms: tuple[int, ...]) -> str:
+    if len(zooms) > 1 and list(zooms) == list(range(zooms[0], zooms[-1] + 1)):
+        return f"{zooms[0]} to {zooms[-1]}"
+    return ", ".join(str(z) for z in zooms)
 
 
 def run_plan(plan: F.FetchPlan, verify: bool = False):

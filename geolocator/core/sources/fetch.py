@@ -334,10 +334,11 @@ class FetchPlan:
     zoom: int
     out: Path
     tiles: tuple[tuple[int, int, int], ...]
+    tile_px: int = 256  # the service's tile width (a WMTS set's 512 px tiles hold four times the pixels)
 
     @property
     def estimate_bytes(self) -> int:
-        return len(self.tiles) * TYPICAL_TILE_BYTES
+        return estimate_bytes(len(self.tiles), self.tile_px)
 
     def describe(self) -> str:
         from .package import web_mercator_tile_m
@@ -347,6 +348,12 @@ class FetchPlan:
         return (f"{count(len(self.tiles), 'tile')} at zoom {self.zoom} (about "
                 f"{web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m each on the ground), "
                 f"{megabytes(self.estimate_bytes, about=True)}")
+
+
+def estimate_bytes(count: int, tile_px: int = 256) -> int:
+    """Bytes `count` tiles of `tile_px` pixels square are expected to take (TYPICAL_TILE_BYTES per
+    256 px tile, scaled by the pixel count): the size shown before fetching, not a limit."""
+    return round(count * TYPICAL_TILE_BYTES * (tile_px / 256) ** 2)
 
 
 def plan_fetch(template: TileTemplate, area: Bounds, zoom: int, out: Path,

@@ -38,7 +38,8 @@ WEB_MERCATOR_Z0_SCALE = 559082264.0287178
 WEB_MERCATOR_HALF_M = 20037508.342789244  # pi * 6378137: half the world's width in EPSG:3857 metres
 SCALE_TOLERANCE = 1e-6  # relative
 CORNER_TOLERANCE_M = 1.0
-TILE_PX = 256
+TILE_PX = 256  # the XYZ tile the zoom levels are counted for
+TILE_SIZES_PX = (256, 512)  # tile sizes taken: 512 px tiles at the same scale are the next zoom out's tiles
 # EPSG codes services write for Web Mercator (3857; 900913, 3785, 102100 and 102113 are older names)
 WEB_MERCATOR_CODES = frozenset({"3857", "900913", "3785", "102100", "102113"})
 MAX_CAPABILITIES_BYTES = 50_000_000
@@ -61,6 +62,7 @@ class WmtsLayer:
     format: str
     encoding: str
     limits: tuple[tuple[int, int, int, int, int], ...] = ()  # (z, min row, max row, min col, max col)
+    tile_px: int = 256  # the set's tile width: 512 px tiles are stored at the zoom whose ground they cover
 
     def within_limits(self, tiles: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         """The (z, x, y) tiles inside the layer's TileMatrixSetLimits (all of them at a zoom it gives
@@ -77,7 +79,39 @@ class WmtsLayer:
         return int(zoom)
 
 
+    def nearest_zoom(self, zoom: int) -> int:
+        """The layer's level nearest `zoom` (the deeper one on a tie)."""
+        return min(self.zooms, key=lambda z: (abs(z - zoom), -z))
+
+    def tiles_for(self, area, zoom: int, max_tiles: int) -> tuple[list[tuple[int, int, int]], int]:
+        """(the (z, x, y) tiles of `area` (a Bounds) at `zoom` inside the layer's limits, how many of
+        the area's tiles lie outside them). Raises FetchError for a zoom the layer has no tiles at or
+        an area wholly outside its limits, TooManyTiles above `max_tiles` (counted before the limits)."""
+        from .fetch import tiles_for_bbox
+
+        self.check_zoom(zoom)
+        tiles = tiles_for_bbox(area, zoom, max_tiles)
+        inside = self.within_limits(tiles) if self.limits else tiles
+        if not inside:
+            raise FetchError(f"WMTS layer {self.layer} has no tiles in this area at zoom {zoom} (all "
+                             f"{len(tiles)} lie outside its TileMatrixSetLimits)")
+        return inside, len(tiles) - len(inside)
+
+    def plan(self, area, zoom: int, out: Path, max_tiles: int, template: TileTemplate | None = None):
+        """fetch.plan_fetch for this layer: a fetch.FetchPlan of its tiles of `area` at `zoom` into
+        `out`, tiles outside its limits left out. `template`: this layer's template with another
+        attribution (default: `self.template`). Raises FetchError as tiles_for and plan_fetch do."""
+        from dataclasses import replace
+
+        from .fetch import plan_fetch
+
+        plan = plan_fetch(template or self.template, area, zoom, out, max_tiles)
+        return replace(plan, tiles=tuple(self.tiles_for(plan.area, zoom, max_tiles)[0]), tile_px=self.tile_px)
+
+
 def _zoom_text(zooms: tuple[int, ...]) -> str:
+    if len(zooms) == 1:
+        return str(zooms[0])
     if zooms and list(zooms) == list(range(zooms[0], zooms[-1] + 1)):
         return f"{zooms[0]} to {zooms[-1]}"
     return ", ".join(str(z) for z in zooms)
@@ -160,10 +194,14 @@ def _parse(data: bytes, source: str):
 
 
 def web_mercator_zooms(tms) -> tuple[dict[str, int] | None, str]:
-    """({TileMatrix identifier: zoom}, "") when an owslib TileMatrixSet is the Web Mercator XYZ grid,
-    else (None, why not). Checked by its numbers (top-left corner within 1 m of (-20037508.34,
-    20037508.34), 256 x 256 px tiles, scale denominator 559082264.0287178 / 2**z within 1e-6) and by
-    its CRS's EPSG code (3857 or an older name of it)."""
+    """({TileMatrix identifier: XYZ zoom}, "") when an owslib TileMatrixSet is the Web Mercator XYZ
+    grid, else (None, why not). Checked by its numbers (top-left corner within 1 m of (-20037508.34,
+    20037508.34), square 256 or 512 px tiles, each matrix's tile as wide on the ground as an XYZ
+    tile's within 1e-6) and by its CRS's EPSG code (3857 or an older name of it).
+
+    The zoom is that of the XYZ grid the matrix's tiles fall on: 256 px tiles at scale denominator
+    559082264.0287178 / 2**z are zoom z; 512 px tiles at the same scale cover twice the ground, so
+    they are the tiles of zoom z - 1 (each with four times the pixels; "GoogleMapsCompatible 512")."""
     code = re.search(r"(\d+)\D*$", tms.crs or "")
     if not code or code.group(1) not in WEB_MERCATOR_CODES:
         return None, "not Web Mercator"
@@ -174,17 +212,26 @@ def web_mercator_zooms(tms) -> tuple[dict[str, int] | None, str]:
         x, y = tm.topleftcorner
         if abs(x + WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M or abs(y - WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M:
             return None, f"matrix {ident!r}: top-left corner {x:.2f} {y:.2f} is not Web Mercator's"
-        if tm.tilewidth != TILE_PX or tm.tileheight != TILE_PX:
-            return None, f"matrix {ident!r}: {tm.tilewidth} x {tm.tileheight} px tiles, not 256 x 256"
+        if tm.tilewidth != tm.tileheight or tm.tilewidth not in TILE_SIZES_PX:
+            return None, f"matrix {ident!r}: {tm.tilewidth} x {tm.tileheight} px tiles, not 256 x 256 or 512 x 512"
         if not (tm.scaledenominator > 0 and math.isfinite(tm.scaledenominator)):  # "INF" / "NaN" parse as floats
             return None, f"matrix {ident!r}: scale denominator {tm.scaledenominator}"
-        z = round(math.log2(WEB_MERCATOR_Z0_SCALE / tm.scaledenominator))
-        if not 0 <= z <= MAX_ZOOM or abs(tm.scaledenominator * 2**z / WEB_MERCATOR_Z0_SCALE - 1) > SCALE_TOLERANCE:
-            return None, f"matrix {ident!r}: scale denominator {tm.scaledenominator:g} is not a Web Mercator zoom level's"
+        # ground width of one tile = width px * scale * 0.28 mm = that of an XYZ tile at zoom z when
+        # width * scale == 256 * Z0 / 2**z
+        ratio = WEB_MERCATOR_Z0_SCALE * TILE_PX / (tm.scaledenominator * tm.tilewidth)
+        z = round(math.log2(ratio))
+        if not 0 <= z <= MAX_ZOOM or abs(2**z / ratio - 1) > SCALE_TOLERANCE:
+            return None, (f"matrix {ident!r}: scale denominator {tm.scaledenominator:g} is not a Web Mercator zoom "
+                          f"level's (for {tm.tilewidth} px tiles)")
         if z in zooms.values():
             return None, f"matrix {ident!r}: a second matrix at zoom {z}"
         zooms[ident] = z
     return zooms, ""
+
+
+def _tile_px(tms) -> int:
+    """The tile width of a set that web_mercator_zooms accepted (all its matrices share it)."""
+    return int(next(iter(tms.tilematrix.values())).tilewidth)
 
 
 @dataclass(frozen=True)
@@ -291,42 +338,136 @@ def _kvp_base(wmts) -> str | None:
     return None
 
 
-def wmts_template(data: bytes, source: str, layer: str, *, style: str | None = None,
-                  tile_matrix_set: str | None = None, fmt: str | None = None) -> WmtsLayer:
-    """Layer `layer` of the capabilities document `data` (bytes; `source` names it in messages) as an
-    XYZ TileTemplate. `style` (default: the layer's default style), `tile_matrix_set` (default: the
-    Web Mercator set with the deepest zoom), `fmt` (a MIME type; default JPEG, then PNG, then the
-    first offered). RESTful ResourceURL templates are used when the layer has one, else KVP GetTile.
-    Dimensions (e.g. Time) take their Default. Raises FetchError naming `source` and the layer for
-    an unknown layer (listing the layers offered), style, set or format, and for a layer with no Web
-    Mercator set (listing the sets it offers with their CRS)."""
-    wmts = _parse(data, source)
-    if layer not in wmts.contents:
-        offered = sorted(wmts.contents)
-        shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
-        raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
-    lyr = wmts.contents[layer]
-    what = f"WMTS layer {layer!r} ({source})"
-    links = list(lyr.tilematrixsetlinks)
-    sets_text = "; ".join(_set_line(wmts, i) for i in links) or "none"
-    if tile_matrix_set is not None and tile_matrix_set not in links:
-        raise FetchError(f"{what} has no tile matrix set {tile_matrix_set!r}; it offers: {sets_text}")
-    usable: dict[str, dict[str, int]] = {}
-    for ident in ([tile_matrix_set] if tile_matrix_set else links):
-        tms = wmts.tilematrixsets.get(ident)
-        zooms = web_mercator_zooms(tms)[0] if tms is not None else None
-        if zooms:
-            limits = lyr.tilematrixsetlinks[ident].tilematrixlimits
-            if limits:  # the layer has tiles only at the matrices it lists limits for
-                zooms = {i: z for i, z in zooms.items() if i in limits}
+@dataclass(frozen=True)
+class SetInfo:
+    """One tile matrix set a layer links to: `identifier`, `crs` (as the document writes it),
+    `zooms` (the XYZ zoom levels the layer has tiles at in it, ascending; () when not usable),
+    `tile_px` (256 or 512; 0 when not usable) and `why` ("" when usable, else why not)."""
+
+    identifier: str
+    crs: str
+    zooms: tuple[int, ...]
+    tile_px: int
+    why: str
+
+    @property
+    def usable(self) -> bool:
+        return not self.why
+
+    def describe(self) -> str:
+        """"EPSG:3857 (zoom 0 to 19)", "EPSG:3857 (512 px tiles, zoom 0 to 18)" or "EPSG:28992 (CRS
+        urn:...: not Web Mercator)"."""
+        if self.usable:
+            return f"{self.identifier} ({'512 px tiles, ' if self.tile_px == 512 else ''}zoom {_zoom_text(self.zooms)})"
+        return f"{self.identifier} ({'CRS ' + self.crs + ': ' if self.crs else ''}{self.why})"
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer as the capabilities list it: `identifier` (what --layer takes), `title`, `styles`
+    (the default one first), `sets` (SetInfo of each set it links to, in document order)."""
+
+    identifier: str
+    title: str
+    styles: tuple[str, ...]
+    sets: tuple[SetInfo, ...]
+
+    @property
+    def usable(self) -> bool:
+        return any(s.usable for s in self.sets)
+
+    @property
+    def usable_sets(self) -> tuple[SetInfo, ...]:
+        return tuple(s for s in self.sets if s.usable)
+
+    def why_not(self) -> str:
+        """Why no set of the layer can be fetched ("" when one can)."""
+        if self.usable:
+            return ""
+        if not self.sets:
+            return "it links to no tile matrix set"
+        return "no Web Mercator tile matrix set: " + "; ".join(s.describe() for s in self.sets)
+
+
+class WmtsService:
+    """A parsed capabilities document (`read_service`): its `layers` (LayerInfo, document order),
+    `title`, and `layer(...)`, which makes one of them a WmtsLayer without parsing again. Built
+    off the GUI thread by the app (the parse of a large document takes a while); reading it
+    afterwards is cheap."""
+
+    def __init__(self, wmts, source: str) -> None:
+        self._wmts = wmts
+        self.source = source
+        ident = getattr(wmts, "identification", None)
+        self.title = re.sub(r"\s+", " ", str(getattr(ident, "title", None) or "")).strip()
+        self._sets: dict[str, tuple[dict[str, int] | None, str]] = {}  # set id -> web_mercator_zooms
+        self.layers = tuple(self._layer_info(name, lyr) for name, lyr in wmts.contents.items())
+
+    def _set_zooms(self, ident: str) -> tuple[dict[str, int] | None, str]:
+        if ident not in self._sets:
+            tms = self._wmts.tilematrixsets.get(ident)
+            self._sets[ident] = (None, "not described in the document") if tms is None else web_mercator_zooms(tms)
+        return self._sets[ident]
+
+    def _usable_zooms(self, lyr, ident: str) -> tuple[dict[str, int] | None, str]:
+        """{matrix id: zoom} of set `ident` where layer `lyr` has tiles (its TileMatrixSetLimits, when
+        it gives any, name the matrices it has), or (None, why not)."""
+        zooms, why = self._set_zooms(ident)
+        if not zooms:
+            return None, why
+        limits = lyr.tilematrixsetlinks[ident].tilematrixlimits
+        if limits:
+            zooms = {i: z for i, z in zooms.items() if i in limits}
+            if not zooms:
+                return None, "its TileMatrixSetLimits name none of the set's matrices"
+        return zooms, ""
+
+    def _layer_info(self, name: str, lyr) -> LayerInfo:
+        sets = []
+        for ident in lyr.tilematrixsetlinks:
+            tms = self._wmts.tilematrixsets.get(ident)
+            zooms, why = self._usable_zooms(lyr, ident)
+            sets.append(SetInfo(ident, str(getattr(tms, "crs", "") or ""), tuple(sorted(zooms.values())) if zooms else (),
+                                _tile_px(tms) if zooms else 0, why))
+        styles = list(lyr.styles)
+        default = next((s for s in styles if lyr.styles[s].get("isDefault")), None)
+        if default is not None:
+            styles.remove(default)
+            styles.insert(0, default)
+        title = re.sub(r"\s+", " ", str(lyr.title or "")).strip()
+        return LayerInfo(name, title, tuple(styles), tuple(sets))
+
+    def layer(self, layer: str, *, style: str | None = None, tile_matrix_set: str | None = None,
+              fmt: str | None = None) -> WmtsLayer:
+        """Layer `layer` as a WmtsLayer; see wmts_template for the choices and errors."""
+        wmts, source = self._wmts, self.source
+        if layer not in wmts.contents:
+            offered = sorted(wmts.contents)
+            shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
+            raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
+        lyr = wmts.contents[layer]
+        what = f"WMTS layer {layer!r} ({source})"
+        links = list(lyr.tilematrixsetlinks)
+        sets_text = "; ".join(_set_line(wmts, i) for i in links) or "none"
+        if tile_matrix_set is not None and tile_matrix_set not in links:
+            raise FetchError(f"{what} has no tile matrix set {tile_matrix_set!r}; it offers: {sets_text}")
+        usable: dict[str, dict[str, int]] = {}
+        for ident in ([tile_matrix_set] if tile_matrix_set else links):
+            zooms = self._usable_zooms(lyr, ident)[0]
             if zooms:
                 usable[ident] = zooms
-    if not usable:
-        raise FetchError(f"{what}: only Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible, 256 px "
-                         f"tiles) are supported, and {'that set is not one' if tile_matrix_set else 'it offers none'}; "
-                         f"its sets: {sets_text}")
-    tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i])))
-    zoom_of = usable[tms_id]
+        if not usable:
+            raise FetchError(f"{what}: only Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible, 256 or "
+                             f"512 px tiles) are supported, and {'that set is not one' if tile_matrix_set else 'it offers none'}"
+                             f"; its sets: {sets_text}")
+        # the deepest set; at equal depth 256 px tiles first (the size the zoom levels are counted for)
+        tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i]),
+                                            -_tile_px(wmts.tilematrixsets[i])))
+        return _layer_template(wmts, source, layer, lyr, what, tms_id, usable[tms_id], style, fmt)
+
+
+def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, zoom_of: dict[str, int],
+                    style: str | None, fmt: str | None) -> WmtsLayer:
     pattern = _identifier_pattern(zoom_of)
     # {TileMatrix} as written in the template: prefix{z}suffix, or {z} for MatrixTemplate to fill
     matrix = "{z}" if pattern is None else quote(pattern[0], safe=":") + "{z}" + quote(pattern[1], safe=":")
@@ -378,14 +519,57 @@ def wmts_template(data: bytes, source: str, layer: str, *, style: str | None = N
     for ident, lim in lyr.tilematrixsetlinks[tms_id].tilematrixlimits.items():
         if ident in zoom_of and None not in (lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol):
             limits.append((zoom_of[ident], lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol))
-    return WmtsLayer(template, zooms, source, layer, chosen_style, tms_id, chosen_fmt, encoding, tuple(sorted(limits)))
+    return WmtsLayer(template, zooms, source, layer, chosen_style, tms_id, chosen_fmt, encoding, tuple(sorted(limits)),
+                     _tile_px(wmts.tilematrixsets[tms_id]))
+
+
+def read_service(data: bytes, source: str) -> WmtsService:
+    """The capabilities document `data` (bytes; `source` names it in messages) parsed once, with its
+    layers listed (LayerInfo: which sets each can be fetched in, or why not). Raises FetchError
+    naming `source` when it is not a readable WMTS capabilities document."""
+    return WmtsService(_parse(data, source), source)
+
+
+def wmts_template(data: bytes, source: str, layer: str, *, style: str | None = None,
+                  tile_matrix_set: str | None = None, fmt: str | None = None) -> WmtsLayer:
+    """Layer `layer` of the capabilities document `data` (bytes; `source` names it in messages) as an
+    XYZ TileTemplate. `style` (default: the layer's default style), `tile_matrix_set` (default: the
+    Web Mercator set with the deepest zoom), `fmt` (a MIME type; default JPEG, then PNG, then the
+    first offered). RESTful ResourceURL templates are used when the layer has one, else KVP GetTile.
+    Dimensions (e.g. Time) take their Default. Raises FetchError naming `source` and the layer for
+    an unknown layer (listing the layers offered), style, set or format, and for a layer with no Web
+    Mercator set (listing the sets it offers with their CRS)."""
+    return read_service(data, source).layer(layer, style=style, tile_matrix_set=tile_matrix_set, fmt=fmt)
+
+
+def open_service(source: str | Path, *, client=None, timeout_s: float = 30.0) -> WmtsService:
+    """read_capabilities then read_service: a capabilities URL or file -> WmtsService (messages name
+    the GetCapabilities URL as asked for). Raises FetchError as those do."""
+    text = str(source).strip()
+    data = read_capabilities(text, client=client, timeout_s=timeout_s)
+    shown = capabilities_url(text) if re.match(r"^https?://", text, re.I) else text
+    return read_service(data, shown)
+
+
+def layer_lines(service: WmtsService) -> list[str]:
+    """The layers as `fetch-tiles --wmts CAP --list-layers` prints them: one line per layer,
+    "IDENTIFIER  TITLE  sets: ..." with its usable sets and their zoom levels, or why it cannot be
+    fetched."""
+    lines = []
+    for info in service.layers:
+        title = f"  \"{info.title}\"" if info.title and info.title != info.identifier else ""
+        if info.usable:
+            what = "usable: " + "; ".join(s.describe() for s in info.usable_sets)
+            if len(info.styles) > 1:
+                what += f"; styles: {', '.join(info.styles)}"
+        else:
+            what = "NOT usable: " + info.why_not()
+        lines.append(f"{info.identifier}{title}  {what}")
+    return lines
 
 
 def open_wmts(source: str | Path, layer: str, *, style: str | None = None, tile_matrix_set: str | None = None,
               fmt: str | None = None, client=None) -> WmtsLayer:
     """read_capabilities then wmts_template: a capabilities URL or file and a layer -> WmtsLayer.
     Raises FetchError as those do."""
-    text = str(source).strip()
-    data = read_capabilities(text, client=client)
-    shown = capabilities_url(text) if re.match(r"^https?://", text, re.I) else text
-    return wmts_template(data, shown, layer, style=style, tile_matrix_set=tile_matrix_set, fmt=fmt)
+    return open_service(source, client=client).layer(layer, style=style, tile_matrix_set=tile_matrix_set, fmt=fmt)

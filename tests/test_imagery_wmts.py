@@ -1,0 +1,277 @@
+"""A WMTS service in the app's “Get Imagery for This Area…” (gui/imagery_dialog.py): the capabilities
+are read in the dialog's worker thread, the layers listed (those that cannot be fetched greyed out with
+the reason), the chosen layer's template fetched like any other source; bad services give a message in
+the dialog. Capabilities written in tests/test_wmts.py, served from 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("PySide6.QtCore")
+
+from geolocator.core.model import LatLon  # noqa: E402
+from geolocator.gui.imagery_dialog import WMTS_CHOICE, ImageryDialog, start_fetch  # noqa: E402
+from geolocator.gui.settings import AppSettings  # noqa: E402
+
+from .helpers import app_window  # noqa: E402
+from .tile_packages import demo_mosaic, demo_pyramid  # noqa: E402
+from .test_wmts import WmtsServer, capabilities, layer, mercator_set, rd_set  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+@pytest.fixture
+def photos():
+    _, b = demo_mosaic()
+    c = b.center
+    return [LatLon(c.lat - 0.0005, c.lon - 0.0005), LatLon(c.lat + 0.0005, c.lon + 0.0005)]
+
+
+def service_doc(base: str) -> bytes:
+    """Three layers: 'ortho' (a national grid and Web Mercator, two styles), 'rd-only' (national grid
+    only: listed, not usable), 'kvp-less' (Web Mercator, no URL of its own: the RESTful ortho URL)."""
+    ortho = layer("ortho", ["EPSG:28992", "EPSG:3857"],
+                  rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")
+    ortho = ortho.replace("</Style>", "</Style><Style><ows:Identifier>infrared</ows:Identifier></Style>")
+    rd = layer("rd-only", ["EPSG:28992"], rest=f"{base}/rest/rd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")
+    return capabilities([ortho, rd], [rd_set(), mercator_set()])
+
+
+class GatedServer(WmtsServer):
+    """Holds the capabilities' answer until `gate` is set (at most 20 s)."""
+
+    def __init__(self, tiles, doc_for) -> None:
+        super().__init__(tiles, doc_for)
+        self.gate = threading.Event()
+        self.answered = threading.Event()
+
+    def answer(self, path: str):
+        if path.startswith("/caps.xml"):
+            self.gate.wait(20)
+            self.answered.set()
+        return super().answer(path)
+
+
+@pytest.fixture
+def dialogs():
+    """Made dialogs, finished at the test's end as the app's exec() finishes them (their reading
+    thread stops then; a dialog never shown is not finished by close())."""
+    made = []
+    yield made
+    for d in made:
+        d.reject()
+
+
+def _dialog(qtbot, tmp_path, photos, made) -> ImageryDialog:
+    d = ImageryDialog(None, photos=photos, out_folder=tmp_path / "imagery")
+    qtbot.addWidget(d)
+    made.append(d)
+    d.source.setCurrentText(WMTS_CHOICE)
+    return d
+
+
+def _read(qtbot, d: ImageryDialog, caps: str) -> None:
+    d.caps.setText(caps)
+    d.read_capabilities()
+    qtbot.waitUntil(lambda: d._read_job is None, timeout=30_000)
+
+
+def test_the_capabilities_are_read_off_the_gui_thread_and_the_layers_listed(qtbot, tmp_path, photos, tiles, monkeypatch, dialogs):
+    import geolocator.core.sources.wmts as W
+
+    threads = []
+    real = W.open_service
+    monkeypatch.setattr(W, "open_service", lambda *a, **k: (threads.append(threading.get_ident()), real(*a, **k))[1])
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    assert not d.fetch_button.isEnabled() and "Read a WMTS service's capabilities" in d.estimate.text()
+    with GatedServer(tiles, service_doc) as server:
+        d.caps.setText(f"{server.base}/caps.xml")
+        d.read_capabilities()
+        # the server has not answered yet and read_capabilities has returned: the GUI thread is free
+        assert not server.answered.is_set() and d.layer.count() == 0
+        assert "Reading the capabilities" in d.wmts_status.text() and not d.fetch_button.isEnabled()
+        server.gate.set()
+        qtbot.waitUntil(lambda: d.layer.count() == 2, timeout=30_000)
+    assert threads and threading.main_thread().ident not in threads
+    assert [d.layer.itemData(i) for i in range(2)] == ["ortho", "rd-only"]
+    assert d.layer.itemText(0) == "Aerial ortho — ortho"
+    assert d.layer.itemText(1).startswith("Aerial rd-only — rd-only (cannot be fetched: no Web Mercator tile matrix "
+                                          "set: EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992: not Web Mercator)")
+    assert d.layer.model().item(0).isEnabled() and not d.layer.model().item(1).isEnabled()
+    assert "1 of 2 layers can be fetched" in d.wmts_status.text()
+    # the usable layer is chosen: two styles to choose from, one usable tile matrix set (no choice)
+    assert d.layer.currentData() == "ortho"
+    assert [d.style.itemText(i) for i in range(d.style.count())] == ["default", "infrared"] and d.style.isEnabled()
+    assert d.matrix_set.currentText() == "EPSG:3857" and not d.matrix_set.isEnabled()
+    assert "Demo Kadaster" in d.attribution.text() and d.attribution.isEnabled()
+    t = d.template()
+    assert t.url == f"{server.base}/rest/ortho/default/EPSG:3857/EPSG:3857:{{z}}/{{x}}/{{y}}.jpeg"
+    d.style.setCurrentText("infrared")
+    assert d.template().url == f"{server.base}/rest/ortho/infrared/EPSG:3857/EPSG:3857:{{z}}/{{x}}/{{y}}.jpeg"
+    d.attribution.setText("Demo Kadaster, CC BY 4.0 (typed)")
+    assert d.template().attribution == "Demo Kadaster, CC BY 4.0 (typed)"
+    d.zoom.setValue(19)
+    assert d.fetch_button.isEnabled() and "tiles at zoom 19" in d.estimate.text()
+
+
+def test_the_chosen_layer_is_fetched_by_the_worker_and_opened(qtbot, tmp_path, photos, tiles, monkeypatch, dialogs):
+    w = app_window(qtbot, tmp_path, AppSettings())
+    opened = []
+    monkeypatch.setattr(w, "open_tileset", lambda path, **kw: opened.append(Path(path)))
+    with WmtsServer(tiles, service_doc) as server:
+        d = _dialog(qtbot, tmp_path, photos, dialogs)
+        _read(qtbot, d, f"{server.base}/caps.xml")
+        d.zoom.setValue(19)
+        d.margin.setValue(30)
+        d._accept()
+        assert d.plan is not None and d.plan.zoom == 19
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+        asked = [p for p in server.log if p.endswith(".jpeg")]
+    assert opened == [d.plan.out] and len(asked) == len(d.plan.tiles)
+    assert all("/rest/ortho/default/EPSG:3857/EPSG:3857:19/" in p for p in asked)
+    with sqlite3.connect(d.plan.out) as db:
+        assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == len(d.plan.tiles)
+        assert "Demo Kadaster" in dict(db.execute("SELECT name, value FROM metadata"))["attribution"]
+    w.close()
+
+
+def test_a_zoom_the_layer_lacks_moves_to_its_levels_and_its_limits_are_kept(qtbot, tmp_path, photos, dialogs):
+    limits = "".join(f"<TileMatrixLimits><TileMatrix>{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>{2**z - 1}"
+                     f"</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol></TileMatrixLimits>"
+                     for z in range(6, 17))
+    lyr = layer("ortho", [], rest="https://w.test/{TileMatrix}/{TileRow}/{TileCol}.png", formats=("image/png",),
+                extra=f"<TileMatrixSetLink><TileMatrixSet>3857</TileMatrixSet><TileMatrixSetLimits>{limits}"
+                      "</TileMatrixSetLimits></TileMatrixSetLink>")
+    (tmp_path / "caps.xml").write_bytes(capabilities([lyr], [mercator_set("3857", "{z}", range(0, 21), "EPSG:3857")]))
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    assert d.zoom.value() == 18
+    _read(qtbot, d, str(tmp_path / "caps.xml"))  # a saved file: read the same way
+    assert d.layer.currentData() == "ortho" and d.zoom.value() == 16  # the layer's deepest level
+    assert d.fetch_button.isEnabled() and "tiles at zoom 16" in d.estimate.text()
+    d.zoom.setValue(5)
+    assert not d.fetch_button.isEnabled()
+    assert d.estimate.text() == "the layer ortho has tiles at zoom levels 6 to 16, not 5: choose one of them under Zoom"
+
+
+@pytest.mark.parametrize("what", ["unreachable", "not-wmts", "national-grid-only", "http-error"])
+def test_a_bad_service_gives_a_message_in_the_dialog(qtbot, tmp_path, photos, tiles, what, dialogs):
+    def doc(base):
+        if what == "not-wmts":
+            return b'<WMS_Capabilities xmlns="http://www.opengis.net/wms" version="1.3.0"/>'
+        return capabilities([layer("rd-only", ["EPSG:28992"], rest=f"{base}/rd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")],
+                            [rd_set()])
+
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    with WmtsServer(tiles, doc) as server:
+        url = {"unreachable": "http://127.0.0.1:9/wmts", "http-error": f"{server.base}/nothere"}.get(
+            what, f"{server.base}/caps.xml")
+        _read(qtbot, d, url)
+    text = d.wmts_status.text()
+    assert not d.fetch_button.isEnabled() and d.isVisible() is False  # nothing crashed, nothing was accepted
+    if what == "unreachable":
+        assert text.startswith("WMTS capabilities http://127.0.0.1:9/wmts?SERVICE=WMTS&REQUEST=GetCapabilities: could "
+                               "not be fetched (ConnectError")
+    elif what == "http-error":
+        assert text.endswith("/nothere?SERVICE=WMTS&REQUEST=GetCapabilities: the service answered HTTP 404")
+    elif what == "not-wmts":
+        assert "caps.xml: not a WMTS capabilities document (its root element is 'WMS_Capabilities'" in text
+    else:
+        assert "none of its 1 layers can be fetched" in text and "National grids are not reprojected" in text
+        assert d.layer.count() == 1 and not d.layer.model().item(0).isEnabled()
+    assert d.layer.currentIndex() == -1 and "Read a WMTS service's capabilities" in d.estimate.text()
+
+
+def test_editing_the_url_forgets_the_layers_and_closing_during_a_read_does_not_wait(qtbot, tmp_path, photos, tiles, dialogs):
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    with WmtsServer(tiles, service_doc) as server:
+        _read(qtbot, d, f"{server.base}/caps.xml")
+    assert d.layer.count() == 2 and d.fetch_button.isEnabled()
+    qtbot.keyClicks(d.caps, "x")  # another service now: the layers listed were the old one's
+    assert d.layer.count() == 0 and not d.fetch_button.isEnabled() and "Press Read" in d.wmts_status.text()
+    with GatedServer(tiles, service_doc) as server:
+        d.caps.setText(f"{server.base}/caps.xml")
+        d.read_capabilities()
+        reader = d._reader
+        d.reject()  # returns at once although the host has not answered
+        assert reader.busy and not server.answered.is_set()
+        server.gate.set()
+        qtbot.waitUntil(lambda: reader._thread.isFinished(), timeout=30_000)
+    assert d.layer.count() == 0  # the late answer went nowhere
+
+
+def test_a_url_templates_credit_line_and_a_wmts_layers_never_mix(qtbot, tmp_path, photos, tiles, dialogs):
+    from geolocator.gui.imagery_dialog import URL_CHOICE
+
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    d.source.setCurrentText(URL_CHOICE)
+    d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.attribution.setText("Typed for the template")
+    d.source.setCurrentText(WMTS_CHOICE)
+    assert d.attribution.text() == "" and not d.attribution.isEnabled()  # no layer yet
+    with WmtsServer(tiles, service_doc) as server:
+        _read(qtbot, d, f"{server.base}/caps.xml")
+    assert d.attribution.text().startswith("Demo Kadaster") and d.attribution.cursorPosition() == 0
+    d.source.setCurrentText(URL_CHOICE)
+    assert d.attribution.text() == "Typed for the template" and d.template().attribution == "Typed for the template"
+    d.source.setCurrentText(WMTS_CHOICE)
+    assert d.template().attribution.startswith("Demo Kadaster")
+
+
+def test_a_layer_in_256_and_512_px_sets_offers_both_and_the_512_px_tiles_are_sized_as_such(qtbot, tmp_path, photos,
+                                                                                          dialogs):
+    from .test_wmts import mercator_512_set
+
+    both = layer("ortho", ["GoogleMapsCompatible512", "EPSG:3857"],
+                 rest="https://w.test/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+    (tmp_path / "caps.xml").write_bytes(capabilities([both], [mercator_512_set(zooms=range(0, 18)), mercator_set()]))
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    _read(qtbot, d, str(tmp_path / "caps.xml"))
+    assert [d.matrix_set.itemText(i) for i in range(2)] == ["GoogleMapsCompatible512", "EPSG:3857"]
+    assert d.matrix_set.isEnabled() and d.matrix_set.currentText() == "EPSG:3857"  # the deepest set
+    d.zoom.setValue(17)
+    plan256 = d._candidate
+    assert d.template().url == "https://w.test/EPSG:3857/EPSG:3857:{z}/{x}/{y}.jpeg"
+    d.matrix_set.setCurrentText("GoogleMapsCompatible512")
+    assert d.template().url == "https://w.test/GoogleMapsCompatible512/{z}/{x}/{y}.jpeg"
+    assert d.fetch_button.isEnabled() and d._candidate.tile_px == 512
+    assert d._candidate.tiles == plan256.tiles and d._candidate.estimate_bytes == 4 * plan256.estimate_bytes
+
+
+def test_a_read_that_ends_while_another_source_is_chosen_changes_none_of_its_fields(qtbot, tmp_path, photos, tiles,
+                                                                                    dialogs):
+    from geolocator.gui.imagery_dialog import URL_CHOICE
+
+    limits = "".join(f"<TileMatrixLimits><TileMatrix>EPSG:3857:{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>"
+                     f"{2**z - 1}</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol>"
+                     "</TileMatrixLimits>" for z in range(6, 17))
+
+    def doc(base):  # levels 6 to 16 only
+        return capabilities([layer("ortho", [], rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"
+                                   "{TileCol}/{TileRow}.jpeg",
+                                   extra=f"<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet>"
+                                         f"<TileMatrixSetLimits>{limits}</TileMatrixSetLimits></TileMatrixSetLink>")],
+                            [mercator_set()])
+
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    with GatedServer(tiles, doc) as server:
+        d.caps.setText(f"{server.base}/caps.xml")
+        d.read_capabilities()
+        d.source.setCurrentText(URL_CHOICE)
+        d.url.setText("http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+        d.attribution.setText("Typed for the template")
+        d.zoom.setValue(19)
+        server.gate.set()
+        qtbot.waitUntil(lambda: d.layer.count() == 1, timeout=30_000)
+    assert d.attribution.text() == "Typed for the template" and d.zoom.value() == 19
+    assert d.template().url == "http://127.0.0.1:9/{z}/{x}/{y}.jpg" and d.fetch_button.isEnabled()
+    d.source.setCurrentText(WMTS_CHOICE)  # now the layer's credit line and levels
+    assert d.attribution.text().startswith("Demo Kadaster") and d.zoom.value() == 16 and d.fetch_button.isEnabled()
