@@ -482,9 +482,8 @@ def skipped_message(path, reason) -> str:
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
     from .core.exports import check_prediction_path, write_predictions
-    from .core.levels import answer_level, level_of, placed_levels
+    from .core.levels import frame_level, level_of, placed_levels
     from .core.predict import answer_radius_m
-    from .core.sequence import shown_track_status
     from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
@@ -542,7 +541,7 @@ def cmd_locate(args) -> int:
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
                 print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
-                      f"\tt={point.time_s:.3f}\t{answer_level(shown_track_status(point.status, _track_confidence(point, p)), None)}"
+                      f"\tt={point.time_s:.3f}\t{frame_level(point.status, _track_confidence(point, p))}"
                       f"{coords_cells(point.location, getattr(args, 'coords', None))}")
                 continue
             print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"

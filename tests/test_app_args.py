@@ -35,3 +35,30 @@ def test_index_lists_no_verification_options_but_locate_does():
     verify_opts = {"--no-verify", "--verify-candidates", "--matcher", "--verify-widen"}
     assert not verify_opts & index_opts and verify_opts <= locate_opts
     assert {"--backbone", "--cache-dir", "--batch-size", "-q"} <= index_opts
+
+
+def test_the_screenshot_window_size_is_read_as_width_by_height():
+    from geolocator.gui.app import SCREENSHOT_SIZE
+
+    assert _parser().parse_args(["--demo", "--screenshot", "s.png", "--window-size", "1024x700"]).window_size == (1024, 700)
+    assert _parser().parse_args(["--screenshot", "s.png", "--window-size", "800X600"]).window_size == (800, 600)
+    assert _parser().parse_args(["--demo", "--screenshot", "s.png"]).window_size is None
+    assert SCREENSHOT_SIZE == (1440, 900)  # the picture the README's figures were taken at
+
+
+@pytest.mark.parametrize("size", ["1024", "1024x", "x700", "big", "1024x-700", "100x100", "1024x70000"])
+def test_a_window_size_that_is_not_one_is_refused_naming_the_option(size, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["--screenshot", "s.png", "--window-size", size])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--window-size" in err and repr(size) in err
+
+
+def test_a_window_size_without_a_screenshot_is_refused(capsys):
+    from geolocator.gui.app import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--demo", "--window-size", "1024x700"])
+    assert exc.value.code == 2
+    assert "--screenshot" in capsys.readouterr().err

@@ -230,3 +230,31 @@ def test_a_box_too_small_for_the_decoded_size_leaves_the_image_whole():
     """A tiny decode (a thumbnail) where the box rounds to no pixel at all: the image as it is, never
     an empty one."""
     assert crop_to_box(Image.new("RGB", (2, 2)), (0.4, 0.0, 0.6, 1.0)).size == (2, 2)
+
+
+def test_a_thumbnail_is_never_cut_to_the_ground_band(tmp_path, monkeypatch):
+    """Session 27 (band26's record): a -30 frame's thumbnail showed its ground band (it was drawn
+    through open_query_image) while a photo's was drawn whole. Now both alike: the whole picture (a
+    person knows the photo by it; what was matched is the evidence figure's); a frame is still cut
+    to the picture inside its bars."""
+    from geolocator.core import ground_band
+    from geolocator.core.media import query_image, video
+    from geolocator.core.media.query_image import query_thumbnail
+
+    im = _photo()
+    plain = tmp_path / "plain.jpg"
+    im.save(plain, quality=95)
+    monkeypatch.setattr(ground_band, "query_rows", lambda q: (0.4, 1.0))  # a recorded view with a band
+    monkeypatch.setattr(video, "open_frame", lambda path, t: im.copy())
+    for q in (Query(id="plain.jpg", path=plain), Query(id="v#t=2", path=tmp_path / "v.mp4", time_s=2.0)):
+        assert query_image.band_box(q) == (0.0, 0.4, 1.0, 1.0)
+        cut = open_query_image(q)
+        assert abs(cut.height - 0.6 * im.height) <= 2  # what is matched: the band
+        thumb = query_thumbnail(q, 64)
+        assert max(thumb.size) == 64
+        assert abs(thumb.width / thumb.height - im.width / im.height) < 0.03, q.id  # the whole picture
+    # a frame inside bars: its picture, as before
+    monkeypatch.setattr(video, "open_frame", lambda path, t: black_post(im))
+    monkeypatch.setattr(query_image, "bars_box", lambda q: _expected_box(im))
+    thumb = query_thumbnail(Query(id="w#t=1", path=tmp_path / "w.mp4", time_s=1.0), 96)
+    assert abs(thumb.width / thumb.height - im.width / im.height) < 0.03

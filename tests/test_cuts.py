@@ -149,7 +149,8 @@ def test_the_cli_and_the_results_pane_say_the_shot(tmp_path, qtbot, caplog):
         track_error=frame_errors(tracks), track_answers=_track_answers(preds, tracks), track_shot=frame_shots(tracks)))
     w.select_query(preds[4].query.id)
     lines = w.results.details.text().replace("\xa0", " ").splitlines()
-    assert lines[1].startswith("Status  matched")
+    # its level (a verified answer, at its track confidence), then how the track placed it (levels.frame_words)
+    assert lines[1].startswith("Status  verified but not confident; matched: ")
     assert lines[2] == ("Shot  shot 2 of 2 of an edited video (cuts found in its pictures): tracked on its own, "
                         "never joined to another shot")
 

@@ -150,8 +150,13 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
     data = [{d.name: d.value for d in m.extended_data.elements} for m in points]
     assert [d["status"] for d in data] == shown
     assert [d["verified"] for d in data[20:]] == ["false"] * 10
-    for status in ("extrapolated", "not located", "matched"):
-        assert f"<description>{status}; " in text
+    # a matched frame's description says its level (core.levels.frame_level), its status data "matched"
+    from geolocator.core.levels import point_level
+
+    matched = point_level(next(p for p in blind_end[0].points if p.status == "matched"))
+    assert matched in ("confident", "verified but not confident", "weak match")
+    for level in ("extrapolated", "not located", matched):
+        assert f"<description>{level}; " in text
 
 
 def test_cli_log_counts_every_status(caplog):

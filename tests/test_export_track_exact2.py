@@ -62,7 +62,8 @@ def _framed(tmp_path, **kw):
 
 
 COMMON = {"query": "a.jpg", "flight": "f1", "time_s": 12.346, "status": "matched",
-          "track_status": "matched", "candidate_rank": 2, "level": "matched",
+          # a matched frame's level: a verified answer's by its track confidence, here unknown (levels.frame_level)
+          "track_status": "matched", "candidate_rank": 2, "level": "verified but not confident",
           "single_lat": 36.1111111, "single_lon": -115.2222223, "extrapolated_s": 2.346,
           "location_source": "homography", "tile": "z/1/2", "tile_center_lat": 36.1234568,
           "tile_center_lon": -115.2345679, "truth_lat": 36.14, "truth_lon": -115.23, "truth_source": "exif",
@@ -200,7 +201,10 @@ def test_gpx_exactly():
     clip = []
     for i, status in enumerate(STATUSES):
         past = " 1.3 s beyond the verified frames;" if status == "extrapolated" else ""
-        word = "tile level only" if status == "retrieved" else status  # core/levels.py's word, as a photo's
+        # core/levels.py's word, as a photo's: a matched or corrected frame (confidence unknown here) is a
+        # verified answer not said to be confident; a track's "retrieved" is "tile level only"
+        word = {"retrieved": "tile level only", "matched": "verified but not confident",
+                "corrected": "verified but not confident"}.get(status, status)
         desc = (f"{word}; t={2.0 + 1.25 * i:.3f} s;{past} single-frame estimate {36.25 + i:.7f},{-115.35 - i:.7f}; "
                 f"{grid_words(36.123456789 + i, -115.987654321 + i)}")
         clip.append((f"{36.1234568 + i:.7f}".rstrip("0"), f"{-115.9876543 + i:.7f}".rstrip("0"), CLIP_TIMES[i],
@@ -288,7 +292,10 @@ def test_kml_exactly():
     got = [(f["name"], f["desc"], f["when"], f["data"], f["coords"], f["icon"]) for f in frames]
     want = []
     for i, status in enumerate(STATUSES):
-        word = "tile level only" if status == "retrieved" else status  # core/levels.py's word, as a photo's
+        # core/levels.py's word, as a photo's: a matched or corrected frame (confidence unknown here) is a
+        # verified answer not said to be confident; a track's "retrieved" is "tile level only"
+        word = {"retrieved": "tile level only", "matched": "verified but not confident",
+                "corrected": "verified but not confident"}.get(status, status)
         desc = f"{word}; t={2.0 + 1.25 * i:.3f} s; {grid_words(36.123456789 + i, -115.987654321 + i)}"
         if status == "extrapolated":
             desc = (f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames; "

@@ -198,7 +198,7 @@ def test_the_csv_and_geojson_carry_the_level_beside_the_machine_s_status(tmp_pat
     assert by_name["fair.jpg"]["status"] == "verified"  # the machine's field is unchanged
 
 
-def test_a_flight_frame_s_level_in_the_files_is_the_track_s_word(tmp_path):
+def test_a_flight_frame_s_level_in_the_files_is_the_list_s_word(tmp_path):
     import csv
 
     from geolocator.core.exports import write_predictions
@@ -211,6 +211,39 @@ def test_a_flight_frame_s_level_in_the_files_is_the_track_s_word(tmp_path):
         rows = {r["query"]: r for r in csv.DictReader(f)}
     points = [pt for t in tracks for pt in t.points]
     assert points
-    for pt in points:  # the word the app's list and the CLI give a frame the track placed
-        assert rows[pt.query.id]["level"] == answer_level(pt.shown_status, None)
-        assert rows[pt.query.id]["level"] not in ("verified", "retrieved")
+    for pt in points:  # the word the app's list and the CLI give a frame (levels.frame_level, session 27)
+        assert rows[pt.query.id]["level"] == levels.frame_level(pt.status, pt.confidence)
+        assert rows[pt.query.id]["level"] not in ("verified", "retrieved", "matched", "corrected")
+    assert {rows[pt.query.id]["status"] for pt in points} & {"matched", "corrected"}  # the machine's word kept
+
+
+def test_the_evidence_record_says_the_level_beside_the_machine_s_status(tmp_path):
+    """Session 27 (mend26's record, "seen, not built"): the published evidence record and its picture's
+    caption said the raw status ("verified" at 0.7 as at 0.99); they now say the level too."""
+    from geolocator.core.evidence import evidence_facts
+    from geolocator.core.model import TileSet
+
+    for pred, (_, status, _, level) in zip(_preds(tmp_path), ANSWERS):
+        tileset = TileSet(tuple(m.tile for m in pred.matches), tmp_path)
+        facts = evidence_facts(pred, tileset)
+        assert facts["level"] == level
+        assert facts["status"] == pred.shown_status  # the machine's word, as the exports' `status`
+    assert facts["status"] != facts["level"] or level == "not located"
+
+
+def test_the_evidence_picture_s_caption_says_the_level(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from geolocator.core import evidence
+    from geolocator.core.model import TileSet
+
+    pred = _preds(tmp_path)[1]  # verified at 0.7
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(pred.query.path)
+    for m in pred.matches:
+        Image.new("RGB", (32, 32), (60, 60, 60)).save(m.tile.path)
+    tileset = TileSet(tuple(m.tile for m in pred.matches), tmp_path)
+    facts = evidence.evidence_facts(pred, tileset)
+    said = []
+    monkeypatch.setattr(evidence.ImageDraw.ImageDraw, "text", lambda self, xy, text, *a, **k: said.append(text))
+    evidence.evidence_figure(pred, tileset, facts)
+    assert any(line.startswith("verified but not confident, confidence 0.700") for line in said), said

@@ -49,8 +49,13 @@ def written(tmp_path_factory):
     return preds, track, out
 
 
-@pytest.mark.parametrize("frame, status", [(5, "matched"), (10, "interpolated")])
-def test_every_export_gives_one_status_and_one_confidence(written, frame, status):
+# the files' machine status, and the level people read (a matched frame at 0.972: "confident", as a
+# photo's verified answer; core.levels.frame_level, session 27)
+FRAMES = [(5, "matched", "confident"), (10, "interpolated", "interpolated")]
+
+
+@pytest.mark.parametrize("frame, status, level", FRAMES)
+def test_every_export_gives_one_status_and_one_confidence(written, frame, status, level):
     preds, track, out = written
     qid = preds[frame].query.id
     assert track.points[frame].status == status
@@ -66,18 +71,18 @@ def test_every_export_gives_one_status_and_one_confidence(written, frame, status
                 if m.findtext("k:name", namespaces=ns) == qid)
     data = {d.get("name"): d.findtext("k:value", namespaces=ns) for d in mark.iter("{%s}Data" % ns["k"])}
     assert (data["status"], data["confidence"]) == (status, MACHINE)  # 4 fixed decimals before (0.9710 for 0.971)
-    assert mark.findtext("k:description", namespaces=ns).startswith(f"{status}; ")
+    assert mark.findtext("k:description", namespaces=ns).startswith(f"{level}; ")
     assert re.search(rf"confidence {HUMAN}(;|$| that it is within 35 m)", mark.findtext("k:description", namespaces=ns))  # was 0.97
     gpx = ET.parse(out / "f.gpx").getroot()
     g = "{http://www.topografix.com/GPX/1/1}"
     point = next(p for p in gpx.iter(f"{g}wpt") if p.findtext(f"{g}name") == qid)  # the frame's waypoint
     assert point.findtext(f"{g}type") == status
     desc = point.findtext(f"{g}desc")
-    assert desc.startswith(f"{status}; ") and re.search(rf"confidence {HUMAN}(;|$| that it is within 35 m)", desc)  # was 0.97
+    assert desc.startswith(f"{level}; ") and re.search(rf"confidence {HUMAN}(;|$| that it is within 35 m)", desc)  # was 0.97
 
 
-@pytest.mark.parametrize("frame, status", [(5, "matched"), (10, "interpolated")])
-def test_the_app_says_what_the_exports_say(qtbot, tmp_path, written, frame, status):
+@pytest.mark.parametrize("frame, status, level", FRAMES)
+def test_the_app_says_what_the_exports_say(qtbot, tmp_path, written, frame, status, level):
     pytest.importorskip("pytestqt")
     from geolocator.core import webmap
     from geolocator.core.export_track import frame_errors
@@ -92,12 +97,12 @@ def test_the_app_says_what_the_exports_say(qtbot, tmp_path, written, frame, stat
         track_error=frame_errors([track]), track_confidence={p.query.id: p.confidence for p in track.points},
         track_answers=_track_answers(preds, [track])))
     item = w.query_list.topLevelItem(frame)
-    assert (item.text(COL_STATUS), item.text(COL_CONF)) == (status, HUMAN)  # the list said 0.97
+    assert (item.text(COL_STATUS), item.text(COL_CONF)) == (level, HUMAN)  # the list said 0.97
     w.select_query(preds[frame].query.id)
     line = w.results.details.text().replace("\xa0", " ").splitlines()[1]
-    assert line.startswith(f"Status  {status}") and f"confidence {HUMAN}" in line
+    assert line.startswith(f"Status  {level}") and f"confidence {HUMAN}" in line
     # the map's popup and tooltip: the track position's status and confidence
     th = "<th style='text-align:left;padding-right:6px'>"
     popup = webmap.popup_html(preds[frame], None, track.points[frame])
-    assert f"{th}Status</th><td>{status}</td></tr><tr>{th}Confidence</th><td>{HUMAN} that it is within 35 m</td></tr>" in popup
+    assert f"{th}Status</th><td>{level}</td></tr><tr>{th}Confidence</th><td>{HUMAN} that it is within 35 m</td></tr>" in popup
     assert "verified</td>" not in popup.replace("Verified</th>", "")  # the single photo's word is not the frame's

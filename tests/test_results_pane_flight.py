@@ -102,7 +102,7 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
         w.select_query(preds[i].query.id)
         return w.results.details.text().replace("\xa0", " ")
 
-    for i, how in ((11, "interpolated by the track"), (CHANCE, "corrected by the track")):
+    for i, how in ((11, "interpolated by the track"), (CHANCE, "confident; corrected by the track")):
         row, text = rows[preds[i].query.id], pane(i)
         lines = text.splitlines()
         # the CSV's Point (written with 7 decimals) to the pane's 6, its confidence and status
@@ -123,7 +123,8 @@ def test_the_results_pane_shows_a_flight_frame_as_exported(qtbot, tmp_path):
     assert "0.00" not in pane(11).splitlines()[1]  # the interpolated frame's own 0 is not its answer's
     # a matched frame: its own answer is the exported one: no second line for it
     text = pane(5)
-    assert "Single frame" not in text and text.splitlines()[1].startswith("Status  matched")
+    # its level (as the list), then how the track placed it (levels.frame_words, session 27)
+    assert "Single frame" not in text and text.splitlines()[1].startswith("Status  confident; matched: ")
     assert text.splitlines()[0].startswith(f"Location  {preds[5].location.lat:.6f}")
     assert f"(tile centre {format_distance(preds[5].tile_error_m)})" in text  # its own top tile: as before
 

@@ -85,20 +85,25 @@ def test_the_pane_minimum_height_does_not_grow_with_the_text(qtbot, tmp_path):
     assert panel.minimumSizeHint().height() == short
 
 
-@pytest.mark.parametrize("width", [420, 650])  # a 1024 x 700 window's centre pane; about a 1440 x 900 one's
-def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp_path, width):
+@pytest.mark.parametrize("width", [330, 420, 650])  # a 1024 x 700 window's centre pane (330 at its default
+# splitter sizes, 420 dragged wider); about a 1440 x 900 one's
+def test_the_level_stays_in_sight_whole_under_the_photo(qtbot, tmp_path, width):
     """Session 26 (newuser_session25.md, friction 5): at 1440 x 900 the Results pane's "Status verified,
     confidence 0.986 that it is within 35 m, verified: 26 matching points" line sat below the two lines
-    the details' scroll area shows, and needed its scroll bar. Now its level and confidence are also
-    on the photo's name's row, outside that scroll area (no height taken from the map): in sight at
-    the pane's least height, one line, cut at its end where the pane is too narrow, the whole line in
-    its tooltip."""
+    the details' scroll area shows; session 26 put the level on the name's row, where a 1024 x 700
+    window's pane cut it to "v…" (session 27). Now the level and the confidence are under the photo,
+    outside that scroll area, wrapped at the photo's width: at the pane's least height, in a 1024 x 700
+    window's pane as in a 1440 x 900 one's, every word is drawn (no "…", no hovering), the level on a
+    line of its own first."""
     from dataclasses import replace
+
+    from PySide6.QtCore import Qt
 
     from geolocator.gui.results_panel import ResultsPanel
 
     pred, meta = _five_card_prediction(tmp_path)
-    pred = replace(pred, query=replace(pred.query, meta=meta), status="verified", confidence=0.812)
+    pred = replace(pred, query=replace(pred.query, id="flights/2026-05-01/DJI_20260501101010_0042_W.JPG", meta=meta),
+                   status="verified", confidence=0.812)
     panel = ResultsPanel()
     qtbot.addWidget(panel)
     panel.show_query(pred.query, pred, None, {})
@@ -106,19 +111,37 @@ def test_the_status_line_stays_in_sight_cut_at_its_end_with_a_tooltip(qtbot, tmp
     for _ in range(3):
         panel.resize(width, panel.minimumSizeHint().height())
         qtbot.wait(20)
+    assert panel.width() == width  # the pane is no wider than it was given (the name is cut, not the level)
     line = panel.status_line
-    full = "verified but not confident, confidence 0.812 that it is within 22,601 m"
-    assert line.text() == full and line.toolTip() == full
+    assert line.text() == "verified but not confident\nconfidence 0.812 that it is within 22,601 m"
     assert not panel.details_scroll.isAncestorOf(line)  # never scrolled out of sight
     assert line.isVisible() and line.visibleRegion().boundingRect().height() == line.height() > 0
-    shown = line.fontMetrics()
-    from PySide6.QtWidgets import QLabel
+    # all its words drawn inside it: the wrapped text's height fits the label, each line its width
+    fm = line.fontMetrics()
+    rect = line.contentsRect()
+    need = fm.boundingRect(rect.adjusted(0, 0, 0, 10_000), int(Qt.TextFlag.TextWordWrap), line.text())
+    assert need.height() <= rect.height() and need.width() <= rect.width()
+    assert fm.horizontalAdvance("verified but not confident") <= rect.width() or "\n" in line.text()
+    # inside the pane, above its bottom edge, and as wide as the photo
+    bottom = line.mapTo(panel, line.rect().bottomRight())
+    assert bottom.x() <= panel.width() and bottom.y() <= panel.height()
+    assert line.width() == panel.query_image.width()
 
-    drawn = QLabel.text(line)  # what is painted
-    assert shown.horizontalAdvance(drawn) <= line.contentsRect().width()
-    assert drawn == full or (drawn.endswith("…") and full.startswith(drawn[:-1]))
-    # the level leads: whole in about a 1440 x 900 window's pane; in a 1024 x 700 one the name leaves
-    # it a few letters (never widening the pane: test_results_coords), the tooltip has it all
-    assert drawn.startswith("verified but not confident" if width >= 650 else "v")
-    assert width > 420 or drawn != full  # a 1024 x 700 pane cuts it (and says it with "…")
-    assert line.geometry().right() <= panel.width()
+
+def test_the_level_under_the_photo_is_a_flight_frame_s_level_as_the_list_says_it(qtbot, tmp_path):
+    """A matched frame at 0.7 reads "verified but not confident" under the photo, as in the list
+    (core.levels.frame_level), and nothing before an answer."""
+    from dataclasses import replace
+
+    from geolocator.gui.results_panel import ResultsPanel
+
+    pred = two_tile_prediction(tmp_path, conf=0.95, status="verified")
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.show_query(pred.query, None, None, {})
+    assert panel.status_line.text() == ""
+    panel.show_query(pred.query, pred, None, {}, exported=replace(pred, confidence=0.7), track_status="matched")
+    assert panel.status_line.text().splitlines()[0] == "verified but not confident"
+    assert panel.status_line.text().splitlines()[1].startswith("confidence 0.700 that it is within ")
+    panel.show_query(pred.query, pred, None, {}, exported=replace(pred, confidence=0.3), track_status="interpolated")
+    assert panel.status_line.text().splitlines()[0] == "weak track"

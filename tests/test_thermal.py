@@ -363,3 +363,15 @@ def test_a_thermal_clip_held_portrait_and_an_unreadable_one(tmp_path):
     assert thermal_reason(path) == "a clip named _T, 512 x 640"
     (tmp_path / "DJI_0201_T.MP4").write_text("not a clip")
     assert thermal_reason(tmp_path / "DJI_0201_T.MP4") is None
+
+
+def test_the_line_says_how_sure_in_the_levels_words(tmp_path):
+    """Session 27 (mend26's record): the line said "take a thermal answer under 0.9 as unsure", a word
+    the list, the map and the CLI never show; it now names the levels they show (core/levels.py)."""
+    from geolocator.core.levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT
+
+    t1 = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
+    note = thermal_note(thermal_photos([t1]), [t1])
+    assert f'rely only on a thermal answer that reads "{LEVEL_CONFIDENT}" (0.9 or more)' in note
+    assert f'take "{LEVEL_NOT_CONFIDENT}" as unconfirmed (README: Thermal photos)' in note
+    assert "unsure" not in note

@@ -141,4 +141,9 @@ def test_the_map_popup_gives_the_track_position_its_confidence():
     assert f"{th}Single frame</th><td>not located, confidence 0.000</td></tr>" in html  # the fogged frame's own
     # a matched frame: its own answer and confidence; no second figure
     html = popup_html(preds[3], None, track.points[3])
-    assert html.count("confidence") + html.count("Confidence") == 1 and "<td>matched</td>" in html
+    # (its level, as the list says it: core.levels.frame_level, session 27)
+    from geolocator.core.levels import point_level
+
+    assert point_level(track.points[3]) in ("confident", "verified but not confident")
+    assert html.count("confidence") + html.count("Confidence") == 1
+    assert f"<td>{point_level(track.points[3])}</td>" in html

@@ -274,7 +274,8 @@ def test_popup_of_a_flight_frame(tmp_path):
     # a matched frame: its own verified answer (same place, same confidence), its matching points,
     # and no single-frame row: the single photo's "verified" is the same answer
     html = webmap.popup_html(replace(pred, status="verified", location=LatLon(1, 2)), None, point3)
-    assert f"{TH}Status</th><td>matched</td></tr>" in html and "42 matching points" in html
+    # its level as the list says it (session 27: a matched frame at 0.7 read "matched", levels.frame_level)
+    assert f"{TH}Status</th><td>verified but not confident</td></tr>" in html and "42 matching points" in html
     assert "Single frame" not in html
     html = webmap.popup_html(replace(pred, status="verified", location=LatLon(1, 2.001)), None, point3)
     assert f"{TH}Single frame</th><td>verified but not confident, confidence 0.700</td></tr>" in html  # another place: said

@@ -1,7 +1,7 @@
 """An answer as evidence someone can publish (session 22): for one located photo, a picture of the
 photo as it was matched beside the imagery it was matched to, with the photo's verified outline on
 the ground and the Point drawn, and a JSON record of the same facts: coordinates (decimal degrees,
-MGRS, UTM), what the confidence means, the status and how the Point was found, the imagery's source
+MGRS, UTM), what the confidence means, the status and level and how the Point was found, the imagery's source
 and attribution, and the geolocator version and settings that produced it.
 
 Built only from what `Workspace.locate` already returned (the Prediction, its top tile, the tile
@@ -85,6 +85,7 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
     from .. import __version__
     from .coords import format_mgrs, format_utm
     from .export import format_confidence
+    from .levels import level_of
     from .media.query_image import bars_box, is_frame
     from .predict import answer_radius_m
     from .wording import confidence_within
@@ -113,7 +114,9 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
             "mgrs": format_mgrs(loc.lat, loc.lon), "utm": format_utm(loc.lat, loc.lon),
             "source": pred.location_source,
         },
-        "status": pred.shown_status,
+        "status": pred.shown_status,  # the machine's word, as the exports' `status` (verified, retrieved ...)
+        # how sure, in the words the app, the CLI and the exports' `level` use (core/levels.py, session 27)
+        "level": level_of(pred),
         "confidence": round(float(pred.confidence), 4) if math.isfinite(pred.confidence) else None,
         "confidence_means": (f"{confidence_within(shown, radius)}: of the answers geolocator gave with this confidence "
                              f"on {_measured_on(settings)}, this share lay within that distance of where the photo "
@@ -217,7 +220,7 @@ def evidence_figure(pred: Prediction, tileset: TileSet, facts: dict[str, Any]) -
     loc = facts["location"]
     lines = [
         f"{facts['photo']['id']}: {loc['lat']:.7f}, {loc['lon']:.7f} (WGS84)   MGRS {loc['mgrs'] or '-'}   UTM {loc['utm'] or '-'}",
-        f"{facts['status']}, confidence {facts['confidence_means'].split(':')[0]} (Point from: {loc['source']})",
+        f"{facts['level']}, confidence {facts['confidence_means'].split(':')[0]} (Point from: {loc['source']})",
         f"matched tile {facts['matched_tile']['id'] if facts['matched_tile'] else '-'}"
         + (f", {facts['matched_tile']['inliers']} matched points" if facts["matched_tile"] and facts["matched_tile"]["inliers"] else ""),
         f"imagery: {facts['imagery']['attribution']} ({facts['imagery']['source']}); capture date not known",

@@ -14,10 +14,15 @@ core/model.py (CONFIDENT, WEAK_BELOW) as their only source:
   tile level only             nothing verified it: global features alone (model.STATUS_RETRIEVED)
   not located                 nothing to match (blank, sky, blur): confidence 0
 
-A flight's frame the track placed keeps the track's word (matched, corrected, interpolated,
-extrapolated, flagged, weak track: core/sequence.py and the README's flight table), except that
-its "retrieved" reads "tile level only" as a photo's does. The files' machine-readable `status`
-(GeoJSON, CSV, GPX <type>, KML's status data) is unchanged: Prediction.shown_status.
+A flight's frame (frame_level): a `matched` or `corrected` frame is a verified answer and reads a
+photo's level by its track confidence (session 27: a matched frame at 0.5-0.9 read "matched" in the
+list beside photos reading "verified but not confident"); a frame the track placed without a
+verified answer of its own keeps the track's word (interpolated, extrapolated, flagged, weak track:
+core/sequence.py and the README's flight table, FRAME_LEVEL_MEANS), its "retrieved" reads "tile
+level only" as a photo's does. How the track placed a verified frame (matched, corrected) is said
+after its level where there is room (frame_words: the Results pane, the list's tooltip). The
+files' machine-readable `status` (GeoJSON, CSV, GPX <type>, KML's status data) is unchanged:
+Prediction.shown_status, sequence.TrackPoint.shown_status.
 """
 
 from __future__ import annotations
@@ -65,11 +70,47 @@ def answer_level(status: str, confidence: float | None) -> str:
     return status
 
 
+# What a flight's own words mean, where a frame's level is one (frame_level); the track's STATUSES
+FRAME_LEVEL_MEANS = {
+    "interpolated": "not verified itself: placed by the flight's track between verified frames",
+    "extrapolated": "not verified itself: placed by the flight's track past the first or last verified frame",
+    "flagged": "its own verified answer, which contradicts the flight's track: check it",
+    "weak track": f"placed by the flight's track, but confidence below {_bar(WEAK_BELOW)}: treat it as unconfirmed",
+}
+VERIFIED_ON_TRACK = ("matched", "corrected")  # sequence.STATUSES whose Point is the frame's verified answer
+
+
+def frame_level(status: str, confidence: float | None) -> str:
+    """The level people read for a flight's frame of track `status` (core/sequence.py STATUSES) at
+    its track `confidence` (sequence.TrackPoint.confidence in [0, 1]; None: unknown): `matched` and
+    `corrected` (a verified answer on the track) read answer_level("verified", confidence), i.e.
+    confident / verified but not confident / weak match; below model.WEAK_BELOW an interpolated or
+    extrapolated frame reads "weak track" (sequence.shown_track_status); "retrieved" reads
+    LEVEL_TILE; the others (interpolated, extrapolated, flagged, not located) as they are."""
+    from .sequence import shown_track_status  # late: sequence pulls numpy; this module stays light
+
+    if status in VERIFIED_ON_TRACK:
+        return answer_level(STATUS_VERIFIED, confidence)
+    return answer_level(shown_track_status(status, confidence), None)
+
+
+def frame_words(status: str, confidence: float | None) -> str:
+    """frame_level and how the track placed the frame, for where there is room (the Results pane's
+    Status line, the list's tooltip): "verified but not confident; corrected by the track: another of
+    its verified candidates", "interpolated by the track, between verified frames" (wording.
+    track_status_words, whose words already start with the level for every other status)."""
+    from .sequence import shown_track_status
+    from .wording import track_status_words
+
+    level = frame_level(status, confidence)
+    words = track_status_words(status if status in VERIFIED_ON_TRACK else shown_track_status(status, confidence))
+    return words if words.startswith(level) else f"{level}; {words}"
+
+
 def point_level(point) -> str:
-    """answer_level of a flight's frame as the track shows it (sequence.TrackPoint.shown_status:
-    the track's word, "weak match" / "weak track" below 0.5): the GPX and KML descriptions and the
-    files' `level` say this."""
-    return answer_level(point.shown_status, None)
+    """frame_level of a flight's frame (a sequence.TrackPoint, at its own confidence): the list, the
+    map, the CLI's status column, the GPX and KML descriptions and the files' `level` say this."""
+    return frame_level(point.status, point.confidence)
 
 
 def level_of(pred) -> str:

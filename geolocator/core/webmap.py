@@ -31,10 +31,10 @@ from .coords import format_dmm, format_mgrs, not_covered
 from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
-from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, answer_level, level_of
+from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, frame_level, level_of
 from .model import CONFIDENT, WEAK_BELOW, Bounds, Prediction, TileSet
 from .predict import answer_radius_m
-from .sequence import frame_shots, shown_track_status
+from .sequence import frame_shots
 from .wording import confidence_within, shot_of
 from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, check, emit, thinned
 
@@ -224,7 +224,8 @@ def marker_colour(pred: Prediction) -> str:
 def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: tuple[int, int] | None = None) -> str:
     """The marker's popup; `track_point` (core.sequence.TrackPoint): a flight's frame, whose
     marker stands at its track position: its Status and Confidence rows are then that position's,
-    in the exports' words (status `matched`, `interpolated` …, as the list and every export), and
+    in the list's words (core.levels.frame_level: `confident` for a matched frame at 0.9 or more,
+    `interpolated` …, as every export's level), and
     the single-frame answer follows in a row of its own where it differs. `shot`: (shot, shots) of
     a frame of a video edited from shots (sequence.frame_shots), said in the Flight row."""
     status = _safe(level_of(pred)) + (f" ({_safe(pred.note)})" if pred.note else "")  # core/levels.py's words
@@ -239,8 +240,9 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
         confidence = pred.confidence if confidence is None else confidence
-        # "weak track" below 0.5, as the exports; a track's "retrieved" reads "tile level only" (levels.py)
-        shown = answer_level(shown_track_status(track_point.status, confidence), None)
+        # its level as the list says it: a matched or corrected frame by its track confidence, "weak track"
+        # below 0.5, a track's "retrieved" as "tile level only" (levels.frame_level)
+        shown = frame_level(track_point.status, confidence)
         radius = getattr(track_point, "radius_m", None)
         rows[3:5] = [("Status", _safe(shown)), ("Confidence", confidence_within(format_confidence(confidence), radius))]
         on_track = f"t={track_point.time_s:.1f} s"
@@ -562,7 +564,7 @@ def build_map(
             shot = shots.get(pred.query.id)
             data["tooltip"] = _safe(f"{query_label(pred)} · t={point.time_s:.1f} s · "
                                     + (f"{shot_of(*shot)} · " if shot is not None else "")
-                                    + f"{shown_track_status(point.status, conf)} · conf {format_confidence(conf)}")
+                                    + f"{frame_level(point.status, conf)} · conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
         items.append(_script_json(data))

@@ -1,6 +1,6 @@
 """Entry point of the desktop app: `geolocator` (no arguments) or the GUI flags below.
 
-    geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png] [PATH ...]
+    geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH]] [PATH ...]
 
 --demo            open the bundled demo region (the first launch does this anyway)
 --adapt           adapt to the region once it is open
@@ -8,6 +8,7 @@
 --screenshot OUT  do the work, wait for the map to render, save a PNG of the window and exit: 0 when the
                   work succeeded, 1 with a sentence on stderr when it did not (a failed or missing
                   adaptation with --adapt, a failed job, a time-out)
+--window-size WxH the screenshot's window size in pixels (default 1440x900; 1024x700 is a small laptop's)
 PATH ...          drone images or folders to add (a region folder or tiles.csv opens as the tile set)
 """
 
@@ -20,6 +21,21 @@ import time
 from pathlib import Path
 
 SCREENSHOT_TIMEOUT_S = 540
+SCREENSHOT_SIZE = (1440, 900)  # --screenshot's window: the same picture whatever size the last session left
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """`--window-size` "1024x700" -> (1024, 700) pixels; argparse.ArgumentTypeError (exit 2 with the
+    option named) for anything else, or a side under 320 or over 10,000."""
+    import argparse
+
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"not a window size: {text!r} (write width x height in pixels: 1024x700)")
+    size = int(w), int(h)
+    if not all(320 <= side <= 10_000 for side in size):
+        raise argparse.ArgumentTypeError(f"not a window size: {text!r} (each side 320 to 10000 pixels)")
+    return size
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,13 +47,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_whole_number(1), default=None, metavar="N",
                    help="adaptation steps (default: the adaptation's own)")
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save a PNG of the window when done and exit")
+    p.add_argument("--window-size", type=_window_size, default=None, metavar="WxH",
+                   help="the screenshot's window size in pixels (default 1440x900)")
     p.add_argument("paths", nargs="*", type=Path, help="drone images/folders, or a region folder / tiles.csv")
     return p
 
 
 def app_help() -> str:
     """The app's own flags, for `geolocator --help` (listed beside the subcommands)."""
-    lines = ["desktop app (no subcommand):", "  geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png] [PATH ...]"]
+    lines = ["desktop app (no subcommand):",
+             "  geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH]] [PATH ...]"]
     for action in _parser()._actions:
         if action.option_strings and action.dest != "help" or action.dest == "paths":
             flags = ", ".join(action.option_strings) or "PATH ..."
@@ -197,7 +216,10 @@ def _app_icon():
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.window_size is not None and args.screenshot is None:  # the window's own size is the user's
+        parser.error("--window-size is the size of a --screenshot's window: give --screenshot OUT.png too")
     _prepare_environment(args.screenshot is not None)
     if args.screenshot is not None:  # a picture that cannot be saved fails now, not after the work
         from ..core.outputs import OutputError, check_writable
@@ -237,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps is not None:
         window.settings.adapt_steps = args.steps
     if args.screenshot is not None:
-        window.resize(1440, 900)  # the same picture whatever size the last session left behind
+        window.resize(*(args.window_size or SCREENSHOT_SIZE))  # whatever size the last session left behind
         window.default_layout()  # and whatever pane sizes it saved
     window.show()
 

@@ -14,17 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QIODevice, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTreeView,
                                QWidget)
 
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
-from ..core.levels import LEVELS, LEVEL_MEANS, answer_level, level_of
+from ..core.levels import FRAME_LEVEL_MEANS, LEVELS, LEVEL_MEANS, frame_level, frame_words, level_of
 from ..core.model import LatLon, Prediction, Query
 from ..core.predict import answer_radius_m
-from ..core.sequence import shown_track_status
 from ..core.wording import confidence_means, confidence_within, shot_of
 
 ICON_PX = 48
@@ -75,9 +74,10 @@ class _Row:
                 tip, status_colour = self.failed, RED
             elif pred is not None:
                 tip = pred.note or ""
-                if self.track_status:  # shown as the map places and labels the frame
-                    tip = (f"on the flight's track: {self.status}; the frame on its own: {level_of(pred)}"
-                           + (f" ({tip})" if tip else ""))
+                if self.track_status:  # shown as the map places and labels the frame, and how the track placed it
+                    conf = pred.confidence if self.track_confidence is None else self.track_confidence
+                    tip = (f"on the flight's track: {frame_words(self.track_status, conf)}; "
+                           f"the frame on its own: {level_of(pred)}" + (f" ({tip})" if tip else ""))
                 else:  # what its level means (core/levels.py), or why it is not located
                     tip = tip or LEVEL_MEANS.get(self.status, "")
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
@@ -251,11 +251,30 @@ class QueryModel(QAbstractTableModel):
 
 
 class _WrappedText(QStyledItemDelegate):
-    """A cell whose text wraps at its spaces (the Status column's levels, core/levels.py)."""
+    """A cell whose text wraps at its spaces (the Status column's levels, core/levels.py), in rows
+    high enough for the longest level wrapped at the column's width: before the thumbnails arrive
+    (rows one line high: the list has uniform row heights, from its first row) "verified but not
+    confident" was cut to "verified but …" (session 26); now such rows are two lines high from the
+    start (a thumbnail, ICON_PX, is taller still)."""
+
+    WORDS = (*LEVELS, *FRAME_LEVEL_MEANS)  # every level a row can read
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+
+    def sizeHint(self, option, index):  # noqa: N802 - Qt's name
+        hint = super().sizeHint(option, index)
+        view = self.parent()
+        style = view.style()
+        margin = style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, view) + 1  # each side (Qt's item text margin)
+        width = max(1, view.header().sectionSize(index.column()) - 2 * margin)
+        fm = option.fontMetrics
+        tallest = max(fm.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+                      for text in self.WORDS)
+        # the hint's own margins around one line, around the tallest wrapped level instead
+        hint.setHeight(max(hint.height(), tallest + hint.height() - fm.height()))
+        return hint
 
 
 class QueryList(QTreeView):
@@ -290,9 +309,8 @@ class QueryList(QTreeView):
         # as its longest word: "verified but not confident" on one line took 76 px from the map at
         # 1440 x 900 (core/levels.py's words, session 26)
         self.setItemDelegateForColumn(COL_STATUS, _WrappedText(self))
-        for col, widest in ((COL_STATUS, [*(w for level in (*LEVELS, "weak track") for w in level.split()),
-                                         "unreadable", "queued", "Status", "interpolated", "extrapolated",
-                                         "corrected", "flagged", "matched"]),
+        for col, widest in ((COL_STATUS, [*(w for level in (*LEVELS, *FRAME_LEVEL_MEANS) for w in level.split()),
+                                         "unreadable", "queued", "Status"]),
                             (COL_CONF, ["0.999", "Conf."]), (COL_ERROR, ["20,000 km", "0.00 m", "Error"])):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
@@ -346,11 +364,10 @@ class QueryList(QTreeView):
         r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
         r.track_confidence, r.track_shot = track_confidence, track_shot
         # its level (core/levels.py: confident / verified but not confident / weak match / tile level
-        # only / not located), the words of the CLI, the map and the KML pins; a flight's frame: its
-        # track status as shown, "weak match" / "weak track" below 0.5 (sequence.shown_track_status),
-        # its "retrieved" as "tile level only"
-        r.status = (answer_level(shown_track_status(track_status, pred.confidence if track_confidence is None
-                                                    else track_confidence), None)
+        # only / not located), the words of the CLI, the map and the KML pins; a flight's frame: a
+        # matched or corrected one by its track confidence likewise, one the track placed by the
+        # track's word ("weak track" below 0.5), its "retrieved" as "tile level only" (levels.frame_level)
+        r.status = (frame_level(track_status, pred.confidence if track_confidence is None else track_confidence)
                     if track_status else level_of(pred))
         self.model_.changed(row)
 

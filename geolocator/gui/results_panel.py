@@ -10,11 +10,10 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLab
 from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
-from ..core.levels import level_of
+from ..core.levels import frame_level, frame_words, level_of
 from ..core.model import Prediction, Query
 from ..core.predict import answer_radius_m
-from ..core.sequence import shown_track_status
-from ..core.wording import confidence_within, keep_figures_together, shot_words, track_status_words
+from ..core.wording import confidence_within, keep_figures_together, shot_words
 from .query_list import pixmap_from_jpeg
 
 # the format box's words; each item's tooltip is its core.coords.FORMATS name
@@ -37,13 +36,11 @@ class _Title(QLabel):
     to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
     (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
 
-    def __init__(self, text: str = "", elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle, least: int = 8) -> None:
+    def __init__(self, text: str = "") -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)  # names come from the file system: never HTML
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._full = ""
-        self._elide = elide  # a name is cut in the middle; a status line at its end (ElideRight)
-        self._least = least  # characters ("M") it keeps however narrow the pane: 0 for one beside the name
         self.setText(text)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
@@ -56,7 +53,7 @@ class _Title(QLabel):
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name: a few characters, however long the name
         hint = super().minimumSizeHint()
-        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * self._least)))
+        hint.setWidth(min(hint.width(), self.fontMetrics().horizontalAdvance("M" * 8)))
         return hint
 
     def sizeHint(self):  # noqa: N802 - Qt's name: the whole name where there is room
@@ -69,7 +66,7 @@ class _Title(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, self._elide, max(1, self.contentsRect().width()))
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(1, self.contentsRect().width()))
         if shown != super().text():
             super().setText(shown)
 
@@ -128,9 +125,9 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
     lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
-    # below 0.5 "weak match" / "weak track", as the list, the map and the exports (sequence.shown_track_status);
-    # a photo's level otherwise (core/levels.py)
-    how = track_status_words(shown_track_status(track_status, exported.confidence)) if track_status else level_of(exported)
+    # its level as the list, the map and the exports say it, then how the track placed it ("verified but
+    # not confident; corrected by the track: ..."; levels.frame_words); a photo's level otherwise
+    how = frame_words(track_status, exported.confidence) if track_status else level_of(exported)
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
     within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
@@ -183,6 +180,18 @@ class ResultsPanel(QWidget):
         self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.query_image.setFrameShape(QFrame.Shape.StyledPanel)
         left.addWidget(self.query_image)
+        # the answer's level and confidence under the photo, always in sight and never cut: at 1440 x 900
+        # the details' scroll area shows about two lines and the "Status ..." line was below them
+        # (newuser_session25.md, friction 5); on the name's row (session 26) a 1024 x 700 window's pane
+        # left it a few letters ("v…"). Here it wraps at the photo's width (_fit_query_image) in the room
+        # the photo leaves above the cards' height: "verified but not confident" / "confidence 0.812
+        # that it is within 35 m"; no height taken from the map, no width from the name. The details
+        # keep the whole Status line (with its matching points)
+        self.status_line = _plain("")
+        self.status_line.setWordWrap(True)
+        self.status_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status_line.setFixedWidth(QUERY_PX)
+        left.addWidget(self.status_line)
         left.addStretch(1)
         outer.addLayout(left)
 
@@ -198,17 +207,7 @@ class ResultsPanel(QWidget):
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # the answer's level and confidence beside the name, always in sight: at 1440 x 900 the details'
-        # scroll area shows about two lines, and the "Status ..." line was below them, cut
-        # (newuser_session25.md, friction 5). On the name's row (a row of its own took 20 px from the
-        # map), cut at its end where the pane is too narrow, the whole line in its tooltip; the
-        # details below keep the whole Status line
-        self.status_line = _Title("", Qt.TextElideMode.ElideRight, least=0)  # never widens the pane
-        self.status_line.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        title_row = QHBoxLayout()
-        title_row.addWidget(self.title)
-        title_row.addWidget(self.status_line, 1)
-        right.addLayout(title_row)
+        right.addWidget(self.title)
         # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
         # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
         # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
@@ -281,6 +280,7 @@ class ResultsPanel(QWidget):
         side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - need))
         if side != self.query_image.width():
             self.query_image.setFixedSize(side, side)
+            self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it
             self._show_query_image()
             self.layout().activate()  # the columns at their new widths now, not at the next event
 
@@ -291,6 +291,18 @@ class ResultsPanel(QWidget):
         else:
             self.query_image.setPixmap(self._query_pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
                                                              Qt.TransformationMode.SmoothTransformation))
+
+    @staticmethod
+    def _status_words(prediction: Prediction | None, exported: Prediction | None, track_status: str | None) -> str:
+        """The line under the photo: its level, as the list says it (core/levels.py), and what its
+        confidence is sure of: "verified but not confident\nconfidence 0.812 that it is within 35 m";
+        empty before an answer. A flight's frame: its track level and the confidence of the Point the
+        map and the exports give (the matching points and how the track placed it: the details)."""
+        if prediction is None:  # nothing located yet, or it failed: the details say why
+            return ""
+        answer = exported if exported is not None else prediction
+        level = frame_level(track_status, answer.confidence) if exported is not None and track_status else level_of(answer)
+        return f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), answer_radius_m(answer))}"
 
     def set_coords_format(self, fmt: str) -> None:
         """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
@@ -403,9 +415,7 @@ class ResultsPanel(QWidget):
         if summary:
             lines.append(f"Photo  {summary}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
-        status = next((line for line in lines if line.startswith("Status  ")), "")
-        # "confident, confidence 0.997 that it is within 35 m" (its matching points: the details, the cards)
-        self.status_line.setText(", ".join([part for part in status[len("Status  "):].split("   ") if part][:2]))
+        self.status_line.setText(self._status_words(prediction, exported, track_status))
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):

@@ -138,9 +138,20 @@ def query_key(query: Query) -> str:
 
 
 def query_thumbnail(query: Query, size: int) -> Image.Image:
-    """The query fitted into size x size pixels (a JPEG photo decodes reduced). Raises InputError."""
+    """The query fitted into size x size pixels (a JPEG photo decodes reduced), never cut to its
+    ground band (`band_box`), a photo as a video frame: the thumbnail (the list, the Results pane,
+    the map's popup) is what a person knows the picture by, sky and horizon included; what was
+    matched is drawn by the evidence figure. Before session 27 a -30 frame's thumbnail showed its
+    band (it was drawn through open_query_image) while a photo's was whole. A frame is still cut to
+    the picture inside its letterbox/pillarbox bars (`bars_box`, found anyway wherever a frame is
+    read); a photo's thumbnail keeps its bars: looking for them costs ~3.4 CPU ms a photo at the
+    working size (session 27, demo photos), ~35 s more before a 10,000-photo list fills. Raises
+    InputError."""
     if is_frame(query):
-        image = open_query_image(query)
+        image = _open_whole(query, None)
+        box = bars_box(query)
+        if box is not None:
+            image = crop_to_box(image, box)
         image.thumbnail((size, size))
         return image
     from ..images import thumbnail

@@ -145,13 +145,16 @@ def thermal_photos(paths: Iterable[Path]) -> list[ThermalPhoto]:
 
 def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> str | None:
     """A few sentences for the user about the run's thermal photos (None without any): how many, the
-    first one and why, that a thermal answer under 0.9 is unsure (session 24: of the synthetic
+    first one and why, that a thermal answer under 0.9 (a level below core/levels.py's `confident`,
+    said in those words since session 27) is to be taken as unconfirmed (session 24: of the synthetic
     thermal photos verified against daytime imagery, the 5 that read 0.81 were all wrong, 39-196 m
     off; the confidence tables were measured on daytime photos), and how many have
     a visible photo beside them that is (or is not) `located` in the same run, naming the first of
     those not located so the user can add them."""
     if not thermal:
         return None
+    from ..levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT
+    from ..model import CONFIDENT
     from ..wording import count
     from .video import VIDEO_SUFFIXES
 
@@ -165,7 +168,8 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     ) if part)
     text = (f"{counted} ({first.path.name}: {first.reason}): thermal pictures are matched against daytime "
             f"imagery, which they seldom resemble, and the confidence figures were measured on daytime photos: "
-            f"take a thermal answer under 0.9 as unsure (README: Thermal photos).")
+            f'rely only on a thermal answer that reads "{LEVEL_CONFIDENT}" ({CONFIDENT:g} or more); take '
+            f'"{LEVEL_NOT_CONFIDENT}" as unconfirmed (README: Thermal photos).')
     paired = [t for t in thermal if t.visible is not None]
     placed = "places a thermal photo that verifies nothing at its visible photo's verified place."
     if paired:
