@@ -7,8 +7,10 @@ pay: the app on rotterdam-ms, idle 2-core machine, 2 torch threads, spent 3.55 C
 Two photos at once on one thread each use both cores instead.
 
 The answers do not depend on the order or the interleaving: what a photo's verification returns
-depends only on the photo, its candidates and the settings (rerank.Verifier._verify_photo), and the
-Verifier's shared caches are filled under its lock. Results come back in the photos' order; the
+depends only on the photo, its candidates and the settings (rerank.Verifier._verify_photo), the
+Verifier's shared caches are filled under its lock, and a shared matcher takes no per-call setting
+from another thread (matchers/xfeat.py: the second look's early exit is a per-thread override; it
+was not until session 27, and answers then depended on the timing). Results come back in the photos' order; the
 caller's progress callback runs on the caller's thread, in that order.
 """
 
