@@ -36,6 +36,9 @@ def test_drop_a_video_lists_frames_and_draws_the_track(qtbot, dirs, tmp_path, mo
 
     listed = [w.query_list.topLevelItem(i).text(COL_STATUS) for i in range(6)]
     on_map = json.loads(js(qtbot, w, "JSON.stringify(Object.keys(geoloc.data).sort().map(function (k) "
-                                     "{ return geoloc.data[k].status; }))"))
-    assert sorted(listed) == sorted(on_map)  # the list says what the map says
+                                     "{ return [geoloc.data[k].status, geoloc.data[k].tooltip]; }))"))
+    assert {status for status, _ in on_map} <= set(STATUSES)  # the markers keep the track's machine status
+    # the list says what the map's tooltip says: the level (core/levels.frame_level; session 27: a matched
+    # frame reads its level, e.g. "confident"), the tooltip's "label · t=… s · LEVEL · conf …"
+    assert sorted(listed) == sorted(tooltip.split(" · ")[-2] for _, tooltip in on_map)
     w.close()
