@@ -75,7 +75,7 @@ def record(region_dir: Path, cache_dir: Path) -> list[dict]:
     geometric.partner_scores, geometric.verify_pair = scored, glued
     photo_pool.map_photos = counted
     geometric.quick_link = lambda *args, **kwargs: 1 << 30  # every link glued, to see them all
-    defaults = geometric.GeometrySettings  # ... with no cap a round (session 27's link_cap: 3)
+    defaults = geometric.GeometrySettings  # ... with no cap a round (session 27's link_cap, off by default)
     geometric.GeometrySettings = lambda **kw: defaults(**{"link_cap": 0, **kw})  # noqa: E731
     started, cpu = time.time(), time.process_time()
     passes["n"] = -1  # (locate's own passes before this are not adaptation's)

@@ -95,7 +95,11 @@ class GeometrySettings:
     # 16 of 16, rotterdam-cir 25 of 25); in partner-score order 3 lost 2 of cir's 25. 0: no cap,
     # each partner looked at and glued in partner-score order as the first look passes (session 26).
     # Used only where first looks are taken (a learned backend, learned_links and link_precheck > 0).
-    link_cap: int = 3
+    # Off by default: the app's Adapt with 3, A/B in one sitting (links27_session27.md, load 5-14):
+    # rotterdam-ms 595 links glued against 863, chains' CPU -10 %, the same R@1 (41.8); rotterdam-cir
+    # 435 against 623, chains' CPU the same (163 against 161 s: more first looks), and R@1 after
+    # Adapt 59.2 against 60.2 (one photo fewer right): a drop, so not the default.
+    link_cap: int = 0
 
 
 @dataclass(frozen=True)
