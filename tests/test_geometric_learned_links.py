@@ -143,8 +143,9 @@ def test_a_link_hopeless_at_first_look_is_not_glued(monkeypatch):
     fakes.quick[("c", "a0")] = 12  # exactly enough: glued
     fakes.links[("c", "a2")] = (55, L(0.0))  # (what the glue would have found: never asked)
     fakes.links[("c", "a0")] = (45, L(0.0))
+    # link_cap 0: session 26's order, each partner looked at just before its glue (the cap: below)
     labels = geometric_labels(NAMES, TileSet(), np.array([[i] for i in range(6)]) % 4, s, _learned(direct),
-                              GeometrySettings(learned_links=4, rounds=2))
+                              GeometrySettings(learned_links=4, rounds=2, link_cap=0))
     assert fakes.looked == [("c", "a2"), ("c", "a0")]
     assert [c[:2] for c in fakes.calls] == [("c", "a0")]
     # session 25: the glue is given the heading its first look was searched at (once a link)

@@ -167,8 +167,40 @@ def answers_right(w) -> tuple[int, int]:
     return right, scored
 
 
+class LinkCounter:
+    """Photo-photo links the Adapt phase glues (adapt/geometric.verify_pair calls) and first looks
+    it takes (geometric.quick_link calls), counted by wrapping both in this process; with
+    `link_cap` set, GeometrySettings' link_cap for this process only (the A/B of session 27)."""
+
+    def __init__(self, link_cap: int | None = None) -> None:
+        import threading
+
+        from geolocator.core.adapt import geometric
+
+        self.glued = self.looked = 0
+        lock = threading.Lock()
+        glue, look = geometric.verify_pair, geometric.quick_link
+
+        def glued(*args, **kwargs):
+            with lock:
+                self.glued += 1
+            return glue(*args, **kwargs)
+
+        def looked(*args, **kwargs):
+            with lock:
+                self.looked += 1
+            return look(*args, **kwargs)
+
+        geometric.verify_pair, geometric.quick_link = glued, looked
+        if link_cap is not None:
+            defaults = geometric.GeometrySettings
+            geometric.GeometrySettings = lambda **kw: defaults(**{"link_cap": link_cap, **kw})  # noqa: E731
+        self.link_cap = geometric.GeometrySettings().link_cap
+
+
 def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
-           phases: tuple[str, ...] = ("open", "adapt"), workers: int | None = None) -> dict:
+           phases: tuple[str, ...] = ("open", "adapt"), workers: int | None = None,
+           link_cap: int | None = None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -180,6 +212,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     from geolocator.gui.main_window import MainWindow
     from geolocator.gui.settings import AppSettings
 
+    links = LinkCounter(link_cap)
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     w = MainWindow(AppSettings(demo_shown=True, adapt_steps=steps), settings_path=tmp / "s.json",
                    qsettings=QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat),
@@ -247,6 +280,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
         "adapt_steps": (w.adapter_info.card.get("steps") if w.adapter_info else None) or "?",
         "outcome": w.last_outcome,
         "backbone": w.backbone_info.name if w.backbone_info else "?",
+        "links": links,
     }
 
 
@@ -263,6 +297,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None,
                     help="photos verified at once (Settings.verify_workers; default: the app's, one per core)")
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
+    ap.add_argument("--link-cap", type=int, default=None,
+                    help="GeometrySettings.link_cap: links glued a photo a round at most (0: no cap; default: its own)")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -279,7 +315,7 @@ def main() -> int:
               f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
               f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers)
+    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers, args.link_cap)
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}, photos verified at once: "
           f"{'the app default' if args.workers is None else args.workers}")
@@ -306,6 +342,9 @@ def main() -> int:
             print(f"{phase:<8} {stage[:52]:<52} {secs:8.1f} {cpu[(phase, stage)]:8.1f} {secs / n:10.2f}")
     if "adapt" not in r["gaps"]:
         return 0
+    links = r["links"]
+    print(f"photo-photo links (the Adapt phase's chains): {links.glued} glued, {links.looked} first looks; "
+          f"link_cap {links.link_cap}")
     adapt = max(r["gaps"].get("adapt") or [0])
     print(f"longest stall while adapting: {adapt:.0f} ms   goal <= 100 ms -> {'MET' if adapt <= 100 else 'NOT MET'}")
     return 0

@@ -2,7 +2,7 @@
 (issue 13, session 24: the Adapt phase's longest part on the real multi-sensor regions).
 
 Opens the region as the app does (Settings defaults, the region's photos located once), then runs
-adaptation (mode best) with every learned link glued (GeometrySettings.link_precheck off) and, for
+adaptation (mode best) with every learned link glued (first looks passed, GeometrySettings.link_cap 0) and, for
 each link, records its glued inliers (LighterGlue via rerank.verify_pair), its partner score
 (partner_scores), and its first look (matchers/verify.quick_inliers) at 512, 1024 and 2048
 keypoints, and the chaining round it was glued in. Label-free: truth is never read. Prints, for each
@@ -75,6 +75,8 @@ def record(region_dir: Path, cache_dir: Path) -> list[dict]:
     geometric.partner_scores, geometric.verify_pair = scored, glued
     photo_pool.map_photos = counted
     geometric.quick_link = lambda *args, **kwargs: 1 << 30  # every link glued, to see them all
+    defaults = geometric.GeometrySettings  # ... with no cap a round (session 27's link_cap, off by default)
+    geometric.GeometrySettings = lambda **kw: defaults(**{"link_cap": 0, **kw})  # noqa: E731
     started, cpu = time.time(), time.process_time()
     passes["n"] = -1  # (locate's own passes before this are not adaptation's)
     ws.adapt(list(region.queries), mode="best")

@@ -87,6 +87,19 @@ class GeometrySettings:
     # inliers, and 867 of the 1,714 others fewer than 12 (training/results/bench_gui_session24.md):
     # half the glue's pairs skipped, the same labels. 0: every link glued.
     link_precheck: int = 12
+    # ... and of a photo's partners in a round (at most learned_links), every first look is taken
+    # before any glue, and at most this many links with a first look >= link_precheck are glued, the
+    # highest first look first (ties: the partner-score order). Measured with every link glued
+    # (training/profile_links.py; bench_gui_session25.md, profile_links_cir_session26.md): 3 a round
+    # in first-look order glued 31-32 % fewer links and still found every clear one (rotterdam-ms
+    # 16 of 16, rotterdam-cir 25 of 25); in partner-score order 3 lost 2 of cir's 25. 0: no cap,
+    # each partner looked at and glued in partner-score order as the first look passes (session 26).
+    # Used only where first looks are taken (a learned backend, learned_links and link_precheck > 0).
+    # Off by default: the app's Adapt with 3, A/B in one sitting (links27_session27.md, load 5-14):
+    # rotterdam-ms 595 links glued against 863, chains' CPU -10 %, the same R@1 (41.8); rotterdam-cir
+    # 435 against 623, chains' CPU the same (163 against 161 s: more first looks), and R@1 after
+    # Adapt 59.2 against 60.2 (one photo fewer right): a drop, so not the default.
+    link_cap: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,7 @@ def geometric_labels(
     # round can be chained on different threads
     tried: dict[int, set[int]] = {qi: set() for qi in range(n_q)}
     bounded = stop > 0 and settings.learned_links > 0
+    capped = bounded and settings.link_precheck > 0 and settings.link_cap > 0
     for round_ in range(settings.rounds):  # 2. chains through strongly placed photos
         anchors = np.array(sorted(i for i, p in placed.items() if p.inliers >= anchor_inliers), int)
         todo = [i for i in range(n_q) if i not in placed or placed[i].inliers < anchor_inliers]
@@ -181,20 +195,24 @@ def geometric_labels(
             partners = anchors[np.argsort(-photo_similarity[qi, anchors], kind="stable")][: settings.links]
             if bounded:
                 partners = _most_alike(qi, partners, tried[qi], photo, settings.learned_links)
+            if capped:  # every first look before any glue; the best few glued
+                links = _first_look_order(qi, partners, tried[qi], photo, verifier.settings,
+                                          settings.link_precheck, settings.link_cap, token)
+            else:
+                links = ((int(a), None) for a in partners)
             best = None
-            for a in partners:
-                a = int(a)
-                if a == qi or a in tried[qi]:
+            for a, heading in links:
+                if not capped and (a == qi or a in tried[qi]):
                     continue
                 check(token)  # between links: a learned link is a LighterGlue pair (~0.3-1 s)
-                tried[qi].add(a)
-                if photo(qi) is None or photo(a) is None:
-                    continue
-                heading = None
-                if bounded and settings.link_precheck:
-                    heading = link_heading(photo(qi), photo(a))  # the first look's, and the glue's
-                    if quick_link(photo(qi), photo(a), verifier.settings, heading) < settings.link_precheck:
-                        continue  # hopeless by its first look: no LighterGlue pair for it
+                if not capped:
+                    tried[qi].add(a)
+                    if photo(qi) is None or photo(a) is None:
+                        continue
+                    if bounded and settings.link_precheck:
+                        heading = link_heading(photo(qi), photo(a))  # the first look's, and the glue's
+                        if quick_link(photo(qi), photo(a), verifier.settings, heading) < settings.link_precheck:
+                            continue  # hopeless by its first look: no LighterGlue pair for it
                 # two photos of one flight see about the same footprint
                 link = verify_pair(photo(qi), photo(a), verifier.settings, expected_share=1.0, heading=heading)
                 anchor = placed[a]
@@ -242,3 +260,33 @@ def _most_alike(qi: int, partners: np.ndarray, tried: set[int], photo, limit: in
     scores = partner_scores(photo(qi), [photo(a) for a in fresh])
     order = sorted(range(len(fresh)), key=lambda i: (-scores[i], i))
     return [fresh[i] for i in order[:limit]]
+
+
+def _first_look_order(qi: int, partners: Sequence[int], tried: set[int], photo, verify_settings,
+                      precheck: int, cap: int, token: CancelToken | None) -> list[tuple[int, object]]:
+    """Which of `partners` (anchor photo indices in partner-score order: _most_alike's) photo `qi`
+    glues this round, in the order it glues them: each partner's first look (quick_link at its
+    link_heading) is taken, every partner looked at is added to `tried` (so a later round does not
+    look again; only clear links place a photo with a learned backend, and profile_links found none
+    past the cap), those below `precheck` inliers are dropped, and the `cap` with the most first-look
+    inliers are kept, most first (ties: the order of `partners`, so the same links on any thread).
+    Returns [(partner, heading)], the heading given to the glue. Partners already tried, `qi`
+    itself and partners without keypoints are skipped, and nothing is looked at when `qi` has none.
+    Raises Cancelled (progress.check) between first looks when `token` is cancelled."""
+    if photo(qi) is None:
+        return []
+    looked = []
+    for rank, a in enumerate(partners):
+        a = int(a)
+        if a == qi or a in tried:
+            continue
+        check(token)
+        tried.add(a)
+        if photo(a) is None:
+            continue
+        heading = link_heading(photo(qi), photo(a))  # the first look's, and the glue's
+        inliers = quick_link(photo(qi), photo(a), verify_settings, heading)
+        if inliers >= precheck:
+            looked.append((-inliers, rank, a, heading))
+    looked.sort(key=lambda row: row[:2])
+    return [(a, heading) for _, _, a, heading in looked[:cap]]
