@@ -868,7 +868,8 @@ def cmd_fetch_tiles(args) -> int:
         from .core.sources.wmts import layer_lines, open_service
 
         service = open_service(args.wmts)
-        print(f"{len(service.layers)} layers in {service.source}" + (f" ({service.title})" if service.title else "")
+        n = len(service.layers)
+        print(f"{n} layer{'' if n == 1 else 's'} in {service.source}" + (f" ({service.title})" if service.title else "")
               + "; fetch one with --layer IDENTIFIER (only Web Mercator tile matrix sets can be fetched):")
         for line in layer_lines(service):
             print(line)
