@@ -495,3 +495,23 @@ def test_list_layers_says_one_layer_not_one_layers(tmp_path, capsys):
                                                             "{TileCol}/{TileRow}.jpeg")], [mercator_set()]))
     assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers"]) == 0
     assert capsys.readouterr().out.startswith(f"1 layer in {tmp_path / 'caps.xml'} (Demo orthophotos);")
+
+
+def test_an_unknown_layer_among_hundreds_names_the_ones_like_it_first():
+    """swisstopo lists several hundred layers: sorted, the first 40 never held the one meant. Now the
+    ones like the name typed come first: same but for case, those holding it, close spellings."""
+    names = [f"ch.bafu.layer{i:03d}" for i in range(300)] + ["ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product",
+                                                             "ORTHOIMAGERY.ORTHOPHOTOS"]
+    doc = capabilities([layer(n, ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+                        for n in names], [mercator_set()])
+    with pytest.raises(F.FetchError) as e:
+        wmts_template(doc, "caps.xml", "swissimage")
+    assert ("no layer 'swissimage' (identifiers are case-sensitive); did you mean 'ch.swisstopo.swissimage' or "
+            "'ch.swisstopo.swissimage-product'? (303 layers in all; --list-layers lists them)") in str(e.value)
+    with pytest.raises(F.FetchError, match=r"did you mean 'ORTHOIMAGERY.ORTHOPHOTOS'\?"):
+        wmts_template(doc, "caps.xml", "orthoimagery.orthophotos")
+    with pytest.raises(F.FetchError, match=r"did you mean 'ch.swisstopo.swissimage'"):
+        wmts_template(doc, "caps.xml", "ch.swisstopo.swisimage")  # one letter short
+    with pytest.raises(F.FetchError, match=r"the layers offered are: ORTHOIMAGERY.ORTHOPHOTOS, ch.bafu.layer000, .*"
+                                           r"\.\.\. \(303 in all\)"):
+        wmts_template(doc, "caps.xml", "luchtfoto")  # nothing like it: the list as before

@@ -461,6 +461,11 @@ class WmtsService:
         wmts, source = self._wmts, self.source
         if layer not in wmts.contents:
             offered = sorted(wmts.contents)
+            like = _like(layer, offered)
+            if like:  # a national service lists hundreds: the ones like what was typed, not the first 40
+                raise FetchError(f"WMTS capabilities {source}: no layer {layer!r} (identifiers are case-sensitive); "
+                                 f"did you mean {' or '.join(repr(n) for n in like)}? ({len(offered)} layers in all; "
+                                 "--list-layers lists them)")
             shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
             raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
         lyr = wmts.contents[layer]
@@ -482,6 +487,21 @@ class WmtsService:
         tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i]),
                                             -_tile_px(wmts.tilematrixsets[i])))
         return _layer_template(wmts, source, layer, lyr, what, tms_id, usable[tms_id], style, fmt)
+
+
+def _like(name: str, offered: list[str], most: int = 8) -> list[str]:
+    """The identifiers in `offered` like `name`: the same but for case, those holding it (case
+    ignored, e.g. "swissimage" -> "ch.swisstopo.swissimage"), then difflib's close matches; at most
+    `most`, in that order. [] when none is."""
+    import difflib
+
+    low = name.strip().lower()
+    if not low:
+        return []
+    same = [o for o in offered if o.lower() == low]
+    holding = sorted((o for o in offered if low in o.lower() and o not in same), key=lambda o: (len(o), o))
+    close = difflib.get_close_matches(name, offered, n=most, cutoff=0.75)
+    return list(dict.fromkeys(same + holding + close))[:most]
 
 
 def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, zoom_of: dict[str, int],
