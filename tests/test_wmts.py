@@ -515,3 +515,7 @@ def test_an_unknown_layer_among_hundreds_names_the_ones_like_it_first():
     with pytest.raises(F.FetchError, match=r"the layers offered are: ORTHOIMAGERY.ORTHOPHOTOS, ch.bafu.layer000, .*"
                                            r"\.\.\. \(303 in all\)"):
         wmts_template(doc, "caps.xml", "luchtfoto")  # nothing like it: the list as before
+    one = capabilities([layer("ch.swisstopo.swissimage", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/"
+                              "{TileRow}.jpeg")], [mercator_set()])
+    with pytest.raises(F.FetchError, match=r"\(1 layer in all; --list-layers"):
+        wmts_template(one, "caps.xml", "swissimage")

@@ -464,7 +464,8 @@ class WmtsService:
             like = _like(layer, offered)
             if like:  # a national service lists hundreds: the ones like what was typed, not the first 40
                 raise FetchError(f"WMTS capabilities {source}: no layer {layer!r} (identifiers are case-sensitive); "
-                                 f"did you mean {' or '.join(repr(n) for n in like)}? ({len(offered)} layers in all; "
+                                 f"did you mean {' or '.join(repr(n) for n in like)}? ({len(offered)} "
+                                 f"layer{'' if len(offered) == 1 else 's'} in all; "
                                  "--list-layers lists them)")
             shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
             raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
