@@ -519,3 +519,19 @@ def test_an_unknown_layer_among_hundreds_names_the_ones_like_it_first():
                               "{TileRow}.jpeg")], [mercator_set()])
     with pytest.raises(F.FetchError, match=r"\(1 layer in all; --list-layers"):
         wmts_template(one, "caps.xml", "swissimage")
+
+
+def test_list_layers_with_a_word_prints_only_the_layers_holding_it(tmp_path, capsys):
+    """A national service lists hundreds of layers: `--list-layers --layer WORD` prints those whose
+    identifier or title holds WORD (case ignored), and says how many of all."""
+    doc = capabilities([layer(n, ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+                        for n in ["ch.bafu.wald", "ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product",
+                                  "ortho"]], [mercator_set()])
+    (tmp_path / "caps.xml").write_bytes(doc)
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers", "--layer", "SwissImage"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"2 of 4 layers match 'SwissImage' in {tmp_path / 'caps.xml'} (Demo orthophotos);")
+    assert [line.split()[0] for line in out[1:]] == ["ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product"]
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers", "--layer", "aerial ortho"]) == 0
+    out = capsys.readouterr().out.splitlines()  # the title ("Aerial ortho") counts too
+    assert out[0].startswith("1 of 4 layers match 'aerial ortho'") and out[1].startswith("ortho  ")
