@@ -868,9 +868,17 @@ def cmd_fetch_tiles(args) -> int:
         from .core.sources.wmts import layer_lines, open_service
 
         service = open_service(args.wmts)
-        print(f"{len(service.layers)} layers in {service.source}" + (f" ({service.title})" if service.title else "")
+        n = len(service.layers)
+        lines = layer_lines(service)
+        word = (args.layer or "").strip().lower()
+        if word:  # --layer WORD with --list-layers: only the layers whose identifier or title holds it
+            lines = [line for line, info in zip(lines, service.layers)
+                     if word in info.identifier.lower() or word in info.title.lower()]
+        what = f"{len(lines)} of {n} layers match {args.layer.strip()!r}" if word else \
+            f"{n} layer{'' if n == 1 else 's'}"
+        print(f"{what} in {service.source}" + (f" ({service.title})" if service.title else "")
               + "; fetch one with --layer IDENTIFIER (only Web Mercator tile matrix sets can be fetched):")
-        for line in layer_lines(service):
+        for line in lines:
             print(line)
         return 0
     if not args.bbox and not args.around:
@@ -1097,7 +1105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="with --wmts: the tile format, e.g. image/png (default: JPEG when offered)")
     p.add_argument("--list-layers", action="store_true",
                    help="with --wmts: print the service's layers (identifier, title, the tile matrix sets that can "
-                        "be fetched or why none can) and stop; no area or --out needed")
+                        "be fetched or why none can) and stop; no area or --out needed; with --layer WORD only "
+                        "those whose identifier or title holds WORD (case ignored)")
     area = p.add_mutually_exclusive_group()  # required unless --list-layers (checked in cmd_fetch_tiles)
     area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees (required, or --around); write --bbox=W,S,E,N "
                       "when W is negative")

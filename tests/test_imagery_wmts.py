@@ -185,7 +185,7 @@ def test_a_bad_service_gives_a_message_in_the_dialog(qtbot, tmp_path, photos, ti
     elif what == "not-wmts":
         assert "caps.xml: not a WMTS capabilities document (its root element is 'WMS_Capabilities'" in text
     else:
-        assert "none of its 1 layers can be fetched" in text and "National grids are not reprojected" in text
+        assert "its one layer cannot be fetched" in text and "National grids are not reprojected" in text
         assert d.layer.count() == 1 and not d.layer.model().item(0).isEnabled()
     assert d.layer.currentIndex() == -1 and "Read a WMTS service's capabilities" in d.estimate.text()
 
@@ -275,3 +275,24 @@ def test_a_read_that_ends_while_another_source_is_chosen_changes_none_of_its_fie
     assert d.template().url == "http://127.0.0.1:9/{z}/{x}/{y}.jpg" and d.fetch_button.isEnabled()
     d.source.setCurrentText(WMTS_CHOICE)  # now the layer's credit line and levels
     assert d.attribution.text().startswith("Demo Kadaster") and d.zoom.value() == 16 and d.fetch_button.isEnabled()
+
+
+def test_an_area_outside_the_layers_box_is_said_before_fetching_and_one_layer_reads_as_one(qtbot, tmp_path, photos,
+                                                                                         dialogs):
+    """Session 27 (a mapper's fresh eyes): a Swiss layer and a Dutch box. The dialog used to offer
+    1,290 tiles and Fetch; now it says the layer covers only its WGS84BoundingBox, and Fetch is off."""
+    from .test_wmts import SWISS_BOX, _boxed
+
+    lyr = layer("ch.swisstopo.swissimage", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg",
+                extra=_boxed(*SWISS_BOX))
+    (tmp_path / "caps.xml").write_bytes(capabilities([lyr], [mercator_set()]))
+    d = _dialog(qtbot, tmp_path, photos, dialogs)
+    _read(qtbot, d, str(tmp_path / "caps.xml"))
+    assert d.wmts_status.text() == "Demo orthophotos: its one layer can be fetched."
+    d.box.setChecked(True)
+    d.bbox.setText("4.352,51.869,4.392,51.905")
+    assert not d.fetch_button.isEnabled()
+    assert "covers only 5.1402,45.3982,11.4776,48.2307" in d.estimate.text()
+    assert "lies wholly outside it" in d.estimate.text()
+    d.bbox.setText("7.40,46.90,7.45,46.95")  # Bern: inside the box
+    assert d.fetch_button.isEnabled() and "tiles at zoom" in d.estimate.text()

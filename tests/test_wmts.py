@@ -440,3 +440,98 @@ def test_a_layer_plan_keeps_its_limits_and_levels(tiles):
         w.plan(area, 18, tmp, 10_000)
     with pytest.raises(F.FetchError, match="no tiles in this area at zoom 19"):
         w.plan(F.parse_bbox("-1,-1,-0.99,-0.99"), 19, tmp, 10_000)
+
+
+# ---------------------------------------------------------------- the layer's WGS84BoundingBox (session 27)
+
+
+def _boxed(w: float, s: float, e: float, n: float) -> str:
+    """ows:WGS84BoundingBox as services write it (lower corner lon lat, upper corner lon lat)."""
+    return (f"<ows:WGS84BoundingBox><ows:LowerCorner>{w} {s}</ows:LowerCorner>"
+            f"<ows:UpperCorner>{e} {n}</ows:UpperCorner></ows:WGS84BoundingBox>")
+
+
+SWISS_BOX = (5.140242, 45.398181, 11.47757, 48.230651)  # the box swisstopo writes for SWISSIMAGE
+
+
+def test_an_area_wholly_outside_the_layers_bounding_box_is_refused_before_any_tile(tmp_path, tiles, capsys):
+    """A Dutch area with a Swiss layer: the service has no imagery there, so every tile would come back
+    as an error or a blank; refused naming the layer's box and the area, and no tile is asked for."""
+    def doc(base):
+        return capabilities([layer("ch.swisstopo.swissimage", ["EPSG:3857"], extra=_boxed(*SWISS_BOX),
+                                   rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"
+                                        "{TileCol}/{TileRow}.jpeg")], [mercator_set()])
+
+    with WmtsServer(tiles, doc) as server:
+        code = main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ch.swisstopo.swissimage",
+                     "--bbox=4.352,51.869,4.392,51.905", "--zoom", "18", "--out", str(tmp_path / "a.mbtiles")])
+        asked = [p for p in server.log if p.endswith(".jpeg")]
+    err = capsys.readouterr().err
+    assert code == 2 and asked == [] and not (tmp_path / "a.mbtiles").exists()
+    assert "covers only 5.1402,45.3982,11.4776,48.2307" in err
+    assert "4.3520,51.8690,4.3920,51.9050 lies wholly outside it" in err
+
+
+def test_the_bounding_box_refuses_only_an_area_that_misses_it_wholly():
+    from geolocator.core.sources.wmts import read_service
+
+    boxed = layer("swiss", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg",
+                  extra=_boxed(*SWISS_BOX))
+    plain = layer("world", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+    service = read_service(capabilities([boxed, plain], [mercator_set()]), "caps.xml")
+    swiss, world = service.layer("swiss"), service.layer("world")
+    assert swiss.coverage == SWISS_BOX and world.coverage is None
+    rotterdam, border = F.parse_bbox("4.352,51.869,4.392,51.905"), F.parse_bbox("5.0,46.0,5.2,46.1")
+    with pytest.raises(F.FetchError, match=r"WMTS layer swiss \(caps.xml\) covers only .* lies wholly outside it"):
+        swiss.tiles_for(rotterdam, 15, 10_000)
+    with pytest.raises(F.FetchError, match="lies wholly outside it"):  # the app plans through the same call
+        swiss.plan(rotterdam, 15, Path("x.mbtiles"), 10_000)
+    assert swiss.tiles_for(border, 15, 10_000)[0]  # overlaps the box's west edge: fetched
+    assert world.tiles_for(rotterdam, 15, 10_000)[0]  # no box: nothing refused
+
+
+def test_list_layers_says_one_layer_not_one_layers(tmp_path, capsys):
+    (tmp_path / "caps.xml").write_bytes(capabilities([layer("ortho", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/"
+                                                            "{TileCol}/{TileRow}.jpeg")], [mercator_set()]))
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers"]) == 0
+    assert capsys.readouterr().out.startswith(f"1 layer in {tmp_path / 'caps.xml'} (Demo orthophotos);")
+
+
+def test_an_unknown_layer_among_hundreds_names_the_ones_like_it_first():
+    """swisstopo lists several hundred layers: sorted, the first 40 never held the one meant. Now the
+    ones like the name typed come first: same but for case, those holding it, close spellings."""
+    names = [f"ch.bafu.layer{i:03d}" for i in range(300)] + ["ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product",
+                                                             "ORTHOIMAGERY.ORTHOPHOTOS"]
+    doc = capabilities([layer(n, ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+                        for n in names], [mercator_set()])
+    with pytest.raises(F.FetchError) as e:
+        wmts_template(doc, "caps.xml", "swissimage")
+    assert ("no layer 'swissimage' (identifiers are case-sensitive); did you mean 'ch.swisstopo.swissimage' or "
+            "'ch.swisstopo.swissimage-product'? (303 layers in all; --list-layers lists them)") in str(e.value)
+    with pytest.raises(F.FetchError, match=r"did you mean 'ORTHOIMAGERY.ORTHOPHOTOS'\?"):
+        wmts_template(doc, "caps.xml", "orthoimagery.orthophotos")
+    with pytest.raises(F.FetchError, match=r"did you mean 'ch.swisstopo.swissimage'"):
+        wmts_template(doc, "caps.xml", "ch.swisstopo.swisimage")  # one letter short
+    with pytest.raises(F.FetchError, match=r"the layers offered are: ORTHOIMAGERY.ORTHOPHOTOS, ch.bafu.layer000, .*"
+                                           r"\.\.\. \(303 in all\)"):
+        wmts_template(doc, "caps.xml", "luchtfoto")  # nothing like it: the list as before
+    one = capabilities([layer("ch.swisstopo.swissimage", ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/"
+                              "{TileRow}.jpeg")], [mercator_set()])
+    with pytest.raises(F.FetchError, match=r"\(1 layer in all; --list-layers"):
+        wmts_template(one, "caps.xml", "swissimage")
+
+
+def test_list_layers_with_a_word_prints_only_the_layers_holding_it(tmp_path, capsys):
+    """A national service lists hundreds of layers: `--list-layers --layer WORD` prints those whose
+    identifier or title holds WORD (case ignored), and says how many of all."""
+    doc = capabilities([layer(n, ["EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")
+                        for n in ["ch.bafu.wald", "ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product",
+                                  "ortho"]], [mercator_set()])
+    (tmp_path / "caps.xml").write_bytes(doc)
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers", "--layer", "SwissImage"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"2 of 4 layers match 'SwissImage' in {tmp_path / 'caps.xml'} (Demo orthophotos);")
+    assert [line.split()[0] for line in out[1:]] == ["ch.swisstopo.swissimage", "ch.swisstopo.swissimage-product"]
+    assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers", "--layer", "aerial ortho"]) == 0
+    out = capsys.readouterr().out.splitlines()  # the title ("Aerial ortho") counts too
+    assert out[0].startswith("1 of 4 layers match 'aerial ortho'") and out[1].startswith("ortho  ")

@@ -313,13 +313,15 @@ class ImageryDialog(QDialog):
             self.wmts_status.setText(f"{what}the service lists no layer ({service.source}).")
         elif not usable:
             self.wmts_status.setText(
-                f"{what}none of its {len(service.layers)} layers can be fetched: geolocator takes only Web Mercator "
+                f"{what}{'its one layer cannot' if len(service.layers) == 1 else f'none of its {len(service.layers)} layers can'}"
+                " be fetched: geolocator takes only Web Mercator "
                 "tile matrix sets (EPSG:3857 / GoogleMapsCompatible), and this service offers its layers in other "
                 "grids only (the list says which). National grids are not reprojected.")
         else:
-            self.wmts_status.setText(f"{what}{usable} of {len(service.layers)} layers can be fetched"
-                                     + ("; the others are listed greyed out with the reason."
-                                        if usable < len(service.layers) else "."))
+            self.wmts_status.setText(f"{what}its one layer can be fetched." if len(service.layers) == 1 else
+                                     (f"{what}{usable} of {len(service.layers)} layers can be fetched"
+                                      + ("; the others are listed greyed out with the reason."
+                                         if usable < len(service.layers) else ".")))
         self._fill_layers()
 
     def _service_failed(self, job, exc: BaseException) -> None:

@@ -63,6 +63,22 @@ class WmtsLayer:
     encoding: str
     limits: tuple[tuple[int, int, int, int, int], ...] = ()  # (z, min row, max row, min col, max col)
     tile_px: int = 256  # the set's tile width: 512 px tiles are stored at the zoom whose ground they cover
+    # the layer's ows:WGS84BoundingBox (west, south, east, north degrees) when the document gives one
+    coverage: tuple[float, float, float, float] | None = None
+
+    def check_coverage(self, area) -> None:
+        """Raises FetchError when `area` (a Bounds) lies wholly outside the layer's WGS84BoundingBox:
+        the service has no imagery there (a national service covers its own country), so none of
+        the area's tiles is asked for. An area that overlaps it, or a layer without one, passes."""
+        if self.coverage is None:
+            return
+        w, s, e, n = self.coverage
+        if area.west <= e and area.east >= w and area.south <= n and area.north >= s:
+            return
+        raise FetchError(f"WMTS layer {self.layer} ({self.source}) covers only {w:.4f},{s:.4f},{e:.4f},{n:.4f} "
+                         f"(W,S,E,N, its WGS84BoundingBox); the area {area.west:.4f},{area.south:.4f},"
+                         f"{area.east:.4f},{area.north:.4f} lies wholly outside it: check the area (W,S,E,N "
+                         "order), or choose a service that covers it")
 
     def within_limits(self, tiles: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         """The (z, x, y) tiles inside the layer's TileMatrixSetLimits (all of them at a zoom it gives
@@ -85,11 +101,13 @@ class WmtsLayer:
 
     def tiles_for(self, area, zoom: int, max_tiles: int) -> tuple[list[tuple[int, int, int]], int]:
         """(the (z, x, y) tiles of `area` (a Bounds) at `zoom` inside the layer's limits, how many of
-        the area's tiles lie outside them). Raises FetchError for a zoom the layer has no tiles at or
-        an area wholly outside its limits, TooManyTiles above `max_tiles` (counted before the limits)."""
+        the area's tiles lie outside them). Raises FetchError for a zoom the layer has no tiles at, an
+        area wholly outside its WGS84BoundingBox (check_coverage) or wholly outside its limits,
+        TooManyTiles above `max_tiles` (counted before the limits)."""
         from .fetch import tiles_for_bbox
 
         self.check_zoom(zoom)
+        self.check_coverage(area)
         tiles = tiles_for_bbox(area, zoom, max_tiles)
         inside = self.within_limits(tiles) if self.limits else tiles
         if not inside:
@@ -443,6 +461,12 @@ class WmtsService:
         wmts, source = self._wmts, self.source
         if layer not in wmts.contents:
             offered = sorted(wmts.contents)
+            like = _like(layer, offered)
+            if like:  # a national service lists hundreds: the ones like what was typed, not the first 40
+                raise FetchError(f"WMTS capabilities {source}: no layer {layer!r} (identifiers are case-sensitive); "
+                                 f"did you mean {' or '.join(repr(n) for n in like)}? ({len(offered)} "
+                                 f"layer{'' if len(offered) == 1 else 's'} in all; "
+                                 "--list-layers lists them)")
             shown = ", ".join(offered[:40]) + (f", ... ({len(offered)} in all)" if len(offered) > 40 else "")
             raise FetchError(f"WMTS capabilities {source}: no layer {layer!r}; the layers offered are: {shown or 'none'}")
         lyr = wmts.contents[layer]
@@ -464,6 +488,21 @@ class WmtsService:
         tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i]),
                                             -_tile_px(wmts.tilematrixsets[i])))
         return _layer_template(wmts, source, layer, lyr, what, tms_id, usable[tms_id], style, fmt)
+
+
+def _like(name: str, offered: list[str], most: int = 8) -> list[str]:
+    """The identifiers in `offered` like `name`: the same but for case, those holding it (case
+    ignored, e.g. "swissimage" -> "ch.swisstopo.swissimage"), then difflib's close matches; at most
+    `most`, in that order. [] when none is."""
+    import difflib
+
+    low = name.strip().lower()
+    if not low:
+        return []
+    same = [o for o in offered if o.lower() == low]
+    holding = sorted((o for o in offered if low in o.lower() and o not in same), key=lambda o: (len(o), o))
+    close = difflib.get_close_matches(name, offered, n=most, cutoff=0.75)
+    return list(dict.fromkeys(same + holding + close))[:most]
 
 
 def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, zoom_of: dict[str, int],
@@ -520,7 +559,21 @@ def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, 
         if ident in zoom_of and None not in (lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol):
             limits.append((zoom_of[ident], lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol))
     return WmtsLayer(template, zooms, source, layer, chosen_style, tms_id, chosen_fmt, encoding, tuple(sorted(limits)),
-                     _tile_px(wmts.tilematrixsets[tms_id]))
+                     _tile_px(wmts.tilematrixsets[tms_id]), _coverage(lyr))
+
+
+def _coverage(lyr) -> tuple[float, float, float, float] | None:
+    """The layer's ows:WGS84BoundingBox as (west, south, east, north) degrees (owslib reads it as
+    lower corner lon lat, upper corner lon lat, OGC 06-121r3 10.2.3), or None when it gives none or
+    one that is not a box of degrees (then no area is refused for it)."""
+    box = getattr(lyr, "boundingBoxWGS84", None)
+    try:
+        w, s, e, n = (float(v) for v in box)
+    except (TypeError, ValueError):
+        return None
+    if not (-180.0 <= w < e <= 180.0 and -90.0 <= s < n <= 90.0):
+        return None
+    return w, s, e, n
 
 
 def read_service(data: bytes, source: str) -> WmtsService:
