@@ -14,25 +14,12 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
-from geolocator.core.model import LatLon  # noqa: E402
 from geolocator.gui.imagery_dialog import WMTS_CHOICE, ImageryDialog, start_fetch  # noqa: E402
 from geolocator.gui.settings import AppSettings  # noqa: E402
 
 from .helpers import app_window  # noqa: E402
-from .tile_packages import demo_mosaic, demo_pyramid  # noqa: E402
+from .test_imagery_dialog import photos, tiles  # noqa: E402, F401 - the same demo pyramid and photos
 from .test_wmts import WmtsServer, capabilities, layer, mercator_set, rd_set  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tiles():
-    return demo_pyramid(zooms=(19,))
-
-
-@pytest.fixture
-def photos():
-    _, b = demo_mosaic()
-    c = b.center
-    return [LatLon(c.lat - 0.0005, c.lon - 0.0005), LatLon(c.lat + 0.0005, c.lon + 0.0005)]
 
 
 def service_doc(base: str) -> bytes:
