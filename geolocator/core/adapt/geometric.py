@@ -198,21 +198,12 @@ def geometric_labels(
             if capped:  # every first look before any glue; the best few glued
                 links = _first_look_order(qi, partners, tried[qi], photo, verifier.settings,
                                           settings.link_precheck, settings.link_cap, token)
-            else:
-                links = ((int(a), None) for a in partners)
+            else:  # looked at as the glue goes (lazily): a clear link ends the search
+                links = ((a, heading) for a, heading, _ in _first_looks(
+                    qi, partners, tried[qi], photo, verifier.settings, settings.link_precheck if bounded else 0, token))
             best = None
             for a, heading in links:
-                if not capped and (a == qi or a in tried[qi]):
-                    continue
                 check(token)  # between links: a learned link is a LighterGlue pair (~0.3-1 s)
-                if not capped:
-                    tried[qi].add(a)
-                    if photo(qi) is None or photo(a) is None:
-                        continue
-                    if bounded and settings.link_precheck:
-                        heading = link_heading(photo(qi), photo(a))  # the first look's, and the glue's
-                        if quick_link(photo(qi), photo(a), verifier.settings, heading) < settings.link_precheck:
-                            continue  # hopeless by its first look: no LighterGlue pair for it
                 # two photos of one flight see about the same footprint
                 link = verify_pair(photo(qi), photo(a), verifier.settings, expected_share=1.0, heading=heading)
                 anchor = placed[a]
@@ -275,18 +266,32 @@ def _first_look_order(qi: int, partners: Sequence[int], tried: set[int], photo, 
     Raises Cancelled (progress.check) between first looks when `token` is cancelled."""
     if photo(qi) is None:
         return []
-    looked = []
-    for rank, a in enumerate(partners):
+    looked = [(-inliers, rank, a, heading) for rank, (a, heading, inliers)
+              in enumerate(_first_looks(qi, partners, tried, photo, verify_settings, precheck, token))]
+    looked.sort(key=lambda row: row[:2])
+    return [(a, heading) for _, _, a, heading in looked[:cap]]
+
+
+def _first_looks(qi: int, partners: Sequence[int], tried: set[int], photo, verify_settings, precheck: int,
+                 token: CancelToken | None):
+    """Yields, lazily and in the order of `partners`, (partner, heading, first-look inliers) for each
+    partner photo `qi` may glue: partners already in `tried` and `qi` itself are skipped, every other
+    one reached is added to `tried`, those without keypoints (or when `qi` has none) are skipped, and
+    with `precheck` > 0 those whose first look (quick_link at link_heading, the heading given to the
+    glue) counts fewer than `precheck` inliers; `precheck` 0: no first look (heading and inliers
+    None). Raises Cancelled (progress.check) before each partner when `token` is cancelled."""
+    for a in partners:
         a = int(a)
         if a == qi or a in tried:
             continue
         check(token)
         tried.add(a)
-        if photo(a) is None:
+        if photo(qi) is None or photo(a) is None:
+            continue
+        if not precheck:
+            yield a, None, None
             continue
         heading = link_heading(photo(qi), photo(a))  # the first look's, and the glue's
         inliers = quick_link(photo(qi), photo(a), verify_settings, heading)
-        if inliers >= precheck:
-            looked.append((-inliers, rank, a, heading))
-    looked.sort(key=lambda row: row[:2])
-    return [(a, heading) for _, _, a, heading in looked[:cap]]
+        if inliers >= precheck:  # below: hopeless by its first look, no LighterGlue pair for it
+            yield a, heading, inliers
