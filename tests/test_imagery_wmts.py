@@ -19,7 +19,7 @@ from geolocator.gui.settings import AppSettings  # noqa: E402
 
 from .helpers import app_window  # noqa: E402
 from .test_imagery_dialog import photos, tiles  # noqa: E402, F401 - the same demo pyramid and photos
-from .test_wmts import WmtsServer, capabilities, layer, mercator_set, rd_set  # noqa: E402
+from .test_wmts import WmtsServer, capabilities, layer, matrix_limits, mercator_set, rd_set  # noqa: E402
 
 
 def service_doc(base: str) -> bytes:
@@ -132,9 +132,7 @@ def test_the_chosen_layer_is_fetched_by_the_worker_and_opened(qtbot, tmp_path, p
 
 
 def test_a_zoom_the_layer_lacks_moves_to_its_levels_and_its_limits_are_kept(qtbot, tmp_path, photos, dialogs):
-    limits = "".join(f"<TileMatrixLimits><TileMatrix>{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>{2**z - 1}"
-                     f"</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol></TileMatrixLimits>"
-                     for z in range(6, 17))
+    limits = matrix_limits((z, 0, 2**z - 1, 0, 2**z - 1) for z in range(6, 17))
     lyr = layer("ortho", [], rest="https://w.test/{TileMatrix}/{TileRow}/{TileCol}.png", formats=("image/png",),
                 extra=f"<TileMatrixSetLink><TileMatrixSet>3857</TileMatrixSet><TileMatrixSetLimits>{limits}"
                       "</TileMatrixSetLimits></TileMatrixSetLink>")
@@ -237,9 +235,7 @@ def test_a_read_that_ends_while_another_source_is_chosen_changes_none_of_its_fie
                                                                                     dialogs):
     from geolocator.gui.imagery_dialog import URL_CHOICE
 
-    limits = "".join(f"<TileMatrixLimits><TileMatrix>EPSG:3857:{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>"
-                     f"{2**z - 1}</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol>"
-                     "</TileMatrixLimits>" for z in range(6, 17))
+    limits = matrix_limits((f"EPSG:3857:{z}", 0, 2**z - 1, 0, 2**z - 1) for z in range(6, 17))
 
     def doc(base):  # levels 6 to 16 only
         return capabilities([layer("ortho", [], rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"

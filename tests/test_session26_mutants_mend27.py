@@ -337,9 +337,7 @@ def test_limits_given_for_a_matrix_the_set_does_not_have_are_ignored():
     from geolocator.core.sources.wmts import wmts_template
 
     t = _wmts()
-    limits = "".join(f"<TileMatrixLimits><TileMatrix>{m}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>3"
-                     f"</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>3</MaxTileCol></TileMatrixLimits>"
-                     for m in ("2", "99"))
+    limits = t.matrix_limits((m, 0, 3, 0, 3) for m in ("2", "99"))
     lyr = t.layer("ortho", [], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg",
                   extra=f"<TileMatrixSetLink><TileMatrixSet>S</TileMatrixSet><TileMatrixSetLimits>{limits}"
                         "</TileMatrixSetLimits></TileMatrixSetLink>")

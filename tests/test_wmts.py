@@ -41,6 +41,14 @@ def rd_set() -> str:
             f"<ows:SupportedCRS>urn:ogc:def:crs:EPSG::28992</ows:SupportedCRS>{body}</TileMatrixSet>")
 
 
+def matrix_limits(rows) -> str:
+    """<TileMatrixLimits> elements (OGC 07-057r7 TileMatrixSetLimits), one per (TileMatrix identifier,
+    min row, max row, min col, max col)."""
+    return "".join(f"<TileMatrixLimits><TileMatrix>{m}</TileMatrix><MinTileRow>{r0}</MinTileRow><MaxTileRow>{r1}"
+                   f"</MaxTileRow><MinTileCol>{c0}</MinTileCol><MaxTileCol>{c1}</MaxTileCol></TileMatrixLimits>"
+                   for m, r0, r1, c0, c1 in rows)
+
+
 def layer(ident: str, sets: list[str], rest: str | None = None, formats=("image/jpeg",), extra: str = "") -> str:
     links = "".join(f"<TileMatrixSetLink><TileMatrixSet>{s}</TileMatrixSet></TileMatrixSetLink>" for s in sets)
     fmts = "".join(f"<Format>{f}</Format>" for f in formats)
@@ -168,9 +176,7 @@ def test_a_kvp_layer_becomes_a_gettile_template():
 def test_plain_number_identifiers_a_time_dimension_and_tile_matrix_limits():
     dim = ("<Dimension><ows:Identifier>Time</ows:Identifier><Default>2023</Default><Value>2023</Value>"
            "<Value>2022</Value></Dimension>")
-    limits = "".join(f"<TileMatrixLimits><TileMatrix>{z}</TileMatrix><MinTileRow>0</MinTileRow><MaxTileRow>{2**z - 1}"
-                     f"</MaxTileRow><MinTileCol>0</MinTileCol><MaxTileCol>{2**z - 1}</MaxTileCol></TileMatrixLimits>"
-                     for z in range(6, 12))
+    limits = matrix_limits((z, 0, 2**z - 1, 0, 2**z - 1) for z in range(6, 12))
     lyr = layer("ortho", [], rest="https://w.test/{Time}/{TileMatrix}/{TileRow}/{TileCol}.png", formats=("image/png",),
                 extra=f"{dim}<TileMatrixSetLink><TileMatrixSet>3857</TileMatrixSet><TileMatrixSetLimits>{limits}"
                       "</TileMatrixSetLimits></TileMatrixSetLink>")
@@ -269,9 +275,7 @@ def test_fetch_tiles_wmts_restful_into_mbtiles_and_kvp_into_a_folder(tmp_path, t
 
 def test_fetch_tiles_wmts_asks_for_no_tile_outside_the_layers_tile_matrix_limits(tmp_path, tiles, capsys):
     xs, ys = sorted({x for _, x, _ in tiles}), sorted({y for _, _, y in tiles})
-    lim = (f"<TileMatrixSetLimits><TileMatrixLimits><TileMatrix>EPSG:3857:19</TileMatrix><MinTileRow>{ys[0]}</MinTileRow>"
-           f"<MaxTileRow>{ys[-1]}</MaxTileRow><MinTileCol>{xs[0]}</MinTileCol><MaxTileCol>{xs[2]}</MaxTileCol>"
-           "</TileMatrixLimits></TileMatrixSetLimits>")
+    lim = f"<TileMatrixSetLimits>{matrix_limits([('EPSG:3857:19', ys[0], ys[-1], xs[0], xs[2])])}</TileMatrixSetLimits>"
 
     def doc(base):
         return capabilities([layer("ortho", [], rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/"
@@ -424,9 +428,7 @@ def test_a_layer_plan_keeps_its_limits_and_levels(tiles):
     from geolocator.core.sources.wmts import read_service
 
     xs, ys = sorted({x for _, x, _ in tiles}), sorted({y for _, _, y in tiles})
-    lim = (f"<TileMatrixSetLimits><TileMatrixLimits><TileMatrix>EPSG:3857:19</TileMatrix><MinTileRow>{ys[0]}</MinTileRow>"
-           f"<MaxTileRow>{ys[-1]}</MaxTileRow><MinTileCol>{xs[0]}</MinTileCol><MaxTileCol>{xs[2]}</MaxTileCol>"
-           "</TileMatrixLimits></TileMatrixSetLimits>")
+    lim = f"<TileMatrixSetLimits>{matrix_limits([('EPSG:3857:19', ys[0], ys[-1], xs[0], xs[2])])}</TileMatrixSetLimits>"
     doc = capabilities([layer("ortho", [], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg",
                               extra=f"<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet>{lim}</TileMatrixSetLink>")],
                        [mercator_set()])
