@@ -9,7 +9,6 @@ the highest first look first; link_cap 0 (the default) keeps session 26's order.
 test_geometric_exact (fake first looks, glue counts and partner scores), so every call is by hand.
 """
 
-import threading
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from geolocator.core.adapt.geometric import GeoLabel, GeometrySettings, geometri
 from geolocator.core.progress import CancelToken, Cancelled
 from .test_geometric_exact import L, T, TileSet, make_fakes
 from .test_geometric_learned_links import NAMES, _learned, _scores, _setup
+from .test_geometric_threads import hold_first_description
 
 CAND = np.array([[i] for i in range(6)]) % 4  # a0..a3 on tiles 0..3, a4 on tile 0
 
@@ -176,19 +176,7 @@ def test_photos_sharing_a_partner_on_three_threads_describe_it_once_with_the_cap
 
     fakes, names, direct, s = world()
     verifier = _learned(direct)
-    asked, second, lock = [], threading.Event(), threading.Lock()
-    describe = verifier.described
-
-    def described(query):
-        if query == "a":
-            with lock:
-                asked.append(threading.current_thread().name)
-                if len(asked) >= 2:
-                    second.set()
-            second.wait(1.0)
-        return describe(query)
-
-    verifier.described = described
+    asked = hold_first_description(verifier, "a")
     side = geometric_labels(names, TileSet(), cand, s, verifier, GeometrySettings(link_cap=3), workers=3)
     assert side == alone and sorted(c[:2] for c in fakes.calls) == links_alone
     counts = Counter(verifier.photos)

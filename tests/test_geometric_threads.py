@@ -128,6 +128,26 @@ def test_a_photo_that_fails_stops_the_other_running_chains_at_their_next_link(mo
     assert [c[:2] for c in fakes.calls if c[0] == "d"] == [("d", "a")]  # d has b left to try: not tried
 
 
+def hold_first_description(verifier, name: str) -> list[str]:
+    """Patch verifier.described so that a first description of photo `name` is held until a second
+    one has been asked for (1 s at most): two threads describing it at once would both get through.
+    Returns the list of the threads' names that asked for it (one entry per ask)."""
+    asked, second, lock = [], threading.Event(), threading.Lock()
+    describe = verifier.described
+
+    def described(query):
+        if query == name:
+            with lock:
+                asked.append(threading.current_thread().name)
+                if len(asked) >= 2:
+                    second.set()
+            second.wait(1.0)  # without the per-photo lock the second thread arrives here too; with it, it waits
+        return describe(query)
+
+    verifier.described = described
+    return asked
+
+
 def test_a_partner_shared_by_photos_chaining_at_once_is_described_once(monkeypatch):
     """Session 26 (mend26; mend25 saw it reading the code): the chaining rounds' keypoint cache was
     filled from the pool's threads without a lock, so two photos chaining at once through one anchor
@@ -140,20 +160,7 @@ def test_a_partner_shared_by_photos_chaining_at_once_is_described_once(monkeypat
     alone, tried_alone = _labels(monkeypatch, 1)
     fakes, direct, similarity = _world(monkeypatch)
     verifier = Verifier(direct)
-    asked, second = [], threading.Event()
-    lock = threading.Lock()
-    describe = verifier.described
-
-    def described(query):
-        if query == "a":
-            with lock:
-                asked.append(threading.current_thread().name)
-                if len(asked) >= 2:
-                    second.set()
-            second.wait(1.0)  # before the fix the second thread arrives here too; after it, it waits on the lock
-        return describe(query)
-
-    verifier.described = described
+    asked = hold_first_description(verifier, "a")
     side = geometric_labels(NAMES, TileSet(), np.array([[0], [1], [2], [3], [0]]), similarity, verifier,
                             workers=3)
     assert side == alone
