@@ -82,7 +82,7 @@ M = [
  ("LV5", LV, 'VERIFIED_ON_TRACK = ("matched", "corrected")', 'VERIFIED_ON_TRACK = ("matched",)', T_LV),
  ("LV6", LV, '    return words if words.startswith(level) else f"{level}; {words}"', "    return words", T_LV),
  ("LV7", LV, "    return frame_level(point.status, point.confidence)", "    return frame_level(point.status, None)", T_LV),
- ("LV8", LV, "    return [by_track.get(p.query.id) or level_of(p) for p in predictions]",
+ ("LV8", LV, "    return [s if s in by_track else level_of(p) for s, p in zip(placed_statuses(predictions, tracks), predictions)]",
   "    return [level_of(p) for p in predictions]", T_LV),
  # the exports' level
  ("EX1", EXP, '        "level": level_of(p),', '        "level": p.shown_status,', T_EX),

@@ -123,6 +123,7 @@ def placed_levels(predictions, tracks=()) -> list[str]:
     that ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's
     frame the track placed (core/sequence.Track points; its single-frame answer, often 'not located'
     for a blurred frame, is not what the file holds), else level_of its own answer."""
-    by_track = {p.query.id: p.status for t in tracks for p in t.points
-                if p.status in ("interpolated", "extrapolated")}
-    return [by_track.get(p.query.id) or level_of(p) for p in predictions]
+    from .sequence import placed_statuses  # late: sequence pulls numpy; this module stays light
+
+    by_track = ("interpolated", "extrapolated")  # a Prediction's own shown_status is never one of these
+    return [s if s in by_track else level_of(p) for s, p in zip(placed_statuses(predictions, tracks), predictions)]
