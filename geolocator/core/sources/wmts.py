@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -99,16 +100,19 @@ class WmtsLayer:
         """The layer's level nearest `zoom` (the deeper one on a tie)."""
         return min(self.zooms, key=lambda z: (abs(z - zoom), -z))
 
-    def tiles_for(self, area, zoom: int, max_tiles: int) -> tuple[list[tuple[int, int, int]], int]:
+    def tiles_for(self, area, zoom: int, max_tiles: int,
+                  listed: Sequence[tuple[int, int, int]] | None = None) -> tuple[list[tuple[int, int, int]], int]:
         """(the (z, x, y) tiles of `area` (a Bounds) at `zoom` inside the layer's limits, how many of
-        the area's tiles lie outside them). Raises FetchError for a zoom the layer has no tiles at, an
-        area wholly outside its WGS84BoundingBox (check_coverage) or wholly outside its limits,
-        TooManyTiles above `max_tiles` (counted before the limits)."""
+        the area's tiles lie outside them). `listed`: the area's tiles at `zoom` when the caller has
+        them already (fetch.plan_fetch's), else fetch.tiles_for_bbox lists them. Raises FetchError for
+        a zoom the layer has no tiles at, an area wholly outside its WGS84BoundingBox
+        (check_coverage) or wholly outside its limits, TooManyTiles above `max_tiles` (counted
+        before the limits)."""
         from .fetch import tiles_for_bbox
 
         self.check_zoom(zoom)
         self.check_coverage(area)
-        tiles = tiles_for_bbox(area, zoom, max_tiles)
+        tiles = tiles_for_bbox(area, zoom, max_tiles) if listed is None else list(listed)
         inside = self.within_limits(tiles) if self.limits else tiles
         if not inside:
             raise FetchError(f"WMTS layer {self.layer} has no tiles in this area at zoom {zoom} (all "
@@ -124,7 +128,8 @@ class WmtsLayer:
         from .fetch import plan_fetch
 
         plan = plan_fetch(template or self.template, area, zoom, out, max_tiles)
-        return replace(plan, tiles=tuple(self.tiles_for(plan.area, zoom, max_tiles)[0]), tile_px=self.tile_px)
+        inside, _ = self.tiles_for(plan.area, zoom, max_tiles, listed=plan.tiles)  # the plan's list, not a second one
+        return replace(plan, tiles=tuple(inside), tile_px=self.tile_px)
 
 
 def _zoom_text(zooms: tuple[int, ...]) -> str:
