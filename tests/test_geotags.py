@@ -66,6 +66,9 @@ def test_geo_txt_parses_back_as_odm_reads_it_with_the_answers_accuracy_and_barom
     assert [float(c) for c in entries["DJI_0002.JPG"]] == pytest.approx([no_height.location.lon,
                                                                          no_height.location.lat], abs=1e-8)
     assert [t.name for t in report.written] == ["DJI_0001.JPG", "DJI_0002.JPG"] and not report.left_out
+    assert report.summary() == (f"wrote 2 geotags to {tmp_path / 'geo.txt'} (OpenDroneMap geo.txt); 1 line without a "
+                                "recorded height carries no accuracy (geo.txt gives one only with a height): ODM "
+                                "assumes 10 m for it")
 
 
 def test_one_geo_txt_line_checked_by_hand_against_the_documented_layout():
@@ -175,3 +178,32 @@ def test_unknown_suffix_and_folder_are_refused_before_anything_is_written(tmp_pa
     assert not (tmp_path / "geo.json").exists()
     with pytest.raises(GeolocatorError, match="is a folder"):
         check_geotag_path(tmp_path)
+
+
+REAL_DJI = Path(__file__).resolve().parents[1].parent / "shared" / "real-dji"
+
+
+@pytest.mark.skipif(not (REAL_DJI / "DJI_0018.JPG").is_file(), reason="the real DJI photos are not here")
+def test_a_real_dji_photo_gets_its_barometric_height_and_odm_angles_and_never_its_gps(tmp_path):
+    """DJI Phantom 3 photo (shared/real-dji): XMP RelativeAltitude +39.80, AbsoluteAltitude 198.31, EXIF
+    GPSAltitude 198.309 and GPS position (the truth); FlightYawDegree 46, GimbalPitchDegree -89.9,
+    GimbalRollDegree 0 (ODM reads these three: opendm/photo.py). Answer placed 36 m north-east of its GPS."""
+    from geolocator.core.queries import query_from_photo
+
+    query = query_from_photo(REAL_DJI / "DJI_0018.JPG", "DJI_0018.JPG")
+    assert query.truth is not None and query.meta.relative_altitude_m == 39.8
+    at = LatLon(query.truth.lat + 20.0 / 111_320,
+                query.truth.lon + 30.0 / (111_320 * math.cos(math.radians(query.truth.lat))))
+    tile = TILES[0]
+    p = Prediction(query=query, matches=(Match(tile, 0.8, 1, inliers=40, ground=at),), location=at,
+                   weighted_location=at, confidence=0.99, status=STATUS_VERIFIED, location_source="homography")
+    write_geotags(tmp_path / "geo.txt", [p])
+    text = (tmp_path / "geo.txt").read_text(encoding="utf-8")
+    _, entries = _odm_entries(text)
+    x, y, z, yaw, pitch, roll, h, v = (float(c) for c in entries["DJI_0018.JPG"])
+    assert (y, x) == (pytest.approx(at.lat, abs=1e-8), pytest.approx(at.lon, abs=1e-8))
+    assert (z, yaw, pitch, roll) == (39.8, 46.0, pytest.approx(0.1), 0.0)
+    allowance = 39.8 * math.tan(math.radians(0.1))  # 0.07 m: the camera is that close above the centre
+    assert answer_radius_m(p) + allowance <= h < answer_radius_m(p) + allowance + 0.1
+    for gnss in (f"{query.truth.lat:.6f}", f"{query.truth.lon:.6f}", "198.3"):
+        assert gnss not in text

@@ -116,6 +116,11 @@ class GeotagReport:
 
         where = f" to {self.path}" if self.path is not None else ""
         line = f"wrote {count(len(self.written), 'geotag')}{where} ({self.format})"
+        bare = sum(t.altitude_m is None for t in self.written)
+        if bare and self.format == GEOTAG_FORMATS[".txt"]:
+            line += (f"; {count(bare, 'line')} without a recorded height {'carries' if bare == 1 else 'carry'} no "
+                     f"accuracy (geo.txt gives one only with a height): ODM assumes {ODM_DEFAULT_DOP_M:g} m for "
+                     f"{'it' if bare == 1 else 'them'}")
         if self.left_out:
             shown = "; ".join(f"{q}: {why}" for q, why in self.left_out[:3])
             more = f"; and {len(self.left_out) - 3} more" if len(self.left_out) > 3 else ""
