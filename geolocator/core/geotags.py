@@ -15,9 +15,9 @@ Two formats, chosen by the file's suffix (GEOTAG_FORMATS):
 - ``.csv``: a reference CSV in PIX4Dmatic's column order for geographic coordinates with angles and
   accuracies (support.pix4d.com, "Image geolocation and orientation import format":
   ``imagename, latitude, longitude, z [m], yaw, pitch, roll, accuracy horz [m], accuracy vert [m]``,
-  commas, no header but a first line starting with ``#``), which Metashape's File → Import →
-  Import Reference reads too once its columns are assigned (label, latitude, longitude, altitude,
-  yaw, pitch, roll, accuracy).
+  commas, no header but a first line starting with ``#``), which Metashape's Reference pane
+  imports too once the Import CSV dialog is told each value's column (label, latitude, longitude,
+  altitude, and with Accuracy ticked the accuracy columns; agisoft.freshdesk.com "Import CSV").
 
 What is written, and why (see also the README, *Geotags for photogrammetry*):
 
