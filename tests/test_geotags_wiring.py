@@ -73,3 +73,44 @@ def test_the_app_exports_geotags_from_the_file_menu_and_names_what_it_left_out(q
     wait_idle(qtbot, w)
     assert "unknown geotag file type '.json'" in w.message_bar.text and not (dirs / "geo.json").exists()
     w.close()
+
+
+def test_locate_geotag_copies_writes_copies_of_the_confident_photos_and_leaves_the_originals(features, tmp_path,
+                                                                                            monkeypatch, capsys):
+    pytest.importorskip("piexif")
+    import hashlib
+
+    def workspace(args):
+        return DemoWorkspace(Settings(backbone=args.backbone, device="cpu", verify=args.verify,
+                                      cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters"), features)
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    photos = [DEMO / "queries" / f"q_{i:04d}.jpg" for i in (1, 2)]
+    before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in photos]
+    out, copies = tmp_path / "p.csv", tmp_path / "tagged"
+    assert cli.main(["locate", *map(str, photos), "--tiles", str(DEMO), "--out", str(out),
+                     "--geotag-copies", str(copies), "-q"]) == 0
+    confident = {r["query"] for r in csv.DictReader(out.open()) if float(r["confidence"]) >= 0.9}
+    assert confident and {p.name for p in copies.iterdir()} == confident
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in photos] == before
+    assert f"wrote {len(confident)} geotagged cop" in capsys.readouterr().err
+
+
+def test_the_app_exports_geotagged_copies_into_a_folder(qtbot, dirs, features):  # noqa: F811
+    pytest.importorskip("piexif")
+    from .test_gui_first_hour import make_window, wait_idle
+
+    w = make_window(qtbot, dirs)
+    ws, region = demo_workspace(dirs, features)
+    w.session.ws = ws
+    ws.locate(region.queries[:2])
+    w.predictions = {p.query.id: p for p in ws.last.predictions}
+    w._refresh_actions()
+    assert w.act_export_geotag_copies.isEnabled()
+    assert w.act_export_geotag_copies in w.menuBar().actions()[0].menu().actions()
+    w.export_geotag_copies(dirs / "tagged")
+    wait_idle(qtbot, w)
+    confident = [Path(p.query.path).name for p in ws.last.predictions if p.confidence >= 0.9]
+    assert sorted(p.name for p in (dirs / "tagged").iterdir()) == sorted(confident)
+    assert w.message_bar.text.startswith(f"Wrote {len(confident)} geotagged cop")
+    w.close()

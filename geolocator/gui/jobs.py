@@ -480,6 +480,18 @@ class Session:
         predictions = list(predictions)
         return write_geotags(path, predictions, smooth(predictions))
 
+    def export_geotag_copies(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None):
+        """Write geotagged copies of the confidently located JPEG photos into `folder` (core.geotag_copies,
+        as `geolocator locate --geotag-copies`; a flight's photos at their track position). Returns the
+        CopiesReport; raises GeolocatorError without piexif, OutputError for a folder that cannot be written."""
+        from ..core.geotag_copies import write_geotagged_copies
+        from ..core.outputs import check_writable
+        from ..core.sequence import smooth
+
+        check_writable(Path(folder) / "photo.jpg", what="geotagged copies' folder")
+        predictions = list(predictions)
+        return write_geotagged_copies(folder, predictions, smooth(predictions))
+
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,

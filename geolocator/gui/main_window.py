@@ -312,6 +312,10 @@ class MainWindow(QMainWindow):
                                                self.choose_export_geotags, None,
                                                "Save the confident answers as image positions with their accuracy: "
                                                "OpenDroneMap's geo.txt or a reference CSV for Metashape / PIX4Dmatic")
+        self.act_export_geotag_copies = self._action("Export Geotagged Copies of the Photos…",
+                                                     self.choose_export_geotag_copies, None,
+                                                     "Save copies of the confidently located JPEG photos with the "
+                                                     "answer as their EXIF GPS (the originals are not changed)")
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
                                            "The zone of photo times recorded without one, for the GPX and KML exports")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
@@ -339,6 +343,7 @@ class MainWindow(QMainWindow):
         m_file.addAction(self.act_export_map)
         m_file.addAction(self.act_export_evidence)
         m_file.addAction(self.act_export_geotags)
+        m_file.addAction(self.act_export_geotag_copies)
         m_file.addAction(self.act_clock_zone)
         m_file.addSeparator()
         m_file.addAction(self.act_free_space)
@@ -518,6 +523,7 @@ class MainWindow(QMainWindow):
         self.act_export_map.setEnabled(has_tiles)
         self.act_export_evidence.setEnabled(bool(self.predictions) and has_tiles)
         self.act_export_geotags.setEnabled(bool(self.predictions))
+        self.act_export_geotag_copies.setEnabled(bool(self.predictions))
         self.backbone_panel.apply_btn.setEnabled(not busy)
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
@@ -1099,6 +1105,20 @@ class MainWindow(QMainWindow):
         preds = list(self.predictions.values())
         return self._submit("Exporting geotags",
                             lambda progress, cancel: self.session.export_geotags(preds, path),
+                            lambda report: self.message_bar.show_message(
+                                "warning" if report.left_out else "info", report.sentence(), report.details()))
+
+    def choose_export_geotag_copies(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export geotagged copies to folder")
+        if folder:
+            self.export_geotag_copies(Path(folder))
+
+    def export_geotag_copies(self, folder: Path) -> Job:
+        """Write geotagged copies of the confidently located photos into `folder`, in the worker; the
+        message bar says how many and which photos were left out, and why (Details… lists them all)."""
+        preds = list(self.predictions.values())
+        return self._submit("Exporting geotagged copies",
+                            lambda progress, cancel: self.session.export_geotag_copies(preds, folder),
                             lambda report: self.message_bar.show_message(
                                 "warning" if report.left_out else "info", report.sentence(), report.details()))
 
