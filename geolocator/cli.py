@@ -490,6 +490,17 @@ def cmd_locate(args) -> int:
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
         check_prediction_path(args.out)
     _check_out(args.out, "output")
+    if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
+        from .core.geotags import check_geotag_path
+
+        check_geotag_path(args.geotags)
+        _check_out(args.geotags, "geotag file")
+    if getattr(args, "geotag_copies", None) is not None:  # said before the work: piexif missing, a folder not writable
+        try:
+            import piexif  # noqa: F401
+        except ImportError:
+            raise GeolocatorError("--geotag-copies needs the piexif package: pip install piexif") from None
+        _check_out(args.geotag_copies / "photo.jpg", "geotagged copies' folder")
     queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles(queries, tiles)
@@ -526,6 +537,14 @@ def cmd_locate(args) -> int:
         pictures = sum(p.suffix == ".png" for p in written)
         print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
               f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
+    if getattr(args, "geotags", None) is not None:
+        from .core.geotags import write_geotags
+
+        print(write_geotags(args.geotags, predictions, tracks).summary(), file=sys.stderr)
+    if getattr(args, "geotag_copies", None) is not None:
+        from .core.geotag_copies import write_geotagged_copies
+
+        print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
                           tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
@@ -1011,6 +1030,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write, for each photo, FOLDER/<photo>.evidence.png (the photo beside the imagery it matched, "
                         "its outline and the Point drawn) and .evidence.json (coordinates, confidence and what it means, "
                         "imagery source and attribution, geolocator version and settings; no truth)")
+    p.add_argument("--geotags", type=Path, metavar="FILE",
+                   help="also write the confident answers as image positions for photogrammetry: FILE.txt is "
+                        "OpenDroneMap's geo.txt, FILE.csv a reference CSV for Metashape / PIX4Dmatic (with each "
+                        "photo's accuracy; photos not confident, oblique or not located are left out and named)")
+    p.add_argument("--geotag-copies", type=Path, metavar="FOLDER",
+                   help="also write copies of the confidently located JPEG photos into FOLDER with the answer as "
+                        "their EXIF GPS (and its accuracy); the originals are not touched, pixels, XMP and maker "
+                        "notes are kept byte for byte (needs pip install piexif)")
     p.add_argument("--coords", type=_coords_formats, metavar="FORMATS",
                    help="add the Point to each printed line in these formats, comma-separated: mgrs, utm, dmm "
                         "(degrees, decimal minutes), dms, lv95 (Swiss), dd; e.g. --coords mgrs,dmm. Files from "

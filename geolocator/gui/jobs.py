@@ -466,6 +466,32 @@ class Session:
         return write_evidence(folder, predictions, self.ws.tileset, settings=self.ws.settings,
                               backbone=self.ws.backbone.name, matcher=self.ws.route().matcher)
 
+    def export_geotags(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None):
+        """Write the confident answers as image positions for photogrammetry (core.geotags: `.txt`
+        OpenDroneMap's geo.txt, `.csv` a Metashape / PIX4Dmatic reference CSV), as `geolocator locate
+        --geotags` does: a flight's photos at their track position. Returns the GeotagReport; raises
+        GeolocatorError for an unknown suffix, OutputError for a file that cannot be written."""
+        from ..core.geotags import check_geotag_path, write_geotags
+        from ..core.outputs import check_writable
+        from ..core.sequence import smooth
+
+        check_geotag_path(path)
+        check_writable(Path(path), what="geotag file")
+        predictions = list(predictions)
+        return write_geotags(path, predictions, smooth(predictions))
+
+    def export_geotag_copies(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None):
+        """Write geotagged copies of the confidently located JPEG photos into `folder` (core.geotag_copies,
+        as `geolocator locate --geotag-copies`; a flight's photos at their track position). Returns the
+        CopiesReport; raises GeolocatorError without piexif, OutputError for a folder that cannot be written."""
+        from ..core.geotag_copies import write_geotagged_copies
+        from ..core.outputs import check_writable
+        from ..core.sequence import smooth
+
+        check_writable(Path(folder) / "photo.jpg", what="geotagged copies' folder")
+        predictions = list(predictions)
+        return write_geotagged_copies(folder, predictions, smooth(predictions))
+
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,

@@ -308,6 +308,14 @@ class MainWindow(QMainWindow):
         self.act_export_evidence = self._action("Export Evidence (PNG + JSON)…", self.choose_export_evidence, None,
                                                 "Save, for each located photo, the photo beside the imagery it matched "
                                                 "and a record of the answer, to publish")
+        self.act_export_geotags = self._action("Export Geotags for Photogrammetry (ODM, Metashape, PIX4D)…",
+                                               self.choose_export_geotags, None,
+                                               "Save the confident answers as image positions with their accuracy: "
+                                               "OpenDroneMap's geo.txt or a reference CSV for Metashape / PIX4Dmatic")
+        self.act_export_geotag_copies = self._action("Export Geotagged Copies of the Photos…",
+                                                     self.choose_export_geotag_copies, None,
+                                                     "Save copies of the confidently located JPEG photos with the "
+                                                     "answer as their EXIF GPS (the originals are not changed)")
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
                                            "The zone of photo times recorded without one, for the GPX and KML exports")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
@@ -334,6 +342,8 @@ class MainWindow(QMainWindow):
         m_file.addAction(self.act_export)
         m_file.addAction(self.act_export_map)
         m_file.addAction(self.act_export_evidence)
+        m_file.addAction(self.act_export_geotags)
+        m_file.addAction(self.act_export_geotag_copies)
         m_file.addAction(self.act_clock_zone)
         m_file.addSeparator()
         m_file.addAction(self.act_free_space)
@@ -512,6 +522,8 @@ class MainWindow(QMainWindow):
         self.act_export.setEnabled(bool(self.predictions))
         self.act_export_map.setEnabled(has_tiles)
         self.act_export_evidence.setEnabled(bool(self.predictions) and has_tiles)
+        self.act_export_geotags.setEnabled(bool(self.predictions))
+        self.act_export_geotag_copies.setEnabled(bool(self.predictions))
         self.backbone_panel.apply_btn.setEnabled(not busy)
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
@@ -1073,6 +1085,42 @@ class MainWindow(QMainWindow):
                             lambda paths: self.message_bar.show_message(
                                 "info", f"Saved evidence for {count(sum(p.suffix == '.json' for p in paths), 'photo')} "
                                         f"to {folder} (a picture and a record each)"))
+
+    def choose_export_geotags(self) -> None:
+        from ..core.geotags import GEOTAG_FORMATS
+
+        filters = [f"{name} (*{suffix})" for suffix, name in GEOTAG_FORMATS.items()]
+        path, chosen = QFileDialog.getSaveFileName(self, "Export geotags for photogrammetry", "geo.txt",
+                                                   ";;".join(filters))
+        if path:
+            path = Path(path)
+            if path.suffix.lower() not in GEOTAG_FORMATS:  # "geo" saved under the CSV filter becomes geo.csv
+                suffix = next((s for s, name in GEOTAG_FORMATS.items() if chosen.startswith(name)), ".txt")
+                path = path.with_name(path.name + suffix)
+            self.export_geotags(path)
+
+    def export_geotags(self, path: Path) -> Job:
+        """Write the confident answers' geotags to `path` (its suffix names the format), in the worker;
+        the message bar says how many were written and which photos were left out, and why."""
+        preds = list(self.predictions.values())
+        return self._submit("Exporting geotags",
+                            lambda progress, cancel: self.session.export_geotags(preds, path),
+                            lambda report: self.message_bar.show_message(
+                                "warning" if report.left_out else "info", report.sentence(), report.details()))
+
+    def choose_export_geotag_copies(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export geotagged copies to folder")
+        if folder:
+            self.export_geotag_copies(Path(folder))
+
+    def export_geotag_copies(self, folder: Path) -> Job:
+        """Write geotagged copies of the confidently located photos into `folder`, in the worker; the
+        message bar says how many and which photos were left out, and why (Details… lists them all)."""
+        preds = list(self.predictions.values())
+        return self._submit("Exporting geotagged copies",
+                            lambda progress, cancel: self.session.export_geotag_copies(preds, folder),
+                            lambda report: self.message_bar.show_message(
+                                "warning" if report.left_out else "info", report.sentence(), report.details()))
 
     # -- misc ---------------------------------------------------------------------------------------
     def _toggle_online(self, checked: bool) -> None:
