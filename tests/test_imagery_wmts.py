@@ -281,3 +281,31 @@ def test_an_area_outside_the_layers_box_is_said_before_fetching_and_one_layer_re
     assert "lies wholly outside it" in d.estimate.text()
     d.bbox.setText("7.40,46.90,7.45,46.95")  # Bern: inside the box
     assert d.fetch_button.isEnabled() and "tiles at zoom" in d.estimate.text()
+
+
+def test_a_national_grid_layer_is_offered_planned_in_its_levels_and_fetched_into_a_geopackage(qtbot, tmp_path, photos,
+                                                                                              monkeypatch, dialogs):
+    pytest.importorskip("cv2")
+    from .test_wmts_grid import GridServer, Source
+
+    w = app_window(qtbot, tmp_path, AppSettings())
+    opened = []
+    monkeypatch.setattr(w, "open_tileset", lambda path, **kw: opened.append(Path(path)))
+    with GridServer(Source()) as server:
+        d = _dialog(qtbot, tmp_path, photos, dialogs)
+        _read(qtbot, d, f"{server.base}/caps.xml")
+        assert d.layer.currentData() == "ortho-nv" and "its one layer can be fetched" in d.wmts_status.text()
+        assert d.matrix_set.currentText() == "NV"
+        # its own levels: the one whose tiles are about 100 m (0.4 m pixels), a GeoPackage to keep its CRS
+        assert d.zoom.value() == 3 and d.out.text().endswith(".gpkg")
+        assert "at level 3 of EPSG:32107 (matrix 'L03', about 102 m each on the ground, 0.4 m pixels)" in d.estimate.text()
+        d.margin.setValue(30)
+        d._accept()
+        assert d.plan is not None and d.plan.grid is not None and d.plan.zoom == 3
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+        asked = [p for p in server.log if p.startswith("/grid/")]
+    assert opened == [d.plan.out] and asked and all(p.startswith("/grid/L03/") for p in asked)
+    with sqlite3.connect(d.plan.out) as db:
+        assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == len(d.plan.tiles)
+    w.close()
