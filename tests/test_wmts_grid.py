@@ -410,3 +410,24 @@ def test_photos_are_located_in_a_national_grid_geopackage_end_to_end(tmp_path, s
         name = Path(f["properties"]["query"]).name
         errors.append(haversine_m(LatLon(lat, lon), truth[name]))
     assert sorted(errors)[len(errors) // 2] < 5.0, errors  # the median photo within 5 m, in WGS84
+
+
+def test_a_national_sets_limits_and_levels_are_kept(source):
+    from .test_wmts import matrix_limits
+
+    # TileMatrixSetLimits name levels L02 and L03 only, and at L03 a block of columns and rows
+    w0 = wmts_template(capabilities([layer("g", ["NV"], rest="https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png")],
+                                    [grid_set_xml()]), "caps.xml", "g")
+    all3, _ = w0.tiles_for(source.bounds, 3, 1000)
+    cols = sorted({c for _, c, _ in all3})
+    rows = sorted({r for _, _, r in all3})
+    limits = matrix_limits([("L02", 0, 10**6, 0, 10**6), ("L03", rows[0], rows[-1], cols[0], cols[0])])
+    lyr = layer("g", [], rest="https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png",
+                extra=f"<TileMatrixSetLink><TileMatrixSet>NV</TileMatrixSet><TileMatrixSetLimits>{limits}"
+                      "</TileMatrixSetLimits></TileMatrixSetLink>")
+    w = wmts_template(capabilities([lyr], [grid_set_xml()]), "caps.xml", "g")
+    assert w.zooms == (2, 3)
+    tiles, outside = w.tiles_for(source.bounds, 3, 1000)
+    assert {c for _, c, _ in tiles} == {cols[0]} and outside == len(all3) - len(tiles) > 0
+    with pytest.raises(F.FetchError, match=r"has tiles at levels \(of its national grid EPSG:32107\) 2 to 3, not 4"):
+        w.tiles_for(source.bounds, 4, 1000)

@@ -131,8 +131,9 @@ class WmtsLayer:
     def check_zoom(self, zoom: int) -> int:
         """`zoom` when the layer has tiles there; raises FetchError naming the levels it has."""
         if int(zoom) not in self.zooms:
+            what = "zoom levels" if self.grid is None else f"levels (of its national grid {self.grid.label()})"
             raise FetchError(f"WMTS layer {self.layer!r} ({self.source}, tile matrix set {self.tile_matrix_set!r}) "
-                             f"has tiles at zoom levels {_zoom_text(self.zooms)}, not {zoom}: choose one with --zoom")
+                             f"has tiles at {what} {_zoom_text(self.zooms)}, not {zoom}: choose one with --zoom")
         return int(zoom)
 
 
