@@ -364,6 +364,14 @@ def test_a_national_grid_is_not_written_into_mbtiles_nor_two_grids_into_one_geop
     with pytest.raises(InputError, match="holds tiles of another grid"):
         GpkgSink(tmp_path / "a.gpkg", other.template, other.grid)
     GpkgSink(tmp_path / "a.gpkg", other.template, g).close()  # the same grid: reopened
+    # a GeoPackage made elsewhere (here: one of the reader tests' files) is never written into
+    from .tile_packages import write_gpkg_utm
+
+    theirs, _ = write_gpkg_utm(tmp_path / "theirs.gpkg")
+    before = theirs.read_bytes()
+    with pytest.raises(InputError, match="already holds other content"):
+        GpkgSink(theirs, other.template, g)
+    assert theirs.read_bytes() == before
 
 
 def _gps_free_photos(tmp_path: Path, step: int) -> tuple[Path, dict]:

@@ -299,6 +299,11 @@ class GpkgSink:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path)
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "geolocator_metadata" not in tables:  # someone else's file: never written into
+                self.db.close()
+                raise InputError(self.path, "already holds other content (it was not made by fetch-tiles): give a "
+                                            "new .gpkg file")
             self.db.executescript(_SCHEMA)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise InputError(self.path, f"cannot write tiles into it: not a GeoPackage ({exc})") from None
