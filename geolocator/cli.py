@@ -896,12 +896,15 @@ def cmd_fetch_tiles(args) -> int:
         what = f"{len(lines)} of {n} layers match {args.layer.strip()!r}" if word else \
             f"{n} layer{'' if n == 1 else 's'}"
         print(f"{what} in {service.source}" + (f" ({service.title})" if service.title else "")
-              + "; fetch one with --layer IDENTIFIER (only Web Mercator tile matrix sets can be fetched):")
+              + "; fetch one with --layer IDENTIFIER (Web Mercator sets into a folder or .mbtiles, national grids "
+                "into a .gpkg):")
         for line in lines:
             print(line)
         return 0
     if not args.bbox and not args.around:
         raise GeolocatorError("fetch-tiles needs the area: --bbox=W,S,E,N or --around PHOTOS")
+    if args.bbox_crs and not args.bbox:
+        raise GeolocatorError("--bbox-crs goes with --bbox only (it names the CRS of the box's numbers)")
     if args.out is None:
         raise GeolocatorError("fetch-tiles needs --out FOLDER_OR_FILE.mbtiles")
     wmts = None
@@ -911,7 +914,12 @@ def cmd_fetch_tiles(args) -> int:
         if not args.layer:
             raise GeolocatorError("--wmts needs --layer NAME (the layer's identifier in the capabilities)")
         wmts = open_wmts(args.wmts, args.layer, style=args.style, tile_matrix_set=args.tile_matrix_set, fmt=args.format)
+        wmts.check_out(args.out)  # a national grid into a .gpkg, Web Mercator into a folder or .mbtiles
         template = wmts.template
+        if wmts.grid is not None:
+            log.info("tile matrix set %s is a national grid (%s): its tiles are stored as sent, in that CRS, in "
+                     "%s; --zoom is the level (0 = its coarsest matrix)", wmts.tile_matrix_set, wmts.grid.label(),
+                     args.out)
         if args.attribution:
             from dataclasses import replace
 
@@ -925,7 +933,10 @@ def cmd_fetch_tiles(args) -> int:
         template = F.parse_template(args.url, args.subdomains, attribution=args.attribution)
     queries = []
     if args.bbox:
-        area = F.parse_bbox(args.bbox)
+        area = F.parse_bbox(args.bbox, args.bbox_crs)
+        if args.bbox_crs:
+            log.info("area %s in %s: %.6f,%.6f,%.6f,%.6f in degrees (W,S,E,N)", args.bbox, args.bbox_crs,
+                     area.west, area.south, area.east, area.north)
     else:
         from .core.priors import recorded_positions
 
@@ -939,12 +950,14 @@ def cmd_fetch_tiles(args) -> int:
         from .core.sources.package import photos_ground_m
 
         size, n = photos_ground_m(queries)  # tiles the size of the photos' footprint, when they say
-        zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat, template.max_zoom)
-        if wmts is not None:  # the layer's nearest level when it has none at the suggested one
-            zoom = wmts.nearest_zoom(zoom)
+        if wmts is not None:  # the layer's level nearest that (its matrices' ground size in a national grid)
+            zoom = wmts.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area)
+        else:
+            zoom = F.suggest_zoom(size or DEFAULT_TILE_GROUND_M, area.center.lat, template.max_zoom)
         why = f"nearest the photos' footprint, {size:.0f} m (median of {n} photos)" if size else "the default"
-        log.info("zoom %d: tiles about %.0f m on the ground, %s (choose another with --zoom)", zoom,
-                 web_mercator_tile_m(zoom, area.center.lat), why)
+        ground = wmts.tile_ground_m(zoom, area) if wmts is not None else web_mercator_tile_m(zoom, area.center.lat)
+        log.info("%s %d: tiles about %.0f m on the ground, %s (choose another with --zoom)",
+                 "level" if wmts is not None and wmts.grid is not None else "zoom", zoom, ground, why)
     if wmts is not None:  # tiles outside the layer's TileMatrixSetLimits: not asked for
         tiles, outside = wmts.tiles_for(area, zoom, args.max_tiles)
         if outside:
@@ -956,12 +969,15 @@ def cmd_fetch_tiles(args) -> int:
     if missing_credit:
         log.warning("%s", missing_credit)
     estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
-    print(f"{_count(len(tiles), 'tile')} at zoom {zoom} ({estimate}) into {args.out}", file=sys.stderr)
+    level = f"level {zoom} (matrix {wmts.grid.matrices[zoom].identifier!r} of {wmts.grid.label()})" \
+        if wmts is not None and wmts.grid is not None else f"zoom {zoom}"
+    print(f"{_count(len(tiles), 'tile')} at {level} ({estimate}) into {args.out}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
-                                   max_tiles=args.max_tiles, progress=progress, verify=args.verify)
+                                   max_tiles=args.max_tiles, progress=progress, verify=args.verify,
+                                   grid=wmts.grid if wmts is not None else None)
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -1124,11 +1140,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subdomains", help="letters or names {s} takes (default abc)")
     p.add_argument("--attribution", help="credit line of the imagery, stored with the tiles")
     p.add_argument("--wmts", metavar="CAPABILITIES", help="a WMTS service instead of a URL: its GetCapabilities URL "
-                   "or a saved capabilities XML file (only Web Mercator tile matrix sets, EPSG:3857 / "
-                   "GoogleMapsCompatible, are supported)")
+                   "or a saved capabilities XML file (Web Mercator tile matrix sets, EPSG:3857 / "
+                   "GoogleMapsCompatible, into a folder or .mbtiles; national grids such as EPSG:28992, 2056 or "
+                   "2154 into a .gpkg kept in that CRS)")
     p.add_argument("--layer", help="with --wmts: the layer's identifier")
     p.add_argument("--style", help="with --wmts: the style (default: the layer's default style)")
-    p.add_argument("--tile-matrix-set", help="with --wmts: the tile matrix set (default: its Web Mercator set)")
+    p.add_argument("--tile-matrix-set", help="with --wmts: the tile matrix set (default: its Web Mercator set, else "
+                   "its deepest national grid)")
     p.add_argument("--format", help="with --wmts: the tile format, e.g. image/png (default: JPEG when offered)")
     p.add_argument("--list-layers", action="store_true",
                    help="with --wmts: print the service's layers (identifier, title, the tile matrix sets that can "
@@ -1136,14 +1154,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "those whose identifier or title holds WORD (case ignored)")
     area = p.add_mutually_exclusive_group()  # required unless --list-layers (checked in cmd_fetch_tiles)
     area.add_argument("--bbox", metavar="W,S,E,N", help="area in degrees (required, or --around); write --bbox=W,S,E,N "
-                      "when W is negative")
+                      "when W is negative; with --bbox-crs: MINX,MINY,MAXX,MAXY in that CRS")
+    p.add_argument("--bbox-crs", metavar="CRS", help="the CRS of --bbox's numbers, e.g. EPSG:28992 (RD New), EPSG:2056 "
+                   "(LV95), EPSG:2154 (Lambert-93): min x, min y, max x, max y, easting first (default: EPSG:4326 "
+                   "degrees W,S,E,N)")
     area.add_argument("--around", type=Path, nargs="+", metavar="PHOTOS",
                       help="area around these photos' GPS positions (files or folders)")
     p.add_argument("--margin-m", type=float, default=250.0,
                    help="with --around: metres added around the photos (default 250)")
-    p.add_argument("--zoom", type=int, help="zoom level (default: tiles about as wide on the ground as the photos' "
-                   "footprint when their metadata gives it, else about 100 m)")
-    p.add_argument("--out", type=Path, help="a folder (z/x/y files) or a .mbtiles file (required)")
+    p.add_argument("--zoom", type=int, help="zoom level; for a WMTS national grid the level, 0 being its coarsest "
+                   "matrix (default: tiles about as wide on the ground as the photos' footprint when their metadata "
+                   "gives it, else about 100 m)")
+    p.add_argument("--out", type=Path, help="a folder (z/x/y files) or a .mbtiles file (required); a .gpkg for a WMTS "
+                   "national grid")
     p.add_argument("--max-tiles", type=_whole_number(1), default=10_000,
                    help="refuse areas needing more tiles than this (default 10,000)")
     p.add_argument("--concurrency", type=_whole_number(1), default=4, help="requests in flight at once (default 4)")

@@ -19,17 +19,18 @@ from geolocator.gui.settings import AppSettings  # noqa: E402
 
 from .helpers import app_window  # noqa: E402
 from .test_imagery_dialog import photos, tiles  # noqa: E402, F401 - the same demo pyramid and photos
-from .test_wmts import WmtsServer, capabilities, layer, matrix_limits, mercator_set, rd_set  # noqa: E402
+from .test_wmts import WmtsServer, capabilities, layer, matrix_limits, mercator_set, odd_set, rd_set  # noqa: E402
 
 
 def service_doc(base: str) -> bytes:
     """Three layers: 'ortho' (a national grid and Web Mercator, two styles), 'rd-only' (national grid
-    only: listed, not usable), 'kvp-less' (Web Mercator, no URL of its own: the RESTful ortho URL)."""
+    only: usable since session 28, into a .gpkg), 'odd' (a set in no known CRS: listed, not usable)."""
     ortho = layer("ortho", ["EPSG:28992", "EPSG:3857"],
                   rest=f"{base}/rest/ortho/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")
     ortho = ortho.replace("</Style>", "</Style><Style><ows:Identifier>infrared</ows:Identifier></Style>")
     rd = layer("rd-only", ["EPSG:28992"], rest=f"{base}/rest/rd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")
-    return capabilities([ortho, rd], [rd_set(), mercator_set()])
+    odd = layer("odd", ["Odd"], rest=f"{base}/rest/odd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")
+    return capabilities([ortho, rd, odd], [rd_set(), mercator_set(), odd_set()])
 
 
 class GatedServer(WmtsServer):
@@ -86,18 +87,19 @@ def test_the_capabilities_are_read_off_the_gui_thread_and_the_layers_listed(qtbo
         assert not server.answered.is_set() and d.layer.count() == 0
         assert "Reading the capabilities" in d.wmts_status.text() and not d.fetch_button.isEnabled()
         server.gate.set()
-        qtbot.waitUntil(lambda: d.layer.count() == 2, timeout=30_000)
+        qtbot.waitUntil(lambda: d.layer.count() == 3, timeout=30_000)
     assert threads and threading.main_thread().ident not in threads
-    assert [d.layer.itemData(i) for i in range(2)] == ["ortho", "rd-only"]
-    assert d.layer.itemText(0) == "Aerial ortho — ortho"
-    assert d.layer.itemText(1).startswith("Aerial rd-only — rd-only (cannot be fetched: no Web Mercator tile matrix "
-                                          "set: EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992: not Web Mercator)")
-    assert d.layer.model().item(0).isEnabled() and not d.layer.model().item(1).isEnabled()
-    assert "1 of 2 layers can be fetched" in d.wmts_status.text()
-    # the usable layer is chosen: two styles to choose from, one usable tile matrix set (no choice)
+    assert [d.layer.itemData(i) for i in range(3)] == ["ortho", "rd-only", "odd"]
+    assert d.layer.itemText(0) == "Aerial ortho — ortho" and d.layer.itemText(1) == "Aerial rd-only — rd-only"
+    assert d.layer.itemText(2).startswith("Aerial odd — odd (cannot be fetched: no tile matrix set that can be "
+                                          "fetched: Odd (CRS urn:ogc:def:crs:EPSG::999999: not Web Mercator")
+    assert [d.layer.model().item(i).isEnabled() for i in range(3)] == [True, True, False]
+    assert "2 of 3 layers can be fetched" in d.wmts_status.text()
+    # the first usable layer is chosen: two styles, two usable sets (Web Mercator chosen, as wmts.py does)
     assert d.layer.currentData() == "ortho"
     assert [d.style.itemText(i) for i in range(d.style.count())] == ["default", "infrared"] and d.style.isEnabled()
-    assert d.matrix_set.currentText() == "EPSG:3857" and not d.matrix_set.isEnabled()
+    assert d.matrix_set.currentText() == "EPSG:3857" and d.matrix_set.isEnabled()
+    assert [d.matrix_set.itemText(i) for i in range(d.matrix_set.count())] == ["EPSG:28992", "EPSG:3857"]
     assert "Demo Kadaster" in d.attribution.text() and d.attribution.isEnabled()
     t = d.template()
     assert t.url == f"{server.base}/rest/ortho/default/EPSG:3857/EPSG:3857:{{z}}/{{x}}/{{y}}.jpeg"
@@ -147,13 +149,13 @@ def test_a_zoom_the_layer_lacks_moves_to_its_levels_and_its_limits_are_kept(qtbo
     assert d.estimate.text() == "the layer ortho has tiles at zoom levels 6 to 16, not 5: choose one of them under Zoom"
 
 
-@pytest.mark.parametrize("what", ["unreachable", "not-wmts", "national-grid-only", "http-error"])
+@pytest.mark.parametrize("what", ["unreachable", "not-wmts", "no-known-grid", "http-error"])
 def test_a_bad_service_gives_a_message_in_the_dialog(qtbot, tmp_path, photos, tiles, what, dialogs):
     def doc(base):
         if what == "not-wmts":
             return b'<WMS_Capabilities xmlns="http://www.opengis.net/wms" version="1.3.0"/>'
-        return capabilities([layer("rd-only", ["EPSG:28992"], rest=f"{base}/rd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")],
-                            [rd_set()])
+        return capabilities([layer("odd", ["Odd"], rest=f"{base}/odd/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.jpeg")],
+                            [odd_set()])
 
     d = _dialog(qtbot, tmp_path, photos, dialogs)
     with WmtsServer(tiles, doc) as server:
@@ -170,7 +172,7 @@ def test_a_bad_service_gives_a_message_in_the_dialog(qtbot, tmp_path, photos, ti
     elif what == "not-wmts":
         assert "caps.xml: not a WMTS capabilities document (its root element is 'WMS_Capabilities'" in text
     else:
-        assert "its one layer cannot be fetched" in text and "National grids are not reprojected" in text
+        assert "its one layer cannot be fetched" in text and "national grids in a coordinate system it knows" in text
         assert d.layer.count() == 1 and not d.layer.model().item(0).isEnabled()
     assert d.layer.currentIndex() == -1 and "Read a WMTS service's capabilities" in d.estimate.text()
 
@@ -179,7 +181,7 @@ def test_editing_the_url_forgets_the_layers_and_closing_during_a_read_does_not_w
     d = _dialog(qtbot, tmp_path, photos, dialogs)
     with WmtsServer(tiles, service_doc) as server:
         _read(qtbot, d, f"{server.base}/caps.xml")
-    assert d.layer.count() == 2 and d.fetch_button.isEnabled()
+    assert d.layer.count() == 3 and d.fetch_button.isEnabled()
     qtbot.keyClicks(d.caps, "x")  # another service now: the layers listed were the old one's
     assert d.layer.count() == 0 and not d.fetch_button.isEnabled() and "Press Read" in d.wmts_status.text()
     with GatedServer(tiles, service_doc) as server:
@@ -279,3 +281,31 @@ def test_an_area_outside_the_layers_box_is_said_before_fetching_and_one_layer_re
     assert "lies wholly outside it" in d.estimate.text()
     d.bbox.setText("7.40,46.90,7.45,46.95")  # Bern: inside the box
     assert d.fetch_button.isEnabled() and "tiles at zoom" in d.estimate.text()
+
+
+def test_a_national_grid_layer_is_offered_planned_in_its_levels_and_fetched_into_a_geopackage(qtbot, tmp_path, photos,
+                                                                                              monkeypatch, dialogs):
+    pytest.importorskip("cv2")
+    from .test_wmts_grid import GridServer, Source
+
+    w = app_window(qtbot, tmp_path, AppSettings())
+    opened = []
+    monkeypatch.setattr(w, "open_tileset", lambda path, **kw: opened.append(Path(path)))
+    with GridServer(Source()) as server:
+        d = _dialog(qtbot, tmp_path, photos, dialogs)
+        _read(qtbot, d, f"{server.base}/caps.xml")
+        assert d.layer.currentData() == "ortho-nv" and "its one layer can be fetched" in d.wmts_status.text()
+        assert d.matrix_set.currentText() == "NV"
+        # its own levels: the one whose tiles are about 100 m (0.4 m pixels), a GeoPackage to keep its CRS
+        assert d.zoom.value() == 3 and d.out.text().endswith(".gpkg")
+        assert "at level 3 of EPSG:32107 (matrix 'L03', about 102 m each on the ground, 0.4 m pixels)" in d.estimate.text()
+        d.margin.setValue(30)
+        d._accept()
+        assert d.plan is not None and d.plan.grid is not None and d.plan.zoom == 3
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+        asked = [p for p in server.log if p.startswith("/grid/")]
+    assert opened == [d.plan.out] and asked and all(p.startswith("/grid/L03/") for p in asked)
+    with sqlite3.connect(d.plan.out) as db:
+        assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == len(d.plan.tiles)
+    w.close()

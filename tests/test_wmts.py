@@ -41,6 +41,13 @@ def rd_set() -> str:
             f"<ows:SupportedCRS>urn:ogc:def:crs:EPSG::28992</ows:SupportedCRS>{body}</TileMatrixSet>")
 
 
+def odd_set(ident: str = "Odd") -> str:
+    """A set in a CRS nobody knows (EPSG:999999): neither Web Mercator nor a national grid that can be read."""
+    body = "".join(_matrix(f"{z}", 1000000.0 / 2**z, "0 100000", 256, 2**z) for z in range(0, 4))
+    return (f"<TileMatrixSet><ows:Identifier>{ident}</ows:Identifier>"
+            f"<ows:SupportedCRS>urn:ogc:def:crs:EPSG::999999</ows:SupportedCRS>{body}</TileMatrixSet>")
+
+
 def matrix_limits(rows) -> str:
     """<TileMatrixLimits> elements (OGC 07-057r7 TileMatrixSetLimits), one per (TileMatrix identifier,
     min row, max row, min col, max col)."""
@@ -200,14 +207,23 @@ def test_zero_padded_matrix_identifiers_are_filled_zoom_by_zoom():
     assert F.source_host(w.template.url) == "w.test" and w.zooms == tuple(range(20))
 
 
-def test_a_layer_only_in_a_national_grid_is_refused_naming_the_sets_and_their_crs():
+def test_a_layer_only_in_a_national_grid_is_a_grid_layer_and_a_set_in_no_known_crs_is_refused():
+    # session 28: a national grid is read (wmts_grid.py) instead of refused; levels are its matrices
+    rd = wmts_template(rest_doc("https://wmts.test"), "https://wmts.test/caps.xml", "rd-only")
+    assert rd.grid is not None and rd.grid.label() == "EPSG:28992" and rd.zooms == tuple(range(15))
+    assert rd.template.url_for(3, 5, 6) == "https://wmts.test/rest/rd/03/5/6.jpeg"  # TileMatrix "03", col, row
+    # a layer with both: Web Mercator unless the national set is named
+    assert wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho").grid is None
+    named = wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="EPSG:28992")
+    assert named.grid is not None and named.tile_matrix_set == "EPSG:28992"
+    odd = capabilities([layer("odd", ["Odd"], rest="https://wmts.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [odd_set()])
     with pytest.raises(F.FetchError) as e:
-        wmts_template(rest_doc("https://wmts.test"), "https://wmts.test/caps.xml", "rd-only")
+        wmts_template(odd, "https://wmts.test/caps.xml", "odd")
     msg = str(e.value)
-    assert "https://wmts.test/caps.xml" in msg and "'rd-only'" in msg
-    assert "only Web Mercator tile matrix sets" in msg and "EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992" in msg
-    with pytest.raises(F.FetchError, match=r"that set is not one.*EPSG:28992"):  # asked for by name
-        wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="EPSG:28992")
+    assert "https://wmts.test/caps.xml" in msg and "'odd'" in msg and "national grids in a CRS pyproj knows" in msg
+    assert "Odd (CRS urn:ogc:def:crs:EPSG::999999: not Web Mercator, and not a national grid that can be read: " \
+           "unknown CRS" in msg
     with pytest.raises(F.FetchError, match=r"no tile matrix set 'WebMercatorQuad'; it offers: EPSG:28992 .*EPSG:3857"):
         wmts_template(rest_doc("https://wmts.test"), "caps.xml", "ortho", tile_matrix_set="WebMercatorQuad")
 
@@ -263,9 +279,12 @@ def test_fetch_tiles_wmts_restful_into_mbtiles_and_kvp_into_a_folder(tmp_path, t
                      "--zoom", "21", "--out", str(tmp_path / "z21"), "-q"]) == 2
         assert "has tiles at zoom levels 0 to 19, not 21" in capsys.readouterr().err
         assert len(server.log) == n + 1  # the capabilities only
+        # a national grid goes into a .gpkg (its own CRS), never a folder or .mbtiles: said before any tile
+        n = len(server.log)
         assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "rd-only", f"--bbox={_bbox()}",
-                     "--zoom", "19", "--out", str(tmp_path / "rd"), "-q"]) == 2
-        assert "only Web Mercator" in capsys.readouterr().err and not (tmp_path / "rd").exists()
+                     "--zoom", "12", "--out", str(tmp_path / "rd"), "-q"]) == 2
+        assert "give an output file ending in .gpkg" in capsys.readouterr().err and not (tmp_path / "rd").exists()
+        assert len(server.log) == n + 1  # the capabilities only
     with WmtsServer(tiles, kvp_doc) as server:
         assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
                      "--zoom", "19", "--out", str(tmp_path / "xyz"), "-q"]) == 0
@@ -392,29 +411,34 @@ def test_the_layer_list_says_which_layers_can_be_fetched_and_why_not(tmp_path, c
     styled = styled.replace("</Style>", '</Style><Style><ows:Identifier>infrared</ows:Identifier></Style>')
     doc = capabilities([layer("ortho", ["EPSG:28992", "EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/{TileRow}.jpeg"),
                         layer("rd-only", ["EPSG:28992"], rest="https://w.test/rd/{TileMatrix}/{TileCol}/{TileRow}.jpeg"),
-                        styled],
-                       [rd_set(), mercator_set(), mercator_512_set(zooms=range(0, 18))])
+                        styled, layer("odd", ["Odd"], rest="https://w.test/odd/{TileMatrix}/{TileCol}/{TileRow}.jpeg")],
+                       [rd_set(), mercator_set(), mercator_512_set(zooms=range(0, 18)), odd_set()])
     service = read_service(doc, "caps.xml")
     info = {i.identifier: i for i in service.layers}
-    assert [i.identifier for i in service.layers] == ["ortho", "rd-only", "styled"]
-    assert info["ortho"].usable and [s.identifier for s in info["ortho"].usable_sets] == ["EPSG:3857"]
-    assert info["ortho"].title == "Aerial ortho" and info["ortho"].sets[0].why == "not Web Mercator"
-    assert not info["rd-only"].usable
-    assert info["rd-only"].why_not() == ("no Web Mercator tile matrix set: EPSG:28992 (CRS urn:ogc:def:crs:EPSG::28992: "
-                                         "not Web Mercator)")
+    assert [i.identifier for i in service.layers] == ["ortho", "rd-only", "styled", "odd"]
+    assert info["ortho"].usable and [s.identifier for s in info["ortho"].usable_sets] == ["EPSG:28992", "EPSG:3857"]
+    assert info["ortho"].title == "Aerial ortho" and info["ortho"].sets[0].grid is not None
+    assert info["rd-only"].usable and info["rd-only"].sets[0].describe() == (
+        "EPSG:28992 (national grid EPSG:28992, levels 0 to 14 (pixels 3441 m to 0.21 m), into a .gpkg)")
+    assert not info["odd"].usable
+    assert info["odd"].why_not() == ("no tile matrix set that can be fetched: Odd (CRS urn:ogc:def:crs:EPSG::999999: "
+                                     "not Web Mercator, and not a national grid that can be read: unknown CRS "
+                                     "'urn:ogc:def:crs:EPSG::999999')")
     assert info["styled"].styles == ("default", "infrared")
     assert [s.describe() for s in info["styled"].sets] == ["EPSG:3857 (zoom 0 to 19)",
                                                            "GoogleMapsCompatible512 (512 px tiles, zoom 0 to 17)"]
     assert service.layer("styled", style="infrared").template.url_for(3, 1, 2) == "https://w.test/infrared/EPSG:3857:3/1/2.jpeg"
     lines = layer_lines(service)
-    assert lines[0] == 'ortho  "Aerial ortho"  usable: EPSG:3857 (zoom 0 to 19)'
-    assert lines[1].startswith('rd-only  "Aerial rd-only"  NOT usable: no Web Mercator tile matrix set: EPSG:28992')
+    assert lines[0] == ('ortho  "Aerial ortho"  usable: EPSG:28992 (national grid EPSG:28992, levels 0 to 14 '
+                        '(pixels 3441 m to 0.21 m), into a .gpkg); EPSG:3857 (zoom 0 to 19)')
+    assert lines[1].startswith('rd-only  "Aerial rd-only"  usable: EPSG:28992 (national grid EPSG:28992')
     assert lines[2].endswith("; styles: default, infrared")
+    assert lines[3].startswith('odd  "Aerial odd"  NOT usable: no tile matrix set that can be fetched: Odd')
     # the CLI prints the same and stops: no area, no --out
     (tmp_path / "caps.xml").write_bytes(doc)
     assert main(["fetch-tiles", "--wmts", str(tmp_path / "caps.xml"), "--list-layers"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith(f"3 layers in {tmp_path / 'caps.xml'} (Demo orthophotos); fetch one with --layer")
+    assert out.splitlines()[0].startswith(f"4 layers in {tmp_path / 'caps.xml'} (Demo orthophotos); fetch one with --layer")
     assert out.splitlines()[1:] == lines
     assert main(["fetch-tiles", "https://t.test/{z}/{x}/{y}.png", "--list-layers"]) == 2
     assert "--list-layers go with --wmts" in capsys.readouterr().err

@@ -71,6 +71,7 @@ class ImageryDialog(QDialog):
         self.max_tiles = max_tiles
         self.plan: F.FetchPlan | None = None
         self._out_edited = False
+        self._footprint_m = footprint_m  # a national grid's level is chosen by it (WmtsLayer.suggest_zoom)
 
         self.source = QComboBox()
         self.source.addItem(URL_CHOICE)
@@ -216,10 +217,12 @@ class ImageryDialog(QDialog):
         self._out_edited = True
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the tiles as", self.out.text(), "MBTiles (*.mbtiles)")
+        suffix = ".gpkg" if self.out.text().lower().endswith(".gpkg") else ".mbtiles"  # a national grid: .gpkg
+        kind = "GeoPackage (*.gpkg)" if suffix == ".gpkg" else "MBTiles (*.mbtiles)"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the tiles as", self.out.text(), kind)
         if path:
-            if not path.lower().endswith(".mbtiles"):
-                path += ".mbtiles"
+            if not path.lower().endswith(suffix):
+                path += suffix
             self.out.setText(path)
             self._out_edited = True
 
@@ -314,9 +317,9 @@ class ImageryDialog(QDialog):
         elif not usable:
             self.wmts_status.setText(
                 f"{what}{'its one layer cannot' if len(service.layers) == 1 else f'none of its {len(service.layers)} layers can'}"
-                " be fetched: geolocator takes only Web Mercator "
-                "tile matrix sets (EPSG:3857 / GoogleMapsCompatible), and this service offers its layers in other "
-                "grids only (the list says which). National grids are not reprojected.")
+                " be fetched: geolocator takes Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible) "
+                "and national grids in a coordinate system it knows, and this service offers neither (the list "
+                "says why).")
         else:
             self.wmts_status.setText(f"{what}its one layer can be fetched." if len(service.layers) == 1 else
                                      (f"{what}{usable} of {len(service.layers)} layers can be fetched"
@@ -411,7 +414,13 @@ class ImageryDialog(QDialog):
             self._show_attribution("")
             return
         self._show_attribution(w.template.attribution)
-        if self.zoom.value() not in w.zooms:
+        area = self._area_or_none()
+        if w.grid is not None and area is not None:  # a national grid's levels are its own: the one that fits
+            self.zoom.blockSignals(True)
+            self.zoom.setMaximum(max(22, w.zooms[-1]))  # LV95 (swisstopo) has levels 0 to 28
+            self.zoom.setValue(w.suggest_zoom(self._footprint_m or DEFAULT_TILE_GROUND_M, area))
+            self.zoom.blockSignals(False)
+        elif self.zoom.value() not in w.zooms:
             self.zoom.blockSignals(True)
             self.zoom.setValue(w.nearest_zoom(self.zoom.value()))
             self.zoom.blockSignals(False)
@@ -482,7 +491,10 @@ class ImageryDialog(QDialog):
             area = self.area()
             zoom = self.zoom.value()
             if not self._out_edited:
-                self.out.setText(str(default_output(self.out_folder, template, area, zoom)))
+                name = default_output(self.out_folder, template, area, zoom)
+                if is_wmts and self.wmts_layer().grid is not None:  # kept in its own CRS in a GeoPackage
+                    name = name.with_suffix(".gpkg")
+                self.out.setText(str(name))
             out = Path(self.out.text().strip())
             if is_wmts:
                 layer = self.wmts_layer()
@@ -545,7 +557,9 @@ def run_plan(plan: F.FetchPlan, verify: bool = False):
 
     def job(progress, cancel):
         plan.out.parent.mkdir(parents=True, exist_ok=True)
-        return F.fetch_tiles(plan.template, plan.tiles, plan.out, progress=progress, cancel=cancel, verify=verify)
+        grid = {"grid": plan.grid} if plan.grid is not None else {}  # a national grid: into a GeoPackage
+        return F.fetch_tiles(plan.template, plan.tiles, plan.out, progress=progress, cancel=cancel, verify=verify,
+                             **grid)
 
     return job
 

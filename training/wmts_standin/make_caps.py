@@ -1,7 +1,11 @@
 """Writes pdok.xml, swisstopo.xml and geopf.xml beside this file: stand-ins (session 27, mapper27) of the
 GetCapabilities documents of PDOK Luchtfoto RGB, swisstopo (EPSG/3857) and IGN Geoplateforme, in the shape
 those services publish (identifiers, set names, RESTful / KVP, Time dimension, TileMatrixSetLimits), written
-from their public documentation; not copies. @HOST@ is filled by server.py. Run: python make_caps.py"""
+from their public documentation; not copies. @HOST@ is filled by server.py. Run: python make_caps.py
+Session 28 (grid28) adds pdok_rd.xml (PDOK's layers in the Dutch grid EPSG:28992 only) and
+swisstopo_2056.xml (swisstopo's default document, in the Swiss grid LV95 EPSG:2056 only: set 2056_28,
+TopLeftCorner 2420000 1350000, resolutions 4000 m down to 0.1 m, as the service documents its LV95 grid;
+the resolutions are from memory, not re-checked)."""
 import os
 os.chdir(os.path.dirname(os.path.abspath(__file__)))
 import math
@@ -104,3 +108,25 @@ geopf = f"""<?xml version="1.0" encoding="UTF-8"?>
 </Capabilities>
 """
 open("geopf.xml", "w").write(geopf)
+
+# ---- session 28: PDOK with the Dutch grid only (a service with no Web Mercator set)
+pdok_rd = pdok.replace('<TileMatrixSetLink><TileMatrixSet>EPSG:3857</TileMatrixSet></TileMatrixSetLink>', '')
+pdok_rd = pdok_rd.replace(mercator_set("EPSG:3857", "urn:ogc:def:crs:EPSG::3857", 19, "{z:02d}"), "")
+pdok_rd = pdok_rd.replace("/pdok/hwh/luchtfotorgb/wmts/v1_0/WMTSCapabilities.xml", "/pdok-rd/wmts")
+open("pdok_rd.xml", "w").write(pdok_rd)
+
+# ---- session 28: swisstopo's default document, LV95 (EPSG:2056) only
+LV95_RES = [4000, 3750, 3500, 3250, 3000, 2750, 2500, 2250, 2000, 1750, 1500, 1250, 1000, 750, 650, 500, 250, 100,
+            50, 20, 10, 5, 2.5, 2, 1.5, 1, 0.5, 0.25, 0.1]
+def lv95_set():
+    m = "".join(f"""
+    <TileMatrix><ows:Identifier>{z}</ows:Identifier><ScaleDenominator>{r / 0.00028!r}</ScaleDenominator>
+      <TopLeftCorner>2420000.0 1350000.0</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight>
+      <MatrixWidth>{math.ceil(480000 / (256 * r))}</MatrixWidth><MatrixHeight>{math.ceil(320000 / (256 * r))}</MatrixHeight></TileMatrix>"""
+                for z, r in enumerate(LV95_RES))
+    return f"<TileMatrixSet><ows:Identifier>2056_28</ows:Identifier><ows:SupportedCRS>urn:ogc:def:crs:EPSG:2056</ows:SupportedCRS>{m}\n  </TileMatrixSet>"
+swiss2056 = swiss.replace("<TileMatrixSet>3857_20</TileMatrixSet>", "<TileMatrixSet>2056_28</TileMatrixSet>")
+swiss2056 = swiss2056.replace("/default/{Time}/3857/", "/default/{Time}/2056/")
+swiss2056 = swiss2056.replace(mercator_set("3857_20", "urn:ogc:def:crs:EPSG:3857", 20, corner="-20037508.34 20037508.34"), lv95_set())
+swiss2056 = swiss2056.replace("/swisstopo/EPSG/3857/1.0.0/WMTSCapabilities.xml", "/swisstopo/1.0.0/WMTSCapabilities.xml")
+open("swisstopo_2056.xml", "w").write(swiss2056)

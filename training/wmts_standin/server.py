@@ -1,6 +1,9 @@
 """Local stand-in for three national orthophoto WMTS services (PDOK, swisstopo, IGN Geoplateforme).
 Capabilities written by hand in the shape those services publish; pixels cut from the rotterdam
-benchmark tiles (data/benchmark/rotterdam), NOT the real services' imagery."""
+benchmark tiles (data/benchmark/rotterdam), NOT the real services' imagery. Session 28 (grid28): PDOK's
+Dutch-grid set (EPSG:28992) is served too (each pixel resampled from the benchmark tiles through pyproj),
+a PDOK document whose layers have only that set (/pdok-rd/wmts), and swisstopo's default document in the
+Swiss grid (/swisstopo/1.0.0/WMTSCapabilities.xml; no imagery there: Rotterdam is not in Switzerland)."""
 import csv, io, math, os, sys, re, threading
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlsplit, parse_qs
@@ -30,8 +33,37 @@ def render(z, x, y):
         out.paste(im.resize((W, H)), (round(x0), round(y0))); hit = True
     return out, hit
 
-def tile_response(h, z, x, y, fmt):
-    im, hit = render(z, x, y)
+RD = dict(left=-285401.92, top=903401.92, pixel0=12288000.0 * 0.00028)  # PDOK's EPSG:28992 set (make_caps.rd_set)
+PATCHES = {}
+
+def render_rd(level, col, row):
+    """A 256 px tile of the Dutch grid (EPSG:28992): each pixel centre taken to WGS84 with pyproj, then
+    sampled (bilinear, cv2.remap) from the benchmark tile holding it (session 28, grid28)."""
+    import cv2, numpy as np
+    from pyproj import Transformer
+    t = PATCHES.get("t") or PATCHES.setdefault("t", Transformer.from_crs(28992, 4326, always_xy=True))
+    px = RD["pixel0"] / 2 ** level
+    x0, y0 = RD["left"] + col * 256 * px, RD["top"] - row * 256 * px  # the tile's top-left corner
+    cx, cy = t.transform([x0, x0 + 256 * px, x0, x0 + 256 * px], [y0, y0, y0 - 256 * px, y0 - 256 * px])
+    near = [p for p in TILES if p[1] <= max(cx) and p[3] >= min(cx) and p[2] <= max(cy) and p[4] >= min(cy)]
+    if not near:  # no benchmark tile near: 404 without transforming every pixel
+        return None, False
+    jj, ii = np.mgrid[0:256, 0:256]
+    lon, lat = t.transform(RD["left"] + (col * 256 + ii + 0.5) * px, RD["top"] - (row * 256 + jj + 0.5) * px)
+    out = np.zeros((256, 256, 3), np.uint8); hit = False
+    for path, w, s, e, n in near:
+        inside = (lon >= w) & (lon < e) & (lat > s) & (lat <= n)
+        if not inside.any(): continue
+        im = PATCHES.get(path)
+        if im is None: im = PATCHES.setdefault(path, np.asarray(Image.open(path).convert("RGB")))
+        u = ((lon - w) / (e - w) * im.shape[1] - 0.5).astype(np.float32)
+        v = ((n - lat) / (n - s) * im.shape[0] - 0.5).astype(np.float32)
+        got = cv2.remap(im, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out[inside] = got[inside]; hit = True
+    return Image.fromarray(out), hit
+
+def tile_response(h, z, x, y, fmt, rd=False):
+    im, hit = render_rd(z, x, y) if rd else render(z, x, y)
     if not hit:
         h.send_response(404); h.end_headers(); return
     b = io.BytesIO(); im.save(b, "PNG" if fmt == "png" else "JPEG", quality=88)
@@ -51,6 +83,12 @@ class H(BaseHTTPRequestHandler):
             return self.xml("pdok.xml")
         m = re.fullmatch(r"/pdok/hwh/luchtfotorgb/wmts/v1_0/(\w+)/EPSG:3857/(\d+)/(\d+)/(\d+)\.jpeg", p)
         if m: return tile_response(self, int(m[2]), int(m[3]), int(m[4]), "jpeg")
+        # the Dutch grid (session 28): {TileMatrix} is "00".."16", then {TileCol}/{TileRow}
+        m = re.fullmatch(r"/pdok/hwh/luchtfotorgb/wmts/v1_0/(\w+)/EPSG:28992/(\d+)/(\d+)/(\d+)\.jpeg", p)
+        if m: return tile_response(self, int(m[2]), int(m[3]), int(m[4]), "jpeg", rd=True)
+        if p == "/pdok-rd/wmts" and q.get("REQUEST", "").lower() == "getcapabilities":
+            return self.xml("pdok_rd.xml")
+        if p == "/swisstopo/1.0.0/WMTSCapabilities.xml": return self.xml("swisstopo_2056.xml")
         if p == "/swisstopo/EPSG/3857/1.0.0/WMTSCapabilities.xml": return self.xml("swisstopo.xml")
         m = re.fullmatch(r"/swisstopo/1.0.0/ch.swisstopo.swissimage/default/current/3857/(\d+)/(\d+)/(\d+)\.jpeg", p)
         if m: return tile_response(self, int(m[1]), int(m[2]), int(m[3]), "jpeg")

@@ -234,13 +234,30 @@ def bbox_numbers(text: str) -> tuple[float, float, float, float]:
     return w, s, e, n
 
 
-def parse_bbox(text: str) -> Bounds:
-    """"W,S,E,N" in degrees (any form bbox_numbers reads) -> Bounds. Raises BadBbox for text that is not
-    four numbers, FetchError (check_bbox) for an area outside the globe or inside out."""
+def parse_bbox(text: str, crs: str | None = None) -> Bounds:
+    """"W,S,E,N" in degrees (any form bbox_numbers reads) -> Bounds. With `crs` (--bbox-crs: an EPSG
+    code, URN, WKT... anything pyproj reads; None or EPSG:4326 for degrees) the four numbers are
+    min x, min y, max x, max y in that CRS (easting first) and the Bounds is the WGS84 box holding
+    that box, edges densified (area_crs.bbox_in_crs). Raises BadBbox for text that is not four
+    numbers, FetchError for an unknown CRS, a box whose min is not below its max, one outside the
+    CRS's area of use, and (check_bbox) an area outside the globe or inside out."""
+    from .area_crs import area_crs, bbox_in_crs
+
     try:
         w, s, e, n = bbox_numbers(text)
     except ValueError:
         raise BadBbox(text) from None
+    try:
+        projected = area_crs(crs)
+    except ValueError as exc:
+        raise FetchError(f"--bbox-crs {crs!r}: {exc}") from None
+    if projected is not None:
+        from ..geo import crs_label
+
+        try:
+            return check_bbox(bbox_in_crs((w, s, e, n), projected, crs_label(projected)))
+        except ValueError as exc:
+            raise FetchError(str(exc)) from None
     return check_bbox(Bounds(w, s, e, n))
 
 
@@ -335,6 +352,9 @@ class FetchPlan:
     out: Path
     tiles: tuple[tuple[int, int, int], ...]
     tile_px: int = 256  # the service's tile width (a WMTS set's 512 px tiles hold four times the pixels)
+    # a WMTS national grid set (wmts_grid.GridSet): `zoom` is its matrix index, tiles are (index, col,
+    # row), stored in a GeoPackage in its CRS (fetch_tiles(grid=)); None for XYZ tiles
+    grid: object = None
 
     @property
     def estimate_bytes(self) -> int:
@@ -345,6 +365,12 @@ class FetchPlan:
 
         from ..wording import count, megabytes
 
+        if self.grid is not None:
+            c = self.area.center
+            m = self.grid.matrices[self.zoom]
+            return (f"{count(len(self.tiles), 'tile')} at level {self.zoom} of {self.grid.label()} (matrix "
+                    f"{m.identifier!r}, about {self.grid.ground_m(self.zoom, c.lon, c.lat):.0f} m each on the ground, "
+                    f"{self.grid.pixel_m(self.zoom):.3g} m pixels), {megabytes(self.estimate_bytes, about=True)}")
         return (f"{count(len(self.tiles), 'tile')} at zoom {self.zoom} (about "
                 f"{web_mercator_tile_m(self.zoom, self.area.center.lat):.0f} m each on the ground), "
                 f"{megabytes(self.estimate_bytes, about=True)}")
@@ -568,9 +594,18 @@ class MBTilesSink:
         return True
 
 
-def open_sink(out: Path, template: TileTemplate):
-    """MBTiles when `out` ends in .mbtiles, else an XYZ folder."""
+def open_sink(out: Path, template: TileTemplate, grid=None):
+    """MBTiles when `out` ends in .mbtiles, else an XYZ folder; with `grid` (a WMTS national grid set,
+    wmts_grid.GridSet) a GeoPackage in the grid's CRS (wmts_grid.GpkgSink), which needs a .gpkg
+    name. Raises InputError for a file where a folder is needed, FetchError for a grid without .gpkg."""
     out = Path(out)
+    if grid is not None or out.suffix.lower() == ".gpkg":
+        if grid is None or out.suffix.lower() != ".gpkg":
+            raise FetchError(f"{out}: a GeoPackage (.gpkg) holds the tiles of a WMTS national grid set only, and "
+                             "such a set's tiles need one: XYZ tiles go into a folder or a .mbtiles file")
+        from .wmts_grid import GpkgSink
+
+        return GpkgSink(out, template, grid)
     if out.suffix.lower() == ".mbtiles":
         return MBTilesSink(out, template)
     if out.exists() and not out.is_dir():
@@ -776,6 +811,7 @@ def fetch_tiles(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     verify: bool = False,
+    grid=None,
 ) -> FetchReport:
     """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again, unless they
@@ -787,7 +823,8 @@ def fetch_tiles(
     when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
     port) before the service answered once, or when STOP_AFTER_LOST tiles in a row cannot connect
     after it had answered (it went away mid-download); everything fetched until then is kept (committed). A
-    tile set this call created that got no tile is removed again (report.discarded)."""
+    tile set this call created that got no tile is removed again (report.discarded). `grid`: the
+    WMTS national grid set the tiles are (level, col, row) of (FetchPlan.grid); `out` is then a .gpkg."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -795,7 +832,7 @@ def fetch_tiles(
     report = FetchReport(Path(out), requested=len(tiles))
     own_client = client is None
     client = client or make_client(timeout_s=timeout_s, concurrency=concurrency)
-    sink = open_sink(out, template)
+    sink = open_sink(out, template) if grid is None else open_sink(out, template, grid)
     stop = threading.Event()
     clock = EtaClock(max(len(tiles), 1))
     done = 0

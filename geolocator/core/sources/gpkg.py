@@ -4,7 +4,9 @@ A tile pyramid user data table holds (zoom_level, tile_column, tile_row, tile_da
 from the TOP (north) of the tile matrix set's extent. Georeferencing comes from
 gpkg_tile_matrix_set (the extent, in the srs_id's CRS) and gpkg_tile_matrix (per zoom: tile size in
 pixels and pixel size in CRS units), so any CRS pyproj knows works: tile corners are transformed to
-WGS84 and a tile's bounds are their bounding box (as for GeoTIFF windows).
+WGS84 and a tile's bounds are their bounding box (as for GeoTIFF windows). A GeoPackage that
+fetch-tiles wrote from a WMTS national grid (wmts_grid.GpkgSink) also holds the imagery's credit line
+in a geolocator_metadata table, read back as the package's attribution.
 """
 
 from __future__ import annotations
@@ -129,7 +131,18 @@ def read_info(path: Path, table: str | None = None) -> PackageInfo:
     zooms = tuple(int(r[0]) for r in _query(path, f"SELECT DISTINCT zoom_level FROM {_quoted(path, table)} "
                                                   "ORDER BY zoom_level"))
     ident = _query(path, "SELECT identifier FROM gpkg_contents WHERE table_name = ?", (table,))
-    return PackageInfo(path, "gpkg", zooms, None, bounds, None, (ident[0][0] if ident else None) or table, table)
+    return PackageInfo(path, "gpkg", zooms, None, bounds, _attribution(path), (ident[0][0] if ident else None) or table,
+                       table)
+
+
+def _attribution(path: Path) -> str | None:
+    """The imagery's credit line that fetch-tiles recorded (geolocator_metadata, written by
+    wmts_grid.GpkgSink for a WMTS national grid), None in a GeoPackage from elsewhere."""
+    names = {r[0] for r in _query(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "geolocator_metadata" not in names:
+        return None
+    rows = _query(path, "SELECT value FROM geolocator_metadata WHERE name = 'attribution'")
+    return str(rows[0][0]) if rows and rows[0][0] else None
 
 
 def _ground_m(crs, m: _Matrix, lon: float, lat: float) -> float:

@@ -7,14 +7,17 @@ GetTile requests. This module reads that document (from a URL, fetched with http
 fetch.make_client, or from a local file) and turns one layer into a fetch.TileTemplate, so that
 fetch.py fetches WMTS tiles with the same code as any XYZ service.
 
-Only tile matrix sets that ARE the Web Mercator XYZ grid are supported, checked by their numbers
+Tile matrix sets that ARE the Web Mercator XYZ grid are fetched as XYZ tiles, checked by their numbers
 (EPSG:3857 / GoogleMapsCompatible / WebMercatorQuad: top-left corner at (-20037508.34, 20037508.34)
 metres, 256 px tiles, scale denominator 559082264.0287178 / 2**z, OGC 07-057r7 annex E.4); each
 TileMatrix identifier is mapped to its zoom by its scale. When the identifiers are the zoom with a
 fixed prefix and suffix ("12", "EPSG:3857:12") the template is a plain XYZ one
 (".../EPSG:3857:{z}/{x}/{y}.jpeg"); otherwise ("00", "01", ... or names) a MatrixTemplate fills
-{z} with each zoom's identifier. Sets in a national grid (EPSG:28992, EPSG:2056, EPSG:2154, ...) are refused with
-a message listing what the layer offers.
+{z} with each zoom's identifier. Sets in a national grid (EPSG:28992, EPSG:2056, EPSG:2154, any CRS
+pyproj knows but Web Mercator) are read by wmts_grid.py: their "zoom" is the matrix's index (coarse to
+fine), their tiles are listed in their own CRS and stored as sent in a GeoPackage in that CRS
+(WmtsLayer.grid). A layer with both kinds is fetched in its Web Mercator set unless the national one
+is named.
 
 Parsing: OWSLib (owslib.wmts.WebMapTileService reads a document given as bytes without any HTTP of
 its own); the bytes are first parsed once by defusedxml, which refuses entity expansion (the
@@ -66,6 +69,43 @@ class WmtsLayer:
     tile_px: int = 256  # the set's tile width: 512 px tiles are stored at the zoom whose ground they cover
     # the layer's ows:WGS84BoundingBox (west, south, east, north degrees) when the document gives one
     coverage: tuple[float, float, float, float] | None = None
+    # a national grid set (wmts_grid.GridSet): zooms are its matrix indices, tiles (index, col, row),
+    # stored in a GeoPackage in its CRS; None for Web Mercator (XYZ) sets
+    grid: object = None
+
+    def suggest_zoom(self, footprint_m: float, area) -> int:
+        """The layer's level whose tiles are nearest `footprint_m` metres wide on the ground at the
+        middle of `area` (a Bounds): package.choose_zoom for a national grid, fetch.suggest_zoom then
+        the nearest level the layer has for Web Mercator."""
+        if self.grid is None:
+            from .fetch import suggest_zoom
+
+            return self.nearest_zoom(suggest_zoom(footprint_m, area.center.lat, self.template.max_zoom))
+        from .package import choose_zoom
+
+        c = area.center
+        return choose_zoom(self.zooms, lambda z: self.grid.ground_m(z, c.lon, c.lat), footprint_m)
+
+    def tile_ground_m(self, zoom: int, area) -> float:
+        """Ground width in metres of one tile at `zoom` in the middle of `area` (a Bounds)."""
+        c = area.center
+        if self.grid is None:
+            from .package import web_mercator_tile_m
+
+            return web_mercator_tile_m(zoom, c.lat) * self.tile_px / 256
+        return self.grid.ground_m(zoom, c.lon, c.lat)
+
+    def check_out(self, out) -> None:
+        """Raises FetchError when `out` cannot hold this layer's tiles: a national grid set is stored in
+        a GeoPackage in its own CRS (.gpkg); a Web Mercator set in a folder or .mbtiles."""
+        suffix = Path(out).suffix.lower()
+        if self.grid is not None and suffix != ".gpkg":
+            raise FetchError(f"WMTS layer {self.layer}: tile matrix set {self.tile_matrix_set!r} is a national grid "
+                             f"({self.grid.label()}); its tiles are kept in their own CRS in a GeoPackage: give an "
+                             f"output file ending in .gpkg, not {Path(out).name!r}")
+        if self.grid is None and suffix == ".gpkg":
+            raise FetchError(f"WMTS layer {self.layer}: tile matrix set {self.tile_matrix_set!r} is Web Mercator; a "
+                             ".gpkg is written for national-grid sets only: give a folder or a .mbtiles file")
 
     def check_coverage(self, area) -> None:
         """Raises FetchError when `area` (a Bounds) lies wholly outside the layer's WGS84BoundingBox:
@@ -91,8 +131,9 @@ class WmtsLayer:
     def check_zoom(self, zoom: int) -> int:
         """`zoom` when the layer has tiles there; raises FetchError naming the levels it has."""
         if int(zoom) not in self.zooms:
+            what = "zoom levels" if self.grid is None else f"levels (of its national grid {self.grid.label()})"
             raise FetchError(f"WMTS layer {self.layer!r} ({self.source}, tile matrix set {self.tile_matrix_set!r}) "
-                             f"has tiles at zoom levels {_zoom_text(self.zooms)}, not {zoom}: choose one with --zoom")
+                             f"has tiles at {what} {_zoom_text(self.zooms)}, not {zoom}: choose one with --zoom")
         return int(zoom)
 
 
@@ -112,7 +153,12 @@ class WmtsLayer:
 
         self.check_zoom(zoom)
         self.check_coverage(area)
-        tiles = tiles_for_bbox(area, zoom, max_tiles) if listed is None else list(listed)
+        if listed is not None:
+            tiles = list(listed)
+        elif self.grid is not None:  # the national grid's own columns and rows (wmts_grid.GridSet.tiles)
+            tiles = self.grid.tiles(zoom, area, max_tiles)
+        else:
+            tiles = tiles_for_bbox(area, zoom, max_tiles)
         inside = self.within_limits(tiles) if self.limits else tiles
         if not inside:
             raise FetchError(f"WMTS layer {self.layer} has no tiles in this area at zoom {zoom} (all "
@@ -125,8 +171,14 @@ class WmtsLayer:
         attribution (default: `self.template`). Raises FetchError as tiles_for and plan_fetch do."""
         from dataclasses import replace
 
-        from .fetch import plan_fetch
+        from .fetch import FetchPlan, check_bbox, plan_fetch
 
+        self.check_out(out)
+        if self.grid is not None:
+            area = check_bbox(area)
+            inside, _ = self.tiles_for(area, zoom, max_tiles)
+            return FetchPlan(template or self.template, area, int(zoom), Path(out), tuple(inside), self.tile_px,
+                             grid=self.grid)
         plan = plan_fetch(template or self.template, area, zoom, out, max_tiles)
         inside, _ = self.tiles_for(plan.area, zoom, max_tiles, listed=plan.tiles)  # the plan's list, not a second one
         return replace(plan, tiles=tuple(inside), tile_px=self.tile_px)
@@ -296,8 +348,27 @@ def _set_line(wmts, ident: str) -> str:
     tms = wmts.tilematrixsets.get(ident)
     if tms is None:
         return f"{ident} (not described in the document)"
-    ok, why = web_mercator_zooms(tms)
+    ok, why, _ = set_levels(tms)
     return f"{ident} (CRS {tms.crs}" + (")" if ok else f": {why})")
+
+
+def set_levels(tms) -> tuple[dict[str, int] | None, str, object]:
+    """({TileMatrix identifier: zoom}, "", None) for a Web Mercator XYZ set (web_mercator_zooms);
+    ({identifier: matrix index}, "", GridSet) for a set in another CRS that wmts_grid reads (only
+    the matrices sharing the set's origin, which a GeoPackage can hold); else (None, why not, None).
+    A set in Web Mercator that is not the XYZ grid stays refused with web_mercator_zooms' reason."""
+    from .wmts_grid import grid_set
+
+    zooms, why = web_mercator_zooms(tms)
+    if zooms:
+        return zooms, "", None
+    code = re.search(r"(\d+)\D*$", tms.crs or "")
+    if code and code.group(1) in WEB_MERCATOR_CODES:
+        return None, why, None
+    grid, gwhy = grid_set(tms)
+    if grid is None:
+        return None, f"{why}, and not a national grid that can be read: {gwhy}", None
+    return {m.identifier: i for i, m in enumerate(grid.matrices) if grid.same_origin(i)}, "", grid
 
 
 # ---------------------------------------------------------------- the layer as a template
@@ -364,22 +435,28 @@ def _kvp_base(wmts) -> str | None:
 @dataclass(frozen=True)
 class SetInfo:
     """One tile matrix set a layer links to: `identifier`, `crs` (as the document writes it),
-    `zooms` (the XYZ zoom levels the layer has tiles at in it, ascending; () when not usable),
-    `tile_px` (256 or 512; 0 when not usable) and `why` ("" when usable, else why not)."""
+    `zooms` (the XYZ zoom levels the layer has tiles at in it, ascending; for a national grid its
+    matrix indices; () when not usable), `tile_px` (the tile width; 0 when not usable), `why` (""
+    when usable, else why not) and `grid` (a wmts_grid.GridSet for a national grid, else None)."""
 
     identifier: str
     crs: str
     zooms: tuple[int, ...]
     tile_px: int
     why: str
+    grid: object = None
 
     @property
     def usable(self) -> bool:
         return not self.why
 
     def describe(self) -> str:
-        """"EPSG:3857 (zoom 0 to 19)", "EPSG:3857 (512 px tiles, zoom 0 to 18)" or "EPSG:28992 (CRS
-        urn:...: not Web Mercator)"."""
+        """"EPSG:3857 (zoom 0 to 19)", "EPSG:3857 (512 px tiles, zoom 0 to 18)", "EPSG:28992 (national
+        grid EPSG:28992, levels 0 to 16 (pixels ...), into a .gpkg)" or "X (CRS ...: why not)"."""
+        if self.usable and self.grid is not None:
+            from .wmts_grid import describe
+
+            return f"{self.identifier} ({describe(self.grid, self.zooms)})"
         if self.usable:
             return f"{self.identifier} ({'512 px tiles, ' if self.tile_px == 512 else ''}zoom {_zoom_text(self.zooms)})"
         return f"{self.identifier} ({'CRS ' + self.crs + ': ' if self.crs else ''}{self.why})"
@@ -409,7 +486,7 @@ class LayerInfo:
             return ""
         if not self.sets:
             return "it links to no tile matrix set"
-        return "no Web Mercator tile matrix set: " + "; ".join(s.describe() for s in self.sets)
+        return "no tile matrix set that can be fetched: " + "; ".join(s.describe() for s in self.sets)
 
 
 class WmtsService:
@@ -423,14 +500,19 @@ class WmtsService:
         self.source = source
         ident = getattr(wmts, "identification", None)
         self.title = re.sub(r"\s+", " ", str(getattr(ident, "title", None) or "")).strip()
-        self._sets: dict[str, tuple[dict[str, int] | None, str]] = {}  # set id -> web_mercator_zooms
+        self._sets: dict[str, tuple[dict[str, int] | None, str, object]] = {}  # set id -> set_levels
         self.layers = tuple(self._layer_info(name, lyr) for name, lyr in wmts.contents.items())
 
     def _set_zooms(self, ident: str) -> tuple[dict[str, int] | None, str]:
         if ident not in self._sets:
             tms = self._wmts.tilematrixsets.get(ident)
-            self._sets[ident] = (None, "not described in the document") if tms is None else web_mercator_zooms(tms)
-        return self._sets[ident]
+            self._sets[ident] = (None, "not described in the document", None) if tms is None else set_levels(tms)
+        return self._sets[ident][:2]
+
+    def grid(self, ident: str):
+        """The wmts_grid.GridSet of set `ident` when it is a national grid that can be fetched, else None."""
+        self._set_zooms(ident)
+        return self._sets[ident][2]
 
     def _usable_zooms(self, lyr, ident: str) -> tuple[dict[str, int] | None, str]:
         """{matrix id: zoom} of set `ident` where layer `lyr` has tiles (its TileMatrixSetLimits, when
@@ -451,7 +533,7 @@ class WmtsService:
             tms = self._wmts.tilematrixsets.get(ident)
             zooms, why = self._usable_zooms(lyr, ident)
             sets.append(SetInfo(ident, str(getattr(tms, "crs", "") or ""), tuple(sorted(zooms.values())) if zooms else (),
-                                _tile_px(tms) if zooms else 0, why))
+                                _tile_px(tms) if zooms else 0, why, self.grid(ident) if zooms else None))
         styles = list(lyr.styles)
         default = next((s for s in styles if lyr.styles[s].get("isDefault")), None)
         if default is not None:
@@ -487,12 +569,13 @@ class WmtsService:
                 usable[ident] = zooms
         if not usable:
             raise FetchError(f"{what}: only Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible, 256 or "
-                             f"512 px tiles) are supported, and {'that set is not one' if tile_matrix_set else 'it offers none'}"
-                             f"; its sets: {sets_text}")
-        # the deepest set; at equal depth 256 px tiles first (the size the zoom levels are counted for)
-        tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i]),
+                             "512 px tiles) and national grids in a CRS pyproj knows can be fetched, and "
+                             f"{'that set is neither' if tile_matrix_set else 'it offers neither'}; its sets: {sets_text}")
+        # Web Mercator first (XYZ, as before national grids were read), then the deepest set; at equal
+        # depth 256 px tiles first (the size the zoom levels are counted for)
+        tms_id = max(usable, key=lambda i: (self.grid(i) is None, max(usable[i].values()), len(usable[i]),
                                             -_tile_px(wmts.tilematrixsets[i])))
-        return _layer_template(wmts, source, layer, lyr, what, tms_id, usable[tms_id], style, fmt)
+        return _layer_template(wmts, source, layer, lyr, what, tms_id, usable[tms_id], style, fmt, self.grid(tms_id))
 
 
 def _like(name: str, offered: list[str], most: int = 8) -> list[str]:
@@ -511,7 +594,7 @@ def _like(name: str, offered: list[str], most: int = 8) -> list[str]:
 
 
 def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, zoom_of: dict[str, int],
-                    style: str | None, fmt: str | None) -> WmtsLayer:
+                    style: str | None, fmt: str | None, grid=None) -> WmtsLayer:
     pattern = _identifier_pattern(zoom_of)
     # {TileMatrix} as written in the template: prefix{z}suffix, or {z} for MatrixTemplate to fill
     matrix = "{z}" if pattern is None else quote(pattern[0], safe=":") + "{z}" + quote(pattern[1], safe=":")
@@ -564,7 +647,7 @@ def _layer_template(wmts, source: str, layer: str, lyr, what: str, tms_id: str, 
         if ident in zoom_of and None not in (lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol):
             limits.append((zoom_of[ident], lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol))
     return WmtsLayer(template, zooms, source, layer, chosen_style, tms_id, chosen_fmt, encoding, tuple(sorted(limits)),
-                     _tile_px(wmts.tilematrixsets[tms_id]), _coverage(lyr))
+                     _tile_px(wmts.tilematrixsets[tms_id]), _coverage(lyr), grid)
 
 
 def _coverage(lyr) -> tuple[float, float, float, float] | None:
