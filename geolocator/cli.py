@@ -865,15 +865,14 @@ def cmd_fetch_tiles(args) -> int:
     if wmts_only and not args.wmts:
         raise GeolocatorError(f"{', '.join(wmts_only)} go with --wmts CAPABILITIES only")
     if args.list_layers:
-        from .core.sources.wmts import layer_lines, open_service
+        from .core.sources.wmts import layer_lines, layers_matching, open_service
 
         service = open_service(args.wmts)
         n = len(service.layers)
-        lines = layer_lines(service)
         word = (args.layer or "").strip().lower()
-        if word:  # --layer WORD with --list-layers: only the layers whose identifier or title holds it
-            lines = [line for line, info in zip(lines, service.layers)
-                     if word in info.identifier.lower() or word in info.title.lower()]
+        # --layer WORD with --list-layers: only the layers whose identifier or title holds it (the app's filter)
+        kept = {id(i) for i in layers_matching(service.layers, word)}
+        lines = [line for line, info in zip(layer_lines(service), service.layers) if id(info) in kept]
         what = f"{len(lines)} of {n} layers match {args.layer.strip()!r}" if word else \
             f"{n} layer{'' if n == 1 else 's'}"
         print(f"{what} in {service.source}" + (f" ({service.title})" if service.title else "")
