@@ -605,7 +605,8 @@ def _tracks(predictions, args):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
     if not getattr(args, "track", True):
         return []
-    from .core.sequence import STATUSES, MotionModel, smooth
+    from .core.levels import frame_counts, frame_level
+    from .core.sequence import MotionModel, smooth
 
     tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
                                              turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
@@ -616,8 +617,14 @@ def _tracks(predictions, args):
         if t.video is not None and t.video not in edits:  # a video edited from shots (core/media/cuts.py): said once
             edits.add(t.video)  # (a shot of one sampled frame is a track too: sequence._sequences)
             log.info("%s", cuts_line(t.video, t.shots))
-        counts = {s: n for s in STATUSES if (n := sum(p.status == s for p in t.points))}
-        log.info("flight %s: %s, %s", t.name, count(len(t.points), "frame"), ", ".join(f"{v} {k}" for k, v in counts.items()))
+        # each frame by its level, as the list, the status column and the files say it (levels.frame_level
+        # at the confidence the exports give it); how many the track corrected said after them
+        own = {p.query.id: p for p in predictions}
+        levels = [frame_level(p.status, _track_confidence(p, own[p.query.id]) if p.query.id in own else p.confidence)
+                  for p in t.points]
+        corrected = sum(p.status == "corrected" for p in t.points)
+        log.info("flight %s: %s: %s%s", t.name, count(len(t.points), "frame"), frame_counts(levels),
+                 f" ({corrected:,} of them corrected by the track)" if corrected else "")
     return tracks
 
 
@@ -884,15 +891,14 @@ def cmd_fetch_tiles(args) -> int:
     if wmts_only and not args.wmts:
         raise GeolocatorError(f"{', '.join(wmts_only)} go with --wmts CAPABILITIES only")
     if args.list_layers:
-        from .core.sources.wmts import layer_lines, open_service
+        from .core.sources.wmts import layer_lines, layers_matching, open_service
 
         service = open_service(args.wmts)
         n = len(service.layers)
-        lines = layer_lines(service)
         word = (args.layer or "").strip().lower()
-        if word:  # --layer WORD with --list-layers: only the layers whose identifier or title holds it
-            lines = [line for line, info in zip(lines, service.layers)
-                     if word in info.identifier.lower() or word in info.title.lower()]
+        # --layer WORD with --list-layers: only the layers whose identifier or title holds it (the app's filter)
+        kept = {id(i) for i in layers_matching(service.layers, word)}
+        lines = [line for line, info in zip(layer_lines(service), service.layers) if id(info) in kept]
         what = f"{len(lines)} of {n} layers match {args.layer.strip()!r}" if word else \
             f"{n} layer{'' if n == 1 else 's'}"
         print(f"{what} in {service.source}" + (f" ({service.title})" if service.title else "")

@@ -371,7 +371,8 @@ def test_query_list_shows_a_frames_status_on_the_track(qtbot):
     items = [w.topLevelItem(i) for i in range(3)]
     assert preds[0].status == preds[2].status == "retrieved"  # said as its level (core/levels.py, session 26)
     assert [i.text(COL_STATUS) for i in items] == ["extrapolated", "not located", "tile level only"]
-    assert items[0].statusTip(COL_STATUS) == ("on the flight's track: extrapolated by the track, past the first or last "
+    # the words start with the level, said once (session 28: "extrapolated: on the flight's track: extrapolated …")
+    assert items[0].statusTip(COL_STATUS) == ("extrapolated by the track, past the first or last "
                                               "verified frame; the frame on its own: tile level only")
     assert items[1].foreground(COL_STATUS).color().name() == "#888888"
 

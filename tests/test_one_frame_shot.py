@@ -96,7 +96,7 @@ def test_the_cli_says_the_cuts_when_the_first_shot_is_one_frame(tmp_path, monkey
         tracks = cli._tracks(preds, argparse.Namespace())
     assert [t.edit_shot for t in tracks] == [(1, 2), (2, 2)]
     assert "edit.mp4: 1 cut found in its pictures: 2 shots" in caplog.text
-    assert "flight edit.mp4 shot 2 of 2: 1 frame, 1 matched" in caplog.text
+    assert "flight edit.mp4 shot 2 of 2: 1 frame: 1 verified but not confident" in caplog.text  # levels' words (session 28)
 
 
 def test_a_video_of_one_shot_is_one_flight_with_no_shot(tmp_path, monkeypatch):

@@ -127,3 +127,21 @@ def placed_levels(predictions, tracks=()) -> list[str]:
 
     by_track = ("interpolated", "extrapolated")  # a Prediction's own shown_status is never one of these
     return [s if s in by_track else level_of(p) for s, p in zip(placed_statuses(predictions, tracks), predictions)]
+
+
+# The order a flight's frames are counted in (frame_counts): the levels surest first, then the track's
+# own words from the frame's own verified answer to placed by the track, then nothing verified
+FRAME_COUNT_ORDER = (LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, LEVEL_WEAK, "flagged", "interpolated", "extrapolated",
+                     "weak track", LEVEL_TILE, LEVEL_NOT_LOCATED)
+
+
+def frame_counts(levels) -> str:
+    """'18 confident, 4 verified but not confident, 7 extrapolated, 1 not located': how many of a
+    flight's frames read each level (`levels`: frame_level of each frame), in FRAME_COUNT_ORDER, a
+    word not in it after them in the order first met; "" for no frames. The CLI's per-flight line
+    (session 28: it counted the track's words, "18 matched", beside a list and files that say
+    "confident" for the same frames)."""
+    levels = list(levels)
+    words = [w for w in FRAME_COUNT_ORDER if w in levels] + list(dict.fromkeys(w for w in levels
+                                                                             if w not in FRAME_COUNT_ORDER))
+    return ", ".join(f"{levels.count(w):,} {w}" for w in words)

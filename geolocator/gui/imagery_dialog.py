@@ -48,9 +48,11 @@ IMAGERY_PROVIDERS = ("Esri.WorldImagery", "USGS.USImagery", "GeoportailFrance.or
                      "SwissFederalGeoportal.SWISSIMAGE", "nlmaps.luchtfoto")
 
 
-def default_output(folder: Path, template: F.TileTemplate, area: Bounds, zoom: int) -> Path:
-    """A file name that says what is inside: source, zoom and place."""
-    who = template.name or re.sub(r"^https?://([^/:]+).*$", r"\1", template.url)
+def default_output(folder: Path, template: F.TileTemplate, area: Bounds, zoom: int, name: str | None = None) -> Path:
+    """A file name that says what is inside: source, zoom and place. `name`: what names the source
+    instead of the template's name or host (a WMTS layer's identifier, e.g. "ch.swisstopo.swissimage":
+    the provider's name before it, cut at 40 characters, left the layer out)."""
+    who = name or template.name or re.sub(r"^https?://([^/:]+).*$", r"\1", template.url)
     who = re.sub(r"[^A-Za-z0-9._-]+", "_", who)[:40] or "tiles"
     c = area.center
     return Path(folder) / f"{who}-z{zoom}-{c.lat:.4f}_{c.lon:.4f}.mbtiles"
@@ -92,6 +94,13 @@ class ImageryDialog(QDialog):
         self.caps.returnPressed.connect(self.read_capabilities)
         self.caps.textEdited.connect(self._forget_service)
         self.layer = QComboBox()
+        # a national service lists hundreds of layers: a word narrows the list (identifier or title,
+        # case ignored: wmts.layers_matching, as fetch-tiles --list-layers --layer WORD)
+        self.layer_filter = QLineEdit()
+        self.layer_filter.setPlaceholderText("filter: type a word")
+        self.layer_filter.setClearButtonEnabled(True)
+        self.layer_filter.setToolTip("Only the layers whose identifier or title holds this word (case ignored)")
+        self.layer_filter.textChanged.connect(self._filter_layers)
         self.style = QComboBox()
         self.matrix_set = QComboBox()
         self.wmts_status = QLabel()
@@ -103,6 +112,7 @@ class ImageryDialog(QDialog):
         self._read_job = None  # the read whose answer is awaited (an older one's is dropped)
         self._closed = False
         self._last_source = URL_CHOICE
+        self._service_text = ""  # what the status line says of the service read (the filter's count added)
         self._url_attribution = ""
         self.finished.connect(self._retire_reader)
         self.attribution = QLineEdit()
@@ -159,14 +169,17 @@ class ImageryDialog(QDialog):
         caps_row.addWidget(self.read_caps)
         form.addRow("WMTS capabilities", caps_row)
         form.addRow("", self.wmts_status)
-        form.addRow("Layer", self.layer)
+        layer_row = QHBoxLayout()
+        layer_row.addWidget(self.layer, 2)
+        layer_row.addWidget(self.layer_filter, 1)
+        form.addRow("Layer", layer_row)
         choice_row = QHBoxLayout()
         choice_row.addWidget(QLabel("Style"))
         choice_row.addWidget(self.style, 1)
         choice_row.addWidget(QLabel("Tile matrix set"))
         choice_row.addWidget(self.matrix_set, 1)
         form.addRow("", choice_row)
-        self._wmts_rows = [caps_row, self.wmts_status, self.layer, choice_row]  # shown with WMTS_CHOICE only
+        self._wmts_rows = [caps_row, self.wmts_status, layer_row, choice_row]  # shown with WMTS_CHOICE only
         self.form = form
         form.addRow("Attribution", self.attribution)
         form.addRow("", self.terms)
@@ -313,18 +326,18 @@ class ImageryDialog(QDialog):
         usable = sum(1 for i in service.layers if i.usable)
         what = f"{service.title}: " if service.title else ""
         if not service.layers:
-            self.wmts_status.setText(f"{what}the service lists no layer ({service.source}).")
+            self._service_text = f"{what}the service lists no layer ({service.source})."
         elif not usable:
-            self.wmts_status.setText(
+            self._service_text = (
                 f"{what}{'its one layer cannot' if len(service.layers) == 1 else f'none of its {len(service.layers)} layers can'}"
                 " be fetched: geolocator takes Web Mercator tile matrix sets (EPSG:3857 / GoogleMapsCompatible) "
                 "and national grids in a coordinate system it knows, and this service offers neither (the list "
                 "says why).")
         else:
-            self.wmts_status.setText(f"{what}its one layer can be fetched." if len(service.layers) == 1 else
-                                     (f"{what}{usable} of {len(service.layers)} layers can be fetched"
-                                      + ("; the others are listed greyed out with the reason."
-                                         if usable < len(service.layers) else ".")))
+            self._service_text = (f"{what}its one layer can be fetched." if len(service.layers) == 1 else
+                                  (f"{what}{usable} of {len(service.layers)} layers can be fetched"
+                                   + ("; the others are listed greyed out with the reason."
+                                      if usable < len(service.layers) else ".")))
         self._fill_layers()
 
     def _service_failed(self, job, exc: BaseException) -> None:
@@ -335,13 +348,32 @@ class ImageryDialog(QDialog):
         self.wmts_status.setText(f"{text}")
         self._update()
 
-    def _fill_layers(self) -> None:
-        """The layer list of the service read: "title — identifier", those that cannot be fetched
-        greyed out with the reason; the first usable one chosen."""
+    def _filter_layers(self, _text: str = "") -> None:
+        """The filter's word changed: the list narrows to the layers holding it (the layer chosen
+        stays chosen, with its style and set, while it is listed)."""
+        self._fill_layers(keep=self.layer.currentData())
+
+    def _fill_layers(self, keep: str | None = None) -> None:
+        """The layer list of the service read, narrowed to those matching the filter's word
+        (wmts.layers_matching): "title — identifier", those that cannot be fetched greyed out with
+        the reason; `keep` (an identifier) stays chosen when listed, else the first usable one is
+        chosen. The status line says how many the filter keeps."""
+        from ..core.sources.wmts import layers_matching
+
+        layers = self.service.layers if self.service is not None else ()
+        word = self.layer_filter.text().strip()
+        shown = layers_matching(layers, word)
+        status = getattr(self, "_service_text", "") if self.service is not None else ""
+        if self.service is not None and word and layers:
+            status += (f" No layer's identifier or title holds {word!r}: clear the filter to list all {len(layers):,}."
+                       if not shown else f" The filter {word!r} lists {len(shown):,} of them.")
+        if self.service is not None:
+            self.wmts_status.setText(status)
+        before = self.layer.currentData()
         self.layer.blockSignals(True)
         self.layer.clear()
-        first = -1
-        for info in (self.service.layers if self.service is not None else ()):
+        first = kept = -1
+        for info in shown:
             label = f"{info.title} — {info.identifier}" if info.title and info.title != info.identifier else info.identifier
             if not info.usable:
                 label += f" (cannot be fetched: {info.why_not()})"
@@ -351,11 +383,13 @@ class ImageryDialog(QDialog):
                                    Qt.ItemDataRole.ToolTipRole)
             if not info.usable:
                 self.layer.model().item(i).setEnabled(False)
-            elif first < 0:
-                first = i
-        self.layer.setCurrentIndex(first)
+            else:
+                first = i if first < 0 else first
+                kept = i if keep is not None and info.identifier == keep else kept
+        self.layer.setCurrentIndex(kept if kept >= 0 else first)
         self.layer.blockSignals(False)
-        self._layer_chosen()
+        if keep is None or self.layer.currentData() != before:  # the same layer: its style and set stay
+            self._layer_chosen()
 
     def _layer_info(self):
         ident = self.layer.currentData()
@@ -432,6 +466,9 @@ class ImageryDialog(QDialog):
         if info is None:
             if self._read_job is not None:
                 raise F.FetchError("reading the WMTS capabilities…")
+            if self.service is not None and self.service.layers and self.layer_filter.text().strip():
+                raise F.FetchError(f"no WMTS layer chosen: none that can be fetched matches the filter "
+                                   f"{self.layer_filter.text().strip()!r}; change or clear it")
             raise F.FetchError("no WMTS layer chosen: read a service's capabilities, then choose one of its layers")
         key = (info.identifier, self.style.currentText() or None, self.matrix_set.currentText() or None)
         if self._wmts_layer is None or self._wmts_layer[0] != key:
@@ -490,9 +527,11 @@ class ImageryDialog(QDialog):
             self._set_terms(F.terms_notice(template) + missing_credit)
             area = self.area()
             zoom = self.zoom.value()
-            if not self._out_edited:
-                name = default_output(self.out_folder, template, area, zoom)
-                if is_wmts and self.wmts_layer().grid is not None:  # kept in its own CRS in a GeoPackage
+            if not self._out_edited:  # a WMTS layer named by its identifier, not its provider's long name
+                layer = self.wmts_layer() if is_wmts else None
+                name = default_output(self.out_folder, template, area, zoom,
+                                      layer.layer if layer is not None else None)
+                if layer is not None and layer.grid is not None:  # kept in its own CRS in a GeoPackage
                     name = name.with_suffix(".gpkg")
                 self.out.setText(str(name))
             out = Path(self.out.text().strip())
@@ -507,7 +546,9 @@ class ImageryDialog(QDialog):
         except GeolocatorError as exc:
             if is_wmts and self._layer_info() is None:
                 self._set_terms("")
-                self.estimate.setText("Reading the service's capabilities…" if self._read_job is not None else
+                hidden = self.service is not None and self.service.layers and self.layer_filter.text().strip()
+                self.estimate.setText(str(exc) if hidden else  # the filter hides every usable layer: say so
+                                      "Reading the service's capabilities…" if self._read_job is not None else
                                       "Read a WMTS service's capabilities, then choose one of its layers.")
             elif self.source.currentText() == URL_CHOICE and not self.url.text().strip():
                 self._set_terms("")
@@ -517,6 +558,9 @@ class ImageryDialog(QDialog):
 
                 self.estimate.setText(app_error_wording(exc) or str(exc))
             self.fetch_button.setEnabled(False)
+            # nothing planned, nothing to check: the box no longer says that the file of an earlier plan
+            # exists (its tick is kept for when a plan is back)
+            self.check_stored.setEnabled(False)
             return
         self.check_stored.setEnabled(out.exists())
         self.estimate.setText(plan.describe() + (". Tiles already in the file are not fetched again."

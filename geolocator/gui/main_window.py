@@ -459,6 +459,7 @@ class MainWindow(QMainWindow):
 
     def _submit(self, title: str, fn, on_done, on_error=None, plan: dict | None = None,
                 quiet_collector: bool = False) -> Job:
+        self.message_bar.begin_step()  # what the bar says now belongs to an earlier step (_show_results ends it)
         return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled,
                                       plan=plan or {}, quiet_collector=quiet_collector))
 
@@ -922,6 +923,7 @@ class MainWindow(QMainWindow):
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
+        self.message_bar.end_step()  # nothing said: an earlier step's message (a fetch's 404s) goes
         if results.resumed:  # an interrupted or repeated locate: what it reused, as the CLI says it
             self.statusBar().showMessage(resumed_line(results.resumed, len(results.predictions)), RESUMED_MS)
         self.adapter_info = results.adapter

@@ -41,6 +41,7 @@ class MessageBar(QFrame):
         layout.addWidget(close)
         self._details = ""
         self.level = ""
+        self._stale = False  # shown before the work now running: gone when that work ends (end_step)
         self.hide()
 
     @property
@@ -57,8 +58,20 @@ class MessageBar(QFrame):
         self.show_message(level, "\n".join(m[1] for m in messages),
                           "\n\n".join(m[2] for m in messages if m[2]))
 
+    def begin_step(self) -> None:
+        """A new piece of work starts (a locate, an opening, an adaptation): what the bar shows now
+        belongs to an earlier one and goes when this one ends (end_step) unless something is said
+        meanwhile. Session 28: after Locate the bar still showed the fetch's "N tiles … (HTTP 404)"."""
+        self._stale = not self.isHidden()
+
+    def end_step(self) -> None:
+        """The piece of work ended and said what it had to say: a message of an earlier one is dismissed."""
+        if self._stale:
+            self.dismiss()
+
     def show_message(self, level: str, text: str, details: str = "") -> None:
         self.level = level
+        self._stale = False
         self._text.setText(text)
         self._details = details
         self._details_btn.setVisible(bool(details))
@@ -81,6 +94,7 @@ class MessageBar(QFrame):
     def dismiss(self) -> None:
         self.hide()
         self.level = ""
+        self._stale = False
 
     def _show_details(self) -> None:
         box = QMessageBox(self)

@@ -76,7 +76,8 @@ class _Row:
                 tip = pred.note or ""
                 if self.track_status:  # shown as the map places and labels the frame, and how the track placed it
                     conf = pred.confidence if self.track_confidence is None else self.track_confidence
-                    tip = (f"on the flight's track: {frame_words(self.track_status, conf)}; "
+                    # frame_words starts with the level (the cell's text): the tooltip says it once
+                    tip = (f"{frame_words(self.track_status, conf)}; "
                            f"the frame on its own: {level_of(pred)}" + (f" ({tip})" if tip else ""))
                 else:  # what its level means (core/levels.py), or why it is not located
                     tip = tip or LEVEL_MEANS.get(self.status, "")
@@ -179,7 +180,11 @@ class QueryModel(QAbstractTableModel):
             return row.cells()[1]
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATUS:
             # the level in full (a cut cell) and what it means (core/levels.py), or why it failed
-            return (f"{row.status}: {row.cells()[1]}" if row.cells()[1] else row.status) or None
+            # a flight's frame: its tip starts with the level already (levels.frame_words), not said twice
+            tip = row.cells()[1]
+            if tip and (row.track_status and tip.startswith(row.status)):
+                return tip
+            return (f"{row.status}: {tip}" if tip else row.status) or None
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_CONF:
             return row.confidence_tip()
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_ERROR:

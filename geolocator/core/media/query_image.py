@@ -142,11 +142,11 @@ def query_thumbnail(query: Query, size: int) -> Image.Image:
     ground band (`band_box`), a photo as a video frame: the thumbnail (the list, the Results pane,
     the map's popup) is what a person knows the picture by, sky and horizon included; what was
     matched is drawn by the evidence figure. Before session 27 a -30 frame's thumbnail showed its
-    band (it was drawn through open_query_image) while a photo's was whole. A frame is still cut to
-    the picture inside its letterbox/pillarbox bars (`bars_box`, found anyway wherever a frame is
-    read); a photo's thumbnail keeps its bars: looking for them costs ~3.4 CPU ms a photo at the
-    working size (session 27, demo photos), ~35 s more before a 10,000-photo list fills. Raises
-    InputError."""
+    band (it was drawn through open_query_image) while a photo's was whole. Both are cut to the
+    picture inside letterbox/pillarbox bars: a frame by `bars_box` (found anyway wherever a frame
+    is read); a photo (session 28; it kept its bars before) by `media.bars.content_box` of the
+    reduced decode the thumbnail is made from, so no second decode: about 3 CPU ms more a photo at
+    the list's 192 px (training/results/mend28_session28.md). Raises InputError."""
     if is_frame(query):
         image = _open_whole(query, None)
         box = bars_box(query)
@@ -154,6 +154,20 @@ def query_thumbnail(query: Query, size: int) -> Image.Image:
             image = crop_to_box(image, box)
         image.thumbnail((size, size))
         return image
-    from ..images import thumbnail
+    image = _open_whole(query, size)
+    # looked for in the reduced decode the thumbnail is made from (content_box works at most at
+    # bars.WORK_SIDE): no second decode. At the thumbnail's own size blurred bars were missed.
+    box = _thumbnail_bars(image, query)
+    if box is not None:
+        image = crop_to_box(image, box)
+    image.thumbnail((size, size))
+    return image
 
-    return thumbnail(query.path, size)
+
+def _thumbnail_bars(image: Image.Image, query: Query) -> Box | None:
+    """content_box of a photo's decoded pixels, None when looking fails (never stops a thumbnail)."""
+    try:
+        return content_box(image)
+    except Exception:  # noqa: BLE001 - bars are a nicety for a thumbnail, as in _bars_for
+        log.debug("%s: could not look for bars in its thumbnail", query.path, exc_info=True)
+        return None

@@ -692,6 +692,17 @@ def open_service(source: str | Path, *, client=None, timeout_s: float = 30.0) ->
     return read_service(data, shown)
 
 
+def layers_matching(layers: Sequence[LayerInfo], word: str | None) -> list[LayerInfo]:
+    """The `layers` (LayerInfo, their order kept) whose identifier or title holds `word`, case
+    ignored, spaces around it dropped; all of them for an empty or None `word`. What
+    `fetch-tiles --list-layers --layer WORD` prints and what the app's layer filter keeps (a national
+    service lists hundreds of layers)."""
+    low = (word or "").strip().lower()
+    if not low:
+        return list(layers)
+    return [i for i in layers if low in i.identifier.lower() or low in i.title.lower()]
+
+
 def layer_lines(service: WmtsService) -> list[str]:
     """The layers as `fetch-tiles --wmts CAP --list-layers` prints them: one line per layer,
     "IDENTIFIER  TITLE  sets: ..." with its usable sets and their zoom levels, or why it cannot be
