@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .names import text_bytes
+
 
 # The headings a north-up tile is indexed at: a drone's heading is unknown.
 ROTATION_VIEWS: tuple[str, ...] = tuple(f"rot{angle}" for angle in range(0, 360, 45))
@@ -260,7 +262,7 @@ class TileSet:
         """Identity of the tile set's geometry and files (for adapter cards and caches)."""
         h = hashlib.sha256()
         for t in self.tiles:
-            h.update(f"{t.id}|{t.bounds}|{t.window}\n".encode())
+            h.update(text_bytes(f"{t.id}|{t.bounds}|{t.window}\n"))
         return h.hexdigest()[:16]
 
 
