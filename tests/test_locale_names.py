@@ -157,3 +157,19 @@ def test_evidence_folder_that_cannot_be_written_is_refused_before_the_work(tmp_p
     assert made == []  # nothing was located first
     err = capsys.readouterr().err
     assert f"{blocker / 'evidence'}: the evidence folder: " in err and "is a file, not a folder" in err
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "shift_jis"])
+def test_a_csv_saved_in_a_windows_character_set_names_the_line_and_the_fix(tmp_path, encoding):
+    """Excel's plain "CSV" on a German or Japanese Windows writes Windows-1252 / Shift_JIS: the message
+    names the line and says to save as "CSV UTF-8" (before: only Python's codec error, no line)."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources.csv import read_csv_rows
+
+    name = {"cp1252": "Übersicht", "shift_jis": "写真"}[encoding]
+    path = tmp_path / "truth.csv"
+    path.write_bytes(f"query,lat,lon\nqueries/a.jpg,46.5,7.5\nqueries/{name}.jpg,46.5,7.5\n".encode(encoding))
+    with pytest.raises(InputError) as info:
+        read_csv_rows(path, ("query", "lat", "lon"))
+    assert info.value.line == 3
+    assert 'save it as "CSV UTF-8"' in str(info.value) and str(path) in str(info.value)
