@@ -173,3 +173,23 @@ def test_a_csv_saved_in_a_windows_character_set_names_the_line_and_the_fix(tmp_p
         read_csv_rows(path, ("query", "lat", "lon"))
     assert info.value.line == 3
     assert 'save it as "CSV UTF-8"' in str(info.value) and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: __import__("geolocator.core.geo", fromlist=["x"]).format_distance(2_258_995.9), "2259 km"),
+    (lambda: __import__("geolocator.core.wording", fromlist=["x"]).confidence_within("0.700", 22_601.2),
+     "0.700 that it is within 22601 m"),
+    (lambda: __import__("geolocator.core.wording", fromlist=["x"]).megabytes(1_234_500_000, about=True), "about 1234 MB"),
+    (lambda: __import__("geolocator.core.wording", fromlist=["x"]).megabytes(1_234_500_000), "1234.5 MB"),
+])
+def test_distances_and_sizes_people_read_have_no_comma_between_thousands(make, expected):
+    """"within 22,601 m" reads "within 22.6 m" to a German, French or Brazilian team (the comma is their
+    decimal mark): a tile-level answer 22 km wide taken for one 22 m wide; "about 1,234 MB" a 1 MB
+    download. Written without a separator, each reads the same in every locale (SI: never a comma)."""
+    assert make() == expected
+
+
+def test_the_confidence_line_of_the_cli_has_no_comma_between_thousands():
+    from geolocator.core.wording import confidence_means
+
+    assert " 1414-22601 m of where" in confidence_means([1414.2, 22_601.2])
