@@ -193,3 +193,44 @@ def test_the_confidence_line_of_the_cli_has_no_comma_between_thousands():
     from geolocator.core.wording import confidence_means
 
     assert " 1414-22601 m of where" in confidence_means([1414.2, 22_601.2])
+
+
+
+def _geotiff_named(folder: Path, name: bytes) -> Path:
+    """A 120 px GeoTIFF (1 m pixels, UTM 33N) written as `name` (bytes) in `folder`; returns its path as
+    Python names it (surrogates for bytes that are not UTF-8)."""
+    np = pytest.importorskip("numpy")
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    plain = folder / "plain.tif"
+    with rasterio.open(plain, "w", driver="GTiff", width=120, height=120, count=3, dtype="uint8", crs="EPSG:32633",
+                       transform=Affine(1, 0, 500_000, 0, -1, 5_500_000)) as ds:
+        ds.write((np.arange(120 * 120 * 3) % 251).astype(np.uint8).reshape(3, 120, 120))
+    target = os.path.join(os.fsencode(folder), name)
+    os.rename(plain, target)
+    return Path(os.fsdecode(target))
+
+
+def test_a_geotiff_whose_name_is_not_utf8_is_refused_with_a_sentence(tmp_path):
+    """rasterio hands GDAL the path as UTF-8: b"Ortho M\xe4rz.tif" raised UnicodeEncodeError (a traceback)."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.tilesets import load_tileset
+
+    tif = _geotiff_named(tmp_path, b"Ortho M\xe4rz.tif")
+    with pytest.raises(InputError) as info:
+        load_tileset(tif, tile_size_m=50)
+    assert "Ortho M\\xe4rz.tif: its name is not UTF-8 text" in str(info.value)
+    assert "copy it under a UTF-8 name" in str(info.value)
+
+
+def test_a_utf8_geotiff_name_read_under_an_ascii_locale_opens_and_its_tiles_read_right(tmp_path):
+    """LC_ALL=C with PYTHONUTF8=0: Python names "Orthofoto März.tif" with surrogates (it decodes names as
+    ASCII); rasterio raised UnicodeEncodeError on it, and the tiles' ids could be written nowhere."""
+    from geolocator.core.tilesets import load_tileset
+
+    _geotiff_named(tmp_path, "Orthofoto März.tif".encode())
+    as_ascii_locale = Path(os.fsencode(tmp_path).decode("ascii", "surrogateescape")) / \
+        "Orthofoto März.tif".encode().decode("ascii", "surrogateescape")
+    tiles = load_tileset(as_ascii_locale, tile_size_m=50).tiles
+    assert tiles and all(t.id.startswith("Orthofoto März.tif@c") for t in tiles)

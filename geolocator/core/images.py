@@ -315,7 +315,9 @@ def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tupl
     # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
     # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
     # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
-    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(path) as ds:
+    from .sources.geotiff import gdal_path
+
+    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(gdal_path(path)) as ds:
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)

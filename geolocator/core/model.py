@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .names import text_bytes
+from .names import has_surrogates, readable, text_bytes
 
 
 # The headings a north-up tile is indexed at: a drone's heading is unknown.
@@ -145,6 +145,13 @@ class Tile:
     # convergence (UTM: up to ~3°), so linear maths in `bounds` misplaces points by metres. None:
     # the image spans `bounds` north-up (XYZ tiles, lon/lat rasters). Set by geo.projected_boxes.
     corners: tuple[LatLon, LatLon, LatLon, LatLon] | None = None
+
+    def __post_init__(self) -> None:
+        # human-readable and writable into any file: a name the file system encoding could not decode
+        # (a GeoTIFF named in Latin-1, any non-ASCII name under LC_ALL=C PYTHONUTF8=0) reads \xNN or
+        # its UTF-8 letters, never lone surrogates, which no export could encode (core/names.py)
+        if has_surrogates(self.id):
+            object.__setattr__(self, "id", readable(self.id))
 
     @property
     def center(self) -> LatLon:

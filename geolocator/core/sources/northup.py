@@ -87,7 +87,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     path = Path(path)
     stat = path.stat()
     rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
-    with rasterio.open(path) as src:
+    from .geotiff import gdal_path
+
+    with rasterio.open(gdal_path(path)) as src:
         t = transform if transform is not None else src.transform
         try:
             # GCPs: GDAL picks the grid when the warp is opened (it fits them only when it chooses)
