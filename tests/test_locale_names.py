@@ -234,3 +234,18 @@ def test_a_utf8_geotiff_name_read_under_an_ascii_locale_opens_and_its_tiles_read
         "Orthofoto März.tif".encode().decode("ascii", "surrogateescape")
     tiles = load_tileset(as_ascii_locale, tile_size_m=50).tiles
     assert tiles and all(t.id.startswith("Orthofoto März.tif@c") for t in tiles)
+
+
+def test_a_dng_whose_name_is_not_utf8_is_decoded(tmp_path):
+    """rawpy hands LibRaw the name as UTF-8: b"Foto \\xe4.dng" was skipped as "cannot read RAW image
+    (UnicodeEncodeError: …)"; now its bytes are read."""
+    from geolocator.core import images
+
+    from .test_photo_formats import _dng
+
+    _dng(tmp_path / "plain.dng")
+    target = os.path.join(os.fsencode(tmp_path), b"Foto \xe4.dng")
+    os.rename(tmp_path / "plain.dng", target)
+    (q,) = load_queries(tmp_path)
+    assert q.id == "Foto \\xe4.dng"
+    assert images.open_image(q.path).size == (96, 64)
