@@ -50,8 +50,9 @@ def open_quietly(rasterio, path: Path):
         return rasterio.open(name)
 
 
-def gdal_path(path: Path | str) -> str:
-    """`path` as the text rasterio hands GDAL (it encodes it as UTF-8). A name Python read under a
+def gdal_path(path: Path | str) -> Path | str:
+    """`path` as rasterio may be given it (it hands GDAL the name as UTF-8): `path` itself, unchanged,
+    for every name without surrogates. A name Python read under a
     file system encoding that is not UTF-8 (any non-ASCII name under LC_ALL=C with PYTHONUTF8=0 holds
     surrogates) is given as the UTF-8 text its bytes are, so it opens; a name whose bytes are not
     UTF-8 (written by a system using another character set) raises InputError saying so, where
@@ -60,7 +61,7 @@ def gdal_path(path: Path | str) -> str:
 
     text = str(path)
     if not has_surrogates(text):
-        return text
+        return path
     try:
         return text_bytes(text).decode("utf-8")
     except UnicodeDecodeError:
