@@ -295,6 +295,18 @@ def _check_out(path: Path | None, what: str) -> None:
         check_writable(path, what=what)
 
 
+def _check_evidence_folder(folder: Path) -> None:
+    """`locate --evidence FOLDER` refused before the work when no file can be written in FOLDER (a
+    read-only SD card, /proc, a file given as the folder): found only when the first picture was
+    written, it used to stop the run after all the locating, before `--out` was written (session 28)."""
+    from .core.outputs import OutputError, check_writable
+
+    try:
+        check_writable(folder / "photo.evidence.png", what="evidence")
+    except OutputError as exc:
+        raise OutputError(folder, f"the evidence folder: {exc.problem}") from None
+
+
 def _scored_queries(region, tiles) -> tuple:
     """core.evaluate.scored_queries of the region's queries (truth far outside the tiles ignored)."""
     from .core.evaluate import scored_queries
@@ -501,6 +513,8 @@ def cmd_locate(args) -> int:
         except ImportError:
             raise GeolocatorError("--geotag-copies needs the piexif package: pip install piexif") from None
         _check_out(args.geotag_copies / "photo.jpg", "geotagged copies' folder")
+    if getattr(args, "evidence", None) is not None:
+        _check_evidence_folder(Path(args.evidence))
     queries = _load_queries(args.queries, args.every)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles(queries, tiles)
@@ -1204,7 +1218,26 @@ def command_names() -> set[str]:
     return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
 
 
+def writable_stdout(stream=None) -> None:
+    """Make `stream` (default sys.stdout) write ``\\xNN`` / ``\\uNNNN`` for a character its encoding
+    cannot hold, as Python's stderr always does, instead of raising UnicodeEncodeError halfway
+    through the photos' lines: stdout is ASCII under ``LC_ALL=C PYTHONUTF8=0`` or
+    ``PYTHONIOENCODING=ascii`` (a service account, a container), Latin-9 under ``de_DE@euro``, and the
+    lines hold file names, "°" and "≈" (session 28). A UTF-8 stream with a lenient handler is left as
+    it is; a stream that cannot be reconfigured too."""
+    stream = sys.stdout if stream is None else stream
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    errors = getattr(stream, "errors", None) or "strict"
+    if (encoding == "utf8" and errors != "strict") or errors in ("backslashreplace", "replace", "namereplace"):
+        return
+    try:
+        stream.reconfigure(errors="backslashreplace")
+    except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (a test's stand-in), or closed
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    writable_stdout()  # before argparse: --help holds "—" and "≈" too
     args = build_parser().parse_args(argv)
     # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)

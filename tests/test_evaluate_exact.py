@@ -212,8 +212,8 @@ def test_far_from_tiles_sentence_by_hand():
                Query("nogps", Path("nogps"))]
     far = far_from_tiles(queries, tiles)
     km = R * math.radians(10.0) / 1000  # along the meridian: 1111.95 km
-    assert f"{km:,.0f}" == "1,112"
-    assert far.note == ("2 of 3 photos with a recorded position lie far from the tiles (the nearest 1,112 km from "
+    assert f"{km:.0f}" == "1112"
+    assert far.note == ("2 of 3 photos with a recorded position lie far from the tiles (the nearest 1112 km from "
                         "their centre): is this the tile set of the place they were taken? Their answers are the "
                         "best tiles of this set and cannot be right")
     assert far.query_ids == frozenset({"ten", "twenty"})

@@ -160,16 +160,16 @@ def _loose():
 
 FAR = FarFromTiles(NOTE, frozenset({"s1.jpg", "clip#t=13"}))
 # s1 verified at 0.457: shown "weak match" (below model.WEAK_BELOW, session 18)
-# "that it is within 78,625 m": the radius the confidence speaks of, half tile t9's diagonal (1 x 1 degree; mend19)
+# "that it is within 78625 m": the radius the confidence speaks of, half tile t9's diagonal (1 x 1 degree; mend19)
 # each description ends with the Point as field teams read it (coords.grid_words: MGRS; degrees and minutes)
 LOOSE_GRID = grid_words(1.23456789, 2.34567891)
 assert LOOSE_GRID == "MGRS 31N DB 27205 36466; N 01° 14.074' E 002° 20.741'"  # MGRS: PyPI mgrs 1.6.0
-LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78,625 m; homography; "
+LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78625 m; homography; "
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
-              "not located; confidence 0.000 that it is within 78,625 m; tile_centre; blank frame; "
+              "not located; confidence 0.000 that it is within 78625 m; tile_centre; blank frame; "
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
               # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
-              "tile level only; confidence 0.999 that it is within 78,625 m; weighted; in no flight (no capture time, or alone); "
+              "tile level only; confidence 0.999 that it is within 78625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]
 # GPX 1.1 and KML times are UTC; clip's wall clock and the photos' capture times have no zone (naive):
 # the document says how many were written as if UTC (clip's 8 frames, 2 photos, s1.jpg; clip2 has no clock)

@@ -113,7 +113,7 @@ def test_the_level_stays_in_sight_whole_under_the_photo(qtbot, tmp_path, width):
         qtbot.wait(20)
     assert panel.width() == width  # the pane is no wider than it was given (the name is cut, not the level)
     line = panel.status_line
-    assert line.text() == "verified but not confident\nconfidence 0.812 that it is within 22,601 m"
+    assert line.text() == "verified but not confident\nconfidence 0.812 that it is within 22601 m"
     assert not panel.details_scroll.isAncestorOf(line)  # never scrolled out of sight
     assert line.isVisible() and line.visibleRegion().boundingRect().height() == line.height() > 0
     # all its words drawn inside it: the wrapped text's height fits the label, each line its width

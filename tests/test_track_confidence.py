@@ -137,7 +137,7 @@ def test_the_map_popup_gives_the_track_position_its_confidence():
     html = popup_html(preds[11], None, track.points[11])
     th = "<th style='text-align:left;padding-right:6px'>"
     assert (f"{th}Status</th><td>interpolated</td></tr><tr>{th}Confidence</th>"
-            f"<td>{tc_format(track.points[11].confidence)} that it is within {track.points[11].radius_m:,.0f} m</td></tr>") in html
+            f"<td>{tc_format(track.points[11].confidence)} that it is within {track.points[11].radius_m:.0f} m</td></tr>") in html
     assert f"{th}Single frame</th><td>not located, confidence 0.000</td></tr>" in html  # the fogged frame's own
     # a matched frame: its own answer and confidence; no second figure
     html = popup_html(preds[3], None, track.points[3])

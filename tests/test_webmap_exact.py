@@ -225,7 +225,7 @@ def test_popup_exact(tmp_path):
     pred = _pred(tmp_path, truth=LatLon(50.1, 10.1), error_m=12.345, location_source="homography", note="n&b")
     html = webmap.popup_html(pred, "file:///x/a b\".jpg")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "tiles/t1.png"), ("Score", "0.877"),
-            ("Status", "tile level only (n&amp;b)"), ("Confidence", "0.700 that it is within 22,601 m"),
+            ("Status", "tile level only (n&amp;b)"), ("Confidence", "0.700 that it is within 22601 m"),
             ("Location", "50.125000, 10.250000 (homography)"),
             # the Point as field teams read it (session 21; MGRS: PyPI mgrs 1.6.0), the ' escaped
             ("MGRS", "32U NA 89350 53276"), ("Lat/Lon", "N 50° 07.500&#x27; E 010° 15.000&#x27;"),
@@ -238,7 +238,7 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.700 that it is within 22,601 m"),
+            ("Status", "not located"), ("Confidence", "0.700 that it is within 22601 m"),
             ("Location", "50.125000, 10.250000 (tile_centre)")]
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"

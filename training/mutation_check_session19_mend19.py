@@ -12,7 +12,7 @@ M = [
  ("M4", "geolocator/gui/query_list.py", "        r.status = (shown_track_status(", "        r.status = (str(", "tests/test_track_weak_status.py"),
  ("M5", "geolocator/core/predict.py", "    return _tile_radius_m(tile)\n", "    return _tile_radius_m(tile) / 2\n", "tests/test_confidence_radius.py"),
  ("M6", "geolocator/core/export.py", "        \"radius_m\": _round(answer_radius_m(p), 1),\n", "", "tests/test_confidence_radius.py"),
- ("M7", "geolocator/core/wording.py", "    return f\"{confidence} that it is within {radius_m:,.0f} m\"", "    return confidence", "tests/test_confidence_radius.py"),
+ ("M7", "geolocator/core/wording.py", "    return f\"{confidence} that it is within {radius_m:.0f} m\"", "    return confidence", "tests/test_confidence_radius.py"),
  ("M8", "geolocator/cli.py", "    if not args.quiet and predictions:  #", "    if False:  #", "tests/test_confidence_radius.py"),
  ("M9", "geolocator/core/media/metadata.py", "        if text and text.strip(\"0 \"):", "        if text:", "tests/test_two_drones_one_folder.py"),
  ("M10", "geolocator/core/sequence.py", "            photos.setdefault((camera, serial), []).append((when, q))", "            photos.setdefault((camera, None), []).append((when, q))", "tests/test_two_drones_one_folder.py"),

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .model import PixelWindow, Tile
+from .names import text_bytes
 
 _MAGIC = b"GLFC"
 _VERSION = 1
@@ -49,7 +50,7 @@ def file_key(path: Path, window: PixelWindow | None = None, ref: str | None = No
         identity = file_identity(path, window, ref)
     except OSError:
         identity = f"{path}|{window}" + ("" if ref is None else f"#{ref}")
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return hashlib.sha256(text_bytes(identity)).hexdigest()[:16]
 
 
 def tile_identity(tile: Tile) -> str:
@@ -71,7 +72,7 @@ class FeatureCache:
 
     def key(self, signature: str, view: str, identity: str) -> str:
         """signature = Backbone.signature (name, weights_id, pooling, preprocessing)."""
-        return hashlib.sha256(f"{signature}\n{view}\n{identity}".encode()).hexdigest()
+        return hashlib.sha256(text_bytes(f"{signature}\n{view}\n{identity}")).hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key[2:]}.f32"

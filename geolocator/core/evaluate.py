@@ -317,7 +317,7 @@ def far_from_tiles(queries: Sequence[Query], tiles) -> FarFromTiles | None:
     with_gps = sum(q.truth is not None for q in queries)
     return FarFromTiles(
         f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
-        f"{km:,.0f} km from their centre): is this the tile set of the place they were taken? Their "
+        f"{km:.0f} km from their centre): is this the tile set of the place they were taken? Their "
         "answers are the best tiles of this set and cannot be right", frozenset(q.id for q in far))
 
 

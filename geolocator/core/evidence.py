@@ -24,12 +24,14 @@ import io
 import json
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
 from .model import Bounds, LatLon, Prediction, TileSet
+from .names import readable
 
 PANEL = 480  # height of the photo and imagery panels (pixels)
 MAX_TILES = 25  # imagery tiles pasted around the top tile at most
@@ -37,8 +39,14 @@ MARGIN = 0.25  # imagery shown around the top tile and the outline, as a share o
 
 
 def _safe_stem(text: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "photo"
-    return stem[:120]
+    """A file name stem for a photo's id: letters and digits of any script kept (NFC, so a macOS name
+    in decomposed form keeps its "ä"), every run of anything else (spaces, "/", "#", "\\") one "_",
+    at most 120 bytes in UTF-8 (whole characters; a file name holds 255 bytes, the suffix follows). Before session 28 only ASCII letters were kept: "写真 q_0020.jpg" and
+    "画像 q_0020.jpg" were both "q_0020.jpg" (told apart by a trailing "_" only), "Gelände" "Gel_nde"."""
+    stem = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", text)).strip("._") or "photo"
+    while len(stem.encode("utf-8")) > 120:
+        stem = stem[:-1]
+    return stem
 
 
 def _sha256(path: Path) -> str | None:
@@ -97,7 +105,7 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
     box = bars_box(pred.query)
     photo: dict[str, Any] = {
         "id": pred.query.id,
-        "file": str(pred.query.path),
+        "file": readable(str(pred.query.path)),  # a name that is not UTF-8 reads \\xNN (core/names.py)
         "sha256": _sha256(Path(pred.query.path)),
     }
     if is_frame(pred.query):

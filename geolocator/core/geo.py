@@ -79,9 +79,11 @@ def format_ground_size(bounds: Bounds) -> str:
 
 
 def format_distance(metres: float) -> str:
-    """A distance as people write it: '0.10 m', '2.3 m', '142 m', '2.3 km', '2,259 km'. Two decimals
-    under 1 m (a verified Point's error), one under 10 m and 10 km, whole units above, thousands
-    grouped; the unit changes where the rounded figure would read 1000 m."""
+    """A distance as people write it: '0.10 m', '2.3 m', '142 m', '2.3 km', '2259 km'. Two decimals
+    under 1 m (a verified Point's error), one under 10 m and 10 km, whole units above; the unit
+    changes where the rounded figure would read 1000 m. No thousands separator (session 28): "2,259
+    km" reads 2.259 km to a German, French or Brazilian reader, whose decimal mark is the comma, and
+    both are plausible distances; SI writes digits ungrouped or grouped by a space, never by a comma."""
     m = float(metres)
     if abs(m) < 0.995:
         return f"{m:.2f} m"
@@ -91,7 +93,7 @@ def format_distance(metres: float) -> str:
         return f"{m:.0f} m"
     if abs(m) < 9_950:
         return f"{m / 1000:.1f} km"
-    return f"{m / 1000:,.0f} km"
+    return f"{m / 1000:.0f} km"
 
 
 def ground_metres_per_pixel(crs, x: float, y: float, dx: float, dy: float, steps: int = 16) -> tuple[float, float]:

@@ -6,6 +6,7 @@ InputError naming the file, so callers can skip it or show it instead of a trace
 
 from __future__ import annotations
 
+import io
 import math
 import struct
 import warnings
@@ -146,10 +147,27 @@ def photo_size_problem(width: int, height: int) -> str | None:
     return None
 
 
+def _raw_source(path: Path):
+    """What rawpy.imread is given for `path`: its text (LibRaw takes the name as UTF-8); for a name
+    Python read under an ASCII locale (LC_ALL=C PYTHONUTF8=0: surrogates), the UTF-8 text its bytes
+    are; for a name that is not UTF-8 (a card written by another system), the file's bytes, which
+    rawpy reads from memory. Before session 28 such a name was "cannot read RAW image
+    (UnicodeEncodeError: …)" and the photo was skipped."""
+    from .names import has_surrogates, text_bytes
+
+    text = str(path)
+    if not has_surrogates(text):
+        return text
+    try:
+        return text_bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        return io.BytesIO(Path(path).read_bytes())
+
+
 def _raw_size(path: Path) -> tuple[int, int]:
     rawpy = _rawpy()
     try:
-        with rawpy.imread(str(path)) as raw:
+        with rawpy.imread(_raw_source(path)) as raw:
             s = raw.sizes
             # flip 5/6 = rotated a quarter turn (LibRaw's convention): the visible image is transposed
             return (s.height, s.width) if s.flip in (5, 6) else (s.width, s.height)
@@ -168,7 +186,7 @@ def _read_raw(path: Path, min_side: int | None) -> Image.Image:
             raise _over_budget(path, width, height, " even at half size")
     rawpy = _rawpy()
     try:
-        with rawpy.imread(str(path)) as raw:
+        with rawpy.imread(_raw_source(path)) as raw:
             # The camera's as-shot white balance when it recorded one (DNG AsShotNeutral), else LibRaw's default.
             camera_wb = all(v > 0 for v in list(raw.camera_whitebalance)[:3])
             rgb = raw.postprocess(use_camera_wb=camera_wb, half_size=half, output_bps=8)
@@ -315,7 +333,9 @@ def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tupl
     # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
     # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
     # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
-    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(path) as ds:
+    from .sources.geotiff import gdal_path
+
+    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(gdal_path(path)) as ds:
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)

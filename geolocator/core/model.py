@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .names import has_surrogates, readable, text_bytes
+
 
 # The headings a north-up tile is indexed at: a drone's heading is unknown.
 ROTATION_VIEWS: tuple[str, ...] = tuple(f"rot{angle}" for angle in range(0, 360, 45))
@@ -144,6 +146,13 @@ class Tile:
     # the image spans `bounds` north-up (XYZ tiles, lon/lat rasters). Set by geo.projected_boxes.
     corners: tuple[LatLon, LatLon, LatLon, LatLon] | None = None
 
+    def __post_init__(self) -> None:
+        # human-readable and writable into any file: a name the file system encoding could not decode
+        # (a GeoTIFF named in Latin-1, any non-ASCII name under LC_ALL=C PYTHONUTF8=0) reads \xNN or
+        # its UTF-8 letters, never lone surrogates, which no export could encode (core/names.py)
+        if has_surrogates(self.id):
+            object.__setattr__(self, "id", readable(self.id))
+
     @property
     def center(self) -> LatLon:
         return self.bounds.center
@@ -260,7 +269,7 @@ class TileSet:
         """Identity of the tile set's geometry and files (for adapter cards and caches)."""
         h = hashlib.sha256()
         for t in self.tiles:
-            h.update(f"{t.id}|{t.bounds}|{t.window}\n".encode())
+            h.update(text_bytes(f"{t.id}|{t.bounds}|{t.window}\n"))
         return h.hexdigest()[:16]
 
 

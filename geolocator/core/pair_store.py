@@ -43,6 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .names import text_bytes
+
 log = logging.getLogger("geolocator")
 
 # Bump when verification's code changes what a kept evaluation means (its passes, rules, scales).
@@ -102,7 +104,7 @@ class PairStore:
         return f"pairs v{FORMAT}\n{photo_key!r}\n{context}"
 
     def path(self, identity: str) -> Path:
-        return self.root / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.json"
+        return self.root / f"{hashlib.sha256(text_bytes(identity)).hexdigest()[:32]}.json"
 
     def load(self, identity: str) -> dict | None:
         """The photo's kept evaluations: {"first": {tile: Verification}, "alike": {tile: (score,

@@ -18,6 +18,7 @@ from .errors import InputError
 from .images import PHOTO_SUFFIXES, image_size, photo_size_problem
 from .media.metadata import read_photo_meta
 from .model import LatLon, Query, Region
+from .names import readable
 from .sources.csv import DECIMAL_COMMA_HINT
 from .geo import parse_number
 from .tilesets import load_tiles_csv, read_csv_rows, resolve_inside
@@ -35,13 +36,15 @@ def _skip(path: Path, reason: str, on_skip: SkipCallback | None) -> None:
 
 
 def _query_id(path: Path, base: Path | None) -> str:
+    """The photo's id: its path relative to `base` (posix), else its file name; as text a person
+    reads and any file can hold (names.readable: a byte of the name that is not UTF-8 reads \\xNN)."""
     if base is not None:
         try:
             # Lexical, like truth.csv paths, so both agree even when folders are symlinks.
-            return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
+            return readable(Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix())
         except ValueError:
             pass
-    return path.name
+    return readable(path.name)
 
 
 # Files a drone writes beside its photos: named when skipped, so a folder never drops one silently.

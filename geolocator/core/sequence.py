@@ -55,6 +55,7 @@ import numpy as np
 from .geo import haversine_m, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
                     LatLon, Match, Prediction, Query, Tile)
+from .names import readable
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
 from .wording import shot_of
@@ -318,7 +319,7 @@ def _folder_label(query: Query, folder: Path) -> str:
     """The folder as the photo's id names it ("droneB/100MEDIA"), else (files given one by one, whose
     ids are bare names) the folder's own name."""
     parent = Path(query.id).parent
-    return parent.as_posix() if parent != Path(".") else folder.name
+    return parent.as_posix() if parent != Path(".") else readable(folder.name)
 
 
 def _by_folder(items: list[tuple[datetime, Query]]) -> list[tuple[str | None, list[tuple[datetime, Query]]]]:

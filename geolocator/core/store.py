@@ -44,6 +44,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .errors import GeolocatorError
+from .names import text_bytes
 
 log = logging.getLogger("geolocator")
 WRITE_LOCK = "write.lock"
@@ -59,7 +60,7 @@ class StoreError(GeolocatorError):
 
 def store_key(identity: str) -> str:
     """The manifest key of a file identity (cache.file_identity): 128 bits of SHA-256, hex."""
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+    return hashlib.sha256(text_bytes(identity)).hexdigest()[:32]
 
 
 def store_dir(root: Path, tileset_fingerprint: str, signature: str, views: Sequence[str], dtype: str) -> Path:

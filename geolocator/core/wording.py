@@ -32,10 +32,11 @@ MAP_NOT_DRAWN = ("The map cannot be drawn: its folder cannot be written (a full 
 
 def megabytes(n_bytes: float, *, about: bool = False) -> str:
     """A size in MB (10^6 bytes) a reader can use: 'under 1 MB' rather than '0 MB' for a few
-    kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`)."""
+    kilobytes; '3.4 MB' measured, 'about 3 MB' for an estimate (`about`); 'about 1234 MB', never
+    "1,234 MB", which a German reads as 1.2 MB before a download over a field link (session 28)."""
     if n_bytes < 1e6:
         return "under 1 MB" if about or n_bytes > 0 else "0 MB"
-    return f"about {n_bytes / 1e6:,.0f} MB" if about else f"{n_bytes / 1e6:,.1f} MB"
+    return f"about {n_bytes / 1e6:.0f} MB" if about else f"{n_bytes / 1e6:.1f} MB"
 
 
 _NBSP = "\u00a0"
@@ -81,10 +82,12 @@ def placed_summary(levels) -> str:
 def confidence_within(confidence: str, radius_m: float | None) -> str:
     """'0.930 that it is within 35 m': a confidence as formatted (export.format_confidence) with the
     radius it speaks of (predict.confidence_radius_m: half the answer's tile's diagonal, the rule
-    every confidence was measured by), whole metres; `confidence` alone when `radius_m` is None."""
+    every confidence was measured by), whole metres, never grouped by a comma (geo.format_distance:
+    "within 22,601 m" reads "within 22.6 m" where the comma is the decimal mark; before session 28);
+    `confidence` alone when `radius_m` is None."""
     if radius_m is None:
         return confidence
-    return f"{confidence} that it is within {radius_m:,.0f} m"
+    return f"{confidence} that it is within {radius_m:.0f} m"
 
 
 def confidence_means(radii=()) -> str:
@@ -94,7 +97,8 @@ def confidence_means(radii=()) -> str:
     the tile it matched)'. `radii`: the answers' predict.answer_radius_m in metres (None skipped); one
     figure when they round alike, else their range; none given: the rule alone."""
     metres = sorted({round(r) for r in radii if r is not None})
-    where = ("" if not metres else f" {metres[0]:,} m" if len(metres) == 1 else f" {metres[0]:,}-{metres[-1]:,} m")
+    # whole metres, no comma between thousands (confidence_within)
+    where = ("" if not metres else f" {metres[0]} m" if len(metres) == 1 else f" {metres[0]}-{metres[-1]} m")
     return (f"confidence: how often such an answer was right, that is within{where or ' radius_m'} of where the photo "
             "was taken (radius_m: half the diagonal of the tile it matched)")
 

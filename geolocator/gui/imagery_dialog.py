@@ -718,7 +718,7 @@ def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
     for z in info.zooms:
         size = ""
         if info.kind in ("mbtiles", "pmtiles") and info.bounds is not None:
-            size = f" (tiles about {web_mercator_tile_m(z, info.bounds.center.lat):,.0f} m)"
+            size = f" (tiles about {web_mercator_tile_m(z, info.bounds.center.lat):.0f} m)"  # no "1,223 m": 1.2 m to a German
         out.append((f"Zoom {z}{size}", z))
     return out
 

@@ -57,10 +57,11 @@ def tileset_content_key(tileset) -> str:
     import hashlib
 
     from ..cache import file_key
+    from ..names import text_bytes
 
-    h = hashlib.sha256(tileset.fingerprint().encode())
+    h = hashlib.sha256(text_bytes(tileset.fingerprint()))
     for path in sorted({str(t.path) for t in tileset.tiles}):
-        h.update(f"{path}|{file_key(Path(path))}\n".encode())
+        h.update(text_bytes(f"{path}|{file_key(Path(path))}\n"))
     return h.hexdigest()[:16]
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..names import text_bytes
+
 _LAYOUT = 1  # bump when what a file holds changes
 
 
@@ -35,7 +37,7 @@ class KeypointCache:
 
     def path(self, signature: str, identity: str) -> Path:
         """The file of one tile (identity: cache.file_identity) under one extraction signature."""
-        digest = hashlib.sha256(f"{_LAYOUT}\n{signature}\n{identity}".encode()).hexdigest()
+        digest = hashlib.sha256(text_bytes(f"{_LAYOUT}\n{signature}\n{identity}")).hexdigest()
         return self.root / digest[:2] / f"{digest[2:34]}.npz"
 
     def get(self, signature: str, identity: str):

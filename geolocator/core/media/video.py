@@ -24,6 +24,7 @@ from PIL import Image
 
 from ..errors import InputError
 from ..model import Query
+from ..names import readable
 
 log = logging.getLogger("geolocator")
 
@@ -175,7 +176,7 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float = D
                 # found and read, yet silent: the user expects the frames to be scored (session 20)
                 log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
                             "the frames of %s have no truth to be scored against", sidecar, len(records), path.name)
-    vid = video_id or path.name
+    vid = video_id or readable(path.name)
     _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []
     for t in sample_times(info.duration_s, every_s):

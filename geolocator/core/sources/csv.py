@@ -44,6 +44,20 @@ DECIMAL_COMMA_HINT = (" — decimal commas? Numbers like 10,5 split a comma-sepa
                       "or separate the columns with semicolons")
 
 
+def not_utf8_error(path: Path, exc: UnicodeDecodeError) -> InputError:
+    """InputError naming the line of `path` that is not UTF-8 and what makes such files: a
+    spreadsheet's plain "CSV" export on Windows writes the system's own character set (Windows-1252
+    in Germany, France or Brazil, Shift_JIS in Japan), where "Gelände" is not UTF-8 (session 28:
+    the message said only "cannot read as UTF-8 text ('utf-8' codec can't decode byte 0xe4 ...)").
+    The text is not guessed in another character set: a wrong guess would turn its names into other
+    names, silently."""
+    line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
+    return InputError(path, f"not UTF-8 text (byte 0x{byte}): it was saved in another character set, as a "
+                      "spreadsheet's plain \"CSV\" export on Windows is (Windows-1252, Shift_JIS); save it as "
+                      "\"CSV UTF-8\", or convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8", line=line)
+
+
 def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a headed CSV; errors name the file and line.
 
@@ -57,7 +71,9 @@ def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict
         text = path.read_text(encoding="utf-8-sig")  # -sig: Excel writes a BOM
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8_error(path, exc) from None
+    except OSError as exc:
         raise InputError(path, f"cannot read as UTF-8 text ({exc})") from None
     lines = text.splitlines()
     delim = _delimiter(path, lines[0], required) if lines else ","

@@ -42,10 +42,32 @@ def import_rasterio(path: Path):
 def open_quietly(rasterio, path: Path):
     """rasterio.open(path) without rasterio's NotGeoreferencedWarning: a TIFF without georeference
     would be announced (its own source line and all) before the sentence our caller says about it.
-    Silenced around this one open only. Raises what rasterio.open raises."""
+    Silenced around this one open only. Raises what rasterio.open raises, and InputError
+    (gdal_path) for a name GDAL cannot be given."""
+    name = gdal_path(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-        return rasterio.open(path)
+        return rasterio.open(name)
+
+
+def gdal_path(path: Path | str) -> Path | str:
+    """`path` as rasterio may be given it (it hands GDAL the name as UTF-8): `path` itself, unchanged,
+    for every name without surrogates. A name Python read under a
+    file system encoding that is not UTF-8 (any non-ASCII name under LC_ALL=C with PYTHONUTF8=0 holds
+    surrogates) is given as the UTF-8 text its bytes are, so it opens; a name whose bytes are not
+    UTF-8 (written by a system using another character set) raises InputError saying so, where
+    rasterio raised UnicodeEncodeError, a traceback (session 28)."""
+    from ..names import has_surrogates, readable, text_bytes
+
+    text = str(path)
+    if not has_surrogates(text):
+        return path
+    try:
+        return text_bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Path(readable(text)), "its name is not UTF-8 text (each \\xNN is a byte that is not), and "
+                         "GDAL, which reads GeoTIFFs, cannot open such a file: copy it under a UTF-8 name, e.g. "
+                         "cp <it> ortho.tif") from None
 
 
 def _offsets(size: int, tile: int, stride: int) -> list[int]:

@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 from ..errors import InputError
+from ..names import text_bytes
 from ..geo import crs_label
 
 log = logging.getLogger("geolocator")
@@ -86,15 +87,17 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     path = Path(path)
     stat = path.stat()
     rio_crs = rasterio.crs.CRS.from_user_input(parse_crs(crs).to_wkt())
-    with rasterio.open(path) as src:
+    from .geotiff import gdal_path
+
+    with rasterio.open(gdal_path(path)) as src:
         t = transform if transform is not None else src.transform
         try:
             # GCPs: GDAL picks the grid when the warp is opened (it fits them only when it chooses)
             dst_t, width, height = (None, None, None) if gcps else north_up_grid(t, src.width, src.height)
         except ValueError as exc:
             raise InputError(path, f"{exc}: no usable georeference") from None
-        key = hashlib.sha256(f"gt1|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{tuple(t)}|"
-                             f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}".encode()).hexdigest()[:16]
+        key = hashlib.sha256(text_bytes(f"gt1|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{tuple(t)}|"
+                                        f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}")).hexdigest()[:16]
         out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
         out = out_dir / f"{path.stem}-{key}.tif"
         mark_copy_used(out)  # its last use, for `geolocator cache --prune`; holds the folder while this runs

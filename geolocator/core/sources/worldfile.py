@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CrsMissing, InputError
+from ..names import text_bytes
 from ..geo import (
     WorldFile,
     crs_label,
@@ -204,7 +205,7 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     width, height = image_size(image)  # the world file's pixel grid, from the header (no decode)
     stat = image.stat()
     # "v2": copies of drafted JPEGs made before the draft was accounted for are not reused
-    key = hashlib.sha256(f"v2|{image.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{world}|{crs_label(crs)}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(text_bytes(f"v2|{image.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{world}|{crs_label(crs)}")).hexdigest()[:16]
     out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
     out = out_dir / f"{image.stem}-{key}.tif"
     corners = [src_t @ (c, r) for c, r in ((0, 0), (width, 0), (0, height), (width, height))]
