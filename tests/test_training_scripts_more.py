@@ -329,8 +329,9 @@ def test_bench_decode_memory_main_writes_its_table(tmp_path):
 
 
 def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
+    answers = tmp_path / "answers.tsv"
     out = _run("bench_gui.py", "--runs", "1", "--steps", "2", "--region", str(small_demo), "--cache", str(cache_dir),
-               "--platform", "offscreen", tmp=tmp_path, env={"QTWEBENGINE_DISABLE_SANDBOX": "1"})
+               "--platform", "offscreen", "--answers", str(answers), tmp=tmp_path, env={"QTWEBENGINE_DISABLE_SANDBOX": "1"})
     assert re.search(r"^time to visible window: median [\d.]+ s \(runs: [\d.]+\); torch imported by then: False", out, re.M)
     assert "demo: 12 tiles, 6 drone images, backbone efficientnet_lite0, 2 adaptation steps, outcome done" in out
     # phase, seconds, CPU s, s/photo, CPU s/photo, R@1 of the answers (right/scored), ticks, longest
@@ -341,6 +342,15 @@ def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
     # where each phase's time went: a row per stage named by its progress message, numbers left out
     assert re.search(r"^open +geometric verification +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
     assert re.search(r"^adapt +matching photos to tiles +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
+    # --answers: each photo's answer after each phase, and the Adapt phase's geometric labels
+    rows = [line.split("\t") for line in answers.read_text(encoding="utf-8").splitlines()]
+    shown = [r for r in rows if r[0] == "answer"]
+    assert sorted({(r[1], len(r)) for r in shown}) == [("adapt", 5), ("open", 5)]
+    for phase in ("open", "adapt"):
+        assert len([r for r in shown if r[1] == phase]) == 6 and all(r[4] in ("True", "False", "None") for r in shown)
+    labels = [r for r in rows if r[0] == "label"]
+    assert labels and all(len(r) == 7 and r[1] == "1" and r[6] in ("True", "False", "None") for r in labels)
+    assert len(rows) == len(shown) + len(labels)
 
 
 @pytest.mark.skipif(not WHEEL.is_file(), reason=f"{WHEEL} is absent (make_public_benchmark.py downloads it: ~60 MB)")

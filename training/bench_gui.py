@@ -167,6 +167,56 @@ def answers_right(w) -> tuple[int, int]:
     return right, scored
 
 
+def write_answers(w, phase: str, path: Path) -> None:
+    """Append each listed photo's answer after `phase` to `path`, one tab-separated line a photo:
+    `answer  PHASE  QUERY_ID  TOP_TILE_ID  RIGHT` (RIGHT: True / False, None without truth; scored as
+    answers_right does, truth for scoring only). Lets two runs be compared photo by photo."""
+    from geolocator.core.evaluate import positives
+
+    tiles = list(w.session.ws.tileset.tiles)
+    index = {t.id: i for i, t in enumerate(tiles)}
+    with open(path, "a", encoding="utf-8") as fh:
+        for pred in w.predictions.values():
+            ok = bool(positives(pred.query, tiles)[index[pred.top.tile.id]]) if pred.query.has_truth else None
+            fh.write(f"answer\t{phase}\t{pred.query.id}\t{pred.top.tile.id}\t{ok}\n")
+
+
+class LabelRecorder:
+    """The Adapt phase's geometric labels (adapt/geometric.geometric_labels' return), recorded by
+    wrapping that function in this process and appended to `path`, one tab-separated line a photo:
+    `label  CALL  QUERY_ID  TILE_ID|-  INLIERS  VIA_QUERY_ID|-  RIGHT` (VIA: the photo it was chained
+    through, - for a direct match; RIGHT scored against truth.csv for the record only: the labels are
+    computed before and without it). CALL counts geometric_labels calls in the process (from 1)."""
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        from geolocator.core.adapt import geometric
+
+        self.calls = 0
+        lock = threading.Lock()
+        inner = geometric.geometric_labels
+
+        def recorded(queries, tileset, *args, **kwargs):
+            from geolocator.core.evaluate import positives
+
+            labels = inner(queries, tileset, *args, **kwargs)
+            tiles = list(tileset.tiles)
+            with lock:
+                self.calls += 1
+                with open(path, "a", encoding="utf-8") as fh:
+                    for q, lab in zip(queries, labels):
+                        if lab is None:
+                            fh.write(f"label\t{self.calls}\t{q.id}\t-\t0\t-\tNone\n")
+                            continue
+                        ok = bool(positives(q, tiles)[lab.tile]) if q.has_truth else None
+                        via = "-" if lab.via is None else queries[lab.via].id
+                        fh.write(f"label\t{self.calls}\t{q.id}\t{tiles[lab.tile].id}\t{lab.inliers}\t{via}\t{ok}\n")
+            return labels
+
+        geometric.geometric_labels = recorded
+
+
 class LinkCounter:
     """Photo-photo links the Adapt phase glues (adapt/geometric.verify_pair calls) and first looks
     it takes (geometric.quick_link calls), counted by wrapping both in this process; with
@@ -200,7 +250,7 @@ class LinkCounter:
 
 def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
            phases: tuple[str, ...] = ("open", "adapt"), workers: int | None = None,
-           link_cap: int | None = None) -> dict:
+           link_cap: int | None = None, answers: Path | None = None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -213,6 +263,8 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     from geolocator.gui.settings import AppSettings
 
     links = LinkCounter(link_cap)
+    if answers is not None:
+        LabelRecorder(answers)
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     w = MainWindow(AppSettings(demo_shown=True, adapt_steps=steps), settings_path=tmp / "s.json",
                    qsettings=QSettings(str(tmp / "q.ini"), QSettings.Format.IniFormat),
@@ -240,6 +292,8 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
             times[state["phase"]] = time.perf_counter() - state["t"]
             cpu[state["phase"]] = time.process_time() - state["cpu"]
             scores[state["phase"]] = answers_right(w)
+            if answers is not None:
+                write_answers(w, state["phase"], answers)
         phase = next(plan)
         state["phase"], state["t"], state["cpu"] = phase, time.perf_counter(), time.process_time()
         if phase is None:
@@ -299,6 +353,9 @@ def main() -> int:
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
     ap.add_argument("--link-cap", type=int, default=None,
                     help="GeometrySettings.link_cap: links glued a photo a round at most (0: no cap; default: its own)")
+    ap.add_argument("--answers", type=Path, default=None,
+                    help="append each photo's answer after each phase, and the Adapt phase's geometric labels, "
+                         "to this file (tab-separated; to compare runs photo by photo)")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -315,7 +372,7 @@ def main() -> int:
               f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
               f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers, args.link_cap)
+    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers, args.link_cap, args.answers)
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}, photos verified at once: "
           f"{'the app default' if args.workers is None else args.workers}")

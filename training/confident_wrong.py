@@ -4,7 +4,7 @@ label-free signals of the winning pair, to see whether anything tells them from 
 
   python training/confident_wrong.py measure data/benchmark/vegas --out /tmp/x/vegas.csv --cache /tmp/x/cache
   python training/confident_wrong.py table /tmp/x              # a table per region
-  python training/confident_wrong.py rule /tmp/x --rule NAME   # what a candidate cap would change
+  python training/confident_wrong.py compare /tmp/old /tmp/x   # what changed between two measurements
 
 `measure` reads the region as the CLI's `locate REGION` does (cli._load_queries, cli._load_tiles,
 cli._workspace with the parser's defaults and --cache-dir), locates, and writes one row per photo:
@@ -183,6 +183,42 @@ def table(folder: Path, bar: float = 0.9) -> None:
               f"; of them claiming < 0.95: {sum(r['right'] == '1' for r in band)} / {sum(r['right'] == '0' for r in band)}")
 
 
+def compare(old_folder: Path, new_folder: Path, bar: float = 0.9) -> None:
+    """Two `measure` folders (the same regions measured twice, e.g. before and after a code change),
+    photo by photo: per region, how many photos changed status, rightness, being shown >= `bar`, or
+    only their confidence; then each photo that changed status, rightness or side of `bar`, old ->
+    new. A photo measured in one folder only is counted, not compared."""
+    old = {(r["region"], r["query"]): r for r in load(old_folder)}
+    new = {(r["region"], r["query"]): r for r in load(new_folder)}
+    both = sorted(old.keys() & new.keys())
+    print(f"{len(both)} photos in both; only in {old_folder}: {len(old.keys() - new.keys())}, "
+          f"only in {new_folder}: {len(new.keys() - old.keys())}")
+    print(f"| region | photos | status changed | right changed | shown >= {bar:g} old -> new | wrong >= {bar:g} old -> new "
+          f"| confidence changed | tile or pass changed |")
+    print("|---|---|---|---|---|---|---|---|")
+    listed = []
+    for region in sorted({k[0] for k in both}):
+        keys = [k for k in both if k[0] == region]
+        pairs = [(old[k], new[k]) for k in keys]
+        status = sum(a["status"] != b["status"] for a, b in pairs)
+        right = sum(a["right"] != b["right"] for a, b in pairs)
+        conf_old = sum(a["confidence"] >= bar for a, _ in pairs)
+        conf_new = sum(b["confidence"] >= bar for _, b in pairs)
+        wrong_old = sum(a["confidence"] >= bar and a["right"] == "0" for a, _ in pairs)
+        wrong_new = sum(b["confidence"] >= bar and b["right"] == "0" for _, b in pairs)
+        conf = sum(abs(a["confidence"] - b["confidence"]) > 1e-9 for a, b in pairs)
+        moved = sum((a["error_m"], a["pass"]) != (b["error_m"], b["pass"]) for a, b in pairs)
+        print(f"| {region} | {len(keys)} | {status} | {right} | {conf_old} -> {conf_new} | {wrong_old} -> {wrong_new} "
+              f"| {conf} | {moved} |")
+        listed += [(a, b) for a, b in pairs if a["status"] != b["status"] or a["right"] != b["right"]
+                   or (a["confidence"] >= bar) != (b["confidence"] >= bar)]
+    print(f"\nphotos that changed status, rightness or side of {bar:g} (old -> new):")
+    for a, b in listed:
+        print(f"  {a['region']} {a['query']}: {a['status']} -> {b['status']}, conf {a['confidence']:.3f} -> "
+              f"{b['confidence']:.3f}, pass {a['pass'] or '-'} -> {b['pass'] or '-'}, inliers {a['inliers']} -> "
+              f"{b['inliers']}, right {a['right']} -> {b['right']}, err {a['error_m']} -> {b['error_m']} m")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -195,9 +231,15 @@ def main(argv=None) -> int:
     t = sub.add_parser("table")
     t.add_argument("folder", type=Path)
     t.add_argument("--bar", type=float, default=0.9)
+    c = sub.add_parser("compare", help="two measure folders, photo by photo")
+    c.add_argument("old", type=Path)
+    c.add_argument("new", type=Path)
+    c.add_argument("--bar", type=float, default=0.9)
     a = p.parse_args(argv)
     if a.cmd == "measure":
         measure(a.folder, a.out, a.cache, a.tiles)
+    elif a.cmd == "compare":
+        compare(a.old, a.new, a.bar)
     else:
         table(a.folder, a.bar)
     return 0

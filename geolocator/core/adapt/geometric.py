@@ -98,7 +98,10 @@ class GeometrySettings:
     # Off by default: the app's Adapt with 3, A/B in one sitting (links27_session27.md, load 5-14):
     # rotterdam-ms 595 links glued against 863, chains' CPU -10 %, the same R@1 (41.8); rotterdam-cir
     # 435 against 623, chains' CPU the same (163 against 161 s: more first looks), and R@1 after
-    # Adapt 59.2 against 60.2 (one photo fewer right): a drop, so not the default.
+    # Adapt 59.2 against 60.2 (one photo fewer right): a drop, so not the default. Session 28, after
+    # the xfeat race fix (honest28_session28.md): cir's answers with 0 and 3 the same as session 27's,
+    # photo for photo (not the race); with 4, 515 links glued and 61.2 (one photo more right than 0):
+    # one run on one region, rotterdam-ms not measured with 4, so still off.
     link_cap: int = 0
 
 
