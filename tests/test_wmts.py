@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +15,7 @@ from geolocator.core.sources import fetch as F
 from geolocator.core.sources.wmts import WEB_MERCATOR_Z0_SCALE, open_wmts, wmts_template
 
 from .tile_packages import demo_mosaic, demo_pyramid
+from .tile_server import AnswerServer
 
 HALF = 20037508.3427892
 
@@ -83,30 +82,14 @@ def capabilities(layers: list[str], sets: list[str], kvp_url: str | None = None)
             f"{ops}<Contents>{''.join(layers)}{''.join(sets)}</Contents></Capabilities>").encode()
 
 
-class WmtsServer:
+class WmtsServer(AnswerServer):
     """127.0.0.1: /caps.xml (the document), RESTful tiles at
     /rest/{layer}/{style}/{set}/{matrix}/{col}/{row}.jpeg and KVP tiles at /kvp?...; the matrix is
     'EPSG:3857:z'. Every path asked for is logged."""
 
     def __init__(self, tiles: dict, doc_for) -> None:
-        self.tiles, self.log = tiles, []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802
-                server.log.append(self.path)
-                status, body = server.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__()
+        self.tiles = tiles
         self.doc = doc_for(self.base)
 
     def answer(self, path: str) -> tuple[int, bytes]:
@@ -127,14 +110,6 @@ class WmtsServer:
             return 404, b"no"
         data = self.tiles.get((z, x, y))
         return (200, data) if data else (404, b"no such tile")
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def rest_doc(base: str) -> bytes:

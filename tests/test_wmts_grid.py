@@ -15,8 +15,6 @@ import io
 import math
 import re
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +29,7 @@ from geolocator.core.sources.wmts import read_service, wmts_template
 
 from .test_wmts import capabilities, layer
 from .tile_packages import demo_mosaic
+from .tile_server import AnswerServer
 
 CRS = "EPSG:32107"  # NAD83 / Nevada East, metres, easting first
 LEFT, TOP = 200_000.0, 8_200_000.0  # the set's TopLeftCorner (metres)
@@ -94,29 +93,13 @@ class Source:
                 and top - span < self.y0)
 
 
-class GridServer:
+class GridServer(AnswerServer):
     """127.0.0.1: /caps.xml and RESTful tiles /grid/{TileMatrix}/{TileRow}/{TileCol}.png cut from
     `source` at the matrix's pixel size (404 outside it). Paths asked for are logged."""
 
     def __init__(self, source: Source, fmt: str = "png") -> None:
-        self.source, self.fmt, self.log = source, fmt, []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802
-                server.log.append(self.path)
-                status, body = server.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__()
+        self.source, self.fmt = source, fmt
         mime = "image/png" if fmt == "png" else "image/jpeg"
         self.doc = capabilities([layer("ortho-nv", ["NV"], formats=(mime,),
                                        rest=f"{self.base}/grid/{{TileMatrix}}/{{TileRow}}/{{TileCol}}.{fmt}")],
@@ -137,14 +120,6 @@ class GridServer:
         buf = io.BytesIO()
         Image.fromarray(self.source.cut(left, top, pixel)).save(buf, "PNG" if self.fmt == "png" else "JPEG", quality=92)
         return 200, buf.getvalue()
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")

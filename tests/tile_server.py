@@ -96,3 +96,40 @@ class TileServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class AnswerServer:
+    """127.0.0.1 on a free port, each GET answered by the subclass's `answer(path) -> (status, body)`;
+    every path asked for is logged in `log`. `base` is the server's root URL. A context manager: serves
+    in a daemon thread inside the `with`."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802 - http.server's name
+                server.log.append(self.path)
+                status, body = server.answer(self.path)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
