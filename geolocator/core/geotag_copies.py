@@ -31,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import GeolocatorError
+from .geotags import left_out_clause, left_out_details
 from .model import CONFIDENT, Prediction
 
 PROCESSING_METHOD = b"ASCII\x00\x00\x00geolocator image matching"  # EXIF: 8-byte character code, then the text
@@ -49,11 +50,7 @@ class CopiesReport:
         from .wording import count
 
         line = f"wrote {count(len(self.written), 'geotagged copy', 'geotagged copies')} to {self.folder}"
-        if self.left_out:
-            shown = "; ".join(f"{q}: {why}" for q, why in self.left_out[:3])
-            more = f"; and {len(self.left_out) - 3} more" if len(self.left_out) > 3 else ""
-            line += f"; left out {count(len(self.left_out), 'photo')}: {shown}{more}"
-        return line
+        return line + left_out_clause(self.left_out)
 
     def sentence(self) -> str:
         """summary() as a sentence, for the app's message bar."""
@@ -62,7 +59,7 @@ class CopiesReport:
 
     def details(self) -> str:
         """Every photo left out, one a line with its reason ("" when none was)."""
-        return "\n".join(f"{q}: {why}" for q, why in self.left_out)
+        return left_out_details(self.left_out)
 
 
 def _segments(data: bytes) -> tuple[list[bytes], bytes]:

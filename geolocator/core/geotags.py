@@ -121,11 +121,7 @@ class GeotagReport:
             line += (f"; {count(bare, 'line')} without a recorded height {'carries' if bare == 1 else 'carry'} no "
                      f"accuracy (geo.txt gives one only with a height): ODM assumes {ODM_DEFAULT_DOP_M:g} m for "
                      f"{'it' if bare == 1 else 'them'}")
-        if self.left_out:
-            shown = "; ".join(f"{q}: {why}" for q, why in self.left_out[:3])
-            more = f"; and {len(self.left_out) - 3} more" if len(self.left_out) > 3 else ""
-            line += f"; left out {count(len(self.left_out), 'photo')}: {shown}{more}"
-        return line
+        return line + left_out_clause(self.left_out)
 
     def sentence(self) -> str:
         """summary() as a sentence ("Wrote 7 geotags ..."), for the app's message bar."""
@@ -134,7 +130,24 @@ class GeotagReport:
 
     def details(self) -> str:
         """Every photo left out, one a line with its reason ("" when none was)."""
-        return "\n".join(f"{q}: {why}" for q, why in self.left_out)
+        return left_out_details(self.left_out)
+
+
+def left_out_clause(left_out: Sequence[tuple[str, str]]) -> str:
+    """"; left out 2 photos: q1: why; q2: why" naming up to three (photo id, reason) pairs ("" for none):
+    the tail of a geotag file's or geotagged copies' summary line."""
+    from .wording import count
+
+    if not left_out:
+        return ""
+    shown = "; ".join(f"{q}: {why}" for q, why in left_out[:3])
+    more = f"; and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+    return f"; left out {count(len(left_out), 'photo')}: {shown}{more}"
+
+
+def left_out_details(left_out: Sequence[tuple[str, str]]) -> str:
+    """Every (photo id, reason) pair on a line of its own ("" when none)."""
+    return "\n".join(f"{q}: {why}" for q, why in left_out)
 
 
 def check_geotag_path(path: Path | str) -> Path:
