@@ -293,3 +293,38 @@ def test_get_imagery_can_check_every_stored_tile_of_an_existing_file(qtbot, tmp_
         assert plan.out == d.plan.out
         assert len(server.requests_for(bz, bx, by)) == before + 1  # found by the decode, fetched again
     w.close()
+
+
+def test_the_box_can_be_given_in_a_national_grid_as_fetch_tiles_bbox_crs(qtbot, tmp_path, photos):
+    """grid28 left it: the dialog's Box took degrees only, while a Dutch mapper has RD (EPSG:28992)
+    metres; the Box's 'in' field takes the CRS as `fetch-tiles --bbox-crs` does, with the same box."""
+    from geolocator.core.sources import fetch as F
+
+    d = _dialog(qtbot, tmp_path, photos, "http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.box.setChecked(True)
+    assert d.bbox_crs.isEnabled()
+    d.bbox.setText("92000,436000,92400,436400")  # Rotterdam, RD New metres (easting first)
+    d.bbox_crs.setText("EPSG:28992")
+    assert d.area() == F.parse_bbox("92000,436000,92400,436400", "EPSG:28992")
+    a = d.area()
+    assert 4.47 < a.west < a.east < 4.48 and 51.90 < a.south < a.north < 51.92
+    assert d.fetch_button.isEnabled() and "tiles at zoom" in d.estimate.text()
+    d.attribution.clear()  # the five-line terms notice above (no credit line given)
+    d.show()
+    qtbot.waitExposed(d)
+    # degrees typed with the RD box set: said in the dialog's words (its Box, its 'in' field), not the CLI's flags
+    d.bbox.setText("4.46,51.90,4.47,51.91")
+    # the three-line refusal fits: the dialog grew (it squeezed the terms notice above it before)
+    qtbot.wait(20)
+    assert d.terms.height() >= d.terms.heightForWidth(d.terms.width())
+    assert d.estimate.height() >= d.estimate.heightForWidth(d.estimate.width())
+    assert not d.fetch_button.isEnabled()
+    assert "wholly outside" in d.estimate.text() and "--bbox" not in d.estimate.text()
+    assert "leave the box after 'in' empty" in d.estimate.text()
+    d.bbox_crs.setText("EPSG:999999")
+    assert not d.fetch_button.isEnabled() and "--bbox" not in d.estimate.text()
+    assert "the Box's coordinate system 'EPSG:999999'" in d.estimate.text()
+    d.bbox_crs.clear()  # empty: degrees again
+    assert d.fetch_button.isEnabled() and d.area() == F.parse_bbox("4.46,51.90,4.47,51.91")
+    d.around.setChecked(True)  # the photos' area: the box and its CRS are not used
+    assert not d.bbox_crs.isEnabled()

@@ -121,7 +121,7 @@ class ImageryDialog(QDialog):
         self.terms.setWordWrap(True)
 
         self.around = QRadioButton(f"Around the loaded photos ({len(self.photos)} with GPS)")
-        self.box = QRadioButton("Box W,S,E,N (degrees)")
+        self.box = QRadioButton("Box W,S,E,N")
         self.map_view = QRadioButton("The area the map shows now" + ("" if view else " (no map yet)"))
         self.map_view.setEnabled(view is not None)
         self.drawn_area = QRadioButton("The rectangle drawn on the map" + (
@@ -141,6 +141,14 @@ class ImageryDialog(QDialog):
         self.margin.setValue(F.DEFAULT_MARGIN_M)
         self.margin.setSuffix(" m margin")
         self.bbox = QLineEdit()
+        # the box's coordinate system (fetch-tiles --bbox-crs): a Dutch/Swiss/French mapper has RD, LV95 or
+        # Lambert-93 metres, not degrees; empty = degrees
+        self.bbox_crs = QLineEdit()
+        self.bbox_crs.setPlaceholderText("degrees")
+        self.bbox_crs.setMaximumWidth(130)
+        self.bbox_crs.setToolTip("The coordinate system of the box: empty for degrees (W,S,E,N), or an EPSG code "
+                                 "such as EPSG:28992 (RD New), EPSG:2056 (LV95), EPSG:2154 (Lambert-93): the "
+                                 "box is then min x, min y, max x, max y in its metres (easting first)")
         if area is not None:
             self.bbox.setText(f"{area.west:.6f},{area.south:.6f},{area.east:.6f},{area.north:.6f}")
         (self.drawn_area if drawn is not None else self.around if self.photos else self.box).setChecked(True)
@@ -190,6 +198,8 @@ class ImageryDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.box)
         row.addWidget(self.bbox)
+        row.addWidget(QLabel("in"))
+        row.addWidget(self.bbox_crs)
         form.addRow("", row)
         form.addRow("", self.map_view)
         form.addRow("", self.drawn_area)
@@ -218,6 +228,7 @@ class ImageryDialog(QDialog):
         self.matrix_set.currentIndexChanged.connect(self._set_chosen)
         for signal in (self.source.currentIndexChanged, self.url.textChanged, self.attribution.textChanged,
                        self.around.toggled, self.map_view.toggled, self.drawn_area.toggled, self.margin.valueChanged, self.bbox.textChanged,
+                       self.bbox_crs.textChanged,
                        self.zoom.valueChanged):
             signal.connect(self._update)
         self.out.textEdited.connect(self._mark_out_edited)
@@ -506,7 +517,7 @@ class ImageryDialog(QDialog):
             return F.check_bbox(self.view)
         if self.drawn_area.isChecked() and self.drawn is not None:
             return F.check_bbox(self.drawn)
-        return F.parse_bbox(self.bbox.text())
+        return F.parse_bbox(self.bbox.text(), self.bbox_crs.text().strip() or None)
 
     def _update(self) -> None:
         """Re-plan after every change: the count and size are known before anything is fetched."""
@@ -516,6 +527,7 @@ class ImageryDialog(QDialog):
         self.attribution.setEnabled(is_url or (is_wmts and self._layer_info() is not None))
         self.margin.setEnabled(self.around.isChecked())
         self.bbox.setEnabled(self.box.isChecked())
+        self.bbox_crs.setEnabled(self.box.isChecked())
         self.plan = None
         try:
             template = self.template()
@@ -561,6 +573,7 @@ class ImageryDialog(QDialog):
             # nothing planned, nothing to check: the box no longer says that the file of an earlier plan
             # exists (its tick is kept for when a plan is back)
             self.check_stored.setEnabled(False)
+            self._grow_to_fit()
             return
         self.check_stored.setEnabled(out.exists())
         self.estimate.setText(plan.describe() + (". Tiles already in the file are not fetched again."
@@ -574,6 +587,11 @@ class ImageryDialog(QDialog):
         if text == self.terms.text():
             return
         self.terms.setText(text)
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Taller when the notice or the estimate needs it (a three-line refusal under the box squeezed
+        the notice above it); never shorter, so the dialog does not jump while typing."""
         layout = self.layout()
         if layout is None:  # still being built
             return

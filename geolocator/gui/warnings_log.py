@@ -76,12 +76,12 @@ def app_wording(record: logging.LogRecord) -> str:
 
 def app_error_wording(exc: BaseException) -> str | None:
     """The app's words for an error whose core message names a CLI flag, None for any other error.
-    Get Imagery's errors (core.sources.fetch.TooManyTiles, BadBbox, NoPositions, whose messages name
-    --max-tiles and --bbox): the dialog's Area and Zoom controls; ServiceLost (the CLI's "run the
+    Get Imagery's errors (core.sources.fetch.TooManyTiles, BadBbox, AreaCrsError, NoPositions, whose
+    messages name --max-tiles, --bbox and --bbox-crs): the dialog's Area and Zoom controls; ServiceLost (the CLI's "run the
     same command again"): what is kept and how to resume from the dialog. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
     app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
     from ..core.errors import CrsMissing
-    from ..core.sources.fetch import BadBbox, NoPositions, ServiceLost, TooManyTiles
+    from ..core.sources.fetch import AreaCrsError, BadBbox, NoPositions, ServiceLost, TooManyTiles
 
     # Get Imagery for This Area… (gui/imagery_dialog.py): its Area and Zoom controls, not --bbox / --max-tiles
     if isinstance(exc, ServiceLost):  # the CLI says "run the same command again": the app has no command
@@ -95,6 +95,9 @@ def app_error_wording(exc: BaseException) -> str | None:
                 "choose a smaller Area or a lower Zoom")
     if isinstance(exc, BadBbox):
         return f"Box W,S,E,N {exc.text!r}: expected four numbers W,S,E,N in degrees (e.g. -115.24,36.13,-115.22,36.15)"
+    if isinstance(exc, AreaCrsError):  # the Box and the coordinate system typed after its "in"
+        return (str(exc).replace("(degrees need no --bbox-crs)", "(for degrees leave the box after 'in' empty)")
+                .replace("--bbox-crs", "the Box's coordinate system").replace("--bbox ", "Box "))
     if isinstance(exc, NoPositions):
         return ("none of the loaded photos has a GPS position: choose another Area (a box W,S,E,N, the area the "
                 "map shows, or a rectangle drawn on it)")

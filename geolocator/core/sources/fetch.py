@@ -201,6 +201,12 @@ class BadBbox(FetchError):
         super().__init__(f"--bbox {text!r}: expected four numbers W,S,E,N in degrees")
 
 
+class AreaCrsError(FetchError):
+    """An area given in another coordinate system (--bbox-crs) that cannot be used: an unknown CRS, a
+    box whose min is not below its max, one outside the CRS's area of use. The message names --bbox /
+    --bbox-crs (the CLI's words; the app says its Box)."""
+
+
 class NoPositions(FetchError):
     """An area asked around the photos when none has a GPS position; the CLI's words name --bbox."""
 
@@ -239,8 +245,8 @@ def parse_bbox(text: str, crs: str | None = None) -> Bounds:
     code, URN, WKT... anything pyproj reads; None or EPSG:4326 for degrees) the four numbers are
     min x, min y, max x, max y in that CRS (easting first) and the Bounds is the WGS84 box holding
     that box, edges densified (area_crs.bbox_in_crs). Raises BadBbox for text that is not four
-    numbers, FetchError for an unknown CRS, a box whose min is not below its max, one outside the
-    CRS's area of use, and (check_bbox) an area outside the globe or inside out."""
+    numbers, AreaCrsError (a FetchError) for an unknown CRS, a box whose min is not below its max,
+    one outside the CRS's area of use, and (check_bbox) an area outside the globe or inside out."""
     from .area_crs import area_crs, bbox_in_crs
 
     try:
@@ -250,14 +256,14 @@ def parse_bbox(text: str, crs: str | None = None) -> Bounds:
     try:
         projected = area_crs(crs)
     except ValueError as exc:
-        raise FetchError(f"--bbox-crs {crs!r}: {exc}") from None
+        raise AreaCrsError(f"--bbox-crs {crs!r}: {exc}") from None
     if projected is not None:
         from ..geo import crs_label
 
         try:
             return check_bbox(bbox_in_crs((w, s, e, n), projected, crs_label(projected)))
         except ValueError as exc:
-            raise FetchError(str(exc)) from None
+            raise AreaCrsError(str(exc)) from None
     return check_bbox(Bounds(w, s, e, n))
 
 
