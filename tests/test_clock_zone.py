@@ -67,9 +67,19 @@ def test_a_fixed_offset_is_named_in_the_file():
     assert "1 time was recorded without a UTC offset" in desc and "read as UTC-05:30" in desc
 
 
-@pytest.mark.parametrize("text, offset", [("+01:00", 60), ("-05:30", -330), ("+02", 120), ("UTC", 0), ("Z", 0)])
+@pytest.mark.parametrize("text, offset", [("+01:00", 60), ("-05:30", -330), ("+02", 120), ("UTC", 0), ("Z", 0),
+                                          # as people write them (locale28: a Tokyo team typed UTC+9, refused)
+                                          ("UTC+9", 540), ("utc+09:00", 540), ("UTC-5", -300), ("UTC+5:30", 330),
+                                          ("UTC +0530", 330), ("+9", 540), ("-3", -180)])
 def test_zone_forms(text, offset):
     assert parse_clock_zone(text).utcoffset(datetime(2026, 1, 1)) == timedelta(minutes=offset)
+
+
+# GMT+9: IANA's Etc/GMT+9 is 9 hours west (POSIX sign), people mean east: refused, not guessed
+@pytest.mark.parametrize("bad", ["JST", "CET", "GMT+9", "GMT-5", "UTC+15", "UTC+9:60", "UTC+123", "UTC+", "UTC9", "+9:3"])
+def test_abbreviations_and_impossible_offsets_are_refused_naming_a_zone_name(bad):
+    with pytest.raises(ValueError, match="Asia/Tokyo"):
+        parse_clock_zone(bad)
 
 
 def test_the_cli_takes_the_zone_and_refuses_what_is_not_one(capsys):

@@ -13,6 +13,7 @@ unknown) is written as if UTC.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -154,15 +155,23 @@ def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = No
 
 
 def parse_clock_zone(text: str) -> tzinfo:
-    """The zone of clocks that recorded none: "+01:00", "-05:30", "UTC", "Z" or an IANA name such as
-    "Europe/Zurich" (zoneinfo: summer and winter time by each date, which a fixed offset is not).
-    Raises ValueError naming the text and the forms taken."""
+    """The zone of clocks that recorded none: "+01:00", "-05:30", "UTC", "Z", the same offset written
+    as people write it ("UTC+9", "UTC-5", "UTC+5:30", "+9": hours east of UTC, as ISO 8601's sign;
+    "GMT+9" is refused, as IANA's Etc/GMT+9 is 9 hours west) or an IANA name such as "Europe/Zurich" (zoneinfo: summer and
+    winter time by each date, which a fixed offset is not). Abbreviations ("JST", "CET") are refused:
+    several zones share them. Raises ValueError naming the text and the forms taken."""
     from .media.metadata import utc_offset
 
     text = text.strip()
     if text.upper() in ("UTC", "Z", "GMT"):
         return timezone.utc
-    offset = utc_offset(text)
+    # +H, +HH, +H:MM, +HH:MM or +HHMM, after an optional UTC ("+123" is none of them). Not after GMT:
+    # IANA's Etc/GMT+9 is 9 hours WEST (POSIX's inverted sign), so "GMT+9" could mean either
+    written = re.fullmatch(r"(?:UTC)?\s*([+-])(?:(\d{1,2})(?::(\d{2}))?|(\d{2})(\d{2}))", text, re.IGNORECASE)
+    if written:
+        sign, hours, minutes = written[1], written[2] or written[4], written[3] or written[5] or "00"
+        text_offset = f"{sign}{int(hours):02d}:{minutes}"
+    offset = utc_offset(text_offset if written else text)
     if offset is not None:
         return offset
     if "/" in text:
@@ -172,7 +181,8 @@ def parse_clock_zone(text: str) -> tzinfo:
             return ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise ValueError(f"not a time zone: {text!r} (write +01:00, -05:00, UTC or a name such as Europe/Zurich)")
+    raise ValueError(f"not a time zone: {text!r} (write +01:00, -05:00, UTC+9, UTC or a name such as Europe/Zurich "
+                     "or Asia/Tokyo)")
 
 
 def _capture_time(query) -> datetime | None:
