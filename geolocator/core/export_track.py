@@ -181,8 +181,11 @@ def parse_clock_zone(text: str) -> tzinfo:
             return ZoneInfo(text)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise ValueError(f"not a time zone: {text!r} (write +01:00, -05:00, UTC+9, UTC or a name such as Europe/Zurich "
-                     "or Asia/Tokyo)")
+    why = (": GMT+N means N hours west in IANA's Etc/GMT+N, east to most people; write UTC+N or UTC-N"
+           if re.fullmatch(r"GMT\s*[+-].*", text, re.IGNORECASE) else
+           ": an abbreviation names several zones (CST: China, Cuba or US Central)" if text.isalpha() and text.isupper() and len(text) <= 5 else "")
+    raise ValueError(f"not a time zone: {text!r}{why} (write +01:00, -05:00, UTC+9, UTC or a name such as "
+                     "Europe/Zurich or Asia/Tokyo)")
 
 
 def _capture_time(query) -> datetime | None:
