@@ -51,15 +51,23 @@ def test_locate_refuses_a_geotag_file_it_cannot_write_before_the_work(tmp_path, 
                                                       str(tmp_path / "geo.kml")]))
 
 
-def test_the_app_exports_geotags_from_the_file_menu_and_names_what_it_left_out(qtbot, dirs, features):  # noqa: F811
-    from .test_gui_first_hour import make_window, wait_idle
+def _located_window(qtbot, dirs, features, n: int):
+    """The app's window with the demo's first `n` photos located (its menu's exports enabled)."""
+    from .test_gui_first_hour import make_window
 
     w = make_window(qtbot, dirs)
     ws, region = demo_workspace(dirs, features)
     w.session.ws = ws
-    ws.locate(region.queries[:3])
+    ws.locate(region.queries[:n])
     w.predictions = {p.query.id: p for p in ws.last.predictions}
     w._refresh_actions()
+    return w, ws
+
+
+def test_the_app_exports_geotags_from_the_file_menu_and_names_what_it_left_out(qtbot, dirs, features):  # noqa: F811
+    from .test_gui_first_hour import wait_idle
+
+    w, ws = _located_window(qtbot, dirs, features, 3)
     assert w.act_export_geotags.isEnabled()
     assert w.act_export_geotags in w.menuBar().actions()[0].menu().actions()
     target = dirs / "reference.csv"
@@ -98,14 +106,9 @@ def test_locate_geotag_copies_writes_copies_of_the_confident_photos_and_leaves_t
 
 def test_the_app_exports_geotagged_copies_into_a_folder(qtbot, dirs, features):  # noqa: F811
     pytest.importorskip("piexif")
-    from .test_gui_first_hour import make_window, wait_idle
+    from .test_gui_first_hour import wait_idle
 
-    w = make_window(qtbot, dirs)
-    ws, region = demo_workspace(dirs, features)
-    w.session.ws = ws
-    ws.locate(region.queries[:2])
-    w.predictions = {p.query.id: p for p in ws.last.predictions}
-    w._refresh_actions()
+    w, ws = _located_window(qtbot, dirs, features, 2)
     assert w.act_export_geotag_copies.isEnabled()
     assert w.act_export_geotag_copies in w.menuBar().actions()[0].menu().actions()
     w.export_geotag_copies(dirs / "tagged")

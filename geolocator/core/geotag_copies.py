@@ -31,7 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import GeolocatorError
-from .geotags import left_out_clause, left_out_details
+from .geotags import LeftOutReport, left_out_clause
 from .model import CONFIDENT, Prediction
 
 PROCESSING_METHOD = b"ASCII\x00\x00\x00geolocator image matching"  # EXIF: 8-byte character code, then the text
@@ -39,7 +39,7 @@ _SOI, _SOS = b"\xff\xd8", b"\xff\xda"
 
 
 @dataclass(frozen=True)
-class CopiesReport:
+class CopiesReport(LeftOutReport):
     """The copies written (paths) and the photos left out with the reason ((photo id, reason))."""
 
     folder: Path
@@ -51,15 +51,6 @@ class CopiesReport:
 
         line = f"wrote {count(len(self.written), 'geotagged copy', 'geotagged copies')} to {self.folder}"
         return line + left_out_clause(self.left_out)
-
-    def sentence(self) -> str:
-        """summary() as a sentence, for the app's message bar."""
-        line = self.summary()
-        return line[:1].upper() + line[1:]
-
-    def details(self) -> str:
-        """Every photo left out, one a line with its reason ("" when none was)."""
-        return left_out_details(self.left_out)
 
 
 def _segments(data: bytes) -> tuple[list[bytes], bytes]:

@@ -99,8 +99,27 @@ class Geotag:
     angles: tuple[float, float, float] | None = None
 
 
+class LeftOutReport:
+    """What the geotag file's and the geotagged copies' reports share: `summary()` (each its own) as a
+    sentence, and the photos left out (`left_out`: (photo id, reason) pairs), one a line."""
+
+    left_out: tuple[tuple[str, str], ...]
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def sentence(self) -> str:
+        """summary() as a sentence ("Wrote 7 geotags ..."), for the app's message bar."""
+        line = self.summary()
+        return line[:1].upper() + line[1:]
+
+    def details(self) -> str:
+        """Every photo left out, one a line with its reason ("" when none was)."""
+        return left_out_details(self.left_out)
+
+
 @dataclass(frozen=True)
-class GeotagReport:
+class GeotagReport(LeftOutReport):
     """What a geotag file holds (`written`) and every photo left out of it with the reason
     (`left_out`: (photo id, reason) pairs, in the predictions' order)."""
 
@@ -122,15 +141,6 @@ class GeotagReport:
                      f"accuracy (geo.txt gives one only with a height): ODM assumes {ODM_DEFAULT_DOP_M:g} m for "
                      f"{'it' if bare == 1 else 'them'}")
         return line + left_out_clause(self.left_out)
-
-    def sentence(self) -> str:
-        """summary() as a sentence ("Wrote 7 geotags ..."), for the app's message bar."""
-        line = self.summary()
-        return line[:1].upper() + line[1:]
-
-    def details(self) -> str:
-        """Every photo left out, one a line with its reason ("" when none was)."""
-        return left_out_details(self.left_out)
 
 
 def left_out_clause(left_out: Sequence[tuple[str, str]]) -> str:
