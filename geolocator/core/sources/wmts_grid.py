@@ -104,12 +104,6 @@ class GridSet:
 
         return crs_label(self.crs)
 
-    def same_origin(self, level: int) -> bool:
-        """Whether matrix `level` has the set's first matrix's top-left corner."""
-        m, first = self.matrices[level], self.matrices[0]
-        tol = CORNER_TOLERANCE * m.span_x
-        return abs(m.left - first.left) <= tol and abs(m.top - first.top) <= tol
-
     def extent(self, level: int = 0) -> tuple[float, float, float, float]:
         """(min x, min y, max x, max y) in CRS units covered by matrix `level` (its TopLeftCorner,
         MatrixWidth x TileWidth pixels across, MatrixHeight x TileHeight down): the extent of a
