@@ -527,5 +527,13 @@ def test_a_level_with_its_own_top_left_corner_is_fetched_and_stored_in_its_own_e
     w = wmts_template(capabilities([layer("g", ["NV"], rest="https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png")],
                                    [_set_xml(PIXELS_M, corners)]), "caps.xml", "g")
     assert w.zooms == (0, 1, 2, 3, 4)
-    with pytest.raises(InputError, match=r"holds level\(s\) 3 of tile matrix set 'NV', whose extent level 2 "):
+    with pytest.raises(InputError, match=r"holds level 3 of tile matrix set 'NV'; level 2 \(matrix 'L02'\) covers "
+                                         r"another extent.*give a new .gpkg file for level 2"):
         GpkgSink(out, w.template, w.grid, 2)
+    before = out.read_bytes()  # through the CLI: said before any tile is asked for, the file untouched
+    with GridServer(source, pixels=PIXELS_M, corners=corners, set_xml=_set_xml(PIXELS_M, corners)) as server:
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho-nv", "--zoom", "2",
+                     f"--bbox={_crs_box(source.bounds)}", "--bbox-crs", CRS, "--out", str(out), "-q"]) == 2
+        assert f"{out}: holds level 3 of tile matrix set 'NV'" in capsys.readouterr().err
+        assert not [p for p in server.log if p.startswith("/grid/")]
+    assert out.read_bytes() == before

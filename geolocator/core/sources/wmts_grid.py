@@ -370,10 +370,12 @@ class GpkgSink:
                                             f"({grid.label()}): give a new .gpkg file")
             if level not in listed or not grid.covers_exactly(level, stored):
                 m = grid.matrices[level]
-                raise InputError(self.path, f"holds level(s) {', '.join(str(z) for z in sorted(listed))} of tile matrix "
-                                            f"set {grid.identifier!r}, whose extent level {level} (matrix "
-                                            f"{m.identifier!r}) does not cover exactly: a GeoPackage tile table has "
-                                            f"one extent for all its levels; give a new .gpkg file for level {level}")
+                held = sorted(listed)
+                what = f"level {held[0]}" if len(held) == 1 else f"levels {', '.join(str(z) for z in held)}"
+                raise InputError(self.path, f"holds {what} of tile matrix set {grid.identifier!r}; level {level} "
+                                            f"(matrix {m.identifier!r}) covers another extent, and a GeoPackage tile "
+                                            f"table has one extent for all its levels: give a new .gpkg file for "
+                                            f"level {level}")
         self.set_metadata(source=source_host(template.url), name=template.name, tile_matrix_set=grid.identifier,
                           crs=grid.crs)
         if template.attribution:
