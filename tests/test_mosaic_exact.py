@@ -263,3 +263,29 @@ def test_the_map_back_to_the_candidate_with_different_scales_each_way():
     # the tile's corners (its edges: (-0.5, -0.5) and (59.5, 19.5) in keypoint coordinates)
     assert m @ np.array([14.5, 19.5, 1.0]) == pytest.approx([-0.5, -0.5, 1.0])
     assert m @ np.array([29.5, 59.5, 1.0]) == pytest.approx([59.5, 19.5, 1.0])
+
+
+# -- session 29 (grid29): a grid turned against the meridians ---------------------------------------------
+def test_a_turned_grids_ring_is_its_own_neighbours_not_the_tiles_two_away():
+    """RD New (EPSG:28992) level-13 tiles at Rotterdam are turned 0.8 degrees against the meridians, so
+    their lon/lat bounds overlap; ring 1 must still be the 3 x 3 block of the grid (9 tiles; 4 at a
+    corner of the block), ring 2 the 5 x 5 block. Before: 11 to 16 tiles at ring 1."""
+    from pathlib import Path
+
+    from geolocator.core.geo import projected_boxes
+
+    left, top, span = -285401.92, 903401.92, 107.52  # PDOK's RD set, level 13
+    cells = [(c, r) for c in range(3433, 3440) for r in range(4382, 4389)]
+    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
+                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
+    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
+             for (c, r), (b, k) in zip(cells, boxes)]
+    assert all(t.corners is not None for t in tiles)
+    grid = NeighbourGrid(tiles)
+    at = {cr: i for i, cr in enumerate(cells)}
+    for (c, r), ring in (((3436, 4385), 1), ((3436, 4385), 2), ((3434, 4383), 1), ((3433, 4382), 1)):
+        got = {cells[k] for k in grid.around(at[(c, r)], ring)}
+        want = {(cc, rr) for cc in range(c - ring, c + ring + 1) for rr in range(r - ring, r + ring + 1)
+                if (cc, rr) in at}
+        assert got == want, ((c, r), ring, sorted(got - want), sorted(want - got))
+    assert grid.around(at[(3436, 4385)], 1)[0] == at[(3436, 4385)]

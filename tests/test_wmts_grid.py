@@ -97,13 +97,15 @@ class GridServer(AnswerServer):
     """127.0.0.1: /caps.xml and RESTful tiles /grid/{TileMatrix}/{TileRow}/{TileCol}.png cut from
     `source` at the matrix's pixel size (404 outside it). Paths asked for are logged."""
 
-    def __init__(self, source: Source, fmt: str = "png") -> None:
+    def __init__(self, source: Source, fmt: str = "png", pixels=PIXELS_M, corners=None, set_xml: str | None = None) -> None:
         super().__init__()
         self.source, self.fmt = source, fmt
+        self.pixels = pixels  # each level's pixel (metres) and top-left corner, as the set's document says
+        self.corners = corners or [(LEFT, TOP)] * len(pixels)
         mime = "image/png" if fmt == "png" else "image/jpeg"
         self.doc = capabilities([layer("ortho-nv", ["NV"], formats=(mime,),
                                        rest=f"{self.base}/grid/{{TileMatrix}}/{{TileRow}}/{{TileCol}}.{fmt}")],
-                                [grid_set_xml()])
+                                [set_xml or grid_set_xml()])
 
     def answer(self, path: str) -> tuple[int, bytes]:
         p = urlsplit(path).path
@@ -113,8 +115,8 @@ class GridServer(AnswerServer):
         if not m:
             return 400, b"bad request"
         level, row, col = int(m[1]), int(m[2]), int(m[3])
-        pixel = PIXELS_M[level]
-        left, top = LEFT + col * 256 * pixel, TOP - row * 256 * pixel
+        pixel = self.pixels[level]
+        left, top = self.corners[level][0] + col * 256 * pixel, self.corners[level][1] - row * 256 * pixel
         if not self.source.covers(left, top, 256 * pixel):
             return 404, b"no tile"
         buf = io.BytesIO()
@@ -338,7 +340,7 @@ def test_a_national_grid_is_not_written_into_mbtiles_nor_two_grids_into_one_geop
                           "caps.xml", "x")
     with pytest.raises(InputError, match="holds tiles of another grid"):
         GpkgSink(tmp_path / "a.gpkg", other.template, other.grid)
-    GpkgSink(tmp_path / "a.gpkg", other.template, g).close()  # the same grid: reopened
+    GpkgSink(tmp_path / "a.gpkg", other.template, g, 1).close()  # the same grid and level: reopened
     # a GeoPackage made elsewhere (here: one of the reader tests' files) is never written into
     from .tile_packages import write_gpkg_utm
 
@@ -414,3 +416,124 @@ def test_a_national_sets_limits_and_levels_are_kept(source):
     assert {c for _, c, _ in tiles} == {cols[0]} and outside == len(all3) - len(tiles) > 0
     with pytest.raises(F.FetchError, match=r"has tiles at levels \(of its national grid EPSG:32107\) 2 to 3, not 4"):
         w.tiles_for(source.bounds, 4, 1000)
+
+
+# ---------------------------------------------------------------- session 29 (grid29): what a GeoPackage level must cover
+def _set_xml(pixels, corners, extent_m: float = 60_000.0) -> str:
+    """Set "NV" in EPSG:32107 with each level's own pixel and TopLeftCorner, widths rounded up to whole tiles."""
+    body = "".join(_matrix(f"L{i:02d}", p, f"{c[0]!r} {c[1]!r}", math.ceil(extent_m / (256 * p)),
+                           math.ceil(extent_m / (256 * p))) for i, (p, c) in enumerate(zip(pixels, corners)))
+    return (f"<TileMatrixSet><ows:Identifier>NV</ows:Identifier><ows:SupportedCRS>urn:ogc:def:crs:EPSG::32107"
+            f"</ows:SupportedCRS>{body}</TileMatrixSet>")
+
+
+def _fetch_level(tmp_path, source, capsys, pixels, corners, level: int, extent_m: float = 60_000.0) -> Path:
+    out = tmp_path / f"nv{level}_{len(pixels)}.gpkg"
+    with GridServer(source, pixels=pixels, corners=corners, set_xml=_set_xml(pixels, corners, extent_m)) as server:
+        code = main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho-nv", "--zoom", str(level),
+                     f"--bbox={_crs_box(source.bounds)}", "--bbox-crs", CRS, "--out", str(out), "-q"])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert {p.split("/")[2] for p in server.log if p.startswith("/grid/")} == {f"L{level:02d}"}
+    return out
+
+
+def _georeference_is_the_sources(out: Path, source, pixel: float) -> int:
+    """Every whole stored tile, where our reader says it lies, holds the source's pixels there (phase
+    correlation under 1 px); GDAL (rasterio, when installed) reads the same tiles at the same place."""
+    from pyproj import Transformer
+
+    from geolocator.core.sources.tile_image import open_tile_image
+    from geolocator.core.tilesets import load_tileset
+
+    to_crs = Transformer.from_crs(4326, CRS, always_xy=True)
+    checked = 0
+    places = []
+    for t in load_tileset(out).tiles:
+        tl, tr, _, bl = t.corners
+        (x0, x1), (y0, _) = to_crs.transform([tl.lon, tr.lon], [tl.lat, tr.lat])
+        assert abs((x1 - x0) / 256 - pixel) < 1e-6
+        want = source.cut(x0, y0, pixel)
+        places.append((t, x0, y0))
+        if (want.sum(axis=2) == 0).mean() > 0.02:
+            continue
+        dx, dy = _phase_shift(np.asarray(open_tile_image(t)), want)
+        assert math.hypot(dx, dy) < 1.0, (t.ref, dx, dy)
+        checked += 1
+    try:
+        import rasterio
+        from rasterio.windows import Window
+    except ImportError:
+        return checked
+    with rasterio.open(out) as ds:
+        assert ds.driver == "GPKG" and ds.crs.to_epsg() == 32107
+        assert abs(ds.transform.a - pixel) < 1e-9 and abs(ds.transform.e + pixel) < 1e-9
+        for t, x0, y0 in places:  # GDAL's pixels at our place of each tile are the tile's own
+            col, row = (x0 - ds.transform.c) / pixel, (ds.transform.f - y0) / pixel
+            assert abs(col - round(col)) < 1e-3 and abs(row - round(row)) < 1e-3, (t.ref, col, row)
+            got = ds.read((1, 2, 3), window=Window(round(col), round(row), 256, 256)).transpose(1, 2, 0)
+            assert np.array_equal(got, np.asarray(open_tile_image(t))), t.ref
+    return checked
+
+
+def test_every_level_a_geopackage_lists_covers_its_extent_exactly_and_gdal_reads_it_there(tmp_path, source, capsys):
+    """LV95-like: resolutions not a factor 2 apart and matrix widths rounded up to whole tiles, so each
+    level covers another box. GeoPackage Requirement 45: every listed level's matrix_width x tile_width
+    x pixel_x_size is the gpkg_tile_matrix_set's width (and the same for the height); levels not a factor
+    2 apart are declared as gpkg_zoom_other. Session 28 listed every level against level 0's extent."""
+    pixels = (2.5, 2.0, 1.5, 1.0, 0.5)  # swisstopo's LV95 steps (levels 22..26 there)
+    out = _fetch_level(tmp_path, source, capsys, pixels, [(LEFT, TOP)] * len(pixels), 4)
+    with sqlite3.connect(out) as db:
+        x0, y0, x1, y1 = db.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_tile_matrix_set").fetchone()
+        rows = db.execute("SELECT zoom_level, matrix_width, matrix_height, tile_width, tile_height, pixel_x_size, "
+                          "pixel_y_size FROM gpkg_tile_matrix ORDER BY zoom_level").fetchall()
+        ext = (db.execute("SELECT table_name, column_name, extension_name FROM gpkg_extensions").fetchall()
+               if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_extensions'").fetchone() else [])
+        zooms = {z for (z,) in db.execute("SELECT DISTINCT zoom_level FROM tiles")}
+    assert (x0, y1) == (LEFT, TOP) and zooms == {4}
+    assert 4 in {r[0] for r in rows}
+    for z, mw, mh, tw, th, px, py in rows:
+        assert abs(mw * tw * px - (x1 - x0)) < 1e-6 and abs(mh * th * py - (y1 - y0)) < 1e-6, z
+    # 60 km / (256 x 1.0) and / (256 x 0.5) are not whole: level 4 (0.5 m) alone covers its own box
+    assert [r[0] for r in rows] == [4]
+    assert _georeference_is_the_sources(out, source, 0.5) >= 1
+    # a level whose steps are not a factor 2 apart is declared: 2.0 -> 1.0 m share no extent here, so use
+    # a set where 1.5 m and 0.5 m cover the same box (61,440 m = 160 x 384 m = 480 x 128 m)
+    pixels = (1.5, 0.5)
+    out2 = _fetch_level(tmp_path, source, capsys, pixels, [(LEFT, TOP)] * 2, 1, extent_m=61_440.0)
+    with sqlite3.connect(out2) as db:
+        assert [r[0] for r in db.execute("SELECT zoom_level FROM gpkg_tile_matrix")] == [0, 1]
+        assert db.execute("SELECT table_name, column_name, extension_name FROM gpkg_extensions").fetchall() == [
+            ("tiles", "tile_data", "gpkg_zoom_other")]
+    assert not ext  # the first file lists one level: nothing to declare
+    assert _georeference_is_the_sources(out2, source, 0.5) >= 1
+
+
+def test_a_level_with_its_own_top_left_corner_is_fetched_and_stored_in_its_own_extent(tmp_path, source, capsys):
+    """WMTS 1.0.0 Table 6 gives every TileMatrix its own TopLeftCorner. Session 28 refused such a level
+    (one GeoPackage, one origin); a fetch stores one level, so its table's extent is that level's, and
+    the answers stay exact: the pixels lie where the source has them, in our reader and in GDAL."""
+    corners = [(LEFT, TOP)] * len(PIXELS_M)
+    corners[3] = (LEFT + 1234.56, TOP - 789.01)  # level 3 (0.4 m) on a grid of its own
+    out = _fetch_level(tmp_path, source, capsys, PIXELS_M, corners, 3)
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT min_x, max_y FROM gpkg_tile_matrix_set").fetchone() == corners[3]
+        assert [r[0] for r in db.execute("SELECT zoom_level FROM gpkg_tile_matrix")] == [3]
+    assert _georeference_is_the_sources(out, source, 0.4) >= 1
+    # the set's other levels go to a file of their own: never into this table's extent
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    w = wmts_template(capabilities([layer("g", ["NV"], rest="https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png")],
+                                   [_set_xml(PIXELS_M, corners)]), "caps.xml", "g")
+    assert w.zooms == (0, 1, 2, 3, 4)
+    with pytest.raises(InputError, match=r"holds level 3 of tile matrix set 'NV'; level 2 \(matrix 'L02'\) covers "
+                                         r"another extent.*give a new .gpkg file for level 2"):
+        GpkgSink(out, w.template, w.grid, 2)
+    before = out.read_bytes()  # through the CLI: said before any tile is asked for, the file untouched
+    with GridServer(source, pixels=PIXELS_M, corners=corners, set_xml=_set_xml(PIXELS_M, corners)) as server:
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho-nv", "--zoom", "2",
+                     f"--bbox={_crs_box(source.bounds)}", "--bbox-crs", CRS, "--out", str(out), "-q"]) == 2
+        assert f"{out}: holds level 3 of tile matrix set 'NV'" in capsys.readouterr().err
+        assert not [p for p in server.log if p.startswith("/grid/")]
+    assert out.read_bytes() == before

@@ -22,12 +22,32 @@ from .model import Bounds, Tile
 from .pixel_grid import centred
 
 
+def _frame(tile: Tile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centre, across, down) of a tile's image on the ground, in degrees with longitude scaled by
+    cos(latitude) at the tile (a local map, conformal to first order): `across` runs from its left
+    edge to its right edge, `down` from its top edge to its bottom edge (from Tile.corners when set,
+    else the north-up bounds)."""
+    b = tile.bounds
+    k = float(np.cos(np.radians((b.north + b.south) / 2)))
+    if tile.corners is None:
+        return (np.array([(b.west + b.east) / 2 * k, (b.north + b.south) / 2]),
+                np.array([b.width_deg * k, 0.0]), np.array([0.0, b.south - b.north]))
+    tl, tr, br, bl = (np.array([c.lon * k, c.lat]) for c in tile.corners)
+    return (tl + tr + br + bl) / 4, ((tr - tl) + (br - bl)) / 2, ((bl - tl) + (br - tr)) / 2
+
+
 class NeighbourGrid:
     """Finds each tile's neighbours in a tile set: tiles whose bounds meet the tile's bounds grown
     by `ring` of its own widths and heights on every side. Buckets by tile centre on a grid of
     the set's median tile size, so one look-up reads a few buckets, not every tile; the buckets
     read reach as far as the centre of the set's widest (tallest) tile can lie from a neighbour,
-    so tiles of mixed sizes (a set from several sources) find each other too."""
+    so tiles of mixed sizes (a set from several sources) find each other too.
+
+    A tile turned against the meridians (Tile.corners set: a national grid's tile, RD New turned
+    0.8 degrees at Rotterdam) has lon/lat bounds larger than itself, and its neighbours' bounds
+    overlap: those of the tile two columns away then meet its grown bounds too (a ring 1 of RD
+    level-13 tiles held 11 to 16 tiles, not 9, session 29). Its neighbours are those that overlap
+    the tile grown by `ring` in its own frame (its corners' axes) instead."""
 
     def __init__(self, tiles: Sequence[Tile]):
         self.tiles = tiles
@@ -69,7 +89,26 @@ class NeighbourGrid:
                     if (o.east > grown[0] + eps and o.west < grown[2] - eps
                             and o.north > grown[1] + eps and o.south < grown[3] - eps):
                         found.append(k)
+        if tile.corners is not None and found:
+            found = self._in_frame(tile, found, ring)
         return [index, *sorted(found)]
+
+    def _in_frame(self, tile: Tile, found: list[int], ring: int) -> list[int]:
+        """The tiles of `found` that overlap `tile` grown by `ring` of its own widths and heights
+        in its own frame (_frame; offsets of centres and each one's half size in units of the tile's
+        width and height) by more than a quarter of the tile: that frame is affine to a few parts in
+        ten thousand only (RD at Rotterdam: a tile two columns away, which only touches the grown
+        tile, came out 0.0017 of a width inside it), so a tile that merely touches must not count."""
+        centre, across, down = _frame(tile)
+        to_units = np.linalg.inv(np.column_stack([across, down]))
+        keep = []
+        for k in found:
+            c, a, d = _frame(self.tiles[k])
+            off = np.abs(to_units @ (c - centre))
+            half = (np.abs(to_units @ a) + np.abs(to_units @ d)) / 2  # its half extent along each axis
+            if np.all(off - half < ring + 0.25):
+                keep.append(k)
+        return keep
 
 
 def union_bounds(tiles: Sequence[Tile]) -> Bounds:

@@ -5,7 +5,8 @@ from their public documentation; not copies. @HOST@ is filled by server.py. Run:
 Session 28 (grid28) adds pdok_rd.xml (PDOK's layers in the Dutch grid EPSG:28992 only) and
 swisstopo_2056.xml (swisstopo's default document, in the Swiss grid LV95 EPSG:2056 only: set 2056_28,
 TopLeftCorner 2420000 1350000, resolutions 4000 m down to 0.1 m, as the service documents its LV95 grid;
-the resolutions are from memory, not re-checked)."""
+the resolutions are from memory, not re-checked).
+Session 29 (grid29) adds geopf_l93.xml (IGN's orthophotos in Lambert-93 only, set LAMB93; see lamb93_set)."""
 import os
 os.chdir(os.path.dirname(os.path.abspath(__file__)))
 import math
@@ -130,3 +131,22 @@ swiss2056 = swiss2056.replace("/default/{Time}/3857/", "/default/{Time}/2056/")
 swiss2056 = swiss2056.replace(mercator_set("3857_20", "urn:ogc:def:crs:EPSG:3857", 20, corner="-20037508.34 20037508.34"), lv95_set())
 swiss2056 = swiss2056.replace("/swisstopo/EPSG/3857/1.0.0/WMTSCapabilities.xml", "/swisstopo/1.0.0/WMTSCapabilities.xml")
 open("swisstopo_2056.xml", "w").write(swiss2056)
+
+# ---- session 29 (grid29): IGN Geoplateforme's orthophotos in Lambert-93 (EPSG:2154), KVP, set "LAMB93".
+# The set's shape (TopLeftCorner 0 12000000, resolutions halving down to 0.2 m) is a stand-in written from
+# memory of IGN's Lambert-93 grids, NOT checked against the service: 21 levels, 0.4 x 2^(19-z) m pixels,
+# matrices rounded up to whole tiles over 0..1,300,000 E and 6,000,000..12,000,000 N (so they do not all
+# cover one box, as swisstopo's do not). server.py fills them with the benchmark's ground moved to Lyon.
+def lamb93_set():
+    m = "".join(f"""
+    <TileMatrix><ows:Identifier>{z}</ows:Identifier><ScaleDenominator>{0.4 * 2 ** (19 - z) / 0.00028!r}</ScaleDenominator>
+      <TopLeftCorner>0.0 12000000.0</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight>
+      <MatrixWidth>{math.ceil(1300000 / (256 * 0.4 * 2 ** (19 - z)))}</MatrixWidth><MatrixHeight>{math.ceil(6000000 / (256 * 0.4 * 2 ** (19 - z)))}</MatrixHeight></TileMatrix>"""
+                for z in range(21))
+    return f"<TileMatrixSet><ows:Identifier>LAMB93</ows:Identifier><ows:SupportedCRS>EPSG:2154</ows:SupportedCRS>{m}\n  </TileMatrixSet>"
+geopf_l93 = geopf.replace("<TileMatrixSet>PM_0_20</TileMatrixSet><TileMatrixSetLimits>" + "".join(lim) + "</TileMatrixSetLimits>",
+                          "<TileMatrixSet>LAMB93</TileMatrixSet>")
+geopf_l93 = geopf_l93.replace(mercator_set("PM_0_20", "EPSG:3857", 20), lamb93_set())
+geopf_l93 = geopf_l93.replace("http://@HOST@/geopf/wmts?", "http://@HOST@/geopf-l93/wmts?")
+assert "LAMB93" in geopf_l93 and "PM_0_20" not in geopf_l93
+open("geopf_l93.xml", "w").write(geopf_l93)

@@ -3,7 +3,10 @@ Capabilities written by hand in the shape those services publish; pixels cut fro
 benchmark tiles (data/benchmark/rotterdam), NOT the real services' imagery. Session 28 (grid28): PDOK's
 Dutch-grid set (EPSG:28992) is served too (each pixel resampled from the benchmark tiles through pyproj),
 a PDOK document whose layers have only that set (/pdok-rd/wmts), and swisstopo's default document in the
-Swiss grid (/swisstopo/1.0.0/WMTSCapabilities.xml; no imagery there: Rotterdam is not in Switzerland)."""
+Swiss grid (/swisstopo/1.0.0/WMTSCapabilities.xml; no imagery there: Rotterdam is not in Switzerland).
+Session 29 (grid29): that LV95 document now has pixels, and /geopf-l93/wmts serves IGN-like orthophotos in
+Lambert-93 (EPSG:2154, set LAMB93): both cut from the benchmark's ground moved rigidly to Zurich / Lyon
+(relocate.py; truth moved the same way for scoring)."""
 import csv, io, math, os, sys, re, threading
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from urllib.parse import urlsplit, parse_qs
@@ -62,8 +65,47 @@ def render_rd(level, col, row):
         out[inside] = got[inside]; hit = True
     return Image.fromarray(out), hit
 
-def tile_response(h, z, x, y, fmt, rd=False):
-    im, hit = render_rd(z, x, y) if rd else render(z, x, y)
+def sample(lon, lat, near):
+    """RGB (H, W, 3) of the benchmark tiles `near` at lon/lat arrays (H, W), bilinear; hit: any pixel inside."""
+    import cv2, numpy as np
+    out = np.zeros(lon.shape + (3,), np.uint8); hit = False
+    for path, w, s, e, n in near:
+        inside = (lon >= w) & (lon < e) & (lat > s) & (lat <= n)
+        if not inside.any(): continue
+        im = PATCHES.get(path)
+        if im is None: im = PATCHES.setdefault(path, np.asarray(Image.open(path).convert("RGB")))
+        u = ((lon - w) / (e - w) * im.shape[1] - 0.5).astype(np.float32)
+        v = ((n - lat) / (n - s) * im.shape[0] - 0.5).astype(np.float32)
+        got = cv2.remap(im, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out[inside] = got[inside]; hit = True
+    return out, hit
+
+# Session 29 (grid29): Lambert-93 and LV95 sets with pixels. Their ground is the benchmark's, moved
+# rigidly to Lyon / Zurich (relocate.py); each level's (pixel m, TopLeftCorner) from make_caps.py.
+sys.path.insert(0, str(HERE))
+import relocate  # noqa: E402
+L93_RES = [0.4 * 2 ** (19 - z) for z in range(21)]  # make_caps.lamb93_set
+LV95_RES = [4000, 3750, 3500, 3250, 3000, 2750, 2500, 2250, 2000, 1750, 1500, 1250, 1000, 750, 650, 500, 250, 100,
+            50, 20, 10, 5, 2.5, 2, 1.5, 1, 0.5, 0.25, 0.1]  # make_caps.LV95_RES
+GRIDS = {"l93": (2154, "lyon", L93_RES, (0.0, 12000000.0)), "lv95": (2056, "zurich", LV95_RES, (2420000.0, 1350000.0))}
+
+def render_grid(name, level, col, row):
+    """A 256 px tile of a relocated national grid: pixel centres -> benchmark lon/lat -> sampled."""
+    import numpy as np
+    crs, site, res, (left, top) = GRIDS[name]
+    px = res[level]
+    x0, y0 = left + col * 256 * px, top - row * 256 * px
+    cx, cy = relocate.from_site(site, [x0, x0 + 256 * px, x0, x0 + 256 * px], [y0, y0, y0 - 256 * px, y0 - 256 * px], crs)
+    near = [p for p in TILES if p[1] <= max(cx) and p[3] >= min(cx) and p[2] <= max(cy) and p[4] >= min(cy)]
+    if not near or 256 * px > 2000:  # nothing of the benchmark there (or a tile kilometres wide): 404
+        return None, False
+    jj, ii = np.mgrid[0:256, 0:256]
+    lon, lat = relocate.from_site(site, x0 + (ii + 0.5) * px, y0 - (jj + 0.5) * px, crs)
+    out, hit = sample(lon, lat, near)
+    return Image.fromarray(out), hit
+
+def tile_response(h, z, x, y, fmt, rd=False, grid=None):
+    im, hit = render_grid(grid, z, x, y) if grid else render_rd(z, x, y) if rd else render(z, x, y)
     if not hit:
         h.send_response(404); h.end_headers(); return
     b = io.BytesIO(); im.save(b, "PNG" if fmt == "png" else "JPEG", quality=88)
@@ -90,6 +132,12 @@ class H(BaseHTTPRequestHandler):
             return self.xml("pdok_rd.xml")
         if p == "/swisstopo/1.0.0/WMTSCapabilities.xml": return self.xml("swisstopo_2056.xml")
         if p == "/swisstopo/EPSG/3857/1.0.0/WMTSCapabilities.xml": return self.xml("swisstopo.xml")
+        m = re.fullmatch(r"/swisstopo/1.0.0/ch.swisstopo.swissimage/default/current/2056/(\d+)/(\d+)/(\d+)\.jpeg", p)
+        if m: return tile_response(self, int(m[1]), int(m[2]), int(m[3]), "jpeg", grid="lv95")  # session 29
+        if p == "/geopf-l93/wmts":  # session 29: IGN's orthophotos in Lambert-93 (stand-in set LAMB93)
+            if q.get("REQUEST", "").lower() == "getcapabilities": return self.xml("geopf_l93.xml")
+            if q.get("REQUEST") == "GetTile" and q.get("TILEMATRIXSET") == "LAMB93":
+                return tile_response(self, int(q["TILEMATRIX"]), int(q["TILECOL"]), int(q["TILEROW"]), "jpeg", grid="l93")
         m = re.fullmatch(r"/swisstopo/1.0.0/ch.swisstopo.swissimage/default/current/3857/(\d+)/(\d+)/(\d+)\.jpeg", p)
         if m: return tile_response(self, int(m[1]), int(m[2]), int(m[3]), "jpeg")
         if p == "/geopf/wmts":

@@ -600,10 +600,11 @@ class MBTilesSink:
         return True
 
 
-def open_sink(out: Path, template: TileTemplate, grid=None):
+def open_sink(out: Path, template: TileTemplate, grid=None, level: int | None = None):
     """MBTiles when `out` ends in .mbtiles, else an XYZ folder; with `grid` (a WMTS national grid set,
-    wmts_grid.GridSet) a GeoPackage in the grid's CRS (wmts_grid.GpkgSink), which needs a .gpkg
-    name. Raises InputError for a file where a folder is needed, FetchError for a grid without .gpkg."""
+    wmts_grid.GridSet) a GeoPackage in the grid's CRS (wmts_grid.GpkgSink) holding its matrix `level`,
+    which needs a .gpkg name. Raises InputError for a file where a folder is needed (or a GeoPackage
+    that cannot take that level), FetchError for a grid without .gpkg."""
     out = Path(out)
     if grid is not None or out.suffix.lower() == ".gpkg":
         if grid is None or out.suffix.lower() != ".gpkg":
@@ -611,7 +612,7 @@ def open_sink(out: Path, template: TileTemplate, grid=None):
                              "such a set's tiles need one: XYZ tiles go into a folder or a .mbtiles file")
         from .wmts_grid import GpkgSink
 
-        return GpkgSink(out, template, grid)
+        return GpkgSink(out, template, grid, level)
     if out.suffix.lower() == ".mbtiles":
         return MBTilesSink(out, template)
     if out.exists() and not out.is_dir():
@@ -838,7 +839,8 @@ def fetch_tiles(
     report = FetchReport(Path(out), requested=len(tiles))
     own_client = client is None
     client = client or make_client(timeout_s=timeout_s, concurrency=concurrency)
-    sink = open_sink(out, template) if grid is None else open_sink(out, template, grid)
+    sink = (open_sink(out, template) if grid is None
+            else open_sink(out, template, grid, tiles[0][0] if tiles else None))
     stop = threading.Event()
     clock = EtaClock(max(len(tiles), 1))
     done = 0

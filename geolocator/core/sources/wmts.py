@@ -354,8 +354,9 @@ def _set_line(wmts, ident: str) -> str:
 
 def set_levels(tms) -> tuple[dict[str, int] | None, str, object]:
     """({TileMatrix identifier: zoom}, "", None) for a Web Mercator XYZ set (web_mercator_zooms);
-    ({identifier: matrix index}, "", GridSet) for a set in another CRS that wmts_grid reads (only
-    the matrices sharing the set's origin, which a GeoPackage can hold); else (None, why not, None).
+    ({identifier: matrix index}, "", GridSet) for a set in another CRS that wmts_grid reads (every
+    matrix, whatever its TopLeftCorner: a fetch stores one level, in its own extent); else (None,
+    why not, None).
     A set in Web Mercator that is not the XYZ grid stays refused with web_mercator_zooms' reason."""
     from .wmts_grid import grid_set
 
@@ -368,7 +369,7 @@ def set_levels(tms) -> tuple[dict[str, int] | None, str, object]:
     grid, gwhy = grid_set(tms)
     if grid is None:
         return None, f"{why}, and not a national grid that can be read: {gwhy}", None
-    return {m.identifier: i for i, m in enumerate(grid.matrices) if grid.same_origin(i)}, "", grid
+    return {m.identifier: i for i, m in enumerate(grid.matrices)}, "", grid
 
 
 # ---------------------------------------------------------------- the layer as a template

@@ -19,8 +19,21 @@ TopLeftCorner, TileWidth/TileHeight (pixels) and MatrixWidth/MatrixHeight (tiles
 Stored as a GeoPackage tile pyramid (OGC 12-128r18 clause 2.2): its rows also count from the top
 and its gpkg_tile_matrix_set holds the extent in the set's CRS, so each fetched tile is stored as
 the service sent it, with no resampling, and core/sources/gpkg.py reads it back in its own CRS
-(tile corners transformed to WGS84 for the rest of the pipeline). A GeoPackage has one origin
-for all its levels: levels whose TopLeftCorner differs from the set's first matrix's are refused.
+(tile corners transformed to WGS84 for the rest of the pipeline).
+
+One tile table has one extent, whose (min_x, max_y) is tile (0, 0)'s top-left corner at every
+zoom level (clause 2.2.6, Table Data Values), and every zoom level listed in gpkg_tile_matrix must
+cover that extent exactly: matrix_width x tile_width x pixel_x_size = max_x - min_x, and the same
+for the height (Requirement 45 of clause 2.2.7 "Tile Matrix", as the OGC test suite for GeoPackage
+quotes it). A WMTS set need not be so: swisstopo's LV95 matrices (resolutions 4000 m ... 0.1 m,
+widths rounded up to whole tiles) each cover another box, and WMTS lets every matrix have its own
+TopLeftCorner (Table 6). A fetch asks for one level, so the table's extent is that level's matrix
+(its TopLeftCorner, MatrixWidth x TileWidth x pixel by MatrixHeight x TileHeight x pixel), and
+gpkg_tile_matrix lists the set's levels that cover exactly that box (all 17 of PDOK's RD set; a
+level of its own origin alone). A later run into the same file at a level not listed is refused:
+it needs a .gpkg of its own. When the listed levels' pixel sizes are not all a factor 2 apart,
+the table is declared in gpkg_extensions as "gpkg_zoom_other" (GeoPackage's Zoom Other Intervals
+extension; zoom levels a factor 2 apart are the default, clause 2.2.3 "Zoom Times Two").
 """
 
 from __future__ import annotations
@@ -91,16 +104,25 @@ class GridSet:
 
         return crs_label(self.crs)
 
-    def same_origin(self, level: int) -> bool:
-        """Whether matrix `level` has the set's first matrix's top-left corner (a GeoPackage holds one)."""
-        m, first = self.matrices[level], self.matrices[0]
-        tol = CORNER_TOLERANCE * m.span_x
-        return abs(m.left - first.left) <= tol and abs(m.top - first.top) <= tol
-
-    def extent(self) -> tuple[float, float, float, float]:
-        """(min x, min y, max x, max y) in CRS units of the first matrix: the GeoPackage's extent."""
-        m = self.matrices[0]
+    def extent(self, level: int = 0) -> tuple[float, float, float, float]:
+        """(min x, min y, max x, max y) in CRS units covered by matrix `level` (its TopLeftCorner,
+        MatrixWidth x TileWidth pixels across, MatrixHeight x TileHeight down): the extent of a
+        GeoPackage tile table that holds that level (module docstring)."""
+        m = self.matrices[level]
         return m.left, m.top - m.matrix_h * m.span_y, m.left + m.matrix_w * m.span_x, m.top
+
+    def covers_exactly(self, level: int, extent: tuple[float, float, float, float]) -> bool:
+        """Whether matrix `level` covers exactly `extent` (min x, min y, max x, max y; CRS units):
+        its top-left corner at (min x, max y) and its tiles spanning the width and the height, to
+        CORNER_TOLERANCE of a tile. What a GeoPackage zoom level must do (module docstring)."""
+        m = self.matrices[level]
+        tol = CORNER_TOLERANCE * m.span_x
+        mine = self.extent(level)
+        return all(abs(a - b) <= tol for a, b in zip(mine, extent))
+
+    def levels_of(self, extent: tuple[float, float, float, float]) -> list[int]:
+        """The levels (matrix indices, coarse to fine) that cover exactly `extent`."""
+        return [level for level in range(len(self.matrices)) if self.covers_exactly(level, extent)]
 
     def ground_m(self, level: int, lon: float, lat: float) -> float:
         """Ground width in metres of one tile of matrix `level` at (lon, lat) degrees: its width in
@@ -144,12 +166,8 @@ class GridSet:
     def tiles(self, level: int, area: Bounds, max_tiles: int) -> list[tuple[int, int, int]]:
         """(level, col, row) of the tiles of matrix `level` that `area` (WGS84 Bounds) touches, inside
         the matrix (cols 0..MatrixWidth-1, rows 0..MatrixHeight-1), columns then rows ascending.
-        Raises FetchError for a level whose corner differs from the set's origin or an area wholly
-        outside the matrix, TooManyTiles above `max_tiles`."""
+        Raises FetchError for an area wholly outside the matrix, TooManyTiles above `max_tiles`."""
         m = self.matrices[level]
-        if not self.same_origin(level):
-            raise FetchError(f"tile matrix {m.identifier!r} of set {self.identifier!r} has another top-left corner "
-                             f"than the set's first matrix; a GeoPackage holds one origin: choose another --zoom")
         x0, y0, x1, y1 = self.area_in_crs(area)
         hair = 1e-9 * m.span_x  # an edge on a tile boundary does not add a column or a row
         c0 = max(0, math.floor((x0 - m.left) / m.span_x))
@@ -265,9 +283,12 @@ CREATE TABLE IF NOT EXISTS "tiles" (id INTEGER PRIMARY KEY AUTOINCREMENT, zoom_l
   tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL,
   UNIQUE (zoom_level, tile_column, tile_row));
 CREATE TABLE IF NOT EXISTS geolocator_metadata (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+  definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 CREATE TABLE IF NOT EXISTS geolocator_missing (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,
   PRIMARY KEY (zoom_level, tile_column, tile_row));
 """
+ZOOM_OTHER = ("gpkg_zoom_other", "http://www.geopackage.org/spec/#extension_zoom_other_intervals", "read-write")
 _REQUIRED_SRS = [  # OGC 12-128r18 requirement 11: these three rows are always there
     ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
     ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
@@ -284,14 +305,23 @@ def _srs_row(grid: GridSet) -> tuple:
     return (crs.name, 100000, auth[0] if auth else "NONE", 100000, crs.to_wkt(), grid.crs_text)
 
 
-class GpkgSink:
-    """fetch.py's sink for a national grid set: a GeoPackage whose one tile table ("tiles") is the set
-    (extent, every matrix that shares its origin as a zoom level numbered as GridSet.matrices),
-    tiles stored as sent; 404s in geolocator_missing; attribution, source host and the set in
-    geolocator_metadata (core/sources/gpkg.py reads the attribution back). Raises InputError for a
-    file that is not a GeoPackage or holds another grid."""
+def _zoom_other(grid: GridSet, levels: list[int]) -> bool:
+    """Whether the pixel sizes of `levels` (listed in one tile table) are not all a factor 2 apart."""
+    return any(not math.isclose(grid.matrices[a].pixel, 2 * grid.matrices[b].pixel, rel_tol=1e-9)
+               for a, b in zip(levels, levels[1:])) or any(b != a + 1 for a, b in zip(levels, levels[1:]))
 
-    def __init__(self, path: Path, template, grid: GridSet) -> None:
+
+class GpkgSink:
+    """fetch.py's sink for a national grid set: a GeoPackage whose one tile table ("tiles") holds
+    matrix `level` of the set (the level fetched; None: the first): its extent is that matrix's,
+    and gpkg_tile_matrix lists every level of the set that covers exactly that extent, numbered as
+    GridSet.matrices (module docstring: GeoPackage Requirement 45), with gpkg_zoom_other declared
+    when they are not a factor 2 apart. Tiles stored as sent; 404s in geolocator_missing;
+    attribution, source host and the set in geolocator_metadata (core/sources/gpkg.py reads the
+    attribution back). Raises InputError for a file that is not a GeoPackage, holds another grid,
+    or holds levels of this set whose extent `level` does not cover exactly."""
+
+    def __init__(self, path: Path, template, grid: GridSet, level: int | None = None) -> None:
         self.path = Path(path)
         self.created = not self.path.exists()
         self.grid = grid
@@ -308,9 +338,10 @@ class GpkgSink:
         except (sqlite3.DatabaseError, OSError) as exc:
             raise InputError(self.path, f"cannot write tiles into it: not a GeoPackage ({exc})") from None
         srs = _srs_row(grid)
-        extent = grid.extent()
-        row = self.db.execute("SELECT srs_id, min_x, max_y FROM gpkg_tile_matrix_set WHERE table_name = ?",
-                              (TILE_TABLE,)).fetchone()
+        level = 0 if level is None else int(level)
+        extent = grid.extent(level)
+        row = self.db.execute("SELECT srs_id, min_x, min_y, max_x, max_y FROM gpkg_tile_matrix_set WHERE "
+                              "table_name = ?", (TILE_TABLE,)).fetchone()
         if row is None:
             self.db.execute("PRAGMA application_id = %d" % GPKG_APPLICATION_ID)
             self.db.execute("PRAGMA user_version = %d" % GPKG_USER_VERSION)
@@ -322,15 +353,29 @@ class GpkgSink:
                             (TILE_TABLE, template.name or self.path.stem, f"WMTS tile matrix set {grid.identifier}",
                              *extent, srs[1]))
             self.db.execute("INSERT INTO gpkg_tile_matrix_set VALUES (?, ?, ?, ?, ?, ?)", (TILE_TABLE, srs[1], *extent))
-            for level, m in enumerate(grid.matrices):
-                if grid.same_origin(level):
-                    self.db.execute("INSERT INTO gpkg_tile_matrix VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                    (TILE_TABLE, level, m.matrix_w, m.matrix_h, m.tile_w, m.tile_h, m.pixel, m.pixel))
+            levels = grid.levels_of(extent)
+            for z in levels:
+                m = grid.matrices[z]
+                self.db.execute("INSERT INTO gpkg_tile_matrix VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                (TILE_TABLE, z, m.matrix_w, m.matrix_h, m.tile_w, m.tile_h, m.pixel, m.pixel))
+            if _zoom_other(grid, levels):
+                self.db.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES (?, 'tile_data', ?, ?, ?)",
+                                (TILE_TABLE, *ZOOM_OTHER))
         else:
-            tol = CORNER_TOLERANCE * grid.matrices[0].span_x
-            if int(row[0]) != srs[1] or abs(row[1] - extent[0]) > tol or abs(row[2] - extent[3]) > tol:
+            stored = tuple(float(v) for v in row[1:])
+            listed = {int(r[0]) for r in self.db.execute("SELECT zoom_level FROM gpkg_tile_matrix WHERE table_name = ?",
+                                                         (TILE_TABLE,))}
+            if int(row[0]) != srs[1] or not grid.levels_of(stored):
                 raise InputError(self.path, f"holds tiles of another grid than the tile matrix set {grid.identifier!r} "
                                             f"({grid.label()}): give a new .gpkg file")
+            if level not in listed or not grid.covers_exactly(level, stored):
+                m = grid.matrices[level]
+                held = sorted(listed)
+                what = f"level {held[0]}" if len(held) == 1 else f"levels {', '.join(str(z) for z in held)}"
+                raise InputError(self.path, f"holds {what} of tile matrix set {grid.identifier!r}; level {level} "
+                                            f"(matrix {m.identifier!r}) covers another extent, and a GeoPackage tile "
+                                            f"table has one extent for all its levels: give a new .gpkg file for "
+                                            f"level {level}")
         self.set_metadata(source=source_host(template.url), name=template.name, tile_matrix_set=grid.identifier,
                           crs=grid.crs)
         if template.attribution:
