@@ -5,6 +5,7 @@ showed it. Before the fix Located had no count, the CLI no line, the app's statu
 
 from __future__ import annotations
 
+
 from geolocator.core.wording import resumed_line
 
 from .demo_features import demo_workspace, load_demo_features
@@ -70,3 +71,30 @@ def test_the_app_says_it_in_the_status_bar(qtbot, tmp_path, monkeypatch):
     w._show_results(Results(predictions, {}, None, None, None, None, resumed=2))
     assert w.statusBar().currentMessage() == resumed_line(2, 3)
     w.close()
+
+
+def test_checks_kept_for_other_tiles_are_not_counted_as_resumed(tmp_path):
+    """Session 29 (grid29): a locate on a new tile store (an LV95 GeoPackage after a Lambert-93 one, the
+    same photos, the same cache folder) said '12 of 12 photos resumed from an earlier run'. Nothing stale
+    was used (kept checks are keyed by tile), but the line counted photos whose kept file had anything,
+    not checks of these tiles."""
+    import shutil
+
+    from geolocator.core.queries import load_region
+
+    from .demo_features import DEMO
+
+    features = load_demo_features()
+    ws, region = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    photos = region.queries[10:14]
+    ws.locate(photos)  # an earlier run on the demo's tiles, into the same cache folder
+    # the same pixels in another folder: other files, so other tiles for the checks kept
+    elsewhere = load_region(shutil.copytree(DEMO, tmp_path / "copy")).tiles
+    other, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    other.open_tiles(elsewhere)
+    other.locate(photos)
+    assert other.last.resumed == 0
+    # the demo's tiles again: their checks were kept, and are said to be
+    again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
+    again.locate(photos)
+    assert again.last.resumed == len(photos)

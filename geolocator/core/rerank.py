@@ -807,6 +807,7 @@ class Verifier:
         # each, so a resumed locate can say how many it reused (Located.resumed)
         self.photos_from_store = 0
         self._store_ids: tuple | None = None  # (tile sequence, its store context)
+        self._kept_keys: tuple | None = None  # (tile sequence, its tile keys): _holds_checks_of
         self._unread: set[tuple] = set()  # photo keys whose photo could not be described
         # what each pair gave in the last call that returned it (read by training scripts only)
         self._pairs: dict[tuple, Verification] = {}
@@ -1143,7 +1144,7 @@ class Verifier:
             return identity
         kept = self.store.load(identity) or {"first": {}, "alike": {}, "later": {}}
         self._restored[identity] = kept
-        if any(kept.values()):
+        if any(kept.values()) and self._holds_checks_of(tiles, kept):
             self.photos_from_store += 1
         for tile, v in kept["first"].items():
             dict.setdefault(self._first, (photo_key, tile), v)
@@ -1152,6 +1153,17 @@ class Verifier:
         for (kind, tilt, tile, holder), v in kept["later"].items():
             dict.setdefault(self._later, (kind, tilt, (photo_key, tile), holder), v)
         return identity
+
+    def _holds_checks_of(self, tiles: Sequence[Tile], kept: dict) -> bool:
+        """Whether a photo's kept evaluations (pair_store's layout) include a pair with one of
+        `tiles`: the store's file is per photo and settings, not per tile set, so a run on another
+        tile store finds the earlier store's pairs there, unused (session 29: 'resumed' was said of
+        them). The tiles' keys are computed once per tile sequence, and only when something was kept."""
+        if self._kept_keys is None or self._kept_keys[0] is not tiles:
+            self._kept_keys = (tiles, frozenset(tile_key(t) for t in tiles))
+        keys = self._kept_keys[1]
+        return (any(tile in keys for tile in kept["first"]) or any(tile in keys for tile in kept["alike"])
+                or any(tile in keys for _, _, tile, _ in kept["later"]))
 
     def _keep(self, identity: str | None, photo_key: tuple) -> None:
         """Write the evaluations this call made for `photo_key` to self.store (the photo's whole
