@@ -350,12 +350,14 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
             raise
         raise InputError(exc.path, f"{exc.problem}; {hint}", exc.line) from None
     from .core.geo import format_ground_size
+    from .core.names import readable
 
-    log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), path,
+    named = readable(str(path))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
+    log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
         how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
-        log.info("%s: %s at zoom %d (%s)", path, _count(len(tileset), "tile"), tileset.zoom, how)
+        log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
         log.info("imagery: %s", tileset.attribution)
     return tileset
@@ -1236,11 +1238,29 @@ def writable_stdout(stream=None) -> None:
         pass
 
 
+class _ReadableFormatter(logging.Formatter):
+    """A log line with each file name as names.readable writes it: b"Karte M\\xe4rz.mbtiles" (a Latin-1
+    card) reads `Karte M\\xe4rz.mbtiles` as in every export, not `Karte M\\udce4rz.mbtiles`, and a strict
+    stream (a test's capture, a pipe opened strict) is never handed a lone surrogate."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from .core.names import readable
+
+        return readable(super().format(record))
+
+
+def console_log_handler(stream) -> logging.Handler:
+    """The CLI's stderr handler: "LEVEL: message", names readable (_ReadableFormatter)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_ReadableFormatter("%(levelname)s: %(message)s"))
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     writable_stdout()  # before argparse: --help holds "—" and "≈" too
     args = build_parser().parse_args(argv)
     # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, handlers=[console_log_handler(sys.stderr)])
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     from tqdm.contrib.logging import logging_redirect_tqdm
 

@@ -168,3 +168,40 @@ def test_the_apps_add_folder_dialog_reads_a_heic_whose_name_is_not_utf8(qtbot, t
     assert names == ["Foto \\xe4.heic", "b.jpg"]
     w.close()
 
+
+def test_an_error_naming_a_file_whose_name_is_not_utf8_reads_as_the_exports_write_it():
+    """InputError's text held the lone surrogate: printed as `Karte M\\udce4rz.mbtiles`, dropped by Qt
+    ("Karte Mrz"), a strict stream raised. Now as names.readable writes it everywhere else."""
+    from geolocator.core.errors import InputError
+
+    error = InputError(Path("/card") / os.fsdecode(b"Karte M\xe4rz.mbtiles"), "not a readable MBTiles file", 3)
+    assert str(error) == "/card/Karte M\\xe4rz.mbtiles, line 3: not a readable MBTiles file"
+
+
+def test_the_clis_log_lines_name_a_file_whose_name_is_not_utf8_as_the_exports_write_it(tmp_path, demo_tiles):
+    """`geolocator index b"Karte M\\xe4rz.mbtiles"` in a process of its own: its stderr said
+    `36 tiles from …/Karte M\\udce4rz.mbtiles` (Python's backslashreplace of the surrogate; a strict stream,
+    as pytest's capture, raised "--- Logging error ---" instead); now `Karte M\\xe4rz.mbtiles`."""
+    import subprocess
+    import sys
+
+    package = _package(tmp_path, "mbtiles", demo_tiles)
+    script = ("import sys\n"
+              "from geolocator import cli\n"
+              "from geolocator.core.pipeline import Workspace\n"
+              "from tests.test_extract import tiny_backbone\n"
+              "real = cli._workspace\n"
+              "def workspace(args):\n"
+              "    ws = Workspace(real(args).settings)\n"
+              "    ws.set_backbone('tiny', loaded=tiny_backbone())\n"
+              "    return ws\n"
+              "cli._workspace = workspace\n"
+              "sys.exit(cli.main(sys.argv[1:]))\n")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script, "index", os.fsencode(package), "--zoom", "19",
+                           "--tile-views", "1", "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, env=env, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert b"36 tiles from " in done.stderr and b"Karte M\\xe4rz.mbtiles" in done.stderr
+    assert b"\\udce4" not in done.stderr
