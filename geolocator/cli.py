@@ -503,6 +503,9 @@ def cmd_locate(args) -> int:
     progress = TqdmProgress(not args.quiet)
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
         check_prediction_path(args.out)
+    if getattr(args, "csv_excel", False) and (args.out is None or args.out.suffix.lower() != ".csv"):
+        raise GeolocatorError(f"--csv-excel writes the .csv --out for Excel, and --out is "
+                              f"{'not given' if args.out is None else args.out}: name a .csv file")
     _check_out(args.out, "output")
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
@@ -563,7 +566,8 @@ def cmd_locate(args) -> int:
         print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
+                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None),
+                          csv_excel=getattr(args, "csv_excel", False))
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
@@ -1064,6 +1068,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
+    p.add_argument("--csv-excel", action="store_true",
+                   help="write the .csv --out for Excel in a comma-decimal locale (German, French, Dutch...): "
+                        "UTF-8 with a byte order mark, ';' between cells, decimal commas. The plain CSV (',', '.') "
+                        "is what GIS tools read")
     p.add_argument("--evidence", type=Path, metavar="FOLDER",
                    help="also write, for each photo, FOLDER/<photo>.evidence.png (the photo beside the imagery it matched, "
                         "its outline and the Point drawn) and .evidence.json (coordinates, confidence and what it means, "

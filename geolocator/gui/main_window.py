@@ -1022,7 +1022,7 @@ class MainWindow(QMainWindow):
 
     # -- export -------------------------------------------------------------------------------------
     def choose_export_predictions(self) -> None:
-        from ..core.exports import dialog_filters, with_suffix_of
+        from ..core.exports import EXCEL_CSV_FILTER, dialog_filters, with_suffix_of
 
         filters = dialog_filters()
         dialog = QFileDialog(self, "Export predictions", "", ";;".join(filters))
@@ -1032,7 +1032,7 @@ class MainWindow(QMainWindow):
         accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
         dialog.deleteLater()
         if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
-            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]))
+            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]), csv_excel=chosen == EXCEL_CSV_FILTER)
 
     @staticmethod
     def _name_box_follows_filter(dialog: QFileDialog, chosen: str) -> None:
@@ -1050,17 +1050,22 @@ class MainWindow(QMainWindow):
             elif renamed != name:
                 dialog.selectFile(renamed)
 
-    def export_predictions(self, path: Path) -> Job:
-        """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker."""
+    def export_predictions(self, path: Path, *, csv_excel: bool = False) -> Job:
+        """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker.
+        `csv_excel`: a CSV in the flavour for Excel in a comma-decimal locale (core/csv_excel.py; the
+        save dialog's EXCEL_CSV_FILTER)."""
         from ..core.exports import PREDICTION_FORMATS
 
         preds = list(self.predictions.values())
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
+        excel = csv_excel and kind == "CSV"
         zone = clock_zone_of(self.settings.clock_zone)  # File → Clock Zone of the Photos… (None: as if UTC)
         return self._submit(f"Exporting {kind}",
-                            lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone),
-                            lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
-                                                                            f"to {p}"))
+                            lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone,
+                                                                                     csv_excel=excel),
+                            lambda p: self.message_bar.show_message(
+                                "info", f"Saved {count(len(preds), 'prediction')} to {p}"
+                                        + (" for Excel (semicolons, decimal commas)" if excel else "")))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
