@@ -205,3 +205,25 @@ def test_the_clis_log_lines_name_a_file_whose_name_is_not_utf8_as_the_exports_wr
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert b"36 tiles from " in done.stderr and b"Karte M\\xe4rz.mbtiles" in done.stderr
     assert b"\\udce4" not in done.stderr
+
+
+def test_the_app_names_a_tile_store_whose_name_is_not_utf8_as_the_exports_write_it(qtbot, tmp_path, monkeypatch,
+                                                                                   demo_tiles):
+    """b"Karte M\\xe4rz.mbtiles" given to the app (its command line, File → Open Recent): opened, and the
+    status bar, the window title and the Open Recent menu read `Karte M\\xe4rz.mbtiles`; Qt dropped the lone
+    surrogate ("Karte Mrz.mbtiles"). The recent entry keeps the name's own bytes: it opens the file again."""
+    from .test_gui_first_hour import make_window, wait_idle
+
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (tmp_path / var).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / var))
+    monkeypatch.setattr("geolocator.gui.workers.WORKER_NICE", 0)
+    package = _package(tmp_path, "mbtiles", demo_tiles)
+    w = make_window(qtbot, tmp_path)
+    w.open_tileset(package)
+    wait_idle(qtbot, w)
+    assert w.tileset_label.text().startswith(f"Tile set: {tmp_path}/Karte M\\xe4rz.mbtiles  ·  36 tiles")
+    assert w.windowTitle() == "Geolocator — Karte M\\xe4rz.mbtiles"
+    assert w.recent_menu.actions()[0].text() == f"{tmp_path}/Karte M\\xe4rz.mbtiles"
+    assert Path(w.recent_tilesets()[0]["path"]).is_file()
+    w.close()

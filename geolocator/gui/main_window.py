@@ -29,6 +29,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
+from ..core.names import readable
 from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
@@ -446,7 +447,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         items = self.recent_tilesets()
         for entry in items:
-            act = self.recent_menu.addAction(entry["path"])
+            act = self.recent_menu.addAction(readable(entry["path"]))  # the entry keeps the name's own bytes
             act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
                 Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
                 zoom=e.get("zoom"), tms=e.get("tms")))
@@ -647,8 +648,10 @@ class MainWindow(QMainWindow):
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
             credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
-            self.tileset_label.setText(f"Tile set: {path}  ·  {count(len(ts), 'tile')} of about {size}{zoom_text}{credit}")
-            self.setWindowTitle(f"Geolocator — {path.name}")
+            # a name that is not UTF-8 as the exports write it (Qt drops a lone surrogate: "Karte Mrz")
+            self.tileset_label.setText(f"Tile set: {readable(str(path))}  ·  {count(len(ts), 'tile')} of about "
+                                       f"{size}{zoom_text}{credit}")
+            self.setWindowTitle(f"Geolocator — {readable(path.name)}")
             self.predictions.clear()
             self.failures.clear()
             self.track_answers.clear()
