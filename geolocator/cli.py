@@ -350,12 +350,14 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
             raise
         raise InputError(exc.path, f"{exc.problem}; {hint}", exc.line) from None
     from .core.geo import format_ground_size
+    from .core.names import readable
 
-    log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), path,
+    named = readable(str(path))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
+    log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
         how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
-        log.info("%s: %s at zoom %d (%s)", path, _count(len(tileset), "tile"), tileset.zoom, how)
+        log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
         log.info("imagery: %s", tileset.attribution)
     return tileset
@@ -501,6 +503,9 @@ def cmd_locate(args) -> int:
     progress = TqdmProgress(not args.quiet)
     if args.out is not None:  # an unknown suffix is refused before the work, not after it
         check_prediction_path(args.out)
+    if getattr(args, "csv_excel", False) and (args.out is None or args.out.suffix.lower() != ".csv"):
+        raise GeolocatorError(f"--csv-excel writes the .csv --out for Excel, and --out is "
+                              f"{'not given' if args.out is None else args.out}: name a .csv file")
     _check_out(args.out, "output")
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
@@ -561,7 +566,8 @@ def cmd_locate(args) -> int:
         print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None))
+                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None),
+                          csv_excel=getattr(args, "csv_excel", False))
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
@@ -1062,6 +1068,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
                    ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
+    p.add_argument("--csv-excel", action="store_true",
+                   help="write the .csv --out for Excel in a comma-decimal locale (German, French, Dutch...): "
+                        "UTF-8 with a byte order mark, ';' between cells, decimal commas. The plain CSV (',', '.') "
+                        "is what GIS tools read")
     p.add_argument("--evidence", type=Path, metavar="FOLDER",
                    help="also write, for each photo, FOLDER/<photo>.evidence.png (the photo beside the imagery it matched, "
                         "its outline and the Point drawn) and .evidence.json (coordinates, confidence and what it means, "
@@ -1236,11 +1246,29 @@ def writable_stdout(stream=None) -> None:
         pass
 
 
+class _ReadableFormatter(logging.Formatter):
+    """A log line with each file name as names.readable writes it: b"Karte M\\xe4rz.mbtiles" (a Latin-1
+    card) reads `Karte M\\xe4rz.mbtiles` as in every export, not `Karte M\\udce4rz.mbtiles`, and a strict
+    stream (a test's capture, a pipe opened strict) is never handed a lone surrogate."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from .core.names import readable
+
+        return readable(super().format(record))
+
+
+def console_log_handler(stream) -> logging.Handler:
+    """The CLI's stderr handler: "LEVEL: message", names readable (_ReadableFormatter)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_ReadableFormatter("%(levelname)s: %(message)s"))
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     writable_stdout()  # before argparse: --help holds "—" and "≈" too
     args = build_parser().parse_args(argv)
     # Our own messages at INFO; libraries (faiss announces its loader) only from WARNING up.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, handlers=[console_log_handler(sys.stderr)])
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     from tqdm.contrib.logging import logging_redirect_tqdm
 

@@ -28,6 +28,15 @@ if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
     done
     [ ${#available[@]} -eq 0 ] || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${available[@]}"
   fi
+  # Chinese, Japanese, Korean file names (捜索, 写真, 사진) are boxes in the app without a font that has them:
+  # WenQuanYi Micro Hei covers Han, kana and Hangul (1.6 MB download, 5 MB installed; fonts-noto-cjk: 57/89 MB).
+  # Only when no font here has 写 (U+5199) and 사 (U+C0AC); fc-list comes with fontconfig.
+  if command -v fc-list >/dev/null && [ -z "$(fc-list ':charset=5199 c0ac' family 2>/dev/null)" ]; then
+    echo "installing a font for Chinese, Japanese and Korean names: fonts-wqy-microhei" >&2
+    apt-cache show fonts-wqy-microhei >/dev/null 2>&1 || $SUDO apt-get update -qq || true
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-microhei \
+      || echo "could not install fonts-wqy-microhei: Chinese, Japanese and Korean names will show as boxes" >&2
+  fi
 fi
 
 PYTHON=${PYTHON:-python3.11}

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from geolocator.core.errors import GeolocatorError
-from geolocator.core.exports import (PREDICTION_FORMATS, check_prediction_path, dialog_filters, with_suffix_of,
-                                     write_predictions)
+from geolocator.core.exports import (EXCEL_CSV_FILTER, PREDICTION_FORMATS, check_prediction_path, dialog_filters,
+                                     with_suffix_of, write_predictions)
 from geolocator.core.model import Query
 
 from .helpers import grid_tiles
@@ -33,7 +33,8 @@ def two_predictions():
 
 
 def test_the_dialog_offers_each_format_once_with_all_its_suffixes():
-    assert dialog_filters() == ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", "KML (*.kml)", "GPX (*.gpx)"]
+    assert dialog_filters() == ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", EXCEL_CSV_FILTER, "KML (*.kml)",
+                                "GPX (*.gpx)"]
 
 
 @pytest.mark.parametrize("typed, chosen, expected", [

@@ -56,3 +56,31 @@ def test_video_frames_are_told_apart_in_the_list_at_its_narrowest(qtbot):
     from PySide6.QtCore import Qt
 
     assert view.model().data(view.model().index(1, 0), Qt.ItemDataRole.ToolTipRole) == "/flights/DJI_0042.MP4#t=10"
+
+
+def test_long_photo_names_keep_their_counter_in_the_list_at_its_narrowest(qtbot):
+    """Names elided in the middle at the list's width read "Geländ…01.jpg", "Geländ…02.jpg": the counter
+    that tells a camera's photos apart was cut (session 28's German field team, locale28). Elided at the
+    start, each keeps its end: "…Süd q_0001.jpg"."""
+    import io
+
+    from PIL import Image
+
+    from geolocator.core.model import Query
+    from geolocator.gui.query_list import QueryList
+
+    view = QueryList()
+    qtbot.addWidget(view)
+    names = ["Gelände Süd q_0001.jpg", "Gelände Süd q_0002.jpg", "Gelände Nord q_0005.jpg"]
+    photos = [Query(f"Einsätze/Übung März/{n}", Path(f"/card/{n}")) for n in names]
+    view.add_queries(photos)
+    jpeg = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(jpeg, "JPEG")
+    for q in photos:
+        view.set_thumbnail(q.id, jpeg.getvalue())
+    view.resize(view.minimumWidth(), 400)
+    view.show()
+    qtbot.waitExposed(view)
+    shown = [_shown_name(view, i) for i in range(3)]
+    assert shown[0] != names[0]  # the list is narrow enough that the names are shortened...
+    assert [s.endswith(n.split()[-1]) for s, n in zip(shown, names)] == [True] * 3, shown  # ...keeping their counter

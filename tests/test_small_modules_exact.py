@@ -27,7 +27,8 @@ from .helpers import under_c_locale
 def test_prediction_formats_and_their_dialog_filters():
     assert exports.PREDICTION_FORMATS == {".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV",
                                           ".kml": "KML", ".gpx": "GPX"}
-    assert exports.dialog_filters() == ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", "KML (*.kml)", "GPX (*.gpx)"]
+    assert exports.dialog_filters() == ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", exports.EXCEL_CSV_FILTER,
+                                        "KML (*.kml)", "GPX (*.gpx)"]
 
 
 @pytest.mark.parametrize("path, chosen, want", [
@@ -74,7 +75,7 @@ def test_write_predictions_hands_each_format_to_its_writer(tmp_path, monkeypatch
     assert exports.write_predictions(path, preds, tracks, attribution="© X", far="FAR", tile_footprints=True,
                                      clock_zone="ZONE") == path
     if writer == "csv":
-        assert calls == [("csv", (preds, path), {"tracks": tracks, "attribution": "© X", "far": "FAR"})]
+        assert calls == [("csv", (preds, path), {"tracks": tracks, "attribution": "© X", "far": "FAR", "excel": False})]
     elif writer == "track":
         # photos in no flight (a) become waypoints; b and c are flown
         assert calls == [("track", (tracks, path), {"photos": [preds[0]], "attribution": "© X", "far": "FAR",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .names import readable
+
 
 class GeolocatorError(Exception):
     """Base class: a problem the user can act on; the message is shown as is."""
@@ -16,7 +18,9 @@ class InputError(GeolocatorError):
         self.path = Path(path) if path is not None else None
         self.problem = problem
         self.line = line
-        where = str(self.path) if self.path is not None else "input"
+        # a name that is not UTF-8 (a Latin-1 card) as names.readable writes it, "Karte M\\xe4rz.mbtiles":
+        # its lone surrogate could not be printed, logged through a strict stream or shown by Qt
+        where = readable(str(self.path)) if self.path is not None else "input"
         if line is not None:
             where += f", line {line}"
         super().__init__(f"{where}: {problem}")

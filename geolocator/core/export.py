@@ -268,7 +268,7 @@ FLIGHT_CSV_COLUMNS = ["flight", "time_s", "verified", "single_lat", "single_lon"
 
 
 def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = (), *, attribution: str | None = None,
-              far=None) -> None:
+              far=None, excel: bool = False) -> None:
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
@@ -277,17 +277,21 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     words). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
-    neutralised (csv_safe)."""
+    neutralised (csv_safe). `excel`: the flavour for Excel in a comma-decimal locale (core/csv_excel.py:
+    a UTF-8 byte order mark, `;` between cells, decimal commas); the same columns and rows."""
     import io
 
     from .export_track import _props as track_properties
 
     on_track = {pt.query.id: track_properties(pt, t.name, t.edit_shot) | {"_at": pt.location}
                 for t in tracks for pt in t.points}
+    from .csv_excel import BOM, DELIMITER, excel_cell
+
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv.writer(buf, delimiter=DELIMITER if excel else ",")
+    put = (lambda row: writer.writerow([excel_cell(v) for v in row])) if excel else writer.writerow
     credit = csv_safe(attribution or "")
-    writer.writerow(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
+    put(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
                     + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
                     + LEVEL_CSV_COLUMNS)
     for p in predictions:
@@ -296,7 +300,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
         props = flight if flight is not None else camera_properties(p.query, _verified_footprint(p), p.error_m)
         error_m = props.get("error_m", p.error_m)
         at = p.location if flight is None else flight["_at"]
-        writer.writerow(
+        put(
             [
                 csv_safe(p.query.id),
                 round(at.lat, DECIMALS),
@@ -327,4 +331,4 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if flight is None else flight.get("shot", "")]
             + [level_of(p) if flight is None else flight["level"]]
         )
-    _write_atomic(path, buf.getvalue())
+    _write_atomic(path, (BOM if excel else "") + buf.getvalue())

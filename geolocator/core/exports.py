@@ -16,12 +16,19 @@ from .errors import GeolocatorError
 PREDICTION_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV", ".kml": "KML", ".gpx": "GPX"}
 
 
+# the save dialog's choice of the CSV flavour for Excel in a comma-decimal locale (core/csv_excel.py)
+EXCEL_CSV_FILTER = "CSV for Excel with decimal commas: semicolons, UTF-8 with BOM (*.csv)"
+
+
 def dialog_filters() -> list[str]:
-    """Qt-style file filters, one per format: ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", ...]."""
+    """Qt-style file filters, one per format: ["GeoJSON (*.geojson *.json)", "CSV (*.csv)", ...], the
+    Excel flavour of CSV (EXCEL_CSV_FILTER) right after the plain CSV."""
     by_name: dict[str, list[str]] = {}
     for suffix, name in PREDICTION_FORMATS.items():
         by_name.setdefault(name, []).append(f"*{suffix}")
-    return [f"{name} ({' '.join(globs)})" for name, globs in by_name.items()]
+    filters = [f"{name} ({' '.join(globs)})" for name, globs in by_name.items()]
+    at = next(i for i, f in enumerate(filters) if f.startswith("CSV ")) + 1
+    return filters[:at] + [EXCEL_CSV_FILTER] + filters[at:]
 
 
 def with_suffix_of(path: Path | str, chosen_filter: str) -> Path:
@@ -68,12 +75,13 @@ def check_prediction_path(path: Path | str) -> Path:
 
 def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,
                       attribution: str | None = None, far=None, tile_footprints: bool = False,
-                      clock_zone=None) -> Path:
+                      clock_zone=None, csv_excel: bool = False) -> Path:
     """Write `predictions` (core.model.Prediction) and their flights' `tracks` (core.sequence.Track)
     to `path` in the format its suffix names. `attribution`: the imagery's credit line; `far`:
     evaluate.far_from_tiles (said in every format); `tile_footprints`: GeoJSON only, each photo's
     tile outline; `clock_zone` (export_track.parse_clock_zone): GPX/KML only, the zone of capture
-    times and telemetry clocks that recorded none (None: written as if UTC, and the file says so).
+    times and telemetry clocks that recorded none (None: written as if UTC, and the file says so);
+    `csv_excel`: CSV only, the flavour for Excel in a comma-decimal locale (core/csv_excel.py).
     Each writer writes atomically. Raises GeolocatorError for an unknown suffix
     (check_prediction_path) before anything is written."""
     path = check_prediction_path(path)
@@ -81,7 +89,7 @@ def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence 
     if suffix == ".csv":
         from .export import write_csv
 
-        write_csv(predictions, path, tracks=tracks, attribution=attribution, far=far)
+        write_csv(predictions, path, tracks=tracks, attribution=attribution, far=far, excel=csv_excel)
     elif suffix in (".gpx", ".kml"):
         from .export_track import write_track
 

@@ -493,11 +493,11 @@ class Session:
         return write_geotagged_copies(folder, predictions, smooth(predictions))
 
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
-                           clock_zone=None) -> Path:
+                           clock_zone=None, csv_excel: bool = False) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,
         GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone):
-        the zone of times recorded without one, as `--clock-zone`. Raises GeolocatorError for an
-        unknown suffix."""
+        the zone of times recorded without one, as `--clock-zone`; `csv_excel`: a CSV for Excel in a
+        comma-decimal locale, as `--csv-excel`. Raises GeolocatorError for an unknown suffix."""
         from ..core.evaluate import far_from_tiles
         from ..core.exports import check_prediction_path, write_predictions
         from ..core.outputs import check_writable
@@ -512,4 +512,4 @@ class Session:
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
         return write_predictions(path, predictions, smooth(predictions),
                                  attribution=tileset.attribution if tileset is not None else None, far=far,
-                                 clock_zone=clock_zone)
+                                 clock_zone=clock_zone, csv_excel=csv_excel)

@@ -29,6 +29,7 @@ from ..core.errors import GeolocatorError, WeightsNotFound
 from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
+from ..core.names import readable
 from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
@@ -446,7 +447,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         items = self.recent_tilesets()
         for entry in items:
-            act = self.recent_menu.addAction(entry["path"])
+            act = self.recent_menu.addAction(readable(entry["path"]))  # the entry keeps the name's own bytes
             act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
                 Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
                 zoom=e.get("zoom"), tms=e.get("tms")))
@@ -647,8 +648,10 @@ class MainWindow(QMainWindow):
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
             credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
-            self.tileset_label.setText(f"Tile set: {path}  ·  {count(len(ts), 'tile')} of about {size}{zoom_text}{credit}")
-            self.setWindowTitle(f"Geolocator — {path.name}")
+            # a name that is not UTF-8 as the exports write it (Qt drops a lone surrogate: "Karte Mrz")
+            self.tileset_label.setText(f"Tile set: {readable(str(path))}  ·  {count(len(ts), 'tile')} of about "
+                                       f"{size}{zoom_text}{credit}")
+            self.setWindowTitle(f"Geolocator — {readable(path.name)}")
             self.predictions.clear()
             self.failures.clear()
             self.track_answers.clear()
@@ -1022,7 +1025,7 @@ class MainWindow(QMainWindow):
 
     # -- export -------------------------------------------------------------------------------------
     def choose_export_predictions(self) -> None:
-        from ..core.exports import dialog_filters, with_suffix_of
+        from ..core.exports import EXCEL_CSV_FILTER, dialog_filters, with_suffix_of
 
         filters = dialog_filters()
         dialog = QFileDialog(self, "Export predictions", "", ";;".join(filters))
@@ -1032,7 +1035,7 @@ class MainWindow(QMainWindow):
         accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
         dialog.deleteLater()
         if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
-            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]))
+            self.export_predictions(with_suffix_of(files[0], chosen or filters[0]), csv_excel=chosen == EXCEL_CSV_FILTER)
 
     @staticmethod
     def _name_box_follows_filter(dialog: QFileDialog, chosen: str) -> None:
@@ -1050,17 +1053,22 @@ class MainWindow(QMainWindow):
             elif renamed != name:
                 dialog.selectFile(renamed)
 
-    def export_predictions(self, path: Path) -> Job:
-        """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker."""
+    def export_predictions(self, path: Path, *, csv_excel: bool = False) -> Job:
+        """Export in the format `path`'s suffix names (GeoJSON, CSV, KML or GPX), in the worker.
+        `csv_excel`: a CSV in the flavour for Excel in a comma-decimal locale (core/csv_excel.py; the
+        save dialog's EXCEL_CSV_FILTER)."""
         from ..core.exports import PREDICTION_FORMATS
 
         preds = list(self.predictions.values())
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
+        excel = csv_excel and kind == "CSV"
         zone = clock_zone_of(self.settings.clock_zone)  # File → Clock Zone of the Photos… (None: as if UTC)
         return self._submit(f"Exporting {kind}",
-                            lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone),
-                            lambda p: self.message_bar.show_message("info", f"Saved {count(len(preds), 'prediction')} "
-                                                                            f"to {p}"))
+                            lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone,
+                                                                                     csv_excel=excel),
+                            lambda p: self.message_bar.show_message(
+                                "info", f"Saved {count(len(preds), 'prediction')} to {p}"
+                                        + (" for Excel (semicolons, decimal commas)" if excel else "")))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")

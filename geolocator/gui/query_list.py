@@ -300,9 +300,11 @@ class QueryList(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # shorten names in the middle: a video's frames differ only at the end ("DJI_0042.MP4#t=10"),
-        # which the default right elision cut off on every row
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # shorten names at their start: what tells photos apart is at their end, a video's frame time
+        # ("DJI_0042.MP4#t=10", which the default right elision cut off on every row) or a camera's
+        # counter ("Gelände Süd q_0001.jpg": the middle elision showed "Geländ…01.jpg", session 29);
+        # the whole name is the row's tooltip and the Results pane's title
+        self.setTextElideMode(Qt.TextElideMode.ElideLeft)
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)

@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.errors import Cancelled
+from ..core.names import readable
 from ..core.progress import CancelToken, ProgressEvent
 from .warnings_log import app_wording
 
@@ -82,7 +83,9 @@ class _WarningsOfAJob(logging.Handler):
         if record.thread == self._ui_thread:
             return
         try:
-            self.messages.append(app_wording(record))  # a CRS the user gave: named as the app asks it
+            # a CRS the user gave: named as the app asks it; a name that is not UTF-8 as names.readable
+            # writes it (Qt drops a lone surrogate: "Karte M\\udce4rz" would show as "Karte Mrz")
+            self.messages.append(readable(app_wording(record)))
         except Exception:  # noqa: BLE001 - a malformed record must not break the job
             self.handleError(record)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -227,7 +228,10 @@ def readonly_sqlite(kind: str) -> Callable[..., list[tuple]]:
     InputError naming it."""
 
     def connect(path: Path) -> sqlite3.Connection:
-        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+        # the name's own bytes (os.fsencode), percent-encoded: a name that is not UTF-8 (b"Karte
+        # M\xe4rz.mbtiles" from a Latin-1 card) reaches SQLite as the bytes on disk; quote() of its
+        # text raised UnicodeEncodeError on the surrogate Python holds for \xe4 (session 29)
+        uri = f"file:{quote(os.fsencode(Path(path).resolve()))}?mode=ro"
         try:
             return sqlite3.connect(uri, uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
