@@ -167,7 +167,11 @@ def test_the_description_names_the_pixels_of_the_levels_given():
 
 
 def test_same_origin_needs_both_coordinates_of_the_corner():
-    # WG7 (one coordinate alike was enough): a level whose corner lies one tile lower, same left
+    # WG7 (one coordinate alike was enough): a level whose corner lies one tile lower, same left.
+    # grid29 (session 29) replaces same_origin by covers_exactly (levels with their own origin are
+    # fetched): once merged, this test goes with the method it tests
+    if not hasattr(GridSet, "same_origin"):
+        pytest.skip("GridSet.same_origin is gone (grid29, session 29): delete this test")
     first, lower = _one_degree(), _one_degree()
     lower = GridMatrix("1", lower.scale / 2, -10.0, 9.0, lower.pixel / 2, 256, 256, 10, 6)
     assert not _deg_set(first, lower).same_origin(1)
