@@ -342,6 +342,10 @@ def test_bench_gui_offscreen_on_the_small_demo(small_demo, cache_dir, tmp_path):
     # where each phase's time went: a row per stage named by its progress message, numbers left out
     assert re.search(r"^open +geometric verification +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
     assert re.search(r"^adapt +matching photos to tiles +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
+    # an extraction's "done: 0 failed" is the time after that stage, named by it (the window's job-wide
+    # events name the stage in their metrics); it read "done: failed" when nothing had failed (session 29)
+    assert re.search(r"^open +after indexing tiles +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
+    assert "failed" not in out and "job" not in out.split("where each phase's time went")[1]
     # --answers: each photo's answer after each phase, and the Adapt phase's geometric labels
     rows = [line.split("\t") for line in answers.read_text(encoding="utf-8").splitlines()]
     shown = [r for r in rows if r[0] == "answer"]

@@ -100,9 +100,21 @@ class StageClock:
         self._open: tuple[tuple[str, str], float, float] | None = None
         self.phase = ""
 
-    @staticmethod
-    def key(stage: str, message: str) -> str:
-        text = " ".join(re.sub(r"\([^)]*\)|\d+", "", message or "").split())
+    # core/extract.py ends each extraction with "done: N failed"; the time from it to the next stage's
+    # first event is work after that stage (building the index, the next stage's start)
+    DONE = re.compile(r"done: (\d+) failed")
+    AFTER = {"extract:tiles": "indexing tiles", "extract:queries": "reading drone images"}
+
+    @classmethod
+    def key(cls, stage: str, message: str) -> str:
+        """The row a progress event counts in: its message without bracketed text, counts "N/M" and
+        numbers ("matching photos to each other (round 2)" -> "matching photos to each other"), or
+        the stage when nothing is left. An extraction's "done: N failed" -> "after indexing tiles"
+        (", some failed" when N > 0): with its number left out it read "done: failed" when none had."""
+        done = cls.DONE.fullmatch((message or "").strip())
+        if done:
+            return f"after {cls.AFTER.get(stage, stage)}" + (", some failed" if int(done[1]) else "")
+        text = " ".join(re.sub(r"\([^)]*\)|\d+\s*/\s*\d+|\d+", "", message or "").split())
         return text or stage
 
     def event(self, stage: str, message: str) -> None:
@@ -277,7 +289,9 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     cpu: dict[str, float] = {}  # the whole process's CPU s per phase (UI thread + workers)
     w.runner.progress.connect(lambda job, ev: setattr(meter, "last_event", f"{ev.stage} {ev.step}/{ev.total}"))
     clock = StageClock()
-    w.runner.progress.connect(lambda job, ev: clock.event(ev.stage, ev.message))
+    # the window's jobs send job-wide events (stage "job") naming the stage running in metrics["stage"]
+    w.runner.progress.connect(lambda job, ev: clock.event(
+        str((ev.metrics or {}).get("stage") or ev.stage) if ev.stage == "job" else ev.stage, ev.message))
     w.runner.finished.connect(lambda job, outcome: setattr(meter, "last_event", f"finished {job.title}"))
     w.map_view.loadStarted.connect(lambda: setattr(meter, "last_event", "map page load started"))
     w.map_view.loadFinished.connect(lambda ok: setattr(meter, "last_event", "map page loaded"))

@@ -58,6 +58,40 @@ def default_output(folder: Path, template: F.TileTemplate, area: Bounds, zoom: i
     return Path(folder) / f"{who}-z{zoom}-{c.lat:.4f}_{c.lon:.4f}.mbtiles"
 
 
+class _WrappedLine(QLabel):
+    """A word-wrapped label as tall as its text at the width it is given. A plain word-wrapped QLabel
+    asks its layout for the height of its text wrapped at a quarter of 80 characters (Qt's guess at a
+    pleasant shape when it does not know its width): a one-line status got 56 px, its line centred in
+    empty bands (the "gap above the status line", sessions 27-28)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self._laid_width = 0
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        if self._laid_width > 0:
+            hint.setHeight(self.heightForWidth(self._laid_width))
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name: never asks more height than its text needs
+        hint = super().minimumSizeHint()
+        if self._laid_width > 0:
+            hint.setHeight(min(hint.height(), self.heightForWidth(self._laid_width)))
+        return hint
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name: its height follows its new width
+        super().resizeEvent(event)
+        if event.size().width() != self._laid_width:
+            self._laid_width = event.size().width()
+            self.updateGeometry()
+
+
 class ImageryDialog(QDialog):
     """Collects a FetchPlan; `plan` is set when the user presses Fetch."""
 
@@ -103,8 +137,7 @@ class ImageryDialog(QDialog):
         self.layer_filter.textChanged.connect(self._filter_layers)
         self.style = QComboBox()
         self.matrix_set = QComboBox()
-        self.wmts_status = QLabel()
-        self.wmts_status.setWordWrap(True)
+        self.wmts_status = _WrappedLine()
         self.wmts_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.service = None  # core.sources.wmts.WmtsService once read
         self._wmts_layer = None  # (layer, style, set) -> WmtsLayer of the current choice
@@ -117,8 +150,7 @@ class ImageryDialog(QDialog):
         self.finished.connect(self._retire_reader)
         self.attribution = QLineEdit()
         self.attribution.setPlaceholderText("credit line the imagery's licence asks for")
-        self.terms = QLabel()
-        self.terms.setWordWrap(True)
+        self.terms = _WrappedLine()
 
         self.around = QRadioButton(f"Around the loaded photos ({len(self.photos)} with GPS)")
         self.box = QRadioButton("Box W,S,E,N")
@@ -177,17 +209,17 @@ class ImageryDialog(QDialog):
         caps_row.addWidget(self.read_caps)
         form.addRow("WMTS capabilities", caps_row)
         form.addRow("", self.wmts_status)
-        layer_row = QHBoxLayout()
-        layer_row.addWidget(self.layer, 2)
-        layer_row.addWidget(self.layer_filter, 1)
-        form.addRow("Layer", layer_row)
+        # the list and its filter on rows of their own, each the form's whole width: beside the list the
+        # filter had a third of the row (~190 px at 720) and a long identifier showed only its end
+        form.addRow("Layer", self.layer)
+        form.addRow("", self.layer_filter)
         choice_row = QHBoxLayout()
         choice_row.addWidget(QLabel("Style"))
         choice_row.addWidget(self.style, 1)
         choice_row.addWidget(QLabel("Tile matrix set"))
         choice_row.addWidget(self.matrix_set, 1)
         form.addRow("", choice_row)
-        self._wmts_rows = [caps_row, self.wmts_status, layer_row, choice_row]  # shown with WMTS_CHOICE only
+        self._wmts_rows = [caps_row, self.wmts_status, self.layer, self.layer_filter, choice_row]  # WMTS_CHOICE only
         self.form = form
         form.addRow("Attribution", self.attribution)
         form.addRow("", self.terms)
@@ -216,6 +248,9 @@ class ImageryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.estimate)
+        # the height the dialog keeps after a longer text (it never shrinks while one types: _grow_to_fit)
+        # goes here, above the buttons, not into the rows (it made a gap around the WMTS status line)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
 
         area0 = self._area_or_none()

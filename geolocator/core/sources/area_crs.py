@@ -36,8 +36,9 @@ def bbox_in_crs(numbers: tuple[float, float, float, float], crs, label: str) -> 
     """The WGS84 box (west, south, east, north degrees) holding the box `numbers` = (min x, min y,
     max x, max y) given in `crs` (a pyproj CRS; x easting, y northing; `label` names it in
     messages). Raises ValueError, naming the box and the CRS, for numbers that are not finite, a
-    min that is not less than its max, a box that cannot be transformed, and a box that lies
-    wholly outside the CRS's area of use (the numbers are then most likely in another CRS)."""
+    min that is not less than its max, a box that cannot be transformed, a box across the
+    antimeridian (as fetch.check_bbox: not supported), and a box that lies wholly outside the CRS's
+    area of use (the numbers are then most likely in another CRS)."""
     from pyproj import CRS, Transformer
     from pyproj.exceptions import ProjError
 
@@ -56,6 +57,9 @@ def bbox_in_crs(numbers: tuple[float, float, float, float], crs, label: str) -> 
         w, s, e, n = t.transform_bounds(x0, y0, x1, y1, densify_pts=DENSIFY_POINTS)
     except ProjError as exc:
         raise ValueError(f"--bbox {shown} cannot be transformed from {label} to degrees ({exc})") from None
+    if all(math.isfinite(v) for v in (w, s, e, n)) and w > e and s < n:  # pyproj's way of saying it crosses 180
+        raise ValueError(f"--bbox {shown} in {label} crosses the antimeridian (180 degrees: {w:.4f} to {e:.4f} "
+                         "east): areas across it are not supported; fetch each side of it on its own")
     if not all(math.isfinite(v) for v in (w, s, e, n)) or not (w < e and s < n):
         raise ValueError(f"--bbox {shown} cannot be transformed from {label} to degrees: does it lie within "
                          f"the area {label} is made for?")
