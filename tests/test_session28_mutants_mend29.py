@@ -166,18 +166,6 @@ def test_the_description_names_the_pixels_of_the_levels_given():
                                    "into a .gpkg")
 
 
-def test_same_origin_needs_both_coordinates_of_the_corner():
-    # WG7 (one coordinate alike was enough): a level whose corner lies one tile lower, same left.
-    # grid29 (session 29) replaces same_origin by covers_exactly (levels with their own origin are
-    # fetched): once merged, this test goes with the method it tests
-    if not hasattr(GridSet, "same_origin"):
-        pytest.skip("GridSet.same_origin is gone (grid29, session 29): delete this test")
-    first, lower = _one_degree(), _one_degree()
-    lower = GridMatrix("1", lower.scale / 2, -10.0, 9.0, lower.pixel / 2, 256, 256, 10, 6)
-    assert not _deg_set(first, lower).same_origin(1)
-    assert _deg_set(first, GridMatrix("1", first.scale / 2, -10.0, 10.0, first.pixel / 2, 256, 256, 10, 6)).same_origin(1)
-
-
 def test_a_geopackage_of_another_origin_in_the_same_crs_is_not_written_into(tmp_path):
     # WG26 (only the CRS compared: tiles of a grid shifted by a tile stored into the first grid's table)
     from geolocator.core.errors import InputError
@@ -194,15 +182,22 @@ def test_a_geopackage_of_another_origin_in_the_same_crs_is_not_written_into(tmp_
     assert Path(tmp_path / "a.gpkg").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="known fault, not fixed here (grid29's file): a polar stereographic CRS "
-                   "whose two axes both point 'south' (EPSG:3413, NASA GIBS's Arctic sets) is read northing first, "
-                   "so its TopLeftCorner's x and y are swapped")
 def test_a_polar_crs_whose_axes_both_point_south_is_read_x_first():
-    # WG1 (only a first axis pointing north read as northing first) passes this: it is killed by this test
-    # turning from xfail to a pass (strict). EPSG:3413's axes are X, Y, both "south" (towards the pole's far
+    # WG1 (only a first axis pointing north read as northing first) passes this. Session 29's lead fixed the
+    # fault mend29 found (before: read northing first, corner swapped; this was a strict xfail). EPSG:3413's axes are X, Y, both "south" (towards the pole's far
     # side); its TopLeftCorner is written "-4194304 4194304" (x first), as GIBS writes it.
     g, why = grid_set(_tms(559082264.0287178, corner=(-4194304.0, 4194304.0), crs="urn:ogc:def:crs:EPSG::3413"))
     assert why == "" and (g.matrices[0].left, g.matrices[0].top) == (-4194304.0, 4194304.0)
+    # UPS North in its northing-first form (EPSG:32661: N, E, both "south"): the corner is written northing first
+    g, why = grid_set(_tms(559082264.0287178, corner=(4194304.0, -4194304.0), crs="urn:ogc:def:crs:EPSG::32661"))
+    assert why == "" and (g.matrices[0].left, g.matrices[0].top) == (-4194304.0, 4194304.0)
+
+
+@pytest.mark.parametrize("code", [2065, 2053])
+def test_a_grid_counted_west_or_south_is_refused_saying_so(code):
+    # before (session 29, mend29's finding): Krovak's southing/westing read as northing/easting, tiled mirrored
+    g, why = grid_set(_tms(559082264.0287178, corner=(1000000.0, 900000.0), crs=f"urn:ogc:def:crs:EPSG::{code}"))
+    assert g is None and "count" in why and "west" in why and "east and north" in why, why
 
 
 # ---------------------------------------------------------------- names.py

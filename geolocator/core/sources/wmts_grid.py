@@ -11,7 +11,11 @@ TopLeftCorner, TileWidth/TileHeight (pixels) and MatrixWidth/MatrixHeight (tiles
 - TopLeftCorner is written in the CRS's own axis order (as WMS 1.3.0 BBOXes are): EPSG:4326 is
   latitude first ("90 -180"), and some projected CRSs are northing first (EPSG:3006 SWEREF99 TM,
   EPSG:2180, EPSG:3035, EPSG:31467); RD New, LV95 and Lambert-93 are easting first. The order is
-  read from the CRS's first axis (pyproj axis_info: direction north or south = northing first).
+  read from the CRS's axes (pyproj axis_info, `axis_order`): a first axis pointing north or south
+  beside one pointing east or west is northing first; polar stereographic CRSs (EPSG:3413, 5041,
+  32661) give both axes the direction "south" or "north" (towards a meridian, ISO 19111), so there
+  the axis names say which is the easting. Grids counted west or south (EPSG:2065 Krovak,
+  EPSG:2053 Lo29) are refused: tiles here run east and south from the top-left corner.
   QGIS Server's fix "WMTS: CRS can have axis inverted" (2019) writes it so too.
 - Tile (col, row) of a matrix covers x from left + col x tile width x pixel, y from top - row x tile
   height x pixel downwards (rows count from the top; TileRow/TileCol in GetTile).
@@ -211,6 +215,23 @@ def crs_of(text: str):
     raise ValueError(f"unknown CRS {text!r}")
 
 
+def axis_order(axes) -> tuple[bool | None, str]:
+    """(northing first?, "") for a CRS's first two pyproj AxisInfo, or (None, why) for axes this
+    module cannot tile: a grid counted west or south (x growing to the west, EPSG:2065 Krovak,
+    EPSG:2053 Lo29). Polar stereographic CRSs, whose both axes point "north" or "south" (towards a
+    meridian), are ordered by the axes' names (Easting/Northing, ISO 19111 axis names)."""
+    first, second = (a.direction.lower() for a in axes[:2])
+    ns, ew = ("north", "south"), ("east", "west")
+    if first in ns and second in ns:  # polar: the names, not the directions
+        return axes[0].name.lower().startswith(("northing", "southing")), ""
+    if {first, second} == {"north", "east"}:
+        return first == "north", ""
+    if (first in ns and second in ew) or (first in ew and second in ns):
+        return None, (f"its axes count {first} and {second}; only grids counted east and north "
+                      "(or polar grids) are supported")
+    return None, f"its axes point {first} and {second}, not a map grid"
+
+
 def grid_set(tms) -> tuple[GridSet | None, str]:
     """(GridSet, "") for an owslib TileMatrixSet whose CRS pyproj knows (metres or degrees), else
     (None, why not). The corners are read in the CRS's axis order (module docstring); the
@@ -222,7 +243,9 @@ def grid_set(tms) -> tuple[GridSet | None, str]:
     axes = crs.axis_info
     if len(axes) < 2:
         return None, f"CRS {tms.crs}: not a 2D CRS"
-    northing_first = axes[0].direction.lower() in ("north", "south")
+    northing_first, why = axis_order(axes)
+    if northing_first is None:
+        return None, f"CRS {tms.crs}: {why}"
     if crs.is_geographic:
         per_unit = METRES_PER_DEGREE
     else:
