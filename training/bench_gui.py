@@ -232,9 +232,10 @@ class LabelRecorder:
 class LinkCounter:
     """Photo-photo links the Adapt phase glues (adapt/geometric.verify_pair calls) and first looks
     it takes (geometric.quick_link calls), counted by wrapping both in this process; with
-    `link_cap` set, GeometrySettings' link_cap for this process only (the A/B of session 27)."""
+    `link_cap` set, GeometrySettings' link_cap for this process only (the A/B of session 27), and
+    with `rounds` set its chaining rounds (session 29's A/B)."""
 
-    def __init__(self, link_cap: int | None = None) -> None:
+    def __init__(self, link_cap: int | None = None, rounds: int | None = None) -> None:
         import threading
 
         from geolocator.core.adapt import geometric
@@ -254,15 +255,17 @@ class LinkCounter:
             return look(*args, **kwargs)
 
         geometric.verify_pair, geometric.quick_link = glued, looked
-        if link_cap is not None:
+        chosen = {k: v for k, v in (("link_cap", link_cap), ("rounds", rounds)) if v is not None}
+        if chosen:
             defaults = geometric.GeometrySettings
-            geometric.GeometrySettings = lambda **kw: defaults(**{"link_cap": link_cap, **kw})  # noqa: E731
+            geometric.GeometrySettings = lambda **kw: defaults(**{**chosen, **kw})  # noqa: E731
         self.link_cap = geometric.GeometrySettings().link_cap
+        self.rounds = geometric.GeometrySettings().rounds
 
 
 def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
            phases: tuple[str, ...] = ("open", "adapt"), workers: int | None = None,
-           link_cap: int | None = None, answers: Path | None = None) -> dict:
+           link_cap: int | None = None, answers: Path | None = None, rounds: int | None = None) -> dict:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -274,7 +277,7 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     from geolocator.gui.main_window import MainWindow
     from geolocator.gui.settings import AppSettings
 
-    links = LinkCounter(link_cap)
+    links = LinkCounter(link_cap, rounds)
     if answers is not None:
         LabelRecorder(answers)
     tmp = Path(tempfile.mkdtemp(prefix="bench-gui-"))
@@ -367,6 +370,8 @@ def main() -> int:
     ap.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM") or "offscreen")
     ap.add_argument("--link-cap", type=int, default=None,
                     help="GeometrySettings.link_cap: links glued a photo a round at most (0: no cap; default: its own)")
+    ap.add_argument("--link-rounds", type=int, default=None,
+                    help="GeometrySettings.rounds: chaining rounds (placed photos anchor the next; default: its own)")
     ap.add_argument("--answers", type=Path, default=None,
                     help="append each photo's answer after each phase, and the Adapt phase's geometric labels, "
                          "to this file (tab-separated; to compare runs photo by photo)")
@@ -386,7 +391,8 @@ def main() -> int:
               f"(runs: {', '.join(f'{s:.2f}' for s in secs)}); torch imported by then: {any(f for _, f in ttw)}"
               f"   goal <= 2 s -> {'MET' if statistics.median(secs) <= 2 else 'NOT MET'}")
 
-    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers, args.link_cap, args.answers)
+    r = stalls(args.steps, args.cache, args.region, tuple(args.phases.split(",")), args.workers, args.link_cap, args.answers,
+               args.link_rounds)
     print(f"{'demo region' if args.region is None else args.region.name}: {r['n_tiles']} tiles, {r['n_queries']} drone images, backbone {r['backbone']}, "
           f"{r['adapt_steps']} adaptation steps, outcome {r['outcome']}, photos verified at once: "
           f"{'the app default' if args.workers is None else args.workers}")
@@ -415,7 +421,7 @@ def main() -> int:
         return 0
     links = r["links"]
     print(f"photo-photo links (the Adapt phase's chains): {links.glued} glued, {links.looked} first looks; "
-          f"link_cap {links.link_cap}")
+          f"link_cap {links.link_cap}, rounds {links.rounds}")
     adapt = max(r["gaps"].get("adapt") or [0])
     print(f"longest stall while adapting: {adapt:.0f} ms   goal <= 100 ms -> {'MET' if adapt <= 100 else 'NOT MET'}")
     return 0
