@@ -107,16 +107,17 @@ def by_stage(samples, lines) -> list[tuple[str, float, float, int]]:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if "--" not in argv:
-        raise SystemExit("usage: bench_laptop_memory.py [--label L] [--out F] [--budget-gb 4.5] -- COMMAND ...")
-    k = argv.index("--")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    k = argv.index("--") if "--" in argv else len(argv)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 usage="%(prog)s [--label L] [--out F] [--budget-gb 4.5] -- COMMAND ...")
     ap.add_argument("--label", default="")
     ap.add_argument("--out", type=Path, help="append the figures to this file (markdown)")
     ap.add_argument("--budget-gb", type=float, default=4.5)
     ap.add_argument("--every", type=float, default=0.2, help="sampling period, seconds")
     args = ap.parse_args(argv[:k])
     cmd = argv[k + 1:]
+    if not cmd:
+        ap.error("give the command to measure after --")
     load = os.getloadavg()[0]
     r = run(cmd, args.every)
     gb = 1024 ** 3
