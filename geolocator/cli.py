@@ -848,6 +848,10 @@ def cmd_cache(args) -> int:
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
     northup = northup_cache_dir()
+    from .core.media.frame_prune import frame_cache_size, prune_frames
+    from .core.media.video import frame_cache_root
+
+    frames = frame_cache_root()
 
     def copies(n):
         return _count(n, "north-up copy", "north-up copies")
@@ -862,6 +866,7 @@ def cmd_cache(args) -> int:
             pruned.append((copies, northup, prune_northup_copies(northup, args.prune)))
         if list_adapt_checkpoints(root):  # adaptations interrupted (core/adapt/resume.py): most users have none
             pruned.append((checkpoints, root / ADAPT_RESUME, prune_adapt_checkpoints(root, args.prune)))
+
         for counted, folder, (removed, busy) in pruned:
             for info in removed:
                 print(f"removed {info.path.name} ({_megabytes(info.bytes)})")
@@ -870,6 +875,10 @@ def cmd_cache(args) -> int:
             freed = sum(i.bytes for i in removed)
             print(f"removed {counted(len(removed))} not used for {args.prune:g} days "
                   f"({_megabytes(freed)} freed) from {folder}")
+        removed_frames, freed_frames = prune_frames(frames, args.prune)
+        if removed_frames:  # video frames decoded once and kept (core/media/frame_prune.py)
+            print(f"removed {_count(removed_frames, 'cached video frame')} not used for {args.prune:g} days "
+                  f"({_megabytes(freed_frames)} freed) from {frames}")
         return 0
     now = time.time()
 
@@ -895,6 +904,9 @@ def cmd_cache(args) -> int:
         show(resume_points)
         print(f"{checkpoints(len(resume_points))} (an adaptation run again resumes from its own), "
               f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / ADAPT_RESUME}{hint}")
+    n_frames, frame_bytes = frame_cache_size(frames)
+    if n_frames:  # sampled video frames, decoded once (core/media/video.py)
+        print(f"{_count(n_frames, 'cached video frame')}, {_megabytes(frame_bytes)}, in {frames}{hint}")
     return 0
 
 
@@ -1212,11 +1224,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "set that changed leaves its old store behind. A rotated, flipped or GCP-placed raster "
                        "is read from a north-up copy in the north-up cache, as large as the raster. An "
                        "interrupted adaptation leaves a checkpoint to resume from in <cache>/adapt-resume/. "
+                       "A video's sampled frames are kept, decoded once, in the frame cache "
+                       "(GEOLOCATOR_FRAME_CACHE; ~0.3-0.5 MB a frame). "
                        "Lists them with their size and when each was last used; --prune DAYS removes those "
                        "not used for DAYS days, never a store or copy in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
     p.add_argument("--prune", type=float, metavar="DAYS",
-                   help="remove the stores and north-up copies not used for this many days (0: every one not in use)")
+                   help="remove the stores, north-up copies and cached video frames not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice

@@ -718,6 +718,13 @@ def _tile_errors() -> tuple[type[BaseException], ...]:
 # Photo descriptions a Verifier keeps (Verifier.described): SIFT's 1500 keypoints take ~0.8 MB a
 # photo (about 300 photos), a learned backend at 4 headings ~2 MB (about 120).
 PHOTO_MEMORY_BYTES = 256 * 2**20
+# Tile descriptions a Verifier keeps (Verifier.tile, least recently used dropped first): SIFT's
+# 1,500 keypoints of a 512 px tile take ~0.78 MB, so about 650 tiles; a tile dropped is described
+# again when asked for (the same keypoints). Before session 29 every tile verified against was kept
+# for the Verifier's life: a long flight over 2,000 tiles held ~1.6 GB (core/bounded_cache.py).
+TILE_MEMORY_BYTES = 512 * 2**20
+# Mosaics of a tile and its neighbours (Verifier.target with VerifySettings.mosaic > 0), the same way.
+MOSAIC_MEMORY_BYTES = 256 * 2**20
 
 
 def _nbytes(features: LocalFeatures | None) -> int:
@@ -783,13 +790,17 @@ class _Journal(dict):
 
 
 class Verifier:
-    """Counts inliers between photos and tiles. Tile keypoints are computed once and kept, and so
+    """Counts inliers between photos and tiles. Tile keypoints are computed once and kept while they
+    fit in TILE_MEMORY_BYTES (least recently used dropped, described again when asked for), and so
     is each pair's evaluation (small), so adapting and then locating verifies a pair only once;
     what a call returns depends only on its photo, candidates and settings (_verify_photo)."""
 
     def __init__(self, settings: VerifySettings | None = None):
         self.settings = settings or VerifySettings()
-        self._tiles: dict[tuple, LocalFeatures] = {}
+        from .bounded_cache import BytesLRU
+
+        # tile descriptions, at most TILE_MEMORY_BYTES (least recently used dropped, described again)
+        self._tiles: BytesLRU[LocalFeatures] = BytesLRU(TILE_MEMORY_BYTES, _nbytes)
         # Pair evaluations, each a function of the photo, the tile and the pass only, kept so that
         # adapting and then locating verifies a pair once: _first, the first pass ((photo key, tile
         # key) -> Verification in the tile's pixels); _alike, a learned backend's heading score of
@@ -817,7 +828,8 @@ class Verifier:
         # describe the photos its direct pass described (adapt/geometric.py)
         self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
         self._described_bytes = 0
-        self._mosaics: dict[tuple, tuple[LocalFeatures, np.ndarray, Bounds]] = {}
+        # mosaics (target()), at most MOSAIC_MEMORY_BYTES, as _tiles
+        self._mosaics: BytesLRU[tuple] = BytesLRU(MOSAIC_MEMORY_BYTES, lambda held: _nbytes(held[0]))
         self._mosaic_said: set[str] = set()  # mosaic failures already warned of (one line per damaged tile)
         # tile key -> whether its pixels are replicated (VerifySettings.deblock); and per tile
         # sequence, whether a sample of it shows any replication at all
@@ -872,18 +884,20 @@ class Verifier:
 
     def _fill_tile(self, key: tuple, tile: Tile, fine: bool, smooth: bool) -> LocalFeatures:
         """tile()'s description of `tile` into self._tiles[key], unless another thread put it there."""
-        if key not in self._tiles:
-            s = self.settings
-            try:
-                smoothly = {"smooth": True} if smooth else {}  # as before where not asked
-                self._tiles[key] = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom, **smoothly)
-                                    if fine else self._stored_tile(tile, smooth))
-            except Exception as exc:  # noqa: BLE001 - one broken tile must not stop locating or adapting
-                if not isinstance(exc, (GeolocatorError, OSError)):  # unreadable: indexing reported it
-                    _unverifiable("tile", tile.path, exc)
-                empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
-                self._tiles[key] = LocalFeatures(*empty, (1, 1))
-        return self._tiles[key]
+        found = self._tiles.get(key)
+        if found is not None:
+            return found
+        s = self.settings
+        try:
+            smoothly = {"smooth": True} if smooth else {}  # as before where not asked
+            found = (tile_local_features(tile, s, contrast=s.fine_contrast, zoom=s.fine_tile_zoom, **smoothly)
+                     if fine else self._stored_tile(tile, smooth))
+        except Exception as exc:  # noqa: BLE001 - one broken tile must not stop locating or adapting
+            if not isinstance(exc, (GeolocatorError, OSError)):  # unreadable: indexing reported it
+                _unverifiable("tile", tile.path, exc)
+            empty = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+            found = LocalFeatures(*empty, (1, 1))
+        return self._tiles.put(key, found)
 
     def _stored_tile(self, tile: Tile, smooth: bool = False) -> LocalFeatures:
         """tile_local_features, read from / written to the keypoint cache for a learned backend
@@ -959,7 +973,8 @@ class Verifier:
     def _fill_mosaic(self, key: tuple, tiles: Sequence[Tile], t: int, ring: int, smooth: bool):
         """target()'s mosaic of tile `t` into self._mosaics[key], unless another thread put it there."""
         tile = tiles[int(t)]
-        if key not in self._mosaics:
+        held = self._mosaics.get(key)
+        if held is None:
             from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
             from .sources.tile_image import open_tile_image
 
@@ -976,15 +991,16 @@ class Verifier:
                     canvas, _, _ = mosaic_image(images, members)
                     described = image_local_features(canvas, replace(self.settings, headings=1))
                     self._stored_mosaic(members, ring, described, smooth=smooth)
-                self._mosaics[key] = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
+                held = (described, mosaic_to_tile(boxes[0], size, described.size, plain.size), union)
             except _tile_errors() as exc:  # a broken or odd neighbour: the tile alone, as without mosaics
                 problem = f"{type(exc).__name__}: {exc}"  # names the damaged file: said once, not per mosaic
                 if problem not in self._mosaic_said:
                     self._mosaic_said.add(problem)
                     log.warning("mosaic around tile %s: %s; the tile is matched alone (and every other tile "
                                 "beside it; said once)", tile.path, problem)
-                self._mosaics[key] = (plain, None, tile.bounds)
-        return self._mosaics[key]
+                held = (plain, None, tile.bounds)
+            self._mosaics.put(key, held)
+        return held
 
     def _neighbours(self, tiles: Sequence[Tile]):
         """The mosaic.NeighbourGrid of `tiles`, built once per tile sequence."""

@@ -385,6 +385,9 @@ def open_frame(path: Path, time_s: float) -> Image.Image:
     target = _frame_file(path, time_s)
     image = _load_cached(target)
     if image is not None:
+        from .frame_prune import touch
+
+        touch(target)  # last used now: `geolocator cache --prune DAYS` keeps it (media/frame_prune.py)
         return image
     with _lock(path):  # the other decoding thread waits, then finds its frame cached
         image = _load_cached(target)

@@ -1,0 +1,79 @@
+"""The video frame cache on disk (media/video.py): how much it holds, and removing old frames.
+
+Each sampled frame is kept as a JPEG of 1024 px (FRAME_MAX_SIDE) so that it is decoded once; an
+hour of video at one frame a second is 3,600 files, ~0.25-0.5 MB each: close to 2 GB that nothing
+removed before session 29. `geolocator cache` now says what the folder holds and
+`geolocator cache --prune DAYS` removes frames not used for DAYS days. "Used" is the file's
+modification time: video.open_frame stamps it on every read. A frame removed while a run reads it
+is decoded again (open_frame falls back to the video), so pruning never breaks a run, it costs time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+DAY_S = 86_400.0
+
+
+def _frames(folder: Path):
+    """(path, bytes, mtime) of each cached frame (`??/*.jpg`) and half-written one (`??/.tmp-*`)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if not sub.is_dir() or len(sub.name) != 2:
+            continue
+        for p in sub.iterdir():
+            if not (p.suffix == ".jpg" and p.is_file()):
+                continue
+            try:
+                st = p.stat()
+            except OSError:  # removed meanwhile
+                continue
+            yield p, st.st_size, st.st_mtime
+
+
+def frame_cache_size(folder: Path) -> tuple[int, int]:
+    """(frames, bytes) held in the frame cache `folder` ((0, 0) without it)."""
+    n = total = 0
+    for _, size, _ in _frames(folder):
+        n += 1
+        total += size
+    return n, total
+
+
+def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
+    """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
+    `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
+    (frames removed, bytes freed). Raises ValueError for negative days."""
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    now = time.time() if now is None else now
+    cutoff = now - days * DAY_S
+    n = freed = 0
+    for p, size, mtime in list(_frames(folder)):
+        if mtime > cutoff:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        n += 1
+        freed += size
+    for sub in Path(folder).iterdir() if Path(folder).is_dir() else ():
+        if sub.is_dir() and len(sub.name) == 2:
+            try:
+                sub.rmdir()  # only when empty
+            except OSError:
+                pass
+    return n, freed
+
+
+def touch(path: Path) -> None:
+    """Stamp a cached frame as used now (its modification time); a frame gone or read-only is left."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
