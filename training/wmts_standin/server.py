@@ -42,7 +42,7 @@ PATCHES = {}
 def render_rd(level, col, row):
     """A 256 px tile of the Dutch grid (EPSG:28992): each pixel centre taken to WGS84 with pyproj, then
     sampled (bilinear, cv2.remap) from the benchmark tile holding it (session 28, grid28)."""
-    import cv2, numpy as np
+    import numpy as np
     from pyproj import Transformer
     t = PATCHES.get("t") or PATCHES.setdefault("t", Transformer.from_crs(28992, 4326, always_xy=True))
     px = RD["pixel0"] / 2 ** level
@@ -53,16 +53,7 @@ def render_rd(level, col, row):
         return None, False
     jj, ii = np.mgrid[0:256, 0:256]
     lon, lat = t.transform(RD["left"] + (col * 256 + ii + 0.5) * px, RD["top"] - (row * 256 + jj + 0.5) * px)
-    out = np.zeros((256, 256, 3), np.uint8); hit = False
-    for path, w, s, e, n in near:
-        inside = (lon >= w) & (lon < e) & (lat > s) & (lat <= n)
-        if not inside.any(): continue
-        im = PATCHES.get(path)
-        if im is None: im = PATCHES.setdefault(path, np.asarray(Image.open(path).convert("RGB")))
-        u = ((lon - w) / (e - w) * im.shape[1] - 0.5).astype(np.float32)
-        v = ((n - lat) / (n - s) * im.shape[0] - 0.5).astype(np.float32)
-        got = cv2.remap(im, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        out[inside] = got[inside]; hit = True
+    out, hit = sample(lon, lat, near)
     return Image.fromarray(out), hit
 
 def sample(lon, lat, near):
