@@ -179,7 +179,8 @@ def test_the_workspace_applies_the_rule_on_the_sift_route_unless_switched_off(mo
     from geolocator.core.pipeline import Settings, Workspace
 
     seen = []
-    monkeypatch.setattr(photo_support, "with_support", lambda q, p, v, s=None, rows=None: seen.append(p) or ["checked"])
+    monkeypatch.setattr(photo_support, "with_support",
+                        lambda q, p, v, s=None, rows=None, **kw: seen.append(p) or ["checked"])
 
     class _Sift:
         settings = VerifySettings()
@@ -189,3 +190,32 @@ def test_the_workspace_applies_the_rule_on_the_sift_route_unless_switched_off(mo
     assert ws._supported([], ["p"], None) == ["checked"] and seen == [["p"]]
     ws.settings.photo_support = False
     assert ws._supported([], ["p"], None) == ["p"] and len(seen) == 1
+
+
+def test_the_check_reports_its_own_stage_and_stops_on_cancel():
+    """Session 29 (ram29, then the lead's profile of a 360-frame 4K flight): after verification, the CLI
+    sat 29-85 s with no progress line while this check described 157 frames again. It reports a stage of
+    its own, one step a checked photo (answers >= SUPPORT_BELOW are not counted), and Cancel stops it."""
+    from geolocator.core.photo_support import with_support
+    from geolocator.core.progress import CancelToken, Cancelled
+    from geolocator.core.rerank import Verification
+
+    tiles = _tiles()
+    queries, before = _predictions([[10, 0, 0], [40, 0, 0], [10, 0, 0]], tiles)
+    photo, tile, h = _pair()
+    kept = {(q.id, "t0"): Verification(10, (0.5, 0.5), h) for q in queries}
+    verifier = _Verifier({q.id: photo for q in queries}, {"t0": tile}, kept)
+    events = []
+    after = with_support(queries, before, verifier, progress=events.append)
+    assert [(e.stage, e.step, e.total) for e in events] == [("support", 1, 2), ("support", 2, 2)]
+    assert [a.confidence for a in after] == [b.confidence for b in before]  # supported: unchanged
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        with_support(queries, before, verifier, cancel=cancel)
+
+
+def test_the_app_names_the_stage():
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT, STAGES
+
+    assert STAGES["support"] == "Checking answers against their photos" and STAGE_SECONDS_PER_UNIT["support"] > 0

@@ -396,7 +396,7 @@ class Workspace:
         predictions = predict(ok, tileset.tiles, found.scores[:, :shown], ids, inliers, grounds, point_min,
                               not_located, flat, table)
         predictions = self._with_footprints(predictions, found.footprints, point_min)
-        predictions = self._as_settled(self._supported(ok, predictions, found.looked))
+        predictions = self._as_settled(self._supported(ok, predictions, found.looked, progress, cancel))
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
@@ -412,7 +412,7 @@ class Workspace:
             self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
         return predictions
 
-    def _supported(self, queries, predictions: list[Prediction], looked) -> list[Prediction]:
+    def _supported(self, queries, predictions: list[Prediction], looked, progress=None, cancel=None) -> list[Prediction]:
         """`predictions` with each verified answer's claim checked against its photo's own SIFT
         description (core/photo_support.py: an answer no keypoint supports claims little). Measured
         on the SIFT route only: another first matcher's answers are returned as they are. `looked`:
@@ -422,7 +422,8 @@ class Workspace:
         from .photo_support import with_support
 
         second = self._second_verifier() if looked is not None else None
-        return with_support(queries, predictions, self.verifier, second, None if looked is None else looked.rows)
+        return with_support(queries, predictions, self.verifier, second, None if looked is None else looked.rows,
+                            progress=progress, cancel=cancel)
 
     def _as_settled(self, predictions: list[Prediction]) -> list[Prediction]:
         """`predictions` as the settings want them claimed: on changed ground (Settings.changed_ground)
