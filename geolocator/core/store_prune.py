@@ -111,7 +111,7 @@ def list_stores(cache_root: Path) -> list[StoreInfo]:
     return sorted((_info(p) for p in stores.iterdir() if p.is_dir()), key=lambda s: (s.last_used, s.path.name))
 
 
-def _cutoff(days: float, now: float | None) -> tuple[float, float]:
+def unused_cutoff(days: float, now: float | None) -> tuple[float, float]:
     """(now, the time before which an entry counts as unused for `days` days), seconds since the
     epoch; `now` defaults to the clock. Raises ValueError for negative days."""
     if days < 0:
@@ -124,7 +124,7 @@ def prune_stores(cache_root: Path, days: float, now: float | None = None) -> tup
     """Remove the stores under `cache_root`/stores last used more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock) and not in use. Returns (removed, kept in
     use: old enough but held open, so kept). Raises ValueError for negative days."""
-    _, cutoff = _cutoff(days, now)
+    _, cutoff = unused_cutoff(days, now)
     removed, busy = [], []
     for info in list_stores(cache_root):
         if info.last_used > cutoff:
@@ -223,7 +223,7 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     old enough but held, or not removable). Raises ValueError for negative days."""
     from .pair_store import STALE_TMP_S
 
-    now, cutoff = _cutoff(days, now)
+    now, cutoff = unused_cutoff(days, now)
     old = [c for c in list_northup_copies(folder)
            if c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
     strays = [p for p in Path(folder).glob(f"*{COPY_USED}")
@@ -296,7 +296,7 @@ def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
 
 
 def _old_adapt_checkpoints(cache_root: Path, days: float, now: float | None) -> list[StoreInfo]:
-    _, cutoff = _cutoff(days, now)
+    _, cutoff = unused_cutoff(days, now)
     return [info for info in list_adapt_checkpoints(cache_root) if info.last_used <= cutoff]
 
 
@@ -326,7 +326,7 @@ def prune_preview(cache_root: Path, northup_folder: Path, days: float,
     and the prune is kept then. Raises ValueError for negative days."""
     from .pair_store import STALE_TMP_S
 
-    now, cutoff = _cutoff(days, now)
+    now, cutoff = unused_cutoff(days, now)
     stores = [s for s in list_stores(cache_root) if s.last_used <= cutoff and not s.in_use]
     copies = [c for c in list_northup_copies(northup_folder) if not c.in_use
               and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]

@@ -11,14 +11,13 @@ is decoded again (open_frame falls back to the video), so pruning never breaks a
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-DAY_S = 86_400.0
+from ..store_prune import unused_cutoff
 
 
 def _frames(folder: Path):
-    """(path, bytes, mtime) of each cached frame (`??/*.jpg`) and half-written one (`??/.tmp-*`)."""
+    """(path, bytes, mtime) of each cached frame (`??/*.jpg`)."""
     folder = Path(folder)
     if not folder.is_dir():
         return
@@ -48,10 +47,7 @@ def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[i
     """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
     (frames removed, bytes freed). Raises ValueError for negative days."""
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
-    now = time.time() if now is None else now
-    cutoff = now - days * DAY_S
+    _, cutoff = unused_cutoff(days, now)  # the stores' and copies' rule (store_prune.py)
     n = freed = 0
     for p, size, mtime in list(_frames(folder)):
         if mtime > cutoff:
