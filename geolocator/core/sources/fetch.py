@@ -839,7 +839,8 @@ def fetch_tiles(
     report = FetchReport(Path(out), requested=len(tiles))
     own_client = client is None
     client = client or make_client(timeout_s=timeout_s, concurrency=concurrency)
-    sink = open_sink(out, template, grid, tiles[0][0] if grid is not None and tiles else None)
+    sink = (open_sink(out, template) if grid is None
+            else open_sink(out, template, grid, tiles[0][0] if tiles else None))
     stop = threading.Event()
     clock = EtaClock(max(len(tiles), 1))
     done = 0
