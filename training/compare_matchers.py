@@ -193,6 +193,8 @@ def main() -> None:
     ap.add_argument("--cache-dir", type=Path, default=ROOT / "data" / "cache" / "features")
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "results" / "compare_matchers.md")
     ap.add_argument("--steps", type=int, help="adaptation steps (default: the adaptation's own)")
+    ap.add_argument("--device", default="cpu", help="Settings.device: cpu (the tables so far), cuda or auto; the "
+                    "backbone and the learned matchers run there (Workspace.matcher_device), SIFT on the CPU")
     args = ap.parse_args()
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-compare-matchers-"))  # adapters are not kept
 
@@ -200,7 +202,7 @@ def main() -> None:
     notes: list[str] = []  # printed after the table
     load = os.getloadavg()
     add_row(lines, f"# Matchers x adaptation per region (issue 13)\n\nEfficientNet-Lite0 (offline backbone), "
-                   f"{args.candidates} candidates verified per photo, CPU only (`torch` threads {_threads()}), "
+                   f"{args.candidates} candidates verified per photo, {_device_words(args.device)} (`torch` threads {_threads()}), "
                    f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on a 2-core machine "
                    f"shared with other engineers: seconds are under that load. Photos scored per region: "
                    f"{args.photos or 'all'} (evenly spaced){f', one in {args.thin} of them (--thin)' if args.thin > 1 else ''}. Anchors of `best` by `{args.anchor_matcher}`"
@@ -220,7 +222,7 @@ def main() -> None:
             scored = subsample(region.queries, args.photos)
             learned_scored = subsample(region.queries, args.learned_photos)[:: args.thin]
         for mode in args.modes:
-            ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir,
+            ws = Workspace(Settings(backbone="efficientnet_lite0", top_k=10, cache_dir=args.cache_dir, device=args.device,
                                     verify_candidates=args.candidates, matcher=args.anchor_matcher,
                                     verify_widen=None if args.widen < 0 else args.widen,
                                     adapter_dir=adapter_dir))
@@ -302,6 +304,18 @@ def _confident(ev) -> str:
     shown = ev.extra.get("n_confident") or 0
     pct = ev.extra.get("confident_right_pct")
     return f"{round(shown * pct / 100) if shown else 0} / {shown}"
+
+
+def _device_words(device: str) -> str:
+    """'CPU only' or 'CUDA (<GPU name>) for the backbone and learned matchers' for the table's header."""
+    from geolocator.core.backbones import resolve_device
+
+    resolved = resolve_device(device)
+    if not resolved.startswith("cuda"):
+        return "CPU only"
+    import torch
+
+    return f"CUDA ({torch.cuda.get_device_name(resolved)}) for the backbone and learned matchers, SIFT on the CPU"
 
 
 def _threads() -> int:

