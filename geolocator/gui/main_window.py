@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
                                            "The zone of photo times recorded without one, for the GPX and KML exports")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
-                                           "Remove cached features and north-up copies not used for some days")
+                                           "Remove cached features, north-up copies and sampled video frames not used for some days")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)

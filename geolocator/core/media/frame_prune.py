@@ -43,15 +43,28 @@ def frame_cache_size(folder: Path) -> tuple[int, int]:
     return n, total
 
 
+def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]:
+    """(path, bytes) of each cached frame in `folder` last used (modified) more than `days` days
+    before `now`: the stores' and copies' rule (store_prune.unused_cutoff)."""
+    _, cutoff = unused_cutoff(days, now)
+    return [(p, size) for p, size, mtime in _frames(folder) if mtime <= cutoff]
+
+
+def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
+    """What prune_frames(folder, days, now) would remove now, without removing anything: (frames,
+    bytes) last used more than `days` days (>= 0) before `now` (seconds since the epoch; default the
+    clock). For a confirmation that says how much will be freed (the app's Free Disk Space…); a frame
+    read between this and the prune is kept then. Raises ValueError for negative days."""
+    old = _old(folder, days, now)
+    return len(old), sum(size for _, size in old)
+
+
 def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
     """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
     (frames removed, bytes freed). Raises ValueError for negative days."""
-    _, cutoff = unused_cutoff(days, now)  # the stores' and copies' rule (store_prune.py)
     n = freed = 0
-    for p, size, mtime in list(_frames(folder)):
-        if mtime > cutoff:
-            continue
+    for p, size in _old(folder, days, now):
         try:
             p.unlink()
         except OSError:
