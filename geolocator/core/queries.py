@@ -142,7 +142,7 @@ def _video_suffixes() -> frozenset[str]:
     return VIDEO_SUFFIXES
 
 
-def _video_frames(path: Path, video_id: str, every_s: float) -> list[Query]:
+def _video_frames(path: Path, video_id: str, every_s: float | None) -> list[Query]:
     from .media.video import video_queries
 
     return video_queries(path, video_id=video_id, every_s=every_s)
@@ -153,12 +153,13 @@ def load_queries(
     *,
     base: Path | None = None,
     on_skip: SkipCallback | None = None,
-    every_s: float = 1.0,
+    every_s: float | None = 1.0,
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files and folders.
 
     Video files (.mp4 .mov .mkv .avi .webm) give one query per frame every `every_s` seconds
-    (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
+    (None: each video's own media.video.auto_every_s, the app's automatic choice; core/media/video.py),
+    with their telemetry sidecar's positions as truth when there is one.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; so are files in a folder that are neither photos nor videos (sidecars, ...): every
