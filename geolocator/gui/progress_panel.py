@@ -16,6 +16,7 @@ STAGES = {
     "support": "Checking answers against their photos",  # core/photo_support.py
     "map": "Drawing the map",
     "thumbnails": "Thumbnails",
+    "frames": "Sampling video frames",  # core/media/video.py sample_frames
     "open": "Opening",
     "backbone": "Loading the backbone",
     "fetch": "Fetching imagery",  # core/sources/fetch.py

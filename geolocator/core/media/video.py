@@ -151,15 +151,17 @@ def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[fl
     return [round(i * every_s, 3) for i in range(n) if i * every_s < duration_s or i == 0]
 
 
-def auto_every_s(duration_s: float, max_frames: int = AUTO_MAX_FRAMES) -> float:
+def auto_every_s(duration_s: float, max_frames: int | None = None) -> float:
     """The interval (seconds) the app samples a video of `duration_s` seconds at when the person chose
-    none: the smallest of AUTO_STEPS_S (1 s for a clip of up to `max_frames` seconds) whose
-    sample_times count is at most `max_frames`; past the largest step, the whole number of seconds
-    that keeps the count within `max_frames`. Set, not measured: 300 frames is a few minutes of
-    locating at the 0.4-2 s a frame this project measured on 2-core CPUs (README, *Large tile sets*).
-    Raises ValueError for a duration that is not a positive number or a max_frames below 1."""
+    none: the smallest of AUTO_STEPS_S (1 s for a clip of up to `max_frames` seconds; None:
+    AUTO_MAX_FRAMES, read when called) whose sample_times count is at most `max_frames`; past the
+    largest step, the whole number of seconds that keeps the count within `max_frames`. The bound is
+    set, not measured: 300 frames at the ~1.7 CPU s a 4K frame took to locate on the 2-core machine
+    (README, *On a laptop with 8 GB of memory*) is under 10 CPU minutes. Raises ValueError for a
+    duration that is not a positive number or a max_frames below 1."""
     if not (duration_s > 0 and math.isfinite(duration_s)):
         raise ValueError(f"a video's duration must be a positive number of seconds, not {duration_s}")
+    max_frames = AUTO_MAX_FRAMES if max_frames is None else max_frames
     if max_frames < 1:
         raise ValueError(f"max_frames must be 1 or more, not {max_frames}")
     for step in AUTO_STEPS_S:
@@ -394,7 +396,7 @@ def sample_frames(path: Path, times: Sequence[float], *, progress=None, cancel=N
     """Put the frames at `times` (seconds) into the frame cache in one forward pass (iter_frames),
     decoding only those not there yet: a frame sampled before at the same time, by another interval
     or an earlier run, is reused (its last use stamped, as open_frame does). Sends a ProgressEvent
-    ("frames", done, len(times), "sampling NAME") after each frame, reused ones counted first, and
+    ("frames", done, len(times), "NAME: done of total frames") after each frame, reused ones counted first, and
     checks `cancel` (core.progress.CancelToken) before each decode: a cancelled sampling raises
     Cancelled and keeps every frame already stored (each is written whole or not at all).
     Returns (decoded, reused). Raises InputError for an unreadable video, OSError for a cache
@@ -411,13 +413,14 @@ def sample_frames(path: Path, times: Sequence[float], *, progress=None, cancel=N
         else:
             todo.append(t)
     reused, total, name = len(wanted) - len(todo), len(wanted), readable(Path(path).name)
-    emit(progress, ProgressEvent("frames", reused, total, f"sampling {name}"))
+    emit(progress, ProgressEvent("frames", reused, total, f"{name}: {reused:,} of {total:,} frames"))
     decoded = 0
     check(cancel)
     for t, image in iter_frames(path, todo):
         _store(_frame_file(path, t), image)
         decoded += 1
-        emit(progress, ProgressEvent("frames", reused + decoded, total, f"sampling {name}"))
+        emit(progress, ProgressEvent("frames", reused + decoded, total,
+                                     f"{name}: {reused + decoded:,} of {total:,} frames"))
         if decoded < len(todo):
             check(cancel)  # between two decodes: the frames stored so far stay
     return decoded, reused
