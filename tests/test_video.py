@@ -332,3 +332,23 @@ def test_sampling_reuses_frames_another_interval_stored_says_progress_and_stops_
         V.sample_frames(other, V.sample_times(4.0, 0.5), progress=cancel_after_two, cancel=cancel)
     assert len(list(frame_cache.rglob("*.jpg"))) == before + 2  # the two stored before Cancel stay
     assert V.sample_frames(other, V.sample_times(4.0, 0.5)) == (6, 2)  # and are not decoded again
+
+
+def test_a_region_folders_videos_are_sampled_at_the_interval_asked(tmp_path):
+    """`locate REGION --every 5` and the app's Video Frames setting reached a folder's videos but not a
+    region folder's queries/ (load_region always sampled every second; found in session 30)."""
+    from geolocator import cli
+    from geolocator.core.queries import load_region
+
+    region = tmp_path / "region"
+    (region / "queries").mkdir(parents=True)
+    (region / "tiles.csv").write_text(
+        "path,west,south,east,north\ntiles/t.png,10,50,10.001,50.001\n")
+    (region / "tiles").mkdir()
+    Image.new("RGB", (32, 32)).save(region / "tiles" / "t.png")
+    _grey_video(region / "queries" / "flight.mp4", seconds=4, fps=5)
+    assert [q.time_s for q in load_region(region).queries] == [0.0, 1.0, 2.0, 3.0]  # the default stays
+    assert [q.time_s for q in load_region(region, every_s=2.0).queries] == [0.0, 2.0]
+    assert [q.time_s for q in load_queries(region, every_s=2.0)] == [0.0, 2.0]
+    assert [q.time_s for q in load_queries([region], every_s=None)] == [0.0, 1.0, 2.0, 3.0]
+    assert [q.time_s for q in cli._load_queries([region], every_s=3.0)] == [0.0, 3.0]

@@ -180,7 +180,7 @@ def load_queries(
         source = Path(source)
         if is_region_folder(source):
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
-            return load_region(source, on_skip=on_skip).queries
+            return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
             found, others = _folder_files(source)
             if not found:
@@ -199,7 +199,7 @@ def load_queries(
         files = []
         for p in paths:
             if is_region_folder(p):
-                done.extend(load_region(p, on_skip=on_skip).queries)
+                done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
                 found, others = _folder_files(p)
                 if not found:
@@ -346,8 +346,9 @@ def read_truth_csv(
     return truth
 
 
-def load_region(root: Path, *, on_skip: SkipCallback | None = None) -> Region:
-    """Read a region folder. Truth from truth.csv replaces EXIF GPS: it is the curated answer."""
+def load_region(root: Path, *, on_skip: SkipCallback | None = None, every_s: float | None = 1.0) -> Region:
+    """Read a region folder. Truth from truth.csv replaces EXIF GPS: it is the curated answer. A video
+    in its queries/ gives a frame every `every_s` seconds (load_queries; None: automatic)."""
     root = Path(root)
     if not root.is_dir():
         raise InputError(root, "not a folder")
@@ -358,7 +359,7 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None) -> Region:
     qdir = root / "queries"
     if not qdir.is_dir():
         raise InputError(qdir, "missing: a region folder keeps its drone images in queries/")
-    queries = load_queries(qdir, base=root, on_skip=on_skip)
+    queries = load_queries(qdir, base=root, on_skip=on_skip, every_s=every_s)
     truth_path = root / "truth.csv"
     if truth_path.is_file():
         truth = read_truth_csv(truth_path, root, tile_ids={t.id for t in tiles.tiles})

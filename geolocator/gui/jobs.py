@@ -220,6 +220,7 @@ class Session:
         overlap: float = 0.0,
         zoom: int | None = None,
         tms: bool | None = None,
+        every_s: float | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
@@ -231,7 +232,8 @@ class Session:
         region_queries: tuple[Query, ...] = ()
         skipped: dict[str, str] = {}
         if is_region_folder(path):
-            region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
+            # a video among the region's drone images: sampled as the app's Video Frames setting says
+            region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why), every_s=every_s)
             tileset, region_queries = region.tiles, region.queries
         else:
             from ..core.sources.package import photos_ground_m

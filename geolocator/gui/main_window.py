@@ -646,6 +646,7 @@ class MainWindow(QMainWindow):
         shown in the message bar with the opening's own, never replaced by them."""
         path = Path(path)
         queries = list(self.queries.values())
+        every_s = self.settings.video_every_s  # a region folder's videos (File → Video Frames…)
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
                                      ("zoom", zoom)) if v}
         if tms is not None:  # False (XYZ) is a choice too: remembered with the tile set
@@ -682,7 +683,7 @@ class MainWindow(QMainWindow):
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
-                                tms=tms, progress=progress, cancel=cancel), done,
+                                tms=tms, every_s=every_s, progress=progress, cancel=cancel), done,
                             (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
                             plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 
