@@ -737,9 +737,9 @@ class MainWindow(QMainWindow):
         """A line per video read: its length, interval, frame count and the time locating them takes."""
         return [("info", sampling_line(v, self.locate_pace_s), "") for v in loaded.videos]
 
-    def _sampling_cancelled(self) -> None:
+    def _sampling_cancelled(self, again: str = "adding the video again") -> None:
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged. Video frames already "
-                                              "sampled are kept: adding the video again reuses them.")
+                                              f"sampled are kept: {again} reuses them.")
 
     def listed_videos(self) -> dict[Path, str]:
         """The videos whose frames are listed: {video path: the frames' id before "#t="}."""
@@ -787,7 +787,7 @@ class MainWindow(QMainWindow):
         return self._submit("Sampling video frames",
                             lambda progress, cancel: self.session.resample_videos(videos, every_s=every_s,
                                                                                   progress=progress, cancel=cancel),
-                            done, on_cancelled=self._sampling_cancelled)
+                            done, on_cancelled=lambda: self._sampling_cancelled("choosing the interval again"))
 
     def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
         for q in queries:
