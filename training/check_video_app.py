@@ -120,6 +120,11 @@ def main(argv=None) -> int:
     print(f"- second pass: {frames} frames listed, {decoded2} decoded in {wall2:.1f} s wall, {cpu2:.1f} s CPU "
           f"(the whole job, thumbnails included): {wall2 / decoded2:.2f} s wall, {cpu2 / decoded2:.2f} CPU s a "
           "decoded frame")
+    if len(second) >= 2:
+        span = second[-1][0] - second[0][0]
+        print(f"- the sampling alone (first to last 'frames' event of the second pass): {span:.1f} s wall, "
+              f"{span / decoded2:.3f} s a decoded frame; the rest of the job (thumbnails, list): {wall2 - span:.1f} s, "
+              f"{(wall2 - span) / max(frames, 1):.3f} s a frame")
     for share in (0.25, 0.5):
         first = next((r for r in second if r[2] and (r[1] - cached) >= share * (frames - cached)), None)
         if first is not None and first[3] is not None:

@@ -298,6 +298,8 @@ class Session:
                 skipped[str(p)] = str(exc)
                 continue
             found.extend(qs)
+        if any(q.time_s is not None for q in found):  # the thumbnails to come join the job's ETA from the start
+            emit(progress, ProgressEvent("thumbnails", 0, len(found), "thumbnails"))
         videos = self._sample_videos(found, every_s, progress=progress, cancel=cancel)
         thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
         return Loaded(tuple(found), skipped, thumbs, videos)
@@ -321,6 +323,7 @@ class Session:
                 found.extend(video_queries(Path(path), video_id=name, every_s=every_s))
             except GeolocatorError as exc:
                 skipped[str(path)] = str(exc)
+        emit(progress, ProgressEvent("thumbnails", 0, len(found), "thumbnails"))  # in the job's ETA from the start
         sampled = self._sample_videos(found, every_s, progress=progress, cancel=cancel)
         thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
         return Loaded(tuple(found), skipped, thumbs, sampled)
