@@ -205,3 +205,32 @@ def test_located_frames_keep_their_answers_when_the_interval_changes(qtbot, dirs
     assert len(w.predictions) == 12 and set(first) <= set(w.predictions)
     assert "12 frames, one every 1 s (as chosen; 6 of them sampled before, reused)" in w.message_bar.text
     w.close()
+
+
+def test_a_video_whose_sampling_fails_part_way_is_still_listed_and_said_in_the_log(tmp_path, frames, monkeypatch,
+                                                                                    caplog):
+    """Damaged data part way through a video stops the one-pass sampling (media.video.iter_frames raises
+    InputError); its frames are still listed, each read on its own when needed, and the warning names the file."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.jobs import Session
+
+    clip = _clip(tmp_path / "damaged.mp4", 4)
+
+    whole = V.sample_frames
+
+    def broken(path, times, progress=None, cancel=None):  # the Session's pass (with progress) fails part way
+        if progress is not None:
+            raise InputError(path, "corrupt video data near t=2.00 s")
+        return whole(path, times)  # open_frame's read-ahead (cache_frames) still reads
+
+    monkeypatch.setattr(V, "sample_frames", broken)
+    session = Session(Settings(cache_dir=tmp_path / "features"))
+    try:
+        with caplog.at_level("WARNING", logger="geolocator"):
+            loaded = session.load_queries([clip], every_s=1.0, progress=lambda event: None)
+    finally:
+        session.close()
+    assert [q.time_s for q in loaded.queries] == [0.0, 1.0, 2.0, 3.0] and loaded.videos == ()
+    assert "damaged.mp4" in caplog.text and "frames not sampled ahead" in caplog.text
+    assert len(loaded.thumbs) == 4  # each frame decoded on its own for its thumbnail
