@@ -234,3 +234,37 @@ def test_a_video_whose_sampling_fails_part_way_is_still_listed_and_said_in_the_l
     assert [q.time_s for q in loaded.queries] == [0.0, 1.0, 2.0, 3.0] and loaded.videos == ()
     assert "damaged.mp4" in caplog.text and "frames not sampled ahead" in caplog.text
     assert len(loaded.thumbs) == 4  # each frame decoded on its own for its thumbnail
+
+
+def test_the_jobs_one_bar_moves_through_the_sampling_of_several_videos(tmp_path, frames):
+    """The reading job's bar (core.progress.JobProgress, which never goes back) was full as soon as the
+    paths were read, before any frame was sampled (the check by use saw "54 of 180 frames" at 100 %): the
+    sampling and thumbnail stages are now announced with their sizes first, and two videos' frames are one
+    count. Reused frames are no work: the count is of the frames to decode."""
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.progress import JobProgress
+    from geolocator.gui.jobs import Session
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT
+
+    a, b = _clip(tmp_path / "a.mp4", 10), _clip(tmp_path / "b.mp4", 10)
+    V.sample_frames(b, [0.0, 1.0, 2.0, 3.0, 4.0])  # half of b sampled before
+    tracker = JobProgress({}, STAGE_SECONDS_PER_UNIT)
+    seen = []
+
+    def progress(event):
+        job = tracker.update(event)
+        seen.append((event.stage, event.step, event.total, job.step))
+
+    session = Session(Settings(cache_dir=tmp_path / "features"))
+    try:
+        loaded = session.load_queries([a, b], every_s=1.0, progress=progress)
+    finally:
+        session.close()
+    assert [(v.name, v.decoded, v.reused) for v in loaded.videos] == [("a.mp4", 10, 0), ("b.mp4", 5, 5)]
+    sampling = [(step, total, bar) for stage, step, total, bar in seen if stage == "frames"]
+    assert {total for _, total, _ in sampling} == {15}  # one count over both videos, the reused left out
+    assert [step for step, _, _ in sampling][-1] == 15
+    bars = [bar for _, _, bar in sampling]
+    assert bars == sorted(bars) and bars[0] < 300 and bars[-1] < 1000  # it moves, and the thumbnails remain
+    middle = next(bar for step, _, bar in sampling if step == 10)  # a done, b's five to go
+    assert 300 < middle < 900, seen

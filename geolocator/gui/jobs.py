@@ -289,20 +289,17 @@ class Session:
         def skip(path: Path, why: str) -> None:
             skipped[str(path)] = why
 
-        for i, p in enumerate(paths):
+        for p in paths:
             check(cancel)
-            emit(progress, ProgressEvent("open", i, len(paths), f"reading {Path(p).name}"))
+            # step 0 until the stages after it are known (_sampled): the job's bar never goes back
+            emit(progress, ProgressEvent("read", 0, len(paths), f"reading {Path(p).name}"))
             try:
                 qs = load_queries(Path(p), on_skip=skip, every_s=every_s)  # a folder, a region folder or one image
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
             found.extend(qs)
-        if any(q.time_s is not None for q in found):  # the thumbnails to come join the job's ETA from the start
-            emit(progress, ProgressEvent("thumbnails", 0, len(found), "thumbnails"))
-        videos = self._sample_videos(found, every_s, progress=progress, cancel=cancel)
-        thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
-        return Loaded(tuple(found), skipped, thumbs, videos)
+        return self._sampled(found, skipped, every_s, len(paths), progress=progress, cancel=cancel)
 
     def resample_videos(
         self, videos: dict[Path, str], *, every_s: float | None, progress: ProgressCallback | None = None,
@@ -316,47 +313,71 @@ class Session:
 
         skipped: dict[str, str] = {}
         found: list[Query] = []
-        for i, (path, name) in enumerate(videos.items()):
+        for path, name in videos.items():
             check(cancel)
-            emit(progress, ProgressEvent("open", i, len(videos), f"reading {Path(path).name}"))
+            emit(progress, ProgressEvent("read", 0, len(videos), f"reading {Path(path).name}"))
             try:
                 found.extend(video_queries(Path(path), video_id=name, every_s=every_s))
             except GeolocatorError as exc:
                 skipped[str(path)] = str(exc)
-        emit(progress, ProgressEvent("thumbnails", 0, len(found), "thumbnails"))  # in the job's ETA from the start
-        sampled = self._sample_videos(found, every_s, progress=progress, cancel=cancel)
+        return self._sampled(found, skipped, every_s, len(videos), progress=progress, cancel=cancel)
+
+    def _sampled(self, found: list[Query], skipped: dict[str, str], every_s: float | None, n_read: int, *,
+                 progress=None, cancel=None) -> Loaded:
+        """The videos among `found` sampled into the frame cache (stage "frames", one count over all
+        videos), then the thumbnails. Both stages are announced with their sizes before the reading's
+        own stage ("read", `n_read` paths) is said done: the job's one bar never goes back
+        (core.progress.JobProgress), so a stage it learnt of only later would find it already full."""
+        from ..core.media.video import missing_frames
+
+        by_video: dict[Path, list[Query]] = {}
+        for q in found:
+            if q.time_s is not None:
+                by_video.setdefault(q.path, []).append(q)
+        to_decode = {path: len(missing_frames(path, [q.time_s for q in frames])) for path, frames in by_video.items()}
+        thumbs_left = sum(1 for q in found if q.id not in self._query_thumbs_done)
+        if sum(to_decode.values()):
+            emit(progress, ProgressEvent("frames", 0, sum(to_decode.values()), "sampling video frames"))
+        if thumbs_left:
+            emit(progress, ProgressEvent("thumbnails", 0, thumbs_left, "thumbnails"))
+        emit(progress, ProgressEvent("read", n_read, n_read, "read"))
+        videos = self._sample_videos(by_video, to_decode, every_s, progress=progress, cancel=cancel)
         thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
-        return Loaded(tuple(found), skipped, thumbs, sampled)
+        return Loaded(tuple(found), skipped, thumbs, videos)
 
     @staticmethod
-    def _sample_videos(queries: Sequence[Query], every_s: float | None, *, progress=None,
-                       cancel=None) -> tuple[VideoSampled, ...]:
-        """Each video's frames among `queries` put into the frame cache (media.video.sample_frames),
-        one video after another; how each was sampled. A video whose decoding fails part way, or a
-        frame cache that cannot be written, is logged and left: its frames are decoded one by one
-        when read (media.video.open_frame), and a frame that cannot be is said then."""
+    def _sample_videos(by_video: dict[Path, list[Query]], to_decode: dict[Path, int], every_s: float | None, *,
+                       progress=None, cancel=None) -> tuple[VideoSampled, ...]:
+        """Each video's frames ({video: its frame queries}) put into the frame cache
+        (media.video.sample_frames), one video after another, their progress one stage "frames" of
+        sum(to_decode) frames; how each was sampled. A video whose decoding fails part way, or a frame
+        cache that cannot be written, is logged and left: its frames are decoded one by one when read
+        (media.video.open_frame), and a frame that cannot be is said then."""
         import logging
         import time
 
         from ..core.media.video import auto_every_s, probe_video, sample_frames
 
-        by_video: dict[Path, list[Query]] = {}
-        for q in queries:
-            if q.time_s is not None:
-                by_video.setdefault(q.path, []).append(q)
+        total, done = sum(to_decode.values()), 0
         out = []
         for path, frames in by_video.items():
             check(cancel)
             start = time.perf_counter()
+
+            def counted(event, base=done) -> None:  # this video's decoded frames on the job's one count
+                emit(progress, ProgressEvent("frames", base + event.step, total, event.message))
+
             try:
                 duration = probe_video(path).duration_s
-                decoded, reused = sample_frames(path, [q.time_s for q in frames], progress=progress, cancel=cancel)
+                decoded, reused = sample_frames(path, [q.time_s for q in frames], progress=counted, cancel=cancel)
             except Cancelled:
                 raise
             except (GeolocatorError, OSError) as exc:
                 logging.getLogger("geolocator").warning("%s: frames not sampled ahead (%s); each is read when "
                                                         "needed", path, exc)
                 continue
+            finally:
+                done += to_decode[path]
             out.append(VideoSampled(path, frames[0].id.rsplit("#t=", 1)[0], duration,
                                     auto_every_s(duration) if every_s is None else every_s, every_s is None,
                                     len(frames), decoded, reused, time.perf_counter() - start))

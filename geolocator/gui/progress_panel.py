@@ -17,6 +17,7 @@ STAGES = {
     "map": "Drawing the map",
     "thumbnails": "Thumbnails",
     "frames": "Sampling video frames",  # core/media/video.py sample_frames
+    "read": "Reading drone images",  # listing files and folders, a video's headers (gui/jobs.py load_queries)
     "open": "Opening",
     "backbone": "Loading the backbone",
     "fetch": "Fetching imagery",  # core/sources/fetch.py

@@ -392,11 +392,19 @@ def cache_frames(path: Path, times: Sequence[float]) -> int:
     return sample_frames(path, times)[0]
 
 
+def missing_frames(path: Path, times: Sequence[float]) -> list[float]:
+    """The times (seconds, increasing, each once) among `times` whose frame of the video `path` is not
+    in the frame cache: what sample_frames would decode (a file test per time, nothing decoded)."""
+    return [t for t in sorted(set(float(t) for t in times)) if not _frame_file(path, t).is_file()]
+
+
 def sample_frames(path: Path, times: Sequence[float], *, progress=None, cancel=None) -> tuple[int, int]:
     """Put the frames at `times` (seconds) into the frame cache in one forward pass (iter_frames),
     decoding only those not there yet: a frame sampled before at the same time, by another interval
     or an earlier run, is reused (its last use stamped, as open_frame does). Sends a ProgressEvent
-    ("frames", done, len(times), "NAME: done of total frames") after each frame, reused ones counted first, and
+    ("frames", decoded, to decode, "NAME: N of M frames", N counting the reused ones) before the first
+    decode and after each (none when every frame is reused: a reused frame costs nothing, and counting
+    them as done work made the app's ETA read a third of the time left), and
     checks `cancel` (core.progress.CancelToken) before each decode: a cancelled sampling raises
     Cancelled and keeps every frame already stored (each is written whole or not at all).
     Returns (decoded, reused). Raises InputError for an unreadable video, OSError for a cache
@@ -405,22 +413,18 @@ def sample_frames(path: Path, times: Sequence[float], *, progress=None, cancel=N
     from .frame_prune import touch
 
     wanted = sorted(set(float(t) for t in times))
-    todo = []
-    for t in wanted:
-        target = _frame_file(path, t)
-        if target.is_file():
-            touch(target)  # reused now: `geolocator cache --prune DAYS` keeps it
-        else:
-            todo.append(t)
+    todo = missing_frames(path, wanted)
+    for t in sorted(set(wanted) - set(todo)):
+        touch(_frame_file(path, t))  # reused now: `geolocator cache --prune DAYS` keeps it
     reused, total, name = len(wanted) - len(todo), len(wanted), readable(Path(path).name)
-    emit(progress, ProgressEvent("frames", reused, total, f"{name}: {reused:,} of {total:,} frames"))
+    if todo:  # the stage counts the frames to decode (its ETA is theirs); the message counts them all
+        emit(progress, ProgressEvent("frames", 0, len(todo), f"{name}: {reused:,} of {total:,} frames"))
     decoded = 0
     check(cancel)
     for t, image in iter_frames(path, todo):
         _store(_frame_file(path, t), image)
         decoded += 1
-        emit(progress, ProgressEvent("frames", reused + decoded, total,
-                                     f"{name}: {reused + decoded:,} of {total:,} frames"))
+        emit(progress, ProgressEvent("frames", decoded, len(todo), f"{name}: {reused + decoded:,} of {total:,} frames"))
         if decoded < len(todo):
             check(cancel)  # between two decodes: the frames stored so far stay
     return decoded, reused
