@@ -26,9 +26,8 @@ from .number_input import DecimalSpinBox
 DEFAULT_LOCATE_S_PER_FRAME = 2.0
 MIN_EVERY_S, MAX_EVERY_S = 0.1, 3600.0
 
-AUTO_WORDS = (f"Automatic: from each video's length, at most {AUTO_MAX_FRAMES} frames a video "
-              f"(every second for a video up to {AUTO_MAX_FRAMES // 60} minutes, then every 2, 5, 10, 15, 20, 30 "
-              "or 60 seconds)")
+AUTO_WORDS = (f"Every second for a video up to {AUTO_MAX_FRAMES // 60} minutes long, then every 2, 5, 10, 15, "
+              f"20, 30 or 60 seconds: at most {AUTO_MAX_FRAMES} frames a video.")
 
 
 def _seconds(every_s: float) -> str:
@@ -65,6 +64,7 @@ class VideoFramesDialog(QDialog):
     def __init__(self, parent, every_s: float | None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Video Frames")
+        self.setMinimumWidth(460)  # the words wrap; the box stays a dialog's width
         layout = QVBoxLayout(self)
         text = QLabel("How often a video's frames are taken to be located. Fewer frames locate sooner; a track "
                       "needs a frame at least every 60 seconds to fill the gaps between its verified frames. "
@@ -72,7 +72,7 @@ class VideoFramesDialog(QDialog):
                       "sampled before at the same times are reused.")
         text.setWordWrap(True)
         layout.addWidget(text)
-        self.automatic = QRadioButton(AUTO_WORDS)
+        self.automatic = QRadioButton("Automatic, from each video's length")
         self.fixed = QRadioButton("Every")
         self.seconds = DecimalSpinBox(trim_zeros=True)
         self.seconds.setRange(MIN_EVERY_S, MAX_EVERY_S)
@@ -85,8 +85,11 @@ class VideoFramesDialog(QDialog):
         (self.automatic if every_s is None else self.fixed).setChecked(True)
         self.seconds.setEnabled(every_s is not None)
         self.fixed.toggled.connect(self.seconds.setEnabled)
-        self.automatic.setToolTip(AUTO_WORDS)
         layout.addWidget(self.automatic)
+        how = QLabel(AUTO_WORDS)
+        how.setWordWrap(True)
+        how.setIndent(24)  # under its button's text
+        layout.addWidget(how)
         row = QHBoxLayout()
         row.addWidget(self.fixed)
         row.addWidget(self.seconds)
