@@ -3,7 +3,8 @@
 Each sampled frame is kept as a JPEG of 1024 px (FRAME_MAX_SIDE) so that it is decoded once; an
 hour of video at one frame a second is 3,600 files, ~0.25-0.5 MB each: close to 2 GB that nothing
 removed before session 29. `geolocator cache` now says what the folder holds and
-`geolocator cache --prune DAYS` removes frames not used for DAYS days. "Used" is the file's
+`geolocator cache --prune DAYS` removes frames not used for DAYS days; the app's File → Free Disk
+Space… counts them first (old_frames) and removes them the same way (session 30). "Used" is the file's
 modification time: video.open_frame stamps it on every read. A frame removed while a run reads it
 is decoded again (open_frame falls back to the video), so pruning never breaks a run, it costs time.
 """
