@@ -781,7 +781,9 @@ class MainWindow(QMainWindow):
                 messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
                                          "other times.", ""))
             self.message_bar.show_messages(messages)
-            if (new or stale) and self.tileset_path is not None:
+            # new frames, or frames of the new interval that a cancelled locate left without an answer
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            if (new or unplaced) and self.tileset_path is not None:
                 self.locate(notes=messages)
 
         return self._submit("Sampling video frames",
