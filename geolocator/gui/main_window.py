@@ -328,7 +328,8 @@ class MainWindow(QMainWindow):
                                              "How often a video's frames are taken to be located "
                                              "(automatic from its length, or every N seconds)")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
-                                           "Remove cached features, north-up copies and sampled video frames not used for some days")
+                                           "Remove cached features, north-up copies and sampled video frames "
+                                           "not used for some days")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)
