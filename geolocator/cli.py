@@ -367,7 +367,7 @@ def _load_queries(paths: list[Path], every_s: float = 1.0):
     from .core.queries import load_queries, load_region
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
-        return load_region(paths[0]).queries
+        return load_region(paths[0], every_s=every_s).queries  # a video in its queries/ at --every too
     return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
 
 

@@ -66,3 +66,19 @@ def test_a_frame_read_from_the_cache_is_stamped_used(tmp_path, monkeypatch):
     os.utime(target, (long_ago, long_ago))
     assert video.open_frame(clip, 1.0).size == (32, 24)
     assert target.stat().st_mtime > long_ago + 80 * 86_400  # pruning by age now keeps it
+
+
+def test_old_frames_says_what_prune_frames_removes_and_removes_nothing(tmp_path):
+    """The app's Free Disk Space asks before it removes (session 30): old_frames counts exactly what
+    prune_frames then removes, by the same rule, and leaves every file in place."""
+    now = 2_000_000_000.0
+    old = [_frame(tmp_path, f"o{i}old", 10 + i, now) for i in range(3)]
+    kept = _frame(tmp_path, "k0kept", 1, now)
+    n, size = frame_prune.old_frames(tmp_path, 5, now)
+    assert (n, size) == (3, sum(p.stat().st_size for p in old))
+    assert all(p.exists() for p in old) and kept.exists()
+    assert frame_prune.prune_frames(tmp_path, 5, now) == (n, size)
+    assert frame_prune.old_frames(tmp_path, 0, now + 1) == (1, kept.stat().st_size)
+    assert frame_prune.old_frames(tmp_path / "none", 5, now) == (0, 0)
+    with pytest.raises(ValueError):
+        frame_prune.old_frames(tmp_path, -1, now)

@@ -49,10 +49,12 @@ def test_free_disk_space_says_what_it_frees_asks_then_removes_only_the_old(qtbot
     wait_idle(qtbot, w)
     [(title, text)] = asked
     assert title == "Free Disk Space"
-    assert text.startswith("Remove 1 feature store and 1 north-up copy not used for 30 days? 3.1 MB will be freed.")
+    # each part's size, then the whole (session 30: the brief asked how much each part frees)
+    assert text.startswith("Remove 1 feature store (2.0 MB) and 1 north-up copy (1.1 MB) not used for 30 days? "
+                           "3.1 MB will be freed.")
     assert not (stores / "old-store").exists() and not (northup / "rot-0123456789abcdef.tif").exists()
     assert (stores / "new-store").exists()
-    assert w.message_bar.text.startswith("Removed 1 feature store and 1 north-up copy: 3.1 MB freed.")
+    assert w.message_bar.text.startswith("Removed 1 feature store (2.0 MB) and 1 north-up copy (1.1 MB): 3.1 MB freed.")
     w.close()
 
 
@@ -118,4 +120,82 @@ def test_a_checkpoint_that_cannot_be_removed_is_not_called_in_use(qtbot, dirs, m
     wait_idle(qtbot, w)
     assert "in use" not in w.message_bar.text and stuck.exists()
     assert f"1 checkpoint could not be removed (in {dirs / 'features' / 'adapt-resume'})." in w.message_bar.text
+    w.close()
+
+
+def test_free_disk_space_counts_and_removes_old_video_frames_beside_the_stores(qtbot, dirs, monkeypatch):  # noqa: F811
+    """session 30: the sampled video frames (the frame cache, ~0.3-0.5 MB a frame) were counted and pruned by
+    `geolocator cache --prune` only; the app's Free Disk Space neither counted nor removed them. Now it does,
+    with core.media.frame_prune's own functions, and says how much each part frees."""
+    from PIL import Image
+
+    frames = dirs / "frames"
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(frames))
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    store = _old(dirs / "features" / "stores" / "old-store" / "features.npy", 2_000_000, 40)
+    old, new = [], []
+    for i in range(3):
+        for days, kept in ((40, old), (2, new)):
+            path = frames / f"{i}{days % 10}" / f"frame{i}-{days}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.effect_noise((400, 400), 60).convert("RGB").save(path, "JPEG", quality=95)
+            t = time.time() - days * DAY_S
+            os.utime(path, (t, t))
+            kept.append(path)
+    frame_bytes = sum(p.stat().st_size for p in old)
+    assert frame_bytes > 100_000  # noise: a JPEG of real size
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+
+    def question(parent, title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    from geolocator.core.wording import megabytes
+
+    both = megabytes(2_000_000 + frame_bytes)
+    [text] = asked
+    assert text == (f"Remove 1 feature store (2.0 MB) and 3 sampled video frames ({megabytes(frame_bytes)}) not used "
+                    f"for 30 days? {both} will be freed. Features are computed again (slower) the next time their "
+                    "tiles are used. A video frame needed again is decoded again from its video (answers already "
+                    "made are kept).")
+    assert not any(p.exists() for p in old) and all(p.exists() for p in new) and not store.exists()
+    assert w.message_bar.text == (f"Removed 1 feature store (2.0 MB) and 3 sampled video frames "
+                                  f"({megabytes(frame_bytes)}): {both} freed.")
+    w.close()
+
+
+def test_only_old_video_frames_are_one_part_said_once(qtbot, dirs, monkeypatch):  # noqa: F811
+    """Frames alone: the question names them with the total only (no part's size repeated), and a
+    'nothing to free' names the frame cache among the places looked in."""
+    from PIL import Image
+
+    frames = dirs / "frames"
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(frames))
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    path = frames / "ab" / "cdef.jpg"
+    path.parent.mkdir(parents=True)
+    Image.new("RGB", (64, 48)).save(path, "JPEG")
+    t = time.time() - 40 * DAY_S
+    os.utime(path, (t, t))
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=60_000)
+    wait_idle(qtbot, w)
+    assert asked[0].startswith("Remove 1 sampled video frame not used for 30 days? under 1 MB will be freed. "
+                               "A video frame needed again")
+    assert path.exists()  # declined
+    path.unlink()
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "Nothing to free" in w.message_bar.text, timeout=60_000)
+    assert "sampled video frames" in w.message_bar.text and str(frames) in w.message_bar.text
     w.close()

@@ -270,3 +270,90 @@ def test_srt_wall_clock_dates_the_gpx(tmp_path):
     point = TrackPoint(q, 0.0, LatLon(1.5, 2.5), "matched", LatLon(1.5, 2.5))
     gpx = gpxpy.parse(tracks_to_gpx([Track("v.mp4", (point,))]))
     assert gpx.tracks[0].segments[0].points[0].time.replace(tzinfo=None) == datetime(2026, 5, 27, 13, 14, 22, 911000)
+
+
+def test_the_apps_automatic_interval_keeps_a_video_to_a_bounded_count_of_round_times():
+    """session 30: the app samples a video it was given no interval for at auto_every_s of its length:
+    every second for a short clip, a coarser round step for a long one, never more than max_frames."""
+    assert V.auto_every_s(10.0) == 1.0 and V.auto_every_s(300.0) == 1.0  # 300 frames exactly
+    assert V.auto_every_s(300.5) == 2.0  # 301 frames at 1 s: too many
+    assert V.auto_every_s(1800.0) == 10.0  # a 30 min clip: 180 frames
+    assert V.auto_every_s(3600.0) == 15.0  # an hour: 240 frames
+    assert V.auto_every_s(18_000.0) == 60.0  # five hours: 300 frames
+    five_h_plus = V.auto_every_s(18_061.0)  # past the largest step: whole seconds, still within the bound
+    assert five_h_plus == 61.0 and len(V.sample_times(18_061.0, five_h_plus)) <= V.AUTO_MAX_FRAMES
+    for duration in (0.4, 7.0, 299.9, 601.0, 4000.0, 9001.0, 50_000.0):
+        step = V.auto_every_s(duration, max_frames=300)
+        assert len(V.sample_times(duration, step)) <= 300, duration
+    assert V.auto_every_s(100.0, max_frames=20) == 5.0
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            V.auto_every_s(bad)
+    with pytest.raises(ValueError):
+        V.auto_every_s(10.0, max_frames=0)
+
+
+def test_no_interval_given_samples_at_the_automatic_one(tmp_path):
+    video = _grey_video(tmp_path / "flight.mp4", seconds=4, fps=5)
+    queries = load_queries(video, every_s=None)  # a 4 s clip: every second, as auto_every_s says
+    assert [q.time_s for q in queries] == [0.0, 1.0, 2.0, 3.0]
+    assert [q.time_s for q in V.video_queries(video, every_s=None)] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_sampling_reuses_frames_another_interval_stored_says_progress_and_stops_when_cancelled(tmp_path, frame_cache):
+    """The app samples a video's frames as a step of its own (progress, Cancel): frames stored at one
+    interval serve every other interval whose times coincide (every 1 s, then every 0.5 s decodes only
+    the new half), and a cancelled sampling keeps the frames it stored."""
+    from geolocator.core.errors import Cancelled
+    from geolocator.core.progress import CancelToken
+
+    video = _grey_video(tmp_path / "flight.mp4", seconds=4)
+    events = []
+    assert V.sample_frames(video, V.sample_times(4.0, 1.0), progress=events.append) == (4, 0)
+    assert [(e.stage, e.step, e.total) for e in events] == [("frames", i, 4) for i in range(5)]
+    assert [e.message for e in events[:2]] == ["flight.mp4: 0 of 4 frames", "flight.mp4: 1 of 4 frames"]
+    events.clear()
+    assert V.sample_frames(video, V.sample_times(4.0, 0.5), progress=events.append) == (4, 4)
+    # the stage counts the 4 to decode (the ETA's work); the words count the 4 reused too
+    assert [(e.step, e.total) for e in events] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    assert [e.message for e in events] == [f"flight.mp4: {n} of 8 frames" for n in range(4, 9)]
+    events.clear()
+    assert V.sample_frames(video, V.sample_times(4.0, 1.0), progress=events.append) == (0, 4)
+    assert events == []  # all reused: nothing to show a bar for
+    assert len(list(frame_cache.rglob("*.jpg"))) == 8
+    for t in V.sample_times(4.0, 0.5):  # each stored frame is its own time's
+        value = float(np.asarray(V.open_frame(video, t)).mean())
+        assert abs(value - (20 + 6 * round(t * 10))) < 2.5, t
+
+    other = _grey_video(tmp_path / "other.mp4", seconds=4)
+    cancel = CancelToken()
+
+    def cancel_after_two(event):
+        if event.step >= 2:
+            cancel.cancel()
+
+    before = len(list(frame_cache.rglob("*.jpg")))
+    with pytest.raises(Cancelled):
+        V.sample_frames(other, V.sample_times(4.0, 0.5), progress=cancel_after_two, cancel=cancel)
+    assert len(list(frame_cache.rglob("*.jpg"))) == before + 2  # the two stored before Cancel stay
+    assert V.sample_frames(other, V.sample_times(4.0, 0.5)) == (6, 2)  # and are not decoded again
+
+
+def test_a_region_folders_videos_are_sampled_at_the_interval_asked(tmp_path):
+    """`locate REGION --every 5` and the app's Video Frames setting reached a folder's videos but not a
+    region folder's queries/ (load_region always sampled every second; found in session 30)."""
+    from geolocator import cli
+    from geolocator.core.queries import load_region
+
+    region = tmp_path / "region"
+    (region / "queries").mkdir(parents=True)
+    (region / "tiles.csv").write_text(
+        "path,west,south,east,north\ntiles/t.png,10,50,10.001,50.001\n")
+    (region / "tiles").mkdir()
+    Image.new("RGB", (32, 32)).save(region / "tiles" / "t.png")
+    _grey_video(region / "queries" / "flight.mp4", seconds=4, fps=5)
+    assert [q.time_s for q in load_region(region).queries] == [0.0, 1.0, 2.0, 3.0]  # the default stays
+    assert [q.time_s for q in load_region(region, every_s=2.0).queries] == [0.0, 2.0]
+    assert [q.time_s for q in load_queries(region, every_s=2.0)] == [0.0, 2.0]
+    assert [q.time_s for q in load_queries([region], every_s=None)] == [0.0, 1.0, 2.0, 3.0]
+    assert [q.time_s for q in cli._load_queries([region], every_s=3.0)] == [0.0, 3.0]

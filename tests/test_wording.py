@@ -47,3 +47,20 @@ def test_the_placed_summary_counts_each_status_and_names_not_located_only_when_t
         "1 confident, 2 verified but not confident, 2 weak matches (confidence below 0.5), 0 tile level only")
     # a bare status: "retrieved" is tile level only; "verified" without its confidence is not called confident
     assert placed_summary(["verified", "retrieved"]) == "0 confident, 1 verified, 1 tile level only"
+
+
+def test_about_duration_and_clock_length_read_as_a_person_plans_and_a_player_shows():
+    """session 30: the app says how long locating a video's frames takes and how long the video is."""
+    import math
+
+    import pytest
+
+    from geolocator.core.wording import about_duration, clock_length
+
+    assert [about_duration(s) for s in (0, 9.9, 10, 44, 54, 55, 89, 90, 3599, 3600, 4800, 36_000)] == [
+        "under 10 s", "under 10 s", "about 10 s", "about 40 s", "about 50 s", "about 1 min", "about 1 min",
+        "about 2 min", "about 1 h", "about 1 h", "about 1 h 20 min", "about 10 h"]
+    for bad in (-1, math.nan, math.inf):
+        with pytest.raises(ValueError):
+            about_duration(bad)
+    assert [clock_length(s) for s in (0, 10, 1799.9, 1800, 3723)] == ["0:00", "0:10", "29:59", "30:00", "1:02:03"]

@@ -142,7 +142,7 @@ def _video_suffixes() -> frozenset[str]:
     return VIDEO_SUFFIXES
 
 
-def _video_frames(path: Path, video_id: str, every_s: float) -> list[Query]:
+def _video_frames(path: Path, video_id: str, every_s: float | None) -> list[Query]:
     from .media.video import video_queries
 
     return video_queries(path, video_id=video_id, every_s=every_s)
@@ -153,12 +153,13 @@ def load_queries(
     *,
     base: Path | None = None,
     on_skip: SkipCallback | None = None,
-    every_s: float = 1.0,
+    every_s: float | None = 1.0,
 ) -> tuple[Query, ...]:
     """Queries from a folder (searched recursively) or a list of image files and folders.
 
     Video files (.mp4 .mov .mkv .avi .webm) give one query per frame every `every_s` seconds
-    (core/media/video.py), with their telemetry sidecar's positions as truth when there is one.
+    (None: each video's own media.video.auto_every_s, the app's automatic choice; core/media/video.py),
+    with their telemetry sidecar's positions as truth when there is one.
 
     Unreadable files are skipped (warning + `on_skip(path, reason)`) so one bad photo does not
     stop a survey; so are files in a folder that are neither photos nor videos (sidecars, ...): every
@@ -179,7 +180,7 @@ def load_queries(
         source = Path(source)
         if is_region_folder(source):
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
-            return load_region(source, on_skip=on_skip).queries
+            return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
             found, others = _folder_files(source)
             if not found:
@@ -198,7 +199,7 @@ def load_queries(
         files = []
         for p in paths:
             if is_region_folder(p):
-                done.extend(load_region(p, on_skip=on_skip).queries)
+                done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
                 found, others = _folder_files(p)
                 if not found:
@@ -345,8 +346,9 @@ def read_truth_csv(
     return truth
 
 
-def load_region(root: Path, *, on_skip: SkipCallback | None = None) -> Region:
-    """Read a region folder. Truth from truth.csv replaces EXIF GPS: it is the curated answer."""
+def load_region(root: Path, *, on_skip: SkipCallback | None = None, every_s: float | None = 1.0) -> Region:
+    """Read a region folder. Truth from truth.csv replaces EXIF GPS: it is the curated answer. A video
+    in its queries/ gives a frame every `every_s` seconds (load_queries; None: automatic)."""
     root = Path(root)
     if not root.is_dir():
         raise InputError(root, "not a folder")
@@ -357,7 +359,7 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None) -> Region:
     qdir = root / "queries"
     if not qdir.is_dir():
         raise InputError(qdir, "missing: a region folder keeps its drone images in queries/")
-    queries = load_queries(qdir, base=root, on_skip=on_skip)
+    queries = load_queries(qdir, base=root, on_skip=on_skip, every_s=every_s)
     truth_path = root / "truth.csv"
     if truth_path.is_file():
         truth = read_truth_csv(truth_path, root, tile_ids={t.id for t in tiles.tiles})

@@ -179,3 +179,31 @@ def cuts_line(video: str, shots: int) -> str:
     pictures: 5 shots, each tracked on its own (no frame is placed from another shot's)'."""
     return (f"{video}: {count(shots - 1, 'cut')} found in its pictures: {shots} shots, each tracked on its own "
             "(no frame is placed from another shot's)")
+
+
+def about_duration(seconds: float) -> str:
+    """An estimate of time a person can plan with: 'about 40 s' (under a minute, to 10 s; 'under 10 s'
+    below), 'about 6 min' (under an hour), 'about 1 h 20 min' (to 10 min). Raises ValueError for a
+    negative or non-finite figure."""
+    import math
+
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise ValueError(f"a duration must be 0 or more seconds, not {seconds}")
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 59.5:
+        return f"about {max(10, round(seconds / 10) * 10)} s" if seconds < 55 else "about 1 min"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    tens = round(seconds / 600)  # to 10 min
+    hours, rest = divmod(tens * 10, 60)
+    return f"about {hours} h" + (f" {rest} min" if rest else "")
+
+
+def clock_length(seconds: float) -> str:
+    """A video's length as players show it: '0:10', '30:00', '1:02:03' (whole seconds, rounded down)."""
+    total = int(max(0.0, seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.errors import GeolocatorError
+from ..core.errors import Cancelled, GeolocatorError
 from ..core.model import Evaluation, Prediction, Query, TileSet
 from ..core.pipeline import Settings, Workspace
 from ..core.progress import CancelToken, ProgressCallback, ProgressEvent, check, emit
@@ -93,11 +93,27 @@ class Opened:
     skipped: dict[str, str] = field(default_factory=dict)  # region files not read: path -> reason
 
 
+@dataclass(frozen=True)
+class VideoSampled:
+    """How one video was sampled (Session.load_queries): what the app says when it is added."""
+
+    path: Path
+    name: str  # the frames' id before "#t=" (media.video.frame_id)
+    duration_s: float  # media.video.probe_video
+    every_s: float  # the interval used: the person's (settings) or media.video.auto_every_s of the duration
+    automatic: bool  # every_s came from auto_every_s (no interval chosen)
+    frames: int  # sampled frames (queries)
+    decoded: int  # frames decoded now
+    reused: int  # frames found in the frame cache (sampled before, at this or another interval)
+    seconds: float  # wall time the sampling took
+
+
 @dataclass
 class Loaded:
     queries: tuple[Query, ...]
     skipped: dict[str, str]  # path -> reason
     thumbs: dict[str, bytes]
+    videos: tuple[VideoSampled, ...] = ()  # each video read, in the order read
 
 
 def _jpeg_thumb(path: Path, size: int, window=None, query: Query | None = None) -> bytes | None:
@@ -204,6 +220,7 @@ class Session:
         overlap: float = 0.0,
         zoom: int | None = None,
         tms: bool | None = None,
+        every_s: float | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Opened:
@@ -215,7 +232,8 @@ class Session:
         region_queries: tuple[Query, ...] = ()
         skipped: dict[str, str] = {}
         if is_region_folder(path):
-            region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why))
+            # a video among the region's drone images: sampled as the app's Video Frames setting says
+            region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why), every_s=every_s)
             tileset, region_queries = region.tiles, region.queries
         else:
             from ..core.sources.package import photos_ground_m
@@ -256,8 +274,13 @@ class Session:
             self._adapter_error = str(exc)
 
     def load_queries(
-        self, paths: Sequence[Path], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, paths: Sequence[Path], *, every_s: float | None = None, progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None
     ) -> Loaded:
+        """The drone images under `paths` (files and folders, core.queries.load_queries), a video's
+        frames `every_s` seconds apart (None: media.video.auto_every_s of its length), each video's
+        frames sampled into the frame cache (stage "frames": progress, Cancel) before the thumbnails.
+        Paths that cannot be read are in Loaded.skipped with their reason. Raises Cancelled."""
         from ..core.queries import load_queries
 
         skipped: dict[str, str] = {}
@@ -266,17 +289,99 @@ class Session:
         def skip(path: Path, why: str) -> None:
             skipped[str(path)] = why
 
-        for i, p in enumerate(paths):
+        for p in paths:
             check(cancel)
-            emit(progress, ProgressEvent("open", i, len(paths), f"reading {Path(p).name}"))
+            # step 0 until the stages after it are known (_sampled): the job's bar never goes back
+            emit(progress, ProgressEvent("read", 0, len(paths), f"reading {Path(p).name}"))
             try:
-                qs = load_queries(Path(p), on_skip=skip)  # a folder, a region folder or one image
+                qs = load_queries(Path(p), on_skip=skip, every_s=every_s)  # a folder, a region folder or one image
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
             found.extend(qs)
+        return self._sampled(found, skipped, every_s, len(paths), progress=progress, cancel=cancel)
+
+    def resample_videos(
+        self, videos: dict[Path, str], *, every_s: float | None, progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None
+    ) -> Loaded:
+        """The frames of videos already listed ({video path: the frames' id before "#t="}) at a new
+        interval `every_s` (None: automatic), sampled as load_queries samples them; frames whose time
+        coincides with one sampled before keep its id (and so its answer) and its cached picture. A
+        video that can no longer be read is in Loaded.skipped. Raises Cancelled."""
+        from ..core.media.video import video_queries
+
+        skipped: dict[str, str] = {}
+        found: list[Query] = []
+        for path, name in videos.items():
+            check(cancel)
+            emit(progress, ProgressEvent("read", 0, len(videos), f"reading {Path(path).name}"))
+            try:
+                found.extend(video_queries(Path(path), video_id=name, every_s=every_s))
+            except GeolocatorError as exc:
+                skipped[str(path)] = str(exc)
+        return self._sampled(found, skipped, every_s, len(videos), progress=progress, cancel=cancel)
+
+    def _sampled(self, found: list[Query], skipped: dict[str, str], every_s: float | None, n_read: int, *,
+                 progress=None, cancel=None) -> Loaded:
+        """The videos among `found` sampled into the frame cache (stage "frames", one count over all
+        videos), then the thumbnails. Both stages are announced with their sizes before the reading's
+        own stage ("read", `n_read` paths) is said done: the job's one bar never goes back
+        (core.progress.JobProgress), so a stage it learnt of only later would find it already full."""
+        from ..core.media.video import missing_frames
+
+        by_video: dict[Path, list[Query]] = {}
+        for q in found:
+            if q.time_s is not None:
+                by_video.setdefault(q.path, []).append(q)
+        to_decode = {path: len(missing_frames(path, [q.time_s for q in frames])) for path, frames in by_video.items()}
+        thumbs_left = sum(1 for q in found if q.id not in self._query_thumbs_done)
+        if sum(to_decode.values()):
+            emit(progress, ProgressEvent("frames", 0, sum(to_decode.values()), "sampling video frames"))
+        if thumbs_left:
+            emit(progress, ProgressEvent("thumbnails", 0, thumbs_left, "thumbnails"))
+        emit(progress, ProgressEvent("read", n_read, n_read, "read"))
+        videos = self._sample_videos(by_video, to_decode, every_s, progress=progress, cancel=cancel)
         thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
-        return Loaded(tuple(found), skipped, thumbs)
+        return Loaded(tuple(found), skipped, thumbs, videos)
+
+    @staticmethod
+    def _sample_videos(by_video: dict[Path, list[Query]], to_decode: dict[Path, int], every_s: float | None, *,
+                       progress=None, cancel=None) -> tuple[VideoSampled, ...]:
+        """Each video's frames ({video: its frame queries}) put into the frame cache
+        (media.video.sample_frames), one video after another, their progress one stage "frames" of
+        sum(to_decode) frames; how each was sampled. A video whose decoding fails part way, or a frame
+        cache that cannot be written, is logged and left: its frames are decoded one by one when read
+        (media.video.open_frame), and a frame that cannot be is said then."""
+        import logging
+        import time
+
+        from ..core.media.video import auto_every_s, probe_video, sample_frames
+
+        total, done = sum(to_decode.values()), 0
+        out = []
+        for path, frames in by_video.items():
+            check(cancel)
+            start = time.perf_counter()
+
+            def counted(event, base=done) -> None:  # this video's decoded frames on the job's one count
+                emit(progress, ProgressEvent("frames", base + event.step, total, event.message))
+
+            try:
+                duration = probe_video(path).duration_s
+                decoded, reused = sample_frames(path, [q.time_s for q in frames], progress=counted, cancel=cancel)
+            except Cancelled:
+                raise
+            except (GeolocatorError, OSError) as exc:
+                logging.getLogger("geolocator").warning("%s: frames not sampled ahead (%s); each is read when "
+                                                        "needed", path, exc)
+                continue
+            finally:
+                done += to_decode[path]
+            out.append(VideoSampled(path, frames[0].id.rsplit("#t=", 1)[0], duration,
+                                    auto_every_s(duration) if every_s is None else every_s, every_s is None,
+                                    len(frames), decoded, reused, time.perf_counter() - start))
+        return tuple(out)
 
     def _query_thumbs(self, queries: Sequence[Query], *, progress=None, cancel=None) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -456,7 +561,7 @@ class Session:
         """Write a picture and a record per located photo into `folder` (core.evidence.write_evidence,
         what `geolocator locate --evidence` writes). Returns the paths written; raises OutputError
         for a folder that cannot be written, GeolocatorError without a tile set."""
-        from ..core.errors import GeolocatorError
+        from ..core.errors import Cancelled, GeolocatorError
         from ..core.evidence import write_evidence
         from ..core.outputs import check_writable
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
+from .video_frames import ask_video_every, sampling_line
 from .jobs import AdapterInfo, BackboneInfo, Loaded, Opened, Results, Session
 from .map_view import MapView
 from .message_bar import MessageBar
@@ -189,6 +191,9 @@ class MainWindow(QMainWindow):
         self.drawn_area = None  # the last rectangle drawn on the map (Bounds), for "Get Imagery…"
         self.selected: str | None = None
         self.frozen_evaluation = None
+        # seconds a photo or frame took in this app's last Locating job of 5 or more new ones (None: not yet):
+        # the estimate said when a video is added (video_frames.sampling_line)
+        self.locate_pace_s: float | None = None
 
         self._build()
         self._wire()
@@ -319,8 +324,12 @@ class MainWindow(QMainWindow):
                                                      "answer as their EXIF GPS (the originals are not changed)")
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
                                            "The zone of photo times recorded without one, for the GPX and KML exports")
+        self.act_video_frames = self._action("Video Frames…", lambda: ask_video_every(self), None,
+                                             "How often a video's frames are taken to be located "
+                                             "(automatic from its length, or every N seconds)")
         self.act_free_space = self._action("Free Disk Space…", lambda: free_disk_space(self), None,
-                                           "Remove cached features and north-up copies not used for some days")
+                                           "Remove cached features, north-up copies and sampled video frames "
+                                           "not used for some days")
         self.act_quit = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_demo = self._action("Open Demo", self.open_demo, None, "Open the bundled demo region")
         self.act_about = self._action("About Geolocator", self._about)
@@ -346,6 +355,7 @@ class MainWindow(QMainWindow):
         m_file.addAction(self.act_export_geotags)
         m_file.addAction(self.act_export_geotag_copies)
         m_file.addAction(self.act_clock_zone)
+        m_file.addAction(self.act_video_frames)
         m_file.addSeparator()
         m_file.addAction(self.act_free_space)
         m_file.addSeparator()
@@ -459,10 +469,11 @@ class MainWindow(QMainWindow):
         return self.runner.busy
 
     def _submit(self, title: str, fn, on_done, on_error=None, plan: dict | None = None,
-                quiet_collector: bool = False) -> Job:
+                quiet_collector: bool = False, on_cancelled=None) -> Job:
         self.message_bar.begin_step()  # what the bar says now belongs to an earlier step (_show_results ends it)
-        return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error, self._on_cancelled,
-                                      plan=plan or {}, quiet_collector=quiet_collector))
+        return self.runner.submit(Job(title, fn, on_done, on_error or self._on_job_error,
+                                      on_cancelled or self._on_cancelled, plan=plan or {},
+                                      quiet_collector=quiet_collector))
 
     def _job_plan(self, n_queries: int, *, tiles: int | None = None, adapt_steps: int | None = None,
                   geometry: bool = False) -> dict[str, float]:
@@ -636,6 +647,7 @@ class MainWindow(QMainWindow):
         shown in the message bar with the opening's own, never replaced by them."""
         path = Path(path)
         queries = list(self.queries.values())
+        every_s = self.settings.video_every_s  # a region folder's videos (File → Video Frames…)
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),
                                      ("zoom", zoom)) if v}
         if tms is not None:  # False (XYZ) is a choice too: remembered with the tile set
@@ -672,7 +684,7 @@ class MainWindow(QMainWindow):
         return self._submit(f"Opening {path.name}",
                             lambda progress, cancel: self.session.open_tiles(
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
-                                tms=tms, progress=progress, cancel=cancel), done,
+                                tms=tms, every_s=every_s, progress=progress, cancel=cancel), done,
                             (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
                             plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
 
@@ -701,6 +713,7 @@ class MainWindow(QMainWindow):
             new = self._add_queries(loaded.queries, loaded.thumbs)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
+            messages += self._sampling_lines(loaded)
             if new and self.tileset_path is None:
                 it, its = ("it", "its") if len(new) == 1 else ("them", "their")
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
@@ -715,9 +728,69 @@ class MainWindow(QMainWindow):
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
 
+        every = self.settings.video_every_s
         return self._submit("Reading drone images",
-                            lambda progress, cancel: self.session.load_queries(paths, progress=progress, cancel=cancel),
-                            done)
+                            lambda progress, cancel: self.session.load_queries(paths, every_s=every, progress=progress,
+                                                                               cancel=cancel),
+                            done, on_cancelled=self._sampling_cancelled)
+
+    def _sampling_lines(self, loaded: Loaded) -> list[tuple[str, str, str]]:
+        """A line per video read: its length, interval, frame count and the time locating them takes."""
+        return [("info", sampling_line(v, self.locate_pace_s), "") for v in loaded.videos]
+
+    def _sampling_cancelled(self, again: str = "adding the video again") -> None:
+        self.message_bar.show_message("info", "Cancelled. The previous results are unchanged. Video frames already "
+                                              f"sampled are kept: {again} reuses them.")
+
+    def listed_videos(self) -> dict[Path, str]:
+        """The videos whose frames are listed: {video path: the frames' id before "#t="}."""
+        return {q.path: q.id.rsplit("#t=", 1)[0] for q in self.queries.values() if q.time_s is not None}
+
+    def set_video_every(self, every_s: float | None) -> Job | None:
+        """How often videos are sampled from now on (File → Video Frames…; None: automatic from each
+        video's length, core.media.video.auto_every_s), kept in settings.json. The videos already listed
+        are sampled again at once (queued behind running work): frames of the new interval are added and
+        located, frames at times sampled before keep their answers and cached pictures, and a frame of
+        the old interval that has an answer stays listed; only unanswered ones not in the new sampling
+        go. Returns the sampling job, None when no video is listed."""
+        self.settings.video_every_s = every_s
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as exc:  # an unwritable config folder: the choice still holds for this session
+            log.warning("could not save the settings: %s", exc)
+        videos = self.listed_videos()
+        said = "automatically from each video's length" if every_s is None else f"every {every_s:g} s"
+        if not videos:
+            self.message_bar.show_message("info", f"Videos added from now on are sampled {said}.")
+            return None
+
+        def done(loaded: Loaded) -> None:
+            fresh = {q.id for q in loaded.queries}
+            sampled = {Path(v) for v in videos} - {Path(p) for p in loaded.skipped}
+            stale = [qid for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
+                     and qid not in fresh and qid not in self.predictions and qid not in self.failures]
+            for qid in stale:
+                self.queries.pop(qid, None)
+                self.query_thumbs.pop(qid, None)
+            self.query_list.remove_queries(stale)
+            new = self._add_queries(loaded.queries, loaded.thumbs)
+            kept = sum(1 for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
+                       and qid not in fresh)
+            messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
+            messages += self._sampling_lines(loaded)
+            if kept:
+                messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
+                                         "other times.", ""))
+            self.message_bar.show_messages(messages)
+            # new frames, or frames of the new interval that a cancelled locate left without an answer
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            if (new or unplaced) and self.tileset_path is not None:
+                self.locate(notes=messages)
+
+        return self._submit("Sampling video frames",
+                            lambda progress, cancel: self.session.resample_videos(videos, every_s=every_s,
+                                                                                  progress=progress, cancel=cancel),
+                            done, on_cancelled=lambda: self._sampling_cancelled("choosing the interval again"))
 
     def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
         for q in queries:
@@ -741,9 +814,21 @@ class MainWindow(QMainWindow):
             for q in queries:
                 if q.id not in self.predictions:
                     self.query_list.set_status(q.id, "queued")
-        return self._submit("Locating",
-                            lambda progress, cancel: self.session.locate(queries, progress=progress, cancel=cancel),
-                            lambda results: self._show_results(results, list(notes)), plan=self._job_plan(len(queries)))
+        fresh = sum(1 for q in queries if q.id not in self.predictions and q.id not in self.failures)
+        took: list[float] = []  # the job's own seconds on the worker thread (not its wait in the queue)
+
+        def run(progress, cancel):
+            began = time.monotonic()
+            results = self.session.locate(queries, progress=progress, cancel=cancel)
+            took.append(time.monotonic() - began)
+            return results
+
+        def done(results: Results) -> None:
+            if fresh >= 5 and took:  # this machine's pace, for the next video's estimate (video_frames.sampling_line)
+                self.locate_pace_s = took[0] / fresh
+            self._show_results(results, list(notes))
+
+        return self._submit("Locating", run, done, plan=self._job_plan(len(queries)))
 
     def adapt(self) -> Job | None:
         if self.tileset_path is None or not self.queries:

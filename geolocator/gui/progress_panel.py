@@ -16,6 +16,8 @@ STAGES = {
     "support": "Checking answers against their photos",  # core/photo_support.py
     "map": "Drawing the map",
     "thumbnails": "Thumbnails",
+    "frames": "Sampling video frames",  # core/media/video.py sample_frames
+    "read": "Reading drone images",  # listing files and folders, a video's headers (gui/jobs.py load_queries)
     "open": "Opening",
     "backbone": "Loading the backbone",
     "fetch": "Fetching imagery",  # core/sources/fetch.py
@@ -40,6 +42,11 @@ STAGE_SECONDS_PER_UNIT = {
     "support": 0.45,
     "map": 0.07,  # 0.14 drawing the basemap the first time, 0.003 after
     "thumbnails": 0.06,
+    # a video frame decoded into the frame cache (core/media/video.py sample_frames): 0.085 s against the
+    # thumbnails' 0.030 s a frame in one app run (session 30: a 15 min 4K H.264 clip at 1 fps, 125 frames
+    # every 5 s, load ~5; training/results/video30_session30.md), so 2.8 times the thumbnails' weight. A
+    # 30 fps clip decodes more frames per sampled one: the ETA's measured pace corrects the weight.
+    "frames": 0.17,
 }
 
 

@@ -211,6 +211,19 @@ class QueryModel(QAbstractTableModel):
             self.endInsertRows()
         return new
 
+    def remove(self, ids) -> int:
+        """Drop the rows of `ids` (those listed); the others keep their order, thumbnails and answers.
+        Returns how many rows went."""
+        gone = set(ids) & set(self.index_of)
+        if not gone:
+            return 0
+        self.beginResetModel()
+        self.rows = [r for r in self.rows if r.id not in gone]
+        self.index_of = {r.id: i for i, r in enumerate(self.rows)}
+        self._icons.clear()  # keyed by row number, which moved
+        self.endResetModel()
+        return len(gone)
+
     def changed(self, row: int) -> None:
         if self._dirty is not None:
             self._dirty.append(row)
@@ -345,6 +358,10 @@ class QueryList(QTreeView):
     def add_queries(self, queries: list[Query]) -> list[Query]:
         """Add rows for queries not listed yet; returns the new ones."""
         return self.model_.add(list(queries))
+
+    def remove_queries(self, ids) -> int:
+        """Remove the rows of these query ids; returns how many were listed."""
+        return self.model_.remove(ids)
 
     def _row(self, query_id: str) -> int | None:
         return self.model_.index_of.get(query_id)

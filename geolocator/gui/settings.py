@@ -4,6 +4,7 @@ and recent tile sets live in QSettings instead (see main_window.py): they are Qt
 from __future__ import annotations
 
 import json
+import math
 import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -22,6 +23,9 @@ _OPTIONAL = {"weights": str, "adapt_steps": int}
 
 
 def _fits(value, default, name: str) -> bool:
+    if name == "video_every_s":  # None (automatic) or seconds, as the Video Frames box takes them
+        return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                 and math.isfinite(value) and 0.1 <= value <= 3600)
     if name == "clock_zone":
         return isinstance(value, str) and (not value or clock_zone_of(value) is not None)
     if name in _OPTIONAL:
@@ -68,6 +72,9 @@ class AppSettings:
     # the zone of photo and telemetry times recorded without one (core.export_track.parse_clock_zone:
     # "Europe/Zurich", "+01:00"), as `locate --clock-zone`; "": none given, the exports write them as if UTC
     clock_zone: str = ""
+    # how often a video is sampled (File → Video Frames…; `locate --every`): seconds, or None for automatic
+    # from each video's length (core.media.video.auto_every_s: at most 300 frames a video)
+    video_every_s: float | None = None
     # the file's format: 2 since the matcher's default became "auto" (session 12). Files of version 1
     # saved every field, so their "sift" was the old default, not necessarily a choice (load()).
     version: int = 2

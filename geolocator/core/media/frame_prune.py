@@ -3,7 +3,8 @@
 Each sampled frame is kept as a JPEG of 1024 px (FRAME_MAX_SIDE) so that it is decoded once; an
 hour of video at one frame a second is 3,600 files, ~0.25-0.5 MB each: close to 2 GB that nothing
 removed before session 29. `geolocator cache` now says what the folder holds and
-`geolocator cache --prune DAYS` removes frames not used for DAYS days. "Used" is the file's
+`geolocator cache --prune DAYS` removes frames not used for DAYS days; the app's File → Free Disk
+Space… counts them first (old_frames) and removes them the same way (session 30). "Used" is the file's
 modification time: video.open_frame stamps it on every read. A frame removed while a run reads it
 is decoded again (open_frame falls back to the video), so pruning never breaks a run, it costs time.
 """
@@ -43,15 +44,28 @@ def frame_cache_size(folder: Path) -> tuple[int, int]:
     return n, total
 
 
+def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]:
+    """(path, bytes) of each cached frame in `folder` last used (modified) more than `days` days
+    before `now`: the stores' and copies' rule (store_prune.unused_cutoff)."""
+    _, cutoff = unused_cutoff(days, now)
+    return [(p, size) for p, size, mtime in _frames(folder) if mtime <= cutoff]
+
+
+def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
+    """What prune_frames(folder, days, now) would remove now, without removing anything: (frames,
+    bytes) last used more than `days` days (>= 0) before `now` (seconds since the epoch; default the
+    clock). For a confirmation that says how much will be freed (the app's Free Disk Space…); a frame
+    read between this and the prune is kept then. Raises ValueError for negative days."""
+    old = _old(folder, days, now)
+    return len(old), sum(size for _, size in old)
+
+
 def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
     """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
     (frames removed, bytes freed). Raises ValueError for negative days."""
-    _, cutoff = unused_cutoff(days, now)  # the stores' and copies' rule (store_prune.py)
     n = freed = 0
-    for p, size, mtime in list(_frames(folder)):
-        if mtime > cutoff:
-            continue
+    for p, size in _old(folder, days, now):
         try:
             p.unlink()
         except OSError:

@@ -32,6 +32,11 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm"})  # .webm: 
 FRAME_MAX_SIDE = 1024  # working size of a decoded frame (long side, pixels)
 FRAME_JPEG_QUALITY = 92
 DEFAULT_EVERY_S = 1.0
+# The app's automatic interval (auto_every_s): at most this many frames a video, each step one of
+# AUTO_STEPS_S, so that frames sampled at two of these intervals coincide as often as they can (the
+# frame cache keys a frame by its time: every 10 s reuses every 5 s's frames) and frame times stay round.
+AUTO_MAX_FRAMES = 300
+AUTO_STEPS_S = (1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
 SEEK_AHEAD_S = 4.0  # decode forward rather than seek when the next wanted frame is this close
 READ_AHEAD_S = 60.0  # on a cache miss, the sampled frames this far ahead are decoded in the same pass
 
@@ -146,14 +151,37 @@ def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[fl
     return [round(i * every_s, 3) for i in range(n) if i * every_s < duration_s or i == 0]
 
 
+def auto_every_s(duration_s: float, max_frames: int | None = None) -> float:
+    """The interval (seconds) the app samples a video of `duration_s` seconds at when the person chose
+    none: the smallest of AUTO_STEPS_S (1 s for a clip of up to `max_frames` seconds; None:
+    AUTO_MAX_FRAMES, read when called) whose sample_times count is at most `max_frames`; past the
+    largest step, the whole number of seconds that keeps the count within `max_frames`. The bound is
+    set, not measured: 300 frames at the ~1.7 CPU s a 4K frame took to locate on the 2-core machine
+    (README, *On a laptop with 8 GB of memory*) is under 10 CPU minutes. Raises ValueError for a
+    duration that is not a positive number or a max_frames below 1."""
+    if not (duration_s > 0 and math.isfinite(duration_s)):
+        raise ValueError(f"a video's duration must be a positive number of seconds, not {duration_s}")
+    max_frames = AUTO_MAX_FRAMES if max_frames is None else max_frames
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be 1 or more, not {max_frames}")
+    for step in AUTO_STEPS_S:
+        if len(sample_times(duration_s, step)) <= max_frames:
+            return step
+    step = float(math.ceil(duration_s / max_frames))
+    while len(sample_times(duration_s, step)) > max_frames:  # a duration just past a multiple
+        step += 1.0
+    return step
+
+
 def frame_id(video_id: str, time_s: float) -> str:
     """``video#t=12.5`` (seconds, no trailing zeros)."""
     return f"{video_id}#t={time_s:.3f}".rstrip("0").rstrip(".")
 
 
-def video_queries(path: Path, *, video_id: str | None = None, every_s: float = DEFAULT_EVERY_S,
+def video_queries(path: Path, *, video_id: str | None = None, every_s: float | None = DEFAULT_EVERY_S,
                   telemetry: bool = True) -> list[Query]:
-    """One Query per sampled frame of the video (`every_s` seconds apart).
+    """One Query per sampled frame of the video (`every_s` seconds apart; None: auto_every_s of the
+    video's duration, the app's automatic choice).
 
     With a telemetry sidecar (same stem, .SRT) each frame carries the nearest record as
     `telemetry`, and its recorded position as `truth` (truth_source "srt") — for scoring only.
@@ -177,9 +205,11 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float = D
                 log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
                             "the frames of %s have no truth to be scored against", sidecar, len(records), path.name)
     vid = video_id or readable(path.name)
+    if every_s is None:
+        every_s = auto_every_s(info.duration_s)
     _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []
-    for t in sample_times(info.duration_s, every_s):
+    for t in _PLANS[str(path)]:
         record = telemetry_at(records, t, tolerance_s=max(0.5, every_s)) if records else None
         truth = record.position if record is not None else None
         queries.append(Query(id=frame_id(vid, t), path=path, truth=truth, truth_source="srt" if truth else None,
@@ -359,12 +389,45 @@ def cache_frames(path: Path, times: Sequence[float]) -> int:
     yet). Returns how many were decoded. Optional: `open_frame` decodes a missing frame by seeking
     (to the key frame before it), which costs about one GOP per sampled frame; a caller about to
     read many frames of one video can warm the cache in one pass with this instead."""
-    todo = [t for t in times if not _frame_file(path, t).is_file()]
-    n = 0
+    return sample_frames(path, times)[0]
+
+
+def missing_frames(path: Path, times: Sequence[float]) -> list[float]:
+    """The times (seconds, increasing, each once) among `times` whose frame of the video `path` is not
+    in the frame cache: what sample_frames would decode (a file test per time, nothing decoded)."""
+    return [t for t in sorted(set(float(t) for t in times)) if not _frame_file(path, t).is_file()]
+
+
+def sample_frames(path: Path, times: Sequence[float], *, progress=None, cancel=None) -> tuple[int, int]:
+    """Put the frames at `times` (seconds) into the frame cache in one forward pass (iter_frames),
+    decoding only those not there yet: a frame sampled before at the same time, by another interval
+    or an earlier run, is reused (its last use stamped, as open_frame does). Sends a ProgressEvent
+    ("frames", decoded, to decode, "NAME: N of M frames", N counting the reused ones) before the first
+    decode and after each (none when every frame is reused: a reused frame costs nothing, and counting
+    them as done work made the app's ETA read a third of the time left), and
+    checks `cancel` (core.progress.CancelToken) before each decode: a cancelled sampling raises
+    Cancelled and keeps every frame already stored (each is written whole or not at all).
+    Returns (decoded, reused). Raises InputError for an unreadable video, OSError for a cache
+    folder that cannot be written."""
+    from ..progress import ProgressEvent, check, emit
+    from .frame_prune import touch
+
+    wanted = sorted(set(float(t) for t in times))
+    todo = missing_frames(path, wanted)
+    for t in sorted(set(wanted) - set(todo)):
+        touch(_frame_file(path, t))  # reused now: `geolocator cache --prune DAYS` keeps it
+    reused, total, name = len(wanted) - len(todo), len(wanted), readable(Path(path).name)
+    if todo:  # the stage counts the frames to decode (its ETA is theirs); the message counts them all
+        emit(progress, ProgressEvent("frames", 0, len(todo), f"{name}: {reused:,} of {total:,} frames"))
+    decoded = 0
+    check(cancel)
     for t, image in iter_frames(path, todo):
         _store(_frame_file(path, t), image)
-        n += 1
-    return n
+        decoded += 1
+        emit(progress, ProgressEvent("frames", decoded, len(todo), f"{name}: {reused + decoded:,} of {total:,} frames"))
+        if decoded < len(todo):
+            check(cancel)  # between two decodes: the frames stored so far stay
+    return decoded, reused
 
 
 _PLANS: dict[str, tuple[float, ...]] = {}  # video -> its sampled times (video_queries)
