@@ -9,6 +9,8 @@ Short videos made in the test stand for long ones (AUTO_MAX_FRAMES lowered)."""
 
 from __future__ import annotations
 
+import re
+
 import time
 
 import pytest
@@ -125,7 +127,8 @@ def test_sampling_shows_its_progress_and_cancel_keeps_the_frames_sampled(qtbot, 
     wait_idle(qtbot, w)
     assert len(shown) >= 3
     label, maximum, visible = shown[2]
-    assert visible and maximum == 1000 and label.startswith("Sampling video frames · long.mp4: 2 of 40 frames")
+    # the label is set by the bar's own slot: under load it may already show a later frame than the event's
+    assert visible and maximum == 1000 and re.match(r"Sampling video frames · long\.mp4: \d+ of 40 frames", label), label
     assert any(" left (whole job)" in text for text, _, _ in shown)  # an ETA while it samples
     assert _names(w) == []  # nothing added: the reading was cancelled
     assert w.message_bar.text == ("Cancelled. The previous results are unchanged. Video frames already sampled "
