@@ -135,6 +135,7 @@ class Session:
         self.map_dir.mkdir(parents=True, exist_ok=True)
         self._map_n = 0
         self._query_thumbs_done: set[str] = set()
+        self._listed: dict[str, Path] = {}  # query id -> file of every photo and frame given to the list
         self._tile_thumbs_done: set[str] = set()
         self._backbone_info: BackboneInfo | None = None  # found once per backbone (it probes files)
         self._adapter_error: str | None = None  # why the saved adapter could not be loaded
@@ -239,6 +240,7 @@ class Session:
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
+        self._listed.update((q.id, q.path) for q in all_queries)
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
             # no photos: the preview's page is the whole map (the mosaic is drawn once, not twice)
@@ -258,7 +260,7 @@ class Session:
     def load_queries(
         self, paths: Sequence[Path], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> Loaded:
-        from ..core.queries import load_queries
+        from ..core.queries import join_queries, load_queries
 
         skipped: dict[str, str] = {}
         found: list[Query] = []
@@ -274,6 +276,9 @@ class Session:
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
+            # a second card's DCIM/100MEDIA/DJI_0001.JPG gets its own id; a copy of a listed photo is said
+            qs = join_queries(qs, Path(p), self._listed, on_skip=skip)
+            self._listed.update((q.id, q.path) for q in qs)
             found.extend(qs)
         thumbs = self._query_thumbs(found, progress=progress, cancel=cancel)
         return Loaded(tuple(found), skipped, thumbs)
