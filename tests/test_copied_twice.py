@@ -107,9 +107,18 @@ def test_the_app_keeps_a_second_cards_photos_of_the_same_names(tmp_path):
     assert skipped == [(two / "DCIM" / "100MEDIA" / "DJI_0001 (1).JPG",
                         "an identical copy of DCIM/100MEDIA/DJI_0001.JPG, already in the list: located once, "
                         "as that file")]
-    # the same folder added again: its photos keep their ids (the app's list already holds them)
-    again = join_queries(load_queries(one), one, {**listed, **{q.id: q.path for q in added}})
-    assert [q.id for q in again] == sorted(listed)
+    # the same folder added again (how a cancelled locate is resumed): nothing new, nothing said;
+    # the folder above both: only what is not listed yet, each file listed once, said
+    listed.update((q.id, q.path) for q in added)
+    skipped.clear()
+    assert join_queries(load_queries(one), one, listed, on_skip=lambda p, why: skipped.append((p, why))) == []
+    assert skipped == []
+    third = _jpeg(tmp_path / "Drohne 3" / "DJI_0001.JPG", 20)
+    above = join_queries(load_queries(tmp_path), tmp_path, listed, on_skip=lambda p, why: skipped.append((p, why)))
+    assert [(q.id, q.path) for q in above] == [("Drohne 3/DJI_0001.JPG", third)]
+    assert dict(skipped) == {
+        first[0]: "already in the list as DCIM/100MEDIA/DJI_0001.JPG: listed once",
+        first[1]: "already in the list as DCIM/100MEDIA/DJI_0002.JPG: listed once"}  # Drohne 2's: the same ids
 
 
 def test_the_apps_session_lists_both_cards_added_together_or_one_by_one(tmp_path):

@@ -320,9 +320,10 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     first (session 30). Here a query whose id a listed query of another file holds is renamed after
     the folder given (`Drone 2/DCIM/100MEDIA/DJI_0001.JPG`; for a file given, its folder's name),
     else its absolute path (a video frame keeps its `#t=` part); the first one keeps its id. A file
-    byte-identical to a listed one (the same card copied twice: core/media/copies.py) is skipped,
-    said with `on_skip(path, reason)` naming the listed photo, so it is never counted twice.
-    Returns the queries to add, in their order."""
+    already listed is not added again: in silence under its own id (the same folder added again),
+    said under another (a folder above it added later); a file byte-identical to a listed one (the
+    same card copied twice: core/media/copies.py) is skipped, said with `on_skip(path, reason)` naming
+    the listed photo. So no photo is listed or counted twice. Returns the queries to add, in order."""
     from .media.copies import identical_copies
 
     listed_id: dict[Path, str] = {}
@@ -336,6 +337,11 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     said: set[Path] = set()
     for q in new:
         path = Path(q.path)
+        if path in listed_id:  # this very file is listed: added again (which resumes a cancelled locate) or
+            if listed_id[path] != q.id.split("#t=")[0] and path not in said:  # reached from a folder above
+                said.add(path)
+                _skip(path, f"already in the list as {listed_id[path]}: listed once", on_skip)
+            continue
         if path in copies:
             if path not in said:
                 said.add(path)
