@@ -138,3 +138,23 @@ def test_the_apps_session_lists_both_cards_added_together_or_one_by_one(tmp_path
         assert ids == ["DCIM/100MEDIA/DJI_0001.JPG", "DCIM/100MEDIA/DJI_0002.JPG",
                        "Drohne 2/DCIM/100MEDIA/DJI_0001.JPG", "Drohne 2/DCIM/100MEDIA/DJI_0002.JPG"]
         assert sum(len(loaded.thumbs) for loaded in loads) == 4  # each photo its own thumbnail
+
+
+def test_a_video_copied_twice_gives_its_frames_once(tmp_path, monkeypatch):
+    from geolocator.core import queries
+    from geolocator.core.model import Query
+
+    def frames(path, video_id, every_s):
+        return [Query(f"{video_id}#t={t}", path, time_s=float(t)) for t in (0, 1)]
+
+    monkeypatch.setattr(queries, "_video_frames", frames)
+    clip = tmp_path / "Flug B" / "DJI_0100.MP4"
+    clip.parent.mkdir()
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)))
+    (tmp_path / "Flug B (Kopie)").mkdir()
+    shutil.copy2(clip, tmp_path / "Flug B (Kopie)" / "DJI_0100.MP4")
+    skipped = []
+    out = load_queries(tmp_path, on_skip=lambda p, why: skipped.append((p, why)))
+    assert [q.id for q in out] == ["Flug B/DJI_0100.MP4#t=0", "Flug B/DJI_0100.MP4#t=1"]
+    assert skipped == [(tmp_path / "Flug B (Kopie)" / "DJI_0100.MP4",
+                        "an identical copy of Flug B/DJI_0100.MP4: located once, as that file")]
