@@ -88,8 +88,15 @@ def test_a_folder_given_with_a_folder_inside_it_reads_each_photo_once(tmp_path):
     skipped = []
     queries = load_queries([day, day / "A"], on_skip=lambda p, why: skipped.append((p, why)))
     assert [q.id for q in queries] == [f"day/A/DCIM/100MEDIA/{p.name}" for p in photos]
-    assert [p for p, _ in skipped] == photos
-    assert all("reached twice among the paths given" in why for _, why in skipped)
+    assert skipped == [(p, f"the same file as {p} (reached twice: a folder given with one inside it, or a link): "
+                           "read once") for p in photos]
+    link = day / "B" / "same.jpg"  # a link to a photo of the same run is that photo
+    link.parent.mkdir()
+    link.symlink_to(photos[0])
+    skipped.clear()
+    assert [q.id for q in load_queries(day, on_skip=lambda p, why: skipped.append((p, why)))] == [
+        f"A/DCIM/100MEDIA/{p.name}" for p in photos]
+    assert [p for p, _ in skipped] == [link]
 
 
 def test_the_app_keeps_a_second_cards_photos_of_the_same_names(tmp_path):

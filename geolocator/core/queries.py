@@ -278,14 +278,14 @@ def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | No
     from .media.copies import identical_copies
 
     once: list[tuple[Path, Path | None]] = []
-    where: set[str] = set()
+    where: dict[str, Path] = {}  # the real file -> the first path that reached it
     for path, id_base in files:
         key = os.path.realpath(path)
         if key in where:
-            _skip(path, "reached twice among the paths given (a folder and a folder or file inside it): read once",
-                  on_skip)
+            _skip(path, f"the same file as {readable(str(where[key]))} (reached twice: a folder given with one inside "
+                        "it, or a link): read once", on_skip)
             continue
-        where.add(key)
+        where[key] = path
         once.append((path, id_base))
     media = PHOTO_SUFFIXES | _video_suffixes()
     return once, identical_copies([p for p, _ in once if p.suffix.lower() in media])
