@@ -165,3 +165,21 @@ def test_a_video_copied_twice_gives_its_frames_once(tmp_path, monkeypatch):
     assert [q.id for q in out] == ["Flug B/DJI_0100.MP4#t=0", "Flug B/DJI_0100.MP4#t=1"]
     assert skipped == [(tmp_path / "Flug B (Kopie)" / "DJI_0100.MP4",
                         "an identical copy of Flug B/DJI_0100.MP4: located once, as that file")]
+
+
+def test_the_apps_message_names_a_damaged_file_before_the_copies(tmp_path):
+    """The app's message bar (core/skipped.skipped_summary): a copy folder read first had its copies
+    named inline and the video cut short, which needs copying again, hidden in "and 4 more"."""
+    from geolocator.core.skipped import skipped_summary
+
+    copies = {str(tmp_path / "A (Kopie)" / f"DJI_000{i}.JPG"):
+              f"an identical copy of A/DJI_000{i}.JPG, already in the list: located once, as that file" for i in range(1, 6)}
+    cut = {str(tmp_path / "B" / "DJI_0101.MP4"): "the video is cut short (…): copy it again"}
+    line, details = skipped_summary({**copies, **cut})
+    assert line == ("Skipped 6 files: DJI_0101.MP4: the video is cut short (…): copy it again; "
+                    "5 of them are copies of photos located once")
+    assert details.splitlines()[0] == f"{tmp_path / 'B' / 'DJI_0101.MP4'}: the video is cut short (…): copy it again"
+    assert len(details.splitlines()) == 6
+    # copies alone are named as before
+    line, _ = skipped_summary(dict(list(copies.items())[:1]))
+    assert line == "Skipped 1 file: DJI_0001.JPG: an identical copy of A/DJI_0001.JPG, already in the list: located once, as that file"
