@@ -19,7 +19,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import nothing_verified_note, placed_summary, resumed_line
+from .core.wording import left_out_line, nothing_verified_note, placed_summary, resumed_line
 
 log = logging.getLogger("geolocator")
 
@@ -548,6 +548,8 @@ def cmd_locate(args) -> int:
     if nothing:  # a set that matched nowhere must not read as a list of places
         log.warning("%s", nothing)
     tracks = _tracks(predictions, args)
+    # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
+    failed = ws.last.failures if ws.last is not None else {}
     if getattr(args, "evidence", None):
         from .core.evidence import write_evidence
 
@@ -571,7 +573,7 @@ def cmd_locate(args) -> int:
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
-              f"{placed_summary(placed_levels(predictions, tracks))}")
+              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
@@ -587,8 +589,8 @@ def cmd_locate(args) -> int:
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{level_of(p)}"
                   f"{coords_cells(p.location, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
-            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}",
-                  file=sys.stderr)
+            print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
+                  f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
     if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
         print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)
         if ws.settings.changed_ground:

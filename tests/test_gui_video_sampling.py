@@ -29,8 +29,9 @@ from .flight_helpers import write_video  # noqa: E402
 from .test_gui_first_hour import dirs, make_window, wait_idle  # noqa: E402,F401
 
 
-def _clip(path, seconds: int, fps: int = 2, size=(96, 64)):
-    frames = [Image.new("RGB", size, ((20 + 5 * i) % 250, 90, 60)) for i in range(seconds * fps)]
+def _clip(path, seconds: int, fps: int = 2, size=(96, 64), green: int = 90):
+    # `green`: two clips of one length differ (byte-identical files are one video: core/media/copies.py)
+    frames = [Image.new("RGB", size, ((20 + 5 * i) % 250, green, 60)) for i in range(seconds * fps)]
     return write_video(path, frames, fps)
 
 
@@ -64,8 +65,9 @@ def test_a_long_video_is_sampled_automatically_and_said_with_its_count_and_time(
             ) in w.message_bar.text.splitlines()
     assert _cached(frames) == 6  # sampled into the frame cache while reading, before the thumbnails
     assert all(w.query_list.topLevelItem(i).thumb for i in range(6))
-    # read again: every frame comes from the frame cache; the app's own pace, once measured, is the one said
-    [again] = w.session.load_queries([clip], every_s=None).videos
+    # sampled again (the listed video: load_queries would now say it is listed already, session 30's
+    # join_queries): every frame comes from the frame cache; the app's own pace, once measured, is the one said
+    [again] = w.session.resample_videos({clip: "clip.mp4"}, every_s=None).videos
     assert (again.frames, again.decoded, again.reused, again.every_s, again.automatic) == (6, 0, 6, 2.0, True)
     assert sampling_line(again, 30.0).endswith("(automatic for its length; every second would be 12; 6 of them "
                                                "sampled before, reused). Locating them takes about 3 min (30.0 s a "
@@ -249,7 +251,7 @@ def test_the_jobs_one_bar_moves_through_the_sampling_of_several_videos(tmp_path,
     from geolocator.gui.jobs import Session
     from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT
 
-    a, b = _clip(tmp_path / "a.mp4", 10), _clip(tmp_path / "b.mp4", 10)
+    a, b = _clip(tmp_path / "a.mp4", 10), _clip(tmp_path / "b.mp4", 10, green=120)
     V.sample_frames(b, [0.0, 1.0, 2.0, 3.0, 4.0])  # half of b sampled before
     tracker = JobProgress({}, STAGE_SECONDS_PER_UNIT)
     seen = []

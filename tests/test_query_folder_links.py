@@ -22,8 +22,8 @@ needs_links = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", 
 def test_photos_in_linked_folders_are_read_once(tmp_path):
     saved = tmp_path / "saved" / "from_channel"
     saved.mkdir(parents=True)
-    for n in ("a.jpg", "b.jpg"):
-        Image.open(DEMO / "queries" / "q_0001.jpg").save(saved / n)
+    for n, q in (("a.jpg", "q_0001.jpg"), ("b.jpg", "q_0003.jpg")):  # two photos (equal bytes would be one, copied)
+        Image.open(DEMO / "queries" / q).save(saved / n)
     case = tmp_path / "case"
     case.mkdir()
     Image.open(DEMO / "queries" / "q_0002.jpg").save(case / "c.jpg")

@@ -10,7 +10,7 @@ import csv
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -213,39 +213,152 @@ def load_queries(
         kept = set(_beside_no_video(given, given))
         files = [(f, b) for f, b in files if f in kept]
 
-    queries: list[Query] = []
+    given = len(files)
+    files, copies = _once_each(files, on_skip)
+    found: dict[Path, list[Query]] = {}  # file -> its queries (a video's frames), read in the order given
     seen: set[str] = {q.id for q in done}
-    for path, id_base in files:
+    made: dict[Path, str] = {}  # file -> the id it is located under (a video's, without its #t=)
+
+    def read(path: Path, id_base: Path | None) -> None:
         if not path.is_file():
             _skip(path, "file not found", on_skip)
-            continue
+            return
         if path.suffix.lower() in _video_suffixes():  # a flight video: one query per sampled frame
             try:
-                queries.extend(_video_frames(path, _query_id(path, id_base), every_s))
+                found[path] = list(_video_frames(path, _query_id(path, id_base), every_s))
             except InputError as exc:
                 _skip(path, exc.problem, on_skip)
-            continue
+                return
+            made[path] = _query_id(path, id_base)
+            return
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             _skip(path, _not_a_photo(path), on_skip)
-            continue
+            return
         reason = photo_problem(path)
         if reason is not None:
             _skip(path, reason, on_skip)
-            continue
+            return
         qid = _query_id(path, id_base)
         if qid in seen:  # same name from two folders: fall back to the unambiguous full path
             qid = Path(os.path.abspath(path)).as_posix()
         seen.add(qid)
-        queries.append(query_from_photo(path, qid))
+        found[path] = [query_from_photo(path, qid)]
+        made[path] = qid
+
+    for path, id_base in files:
+        if path not in copies:
+            read(path, id_base)
+    said: dict[Path, str] = {}
+    for path, id_base in files:  # a copy is read only where the file it copies could not be
+        if path in copies:
+            if copies[path] in made:
+                said[path] = made[copies[path]]
+            else:
+                read(path, id_base)
+    queries: list[Query] = [q for path, _ in files for q in found.get(path, ())]
+    _say_copies(said, {path: _query_id(path, id_base) for path, id_base in files if path in said}, on_skip)
     queries = done + queries
     if not queries:
         where = source if isinstance(source, Path) else (files[0][0].parent if files else Path(source[0]))
-        n = len(files) or len(source)
+        n = given or len(source)
         raise InputError(where, "the only query file could not be read" if n == 1
                          else f"none of the {n:,} query files could be read")
     from .frozen_fix import drop_frozen_fixes
 
     return drop_frozen_fixes(queries)  # a GNSS fix that stopped updating is not truth (it has no void flag)
+
+
+def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | None
+               ) -> tuple[list[tuple[Path, Path | None]], dict[Path, Path]]:
+    """(`files` with each path once, {copy: the file it copies}). `files`: (path, id base) in the order
+    given. A file reached twice (a folder given with a folder inside it) is kept the first time, said;
+    a byte-identical copy of another photo or video (a card copied twice, `DJI_0003 (1).JPG`:
+    core/media/copies.py) is returned to be read only when the file it copies cannot be (load_queries),
+    so that no photo is counted, exported or tracked twice (session 30: a SAR day's 31 photos and
+    frames were 37)."""
+    from .media.copies import identical_copies
+
+    once: list[tuple[Path, Path | None]] = []
+    where: dict[str, Path] = {}  # the real file -> the first path that reached it
+    for path, id_base in files:
+        key = os.path.realpath(path)
+        if key in where:
+            _skip(path, f"the same file as {readable(str(where[key]))} (reached twice: a folder given with one inside "
+                        "it, or a link): read once", on_skip)
+            continue
+        where[key] = path
+        once.append((path, id_base))
+    media = PHOTO_SUFFIXES | _video_suffixes()
+    return once, identical_copies([p for p, _ in once if p.suffix.lower() in media])
+
+
+def _say_copies(kept_ids: dict[Path, str], copy_ids: dict[Path, str], on_skip: SkipCallback | None) -> None:
+    """Each copy skipped (`kept_ids`: copy -> the id of the file located in its place) through
+    `on_skip`, named with `-v` (debug), and one warning line for them all."""
+    from .wording import count
+
+    for copy, kept in kept_ids.items():
+        why = f"an identical copy of {kept}: located once, as that file"
+        log.debug("%s: skipped (%s)", copy, why)
+        if on_skip is not None:
+            on_skip(copy, why)
+    if not kept_ids:
+        return
+    first = next(iter(kept_ids))
+    n = len(kept_ids)
+    log.warning("%s %s byte-identical %s of other files given, so %s located once, under the other's name: "
+                "%s is a copy of %s%s", count(n, "file"), "is a" if n == 1 else "are", "copy" if n == 1 else "copies",
+                "it is" if n == 1 else "each is", copy_ids[first], kept_ids[first], "" if n == 1 else " (-v: each of them)")
+
+
+def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], *,
+                 on_skip: SkipCallback | None = None) -> list[Query]:
+    """The queries `load_queries(given)` read, as they join the photos already listed (the app adds
+    folders one at a time; `listed`: query id -> its file, Query.path, of every query listed before).
+
+    A folder read alone names its photos relative to itself, so two cards (`Drone 1/`, `Drone 2/`,
+    each holding `DCIM/100MEDIA/DJI_0001.JPG`) gave one id to two photos, and the app kept only the
+    first (session 30). Here a query whose id a listed query of another file holds is renamed after
+    the folder given (`Drone 2/DCIM/100MEDIA/DJI_0001.JPG`; for a file given, its folder's name),
+    else its absolute path (a video frame keeps its `#t=` part); the first one keeps its id. A file
+    already listed is not added again: in silence under its own id (the same folder added again),
+    said under another (a folder above it added later); a file byte-identical to a listed one (the
+    same card copied twice: core/media/copies.py) is skipped, said with `on_skip(path, reason)` naming
+    the listed photo. So no photo is listed or counted twice. Returns the queries to add, in order."""
+    from .media.copies import identical_copies
+
+    listed_id: dict[Path, str] = {}
+    for qid, path in listed.items():
+        listed_id.setdefault(Path(path), qid.split("#t=")[0])
+    copies = identical_copies(list(dict.fromkeys(Path(q.path) for q in new)), earlier=list(listed_id))
+    given = Path(os.path.abspath(given))
+    prefix = readable(given.name if given.is_dir() else given.parent.name)
+    taken = dict(listed)
+    out: list[Query] = []
+    said: set[Path] = set()
+    for q in new:
+        path = Path(q.path)
+        if path in listed_id:  # this very file is listed: added again (which resumes a cancelled locate) or
+            if listed_id[path] != q.id.split("#t=")[0] and path not in said:  # reached from a folder above
+                said.add(path)
+                _skip(path, f"already in the list as {listed_id[path]}: listed once", on_skip)
+            continue
+        if path in copies:
+            if path not in said:
+                said.add(path)
+                kept = copies[path]
+                name = listed_id.get(kept) or next((x.id.split("#t=")[0] for x in out if Path(x.path) == kept), kept.name)
+                _skip(path, f"an identical copy of {name}, already in the list: located once, as that file", on_skip)
+            continue
+        if q.id in taken and Path(taken[q.id]) != path:
+            frame = q.id[q.id.index("#t="):] if "#t=" in q.id else ""
+            qid = f"{prefix}/{q.id}"
+            if qid in taken and Path(taken[qid]) != path:
+                qid = path.as_posix() + frame
+            q = replace(q, id=qid)
+        taken[q.id] = path
+        out.append(q)
+    return out
 
 
 def _semicolon_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:

@@ -17,18 +17,35 @@ def reason_without_path(path, reason) -> str:
     return reason
 
 
+# Reasons of a path skipped because its photo is read once elsewhere (core/queries.py: a copy, a file
+# reached twice, a file already listed): nothing in it is lost, unlike a file that could not be read.
+READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ")
+
+
 def skipped_summary(skipped: Mapping[str, str], inline: int = 3) -> tuple[str, str]:
     """One line naming the skipped paths, folders called folders ("Skipped 1 file and 1 folder:
     plain.tif: …; empty/: no images …"), the first `inline` with their reason, and the details:
-    every path with its reason, one a line. `skipped`: path -> reason, as the loaders report them."""
+    every path with its reason, one a line. `skipped`: path -> reason, as the loaders report them.
+
+    Paths whose photo is located anyway (READ_ONCE: copies, a file reached twice) come after the
+    others, in the line and the details, and the line counts them ("…; 6 of them are copies of photos
+    located once"): a card's copy folder named first pushed a video cut short, which needs copying
+    again, behind "and 4 more" (session 30)."""
     items = list(skipped.items())
+    once = [reason_without_path(p, why).startswith(READ_ONCE) for p, why in items]
+    items = [x for x, o in zip(items, once) if not o] + [x for x, o in zip(items, once) if o]
+    n_once = sum(once)
     is_dir = [Path(p).is_dir() for p, _ in items]
     counts = [count(n, w) for n, w in ((is_dir.count(False), "file"), (is_dir.count(True), "folder")) if n]
+    named = len(items) - n_once if n_once < len(items) else len(items)  # the copies named only when alone
     names = "; ".join(f"{Path(p).name}{'/' if d else ''}: {reason_without_path(p, why)}"
-                      for (p, why), d in list(zip(items, is_dir))[:inline])
-    more = f" and {len(items) - inline} more" if len(items) > inline else ""
+                      for (p, why), d in list(zip(items, is_dir))[:min(inline, named)])
+    more = f" and {named - inline} more" if named > inline else ""
+    copies = ""
+    if n_once and n_once < len(items):
+        copies = f"; {n_once:,} of them {'is a copy' if n_once == 1 else 'are copies'} of photos located once"
     details = "\n".join(f"{p}{'/' if d else ''}: {reason_without_path(p, why)}" for (p, why), d in zip(items, is_dir))
-    return f"Skipped {' and '.join(counts)}: {names}{more}", details
+    return f"Skipped {' and '.join(counts)}: {names}{more}{copies}", details
 
 
 def tile_failures_summary(tiles, failures: Mapping[int, str], inline: int = 3) -> tuple[str, str] | None:

@@ -151,6 +151,7 @@ class Session:
         self.map_dir.mkdir(parents=True, exist_ok=True)
         self._map_n = 0
         self._query_thumbs_done: set[str] = set()
+        self._listed: dict[str, Path] = {}  # query id -> file of every photo and frame given to the list
         self._tile_thumbs_done: set[str] = set()
         self._backbone_info: BackboneInfo | None = None  # found once per backbone (it probes files)
         self._adapter_error: str | None = None  # why the saved adapter could not be loaded
@@ -257,6 +258,7 @@ class Session:
         self._reload_adapter()
         known = {q.id for q in queries}
         all_queries = list(queries) + [q for q in region_queries if q.id not in known]
+        self._listed.update((q.id, q.path) for q in all_queries)
         results = self.locate(all_queries, progress=progress, cancel=cancel) if all_queries else None
         if results is None:
             # no photos: the preview's page is the whole map (the mosaic is drawn once, not twice)
@@ -281,10 +283,11 @@ class Session:
         frames `every_s` seconds apart (None: media.video.auto_every_s of its length), each video's
         frames sampled into the frame cache (stage "frames": progress, Cancel) before the thumbnails.
         Paths that cannot be read are in Loaded.skipped with their reason. Raises Cancelled."""
-        from ..core.queries import load_queries
+        from ..core.queries import join_queries, load_queries
 
         skipped: dict[str, str] = {}
         found: list[Query] = []
+        listed = dict(self._listed)
 
         def skip(path: Path, why: str) -> None:
             skipped[str(path)] = why
@@ -298,8 +301,15 @@ class Session:
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
+            # a second card's DCIM/100MEDIA/DJI_0001.JPG gets its own id; a copy of a listed photo is said
+            qs = join_queries(qs, Path(p), listed, on_skip=skip)
+            listed.update((q.id, q.path) for q in qs)
             found.extend(qs)
-        return self._sampled(found, skipped, every_s, len(paths), progress=progress, cancel=cancel)
+        loaded = self._sampled(found, skipped, every_s, len(paths), progress=progress, cancel=cancel)
+        # only now listed: a cancelled sampling adds nothing, and adding the video again must not read as
+        # "already in the list" (it reuses the frames it kept)
+        self._listed = listed
+        return loaded
 
     def resample_videos(
         self, videos: dict[Path, str], *, every_s: float | None, progress: ProgressCallback | None = None,
