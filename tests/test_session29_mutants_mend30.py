@@ -270,3 +270,178 @@ def test_a_turned_grids_ring_far_from_greenwich_is_its_own_block(crs, lon, lat):
     for ring in (1, 2):
         got = {cells[k] for k in grid.around(at[(c0, r0)], ring)}
         assert got == {(c, r) for c in range(c0 - ring, c0 + ring + 1) for r in range(r0 - ring, r0 + ring + 1)}
+
+
+def _rd_tiles(boxes):
+    """Tiles of RD New (EPSG:28992) boxes (min x, min y, max x, max y metres) with their corners."""
+    from geolocator.core.geo import projected_boxes
+    from geolocator.core.model import Tile
+
+    made = projected_boxes(*zip(*boxes), "EPSG:28992")
+    return [Tile(id=f"b{i}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/{i}", corners=k)
+            for i, (b, k) in enumerate(made)]
+
+
+def test_tiles_of_other_sizes_count_by_how_far_they_reach_into_the_ring():
+    """MO2, MO6: in a set from two sources (tiles of other sizes in the same turned grid), a tile is a
+    neighbour when it reaches into the grown tile by more than a quarter of the tile, whatever its size:
+    a half-size tile in the far half of the next column (its near edge one width from the centre) and a
+    double-size tile reaching half a tile into the ring count; one that only touches the ring does not."""
+    from geolocator.core.mosaic import NeighbourGrid
+
+    x, y, s = 92_000.0, 437_000.0, 107.52  # Rotterdam; RD level 13's tile size
+    tiles = _rd_tiles([(x, y, x + s, y + s),                                  # 0: the tile
+                       (x + 1.5 * s, y, x + 2 * s, y + 0.5 * s),              # 1: half size, far half of column +1
+                       (x + 1.5 * s, y - s, x + 3.5 * s, y + s),              # 2: double size, half a tile in
+                       (x + 2 * s, y + s, x + 4 * s, y + 3 * s),              # 3: double size, touching only
+                       (x - s, y, x, y + s)])                                 # 4: the column to the west
+    assert NeighbourGrid(tiles).around(0, 1) == [0, 1, 2, 4]
+
+
+# -- core/csv_excel.py and the save dialog's choice -----------------------------------------------------
+def test_a_numpy_float32_cell_gets_a_decimal_comma_too():
+    """CE1: numbers come from numpy as well as Python (a float32 keypoint figure, a numpy mean): every
+    real number that is not whole is written with a decimal comma, not only Python floats."""
+    from geolocator.core.csv_excel import excel_cell
+
+    assert excel_cell(np.float32(46.5)) == "46,5" and excel_cell(np.float64(-0.25)) == "-0,25"
+    assert excel_cell(np.int64(384)) == 384
+
+
+def test_the_excel_choice_sits_right_after_the_plain_csv_in_the_save_dialog():
+    """CE5: the save dialog lists the Excel flavour beside the CSV it is a flavour of, not at the end."""
+    from geolocator.core.exports import EXCEL_CSV_FILTER, dialog_filters
+
+    filters = dialog_filters()
+    at = next(i for i, f in enumerate(filters) if f.startswith("CSV ("))
+    assert filters[at + 1] == EXCEL_CSV_FILTER and filters.count(EXCEL_CSV_FILTER) == 1
+    assert filters[0].startswith("GeoJSON")  # the first choice (the default) is unchanged
+
+
+# -- core/levels.frame_counts (session 28) ---------------------------------------------------------------
+def test_frame_counts_group_thousands_as_every_count_and_keep_unknown_words_in_first_met_order():
+    """LV1, LV2, LV4: a long flight's line reads '1,200 confident' as wording.count writes every count;
+    words not in FRAME_COUNT_ORDER follow in the order first met (not a set's order); any iterable of
+    levels is taken (a generator too)."""
+    from geolocator.core.levels import frame_counts
+    from geolocator.core.wording import count
+
+    assert frame_counts(["confident"] * 1200 + ["not located"]) == "1,200 confident, 1 not located"
+    assert count(1200, "frame").startswith("1,200 ")  # the same grouping
+    odd = ["zeta", "alpha", "mu", "beta", "omega", "kappa", "delta"]
+    assert frame_counts(odd + ["alpha"]) == "1 zeta, 2 alpha, 1 mu, 1 beta, 1 omega, 1 kappa, 1 delta"
+    assert frame_counts(w for w in ("extrapolated", "confident")) == "1 confident, 1 extrapolated"
+
+
+# -- core/evidence._safe_stem (session 28) -----------------------------------------------------------------
+def test_an_evidence_stem_makes_each_run_of_other_characters_one_underscore_and_never_nothing():
+    """EV3, EV4: 'Flug 3 - #12.jpg' keeps one '_' for each run of spaces and signs (its docstring's
+    rule), and an id of signs alone is still a name ('photo'), not '.evidence.png', a hidden file."""
+    from geolocator.core.evidence import _safe_stem
+
+    assert _safe_stem("Flug 3  #12.jpg") == "Flug_3_12.jpg"
+    assert _safe_stem("?? ##") == "photo" and _safe_stem("../") == "photo"
+
+
+# -- core/photo_support.with_support's stage (session 29) ---------------------------------------------------
+def test_a_photo_whose_oblique_view_is_recorded_is_not_checked_nor_counted(monkeypatch):
+    """PS3: the rule was measured on nadir photos without metadata only, so a photo whose camera is
+    recorded oblique (rerank.query_outline gives a ViewGeometry) keeps its answer as it is, and the
+    stage counts only the photos it checks."""
+    from geolocator.core import rerank
+    from geolocator.core.oblique import ViewGeometry
+    from geolocator.core.photo_support import with_support
+    from geolocator.core.rerank import Verification
+
+    from .test_photo_support import _Verifier, _pair, _predictions, _tiles
+
+    queries, before = _predictions([[10, 0, 0], [40, 0, 0], [10, 0, 0]], _tiles())
+    photo, tile, h = _pair()
+    verifier = _Verifier({q.id: photo for q in queries}, {"t0": tile},
+                         {(q.id, "t0"): Verification(10, (0.5, 0.5), h) for q in queries})
+    outline = rerank.query_outline
+    monkeypatch.setattr(rerank, "query_outline", lambda q: ViewGeometry(-45.0, 80.0, 0.9) if q.id == "q0.jpg"
+                        else outline(q))
+    events = []
+    after = with_support(queries, before, verifier, progress=events.append)
+    assert [(e.stage, e.step, e.total) for e in events] == [("support", 1, 1)]
+    assert after[0] is before[0]
+
+
+# -- core/sources/wmts_grid.py: a GeoPackage's levels (Requirement 45) and zoom_other (session 29) ---------
+def _matrix(ident: str, pixel: float, w: int, h: int, left: float = -10.0, top: float = 10.0):
+    """A matrix in degrees: 256 px tiles of `pixel` degrees a pixel, w x h tiles from (left, top)."""
+    from geolocator.core.sources.wmts_grid import OGC_PIXEL_M, GridMatrix, METRES_PER_DEGREE
+
+    return GridMatrix(ident, pixel * METRES_PER_DEGREE / OGC_PIXEL_M, left, top, pixel, 256, 256, w, h)
+
+
+def _deg(*matrices):
+    from geolocator.core.sources.wmts_grid import GridSet, METRES_PER_DEGREE
+
+    return GridSet("T", "EPSG:4326", "EPSG:4326", tuple(matrices), True, METRES_PER_DEGREE)
+
+
+def _template():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+
+
+def _gpkg_rows(path: Path, sql: str) -> list:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_a_level_of_the_same_lower_left_corner_but_another_size_does_not_cover_the_extent():
+    """WG1: all four sides are compared: a matrix sharing the extent's lower-left corner but reaching
+    further north and east is not one of the GeoPackage's zoom levels."""
+    g = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 512, 10, 6), _matrix("x", 1 / 512, 10, 8, -10.0, 11.0))
+    assert g.extent(2)[:2] == g.extent(0)[:2] and g.levels_of(g.extent(0)) == [0, 1]
+
+
+def test_levels_a_factor_two_apart_and_numbered_one_after_another_need_no_zoom_other(tmp_path):
+    """WG4, WG5: GeoPackage's default is 'zoom times two' (clause 2.2.3): levels 0, 1, 2 of pixels halving
+    need no extension row; levels listed 0 and 2 (a level between covering another box) do, though their
+    pixels are a factor two apart, since zoom 1 to 2 is then not a factor two."""
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    halving = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 512, 10, 6), _matrix("2", 1 / 1024, 20, 12))
+    GpkgSink(tmp_path / "a.gpkg", _template(), halving).close()
+    assert _gpkg_rows(tmp_path / "a.gpkg", "SELECT zoom_level FROM gpkg_tile_matrix ORDER BY 1") == [(0,), (1,), (2,)]
+    assert _gpkg_rows(tmp_path / "a.gpkg", "SELECT extension_name FROM gpkg_extensions") == []
+    gap = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 384, 7, 4), _matrix("2", 1 / 512, 10, 6))
+    GpkgSink(tmp_path / "b.gpkg", _template(), gap).close()
+    assert _gpkg_rows(tmp_path / "b.gpkg", "SELECT zoom_level FROM gpkg_tile_matrix ORDER BY 1") == [(0,), (2,)]
+    assert _gpkg_rows(tmp_path / "b.gpkg", "SELECT extension_name FROM gpkg_extensions") == [("gpkg_zoom_other",)]
+
+
+def test_a_geopackage_refuses_a_level_its_table_does_not_list_or_whose_matrix_is_another(tmp_path):
+    """WG8, WG9: a file written with set A (levels 0 and 1 covering its extent) is reopened with set B
+    of the same CRS and extent: B's level 1 covers another box (listed, but not B's matrix), B's level 2
+    covers the extent but is not listed (its tiles would have no gpkg_tile_matrix row); both refused,
+    naming the file; B's level 0 is taken."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    a = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 512, 10, 6))
+    GpkgSink(tmp_path / "a.gpkg", _template(), a, 0).close()
+    b = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 384, 7, 4), _matrix("2", 1 / 512, 10, 6))
+    for level in (1, 2):
+        with pytest.raises(InputError, match=r"a\.gpkg.*give a new \.gpkg file for level"):
+            GpkgSink(tmp_path / "a.gpkg", _template(), b, level)
+    GpkgSink(tmp_path / "a.gpkg", _template(), b, 0).close()
+
+
+def test_a_geopackage_of_another_grid_in_the_same_crs_is_refused_as_another_grid(tmp_path):
+    """WG10: a file none of whose extent the set's levels cover is 'another grid' (give a new file),
+    not 'level N covers another extent' (which would suggest another level of this grid may fit)."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    GpkgSink(tmp_path / "a.gpkg", _template(), _deg(_matrix("0", 1 / 256, 5, 3)), 0).close()
+    shifted = _deg(_matrix("0", 1 / 256, 5, 3, -9.0, 10.0))
+    with pytest.raises(InputError, match="holds tiles of another grid than the tile matrix set 'T'"):
+        GpkgSink(tmp_path / "a.gpkg", _template(), shifted, 0)
