@@ -429,8 +429,9 @@ def test_a_geopackage_refuses_a_level_its_table_does_not_list_or_whose_matrix_is
     a = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 512, 10, 6))
     GpkgSink(tmp_path / "a.gpkg", _template(), a, 0).close()
     b = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 384, 7, 4), _matrix("2", 1 / 512, 10, 6))
-    for level in (1, 2):
-        with pytest.raises(InputError, match=r"a\.gpkg.*give a new \.gpkg file for level"):
+    for level in (1, 2):  # WG11: the levels it holds, named as such
+        with pytest.raises(InputError, match=r"a\.gpkg: holds levels 0, 1 of tile matrix set 'T'; level "
+                                             rf"{level} .*give a new \.gpkg file for level {level}"):
             GpkgSink(tmp_path / "a.gpkg", _template(), b, level)
     GpkgSink(tmp_path / "a.gpkg", _template(), b, 0).close()
 
@@ -445,3 +446,53 @@ def test_a_geopackage_of_another_grid_in_the_same_crs_is_refused_as_another_grid
     shifted = _deg(_matrix("0", 1 / 256, 5, 3, -9.0, 10.0))
     with pytest.raises(InputError, match="holds tiles of another grid than the tile matrix set 'T'"):
         GpkgSink(tmp_path / "a.gpkg", _template(), shifted, 0)
+
+
+def _axes(*pairs):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(direction=d, name=n) for d, n in pairs]
+
+
+def test_axis_order_by_direction_and_for_polar_grids_by_name():
+    """WG13, WG17: a polar grid (both axes towards a meridian) is northing first when its first axis is
+    named Northing or Southing (ISO 19111 names); two axes that both point east are not a map grid."""
+    from geolocator.core.sources.wmts_grid import axis_order
+
+    assert axis_order(_axes(("south", "Southing"), ("south", "Westing"))) == (True, "")
+    assert axis_order(_axes(("north", "Northing"), ("north", "Easting"))) == (True, "")
+    assert axis_order(_axes(("south", "Easting"), ("south", "Northing"))) == (False, "")
+    assert axis_order(_axes(("north", "Northing"), ("east", "Easting"))) == (True, "")
+    assert axis_order(_axes(("east", "Easting"), ("north", "Northing"))) == (False, "")
+    order, why = axis_order(_axes(("east", "x"), ("east", "y")))
+    assert order is None and why == "its axes point east and east, not a map grid"
+
+
+# -- core/sources/fetch.open_sink: a GeoPackage only for a national grid and a grid only into one ----------
+def test_a_national_grid_goes_into_a_gpkg_only_and_a_gpkg_holds_only_a_national_grid(tmp_path):
+    """FE3, FE4: a grid's tiles asked into a .mbtiles, or XYZ tiles into a .gpkg, are refused saying so,
+    and nothing is made (no MBTiles in another grid's CRS, no folder named x.gpkg)."""
+    from geolocator.core.sources.fetch import FetchError, TileTemplate, open_sink
+
+    template = TileTemplate("https://t.test/{z}/{x}/{y}.png")
+    grid = _deg(_matrix("0", 1 / 256, 5, 3))
+    with pytest.raises(FetchError, match="a GeoPackage"):
+        open_sink(tmp_path / "x.mbtiles", template, grid, 0)
+    with pytest.raises(FetchError, match="a GeoPackage"):
+        open_sink(tmp_path / "x.gpkg", template)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_national_grid_plan_describes_the_level_fetched_at_the_areas_latitude():
+    """FE7, FE8: the plan's line gives the tile ground width and the pixel size of the level fetched
+    (not the set's first), the width at the area's latitude (a degree of longitude shrinks north)."""
+    from geolocator.core.geo import Bounds, metres_per_degree
+    from geolocator.core.sources.fetch import FetchPlan, TileTemplate
+
+    grid = _deg(_matrix("0", 1 / 256, 5, 3, 0.0, 50.0), _matrix("1", 1 / 512, 10, 6, 0.0, 50.0))
+    area = Bounds(2.0, 48.0, 3.0, 49.0)  # centre 2.5 E, 48.5 N
+    plan = FetchPlan(TileTemplate("https://t.test/{z}/{x}/{y}.png"), area, 1, Path("x.gpkg"), ((1, 4, 3),), grid=grid)
+    ground = 0.5 * metres_per_degree(48.5)[1]  # a 0.5 degree tile there: about 36.9 km
+    assert f"1 tile at level 1 of {grid.label()} (matrix '1', about {ground:.0f} m each on the ground, 217 m pixels)" \
+        in plan.describe()
+    assert 36_000 < ground < 37_500
