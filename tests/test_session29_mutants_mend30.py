@@ -496,3 +496,108 @@ def test_a_national_grid_plan_describes_the_level_fetched_at_the_areas_latitude(
     assert f"1 tile at level 1 of {grid.label()} (matrix '1', about {ground:.0f} m each on the ground, 217 m pixels)" \
         in plan.describe()
     assert 36_000 < ground < 37_500
+
+
+# -- core/adapt/geometric._first_looks (session 28) ------------------------------------------------------------
+def test_first_looks_skip_tried_partners_and_itself_and_an_unreadable_photo_links_to_none():
+    """GM1, GM4, GM7: the partners a photo may glue, lazily: itself and partners already tried are
+    skipped, every other partner reached is marked tried (an unreadable one too), and a photo without
+    keypoints yields no partner at all (each would be a glue of nothing)."""
+    from geolocator.core.adapt.geometric import _first_looks
+    from geolocator.core.rerank import VerifySettings
+
+    feats = {i: _feat(i) for i in range(6)}
+    feats[4] = None  # a partner that could not be described
+    photo = feats.get
+    tried = {2}
+    got = [a for a, heading, inliers in _first_looks(0, [0, 1, 2, 3, 4, 5], tried, photo, VerifySettings(), 0, None)]
+    assert got == [1, 3, 5] and tried == {1, 2, 3, 4, 5}
+    assert [a for a, _, _ in _first_looks(0, [1, 3, 5], tried, photo, VerifySettings(), 0, None)] == []
+    feats[0] = None
+    fresh = set()
+    assert list(_first_looks(0, [1, 3, 5], fresh, photo, VerifySettings(), 0, None)) == [] and fresh == {1, 3, 5}
+
+
+# -- core/sources/gpkg.py: the credit line fetch-tiles recorded (session 28) ----------------------------------
+def test_a_geopackage_reads_its_recorded_credit_line_and_none_when_it_is_blank_or_absent(tmp_path):
+    """GP1, GP2: read_info gives the attribution GpkgSink recorded; a blank one is no credit line (not
+    ''), and a GeoPackage without our metadata table (one from QGIS or GDAL) has none and still opens."""
+    import sqlite3
+
+    from geolocator.core.sources.gpkg import read_info
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    grid = _deg(_matrix("0", 1 / 256, 5, 3))
+    path = tmp_path / "a.gpkg"
+    GpkgSink(path, _template(), grid, 0).close()
+    assert read_info(path).attribution == "(c) test"
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE geolocator_metadata SET value = '' WHERE name = 'attribution'")
+    assert read_info(path).attribution is None
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE geolocator_metadata")
+    info = read_info(path)
+    assert info.attribution is None and info.kind == "gpkg"
+
+
+# -- core/sources/wmts.py: a layer in a national grid or in Web Mercator (session 28) ------------------------
+def _layer(grid=None, tile_px: int = 256):
+    from geolocator.core.sources.fetch import parse_template
+    from geolocator.core.sources.wmts import WmtsLayer
+
+    zooms = tuple(range(len(grid.matrices))) if grid is not None else tuple(range(0, 20))
+    return WmtsLayer(parse_template("https://w.test/{z}/{x}/{y}.jpg"), zooms, "caps.xml", "ortho", "default",
+                     "NV" if grid is not None else "EPSG:3857", "image/jpeg", "RESTful", tile_px=tile_px, grid=grid)
+
+
+def test_each_kind_of_layer_is_refused_the_other_kinds_output_before_the_work(tmp_path):
+    """WM2, WM3: a Web Mercator layer refuses a .gpkg (written for national grids only) and a
+    national-grid layer takes a GeoPackage whatever the case of its suffix (X.GPKG), as open_sink does."""
+    from geolocator.core.sources.fetch import FetchError
+
+    mercator, national = _layer(), _layer(_deg(_matrix("0", 1 / 256, 5, 3)))
+    with pytest.raises(FetchError, match="is Web Mercator; a .gpkg is written for national-grid sets only"):
+        mercator.check_out(tmp_path / "tiles.gpkg")
+    with pytest.raises(FetchError, match="is Web Mercator"):
+        mercator.check_out(tmp_path / "TILES.GPKG")
+    mercator.check_out(tmp_path / "tiles.mbtiles")
+    national.check_out(tmp_path / "KARTE.GPKG")
+    with pytest.raises(FetchError, match="in a GeoPackage"):
+        national.check_out(tmp_path / "karte.mbtiles")
+
+
+def test_a_512_px_web_mercator_tile_covers_twice_the_ground_of_a_256_px_one():
+    """WM4: the ground width of a tile of a 512 px set at zoom z is twice the slippy-map tile's there."""
+    from geolocator.core.geo import Bounds
+    from geolocator.core.sources.package import web_mercator_tile_m
+
+    area = Bounds(7.4, 46.9, 7.5, 47.0)
+    assert _layer(tile_px=512).tile_ground_m(15, area) == pytest.approx(2 * web_mercator_tile_m(15, 46.95))
+    assert _layer().tile_ground_m(15, area) == pytest.approx(web_mercator_tile_m(15, 46.95))
+
+
+def test_a_national_grids_level_is_suggested_by_its_ground_width_at_the_area():
+    """WM5: the level whose tiles are nearest the footprint on the ground where the area is: at 60 N a
+    degree of longitude is half its length at the equator, so 0.5 degree tiles are ~27.8 km there."""
+    from geolocator.core.geo import Bounds
+
+    grid = _deg(_matrix("0", 1 / 256, 5, 3), _matrix("1", 1 / 512, 10, 6), _matrix("2", 1 / 1024, 20, 12))
+    area = Bounds(10.0, 59.9, 10.2, 60.1)
+    assert _layer(grid).suggest_zoom(28_000, area) == 1
+    assert _layer(grid).suggest_zoom(14_000, area) == 2
+
+
+def test_a_layer_in_both_a_web_mercator_and_a_deeper_national_set_is_fetched_in_web_mercator():
+    """WM7: Web Mercator first (XYZ, as before national grids were read), even where the national set
+    has more levels; the national one when it is named."""
+    from geolocator.core.sources.wmts import wmts_template
+
+    from .test_wmts import capabilities, layer, mercator_set, rd_set
+
+    doc = capabilities([layer("both", ["EPSG:28992", "EPSG:3857"], rest="https://w.test/{TileMatrix}/{TileCol}/"
+                                                                      "{TileRow}.jpg")],
+                       [rd_set(), mercator_set(zooms=range(0, 10))])
+    chosen = wmts_template(doc, "caps.xml", "both")
+    assert chosen.grid is None and chosen.tile_matrix_set == "EPSG:3857" and chosen.zooms == tuple(range(0, 10))
+    named = wmts_template(doc, "caps.xml", "both", tile_matrix_set="EPSG:28992")
+    assert named.grid is not None and named.zooms == tuple(range(0, 15))
