@@ -601,3 +601,17 @@ def test_a_layer_in_both_a_web_mercator_and_a_deeper_national_set_is_fetched_in_
     assert chosen.grid is None and chosen.tile_matrix_set == "EPSG:3857" and chosen.zooms == tuple(range(0, 10))
     named = wmts_template(doc, "caps.xml", "both", tile_matrix_set="EPSG:28992")
     assert named.grid is not None and named.zooms == tuple(range(0, 15))
+
+
+def test_a_national_grid_plan_checks_the_area_as_every_plan_does(tmp_path):
+    """WM12: an area inside out or off the globe is refused by check_bbox's words before any tile of
+    the national grid is listed (as plan_fetch does for Web Mercator)."""
+    from geolocator.core.geo import Bounds
+    from geolocator.core.sources.fetch import FetchError
+
+    national = _layer(_deg(_matrix("0", 1 / 256, 5, 3)))
+    with pytest.raises(FetchError, match="west must be less than east"):
+        national.plan(Bounds(-6.0, 8.0, -8.0, 9.0), 0, tmp_path / "a.gpkg", 100)
+    with pytest.raises(FetchError, match="outside the globe"):
+        national.plan(Bounds(-8.0, 8.0, -6.0, 95.0), 0, tmp_path / "a.gpkg", 100)
+    assert national.plan(Bounds(-8.0, 8.0, -6.0, 9.0), 0, tmp_path / "a.gpkg", 100).tiles

@@ -44,7 +44,7 @@ T_GM = ("tests/test_geometric_link_cap.py", "tests/test_geometric_learned_links.
 T_LV = ("tests/test_frame_words_once.py", "tests/test_levels.py", NEW)
 T_EV = ("tests/test_locale_names.py", NEW)
 T_CS = ("tests/test_readers_csv_exact.py", "tests/test_locale_names.py", NEW)
-T_GP = ("tests/test_wmts_grid.py", "tests/test_readers_package_exact.py", NEW)
+T_GP = ("tests/test_wmts_grid.py", "tests/test_readers_package_exact.py", "tests/test_readers_gpkg_exact.py", NEW)
 T_WM = ("tests/test_wmts_grid.py", "tests/test_wmts.py", "tests/test_imagery_layer_filter.py", NEW)
 T_GD = ("tests/test_locale_names.py", "tests/test_names_readers.py", NEW)
 
