@@ -285,13 +285,13 @@ def _rd_tiles(boxes):
 def test_tiles_of_other_sizes_count_by_how_far_they_reach_into_the_ring():
     """MO2, MO6: in a set from two sources (tiles of other sizes in the same turned grid), a tile is a
     neighbour when it reaches into the grown tile by more than a quarter of the tile, whatever its size:
-    a half-size tile in the far half of the next column (its near edge one width from the centre) and a
-    double-size tile reaching half a tile into the ring count; one that only touches the ring does not."""
+    a half-size tile reaching 0.4 of a tile into the ring (its near edge 1.1 widths from the centre) and
+    a double-size tile reaching half a tile into it count; one that only touches the ring does not."""
     from geolocator.core.mosaic import NeighbourGrid
 
     x, y, s = 92_000.0, 437_000.0, 107.52  # Rotterdam; RD level 13's tile size
     tiles = _rd_tiles([(x, y, x + s, y + s),                                  # 0: the tile
-                       (x + 1.5 * s, y, x + 2 * s, y + 0.5 * s),              # 1: half size, far half of column +1
+                       (x + 1.6 * s, y, x + 2.1 * s, y + 0.5 * s),            # 1: half size, 0.4 of a tile in
                        (x + 1.5 * s, y - s, x + 3.5 * s, y + s),              # 2: double size, half a tile in
                        (x + 2 * s, y + s, x + 4 * s, y + 3 * s),              # 3: double size, touching only
                        (x - s, y, x, y + s)])                                 # 4: the column to the west

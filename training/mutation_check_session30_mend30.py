@@ -52,7 +52,7 @@ M = [
  # core/media/frame_prune.py and its stamp in video.open_frame (session 29)
  ("FP1", FP, "        if not sub.is_dir() or len(sub.name) != 2:", "        if not sub.is_dir():", T_FP),
  ("FP2", FP, "            if not (p.suffix == \".jpg\" and p.is_file()):", "            if not p.is_file():", T_FP),
- ("FP3", FP, "if p.name.startswith(TMP_PREFIX) else cutoff):\n            continue", "if p.name.startswith(TMP_PREFIX) else cutoff - 1e-9):\n            continue", T_FP),
+ ("FP3", FP, "        if mtime > (min(cutoff, now - STALE_TMP_S) if", "        if mtime >= (min(cutoff, now - STALE_TMP_S) if", T_FP),
  ("FP4", FP, "        n += 1\n        freed += size\n", "        n += 1\n", T_FP),
  ("FP5", FP, "                sub.rmdir()  # only when empty", "                pass", T_FP),
  ("FP6", FP, "        if sub.is_dir() and len(sub.name) == 2:", "        if sub.is_dir():", T_FP),
@@ -62,7 +62,7 @@ M = [
  ("FP10", VI, "        touch(target)  # last used now", "        pass  # last used now", T_FP),
  ("FP11", FP, "        n += 1\n        total += size", "        total += size", T_FP),
  ("FP13", FP, "if p.name.startswith(TMP_PREFIX) else cutoff):", "if False else cutoff):", T_FP),
- ("FP14", FP, "        if mtime > (min(cutoff, now - STALE_TMP_S) if", "        if mtime > (min(cutoff, now) if", T_FP),
+ ("FP14", FP, "(min(cutoff, now - STALE_TMP_S) if p.name", "(min(cutoff, now) if p.name", T_FP),
  ("FP12", FP, "        except OSError:\n            continue\n        n += 1", "        except OSError:\n            raise\n        n += 1", T_FP),
  # core/bounded_cache.py (session 29)
  ("BC1", BC, "            while self._bytes > self.budget and", "            while self._bytes >= self.budget and", T_BC),
