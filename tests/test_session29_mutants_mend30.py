@@ -615,3 +615,27 @@ def test_a_national_grid_plan_checks_the_area_as_every_plan_does(tmp_path):
     with pytest.raises(FetchError, match="outside the globe"):
         national.plan(Bounds(-8.0, 8.0, -6.0, 95.0), 0, tmp_path / "a.gpkg", 100)
     assert national.plan(Bounds(-8.0, 8.0, -6.0, 9.0), 0, tmp_path / "a.gpkg", 100).tiles
+
+
+# -- fresh eyes on session 29: tile stores written under a name that is not UTF-8 --------------------------------
+def test_tiles_are_fetched_into_a_store_whose_name_is_not_utf8(tmp_path):
+    """A real fault (session 30): session 29 made MBTiles and GeoPackages named b"Karte M\\xe4rz" (a Latin-1
+    card) readable, but fetch-tiles could not write one: the store's name (its file name without a suffix,
+    when the service gives none) went into SQLite text with Python's lone surrogate for \\xe4, and
+    sqlite3 raised UnicodeEncodeError after creating the file. The name is stored as names.readable
+    writes it ('Karte M\\\\xe4rz', as every export)."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.fetch import MBTilesSink, TileTemplate
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    mb = Path(os.fsdecode(os.fsencode(tmp_path) + b"/Karte M\xe4rz.mbtiles"))
+    gp = Path(os.fsdecode(os.fsencode(tmp_path) + b"/Karte M\xe4rz.gpkg"))
+    MBTilesSink(mb, TileTemplate("https://t.test/{z}/{x}/{y}.png")).close()
+    GpkgSink(gp, SimpleNamespace(name=None, url="https://g.test/{z}/{x}/{y}.png", attribution=None),
+             _deg(_matrix("0", 1 / 256, 5, 3)), 0).close()
+    with sqlite3.connect(mb) as db:
+        assert db.execute("SELECT value FROM metadata WHERE name = 'name'").fetchall() == [("Karte M\\xe4rz",)]
+    with sqlite3.connect(gp) as db:
+        assert db.execute("SELECT identifier FROM gpkg_contents").fetchall() == [("Karte M\\xe4rz",)]
