@@ -259,7 +259,8 @@ def _turned(crs: str, lon: float, lat: float, span: float = 107.52, half: int = 
 def test_a_turned_grids_ring_far_from_greenwich_is_its_own_block(crs, lon, lat):
     """A real fault (session 30, MO8): each tile's frame scaled its longitudes by its OWN cos(latitude),
     so at 175 degrees east a row 108 m north (scaled 1e-5 less) landed two tile widths west: ring 1 of
-    NZTM tiles at Wellington held 7 tiles, 3 of them from the wrong columns; ring 2 held 17 of 25. One
+    NZTM tiles at Wellington held 7 tiles (itself included), 2 from other columns, 4 of its block missing;
+    ring 2 held 17 (4 from other columns, 12 missing). One
     map (the centre tile's scale) for every tile compared gives the 3 x 3 and 5 x 5 blocks. RD at
     Rotterdam (4.5 degrees east: the same error 40 times smaller) was right before and stays so."""
     from geolocator.core.mosaic import NeighbourGrid
