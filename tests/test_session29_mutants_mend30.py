@@ -640,3 +640,30 @@ def test_tiles_are_fetched_into_a_store_whose_name_is_not_utf8(tmp_path):
         assert db.execute("SELECT value FROM metadata WHERE name = 'name'").fetchall() == [("Karte M\\xe4rz",)]
     with sqlite3.connect(gp) as db:
         assert db.execute("SELECT identifier FROM gpkg_contents").fetchall() == [("Karte M\\xe4rz",)]
+
+
+def test_fetch_tiles_into_an_mbtiles_whose_name_is_not_utf8_and_says_so_readably(tmp_path, capsys):
+    """The same through the CLI: before, `fetch-tiles URL --out "Karte M\\xe4rz.mbtiles"` stopped with a
+    UnicodeEncodeError traceback and left an empty file; its lines named the file 'Karte M\\udce4rz' on
+    stderr and with the raw byte on stdout. Now the tile is fetched and every line reads 'Karte
+    M\\xe4rz.mbtiles', as the logs and the exports write such a name."""
+    import io
+
+    import mercantile
+
+    from geolocator import cli
+
+    from .tile_server import TileServer
+
+    png = io.BytesIO()
+    Image.new("RGB", (256, 256), (50, 90, 30)).save(png, "PNG")
+    out = Path(os.fsdecode(os.fsencode(tmp_path) + b"/Karte M\xe4rz.mbtiles"))
+    b = mercantile.bounds(34004, 22004, 16)
+    with TileServer({(16, 34004, 22004): png.getvalue()}) as server:
+        code = cli.main(["fetch-tiles", server.url, "--attribution", "test", "--zoom", "16", "--out", str(out), "-q",
+                         f"--bbox={b.west + 1e-6},{b.south + 1e-6},{b.east - 1e-6},{b.north - 1e-6}"])
+    said = capsys.readouterr()
+    assert code == 0 and os.listdir(os.fsencode(tmp_path)) == [b"Karte M\xe4rz.mbtiles"]
+    assert "\udce4" not in said.out + said.err
+    assert "into " + str(tmp_path) + "/Karte M\\xe4rz.mbtiles" in said.err
+    assert said.out.splitlines()[-1] == f"next: geolocator locate PHOTOS --tiles {tmp_path}/Karte M\\xe4rz.mbtiles"
