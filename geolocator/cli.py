@@ -1011,7 +1011,10 @@ def cmd_fetch_tiles(args) -> int:
     estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
     level = f"level {zoom} (matrix {wmts.grid.matrices[zoom].identifier!r} of {wmts.grid.label()})" \
         if wmts is not None and wmts.grid is not None else f"zoom {zoom}"
-    print(f"{_count(len(tiles), 'tile')} at {level} ({estimate}) into {args.out}", file=sys.stderr)
+    from .core.names import readable
+
+    shown = readable(str(args.out))  # a name that is not UTF-8 as every log line and export writes it (Karte M\xe4rz)
+    print(f"{_count(len(tiles), 'tile')} at {level} ({estimate}) into {shown}", file=sys.stderr)
     progress = TqdmProgress(not args.quiet)
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
@@ -1027,7 +1030,7 @@ def cmd_fetch_tiles(args) -> int:
                         "rest", args.out)
         raise
     progress.close()
-    print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {args.out} in "
+    print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {shown} in "
           f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
           f"{len(report.failed)} failed")
     if report.damaged:  # stored by an earlier run (before tiles were checked on arrival) but not whole
@@ -1042,10 +1045,10 @@ def cmd_fetch_tiles(args) -> int:
     if report.fetched + report.already == 0:
         all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
         raise GeolocatorError(f"no tile could be fetched from {template.url}"
-                              + (f" ({args.out} was not created)" if report.discarded else "")
+                              + (f" ({shown} was not created)" if report.discarded else "")
                               + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
                                  f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
-    print(f"next: geolocator locate PHOTOS --tiles {args.out}")
+    print(f"next: geolocator locate PHOTOS --tiles {shown}")
     return 0 if not report.failed else 1
 
 

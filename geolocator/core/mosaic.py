@@ -22,13 +22,20 @@ from .model import Bounds, Tile
 from .pixel_grid import centred
 
 
-def _frame(tile: Tile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centre, across, down) of a tile's image on the ground, in degrees with longitude scaled by
-    cos(latitude) at the tile (a local map, conformal to first order): `across` runs from its left
-    edge to its right edge, `down` from its top edge to its bottom edge (from Tile.corners when set,
-    else the north-up bounds)."""
+def _lon_scale(tile: Tile) -> float:
+    """cos(latitude) at the middle of a tile's bounds: degrees of longitude to degrees of latitude there."""
     b = tile.bounds
-    k = float(np.cos(np.radians((b.north + b.south) / 2)))
+    return float(np.cos(np.radians((b.north + b.south) / 2)))
+
+
+def _frame(tile: Tile, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centre, across, down) of a tile's image on the ground, in degrees with longitude scaled by
+    `k` (_lon_scale of the tile whose frame it is: a local map, conformal to first order, and ONE map
+    for every tile compared in it): `across` runs from its left edge to its right edge, `down` from its
+    top edge to its bottom edge (from Tile.corners when set, else the north-up bounds). Each tile's own
+    cos(latitude) put its neighbours elsewhere: at 175 degrees east (NZTM, EPSG:2193, at Wellington) a
+    row 108 m north was scaled 1e-5 less, which moved its centre two tile widths west (session 30)."""
+    b = tile.bounds
     if tile.corners is None:
         return (np.array([(b.west + b.east) / 2 * k, (b.north + b.south) / 2]),
                 np.array([b.width_deg * k, 0.0]), np.array([0.0, b.south - b.north]))
@@ -99,11 +106,12 @@ class NeighbourGrid:
         width and height) by more than a quarter of the tile: that frame is affine to a few parts in
         ten thousand only (RD at Rotterdam: a tile two columns away, which only touches the grown
         tile, came out 0.0017 of a width inside it), so a tile that merely touches must not count."""
-        centre, across, down = _frame(tile)
+        scale = _lon_scale(tile)
+        centre, across, down = _frame(tile, scale)
         to_units = np.linalg.inv(np.column_stack([across, down]))
         keep = []
         for k in found:
-            c, a, d = _frame(self.tiles[k])
+            c, a, d = _frame(self.tiles[k], scale)
             off = np.abs(to_units @ (c - centre))
             half = (np.abs(to_units @ a) + np.abs(to_units @ d)) / 2  # its half extent along each axis
             if np.all(off - half < ring + 0.25):

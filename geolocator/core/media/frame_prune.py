@@ -16,9 +16,12 @@ from pathlib import Path
 
 from ..store_prune import unused_cutoff
 
+TMP_PREFIX = ".tmp-"  # video._store writes a frame under this name, then renames it into place
+
 
 def _frames(folder: Path):
-    """(path, bytes, mtime) of each cached frame (`??/*.jpg`)."""
+    """(path, bytes, mtime) of each cached frame (`??/*.jpg`, frames being written included: they
+    take the disk too)."""
     folder = Path(folder)
     if not folder.is_dir():
         return
@@ -47,8 +50,14 @@ def frame_cache_size(folder: Path) -> tuple[int, int]:
 def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]:
     """(path, bytes) of each cached frame in `folder` last used (modified) more than `days` days
     before `now`: the stores' and copies' rule (store_prune.unused_cutoff)."""
-    _, cutoff = unused_cutoff(days, now)
-    return [(p, size) for p, size, mtime in _frames(folder) if mtime <= cutoff]
+    from ..pair_store import STALE_TMP_S
+
+    now, cutoff = unused_cutoff(days, now)
+    # a frame being written (video._store's ".tmp-*.jpg", renamed when whole) is another run's write in
+    # flight until STALE_TMP_S old, as the north-up copies' (store_prune.prune_northup_copies)
+    tmp_cutoff = min(cutoff, now - STALE_TMP_S)
+    return [(p, size) for p, size, mtime in _frames(folder)
+            if mtime <= (tmp_cutoff if p.name.startswith(TMP_PREFIX) else cutoff)]
 
 
 def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
@@ -63,7 +72,8 @@ def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int
 def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
     """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
     `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
-    (frames removed, bytes freed). Raises ValueError for negative days."""
+    (frames removed, bytes freed). A frame still being written (a ".tmp-" file) is left until it is
+    STALE_TMP_S (pair_store.py) old, whatever `days`. Raises ValueError for negative days."""
     n = freed = 0
     for p, size in _old(folder, days, now):
         try:

@@ -365,7 +365,9 @@ def _frame_file(path: Path, time_s: float) -> Path:
 
 def _store(target: Path, image: Image.Image) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
+    from .frame_prune import TMP_PREFIX  # pruning leaves a frame being written alone
+
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TMP_PREFIX, suffix=".jpg")
     try:
         with os.fdopen(fd, "wb") as f:
             image.save(f, "JPEG", quality=FRAME_JPEG_QUALITY)

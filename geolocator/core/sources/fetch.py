@@ -558,7 +558,10 @@ class MBTilesSink:
         from .mbtiles import MBTilesWriter
 
         self.created = not Path(path).exists()  # by this run: removed again if no tile comes (discard_if_empty)
-        self.writer = MBTilesWriter(path, name=template.name or Path(path).stem, attribution=template.attribution)
+        from ..names import readable
+
+        # a name that is not UTF-8 (b"Karte M\xe4rz.mbtiles") as names.readable writes it: SQLite text holds no surrogate
+        self.writer = MBTilesWriter(path, name=template.name or readable(Path(path).stem), attribution=template.attribution)
         # MBTiles 1.3 has no "source" key; extra metadata rows are allowed. The host only: a
         # template's query string may hold an API key, and .mbtiles files get shared.
         self.writer.set_metadata(source=source_host(template.url))

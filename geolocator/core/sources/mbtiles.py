@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
+from ..names import readable
 from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".mbtiles",)
@@ -121,7 +122,7 @@ class MBTilesWriter:
             )
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
-        self.set_metadata(name=name or self.path.stem, format=fmt, type="baselayer", version="1.3",
+        self.set_metadata(name=name or readable(self.path.stem), format=fmt, type="baselayer", version="1.3",
                           attribution=attribution)
 
     def set_metadata(self, **values) -> None:

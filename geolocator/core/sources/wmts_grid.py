@@ -51,6 +51,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Bounds
+from ..names import readable
 from .fetch import FetchError, TooManyTiles, recorded_attribution, source_host
 
 OGC_PIXEL_M = 0.00028  # WMTS 1.0.0 section 6.1: the standardized rendering pixel, 0.28 mm
@@ -373,7 +374,7 @@ class GpkgSink:
             self.db.execute("INSERT OR REPLACE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", srs)
             self.db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, "
                             "max_x, max_y, srs_id) VALUES (?, 'tiles', ?, ?, ?, ?, ?, ?, ?)",
-                            (TILE_TABLE, template.name or self.path.stem, f"WMTS tile matrix set {grid.identifier}",
+                            (TILE_TABLE, template.name or readable(self.path.stem), f"WMTS tile matrix set {grid.identifier}",
                              *extent, srs[1]))
             self.db.execute("INSERT INTO gpkg_tile_matrix_set VALUES (?, ?, ?, ?, ?, ?)", (TILE_TABLE, srs[1], *extent))
             levels = grid.levels_of(extent)
