@@ -18,12 +18,12 @@ import email.utils
 import json
 import math
 import os
+import queue
 import random
 import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,10 @@ STOP_AFTER_UNREACHABLE = 3
 # it went away (stopped, the network dropped). Stop instead of backing off on each of the tiles left
 # (about 15 s a tile with the default retries: hours for a large area); a rerun resumes.
 STOP_AFTER_LOST = 8
+# after a stop (cancel, Ctrl-C, a refusing or lost service) results still in flight are awaited this
+# long, no longer: most end at once (they check the stop between attempts); one blocked on a stalled
+# link is left behind instead of holding the cancel until its read timeout
+DRAIN_S = 1.0
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -726,7 +730,9 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
                verify: bool = False) -> Iterator[_Result | str]:
     """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
     that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
-    requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early;
+    requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
+    no request starts after it, and the results of those in flight are awaited at most DRAIN_S seconds
+    (a request blocked on a stalled link is left behind, so a cancel lands within about DRAIN_S);
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
     `answered`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
@@ -749,29 +755,50 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     if not todo:
         return
     concurrency = max(1, int(concurrency))
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="geolocator-fetch") as pool:
-        pending = set()
-        it = iter(todo)
+    # Each request runs in a daemon thread of its own, not a ThreadPoolExecutor: an executor's exit (and
+    # the interpreter's) joins its threads, so a cancel, Ctrl-C or SIGTERM waited for every request
+    # blocked on a stalled link to reach its read timeout (26 s measured, session 30). A request left
+    # behind after a stop touches nothing but its own result, which nobody reads.
+    results: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work(t: tuple[int, int, int]) -> None:
         try:
-            while True:
-                while len(pending) < concurrency and not stop.is_set():
-                    t = next(it, None)
-                    if t is None:
-                        break
-                    pending.add(pool.submit(_get, client, template.url_for(*t), t, retries=retries,
-                                            backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop,
-                                            answered=answered))
-                if not pending:
-                    return
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                if cancel is not None and cancel.cancelled:
-                    stop.set()  # in-flight requests end at their next check; no new ones start
-                for fut in done:
-                    yield fut.result()
-        finally:
-            stop.set()  # a consumer that stops iterating cancels the requests still waiting
-            for fut in pending:
-                fut.cancel()
+            results.put(_get(client, template.url_for(*t), t, retries=retries, backoff_s=backoff_s,
+                             max_wait_s=max_wait_s, stop=stop, answered=answered))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            results.put(exc)
+
+    in_flight = 0
+    stopped_at = None  # when `stop` was first seen: in-flight results are awaited DRAIN_S longer, no more
+    it = iter(todo)
+    try:
+        while True:
+            while in_flight < concurrency and not stop.is_set():
+                t = next(it, None)
+                if t is None:
+                    break
+                threading.Thread(target=work, args=(t,), name="geolocator-fetch", daemon=True).start()
+                in_flight += 1
+            if not in_flight:
+                return
+            if stop.is_set():
+                stopped_at = stopped_at or time.monotonic()
+                if time.monotonic() - stopped_at >= DRAIN_S:
+                    return  # the requests still in flight are left to end on their own
+            try:
+                item = results.get(timeout=0.1 if stopped_at else 0.2)
+            except queue.Empty:
+                item = None
+            if cancel is not None and cancel.cancelled:
+                stop.set()  # in-flight requests end at their next check; no new ones start
+            if item is None:
+                continue
+            in_flight -= 1
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # a consumer that stops iterating cancels the requests still waiting
 
 
 def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, concurrency: int = DEFAULT_CONCURRENCY,

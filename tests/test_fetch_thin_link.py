@@ -1,0 +1,59 @@
+"""A mapper fetching imagery over a thin, failing link (session 30, net30): a stalled server, a link
+gone silent, an ETA after a resume, an error page sent with status 200 now and then, and locating
+afterwards with no network at all. Every server here is on 127.0.0.1 (tests/tile_server.py)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from geolocator.core.sources import fetch as F
+
+from .tile_packages import demo_mosaic, demo_pyramid
+from .tile_server import TileServer
+
+FAST = dict(backoff_s=0.01, max_wait_s=0.05)
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+def _template(server: TileServer) -> F.TileTemplate:
+    return F.parse_template(server.url)
+
+
+def _bbox() -> str:
+    _, area = demo_mosaic()
+    return f"--bbox={area.west},{area.south},{area.east},{area.north}"
+
+
+def _wait_for(cond, limit_s: float = 60.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_ctrl_c_ends_a_fetch_within_seconds_while_every_request_hangs(tmp_path, tiles):
+    # a stalled link: the server takes each request and sends nothing for a minute. Ctrl-C waited for
+    # every hanging request's 30 s read timeout (26 s measured); the requests are now left behind
+    stall = {t: [("slow", 60)] for t in tiles}
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, stall) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "geolocator", "fetch-tiles", server.url, _bbox(), "--zoom", "19",
+                                 "--out", str(out), "-q"], stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        _wait_for(lambda: len(server.log) >= 4 or proc.poll() is not None)
+        assert len(server.log) == 4  # the default concurrency, all hanging
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        took = time.monotonic() - t0
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert "stopped before any tile came" in err and not out.exists()
+    assert took < 10, f"Ctrl-C took {took:.1f} s"  # the requests' read timeout is 30 s
