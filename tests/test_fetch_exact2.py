@@ -200,9 +200,12 @@ def test_one_tile_eta_megabytes_and_seconds(monkeypatch):
 
 
 def test_report_seconds_is_the_time_between_start_and_end(monkeypatch):
-    # fetch_tiles reads its clock twice, at the start and when done: 103.25 - 100.0 s
-    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 103.25]).__next__))
-    assert _fetch(monkeypatch, [(1, 0, 0)]).seconds == 3.25
+    # fetch_tiles reads its clock at the start, for the ETA once per tile answered, and when done:
+    # 103.25 - 100.0 s, and the one tile's ETA-clock reading is not the end
+    events = []
+    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 101.0, 103.25]).__next__))
+    assert _fetch(monkeypatch, [(1, 0, 0)], progress=events.append).seconds == 3.25
+    assert events[-1].eta_s == 0.0
 
 
 def test_cancelled_results_are_not_failures(monkeypatch):

@@ -57,3 +57,34 @@ def test_ctrl_c_ends_a_fetch_within_seconds_while_every_request_hangs(tmp_path, 
     assert proc.returncode == 130 and "Traceback" not in err, err
     assert "stopped before any tile came" in err and not out.exists()
     assert took < 10, f"Ctrl-C took {took:.1f} s"  # the requests' read timeout is 30 s
+
+
+def test_the_eta_after_a_resume_counts_only_the_tiles_asked_for(tmp_path, tiles):
+    # 150 of 208 tiles stored, 58 to fetch at 200 kB/s: the stored ones, counted in a blink, made the
+    # pace look instant ("0.4 s left" with 6.5 s to go). Here 30 stored, 6 asked for at 0.3 s each
+    wanted = sorted(tiles)
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles) as server:
+        F.fetch_tiles(_template(server), wanted[:30], out, **FAST)
+    events = []
+    with TileServer(tiles, delay_s=0.3) as server:
+        report = F.fetch_tiles(_template(server), wanted, out, concurrency=1, progress=events.append, **FAST)
+    assert (report.already, report.fetched) == (30, 6)
+    stored = [e for e in events if 0 < e.step <= 30]
+    assert stored and all(e.eta_s is None for e in stored)  # no pace known yet: no ETA, not "0 s"
+    first = next(e for e in events if e.step == 31)  # one tile asked for, 5 left at its pace
+    assert 5 * 0.3 <= first.eta_s < 5 * 0.3 * 4
+
+
+def test_the_terminal_bar_shows_the_events_time_left_not_tqdms_pace(capsys):
+    from geolocator.cli import TqdmProgress
+    from geolocator.core.progress import ProgressEvent
+
+    bar = TqdmProgress(tty=True)
+    bar(ProgressEvent("fetch", 0, 208, "208 tiles"))
+    bar(ProgressEvent("fetch", 150, 208, "resumed", eta_s=3725.0))
+    err = capsys.readouterr().err
+    assert "150/208 [00:00<1:02:05]" in err  # tqdm's own pace said 00:00
+    bar(ProgressEvent("fetch", 151, 208, "no estimate"))
+    assert "151/208" in capsys.readouterr().err  # without eta_s tqdm's own is shown
+    bar.close()

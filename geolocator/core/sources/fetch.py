@@ -30,7 +30,7 @@ from pathlib import Path
 from ..errors import Cancelled, GeolocatorError, InputError
 from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, metres_per_degree
 from ..model import Bounds, LatLon
-from ..progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, emit
+from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
 from .package import FOLDER_METADATA
 
 DEFAULT_MAX_TILES = 10_000
@@ -723,6 +723,17 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
     return _Result(z, x, y, "lost" if connect_failed else "failed", why=f"{why} after {retries + 1} attempts")
 
 
+def _eta(elapsed_s: float, asked: int, left: int) -> float | None:
+    """Seconds left for `left` tiles at the mean pace of the `asked` tiles answered in `elapsed_s`
+    (tiles already stored take no time and are not counted); None before any tile was answered,
+    0.0 when none is left."""
+    if left <= 0:
+        return 0.0
+    if asked <= 0:
+        return None
+    return elapsed_s / asked * left
+
+
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
@@ -869,8 +880,12 @@ def fetch_tiles(
     sink = (open_sink(out, template) if grid is None
             else open_sink(out, template, grid, tiles[0][0] if tiles else None))
     stop = threading.Event()
-    clock = EtaClock(max(len(tiles), 1))
     done = 0
+    # the ETA's pace: tiles asked for since the requests began. The stored tiles and known 404s are
+    # counted first, in a blink; counted in the pace, a resume of 150 stored + 58 to fetch at 200 kB/s
+    # said 0.4 s left with 6.5 s to go (session 30). requests_since: when the last of them was counted
+    asked = 0
+    requests_since = started
     since_commit = 0
     refusals = 0
     refused_why = ""
@@ -890,7 +905,12 @@ def fetch_tiles(
                 stop.set()
             if isinstance(item, _Result) and item.status == "damaged":
                 report.damaged[f"{item.z}/{item.x}/{item.y}"] = item.why
+                requests_since = time.perf_counter()
                 continue  # its fetch follows as a tile of its own
+            if item in ("already", "known-missing"):
+                requests_since = time.perf_counter()
+            else:
+                asked += 1
             if item == "already":
                 report.already += 1
             elif item == "known-missing":
@@ -925,12 +945,11 @@ def fetch_tiles(
             if since_commit >= 50:
                 sink.commit()
                 since_commit = 0
-            fetched_now = max(report.fetched + report.missing + len(report.failed), 1)
             emit(progress, ProgressEvent(
                 "fetch", done, len(tiles),
                 f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
                 f"{len(report.failed)} failed",
-                eta_s=clock.eta(done) if fetched_now else None,
+                eta_s=_eta(time.perf_counter() - requests_since, asked, len(tiles) - done),
                 metrics={"MB": round(report.bytes / 1e6, 2)},
             ))
         if cancel is not None and cancel.cancelled:
