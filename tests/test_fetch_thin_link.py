@@ -88,3 +88,38 @@ def test_the_terminal_bar_shows_the_events_time_left_not_tqdms_pace(capsys):
     bar(ProgressEvent("fetch", 151, 208, "no estimate"))
     assert "151/208" in capsys.readouterr().err  # without eta_s tqdm's own is shown
     bar.close()
+
+
+def test_a_link_gone_silent_stops_the_fetch_and_says_so(tmp_path, tiles, monkeypatch):
+    # the server answered, then took every connection and sent nothing (a satellite terminal's proxy
+    # whose uplink is down): each request timed out, and as timeouts were not "lost" connections the
+    # fetch went on through 6 attempts x the read timeout per tile (hours for an area). Now it stops
+    # once STOP_AFTER_LOST requests in a row got no answer, the first SILENT_S ago
+    monkeypatch.setattr(F, "SILENT_S", 1.0)
+    wanted = sorted(tiles)[:24]
+    out = tmp_path / "area.mbtiles"
+    script = {t: [("slow", 30)] * 20 for t in wanted[3:]}  # the first 3 come, then silence
+    with TileServer(tiles, script) as server:
+        t0 = time.monotonic()
+        with pytest.raises(F.ServiceLost) as e:
+            F.fetch_tiles(_template(server), wanted, out, concurrency=2, timeout_s=0.3, **FAST)
+        took = time.monotonic() - t0
+    msg = str(e.value)
+    assert e.value.silent_s >= 1.0 and e.value.lost >= F.STOP_AFTER_LOST and "ReadTimeout" in e.value.why
+    assert "stopped answering: nothing answered for" in msg and "the link or the service is down" in msg
+    assert f"The 3 tiles fetched this time are kept in {out}" in msg and "fetch the other 21" in msg
+    assert took < 10  # with the old rule: 21 tiles x 6 attempts x 0.3 s / 2 in flight, at the least
+    with TileServer(tiles) as again:  # the link is back: the rerun fetches the rest
+        report = F.fetch_tiles(_template(again), wanted, out, **FAST)
+    assert (report.already, report.fetched, report.failed) == (3, 21, {})
+
+
+def test_a_slow_but_answering_server_is_not_taken_for_a_silent_link(tmp_path, tiles, monkeypatch):
+    # every other request of each tile times out, the next one answers: the service is alive
+    monkeypatch.setattr(F, "SILENT_S", 0.2)
+    wanted = sorted(tiles)[:12]
+    script = {t: [("slow", 2)] for t in wanted}
+    with TileServer(tiles, script) as server:
+        report = F.fetch_tiles(_template(server), wanted, tmp_path / "a.mbtiles", concurrency=4, timeout_s=0.3,
+                               **FAST)
+    assert report.fetched == 12 and not report.failed

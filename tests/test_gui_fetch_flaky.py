@@ -61,3 +61,9 @@ def test_a_server_gone_mid_download_is_said_in_the_apps_words():
     assert "The 144 tiles fetched before it stopped are kept in /data/area.mbtiles" in said
     assert "choose File → Get Imagery for This Area… with the same area and file: only the other 198" in said
     assert "command" not in said
+    silent = F.ServiceLost("127.0.0.1:8766", 12, "ReadTimeout: timed out after 6 attempts", 144, 198,
+                           Path("/data/area.mbtiles"), silent_s=62.4)
+    said = _user_message(silent)  # a link gone silent (session 30): how long nothing answered
+    assert said.startswith("127.0.0.1:8766 stopped answering: nothing answered for 62 s (12 requests in a row got no "
+                           "answer; the last: ReadTimeout: timed out after 6 attempts); the link or the service is down. "
+                           "The 144 tiles fetched before it stopped are kept in /data/area.mbtiles")

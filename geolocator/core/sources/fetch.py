@@ -53,6 +53,12 @@ STOP_AFTER_LOST = 8
 # long, no longer: most end at once (they check the stop between attempts); one blocked on a stalled
 # link is left behind instead of holding the cancel until its read timeout
 DRAIN_S = 1.0
+# a link gone silent after the service had answered: requests that get no answer at all (a connect or
+# read timeout, a reset) rather than a refused connection, e.g. a satellite terminal's proxy that still
+# takes connections when its uplink is down. Stop when STOP_AFTER_LOST requests in a row got none and
+# the first of them failed SILENT_S or more ago: about 90 s with the 30 s timeout and 4 in flight.
+# Counting tiles (STOP_AFTER_LOST above) it took 8 tiles x 6 attempts x 30 s: never, in practice.
+SILENT_S = 60.0
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -79,12 +85,22 @@ class ServiceLost(FetchError):
     name and host), `lost` (tiles in a row), `why` (the last error), `fetched` (tiles stored by this
     run), `left` (tiles of the area still not stored), `out` (where the tiles are kept)."""
 
-    def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path) -> None:
+    def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path,
+                 silent_s: float | None = None) -> None:
         self.service, self.lost, self.why = service, lost, why
         self.fetched, self.left, self.out = fetched, left, Path(out)
-        super().__init__(f"{service} stopped answering: the last {lost} tiles could not connect ({why}); stopped. "
+        self.silent_s = silent_s  # a link gone silent (SILENT_S): seconds with no answer, `lost` requests
+        super().__init__(f"{service} stopped answering: {self.symptom}; stopped. "
                          f"The {fetched} tiles fetched this time are kept in {out}; run the same command "
                          f"again to fetch the other {left}")
+
+    @property
+    def symptom(self) -> str:
+        """What was seen, in words the CLI and the app share."""
+        if self.silent_s is None:
+            return f"the last {self.lost} tiles could not connect ({self.why})"
+        return (f"nothing answered for {self.silent_s:.0f} s ({self.lost} requests in a row got no answer; the last: "
+                f"{self.why}); the link or the service is down")
 
 
 class TooManyTiles(FetchError):
@@ -656,26 +672,61 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class _Silence:
+    """Requests in a row that got no answer at all (httpx.TransportError: a timeout, a reset or a refused
+    connection) after the service had answered once, and since when (time.monotonic); any HTTP response
+    starts the count again. Shared by the fetch threads (a lock guards it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.since: float | None = None
+        self.why = ""
+
+    def heard(self) -> None:
+        with self._lock:
+            self.count, self.since = 0, None
+
+    def failed(self, why: str) -> None:
+        with self._lock:
+            self.count += 1
+            self.since = time.monotonic() if self.since is None else self.since
+            self.why = why
+
+    def seconds(self) -> float:
+        with self._lock:
+            return 0.0 if self.since is None else time.monotonic() - self.since
+
+    def gone(self) -> bool:
+        """STOP_AFTER_LOST requests in a row got no answer, the first SILENT_S or more ago."""
+        with self._lock:
+            return self.count >= STOP_AFTER_LOST and self.since is not None and \
+                time.monotonic() - self.since >= SILENT_S
+
+
 @dataclass
 class _Result:
     z: int
     x: int
     y: int
-    status: str  # "damaged" (stored earlier but cut short: fetched again), "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "failed"
+    status: str  # "damaged" (stored earlier but cut short: fetched again), "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "silent" (_Silence.gone: nothing answers any more), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
 
 
 def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_s: float, max_wait_s: float,
-         stop: threading.Event, answered: threading.Event | None = None) -> _Result:
+         stop: threading.Event, answered: threading.Event | None = None,
+         silence: _Silence | None = None) -> _Result:
     """One tile with retries: 429/5xx, an image cut short (image_damage) and transport errors wait (Retry-After when given, else
     backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again.
 
     `answered` is set on any HTTP response. Until then a failed connection (httpx.ConnectError:
     DNS failure, refused port; ConnectTimeout) is "unreachable" at once, not retried here (the
     transport retried it): with no network each retry costs up to a DNS timeout. Once the service
-    has answered, such errors are retried like timeouts of a slow server."""
+    has answered, such errors are retried like timeouts of a slow server, and each request that got no
+    answer is told to `silence`: when it says the link is gone (_Silence.gone) the tile ends "silent"
+    at once instead of retrying."""
     import httpx
 
     z, x, y = tile
@@ -692,10 +743,16 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
             connect_failed = isinstance(exc, httpx.ConnectError)
             if answered is not None and not answered.is_set() and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
                 return _Result(z, x, y, "unreachable", why=why)
+            if silence is not None and answered is not None and answered.is_set() and isinstance(exc, httpx.TransportError):
+                silence.failed(why)
+                if silence.gone():
+                    return _Result(z, x, y, "silent", why=why)
         else:
             connect_failed = False
             if answered is not None:
                 answered.set()
+            if silence is not None:
+                silence.heard()
             if r.status_code == 200:
                 data = r.content
                 kind = image_kind(data)
@@ -738,7 +795,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
                cancel: CancelToken | None = None, answered: threading.Event | None = None,
-               verify: bool = False) -> Iterator[_Result | str]:
+               verify: bool = False, silence: _Silence | None = None) -> Iterator[_Result | str]:
     """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
     that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
     requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
@@ -746,7 +803,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     (a request blocked on a stalled link is left behind, so a cancel lands within about DRAIN_S);
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
-    `answered`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
+    `answered`, `silence`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
     if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
         raise FetchError(f"retries must be 0 or more, got {retries}")
     stop = stop or threading.Event()
@@ -775,7 +832,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     def work(t: tuple[int, int, int]) -> None:
         try:
             results.put(_get(client, template.url_for(*t), t, retries=retries, backoff_s=backoff_s,
-                             max_wait_s=max_wait_s, stop=stop, answered=answered))
+                             max_wait_s=max_wait_s, stop=stop, answered=answered, silence=silence))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             results.put(exc)
 
@@ -867,7 +924,8 @@ def fetch_tiles(
     FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row,
     when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
     port) before the service answered once, or when STOP_AFTER_LOST tiles in a row cannot connect
-    after it had answered (it went away mid-download); everything fetched until then is kept (committed). A
+    after it had answered (it went away mid-download), or when requests get no answer at all (timeouts,
+    resets) for SILENT_S after it had answered (a link gone silent; both ServiceLost); everything fetched until then is kept (committed). A
     tile set this call created that got no tile is removed again (report.discarded). `grid`: the
     WMTS national grid set the tiles are (level, col, row) of (FetchPlan.grid); `out` is then a .gpkg."""
     started = time.perf_counter()
@@ -894,13 +952,15 @@ def fetch_tiles(
     unreachable_why = ""
     lost = 0  # STOP_AFTER_LOST: tiles in a row that could not connect after the service had answered
     lost_why = ""
+    silence = _Silence()  # requests in a row with no answer at all (SILENT_S)
+    silent = False
     try:
         from ..wording import count
 
         emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
-                               answered=answered, verify=verify):
+                               answered=answered, verify=verify, silence=silence):
             if cancel is not None and cancel.cancelled:
                 stop.set()
             if isinstance(item, _Result) and item.status == "damaged":
@@ -936,6 +996,9 @@ def fetch_tiles(
                     unreachable_why = item.why
                     if unreachable >= STOP_AFTER_UNREACHABLE:
                         stop.set()
+                elif item.status == "silent":
+                    silent = True
+                    stop.set()
                 elif item.status == "lost":
                     lost += 1
                     lost_why = item.why
@@ -972,6 +1035,11 @@ def fetch_tiles(
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         left = len(tiles) - report.already - report.fetched - report.missing
         raise ServiceLost(service, lost, lost_why, report.fetched, left, out)
+    if silent and not report.cancelled:
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        left = len(tiles) - report.already - report.fetched - report.missing
+        raise ServiceLost(service, silence.count, silence.why, report.fetched, left, out, silent_s=silence.seconds())
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
