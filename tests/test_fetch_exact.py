@@ -412,7 +412,7 @@ def test_get_ok_missing_refused(monkeypatch):
     assert _res(_get(_Client([(200, {}, PNG)]), answered=answered)) == (1, 2, 3, "ok", PNG, "png", "")
     assert answered.is_set()
     assert _res(_get(_Client([(200, {"Content-Type": "text/html"}, b"<html>")]))) == \
-        (1, 2, 3, "failed", b"", "", "the server sent text/html, not an image")
+        (1, 2, 3, "page", b"", "", "the server sent text/html, not an image")
     assert _get(_Client([(200, {}, b"<html>")])).why == "the server sent ?, not an image"
     for status in (404, 410, 204):
         c = _Client([(status, {}, b"")])

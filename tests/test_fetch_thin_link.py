@@ -123,3 +123,33 @@ def test_a_slow_but_answering_server_is_not_taken_for_a_silent_link(tmp_path, ti
         report = F.fetch_tiles(_template(server), wanted, tmp_path / "a.mbtiles", concurrency=4, timeout_s=0.3,
                                **FAST)
     assert report.fetched == 12 and not report.failed
+
+
+def test_a_networks_login_page_stops_the_fetch_after_the_first_tiles_and_says_what_it_is(tmp_path, tiles):
+    # hotel, ship or satellite Wi-Fi answers every address with its sign-in page, status 200: every
+    # tile of the area was asked for, then "run the same command again to retry the 208 failed tiles"
+    wanted = sorted(tiles)
+    login = {t: [(200, {"Content-Type": "text/html"}, b"<html>Sign in to SkyNet Wi-Fi</html>")] for t in wanted}
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, login) as server:
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(_template(server), wanted, out, concurrency=2, **FAST)
+        asked = len(server.log)
+    msg = str(e.value)
+    assert f"the first {F.STOP_AFTER_REFUSALS}" in msg or f"the first {F.STOP_AFTER_REFUSALS + 1}" in msg
+    assert "answered with a page, not an image (the server sent text/html, not an image)" in msg
+    assert "login page" in msg and "sign in, then try again" in msg and f"({out} was not created)" in msg
+    assert F.STOP_AFTER_REFUSALS <= asked <= F.STOP_AFTER_REFUSALS + 2 < len(wanted)
+
+
+def test_an_error_page_now_and_then_fails_only_its_tile_and_the_rerun_fetches_it(tmp_path, tiles):
+    # once tiles have come, a page in place of a tile is that tile's failure, not a login page
+    wanted = sorted(tiles)[:12]
+    page = {t: [(200, {"Content-Type": "text/html"}, b"<html>503 busy</html>")] for t in wanted[4::4]}
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, page) as server:
+        report = F.fetch_tiles(_template(server), wanted, out, concurrency=1, **FAST)
+        again = F.fetch_tiles(_template(server), wanted, out, concurrency=1, **FAST)
+    assert report.fetched == 10 and len(report.failed) == 2
+    assert all(why == "the server sent text/html, not an image" for why in report.failed.values())
+    assert (again.already, again.fetched, again.failed) == (10, 2, {})

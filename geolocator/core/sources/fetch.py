@@ -709,7 +709,7 @@ class _Result:
     z: int
     x: int
     y: int
-    status: str  # "damaged" (stored earlier but cut short: fetched again), "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "silent" (_Silence.gone: nothing answers any more), "failed"
+    status: str  # "damaged" (stored earlier but cut short: fetched again), "ok", "missing", "refused" (401/403), "unreachable" (no connection, none answered yet), "lost" (no connection after one answered), "silent" (_Silence.gone: nothing answers any more), "page" (status 200 but not an image: an error or login page), "failed"
     data: bytes = b""
     kind: str = ""
     why: str = ""
@@ -758,7 +758,7 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 kind = image_kind(data)
                 if kind is None:
                     ctype = r.headers.get("content-type", "?")
-                    return _Result(z, x, y, "failed", why=f"the server sent {ctype}, not an image")
+                    return _Result(z, x, y, "page", why=f"the server sent {ctype}, not an image")
                 why = image_damage(data)
                 if why is None:
                     return _Result(z, x, y, "ok", data, kind)
@@ -921,7 +921,8 @@ def fetch_tiles(
     are in report.damaged and fetched again (replaced when the new one is whole).
 
     Raises TooManyTiles above `max_tiles` before any request, Cancelled when `cancel` is set, and
-    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row,
+    FetchError when the service refuses (401/403) the first STOP_AFTER_REFUSALS tiles in a row (or
+    answers them with a page that is not an image, status 200: a network's login page, an error page),
     when the first STOP_AFTER_UNREACHABLE tiles cannot connect (no network, DNS failure, a closed
     port) before the service answered once, or when STOP_AFTER_LOST tiles in a row cannot connect
     after it had answered (it went away mid-download), or when requests get no answer at all (timeouts,
@@ -947,6 +948,7 @@ def fetch_tiles(
     since_commit = 0
     refusals = 0
     refused_why = ""
+    pages = 0  # of those refusals, the tiles answered with a page (status 200, not an image)
     answered = threading.Event()  # any HTTP response in this run: the service is reachable
     unreachable = 0
     unreachable_why = ""
@@ -986,9 +988,10 @@ def fetch_tiles(
                 report.missing += 1
             elif item.why != "cancelled":
                 report.failed[f"{item.z}/{item.x}/{item.y}"] = item.why
-                if item.status == "refused" and report.fetched == 0:
+                if item.status in ("refused", "page") and report.fetched == 0:
                     refusals += 1
                     refused_why = item.why
+                    pages += item.status == "page"
                     if refusals >= STOP_AFTER_REFUSALS:
                         stop.set()  # the requests still in flight end; no new ones start
                 elif item.status == "unreachable":
@@ -1040,6 +1043,13 @@ def fetch_tiles(
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         left = len(tiles) - report.already - report.fetched - report.missing
         raise ServiceLost(service, silence.count, silence.why, report.fetched, left, out, silent_s=silence.seconds())
+    if refusals >= STOP_AFTER_REFUSALS and pages == refusals:
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        raise FetchError(f"{service}: the first {refusals} tiles were answered with a page, not an image ({refused_why}); "
+                         "stopped. A network that wants you to sign in first (hotel, ship, satellite or mobile Wi-Fi) "
+                         "answers every address with its login page: open any web page in a browser, sign in, then "
+                         f"try again. Otherwise check the URL (the service may be sending an error page){not_created}")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
