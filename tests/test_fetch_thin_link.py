@@ -153,3 +153,69 @@ def test_an_error_page_now_and_then_fails_only_its_tile_and_the_rerun_fetches_it
     assert report.fetched == 10 and len(report.failed) == 2
     assert all(why == "the server sent text/html, not an image" for why in report.failed.values())
     assert (again.already, again.fetched, again.failed) == (10, 2, {})
+
+
+@pytest.mark.slow  # the default backbone (offline EfficientNet-Lite0) extracts and SIFT verifies: seconds
+def test_locating_after_the_fetch_makes_no_network_call_at_all(tmp_path, tiles, monkeypatch, capsys):
+    # fetch on the link, then go offline: `locate` with the default backbone must not touch the network
+    # (no name lookup, no connection of any kind but a local one); every attempt is recorded and refused
+    import json
+    import socket
+    from pathlib import Path
+
+    from geolocator.cli import main
+    from geolocator.core.queries import load_region
+
+    from .test_cli_fetch import DEMO, _gps_photo
+
+    region = load_region(DEMO)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    chosen = region.queries[::40]
+    for q in chosen:
+        _gps_photo(q.path, photos / Path(q.id).name, q.truth.lat, q.truth.lon)
+    area = tmp_path / "area.mbtiles"
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, "--around", str(photos), "--margin-m", "60", "--zoom", "19",
+                     "--out", str(area), "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+
+    tried = []
+
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            tried.append((what, args[1:2] if what == "connect" else args[:1]))
+            raise OSError(f"no network in this test ({what})")
+        return blocked
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            return refuse("connect")(self, address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            return refuse("connect")(self, address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "gethostbyname", refuse("gethostbyname"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no weights cached: the offline backbone is used
+    import httpx
+
+    with pytest.raises(httpx.ConnectError):  # the guard holds for the HTTP client fetch-tiles uses
+        httpx.get(server.url.replace("{z}/{x}/{y}", "0/0/0"))
+    assert tried and tried[0][0] in ("getaddrinfo", "create_connection", "connect")
+    tried.clear()
+    out = tmp_path / "located.geojson"
+    assert main(["locate", str(photos), "--tiles", str(area), "--out", str(out), "--cache-dir",
+                 str(tmp_path / "cache"), "--device", "cpu", "-q"]) == 0
+    assert tried == []
+    points = [f for f in json.loads(out.read_text())["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == len(chosen) and all(f["properties"]["tile"].startswith("19/") for f in points)
