@@ -618,6 +618,17 @@ def test_fetch_tiles_commits_every_50(monkeypatch):
     assert commits == [50, 101] and sink.log[-2:] == [("close",), ("discard",)]
 
 
+def test_fetch_tiles_commits_a_tile_that_came_commit_every_s_after_the_last_commit(monkeypatch):
+    # a thin link: 5 s without a commit is 5 s of tiles a SIGKILL would lose (session 30)
+    clock = iter(range(0, 1000, 3))  # time.monotonic: 3 s between readings
+    monkeypatch.setattr(F.time, "monotonic", lambda: float(next(clock)))
+    report, sink, _ = _fetch(monkeypatch, [(9, x, 0) for x in range(4)], [])
+    commits = [i for i, e in enumerate(sink.log) if e == ("commit",)]
+    # readings: 0 at the start, then one per tile (3, 6, ...) and one more after each commit
+    assert report.fetched == 4 and commits == [2, 5]
+    assert F.COMMIT_EVERY_S == 5.0 and F.COMMIT_EVERY_TILES == 50
+
+
 def test_fetch_tiles_too_many_before_any_request(monkeypatch):
     with pytest.raises(F.TooManyTiles) as e:
         _fetch(monkeypatch, [(7, 0, 0), (7, 0, 1), (7, 0, 2)], [], max_tiles=2)

@@ -203,7 +203,8 @@ def test_report_seconds_is_the_time_between_start_and_end(monkeypatch):
     # fetch_tiles reads its clock at the start, for the ETA once per tile answered, and when done:
     # 103.25 - 100.0 s, and the one tile's ETA-clock reading is not the end
     events = []
-    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 101.0, 103.25]).__next__))
+    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 101.0, 103.25]).__next__,
+                                                         monotonic=lambda: 0.0))
     assert _fetch(monkeypatch, [(1, 0, 0)], progress=events.append).seconds == 3.25
     assert events[-1].eta_s == 0.0
 

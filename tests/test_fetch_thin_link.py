@@ -219,3 +219,26 @@ def test_locating_after_the_fetch_makes_no_network_call_at_all(tmp_path, tiles, 
     assert tried == []
     points = [f for f in json.loads(out.read_text())["features"] if f["geometry"]["type"] == "Point"]
     assert len(points) == len(chosen) and all(f["properties"]["tile"].startswith("19/") for f in points)
+
+
+def test_a_fetch_killed_outright_keeps_what_came_before_the_last_few_seconds(tmp_path, tiles):
+    # SIGKILL (or the battery dying) leaves no Ctrl-C to commit on: the .mbtiles kept only the tiles up
+    # to its last commit, every 50 tiles, so a thin link lost up to 49 of them. Now a commit also
+    # follows a tile that comes COMMIT_EVERY_S after the last one
+    from geolocator.core.tilesets import load_tileset
+
+    wanted = sorted(tiles)
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, delay_s=0.25) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "geolocator", "fetch-tiles", server.url, _bbox(), "--zoom", "19",
+                                 "--out", str(out), "--concurrency", "1", "-q"], stderr=subprocess.PIPE, text=True)
+        _wait_for(lambda: len(server.log) >= 30 or proc.poll() is not None)  # 7 s or more of tiles
+        proc.kill()
+        proc.communicate(timeout=60)
+        asked = len(server.log)
+    assert asked < len(wanted) < 50  # killed mid-fetch, before the 50-tile commit
+    stored = len(load_tileset(out, zoom=19).tiles)  # the killed file opens as a tile set
+    assert stored >= asked - 1 - (F.COMMIT_EVERY_S + 1) / 0.25, (stored, asked)
+    with TileServer(tiles) as again:  # the rerun fetches only what was not committed
+        report = F.fetch_tiles(_template(again), wanted, out, **FAST)
+    assert report.already == stored and report.fetched == len(wanted) - stored

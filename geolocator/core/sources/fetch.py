@@ -59,6 +59,12 @@ DRAIN_S = 1.0
 # the first of them failed SILENT_S or more ago: about 90 s with the 30 s timeout and 4 in flight.
 # Counting tiles (STOP_AFTER_LOST above) it took 8 tiles x 6 attempts x 30 s: never, in practice.
 SILENT_S = 60.0
+# a package (.mbtiles, .gpkg) is committed every COMMIT_EVERY_TILES tiles, or sooner when a tile came
+# COMMIT_EVERY_S after the last commit: a fetch killed outright (SIGKILL, power lost: no Ctrl-C or
+# SIGTERM to commit on) loses at most that. With tiles only, a thin link lost up to 49 tiles: 1.2 MB,
+# 6 s at 200 kB/s, and minutes of 512 px PNGs; a commit costs milliseconds
+COMMIT_EVERY_TILES = 50
+COMMIT_EVERY_S = 5.0
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -946,6 +952,7 @@ def fetch_tiles(
     asked = 0
     requests_since = started
     since_commit = 0
+    committed_at = time.monotonic()
     refusals = 0
     refused_why = ""
     pages = 0  # of those refusals, the tiles answered with a page (status 200, not an image)
@@ -1008,9 +1015,11 @@ def fetch_tiles(
                     if lost >= STOP_AFTER_LOST:
                         stop.set()
             done += 1
-            if since_commit >= 50:
+            if since_commit >= COMMIT_EVERY_TILES or \
+                    (since_commit and time.monotonic() - committed_at >= COMMIT_EVERY_S):
                 sink.commit()
                 since_commit = 0
+                committed_at = time.monotonic()
             emit(progress, ProgressEvent(
                 "fetch", done, len(tiles),
                 f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
