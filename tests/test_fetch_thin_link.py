@@ -242,3 +242,11 @@ def test_a_fetch_killed_outright_keeps_what_came_before_the_last_few_seconds(tmp
     with TileServer(tiles) as again:  # the rerun fetches only what was not committed
         report = F.fetch_tiles(_template(again), wanted, out, **FAST)
     assert report.already == stored and report.fetched == len(wanted) - stored
+
+
+def test_the_eta_waits_for_the_first_round_of_requests_sent_together():
+    # 4 requests in flight answer after one round trip each: the first answer's pace is 4 times too slow
+    assert F._eta(2.0, 3, 10, 4) is None and F._eta(2.0, 4, 10, 4) == 5.0
+    assert F._eta(1.0, 2, 1, 4) is None  # fewer tiles than requests in flight: none until the end
+    assert F._eta(1.5, 3, 2, 3) == 1.0
+    assert F._eta(1.0, 0, 0, 4) == 0.0 and F._eta(1.0, 0, 5) is None and F._eta(1.0, 1, 5) == 5.0

@@ -786,13 +786,15 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
     return _Result(z, x, y, "lost" if connect_failed else "failed", why=f"{why} after {retries + 1} attempts")
 
 
-def _eta(elapsed_s: float, asked: int, left: int) -> float | None:
+def _eta(elapsed_s: float, asked: int, left: int, in_flight: int = 1) -> float | None:
     """Seconds left for `left` tiles at the mean pace of the `asked` tiles answered in `elapsed_s`
-    (tiles already stored take no time and are not counted); None before any tile was answered,
-    0.0 when none is left."""
+    (tiles already stored take no time and are not counted); None until `in_flight` tiles (the
+    concurrency) were answered, 0.0 when none is left. The first answers of requests sent together
+    come after one round trip each: their pace was the concurrency times too slow (an ETA of 56 s
+    for 11 s at 200 kB/s with 4 in flight and 0.6 s latency, session 30)."""
     if left <= 0:
         return 0.0
-    if asked <= 0:
+    if asked <= 0 or asked < min(max(1, in_flight), asked + left):
         return None
     return elapsed_s / asked * left
 
@@ -1024,7 +1026,7 @@ def fetch_tiles(
                 "fetch", done, len(tiles),
                 f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
                 f"{len(report.failed)} failed",
-                eta_s=_eta(time.perf_counter() - requests_since, asked, len(tiles) - done),
+                eta_s=_eta(time.perf_counter() - requests_since, asked, len(tiles) - done, concurrency),
                 metrics={"MB": round(report.bytes / 1e6, 2)},
             ))
         if cancel is not None and cancel.cancelled:
