@@ -35,7 +35,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+# the checkout whose geolocator the CLI runs are made with (BENCH_REPO=/path/to/other/checkout with
+# PYTHONPATH=/path/to/other/checkout measures another version: how the "before" figures were taken)
+REPO = Path(os.environ.get("BENCH_REPO") or Path(__file__).resolve().parents[1])
 BBOX = "4.46,51.91,4.48,51.92"  # 208 tiles at zoom 18
 
 
