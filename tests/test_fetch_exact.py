@@ -620,8 +620,12 @@ def test_fetch_tiles_commits_every_50(monkeypatch):
 
 def test_fetch_tiles_commits_a_tile_that_came_commit_every_s_after_the_last_commit(monkeypatch):
     # a thin link: 5 s without a commit is 5 s of tiles a SIGKILL would lose (session 30)
-    clock = iter(range(0, 1000, 3))  # time.monotonic: 3 s between readings
-    monkeypatch.setattr(F.time, "monotonic", lambda: float(next(clock)))
+    import time
+
+    clock = iter(range(0, 1000, 3))  # time.monotonic in the caller's thread: 3 s between readings
+    main, real = threading.main_thread(), time.monotonic
+    monkeypatch.setattr(F.time, "monotonic",
+                        lambda: float(next(clock)) if threading.current_thread() is main else real())
     report, sink, _ = _fetch(monkeypatch, [(9, x, 0) for x in range(4)], [])
     commits = [i for i, e in enumerate(sink.log) if e == ("commit",)]
     # readings: 0 at the start, then one per tile (3, 6, ...) and one more after each commit

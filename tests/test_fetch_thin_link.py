@@ -250,3 +250,18 @@ def test_the_eta_waits_for_the_first_round_of_requests_sent_together():
     assert F._eta(1.0, 2, 1, 4) is None  # fewer tiles than requests in flight: none until the end
     assert F._eta(1.5, 3, 2, 3) == 1.0
     assert F._eta(1.0, 0, 0, 4) == 0.0 and F._eta(1.0, 0, 5) is None and F._eta(1.0, 1, 5) == 5.0
+
+
+def test_a_retry_after_holds_every_request_not_only_its_tiles(tmp_path, tiles):
+    # RFC 9110 10.2.3: how long the client ought to wait before its next request. Each request waited out
+    # its own and the others went on asking (a server allowing 3 a second answered 270 of 480 with 429)
+    wanted = sorted(tiles)[:8]
+    limited = {wanted[0]: [(429, {"Retry-After": "1"}, b"slow down")]}
+    with TileServer(tiles, limited, delay_s=0.2) as server:
+        report = F.fetch_tiles(_template(server), wanted, tmp_path / "a.mbtiles", concurrency=2, backoff_s=0.01,
+                               max_wait_s=5.0)
+        first = server.requests_for(*wanted[0])
+        # the 429 comes at 0.2 s; a request sent just before it came may still go out, none after
+        during = [t for _, _, t in server.log if first[0] + 0.35 < t < first[0] + 0.9]
+    assert report.fetched == 8 and len(first) == 2 and first[1] - first[0] >= 1.0
+    assert during == []  # the other worker's next tiles waited for the second too (4 asked before)

@@ -710,6 +710,31 @@ class _Silence:
                 time.monotonic() - self.since >= SILENT_S
 
 
+class _Hold:
+    """The service's Retry-After, kept by every request of the fetch, not only the tile it answered:
+    RFC 9110 section 10.2.3 says how long the client ought to wait before its next request. Each request
+    waited out its own, and the others went on asking: a server allowing 3 requests a second
+    answered 270 of 480 requests with 429 (session 30). `until`: time.monotonic() to wait for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self.until = max(self.until, time.monotonic() + seconds)
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Wait out the hold (at once when none); True when `stop` was set meanwhile."""
+        while True:
+            with self._lock:
+                left = self.until - time.monotonic()
+            if left <= 0:
+                return stop.is_set()
+            if stop.wait(left):
+                return True
+
+
 @dataclass
 class _Result:
     z: int
@@ -723,7 +748,7 @@ class _Result:
 
 def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_s: float, max_wait_s: float,
          stop: threading.Event, answered: threading.Event | None = None,
-         silence: _Silence | None = None) -> _Result:
+         silence: _Silence | None = None, hold: _Hold | None = None) -> _Result:
     """One tile with retries: 429/5xx, an image cut short (image_damage) and transport errors wait (Retry-After when given, else
     backoff_s * 2^attempt with +-25 % jitter, at most max_wait_s) and try again.
 
@@ -732,14 +757,15 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
     transport retried it): with no network each retry costs up to a DNS timeout. Once the service
     has answered, such errors are retried like timeouts of a slow server, and each request that got no
     answer is told to `silence`: when it says the link is gone (_Silence.gone) the tile ends "silent"
-    at once instead of retrying."""
+    at once instead of retrying. A Retry-After is given to `hold`, which every request waits out before
+    it is sent."""
     import httpx
 
     z, x, y = tile
     why = ""
     connect_failed = False
     for attempt in range(retries + 1):
-        if stop.is_set():
+        if stop.is_set() or (hold is not None and hold.wait(stop)):
             return _Result(z, x, y, "failed", why="cancelled")
         wait_s = None
         try:
@@ -776,6 +802,8 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 if r.status_code not in RETRY_STATUS:
                     return _Result(z, x, y, "refused" if r.status_code in REFUSED_STATUS else "failed", why=why)
                 wait_s = _retry_after(r.headers.get("retry-after"))
+                if wait_s is not None and hold is not None and attempt < retries:
+                    hold.hold(min(wait_s, max_wait_s))
         if attempt == retries:
             break
         if wait_s is None:
@@ -803,7 +831,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
                cancel: CancelToken | None = None, answered: threading.Event | None = None,
-               verify: bool = False, silence: _Silence | None = None) -> Iterator[_Result | str]:
+               verify: bool = False, silence: _Silence | None = None, hold: _Hold | None = None) -> Iterator[_Result | str]:
     """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
     that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
     requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
@@ -811,10 +839,11 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     (a request blocked on a stalled link is left behind, so a cancel lands within about DRAIN_S);
     results are yielded in the caller's thread, so the sink is only written from there. `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
-    `answered`, `silence`: see _get. Raises FetchError for `retries` below 0 (at the first next())."""
+    `answered`, `silence`, `hold`: see _get (a hold of its own when none is given). Raises FetchError for `retries` below 0 (at the first next())."""
     if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
         raise FetchError(f"retries must be 0 or more, got {retries}")
     stop = stop or threading.Event()
+    hold = hold or _Hold()
     todo = []
     for z, x, y in tiles:
         data = sink.stored(z, x, y)
@@ -840,7 +869,8 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     def work(t: tuple[int, int, int]) -> None:
         try:
             results.put(_get(client, template.url_for(*t), t, retries=retries, backoff_s=backoff_s,
-                             max_wait_s=max_wait_s, stop=stop, answered=answered, silence=silence))
+                             max_wait_s=max_wait_s, stop=stop, answered=answered, silence=silence,
+                             hold=hold))
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             results.put(exc)
 
