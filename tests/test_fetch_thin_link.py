@@ -265,3 +265,38 @@ def test_a_retry_after_holds_every_request_not_only_its_tiles(tmp_path, tiles):
         during = [t for _, _, t in server.log if first[0] + 0.35 < t < first[0] + 0.9]
     assert report.fetched == 8 and len(first) == 2 and first[1] - first[0] >= 1.0
     assert during == []  # the other worker's next tiles waited for the second too (4 asked before)
+
+
+def test_a_slow_tile_whose_bytes_keep_coming_is_not_cut_off(tmp_path, tiles):
+    # the timeout is between reads (httpx's read timeout), not for a whole tile: on a thin link a tile
+    # that takes 1.6 s to arrive, a piece every 0.2 s, comes whole with a 0.5 s timeout
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    key = sorted(tiles)[0]
+    body = tiles[key]
+
+    class Trickle(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            step = -(-len(body) // 8)
+            for i in range(0, len(body), step):
+                time.sleep(0.2)
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        t = F.parse_template(f"http://127.0.0.1:{httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.jpg")
+        report = F.fetch_tiles(t, [key], tmp_path / "a.mbtiles", timeout_s=0.5, retries=0)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert report.fetched == 1 and not report.failed and report.seconds >= 1.6
