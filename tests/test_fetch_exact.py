@@ -719,13 +719,14 @@ def test_make_client_and_the_user_agent_the_server_sees(tmp_path):
 
     client = F.make_client("UA/1", timeout_s=7.0, concurrency=0)
     try:
+        # 7 s is under CONNECT_TIMEOUT_S: connecting may take all of it too
         assert client.headers["User-Agent"] == "UA/1" and client.timeout == httpx.Timeout(7.0)
         assert client.follow_redirects is True
     finally:
         client.close()
     default = F.make_client()
     try:
-        assert default.headers["User-Agent"] == F.user_agent() and default.timeout == httpx.Timeout(30.0)
+        assert default.headers["User-Agent"] == F.user_agent() and default.timeout == httpx.Timeout(30.0, connect=10.0)
     finally:
         default.close()
     with TileServer({(1, 0, 0): JPG}) as server:

@@ -300,3 +300,23 @@ def test_a_slow_tile_whose_bytes_keep_coming_is_not_cut_off(tmp_path, tiles):
         httpd.shutdown()
         httpd.server_close()
     assert report.fetched == 1 and not report.failed and report.seconds >= 1.6
+
+
+def test_a_link_down_from_the_start_is_said_after_the_connect_timeout_not_the_read_timeout(tmp_path, monkeypatch):
+    # packets dropped, nothing refused (a satellite link down): each connection waited the whole 30 s
+    # timeout, 3 times (the transport's retries), so the "cannot connect" came after 93 s. A listening
+    # socket whose backlog is full drops new connections the same way (Linux)
+    import socket
+
+    monkeypatch.setattr(F, "CONNECT_TIMEOUT_S", 0.3)
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        port = srv.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # fills the backlog
+            t = F.parse_template(f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.jpg")
+            t0 = time.monotonic()
+            with pytest.raises(F.FetchError, match=r"cannot connect for the first \d+ tiles \(ConnectTimeout"):
+                F.fetch_tiles(t, [(19, 1, y) for y in range(12)], tmp_path / "a.mbtiles", timeout_s=30.0, **FAST)
+            took = time.monotonic() - t0
+    assert took < 10  # 3 connects x 0.3 s, not x 30 s

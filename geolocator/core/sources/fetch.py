@@ -64,6 +64,11 @@ SILENT_S = 60.0
 # SIGTERM to commit on) loses at most that. With tiles only, a thin link lost up to 49 tiles: 1.2 MB,
 # 6 s at 200 kB/s, and minutes of 512 px PNGs; a commit costs milliseconds
 COMMIT_EVERY_TILES = 50
+# connecting (TCP and TLS) may take at most this, of the client's timeout: a satellite round trip is
+# about 0.6 s and a lost SYN is sent again after 1, 3 and 7 s. With the 30 s read timeout for it too, a
+# link down from the start (packets dropped, no refusal) was said after 3 connects x 30 s: 93 s
+# (session 30); the transport still tries each connection 3 times
+CONNECT_TIMEOUT_S = 10.0
 COMMIT_EVERY_S = 5.0
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -909,8 +914,8 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
 
 def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, concurrency: int = DEFAULT_CONCURRENCY,
                 transport=None):
-    """An httpx.Client with our User-Agent, a bounded connection pool, transport-level retries of
-    failed connections, and the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY;
+    """An httpx.Client with our User-Agent, `timeout_s` between reads and writes (connecting: at most
+    CONNECT_TIMEOUT_S), a bounded connection pool, transport-level retries of failed connections, and the environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY;
     on Windows and macOS also the system's settings) (`transport` replaces all that, e.g. in tests)."""
     import httpx
 
@@ -928,7 +933,7 @@ def make_client(user_agent_text: str | None = None, timeout_s: float = 30.0, con
         mounts = proxy_mounts(through, transport)
     return httpx.Client(
         headers={"User-Agent": user_agent_text or user_agent()},
-        timeout=httpx.Timeout(timeout_s),
+        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
         limits=limits,
         follow_redirects=True,
         transport=transport,
