@@ -57,19 +57,20 @@ DRAIN_S = 1.0
 # read timeout, a reset) rather than a refused connection, e.g. a satellite terminal's proxy that still
 # takes connections when its uplink is down. Stop when STOP_AFTER_LOST requests in a row got none and
 # the first of them failed SILENT_S or more ago: about 90 s with the 30 s timeout and 4 in flight.
-# Counting tiles (STOP_AFTER_LOST above) it took 8 tiles x 6 attempts x 30 s: never, in practice.
+# The tile rule above counts refused connections only: timeouts went on, 6 attempts x 30 s a tile (a
+# fetch not stopped 15 min after its server fell silent, session 30).
 SILENT_S = 60.0
 # a package (.mbtiles, .gpkg) is committed every COMMIT_EVERY_TILES tiles, or sooner when a tile came
 # COMMIT_EVERY_S after the last commit: a fetch killed outright (SIGKILL, power lost: no Ctrl-C or
 # SIGTERM to commit on) loses at most that. With tiles only, a thin link lost up to 49 tiles: 1.2 MB,
 # 6 s at 200 kB/s, and minutes of 512 px PNGs; a commit costs milliseconds
 COMMIT_EVERY_TILES = 50
+COMMIT_EVERY_S = 5.0
 # connecting (TCP and TLS) may take at most this, of the client's timeout: a satellite round trip is
 # about 0.6 s and a lost SYN is sent again after 1, 3 and 7 s. With the 30 s read timeout for it too, a
 # link down from the start (packets dropped, no refusal) was said after 3 connects x 30 s: 93 s
 # (session 30); the transport still tries each connection 3 times
 CONNECT_TIMEOUT_S = 10.0
-COMMIT_EVERY_S = 5.0
 MISSING_STATUS = frozenset({404, 410})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
@@ -93,7 +94,8 @@ class ServiceLost(FetchError):
     """The service stopped answering mid-download (STOP_AFTER_LOST tiles in a row could not connect
     after it had answered). The facts travel with it so the app words how to resume with its own
     controls (gui/warnings_log.app_error_wording), the CLI with the same command: `service` (its
-    name and host), `lost` (tiles in a row), `why` (the last error), `fetched` (tiles stored by this
+    name and host), `lost` (tiles in a row; with `silent_s`, requests in a row that got no answer for
+    that many seconds: a link gone silent, SILENT_S), `why` (the last error), `fetched` (tiles stored by this
     run), `left` (tiles of the area still not stored), `out` (where the tiles are kept)."""
 
     def __init__(self, service: str, lost: int, why: str, fetched: int, left: int, out: Path,
