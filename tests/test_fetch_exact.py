@@ -412,7 +412,7 @@ def test_get_ok_missing_refused(monkeypatch):
     assert _res(_get(_Client([(200, {}, PNG)]), answered=answered)) == (1, 2, 3, "ok", PNG, "png", "")
     assert answered.is_set()
     assert _res(_get(_Client([(200, {"Content-Type": "text/html"}, b"<html>")]))) == \
-        (1, 2, 3, "failed", b"", "", "the server sent text/html, not an image")
+        (1, 2, 3, "page", b"", "", "the server sent text/html, not an image")
     assert _get(_Client([(200, {}, b"<html>")])).why == "the server sent ?, not an image"
     for status in (404, 410, 204):
         c = _Client([(status, {}, b"")])
@@ -605,7 +605,9 @@ def test_fetch_tiles_report_and_events(monkeypatch):
         ("fetch", 5, 5, "1 fetched, 1 already here, 2 missing, 1 failed"),
     ]
     assert events[3].metrics == {"MB": round(len(PNG) / 1e6, 2)} and events[-1].eta_s == 0.0
-    assert events[1].eta_s is not None
+    # no pace before a tile was asked for (the stored one and the known 404 took no time); then the
+    # pace of the tiles answered
+    assert events[1].eta_s is None and events[2].eta_s is None and events[3].eta_s > 0
 
 
 def test_fetch_tiles_commits_every_50(monkeypatch):
@@ -614,6 +616,21 @@ def test_fetch_tiles_commits_every_50(monkeypatch):
     assert report.fetched == 101 and report.bytes == 101 * len(PNG)
     commits = [i for i, e in enumerate(sink.log) if e == ("commit",)]
     assert commits == [50, 101] and sink.log[-2:] == [("close",), ("discard",)]
+
+
+def test_fetch_tiles_commits_a_tile_that_came_commit_every_s_after_the_last_commit(monkeypatch):
+    # a thin link: 5 s without a commit is 5 s of tiles a SIGKILL would lose (session 30)
+    import time
+
+    clock = iter(range(0, 1000, 3))  # time.monotonic in the caller's thread: 3 s between readings
+    main, real = threading.main_thread(), time.monotonic
+    monkeypatch.setattr(F.time, "monotonic",
+                        lambda: float(next(clock)) if threading.current_thread() is main else real())
+    report, sink, _ = _fetch(monkeypatch, [(9, x, 0) for x in range(4)], [])
+    commits = [i for i, e in enumerate(sink.log) if e == ("commit",)]
+    # readings: 0 at the start, then one per tile (3, 6, ...) and one more after each commit
+    assert report.fetched == 4 and commits == [2, 5]
+    assert F.COMMIT_EVERY_S == 5.0 and F.COMMIT_EVERY_TILES == 50
 
 
 def test_fetch_tiles_too_many_before_any_request(monkeypatch):
@@ -702,13 +719,14 @@ def test_make_client_and_the_user_agent_the_server_sees(tmp_path):
 
     client = F.make_client("UA/1", timeout_s=7.0, concurrency=0)
     try:
+        # 7 s is under CONNECT_TIMEOUT_S: connecting may take all of it too
         assert client.headers["User-Agent"] == "UA/1" and client.timeout == httpx.Timeout(7.0)
         assert client.follow_redirects is True
     finally:
         client.close()
     default = F.make_client()
     try:
-        assert default.headers["User-Agent"] == F.user_agent() and default.timeout == httpx.Timeout(30.0)
+        assert default.headers["User-Agent"] == F.user_agent() and default.timeout == httpx.Timeout(30.0, connect=10.0)
     finally:
         default.close()
     with TileServer({(1, 0, 0): JPG}) as server:

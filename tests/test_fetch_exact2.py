@@ -200,9 +200,13 @@ def test_one_tile_eta_megabytes_and_seconds(monkeypatch):
 
 
 def test_report_seconds_is_the_time_between_start_and_end(monkeypatch):
-    # fetch_tiles reads its clock twice, at the start and when done: 103.25 - 100.0 s
-    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 103.25]).__next__))
-    assert _fetch(monkeypatch, [(1, 0, 0)]).seconds == 3.25
+    # fetch_tiles reads its clock at the start, for the ETA once per tile answered, and when done:
+    # 103.25 - 100.0 s, and the one tile's ETA-clock reading is not the end
+    events = []
+    monkeypatch.setattr(F, "time", types.SimpleNamespace(perf_counter=iter([100.0, 101.0, 103.25]).__next__,
+                                                         monotonic=lambda: 0.0))
+    assert _fetch(monkeypatch, [(1, 0, 0)], progress=events.append).seconds == 3.25
+    assert events[-1].eta_s == 0.0
 
 
 def test_cancelled_results_are_not_failures(monkeypatch):
@@ -468,29 +472,89 @@ class _NamedClient(_Client):
         return super().get(url)
 
 
-def test_the_fetch_pool_has_concurrency_named_threads(monkeypatch):
-    # `concurrency` threads (no idle extra ones), named for a stack dump or the app's thread list
-    import concurrent.futures
+def test_fetch_threads_are_named_daemons_and_at_most_concurrency_run_at_once():
+    # named for a stack dump or the app's thread list; daemons, so a request left behind by a cancel
+    # never holds the process at exit (session 30: the pool's threads were joined at exit)
+    import threading
+    import time
 
-    made = []
-    real = concurrent.futures.ThreadPoolExecutor
-    monkeypatch.setattr(F, "ThreadPoolExecutor", lambda **kw: (made.append(kw), real(**kw))[1])
-    client = _NamedClient()
-    results = list(F.iter_fetch(T, [(1, 0, 0), (1, 0, 1), (1, 1, 0)], _Sink(), client=client, concurrency=3))
-    assert made == [{"max_workers": 3, "thread_name_prefix": "geolocator-fetch"}]
-    assert client.threads == {"geolocator-fetch"} and [r.status for r in results] == ["ok"] * 3
+    lock, seen = threading.Lock(), {"now": 0, "most": 0, "daemon": set(), "names": set()}
+
+    class Counting(_Client):
+        def get(self, url):
+            me = threading.current_thread()
+            with lock:
+                seen["now"] += 1
+                seen["most"] = max(seen["most"], seen["now"])
+                seen["daemon"].add(me.daemon)
+                seen["names"].add(me.name)
+            time.sleep(0.05)
+            with lock:
+                seen["now"] -= 1
+            return super().get(url)
+
+    tiles = [(3, x, y) for x in range(3) for y in range(3)]
+    results = list(F.iter_fetch(T, tiles, _Sink(), client=Counting(), concurrency=3))
+    assert [r.status for r in results] == ["ok"] * 9
+    assert seen["most"] == 3 and seen["daemon"] == {True} and seen["names"] == {"geolocator-fetch"}
 
 
-def test_results_are_awaited_one_at_a_time_and_cancel_is_checked_every_fifth_second(monkeypatch):
-    # iter_fetch's wait: the first result that completes is yielded (FIRST_COMPLETED), and when
-    # none does within 0.2 s the cancel token is looked at again
-    from concurrent.futures import FIRST_COMPLETED
+def _hanging_client(started, release):
+    class Hanging(_Client):
+        def get(self, url):
+            started.append(url)
+            release.wait(30)
+            return super().get(url)
 
-    calls = []
-    real = F.wait
-    monkeypatch.setattr(F, "wait", lambda fs, **kw: (calls.append(kw), real(fs, **kw))[1])
-    list(F.iter_fetch(T, [(1, 0, 0), (1, 0, 1)], _Sink(), client=_Client(), concurrency=2))
-    assert calls and all(kw == {"timeout": 0.2, "return_when": FIRST_COMPLETED} for kw in calls)
+    return Hanging()
+
+
+def test_a_cancel_lands_within_drain_s_while_requests_hang_on_a_stalled_link():
+    # session 30: the cancel waited for every hanging request to reach its read timeout (26 s
+    # measured against a stalled 127.0.0.1 server); now those still hanging DRAIN_S after it are left
+    import threading
+    import time
+
+    from geolocator.core.progress import CancelToken
+
+    started, release, cancel = [], threading.Event(), CancelToken()
+    tiles = [(3, x, y) for x in range(4) for y in range(4)]
+    t0 = time.monotonic()
+    threading.Timer(0.3, cancel.cancel).start()
+    try:
+        results = list(F.iter_fetch(T, tiles, _Sink(), client=_hanging_client(started, release),
+                                    concurrency=4, cancel=cancel))
+        took = time.monotonic() - t0
+    finally:
+        release.set()
+    assert results == [] and len(started) == 4  # no request started after the cancel
+    assert F.DRAIN_S <= took - 0.3 < F.DRAIN_S + 1.0
+
+
+def test_results_that_come_within_drain_s_of_a_stop_are_still_yielded():
+    # a request that ends soon after the stop (most do: they check it between attempts) is counted,
+    # e.g. the "first 4 tiles" of an unreachable service; only one still hanging after DRAIN_S is left
+    import threading
+
+    started, release, stop = [], threading.Event(), threading.Event()
+
+    def stop_then_release():
+        stop.set()
+        threading.Timer(F.DRAIN_S / 4, release.set).start()
+
+    threading.Timer(0.3, stop_then_release).start()
+    results = list(F.iter_fetch(T, [(1, 0, 0), (1, 0, 1), (1, 1, 0)], _Sink(),
+                                client=_hanging_client(started, release), concurrency=2, stop=stop))
+    assert len(started) == 2 and [r.status for r in results] == ["ok", "ok"]
+
+
+def test_an_error_inside_a_fetch_thread_is_raised_in_the_callers():
+    class Broken(_Client):
+        def get(self, url):
+            raise RuntimeError("boom in the request")
+
+    with pytest.raises(RuntimeError, match="boom in the request"):
+        list(F.iter_fetch(T, [(1, 0, 0)], _Sink(), client=Broken(), concurrency=1))
 
 
 def test_cancel_lands_while_every_request_hangs():

@@ -61,3 +61,34 @@ def test_a_server_gone_mid_download_is_said_in_the_apps_words():
     assert "The 144 tiles fetched before it stopped are kept in /data/area.mbtiles" in said
     assert "choose File → Get Imagery for This Area… with the same area and file: only the other 198" in said
     assert "command" not in said
+    silent = F.ServiceLost("127.0.0.1:8766", 12, "ReadTimeout: timed out after 6 attempts", 144, 198,
+                           Path("/data/area.mbtiles"), silent_s=62.4)
+    said = _user_message(silent)  # a link gone silent (session 30): how long nothing answered
+    assert said.startswith("127.0.0.1:8766 stopped answering: nothing answered for 62 s (12 requests in a row got no "
+                           "answer; the last: ReadTimeout: timed out after 6 attempts); the link or the service is down. "
+                           "The 144 tiles fetched before it stopped are kept in /data/area.mbtiles")
+
+
+def test_cancel_in_the_app_answers_within_seconds_while_every_request_hangs(qtbot, tmp_path, photos, tiles):
+    # session 30: a stalled link (the server takes each request and sends nothing); Esc / Cancel waited
+    # for every hanging request's 30 s read timeout before the app was free again (26 s measured)
+    import time
+
+    w = _window(qtbot, tmp_path)
+    d = _dialog(qtbot, tmp_path, photos, "http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.zoom.setValue(19)
+    d.margin.setValue(60)
+    d._accept()
+    stall = {t: [("slow", 60)] for t in d.plan.tiles}
+    with TileServer(tiles, stall) as server:
+        d.url.setText(server.url)
+        d._accept()
+        start_fetch(w, d.plan)
+        qtbot.waitUntil(lambda: len(server.log) >= 4, timeout=30_000)
+        t0 = time.monotonic()
+        w.cancel()
+        qtbot.waitUntil(lambda: not w.runner.busy, timeout=60_000)
+        took = time.monotonic() - t0
+    assert took < 5, f"the app was busy {took:.1f} s after Cancel"
+    assert "Fetching cancelled before any tile came; nothing was saved." in w.message_bar.text
+    w.close()

@@ -87,7 +87,7 @@ def app_error_wording(exc: BaseException) -> str | None:
     if isinstance(exc, ServiceLost):  # the CLI says "run the same command again": the app has no command
         kept = (f"The {exc.fetched:,} tiles fetched before it stopped are kept in {exc.out}" if exc.fetched else
                 f"No tile came this time (the tiles of earlier runs stay in {exc.out})")
-        return (f"{exc.service} stopped answering: the last {exc.lost} tiles could not connect ({exc.why}). "
+        return (f"{exc.service} stopped answering: {exc.symptom}. "
                 f"{kept}. When it answers again, choose File → Get Imagery for This Area… with the same area and "
                 f"file: only the other {exc.left:,} tiles are fetched. Open the file as it is with Open Tile Set…")
     if isinstance(exc, TooManyTiles):
