@@ -111,6 +111,32 @@ class NeighbourGrid:
         return keep
 
 
+    def corner_blocks(self, index: int) -> list[tuple[tuple[int, int], list[int]]]:
+        """The tiles that share each corner of tile `index` with it (issue 13, session 30: a photo
+        lying across a tile corner has about a quarter of its ground in each of four tiles).
+
+        Returns [((sx, sy), indices), ...] for the corners (-1, -1), (1, -1), (1, 1), (-1, 1) (top
+        left, top right, bottom right, bottom left: x right, y down in the tile's own frame,
+        _frame), each with the tile itself first and then, by index, those of its ring-1 neighbours
+        whose centre lies 0 or 1 tile widths (heights) from it towards that corner along each axis:
+        the 2 x 2 block round an inner corner, 2 x 1 along the set's edge. A corner with no
+        neighbour (a lone tile, a tile across the antimeridian) is left out, so the list may be
+        empty. Offsets are rounded to whole tiles, so tiles of the same size in a grid (XYZ,
+        national grids turned against the meridians, lon/lat rasters) are assigned exactly."""
+        ring = self.around(index, 1)
+        if len(ring) < 2:
+            return []
+        centre, across, down = _frame(self.tiles[index])
+        to_units = np.linalg.inv(np.column_stack([across, down]))
+        offsets = {k: to_units @ (_frame(self.tiles[k])[0] - centre) for k in ring[1:]}
+        blocks = []
+        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            members = [k for k in ring[1:] if round(float(offsets[k][0])) in (0, sx) and round(float(offsets[k][1])) in (0, sy)]
+            if members:
+                blocks.append(((sx, sy), [index, *members]))
+        return blocks
+
+
 def union_bounds(tiles: Sequence[Tile]) -> Bounds:
     """The lon/lat box holding every tile's bounds (none across the antimeridian)."""
     return Bounds(min(t.bounds.west for t in tiles), min(t.bounds.south for t in tiles),
