@@ -113,3 +113,22 @@ def test_only_the_strongest_pairs_look_at_the_corner_their_match_points_to(demo,
     verifier.verify_photo(Query("corner.jpg", photo), tiles, [20, 14])
     right_top = dict(NeighbourGrid(tiles).corner_blocks(14))[(1, -1)]
     assert asked == [right_top]
+
+
+def test_a_turned_grids_corner_blocks_are_its_own_2x2_blocks():
+    """RD New level-13 tiles at Rotterdam (turned 0.8 degrees against the meridians, Tile.corners set;
+    rotterdam q_0010 lay at such a corner, session 29): each corner's block is the tile and the three
+    tiles sharing that corner by column and row (RD rows grow southwards, as y down)."""
+    from geolocator.core.geo import projected_boxes
+
+    left, top, span = -285401.92, 903401.92, 107.52  # PDOK's RD set, level 13
+    cells = [(c, r) for c in range(3433, 3440) for r in range(4382, 4389)]
+    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
+                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
+    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
+             for (c, r), (b, k) in zip(cells, boxes)]
+    at = {cr: i for i, cr in enumerate(cells)}
+    c, r = 3436, 4385
+    got = {side: {cells[k] for k in members} for side, members in NeighbourGrid(tiles).corner_blocks(at[(c, r)])}
+    assert got == {(sx, sy): {(c, r), (c + sx, r), (c, r + sy), (c + sx, r + sy)}
+                   for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))}
