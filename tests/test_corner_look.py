@@ -132,3 +132,21 @@ def test_a_turned_grids_corner_blocks_are_its_own_2x2_blocks():
     got = {side: {cells[k] for k in members} for side, members in NeighbourGrid(tiles).corner_blocks(at[(c, r)])}
     assert got == {(sx, sy): {(c, r), (c + sx, r), (c, r + sy), (c + sx, r + sy)}
                    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))}
+
+
+def test_verify_corners_reaches_the_verifier_from_the_cli_and_is_off_unless_asked(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import geolocator.core.pipeline as pipeline
+    from geolocator.cli import _workspace, build_parser
+    from geolocator.core.pipeline import Settings, Workspace
+
+    assert Workspace(Settings(matcher="sift", verify_corners=3)).verifier.settings.corners == 3
+    assert Workspace(Settings(matcher="sift")).verifier.settings.corners == 0
+    made = []
+    backbone = SimpleNamespace(fallback_reason=None, name="fake", dim=1, device="cpu")  # no weights loaded
+    monkeypatch.setattr(pipeline, "Workspace", lambda settings: made.append(settings) or SimpleNamespace(backbone=backbone))
+    parser = build_parser()
+    _workspace(parser.parse_args(["eval", str(tmp_path), "--verify-corners", "2"]))
+    _workspace(parser.parse_args(["eval", str(tmp_path)]))
+    assert [m.verify_corners for m in made] == [2, 0]
