@@ -150,3 +150,27 @@ def test_verify_corners_reaches_the_verifier_from_the_cli_and_is_off_unless_aske
     _workspace(parser.parse_args(["eval", str(tmp_path), "--verify-corners", "2"]))
     _workspace(parser.parse_args(["eval", str(tmp_path)]))
     assert [m.verify_corners for m in made] == [2, 0]
+
+
+def test_a_turned_grids_stitch_is_laid_out_by_column_and_row_not_stretched_to_its_bounds():
+    """RD tiles' lon/lat bounds are larger than the tiles (turned 0.8 degrees): laid out by bounds
+    (mosaic_layout) each would be stretched and overlap its neighbours (rotterdam q_0010's corner
+    stitch: 6 inliers so, 9 by column and row, session 30). grid_layout puts them whole, side by side;
+    tiles off one grid get None (they are laid out by bounds)."""
+    from geolocator.core.geo import projected_boxes
+    from geolocator.core.mosaic import grid_layout
+
+    left, top, span = -285401.92, 903401.92, 107.52
+    cells = [(3436, 4385), (3435, 4385), (3436, 4384), (3435, 4384)]
+    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
+                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
+    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
+             for (c, r), (b, k) in zip(cells, boxes)]
+    size, placed = grid_layout(tiles, (256, 256))
+    assert size == (512, 512)
+    assert placed == [(256, 256, 512, 512), (0, 256, 256, 512), (256, 0, 512, 256), (0, 0, 256, 256)]
+    north_up = _grid(2, 2)
+    assert grid_layout(north_up, (100, 80)) == ((200, 160), [(0, 0, 100, 80), (100, 0, 200, 80),
+                                                             (0, 80, 100, 160), (100, 80, 200, 160)])
+    half_off = [north_up[0], Tile("x", Path("x.png"), Bounds(0.0005, 0.0, 0.0015, 0.001))]
+    assert grid_layout(half_off, (100, 100)) is None

@@ -1405,14 +1405,18 @@ class Verifier:
 
     def corner_stitch(self, tiles: Sequence[Tile], members: Sequence[int]):
         """The stitch of tiles `members` (the first is the pair's tile; mosaic.NeighbourGrid.
-        corner_blocks): (SIFT keypoints of the members pasted north-up at the first one's pixels per
-        degree (mosaic.mosaic_image), described at their full size up to twice max_side; the 3x3 map
+        corner_blocks): (SIFT keypoints of the members pasted by column and row where they are tiles
+        of one size on one grid (mosaic.grid_layout: a turned national grid's too), else north-up by
+        their bounds at the first one's pixels per degree (mosaic.mosaic_image), described at their
+        full size up to twice max_side; the 3x3 map
         from those keypoints' pixels to the first member's own described pixels (mosaic_to_tile);
         the stitch's ground, lon/lat Bounds). The keypoints are kept in memory with the mosaics
         (MOSAIC_MEMORY_BYTES) under the members' identities, laid out in key order so the keypoints
         do not depend on which member asked. None where a member cannot be read (said once, as a
         mosaic's broken neighbour)."""
-        from .mosaic import mosaic_image, mosaic_layout, mosaic_to_tile
+        from PIL import Image
+
+        from .mosaic import grid_layout, mosaic_image, mosaic_layout, mosaic_to_tile, union_bounds
         from .sources.tile_image import open_tile_image
 
         first = tiles[int(members[0])]
@@ -1433,10 +1437,18 @@ class Verifier:
                             log.warning("corner stitch round tile %s: %s; that corner is not looked at (said once)",
                                         first.path, problem)
                         return None
-                    canvas, _, union = mosaic_image(images, ordered)
+                    laid = grid_layout(ordered, images[0].size) if all(i.size == images[0].size for i in images) else None
+                    if laid is not None:  # one grid (XYZ, a national grid turned): columns and rows, no resizing
+                        size, boxes = laid
+                        canvas = Image.new("RGB", size, (128, 128, 128))
+                        for image, box in zip(images, boxes):
+                            canvas.paste(image.convert("RGB"), box[:2])
+                        union = union_bounds(ordered)
+                    else:  # tiles of several sizes or grids: by their bounds, as mosaics
+                        canvas, _, union = mosaic_image(images, ordered)
+                        _, boxes, _ = mosaic_layout(images[0].size, ordered)
                     side = min(max(canvas.size), 2 * self.settings.max_side)  # full size, at most 2 x 2 tiles' worth
                     described = image_local_features(canvas, replace(self.settings, headings=1, max_side=side))
-                    _, boxes, _ = mosaic_layout(images[0].size, ordered)
                     held = (described, canvas.size, {tile_key(m): b for m, b in zip(ordered, boxes)}, union)
                     self._mosaics.put(key, held)
         described, size, boxes, union = held
