@@ -168,6 +168,10 @@ def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--verify-mosaic", type=_whole_number(0), default=0, metavar="R",
                    help="verify each candidate through a mosaic of it and its neighbours within R tiles (0: off; "
                         "1: 3x3 tiles; for photos that see more ground than a tile)")
+    g.add_argument("--verify-corners", type=_whole_number(0), default=0, metavar="K",
+                   help="sift without mosaics: a photo whose best match is weak has its K strongest candidates "
+                        "verified again against full-size 2x2 stitches of each tile and the tiles sharing the corner "
+                        "nearest the photo (for photos lying across tile corners; 0: off; see the README)")
     g.add_argument("--dense-search", action="store_true",
                    help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
                         "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
@@ -278,6 +282,7 @@ def _workspace(args):
         matcher=getattr(args, "matcher", "auto"), verify_widen=getattr(args, "verify_widen", None),
         verify_mosaic=getattr(args, "verify_mosaic", 0),
         verify_mosaic_once=getattr(args, "verify_mosaic_once", False),
+        verify_corners=getattr(args, "verify_corners", 0),
         dense_search=getattr(args, "dense_search", False),
         reversed_tones=getattr(args, "reversed_tones", False),
         verify_workers=getattr(args, "workers", 0),

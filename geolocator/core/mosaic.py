@@ -119,10 +119,58 @@ class NeighbourGrid:
         return keep
 
 
+    def corner_blocks(self, index: int) -> list[tuple[tuple[int, int], list[int]]]:
+        """The tiles that share each corner of tile `index` with it (issue 13, session 30: a photo
+        lying across a tile corner has about a quarter of its ground in each of four tiles).
+
+        Returns [((sx, sy), indices), ...] for the corners (-1, -1), (1, -1), (1, 1), (-1, 1) (top
+        left, top right, bottom right, bottom left: x right, y down in the tile's own frame,
+        _frame), each with the tile itself first and then, by index, those of its ring-1 neighbours
+        whose centre lies 0 or 1 tile widths (heights) from it towards that corner along each axis:
+        the 2 x 2 block round an inner corner, 2 x 1 along the set's edge. A corner with no
+        neighbour (a lone tile, a tile across the antimeridian) is left out, so the list may be
+        empty. Offsets are rounded to whole tiles, so tiles of the same size in a grid (XYZ,
+        national grids turned against the meridians, lon/lat rasters) are assigned exactly."""
+        ring = self.around(index, 1)
+        if len(ring) < 2:
+            return []
+        centre, across, down = _frame(self.tiles[index])
+        to_units = np.linalg.inv(np.column_stack([across, down]))
+        offsets = {k: to_units @ (_frame(self.tiles[k])[0] - centre) for k in ring[1:]}
+        blocks = []
+        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            members = [k for k in ring[1:] if round(float(offsets[k][0])) in (0, sx) and round(float(offsets[k][1])) in (0, sy)]
+            if members:
+                blocks.append(((sx, sy), [index, *members]))
+        return blocks
+
+
 def union_bounds(tiles: Sequence[Tile]) -> Bounds:
     """The lon/lat box holding every tile's bounds (none across the antimeridian)."""
     return Bounds(min(t.bounds.west for t in tiles), min(t.bounds.south for t in tiles),
                   max(t.bounds.east for t in tiles), max(t.bounds.north for t in tiles))
+
+
+def grid_layout(tiles: Sequence[Tile], size: tuple[int, int]):
+    """Where each tile goes when `tiles`, each `size` (width, height) pixels, lie on one grid: each
+    tile's offset from the first in the first one's own frame (_frame: its corners' axes, so a
+    national grid turned against the meridians keeps its columns and rows), rounded to whole tiles,
+    times `size`. Returns (mosaic (width, height), each tile's box (x0, y0, x1, y1) in pixels) with
+    the top-left tile at (0, 0); None where an offset is more than a tenth of a tile from a whole
+    number of tiles (tiles of mixed sizes or another grid: mosaic_layout places those by bounds).
+    Unlike mosaic_layout, no tile is resized: a turned tile's lon/lat bounds are larger than
+    itself, so placing by bounds stretches each tile and overlaps its neighbours (session 30:
+    rotterdam q_0010's four RD tiles gave 6 inliers so, 9 stitched by column and row)."""
+    centre, across, down = _frame(tiles[0])
+    to_units = np.linalg.inv(np.column_stack([across, down]))
+    offsets = [to_units @ (_frame(t)[0] - centre) for t in tiles]
+    if any(np.any(np.abs(o - np.round(o)) > 0.1) for o in offsets):
+        return None
+    cells = [(int(round(float(o[0]))), int(round(float(o[1])))) for o in offsets]
+    x0, y0 = min(c for c, _ in cells), min(r for _, r in cells)
+    w, h = size
+    boxes = [((c - x0) * w, (r - y0) * h, (c - x0 + 1) * w, (r - y0 + 1) * h) for c, r in cells]
+    return (max(b[2] for b in boxes), max(b[3] for b in boxes)), boxes
 
 
 def mosaic_layout(first_size: tuple[int, int], tiles: Sequence[Tile]):

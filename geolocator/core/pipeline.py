@@ -74,6 +74,10 @@ class Settings:
     # ... and with a learned matcher, each neighbourhood's mosaic once per photo, then coarse to
     # fine (VerifySettings.mosaic_once / mosaic_refine); off: it gains on rotterdam-coarse, loses on vegas-coarse
     verify_mosaic_once: bool = False
+    # SIFT without mosaics: a photo whose best match is weak (fewer than 12 inliers) has this many
+    # of its strongest pairs verified again against full-size 2 x 2 stitches round the tile corner
+    # nearest the photo (VerifySettings.corners; 0: off; training/results/corners30_session30.md)
+    verify_corners: int = 0
     # Photos none of whose candidates verified clearly get their candidates ordered by a dense
     # search of their ground layout (core/dense.py; VerifySettings.dense_search). Off: several CPU
     # seconds a photo that found nothing; training/results/dense_search.md
@@ -637,7 +641,8 @@ class Workspace:
                                                    reversed_tones=self.settings.reversed_tones,
                                                    matcher=route.matcher, mosaic=route.mosaic,
                                                    mosaic_once=route.mosaic_once,
-                                                   dense_search=self.settings.dense_search)
+                                                   dense_search=self.settings.dense_search,
+                                                   corners=self.settings.verify_corners)
         return self._verifier
 
     def _cached_verifier(self, **settings):

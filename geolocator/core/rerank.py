@@ -166,6 +166,20 @@ class VerifySettings:
     # mode best 72.4 -> 72.4 at twice the pairs: over budget, so not the default (training/results/
     # coarse.md, session 11).
     mosaic_once_floor: int = 0
+    # Corner look (issue 13, session 30; SIFT without mosaics): a photo whose best match after the
+    # first and fine passes has fewer than fine_threshold() inliers has its `corners` strongest
+    # pairs (most inliers; on a tie the call's order) verified again against full-size stitches of
+    # the pair's tile and the tiles sharing a corner with it (2 x 2, 2 x 1 at the set's edge;
+    # mosaic.NeighbourGrid.corner_blocks): the corner nearest where the pair's match puts the
+    # photo's centre, or every corner of the tile where it has no match. A weak photo lying across
+    # a tile corner has a quarter of its few keypoints in each tile and verifies on none (rotterdam
+    # q_0010 on PDOK's RD tiles: 4-6 inliers a tile, 9 on the 2 x 2 stitch; training/results/
+    # grid29_session29.md), while a 3 x 3 mosaic shrunk to max_side loses them. Each stitch is
+    # described once at full size (up to 2 x max_side), evaluated once per photo (the first chosen
+    # pair that has it), and its match brought into that pair's tile pixels (the answer then moves
+    # to the tile under the centre, as through mosaics). A pair keeps the better result. 0: off.
+    # Measured in training/results/corners30_session30.md.
+    corners: int = 0
     # With an adapter in use, a learned backend's match overrules the adapted ranking only when it
     # is clear (stop_at(): 40 inliers for xfeat), not at min_inliers: its chance matches reach 9-30
     # inliers on coarse imagery, while the ranking adapted on its clear anchors is mostly right
@@ -263,7 +277,8 @@ class VerifySettings:
 # refine pass retries, and the pipeline's and adaptation's verified floor), fine_candidates on how
 # many pairs; blind_tilts which tilts (each evaluation is kept under its tilt); stop_inliers and patience where a
 # learned backend stops; mosaic_once, mosaic_once_floor and mosaic_refine which mosaics it skips or
-# retries (refine pairs are kept under their holder tile); min_inliers_adapted, confident_inliers
+# retries (refine pairs are kept under their holder tile); corners how many pairs take the corner
+# look (each stitch's evaluation is kept under its members' identities and bounds); min_inliers_adapted, confident_inliers
 # and adapted_clear are read by the pipeline only. Every other field (the matcher, image size,
 # keypoints, ratio, RANSAC tolerance, plausibility rules, the fine and blind views, device, glue
 # keypoints, mosaic ring, contrast, tone reversal, rectification, oblique rule, keypoint cache)
@@ -272,7 +287,7 @@ class VerifySettings:
 PAIR_CHOICE_FIELDS = frozenset({
     "candidates", "min_inliers", "min_inliers_adapted", "fine_pass", "fine_below", "fine_candidates",
     "blind_tilts", "stop_inliers", "patience", "confident_inliers", "mosaic_once", "mosaic_once_floor", "mosaic_refine",
-    "adapted_clear", "learned_blind", "dense_search"})
+    "adapted_clear", "learned_blind", "dense_search", "corners"})
 
 
 @dataclass(frozen=True)
@@ -1271,6 +1286,9 @@ class Verifier:
             return (bool(got) and photo_key not in self._unread
                     and max(v.inliers for v in got.values()) < self.settings.confident_at())
 
+        if (self.settings.corners > 0 and self.settings.matcher == "sift" and self.settings.mosaic <= 0 and got
+                and photo_key not in self._unread and max(v.inliers for v in got.values()) < self.settings.fine_threshold()):
+            self._corner_look(query, tiles, pairs, footprint_m, got)
         if self.settings.deblock and unclear():
             self._second_look(query, tiles, pairs, footprint_m, got)
         if (self.settings.learned_blind > 0 and self.settings.matcher != "sift" and self.settings.blind_tilts
@@ -1335,6 +1353,106 @@ class Verifier:
                 got[key] = self._later[again]
             if stop and got[key].inliers >= stop:
                 return
+
+    def _corner_look(self, query: Query, tiles: Sequence[Tile], pairs, footprint_m, got: dict) -> None:
+        """VerifySettings.corners: the `corners` pairs of `pairs` ((tile index, pair key), the call's
+        order) verified in this call with the most inliers (a tie: the earlier) verified again
+        against stitches of their tile and the tiles sharing a corner with it (corner_stitch): the
+        corner on the side of each axis where the pair's match puts the photo's centre, or every
+        corner where it has none. A stitch two chosen pairs share is evaluated once, for the first.
+        Evaluations are kept under ("corner", None, pair key, the stitch's id); a pair keeps the
+        better result in `got` (a tie: the one it had). SIFT's default photo description."""
+        s = self.settings
+        chosen = sorted((i for i, (_, key) in enumerate(pairs) if key in got),
+                        key=lambda i: (-got[pairs[i][1]].inliers, i))[: s.corners]
+        seen: set[str] = set()
+        photo = None
+        for i in chosen:
+            t, key = pairs[i]
+            centre = got[key].centre
+            blocks = self._neighbours(tiles).corner_blocks(t)
+            if centre is not None:  # the corner on the centre's side along each axis (x right, y down)
+                side = (1 if centre[0] >= 0.5 else -1, 1 if centre[1] >= 0.5 else -1)
+                blocks = [b for b in blocks if b[0] == side]
+            for _, members in blocks:
+                stitch = self._stitch_id(tiles, members)
+                if stitch in seen:
+                    continue
+                seen.add(stitch)
+                again = ("corner", None, key, stitch)
+                if again not in self._later:
+                    if photo is None:
+                        photo = self.described(query)
+                        if photo is None:
+                            return
+                    self._between_pairs()
+                    held = self.corner_stitch(tiles, members)
+                    if held is None:  # a broken member (said once): no stitch, nothing found
+                        self._later[again] = Verification(0)
+                    else:
+                        target, to_tile, ground = held
+                        result = verify_pair(photo, target, s, self._share(photo, ground, footprint_m))
+                        self._later[again] = self._in_tile(result, to_tile, photo, self.tile(tiles[t]))
+                if self._later[again].inliers > got[key].inliers:
+                    got[key] = self._later[again]
+
+    @staticmethod
+    def _stitch_id(tiles: Sequence[Tile], members: Sequence[int]) -> str:
+        """A corner stitch's identity: its members' pixel keys and bounds, in key order (so the
+        same four tiles give the same id whichever of them asked), hashed to 16 hex digits."""
+        text = "\n".join(sorted(f"{tile_key(tiles[m])}|{tiles[m].bounds}" for m in members))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def corner_stitch(self, tiles: Sequence[Tile], members: Sequence[int]):
+        """The stitch of tiles `members` (the first is the pair's tile; mosaic.NeighbourGrid.
+        corner_blocks): (SIFT keypoints of the members pasted by column and row where they are tiles
+        of one size on one grid (mosaic.grid_layout: a turned national grid's too), else north-up by
+        their bounds at the first one's pixels per degree (mosaic.mosaic_image), described at their
+        full size up to twice max_side; the 3x3 map
+        from those keypoints' pixels to the first member's own described pixels (mosaic_to_tile);
+        the stitch's ground, lon/lat Bounds). The keypoints are kept in memory with the mosaics
+        (MOSAIC_MEMORY_BYTES) under the members' identities, laid out in key order so the keypoints
+        do not depend on which member asked. None where a member cannot be read (said once, as a
+        mosaic's broken neighbour)."""
+        from PIL import Image
+
+        from .mosaic import grid_layout, mosaic_image, mosaic_layout, mosaic_to_tile, union_bounds
+        from .sources.tile_image import open_tile_image
+
+        first = tiles[int(members[0])]
+        plain = self.tile(first)
+        key = ("corner", self._stitch_id(tiles, members))
+        held = self._mosaics.get(key)
+        if held is None:
+            with self._lock:
+                held = self._mosaics.get(key)
+                if held is None:
+                    ordered = sorted((tiles[int(m)] for m in members), key=lambda m: (tile_key(m), str(m.bounds)))
+                    try:
+                        images = [open_tile_image(m, min_side=self.settings.max_side) for m in ordered]
+                    except _tile_errors() as exc:
+                        problem = f"{type(exc).__name__}: {exc}"
+                        if problem not in self._mosaic_said:
+                            self._mosaic_said.add(problem)
+                            log.warning("corner stitch round tile %s: %s; that corner is not looked at (said once)",
+                                        first.path, problem)
+                        return None
+                    laid = grid_layout(ordered, images[0].size) if all(i.size == images[0].size for i in images) else None
+                    if laid is not None:  # one grid (XYZ, a national grid turned): columns and rows, no resizing
+                        size, boxes = laid
+                        canvas = Image.new("RGB", size, (128, 128, 128))
+                        for image, box in zip(images, boxes):
+                            canvas.paste(image.convert("RGB"), box[:2])
+                        union = union_bounds(ordered)
+                    else:  # tiles of several sizes or grids: by their bounds, as mosaics
+                        canvas, _, union = mosaic_image(images, ordered)
+                        _, boxes, _ = mosaic_layout(images[0].size, ordered)
+                    side = min(max(canvas.size), 2 * self.settings.max_side)  # full size, at most 2 x 2 tiles' worth
+                    described = image_local_features(canvas, replace(self.settings, headings=1, max_side=side))
+                    held = (described, canvas.size, {tile_key(m): b for m, b in zip(ordered, boxes)}, union)
+                    self._mosaics.put(key, held)
+        described, size, boxes, union = held
+        return described, mosaic_to_tile(boxes[tile_key(first)], size, described.size, plain.size), union
 
     def _blind_pass(self, query: Query, tiles: Sequence[Tile], pairs, got: dict) -> None:
         """The third pass (VerifySettings.blind_tilts): the photo turned to nadir at each assumed
