@@ -118,7 +118,6 @@ class NeighbourGrid:
                 keep.append(k)
         return keep
 
-
     def corner_blocks(self, index: int) -> list[tuple[tuple[int, int], list[int]]]:
         """The tiles that share each corner of tile `index` with it (issue 13, session 30: a photo
         lying across a tile corner has about a quarter of its ground in each of four tiles).
@@ -134,9 +133,10 @@ class NeighbourGrid:
         ring = self.around(index, 1)
         if len(ring) < 2:
             return []
-        centre, across, down = _frame(self.tiles[index])
+        scale = _lon_scale(self.tiles[index])  # one map for all the tiles compared (_frame)
+        centre, across, down = _frame(self.tiles[index], scale)
         to_units = np.linalg.inv(np.column_stack([across, down]))
-        offsets = {k: to_units @ (_frame(self.tiles[k])[0] - centre) for k in ring[1:]}
+        offsets = {k: to_units @ (_frame(self.tiles[k], scale)[0] - centre) for k in ring[1:]}
         blocks = []
         for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
             members = [k for k in ring[1:] if round(float(offsets[k][0])) in (0, sx) and round(float(offsets[k][1])) in (0, sy)]
@@ -161,9 +161,10 @@ def grid_layout(tiles: Sequence[Tile], size: tuple[int, int]):
     Unlike mosaic_layout, no tile is resized: a turned tile's lon/lat bounds are larger than
     itself, so placing by bounds stretches each tile and overlaps its neighbours (session 30:
     rotterdam q_0010's four RD tiles gave 6 inliers so, 9 stitched by column and row)."""
-    centre, across, down = _frame(tiles[0])
+    scale = _lon_scale(tiles[0])  # one map for all the tiles compared (_frame)
+    centre, across, down = _frame(tiles[0], scale)
     to_units = np.linalg.inv(np.column_stack([across, down]))
-    offsets = [to_units @ (_frame(t)[0] - centre) for t in tiles]
+    offsets = [to_units @ (_frame(t, scale)[0] - centre) for t in tiles]
     if any(np.any(np.abs(o - np.round(o)) > 0.1) for o in offsets):
         return None
     cells = [(int(round(float(o[0]))), int(round(float(o[1])))) for o in offsets]
