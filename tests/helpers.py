@@ -214,3 +214,19 @@ def results_window(qtbot, folder: Path, predictions, results):
     w._add_queries([p.query for p in predictions], {})
     w._show_results(results)
     return w
+
+
+def rd_level13_tiles(cells=None):
+    """PDOK's RD New (EPSG:28992) level-13 tiles at Rotterdam, turned 0.8 degrees against the meridians
+    (Tile.corners set): ([(col, row)], [Tile]) in that order; `cells` default: columns 3433-3439 x rows
+    4382-4388. Level 13: 107.52 m tiles from (-285401.92, 903401.92), rows growing southwards (PDOK's
+    tile matrix set)."""
+    from geolocator.core.geo import projected_boxes
+
+    left, top, span = -285401.92, 903401.92, 107.52
+    cells = list(cells) if cells is not None else [(c, r) for c in range(3433, 3440) for r in range(4382, 4389)]
+    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
+                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
+    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
+             for (c, r), (b, k) in zip(cells, boxes)]
+    return cells, tiles

@@ -119,14 +119,9 @@ def test_a_turned_grids_corner_blocks_are_its_own_2x2_blocks():
     """RD New level-13 tiles at Rotterdam (turned 0.8 degrees against the meridians, Tile.corners set;
     rotterdam q_0010 lay at such a corner, session 29): each corner's block is the tile and the three
     tiles sharing that corner by column and row (RD rows grow southwards, as y down)."""
-    from geolocator.core.geo import projected_boxes
+    from tests.helpers import rd_level13_tiles
 
-    left, top, span = -285401.92, 903401.92, 107.52  # PDOK's RD set, level 13
-    cells = [(c, r) for c in range(3433, 3440) for r in range(4382, 4389)]
-    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
-                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
-    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
-             for (c, r), (b, k) in zip(cells, boxes)]
+    cells, tiles = rd_level13_tiles()  # PDOK's RD set, level 13
     at = {cr: i for i, cr in enumerate(cells)}
     c, r = 3436, 4385
     got = {side: {cells[k] for k in members} for side, members in NeighbourGrid(tiles).corner_blocks(at[(c, r)])}
@@ -157,15 +152,10 @@ def test_a_turned_grids_stitch_is_laid_out_by_column_and_row_not_stretched_to_it
     (mosaic_layout) each would be stretched and overlap its neighbours (rotterdam q_0010's corner
     stitch: 6 inliers so, 9 by column and row, session 30). grid_layout puts them whole, side by side;
     tiles off one grid get None (they are laid out by bounds)."""
-    from geolocator.core.geo import projected_boxes
     from geolocator.core.mosaic import grid_layout
+    from tests.helpers import rd_level13_tiles
 
-    left, top, span = -285401.92, 903401.92, 107.52
-    cells = [(3436, 4385), (3435, 4385), (3436, 4384), (3435, 4384)]
-    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
-                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
-    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
-             for (c, r), (b, k) in zip(cells, boxes)]
+    _, tiles = rd_level13_tiles([(3436, 4385), (3435, 4385), (3436, 4384), (3435, 4384)])
     size, placed = grid_layout(tiles, (256, 256))
     assert size == (512, 512)
     assert placed == [(256, 256, 512, 512), (0, 256, 256, 512), (256, 0, 512, 256), (0, 0, 256, 256)]

@@ -27,6 +27,24 @@ def _old(path, size, days):
     return path
 
 
+def _free_space_confirmed(qtbot, dirs, monkeypatch):  # noqa: F811
+    """The app opened, Free Disk Space… run with 30 days and its question answered Yes, waited until it
+    says what it freed: (window, [question texts])."""
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+
+    def question(parent, title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    w = make_window(qtbot, dirs)
+    w.act_free_space.trigger()
+    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
+    wait_idle(qtbot, w)
+    return w, asked
+
+
 def test_free_disk_space_says_what_it_frees_asks_then_removes_only_the_old(qtbot, dirs, monkeypatch):  # noqa: F811
     northup = dirs / "northup"
     monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(northup))
@@ -84,18 +102,7 @@ def test_free_disk_space_counts_and_removes_old_adaptation_checkpoints(qtbot, di
     old = _old(resume / "aaaa.safetensors", 3_000_000, 40)
     old_card = _old(resume / "aaaa.safetensors.json", 1000, 40)
     new = _old(resume / "bbbb.safetensors", 3_000_000, 1)
-    asked = []
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
-
-    def question(parent, title, text, *a, **k):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    w = make_window(qtbot, dirs)
-    w.act_free_space.trigger()
-    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
-    wait_idle(qtbot, w)
+    w, asked = _free_space_confirmed(qtbot, dirs, monkeypatch)
     assert asked == ["Remove 1 checkpoint of an interrupted adaptation not used for 30 days? 3.0 MB will be "
                      "freed. That adaptation, run again, starts from its first round."]
     assert not old.exists() and not old_card.exists() and new.exists()
@@ -144,18 +151,7 @@ def test_free_disk_space_counts_and_removes_old_video_frames_beside_the_stores(q
             kept.append(path)
     frame_bytes = sum(p.stat().st_size for p in old)
     assert frame_bytes > 100_000  # noise: a JPEG of real size
-    asked = []
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
-
-    def question(parent, title, text, *a, **k):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    w = make_window(qtbot, dirs)
-    w.act_free_space.trigger()
-    qtbot.waitUntil(lambda: "freed." in w.message_bar.text, timeout=60_000)
-    wait_idle(qtbot, w)
+    w, asked = _free_space_confirmed(qtbot, dirs, monkeypatch)
     from geolocator.core.wording import megabytes
 
     both = megabytes(2_000_000 + frame_bytes)

@@ -270,16 +270,9 @@ def test_a_turned_grids_ring_is_its_own_neighbours_not_the_tiles_two_away():
     """RD New (EPSG:28992) level-13 tiles at Rotterdam are turned 0.8 degrees against the meridians, so
     their lon/lat bounds overlap; ring 1 must still be the 3 x 3 block of the grid (9 tiles; 4 at a
     corner of the block), ring 2 the 5 x 5 block. Before: 11 to 16 tiles at ring 1."""
-    from pathlib import Path
+    from tests.helpers import rd_level13_tiles
 
-    from geolocator.core.geo import projected_boxes
-
-    left, top, span = -285401.92, 903401.92, 107.52  # PDOK's RD set, level 13
-    cells = [(c, r) for c in range(3433, 3440) for r in range(4382, 4389)]
-    boxes = projected_boxes([left + c * span for c, _ in cells], [top - (r + 1) * span for _, r in cells],
-                            [left + (c + 1) * span for c, _ in cells], [top - r * span for _, r in cells], "EPSG:28992")
-    tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
-             for (c, r), (b, k) in zip(cells, boxes)]
+    cells, tiles = rd_level13_tiles()  # PDOK's RD set, level 13
     assert all(t.corners is not None for t in tiles)
     grid = NeighbourGrid(tiles)
     at = {cr: i for i, cr in enumerate(cells)}
