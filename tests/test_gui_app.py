@@ -403,7 +403,7 @@ def test_matcher_auto_is_the_default_resolved_in_the_worker_and_shown(qtbot, dir
 
     threads = []
     real = route.choose_route
-    monkeypatch.setattr(route, "choose_route", lambda tiles: threads.append(threading.current_thread()) or real(tiles))
+    monkeypatch.setattr(route, "choose_route", lambda tiles, **kw: threads.append(threading.current_thread()) or real(tiles, **kw))
     folder = tmp_path / "four"
     copy_rows(DEMO, folder, "tiles.csv", list(csv_module.DictReader((DEMO / "tiles.csv").open(newline="")))[:4], "path")
     w = make_window(qtbot, dirs, "autoroute", demo_shown=True)
