@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("pytestqt")
 QtCore = pytest.importorskip("PySide6.QtCore")
@@ -184,9 +185,13 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     # drop drone images (one with an HTML name, one corrupt) onto the window
     extra = tmp_path / "drop"
     extra.mkdir()
-    sources = sorted((DEMO / "queries").glob("*.jpg"))[:2]
-    shutil.copy(sources[0], extra / "copy_a.jpg")
-    shutil.copy(sources[1], extra / EVIL)
+    sources = sorted((DEMO / "queries").glob("*.jpg"))[:3]
+    # re-encoded photos are new files; a byte-identical copy of a listed photo is located once, as
+    # that file (core/media/copies.py), and said
+    for src, name in ((sources[0], "copy_a.jpg"), (sources[1], EVIL)):
+        with Image.open(src) as im:
+            im.save(extra / name, quality=92)
+    shutil.copy(sources[2], extra / "same_bytes.jpg")
     (extra / "broken.jpg").write_bytes(b"not a jpeg at all")
     drop(w, [extra])
     wait_idle(qtbot, w)
@@ -194,6 +199,7 @@ def test_demo_drop_adapt_map_export(qtbot, dirs, tmp_path):
     assert w.message_bar.level == "warning" and "broken.jpg" in w.message_bar.text
     names = [w.query_list.topLevelItem(i).text(0) for i in range(w.query_list.topLevelItemCount())]
     assert EVIL in names and "copy_a.jpg" in names and "broken.jpg" not in names
+    assert "same_bytes.jpg" not in names
     assert len(w.predictions) == n_demo + 2
     assert js(qtbot, w, "geoloc.count()") == n_demo + 2
 
