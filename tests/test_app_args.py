@@ -62,3 +62,23 @@ def test_a_window_size_without_a_screenshot_is_refused(capsys):
         main(["--demo", "--window-size", "1024x700"])
     assert exc.value.code == 2
     assert "--screenshot" in capsys.readouterr().err
+
+
+def test_the_screenshot_timeout_is_a_positive_whole_number_of_seconds(capsys):
+    assert _parser().parse_args(["--screenshot", "s.png", "--screenshot-timeout", "1800"]).screenshot_timeout == 1800
+    assert _parser().parse_args(["--screenshot", "s.png"]).screenshot_timeout is None
+    for bad in ("0", "-5", "ten"):
+        with pytest.raises(SystemExit) as exc:
+            _parser().parse_args(["--screenshot", "s.png", "--screenshot-timeout", bad])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "--screenshot-timeout" in err and repr(bad) in err
+
+
+def test_a_screenshot_timeout_without_a_screenshot_is_refused(capsys):
+    from geolocator.gui.app import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--demo", "--screenshot-timeout", "900"])
+    assert exc.value.code == 2
+    assert "how long a --screenshot waits" in capsys.readouterr().err

@@ -382,3 +382,35 @@ def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeyp
     runner.finished.emit(job, "done")
     assert capsys.readouterr().err == "screenshot: Opening demo: done in 42 s\n"
     assert run.finish() == []
+
+
+def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer(qtbot, capsys, tmp_path):
+    """A 15 min 4K video on a CPU needed more than the fixed 540 s (session 30's video30 record): the
+    limit is now `--screenshot-timeout S`, and the failure names it."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtGui import QPixmap
+
+    from geolocator.gui.app import _screenshot
+
+    class Runner(QObject):
+        started = Signal(object)
+        finished = Signal(object, str)
+        idle = Signal()
+        busy = True  # work that never ends
+
+    class Window:
+        runner = Runner()
+        message_bar = None
+        closed = False
+
+        def grab(self):
+            return QPixmap(8, 8)
+
+        def close(self):
+            self.closed = True
+
+    w = Window()
+    assert _screenshot(_LoopUntilQuit(qtbot), w, tmp_path / "shot.png", adapt=False, timeout_s=1) == 1
+    err = capsys.readouterr().err
+    assert "timed out after 1 s" in err and "--screenshot-timeout" in err
+    assert w.closed and (tmp_path / "shot.png").is_file()  # the picture of the unfinished run is kept

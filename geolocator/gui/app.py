@@ -1,6 +1,6 @@
 """Entry point of the desktop app: `geolocator` (no arguments) or the GUI flags below.
 
-    geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH]] [PATH ...]
+    geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH] [--screenshot-timeout S]] [PATH ...]
 
 --demo            open the bundled demo region (the first launch does this anyway)
 --adapt           adapt to the region once it is open
@@ -9,6 +9,9 @@
                   work succeeded, 1 with a sentence on stderr when it did not (a failed or missing
                   adaptation with --adapt, a failed job, a time-out)
 --window-size WxH the screenshot's window size in pixels (default 1440x900; 1024x700 is a small laptop's)
+--screenshot-timeout S
+                  seconds the screenshot waits for the work before it gives up (default 540; a long video
+                  or a large region on a CPU can need more)
 PATH ...          drone images or folders to add (a region folder or tiles.csv opens as the tile set)
 """
 
@@ -49,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="save a PNG of the window when done and exit")
     p.add_argument("--window-size", type=_window_size, default=None, metavar="WxH",
                    help="the screenshot's window size in pixels (default 1440x900)")
+    p.add_argument("--screenshot-timeout", type=_whole_number(1), default=None, metavar="S",
+                   help=f"seconds a --screenshot waits for the work (default {SCREENSHOT_TIMEOUT_S})")
     p.add_argument("paths", nargs="*", type=Path, help="drone images/folders, or a region folder / tiles.csv")
     return p
 
@@ -56,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
 def app_help() -> str:
     """The app's own flags, for `geolocator --help` (listed beside the subcommands)."""
     lines = ["desktop app (no subcommand):",
-             "  geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH]] [PATH ...]"]
+             "  geolocator [--demo] [--adapt] [--steps N] [--screenshot OUT.png [--window-size WxH]"
+             " [--screenshot-timeout S]] [PATH ...]"]
     for action in _parser()._actions:
         if action.option_strings and action.dest != "help" or action.dest == "paths":
             flags = ", ".join(action.option_strings) or "PATH ..."
@@ -220,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.window_size is not None and args.screenshot is None:  # the window's own size is the user's
         parser.error("--window-size is the size of a --screenshot's window: give --screenshot OUT.png too")
+    if args.screenshot_timeout is not None and args.screenshot is None:
+        parser.error("--screenshot-timeout is how long a --screenshot waits: give --screenshot OUT.png too")
     _prepare_environment(args.screenshot is not None)
     if args.screenshot is not None:  # a picture that cannot be saved fails now, not after the work
         from ..core.outputs import OutputError, check_writable
@@ -283,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot is None:
         return app.exec()
     try:
-        return _screenshot(app, window, args.screenshot, adapt=args.adapt)
+        return _screenshot(app, window, args.screenshot, adapt=args.adapt,
+                           timeout_s=args.screenshot_timeout or SCREENSHOT_TIMEOUT_S)
     finally:
         if core_settings is not None:  # the trial's scratch adapters go with it
             import shutil
@@ -335,10 +344,11 @@ class ScreenshotRun:
         elif outcome == "failed" and bar.level == "error":  # a failure the app recovered from is a warning
             self.problems.append(f"{job.title} failed: {bar.text}")
 
-    def finish(self, timed_out: bool = False) -> list[str]:
+    def finish(self, timed_out: bool = False, timeout_s: int = SCREENSHOT_TIMEOUT_S) -> list[str]:
         """The problems, with the ones only known at the end (a time-out, an adaptation that never ran)."""
         if timed_out:
-            self.problems.append(f"timed out after {SCREENSHOT_TIMEOUT_S} s with the work unfinished")
+            self.problems.append(f"timed out after {timeout_s} s with the work unfinished "
+                                 "(--screenshot-timeout S waits longer)")
         if self.adapt_pending:
             self.adapt_pending = False
             why = "no tile set was opened" if self.window.tileset_path is None else "no drone images were opened"
@@ -346,9 +356,10 @@ class ScreenshotRun:
         return self.problems
 
 
-def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
-    """Wait for the work, then for the map, then grab the whole window. Exit status 0 only when the
-    work succeeded and the picture was saved; otherwise 1, with a sentence per problem on stderr."""
+def _screenshot(app, window, out: Path, *, adapt: bool, timeout_s: int = SCREENSHOT_TIMEOUT_S) -> int:
+    """Wait for the work (at most `timeout_s` seconds), then for the map, then grab the whole window. Exit
+    status 0 only when the work succeeded and the picture was saved; otherwise 1, with a sentence per
+    problem on stderr."""
     from PySide6.QtCore import QTimer
 
     run = ScreenshotRun(window, adapt=adapt)
@@ -358,7 +369,7 @@ def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
         if state["saved"]:
             return
         state["saved"] = True
-        problems = run.finish(timed_out)
+        problems = run.finish(timed_out, timeout_s)
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(out))
         for problem in problems:
@@ -389,7 +400,7 @@ def _screenshot(app, window, out: Path, *, adapt: bool) -> int:
 
     window.runner.idle.connect(on_idle)
     QTimer.singleShot(0, lambda: None if window.runner.busy else on_idle())  # nothing queued: look now
-    QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: save(timed_out=True))
+    QTimer.singleShot(timeout_s * 1000, lambda: save(timed_out=True))
     app.exec()
     return state["code"]
 
