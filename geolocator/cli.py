@@ -445,10 +445,11 @@ def _clock_zone(text: str) -> str:
     return text
 
 
-def _clock_zones(args, queries):
+def _clock_zones(args, queries=None):
     """The ClockZones of every `--clock-zone` given (core/clock_zones.py), or None when none was.
     Raises GeolocatorError naming the argument: two plain zones, one folder given two, a folder that
-    does not exist, or one that holds none of the photos and videos given (a zone for nothing)."""
+    does not exist, or (with `queries`) one that holds none of the photos and videos given (a zone for
+    nothing)."""
     texts = getattr(args, "clock_zone", None) or []
     if not texts:
         return None
@@ -458,7 +459,7 @@ def _clock_zones(args, queries):
         zones = ClockZones.from_texts(texts)
     except ValueError as exc:
         raise GeolocatorError(str(exc)) from None
-    unused = zones.unused(q.path for q in queries)
+    unused = zones.unused(q.path for q in queries) if queries is not None else []
     if unused:
         given = next(t for t in texts if t.strip().rsplit("=", 1)[0].strip() == unused[0])
         raise GeolocatorError(f"--clock-zone {given!r}: none of the photos or videos given is in {unused[0]} "
@@ -571,6 +572,7 @@ def cmd_locate(args) -> int:
         _check_out(args.geotag_copies / "photo.jpg", "geotagged copies' folder")
     if getattr(args, "evidence", None) is not None:
         _check_evidence_folder(Path(args.evidence))
+    _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
     queries = _load_queries(args.queries, args.every)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
