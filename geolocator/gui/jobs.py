@@ -597,7 +597,7 @@ class Session:
         check_geotag_path(path)
         check_writable(Path(path), what="geotag file")
         predictions = list(predictions)
-        return write_geotags(path, predictions, smooth(predictions))
+        return write_geotags(path, predictions, smooth(predictions, clock_zones=self.clock_zones))
 
     def export_geotag_copies(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None):
         """Write geotagged copies of the confidently located JPEG photos into `folder` (core.geotag_copies,
@@ -609,7 +609,7 @@ class Session:
 
         check_writable(Path(folder) / "photo.jpg", what="geotagged copies' folder")
         predictions = list(predictions)
-        return write_geotagged_copies(folder, predictions, smooth(predictions))
+        return write_geotagged_copies(folder, predictions, smooth(predictions, clock_zones=self.clock_zones))
 
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None, csv_excel: bool = False) -> Path:
