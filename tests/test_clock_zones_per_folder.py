@@ -247,3 +247,19 @@ def test_argparse_names_the_argument_it_refuses(capsys):
     assert "FOLDER=ZONE" in err
     args = build_parser().parse_args(["locate", "p", "--tiles", "t.csv", "--clock-zone", "a=+01:00", "--clock-zone", "UTC"])
     assert args.clock_zone == ["a=+01:00", "UTC"]
+
+
+def test_a_lone_photo_gets_its_utc_time_in_csv_and_geojson_too(tmp_path):
+    """A photo in no flight (alone, or --no-track): its capture time read in its folder's zone, as GPX's <wpt>."""
+    preds, zones = _two_cards(tmp_path)
+    lone = [preds[0], preds[3]]  # B0 (+02:00) and A0 (Tokyo), no tracks
+    for suffix in (".csv", ".geojson"):
+        write_predictions(tmp_path / f"lone{suffix}", lone, [], clock_zone=zones)
+    with (tmp_path / "lone.csv").open(newline="") as fh:
+        assert {r["query"]: r["time_utc"] for r in csv.DictReader(fh)} == {"cardB/B0.JPG": B_UTC[0], "cardA/A0.JPG": A_UTC[0]}
+    doc = json.loads((tmp_path / "lone.geojson").read_text())
+    assert {f["properties"]["query"]: f["properties"].get("time_utc") for f in doc["features"]} == {
+        "cardB/B0.JPG": B_UTC[0], "cardA/A0.JPG": A_UTC[0]}
+    write_predictions(tmp_path / "unknown.geojson", lone, [])  # no zone given: unknown, left out
+    doc = json.loads((tmp_path / "unknown.geojson").read_text())
+    assert all("time_utc" not in f["properties"] for f in doc["features"])

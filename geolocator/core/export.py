@@ -236,9 +236,9 @@ SHOT_CSV_COLUMNS = ["shot"]
 # located; a flight's frame the track placed: the track's word, as the list shows it). `status`
 # stays the machine's field; this one is for the person reading the spreadsheet.
 LEVEL_CSV_COLUMNS = ["level"]
-# And last (session 31): a flight frame's time in UTC, ISO 8601 (export_track.frame_times: its clock's
-# zone recorded, or given per folder by `--clock-zone`), so that two drones' rows whose clocks were set
-# to different zones sort as they flew; empty for a clock of unknown zone and for photos in no flight.
+# And last (session 31): a photo's or flight frame's time in UTC, ISO 8601 (export_track.utc_times: its
+# clock's zone recorded, or given per folder by `--clock-zone`), so that two drones' rows whose clocks were
+# set to different zones sort as they flew; empty for a clock of unknown zone or no capture time.
 TIME_CSV_COLUMNS = ["time_utc"]
 
 
@@ -278,7 +278,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
     TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
     SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
-    words), then TIME_CSV_COLUMNS (a flight frame's UTC time where its clock's zone is known: recorded,
+    words), then TIME_CSV_COLUMNS (a photo's or frame's UTC time where its clock's zone is known: recorded,
     or `clock_zone`, a tzinfo or clock_zones.ClockZones). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
@@ -286,9 +286,9 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     a UTF-8 byte order mark, `;` between cells, decimal commas); the same columns and rows."""
     import io
 
-    from .export_track import _props as track_properties, frame_times
+    from .export_track import _props as track_properties, utc_times
 
-    times = frame_times(tracks, clock_zone)
+    times = utc_times(predictions, tracks, clock_zone)
 
     on_track = {pt.query.id: track_properties(pt, t.name, t.edit_shot) | {"_at": pt.location}
                 for t in tracks for pt in t.points}

@@ -316,6 +316,21 @@ def frame_times(tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
     return out
 
 
+def utc_times(predictions: Sequence[Prediction], tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
+    """frame_times, plus each photo in no flight with a capture time whose zone is known (recorded, or
+    `clock_zone` at its path): {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
+    out = frame_times(tracks, clock_zone)
+    for pred in predictions:
+        q = pred.query
+        if q.id in out or q.time_s is not None:  # a video frame outside any flight: no clock of its own here
+            continue
+        when = _capture_time(q)
+        zone = zone_at(clock_zone, q.path)
+        if when is not None and (when.tzinfo is not None or zone is not None):
+            out[q.id] = _when(when, 0.0, zone).isoformat().replace("+00:00", "Z")
+    return out
+
+
 def _naive_times(tracks: Sequence[Track], photos: Sequence[Prediction]) -> int:
     """How many of the times a GPX or KML gets are a clock's without a zone (naive datetimes, which
     _when writes as if UTC; GPX 1.1 and KML's <when> are UTC): every frame of a flight whose start is
@@ -498,24 +513,31 @@ def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction
         write_track_geojson(tracks, path, attribution=attribution, far=far, clock_zone=clock_zone)
 
 
+def _add_times(doc: dict, times: dict[str, str]) -> dict:
+    """Each photo's Point feature gets its time_utc (utc_times), where known."""
+    for feature in doc["features"]:
+        qid = feature["properties"].get("query")
+        if qid in times and feature["geometry"]["type"] == "Point" and feature["properties"].get("kind") != "tile_footprint":
+            feature["properties"]["time_utc"] = times[qid]
+    return doc
+
+
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
                                       attribution: str | None = None, far=None, clock_zone=None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
-    placed at its track position and also carries time_s and status (and time_utc where its clock's
-    zone is known: frame_times, `clock_zone`), plus each track's LineString and footprints."""
+    placed at its track position and also carries time_s and status, plus each track's LineString and
+    footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
     from .export import predictions_to_geojson
 
     doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
     on_track = {p.query.id: (p, t.name, t.edit_shot) for t in tracks for p in t.points}
-    times = frame_times(tracks, clock_zone)
+    _add_times(doc, utc_times(predictions, tracks, clock_zone))
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
         if qid in on_track and feature["geometry"]["type"] == "Point":
             point, name, shot = on_track[qid]
             feature["geometry"]["coordinates"] = _point(point.location)
             feature["properties"].update(_props(point, name, shot))
-            if qid in times:
-                feature["properties"]["time_utc"] = times[qid]
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
 
@@ -524,12 +546,14 @@ def write_predictions_geojson(predictions, tracks: Sequence[Track], path: Path, 
                               attribution: str | None = None, far=None, clock_zone=None) -> None:
     """The GeoJSON the CLI and the app export: with flights, each frame at its track position with
     its track status and the tracks' lines (predictions_and_tracks_to_geojson); without, the plain
-    per-photo document (export.write_geojson). `far`: evaluate.far_from_tiles (export.mark_far).
+    per-photo document (export.predictions_to_geojson, as export.write_geojson). `far`:
+    evaluate.far_from_tiles (export.mark_far). Each photo's time_utc where known (utc_times, `clock_zone`).
     Written atomically; never NaN."""
     if not tracks:
-        from .export import write_geojson
+        from .export import predictions_to_geojson
 
-        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution, far=far)
+        doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
+        _write_atomic(path, json.dumps(_add_times(doc, utc_times(predictions, (), clock_zone)), indent=1, allow_nan=False))
         return
     doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution,
                                             far=far, clock_zone=clock_zone)
