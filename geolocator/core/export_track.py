@@ -232,14 +232,14 @@ def _photo_note(pred: Prediction) -> str:
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
-def _credit(attribution: str | None, far=None, naive=0, clock_zone: tzinfo | None = None) -> str | None:
+def _credit(attribution: str | None, far=None, naive: Sequence = ()) -> str | None:
     # The positions were found in someone's imagery: its credit line travels with every export. Photos
     # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
-    # `naive`: how many written times had no UTC offset (_naive_times), said after the credit; or the
-    # zone each was read in (_naive_zones: a list, clocks of several zones; `clock_zone` then unused).
+    # `naive`: the zone (or None) each written time without a UTC offset was read in (_naive_zones),
+    # said after the credit.
     lines = [f"Warning: {far.note}." if far is not None else None,
              f"Positions found by matching against imagery: {attribution}" if attribution else None,
-             _zones_note(naive) if isinstance(naive, list) else _naive_note(naive, clock_zone)]
+             _zones_note(list(naive))]
     return "\n".join(x for x in lines if x) or None
 
 
@@ -271,8 +271,11 @@ def _zones_note(zones: list) -> str | None:
 
 
 def _naive_zones(tracks: Sequence[Track], photos: Sequence[Prediction], clock_zone) -> list:
-    """As _naive_times, the zone each such time is read in (clock_zones.zone_at: per folder when
-    `clock_zone` is a ClockZones), one entry a time."""
+    """The zone each time a GPX or KML gets from a clock without a zone is read in (clock_zones.zone_at:
+    per folder when `clock_zone` is a ClockZones; None: written as if UTC), one entry a time: every frame
+    of a flight whose start is naive, and every photo in no flight whose capture time is (GPX 1.1 and
+    KML's <when> are UTC). A flight with no clock at all (times from the Unix epoch) is not counted: its
+    times say so by their date."""
     zones = []
     for track in _in_time_order(tracks, clock_zone):  # the zones named in the order the flights flew
         start = _start_of(track)
@@ -331,21 +334,6 @@ def utc_times(predictions: Sequence[Prediction], tracks: Sequence[Track], clock_
     return out
 
 
-def _naive_times(tracks: Sequence[Track], photos: Sequence[Prediction]) -> int:
-    """How many of the times a GPX or KML gets are a clock's without a zone (naive datetimes, which
-    _when writes as if UTC; GPX 1.1 and KML's <when> are UTC): every frame of a flight whose start is
-    naive, and every photo in no flight whose capture time is. A flight with no clock at all (times
-    from the Unix epoch) is not counted: its times say so by their date."""
-    n = 0
-    for track in tracks:
-        start = _start_of(track)
-        n += len(track.points) if start is not None and start.tzinfo is None else 0
-    for pred in photos:
-        when = None if pred.query.time_s is not None else _capture_time(pred.query)
-        n += 1 if when is not None and when.tzinfo is None else 0
-    return n
-
-
 def _warned(text: str, far, query_id: str) -> str:
     """A waypoint's or placemark's description, with the far-from-tiles sentence first when it is about it."""
     note = far.about(query_id) if far is not None else None
@@ -370,7 +358,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone), clock_zone)
+    gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone))
     for pred in photos:
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
@@ -442,7 +430,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                              or "results"))
     naive = _naive_zones(tracks, photos, clock_zone)
     if attribution or far is not None or naive:
-        kml.document.description = _credit(attribution, far, naive, clock_zone)
+        kml.document.description = _credit(attribution, far, naive)
     # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
     # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
     # not look like a verified one in Google Earth
