@@ -45,11 +45,12 @@ def test_the_dialog_sets_a_folder_s_zone_beside_the_default_and_refuses_what_is_
 
     w = make_window(qtbot, tmp_path)
     folder_a = str(tmp_path / "cards" / "A")
-    dialog = clock_zone.ClockZoneDialog(w, "", {})
+    dialog = clock_zone.ClockZoneDialog(w, "", {}, start_dir=str(tmp_path / "cards"))
     qtbot.addWidget(dialog)
-    monkeypatch.setattr(clock_zone.QFileDialog, "getExistingDirectory", lambda *a, **k: folder_a)
+    opened = []
+    monkeypatch.setattr(clock_zone.QFileDialog, "getExistingDirectory", lambda parent, title, start: opened.append(start) or folder_a)
     dialog.add_button.click()  # Add Folder…: the folder chosen, a row with its zone cell to type in
-    assert dialog.folder_zones() == {folder_a: ""}
+    assert dialog.folder_zones() == {folder_a: ""} and opened == [str(tmp_path / "cards")]
     dialog.accept()
     assert dialog.result() == 0 and dialog.problem.text() == f"No zone given for {folder_a}: type one, or remove the folder."
     dialog.table.item(0, 1).setText("Asia/Tokio")
@@ -63,7 +64,7 @@ def test_the_dialog_sets_a_folder_s_zone_beside_the_default_and_refuses_what_is_
     assert (dialog.default_text(), dialog.folder_zones()) == ("+02:00", {folder_a: "Asia/Tokyo"})
 
     def exec_(d):  # the menu item: the dialog starts from the zones set, OK sets what it holds
-        assert d.default_text() == "" and d.folder_zones() == {}
+        assert d.default_text() == "" and d.folder_zones() == {} and d.start_dir == ""  # no photo selected
         d.default_edit.setText("+02:00")
         d.add_folder(folder_a, "Asia/Tokyo")
         return 1
@@ -97,7 +98,7 @@ def test_a_saved_folder_zone_that_is_not_one_is_dropped_at_start(tmp_path):
     assert AppSettings.load(path).clock_zones == {"/cards/B": "Asia/Tokyo"}
 
 
-def test_the_export_and_the_results_pane_read_each_folder_in_its_zone(qtbot, tmp_path):
+def test_the_export_and_the_results_pane_read_each_folder_in_its_zone(qtbot, tmp_path, monkeypatch):
     w = make_window(qtbot, tmp_path)
     preds = _cards(tmp_path)
     w._add_queries([p.query for p in preds], {})
@@ -116,3 +117,10 @@ def test_the_export_and_the_results_pane_read_each_folder_in_its_zone(qtbot, tmp
 
     assert photo_line("A/A0.JPG").endswith("2026-12-04 17:20:00+09:00 (camera clock read as Asia/Tokyo, the clocks' zone given)")
     assert photo_line("B/B0.JPG").endswith("2026-12-04 11:00:00+02:00 (camera clock read as UTC+02:00, the clocks' zone given)")
+
+    from geolocator.gui import clock_zone
+
+    seen = []
+    monkeypatch.setattr(clock_zone.ClockZoneDialog, "exec", lambda d: seen.append(d.start_dir) or 0)
+    w.act_clock_zone.trigger()  # Add Folder… would open at the selected photo's folder; Cancel keeps the zones
+    assert seen == [str(tmp_path / "cards" / "B")] and w.settings.clock_zones == {str(tmp_path / "cards" / "A"): "Asia/Tokyo"}

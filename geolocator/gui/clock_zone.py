@@ -28,8 +28,9 @@ class ClockZoneDialog(QDialog):
     OK checks every zone (core.export_track.parse_clock_zone) and stays open saying which one is not a
     zone or which folder has none; the window then sets them (MainWindow.set_clock_zones)."""
 
-    def __init__(self, parent, default: str, folders: dict[str, str]) -> None:
+    def __init__(self, parent, default: str, folders: dict[str, str], start_dir: str = "") -> None:
         super().__init__(parent)
+        self.start_dir = start_dir  # where Add Folder… opens: the selected photo's folder, when one is selected
         self.setWindowTitle("Clock Zone of the Photos")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(PROMPT))
@@ -81,7 +82,7 @@ class ClockZoneDialog(QDialog):
 
     def choose_folder(self) -> None:
         """Add Folder…: a folder chooser, then a row for it with its zone cell open for typing."""
-        folder = QFileDialog.getExistingDirectory(self, "Folder of the photos of a clock in another zone")
+        folder = QFileDialog.getExistingDirectory(self, "Folder of the photos of a clock in another zone", self.start_dir)
         if folder:
             r = self.add_folder(str(Path(folder)))
             self.table.setCurrentCell(r, 1)
@@ -126,7 +127,9 @@ class ClockZoneDialog(QDialog):
 
 def ask_clock_zone(window) -> None:
     """The menu item's slot: ask (the zones set filled in), then window.set_clock_zones; Cancel changes nothing."""
-    dialog = ClockZoneDialog(window, window.settings.clock_zone, dict(window.settings.clock_zones))
+    selected = window.queries.get(window.selected) if window.selected is not None else None
+    start = str(Path(selected.path).parent) if selected is not None else ""
+    dialog = ClockZoneDialog(window, window.settings.clock_zone, dict(window.settings.clock_zones), start)
     try:
         if dialog.exec():  # Accepted (1): OK with every zone checked
             window.set_clock_zones(dialog.default_text(), dialog.folder_zones())
