@@ -108,6 +108,8 @@ def test_a_file_may_have_its_own_zone_and_no_default_means_none(cards):
     assert zone_at(zones, cards / "day" / "phone.jpg") == parse_clock_zone("Europe/Zurich")
     assert zone_at(timezone.utc, "any.jpg") is timezone.utc and zone_at(None, "any.jpg") is None  # as before
     assert zones.unused([cards / "day" / "x.jpg"]) == ["day/phone.jpg"]
+    nested = ClockZones.from_texts(["day=+02:00", "day/cardB=Asia/Tokyo", "other=UTC"], base=cards)
+    assert nested.unused([cards / "day" / "cardB" / "x.jpg"]) == ["other"]  # day holds it, though cardB's zone wins
 
 
 # ------------------------------------------------------------------ two drones, two zones, one export

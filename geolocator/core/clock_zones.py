@@ -122,16 +122,20 @@ class ClockZones:
         return self.default if rule is None else rule[1]
 
     def clock_of(self, path: Path | str | None) -> str | None:
-        """A key that tells clocks apart: the folder rule's folder as written, None for the default's.
+        """A key that tells clocks apart: the folder rule's absolute folder, None for the default's.
         Photos read in different rules are different clocks (core/sequence.py: never one flight)."""
         rule = self.rule_for(path)
         return None if rule is None else str(rule[0])
 
     def unused(self, paths: Iterable[Path | str]) -> list[str]:
         """The folders as written that hold none of `paths` (a zone given for nothing: a typo, or a card
-        not given)."""
-        used = {self.clock_of(p) for p in paths}
-        return [written for path, _, written in self.folders if str(path) not in used]
+        not given). A folder whose photos all lie under a deeper folder given is not unused: it holds them."""
+        held: set[Path] = set()
+        for p in paths:
+            p = _absolute(p)
+            held.add(p)
+            held.update(p.parents)
+        return [written for path, _, written in self.folders if path not in held]
 
 
 def zone_at(clock_zone, path) -> tzinfo | None:
