@@ -265,3 +265,7 @@ def test_a_lone_photo_gets_its_utc_time_in_csv_and_geojson_too(tmp_path):
     write_predictions(tmp_path / "unknown.geojson", lone, [])  # no zone given: unknown, left out
     doc = json.loads((tmp_path / "unknown.geojson").read_text())
     assert all("time_utc" not in f["properties"] for f in doc["features"])
+    phone = _pred(tmp_path / "phone.jpg", datetime(2026, 12, 4, 10, 0, tzinfo=timezone(timedelta(hours=-5))), "iPhone")
+    write_predictions(tmp_path / "phone.csv", [phone, *lone], [])  # no zone given: a recorded offset is enough
+    with (tmp_path / "phone.csv").open(newline="") as fh:
+        assert [r["time_utc"] for r in csv.DictReader(fh)] == ["2026-12-04T15:00:00Z", "", ""]
