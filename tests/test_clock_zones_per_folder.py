@@ -269,3 +269,23 @@ def test_a_lone_photo_gets_its_utc_time_in_csv_and_geojson_too(tmp_path):
     write_predictions(tmp_path / "phone.csv", [phone, *lone], [])  # no zone given: a recorded offset is enough
     with (tmp_path / "phone.csv").open(newline="") as fh:
         assert [r["time_utc"] for r in csv.DictReader(fh)] == ["2026-12-04T15:00:00Z", "", ""]
+
+
+def test_a_video_s_telemetry_clock_is_read_in_its_folder_s_zone(tmp_path):
+    """A DJI SRT's clock (naive, camera local time) under a folder given a zone: its frames' times in UTC by it."""
+    from types import SimpleNamespace
+
+    from geolocator.core.sequence import Track, TrackPoint
+
+    (tmp_path / "cardV").mkdir()
+    video = tmp_path / "cardV" / "DJI_0100.MP4"
+    frames = [Query(f"DJI_0100.MP4#t={t}", video, time_s=float(t),
+                    telemetry=SimpleNamespace(when=datetime(2026, 12, 4, 7, 40, t))) for t in (0, 1)]
+    track = Track("DJI_0100.MP4", tuple(TrackPoint(q, q.time_s, LatLon(46.0, 9.0), "matched", LatLon(46.0, 9.0))
+                                        for q in frames))
+    zones = ClockZones.from_texts([f"{tmp_path / 'cardV'}=America/New_York", "Europe/Berlin"])
+    from geolocator.core.export_track import tracks_to_gpx
+
+    root = ET.fromstring(tracks_to_gpx([track], clock_zone=zones))
+    assert [p.find("g:time", GPX_NS).text for p in root.iter("{http://www.topografix.com/GPX/1/1}trkpt")] == [
+        "2026-12-04T12:40:00Z", "2026-12-04T12:40:01Z"]  # New York (UTC-5), not the Berlin default
