@@ -432,14 +432,39 @@ def _coords_formats(text: str) -> list[str]:
     return names
 
 
-def _clock_zone(text: str):
-    """An argparse type: export_track.parse_clock_zone, its ValueError as argparse's message."""
-    from .core.export_track import parse_clock_zone
+def _clock_zone(text: str) -> str:
+    """An argparse type: one `--clock-zone`, ZONE or FOLDER=ZONE (core.clock_zones.split_clock_zone),
+    checked and kept as written (cmd_locate builds the ClockZones from them all); its ValueError as
+    argparse's message, which names the argument."""
+    from .core.clock_zones import split_clock_zone
 
     try:
-        return parse_clock_zone(text)
+        split_clock_zone(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _clock_zones(args, queries=None):
+    """The ClockZones of every `--clock-zone` given (core/clock_zones.py), or None when none was.
+    Raises GeolocatorError naming the argument: two plain zones, one folder given two, a folder that
+    does not exist, or (with `queries`) one that holds none of the photos and videos given (a zone for
+    nothing)."""
+    texts = getattr(args, "clock_zone", None) or []
+    if not texts:
+        return None
+    from .core.clock_zones import ClockZones
+
+    try:
+        zones = ClockZones.from_texts(texts)
+    except ValueError as exc:
+        raise GeolocatorError(str(exc)) from None
+    unused = zones.unused(q.path for q in queries) if queries is not None else []
+    if unused:
+        given = next(t for t in texts if t.strip().rsplit("=", 1)[0].strip() == unused[0])
+        raise GeolocatorError(f"--clock-zone {given!r}: none of the photos or videos given is in {unused[0]} "
+                              "(give the folder as the photos are given, e.g. the card's folder under the one located)")
+    return zones
 
 
 def coords_cells(location, formats) -> str:
@@ -547,7 +572,10 @@ def cmd_locate(args) -> int:
         _check_out(args.geotag_copies / "photo.jpg", "geotagged copies' folder")
     if getattr(args, "evidence", None) is not None:
         _check_evidence_folder(Path(args.evidence))
+    _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
     queries = _load_queries(args.queries, args.every)
+    # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
+    args.clock_zones = clock_zones = _clock_zones(args, queries)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     far = _far_from_tiles(queries, tiles)
     if far:
@@ -595,7 +623,7 @@ def cmd_locate(args) -> int:
         print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
     if args.out:
         write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints, clock_zone=getattr(args, "clock_zone", None),
+                          tile_footprints=args.footprints, clock_zone=clock_zones,
                           csv_excel=getattr(args, "csv_excel", False))
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
@@ -651,14 +679,17 @@ def _warn_tile_failures(ws) -> None:
 
 
 def _tracks(predictions, args):
-    """Flights among the predictions through the sequence model (core/sequence.py), unless off."""
+    """Flights among the predictions through the sequence model (core/sequence.py), unless off.
+    `args.clock_zones` (core.clock_zones.ClockZones, cmd_locate): photos read in different clock zones are
+    never one flight."""
     if not getattr(args, "track", True):
         return []
     from .core.levels import frame_counts, frame_level
     from .core.sequence import MotionModel, smooth
 
     tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
-                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)))
+                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)),
+                    clock_zones=getattr(args, "clock_zones", None))
     from .core.wording import count, cuts_line
 
     edits: set[str] = set()
@@ -1143,11 +1174,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "named VIDEO#t=SECONDS")
     g.add_argument("--no-track", dest="track", action="store_false",
                    help="locate every frame on its own: no sequence model over videos and timed photos")
-    g.add_argument("--clock-zone", type=_clock_zone, metavar="ZONE",
+    g.add_argument("--clock-zone", type=_clock_zone, action="append", metavar="[FOLDER=]ZONE",
                    help="the time zone the camera's or drone's clock was set to, for times recorded without one "
                         "(EXIF without OffsetTimeOriginal, DJI SRT): +01:00 or Europe/Zurich (summer time by the "
-                        "date). GPX/KML times are then converted to UTC from it; default: written as if UTC, "
-                        "and the file says so")
+                        "date). GPX/KML times are then converted to UTC from it, and CSV/GeoJSON get time_utc; "
+                        "default: written as if UTC, and the file says so. Two drones set to different zones: "
+                        "give it again as FOLDER=ZONE for the photos and videos under FOLDER (e.g. "
+                        "--clock-zone cardB/=Asia/Tokyo --clock-zone +02:00; the most specific folder wins). "
+                        "Times that recorded their offset keep it")
     g.add_argument("--gnss-prior", type=_metres, metavar="METRES",
                    help="off by default: trust recorded positions (EXIF GPS, video telemetry) within this radius "
                         "and search only the tiles inside it")

@@ -87,8 +87,11 @@ def test_abbreviations_and_impossible_offsets_are_refused_naming_a_zone_name(bad
 
 
 def test_the_cli_takes_the_zone_and_refuses_what_is_not_one(capsys):
+    from geolocator.core.clock_zones import ClockZones
+
     args = build_parser().parse_args(["locate", "p", "--tiles", "t.csv", "--clock-zone", "Europe/Rome"])
-    assert args.clock_zone.utcoffset(datetime(2026, 8, 1)) == timedelta(hours=2)
+    assert args.clock_zone == ["Europe/Rome"]  # kept as written; cmd_locate reads them all (--clock-zone FOLDER=ZONE)
+    assert ClockZones.from_texts(args.clock_zone).zone_for("p/a.jpg").utcoffset(datetime(2026, 8, 1)) == timedelta(hours=2)
     for bad in ("CET+1", "+25:00", "Europe/Atlantis"):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["locate", "p", "--tiles", "t.csv", "--clock-zone", bad])

@@ -131,7 +131,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
                       + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m", "mgrs", "utm",
-                                                             "shot", "level"])
+                                                             "shot", "level", "time_utc"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",
@@ -139,6 +139,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     assert (cells["truth_source"], cells["model"], cells["width"], cells["height"]) == ("truth.csv", "FC6310", "4000", "3000")
     assert cells["error_kind"] == "centre" and cells["camera_lat"] == "" and cells["flight"] == ""
     assert cells["attribution"] == "'+credit" and cells["warning"] == ""  # no far-from-tiles note given
+    assert cells["time_utc"] == ""  # in no flight: no flight frame's time
     assert (cells["mgrs"], cells["utm"]) == ("32U NA 71701 39167", "32U 571701mE 5539167mN")  # PyPI mgrs 1.6.0
     cells2 = dict(zip(header, row2))
     assert (cells2["truth_lat"], cells2["error_m"], cells2["error_kind"], cells2["note"]) == ("", "", "", "")

@@ -92,9 +92,7 @@ def test_the_results_pane_shows_a_zoneless_time_in_the_zone_set(qtbot, tmp_path)
 def test_the_menu_item_asks_with_the_zone_set_and_cancel_keeps_it(qtbot, tmp_path, monkeypatch):
     """File → Clock Zone of the Photos… (gui/clock_zone.ask_clock_zone): the question starts from the zone
     in use, Cancel changes nothing (an "OK" taken for granted would have cleared or replaced the zone),
-    OK sets what was typed."""
-    from types import SimpleNamespace
-
+    OK sets what was typed. (Session 31: a dialog with a zone per folder too, ClockZoneDialog.)"""
     from geolocator.gui import clock_zone
 
     w = make_window(qtbot, tmp_path)
@@ -102,11 +100,15 @@ def test_the_menu_item_asks_with_the_zone_set_and_cancel_keeps_it(qtbot, tmp_pat
     asked = []
 
     def answer(text, ok):
-        return SimpleNamespace(getText=lambda parent, title, prompt, echo, current: asked.append(current) or (text, ok))
+        def exec_(dialog):
+            asked.append(dialog.default_text())
+            dialog.default_edit.setText(text)
+            return 1 if ok else 0
+        return exec_
 
-    monkeypatch.setattr(clock_zone, "QInputDialog", answer("+01:00", False))  # typed, then Cancel
+    monkeypatch.setattr(clock_zone.ClockZoneDialog, "exec", answer("+01:00", False))  # typed, then Cancel
     w.act_clock_zone.trigger()
     assert asked == ["Europe/Zurich"] and w.settings.clock_zone == "Europe/Zurich"
-    monkeypatch.setattr(clock_zone, "QInputDialog", answer("+01:00", True))
+    monkeypatch.setattr(clock_zone.ClockZoneDialog, "exec", answer("+01:00", True))
     w.act_clock_zone.trigger()
     assert asked == ["Europe/Zurich"] * 2 and w.settings.clock_zone == "+01:00"

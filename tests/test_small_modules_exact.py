@@ -75,14 +75,15 @@ def test_write_predictions_hands_each_format_to_its_writer(tmp_path, monkeypatch
     assert exports.write_predictions(path, preds, tracks, attribution="© X", far="FAR", tile_footprints=True,
                                      clock_zone="ZONE") == path
     if writer == "csv":
-        assert calls == [("csv", (preds, path), {"tracks": tracks, "attribution": "© X", "far": "FAR", "excel": False})]
+        assert calls == [("csv", (preds, path), {"tracks": tracks, "attribution": "© X", "far": "FAR", "excel": False,
+                                                 "clock_zone": "ZONE"})]  # its flight frames' time_utc
     elif writer == "track":
         # photos in no flight (a) become waypoints; b and c are flown
         assert calls == [("track", (tracks, path), {"photos": [preds[0]], "attribution": "© X", "far": "FAR",
-                                                    "clock_zone": "ZONE"})]  # --clock-zone: GPX/KML only
+                                                    "clock_zone": "ZONE"})]
     else:
         assert calls == [("geojson", (preds, tracks, path),
-                          {"tile_footprints": True, "attribution": "© X", "far": "FAR"})]
+                          {"tile_footprints": True, "attribution": "© X", "far": "FAR", "clock_zone": "ZONE"})]
 
 
 def test_write_predictions_defaults_and_an_unknown_suffix_writes_nothing(tmp_path, monkeypatch):
@@ -92,7 +93,8 @@ def test_write_predictions_defaults_and_an_unknown_suffix_writes_nothing(tmp_pat
     monkeypatch.setattr(export_track, "write_predictions_geojson", lambda *a, **k: calls.append((a, k)))
     monkeypatch.setattr(export_track, "write_track", lambda *a, **k: calls.append((a, k)))
     exports.write_predictions(str(tmp_path / "o.geojson"), [])
-    assert calls == [(([], (), tmp_path / "o.geojson"), {"tile_footprints": False, "attribution": None, "far": None})]
+    assert calls == [(([], (), tmp_path / "o.geojson"), {"tile_footprints": False, "attribution": None, "far": None,
+                                                          "clock_zone": None})]
     calls.clear()
     exports.write_predictions(tmp_path / "o.gpx", [_pred("a")])
     assert calls == [(((), tmp_path / "o.gpx"), {"photos": [calls[0][1]["photos"][0]], "attribution": None, "far": None,

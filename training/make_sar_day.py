@@ -17,6 +17,11 @@ way they arrive at the end of a long day (session 30, `training/results/flights3
   photos with no GPS at all, capture times with their UTC offset (`+00:00`: its clock is UTC), a
   different image size; photos 4-6 blurred (flown through spray: nothing sharp to match, so the
   track must place them); its last photo cut short (the card pulled mid-copy);
+- `Flug D Leihdrohne/` (only with `--second-clock N`, session 31): N photos by a drone borrowed from
+  another team (DJI FC3411, its own serial, GPS), its clock still on New York time (America/New_York,
+  UTC-5 in December) and no offset recorded, flown 12:40-12:4x UTC (07:40 on its clock): read in the
+  day's Europe/Berlin it would be 06:40Z, before every other flight; `locate … --clock-zone
+  "DAY/Flug D Leihdrohne=America/New_York" --clock-zone Europe/Berlin` places it after flight B;
 - `truth-not-an-input/`: every photo's and frame's true position (CSV), for scoring only: it lies
   outside the flight folders and is never given to geolocator.
 
@@ -52,6 +57,9 @@ from make_sample_flight import make_sample_flight, read_mosaic, render_frame  # 
 
 DAY = "Einsatz Übung 4. Dez"
 DJI_SERIAL = "1581F4XFB07A"
+D_SERIAL = "3N3BJ7R00C0042"  # flight D's borrowed drone
+D_FOLDER = "Flug D Leihdrohne"
+D_ZONE = "America/New_York"  # its clock's zone, recorded nowhere in its files
 XMP_TEMPLATE = (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -126,8 +134,9 @@ def _photo(mosaic, lat, lon, heading, size, footprint_m, colour: float, bright: 
 
 
 def make_day(tiles_csv: Path, out: Path, *, photos: int = 12, every_s: float = 3.0, copied_twice: int = 5,
-             c_photos: int = 10, blurred: tuple[int, ...] = (4, 5, 6)) -> Path:
-    """Write the day under out/DAY (see the module doc); returns that folder."""
+             c_photos: int = 10, blurred: tuple[int, ...] = (4, 5, 6), d_photos: int = 0) -> Path:
+    """Write the day under out/DAY (see the module doc); returns that folder. `d_photos`: flight D's
+    photos (a second clock zone), none by default."""
     mosaic = read_mosaic(Path(tiles_csv))
     day = out / DAY
     if day.exists():
@@ -190,6 +199,24 @@ def make_day(tiles_csv: Path, out: Path, *, photos: int = 12, every_s: float = 3
     last = c_dir / f"IMG_{c_photos:04d}.JPG"
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])  # the card pulled mid-copy
 
+    # Flight D: a borrowed DJI, its clock on New York time (UTC-5 in December), no offset recorded
+    if d_photos:
+        d_dir = day / D_FOLDER / "DCIM" / "100MEDIA"
+        d_dir.mkdir(parents=True)
+        lat, lon, hd = _arc(mosaic, d_photos, every_s, 5.5, 20.0, 50.0, margin_m=foot * 0.65)
+        start_d = datetime(2026, 12, 4, 7, 40, 0)  # 12:40 UTC on a clock set to America/New_York
+        for i, (la, lo, h) in enumerate(zip(lat, lon, hd)):
+            name = f"DJI_{i + 1:04d}.JPG"  # the same names as flight A's card: another folder
+            buf = io.BytesIO()
+            _photo(mosaic, la, lo, h, size, foot, 1.1, 1.0).save(
+                buf, "JPEG", quality=88,
+                exif=_exif(make="DJI", model="FC3411", when=start_d + timedelta(seconds=i * every_s), offset=None,
+                           position=(la, lo), focal_mm=8.38, focal35=22, size=size))
+            yaw = (h + 180.0) % 360.0 - 180.0
+            (d_dir / name).write_bytes(_with_xmp(buf.getvalue(), XMP_TEMPLATE.format(
+                abs_alt=660.0 + 40.0, rel_alt=40.0, yaw=yaw, serial=D_SERIAL)))
+            truth.append((f"Flug D/{name}", la, lo, "exif"))
+
     with open(truth_dir / "truth.csv", "w", newline="", encoding="utf-8") as fh:
         wr = csv.writer(fh)
         wr.writerow(["item", "lat", "lon", "recorded_in"])
@@ -203,8 +230,10 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--photos", type=int, default=12)
     ap.add_argument("--every-s", type=float, default=3.0)
+    ap.add_argument("--second-clock", type=int, default=0, metavar="N",
+                    help=f"add flight D: N photos by a borrowed drone whose clock is on {D_ZONE} time, no offset recorded")
     args = ap.parse_args(argv)
-    day = make_day(args.tiles, args.out, photos=args.photos, every_s=args.every_s)
+    day = make_day(args.tiles, args.out, photos=args.photos, every_s=args.every_s, d_photos=args.second_clock)
     print(f"wrote {day}")
     return 0
 

@@ -236,6 +236,10 @@ SHOT_CSV_COLUMNS = ["shot"]
 # located; a flight's frame the track placed: the track's word, as the list shows it). `status`
 # stays the machine's field; this one is for the person reading the spreadsheet.
 LEVEL_CSV_COLUMNS = ["level"]
+# And last (session 31): a photo's or flight frame's time in UTC, ISO 8601 (export_track.utc_times: its
+# clock's zone recorded, or given per folder by `--clock-zone`), so that two drones' rows whose clocks were
+# set to different zones sort as they flew; empty for a clock of unknown zone or no capture time.
+TIME_CSV_COLUMNS = ["time_utc"]
 
 
 def recorded_properties(query) -> dict:
@@ -268,20 +272,23 @@ FLIGHT_CSV_COLUMNS = ["flight", "time_s", "verified", "single_lat", "single_lon"
 
 
 def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = (), *, attribution: str | None = None,
-              far=None, excel: bool = False) -> None:
+              far=None, excel: bool = False, clock_zone=None) -> None:
     """One row per prediction: CSV_COLUMNS, META_CSV_COLUMNS, CAMERA_CSV_COLUMNS, FLIGHT_CSV_COLUMNS,
     then ATTRIBUTION_CSV_COLUMNS (`attribution`, the imagery's credit line, on every row), then
     WARNING_CSV_COLUMNS (`far`: evaluate.far_from_tiles, its sentence on its photos' rows), then
     TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
     SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
-    words). A frame of
+    words), then TIME_CSV_COLUMNS (a photo's or frame's UTC time where its clock's zone is known: recorded,
+    or `clock_zone`, a tzinfo or clock_zones.ClockZones). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe). `excel`: the flavour for Excel in a comma-decimal locale (core/csv_excel.py:
     a UTF-8 byte order mark, `;` between cells, decimal commas); the same columns and rows."""
     import io
 
-    from .export_track import _props as track_properties
+    from .export_track import _props as track_properties, utc_times
+
+    times = utc_times(predictions, tracks, clock_zone)
 
     on_track = {pt.query.id: track_properties(pt, t.name, t.edit_shot) | {"_at": pt.location}
                 for t in tracks for pt in t.points}
@@ -293,7 +300,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     credit = csv_safe(attribution or "")
     put(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
                     + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
-                    + LEVEL_CSV_COLUMNS)
+                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -330,5 +337,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if v is None else v for v in grid_properties(at.lat, at.lon).values()]
             + ["" if flight is None else flight.get("shot", "")]
             + [level_of(p) if flight is None else flight["level"]]
+            + [times.get(p.query.id, "")]
         )
     _write_atomic(path, (BOM if excel else "") + buf.getvalue())

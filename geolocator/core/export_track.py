@@ -21,7 +21,8 @@ from pathlib import Path
 from .coords import grid_properties, grid_words
 from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
                      machine_confidence, mark_far)
-from .media.metadata import clock_zone_words, in_clock_zone
+from .clock_zones import zone_at
+from .media.metadata import clock_zone_words, in_clock_zone, zone_name
 from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
 from .model import LatLon, Prediction
 from .predict import answer_radius_m
@@ -116,14 +117,17 @@ def frame_errors(tracks: Sequence[Track]) -> dict[str, tuple[float | None, str |
     return out
 
 
-def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
-    """Per flight: one Point per frame (the best estimate, with time_s and status), the track as a
+def tracks_to_geojson(tracks: Sequence[Track], clock_zone=None) -> dict:
+    """Per flight: one Point per frame (the best estimate, with time_s and status; time_utc where its
+    clock's zone is known: frame_times, `clock_zone` a tzinfo or clock_zones.ClockZones), the track as a
     LineString, and the verified footprints as Polygons."""
     features = []
+    times = frame_times(tracks, clock_zone)
     for track in tracks:
         for p in track.points:
+            utc = {"time_utc": times[p.query.id]} if p.query.id in times else {}
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
-                             "properties": {"kind": "frame", **_props(p, track.name, track.edit_shot)}})
+                             "properties": {"kind": "frame", **_props(p, track.name, track.edit_shot), **utc}})
         line = track.line
         if len(line) >= 2:  # RFC 7946 §3.1.4: two or more positions (a flight nothing placed has no line)
             features.append({
@@ -139,8 +143,9 @@ def tracks_to_geojson(tracks: Sequence[Track]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str | None = None, far=None) -> None:
-    doc = mark_far(tracks_to_geojson(tracks), far)  # far: evaluate.far_from_tiles (export.mark_far)
+def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str | None = None, far=None,
+                        clock_zone=None) -> None:
+    doc = mark_far(tracks_to_geojson(tracks, clock_zone), far)  # far: evaluate.far_from_tiles (export.mark_far)
     if attribution:
         doc["attribution"] = attribution  # as export.predictions_to_geojson: an RFC 7946 foreign member
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
@@ -227,13 +232,14 @@ def _photo_note(pred: Prediction) -> str:
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
-def _credit(attribution: str | None, far=None, naive: int = 0, clock_zone: tzinfo | None = None) -> str | None:
+def _credit(attribution: str | None, far=None, naive: Sequence = ()) -> str | None:
     # The positions were found in someone's imagery: its credit line travels with every export. Photos
     # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
-    # `naive`: how many written times had no UTC offset (_naive_times), said after the credit.
+    # `naive`: the zone (or None) each written time without a UTC offset was read in (_naive_zones),
+    # said after the credit.
     lines = [f"Warning: {far.note}." if far is not None else None,
              f"Positions found by matching against imagery: {attribution}" if attribution else None,
-             _naive_note(naive, clock_zone)]
+             _zones_note(list(naive))]
     return "\n".join(x for x in lines if x) or None
 
 
@@ -247,19 +253,85 @@ def _naive_note(n: int, clock_zone: tzinfo | None = None) -> str | None:
             "UTC+01:00, 10:00Z was 09:00 UTC.")
 
 
-def _naive_times(tracks: Sequence[Track], photos: Sequence[Prediction]) -> int:
-    """How many of the times a GPX or KML gets are a clock's without a zone (naive datetimes, which
-    _when writes as if UTC; GPX 1.1 and KML's <when> are UTC): every frame of a flight whose start is
-    naive, and every photo in no flight whose capture time is. A flight with no clock at all (times
-    from the Unix epoch) is not counted: its times say so by their date."""
-    n = 0
-    for track in tracks:
+def _zones_note(zones: list) -> str | None:
+    """The file's sentence on its times without a UTC offset, each read in the zone of its own clock
+    (`zones`: one tzinfo or None a time, _naive_zones): one zone (or none) as _naive_note says it;
+    several: how many were read in each ("12 read as Asia/Tokyo, 22 as Europe/Berlin"), those with
+    none given as written as if UTC."""
+    kinds = {(None if z is None else zone_name(z)): z for z in zones}
+    if len(kinds) <= 1:
+        return _naive_note(len(zones), zones[0] if zones else None)
+    counts = {name: sum(1 for z in zones if (None if z is None else zone_name(z)) == name) for name in kinds}
+    read = [f"{n} read as {name}" for name, n in counts.items() if name is not None]
+    words = ", ".join(read) + " (the clocks' zones given)"
+    if None in counts:
+        words += f", {counts[None]} written as if UTC (zone unknown)"
+    n = len(zones)
+    return f"{n} time{'s were' if n != 1 else ' was'} recorded without a UTC offset (camera or telemetry clocks): {words}."
+
+
+def _naive_zones(tracks: Sequence[Track], photos: Sequence[Prediction], clock_zone) -> list:
+    """The zone each time a GPX or KML gets from a clock without a zone is read in (clock_zones.zone_at:
+    per folder when `clock_zone` is a ClockZones; None: written as if UTC), one entry a time: every frame
+    of a flight whose start is naive, and every photo in no flight whose capture time is (GPX 1.1 and
+    KML's <when> are UTC). A flight with no clock at all (times from the Unix epoch) is not counted: its
+    times say so by their date."""
+    zones = []
+    for track in _in_time_order(tracks, clock_zone):  # the zones named in the order the flights flew
         start = _start_of(track)
-        n += len(track.points) if start is not None and start.tzinfo is None else 0
+        if start is not None and start.tzinfo is None:
+            zones += [zone_at(clock_zone, track.points[0].query.path)] * len(track.points)
     for pred in photos:
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
-        n += 1 if when is not None and when.tzinfo is None else 0
-    return n
+        if when is not None and when.tzinfo is None:
+            zones.append(zone_at(clock_zone, pred.query.path))
+    return zones
+
+
+def _in_time_order(tracks: Sequence[Track], clock_zone) -> list[Track]:
+    """The flights by the UTC time of their first frame (each read in its own clock's zone: two drones
+    whose clocks were set to different zones are ordered as they flew), flights with no clock last; a
+    stable sort, so shots of one edited video stay together."""
+    def key(track: Track):
+        start = _start_of(track)
+        if start is None or not track.points:
+            return (1, EPOCH)
+        return (0, _when(start, track.points[0].time_s, zone_at(clock_zone, track.points[0].query.path)))
+    return sorted(tracks, key=key)
+
+
+def frame_times(tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
+    """{frame's query id: its time in UTC, ISO 8601 "2026-12-04T10:02:00Z"} for each flight frame whose
+    clock's zone is known: recorded with the time (EXIF OffsetTimeOriginal) or given (`clock_zone`: a
+    tzinfo or a clock_zones.ClockZones, per folder). A clock of unknown zone, or a video without one,
+    gives no entry: CSV and GeoJSON then leave time_utc out (GPX and KML write such times as if UTC and
+    say so). For sorting a spreadsheet of two drones' flights by when each frame was taken."""
+    out = {}
+    for track in tracks:
+        start = _start_of(track)
+        if start is None or not track.points:
+            continue
+        zone = zone_at(clock_zone, track.points[0].query.path)
+        if start.tzinfo is None and zone is None:
+            continue
+        for p in track.points:
+            out[p.query.id] = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
+    return out
+
+
+def utc_times(predictions: Sequence[Prediction], tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
+    """frame_times, plus each photo in no flight with a capture time whose zone is known (recorded, or
+    `clock_zone` at its path): {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
+    out = frame_times(tracks, clock_zone)
+    for pred in predictions:
+        q = pred.query
+        if q.id in out or q.time_s is not None:  # a video frame outside any flight: no clock of its own here
+            continue
+        when = _capture_time(q)
+        zone = zone_at(clock_zone, q.path)
+        if when is not None and (when.tzinfo is not None or zone is not None):
+            out[q.id] = _when(when, 0.0, zone).isoformat().replace("+00:00", "Z")
+    return out
 
 
 def _warned(text: str, far, query_id: str) -> str:
@@ -279,22 +351,26 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     without times there is no order to join them in (GPX 1.1, topografix.com/GPX/1/1, wptType).
     `attribution`: the imagery's credit line, in <metadata><desc>; `far` (evaluate.far_from_tiles):
     its sentence there too and in the <desc> of each photo it is about. `clock_zone`
-    (parse_clock_zone): the zone of times recorded without one; None: written as if UTC, and said."""
+    (parse_clock_zone): the zone of times recorded without one, or a clock_zones.ClockZones (a zone per
+    folder: each flight and photo read in its own clock's zone, the flights listed by their UTC start);
+    None: written as if UTC, and said."""
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution, far, _naive_times(tracks, photos), clock_zone)
+    gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone))
     for pred in photos:
         when = None if pred.query.time_s is not None else _capture_time(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
-            time=None if when is None else _when(when, 0.0, clock_zone), name=pred.query.id, type=pred.shown_status,
+            time=None if when is None else _when(when, 0.0, zone_at(clock_zone, pred.query.path)),
+            name=pred.query.id, type=pred.shown_status,
             symbol=GPX_SYMBOLS.get(pred.shown_status),
             description=_warned(_photo_note(pred), far, pred.query.id)))
     edits: dict[str, gpxpy.gpx.GPXTrack] = {}  # a video edited from shots -> its <trk>
-    for track in tracks:
+    for track in _in_time_order(tracks, clock_zone):
         start = _start_of(track)
+        zone = zone_at(clock_zone, track.points[0].query.path if track.points else None)  # this flight's clock
         if track.video is not None and track.video in edits:
             trk = edits[track.video]
         else:
@@ -305,12 +381,12 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         seg = gpxpy.gpx.GPXTrackSegment()
         for p in track.on_line:  # the frames the line passes (Track.on_line); the others stay waypoints, labelled
             seg.points.append(gpxpy.gpx.GPXTrackPoint(round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS),
-                                                      time=_when(start, p.time_s, clock_zone), name=p.query.id))
+                                                      time=_when(start, p.time_s, zone), name=p.query.id))
         trk.segments.append(seg)
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"
         for p in track.points:
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
-                round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, clock_zone),
+                round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
                                     f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
@@ -352,9 +428,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     # the document says what it holds: flights, photos, or both
     kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
                                              or "results"))
-    naive = _naive_times(tracks, photos)
+    naive = _naive_zones(tracks, photos, clock_zone)
     if attribution or far is not None or naive:
-        kml.document.description = _credit(attribution, far, naive, clock_zone)
+        kml.document.description = _credit(attribution, far, naive)
     # icon colour by status, for a flight's frames and for photos in no flight alike (a photo's
     # "verified" is a frame's "matched"): a lens-cap frame or a photo from outside the imagery must
     # not look like a verified one in Google Earth
@@ -372,14 +448,15 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                  coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
             when = None if pred.query.time_s is not None else _capture_time(pred.query)
             if when is not None:
-                pt.timestamp.when = _when(when, 0.0, clock_zone).isoformat().replace("+00:00", "Z")
+                pt.timestamp.when = _when(when, 0.0, zone_at(clock_zone, pred.query.path)).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
             pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("level", level_of(pred))  # the words of the app and the CLI (core/levels.py)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
             pt.style.iconstyle.color = _photo_colour(pred, colours)
-    for track in tracks:
+    for track in _in_time_order(tracks, clock_zone):
         start = _start_of(track)
+        zone = zone_at(clock_zone, track.points[0].query.path if track.points else None)  # this flight's clock
         folder = kml.newfolder(name=track.name)
         if len(track.line) >= 2:  # KML 2.2 §10.7: a LineString has two or more coordinate tuples
             line = folder.newlinestring(name=f"track {track.name}",
@@ -389,7 +466,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"  # as the GPX <desc>
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
-            pt.timestamp.when = _when(start, p.time_s, clock_zone).isoformat().replace("+00:00", "Z")
+            pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
             pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
@@ -421,18 +498,28 @@ def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction
     elif suffix == ".kml":
         _write_atomic(path, tracks_to_kml(tracks, photos, attribution=attribution, far=far, clock_zone=clock_zone))
     else:
-        write_track_geojson(tracks, path, attribution=attribution, far=far)
+        write_track_geojson(tracks, path, attribution=attribution, far=far, clock_zone=clock_zone)
+
+
+def _add_times(doc: dict, times: dict[str, str]) -> dict:
+    """Each photo's Point feature gets its time_utc (utc_times), where known."""
+    for feature in doc["features"]:
+        qid = feature["properties"].get("query")
+        if qid in times and feature["geometry"]["type"] == "Point" and feature["properties"].get("kind") != "tile_footprint":
+            feature["properties"]["time_utc"] = times[qid]
+    return doc
 
 
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
-                                      attribution: str | None = None, far=None) -> dict:
+                                      attribution: str | None = None, far=None, clock_zone=None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
-    placed at its track position and also carries time_s and status, plus each track's
-    LineString and footprints."""
+    placed at its track position and also carries time_s and status, plus each track's LineString and
+    footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
     from .export import predictions_to_geojson
 
     doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
     on_track = {p.query.id: (p, t.name, t.edit_shot) for t in tracks for p in t.points}
+    _add_times(doc, utc_times(predictions, tracks, clock_zone))
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
         if qid in on_track and feature["geometry"]["type"] == "Point":
@@ -444,16 +531,18 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
 
 
 def write_predictions_geojson(predictions, tracks: Sequence[Track], path: Path, *, tile_footprints: bool = False,
-                              attribution: str | None = None, far=None) -> None:
+                              attribution: str | None = None, far=None, clock_zone=None) -> None:
     """The GeoJSON the CLI and the app export: with flights, each frame at its track position with
     its track status and the tracks' lines (predictions_and_tracks_to_geojson); without, the plain
-    per-photo document (export.write_geojson). `far`: evaluate.far_from_tiles (export.mark_far).
+    per-photo document (export.predictions_to_geojson, as export.write_geojson). `far`:
+    evaluate.far_from_tiles (export.mark_far). Each photo's time_utc where known (utc_times, `clock_zone`).
     Written atomically; never NaN."""
     if not tracks:
-        from .export import write_geojson
+        from .export import predictions_to_geojson
 
-        write_geojson(predictions, path, tile_footprints=tile_footprints, attribution=attribution, far=far)
+        doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
+        _write_atomic(path, json.dumps(_add_times(doc, utc_times(predictions, (), clock_zone)), indent=1, allow_nan=False))
         return
     doc = predictions_and_tracks_to_geojson(predictions, tracks, tile_footprints=tile_footprints, attribution=attribution,
-                                            far=far)
+                                            far=far, clock_zone=clock_zone)
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))

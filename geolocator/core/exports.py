@@ -79,8 +79,9 @@ def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence 
     """Write `predictions` (core.model.Prediction) and their flights' `tracks` (core.sequence.Track)
     to `path` in the format its suffix names. `attribution`: the imagery's credit line; `far`:
     evaluate.far_from_tiles (said in every format); `tile_footprints`: GeoJSON only, each photo's
-    tile outline; `clock_zone` (export_track.parse_clock_zone): GPX/KML only, the zone of capture
-    times and telemetry clocks that recorded none (None: written as if UTC, and the file says so);
+    tile outline; `clock_zone` (export_track.parse_clock_zone, or a clock_zones.ClockZones: a zone per
+    folder): the zone of capture times and telemetry clocks that recorded none (GPX/KML: None, written
+    as if UTC, and the file says so; CSV and GeoJSON: each flight frame's time_utc, left out when unknown);
     `csv_excel`: CSV only, the flavour for Excel in a comma-decimal locale (core/csv_excel.py).
     Each writer writes atomically. Raises GeolocatorError for an unknown suffix
     (check_prediction_path) before anything is written."""
@@ -89,7 +90,8 @@ def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence 
     if suffix == ".csv":
         from .export import write_csv
 
-        write_csv(predictions, path, tracks=tracks, attribution=attribution, far=far, excel=csv_excel)
+        write_csv(predictions, path, tracks=tracks, attribution=attribution, far=far, excel=csv_excel,
+                  clock_zone=clock_zone)
     elif suffix in (".gpx", ".kml"):
         from .export_track import write_track
 
@@ -101,5 +103,5 @@ def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence 
         from .export_track import write_predictions_geojson
 
         write_predictions_geojson(predictions, tracks, path, tile_footprints=tile_footprints,
-                                  attribution=attribution, far=far)
+                                  attribution=attribution, far=far, clock_zone=clock_zone)
     return path

@@ -236,7 +236,8 @@ def _query_identity(query: Query) -> tuple[datetime | None, str, str | None]:
     return when, camera, getattr(meta, "serial", None)
 
 
-def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> list[tuple[str, list[tuple[Query, float]]]]:
+def sequences(queries: Sequence[Query], model: MotionModel = MotionModel(),
+              clock_zones=None) -> list[tuple[str, list[tuple[Query, float]]]]:
     """Flights among the queries: [(name, [(query, seconds from the flight's start), ...])].
 
     A video's frames form one flight (by frame time), or one per shot where the video is an edit
@@ -250,8 +251,11 @@ def sequences(queries: Sequence[Query], model: MotionModel = MotionModel()) -> l
     consecutive photos are more than `max_photo_gap_s` apart. Photos without a capture time belong
     to none. Flights of one frame are dropped (nothing to smooth), except a shot of an edited video: a shot
     of one sampled frame is a flight of its own like any other shot, so that every output says its shot.
+    `clock_zones` (core.clock_zones.ClockZones, `--clock-zone FOLDER=ZONE`): photos whose clocks the
+    person said were set to different zones are different clocks, so never one flight (their naive
+    times cannot be compared); a flight of one camera model under several such folders names its own.
     """
-    return [(name, items) for name, items, _ in _sequences(queries, model)]
+    return [(name, items) for name, items, _ in _sequences(queries, model, clock_zones)]
 
 
 def _video_flights(frames: list[Query]) -> list[tuple[str, list[tuple[Query, float]], tuple[str, int, int] | None]]:
@@ -279,26 +283,33 @@ def _video_flights(frames: list[Query]) -> list[tuple[str, list[tuple[Query, flo
             for k in range(n)]
 
 
-def _sequences(queries: Sequence[Query], model: MotionModel = MotionModel()):
+def _sequences(queries: Sequence[Query], model: MotionModel = MotionModel(), clock_zones=None):
     """`sequences`, each flight with its shot: (name, items, (video id, shot, shots) or None)."""
     videos: dict[Path, list[Query]] = {}
-    photos: dict[tuple[str, str | None], list[tuple[datetime, Query]]] = {}
+    photos: dict[tuple[str, str | None, str | None], list[tuple[datetime, Query]]] = {}
+    clock_of = getattr(clock_zones, "clock_of", None)  # a ClockZones: the folder rule each photo's clock is read by
+    written = {str(path): text for path, _, text in getattr(clock_zones, "folders", ())}
     for q in queries:
         if q.time_s is not None:
             videos.setdefault(q.path, []).append(q)
             continue
         when, camera, serial = _query_identity(q)
         if when is not None:
-            photos.setdefault((camera, serial), []).append((when, q))
+            photos.setdefault((camera, serial, clock_of(q.path) if clock_of else None), []).append((when, q))
     serials: dict[str, int] = {}  # camera model -> how many bodies (serials, or none recorded) took its photos
-    for camera, _ in photos:
+    clocks: dict[tuple[str, str | None], int] = {}  # camera body -> how many clock zones its photos were given
+    for camera, serial, _ in photos:
+        clocks[(camera, serial)] = clocks.get((camera, serial), 0) + 1
+    for camera, serial in clocks:
         serials[camera] = serials.get(camera, 0) + 1
     out: list[tuple] = []
     for path, frames in videos.items():
         frames.sort(key=lambda q: q.time_s)
         out.extend(_video_flights(frames))
-    for (camera, serial), same_body in photos.items():
+    for (camera, serial, clock), same_body in photos.items():
         body = f" serial {serial}" if serials[camera] > 1 and serial else ""
+        if clocks[(camera, serial)] > 1:  # one model's photos under folders given different clock zones
+            body += f" clock of {written[clock]}" if clock is not None else " default clock"
         for folder, items in _by_folder(same_body):
             name = f"photos {camera}{body}".strip() + (f" ({folder})" if folder else "")
             items.sort(key=lambda x: (x[0], x[1].id))
@@ -680,12 +691,12 @@ def placed_statuses(predictions: Sequence[Prediction], tracks: Sequence[Track]) 
     return [by_track.get(p.query.id, p.shown_status) for p in predictions]
 
 
-def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel()) -> list[Track]:
+def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel(), clock_zones=None) -> list[Track]:
     """Tracks of every flight among the predictions (videos, timed photo series); predictions in
-    no flight are not in any track and keep their single-photo answers."""
+    no flight are not in any track and keep their single-photo answers. `clock_zones`: as `sequences`'."""
     by_query = {p.query: p for p in predictions}
     tracks = []
-    for name, items, shot in _sequences([p.query for p in predictions], model):
+    for name, items, shot in _sequences([p.query for p in predictions], model, clock_zones):
         track = smooth_flight(name, [(by_query[q], t) for q, t in items], model)
         if shot is not None:  # a shot of an edit: no frame of it was linked to another shot's
             track = replace(track, video=shot[0], shot=shot[1], shots=shot[2])

@@ -156,6 +156,9 @@ class Session:
         self._backbone_info: BackboneInfo | None = None  # found once per backbone (it probes files)
         self._adapter_error: str | None = None  # why the saved adapter could not be loaded
         self.online_basemap = False
+        # the clock zones the window sets (core.clock_zones.ClockZones, File → Clock Zone of the Photos…):
+        # photos whose clocks were read in different zones are never one flight (sequence.smooth)
+        self.clock_zones = None
 
     def close(self) -> None:
         if self._own_map_dir:
@@ -428,7 +431,8 @@ class Session:
         from ..core.export_track import frame_errors
         from ..core.sequence import frame_shots, smooth
 
-        tracks = smooth(predictions)  # flights among them: the map, the list and the scores show the same answers
+        # flights among them: the map, the list and the scores show the same answers
+        tracks = smooth(predictions, clock_zones=self.clock_zones)
         evaluation, n_far = None, 0
         if predictions:
             from ..core.evaluate import scored_queries
@@ -593,7 +597,7 @@ class Session:
         check_geotag_path(path)
         check_writable(Path(path), what="geotag file")
         predictions = list(predictions)
-        return write_geotags(path, predictions, smooth(predictions))
+        return write_geotags(path, predictions, smooth(predictions, clock_zones=self.clock_zones))
 
     def export_geotag_copies(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None):
         """Write geotagged copies of the confidently located JPEG photos into `folder` (core.geotag_copies,
@@ -605,13 +609,14 @@ class Session:
 
         check_writable(Path(folder) / "photo.jpg", what="geotagged copies' folder")
         predictions = list(predictions)
-        return write_geotagged_copies(folder, predictions, smooth(predictions))
+        return write_geotagged_copies(folder, predictions, smooth(predictions, clock_zones=self.clock_zones))
 
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None, csv_excel: bool = False) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,
-        GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone):
-        the zone of times recorded without one, as `--clock-zone`; `csv_excel`: a CSV for Excel in a
+        GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone,
+        or a core.clock_zones.ClockZones: a zone per folder): the zone of times recorded without one, as
+        `--clock-zone`; `csv_excel`: a CSV for Excel in a
         comma-decimal locale, as `--csv-excel`. Raises GeolocatorError for an unknown suffix."""
         from ..core.evaluate import far_from_tiles
         from ..core.exports import check_prediction_path, write_predictions
@@ -625,6 +630,9 @@ class Session:
         predictions = list(predictions)
         tileset = self.ws.tileset
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
-        return write_predictions(path, predictions, smooth(predictions),
+        from ..core.clock_zones import ClockZones
+
+        zones = clock_zone if isinstance(clock_zone, ClockZones) else None  # two clocks' photos: two flights
+        return write_predictions(path, predictions, smooth(predictions, clock_zones=zones),
                                  attribution=tileset.attribution if tileset is not None else None, far=far,
                                  clock_zone=clock_zone, csv_excel=csv_excel)

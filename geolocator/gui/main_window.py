@@ -48,6 +48,7 @@ from .resources import demo_dir
 from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
+from ..core.clock_zones import zone_at
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow):
         self._matcher = core.matcher  # shown by the Backbone panel once it is built
         self.session = Session(core)
         self.session.online_basemap = self.settings.online_basemap
+        self.session.clock_zones = self.clock_zones()
         self.runner = JobRunner(self)
 
         # state shown by the widgets (UI thread only)
@@ -323,7 +325,8 @@ class MainWindow(QMainWindow):
                                                      "Save copies of the confidently located JPEG photos with the "
                                                      "answer as their EXIF GPS (the originals are not changed)")
         self.act_clock_zone = self._action("Clock Zone of the Photos…", lambda: ask_clock_zone(self), None,
-                                           "The zone of photo times recorded without one, for the GPX and KML exports")
+                                           "The zone of photo times recorded without one, for every clock and per folder "
+                                           "(a second drone set to another zone), for the exports")
         self.act_video_frames = self._action("Video Frames…", lambda: ask_video_every(self), None,
                                              "How often a video's frames are taken to be located "
                                              "(automatic from its length, or every N seconds)")
@@ -1058,29 +1061,55 @@ class MainWindow(QMainWindow):
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
         return placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
 
+    def clock_zones(self):
+        """The clock zones set (File → Clock Zone of the Photos…) as core.clock_zones.ClockZones: the
+        default zone (None: as if UTC) and one per folder, the most specific folder winning."""
+        from ..core.clock_zones import ClockZones
+
+        return ClockZones.from_mapping(clock_zone_of(self.settings.clock_zone),
+                                       {f: clock_zone_of(z) for f, z in self.settings.clock_zones.items()})
+
     def set_clock_zone(self, text: str) -> bool:
         """The zone of times recorded without one (File → Clock Zone of the Photos…; `locate
         --clock-zone`'s forms, core.export_track.parse_clock_zone), kept in settings.json and used by
         the next GPX/KML export and the Results pane (shown again at once); "" clears it. Text that is not a zone is said in the message bar and
-        changes nothing: False."""
+        changes nothing: False. The folders' zones are kept (set_clock_zones)."""
+        return self.set_clock_zones(text, dict(self.settings.clock_zones))
+
+    def set_clock_zones(self, default: str, folders: dict[str, str]) -> bool:
+        """The default zone and a zone per folder ({folder: zone text}, as `locate --clock-zone
+        FOLDER=ZONE`: two drones set to different zones), kept in settings.json and used by the next
+        export and the Results pane (shown again at once). A zone that is not one, or a folder left
+        empty, is said in the message bar and changes nothing: False."""
         from ..core.export_track import parse_clock_zone
 
-        text = text.strip()
-        if text:
-            try:
-                parse_clock_zone(text)
-            except ValueError as exc:
-                self.message_bar.show_message("warning", f"Clock zone: {exc}; the zone set before is kept.")
+        default = default.strip()
+        for folder, text in folders.items():
+            if not folder.strip() or not text.strip():
+                what = f"no zone given for {folder.strip()}" if folder.strip() else f"no folder given for {text.strip()}"
+                self.message_bar.show_message("warning", f"Clock zone: {what}; the zones set before are kept.")
                 return False
-        self.settings.clock_zone = text
+        folders = {str(Path(f.strip()).expanduser()): z.strip() for f, z in folders.items()}
+        for folder, text in [("", default), *folders.items()]:
+            if text:
+                try:
+                    parse_clock_zone(text)
+                except ValueError as exc:
+                    where = f" for {folder}" if folder else ""
+                    self.message_bar.show_message("warning", f"Clock zone{where}: {exc}; the zones set before are kept.")
+                    return False
+        self.settings.clock_zone, self.settings.clock_zones = default, folders
+        self.session.clock_zones = self.clock_zones()  # the next locate's flights: one clock each
         try:
             self.settings.save(self.settings_path)
         except OSError as exc:  # an unwritable config folder: the zone still holds for this session
             log.warning("could not save the settings: %s", exc)
-        self.message_bar.show_message("info", f"Photo times recorded without a zone are read as {text} in the "
-                                              "Results pane and the GPX and KML exports." if text else
-                                              "Photo times recorded without a zone are written as if UTC "
-                                              "(the GPX and KML exports say so).")
+        others = "; ".join(f"under {f}: {z}" for f, z in folders.items())
+        self.message_bar.show_message("info", (f"Photo times recorded without a zone are read as {default} in the "
+                                               "Results pane and the exports" if default else
+                                               "Photo times recorded without a zone are written as if UTC "
+                                               "(the GPX and KML exports say so)")
+                                      + (f"; {others}." if others else "."))
         if self.selected is not None:  # the Results pane shows the selected photo's time in the new zone
             self.select_query(self.selected)
         return True
@@ -1105,7 +1134,7 @@ class MainWindow(QMainWindow):
                                 self.tile_thumbs, self.failures.get(query_id), exported=exported,
                                 track_status=track_status, track_error=track_error,
                                 track_shot=self.track_shots.get(query_id),
-                                clock_zone=clock_zone_of(self.settings.clock_zone))  # as the exports read it
+                                clock_zone=zone_at(self.clock_zones(), q.path))  # as the exports read it
         self.map_view.select_query(query_id)
 
     # -- export -------------------------------------------------------------------------------------
@@ -1147,7 +1176,7 @@ class MainWindow(QMainWindow):
         preds = list(self.predictions.values())
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
         excel = csv_excel and kind == "CSV"
-        zone = clock_zone_of(self.settings.clock_zone)  # File → Clock Zone of the Photos… (None: as if UTC)
+        zone = self.clock_zones()  # File → Clock Zone of the Photos…: the default and per folder (none: as if UTC)
         return self._submit(f"Exporting {kind}",
                             lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone,
                                                                                      csv_excel=excel),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
@@ -28,6 +28,9 @@ def _fits(value, default, name: str) -> bool:
                                  and math.isfinite(value) and 0.1 <= value <= 3600)
     if name == "clock_zone":
         return isinstance(value, str) and (not value or clock_zone_of(value) is not None)
+    if name == "clock_zones":  # {folder: zone}: every folder named, every zone one this machine knows
+        return isinstance(value, dict) and all(isinstance(k, str) and k.strip() and isinstance(v, str)
+                                               and clock_zone_of(v) is not None for k, v in value.items())
     if name in _OPTIONAL:
         return value is None or (isinstance(value, _OPTIONAL[name]) and not isinstance(value, bool)
                                  and (name != "adapt_steps" or value >= 1))
@@ -72,6 +75,9 @@ class AppSettings:
     # the zone of photo and telemetry times recorded without one (core.export_track.parse_clock_zone:
     # "Europe/Zurich", "+01:00"), as `locate --clock-zone`; "": none given, the exports write them as if UTC
     clock_zone: str = ""
+    # a zone per folder (File → Clock Zone of the Photos…, as `locate --clock-zone FOLDER=ZONE`): {absolute
+    # folder: zone text}, for a second drone whose clock was set to another zone; the most specific folder wins
+    clock_zones: dict = field(default_factory=dict)
     # how often a video is sampled (File → Video Frames…; `locate --every`): seconds, or None for automatic
     # from each video's length (core.media.video.auto_every_s: at most 300 frames a video)
     video_every_s: float | None = None
