@@ -439,3 +439,30 @@ def test_query_list_leaves_the_name_readable_at_the_windows_list_width(qtbot):
     w.show()
     qtbot.waitExposed(w)
     assert w.header().sectionSize(COL_NAME) >= ICON_PX + w.fontMetrics().horizontalAdvance("DJI_0042.JPG") + 8
+
+
+def test_coalesced_progress_keeps_each_stages_last_event(qtbot):
+    """The UI shows the latest event per interval, but never drops a stage's last one when the next
+    stage begins inside the interval: "done: 0 failed" and the final count are shown, in order
+    (bench_gui's "after indexing tiles" row went missing under load)."""
+    runner = JobRunner()
+    shown = []
+    # the worker folds events into job-wide ones (stage "job") that name the running stage in metrics
+    runner.progress.connect(lambda job, ev: shown.append(((ev.metrics or {}).get("stage"), ev.message)))
+
+    def stages(progress, cancel):
+        for i in range(1, 201):
+            progress(ProgressEvent("extract:tiles", i, 200, f"{i}/200"))
+        progress(ProgressEvent("extract:tiles", 200, 200, "done: 0 failed"))
+        for i in range(1, 4):
+            progress(ProgressEvent("verify", i, 3, f"{i}/3"))
+
+    runner.submit(Job("two stages", stages))
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        pass
+    assert len(shown) < 50  # still coalesced
+    tiles = [s for s in shown if s[0] == "extract:tiles"]
+    assert tiles[-1] == ("extract:tiles", "done: 0 failed")
+    assert shown.index(tiles[-1]) < min(i for i, s in enumerate(shown) if s[0] == "verify")
+    assert shown[-1] == ("verify", "3/3")
+    assert runner.shutdown()

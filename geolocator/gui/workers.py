@@ -55,6 +55,13 @@ class Job:
     quiet_collector: bool = False
 
 
+def _stage_of(event: ProgressEvent) -> str:
+    """The stage an event reports: a job-wide event (stage "job") names the running one in its metrics."""
+    if event.stage == "job":
+        return str((event.metrics or {}).get("stage") or event.stage)
+    return event.stage
+
+
 def _lower_this_thread_priority(nice: int | None = None) -> None:
     """Linux: make the worker thread (and the torch/OpenMP threads it creates, which inherit it)
     yield the CPU to the UI thread; on a 2-core machine this is what keeps the window responsive."""
@@ -265,6 +272,12 @@ class JobRunner(QObject):
             if (event.metrics or {}).get("preview"):  # something to show before the job ends: never dropped
                 self.progress.emit(self._current, event)
                 return
+            pending = self._pending_event
+            if pending is not None and _stage_of(pending) != _stage_of(event):
+                # a stage's last event ("done: 0 failed", its final count) is shown before the next
+                # stage's: coalescing only folds steps within one stage (bench_gui's rows lost a stage
+                # when the next one began within the interval, under load)
+                self.progress.emit(self._current, pending)
             self._pending_event = event
             if not self._flush_timer.isActive():
                 self._flush_timer.start()
