@@ -3,7 +3,8 @@
 On rotterdam-lowtex every wrong answer of mode best is a photo of open water alone: nothing in it
 to match (training/results/lowtex31_session31.md). Its confidence was already capped
 (predict.LOW_TEXTURE_CEILING), but the app and the files read "tile level only" with no reason.
-Now Prediction.caution says it, in the Results pane, the list's status tooltip and GeoJSON."""
+Now Prediction.caution says it: in the Results pane, the list's status tooltip, the map's popup,
+GeoJSON and the .evidence.json file."""
 
 from __future__ import annotations
 
@@ -76,3 +77,17 @@ def test_the_app_shows_the_caution(qtbot):
     tips = [model.data(model.index(i, COL_STATUS), Qt.ItemDataRole.ToolTipRole) for i in range(2)]
     assert tips[0].startswith("tile level only: not verified") and tips[0].endswith(P.LOW_TEXTURE_CAUTION)
     assert P.LOW_TEXTURE_CAUTION not in tips[1]
+
+
+def test_the_map_popup_and_the_evidence_file_say_the_caution():
+    from geolocator.core.evidence import evidence_facts
+    from geolocator.core.model import TileSet
+    from geolocator.core.webmap import popup_html
+
+    flat, textured = _predictions([True, False])
+    assert "<th style='text-align:left;padding-right:6px'>Caution</th>" in popup_html(flat, None)
+    assert "open water" in popup_html(flat, None)
+    assert "Caution" not in popup_html(textured, None)
+    tileset = TileSet((_tile(0), _tile(1000)), Path("/nonexistent/tiles"))
+    assert evidence_facts(flat, tileset)["caution"] == P.LOW_TEXTURE_CAUTION
+    assert evidence_facts(textured, tileset)["caution"] is None
