@@ -131,6 +131,7 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
                              "was taken (README, Outputs: confidence, radius_m)"),
         "radius_m": None if radius is None else round(radius, 1),
         "note": pred.note,
+        "caution": pred.caution,  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION), else null
         "matched_tile": None if top is None else {
             "id": top.tile.id, "inliers": top.inliers, "similarity": round(float(top.score), 4),
             "bounds": dataclasses.asdict(top.tile.bounds),

@@ -137,6 +137,8 @@ def prediction_properties(p: Prediction) -> dict:
     }
     if p.note:
         props["note"] = p.note
+    if p.caution:
+        props["caution"] = p.caution
     if p.query.truth is not None:
         props.update(
             truth_lat=round(p.query.truth.lat, DECIMALS),

@@ -330,6 +330,9 @@ class Prediction:
     status: str = STATUS_RETRIEVED
     tile_error_m: float | None = None  # the same from the top-1 tile's centre
     note: str | None = None  # why a photo is "not located" (content.py; never on a verified one)
+    # why an answer that is shown is a guess, in words (None: none to give): a low-texture photo
+    # (open water, fog, featureless ground) that nothing verified (predict.LOW_TEXTURE_CAUTION)
+    caution: str | None = None
 
     @property
     def top(self) -> Match:

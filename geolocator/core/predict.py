@@ -63,6 +63,10 @@ SMALL_FOOTPRINT_CEILING = 0.29
 # modes, (10 + 1) / (26 + 2) = 0.39: below 0.5, shown as unsure. (With a cosine margin >= 0.5:
 # 5 of 9 right, too few to fit a ceiling of their own.)
 LOW_TEXTURE_CEILING = 0.39
+# ... and says why in words (Prediction.caution: the Results pane, GeoJSON): on rotterdam-lowtex every
+# wrong answer of mode best is such a photo of open water alone (training/results/lowtex31_session31.md)
+LOW_TEXTURE_CAUTION = ("low texture (open water, fog or featureless ground): nothing in it to match "
+                       "against the imagery, so this position is a guess")
 # A photo of almost no texture once its lighting is removed (content.texture_spread: a blank wall
 # under a lighting gradient, newuser session 16, claimed RETRIEVED_CEILING 0.60) falls here too:
 # label-free it cannot be told from calm water, and no more than water's share was ever measured.
@@ -209,7 +213,7 @@ def predict(
     (content.BLURRED) whose top tile verified: it keeps its status and confidence, without the
     note. `low_texture`: per query,
     whether it is low texture (content.is_low_texture): unverified, it claims at most
-    LOW_TEXTURE_CEILING. `table`: the confidence table of the matcher that verified the inlier
+    LOW_TEXTURE_CEILING and its `caution` says why (LOW_TEXTURE_CAUTION). `table`: the confidence table of the matcher that verified the inlier
     counts (confidence_tables.table_key of its name and mosaic setting), one for all or one per
     query (core/second_look.py verifies some photos with another matcher).
 
@@ -248,10 +252,12 @@ def predict(
             note = None
         elif note:
             status, conf = STATUS_NOT_LOCATED, 0.0
+        caution = LOW_TEXTURE_CAUTION if flat and not verified and status != STATUS_NOT_LOCATED else None
         errors = [None, None, None]
         if query.truth is not None:
             errors = [haversine_m(p, query.truth) for p in (location, weighted, top.tile.center)]
         predictions.append(
-            Prediction(query, matches, location, weighted, conf, errors[0], errors[1], source, status, errors[2], note)
+            Prediction(query, matches, location, weighted, conf, errors[0], errors[1], source, status, errors[2], note,
+                       caution)
         )
     return predictions

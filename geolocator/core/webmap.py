@@ -268,6 +268,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     # its top's matching points: where the Point is that verified answer (as the Results pane)
     if pred.top.inliers and (track_point is None or track_point.status in ("matched", "flagged")):
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
+    if pred.caution and track_point is None:  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION)
+        rows.append(("Caution", _safe(pred.caution)))
     error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
     if error is not None:
         rows.append(("Error", f"{error:.1f} m"))

@@ -81,6 +81,8 @@ class _Row:
                            f"the frame on its own: {level_of(pred)}" + (f" ({tip})" if tip else ""))
                 else:  # what its level means (core/levels.py), or why it is not located
                     tip = tip or LEVEL_MEANS.get(self.status, "")
+                    if pred.caution:  # why this answer is a guess (a low-texture photo nothing verified)
+                        tip = f"{tip}; {pred.caution}" if tip else pred.caution
                 # a flight's frame: its track position's, as the exports (an interpolated frame is not 0)
                 conf = pred.confidence if self.track_confidence is None else self.track_confidence
                 texts[COL_CONF] = format_confidence(conf)  # never "1.00" for 0.997

@@ -392,6 +392,8 @@ class ResultsPanel(QWidget):
             lines.append(f"Status  {level_of(prediction)}   confidence {within}{verified}")
             if prediction.note:
                 lines.append(f"Not located: {prediction.note}")
+            if prediction.caution:
+                lines.append(f"Caution: {prediction.caution}")
         if query.truth is not None:
             truth = f"Truth  {query.truth.lat:.6f}, {query.truth.lon:.6f}  ({query.truth_source or 'given'})"
             # like with like, as the list and the exports (export.compared_error): the camera against a
