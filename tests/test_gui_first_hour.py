@@ -369,6 +369,7 @@ def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeyp
 
     class Runner(QObject):
         started = Signal(object)
+        progress = Signal(object, object)
         finished = Signal(object, str)
 
     clock = iter([100.0, 142.4])
@@ -394,6 +395,7 @@ def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer
 
     class Runner(QObject):
         started = Signal(object)
+        progress = Signal(object, object)
         finished = Signal(object, str)
         idle = Signal()
         busy = True  # work that never ends
@@ -414,3 +416,43 @@ def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer
     err = capsys.readouterr().err
     assert "timed out after 1 s" in err and "--screenshot-timeout" in err
     assert w.closed and (tmp_path / "shot.png").is_file()  # the picture of the unfinished run is kept
+
+
+def test_a_screenshot_run_says_how_far_a_long_job_is_every_half_minute(qtbot, capsys, monkeypatch):
+    """Session 31 (newuser31): opening the demo cold printed "screenshot: Opening demo…" and then nothing for
+    143 s. A job that runs long now says where it is, as the window's progress line does, every
+    LINE_EVERY_S (30 s); a quick one's progress prints nothing."""
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QObject, Signal
+
+    from geolocator.core.progress import ProgressEvent
+    from geolocator.gui import app
+
+    class Runner(QObject):
+        started = Signal(object)
+        progress = Signal(object, object)
+        finished = Signal(object, str)
+
+    now = [100.0]
+    monkeypatch.setattr(app.time, "monotonic", lambda: now[0])
+    runner = Runner()
+    window = SimpleNamespace(runner=runner, message_bar=SimpleNamespace(text="", level="info"), last_adapt_notice=None)
+    run = app.ScreenshotRun(window, adapt=False)
+    job = SimpleNamespace(title="Opening demo")
+    runner.started.emit(job)
+    assert capsys.readouterr().err == "screenshot: Opening demo…\n"
+    now[0] = 110.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 40, 288, eta_s=75.0))
+    assert capsys.readouterr().err == ""  # 10 s in: nothing yet
+    now[0] = 131.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 120, 288, eta_s=50.0))
+    line = capsys.readouterr().err
+    assert line.startswith("screenshot: Opening demo: ") and "120/288" in line and "50 s left" in line, line
+    now[0] = 140.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 200, 288, eta_s=20.0))
+    assert capsys.readouterr().err == ""  # the next line 30 s after this one
+    now[0] = 145.0
+    runner.finished.emit(job, "done")
+    assert capsys.readouterr().err == "screenshot: Opening demo: done in 45 s\n"
+    assert run.finish() == []
