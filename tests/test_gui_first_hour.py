@@ -456,3 +456,23 @@ def test_a_screenshot_run_says_how_far_a_long_job_is_every_half_minute(qtbot, ca
     runner.finished.emit(job, "done")
     assert capsys.readouterr().err == "screenshot: Opening demo: done in 45 s\n"
     assert run.finish() == []
+
+
+def test_the_job_eta_follows_the_running_stage_s_own_pace():
+    """Session 31 (newuser31): opening the demo cold said "22 s left (whole job)" with 117 s to go, then "2 s left"
+    with 27 s to go. The stage costs' table (STAGE_SECONDS_PER_UNIT) weighs a tile 9.2 times a photo's
+    verification; on that run a tile took ~0.5 s and a verification ~0.85 s, and the job's pace, measured on the
+    tiles, made the verification look 15 times cheaper than it was. What is left of the running stage now goes
+    at its own pace."""
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT
+
+    now = [0.0]
+    job = JobProgress({"extract:tiles": 36, "verify": 108}, STAGE_SECONDS_PER_UNIT, clock=lambda: now[0])
+    for i in range(37):  # 36 tiles at 0.5 s
+        job.update(ProgressEvent("extract:tiles", i, 36))
+        now[0] += 0.5
+    for i in range(31):  # 30 photos verified at 0.85 s
+        ev = job.update(ProgressEvent("verify", i, 108))
+        now[0] += 0.85
+    # 78 photos left at 0.85 s: about 66 s
+    assert ev.eta_s == pytest.approx(78 * 0.85, rel=0.1), ev.eta_s
