@@ -590,6 +590,9 @@ def cmd_locate(args) -> int:
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    from .core.tiles_among_photos import without_the_tile_set
+
+    queries = without_the_tile_set(queries, tiles)  # an orthophoto kept in the photos' folder is not a photo
     far = _far_from_tiles(queries, tiles)
     if far:
         log.warning("%s", far.note)
@@ -757,7 +760,10 @@ def _region_or_photos(args):
     from types import SimpleNamespace
 
     queries = _load_queries([args.region], 1.0)
-    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries, [args.region]))
+    tiles = _load_tiles(args.tiles, args, queries, [args.region])
+    from .core.tiles_among_photos import without_the_tile_set
+
+    return SimpleNamespace(queries=without_the_tile_set(queries, tiles), tiles=tiles)
 
 
 def cmd_eval(args) -> int:
