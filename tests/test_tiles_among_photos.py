@@ -44,7 +44,7 @@ def test_the_orthophoto_in_the_photo_folder_is_skipped_and_named(tmp_path, caplo
         kept = without_the_tile_set(queries, tileset, on_skip=lambda p, r: skipped.append((p, r)))
     assert [q.id for q in kept] == ["DJI_0001.png"]
     assert skipped == [(ortho.resolve(), REASON)] or skipped == [(ortho, REASON)]
-    assert "ortho.tif: skipped (the imagery given as the tile set (--tiles), not a drone photo)" in caplog.text
+    assert "ortho.tif: skipped (the tile set's own imagery, not a drone photo)" in caplog.text
 
 
 def test_a_link_to_the_orthophoto_is_the_orthophoto(tmp_path):
@@ -111,4 +111,27 @@ def test_locate_does_not_locate_its_own_orthophoto(tmp_path, monkeypatch, capsys
         cli.main(["locate", str(folder), "--tiles", str(ortho), "--tile-size-m", "50",
                   "--cache-dir", str(tmp_path / "cache")])
     assert [q.id for q in given] == ["DJI_0001.png"]
-    assert "ortho.tif: skipped (the imagery given as the tile set (--tiles), not a drone photo)" in capsys.readouterr().err
+    assert "ortho.tif: skipped (the tile set's own imagery, not a drone photo)" in capsys.readouterr().err
+
+
+def test_the_app_opens_the_folder_s_orthophoto_as_the_tile_set_and_lists_only_the_photos(tmp_path):
+    """The app given a flight folder holding its orthophoto (`geolocator flight/`): the orthophoto was listed as a
+    third drone photo, waiting, and no tile set opened. It is now the tile set, and not a photo."""
+    from geolocator.core.pipeline import Settings
+    from geolocator.gui.jobs import Session
+    from geolocator.gui.main_window import split_paths
+
+    folder, ortho = _flight(tmp_path)
+    tiles, images = split_paths([folder])
+    assert tiles == [ortho] and images == [folder]
+    assert split_paths([folder, tmp_path / "other.csv"]) == ([tmp_path / "other.csv"], [folder])  # one was given
+    assert split_paths([folder], look_inside=False) == ([], [folder])  # a drop on a window with its tile set open
+    session = Session(Settings(cache_dir=tmp_path / "cache"), map_dir=tmp_path / "maps")
+    try:
+        session.ws.open_tiles(TileSet(tiles=(Tile("ortho.tif@c0_r0", ortho, Bounds(10.0, 50.0, 10.001, 50.001)),),
+                                      source=ortho))
+        loaded = session.load_queries([folder])
+    finally:
+        session.close()
+    assert [q.id for q in loaded.queries] == ["DJI_0001.png"]
+    assert loaded.skipped == {str(ortho): REASON}

@@ -16,8 +16,8 @@ from .names import readable
 
 log = logging.getLogger("geolocator")
 
-REASON = "the imagery given as the tile set (--tiles), not a drone photo"
-COPY_REASON = "a copy of the imagery given as the tile set (--tiles), not a drone photo"
+REASON = "the tile set's own imagery, not a drone photo"
+COPY_REASON = "a copy of the tile set's imagery, not a drone photo"
 
 
 def _real(path: Path) -> str:
