@@ -69,17 +69,30 @@ class TqdmProgress:
         self._bars: dict[str, object] = {}
         self._done: set[str] = set()
         self._lines: dict[str, list[float]] = {}  # stage -> [started, last line written] (time.monotonic)
+        self._labels: dict[str, str] = {}  # stage -> the words of its round now running (_label)
+
+    def _label(self, event: ProgressEvent) -> str:
+        """The stage in words; a stage that starts again after it was done (the second look's "verify" after
+        the first pass's) with the words of its event, or the two rounds read as one counted twice
+        ("verify: 4/4 done", then "verify: 3/3 done": newuser31_session31.md)."""
+        label = event.stage.replace("extract:", "features: ")
+        if event.stage in self._done and event.message:
+            label = f"{label} ({event.message})"
+        return label
 
     def _line(self, event: ProgressEvent) -> None:
         now = time.monotonic()
-        label = event.stage.replace("extract:", "features: ")
         if event.step >= event.total:
             if event.stage in self._done:
                 return  # a repeated "done"
             started, _ = self._lines.pop(event.stage, (now, now))
+            label = self._labels.pop(event.stage, None) or self._label(event)
             self._done.add(event.stage)
             print(f"{label}: {event.total}/{event.total} done in {now - started:.0f} s", file=sys.stderr, flush=True)
             return
+        if event.stage not in self._lines:  # a round starts
+            self._labels[event.stage] = self._label(event)
+        label = self._labels.get(event.stage) or self._label(event)
         self._done.discard(event.stage)
         times = self._lines.setdefault(event.stage, [now, now])
         if now - times[1] >= self.LINE_EVERY_S:
@@ -97,8 +110,8 @@ class TqdmProgress:
         if bar is None:
             if event.stage in self._done and event.step >= event.total:
                 return  # a late or repeated "done" for a stage already shown complete
+            label = self._label(event)
             self._done.discard(event.stage)
-            label = event.stage.replace("extract:", "features: ")
             bar = self._bars[event.stage] = _eta_bar()(total=event.total, desc=label, file=sys.stderr, leave=True,
                                                        bar_format=BAR_FORMAT, dynamic_ncols=True)
         if bar.total != event.total:
@@ -577,6 +590,9 @@ def cmd_locate(args) -> int:
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
+    from .core.tiles_among_photos import without_the_tile_set
+
+    queries = without_the_tile_set(queries, tiles)  # an orthophoto kept in the photos' folder is not a photo
     far = _far_from_tiles(queries, tiles)
     if far:
         log.warning("%s", far.note)
@@ -744,7 +760,10 @@ def _region_or_photos(args):
     from types import SimpleNamespace
 
     queries = _load_queries([args.region], 1.0)
-    return SimpleNamespace(queries=queries, tiles=_load_tiles(args.tiles, args, queries, [args.region]))
+    tiles = _load_tiles(args.tiles, args, queries, [args.region])
+    from .core.tiles_among_photos import without_the_tile_set
+
+    return SimpleNamespace(queries=without_the_tile_set(queries, tiles), tiles=tiles)
 
 
 def cmd_eval(args) -> int:

@@ -66,6 +66,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
       exit 1
     fi
   fi
+  # pip runs quietly: without this line a first install was 4 minutes of silence (newuser31_session31.md)
+  if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+    echo "installing geolocator and its libraries into .venv: a few minutes and about 7.5 GB (pip is quiet meanwhile)…" >&2
+  else
+    echo "updating geolocator's libraries in .venv (pyproject.toml changed)…" >&2
+  fi
   .venv/bin/python -m pip install -q --upgrade pip
   # setuptools' notes about editable installs are for packagers, not for someone setting up the app
   PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[dev]"

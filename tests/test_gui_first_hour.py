@@ -369,6 +369,7 @@ def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeyp
 
     class Runner(QObject):
         started = Signal(object)
+        progress = Signal(object, object)
         finished = Signal(object, str)
 
     clock = iter([100.0, 142.4])
@@ -394,6 +395,7 @@ def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer
 
     class Runner(QObject):
         started = Signal(object)
+        progress = Signal(object, object)
         finished = Signal(object, str)
         idle = Signal()
         busy = True  # work that never ends
@@ -414,3 +416,63 @@ def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer
     err = capsys.readouterr().err
     assert "timed out after 1 s" in err and "--screenshot-timeout" in err
     assert w.closed and (tmp_path / "shot.png").is_file()  # the picture of the unfinished run is kept
+
+
+def test_a_screenshot_run_says_how_far_a_long_job_is_every_half_minute(qtbot, capsys, monkeypatch):
+    """Session 31 (newuser31): opening the demo cold printed "screenshot: Opening demo…" and then nothing for
+    143 s. A job that runs long now says where it is, as the window's progress line does, every
+    LINE_EVERY_S (30 s); a quick one's progress prints nothing."""
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QObject, Signal
+
+    from geolocator.core.progress import ProgressEvent
+    from geolocator.gui import app
+
+    class Runner(QObject):
+        started = Signal(object)
+        progress = Signal(object, object)
+        finished = Signal(object, str)
+
+    now = [100.0]
+    monkeypatch.setattr(app.time, "monotonic", lambda: now[0])
+    runner = Runner()
+    window = SimpleNamespace(runner=runner, message_bar=SimpleNamespace(text="", level="info"), last_adapt_notice=None)
+    run = app.ScreenshotRun(window, adapt=False)
+    job = SimpleNamespace(title="Opening demo")
+    runner.started.emit(job)
+    assert capsys.readouterr().err == "screenshot: Opening demo…\n"
+    now[0] = 110.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 40, 288, eta_s=75.0))
+    assert capsys.readouterr().err == ""  # 10 s in: nothing yet
+    now[0] = 131.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 120, 288, eta_s=50.0))
+    line = capsys.readouterr().err
+    assert line.startswith("screenshot: Opening demo: ") and "120/288" in line and "50 s left" in line, line
+    now[0] = 140.0
+    runner.progress.emit(job, ProgressEvent("extract:tiles", 200, 288, eta_s=20.0))
+    assert capsys.readouterr().err == ""  # the next line 30 s after this one
+    now[0] = 145.0
+    runner.finished.emit(job, "done")
+    assert capsys.readouterr().err == "screenshot: Opening demo: done in 45 s\n"
+    assert run.finish() == []
+
+
+def test_the_job_eta_follows_the_running_stage_s_own_pace():
+    """Session 31 (newuser31): opening the demo cold said "22 s left (whole job)" with 117 s to go, then "2 s left"
+    with 27 s to go. The stage costs' table (STAGE_SECONDS_PER_UNIT) weighs a tile 9.2 times a photo's
+    verification; on that run a tile took ~0.5 s and a verification ~0.85 s, and the job's pace, measured on the
+    tiles, made the verification look 15 times cheaper than it was. What is left of the running stage now goes
+    at its own pace."""
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT
+
+    now = [0.0]
+    job = JobProgress({"extract:tiles": 36, "verify": 108}, STAGE_SECONDS_PER_UNIT, clock=lambda: now[0])
+    for i in range(37):  # 36 tiles at 0.5 s
+        job.update(ProgressEvent("extract:tiles", i, 36))
+        now[0] += 0.5
+    for i in range(31):  # 30 photos verified at 0.85 s
+        ev = job.update(ProgressEvent("verify", i, 108))
+        now[0] += 0.85
+    # 78 photos left at 0.85 s: about 66 s
+    assert ev.eta_s == pytest.approx(78 * 0.85, rel=0.1), ev.eta_s

@@ -99,8 +99,14 @@ class JobProgress:
     replaces the planned units when its first event arrives; a stage outside the plan joins it then.
     The fraction never goes backwards. The ETA scales the planned seconds still to do by how fast the
     work done so far actually went against its plan (all of it when a stage was answered from the
-    cache almost instantly, so one cached stage does not make the rest look free).
+    cache almost instantly, so one cached stage does not make the rest look free); what is left of a
+    stage that has been running for a while goes at that stage's own pace since its first event: the
+    costs' ratios are one machine's, and on another the running stage is the best measure of itself
+    (session 31: opening the demo said "22 s left" with 117 s to go, verification being 15x dearer
+    against the tiles than the table says; newuser31_session31.md).
     """
+
+    OWN_PACE_AFTER_S = 2.0  # a stage's own pace once it has run this long since its first event
 
     def __init__(self, plan: dict[str, float], seconds_per_unit: dict[str, float], *,
                  default_cost: float = 0.05, clock: Callable[[], float] = time.perf_counter) -> None:
@@ -111,6 +117,7 @@ class JobProgress:
         self.clock = clock
         self.start = clock()
         self._key: dict[str, str] = {}  # stage -> its key in units/done (a stage run again gets a new one)
+        self._first: dict[str, tuple[float, float]] = {}  # key -> (clock, units done) at its first event
         self._fraction = 0.0
 
     def _seconds(self, key: str, units: float) -> float:
@@ -127,11 +134,24 @@ class JobProgress:
     def eta(self) -> float | None:
         planned_done = sum(self._seconds(s, min(self.done.get(s, 0.0), u)) for s, u in self.units.items())
         planned_left = sum(self._seconds(s, max(u - self.done.get(s, 0.0), 0.0)) for s, u in self.units.items())
-        elapsed = self.clock() - self.start
+        now = self.clock()
+        elapsed = now - self.start
         if planned_done <= 0 or elapsed <= 0:
             return None
-        pace = elapsed / planned_done  # real seconds per planned second so far
-        return planned_left * max(pace, 0.25)  # cache hits make done work look nearly free: floor the pace
+        pace = max(elapsed / planned_done, 0.25)  # real s per planned s; cache hits make done work look free: floored
+        left = 0.0
+        for key, units in self.units.items():
+            rest = max(units - self.done.get(key, 0.0), 0.0)
+            if rest <= 0:
+                continue
+            t0, done0 = self._first.get(key, (now, 0.0))
+            ran = now - t0
+            since = self.done.get(key, 0.0) - done0
+            if ran >= self.OWN_PACE_AFTER_S and since > 0:
+                left += rest * ran / since  # its own seconds per unit since its first event
+            else:
+                left += self._seconds(key, rest) * pace
+        return left
 
     def update(self, event: ProgressEvent) -> ProgressEvent:
         """The job-wide event for this stage event: stage "job", step/total in thousandths, the
@@ -147,6 +167,7 @@ class JobProgress:
             else:
                 self.units[key] = max(self.units[key], float(event.total))
             self.done[key] = max(self.done.get(key, 0.0), float(min(event.step, event.total)))
+            self._first.setdefault(key, (self.clock(), self.done[key]))
         frac = self.fraction()
         return ProgressEvent("job", int(round(frac * 1000)), 1000, event.message, self.eta(),
                              {**event.metrics, "stage": event.stage})

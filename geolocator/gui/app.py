@@ -311,13 +311,29 @@ class ScreenshotRun:
         self.adapt_job = None
         self.problems: list[str] = []
         self._began: dict[int, float] = {}  # id(job) -> when it started
+        self._said: dict[int, float] = {}  # id(job) -> when its last line was printed
         window.runner.started.connect(self._on_started)
+        window.runner.progress.connect(self._on_progress)
         window.runner.finished.connect(self._on_finished)
 
     def _on_started(self, job) -> None:
         # no window to watch: a line per job on stderr tells work from a hang (the demo takes minutes on a CPU)
-        self._began[id(job)] = time.monotonic()
+        self._began[id(job)] = self._said[id(job)] = time.monotonic()
         print(f"screenshot: {job.title}…", file=sys.stderr, flush=True)
+
+    # a job's progress on stderr this often: opening the demo cold was 143 s between its two lines
+    # (newuser31_session31.md); the CLI's TqdmProgress writes a log's lines as often
+    LINE_EVERY_S = 30.0
+
+    def _on_progress(self, job, event) -> None:
+        from .progress_panel import describe
+
+        now = time.monotonic()
+        said = self._said.get(id(job))
+        if said is None or now - said < self.LINE_EVERY_S:
+            return
+        self._said[id(job)] = now
+        print(f"screenshot: {job.title}: {describe(event)}", file=sys.stderr, flush=True)
 
     def start_adaptation(self) -> bool:
         """Start the pending adaptation once a tile set and photos are open; True when it started."""
@@ -331,6 +347,7 @@ class ScreenshotRun:
 
     def _on_finished(self, job, outcome: str) -> None:
         began = self._began.pop(id(job), None)
+        self._said.pop(id(job), None)
         took = f" in {time.monotonic() - began:.0f} s" if began is not None else ""
         print(f"screenshot: {job.title}: {outcome}{took}", file=sys.stderr, flush=True)
         bar = self.window.message_bar

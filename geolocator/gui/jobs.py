@@ -304,6 +304,14 @@ class Session:
             except GeolocatorError as exc:
                 skipped[str(p)] = str(exc)
                 continue
+            if self.ws.tileset is not None:  # the open tile set's own orthophoto among the photos is not one
+                from ..core.tiles_among_photos import without_the_tile_set
+
+                try:
+                    qs = without_the_tile_set(qs, self.ws.tileset, on_skip=skip)
+                except GeolocatorError as exc:
+                    skipped[str(p)] = str(exc)
+                    continue
             # a second card's DCIM/100MEDIA/DJI_0001.JPG gets its own id; a copy of a listed photo is said
             qs = join_queries(qs, Path(p), listed, on_skip=skip)
             listed.update((q.id, q.path) for q in qs)

@@ -64,15 +64,26 @@ ONLINE_HOSTS = {"tile.openstreetmap.org"}
 RESUMED_MS = 20_000  # how long the status bar says what a resumed locate reused (then the tile set line again)
 
 
-def split_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Path], list[Path]]:
     """Tile sets (a .csv, a tile package, a folder holding tiles.csv: a region or a tile folder, a
     georeferenced TIFF, an image with a world file, a z/x/y folder: core.tilesets.is_imagery) and
-    drone images (everything else), for paths given on the command line or dropped on the window."""
+    drone images (everything else), for paths given on the command line or dropped on the window. With
+    no tile set among them, a photo folder holding one georeferenced TIFF at its top level gives that
+    TIFF as the tile set too (the folder stays among the images); `look_inside` False: not (a drop on a
+    window whose tile set is open must not replace it)."""
     from ..core.tilesets import is_imagery
 
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
              or (p / "tiles.csv").is_file() or is_imagery(p)]
-    return tiles, [p for p in paths if p not in tiles]
+    images = [p for p in paths if p not in tiles]
+    if not tiles and look_inside:  # no tile set given: one orthophoto kept in a photo folder (its top level) is it
+        # (session 31: it was listed as a drone photo and nothing opened; the Session then leaves it out
+        # of the photos, core.tiles_among_photos)
+        inside = [f for folder in images if folder.is_dir() for f in sorted(folder.iterdir())
+                  if f.is_file() and f.suffix.lower() in TIFF_SUFFIXES and is_imagery(f)]
+        if len(inside) == 1:
+            tiles = inside
+    return tiles, images
 
 
 def photo_filter() -> str:
@@ -1315,7 +1326,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        tiles, images = split_paths(paths)
+        tiles, images = split_paths(paths, look_inside=self.tileset_path is None)
         if tiles:
             self.open_tileset_interactive(tiles[0])
         if images:

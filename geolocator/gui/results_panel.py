@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
@@ -118,6 +118,70 @@ class TileCard(QFrame):
             self.setStyleSheet(style)
 
 
+class _WholeLines(QScrollArea):
+    """The details' scroll area, ending on a whole line of `lines` (a plain-text QLabel in its widget): where
+    the text does not fit, the viewport is shortened by a blank margin at its bottom (QAbstractScrollArea's
+    viewport margins) to the last line it shows whole, and the scroll bar reaches the rest. Ending where
+    the pane did, it showed the upper half of the line below the last whole one: the Status line at
+    1440 x 900 (newuser31_session31.md). A line of a word-wrapped plain QLabel is its font's lineSpacing()
+    high from the top of its contents rectangle (Qt draws it with QTextLayout, one line per lineSpacing).
+    Kept up from this widget's own events and its content's (no event filter: one on a viewport made the
+    app segfault at exit, session 21)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: QLabel | None = None
+        self._margin = 0
+        self._fitting = False
+        # changing the viewport from inside a resize event left the content laid out at the old width (the
+        # Copy button past the viewport's edge): the fit runs once the events of this change are handled
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self.fit_to_lines)
+        self.verticalScrollBar().valueChanged.connect(self._later.start)
+
+    def fit_to_lines(self, *_args) -> None:
+        host, lines = self.widget(), self.lines
+        if host is None or lines is None or self._fitting:
+            return
+        room = self.contentsRect().height()  # the viewport's height without the margin (no horizontal bar)
+        pitch = max(1, lines.fontMetrics().lineSpacing())
+        self.verticalScrollBar().setSingleStep(pitch)
+        top = lines.mapTo(host, lines.contentsRect().topLeft()).y()
+        # the text's own height (the label is stretched to fill the viewport below it)
+        frame = lines.height() - lines.contentsRect().height()
+        n_lines = max(0, round((lines.heightForWidth(lines.width()) - frame) / pitch)) if lines.text() else 0
+        scrolled = self.verticalScrollBar().value()
+        margin = 0
+        if top + n_lines * pitch - scrolled > room:  # not all of it in sight
+            ends = [top + k * pitch - scrolled for k in range(n_lines + 1)]
+            whole = [end for end in ends if 0 < end <= room]
+            if whole:
+                margin = room - max(whole)
+        if margin != self._margin:
+            self._margin = margin
+            self._fitting = True  # the viewport's new height resizes the content, which calls back here
+            try:
+                self.setViewportMargins(0, 0, 0, margin)
+            finally:
+                self._fitting = False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._later.start()
+
+
+class _DetailsHost(QWidget):
+    """The details' content: tells its scroll area when its size changes (new text, other wrapping)."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        area = self.parentWidget().parentWidget() if self.parentWidget() else None
+        if isinstance(area, _WholeLines):
+            area._later.start()
+
+
 def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: str | None) -> list[str]:
     """The answer lines of a flight's frame: its exported Point, confidence and how the track got it
     first (what the map and every export say), then its single-frame answer where that differs."""
@@ -203,7 +267,7 @@ class ResultsPanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # the details scroll when the pane is squeezed (a 1024 x 700 window cut the "Truth … error"
         # line off); a minimum height instead made the window taller than a 768-line screen
-        self.details_scroll = QScrollArea()
+        self.details_scroll = _WholeLines()
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -211,7 +275,7 @@ class ResultsPanel(QWidget):
         # the exported Point in the format the team reads (MGRS, UTM, degrees and minutes, LV95 ...),
         # one click to the clipboard: what a rescuer reads out or pastes into a message. First in the
         # details' scroll area, so that the map keeps its height (a row of its own took 28 px from it)
-        details_host = QWidget()
+        details_host = _DetailsHost()
         host = QVBoxLayout(details_host)
         host.setContentsMargins(0, 0, 0, 0)
         # the box and Copy on one row, the coordinates on the line below (wrapped only between latitude
@@ -241,6 +305,7 @@ class ResultsPanel(QWidget):
         host.addWidget(self.coords_text)
         host.addWidget(self.details, 1)
         self.details_scroll.setWidget(details_host)
+        self.details_scroll.lines = self.details
         self._point = None  # the exported Point of the shown photo (LatLon), None: nothing to copy
         self.coords_format.currentIndexChanged.connect(self._format_chosen)
         self.copy_button.clicked.connect(self.copy_coordinates)
