@@ -466,3 +466,31 @@ def test_coalesced_progress_keeps_each_stages_last_event(qtbot):
     assert shown.index(tiles[-1]) < min(i for i, s in enumerate(shown) if s[0] == "verify")
     assert shown[-1] == ("verify", "3/3")
     assert runner.shutdown()
+
+
+def test_the_map_legend_folds_on_a_short_map_and_a_click_toggles_it(qtbot, view, tmp_path):
+    """In a 1024 x 700 window the legend covered about half the map (newuser31): where it would cover more
+    than LEGEND_MAX_SHARE of the map it starts folded to one "Legend" line; a click on it shows or hides it."""
+    from geolocator.core.model import TileSet
+
+    from .helpers import two_tile_prediction
+
+    pred = two_tile_prediction(tmp_path)
+    tiles = TileSet(tuple(m.tile for m in pred.matches), tmp_path)
+    page = webmap.write_map(tmp_path / "map.html", tiles, [pred], tracks=[])
+
+    def body_display():
+        box = []
+        view.page().runJavaScript("document.querySelector('.geoloc-legend-body').style.display", 0, box.append)
+        qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+        return box[0]
+
+    for size, shown in (((330, 310), False), ((750, 520), True)):  # the app's map at 1024 x 700 and 1440 x 900
+        view.resize(*size)
+        with qtbot.waitSignal(view.ready, timeout=30_000):
+            view.show_map(page)
+        assert (body_display() != "none") is shown, size
+    view.page().runJavaScript("document.querySelector('.geoloc-legend-head').click()")
+    qtbot.waitUntil(lambda: body_display() == "none", timeout=10_000)
+    view.page().runJavaScript("document.querySelector('.geoloc-legend-head').click()")
+    qtbot.waitUntil(lambda: body_display() == "", timeout=10_000)

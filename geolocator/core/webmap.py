@@ -278,6 +278,11 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     return f'<div class="geoloc-popup">{img}<table style="font-size:12px">{table}</table></div>'
 
 
+# the largest share of the map's area the unfolded legend may cover before it starts folded: the app's map
+# is 744 x 514 px in a 1440 x 900 window (a flight's 12-line legend ~14 %, shown) and 328 x 314 in a
+# 1024 x 700 one (the photo keys ~20 %: folded; newuser31 saw about half the map covered)
+LEGEND_MAX_SHARE = 0.16
+
 _RUNTIME_JS = """
 window.geoloc = (function () {
   var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
@@ -372,9 +377,29 @@ window.geoloc = (function () {
           '<br>' + ring(null, '3px solid #d73027', '#2b83ba') + 'flagged (contradicts the track)';
       }
       d.style.cssText = 'background:rgba(255,255,255,.85);padding:4px 6px;border-radius:4px;font:11px sans-serif;line-height:16px';
+      // one click folds the keys behind a "Legend" line; on a small map (a 1024 x 700 window) they
+      // start folded: unfolded they covered about half of it (newuser31)
+      var body = L.DomUtil.create('div', 'geoloc-legend-body');
+      body.innerHTML = d.innerHTML;
+      d.innerHTML = '';
+      var head = L.DomUtil.create('div', 'geoloc-legend-head', d);
+      head.style.cssText = 'cursor:pointer;font-weight:bold';
+      head.title = 'show or hide the legend';
+      d.appendChild(body);
+      api.legendBody = body;
+      api.legendShown = function (show) {
+        body.style.display = show ? '' : 'none';
+        head.textContent = show ? 'Legend \u25BE' : 'Legend \u25B8';
+        return show;
+      };
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.on(head, 'click', function () { api.legendShown(body.style.display === 'none'); });
       return d;
     };
     c.addTo(api.map);
+    api.legendShown(true);  // measured unfolded, in the page
+    var size = api.map.getSize(), box = api.legendBody.parentNode;  // the whole control, its line and padding
+    api.legendShown(box.offsetWidth * box.offsetHeight <= """ + str(LEGEND_MAX_SHARE) + """ * size.x * size.y);
   };
   api.countStatus = function (status) {
     var n = 0;
