@@ -212,7 +212,9 @@ def _cli(monkeypatch, tmp_path, preds, *extra):
         tileset=types.SimpleNamespace(attribution=None), backbone=types.SimpleNamespace(name="x"))
     monkeypatch.setattr(cli, "_workspace", lambda args: ws)
     monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
-    monkeypatch.setattr(cli, "_load_tiles", lambda *a: [TILE])
+    from geolocator.core.model import TileSet
+
+    monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet((TILE,), tmp_path))  # as the real one returns
     monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
     monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)
     monkeypatch.chdir(tmp_path)

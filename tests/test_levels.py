@@ -86,7 +86,9 @@ def _cli_locate(monkeypatch, tmp_path, preds, *extra):
         tileset=types.SimpleNamespace(attribution=None), backbone=types.SimpleNamespace(name="x"))
     monkeypatch.setattr(cli, "_workspace", lambda args: ws)
     monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
-    monkeypatch.setattr(cli, "_load_tiles", lambda *a: [m.tile for m in preds[0].matches])
+    from geolocator.core.model import TileSet
+
+    monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet(tuple(m.tile for m in preds[0].matches), tmp_path))
     monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
     monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)
     monkeypatch.setattr(cli, "_tracks", lambda preds, args: [])
