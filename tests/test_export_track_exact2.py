@@ -218,20 +218,20 @@ def test_gpx_exactly():
               f"interpolated; t=2.500 s; single-frame estimate 11.0000000,20.0000000; {grid_words(11.0, 20.0)}")]
     bare = [("-5.0", "6.0", BARE_TIMES[0], "clip2#t=3", "retrieved", "tile level only; t=0.500 s; single-frame estimate "
              f"-5.0000000,6.0000000; {grid_words(-5.0, 6.0)}")]
-    assert wpts == loose + clip + shots + bare
+    assert wpts == loose + shots + clip + bare  # flights in the order they flew (UTC; clock31), a clockless one last
     [rte] = root.findall("g:rte", GPX_NS)
     assert _text(rte, "g:name", GPX_NS) == "footprint clip#t=10"
     assert [(p.get("lat"), p.get("lon")) for p in rte.findall("g:rtept", GPX_NS)] == [
         ("36.11", "-115.21"), ("36.11", "-115.19"), ("36.09", "-115.19"), ("36.09", "-115.21"), ("36.11", "-115.21")]
     trks = root.findall("g:trk", GPX_NS)
-    assert [_text(t, "g:name", GPX_NS) for t in trks] == ["clip", "photos", "clip2"]
+    assert [_text(t, "g:name", GPX_NS) for t in trks] == ["photos", "clip", "clip2"]
     assert [len(t.findall("g:trkseg", GPX_NS)) for t in trks] == [1, 1, 1]
     pts = [[(p.get("lat"), p.get("lon"), _text(p, "g:time", GPX_NS), _text(p, "g:name", GPX_NS))
             for p in t.findall("g:trkseg/g:trkpt", GPX_NS)] for t in trks]
     # the "not located" frame (the 7th) is a waypoint, not on the path, and so is the "retrieved" one (the
     # 5th) in a flight with a verified frame (Track.on_line, session 18); the flagged one is at its own
     # answer; clip2, where nothing is verified, keeps its retrieved frame on its path
-    assert pts == [[w[:4] for w in clip if w[4] not in ("not located", "retrieved")], [w[:4] for w in shots],
+    assert pts == [[w[:4] for w in shots], [w[:4] for w in clip if w[4] not in ("not located", "retrieved")],
                    [w[:4] for w in bare]]
 
 
@@ -268,14 +268,15 @@ def test_kml_exactly():
     assert _text(doc, "k:description", KML_NS) == (f"Warning: {NOTE}.\nPositions found by matching against imagery: "
                                                    f"{CREDIT}\n{NAIVE.format(11)}")
     folders = doc.findall("k:Folder", KML_NS)
-    assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "clip", "photos", "clip2"]
+    # flights in the order they flew (photos 09:30Z, clip 10:00Z; clock31), clip2 without a clock last
+    assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "photos", "clip", "clip2"]
     loose = _placemarks(folders[0])
     assert [(p["name"], p["desc"], p["when"], p["data"], p["geom"], p["coords"]) for p in loose] == [
         ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "weak match", "level": "weak match", "confidence": "0.4567"}, "Point",
          "2.3456789,1.2345679,0.0"),
         ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "level": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
         ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "level": "tile level only", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
-    clip = _placemarks(folders[1])
+    clip = _placemarks(folders[2])
     track, *frames = clip
     # the line: through the track positions (the flagged frame at the track's), not the "not located" one,
     # nor the "retrieved" one in this flight with a verified frame (Track.on_line, session 18)
@@ -305,7 +306,7 @@ def test_kml_exactly():
                      {"status": status, "verified": "true" if i == 0 else "false", "time_s": f"{2.0 + 1.25 * i:.3f}"},
                      coords, COLOURS[status]))
     assert got == want
-    shots = _placemarks(folders[2])
+    shots = _placemarks(folders[1])
     assert [(p["name"], p["coords"], p["line"]) for p in shots] == [
         ("track photos", "20.0,10.0,0.0 20.0,11.0,0.0", ("ff00a5ff", "3")),
         ("p0.jpg", "20.0,10.0,0.0", (None, None)), ("p1.jpg", "20.0,11.0,0.0", (None, None))]
@@ -324,7 +325,7 @@ def test_kml_says_what_it_holds_and_no_credit_without_one(tracks, photos, name):
     assert _text(doc, "k:name", KML_NS) == name
     assert _text(doc, "k:description", KML_NS) == (NAIVE.format(naive).replace("1 times were", "1 time was") if naive else None)
     folders = [_text(f, "k:name", KML_NS) for f in doc.findall("k:Folder", KML_NS)]
-    assert folders == ((["photos in no flight"] if photos else []) + (["clip", "photos", "clip2"] if tracks else []))
+    assert folders == ((["photos in no flight"] if photos else []) + (["photos", "clip", "clip2"] if tracks else []))
     if photos:
         assert [_text(pm, "k:description", KML_NS) for pm in doc.findall("k:Folder/k:Placemark", KML_NS)][:3] == [
             x.replace(f"Warning: {NOTE}. ", "") for x in LOOSE_DESC]  # no `far`: no warning
