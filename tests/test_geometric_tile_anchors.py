@@ -57,7 +57,8 @@ def test_chains_start_from_the_tile_anchors(monkeypatch):
     s = np.zeros((2, 2))
     s[1, 0] = 0.9
     fakes.links[("c", "a")] = (45, np.eye(3))
-    labels = geometric_labels(["a", "c"], TileSet(), np.array([[2], [1]]), s, route, GeometrySettings(rounds=1, learned_links=0),
+    labels = geometric_labels(["a", "c"], TileSet(), np.array([[2], [1]]), s, route,
+                              GeometrySettings(rounds=1, learned_links=0),
                               tile_verifier=tiles)
     assert labels == [GeoLabel(2, 50, None), GeoLabel(2, 45, 0)]
     assert [c[:2] for c in fakes.calls] == [("c", "a")]
@@ -122,3 +123,23 @@ def test_the_workspace_builds_the_tile_verifier_from_the_route_s(tmp_path, monke
     chosen = Workspace(Settings(matcher="xfeat", device="cpu", cache_dir=tmp_path / "cache3"))
     chosen.open_tiles(RealTileSet(tuple(blocky), tmp_path / "blocky"))
     assert chosen._tile_anchor_verifier() is None  # a matcher asked for: its own anchors, as before
+
+
+def test_the_workspace_gives_the_tile_verifier_to_the_labels_only_where_the_route_asks(tmp_path, monkeypatch):
+    from geolocator.core.adapt import geometric
+    from geolocator.core.model import TileSet as RealTileSet
+    from geolocator.core.pipeline import Settings, Workspace
+    from .test_auto_route import coarser, demo_tiles, replicated, write_tiles
+
+    monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
+    monkeypatch.setattr("geolocator.core.matchers.get_matcher", lambda *a, **k: None)
+    given = []
+    monkeypatch.setattr(geometric, "geometric_labels", lambda *a, **k: given.append(k) or [])
+    for name, arrays in (("blocky", [replicated(a, 10) for a in demo_tiles()]),
+                         ("coarse", [coarser(a, 16) for a in demo_tiles()])):
+        ws = Workspace(Settings(matcher="auto", device="cpu", cache_dir=tmp_path / f"cache-{name}"))
+        ws.open_tiles(RealTileSet(tuple(write_tiles(tmp_path / name, arrays)), tmp_path / name))
+        ws.geometric_labels([], np.zeros((0, 1, 4), np.float32), np.zeros((3, 1, 4), np.float32),
+                            candidates=np.zeros((0, 2), np.int64))
+    blocky, coarse = given
+    assert blocky["tile_verifier"].settings.mosaic == 0 and "tile_verifier" not in coarse

@@ -235,7 +235,8 @@ def main() -> None:
                 anchored = _watch_anchors(ws)
                 ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
                 if anchored:
-                    notes.append(f"anchors, {region_path.name}, {mode}: {_anchor_words(anchored, region.queries, ws.tileset.tiles)}")
+                    words = _anchor_words(anchored, region.queries, ws.tileset.tiles)
+                    notes.append(f"anchors, {region_path.name}, {mode}: {words}")
             adapt_s = time.perf_counter() - started
             adapt_cpu = time.process_time() - adapt_cpu
             tiles = ws.tileset.tiles

@@ -82,7 +82,8 @@ def replay(path: Path) -> None:
     n = len(photos)
     print(f"{rec['region']}: {n} photos, tiles described {rec['tile_describe_cpu_s']:.0f} CPU s, "
           f"photos described {sum(p['describe_cpu'] for p in photos):.0f} CPU s, heading searches "
-          f"{sum(p['heading_cpu'] for p in photos):.1f} CPU s, first looks {sum(x['look_cpu'] for p in photos for x in p['pairs']):.0f} CPU s, "
+          f"{sum(p['heading_cpu'] for p in photos):.1f} CPU s, "
+          f"first looks {sum(x['look_cpu'] for p in photos for x in p['pairs']):.0f} CPU s, "
           f"glue {sum(x['glue_cpu'] for p in photos for x in p['pairs']):.0f} CPU s "
           f"({sum(len(p['pairs']) for p in photos)} pairs)")
     print("| order | K | look >= | placed | right | glued pairs | glue CPU s | first looks |")

@@ -1151,9 +1151,11 @@ class Workspace:
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
         from .photo_pool import photo_workers
 
+        tile_verifier = self._tile_anchor_verifier()
+        per_tile = {} if tile_verifier is None else {"tile_verifier": tile_verifier}  # as before where None
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
                                 progress=progress, cancel=cancel, workers=photo_workers(self.settings.verify_workers),
-                                tile_verifier=self._tile_anchor_verifier())
+                                **per_tile)
 
     def _tile_anchor_verifier(self):
         """The verifier of adaptation's per-tile anchors (adapt/geometric.py, tile_verifier) where the

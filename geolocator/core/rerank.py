@@ -975,10 +975,11 @@ class Verifier:
 
     def share_descriptions(self, other: Verifier) -> None:
         """From now on described() is `other`'s (its kept photo descriptions, its memory bound): for
-        a verifier that differs from `other` only in which pairs it verifies (PAIR_CHOICE_FIELDS) and
-        its mosaic ring and second look at smoothed tiles (deblock), which photo descriptions do not depend on (adaptation's per-tile anchors
-        beside the route's mosaics, Workspace.geometric_labels). Raises ValueError for any other
-        difference (the photos would be described otherwise)."""
+        a verifier that differs from `other` only in which pairs it verifies (PAIR_CHOICE_FIELDS), its
+        mosaic ring and its second look at smoothed tiles (deblock), none of which a photo's
+        description depends on (adaptation's per-tile anchors beside the route's mosaics,
+        Workspace._tile_anchor_verifier). Raises ValueError for any other difference (the photos
+        would be described otherwise)."""
         alike = {f: getattr(other.settings, f) for f in PAIR_CHOICE_FIELDS | {"mosaic", "deblock"}}
         if replace(self.settings, **alike) != other.settings:
             raise ValueError("share_descriptions: the two verifiers describe photos differently")
