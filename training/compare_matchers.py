@@ -232,7 +232,11 @@ def main() -> None:
             if mode != "frozen":
                 _, anchor_options = parse_matcher(f"x:{args.anchor_options}")
                 ws.verifier.settings = replace(ws.verifier.settings, **anchor_options)
+                anchored = _watch_anchors(ws)
                 ws.adapt(region.queries, mode=mode, seed=0, geometric=mode == "best", steps=args.steps)
+                if anchored:
+                    words = _anchor_words(anchored, region.queries, ws.tileset.tiles)
+                    notes.append(f"anchors, {region_path.name}, {mode}: {words}")
             adapt_s = time.perf_counter() - started
             adapt_cpu = time.process_time() - adapt_cpu
             tiles = ws.tileset.tiles
@@ -297,6 +301,32 @@ def main() -> None:
     add_row(lines, f"\nload average at the end {os.getloadavg()[0]:.1f}")
     save(lines, args.out, echo=False)
     shutil.rmtree(adapter_dir, ignore_errors=True)
+
+
+def _watch_anchors(ws) -> list:
+    """A list that receives (anchors, summary) of the Workspace's geometric anchors when adaptation
+    computes them (Workspace._geometric_anchors, wrapped on this instance only)."""
+    seen: list = []
+    inner = ws._geometric_anchors
+
+    def wrapped(queries, *args, **kwargs):
+        started, cpu = time.perf_counter(), time.process_time()
+        anchors, summary = inner(queries, *args, **kwargs)
+        seen.append((list(queries), anchors, summary, time.perf_counter() - started, time.process_time() - cpu))
+        return anchors, summary
+
+    ws._geometric_anchors = wrapped
+    return seen
+
+
+def _anchor_words(seen: list, queries, tiles) -> str:
+    """'N of Q photos anchored (direct D, chained C): R right, W wrong; anchors took S s, C CPU s' of the
+    last anchors seen (their time: the direct pass, per-tile anchors and chains). Truth scores only."""
+    photos, anchors, summary, wall, cpu = seen[-1]
+    right = sum(bool(positives(q, tiles)[a]) for q, a in zip(photos, anchors) if a >= 0)
+    placed = int((anchors >= 0).sum())
+    return (f"{placed} of {len(photos)} photos anchored (direct {summary['direct']}, chained {summary['chained']}): "
+            f"{right} right, {placed - right} wrong; anchors took {wall:.0f} s, {cpu:.0f} CPU s")
 
 
 def _confident(ev) -> str:

@@ -759,7 +759,7 @@ class Workspace:
         if chosen.matcher == "sift":
             return Route("sift", s.verify_mosaic, s.verify_mosaic_once, chosen.reason, chosen.detail, True)
         return Route(chosen.matcher, max(chosen.mosaic, s.verify_mosaic), chosen.mosaic_once, chosen.reason,
-                     chosen.detail, True)
+                     chosen.detail, True, chosen.tile_anchors)
 
     def _min_inliers(self, queries) -> np.ndarray:
         """Inliers that lift a tile above the global ranking, per photo. For a photo the adapter
@@ -1151,8 +1151,32 @@ class Workspace:
         taken = query_features[:, 0] if query_features.ndim == 3 else query_features  # photos as taken
         from .photo_pool import photo_workers
 
+        tile_verifier = self._tile_anchor_verifier()
+        per_tile = {} if tile_verifier is None else {"tile_verifier": tile_verifier}  # as before where None
         return geometric_labels(queries, tiles, candidates, taken @ taken.T, self.verifier,
-                                progress=progress, cancel=cancel, workers=photo_workers(self.settings.verify_workers))
+                                progress=progress, cancel=cancel, workers=photo_workers(self.settings.verify_workers),
+                                **per_tile)
+
+    def _tile_anchor_verifier(self):
+        """The verifier of adaptation's per-tile anchors (adapt/geometric.py, tile_verifier) where the
+        route asks for them (Route.tile_anchors: pixel-replicated tiles through mosaics on a CPU), else
+        None: the route's verifier with each tile alone (no mosaic) and at most
+        GeometrySettings.tile_anchor_pairs pairs a photo, sharing its photo descriptions and cache."""
+        from dataclasses import fields
+
+        from .adapt.geometric import GeometrySettings
+
+        route = self.route()
+        if not route.tile_anchors or route.mosaic <= 0:
+            return None
+        main = self.verifier
+        same = {f.name: getattr(main.settings, f.name) for f in fields(main.settings) if f.name != "keypoint_cache"}
+        # no second look at smoothed tiles (deblock) nor blind pass: the few blocky pairs alone (their
+        # cost was measured, training/results/anchors31_session31.md)
+        tile = self._cached_verifier(**{**same, "mosaic": 0, "mosaic_once": False, "deblock": False,
+                                        "learned_blind": 0, "patience": GeometrySettings().tile_anchor_pairs})
+        tile.share_descriptions(main)  # the photos the opening described (the same description)
+        return tile
 
     def _geometric_anchors(self, queries, query_features, tile_features, progress, cancel, candidates=None):
         """(Q,) tile index per photo from geometric_labels (-1: none), and a summary for the card."""

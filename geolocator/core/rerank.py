@@ -843,6 +843,7 @@ class Verifier:
         # describe the photos its direct pass described (adapt/geometric.py)
         self._described: OrderedDict[tuple, LocalFeatures | None] = OrderedDict()
         self._described_bytes = 0
+        self._described_by: Verifier | None = None  # share_descriptions: another verifier describes
         # mosaics (target()), at most MOSAIC_MEMORY_BYTES, as _tiles
         self._mosaics: BytesLRU[tuple] = BytesLRU(MOSAIC_MEMORY_BYTES, lambda held: _nbytes(held[0]))
         self._mosaic_said: set[str] = set()  # mosaic failures already warned of (one line per damaged tile)
@@ -952,7 +953,10 @@ class Verifier:
         The key is the file's identity (an edited file is described anew) and the settings.
         A description larger than PHOTO_MEMORY_BYTES by itself is still kept, alone (the others are
         dropped), until the next photo's: widening and a chain that follow at once then do not
-        describe it again, and at most one description ever exceeds the budget."""
+        describe it again, and at most one description ever exceeds the budget. After
+        share_descriptions(other): other.described(query)."""
+        if self._described_by is not None:
+            return self._described_by.described(query)
         key = (query_key(query), self.settings)
         with self._lock:
             if key in self._described:
@@ -968,6 +972,18 @@ class Verifier:
             while self._described_bytes > PHOTO_MEMORY_BYTES and len(self._described) > 1:
                 self._described_bytes -= _nbytes(self._described.popitem(last=False)[1])
         return found
+
+    def share_descriptions(self, other: Verifier) -> None:
+        """From now on described() is `other`'s (its kept photo descriptions, its memory bound): for
+        a verifier that differs from `other` only in which pairs it verifies (PAIR_CHOICE_FIELDS), its
+        mosaic ring and its second look at smoothed tiles (deblock), none of which a photo's
+        description depends on (adaptation's per-tile anchors beside the route's mosaics,
+        Workspace._tile_anchor_verifier). Raises ValueError for any other difference (the photos
+        would be described otherwise)."""
+        alike = {f: getattr(other.settings, f) for f in PAIR_CHOICE_FIELDS | {"mosaic", "deblock"}}
+        if replace(self.settings, **alike) != other.settings:
+            raise ValueError("share_descriptions: the two verifiers describe photos differently")
+        self._described_by = other
 
     def target(self, tiles: Sequence[Tile], t: int, *, smooth: bool = False) -> tuple[LocalFeatures, np.ndarray | None, Bounds]:
         """What candidate `t` is matched against: (keypoints, 3x3 map from their pixels to the tile's

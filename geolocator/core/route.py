@@ -230,6 +230,9 @@ class Route:
     reason: str  # one line for the user (log, CLI output, the app's label)
     detail: TileDetail | None = None  # what the choice was made from (None: not measured)
     auto: bool = False  # chosen by `auto`, not asked for
+    # Adaptation's anchors also match each tile alone where this route's verifier leaves a photo
+    # unanchored (adapt/geometric.py, tile_verifier): pixel-replicated tiles through mosaics on a CPU
+    tile_anchors: bool = False
 
     @property
     def short(self) -> str:
@@ -264,7 +267,9 @@ def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX, d
     whose pixels are replicated (another sensor's coarser pixels stored finer: rotterdam-ms / -cir)
     are verified by XFeat on each tile alone, widened (no mosaic): on an H200 that placed 66.3 % of
     rotterdam-ms's photos frozen against the mosaics' 30.6, at 0.09-1.05 s a photo
-    (training/results/cuda_session30.md); on 2 CPU cores it costs more than the 2 s a photo asked."""
+    (training/results/cuda_session30.md); on 2 CPU cores it costs more than the 2 s a photo asked,
+    so there they are verified through mosaics, and adaptation's anchors match each tile alone for
+    the photos the mosaics leave unanchored (Route.tile_anchors; training/results/anchors31_session31.md)."""
     detail = tile_detail(tiles)
     if detail is None:
         return Route("sift", 0, False, "auto: tile detail not measurable → sift", None, True)
@@ -279,4 +284,7 @@ def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX, d
     if detail.replicated and device.startswith("cuda"):
         return Route("xfeat", 0, False, f"auto: pixel-replicated tiles ({across}) on CUDA → xfeat on each tile",
                      detail, True)
+    if detail.replicated:
+        return Route("xfeat", 1, True, f"auto: pixel-replicated tiles ({across}) → xfeat through mosaics, "
+                     "Adapt's anchors on each tile", detail, True, tile_anchors=True)
     return Route("xfeat", 1, True, f"auto: coarse tiles ({across}) → xfeat through mosaics", detail, True)

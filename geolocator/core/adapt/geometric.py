@@ -103,6 +103,14 @@ class GeometrySettings:
     # photo for photo (not the race); with 4, 515 links glued and 61.2 (one photo more right than 0):
     # one run on one region, rotterdam-ms not measured with 4, so still off.
     link_cap: int = 0
+    # Per-tile anchors (issue 13, session 31): with a second verifier that matches each tile alone
+    # (geometric_labels' `tile_verifier`: the CPU route's mosaics lose pixel-replicated tiles' few real
+    # pixels), a photo the route's own verifier left without an anchor is matched against at most
+    # this many of its candidates, the most alike first (the heading search's mutual-neighbour
+    # count over all of them; rerank.Verifier's learned order), stopping at the first clear pair.
+    # 0: every candidate (the anchors of `--anchor-matcher xfeat`). Measured on rotterdam-ms
+    # (training/profile_tile_anchors.py, training/results/anchors31_session31.md).
+    tile_anchor_pairs: int = 3
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ def geometric_labels(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int = 1,
+    tile_verifier: Verifier | None = None,
 ) -> list[GeoLabel | None]:
     """A label per photo (None where geometry found nothing trustworthy).
 
@@ -139,6 +148,11 @@ def geometric_labels(
     photo_similarity: (Q, Q) global photo-photo similarity, to try likely partners first.
     workers: photos verified at once, in the direct pass and in each chaining round
         (core/photo_pool.py; the same labels).
+    tile_verifier: a second verifier matching each tile alone (Workspace.geometric_labels gives one
+        on pixel-replicated tiles verified through mosaics): after `verifier`'s direct pass, each
+        photo it left without an anchor (anchor_inliers, or its early stop) is verified by it against
+        its candidates, at most settings.tile_anchor_pairs pairs (its VerifySettings.patience, set
+        by the caller), and the stronger placement counts. Chains describe photos with `verifier`.
     """
     from ..photo_pool import map_photos
 
@@ -164,6 +178,24 @@ def geometric_labels(
             best = placed.get(qi)
             if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
                 placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
+
+    if tile_verifier is not None:  # 1b. per-tile anchors for the photos the first verifier left unanchored
+        unanchored = [qi for qi in range(n_q) if qi not in placed or placed[qi].inliers < anchor_inliers]
+        tile_verifier.begin_pass()
+        clock = EtaClock(len(unanchored))
+
+        def on_tiles(qi: int, token: CancelToken | None) -> list:
+            return tile_verifier.verify_photo(queries[qi], tiles, tile_candidates[qi], cancel=token)
+
+        def tiled(k: int, qi: int) -> None:
+            emit(progress, ProgressEvent("geometry", k, len(unanchored), "matching photos to single tiles",
+                                         clock.eta(k)))
+
+        for qi, found in zip(unanchored, map_photos(on_tiles, unanchored, workers=workers, cancel=cancel, done=tiled)):
+            for t, v in zip(tile_candidates[qi], found):
+                best = placed.get(qi)
+                if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
+                    placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
 
     loaded: dict[int, LocalFeatures | None] = {}
     # the pool's threads share `loaded`: one lock a photo, so a partner two photos chain through at
