@@ -230,3 +230,23 @@ def rd_level13_tiles(cells=None):
     tiles = [Tile(id=f"{c}/{r}", path=Path("rd.gpkg"), bounds=b, ref=f"tiles/13/{c}/{r}", corners=k)
              for (c, r), (b, k) in zip(cells, boxes)]
     return cells, tiles
+
+
+def stand_in_locate(monkeypatch, tmp_path: Path, preds, tiles) -> None:
+    """`geolocator locate` with its workspace, photos and tile set stood in for: it prints and writes what
+    `preds` are (its columns, summary and files are what a test checks). `tiles`: the tile set's tiles,
+    returned as a TileSet read from `tmp_path`, as the real loader returns."""
+    import types
+
+    from geolocator import cli
+    from geolocator.core.model import TileSet
+
+    ws = types.SimpleNamespace(
+        settings=types.SimpleNamespace(verify=True, changed_ground=False), last=None, failures=[],
+        set_reversed_tones=lambda on: None, open_tiles=lambda tiles: None, locate=lambda queries, progress=None: preds,
+        tileset=types.SimpleNamespace(attribution=None), backbone=types.SimpleNamespace(name="x"))
+    monkeypatch.setattr(cli, "_workspace", lambda args: ws)
+    monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
+    monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet(tuple(tiles), tmp_path))
+    monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
+    monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)

@@ -202,21 +202,11 @@ def test_a_recorded_offset_is_never_changed_by_a_folder_s_zone(tmp_path):
 
 # ---------------------------------------------------------------------------------------- the CLI
 def _cli(monkeypatch, tmp_path, preds, *extra):
-    import types
-
     from geolocator import cli
 
-    ws = types.SimpleNamespace(
-        settings=types.SimpleNamespace(verify=True, changed_ground=False), last=None, failures=[],
-        set_reversed_tones=lambda on: None, open_tiles=lambda tiles: None, locate=lambda queries, progress=None: preds,
-        tileset=types.SimpleNamespace(attribution=None), backbone=types.SimpleNamespace(name="x"))
-    monkeypatch.setattr(cli, "_workspace", lambda args: ws)
-    monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
-    from geolocator.core.model import TileSet
+    from .helpers import stand_in_locate
 
-    monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet((TILE,), tmp_path))  # as the real one returns
-    monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
-    monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)
+    stand_in_locate(monkeypatch, tmp_path, preds, [TILE])
     monkeypatch.chdir(tmp_path)
     return cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--quiet", *extra])
 

@@ -252,6 +252,23 @@ def _screenshot_window(qtbot, dirs, monkeypatch, adapt_result):
     return w
 
 
+def _fake_runner_class():
+    from PySide6.QtCore import QObject, Signal
+
+    class FakeRunner(QObject):
+        """The signals of the window's JobRunner that a --screenshot run listens to."""
+        started = Signal(object)
+        progress = Signal(object, object)
+        finished = Signal(object, str)
+        idle = Signal()
+        busy = False
+
+    return FakeRunner
+
+
+_FakeRunner = _fake_runner_class()
+
+
 class _LoopUntilQuit:
     """Stands in for the QApplication in _screenshot: exec() runs the event loop through qtbot until
     quit() (a real app.exec()/quit() pair would end the test session's loop for the tests after it)."""
@@ -363,15 +380,9 @@ def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeyp
     locating 108 photos on a CPU) before its one line: a new user could not tell work from a hang."""
     from types import SimpleNamespace
 
-    from PySide6.QtCore import QObject, Signal
-
     from geolocator.gui import app
 
-    class Runner(QObject):
-        started = Signal(object)
-        progress = Signal(object, object)
-        finished = Signal(object, str)
-
+    Runner = _FakeRunner
     clock = iter([100.0, 142.4])
     monkeypatch.setattr(app.time, "monotonic", lambda: next(clock))
     runner = Runner()
@@ -388,16 +399,11 @@ def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeyp
 def test_a_screenshot_gives_up_after_its_own_timeout_and_says_how_to_wait_longer(qtbot, capsys, tmp_path):
     """A 15 min 4K video on a CPU needed more than the fixed 540 s (session 30's video30 record): the
     limit is now `--screenshot-timeout S`, and the failure names it."""
-    from PySide6.QtCore import QObject, Signal
     from PySide6.QtGui import QPixmap
 
     from geolocator.gui.app import _screenshot
 
-    class Runner(QObject):
-        started = Signal(object)
-        progress = Signal(object, object)
-        finished = Signal(object, str)
-        idle = Signal()
+    class Runner(_FakeRunner):
         busy = True  # work that never ends
 
     class Window:
@@ -424,16 +430,10 @@ def test_a_screenshot_run_says_how_far_a_long_job_is_every_half_minute(qtbot, ca
     LINE_EVERY_S (30 s); a quick one's progress prints nothing."""
     from types import SimpleNamespace
 
-    from PySide6.QtCore import QObject, Signal
-
     from geolocator.core.progress import ProgressEvent
     from geolocator.gui import app
 
-    class Runner(QObject):
-        started = Signal(object)
-        progress = Signal(object, object)
-        finished = Signal(object, str)
-
+    Runner = _FakeRunner
     now = [100.0]
     monkeypatch.setattr(app.time, "monotonic", lambda: now[0])
     runner = Runner()

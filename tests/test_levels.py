@@ -80,17 +80,9 @@ def _cli_locate(monkeypatch, tmp_path, preds, *extra):
     are (its status column and summary are what is checked)."""
     from geolocator import cli
 
-    ws = types.SimpleNamespace(
-        settings=types.SimpleNamespace(verify=True, changed_ground=False), last=None, failures=[],
-        set_reversed_tones=lambda on: None, open_tiles=lambda tiles: None, locate=lambda queries, progress=None: preds,
-        tileset=types.SimpleNamespace(attribution=None), backbone=types.SimpleNamespace(name="x"))
-    monkeypatch.setattr(cli, "_workspace", lambda args: ws)
-    monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
-    from geolocator.core.model import TileSet
+    from .helpers import stand_in_locate
 
-    monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet(tuple(m.tile for m in preds[0].matches), tmp_path))
-    monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
-    monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)
+    stand_in_locate(monkeypatch, tmp_path, preds, [m.tile for m in preds[0].matches])
     monkeypatch.setattr(cli, "_tracks", lambda preds, args: [])
     return cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--no-track", *extra])
 

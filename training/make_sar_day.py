@@ -70,6 +70,17 @@ XMP_TEMPLATE = (
     'drone-dji:DroneSerialNumber="{serial}"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>')
 
 
+
+def _dji_photo(image, heading_deg: float, *, model: str, when, position, focal, serial: str) -> bytes:
+    """A DJI photo's bytes: JPEG with EXIF (camera clock `when`, no offset recorded; GPS `position`; focal
+    (mm, 35 mm equivalent)) and DJI's XMP (40 m above take-off, gimbal yaw from `heading_deg`, `serial`)."""
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=88,
+               exif=_exif(make="DJI", model=model, when=when, offset=None, position=position, focal_mm=focal[0],
+                          focal35=focal[1], size=image.size))
+    yaw = (heading_deg + 180.0) % 360.0 - 180.0
+    return _with_xmp(buf.getvalue(), XMP_TEMPLATE.format(abs_alt=660.0 + 40.0, rel_alt=40.0, yaw=yaw, serial=serial))
+
 def _rational(x: float, den: int = 1_000_000) -> tuple[int, int]:
     return round(x * den), den
 
@@ -153,14 +164,9 @@ def make_day(tiles_csv: Path, out: Path, *, photos: int = 12, every_s: float = 3
     start_a = datetime(2026, 12, 4, 11, 2, 0)  # 10:02 UTC
     for i, (la, lo, h) in enumerate(zip(lat, lon, hd)):
         name = f"DJI_{i + 1:04d}.JPG"
-        buf = io.BytesIO()
-        _photo(mosaic, la, lo, h, size, foot, 1.25, 1.06).save(
-            buf, "JPEG", quality=88,
-            exif=_exif(make="DJI", model="FC300S", when=start_a + timedelta(seconds=i * every_s), offset=None,
-                       position=(la, lo), focal_mm=3.61, focal35=20, size=size))
-        yaw = (h + 180.0) % 360.0 - 180.0
-        (a_dir / name).write_bytes(_with_xmp(buf.getvalue(), XMP_TEMPLATE.format(
-            abs_alt=660.0 + 40.0, rel_alt=40.0, yaw=yaw, serial=DJI_SERIAL)))
+        (a_dir / name).write_bytes(_dji_photo(_photo(mosaic, la, lo, h, size, foot, 1.25, 1.06), h, model="FC300S",
+                                              when=start_a + timedelta(seconds=i * every_s), position=(la, lo),
+                                              focal=(3.61, 20), serial=DJI_SERIAL))
         truth.append((f"Flug A/{name}", la, lo, "exif"))
     shutil.copy2(a_dir / "DJI_0003.JPG", a_dir / "DJI_0003 (1).JPG")
     copy_dir = day / "Flug A – DJI Fotos (Kopie)" / "DCIM" / "100MEDIA"
@@ -207,14 +213,9 @@ def make_day(tiles_csv: Path, out: Path, *, photos: int = 12, every_s: float = 3
         start_d = datetime(2026, 12, 4, 7, 40, 0)  # 12:40 UTC on a clock set to America/New_York
         for i, (la, lo, h) in enumerate(zip(lat, lon, hd)):
             name = f"DJI_{i + 1:04d}.JPG"  # the same names as flight A's card: another folder
-            buf = io.BytesIO()
-            _photo(mosaic, la, lo, h, size, foot, 1.1, 1.0).save(
-                buf, "JPEG", quality=88,
-                exif=_exif(make="DJI", model="FC3411", when=start_d + timedelta(seconds=i * every_s), offset=None,
-                           position=(la, lo), focal_mm=8.38, focal35=22, size=size))
-            yaw = (h + 180.0) % 360.0 - 180.0
-            (d_dir / name).write_bytes(_with_xmp(buf.getvalue(), XMP_TEMPLATE.format(
-                abs_alt=660.0 + 40.0, rel_alt=40.0, yaw=yaw, serial=D_SERIAL)))
+            (d_dir / name).write_bytes(_dji_photo(_photo(mosaic, la, lo, h, size, foot, 1.1, 1.0), h, model="FC3411",
+                                                  when=start_d + timedelta(seconds=i * every_s), position=(la, lo),
+                                                  focal=(8.38, 22), serial=D_SERIAL))
             truth.append((f"Flug D/{name}", la, lo, "exif"))
 
     with open(truth_dir / "truth.csv", "w", newline="", encoding="utf-8") as fh:
