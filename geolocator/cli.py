@@ -966,7 +966,8 @@ def cmd_cache(args) -> int:
             when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
             days = max(0.0, (now - info.last_used) / DAY_S)
             print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
-                  f"{'  in use' if info.in_use else ''}  {info.path.name}")
+                  f"{'  in use' if info.in_use else ''}  {info.path.name}"
+                  + (f"  ({info.label})" if info.label else ""))
 
     hint = "; remove the ones not used for N days with --prune N"
     stores = list_stores(root)

@@ -192,3 +192,45 @@ def test_without_flock_the_time_alone_decides(tmp_path, monkeypatch):
     assert info.in_use is False
     removed, busy = store_prune.prune_stores(tmp_path, 7, now=now)
     assert [s.path.name for s in removed] == ["held"] and busy == []
+
+
+def test_the_cache_command_names_each_store_s_tile_set(tmp_path, capsys, monkeypatch):
+    """Stores are folders named by hashes: a SAR team with several areas could not tell which store was which
+    (newuser31). Opening a tile set's store writes what it holds; `geolocator cache` prints it."""
+    from types import SimpleNamespace
+
+    from geolocator import cli
+    from geolocator.core.model import TileSet
+    from geolocator.core.pipeline import Settings, Workspace
+
+    from .helpers import grid_tiles
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "northup"))
+    area = tmp_path / "Einsatz Nord" / "ortho.tif"
+    ws = Workspace(Settings(cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters", device="cpu"))
+    ws._backbone = SimpleNamespace(name="fake-net", weights_id="w1", device="cpu", dim=4, signature="fake-net|w1|gem")
+    ws.open_tiles(TileSet(tuple(grid_tiles(2, 3)), area))
+    store = ws.open_store()
+    assert store_prune.store_label(store.root) == f"tile set {area}, 6 tiles, fake-net"
+    _store(tmp_path / "cache", "from-before", 1)  # a store written before labels: listed as before
+    gc.collect()
+    assert cli.main(["cache", "--cache-dir", str(tmp_path / "cache")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.endswith(f"  {store.root.name}  (tile set {area}, 6 tiles, fake-net)") for line in lines), lines
+    assert any(line.endswith("  from-before") for line in lines), lines
+    (store.root / store_prune.LABEL).write_text("{not json")  # a damaged label is left out, never a crash
+    assert store_prune.store_label(store.root) is None
+
+
+def test_a_store_label_is_rewritten_only_when_it_changed(tmp_path):
+    root = tmp_path / "s"
+    root.mkdir()
+    store_prune.write_store_label(root, tmp_path / "a.tif", 4, "net")
+    first = (root / store_prune.LABEL).stat().st_mtime_ns
+    os.utime(root / store_prune.LABEL, ns=(first - 10**9, first - 10**9))
+    store_prune.write_store_label(root, tmp_path / "a.tif", 4, "net")  # the same: untouched
+    assert (root / store_prune.LABEL).stat().st_mtime_ns == first - 10**9
+    store_prune.write_store_label(root, tmp_path / "copy" / "a.tif", 4, "net")  # a copy elsewhere: the last opened
+    assert store_prune.store_label(root) == f"tile set {tmp_path / 'copy' / 'a.tif'}, 4 tiles, net"
+    assert [p.name for p in root.iterdir()] == [store_prune.LABEL]  # no temporary file left
+    store_prune.write_store_label(tmp_path / "missing", "x", 1, "net")  # cannot be written: no error

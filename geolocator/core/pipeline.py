@@ -302,7 +302,11 @@ class Workspace:
         views = self.views()[0]
         stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
         root = store_dir(stores, tileset.fingerprint(), b.signature, views, s.store_dtype)
-        return FeatureStore(root, signature=b.signature, views=views, dim=b.dim, dtype=s.store_dtype)
+        store = FeatureStore(root, signature=b.signature, views=views, dim=b.dim, dtype=s.store_dtype)
+        from .store_prune import write_store_label
+
+        write_store_label(root, tileset.source, len(tileset), b.name)  # `geolocator cache` names the area
+        return store
 
     def _scratch_dir(self) -> Path:
         """Without a cache (`use_cache=False`: the cache folder cannot be written) the tile features

@@ -12,14 +12,19 @@ waiting, before it deletes anything; a store whose lock it cannot take is skippe
 the system has no fcntl locks, Windows, only the last-used time protects it.) Opening a store also
 stamps its USED file, which is what "last used" reads.
 
+Each store also names what it holds (LABEL, written by Workspace.open_store): the tile set's file or
+folder, its tile count and the backbone, so that a list of hashed folder names says which area is which.
+
 The north-up copies of rotated, flipped or GCP-placed rasters (worldfile.northup_cache_dir) are
 listed and pruned alike (list_northup_copies, prune_northup_copies; below).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +36,7 @@ except ImportError:  # pragma: no cover - Windows
 
 LOCK = "in-use.lock"
 USED = "last-used"
+LABEL = "tile-set.json"  # what the store holds, for `geolocator cache` (store folders are named by hashes)
 DAY_S = 86_400.0
 
 
@@ -40,6 +46,7 @@ class StoreInfo:
     bytes: int  # every file under it (features, manifest, search indexes)
     last_used: float  # seconds since the epoch: its USED stamp, else its newest file's mtime
     in_use: bool  # another FeatureStore holds it open now (its lock cannot be taken)
+    label: str | None = None  # what it holds ("tile set /data/area.tif, 961 tiles, dinov2_vitb14"), if known
 
 
 def mark_in_use(root: Path):
@@ -100,7 +107,40 @@ def _info(root: Path) -> StoreInfo:
         used = newest
     lock = _exclusive(root)
     _release(lock)
-    return StoreInfo(root, size, used, lock is None)
+    return StoreInfo(root, size, used, lock is None, store_label(root))
+
+
+def write_store_label(root: Path, tile_set: Path | str, tiles: int, backbone: str) -> None:
+    """Write what the store at `root` holds (LABEL: JSON {"tile_set", "tiles", "backbone"}), atomically and
+    only when it changed (a copy of the tile set elsewhere has the same store: the last path opened is
+    named). Never raises: a read-only cache lists the store without it."""
+    data = {"tile_set": str(tile_set), "tiles": int(tiles), "backbone": str(backbone)}
+    path = Path(root) / LABEL
+    try:
+        if path.is_file() and json.loads(path.read_text(encoding="utf-8")) == data:
+            return
+    except (OSError, ValueError):
+        pass
+    try:
+        fd, tmp = tempfile.mkstemp(dir=root, prefix="label.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def store_label(root: Path) -> str | None:
+    """"tile set <file or folder>, <N> tiles, <backbone>" from the store's LABEL; None without one (a store
+    from before session 31) or when it cannot be read."""
+    try:
+        data = json.loads((Path(root) / LABEL).read_text(encoding="utf-8"))
+        return f"tile set {data['tile_set']}, {int(data['tiles'])} tiles, {data['backbone']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def list_stores(cache_root: Path) -> list[StoreInfo]:
