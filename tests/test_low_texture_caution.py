@@ -55,6 +55,20 @@ def test_geojson_carries_the_caution_only_where_there_is_one():
     assert "caution" not in features[1]["properties"]
 
 
+def test_kml_and_gpx_say_the_caution_of_a_photo_in_no_flight():
+    import xml.etree.ElementTree as ET
+
+    from geolocator.core.export_track import tracks_to_gpx, tracks_to_kml
+
+    flat, textured = _predictions([True, False])
+    gpx = ET.fromstring(tracks_to_gpx([], [flat, textured]))
+    descs = [w.find("{http://www.topografix.com/GPX/1/1}desc").text for w in gpx.iter("{http://www.topografix.com/GPX/1/1}wpt")]
+    assert f"caution: {P.LOW_TEXTURE_CAUTION}" in descs[0] and "caution" not in descs[1]
+    kml = ET.fromstring(tracks_to_kml([], [flat, textured]))
+    descs = [d.text for d in kml.iter("{http://www.opengis.net/kml/2.2}description")]
+    assert sum(f"caution: {P.LOW_TEXTURE_CAUTION}" in (d or "") for d in descs) == 1
+
+
 def test_the_app_shows_the_caution(qtbot):
     from PySide6.QtCore import Qt
 

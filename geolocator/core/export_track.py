@@ -229,6 +229,7 @@ def _photo_note(pred: Prediction) -> str:
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
     note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    note += f"; caution: {pred.caution}" if pred.caution else ""  # why it is a guess (predict.LOW_TEXTURE_CAUTION)
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
