@@ -234,3 +234,13 @@ def test_a_store_label_is_rewritten_only_when_it_changed(tmp_path):
     assert store_prune.store_label(root) == f"tile set {tmp_path / 'copy' / 'a.tif'}, 4 tiles, net"
     assert [p.name for p in root.iterdir()] == [store_prune.LABEL]  # no temporary file left
     store_prune.write_store_label(tmp_path / "missing", "x", 1, "net")  # cannot be written: no error
+
+
+def test_a_store_label_names_a_tile_set_whose_name_is_not_utf8_as_the_exports_write_it(tmp_path):
+    """A Latin-1 file name ("Karte M\\xe4rz.mbtiles", read by Python with a lone surrogate) crashed the
+    label's UTF-8 write and so every locate of it (CI, session 31)."""
+    root = tmp_path / "s"
+    root.mkdir()
+    name = os.fsdecode(b"Karte M\xe4rz.mbtiles")
+    store_prune.write_store_label(root, tmp_path / name, 36, "net")
+    assert store_prune.store_label(root) == f"tile set {tmp_path}/Karte M\\xe4rz.mbtiles, 36 tiles, net"

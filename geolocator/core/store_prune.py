@@ -113,8 +113,11 @@ def _info(root: Path) -> StoreInfo:
 def write_store_label(root: Path, tile_set: Path | str, tiles: int, backbone: str) -> None:
     """Write what the store at `root` holds (LABEL: JSON {"tile_set", "tiles", "backbone"}), atomically and
     only when it changed (a copy of the tile set elsewhere has the same store: the last path opened is
-    named). Never raises: a read-only cache lists the store without it."""
-    data = {"tile_set": str(tile_set), "tiles": int(tiles), "backbone": str(backbone)}
+    named). The path is written as core.names.readable shows it. Never raises: a read-only cache lists
+    the store without it."""
+    from .names import readable  # a name that is not UTF-8 (Latin-1 "M\xe4rz") as the exports write it
+
+    data = {"tile_set": readable(str(tile_set)), "tiles": int(tiles), "backbone": str(backbone)}
     path = Path(root) / LABEL
     try:
         if path.is_file() and json.loads(path.read_text(encoding="utf-8")) == data:
@@ -126,7 +129,7 @@ def write_store_label(root: Path, tile_set: Path | str, tiles: int, backbone: st
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: text the file system cannot hold
         try:
             os.unlink(tmp)
         except (OSError, UnboundLocalError):
