@@ -4,13 +4,13 @@ confident 0.997 (session 31, newuser31_session31.md). Such a file is not a query
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import InputError
+from .media.copies import file_digest, file_size
 from .model import Query, TileSet
 from .names import readable
 
@@ -24,30 +24,12 @@ def _real(path: Path) -> str:
     return os.path.realpath(path)
 
 
-def _digest(path: Path) -> str | None:
-    try:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except OSError:
-        return None
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return None
-
-
 def without_the_tile_set(queries: Sequence[Query], tileset: TileSet,
                          on_skip: Callable[[Path, str], None] | None = None) -> tuple[Query, ...]:
     """`queries` less those whose file is one the tile set was read from: its source file (a GeoTIFF, an
     image with a world file, a tile package, a tiles.csv) or any of its tiles' files (a folder of images
     with world files, a tiles.csv's images). Files are compared by their real path (links followed); a
-    file of the source file's size is also compared by its bytes (SHA-256), so a copy of the orthophoto
+    file of the source file's size is also compared by its bytes (media/copies.file_digest, BLAKE2b), so a copy of the orthophoto
     in the photos' folder is left out too. Each file left out is logged as a warning and given to
     `on_skip(path, reason)`, once.
 
@@ -56,17 +38,17 @@ def without_the_tile_set(queries: Sequence[Query], tileset: TileSet,
     own = {_real(tileset.source)} if Path(tileset.source).is_file() else set()
     own.update(_real(t.path) for t in tileset.tiles if t.ref is None)  # a package's entries share its file
     source = Path(tileset.source)
-    size = _size(source) if source.is_file() else None
-    digest: list[str | None] = []  # the source's, computed once when a file of its size turns up
+    size = file_size(source) if source.is_file() else None
+    digest: list[bytes | None] = []  # the source's, computed once when a file of its size turns up
     kept: list[Query] = []
     said: set[str] = set()
     for q in queries:
         real = _real(q.path)
         reason = REASON if real in own else None
-        if reason is None and size is not None and _size(q.path) == size:
+        if reason is None and size is not None and file_size(q.path) == size:
             if not digest:
-                digest.append(_digest(source))
-            if digest[0] is not None and _digest(q.path) == digest[0]:
+                digest.append(file_digest(source))
+            if digest[0] is not None and file_digest(q.path) == digest[0]:
                 reason = COPY_REASON
         if reason is None:
             kept.append(q)

@@ -173,11 +173,14 @@ def geometric_labels(
     def done(k: int, qi: int) -> None:
         emit(progress, ProgressEvent("geometry", k, n_q, "matching photos to tiles", clock.eta(k)))
 
-    for qi, found in enumerate(map_photos(direct, range(n_q), workers=workers, cancel=cancel, done=done)):
+    def keep_strongest(qi: int, found: list) -> None:  # a photo's strongest verified tile, over both passes
         for t, v in zip(tile_candidates[qi], found):
             best = placed.get(qi)
             if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
                 placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
+
+    for qi, found in enumerate(map_photos(direct, range(n_q), workers=workers, cancel=cancel, done=done)):
+        keep_strongest(qi, found)
 
     if tile_verifier is not None:  # 1b. per-tile anchors for the photos the first verifier left unanchored
         unanchored = [qi for qi in range(n_q) if qi not in placed or placed[qi].inliers < anchor_inliers]
@@ -192,10 +195,7 @@ def geometric_labels(
                                          clock.eta(k)))
 
         for qi, found in zip(unanchored, map_photos(on_tiles, unanchored, workers=workers, cancel=cancel, done=tiled)):
-            for t, v in zip(tile_candidates[qi], found):
-                best = placed.get(qi)
-                if v.inliers >= min_inliers and (best is None or v.inliers > best.inliers):
-                    placed[qi] = _Placement(int(t), v.homography, v.inliers, None, v.centre)
+            keep_strongest(qi, found)
 
     loaded: dict[int, LocalFeatures | None] = {}
     # the pool's threads share `loaded`: one lock a photo, so a partner two photos chain through at

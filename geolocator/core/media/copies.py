@@ -20,7 +20,7 @@ from pathlib import Path
 _CHUNK = 1 << 20
 
 
-def _digest(path: Path) -> bytes | None:
+def file_digest(path: Path) -> bytes | None:
     """BLAKE2b of the file's bytes; None when it cannot be read (its reader says why later)."""
     h = hashlib.blake2b(digest_size=32)
     try:
@@ -32,7 +32,7 @@ def _digest(path: Path) -> bytes | None:
     return h.digest()
 
 
-def _size(path: Path) -> int | None:
+def file_size(path: Path) -> int | None:
     try:
         return os.stat(path).st_size
     except OSError:
@@ -65,7 +65,7 @@ def identical_copies(paths: Sequence[Path], earlier: Iterable[Path] = ()) -> dic
             if key in seen:  # the same path twice is one file, not a copy
                 continue
             seen.add(key)
-            size = _size(p)
+            size = file_size(p)
             if size:
                 by_size.setdefault(size, []).append((kind, i, p))
     kept_for: dict[Path, Path] = {}
@@ -74,7 +74,7 @@ def identical_copies(paths: Sequence[Path], earlier: Iterable[Path] = ()) -> dic
             continue
         by_digest: dict[bytes, list[tuple[int, int, Path]]] = {}
         for item in group:
-            d = _digest(item[2])
+            d = file_digest(item[2])
             if d is not None:
                 by_digest.setdefault(d, []).append(item)
         for same in by_digest.values():
