@@ -269,6 +269,22 @@ def _fake_runner_class():
 _FakeRunner = _fake_runner_class()
 
 
+
+def _started_screenshot_run(capsys):
+    """A --screenshot run (app.ScreenshotRun) on a fake window whose job "Opening demo" has just started,
+    its first line checked: (runner, run, job)."""
+    from types import SimpleNamespace
+
+    from geolocator.gui import app
+
+    runner = _FakeRunner()
+    window = SimpleNamespace(runner=runner, message_bar=SimpleNamespace(text="", level="info"), last_adapt_notice=None)
+    run = app.ScreenshotRun(window, adapt=False)
+    job = SimpleNamespace(title="Opening demo")
+    runner.started.emit(job)
+    assert capsys.readouterr().err == "screenshot: Opening demo…\n"
+    return runner, run, job
+
 class _LoopUntilQuit:
     """Stands in for the QApplication in _screenshot: exec() runs the event loop through qtbot until
     quit() (a real app.exec()/quit() pair would end the test session's loop for the tests after it)."""
@@ -378,19 +394,11 @@ def test_screenshot_without_adapt_exits_1_when_a_job_failed(qtbot, dirs, capsys)
 def test_a_screenshot_run_says_on_stderr_what_it_is_doing(qtbot, capsys, monkeypatch):
     """`geolocator --demo --screenshot shot.png` was silent for 130-140 s (opening the demo,
     locating 108 photos on a CPU) before its one line: a new user could not tell work from a hang."""
-    from types import SimpleNamespace
-
     from geolocator.gui import app
 
-    Runner = _FakeRunner
     clock = iter([100.0, 142.4])
     monkeypatch.setattr(app.time, "monotonic", lambda: next(clock))
-    runner = Runner()
-    window = SimpleNamespace(runner=runner, message_bar=SimpleNamespace(text="", level="info"), last_adapt_notice=None)
-    run = app.ScreenshotRun(window, adapt=False)
-    job = SimpleNamespace(title="Opening demo")
-    runner.started.emit(job)
-    assert capsys.readouterr().err == "screenshot: Opening demo…\n"
+    runner, run, job = _started_screenshot_run(capsys)
     runner.finished.emit(job, "done")
     assert capsys.readouterr().err == "screenshot: Opening demo: done in 42 s\n"
     assert run.finish() == []
@@ -428,20 +436,12 @@ def test_a_screenshot_run_says_how_far_a_long_job_is_every_half_minute(qtbot, ca
     """Session 31 (newuser31): opening the demo cold printed "screenshot: Opening demo…" and then nothing for
     143 s. A job that runs long now says where it is, as the window's progress line does, every
     LINE_EVERY_S (30 s); a quick one's progress prints nothing."""
-    from types import SimpleNamespace
-
     from geolocator.core.progress import ProgressEvent
     from geolocator.gui import app
 
-    Runner = _FakeRunner
     now = [100.0]
     monkeypatch.setattr(app.time, "monotonic", lambda: now[0])
-    runner = Runner()
-    window = SimpleNamespace(runner=runner, message_bar=SimpleNamespace(text="", level="info"), last_adapt_notice=None)
-    run = app.ScreenshotRun(window, adapt=False)
-    job = SimpleNamespace(title="Opening demo")
-    runner.started.emit(job)
-    assert capsys.readouterr().err == "screenshot: Opening demo…\n"
+    runner, run, job = _started_screenshot_run(capsys)
     now[0] = 110.0
     runner.progress.emit(job, ProgressEvent("extract:tiles", 40, 288, eta_s=75.0))
     assert capsys.readouterr().err == ""  # 10 s in: nothing yet
