@@ -75,6 +75,13 @@ def _flight(path: Path):
     ({"creation_time": "1904-01-01T00:00:00.000000Z"}, {}, None),
     ({"creation_time": "1970-01-01T00:00:00.000000Z"}, {"creation_time": "1970-01-01T00:00:00Z"}, None),
     ({}, {}, None), ({"creation_time": ""}, {}, None), ({"creation_time": "yesterday"}, {}, None),
+    ({"creation_time": "1979-12-31T23:59:59Z"}, {}, None),
+    ({"creation_time": "1980-01-01T00:00:00Z"}, {}, datetime(1980, 1, 1)),  # the first time taken
+    # a date without a time of day (a `date` tag of "2026-05-01" or "2026") is no start: not midnight
+    ({"date": "2026-05-01"}, {}, None), ({"date": "2026"}, {}, None),
+    # an unusable creationdate gives way to creation_time
+    ({"com.apple.quicktime.creationdate": "garbage", "creation_time": "2026-05-01T10:00:00Z"}, {},
+     datetime(2026, 5, 1, 10, 0)),
 ])
 def test_the_start_time_from_the_tags_by_their_trust(container, stream, want):
     got = start_from_tags(container, stream)

@@ -36,11 +36,13 @@ ANDROID_KEYS = ("com.android.version", "com.android.manufacturer", "com.android.
 
 def _parse(text) -> datetime | None:
     """An ISO 8601 date and time ("2026-05-01T10:00:00.000000Z", "2026-05-01T10:00:00+0200",
-    "2026-05-01 10:00:00"), aware when it states an offset or Z; None for anything else or a time
-    before EARLIEST."""
+    "2026-05-01 10:00:00"), aware when it states an offset or Z; None for anything else (a date
+    without a time of day included) or a time before EARLIEST."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip()
+    if ":" not in text:  # a date alone ("2026-05-01") or a year: no time of day, so not a clip's start
+        return None
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
