@@ -10,15 +10,15 @@ some muxers a `date` tag. The order of trust, and the rule for each:
    changes it, as an EXIF time with OffsetTimeOriginal).
 2. `creation_time` (the container's, else the first video stream's) or `date`: read as the CAMERA'S
    CLOCK, ZONE UNKNOWN (a naive time), although ISO/IEC 14496-12 (mvhd) defines it as UTC: many
-   cameras and drones (DJI among them) write their local clock there. Apple's QuickTime File Format
-   reference ("Calendar date and time values") says the value "does not specify a time zone" and that
-   local time is common practice; ExifTool therefore does not convert these times unless asked
-   (its QuickTimeUTC API option, off by default: "many digital cameras store local time"). The naive
-   time is then treated as a photo's DateTimeOriginal without an offset: `--clock-zone` (or the
-   app's File → Clock Zone of the Photos…) says the zone the clock was set to, else it is written as
-   if UTC and the file says so (export_track).
-   Exception: a clip from Android's MediaMuxer (its `com.android.version`/`com.android.manufacturer`
-   tags) is UTC as the standard says (Android writes the system's UTC time), so it is kept as UTC.
+   cameras and drones (DJI's are reported among them) write their local clock there. Apple's QuickTime
+   File Format reference ("Calendar date and time values") says the value carries no time zone, that
+   local time is common practice and UTC recommended; ExifTool likewise leaves these times unconverted
+   unless its QuickTimeUTC API option is set, since so many cameras store local time. The naive time
+   is then treated as a photo's DateTimeOriginal without an offset: `--clock-zone` (or the app's
+   File → Clock Zone of the Photos…) says the zone the clock was set to, else it is written as if UTC
+   and the file says so (export_track). Sources and the known cost: training/results/video32_session32.md.
+   Exception: a clip from Android's MediaMuxer (its `com.android.*` tags) is kept as UTC, as the
+   standard says: Android phones are reported to write UTC there (exiftool-vendored.js issue 113).
 3. No tag, an empty one, or one before 1980 (a clock never set: zero is 1904-01-01 in the QuickTime
    epoch, 1970-01-01 in Unix time): no time (None), never 1970.
 """
