@@ -180,7 +180,7 @@ CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",
               "2026-05-04T10:00:07.500000Z", "2026-05-04T10:00:08.750000Z"]
 PHOTO_TIMES = ["2026-05-04T09:30:00Z", "2026-05-04T09:30:02.500000Z"]
-BARE_TIMES = ["1970-01-01T00:00:00.500000Z"]  # a video without a wall clock: from the Unix epoch
+BARE_TIMES = [None]  # a video without a wall clock: no time (session 32; it was 1970-01-01T00:00:00.5Z)
 
 
 def _text(el, path, ns):
@@ -347,7 +347,7 @@ def test_the_start_of_each_kind_of_flight():
     # a frame of an object with no telemetry attribute at all (duck-typed queries): no wall clock
     duck = SimpleNamespace(id="d#t=1", time_s=1.0)
     assert _start_of(Track("d", (TrackPoint(duck, 0.0, LatLon(0.0, 0.0), "matched", LatLon(0.0, 0.0)),))) is None
-    assert _when(None, 1.5) == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
+    assert _when(None, 1.5) is None  # no clock: no time, never the Unix epoch (session 32)
     assert _when(datetime(2026, 1, 2, 3, 4, 5), 0.25).isoformat() == "2026-01-02T03:04:05.250000+00:00"
     zoned = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
     # the same instant, in UTC (GPX 1.1 times are UTC; session 14): 03:05:05 at UTC+2 is 01:05:05Z

@@ -14,6 +14,7 @@ import csv
 import json
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from .coords import grid_properties
@@ -250,9 +251,14 @@ def recorded_properties(query) -> dict:
     (media/telemetry.FrameTelemetry): altitudes above take-off and as written (m), gimbal yaw,
     pitch and roll (deg), the 35 mm-equivalent focal length (camera.focal_35mm: older DJI models write
     mm x 10) and the cue's clock time (camera local time, no zone, as the SRT gives it). A field
-    the photo's own metadata holds wins."""
+    the photo's own metadata holds wins. A video frame without a telemetry clock: its captured_at is the
+    video's recording time from its container plus the frame's time (Query.video_start, media/video_time.py:
+    with its offset when recorded, else the camera's clock as written)."""
     out = meta_properties(getattr(query, "meta", None))
     t = getattr(query, "telemetry", None)
+    began, time_s = getattr(query, "video_start", None), getattr(query, "time_s", None)
+    if began is not None and time_s is not None and getattr(t, "when", None) is None and "captured_at" not in out:
+        out = out | exported_values({"captured_at": began + timedelta(seconds=float(time_s))})
     if t is None:
         return out
     from .camera import focal_35mm

@@ -3,9 +3,10 @@
 Every format carries each frame's best estimate (on the track) with its time and status, the
 track as a line, and each frame's ground footprint where a verified homography gives one.
 Times: a frame's `time_s` is seconds from the flight's first frame; GPX and KML need absolute
-times, so they are written from the flight's start: the first photo's capture time, or the
-telemetry's wall clock for a video, else the Unix epoch (honest relative times rather than invented
-dates). GPX and KML times are UTC: a capture time with its UTC offset (EXIF OffsetTimeOriginal) is
+times, so they are written from the flight's start: the first photo's capture time, or for a video
+the telemetry's wall clock, else its container's recording time (media/video_time.py); a flight
+with none of these is written without times (GPX points without <time>, KML without <TimeStamp>):
+never the Unix epoch's invented 1970 dates. GPX and KML times are UTC: a capture time with its UTC offset (EXIF OffsetTimeOriginal) is
 converted; one without (DJI SRT telemetry, EXIF without an offset: camera local time, zone
 unknown) is written as if UTC.
 """
@@ -151,11 +152,14 @@ def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
 
 
-def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = None) -> datetime:
+def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = None) -> datetime | None:
     """`seconds` after `start` in UTC, as GPX 1.1 and KML times are read: a time with its UTC
     offset is converted; a naive one (camera local time of unknown zone) is read in `clock_zone`
-    (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC."""
-    base = in_clock_zone(start if start is not None else EPOCH, clock_zone or timezone.utc)
+    (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC.
+    None when `start` is None (a flight with no clock: its points are written without a time)."""
+    if start is None:
+        return None
+    base = in_clock_zone(start, clock_zone or timezone.utc)
     return base.astimezone(timezone.utc) + timedelta(seconds=seconds)
 
 
@@ -208,10 +212,19 @@ def _capture_time(query) -> datetime | None:
 
 
 def _start_of(track: Track) -> datetime | None:
-    first = track.points[0].query
-    if first.time_s is not None:  # a video: the telemetry's wall clock, when it has one
+    """The wall clock at the flight's time 0 (a TrackPoint's time_s counts from it), None when none is
+    known. A photo flight: its first photo's capture time. A video: the telemetry's wall clock at its
+    first frame when the sidecar has one (it wins), else the container's recording time
+    (Query.video_start, media/video_time.py: the clock at the video's t=0) moved to the first frame's
+    time in the video; None when neither is recorded (the files then write no time, never 1970)."""
+    point = track.points[0]
+    first = point.query
+    if first.time_s is not None:  # a video frame
         when = getattr(getattr(first, "telemetry", None), "when", None)
-        return None if when is None else when - timedelta(seconds=track.points[0].time_s)
+        if when is not None:
+            return when - timedelta(seconds=point.time_s)
+        began = getattr(first, "video_start", None)
+        return None if began is None else began + timedelta(seconds=float(first.time_s) - point.time_s)
     return _capture_time(first)
 
 
@@ -275,8 +288,8 @@ def _naive_zones(tracks: Sequence[Track], photos: Sequence[Prediction], clock_zo
     """The zone each time a GPX or KML gets from a clock without a zone is read in (clock_zones.zone_at:
     per folder when `clock_zone` is a ClockZones; None: written as if UTC), one entry a time: every frame
     of a flight whose start is naive, and every photo in no flight whose capture time is (GPX 1.1 and
-    KML's <when> are UTC). A flight with no clock at all (times from the Unix epoch) is not counted: its
-    times say so by their date."""
+    KML's <when> are UTC). A flight with no clock at all is not counted: its points are written
+    without a time."""
     zones = []
     for track in _in_time_order(tracks, clock_zone):  # the zones named in the order the flights flew
         start = _start_of(track)
@@ -467,7 +480,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"  # as the GPX <desc>
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
-            pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
+            if start is not None:  # a flight with no clock: no <TimeStamp> (never 1970)
+                pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
             pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)

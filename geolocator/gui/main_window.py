@@ -727,7 +727,8 @@ class MainWindow(QMainWindow):
             new = self._add_queries(loaded.queries, loaded.thumbs)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            messages += self._sampling_lines(loaded)
+            sampled = self._sampling_lines(loaded)
+            messages += sampled
             if new and self.tileset_path is None:
                 it, its = ("it", "its") if len(new) == 1 else ("them", "their")
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
@@ -737,7 +738,8 @@ class MainWindow(QMainWindow):
             # them again is how a user asks to go on, so it locates them (verified pairs are cached)
             unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
             if (new or unplaced) and self.tileset_path is not None:
-                self.locate(notes=messages)  # one piece of work: its results keep the skipped paths said
+                # one piece of work: its results keep the skipped paths said, each video's line said done
+                self.locate(notes=self._once_located(messages, sampled, loaded))
             elif new:
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
@@ -748,9 +750,17 @@ class MainWindow(QMainWindow):
                                                                                cancel=cancel),
                             done, on_cancelled=self._sampling_cancelled)
 
-    def _sampling_lines(self, loaded: Loaded) -> list[tuple[str, str, str]]:
-        """A line per video read: its length, interval, frame count and the time locating them takes."""
-        return [("info", sampling_line(v, self.locate_pace_s), "") for v in loaded.videos]
+    def _sampling_lines(self, loaded: Loaded, located: bool = False) -> list[tuple[str, str, str]]:
+        """A line per video read: its length, interval, frame count and the time locating them takes
+        (`located`: the same line once they are located, without the estimate)."""
+        return [("info", sampling_line(v, self.locate_pace_s, located=located), "") for v in loaded.videos]
+
+    def _once_located(self, messages, sampled, loaded: Loaded) -> list[tuple[str, str, str]]:
+        """`messages` as the results show them again after locating: each video's line of `sampled`
+        (_sampling_lines) said located, its "Locating them takes about …" gone (session 32: the estimate
+        stayed in the message bar after the frames were located)."""
+        done = dict(zip(sampled, self._sampling_lines(loaded, located=True)))
+        return [done.get(m, m) for m in messages]
 
     def _sampling_cancelled(self, again: str = "adding the video again") -> None:
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged. Video frames already "
@@ -791,7 +801,8 @@ class MainWindow(QMainWindow):
             kept = sum(1 for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
                        and qid not in fresh)
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            messages += self._sampling_lines(loaded)
+            sampled = self._sampling_lines(loaded)
+            messages += sampled
             if kept:
                 messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
                                          "other times.", ""))
@@ -799,7 +810,7 @@ class MainWindow(QMainWindow):
             # new frames, or frames of the new interval that a cancelled locate left without an answer
             unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
             if (new or unplaced) and self.tileset_path is not None:
-                self.locate(notes=messages)
+                self.locate(notes=self._once_located(messages, sampled, loaded))
 
         return self._submit("Sampling video frames",
                             lambda progress, cancel: self.session.resample_videos(videos, every_s=every_s,

@@ -1,0 +1,77 @@
+"""When a video was recorded, from its container (PyAV's tags): the wall clock of its first frame.
+
+A video without telemetry (no DJI .SRT beside it) still records when it was made: FFmpeg's MOV/MP4
+demuxer gives the movie header's (mvhd) and each track's (tkhd) creation time as the tag
+`creation_time` ("2026-05-01T10:00:00.000000Z"), Apple's QuickTime metadata key
+`com.apple.quicktime.creationdate` as written ("2026-05-01T10:00:00+0200", with its offset), and
+some muxers a `date` tag. The order of trust, and the rule for each:
+
+1. `com.apple.quicktime.creationdate` with a UTC offset: an instant, used as it is (no clock zone
+   changes it, as an EXIF time with OffsetTimeOriginal).
+2. `creation_time` (the container's, else the first video stream's) or `date`: read as the CAMERA'S
+   CLOCK, ZONE UNKNOWN (a naive time), although ISO/IEC 14496-12 (mvhd) defines it as UTC: many
+   cameras and drones (DJI's are reported among them) write their local clock there. Apple's QuickTime
+   File Format reference ("Calendar date and time values") says the value carries no time zone, that
+   local time is common practice and UTC recommended; ExifTool likewise leaves these times unconverted
+   unless its QuickTimeUTC API option is set, since so many cameras store local time. The naive time
+   is then treated as a photo's DateTimeOriginal without an offset: `--clock-zone` (or the app's
+   File → Clock Zone of the Photos…) says the zone the clock was set to, else it is written as if UTC
+   and the file says so (export_track). Sources and the known cost: training/results/video32_session32.md.
+   Exception: a clip from Android's MediaMuxer (its `com.android.*` tags) is kept as UTC, as the
+   standard says: Android phones are reported to write UTC there (exiftool-vendored.js issue 113).
+3. No tag, an empty one, or one before 1980 (a clock never set: zero is 1904-01-01 in the QuickTime
+   epoch, 1970-01-01 in Unix time): no time (None), never 1970.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+# a recorded time before this is a clock that was never set (1904 and 1970 are the two epochs' zeros)
+EARLIEST = datetime(1980, 1, 1)
+OFFSET_KEY = "com.apple.quicktime.creationdate"
+CLOCK_KEYS = ("creation_time", "date")
+ANDROID_KEYS = ("com.android.version", "com.android.manufacturer", "com.android.model")
+
+
+def _parse(text) -> datetime | None:
+    """An ISO 8601 date and time ("2026-05-01T10:00:00.000000Z", "2026-05-01T10:00:00+0200",
+    "2026-05-01 10:00:00"), aware when it states an offset or Z; None for anything else (a date
+    without a time of day included) or a time before EARLIEST."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    if ":" not in text:  # a date alone ("2026-05-01") or a year: no time of day, so not a clip's start
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(text)  # Python 3.11+: any ISO 8601 form, "+0200" included
+    except ValueError:
+        return None
+    if when.replace(tzinfo=None) < EARLIEST:
+        return None
+    return when
+
+
+def start_from_tags(container: dict, stream: dict | None = None) -> datetime | None:
+    """The wall clock of a video's first frame from its tags (`container`: PyAV's container.metadata;
+    `stream`: the first video stream's, read when the container has no creation_time), by the rules
+    of the module docstring: an aware datetime when the offset is known (QuickTime creationdate with an
+    offset, or an Android clip's UTC creation_time), a naive one for a camera's clock of unknown zone
+    (creation_time, date), None when no usable time is recorded. Never raises for odd tags."""
+    stream = stream or {}
+    recorded = _parse(container.get(OFFSET_KEY))
+    if recorded is not None and recorded.tzinfo is not None:
+        return recorded
+    android = any(container.get(k) for k in ANDROID_KEYS)
+    for tags in (container, stream):
+        for key in CLOCK_KEYS:
+            when = _parse(tags.get(key))
+            if when is None:
+                continue
+            if android:  # MediaMuxer: the system's UTC time, as ISO/IEC 14496-12 says
+                return when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+            return when.replace(tzinfo=None)  # the camera's clock, zone unknown (module docstring)
+    return recorded  # a creationdate without an offset: a clock of unknown zone too (or None)
+
