@@ -68,3 +68,4 @@ def test_a_new_clock_zone_regroups_the_flights_at_once_without_locating_again(qt
     assert w.set_clock_zones("", {})  # cleared: one clock again, one flight
     wait_idle(qtbot, w)
     assert statuses()["A/A0.JPG"] == "interpolated" and located == []
+    assert w.set_clock_zones("", {}) and not w.runner.busy  # the same zones again: nothing to regroup
