@@ -18,7 +18,8 @@ from geolocator.core import export
 from geolocator.core.model import Bounds, LatLon, Match, PhotoMeta, Prediction, Query, Tile
 from geolocator.core.predict import LOW_TEXTURE_CAUTION
 from geolocator.core.sequence import Track, TrackPoint
-from geolocator.core.wording import caution_lines
+from geolocator.core.content import BLURRED
+from geolocator.core.wording import caution_lines, not_located_lines
 
 from .demo_features import DEMO, DemoWorkspace, cli_on_demo_features
 
@@ -68,6 +69,17 @@ def test_caution_lines_name_the_photos_a_few_at_a_time():
     assert caution_lines(preds[-1:]) == []
 
 
+def test_not_located_lines_say_why_by_reason_and_leave_out_frames_the_track_placed():
+    """`locate`'s table said "not located" and nothing said why (the CSV's `note`, GeoJSON, KML and GPX did)."""
+    sky = replace(_pred("f/sky.jpg"), status="not located", confidence=0.0, note=BLURRED)
+    frame = replace(_pred("f0.jpg"), status="not located", confidence=0.0, note=BLURRED)
+    assert not_located_lines([sky, _pred("town.jpg")]) == [f"not located: 1 photo (sky.jpg): {BLURRED}"]
+    placed = Track("photos DJI", (TrackPoint(frame.query, 0.0, LatLon(46.0, 9.0), "interpolated", LatLon(46.0, 9.0)),))
+    left = Track("photos DJI", (TrackPoint(frame.query, 0.0, LatLon(46.0, 9.0), "not located", LatLon(46.0, 9.0)),))
+    assert not_located_lines([sky, frame], [placed]) == [f"not located: 1 photo (sky.jpg): {BLURRED}"]
+    assert not_located_lines([sky, frame], [left]) == [f"not located: 2 photos (sky.jpg, f0.jpg): {BLURRED}"]
+
+
 def test_locate_says_the_caution_under_its_table_and_keeps_stdout_one_line_a_photo(tmp_path, monkeypatch, capsys):
     cli_on_demo_features(monkeypatch, tmp_path)
     photos = tmp_path / "photos"
@@ -78,7 +90,8 @@ def test_locate_says_the_caution_under_its_table_and_keeps_stdout_one_line_a_pho
 
     def locate(self, queries, **kw):  # the first photo as a low-texture one nothing verified would be
         preds = real(self, queries, **kw)
-        return [replace(p, caution=LOW_TEXTURE_CAUTION) if Path(p.query.id).name == "q_0001.jpg" else p for p in preds]
+        return [replace(p, caution=LOW_TEXTURE_CAUTION) if Path(p.query.id).name == "q_0001.jpg"
+                else replace(p, status="not located", confidence=0.0, note=BLURRED) for p in preds]
 
     monkeypatch.setattr(DemoWorkspace, "locate", locate)
     assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "-q"]) == 0
@@ -86,6 +99,7 @@ def test_locate_says_the_caution_under_its_table_and_keeps_stdout_one_line_a_pho
     lines = got.out.strip().splitlines()
     assert len(lines) == 2 and {len(line.split("\t")) for line in lines} == {7}  # the table as scripts read it
     assert f"caution on 1 photo (q_0001.jpg): {LOW_TEXTURE_CAUTION}" in got.err
+    assert f"not located: 1 photo (q_0040.jpg): {BLURRED}" in got.err  # the table's row says only "not located"
     out = tmp_path / "p.csv"
     assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "--out", str(out), "-q"]) == 0
     _, rows = _rows(out)
