@@ -243,6 +243,11 @@ LEVEL_CSV_COLUMNS = ["level"]
 # clock's zone recorded, or given per folder by `--clock-zone`), so that two drones' rows whose clocks were
 # set to different zones sort as they flew; empty for a clock of unknown zone or no capture time.
 TIME_CSV_COLUMNS = ["time_utc"]
+# And last (session 32; the columns before keep their places, as spreadsheets read them by position): why
+# the row's answer is a guess, in words (Prediction.caution: a low-texture photo nothing verified,
+# predict.LOW_TEXTURE_CAUTION), as the app, GeoJSON, KML, GPX and evidence.json say it; empty where there is
+# none, and on a flight frame's row, whose Point is the track's (as the map's popup and KML/GPX).
+CAUTION_CSV_COLUMNS = ["caution"]
 
 
 def recorded_properties(query) -> dict:
@@ -287,7 +292,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
     SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
     words), then TIME_CSV_COLUMNS (a photo's or frame's UTC time where its clock's zone is known: recorded,
-    or `clock_zone`, a tzinfo or clock_zones.ClockZones). A frame of
+    or `clock_zone`, a tzinfo or clock_zones.ClockZones), then CAUTION_CSV_COLUMNS (why a photo's answer is
+    a guess, Prediction.caution; empty on a flight frame's row, which holds the track's Point). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe). `excel`: the flavour for Excel in a comma-decimal locale (core/csv_excel.py:
@@ -308,7 +314,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     credit = csv_safe(attribution or "")
     put(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
                     + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
-                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS)
+                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS + CAUTION_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -346,5 +352,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if flight is None else flight.get("shot", "")]
             + [level_of(p) if flight is None else flight["level"]]
             + [times.get(p.query.id, "")]
+            + [csv_safe(p.caution or "") if flight is None else ""]
         )
     _write_atomic(path, (BOM if excel else "") + buf.getvalue())

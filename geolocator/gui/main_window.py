@@ -1120,6 +1120,7 @@ class MainWindow(QMainWindow):
                     where = f" for {folder}" if folder else ""
                     self.message_bar.show_message("warning", f"Clock zone{where}: {exc}; the zones set before are kept.")
                     return False
+        changed = (default, folders) != (self.settings.clock_zone, dict(self.settings.clock_zones))
         self.settings.clock_zone, self.settings.clock_zones = default, folders
         self.session.clock_zones = self.clock_zones()  # the next locate's flights: one clock each
         try:
@@ -1127,14 +1128,28 @@ class MainWindow(QMainWindow):
         except OSError as exc:  # an unwritable config folder: the zone still holds for this session
             log.warning("could not save the settings: %s", exc)
         others = "; ".join(f"under {f}: {z}" for f, z in folders.items())
-        self.message_bar.show_message("info", (f"Photo times recorded without a zone are read as {default} in the "
-                                               "Results pane and the exports" if default else
-                                               "Photo times recorded without a zone are written as if UTC "
-                                               "(the GPX and KML exports say so)")
-                                      + (f"; {others}." if others else "."))
+        said = ((f"Photo times recorded without a zone are read as {default} in the Results pane and the exports"
+                 if default else "Photo times recorded without a zone are written as if UTC (the GPX and KML "
+                 "exports say so)") + (f"; {others}." if others else "."))
+        self.message_bar.show_message("info", said)
         if self.selected is not None:  # the Results pane shows the selected photo's time in the new zone
             self.select_query(self.selected)
+        if changed and self.predictions:
+            self.regroup_flights([("info", said, "")])
         return True
+
+    def regroup_flights(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:
+        """Group the answers already located into flights again under the clock zones set now (Session.regroup:
+        core.sequence.smooth; no photo is located again), then show them as a locate's results: the list's
+        track statuses, the Results pane, the scores and the map (session 32: a new zone used to re-split the
+        flights only at the next Locate). The answers are read when the job runs, after any job queued
+        before it; `notes` are shown again with them."""
+
+        def run(progress, cancel):
+            return self.session.regroup(list(self.predictions.values()), dict(self.failures), progress=progress,
+                                        cancel=cancel)
+
+        return self._submit("Grouping flights", run, lambda results: self._show_results(results, list(notes)))
 
     def _coords_format_chosen(self, fmt: str) -> None:
         """Remember the Results pane's coordinate format for the next start (settings.json)."""
