@@ -292,7 +292,8 @@ class MainWindow(QMainWindow):
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
         # the list: a thumbnail and a readable name beside status, confidence and error
         self.splitter.setSizes([max(370, self.query_list.minimumWidth()), 770, 300])
-        self.centre.setSizes([580, 290])
+        # the Results pane: its tile cards (about 175 px) and four lines of details above them whole
+        self.centre.setSizes([500, 370])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
