@@ -62,6 +62,20 @@ def test_a_flight_frames_row_holds_the_tracks_point_and_no_caution(tmp_path):
     assert caution_lines([frame], [Track("photos DJI", (point,))]) == []
 
 
+def test_a_flight_frames_geojson_point_is_the_tracks_and_carries_no_caution():
+    """The GeoJSON as the CSV, the map, KML and GPX: a frame the track placed is not a guess of its own."""
+    from geolocator.core.export_track import predictions_and_tracks_to_geojson
+
+    frame = _pred("f0.jpg", LOW_TEXTURE_CAUTION)
+    point = TrackPoint(frame.query, 0.0, LatLon(46.0001, 9.0), "interpolated", LatLon(46.0, 9.0))
+    doc = predictions_and_tracks_to_geojson([frame, _pred("lake.jpg", LOW_TEXTURE_CAUTION)],
+                                            [Track("photos DJI", (point,))])
+    props = {f["properties"]["query"]: f["properties"] for f in doc["features"]
+             if f["geometry"]["type"] == "Point" and "query" in f["properties"]}
+    assert "caution" not in props["f0.jpg"] and props["f0.jpg"]["status"] == "interpolated"
+    assert props["lake.jpg"]["caution"] == LOW_TEXTURE_CAUTION
+
+
 def test_caution_lines_name_the_photos_a_few_at_a_time():
     preds = [_pred(f"folder/p{i}.jpg", LOW_TEXTURE_CAUTION) for i in range(5)] + [_pred("town.jpg")]
     assert caution_lines(preds) == [f"caution on 5 photos (p0.jpg, p1.jpg, p2.jpg and 2 more): {LOW_TEXTURE_CAUTION}"]

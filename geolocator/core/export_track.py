@@ -528,8 +528,8 @@ def _add_times(doc: dict, times: dict[str, str]) -> dict:
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
                                       attribution: str | None = None, far=None, clock_zone=None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
-    placed at its track position and also carries time_s and status, plus each track's LineString and
-    footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
+    placed at its track position and also carries time_s and status (and no `caution`: the Point is the
+    track's), plus each track's LineString and footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
     from .export import predictions_to_geojson
 
     doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
@@ -541,6 +541,8 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
             point, name, shot = on_track[qid]
             feature["geometry"]["coordinates"] = _point(point.location)
             feature["properties"].update(_props(point, name, shot))
+            # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX)
+            feature["properties"].pop("caution", None)
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
 
