@@ -25,7 +25,7 @@ some muxers a `date` tag. The order of trust, and the rule for each:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 # a recorded time before this is a clock that was never set (1904 and 1970 are the two epochs' zeros)
 EARLIEST = datetime(1980, 1, 1)
@@ -75,3 +75,19 @@ def start_from_tags(container: dict, stream: dict | None = None) -> datetime | N
             return when.replace(tzinfo=None)  # the camera's clock, zone unknown (module docstring)
     return recorded  # a creationdate without an offset: a clock of unknown zone too (or None)
 
+
+
+def frame_clock(query) -> datetime | None:
+    """The wall clock at which a video frame was taken (`query`: a core.model.Query with `time_s`,
+    seconds into its video): its telemetry record's clock (`telemetry.when`, the SRT cue's camera
+    local time, naive) when the sidecar has one, else its video's recording time (`video_start`,
+    start_from_tags: aware when the offset was recorded, else naive) plus `time_s`. None for a photo
+    (no `time_s`) or a frame whose clip recorded no time. Never raises."""
+    time_s = getattr(query, "time_s", None)
+    if time_s is None:
+        return None
+    when = getattr(getattr(query, "telemetry", None), "when", None)
+    if when is not None:
+        return when
+    began = getattr(query, "video_start", None)
+    return None if began is None else began + timedelta(seconds=float(time_s))
