@@ -91,3 +91,24 @@ def frame_clock(query) -> datetime | None:
         return when
     began = getattr(query, "video_start", None)
     return None if began is None else began + timedelta(seconds=float(time_s))
+
+
+def frame_time_words(query, clock_zone=None) -> str | None:
+    """When a video frame was taken, for people (the app's Results pane, beside a photo's "Photo" line),
+    in the photo's wording (metadata.clock_words: its offset when recorded, else the camera clock read in
+    `clock_zone`, a tzinfo, or said to have no zone) and where the time comes from:
+    "2026-12-04 10:15:12 (camera clock, no zone recorded), the telemetry's clock" /
+    "..., the video's recorded start + 12.0 s" / "12.0 s into the video, no recorded time".
+    None for a photo (no `time_s`). Whole seconds unless the time has a fraction (then milliseconds)."""
+    from .metadata import clock_words
+
+    time_s = getattr(query, "time_s", None)
+    if time_s is None:
+        return None
+    when = frame_clock(query)
+    if when is None:
+        return f"{float(time_s):.1f} s into the video, no recorded time"
+    telemetry = getattr(getattr(query, "telemetry", None), "when", None) is not None
+    source = "the telemetry's clock" if telemetry else f"the video's recorded start + {float(time_s):.1f} s"
+    spec = "seconds" if when.microsecond == 0 else "milliseconds"
+    return f"{clock_words(when, clock_zone, spec)}, {source}"
