@@ -69,6 +69,9 @@ def test_a_frame_in_no_flight_gets_its_clips_container_time_plus_its_offset(tmp_
     # no zone given: GPX and KML write the camera clock as if UTC and say so; CSV/GeoJSON leave time_utc empty
     gpx = _write(tmp_path, preds, ".gpx")
     assert _gpx_times(gpx) == [f"2026-12-04T10:15:0{s}Z" for s in (0, 2, 4)]
+    # its <desc> does not say it has no capture time: it was located on its own
+    assert all("in no flight (located on its own)" in w.findtext("g:desc", "", GPX)
+               for w in ET.fromstring(gpx).findall("g:wpt", GPX))
     assert "3 times were recorded without a UTC offset" in ET.fromstring(gpx).findtext("g:metadata/g:desc", "", GPX)
     assert _geojson_times(_write(tmp_path, preds, ".geojson")) == [None] * 3
     assert [t for _, t in _csv_times(_write(tmp_path, preds, ".csv"))] == [""] * 3

@@ -252,7 +252,9 @@ def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
-    note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    # a video frame in no flight has its time (the track was off, or its clip too short): not "no capture time"
+    alone = "located on its own" if pred.query.time_s is not None else "no capture time, or alone"
+    note += (f"; {pred.note}" if pred.note else "") + f"; in no flight ({alone})"
     note += f"; caution: {pred.caution}" if pred.caution else ""  # why it is a guess (predict.LOW_TEXTURE_CAUTION)
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
