@@ -56,3 +56,4 @@ def test_locate_says_each_videos_recorded_time_and_where_from(monkeypatch, tmp_p
     assert ("DJI_0010.MP4 (0:06): 6 frames; recorded 2026-12-04 10:15+01:00 (container, camera clock read as "
             "Europe/Berlin, the clocks' zone given)") in err
     assert "bare.mp4 (0:06): 6 frames; no recorded time" in err
+
