@@ -6,7 +6,6 @@ the files are read, not in them. The clips are written with PyAV (tests/test_vid
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
