@@ -589,6 +589,10 @@ def cmd_locate(args) -> int:
     queries = _load_queries(args.queries, args.every)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
+    from .core.media.video_time import video_lines
+
+    for line in video_lines(queries, clock_zones):  # each video read, with the time its clock gave (wrong clocks seen at once)
+        log.info("%s", line)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     from .core.tiles_among_photos import without_the_tile_set
 

@@ -166,8 +166,10 @@ LOOSE_GRID = grid_words(1.23456789, 2.34567891)
 assert LOOSE_GRID == "MGRS 31N DB 27205 36466; N 01° 14.074' E 002° 20.741'"  # MGRS: PyPI mgrs 1.6.0
 LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78625 m; homography; "
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
+              # a video frame in no flight was located on its own (the track off, or its clip too short;
+              # session 32): it may well have a time, so not "no capture time"
               "not located; confidence 0.000 that it is within 78625 m; tile_centre; blank frame; "
-              f"in no flight (no capture time, or alone); {LOOSE_GRID}",
+              f"in no flight (located on its own); {LOOSE_GRID}",
               # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
               "tile level only; confidence 0.999 that it is within 78625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]

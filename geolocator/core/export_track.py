@@ -211,6 +211,17 @@ def _capture_time(query) -> datetime | None:
     return when if isinstance(when, datetime) else None
 
 
+def _clock_of(query) -> datetime | None:
+    """A photo's or a video frame's own wall clock, for one in no flight: a frame's is
+    video_time.frame_clock (its telemetry clock, else its clip's recorded start plus its time), a
+    photo's its capture time (_capture_time); aware when the offset is recorded, else naive."""
+    if query.time_s is not None:
+        from .media.video_time import frame_clock
+
+        return frame_clock(query)
+    return _capture_time(query)
+
+
 def _start_of(track: Track) -> datetime | None:
     """The wall clock at the flight's time 0 (a TrackPoint's time_s counts from it), None when none is
     known. A photo flight: its first photo's capture time. A video: the telemetry's wall clock at its
@@ -241,7 +252,9 @@ def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
-    note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    # a video frame in no flight has its time (the track was off, or its clip too short): not "no capture time"
+    alone = "located on its own" if pred.query.time_s is not None else "no capture time, or alone"
+    note += (f"; {pred.note}" if pred.note else "") + f"; in no flight ({alone})"
     note += f"; caution: {pred.caution}" if pred.caution else ""  # why it is a guess (predict.LOW_TEXTURE_CAUTION)
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
@@ -296,7 +309,7 @@ def _naive_zones(tracks: Sequence[Track], photos: Sequence[Prediction], clock_zo
         if start is not None and start.tzinfo is None:
             zones += [zone_at(clock_zone, track.points[0].query.path)] * len(track.points)
     for pred in photos:
-        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        when = _clock_of(pred.query)
         if when is not None and when.tzinfo is None:
             zones.append(zone_at(clock_zone, pred.query.path))
     return zones
@@ -334,14 +347,16 @@ def frame_times(tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
 
 
 def utc_times(predictions: Sequence[Prediction], tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
-    """frame_times, plus each photo in no flight with a capture time whose zone is known (recorded, or
-    `clock_zone` at its path): {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
+    """frame_times, plus each photo or video frame in no flight (--no-track, a clip too short for a
+    track) with a clock (_clock_of: a photo's capture time; a frame's telemetry clock, else its clip's
+    recorded start plus its time) whose zone is known (recorded, or `clock_zone` at its path):
+    {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
     out = frame_times(tracks, clock_zone)
     for pred in predictions:
         q = pred.query
-        if q.id in out or q.time_s is not None:  # a video frame outside any flight: no clock of its own here
+        if q.id in out:
             continue
-        when = _capture_time(q)
+        when = _clock_of(q)  # a video frame in no flight: its telemetry clock or its clip's start + its time
         zone = zone_at(clock_zone, q.path)
         if when is not None and (when.tzinfo is not None or zone is not None):
             out[q.id] = _when(when, 0.0, zone).isoformat().replace("+00:00", "Z")
@@ -374,7 +389,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     gpx.creator = "geolocator"
     gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone))
     for pred in photos:
-        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        when = _clock_of(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
             time=None if when is None else _when(when, 0.0, zone_at(clock_zone, pred.query.path)),
@@ -460,7 +475,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for pred in photos:
             pt = folder.newpoint(name=pred.query.id,
                                  coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
-            when = None if pred.query.time_s is not None else _capture_time(pred.query)
+            when = _clock_of(pred.query)
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0, zone_at(clock_zone, pred.query.path)).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)

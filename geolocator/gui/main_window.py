@@ -752,9 +752,16 @@ class MainWindow(QMainWindow):
                             done, on_cancelled=self._sampling_cancelled)
 
     def _sampling_lines(self, loaded: Loaded, located: bool = False) -> list[tuple[str, str, str]]:
-        """A line per video read: its length, interval, frame count and the time locating them takes
+        """A line per video read: its length, when its clock says it was recorded (media.video_time.start_words,
+        read in its folder's clock zone), interval, frame count and the time locating them takes
         (`located`: the same line once they are located, without the estimate)."""
-        return [("info", sampling_line(v, self.locate_pace_s, located=located), "") for v in loaded.videos]
+        from ..core.media.video_time import start_words
+
+        zones = self.clock_zones()
+        return [("info", sampling_line(v, self.locate_pace_s, located=located,
+                                       recorded=start_words([q for q in loaded.queries if q.path == v.path],
+                                                            zone_at(zones, v.path))), "")
+                for v in loaded.videos]
 
     def _once_located(self, messages, sampled, loaded: Loaded) -> list[tuple[str, str, str]]:
         """`messages` as the results show them again after locating: each video's line of `sampled`

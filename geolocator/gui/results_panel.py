@@ -497,6 +497,11 @@ class ResultsPanel(QWidget):
         summary = meta_summary(query.meta, clock_zone)
         if summary:
             lines.append(f"Photo  {summary}")
+        if query.time_s is not None and (query.meta is None or query.meta.captured_at is None):
+            from ..core.media.video_time import frame_time_words
+
+            # a video frame's time as a photo's (its telemetry clock, else its clip's start + its time)
+            lines.append(f"Frame  {frame_time_words(query, clock_zone)}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
         self.status_line.setText(self._status_words(prediction, exported, track_status))
         if prediction is not None:

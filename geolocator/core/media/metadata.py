@@ -672,8 +672,17 @@ def meta_summary(meta: PhotoMeta | None, clock_zone: tzinfo | None = None) -> st
     if footprint:
         parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
     if meta.captured_at is not None:  # a time without its zone says so (EXIF 2.32's OffsetTime* is optional)
-        when = in_clock_zone(meta.captured_at, clock_zone)
-        zone = ("" if meta.captured_at.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
-                else f" (camera clock {clock_zone_words(clock_zone)})")
-        parts.append(when.isoformat(sep=" ") + zone)
+        parts.append(clock_words(meta.captured_at, clock_zone))
     return "  ·  ".join(parts) or None
+
+
+def clock_words(recorded: datetime, clock_zone: tzinfo | None = None, timespec: str = "auto") -> str:
+    """A recorded time for people, one wording for a photo's capture time and a video frame's clock
+    (the app's Results pane): with its UTC offset when recorded ("2026-12-02 10:00:02+01:00"); a naive
+    one (a camera or telemetry clock) read in `clock_zone` (in_clock_zone) and said so ("... (camera
+    clock read as Europe/Berlin, the clocks' zone given)"), or "(camera clock, no zone recorded)" without
+    one. `timespec`: datetime.isoformat's."""
+    when = in_clock_zone(recorded, clock_zone)
+    zone = ("" if recorded.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
+            else f" (camera clock {clock_zone_words(clock_zone)})")
+    return when.isoformat(sep=" ", timespec=timespec) + zone

@@ -25,7 +25,8 @@ some muxers a `date` tag. The order of trust, and the rule for each:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 # a recorded time before this is a clock that was never set (1904 and 1970 are the two epochs' zeros)
 EARLIEST = datetime(1980, 1, 1)
@@ -75,3 +76,91 @@ def start_from_tags(container: dict, stream: dict | None = None) -> datetime | N
             return when.replace(tzinfo=None)  # the camera's clock, zone unknown (module docstring)
     return recorded  # a creationdate without an offset: a clock of unknown zone too (or None)
 
+
+
+def frame_clock(query) -> datetime | None:
+    """The wall clock at which a video frame was taken (`query`: a core.model.Query with `time_s`,
+    seconds into its video): its telemetry record's clock (`telemetry.when`, the SRT cue's camera
+    local time, naive) when the sidecar has one, else its video's recording time (`video_start`,
+    start_from_tags: aware when the offset was recorded, else naive) plus `time_s`. None for a photo
+    (no `time_s`) or a frame whose clip recorded no time. Never raises."""
+    time_s = getattr(query, "time_s", None)
+    if time_s is None:
+        return None
+    when = getattr(getattr(query, "telemetry", None), "when", None)
+    if when is not None:
+        return when
+    began = getattr(query, "video_start", None)
+    return None if began is None else began + timedelta(seconds=float(time_s))
+
+
+def frame_time_words(query, clock_zone=None) -> str | None:
+    """When a video frame was taken, for people (the app's Results pane, beside a photo's "Photo" line),
+    in the photo's wording (metadata.clock_words: its offset when recorded, else the camera clock read in
+    `clock_zone`, a tzinfo, or said to have no zone) and where the time comes from:
+    "2026-12-04 10:15:12 (camera clock, no zone recorded), the telemetry's clock" /
+    "..., the video's recorded start + 12.0 s" / "12.0 s into the video, no recorded time".
+    None for a photo (no `time_s`). Whole seconds unless the time has a fraction (then milliseconds)."""
+    from .metadata import clock_words
+
+    time_s = getattr(query, "time_s", None)
+    if time_s is None:
+        return None
+    when = frame_clock(query)
+    if when is None:
+        return f"{float(time_s):.1f} s into the video, no recorded time"
+    telemetry = getattr(getattr(query, "telemetry", None), "when", None) is not None
+    source = "the telemetry's clock" if telemetry else f"the video's recorded start + {float(time_s):.1f} s"
+    spec = "seconds" if when.microsecond == 0 else "milliseconds"
+    return f"{clock_words(when, clock_zone, spec)}, {source}"
+
+
+def start_words(frames, clock_zone=None) -> str:
+    """When one video was recorded and where that time comes from, for people who check a clock at a
+    glance (the CLI's line on each video read, video_lines): "recorded 2026-12-04 10:15 (container,
+    camera clock)", "recorded 2026-12-04 10:15+01:00 (container, camera clock read as Europe/Berlin,
+    the clocks' zone given)", "recorded 2026-12-04 11:30+01:00 (container, UTC offset recorded)",
+    "recorded 2026-05-27 13:14 (telemetry, camera clock)", or "no recorded time". `frames`: the video's
+    frame queries (core.model.Query with time_s); the telemetry's clock wins (as the exports), moved
+    back by its frame's time to the video's start, else the container's (Query.video_start).
+    `clock_zone`: a tzinfo, the zone given for a clock that recorded none (metadata.in_clock_zone)."""
+    from .metadata import clock_zone_words, in_clock_zone
+
+    frames = [q for q in frames if getattr(q, "time_s", None) is not None]
+    timed = next((q for q in frames if getattr(getattr(q, "telemetry", None), "when", None) is not None), None)
+    if timed is not None:
+        start, source = timed.telemetry.when - timedelta(seconds=float(timed.time_s)), "telemetry"
+    else:
+        start = next((q.video_start for q in frames if getattr(q, "video_start", None) is not None), None)
+        source = "container"
+    if start is None:
+        return "no recorded time"
+    kind = (", UTC offset recorded" if start.tzinfo is not None else ", camera clock" if clock_zone is None
+            else f", camera clock {clock_zone_words(clock_zone)}")
+    return f"recorded {in_clock_zone(start, clock_zone).isoformat(sep=' ', timespec='minutes')} ({source}{kind})"
+
+
+def video_lines(queries, clock_zone=None) -> list[str]:
+    """One line per video among `queries` (its frames: Query.time_s set), in the order first given:
+    "DJI_0010.MP4 (0:08): 8 frames; recorded 2026-12-04 10:15 (container, camera clock)" (start_words).
+    The length is read from its container (media.video.probe_video) and left out when it cannot be.
+    `clock_zone`: a tzinfo or a clock_zones.ClockZones (the zone for each video's folder)."""
+    from ..clock_zones import zone_at
+    from ..errors import GeolocatorError
+    from ..wording import clock_length, count
+
+    videos: dict = {}
+    for q in queries:
+        if getattr(q, "time_s", None) is not None:
+            videos.setdefault(q.path, []).append(q)
+    lines = []
+    for path, frames in videos.items():
+        from .video import probe_video
+
+        try:
+            length = f" ({clock_length(probe_video(path).duration_s)})"
+        except (GeolocatorError, OSError, ValueError):
+            length = ""
+        lines.append(f"{Path(path).name}{length}: {count(len(frames), 'frame')}; "
+                     f"{start_words(frames, zone_at(clock_zone, path))}")
+    return lines
