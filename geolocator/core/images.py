@@ -490,7 +490,39 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
                 if data.dtype != np.uint8:
                     limits = _dataset_stretch(str(path), path.stat().st_mtime_ns, tuple(indexes[: data.shape[0]]))
                 rgb = to_rgb_uint8(data, limits)
-    return Image.fromarray(fill_invalid(rgb, valid), "RGB")
+        georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
+    image = Image.fromarray(fill_invalid(rgb, valid), "RGB")
+    if window is None and not georeferenced:
+        # a TIFF photo (no georeference) is shown as its Orientation tag says, as JPEGs are; GDAL
+        # ignores the tag, and a georeferenced raster's pixels follow its geotransform instead
+        method = _TIFF_TRANSPOSE.get(_tiff_orientation(path))
+        if method is not None:
+            image = image.transpose(method)
+    return image
+
+
+# TIFF 6.0 / EXIF 2.32 tag 0x0112 (Orientation): how the stored rows and columns are turned to
+# show the image upright; the same table as Pillow's ImageOps.exif_transpose.
+_TIFF_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _tiff_orientation(path: Path) -> int | None:
+    """The Orientation tag (1-8) of a TIFF's first image, read from its header by Pillow; None
+    when absent or when Pillow cannot parse the header (the pixels are then used as stored)."""
+    try:
+        with Image.open(path) as im:
+            value = getattr(im, "tag_v2", {}).get(0x0112)
+    except Exception:  # noqa: BLE001 - an exotic TIFF only rasterio reads: no turn rather than no photo
+        return None
+    return value if isinstance(value, int) else None
 
 
 def _has_colormap(ds) -> bool:

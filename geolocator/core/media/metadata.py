@@ -473,7 +473,13 @@ def _read_exif_and_xmp(path: Path):
             # no tag could be read from the block that is there (Pillow only warns, naming no
             # file: core/images.py silences that warning in favour of this note)
             exif.damaged_bytes = len(raw)
-        return exif, im.size, xmp
+        size = im.size
+        stored = getattr(im, "tag_v2", None)
+        if im.format == "TIFF" and stored is not None and isinstance(stored.get(256), int) and isinstance(stored.get(257), int):
+            # Pillow 11+ gives a TIFF tagged Orientation 5-8 its displayed size; `width` x `height`
+            # is the image as stored (ImageWidth, ImageLength), as for a JPEG
+            size = (stored.get(256), stored.get(257))
+        return exif, size, xmp
 
 
 def _exif_block_damaged(raw) -> bool:
