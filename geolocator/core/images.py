@@ -21,6 +21,11 @@ from .model import LatLon, PixelWindow
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
 TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
+# Other rasters GDAL (rasterio) reads, tile sets only (never photos): a VRT (gdalbuildvrt's mosaic
+# of many orthophoto files, read as one orthophoto) and JPEG 2000 (orthophotos from national
+# mapping agencies, Sentinel-2 bands). Cut into windows like a GeoTIFF (sources/geotiff.py).
+GDAL_RASTER_SUFFIXES = frozenset({".vrt", ".jp2"})
+RASTER_SUFFIXES = TIFF_SUFFIXES | GDAL_RASTER_SUFFIXES  # decoded through rasterio when installed
 # Photo-only formats (never tiles): HEIC/HEIF through pillow-heif, DNG RAW through rawpy (LibRaw).
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 RAW_SUFFIXES = frozenset({".dng"})
@@ -240,7 +245,7 @@ def image_size(path: Path) -> tuple[int, int]:
         if missing is not None:
             raise missing
         return _raw_size(path)
-    rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
+    rio = _rasterio() if path.suffix.lower() in RASTER_SUFFIXES else None
     if rio is not None:
         try:
             with rio.open(path) as ds:
@@ -609,25 +614,37 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
             raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
 
 
+def _gdal_reason(exc: BaseException) -> str:
+    """The first error in rasterio's chain: its RasterioIOError only says "Read failed. See
+    previous exception for details"; GDAL's own error (its __cause__) names the file and problem."""
+    while exc.__cause__ is not None and exc.__cause__ is not exc:
+        exc = exc.__cause__
+    return _one_line(exc)
+
+
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
 
     `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long.
 
-    TIFFs go through rasterio when it is installed: it reads just the window's blocks of a big
-    orthophoto and copes with 16-bit/float/multi-band data that PIL cannot convert.
+    TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
+    window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot
+    convert. Raises InputError naming the file and the problem.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
-    rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
+    rio = _rasterio() if path.suffix.lower() in RASTER_SUFFIXES else None
     if rio is not None:
         try:
             return _read_rasterio(rio, path, window)
         except InputError:
             raise
-        except Exception:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
-            pass
+        except Exception as exc:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
+            if path.suffix.lower() in GDAL_RASTER_SUFFIXES:
+                # PIL cannot say why a VRT failed: GDAL's first error does (a source file it
+                # names that is missing or unreadable, "missing.tif: No such file or directory")
+                raise InputError(path, f"cannot read its pixels ({_gdal_reason(exc)})") from None
     if window is None and path.suffix.lower() in RAW_SUFFIXES:
         missing = _missing_package(path)
         if missing is not None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
-from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
+from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
@@ -571,7 +571,7 @@ class MainWindow(QMainWindow):
 
     def choose_tileset_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.mbtiles *.pmtiles *.gpkg);;All files (*)")
+                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -596,7 +596,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             epsg = text.strip().upper().removeprefix("EPSG:")
-        elif path.suffix.lower() in TIFF_SUFFIXES:
+        elif path.suffix.lower() in RASTER_SUFFIXES:  # a GeoTIFF, VRT or JPEG 2000 is cut into windows
             # number_input: "50.5" and "50,5" alike on any locale (a de_DE box read "50.5" as 505)
             tile_size, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
                                                      100.0, 5.0, 10000.0, 1)
