@@ -467,6 +467,14 @@ def _read_exif_and_xmp(path: Path):
         return exif, size, exif.get(XMP_TAG)
     with _open_pil(path) as im:
         exif = im.getexif()
+        for ifd in (EXIF_IFD, GPS_IFD):
+            # Pillow reads a TIFF's Exif and GPS IFDs from the open file when first asked (a JPEG's
+            # from the bytes it holds): asked after the file is closed, a TIFF photo (a DJI
+            # multispectral band, a thermal TIFF) had no GPS, time nor focal length ("seek of closed file")
+            try:
+                exif.get_ifd(ifd)
+            except Exception:  # noqa: BLE001 - a broken pointer is said by read_photo_meta, which asks again
+                pass
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)
         raw = im.info.get("exif")
         if not dict(exif) and _exif_block_damaged(raw):
