@@ -214,6 +214,22 @@ def _unidentified(path: Path) -> str:
     return "an empty file (0 bytes)" if empty else "not an image, or a format that cannot be read"
 
 
+# ISO/IEC 23008-12 (HEIF) major brands in the file's first box ("ftyp"): still images and
+# sequences, HEVC-coded ("heic", "heix", "heim", "heis", "hevc", "hevx") or generic ("mif1", "msf1").
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+
+
+def _heif_content(path: Path) -> bool:
+    """Whether the file starts as a HEIF file does (an ISO base media "ftyp" box whose major brand
+    is a HEIF one), whatever its name. AVIF ("avif") is Pillow's own and is not one of them."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return len(head) == 12 and head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
+
+
 def _open_pil(path: Path) -> Image.Image:
     """Open lazily (header only) with bomb and corruption errors turned into InputError."""
     missing = _missing_package(path)
@@ -226,7 +242,18 @@ def _open_pil(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnidentifiedImageError:
-        raise InputError(path, _unidentified(path)) from None
+        if not _heif_content(path):
+            raise InputError(path, _unidentified(path)) from None
+        # a HEIC/HEIF photo under another name (an iPhone photo renamed or exported as .jpg):
+        # pillow-heif's opener is registered on the first .heic name, so a folder without one
+        # had it refused as "not an image"
+        if not heif_available():
+            raise InputError(path, "a HEIC/HEIF photo (whatever its name says): it needs the pillow-heif "
+                                   "package (pip install pillow-heif)") from None
+        try:
+            im = Image.open(path)
+        except Exception as exc:  # noqa: BLE001 - pillow-heif's own refusal, in a sentence
+            raise InputError(path, f"cannot read this HEIC/HEIF photo ({_one_line(exc)})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot read image ({exc})") from None
     # PIL only warns between 1x and 2x its limit (and errors above); we refuse anything over it.
