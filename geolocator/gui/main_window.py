@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+
 import json
 import logging
 import time
@@ -100,8 +102,15 @@ def needs_epsg(folder: Path) -> bool:
     if not folder.is_dir() or (folder / "tiles.csv").is_file():
         return False
     worlds = [p for p in folder.iterdir() if p.suffix.lower() in WORLD_FILE_SUFFIXES]
-    # A .prj beside every world file says the CRS already (core reads it): nothing to ask.
-    return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
+    # A .prj beside every world file, or its image's GDAL sidecar (map.png.aux.xml with an <SRS>),
+    # says the CRS already (core reads it): nothing to ask.
+    from ..core.geo import crs_sidecar
+
+    def stated(world: Path) -> bool:
+        return (world.with_suffix(".prj").is_file() or world.with_suffix(".PRJ").is_file()
+                or any(crs_sidecar(p) for p in folder.glob(glob.escape(world.stem) + ".*") if p.suffix.lower() in PHOTO_SUFFIXES))
+
+    return bool(worlds) and not all(stated(w) for w in worlds)
 
 
 def needs_row_order(folder: Path) -> bool:
