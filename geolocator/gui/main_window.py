@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+
 import json
 import logging
 import time
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
-from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
+from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
@@ -100,8 +102,15 @@ def needs_epsg(folder: Path) -> bool:
     if not folder.is_dir() or (folder / "tiles.csv").is_file():
         return False
     worlds = [p for p in folder.iterdir() if p.suffix.lower() in WORLD_FILE_SUFFIXES]
-    # A .prj beside every world file says the CRS already (core reads it): nothing to ask.
-    return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
+    # A .prj beside every world file, or its image's GDAL sidecar (map.png.aux.xml with an <SRS>),
+    # says the CRS already (core reads it): nothing to ask.
+    from ..core.geo import crs_sidecar
+
+    def stated(world: Path) -> bool:
+        return (world.with_suffix(".prj").is_file() or world.with_suffix(".PRJ").is_file()
+                or any(crs_sidecar(p) for p in folder.glob(glob.escape(world.stem) + ".*") if p.suffix.lower() in PHOTO_SUFFIXES))
+
+    return bool(worlds) and not all(stated(w) for w in worlds)
 
 
 def needs_row_order(folder: Path) -> bool:
@@ -572,7 +581,7 @@ class MainWindow(QMainWindow):
 
     def choose_tileset_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.mbtiles *.pmtiles *.gpkg);;All files (*)")
+                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -597,7 +606,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             epsg = text.strip().upper().removeprefix("EPSG:")
-        elif path.suffix.lower() in TIFF_SUFFIXES:
+        elif path.suffix.lower() in RASTER_SUFFIXES:  # a GeoTIFF, VRT or JPEG 2000 is cut into windows
             # number_input: "50.5" and "50,5" alike on any locale (a de_DE box read "50.5" as 505)
             tile_size, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
                                                      100.0, 5.0, 10000.0, 1)

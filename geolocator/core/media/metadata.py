@@ -467,13 +467,27 @@ def _read_exif_and_xmp(path: Path):
         return exif, size, exif.get(XMP_TAG)
     with _open_pil(path) as im:
         exif = im.getexif()
+        for ifd in (EXIF_IFD, GPS_IFD):
+            # Pillow reads a TIFF's Exif and GPS IFDs from the open file when first asked (a JPEG's
+            # from the bytes it holds): asked after the file is closed, a TIFF photo (a DJI
+            # multispectral band, a thermal TIFF) had no GPS, time nor focal length ("seek of closed file")
+            try:
+                exif.get_ifd(ifd)
+            except Exception:  # noqa: BLE001 - a broken pointer is said by read_photo_meta, which asks again
+                pass
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)
         raw = im.info.get("exif")
         if not dict(exif) and _exif_block_damaged(raw):
             # no tag could be read from the block that is there (Pillow only warns, naming no
             # file: core/images.py silences that warning in favour of this note)
             exif.damaged_bytes = len(raw)
-        return exif, im.size, xmp
+        size = im.size
+        stored = getattr(im, "tag_v2", None)
+        if im.format == "TIFF" and stored is not None and isinstance(stored.get(256), int) and isinstance(stored.get(257), int):
+            # Pillow 11+ gives a TIFF tagged Orientation 5-8 its displayed size; `width` x `height`
+            # is the image as stored (ImageWidth, ImageLength), as for a JPEG
+            size = (stored.get(256), stored.get(257))
+        return exif, size, xmp
 
 
 def _exif_block_damaged(raw) -> bool:
