@@ -4,20 +4,18 @@ arguments) stopped every measurement with a TypeError (found by session 32, coar
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from pathlib import Path
 
 from geolocator.core.pipeline import Workspace
 
+from .helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("confident_wrong", ROOT / "training" / "confident_wrong.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "training" / "confident_wrong.py", "confident_wrong")
 
 
 def test_the_stand_in_takes_what_the_pipeline_passes_and_forwards_it():

@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from .helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("footprint_signals", ROOT / "training" / "footprint_signals.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "training" / "footprint_signals.py", "footprint_signals")
 
 
 def _row(q, conf, right, status="verified", area="", side=""):
