@@ -28,3 +28,48 @@ def test_the_reversed_tones_box_waits_while_a_job_runs(qtbot, tmp_path, monkeypa
     state["now"] = False
     w._refresh_actions()
     assert w.backbone_panel.tones.isEnabled()
+
+
+def test_remove_in_the_clock_zone_dialog_waits_for_a_selected_folder(qtbot, tmp_path):
+    """File → Clock Zone…: Remove was enabled over an empty folder table (pressing it did nothing); it is
+    enabled once a folder's row is selected and disabled again when that row is gone."""
+    from geolocator.gui.clock_zone import ClockZoneDialog
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    d = ClockZoneDialog(w, "", {})
+    assert not d.remove_button.isEnabled()
+    d.add_folder(str(tmp_path / "cardB"), "+09:00")
+    assert not d.remove_button.isEnabled()  # a row, but none selected
+    d.table.selectRow(0)
+    assert d.remove_button.isEnabled()
+    d.remove_button.click()
+    assert d.table.rowCount() == 0 and not d.remove_button.isEnabled()
+    d.deleteLater()
+
+
+def test_a_device_this_machine_lacks_is_greyed_out_with_its_reason(qtbot, monkeypatch):
+    """Settings → Device offered "mps" on Linux (and "cuda" without CUDA): choosing it and pressing Apply
+    ended in an error bar. The loaded backbone's info says which devices are missing (core.backbones.
+    resolve_device's sentence) and the Backbone panel greys those out, the sentence as their tooltip."""
+    import torch
+    from PySide6.QtCore import Qt
+
+    from geolocator.gui.jobs import BackboneInfo, missing_devices
+    from geolocator.gui.side_panels import BackbonePanel
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    missing = missing_devices(("cuda", "mps"))
+    assert list(missing) == ["mps"] and "Apple MPS is not available here" in missing["mps"]
+
+    panel = BackbonePanel()
+    qtbot.addWidget(panel)
+    panel.show_info(BackboneInfo("efficientnet_lite0", "cpu", None, None, None, missing))
+    items = {panel.device.itemText(i): i for i in range(panel.device.count())}
+    model = panel.device.model()
+    assert not model.item(items["mps"]).isEnabled()
+    assert panel.device.itemData(items["mps"], Qt.ItemDataRole.ToolTipRole) == missing["mps"]
+    assert all(model.item(items[d]).isEnabled() for d in ("auto", "cpu", "cuda"))
+    # a later load where it is found (another info) enables it again
+    panel.show_info(BackboneInfo("efficientnet_lite0", "cpu", None, None, None, {}))
+    assert model.item(items["mps"]).isEnabled()
