@@ -77,3 +77,23 @@ def test_a_device_this_machine_lacks_is_greyed_out_with_its_reason(qtbot, monkey
     # a later load where it is found (another info) enables it again
     panel.show_info(BackboneInfo("efficientnet_lite0", "cpu", None, None, None, {}))
     assert model.item(items["mps"]).isEnabled()
+
+
+def test_the_results_pane_s_hint_is_never_cut_in_the_middle(qtbot):
+    """A window re-opened at its smallest (1015 px) showed "Select …e image" over the empty Results pane:
+    the title cuts photo names in the middle, and cut the hint sentence too. The hint is in the
+    details, wrapped between words; a photo's name in the title is still cut in the middle."""
+    from PySide6.QtWidgets import QLabel
+
+    from geolocator.gui.results_panel import ResultsPanel
+
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(330, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    shown = [QLabel.text(panel.title), panel.details.text()]
+    assert "…" not in " ".join(shown) and shown[0] == panel.title.text() and shown[1] == "In the list or on the map."
+    long_name = "flights/2026-12-04_search_area_north/DJI_20261204172003_0042_W.JPG"
+    panel.title.setText(long_name)
+    assert "…" in QLabel.text(panel.title) and panel.title.text() == long_name
