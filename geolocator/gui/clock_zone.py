@@ -53,6 +53,10 @@ class ClockZoneDialog(QDialog):
         self.add_button.clicked.connect(self.choose_folder)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_selected)
+        # Remove waits for a row to be selected: enabled over an empty table it did nothing when pressed
+        self.remove_button.setEnabled(False)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.remove_button.setEnabled(bool(self.table.selectedIndexes())))
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)

@@ -25,6 +25,21 @@ QUERY_THUMB_PX = 192
 TILE_THUMB_PX = 128
 
 
+def missing_devices(devices) -> dict[str, str]:
+    """{device: the sentence core.backbones.resolve_device raises for it} for each of `devices` (names as
+    the Device box spells them: "cuda", "mps") that this machine cannot use; imports torch, so call it
+    off the UI thread."""
+    from ..core.backbones import resolve_device
+
+    missing = {}
+    for device in devices:
+        try:
+            resolve_device(device)
+        except GeolocatorError as exc:
+            missing[device] = str(exc)
+    return missing
+
+
 @dataclass
 class BackboneInfo:
     name: str
@@ -32,6 +47,9 @@ class BackboneInfo:
     fallback_reason: str | None
     dinov2_weights: str | None  # where DINOv2 weights were found, None when not found
     weights: str | None  # the file the user chose, if any
+    # {device: why not}: the Device box's choices this machine lacks (cuda without CUDA, mps off a Mac),
+    # read in the worker (torch stays off the UI thread) and greyed out by the Backbone panel
+    missing_devices: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -173,7 +191,7 @@ class Session:
             found = find_dinov2_weights("dinov2_vits14")
             w = self.ws.settings.weights
             self._backbone_info = BackboneInfo(b.name, b.device, b.fallback_reason, str(found) if found else None,
-                                               str(w) if w else None)
+                                               str(w) if w else None, missing_devices(("cuda", "mps")))
         return self._backbone_info
 
     def adapter_info(self) -> AdapterInfo | None:

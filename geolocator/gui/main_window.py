@@ -565,6 +565,7 @@ class MainWindow(QMainWindow):
         self.backbone_panel.matcher.setEnabled(not busy)  # the verifier is swapped between jobs only
         self.backbone_panel.mosaic.setEnabled(not busy)
         self.backbone_panel.dense.setEnabled(not busy)
+        self.backbone_panel.tones.setEnabled(not busy)  # a running Locate's verifier reads it
         self.backbone_panel.changed_ground.setEnabled(not busy)  # a running job reads it; the next one is run when it changes
 
     def cancel(self) -> None:

@@ -30,6 +30,9 @@ def _plain(text: str = "") -> QLabel:
     return label
 
 
+EMPTY_HINT = "In the list or on the map."
+
+
 class _Title(QLabel):
     """The photo's name over the Results pane, cut in the middle ("flights/2026…/DJI_0042_W.JPG") where
     the pane is narrower than the name, the whole name in its tooltip and in text(). A QLabel sized
@@ -276,9 +279,11 @@ class ResultsPanel(QWidget):
         outer.addLayout(left)
 
         right = QVBoxLayout()
-        self.title = _Title("Select a drone image")
+        # a title short enough for the narrowest pane, the sentence in the wrapping details: the title cuts
+        # names in the middle, and a 1015 px window showed "Select a drone image" as "Select …e image"
+        self.title = _Title("Select an image")
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.details = _plain("")
+        self.details = _plain(EMPTY_HINT)
         self.details.setWordWrap(True)
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # the details scroll when the pane is squeezed (a 1024 x 700 window cut the "Truth … error"

@@ -141,6 +141,13 @@ class BackbonePanel(QGroupBox):
         self.in_use.setText(f"{info.name} on {info.device.upper()}" + ("  (fallback)" if info.fallback_reason else ""))
         self.dinov2.setText(f"weights found: {info.dinov2_weights}" if info.dinov2_weights else "weights not found")
         self.in_use.setToolTip("")
+        # a device this machine lacks is greyed out, its reason as the tooltip: choosing "mps" on Linux
+        # used to end in an error bar after Apply
+        model = self.device.model()
+        for i in range(self.device.count()):
+            why = info.missing_devices.get(self.device.itemText(i))
+            model.item(i).setEnabled(why is None)
+            self.device.setItemData(i, why, Qt.ItemDataRole.ToolTipRole)
 
 
 class AdapterPanel(QGroupBox):
