@@ -399,7 +399,9 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
         how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
         log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
-        log.info("imagery: %s", tileset.attribution)
+        from .core.wording import imagery_line
+
+        log.info("%s", imagery_line(tileset.attribution))
     return tileset
 
 
