@@ -1268,7 +1268,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
-    p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder or .mbtiles)",
+    p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder, .mbtiles or .gpkg)",
                        description="Download the XYZ tiles covering an area from a tile service. Check that the "
                        "service's terms allow it. A rerun fetches only the tiles still missing.")
     p.add_argument("url", nargs="?", help="URL template with {z} {x} {y}, {-y} (TMS rows), {s} (subdomain), "

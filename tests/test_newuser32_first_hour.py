@@ -98,3 +98,19 @@ def test_a_cached_file_read_back_counts_as_used(tmp_path):
         os.utime(f, (now - 40 * 86_400,) * 2)
     assert cache.get("ab" * 32, 8) is not None and keypoints.get("sift", "tile.png") is not None
     assert prune_cache_files(tmp_path, 30) == [] and all(f.exists() for f in files)
+
+
+def test_the_help_names_every_tile_set_the_app_and_fetch_tiles_take(capsys):
+    """`geolocator --help` said the app's PATH is 'drone images/folders, or a region folder / tiles.csv'
+    (a GeoTIFF, an .mbtiles or a video given there opens too: README, Using the app) and that
+    fetch-tiles writes '(folder or .mbtiles)' (national grids go into a .gpkg)."""
+    import pytest
+
+    from geolocator import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "into a tile set (folder, .mbtiles or .gpkg)" in out
+    path_help = out.split("PATH ...", 2)[2]
+    assert all(word in path_help for word in ("videos", "GeoTIFF", ".mbtiles", "tiles.csv"))
