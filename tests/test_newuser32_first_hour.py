@@ -114,3 +114,57 @@ def test_the_help_names_every_tile_set_the_app_and_fetch_tiles_take(capsys):
     assert "into a tile set (folder, .mbtiles or .gpkg)" in out
     path_help = out.split("PATH ...", 2)[2]
     assert all(word in path_help for word in ("videos", "GeoTIFF", ".mbtiles", "tiles.csv"))
+
+
+def _demo_cold(tile_s, verify_s, photos_verified):
+    """A cold demo opening as one job (core.progress.JobProgress with the app's table): 36 tiles at
+    `tile_s`, then `photos_verified` of 108 verifications at `verify_s`; the job's ETA then."""
+    from geolocator.core.progress import JobProgress, ProgressEvent
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT
+
+    now = [0.0]
+    job = JobProgress({"extract:tiles": 36, "verify": 108}, STAGE_SECONDS_PER_UNIT, clock=lambda: now[0])
+    for i in range(37):
+        job.update(ProgressEvent("extract:tiles", i, 36))
+        now[0] += tile_s
+    now[0] -= tile_s
+    ev = None
+    for i in range(photos_verified + 1):
+        ev = job.update(ProgressEvent("verify", i, 108))
+        now[0] += verify_s
+    return ev.eta_s
+
+
+def test_the_job_eta_is_not_low_at_the_start_of_a_stage():
+    """newuser31 (session 31) measured a cold demo opening: a tile 0.5 s, a verification 0.85 s. At the start of
+    the verification the job's ETA priced it at the table's weights times the pace the tiles had gone at
+    (18x faster than the table): 27 s for 92 s of work (then its own pace after 2 s). A stage not yet
+    measured is now priced at its kind's pace, or at the table's seconds, never sped up by another kind."""
+    import pytest
+
+    real = 108 * 0.85
+    for photos in (0, 1):  # the stage's first event, and one photo later (still under 2 s of its own)
+        assert _demo_cold(0.5, 0.85, photos) >= 0.7 * (real - photos * 0.85)
+    # this session's bench_stages run (1.05 s a tile, 0.74 a verification): the table's own figures
+    assert _demo_cold(1.05, 0.74, 0) == pytest.approx(108 * 0.74, rel=0.05)
+    # running its own pace after 2 s, as before (tests/test_gui_first_hour.py)
+    assert _demo_cold(0.5, 0.85, 30) == pytest.approx(78 * 0.85, rel=0.1)
+
+
+def test_a_kind_already_measured_prices_its_next_stage():
+    """Tiles and photos go through the same backbone: the photos' extraction, not started, is priced at the
+    pace the tiles went (4x slower than the table here), not at the whole job's, which a quick map drawn in
+    between (10x faster than the table) had halved."""
+    import pytest
+
+    from geolocator.core.progress import JobProgress, ProgressEvent
+
+    now = [0.0]
+    job = JobProgress({"extract:tiles": 10, "map": 10, "extract:queries": 10},
+                      {"extract:tiles": 1.0, "map": 1.0, "extract:queries": 0.5}, clock=lambda: now[0])
+    for stage, seconds in (("extract:tiles", 4.0), ("map", 0.1)):
+        for i in range(11):
+            job.update(ProgressEvent(stage, i, 10))
+            now[0] += seconds
+        now[0] -= seconds
+    assert job.eta() == pytest.approx(10 * 0.5 * 4.0)
