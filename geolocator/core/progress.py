@@ -89,15 +89,6 @@ def check(cancel: CancelToken | None) -> None:
         cancel.check()
 
 
-# Stages whose cost moves together from machine to machine (one pace measured on any of them prices the
-# others): the backbone's forward passes (a GPU speeds them all up) and the local-feature matchers (CPU).
-# A stage not named here is a kind of its own.
-STAGE_KINDS = {
-    "backbone": "model", "extract:tiles": "model", "extract:queries": "model", "adapt": "model",
-    "verify": "matcher", "geometry": "matcher", "support": "matcher",
-}
-
-
 class JobProgress:
     """Folds the events of a job's stages into ONE job-wide progress: a fraction of the whole job
     and an ETA for the whole job, not for the stage that happens to be running.
@@ -113,23 +104,13 @@ class JobProgress:
     costs' ratios are one machine's, and on another the running stage is the best measure of itself
     (session 31: opening the demo said "22 s left" with 117 s to go, verification being 15x dearer
     against the tiles than the table says; newuser31_session31.md).
-
-    A stage that has not run yet (or has not yet run OWN_PACE_AFTER_S) is priced at the pace of the
-    stages of its kind (`kinds`: the backbone's stages, the local-feature matchers' ...) measured so far:
-    time is charged to each event's stage since the event before it. A kind not measured yet is priced
-    at the table's seconds, slowed down by the job's pace when the machine is busier than the table's
-    but never sped up by it: tiles extracted 18x faster than the table (a quiet machine, a GPU) say
-    nothing of the CPU's local-feature matching, and carrying that over said "27 s left" at the start
-    of a verification that took 92 (session 32, newuser32_session32.md).
     """
 
     OWN_PACE_AFTER_S = 2.0  # a stage's own pace once it has run this long since its first event
 
     def __init__(self, plan: dict[str, float], seconds_per_unit: dict[str, float], *,
-                 default_cost: float = 0.05, clock: Callable[[], float] = time.perf_counter,
-                 kinds: dict[str, str] | None = None) -> None:
+                 default_cost: float = 0.05, clock: Callable[[], float] = time.perf_counter) -> None:
         self.cost = dict(seconds_per_unit)
-        self.kinds = dict(STAGE_KINDS if kinds is None else kinds)  # stage -> kind; a stage not named is its own
         self.default_cost = default_cost
         self.units = {stage: float(units) for stage, units in plan.items()}
         self.done = {stage: 0.0 for stage in plan}
@@ -137,13 +118,7 @@ class JobProgress:
         self.start = clock()
         self._key: dict[str, str] = {}  # stage -> its key in units/done (a stage run again gets a new one)
         self._first: dict[str, tuple[float, float]] = {}  # key -> (clock, units done) at its first event
-        self._spent: dict[str, float] = {}  # key -> seconds charged to it (the interval before each of its events)
-        self._last = self.start  # the clock at the last event
         self._fraction = 0.0
-
-    def _kind(self, key: str) -> str:
-        stage = key.split("#")[0]
-        return self.kinds.get(stage, stage)
 
     def _seconds(self, key: str, units: float) -> float:
         return units * self.cost.get(key.split("#")[0], self.default_cost)
@@ -163,20 +138,7 @@ class JobProgress:
         elapsed = now - self.start
         if planned_done <= 0 or elapsed <= 0:
             return None
-        job_pace = elapsed / planned_done  # real s per planned s over the whole job so far
-        kind_spent: dict[str, float] = {}
-        kind_done: dict[str, float] = {}
-        for key, units in self.units.items():
-            kind = self._kind(key)
-            kind_spent[kind] = kind_spent.get(kind, 0.0) + self._spent.get(key, 0.0)
-            kind_done[kind] = kind_done.get(kind, 0.0) + self._seconds(key, min(self.done.get(key, 0.0), units))
-
-        def pace(key: str) -> float:
-            kind = self._kind(key)
-            if kind_done.get(kind, 0.0) > 0:  # measured on its kind; cache hits make done work look free: floored
-                return max(kind_spent[kind] / kind_done[kind], 0.25)
-            return max(job_pace, 1.0)  # a kind not measured: the table's, or slower on a busy machine
-
+        pace = max(elapsed / planned_done, 0.25)  # real s per planned s; cache hits make done work look free: floored
         left = 0.0
         for key, units in self.units.items():
             rest = max(units - self.done.get(key, 0.0), 0.0)
@@ -188,7 +150,7 @@ class JobProgress:
             if ran >= self.OWN_PACE_AFTER_S and since > 0:
                 left += rest * ran / since  # its own seconds per unit since its first event
             else:
-                left += self._seconds(key, rest) * pace(key)
+                left += self._seconds(key, rest) * pace
         return left
 
     def update(self, event: ProgressEvent) -> ProgressEvent:
@@ -205,10 +167,7 @@ class JobProgress:
             else:
                 self.units[key] = max(self.units[key], float(event.total))
             self.done[key] = max(self.done.get(key, 0.0), float(min(event.step, event.total)))
-            now = self.clock()
-            self._spent[key] = self._spent.get(key, 0.0) + max(now - self._last, 0.0)
-            self._last = now
-            self._first.setdefault(key, (now, self.done[key]))
+            self._first.setdefault(key, (self.clock(), self.done[key]))
         frac = self.fraction()
         return ProgressEvent("job", int(round(frac * 1000)), 1000, event.message, self.eta(),
                              {**event.metrics, "stage": event.stage})

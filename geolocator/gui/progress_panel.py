@@ -25,30 +25,28 @@ STAGES = {
 
 
 # Seconds per unit of each stage, measured by training/bench_stages.py on the demo region
-# (EfficientNet-Lite0, 8 tile views, cold cache, 2 torch threads; training/results/bench_stages.txt).
-# Only the ratios matter: they weight the stages of one job on its single bar, and the ETA prices a
-# stage not yet run at them (core.progress.JobProgress). Measured again in session 32 at load ~7 (the
-# table before, load ~22, weighed a tile 9.2 times a verification; since, extraction got 9x faster and
-# verification 2x: a tile now 1.4 times a verification, 0.6 in newuser31's run). A unit is the stage's
-# own: a tile (all its views), a photo, an EM step, a map item.
+# (EfficientNet-Lite0, 8 tile views, cold cache; training/results/bench_stages.txt). Only the ratios
+# matter: they weight the stages of one job on its single bar. The run shared 2 cores with other
+# jobs (load ~22), so the absolute seconds are ~10x a quiet machine's. A unit is the stage's own: a
+# tile (all its views), a photo, an EM step, a map item.
 STAGE_SECONDS_PER_UNIT = {
-    "backbone": 4.7,  # torch import + model load, once per app start (184 s when nothing was in the OS's cache)
-    "open": 0.08,
-    "extract:tiles": 1.05,
-    "extract:queries": 0.12,
-    "geometry": 0.011,  # after opening verified the photos (its checks are reused); more on photos never verified
-    "adapt": 1.04,
-    "verify": 0.74,  # cold (the tiles' keypoints extracted on the way); 0.13 with them already cached
+    "backbone": 184.0,  # torch import + model load, once per app start
+    "open": 3.0,
+    "extract:tiles": 9.2,
+    "extract:queries": 1.13,
+    "geometry": 1.24,
+    "adapt": 9.5,
+    "verify": 1.0,  # 1.6 cold, 0.42 with the tiles' keypoints already cached
     # photo_support's check of answers claiming < 0.95: 0.18 s a 4K frame against verify's 0.40 in one
     # run (session 29, 360 frames, cProfile: 28.8 s for 157, 145 s for 360), so 0.45 of verify's weight
-    "support": 0.33,
-    "map": 0.034,  # 0.009 an item while opening, 0.034 redrawing after adapting
-    "thumbnails": 0.0072,
+    "support": 0.45,
+    "map": 0.07,  # 0.14 drawing the basemap the first time, 0.003 after
+    "thumbnails": 0.06,
     # a video frame decoded into the frame cache (core/media/video.py sample_frames): 0.085 s against the
     # thumbnails' 0.030 s a frame in one app run (session 30: a 15 min 4K H.264 clip at 1 fps, 125 frames
     # every 5 s, load ~5; training/results/video30_session30.md), so 2.8 times the thumbnails' weight. A
     # 30 fps clip decodes more frames per sampled one: the ETA's measured pace corrects the weight.
-    "frames": 0.02,
+    "frames": 0.17,
 }
 
 
