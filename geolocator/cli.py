@@ -378,7 +378,8 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
         if Path(path).suffix.lower() in PACKAGE_SUFFIXES and getattr(args, "zoom", None) is None:
             size, n = photos_ground_m(queries)  # issue 11: the level that suits the photos, when they say
             if size is not None:
-                tile_size_m, how = size, f"nearest the photos' footprint, {size:.0f} m (median of {n} photos' altitude and camera)"
+                tile_size_m, how = size, (f"nearest the photos' footprint, {size:.0f} m ("
+                                    + ("one photo's" if n == 1 else f"median of {n} photos'") + " altitude and camera)")
     try:
         tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
                                hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))

@@ -136,7 +136,7 @@ def resumed_line(resumed: int, total: int) -> str:
     folder): 'verify: 34 of 108 photos resumed from an earlier run (their checks were kept in the
     cache folder)'. `resumed`: Located.resumed; `total`: the photos located."""
     return (f"verify: {resumed:,} of {count(total, 'photo')} resumed from an earlier run "
-            "(their checks were kept in the cache folder)")
+            f"({'its checks were' if resumed == 1 else 'their checks were'} kept in the cache folder)")
 
 
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
