@@ -100,29 +100,39 @@ def list_cache_files(root: Path) -> list[CacheFiles]:
     return out
 
 
+def _old(root: Path, days: float, now: float | None):
+    """(kind's words, folder, path, bytes) of each file `prune_cache_files` would remove now."""
+    now, cutoff = unused_cutoff(days, now)
+    tmp_cutoff = min(cutoff, now - STALE_TMP_S)
+    for key, words, sub in KINDS:
+        for path, size, mtime in _walk(Path(root), key):
+            if mtime <= (tmp_cutoff if path.name.startswith(".") else cutoff):
+                yield words, Path(root) / sub if sub else Path(root), path, size
+
+
+def old_cache_files(root: Path, days: float, now: float | None = None) -> tuple[int, int]:
+    """What prune_cache_files(root, days, now) would remove now, without removing anything: (files,
+    bytes). For the app's Free Disk Space… confirmation. Raises ValueError for negative days."""
+    old = list(_old(root, days, now))
+    return len(old), sum(size for *_, size in old)
+
+
 def prune_cache_files(root: Path, days: float, now: float | None = None) -> list[CacheFiles]:
     """Remove the files of each kind under `root` last used (modified: written or stamped by
     `stamp_used`) more than `days` days (>= 0) before `now` (seconds since the epoch; default the
     clock); a temporary file younger than STALE_TMP_S is another run's write and is kept. Returns
     what was removed, per kind (kinds with none left out); a file that cannot be removed is left.
     Raises ValueError for negative days (store_prune.unused_cutoff)."""
-    now, cutoff = unused_cutoff(days, now)
-    tmp_cutoff = min(cutoff, now - STALE_TMP_S)
-    removed = []
-    for key, words, sub in KINDS:
-        n = total = 0
-        for path, size, mtime in _walk(Path(root), key):
-            if mtime > (tmp_cutoff if path.name.startswith(".") else cutoff):
-                continue
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            n += 1
-            total += size
-        if n:
-            removed.append(CacheFiles(words, Path(root) / sub if sub else Path(root), n, total))
-    return removed
+    removed: dict[tuple[str, Path], list[int]] = {}
+    for words, folder, path, size in list(_old(root, days, now)):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        n_bytes = removed.setdefault((words, folder), [0, 0])
+        n_bytes[0] += 1
+        n_bytes[1] += size
+    return [CacheFiles(words, folder, n, b) for (words, folder), (n, b) in removed.items()]
 
 
 def stamp_used(path: Path) -> None:
