@@ -20,7 +20,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import left_out_line, nothing_verified_note, placed_summary, resumed_line
+from .core.wording import caution_lines, left_out_line, not_located_lines, nothing_verified_note, placed_summary, resumed_line
 
 log = logging.getLogger("geolocator")
 
@@ -592,6 +592,10 @@ def cmd_locate(args) -> int:
     queries = _load_queries(args.queries, args.every)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
+    from .core.media.video_time import video_lines
+
+    for line in video_lines(queries, clock_zones):  # each video read, with the time its clock gave (wrong clocks seen at once)
+        log.info("%s", line)
     tiles = _load_tiles(args.tiles, args, queries, args.queries)  # the photos' GPS checks an unstated XYZ/TMS row order
     from .core.tiles_among_photos import without_the_tile_set
 
@@ -665,6 +669,12 @@ def cmd_locate(args) -> int:
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
                   f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
+    # why photos were not located, and the answers that are guesses, named under the table (stdout stays one
+    # line a photo, for scripts) or under the file's line (its `note` and `caution` say it per row)
+    for line in not_located_lines(predictions, tracks):
+        log.info("%s", line)
+    for line in caution_lines(predictions, tracks):
+        log.warning("%s", line)
     if not args.quiet and predictions:  # what the figures are sure of: the radius they were measured against
         print(confidence_means(answer_radius_m(p) for p in predictions), file=sys.stderr)
         if ws.settings.changed_ground:

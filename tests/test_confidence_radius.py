@@ -64,7 +64,7 @@ def test_files_carry_radius_m_and_keep_the_old_csv_columns_in_place(tmp_path):
     old = (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS + export.FLIGHT_CSV_COLUMNS
            + ["attribution", "warning"])
     # added at the end only; after it, session 21's grid columns (MGRS, UTM) and session 23's shot (session 26's level last)
-    assert header[:len(old)] == old and header[-6:] == ["radius_m", "mgrs", "utm", "shot", "level", "time_utc"]
+    assert header[:len(old)] == old and header[-7:] == ["radius_m", "mgrs", "utm", "shot", "level", "time_utc", "caution"]
     assert row[header.index("radius_m")] == "35.4"
     assert "confidence 0.930 that it is within 35 m" in tracks_to_gpx([], [p])
     assert "confidence 0.930 that it is within 35 m" in tracks_to_kml([], [p])

@@ -4,17 +4,15 @@ re-measured session 27's confident answers after the xfeat race fix and compares
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
+
+from .helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("confident_wrong", ROOT / "training" / "confident_wrong.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(ROOT / "training" / "confident_wrong.py", "confident_wrong")
 
 
 def _write(folder: Path, rows: list[dict], fields: list[str]) -> None:

@@ -131,7 +131,7 @@ def test_a_csv_row_holds_every_column_in_its_place(tmp_path):
     header, row, row2 = list(csv.reader(out.open(newline="")))
     assert header == (export.CSV_COLUMNS + export.META_CSV_COLUMNS + export.CAMERA_CSV_COLUMNS
                       + export.FLIGHT_CSV_COLUMNS + ["attribution", "warning", "track_status", "radius_m", "mgrs", "utm",
-                                                             "shot", "level", "time_utc"])
+                                                             "shot", "level", "time_utc", "caution"])
     cells = dict(zip(header, row))
     assert [cells[c] for c in export.CSV_COLUMNS] == [
         "'=x.jpg", "50.0005123", "10.0004988", "50.0004", "10.0006", "a", "0.9123", "0.8765", "50.0005556",

@@ -47,7 +47,7 @@ def test_csv_adds_mgrs_and_utm_after_radius_keeping_every_column_before(tmp_path
     export.write_csv([_pred()], out)
     rows = list(csv.reader(out.open(encoding="utf-8")))
     header, row = rows[0], dict(zip(rows[0], rows[1]))
-    assert header[-6:] == ["radius_m", "mgrs", "utm", "shot", "level", "time_utc"]  # 23's shot, 26's level, 31's time after
+    assert header[-7:] == ["radius_m", "mgrs", "utm", "shot", "level", "time_utc", "caution"]  # 23's shot, 26's level, 31's time, 32's caution after
     assert header[:3] == ["query", "lat", "lon"]
     assert (row["lat"], row["lon"]) == ("46.0", "9.0")  # machine columns: WGS84, dot decimals
     assert (row["mgrs"], row["utm"]) == (MGRS, "32T 500000mE 5094047mN")

@@ -166,8 +166,10 @@ LOOSE_GRID = grid_words(1.23456789, 2.34567891)
 assert LOOSE_GRID == "MGRS 31N DB 27205 36466; N 01° 14.074' E 002° 20.741'"  # MGRS: PyPI mgrs 1.6.0
 LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 78625 m; homography; "
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
+              # a video frame in no flight was located on its own (the track off, or its clip too short;
+              # session 32): it may well have a time, so not "no capture time"
               "not located; confidence 0.000 that it is within 78625 m; tile_centre; blank frame; "
-              f"in no flight (no capture time, or alone); {LOOSE_GRID}",
+              f"in no flight (located on its own); {LOOSE_GRID}",
               # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
               "tile level only; confidence 0.999 that it is within 78625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]
@@ -180,7 +182,7 @@ CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",
               "2026-05-04T10:00:07.500000Z", "2026-05-04T10:00:08.750000Z"]
 PHOTO_TIMES = ["2026-05-04T09:30:00Z", "2026-05-04T09:30:02.500000Z"]
-BARE_TIMES = ["1970-01-01T00:00:00.500000Z"]  # a video without a wall clock: from the Unix epoch
+BARE_TIMES = [None]  # a video without a wall clock: no time (session 32; it was 1970-01-01T00:00:00.5Z)
 
 
 def _text(el, path, ns):
@@ -347,7 +349,7 @@ def test_the_start_of_each_kind_of_flight():
     # a frame of an object with no telemetry attribute at all (duck-typed queries): no wall clock
     duck = SimpleNamespace(id="d#t=1", time_s=1.0)
     assert _start_of(Track("d", (TrackPoint(duck, 0.0, LatLon(0.0, 0.0), "matched", LatLon(0.0, 0.0)),))) is None
-    assert _when(None, 1.5) == datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
+    assert _when(None, 1.5) is None  # no clock: no time, never the Unix epoch (session 32)
     assert _when(datetime(2026, 1, 2, 3, 4, 5), 0.25).isoformat() == "2026-01-02T03:04:05.250000+00:00"
     zoned = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
     # the same instant, in UTC (GPX 1.1 times are UTC; session 14): 03:05:05 at UTC+2 is 01:05:05Z

@@ -59,7 +59,7 @@ def test_a_long_video_is_sampled_automatically_and_said_with_its_count_and_time(
     wait_idle(qtbot, w)
     assert _names(w) == [f"clip.mp4#t={t}" for t in (0, 2, 4, 6, 8, 10)]
     estimate = about_duration(6 * DEFAULT_LOCATE_S_PER_FRAME)
-    assert (f"clip.mp4 (0:12): 6 frames, one every 2 s (automatic for its length; every second would be 12). "
+    assert (f"clip.mp4 (0:12), no recorded time: 6 frames, one every 2 s (automatic for its length; every second would be 12). "
             f"Locating them takes {estimate} ({DEFAULT_LOCATE_S_PER_FRAME:.1f} s a frame, measured on a 2-core CPU; "
             "the app measures its own pace once it has located some). File → Video Frames… sets how often."
             ) in w.message_bar.text.splitlines()
@@ -273,3 +273,32 @@ def test_the_jobs_one_bar_moves_through_the_sampling_of_several_videos(tmp_path,
     assert bars == sorted(bars) and bars[0] < 300 and bars[-1] < 1000  # it moves, and the thumbnails remain
     middle = next(bar for step, _, bar in sampling if step == 10)  # a done, b's five to go
     assert 300 < middle < 900, seen
+
+
+
+def test_the_time_locating_takes_goes_once_the_frames_are_located(qtbot, dirs, frames, tmp_path, monkeypatch):  # noqa: F811
+    """Session 32 (the new-user trial of session 31): "Locating them takes about 30 s" stayed in the message
+    bar after the video's frames were located; now the line shown with the results says they are located.
+    Locating itself is the core's (tested there): here it answers nothing, at once."""
+    from geolocator.core.pipeline import Workspace
+
+    from .test_gui_first_hour import tiny_tileset
+
+    located = []
+    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: located.append(len(queries)) or [])
+    clip = _clip(tmp_path / "clip.mp4", 3, fps=1)
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True, video_every_s=1.0))
+    w.open_tileset(tiny_tileset(dirs / "region"))
+    wait_idle(qtbot, w)
+    w.add_paths([clip])
+    wait_idle(qtbot, w)
+    assert located == [3] and w.last_outcome == "done"  # the Locating job ran over the 3 frames and ended
+    assert "Locating them takes" not in w.message_bar.text
+    assert ("clip.mp4 (0:03), no recorded time: 3 frames, one every 1 s (as chosen): located. File → Video Frames… sets how often."
+            in w.message_bar.text.splitlines())
+    w.set_video_every(2.0)  # sampled again and located again (nothing was answered): said located too
+    wait_idle(qtbot, w)
+    assert located[-1] == 2 and "Locating them takes" not in w.message_bar.text
+    assert ("clip.mp4 (0:03), no recorded time: 2 frames, one every 2 s (as chosen; 2 of them sampled before, reused): located. "
+            "File → Video Frames… sets how often.") in w.message_bar.text.splitlines()
+    w.close()

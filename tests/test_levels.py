@@ -175,7 +175,7 @@ def test_the_csv_and_geojson_carry_the_level_beside_the_machine_s_status(tmp_pat
     import csv
     import json
 
-    from geolocator.core.export import CSV_COLUMNS, LEVEL_CSV_COLUMNS, TIME_CSV_COLUMNS
+    from geolocator.core.export import CAUTION_CSV_COLUMNS, CSV_COLUMNS, LEVEL_CSV_COLUMNS, TIME_CSV_COLUMNS
     from geolocator.core.exports import write_predictions
 
     preds = _preds(tmp_path)
@@ -183,7 +183,7 @@ def test_the_csv_and_geojson_carry_the_level_beside_the_machine_s_status(tmp_pat
     write_predictions(tmp_path / "p.geojson", preds)
     with (tmp_path / "p.csv").open(newline="") as f:
         header, *rows = list(csv.reader(f))
-    assert header[-2:] == LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS and header[:len(CSV_COLUMNS)] == CSV_COLUMNS  # old columns keep their places
+    assert header[-3:] == LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS + CAUTION_CSV_COLUMNS and header[:len(CSV_COLUMNS)] == CSV_COLUMNS  # old columns keep their places
     by_name = {r[0]: dict(zip(header, r)) for r in rows}
     features = json.loads((tmp_path / "p.geojson").read_text())["features"]
     props = {f["properties"]["query"]: f["properties"] for f in features}

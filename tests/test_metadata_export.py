@@ -44,7 +44,7 @@ def test_csv_keeps_its_columns_and_adds_metadata_after_them(tmp_path):
     with open(tmp_path / "p.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == (CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                       + WARNING_CSV_COLUMNS + ["track_status", "radius_m", "mgrs", "utm", "shot", "level", "time_utc"])
+                       + WARNING_CSV_COLUMNS + ["track_status", "radius_m", "mgrs", "utm", "shot", "level", "time_utc", "caution"])
     a, b = (dict(zip(rows[0], r)) for r in rows[1:])
     assert a["relative_altitude_m"] == "39.8" and a["captured_at"] == "2016-06-23T16:31:59+00:00" and a["truth_note"] == ""
     assert b["truth_note"].startswith("EXIF GPS fix is void") and b["relative_altitude_m"] == ""

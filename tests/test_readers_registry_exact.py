@@ -20,7 +20,7 @@ from geolocator.core.model import Bounds, PixelWindow, Tile
 from geolocator.core.sources import gpkg, mbtiles, pmtiles, registry, tile_image, tilepackage
 from .helpers import GPKG_MINIMAL_TABLES, GeolocatorLogs
 
-DESCRIBE = ("a tile package (.mbtiles, .pmtiles, .gpkg), a tiles.csv, a GeoTIFF (.tif), z/x/y tile folders, "
+DESCRIBE = ("a tile package (.mbtiles, .pmtiles, .gpkg), a tiles.csv, a GeoTIFF (.tif; a .vrt or .jp2 too), z/x/y tile folders, "
             "images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw)")
 
 

@@ -63,8 +63,8 @@ def test_the_csv_says_the_shot_in_a_last_column_empty_for_a_photo(written):
     with open(out / "e.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    assert header[-3:] == ["shot", "level", "time_utc"] and header[-3 - len(GRID_CSV_COLUMNS):-3] == GRID_CSV_COLUMNS  # appended, none moved
-    assert [r[-3] for r in body] == [*SHOTS, ""]
+    assert header[-4:] == ["shot", "level", "time_utc", "caution"] and header[-4 - len(GRID_CSV_COLUMNS):-4] == GRID_CSV_COLUMNS  # appended, none moved
+    assert [r[-4] for r in body] == [*SHOTS, ""]
 
 
 def test_the_geojson_gives_each_frame_its_shot(written):

@@ -39,6 +39,7 @@ class _Container:
     def __init__(self, streams, duration=None):
         self.streams = SimpleNamespace(video=streams)
         self.duration = duration
+        self.metadata = {}  # no tags: no recording time
         self.closed = False
 
     def close(self):
@@ -46,7 +47,7 @@ class _Container:
 
 
 def _stream(duration=None, time_base=None, rate=None, frames=0, size=(64, 48)):
-    return SimpleNamespace(duration=duration, time_base=time_base, average_rate=rate, frames=frames,
+    return SimpleNamespace(duration=duration, time_base=time_base, average_rate=rate, frames=frames, metadata={},
                            codec_context=SimpleNamespace(width=size[0], height=size[1]))
 
 

@@ -69,7 +69,18 @@ def _footprint(corners) -> tuple[float, float, bool] | None:
     return float(area), float(sides.min() / max(sides.max(), 1e-12)), convex
 
 
-def measure(folder: Path, out: Path, cache: Path, tiles_path: Path | None = None) -> None:
+def recording(supported, seen: dict):
+    """A stand-in for Workspace._supported that keeps in `seen` what photo_support received (the
+    photos, their predictions before it, the second look's rows) and then calls `supported` with
+    every argument it was given (progress and cancel too: session 31's signature)."""
+    def wrapper(qs, predictions, looked, *rest, **named):
+        seen["before"], seen["looked"], seen["queries"] = list(predictions), looked, list(qs)
+        return supported(qs, predictions, looked, *rest, **named)
+
+    return wrapper
+
+
+def measure(folder: Path, out: Path, cache: Path, tiles_path: Path | None = None, adapt: str | None = None) -> None:
     from geolocator import cli
     from geolocator.core.confidence_tables import table_key, verified_confidence
     from geolocator.core.geo import haversine_m
@@ -81,14 +92,10 @@ def measure(folder: Path, out: Path, cache: Path, tiles_path: Path | None = None
     tiles = cli._load_tiles(args.tiles, args, queries, args.queries)
     ws = cli._workspace(args)
     ws.open_tiles(tiles)
+    if adapt:  # as `geolocator eval REGION --adapt --mode MODE` does (seed 0, the mode's own steps)
+        ws.adapt(queries, mode=adapt, seed=0)
     seen = {}
-    original = ws._supported
-
-    def supported(qs, predictions, looked):  # what photo_support received, and the second look's rows
-        seen["before"], seen["looked"], seen["queries"] = list(predictions), looked, list(qs)
-        return original(qs, predictions, looked)
-
-    ws._supported = supported
+    ws._supported = recording(ws._supported, seen)
     wall, cpu = time.perf_counter(), time.process_time()
     preds = ws.locate(queries)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -228,6 +235,7 @@ def main(argv=None) -> int:
     m.add_argument("--cache", type=Path, required=True)
     m.add_argument("--tiles", type=Path, help="the tile set, for a folder of photos that is not a region folder "
                    "(no truth then: right is left empty)")
+    m.add_argument("--adapt", choices=["best", "paper"], help="adapt to the region in this mode first (as eval --adapt)")
     t = sub.add_parser("table")
     t.add_argument("folder", type=Path)
     t.add_argument("--bar", type=float, default=0.9)
@@ -237,7 +245,7 @@ def main(argv=None) -> int:
     c.add_argument("--bar", type=float, default=0.9)
     a = p.parse_args(argv)
     if a.cmd == "measure":
-        measure(a.folder, a.out, a.cache, a.tiles)
+        measure(a.folder, a.out, a.cache, a.tiles, a.adapt)
     elif a.cmd == "compare":
         compare(a.old, a.new, a.bar)
     else:

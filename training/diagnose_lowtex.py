@@ -33,12 +33,13 @@ import numpy as np
 from geolocator.core.cache import file_key
 from geolocator.core.evaluate import positives
 from geolocator.core.pipeline import Settings, Workspace
+from geolocator.core.predict import inlier_margin
 from geolocator.core.queries import load_region
 from geolocator.core.rerank import query_outline
 
 FIELDS = ["mode", "query", "global_rank", "in_candidates", "true_inliers", "fine_true", "best_wrong_inliers",
           "top_inliers", "top_right", "status", "confidence", "error_m", "cls", "photo_kp", "photo_kp_fine",
-          "tile_kp", "photo_std", "tile_std"]
+          "tile_kp", "photo_std", "tile_std", "margin", "answer_tile", "true_tile"]
 
 
 def grey_std(path: Path) -> float:
@@ -100,26 +101,31 @@ def records(ws: Workspace, queries, mode: str, global_sim: np.ndarray) -> list[d
             "tile_kp": len(v.tile(tiles[true_t]).points) if true_t is not None else -1,
             "photo_std": round(grey_std(q.path), 1),
             "tile_std": round(grey_std(tiles[true_t].path), 1) if true_t is not None else -1,
+            "margin": inlier_margin(p.matches), "answer_tile": Path(tiles[top].path).name,
+            "true_tile": Path(tiles[true_t].path).name if true_t is not None else "",
         })
     return rows
 
 
 def pictures(rows: list[dict], region, out: Path) -> None:
-    """Photo | true tile side by side, per failure, as PNGs (for looking, not for scoring)."""
+    """Photo | answered tile | true tile side by side, per failure, as PNGs (for looking, not for
+    scoring); the file name says the confidence shown."""
     from PIL import Image
 
     out.mkdir(parents=True, exist_ok=True)
     by_id = {q.id: q for q in region.queries}
+    by_name = {Path(t.path).name: t for t in region.tiles.tiles}
     for r in rows:
         if r["cls"] == "ok":
             continue
         q = by_id[r["query"]]
         tile = next(t for t, hit in zip(region.tiles.tiles, positives(q, region.tiles.tiles)) if hit)
-        images = [Image.open(q.path).convert("RGB").resize((256, 256)), Image.open(tile.path).convert("RGB").resize((256, 256))]
-        canvas = Image.new("RGB", (520, 256), "white")
+        shown = [q.path, by_name[r["answer_tile"]].path, tile.path]
+        images = [Image.open(path).convert("RGB").resize((256, 256)) for path in shown]
+        canvas = Image.new("RGB", (784, 256), "white")
         for i, im in enumerate(images):
             canvas.paste(im, (i * 264, 0))
-        canvas.save(out / f"{r['mode']}_{r['cls']}_{Path(r['query']).stem}.png")
+        canvas.save(out / f"{r['mode']}_{r['cls']}_{Path(r['query']).stem}_c{r['confidence']:.2f}.png")
 
 
 def summary(rows: list[dict]) -> str:
@@ -148,14 +154,14 @@ def main() -> None:
     ap.add_argument("--pictures", type=Path)
     ap.add_argument("--matcher", default="sift")
     ap.add_argument("--mosaic", type=int, default=0)
-    ap.add_argument("--widen", type=int, default=0)
+    ap.add_argument("--widen", type=int, default=0, help="Settings.verify_widen; -1: the product's default (None)")
     ap.add_argument("--blind-tilts", type=float, nargs="*", default=None,
                     help="VerifySettings.blind_tilts for every verification (anchors included); default: the default")
     args = ap.parse_args()
     region = load_region(args.region)
     adapter_dir = Path(tempfile.mkdtemp(prefix="geolocator-diagnose-"))
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=args.cache_dir, adapter_dir=adapter_dir,
-                            matcher=args.matcher, verify_mosaic=args.mosaic, verify_widen=args.widen))
+                            matcher=args.matcher, verify_mosaic=args.mosaic, verify_widen=None if args.widen < 0 else args.widen))
     ws.open_tiles(region.tiles)
     ws.index()
 

@@ -14,6 +14,7 @@ import csv
 import json
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from .coords import grid_properties
@@ -242,6 +243,11 @@ LEVEL_CSV_COLUMNS = ["level"]
 # clock's zone recorded, or given per folder by `--clock-zone`), so that two drones' rows whose clocks were
 # set to different zones sort as they flew; empty for a clock of unknown zone or no capture time.
 TIME_CSV_COLUMNS = ["time_utc"]
+# And last (session 32; the columns before keep their places, as spreadsheets read them by position): why
+# the row's answer is a guess, in words (Prediction.caution: a low-texture photo nothing verified,
+# predict.LOW_TEXTURE_CAUTION), as the app, GeoJSON, KML, GPX and evidence.json say it; empty where there is
+# none, and on a flight frame's row, whose Point is the track's (as the map's popup and KML/GPX).
+CAUTION_CSV_COLUMNS = ["caution"]
 
 
 def recorded_properties(query) -> dict:
@@ -250,9 +256,14 @@ def recorded_properties(query) -> dict:
     (media/telemetry.FrameTelemetry): altitudes above take-off and as written (m), gimbal yaw,
     pitch and roll (deg), the 35 mm-equivalent focal length (camera.focal_35mm: older DJI models write
     mm x 10) and the cue's clock time (camera local time, no zone, as the SRT gives it). A field
-    the photo's own metadata holds wins."""
+    the photo's own metadata holds wins. A video frame without a telemetry clock: its captured_at is the
+    video's recording time from its container plus the frame's time (Query.video_start, media/video_time.py:
+    with its offset when recorded, else the camera's clock as written)."""
     out = meta_properties(getattr(query, "meta", None))
     t = getattr(query, "telemetry", None)
+    began, time_s = getattr(query, "video_start", None), getattr(query, "time_s", None)
+    if began is not None and time_s is not None and getattr(t, "when", None) is None and "captured_at" not in out:
+        out = out | exported_values({"captured_at": began + timedelta(seconds=float(time_s))})
     if t is None:
         return out
     from .camera import focal_35mm
@@ -281,7 +292,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     TRACK_CSV_COLUMNS, then RADIUS_CSV_COLUMNS, then GRID_CSV_COLUMNS (the Point's MGRS and UTM), then
     SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
     words), then TIME_CSV_COLUMNS (a photo's or frame's UTC time where its clock's zone is known: recorded,
-    or `clock_zone`, a tzinfo or clock_zones.ClockZones). A frame of
+    or `clock_zone`, a tzinfo or clock_zones.ClockZones), then CAUTION_CSV_COLUMNS (why a photo's answer is
+    a guess, Prediction.caution; empty on a flight frame's row, which holds the track's Point). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe). `excel`: the flavour for Excel in a comma-decimal locale (core/csv_excel.py:
@@ -302,7 +314,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     credit = csv_safe(attribution or "")
     put(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
                     + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
-                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS)
+                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS + CAUTION_CSV_COLUMNS)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
@@ -340,5 +352,6 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if flight is None else flight.get("shot", "")]
             + [level_of(p) if flight is None else flight["level"]]
             + [times.get(p.query.id, "")]
+            + [csv_safe(p.caution or "") if flight is None else ""]
         )
     _write_atomic(path, (BOM if excel else "") + buf.getvalue())

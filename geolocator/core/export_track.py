@@ -3,9 +3,10 @@
 Every format carries each frame's best estimate (on the track) with its time and status, the
 track as a line, and each frame's ground footprint where a verified homography gives one.
 Times: a frame's `time_s` is seconds from the flight's first frame; GPX and KML need absolute
-times, so they are written from the flight's start: the first photo's capture time, or the
-telemetry's wall clock for a video, else the Unix epoch (honest relative times rather than invented
-dates). GPX and KML times are UTC: a capture time with its UTC offset (EXIF OffsetTimeOriginal) is
+times, so they are written from the flight's start: the first photo's capture time, or for a video
+the telemetry's wall clock, else its container's recording time (media/video_time.py); a flight
+with none of these is written without times (GPX points without <time>, KML without <TimeStamp>):
+never the Unix epoch's invented 1970 dates. GPX and KML times are UTC: a capture time with its UTC offset (EXIF OffsetTimeOriginal) is
 converted; one without (DJI SRT telemetry, EXIF without an offset: camera local time, zone
 unknown) is written as if UTC.
 """
@@ -151,11 +152,14 @@ def write_track_geojson(tracks: Sequence[Track], path: Path, *, attribution: str
     _write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))  # as export.write_geojson: never NaN
 
 
-def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = None) -> datetime:
+def _when(start: datetime | None, seconds: float, clock_zone: tzinfo | None = None) -> datetime | None:
     """`seconds` after `start` in UTC, as GPX 1.1 and KML times are read: a time with its UTC
     offset is converted; a naive one (camera local time of unknown zone) is read in `clock_zone`
-    (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC."""
-    base = in_clock_zone(start if start is not None else EPOCH, clock_zone or timezone.utc)
+    (parse_clock_zone: the zone the person says the clocks were set to), else written as if UTC.
+    None when `start` is None (a flight with no clock: its points are written without a time)."""
+    if start is None:
+        return None
+    base = in_clock_zone(start, clock_zone or timezone.utc)
     return base.astimezone(timezone.utc) + timedelta(seconds=seconds)
 
 
@@ -207,11 +211,31 @@ def _capture_time(query) -> datetime | None:
     return when if isinstance(when, datetime) else None
 
 
+def _clock_of(query) -> datetime | None:
+    """A photo's or a video frame's own wall clock, for one in no flight: a frame's is
+    video_time.frame_clock (its telemetry clock, else its clip's recorded start plus its time), a
+    photo's its capture time (_capture_time); aware when the offset is recorded, else naive."""
+    if query.time_s is not None:
+        from .media.video_time import frame_clock
+
+        return frame_clock(query)
+    return _capture_time(query)
+
+
 def _start_of(track: Track) -> datetime | None:
-    first = track.points[0].query
-    if first.time_s is not None:  # a video: the telemetry's wall clock, when it has one
+    """The wall clock at the flight's time 0 (a TrackPoint's time_s counts from it), None when none is
+    known. A photo flight: its first photo's capture time. A video: the telemetry's wall clock at its
+    first frame when the sidecar has one (it wins), else the container's recording time
+    (Query.video_start, media/video_time.py: the clock at the video's t=0) moved to the first frame's
+    time in the video; None when neither is recorded (the files then write no time, never 1970)."""
+    point = track.points[0]
+    first = point.query
+    if first.time_s is not None:  # a video frame
         when = getattr(getattr(first, "telemetry", None), "when", None)
-        return None if when is None else when - timedelta(seconds=track.points[0].time_s)
+        if when is not None:
+            return when - timedelta(seconds=point.time_s)
+        began = getattr(first, "video_start", None)
+        return None if began is None else began + timedelta(seconds=float(first.time_s) - point.time_s)
     return _capture_time(first)
 
 
@@ -228,7 +252,9 @@ def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
-    note += (f"; {pred.note}" if pred.note else "") + "; in no flight (no capture time, or alone)"
+    # a video frame in no flight has its time (the track was off, or its clip too short): not "no capture time"
+    alone = "located on its own" if pred.query.time_s is not None else "no capture time, or alone"
+    note += (f"; {pred.note}" if pred.note else "") + f"; in no flight ({alone})"
     note += f"; caution: {pred.caution}" if pred.caution else ""  # why it is a guess (predict.LOW_TEXTURE_CAUTION)
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
@@ -275,15 +301,15 @@ def _naive_zones(tracks: Sequence[Track], photos: Sequence[Prediction], clock_zo
     """The zone each time a GPX or KML gets from a clock without a zone is read in (clock_zones.zone_at:
     per folder when `clock_zone` is a ClockZones; None: written as if UTC), one entry a time: every frame
     of a flight whose start is naive, and every photo in no flight whose capture time is (GPX 1.1 and
-    KML's <when> are UTC). A flight with no clock at all (times from the Unix epoch) is not counted: its
-    times say so by their date."""
+    KML's <when> are UTC). A flight with no clock at all is not counted: its points are written
+    without a time."""
     zones = []
     for track in _in_time_order(tracks, clock_zone):  # the zones named in the order the flights flew
         start = _start_of(track)
         if start is not None and start.tzinfo is None:
             zones += [zone_at(clock_zone, track.points[0].query.path)] * len(track.points)
     for pred in photos:
-        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        when = _clock_of(pred.query)
         if when is not None and when.tzinfo is None:
             zones.append(zone_at(clock_zone, pred.query.path))
     return zones
@@ -321,14 +347,16 @@ def frame_times(tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
 
 
 def utc_times(predictions: Sequence[Prediction], tracks: Sequence[Track], clock_zone=None) -> dict[str, str]:
-    """frame_times, plus each photo in no flight with a capture time whose zone is known (recorded, or
-    `clock_zone` at its path): {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
+    """frame_times, plus each photo or video frame in no flight (--no-track, a clip too short for a
+    track) with a clock (_clock_of: a photo's capture time; a frame's telemetry clock, else its clip's
+    recorded start plus its time) whose zone is known (recorded, or `clock_zone` at its path):
+    {query id: "2026-12-04T10:02:00Z"}. What CSV and GeoJSON write as time_utc."""
     out = frame_times(tracks, clock_zone)
     for pred in predictions:
         q = pred.query
-        if q.id in out or q.time_s is not None:  # a video frame outside any flight: no clock of its own here
+        if q.id in out:
             continue
-        when = _capture_time(q)
+        when = _clock_of(q)  # a video frame in no flight: its telemetry clock or its clip's start + its time
         zone = zone_at(clock_zone, q.path)
         if when is not None and (when.tzinfo is not None or zone is not None):
             out[q.id] = _when(when, 0.0, zone).isoformat().replace("+00:00", "Z")
@@ -361,7 +389,7 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     gpx.creator = "geolocator"
     gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone))
     for pred in photos:
-        when = None if pred.query.time_s is not None else _capture_time(pred.query)
+        when = _clock_of(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
             time=None if when is None else _when(when, 0.0, zone_at(clock_zone, pred.query.path)),
@@ -447,7 +475,7 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         for pred in photos:
             pt = folder.newpoint(name=pred.query.id,
                                  coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
-            when = None if pred.query.time_s is not None else _capture_time(pred.query)
+            when = _clock_of(pred.query)
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0, zone_at(clock_zone, pred.query.path)).isoformat().replace("+00:00", "Z")
             pt.description = _warned(_photo_note(pred), far, pred.query.id)
@@ -467,7 +495,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"  # as the GPX <desc>
         for p in track.points:
             pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
-            pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
+            if start is not None:  # a flight with no clock: no <TimeStamp> (never 1970)
+                pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
             pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
                                      f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
@@ -514,8 +543,8 @@ def _add_times(doc: dict, times: dict[str, str]) -> dict:
 def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, tile_footprints: bool = False,
                                       attribution: str | None = None, far=None, clock_zone=None) -> dict:
     """The usual per-photo GeoJSON (export.predictions_to_geojson) where each frame of a flight is
-    placed at its track position and also carries time_s and status, plus each track's LineString and
-    footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
+    placed at its track position and also carries time_s and status (and no `caution`: the Point is the
+    track's), plus each track's LineString and footprints; every photo's Point its time_utc where its clock's zone is known (utc_times, `clock_zone`)."""
     from .export import predictions_to_geojson
 
     doc = predictions_to_geojson(predictions, tile_footprints=tile_footprints, attribution=attribution, far=far)
@@ -527,6 +556,8 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
             point, name, shot = on_track[qid]
             feature["geometry"]["coordinates"] = _point(point.location)
             feature["properties"].update(_props(point, name, shot))
+            # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX)
+            feature["properties"].pop("caution", None)
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
 

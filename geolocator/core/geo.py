@@ -336,6 +336,52 @@ def read_prj(path: Path):
         raise InputError(path, f"not a coordinate system pyproj can read ({exc})") from None
 
 
+def _aux_xml_srs(path: Path) -> str | None:
+    """The text of the <SRS> element of a GDAL PAM sidecar (`map.png.aux.xml`: a PAMDataset root),
+    None when it has none (ArcGIS writes statistics-only ones) or is no such XML. Parsed with
+    defusedxml (no DTDs, entities or external references)."""
+    from defusedxml import ElementTree as SafeET
+
+    try:
+        root = SafeET.fromstring(Path(path).read_bytes())
+    except Exception:  # noqa: BLE001 - unreadable or not XML: it states no CRS
+        return None
+    srs = root.find("SRS") if root.tag == "PAMDataset" else None
+    text = (srs.text or "").strip() if srs is not None else ""
+    return text or None
+
+
+def crs_sidecar(image: Path) -> Path | None:
+    """The file beside `image` that states its coordinate system: an ESRI `.prj` (`map.prj`), else
+    GDAL's PAM sidecar `map.png.aux.xml` holding an <SRS> (what QGIS's "Save as Image", GDAL's
+    exports and ArcGIS write beside a PNG/JPEG and its world file). None when neither does."""
+    image = Path(image)
+    prj = next((p for p in (image.with_suffix(".prj"), image.with_suffix(".PRJ")) if p.is_file()), None)
+    if prj is not None:
+        return prj
+    aux = image.with_name(image.name + ".aux.xml")
+    return aux if aux.is_file() and _aux_xml_srs(aux) is not None else None
+
+
+def read_crs_sidecar(path: Path):
+    """The CRS a sidecar found by crs_sidecar states, as a pyproj CRS: a .prj's WKT (read_prj), an
+    .aux.xml's <SRS> (WKT or any text pyproj reads). Raises InputError naming the file when
+    pyproj cannot read it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    path = Path(path)
+    if not path.name.lower().endswith(".aux.xml"):
+        return read_prj(path)
+    text = _aux_xml_srs(path)
+    if text is None:
+        raise InputError(path, "no <SRS> element: it states no coordinate system")
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as exc:
+        raise InputError(path, f"its <SRS> is not a coordinate system pyproj can read ({exc})") from None
+
+
 def parse_crs(value):
     """A pyproj CRS from what a user types or a file holds: 32760, "EPSG:32760", "ESRI:102003",
     a WKT text, a PROJ string, or a pyproj/rasterio CRS. Raises ValueError for anything unknown."""

@@ -21,6 +21,11 @@ from .model import LatLon, PixelWindow
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
 TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
+# Other rasters GDAL (rasterio) reads, tile sets only (never photos): a VRT (gdalbuildvrt's mosaic
+# of many orthophoto files, read as one orthophoto) and JPEG 2000 (orthophotos from national
+# mapping agencies, Sentinel-2 bands). Cut into windows like a GeoTIFF (sources/geotiff.py).
+GDAL_RASTER_SUFFIXES = frozenset({".vrt", ".jp2"})
+RASTER_SUFFIXES = TIFF_SUFFIXES | GDAL_RASTER_SUFFIXES  # decoded through rasterio when installed
 # Photo-only formats (never tiles): HEIC/HEIF through pillow-heif, DNG RAW through rawpy (LibRaw).
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 RAW_SUFFIXES = frozenset({".dng"})
@@ -209,6 +214,22 @@ def _unidentified(path: Path) -> str:
     return "an empty file (0 bytes)" if empty else "not an image, or a format that cannot be read"
 
 
+# ISO/IEC 23008-12 (HEIF) major brands in the file's first box ("ftyp"): still images and
+# sequences, HEVC-coded ("heic", "heix", "heim", "heis", "hevc", "hevx") or generic ("mif1", "msf1").
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+
+
+def _heif_content(path: Path) -> bool:
+    """Whether the file starts as a HEIF file does (an ISO base media "ftyp" box whose major brand
+    is a HEIF one), whatever its name. AVIF ("avif") is Pillow's own and is not one of them."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return len(head) == 12 and head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
+
+
 def _open_pil(path: Path) -> Image.Image:
     """Open lazily (header only) with bomb and corruption errors turned into InputError."""
     missing = _missing_package(path)
@@ -221,7 +242,18 @@ def _open_pil(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnidentifiedImageError:
-        raise InputError(path, _unidentified(path)) from None
+        if not _heif_content(path):
+            raise InputError(path, _unidentified(path)) from None
+        # a HEIC/HEIF photo under another name (an iPhone photo renamed or exported as .jpg):
+        # pillow-heif's opener is registered on the first .heic name, so a folder without one
+        # had it refused as "not an image"
+        if not heif_available():
+            raise InputError(path, "a HEIC/HEIF photo (whatever its name says): it needs the pillow-heif "
+                                   "package (pip install pillow-heif)") from None
+        try:
+            im = Image.open(path)
+        except Exception as exc:  # noqa: BLE001 - pillow-heif's own refusal, in a sentence
+            raise InputError(path, f"cannot read this HEIC/HEIF photo ({_one_line(exc)})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot read image ({exc})") from None
     # PIL only warns between 1x and 2x its limit (and errors above); we refuse anything over it.
@@ -240,7 +272,7 @@ def image_size(path: Path) -> tuple[int, int]:
         if missing is not None:
             raise missing
         return _raw_size(path)
-    rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
+    rio = _rasterio() if path.suffix.lower() in RASTER_SUFFIXES else None
     if rio is not None:
         try:
             with rio.open(path) as ds:
@@ -276,8 +308,12 @@ def to_rgb_uint8(data: np.ndarray, limits: tuple[float, float] | None = None, va
             limits = stretch_limits(values, valid)
         lo, hi = limits
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
-        values = np.nan_to_num((values - lo) * scale, nan=0.0, posinf=255.0, neginf=0.0)
-        data = np.clip(values, 0, 255).astype(np.uint8)
+        # in place: one float32 copy of the data, not five (a 96 MP 16-bit photo: 1.2 GB each)
+        values -= np.float32(lo)
+        values *= np.float32(scale)
+        np.nan_to_num(values, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
+        np.clip(values, 0, 255, out=values)
+        data = values.astype(np.uint8)
     if data.shape[0] == 1:
         data = np.repeat(data, 3, axis=0)
     return np.ascontiguousarray(np.transpose(data, (1, 2, 0)))
@@ -449,13 +485,17 @@ def unmarked_alpha_notice(path: Path | str, more: int = 0) -> str:
             f"as black. If it is a mask, mark it: gdal_edit.py -colorinterp_4 alpha {path}")
 
 
-def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
+def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
     """Pixels as the file means them: colour tables applied, bands picked by colour
     interpretation, CMYK converted, 16-bit/float stretched (one stretch per raster), and pixels
     the file marks as no data (alpha, nodata value, mask band), or NaN in a float raster (what
-    QGIS shows as transparent with no nodata value set), filled with the mean colour."""
+    QGIS shows as transparent with no nodata value set), filled with the mean colour.
+
+    A TIFF photo (no georeference) read whole is read reduced like a JPEG's draft: by 2, 4 or 8
+    (GDAL's average of each block of pixels) to fit DECODE_BUDGET_PIXELS and keep its sides at
+    least `min_side`; a georeferenced raster is read at full resolution."""
     from rasterio.enums import ColorInterp as CI
-    from rasterio.enums import MaskFlags
+    from rasterio.enums import MaskFlags, Resampling
     from rasterio.windows import Window
 
     with rio.open(path) as ds:
@@ -469,14 +509,29 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
         else:
             _check_window(path, window, ds.width, ds.height)
             win = Window(window.col, window.row, window.width, window.height)
+        georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
+        palette = ds.colorinterp[0] == CI.palette and _has_colormap(ds)
+        shape = None  # (rows, cols) to read at; None: as stored
+        if window is None and not georeferenced and not palette:
+            s = _draft_scale(ds.width, ds.height, min_side)
+            if s > 1:
+                # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s (session 32)
+                shape = (math.ceil(ds.height / s), math.ceil(ds.width / s))
         valid = None
         if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
-            valid = ds.dataset_mask(window=win) > 0  # only the window's blocks are decoded
-        if ds.colorinterp[0] == CI.palette and _has_colormap(ds):
+            valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
+        if palette:
             rgb, valid = _palette_rgb(ds, win, valid)
         else:
             kind, indexes = _band_indexes(ds)
-            data = ds.read(indexes, window=win)
+            if window is not None:
+                data = ds.read(indexes, window=win)  # GDAL's block cache serves the neighbouring windows
+            else:
+                # read whole: GDAL's block cache held small, as for the stretch (its default, 5 % of
+                # the RAM, is filled by one whole read and serves nothing after it)
+                with rio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20):
+                    data = ds.read(indexes, out_shape=None if shape is None else (len(indexes), *shape),
+                                   resampling=Resampling.average)
             if data.dtype.kind in "fc":  # NaN is no data in a float raster, nodata value or not
                 finite = np.isfinite(data).all(axis=0)
                 if not finite.all():
@@ -490,7 +545,38 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None) -> Image.Image:
                 if data.dtype != np.uint8:
                     limits = _dataset_stretch(str(path), path.stat().st_mtime_ns, tuple(indexes[: data.shape[0]]))
                 rgb = to_rgb_uint8(data, limits)
-    return Image.fromarray(fill_invalid(rgb, valid), "RGB")
+    image = Image.fromarray(fill_invalid(rgb, valid), "RGB")
+    if window is None and not georeferenced:
+        # a TIFF photo (no georeference) is shown as its Orientation tag says, as JPEGs are; GDAL
+        # ignores the tag, and a georeferenced raster's pixels follow its geotransform instead
+        method = _TIFF_TRANSPOSE.get(_tiff_orientation(path))
+        if method is not None:
+            image = image.transpose(method)
+    return image
+
+
+# TIFF 6.0 / EXIF 2.32 tag 0x0112 (Orientation): how the stored rows and columns are turned to
+# show the image upright; the same table as Pillow's ImageOps.exif_transpose.
+_TIFF_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _tiff_orientation(path: Path) -> int | None:
+    """The Orientation tag (1-8) of a TIFF's first image, read from its header by Pillow; None
+    when absent or when Pillow cannot parse the header (the pixels are then used as stored)."""
+    try:
+        with Image.open(path) as im:
+            value = getattr(im, "tag_v2", {}).get(0x0112)
+    except Exception:  # noqa: BLE001 - an exotic TIFF only rasterio reads: no turn rather than no photo
+        return None
+    return value if isinstance(value, int) else None
 
 
 def _has_colormap(ds) -> bool:
@@ -516,6 +602,17 @@ def _draft_request(width: int, height: int, min_side: int | None) -> tuple[int, 
         fit = (max(1, width // s), max(1, height // s))
         request = fit if request is None else (min(fit[0], request[0]), min(fit[1], request[1]))
     return request
+
+
+def _draft_scale(width: int, height: int, min_side: int | None) -> int:
+    """The reduction (1, 2, 4 or 8) Pillow's JPEG draft would pick for _draft_request's size:
+    the largest whose scale fits min(width // requested width, height // requested height)
+    (JpegImagePlugin.draft, Pillow 13); 1 when no reduction is asked."""
+    request = _draft_request(width, height, min_side)
+    if request is None:
+        return 1
+    fit = min(width // max(1, request[0]), height // max(1, request[1]))
+    return next(s for s in (8, 4, 2, 1) if fit >= s)
 
 
 def _has_alpha(im: Image.Image) -> bool:
@@ -577,25 +674,37 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
             raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
 
 
+def _gdal_reason(exc: BaseException) -> str:
+    """The first error in rasterio's chain: its RasterioIOError only says "Read failed. See
+    previous exception for details"; GDAL's own error (its __cause__) names the file and problem."""
+    while exc.__cause__ is not None and exc.__cause__ is not exc:
+        exc = exc.__cause__
+    return _one_line(exc)
+
+
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
 
     `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long.
 
-    TIFFs go through rasterio when it is installed: it reads just the window's blocks of a big
-    orthophoto and copes with 16-bit/float/multi-band data that PIL cannot convert.
+    TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
+    window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot
+    convert. Raises InputError naming the file and the problem.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
-    rio = _rasterio() if path.suffix.lower() in TIFF_SUFFIXES else None
+    rio = _rasterio() if path.suffix.lower() in RASTER_SUFFIXES else None
     if rio is not None:
         try:
-            return _read_rasterio(rio, path, window)
+            return _read_rasterio(rio, path, window, min_side)
         except InputError:
             raise
-        except Exception:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
-            pass
+        except Exception as exc:  # noqa: BLE001 - rasterio could not read it; PIL names the problem
+            if path.suffix.lower() in GDAL_RASTER_SUFFIXES:
+                # PIL cannot say why a VRT failed: GDAL's first error does (a source file it
+                # names that is missing or unreadable, "missing.tif: No such file or directory")
+                raise InputError(path, f"cannot read its pixels ({_gdal_reason(exc)})") from None
     if window is None and path.suffix.lower() in RAW_SUFFIXES:
         missing = _missing_package(path)
         if missing is not None:

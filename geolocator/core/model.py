@@ -227,6 +227,9 @@ class Query:
     # (id "<video>#t=<seconds>"); None for a photo. core.media.query_image reads either.
     time_s: float | None = None
     telemetry: "FrameTelemetry | None" = field(default=None, compare=False)  # noqa: F821 - media.telemetry
+    # a video frame: the wall clock of the video's first frame from its container's tags (aware when the
+    # offset is recorded, naive for a camera clock of unknown zone; media/video_time.py), None when none
+    video_start: datetime | None = field(default=None, compare=False)
 
     @property
     def has_truth(self) -> bool:

@@ -71,7 +71,7 @@ def is_imagery(path: Path) -> bool:
     with a CRS and geotransform, ground control points, or a geotransform (its own or a .tfw's)
     and a .prj beside it (a plain TIFF is a photo), an image with a world file beside it,
     or a z/x/y tile folder. Cheap: headers and names only."""
-    from .images import TIFF_SUFFIXES
+    from .images import RASTER_SUFFIXES
     from .sources.worldfile import _geotiff_georef
 
     path = Path(path)
@@ -79,7 +79,7 @@ def is_imagery(path: Path) -> bool:
         return bool(_xyz_files(path))
     if not path.is_file():
         return False
-    if path.suffix.lower() in TIFF_SUFFIXES:
+    if path.suffix.lower() in RASTER_SUFFIXES:  # a GeoTIFF, or a VRT / JPEG 2000 read the same way
         from .sources.geotiff import places_itself
 
         return _geotiff_georef(path) is not None or places_itself(path)

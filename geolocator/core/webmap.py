@@ -280,7 +280,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
 
 # the largest share of the map's area the unfolded legend may cover before it starts folded: the app's map
 # is 744 x 514 px in a 1440 x 900 window (a flight's 12-line legend ~14 %, shown) and 328 x 314 in a
-# 1024 x 700 one (the photo keys ~20 %: folded; newuser31 saw about half the map covered)
+# 1024 x 700 one (the photo keys ~20 %: folded; newuser31 saw about half the map covered). Decided at load
+# and again at each resize of the map (session 32), until the person clicks the legend: their choice wins.
 LEGEND_MAX_SHARE = 0.16
 
 _RUNTIME_JS = """
@@ -393,13 +394,22 @@ window.geoloc = (function () {
         return show;
       };
       L.DomEvent.disableClickPropagation(d);
-      L.DomEvent.on(head, 'click', function () { api.legendShown(body.style.display === 'none'); });
+      // a click is the person's choice: kept from then on, whatever the window's size
+      L.DomEvent.on(head, 'click', function () { api.legendChosen = true; api.legendShown(body.style.display === 'none'); });
       return d;
     };
     c.addTo(api.map);
-    api.legendShown(true);  // measured unfolded, in the page
+    api.legendChosen = false;
+    api.legendFit();
+    // decided again whenever the map's size changes (Leaflet's 'resize', on a window resize), until a click
+    api.map.on('resize', api.legendFit);
+  };
+  // folded where unfolded it would cover more than LEGEND_MAX_SHARE of the map, unless the person clicked it
+  api.legendFit = function () {
+    if (api.legendChosen || !api.legendBody) { return null; }
+    api.legendShown(true);  // measured unfolded, in the page (one script turn: never drawn so)
     var size = api.map.getSize(), box = api.legendBody.parentNode;  // the whole control, its line and padding
-    api.legendShown(box.offsetWidth * box.offsetHeight <= """ + str(LEGEND_MAX_SHARE) + """ * size.x * size.y);
+    return api.legendShown(box.offsetWidth * box.offsetHeight <= """ + str(LEGEND_MAX_SHARE) + """ * size.x * size.y);
   };
   api.countStatus = function (status) {
     var n = 0;

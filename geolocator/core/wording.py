@@ -188,6 +188,45 @@ def nothing_verified_note(predictions, verification: bool = True) -> str | None:
             f"(confidence at most {format_confidence(top)}) are not places.")
 
 
+def _named_lines(named: dict[str, list[str]], lead: str, inline: int) -> list[str]:
+    lines = []
+    for text, names in named.items():
+        shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+        lines.append(f"{lead} {count(len(names), 'photo')} ({shown}): {text}")
+    return lines
+
+
+def not_located_lines(predictions, tracks=(), *, inline: int = 3) -> list[str]:
+    """Why photos were not located, one line per reason (core.model.Prediction.note, core/content.py's words),
+    for under `locate`'s results table, whose rows say only "not located": 'not located: 2 photos (sky.jpg,
+    fog.jpg): too blurred or featureless to match (blur, fog, clear sky)'; the first `inline` named by their
+    file names. A frame of one of `tracks` that the track placed is left out (its row holds the track's
+    Point); one the track left "not located" is named. [] when none. The CSV's `note` column, the GeoJSON,
+    KML and GPX already said it."""
+    track_status = {pt.query.id: pt.status for t in tracks for pt in t.points}
+    named: dict[str, list[str]] = {}
+    for p in predictions:
+        if p.note and track_status.get(p.query.id, "not located") == "not located":
+            named.setdefault(p.note, []).append(Path(p.query.id).name)
+    return _named_lines(named, "not located:", inline)
+
+
+def caution_lines(predictions, tracks=(), *, inline: int = 3) -> list[str]:
+    """What `locate` says under its results table of the answers that are guesses (core.model.Prediction.caution:
+    a low-texture photo nothing verified, predict.LOW_TEXTURE_CAUTION), one line per distinct caution:
+    'caution on 2 photos (lake.jpg, fog.jpg): low texture (…): …, so this position is a guess'; the first
+    `inline` named by their file names ('… and 3 more'). A frame of one of `tracks` (core.sequence.Track)
+    is left out: its line is the track's Point, not its own answer (as the CSV's `caution` column, the
+    map's popup, KML and GPX). [] when none. Before session 32 the CLI and the CSV did not say it at all,
+    while the app, GeoJSON, KML, GPX and evidence.json did."""
+    on_track = {pt.query.id for t in tracks for pt in t.points}
+    named: dict[str, list[str]] = {}
+    for p in predictions:
+        if p.caution and p.query.id not in on_track:
+            named.setdefault(p.caution, []).append(Path(p.query.id).name)
+    return _named_lines(named, "caution on", inline)
+
+
 def shot_of(shot: int, shots: int) -> str:
     """'shot 3 of 5': which shot of an edited video a frame belongs to (core/media/cuts.py found
     the cuts from its pictures; sequence.Track.shot and .shots, 1-based)."""

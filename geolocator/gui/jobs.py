@@ -436,17 +436,42 @@ class Session:
         if self.ws.last is not None:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
+        results = self._grouped(queries, predictions, failures, self.ws.last.queries if predictions else (),
+                                progress=progress, cancel=cancel)
+        results.thermal_note = thermal
+        results.resumed = self.ws.last.resumed if predictions and self.ws.last is not None else 0
+        return results
+
+    def regroup(self, predictions: Sequence[Prediction], failures: dict[str, str] | None = None, *,
+                progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Results:
+        """The Results of answers already located (`predictions`, the window's; `failures` kept as they
+        are) grouped into flights again under the clock zones set now (self.clock_zones; core.sequence.smooth
+        splits flights by clock), with no photo located again: the list's track statuses, the Results
+        pane's track answers, the scores and the map follow at once (session 32; before, a new zone
+        re-split the flights only at the next Locate). Thumbnails are not made again (none new)."""
+        queries = [p.query for p in predictions]
+        results = self._grouped(queries, predictions, dict(failures or {}), queries, progress=progress,
+                                cancel=cancel, thumbnails=False)
+        from ..core.media.thermal import queries_note
+
+        results.thermal_note = queries_note(queries) if queries else None  # the warnings the locate showed
+        return results
+
+    def _grouped(self, queries: Sequence[Query], predictions: Sequence[Prediction], failures: dict[str, str],
+                 located: Sequence[Query], *, progress=None, cancel=None, thumbnails: bool = True) -> Results:
+        """Results of `predictions` (of `located`, the photos the locate read, in its order): flights
+        among them under self.clock_zones, scores, the map, new thumbnails of `queries`."""
         from ..core.export_track import frame_errors
         from ..core.sequence import frame_shots, smooth
 
         # flights among them: the map, the list and the scores show the same answers
         tracks = smooth(predictions, clock_zones=self.clock_zones)
         evaluation, n_far = None, 0
-        if predictions:
+        tiles = self.ws.tileset  # None only for answers given without one (tests): grouped, no scores, no map
+        if predictions and tiles is not None:
             from ..core.evaluate import scored_queries
 
             # scored as `geolocator eval` scores: truth far outside the tiles left out (each row keeps its error)
-            located = self.ws.last.queries
             scored, _ = scored_queries(located, self.ws.tileset)
             n_far = sum(q.has_truth and not s.has_truth for q, s in zip(located, scored))
             try:
@@ -455,10 +480,10 @@ class Session:
             except GeolocatorError:
                 evaluation = None
         check(cancel)
-        map_path = self.write_map(predictions, progress=progress, cancel=cancel, tracks=tracks)
-        thumbs = self._query_thumbs(queries, progress=progress, cancel=cancel)
+        map_path = self.write_map(predictions, progress=progress, cancel=cancel, tracks=tracks) if tiles is not None else None
+        thumbs = self._query_thumbs(queries, progress=progress, cancel=cancel) if thumbnails else {}
         tile_thumbs: dict[str, bytes] = {}
-        for p in predictions:
+        for p in predictions if thumbnails else ():
             for m in p.matches:
                 if m.tile.id not in self._tile_thumbs_done:
                     check(cancel)
@@ -478,9 +503,7 @@ class Session:
                        track_answers=_track_answers(predictions, tracks),
                        track_shot=frame_shots(tracks),
                        route=self._route(), n_far_truth=n_far, tiles_not_read=self._tiles_not_read(),
-                       resumed=self.ws.last.resumed if predictions and self.ws.last is not None else 0,
-                       thermal_note=thermal,
-                       map_failed=map_path is None)
+                       map_failed=map_path is None and tiles is not None)
 
     def _tiles_not_read(self) -> tuple[str, str] | None:
         """What the CLI warns of after locating: the tiles that could not be read (a truncated GeoTIFF)."""

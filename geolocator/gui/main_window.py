@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+
 import json
 import logging
 import time
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError, WeightsNotFound
-from ..core.images import PHOTO_SUFFIXES, TIFF_SUFFIXES
+from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
@@ -100,8 +102,15 @@ def needs_epsg(folder: Path) -> bool:
     if not folder.is_dir() or (folder / "tiles.csv").is_file():
         return False
     worlds = [p for p in folder.iterdir() if p.suffix.lower() in WORLD_FILE_SUFFIXES]
-    # A .prj beside every world file says the CRS already (core reads it): nothing to ask.
-    return bool(worlds) and not all(w.with_suffix(".prj").is_file() or w.with_suffix(".PRJ").is_file() for w in worlds)
+    # A .prj beside every world file, or its image's GDAL sidecar (map.png.aux.xml with an <SRS>),
+    # says the CRS already (core reads it): nothing to ask.
+    from ..core.geo import crs_sidecar
+
+    def stated(world: Path) -> bool:
+        return (world.with_suffix(".prj").is_file() or world.with_suffix(".PRJ").is_file()
+                or any(crs_sidecar(p) for p in folder.glob(glob.escape(world.stem) + ".*") if p.suffix.lower() in PHOTO_SUFFIXES))
+
+    return bool(worlds) and not all(stated(w) for w in worlds)
 
 
 def needs_row_order(folder: Path) -> bool:
@@ -292,7 +301,8 @@ class MainWindow(QMainWindow):
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
         # the list: a thumbnail and a readable name beside status, confidence and error
         self.splitter.setSizes([max(370, self.query_list.minimumWidth()), 770, 300])
-        self.centre.setSizes([580, 290])
+        # the Results pane: its tile cards (about 175 px) and four lines of details above them whole
+        self.centre.setSizes([500, 370])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
@@ -571,7 +581,7 @@ class MainWindow(QMainWindow):
 
     def choose_tileset_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.mbtiles *.pmtiles *.gpkg);;All files (*)")
+                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -596,7 +606,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             epsg = text.strip().upper().removeprefix("EPSG:")
-        elif path.suffix.lower() in TIFF_SUFFIXES:
+        elif path.suffix.lower() in RASTER_SUFFIXES:  # a GeoTIFF, VRT or JPEG 2000 is cut into windows
             # number_input: "50.5" and "50,5" alike on any locale (a de_DE box read "50.5" as 505)
             tile_size, ok = number_input.ask_decimal(self, "Cut the GeoTIFF", "Tile size on the ground (m):",
                                                      100.0, 5.0, 10000.0, 1)
@@ -730,7 +740,8 @@ class MainWindow(QMainWindow):
             new = self._add_queries(loaded.queries, loaded.thumbs)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            messages += self._sampling_lines(loaded)
+            sampled = self._sampling_lines(loaded)
+            messages += sampled
             if new and self.tileset_path is None:
                 it, its = ("it", "its") if len(new) == 1 else ("them", "their")
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
@@ -740,7 +751,8 @@ class MainWindow(QMainWindow):
             # them again is how a user asks to go on, so it locates them (verified pairs are cached)
             unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
             if (new or unplaced) and self.tileset_path is not None:
-                self.locate(notes=messages)  # one piece of work: its results keep the skipped paths said
+                # one piece of work: its results keep the skipped paths said, each video's line said done
+                self.locate(notes=self._once_located(messages, sampled, loaded))
             elif new:
                 if self.settings.online_basemap:
                     self.show_basemap_without_tiles()  # find and draw the area on the basemap
@@ -751,9 +763,24 @@ class MainWindow(QMainWindow):
                                                                                cancel=cancel),
                             done, on_cancelled=self._sampling_cancelled)
 
-    def _sampling_lines(self, loaded: Loaded) -> list[tuple[str, str, str]]:
-        """A line per video read: its length, interval, frame count and the time locating them takes."""
-        return [("info", sampling_line(v, self.locate_pace_s), "") for v in loaded.videos]
+    def _sampling_lines(self, loaded: Loaded, located: bool = False) -> list[tuple[str, str, str]]:
+        """A line per video read: its length, when its clock says it was recorded (media.video_time.start_words,
+        read in its folder's clock zone), interval, frame count and the time locating them takes
+        (`located`: the same line once they are located, without the estimate)."""
+        from ..core.media.video_time import start_words
+
+        zones = self.clock_zones()
+        return [("info", sampling_line(v, self.locate_pace_s, located=located,
+                                       recorded=start_words([q for q in loaded.queries if q.path == v.path],
+                                                            zone_at(zones, v.path))), "")
+                for v in loaded.videos]
+
+    def _once_located(self, messages, sampled, loaded: Loaded) -> list[tuple[str, str, str]]:
+        """`messages` as the results show them again after locating: each video's line of `sampled`
+        (_sampling_lines) said located, its "Locating them takes about …" gone (session 32: the estimate
+        stayed in the message bar after the frames were located)."""
+        done = dict(zip(sampled, self._sampling_lines(loaded, located=True)))
+        return [done.get(m, m) for m in messages]
 
     def _sampling_cancelled(self, again: str = "adding the video again") -> None:
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged. Video frames already "
@@ -794,7 +821,8 @@ class MainWindow(QMainWindow):
             kept = sum(1 for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
                        and qid not in fresh)
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            messages += self._sampling_lines(loaded)
+            sampled = self._sampling_lines(loaded)
+            messages += sampled
             if kept:
                 messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
                                          "other times.", ""))
@@ -802,7 +830,7 @@ class MainWindow(QMainWindow):
             # new frames, or frames of the new interval that a cancelled locate left without an answer
             unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
             if (new or unplaced) and self.tileset_path is not None:
-                self.locate(notes=messages)
+                self.locate(notes=self._once_located(messages, sampled, loaded))
 
         return self._submit("Sampling video frames",
                             lambda progress, cancel: self.session.resample_videos(videos, every_s=every_s,
@@ -1112,6 +1140,7 @@ class MainWindow(QMainWindow):
                     where = f" for {folder}" if folder else ""
                     self.message_bar.show_message("warning", f"Clock zone{where}: {exc}; the zones set before are kept.")
                     return False
+        changed = (default, folders) != (self.settings.clock_zone, dict(self.settings.clock_zones))
         self.settings.clock_zone, self.settings.clock_zones = default, folders
         self.session.clock_zones = self.clock_zones()  # the next locate's flights: one clock each
         try:
@@ -1119,14 +1148,28 @@ class MainWindow(QMainWindow):
         except OSError as exc:  # an unwritable config folder: the zone still holds for this session
             log.warning("could not save the settings: %s", exc)
         others = "; ".join(f"under {f}: {z}" for f, z in folders.items())
-        self.message_bar.show_message("info", (f"Photo times recorded without a zone are read as {default} in the "
-                                               "Results pane and the exports" if default else
-                                               "Photo times recorded without a zone are written as if UTC "
-                                               "(the GPX and KML exports say so)")
-                                      + (f"; {others}." if others else "."))
+        said = ((f"Photo times recorded without a zone are read as {default} in the Results pane and the exports"
+                 if default else "Photo times recorded without a zone are written as if UTC (the GPX and KML "
+                 "exports say so)") + (f"; {others}." if others else "."))
+        self.message_bar.show_message("info", said)
         if self.selected is not None:  # the Results pane shows the selected photo's time in the new zone
             self.select_query(self.selected)
+        if changed and self.predictions:
+            self.regroup_flights([("info", said, "")])
         return True
+
+    def regroup_flights(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:
+        """Group the answers already located into flights again under the clock zones set now (Session.regroup:
+        core.sequence.smooth; no photo is located again), then show them as a locate's results: the list's
+        track statuses, the Results pane, the scores and the map (session 32: a new zone used to re-split the
+        flights only at the next Locate). The answers are read when the job runs, after any job queued
+        before it; `notes` are shown again with them."""
+
+        def run(progress, cancel):
+            return self.session.regroup(list(self.predictions.values()), dict(self.failures), progress=progress,
+                                        cancel=cancel)
+
+        return self._submit("Grouping flights", run, lambda results: self._show_results(results, list(notes)))
 
     def _coords_format_chosen(self, fmt: str) -> None:
         """Remember the Results pane's coordinate format for the next start (settings.json)."""

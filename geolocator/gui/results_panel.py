@@ -11,7 +11,7 @@ from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.levels import frame_level, frame_words, level_of
-from ..core.model import Prediction, Query
+from ..core.model import STATUS_VERIFIED, Prediction, Query
 from ..core.predict import answer_radius_m
 from ..core.wording import confidence_within, keep_figures_together, shot_words
 from .query_list import pixmap_from_jpeg
@@ -72,6 +72,11 @@ class _Title(QLabel):
 
 
 class TileCard(QFrame):
+    """One of a photo's top-k tiles: the tile, its rank and why ("#1 verified" where geometric verification
+    chose it), its matching points, its similarity, its name. Before session 32 the rank line read "#1  0.596"
+    beside "#2  0.609" (the chosen tile's cosine below the next one's) and only a tooltip said the figure
+    was the global similarity and the order verification's, so the ranking looked wrong."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -88,23 +93,34 @@ class TileCard(QFrame):
         self.name.setMaximumWidth(TILE_PX)
         self.points = _plain()  # geometric verification: local features agreeing on one homography
         self.points.setVisible(False)
+        self.similarity = _plain()  # the global features' cosine (retrieval), named so it is not read as the rank's
         layout.addWidget(self.image)
         layout.addWidget(self.rank)
         layout.addWidget(self.points)
+        layout.addWidget(self.similarity)
         layout.addWidget(self.name)
 
     def set_match(self, rank: int, score: float, tile_id: str, pixmap: QPixmap | None, hit: bool | None,
-                  inliers: int | None = None) -> None:
+                  inliers: int | None = None, verified: bool = False) -> None:
+        """`score`: the tile's cosine similarity to the photo (global features); `inliers`: its matching
+        points where verification ran on it; `verified`: it is the tile verification chose (the
+        photo's top, status verified), said on the rank line; `hit`: whether it holds the truth (None:
+        no truth)."""
         mark = "" if hit is None else ("  ✓" if hit else "  ✗")
-        self.rank.setText(f"#{rank}  {score:.3f}{mark}")
+        self.rank.setText(f"#{rank}{' verified' if verified else ''}{mark}")
         self.points.setText("" if inliers is None else f"{inliers} matching pt{'' if inliers == 1 else 's'}")
         self.points.setVisible(inliers is not None)
-        tips = [f"cosine similarity {score:.3f}"]
+        self.similarity.setText(f"similarity {score:.3f}")
+        tips = [("verification chose this tile: " if verified else "")
+                + "tiles whose local features agree on one homography come first, by matching points; "
+                "the others follow by similarity",
+                f"similarity {score:.3f}: the cosine of the photo's and the tile's global features (retrieval)"]
         if inliers is not None:
             tips.append(f"{inliers} local features agree on one homography (geometric verification)")
         if hit is not None:
             tips.append("this tile contains the true location" if hit else "the true location is not in this tile")
         self.rank.setToolTip("\n".join(tips))
+        self.similarity.setToolTip(tips[1])
         self.name.setText(self.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideMiddle, TILE_PX))
         self.name.setToolTip("")
         if pixmap is not None and not pixmap.isNull():
@@ -320,7 +336,7 @@ class ResultsPanel(QWidget):
         # a whole card (tile, rank, matching points, name) above the horizontal scroll bar that more
         # cards than fit bring: TILE_PX + 60 left the tile's name under the bar, cut in half
         probe = TileCard()
-        probe.set_match(1, 0.0, "t", None, None, inliers=0)
+        probe.set_match(1, 0.0, "t", None, None, inliers=0, verified=True)
         scroll.setMinimumHeight(probe.sizeHint().height() + scroll.horizontalScrollBar().sizeHint().height())
         probe.deleteLater()
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -481,6 +497,11 @@ class ResultsPanel(QWidget):
         summary = meta_summary(query.meta, clock_zone)
         if summary:
             lines.append(f"Photo  {summary}")
+        if query.time_s is not None and (query.meta is None or query.meta.captured_at is None):
+            from ..core.media.video_time import frame_time_words
+
+            # a video frame's time as a photo's (its telemetry clock, else its clip's start + its time)
+            lines.append(f"Frame  {frame_time_words(query, clock_zone)}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
         self.status_line.setText(self._status_words(prediction, exported, track_status))
         if prediction is not None:
@@ -488,4 +509,6 @@ class ResultsPanel(QWidget):
             for card, m in zip(self.cards, prediction.matches):
                 data = tile_thumbs.get(m.tile.id)
                 hit = None if query.truth is None else m.tile.bounds.contains(query.truth)
-                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit, m.inliers)
+                chosen = m.rank == 1 and prediction.status == STATUS_VERIFIED  # the tile verification chose
+                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit, m.inliers,
+                               verified=chosen)

@@ -34,11 +34,16 @@ def _seconds(every_s: float) -> str:
     return f"{every_s:g} s"
 
 
-def sampling_line(video, pace_s: float | None) -> str:
+def sampling_line(video, pace_s: float | None, *, located: bool = False, recorded: str | None = None) -> str:
     """One line about a video just sampled (gui.jobs.VideoSampled): 'DJI_0001.MP4 (30:00): 180 frames, one
     every 10 s (automatic for its length; every second would be 1,800). Locating them takes about 6 min
     (2.0 s a frame, …). File → Video Frames… sets how often.' `pace_s`: this app's measured seconds a
-    frame (None: DEFAULT_LOCATE_S_PER_FRAME, said as measured elsewhere)."""
+    frame (None: DEFAULT_LOCATE_S_PER_FRAME, said as measured elsewhere). `located`: the line shown
+    again with the results, once the frames were located: '… (automatic for its length; …): located.
+    File → Video Frames… sets how often.', without the estimate (session 32: it stayed after the work).
+    `recorded`: when the video's clock says it was recorded and where from (media.video_time.start_words),
+    said after its length: 'DJI_0001.MP4 (30:00), recorded 2026-12-04 10:15 (container, camera clock): …',
+    so that a clock set wrong is seen at once."""
     from ..core.media.video import sample_times
 
     if video.automatic:
@@ -49,10 +54,14 @@ def sampling_line(video, pace_s: float | None) -> str:
     else:
         how = "as chosen"
     reused = f"; {video.reused:,} of them sampled before, reused" if video.reused else ""
+    when = f", {recorded}" if recorded else ""
+    if located:
+        return (f"{video.name} ({clock_length(video.duration_s)}){when}: {count(video.frames, 'frame')}, one every "
+                f"{_seconds(video.every_s)} ({how}{reused}): located. File → Video Frames… sets how often.")
     pace = pace_s if pace_s is not None else DEFAULT_LOCATE_S_PER_FRAME
     source = ("this app's pace so far" if pace_s is not None
               else "measured on a 2-core CPU; the app measures its own pace once it has located some")
-    return (f"{video.name} ({clock_length(video.duration_s)}): {count(video.frames, 'frame')}, one every "
+    return (f"{video.name} ({clock_length(video.duration_s)}){when}: {count(video.frames, 'frame')}, one every "
             f"{_seconds(video.every_s)} ({how}{reused}). Locating them takes {about_duration(video.frames * pace)} "
             f"({pace:.1f} s a frame, {source}). File → Video Frames… sets how often.")
 

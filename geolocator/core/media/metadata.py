@@ -467,13 +467,27 @@ def _read_exif_and_xmp(path: Path):
         return exif, size, exif.get(XMP_TAG)
     with _open_pil(path) as im:
         exif = im.getexif()
+        for ifd in (EXIF_IFD, GPS_IFD):
+            # Pillow reads a TIFF's Exif and GPS IFDs from the open file when first asked (a JPEG's
+            # from the bytes it holds): asked after the file is closed, a TIFF photo (a DJI
+            # multispectral band, a thermal TIFF) had no GPS, time nor focal length ("seek of closed file")
+            try:
+                exif.get_ifd(ifd)
+            except Exception:  # noqa: BLE001 - a broken pointer is said by read_photo_meta, which asks again
+                pass
         xmp = im.info.get("xmp") or exif.get(XMP_TAG)
         raw = im.info.get("exif")
         if not dict(exif) and _exif_block_damaged(raw):
             # no tag could be read from the block that is there (Pillow only warns, naming no
             # file: core/images.py silences that warning in favour of this note)
             exif.damaged_bytes = len(raw)
-        return exif, im.size, xmp
+        size = im.size
+        stored = getattr(im, "tag_v2", None)
+        if im.format == "TIFF" and stored is not None and isinstance(stored.get(256), int) and isinstance(stored.get(257), int):
+            # Pillow 11+ gives a TIFF tagged Orientation 5-8 its displayed size; `width` x `height`
+            # is the image as stored (ImageWidth, ImageLength), as for a JPEG
+            size = (stored.get(256), stored.get(257))
+        return exif, size, xmp
 
 
 def _exif_block_damaged(raw) -> bool:
@@ -672,8 +686,17 @@ def meta_summary(meta: PhotoMeta | None, clock_zone: tzinfo | None = None) -> st
     if footprint:
         parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
     if meta.captured_at is not None:  # a time without its zone says so (EXIF 2.32's OffsetTime* is optional)
-        when = in_clock_zone(meta.captured_at, clock_zone)
-        zone = ("" if meta.captured_at.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
-                else f" (camera clock {clock_zone_words(clock_zone)})")
-        parts.append(when.isoformat(sep=" ") + zone)
+        parts.append(clock_words(meta.captured_at, clock_zone))
     return "  ·  ".join(parts) or None
+
+
+def clock_words(recorded: datetime, clock_zone: tzinfo | None = None, timespec: str = "auto") -> str:
+    """A recorded time for people, one wording for a photo's capture time and a video frame's clock
+    (the app's Results pane): with its UTC offset when recorded ("2026-12-02 10:00:02+01:00"); a naive
+    one (a camera or telemetry clock) read in `clock_zone` (in_clock_zone) and said so ("... (camera
+    clock read as Europe/Berlin, the clocks' zone given)"), or "(camera clock, no zone recorded)" without
+    one. `timespec`: datetime.isoformat's."""
+    when = in_clock_zone(recorded, clock_zone)
+    zone = ("" if recorded.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
+            else f" (camera clock {clock_zone_words(clock_zone)})")
+    return when.isoformat(sep=" ", timespec=timespec) + zone

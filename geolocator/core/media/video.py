@@ -18,6 +18,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image
@@ -47,6 +48,9 @@ class VideoInfo:
     width: int
     height: int
     fps: float | None
+    # the wall clock of the first frame, from the container's tags (media/video_time.start_from_tags):
+    # aware when its offset is recorded, naive for a camera clock of unknown zone, None when none is
+    started_at: datetime | None = None
 
 
 def _av():
@@ -120,10 +124,14 @@ def _open_container(path: Path):
 
 def probe_video(path: Path) -> VideoInfo:
     """Duration (seconds), frame size and rate from the container headers (no decoding beyond what
-    the demuxer needs). Raises InputError naming the file."""
+    the demuxer needs), and when the video was recorded (VideoInfo.started_at: its tags, read by
+    media/video_time.start_from_tags). Raises InputError naming the file."""
+    from .video_time import start_from_tags
+
     container = _open_container(path)
     try:
         stream = container.streams.video[0]
+        started_at = start_from_tags(dict(container.metadata), dict(stream.metadata))
         duration = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
@@ -140,7 +148,7 @@ def probe_video(path: Path) -> VideoInfo:
         container.close()
     if not width or not height:
         raise InputError(path, "video has no frame size")
-    return VideoInfo(duration, int(width), int(height), rate)
+    return VideoInfo(duration, int(width), int(height), rate, started_at)
 
 
 def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[float]:
@@ -185,6 +193,9 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
 
     With a telemetry sidecar (same stem, .SRT) each frame carries the nearest record as
     `telemetry`, and its recorded position as `truth` (truth_source "srt") — for scoring only.
+    Each frame carries `video_start`, the video's recording time from its container (VideoInfo.started_at,
+    None when it records none): the frame's wall clock is video_start + time_s where the telemetry has
+    none (a telemetry wall clock wins: export_track._start_of).
     `telemetry=False` ignores the sidecar. Raises InputError for an unreadable video; a broken
     sidecar is logged and ignored (telemetry is a bonus).
     """
@@ -213,7 +224,7 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
         record = telemetry_at(records, t, tolerance_s=max(0.5, every_s)) if records else None
         truth = record.position if record is not None else None
         queries.append(Query(id=frame_id(vid, t), path=path, truth=truth, truth_source="srt" if truth else None,
-                             time_s=t, telemetry=record))
+                             time_s=t, telemetry=record, video_start=info.started_at))
     return queries
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
-from ..images import TIFF_SUFFIXES, complex_data_problem, unmarked_alpha_band, unmarked_alpha_notice, unmarked_colour_bands
+from ..images import RASTER_SUFFIXES, complex_data_problem, unmarked_alpha_band, unmarked_alpha_notice, unmarked_colour_bands
 from ..model import PixelWindow, Tile, TileSet
 from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -370,11 +370,11 @@ _TIFF_WORDS = {
 
 
 def _claims(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in TIFF_SUFFIXES
+    return path.is_file() and path.suffix.lower() in RASTER_SUFFIXES
 
 
 def _load(path: Path, options: LoadOptions) -> TileSet:
     return cut_geotiff(path, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, default_crs=options.epsg)
 
 
-READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif)", what=what_tiff_is)
+READER = Reader("GeoTIFF", _claims, _load, describe="a GeoTIFF (.tif; a .vrt or .jp2 too)", what=what_tiff_is)

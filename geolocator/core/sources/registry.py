@@ -73,6 +73,10 @@ def load(path: Path, options: LoadOptions | None = None) -> TileSet:
     if reader is None:
         expected = ", ".join(r.describe for r in readers() if r.describe)
         if path.is_dir():
+            from .arcgis_cache import PROBLEM, is_arcgis_cache
+
+            if is_arcgis_cache(path):
+                raise InputError(path, PROBLEM)
             raise InputError(path, f"not a tile set: expected {expected}")
         raise InputError(path, f"unsupported tile set file: give {expected}")
     return reader.load(path, options)

@@ -26,7 +26,8 @@ from ..geo import (
     crs_label,
     world_file_affine,
     parse_crs,
-    read_prj,
+    crs_sidecar,
+    read_crs_sidecar,
     projected_box,
     read_world_file,
     world_file_box,
@@ -156,12 +157,13 @@ ORTHOPHOTO_AS_TILE = "orthophoto_as_tile"
 
 
 def _image_crs(image: Path, epsg, folder: Path):
-    """The CRS of a world-file image: --epsg, else its .prj. None when neither says."""
-    prj = next((p for p in (image.with_suffix(".prj"), image.with_suffix(".PRJ")) if p.is_file()), None)
+    """The CRS of a world-file image: --epsg, else its .prj, else the <SRS> of its GDAL sidecar
+    `image.png.aux.xml` (geo.crs_sidecar). None when none says."""
+    prj = crs_sidecar(image)
     if epsg is not None:
         if prj is not None:
             try:
-                from_prj = read_prj(prj)
+                from_prj = read_crs_sidecar(prj)
                 if not from_prj.equals(parse_crs(epsg), ignore_axis_order=True):
                     # the facts ride on the record too (PRJ_OVERRIDDEN), for the app's own wording
                     log.warning("%s says %s but --epsg %s was given; using %s", prj, crs_label(from_prj), epsg, epsg,
@@ -171,7 +173,7 @@ def _image_crs(image: Path, epsg, folder: Path):
                 pass
         return epsg
     if prj is not None:
-        crs = read_prj(prj)
+        crs = read_crs_sidecar(prj)
         return crs.to_wkt()
     return None
 

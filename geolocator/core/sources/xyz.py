@@ -31,6 +31,9 @@ log = logging.getLogger("geolocator")
 XYZ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 TILEJSON_NAMES = ("metadata.json", "tilejson.json")
 _INT = re.compile(r"^\d+$")
+# a tile's file name: its row, and "@2x" / "@3x" for high-density tiles (Mapbox's and Leaflet's
+# `{r}` naming for screens of 2 or 3 device pixels a CSS pixel: the same ground, 512 or 768 px)
+_TILE_NAME = re.compile(r"^(\d+)(?:@([23])x)?$")
 # The facts of a row-order warning, on its log record (`extra`), so that the app can word it for its
 # own Row order box instead of the CLI's --tms / --xyz (gui/warnings_log.app_wording): a dict with
 # "folder", "kind" ("guessed": read as `read_as` because `what` lies on the tiles only that way;
@@ -55,8 +58,9 @@ class TileGrid:
 
 
 def xyz_files(folder: Path) -> list[tuple[int, int, int, Path]]:
-    """(z, x, y, path) of every z/x/y.<image> file under `folder`, sorted."""
-    found = []
+    """(z, x, y, path) of every z/x/y.<image> file under `folder` (y@2x.<image> too), sorted. Where
+    a tile is stored at two densities (`5.png` and `5@2x.png`), the denser one is kept."""
+    found: dict[tuple[int, int, int], tuple[int, Path]] = {}
     for zdir in folder.iterdir():
         if not (zdir.is_dir() and _INT.match(zdir.name)):
             continue
@@ -64,9 +68,12 @@ def xyz_files(folder: Path) -> list[tuple[int, int, int, Path]]:
             if not (xdir.is_dir() and _INT.match(xdir.name)):
                 continue
             for f in xdir.iterdir():
-                if f.is_file() and f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem):
-                    found.append((int(zdir.name), int(xdir.name), int(f.stem), f))
-    return sorted(found)
+                m = _TILE_NAME.match(f.stem)
+                if m and f.suffix.lower() in XYZ_SUFFIXES and f.is_file():
+                    key, density = (int(zdir.name), int(xdir.name), int(m.group(1))), int(m.group(2) or 1)
+                    if key not in found or density > found[key][0]:
+                        found[key] = (density, f)
+    return sorted((*key, f) for key, (_, f) in found.items())
 
 
 def row_order_from_template(template: str) -> bool | None:
@@ -215,7 +222,7 @@ def looks_like_xyz(folder: Path) -> bool:
             if zdir.is_dir() and _INT.match(zdir.name):
                 for xdir in zdir.iterdir():
                     if xdir.is_dir() and _INT.match(xdir.name):
-                        if any(f.suffix.lower() in XYZ_SUFFIXES and _INT.match(f.stem) for f in xdir.iterdir()):
+                        if any(f.suffix.lower() in XYZ_SUFFIXES and _TILE_NAME.match(f.stem) for f in xdir.iterdir()):
                             return True
     except OSError:  # not a folder, or unreadable: opening it says why
         return False
