@@ -378,7 +378,8 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
         if Path(path).suffix.lower() in PACKAGE_SUFFIXES and getattr(args, "zoom", None) is None:
             size, n = photos_ground_m(queries)  # issue 11: the level that suits the photos, when they say
             if size is not None:
-                tile_size_m, how = size, f"nearest the photos' footprint, {size:.0f} m (median of {n} photos' altitude and camera)"
+                tile_size_m, how = size, (f"nearest the photos' footprint, {size:.0f} m ("
+                                    + ("one photo's" if n == 1 else f"median of {n} photos'") + " altitude and camera)")
     try:
         tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
                                hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
@@ -399,7 +400,9 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
         how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
         log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
-        log.info("imagery: %s", tileset.attribution)
+        from .core.wording import imagery_line
+
+        log.info("%s", imagery_line(tileset.attribution))
     return tileset
 
 
@@ -918,11 +921,13 @@ def _sigterm_as_interrupt():
 
 def cmd_cache(args) -> int:
     """List the feature stores under the cache folder and the north-up copies of rotated, flipped
-    or GCP-placed rasters (size, last used), or with --prune DAYS remove those not used for DAYS
-    days (never one in use: core/store_prune.py)."""
+    or GCP-placed rasters (size, last used), and the photo features, tile keypoints and kept
+    verification results beside the stores (core/cache_files.py), or with --prune DAYS remove those
+    not used for DAYS days (never a store or copy in use: core/store_prune.py)."""
     from datetime import datetime
 
     from .core.cache import default_cache_root
+    from .core.cache_files import list_cache_files, prune_cache_files
     from .core.sources.worldfile import northup_cache_dir
     from .core.store_prune import (
         ADAPT_RESUME,
@@ -964,6 +969,9 @@ def cmd_cache(args) -> int:
             freed = sum(i.bytes for i in removed)
             print(f"removed {counted(len(removed))} not used for {args.prune:g} days "
                   f"({_megabytes(freed)} freed) from {folder}")
+        for gone in prune_cache_files(root, args.prune):  # photo features, tile keypoints, kept checks
+            print(f"removed {_count(gone.files, 'file')} of {gone.kind} not used for {args.prune:g} days "
+                  f"({_megabytes(gone.bytes)} freed) from {gone.folder}")
         removed_frames, freed_frames = prune_frames(frames, args.prune)
         if removed_frames:  # video frames decoded once and kept (core/media/frame_prune.py)
             print(f"removed {_count(removed_frames, 'cached video frame')} not used for {args.prune:g} days "
@@ -994,6 +1002,8 @@ def cmd_cache(args) -> int:
         show(resume_points)
         print(f"{checkpoints(len(resume_points))} (an adaptation run again resumes from its own), "
               f"{_megabytes(sum(i.bytes for i in resume_points))}, in {root / ADAPT_RESUME}{hint}")
+    for kind in list_cache_files(root):  # beside the stores (core/cache_files.py): they were never listed
+        print(f"{kind.kind}: {_count(kind.files, 'file')}, {_megabytes(kind.bytes)}, in {kind.folder}{hint}")
     n_frames, frame_bytes = frame_cache_size(frames)
     if n_frames:  # sampled video frames, decoded once (core/media/video.py)
         print(f"{_count(n_frames, 'cached video frame')}, {_megabytes(frame_bytes)}, in {frames}{hint}")
@@ -1269,7 +1279,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_adapt_options(p)
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
-    p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder or .mbtiles)",
+    p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder, .mbtiles or .gpkg)",
                        description="Download the XYZ tiles covering an area from a tile service. Check that the "
                        "service's terms allow it. A rerun fetches only the tiles still missing.")
     p.add_argument("url", nargs="?", help="URL template with {z} {x} {y}, {-y} (TMS rows), {s} (subdomain), "
@@ -1315,18 +1325,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 
-    p = sub.add_parser("cache", help="list the feature stores in the cache, or remove the ones not used lately",
+    p = sub.add_parser("cache", help="list what the cache folders hold (feature stores, keypoints, video frames...), "
+                       "or remove what was not used lately",
                        description="Each tile set (and backbone) has a feature store under <cache>/stores/; a tile "
                        "set that changed leaves its old store behind. A rotated, flipped or GCP-placed raster "
                        "is read from a north-up copy in the north-up cache, as large as the raster. An "
                        "interrupted adaptation leaves a checkpoint to resume from in <cache>/adapt-resume/. "
                        "A video's sampled frames are kept, decoded once, in the frame cache "
-                       "(GEOLOCATOR_FRAME_CACHE; ~0.3-0.5 MB a frame). "
+                       "(GEOLOCATOR_FRAME_CACHE; ~0.3-0.5 MB a frame). Beside the stores lie a file of features "
+                       "per photo, each tile's keypoints for verification (~0.3 MB a tile with SIFT) and each "
+                       "photo's checks kept to resume a locate. "
                        "Lists them with their size and when each was last used; --prune DAYS removes those "
                        "not used for DAYS days, never a store or copy in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
     p.add_argument("--prune", type=float, metavar="DAYS",
-                   help="remove the stores, north-up copies and cached video frames not used for this many days (0: every one not in use)")
+                   help="remove the stores, north-up copies, cached video frames, photo features, tile keypoints and kept checks "
+                        "not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice

@@ -226,6 +226,18 @@ def test_far_from_tiles_sentence_by_hand():
     assert note.startswith("2 of 2 photos with a recorded position lie far from the tiles (the nearest 500 km ")
 
 
+def test_one_far_photo_reads_in_the_singular():
+    """newuser32 (session 32): one real DJI photo against another place's orthophoto read '1 of 1 photos
+    with a recorded position lie far from the tiles (the nearest 2259 km ...) ... Their answers are ...'."""
+    tiles = _set()  # centre 50.25 N, 10.25 E
+    alone = far_from_tiles([_q("ten", 60.25, 10.25)], tiles).note
+    assert alone == ("1 of 1 photo with a recorded position lies far from the tiles (1112 km from their centre): "
+                     "is this the tile set of the place it was taken? Its answer is the best tile of this set and "
+                     "cannot be right")
+    one_of_two = far_from_tiles([_q("near", 50.2, 10.2), _q("ten", 60.25, 10.25)], tiles).note
+    assert one_of_two.startswith("1 of 2 photos with a recorded position lies far from the tiles (1112 km ")
+
+
 def test_far_from_tiles_about_names_only_its_photos():
     far = FarFromTiles("a sentence", frozenset({"a.jpg"}))
     assert far.about("a.jpg") == "a sentence"

@@ -195,3 +195,19 @@ def test_only_old_video_frames_are_one_part_said_once(qtbot, dirs, monkeypatch):
     qtbot.waitUntil(lambda: "Nothing to free" in w.message_bar.text, timeout=60_000)
     assert "sampled video frames" in w.message_bar.text and str(frames) in w.message_bar.text
     w.close()
+
+
+def test_free_disk_space_counts_and_removes_old_keypoints_and_photo_features(qtbot, dirs, monkeypatch):  # noqa: F811
+    """session 32 (newuser32): tile keypoints (33 MB of a new user's 37 MB cache), photo features and kept
+    checks beside the stores were neither counted nor removed, by the CLI or the app (core/cache_files.py)."""
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(dirs / "frames"))
+    cache = dirs / "features"
+    old = _old(cache / "keypoints" / "ab" / "0123.npz", 1_500_000, 40)
+    recent = _old(cache / "keypoints" / "cd" / "4567.npz", 700_000, 2)
+    w, asked = _free_space_confirmed(qtbot, dirs, monkeypatch)
+    assert asked == ["Remove 1 file of photo features, tile keypoints and kept checks not used for 30 days? 1.5 MB "
+                     "will be freed. Features are computed again (slower) the next time their tiles are used."]
+    assert w.message_bar.text == "Removed 1 file of photo features, tile keypoints and kept checks: 1.5 MB freed."
+    assert not old.exists() and recent.exists()
+    w.close()

@@ -95,7 +95,7 @@ def test_locate_writes_the_warning_into_every_output_format(demo_cli, tmp_path):
         assert demo_cli("locate", str(photos), "--tiles", str(Path(__file__).parents[1] / "resources" / "demo"),
                         "--no-verify", "--out", str(out))[0] == 0
     doc = json.loads(outs[".geojson"].read_text())
-    assert doc["warning"].startswith("1 of 2 photos with a recorded position lie far from the tiles")
+    assert doc["warning"].startswith("1 of 2 photos with a recorded position lies far from the tiles")
     with open(outs[".csv"], newline="") as f:
         rows = {r["query"]: r["warning"] for r in csv.DictReader(f)}
     assert rows == {"q_0001.jpg": doc["warning"], "q_0002.jpg": ""}
@@ -121,6 +121,6 @@ def test_the_apps_geojson_export_carries_the_warning(qtbot, dirs):  # noqa: F811
     wait_idle(qtbot, w)
     assert w.message_bar.text == f"Saved 1 prediction to {out}"
     doc = json.loads(out.read_text())
-    assert doc["warning"].startswith("1 of 1 photos with a recorded position lie far from the tiles")
+    assert doc["warning"].startswith("1 of 1 photo with a recorded position lies far from the tiles")
     assert [f["properties"]["warning"] for f in doc["features"] if f["geometry"]["type"] == "Point"] == [doc["warning"]]
     w.close()

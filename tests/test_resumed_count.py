@@ -35,7 +35,7 @@ def test_a_resumed_locate_counts_the_photos_it_read_from_the_earlier_run(tmp_pat
 def test_the_line_says_how_many_of_how_many():
     assert resumed_line(34, 108) == ("verify: 34 of 108 photos resumed from an earlier run "
                                      "(their checks were kept in the cache folder)")
-    assert resumed_line(1, 1).startswith("verify: 1 of 1 photo resumed")
+    assert resumed_line(1, 1) == "verify: 1 of 1 photo resumed from an earlier run (its checks were kept in the cache folder)"
 
 
 def test_the_cli_says_it(tmp_path, monkeypatch, caplog):

@@ -353,7 +353,7 @@ def test_a_package_opens_at_the_zoom_of_the_photos_footprint_unless_told(tmp_pat
 
     with caplog.at_level(logging.INFO, logger="geolocator"):
         assert _load_tiles(pkg, args(), [_photo("a.jpg", 50.0)]).zoom == 19
-    assert "nearest the photos' footprint, 65 m (median of 1 photos' altitude and camera)" in caplog.text
+    assert "nearest the photos' footprint, 65 m (one photo's altitude and camera)" in caplog.text
     assert _load_tiles(pkg, args(), [_photo("c.jpg", None)]).zoom == 18  # no footprint: 100 m, the default
     assert _load_tiles(pkg, args(tile_size_m=200.0), [_photo("a.jpg", 50.0)]).zoom == 18  # told: as told
     assert _load_tiles(pkg, args(zoom=18), [_photo("a.jpg", 50.0)]).zoom == 18

@@ -92,7 +92,12 @@ class FeatureCache:
         if hashlib.blake2b(body, digest_size=16).digest() != digest:
             return None
         vec = np.frombuffer(body, dtype="<f4").astype(np.float32)
-        return vec if np.isfinite(vec).all() else None
+        if not np.isfinite(vec).all():
+            return None
+        from .cache_files import stamp_used
+
+        stamp_used(self._path(key))  # read back: `geolocator cache --prune` keeps it (core/cache_files.py)
+        return vec
 
     def put(self, key: str, vector: np.ndarray) -> None:
         """Store a vector. A cache that cannot be written (full disk, permissions) is not an error:

@@ -315,10 +315,16 @@ def far_from_tiles(queries: Sequence[Query], tiles) -> FarFromTiles | None:
         return None
     km = min(haversine_m(q.truth, tiles.bounds.center) for q in far) / 1000
     with_gps = sum(q.truth is not None for q in queries)
+    from .wording import count
+
+    # one far photo reads in the singular ('1 of 1 photo ... lies', newuser32_session32.md: it read
+    # '1 of 1 photos ... lie ... the nearest'); several keep 'the nearest'
+    one = len(far) == 1
     return FarFromTiles(
-        f"{len(far)} of {with_gps} photos with a recorded position lie far from the tiles (the nearest "
-        f"{km:.0f} km from their centre): is this the tile set of the place they were taken? Their "
-        "answers are the best tiles of this set and cannot be right", frozenset(q.id for q in far))
+        f"{len(far)} of {count(with_gps, 'photo')} with a recorded position {'lies' if one else 'lie'} far from the "
+        f"tiles ({'' if one else 'the nearest '}{km:.0f} km from their centre): is this the tile set of the place "
+        f"{'it was' if one else 'they were'} taken? {'Its answer is the best tile' if one else 'Their answers are the best tiles'}"
+        " of this set and cannot be right", frozenset(q.id for q in far))
 
 
 def far_from_tiles_note(queries: Sequence[Query], tiles) -> str | None:

@@ -12,6 +12,15 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def imagery_line(attribution: str) -> str:
+    """The CLI's line crediting a tile set's imagery: 'imagery: © Esri, Maxar'. A credit line that
+    already begins with the word (fetch-tiles records 'Imagery: HOST (the provider's required
+    attribution was not given)' for a plain URL) is said as it is: it read 'imagery: Imagery: HOST
+    ...' (newuser32_session32.md)."""
+    text = attribution.strip()
+    return text if text.lower().startswith("imagery") else f"imagery: {text}"
+
+
 def far_truth_not_scored(n: int) -> str:
     """What the app's Evaluation panel says of photos whose truth lies far outside the tiles
     (core.evaluate.scored_queries: `geolocator eval` ignores them too): '1 image with truth far from
@@ -127,7 +136,7 @@ def resumed_line(resumed: int, total: int) -> str:
     folder): 'verify: 34 of 108 photos resumed from an earlier run (their checks were kept in the
     cache folder)'. `resumed`: Located.resumed; `total`: the photos located."""
     return (f"verify: {resumed:,} of {count(total, 'photo')} resumed from an earlier run "
-            "(their checks were kept in the cache folder)")
+            f"({'its checks were' if resumed == 1 else 'their checks were'} kept in the cache folder)")
 
 
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane

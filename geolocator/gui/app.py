@@ -12,7 +12,8 @@
 --screenshot-timeout S
                   seconds the screenshot waits for the work before it gives up (default 540; a long video
                   or a large region on a CPU can need more)
-PATH ...          drone images or folders to add (a region folder or tiles.csv opens as the tile set)
+PATH ...          drone photos, videos or folders to add; a tile set among them (tiles.csv, a region folder,
+                  a GeoTIFF, a tile package, a z/x/y folder) opens as the tile set
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the screenshot's window size in pixels (default 1440x900)")
     p.add_argument("--screenshot-timeout", type=_whole_number(1), default=None, metavar="S",
                    help=f"seconds a --screenshot waits for the work (default {SCREENSHOT_TIMEOUT_S})")
-    p.add_argument("paths", nargs="*", type=Path, help="drone images/folders, or a region folder / tiles.csv")
+    p.add_argument("paths", nargs="*", type=Path,
+                   help="drone photos, videos or folders; a tile set among them opens as the tile set (tiles.csv, a "
+                        "region folder, a GeoTIFF, .mbtiles/.pmtiles/.gpkg, a z/x/y folder)")
     return p
 
 

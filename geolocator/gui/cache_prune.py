@@ -2,7 +2,8 @@
 
 Asks how many days unused, measures on the worker thread what would go (core.store_prune.prune_preview:
 feature stores and north-up copies not in use, checkpoints of interrupted adaptations; and
-core.media.frame_prune.old_frames: the sampled video frames, session 30), says how much each part
+core.media.frame_prune.old_frames: the sampled video frames, session 30; core.cache_files.old_cache_files:
+photo features, tile keypoints and kept checks, session 32), says how much each part
 frees and asks to confirm, then removes them on the worker thread (prune_stores,
 prune_northup_copies, prune_adapt_checkpoints, prune_frames: the CLI's own). A store or copy this
 app (or another geolocator) holds open is never counted nor removed; a video frame it reads again
@@ -37,9 +38,11 @@ def frames_folder() -> Path:
     return frame_cache_root()
 
 
-def _parts(stores, copies, checkpoints, frames: tuple[int, int]) -> list[tuple[str, int]]:
+def _parts(stores, copies, checkpoints, frames: tuple[int, int],
+           files: tuple[int, int] = (0, 0)) -> list[tuple[str, int]]:
     """(what, bytes) of each part that holds something, in the CLI's order: stores, north-up copies,
-    checkpoints, video frames (`frames`: their number and bytes)."""
+    checkpoints, video frames (`frames`: their number and bytes), then the files beside the stores
+    (`files`: photo features, tile keypoints, kept checks; core/cache_files.py)."""
     parts = []
     if stores:
         parts.append((count(len(stores), "feature store"), sum(i.bytes for i in stores)))
@@ -51,6 +54,8 @@ def _parts(stores, copies, checkpoints, frames: tuple[int, int]) -> list[tuple[s
                       sum(i.bytes for i in checkpoints)))
     if frames[0]:
         parts.append((count(frames[0], "sampled video frame"), frames[1]))
+    if files[0]:
+        parts.append((count(files[0], "file") + " of photo features, tile keypoints and kept checks", files[1]))
     return parts
 
 
@@ -63,12 +68,15 @@ def _what(parts: list[tuple[str, int]]) -> str:
     return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
 
 
-def confirmation(stores, copies, days: int, checkpoints=(), frames: tuple[int, int] = (0, 0)) -> str:
+def confirmation(stores, copies, days: int, checkpoints=(), frames: tuple[int, int] = (0, 0),
+                 files: tuple[int, int] = (0, 0)) -> str:
     """The question asked before anything is removed: what, how old, how much each part and all of
-    it frees, what it costs. `frames`: (sampled video frames, bytes), frame_prune.old_frames."""
-    parts = _parts(stores, copies, checkpoints, frames)
+    it frees, what it costs. `frames`: (sampled video frames, bytes), frame_prune.old_frames; `files`:
+    (files, bytes) beside the stores, cache_files.old_cache_files."""
+    parts = _parts(stores, copies, checkpoints, frames, files)
     freed = sum(b for _, b in parts)
-    costs = ((" Features are computed again (slower) the next time their tiles are used." if stores or copies else "")
+    costs = ((" Features are computed again (slower) the next time their tiles are used."
+              if stores or copies or files[0] else "")
              + (f" {'That adaptation' if len(checkpoints) == 1 else 'Those adaptations'}, run again, "
                 f"start{'s' if len(checkpoints) == 1 else ''} from {'its' if len(checkpoints) == 1 else 'their'} "
                 "first round." if checkpoints else "")
@@ -80,8 +88,8 @@ def confirmation(stores, copies, days: int, checkpoints=(), frames: tuple[int, i
 def free_disk_space(window) -> None:
     """The menu item's slot: ask the days, measure (worker thread), confirm, prune (worker thread)."""
     days, ok = QInputDialog.getInt(window, "Free Disk Space",
-                                   "Remove cached features, north-up copies, checkpoints of interrupted "
-                                   "adaptations and sampled video frames not used for this many days:",
+                                   "Remove cached features, keypoints, north-up copies, checkpoints of "
+                                   "interrupted adaptations and sampled video frames not used for this many days:",
                                    DEFAULT_DAYS, 0, 36_500)
     if not ok:
         return
@@ -89,32 +97,36 @@ def free_disk_space(window) -> None:
     frames = frames_folder()
 
     def measure(progress=None, cancel=None):
+        from ..core.cache_files import old_cache_files
         from ..core.media.frame_prune import old_frames
         from ..core.store_prune import prune_preview
 
-        return (*prune_preview(root, northup, days), old_frames(frames, days))
+        return (*prune_preview(root, northup, days), old_frames(frames, days), old_cache_files(root, days))
 
     def measured(found) -> None:
-        stores, copies, checkpoints, old = found
-        if not stores and not copies and not checkpoints and not old[0]:
+        stores, copies, checkpoints, old, files = found
+        if not stores and not copies and not checkpoints and not old[0] and not files[0]:
             window.message_bar.show_message("info", f"Nothing to free: no cached features, north-up copies, "
                                                     f"checkpoints of interrupted adaptations or sampled video "
                                                     f"frames unused for {days} days (in {root.parent} and {frames}).")
             return
-        answer = QMessageBox.question(window, "Free Disk Space", confirmation(stores, copies, days, checkpoints, old))
+        answer = QMessageBox.question(window, "Free Disk Space",
+                                      confirmation(stores, copies, days, checkpoints, old, files))
         if answer == QMessageBox.StandardButton.Yes:
             window._submit("Freeing disk space", prune, pruned)
 
     def prune(progress=None, cancel=None):
+        from ..core.cache_files import prune_cache_files
         from ..core.media.frame_prune import prune_frames
         from ..core.store_prune import prune_adapt_checkpoints, prune_northup_copies, prune_stores
 
+        files = prune_cache_files(root, days)
         return (prune_stores(root, days), prune_northup_copies(northup, days), prune_adapt_checkpoints(root, days),
-                prune_frames(frames, days))
+                prune_frames(frames, days), (sum(f.files for f in files), sum(f.bytes for f in files)))
 
     def pruned(done) -> None:
-        (stores, busy_stores), (copies, busy_copies), (checkpoints, busy_checkpoints), removed_frames = done
-        parts = _parts(stores, copies, checkpoints, removed_frames)
+        (stores, busy_stores), (copies, busy_copies), (checkpoints, busy_checkpoints), removed_frames, files = done
+        parts = _parts(stores, copies, checkpoints, removed_frames, files)
         freed = sum(b for _, b in parts)
         kept = len(busy_stores) + len(busy_copies)  # held open by a running geolocator
         stuck = len(busy_checkpoints)  # prune_adapt_checkpoints: could not be removed (never "in use")

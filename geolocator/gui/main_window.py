@@ -670,6 +670,8 @@ class MainWindow(QMainWindow):
         order as chosen in the Row order box (True TMS, False XYZ, None detected: core/sources/xyz.py).
         `notes`: (level, text, details) of the work that made the file (Get Imagery's failed tiles),
         shown in the message bar with the opening's own, never replaced by them."""
+        from ..core.region_plan import region_photo_count
+
         path = Path(path)
         queries = list(self.queries.values())
         every_s = self.settings.video_every_s  # a region folder's videos (File → Video Frames…)
@@ -711,7 +713,8 @@ class MainWindow(QMainWindow):
                                 path, queries, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom,
                                 tms=tms, every_s=every_s, progress=progress, cancel=cancel), done,
                             (lambda exc, tb: self._crs_or_error(path, exc, tb, tile_size_m, overlap)) if ask_crs else None,
-                            plan={"open": 1, **self._job_plan(len(queries), tiles=PLANNED_TILES)})
+                            plan={"open": 1, **self._job_plan(len(queries) + region_photo_count(path),
+                                                              tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",

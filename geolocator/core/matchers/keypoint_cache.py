@@ -55,6 +55,9 @@ class KeypointCache:
                 or descriptors.ndim != 2 or len(descriptors) != len(points) or size.shape != (2,)
                 or not (np.isfinite(points).all() and np.isfinite(descriptors).all())):
             return None
+        from ..cache_files import stamp_used
+
+        stamp_used(self.path(signature, identity))  # read back: `geolocator cache --prune` keeps it
         return LocalFeatures(points, descriptors, (int(size[0]), int(size[1])))
 
     def put(self, signature: str, identity: str, features) -> None:
