@@ -101,8 +101,13 @@ class _Row:
                     placed = error if self.track_error is not None else pred.error_m  # the track's Point for a frame
                     hit = b.contains(pred.query.truth) or (placed is not None and placed <= half_diagonal)
                     error_colour = GREEN if hit else RED
-                # grey: nothing to locate in the frame (the map draws it grey too)
+                # grey: nothing to locate in the frame (the map draws it grey too); its Point is only the
+                # candidates' middle, a claim of nothing, so its error is neither right nor wrong
                 status_colour = GREY if self.status == "not located" else None
+                if self.status == "not located" and not self.track_status:
+                    error_colour = GREY
+                    error_tip = ("not located: no claim is made, this is the distance of the candidates' middle"
+                                 + (f" ({error_tip})" if error_tip else ""))
             self._cells = (texts, tip, status_colour, error_colour, error_tip)
         return self._cells
 
