@@ -144,9 +144,11 @@ def video_lines(queries, clock_zone=None) -> list[str]:
     """One line per video among `queries` (its frames: Query.time_s set), in the order first given:
     "DJI_0010.MP4 (0:08): 8 frames; recorded 2026-12-04 10:15 (container, camera clock)" (start_words).
     The length is read from its container (media.video.probe_video) and left out when it cannot be.
-    `clock_zone`: a tzinfo or a clock_zones.ClockZones (the zone for each video's folder)."""
+    `clock_zone`: a tzinfo or a clock_zones.ClockZones (the zone for each video's folder). The name is
+    names.readable's (no lone surrogate: a file name that is not UTF-8 reads \\xNN)."""
     from ..clock_zones import zone_at
     from ..errors import GeolocatorError
+    from ..names import readable
     from ..wording import clock_length, count
 
     videos: dict = {}
@@ -161,6 +163,7 @@ def video_lines(queries, clock_zone=None) -> list[str]:
             length = f" ({clock_length(probe_video(path).duration_s)})"
         except (GeolocatorError, OSError, ValueError):
             length = ""
-        lines.append(f"{Path(path).name}{length}: {count(len(frames), 'frame')}; "
+        # a name that is not UTF-8 reads \\xNN (core/names.py): printed as it is, it raised UnicodeEncodeError
+        lines.append(f"{readable(Path(path).name)}{length}: {count(len(frames), 'frame')}; "
                      f"{start_words(frames, zone_at(clock_zone, path))}")
     return lines
