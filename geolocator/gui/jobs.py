@@ -269,6 +269,8 @@ class Session:
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")
         check(cancel)
+        # read: the job's plan counts "open" done (it stayed 0 of 1: 3 planned s left to the job's end)
+        emit(progress, ProgressEvent("open", 1, 1, f"{path.name}: {len(tileset)} tiles"))
         self.ws.open_tiles(tileset)
         self._tile_thumbs_done.clear()
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.

@@ -503,8 +503,13 @@ class MainWindow(QMainWindow):
                   geometry: bool = False) -> dict[str, float]:
         """Expected units per stage of a job, so its one bar covers the whole job from the start."""
         settings = self.session.ws.settings
-        n_tiles = self.tileset_len if tiles is None else tiles
-        plan = {"extract:tiles": n_tiles, "map": n_tiles + n_queries}  # extract's unit is a tile (all its views)
+        if tiles is not None:
+            n_tiles = tiles
+        else:  # tiles already indexed in this session are not indexed again: no "extract:tiles" stage comes
+            n_tiles = 0 if self.session.ws.tiles_indexed else self.tileset_len
+        plan = {"map": self.tileset_len + n_queries if tiles is None else n_tiles + n_queries}
+        if n_tiles:
+            plan["extract:tiles"] = n_tiles  # extract's unit is a tile (all its views)
         if n_queries:
             plan.update({"extract:queries": n_queries, "thumbnails": n_queries})
             if settings.verify:
