@@ -107,20 +107,20 @@ class JobProgress:
 
     Session 32 (eta32_session32.md), for work the caches answer: a stage also goes at its own pace once
     OWN_PACE_AFTER_UNITS units are done since its first event at under CACHED_PACE of the table's cost,
-    however soon (kept checks answer a photo in ~0.02 s against the table's 1.0); and a stage whose own pace is not known yet is priced at
-    the pace of the stages of its FAMILY already run (the tiles' features; the photos' features and
-    checks) when those ran at under CACHED_PACE real s per planned s (answered from the caches:
-    the same photos' checks are most likely kept too), floored at CACHED_FLOOR, instead of the job's
-    pace floored at 0.25. No ETA is said in a job's first SAY_AFTER_S until a stage of a FAMILY has had
-    a pace of its own or its family's: on a warm demo opening the table's figure was "4:50 left" for 3 s
-    of work.
-    Each interval between two events is counted to the stage of the later one (its time, when the
-    cache answers a whole stage in one event).
+    however soon (kept checks answer a photo in ~0.02 s against the table's 1.0); a stage whose own pace
+    is not known yet is priced at the pace of its FAMILY's stages already run (the tiles' features; the
+    photos' features and checks) when those ran at under CACHED_PACE real s per planned s (answered
+    from the caches: the same photos' checks are most likely kept too), floored at CACHED_FLOOR,
+    instead of the job's pace floored at 0.25. In a job's first SAY_AFTER_S no ETA is said while a
+    stage of a FAMILY is left unmeasured, until one of them has had a pace of its own or its family's:
+    on a warm demo opening the table's figure was "4:50 left" for 3 s of work. Each interval between
+    two events is counted to the stage of the later one (its time, when the cache answers a whole stage
+    in one event).
     """
 
     OWN_PACE_AFTER_S = 2.0  # a stage's own pace once it has run this long since its first event
     OWN_PACE_AFTER_UNITS = 8  # ... or once it has done this many since then, far faster than the table
-    SAY_AFTER_S = 1.0  # no figure before this, unless a stage's pace is measured (own or family)
+    SAY_AFTER_S = 1.0  # no table-only figure before this while a FAMILY stage is unmeasured
     # a stage or family running at under this many real s per planned s: answered from the caches (a
     # warm demo: photo features 0.0002, kept checks 0.02; cold: photo features 0.05, tiles 0.1)
     CACHED_PACE = 0.03
@@ -185,7 +185,7 @@ class JobProgress:
         if planned_done <= 0 or elapsed <= 0:
             return None
         pace = max(elapsed / planned_done, 0.25)  # real s per planned s; cache hits make done work look free: floored
-        left, measured = 0.0, False
+        left, measured, unknown = 0.0, False, False
         families: dict[str, float | None] = {}
         for key, units in self.units.items():
             rest = max(units - self.done.get(key, 0.0), 0.0)
@@ -201,10 +201,11 @@ class JobProgress:
                 families[family] = self._family_pace(family)
             kin = families.get(family) if family is not None else None
             measured = measured or kin is not None
+            unknown = unknown or (family is not None and kin is None)
             left += self._seconds(key, rest) * (kin if kin is not None else pace)
         self._measured = self._measured or measured
-        if elapsed < self.SAY_AFTER_S and not self._measured:
-            return None  # the table alone: no figure yet
+        if elapsed < self.SAY_AFTER_S and unknown and not self._measured:
+            return None  # what the caches hold is not known yet: the table's figure may be 100x too high
         return left
 
     def update(self, event: ProgressEvent) -> ProgressEvent:

@@ -746,17 +746,18 @@ class MainWindow(QMainWindow):
             new = self._add_queries(loaded.queries, loaded.thumbs)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            sampled = self._sampling_lines(loaded)
+            # photos listed but never placed (a locate that was cancelled left them "queued"): adding
+            # them again is how a user asks to go on, so it locates them (verified pairs are cached)
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            locating = bool(new or unplaced) and self.tileset_path is not None
+            sampled = self._sampling_lines(loaded, locating=locating)
             messages += sampled
             if new and self.tileset_path is None:
                 it, its = ("it", "its") if len(new) == 1 else ("them", "their")
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
                                  f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
-            # photos listed but never placed (a locate that was cancelled left them "queued"): adding
-            # them again is how a user asks to go on, so it locates them (verified pairs are cached)
-            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
-            if (new or unplaced) and self.tileset_path is not None:
+            if locating:
                 # one piece of work: its results keep the skipped paths said, each video's line said done
                 self.locate(notes=self._once_located(messages, sampled, loaded))
             elif new:
@@ -769,14 +770,16 @@ class MainWindow(QMainWindow):
                                                                                cancel=cancel),
                             done, on_cancelled=self._sampling_cancelled)
 
-    def _sampling_lines(self, loaded: Loaded, located: bool = False) -> list[tuple[str, str, str]]:
+    def _sampling_lines(self, loaded: Loaded, located: bool = False, locating: bool = False
+                        ) -> list[tuple[str, str, str]]:
         """A line per video read: its length, when its clock says it was recorded (media.video_time.start_words,
         read in its folder's clock zone), interval, frame count and the time locating them takes
-        (`located`: the same line once they are located, without the estimate)."""
+        (`located`: the same line once they are located, without the estimate; `locating`: they are
+        located at once, and the progress bar's ETA is the one figure said)."""
         from ..core.media.video_time import start_words
 
         zones = self.clock_zones()
-        return [("info", sampling_line(v, self.locate_pace_s, located=located,
+        return [("info", sampling_line(v, self.locate_pace_s, located=located, locating=locating,
                                        recorded=start_words([q for q in loaded.queries if q.path == v.path],
                                                             zone_at(zones, v.path))), "")
                 for v in loaded.videos]
@@ -827,15 +830,16 @@ class MainWindow(QMainWindow):
             kept = sum(1 for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
                        and qid not in fresh)
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            sampled = self._sampling_lines(loaded)
+            # new frames, or frames of the new interval that a cancelled locate left without an answer
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            locating = bool(new or unplaced) and self.tileset_path is not None
+            sampled = self._sampling_lines(loaded, locating=locating)
             messages += sampled
             if kept:
                 messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
                                          "other times.", ""))
             self.message_bar.show_messages(messages)
-            # new frames, or frames of the new interval that a cancelled locate left without an answer
-            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
-            if (new or unplaced) and self.tileset_path is not None:
+            if locating:
                 self.locate(notes=self._once_located(messages, sampled, loaded))
 
         return self._submit("Sampling video frames",
