@@ -5,6 +5,7 @@ sequences on a fake clock through core.progress.JobProgress with the app's table
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -115,3 +116,21 @@ def test_the_workspace_says_when_its_tiles_are_indexed(tmp_path):
     assert ws.tiles_indexed is False
     ws._tile_features = object()  # what `index` keeps
     assert ws.tiles_indexed is True
+
+
+def test_a_locate_plans_only_the_thumbnails_still_to_make():
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.model import Query
+    from geolocator.gui.jobs import Session
+    from geolocator.gui.main_window import MainWindow
+
+    session = Session.__new__(Session)  # only its set of thumbnails made is read
+    session._query_thumbs_done = {"a.jpg", "b.jpg"}
+    queries = [Query(id=name, path=Path(name)) for name in ("a.jpg", "b.jpg", "c.jpg")]
+    assert session.thumbnails_to_make(queries) == 1
+    ws = SimpleNamespace(settings=Settings(verify=True), tiles_indexed=True)
+    window = SimpleNamespace(session=SimpleNamespace(ws=ws), tileset_len=36)
+    # main planned a thumbnail a photo; those made send no event: 112 x 0.06 s stayed "left" to the end
+    assert MainWindow._job_plan(window, 112, thumbnails=0).get("thumbnails") is None
+    assert MainWindow._job_plan(window, 112, thumbnails=4)["thumbnails"] == 4
+    assert MainWindow._job_plan(window, 112)["thumbnails"] == 112

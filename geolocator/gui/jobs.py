@@ -424,6 +424,12 @@ class Session:
                                     len(frames), decoded, reused, time.perf_counter() - start))
         return tuple(out)
 
+    def thumbnails_to_make(self, queries: Sequence[Query]) -> int:
+        """How many of `queries` have no thumbnail made in this session yet: the "thumbnails" units a
+        locate of them sends (those made are not made again and send no event; a job's plan counting them
+        kept their planned seconds "left" to its end: session 32, eta32_session32.md)."""
+        return sum(1 for q in queries if q.id not in self._query_thumbs_done)
+
     def _query_thumbs(self, queries: Sequence[Query], *, progress=None, cancel=None) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         todo = [q for q in queries if q.id not in self._query_thumbs_done]

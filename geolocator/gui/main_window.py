@@ -500,8 +500,11 @@ class MainWindow(QMainWindow):
                                       quiet_collector=quiet_collector))
 
     def _job_plan(self, n_queries: int, *, tiles: int | None = None, adapt_steps: int | None = None,
-                  geometry: bool = False) -> dict[str, float]:
-        """Expected units per stage of a job, so its one bar covers the whole job from the start."""
+                  geometry: bool = False, thumbnails: int | None = None) -> dict[str, float]:
+        """Expected units per stage of a job, so its one bar covers the whole job from the start. Work
+        that sends no event because it is done already is not planned (its planned seconds would stay
+        "left" to the end): tiles indexed in this session (`tiles` None: the open set's, unless
+        indexed), `thumbnails` to make (None: one a photo)."""
         settings = self.session.ws.settings
         if tiles is not None:
             n_tiles = tiles
@@ -511,7 +514,10 @@ class MainWindow(QMainWindow):
         if n_tiles:
             plan["extract:tiles"] = n_tiles  # extract's unit is a tile (all its views)
         if n_queries:
-            plan.update({"extract:queries": n_queries, "thumbnails": n_queries})
+            plan["extract:queries"] = n_queries
+            n_thumbs = n_queries if thumbnails is None else thumbnails
+            if n_thumbs:
+                plan["thumbnails"] = n_thumbs
             if settings.verify:
                 plan["verify"] = n_queries
         if adapt_steps:
@@ -883,7 +889,8 @@ class MainWindow(QMainWindow):
                 self.locate_pace_s = took[0] / fresh
             self._show_results(results, list(notes))
 
-        return self._submit("Locating", run, done, plan=self._job_plan(len(queries)))
+        return self._submit("Locating", run, done, plan=self._job_plan(
+            len(queries), thumbnails=self.session.thumbnails_to_make(queries)))
 
     def adapt(self) -> Job | None:
         if self.tileset_path is None or not self.queries:
@@ -919,7 +926,8 @@ class MainWindow(QMainWindow):
 
         planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)
         plan = self._job_plan(len(queries), adapt_steps=planned_steps,
-                              geometry=mode == "best" and self.session.ws.settings.verify)
+                              geometry=mode == "best" and self.session.ws.settings.verify,
+                              thumbnails=self.session.thumbnails_to_make(queries))
         return self._submit("Adapting to this region",
                             lambda progress, cancel: self.session.adapt(queries, mode=mode, steps=steps,
                                                                         progress=progress, cancel=cancel), done,
