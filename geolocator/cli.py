@@ -621,7 +621,7 @@ def cmd_locate(args) -> int:
     predictions = ws.locate(queries, progress=progress)
     if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
         log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
-    _warn_failures(ws)
+    _warn_failures(ws, args.queries)
     nothing = nothing_verified_note(predictions, ws.settings.verify)
     if nothing:  # a set that matched nowhere must not read as a list of places
         log.warning("%s", nothing)
@@ -690,11 +690,14 @@ def _track_confidence(point, pred) -> float:
     return pred.confidence if point.confidence is None else point.confidence
 
 
-def _warn_failures(ws) -> None:
-    """One line per photo the last locate could not read, naming it and why; one line for the tiles
-    that could not be read (the first few named; every one with -v)."""
-    for path, reason in ws.last.failures.items():
-        log.warning("%s", skipped_message(path, reason))
+def _warn_failures(ws, given=()) -> None:
+    """One line per photo the last locate could not read, naming it (as typed under one of the paths
+    `given`: core.skipped.as_given) and why; one line for the tiles that could not be read (the first
+    few named; every one with -v)."""
+    from .core.skipped import as_given, reason_without_path
+
+    for path, reason in ws.last.failures.items():  # the reason names the absolute path: said once, as typed
+        log.warning("%s", skipped_message(as_given(path, given), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
 
 
@@ -814,7 +817,7 @@ def cmd_eval(args) -> int:
             log.warning("%s", exc)
         adapted = True
     predictions = ws.locate(queries, progress=progress)
-    _warn_failures(ws)  # a corrupt photo is named, not silently left out of the figures
+    _warn_failures(ws, [args.region])  # a corrupt photo is named, not silently left out of the figures
     # photos with no position at all; those recorded far from the tiles were named above
     unscored = [q.id for q in region.queries if not q.has_truth]
     if unscored:
@@ -855,8 +858,10 @@ def cmd_adapt(args) -> int:
     adapter = ws.adapt(region.queries, mode=args.mode, steps=args.steps, seed=args.seed, save_to=args.out,
                        progress=progress)
     progress.close()
+    from .core.skipped import as_given, reason_without_path
+
     for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
-        log.warning("%s", skipped_message(path, reason))
+        log.warning("%s", skipped_message(as_given(path, [args.region]), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
     print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
     geometry = adapter.card.get("geometry") or {}

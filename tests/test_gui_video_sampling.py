@@ -302,3 +302,26 @@ def test_the_time_locating_takes_goes_once_the_frames_are_located(qtbot, dirs, f
     assert ("clip.mp4 (0:03), no recorded time: 2 frames, one every 2 s (as chosen; 2 of them sampled before, reused): located. "
             "File → Video Frames… sets how often.") in w.message_bar.text.splitlines()
     w.close()
+
+
+def test_a_video_located_at_once_is_said_with_one_figure_the_progress_bar_s(qtbot, dirs, frames, tmp_path,  # noqa: F811
+                                                                             monkeypatch):
+    """Session 32 (appuser32): a clip added beside an open tile set was said "… about 20 s" in the message bar
+    while the progress bar said "2:00 left" for the same Locating job. The line said while its frames are
+    located now leaves the time to the bar; with no tile set open (nothing located yet) it keeps its figure."""
+    from geolocator.core.pipeline import Workspace
+
+    from .test_gui_first_hour import tiny_tileset
+
+    said = []
+    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: said.append(w.message_bar.text) or [])
+    clip = _clip(tmp_path / "clip.mp4", 3, fps=1)
+    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True, video_every_s=1.0))
+    w.open_tileset(tiny_tileset(dirs / "region"))
+    wait_idle(qtbot, w)
+    w.add_paths([clip])
+    wait_idle(qtbot, w)
+    assert len(said) == 1 and "Locating them takes" not in said[0] and " about " not in said[0]
+    assert ("clip.mp4 (0:03), no recorded time: 3 frames, one every 1 s (as chosen). Locating them now: the progress bar "
+            "says the time left. File → Video Frames… sets how often.") in said[0].splitlines()
+    w.close()

@@ -39,3 +39,40 @@ def test_locate_names_a_photo_cut_short_in_its_closing_line(tmp_path, capsys):
     line = capsys.readouterr().out.splitlines()[-1]
     assert line.startswith(f"wrote 2 predictions to {out}: ")
     assert line.endswith("; 1 photo could not be read and is not in it: q_0003.jpg (the warning above says why)")
+
+
+def test_a_photo_that_failed_mid_run_is_named_as_typed(tmp_path, monkeypatch):
+    """Session 32 (appuser32): a cut JPEG's warning named its absolute path while the files skipped on reading
+    were named as typed ('p/notes.txt: skipped …'). core.skipped.as_given writes it from the path typed."""
+    from geolocator.core.skipped import as_given
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "day" / "Flug C").mkdir(parents=True)
+    cut = tmp_path / "day" / "Flug C" / "IMG_0010.JPG"
+    assert as_given(cut, [Path("day")]) == str(Path("day") / "Flug C" / "IMG_0010.JPG")
+    assert as_given(cut, [Path("day/Flug C/IMG_0010.JPG")]) == "day/Flug C/IMG_0010.JPG"  # the file itself given
+    assert as_given(cut, ["other", "day", "day/Flug C"]) == str(Path("day/Flug C/IMG_0010.JPG"))  # the deepest
+    assert as_given(cut, [tmp_path / "day"]) == str(cut)  # typed absolute: said absolute
+    assert as_given(cut, [Path("./day/../day")]) == str(Path("./day/../day") / "Flug C" / "IMG_0010.JPG")
+    assert as_given(cut, [Path("elsewhere")]) == str(cut)  # held by none: as it is
+    assert as_given(cut, []) == str(cut)
+
+
+@pytest.mark.slow
+def test_locate_warns_of_a_cut_photo_under_the_path_typed(tmp_path, monkeypatch, caplog):
+    from geolocator.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    photos = Path("Flug C")
+    photos.mkdir()
+    shutil.copy(DEMO / "queries" / "q_0001.jpg", photos / "q_0001.jpg")
+    data = (DEMO / "queries" / "q_0003.jpg").read_bytes()
+    (photos / "q_0003.jpg").write_bytes(data[: len(data) // 2])  # its header is whole: it fails mid-run
+    (photos / "notes.txt").write_text("a sidecar")
+    with caplog.at_level("WARNING"):
+        assert main(["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "--no-verify",
+                     "--backbone", "efficientnet_lite0", "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
+    said = [r.getMessage() for r in caplog.records if ": skipped (" in r.getMessage()]
+    assert any(m.startswith(str(photos / "notes.txt") + ": skipped") for m in said), said
+    assert any(m.startswith(str(photos / "q_0003.jpg") + ": skipped (") for m in said), said
+    assert not any(str(tmp_path) in m for m in said), said

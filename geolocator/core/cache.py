@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -118,8 +117,9 @@ class FeatureCache:
         body = vec.tobytes()
         header = _HEADER.pack(_MAGIC, _VERSION, vec.size, _DTYPE, hashlib.blake2b(body, digest_size=16).digest())
         final = self._path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
+        from .outputs import mkstemp_in
+
+        fd, tmp = mkstemp_in(final.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(header + body)

@@ -120,18 +120,31 @@ def old_cache_files(root: Path, days: float, now: float | None = None) -> tuple[
 def prune_cache_files(root: Path, days: float, now: float | None = None) -> list[CacheFiles]:
     """Remove the files of each kind under `root` last used (modified: written or stamped by
     `stamp_used`) more than `days` days (>= 0) before `now` (seconds since the epoch; default the
-    clock); a temporary file younger than STALE_TMP_S is another run's write and is kept. Returns
+    clock); a temporary file younger than STALE_TMP_S is another run's write and is kept. A two-letter
+    folder (`ab/`, `keypoints/ab/`) the prune emptied is removed (os.rmdir: only while empty). Returns
     what was removed, per kind (kinds with none left out); a file that cannot be removed is left.
     Raises ValueError for negative days (store_prune.unused_cutoff)."""
     removed: dict[tuple[str, Path], list[int]] = {}
+    emptied: set[Path] = set()
     for words, folder, path, size in list(_old(root, days, now)):
         try:
             path.unlink()
         except OSError:
             continue
+        if _two_hex(path.parent.name):
+            emptied.add(path.parent)
         n_bytes = removed.setdefault((words, folder), [0, 0])
         n_bytes[0] += 1
         n_bytes[1] += size
+    for folder in sorted(emptied):
+        # the rule: only a two-letter folder this prune removed a file from, and only while empty:
+        # os.rmdir refuses a folder holding anything (a write in flight's temporary file too), in one
+        # step; a writer that finds its folder gone between making it and writing makes it again
+        # (outputs.mkstemp_in). Never `keypoints/`, `pairs/` or the cache folder itself.
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
     return [CacheFiles(words, folder, n, b) for (words, folder), (n, b) in removed.items()]
 
 

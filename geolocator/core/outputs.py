@@ -124,6 +124,18 @@ def check_writable(path: Path | str, *, what: str = "output") -> Path:
     return path
 
 
+def mkstemp_in(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """tempfile.mkstemp in `folder`, made first (parents too); made again once when it went between the
+    two (`geolocator cache --prune` removes an emptied two-letter cache folder: cache_files.py).
+    Raises OSError as mkstemp does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+
+
 def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
     """Create `path` atomically: `write(tmp)` fills a temporary file in the same folder, which is
     given the umask's permissions and renamed into place (os.replace, atomic on POSIX and Windows).
@@ -132,8 +144,7 @@ def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
     path = Path(path)
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = mkstemp_in(path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         write(tmp)
         os.chmod(tmp, 0o666 & ~current_umask())

@@ -17,6 +17,27 @@ def reason_without_path(path, reason) -> str:
     return reason
 
 
+def as_given(path, given) -> str:
+    """`path` (a file the loaders reached, absolute: core.queries keeps a photo's path so) written from
+    the path given that holds it, as it was typed: 'photos/cut.jpg' for /home/me/photos/cut.jpg when
+    `photos` was given, so that a photo that failed mid-run is named as the files skipped on reading
+    are (session 32: a cut JPEG's warning said its absolute path, the others the path typed). The
+    deepest given path holding it wins (lexically, as query ids: core.queries._query_id); one none
+    holds stays as it is. `given`: the paths typed (str or Path)."""
+    import os
+
+    full = Path(os.path.abspath(path))
+    best: tuple[int, str] | None = None
+    for typed in given:
+        root = Path(os.path.abspath(typed))
+        if full == root or root in full.parents:
+            depth = len(root.parts)
+            if best is None or depth > best[0]:
+                rest = full.relative_to(root)
+                best = (depth, str(Path(typed) / rest) if rest.parts else str(typed))
+    return best[1] if best is not None else str(path)
+
+
 # Reasons of a path skipped because its photo is read once elsewhere (core/queries.py: a copy, a file
 # reached twice, a file already listed): nothing in it is lost, unlike a file that could not be read.
 READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ")

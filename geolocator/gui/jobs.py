@@ -269,6 +269,8 @@ class Session:
         if not len(tileset):
             raise GeolocatorError(f"{path}: the tile set holds no tiles")
         check(cancel)
+        # read: the job's plan counts "open" done (it stayed 0 of 1: 3 planned s left to the job's end)
+        emit(progress, ProgressEvent("open", 1, 1, f"{path.name}: {len(tileset)} tiles"))
         self.ws.open_tiles(tileset)
         self._tile_thumbs_done.clear()
         # The tile mosaic goes on the map now, before the (slow) features: a preview event carries it.
@@ -421,6 +423,12 @@ class Session:
                                     auto_every_s(duration) if every_s is None else every_s, every_s is None,
                                     len(frames), decoded, reused, time.perf_counter() - start))
         return tuple(out)
+
+    def thumbnails_to_make(self, queries: Sequence[Query]) -> int:
+        """How many of `queries` have no thumbnail made in this session yet: the "thumbnails" units a
+        locate of them sends (those made are not made again and send no event; a job's plan counting them
+        kept their planned seconds "left" to its end: session 32, eta32_session32.md)."""
+        return sum(1 for q in queries if q.id not in self._query_thumbs_done)
 
     def _query_thumbs(self, queries: Sequence[Query], *, progress=None, cancel=None) -> dict[str, bytes]:
         out: dict[str, bytes] = {}

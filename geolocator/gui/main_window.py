@@ -500,13 +500,24 @@ class MainWindow(QMainWindow):
                                       quiet_collector=quiet_collector))
 
     def _job_plan(self, n_queries: int, *, tiles: int | None = None, adapt_steps: int | None = None,
-                  geometry: bool = False) -> dict[str, float]:
-        """Expected units per stage of a job, so its one bar covers the whole job from the start."""
+                  geometry: bool = False, thumbnails: int | None = None) -> dict[str, float]:
+        """Expected units per stage of a job, so its one bar covers the whole job from the start. Work
+        that sends no event because it is done already is not planned (its planned seconds would stay
+        "left" to the end): tiles indexed in this session (`tiles` None: the open set's, unless
+        indexed), `thumbnails` to make (None: one a photo)."""
         settings = self.session.ws.settings
-        n_tiles = self.tileset_len if tiles is None else tiles
-        plan = {"extract:tiles": n_tiles, "map": n_tiles + n_queries}  # extract's unit is a tile (all its views)
+        if tiles is not None:
+            n_tiles = tiles
+        else:  # tiles already indexed in this session are not indexed again: no "extract:tiles" stage comes
+            n_tiles = 0 if self.session.ws.tiles_indexed else self.tileset_len
+        plan = {"map": self.tileset_len + n_queries if tiles is None else n_tiles + n_queries}
+        if n_tiles:
+            plan["extract:tiles"] = n_tiles  # extract's unit is a tile (all its views)
         if n_queries:
-            plan.update({"extract:queries": n_queries, "thumbnails": n_queries})
+            plan["extract:queries"] = n_queries
+            n_thumbs = n_queries if thumbnails is None else thumbnails
+            if n_thumbs:
+                plan["thumbnails"] = n_thumbs
             if settings.verify:
                 plan["verify"] = n_queries
         if adapt_steps:
@@ -741,17 +752,18 @@ class MainWindow(QMainWindow):
             new = self._add_queries(loaded.queries, loaded.thumbs)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            sampled = self._sampling_lines(loaded)
+            # photos listed but never placed (a locate that was cancelled left them "queued"): adding
+            # them again is how a user asks to go on, so it locates them (verified pairs are cached)
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            locating = bool(new or unplaced) and self.tileset_path is not None
+            sampled = self._sampling_lines(loaded, locating=locating)
             messages += sampled
             if new and self.tileset_path is None:
                 it, its = ("it", "its") if len(new) == 1 else ("them", "their")
                 messages.append(("info", f"{count(len(new), 'drone image')} added. Open a tile set to locate {it}, "
                                  f"or get imagery for {its} area (File → Get Imagery for This Area…).", ""))
             self.message_bar.show_messages(messages)
-            # photos listed but never placed (a locate that was cancelled left them "queued"): adding
-            # them again is how a user asks to go on, so it locates them (verified pairs are cached)
-            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
-            if (new or unplaced) and self.tileset_path is not None:
+            if locating:
                 # one piece of work: its results keep the skipped paths said, each video's line said done
                 self.locate(notes=self._once_located(messages, sampled, loaded))
             elif new:
@@ -764,14 +776,16 @@ class MainWindow(QMainWindow):
                                                                                cancel=cancel),
                             done, on_cancelled=self._sampling_cancelled)
 
-    def _sampling_lines(self, loaded: Loaded, located: bool = False) -> list[tuple[str, str, str]]:
+    def _sampling_lines(self, loaded: Loaded, located: bool = False, locating: bool = False
+                        ) -> list[tuple[str, str, str]]:
         """A line per video read: its length, when its clock says it was recorded (media.video_time.start_words,
         read in its folder's clock zone), interval, frame count and the time locating them takes
-        (`located`: the same line once they are located, without the estimate)."""
+        (`located`: the same line once they are located, without the estimate; `locating`: they are
+        located at once, and the progress bar's ETA is the one figure said)."""
         from ..core.media.video_time import start_words
 
         zones = self.clock_zones()
-        return [("info", sampling_line(v, self.locate_pace_s, located=located,
+        return [("info", sampling_line(v, self.locate_pace_s, located=located, locating=locating,
                                        recorded=start_words([q for q in loaded.queries if q.path == v.path],
                                                             zone_at(zones, v.path))), "")
                 for v in loaded.videos]
@@ -822,15 +836,16 @@ class MainWindow(QMainWindow):
             kept = sum(1 for qid, q in self.queries.items() if q.time_s is not None and q.path in sampled
                        and qid not in fresh)
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
-            sampled = self._sampling_lines(loaded)
+            # new frames, or frames of the new interval that a cancelled locate left without an answer
+            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
+            locating = bool(new or unplaced) and self.tileset_path is not None
+            sampled = self._sampling_lines(loaded, locating=locating)
             messages += sampled
             if kept:
                 messages.append(("info", f"Kept with their answers: {count(kept, 'frame')} sampled before at "
                                          "other times.", ""))
             self.message_bar.show_messages(messages)
-            # new frames, or frames of the new interval that a cancelled locate left without an answer
-            unplaced = any(qid not in self.predictions and qid not in self.failures for qid in self.queries)
-            if (new or unplaced) and self.tileset_path is not None:
+            if locating:
                 self.locate(notes=self._once_located(messages, sampled, loaded))
 
         return self._submit("Sampling video frames",
@@ -874,7 +889,8 @@ class MainWindow(QMainWindow):
                 self.locate_pace_s = took[0] / fresh
             self._show_results(results, list(notes))
 
-        return self._submit("Locating", run, done, plan=self._job_plan(len(queries)))
+        return self._submit("Locating", run, done, plan=self._job_plan(
+            len(queries), thumbnails=self.session.thumbnails_to_make(queries)))
 
     def adapt(self) -> Job | None:
         if self.tileset_path is None or not self.queries:
@@ -910,7 +926,8 @@ class MainWindow(QMainWindow):
 
         planned_steps = steps or ADAPT_DEFAULT_STEPS.get(mode, 60)
         plan = self._job_plan(len(queries), adapt_steps=planned_steps,
-                              geometry=mode == "best" and self.session.ws.settings.verify)
+                              geometry=mode == "best" and self.session.ws.settings.verify,
+                              thumbnails=self.session.thumbnails_to_make(queries))
         return self._submit("Adapting to this region",
                             lambda progress, cancel: self.session.adapt(queries, mode=mode, steps=steps,
                                                                         progress=progress, cancel=cancel), done,

@@ -5,8 +5,9 @@ became 1,800 frames to locate (about an hour on a 2-core CPU). Now the person ch
 or leaves it automatic (core.media.video.auto_every_s: every second up to 5 minutes of video, then
 a coarser round step that keeps a video to at most 300 frames); the choice is kept in settings.json
 (AppSettings.video_every_s). Each video added is said in one line: its length, the interval, the
-frame count and about how long locating them takes (`sampling_line`). Changing the interval samples
-the listed videos again (MainWindow.set_video_every): frames at times sampled before keep their
+frame count and about how long locating them takes (`sampling_line`), or, when they are located
+at once, that the progress bar says it (one figure for one job). Changing the interval samples the
+listed videos again (MainWindow.set_video_every): frames at times sampled before keep their
 answers and their cached pictures, and no frame already answered is removed.
 """
 
@@ -34,7 +35,8 @@ def _seconds(every_s: float) -> str:
     return f"{every_s:g} s"
 
 
-def sampling_line(video, pace_s: float | None, *, located: bool = False, recorded: str | None = None) -> str:
+def sampling_line(video, pace_s: float | None, *, located: bool = False, locating: bool = False,
+                  recorded: str | None = None) -> str:
     """One line about a video just sampled (gui.jobs.VideoSampled): 'DJI_0001.MP4 (30:00): 180 frames, one
     every 10 s (automatic for its length; every second would be 1,800). Locating them takes about 6 min
     (2.0 s a frame, …). File → Video Frames… sets how often.' `pace_s`: this app's measured seconds a
@@ -43,7 +45,10 @@ def sampling_line(video, pace_s: float | None, *, located: bool = False, recorde
     File → Video Frames… sets how often.', without the estimate (session 32: it stayed after the work).
     `recorded`: when the video's clock says it was recorded and where from (media.video_time.start_words),
     said after its length: 'DJI_0001.MP4 (30:00), recorded 2026-12-04 10:15 (container, camera clock): …',
-    so that a clock set wrong is seen at once."""
+    so that a clock set wrong is seen at once. `locating`: the frames are being located now, in a job
+    whose progress bar says the time left: '… (as chosen). Locating them now: the progress bar says
+    the time left. File → …', no figure of its own (session 32: "about 20 s" beside the bar's "2:00 left",
+    two estimates of one job)."""
     from ..core.media.video import sample_times
 
     if video.automatic:
@@ -58,6 +63,10 @@ def sampling_line(video, pace_s: float | None, *, located: bool = False, recorde
     if located:
         return (f"{video.name} ({clock_length(video.duration_s)}){when}: {count(video.frames, 'frame')}, one every "
                 f"{_seconds(video.every_s)} ({how}{reused}): located. File → Video Frames… sets how often.")
+    if locating:
+        return (f"{video.name} ({clock_length(video.duration_s)}){when}: {count(video.frames, 'frame')}, one every "
+                f"{_seconds(video.every_s)} ({how}{reused}). Locating them now: the progress bar says the time left. "
+                "File → Video Frames… sets how often.")
     pace = pace_s if pace_s is not None else DEFAULT_LOCATE_S_PER_FRAME
     source = ("this app's pace so far" if pace_s is not None
               else "measured on a 2-core CPU; the app measures its own pace once it has located some")
