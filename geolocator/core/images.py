@@ -493,7 +493,9 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
 
     A TIFF photo (no georeference) read whole is read reduced like a JPEG's draft: by 2, 4 or 8
     (GDAL's average of each block of pixels) to fit DECODE_BUDGET_PIXELS and keep its sides at
-    least `min_side`; a georeferenced raster is read at full resolution."""
+    least `min_side`. A georeferenced raster read whole (a GeoTIFF used as one tile) is read
+    reduced by whole_raster_scale: its pixels are then that many of the file's own, and
+    whole_read_transform gives the geotransform of the grid returned. A window is read as stored."""
     from rasterio.enums import ColorInterp as CI
     from rasterio.enums import MaskFlags, Resampling
     from rasterio.windows import Window
@@ -512,10 +514,12 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
         georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
         palette = ds.colorinterp[0] == CI.palette and _has_colormap(ds)
         shape = None  # (rows, cols) to read at; None: as stored
-        if window is None and not georeferenced and not palette:
-            s = _draft_scale(ds.width, ds.height, min_side)
+        if window is None and not palette:
+            # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s, a 10,000 px GeoTIFF tile
+            # 3.7 GB (session 32): read decimated instead, GDAL averaging each block of pixels
+            s = (whole_raster_scale(ds.width, ds.height, min_side) if georeferenced
+                 else _draft_scale(ds.width, ds.height, min_side))
             if s > 1:
-                # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s (session 32)
                 shape = (math.ceil(ds.height / s), math.ceil(ds.width / s))
         valid = None
         if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
@@ -613,6 +617,41 @@ def _draft_scale(width: int, height: int, min_side: int | None) -> int:
         return 1
     fit = min(width // max(1, request[0]), height // max(1, request[1]))
     return next(s for s in (8, 4, 2, 1) if fit >= s)
+
+
+# The longest side any consumer works a tile at: the verifier matches at VerifySettings.max_side
+# (512 px), its fine pass zooms tiles 2x (fine_tile_zoom) and its corner stitches are described at
+# up to 2 x max_side; the backbone asks for less (extract: its resize x sqrt 2, 365 px for 256).
+# A georeferenced raster read whole keeps at least this many pixels on its shorter side.
+TILE_WORK_SIDE = 1024
+
+
+def whole_raster_scale(width: int, height: int, min_side: int | None) -> int:
+    """The reduction (a power of 2, >= 1) at which a georeferenced raster of `width` x `height`
+    pixels is read whole: the least that fits DECODE_BUDGET_PIXELS, then, when the caller gives
+    `min_side` (pixels it needs on the shorter side), the largest that keeps the shorter side at
+    least max(min_side, TILE_WORK_SIDE). No `min_side` (a consumer that resamples by ground size:
+    dense.ground_of, the evidence panel): the budget alone. Powers of 2 match the overview levels
+    gdaladdo builds, so a file with overviews is read from them."""
+    s = 1
+    while math.ceil(width / s) * math.ceil(height / s) > DECODE_BUDGET_PIXELS:
+        s *= 2
+    if min_side:
+        need = max(int(min_side), TILE_WORK_SIDE)
+        while min(width, height) // (2 * s) >= need:
+            s *= 2
+    return s
+
+
+def whole_read_transform(transform, full_size: tuple[int, int], read_size: tuple[int, int]):
+    """The geotransform (an affine.Affine) of a raster read whole at `read_size` (width, height)
+    when its file's own grid, `transform`, is `full_size` pixels: each read pixel spans
+    full/read of the file's along each axis (open_image's decimated read covers the whole raster,
+    GDAL's out_shape), so pixel (col, row) of the image read lies at transform @ (col * fx, row * fy).
+    Raises ZeroDivisionError for an empty `read_size`."""
+    from affine import Affine
+
+    return transform @ Affine.scale(full_size[0] / read_size[0], full_size[1] / read_size[1])
 
 
 def _has_alpha(im: Image.Image) -> bool:

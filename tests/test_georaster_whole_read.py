@@ -1,0 +1,176 @@
+"""A georeferenced raster read whole (a GeoTIFF in a folder of tiles, a north-up copy used as one
+tile) is read at the resolution the pipeline works it at, not at full resolution (session 32,
+bigtile32): a folder of 10,000 px 16-bit GeoTIFF tiles took 3.7 GB a tile read whole
+(training/results/fieldfuzz32_session32.md). Its pixels are then whole_raster_scale of the file's
+own, on the grid whole_read_transform gives; a window of a big GeoTIFF is read as stored."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geolocator.core import images
+from geolocator.core.images import open_image, whole_raster_scale, whole_read_transform
+from geolocator.core.model import PixelWindow
+
+from .demo_features import DEMO
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import from_origin  # noqa: E402
+
+
+def _photo() -> Image.Image:
+    return Image.open(DEMO / "queries" / "q_0001.jpg").convert("RGB")  # 384 x 288
+
+
+def _geotiff(path, image: Image.Image, transform, dtype="uint8", crs="EPSG:32611"):
+    data = np.moveaxis(np.asarray(image), -1, 0).astype(dtype)
+    if dtype == "uint16":
+        data *= 257
+    with rasterio.open(path, "w", driver="GTiff", width=image.width, height=image.height, count=3, dtype=dtype,
+                       photometric="RGB", crs=crs, transform=transform, tiled=True) as ds:
+        ds.write(data)
+    return path
+
+
+def test_the_scale_keeps_what_the_verifier_needs_and_fits_the_budget():
+    assert images.TILE_WORK_SIDE == 1024  # 2 x VerifySettings.max_side: the fine pass's zoomed tiles
+    # a 10,000 px tile for the verifier (min_side 512): 1/8, 1250 px, still over 1024 px a side
+    assert whole_raster_scale(10_000, 10_000, 512) == 8
+    assert whole_raster_scale(20_000, 20_000, 512) == 16
+    assert whole_raster_scale(20_000, 5_000, 365) == 4  # the shorter side counts: 1250 px
+    assert whole_raster_scale(1_500, 1_500, 512) == 1  # already about the working size: as stored
+    # no min_side (a consumer that resamples by ground size): the budget alone, as a JPEG's draft
+    assert whole_raster_scale(8_000, 8_000, None) == 1  # 64 MP: at the budget
+    assert whole_raster_scale(10_000, 10_000, None) == 2
+    assert whole_raster_scale(20_000, 20_000, None) == 4
+    for w, h, m in ((10_000, 10_000, 512), (20_000, 20_000, None), (9_999, 3, 512)):
+        s = whole_raster_scale(w, h, m)
+        assert math.ceil(w / s) * math.ceil(h / s) <= images.DECODE_BUDGET_PIXELS
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+def test_a_georeferenced_raster_read_whole_is_reduced_to_the_working_size(tmp_path, monkeypatch, dtype):
+    monkeypatch.setattr(images, "TILE_WORK_SIDE", 64)  # the 384 x 288 demo photo plays a big tile
+    photo = _photo()
+    path = _geotiff(tmp_path / "ortho.tif", photo, from_origin(600000, 4000000, 0.25, 0.25), dtype)
+    got = open_image(path, min_side=40)
+    assert got.size == (96, 72)  # 1/4: 72 px >= 64 on the shorter side; 1/8 would leave 36
+    want = np.asarray(photo.reduce(4), np.float32)  # GDAL's average of each 4 x 4 block
+    if dtype == "uint8":
+        assert np.abs(np.asarray(got, np.float32) - want).mean() < 1.0
+    else:  # 16-bit: stretched, the same picture in other tones
+        assert np.corrcoef(np.asarray(got, np.float32).ravel(), want.ravel())[0, 1] > 0.99
+    assert open_image(path).size == (384, 288)  # no min_side, under the budget: as stored
+    window = PixelWindow(col=100, row=50, width=64, height=48)
+    assert open_image(path, window, min_side=40).size == (64, 48)  # a window: its own pixels, as stored
+
+
+def test_the_reduced_grid_puts_each_pixel_where_the_file_does(tmp_path, monkeypatch):
+    """A point on the ground reads the same colour in the reduced whole read (through
+    whole_read_transform) as in a full-resolution window around it: the georeference is scaled
+    with the pixels, the image is not shifted or cropped."""
+    monkeypatch.setattr(images, "TILE_WORK_SIDE", 64)
+    photo = _photo()
+    transform = from_origin(600000, 4000000, 0.25, 0.25)
+    path = _geotiff(tmp_path / "ortho.tif", photo, transform)
+    got = open_image(path, min_side=40)
+    grid = whole_read_transform(transform, photo.size, got.size)
+    assert (grid.a, grid.e, grid.c, grid.f) == (1.0, -1.0, 600000, 4000000)
+    full = np.asarray(photo, np.float32)
+    reduced = np.asarray(got, np.float32)
+    errors = []
+    for col, row in ((10, 10), (85, 20), (40, 60), (95, 71)):
+        x, y = grid @ (col + 0.5, row + 0.5)  # the reduced pixel's centre on the ground
+        fc, fr = (int(v) for v in ~transform @ (x, y))
+        block = full[fr - 2: fr + 2, fc - 2: fc + 2].reshape(-1, 3).mean(axis=0)
+        errors.append(np.abs(reduced[row, col] - block).max())
+    assert max(errors) < 2.0, errors
+
+
+# ---------------------------------------------------------------- a demo photo on a big tile
+
+
+def _truth(name: str) -> tuple[float, float]:
+    with open(DEMO / "truth.csv") as f:
+        row = next(r for r in csv.DictReader(f) if r["query"].endswith(name))
+    return float(row["lat"]), float(row["lon"])
+
+
+def big_demo_tile(path, lat: float, lon: float, side: int, n: int = 2):
+    """A GeoTIFF (EPSG:4326) of the n x n demo tiles around (lat, lon), pasted by their bounds and
+    upsampled (bicubic) to `side` pixels a side: one big tile of known ground. Returns the path.
+    Shared with training/bench_big_tile_memory.py."""
+    from rasterio.transform import from_bounds
+
+    with open(DEMO / "tiles.csv") as f:
+        rows = [{**r, **{k: float(r[k]) for k in ("west", "south", "east", "north")}} for r in csv.DictReader(f)]
+    wests, norths = sorted({r["west"] for r in rows}), sorted({r["north"] for r in rows}, reverse=True)
+    c = min(max(i for i, w in enumerate(wests) if w <= lon), len(wests) - n)
+    r = min(max(i for i, nn in enumerate(norths) if nn >= lat), len(norths) - n)
+    picked = [t for t in rows if t["west"] in wests[c: c + n] and t["north"] in norths[r: r + n]]
+    tile_px = Image.open(DEMO / picked[0]["path"]).size[0]
+    canvas = Image.new("RGB", (n * tile_px, n * tile_px))
+    for t in picked:
+        at = ((wests.index(t["west"]) - c) * tile_px, (norths.index(t["north"]) - r) * tile_px)
+        canvas.paste(Image.open(DEMO / t["path"]).convert("RGB"), at)
+    west, south = min(t["west"] for t in picked), min(t["south"] for t in picked)
+    east, north = max(t["east"] for t in picked), max(t["north"] for t in picked)
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=3, dtype="uint8",
+                       photometric="RGB", crs="EPSG:4326", transform=from_bounds(west, south, east, north, side, side),
+                       tiled=True, compress="deflate") as ds:
+        step = 1024  # written in bands of rows: the upsampled image is never held whole
+        for r0 in range(0, side, step):
+            rows_out = min(step, side - r0)
+            box = (0, r0 * canvas.height / side, canvas.width, (r0 + rows_out) * canvas.height / side)
+            part = canvas.resize((side, rows_out), Image.Resampling.BICUBIC, box=box)
+            ds.write(np.moveaxis(np.asarray(part), -1, 0), window=((r0, r0 + rows_out), (0, side)))
+    return path
+
+
+def verified_place(tile_folder, photo_name: str = "q_0001.jpg"):
+    """(lat, lon, inliers) where the Verifier puts the demo photo on the only tile of `tile_folder`."""
+    from geolocator.core.model import Query
+    from geolocator.core.rerank import Verifier
+    from geolocator.core.tilesets import load_tileset
+
+    tiles = load_tileset(tile_folder).tiles
+    (found,) = Verifier().verify_photo(Query(photo_name, DEMO / "queries" / photo_name), tiles, [0])
+    assert found.centre is not None, found
+    b = tiles[0].bounds
+    fx, fy = found.centre
+    return b.north - fy * (b.north - b.south), b.west + fx * (b.east - b.west), found.inliers
+
+
+def test_a_demo_photo_verifies_on_a_big_geotiff_tile_where_the_full_read_puts_it(tmp_path, monkeypatch):
+    """A 4096 px GeoTIFF tile (four demo tiles, 100 m, upsampled 8x: 2.4 cm pixels) is read at 1/4
+    (1024 px) for the verifier instead of whole: the photo lands within 0.2 m of where the full
+    read puts it, and near its truth."""
+    from geolocator.core.geo import haversine_m
+    from geolocator.core.model import LatLon
+
+    lat, lon = _truth("q_0001.jpg")
+    (tmp_path / "tiles").mkdir()
+    path = big_demo_tile(tmp_path / "tiles" / "big.tif", lat, lon, 4096)
+    read = []
+    real_open = images.open_image
+
+    def seen(*args, **kwargs):
+        image = real_open(*args, **kwargs)
+        read.append(image.size)
+        return image
+
+    monkeypatch.setattr(images, "open_image", seen)
+    reduced = verified_place(tmp_path / "tiles")
+    assert (1024, 1024) in read and (4096, 4096) not in read, read  # the case under test: read reduced
+    read.clear()
+    monkeypatch.setattr(images, "TILE_WORK_SIDE", 10**6)  # as before: read at full resolution
+    full = verified_place(tmp_path / "tiles")
+    assert (4096, 4096) in read, read
+    assert reduced[2] >= 12 and full[2] >= 12, (reduced, full)
+    assert haversine_m(LatLon(*reduced[:2]), LatLon(*full[:2])) < 0.2, (reduced, full)
+    assert haversine_m(LatLon(*reduced[:2]), LatLon(lat, lon)) < 5.0, (reduced, (lat, lon))
