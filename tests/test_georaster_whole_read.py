@@ -6,7 +6,6 @@ own, on the grid whole_read_transform gives; a window of a big GeoTIFF is read a
 
 from __future__ import annotations
 
-import csv
 import math
 
 import numpy as np
@@ -17,7 +16,8 @@ from geolocator.core import images
 from geolocator.core.images import open_image, whole_raster_scale, whole_read_transform
 from geolocator.core.model import PixelWindow
 
-from .demo_features import DEMO
+from .demo_features import DEMO, ROOT
+from .helpers import load_script
 
 rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_origin  # noqa: E402
@@ -95,41 +95,9 @@ def test_the_reduced_grid_puts_each_pixel_where_the_file_does(tmp_path, monkeypa
 # ---------------------------------------------------------------- a demo photo on a big tile
 
 
-def _truth(name: str) -> tuple[float, float]:
-    with open(DEMO / "truth.csv") as f:
-        row = next(r for r in csv.DictReader(f) if r["query"].endswith(name))
-    return float(row["lat"]), float(row["lon"])
-
-
-def big_demo_tile(path, lat: float, lon: float, side: int, n: int = 2):
-    """A GeoTIFF (EPSG:4326) of the n x n demo tiles around (lat, lon), pasted by their bounds and
-    upsampled (bicubic) to `side` pixels a side: one big tile of known ground. Returns the path.
-    Shared with training/bench_big_tile_memory.py."""
-    from rasterio.transform import from_bounds
-
-    with open(DEMO / "tiles.csv") as f:
-        rows = [{**r, **{k: float(r[k]) for k in ("west", "south", "east", "north")}} for r in csv.DictReader(f)]
-    wests, norths = sorted({r["west"] for r in rows}), sorted({r["north"] for r in rows}, reverse=True)
-    c = min(max(i for i, w in enumerate(wests) if w <= lon), len(wests) - n)
-    r = min(max(i for i, nn in enumerate(norths) if nn >= lat), len(norths) - n)
-    picked = [t for t in rows if t["west"] in wests[c: c + n] and t["north"] in norths[r: r + n]]
-    tile_px = Image.open(DEMO / picked[0]["path"]).size[0]
-    canvas = Image.new("RGB", (n * tile_px, n * tile_px))
-    for t in picked:
-        at = ((wests.index(t["west"]) - c) * tile_px, (norths.index(t["north"]) - r) * tile_px)
-        canvas.paste(Image.open(DEMO / t["path"]).convert("RGB"), at)
-    west, south = min(t["west"] for t in picked), min(t["south"] for t in picked)
-    east, north = max(t["east"] for t in picked), max(t["north"] for t in picked)
-    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=3, dtype="uint8",
-                       photometric="RGB", crs="EPSG:4326", transform=from_bounds(west, south, east, north, side, side),
-                       tiled=True, compress="deflate") as ds:
-        step = 1024  # written in bands of rows: the upsampled image is never held whole
-        for r0 in range(0, side, step):
-            rows_out = min(step, side - r0)
-            box = (0, r0 * canvas.height / side, canvas.width, (r0 + rows_out) * canvas.height / side)
-            part = canvas.resize((side, rows_out), Image.Resampling.BICUBIC, box=box)
-            ds.write(np.moveaxis(np.asarray(part), -1, 0), window=((r0, r0 + rows_out), (0, side)))
-    return path
+def _bench():
+    # one way to build the big tile for this test and training/bench_big_tile_memory.py's table
+    return load_script(ROOT / "training" / "bench_big_tile_memory.py", "bench_big_tile_memory")
 
 
 def verified_place(tile_folder, photo_name: str = "q_0001.jpg"):
@@ -153,9 +121,9 @@ def test_a_demo_photo_verifies_on_a_big_geotiff_tile_where_the_full_read_puts_it
     from geolocator.core.geo import haversine_m
     from geolocator.core.model import LatLon
 
-    lat, lon = _truth("q_0001.jpg")
+    lat, lon = _bench().truth("q_0001.jpg")
     (tmp_path / "tiles").mkdir()
-    path = big_demo_tile(tmp_path / "tiles" / "big.tif", lat, lon, 4096)
+    _bench().big_demo_tile(tmp_path / "tiles" / "big.tif", lat, lon, 4096)
     read = []
     real_open = images.open_image
 
