@@ -6,6 +6,7 @@ InputError naming the file, so callers can skip it or show it instead of a trace
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import struct
@@ -357,7 +358,21 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
         raise InputError(path, f"pixel window {window} is too large (more than {MAX_PIXELS:,} pixels)")
 
 
-STRETCH_CACHE_MB = 256  # GDAL's block cache during the whole-raster stretch read (MB; rasterio.Env takes bytes)
+STRETCH_CACHE_MB = 256  # the most GDAL's block cache holds during a whole-raster read (MB; rasterio.Env takes bytes)
+WHOLE_READ_MIN_CACHE_MB = 32  # the least
+
+
+def whole_read_cache_bytes(ds) -> int:
+    """GDAL's block cache (bytes) for reading the rasterio dataset `ds` whole or decimated: two
+    rows of its blocks (a decimated read averages one row of blocks after another; a cache
+    smaller than a row decodes each block again for every output row: a 16-bit 10,000 px tile
+    took 17 s at 8 MB, 2 s at 32 MB), between WHOLE_READ_MIN_CACHE_MB and STRETCH_CACHE_MB. A
+    10,000 px tile read at 1/8 peaked at 266 MB with the 256 MB cache, 42 MB with 32 MB
+    (training/results/bigtile32_session32.md)."""
+    block_h, block_w = ds.block_shapes[0]
+    row = math.ceil(ds.width / max(1, block_w)) * block_w * block_h
+    row_bytes = row * sum(np.dtype(t).itemsize for t in ds.dtypes)
+    return int(min(STRETCH_CACHE_MB * 2**20, max(WHOLE_READ_MIN_CACHE_MB * 2**20, 2 * row_bytes)))
 
 
 @lru_cache(maxsize=16)
@@ -367,11 +382,12 @@ def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tupl
     import rasterio
 
     # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
-    # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
-    # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
+    # to two rows of blocks (whole_read_cache_bytes) keeps that from filling its default 5 % of the
+    # RAM (a 16,000 px square 16-bit GeoTIFF took the process to 1.3 GB; training/results/
+    # newuser_session19.md; 256 MB from then to session 32).
     from .sources.geotiff import gdal_path
 
-    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(gdal_path(path)) as ds:
+    with rasterio.open(gdal_path(path)) as ds, rasterio.Env(GDAL_CACHEMAX=whole_read_cache_bytes(ds)):
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)
@@ -521,21 +537,24 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
                  else _draft_scale(ds.width, ds.height, min_side))
             if s > 1:
                 shape = (math.ceil(ds.height / s), math.ceil(ds.width / s))
+        # read whole: GDAL's block cache held small (its default, 5 % of the RAM, is filled by one
+        # whole read and serves nothing after it); a window: the cache serves its neighbours
+        whole_cache = rio.Env(GDAL_CACHEMAX=whole_read_cache_bytes(ds)) if window is None else contextlib.nullcontext()
         valid = None
-        if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
-            valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
-        if palette:
-            rgb, valid = _palette_rgb(ds, win, valid)
-        else:
-            kind, indexes = _band_indexes(ds)
-            if window is not None:
-                data = ds.read(indexes, window=win)  # GDAL's block cache serves the neighbouring windows
+        with whole_cache:
+            if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+                valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
+            if palette:
+                rgb, valid = _palette_rgb(ds, win, valid)
+                data = None
             else:
-                # read whole: GDAL's block cache held small, as for the stretch (its default, 5 % of
-                # the RAM, is filled by one whole read and serves nothing after it)
-                with rio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20):
+                kind, indexes = _band_indexes(ds)
+                if window is not None:
+                    data = ds.read(indexes, window=win)
+                else:
                     data = ds.read(indexes, out_shape=None if shape is None else (len(indexes), *shape),
                                    resampling=Resampling.average)
+        if data is not None:
             if data.dtype.kind in "fc":  # NaN is no data in a float raster, nodata value or not
                 finite = np.isfinite(data).all(axis=0)
                 if not finite.all():
