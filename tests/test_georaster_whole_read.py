@@ -172,3 +172,22 @@ def test_a_10000_px_geotiff_tile_is_read_for_the_verifier_in_little_memory(tmp_p
     got = bench.measure(tmp_path / "tiles", "after")
     assert got.get("size") == [1250, 1250], got
     assert got["grew_mb"] < 150, got
+
+
+def test_a_big_tiff_tile_with_alpha_has_its_data_counted_without_decoding_it_whole(tmp_path, monkeypatch):
+    """Loading a folder counts each tile's alpha (registry.keep_tiles_with_data): Pillow decoded a
+    10,000 px RGBA GeoTIFF whole for it (~700 MB); over VALID_FRACTION_MAX_SIDE the alpha band is
+    read decimated through rasterio instead, and gives the same fraction."""
+    from rasterio.enums import ColorInterp
+
+    monkeypatch.setattr(images, "VALID_FRACTION_MAX_SIDE", 64)
+    path = tmp_path / "a.tif"
+    data = np.full((4, 300, 400), 120, np.uint8)
+    data[3] = 255
+    data[3, :, :100] = 0  # the western quarter holds no data
+    with rasterio.open(path, "w", driver="GTiff", width=400, height=300, count=4, dtype="uint8", crs="EPSG:32611",
+                       transform=from_origin(600000, 4000000, 0.25, 0.25), photometric="RGB", alpha="YES") as ds:
+        ds.write(data)
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    monkeypatch.setattr(Image.Image, "getchannel", lambda *a: pytest.fail("decoded whole by Pillow"))
+    assert images.valid_fraction(path) == pytest.approx(0.75, abs=0.02)
