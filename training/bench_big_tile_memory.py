@@ -1,7 +1,8 @@
 """Peak memory and time of reading a big GeoTIFF tile whole (a folder of GeoTIFF tiles, each one tile),
 before and after session 32's decimated read (images.whole_raster_scale), and where a demo photo verifies on it.
 
-Run:  PYTHONPATH=. .venv/bin/python training/bench_big_tile_memory.py [--sides 10000 20000] [--out FILE]
+Run:  PYTHONPATH=. .venv/bin/python training/bench_big_tile_memory.py [--sides 10000 20000] [--verify]
+      PYTHONPATH=. .venv/bin/python training/bench_big_tile_memory.py --alpha [--sides 10000]
 
 Each tile is four demo tiles (resources/demo, 100 m of ground) pasted by their bounds and upsampled
 (bicubic) to SIDE x SIDE pixels, written as a tiled deflate GeoTIFF (EPSG:4326) alone in a folder.
@@ -11,6 +12,8 @@ reads it (open_tile_image(tile, min_side=512)); the figure is the peak resident 
 read. "before" runs the same code with whole_raster_scale forced to 1 (the full-resolution read of
 sessions before 32). `--verify` also places demo photo q_0001 on the tile with the Verifier (SIFT),
 after and before, and prints how far apart the two places are and how far each is from its truth.
+`--alpha`: the peak of loading a folder that holds one RGBA GeoTIFF (its alpha is counted to keep
+or leave out the tile, registry.keep_tiles_with_data), instead.
 """
 
 from __future__ import annotations
@@ -66,6 +69,56 @@ if verify:
     out["inliers"] = found.inliers
 print(json.dumps(out))
 """
+
+
+LOAD_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+from geolocator.core.tilesets import load_tileset
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    peak = lambda: status("VmHWM")
+except OSError:
+    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = status("VmRSS")
+t = time.perf_counter()
+tiles = load_tileset(Path(sys.argv[1])).tiles
+print(json.dumps({"tiles": len(tiles), "load_s": time.perf_counter() - t, "grew_mb": (peak() - before) / 1024}))
+"""
+
+
+def rgba_tile(path: Path, side: int) -> Path:
+    """A `side` px RGBA GeoTIFF (EPSG:4326, tiled, deflate), grey, its western 1 % transparent."""
+    import rasterio
+    from rasterio.enums import ColorInterp
+    from rasterio.transform import from_bounds
+
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=4, dtype="uint8", crs="EPSG:4326",
+                       transform=from_bounds(-115.234, 36.141, -115.233, 36.142, side, side), tiled=True,
+                       compress="deflate", photometric="RGB", alpha="YES") as ds:
+        for r0 in range(0, side, 1000):
+            rows = min(1000, side - r0)
+            a = np.full((4, rows, side), 120, np.uint8)
+            a[3] = 255
+            a[3, :, : side // 100] = 0
+            ds.write(a, window=((r0, r0 + rows), (0, side)))
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    return path
+
+
+def measure_load(folder: Path) -> dict:
+    """Load `folder` as a tile set in a fresh subprocess: {"tiles", "load_s", "grew_mb"} or {"failed"}."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", LOAD_PROBE, str(folder)], capture_output=True, text=True, env=env,
+                          timeout=1800)
+    if done.returncode != 0:
+        return {"failed": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else str(done.returncode)}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def truth(name: str) -> tuple[float, float]:
@@ -124,11 +177,27 @@ def main() -> int:
     ap.add_argument("--dtypes", nargs="+", default=["uint8", "uint16"])
     ap.add_argument("--modes", nargs="+", default=["after", "before"])
     ap.add_argument("--verify", action="store_true", help="also place demo photo q_0001 on each tile")
+    ap.add_argument("--alpha", action="store_true",
+                    help="instead: peak memory of loading a folder holding one RGBA GeoTIFF of each side")
     ap.add_argument("--tmp", type=Path, default=None, help="scratch folder (default: the system's)")
     args = ap.parse_args()
     from geolocator.core.geo import haversine_m
     from geolocator.core.model import LatLon
 
+    if args.alpha:
+        print("| folder | tiles | peak growth (MB) | load s |\n|---|---|---|---|", flush=True)
+        with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+            for side in args.sides:
+                folder = Path(tmp) / f"rgba-{side}"
+                folder.mkdir()
+                rgba_tile(folder / "a.tif", side)
+                got = measure_load(folder)
+                if "failed" in got:
+                    print(f"| one {side} px RGBA GeoTIFF | failed: {got['failed']} | | |", flush=True)
+                else:
+                    print(f"| one {side} px RGBA GeoTIFF | {got['tiles']} | {got['grew_mb']:.0f} | {got['load_s']:.1f} |",
+                          flush=True)
+        return 0
     photo = DEMO / "queries" / "q_0001.jpg"
     lat, lon = truth(photo.name)
     print("| tile | read | image read | peak growth (MB) | read s | q_0001 placed (m from truth, inliers) |")
