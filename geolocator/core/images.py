@@ -780,7 +780,9 @@ def _gdal_reason(exc: BaseException) -> str:
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
 
-    `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long.
+    `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long; a
+    georeferenced raster read whole is read reduced to at least max(min_side, TILE_WORK_SIDE) on
+    its shorter side (whole_raster_scale; its grid: whole_read_transform).
 
     TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
     window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot
