@@ -23,7 +23,7 @@ from geolocator.core.geo import (
     world_file_bounds,
     xyz_tile_bounds,
 )
-from geolocator.core.images import open_image
+from geolocator.core.images import open_image, whole_read_transform
 from geolocator.core.model import Bounds, LatLon, Match, Prediction, Query, Tile, TileSet
 from geolocator.core.sources import READER_MODULES, reader_for
 from geolocator.core.sources.worldfile import find_world_file, world_file_names
@@ -685,10 +685,12 @@ def test_a_drafted_rotated_jpeg_is_resampled_over_its_whole_world_file_grid(tmp_
     (tmp_path / "src" / "a.jgw").write_text("\n".join(map(str, world)))
     assert open_image(tmp_path / "src" / "a.jpg").size[0] < 400  # drafted: the case under test
     tile = load_world_file_folder(tmp_path / "src", 32633).tiles[0]
-    north_up = np.asarray(open_image(tile.path))
+    read = open_image(tile.path)  # the copy is georeferenced: read whole, it may be reduced (its own grid)
+    north_up = np.asarray(read)
     with rasterio.open(tile.path) as ds:
+        grid = whole_read_transform(ds.transform, (ds.width, ds.height), read.size)
         for (c, r), colour in (((20, 20), (0, 0, 255)), ((380, 380), (255, 0, 0))):
-            row, col = ds.index(*(world_file_affine(world) @ (c, r)))
+            col, row = (int(v) for v in ~grid @ (world_file_affine(world) @ (c, r)))
             assert np.abs(north_up[row, col].astype(int) - colour).max() < 40, (c, r, north_up[row, col])
     corners = [world_file_affine(world) @ (c, r) for c, r in ((0, 0), (400, 0), (0, 400), (400, 400))]
     lons, lats = transform_to_wgs84([c[0] for c in corners], [c[1] for c in corners], 32633)

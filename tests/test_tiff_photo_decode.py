@@ -1,7 +1,8 @@
 """A TIFF photo (no georeference) read whole is reduced like a JPEG's draft (session 32, fieldfuzz32):
 by 2, 4 or 8 to fit the decode budget and to keep its sides at least `min_side`. rasterio decoded
 it whole at any size: a 96 MP 16-bit TIFF photo took 6.0 GB and 30 s (1.1 GB and 5.6 s after;
-training/results/fieldfuzz32_session32.md). A georeferenced raster is read at full resolution."""
+training/results/fieldfuzz32_session32.md). A georeferenced raster read whole has its own rule
+(images.whole_raster_scale; tests/test_georaster_whole_read.py)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,3 @@ def test_the_reduction_is_said_in_sizes_the_budget_needs(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 20_000)
     assert open_image(path).size == (96, 72)
 
-
-def test_a_georeferenced_raster_read_whole_keeps_its_resolution(tmp_path, monkeypatch):
-    monkeypatch.setattr(images, "DECODE_BUDGET_PIXELS", 30_000)
-    from rasterio.transform import from_origin
-
-    path = _tiff16(tmp_path / "ortho.tif", _photo(), crs="EPSG:32611", transform=from_origin(600000, 4000000, 0.25, 0.25))
-    assert open_image(path, min_side=40).size == (384, 288)

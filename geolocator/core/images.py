@@ -6,6 +6,7 @@ InputError naming the file, so callers can skip it or show it instead of a trace
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import struct
@@ -357,7 +358,21 @@ def _check_window(path: Path, window: PixelWindow, width: int, height: int) -> N
         raise InputError(path, f"pixel window {window} is too large (more than {MAX_PIXELS:,} pixels)")
 
 
-STRETCH_CACHE_MB = 256  # GDAL's block cache during the whole-raster stretch read (MB; rasterio.Env takes bytes)
+STRETCH_CACHE_MB = 256  # the most GDAL's block cache holds during a whole-raster read (MB; rasterio.Env takes bytes)
+WHOLE_READ_MIN_CACHE_MB = 32  # the least
+
+
+def whole_read_cache_bytes(ds) -> int:
+    """GDAL's block cache (bytes) for reading the rasterio dataset `ds` whole or decimated: two
+    rows of its blocks (a decimated read averages one row of blocks after another; a cache
+    smaller than a row decodes each block again for every output row: a 16-bit 10,000 px tile
+    took 17 s at 8 MB, 2 s at 32 MB), between WHOLE_READ_MIN_CACHE_MB and STRETCH_CACHE_MB. A
+    10,000 px tile read at 1/8 peaked at 266 MB with the 256 MB cache, 42 MB with 32 MB
+    (training/results/bigtile32_session32.md)."""
+    block_h, block_w = ds.block_shapes[0]
+    row = math.ceil(ds.width / max(1, block_w)) * block_w * block_h
+    row_bytes = row * sum(np.dtype(t).itemsize for t in ds.dtypes)
+    return int(min(STRETCH_CACHE_MB * 2**20, max(WHOLE_READ_MIN_CACHE_MB * 2**20, 2 * row_bytes)))
 
 
 @lru_cache(maxsize=16)
@@ -367,11 +382,12 @@ def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tupl
     import rasterio
 
     # A raster without overviews is decoded whole for the decimated read: GDAL's block cache held
-    # to STRETCH_CACHE_MB keeps that from filling its default 5 % of the RAM (a 16,000 px square
-    # 16-bit GeoTIFF took the process to 1.3 GB; training/results/newuser_session19.md).
+    # to two rows of blocks (whole_read_cache_bytes) keeps that from filling its default 5 % of the
+    # RAM (a 16,000 px square 16-bit GeoTIFF took the process to 1.3 GB; training/results/
+    # newuser_session19.md; 256 MB from then to session 32).
     from .sources.geotiff import gdal_path
 
-    with rasterio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20), rasterio.open(gdal_path(path)) as ds:
+    with rasterio.open(gdal_path(path)) as ds, rasterio.Env(GDAL_CACHEMAX=whole_read_cache_bytes(ds)):
         step = max(1, math.ceil(max(ds.width, ds.height) / 1024))
         shape = (len(indexes), math.ceil(ds.height / step), math.ceil(ds.width / step))
         data = ds.read(list(indexes), out_shape=shape)
@@ -493,7 +509,9 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
 
     A TIFF photo (no georeference) read whole is read reduced like a JPEG's draft: by 2, 4 or 8
     (GDAL's average of each block of pixels) to fit DECODE_BUDGET_PIXELS and keep its sides at
-    least `min_side`; a georeferenced raster is read at full resolution."""
+    least `min_side`. A georeferenced raster read whole (a GeoTIFF used as one tile) is read
+    reduced by whole_raster_scale: its pixels are then that many of the file's own, and
+    whole_read_transform gives the geotransform of the grid returned. A window is read as stored."""
     from rasterio.enums import ColorInterp as CI
     from rasterio.enums import MaskFlags, Resampling
     from rasterio.windows import Window
@@ -512,26 +530,31 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
         georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
         palette = ds.colorinterp[0] == CI.palette and _has_colormap(ds)
         shape = None  # (rows, cols) to read at; None: as stored
-        if window is None and not georeferenced and not palette:
-            s = _draft_scale(ds.width, ds.height, min_side)
+        if window is None and not palette:
+            # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s, a 10,000 px GeoTIFF tile
+            # 3.7 GB (session 32): read decimated instead, GDAL averaging each block of pixels
+            s = (whole_raster_scale(ds.width, ds.height, min_side) if georeferenced
+                 else _draft_scale(ds.width, ds.height, min_side))
             if s > 1:
-                # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s (session 32)
                 shape = (math.ceil(ds.height / s), math.ceil(ds.width / s))
+        # read whole: GDAL's block cache held small (its default, 5 % of the RAM, is filled by one
+        # whole read and serves nothing after it); a window: the cache serves its neighbours
+        whole_cache = rio.Env(GDAL_CACHEMAX=whole_read_cache_bytes(ds)) if window is None else contextlib.nullcontext()
         valid = None
-        if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
-            valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
-        if palette:
-            rgb, valid = _palette_rgb(ds, win, valid)
-        else:
-            kind, indexes = _band_indexes(ds)
-            if window is not None:
-                data = ds.read(indexes, window=win)  # GDAL's block cache serves the neighbouring windows
+        with whole_cache:
+            if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+                valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
+            if palette:
+                rgb, valid = _palette_rgb(ds, win, valid)
+                data = None
             else:
-                # read whole: GDAL's block cache held small, as for the stretch (its default, 5 % of
-                # the RAM, is filled by one whole read and serves nothing after it)
-                with rio.Env(GDAL_CACHEMAX=STRETCH_CACHE_MB * 2**20):
+                kind, indexes = _band_indexes(ds)
+                if window is not None:
+                    data = ds.read(indexes, window=win)
+                else:
                     data = ds.read(indexes, out_shape=None if shape is None else (len(indexes), *shape),
                                    resampling=Resampling.average)
+        if data is not None:
             if data.dtype.kind in "fc":  # NaN is no data in a float raster, nodata value or not
                 finite = np.isfinite(data).all(axis=0)
                 if not finite.all():
@@ -615,6 +638,41 @@ def _draft_scale(width: int, height: int, min_side: int | None) -> int:
     return next(s for s in (8, 4, 2, 1) if fit >= s)
 
 
+# The longest side any consumer works a tile at: the verifier matches at VerifySettings.max_side
+# (512 px), its fine pass zooms tiles 2x (fine_tile_zoom) and its corner stitches are described at
+# up to 2 x max_side; the backbone asks for less (extract: its resize x sqrt 2, 365 px for 256).
+# A georeferenced raster read whole keeps at least this many pixels on its shorter side.
+TILE_WORK_SIDE = 1024
+
+
+def whole_raster_scale(width: int, height: int, min_side: int | None) -> int:
+    """The reduction (a power of 2, >= 1) at which a georeferenced raster of `width` x `height`
+    pixels is read whole: the least that fits DECODE_BUDGET_PIXELS, then, when the caller gives
+    `min_side` (pixels it needs on the shorter side), the largest that keeps the shorter side at
+    least max(min_side, TILE_WORK_SIDE). No `min_side` (a consumer that resamples by ground size:
+    dense.ground_of, the evidence panel): the budget alone. Powers of 2 match the overview levels
+    gdaladdo builds, so a file with overviews is read from them."""
+    s = 1
+    while math.ceil(width / s) * math.ceil(height / s) > DECODE_BUDGET_PIXELS:
+        s *= 2
+    if min_side:
+        need = max(int(min_side), TILE_WORK_SIDE)
+        while min(width, height) // (2 * s) >= need:
+            s *= 2
+    return s
+
+
+def whole_read_transform(transform, full_size: tuple[int, int], read_size: tuple[int, int]):
+    """The geotransform (an affine.Affine) of a raster read whole at `read_size` (width, height)
+    when its file's own grid, `transform`, is `full_size` pixels: each read pixel spans
+    full/read of the file's along each axis (open_image's decimated read covers the whole raster,
+    GDAL's out_shape), so pixel (col, row) of the image read lies at transform @ (col * fx, row * fy).
+    Raises ZeroDivisionError for an empty `read_size`."""
+    from affine import Affine
+
+    return transform @ Affine.scale(full_size[0] / read_size[0], full_size[1] / read_size[1])
+
+
 def _has_alpha(im: Image.Image) -> bool:
     return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode in ("P", "L", "RGB") and "transparency" in im.info)
 
@@ -628,13 +686,50 @@ def _flatten_alpha(im: Image.Image) -> Image.Image:
     return Image.fromarray(fill_invalid(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3] > 0), "RGB")
 
 
+# A TIFF with alpha of more pixels than this has its alpha counted from a decimated read
+# (_alpha_fraction_decimated): a 10,000 px RGBA GeoTIFF tile decoded whole by Pillow took ~700 MB
+# to load its folder (session 32), one such decode per loading thread.
+VALID_FRACTION_MAX_SIDE = 2048
+
+
+def _alpha_fraction_decimated(path: Path) -> float | None:
+    """valid_fraction of a TIFF through rasterio: its alpha band read decimated (nearest) to at
+    most VALID_FRACTION_MAX_SIDE pixels a side, under a block cache of two rows of blocks; None
+    when rasterio is missing or GDAL marks no band alpha (then Pillow decodes it)."""
+    rio = _rasterio()
+    if rio is None:
+        return None
+    from rasterio.enums import ColorInterp
+
+    from .sources.geotiff import gdal_path
+
+    try:
+        with rio.open(gdal_path(path)) as ds:
+            if ColorInterp.alpha not in ds.colorinterp:
+                return None
+            band = ds.colorinterp.index(ColorInterp.alpha) + 1
+            step = max(1, math.ceil(max(ds.width, ds.height) / VALID_FRACTION_MAX_SIDE))
+            shape = (math.ceil(ds.height / step), math.ceil(ds.width / step))
+            with rio.Env(GDAL_CACHEMAX=whole_read_cache_bytes(ds)):
+                alpha = ds.read(band, out_shape=shape)
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors on a damaged file: named as Pillow's are
+        raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
+    return float((alpha > 0).mean())
+
+
 def valid_fraction(path: Path) -> float | None:
     """Fraction of an image's pixels that hold data (alpha > 0), None when it has no alpha or
-    transparency (every pixel is data; only the header is read then). Raises InputError."""
+    transparency (every pixel is data; only the header is read then). A TIFF over
+    VALID_FRACTION_MAX_SIDE pixels a side is counted on a decimated read of its alpha band
+    (_alpha_fraction_decimated; a sample of every n-th pixel each way). Raises InputError."""
     path = Path(path)
     with _open_pil(path) as im:
         if not _has_alpha(im):
             return None
+        if path.suffix.lower() in RASTER_SUFFIXES and max(im.size) > VALID_FRACTION_MAX_SIDE:
+            fraction = _alpha_fraction_decimated(path)
+            if fraction is not None:
+                return fraction
         try:
             alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
         except (OSError, SyntaxError, ValueError) as exc:
@@ -685,7 +780,9 @@ def _gdal_reason(exc: BaseException) -> str:
 def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
 
-    `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long.
+    `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long; a
+    georeferenced raster read whole is read reduced to at least max(min_side, TILE_WORK_SIDE) on
+    its shorter side (whole_raster_scale; its grid: whole_read_transform).
 
     TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
     window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot

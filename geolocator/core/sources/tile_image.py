@@ -56,7 +56,9 @@ def tile_bytes(tile: Tile) -> bytes:
 def open_tile_image(tile: Tile, *, min_side: int | None = None) -> Image.Image:
     """Decode `tile` to an RGB PIL image.
 
-    `min_side` lets JPEG data decode at a reduced scale whose sides stay at least that long.
+    `min_side` lets JPEG data decode at a reduced scale whose sides stay at least that long, and
+    a whole GeoTIFF tile read at the working size (images.whole_raster_scale): the image's pixels
+    then span the tile's bounds as the file's do, fewer of them.
     Raises InputError (naming the file, and the entry inside a package) for a missing, corrupt or
     oversized tile, like images.open_image does for files."""
     if tile.ref is None:
