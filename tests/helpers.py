@@ -249,4 +249,4 @@ def stand_in_locate(monkeypatch, tmp_path: Path, preds, tiles) -> None:
     monkeypatch.setattr(cli, "_load_queries", lambda *a: [p.query for p in preds])
     monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet(tuple(tiles), tmp_path))
     monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
-    monkeypatch.setattr(cli, "_warn_failures", lambda ws: None)
+    monkeypatch.setattr(cli, "_warn_failures", lambda *a: None)
