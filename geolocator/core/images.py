@@ -794,7 +794,8 @@ def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int |
 
     `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long; a
     georeferenced raster read whole is read reduced to at least max(min_side, TILE_WORK_SIDE) on
-    its shorter side (whole_raster_scale; its grid: whole_read_transform).
+    its shorter side (whole_raster_scale; its grid: whole_read_transform); a paletted one takes
+    the nearest index of each reduced pixel, then its colour table.
 
     TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
     window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot
