@@ -8,7 +8,8 @@ Each tile is four demo tiles (resources/demo, 100 m of ground) pasted by their b
 (bicubic) to SIDE x SIDE pixels, written as a tiled deflate GeoTIFF (EPSG:4326) alone in a folder.
 Each read runs in a fresh subprocess, as training/bench_decode_memory.py measures: the folder is
 loaded as a tile set (load_tileset), the peak is reset (VmHWM), and the tile is read as the verifier
-reads it (open_tile_image(tile, min_side=512)); the figure is the peak resident growth over that
+reads it (open_tile_image(tile, min_side=512); `--reader dense` / `evidence`: dense.ground_of at
+1 m a pixel / the evidence figure's imagery panel, session 32 georead32); the figure is the peak resident growth over that
 read. "before" runs the same code with whole_raster_scale forced to 1 (the full-resolution read of
 sessions before 32). `--verify` also places demo photo q_0001 on the tile with the Verifier (SIFT),
 after and before, and prints how far apart the two places are and how far each is from its truth.
@@ -40,6 +41,7 @@ from geolocator.core import images
 from geolocator.core.sources.tile_image import open_tile_image
 from geolocator.core.tilesets import load_tileset
 folder, mode, verify = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+reader = sys.argv[5] if len(sys.argv) > 5 else "verifier"
 if mode == "before":
     images.whole_raster_scale = lambda width, height, min_side: 1
 tiles = load_tileset(folder).tiles
@@ -55,7 +57,24 @@ except OSError:
     peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 before = status("VmRSS")
 t = time.perf_counter()
-size = open_tile_image(tiles[0], min_side=512).size
+sizes, real_open = [], images.open_image
+def spy(*a, **k):
+    im = real_open(*a, **k)
+    sizes.append(im.size)
+    return im
+images.open_image = spy
+if reader == "dense":  # dense.ground_of: the tile's ground at 1 m a pixel
+    from geolocator.core.dense import DenseSettings, ground_of
+    ground_of(tiles, [0], DenseSettings())
+elif reader == "evidence":  # the evidence figure's imagery panel, the photo placed at the tile's centre
+    from geolocator.core.evidence import _imagery_panel
+    from geolocator.core.model import Match, Prediction, Query, TileSet
+    c = tiles[0].bounds.center
+    _imagery_panel(Prediction(Query("q", folder / "q.jpg"), (Match(tiles[0], 0.9, 1),), c, c, 0.9), TileSet(tuple(tiles), folder))
+else:
+    open_tile_image(tiles[0], min_side=512)
+images.open_image = real_open
+size = sizes[-1]
 out = {"size": list(size), "read_s": time.perf_counter() - t, "grew_mb": (peak() - before) / 1024}
 if verify:
     from geolocator.core.model import Query
@@ -130,7 +149,8 @@ def truth(name: str) -> tuple[float, float]:
 def big_demo_tile(path: Path, lat: float, lon: float, side: int, n: int = 2, dtype: str = "uint8") -> Path:
     """A GeoTIFF (EPSG:4326, tiled, deflate) of the n x n demo tiles around (lat, lon), pasted by
     their bounds (tiles.csv) and upsampled bicubic to `side` x `side` pixels, written in bands of
-    rows (the upsampled image is never held whole). "uint16": the 8-bit values x 257. Returns `path`."""
+    rows (the upsampled image is never held whole). "uint16": the 8-bit values x 257; "palette": one
+    band of indexes into a 256-colour table (Pillow's quantize), upsampled nearest. Returns `path`."""
     import rasterio
     from PIL import Image
     from rasterio.transform import from_bounds
@@ -148,23 +168,34 @@ def big_demo_tile(path: Path, lat: float, lon: float, side: int, n: int = 2, dty
         canvas.paste(Image.open(DEMO / t["path"]).convert("RGB"), at)
     west, south = min(t["west"] for t in picked), min(t["south"] for t in picked)
     east, north = max(t["east"] for t in picked), max(t["north"] for t in picked)
-    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=3, dtype=dtype,
-                       photometric="RGB", crs="EPSG:4326", transform=from_bounds(west, south, east, north, side, side),
+    palette = dtype == "palette"
+    if palette:
+        canvas = canvas.quantize(256)
+        rgb = canvas.getpalette()[: 3 * 256]
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=1 if palette else 3,
+                       dtype="uint8" if palette else dtype, photometric="palette" if palette else "RGB",
+                       crs="EPSG:4326", transform=from_bounds(west, south, east, north, side, side),
                        tiled=True, compress="deflate") as ds:
         step = 1024
         for r0 in range(0, side, step):
             rows_out = min(step, side - r0)
             box = (0, r0 * canvas.height / side, canvas.width, (r0 + rows_out) * canvas.height / side)
+            if palette:
+                part = np.asarray(canvas.resize((side, rows_out), Image.Resampling.NEAREST, box=box))
+                ds.write(part, 1, window=((r0, r0 + rows_out), (0, side)))
+                continue
             part = np.moveaxis(np.asarray(canvas.resize((side, rows_out), Image.Resampling.BICUBIC, box=box)), -1, 0)
             ds.write(part.astype(dtype) * (257 if dtype == "uint16" else 1), window=((r0, r0 + rows_out), (0, side)))
+        if palette:
+            ds.write_colormap(1, {i: (*rgb[3 * i: 3 * i + 3], 255) for i in range(len(rgb) // 3)})
     return path
 
 
-def measure(folder: Path, mode: str, photo: Path | None = None) -> dict:
+def measure(folder: Path, mode: str, photo: Path | None = None, reader: str = "verifier") -> dict:
     """Read the only tile of `folder` in a fresh subprocess ("after" or "before"); {"size",
     "read_s", "grew_mb"[, "place", "inliers"]} or {"failed": last line of its error}."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    args = [sys.executable, "-c", PROBE, str(folder), mode, "1" if photo else "0", str(photo or "")]
+    args = [sys.executable, "-c", PROBE, str(folder), mode, "1" if photo else "0", str(photo or ""), reader]
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1800)
     if done.returncode != 0:
         return {"failed": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else str(done.returncode)}
@@ -174,11 +205,13 @@ def measure(folder: Path, mode: str, photo: Path | None = None) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sides", type=int, nargs="+", default=[10_000, 20_000])
-    ap.add_argument("--dtypes", nargs="+", default=["uint8", "uint16"])
+    ap.add_argument("--dtypes", nargs="+", default=["uint8", "uint16"], help="uint8, uint16 and/or palette")
     ap.add_argument("--modes", nargs="+", default=["after", "before"])
     ap.add_argument("--verify", action="store_true", help="also place demo photo q_0001 on each tile")
     ap.add_argument("--alpha", action="store_true",
                     help="instead: peak memory of loading a folder holding one RGBA GeoTIFF of each side")
+    ap.add_argument("--reader", choices=["verifier", "dense", "evidence"], default="verifier",
+                    help="what reads the tile: the verifier (min_side 512), dense.ground_of or the evidence panel")
     ap.add_argument("--tmp", type=Path, default=None, help="scratch folder (default: the system's)")
     args = ap.parse_args()
     from geolocator.core.geo import haversine_m
@@ -212,7 +245,7 @@ def main() -> int:
                 made = time.perf_counter() - t
                 places = {}
                 for mode in args.modes:
-                    got = measure(folder, mode, photo if args.verify else None)
+                    got = measure(folder, mode, photo if args.verify else None, args.reader)
                     if "failed" in got:
                         print(f"| {side} px {dtype} | {mode} | failed: {got['failed']} | | | |", flush=True)
                         continue

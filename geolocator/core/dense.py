@@ -97,10 +97,26 @@ class Ground:
     centre_box: tuple[float, float, float, float]
 
 
+def ground_side_px(tile: Tile, metres_per_px: float) -> int:
+    """Pixels (>= 1) across the shorter side of `tile`'s lon/lat bounds at `metres_per_px` (metres
+    per degree at its mid-latitude, geo.metres_per_degree): what ground_of resamples the tile to,
+    so the least it needs read (a turned tile's bounds box is larger than the tile: more, never
+    fewer). Raises ZeroDivisionError for metres_per_px 0."""
+    from .geo import metres_per_degree
+
+    b = tile.bounds
+    per_lat, per_lon = metres_per_degree((b.north + b.south) / 2)
+    shorter_m = min(b.width_deg * per_lon, (b.north - b.south) * per_lat)
+    return max(1, math.ceil(shorter_m / metres_per_px))
+
+
 def ground_of(tiles: Sequence[Tile], members: Sequence[int], settings: DenseSettings) -> Ground:
     """The ground of tile `members[0]` and its neighbours `members[1:]` (indices into `tiles`), pasted
     north-up by their lon/lat bounds (mosaic.mosaic_image) and resampled to settings.metres_per_px
-    (lon/lat degrees to metres at the candidate's latitude, geo.metres_per_degree). An unreadable
+    (lon/lat degrees to metres at the candidate's latitude, geo.metres_per_degree); each tile is
+    read with min_side max(ground_side_px, images.TILE_WORK_SIDE) (a big GeoTIFF or JPEG tile at
+    its working size, not its full resolution; the mosaic maps pixels by each image's own size
+    and bounds). An unreadable
     neighbour is left out; for an unreadable candidate, raises what
     sources.tile_image.open_tile_image raises."""
     import cv2
@@ -109,10 +125,16 @@ def ground_of(tiles: Sequence[Tile], members: Sequence[int], settings: DenseSett
     from .mosaic import mosaic_image
     from .sources.tile_image import open_tile_image
 
+    from . import images as inputs
+
     chosen, images = [], []
     for k, i in enumerate(members):
+        # at least the working side too: a tile under 2 x TILE_WORK_SIDE is read as stored, as
+        # before (a JPEG drafted to its ground size moved the dense scores by up to 0.016 on
+        # rotterdam-ms; training/results/georead32_session32.md), a big one at its working size
+        need = max(ground_side_px(tiles[i], settings.metres_per_px), inputs.TILE_WORK_SIDE)
         try:
-            images.append(open_tile_image(tiles[i]))
+            images.append(open_tile_image(tiles[i], min_side=need))
         except Exception:  # noqa: BLE001 - an unreadable neighbour is left out; the candidate itself raises
             if k == 0:
                 raise

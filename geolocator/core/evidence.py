@@ -35,6 +35,7 @@ from .names import readable
 
 PANEL = 480  # height of the photo and imagery panels (pixels)
 MAX_TILES = 25  # imagery tiles pasted around the top tile at most
+IMAGERY_SIDE = 1024  # the imagery panel's longer side at most, before it is scaled to PANEL (pixels)
 MARGIN = 0.25  # imagery shown around the top tile and the outline, as a share of the tile's size
 
 
@@ -172,12 +173,14 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
         lats.append(p.lat)
     pad_x, pad_y = MARGIN * b.width_deg, MARGIN * (b.north - b.south)
     view = Bounds(min(lons) - pad_x, min(lats) - pad_y, max(lons) + pad_x, max(lats) + pad_y)
-    top_image = open_tile_image(tile)
+    # no tile spans more than the panel's IMAGERY_SIDE: a big GeoTIFF tile is read at its working
+    # size (>= that on its shorter side), not its full resolution; pixels map by each image's own size
+    top_image = open_tile_image(tile, min_side=IMAGERY_SIDE)
     px_per_lon = top_image.width / b.width_deg
     px_per_lat = top_image.height / (b.north - b.south)
     width = max(1, round(view.width_deg * px_per_lon))
     height = max(1, round((view.north - view.south) * px_per_lat))
-    scale = min(1.0, 1024 / max(width, height))
+    scale = min(1.0, IMAGERY_SIDE / max(width, height))
     width, height = max(1, round(width * scale)), max(1, round(height * scale))
     canvas = Image.new("RGB", (width, height), (40, 40, 40))
 
@@ -192,7 +195,7 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
             and t.bounds.west < view.east_unwrapped and t.bounds.east_unwrapped > view.west][: MAX_TILES - 1]
     for t in [*near, tile]:  # the top tile last: on top where tiles overlap
         try:
-            im = top_image if t is tile else open_tile_image(t)
+            im = top_image if t is tile else open_tile_image(t, min_side=IMAGERY_SIDE)
         except Exception:  # noqa: BLE001 - a neighbour that cannot be read leaves a grey gap
             continue
         x0, y0, x1, y1 = box_px(t.bounds)

@@ -395,9 +395,17 @@ def _dataset_stretch(path: str, mtime_ns: int, indexes: tuple[int, ...]) -> tupl
     return stretch_limits(data, valid)
 
 
-def _palette_rgb(ds, win, valid):
-    """A paletted band through its colour table (GDAL colormap: index -> (r, g, b, a))."""
-    index = ds.read(1, window=win)
+def _palette_rgb(ds, win, valid, shape=None):
+    """A paletted band through its colour table (GDAL colormap: index -> (r, g, b, a)). `shape`
+    (rows, cols): the band read whole at that size, each pixel the index nearest its centre
+    (Resampling.nearest: averaging indexes would make colours the table never meant), then
+    expanded; None: as stored (a window, or a raster read at full size)."""
+    from rasterio.enums import Resampling
+
+    if shape is None:
+        index = ds.read(1, window=win)
+    else:
+        index = ds.read(1, out_shape=shape, resampling=Resampling.nearest)
     cmap = ds.colormap(1)
     lut = np.zeros((max(256, int(index.max()) + 1, max(cmap) + 1), 4), dtype=np.uint8)
     for i, rgba in cmap.items():
@@ -511,7 +519,9 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
     (GDAL's average of each block of pixels) to fit DECODE_BUDGET_PIXELS and keep its sides at
     least `min_side`. A georeferenced raster read whole (a GeoTIFF used as one tile) is read
     reduced by whole_raster_scale: its pixels are then that many of the file's own, and
-    whole_read_transform gives the geotransform of the grid returned. A window is read as stored."""
+    whole_read_transform gives the geotransform of the grid returned. A paletted raster read whole
+    is reduced alike, its indexes taken nearest (never averaged) and then expanded through its
+    colour table. A window is read as stored."""
     from rasterio.enums import ColorInterp as CI
     from rasterio.enums import MaskFlags, Resampling
     from rasterio.windows import Window
@@ -530,9 +540,10 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
         georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
         palette = ds.colorinterp[0] == CI.palette and _has_colormap(ds)
         shape = None  # (rows, cols) to read at; None: as stored
-        if window is None and not palette:
+        if window is None:
             # a 96 MP 16-bit TIFF photo read whole took 6.0 GB and 30 s, a 10,000 px GeoTIFF tile
-            # 3.7 GB (session 32): read decimated instead, GDAL averaging each block of pixels
+            # 3.7 GB (session 32): read decimated instead, GDAL averaging each block of pixels (a
+            # paletted band: the nearest index, expanded through the table after; _palette_rgb)
             s = (whole_raster_scale(ds.width, ds.height, min_side) if georeferenced
                  else _draft_scale(ds.width, ds.height, min_side))
             if s > 1:
@@ -545,7 +556,7 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
             if not all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
                 valid = ds.dataset_mask(window=win, out_shape=shape) > 0  # only the window's blocks are decoded
             if palette:
-                rgb, valid = _palette_rgb(ds, win, valid)
+                rgb, valid = _palette_rgb(ds, win, valid, shape)
                 data = None
             else:
                 kind, indexes = _band_indexes(ds)
@@ -649,8 +660,9 @@ def whole_raster_scale(width: int, height: int, min_side: int | None) -> int:
     """The reduction (a power of 2, >= 1) at which a georeferenced raster of `width` x `height`
     pixels is read whole: the least that fits DECODE_BUDGET_PIXELS, then, when the caller gives
     `min_side` (pixels it needs on the shorter side), the largest that keeps the shorter side at
-    least max(min_side, TILE_WORK_SIDE). No `min_side` (a consumer that resamples by ground size:
-    dense.ground_of, the evidence panel): the budget alone. Powers of 2 match the overview levels
+    least max(min_side, TILE_WORK_SIDE). No `min_side`: the budget alone (every pipeline consumer
+    says what it needs since session 32: dense.ground_of the tile's ground at its resolution, the
+    evidence panel its 1024 px). Powers of 2 match the overview levels
     gdaladdo builds, so a file with overviews is read from them."""
     s = 1
     while math.ceil(width / s) * math.ceil(height / s) > DECODE_BUDGET_PIXELS:
@@ -782,7 +794,8 @@ def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int |
 
     `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long; a
     georeferenced raster read whole is read reduced to at least max(min_side, TILE_WORK_SIDE) on
-    its shorter side (whole_raster_scale; its grid: whole_read_transform).
+    its shorter side (whole_raster_scale; its grid: whole_read_transform); a paletted one takes
+    the nearest index of each reduced pixel, then its colour table.
 
     TIFFs, VRTs and JPEG 2000 files go through rasterio when it is installed: it reads just the
     window's blocks of a big orthophoto and copes with 16-bit/float/multi-band data that PIL cannot
