@@ -98,6 +98,16 @@ def test_kmz_latlonbox_is_cut_into_windows_named_for_the_kmz(tmp_path):
     assert (west, south, east, north) == pytest.approx((b.west, b.south, b.east, b.north), abs=1e-7)
 
 
+def test_kmz_latlonquad_parallelogram_is_placed(tmp_path):
+    mosaic, b = demo_mosaic(0.5)
+    corners = f"{b.west!r},{b.south!r} {b.east!r},{b.south!r} {b.east!r},{b.north!r} {b.west!r},{b.north!r}"
+    kmz = _kmz(tmp_path / "quad.kmz", _kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>"),
+               mosaic)
+    ts = registry.load(kmz, LoadOptions(tile_size_m=100.0))
+    assert min(t.bounds.west for t in ts.tiles) == pytest.approx(b.west, abs=1e-7)
+    assert max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
+
+
 def test_kml_beside_its_image_is_read(tmp_path):
     mosaic, b = demo_mosaic(0.5)
     (tmp_path / "files").mkdir()

@@ -30,8 +30,6 @@ from .registry import LoadOptions, Reader
 log = logging.getLogger("geolocator")
 
 KML_SUFFIXES = (".kmz", ".kml")
-_KML_NS = ("http://www.opengis.net/kml/2.2", "http://earth.google.com/kml/2.2", "http://earth.google.com/kml/2.1",
-           "http://earth.google.com/kml/2.0")
 QUAD_TOLERANCE = 1e-3  # of the quad's size: corners further from a parallelogram are refused (no warp by 4 points)
 
 
@@ -204,10 +202,13 @@ def load_overlay(path: Path, options: LoadOptions) -> TileSet:
     `options.overlap` (geotiff.cut_geotiff; bounds WGS84), ids and source naming `path`. A
     rotated box or quad is cut from a north-up copy. Raises InputError naming `path` (as
     overlay_image, overlay_transform, or cut_geotiff's refusals)."""
+    import warnings
+
     from ..images import image_size
-    from .geotiff import DEFAULT_TILE_SIZE_M, cut_geotiff
+    from .geotiff import DEFAULT_TILE_SIZE_M, cut_geotiff, import_rasterio
 
     path = Path(path)
+    rasterio = import_rasterio(path)  # an InputError naming the file and the install line when missing
     overlay, image = overlay_image(path)
     try:
         width, height = image_size(image)
@@ -217,8 +218,10 @@ def load_overlay(path: Path, options: LoadOptions) -> TileSet:
     if overlay.rotation_deg:
         log.info("%s: overlay rotated %.2f° counter-clockwise; resampled north-up", path, overlay.rotation_deg)
     try:
-        return cut_geotiff(image, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, crs=4326,
-                           transform=t, _shown_as=path)
+        with warnings.catch_warnings():  # the image has no geotransform of its own: the KML gives it
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            return cut_geotiff(image, options.tile_size_m or DEFAULT_TILE_SIZE_M, options.overlap, crs=4326,
+                               transform=t, _shown_as=path)
     except InputError as exc:
         raise InputError(path, exc.problem) from None
 
