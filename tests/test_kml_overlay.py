@@ -198,3 +198,16 @@ def test_several_overlays_read_the_first_and_say_so(tmp_path, caplog):
     assert max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
     assert any("2 image overlays; only the first is read" in r.getMessage() and str(kmz) in r.getMessage()
                for r in caplog.records)
+
+
+def test_box_across_the_antimeridian_is_placed_either_side(tmp_path):
+    """KML gives east below west for a box across ±180°: the tiles lie both sides of it."""
+    mosaic, _ = demo_mosaic(0.5)
+    box = type("B", (), {"north": 10.002, "south": 10.0, "east": -179.999, "west": 179.999})()
+    ts = registry.load(_kmz(tmp_path / "am.kmz", _kml(_box(box)), mosaic), LoadOptions(tile_size_m=100.0))
+    east_side = [t.bounds for t in ts.tiles if t.bounds.west > 0]
+    west_side = [t.bounds for t in ts.tiles if t.bounds.west < 0]
+    assert east_side and west_side
+    assert min(b.west for b in east_side) == pytest.approx(179.999, abs=1e-7)
+    assert max(b.east for b in west_side) == pytest.approx(-179.999, abs=1e-7)
+    assert any(b.east < b.west for b in east_side)  # the window over ±180° straddles it
