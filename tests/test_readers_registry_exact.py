@@ -21,7 +21,8 @@ from geolocator.core.sources import gpkg, mbtiles, pmtiles, registry, tile_image
 from .helpers import GPKG_MINIMAL_TABLES, GeolocatorLogs
 
 DESCRIBE = ("a tile package (.mbtiles, .pmtiles, .gpkg), a tiles.csv, a GeoTIFF (.tif; a .vrt or .jp2 too), z/x/y tile folders, "
-            "images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw)")
+            "images with world files (.pgw .jgw .tfw .wld .pngw .jpgw .jpegw .tifw .tiffw .webpw), "
+            "a Google Earth image overlay (.kmz, or .kml beside its image)")
 
 
 def _err(fn, *args, **kwargs) -> InputError:
@@ -72,9 +73,9 @@ def _one_tile_gpkg(path: Path, data: bytes | None) -> Path:
 
 
 def test_registry_readers_in_detection_order_and_their_names():
-    assert registry.READER_MODULES == ("tilepackage", "csv", "geotiff", "xyz", "worldfile")
+    assert registry.READER_MODULES == ("tilepackage", "csv", "geotiff", "xyz", "worldfile", "kml_overlay")
     assert [r.name for r in registry.readers()] == [
-        "tile package", "tiles.csv", "GeoTIFF", "XYZ/TMS folder", "images with world files"]
+        "tile package", "tiles.csv", "GeoTIFF", "XYZ/TMS folder", "images with world files", "KMZ/KML image overlay"]
     assert registry.MIN_VALID_FRACTION == 0.5
     assert registry.LoadOptions() == registry.LoadOptions(None, None, None, 0.0, (), None, None)
 

@@ -593,7 +593,7 @@ class MainWindow(QMainWindow):
 
     def choose_tileset_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg);;All files (*)")
+                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg *.kmz *.kml);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 

@@ -20,7 +20,7 @@ log = logging.getLogger("geolocator")
 MIN_VALID_FRACTION = 0.5
 
 # Module names in this package, in detection order.
-READER_MODULES: tuple[str, ...] = ("tilepackage", "csv", "geotiff", "xyz", "worldfile")
+READER_MODULES: tuple[str, ...] = ("tilepackage", "csv", "geotiff", "xyz", "worldfile", "kml_overlay")
 
 
 @dataclass(frozen=True)

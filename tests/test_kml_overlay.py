@@ -1,0 +1,213 @@
+"""A Google Earth KMZ/KML image overlay read as a tile set (core/sources/kml_overlay.py): the demo
+mosaic placed by a LatLonBox (with and without rotation) or a gx:LatLonQuad, cut into windows, a
+demo photo located through it; what is not supported is refused naming the file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("rasterio")
+
+from .flight_helpers import DEMO, demo_mosaic  # noqa: E402
+
+from geolocator.core.errors import InputError  # noqa: E402
+from geolocator.core.geo import haversine_m  # noqa: E402
+from geolocator.core.model import LatLon  # noqa: E402
+from geolocator.core.sources import registry  # noqa: E402
+from geolocator.core.sources.registry import LoadOptions  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "northup"))
+
+
+def _kml(placement: str, href: str = "files/mosaic.jpg", extra: str = "") -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2" '
+            'xmlns:gx="http://www.google.com/kml/ext/2.2"><Document><GroundOverlay><name>demo</name>'
+            f'<Icon><href>{href}</href></Icon>{placement}</GroundOverlay>{extra}</Document></kml>')
+
+
+def _box(b, rotation: float = 0.0) -> str:
+    rot = f"<rotation>{rotation}</rotation>" if rotation else ""
+    return (f"<LatLonBox><north>{b.north!r}</north><south>{b.south!r}</south><east>{b.east!r}</east>"
+            f"<west>{b.west!r}</west>{rot}</LatLonBox>")
+
+
+def _kmz(path: Path, kml: str, image: Image.Image | None = None, name: str = "files/mosaic.jpg") -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("doc.kml", kml)
+        if image is not None:
+            from io import BytesIO
+
+            buf = BytesIO()
+            image.save(buf, "JPEG", quality=92)
+            zf.writestr(name, buf.getvalue())
+    return path
+
+
+def _rotated_overlay_image(mosaic: Image.Image, b, rotation: float) -> Image.Image:
+    """The image that, placed in box `b` and turned `rotation` degrees counter-clockwise about the
+    box's centre in longitude/latitude (KML 2.2 §11.4), shows the ground of the north-up `mosaic`
+    (same box): each of its pixels samples the mosaic where the rotation puts it."""
+    import cv2
+
+    w, h = mosaic.size
+    cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    x = b.west + cols / w * (b.east - b.west)
+    y = b.north - rows / h * (b.north - b.south)
+    cx, cy = (b.west + b.east) / 2, (b.north + b.south) / 2
+    a = math.radians(rotation)
+    lon = cx + (x - cx) * math.cos(a) - (y - cy) * math.sin(a)
+    lat = cy + (x - cx) * math.sin(a) + (y - cy) * math.cos(a)
+    map_x = ((lon - b.west) / (b.east - b.west) * w - 0.5).astype(np.float32)
+    map_y = ((b.north - lat) / (b.north - b.south) * h - 0.5).astype(np.float32)
+    out = cv2.remap(np.asarray(mosaic), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return Image.fromarray(out)
+
+
+def _central_queries(b, n: int) -> list[tuple[str, LatLon]]:
+    """The n demo photos nearest the mosaic's centre, with their truth (for scoring only)."""
+    centre = LatLon((b.north + b.south) / 2, (b.west + b.east) / 2)
+    rows = list(csv.DictReader(open(DEMO / "truth.csv")))
+    truth = [(r["query"], LatLon(float(r["lat"]), float(r["lon"]))) for r in rows]
+    return sorted(truth, key=lambda qt: haversine_m(qt[1], centre))[:n]
+
+
+def test_kmz_latlonbox_is_cut_into_windows_named_for_the_kmz(tmp_path):
+    mosaic, b = demo_mosaic(1.0)
+    kmz = _kmz(tmp_path / "demo.kmz", _kml(_box(b)), mosaic)
+    assert registry.reader_for(kmz).name == "KMZ/KML image overlay"
+    ts = registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert ts.source == kmz and all(t.id.startswith("demo.kmz@") for t in ts.tiles)
+    assert len(ts.tiles) >= 36  # windows of ~50 m over the 6 x 6 demo tiles of ~50 m
+    west = min(t.bounds.west for t in ts.tiles)
+    north = max(t.bounds.north for t in ts.tiles)
+    east = max(t.bounds.east for t in ts.tiles)
+    south = min(t.bounds.south for t in ts.tiles)
+    assert (west, south, east, north) == pytest.approx((b.west, b.south, b.east, b.north), abs=1e-7)
+
+
+def test_kmz_latlonquad_parallelogram_is_placed(tmp_path):
+    mosaic, b = demo_mosaic(0.5)
+    corners = f"{b.west!r},{b.south!r} {b.east!r},{b.south!r} {b.east!r},{b.north!r} {b.west!r},{b.north!r}"
+    kmz = _kmz(tmp_path / "quad.kmz", _kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>"),
+               mosaic)
+    ts = registry.load(kmz, LoadOptions(tile_size_m=100.0))
+    assert min(t.bounds.west for t in ts.tiles) == pytest.approx(b.west, abs=1e-7)
+    assert max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
+
+
+def test_kml_beside_its_image_is_read(tmp_path):
+    mosaic, b = demo_mosaic(0.5)
+    (tmp_path / "files").mkdir()
+    mosaic.save(tmp_path / "files" / "mosaic.jpg")
+    kml = tmp_path / "doc.kml"
+    kml.write_text(_kml(_box(b)))
+    ts = registry.load(kml, LoadOptions(tile_size_m=100.0))
+    assert ts.tiles and max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
+
+
+def test_rotated_box_and_parallelogram_quad_are_placed(tmp_path):
+    from affine import Affine
+
+    from geolocator.core.sources.kml_overlay import Overlay, overlay_transform
+
+    n, s, e, w = 1.0, 0.0, 2.0, 0.0
+    t = overlay_transform(Overlay("a.jpg", box=(n, s, e, w), rotation_deg=90.0), 200, 100, tmp_path / "a.kml")
+    # 90° counter-clockwise about the centre (1, 0.5): the upper-left corner (0, 1), at (-1, 0.5) from the
+    # centre, turns to (-0.5, -1); the lower-right corner (2, 0) turns to (0.5, 1) from the centre
+    assert t @ (0, 0) == pytest.approx((0.5, -0.5))
+    assert t @ (200, 100) == pytest.approx((1.5, 1.5))
+    quad = ((0.0, 0.0), (2.0, 0.5), (2.5, 1.5), (0.5, 1.0))  # lower-left, lower-right, upper-right, upper-left
+    t = overlay_transform(Overlay("a.jpg", quad=quad), 100, 50, tmp_path / "a.kml")
+    assert isinstance(t, Affine)
+    assert [t @ p for p in ((0, 50), (100, 50), (100, 0), (0, 0))] == [pytest.approx(q) for q in quad]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rotation", [0.0, 25.0])
+def test_demo_photo_located_through_a_kmz_within_a_metre(tmp_path, rotation):
+    from geolocator.cli import main
+
+    mosaic, b = demo_mosaic(1.0)
+    image = _rotated_overlay_image(mosaic, b, rotation) if rotation else mosaic
+    kmz = _kmz(tmp_path / "demo.kmz", _kml(_box(b, rotation)), image)
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    picked = _central_queries(b, 2)
+    for q, _ in picked:
+        shutil.copy(DEMO / q, queries / Path(q).name)
+    out = tmp_path / "p.geojson"
+    assert main(["locate", str(queries), "--tiles", str(kmz), "--tile-size-m", "50", "--out", str(out),
+                 "--backbone", "efficientnet_lite0", "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
+    points = {Path(f["properties"]["query"]).name: f for f in json.loads(out.read_text())["features"]
+              if f["geometry"]["type"] == "Point"}
+    for q, truth in picked:  # truth scores only
+        lon, lat = points[Path(q).name]["geometry"]["coordinates"]
+        assert haversine_m(LatLon(lat, lon), truth) < 1.0, (q, rotation, points[Path(q).name]["properties"])
+
+
+@pytest.mark.parametrize("kml, words", [
+    (_kml(_box(type("B", (), {"north": 1.0, "south": 0.0, "east": 1.0, "west": 0.0})()),
+          href="http://example.com/tile.png"), "network link"),
+    (_kml(""), "no <LatLonBox> nor <gx:LatLonQuad>"),
+    (_kml("<gx:LatLonQuad><coordinates>0,0 2,0 2.5,1.5 0,1</coordinates></gx:LatLonQuad>"), "not a parallelogram"),
+    ('<kml xmlns="http://www.opengis.net/kml/2.2"><NetworkLink><Link><href>http://x/y.kml</href></Link>'
+     '</NetworkLink></kml>', "NetworkLink"),
+    ('<!DOCTYPE kml [<!ENTITY a "aaaa">]><kml>&a;</kml>', "not a readable KML document"),
+])
+def test_unsupported_overlays_are_refused_naming_the_file(tmp_path, kml, words):
+    mosaic, _ = demo_mosaic(0.25)
+    kmz = _kmz(tmp_path / "odd.kmz", kml, mosaic)
+    with pytest.raises(InputError) as err:
+        registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert str(kmz) in str(err.value) and words in str(err.value)
+
+
+def test_missing_image_and_bad_zip_are_refused_naming_the_file(tmp_path):
+    _, b = demo_mosaic(0.25)
+    kmz = _kmz(tmp_path / "noimage.kmz", _kml(_box(b)))
+    with pytest.raises(InputError, match="files/mosaic.jpg is not in the KMZ") as err:
+        registry.load(kmz)
+    assert str(kmz) in str(err.value)
+    broken = tmp_path / "broken.kmz"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="not a readable KMZ") as err:
+        registry.load(broken)
+    assert str(broken) in str(err.value)
+
+
+def test_several_overlays_read_the_first_and_say_so(tmp_path, caplog):
+    mosaic, b = demo_mosaic(0.5)
+    second = '<GroundOverlay><Icon><href>other.jpg</href></Icon><LatLonBox><north>1</north><south>0</south>' \
+             '<east>1</east><west>0</west></LatLonBox></GroundOverlay>'
+    kmz = _kmz(tmp_path / "two.kmz", _kml(_box(b), extra=second), mosaic)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        ts = registry.load(kmz, LoadOptions(tile_size_m=100.0))
+    assert max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
+    assert any("2 image overlays; only the first is read" in r.getMessage() and str(kmz) in r.getMessage()
+               for r in caplog.records)
+
+
+def test_box_across_the_antimeridian_is_placed_either_side(tmp_path):
+    """KML gives east below west for a box across ±180°: the tiles lie both sides of it."""
+    mosaic, _ = demo_mosaic(0.5)
+    box = type("B", (), {"north": 10.002, "south": 10.0, "east": -179.999, "west": 179.999})()
+    ts = registry.load(_kmz(tmp_path / "am.kmz", _kml(_box(box)), mosaic), LoadOptions(tile_size_m=100.0))
+    east_side = [t.bounds for t in ts.tiles if t.bounds.west > 0]
+    west_side = [t.bounds for t in ts.tiles if t.bounds.west < 0]
+    assert east_side and west_side
+    assert min(b.west for b in east_side) == pytest.approx(179.999, abs=1e-7)
+    assert max(b.east for b in west_side) == pytest.approx(-179.999, abs=1e-7)
+    assert any(b.east < b.west for b in east_side)  # the window over ±180° straddles it
