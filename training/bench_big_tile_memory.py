@@ -34,6 +34,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo"
 
+# both probes: the process's peak resident memory in KiB (VmHWM, reset first so that import peaks do
+# not count; ru_maxrss where the kernel cannot reset it)
+PEAK_CODE = """
+def status(key):  # KiB, from /proc/self/status
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    peak = lambda: status("VmHWM")
+except OSError:
+    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
 PROBE = """
 import json, resource, sys, time
 from pathlib import Path
@@ -45,17 +60,7 @@ reader = sys.argv[5] if len(sys.argv) > 5 else "verifier"
 if mode == "before":
     images.whole_raster_scale = lambda width, height, min_side: 1
 tiles = load_tileset(folder).tiles
-def status(key):  # KiB, from /proc/self/status
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    peak = lambda: status("VmHWM")
-except OSError:
-    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-before = status("VmRSS")
+""" + PEAK_CODE + """before = status("VmRSS")
 t = time.perf_counter()
 sizes, real_open = [], images.open_image
 def spy(*a, **k):
@@ -94,17 +99,7 @@ LOAD_PROBE = """
 import json, resource, sys, time
 from pathlib import Path
 from geolocator.core.tilesets import load_tileset
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-try:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    peak = lambda: status("VmHWM")
-except OSError:
-    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-before = status("VmRSS")
+""" + PEAK_CODE + """before = status("VmRSS")
 t = time.perf_counter()
 tiles = load_tileset(Path(sys.argv[1])).tiles
 print(json.dumps({"tiles": len(tiles), "load_s": time.perf_counter() - t, "grew_mb": (peak() - before) / 1024}))
