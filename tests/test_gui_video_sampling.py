@@ -276,22 +276,32 @@ def test_the_jobs_one_bar_moves_through_the_sampling_of_several_videos(tmp_path,
 
 
 
-def test_the_time_locating_takes_goes_once_the_frames_are_located(qtbot, dirs, frames, tmp_path, monkeypatch):  # noqa: F811
-    """Session 32 (the new-user trial of session 31): "Locating them takes about 30 s" stayed in the message
-    bar after the video's frames were located; now the line shown with the results says they are located.
-    Locating itself is the core's (tested there): here it answers nothing, at once."""
+def _clip_added_beside_a_tile_set(qtbot, dirs, tmp_path, monkeypatch, locate):
+    """A window with a tiny tile set open, then a 3 s clip added (one frame a second): `locate(window,
+    queries)` stands in for the core's Workspace.locate (its answer is the frames' predictions)."""
     from geolocator.core.pipeline import Workspace
 
     from .test_gui_first_hour import tiny_tileset
 
-    located = []
-    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: located.append(len(queries)) or [])
+    held = []
+    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: locate(held[0], queries))
     clip = _clip(tmp_path / "clip.mp4", 3, fps=1)
     w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True, video_every_s=1.0))
+    held.append(w)
     w.open_tileset(tiny_tileset(dirs / "region"))
     wait_idle(qtbot, w)
     w.add_paths([clip])
     wait_idle(qtbot, w)
+    return w
+
+
+def test_the_time_locating_takes_goes_once_the_frames_are_located(qtbot, dirs, frames, tmp_path, monkeypatch):  # noqa: F811
+    """Session 32 (the new-user trial of session 31): "Locating them takes about 30 s" stayed in the message
+    bar after the video's frames were located; now the line shown with the results says they are located.
+    Locating itself is the core's (tested there): here it answers nothing, at once."""
+    located = []
+    w = _clip_added_beside_a_tile_set(qtbot, dirs, tmp_path, monkeypatch,
+                                      lambda window, queries: located.append(len(queries)) or [])
     assert located == [3] and w.last_outcome == "done"  # the Locating job ran over the 3 frames and ended
     assert "Locating them takes" not in w.message_bar.text
     assert ("clip.mp4 (0:03), no recorded time: 3 frames, one every 1 s (as chosen): located. File → Video Frames… sets how often."
@@ -309,18 +319,9 @@ def test_a_video_located_at_once_is_said_with_one_figure_the_progress_bar_s(qtbo
     """Session 32 (appuser32): a clip added beside an open tile set was said "… about 20 s" in the message bar
     while the progress bar said "2:00 left" for the same Locating job. The line said while its frames are
     located now leaves the time to the bar; with no tile set open (nothing located yet) it keeps its figure."""
-    from geolocator.core.pipeline import Workspace
-
-    from .test_gui_first_hour import tiny_tileset
-
     said = []
-    monkeypatch.setattr(Workspace, "locate", lambda self, queries, **k: said.append(w.message_bar.text) or [])
-    clip = _clip(tmp_path / "clip.mp4", 3, fps=1)
-    w = make_window(qtbot, dirs, AppSettings(demo_shown=True, dinov2_notice_shown=True, video_every_s=1.0))
-    w.open_tileset(tiny_tileset(dirs / "region"))
-    wait_idle(qtbot, w)
-    w.add_paths([clip])
-    wait_idle(qtbot, w)
+    w = _clip_added_beside_a_tile_set(qtbot, dirs, tmp_path, monkeypatch,
+                                      lambda window, queries: said.append(window.message_bar.text) or [])
     assert len(said) == 1 and "Locating them takes" not in said[0] and " about " not in said[0]
     assert ("clip.mp4 (0:03), no recorded time: 3 frames, one every 1 s (as chosen). Locating them now: the progress bar "
             "says the time left. File → Video Frames… sets how often.") in said[0].splitlines()
