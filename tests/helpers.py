@@ -250,3 +250,20 @@ def stand_in_locate(monkeypatch, tmp_path: Path, preds, tiles) -> None:
     monkeypatch.setattr(cli, "_load_tiles", lambda *a: TileSet(tuple(tiles), tmp_path))
     monkeypatch.setattr(cli, "_far_from_tiles", lambda *a: None)
     monkeypatch.setattr(cli, "_warn_failures", lambda *a: None)
+
+
+def spy_open_image_sizes(monkeypatch) -> list:
+    """The sizes geolocator.core.images.open_image returns from now on, in order (the spy calls the
+    real reader): which resolution each caller really read."""
+    from geolocator.core import images
+
+    seen = []
+    real = images.open_image
+
+    def spy(*args, **kwargs):
+        image = real(*args, **kwargs)
+        seen.append(image.size)
+        return image
+
+    monkeypatch.setattr(images, "open_image", spy)
+    return seen

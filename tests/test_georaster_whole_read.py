@@ -17,7 +17,7 @@ from geolocator.core.images import open_image, whole_raster_scale, whole_read_tr
 from geolocator.core.model import PixelWindow
 
 from .demo_features import DEMO, ROOT
-from .helpers import load_script
+from .helpers import load_script, spy_open_image_sizes
 
 rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_origin  # noqa: E402
@@ -124,15 +124,7 @@ def test_a_demo_photo_verifies_on_a_big_geotiff_tile_where_the_full_read_puts_it
     lat, lon = _bench().truth("q_0001.jpg")
     (tmp_path / "tiles").mkdir()
     _bench().big_demo_tile(tmp_path / "tiles" / "big.tif", lat, lon, 4096)
-    read = []
-    real_open = images.open_image
-
-    def seen(*args, **kwargs):
-        image = real_open(*args, **kwargs)
-        read.append(image.size)
-        return image
-
-    monkeypatch.setattr(images, "open_image", seen)
+    read = spy_open_image_sizes(monkeypatch)
     reduced = verified_place(tmp_path / "tiles")
     assert (1024, 1024) in read and (4096, 4096) not in read, read  # the case under test: read reduced
     read.clear()

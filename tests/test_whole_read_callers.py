@@ -14,6 +14,7 @@ from geolocator.core import images
 from geolocator.core.model import Bounds, Tile
 
 from .demo_features import DEMO
+from .helpers import spy_open_image_sizes
 
 rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_bounds  # noqa: E402
@@ -37,15 +38,7 @@ def _geotiff_tile(path, image: Image.Image, bounds: Bounds = BOUNDS) -> Tile:
 @pytest.fixture
 def reads(monkeypatch):
     """The sizes images.open_image returns, in order (the spy calls the real reader)."""
-    seen = []
-    real = images.open_image
-
-    def spy(*args, **kwargs):
-        image = real(*args, **kwargs)
-        seen.append(image.size)
-        return image
-
-    monkeypatch.setattr(images, "open_image", spy)
+    seen = spy_open_image_sizes(monkeypatch)
     monkeypatch.setattr(images, "TILE_WORK_SIDE", 64)
     return seen
 
