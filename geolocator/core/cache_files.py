@@ -149,8 +149,9 @@ def prune_cache_files(root: Path, days: float, now: float | None = None) -> list
 
 
 def stamp_used(path: Path) -> None:
-    """Mark a cached file read back as used now (its mtime), so that `prune_cache_files` keeps it.
-    A folder that cannot be written is only read: nothing to do."""
+    """Mark a cached file read back as used now (its mtime), so that `prune_cache_files` (and
+    media/frame_prune.py, whose `touch` this is) keeps it. A file gone, or a folder that cannot be
+    written (only read), is left as it is."""
     try:
         os.utime(path)
     except OSError:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +116,8 @@ def write_store_label(root: Path, tile_set: Path | str, tiles: int, backbone: st
     the store without it."""
     from .names import readable  # a name that is not UTF-8 (Latin-1 "M\xe4rz") as the exports write it
 
+    from .outputs import OutputError, write_text
+
     data = {"tile_set": readable(str(tile_set)), "tiles": int(tiles), "backbone": str(backbone)}
     path = Path(root) / LABEL
     try:
@@ -125,15 +126,9 @@ def write_store_label(root: Path, tile_set: Path | str, tiles: int, backbone: st
     except (OSError, ValueError):
         pass
     try:
-        fd, tmp = tempfile.mkstemp(dir=root, prefix="label.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-    except (OSError, ValueError):  # ValueError: text the file system cannot hold
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        write_text(path, json.dumps(data, ensure_ascii=False))
+    except (OutputError, ValueError):  # ValueError: text the file system cannot hold
+        pass
 
 
 def store_label(root: Path) -> str | None:

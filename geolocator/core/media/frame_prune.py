@@ -11,9 +11,10 @@ is decoded again (open_frame falls back to the video), so pruning never breaks a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+# `touch`: a cached frame reused is stamped as used now (its modification time), as every cached file is
+from ..cache_files import stamp_used as touch  # noqa: F401 - video.py's name for it
 from ..store_prune import unused_cutoff
 
 TMP_PREFIX = ".tmp-"  # video._store writes a frame under this name, then renames it into place
@@ -91,9 +92,3 @@ def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[i
     return n, freed
 
 
-def touch(path: Path) -> None:
-    """Stamp a cached frame as used now (its modification time); a frame gone or read-only is left."""
-    try:
-        os.utime(path)
-    except OSError:
-        pass
