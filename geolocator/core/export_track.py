@@ -229,14 +229,10 @@ def _start_of(track: Track) -> datetime | None:
     (Query.video_start, media/video_time.py: the clock at the video's t=0) moved to the first frame's
     time in the video; None when neither is recorded (the files then write no time, never 1970)."""
     point = track.points[0]
-    first = point.query
-    if first.time_s is not None:  # a video frame
-        when = getattr(getattr(first, "telemetry", None), "when", None)
-        if when is not None:
-            return when - timedelta(seconds=point.time_s)
-        began = getattr(first, "video_start", None)
-        return None if began is None else began + timedelta(seconds=float(first.time_s) - point.time_s)
-    return _capture_time(first)
+    when = _clock_of(point.query)  # a frame's: its telemetry clock, else its clip's start + its time
+    if point.query.time_s is None or when is None:  # a photo flight: its first photo's capture time
+        return when
+    return when - timedelta(seconds=point.time_s)
 
 
 def _past_note(p: TrackPoint) -> str:
