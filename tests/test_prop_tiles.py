@@ -1,0 +1,329 @@
+"""Property tests of tile grids and pixel <-> ground maps: XYZ/TMS rows, geodetic grids, lon/lat
+boxes across ±180°, projected (UTM) tiles and their corners, world files with rotation terms,
+GeoTIFF windows, fetch's tile lists, WMTS matrices. Each holds for ALL inputs hypothesis draws;
+the field bugs of this kind (TMS rows flipped, antimeridian tiles spanning the globe) broke one
+of these. Deterministic (derandomize): the same inputs every run.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from geolocator.core.geo import (bounds_from_lonlat, geodetic_tile_bounds, projected_box, world_file_affine,
+                                 world_file_box, xyz_tile_bounds)
+from geolocator.core.model import Bounds, LatLon, Tile
+
+hypothesis = pytest.importorskip("hypothesis")
+mercantile = pytest.importorskip("mercantile")
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROP = settings(max_examples=150, deadline=None, database=None, derandomize=True)
+
+
+def _wrap(lon: float) -> float:
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+def _lon_gap(a: float, b: float) -> float:
+    return abs(_wrap(a - b))
+
+
+def _holds(b: Bounds, lat: float, lon: float, tol: float = 1e-9) -> bool:
+    """Whether `b` holds (lat, lon) to `tol` degrees (float rounding of an edge is not a miss)."""
+    if not b.south - tol <= lat <= b.north + tol:
+        return False
+    east_of_west = _wrap(lon - b.west) % 360.0
+    return east_of_west <= b.width_deg + tol or east_of_west >= 360.0 - tol
+
+
+@st.composite
+def xyz(draw, max_zoom: int = 30):
+    z = draw(st.integers(0, max_zoom))
+    n = 2**z
+    edge = st.sampled_from([0, n - 1])  # the first and last rows and columns: the poles and ±180°
+    x = draw(st.one_of(st.integers(0, n - 1), edge))
+    y = draw(st.one_of(st.integers(0, n - 1), edge))
+    return z, x, y
+
+
+fractions = st.floats(0.01, 0.99)
+
+
+# -- XYZ / TMS ---------------------------------------------------------------------------------------
+
+
+@PROP
+@given(xyz())
+def test_xyz_bounds_are_mercantiles_and_tms_rows_count_from_the_south(tile):
+    z, x, y = tile
+    b, m = xyz_tile_bounds(z, x, y), mercantile.bounds(x, y, z)
+    assert (b.west, b.south, b.east, b.north) == (m.west, m.south, m.east, m.north)
+    assert xyz_tile_bounds(z, x, 2**z - 1 - y, tms=True) == b
+    assert b.west < b.east and b.south < b.north and not b.crosses_antimeridian
+
+
+@PROP
+@given(xyz(max_zoom=24), fractions, fractions)
+def test_a_point_inside_an_xyz_tile_maps_back_to_it(tile, fx, fy):
+    z, x, y = tile
+    b = xyz_tile_bounds(z, x, y)
+    p = b.point_at(fx, fy)
+    assert b.contains(p)
+    assert tuple(mercantile.tile(p.lon, p.lat, z))[:2] == (x, y)
+
+
+@PROP
+@given(st.integers(0, 12), st.sampled_from([180.0, 360.0]), st.data())
+def test_geodetic_tiles_tile_the_globe(z, deg0, data):
+    """gdal2tiles' geodetic grid: TMS row r is XYZ row rows-1-r; a tile's east neighbour starts where
+    it ends; a tile spans tile_deg of longitude and no more than that of latitude."""
+    deg = deg0 / 2**z
+    cols, rows = round(360.0 / deg), max(1, round(180.0 / deg))
+    x, y = data.draw(st.integers(0, cols - 1)), data.draw(st.integers(0, rows - 1))
+    tms = geodetic_tile_bounds(z, x, y, deg, tms=True)
+    assert geodetic_tile_bounds(z, x, rows - 1 - y, deg, tms=False) == tms
+    assert tms.width_deg == pytest.approx(deg) and 0 < tms.north - tms.south <= deg + 1e-12
+    assert -180.0 <= tms.west < tms.east <= 180.0 and -90.0 <= tms.south < tms.north <= 90.0
+    if x + 1 < cols:
+        assert geodetic_tile_bounds(z, x + 1, y, deg).west == pytest.approx(tms.east, abs=1e-9)
+
+
+# -- lon/lat boxes ------------------------------------------------------------------------------------
+
+lats = st.floats(-89.0, 89.0)
+lons = st.one_of(st.floats(-180.0, 180.0), st.floats(179.0, 180.0), st.floats(-180.0, -179.0))
+
+
+@st.composite
+def boxes(draw):
+    """Any box, a third of them across ±180°."""
+    s = draw(lats)
+    n = draw(st.floats(s, 90.0))
+    w = draw(lons)
+    width = draw(st.one_of(st.floats(0.0, 359.0), st.floats(0.0, 2.0)))
+    return Bounds(w, s, _wrap(w + width) if w + width != 180.0 else 180.0, n)
+
+
+@PROP
+@given(boxes(), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_a_box_holds_its_centre_and_every_point_of_its_image(b, fx, fy):
+    assert 0.0 <= b.width_deg <= 360.0
+    assert b.contains(b.center)
+    p = b.point_at(fx, fy)
+    assert -180.0 <= p.lon <= 180.0 and b.contains(p), (b, p)
+
+
+@PROP
+@given(boxes(), boxes())
+def test_a_union_holds_both_boxes_and_is_never_wider_than_going_round(a, b):
+    u = a.union(b)
+    for box in (a, b):
+        for lon in (box.west, box.center.lon, box.east):
+            for lat in (box.south, box.north):
+                assert _holds(u, lat, lon), (a, b, u)  # to float rounding of the union's wrapped edge
+    assert u.width_deg <= min(360.0, a.width_deg + b.width_deg + 360.0 - max(a.width_deg, b.width_deg)) + 1e-9
+
+
+@PROP
+@given(boxes())
+def test_split_at_antimeridian_halves_sum_to_the_box(b):
+    halves = b.split_at_antimeridian()
+    assert all(not h.crosses_antimeridian for h in halves)
+    assert sum(h.width_deg for h in halves) == pytest.approx(b.width_deg, abs=1e-9)
+
+
+@PROP
+@given(lons, lats, st.lists(st.tuples(st.floats(-40.0, 40.0), st.floats(-1.0, 1.0)), min_size=1, max_size=8))
+def test_bounds_of_points_close_together_never_span_the_globe(lon, lat, offsets):
+    """Points within 80° of longitude of each other, ±180° between them or not: their box holds
+    every one and is no wider than their spread (case 08: a tile near ±180° spanning the globe)."""
+    pts = [(_wrap(lon + dx), max(-90.0, min(90.0, lat + dy))) for dx, dy in offsets]
+    b = bounds_from_lonlat([p[0] for p in pts], [p[1] for p in pts])
+    spread = max(dx for dx, _ in offsets) - min(dx for dx, _ in offsets)
+    assert b.width_deg <= spread + 1e-9, (pts, b)
+    assert all(b.contains(LatLon(la, lo)) for lo, la in pts)
+
+
+# -- projected tiles: UTM, both hemispheres, zones 1 and 60 at ±180° ---------------------------------
+
+
+@st.composite
+def utm_tiles(draw):
+    """(EPSG, x0, y_top, width m, height m) of a tile inside a UTM zone or up to 1° past its edges,
+    80°S to 84°N: zones 1 and 60 put it at ±180°."""
+    from pyproj import Transformer
+
+    zone = draw(st.one_of(st.integers(1, 60), st.sampled_from([1, 60])))
+    lat = draw(st.floats(-80.0, 84.0))
+    lon = _wrap(-183.0 + 6.0 * zone + draw(st.floats(-4.0, 4.0)))
+    epsg = (32700 if lat < 0 else 32600) + zone
+    x0, y_top = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+    size = draw(st.floats(50.0, 3000.0))
+    height = size * draw(st.floats(0.5, 2.0))
+    return epsg, x0, y_top, size, height
+
+
+@PROP
+@given(utm_tiles(), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_a_utm_tiles_pixel_lands_where_the_crs_puts_it(tile, fx, fy):
+    """A tile cut from a UTM raster: Tile.point_at of any fraction of its image agrees with pyproj's
+    transform of that map point (to millimetres; the grid's curve in lon/lat, below); its bounds hold that point and span well
+    under 180° of longitude, across ±180° too (zones 1 and 60)."""
+    from pyproj import Transformer
+
+    epsg, x0, y_top, w, h = tile
+    bounds, corners = projected_box(x0, y_top, x0 + w, y_top - h, epsg)
+    t = Tile("t", "t.tif", bounds, corners=corners)
+    lon, lat = Transformer.from_crs(epsg, 4326, always_xy=True).transform(x0 + fx * w, y_top - fy * h)
+    got = t.point_at(fx, fy)
+    north_m, east_m = abs(got.lat - lat) * 111_000.0, _lon_gap(got.lon, lon) * 111_320.0 * math.cos(math.radians(lat))
+    # Bilinear between the corners misses the curve a grid line makes in lon/lat: a line of constant
+    # northing sags (s/2)^2 / 2R x tan|lat| below its ends (5.5 mm for 600 m at 38°): allowed twice
+    # that, which still fails a flipped row, a swapped axis or a half-pixel shift by metres.
+    sag = (max(w, h) / 2.0) ** 2 / (2 * 6_371_000.0) * (1.0 + math.tan(math.radians(abs(lat))))
+    assert math.hypot(north_m, east_m) < 0.002 + 2 * sag, (got, lat, lon, sag)
+    assert bounds.width_deg < 1.0
+    assert _holds(bounds, lat, lon), (bounds, lat, lon)
+
+
+# -- world files (ESRI: C, F name the CENTRE of the top-left pixel) -----------------------------------
+
+finite = dict(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def worlds(draw, rotation: bool = True):
+    a = draw(st.floats(0.01, 100.0)) * draw(st.sampled_from([1.0, -1.0]))
+    e = -draw(st.floats(0.01, 100.0)) * draw(st.sampled_from([1.0, 1.0, -1.0]))
+    b = draw(st.floats(-1.0, 1.0)) * abs(e) if rotation else 0.0
+    d = draw(st.floats(-1.0, 1.0)) * abs(a) if rotation else 0.0
+    assume(abs(a * e - b * d) > 1e-3 * abs(a * e))  # the pixel axes span an area
+    c = draw(st.floats(-1e6, 1e6, **finite))
+    f = draw(st.floats(-1e7, 1e7, **finite))
+    return a, d, b, e, c, f
+
+
+@PROP
+@given(worlds(), st.floats(0.0, 5000.0), st.floats(0.0, 5000.0))
+def test_world_file_pixel_to_map_and_back(world, col, row):
+    """The affine from a world file maps pixel (col, row) (corner coordinates) to the ESRI formula
+    x = A (col - 0.5) + B (row - 0.5) + C, y = D (col - 0.5) + E (row - 0.5) + F, rotation terms
+    included; its inverse returns the pixel within 1e-6."""
+    a, d, b, e, c, f = world
+    t = world_file_affine(world)
+    x, y = t @ (col, row)
+    assert x == pytest.approx(a * (col - 0.5) + b * (row - 0.5) + c, rel=1e-12, abs=1e-6)
+    assert y == pytest.approx(d * (col - 0.5) + e * (row - 0.5) + f, rel=1e-12, abs=1e-6)
+    back = ~t @ (x, y)
+    assert back[0] == pytest.approx(col, abs=1e-6) and back[1] == pytest.approx(row, abs=1e-6)
+
+
+@PROP
+@given(st.one_of(st.floats(0.0, 360.0), st.floats(176.0, 180.5)), st.floats(1e-6, 1e-3), st.integers(1, 4000),
+       st.integers(1, 4000), lats)
+def test_a_world_file_in_degrees_across_the_antimeridian(west, px, width, height, north):
+    """A north-up image in EPSG:4326 whose world file runs on past 180° (or starts past it): its box
+    is its own width (<= 4° here), never the globe, and holds the image's edges and middle."""
+    south = north - px * height
+    assume(south > -90.0)
+    world = (px, 0.0, 0.0, -px, west + px / 2, north - px / 2)
+    bounds, _ = world_file_box(world, width, height, 4326)
+    assert bounds.width_deg == pytest.approx(px * width, abs=1e-9)
+    for fx in (0.0, 0.5, 1.0):  # its left edge, middle and right edge, folded onto the globe
+        assert _holds(bounds, north - px * height / 2, _wrap(west + fx * px * width)), (bounds, fx)
+
+
+# -- GeoTIFF windows -----------------------------------------------------------------------------------
+
+
+@PROP
+@given(st.integers(1, 5000), st.integers(1, 600), st.floats(0.0, 0.9))
+def test_geotiff_windows_cover_the_raster_without_gaps(size, tile, overlap):
+    """Windows along one axis: the first at 0, the last ending at the raster's edge, consecutive ones
+    never leaving a gap, and overlapping no more than the stated overlap except the last, pulled back."""
+    from geolocator.core.sources.geotiff import _offsets
+
+    tile = min(tile, size)
+    stride = max(1, round(tile * (1 - overlap)))
+    starts = _offsets(size, tile, stride)
+    assert starts[0] == 0 and starts[-1] + tile == size
+    steps = np.diff(starts)
+    assert (steps >= 1).all() and (steps <= tile).all()
+    assert (steps[:-1] == stride).all()
+
+
+# -- fetch: the XYZ tiles of an area -------------------------------------------------------------------
+
+
+@PROP
+@given(st.floats(-179.9, 179.0), st.floats(-84.0, 84.0), st.floats(1e-3, 6.0), st.floats(1e-3, 6.0),
+       st.integers(0, 22))
+def test_fetched_tiles_cover_the_area_and_only_touch_it(west, south, dw, dh, zoom):
+    """tiles_for_bbox of an area up to ~6 tiles a side: the tiles' union holds the area; each tile
+    touches it; a tile's own bounds list that one tile (rows from the north, as XYZ)."""
+    from geolocator.core.sources.fetch import tiles_for_bbox
+
+    deg = 360.0 / 2**zoom  # a tile's width in degrees of longitude
+    area = Bounds(west, south, min(180.0, west + dw * deg), min(85.0, south + dh * deg * 0.5))
+    tiles = tiles_for_bbox(area, zoom, max_tiles=10**9)
+    boxes = [xyz_tile_bounds(*t) for t in tiles]
+    xs, ys = sorted({t[1] for t in tiles}), sorted({t[2] for t in tiles})
+    assert len(tiles) == len(xs) * len(ys) and xs == list(range(xs[0], xs[-1] + 1)) and ys == list(range(ys[0], ys[-1] + 1))
+    hair = 1e-9  # fetch._EDGE_HAIR_DEG: an edge within 0.1 mm of a tile's side adds no row or column
+    assert min(b.west for b in boxes) <= area.west + hair and max(b.east for b in boxes) >= area.east - hair
+    assert min(b.south for b in boxes) <= area.south + hair and max(b.north for b in boxes) >= area.north - hair
+    for b in boxes:
+        assert b.west <= area.east and b.east >= area.west and b.south <= area.north and b.north >= area.south
+    z, x, y = tiles[len(tiles) // 2]
+    assert tiles_for_bbox(xyz_tile_bounds(z, x, y), z) == [(z, x, y)]
+
+
+# -- WMTS matrices in a national grid ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _rd_to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(28992, 4326, always_xy=True)
+
+
+@settings(PROP, max_examples=40)  # each tiles() call builds a pyproj transformer (~0.1 s)
+@given(st.integers(1, 40), st.integers(1, 40), st.floats(0.05, 50.0), st.integers(0, 10**6), st.data())
+def test_wmts_tile_boxes_and_tile_lists_agree(mw, mh, pixel, seed, data):
+    """A tile matrix in RD New (EPSG:28992): tile (col, row) spans from TopLeftCorner east and south
+    (rows from the top); an area inside one tile's box lists that tile."""
+    from geolocator.core.sources.wmts_grid import GridMatrix, GridSet
+
+    left, top = 120_000.0 + (seed % 1000) * 10.0, 500_000.0 - (seed // 1000) * 10.0
+    m = GridMatrix("0", pixel / 0.00028, left, top, pixel, 256, 256, mw, mh)
+    grid = GridSet("rd", "EPSG:28992", "EPSG:28992", (m,), False, 1.0)
+    col, row = data.draw(st.integers(0, mw - 1)), data.draw(st.integers(0, mh - 1))
+    x0, y0, x1, y1 = grid.tile_box(0, col, row)
+    assert x1 - x0 == pytest.approx(256 * pixel) and y1 - y0 == pytest.approx(256 * pixel)
+    assert x0 == pytest.approx(left + col * 256 * pixel) and y1 == pytest.approx(top - row * 256 * pixel)
+    to_wgs = _rd_to_wgs84()
+    fx, fy = data.draw(fractions), data.draw(fractions)
+    lon, lat = to_wgs.transform(x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
+    d = 1e-7
+    listed = grid.tiles(0, Bounds(lon - d, lat - d, lon + d, lat + d), 10**6)
+    assert (0, col, row) in listed and len(listed) <= 4
+
+
+# -- the failing examples, as plain regression tests ---------------------------------------------------
+
+
+def test_a_box_ending_at_180_holds_a_point_at_minus_180():
+    """-180° and 180° are one meridian: bounds_from_lonlat of 140° and -180° is (140, 180), and
+    holds both points (it missed the second)."""
+    b = bounds_from_lonlat([140.0, -180.0], [0.0, 0.0])
+    assert b.width_deg == 40.0
+    assert b.contains(LatLon(0.0, -180.0)) and b.contains(LatLon(0.0, 180.0))
+    assert Bounds(-180.0, 0.0, -170.0, 1.0).contains(LatLon(0.5, 180.0))
+    assert not Bounds(-170.0, 0.0, 170.0, 1.0).contains(LatLon(0.5, 180.0))
+    assert Bounds(170.0, 0.0, -170.0, 1.0).contains(LatLon(0.5, -180.0))
