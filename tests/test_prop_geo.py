@@ -74,9 +74,9 @@ def test_metres_per_degree_are_the_ellipsoids(lat):
 
 
 @PROP
-@given(st.floats(-85.0, 85.0), st.floats(0.0, 1.0), st.floats(1e-5, 2.0), st.floats(1e-5, 2.0),
-       st.floats(-180.0, 180.0), st.floats(-180.0, 180.0))
-def test_a_boxs_ground_size_does_not_depend_on_its_longitude(south, frac, dw, dh, west, other):
+@given(st.floats(-85.0, 85.0), st.floats(1e-5, 2.0), st.floats(1e-5, 2.0),
+       st.one_of(st.floats(-180.0, 180.0), st.floats(178.0, 180.0)), st.floats(-180.0, 180.0))
+def test_a_boxs_ground_size_does_not_depend_on_its_longitude(south, dw, dh, west, other):
     """ground_size_m of a box is the same wherever it lies east-west, across ±180° too (a box across
     the antimeridian once measured the globe's girth)."""
     north = min(90.0, south + dh)
