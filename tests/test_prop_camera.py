@@ -17,10 +17,12 @@ from geolocator.core.model import LatLon
 from geolocator.core.oblique import ViewGeometry, polygon_area
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=120, deadline=None, database=None, derandomize=True)
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(120)
 
 sizes = st.sampled_from([(4000, 3000), (3000, 4000), (1920, 1080), (640, 512), (5472, 3648)])
 focals = st.floats(14.0, 120.0)  # 35 mm-equivalent focal lengths of drone cameras

@@ -27,11 +27,12 @@ from geolocator.core.model import (STATUS_NOT_LOCATED, STATUS_RETRIEVED, STATUS_
 hypothesis = pytest.importorskip("hypothesis")
 gpxpy = pytest.importorskip("gpxpy")
 defused = pytest.importorskip("defusedxml.ElementTree")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(40, fixtures=True)
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_every_export_parses_back_to_its_points(suffix, caches):
     check()
 
 
-@settings(PROP, max_examples=30)
+@prop(30)
 @given(predictions())
 def test_tile_footprints_across_the_antimeridian_are_cut_there(preds):
     """GeoJSON with tile footprints: each footprint is a Polygon or a MultiPolygon of parts none

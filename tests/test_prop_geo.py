@@ -16,10 +16,12 @@ from geolocator.core.geo import geodesic_m, ground_size_m, haversine_m, metres_p
 from geolocator.core.model import Bounds, LatLon
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=150, deadline=None, database=None, derandomize=True)
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(150)
 
 
 @lru_cache(maxsize=1)

@@ -18,10 +18,12 @@ from geolocator.core.rerank import photo_centre_in, photo_corners_in
 
 hypothesis = pytest.importorskip("hypothesis")
 cv2 = pytest.importorskip("cv2")
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=100, deadline=None, database=None, derandomize=True)
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(100)
 
 sizes = st.tuples(st.integers(8, 2000), st.integers(8, 2000))
 

@@ -19,10 +19,12 @@ from geolocator.core.model import STATUS_NOT_LOCATED, STATUS_VERIFIED, Bounds, L
 from geolocator.core.sequence import _interpolate, _xy, smooth_flight
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=150, deadline=None, database=None, derandomize=True)
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(150)
 
 
 def _wrap(lon: float) -> float:

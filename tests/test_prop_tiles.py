@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from geolocator.core.geo import (bounds_from_lonlat, geodetic_tile_bounds, projected_box, world_file_affine,
                                  world_file_box, xyz_tile_bounds)
+from geolocator.core.errors import InputError
 from geolocator.core.model import Bounds, LatLon, Tile
 
 hypothesis = pytest.importorskip("hypothesis")
 mercantile = pytest.importorskip("mercantile")
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROP = settings(max_examples=150, deadline=None, database=None, derandomize=True)
+from .prop_profile import prop  # noqa: E402
+
+PROP = prop(150)
 
 
 def _wrap(lon: float) -> float:
@@ -295,7 +299,7 @@ def _rd_to_wgs84():
     return Transformer.from_crs(28992, 4326, always_xy=True)
 
 
-@settings(PROP, max_examples=40)  # each tiles() call builds a pyproj transformer (~0.1 s)
+@prop(40)  # each tiles() call builds a pyproj transformer (~0.1 s)
 @given(st.integers(1, 40), st.integers(1, 40), st.floats(0.05, 50.0), st.integers(0, 10**6), st.data())
 def test_wmts_tile_boxes_and_tile_lists_agree(mw, mh, pixel, seed, data):
     """A tile matrix in RD New (EPSG:28992): tile (col, row) spans from TopLeftCorner east and south
@@ -329,3 +333,63 @@ def test_a_box_ending_at_180_holds_a_point_at_minus_180():
     assert Bounds(-180.0, 0.0, -170.0, 1.0).contains(LatLon(0.5, 180.0))
     assert not Bounds(-170.0, 0.0, 170.0, 1.0).contains(LatLon(0.5, 180.0))
     assert Bounds(170.0, 0.0, -170.0, 1.0).contains(LatLon(0.5, -180.0))
+
+
+# -- GeoTIFFs cut into tiles: a raster on either side of ±180°, in degrees or in UTM ------------------
+
+
+@st.composite
+def rasters(draw):
+    """(EPSG, Affine, width, height, tile size m) of a small north-up raster: in degrees near ±180°
+    (running on past 180° or not), or in UTM zone 1 or 60 at its antimeridian edge, either hemisphere."""
+    from affine import Affine
+
+    width, height = draw(st.integers(40, 160)), draw(st.integers(40, 160))
+    if draw(st.booleans()):
+        px = draw(st.floats(2e-6, 2e-5))
+        west = draw(st.one_of(st.floats(179.998, 180.0), st.floats(-180.0, -179.998), st.floats(-180.0, 180.0)))
+        return 4326, Affine(px, 0.0, west, 0.0, -px, draw(st.floats(-60.0, 60.0))), width, height, draw(st.floats(20.0, 200.0))
+    zone, south = draw(st.sampled_from([1, 60])), draw(st.booleans())
+    px = draw(st.floats(0.2, 2.0))
+    x0 = draw(st.floats(160_000.0, 200_000.0)) if zone == 1 else draw(st.floats(800_000.0, 840_000.0))
+    y0 = draw(st.floats(2_000_000.0, 9_000_000.0)) if south else draw(st.floats(1_000_000.0, 8_000_000.0))
+    return (32700 if south else 32600) + zone, Affine(px, 0.0, x0, 0.0, -px, y0), width, height, draw(st.floats(20.0, 150.0))
+
+
+@prop(25)
+@given(rasters(), st.floats(0.0, 0.5))
+def test_a_geotiff_is_cut_into_tiles_that_cover_it_and_lie_where_its_pixels_do(raster, overlap):
+    """cut_geotiff of any small north-up raster: the windows cover every pixel; a window's middle
+    pixel lands where the raster's transform puts it (Tile.point_at, to a millimetre-scale sag); no
+    tile spans more than a degree of longitude, across ±180° too (case 08)."""
+    import tempfile
+
+    import rasterio
+    from pyproj import Transformer
+
+    from geolocator.core.sources.geotiff import cut_geotiff
+
+    epsg, t, width, height, tile_m = raster
+    with tempfile.TemporaryDirectory(prefix="propfuzz-") as folder:
+        path = Path(folder) / "r.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="uint8",
+                           crs=f"EPSG:{epsg}", transform=t) as ds:
+            ds.write(np.full((1, height, width), 128, np.uint8))
+        try:
+            tiles = cut_geotiff(path, tile_m, overlap).tiles
+        except InputError as exc:  # a tile size under MIN_TILE_PIXELS pixels: refused, said so
+            assert "pixels here" in exc.problem
+            return
+    covered = np.zeros((height, width), bool)
+    to_wgs = Transformer.from_crs(epsg, 4326, always_xy=True)
+    for tile in tiles:
+        w = tile.window
+        covered[w.row:w.row + w.height, w.col:w.col + w.width] = True
+        assert tile.bounds.width_deg < 1.0, tile
+        assert all(-180.0 <= v <= 180.0 for v in (tile.bounds.west, tile.bounds.east)), tile  # folded onto the globe
+        lon, lat = to_wgs.transform(*(t @ (w.col + w.width / 2, w.row + w.height / 2)))
+        got = tile.point_at(0.5, 0.5)
+        east_m = abs(_wrap(got.lon - lon)) * 111_320.0 * math.cos(math.radians(lat))
+        assert math.hypot((got.lat - lat) * 111_000.0, east_m) < 0.01, (tile, lat, lon)
+        assert _holds(tile.bounds, lat, _wrap(lon))
+    assert covered.all()
