@@ -393,3 +393,39 @@ def test_a_geotiff_is_cut_into_tiles_that_cover_it_and_lie_where_its_pixels_do(r
         assert math.hypot((got.lat - lat) * 111_000.0, east_m) < 0.01, (tile, lat, lon)
         assert _holds(tile.bounds, lat, _wrap(lon))
     assert covered.all()
+
+
+# -- fetch: the area around the photos ----------------------------------------------------------------
+
+
+@PROP
+@given(lons, st.floats(-80.0, 80.0), st.lists(st.tuples(st.floats(-0.01, 0.01), st.floats(-0.01, 0.01)), min_size=1,
+                                               max_size=6), st.floats(0.0, 500.0))
+def test_the_area_around_photos_is_never_the_globe(lon, lat, offsets, margin):
+    """bbox_around of photos within ~2 km of each other: a box holding them all, no wider than their
+    spread plus the margin; photos either side of ±180° are refused with a sentence (fetch areas do
+    not cross it), never given the whole globe."""
+    from geolocator.core.geo import metres_per_degree
+    from geolocator.core.sources.fetch import FetchError, bbox_around
+
+    pts = [LatLon(lat + dy, _wrap(lon + dx)) for dx, dy in offsets]
+    spread = bounds_from_lonlat([p.lon for p in pts], [p.lat for p in pts])
+    try:
+        b = bbox_around(pts, margin)
+    except FetchError as exc:
+        assert spread.crosses_antimeridian and "antimeridian" in str(exc)
+        return
+    assert not spread.crosses_antimeridian
+    assert all(b.contains(p) for p in pts)
+    m_lon = metres_per_degree(max(abs(p.lat) for p in pts) + 0.01)[1]
+    assert b.width_deg <= spread.width_deg + 2 * margin / m_lon + 2e-5 + 1e-9, (b, spread)
+
+
+def test_photos_either_side_of_the_antimeridian_are_not_the_whole_globe():
+    """Regression: two photos 100 m apart across ±180° (Taveuni, Fiji) gave a fetch area from -180
+    to 180 (393,216 tiles at zoom 17); now a sentence saying how to fetch each side."""
+    from geolocator.core.sources.fetch import FetchError, bbox_around
+
+    with pytest.raises(FetchError) as exc:
+        bbox_around([LatLon(-16.8, 179.9995), LatLon(-16.8, -179.9995)])
+    assert "both sides of the antimeridian" in str(exc.value) and "--bbox" in str(exc.value)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Cancelled, GeolocatorError, InputError
-from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, metres_per_degree
+from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
 from .package import FOLDER_METADATA
@@ -314,12 +314,20 @@ def check_bbox(b: Bounds) -> Bounds:
 
 def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) -> Bounds:
     """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees), within Web
-    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, and when the
-    grown box lies wholly north or south of that limit (tile services have no imagery there)."""
+    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, when the
+    grown box lies wholly north or south of that limit (tile services have no imagery there), and when
+    the photos lie closer across ±180° than across 0° (check_bbox refuses areas across the antimeridian;
+    min/max longitudes made such photos' area the whole globe)."""
     if not points:
         raise NoPositions()
     if not (margin_m >= 0 and math.isfinite(margin_m)):
         raise FetchError(f"margin must be a non-negative number of metres, got {margin_m}")
+    spread = bounds_from_lonlat([p.lon for p in points], [p.lat for p in points])
+    if spread.crosses_antimeridian:  # min/max longitudes would make it the whole globe (case 08's kind)
+        raise FetchError(f"the photos lie on both sides of the antimeridian (longitudes {spread.west:.4f} to "
+                         f"{spread.east:.4f} across ±180°): an area across it cannot be fetched as one; fetch each "
+                         f"side with --bbox ({spread.west:.4f},{spread.south:.4f},180,{spread.north:.4f} and "
+                         f"-180,{spread.south:.4f},{spread.east:.4f},{spread.north:.4f}, widened by the margin)")
     s, n = min(p.lat for p in points), max(p.lat for p in points)
     w, e = min(p.lon for p in points), max(p.lon for p in points)
     m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
