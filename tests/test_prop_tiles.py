@@ -429,3 +429,29 @@ def test_photos_either_side_of_the_antimeridian_are_not_the_whole_globe():
     with pytest.raises(FetchError) as exc:
         bbox_around([LatLon(-16.8, 179.9995), LatLon(-16.8, -179.9995)])
     assert "both sides of the antimeridian" in str(exc.value) and "--bbox" in str(exc.value)
+
+
+def test_the_evidence_panel_of_a_tile_across_the_antimeridian_is_the_tile(tmp_path):
+    """Regression (found by reading, the pattern of bbox_around): the evidence figure's imagery panel
+    of a Point at -179.9998 on a tile from 179.9995 to -179.9995 spanned the globe (min/max of
+    longitudes); now the tile plus its margin, the tile's red pixels in the middle, the neighbour just
+    east of ±180° pasted on its side."""
+    from PIL import Image
+
+    from geolocator.core.evidence import _imagery_panel
+    from geolocator.core.model import Match, Prediction, Query, TileSet
+
+    def tile(name, colour, west, east):
+        path = tmp_path / f"{name}.png"
+        Image.new("RGB", (64, 64), colour).save(path)
+        return Tile(name, path, Bounds(west, -16.801, east, -16.8))
+
+    red = tile("red", (255, 0, 0), 179.9995, -179.9995)
+    green = tile("green", (0, 255, 0), -179.9995, -179.9985)
+    at = LatLon(-16.8005, -179.9998)
+    pred = Prediction(Query("q.jpg", tmp_path / "q.jpg"), (Match(red, 0.9, 1),), at, at, 0.9)
+    panel, view = _imagery_panel(pred, TileSet((red, green), tmp_path))
+    assert view.width_deg < 0.01, view
+    px = np.asarray(panel)
+    assert tuple(px[px.shape[0] // 4, px.shape[1] // 4]) == (255, 0, 0)
+    assert tuple(px[px.shape[0] // 4, px.shape[1] - 2]) == (0, 255, 0)
