@@ -455,3 +455,52 @@ def test_the_evidence_panel_of_a_tile_across_the_antimeridian_is_the_tile(tmp_pa
     px = np.asarray(panel)
     assert tuple(px[px.shape[0] // 4, px.shape[1] // 4]) == (255, 0, 0)
     assert tuple(px[px.shape[0] // 4, px.shape[1] - 2]) == (0, 255, 0)
+
+
+# -- WMTS TopLeftCorner in the CRS's own axis order --------------------------------------------------
+
+# (CRS as documents write it, northing first?, an easting and a northing inside its area)
+AXIS_CRS = [("urn:ogc:def:crs:EPSG::28992", False, 155_000.0, 463_000.0),   # RD New: easting first
+            ("urn:ogc:def:crs:EPSG::3006", True, 500_000.0, 6_500_000.0),   # SWEREF99 TM: northing first
+            ("urn:ogc:def:crs:EPSG::2180", True, 500_000.0, 500_000.0),     # Poland CS92: northing first
+            ("urn:ogc:def:crs:EPSG::3857", False, 1_000_000.0, 6_000_000.0),
+            ("urn:ogc:def:crs:EPSG::4326", True, 5.0, 52.0)]                # lat, lon in the document
+
+
+@lru_cache(maxsize=8)
+def _to_wgs84(crs: str):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, 4326, always_xy=True)
+
+
+@prop(40)
+@given(st.sampled_from(AXIS_CRS), st.floats(-1000.0, 1000.0), st.floats(-1000.0, 1000.0), st.integers(1, 4))
+def test_a_wmts_top_left_corner_is_read_in_its_crss_axis_order(crs, dx, dy, levels):
+    """A TileMatrixSet whose TopLeftCorner is written as its CRS orders axes (WMTS 1.0.0 §6.1:
+    northing first for EPSG:3006, 2180 and 4326's latitude): grid_set reads left = the easting (or
+    longitude), top = the northing, at every level; tile (0, 0)'s top-left corner is that point."""
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.wmts_grid import grid_set
+
+    text, northing_first, east, north = crs
+    degrees = text.endswith("4326")
+    east, north = east + dx * (1e-4 if degrees else 1.0), north + dy * (1e-4 if degrees else 1.0)
+    matrices = {}
+    for k in range(levels):
+        corner = (north, east) if northing_first else (east, north)
+        matrices[str(k)] = SimpleNamespace(scaledenominator=1e6 / 2**k, tilewidth=256, tileheight=256,
+                                           matrixwidth=2**k, matrixheight=2**k, topleftcorner=corner)
+    grid, why = grid_set(SimpleNamespace(identifier="set", crs=text, tilematrix=matrices))
+    assert grid is not None, why
+    assert grid.northing_first == northing_first
+    for level, m in enumerate(grid.matrices):
+        assert (m.left, m.top) == (east, north)
+        x0, _, _, y1 = grid.tile_box(level, 0, 0)
+        assert (x0, y1) == pytest.approx((east, north))
+    from pyproj import CRS
+
+    lon, lat = _to_wgs84(grid.crs).transform(grid.matrices[0].left, grid.matrices[0].top)
+    area = CRS.from_user_input(grid.crs).area_of_use  # the corner lies where the CRS is used
+    assert area.west - 1 <= lon <= area.east + 1 and area.south - 1 <= lat <= area.north + 1, (lon, lat, area)
