@@ -406,7 +406,7 @@ def test_the_area_around_photos_is_never_the_globe(lon, lat, offsets, margin):
     spread plus the margin; photos either side of ±180° are refused with a sentence (fetch areas do
     not cross it), never given the whole globe."""
     from geolocator.core.geo import metres_per_degree
-    from geolocator.core.sources.fetch import FetchError, bbox_around
+    from geolocator.core.sources.fetch import FetchError, bbox_around, check_bbox
 
     pts = [LatLon(lat + dy, _wrap(lon + dx)) for dx, dy in offsets]
     spread = bounds_from_lonlat([p.lon for p in pts], [p.lat for p in pts])
@@ -417,6 +417,7 @@ def test_the_area_around_photos_is_never_the_globe(lon, lat, offsets, margin):
         return
     assert not spread.crosses_antimeridian
     assert all(b.contains(p) for p in pts)
+    check_bbox(b)  # an area fetch accepts: on the globe, west < east, south < north
     m_lon = metres_per_degree(max(abs(p.lat) for p in pts) + 0.01)[1]
     assert b.width_deg <= spread.width_deg + 2 * margin / m_lon + 2e-5 + 1e-9, (b, spread)
 
@@ -429,6 +430,9 @@ def test_photos_either_side_of_the_antimeridian_are_not_the_whole_globe():
     with pytest.raises(FetchError) as exc:
         bbox_around([LatLon(-16.8, 179.9995), LatLon(-16.8, -179.9995)])
     assert "both sides of the antimeridian" in str(exc.value) and "--bbox" in str(exc.value)
+    # a photo at -180 is at 180: beside one at 179.99, not the globe's width away
+    b = bbox_around([LatLon(0.0, -180.0), LatLon(0.0, 179.9921875)], margin_m=0.0)
+    assert b.west == pytest.approx(179.9921875 - 1e-5) and b.east == 180.0 and b.width_deg < 0.01
 
 
 def test_the_evidence_panel_of_a_tile_across_the_antimeridian_is_the_tile(tmp_path):

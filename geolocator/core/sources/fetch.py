@@ -328,8 +328,8 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
                          f"{spread.east:.4f} across ±180°): an area across it cannot be fetched as one; fetch each "
                          f"side with --bbox ({spread.west:.4f},{spread.south:.4f},180,{spread.north:.4f} and "
                          f"-180,{spread.south:.4f},{spread.east:.4f},{spread.north:.4f}, widened by the margin)")
-    s, n = min(p.lat for p in points), max(p.lat for p in points)
-    w, e = min(p.lon for p in points), max(p.lon for p in points)
+    # the narrowest box: a photo at -180 beside one at 179.99 is at 180 (min/max made it the globe)
+    s, n, w, e = spread.south, spread.north, spread.west, spread.east
     m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
     dlat, dlon = margin_m / m_lat, margin_m / max(m_lon, 1.0)
     if s - dlat > WEB_MERCATOR_MAX_LAT or n + dlat < -WEB_MERCATOR_MAX_LAT:  # clamped, south would pass north
@@ -339,7 +339,9 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     b = Bounds(max(w - dlon, -180.0), max(s - dlat, -WEB_MERCATOR_MAX_LAT), min(e + dlon, 180.0),
                min(n + dlat, WEB_MERCATOR_MAX_LAT))
     if b.west >= b.east or b.south >= b.north:  # one photo and margin 0: a point; give it a metre
-        b = Bounds(b.west - 1e-5, b.south - 1e-5, b.east + 1e-5, b.north + 1e-5)
+        # longitudes kept on the globe (check_bbox refuses past ±180°; latitudes past Web Mercator's
+        # limit are clamped when tiles are listed)
+        b = Bounds(max(b.west - 1e-5, -180.0), b.south - 1e-5, min(b.east + 1e-5, 180.0), b.north + 1e-5)
     return b
 
 
