@@ -78,3 +78,11 @@ def test_a_broken_link_or_anchor_is_found(tmp_path):
         "a.md: (b.md#part-one-1): b.md has no heading with anchor #part-one-1",
         "b.md: (a.md#no-such-part): a.md has no heading with anchor #no-such-part",
         "b.md: (gone.md): no file gone.md"]
+
+
+def test_the_readme_links_every_docs_file():
+    """Every reference file moved out of the README is reachable from it."""
+    linked = {(ROOT / t.partition("#")[0]).resolve()
+              for t in LINK.findall(_prose((ROOT / "README.md").read_text(encoding="utf-8"))) if t.startswith("docs/")}
+    unlinked = [p.name for p in DOCS[1:] if p.resolve() not in linked]
+    assert unlinked == []
