@@ -160,13 +160,21 @@ def test_kml_pins_say_the_level(tmp_path):
 
 
 def test_the_readme_uses_the_same_words():
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    for level in levels.LEVELS:
-        assert f"`{level}`" in text, level
+    """The README's and docs/outputs.md's level tables name every level; the map's description (docs/app.md,
+    moved there from the README in session 33) keys its blues in those words."""
+    def words(name):
+        return " ".join((ROOT / name).read_text(encoding="utf-8").split())
+
+    for name in ("README.md", "docs/outputs.md"):
+        text = words(name)
+        for level in levels.LEVELS:
+            assert f"`{level}`" in text, (name, level)
+    app = words("docs/app.md")
     # the map's description keys its blues in those words (it said "darker when confident" alone)
     assert ("dark `confident` (0.9 or more, as `eval`'s `n_confident`), mid `verified but not confident` (0.5-0.9), "
-            "light a `weak match` or `tile level only`") in text
-    assert "blue, darker when confident" not in text
+            "light a `weak match` or `tile level only`") in app
+    for name in ("README.md", "docs/app.md"):
+        assert "blue, darker when confident" not in words(name)
 
 
 def test_the_csv_and_geojson_carry_the_level_beside_the_machine_s_status(tmp_path):
