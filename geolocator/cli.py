@@ -184,17 +184,17 @@ def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--verify-corners", type=_whole_number(0), default=0, metavar="K",
                    help="sift without mosaics: a photo whose best match is weak has its K strongest candidates "
                         "verified again against full-size 2x2 stitches of each tile and the tiles sharing the corner "
-                        "nearest the photo (for photos lying across tile corners; 0: off; see the README)")
+                        "nearest the photo (for photos lying across tile corners; 0: off; see docs/results.md)")
     g.add_argument("--dense-search", action="store_true",
                    help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
                         "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
-                        "of coarse pixels. Slow: several CPU seconds for each such photo; see the README")
+                        "of coarse pixels. Slow: several CPU seconds for each such photo; see docs/results.md")
     g.add_argument("--reversed-tones", action="store_true",
                    help="verification (sift) also matches each photo's reversed tones, as its negative would look: "
                         "for thermal pictures geolocator does not tell from visible ones by their files (a grey 8-bit "
                         "JPEG without metadata, a clip not named _T). A run holding photos it does recognise as "
                         "thermal turns this on by itself. On daytime imagery it gained nothing at about twice the cost "
-                        "(vegas-radiometric, README)")
+                        "(vegas-radiometric, docs/inputs.md: Thermal photos)")
     g.add_argument("--second-look", choices=["xfeat", "aliked", "disk", "off"], default=None,
                    help="where the matcher is sift (auto's choice for sharp imagery): a photo none of whose "
                         "candidates verified is verified again by this learned matcher on its top 64 tiles, and "
@@ -1212,7 +1212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-ground", action="store_true",
                    help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
                         "debris): confidences are then those measured on such photos, lower where the usual "
-                        "figures claimed too much (see the README)")
+                        "figures claimed too much (see docs/outputs.md)")
     g = p.add_argument_group("flights (video and photo sequences)")
     g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
                    help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
@@ -1253,7 +1253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-ground", action="store_true",
                    help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
                         "debris): confidences are then those measured on such photos, lower where the usual "
-                        "figures claimed too much (see the README)")
+                        "figures claimed too much (see docs/outputs.md)")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
     p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")

@@ -129,7 +129,7 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
         "confidence": round(float(pred.confidence), 4) if math.isfinite(pred.confidence) else None,
         "confidence_means": (f"{confidence_within(shown, radius)}: of the answers geolocator gave with this confidence "
                              f"on {_measured_on(settings)}, this share lay within that distance of where the photo "
-                             "was taken (README, Outputs: confidence, radius_m)"),
+                             "was taken (docs/outputs.md: confidence, radius_m)"),
         "radius_m": None if radius is None else round(radius, 1),
         "note": pred.note,
         "caution": pred.caution,  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION), else null
