@@ -1,9 +1,10 @@
 """A Google Earth image overlay as a tile set: a KMZ (a zip holding doc.kml and its image) or a
 KML beside its image, whose `<GroundOverlay>` places one image by a `<LatLonBox>` (north, south,
-east, west in WGS84 degrees, and an optional `<rotation>` in degrees counter-clockwise about the
-box's centre) or a `<gx:LatLonQuad>` (its four corners, counter-clockwise from the lower left).
-Source of the conventions: OGC KML 2.2 (OGC 07-147r2) §11.4 GroundOverlay / LatLonBox and Google's
-KML reference for gx:LatLonQuad.
+east, west in WGS84 degrees: its edges before rotation, and an optional `<rotation>` in degrees
+counter-clockwise about the box's centre, turned on the ground as Google Earth shows it, see
+overlay_transform) or a `<gx:LatLonQuad>` (its four corners, counter-clockwise from the lower left).
+Source of the conventions: OGC KML 2.2 (OGC 07-147r2) §11.2 GroundOverlay, §11.3 LatLonBox, and
+Google's KML reference for gx:LatLonQuad.
 
 The overlay becomes a georeferenced image in EPSG:4326 (a rasterio Affine) cut into
 `--tile-size-m` windows like an orthophoto (geotiff.cut_geotiff); a rotated box or a
@@ -124,18 +125,29 @@ def parse_overlay(text: bytes, path: Path) -> Overlay:
 
 def overlay_transform(overlay: Overlay, width: int, height: int, path: Path):
     """The rasterio/affine Affine (pixel column, row -> lon, lat degrees, EPSG:4326) of an overlay
-    image of `width` x `height` pixels. LatLonBox: the north-up box rotated about its centre by
-    `rotation_deg` counter-clockwise (KML 2.2 §11.4: rotation is applied in degree space, as Google
-    Earth and GDAL do). LatLonQuad: the parallelogram through its corners (upper-left at pixel
-    (0, 0), upper-right at (width, 0), lower-left at (0, height)). Raises InputError naming `path`
-    for a quad that is not a parallelogram (it needs a projective warp)."""
+    image of `width` x `height` pixels. LatLonBox: the north-up box (its edges are those before
+    rotation, KML 2.2 §11.3) turned `rotation_deg` counter-clockwise about its centre as Google
+    Earth shows it: on the ground, i.e. in a local frame of equal metres east and north (longitude
+    scaled by cos of the centre's latitude), so a rectangle stays a rectangle with right angles.
+    The KML 2.2 text (OGC 07-147r2 §11.3.3.1) gives only "counter-clockwise about its centre";
+    the metric frame is how Google Earth-made overlays are read elsewhere (e.g. routechoices-server's
+    KMZ map import, compute_corners_from_kml_latlonbox) and why viewers that turn the box in raw
+    degrees are reported misaligned against Google Earth (placemark/togeojson issue #121). GDAL
+    3.10's KML driver ignores <rotation>. LatLonQuad: the parallelogram through its corners
+    (upper-left at pixel (0, 0), upper-right at (width, 0), lower-left at (0, height)). Raises
+    InputError naming `path` for a quad that is not a parallelogram (it needs a projective warp)."""
     from affine import Affine
 
     if overlay.box is not None:
         n, s, e, w = overlay.box
         t = Affine((e - w) / width, 0.0, w, 0.0, -(n - s) / height, n)
         if overlay.rotation_deg:
-            t = Affine.rotation(overlay.rotation_deg, pivot=((e + w) / 2, (n + s) / 2)) @ t
+            cx, cy = (e + w) / 2, (n + s) / 2
+            k = math.cos(math.radians(cy))  # metres east per degree of longitude, relative to those north per degree of latitude
+            if not k > 1e-9:
+                raise InputError(path, f"its rotated LatLonBox is centred on a pole (latitude {cy}): no east to turn from")
+            to_metric = Affine.scale(k, 1.0) @ Affine.translation(-cx, -cy)
+            t = ~to_metric @ Affine.rotation(overlay.rotation_deg) @ to_metric @ t
         return t
     ll, lr, ur, ul = overlay.quad
     size = max(math.dist(ll, ur), math.dist(lr, ul))
