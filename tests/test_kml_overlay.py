@@ -193,6 +193,90 @@ def test_rotated_box_places_the_mosaic_ground_within_a_pixel(tmp_path, rotation)
     assert np.corrcoef(seen.ravel(), want.ravel())[0, 1] > 0.9, rotation
 
 
+def _copy_sampled_at_mosaic(copy_path, mosaic, b, window):
+    """Grey values of the north-up copy at the ground of mosaic pixels (x0, y0, x1, y1 = `window`),
+    nearest sample, and the mosaic's own grey values there."""
+    import rasterio
+
+    with rasterio.open(copy_path) as ds:
+        grey, inv = ds.read()[:3].astype(float).mean(axis=0), ~ds.transform
+    w, h = mosaic.size
+    x0, y0, x1, y1 = window
+    wx, wy = np.meshgrid(np.arange(x0, x1), np.arange(y0, y1))
+    lon, lat = b.west + (wx + 0.5) / w * (b.east - b.west), b.north - (wy + 0.5) / h * (b.north - b.south)
+    col, row = inv.a * lon + inv.b * lat + inv.c, inv.d * lon + inv.e * lat + inv.f
+    seen = grey[np.clip(np.floor(row).astype(int), 0, grey.shape[0] - 1), np.clip(np.floor(col).astype(int), 0, grey.shape[1] - 1)]
+    return seen, np.asarray(mosaic, dtype=float).mean(axis=2)[wy, wx]
+
+
+def test_quad_not_a_parallelogram_is_warped_onto_its_corners(tmp_path):
+    """A gx:LatLonQuad that is no parallelogram (a keystone) is read, not refused: the image is
+    warped projectively onto the four corners, and the north-up copy shows the mosaic's ground
+    where it lies, within a pixel (phase correlation)."""
+    import cv2
+
+    from geolocator.core.sources.kml_overlay import quad_homography
+
+    mosaic, b = demo_mosaic(0.5)
+    w, h = mosaic.size
+    dx, dy = b.east - b.west, b.north - b.south
+    # lower-left, lower-right, upper-right, upper-left: the top edge 30 % narrower, the bottom one shifted
+    quad = ((b.west - 0.02 * dx, b.south + 0.03 * dy), (b.east + 0.05 * dx, b.south - 0.02 * dy),
+            (b.east - 0.12 * dx, b.north + 0.01 * dy), (b.west + 0.15 * dx, b.north - 0.04 * dy))
+    # the image: each pixel shows the ground the quad's homography puts it on (OpenCV's, in metres-ish local units)
+    origin = np.array([b.west, b.south])
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([np.subtract(quad[i], origin) / (dx, dy) for i in (3, 2, 1, 0)])
+    hom = cv2.getPerspectiveTransform(src, dst)
+    cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    ground = cv2.perspectiveTransform(np.stack([cols, rows], axis=-1).reshape(-1, 1, 2).astype(np.float64), hom.astype(np.float64))
+    map_x = (ground[:, 0, 0] * w - 0.5).reshape(h, w).astype(np.float32)
+    map_y = ((1 - ground[:, 0, 1]) * h - 0.5).reshape(h, w).astype(np.float32)
+    image = Image.fromarray(cv2.remap(np.asarray(mosaic), map_x, map_y, cv2.INTER_LINEAR))
+
+    # the reader's homography agrees with OpenCV's at the corners and inside
+    mine = quad_homography(quad, w, h, tmp_path / "q.kml")
+    for c, r in ((0, 0), (w, h), (w / 3, h / 4), (0.8 * w, 0.6 * h)):
+        x, y, z = mine @ (c, r, 1)
+        u, v = cv2.perspectiveTransform(np.float64([[[c, r]]]), hom.astype(np.float64))[0, 0]
+        assert (x / z, y / z) == pytest.approx((b.west + u * dx, b.south + v * dy), abs=1e-9)
+
+    corners = " ".join(f"{lon!r},{lat!r}" for lon, lat in quad)
+    kmz = _kmz(tmp_path / "keystone.kmz",
+               _kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>"), image)
+    ts = registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert ts.source == kmz and all(t.id.startswith("keystone.kmz@") for t in ts.tiles)
+    seen, want = _copy_sampled_at_mosaic(ts.tiles[0].path, mosaic, b, (w // 4, h // 4, w // 4 + 256, h // 4 + 256))
+    assert np.corrcoef(seen.ravel(), want.ravel())[0, 1] > 0.9
+    (shift_x, shift_y), _ = cv2.phaseCorrelate(seen.astype(np.float32), want.astype(np.float32))
+    assert math.hypot(shift_x, shift_y) < 1.0, (shift_x, shift_y)
+
+
+def test_large_plain_image_is_cut_from_a_tiled_copy(tmp_path, monkeypatch):
+    """A plain JPEG overlay over PLAIN_WINDOW_MAX_PIXELS (a Google Earth "Save image" export is
+    often 8192 px square, over PIL's decoding budget) is copied once into a tiled GeoTIFF whose
+    windows show the same ground as the image; the copy is made once and reused."""
+    from geolocator.core.images import open_image
+    from geolocator.core.sources import kml_overlay
+
+    mosaic, b = demo_mosaic(0.5)
+    monkeypatch.setattr(kml_overlay, "PLAIN_WINDOW_MAX_PIXELS", mosaic.size[0] * mosaic.size[1] - 1)
+    kmz = _kmz(tmp_path / "big.kmz", _kml(_box(b)), mosaic)
+    ts = registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert {Path(t.path).suffix for t in ts.tiles} == {".tif"} and all(t.id.startswith("big.kmz@") for t in ts.tiles)
+    assert min(t.bounds.west for t in ts.tiles) == pytest.approx(b.west, abs=1e-7)
+    assert max(t.bounds.north for t in ts.tiles) == pytest.approx(b.north, abs=1e-7)
+    w, h = mosaic.size
+    grey = np.asarray(mosaic, dtype=float).mean(axis=2)
+    for t in ts.tiles[::7]:  # each window shows the mosaic's pixels at its bounds
+        window = np.asarray(open_image(t.path, t.window), dtype=float).mean(axis=2)
+        x0, y0 = round((t.bounds.west - b.west) / (b.east - b.west) * w), round((b.north - t.bounds.north) / (b.north - b.south) * h)
+        want = grey[y0:y0 + window.shape[0], x0:x0 + window.shape[1]]
+        assert want.shape == window.shape and np.corrcoef(window.ravel(), want.ravel())[0, 1] > 0.98
+    again = registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert again.tiles[0].path == ts.tiles[0].path
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("rotation", [0.0, 25.0])
 def test_demo_photo_located_through_a_kmz_within_a_metre(tmp_path, rotation):
@@ -220,7 +304,7 @@ def test_demo_photo_located_through_a_kmz_within_a_metre(tmp_path, rotation):
     (_kml(_box(type("B", (), {"north": 1.0, "south": 0.0, "east": 1.0, "west": 0.0})()),
           href="http://example.com/tile.png"), "network link"),
     (_kml(""), "no <LatLonBox> nor <gx:LatLonQuad>"),
-    (_kml("<gx:LatLonQuad><coordinates>0,0 2,0 2.5,1.5 0,1</coordinates></gx:LatLonQuad>"), "not a parallelogram"),
+    (_kml("<gx:LatLonQuad><coordinates>0,0 2,0 0,1 2,1.5</coordinates></gx:LatLonQuad>"), "not a convex"),
     ('<kml xmlns="http://www.opengis.net/kml/2.2"><NetworkLink><Link><href>http://x/y.kml</href></Link>'
      '</NetworkLink></kml>', "NetworkLink"),
     ('<!DOCTYPE kml [<!ENTITY a "aaaa">]><kml>&a;</kml>', "not a readable KML document"),
