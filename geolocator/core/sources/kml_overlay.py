@@ -36,6 +36,10 @@ log = logging.getLogger("geolocator")
 KML_SUFFIXES = (".kmz", ".kml")
 QUAD_TOLERANCE = 1e-3  # of the quad's size: corners further from a parallelogram are warped projectively
 PLAIN_WINDOW_MAX_PIXELS = 16_000_000  # a plain image (JPEG, PNG) larger than this is cut from a tiled GeoTIFF copy
+# GDAL's block cache while that copy is made (MB): it reads the image top to bottom once, so a few 256-row
+# swaths suffice; for an 8192 px square JPEG 256 MB peaked at 278 MB of memory, 32 MB at 114 MB in no more
+# time (training/results/kmz33_session33.md)
+TILED_COPY_CACHE_MB = 32
 QUAD_GCP_GRID = 17  # ground control points a side placing a non-parallelogram quad's image (quad_homography)
 
 
@@ -301,7 +305,7 @@ def overlay_image(path: Path) -> tuple[Overlay, Path]:
 def _tiled_copy(path: Path, image: Path, transform) -> Path:
     """A tiled GeoTIFF copy of the plain (non-TIFF) north-up overlay `image`, placed by the affine
     `transform` in EPSG:4326, made once into the north-up cache by GDAL block by block (its block
-    cache held to northup.COPY_CACHE_MB): a JPEG stays JPEG (quality 90), anything else deflate.
+    cache held to TILED_COPY_CACHE_MB): a JPEG stays JPEG (quality 90), anything else deflate.
     Why: PIL decodes a JPEG or PNG whole for every window cut from it (images.open_image), and
     refuses one over images.DECODE_BUDGET_PIXELS (an 8192 px square Google Earth export is 67 MP);
     GDAL reads the copy's 256 px blocks under each window. Raises InputError naming `path`."""
@@ -310,7 +314,6 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     from rasterio.crs import CRS
 
     from ..store_prune import mark_copy_used
-    from .northup import COPY_CACHE_MB
     from .worldfile import northup_cache_dir
 
     stat = image.stat()
@@ -324,7 +327,7 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     mark_copy_used(out)
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.tif")
     try:
-        with rasterio.Env(GDAL_CACHEMAX=COPY_CACHE_MB * 2**20):
+        with rasterio.Env(GDAL_CACHEMAX=TILED_COPY_CACHE_MB * 2**20):
             with rasterio.open(image) as src:
                 jpeg = src.driver == "JPEG" and src.count == 3
             opts = dict(compress="jpeg", photometric="YCbCr", jpeg_quality=90) if jpeg else dict(compress="deflate")
