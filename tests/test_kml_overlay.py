@@ -353,3 +353,17 @@ def test_box_across_the_antimeridian_is_placed_either_side(tmp_path):
     assert min(b.west for b in east_side) == pytest.approx(179.999, abs=1e-7)
     assert max(b.east for b in west_side) == pytest.approx(-179.999, abs=1e-7)
     assert any(b.east < b.west for b in east_side)  # the window over ±180° straddles it
+
+
+def test_quad_across_the_antimeridian_is_placed_either_side(tmp_path):
+    """A gx:LatLonQuad whose corners lie either side of ±180° (179.999 and -179.999): its longitudes
+    are continued from the first corner's, so it is a 0.002° box, not one spanning the globe."""
+    mosaic, _ = demo_mosaic(0.5)
+    corners = "179.999,10.0 -179.999,10.0 -179.999,10.002 179.999,10.002"
+    kmz = _kmz(tmp_path / "amq.kmz", _kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>"), mosaic)
+    ts = registry.load(kmz, LoadOptions(tile_size_m=100.0))
+    east_side = [t.bounds for t in ts.tiles if t.bounds.west > 0]
+    west_side = [t.bounds for t in ts.tiles if t.bounds.west < 0]
+    assert east_side and west_side
+    assert min(b.west for b in east_side) == pytest.approx(179.999, abs=1e-7)
+    assert max(b.east for b in west_side) == pytest.approx(-179.999, abs=1e-7)

@@ -128,6 +128,9 @@ def parse_overlay(text: bytes, path: Path) -> Overlay:
             points = []
         if len(points) != 4 or not all(len(p) == 2 and all(map(math.isfinite, p)) for p in points):
             raise InputError(path, "its gx:LatLonQuad does not hold four lon,lat corners")
+        # across the antimeridian: longitudes continued from the first corner's (179.9 then -179.9 reads 180.1)
+        lon0 = points[0][0]
+        points = [(lon + 360.0 * round((lon0 - lon) / 360.0), lat) for lon, lat in points]
         return Overlay(href, quad=tuple(points))
     raise InputError(path, "its GroundOverlay has no <LatLonBox> nor <gx:LatLonQuad>: nothing places the image")
 
@@ -237,7 +240,7 @@ def _quad_north_up(path: Path, overlay: Overlay, image: Path, width: int, height
     if not vrt.is_file():
         vrt.parent.mkdir(parents=True, exist_ok=True)
         mark_copy_used(vrt)
-        tmp = vrt.with_name(vrt.stem + ".tmp.vrt")
+        tmp = vrt.with_name(f"{vrt.stem}.{os.getpid()}.tmp.vrt")
         try:
             rasterio.shutil.copy(str(image.resolve()), str(tmp), driver="VRT")  # a few lines of XML: no pixels
             with rasterio.open(tmp, "r+") as ds:
