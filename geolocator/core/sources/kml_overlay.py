@@ -156,7 +156,7 @@ def overlay_transform(overlay: Overlay, width: int, height: int, path: Path):
         t = Affine((e - w) / width, 0.0, w, 0.0, -(n - s) / height, n)
         if overlay.rotation_deg:
             cx, cy = (e + w) / 2, (n + s) / 2
-            k = math.cos(math.radians(cy))  # metres east per degree of longitude, relative to those north per degree of latitude
+            k = math.cos(math.radians(cy))  # a degree east's length on the ground, in degrees north
             if not k > 1e-9:
                 raise InputError(path, f"its rotated LatLonBox is centred on a pole (latitude {cy}): no east to turn from")
             to_metric = Affine.scale(k, 1.0) @ Affine.translation(-cx, -cy)
@@ -228,6 +228,7 @@ def _quad_north_up(path: Path, overlay: Overlay, image: Path, width: int, height
     from rasterio.crs import CRS
 
     from ..store_prune import mark_copy_used
+    from .geotiff import gdal_path
     from .northup import north_up_copy
     from .worldfile import northup_cache_dir
 
@@ -242,8 +243,8 @@ def _quad_north_up(path: Path, overlay: Overlay, image: Path, width: int, height
         mark_copy_used(vrt)
         tmp = vrt.with_name(f"{vrt.stem}.{os.getpid()}.tmp.vrt")
         try:
-            rasterio.shutil.copy(str(image.resolve()), str(tmp), driver="VRT")  # a few lines of XML: no pixels
-            with rasterio.open(tmp, "r+") as ds:
+            rasterio.shutil.copy(gdal_path(image.resolve()), gdal_path(tmp), driver="VRT")  # a few lines of XML: no pixels
+            with rasterio.open(gdal_path(tmp), "r+") as ds:
                 ds.gcps = (gcps, CRS.from_epsg(4326))
             tmp.replace(vrt)
         except (rasterio.errors.RasterioError, OSError) as exc:
@@ -317,6 +318,7 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     from rasterio.crs import CRS
 
     from ..store_prune import mark_copy_used
+    from .geotiff import gdal_path
     from .worldfile import northup_cache_dir
 
     stat = image.stat()
@@ -331,12 +333,12 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.tif")
     try:
         with rasterio.Env(GDAL_CACHEMAX=TILED_COPY_CACHE_MB * 2**20):
-            with rasterio.open(image) as src:
+            with rasterio.open(gdal_path(image)) as src:
                 jpeg = src.driver == "JPEG" and src.count == 3
             opts = dict(compress="jpeg", photometric="YCbCr", jpeg_quality=90) if jpeg else dict(compress="deflate")
-            rasterio.shutil.copy(image, tmp, driver="GTiff", tiled=True, blockxsize=256, blockysize=256,
+            rasterio.shutil.copy(gdal_path(image), gdal_path(tmp), driver="GTiff", tiled=True, blockxsize=256, blockysize=256,
                                  BIGTIFF="IF_SAFER", **opts)
-            with rasterio.open(tmp, "r+") as ds:
+            with rasterio.open(gdal_path(tmp), "r+") as ds:
                 ds.transform, ds.crs = transform, CRS.from_epsg(4326)
         os.replace(tmp, out)
     except (rasterio.errors.RasterioError, OSError) as exc:
@@ -351,8 +353,9 @@ def load_overlay(path: Path, options: LoadOptions) -> TileSet:
     `options.overlap` (geotiff.cut_geotiff; bounds WGS84), ids and source naming `path`. A
     rotated box or a quad is cut from a north-up copy (a quad that is not a parallelogram warped
     projectively, _quad_north_up); a plain north-up image over PLAIN_WINDOW_MAX_PIXELS from a
-    tiled GeoTIFF copy (_tiled_copy), so no window decodes the whole image. Raises InputError naming `path` (as overlay_image,
-    overlay_transform, quad_homography, or cut_geotiff's refusals)."""
+    tiled GeoTIFF copy (_tiled_copy), so no window decodes the whole image. Raises InputError
+    naming `path` (as overlay_image, overlay_transform, quad_homography, or cut_geotiff's
+    refusals)."""
     import warnings
 
     from ..images import TIFF_SUFFIXES, image_size
