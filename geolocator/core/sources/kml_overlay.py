@@ -180,7 +180,7 @@ def quad_homography(quad, width: int, height: int, path: Path):
     extension): its upper-left corner at pixel (0, 0), upper-right at (width, 0), lower-right at
     (width, height). A homography is how a flat rectangle looks from any viewpoint, the usual
     reason for a non-rectangular quad; Google Earth's own interpolation inside the quad is not
-    documented. Solved from the four correspondences as 8 linear equations (Hartley & Zisserman,
+    documented. Solved from the four correspondences (OpenCV's getPerspectiveTransform; Hartley & Zisserman,
     Multiple View Geometry, 2nd ed., §4.1) in degrees centred on the quad. Raises InputError naming
     `path` for a quad that is not convex (crossed or folded corners; KML requires it convex)."""
     import numpy as np
@@ -192,17 +192,15 @@ def quad_homography(quad, width: int, height: int, path: Path):
     if not (scale > 0 and (np.all(turns > 1e-9 * scale**2) or np.all(turns < -1e-9 * scale**2))):
         raise InputError(path, "its gx:LatLonQuad is not a convex quadrilateral (its corners cross or fold back): "
                                "KML needs them counter-clockwise from the lower left")
+    import cv2
+
     centre = corners.mean(axis=0)
-    pixels = [(0.0, float(height)), (float(width), float(height)), (float(width), 0.0), (0.0, 0.0)]  # ll, lr, ur, ul
-    a, rhs = [], []
-    for (c, r), (x, y) in zip(pixels, corners - centre):
-        a.append([c, r, 1, 0, 0, 0, -c * x, -r * x])
-        a.append([0, 0, 0, c, r, 1, -c * y, -r * y])
-        rhs += [x, y]
-    try:
-        h = np.append(np.linalg.solve(np.asarray(a), np.asarray(rhs)), 1.0).reshape(3, 3)
-    except np.linalg.LinAlgError:
-        raise InputError(path, "its gx:LatLonQuad corners place no image (degenerate quad)") from None
+    pixels = np.array([(0.0, height), (width, height), (width, 0.0), (0.0, 0.0)])  # ll, lr, ur, ul
+    # OpenCV solves the four correspondences (float32 in, float64 out): in degrees centred on the quad,
+    # so float32 keeps ~1e-7 of its span
+    h = cv2.getPerspectiveTransform(pixels.astype(np.float32), (corners - centre).astype(np.float32))
+    if not np.all(np.isfinite(h)) or abs(np.linalg.det(h)) == 0:
+        raise InputError(path, "its gx:LatLonQuad corners place no image (degenerate quad)")
     return np.array([[1, 0, centre[0]], [0, 1, centre[1]], [0, 0, 1]]) @ h  # back from the centred degrees
 
 
