@@ -13,7 +13,8 @@ spatially, frozen features; label-free). Truth is used for scoring only (the `ri
       --photos 40 --cache-dir /tmp/outregion33/cache --out training/results/outregion_records.csv
 
 A pair is QUERIES:TILES, where QUERIES is a region folder or a folder of photos (/work/shared/real-dji)
-and TILES a region folder. Rows are appended to --out (its header written once).
+and TILES a region folder or imagery load_tileset reads (a GeoTIFF orthophoto). Rows are appended to
+--out (its header written once).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT / "training"))
 from geolocator.core import predict as P  # noqa: E402
 from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
 from geolocator.core.queries import is_region_folder, load_queries, load_region  # noqa: E402
+from geolocator.core.tilesets import load_tileset  # noqa: E402
 
 FIELDS = ["queries", "tiles", "kind", "query", "status", "confidence", "top_score", "cosine_margin",
           "candidate_inliers", "top_inliers", "right", "error_m", "tile_self", "caution"]
@@ -56,16 +58,16 @@ def tile_self_cosine(features: np.ndarray, tiles) -> float:
 def rows_for(queries_path: Path, tiles_path: Path, photos: int | None, cache_dir: Path | None) -> list[dict]:
     from compare_matchers import subsample
 
-    tiles_region = load_region(tiles_path)
+    tileset = load_tileset(tiles_path)  # a region folder, or imagery (a GeoTIFF orthophoto, ...)
     if is_region_folder(queries_path):
         queries = load_region(queries_path).queries
     else:
         queries = load_queries(queries_path, on_skip=lambda p, why: None)
     queries = subsample(queries, photos)
     ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=cache_dir))
-    ws.open_tiles(tiles_region.tiles)
+    ws.open_tiles(tileset)
     predictions = ws.locate(queries)
-    tile_self = tile_self_cosine(ws.index(), tiles_region.tiles.tiles)
+    tile_self = tile_self_cosine(ws.index(), tileset.tiles)
     kind = "in" if queries_path.resolve() == tiles_path.resolve() else "out"
     rows = []
     for p in predictions:
@@ -84,13 +86,73 @@ def rows_for(queries_path: Path, tiles_path: Path, photos: int | None, cache_dir
     return rows
 
 
+def _load(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def in_region_rows(calibration_csv: Path) -> list[dict]:
+    """The in-region records of training/calibration.py (calibration_records.csv) that hold the same
+    fields: frozen features, plain SIFT, every region but the "+altitude" copies (the same photos)."""
+    out = []
+    for r in _load(calibration_csv):
+        if r["mode"] != "frozen" or r["matcher"] != "sift" or "+altitude" in r["region"] or r["top_score"] == "nan":
+            continue
+        out.append({"queries": r["region"], "tiles": r["region"], "kind": "in", "query": r["query"],
+                    "status": r["status"], "confidence": r["confidence"], "top_score": r["top_score"],
+                    "cosine_margin": r["cosine_margin"], "candidate_inliers": r["candidate_inliers"],
+                    "right": str(int(float(r["right"])))})
+    return out
+
+
+def report(out_rows: list[dict], in_rows: list[dict]) -> str:
+    """Markdown: per job (queries x tiles) its share verified and the spread of each signal; then per
+    photo signal, thresholds "flag an unverified answer when the signal is below t": out-of-region
+    unverified answers caught against in-region unverified answers flagged and right ones among them lost."""
+    lines = ["| queries | tiles | kind | photos | verified | share verified | top cosine (min-median-max) | "
+             "cosine margin (median) | max confidence of unverified |", "|---|---|---|---|---|---|---|---|---|"]
+    jobs: dict[tuple, list[dict]] = {}
+    for r in out_rows + in_rows:
+        jobs.setdefault((r["queries"], r["tiles"], r["kind"]), []).append(r)
+    for (q, t, kind), rs in jobs.items():
+        ver = sum(r["status"] == "verified" for r in rs)
+        top = np.array([float(r["top_score"]) for r in rs])
+        unv = [float(r["confidence"]) for r in rs if r["status"] == "retrieved"]
+        lines.append(f"| {q} | {t} | {kind} | {len(rs)} | {ver} | {ver / len(rs):.2f} | {top.min():.3f}-"
+                     f"{np.median(top):.3f}-{top.max():.3f} | {np.median([float(r['cosine_margin']) for r in rs]):.2f} | "
+                     f"{max(unv, default=0):.3f} |")
+    out_u = [r for r in out_rows if r["status"] == "retrieved"]
+    in_u = [r for r in in_rows if r["status"] == "retrieved"]
+    in_right = [r for r in in_u if r["right"] == "1"]
+    lines += ["", f"Out-of-region answers: {len(out_rows)}, {len(out_rows) - len(out_u)} not unverified "
+              f"(verified or not located); in-region unverified answers: {len(in_u)}, {len(in_right)} right.", ""]
+    for field, cuts in (("top_score", (0.45, 0.5, 0.55, 0.6, 0.65, 0.7)), ("cosine_margin", (0.25, 0.5, 0.75, 0.99)),
+                        ("candidate_inliers", (1, 3, 5, 7))):
+        lines += ["", f"Flag an unverified answer when `{field}` < t:", "",
+                  "| t | out-of-region caught | in-region unverified flagged | in-region right answers lost |",
+                  "|---|---|---|---|"]
+        for t in cuts:
+            caught = sum(float(r[field]) < t for r in out_u)
+            flagged = sum(float(r[field]) < t for r in in_u)
+            lost = sum(float(r[field]) < t for r in in_right)
+            lines.append(f"| {t:g} | {caught} of {len(out_u)} | {flagged} of {len(in_u)} | {lost} of {len(in_right)} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pair", action="append", required=True, help="QUERIES:TILES (folders)")
+    ap.add_argument("--pair", action="append", default=[], help="QUERIES:TILES (folders)")
+    ap.add_argument("--report", type=Path, help="print the tables of these records (--out) beside the in-region "
+                    "records of this calibration_records.csv, locating nothing")
     ap.add_argument("--photos", type=int, default=40, help="evenly spaced photos per pair (0: all)")
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
+    if args.report:
+        rows = _load(args.out)
+        print(report([r for r in rows if r["kind"] == "out"], [r for r in rows if r["kind"] == "in"]
+                     + in_region_rows(args.report)))
+        return 0
     for pair in args.pair:
         q, t = pair.split(":")
         rows = rows_for(Path(q), Path(t), args.photos or None, args.cache_dir)
