@@ -38,8 +38,8 @@ OUTSIDE_SHARE_BAR = 0.25
 # (2 right of 21: (2 + 1) / (21 + 2) = 0.13), at a stated prior of 0 for out-of-region jobs (every
 # photo of one is wrong, so any such prior only lowers the share right): below 0.3, never read as a claim.
 OUTSIDE_CEILING = 0.13
-OUTSIDE_CAUTION = ("this photo may not be in these tiles: too few of the photos located with it were verified "
-                   "against them, so its tile-level answer is a guess (were the tiles of another place?)")
+OUTSIDE_CAUTION = ("may not be in these tiles: few or none of the photos located with it were verified against "
+                   "them, so its tile-level answer is a guess (are these the tiles of the place it was taken?)")
 
 
 def verified_share(predictions: Sequence[Prediction]) -> float | None:
