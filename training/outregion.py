@@ -98,7 +98,8 @@ def _load(path: Path) -> list[dict]:
 
 def in_region_rows(calibration_csv: Path) -> list[dict]:
     """The in-region records of training/calibration.py (calibration_records.csv) that hold the same
-    fields: frozen features, plain SIFT, every region but the "+altitude" copies (the same photos)."""
+    fields: frozen features, plain SIFT, every region but the "+altitude" copies (the same photos); their
+    confidence as recorded (confidence_rule_off) and with the job rule applied per region (confidence)."""
     out = []
     for r in _load(calibration_csv):
         if r["mode"] != "frozen" or r["matcher"] != "sift" or "+altitude" in r["region"] or r["top_score"] == "nan":
@@ -107,6 +108,17 @@ def in_region_rows(calibration_csv: Path) -> list[dict]:
                     "status": r["status"], "confidence": r["confidence"], "top_score": r["top_score"],
                     "cosine_margin": r["cosine_margin"], "candidate_inliers": r["candidate_inliers"],
                     "right": str(int(float(r["right"])))})
+    from geolocator.core.outside_tiles import OUTSIDE_CEILING, OUTSIDE_SHARE_BAR
+
+    jobs: dict[str, list[dict]] = {}
+    for r in out:  # recorded without the job rule: both figures, as rows_for records them
+        r["confidence_rule_off"] = r["confidence"]
+        jobs.setdefault(r["queries"], []).append(r)
+    for rs in jobs.values():
+        if sum(r["status"] == "verified" and float(r["confidence"]) >= 0.5 for r in rs) / len(rs) < OUTSIDE_SHARE_BAR:
+            for r in rs:
+                if r["status"] == "retrieved":
+                    r["confidence"] = str(min(float(r["confidence"]), OUTSIDE_CEILING))
     return out
 
 
@@ -164,7 +176,7 @@ def job_rule(jobs: dict[tuple, list[dict]], sizes=(1, 2, 4, 8, 16, 40), draws: i
     for bar in (0.05, 0.1, 0.25, 0.5):
         o = [rs for rs in outs if share(rs) < bar]
         i = [rs for rs in ins if share(rs) < bar]
-        lost = sum(r["status"] == "retrieved" and r["right"] == "1" and float(r["confidence"]) > OUTSIDE_CEILING
+        lost = sum(r["status"] == "retrieved" and r["right"] == "1" and float(r["confidence_rule_off"]) > OUTSIDE_CEILING
                    for rs in i for r in rs)
         right = sum(r["status"] == "retrieved" and r["right"] == "1" for rs in ins for r in rs)
         lines.append(f"| {bar:g} | {len(o)} of {len(outs)} | {sum(r['status'] == 'retrieved' for rs in o for r in rs)} of "
@@ -186,7 +198,7 @@ def job_rule(jobs: dict[tuple, list[dict]], sizes=(1, 2, 4, 8, 16, 40), draws: i
                 if share(pick) < OUTSIDE_SHARE_BAR:
                     below += 1
                     capped += sum(r["status"] == "retrieved" and r["right"] == "1"
-                                  and float(r["confidence"]) > OUTSIDE_CEILING for r in pick)
+                                  and float(r["confidence_rule_off"]) > OUTSIDE_CEILING for r in pick)
             cells.append(f"{100 * below / draws:.0f} % / {100 * capped / (draws * n):.1f}")
         lines.append(f"| {rs[0]['queries']} | " + " | ".join(cells) + " |")
     return lines
