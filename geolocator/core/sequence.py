@@ -657,6 +657,8 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # it, or it would be interpolated): no more than its top claimed, nor than two places
             # claimed for one frame (set, not measured)
             confidence = min(pred.confidence, TWO_PLACES)
+        elif status == STATUS_NOT_LOCATED:  # claims no place (model.claims_place): nothing to be sure of
+            confidence = 0.0
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
