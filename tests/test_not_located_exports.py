@@ -162,3 +162,18 @@ def test_the_map_draws_no_marker_for_it_but_keeps_it_listed(tmp_path):
     assert items["cap.jpg"]["colour"] == webmap.NOT_LOCATED_COLOUR and "none: not located" in items["cap.jpg"]["popup"]
     assert items["good.jpg"]["lat"] == 46.5
     assert "if (d.lat === null) { api.data[d.id] = d; return; }" in page  # no marker, no pan (api.highlight)
+
+
+def test_the_evidence_record_gives_no_place(tmp_path):
+    """evidence.json (core/evidence.py, `locate --evidence`): a not-located photo's record has no
+    coordinates, grid reference nor radius, and says why; a located one keeps them."""
+    from geolocator.core.evidence import evidence_facts
+    from geolocator.core.model import TileSet
+
+    blank, good = _preds()
+    tileset = TileSet(tuple({m.tile.id: m.tile for p in (blank, good) for m in p.matches}.values()), tmp_path)
+    facts = evidence_facts(blank, tileset)
+    assert facts["location"]["lat"] is None and facts["location"]["mgrs"] is None and facts["radius_m"] is None
+    assert facts["caution"] == NOT_LOCATED_CAUTION and facts["status"] == "not located"
+    assert not _has_middle(json.dumps(facts))
+    assert evidence_facts(good, tileset)["location"]["lat"] == 46.5
