@@ -128,7 +128,8 @@ def _flight():
     frame = Prediction(Query("f0.jpg", Path("f0.jpg")), good.matches, WHERE, WHERE, 0.97, status="verified",
                        location_source="homography")
     track = Track("photos", (TrackPoint(frame.query, 0.0, WHERE, "matched", WHERE, verified=True, confidence=0.97),
-                             TrackPoint(guess.query, 90.0, MIDDLE, "not located", MIDDLE, confidence=0.0)))
+                             TrackPoint(guess.query, 90.0, MIDDLE, "not located", MIDDLE, confidence=0.0,
+                                        radius_m=350.0)))
     return [frame, guess], [track]
 
 
@@ -148,7 +149,7 @@ def test_a_flight_frame_the_track_left_not_located_has_no_place_either(tmp_path)
     assert [w.name for w in gpx.waypoints] == ["f0.jpg"] and "f1.jpg" in gpx.description
     assert [p.name for p in gpx.tracks[0].segments[0].points] == ["f0.jpg"]  # the line does not pass through it
     kml = tracks_to_kml(tracks)
-    assert not _has_middle(kml)
+    assert not _has_middle(kml) and "within" not in kml.split("f1.jpg")[1]  # no radius around a place it has not
     # a photo sequence's frame the track left not located gets no GPS in a geotag (nor a geotagged copy)
     tags, left_out = geotags_for([preds[0], preds[1]], tracks, min_confidence=0.0)
     assert [t.query_id for t in tags] == ["f0.jpg"] and ("f1.jpg", "not located") in left_out

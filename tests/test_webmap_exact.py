@@ -238,8 +238,8 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.700 that it is within 22601 m"),
-            ("Location", "none: not located")]  # no place claimed (session 33), so none given
+            ("Status", "not located"), ("Confidence", "0.700"),  # no place claimed (session 33): no radius
+            ("Location", "none: not located")]  # nor a Location
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
     # nor an error of a position it does not claim

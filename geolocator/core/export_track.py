@@ -241,8 +241,9 @@ def _past_note(p: TrackPoint) -> str:
 
 
 def _confidence_note(p: TrackPoint) -> str:
-    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m)
-    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), p.radius_m)};"
+    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m); not located: no place, so no radius
+    radius = p.radius_m if claims_place(p.status) else None
+    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), radius)};"
 
 
 def _photo_note(pred: Prediction) -> str:

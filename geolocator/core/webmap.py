@@ -234,9 +234,11 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
         ("Status", status),
-        ("Confidence", confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))),
+        # not located (model.claims_place): no place claimed, so neither a radius around one nor a Location
+        ("Confidence", confidence_within(format_confidence(pred.confidence),
+                                         answer_radius_m(pred) if claims_place(pred.shown_status) else None)),
         ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"
-         if claims_place(pred.shown_status) else "none: not located"),  # no place claimed (model.claims_place)
+         if claims_place(pred.shown_status) else "none: not located"),
     ]
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
@@ -244,7 +246,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
         # its level as the list says it: a matched or corrected frame by its track confidence, "weak track"
         # below 0.5, a track's "retrieved" as "tile level only" (levels.frame_level)
         shown = frame_level(track_point.status, confidence)
-        radius = getattr(track_point, "radius_m", None)
+        radius = getattr(track_point, "radius_m", None) if claims_place(track_point.status) else None  # no place, no radius
         rows[3:5] = [("Status", _safe(shown)), ("Confidence", confidence_within(format_confidence(confidence), radius))]
         on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
