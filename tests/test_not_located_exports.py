@@ -178,3 +178,40 @@ def test_the_evidence_record_gives_no_place(tmp_path):
     assert facts["caution"] == NOT_LOCATED_CAUTION and facts["status"] == "not located"
     assert not _has_middle(json.dumps(facts))
     assert evidence_facts(good, tileset)["location"]["lat"] == 46.5
+
+
+def test_a_frame_the_track_placed_gives_no_single_frame_place_when_its_own_answer_was_not_located(tmp_path):
+    """A blurred frame between verified ones: the track places it (interpolated), but its own answer was
+    "not located": its single_lat/lon (the candidates' middle) are not given, in any format."""
+    from dataclasses import replace
+
+    preds, tracks = _flight()
+    blurred = replace(preds[1], status=STATUS_NOT_LOCATED, confidence=0.0, note=BLURRED)
+    placed = replace(tracks[0].points[1], status="interpolated", location=WHERE, confidence=0.8, own_placed=False)
+    tracks = [replace(tracks[0], points=(tracks[0].points[0], placed))]
+    doc = predictions_and_tracks_to_geojson([preds[0], blurred], tracks)
+    (frame,) = [f for f in doc["features"] if f["properties"].get("query") == "f1.jpg"]
+    assert frame["geometry"]["type"] == "Point" and frame["properties"]["status"] == "interpolated"
+    assert frame["properties"]["single_lat"] is None and frame["properties"]["weighted_lat"] is None
+    assert "caution" not in frame["properties"]  # the Point is the track's, which claims it
+    write_csv([preds[0], blurred], tmp_path / "f.csv", tracks=tracks)
+    text = (tmp_path / "f.csv").read_text()
+    row = {r["query"]: r for r in csv.DictReader(io.StringIO(text))}["f1.jpg"]
+    assert (row["lat"], row["single_lat"], row["weighted_lat"]) == ("46.5", "", "")
+    gpx = tracks_to_gpx(tracks)
+    assert "single-frame estimate none (not located)" in gpx
+    assert not _has_middle(json.dumps(doc)) and not _has_middle(text) and not _has_middle(gpx)
+
+
+def test_the_sequence_model_records_whether_a_frames_own_answer_was_located():
+    from dataclasses import replace
+
+    from geolocator.core.sequence import smooth
+
+    from .test_sequence import flight
+
+    preds, _ = flight(n=6, bad=(), chance=())
+    preds[3] = replace(preds[3], status=STATUS_NOT_LOCATED, confidence=0.0, note=BLURRED)
+    (track,) = smooth(preds)
+    assert [p.own_placed for p in track.points] == [True, True, True, False, True, True]
+    assert track.points[3].status == "interpolated"  # the track still places it, between verified frames

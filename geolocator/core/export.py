@@ -367,8 +367,9 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
                 csv_safe(p.query.id),
                 round(at.lat, DECIMALS),
                 round(at.lon, DECIMALS),
-                round(p.weighted_location.lat, DECIMALS),
-                round(p.weighted_location.lon, DECIMALS),
+                # the frame's own weighted estimate: none when its own answer was not located (a flight's row)
+                round(p.weighted_location.lat, DECIMALS) if claims_place(p.shown_status) else "",
+                round(p.weighted_location.lon, DECIMALS) if claims_place(p.shown_status) else "",
                 csv_safe(p.top.tile.id if flight is None else flight.get("tile", p.top.tile.id)),
                 _round(p.top.score),
                 _round(p.confidence) if flight is None else flight.get("confidence", _round(p.confidence)),

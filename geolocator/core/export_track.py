@@ -74,8 +74,9 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
         "track_status": p.status,  # what the track found (sequence.STATUSES), whatever the confidence
         "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
-        "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
-        "single_lon": _round(p.own.lon, DECIMALS),
+        # null, never NaN, as every export (RFC 8259); null too when the frame's own answer was not located
+        "single_lat": _round(p.own.lat, DECIMALS) if p.own_placed else None,
+        "single_lon": _round(p.own.lon, DECIMALS) if p.own_placed else None,
     }
     if shot is not None:  # a shot of an edited video: tracked on its own (wording.shot_of, as every output)
         props["shot"] = shot_of(*shot)
@@ -95,7 +96,7 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
     if truth is not None:
         props.update(truth_lat=_round(truth.lat, DECIMALS), truth_lon=_round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
-                     single_error_m=_round(p.own_error_m, 2))
+                     single_error_m=_round(p.own_error_m, 2) if p.own_placed else None)
     # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
     props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
     props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it
@@ -442,7 +443,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
-                                    f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
+                                    + (f"{p.own.lat:.7f},{p.own.lon:.7f}" if p.own_placed else "none (not located)")
+                                    + f"; {grid_words(p.location.lat, p.location.lon)}",
                                     far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
