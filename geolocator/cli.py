@@ -488,6 +488,8 @@ def coords_cells(location, formats) -> str:
     (core.coords.format_position; a grid that does not cover the Point says why instead)."""
     from .core.coords import format_position, not_covered
 
+    if location is None:  # not located (model.claims_place): the cells stay, empty
+        return "".join(f"\t{fmt}=" for fmt in formats or ())
     return "".join(f"\t{fmt}={format_position(location.lat, location.lon, fmt) or not_covered(fmt)}"
                    for fmt in formats or ())
 
@@ -563,7 +565,7 @@ def skipped_message(path, reason) -> str:
 
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
-    from .core.exports import check_prediction_path, write_predictions
+    from .core.exports import check_prediction_path, left_out_of, write_predictions
     from .core.levels import frame_level, level_of, placed_levels
     from .core.predict import answer_radius_m
     from .core.wording import confidence_means
@@ -652,20 +654,27 @@ def cmd_locate(args) -> int:
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
               f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
+        note = left_out_of(args.out, predictions, tracks)  # a GPX: the not-located photos, named
+        if note:
+            print(note, file=sys.stderr)
     else:
+        from .core.model import claims_place
+
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
             point = on_track.get(p.query.id)
             if point is not None:  # a frame of a flight: its place on the track
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
-                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
+                at = point.location if claims_place(point.status) else None  # not located: empty cells
+                print(f"{p.query.id}\t{_cell(at, 'lat')}\t{_cell(at, 'lon')}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
                       f"\tt={point.time_s:.3f}\t{frame_level(point.status, _track_confidence(point, p))}"
-                      f"{coords_cells(point.location, getattr(args, 'coords', None))}")
+                      f"{coords_cells(at, getattr(args, 'coords', None))}")
                 continue
-            print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
+            at = p.location if claims_place(p.shown_status) else None  # not located: no place, empty cells
+            print(f"{p.query.id}\t{_cell(at, 'lat')}\t{_cell(at, 'lon')}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{level_of(p)}"
-                  f"{coords_cells(p.location, getattr(args, 'coords', None))}")
+                  f"{coords_cells(at, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
                   f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
@@ -682,6 +691,11 @@ def cmd_locate(args) -> int:
 
             print(means_line(), file=sys.stderr)
     return 0
+
+
+def _cell(at, axis: str) -> str:
+    """A per-photo line's lat or lon cell (7 decimals), "" for no place (a not-located answer)."""
+    return "" if at is None else f"{getattr(at, axis):.7f}"
 
 
 def _track_confidence(point, pred) -> float:

@@ -238,13 +238,14 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.700 that it is within 22601 m"),
-            ("Location", "50.125000, 10.250000 (tile_centre)")]
+            ("Status", "not located"), ("Confidence", "0.700"),  # no place claimed (session 33): no radius
+            ("Location", "none: not located")]  # nor a Location
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
-    assert webmap.popup_html(replace(pred, error_m=0.0), "") == \
-        '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows + [("Error", "0.0 m")]) + \
-        "</table></div>"
+    # nor an error of a position it does not claim
+    assert webmap.popup_html(replace(pred, error_m=0.0), "") == webmap.popup_html(pred, None)
+    located = webmap.popup_html(replace(pred, status="retrieved", error_m=0.0), "")  # the same answer, located
+    assert _table([("Location", "50.125000, 10.250000 (tile_centre)")]) in located and _table([("Error", "0.0 m")]) in located
 
 
 def test_popup_of_a_flight_frame(tmp_path):
