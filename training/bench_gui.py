@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -391,6 +392,8 @@ def stalls(steps: int | None, cache: Path | None, region: Path | None = None,
     # like `geolocator --demo`: the backbone (torch) loads in the background, then the demo opens
     QTimer.singleShot(0, lambda: (w.load_backbone(), next_phase()))
     app.exec()
+    # the run's settings, features (without --cache) and adapters: 53 such folders were left in /tmp
+    shutil.rmtree(tmp, ignore_errors=True)
     return {
         "times": times,
         "cpu": cpu,
