@@ -27,14 +27,19 @@ def test_data_uri_exact():
     assert webmap._data_uri(b"ab?", "text/x") == "data:text/x;base64,YWI/"
 
 
-def test_jpeg_bytes_are_pillows_quality_82_optimised_rgb():
+def test_jpeg_bytes_are_pillows_quality_82_rgb_not_optimised():
+    """Not optimize=True: Pillow writes an optimised JPEG in one call holding the GIL, and the app's
+    window froze while a worker drew the basemap (training/results/stall33_session33.md)."""
     img = Image.new("RGBA", (9, 7), (200, 30, 60, 128))
     ref = io.BytesIO()
-    img.convert("RGB").save(ref, "JPEG", quality=82, optimize=True)
+    img.convert("RGB").save(ref, "JPEG", quality=82)
     assert webmap._jpeg_bytes(img) == ref.getvalue()
     ref5 = io.BytesIO()
-    img.convert("RGB").save(ref5, "JPEG", quality=5, optimize=True)
+    img.convert("RGB").save(ref5, "JPEG", quality=5)
     assert webmap._jpeg_bytes(img, quality=5) == ref5.getvalue()
+    optimised = io.BytesIO()
+    img.convert("RGB").save(optimised, "JPEG", quality=82, optimize=True)
+    assert webmap._jpeg_bytes(img) != optimised.getvalue()
 
 
 def test_leaflet_files_names_and_missing(monkeypatch, tmp_path):

@@ -81,8 +81,12 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 
 def _jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
+    """`image` as JPEG bytes (RGB, Pillow's `quality`). Not Huffman-optimised: Pillow encodes an
+    optimised JPEG in one call that keeps the GIL throughout (10x longer than the chunked plain
+    encode lets other threads wait), so the app's window froze while a worker drew the basemap;
+    the files are 3-18 % larger (demo photos; training/results/stall33_session33.md)."""
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True)
+    image.convert("RGB").save(buf, "JPEG", quality=quality)
     return buf.getvalue()
 
 
