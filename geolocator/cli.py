@@ -1109,7 +1109,10 @@ def cmd_fetch_tiles(args) -> int:
         tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
     print(F.terms_notice(template), file=sys.stderr)
     missing_credit = F.recorded_attribution(template)[1]
-    if missing_credit:
+    kept_credit = F.stored_attribution(args.out) if missing_credit else None
+    if kept_credit:  # a rerun without --attribution keeps the line an earlier run stored: nothing is missing
+        log.info("no --attribution given: %s keeps the credit line stored with its tiles: %s", args.out, kept_credit)
+    elif missing_credit:
         log.warning("%s", missing_credit)
     estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
     level = f"level {zoom} (matrix {wmts.grid.matrices[zoom].identifier!r} of {wmts.grid.label()})" \

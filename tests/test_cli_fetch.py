@@ -112,6 +112,28 @@ def test_fetch_tiles_from_a_plain_url_warns_and_records_the_missing_credit(tmp_p
     assert meta["source"] == host
 
 
+def test_a_rerun_without_attribution_says_the_stored_credit_line_is_kept(tmp_path, tiles, capsys):
+    # session 33 (newuser33): a rerun without --attribution into a set that holds the credit line an earlier
+    # run was given warned that none was given and that the set "records 'HOST' as its source", while the
+    # set kept (and its maps show) the line given before
+    _, area = demo_mosaic()
+    bbox = f"--bbox={area.west},{area.south},{area.east},{area.north}"
+    with TileServer(tiles) as server:
+        for out in (tmp_path / "a.mbtiles", tmp_path / "xyz"):
+            assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out),
+                         "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+            capsys.readouterr()
+            assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "-q"]) == 0
+            err = capsys.readouterr().err
+            assert "no attribution was given" not in err
+            assert f"{out} keeps the credit line stored with its tiles: Demo (CC BY-SA 4.0)" in err
+        # a set holding only the placeholder (no credit line ever given) is still warned about
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(tmp_path / "b.mbtiles"), "-q"]) == 0
+        capsys.readouterr()
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(tmp_path / "b.mbtiles"), "-q"]) == 0
+        assert "no attribution was given" in capsys.readouterr().err
+
+
 def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
     # SIGTERM left area.mbtiles-journal and lost the tiles since the last commit
     import signal

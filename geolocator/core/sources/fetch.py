@@ -212,6 +212,30 @@ def recorded_attribution(template: TileTemplate) -> tuple[str, str | None]:
             "with --attribution (a rerun of the same command with it updates the tile set)")
 
 
+def stored_attribution(out: Path) -> str | None:
+    """The credit line an earlier fetch stored in `out` (an .mbtiles file or an XYZ folder's
+    metadata.json), None when there is none, it cannot be read, or it is only the placeholder
+    recorded_attribution stores when none was given. A rerun without --attribution keeps it (the
+    sinks never replace a stored line with the placeholder), so there is nothing to warn about."""
+    import sqlite3
+
+    out = Path(out)
+    text = None
+    try:
+        if out.is_file() and out.suffix.lower() == ".mbtiles":
+            from .mbtiles import _metadata
+
+            text = _metadata(out).get("attribution")
+        elif (out / METADATA_FILE).is_file():
+            meta = json.loads((out / METADATA_FILE).read_text(encoding="utf-8"))
+            text = meta.get("attribution") if isinstance(meta, dict) else None
+    except (OSError, ValueError, InputError, sqlite3.Error):
+        return None
+    text = str(text).strip() if text else ""
+    placeholder = text.startswith("Imagery: ") and text.endswith("(the provider's required attribution was not given)")
+    return text if text and not placeholder else None
+
+
 def terms_notice(template: TileTemplate) -> str:
     """What to show before fetching from a service: attribution and whose terms apply."""
     who = template.name or re.sub(r"^https?://([^/]+)/.*$", r"\1", template.url)
