@@ -1132,8 +1132,13 @@ def cmd_fetch_tiles(args) -> int:
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
             log.warning("stopped before any tile came: %s was not created", args.out)
         else:
-            log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the "
-                        "rest", args.out)
+            kept = F.stored_count(args.out, tiles)  # the count, as a resume's "N already there" will say it
+            if kept is None:
+                log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch "
+                            "the rest", args.out)
+            else:
+                log.warning("stopped: %d of the %s are kept in %s; run the same command again to fetch the other %d",
+                            kept, _count(len(tiles), "tile"), args.out, len(tiles) - kept)
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {shown} in "
@@ -1150,7 +1155,9 @@ def cmd_fetch_tiles(args) -> int:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
         all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
-        raise GeolocatorError(f"no tile could be fetched from {template.url}"
+        # a WMTS layer is named as the user gave it: the tile URL made from its capabilities was never typed
+        source = f"the WMTS layer {args.layer!r} of {args.wmts} ({template.url})" if wmts is not None else template.url
+        raise GeolocatorError(f"no tile could be fetched from {source}"
                               + (f" ({shown} was not created)" if report.discarded else "")
                               + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
                                  f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))

@@ -524,6 +524,32 @@ def stored_damage(data: bytes, *, decode: bool = False) -> str | None:
     return None if why is None else why.replace("the image the server sent", "the stored image", 1)
 
 
+def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None:
+    """How many of `tiles` ((z, x, y), XYZ rows) an .mbtiles file or XYZ folder `out` holds, read
+    without writing to it (for the line said when a fetch is stopped); None for a .gpkg, a set
+    that cannot be read or none at all."""
+    import sqlite3
+
+    out = Path(out)
+    try:
+        if out.is_file() and out.suffix.lower() == ".mbtiles":
+            db = sqlite3.connect(f"{out.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                stored = set()
+                for z in {t[0] for t in tiles}:
+                    stored.update((z, int(c), 2**z - 1 - int(r)) for c, r in
+                                  db.execute("SELECT tile_column, tile_row FROM tiles WHERE zoom_level = ?", (z,)))
+            finally:
+                db.close()
+            return sum(1 for t in tiles if tuple(t) in stored)
+        if out.is_dir():
+            return sum(1 for z, x, y in tiles
+                       if any((out / str(z) / str(x) / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS))
+    except (OSError, sqlite3.Error, ValueError):
+        return None
+    return None
+
+
 class FolderSink:
     """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
 
