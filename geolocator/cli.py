@@ -1085,6 +1085,12 @@ def cmd_fetch_tiles(args) -> int:
 
         queries = _load_queries(args.around)
         located = recorded_positions(queries)
+        if not located:  # say how many photos were read where, so a wrong folder is seen at once
+            from .core.names import readable
+
+            raise GeolocatorError(f"none of the {_count(len(queries), 'photo')} in "
+                                  f"{', '.join(readable(str(p)) for p in args.around)} records a GPS position (EXIF or "
+                                  "XMP): give the area with --bbox=W,S,E,N")
         area = F.bbox_around(located, args.margin_m)
         log.info("area around %d of %d photos with GPS, %g m margin: %.6f,%.6f,%.6f,%.6f", len(located), len(queries),
                  args.margin_m, area.west, area.south, area.east, area.north)
@@ -1121,6 +1127,12 @@ def cmd_fetch_tiles(args) -> int:
 
     shown = readable(str(args.out))  # a name that is not UTF-8 as every log line and export writes it (Karte M\xe4rz)
     print(f"{_count(len(tiles), 'tile')} at {level} ({estimate}) into {shown}", file=sys.stderr)
+    if args.dry_run:  # plan an area (count, size, what a resume still needs) before committing to a download
+        kept = F.stored_count(args.out, tiles) if Path(args.out).exists() else 0
+        held = f"{kept} of them already in {shown}, {len(tiles) - kept} to fetch" if kept is not None else \
+            f"up to {len(tiles)} to fetch (what {shown} holds is checked when fetching)"
+        print(f"dry run: {held}; nothing was fetched or written (run again without --dry-run to fetch)")
+        return 0
     progress = TqdmProgress(not args.quiet)
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
@@ -1337,6 +1349,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
                         "only a stored tile that does not end as a whole image is checked: no decode)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="say the tiles, zoom and expected size of the area, and how many the output already holds, "
+                        "then stop: nothing is fetched or written")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 
