@@ -361,6 +361,19 @@ def _far_from_tiles(queries, tiles):
     return far_from_tiles(queries, tiles)
 
 
+def _package_levels(path: Path) -> tuple[int, ...] | None:
+    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg) holds tiles at; None for another
+    tile set or one that cannot be read here (its loading says why)."""
+    from .core.sources.tile_image import PACKAGE_SUFFIXES, package_info
+
+    if Path(path).suffix.lower() not in PACKAGE_SUFFIXES:
+        return None
+    try:
+        return tuple(package_info(path).zooms)
+    except Exception:  # noqa: BLE001 - only the wording of a log line depends on it
+        return None
+
+
 def _load_tiles(path: Path, args, queries=(), photos=()):
     """The tile set at `path`; `photos`: the paths the photos were read from (a tile set there,
     with photos at `path`, is said to look swapped)."""
@@ -397,7 +410,12 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
-        how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
+        if getattr(args, "zoom", None) is not None:
+            how = "as asked"
+        elif _package_levels(path) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
+            how = "the only level it holds"
+        else:
+            how = f"{how}; choose another with --zoom"
         log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
         from .core.wording import imagery_line
