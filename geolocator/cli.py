@@ -327,6 +327,24 @@ def _workspace(args):
     return ws
 
 
+class _MoreOut(argparse.Action):
+    """locate's --out given again: the first stays `out`, each later one goes to `more_out`, so one run
+    writes a GPX and a KML of a flight (session 33: a second format took a second run)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is None:
+            setattr(namespace, self.dest, values)
+        else:
+            namespace.more_out = [*(getattr(namespace, "more_out", None) or []), values]
+
+
+def _prediction_outs(args) -> list[Path]:
+    """Every --out of a locate run, in the order given (none: [])."""
+    if args.out is None:
+        return []
+    return [args.out, *(getattr(args, "more_out", None) or [])]
+
+
 def _check_out(path: Path | None, what: str) -> None:
     """Fail on an unwritable destination now, in well under a second, not after the work."""
     if path is not None:
@@ -587,12 +605,14 @@ def cmd_locate(args) -> int:
     from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
-    if args.out is not None:  # an unknown suffix is refused before the work, not after it
-        check_prediction_path(args.out)
-    if getattr(args, "csv_excel", False) and (args.out is None or args.out.suffix.lower() != ".csv"):
+    outs = _prediction_outs(args)
+    for out in outs:  # an unknown suffix is refused before the work, not after it
+        check_prediction_path(out)
+    if getattr(args, "csv_excel", False) and not any(o.suffix.lower() == ".csv" for o in outs):
         raise GeolocatorError(f"--csv-excel writes the .csv --out for Excel, and --out is "
-                              f"{'not given' if args.out is None else args.out}: name a .csv file")
-    _check_out(args.out, "output")
+                              f"{'not given' if not outs else ', '.join(map(str, outs))}: name a .csv file")
+    for out in outs:
+        _check_out(out, "output")
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
 
@@ -662,13 +682,14 @@ def cmd_locate(args) -> int:
         from .core.geotag_copies import write_geotagged_copies
 
         print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
-    if args.out:
-        write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints, clock_zone=clock_zones,
-                          csv_excel=getattr(args, "csv_excel", False))
+    if outs:
+        for out in outs:
+            write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
+                              tile_footprints=args.footprints, clock_zone=clock_zones,
+                              csv_excel=getattr(args, "csv_excel", False) and out.suffix.lower() == ".csv")
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
-        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
+        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {', '.join(str(o) for o in outs)}: "
               f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
     else:
         on_track = {p.query.id: p for t in tracks for p in t.points}
@@ -1225,8 +1246,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
                    help="tiles ranked per photo and written with it (default 5; at least K are verified)")
-    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
-                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
+    p.add_argument("--out", type=Path, action=_MoreOut,
+                   help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
+                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints; give it again "
+                   "for more files from the same run (--out flight.gpx --out flight.kml)")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--csv-excel", action="store_true",
                    help="write the .csv --out for Excel in a comma-decimal locale (German, French, Dutch...): "
