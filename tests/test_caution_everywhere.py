@@ -15,6 +15,7 @@ from pathlib import Path
 
 from geolocator import cli
 from geolocator.core import export
+from geolocator.core.export import NOT_LOCATED_CAUTION
 from geolocator.core.model import Bounds, LatLon, Match, PhotoMeta, Prediction, Query, Tile
 from geolocator.core.predict import LOW_TEXTURE_CAUTION
 from geolocator.core.sequence import Track, TrackPoint
@@ -117,5 +118,7 @@ def test_locate_says_the_caution_under_its_table_and_keeps_stdout_one_line_a_pho
     out = tmp_path / "p.csv"
     assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "--out", str(out), "-q"]) == 0
     _, rows = _rows(out)
-    assert {Path(r["query"]).name: r["caution"] for r in rows} == {"q_0001.jpg": LOW_TEXTURE_CAUTION, "q_0040.jpg": ""}
+    # the not-located row: why it has no coordinates (session 33), not the low-texture words
+    assert {Path(r["query"]).name: r["caution"] for r in rows} == {"q_0001.jpg": LOW_TEXTURE_CAUTION,
+                                                                   "q_0040.jpg": NOT_LOCATED_CAUTION}
     assert "caution on 1 photo (q_0001.jpg)" in capsys.readouterr().err

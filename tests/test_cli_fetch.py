@@ -112,6 +112,64 @@ def test_fetch_tiles_from_a_plain_url_warns_and_records_the_missing_credit(tmp_p
     assert meta["source"] == host
 
 
+def test_a_rerun_without_attribution_says_the_stored_credit_line_is_kept(tmp_path, tiles, capsys):
+    # session 33 (newuser33): a rerun without --attribution into a set that holds the credit line an earlier
+    # run was given warned that none was given and that the set "records 'HOST' as its source", while the
+    # set kept (and its maps show) the line given before
+    _, area = demo_mosaic()
+    bbox = f"--bbox={area.west},{area.south},{area.east},{area.north}"
+    with TileServer(tiles) as server:
+        for out in (tmp_path / "a.mbtiles", tmp_path / "xyz"):
+            assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out),
+                         "--attribution", "Demo (CC BY-SA 4.0)", "-q"]) == 0
+            capsys.readouterr()
+            assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "-q"]) == 0
+            err = capsys.readouterr().err
+            assert "no attribution was given" not in err
+            assert f"{out} keeps the credit line stored with its tiles: Demo (CC BY-SA 4.0)" in err
+        # a set holding only the placeholder (no credit line ever given) is still warned about
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(tmp_path / "b.mbtiles"), "-q"]) == 0
+        capsys.readouterr()
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(tmp_path / "b.mbtiles"), "-q"]) == 0
+        assert "no attribution was given" in capsys.readouterr().err
+
+
+def test_around_photos_without_gps_says_how_many_photos_were_read_where(tmp_path, capsys):
+    # session 33 (newuser33): "none of the photos has a GPS position" did not say how many photos were read
+    # or from where, so a wrong folder (or a card's thumbnails) could not be told from photos without GPS
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("q_0001.jpg", "q_0002.jpg"):
+        (photos / name).write_bytes((DEMO / "queries" / name).read_bytes())
+    assert main(["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.jpg", "--around", str(photos),
+                 "--out", str(tmp_path / "a.mbtiles")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (f"error: none of the 2 photos in {photos} records a GPS position (EXIF or XMP): give the area "
+                    "with --bbox=W,S,E,N"), last
+    assert not (tmp_path / "a.mbtiles").exists()
+
+
+def test_dry_run_plans_the_area_and_writes_nothing(tmp_path, tiles, capsys):
+    # session 33 (newuser33): to see an area's tile count and size before a download there was only the
+    # --max-tiles refusal; --dry-run says the plan and what the output already holds, and asks for nothing
+    _, area = demo_mosaic()
+    bbox = f"--bbox={area.west},{area.south},{area.east},{area.north}"
+    out = tmp_path / "a.mbtiles"
+    with TileServer(tiles) as server:
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "--attribution", "D",
+                     "--dry-run", "-q"]) == 0
+        got = capsys.readouterr()
+        assert f"{len(tiles)} tiles at zoom 19 (under 1 MB) into {out}" in got.err
+        assert f"dry run: 0 of them already in {out}, {len(tiles)} to fetch; nothing was fetched" in got.out
+        assert server.log == [] and not out.exists()
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "--attribution", "D", "-q"]) == 0
+        capsys.readouterr()
+        n, before = len(server.log), out.stat().st_mtime_ns
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "--dry-run", "-q"]) == 0
+        assert f"dry run: {len(tiles)} of them already in {out}, 0 to fetch" in capsys.readouterr().out
+        assert len(server.log) == n and out.stat().st_mtime_ns == before
+
+
 def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
     # SIGTERM left area.mbtiles-journal and lost the tiles since the last commit
     import signal
@@ -132,10 +190,13 @@ def test_a_killed_fetch_leaves_a_consistent_package(tmp_path, tiles):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "tiles fetched so far are kept" in err and "Traceback" not in err
+    assert "Traceback" not in err
     assert not Path(f"{out}-journal").exists()
     stored = sqlite3.connect(out).execute("SELECT COUNT(*) FROM tiles").fetchone()[0]
     assert 2 <= stored < len(tiles)
+    # the line says how many are kept and how many a rerun will fetch (session 33: it said neither)
+    assert (f"stopped: {stored} of the {len(tiles)} tiles are kept in {out}; run the same command again to fetch "
+            f"the other {len(tiles) - stored}") in err
 
 
 def test_fetching_one_tile_says_one_tile_under_one_megabyte(tmp_path, tiles, capsys):

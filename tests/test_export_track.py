@@ -135,11 +135,14 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
     assert not any(f["verified"] for f in frames[20:])
     line = next(f for f in doc["features"] if f["properties"]["kind"] == "track")
     assert len(line["geometry"]["coordinates"]) == 25
-    # GPX: not-located frames are no track points; every frame is a waypoint with its status
+    # GPX: not-located frames are no track points and no waypoints (a waypoint needs a position, session
+    # 33): named in <metadata><desc>; every other frame is a waypoint with its status
     write_track(blind_end, tmp_path / "t.gpx")
     gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
     assert len(gpx.tracks[0].segments[0].points) == 25
-    assert [w.type for w in gpx.waypoints] == shown
+    assert [w.type for w in gpx.waypoints] == shown[:25]
+    names = ", ".join(p.query.id for p in blind_end[0].points[25:])
+    assert f"Not located, so left out (no position to give): {names}." in gpx.description
     assert "5.0 s beyond the verified frames" in gpx.waypoints[24].description
     # KML: the status and whether geometry verified it, per Placemark; styles differ by status
     write_track(blind_end, tmp_path / "t.kml")
@@ -151,10 +154,12 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
             yield f
             yield from walk(f)
 
-    points = [m for m in walk(doc) if type(m).__name__ == "Placemark" and type(m.geometry).__name__ == "Point"]
-    data = [{d.name: d.value for d in m.extended_data.elements} for m in points]
+    placemarks = [m for m in walk(doc) if type(m).__name__ == "Placemark" and type(m.geometry).__name__ != "LineString"]
+    data = [{d.name: d.value for d in m.extended_data.elements} for m in placemarks]
     assert [d["status"] for d in data] == shown
     assert [d["verified"] for d in data[20:]] == ["false"] * 10
+    # the not-located frames are listed, with no geometry (no pin at a place nothing claimed, session 33)
+    assert [m.geometry is None for m in placemarks] == [False] * 25 + [True] * 5
     # a matched frame's description says its level (core.levels.frame_level), its status data "matched"
     from geolocator.core.levels import point_level
 
@@ -195,7 +200,11 @@ def test_csv_of_a_flight_says_each_frames_track_status(blind_end, tmp_path):
     assert [r["extrapolated_s"] for r in rows[20:25]] == ["1.0", "2.0", "3.0", "4.0", "5.0"]
     assert [r["verified"] for r in rows[20:]] == ["False"] * 10 and rows[5]["verified"] == "True"
     for r, p in zip(rows, track.points):
+        if p.status == "not located":  # no place claimed: the row stays, its coordinates empty (session 33)
+            assert (r["lat"], r["lon"], r["single_lat"], r["mgrs"], r["confidence"]) == ("", "", "", "", "0.0")
+            continue
         assert (float(r["lat"]), float(r["lon"])) == pytest.approx((p.location.lat, p.location.lon), abs=1e-7)
+    assert sum(r["lat"] == "" for r in rows) == 5
     plain = tmp_path / "p.csv"
     write_csv(preds, plain)  # no tracks: single answers, flight columns empty
     assert {r["flight"] for r in csv.DictReader(open(plain))} == {""}
@@ -209,7 +218,8 @@ def test_the_exported_geojson_of_a_flight_carries_the_track_statuses(blind_end, 
     preds = _blind_end_predictions()
     write_predictions_geojson(preds, blind_end, tmp_path / "f.geojson", attribution="© x")
     doc = json.loads((tmp_path / "f.geojson").read_text())
-    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    points = [f for f in doc["features"] if f["properties"].get("kind") not in ("track", "footprint")]
+    assert [f["geometry"] is None for f in points] == [p.status == "not located" for p in blind_end[0].points]
     assert [f["properties"]["status"] for f in points] == [p.shown_status for p in blind_end[0].points]
     assert [f["properties"]["track_status"] for f in points] == [p.status for p in blind_end[0].points]
     assert sum(f["properties"].get("kind") == "track" for f in doc["features"]) == 1 and doc["attribution"] == "© x"
@@ -242,7 +252,7 @@ def test_a_flight_nothing_placed_has_points_but_no_line(tmp_path):
     assert "<LineString>" not in (tmp_path / "t.kml").read_text()
     write_track(tracks, tmp_path / "t.gpx")
     gpx = gpxpy.parse((tmp_path / "t.gpx").read_text())
-    assert [w.type for w in gpx.waypoints] == ["not located"] * 5
+    assert gpx.waypoints == [] and ", ".join(p.query.id for p in tracks[0].points) in gpx.description  # named, not placed
 
 
 def test_cli_turn_cost_reaches_the_sequence_model():

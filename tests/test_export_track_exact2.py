@@ -19,7 +19,8 @@ from PIL import Image
 from geolocator.core.camera import FULL_FRAME_DIAGONAL_MM
 from geolocator.core.coords import grid_properties, grid_words
 from geolocator.core.evaluate import FarFromTiles
-from geolocator.core.export_track import (_props, _start_of, _when, predictions_and_tracks_to_geojson,
+from geolocator.core.export import NOT_LOCATED_CAUTION
+from geolocator.core.export_track import (NOT_LOCATED_FOLDER, _props, _start_of, _when, predictions_and_tracks_to_geojson,
                                           tracks_to_geojson, tracks_to_gpx, tracks_to_kml, write_predictions_geojson,
                                           write_track, write_track_geojson)
 from geolocator.core.geo import metres_per_degree
@@ -168,8 +169,8 @@ LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 
               f"in no flight (no capture time, or alone); {LOOSE_GRID}",
               # a video frame in no flight was located on its own (the track off, or its clip too short;
               # session 32): it may well have a time, so not "no capture time"
-              "not located; confidence 0.000 that it is within 78625 m; tile_centre; blank frame; "
-              f"in no flight (located on its own); {LOOSE_GRID}",
+              # not located: no place, no radius, no grid reference (session 33): why, and what to do
+              f"not located; blank frame; {NOT_LOCATED_CAUTION}",
               # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
               "tile level only; confidence 0.999 that it is within 78625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]
@@ -177,6 +178,8 @@ LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 
 # the document says how many were written as if UTC (clip's 8 frames, 2 photos, s1.jpg; clip2 has no clock)
 NAIVE = ("{} times were recorded without a UTC offset (a camera or telemetry clock, zone unknown) and written "
          "as if UTC: from a clock on UTC+01:00, 10:00Z was 09:00 UTC.")
+# GPX only: a waypoint needs a position, so the not-located photo and frame are left out, and named (session 33)
+LEFT_OUT = "Not located, so left out (no position to give): v#t=3, clip#t=16."
 # clip: 10:00:00 at its first frame (2 s into the flight), then 1.25 s apart
 CLIP_TIMES = ["2026-05-04T10:00:00Z", "2026-05-04T10:00:01.250000Z", "2026-05-04T10:00:02.500000Z",
               "2026-05-04T10:00:03.750000Z", "2026-05-04T10:00:05Z", "2026-05-04T10:00:06.250000Z",
@@ -194,11 +197,11 @@ def test_gpx_exactly():
     root = ET.fromstring(tracks_to_gpx(_flights(), _loose(), attribution=CREDIT, far=FAR))
     assert root.get("version") == "1.1" and root.get("creator") == "geolocator"
     assert _text(root, "g:metadata/g:desc", GPX_NS) == (f"Warning: {NOTE}.\nPositions found by matching against imagery: "
-                                                        f"{CREDIT}\n{NAIVE.format(11)}")
+                                                        f"{CREDIT}\n{NAIVE.format(11)}\n{LEFT_OUT}")
     wpts = [(w.get("lat"), w.get("lon"), _text(w, "g:time", GPX_NS), _text(w, "g:name", GPX_NS), _text(w, "g:type", GPX_NS),
              _text(w, "g:desc", GPX_NS)) for w in root.findall("g:wpt", GPX_NS)]
+    # v#t=3, not located: no waypoint (named in the desc above)
     loose = [("1.2345679", "2.3456789", "2026-05-04T08:15:30Z", "s1.jpg", "weak match", LOOSE_DESC[0]),
-             ("1.2345679", "2.3456789", None, "v#t=3", "not located", LOOSE_DESC[1]),
              ("1.2345679", "2.3456789", None, "s3.jpg", "retrieved", LOOSE_DESC[2])]
     clip = []
     for i, status in enumerate(STATUSES):
@@ -220,7 +223,8 @@ def test_gpx_exactly():
               f"interpolated; t=2.500 s; single-frame estimate 11.0000000,20.0000000; {grid_words(11.0, 20.0)}")]
     bare = [("-5.0", "6.0", BARE_TIMES[0], "clip2#t=3", "retrieved", "tile level only; t=0.500 s; single-frame estimate "
              f"-5.0000000,6.0000000; {grid_words(-5.0, 6.0)}")]
-    assert wpts == loose + shots + clip + bare  # flights in the order they flew (UTC; clock31), a clockless one last
+    # flights in the order they flew (UTC; clock31), a clockless one last; clip#t=16, not located, no waypoint
+    assert wpts == loose + shots + [w for w in clip if w[4] != "not located"] + bare
     [rte] = root.findall("g:rte", GPX_NS)
     assert _text(rte, "g:name", GPX_NS) == "footprint clip#t=10"
     assert [(p.get("lat"), p.get("lon")) for p in rte.findall("g:rtept", GPX_NS)] == [
@@ -253,10 +257,11 @@ def _placemarks(folder):
         style = styles.get((_text(pm, "k:styleUrl", KML_NS) or "#").lstrip("#"))
         data = {d.get("name"): _text(d, "k:value", KML_NS) for d in pm.findall("k:ExtendedData/k:Data", KML_NS)}
         geom = next(iter(pm.findall("k:Point", KML_NS) + pm.findall("k:LineString", KML_NS)
-                         + pm.findall("k:Polygon/k:outerBoundaryIs/k:LinearRing", KML_NS)))
+                         + pm.findall("k:Polygon/k:outerBoundaryIs/k:LinearRing", KML_NS)), None)  # None: not located
         out.append({"name": _text(pm, "k:name", KML_NS), "desc": _text(pm, "k:description", KML_NS),
                     "when": _text(pm, "k:TimeStamp/k:when", KML_NS), "data": data,
-                    "geom": geom.tag.split("}")[1], "coords": _text(geom, "k:coordinates", KML_NS),
+                    "geom": None if geom is None else geom.tag.split("}")[1],
+                    "coords": None if geom is None else _text(geom, "k:coordinates", KML_NS),
                     "icon": None if style is None else _text(style, "k:IconStyle/k:color", KML_NS),
                     "line": None if style is None else (_text(style, "k:LineStyle/k:color", KML_NS),
                                                          _text(style, "k:LineStyle/k:width", KML_NS)),
@@ -271,14 +276,16 @@ def test_kml_exactly():
                                                    f"{CREDIT}\n{NAIVE.format(11)}")
     folders = doc.findall("k:Folder", KML_NS)
     # flights in the order they flew (photos 09:30Z, clip 10:00Z; clock31), clip2 without a clock last
-    assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", "photos", "clip", "clip2"]
-    loose = _placemarks(folders[0])
+    # the not-located photo in a folder of its own, a Placemark without geometry: listed, never drawn (session 33)
+    assert [_text(f, "k:name", KML_NS) for f in folders] == ["photos in no flight", NOT_LOCATED_FOLDER, "photos", "clip",
+                                                             "clip2"]
+    loose = _placemarks(folders[0]) + _placemarks(folders[1])
     assert [(p["name"], p["desc"], p["when"], p["data"], p["geom"], p["coords"]) for p in loose] == [
         ("s1.jpg", LOOSE_DESC[0], "2026-05-04T08:15:30Z", {"status": "weak match", "level": "weak match", "confidence": "0.4567"}, "Point",
          "2.3456789,1.2345679,0.0"),
-        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "level": "not located", "confidence": "0.0"}, "Point", "2.3456789,1.2345679,0.0"),
-        ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "level": "tile level only", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0")]
-    clip = _placemarks(folders[2])
+        ("s3.jpg", LOOSE_DESC[2], None, {"status": "retrieved", "level": "tile level only", "confidence": "0.9996"}, "Point", "2.3456789,1.2345679,0.0"),
+        ("v#t=3", LOOSE_DESC[1], None, {"status": "not located", "level": "not located", "confidence": "0.0"}, None, None)]
+    clip = _placemarks(folders[3])
     track, *frames = clip
     # the line: through the track positions (the flagged frame at the track's), not the "not located" one,
     # nor the "retrieved" one in this flight with a verified frame (Track.on_line, session 18)
@@ -304,16 +311,18 @@ def test_kml_exactly():
             desc = (f"Warning: {NOTE}. extrapolated; t=5.750 s; 1.3 s beyond the verified frames; "
                     f"{grid_words(39.123456789, -112.987654321)}")
         coords = f"{-115.9876543 + i:.7f}".rstrip("0") + "," + f"{36.1234568 + i:.7f}".rstrip("0") + ",0.0"
+        if status == "not located":  # listed in its flight, at its time, but no geometry and no place in words
+            desc, coords = f"not located; t={2.0 + 1.25 * i:.3f} s; {NOT_LOCATED_CAUTION}", None
         want.append((f"clip#t={10 + i}", desc, CLIP_TIMES[i],
                      {"status": status, "verified": "true" if i == 0 else "false", "time_s": f"{2.0 + 1.25 * i:.3f}"},
-                     coords, COLOURS[status]))
+                     coords, None if coords is None else COLOURS[status]))  # no icon without geometry
     assert got == want
-    shots = _placemarks(folders[1])
+    shots = _placemarks(folders[2])
     assert [(p["name"], p["coords"], p["line"]) for p in shots] == [
         ("track photos", "20.0,10.0,0.0 20.0,11.0,0.0", ("ff00a5ff", "3")),
         ("p0.jpg", "20.0,10.0,0.0", (None, None)), ("p1.jpg", "20.0,11.0,0.0", (None, None))]
     assert [p["when"] for p in shots[1:]] == PHOTO_TIMES
-    bare = _placemarks(folders[3])  # one frame: no line (KML needs two tuples)
+    bare = _placemarks(folders[4])  # one frame: no line (KML needs two tuples)
     assert [(p["name"], p["when"], p["desc"]) for p in bare] == [("clip2#t=3", BARE_TIMES[0],
                                                                  f"tile level only; t=0.500 s; {grid_words(-5.0, 6.0)}")]
 
@@ -327,10 +336,11 @@ def test_kml_says_what_it_holds_and_no_credit_without_one(tracks, photos, name):
     assert _text(doc, "k:name", KML_NS) == name
     assert _text(doc, "k:description", KML_NS) == (NAIVE.format(naive).replace("1 times were", "1 time was") if naive else None)
     folders = [_text(f, "k:name", KML_NS) for f in doc.findall("k:Folder", KML_NS)]
-    assert folders == ((["photos in no flight"] if photos else []) + (["photos", "clip", "clip2"] if tracks else []))
+    assert folders == ((["photos in no flight", NOT_LOCATED_FOLDER] if photos else [])
+                       + (["photos", "clip", "clip2"] if tracks else []))
     if photos:
         assert [_text(pm, "k:description", KML_NS) for pm in doc.findall("k:Folder/k:Placemark", KML_NS)][:3] == [
-            x.replace(f"Warning: {NOTE}. ", "") for x in LOOSE_DESC]  # no `far`: no warning
+            x.replace(f"Warning: {NOTE}. ", "") for x in (LOOSE_DESC[0], LOOSE_DESC[2], LOOSE_DESC[1])]  # no `far`: no warning
 
 
 def test_kml_credit_alone_and_warning_alone():
@@ -364,7 +374,9 @@ def test_write_track_by_suffix_carries_the_credit_and_the_warning(tmp_path, suff
     credit = f"Warning: {NOTE}.\nPositions found by matching against imagery: {CREDIT}\n{NAIVE.format(11)}"
     if suffix.lower() == ".gpx":
         root = ET.fromstring(text)
-        assert _text(root, "g:metadata/g:desc", GPX_NS) == credit and len(root.findall("g:wpt", GPX_NS)) == 3 + 8 + 2 + 1
+        # every photo and frame but the two not located (v#t=3, clip#t=16), which the desc names
+        assert _text(root, "g:metadata/g:desc", GPX_NS) == f"{credit}\n{LEFT_OUT}"
+        assert len(root.findall("g:wpt", GPX_NS)) == 2 + 7 + 2 + 1
     elif suffix.lower() == ".kml":
         doc = ET.fromstring(text).find("k:Document", KML_NS)
         assert _text(doc, "k:description", KML_NS) == credit
@@ -452,10 +464,11 @@ def test_kml_photos_in_no_flight_are_coloured_by_status_as_frames_are():
     not located grey, the colours the frames of a flight use; and a verified answer below 0.5, shown
     "weak match" (session 18: right 29 % of the time), orange as an unsure one, not green."""
     doc = ET.fromstring(tracks_to_kml([], _loose())).find("k:Document", KML_NS)
-    loose = _placemarks(doc.find("k:Folder", KML_NS))
-    assert [(p["name"], p["data"]["status"], p["icon"]) for p in loose] == [
-        ("s1.jpg", "weak match", COLOURS["retrieved"]), ("v#t=3", "not located", COLOURS["not located"]),
-        ("s3.jpg", "retrieved", COLOURS["retrieved"])]
+    loose = [p for f in doc.findall("k:Folder", KML_NS) for p in _placemarks(f)]
+    # not located: a Placemark with no geometry, so no pin to colour (session 33; it was a grey pin)
+    assert [(p["name"], p["data"]["status"], p["icon"], p["geom"]) for p in loose] == [
+        ("s1.jpg", "weak match", COLOURS["retrieved"], "Point"), ("s3.jpg", "retrieved", COLOURS["retrieved"], "Point"),
+        ("v#t=3", "not located", None, None)]
     from dataclasses import replace
 
     sure = replace(_loose()[0], confidence=0.97)  # the same photo verified at 0.97: green

@@ -177,6 +177,41 @@ def test_mbtiles_sink_name_attribution_format_and_journal(tmp_path):
     assert s.discard_if_empty() is True and sorted(p.name for p in tmp_path.iterdir()) == ["o.mbtiles"]
 
 
+def test_a_rerun_that_fetches_nothing_leaves_the_mbtiles_as_it_was(tmp_path):
+    # session 33 (newuser33): a rerun with every tile already stored re-declared a JPEG set "png" (the
+    # writer's default format) and rewrote its metadata, so the file's time changed and locate computed
+    # every tile's features again (the feature cache is keyed by the file's size and time)
+    path = tmp_path / "o.mbtiles"
+    sink = F.MBTilesSink(path, F.TileTemplate("http://h/{z}/{x}/{y}", attribution="(C) A"))
+    sink.put(1, 0, 0, b"\xff\xd8\xff\xe0jpg", "jpg")
+    sink.close()
+    before = path.stat()
+    F.MBTilesSink(path, F.TileTemplate("http://h/{z}/{x}/{y}")).close()  # no tile put: all were there
+    meta = dict(sqlite3.connect(path).execute("SELECT name, value FROM metadata").fetchall())
+    assert (meta["format"], meta["attribution"], meta["name"]) == ("jpg", "(C) A", "o")
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_stored_count_reads_a_folder_and_an_mbtiles_without_writing(tmp_path):
+    # what the stopped fetch's line counts (session 33): the wanted tiles the set holds, not every tile in it
+    folder = tmp_path / "xyz"
+    (folder / "3" / "1").mkdir(parents=True)
+    (folder / "3" / "1" / "2.jpg").write_bytes(b"j")
+    (folder / "3" / "1" / "5.png").write_bytes(b"p")
+    wanted = [(3, 1, 2), (3, 1, 3), (3, 1, 5)]
+    assert F.stored_count(folder, wanted) == 2
+    path = tmp_path / "o.mbtiles"
+    sink = F.MBTilesSink(path, T)
+    sink.put(3, 1, 2, b"\xff\xd8\xff\xe0jpg", "jpg")
+    sink.put(3, 6, 6, b"\xff\xd8\xff\xe0jpg", "jpg")  # stored but not wanted: not counted
+    sink.close()
+    before = path.stat().st_mtime_ns
+    assert F.stored_count(path, wanted) == 1 and path.stat().st_mtime_ns == before
+    assert F.stored_count(tmp_path / "none.mbtiles", wanted) is None
+    assert F.stored_count(tmp_path / "a.gpkg", wanted) is None
+
+
 # ---- fetch_tiles ----------------------------------------------------------------------------------------
 
 def test_too_many_tiles_names_the_first_tiles_zoom(monkeypatch):

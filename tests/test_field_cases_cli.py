@@ -43,8 +43,9 @@ def _fake_run(mod, calls):
                 props["truth_note"] = "GPS fix void (status V)"
             else:
                 lat, lon = answer
-            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                          "properties": props})
+            # a not-located photo has no geometry (RFC 7946 §3.2's null; session 33)
+            geometry = None if answer == "not located" else {"type": "Point", "coordinates": [lon, lat]}
+            feats.append({"type": "Feature", "geometry": geometry, "properties": props})
         out.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
         return subprocess.CompletedProcess(cmd, 0, "", "")
 

@@ -5,6 +5,7 @@ when present; self-contained cases of the same kinds are built in tmp_path from 
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import cv2
@@ -36,7 +37,8 @@ def _locate(queries: Path, tiles: Path, out: Path, cache_dir: Path, *extra: str)
     text = out.read_text()
     # valid RFC 8259 JSON: NaN / Infinity are not JSON and must never be written
     doc = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in {out.name}"))
-    return [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    # each photo's Feature: its Point, or null geometry when not located (RFC 7946 §3.2; session 33)
+    return [f for f in doc["features"] if f["geometry"] is None or f["geometry"]["type"] == "Point"]
 
 
 def _by_name(points):
@@ -86,6 +88,75 @@ def test_field_case_11_blank_frames_not_located_and_no_nan(cache_dir, tmp_path):
               "--backbone", "efficientnet_lite0", "--cache-dir", str(cache_dir), "-q"])
     rows = {Path(r["query"]).name: r for r in csv.DictReader(out.open())}
     assert rows["DJI_1101.JPG"]["status"] == "not located" and "nan" not in out.read_text().lower()
+
+
+def _numbers(value):
+    """Every number in a JSON value, nested."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [x for item in items for x in _numbers(item)]
+
+
+@needs_shared
+def test_field_case_11_blank_frames_have_no_place_in_any_export(cache_dir, tmp_path):
+    """Session 33: a not-located photo was exported as a Point at its candidates' middle (confidence 0,
+    "not located" in its properties), a pin in a GIS where nothing was claimed. Now, through the CLI, in
+    every format: no geometry, no coordinates, still listed by name (GPX, which cannot list a waypoint
+    without a position, names it in its description and on stderr)."""
+    import xml.etree.ElementTree as ET
+
+    import gpxpy
+
+    from geolocator.core.export import NOT_LOCATED_CAUTION, PLACE_FIELDS
+
+    from . import rfc7946
+
+    case = CASES / "11-blank-photo-geojson-nan"
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    for src in (case / "queries").iterdir():
+        (queries / src.name).write_bytes(src.read_bytes())
+    tiles = CASES / "demo-tiles" / "tiles.csv"
+    blank = ("DJI_1101.JPG", "DJI_1102.JPG")
+    geojson = tmp_path / "p.geojson"
+    points = _by_name(_locate(queries, tiles, geojson, cache_dir))
+    assert rfc7946.validate(geojson.read_text()) == []
+    for name in blank:
+        f = points[name]
+        props = f["properties"]
+        assert f["geometry"] is None and props["status"] == "not located" and props["confidence"] == 0
+        assert all(props.get(field) is None for field in PLACE_FIELDS)
+        assert all(math.isfinite(x) for x in _numbers(props))  # no NaN (nor infinity) in any number
+    assert points["DJI_1103.JPG"]["geometry"]["type"] == "Point"
+
+    def run(out: Path, *extra: str) -> str:
+        assert main(["locate", str(queries), "--tiles", str(tiles), "--out", str(out), "--backbone", "efficientnet_lite0",
+                     "--cache-dir", str(cache_dir), "-q", *extra]) == 0
+        return out.read_text(encoding="utf-8-sig")
+
+    for out, extra, sep in ((tmp_path / "p.csv", (), ","), (tmp_path / "x.csv", ("--csv-excel",), ";")):
+        rows = {Path(r["query"]).name: r for r in csv.DictReader(run(out, *extra).splitlines(), delimiter=sep)}
+        assert set(rows) == {*blank, "DJI_1103.JPG"}
+        for name in blank:
+            r = rows[name]
+            assert r["status"] == "not located" and r["caution"] == NOT_LOCATED_CAUTION
+            assert all(r[c] == "" for c in ("lat", "lon", "weighted_lat", "weighted_lon", "tile_center_lat",
+                                            "tile_center_lon", "radius_m", "mgrs", "utm", "error_m"))
+        assert rows["DJI_1103.JPG"]["lat"] != ""
+
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    doc = ET.fromstring(run(tmp_path / "p.kml"))
+    marks = {Path(pm.find("k:name", ns).text).name: pm for pm in doc.iter(f"{{{ns['k']}}}Placemark")}
+    assert set(marks) == {*blank, "DJI_1103.JPG"}  # listed by name, every one
+    assert [marks[n].find("k:Point", ns) is None for n in (*blank, "DJI_1103.JPG")] == [True, True, False]
+
+    gpx_text = run(tmp_path / "p.gpx")
+    gpx = gpxpy.parse(gpx_text)
+    assert [Path(w.name).name for w in gpx.waypoints] == ["DJI_1103.JPG"]
+    assert all(Path(qid).name in gpx.description for qid in blank) and "Not located, so left out" in gpx.description
 
 
 @needs_shared

@@ -1,4 +1,4 @@
-"""A video frame's telemetry reaches the exports' metadata columns (README: the sidecar "gives each
+"""A video frame's telemetry reaches the exports' metadata columns (docs/flights.md: the sidecar "gives each
 frame its recorded position and gimbal angles"); a fresh user found them empty for every frame
 (training/results/newuser_session14.md section 7)."""
 

@@ -3,7 +3,7 @@
 For each generated input: no exception escapes except a GeolocatorError, that error names the file
 (or its folder), and reading writes nothing. The default profile keeps the suite quick (about 1,100
 inputs in all); GEOLOCATOR_FUZZ=nightly runs the `nightly` profile (25x more per suite).
-Counts (inputs tried, crashes found and fixed) are in the README.
+Counts (inputs tried, crashes found and fixed) are in docs/testing.md (the README until session 33).
 """
 
 from __future__ import annotations

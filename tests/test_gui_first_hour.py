@@ -157,6 +157,17 @@ def test_progress_panel_shows_the_stage_as_text_and_the_job_eta(qtbot):
     assert describe(ProgressEvent("extract:tiles", 3, 9)) == "Indexing tiles · 3/9"
 
 
+def test_a_finished_stage_inside_a_running_job_reads_done_not_done_and_a_count():
+    # session 33 (newuser33): the demo's opening said "Indexing tiles · done: 0 failed · 59 s left (whole job)"
+    # (extract.py's last word of the stage) while the job went on for two more minutes
+    ev = ProgressEvent("job", 300, 1000, "done: 0 failed", 59.0, {"stage": "extract:tiles"})
+    assert describe(ev) == "Indexing tiles done · 59 s left (whole job)"
+    ev = ProgressEvent("job", 300, 1000, "done: 2 failed", 59.0, {"stage": "extract:tiles"})
+    assert describe(ev) == "Indexing tiles done · 2 failed · 59 s left (whole job)"
+    ev = ProgressEvent("job", 300, 1000, "36/36 tiles", 59.0, {"stage": "extract:tiles"})
+    assert describe(ev) == "Indexing tiles · 36/36 tiles · 59 s left (whole job)"
+
+
 def test_default_steps_match_the_adaptation():
     from geolocator.core.adapt.em import BEST, PAPER
 

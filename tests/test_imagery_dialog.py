@@ -15,6 +15,7 @@ pytest.importorskip("PySide6.QtCore")
 from PySide6.QtWidgets import QDialog  # noqa: E402
 
 from geolocator.core.model import LatLon  # noqa: E402
+from geolocator.core.sources import fetch as F  # noqa: E402
 from geolocator.gui.imagery_dialog import URL_CHOICE, ImageryDialog, start_fetch, zoom_choices  # noqa: E402
 from geolocator.gui.main_window import MainWindow, split_paths  # noqa: E402
 from geolocator.gui.settings import AppSettings  # noqa: E402
@@ -70,6 +71,23 @@ def test_dialog_shows_count_and_size_before_fetching_and_refuses_too_many(qtbot,
     assert not d.fetch_button.isEnabled() and "more than the limit of 3" in d.estimate.text()
     d.url.setText("http://127.0.0.1:9/{z}/{x}/{row}.jpg")
     assert not d.fetch_button.isEnabled() and "unknown placeholder" in d.estimate.text()
+
+
+def test_no_attribution_typed_for_a_file_holding_a_credit_line_says_it_is_kept(qtbot, tmp_path, photos):
+    # session 33 (newuser33): as fetch-tiles' rerun, the dialog said "No attribution given ... the tile set
+    # records only 'HOST'" for a file that keeps the credit line an earlier fetch stored
+    d = _dialog(qtbot, tmp_path, photos, "http://127.0.0.1:9/{z}/{x}/{y}.jpg")
+    d.attribution.setText("")
+    assert "No attribution given" in d.terms.text()
+    out = tmp_path / "kept.mbtiles"
+    sink = F.MBTilesSink(out, F.TileTemplate("http://127.0.0.1:9/{z}/{x}/{y}.jpg", attribution="Demo (CC BY-SA 4.0)"))
+    sink.put(19, 1, 1, b"\xff\xd8\xff\xe0jpg", "jpg")
+    sink.close()
+    d.out.setText(str(out))
+    d.out.textEdited.emit(str(out))  # as typed (or chosen with Browse…)
+    d.zoom.setValue(19)
+    assert "No attribution given" not in d.terms.text()
+    assert "kept.mbtiles keeps the credit line stored with its tiles: Demo (CC BY-SA 4.0)" in d.terms.text()
 
 
 def _window(qtbot, tmp_path) -> MainWindow:

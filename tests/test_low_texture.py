@@ -190,3 +190,32 @@ def test_the_wall_located_claims_no_more_than_the_low_texture_ceiling(tmp_path):
         got[name] = ws.locate([Query("a", path), Query("b", path)])[1]
     assert got["wall"].status == got["ground"].status == "retrieved" and got["ground"].confidence > P.LOW_TEXTURE_CEILING
     assert got["wall"].confidence == pytest.approx(got["ground"].confidence * P.LOW_TEXTURE_CEILING / P.RETRIEVED_CEILING)
+
+
+def _lstsq_texture(grey) -> float:
+    """texture_spread as numpy.linalg.lstsq computes it (the reference the projection must match)."""
+    grey = content._at_spread_side(grey)
+    yy, xx = np.mgrid[0:grey.shape[0], 0:grey.shape[1]]
+    x, y = (xx / max(grey.shape[1], 1)).ravel(), (yy / max(grey.shape[0], 1)).ravel()
+    basis = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    values = grey.astype(np.float64).ravel()
+    coef, *_ = np.linalg.lstsq(basis, values, rcond=None)
+    return float((values - basis @ coef).std())
+
+
+def test_texture_spread_fits_without_lstsq_which_holds_the_gil(monkeypatch):
+    """np.linalg.lstsq keeps the GIL through its whole solve (the app's window froze while a worker
+    surveyed photos: training/results/stall33_session33.md): the fit is a projection on a cached
+    orthonormal basis instead, the same least-squares surface, one-pixel rows and columns (a basis
+    of lower rank) included."""
+    rng = np.random.default_rng(3)
+    shapes = [(192, 256), (256, 100), (1, 50), (40, 1), (2, 2), (3, 7)]
+    images = [rng.normal(128, 20, s) + 30 * np.linspace(0, 1, s[1]) for s in shapes]
+    expected = [_lstsq_texture(g) for g in images]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("np.linalg.lstsq holds the GIL: the app's window stops while it runs")
+
+    monkeypatch.setattr(np.linalg, "lstsq", refuse)
+    for grey, want in zip(images, expected):
+        assert content.texture_spread(grey) == pytest.approx(want, rel=1e-9, abs=1e-9)

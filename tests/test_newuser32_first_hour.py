@@ -102,7 +102,7 @@ def test_a_cached_file_read_back_counts_as_used(tmp_path):
 
 def test_the_help_names_every_tile_set_the_app_and_fetch_tiles_take(capsys):
     """`geolocator --help` said the app's PATH is 'drone images/folders, or a region folder / tiles.csv'
-    (a GeoTIFF, an .mbtiles or a video given there opens too: README, Using the app) and that
+    (a GeoTIFF, an .mbtiles or a video given there opens too: docs/app.md, Using the app) and that
     fetch-tiles writes '(folder or .mbtiles)' (national grids go into a .gpkg)."""
     import pytest
 

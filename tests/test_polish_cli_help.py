@@ -38,8 +38,8 @@ def test_help_of_region_commands_says_what_a_region_is():
 
 def test_help_names_every_tile_set_format_and_crs_form_the_readme_does():
     """newuser session 15: `index --help` listed no tile package, though `geolocator index
-    area.mbtiles` indexes one (README: every command reads .mbtiles/.pmtiles/.gpkg); --epsg named
-    WKT but not the PROJ string the README offers, nor a GeoTIFF without a CRS, which it also serves."""
+    area.mbtiles` indexes one (docs/inputs.md: every command reads .mbtiles/.pmtiles/.gpkg); --epsg named
+    WKT but not the PROJ string docs/inputs.md offers, nor a GeoTIFF without a CRS, which it also serves."""
     text = " ".join(_commands()["index"].format_help().split())
     for fmt in (".mbtiles", ".pmtiles", ".gpkg", "GeoTIFF", "tiles.csv"):
         assert fmt in text, fmt

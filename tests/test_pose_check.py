@@ -74,6 +74,9 @@ def test_a_match_that_contradicts_the_pitch_is_named(tmp_path):
     why = contradiction(_photo(tmp_path, -30.0), TILE, _corners(20.0))
     assert why is not None and "implies a camera 20° off nadir" in why and "records 60°" in why
     assert "gimbal pitch -30°" in why and TILE.id in why
+    # about that one candidate, not the photo (session 33: the line read as a verdict on a frame then matched
+    # through another candidate)
+    assert why.endswith(": that candidate is not taken as verified (the photo's other candidates still count)")
     # nadir recorded, an oblique outline
     assert contradiction(_photo(tmp_path, -90.0, "n.jpg"), TILE, _corners(50.0)) is not None
     # a pitch past nadir is named as recorded (it read -85 for -95: the tilt minus 90)

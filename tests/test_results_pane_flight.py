@@ -177,7 +177,7 @@ def test_a_corrected_frame_past_the_other_verified_frames_is_read_as_extrapolate
 def test_track_status_words_say_how_the_track_placed_a_frame():
     from geolocator.core.wording import track_status_words
 
-    # the README's flight table, in a sentence: an interpolated frame lies between verified frames
+    # docs/flights.md's flight table, in a sentence: an interpolated frame lies between verified frames
     assert track_status_words("interpolated") == "interpolated by the track, between verified frames"
     assert track_status_words("corrected").startswith("corrected by the track")
     assert track_status_words("odd") == "odd"  # a status it does not know: as is

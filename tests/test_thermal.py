@@ -373,5 +373,5 @@ def test_the_line_says_how_sure_in_the_levels_words(tmp_path):
     t1 = _jpeg(tmp_path / "DJI_0001_T.JPG", source="InfraredCamera")
     note = thermal_note(thermal_photos([t1]), [t1])
     assert f'rely only on a thermal answer that reads "{LEVEL_CONFIDENT}" (0.9 or more)' in note
-    assert f'take "{LEVEL_NOT_CONFIDENT}" as unconfirmed (README: Thermal photos)' in note
+    assert f'take "{LEVEL_NOT_CONFIDENT}" as unconfirmed (docs/inputs.md: Thermal photos)' in note
     assert "unsure" not in note

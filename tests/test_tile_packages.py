@@ -336,6 +336,27 @@ def test_photos_ground_m_is_the_median_footprint_of_the_photos_that_say_it():
     assert photos_ground_m([]) == (None, 0)
 
 
+def test_a_package_holding_one_level_says_so_not_that_it_was_chosen(tmp_path, caplog):
+    """Session 33 (newuser33): a GeoPackage exported by GDAL holds its full-resolution level only (zoom 3
+    of 0-3, ~50 m tiles); the log said "at zoom 3 (nearest 100 m tiles, the default; choose another with
+    --zoom)", as if 50 m tiles had been chosen as the nearest to 100 m and another level could be."""
+    import argparse
+    import logging
+
+    from geolocator.cli import _load_tiles
+
+    args = argparse.Namespace(epsg=None, tms=None, tile_size_m=None, overlap=0.0, area=None, zoom=None)
+    one = write_mbtiles(tmp_path / "one.mbtiles", demo_pyramid(zooms=(19,)))
+    two = write_mbtiles(tmp_path / "two.mbtiles", demo_pyramid(zooms=(18, 19)))
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert _load_tiles(one, args).zoom == 19
+    assert "at zoom 19 (the only level it holds)" in caplog.text and "nearest 100 m" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        assert _load_tiles(two, args).zoom == 18
+    assert "at zoom 18 (nearest 100 m tiles, the default; choose another with --zoom)" in caplog.text
+
+
 def test_a_package_opens_at_the_zoom_of_the_photos_footprint_unless_told(tmp_path, caplog):
     """Issue 11: the level whose ground size suits the photos (their footprint estimate), else 100 m."""
     import argparse

@@ -1,6 +1,6 @@
 """A frame the track placed gets a measured confidence, not 0 (newuser_session14.md sections 2 and 7:
 two fogged video frames the track put 0.25 and 0.39 m from their truth showed confidence 0.00 in
-the list, the CSV, the GeoJSON and the KML, though the README keeps 0 for `not located`)."""
+the list, the CSV, the GeoJSON and the KML, though the README (docs/outputs.md since session 33) keeps 0 for `not located`)."""
 
 from __future__ import annotations
 

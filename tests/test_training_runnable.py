@@ -1,6 +1,6 @@
 """Every training/ script still runs on today's code (session 23's reproduction review).
 
-The README's figures are reproduced by the scripts in training/; the slow tier smoke-runs the ones
+The figures of README.md and docs/results.md are reproduced by the scripts in training/; the slow tier smoke-runs the ones
 its tables hang on (test_training_scripts*.py), but nothing in the default run looked at the
 others, and a rename in geolocator/ broke them silently: session 22's merge of hand_mutants.run
 removed hand_mutants.run_mutants, which hand_mutants_session12_mend.py and

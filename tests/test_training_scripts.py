@@ -1,4 +1,4 @@
-"""Smoke runs of the training/ scripts that reproduce README figures, on a small copy of the demo
+"""Smoke runs of the training/ scripts that reproduce the figures of README.md and docs/, on a small copy of the demo
 (12 of its 36 tiles, 6 photos) with few steps: each must run to the end and print its table. The
 figures themselves are checked elsewhere (test_demo_floors.py); here a broken script fails CI
 instead of being found when someone re-runs it."""

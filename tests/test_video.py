@@ -234,11 +234,13 @@ def test_cli_locates_a_video_and_writes_its_track(tmp_path, capsys):
     assert all(f["properties"]["truth_source"] == "srt" for f in frames_out)
     assert sum(f["properties"]["error_m"] < 25 for f in frames_out) >= 5  # within half a 50 m tile
     assert any(f["geometry"]["type"] == "LineString" for f in doc["features"])
-    # a photo in no flight (no capture time) is a waypoint with its status, not a refusal
+    # a photo in no flight (no capture time) is not a refusal; this one, black, is not located: a GPX waypoint
+    # needs a position, so it has none, and the file names it (session 33)
     Image.new("RGB", (64, 64)).save(tmp_path / "single.jpg")
     assert main(["locate", str(tmp_path / "single.jpg"), "--out", str(tmp_path / "x.gpx"), *common]) == 0
     single = gpxpy.parse((tmp_path / "x.gpx").read_text())
-    assert single.tracks == [] and [(w.name, w.type) for w in single.waypoints] == [("single.jpg", "not located")]
+    assert single.tracks == [] and single.waypoints == []
+    assert "Not located, so left out (no position to give): single.jpg." in single.description
 
 
 def test_a_miss_decodes_the_sampled_frames_ahead_in_one_pass(tmp_path, frame_cache):

@@ -27,14 +27,19 @@ def test_data_uri_exact():
     assert webmap._data_uri(b"ab?", "text/x") == "data:text/x;base64,YWI/"
 
 
-def test_jpeg_bytes_are_pillows_quality_82_optimised_rgb():
+def test_jpeg_bytes_are_pillows_quality_82_rgb_not_optimised():
+    """Not optimize=True: Pillow writes an optimised JPEG in one call holding the GIL, and the app's
+    window froze while a worker drew the basemap (training/results/stall33_session33.md)."""
     img = Image.new("RGBA", (9, 7), (200, 30, 60, 128))
     ref = io.BytesIO()
-    img.convert("RGB").save(ref, "JPEG", quality=82, optimize=True)
+    img.convert("RGB").save(ref, "JPEG", quality=82)
     assert webmap._jpeg_bytes(img) == ref.getvalue()
     ref5 = io.BytesIO()
-    img.convert("RGB").save(ref5, "JPEG", quality=5, optimize=True)
+    img.convert("RGB").save(ref5, "JPEG", quality=5)
     assert webmap._jpeg_bytes(img, quality=5) == ref5.getvalue()
+    optimised = io.BytesIO()
+    img.convert("RGB").save(optimised, "JPEG", quality=82, optimize=True)
+    assert webmap._jpeg_bytes(img) != optimised.getvalue()
 
 
 def test_leaflet_files_names_and_missing(monkeypatch, tmp_path):
@@ -238,13 +243,14 @@ def test_popup_without_matches_inliers_error_or_thumbnail(tmp_path):
     t1 = Tile("t1", tmp_path / "t1.png", Bounds(10, 50, 10.5, 50.25))
     pred = _pred(tmp_path, matches=(Match(t1, 0.5, 1),), status="not located")
     rows = [("Query", "queries/a&lt;b&gt;.jpg"), ("Top tile", "t1"), ("Score", "0.500"),
-            ("Status", "not located"), ("Confidence", "0.700 that it is within 22601 m"),
-            ("Location", "50.125000, 10.250000 (tile_centre)")]
+            ("Status", "not located"), ("Confidence", "0.700"),  # no place claimed (session 33): no radius
+            ("Location", "none: not located")]  # nor a Location
     assert webmap.popup_html(pred, None) == \
         '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows) + "</table></div>"
-    assert webmap.popup_html(replace(pred, error_m=0.0), "") == \
-        '<div class="geoloc-popup"><table style="font-size:12px">' + _table(rows + [("Error", "0.0 m")]) + \
-        "</table></div>"
+    # nor an error of a position it does not claim
+    assert webmap.popup_html(replace(pred, error_m=0.0), "") == webmap.popup_html(pred, None)
+    located = webmap.popup_html(replace(pred, status="retrieved", error_m=0.0), "")  # the same answer, located
+    assert _table([("Location", "50.125000, 10.250000 (tile_centre)")]) in located and _table([("Error", "0.0 m")]) in located
 
 
 def test_popup_of_a_flight_frame(tmp_path):

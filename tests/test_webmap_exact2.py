@@ -157,6 +157,7 @@ def test_build_map_flight_frames_and_track(tmp_path):
     assert a["footprint"] == [[1, 2], [3, 4], [5, 6], [7, 8]]
     assert a["popup"] == webmap.popup_html(pred, None, point)
     assert (b["status"], b["colour"], "footprint" in b) == ("not located", "#9e9e9e", False)
+    assert (b["lat"], b["lon"], b["truth"]) == (None, None, None)  # listed, no marker (session 33)
     tracks = [json.loads(t) for t in re.findall(r"geoloc\.track\((\{.*?\})\);\n", page)]
     assert tracks == []  # "not located" is off the line; each track has one placed point
     assert "geoloc.legend(true, false);" in page

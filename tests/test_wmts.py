@@ -254,6 +254,13 @@ def test_fetch_tiles_wmts_restful_into_mbtiles_and_kvp_into_a_folder(tmp_path, t
                      "--zoom", "21", "--out", str(tmp_path / "z21"), "-q"]) == 2
         assert "has tiles at zoom levels 0 to 19, not 21" in capsys.readouterr().err
         assert len(server.log) == n + 1  # the capabilities only
+        # a level the layer lists but the service has no tiles at (every tile 404): the error names the layer
+        # as the user gave it (session 33: it named only the tile URL made from the capabilities)
+        assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "ortho", f"--bbox={_bbox()}",
+                     "--zoom", "18", "--out", str(tmp_path / "z18.mbtiles"), "-q"]) == 2
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert last.startswith(f"error: no tile could be fetched from the WMTS layer 'ortho' of {server.base}/caps.xml ("), last
+        assert "every tile was missing on the server (404)" in last and not (tmp_path / "z18.mbtiles").exists()
         # a national grid goes into a .gpkg (its own CRS), never a folder or .mbtiles: said before any tile
         n = len(server.log)
         assert main(["fetch-tiles", "--wmts", f"{server.base}/caps.xml", "--layer", "rd-only", f"--bbox={_bbox()}",

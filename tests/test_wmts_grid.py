@@ -537,3 +537,32 @@ def test_a_level_with_its_own_top_left_corner_is_fetched_and_stored_in_its_own_e
         assert f"{out}: holds level 3 of tile matrix set 'NV'" in capsys.readouterr().err
         assert not [p for p in server.log if p.startswith("/grid/")]
     assert out.read_bytes() == before
+
+
+def test_a_geopackage_rerun_that_fetches_nothing_leaves_the_file_as_it_was(tmp_path):
+    # session 33 (newuser33): every rerun rewrote the metadata and gpkg_contents.last_change, so a rerun that
+    # fetched nothing changed the file's time and locate computed every tile's features again (the feature
+    # cache is keyed by the file's size and time); a rerun that stores a tile still stamps last_change
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    from .test_session28_mutants_mend29 import _deg_set, _one_degree
+
+    template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+    path = tmp_path / "a.gpkg"
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    sink.put(0, 1, 1, b"\x89PNG\r\n\x1a\npng", "png")
+    sink.close()
+    before = path.stat()
+    GpkgSink(path, SimpleNamespace(name="t", url=template.url, attribution=None), _deg_set(_one_degree())).close()
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    with sqlite3.connect(path) as db:
+        assert dict(db.execute("SELECT name, value FROM geolocator_metadata"))["attribution"] == "(c) test"
+        db.execute("UPDATE gpkg_contents SET last_change = 'x'")
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    sink.put(0, 2, 1, b"\x89PNG\r\n\x1a\npng", "png")
+    sink.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT last_change FROM gpkg_contents").fetchone()[0] != "x"

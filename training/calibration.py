@@ -176,6 +176,40 @@ def record_confidence(r: dict) -> float:
     return P.unverified_confidence(float(r["cosine_margin"]), None if math.isnan(ratio) else ratio)
 
 
+def job_share(rows: list[dict]) -> float | None:
+    """outside_tiles.verified_share of one job's records: the share of its located photos verified at a
+    confidence of model.WEAK_BELOW or more (shown as verified); None when none is located."""
+    from geolocator.core.model import WEAK_BELOW
+
+    located = [r for r in rows if r["status"] != STATUS_NOT_LOCATED]
+    if not located:
+        return None
+    return sum(r["status"] == STATUS_VERIFIED and r["confidence"] >= WEAK_BELOW for r in located) / len(located)
+
+
+def jobs_of(rows: list[dict]) -> dict[tuple, list[dict]]:
+    """The records by job: one locate of a region's photos (region, mode, matcher), as the product ran it."""
+    jobs: dict[tuple, list[dict]] = {}
+    for r in rows:
+        jobs.setdefault((r["region"], r["mode"], r.get("matcher") or "sift"), []).append(r)
+    return jobs
+
+
+def apply_job_evidence(rows: list[dict]) -> None:
+    """In place: each record's confidence as core/outside_tiles.with_job_evidence leaves it (what
+    Workspace.locate does after predict): in a job whose job_share is below OUTSIDE_SHARE_BAR, an
+    unverified answer claims at most OUTSIDE_CEILING. `confidence` must already be record_confidence's."""
+    from geolocator.core.model import STATUS_RETRIEVED
+    from geolocator.core.outside_tiles import OUTSIDE_CEILING, OUTSIDE_SHARE_BAR
+
+    for job in jobs_of(rows).values():
+        share = job_share(job)
+        if share is not None and share < OUTSIDE_SHARE_BAR:
+            for r in job:
+                if r["status"] == STATUS_RETRIEVED:
+                    r["confidence"] = min(r["confidence"], OUTSIDE_CEILING)
+
+
 def row_key(spec: str) -> str:
     """The confidence table (confidence_tables.table_key) of a record's matcher spec
     ('xfeat:mosaic=1,widen=49' -> 'xfeat+mosaic'; 'sift' -> 'sift')."""
@@ -462,6 +496,7 @@ def main() -> None:
         rows = saved_rows()
         for r in rows:  # the confidence the current predict.py parameters give this evidence
             r["confidence"] = record_confidence(r)
+        apply_job_evidence(rows)  # and the job's own evidence (core/outside_tiles.py), as Workspace.locate
     else:
         rows = []
         for path in args.regions:
@@ -509,6 +544,16 @@ def main() -> None:
             print(f"unverified (every matcher, footprint unknown or > {P.SMALL_FOOTPRINT_RATIO} tile): {len(fit)} photos, "
                   f"{sum(r['right'] for r in fit):.0f} right; (confidence_tables.py): UNVERIFIED_MARGINS = {margins}  "
                   f"UNVERIFIED_RIGHT = {rates}")
+        from geolocator.core.outside_tiles import OUTSIDE_SHARE_BAR  # outside_tiles.OUTSIDE_CEILING
+
+        low = [r for job in jobs_of(rows).values() if (job_share(job) or 0.0) < OUTSIDE_SHARE_BAR
+               for r in unverified_fit_records(job)]
+        if low:
+            clear = [r["right"] for r in low if r["cosine_margin"] >= 0.5]
+            print(f"unverified, jobs verifying under {OUTSIDE_SHARE_BAR:g} of their photos "
+                  f"({', '.join(sorted({r['region'] for r in low}))}): {len(low)} photos, {sum(r['right'] for r in low):.0f} "
+                  f"right; cosine margin >= 0.5: {len(clear)} photos, right {sum(clear):.0f} "
+                  f"(Laplace {(sum(clear) + 1) / (len(clear) + 2):.3f}: outside_tiles.OUTSIDE_CEILING)")
         for mode in sorted({r["mode"] for r in u}):  # predict.RETRIEVED_CEILING against each mode
             clear = [r["right"] for r in u if r["mode"] == mode and r["cosine_margin"] >= 0.9]
             if clear:

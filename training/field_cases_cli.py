@@ -88,13 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             wrong += 1
             continue
         feats = {f["properties"]["query"]: f for f in json.loads(out.read_text())["features"]
-                 if f["geometry"]["type"] == "Point"}
+                 if f["geometry"] is None or f["geometry"]["type"] == "Point"}  # null: a photo not located
         for photo, answer in right.items():
             f = feats.get(photo)
             props = f["properties"] if f else {}
-            lon, lat = f["geometry"]["coordinates"] if f else (math.nan, math.nan)
-            if answer == "not located":
-                ok = props.get("status") == "not located" and props.get("confidence") == 0
+            lon, lat = f["geometry"]["coordinates"] if f and f["geometry"] else (math.nan, math.nan)
+            if answer == "not located":  # and no place given (geometry null, session 33)
+                ok = props.get("status") == "not located" and props.get("confidence") == 0 and f is not None and f["geometry"] is None
                 said = f"{props.get('status')}, confidence {props.get('confidence')}"
             elif answer == "void fix not truth":
                 ok = "truth_lat" not in props and "void" in (props.get("truth_note") or "")

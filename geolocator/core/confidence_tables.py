@@ -63,6 +63,11 @@ UNCALIBRATED_CEILING = 0.8
 # Until session 20 the rule was RETRIEVED_CEILING x margin, linear: answers shown
 # 0.2-0.4 were right 11.8 % of the time. predict.unverified_confidence caps the last value at
 # predict.RETRIEVED_CEILING (set: an unverified answer never claims more).
+# Every one of these records is a photo whose place IS in the tiles, mostly in jobs where nearly every
+# other photo verified: for a photo taken elsewhere every answer is wrong, whatever its margin. A job
+# where under a quarter of the photos verified (the sign of such photos, label-free) has its unverified
+# answers capped at core/outside_tiles.OUTSIDE_CEILING (0.13) by Workspace.locate after this table
+# (training/results/outregion33_session33.md).
 UNVERIFIED_MARGINS = (0.0, 0.118, 0.377, 0.601, 0.852, 1.0)
 UNVERIFIED_RIGHT = (0.0, 0.078, 0.103, 0.226, 0.273, 0.682)
 

@@ -16,6 +16,7 @@ with sigma 24 px 23.5 / 6.0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -112,13 +113,32 @@ def texture_spread(grey: np.ndarray) -> float:
     grey = _at_spread_side(grey)
     if grey.size == 0:
         return 0.0
-    yy, xx = np.mgrid[0:grey.shape[0], 0:grey.shape[1]]
-    x, y = (xx / max(grey.shape[1], 1)).ravel(), (yy / max(grey.shape[0], 1)).ravel()  # in [0, 1): well conditioned
-    basis = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
     values = grey.astype(np.float64).ravel()
-    coef, *_ = np.linalg.lstsq(basis, values, rcond=None)
-    value = float((values - basis @ coef).std())
+    q = _surface_basis(grey.shape)
+    # the least-squares surface is the projection on the basis' span: two matrix products, which let
+    # other threads run (np.linalg.lstsq held the GIL through its whole solve, 4-6 ms a photo here and
+    # far longer whenever the OS preempted it: the app's window froze while it surveyed the photos,
+    # training/results/stall33_session33.md)
+    value = float((values - q @ (q.T @ values)).std())
     return value if np.isfinite(value) else 0.0
+
+
+@lru_cache(maxsize=8)
+def _surface_basis(shape: tuple[int, int]) -> np.ndarray:
+    """An orthonormal basis (H*W, k <= 6; float64, read-only) of the quadratic surfaces in x and y
+    on an image of `shape` (H, W): the span of 1, x, y, x², y², xy with x, y in [0, 1), as the left
+    singular vectors of that basis (numpy.linalg.svd) whose singular value is above
+    numpy.linalg.lstsq's default cut (machine epsilon x max(H*W, 6) x the largest), so projecting
+    on it is lstsq's least-squares fit, a one-pixel row or column's lower rank included. Photos of
+    one camera share it (cached)."""
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    x, y = (xx / max(shape[1], 1)).ravel(), (yy / max(shape[0], 1)).ravel()  # in [0, 1): well conditioned
+    basis = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    u, sv, _ = np.linalg.svd(basis, full_matrices=False)
+    keep = sv > np.finfo(np.float64).eps * max(basis.shape) * sv[0]
+    q = np.ascontiguousarray(u[:, keep])
+    q.flags.writeable = False
+    return q
 
 
 def is_low_texture(spread: float | None, texture: float | None = None) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .model import Bounds, LatLon, Prediction, TileSet
+from .model import Bounds, LatLon, Prediction, TileSet, claims_place
 from .names import readable
 
 PANEL = 480  # height of the photo and imagery panels (pixels)
@@ -99,8 +99,11 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
     from .predict import answer_radius_m
     from .wording import confidence_within
 
+    from .export import NOT_LOCATED_CAUTION
+
     loc = pred.location
-    radius = answer_radius_m(pred)
+    placed = claims_place(pred.shown_status)  # not located: no place in the record (session 33)
+    radius = answer_radius_m(pred) if placed else None
     shown = format_confidence(pred.confidence)
     top = pred.top if pred.matches else None
     box = bars_box(pred.query)
@@ -122,17 +125,18 @@ def evidence_facts(pred: Prediction, tileset: TileSet, *, settings: Any = None, 
             "lat": round(loc.lat, 7), "lon": round(loc.lon, 7), "crs": "WGS84 (EPSG:4326)",
             "mgrs": format_mgrs(loc.lat, loc.lon), "utm": format_utm(loc.lat, loc.lon),
             "source": pred.location_source,
-        },
+        } if placed else {"lat": None, "lon": None, "crs": "WGS84 (EPSG:4326)", "mgrs": None, "utm": None, "source": None},
         "status": pred.shown_status,  # the machine's word, as the exports' `status` (verified, retrieved ...)
         # how sure, in the words the app, the CLI and the exports' `level` use (core/levels.py, session 27)
         "level": level_of(pred),
         "confidence": round(float(pred.confidence), 4) if math.isfinite(pred.confidence) else None,
         "confidence_means": (f"{confidence_within(shown, radius)}: of the answers geolocator gave with this confidence "
                              f"on {_measured_on(settings)}, this share lay within that distance of where the photo "
-                             "was taken (README, Outputs: confidence, radius_m)"),
+                             "was taken (docs/outputs.md: confidence, radius_m)"),
         "radius_m": None if radius is None else round(radius, 1),
         "note": pred.note,
-        "caution": pred.caution,  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION), else null
+        # why the answer is a guess (predict.LOW_TEXTURE_CAUTION), or why it has no place, else null
+        "caution": pred.caution if placed else NOT_LOCATED_CAUTION,
         "matched_tile": None if top is None else {
             "id": top.tile.id, "inliers": top.inliers, "similarity": round(float(top.score), 4),
             "bounds": dataclasses.asdict(top.tile.bounds),
@@ -172,8 +176,9 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
         # across ±180° from its tile is beside it, not the globe's width away (session 33)
         return b.west + ((lon - b.west + 180.0) % 360.0 - 180.0)
 
-    lons = [b.west, b.east_unwrapped, east_of_tile(pred.location.lon)]
-    lats = [b.south, b.north, pred.location.lat]
+    placed = claims_place(pred.shown_status)  # not located: no Point to draw, nor to widen the view to
+    lons = [b.west, b.east_unwrapped, *([east_of_tile(pred.location.lon)] if placed else [])]
+    lats = [b.south, b.north, *([pred.location.lat] if placed else [])]
     for p in pred.top.footprint or ():
         lons.append(east_of_tile(p.lon))
         lats.append(p.lat)
@@ -220,10 +225,11 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
     if pred.top.footprint:
         pts = [xy(p) for p in pred.top.footprint]
         draw.line([*pts, pts[0]], fill=(255, 220, 0), width=3)  # the photo's outline on the ground
-    cx, cy = xy(pred.location)
-    r = max(6, width // 60)
-    draw.line((cx - r, cy, cx + r, cy), fill=(255, 40, 40), width=3)
-    draw.line((cx, cy - r, cx, cy + r), fill=(255, 40, 40), width=3)
+    if placed:
+        cx, cy = xy(pred.location)
+        r = max(6, width // 60)
+        draw.line((cx - r, cy, cx + r, cy), fill=(255, 40, 40), width=3)
+        draw.line((cx, cy - r, cx, cy + r), fill=(255, 40, 40), width=3)
     return canvas, view
 
 
@@ -240,7 +246,8 @@ def evidence_figure(pred: Prediction, tileset: TileSet, facts: dict[str, Any]) -
     imagery = imagery.resize((max(1, round(imagery.width * PANEL / imagery.height)), PANEL), Image.Resampling.LANCZOS)
     loc = facts["location"]
     lines = [
-        f"{facts['photo']['id']}: {loc['lat']:.7f}, {loc['lon']:.7f} (WGS84)   MGRS {loc['mgrs'] or '-'}   UTM {loc['utm'] or '-'}",
+        (f"{facts['photo']['id']}: {loc['lat']:.7f}, {loc['lon']:.7f} (WGS84)   MGRS {loc['mgrs'] or '-'}   UTM {loc['utm'] or '-'}"
+         if loc["lat"] is not None else f"{facts['photo']['id']}: not located, no place claimed"),
         f"{facts['level']}, confidence {facts['confidence_means'].split(':')[0]} (Point from: {loc['source']})",
         f"matched tile {facts['matched_tile']['id'] if facts['matched_tile'] else '-'}"
         + (f", {facts['matched_tile']['inliers']} matched points" if facts["matched_tile"] and facts["matched_tile"]["inliers"] else ""),

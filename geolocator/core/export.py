@@ -6,7 +6,15 @@ frame between verified frames: "track") and `status`
 how the photo was placed, as people read it (Prediction.shown_status: "verified" | "weak match" |
 "retrieved" | "not located"). The top tile's centre and the
 similarity-weighted estimate are kept as properties. No NaN or infinity is ever written (RFC 8259
-has none): a number that is not finite becomes null / an empty cell."""
+has none): a number that is not finite becomes null / an empty cell.
+
+A photo (or a flight's frame) "not located" (model.claims_place False: blank, sky, blurred, nothing to
+match) claims no place, so it has none anywhere a place is read from: its GeoJSON Feature stays, with
+`"geometry": null` (RFC 7946 §3.2: "a Feature object ... has a member with the name 'geometry'. The
+value ... is either a Geometry object ... or, in the case that the Feature is unlocated, a JSON null
+value") and every property that gives or derives from a place null (PLACE_FIELDS); its CSV row stays,
+those cells empty, `caution` saying why (NOT_LOCATED_CAUTION). Its candidates' middle
+(Prediction.location) is research scoring's alone (training/)."""
 
 from __future__ import annotations
 
@@ -20,11 +28,33 @@ from pathlib import Path
 from .coords import grid_properties
 from .levels import level_of
 from .media.metadata import META_FIELDS, exported_values, meta_properties
-from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction
+from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction, claims_place
 from .outputs import csv_safe, write_text
 from .predict import answer_radius_m
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
+
+
+# What a not-located answer's export leaves empty (null in GeoJSON, "" in CSV): the properties and
+# columns that give a place or derive from one (lat/lon of the Point, the weighted estimate, the top
+# tile's centre, the single-frame estimate, MGRS/UTM, the radius and the errors measured from them).
+PLACE_FIELDS = ("lat", "lon", "weighted_lat", "weighted_lon", "tile_center_lat", "tile_center_lon", "single_lat",
+                "single_lon", "radius_m", "error_m", "weighted_error_m", "tile_error_m", "centre_error_m",
+                "single_error_m", "error_kind", "mgrs", "utm", "camera_lat", "camera_lon", "camera_height_m",
+                "camera_heading_deg", "camera_tilt_deg")
+# The `caution` of a not-located answer in every export (CSV cell, GeoJSON property, KML/GPX text).
+NOT_LOCATED_CAUTION = ("not located: no place is claimed (nothing to match in the picture), so no coordinates "
+                       "are given; look at the photo itself")
+
+
+def without_place(props: dict) -> dict:
+    """`props` (a not-located answer's GeoJSON properties) with every PLACE_FIELDS key present set to
+    None, `confidence` 0 and `caution` NOT_LOCATED_CAUTION; the others (query, status, level, note, tile
+    ids and scores, truth, recorded metadata) as they are. A new dict."""
+    out = {name: (None if name in PLACE_FIELDS else value) for name, value in props.items()}
+    out["confidence"] = 0.0
+    out["caution"] = NOT_LOCATED_CAUTION
+    return out
 
 
 def _point(p: LatLon) -> list[float]:
@@ -159,7 +189,7 @@ def prediction_properties(p: Prediction) -> dict:
         props["truth_note"] = p.query.truth_note
     props.update(recorded_properties(p.query))  # what the photo's EXIF/XMP or the frame's telemetry recorded
     props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it (coords)
-    return props
+    return props if claims_place(p.shown_status) else without_place(props)  # not located: no place anywhere
 
 
 def mark_far(doc: dict, far) -> dict:
@@ -170,16 +200,25 @@ def mark_far(doc: dict, far) -> dict:
         doc["warning"] = far.note
         for feature in doc["features"]:
             props = feature.get("properties") or {}
-            if feature["geometry"]["type"] == "Point" and far.about(props.get("query")):
+            # a photo's Feature: its Point, or null geometry when not located (still about that photo)
+            if (feature["geometry"] or {"type": "Point"})["type"] == "Point" and far.about(props.get("query")):
                 props["warning"] = far.note
     return doc
 
 
+def photo_geometry(location: LatLon, status: str) -> dict | None:
+    """A photo's GeoJSON geometry: a Point at `location`, or None (JSON null, RFC 7946 §3.2's unlocated
+    Feature) when `status` claims no place (model.claims_place: "not located")."""
+    return {"type": "Point", "coordinates": _point(location)} if claims_place(status) else None
+
+
 def predictions_to_geojson(predictions: Sequence[Prediction], *, tile_footprints: bool = False,
                            attribution: str | None = None, far=None) -> dict:
-    """`far`: evaluate.far_from_tiles of the photos (see mark_far)."""
+    """A FeatureCollection, one Feature per prediction (its Point; `"geometry": null` for a not-located
+    one, photo_geometry), then the tiles' outlines when `tile_footprints`. `far`:
+    evaluate.far_from_tiles of the photos (see mark_far)."""
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)}, "properties": prediction_properties(p)}
+        {"type": "Feature", "geometry": photo_geometry(p.location, p.shown_status), "properties": prediction_properties(p)}
         for p in predictions
     ]
     if tile_footprints:
@@ -298,7 +337,8 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     SHOT_CSV_COLUMNS (a frame of an edited video: its shot), then LEVEL_CSV_COLUMNS (core/levels.py's
     words), then TIME_CSV_COLUMNS (a photo's or frame's UTC time where its clock's zone is known: recorded,
     or `clock_zone`, a tzinfo or clock_zones.ClockZones), then CAUTION_CSV_COLUMNS (why a photo's answer is
-    a guess, Prediction.caution; empty on a flight frame's row, which holds the track's Point). A frame of
+    a guess, Prediction.caution; empty on a flight frame's row, which holds the track's Point; on a
+    not-located row, NOT_LOCATED_CAUTION, its PLACE_FIELDS cells empty and its confidence 0). A frame of
     one of `tracks` (core.sequence.Track) is written at its track position with the track's status
     (as the flight GeoJSON does); its own single-frame answer is in single_lat/lon. Text cells are
     neutralised (csv_safe). `excel`: the flavour for Excel in a comma-decimal locale (core/csv_excel.py:
@@ -317,22 +357,24 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
     writer = csv.writer(buf, delimiter=DELIMITER if excel else ",")
     put = (lambda row: writer.writerow([excel_cell(v) for v in row])) if excel else writer.writerow
     credit = csv_safe(attribution or "")
-    put(CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
-                    + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
-                    + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS + CAUTION_CSV_COLUMNS)
+    header = (CSV_COLUMNS + META_CSV_COLUMNS + CAMERA_CSV_COLUMNS + FLIGHT_CSV_COLUMNS + ATTRIBUTION_CSV_COLUMNS
+              + WARNING_CSV_COLUMNS + TRACK_CSV_COLUMNS + RADIUS_CSV_COLUMNS + GRID_CSV_COLUMNS + SHOT_CSV_COLUMNS
+              + LEVEL_CSV_COLUMNS + TIME_CSV_COLUMNS + CAUTION_CSV_COLUMNS)
+    put(header)
     for p in predictions:
         truth = p.query.truth
         flight = on_track.get(p.query.id)
         props = flight if flight is not None else camera_properties(p.query, _verified_footprint(p), p.error_m)
         error_m = props.get("error_m", p.error_m)
         at = p.location if flight is None else flight["_at"]
-        put(
+        row = (
             [
                 csv_safe(p.query.id),
                 round(at.lat, DECIMALS),
                 round(at.lon, DECIMALS),
-                round(p.weighted_location.lat, DECIMALS),
-                round(p.weighted_location.lon, DECIMALS),
+                # the frame's own weighted estimate: none when its own answer was not located (a flight's row)
+                round(p.weighted_location.lat, DECIMALS) if claims_place(p.shown_status) else "",
+                round(p.weighted_location.lon, DECIMALS) if claims_place(p.shown_status) else "",
                 csv_safe(p.top.tile.id if flight is None else flight.get("tile", p.top.tile.id)),
                 _round(p.top.score),
                 _round(p.confidence) if flight is None else flight.get("confidence", _round(p.confidence)),
@@ -359,4 +401,10 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + [times.get(p.query.id, "")]
             + [csv_safe(p.caution or "") if flight is None else ""]
         )
+        if not claims_place(p.shown_status if flight is None else flight["status"]):
+            # not located: the row stays, with no place in it (PLACE_FIELDS empty), `caution` saying why
+            row = ["" if name in PLACE_FIELDS else value for name, value in zip(header, row, strict=True)]
+            row[header.index("confidence")] = 0.0
+            row[-1] = NOT_LOCATED_CAUTION
+        put(row)
     _write_atomic(path, (BOM if excel else "") + buf.getvalue())

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from .coords import grid_properties, grid_words
-from .export import (DECIMALS, _point, _round, _write_atomic, camera_properties, format_confidence,
-                     machine_confidence, mark_far)
+from .export import (DECIMALS, NOT_LOCATED_CAUTION, _point, _round, _write_atomic, camera_properties,
+                     format_confidence, machine_confidence, mark_far, photo_geometry, without_place)
 from .clock_zones import zone_at
 from .media.metadata import clock_zone_words, in_clock_zone, zone_name
 from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
-from .model import LatLon, Prediction
+from .model import LatLon, Prediction, claims_place
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
 from .wording import confidence_within, shot_of
@@ -74,8 +74,9 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
         "track_status": p.status,  # what the track found (sequence.STATUSES), whatever the confidence
         "verified": p.verified,  # the frame's own answer verified by geometry (matched/corrected/flagged)
         "candidate_rank": p.rank,
-        "single_lat": _round(p.own.lat, DECIMALS),  # null, never NaN, as every export (RFC 8259)
-        "single_lon": _round(p.own.lon, DECIMALS),
+        # null, never NaN, as every export (RFC 8259); null too when the frame's own answer was not located
+        "single_lat": _round(p.own.lat, DECIMALS) if p.own_placed else None,
+        "single_lon": _round(p.own.lon, DECIMALS) if p.own_placed else None,
     }
     if shot is not None:  # a shot of an edited video: tracked on its own (wording.shot_of, as every output)
         props["shot"] = shot_of(*shot)
@@ -95,11 +96,12 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
     if truth is not None:
         props.update(truth_lat=_round(truth.lat, DECIMALS), truth_lon=_round(truth.lon, DECIMALS),
                      truth_source=p.query.truth_source, error_m=_round(p.error_m, 2),
-                     single_error_m=_round(p.own_error_m, 2))
+                     single_error_m=_round(p.own_error_m, 2) if p.own_placed else None)
     # where the drone was (PnP on the verified footprint), and error_m like with like (error_kind)
     props.update(camera_properties(p.query, p.footprint if p.verified else None, p.error_m))
     props.update(grid_properties(p.location.lat, p.location.lon))  # the Point as field teams read it
-    return props
+    # a frame "not located" claims no place: none in its properties either (export.without_place)
+    return props if claims_place(p.status) else without_place(props)
 
 
 def frame_errors(tracks: Sequence[Track]) -> dict[str, tuple[float | None, str | None]]:
@@ -127,7 +129,7 @@ def tracks_to_geojson(tracks: Sequence[Track], clock_zone=None) -> dict:
     for track in tracks:
         for p in track.points:
             utc = {"time_utc": times[p.query.id]} if p.query.id in times else {}
-            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _point(p.location)},
+            features.append({"type": "Feature", "geometry": photo_geometry(p.location, p.status),  # null: not located
                              "properties": {"kind": "frame", **_props(p, track.name, track.edit_shot), **utc}})
         line = track.line
         if len(line) >= 2:  # RFC 7946 §3.1.4: two or more positions (a flight nothing placed has no line)
@@ -240,12 +242,16 @@ def _past_note(p: TrackPoint) -> str:
 
 
 def _confidence_note(p: TrackPoint) -> str:
-    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m)
-    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), p.radius_m)};"
+    # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m); not located: no place, so no radius
+    radius = p.radius_m if claims_place(p.status) else None
+    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), radius)};"
 
 
 def _photo_note(pred: Prediction) -> str:
-    """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description)."""
+    """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description); a
+    not-located one: why, with no place nor confidence radius (export.NOT_LOCATED_CAUTION)."""
+    if not claims_place(pred.shown_status):
+        return f"{level_of(pred)}" + (f"; {pred.note}" if pred.note else "") + f"; {NOT_LOCATED_CAUTION}"
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
     # a video frame in no flight has its time (the track was off, or its clip too short): not "no capture time"
@@ -255,14 +261,31 @@ def _photo_note(pred: Prediction) -> str:
     return f"{note}; {grid_words(pred.location.lat, pred.location.lon)}"
 
 
-def _credit(attribution: str | None, far=None, naive: Sequence = ()) -> str | None:
+def not_located_ids(tracks: Sequence[Track], photos: Sequence[Prediction] = ()) -> list[str]:
+    """The query ids, `photos` (in no flight) first then each flight's frames in order, of the answers
+    "not located" (model.claims_place False): what a GPX file cannot hold (a waypoint needs lat/lon, GPX
+    1.1 wptType) and leaves out, naming them (left_out_note)."""
+    return ([p.query.id for p in photos if not claims_place(p.shown_status)]
+            + [p.query.id for t in tracks for p in t.points if not claims_place(p.status)])
+
+
+def left_out_note(ids: Sequence[str], shown: int = 20) -> str | None:
+    """"Not located, so left out (no position to give): DJI_1101.JPG, DJI_1102.JPG." for a GPX's
+    <metadata><desc> and the CLI; the first `shown` names, then how many more. None when `ids` is empty."""
+    if not ids:
+        return None
+    names = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+    return f"Not located, so left out (no position to give): {names}."
+
+
+def _credit(attribution: str | None, far=None, naive: Sequence = (), left_out: Sequence[str] = ()) -> str | None:
     # The positions were found in someone's imagery: its credit line travels with every export. Photos
     # recorded far from the tiles (evaluate.far_from_tiles): that sentence first, where it is seen.
     # `naive`: the zone (or None) each written time without a UTC offset was read in (_naive_zones),
     # said after the credit.
     lines = [f"Warning: {far.note}." if far is not None else None,
              f"Positions found by matching against imagery: {attribution}" if attribution else None,
-             _zones_note(list(naive))]
+             _zones_note(list(naive)), left_out_note(list(left_out))]
     return "\n".join(x for x in lines if x) or None
 
 
@@ -378,13 +401,17 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     its sentence there too and in the <desc> of each photo it is about. `clock_zone`
     (parse_clock_zone): the zone of times recorded without one, or a clock_zones.ClockZones (a zone per
     folder: each flight and photo read in its own clock's zone, the flights listed by their UTC start);
-    None: written as if UTC, and said."""
+    None: written as if UTC, and said. A photo or frame "not located" (model.claims_place) has no
+    position, which a <wpt> requires: it is left out, and <metadata><desc> names it (left_out_note)."""
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "geolocator"
-    gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone))
+    # a waypoint needs lat/lon (GPX 1.1 wptType): a not-located photo or frame is left out, and named here
+    gpx.description = _credit(attribution, far, _naive_zones(tracks, photos, clock_zone), not_located_ids(tracks, photos))
     for pred in photos:
+        if not claims_place(pred.shown_status):
+            continue
         when = _clock_of(pred.query)
         gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
             round(pred.location.lat, DECIMALS), round(pred.location.lon, DECIMALS),
@@ -410,11 +437,14 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
         trk.segments.append(seg)
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"
         for p in track.points:
+            if not claims_place(p.status):  # named in <metadata><desc> (not_located_ids)
+                continue
             gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 round(p.location.lat, DECIMALS), round(p.location.lon, DECIMALS), time=_when(start, p.time_s, zone),
                 name=p.query.id, type=p.shown_status, symbol=GPX_SYMBOLS.get(p.shown_status),
                 description=_warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} single-frame estimate "
-                                    f"{p.own.lat:.7f},{p.own.lon:.7f}; {grid_words(p.location.lat, p.location.lon)}",
+                                    + (f"{p.own.lat:.7f},{p.own.lon:.7f}" if p.own_placed else "none (not located)")
+                                    + f"; {grid_words(p.location.lat, p.location.lon)}",
                                     far, p.query.id)))
             if p.footprint:
                 rte = gpxpy.gpx.GPXRoute(name=f"footprint {p.query.id}")
@@ -438,13 +468,32 @@ def _photo_colour(pred: Prediction, colours: dict):
     return colours.get(pred.shown_status, simplekml.Color.white)
 
 
+# KML 2.2 (OGC 07-147r2) lets a Placemark hold no geometry (kml:AbstractGeometryGroup, minOccurs 0): such
+# a Placemark is listed (Google Earth's Places panel) with its name, time and description, but drawn
+# nowhere. A not-located photo is written so, in a folder of its own: listed by name, no pin anywhere.
+NOT_LOCATED_FOLDER = "not located (no position: nothing to match)"
+
+
+def _placemark(folder, name: str, at: LatLon, placed: bool):
+    """A Placemark in `folder` (simplekml): a Point at `at` when `placed`, else one with no geometry at
+    all (simplekml.newpoint without coordinates writes 0,0, a place in the Gulf of Guinea, so the
+    geometry-free Placemark is made from simplekml's own Placemark class)."""
+    if placed:
+        return folder.newpoint(name=name, coords=[(round(at.lon, DECIMALS), round(at.lat, DECIMALS))])
+    from simplekml.featgeom import Placemark
+
+    return folder._newfeature(Placemark, name=name)
+
+
 def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *, attribution: str | None = None,
                   far=None, clock_zone: tzinfo | None = None) -> str:
     """KML 2.2: a folder per flight with the track (LineString), a timed Placemark per frame
     (styled by status) and the footprints (Polygons); `photos` in no flight: a folder of
     Placemarks at their best estimates (timed when the photo has a capture time), coloured by
-    status as frames are (verified green, retrieved orange, not located grey), a verified photo
-    below model.CONFIDENT yellow. `attribution`:
+    status as frames are (verified green, retrieved orange), a verified photo below model.CONFIDENT
+    yellow; a photo not located: a Placemark without geometry (listed, not drawn; KML 2.2 allows it) in
+    a folder of its own (NOT_LOCATED_FOLDER), a flight's frame not located likewise in its flight's
+    folder. `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about. `clock_zone`: as
     tracks_to_gpx's."""
@@ -466,11 +515,15 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                "weak match": simplekml.Color.orange,  # verified below 0.5: right 29 % of the time, as unsure as a retrieved one
                "weak track": simplekml.Color.orange,  # placed by the track below 0.5 (sequence.shown_track_status)
                "not located": simplekml.Color.gray}
-    if photos:
-        folder = kml.newfolder(name="photos in no flight")
-        for pred in photos:
-            pt = folder.newpoint(name=pred.query.id,
-                                 coords=[(round(pred.location.lon, DECIMALS), round(pred.location.lat, DECIMALS))])
+    placed = [pred for pred in photos if claims_place(pred.shown_status)]
+    unplaced = [pred for pred in photos if not claims_place(pred.shown_status)]
+    for name, preds in (("photos in no flight", placed), (NOT_LOCATED_FOLDER, unplaced)):
+        if not preds:
+            continue
+        folder = kml.newfolder(name=name)
+        for pred in preds:
+            # not located: a Placemark without geometry (listed, never drawn: _placemark)
+            pt = _placemark(folder, pred.query.id, pred.location, claims_place(pred.shown_status))
             when = _clock_of(pred.query)
             if when is not None:
                 pt.timestamp.when = _when(when, 0.0, zone_at(clock_zone, pred.query.path)).isoformat().replace("+00:00", "Z")
@@ -478,7 +531,8 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             pt.extendeddata.newdata("status", pred.shown_status)
             pt.extendeddata.newdata("level", level_of(pred))  # the words of the app and the CLI (core/levels.py)
             pt.extendeddata.newdata("confidence", machine_confidence(pred.confidence))
-            pt.style.iconstyle.color = _photo_colour(pred, colours)
+            if claims_place(pred.shown_status):  # no icon to colour on a Placemark without geometry
+                pt.style.iconstyle.color = _photo_colour(pred, colours)
     for track in _in_time_order(tracks, clock_zone):
         start = _start_of(track)
         zone = zone_at(clock_zone, track.points[0].query.path if track.points else None)  # this flight's clock
@@ -490,18 +544,21 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             line.style.linestyle.color = simplekml.Color.orange
         shot = "" if track.edit_shot is None else f" {shot_of(*track.edit_shot)};"  # as the GPX <desc>
         for p in track.points:
-            pt = folder.newpoint(name=p.query.id, coords=[(round(p.location.lon, DECIMALS), round(p.location.lat, DECIMALS))])
+            pt = _placemark(folder, p.query.id, p.location, claims_place(p.status))  # not located: no geometry
             if start is not None:  # a flight with no clock: no <TimeStamp> (never 1970)
                 pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
+            where = (grid_words(p.location.lat, p.location.lon) if claims_place(p.status)
+                     else NOT_LOCATED_CAUTION)  # a frame not located: no place, in words either
             pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
-                                     f"{grid_words(p.location.lat, p.location.lon)}", far, p.query.id)
+                                     f"{where}", far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")
             if p.confidence is not None:
                 pt.extendeddata.newdata("confidence", machine_confidence(p.confidence))
-            pt.style.iconstyle.color = colours.get(p.shown_status, simplekml.Color.white)
+            if claims_place(p.status):  # no icon to colour on a Placemark without geometry
+                pt.style.iconstyle.color = colours.get(p.shown_status, simplekml.Color.white)
             if p.footprint:
                 ring = counterclockwise(p.footprint)
                 poly = folder.newpolygon(name=f"footprint {p.query.id}",
@@ -527,11 +584,17 @@ def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction
         write_track_geojson(tracks, path, attribution=attribution, far=far, clock_zone=clock_zone)
 
 
+def _photo_feature(feature: dict) -> bool:
+    """A photo's (or frame's) Feature of export.predictions_to_geojson: a Point, or null geometry (not located)."""
+    return feature["geometry"] is None or feature["geometry"]["type"] == "Point"
+
+
 def _add_times(doc: dict, times: dict[str, str]) -> dict:
-    """Each photo's Point feature gets its time_utc (utc_times), where known."""
+    """Each photo's feature (its Point, or null geometry when not located) gets its time_utc (utc_times),
+    where known."""
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
-        if qid in times and feature["geometry"]["type"] == "Point" and feature["properties"].get("kind") != "tile_footprint":
+        if qid in times and _photo_feature(feature) and feature["properties"].get("kind") != "tile_footprint":
             feature["properties"]["time_utc"] = times[qid]
     return doc
 
@@ -548,12 +611,15 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
     _add_times(doc, utc_times(predictions, tracks, clock_zone))
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
-        if qid in on_track and feature["geometry"]["type"] == "Point":
+        if qid in on_track and _photo_feature(feature):
             point, name, shot = on_track[qid]
-            feature["geometry"]["coordinates"] = _point(point.location)
+            feature["geometry"] = photo_geometry(point.location, point.status)  # null: the track left it not located
             feature["properties"].update(_props(point, name, shot))
-            # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX)
-            feature["properties"].pop("caution", None)
+            if claims_place(point.status):
+                # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX)
+                feature["properties"].pop("caution", None)
+            else:  # no place from the track nor from the frame itself (its own answer's figures too)
+                feature["properties"] = without_place(feature["properties"])
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc
 

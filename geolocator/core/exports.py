@@ -73,6 +73,19 @@ def check_prediction_path(path: Path | str) -> Path:
     return path
 
 
+def left_out_of(path: Path | str, predictions: Sequence, tracks: Sequence = ()) -> str | None:
+    """What a file at `path` leaves out of `predictions` (core.model.Prediction; `tracks`: their flights,
+    core.sequence.Track), in words for the CLI and the app: a GPX has no waypoint for a photo or frame "not
+    located" (a <wpt> needs lat/lon; export_track.left_out_note names them); None for the other formats,
+    which list every photo (a not-located one without coordinates), and when none is left out."""
+    if Path(path).suffix.lower() != ".gpx":
+        return None
+    from .export_track import left_out_note, not_located_ids
+
+    flown = {p.query.id for t in tracks for p in t.points}
+    return left_out_note(not_located_ids(tracks, [p for p in predictions if p.query.id not in flown]))
+
+
 def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,
                       attribution: str | None = None, far=None, tile_footprints: bool = False,
                       clock_zone=None, csv_excel: bool = False) -> Path:

@@ -223,7 +223,8 @@ def geotags_for(predictions: Sequence[Prediction], tracks: Sequence = (), *,
             left_out.append((qid, f"{names[name]} photos are named {name}: the tool could not tell them apart"))
             continue
         position, confidence, radius = _answer(p, on_track)
-        if p.status == STATUS_NOT_LOCATED or not p.matches or radius is None:
+        track_status = getattr(on_track.get(qid), "status", None)  # a flight's frame the track left not located too
+        if STATUS_NOT_LOCATED in (p.status, track_status) or not p.matches or radius is None:
             left_out.append((qid, "not located"))
             continue
         if confidence is None or not confidence >= min_confidence:

@@ -306,6 +306,18 @@ class Match:
 STATUS_VERIFIED = "verified"  # local-feature geometry confirmed the top tile
 STATUS_RETRIEVED = "retrieved"  # global features only: tile-level, confidence from their margin
 STATUS_NOT_LOCATED = "not located"  # nothing to locate (blank, sky, blurred frame): confidence 0
+
+
+def claims_place(status: str | None) -> bool:
+    """Whether an answer of this status (Prediction.status / shown_status, a flight frame's
+    sequence.TrackPoint.status) claims a place: False for STATUS_NOT_LOCATED only. Such an answer has no
+    geometry anywhere a place is read from (session 33): GeoJSON `"geometry": null` (RFC 7946 §3.2),
+    empty CSV lat/lon cells, a KML Placemark without geometry, no GPX waypoint, no map marker, no GPS
+    written into a photo copy; it stays listed by name. Its Prediction.location (the candidates' middle)
+    is kept for research scoring only (training/)."""
+    return status != STATUS_NOT_LOCATED
+
+
 # Shown (Prediction.shown_status) instead of "verified" where the geometry's evidence is weak: a verified
 # answer with confidence below WEAK_BELOW. Measured on every committed verified record (session 18,
 # training/verified_by_confidence.py): below 0.5 right 40 of 139 (29 %), at or above 2,188 of 2,199 (99 %).

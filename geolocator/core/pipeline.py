@@ -116,6 +116,10 @@ class Settings:
     # 5 wrong of 5 on synthetic after-event photos, and no right answer of the intact benchmark photos
     # was one). False: as before (for comparisons: training/span_signal.py measures with it off).
     photo_support: bool = True
+    # A job where fewer than a quarter of the located photos verified: its unverified answers claim at
+    # most 0.13 and say the photo may not be in these tiles (core/outside_tiles.py; session 33: the real
+    # DJI_0024, 2,259 km from the tiles, claimed 0.60). False: as before (for comparisons).
+    job_evidence: bool = True
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
     # float16 changes no R@k or AP on the benchmark regions (training/results/rotation_layouts.md).
@@ -413,6 +417,10 @@ class Workspace:
                               not_located, flat, table)
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         predictions = self._as_settled(self._supported(ok, predictions, found.looked, progress, cancel))
+        if self.settings.job_evidence:  # verification ran: a job that hardly verified may be elsewhere
+            from .outside_tiles import with_job_evidence
+
+            predictions = with_job_evidence(predictions)
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)

@@ -89,7 +89,8 @@ def contradiction(query: Query, tile: Tile, corners) -> str | None:
     if implied is None or abs(implied - recorded) <= TILT_TOLERANCE_DEG:
         return None
     return (f"the match on {tile.id} implies a camera {implied:.0f}° off nadir, but the photo records "
-            f"{recorded:.0f}° (gimbal pitch {recorded_pitch_deg(query):.0f}°): not taken as verified")
+            f"{recorded:.0f}° (gimbal pitch {recorded_pitch_deg(query):.0f}°): that candidate is not taken as verified "
+            "(the photo's other candidates still count)")
 
 
 def drop_contradicted(queries: Sequence[Query], tiles: Sequence[Tile], candidates, checks) -> list[list]:

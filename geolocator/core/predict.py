@@ -46,6 +46,8 @@ UNVERIFIED_SOURCE = SOURCE_WEIGHTED
 # UNVERIFIED_MARGINS -> UNVERIFIED_RIGHT), never above RETRIEVED_CEILING, scaled down for a small
 # or low-texture photo (unverified_confidence).
 RETRIEVED_CEILING = 0.6  # an unverified answer never claims more than this
+# (and at most core/outside_tiles.OUTSIDE_CEILING, 0.13, in a job where under a quarter of the photos
+# verified: they may not be in these tiles; Workspace.locate applies it after predict)
 # A photo whose metadata footprint (altitude x sensor width / focal length) spans at most this
 # share of the top tile's width (a quarter of its area) and that nothing verified: its global
 # feature sees a small part of what a tile's does, so a clear cosine win says little. Its ceiling

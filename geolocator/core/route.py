@@ -273,7 +273,8 @@ def choose_route(tiles: Sequence, *, coarse_below_px: float = COARSE_BELOW_PX, d
     detail = tile_detail(tiles)
     if detail is None:
         return Route("sift", 0, False, "auto: tile detail not measurable → sift", None, True)
-    across = f"≈{detail.pixels_across:.0f} px across"
+    # pixels of real detail (tile_detail: the side as decoded over its blur/upsampling factor), not the image's size
+    across = f"≈{detail.pixels_across:.0f} px of detail across a tile"
     if detail.pixels_across >= coarse_below_px:
         return Route("sift", 0, False, f"auto: sharp tiles ({across}) → sift", detail, True)
     from .matchers import available

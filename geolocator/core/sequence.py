@@ -149,6 +149,9 @@ class TrackPoint:
     # the radius `confidence` speaks of (predict.confidence_radius_m): half the diagonal of `tile`,
     # else of the frame's top tile; None: not worked out (a TrackPoint made by hand)
     radius_m: float | None = None
+    # whether the frame's own single-frame answer claims a place (model.claims_place: False when it was
+    # "not located"); `own` is then its candidates' middle, which no export gives (single_lat/lon null)
+    own_placed: bool = True
 
     @property
     def shown_status(self) -> str:
@@ -668,6 +671,8 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # it, or it would be interpolated): no more than its top claimed, nor than two places
             # claimed for one frame (set, not measured)
             confidence = min(pred.confidence, TWO_PLACES)
+        elif status == STATUS_NOT_LOCATED:  # claims no place (model.claims_place): nothing to be sure of
+            confidence = 0.0
         truth = pred.query.truth
         points.append(TrackPoint(
             query=pred.query, time_s=times[j], location=location, status=status, own=own, rank=rank,
@@ -679,6 +684,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             track_location=track_location, extrapolated_s=extrapolated_s, location_source=source, tile=tile,
             confidence=confidence, anchor_distance_m=distance,
             radius_m=_tile_radius_m(tile) if tile is not None else (_tile_radius_m(pred.top.tile) if pred.matches else None),
+            own_placed=pred.shown_status != STATUS_NOT_LOCATED,
         ))
     # A frame nothing verified is never shown more certain than the frames it was placed from (as
     # shown: an anchor is never itself placed, so its figure is final): the track through a wrong

@@ -32,7 +32,7 @@ from .media.query_image import query_key
 from .errors import GeolocatorError
 from .export import format_confidence
 from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, frame_level, level_of
-from .model import CONFIDENT, WEAK_BELOW, Bounds, Prediction, TileSet
+from .model import CONFIDENT, WEAK_BELOW, Bounds, Prediction, TileSet, claims_place
 from .predict import answer_radius_m
 from .sequence import frame_shots
 from .wording import confidence_within, shot_of
@@ -81,8 +81,12 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 
 def _jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
+    """`image` as JPEG bytes (RGB, Pillow's `quality`). Not Huffman-optimised: Pillow encodes an
+    optimised JPEG in one call that keeps the GIL throughout (10x longer than the chunked plain
+    encode lets other threads wait), so the app's window froze while a worker drew the basemap;
+    the files are 3-18 % larger (demo photos; training/results/stall33_session33.md)."""
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True)
+    image.convert("RGB").save(buf, "JPEG", quality=quality)
     return buf.getvalue()
 
 
@@ -234,8 +238,11 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
         ("Top tile", _safe(pred.top.tile.id) if pred.matches else "-"),
         ("Score", f"{pred.top.score:.3f}" if pred.matches else "-"),
         ("Status", status),
-        ("Confidence", confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))),
-        ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"),
+        # not located (model.claims_place): no place claimed, so neither a radius around one nor a Location
+        ("Confidence", confidence_within(format_confidence(pred.confidence),
+                                         answer_radius_m(pred) if claims_place(pred.shown_status) else None)),
+        ("Location", f"{pred.location.lat:.6f}, {pred.location.lon:.6f} ({_safe(pred.location_source)})"
+         if claims_place(pred.shown_status) else "none: not located"),
     ]
     if track_point is not None:
         confidence = getattr(track_point, "confidence", None)
@@ -243,7 +250,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
         # its level as the list says it: a matched or corrected frame by its track confidence, "weak track"
         # below 0.5, a track's "retrieved" as "tile level only" (levels.frame_level)
         shown = frame_level(track_point.status, confidence)
-        radius = getattr(track_point, "radius_m", None)
+        radius = getattr(track_point, "radius_m", None) if claims_place(track_point.status) else None  # no place, no radius
         rows[3:5] = [("Status", _safe(shown)), ("Confidence", confidence_within(format_confidence(confidence), radius))]
         on_track = f"t={track_point.time_s:.1f} s"
         if track_point.extrapolated_s is not None:
@@ -257,7 +264,8 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
         if not (same_word and pred.location == track_point.location and pred.confidence == confidence):
             rows.insert(6, ("Single frame", f"{status}, confidence {format_confidence(pred.confidence)}"))
         loc = track_point.location
-        rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)")
+        rows[-1] = ("Location", f"{loc.lat:.6f}, {loc.lon:.6f} (the flight's estimate)" if claims_place(track_point.status)
+                    else "none: not located")
     # the same Point as field teams read it (core.coords): a ground team's MGRS, a helicopter crew's
     # degrees and minutes; not for a photo with nothing located (its Point is a tile centre)
     shown = track_point.status if track_point is not None else pred.status
@@ -271,7 +279,7 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     if pred.caution and track_point is None:  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION)
         rows.append(("Caution", _safe(pred.caution)))
     error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
-    if error is not None:
+    if error is not None and shown != "not located":  # not located: no position, so no error of one
         rows.append(("Error", f"{error:.1f} m"))
     img = f'<img src="{_safe(thumb_url)}" style="max-width:160px;display:block;margin-bottom:4px">' if thumb_url else ""
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
@@ -298,6 +306,9 @@ window.geoloc = (function () {
     api.tracks = (api.tracks || 0) + 1;
   };
   api.add = function (d) {
+    // not located (model.claims_place): no marker at a place nothing claimed; listed (api.data, the app's
+    // list, api.count) and selectable, but api.highlight finds no marker and pans nowhere
+    if (d.lat === null) { api.data[d.id] = d; return; }
     if (d.truth) {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
@@ -411,12 +422,12 @@ window.geoloc = (function () {
     var size = api.map.getSize(), box = api.legendBody.parentNode;  // the whole control, its line and padding
     return api.legendShown(box.offsetWidth * box.offsetHeight <= """ + str(LEGEND_MAX_SHARE) + """ * size.x * size.y);
   };
+  // the photos the map holds, markers and not-located ones (no marker) alike: by a flight frame's status, all
   api.countStatus = function (status) {
-    var n = 0;
-    api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocStatus === status) { n++; } });
-    return n;
+    return Object.keys(api.data).filter(function (k) { return (api.data[k].status || null) === status; }).length;
   };
-  api.count = function () {
+  api.count = function () { return Object.keys(api.data).length; };
+  api.countMarkers = function () {  // the markers drawn: not the not-located photos
     var n = 0;
     api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
     return n;
@@ -570,8 +581,9 @@ def build_map(
     for i, pred in enumerate(predictions):
         check(cancel)
         point = on_track.get(pred.query.id)
-        # the best estimate (the exported Point); a flight's frame: its track position
+        # the best estimate (the exported Point); a flight's frame: its track position; not located: none
         loc = pred.location if point is None else point.location
+        has_place = claims_place(pred.shown_status if point is None else point.status)
         thumb_url = None
         if thumbnail is not None:
             name = f"thumb_{query_key(pred.query)}.jpg"  # an edited photo gets a new thumbnail
@@ -604,9 +616,13 @@ def build_map(
                                     + f"{frame_level(point.status, conf)} · conf {format_confidence(conf)}")
             if point.footprint:
                 data["footprint"] = [[c.lat, c.lon] for c in point.footprint]
+        if not has_place:  # listed, no marker, not in the view's bounds (api.add)
+            data.update(lat=None, lon=None, truth=None)
+            data.pop("footprint", None)
         items.append(_script_json(data))
-        b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
-        fit = b if fit is None else fit.union(b)
+        if has_place:
+            b = Bounds(loc.lon, loc.lat, loc.lon, loc.lat)
+            fit = b if fit is None else fit.union(b)
         emit(placed, ProgressEvent("map", i + 1, len(predictions), "placing markers"))
     track_items = [_script_json({"coords": [[x.lat, x.lon] for x in t.line],
                                  "tooltip": _safe(f"{t.name} · {len(t.points)} frames")})

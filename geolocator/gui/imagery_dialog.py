@@ -582,6 +582,10 @@ class ImageryDialog(QDialog):
                     name = name.with_suffix(".gpkg")
                 self.out.setText(str(name))
             out = Path(self.out.text().strip())
+            kept = F.stored_attribution(out) if missing_credit and self.out.text().strip() else None
+            if kept:  # fetching more into a file that holds a credit line: it is kept, nothing is missing
+                self._set_terms(F.terms_notice(template) + f"\nNo attribution typed: {out.name} keeps the credit line "
+                                f"stored with its tiles: {kept}")
             if is_wmts:
                 layer = self.wmts_layer()
                 if zoom not in layer.zooms:  # the core's message names --zoom

@@ -669,14 +669,16 @@ class Session:
         return write_geotagged_copies(folder, predictions, smooth(predictions, clock_zones=self.clock_zones))
 
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
-                           clock_zone=None, csv_excel: bool = False) -> Path:
+                           clock_zone=None, csv_excel: bool = False, said: list | None = None) -> Path:
         """Write the predictions in the format `path`'s suffix names (core.exports: GeoJSON, CSV, KML,
         GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone,
         or a core.clock_zones.ClockZones: a zone per folder): the zone of times recorded without one, as
         `--clock-zone`; `csv_excel`: a CSV for Excel in a
-        comma-decimal locale, as `--csv-excel`. Raises GeolocatorError for an unknown suffix."""
+        comma-decimal locale, as `--csv-excel`. `said`: a list the caller owns, given what the file leaves
+        out in words (core.exports.left_out_of: a GPX's not-located photos), if anything. Raises
+        GeolocatorError for an unknown suffix."""
         from ..core.evaluate import far_from_tiles
-        from ..core.exports import check_prediction_path, write_predictions
+        from ..core.exports import check_prediction_path, left_out_of, write_predictions
         from ..core.outputs import check_writable
         from ..core.sequence import smooth
 
@@ -690,6 +692,11 @@ class Session:
         from ..core.clock_zones import ClockZones
 
         zones = clock_zone if isinstance(clock_zone, ClockZones) else None  # two clocks' photos: two flights
-        return write_predictions(path, predictions, smooth(predictions, clock_zones=zones),
-                                 attribution=tileset.attribution if tileset is not None else None, far=far,
-                                 clock_zone=clock_zone, csv_excel=csv_excel)
+        tracks = smooth(predictions, clock_zones=zones)
+        out = write_predictions(path, predictions, tracks,
+                                attribution=tileset.attribution if tileset is not None else None, far=far,
+                                clock_zone=clock_zone, csv_excel=csv_excel)
+        note = left_out_of(path, predictions, tracks)
+        if note and said is not None:
+            said.append(note)
+        return out

@@ -1253,12 +1253,14 @@ class MainWindow(QMainWindow):
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
         excel = csv_excel and kind == "CSV"
         zone = self.clock_zones()  # File → Clock Zone of the Photos…: the default and per folder (none: as if UTC)
+        said: list[str] = []  # a GPX: the not-located photos it has no waypoint for, named (core.exports.left_out_of)
         return self._submit(f"Exporting {kind}",
                             lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone,
-                                                                                     csv_excel=excel),
+                                                                                     csv_excel=excel, said=said),
                             lambda p: self.message_bar.show_message(
                                 "info", f"Saved {count(len(preds), 'prediction')} to {p}"
-                                        + (" for Excel (semicolons, decimal commas)" if excel else "")))
+                                        + (" for Excel (semicolons, decimal commas)" if excel else "")
+                                        + "".join(f" {note}" for note in said)))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")

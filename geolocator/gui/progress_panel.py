@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -63,7 +65,10 @@ def describe(event: ProgressEvent) -> str:
     if event.stage == "job":
         stage = str((event.metrics or {}).get("stage", ""))
         parts = [STAGES.get(stage, stage.capitalize())] if stage else []
-        if event.message:
+        finished = re.fullmatch(r"done: (\d+) failed", event.message or "")
+        if finished and parts:  # a stage's last word ("done: 0 failed") while the job goes on: that stage is done
+            parts = [f"{parts[0]} done"] + ([f"{finished.group(1)} failed"] if finished.group(1) != "0" else [])
+        elif event.message:
             parts.append(event.message)
     else:
         parts = [STAGES.get(event.stage, event.stage.capitalize())]

@@ -59,7 +59,7 @@ class BackbonePanel(QGroupBox):
         self.matcher.addItems(list(MATCHER_CHOICES))
         self.matcher.setToolTip("Local features that verify candidate tiles: auto (chosen from the tiles: sift on sharp "
                                 "imagery, xfeat through mosaics on coarse imagery), sift (fast, rotation invariant) or a "
-                                "learned matcher (slower on a CPU; see the README's matcher table)")
+                                "learned matcher (slower on a CPU; see the matcher table in docs/results.md)")
         self.matcher.currentTextChanged.connect(self.matcherChanged)
         self.mosaic = QCheckBox("Verify through mosaics")  # short: a longer text was cut off at 1440 px
         self.mosaic.setToolTip("For photos that see several tiles: verify each candidate tile with its 8 neighbours "
@@ -68,18 +68,18 @@ class BackbonePanel(QGroupBox):
         self.dense = QCheckBox("Dense search (slow)")
         self.dense.setToolTip("For tiles from another sensor or of coarse pixels: photos that matched no tile clearly get "
                               "their candidates ordered by how their ground's layout lines up with each one's. Several "
-                              "CPU seconds for each such photo; answers stay 'tile level only' (see the README)")
+                              "CPU seconds for each such photo; answers stay 'tile level only' (see docs/results.md)")
         self.dense.toggled.connect(self.denseChanged)
         self.tones = QCheckBox("Reversed tones (thermal)")
         self.tones.setToolTip("For thermal pictures the app does not recognise as thermal (a grey JPEG without metadata, "
                               "a clip not named _T): verification also matches each photo's tones reversed (white-hot "
                               "against daylight). Photos recognised as thermal get this by themselves. About twice the "
-                              "verification time (see the README: Thermal photos)")
+                              "verification time (see docs/inputs.md: Thermal photos)")
         self.tones.toggled.connect(self.tonesChanged)
         self.changed_ground = QCheckBox("Ground changed since imagery")  # short: the panel is ~35 characters wide
         self.changed_ground.setToolTip("The photos were taken after a flood, fire or storm that changed the ground the "
                                        "imagery shows: confidences are those measured on such photos (lower where the usual "
-                                       "ones claimed too much; see the README). As `locate --changed-ground`")
+                                       "ones claimed too much; see docs/outputs.md). As `locate --changed-ground`")
         self.changed_ground.toggled.connect(self.changedGroundChanged)
         self.route = _plain("")
         self.show_route(None, "auto")

@@ -64,13 +64,16 @@ def _stage_of(event: ProgressEvent) -> str:
 
 def _lower_this_thread_priority(nice: int | None = None) -> None:
     """Linux: make the worker thread (and the torch/OpenMP threads it creates, which inherit it)
-    yield the CPU to the UI thread; on a 2-core machine this is what keeps the window responsive."""
+    yield the CPU to the UI thread; on a 2-core machine this is what keeps the window responsive.
+    `nice` (default WORKER_NICE) is added to the thread's own niceness (at most 19): an app started
+    with `nice -n 10` had its workers at 10 too, level with its window, and its UI thread waited for
+    a CPU behind its own verification threads (training/results/stall33_session33.md)."""
     nice = WORKER_NICE if nice is None else nice
     if nice <= 0 or not sys.platform.startswith("linux"):
         return
     try:
         tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
     except (AttributeError, OSError):  # pragma: no cover - not permitted / not supported
         pass
 

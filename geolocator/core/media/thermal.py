@@ -169,7 +169,7 @@ def thermal_note(thermal: Sequence[ThermalPhoto], located: Iterable[Path]) -> st
     text = (f"{counted} ({first.path.name}: {first.reason}): thermal pictures are matched against daytime "
             f"imagery, which they seldom resemble, and the confidence figures were measured on daytime photos: "
             f'rely only on a thermal answer that reads "{LEVEL_CONFIDENT}" ({CONFIDENT:g} or more); take '
-            f'"{LEVEL_NOT_CONFIDENT}" as unconfirmed (README: Thermal photos).')
+            f'"{LEVEL_NOT_CONFIDENT}" as unconfirmed (docs/inputs.md: Thermal photos).')
     paired = [t for t in thermal if t.visible is not None]
     placed = "places a thermal photo that verifies nothing at its visible photo's verified place."
     if paired:

@@ -212,6 +212,30 @@ def recorded_attribution(template: TileTemplate) -> tuple[str, str | None]:
             "with --attribution (a rerun of the same command with it updates the tile set)")
 
 
+def stored_attribution(out: Path) -> str | None:
+    """The credit line an earlier fetch stored in `out` (an .mbtiles file or an XYZ folder's
+    metadata.json), None when there is none, it cannot be read, or it is only the placeholder
+    recorded_attribution stores when none was given. A rerun without --attribution keeps it (the
+    sinks never replace a stored line with the placeholder), so there is nothing to warn about."""
+    import sqlite3
+
+    out = Path(out)
+    text = None
+    try:
+        if out.is_file() and out.suffix.lower() == ".mbtiles":
+            from .mbtiles import _metadata
+
+            text = _metadata(out).get("attribution")
+        elif (out / METADATA_FILE).is_file():
+            meta = json.loads((out / METADATA_FILE).read_text(encoding="utf-8"))
+            text = meta.get("attribution") if isinstance(meta, dict) else None
+    except (OSError, ValueError, InputError, sqlite3.Error):
+        return None
+    text = str(text).strip() if text else ""
+    placeholder = text.startswith("Imagery: ") and text.endswith("(the provider's required attribution was not given)")
+    return text if text and not placeholder else None
+
+
 def terms_notice(template: TileTemplate) -> str:
     """What to show before fetching from a service: attribution and whose terms apply."""
     who = template.name or re.sub(r"^https?://([^/]+)/.*$", r"\1", template.url)
@@ -508,6 +532,32 @@ def stored_damage(data: bytes, *, decode: bool = False) -> str | None:
         return None
     why = image_damage(data)
     return None if why is None else why.replace("the image the server sent", "the stored image", 1)
+
+
+def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None:
+    """How many of `tiles` ((z, x, y), XYZ rows) an .mbtiles file or XYZ folder `out` holds, read
+    without writing to it (for the line said when a fetch is stopped); None for a .gpkg, a set
+    that cannot be read or none at all."""
+    import sqlite3
+
+    out = Path(out)
+    try:
+        if out.is_file() and out.suffix.lower() == ".mbtiles":
+            db = sqlite3.connect(f"{out.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                stored = set()
+                for z in {t[0] for t in tiles}:
+                    stored.update((z, int(c), 2**z - 1 - int(r)) for c, r in
+                                  db.execute("SELECT tile_column, tile_row FROM tiles WHERE zoom_level = ?", (z,)))
+            finally:
+                db.close()
+            return sum(1 for t in tiles if tuple(t) in stored)
+        if out.is_dir():
+            return sum(1 for z, x, y in tiles
+                       if any((out / str(z) / str(x) / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS))
+    except (OSError, sqlite3.Error, ValueError):
+        return None
+    return None
 
 
 class FolderSink:

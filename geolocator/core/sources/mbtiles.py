@@ -122,12 +122,16 @@ class MBTilesWriter:
             )
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
-        self.set_metadata(name=name or readable(self.path.stem), format=fmt, type="baselayer", version="1.3",
-                          attribution=attribution)
+        # defaults for a new file only: a rerun into an existing one keeps its name and declared format (a
+        # JPEG set re-declared "png" by a rerun that fetched nothing, session 33); a credit line given replaces
+        defaults = {"name": name or readable(self.path.stem), "format": fmt, "type": "baselayer", "version": "1.3"}
+        self.set_metadata(**{k: v for k, v in defaults.items() if self.get_metadata(k) is None}, attribution=attribution)
 
     def set_metadata(self, **values) -> None:
+        """Store metadata rows; a value already stored as it is is not written again, so a rerun that
+        changes nothing leaves the file untouched (its size and time key the feature cache: core/cache.py)."""
         for key, value in values.items():
-            if value is not None:
+            if value is not None and self.get_metadata(key) != str(value):
                 self.db.execute("INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)", (key, str(value)))
 
     def get_metadata(self, key: str) -> str | None:

@@ -61,7 +61,8 @@ def north_up_grid(t, width: int, height: int):
     return Affine(res, 0.0, min(xs), 0.0, -res, max(ys)), max(1, math.ceil(w - 1e-6)), max(1, math.ceil(h - 1e-6))
 
 
-def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, *, gcps=None) -> Path:
+def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, *, gcps=None,
+                  gcp_method: str | None = None) -> Path:
     """The path of a north-up GeoTIFF copy of the raster `path` (made once, then reused).
 
     `crs`: its coordinate system (a rasterio CRS, an EPSG number or any text pyproj knows: the
@@ -72,6 +73,8 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
     `gcps`: the file's ground control points (rasterio GroundControlPoints, in `crs`) when it is
     placed by them alone, no geotransform: GDAL fits them as gdalwarp does (a polynomial of
     order 1 below 6 points) and picks the north-up grid and its pixel size.
+    `gcp_method`: GDAL's transformer method for the GCPs instead of that polynomial, e.g.
+    "GCP_TPS" (a thin-plate spline through every point: kml_overlay's quad warp).
 
     Raises InputError naming `path` when the geotransform places no raster (north_up_grid),
     the file cannot be read, or the copy cannot be written."""
@@ -97,7 +100,8 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
         except ValueError as exc:
             raise InputError(path, f"{exc}: no usable georeference") from None
         key = hashlib.sha256(text_bytes(f"gt1|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{tuple(t)}|"
-                                        f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}")).hexdigest()[:16]
+                                        f"{[(g.row, g.col, g.x, g.y) for g in gcps or ()]}|{crs_label(crs)}"
+                                        + (f"|{gcp_method}" if gcp_method else ""))).hexdigest()[:16]
         out_dir = Path(out_dir) if out_dir is not None else northup_cache_dir()
         out = out_dir / f"{path.stem}-{key}.tif"
         mark_copy_used(out)  # its last use, for `geolocator cache --prune`; holds the folder while this runs
@@ -130,6 +134,8 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
             # GCPs: GDAL reads them from the file and picks the north-up grid itself (rasterio
             # 1.4's warp given a grid with a GCP-placed source reads nothing)
             grid = {} if gcps else {"src_transform": t, "transform": dst_t, "width": width, "height": height}
+            if gcps and gcp_method:
+                grid["SRC_METHOD"] = gcp_method  # GDAL's transformer option (GDALCreateGenImgProjTransformer2)
             # GDAL's block cache held to COPY_CACHE_MB: its default (5 % of the RAM) took the copy of
             # a 24,000 px square JPEG GeoTIFF to 1.6 GB of memory, 256 MB to 0.47 GB at the same CPU time
             # (training/results/newuser_session19.md)

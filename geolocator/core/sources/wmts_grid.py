@@ -350,6 +350,7 @@ class GpkgSink:
         self.created = not self.path.exists()
         self.grid = grid
         self._stored = False
+        self._committed_changes = 0  # sqlite's total_changes at the last commit: nothing new, nothing written
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path)
@@ -409,8 +410,10 @@ class GpkgSink:
         self.db.commit()
 
     def set_metadata(self, **values) -> None:
+        """Store metadata rows; a value already stored as it is is not written again (a rerun that fetches
+        nothing leaves the file as it was: its size and time key the feature cache, core/cache.py)."""
         for key, value in values.items():
-            if value is not None:
+            if value is not None and self.get_metadata(key) != str(value):
                 self.db.execute("INSERT OR REPLACE INTO geolocator_metadata VALUES (?, ?)", (key, str(value)))
 
     def get_metadata(self, key: str) -> str | None:
@@ -438,9 +441,11 @@ class GpkgSink:
         self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, x, y))
 
     def commit(self) -> None:
-        self.db.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
-                        (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), TILE_TABLE))
+        if self.db.total_changes > self._committed_changes:  # last_change only when something changed (session 33)
+            self.db.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
+                            (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), TILE_TABLE))
         self.db.commit()
+        self._committed_changes = self.db.total_changes
 
     def close(self) -> None:
         self.commit()
