@@ -171,8 +171,11 @@ def test_bbox_around_exact():
     # (a metre of margin: one degree of longitude each side; north clamped to Web Mercator's limit)
     assert F.bbox_around([LatLon(80, 0), LatLon(90, 0)], margin_m=1) == \
         Bounds(-1.0, 80 - 1 / metres_per_degree(90)[0], 1.0, WEB_MERCATOR_MAX_LAT)
-    edge = F.bbox_around([LatLon(85.05, -179.9999), LatLon(-85.05, 179.9999)], margin_m=1000)
-    assert edge == Bounds(-180.0, -WEB_MERCATOR_MAX_LAT, 180.0, WEB_MERCATOR_MAX_LAT)
+    edge = F.bbox_around([LatLon(85.05, -179.9999), LatLon(-85.05, -179.9998)], margin_m=1000)
+    assert edge == Bounds(-180.0, -WEB_MERCATOR_MAX_LAT, edge.east, WEB_MERCATOR_MAX_LAT)
+    # 0.0002° apart across ±180°: refused, not the whole globe (found by test_prop_tiles, session 33)
+    with pytest.raises(F.FetchError, match="both sides of the antimeridian"):
+        F.bbox_around([LatLon(85.05, -179.9999), LatLon(-85.05, 179.9999)], margin_m=1000)
     with pytest.raises(F.FetchError) as e:
         F.bbox_around([])
     assert str(e.value) == "none of the photos has a GPS position: give the area with --bbox"

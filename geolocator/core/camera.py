@@ -71,7 +71,8 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     """Camera pose from the photo's four corners on the ground (TL, TR, BR, BL, as Match.footprint)
     and a pinhole camera (principal point at the centre, fx = fy = focal35 / 43.27 mm x the image
     diagonal in pixels). None when no pose puts the camera above the ground. Positions in the
-    footprint's local east/north metres (equirectangular about its first corner), returned as WGS84.
+    footprint's local east/north metres (equirectangular about its first corner, east measured the
+    short way across ±180°), returned as WGS84 (longitude in [-180, 180)).
     `rows`: the footprint is that of the photo's band of rows (top, bottom), fractions of its
     height, full width (core/ground_band.py): its corners are those rows' ends; None: the whole photo."""
     import cv2
@@ -81,7 +82,9 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     w, h = image_size
     origin = footprint[0]
     m_lat, m_lon = metres_per_degree(origin.lat)
-    ground = np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat, 0.0] for p in footprint], np.float64)
+    # east the short way round: a footprint across ±180° (Taveuni, Fiji) is metres wide, not the globe
+    ground = np.array([[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat, 0.0]
+                       for p in footprint], np.float64)
     top, bottom = (0.0, 1.0) if rows is None else rows
     image = np.array([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]], np.float64)
     if abs(cv2.contourArea(ground[:, :2].astype(np.float32))) < 1e-6:  # no area: no pose
@@ -113,7 +116,7 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     heading = math.degrees(math.atan2(up_in_image[0], up_in_image[1])) % 360.0
     axis = R.T @ np.array([0.0, 0.0, 1.0])
     tilt = math.degrees(math.acos(min(1.0, max(-1.0, -axis[2]))))
-    position = LatLon(origin.lat + centre[1] / m_lat, origin.lon + centre[0] / m_lon)
+    position = LatLon(origin.lat + centre[1] / m_lat, (origin.lon + centre[0] / m_lon + 180.0) % 360.0 - 180.0)
     return CameraEstimate(position, float(centre[2]), heading, tilt)
 
 

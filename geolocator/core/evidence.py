@@ -170,11 +170,17 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
 
     tile = pred.top.tile
     b = tile.bounds
+
+    def east_of_tile(lon: float) -> float:
+        # a longitude continued from the tile's west edge (the short way): a Point or outline just
+        # across ±180° from its tile is beside it, not the globe's width away (session 33)
+        return b.west + ((lon - b.west + 180.0) % 360.0 - 180.0)
+
     placed = claims_place(pred.shown_status)  # not located: no Point to draw, nor to widen the view to
-    lons = [b.west, b.east_unwrapped, *([pred.location.lon] if placed else [])]
+    lons = [b.west, b.east_unwrapped, *([east_of_tile(pred.location.lon)] if placed else [])]
     lats = [b.south, b.north, *([pred.location.lat] if placed else [])]
     for p in pred.top.footprint or ():
-        lons.append(p.lon)
+        lons.append(east_of_tile(p.lon))
         lats.append(p.lat)
     pad_x, pad_y = MARGIN * b.width_deg, MARGIN * (b.north - b.south)
     view = Bounds(min(lons) - pad_x, min(lats) - pad_y, max(lons) + pad_x, max(lats) + pad_y)
@@ -190,14 +196,16 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
     canvas = Image.new("RGB", (width, height), (40, 40, 40))
 
     def box_px(t: Bounds) -> tuple[int, int, int, int]:
-        x0 = (t.west - view.west) / view.width_deg * width
-        x1 = (t.east_unwrapped - view.west) / view.width_deg * width
+        west = east_of_tile(t.west)
+        x0 = (west - view.west) / view.width_deg * width
+        x1 = (west + t.width_deg - view.west) / view.width_deg * width
         y0 = (view.north - t.north) / (view.north - view.south) * height
         y1 = (view.north - t.south) / (view.north - view.south) * height
         return round(x0), round(y0), round(x1), round(y1)
 
     near = [t for t in tileset.tiles if t is not tile and t.bounds.south < view.north and t.bounds.north > view.south
-            and t.bounds.west < view.east_unwrapped and t.bounds.east_unwrapped > view.west][: MAX_TILES - 1]
+            and east_of_tile(t.bounds.west) < view.east_unwrapped
+            and east_of_tile(t.bounds.west) + t.bounds.width_deg > view.west][: MAX_TILES - 1]
     for t in [*near, tile]:  # the top tile last: on top where tiles overlap
         try:
             im = top_image if t is tile else open_tile_image(t, min_side=IMAGERY_SIDE)
@@ -209,7 +217,8 @@ def _imagery_panel(pred: Prediction, tileset: TileSet) -> tuple[Image.Image, Bou
     draw = ImageDraw.Draw(canvas)
 
     def xy(p: LatLon) -> tuple[float, float]:
-        return ((p.lon - view.west) / view.width_deg * width, (view.north - p.lat) / (view.north - view.south) * height)
+        return ((east_of_tile(p.lon) - view.west) / view.width_deg * width,
+                (view.north - p.lat) / (view.north - view.south) * height)
 
     x0, y0, x1, y1 = box_px(b)
     draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=(80, 160, 255), width=2)  # the matched tile

@@ -84,7 +84,10 @@ def format_confidence(confidence: float) -> str:
     """A confidence for people, one format wherever one is read (the app's list, Results pane and
     map, the GPX and KML descriptions, the CLI): three decimals ("0.971", "0.600"), but never
     "1.000" for less than 1 (0.9996 reads "0.999"): a certainty must not be shown where the
-    calibration gave none. Machine fields (CSV, GeoJSON, KML Data) hold machine_confidence."""
+    calibration gave none. Machine fields (CSV, GeoJSON, KML Data) hold machine_confidence. A
+    confidence that is no number (NaN, infinite: a degenerate score) reads "unknown", never "nan"."""
+    if not math.isfinite(float(confidence)):
+        return "unknown"
     text = f"{confidence:.3f}"
     return "0.999" if text == "1.000" and confidence < 1.0 else text
 
@@ -96,8 +99,10 @@ def _blank_none(x):
 
 def machine_confidence(confidence: float) -> str:
     """A confidence as the CSV and GeoJSON hold it (4 decimals, no trailing zeros: 0.971,
-    0.9966), for text fields that carry the same figure (KML Data)."""
-    return str(_round(confidence))
+    0.9966), for text fields that carry the same figure (KML Data); "" for one that is no number
+    (NaN, infinite), as the CSV leaves its cell empty."""
+    value = _round(confidence)
+    return "" if value is None else str(value)
 
 
 def _records_camera(truth_source: str | None) -> bool:

@@ -72,11 +72,14 @@ class Bounds:
         return self.west + self.width_deg
 
     def contains(self, point: LatLon) -> bool:
+        """Whether the point lies in the box, edges included; longitudes -180 and 180 are one
+        meridian (a box ending at 180 holds a point at -180)."""
         if not self.south <= point.lat <= self.north:
             return False
-        if self.crosses_antimeridian:
-            return point.lon >= self.west or point.lon <= self.east
-        return self.west <= point.lon <= self.east
+        for lon in ((180.0, -180.0) if abs(point.lon) == 180.0 else (point.lon,)):
+            if (lon >= self.west or lon <= self.east) if self.crosses_antimeridian else self.west <= lon <= self.east:
+                return True
+        return False
 
     @property
     def center(self) -> LatLon:
@@ -160,7 +163,9 @@ class Tile:
     def point_at(self, x: float, y: float) -> LatLon:
         """The ground point at fractions (x right, y down) of this tile's image (outside [0, 1]
         extrapolates): bilinear between `corners` when set (exact for an affine grid; a projected
-        CRS is affine to well under a millimetre over a tile), else Bounds.point_at."""
+        CRS's grid lines curve in lon/lat, a line of constant UTM northing sagging (s/2)^2/2R x
+        tan(lat) between corners s apart: 5.5 mm over 600 m at 38°, measured by
+        tests/test_prop_tiles.py), else Bounds.point_at."""
         if self.corners is None:
             return self.bounds.point_at(x, y)
         tl, tr, br, bl = self.corners

@@ -54,7 +54,7 @@ import numpy as np
 
 from .geo import haversine_m, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
-                    LatLon, Match, Prediction, Query, Tile)
+                    LatLon, Match, Prediction, Query, Tile, _wrap_lon)
 from .names import readable
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
@@ -390,9 +390,16 @@ def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
 
 
 def _xy(points: Sequence[LatLon], origin: LatLon) -> np.ndarray:
-    """Local east/north metres about `origin` (equirectangular: exact enough over a flight)."""
+    """Local east/north metres about `origin` (equirectangular: exact enough over a flight); east
+    the short way round, so a point just across ±180° is metres away, not the globe's girth."""
     m_lat, m_lon = metres_per_degree(origin.lat)
-    return np.array([[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points], np.float64).reshape(-1, 2)
+    return np.array([[_lon_step(origin.lon, p.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points],
+                    np.float64).reshape(-1, 2)
+
+
+def _lon_step(a: float, b: float) -> float:
+    """Degrees east from longitude a to b the short way round, in [-180, 180)."""
+    return (b - a + 180.0) % 360.0 - 180.0
 
 
 def _turn_penalty(prev_xy: np.ndarray, prev_slack: np.ndarray, mid_xy: np.ndarray, mid_slack: np.ndarray,
@@ -509,10 +516,12 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     nearest anchors) for up to `horizon_s` seconds, then held."""
     if not anchors:
         return [None] * len(times)
-    idx = sorted(anchors)
+    idx = sorted(anchors, key=lambda i: (times[i], i))  # in time order (np.interp needs it)
     t = np.array([times[i] for i in idx])
     lat = np.array([anchors[i].lat for i in idx])
-    lon = np.array([anchors[i].lon for i in idx])
+    # continued across ±180° (each step the short way), folded back below: a flight over the
+    # antimeridian interpolates through it, not round the far side of the globe (session 33)
+    lon = anchors[idx[0]].lon + np.cumsum([0.0] + [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])])
     spline = None
     if len(idx) >= 4 and np.all(np.diff(t) > 0):
         from scipy.interpolate import CubicSpline
@@ -521,7 +530,7 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     out = []
     for x in times:
         if spline is not None and t[0] <= x <= t[-1]:
-            out.append(LatLon(float(spline[0](x)), float(spline[1](x))))
+            out.append(LatLon(float(spline[0](x)), _wrap_lon(float(spline[1](x)))))
             continue
         y = (float(np.interp(x, t, lat)), float(np.interp(x, t, lon)))
         if len(idx) >= 2 and (x < t[0] or x > t[-1]):
@@ -531,7 +540,7 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
                 edge = t[0] if x < t[0] else t[-1]
                 step = float(np.clip(x - edge, -horizon_s, horizon_s))
                 y = (y[0] + (lat[b] - lat[a]) / dt * step, y[1] + (lon[b] - lon[a]) / dt * step)
-        out.append(LatLon(*y))
+        out.append(LatLon(min(90.0, max(-90.0, y[0])), _wrap_lon(y[1])))
     return out
 
 
@@ -592,7 +601,9 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     preds = [p for p, _ in items]
     times = [float(t) for _, t in items]
     cands = [_candidates(p, model) for p in preds]
-    origin = next((p.location for p in preds), LatLon(0.0, 0.0))
+    # local metres about a place on the flight (a candidate's): a not-located frame's own estimate
+    # may lie anywhere, and metres about a far origin put ±180° between two neighbouring frames
+    origin = next((c.position for cs in cands for c in cs), next((p.location for p in preds), LatLon(0.0, 0.0)))
     path = viterbi_path(times, cands, origin, model)
     on_track = {j: cands[j][c] for j, c in enumerate(path) if c is not None}
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}

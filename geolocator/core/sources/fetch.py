@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Cancelled, GeolocatorError, InputError
-from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, metres_per_degree
+from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
 from .package import FOLDER_METADATA
@@ -338,14 +338,22 @@ def check_bbox(b: Bounds) -> Bounds:
 
 def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) -> Bounds:
     """The box holding `points` grown by `margin_m` metres on every side (WGS84 degrees), within Web
-    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, and when the
-    grown box lies wholly north or south of that limit (tile services have no imagery there)."""
+    Mercator's latitudes (+-85.0511). Raises FetchError without points, for a bad margin, when the
+    grown box lies wholly north or south of that limit (tile services have no imagery there), and when
+    the photos lie closer across ±180° than across 0° (check_bbox refuses areas across the antimeridian;
+    min/max longitudes made such photos' area the whole globe)."""
     if not points:
         raise NoPositions()
     if not (margin_m >= 0 and math.isfinite(margin_m)):
         raise FetchError(f"margin must be a non-negative number of metres, got {margin_m}")
-    s, n = min(p.lat for p in points), max(p.lat for p in points)
-    w, e = min(p.lon for p in points), max(p.lon for p in points)
+    spread = bounds_from_lonlat([p.lon for p in points], [p.lat for p in points])
+    if spread.crosses_antimeridian:  # min/max longitudes would make it the whole globe (case 08's kind)
+        raise FetchError(f"the photos lie on both sides of the antimeridian (longitudes {spread.west:.4f} to "
+                         f"{spread.east:.4f} across ±180°): an area across it cannot be fetched as one; fetch each "
+                         f"side with --bbox ({spread.west:.4f},{spread.south:.4f},180,{spread.north:.4f} and "
+                         f"-180,{spread.south:.4f},{spread.east:.4f},{spread.north:.4f}, widened by the margin)")
+    # the narrowest box: a photo at -180 beside one at 179.99 is at 180 (min/max made it the globe)
+    s, n, w, e = spread.south, spread.north, spread.west, spread.east
     m_lat, m_lon = metres_per_degree(max(abs(s), abs(n)))
     dlat, dlon = margin_m / m_lat, margin_m / max(m_lon, 1.0)
     if s - dlat > WEB_MERCATOR_MAX_LAT or n + dlat < -WEB_MERCATOR_MAX_LAT:  # clamped, south would pass north
@@ -355,7 +363,9 @@ def bbox_around(points: Sequence[LatLon], margin_m: float = DEFAULT_MARGIN_M) ->
     b = Bounds(max(w - dlon, -180.0), max(s - dlat, -WEB_MERCATOR_MAX_LAT), min(e + dlon, 180.0),
                min(n + dlat, WEB_MERCATOR_MAX_LAT))
     if b.west >= b.east or b.south >= b.north:  # one photo and margin 0: a point; give it a metre
-        b = Bounds(b.west - 1e-5, b.south - 1e-5, b.east + 1e-5, b.north + 1e-5)
+        # longitudes kept on the globe (check_bbox refuses past ±180°; latitudes past Web Mercator's
+        # limit are clamped when tiles are listed)
+        b = Bounds(max(b.west - 1e-5, -180.0), b.south - 1e-5, min(b.east + 1e-5, 180.0), b.north + 1e-5)
     return b
 
 
