@@ -25,7 +25,7 @@ LINK_TEXT = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)[^)]*\)")
 ITALIC = re.compile(r"(?<![*\w])\*([A-Z\"][^*\n]{2,80}?)\*(?![*\w])")
 QUOTED = re.compile(r"\"([A-Z][^\"\n]{2,80}?)\"")
 NEAR = re.compile(r"\s*,?\s*(above|below)\b")
-BOLD_LEAD = re.compile(r"(?:^|^\s*[-*]\s+|\|\s*)\*\*([^*]{2,200}?)\*\*", re.M)
+BOLD_LEAD = re.compile(r"(?:^|^\s*[-*]\s+|\|\s*)(?:<a [^>\n]*></a>)?\*\*([^*]{2,200}?)\*\*", re.M)
 
 
 def _prose(text: str) -> str:
