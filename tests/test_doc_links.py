@@ -1,7 +1,8 @@
 """Every relative link in README.md and docs/*.md resolves on GitHub (session 33 split the README into
 docs/): the file exists, and an anchor (`file.md#part`, `#part`) names a heading of that file by GitHub's
 rule (lower case; letters, digits, spaces, '-' and '_' kept, the rest dropped; spaces become '-'; a
-repeated heading gets -1, -2, ...; as github-slugger does it)."""
+repeated heading gets -1, -2, ...; as github-slugger does it), or an HTML anchor `<a id="part"></a>` set before a
+paragraph's bold lead (session 33: "*On a laptop with 8 GB of memory*" is such a paragraph, not a heading)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.S | re.M)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
+HTML_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"\s*>")
 LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
@@ -30,7 +32,9 @@ def slug(heading: str) -> str:
 def anchors(path: Path) -> set[str]:
     seen: dict[str, int] = {}
     out = set()
-    for line in FENCE.sub("", path.read_text(encoding="utf-8")).splitlines():
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    out.update(HTML_ANCHOR.findall(INLINE_CODE.sub("", text)))  # <a id="x"></a> before a paragraph's bold lead
+    for line in text.splitlines():
         m = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if not m:
             continue
@@ -72,7 +76,8 @@ def test_every_relative_link_and_anchor_resolves():
 def test_a_broken_link_or_anchor_is_found(tmp_path):
     (tmp_path / "a.md").write_text("# Part one\n\n## Part one\n\nsee [b](b.md#part-one-1) and [c](#part-one-1)\n",
                                    encoding="utf-8")
-    (tmp_path / "b.md").write_text("# Part one\n\nsee [a](a.md#no-such-part), [gone](gone.md), `[x](y.md)`\n",
+    (tmp_path / "b.md").write_text("# Part one\n\nsee [a](a.md#no-such-part), [gone](gone.md), `[x](y.md)`, "
+                                   "[lead](#a-lead)\n\n<a id=\"a-lead\"></a>**A lead** text\n",
                                    encoding="utf-8")
     assert broken_links([tmp_path / "a.md", tmp_path / "b.md"], tmp_path) == [
         "a.md: (b.md#part-one-1): b.md has no heading with anchor #part-one-1",

@@ -60,7 +60,7 @@ VARIANTS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", nargs="+", type=Path, default=DEFAULT_REGIONS)
-    # seed 0: the committed tables (training/results/compare_pipeline.md, README "Results") were made with it
+    # seed 0: the committed tables (training/results/compare_pipeline.md, docs/results.md: Results) were made with it
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--steps", type=int, help="adaptation steps (default: each mode's own; small for a smoke run)")

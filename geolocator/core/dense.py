@@ -214,7 +214,7 @@ def hypotheses_for(outline, tile_edge_m: float, settings: DenseSettings) -> Hypo
     With a view: its tilt and lens, the width it sees across its centre row (height / cos tilt x
     2 tan(hfov / 2)) times METADATA_SPREAD. With a footprint: nadir, that width times the spread.
     Blind (None): settings' tilts, lens and widths (shares of the tile edge). Headings are always
-    searched: a recorded yaw can be wrong (README: a real DJI photo records one 180 deg off)."""
+    searched: a recorded yaw can be wrong (docs/inputs.md, *Photo metadata*: a DJI photo records one 180 deg off)."""
     if outline is None:
         return Hypotheses(tuple(settings.tilts_deg), settings.hfov_deg, tuple(w * tile_edge_m for w in settings.widths))
     if isinstance(outline, (int, float)):

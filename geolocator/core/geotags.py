@@ -19,13 +19,13 @@ Two formats, chosen by the file's suffix (GEOTAG_FORMATS):
   imports too once the Import CSV dialog is told each value's column (label, latitude, longitude,
   altitude, and with Accuracy ticked the accuracy columns; agisoft.freshdesk.com "Import CSV").
 
-What is written, and why (see also the README, *Geotags for photogrammetry*):
+What is written, and why (see also docs/outputs.md, *Geotags for photogrammetry*):
 
 - **Only confident answers** (confidence >= model.CONFIDENT, 0.9; a flight's frame at its track
   position with the track's confidence): in a bundle adjustment a wrong position pulls the whole
   block, while a photo without a geotag is placed from its overlap with its neighbours (survey
   grids overlap 60-80 %). Answers below 0.9 were wrong 5 times in 52 on the benchmark regions
-  (README, *Outputs*), against 1 in 1,128 at 0.9 or more, so they are left out, each with its reason.
+  (docs/outputs.md, *Outputs*), against 1 in 1,128 at 0.9 or more, so they are left out, each with its reason.
 - **The position** is the answer's Point: the ground point at the photo's centre. A photogrammetry
   tool wants the camera's position; for a photo looking straight down the camera is above that
   point, off by height x tan(angle off nadir). A photo whose recorded gimbal pitch is more than

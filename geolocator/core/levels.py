@@ -18,7 +18,7 @@ A flight's frame (frame_level): a `matched` or `corrected` frame is a verified a
 photo's level by its track confidence (session 27: a matched frame at 0.5-0.9 read "matched" in the
 list beside photos reading "verified but not confident"); a frame the track placed without a
 verified answer of its own keeps the track's word (interpolated, extrapolated, flagged, weak track:
-core/sequence.py and the README's flight table, FRAME_LEVEL_MEANS), its "retrieved" reads "tile
+core/sequence.py and docs/flights.md's table; FRAME_LEVEL_MEANS), its "retrieved" reads "tile
 level only" as a photo's does. How the track placed a verified frame (matched, corrected) is said
 after its level where there is room (frame_words: the Results pane, the list's tooltip). The
 files' machine-readable `status` (GeoJSON, CSV, GPX <type>, KML's status data) is unchanged:
@@ -42,7 +42,8 @@ def _bar(x: float) -> str:
     return f"{x:g}"  # 0.9, 0.5
 
 
-# What each level means, in a sentence (the app's tooltips, the map's legend, the README).
+# What each level means, in a sentence (the app's tooltips, the map's legend, the level tables of
+# README.md and docs/outputs.md).
 LEVEL_MEANS = {
     LEVEL_CONFIDENT: f"verified against the imagery, confidence {_bar(CONFIDENT)} or more",
     LEVEL_NOT_CONFIDENT: (f"verified against the imagery, but confidence {_bar(WEAK_BELOW)}-{_bar(CONFIDENT)}: "

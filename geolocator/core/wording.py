@@ -140,7 +140,7 @@ def resumed_line(resumed: int, total: int) -> str:
 
 
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
-# says it beside the position: the same words as the README's flight table.
+# says it beside the position: the same words as the flight table of docs/flights.md.
 TRACK_STATUS_WORDS = {
     "matched": "matched: its own verified answer, on the flight's track",
     "corrected": "corrected by the track: another of its verified candidates",

@@ -21,7 +21,7 @@ from .number_input import DecimalSpinBox
 
 # Seconds to locate one 1024 px video frame when the app has not measured its own pace yet
 # (MainWindow.locate_pace_s). Set between two measurements of 4K frames with EfficientNet-Lite0 on
-# 2-core CPUs: ~1.7 CPU s a frame for `locate --every 20` (session 29, README *On a laptop with 8 GB*),
+# 2-core CPUs: ~1.7 CPU s a frame for `locate --every 20` (session 29, docs/large-areas.md, *On a laptop with 8 GB*),
 # and the app's own Locating job on 180 frames of a 15 min clip, 100 tiles indexed in it, ~2.9 s wall
 # a frame on the shared machine at load 10-11 (session 30, training/results/video30_session30.md).
 DEFAULT_LOCATE_S_PER_FRAME = 2.0

@@ -165,7 +165,7 @@ def auto_every_s(duration_s: float, max_frames: int | None = None) -> float:
     AUTO_MAX_FRAMES, read when called) whose sample_times count is at most `max_frames`; past the
     largest step, the whole number of seconds that keeps the count within `max_frames`. The bound is
     set, not measured: 300 frames at the ~1.7 CPU s a 4K frame took to locate on the 2-core machine
-    (README, *On a laptop with 8 GB of memory*) is under 10 CPU minutes. Raises ValueError for a
+    (docs/large-areas.md, *On a laptop with 8 GB of memory*) is under 10 CPU minutes. Raises ValueError for a
     duration that is not a positive number or a max_frames below 1."""
     if not (duration_s > 0 and math.isfinite(duration_s)):
         raise ValueError(f"a video's duration must be a positive number of seconds, not {duration_s}")
