@@ -122,7 +122,8 @@ class MapView(QWebEngineView):
         self.loaded_path: Path | None = None
         self.is_ready = False
         self._pending_select: str | None = None
-        self.setMinimumSize(320, 240)
+        # 240 px wide at least (320 until session 33): the window fits half a 1920 px screen
+        self.setMinimumSize(240, 240)
         # Before the first map the view is a blank white pane: a hint over it says how to get a map.
         self.hint = QLabel(self)
         self.hint.setObjectName("mapHint")
