@@ -58,6 +58,16 @@ def test_the_window_can_be_narrower_than_half_a_1920_px_screen(qtbot, dirs, tmp_
     qtbot.waitUntil(lambda: w.width() <= MAX_WIDTH, timeout=5_000)
 
 
+def test_the_window_fits_a_1024_x_600_netbook(qtbot, dirs, tmp_path):
+    w = _populated(qtbot, dirs, tmp_path)
+    qtbot.wait(50)
+    # before: 642 px high at least (the map asked 240 px of height above the Results pane's 306)
+    assert w.minimumSizeHint().height() <= 600
+    w.resize(1024, 600)
+    qtbot.waitUntil(lambda: w.height() == 600, timeout=5_000)
+    assert w.map_view.height() >= 160
+
+
 @pytest.mark.parametrize("size", [(MAX_WIDTH, 640), (1024, 600)])
 def test_at_the_least_width_every_button_shows_its_whole_text(qtbot, dirs, tmp_path, size):
     w = _populated(qtbot, dirs, tmp_path)
