@@ -45,7 +45,7 @@ def _text_fits(button: QAbstractButton) -> bool:
     """The label's whole text inside the button, its frame and margins aside (QPushButton's own drawing)."""
     style = button.style()
     pm = style.PixelMetric
-    inner = button.width() - 2 * style.pixelMetric(pm.PM_DefaultFrameWidth) - 2 * style.pixelMetric(pm.PM_ButtonMargin) // 2
+    inner = button.width() - 2 * (style.pixelMetric(pm.PM_DefaultFrameWidth) + style.pixelMetric(pm.PM_ButtonMargin))
     return QFontMetrics(button.font()).horizontalAdvance(button.text()) <= inner
 
 
@@ -117,3 +117,6 @@ def test_button_rows_wrap_below_their_one_row_width(qtbot):
     qtbot.wait(20)
     assert len({b.geometry().top() for b in buttons}) == 3  # one a row, each its whole width
     assert all(b.width() >= b.sizeHint().width() for b in buttons)
+    # a hidden button takes no room in the row
+    buttons[2].hide()
+    assert rows.sizeHint().width() < one_row - buttons[2].sizeHint().width() + 1

@@ -51,7 +51,7 @@ class ButtonRows(QWidget):
         """The buttons in rows for `width` px: filled from the left, a new row where the next would not fit."""
         rows: list[list[QPushButton]] = [[]]
         used = 0
-        for b in self.buttons:
+        for b in self._shown():
             w = b.sizeHint().width()
             if rows[-1] and used + self._spacing() + w > width:
                 rows.append([])
@@ -60,22 +60,26 @@ class ButtonRows(QWidget):
             rows[-1].append(b)
         return rows
 
+    def _shown(self) -> list[QPushButton]:
+        return [b for b in self.buttons if not b.isHidden()]  # a hidden button takes no room
+
     def _row_height(self) -> int:
-        return max((b.sizeHint().height() for b in self.buttons), default=0)
+        return max((b.sizeHint().height() for b in self._shown()), default=0)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        n = len(self._rows(width))
-        return n * self._row_height() + (n - 1) * self._spacing()
+        n = len(self._rows(width)) if self._shown() else 0
+        return max(0, n * self._row_height() + (n - 1) * self._spacing())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name: all in one row
-        width = sum(b.sizeHint().width() for b in self.buttons) + self._spacing() * max(0, len(self.buttons) - 1)
+        shown = self._shown()
+        width = sum(b.sizeHint().width() for b in shown) + self._spacing() * max(0, len(shown) - 1)
         return QSize(width, self._row_height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name: the widest button, the others below it
-        return QSize(max((b.sizeHint().width() for b in self.buttons), default=0), self._row_height())
+        return QSize(max((b.sizeHint().width() for b in self._shown()), default=0), self._row_height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own)
         super().resizeEvent(event)
