@@ -161,9 +161,10 @@ def _user_message(exc: BaseException) -> str:
 
 class _SideColumn(QScrollArea):
     """The side panels' column: scrolls up and down, never sideways, so it asks the splitter for the
-    panels' least width plus the scroll bar's (260 px at least): no panel is cut at its right edge."""
+    panels' least width plus the scroll bar's (200 px at least): no panel is cut at its right edge. Its
+    floor was 260 px until session 33; the panels' own widths (the Backbone panel's, 236 px) set it now."""
 
-    MIN_WIDTH = 260
+    MIN_WIDTH = 200
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         inner = self.widget().minimumSizeHint().width() if self.widget() is not None else 0

@@ -122,7 +122,9 @@ class MapView(QWebEngineView):
         self.loaded_path: Path | None = None
         self.is_ready = False
         self._pending_select: str | None = None
-        self.setMinimumSize(320, 240)
+        # 240 x 160 px at least (320 x 240 until session 33): the window fits half a 1920 px screen, and
+        # a 1024 x 600 netbook's height (the window asked 642 px)
+        self.setMinimumSize(240, 160)
         # Before the first map the view is a blank white pane: a hint over it says how to get a map.
         self.hint = QLabel(self)
         self.hint.setObjectName("mapHint")

@@ -318,6 +318,12 @@ class ResultsPanel(QWidget):
         self.copy_button.setShortcut("Ctrl+Shift+C")
         self.copy_button.setToolTip("Copy the coordinates to the clipboard (Ctrl+Shift+C)")
         self.copy_button.setEnabled(False)
+        # the style's 80 px where there is room, as narrow as its word with the button's margins in a narrow
+        # pane: the photo keeps 96 px and the window fits half a 1920 px screen (session 33)
+        style, pm = self.copy_button.style(), self.copy_button.style().PixelMetric
+        self.copy_button.setMinimumWidth(self.copy_button.fontMetrics().horizontalAdvance(self.copy_button.text())
+                                         + 2 * (style.pixelMetric(pm.PM_ButtonMargin)
+                                                + style.pixelMetric(pm.PM_DefaultFrameWidth)) + 8)
         coords_row.addWidget(self.coords_format)
         coords_row.addWidget(self.copy_button)
         coords_row.addStretch(1)
@@ -354,16 +360,32 @@ class ResultsPanel(QWidget):
         super().resizeEvent(event)
         self._fit_query_image()
 
+    def _beside_photo(self, least: bool = False) -> int:
+        """Pixels the pane needs beside the photo: its margins, the gap, and the format box with Copy
+        (and the details' scroll bar) on one row, or the title's least width where that is wider.
+        Copy at its usual width, or at its least (`least`: the word and its margins) once the photo
+        is at MIN_QUERY_PX."""
+        copy = self.copy_button.minimumWidth() if least else self.copy_button.minimumSizeHint().width()
+        margins = self.layout().contentsMargins()
+        bar = self.details_scroll.verticalScrollBar().sizeHint().width()
+        row = (self.coords_format.minimumSizeHint().width() + copy
+               + max(0, self._coords_row.spacing()))  # from the widgets: the layout may not be laid out yet
+        right = max(row + bar, self.title.minimumSizeHint().width())
+        return right + self.layout().spacing() + margins.left() + margins.right()
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt's name
+        """The least width with the photo at MIN_QUERY_PX, whatever size it has now: the layout's own hint
+        took the photo's current size (176 px at the start), and the pane asked 329 px of a window that
+        could not then be narrower than 1,015 px (session 33)."""
+        hint = super().minimumSizeHint()
+        hint.setWidth(MIN_QUERY_PX + self._beside_photo(least=True))
+        return hint
+
     def _fit_query_image(self) -> None:
         """The photo QUERY_PX square where the pane has room, smaller (MIN_QUERY_PX at least) where the
         format box and Copy beside it would not fit otherwise: a 1024 x 700 window gives the pane ~328 px,
         and with the photo at 176 Copy was cut off at the pane's edge."""
-        margins = self.layout().contentsMargins()
-        bar = self.details_scroll.verticalScrollBar().sizeHint().width()
-        row = (self.coords_format.minimumSizeHint().width() + self.copy_button.minimumSizeHint().width()
-               + max(0, self._coords_row.spacing()))  # from the widgets: the layout may not be laid out yet
-        need = row + bar + self.layout().spacing() + margins.left() + margins.right()
-        side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - need))
+        side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - self._beside_photo()))
         if side != self.query_image.width():
             self.query_image.setFixedSize(side, side)
             self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it

@@ -6,7 +6,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +25,76 @@ from .jobs import AdapterInfo, BackboneInfo
 
 BACKBONES = ["auto", "dinov2_vits14", "dinov2_vitb14", "dinov2_vitl14", "efficientnet_lite0"]
 DEVICES = ["auto", "cpu", "cuda", "mps"]
+
+
+class ButtonRows(QWidget):
+    """Buttons side by side where the width holds them all, wrapped onto more rows where it does not
+    (each button keeps its whole label: never narrower than its size hint). The Adapter panel's three
+    buttons in one row asked 276 px of the side column and made the window's least width 1,015 px,
+    wider than half a 1920 px screen (session 33); wrapped, the column asks only the widest button.
+
+    Width and height in pixels; the height follows the width (heightForWidth)."""
+
+    def __init__(self, buttons: list[QPushButton], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons = list(buttons)
+        for b in self.buttons:
+            b.setParent(self)
+        sp = self.sizePolicy()
+        sp.setHeightForWidth(True)
+        self.setSizePolicy(sp)
+
+    def _spacing(self) -> int:
+        return max(0, self.style().pixelMetric(self.style().PixelMetric.PM_LayoutHorizontalSpacing))
+
+    def _rows(self, width: int) -> list[list[QPushButton]]:
+        """The buttons in rows for `width` px: filled from the left, a new row where the next would not fit."""
+        rows: list[list[QPushButton]] = [[]]
+        used = 0
+        for b in self._shown():
+            w = b.sizeHint().width()
+            if rows[-1] and used + self._spacing() + w > width:
+                rows.append([])
+                used = 0
+            used += (self._spacing() if rows[-1] else 0) + w
+            rows[-1].append(b)
+        return rows
+
+    def _shown(self) -> list[QPushButton]:
+        return [b for b in self.buttons if not b.isHidden()]  # a hidden button takes no room
+
+    def _row_height(self) -> int:
+        return max((b.sizeHint().height() for b in self._shown()), default=0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        n = len(self._rows(width)) if self._shown() else 0
+        return max(0, n * self._row_height() + (n - 1) * self._spacing())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name: all in one row
+        shown = self._shown()
+        width = sum(b.sizeHint().width() for b in shown) + self._spacing() * max(0, len(shown) - 1)
+        return QSize(width, self._row_height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name: the widest button, the others below it
+        return QSize(max((b.sizeHint().width() for b in self._shown()), default=0), self._row_height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own)
+        super().resizeEvent(event)
+        self._place()
+
+    def _place(self) -> None:
+        width, h, gap = self.width(), self._row_height(), self._spacing()
+        for r, row in enumerate(self._rows(width)):
+            hints = [b.sizeHint().width() for b in row]
+            extra = max(0, width - sum(hints) - gap * (len(row) - 1))  # shared out evenly, as a row layout does
+            x = 0
+            for i, (b, hint) in enumerate(zip(row, hints)):
+                w = hint + extra // len(row) + (1 if i < extra % len(row) else 0)
+                b.setGeometry(QRect(x, r * (h + gap), w, h))
+                x += w + gap
 
 
 def _plain(text: str = "", wrap: bool = True) -> QLabel:
@@ -169,7 +239,6 @@ class AdapterPanel(QGroupBox):
         self.status = _plain("Open a tile set first.")
         self.card = _plain("")
         self.card.setStyleSheet("color: palette(placeholder-text);")
-        row = QHBoxLayout()
         self.use_btn = QPushButton("Use saved")
         self.use_btn.setToolTip("Use the adapter saved for this tile set")
         self.use_btn.clicked.connect(self.reloadRequested)
@@ -179,12 +248,12 @@ class AdapterPanel(QGroupBox):
         self.delete_btn = QPushButton("Delete")
         self.delete_btn.setToolTip("Delete the saved adapter of this tile set")
         self.delete_btn.clicked.connect(self.deleteRequested)
-        for b in (self.use_btn, self.reset_btn, self.delete_btn):
-            row.addWidget(b)
+        # one row in a wide column (1440 x 900), two where the window is narrow (half a 1920 px screen)
+        self.buttons = ButtonRows([self.use_btn, self.reset_btn, self.delete_btn])
         layout.addWidget(self.adapt_btn)
         layout.addWidget(self.status)
         layout.addWidget(self.card)
-        layout.addLayout(row)
+        layout.addWidget(self.buttons)
         self.show_info(None)
 
     def show_info(self, info: AdapterInfo | None) -> None:
