@@ -1,0 +1,59 @@
+"""Tests the session-33 mutation check (training/mutation_check_session33.py) found missing for "a
+not-located photo has no place" (model.claims_place and its uses in core/export.py, export_track.py,
+exports.py, geotags.py, evidence.py, webmap.py): each kills a mutant the earlier tests let through
+(named in its docstring)."""
+
+from __future__ import annotations
+
+import json
+
+from geolocator.core.evaluate import FarFromTiles
+from geolocator.core.export import NOT_LOCATED_CAUTION, PLACE_FIELDS, predictions_to_geojson, without_place
+
+from .test_not_located_exports import _preds
+
+
+# what export.camera_properties gives of a verified footprint: where the drone was and how it looked
+CAMERA = {"camera_lat": 46.1, "camera_lon": 9.6, "camera_height_m": 120.0, "camera_heading_deg": 33.0,
+          "camera_tilt_deg": 12.5}
+
+
+def test_without_place_says_confidence_zero_whatever_the_answer_held():
+    """EX2, EX12: a not-located answer's properties read confidence 0 and the not-located caution even
+    when the figures handed in held another (an older record, a frame's own guess), and every field
+    that gives or derives from a place is null, the camera's pose (export.camera_properties) all of it;
+    the other properties are kept."""
+    props = {"query": "cap.jpg", "status": "not located", "confidence": 0.4, "caution": "low texture",
+             "lat": 46.1, "lon": 9.6, "radius_m": 350.0, "mgrs": "32T", "note": "blurred", **CAMERA}
+    out = without_place(props)
+    assert out["confidence"] == 0.0 and out["caution"] == NOT_LOCATED_CAUTION
+    assert all(out[k] is None for k in ("lat", "lon", "radius_m", "mgrs", *CAMERA))
+    assert set(CAMERA) <= set(PLACE_FIELDS)
+    assert (out["query"], out["status"], out["note"]) == ("cap.jpg", "not located", "blurred")
+    assert props["confidence"] == 0.4  # a new dict: the one handed in is left as it was
+
+
+def test_the_far_from_tiles_warning_reaches_a_not_located_photo_too():
+    """EX5: evaluate.far_from_tiles' sentence marks every photo it is about, a not-located one (null
+    geometry) as well as a located one: a blank photo recorded far away is as likely of the wrong tiles."""
+    far = FarFromTiles("recorded 2,000 km from the tiles", frozenset({"cap.jpg", "good.jpg"}))
+    doc = predictions_to_geojson(_preds(), far=far)
+    photos = {f["properties"]["query"]: f for f in doc["features"]}
+    assert photos["cap.jpg"]["geometry"] is None
+    assert photos["cap.jpg"]["properties"]["warning"] == far.note == photos["good.jpg"]["properties"]["warning"]
+    assert json.loads(json.dumps(doc))["warning"] == far.note
+
+
+def test_a_not_located_csv_row_reads_confidence_zero_whatever_the_answer_held(tmp_path):
+    """EX8 (as EX2 for the CSV): the row of a not-located answer reads confidence 0.0, with its place
+    cells empty and the not-located caution, even when the answer handed in held another figure."""
+    import csv
+    from dataclasses import replace
+
+    from geolocator.core.export import write_csv
+
+    blank, good = _preds()
+    write_csv([replace(blank, confidence=0.4), good], tmp_path / "p.csv")
+    rows = {r["query"]: r for r in csv.DictReader(open(tmp_path / "p.csv", encoding="utf-8"))}
+    assert (rows["cap.jpg"]["confidence"], rows["cap.jpg"]["lat"], rows["cap.jpg"]["caution"]) == ("0.0", "", NOT_LOCATED_CAUTION)
+    assert float(rows["good.jpg"]["confidence"]) == good.confidence
