@@ -57,3 +57,45 @@ def test_a_not_located_csv_row_reads_confidence_zero_whatever_the_answer_held(tm
     rows = {r["query"]: r for r in csv.DictReader(open(tmp_path / "p.csv", encoding="utf-8"))}
     assert (rows["cap.jpg"]["confidence"], rows["cap.jpg"]["lat"], rows["cap.jpg"]["caution"]) == ("0.0", "", NOT_LOCATED_CAUTION)
     assert float(rows["good.jpg"]["confidence"]) == good.confidence
+
+
+def test_a_frame_placed_by_its_track_scores_no_single_frame_error_when_its_own_answer_was_not_located():
+    """ET2: with a truth, the frame's single_error_m (its own answer's distance from the truth) is
+    null where that answer was not located (its `own` is the candidates' middle, no claim), while the
+    track's Point keeps its error_m."""
+    from dataclasses import replace
+
+    from geolocator.core.export_track import predictions_and_tracks_to_geojson
+    from geolocator.core.model import STATUS_NOT_LOCATED, LatLon
+
+    from .test_not_located_exports import WHERE, _flight
+
+    preds, tracks = _flight()
+    truth = LatLon(46.5005, 9.2505)
+    blurred = replace(preds[1], status=STATUS_NOT_LOCATED, confidence=0.0,
+                      query=replace(preds[1].query, truth=truth, truth_source="truth.csv"))
+    placed = replace(tracks[0].points[1], query=blurred.query, status="interpolated", location=WHERE,
+                     confidence=0.8, own_placed=False, own_error_m=400.0, error_m=70.0)
+    tracks = [replace(tracks[0], points=(tracks[0].points[0], placed))]
+    doc = predictions_and_tracks_to_geojson([preds[0], blurred], tracks)
+    (frame,) = [f for f in doc["features"] if f["properties"].get("query") == "f1.jpg"]
+    assert frame["properties"]["error_m"] == 70.0 and frame["properties"]["truth_lat"] == 46.5005
+    assert frame["properties"]["single_error_m"] is None
+
+
+def test_a_track_geojson_alone_gives_a_not_located_frame_no_place_nor_radius():
+    """ET3: the flight-only GeoJSON (tracks_to_geojson, write_track_geojson: `track` with no photos)
+    lists a frame the track left not located with null geometry, no radius around a place it has
+    not, confidence 0 and the not-located caution; the matched frame keeps its figures."""
+    from geolocator.core.export_track import tracks_to_geojson
+
+    from .test_not_located_exports import _flight
+
+    _, tracks = _flight()
+    frames = {f["properties"]["query"]: f for f in tracks_to_geojson(tracks)["features"]
+              if f["properties"].get("kind") == "frame"}
+    props = frames["f1.jpg"]["properties"]
+    assert frames["f1.jpg"]["geometry"] is None
+    assert props["radius_m"] is None and props["confidence"] == 0.0
+    assert props["caution"] == NOT_LOCATED_CAUTION and props["status"] == "not located"
+    assert frames["f0.jpg"]["geometry"]["coordinates"][1] == 46.5 and frames["f0.jpg"]["properties"]["confidence"] == 0.97
