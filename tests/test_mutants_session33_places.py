@@ -99,3 +99,28 @@ def test_a_track_geojson_alone_gives_a_not_located_frame_no_place_nor_radius():
     assert props["radius_m"] is None and props["confidence"] == 0.0
     assert props["caution"] == NOT_LOCATED_CAUTION and props["status"] == "not located"
     assert frames["f0.jpg"]["geometry"]["coordinates"][1] == 46.5 and frames["f0.jpg"]["properties"]["confidence"] == 0.97
+
+
+def test_the_gpx_left_out_line_names_twenty_then_counts_the_rest():
+    """ET7, ET8: left_out_note names the first `shown` (20) photos left out of a GPX, then "and N
+    more"; exactly 20 are all named with no "and 0 more"; none: no line."""
+    from geolocator.core.export_track import left_out_note
+
+    ids = [f"DJI_{i:04d}.JPG" for i in range(25)]
+    twenty = left_out_note(ids[:20])
+    assert twenty == f"Not located, so left out (no position to give): {', '.join(ids[:20])}."
+    many = left_out_note(ids)
+    assert many.endswith(f"{ids[19]} and 5 more.") and ids[20] not in many
+    assert left_out_note(ids, shown=2) == "Not located, so left out (no position to give): DJI_0000.JPG, DJI_0001.JPG and 23 more."
+    assert left_out_note([]) is None
+
+
+def test_a_gpx_named_in_capitals_still_says_what_it_leaves_out():
+    """EXS1: "TRACK.GPX" is a GPX (write_predictions picks the writer by the lower-cased suffix), so
+    left_out_of names its not-located photo as for "track.gpx"; other formats leave none out."""
+    from geolocator.core.exports import left_out_of
+
+    preds = _preds()
+    assert left_out_of("TRACK.GPX", preds) == left_out_of("track.gpx", preds)
+    assert "cap.jpg" in left_out_of("TRACK.GPX", preds) and "good.jpg" not in left_out_of("TRACK.GPX", preds)
+    assert left_out_of("track.geojson", preds) is None
