@@ -124,3 +124,19 @@ def test_a_gpx_named_in_capitals_still_says_what_it_leaves_out():
     assert left_out_of("TRACK.GPX", preds) == left_out_of("track.gpx", preds)
     assert "cap.jpg" in left_out_of("TRACK.GPX", preds) and "good.jpg" not in left_out_of("TRACK.GPX", preds)
     assert left_out_of("track.geojson", preds) is None
+
+
+def test_a_flights_not_located_frame_is_named_once_in_the_gpx_left_out_line():
+    """EXS2: a frame of a flight is named by its track point alone: a frame whose own answer and track
+    point are both not located is named once, not also as a photo in no flight."""
+    from dataclasses import replace
+
+    from geolocator.core.exports import left_out_of
+    from geolocator.core.model import STATUS_NOT_LOCATED
+
+    from .test_not_located_exports import _flight
+
+    preds, tracks = _flight()
+    preds[1] = replace(preds[1], status=STATUS_NOT_LOCATED, confidence=0.0)
+    line = left_out_of("flight.gpx", preds, tracks)
+    assert line == "Not located, so left out (no position to give): f1.jpg."
