@@ -140,3 +140,39 @@ def test_a_flights_not_located_frame_is_named_once_in_the_gpx_left_out_line():
     preds[1] = replace(preds[1], status=STATUS_NOT_LOCATED, confidence=0.0)
     line = left_out_of("flight.gpx", preds, tracks)
     assert line == "Not located, so left out (no position to give): f1.jpg."
+
+
+def _panel(tmp_path, status: str, at):
+    """evidence._imagery_panel of a photo of `status` whose answer's Point is `at`, on one plain grey tile."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from geolocator.core.evidence import _imagery_panel
+    from geolocator.core.model import Bounds, Match, Prediction, Query, Tile, TileSet
+
+    Image.new("RGB", (256, 256), (100, 100, 100)).save(tmp_path / "t1.png")
+    tile = Tile("t1", tmp_path / "t1.png", Bounds(9.6, 46.1, 9.7, 46.15))
+    pred = Prediction(Query("cap.jpg", Path("cap.jpg")), (Match(tile, 0.31, 1),), at, at, 0.0, status=status)
+    return _imagery_panel(pred, TileSet((tile,), tmp_path))
+
+
+def test_the_evidence_picture_neither_marks_nor_widens_to_a_not_located_photos_middle(tmp_path):
+    """EV3, EV4: the evidence figure's imagery of a not-located photo shows its top tile with no red
+    cross (no Point was claimed) and its view is not widened to take in the candidates' middle; a
+    retrieved answer at the same places gets both (the test tells them apart)."""
+    import numpy as np
+
+    from geolocator.core.model import STATUS_NOT_LOCATED, LatLon
+
+    def crosses(img) -> int:
+        return int((np.asarray(img.convert("RGB")) == (255, 40, 40)).all(axis=-1).sum())
+
+    inside, outside = LatLon(46.125, 9.65), LatLon(46.3, 9.9)
+    img, _ = _panel(tmp_path, STATUS_NOT_LOCATED, inside)
+    assert crosses(img) == 0
+    assert crosses(_panel(tmp_path, "retrieved", inside)[0]) > 0
+    _, view = _panel(tmp_path, STATUS_NOT_LOCATED, outside)
+    assert view.north < 46.3 and view.east < 9.9  # the tile and its margin only
+    _, wide = _panel(tmp_path, "retrieved", outside)
+    assert wide.north > 46.3 and wide.east > 9.9
