@@ -176,3 +176,20 @@ def test_the_evidence_picture_neither_marks_nor_widens_to_a_not_located_photos_m
     assert view.north < 46.3 and view.east < 9.9  # the tile and its margin only
     _, wide = _panel(tmp_path, "retrieved", outside)
     assert wide.north > 46.3 and wide.east > 9.9
+
+
+def test_the_map_popup_of_a_frame_the_track_left_not_located_gives_no_radius_nor_position():
+    """WM3, WM4: the popup of a flight's frame the track left not located reads its confidence with no
+    "within N m" and Location "none: not located", not the track's coordinates nor its radius."""
+    from geolocator.core import webmap
+
+    from .test_not_located_exports import _flight
+
+    preds, tracks = _flight()
+    frame = tracks[0].points[1]
+    assert frame.status == "not located" and frame.radius_m == 350.0
+    html = webmap.popup_html(preds[1], None, track_point=frame)
+    assert "within" not in html and "350" not in html
+    assert "none: not located" in html and "46.123456" not in html and "9.654321" not in html
+    placed = webmap.popup_html(preds[0], None, track_point=tracks[0].points[0])
+    assert "46.500000, 9.250000" in placed
