@@ -43,3 +43,18 @@ def test_a_kml_moved_to_another_box_is_read_at_its_new_place_not_from_the_old_co
     second = registry.load(kml, LoadOptions(tile_size_m=100.0))
     assert {t.path for t in second.tiles} != {t.path for t in first.tiles}
     assert min(t.bounds.west for t in second.tiles) == pytest.approx(moved.west, abs=1e-7)
+
+
+def test_a_rotated_box_centred_on_a_pole_is_refused_naming_the_file(tmp_path):
+    """KO2: a rotated LatLonBox whose centre is (within rounding) a pole has no east to turn from: refused
+    with an InputError naming the file, not placed by a transform scaled by ~1e12."""
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources.kml_overlay import Overlay, overlay_transform
+
+    path = tmp_path / "pole.kml"
+    with pytest.raises(InputError, match="centred on a pole") as caught:
+        overlay_transform(Overlay("i.jpg", box=(90.0, 90.0 - 1e-10, 10.0, 0.0), rotation_deg=30.0), 100, 100, path)
+    assert "pole.kml" in str(caught.value)
+    # the same box unrotated is placed (nothing to turn)
+    t = overlay_transform(Overlay("i.jpg", box=(90.0, 90.0 - 1e-10, 10.0, 0.0)), 100, 100, path)
+    assert (t.c, t.f) == (0.0, 90.0)
