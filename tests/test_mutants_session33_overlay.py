@@ -58,3 +58,60 @@ def test_a_rotated_box_centred_on_a_pole_is_refused_naming_the_file(tmp_path):
     # the same box unrotated is placed (nothing to turn)
     t = overlay_transform(Overlay("i.jpg", box=(90.0, 90.0 - 1e-10, 10.0, 0.0)), 100, 100, path)
     assert (t.c, t.f) == (0.0, 90.0)
+
+
+def test_a_quad_a_little_off_a_parallelogram_is_warped_projectively_not_placed_by_an_affine(tmp_path):
+    """KO7: a gx:LatLonQuad whose corners are 2 % of its size off a parallelogram (a slight keystone)
+    is placed by its homography (overlay_transform None), since an affine would put its edges up to
+    1 % of the overlay away; one within rounding (1e-5) of a parallelogram is an affine."""
+    from geolocator.core.sources.kml_overlay import Overlay, overlay_transform
+
+    path = tmp_path / "q.kml"
+    square = [(8.0, 47.0), (8.01, 47.0), (8.01, 47.01), (8.0, 47.01)]  # ll, lr, ur, ul
+    keystone = square[:2] + [(8.01 - 0.0002, 47.01), (8.0 + 0.0002, 47.01)]  # top edge 4 % narrower
+    assert overlay_transform(Overlay("i.jpg", quad=tuple(keystone)), 100, 100, path) is None
+    nearly = square[:2] + [(8.01 + 1e-7, 47.01), square[3]]
+    t = overlay_transform(Overlay("i.jpg", quad=tuple(nearly)), 100, 100, path)
+    assert t is not None and (t.c, t.f) == (8.0, 47.01)
+
+
+def test_a_large_jpeg_overlay_is_copied_as_jpeg_not_as_a_far_larger_deflate_file(tmp_path, monkeypatch):
+    """KO13: the tiled copy of a large JPEG overlay stays JPEG-compressed (YCbCr, quality 90): an 8192 px
+    square Google Earth export kept losslessly would take several times the disk of the JPEG it came from."""
+    import rasterio
+
+    from geolocator.core.sources import kml_overlay
+
+    mosaic, b = demo_mosaic(0.5)
+    monkeypatch.setattr(kml_overlay, "PLAIN_WINDOW_MAX_PIXELS", mosaic.size[0] * mosaic.size[1] - 1)
+    (tmp_path / "files").mkdir()
+    mosaic.save(tmp_path / "files" / "mosaic.jpg")
+    (tmp_path / "doc.kml").write_text(_kml(_box(b)))
+    ts = registry.load(tmp_path / "doc.kml", LoadOptions(tile_size_m=100.0))
+    with rasterio.open(ts.tiles[0].path) as ds:
+        assert ds.compression is not None and ds.compression.name.lower() == "jpeg"
+        assert ds.block_shapes[0] == (256, 256)
+
+
+def test_a_keystone_quad_edited_to_other_corners_is_warped_onto_the_new_ones(tmp_path):
+    """KO17: the GDAL VRT carrying a non-parallelogram quad's ground control points is keyed by the quad:
+    the same image beside a KML whose gx:LatLonQuad was edited (moved 0.001° east) is cut where the new
+    corners put it (GDAL warps by the points stored in the VRT, so a stale VRT would keep the old place)."""
+    mosaic, b = demo_mosaic(0.5)
+    dx = b.east - b.west
+    (tmp_path / "files").mkdir()
+    mosaic.save(tmp_path / "files" / "mosaic.jpg")
+    kml = tmp_path / "doc.kml"
+
+    def load(east: float):
+        quad = ((b.west + east, b.south), (b.east + east, b.south), (b.east + east - 0.1 * dx, b.north),
+                (b.west + east + 0.1 * dx, b.north))
+        corners = " ".join(f"{lon!r},{lat!r}" for lon, lat in quad)
+        kml.write_text(_kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>"))
+        ts = registry.load(kml, LoadOptions(tile_size_m=100.0))
+        return min(t.bounds.west for t in ts.tiles), max(t.bounds.east for t in ts.tiles)
+
+    west, east = load(0.0)
+    assert west == pytest.approx(b.west, abs=0.02 * dx) and east == pytest.approx(b.east, abs=0.02 * dx)
+    west2, east2 = load(0.001)
+    assert west2 - west == pytest.approx(0.001, abs=0.02 * dx) and east2 - east == pytest.approx(0.001, abs=0.02 * dx)
