@@ -21,3 +21,26 @@ def test_the_cached_surface_basis_cannot_be_changed_by_a_caller():
     rng = np.random.default_rng(1)
     grey = rng.integers(0, 255, (40, 60)).astype(np.uint8)
     assert texture_spread(grey) == texture_spread(grey.copy()) > 0
+
+
+def test_a_geopackage_rerun_that_fetches_nothing_writes_not_a_byte(tmp_path):
+    """WG2: a rerun that stores no tile leaves the .gpkg's bytes and time as they were, gpkg_contents'
+    last_change included. The file's time is set back a minute first, so a write within the same clock
+    tick as the first run (the kernel's mtime is coarser than st_mtime_ns reads) is still seen."""
+    import os
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    from .test_session28_mutants_mend29 import _deg_set, _one_degree
+
+    template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+    path = tmp_path / "a.gpkg"
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    sink.put(0, 1, 1, b"\x89PNG\r\n\x1a\npng", "png")
+    sink.close()
+    old = path.stat().st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(old, old))
+    data = path.read_bytes()
+    GpkgSink(path, SimpleNamespace(name="t", url=template.url, attribution=None), _deg_set(_one_degree())).close()
+    assert path.stat().st_mtime_ns == old and path.read_bytes() == data
