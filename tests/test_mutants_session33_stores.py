@@ -44,3 +44,35 @@ def test_a_geopackage_rerun_that_fetches_nothing_writes_not_a_byte(tmp_path):
     data = path.read_bytes()
     GpkgSink(path, SimpleNamespace(name="t", url=template.url, attribution=None), _deg_set(_one_degree())).close()
     assert path.stat().st_mtime_ns == old and path.read_bytes() == data
+
+
+def test_a_worker_five_steps_nicer_than_its_thread_when_there_is_room():
+    """WK1: the worker's niceness is its thread's plus WORKER_NICE, not the larger of the two: a thread
+    at niceness 10 (an app started under `nice -n 10`) reads 15 (the old max(10, 5) left the window level
+    with its workers). test_worker_priority.py's test passes without checking anything when this process
+    already runs at 14 or more (a sweep under two `nice -n 10`: 19); this one says it skipped there."""
+    import os
+    import sys
+    import threading
+
+    pytest.importorskip("PySide6.QtCore")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread niceness is Linux's")
+    from geolocator.gui.workers import WORKER_NICE, _lower_this_thread_priority
+
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    start = max(here, 10)  # raising one's own niceness needs no privilege; lowering it does
+    if start + WORKER_NICE > 19 or WORKER_NICE <= 0:
+        pytest.skip(f"this process runs at niceness {here}: no room to tell the sum from the larger one")
+    seen = []
+
+    def run() -> None:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, start)
+        _lower_this_thread_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, tid))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen == [start + WORKER_NICE]
