@@ -23,10 +23,11 @@ def test_the_cached_surface_basis_cannot_be_changed_by_a_caller():
     assert texture_spread(grey) == texture_spread(grey.copy()) > 0
 
 
-def test_a_geopackage_rerun_that_fetches_nothing_writes_not_a_byte(tmp_path):
+def test_a_geopackage_rerun_that_fetches_nothing_writes_not_a_byte(tmp_path, monkeypatch):
     """WG2: a rerun that stores no tile leaves the .gpkg's bytes and time as they were, gpkg_contents'
     last_change included. The file's time is set back a minute first, so a write within the same clock
-    tick as the first run (the kernel's mtime is coarser than st_mtime_ns reads) is still seen."""
+    tick as the first run (the kernel's mtime is coarser than st_mtime_ns reads) is still seen, and the
+    rerun's clock reads another second (a last_change rewritten with the same text writes nothing)."""
     import os
     from types import SimpleNamespace
 
@@ -42,6 +43,10 @@ def test_a_geopackage_rerun_that_fetches_nothing_writes_not_a_byte(tmp_path):
     old = path.stat().st_mtime_ns - 60 * 10**9
     os.utime(path, ns=(old, old))
     data = path.read_bytes()
+    from geolocator.core.sources import wmts_grid
+
+    later = SimpleNamespace(gmtime=lambda *a: None, strftime=lambda fmt, t=None: "2099-01-01T00:00:00Z")
+    monkeypatch.setattr(wmts_grid, "time", later)
     GpkgSink(path, SimpleNamespace(name="t", url=template.url, attribution=None), _deg_set(_one_degree())).close()
     assert path.stat().st_mtime_ns == old and path.read_bytes() == data
 
