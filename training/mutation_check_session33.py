@@ -5,7 +5,7 @@ export_track.py (ET), exports.left_out_of (EXS), geotags.py (GT), evidence.py (E
 kml_overlay.py's rotation on the ground, quad homography / ground control points, antimeridian quad and
 tiled copy (KO); content.texture_spread's projection basis (CT); the no-op rerun that leaves an .mbtiles
 (MB) or .gpkg (WG) as it was, fetch.stored_attribution / stored_count (FE); gui/workers.py's added
-niceness (WK).
+niceness (WK); sequence.py's own_placed and a not-located frame's confidence (SQ).
 
 Each mutant is one text replacement: training/hand_mutants.run applies it, runs the tests of its module
 with `pytest -x` (the default tier; PL1 names its slow test), restores the file (a run past its timeout
@@ -30,6 +30,7 @@ EX, ET, EXS, GT = C + "export.py", C + "export_track.py", C + "exports.py", C + 
 EV, WMP, CT = C + "evidence.py", C + "webmap.py", C + "content.py"
 KO, MB, WG = C + "sources/kml_overlay.py", C + "sources/mbtiles.py", C + "sources/wmts_grid.py"
 FE, WK = C + "sources/fetch.py", "geolocator/gui/workers.py"
+SQ = C + "sequence.py"
 
 NEW_OT = "tests/test_mutants_session33_outside.py"
 NEW_PL = "tests/test_mutants_session33_places.py"
@@ -70,6 +71,10 @@ M = [
  ("PL1", PL, "        if self.settings.job_evidence:", "        if False:", T_PL),
  # model.claims_place
  ("MP1", MP, "    return status != STATUS_NOT_LOCATED", "    return True", T_EX),
+ # core/sequence.py: whether a frame's own answer claims a place (TrackPoint.own_placed)
+ ("SQ1", SQ, "            own_placed=pred.shown_status != STATUS_NOT_LOCATED,", "            own_placed=True,", (NL, NEW_PL)),
+ ("SQ2", SQ, "        elif status == STATUS_NOT_LOCATED:  # claims no place (model.claims_place): nothing to be sure of\n            confidence = 0.0",
+  "        elif status == STATUS_NOT_LOCATED:  # claims no place (model.claims_place): nothing to be sure of\n            confidence = pred.confidence", (NL, "tests/test_sequence_exact.py", NEW_PL)),
  # core/export.py
  ("EX1", EX, "    return props if claims_place(p.shown_status) else without_place(props)", "    return props", T_EX),
  ("EX2", EX, "    out[\"confidence\"] = 0.0\n", "", T_EX),
