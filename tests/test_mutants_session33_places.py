@@ -193,3 +193,21 @@ def test_the_map_popup_of_a_frame_the_track_left_not_located_gives_no_radius_nor
     assert "none: not located" in html and "46.123456" not in html and "9.654321" not in html
     placed = webmap.popup_html(preds[0], None, track_point=tracks[0].points[0])
     assert "46.500000, 9.250000" in placed
+
+
+def test_a_frame_past_the_tracks_horizon_claims_nothing_though_its_own_guess_did():
+    """SQ2: a frame the track leaves "not located" (past the extrapolation horizon after the last
+    verified frame) reads confidence 0 on the track (the app's list, the CLI line, the map popup), not
+    its own unverified guess's figure: no place is claimed, so nothing is claimed to be sure of."""
+    from geolocator.core.sequence import MotionModel, smooth
+
+    from .test_sequence import flight, prediction
+
+    preds, _ = flight(n=30, bad=(), chance=())
+    for i in range(20, 30):  # nothing verified after frame 19: a clear but unverified guess each
+        preds[i] = prediction(preds[i].query, [(900, 900, 0.9, 0, False), (950, 50, 0.45, 2, False)])
+    [track] = smooth(preds)
+    past = [i for i in range(20, 30) if i - 19 > MotionModel().extrapolate_s]
+    assert past and all(track.points[i].status == "not located" for i in past)
+    assert all(preds[i].status == "retrieved" and preds[i].confidence > 0 for i in past)
+    assert [track.points[i].confidence for i in past] == [0.0] * len(past)
