@@ -115,3 +115,16 @@ def test_a_keystone_quad_edited_to_other_corners_is_warped_onto_the_new_ones(tmp
     assert west == pytest.approx(b.west, abs=0.02 * dx) and east == pytest.approx(b.east, abs=0.02 * dx)
     west2, east2 = load(0.001)
     assert west2 - west == pytest.approx(0.001, abs=0.02 * dx) and east2 - east == pytest.approx(0.001, abs=0.02 * dx)
+
+
+def test_a_quad_across_the_antimeridian_is_read_as_a_small_quad_at_once(tmp_path):
+    """KO5: the corners of a gx:LatLonQuad either side of ±180° are continued from the first corner's
+    longitude when the KML is read (parse_overlay), so the quad is 0.002° wide; without it the reader
+    took it for one spanning the globe and test_kml_overlay's test ran past a minute cutting it."""
+    from geolocator.core.sources.kml_overlay import parse_overlay
+
+    corners = "179.999,10.0 -179.999,10.0 -179.999,10.002 179.999,10.002"
+    text = _kml(f"<gx:LatLonQuad><coordinates>{corners}</coordinates></gx:LatLonQuad>").encode()
+    quad = parse_overlay(text, tmp_path / "amq.kml").quad
+    lons = [lon for lon, _ in quad]
+    assert lons == pytest.approx([179.999, 180.001, 180.001, 179.999], abs=1e-9)
