@@ -69,6 +69,29 @@ def test_nothing_to_copy_for_a_photo_not_located_or_outside_the_grid(qtbot, tmp_
     panel.copy_coordinates()  # does nothing, raises nothing
 
 
+def test_a_photo_not_located_gives_no_coordinates_in_the_details_either(qtbot, tmp_path):
+    """Session 33 (appuser33, field case 11): the Copy button was off for a blank frame, but the details
+    still read 'Location  50.125000, 10.250000 (weighted; tile centre ...)' and 'error 33 m' beside
+    its truth: the candidates' middle as a place to copy by hand, and an error of a claim never made."""
+    panel = _panel(qtbot)
+    pred = two_tile_prediction(tmp_path, status="not located", note="blank frame", truth=LatLon(50.2, 10.3),
+                               error_m=9300.0)
+    panel.show_query(pred.query, pred, None, {})
+    text = panel.details.text().replace("\xa0", " ")  # figures kept together by no-break spaces
+    assert "Location  none: not located, no place is claimed" in text
+    assert "50.125" not in text and "10.25" not in text and "tile centre 50.1" not in text
+    assert "error 9.3 km" not in text and "the candidates' middle is 9.3 km away (no claim, so no error)" in text
+    # the flight frame the track left not located: its Location line is none too
+    panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {}, exported=pred,
+                     track_status="not located", track_error=(9300.0, "point"))
+    text = panel.details.text().replace("\xa0", " ")  # figures kept together by no-break spaces
+    assert "Location  none: not located" in text and "Location  50.125" not in text
+    # a located answer keeps its coordinates and its error
+    panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {})
+    text = panel.details.text().replace("\xa0", " ")
+    assert "Location  50.125000, 10.250000" in text and "error 9.3 km" in text
+
+
 def test_an_unknown_saved_format_falls_back_to_degrees(qtbot, tmp_path):
     import json
 

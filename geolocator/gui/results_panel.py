@@ -31,6 +31,9 @@ def _plain(text: str = "") -> QLabel:
 
 
 EMPTY_HINT = "In the list or on the map."
+# a not-located answer's Location line: no coordinates, as every export and the map (its Point is only the
+# candidates' middle; before session 33's appuser33 the pane still printed it, a place to copy by hand)
+NO_PLACE = "none: not located, no place is claimed"
 
 
 class _Title(QLabel):
@@ -207,7 +210,8 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     loc, tc = exported.location, single.tile_center
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
-    lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
+    lines = [f"Location  {NO_PLACE}" if exported.status == "not located"
+             else f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
     # its level as the list, the map and the exports say it, then how the track placed it ("verified but
     # not confident; corrected by the track: ..."; levels.frame_words); a photo's level otherwise
     how = frame_words(track_status, exported.confidence) if track_status else level_of(exported)
@@ -468,8 +472,11 @@ class ResultsPanel(QWidget):
         else:
             loc = prediction.location  # the best estimate, as exported
             tc = prediction.tile_center
-            lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
-                         f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
+            if prediction.status == "not located":  # no place claimed: none here either, as the exports
+                lines.append(f"Location  {NO_PLACE}")
+            else:
+                lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
+                             f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
             # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
@@ -487,7 +494,10 @@ class ResultsPanel(QWidget):
             # (a flight's frame: at its place on the track, as the exports: export_track.frame_errors)
             error, kind = (track_error if exported is not None and track_error is not None
                            else compared_error(prediction) if prediction is not None else (None, None))
-            if error is not None:
+            if error is not None and answer is not None and answer.status == "not located":
+                # as the list's grey Error cell says it: a distance, not an error, since nothing was claimed
+                truth += f"   the candidates' middle is {format_distance(error)} away (no claim, so no error)"
+            elif error is not None:
                 truth += f"   error {format_distance(error)}" + (" (camera position)" if kind == "camera" else "")
                 # its top tile's centre: beside its own answer only (the track's Point is not about it)
                 if prediction.tile_error_m is not None and (exported is None or exported.location == prediction.location):
