@@ -299,11 +299,24 @@ window.geoloc = (function () {
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
   // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
   // A flight's track (sequence model): one polyline; its frames are drawn by api.add with a status.
+  // Drawn after its frames (the page calls it after api.add), so the line lies over their markers: at the
+  // opening zoom a flight's frames are closer than a marker's width and, drawn under them, the line was
+  // hidden (session 33, newuser33/appuser33). A click on the line where it crosses a marker is that marker's.
   api.track = function (t) {
     var line = L.polyline(t.coords, {color: '#ff7f00', weight: 3, opacity: 0.9}).addTo(api.map);
     line.bindTooltip(t.tooltip);
     if (line.getElement()) { line.getElement().setAttribute('tabindex', '-1'); }  // out of Tab, as markers
+    line.on('click', function (e) { var m = api.markerAt(e.containerPoint); if (m) { m.fire('click'); } });
     api.tracks = (api.tracks || 0) + 1;
+  };
+  // the marker drawn at `point` (container pixels), within its radius and edge; null where none is
+  api.markerAt = function (point) {
+    var best = null, bestD = Infinity;
+    Object.keys(api.markers).forEach(function (id) {
+      var m = api.markers[id], d = api.map.latLngToContainerPoint(m.getLatLng()).distanceTo(point);
+      if (d <= m.getRadius() + m.options.weight && d < bestD) { best = m; bestD = d; }
+    });
+    return best;
   };
   api.add = function (d) {
     // not located (model.claims_place): no marker at a place nothing claimed; listed (api.data, the app's
@@ -516,8 +529,9 @@ class _Photos(MacroElement):
         if self.items:
             both = ", true" if self.also_unscored else ""
             lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'}{both});")
-        lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
+        # the flights' lines after their frames: over the markers, seen where frames are closer than a marker
+        lines.extend(f"geoloc.track({data});" for data in self.tracks)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
 
 
