@@ -63,3 +63,14 @@ def test_the_track_line_is_drawn_over_its_frames_markers(qtbot, view, tmp_path):
       return geoloc.selected;
     }})()""")
     assert picked == frame
+    # selecting another frame puts the line back over the first (which the selection had raised) and the
+    # newly selected marker over the line
+    other = track.points[8].query.id
+    _js(qtbot, view, f"geoloc.highlight({other!r}, false)")
+    order = json.loads(_js(qtbot, view, f"""(function () {{
+      var paths = Array.prototype.slice.call(document.querySelectorAll('.leaflet-overlay-pane path'));
+      var line = paths.findIndex(function (p) {{ return p.getAttribute('stroke') === '#ff7f00'; }});
+      return JSON.stringify([paths.indexOf(geoloc.markers[{frame!r}].getElement()), line,
+                             paths.indexOf(geoloc.markers[{other!r}].getElement())]);
+    }})()"""))
+    assert order[0] < order[1] < order[2]

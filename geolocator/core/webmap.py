@@ -294,7 +294,7 @@ LEGEND_MAX_SHARE = 0.16
 
 _RUNTIME_JS = """
 window.geoloc = (function () {
-  var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
+  var api = {map: null, markers: {}, data: {}, selected: null, rects: null, lines: []};
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
   // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
@@ -308,6 +308,7 @@ window.geoloc = (function () {
     if (line.getElement()) { line.getElement().setAttribute('tabindex', '-1'); }  // out of Tab, as markers
     line.on('click', function (e) { var m = api.markerAt(e.containerPoint); if (m) { m.fire('click'); } });
     api.tracks = (api.tracks || 0) + 1;
+    api.lines.push(line);
   };
   // the marker drawn at `point` (container pixels), within its radius and edge; null where none is
   api.markerAt = function (point) {
@@ -369,6 +370,8 @@ window.geoloc = (function () {
     if (!m) { return false; }
     api.selected = id;
     m.setStyle({radius: 10, weight: 3, color: '#ffd400'});
+    // the track lines back over the frames a selection had raised, then the selected marker over them
+    api.lines.forEach(function (l) { l.bringToFront(); });
     m.bringToFront();
     api.data[id].topk.forEach(function (t) {
       var r = L.rectangle([[t[0], t[1]], [t[2], t[3]]],
