@@ -322,7 +322,7 @@ window.geoloc = (function () {
   api.add = function (d) {
     // not located (model.claims_place): no marker at a place nothing claimed; listed (api.data, the app's
     // list, api.count) and selectable, but api.highlight finds no marker and pans nowhere
-    if (d.lat === null) { api.data[d.id] = d; return; }
+    if (d.lat === null) { api.data[d.id] = d; api.notLocatedShown(); return; }
     if (d.truth) {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
@@ -395,7 +395,11 @@ window.geoloc = (function () {
           dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
         : '') +
         (!withTruth || alsoUnscored ? """ + " + '<br>' + ".join(f"dot('{c}') + noTruth + '{w}'" for c, w in LEVEL_KEYS) + """ : '') +
-        '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
+        // not located: no marker is drawn (no place claimed), so no dot: a count, kept by api.add, shown
+        // when there is one (session 33, appuser33: the grey dot keyed a marker the map never drew)
+        '<span class="geoloc-not-located" style="display:none"><br>' +
+        '<span style="display:inline-block;width:12px;margin-right:4px"></span>not located (nothing to match): ' +
+        '<span class="geoloc-not-located-n">0</span>, no marker</span>';
       if (withTrack) {  // a flight: what each frame's marker says about where it comes from
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
           'border:' + (edge || '1px dashed #2b83ba') + ';background:' + (fill || 'transparent') + ';margin-right:4px"></span>'; };
@@ -443,6 +447,15 @@ window.geoloc = (function () {
     return Object.keys(api.data).filter(function (k) { return (api.data[k].status || null) === status; }).length;
   };
   api.count = function () { return Object.keys(api.data).length; };
+  // the legend's not-located line: how many the map holds without a marker, shown once there is one
+  api.notLocatedShown = function () {
+    var line = api.legendBody && api.legendBody.querySelector('.geoloc-not-located');
+    if (!line) { return; }
+    var n = Object.keys(api.data).filter(function (k) { return api.data[k].lat === null; }).length;
+    line.querySelector('.geoloc-not-located-n').textContent = n;
+    line.style.display = n ? '' : 'none';
+    api.legendFit();
+  };
   api.countMarkers = function () {  // the markers drawn: not the not-located photos
     var n = 0;
     api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
