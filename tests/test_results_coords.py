@@ -81,6 +81,19 @@ def test_a_photo_not_located_gives_no_coordinates_in_the_details_either(qtbot, t
     assert "Location  none: not located, no place is claimed" in text
     assert "50.125" not in text and "10.25" not in text and "tile centre 50.1" not in text
     assert "error 9.3 km" not in text and "the candidates' middle is 9.3 km away (no claim, so no error)" in text
+    # nor a radius around the place it does not claim ('confidence 0.000 that it is within 35 m'), as the map's popup
+    assert "Status  not located   confidence 0.700" in text and "within" not in text
+    assert "within" not in panel.status_line.text() and "confidence 0.700" in panel.status_line.text()
+    # the list's Conf. tooltip says the same
+    from geolocator.gui.query_list import QueryList
+
+    rows = QueryList()
+    qtbot.addWidget(rows)
+    rows.add_queries([pred.query])
+    rows.set_prediction(pred)
+    assert rows.topLevelItem(0).confidence_tip() == "confidence 0.700: not located, no place is claimed"
+    rows.set_prediction(replace(pred, status="verified", note=None))
+    assert "within" in rows.topLevelItem(0).confidence_tip()
     # the flight frame the track left not located: its Location line is none too
     panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {}, exported=pred,
                      track_status="not located", track_error=(9300.0, "point"))

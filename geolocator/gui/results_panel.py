@@ -11,7 +11,7 @@ from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.levels import frame_level, frame_words, level_of
-from ..core.model import STATUS_VERIFIED, Prediction, Query
+from ..core.model import STATUS_VERIFIED, Prediction, Query, claims_place
 from ..core.predict import answer_radius_m
 from ..core.wording import confidence_within, keep_figures_together, shot_words
 from .query_list import pixmap_from_jpeg
@@ -204,6 +204,12 @@ class _DetailsHost(QWidget):
             area._later.start()
 
 
+def _radius(answer: Prediction) -> float | None:
+    """The radius, metres, an answer's confidence speaks of (predict.answer_radius_m); None for one not
+    located: no place is claimed, so no 'within 35 m' of it (as the map's popup and the exports, session 33)."""
+    return answer_radius_m(answer) if claims_place(answer.status) else None
+
+
 def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: str | None) -> list[str]:
     """The answer lines of a flight's frame: its exported Point, confidence and how the track got it
     first (what the map and every export say), then its single-frame answer where that differs."""
@@ -217,7 +223,7 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     how = frame_words(track_status, exported.confidence) if track_status else level_of(exported)
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
-    within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
+    within = confidence_within(format_confidence(exported.confidence), _radius(exported))
     lines.append(f"Status  {how}   confidence {within}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
@@ -392,7 +398,7 @@ class ResultsPanel(QWidget):
             return ""
         answer = exported if exported is not None else prediction
         level = frame_level(track_status, answer.confidence) if exported is not None and track_status else level_of(answer)
-        return f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), answer_radius_m(answer))}"
+        return f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), _radius(answer))}"
 
     def set_coords_format(self, fmt: str) -> None:
         """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
@@ -480,7 +486,7 @@ class ResultsPanel(QWidget):
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
             # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
-            within = confidence_within(format_confidence(prediction.confidence), answer_radius_m(prediction))
+            within = confidence_within(format_confidence(prediction.confidence), _radius(prediction))
             # its level (core/levels.py: confident, verified but not confident, ...), as the list and the map
             lines.append(f"Status  {level_of(prediction)}   confidence {within}{verified}")
             if prediction.note:
