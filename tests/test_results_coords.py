@@ -105,6 +105,21 @@ def test_a_photo_not_located_gives_no_coordinates_in_the_details_either(qtbot, t
     assert "Location  50.125000, 10.250000" in text and "error 9.3 km" in text
 
 
+def test_the_caution_is_said_under_the_photo_where_it_is_seen_without_scrolling(qtbot, tmp_path):
+    """Session 33 (appuser33, demo photos against Rotterdam's tiles): the Results pane's 'Caution: may not be in
+    these tiles: …' was the details' third line, below their fold at 1440 x 900; the caption under the photo
+    said only 'tile level only / confidence 0.094 that it is within 35 m'."""
+    from geolocator.core.outside_tiles import OUTSIDE_CAUTION
+
+    panel = _panel(qtbot)
+    pred = two_tile_prediction(tmp_path, status="retrieved", conf=0.094, caution=OUTSIDE_CAUTION)
+    panel.show_query(pred.query, pred, None, {})
+    assert panel.status_line.text().endswith("\ncaution: may not be in these tiles")
+    assert f"Caution: {OUTSIDE_CAUTION}" in panel.details.text().replace("\xa0", " ")  # the whole sentence there
+    panel.show_query(pred.query, replace(pred, caution=None), None, {})
+    assert "caution" not in panel.status_line.text()
+
+
 def test_an_unknown_saved_format_falls_back_to_degrees(qtbot, tmp_path):
     import json
 

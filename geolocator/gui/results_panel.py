@@ -391,14 +391,20 @@ class ResultsPanel(QWidget):
     @staticmethod
     def _status_words(prediction: Prediction | None, exported: Prediction | None, track_status: str | None) -> str:
         """The line under the photo: its level, as the list says it (core/levels.py), and what its
-        confidence is sure of: "verified but not confident\nconfidence 0.812 that it is within 35 m";
-        empty before an answer. A flight's frame: its track level and the confidence of the Point the
+        confidence is sure of: "verified but not confident\nconfidence 0.812 that it is within 35 m", then
+        its caution's head ("caution: may not be in these tiles") where it has one; empty before an answer. A flight's frame: its track level and the confidence of the Point the
         map and the exports give (the matching points and how the track placed it: the details)."""
         if prediction is None:  # nothing located yet, or it failed: the details say why
             return ""
         answer = exported if exported is not None else prediction
         level = frame_level(track_status, answer.confidence) if exported is not None and track_status else level_of(answer)
-        return f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), _radius(answer))}"
+        words = f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), _radius(answer))}"
+        # its caution's head ("may not be in these tiles", "low texture (…)"), where it is seen without scrolling:
+        # at 1440 x 900 the details' "Caution: …" line is below their fold (session 33, appuser33); not
+        # located: the level says it already
+        if answer.caution and claims_place(answer.status):
+            words += f"\ncaution: {answer.caution.split(':', 1)[0]}"
+        return words
 
     def set_coords_format(self, fmt: str) -> None:
         """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
