@@ -693,9 +693,10 @@ def cmd_locate(args) -> int:
         # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
         print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {', '.join(str(o) for o in outs)}: "
               f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
-        note = left_out_of(args.out, predictions, tracks)  # a GPX: the not-located photos, named
-        if note:
-            print(note, file=sys.stderr)
+        for out in outs:  # a GPX among the --out files (not only the first): the not-located photos, named
+            note = left_out_of(out, predictions, tracks)
+            if note:
+                print(f"{out}: {note}" if len(outs) > 1 else note, file=sys.stderr)
     else:
         from .core.model import claims_place
 

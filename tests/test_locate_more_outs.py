@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from geolocator import cli
 
 from .demo_features import DEMO, cli_on_demo_features
@@ -34,3 +36,23 @@ def test_any_out_with_an_unknown_suffix_is_refused_before_the_work(tmp_path, mon
     assert cli.main(["locate", str(DEMO / "queries" / "q_0001.jpg"), "--tiles", str(DEMO), "--out", str(bad),
                      "--out", str(ok), "-q"]) == 2
     assert "p.txt" in capsys.readouterr().err and not ok.exists()
+
+
+@pytest.mark.slow  # the demo's features, verification of two photos: ~13 s
+def test_a_gpx_given_after_another_out_still_names_the_photos_it_leaves_out(tmp_path, monkeypatch, capsys):
+    """Session 33 (appuser33): `--out p.csv --out p.gpx` wrote the GPX without its not-located photo, and
+    the line naming it was printed only when the GPX was the first --out."""
+    from PIL import Image
+
+    cli_on_demo_features(monkeypatch, tmp_path)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(DEMO / "queries" / "q_0001.jpg", photos / "q_0001.jpg")
+    # a lens-cap frame under a demo photo's name (its committed features are found by name): blank, not located
+    Image.new("RGB", (640, 480), (0, 0, 0)).save(photos / "q_0040.jpg")
+    csv_, gpx = tmp_path / "p.csv", tmp_path / "p.gpx"
+    assert cli.main(["locate", str(photos), "--tiles", str(DEMO), "--out", str(csv_), "--out", str(gpx), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert f"{gpx}: Not located, so left out (no position to give): q_0040.jpg." in err
+    assert gpx.read_text(encoding="utf-8").count("<wpt ") == 1
+    assert f"{csv_}: Not located" not in err  # the CSV lists it, with no place

@@ -162,7 +162,7 @@ def test_the_map_draws_no_marker_for_it_but_keeps_it_listed(tmp_path):
     assert (items["cap.jpg"]["lat"], items["cap.jpg"]["lon"], items["cap.jpg"]["truth"]) == (None, None, None)
     assert items["cap.jpg"]["colour"] == webmap.NOT_LOCATED_COLOUR and "none: not located" in items["cap.jpg"]["popup"]
     assert items["good.jpg"]["lat"] == 46.5
-    assert "if (d.lat === null) { api.data[d.id] = d; return; }" in page  # no marker, no pan (api.highlight)
+    assert "if (d.lat === null) { api.data[d.id] = d; api.notLocatedShown(); return; }" in page  # no marker, no pan (api.highlight); counted in the legend
 
 
 def test_the_evidence_record_gives_no_place(tmp_path):

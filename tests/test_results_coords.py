@@ -69,6 +69,57 @@ def test_nothing_to_copy_for_a_photo_not_located_or_outside_the_grid(qtbot, tmp_
     panel.copy_coordinates()  # does nothing, raises nothing
 
 
+def test_a_photo_not_located_gives_no_coordinates_in_the_details_either(qtbot, tmp_path):
+    """Session 33 (appuser33, field case 11): the Copy button was off for a blank frame, but the details
+    still read 'Location  50.125000, 10.250000 (weighted; tile centre ...)' and 'error 33 m' beside
+    its truth: the candidates' middle as a place to copy by hand, and an error of a claim never made."""
+    panel = _panel(qtbot)
+    pred = two_tile_prediction(tmp_path, status="not located", note="blank frame", truth=LatLon(50.2, 10.3),
+                               error_m=9300.0)
+    panel.show_query(pred.query, pred, None, {})
+    text = panel.details.text().replace("\xa0", " ")  # figures kept together by no-break spaces
+    assert "Location  none: not located, no place is claimed" in text
+    assert "50.125" not in text and "10.25" not in text and "tile centre 50.1" not in text
+    assert "error 9.3 km" not in text and "the candidates' middle is 9.3 km away (no claim, so no error)" in text
+    # nor a radius around the place it does not claim ('confidence 0.000 that it is within 35 m'), as the map's popup
+    assert "Status  not located   confidence 0.700" in text and "within" not in text
+    assert "within" not in panel.status_line.text() and "confidence 0.700" in panel.status_line.text()
+    # the list's Conf. tooltip says the same
+    from geolocator.gui.query_list import QueryList
+
+    rows = QueryList()
+    qtbot.addWidget(rows)
+    rows.add_queries([pred.query])
+    rows.set_prediction(pred)
+    assert rows.topLevelItem(0).confidence_tip() == "confidence 0.700: not located, no place is claimed"
+    rows.set_prediction(replace(pred, status="verified", note=None))
+    assert "within" in rows.topLevelItem(0).confidence_tip()
+    # the flight frame the track left not located: its Location line is none too
+    panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {}, exported=pred,
+                     track_status="not located", track_error=(9300.0, "point"))
+    text = panel.details.text().replace("\xa0", " ")  # figures kept together by no-break spaces
+    assert "Location  none: not located" in text and "Location  50.125" not in text
+    # a located answer keeps its coordinates and its error
+    panel.show_query(pred.query, replace(pred, status="verified", note=None), None, {})
+    text = panel.details.text().replace("\xa0", " ")
+    assert "Location  50.125000, 10.250000" in text and "error 9.3 km" in text
+
+
+def test_the_caution_is_said_under_the_photo_where_it_is_seen_without_scrolling(qtbot, tmp_path):
+    """Session 33 (appuser33, demo photos against Rotterdam's tiles): the Results pane's 'Caution: may not be in
+    these tiles: …' was the details' third line, below their fold at 1440 x 900; the caption under the photo
+    said only 'tile level only / confidence 0.094 that it is within 35 m'."""
+    from geolocator.core.outside_tiles import OUTSIDE_CAUTION
+
+    panel = _panel(qtbot)
+    pred = two_tile_prediction(tmp_path, status="retrieved", conf=0.094, caution=OUTSIDE_CAUTION)
+    panel.show_query(pred.query, pred, None, {})
+    assert panel.status_line.text().endswith("\ncaution: may not be in these tiles")
+    assert f"Caution: {OUTSIDE_CAUTION}" in panel.details.text().replace("\xa0", " ")  # the whole sentence there
+    panel.show_query(pred.query, replace(pred, caution=None), None, {})
+    assert "caution" not in panel.status_line.text()
+
+
 def test_an_unknown_saved_format_falls_back_to_degrees(qtbot, tmp_path):
     import json
 

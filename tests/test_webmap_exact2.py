@@ -166,7 +166,9 @@ def test_build_map_flight_frames_and_track(tmp_path):
     assert [json.loads(t) for t in re.findall(r"geoloc\.track\((\{.*?\})\);\n", page2)] == [
         {"coords": [[50.2, 10.3], [50.3, 10.4]], "tooltip": "f · 2 frames"}]
     # b.jpg (no truth) is now placed: a blue marker beside a.jpg's green one, so both keys
-    assert "geoloc.legend(true, true, true);\ngeoloc.track(" in page2
+    assert "geoloc.legend(true, true, true);\ngeoloc.add(" in page2
+    # the track after its frames (session 33, appuser33): its line over their markers
+    assert page2.rindex("geoloc.add(") < page2.index("geoloc.track(")
     assert _fit(page2)[0] == [[50.2, 10.3], [50.3, 10.4]]  # the frames' track positions
 
 

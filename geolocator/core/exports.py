@@ -78,12 +78,20 @@ def left_out_of(path: Path | str, predictions: Sequence, tracks: Sequence = ()) 
     core.sequence.Track), in words for the CLI and the app: a GPX has no waypoint for a photo or frame "not
     located" (a <wpt> needs lat/lon; export_track.left_out_note names them); None for the other formats,
     which list every photo (a not-located one without coordinates), and when none is left out."""
+    from .export_track import left_out_note
+
+    return left_out_note(left_out_ids(path, predictions, tracks))
+
+
+def left_out_ids(path: Path | str, predictions: Sequence, tracks: Sequence = ()) -> list[str]:
+    """The query ids a file at `path` has no entry for, in the order left_out_of names them: a GPX's
+    not-located photos and frames (export_track.not_located_ids); [] for the other formats."""
     if Path(path).suffix.lower() != ".gpx":
-        return None
-    from .export_track import left_out_note, not_located_ids
+        return []
+    from .export_track import not_located_ids
 
     flown = {p.query.id for t in tracks for p in t.points}
-    return left_out_note(not_located_ids(tracks, [p for p in predictions if p.query.id not in flown]))
+    return not_located_ids(tracks, [p for p in predictions if p.query.id not in flown])
 
 
 def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,

@@ -294,21 +294,35 @@ LEGEND_MAX_SHARE = 0.16
 
 _RUNTIME_JS = """
 window.geoloc = (function () {
-  var api = {map: null, markers: {}, data: {}, selected: null, rects: null};
+  var api = {map: null, markers: {}, data: {}, selected: null, rects: null, lines: []};
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
   // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
   // A flight's track (sequence model): one polyline; its frames are drawn by api.add with a status.
+  // Drawn after its frames (the page calls it after api.add), so the line lies over their markers: at the
+  // opening zoom a flight's frames are closer than a marker's width and, drawn under them, the line was
+  // hidden (session 33, newuser33/appuser33). A click on the line where it crosses a marker is that marker's.
   api.track = function (t) {
     var line = L.polyline(t.coords, {color: '#ff7f00', weight: 3, opacity: 0.9}).addTo(api.map);
     line.bindTooltip(t.tooltip);
     if (line.getElement()) { line.getElement().setAttribute('tabindex', '-1'); }  // out of Tab, as markers
+    line.on('click', function (e) { var m = api.markerAt(e.containerPoint); if (m) { m.fire('click'); } });
     api.tracks = (api.tracks || 0) + 1;
+    api.lines.push(line);
+  };
+  // the marker drawn at `point` (container pixels), within its radius and edge; null where none is
+  api.markerAt = function (point) {
+    var best = null, bestD = Infinity;
+    Object.keys(api.markers).forEach(function (id) {
+      var m = api.markers[id], d = api.map.latLngToContainerPoint(m.getLatLng()).distanceTo(point);
+      if (d <= m.getRadius() + m.options.weight && d < bestD) { best = m; bestD = d; }
+    });
+    return best;
   };
   api.add = function (d) {
     // not located (model.claims_place): no marker at a place nothing claimed; listed (api.data, the app's
     // list, api.count) and selectable, but api.highlight finds no marker and pans nowhere
-    if (d.lat === null) { api.data[d.id] = d; return; }
+    if (d.lat === null) { api.data[d.id] = d; api.notLocatedShown(); return; }
     if (d.truth) {
       L.polyline([[d.lat, d.lon], d.truth], {color: d.colour, weight: 1.5, opacity: 0.6, dashArray: '4 4'}).addTo(api.map);
       L.circleMarker(d.truth, {radius: 2, color: '#ffffff', weight: 1, fill: true, fillColor: '#ffffff', fillOpacity: 0.9}).addTo(api.map);
@@ -356,6 +370,8 @@ window.geoloc = (function () {
     if (!m) { return false; }
     api.selected = id;
     m.setStyle({radius: 10, weight: 3, color: '#ffd400'});
+    // the track lines back over the frames a selection had raised, then the selected marker over them
+    api.lines.forEach(function (l) { l.bringToFront(); });
     m.bringToFront();
     api.data[id].topk.forEach(function (t) {
       var r = L.rectangle([[t[0], t[1]], [t[2], t[3]]],
@@ -379,7 +395,11 @@ window.geoloc = (function () {
           dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
         : '') +
         (!withTruth || alsoUnscored ? """ + " + '<br>' + ".join(f"dot('{c}') + noTruth + '{w}'" for c, w in LEVEL_KEYS) + """ : '') +
-        '<br>' + dot('""" + NOT_LOCATED_COLOUR + """') + 'not located (nothing to match)';
+        // not located: no marker is drawn (no place claimed), so no dot: a count, kept by api.add, shown
+        // when there is one (session 33, appuser33: the grey dot keyed a marker the map never drew)
+        '<span class="geoloc-not-located" style="display:none"><br>' +
+        '<span style="display:inline-block;width:12px;margin-right:4px"></span>not located (nothing to match): ' +
+        '<span class="geoloc-not-located-n">0</span>, no marker</span>';
       if (withTrack) {  // a flight: what each frame's marker says about where it comes from
         var ring = function (dash, edge, fill) { return '<span style="display:inline-block;width:8px;height:8px;border-radius:5px;' +
           'border:' + (edge || '1px dashed #2b83ba') + ';background:' + (fill || 'transparent') + ';margin-right:4px"></span>'; };
@@ -427,6 +447,15 @@ window.geoloc = (function () {
     return Object.keys(api.data).filter(function (k) { return (api.data[k].status || null) === status; }).length;
   };
   api.count = function () { return Object.keys(api.data).length; };
+  // the legend's not-located line: how many the map holds without a marker, shown once there is one
+  api.notLocatedShown = function () {
+    var line = api.legendBody && api.legendBody.querySelector('.geoloc-not-located');
+    if (!line) { return; }
+    var n = Object.keys(api.data).filter(function (k) { return api.data[k].lat === null; }).length;
+    line.querySelector('.geoloc-not-located-n').textContent = n;
+    line.style.display = n ? '' : 'none';
+    api.legendFit();
+  };
   api.countMarkers = function () {  // the markers drawn: not the not-located photos
     var n = 0;
     api.map.eachLayer(function (l) { if (l instanceof L.CircleMarker && l.options.geolocQuery !== undefined) { n++; } });
@@ -516,8 +545,9 @@ class _Photos(MacroElement):
         if self.items:
             both = ", true" if self.also_unscored else ""
             lines.append(f"geoloc.legend({'true' if self.with_truth else 'false'}, {'true' if self.tracks else 'false'}{both});")
-        lines.extend(f"geoloc.track({data});" for data in self.tracks)
         lines.extend(f"geoloc.add({data});" for data in self.items)
+        # the flights' lines after their frames: over the markers, seen where frames are closer than a marker
+        lines.extend(f"geoloc.track({data});" for data in self.tracks)
         self.get_root().script.add_child(_VerbatimScript("\n".join(lines) + "\n"), name=self.get_name())
 
 

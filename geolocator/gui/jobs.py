@@ -674,11 +674,11 @@ class Session:
         GPX), as `geolocator locate --out` does. `clock_zone` (a tzinfo, export_track.parse_clock_zone,
         or a core.clock_zones.ClockZones: a zone per folder): the zone of times recorded without one, as
         `--clock-zone`; `csv_excel`: a CSV for Excel in a
-        comma-decimal locale, as `--csv-excel`. `said`: a list the caller owns, given what the file leaves
-        out in words (core.exports.left_out_of: a GPX's not-located photos), if anything. Raises
+        comma-decimal locale, as `--csv-excel`. `said`: a list the caller owns, given (how many, in words)
+        of what the file leaves out (core.exports.left_out_ids, left_out_of: a GPX's not-located photos), if any. Raises
         GeolocatorError for an unknown suffix."""
         from ..core.evaluate import far_from_tiles
-        from ..core.exports import check_prediction_path, left_out_of, write_predictions
+        from ..core.exports import check_prediction_path, left_out_ids, left_out_of, write_predictions
         from ..core.outputs import check_writable
         from ..core.sequence import smooth
 
@@ -698,5 +698,5 @@ class Session:
                                 clock_zone=clock_zone, csv_excel=csv_excel)
         note = left_out_of(path, predictions, tracks)
         if note and said is not None:
-            said.append(note)
+            said.append((len(left_out_ids(path, predictions, tracks)), note))
         return out

@@ -1254,14 +1254,21 @@ class MainWindow(QMainWindow):
         kind = PREDICTION_FORMATS.get(Path(path).suffix.lower(), "predictions")
         excel = csv_excel and kind == "CSV"
         zone = self.clock_zones()  # File → Clock Zone of the Photos…: the default and per folder (none: as if UTC)
-        said: list[str] = []  # a GPX: the not-located photos it has no waypoint for, named (core.exports.left_out_of)
+        # a GPX: (how many, named) of the not-located photos it has no waypoint for (core.exports.left_out_of)
+        said: list[tuple[int, str]] = []
+
+        def saved(p: Path) -> str:
+            # "Saved 1 of 4 predictions to p.gpx. Not located, so left out …": a GPX holds only the placed
+            # ones (before, "Saved 4 predictions to p.gpx Not located, so left out …" with 1 waypoint in it)
+            left = sum(n for n, _ in said)
+            n = f"{len(preds) - left} of {count(len(preds), 'prediction')}" if left else count(len(preds), "prediction")
+            return (f"Saved {n} to {p}" + (" for Excel (semicolons, decimal commas)" if excel else "")
+                    + ("." if said else "") + "".join(f" {note}" for _, note in said))
+
         return self._submit(f"Exporting {kind}",
                             lambda progress, cancel: self.session.export_predictions(preds, path, clock_zone=zone,
                                                                                      csv_excel=excel, said=said),
-                            lambda p: self.message_bar.show_message(
-                                "info", f"Saved {count(len(preds), 'prediction')} to {p}"
-                                        + (" for Excel (semicolons, decimal commas)" if excel else "")
-                                        + "".join(f" {note}" for note in said)))
+                            lambda p: self.message_bar.show_message("info", saved(p)))
 
     def choose_export_map(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyledItemDelega
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.levels import FRAME_LEVEL_MEANS, LEVELS, LEVEL_MEANS, frame_level, frame_words, level_of
-from ..core.model import LatLon, Prediction, Query
+from ..core.model import LatLon, Prediction, Query, claims_place
 from ..core.predict import answer_radius_m
 from ..core.wording import confidence_means, confidence_within, shot_of
 
@@ -125,6 +125,8 @@ class _Row:
         if pred is None or self.failed is not None:
             return None
         conf = pred.confidence if self.track_confidence is None else self.track_confidence
+        if not claims_place(self.track_status or pred.status):  # no place claimed: no radius around one
+            return f"confidence {format_confidence(conf)}: not located, no place is claimed"
         return f"confidence {confidence_within(format_confidence(conf), answer_radius_m(pred))} of where it was taken"
 
     def text(self, column: int) -> str:  # the QTreeWidgetItem-era accessor the tests read

@@ -11,7 +11,7 @@ from ..core.coords import DEFAULT_FORMAT, FORMATS, format_position, not_covered
 from ..core.export import compared_error, format_confidence
 from ..core.geo import format_distance, haversine_m
 from ..core.levels import frame_level, frame_words, level_of
-from ..core.model import STATUS_VERIFIED, Prediction, Query
+from ..core.model import STATUS_VERIFIED, Prediction, Query, claims_place
 from ..core.predict import answer_radius_m
 from ..core.wording import confidence_within, keep_figures_together, shot_words
 from .query_list import pixmap_from_jpeg
@@ -31,6 +31,9 @@ def _plain(text: str = "") -> QLabel:
 
 
 EMPTY_HINT = "In the list or on the map."
+# a not-located answer's Location line: no coordinates, as every export and the map (its Point is only the
+# candidates' middle; before session 33's appuser33 the pane still printed it, a place to copy by hand)
+NO_PLACE = "none: not located, no place is claimed"
 
 
 class _Title(QLabel):
@@ -201,19 +204,26 @@ class _DetailsHost(QWidget):
             area._later.start()
 
 
+def _radius(answer: Prediction) -> float | None:
+    """The radius, metres, an answer's confidence speaks of (predict.answer_radius_m); None for one not
+    located: no place is claimed, so no 'within 35 m' of it (as the map's popup and the exports, session 33)."""
+    return answer_radius_m(answer) if claims_place(answer.status) else None
+
+
 def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: str | None) -> list[str]:
     """The answer lines of a flight's frame: its exported Point, confidence and how the track got it
     first (what the map and every export say), then its single-frame answer where that differs."""
     loc, tc = exported.location, single.tile_center
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
-    lines = [f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
+    lines = [f"Location  {NO_PLACE}" if exported.status == "not located"
+             else f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
     # its level as the list, the map and the exports say it, then how the track placed it ("verified but
     # not confident; corrected by the track: ..."; levels.frame_words); a photo's level otherwise
     how = frame_words(track_status, exported.confidence) if track_status else level_of(exported)
     top = single.top  # its own top's inliers: only where the Point is its own top's verified answer
     verified = f"   {top.inliers} matching points" if top.inliers and track_status in ("matched", "flagged") else ""
-    within = confidence_within(format_confidence(exported.confidence), answer_radius_m(exported))
+    within = confidence_within(format_confidence(exported.confidence), _radius(exported))
     lines.append(f"Status  {how}   confidence {within}{verified}")
     if (single.location, single.confidence, single.status) != (loc, exported.confidence, exported.status):
         own = single.location
@@ -403,14 +413,20 @@ class ResultsPanel(QWidget):
     @staticmethod
     def _status_words(prediction: Prediction | None, exported: Prediction | None, track_status: str | None) -> str:
         """The line under the photo: its level, as the list says it (core/levels.py), and what its
-        confidence is sure of: "verified but not confident\nconfidence 0.812 that it is within 35 m";
-        empty before an answer. A flight's frame: its track level and the confidence of the Point the
+        confidence is sure of: "verified but not confident\nconfidence 0.812 that it is within 35 m", then
+        its caution's head ("caution: may not be in these tiles") where it has one; empty before an answer. A flight's frame: its track level and the confidence of the Point the
         map and the exports give (the matching points and how the track placed it: the details)."""
         if prediction is None:  # nothing located yet, or it failed: the details say why
             return ""
         answer = exported if exported is not None else prediction
         level = frame_level(track_status, answer.confidence) if exported is not None and track_status else level_of(answer)
-        return f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), answer_radius_m(answer))}"
+        words = f"{level}\nconfidence {confidence_within(format_confidence(answer.confidence), _radius(answer))}"
+        # its caution's head ("may not be in these tiles", "low texture (…)"), where it is seen without scrolling:
+        # at 1440 x 900 the details' "Caution: …" line is below their fold (session 33, appuser33); not
+        # located: the level says it already
+        if answer.caution and claims_place(answer.status):
+            words += f"\ncaution: {answer.caution.split(':', 1)[0]}"
+        return words
 
     def set_coords_format(self, fmt: str) -> None:
         """Show the Point in `fmt` (a core.coords.FORMATS key; an unknown one, e.g. from a settings file
@@ -490,12 +506,15 @@ class ResultsPanel(QWidget):
         else:
             loc = prediction.location  # the best estimate, as exported
             tc = prediction.tile_center
-            lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
-                         f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
+            if prediction.status == "not located":  # no place claimed: none here either, as the exports
+                lines.append(f"Location  {NO_PLACE}")
+            else:
+                lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
+                             f"tile centre {tc.lat:.6f}, {tc.lon:.6f})")
             top = prediction.top
             verified = f"   verified: {top.inliers} matching points" if top.inliers else ""
             # "confidence 0.997 that it is within 35 m": the radius the figure speaks of (predict.confidence_radius_m)
-            within = confidence_within(format_confidence(prediction.confidence), answer_radius_m(prediction))
+            within = confidence_within(format_confidence(prediction.confidence), _radius(prediction))
             # its level (core/levels.py: confident, verified but not confident, ...), as the list and the map
             lines.append(f"Status  {level_of(prediction)}   confidence {within}{verified}")
             if prediction.note:
@@ -509,7 +528,10 @@ class ResultsPanel(QWidget):
             # (a flight's frame: at its place on the track, as the exports: export_track.frame_errors)
             error, kind = (track_error if exported is not None and track_error is not None
                            else compared_error(prediction) if prediction is not None else (None, None))
-            if error is not None:
+            if error is not None and answer is not None and answer.status == "not located":
+                # as the list's grey Error cell says it: a distance, not an error, since nothing was claimed
+                truth += f"   the candidates' middle is {format_distance(error)} away (no claim, so no error)"
+            elif error is not None:
                 truth += f"   error {format_distance(error)}" + (" (camera position)" if kind == "camera" else "")
                 # its top tile's centre: beside its own answer only (the track's Point is not about it)
                 if prediction.tile_error_m is not None and (exported is None or exported.location == prediction.location):
