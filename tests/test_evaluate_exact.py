@@ -122,14 +122,19 @@ def test_honesty_figures_by_hand():
         _pred(2000.0, conf=1.0, status="verified", tile=tile),     # wrong, confident
     ]
     h = honesty_figures(preds)
-    assert h["median_error_best_m"] == pytest.approx((radius + 1000.0) / 2)
-    assert h["mean_error_best_m"] == pytest.approx((3005.0 + radius) / 4)
-    assert h["within_5m_pct"] == 25.0
+    # the Point's error over the answers with a Point: the not-located one (no place claimed) is left out
+    assert h["median_error_best_m"] == pytest.approx(radius)
+    assert h["mean_error_best_m"] == pytest.approx((2005.0 + radius) / 3)
+    assert h["within_5m_pct"] == pytest.approx(100 / 3)
     assert h["right_pct"] == 50.0
     assert (h["n_verified"], h["n_not_located"], h["n_confident"]) == (2, 1, 3)
     assert h["confident_right_pct"] == pytest.approx(200 / 3)
     assert set(h) == {"median_error_best_m", "mean_error_best_m", "within_5m_pct", "right_pct", "n_verified",
                       "n_not_located", "n_confident", "confident_right_pct"}
+    # nothing with a Point: no Point error at all (not the candidates' middles' error)
+    h = honesty_figures([_pred(1000.0, conf=0.0, status="not located", tile=tile)])
+    assert (h["median_error_best_m"], h["mean_error_best_m"], h["within_5m_pct"]) == (None, None, None)
+    assert h["n_not_located"] == 1 and h["right_pct"] == 0.0
     # just past the half-diagonal is wrong; nothing confident: no share
     h = honesty_figures([_pred(radius + 0.01, conf=0.1, tile=tile), _pred(5.01, conf=0.2, tile=tile)])
     assert h["right_pct"] == 50.0 and h["within_5m_pct"] == 0.0
@@ -242,3 +247,13 @@ def test_far_from_tiles_about_names_only_its_photos():
     far = FarFromTiles("a sentence", frozenset({"a.jpg"}))
     assert far.about("a.jpg") == "a sentence"
     assert far.about("b.jpg") is None
+
+
+def test_error_lines_say_the_not_located_photos_are_not_counted():
+    """The Evaluation panel's Point error is over photos with a Point (appuser33: field case 11's blank frames'
+    candidates' middles made it 'median 33 m'); the photos left out are said."""
+    ev = Evaluation(3, 3, 1, 1, None, None, 1, 1,
+                    extra={"median_error_best_m": 0.04, "mean_error_best_m": 0.04, "n_not_located": 2})
+    assert error_lines(ev) == ["Point error: median 0.04 m, mean 0.04 m (2 not located: no Point, not counted)"]
+    ev = Evaluation(3, 3, 1, 1, None, None, 1, 1, extra={"median_error_best_m": None, "n_not_located": 3})
+    assert error_lines(ev) == []

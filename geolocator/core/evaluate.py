@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import CONFIDENT, Evaluation, Prediction, Query, Tile
+from .model import CONFIDENT, Evaluation, Prediction, Query, Tile, claims_place
 
 
 def positives(query: Query, tiles: Sequence[Tile]) -> np.ndarray:
@@ -144,8 +144,10 @@ def error_lines(ev: Evaluation) -> list[str]:
     best, best_mean = ev.extra.get("median_error_best_m"), ev.extra.get("mean_error_best_m")
     single = ev.extra.get("single_frame_median_error_best_m")
     if best is not None:
+        unplaced = ev.extra.get("n_not_located") or 0
         lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}"
-                     + (" (as exported: flights' frames at their track position)" if single is not None else ""))
+                     + (" (as exported: flights' frames at their track position)" if single is not None else "")
+                     + (f" ({unplaced} not located: no Point, not counted)" if unplaced else ""))
     if single is not None:
         lines.append(f"single-frame answers: Point error median {format_distance(single)}, "
                      f"mean {format_distance(ev.extra['single_frame_mean_error_best_m'])}")
@@ -232,20 +234,23 @@ def evaluate_ranks(
 
 def honesty_figures(scored: Sequence[Prediction]) -> dict:
     """Figures about the exported Point (the best estimate) and the confidence, over predictions
-    with a known truth: its median / mean error, the share within 5 m, how many photos were
+    with a known truth: its median / mean error and the share within 5 m (over the answers that claim a
+    place, model.claims_place: None where none does), how many photos were
     verified or not located, and how often a photo shown with confidence >= 0.9 is right (its
     Point within the top tile's half-diagonal of the truth; training/calibration.py)."""
     from .predict import _tile_radius_m
 
     if not scored:
         return {}
-    best = np.array([p.error_m for p in scored], float)
+    # the Point's error only where a Point is exported: a "not located" answer claims no place
+    # (model.claims_place), so its candidates' middle is not a Point with an error (session 33)
+    best = np.array([p.error_m for p in scored if claims_place(p.status)], float)
     right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in scored])
     confident = np.array([p.confidence >= CONFIDENT for p in scored])
     return {
-        "median_error_best_m": float(np.median(best)),
-        "mean_error_best_m": float(np.mean(best)),
-        "within_5m_pct": 100 * float(np.mean(best <= 5.0)),
+        "median_error_best_m": float(np.median(best)) if best.size else None,
+        "mean_error_best_m": float(np.mean(best)) if best.size else None,
+        "within_5m_pct": 100 * float(np.mean(best <= 5.0)) if best.size else None,
         "right_pct": 100 * float(np.mean(right)),
         "n_verified": sum(p.status == "verified" for p in scored),
         "n_not_located": sum(p.status == "not located" for p in scored),
