@@ -418,9 +418,9 @@ class Workspace:
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         predictions = self._as_settled(self._supported(ok, predictions, found.looked, progress, cancel))
         if self.settings.job_evidence:  # verification ran: a job that hardly verified may be elsewhere
-            from .outside_tiles import with_job_evidence
+            from .outside_tiles import with_flight_evidence
 
-            predictions = with_job_evidence(predictions)
+            predictions = with_flight_evidence(predictions)  # per run, and per flight
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
