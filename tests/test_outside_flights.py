@@ -130,6 +130,15 @@ def test_a_foreign_flights_frames_claim_little_and_say_why_in_every_output(tmp_p
                                             + ", ".join(sorted(names)[:3]) + f" and {len(names) - 3} more): {FLIGHT_CAUTION}"]
     shown = {p.query.id: p for p in exported_answers(preds, tracks)}
     assert all(shown[n].caution == FLIGHT_CAUTION for n in names)
+    from geolocator.core.webmap import popup_html
+    from geolocator.gui.results_panel import _flight_frame_lines
+
+    by_id = {p.query.id: p for p in preds}
+    for pt in placed:  # the map's popup and the Results pane: the Point's caution
+        assert "may not be in these tiles" in popup_html(by_id[pt.query.id], None, pt)
+        assert f"Caution: {FLIGHT_CAUTION}" in _flight_frame_lines(by_id[pt.query.id], shown[pt.query.id], pt.status)
+    for pt in home.points:
+        assert "Caution" not in popup_html(by_id[pt.query.id], None, pt)
     json.dumps(doc)  # still plain JSON
 
 
