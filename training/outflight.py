@@ -165,7 +165,7 @@ def locate_table(rows: list[dict]) -> str:
 
         right = [r for r in rs if r["track_error_m"] != "" and r["radius_m"] != ""]
         ok = sum(float(r["track_error_m"]) <= float(r["radius_m"]) for r in right)
-        lines.append(f"| {label} | {tiles} | {flight or '(none)'} | {len(rs)} | {rs[0]['flight_share'] or '-'} | "
+        lines.append(f"| {label} | {tiles} | {flight or '(none)'} | {len(rs)} | {'-' if rs[0]['flight_share'] == '' else rs[0]['flight_share']} | "
                      f"{rs[0]['run_share']} | {most(unv, 'confidence_rule_off')} / {most(unv, 'confidence_run_rule')} / "
                      f"{most(unv, 'confidence')} | {most(nv, 'track_confidence_rule_off')} / "
                      f"{most(nv, 'track_confidence_run_rule')} / {most(nv, 'track_confidence')} | "
