@@ -118,7 +118,9 @@ class Settings:
     photo_support: bool = True
     # A job where fewer than a quarter of the located photos verified: its unverified answers claim at
     # most 0.13 and say the photo may not be in these tiles (core/outside_tiles.py; session 33: the real
-    # DJI_0024, 2,259 km from the tiles, claimed 0.60). False: as before (for comparisons).
+    # DJI_0024, 2,259 km from the tiles, claimed 0.60); read per flight too (a video, one camera's timed
+    # photos: a flight from elsewhere in a run that verified; outside_tiles.with_flight_evidence,
+    # training/results/outflight33_session33.md). False: as before (for comparisons).
     job_evidence: bool = True
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
