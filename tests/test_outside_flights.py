@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from geolocator.core.outside_tiles import (
     flight_groups,
     verified_share,
     with_flight_evidence,
+    with_job_evidence,
 )
 from geolocator.core.predict import LOW_TEXTURE_CAUTION, RETRIEVED_CEILING, predict
 from geolocator.core.sequence import smooth
@@ -153,3 +155,70 @@ def test_a_foreign_flights_track_through_two_false_verifications_claims_no_more_
     assert len(verified) == 2 and all(p.confidence > 0.9 and p.caution is None for p in verified)
     plain = smooth(_run({"DJI HOME": [40] * 8, "DJI AWAY": [40, 0, 0, 0, 40] + [0] * 7}))  # the rule off
     assert all(p.confidence > 0.9 for t in plain if "AWAY" in t.name for p in t.points if p.status == "interpolated")
+
+
+def _half_foreign_tiles(folder: Path) -> tuple[Path, set[str]]:
+    """The demo's tile set with its eastern columns' images replaced by smoothed random texture (plenty
+    of keypoints, none of the photos' ground): photos over those tiles cannot verify, the others can;
+    the backbone features stay the demo's (retrieval still finds clear wins). Returns the tiles.csv and
+    the demo tile paths replaced."""
+    from PIL import Image
+
+    from .demo_features import DEMO
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    with open(DEMO / "tiles.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    cols = sorted({r["path"].split("_c")[1] for r in rows})
+    foreign = set()
+    for i, row in enumerate(rows):
+        if row["path"].split("_c")[1] in cols[len(cols) // 2:]:
+            foreign.add(row["path"])
+            small = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+            Image.fromarray(small).resize((256, 256), Image.BICUBIC).save(folder / f"x{i:02d}.jpg")
+            row["path"] = f"x{i:02d}.jpg"
+        else:  # the demo's own image, beside the others (a tiles.csv names files inside its folder)
+            shutil.copy(DEMO / row["path"], folder / f"x{i:02d}.jpg")
+            row["path"] = f"x{i:02d}.jpg"
+    with open(folder / "tiles.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return folder / "tiles.csv", foreign
+
+
+@pytest.mark.slow
+def test_a_stand_in_run_of_two_flights_through_the_workspace_caps_only_the_flight_that_did_not_verify(tmp_path):
+    """Workspace.locate (demo features, real verification): flight HOME = demo photos over the demo's own
+    tiles, flight AWAY = photos over tiles whose images are of 'somewhere else' (two cameras, timed 3 s
+    apart). The run verifies well above the bar, so the run rule alone left AWAY's clear cosine wins as
+    they were; the flight rule caps them and says why."""
+    from dataclasses import replace as with_
+
+    from geolocator.core.tilesets import load_tileset
+
+    from .demo_features import demo_workspace
+
+    tiles_csv, foreign = _half_foreign_tiles(tmp_path / "half")
+    ws, region = demo_workspace(tmp_path)
+    ws.open_tiles(load_tileset(tiles_csv))
+    # which photo is over which half: the region's truth tile, to build the stand-in only
+    home = [q for q in region.queries if q.truth_tile not in foreign][:12]
+    away = [q for q in region.queries if q.truth_tile in foreign][:10]
+    queries = ([with_(q, meta=PhotoMeta(captured_at=START + timedelta(seconds=3 * k), make="DJI", model="HOME"))
+                for k, q in enumerate(home)]
+               + [with_(q, meta=PhotoMeta(captured_at=START + timedelta(seconds=3 * k), make="DJI", model="AWAY"))
+                  for k, q in enumerate(away)])
+    ws.settings.job_evidence = False
+    off = ws.locate(queries)
+    ws.settings.job_evidence = True
+    on = ws.locate(queries)
+    n_home = len(home)
+    assert verified_share(off) >= 0.25 and verified_share(off[n_home:]) < 0.25
+    run_only = with_job_evidence(off)
+    assert run_only == off  # main's run rule: the run verified enough, so nothing changed
+    assert max(p.confidence for p in off[n_home:] if p.status == "retrieved") > OUTSIDE_CEILING
+    assert on[:n_home] == off[:n_home]  # the flight that verified: as it was
+    assert all(p.confidence <= OUTSIDE_CEILING and p.caution for p in on[n_home:] if p.status == "retrieved")
+    assert any(p.caution == FLIGHT_CAUTION for p in on[n_home:])
