@@ -276,8 +276,11 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     # its top's matching points: where the Point is that verified answer (as the Results pane)
     if pred.top.inliers and (track_point is None or track_point.status in ("matched", "flagged")):
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
-    if pred.caution and track_point is None:  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION)
-        rows.append(("Caution", _safe(pred.caution)))
+    # why the answer is a guess (predict.LOW_TEXTURE_CAUTION); a flight's frame: its track Point's own
+    # (TrackPoint.caution: the flight hardly verified, core/outside_tiles.py), never the frame's
+    caution = pred.caution if track_point is None else getattr(track_point, "caution", None)
+    if caution:
+        rows.append(("Caution", _safe(caution)))
     error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
     if error is not None and shown != "not located":  # not located: no position, so no error of one
         rows.append(("Error", f"{error:.1f} m"))

@@ -234,6 +234,8 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
         if own != loc:
             line += f" ({format_distance(haversine_m(own, loc))} from the track's Point)"
         lines.append(line + (f"; {single.note}" if single.note else ""))
+    if exported.caution:  # the track's Point's (the flight hardly verified: core/outside_tiles.py)
+        lines.append(f"Caution: {exported.caution}")
     return lines
 
 
