@@ -134,7 +134,8 @@ def read_mosaic(tiles_csv: Path, *, log=None) -> Mosaic:
         try:
             return Image.open(tiles_csv.parent / path)
         except (OSError, ValueError) as exc:  # missing file, not an image (PIL's UnidentifiedImageError)
-            raise SystemExit(f"{tiles_csv}: tile {tiles_csv.parent / path} cannot be read ({exc})") from None
+            reason = getattr(exc, "strerror", None) or "not an image PIL can open"
+            raise SystemExit(f"{tiles_csv}: tile {tiles_csv.parent / path} cannot be read ({reason})") from None
 
     with open_tile(rows[0][0]) as first:
         tw, th = first.size
