@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import folium
+import numpy as np
 from branca.element import Element, MacroElement
 from PIL import Image
 
@@ -90,6 +91,26 @@ def _jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
     return buf.getvalue()
 
 
+def _has_transparency(image: Image.Image) -> bool:
+    """Whether `image` has an alpha band with any pixel below 255."""
+    return image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema()[0] < 255
+
+
+def _alpha_bytes(image: Image.Image, quality: int = 82) -> tuple[bytes, str, str]:
+    """`image` with its alpha kept: (bytes, MIME type, file suffix). WebP (lossy colour at Pillow's
+    `quality`, lossless alpha) where Pillow has libwebp, else PNG (zlib level 1). On the 25°-rotated
+    demo KMZ's 2047 x 2048 basemap: WebP 0.07 MB in 0.66 s, PNG 1.29 MB in 0.27 s, the JPEG it
+    replaces 0.18 MB (training/results/kmzmap33_session33.md); both encoders let other threads run."""
+    from PIL import features
+
+    buf = io.BytesIO()
+    if features.check("webp"):
+        image.save(buf, "WEBP", quality=quality)
+        return buf.getvalue(), "image/webp", ".webp"
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue(), "image/png", ".png"
+
+
 class Assets:
     """Where images go: files beside the page (folder given) or data: URIs (folder None)."""
 
@@ -108,9 +129,16 @@ class Assets:
         return None
 
     def image(self, image: Image.Image, name: str) -> str:
-        data = _jpeg_bytes(image)
+        """The URL of `image` saved as `name`: JPEG, or WebP/PNG (`name`'s suffix changed to match:
+        _alpha_bytes) when it has transparent pixels (a basemap's no data and the ground no tile
+        covers: JPEG has no alpha, and showed them black or grey over the map)."""
+        if _has_transparency(image):
+            data, mime, suffix = _alpha_bytes(image)
+            name = str(Path(name).with_suffix(suffix))
+        else:
+            data, mime = _jpeg_bytes(image), "image/jpeg"
         if self.folder is None:
-            return _data_uri(data, "image/jpeg")
+            return _data_uri(data, mime)
         path = self.folder / name
         tmp = path.with_suffix(".part")
         try:
@@ -135,6 +163,12 @@ def _open_tile(tile, min_side: int | None = None) -> Image.Image:
     return open_tile_image(tile, min_side=min_side)
 
 
+def tile_valid_mask(tile, width: int, height: int):
+    from .sources.tile_image import tile_valid_mask as valid_mask
+
+    return valid_mask(tile, width, height)
+
+
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
@@ -155,11 +189,15 @@ def render_basemap(
     """Paste every tile, downscaled, into one north-up image spanning the tile set's bounds.
 
     Linear in degrees: fine for the small extents a region covers (Leaflet stretches it in Mercator).
-    Unreadable tiles stay dark grey rather than failing the whole map.
+    Returns an RGB image when every pixel is drawn, else RGBA: the ground no tile covers and the
+    tiles' own no data (alpha / nodata / mask, tile_image.tile_valid_mask: the corners of a rotated
+    overlay's north-up copy, an orthophoto's border) are transparent, so the map under them shows
+    instead of black or grey wedges. Unreadable tiles are opaque dark grey rather than failing the
+    whole map.
     """
     bounds = tileset.bounds
     width, height = _mosaic_size(bounds, max_px)
-    canvas = Image.new("RGB", (width, height), (40, 40, 40))
+    canvas = Image.new("RGBA", (width, height), (40, 40, 40, 0))
     sx = width / max(bounds.width_deg, 1e-12)
     sy = height / max(bounds.north - bounds.south, 1e-12)
     n = len(tileset.tiles)
@@ -176,12 +214,17 @@ def render_basemap(
                 # level of detail: a tile a few pixels wide in the mosaic decodes at a reduced scale
                 # (JPEG DCT scaling, up to 1/8: a fraction of a full decode on large tile sets)
                 img = _open_tile(tile, min_side=max(x1 - x0, y1 - y0))
+                valid = tile_valid_mask(tile, x1 - x0, y1 - y0)
             except GeolocatorError:
                 img = None
-            if img is not None:
-                canvas.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
+            if img is None:
+                canvas.paste((40, 40, 40, 255), (x0, y0, x1, y1))
+            else:
+                img = img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
+                mask = None if valid is None else Image.fromarray(valid.astype(np.uint8) * 255, "L")
+                canvas.paste(img, (x0, y0), mask)  # no data: the canvas under it is left as it was
         emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
-    return canvas
+    return canvas.convert("RGB") if not _has_transparency(canvas) else canvas
 
 
 def _safe(text: str) -> str:
@@ -591,8 +634,8 @@ def build_map(
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
         fit = tileset.bounds
-        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"
-        url = assets.cached(name)
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"  # .webp/.png when it has transparency
+        url = next(filter(None, (assets.cached(name[:-4] + s) for s in (".jpg", ".webp", ".png"))), None)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
         extra = {"attribution": _safe(tileset.attribution)} if tileset.attribution else {}  # the licence's credit

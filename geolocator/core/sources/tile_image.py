@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ..errors import InputError
@@ -79,3 +80,32 @@ def tile_thumbnail(tile: Tile, size: int) -> Image.Image:
     image = open_tile_image(tile, min_side=size)
     image.thumbnail((size, size))
     return image
+
+
+def tile_valid_mask(tile: Tile, width: int, height: int) -> np.ndarray | None:
+    """Which pixels of `tile`, drawn `width` x `height` pixels, hold data: a (height, width) bool
+    array, or None when every pixel does (or the tile's format marks no data: JPEG/PNG files,
+    package entries). The mask is GDAL's per-dataset one (alpha band, nodata value or internal
+    mask, as images._read_rasterio reads it), nearest-sampled over the tile's window; a north-up
+    copy of a rotated overlay (northup.north_up_copy) marks its corners outside the overlay so.
+    Raises InputError naming the file when rasterio cannot read the mask."""
+    from ..images import RASTER_SUFFIXES, _rasterio
+
+    if tile.ref is not None or Path(tile.path).suffix.lower() not in RASTER_SUFFIXES:
+        return None
+    rio = _rasterio()
+    if rio is None:
+        return None
+    from rasterio.enums import MaskFlags
+    from rasterio.windows import Window
+
+    try:
+        with rio.open(tile.path) as ds:
+            if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+                return None
+            w = tile.window
+            win = None if w is None else Window(w.col, w.row, w.width, w.height)
+            valid = ds.dataset_mask(window=win, out_shape=(height, width)) > 0
+    except Exception as exc:  # noqa: BLE001 - rasterio's errors name no file; ours does
+        raise InputError(tile.path, f"cannot read its no-data mask ({exc})") from None
+    return None if valid.all() else valid
