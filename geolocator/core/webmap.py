@@ -43,6 +43,9 @@ SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
 THUMB_PX = 160  # popup thumbnails
+# Leaflet 1.9 popup chrome around its content: wrapper 1 px + content margins 13 px a side, tip 20 px,
+# autoPan padding 5 px a side (leaflet.css / Popup defaults), and a few pixels of slack
+POPUP_CHROME_PX = 70
 # Above this many photos the markers are drawn on one canvas (Leaflet preferCanvas) instead of one
 # SVG element each: 10,000 SVG markers made the page slow to load and to pan (bench_gui_scale.md)
 CANVAS_ABOVE = 500
@@ -387,10 +390,18 @@ window.geoloc = (function () {
     m.options.geolocStatus = d.status || null;
     api.register(d, m);
   };
+  // the popup's content at most the map's height less its frame, tip and pan margins (POPUP_CHROME_PX)
+  api.fitPopup = function (popup) {
+    var h = Math.max(80, api.map.getSize().y - """ + str(POPUP_CHROME_PX) + """);
+    if (popup.options.maxHeight !== h) { popup.options.maxHeight = h; popup.update(); }
+  };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
     api.markers[d.id] = marker; api.data[d.id] = d;
     marker.bindPopup(d.popup, {maxWidth: 280});
+    // never taller than the map: a popup with a caution (photo + 9 rows) opened near the map's
+    // bottom edge had its top, the photo, cut off (appuser33); taller content scrolls inside it
+    marker.on('popupopen', function (e) { api.fitPopup(e.popup); });
     marker.bindTooltip(d.tooltip);
     // One Tab stop for the whole map: bindTooltip gives the marker's SVG element focus listeners,
     // which makes Chromium (QtWebEngine) put it in the Tab order, one stop per marker (34 for 30
