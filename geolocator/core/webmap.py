@@ -166,10 +166,10 @@ def _open_tile(tile, min_side: int | None = None) -> Image.Image:
     return open_tile_image(tile, min_side=min_side)
 
 
-def tile_valid_mask(tile, width: int, height: int):
+def tile_valid_mask(tile, width: int, height: int, cache: dict | None = None):
     from .sources.tile_image import tile_valid_mask as valid_mask
 
-    return valid_mask(tile, width, height)
+    return valid_mask(tile, width, height, cache)
 
 
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
@@ -204,6 +204,7 @@ def render_basemap(
     sx = width / max(bounds.width_deg, 1e-12)
     sy = height / max(bounds.north - bounds.south, 1e-12)
     n = len(tileset.tiles)
+    masks: dict = {}  # each file's no-data mask, read once (tile_image.tile_valid_mask)
     clock = EtaClock(n)
     progress = thinned(progress, n)  # <= ~200 events per mosaic, not one per tile
     for i, tile in enumerate(tileset.tiles):
@@ -217,7 +218,7 @@ def render_basemap(
                 # level of detail: a tile a few pixels wide in the mosaic decodes at a reduced scale
                 # (JPEG DCT scaling, up to 1/8: a fraction of a full decode on large tile sets)
                 img = _open_tile(tile, min_side=max(x1 - x0, y1 - y0))
-                valid = tile_valid_mask(tile, x1 - x0, y1 - y0)
+                valid = tile_valid_mask(tile, x1 - x0, y1 - y0, masks)
             except GeolocatorError:
                 img = None
             if img is None:
