@@ -107,3 +107,14 @@ def test_a_geotiff_with_a_nodata_border_is_transparent_there(tmp_path):
     a = np.asarray(img)
     assert img.mode == "RGBA" and (a[:, :16, 3] == 0).all() and (a[:, 16:, 3] == 255).all()
     assert (a[:, 16:, :3] == 120).all()
+
+
+def test_a_transparent_photo_thumbnail_stays_a_cached_jpeg(tmp_path):
+    from .helpers import two_tile_prediction
+
+    pred = two_tile_prediction(tmp_path)
+    thumb = Image.new("RGBA", (40, 30), (10, 200, 10, 0))
+    folder = tmp_path / "assets"
+    webmap.build_map(None, [pred], assets=webmap.Assets(folder), thumbnail=lambda p: thumb)
+    assert [p.suffix for p in folder.iterdir()] == [".jpg"]
+    webmap.build_map(None, [pred], assets=webmap.Assets(folder), thumbnail=lambda p: pytest.fail("drawn again"))

@@ -676,7 +676,9 @@ def build_map(
             if thumb_url is None:
                 img = thumbnail(pred)
                 if img is not None:
-                    thumb_url = assets.image(img, name)
+                    # a photo's thumbnail stays JPEG (its alpha, if any, dropped as before): the .jpg
+                    # name above is what the next page's cache looks for
+                    thumb_url = assets.image(img.convert("RGB"), name)
         truth = pred.query.truth
         data = {
             "id": pred.query.id,
