@@ -224,12 +224,18 @@ def load_queries(
             _skip(path, "file not found", on_skip)
             return
         if path.suffix.lower() in _video_suffixes():  # a flight video: one query per sampled frame
+            vid = _query_id(path, id_base)
+            # same clip name from two folders (each card's first clip is DJI_0001.MP4): the full path, as for
+            # photos below; else the second clip's frames took the first's ids and one flight was lost
+            if vid in seen or any(s.startswith(vid + "#") for s in seen):
+                vid = Path(os.path.abspath(path)).as_posix()
             try:
-                found[path] = list(_video_frames(path, _query_id(path, id_base), every_s))
+                found[path] = list(_video_frames(path, vid, every_s))
             except InputError as exc:
                 _skip(path, exc.problem, on_skip)
                 return
-            made[path] = _query_id(path, id_base)
+            seen.add(vid)
+            made[path] = vid
             return
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             _skip(path, _not_a_photo(path), on_skip)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 
@@ -221,12 +222,15 @@ def caution_lines(predictions, tracks=(), *, inline: int = 3) -> list[str]:
     hardly verified, core/outside_tiles.py). [] when none. Before session 32 the CLI and the CSV did not say it at all,
     while the app, GeoJSON, KML, GPX and evidence.json did."""
     on_track = {pt.query.id: pt for t in tracks for pt in t.points}
+    # a file name two answers share (two cards' DJI_0001.MP4 frames, read under their full paths) names neither
+    short = Counter(Path(p.query.id).name for p in predictions)
     named: dict[str, list[str]] = {}
     for p in predictions:
         # a frame: the track Point's own caution (TrackPoint.caution: the flight hardly verified), if any
         caution = getattr(on_track[p.query.id], "caution", None) if p.query.id in on_track else p.caution
         if caution:
-            named.setdefault(caution, []).append(Path(p.query.id).name)
+            name = Path(p.query.id).name
+            named.setdefault(caution, []).append(name if short[name] == 1 else p.query.id)
     return _named_lines(named, "caution on", inline)
 
 
