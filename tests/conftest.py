@@ -48,3 +48,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if deselected and config.getoption("markexpr") == "not slow":
         terminalreporter.write_line(f'{deselected} deselected by the default -m "not slow" (the slow tier): '
                                     'add -m slow to run them, or -m "slow or not slow" to run everything')
+
+
+@pytest.fixture
+def map_view_at(qtbot):
+    """make(width, height): a shown gui.map_view.MapView of that size in pixels, disposed after the test (its
+    QtWebEngine page released before the QApplication goes)."""
+    from geolocator.gui.map_view import MapView
+
+    made = []
+
+    def make(width: int, height: int):
+        v = MapView()
+        qtbot.addWidget(v)
+        v.resize(width, height)
+        v.show()
+        made.append(v)
+        return v
+
+    yield make
+    for v in made:
+        v.dispose()

@@ -22,13 +22,8 @@ from geolocator.gui.workers import Job, JobRunner  # noqa: E402
 
 
 @pytest.fixture
-def view(qtbot):
-    v = MapView()
-    qtbot.addWidget(v)
-    v.resize(400, 300)
-    v.show()
-    yield v
-    v.dispose()
+def view(map_view_at):
+    return map_view_at(400, 300)
 
 
 def test_interceptor_blocks_and_logs_external_requests(qtbot, view, tmp_path, caplog):

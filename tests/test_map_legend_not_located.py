@@ -23,13 +23,8 @@ from .helpers import two_tile_prediction  # noqa: E402
 
 
 @pytest.fixture
-def view(qtbot):
-    v = MapView()
-    qtbot.addWidget(v)
-    v.resize(750, 520)  # the app's map in a 1440 x 900 window
-    v.show()
-    yield v
-    v.dispose()
+def view(map_view_at):
+    return map_view_at(750, 520)  # the app's map in a 1440 x 900 window
 
 
 def _legend(qtbot, view, page) -> tuple[str, int]:

@@ -24,13 +24,8 @@ SMALL, LARGE = (330, 310), (750, 520)  # the app's map in a 1024 x 700 and a 144
 
 
 @pytest.fixture
-def view(qtbot):
-    v = MapView()
-    qtbot.addWidget(v)
-    v.resize(*SMALL)
-    v.show()
-    yield v
-    v.dispose()
+def view(map_view_at):
+    return map_view_at(*SMALL)
 
 
 def test_a_resize_decides_the_fold_again_until_the_person_clicks(qtbot, view, tmp_path):

@@ -22,13 +22,8 @@ from .test_sequence import flight  # noqa: E402
 
 
 @pytest.fixture
-def view(qtbot):
-    v = MapView()
-    qtbot.addWidget(v)
-    v.resize(750, 520)  # the app's map in a 1440 x 900 window
-    v.show()
-    yield v
-    v.dispose()
+def view(map_view_at):
+    return map_view_at(750, 520)  # the app's map in a 1440 x 900 window
 
 
 def _js(qtbot, view, script):
