@@ -281,3 +281,15 @@ def test_an_end_faster_than_the_speed_limit_is_not_claimed():
     args = (5.0, math.inf, 1.0, 20.0, 20.0)
     assert _place(times, {0: _north(0.0), 1: _north(100.0)}, 2, *args) is None
     assert _place(times, {0: _north(0.0), 1: _north(30.0)}, 2, *args) == ("extrapolated", 1.0)
+
+
+def test_the_extrapolation_velocity_is_capped_at_the_speed_limit():
+    """_interpolate: two anchors 2 s and 100 m apart (50 m/s) measure a velocity over more than the
+    1 s base, capped at the 20 m/s limit: 1 s past the last, 20 m further north, not 50 m; with
+    no limit given (the default), the measured 50 m."""
+    times = [0.0, 2.0, 3.0]
+    anchors = {0: _north(0.0), 1: _north(100.0)}
+    capped = _interpolate(times, anchors, 5.0, 1.0, 20.0)[2]
+    assert haversine_m(capped, _north(100.0)) == pytest.approx(20.0, abs=0.01) and capped.lat > _north(100.0).lat
+    free = _interpolate(times, anchors, 5.0)[2]
+    assert haversine_m(free, _north(100.0)) == pytest.approx(50.0, abs=0.2)  # _north: 111 km a degree, about
