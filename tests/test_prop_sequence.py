@@ -217,18 +217,19 @@ def bursty_flights(draw):
 @given(bursty_flights())
 def test_extrapolated_frames_stay_within_the_speed_limit_of_the_last_anchor(flight):
     """smooth_flight: every frame past the verified ones that the track claims ("extrapolated") lies
-    within the speed limit times its seconds past the end anchor (plus a millimetre), whatever the
-    time between the verified frames; the track's own position there too (_interpolate)."""
+    within the speed limit times its seconds past the end anchor plus the anchor's own slack (the
+    Viterbi reach: MotionModel.verified_slack_m), whatever the time between the verified frames;
+    _interpolate with no slack given: within the speed limit times the seconds alone."""
     places, times, blind = flight
     preds = [_frame(j, at, t) for j, (at, t) in enumerate(zip(places, times))]
     preds += [_frame(len(preds) + k, None, t) for k, t in enumerate(blind)]
     all_times = times + blind
     track = smooth_flight("flight", list(zip(preds, all_times)))
-    speed = MotionModel().max_speed_mps
+    speed, slack = MotionModel().max_speed_mps, MotionModel().verified_slack_m
     for point in track.points[len(times):]:
         edge = places[0] if point.time_s < times[0] else places[-1]
         if point.status == "extrapolated":
-            reach = speed * point.extrapolated_s + 1e-3
+            reach = speed * point.extrapolated_s + slack + 1e-3
             assert haversine_m(point.location, edge) <= reach, (point.time_s, haversine_m(point.location, edge), reach)
         else:
             assert point.status == "not located", point.status
@@ -293,3 +294,6 @@ def test_the_extrapolation_velocity_is_capped_at_the_speed_limit():
     assert haversine_m(capped, _north(100.0)) == pytest.approx(20.0, abs=0.01) and capped.lat > _north(100.0).lat
     free = _interpolate(times, anchors, 5.0)[2]
     assert haversine_m(free, _north(100.0)) == pytest.approx(50.0, abs=0.2)  # _north: 111 km a degree, about
+    # with the end's slack (smooth_flight passes MotionModel.verified_slack_m, 10 m): 20 + 10 m
+    loose = _interpolate(times, anchors, 5.0, 1.0, 20.0, 10.0)[2]
+    assert haversine_m(loose, _north(100.0)) == pytest.approx(30.0, abs=0.01)

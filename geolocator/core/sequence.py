@@ -24,7 +24,7 @@ Every frame then says what is true of it (`status`, one of STATUSES):
   verified, between two `retrieved` frames on the track (still `verified: false`);
 - `extrapolated`: the same, but before the first or after the last verified frame, at constant
   velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went); the
-  velocity measured over at least `velocity_base_s` seconds and capped at `max_speed_mps` (a burst's
+  velocity measured over at least `velocity_base_s` seconds, the step within `max_speed_mps`'s reach (a burst's
   two photos 0.01 s apart measure none: the frames past them are not located);
 - `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
   between verified frames: tile-level, as a single photo's "retrieved"; in a flight with verified
@@ -113,10 +113,12 @@ class MotionModel:
     # Extrapolation's velocity (constant-velocity model) is measured over at least this many seconds:
     # from the end anchor to the nearest anchor at least this far before it (after it, at the
     # start). Two verified centres each off by ~0.5 m a burst 0.01 s apart read 100 m/s, and 5 s
-    # of it puts a frame 500 m off; over 1 s the same noise is at most ~1 m/s, 5 m at the 5 s
-    # horizon, within verified_slack_m. 1 s: interval stills are 2 s or more apart, video is
-    # sampled every 1 s (compare_sequence.py); a burst or close video samples are less. Session 33.
-    velocity_base_s: float = 1.0
+    # of it puts a frame 500 m off; over 0.5 s the same noise is at most ~2 m/s, 10 m at the 5 s
+    # horizon (verified_slack_m). 0.5 s, not 1: video is sampled every 1 s (compare_sequence.py)
+    # and its frame times are not exact to the microsecond, so a 1 s base passed over the last
+    # frame pair for one 6 s back on a curve (Vegas video: 2.0 -> 4.0 m); interval stills are 2 s
+    # or more apart; a burst (under 0.1 s) or close video samples are less. Session 33.
+    velocity_base_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -533,13 +535,13 @@ def _end_pair(t: np.ndarray, at_start: bool, min_base_s: float) -> tuple[int, in
 
 
 def _end_velocities(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, min_base_s: float, max_speed_mps: float,
-                    slack_m: float) -> dict[bool, tuple[float, float, bool] | None]:
+                    slack_m: float) -> dict[bool, tuple[float, float, float, bool] | None]:
     """Per end (True: before the first anchor, False: after the last): (degrees of latitude per
-    second, degrees of longitude per second, within the speed limit), or None where no velocity is
-    measured (_end_pair). The velocity is capped at `max_speed_mps` (m/s); "within" is False when
-    the two anchors are further apart than `max_speed_mps` x their time apart + `slack_m` metres
-    (the Viterbi reach rule: a drone cannot have flown that, one of them is wrong)."""
-    out: dict[bool, tuple[float, float, bool] | None] = {}
+    second, degrees of longitude per second, metres per second, within the speed limit), or None
+    where no velocity is measured (_end_pair). "within" is False when the two anchors are further
+    apart than `max_speed_mps` (m/s) x their time apart + `slack_m` metres (the Viterbi reach rule:
+    a drone cannot have flown that, one of them is wrong)."""
+    out: dict[bool, tuple[float, float, float, bool] | None] = {}
     for at_start in (True, False):
         pair = _end_pair(t, at_start, min_base_s)
         if pair is None:
@@ -551,23 +553,24 @@ def _end_velocities(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, min_base_s:
         m_lat, m_lon = metres_per_degree(float(lat[a]))
         speed = math.hypot(vlat * m_lat, vlon * m_lon)
         within = speed * abs(dt) <= max_speed_mps * abs(dt) + slack_m
-        if speed > max_speed_mps:
-            vlat, vlon = vlat * max_speed_mps / speed, vlon * max_speed_mps / speed
-        out[at_start] = (float(vlat), float(vlon), bool(within))
+        out[at_start] = (float(vlat), float(vlon), float(speed), bool(within))
     return out
 
 
 def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0,
-                 min_base_s: float = 0.0, max_speed_mps: float = math.inf) -> list[LatLon | None]:
+                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0) -> list[LatLon | None]:
     """Each frame's position between the anchors around it: a cubic spline in time through the
     anchors (scipy CubicSpline, not-a-knot) when there are 4 or more, so a gap on a curve follows
     the curve (measured on the synthetic flights: bad-stretch error 28 -> 2.5 m for the video),
     else linear. Before the first and after the last anchor: constant velocity for up to
     `horizon_s` seconds, then held. The velocity (constant-velocity model) is the end anchor's
     from the nearest anchor at least `min_base_s` seconds inside it (MotionModel.velocity_base_s:
-    two anchors a burst apart give no velocity, and the end is held), capped at `max_speed_mps`
-    m/s (MotionModel.max_speed_mps), so an extrapolated frame is never further from the end anchor
-    than the speed limit times its seconds past it (_end_velocities)."""
+    two anchors a burst apart give no velocity, and the end is held); the step is capped so that
+    an extrapolated frame is never further from the end anchor than `max_speed_mps` (m/s,
+    MotionModel.max_speed_mps) times its seconds past it + `slack_m` metres (the end's own
+    uncertainty, MotionModel.verified_slack_m: the Viterbi reach rule; the tracked point is the
+    image centre, which a turning camera moves faster than the drone: 22 m/s for 1 s on the
+    Vegas video of compare_sequence.py)."""
     if not anchors:
         return [None] * len(times)
     idx = sorted(anchors, key=lambda i: (times[i], i))  # in time order (np.interp needs it)
@@ -593,6 +596,9 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
             if v is not None:
                 edge = t[0] if x < t[0] else t[-1]
                 step = float(np.clip(x - edge, -horizon_s, horizon_s))
+                reach = max_speed_mps * abs(step) + slack_m
+                if v[2] * abs(step) > reach:  # past the speed limit's reach: shortened to it
+                    step *= reach / (v[2] * abs(step))
                 y = (y[0] + v[0] * step, y[1] + v[1] * step)
         out.append(LatLon(min(90.0, max(-90.0, y[0])), _wrap_lon(y[1])))
     return out
@@ -621,7 +627,7 @@ def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s
         lon = anchors[idx[0]].lon + np.cumsum([0.0] + [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])])
         v = _end_velocities(np.array([times[i] for i in idx]), np.array([anchors[i].lat for i in idx]), lon,
                             min_base_s, max_speed_mps, slack_m)[bool(t < first)]
-        if v is not None and v[2]:
+        if v is not None and v[3]:  # measured, and within the speed limit
             return "extrapolated", float(beyond)
     return None
 
@@ -674,7 +680,8 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
     if not anchors:  # nothing verified: the tile centres on the track are the best there is
         anchors = {j: c.position for j, c in on_track.items()}
-    track = _interpolate(times, anchors, model.extrapolate_s, model.velocity_base_s, model.max_speed_mps)
+    track = _interpolate(times, anchors, model.extrapolate_s, model.velocity_base_s, model.max_speed_mps,
+                         model.verified_slack_m)
     # past the ends: only where a velocity is measured over velocity_base_s and keeps the speed limit
     # (plus both anchors' slack, as the Viterbi reach); elsewhere not claimed (not located)
     ends = (model.velocity_base_s, model.max_speed_mps, 2 * model.verified_slack_m)
