@@ -77,3 +77,73 @@ def test_sample_flight_reads_back_with_its_telemetry(tmp_path):
         assert focal_35mm(q) == pytest.approx(40.0 * math.hypot(36, 24) / 75.0, abs=0.01)
     # straight at 8 m/s: 8 m between the two frames, one second apart
     assert haversine_m(frames[0].truth, frames[1].truth) == pytest.approx(8.0, abs=0.05)
+
+
+ROTTERDAM = ROOT / "data" / "benchmark" / "rotterdam"
+
+
+def _copy_tiles(tmp_path: Path, names: list[str]) -> Path:
+    """A tiles.csv in tmp_path holding the named Rotterdam benchmark tiles (copied next to it)."""
+    if not (ROTTERDAM / "tiles.csv").is_file():
+        pytest.skip("the benchmark's Rotterdam tiles are not here")
+    with open(ROTTERDAM / "tiles.csv", newline="") as fh:
+        rows = {Path(r["path"]).stem: r for r in csv.DictReader(fh)}
+    (tmp_path / "t").mkdir()
+    with open(tmp_path / "tiles.csv", "w", newline="") as fh:
+        wr = csv.DictWriter(fh, ["path", "west", "south", "east", "north"])
+        wr.writeheader()
+        for name in names:
+            row = dict(rows[name], path=f"t/{name}.jpg")
+            (tmp_path / row["path"]).write_bytes((ROTTERDAM / rows[name]["path"]).read_bytes())
+            wr.writerow(row)
+    return tmp_path / "tiles.csv"
+
+
+def _frames(video: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(video)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def test_flight_over_separate_patches_is_over_the_tiles(tmp_path, capsys):
+    # outflight33: over Rotterdam's tiles.csv (three patches kilometres apart) every frame was blank:
+    # the path was centred on the patches' bounding box, in the gap between them
+    block = [f"p1_r{r:02d}_c{c:02d}" for r in range(3) for c in range(3)]
+    tiles = _copy_tiles(tmp_path, block + ["p3_r02_c00"])
+    video = msf.make_sample_flight(tiles, tmp_path / "out", seconds=2.0, fps=5.0, size=(160, 120),
+                                   footprint_m=40.0, turn_deg=30.0)
+    frames = _frames(video)
+    assert len(frames) == 10
+    assert min(float(a.std()) for a in frames) > 8.0  # aerial texture, not a uniform (blank) frame
+    assert "2 separate patches of tiles (9, 1 tiles)" in capsys.readouterr().err
+    # the truth lies on the 3 x 3 block, not between the patches
+    with open(tiles, newline="") as fh:
+        box = [r for r in csv.DictReader(fh) if Path(r["path"]).stem in block]
+    with open(tmp_path / "out" / "truth.csv", newline="") as fh:
+        for r in csv.DictReader(fh):
+            assert min(float(b["south"]) for b in box) < float(r["lat"]) < max(float(b["north"]) for b in box)
+            assert min(float(b["west"]) for b in box) < float(r["lon"]) < max(float(b["east"]) for b in box)
+
+
+def test_a_gap_under_the_path_is_refused(tmp_path):
+    # a ring of 8 tiles, the middle one missing: one patch, its middle not covered
+    ring = [f"p1_r{r:02d}_c{c:02d}" for r in range(3) for c in range(3) if (r, c) != (1, 1)]
+    tiles = _copy_tiles(tmp_path, ring)
+    with pytest.raises(SystemExit, match="outside the tiles"):
+        msf.make_sample_flight(tiles, tmp_path / "out", seconds=1.0, fps=5.0, size=(160, 120), footprint_m=40.0)
+    assert not (tmp_path / "out" / "DJI_0001.MP4").exists()
+
+
+def test_unreadable_tile_and_small_area_are_refused(tmp_path):
+    tiles = _copy_tiles(tmp_path, ["p1_r00_c00", "p1_r00_c01"])
+    (tmp_path / "t" / "p1_r00_c01.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(SystemExit, match=r"p1_r00_c01\.jpg cannot be read"):
+        msf.read_mosaic(tiles)
+    (tmp_path / "t" / "p1_r00_c01.jpg").unlink()
+    with pytest.raises(SystemExit, match=r"p1_r00_c01\.jpg cannot be read"):
+        msf.read_mosaic(tiles)
+    (tmp_path / "one").mkdir()
+    one = _copy_tiles(tmp_path / "one", ["p1_r00_c00"])  # 56 x 50 m: too little for a 60 m wide view
+    with pytest.raises(SystemExit, match=r"tiles\.csv: the tiles cover too little ground"):
+        msf.make_sample_flight(one, tmp_path / "out", seconds=1.0, fps=5.0, size=(160, 120), footprint_m=60.0)

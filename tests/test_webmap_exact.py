@@ -120,10 +120,10 @@ def test_render_basemap_exact_pixels(tmp_path):
     c = _tile(tmp_path, "c", (0, 0, 255), Bounds(1.5, 0.5, 2, 1))
     d = _tile(tmp_path, "d", (0, 255, 0), Bounds(1.0, 0.0, 1.25, 0.25))
     img = webmap.render_basemap(TileSet((a, c, d), tmp_path), max_px=8)
-    assert img.size == (8, 4) and img.mode == "RGB"
-    grey = (40, 40, 40)
+    assert img.size == (8, 4) and img.mode == "RGBA"  # the ground no tile covers is transparent
+    grey = (40, 40, 40, 0)
     rows = [[img.getpixel((x, y)) for x in range(8)] for y in range(4)]
-    R, B, G = (255, 0, 0), (0, 0, 255), (0, 255, 0)
+    R, B, G = (255, 0, 0, 255), (0, 0, 255, 255), (0, 255, 0, 255)
     assert rows == [
         [R, R, R, R, grey, grey, B, B],
         [R, R, R, R, grey, grey, B, B],
@@ -325,8 +325,8 @@ def test_render_basemap_under_a_degree_away_from_the_origin(tmp_path, monkeypatc
     img = webmap.render_basemap(TileSet((a, b), tmp_path), max_px=8, progress=events.append)
     assert img.size == (8, 8) and opened == [("A", 8), ("B", 4)]
     px = np.asarray(img)
-    assert (px[:, :4] == (255, 0, 0)).all() and (px[:4, 4:] == (40, 40, 40)).all()
-    assert (px[4:, 4:] == np.asarray(noise.resize((4, 4), Image.Resampling.BILINEAR))).all()
+    assert (px[:, :4] == (255, 0, 0, 255)).all() and (px[:4, 4:, 3] == 0).all()  # no tile: transparent
+    assert (px[4:, 4:, :3] == np.asarray(noise.resize((4, 4), Image.Resampling.BILINEAR))).all()
     assert events[0].eta_s > 0.0 and events[1].eta_s == 0.0  # one tile of two to go, then none
 
 

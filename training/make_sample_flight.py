@@ -15,7 +15,9 @@ shifted a little so that frames are not the tiles' pixels. Written to --out:
   geolocator locate sample-flight/DJI_0001.MP4 --tiles resources/demo/tiles.csv --out flight.geojson
 
 The tile set must be a tiles.csv grid of equal north-up tiles in WGS84 degrees (the demo and the
-benchmark regions are).
+benchmark regions are). A tile set of separate patches (Rotterdam's three) is flown over its largest
+patch; tiles that cannot be read, or a patch too small or too gappy for the path, stop it with a
+sentence naming the file.
 """
 
 from __future__ import annotations
@@ -41,13 +43,15 @@ FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)  # what a 35 mm-equivalent focal
 
 @dataclass(frozen=True)
 class Mosaic:
-    """The tiles stitched north-up: `image` (RGB) covering west..east, south..north (degrees)."""
+    """The tiles stitched north-up: `image` (RGB) covering west..east, south..north (degrees);
+    `coverage` (mode "L", the image's size, 255 where a tile lies, 0 in gaps) or None: all covered."""
 
     image: Image.Image
     west: float
     south: float
     east: float
     north: float
+    coverage: Image.Image | None = None
 
     def pixel(self, lat: float, lon: float) -> tuple[float, float]:
         """(column, row) of a position, in the mosaic's pixels (0, 0: its north-west corner)."""
@@ -61,23 +65,101 @@ class Mosaic:
         return (self.east - self.west) * m_lon / w, (self.north - self.south) * m_lat / h
 
 
-def read_mosaic(tiles_csv: Path) -> Mosaic:
-    """Stitch a tiles.csv grid (path, west, south, east, north; paths relative to the file)."""
-    with open(tiles_csv, newline="") as fh:
-        rows = [(r["path"], *(float(r[k]) for k in ("west", "south", "east", "north"))) for r in csv.DictReader(fh)]
+def _read_rows(tiles_csv: Path) -> list[tuple[str, float, float, float, float]]:
+    """(path, west, south, east, north) of every row; SystemExit naming the file when it cannot be read."""
+    try:
+        with open(tiles_csv, newline="") as fh:
+            rows = [(r["path"], *(float(r[k]) for k in ("west", "south", "east", "north")))
+                    for r in csv.DictReader(fh)]
+    except OSError as exc:
+        raise SystemExit(f"{tiles_csv}: cannot read it ({exc.strerror or exc})") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SystemExit(f"{tiles_csv}: not a tiles.csv (columns path, west, south, east, north in degrees): "
+                         f"{exc!r}") from None
     if not rows:
         raise SystemExit(f"{tiles_csv}: no tiles")
-    with Image.open(tiles_csv.parent / rows[0][0]) as first:
+    return rows
+
+
+def tile_patches(bounds: np.ndarray) -> list[list[int]]:
+    """Groups of touching tiles: `bounds` (N, 4) west, south, east, north in degrees; two tiles are in
+    one patch when their rectangles overlap or share an edge (within 1 % of a tile's size; corners
+    alone do not join). Returns lists of row indices, the largest patch first (ties: first row)."""
+    n = len(bounds)
+    tol_x = 0.01 * np.median(bounds[:, 2] - bounds[:, 0])
+    tol_y = 0.01 * np.median(bounds[:, 3] - bounds[:, 1])
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        w, s, e, nn = bounds[i]
+        # overlap in one axis by more than the tolerance, and touch/overlap (within it) in the other
+        ox = np.minimum(e, bounds[:, 2]) - np.maximum(w, bounds[:, 0])
+        oy = np.minimum(nn, bounds[:, 3]) - np.maximum(s, bounds[:, 1])
+        joined = ((ox > tol_x) & (oy > -tol_y)) | ((oy > tol_y) & (ox > -tol_x))
+        for j in np.nonzero(joined)[0]:
+            ri, rj = root(i), root(int(j))
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def read_mosaic(tiles_csv: Path, *, log=None) -> Mosaic:
+    """Stitch a tiles.csv grid (path, west, south, east, north; paths relative to the file) into one
+    north-up mosaic at the first tile's degrees a pixel.
+
+    A tile set of several separate patches (the benchmark's Rotterdam: three, kilometres apart) is
+    stitched over its largest patch only (the others are left out, said through `log(str)` when
+    given), so that the flight, centred on the mosaic, is over tiles and not the gap between them.
+
+    Raises SystemExit (a sentence naming the file) when the CSV or a tile cannot be read."""
+    tiles_csv = Path(tiles_csv)
+    rows = _read_rows(tiles_csv)
+    patches = tile_patches(np.array([r[1:] for r in rows], float))
+    if len(patches) > 1 and log is not None:
+        sizes = ", ".join(str(len(g)) for g in patches)
+        log(f"{tiles_csv}: {len(patches)} separate patches of tiles ({sizes} tiles); the flight is over "
+            f"the largest ({len(patches[0])} tiles)")
+    rows = [rows[i] for i in patches[0]]
+
+    def open_tile(path: str) -> Image.Image:
+        try:
+            return Image.open(tiles_csv.parent / path)
+        except (OSError, ValueError) as exc:  # missing file, not an image (PIL's UnidentifiedImageError)
+            reason = getattr(exc, "strerror", None) or "not an image PIL can open"
+            raise SystemExit(f"{tiles_csv}: tile {tiles_csv.parent / path} cannot be read ({reason})") from None
+
+    with open_tile(rows[0][0]) as first:
         tw, th = first.size
     dlon, dlat = (rows[0][3] - rows[0][1]) / tw, (rows[0][4] - rows[0][2]) / th  # degrees a pixel
+    if dlon <= 0 or dlat <= 0:
+        raise SystemExit(f"{tiles_csv}: tile {rows[0][0]} has east <= west or north <= south")
     west, south = min(r[1] for r in rows), min(r[2] for r in rows)
     east, north = max(r[3] for r in rows), max(r[4] for r in rows)
     size = (round((east - west) / dlon), round((north - south) / dlat))
+    if size[0] * size[1] > 400_000_000:
+        raise SystemExit(f"{tiles_csv}: its largest patch of tiles would be a {size[0]} x {size[1]} px mosaic; "
+                         "give a tiles.csv of a smaller area")
     image = Image.new("RGB", size)
-    for path, w, _, _, n in rows:
-        with Image.open(tiles_csv.parent / path) as tile:
-            image.paste(tile.convert("RGB").resize((tw, th)), (round((w - west) / dlon), round((north - n) / dlat)))
-    return Mosaic(image, west, south, east, north)
+    coverage = Image.new("L", size, 0)
+    for path, w, s, e, n in rows:
+        box = (round((w - west) / dlon), round((north - n) / dlat))
+        tile_size = (max(1, round((e - w) / dlon)), max(1, round((n - s) / dlat)))
+        with open_tile(path) as tile:
+            try:
+                image.paste(tile.convert("RGB").resize(tile_size), box)
+            except OSError as exc:  # truncated or corrupt image data
+                raise SystemExit(f"{tiles_csv}: tile {tiles_csv.parent / path} cannot be read ({exc})") from None
+        coverage.paste(255, (*box, box[0] + tile_size[0], box[1] + tile_size[1]))
+    return Mosaic(image, west, south, east, north, coverage)
 
 
 def render_frame(mosaic: Mosaic, lat: float, lon: float, heading_deg: float, size: tuple[int, int],
@@ -100,6 +182,18 @@ def render_frame(mosaic: Mosaic, lat: float, lon: float, heading_deg: float, siz
     d, e = s * sh / my, s * ch / my
     coeffs = (a, b, c0 - a * w / 2 - b * h / 2, d, e, r0 - d * w / 2 - e * h / 2)
     return mosaic.image.transform((w, h), Image.Transform.AFFINE, coeffs, resample=Image.Resampling.BILINEAR)
+
+
+def frame_coverage(mosaic: Mosaic, lat: float, lon: float, heading_deg: float, size: tuple[int, int],
+                   metres_per_px: float) -> float:
+    """Share (0..1) of the frame render_frame would give that lies on tiles (1.0 when the mosaic
+    has no gaps recorded); outside the mosaic or in a gap between tiles counts as not covered."""
+    if mosaic.coverage is None:
+        cov = Mosaic(Image.new("L", mosaic.image.size, 255), mosaic.west, mosaic.south, mosaic.east, mosaic.north)
+    else:
+        cov = Mosaic(mosaic.coverage, mosaic.west, mosaic.south, mosaic.east, mosaic.north)
+    seen = np.asarray(render_frame(cov, lat, lon, heading_deg, size, metres_per_px), float)
+    return float((seen >= 128).mean())
 
 
 def flight_path(mosaic: Mosaic, seconds: float, fps: float, speed_mps: float, turn_deg: float, margin_m: float):
@@ -151,11 +245,22 @@ def make_sample_flight(tiles_csv: Path, out: Path, *, seconds: float = 10.0, fps
     """Render the clip, its .SRT and truth.csv into `out` (created); returns the video's path."""
     import av
 
-    mosaic = read_mosaic(Path(tiles_csv))
+    mosaic = read_mosaic(Path(tiles_csv), log=lambda msg: print(msg, file=sys.stderr))
     w, h = size
     s = footprint_m / w
     diagonal_m = s * math.hypot(w, h)
-    t, lat, lon, heading = flight_path(mosaic, seconds, fps, speed_mps, turn_deg, margin_m=diagonal_m / 2 + 2)
+    try:
+        t, lat, lon, heading = flight_path(mosaic, seconds, fps, speed_mps, turn_deg, margin_m=diagonal_m / 2 + 2)
+    except SystemExit as exc:
+        raise SystemExit(f"{tiles_csv}: {exc} (give a smaller --footprint)") from None
+    # the path is inside the patch's bounding box; a patch that is not a full rectangle (a missing
+    # tile, an L shape) can still leave a frame over a gap: refuse rather than render blank frames
+    for ti, la, lo, hd in zip(t, lat, lon, heading):
+        share = frame_coverage(mosaic, la, lo, hd, size, s)
+        if share < 0.999:
+            raise SystemExit(f"{tiles_csv}: the frame at {ti:.1f} s would be {100 * (1 - share):.0f} % outside "
+                             "the tiles (a gap in the grid); give a tiles.csv of a full rectangle of tiles "
+                             "or a smaller --footprint")
     out.mkdir(parents=True, exist_ok=True)
     video = out / f"{stem}.MP4"
     with av.open(str(video), "w") as container:

@@ -93,7 +93,8 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
     (TrackPoint.error_m: the image centre's, as Prediction.error_m), its confidence (where worked
     out) and its status in Prediction's words: "verified" for the track's verified statuses
     (matched, corrected, flagged), "not located", "retrieved", or the track's "interpolated" /
-    "extrapolated". Other predictions unchanged. Same order and length."""
+    "extrapolated", and the Point's caution (TrackPoint.caution; the frame's own low-texture caution is not
+    about the track's Point). Other predictions unchanged. Same order and length."""
     from dataclasses import replace
 
     from .model import STATUS_VERIFIED
@@ -108,7 +109,8 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
         status = STATUS_VERIFIED if point.verified else point.status
         out.append(replace(pred, location=point.location, error_m=point.error_m, status=status,
                            confidence=pred.confidence if point.confidence is None else point.confidence,
-                           location_source=point.location_source or pred.location_source))
+                           location_source=point.location_source or pred.location_source,
+                           caution=getattr(point, "caution", None)))  # the Point's (the frame's own is not about it)
     return out
 
 

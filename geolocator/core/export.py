@@ -399,7 +399,7 @@ def write_csv(predictions: Sequence[Prediction], path: Path, tracks: Sequence = 
             + ["" if flight is None else flight.get("shot", "")]
             + [level_of(p) if flight is None else flight["level"]]
             + [times.get(p.query.id, "")]
-            + [csv_safe(p.caution or "") if flight is None else ""]
+            + [csv_safe(p.caution or "") if flight is None else csv_safe(flight.get("caution") or "")]
         )
         if not claims_place(p.shown_status if flight is None else flight["status"]):
             # not located: the row stays, with no place in it (PLACE_FIELDS empty), `caution` saying why

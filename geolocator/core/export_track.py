@@ -87,6 +87,8 @@ def _props(p: TrackPoint, flight: str, shot: tuple[int, int] | None = None) -> d
     props["level"] = point_level(p)  # the words the app's list and the CLI use (core/levels.py)
     if p.radius_m is not None:  # what that confidence is about: the Point within this many metres
         props["radius_m"] = _round(p.radius_m, 1)
+    if p.caution:  # the track's Point may be a guess: the flight hardly verified (outside_tiles.flight_caution)
+        props["caution"] = p.caution
     if p.location_source is not None:  # the Point is not the frame's own answer: say where it comes from
         props["location_source"] = p.location_source
     if p.tile is not None:  # ... and which of its candidate tiles, so that tile and Point agree
@@ -244,7 +246,9 @@ def _past_note(p: TrackPoint) -> str:
 def _confidence_note(p: TrackPoint) -> str:
     # "confidence 0.930 that it is within 35 m" (predict.confidence_radius_m); not located: no place, so no radius
     radius = p.radius_m if claims_place(p.status) else None
-    return "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), radius)};"
+    note = "" if p.confidence is None else f" confidence {confidence_within(format_confidence(p.confidence), radius)};"
+    # the track's Point may be a guess (outside_tiles.flight_caution): GPX <desc> and KML say it too
+    return note + (f" caution: {p.caution};" if p.caution else "")
 
 
 def _photo_note(pred: Prediction) -> str:
@@ -614,11 +618,13 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
         if qid in on_track and _photo_feature(feature):
             point, name, shot = on_track[qid]
             feature["geometry"] = photo_geometry(point.location, point.status)  # null: the track left it not located
-            feature["properties"].update(_props(point, name, shot))
             if claims_place(point.status):
-                # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX)
+                # the Point is the track's, not the frame's own guess (as the CSV, the map, KML and GPX);
+                # the track's own caution (TrackPoint.caution) comes with _props
                 feature["properties"].pop("caution", None)
+                feature["properties"].update(_props(point, name, shot))
             else:  # no place from the track nor from the frame itself (its own answer's figures too)
+                feature["properties"].update(_props(point, name, shot))
                 feature["properties"] = without_place(feature["properties"])
     doc["features"].extend(f for f in tracks_to_geojson(tracks)["features"] if f["properties"]["kind"] != "frame")
     return doc

@@ -67,3 +67,67 @@ def with_job_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE_SH
             p = replace(p, confidence=min(p.confidence, ceiling), caution=p.caution or OUTSIDE_CAUTION)
         out.append(p)
     return out
+
+
+# A flight's frames (a video, or one camera's timed photos: core/sequence.py's grouping) share one
+# place: a flight from another area among flights from this one keeps the run's share above
+# OUTSIDE_SHARE_BAR while none of its own frames verify (outregion33's "not done" (a)). The same bar
+# and ceiling, read per flight (measured per flight: training/results/outflight33_session33.md).
+FLIGHT_CAUTION = ("may not be in these tiles: few or none of the frames of its flight were verified against them, "
+                  "so its place (and the flight's track there) is a guess (are these the tiles of the place it was flown?)")
+OUTSIDE_CAUTIONS = (OUTSIDE_CAUTION, FLIGHT_CAUTION)
+
+
+def is_outside_caution(caution: str | None) -> bool:
+    """Whether `caution` (model.Prediction.caution) is this module's: about the place of the run or the
+    flight (OUTSIDE_CAUTION, FLIGHT_CAUTION), not about the frame's own picture (a low-texture guess)."""
+    return caution in OUTSIDE_CAUTIONS
+
+
+def flight_groups(queries: Sequence) -> list[list[int]]:
+    """The flights among `queries` (model.Query, one run's) as lists of their indices: a video's frames
+    (Query.time_s set; one flight per file, whatever its shots), and timed photos grouped as
+    core.sequence.sequences groups them (camera, serial, folder, gaps over MotionModel.max_photo_gap_s;
+    default motion model, no clock zones: photos of two clocks may be one group here). Photos without
+    a capture time, and flights of one photo, are in none. Reads each photo's metadata (Query.meta when
+    loaded, else its file); never a video's pixels."""
+    from .sequence import _sequences
+
+    index = {id(q): i for i, q in enumerate(queries)}
+    videos: dict = {}
+    photos = []
+    for q in queries:
+        if q.time_s is not None:
+            videos.setdefault(q.path, []).append(index[id(q)])
+        else:
+            photos.append(q)
+    groups = [g for g in videos.values() if len(g) >= 2]
+    groups += [[index[id(q)] for q, _ in items] for _, items, _ in _sequences(photos)]
+    return groups
+
+
+def with_flight_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE_SHARE_BAR,
+                         ceiling: float = OUTSIDE_CEILING) -> list[Prediction]:
+    """with_job_evidence over the whole run (`predictions`, located with verification on), then per
+    flight (flight_groups): a flight whose verified_share is below `bar` has each unverified answer
+    capped at `ceiling` and given FLIGHT_CAUTION (where it has no caution yet). A photo in no flight
+    is read by the run's share only. Verified and not-located answers are never changed. Same order
+    and length."""
+    out = with_job_evidence(predictions, bar, ceiling)
+    for group in flight_groups([p.query for p in out]):
+        share = verified_share([out[i] for i in group])
+        if share is None or share >= bar:
+            continue
+        for i in group:
+            p = out[i]
+            if p.status == STATUS_RETRIEVED:
+                out[i] = replace(p, confidence=min(p.confidence, ceiling), caution=p.caution or FLIGHT_CAUTION)
+    return out
+
+
+def flight_caution(predictions: Sequence[Prediction]) -> str | None:
+    """The caution a flight's track carries (`predictions`: its frames' own answers): the first of them
+    that is this module's (is_outside_caution: the run's or the flight's share verified fell below the
+    bar), else None. A frame the track placed or kept unverified then shows it, and claims at most
+    OUTSIDE_CEILING (core/sequence.smooth_flight): its Point comes from the same frames that did not verify."""
+    return next((p.caution for p in predictions if is_outside_caution(p.caution)), None)

@@ -118,7 +118,9 @@ class Settings:
     photo_support: bool = True
     # A job where fewer than a quarter of the located photos verified: its unverified answers claim at
     # most 0.13 and say the photo may not be in these tiles (core/outside_tiles.py; session 33: the real
-    # DJI_0024, 2,259 km from the tiles, claimed 0.60). False: as before (for comparisons).
+    # DJI_0024, 2,259 km from the tiles, claimed 0.60); read per flight too (a video, one camera's timed
+    # photos: a flight from elsewhere in a run that verified; outside_tiles.with_flight_evidence,
+    # training/results/outflight33_session33.md). False: as before (for comparisons).
     job_evidence: bool = True
     cache_dir: Path | None = None
     # Tile features live in one memory-mapped store per tile set and backbone (core/store.py);
@@ -418,9 +420,9 @@ class Workspace:
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         predictions = self._as_settled(self._supported(ok, predictions, found.looked, progress, cancel))
         if self.settings.job_evidence:  # verification ran: a job that hardly verified may be elsewhere
-            from .outside_tiles import with_job_evidence
+            from .outside_tiles import with_flight_evidence
 
-            predictions = with_job_evidence(predictions)
+            predictions = with_flight_evidence(predictions)  # per run, and per flight
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
             self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)

@@ -58,6 +58,7 @@ from .geo import haversine_m, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
                     LatLon, Match, Prediction, Query, Tile, _wrap_lon)
 from .names import readable
+from .outside_tiles import OUTSIDE_CEILING, flight_caution
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
 from .wording import shot_of
@@ -163,6 +164,10 @@ class TrackPoint:
     # whether the frame's own single-frame answer claims a place (model.claims_place: False when it was
     # "not located"); `own` is then its candidates' middle, which no export gives (single_lat/lon null)
     own_placed: bool = True
+    # Why the Point may be a guess, for the track's Point (not the frame's own answer, whose low-texture
+    # caution stays off: the Point is the track's): outside_tiles.flight_caution when the run or the
+    # flight hardly verified (the place may not be in the tiles); set on its unverified frames only.
+    caution: str | None = None
 
     @property
     def shown_status(self) -> str:
@@ -769,6 +774,14 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
         p = points[j]
         points[j] = replace(p, confidence=placed_confidence(p.status, p.anchor_distance_m,
                                                             [points[i].confidence for i in near]))
+    # A flight that hardly verified (outside_tiles: its frames' answers carry the caution): the table of
+    # placed frames was fitted in-region, so a frame nothing verified claims no more than the rule lets
+    # its own answer claim (outside_tiles.OUTSIDE_CEILING), and says why. Verified frames keep theirs.
+    caution = flight_caution(preds)
+    if caution is not None:
+        points = [p if p.verified or p.status == STATUS_NOT_LOCATED else
+                  replace(p, caution=caution, confidence=None if p.confidence is None else min(p.confidence, OUTSIDE_CEILING))
+                  for p in points]
     return Track(name, tuple(points))
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import folium
+import numpy as np
 from branca.element import Element, MacroElement
 from PIL import Image
 
@@ -42,6 +43,9 @@ SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
 THUMB_PX = 160  # popup thumbnails
+# Leaflet 1.9 popup chrome around its content: wrapper 1 px + content margins 13 px a side, tip 20 px,
+# autoPan padding 5 px a side (leaflet.css / Popup defaults), and a few pixels of slack
+POPUP_CHROME_PX = 70
 # Above this many photos the markers are drawn on one canvas (Leaflet preferCanvas) instead of one
 # SVG element each: 10,000 SVG markers made the page slow to load and to pan (bench_gui_scale.md)
 CANVAS_ABOVE = 500
@@ -90,6 +94,26 @@ def _jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
     return buf.getvalue()
 
 
+def _has_transparency(image: Image.Image) -> bool:
+    """Whether `image` has an alpha band with any pixel below 255."""
+    return image.mode in ("RGBA", "LA") and image.getchannel("A").getextrema()[0] < 255
+
+
+def _alpha_bytes(image: Image.Image, quality: int = 82) -> tuple[bytes, str, str]:
+    """`image` with its alpha kept: (bytes, MIME type, file suffix). WebP (lossy colour at Pillow's
+    `quality`, lossless alpha) where Pillow has libwebp, else PNG (zlib level 1). On the 25°-rotated
+    demo KMZ's 2047 x 2048 basemap: WebP 0.07 MB in 0.66 s, PNG 1.29 MB in 0.27 s, the JPEG it
+    replaces 0.18 MB (training/results/kmzmap33_session33.md); both encoders let other threads run."""
+    from PIL import features
+
+    buf = io.BytesIO()
+    if features.check("webp"):
+        image.save(buf, "WEBP", quality=quality)
+        return buf.getvalue(), "image/webp", ".webp"
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue(), "image/png", ".png"
+
+
 class Assets:
     """Where images go: files beside the page (folder given) or data: URIs (folder None)."""
 
@@ -108,9 +132,16 @@ class Assets:
         return None
 
     def image(self, image: Image.Image, name: str) -> str:
-        data = _jpeg_bytes(image)
+        """The URL of `image` saved as `name`: JPEG, or WebP/PNG (`name`'s suffix changed to match:
+        _alpha_bytes) when it has transparent pixels (a basemap's no data and the ground no tile
+        covers: JPEG has no alpha, and showed them black or grey over the map)."""
+        if _has_transparency(image):
+            data, mime, suffix = _alpha_bytes(image)
+            name = str(Path(name).with_suffix(suffix))
+        else:
+            data, mime = _jpeg_bytes(image), "image/jpeg"
         if self.folder is None:
-            return _data_uri(data, "image/jpeg")
+            return _data_uri(data, mime)
         path = self.folder / name
         tmp = path.with_suffix(".part")
         try:
@@ -135,6 +166,12 @@ def _open_tile(tile, min_side: int | None = None) -> Image.Image:
     return open_tile_image(tile, min_side=min_side)
 
 
+def tile_valid_mask(tile, width: int, height: int, cache: dict | None = None):
+    from .sources.tile_image import tile_valid_mask as valid_mask
+
+    return valid_mask(tile, width, height, cache)
+
+
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
@@ -155,14 +192,19 @@ def render_basemap(
     """Paste every tile, downscaled, into one north-up image spanning the tile set's bounds.
 
     Linear in degrees: fine for the small extents a region covers (Leaflet stretches it in Mercator).
-    Unreadable tiles stay dark grey rather than failing the whole map.
+    Returns an RGB image when every pixel is drawn, else RGBA: the ground no tile covers and the
+    tiles' own no data (alpha / nodata / mask, tile_image.tile_valid_mask: the corners of a rotated
+    overlay's north-up copy, an orthophoto's border) are transparent, so the map under them shows
+    instead of black or grey wedges. Unreadable tiles are opaque dark grey rather than failing the
+    whole map.
     """
     bounds = tileset.bounds
     width, height = _mosaic_size(bounds, max_px)
-    canvas = Image.new("RGB", (width, height), (40, 40, 40))
+    canvas = Image.new("RGBA", (width, height), (40, 40, 40, 0))
     sx = width / max(bounds.width_deg, 1e-12)
     sy = height / max(bounds.north - bounds.south, 1e-12)
     n = len(tileset.tiles)
+    masks: dict = {}  # each file's no-data mask, read once (tile_image.tile_valid_mask)
     clock = EtaClock(n)
     progress = thinned(progress, n)  # <= ~200 events per mosaic, not one per tile
     for i, tile in enumerate(tileset.tiles):
@@ -176,12 +218,17 @@ def render_basemap(
                 # level of detail: a tile a few pixels wide in the mosaic decodes at a reduced scale
                 # (JPEG DCT scaling, up to 1/8: a fraction of a full decode on large tile sets)
                 img = _open_tile(tile, min_side=max(x1 - x0, y1 - y0))
+                valid = tile_valid_mask(tile, x1 - x0, y1 - y0, masks)
             except GeolocatorError:
                 img = None
-            if img is not None:
-                canvas.paste(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), (x0, y0))
+            if img is None:
+                canvas.paste((40, 40, 40, 255), (x0, y0, x1, y1))
+            else:
+                img = img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
+                mask = None if valid is None else Image.fromarray(valid.astype(np.uint8) * 255, "L")
+                canvas.paste(img, (x0, y0), mask)  # no data: the canvas under it is left as it was
         emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
-    return canvas
+    return canvas.convert("RGB") if not _has_transparency(canvas) else canvas
 
 
 def _safe(text: str) -> str:
@@ -276,8 +323,11 @@ def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: 
     # its top's matching points: where the Point is that verified answer (as the Results pane)
     if pred.top.inliers and (track_point is None or track_point.status in ("matched", "flagged")):
         rows.append(("Verified", f"{pred.top.inliers} matching points"))
-    if pred.caution and track_point is None:  # why the answer is a guess (predict.LOW_TEXTURE_CAUTION)
-        rows.append(("Caution", _safe(pred.caution)))
+    # why the answer is a guess (predict.LOW_TEXTURE_CAUTION); a flight's frame: its track Point's own
+    # (TrackPoint.caution: the flight hardly verified, core/outside_tiles.py), never the frame's
+    caution = pred.caution if track_point is None else getattr(track_point, "caution", None)
+    if caution:
+        rows.append(("Caution", _safe(caution)))
     error = pred.error_m if track_point is None else track_point.error_m  # of the marker's position
     if error is not None and shown != "not located":  # not located: no position, so no error of one
         rows.append(("Error", f"{error:.1f} m"))
@@ -344,10 +394,18 @@ window.geoloc = (function () {
     m.options.geolocStatus = d.status || null;
     api.register(d, m);
   };
+  // the popup's content at most the map's height less its frame, tip and pan margins (POPUP_CHROME_PX)
+  api.fitPopup = function (popup) {
+    var h = Math.max(80, api.map.getSize().y - """ + str(POPUP_CHROME_PX) + """);
+    if (popup.options.maxHeight !== h) { popup.options.maxHeight = h; popup.update(); }
+  };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
     api.markers[d.id] = marker; api.data[d.id] = d;
     marker.bindPopup(d.popup, {maxWidth: 280});
+    // never taller than the map: a popup with a caution (photo + 9 rows) opened near the map's
+    // bottom edge had its top, the photo, cut off (appuser33); taller content scrolls inside it
+    marker.on('popupopen', function (e) { api.fitPopup(e.popup); });
     marker.bindTooltip(d.tooltip);
     // One Tab stop for the whole map: bindTooltip gives the marker's SVG element focus listeners,
     // which makes Chromium (QtWebEngine) put it in the Tab order, one stop per marker (34 for 30
@@ -591,8 +649,8 @@ def build_map(
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
         fit = tileset.bounds
-        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"
-        url = assets.cached(name)
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"  # .webp/.png when it has transparency
+        url = next(filter(None, (assets.cached(name[:-4] + s) for s in (".jpg", ".webp", ".png"))), None)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
         extra = {"attribution": _safe(tileset.attribution)} if tileset.attribution else {}  # the licence's credit
@@ -621,7 +679,9 @@ def build_map(
             if thumb_url is None:
                 img = thumbnail(pred)
                 if img is not None:
-                    thumb_url = assets.image(img, name)
+                    # a photo's thumbnail stays JPEG (its alpha, if any, dropped as before): the .jpg
+                    # name above is what the next page's cache looks for
+                    thumb_url = assets.image(img.convert("RGB"), name)
         truth = pred.query.truth
         data = {
             "id": pred.query.id,

@@ -217,13 +217,16 @@ def caution_lines(predictions, tracks=(), *, inline: int = 3) -> list[str]:
     'caution on 2 photos (lake.jpg, fog.jpg): low texture (…): …, so this position is a guess'; the first
     `inline` named by their file names ('… and 3 more'). A frame of one of `tracks` (core.sequence.Track)
     is left out: its line is the track's Point, not its own answer (as the CSV's `caution` column, the
-    map's popup, KML and GPX). [] when none. Before session 32 the CLI and the CSV did not say it at all,
+    map's popup, KML and GPX), unless the Point itself carries one (TrackPoint.caution: a flight that
+    hardly verified, core/outside_tiles.py). [] when none. Before session 32 the CLI and the CSV did not say it at all,
     while the app, GeoJSON, KML, GPX and evidence.json did."""
-    on_track = {pt.query.id for t in tracks for pt in t.points}
+    on_track = {pt.query.id: pt for t in tracks for pt in t.points}
     named: dict[str, list[str]] = {}
     for p in predictions:
-        if p.caution and p.query.id not in on_track:
-            named.setdefault(p.caution, []).append(Path(p.query.id).name)
+        # a frame: the track Point's own caution (TrackPoint.caution: the flight hardly verified), if any
+        caution = getattr(on_track[p.query.id], "caution", None) if p.query.id in on_track else p.caution
+        if caution:
+            named.setdefault(caution, []).append(Path(p.query.id).name)
     return _named_lines(named, "caution on", inline)
 
 

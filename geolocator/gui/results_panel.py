@@ -127,8 +127,10 @@ class TileCard(QFrame):
             tips.append("this tile contains the true location" if hit else "the true location is not in this tile")
         self.rank.setToolTip("\n".join(tips))
         self.similarity.setToolTip(tips[1])
-        self.name.setText(self.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideMiddle, TILE_PX))
-        self.name.setToolTip("")
+        # cut at the start ("…c0_r245"): the end is what tells a set's tiles apart (a window's column
+        # and row, a file's name); cut in the middle, a KMZ's windows all read "rot25.k…"
+        self.name.setText(self.name.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideLeft, TILE_PX))
+        self.name.setToolTip(tile_id)
         if pixmap is not None and not pixmap.isNull():
             self.image.setPixmap(pixmap.scaled(TILE_PX, TILE_PX, Qt.AspectRatioMode.KeepAspectRatio,
                                                Qt.TransformationMode.SmoothTransformation))
@@ -234,6 +236,8 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
         if own != loc:
             line += f" ({format_distance(haversine_m(own, loc))} from the track's Point)"
         lines.append(line + (f"; {single.note}" if single.note else ""))
+    if exported.caution:  # the track's Point's (the flight hardly verified: core/outside_tiles.py)
+        lines.append(f"Caution: {exported.caution}")
     return lines
 
 
