@@ -216,6 +216,25 @@ def score(track, bad_ids: set[str]) -> dict:
     }
 
 
+def joined(tracks, predictions):
+    """One Track of a flight's frames in the order located, from the tracks smooth() made of it: the
+    shot-cut detector (core/cuts.py) reads a blur/fog stretch as a cut and splits the video into
+    shots, each a track of its own (seen session 33). time_s: seconds from the flight's first frame
+    (the video's time, or the photos' capture times), as the single track had before."""
+    from geolocator.core.sequence import Track, _query_capture
+
+    by_id = {p.query.id: p for t in tracks for p in t.points}
+    start = None
+    points = []
+    for pred in predictions:
+        q = pred.query
+        when = q.time_s if q.time_s is not None else _query_capture(q)[0]
+        start = when if start is None else start
+        t = float(when - start) if q.time_s is not None else (when - start).total_seconds()
+        points.append(replace(by_id[q.id], time_s=t))
+    return Track(tracks[0].name if len(tracks) == 1 else f"{len(tracks)} tracks", tuple(points))
+
+
 def blur_rule_before(pred):
     """`pred` as core/predict.py made it before session 14 (9653a38): a frame content.survey calls
     too blurred is "not located", confidence 0, even when its top tile verified (the note it then
@@ -330,12 +349,12 @@ def main(argv=None) -> int:
                 with open(saved, "wb") as fh:
                     pickle.dump((predictions, bad_ids), fh)
             smoothing = time.perf_counter()
-            [track] = smooth(predictions)
+            track = joined(smooth(predictions), predictions)
             smoothing = time.perf_counter() - smoothing
             r = score(track, bad_ids)
             st = r["statuses"]
             # the same without the smooth-heading term: what the turn penalty changes
-            [speed_only] = smooth(predictions, MotionModel(turn_cost=0.0))
+            speed_only = joined(smooth(predictions, MotionModel(turn_cost=0.0)), predictions)
             r0 = score(speed_only, bad_ids)
             moved_by_heading += sum(a.location != b.location for a, b in zip(track.points, speed_only.points))
             frames_total += len(track.points)

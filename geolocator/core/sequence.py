@@ -23,7 +23,9 @@ Every frame then says what is true of it (`status`, one of STATUSES):
   verified frames (a cubic spline in time through them); in a flight where nothing at all is
   verified, between two `retrieved` frames on the track (still `verified: false`);
 - `extrapolated`: the same, but before the first or after the last verified frame, at constant
-  velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went);
+  velocity for at most `extrapolate_s` seconds (no later frame confirms where the drone went); the
+  velocity measured over at least `velocity_base_s` seconds, the step within `max_speed_mps`'s reach (a burst's
+  two photos 0.01 s apart measure none: the frames past them are not located);
 - `retrieved`: on the track by appearance only (a tile it resembles, never verified) and not
   between verified frames: tile-level, as a single photo's "retrieved"; in a flight with verified
   frames the track line does not pass through it (Track.on_line);
@@ -109,6 +111,15 @@ class MotionModel:
     # apart left out, 63 s between the anchors around them; video frames 1 s apart: 21 s;
     # track_confidence.md). Session 24.
     max_bridge_s: float = 63.0
+    # Extrapolation's velocity (constant-velocity model) is measured over at least this many seconds:
+    # from the end anchor to the nearest anchor at least this far before it (after it, at the
+    # start). Two verified centres each off by ~0.5 m a burst 0.01 s apart read 100 m/s, and 5 s
+    # of it puts a frame 500 m off; over 0.5 s the same noise is at most ~2 m/s, 10 m at the 5 s
+    # horizon (verified_slack_m). 0.5 s, not 1: video is sampled every 1 s (compare_sequence.py)
+    # and its frame times are not exact to the microsecond, so a 1 s base passed over the last
+    # frame pair for one 6 s back on a curve (Vegas video: 2.0 -> 4.0 m); interval stills are 2 s
+    # or more apart; a burst (under 0.1 s) or close video samples are less. Session 33.
+    velocity_base_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -513,12 +524,58 @@ def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], 
     return path
 
 
-def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0) -> list[LatLon | None]:
+def _end_pair(t: np.ndarray, at_start: bool, min_base_s: float) -> tuple[int, int] | None:
+    """(end index, other index) into the anchor times `t` (sorted, seconds) over which an end's
+    velocity is measured: the end anchor and the nearest anchor at least `min_base_s` (and more
+    than 0) seconds inside it; None when every other anchor is closer in time than that (a burst:
+    no velocity is measured)."""
+    if len(t) < 2:
+        return None
+    base = max(min_base_s, 1e-9)
+    if at_start:
+        inside = np.nonzero(t - t[0] >= base)[0]
+        return (0, int(inside[0])) if len(inside) else None
+    inside = np.nonzero(t[-1] - t >= base)[0]
+    return (len(t) - 1, int(inside[-1])) if len(inside) else None
+
+
+def _end_velocities(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, min_base_s: float, max_speed_mps: float,
+                    slack_m: float) -> dict[bool, tuple[float, float, float, bool] | None]:
+    """Per end (True: before the first anchor, False: after the last): (degrees of latitude per
+    second, degrees of longitude per second, metres per second, within the speed limit), or None
+    where no velocity is measured (_end_pair). "within" is False when the two anchors are further
+    apart than `max_speed_mps` (m/s) x their time apart + `slack_m` metres (the Viterbi reach rule:
+    a drone cannot have flown that, one of them is wrong)."""
+    out: dict[bool, tuple[float, float, float, bool] | None] = {}
+    for at_start in (True, False):
+        pair = _end_pair(t, at_start, min_base_s)
+        if pair is None:
+            out[at_start] = None
+            continue
+        a, b = pair
+        dt = t[a] - t[b]  # signed: the velocity points outwards from the inner anchor to the end
+        vlat, vlon = (lat[a] - lat[b]) / dt, (lon[a] - lon[b]) / dt
+        m_lat, m_lon = metres_per_degree(float(lat[a]))
+        speed = math.hypot(vlat * m_lat, vlon * m_lon)
+        within = speed * abs(dt) <= max_speed_mps * abs(dt) + slack_m
+        out[at_start] = (float(vlat), float(vlon), float(speed), bool(within))
+    return out
+
+
+def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0,
+                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0) -> list[LatLon | None]:
     """Each frame's position between the anchors around it: a cubic spline in time through the
     anchors (scipy CubicSpline, not-a-knot) when there are 4 or more, so a gap on a curve follows
     the curve (measured on the synthetic flights: bad-stretch error 28 -> 2.5 m for the video),
-    else linear. Before the first and after the last anchor: constant velocity (from the two
-    nearest anchors) for up to `horizon_s` seconds, then held."""
+    else linear. Before the first and after the last anchor: constant velocity for up to
+    `horizon_s` seconds, then held. The velocity (constant-velocity model) is the end anchor's
+    from the nearest anchor at least `min_base_s` seconds inside it (MotionModel.velocity_base_s:
+    two anchors a burst apart give no velocity, and the end is held); the step is capped so that
+    an extrapolated frame is never further from the end anchor than `max_speed_mps` (m/s,
+    MotionModel.max_speed_mps) times its seconds past it + `slack_m` metres (the end's own
+    uncertainty, MotionModel.verified_slack_m: the Viterbi reach rule; the tracked point is the
+    image centre, which a turning camera moves faster than the drone: 22 m/s for 1 s on the
+    Vegas video of compare_sequence.py)."""
     if not anchors:
         return [None] * len(times)
     idx = sorted(anchors, key=lambda i: (times[i], i))  # in time order (np.interp needs it)
@@ -532,29 +589,36 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
         from scipy.interpolate import CubicSpline
 
         spline = (CubicSpline(t, lat), CubicSpline(t, lon))
+    velocity = _end_velocities(t, lat, lon, min_base_s, max_speed_mps, math.inf)
     out = []
     for x in times:
         if spline is not None and t[0] <= x <= t[-1]:
             out.append(LatLon(float(spline[0](x)), _wrap_lon(float(spline[1](x)))))
             continue
         y = (float(np.interp(x, t, lat)), float(np.interp(x, t, lon)))
-        if len(idx) >= 2 and (x < t[0] or x > t[-1]):
-            a, b = (0, 1) if x < t[0] else (-2, -1)
-            dt = t[b] - t[a]
-            if dt > 0:
+        if x < t[0] or x > t[-1]:
+            v = velocity[bool(x < t[0])]
+            if v is not None:
                 edge = t[0] if x < t[0] else t[-1]
                 step = float(np.clip(x - edge, -horizon_s, horizon_s))
-                y = (y[0] + (lat[b] - lat[a]) / dt * step, y[1] + (lon[b] - lon[a]) / dt * step)
+                reach = max_speed_mps * abs(step) + slack_m
+                if v[2] * abs(step) > reach:  # past the speed limit's reach: shortened to it
+                    step *= reach / (v[2] * abs(step))
+                y = (y[0] + v[0] * step, y[1] + v[1] * step)
         out.append(LatLon(min(90.0, max(-90.0, y[0])), _wrap_lon(y[1])))
     return out
 
 
 def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s: float,
-           bridge_s: float = math.inf) -> tuple[str, float | None] | None:
+           bridge_s: float = math.inf, min_base_s: float = 0.0, max_speed_mps: float = math.inf,
+           slack_m: float = math.inf) -> tuple[str, float | None] | None:
     """Where frame j's time lies against the anchors: ("interpolated", None) between the first and
     the last when the anchors just before and just after it are at most `bridge_s` seconds apart
     (MotionModel.max_bridge_s; further apart: None), ("extrapolated", seconds past them) within
-    `horizon_s` outside, else None."""
+    `horizon_s` outside, else None. Outside, also None where that end has no velocity measured
+    over `min_base_s` seconds (a burst: MotionModel.velocity_base_s), or where its two anchors lie
+    further apart than `max_speed_mps` (m/s) x their time apart + `slack_m` metres (the speed limit
+    says one of them is wrong): _end_velocities."""
     if not anchors:
         return None
     first, last, t = times[min(anchors)], times[max(anchors)], times[j]
@@ -564,7 +628,12 @@ def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s
         return ("interpolated", None) if after - before <= bridge_s else None
     beyond = first - t if t < first else t - last
     if len(anchors) >= 2 and beyond <= horizon_s:  # a velocity needs two anchors
-        return "extrapolated", float(beyond)
+        idx = sorted(anchors, key=lambda i: (times[i], i))
+        lon = anchors[idx[0]].lon + np.cumsum([0.0] + [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])])
+        v = _end_velocities(np.array([times[i] for i in idx]), np.array([anchors[i].lat for i in idx]), lon,
+                            min_base_s, max_speed_mps, slack_m)[bool(t < first)]
+        if v is not None and v[3]:  # measured, and within the speed limit
+            return "extrapolated", float(beyond)
     return None
 
 
@@ -579,7 +648,8 @@ def _nearest_anchors(times: Sequence[float], anchors: dict[int, LatLon], j: int,
 
 
 def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon], j: int, at: LatLon,
-                     horizon_s: float, bridge_s: float = math.inf) -> tuple[float, float | None]:
+                     horizon_s: float, bridge_s: float = math.inf, min_base_s: float = 0.0,
+                     max_speed_mps: float = math.inf, slack_m: float = math.inf) -> tuple[float, float | None]:
     """(confidence in [0, 1], metres) of frame j whose exported Point `at` the track moved onto
     another of its verified candidates (`corrected`): its own confidence is about its top tile, a
     place the track rejected, so it cannot stand for `at`.
@@ -589,11 +659,12 @@ def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon]
     the frame about there, and that share right was measured (track_confidence.md); the frame's
     own verification of `at` is extra evidence that no table counts (corrected frames were 1-2 a
     flight there: too few to measure their own share). Without a place against them (fewer than
-    two others, past the extrapolation horizon, or between anchors more than `bridge_s` apart):
+    two others, past the extrapolation horizon, or between anchors more than `bridge_s` apart, or
+    past an end whose velocity is not measured or breaks the speed limit: _place's last three):
     track_confidence.TWO_PLACES (set, not measured). The metres: from `at` to the nearest of those
     anchors (None without a place)."""
     others = {i: p for i, p in verified_anchors.items() if i != j}
-    placed = _place(times, others, j, horizon_s, bridge_s)
+    placed = _place(times, others, j, horizon_s, bridge_s, min_base_s, max_speed_mps, slack_m)
     if placed is None:
         return TWO_PLACES, None
     distance, _ = _nearest_anchors(times, others, j, at)
@@ -614,7 +685,11 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
     if not anchors:  # nothing verified: the tile centres on the track are the best there is
         anchors = {j: c.position for j, c in on_track.items()}
-    track = _interpolate(times, anchors, model.extrapolate_s)
+    track = _interpolate(times, anchors, model.extrapolate_s, model.velocity_base_s, model.max_speed_mps,
+                         model.verified_slack_m)
+    # past the ends: only where a velocity is measured over velocity_base_s and keeps the speed limit
+    # (plus both anchors' slack, as the Viterbi reach); elsewhere not claimed (not located)
+    ends = (model.velocity_base_s, model.max_speed_mps, 2 * model.verified_slack_m)
     points = []
     placed_from: dict[int, list[int]] = {}  # frame the track placed -> the anchor frames around it
     for j, pred in enumerate(preds):
@@ -635,7 +710,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # metres (unverified tops are right about a third of the time); elsewhere the tile is
             # all there is, and it says so: "retrieved", never "matched" (nothing verified it).
             verified = False
-            placed = _place(times, verified_anchors, j, model.extrapolate_s, model.max_bridge_s)
+            placed = _place(times, verified_anchors, j, model.extrapolate_s, model.max_bridge_s, *ends)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
                 source = SOURCE_TRACK
@@ -651,7 +726,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
                 track_location = own
         else:
             verified = False
-            placed = _place(times, anchors, j, model.extrapolate_s, model.max_bridge_s)
+            placed = _place(times, anchors, j, model.extrapolate_s, model.max_bridge_s, *ends)
             if placed is not None:
                 (status, extrapolated_s), location = placed, track[j]
                 source = SOURCE_TRACK
@@ -670,7 +745,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # Its exported Point is another candidate's, not the top tile its own confidence was
             # measured for (that top is what the track rejected): read it as the track's instead.
             confidence, distance = moved_confidence(times, verified_anchors, j, location, model.extrapolate_s,
-                                                    model.max_bridge_s)
+                                                    model.max_bridge_s, *ends)
         elif status == "retrieved" and rank != 1:
             # another tile than its top, by appearance and the track only (no verified frames place
             # it, or it would be interpolated): no more than its top claimed, nor than two places
