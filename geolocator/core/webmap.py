@@ -397,7 +397,20 @@ window.geoloc = (function () {
   // the popup's content at most the map's height less its frame, tip and pan margins (POPUP_CHROME_PX)
   api.fitPopup = function (popup) {
     var h = Math.max(80, api.map.getSize().y - """ + str(POPUP_CHROME_PX) + """);
-    if (popup.options.maxHeight !== h) { popup.options.maxHeight = h; popup.update(); }
+    popup.options.maxHeight = h;
+    // Leaflet applies maxHeight only to the height it measures when laid out; the photo (an <img>
+    // without a height) may load later and grow the popup past it (a cold cache, a loaded machine:
+    // CI saw its top 98 px above the map), so the cap is also the content's own CSS, and a photo
+    // that loads late lays the popup out again
+    var el = popup.getElement && popup.getElement();
+    var content = el && el.querySelector('.leaflet-popup-content');
+    if (content) {
+      content.style.maxHeight = h + 'px'; content.style.overflowY = 'auto';
+      content.querySelectorAll('img').forEach(function (img) {
+        if (!img.complete) { img.addEventListener('load', function () { popup.update(); }, {once: true}); }
+      });
+    }
+    popup.update();
   };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
