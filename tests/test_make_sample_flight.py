@@ -79,22 +79,26 @@ def test_sample_flight_reads_back_with_its_telemetry(tmp_path):
     assert haversine_m(frames[0].truth, frames[1].truth) == pytest.approx(8.0, abs=0.05)
 
 
-ROTTERDAM = ROOT / "data" / "benchmark" / "rotterdam"
+DEMO_TILES = ROOT / "resources" / "demo" / "tiles.csv"
+FAR_PATCH = 0.03  # degrees of latitude (about 3.3 km) between the demo's block and the far-off patch
 
 
 def _copy_tiles(tmp_path: Path, names: list[str]) -> Path:
-    """A tiles.csv in tmp_path holding the named Rotterdam benchmark tiles (copied next to it)."""
-    if not (ROTTERDAM / "tiles.csv").is_file():
-        pytest.skip("the benchmark's Rotterdam tiles are not here")
-    with open(ROTTERDAM / "tiles.csv", newline="") as fh:
+    """A tiles.csv in tmp_path holding demo tiles (copied next to it) under patch names: `p1_rRR_cCC` is the
+    demo's tile rRR_cCC where it lies; `p3_…` is demo tile r05_c05 moved FAR_PATCH degrees north, a patch of its
+    own kilometres away (as the benchmark's Rotterdam tiles.csv holds three: outflight33, samplefix33)."""
+    with open(DEMO_TILES, newline="") as fh:
         rows = {Path(r["path"]).stem: r for r in csv.DictReader(fh)}
     (tmp_path / "t").mkdir()
     with open(tmp_path / "tiles.csv", "w", newline="") as fh:
         wr = csv.DictWriter(fh, ["path", "west", "south", "east", "north"])
         wr.writeheader()
         for name in names:
-            row = dict(rows[name], path=f"t/{name}.jpg")
-            (tmp_path / row["path"]).write_bytes((ROTTERDAM / rows[name]["path"]).read_bytes())
+            src = rows[name[3:]] if name.startswith("p1_") else rows["r05_c05"]
+            row = dict(src, path=f"t/{name}.jpg")
+            if not name.startswith("p1_"):
+                row.update(south=float(src["south"]) + FAR_PATCH, north=float(src["north"]) + FAR_PATCH)
+            (tmp_path / row["path"]).write_bytes((DEMO_TILES.parent / src["path"]).read_bytes())
             wr.writerow(row)
     return tmp_path / "tiles.csv"
 
@@ -144,6 +148,6 @@ def test_unreadable_tile_and_small_area_are_refused(tmp_path):
     with pytest.raises(SystemExit, match=r"p1_r00_c01\.jpg cannot be read"):
         msf.read_mosaic(tiles)
     (tmp_path / "one").mkdir()
-    one = _copy_tiles(tmp_path / "one", ["p1_r00_c00"])  # 56 x 50 m: too little for a 60 m wide view
+    one = _copy_tiles(tmp_path / "one", ["p1_r00_c00"])  # 50 x 50 m: too little for a 60 m wide view
     with pytest.raises(SystemExit, match=r"tiles\.csv: the tiles cover too little ground"):
         msf.make_sample_flight(one, tmp_path / "out", seconds=1.0, fps=5.0, size=(160, 120), footprint_m=60.0)
