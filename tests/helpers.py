@@ -267,3 +267,14 @@ def spy_open_image_sizes(monkeypatch) -> list:
 
     monkeypatch.setattr(images, "open_image", spy)
     return seen
+
+
+def json_numbers(value) -> list:
+    """Every number in a parsed JSON value, nested (booleans, strings and nulls are not numbers): to check a
+    written file holds no NaN or infinity."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [x for item in items for x in json_numbers(item)]

@@ -17,6 +17,8 @@ from geolocator.cli import main
 from geolocator.core.geo import haversine_m
 from geolocator.core.model import LatLon
 
+from .helpers import json_numbers
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -90,15 +92,6 @@ def test_field_case_11_blank_frames_not_located_and_no_nan(cache_dir, tmp_path):
     assert rows["DJI_1101.JPG"]["status"] == "not located" and "nan" not in out.read_text().lower()
 
 
-def _numbers(value):
-    """Every number in a JSON value, nested."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return []
-    if isinstance(value, (int, float)):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value
-    return [x for item in items for x in _numbers(item)]
-
 
 @needs_shared
 def test_field_case_11_blank_frames_have_no_place_in_any_export(cache_dir, tmp_path):
@@ -129,7 +122,7 @@ def test_field_case_11_blank_frames_have_no_place_in_any_export(cache_dir, tmp_p
         props = f["properties"]
         assert f["geometry"] is None and props["status"] == "not located" and props["confidence"] == 0
         assert all(props.get(field) is None for field in PLACE_FIELDS)
-        assert all(math.isfinite(x) for x in _numbers(props))  # no NaN (nor infinity) in any number
+        assert all(math.isfinite(x) for x in json_numbers(props))  # no NaN (nor infinity) in any number
     assert points["DJI_1103.JPG"]["geometry"]["type"] == "Point"
 
     def run(out: Path, *extra: str) -> str:

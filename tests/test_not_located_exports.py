@@ -28,19 +28,12 @@ from geolocator.core.model import (STATUS_NOT_LOCATED, Bounds, LatLon, Match, Pr
 from geolocator.core.sequence import Track, TrackPoint
 
 from . import rfc7946
+from .helpers import json_numbers
 
 KML = {"k": "http://www.opengis.net/kml/2.2"}
 MIDDLE = LatLon(46.123456, 9.654321)  # the blank photo's candidates' middle: no claim, never to be written
 WHERE = LatLon(46.5, 9.25)  # the located photo's answer
 
-
-def _numbers(value) -> list:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return []
-    if isinstance(value, (int, float)):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value
-    return [x for item in items for x in _numbers(item)]
 
 
 def _preds() -> list[Prediction]:
@@ -75,7 +68,7 @@ def test_geojson_feature_stays_with_null_geometry_and_no_place_nor_nan(tmp_path)
     present = [f for f in PLACE_FIELDS if f in props]
     assert {"weighted_lat", "tile_center_lat", "radius_m", "error_m", "mgrs", "utm"} <= set(present)
     assert all(props[f] is None for f in present)
-    assert all(math.isfinite(x) for x in _numbers(props))
+    assert all(math.isfinite(x) for x in json_numbers(props))
     assert not _has_middle(json.dumps(blank))
     assert good["properties"]["mgrs"] and good["properties"]["confidence"] == 0.97  # the located one unchanged
     write_geojson(_preds(), tmp_path / "p.geojson")  # allow_nan=False: fails on a NaN
