@@ -524,6 +524,13 @@ def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], 
     return path
 
 
+def _unwrapped_lons(anchors: dict[int, LatLon], idx: Sequence[int]) -> np.ndarray:
+    """The longitudes (degrees) of `anchors` in the order `idx`, each the short way round from the one
+    before, so a flight across ±180° runs on through 180 instead of jumping back across the globe."""
+    steps = [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])]
+    return anchors[idx[0]].lon + np.cumsum([0.0] + steps)
+
+
 def _end_pair(t: np.ndarray, at_start: bool, min_base_s: float) -> tuple[int, int] | None:
     """(end index, other index) into the anchor times `t` (sorted, seconds) over which an end's
     velocity is measured: the end anchor and the nearest anchor at least `min_base_s` (and more
@@ -583,7 +590,7 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     lat = np.array([anchors[i].lat for i in idx])
     # continued across ±180° (each step the short way), folded back below: a flight over the
     # antimeridian interpolates through it, not round the far side of the globe (session 33)
-    lon = anchors[idx[0]].lon + np.cumsum([0.0] + [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])])
+    lon = _unwrapped_lons(anchors, idx)
     spline = None
     if len(idx) >= 4 and np.all(np.diff(t) > 0):
         from scipy.interpolate import CubicSpline
@@ -629,7 +636,7 @@ def _place(times: Sequence[float], anchors: dict[int, LatLon], j: int, horizon_s
     beyond = first - t if t < first else t - last
     if len(anchors) >= 2 and beyond <= horizon_s:  # a velocity needs two anchors
         idx = sorted(anchors, key=lambda i: (times[i], i))
-        lon = anchors[idx[0]].lon + np.cumsum([0.0] + [_lon_step(anchors[a].lon, anchors[b].lon) for a, b in zip(idx, idx[1:])])
+        lon = _unwrapped_lons(anchors, idx)
         v = _end_velocities(np.array([times[i] for i in idx]), np.array([anchors[i].lat for i in idx]), lon,
                             min_base_s, max_speed_mps, slack_m)[bool(t < first)]
         if v is not None and v[3]:  # measured, and within the speed limit
