@@ -166,12 +166,6 @@ def _open_tile(tile, min_side: int | None = None) -> Image.Image:
     return open_tile_image(tile, min_side=min_side)
 
 
-def tile_valid_mask(tile, width: int, height: int, cache: dict | None = None):
-    from .sources.tile_image import tile_valid_mask as valid_mask
-
-    return valid_mask(tile, width, height, cache)
-
-
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
     """Pixel size of the mosaic keeping the ground aspect ratio (metres, not degrees)."""
     lat = math.radians(bounds.center.lat)
@@ -198,6 +192,8 @@ def render_basemap(
     instead of black or grey wedges. Unreadable tiles are opaque dark grey rather than failing the
     whole map.
     """
+    from .sources.tile_image import tile_valid_mask
+
     bounds = tileset.bounds
     width, height = _mosaic_size(bounds, max_px)
     canvas = Image.new("RGBA", (width, height), (40, 40, 40, 0))
