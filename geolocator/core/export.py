@@ -192,6 +192,12 @@ def prediction_properties(p: Prediction) -> dict:
     return props if claims_place(p.shown_status) else without_place(props)  # not located: no place anywhere
 
 
+def photo_feature(feature: dict) -> bool:
+    """Whether a GeoJSON Feature of predictions_to_geojson is a photo's (or frame's): its Point, or null
+    geometry when not located (photo_geometry); not a tile outline's polygon."""
+    return feature["geometry"] is None or feature["geometry"]["type"] == "Point"
+
+
 def mark_far(doc: dict, far) -> dict:
     """A GeoJSON document with evaluate.far_from_tiles' sentence (`far`, None: unchanged) where a
     person opening it sees it: a top-level "warning" (an RFC 7946 foreign member, as "attribution")
@@ -200,8 +206,7 @@ def mark_far(doc: dict, far) -> dict:
         doc["warning"] = far.note
         for feature in doc["features"]:
             props = feature.get("properties") or {}
-            # a photo's Feature: its Point, or null geometry when not located (still about that photo)
-            if (feature["geometry"] or {"type": "Point"})["type"] == "Point" and far.about(props.get("query")):
+            if photo_feature(feature) and far.about(props.get("query")):  # a not-located photo's too
                 props["warning"] = far.note
     return doc
 

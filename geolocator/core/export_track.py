@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .coords import grid_properties, grid_words
 from .export import (DECIMALS, NOT_LOCATED_CAUTION, _point, _round, _write_atomic, camera_properties,
-                     format_confidence, machine_confidence, mark_far, photo_geometry, without_place)
+                     format_confidence, machine_confidence, mark_far, photo_feature, photo_geometry, without_place)
 from .clock_zones import zone_at
 from .media.metadata import clock_zone_words, in_clock_zone, zone_name
 from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
@@ -588,17 +588,12 @@ def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction
         write_track_geojson(tracks, path, attribution=attribution, far=far, clock_zone=clock_zone)
 
 
-def _photo_feature(feature: dict) -> bool:
-    """A photo's (or frame's) Feature of export.predictions_to_geojson: a Point, or null geometry (not located)."""
-    return feature["geometry"] is None or feature["geometry"]["type"] == "Point"
-
-
 def _add_times(doc: dict, times: dict[str, str]) -> dict:
     """Each photo's feature (its Point, or null geometry when not located) gets its time_utc (utc_times),
     where known."""
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
-        if qid in times and _photo_feature(feature) and feature["properties"].get("kind") != "tile_footprint":
+        if qid in times and photo_feature(feature) and feature["properties"].get("kind") != "tile_footprint":
             feature["properties"]["time_utc"] = times[qid]
     return doc
 
@@ -615,7 +610,7 @@ def predictions_and_tracks_to_geojson(predictions, tracks: Sequence[Track], *, t
     _add_times(doc, utc_times(predictions, tracks, clock_zone))
     for feature in doc["features"]:
         qid = feature["properties"].get("query")
-        if qid in on_track and _photo_feature(feature):
+        if qid in on_track and photo_feature(feature):
             point, name, shot = on_track[qid]
             feature["geometry"] = photo_geometry(point.location, point.status)  # null: the track left it not located
             if claims_place(point.status):
