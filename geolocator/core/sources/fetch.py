@@ -534,6 +534,12 @@ def stored_damage(data: bytes, *, decode: bool = False) -> str | None:
     return None if why is None else why.replace("the image the server sent", "the stored image", 1)
 
 
+def _folder_has(folder: Path, z: int, x: int, y: int) -> bool:
+    """Whether an XYZ folder holds tile (z, x, y) as z/x/y.EXT, any of TILE_EXTENSIONS."""
+    d = folder / str(z) / str(x)
+    return any((d / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS)
+
+
 def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None:
     """How many of `tiles` ((z, x, y), XYZ rows) an .mbtiles file or XYZ folder `out` holds, read
     without writing to it (for the line said when a fetch is stopped); None for a .gpkg, a set
@@ -553,8 +559,7 @@ def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None
                 db.close()
             return sum(1 for t in tiles if tuple(t) in stored)
         if out.is_dir():
-            return sum(1 for z, x, y in tiles
-                       if any((out / str(z) / str(x) / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS))
+            return sum(1 for z, x, y in tiles if _folder_has(out, z, x, y))
     except (OSError, sqlite3.Error, ValueError):
         return None
     return None
@@ -580,8 +585,7 @@ class FolderSink:
         self._zooms: set[int] = set()
 
     def has(self, z: int, x: int, y: int) -> bool:
-        d = self.folder / str(z) / str(x)
-        return any((d / f"{y}.{ext}").is_file() for ext in TILE_EXTENSIONS)
+        return _folder_has(self.folder, z, x, y)
 
     def stored(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of the file stored for tile (z, x, y), None when there is none."""
