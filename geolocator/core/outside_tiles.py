@@ -52,6 +52,11 @@ def verified_share(predictions: Sequence[Prediction]) -> float | None:
     return sum(p.shown_status == STATUS_VERIFIED for p in located) / len(located)
 
 
+def _capped(p: Prediction, ceiling: float, caution: str) -> Prediction:
+    """`p` claiming at most `ceiling`, with `caution` where it has no caution of its own."""
+    return replace(p, confidence=min(p.confidence, ceiling), caution=p.caution or caution)
+
+
 def with_job_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE_SHARE_BAR,
                       ceiling: float = OUTSIDE_CEILING) -> list[Prediction]:
     """`predictions` (one job, located with verification on) with each unverified answer (status
@@ -64,7 +69,7 @@ def with_job_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE_SH
     out = []
     for p in predictions:
         if p.status == STATUS_RETRIEVED:
-            p = replace(p, confidence=min(p.confidence, ceiling), caution=p.caution or OUTSIDE_CAUTION)
+            p = _capped(p, ceiling, OUTSIDE_CAUTION)
         out.append(p)
     return out
 
@@ -121,7 +126,7 @@ def with_flight_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE
         for i in group:
             p = out[i]
             if p.status == STATUS_RETRIEVED:
-                out[i] = replace(p, confidence=min(p.confidence, ceiling), caution=p.caution or FLIGHT_CAUTION)
+                out[i] = _capped(p, ceiling, FLIGHT_CAUTION)
     return out
 
 
