@@ -218,7 +218,7 @@ def _flight_frame_lines(single: Prediction, exported: Prediction, track_status: 
     loc, tc = exported.location, single.tile_center
     # its top tile's centre only beside its own answer: the track's Point is not about that tile
     centre = f"; tile centre {tc.lat:.6f}, {tc.lon:.6f}" if loc == single.location else ""
-    lines = [f"Location  {NO_PLACE}" if exported.status == "not located"
+    lines = [f"Location  {NO_PLACE}" if not claims_place(exported.status)
              else f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({exported.location_source}{centre})"]
     # its level as the list, the map and the exports say it, then how the track placed it ("verified but
     # not confident; corrected by the track: ..."; levels.frame_words); a photo's level otherwise
@@ -498,7 +498,7 @@ class ResultsPanel(QWidget):
         # the Point every export writes: a flight's frame at its place on the track; none when there is
         # nothing located (a blank frame's Point is its top tile's centre, not a place to send a team)
         answer = exported if exported is not None else prediction
-        self._point = None if answer is None or answer.status == "not located" else answer.location
+        self._point = None if answer is None or not claims_place(answer.status) else answer.location
         self._show_coords()
         if prediction is None:
             lines.append(f"Not located: {failure}" if failure else "Not located yet.")
@@ -510,7 +510,7 @@ class ResultsPanel(QWidget):
         else:
             loc = prediction.location  # the best estimate, as exported
             tc = prediction.tile_center
-            if prediction.status == "not located":  # no place claimed: none here either, as the exports
+            if not claims_place(prediction.status):  # no place claimed: none here either, as the exports
                 lines.append(f"Location  {NO_PLACE}")
             else:
                 lines.append(f"Location  {loc.lat:.6f}, {loc.lon:.6f}   ({prediction.location_source}; "
@@ -532,7 +532,7 @@ class ResultsPanel(QWidget):
             # (a flight's frame: at its place on the track, as the exports: export_track.frame_errors)
             error, kind = (track_error if exported is not None and track_error is not None
                            else compared_error(prediction) if prediction is not None else (None, None))
-            if error is not None and answer is not None and answer.status == "not located":
+            if error is not None and answer is not None and not claims_place(answer.status):
                 # as the list's grey Error cell says it: a distance, not an error, since nothing was claimed
                 truth += f"   the candidates' middle is {format_distance(error)} away (no claim, so no error)"
             elif error is not None:
