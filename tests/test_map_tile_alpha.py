@@ -148,3 +148,16 @@ def test_keep_alpha_is_rgba_only_where_a_pixel_is_transparent(tmp_path):
     assert open_image(tmp_path / "empty.png", keep_alpha=True).mode == "RGBA"
     assert open_image(tmp_path / "full.png", keep_alpha=True).mode == "RGB"
     assert open_image(tmp_path / "empty.png").mode == "RGB"  # matching's default: filled, as before
+
+
+def test_a_downscaled_tiles_transparent_black_does_not_darken_its_edge(tmp_path):
+    # a PNG's no data is often stored (0, 0, 0, 0): drawn smaller, its colour must not bleed into the
+    # opaque pixels beside it (Pillow resizes RGBA premultiplied), nor the transparent ones turn opaque
+    stripes = np.zeros((64, 64, 4), np.uint8)
+    stripes[:, ::2] = (230, 230, 230, 255)  # every other column white and opaque, the rest transparent black
+    Image.fromarray(stripes, "RGBA").save(tmp_path / "stripes.png")
+    img = webmap.render_basemap(TileSet((Tile("s", tmp_path / "stripes.png", Bounds(0, 0, 1, 1)),), tmp_path), max_px=16)
+    a = np.asarray(img)
+    # half covered: half alpha (the outer columns' filter support is cut by the tile's edge)
+    assert img.mode == "RGBA" and (np.abs(a[:, 1:-1, 3].astype(int) - 128) <= 2).all()
+    assert (a[..., :3] >= 225).all()  # white, not the grey a blend with the transparent black would give
