@@ -161,3 +161,18 @@ def test_a_downscaled_tiles_transparent_black_does_not_darken_its_edge(tmp_path)
     # half covered: half alpha (the outer columns' filter support is cut by the tile's edge)
     assert img.mode == "RGBA" and (np.abs(a[:, 1:-1, 3].astype(int) - 128) <= 2).all()
     assert (a[..., :3] >= 225).all()  # white, not the grey a blend with the transparent black would give
+
+
+def test_a_basemap_an_older_version_left_opaque_is_drawn_again(clipped, tmp_path):
+    # an exported map written again to the same place: its <page>_files/ holds the opaque basemap the
+    # version before this one drew of the same tile set, named as it named it
+    paths, _ = clipped
+    ts = load_tileset(paths["mbtiles"], zoom=ZOOM)
+    folder = tmp_path / "assets"
+    folder.mkdir()
+    old = folder / f"basemap_{ts.fingerprint()}_{webmap.BASEMAP_MAX_PX}.jpg"
+    Image.new("RGB", (8, 8), (127, 127, 127)).save(old)
+    page = webmap.build_map(ts, [], assets=webmap.Assets(folder)).get_root().render()
+    assert old.as_uri() not in page
+    (new,) = [p for p in folder.iterdir() if p != old]
+    assert new.suffix in (".webp", ".png") and new.as_uri() in page

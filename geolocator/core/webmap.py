@@ -42,6 +42,10 @@ from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, ch
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
+# in the cached basemap's name: bumped when the drawing changes, so that a basemap an older version left in
+# an assets folder (an exported map written again to the same place) is drawn again, not reused.
+# 2: PNG tiles' own alpha kept (alphamap34; before, their no data was drawn opaque)
+BASEMAP_DRAWING = 2
 THUMB_PX = 160  # popup thumbnails
 # Leaflet 1.9 popup chrome around its content: wrapper 1 px + content margins 13 px a side, tip 20 px,
 # autoPan padding 5 px a side (leaflet.css / Popup defaults), and a few pixels of slack
@@ -677,7 +681,8 @@ def build_map(
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
         fit = tileset.bounds
-        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"  # .webp/.png when it has transparency
+        # .webp/.png when it has transparency
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}_d{BASEMAP_DRAWING}.jpg"
         url = next(filter(None, (assets.cached(name[:-4] + s) for s in (".jpg", ".webp", ".png"))), None)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
