@@ -42,6 +42,10 @@ from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, ch
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
+# in the cached basemap's name: bumped when the drawing changes, so that a basemap an older version left in
+# an assets folder (an exported map written again to the same place) is drawn again, not reused.
+# 2: PNG tiles' own alpha kept (alphamap34; before, their no data was drawn opaque)
+BASEMAP_DRAWING = 2
 THUMB_PX = 160  # popup thumbnails
 # Leaflet 1.9 popup chrome around its content: wrapper 1 px + content margins 13 px a side, tip 20 px,
 # autoPan padding 5 px a side (leaflet.css / Popup defaults), and a few pixels of slack
@@ -160,10 +164,22 @@ class Assets:
 
 
 def _open_tile(tile, min_side: int | None = None) -> Image.Image:
-    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files)
+    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files).
+    # keep_alpha: a tile's own alpha (PNG/WebP files and package entries) comes back as RGBA, not filled
     from .sources.tile_image import open_tile_image
 
-    return open_tile_image(tile, min_side=min_side)
+    return open_tile_image(tile, min_side=min_side, keep_alpha=True)
+
+
+def _with_no_data(img: Image.Image, valid: np.ndarray | None) -> Image.Image:
+    """The drawn tile `img` (RGB, or RGBA with the tile's own alpha) with the pixels `valid`
+    (a (height, width) bool array of its size, tile_image.tile_valid_mask; None: all) says hold no
+    data made transparent too: RGB when every pixel is opaque, else RGBA."""
+    if valid is None:
+        return img
+    rgba = np.array(img.convert("RGBA"))
+    rgba[..., 3][~valid] = 0
+    return Image.fromarray(rgba, "RGBA")
 
 
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
@@ -187,10 +203,14 @@ def render_basemap(
 
     Linear in degrees: fine for the small extents a region covers (Leaflet stretches it in Mercator).
     Returns an RGB image when every pixel is drawn, else RGBA: the ground no tile covers and the
-    tiles' own no data (alpha / nodata / mask, tile_image.tile_valid_mask: the corners of a rotated
-    overlay's north-up copy, an orthophoto's border) are transparent, so the map under them shows
-    instead of black or grey wedges. Unreadable tiles are opaque dark grey rather than failing the
-    whole map.
+    tiles' own no data are transparent, so the map under them shows instead of black or grey
+    wedges. A tile's no data is one alpha whatever its format: the alpha its pixels carry (PNG/WebP
+    tiles of an XYZ folder or an MBTiles/PMTiles/GeoPackage, e.g. an orthophoto clipped to a
+    county; partial alpha kept) times GDAL's mask of a raster file (nodata / mask / alpha band,
+    tile_image.tile_valid_mask: the corners of a rotated overlay's north-up copy, a GeoTIFF's
+    border); each tile is composited over what is drawn ("over", Pillow's alpha_composite). JPEG
+    tiles carry no alpha and are pasted opaque: black pixels are never taken for no data.
+    Unreadable tiles are opaque dark grey rather than failing the whole map.
     """
     from .sources.tile_image import tile_valid_mask
 
@@ -220,9 +240,12 @@ def render_basemap(
             if img is None:
                 canvas.paste((40, 40, 40, 255), (x0, y0, x1, y1))
             else:
-                img = img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
-                mask = None if valid is None else Image.fromarray(valid.astype(np.uint8) * 255, "L")
-                canvas.paste(img, (x0, y0), mask)  # no data: the canvas under it is left as it was
+                # Pillow resizes RGBA premultiplied: a transparent pixel's colour never bleeds into its neighbours
+                img = _with_no_data(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), valid)
+                if img.mode == "RGBA":
+                    canvas.alpha_composite(img, (x0, y0))  # no data: the canvas under it is left as it was
+                else:
+                    canvas.paste(img, (x0, y0))  # opaque (every JPEG tile): a plain copy
         emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
     return canvas.convert("RGB") if not _has_transparency(canvas) else canvas
 
@@ -658,7 +681,8 @@ def build_map(
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
         fit = tileset.bounds
-        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"  # .webp/.png when it has transparency
+        # .webp/.png when it has transparency
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}_d{BASEMAP_DRAWING}.jpg"
         url = next(filter(None, (assets.cached(name[:-4] + s) for s in (".jpg", ".webp", ".png"))), None)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)
