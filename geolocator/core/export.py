@@ -31,6 +31,7 @@ from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction, claims_place
 from .outputs import csv_safe, write_text
 from .predict import answer_radius_m
+from .wording import NO_PLACE_CLAIMED
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
 
@@ -43,8 +44,8 @@ PLACE_FIELDS = ("lat", "lon", "weighted_lat", "weighted_lon", "tile_center_lat",
                 "single_error_m", "error_kind", "mgrs", "utm", "camera_lat", "camera_lon", "camera_height_m",
                 "camera_heading_deg", "camera_tilt_deg")
 # The `caution` of a not-located answer in every export (CSV cell, GeoJSON property, KML/GPX text).
-NOT_LOCATED_CAUTION = ("not located: no place is claimed (nothing to match in the picture), so no coordinates "
-                       "are given; look at the photo itself")
+# Its level and why are in the `status`, `level` and `note` fields: this says what follows (wording.py).
+NOT_LOCATED_CAUTION = NO_PLACE_CLAIMED
 
 
 def without_place(props: dict) -> dict:

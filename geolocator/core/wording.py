@@ -157,6 +157,28 @@ TRACK_STATUS_WORDS = {
 }
 
 
+# What every export says of an answer "not located" (model.claims_place False) besides its level: the
+# `caution` of its CSV row, GeoJSON Feature and evidence.json record (export.NOT_LOCATED_CAUTION), and the
+# end of its KML description (not_located_words). Its level ("not located", the `status` and `level`
+# fields) and why (the `note`: a blank frame, blur) are said in their own fields: before session 34 this
+# sentence began "not located:" and gave a reason of its own ("nothing to match in the picture"), so a KML
+# description read "not located; blank frame (…); not located: no place is claimed (nothing to match …)",
+# and a flight's frame that only the track left unplaced was said to have nothing to match.
+NO_PLACE_CLAIMED = "no place is claimed, so no coordinates are given; look at the photo itself"
+
+
+def not_located_words(why: str | None = None, *, frame: bool = False) -> str:
+    """'not located: blank frame (uniform: …)': the level and why, once, as a KML description or GPX <desc>
+    opens for an answer not located. `why`: Prediction.note (core/content.py's words); none given: what the
+    level means (levels.LEVEL_MEANS: 'nothing to match (blank, sky or blurred picture)'), or for a flight's
+    `frame` the track's words (TRACK_STATUS_WORDS['not located']: 'nothing on the flight's track placed it')."""
+    from .levels import LEVEL_MEANS, LEVEL_NOT_LOCATED
+
+    if why:
+        return f"{LEVEL_NOT_LOCATED}: {why}"
+    return TRACK_STATUS_WORDS[LEVEL_NOT_LOCATED] if frame else f"{LEVEL_NOT_LOCATED}: {LEVEL_MEANS[LEVEL_NOT_LOCATED]}"
+
+
 def track_status_words(status: str) -> str:
     """'interpolated by the track, between verified frames': what a flight frame's `status`
     (core/sequence.py STATUSES) says of where its exported Point comes from; an unknown status as is."""
