@@ -692,7 +692,7 @@ def cmd_locate(args) -> int:
         # the files' contents at a glance: what each holds (a GPX leaves the not-located out, named here)
         # and how far to trust it (a volunteer reads this line first)
         print(f"{wrote_line(outs, predictions, tracks)}: "
-              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
+              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed, files=len(outs))}")
     else:
         from .core.model import claims_place
 

@@ -18,7 +18,7 @@ from geolocator.core.content import BLURRED
 from geolocator.core.export import NOT_LOCATED_CAUTION, predictions_to_geojson, write_csv
 from geolocator.core.export_track import tracks_to_gpx, tracks_to_kml
 from geolocator.core.exports import write_predictions, wrote_line
-from geolocator.core.wording import NO_PLACE_CLAIMED, TRACK_STATUS_WORDS, not_located_words
+from geolocator.core.wording import NO_PLACE_CLAIMED, TRACK_STATUS_WORDS, left_out_line, not_located_words
 
 from .test_not_located_exports import _flight, _preds
 
@@ -81,3 +81,11 @@ def test_a_frame_the_track_left_not_located_says_the_tracks_reason_and_no_confid
     assert "confidence" not in desc and "nothing to match" not in desc and desc.count("not located") == 1
     gpx = gpxpy.parse(tracks_to_gpx(tracks))
     assert gpx.description == "Not located, so left out (no position to give): f1.jpg."
+
+
+def test_a_photo_that_could_not_be_read_is_in_none_of_several_files():
+    """`--out p.csv --out p.gpx` with a photo cut short mid-copy: 'is not in them', not 'in it'."""
+    failed = {"/day/IMG_0010.JPG": "corrupt image data"}
+    assert left_out_line(failed) == "; 1 photo could not be read and is not in it: IMG_0010.JPG (the warning above says why)"
+    assert left_out_line(failed, files=2) == (
+        "; 1 photo could not be read and is not in them: IMG_0010.JPG (the warning above says why)")

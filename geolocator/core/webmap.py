@@ -51,6 +51,7 @@ POPUP_CHROME_PX = 70
 POPUP_MAX_WIDTH_PX = 280
 POPUP_SIDE_CHROME_PX = 56
 POPUP_MIN_WIDTH_PX = 120
+POPUP_PHOTO_SHARE = 0.45  # the largest share of the popup's height its photo takes (a 160 x 120 one: maps under ~340 px)
 # Above this many photos the markers are drawn on one canvas (Leaflet preferCanvas) instead of one
 # SVG element each: 10,000 SVG markers made the page slow to load and to pan (bench_gui_scale.md)
 CANVAS_ABOVE = 500
@@ -351,6 +352,9 @@ window.geoloc = (function () {
     api.map = map; api.rects = L.layerGroup().addTo(map);
     // the controls an open popup reaches are hidden while it is open (api.clearControls)
     map.on('popupopen', function (e) { api.openPopup = e.popup; });
+    var css = document.createElement('style');  // the popup's photo height (api.fitPopup)
+    css.textContent = '.leaflet-popup-content img { max-height: var(--geoloc-photo-max-h, none); }';
+    document.head.appendChild(css);
     map.on('popupclose', function () { api.openPopup = null; api.clearControls(); });
     map.on('moveend zoomend resize', function () { if (api.openPopup) { api.clearControls(); } });
   };
@@ -416,6 +420,10 @@ window.geoloc = (function () {
     var content = el && el.querySelector('.leaflet-popup-content');
     if (content) {
       content.style.maxHeight = h + 'px'; content.style.overflowY = 'auto';
+      // the photo takes at most POPUP_PHOTO_SHARE of it, so that a short map (160 px at the window's minimum)
+      // shows rows under it, not the photo alone (session 34); its aspect is kept. A property of the content
+      // box, which outlives the popup's update (Leaflet writes the photo's <img> anew each time)
+      content.style.setProperty('--geoloc-photo-max-h', Math.max(40, Math.round(h * """ + str(POPUP_PHOTO_SHARE) + """)) + 'px');
       content.querySelectorAll('img').forEach(function (img) {
         if (!img.complete) { img.addEventListener('load', function () { popup.update(); api.clearControls(); }, {once: true}); }
       });

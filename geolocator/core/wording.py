@@ -90,11 +90,12 @@ def placed_summary(levels) -> str:
     return ", ".join(parts)
 
 
-def left_out_line(failures, *, in_file: bool = True, inline: int = 3) -> str:
+def left_out_line(failures, *, in_file: bool = True, inline: int = 3, files: int = 1) -> str:
     """What the closing line of a `locate` adds when photos given could not be read (a JPEG cut short by
     a card pulled mid-copy): '; 1 photo could not be read and is not in it: IMG_0010.JPG (the warning
     above says why)' (`in_file` False, the line of a run without --out: '… and is not located: …'),
-    the first `inline` named by their file names; '' when there are none. `failures`: path -> reason,
+    the first `inline` named by their file names ('… not in them: …' after several `files`); '' when there are
+    none. `failures`: path -> reason,
     as Located.failures holds them. Before session 30 the line said only what the file held ("wrote 31
     predictions …"), and a photo missing from the coordinator's file was said only among the warnings."""
     names = [Path(p).name for p in failures]
@@ -103,7 +104,7 @@ def left_out_line(failures, *, in_file: bool = True, inline: int = 3) -> str:
     one = len(names) == 1
     shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
     return (f"; {count(len(names), 'photo')} could not be read and {'is' if one else 'are'} "
-            f"{'not in it' if in_file else 'not located'}: {shown} "
+            f"{('not in it' if files == 1 else 'not in them') if in_file else 'not located'}: {shown} "
             f"(the warning{'' if one else 's'} above {'says' if one else 'say'} why)")
 
 
