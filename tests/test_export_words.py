@@ -89,3 +89,13 @@ def test_a_photo_that_could_not_be_read_is_in_none_of_several_files():
     assert left_out_line(failed) == "; 1 photo could not be read and is not in it: IMG_0010.JPG (the warning above says why)"
     assert left_out_line(failed, files=2) == (
         "; 1 photo could not be read and is not in them: IMG_0010.JPG (the warning above says why)")
+
+
+def test_a_not_located_answer_names_no_source_of_a_place_it_does_not_have(tmp_path):
+    """Field case 11: the blank frames' GeoJSON and CSV said `location_source` "weighted" beside a null
+    geometry and empty lat/lon (session 34)."""
+    props = predictions_to_geojson(_preds())["features"][0]["properties"]
+    assert props["query"] == "cap.jpg" and props["location_source"] is None
+    write_csv(_preds(), tmp_path / "p.csv")
+    rows = {r["query"]: r for r in csv.DictReader(open(tmp_path / "p.csv", encoding="utf-8"))}
+    assert rows["cap.jpg"]["location_source"] == "" and rows["good.jpg"]["location_source"] == "homography"
