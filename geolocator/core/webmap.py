@@ -350,11 +350,11 @@ window.geoloc = (function () {
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
   api.init = function (map) {
     api.map = map; api.rects = L.layerGroup().addTo(map);
-    // the controls an open popup reaches are hidden while it is open (api.clearControls)
-    map.on('popupopen', function (e) { api.openPopup = e.popup; });
     var css = document.createElement('style');  // the popup's photo height (api.fitPopup)
     css.textContent = '.leaflet-popup-content img { max-height: var(--geoloc-photo-max-h, none); }';
     document.head.appendChild(css);
+    // the controls an open popup reaches are hidden while it is open (api.clearControls)
+    map.on('popupopen', function (e) { api.openPopup = e.popup; });
     map.on('popupclose', function () { api.openPopup = null; api.clearControls(); });
     map.on('moveend zoomend resize', function () { if (api.openPopup) { api.clearControls(); } });
   };
@@ -435,7 +435,7 @@ window.geoloc = (function () {
   // draws its control corners over the map's panes): one that an open popup reaches is hidden while the
   // popup is open, and shown again once it closes or moves away. Session 34: a popup opened on a marker
   // near the legend's corner had its Location, MGRS and Verified rows under the legend, and at the window's
-  // minimum size the zoom buttons, legend, scale and credit covered all but its photo. Measured again once
+  // minimum size the zoom buttons, legend and scale covered all but its photo. Measured again once
   // the popup has moved (its autoPan ends with a moveend) and when a late photo grows it.
   api.clearControls = function () {
     var popup = api.openPopup, corner = api.map && api.map.getContainer();
