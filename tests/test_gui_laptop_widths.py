@@ -38,6 +38,18 @@ def _names_whole(ql) -> bool:
     return ql.header().sectionSize(COL_NAME) >= ICON_PX + ql.fontMetrics().horizontalAdvance(NAME_FITS) + 8
 
 
+def _nothing_cut(w) -> None:
+    """Every side-panel button whole and inside the column, Copy whole (test_gui_min_width's checks)."""
+    viewport = w.side_scroll.viewport()
+    buttons = [b for panel in (w.adapter_panel, w.eval_panel, w.backbone_panel)
+               for b in panel.findChildren(QPushButton) if b.isVisible()]
+    assert len(buttons) >= 6
+    for b in buttons:
+        assert _text_fits(b), (b.text(), b.width())
+        assert b.mapTo(viewport, b.rect().topRight()).x() < viewport.width(), b.text()
+    assert _text_fits(w.results.copy_button)
+
+
 def test_at_the_least_window_the_map_is_the_widest_pane(qtbot, dirs, tmp_path):
     w = _populated(qtbot, dirs, tmp_path)
     _at(qtbot, w, (911, 562))
@@ -49,15 +61,7 @@ def test_at_the_least_window_the_map_is_the_widest_pane(qtbot, dirs, tmp_path):
     assert not ql.isColumnHidden(COL_NAME) and not ql.isColumnHidden(COL_STATUS)
     assert _names_whole(ql)
     assert ql.header().sectionSize(COL_NAME) + ql.header().sectionSize(COL_STATUS) <= ql.viewport().width()
-    # nothing cut: every side-panel button whole and inside the column, Copy whole
-    viewport = w.side_scroll.viewport()
-    buttons = [b for panel in (w.adapter_panel, w.eval_panel, w.backbone_panel)
-               for b in panel.findChildren(QPushButton) if b.isVisible()]
-    assert len(buttons) >= 6
-    for b in buttons:
-        assert _text_fits(b), (b.text(), b.width())
-        assert b.mapTo(viewport, b.rect().topRight()).x() < viewport.width(), b.text()
-    assert _text_fits(w.results.copy_button)
+    _nothing_cut(w)
     # a larger window gives its added width mostly to the map, and the list its columns back
     small_map, small_list = w.map_view.width(), ql.width()
     _at(qtbot, w, (1920, 1080))
@@ -65,6 +69,12 @@ def test_at_the_least_window_the_map_is_the_widest_pane(qtbot, dirs, tmp_path):
     assert ql.width() >= small_list and not any(ql.isColumnHidden(c) for c in (COL_CONF, COL_ERROR))
     _at(qtbot, w, (911, 562))  # and back: the same shares as before
     assert (w.map_view.width(), ql.width()) == (small_map, small_list)
+    # the window's least width is smaller now (785 px in DejaVu Sans, before 911): nothing cut there either
+    least = w.minimumSizeHint()
+    assert least.width() <= 911
+    _at(qtbot, w, (least.width(), 562))
+    _nothing_cut(w)
+    assert _names_whole(ql) and w.map_view.width() >= 240
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
