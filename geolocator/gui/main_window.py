@@ -51,6 +51,7 @@ from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from ..core.clock_zones import zone_at
+from .pane_widths import MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
@@ -271,7 +272,8 @@ class MainWindow(QMainWindow):
         self.centre.setStretchFactor(0, 3)
         self.centre.setStretchFactor(1, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # the map first: at a laptop's width the side column, then the list, give it up to half the width
+        self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0))
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(side_scroll)
@@ -300,8 +302,9 @@ class MainWindow(QMainWindow):
 
     def default_layout(self) -> None:
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
-        # the list: a thumbnail and a readable name beside status, confidence and error
-        self.splitter.setSizes([max(370, self.query_list.minimumWidth()), 770, 300])
+        # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
+        # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
+        self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])
         # the Results pane: its tile cards (about 175 px) with the Location and Status lines above them whole,
         # the map still about 0.15 of a 1440 x 900 window (test_gui_app checks it is a large part)
         self.centre.setSizes([520, 350])

@@ -345,11 +345,40 @@ class QueryList(QTreeView):
             header.resizeSection(col, max(fm.horizontalAdvance(t) for t in widest) + pad)
         # Never so narrow that a thumbnail and a camera's file name cannot sit beside those columns: a
         # splitter state saved by an older version (a 300 px list) cut every name to "q_…" / "DJI_0…".
-        fixed = sum(header.sectionSize(c) for c in (COL_STATUS, COL_CONF, COL_ERROR))
-        name = ICON_PX + fm.horizontalAdvance(NAME_FITS) + pad + 4  # icon spacing, item margins
-        scroll = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
-        self.setMinimumWidth(fixed + name + scroll + 2 * self.frameWidth())
+        # Below its full width (a laptop's window, where the map gets the room: pane_widths.py) the list
+        # hides its Error, then its Conf. column (both are in the Results pane and the Status tooltip);
+        # the thumbnail, the name and the status always show.
+        self._name_px = ICON_PX + fm.horizontalAdvance(NAME_FITS) + pad + 4  # icon spacing, item margins
+        self._edge_px = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent) + 2 * self.frameWidth()
+        self.setMinimumWidth(self._name_px + header.sectionSize(COL_STATUS) + self._edge_px)
+        self._hidden_px: dict[int, int] = {}  # a hidden column's width, for when it shows again
         self.selectionModel().currentRowChanged.connect(self._on_current)
+
+    def full_width(self) -> int:
+        """Width in px at which every column shows: the thumbnail and NAME_FITS, Status, Conf. and Error
+        (376 px in DejaVu Sans 9). minimumWidth() is this less the Conf. and Error columns."""
+        return self.minimumWidth() + self._column_px(COL_CONF) + self._column_px(COL_ERROR)
+
+    def _column_px(self, col: int) -> int:
+        if self.isColumnHidden(col):
+            return self._hidden_px.get(col, 0)
+        return self.header().sectionSize(col)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Show Conf. and Error only where they fit beside the name's least width (resizeEvent)."""
+        room = self.width() - self.minimumWidth()  # what the Status column and the name leave
+        conf, error = self._column_px(COL_CONF), self._column_px(COL_ERROR)
+        for col, px, show in ((COL_CONF, conf, room >= conf), (COL_ERROR, error, room >= conf + error)):
+            if show == self.isColumnHidden(col):
+                if not show:
+                    self._hidden_px[col] = px
+                self.setColumnHidden(col, not show)
+                if show:
+                    self.header().resizeSection(col, px)
 
     # -- the item-widget era's accessors (tests and older callers) --------------------------------
     def topLevelItemCount(self) -> int:  # noqa: N802 - QTreeWidget's name

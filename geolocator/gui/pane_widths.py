@@ -1,0 +1,105 @@
+"""The main window's three columns (photo list, map over Results, side panels): the map gets the room.
+
+At a small laptop's size (911 x 562, the window's least) the map was 265 px wide beside a 376 px list and
+a 250 px side column, and a window made wider again or a pane layout saved on a larger screen kept
+whatever the panes had. Here the splitter shares its width by one rule each time the window's size
+changes: each side pane gets the width it wants (its first width, or the width the user dragged it to),
+and when that leaves the map less than MAP_SHARE of the width, the side column and then the list give
+up width, each down to its least (the list hides its Conf. and Error columns to get there,
+query_list.QueryList). Growing the window gives the panes back their wanted widths first; the rest goes
+to the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QSplitter, QWidget
+
+MAP_SHARE = 0.5  # of the splitter's width, before the side panes keep more than their least
+
+
+def share_widths(total: int, wanted: Sequence[int], least: Sequence[int], *, grow: int = 1,
+                 give_order: Sequence[int] = (2, 0), share: float = MAP_SHARE) -> list[int]:
+    """Widths in px for the panes of a splitter `total` px wide (its handles aside).
+
+    wanted, least: each pane's wanted and least width in px (same length); the `grow` pane's wanted
+    width is ignored: it gets what the others leave. When that is less than `share` x total (or its
+    least), the panes of `give_order` give width, in that order, each down to its least. The result
+    sums to `total` when the leasts allow it (a pane is never below its least; the grow pane may be, when
+    the splitter itself is narrower than the leasts, as Qt would then cut it anyway). Raises ValueError
+    when wanted and least differ in length or grow is not one of their indices."""
+    if len(wanted) != len(least) or not 0 <= grow < len(wanted):
+        raise ValueError(f"share_widths: {len(wanted)} wanted, {len(least)} least widths, grow pane {grow}")
+    sizes = [max(int(w), int(m)) for w, m in zip(wanted, least)]
+    sizes[grow] = 0
+    want = max(int(least[grow]), int(round(share * total)))
+    room = total - sum(sizes)
+    for i in give_order:
+        if i == grow or room >= want:
+            continue
+        give = min(sizes[i] - int(least[i]), want - room)
+        if give > 0:
+            sizes[i] -= give
+            room += give
+    sizes[grow] = room
+    return sizes
+
+
+class MapFirstSplitter(QSplitter):
+    """A horizontal QSplitter whose widths follow share_widths at each resize: the map pane (`grow`)
+    gets at least MAP_SHARE of the width whenever the other panes can shrink to their least widths.
+    A pane the user drags (or a restored state) sets that pane's wanted width; a collapsed pane stays
+    collapsed."""
+
+    def __init__(self, grow: int = 1, give_order: Sequence[int] = (2, 0), parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.grow = grow
+        self.give_order = tuple(give_order)
+        self.wanted: list[int] = []
+        self.splitterMoved.connect(lambda *_: self._remember())
+
+    def setSizes(self, sizes: Sequence[int]) -> None:  # noqa: N802 - Qt's name
+        """Qt's setSizes; the sizes given are the panes' wanted widths from now on."""
+        super().setSizes(list(sizes))
+        self.wanted = [int(s) for s in sizes]
+        if self.isVisible():
+            self.share()
+
+    def restoreState(self, state: QByteArray) -> bool:  # noqa: N802 - Qt's name
+        """Qt's restoreState; the restored widths are wanted, the map's share kept (a layout saved on a
+        wider screen no longer squeezes the map on a narrow one)."""
+        ok = super().restoreState(state)
+        if ok:
+            self.wanted = list(self.sizes())
+            if self.isVisible():
+                self.share()
+        return ok
+
+    def _remember(self) -> None:
+        self.wanted = list(self.sizes())
+
+    def least_widths(self) -> list[int]:
+        """Each pane's least width in px (its minimum width or hint; 0 for a collapsed pane)."""
+        out = []
+        for i in range(self.count()):
+            w = self.widget(i)
+            collapsed = i < len(self.wanted) and self.wanted[i] == 0 and i != self.grow
+            out.append(0 if collapsed else max(w.minimumWidth(), w.minimumSizeHint().width()))
+        return out
+
+    def share(self) -> None:
+        """Apply share_widths to the splitter's present width."""
+        if len(self.wanted) != self.count():
+            return
+        total = sum(self.sizes())
+        if total <= 0:
+            return
+        sizes = share_widths(total, self.wanted, self.least_widths(), grow=self.grow, give_order=self.give_order)
+        if sizes != self.sizes():
+            QSplitter.setSizes(self, sizes)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.share()
