@@ -658,6 +658,8 @@ def cmd_locate(args) -> int:
         from .core.adapt import RegionAdapter
 
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
+    # the flights grouped once, as the tracks group them: the per-flight evidence reads the same flights
+    ws.flight_rule = _flight_rule(args)
     predictions = ws.locate(queries, progress=progress)
     if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
         log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
@@ -665,7 +667,9 @@ def cmd_locate(args) -> int:
     nothing = nothing_verified_note(predictions, ws.settings.verify)
     if nothing:  # a set that matched nowhere must not read as a list of places
         log.warning("%s", nothing)
-    tracks = _tracks(predictions, args)
+    from .core.flights import located_flights
+
+    tracks = _tracks(predictions, args, located_flights(ws.last, predictions))  # as the evidence grouped them
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
     failed = ws.last.failures if ws.last is not None else {}
     if getattr(args, "evidence", None):
@@ -764,18 +768,29 @@ def _warn_tile_failures(ws) -> None:
         log.debug("tiles not read:\n%s", said[1])
 
 
-def _tracks(predictions, args):
+def _flight_rule(args):
+    """The core.flights.FlightRule of a locate's flights: the motion model of --max-speed and --turn-cost,
+    and `args.clock_zones` (core.clock_zones.ClockZones, cmd_locate: photos read in different clock
+    zones are never one flight)."""
+    from .core.flights import FlightRule
+    from .core.sequence import MotionModel
+
+    return FlightRule(MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
+                                  turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)),
+                      getattr(args, "clock_zones", None))
+
+
+def _tracks(predictions, args, flights=None):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off.
-    `args.clock_zones` (core.clock_zones.ClockZones, cmd_locate): photos read in different clock zones are
-    never one flight."""
+    `flights` (core.flights.Flights): as the locate grouped them (Located.flights, under _flight_rule(args),
+    the grouping its per-flight evidence read); None: grouped here under _flight_rule(args)."""
     if not getattr(args, "track", True):
         return []
     from .core.levels import frame_counts, frame_level
-    from .core.sequence import MotionModel, smooth
+    from .core.sequence import smooth
 
-    tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
-                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)),
-                    clock_zones=getattr(args, "clock_zones", None))
+    rule = _flight_rule(args)
+    tracks = smooth(predictions, rule.model, clock_zones=rule.clock_zones, flights=flights)
     from .core.wording import count, cuts_line
 
     edits: set[str] = set()
@@ -870,6 +885,7 @@ def cmd_eval(args) -> int:
         except AdapterNotSaved as exc:  # the adapter is trained and in use: evaluate it, say where it went
             log.warning("%s", exc)
         adapted = True
+    ws.flight_rule = _flight_rule(args)  # the flights grouped once: for the evidence and the tracks scored
     predictions = ws.locate(queries, progress=progress)
     _warn_failures(ws, [args.region])  # a corrupt photo is named, not silently left out of the figures
     # photos with no position at all; those recorded far from the tiles were named above
@@ -879,7 +895,9 @@ def cmd_eval(args) -> int:
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
     # flights (a video's frames, timed photos) scored where `locate` exports them: on their track,
     # the single-frame answers' Point error beside (core/evaluate.exported_answers)
-    ev = ws.evaluate(predictions, tracks=_tracks(predictions, args))
+    from .core.flights import located_flights
+
+    ev = ws.evaluate(predictions, tracks=_tracks(predictions, args, located_flights(ws.last, predictions)))
     progress.close()
     if ev is None:
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to evaluate")
