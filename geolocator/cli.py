@@ -669,7 +669,8 @@ def cmd_locate(args) -> int:
         log.warning("%s", nothing)
     from .core.flights import located_flights
 
-    tracks = _tracks(predictions, args, located_flights(ws.last, predictions))  # as the evidence grouped them
+    args.flights = located_flights(ws.last, predictions)  # the tracks: as the evidence grouped them
+    tracks = _tracks(predictions, args)
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
     failed = ws.last.failures if ws.last is not None else {}
     if getattr(args, "evidence", None):
@@ -780,17 +781,18 @@ def _flight_rule(args):
                       getattr(args, "clock_zones", None))
 
 
-def _tracks(predictions, args, flights=None):
+def _tracks(predictions, args):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off.
-    `flights` (core.flights.Flights): as the locate grouped them (Located.flights, under _flight_rule(args),
-    the grouping its per-flight evidence read); None: grouped here under _flight_rule(args)."""
+    `args.flights` (core.flights.Flights, cmd_locate): as the locate grouped them (Located.flights, under
+    _flight_rule(args), the grouping its per-flight evidence read); absent or None: grouped here under
+    _flight_rule(args)."""
     if not getattr(args, "track", True):
         return []
     from .core.levels import frame_counts, frame_level
     from .core.sequence import smooth
 
     rule = _flight_rule(args)
-    tracks = smooth(predictions, rule.model, clock_zones=rule.clock_zones, flights=flights)
+    tracks = smooth(predictions, rule.model, clock_zones=rule.clock_zones, flights=getattr(args, "flights", None))
     from .core.wording import count, cuts_line
 
     edits: set[str] = set()
@@ -897,7 +899,8 @@ def cmd_eval(args) -> int:
     # the single-frame answers' Point error beside (core/evaluate.exported_answers)
     from .core.flights import located_flights
 
-    ev = ws.evaluate(predictions, tracks=_tracks(predictions, args, located_flights(ws.last, predictions)))
+    args.flights = located_flights(ws.last, predictions)  # the tracks scored: as the evidence grouped them
+    ev = ws.evaluate(predictions, tracks=_tracks(predictions, args))
     progress.close()
     if ev is None:
         raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to evaluate")
