@@ -492,7 +492,9 @@ class Session:
         are) grouped into flights again under the clock zones set now (self.clock_zones; core.sequence.smooth
         splits flights by clock), with no photo located again: the list's track statuses, the Results
         pane's track answers, the scores and the map follow at once (session 32; before, a new zone
-        re-split the flights only at the next Locate). Thumbnails are not made again (none new)."""
+        re-split the flights only at the next Locate). The per-flight evidence follows the new flights
+        (core.flights.regrouped_evidence: read again from the last locate's answers before any flight's
+        cap, session 34). Thumbnails are not made again (none new)."""
         from ..core.flights import regrouped_evidence
 
         queries = [p.query for p in predictions]
