@@ -200,3 +200,30 @@ def test_the_app_caps_the_split_flight_at_locate_and_again_when_the_zones_change
     assert all(p.caution != FLIGHT_CAUTION for p in b_answers(joined))
     session.clock_zones = _zones(tmp_path)  # set again: capped again, as at the locate
     assert session.regroup(joined).predictions == located
+
+
+def test_a_shot_of_an_edit_is_read_as_the_flight_its_track_is(tmp_path, monkeypatch):
+    """An edited video of two shots (media/cuts.py), the first over these tiles (verified), the second of
+    somewhere else: flight_groups read the whole file as one flight (10 of 16 verified: above the bar), the
+    tracks one per shot; the second shot's track now claims no more than the per-flight rule allows."""
+    from geolocator.core.media import cuts
+
+    video = tmp_path / "edit.mp4"
+    video.write_bytes(b"")  # there: its cuts are looked for (stood in for below)
+    monkeypatch.setattr(cuts, "video_shots_or_one", lambda path, times: [0] * 10 + [1] * 6)
+    queries = [Query(f"edit.mp4#t={k}", video, time_s=float(k)) for k in range(16)]
+    tiles = _tiles()
+    firsts = [40] * 10 + [0] * 6
+    ids = np.array([[k % 2, 2 + k % 2, 4 + k % 2] for k in range(16)])
+    grounds = [[tiles[i].center if f and c == 0 else None for c, i in enumerate(row)] for row, f in zip(ids, firsts)]
+    preds = predict(queries, tiles, np.tile(np.array([[0.9, 0.7, 0.6]], np.float32), (16, 1)), ids,
+                    np.array([[f, 0, 0] for f in firsts]), grounds)
+    flights = FlightRule().group(queries)
+    assert [len(items) for _, items, _ in flights.flights] == [10, 6]
+    after = with_flight_evidence(preds, flights=flights)
+    second = [p for p in after[10:] if p.status == "retrieved"]
+    assert len(second) == 6 and all(p.confidence == OUTSIDE_CEILING and p.caution == FLIGHT_CAUTION for p in second)
+    assert after[:10] == preds[:10]
+    assert with_flight_evidence(preds) == after  # the default rule groups as the tracks do: per shot
+    shot2 = next(t for t in smooth(after, flights=flights) if t.shot == 2)
+    assert all(p.caution == FLIGHT_CAUTION for p in shot2.points if p.status != "not located")
