@@ -477,11 +477,12 @@ class Session:
         from ..core.flights import located_flights
 
         last = self.ws.last if predictions else None
-        uncapped = getattr(last, "uncapped", None)
+        flights = located_flights(last, predictions)  # None: not this locate's (a stand-in's), grouped again
+        uncapped = getattr(last, "uncapped", None) if flights is not None else None
         self._uncapped = ({} if uncapped is None or len(uncapped) != len(predictions) else
                           {p.query.id: (p, u) for p, u in zip(predictions, uncapped)})
         results = self._grouped(queries, predictions, failures, self.ws.last.queries if predictions else (),
-                                progress=progress, cancel=cancel, flights=located_flights(last, predictions))
+                                progress=progress, cancel=cancel, flights=flights)
         results.thermal_note = thermal
         results.resumed = self.ws.last.resumed if predictions and self.ws.last is not None else 0
         return results
