@@ -1,0 +1,94 @@
+"""Property tests of the DJI-style telemetry reader (core/media/telemetry.py): a subtitle file written in
+any of the layouts DJI's drones write (bracketed Mini/Air/Mavic 3 fields, the Mavic 2 / Air fields with
+DJI's own spelling "longtitude", the legacy Phantom 4 / Mavic Pro GPS tuple after its HOME tuple, the
+compact Mavic Pro / P4 RTK line), with a BOM or not, Windows line ends or not, a <font> wrapper or not,
+spaces around the colons or not, reads back to the positions written (to the digits written), in time
+order. Deterministic (derandomize): the same files every run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from geolocator.core.media import telemetry as tm
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .prop_profile import prop  # noqa: E402
+
+LAYOUTS = ("bracketed", "mavic2", "legacy", "compact")
+
+
+def _cue_text(layout: str, lat: str, lon: str, colon: str, when: str) -> str:
+    if layout == "bracketed":  # Mini 3 / Air 2S / Mavic 3
+        return (f"FrameCnt: 1, DiffTime: 33ms\n{when}\n[iso{colon}100] [shutter{colon}1/1000.0] [fnum{colon}2.8] "
+                f"[focal_len{colon}24.00] [latitude{colon}{lat}] [longitude{colon}{lon}] "
+                f"[rel_alt{colon}39.800 abs_alt{colon}212.100] [ct{colon}5500]")
+    if layout == "mavic2":  # Mavic 2 Pro / Zoom, Mavic Air: DJI's spelling, one altitude
+        return (f"SrtCnt : 1, DiffTime : 33ms\n{when}\n[iso{colon}100] [shutter{colon}1/400.0] [fnum{colon}280] "
+                f"[ev{colon}0] [ct{colon}5600] [color_md{colon}default] [focal_len{colon}280] "
+                f"[latitude{colon}{lat}] [longtitude{colon}{lon}] [altitude{colon}548.400024]")
+    if layout == "legacy":  # Phantom 4: the home point first, then the aircraft's (lon, lat, alt)
+        return f"HOME(8.0001,47.0001) {when}\nGPS({lon},{lat},19) BAROMETER:39.8"
+    return f"F/2.8, SS 320.38, ISO 100, EV 0, GPS ({lon}, {lat}, 19), D 24.26m, H 6.30m, H.S 0.00m/s, V.S 0.00m/s"
+
+
+def _stamp(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+@st.composite
+def srt_files(draw):
+    layout = draw(st.sampled_from(LAYOUTS))
+    n = draw(st.integers(1, 5))
+    places = []
+    for _ in range(n):
+        lat = draw(st.floats(-89.9, 89.9).filter(lambda x: abs(x) > 1e-3))
+        lon = draw(st.floats(-179.9, 179.9).filter(lambda x: abs(x) > 1e-3))
+        places.append((f"{lat:.6f}", f"{lon:.6f}"))
+    colon = draw(st.sampled_from([": ", " : ", ":", " :"]))
+    font = draw(st.booleans())
+    cues = []
+    for i, (lat, lon) in enumerate(places):
+        text = _cue_text(layout, lat, lon, colon, f"2024-08-07 12:34:{i:02d}.380")
+        if font:
+            text = f'<font size="28">{text}</font>'
+        cues.append(f"{i + 1}\n{_stamp(i / 30)} --> {_stamp((i + 1) / 30)}\n{text}\n")
+    body = "\n".join(cues)
+    if draw(st.booleans()):
+        body = body.replace("\n", "\r\n")
+    data = body.encode("utf-8")
+    if draw(st.booleans()):
+        data = b"\xef\xbb\xbf" + data
+    return layout, places, data
+
+
+@given(srt_files())
+@prop(120)
+def test_every_dji_layout_reads_back_to_the_positions_written(case):
+    layout, places, data = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "DJI_0001.SRT"
+        path.write_bytes(data)
+        records = tm.read_srt(path)
+    assert [r.time_s for r in records] == pytest.approx([i / 30 for i in range(len(places))], abs=1e-3)
+    for record, (lat, lon) in zip(records, places):
+        assert record.position is not None, (layout, lat, lon)
+        assert (record.position.lat, record.position.lon) == pytest.approx((float(lat), float(lon)), abs=1e-9)
+
+
+def test_a_mavic_2_cue_spells_longitude_longtitude_and_is_still_a_position():
+    """DJI's Mavic 2 Pro / Zoom and Mavic Air write `[longtitude : ...]` in their SRT (as in their XMP's
+    GpsLongtitude): before, such a cue had a latitude but no longitude, so no position at all."""
+    text = ('<font size="36">SrtCnt : 1, DiffTime : 33ms\n2019-09-14 12:31:11,366,199\n[iso : 100] '
+            "[shutter : 1/400.0] [fnum : 280] [ev : 0] [ct : 5600] [color_md : default] [focal_len : 280] "
+            "[latitude : 47.091912] [longtitude : 8.268113] [altitude: 548.400024] </font>")
+    record = tm.parse_cue_text(text, 0.0)
+    assert record.position is not None
+    assert (record.position.lat, record.position.lon) == (47.091912, 8.268113)
