@@ -57,7 +57,7 @@ def _write(path: Path, header: list[str], rows: list[list[str]], style: dict) ->
 
 
 @given(spreadsheet_styles(), st.data())
-@prop(120)
+@prop(60)
 def test_a_truth_csv_from_any_spreadsheet_reads_back_to_its_numbers(style, data):
     n = data.draw(st.integers(1, 4))
     rows = [[f"queries/DJI_{i:04d}.JPG", _number(data.draw, -90, 90), _number(data.draw, -180, 180)]
@@ -75,7 +75,7 @@ def test_a_truth_csv_from_any_spreadsheet_reads_back_to_its_numbers(style, data)
 
 
 @given(spreadsheet_styles(), st.data())
-@prop(120)
+@prop(60)
 def test_a_tiles_csv_from_any_spreadsheet_reads_back_to_its_numbers(style, data):
     n = data.draw(st.integers(1, 4))
     rows = []
