@@ -250,3 +250,40 @@ def test_a_sub_second_field_holding_a_superscript_digit_is_left_out():
     from datetime import datetime
 
     assert _read(buf.getvalue()).captured_at == datetime(2024, 5, 1, 12, 0, 0)
+
+
+RATIONAL = st.tuples(st.sampled_from([0, 1, 2, 59, 60, 61, 90, 180, 181, 2**31 - 1, 2**32 - 1]) | st.integers(0, 2**32 - 1),
+                     st.sampled_from([0, 1, 10, 1000, 2**32 - 1]) | st.integers(0, 2**32 - 1))
+NUMERIC_TAGS = {
+    ("Exif", piexif.ExifIFD.FocalLength): RATIONAL, ("Exif", piexif.ExifIFD.FocalLengthIn35mmFilm): st.integers(0, 65535),
+    ("Exif", piexif.ExifIFD.FocalPlaneXResolution): RATIONAL, ("Exif", piexif.ExifIFD.FocalPlaneYResolution): RATIONAL,
+    ("Exif", piexif.ExifIFD.FocalPlaneResolutionUnit): st.integers(0, 65535),
+    ("Exif", piexif.ExifIFD.PixelXDimension): st.integers(0, 2**32 - 1),
+    ("0th", piexif.ImageIFD.Orientation): st.integers(0, 65535),
+    ("GPS", piexif.GPSIFD.GPSLatitude): st.lists(RATIONAL, min_size=1, max_size=4).map(tuple),
+    ("GPS", piexif.GPSIFD.GPSLongitude): st.lists(RATIONAL, min_size=1, max_size=4).map(tuple),
+    ("GPS", piexif.GPSIFD.GPSAltitude): RATIONAL, ("GPS", piexif.GPSIFD.GPSAltitudeRef): st.integers(0, 255),
+}
+
+
+@given(st.fixed_dictionaries({key: st.one_of(st.none(), values) for key, values in sorted(NUMERIC_TAGS.items())}),
+       st.sampled_from([b"N", b"S", b"n"]), st.sampled_from([b"E", b"W", b"w"]))
+@prop(60)
+def test_numbers_of_any_size_never_stop_a_photo_nor_place_it_off_the_globe(tags, lat_ref, lon_ref):
+    """Zero denominators, 4,294,967,295, four values where three belong, orientation 0 or 9: the photo
+    still loads; a position read lies on the globe, a height read is one a camera is flown at, an
+    orientation read is 1-8."""
+    ifds = {"0th": {}, "Exif": {}, "GPS": {piexif.GPSIFD.GPSLatitudeRef: lat_ref, piexif.GPSIFD.GPSLongitudeRef: lon_ref},
+            "Interop": {}, "1st": {}, "thumbnail": None}
+    for (ifd, tag), value in tags.items():
+        if value is not None:
+            ifds[ifd][tag] = value
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG", exif=piexif.dump(ifds))
+    meta = _read(buf.getvalue())
+    if meta.position is not None:
+        assert -90 <= meta.position.lat <= 90 and -180 <= meta.position.lon <= 180
+    assert meta.gps_altitude_m is None or -500 <= meta.gps_altitude_m <= 12_000
+    assert meta.orientation is None or 1 <= meta.orientation <= 8
+    for value in (meta.focal_length_mm, meta.sensor_width_mm, meta.sensor_height_mm):
+        assert value is None or value == value  # never NaN
