@@ -287,3 +287,47 @@ def test_numbers_of_any_size_never_stop_a_photo_nor_place_it_off_the_globe(tags,
     assert meta.orientation is None or 1 <= meta.orientation <= 8
     for value in (meta.focal_length_mm, meta.sensor_width_mm, meta.sensor_height_mm):
         assert value is None or value == value  # never NaN
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    import struct
+
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+OTHER_SEGMENTS = st.sampled_from([
+    _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+    _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x='adobe:ns:meta/'/>"),
+    _segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + bytes(40)),
+    _segment(0xFE, b"a comment"),
+    _segment(0xED, b"Photoshop 3.0\x00" + bytes(12)),
+])
+
+
+@given(st.lists(OTHER_SEGMENTS, max_size=4), st.booleans(), st.integers(0, 3), copy_lats, copy_lons)
+@prop(40)
+def test_a_geotagged_copy_changes_only_its_exif_segment(others, had_exif, at, lat, lon):
+    """Every other segment (JFIF, XMP, ICC, comments), in its order, and the compressed picture and
+    what follows it are the original's bytes; the copy holds exactly one EXIF segment."""
+    from geolocator.core.geotag_copies import _is_exif, _segments
+
+    segments, rest = _segments(JPEG)
+    base = [s for s in segments if s[:2] != b"\xff\xe0"]  # Pillow's own JFIF out: `others` may hold one
+    old_exif = _segment(0xE1, piexif.dump({"0th": {piexif.ImageIFD.Make: b"DJI"}, "Exif": {}, "GPS": {},
+                                           "Interop": {}, "1st": {}, "thumbnail": None}))
+    layout = list(others)
+    if had_exif:
+        layout.insert(min(at, len(layout)), old_exif)
+    data = b"\xff\xd8" + b"".join(layout + base) + rest + b"trailing bytes (an MPO's second image)"
+    copy = geotagged_jpeg(data, lat, lon, 5.0)
+    new_segments, new_rest = _segments(copy)
+    assert new_rest == rest + b"trailing bytes (an MPO's second image)"
+    assert sum(_is_exif(s) for s in new_segments) == 1
+    assert [s for s in new_segments if not _is_exif(s)] == layout_without_exif(layout + base, _is_exif)
+    if had_exif:  # the EXIF segment stays where it was
+        assert _is_exif(new_segments[min(at, len(others))])
+    assert piexif.load(copy)["0th"].get(piexif.ImageIFD.Make) == (b"DJI" if had_exif else None)
+
+
+def layout_without_exif(segments, is_exif):
+    return [s for s in segments if not is_exif(s)]
