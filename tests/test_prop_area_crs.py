@@ -1,0 +1,83 @@
+"""Property tests of an area given in another coordinate system (core/sources/fetch.py parse_bbox with
+--bbox-crs, core/sources/area_crs.py): for a box drawn inside a CRS's area of use (Swiss LV95, Dutch RD
+New, Lambert-93, British National Grid, UTM north and south, Web Mercator, NAD83 and ETRS89 degrees,
+compound CRSs with a height) or numbers of any size, parse_bbox gives a FetchError or a WGS84 box that
+holds the box's centre and corners where pyproj puts them; and a box comes only from a CRS whose
+coordinates are a place on a map (never a height system's or an earth-centred one's). Deterministic
+(derandomize).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from geolocator.core.sources.fetch import FetchError, parse_bbox
+
+hypothesis = pytest.importorskip("hypothesis")
+pyproj = pytest.importorskip("pyproj")
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .prop_profile import prop  # noqa: E402
+
+MAP_CRS = ["EPSG:2056", "EPSG:28992", "EPSG:2154", "EPSG:27700", "EPSG:32632", "EPSG:32760", "EPSG:3857",
+           "EPSG:4269", "EPSG:4258", "EPSG:4326+5773", "EPSG:2056+5728", "EPSG:7415"]
+NOT_MAP_CRS = ["EPSG:5773", "EPSG:5728", "EPSG:5714", "EPSG:4978"]  # heights (vertical), earth-centred
+
+
+@lru_cache(maxsize=None)
+def _crs(text: str):
+    return pyproj.CRS.from_user_input(text)
+
+
+@lru_cache(maxsize=None)
+def _transformer(source: str, target: str):
+    return pyproj.Transformer.from_crs(_crs(source), _crs(target), always_xy=True)
+
+
+def _in_crs(crs_text: str, lon: float, lat: float) -> tuple[float, float]:
+    return _transformer("EPSG:4326", crs_text).transform(lon, lat)
+
+
+@st.composite
+def boxes(draw):
+    crs_text = draw(st.sampled_from(NOT_MAP_CRS + MAP_CRS))
+    crs = _crs(crs_text)
+    use = crs.area_of_use
+    if draw(st.booleans()) and use is not None and (crs.is_projected or crs.is_geographic):
+        east = use.east + 360.0 if use.east < use.west else use.east  # an area of use across 180° (NAD83)
+        lon = draw(st.floats(use.west + 0.2 * (east - use.west), east - 0.2 * (east - use.west)))
+        lon = (lon + 180.0) % 360.0 - 180.0
+        lat = draw(st.floats(use.south + 0.2 * (use.north - use.south), use.north - 0.2 * (use.north - use.south)))
+        x, y = _in_crs(crs_text, lon, lat)
+        half = draw(st.floats(0.0005, 0.05)) if crs.is_geographic else draw(st.floats(5.0, 5000.0))
+        return crs_text, (x - half, y - half, x + half, y + half)
+    scale = draw(st.sampled_from([90.0, 1e4, 2e7]))  # degrees, small and large metres
+    x0, y0 = draw(st.floats(-scale, scale)), draw(st.floats(-scale, scale))
+    width, height = draw(st.floats(1e-3 * scale, scale)), draw(st.floats(1e-3 * scale, scale))
+    return crs_text, (x0, y0, x0 + width, y0 + height)
+
+
+@given(boxes())
+@prop(50)
+def test_an_area_in_another_crs_is_refused_or_holds_the_box(case):
+    crs_text, (x0, y0, x1, y1) = case
+    try:
+        b = parse_bbox(f"{x0!r},{y0!r},{x1!r},{y1!r}", crs_text)
+    except FetchError:
+        return
+    crs = _crs(crs_text)
+    assert crs.is_projected or crs.is_geographic, f"{crs_text} ({crs.type_name}) gave a place: {b}"
+    t = _transformer(crs_text, "EPSG:4326")
+    for x, y in ((x0 + x1) / 2, (y0 + y1) / 2), (x0, y0), (x1, y1), (x0, y1), (x1, y0):
+        lon, lat = t.transform(x, y)
+        assert b.west - 1e-9 <= lon <= b.east + 1e-9 and b.south - 1e-9 <= lat <= b.north + 1e-9, (crs_text, x, y, b)
+
+
+def test_a_box_in_a_height_system_is_refused_not_read_with_its_axes_swapped():
+    """EPSG:5773 (EGM96 heights) is no map: pyproj turned "7,46,8,47" given in it into the box 46-47°E,
+    7-8°N (the Gulf of Aden instead of the Alps), fetched silently."""
+    with pytest.raises(FetchError, match="Vertical CRS"):
+        parse_bbox("7,46,8,47", "EPSG:5773")
