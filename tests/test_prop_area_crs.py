@@ -79,5 +79,38 @@ def test_an_area_in_another_crs_is_refused_or_holds_the_box(case):
 def test_a_box_in_a_height_system_is_refused_not_read_with_its_axes_swapped():
     """EPSG:5773 (EGM96 heights) is no map: pyproj turned "7,46,8,47" given in it into the box 46-47°E,
     7-8°N (the Gulf of Aden instead of the Alps), fetched silently."""
-    with pytest.raises(FetchError, match="Vertical CRS"):
+    with pytest.raises(FetchError, match="height system"):
         parse_bbox("7,46,8,47", "EPSG:5773")
+
+
+@given(boxes())
+@prop(25)
+def test_a_world_file_in_any_crs_is_refused_or_holds_its_pixels(case):
+    """The same for tiles placed by a world file and a CRS (`--epsg`, a .prj): geo.transform_to_wgs84's
+    transformer is the one every tile CRS goes through."""
+    from geolocator.core.geo import world_file_bounds
+
+    crs_text, (x0, y0, x1, y1) = case
+    size = 256
+    a, e = (x1 - x0) / size, -(y1 - y0) / size
+    world = (a, 0.0, 0.0, e, x0 + a / 2, y1 + e / 2)  # the centre of the top-left pixel
+    try:
+        b = world_file_bounds(world, size, size, crs_text)
+    except ValueError:
+        return
+    crs = _crs(crs_text)
+    assert crs.is_projected or crs.is_geographic, f"{crs_text} ({crs.type_name}) gave a place: {b}"
+    lon, lat = _transformer(crs_text, "EPSG:4326").transform((x0 + x1) / 2, (y0 + y1) / 2)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    assert b.south - 1e-9 <= lat <= b.north + 1e-9, (crs_text, b, lat)
+    inside = b.west - 1e-9 <= lon <= b.east + 1e-9 if b.west <= b.east else (lon >= b.west - 1e-9 or lon <= b.east + 1e-9)
+    assert inside, (crs_text, b, lon)
+
+
+def test_a_world_file_in_a_height_system_is_refused_not_read_with_its_axes_swapped():
+    """`--epsg 5773` (EGM96 heights) beside world files in degrees: the tiles were placed at 46.9-47°E,
+    7-7.1°N (latitude and longitude swapped), silently."""
+    from geolocator.core.geo import world_file_bounds
+
+    with pytest.raises(ValueError, match="height system"):
+        world_file_bounds((0.0001, 0.0, 0.0, -0.0001, 7.0, 47.0), 1000, 1000, 5773)
