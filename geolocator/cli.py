@@ -601,7 +601,7 @@ def skipped_message(path, reason) -> str:
 
 def cmd_locate(args) -> int:
     from .core.export import format_confidence
-    from .core.exports import check_prediction_path, left_out_of, write_predictions
+    from .core.exports import check_prediction_path, write_predictions, wrote_line
     from .core.levels import frame_level, level_of, placed_levels
     from .core.predict import answer_radius_m
     from .core.wording import confidence_means
@@ -689,14 +689,10 @@ def cmd_locate(args) -> int:
             write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
                               tile_footprints=args.footprints, clock_zone=clock_zones,
                               csv_excel=getattr(args, "csv_excel", False) and out.suffix.lower() == ".csv")
-        flights = f" and {_count(len(tracks), 'track')}" if tracks else ""
-        # the file's contents at a glance: how far to trust it (a volunteer reads this line first)
-        print(f"wrote {_count(len(predictions), 'prediction')}{flights} to {', '.join(str(o) for o in outs)}: "
-              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed)}")
-        for out in outs:  # a GPX among the --out files (not only the first): the not-located photos, named
-            note = left_out_of(out, predictions, tracks)
-            if note:
-                print(f"{out}: {note}" if len(outs) > 1 else note, file=sys.stderr)
+        # the files' contents at a glance: what each holds (a GPX leaves the not-located out, named here)
+        # and how far to trust it (a volunteer reads this line first)
+        print(f"{wrote_line(outs, predictions, tracks)}: "
+              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed, files=len(outs))}")
     else:
         from .core.model import claims_place
 

@@ -165,8 +165,10 @@ def test_every_format_says_extrapolated_and_not_located(blind_end, tmp_path):
 
     matched = point_level(next(p for p in blind_end[0].points if p.status == "matched"))
     assert matched in ("confident", "verified but not confident", "weak match")
-    for level in ("extrapolated", "not located", matched):
+    for level in ("extrapolated", matched):
         assert f"<description>{level}; " in text
+    # a not-located frame: its level and why once, in the track's words (session 34)
+    assert "<description>not located: nothing on the flight's track placed it; " in text
 
 
 def test_cli_log_counts_every_status(caplog):

@@ -170,7 +170,8 @@ LOOSE_DESC = [f"Warning: {NOTE}. weak match; confidence 0.457 that it is within 
               # a video frame in no flight was located on its own (the track off, or its clip too short;
               # session 32): it may well have a time, so not "no capture time"
               # not located: no place, no radius, no grid reference (session 33): why, and what to do
-              f"not located; blank frame; {NOT_LOCATED_CAUTION}",
+              # "not located" and why once (session 34: it read "not located; blank frame; not located: …")
+              f"not located: blank frame; {NOT_LOCATED_CAUTION}",
               # its level, in the app's and the CLI's words (core/levels.py, session 26): not "retrieved"
               "tile level only; confidence 0.999 that it is within 78625 m; weighted; in no flight (no capture time, or alone); "
               f"{LOOSE_GRID}"]
@@ -312,7 +313,9 @@ def test_kml_exactly():
                     f"{grid_words(39.123456789, -112.987654321)}")
         coords = f"{-115.9876543 + i:.7f}".rstrip("0") + "," + f"{36.1234568 + i:.7f}".rstrip("0") + ",0.0"
         if status == "not located":  # listed in its flight, at its time, but no geometry and no place in words
-            desc, coords = f"not located; t={2.0 + 1.25 * i:.3f} s; {NOT_LOCATED_CAUTION}", None
+            # why once, in the track's words; no confidence of a claim it does not make (session 34)
+            desc, coords = (f"not located: nothing on the flight's track placed it; t={2.0 + 1.25 * i:.3f} s; "
+                            f"{NOT_LOCATED_CAUTION}", None)
         want.append((f"clip#t={10 + i}", desc, CLIP_TIMES[i],
                      {"status": status, "verified": "true" if i == 0 else "false", "time_s": f"{2.0 + 1.25 * i:.3f}"},
                      coords, None if coords is None else COLOURS[status]))  # no icon without geometry

@@ -20,7 +20,9 @@ def test_the_page_caps_each_popup_at_the_maps_height(tmp_path):
     pred = two_tile_prediction(tmp_path)
     page = webmap.build_map(None, [pred], assets=webmap.Assets(None), thumbnail=None).get_root().render()
     assert "marker.on('popupopen', function (e) { api.fitPopup(e.popup); });" in page
-    assert f"api.map.getSize().y - {webmap.POPUP_CHROME_PX}" in page and "popup.options.maxHeight = h" in page
+    assert f"size.y - {webmap.POPUP_CHROME_PX}" in page and "popup.options.maxHeight = h" in page
+    # nor wider than the map (session 34: 265 px wide at the window's minimum)
+    assert f"Math.min({webmap.POPUP_MAX_WIDTH_PX}, size.x - {webmap.POPUP_SIDE_CHROME_PX})" in page
 
 
 @pytest.mark.parametrize("height, late_photo", [(260, False), (420, False), (420, True)])

@@ -303,9 +303,10 @@ def test_package_tiles_decode_reduced_and_their_damage_is_named(tmp_path, monkey
     # the thumbnail asks the decoder for its size (a JPEG then decodes reduced)
     seen = []
     real = tile_image.decode_tile
-    monkeypatch.setattr(tile_image, "decode_tile", lambda data, path, ref, min_side=None: seen.append(min_side)
-                        or real(data, path, ref, min_side))
-    assert tile_image.tile_thumbnail(tile, 12).size == (12, 6) and seen == [12]
+    monkeypatch.setattr(tile_image, "decode_tile", lambda data, path, ref, min_side=None, keep_alpha=False:
+                        seen.append((min_side, keep_alpha)) or real(data, path, ref, min_side, keep_alpha))
+    # (its no data filled, as matching reads it: the map alone keeps alpha, alphamap34)
+    assert tile_image.tile_thumbnail(tile, 12).size == (12, 6) and seen == [(12, False)]
     monkeypatch.undo()
     bad = _one_tile_gpkg(tmp_path / "bad.gpkg", b"not an image")
     t = tile_image.load_package(bad, zoom=0).tiles[0]

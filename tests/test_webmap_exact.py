@@ -334,9 +334,10 @@ def test_open_tile_passes_the_level_of_detail_on(tmp_path, monkeypatch):
     from geolocator.core.sources import tile_image
 
     seen = []
-    monkeypatch.setattr(tile_image, "open_tile_image", lambda tile, min_side=None: seen.append(min_side) or "img")
+    monkeypatch.setattr(tile_image, "open_tile_image",
+                        lambda tile, min_side=None, keep_alpha=False: seen.append((min_side, keep_alpha)) or "img")
     assert webmap._open_tile("t", min_side=7) == "img" and webmap._open_tile("t") == "img"
-    assert seen == [7, None]
+    assert seen == [(7, True), (None, True)]  # the map keeps the tiles' own alpha (alphamap34)
 
 
 def test_assets_in_an_existing_folder(tmp_path):

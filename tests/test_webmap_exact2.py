@@ -103,7 +103,7 @@ def test_build_map_cached_basemap_and_thumbnails(tmp_path):
     ts = TileSet((_tile(tmp_path, "a", (255, 0, 0), Bounds(10, 50, 10.5, 50.25)),), tmp_path)
     folder = tmp_path / "assets"
     assets = webmap.Assets(folder)
-    name = f"basemap_{ts.fingerprint()}_2048.jpg"
+    name = f"basemap_{ts.fingerprint()}_2048_d{webmap.BASEMAP_DRAWING}.jpg"
     calls = []
 
     def thumb(pred):

@@ -31,20 +31,22 @@ from .media.metadata import META_FIELDS, exported_values, meta_properties
 from .model import STATUS_VERIFIED, Bounds, LatLon, Prediction, claims_place
 from .outputs import csv_safe, write_text
 from .predict import answer_radius_m
+from .wording import NO_PLACE_CLAIMED
 
 DECIMALS = 7  # ~1 cm; RFC 7946 recommends not implying more precision than that
 
 
 # What a not-located answer's export leaves empty (null in GeoJSON, "" in CSV): the properties and
 # columns that give a place or derive from one (lat/lon of the Point, the weighted estimate, the top
-# tile's centre, the single-frame estimate, MGRS/UTM, the radius and the errors measured from them).
-PLACE_FIELDS = ("lat", "lon", "weighted_lat", "weighted_lon", "tile_center_lat", "tile_center_lon", "single_lat",
+# tile's centre, the single-frame estimate, MGRS/UTM, the radius and the errors measured from them), and
+# `location_source`, which says where the Point comes from: with no Point it said "weighted" (session 34).
+PLACE_FIELDS = ("lat", "lon", "location_source", "weighted_lat", "weighted_lon", "tile_center_lat", "tile_center_lon", "single_lat",
                 "single_lon", "radius_m", "error_m", "weighted_error_m", "tile_error_m", "centre_error_m",
                 "single_error_m", "error_kind", "mgrs", "utm", "camera_lat", "camera_lon", "camera_height_m",
                 "camera_heading_deg", "camera_tilt_deg")
 # The `caution` of a not-located answer in every export (CSV cell, GeoJSON property, KML/GPX text).
-NOT_LOCATED_CAUTION = ("not located: no place is claimed (nothing to match in the picture), so no coordinates "
-                       "are given; look at the photo itself")
+# Its level and why are in the `status`, `level` and `note` fields: this says what follows (wording.py).
+NOT_LOCATED_CAUTION = NO_PLACE_CLAIMED
 
 
 def without_place(props: dict) -> dict:

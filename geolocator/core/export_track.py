@@ -28,7 +28,7 @@ from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
 from .model import LatLon, Prediction, claims_place
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
-from .wording import confidence_within, shot_of
+from .wording import confidence_within, not_located_words, shot_of
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
@@ -254,8 +254,8 @@ def _confidence_note(p: TrackPoint) -> str:
 def _photo_note(pred: Prediction) -> str:
     """A photo in no flight: how it was placed, in words (for a GPX <desc> or a KML description); a
     not-located one: why, with no place nor confidence radius (export.NOT_LOCATED_CAUTION)."""
-    if not claims_place(pred.shown_status):
-        return f"{level_of(pred)}" + (f"; {pred.note}" if pred.note else "") + f"; {NOT_LOCATED_CAUTION}"
+    if not claims_place(pred.shown_status):  # "not located" and why once (wording.not_located_words), then what follows
+        return f"{not_located_words(pred.note)}; {NOT_LOCATED_CAUTION}"
     within = confidence_within(format_confidence(pred.confidence), answer_radius_m(pred))
     note = f"{level_of(pred)}; confidence {within}; {pred.location_source}"  # core/levels.py's words
     # a video frame in no flight has its time (the track was off, or its clip too short): not "no capture time"
@@ -552,10 +552,12 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
             if start is not None:  # a flight with no clock: no <TimeStamp> (never 1970)
                 pt.timestamp.when = _when(start, p.time_s, zone).isoformat().replace("+00:00", "Z")
             # "extrapolated; t=5.750 s; 1.3 s beyond the verified frames" (as the GPX <desc>, less its estimate)
-            where = (grid_words(p.location.lat, p.location.lon) if claims_place(p.status)
-                     else NOT_LOCATED_CAUTION)  # a frame not located: no place, in words either
-            pt.description = _warned(f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
-                                     f"{where}", far, p.query.id)
+            if claims_place(p.status):
+                text = (f"{point_level(p)};{shot} t={p.time_s:.3f} s;{_past_note(p)}{_confidence_note(p)} "
+                        f"{grid_words(p.location.lat, p.location.lon)}")
+            else:  # not located: no place, in words either; why once, and no confidence of a claim it does not make
+                text = f"{not_located_words(frame=True)};{shot} t={p.time_s:.3f} s; {NOT_LOCATED_CAUTION}"
+            pt.description = _warned(text, far, p.query.id)
             pt.extendeddata.newdata("status", p.shown_status)
             pt.extendeddata.newdata("verified", "true" if p.verified else "false")
             pt.extendeddata.newdata("time_s", f"{p.time_s:.3f}")

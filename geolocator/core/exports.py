@@ -94,6 +94,34 @@ def left_out_ids(path: Path | str, predictions: Sequence, tracks: Sequence = ())
     return not_located_ids(tracks, [p for p in predictions if p.query.id not in flown])
 
 
+def wrote_line(outs: Sequence[Path | str], predictions: Sequence, tracks: Sequence = (), *, inline: int = 3) -> str:
+    """What `locate --out` says it wrote, counting what each file holds (core.model.Prediction
+    `predictions`, their flights' `tracks`): 'wrote 3 predictions to p.geojson, p.csv' when every file
+    holds every photo; a file that leaves some out (a GPX: no waypoint for a photo or frame "not located",
+    left_out_ids) is counted apart, naming the first `inline` left out: 'wrote 3 predictions to p.csv and
+    1 of 3 to p.gpx (2 not located, so left out: DJI_1101.JPG, DJI_1102.JPG)'. With flights, ' and 1
+    track' after the first count. Before session 34 the line said "wrote 3 predictions to … p.gpx" for a
+    GPX holding 1, and the left-out photos followed on stderr."""
+    from .wording import count
+
+    n = len(predictions)
+    groups: dict[tuple[str, ...], list[str]] = {}  # the ids a file leaves out -> those files, in --out order
+    for out in outs:
+        groups.setdefault(tuple(left_out_ids(out, predictions, tracks)), []).append(str(out))
+    parts = []
+    for left, paths in groups.items():
+        held = count(n, "prediction") if not left else f"{n - len(left):,} of {count(n, 'prediction')}"
+        if parts:
+            held = f"{n - len(left):,} of {n:,}" if left else f"{n:,}"  # "and 1 of 3 to p.gpx": the noun said once
+        if not parts and tracks:
+            held += f" and {count(len(tracks), 'track')}"
+        names = [Path(i).name for i in left]
+        shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+        why = f" ({len(left):,} not located, so left out: {shown})" if left else ""
+        parts.append(f"{held} to {', '.join(paths)}{why}")
+    return "wrote " + " and ".join(parts)
+
+
 def write_predictions(path: Path | str, predictions: Sequence, tracks: Sequence = (), *,
                       attribution: str | None = None, far=None, tile_footprints: bool = False,
                       clock_zone=None, csv_excel: bool = False) -> Path:

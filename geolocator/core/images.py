@@ -689,12 +689,18 @@ def _has_alpha(im: Image.Image) -> bool:
     return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode in ("P", "L", "RGB") and "transparency" in im.info)
 
 
-def _flatten_alpha(im: Image.Image) -> Image.Image:
+def _flatten_alpha(im: Image.Image, keep_alpha: bool = False) -> Image.Image:
     """RGB, with transparent pixels (alpha 0: no data, e.g. gdal2tiles' tiles at the edge of
-    the imagery) filled with the mean colour of the opaque ones, as for GeoTIFF masks."""
+    the imagery) filled with the mean colour of the opaque ones, as for GeoTIFF masks: what the
+    matchers and thumbnails read. `keep_alpha` (the map's basemap): RGBA as the image says it
+    when any pixel is below alpha 255 instead, RGB otherwise (an opaque tile stays RGB, so an
+    opaque basemap stays a JPEG)."""
     if not _has_alpha(im):
         return im.convert("RGB")
     rgba = np.asarray(im.convert("RGBA"))
+    if keep_alpha:
+        opaque = rgba[..., 3].min() == 255
+        return Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba, "RGB" if opaque else "RGBA")
     return Image.fromarray(fill_invalid(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3] > 0), "RGB")
 
 
@@ -749,7 +755,8 @@ def valid_fraction(path: Path) -> float | None:
     return float((alpha > 0).mean())
 
 
-def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None) -> Image.Image:
+def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None,
+              keep_alpha: bool = False) -> Image.Image:
     with _open_pil(path) as im:
         try:
             width, height = im.size
@@ -772,7 +779,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
                 im = ImageOps.exif_transpose(im)  # drone/phone photos may be stored rotated
             if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
                 return Image.fromarray(to_rgb_uint8(np.asarray(im)), "RGB")
-            return _flatten_alpha(im)
+            return _flatten_alpha(im, keep_alpha)
         except InputError:
             raise
         except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
@@ -789,8 +796,14 @@ def _gdal_reason(exc: BaseException) -> str:
     return _one_line(exc)
 
 
-def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None) -> Image.Image:
+def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int | None = None,
+               keep_alpha: bool = False) -> Image.Image:
     """Decode `path` (or only `window` of it) into an RGB PIL image.
+
+    Transparent pixels (alpha 0) take the mean colour of the opaque ones (_flatten_alpha);
+    `keep_alpha` (the map's basemap) returns an image decoded by Pillow (PNG, WebP, GIF ...) that
+    has any pixel below alpha 255 as RGBA, its alpha as the file says it. Rasters read through
+    rasterio stay RGB (their no data: sources.tile_image.tile_valid_mask).
 
     `min_side` lets JPEGs decode at a reduced scale whose sides stay at least that long; a
     georeferenced raster read whole is read reduced to at least max(min_side, TILE_WORK_SIDE) on
@@ -820,7 +833,7 @@ def open_image(path: Path, window: PixelWindow | None = None, *, min_side: int |
         if missing is not None:
             raise missing
         return _read_raw(path, min_side)
-    return _read_pil(path, window, min_side)
+    return _read_pil(path, window, min_side, keep_alpha)
 
 
 def thumbnail(path: Path, size: int, window: PixelWindow | None = None) -> Image.Image:

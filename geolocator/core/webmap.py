@@ -42,10 +42,20 @@ from .progress import CancelToken, EtaClock, ProgressCallback, ProgressEvent, ch
 SELECT_PREFIX = "geolocator:select:"  # console-message bridge understood by the GUI
 AREA_PREFIX = "geolocator:area:"  # a rectangle drawn on the app's map: JSON "W,S,E,N" (LatLngBounds.toBBoxString)
 BASEMAP_MAX_PX = 2048  # long side of the tile mosaic: sharp enough, yet a page of a few MB at most
+# in the cached basemap's name: bumped when the drawing changes, so that a basemap an older version left in
+# an assets folder (an exported map written again to the same place) is drawn again, not reused.
+# 2: PNG tiles' own alpha kept (alphamap34; before, their no data was drawn opaque)
+BASEMAP_DRAWING = 2
 THUMB_PX = 160  # popup thumbnails
 # Leaflet 1.9 popup chrome around its content: wrapper 1 px + content margins 13 px a side, tip 20 px,
 # autoPan padding 5 px a side (leaflet.css / Popup defaults), and a few pixels of slack
 POPUP_CHROME_PX = 70
+# its width: at most Leaflet's 280 px of content (bindPopup's maxWidth), at most the map's width less the
+# content's side margins (20 + 24 px), its frame and autoPan's 5 px a side, at least 120 px
+POPUP_MAX_WIDTH_PX = 280
+POPUP_SIDE_CHROME_PX = 56
+POPUP_MIN_WIDTH_PX = 120
+POPUP_PHOTO_SHARE = 0.45  # the largest share of the popup's height its photo takes (a 160 x 120 one: maps under ~340 px)
 # Above this many photos the markers are drawn on one canvas (Leaflet preferCanvas) instead of one
 # SVG element each: 10,000 SVG markers made the page slow to load and to pan (bench_gui_scale.md)
 CANVAS_ABOVE = 500
@@ -160,10 +170,22 @@ class Assets:
 
 
 def _open_tile(tile, min_side: int | None = None) -> Image.Image:
-    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files)
+    # files, GeoTIFF windows and package entries alike; images.py keeps the decoding rules (bombs, corrupt files).
+    # keep_alpha: a tile's own alpha (PNG/WebP files and package entries) comes back as RGBA, not filled
     from .sources.tile_image import open_tile_image
 
-    return open_tile_image(tile, min_side=min_side)
+    return open_tile_image(tile, min_side=min_side, keep_alpha=True)
+
+
+def _with_no_data(img: Image.Image, valid: np.ndarray | None) -> Image.Image:
+    """The drawn tile `img` (RGB, or RGBA with the tile's own alpha) with the pixels `valid`
+    (a (height, width) bool array of its size, tile_image.tile_valid_mask; None: all) says hold no
+    data made transparent too: RGB when every pixel is opaque, else RGBA."""
+    if valid is None:
+        return img
+    rgba = np.array(img.convert("RGBA"))
+    rgba[..., 3][~valid] = 0
+    return Image.fromarray(rgba, "RGBA")
 
 
 def _mosaic_size(bounds: Bounds, max_px: int) -> tuple[int, int]:
@@ -187,10 +209,14 @@ def render_basemap(
 
     Linear in degrees: fine for the small extents a region covers (Leaflet stretches it in Mercator).
     Returns an RGB image when every pixel is drawn, else RGBA: the ground no tile covers and the
-    tiles' own no data (alpha / nodata / mask, tile_image.tile_valid_mask: the corners of a rotated
-    overlay's north-up copy, an orthophoto's border) are transparent, so the map under them shows
-    instead of black or grey wedges. Unreadable tiles are opaque dark grey rather than failing the
-    whole map.
+    tiles' own no data are transparent, so the map under them shows instead of black or grey
+    wedges. A tile's no data is one alpha whatever its format: the alpha its pixels carry (PNG/WebP
+    tiles of an XYZ folder or an MBTiles/PMTiles/GeoPackage, e.g. an orthophoto clipped to a
+    county; partial alpha kept) times GDAL's mask of a raster file (nodata / mask / alpha band,
+    tile_image.tile_valid_mask: the corners of a rotated overlay's north-up copy, a GeoTIFF's
+    border); each tile is composited over what is drawn ("over", Pillow's alpha_composite). JPEG
+    tiles carry no alpha and are pasted opaque: black pixels are never taken for no data.
+    Unreadable tiles are opaque dark grey rather than failing the whole map.
     """
     from .sources.tile_image import tile_valid_mask
 
@@ -220,9 +246,12 @@ def render_basemap(
             if img is None:
                 canvas.paste((40, 40, 40, 255), (x0, y0, x1, y1))
             else:
-                img = img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
-                mask = None if valid is None else Image.fromarray(valid.astype(np.uint8) * 255, "L")
-                canvas.paste(img, (x0, y0), mask)  # no data: the canvas under it is left as it was
+                # Pillow resizes RGBA premultiplied: a transparent pixel's colour never bleeds into its neighbours
+                img = _with_no_data(img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), valid)
+                if img.mode == "RGBA":
+                    canvas.alpha_composite(img, (x0, y0))  # no data: the canvas under it is left as it was
+                else:
+                    canvas.paste(img, (x0, y0))  # opaque (every JPEG tile): a plain copy
         emit(progress, ProgressEvent("map", i + 1, n, "drawing the basemap", clock.eta(i + 1)))
     return canvas.convert("RGB") if not _has_transparency(canvas) else canvas
 
@@ -342,7 +371,16 @@ _RUNTIME_JS = """
 window.geoloc = (function () {
   var api = {map: null, markers: {}, data: {}, selected: null, rects: null, lines: []};
   var base = {radius: 6, weight: 1.5, fillOpacity: 0.85};
-  api.init = function (map) { api.map = map; api.rects = L.layerGroup().addTo(map); };
+  api.init = function (map) {
+    api.map = map; api.rects = L.layerGroup().addTo(map);
+    var css = document.createElement('style');  // the popup's photo height (api.fitPopup)
+    css.textContent = '.leaflet-popup-content img { max-height: var(--geoloc-photo-max-h, none); }';
+    document.head.appendChild(css);
+    // the controls an open popup reaches are hidden while it is open (api.clearControls)
+    map.on('popupopen', function (e) { api.openPopup = e.popup; });
+    map.on('popupclose', function () { api.openPopup = null; api.clearControls(); });
+    map.on('moveend zoomend resize', function () { if (api.openPopup) { api.clearControls(); } });
+  };
   // One photo: its marker at the estimate and, when the truth is known, a dashed line to it.
   // A flight's track (sequence model): one polyline; its frames are drawn by api.add with a status.
   // Drawn after its frames (the page calls it after api.add), so the line lies over their markers: at the
@@ -392,8 +430,11 @@ window.geoloc = (function () {
   };
   // the popup's content at most the map's height less its frame, tip and pan margins (POPUP_CHROME_PX)
   api.fitPopup = function (popup) {
-    var h = Math.max(80, api.map.getSize().y - """ + str(POPUP_CHROME_PX) + """);
+    var size = api.map.getSize(), h = Math.max(80, size.y - """ + str(POPUP_CHROME_PX) + """);
     popup.options.maxHeight = h;
+    // never wider than the map either: 280 px of content and its frame were wider than the app's map at the
+    // window's minimum size (265 px), and autoPan could not show both its sides (session 34)
+    popup.options.maxWidth = Math.max(""" + str(POPUP_MIN_WIDTH_PX) + """, Math.min(""" + str(POPUP_MAX_WIDTH_PX) + """, size.x - """ + str(POPUP_SIDE_CHROME_PX) + """));
     // Leaflet applies maxHeight only to the height it measures when laid out; the photo (an <img>
     // without a height) may load later and grow the popup past it (a cold cache, a loaded machine:
     // CI saw its top 98 px above the map), so the cap is also the content's own CSS, and a photo
@@ -402,16 +443,40 @@ window.geoloc = (function () {
     var content = el && el.querySelector('.leaflet-popup-content');
     if (content) {
       content.style.maxHeight = h + 'px'; content.style.overflowY = 'auto';
+      // the photo takes at most POPUP_PHOTO_SHARE of it, so that a short map (160 px at the window's minimum)
+      // shows rows under it, not the photo alone (session 34); its aspect is kept. A property of the content
+      // box, which outlives the popup's update (Leaflet writes the photo's <img> anew each time)
+      content.style.setProperty('--geoloc-photo-max-h', Math.max(40, Math.round(h * """ + str(POPUP_PHOTO_SHARE) + """)) + 'px');
       content.querySelectorAll('img').forEach(function (img) {
-        if (!img.complete) { img.addEventListener('load', function () { popup.update(); }, {once: true}); }
+        if (!img.complete) { img.addEventListener('load', function () { popup.update(); api.clearControls(); }, {once: true}); }
       });
     }
     popup.update();
+    api.clearControls();
+  };
+  // The map's controls (legend, scale, zoom and draw buttons) lie above its popups (Leaflet
+  // draws its control corners over the map's panes): one that an open popup reaches is hidden while the
+  // popup is open, and shown again once it closes or moves away. Session 34: a popup opened on a marker
+  // near the legend's corner had its Location, MGRS and Verified rows under the legend, and at the window's
+  // minimum size the zoom buttons, legend and scale covered all but its photo. Measured again once
+  // the popup has moved (its autoPan ends with a moveend) and when a late photo grows it.
+  api.clearControls = function () {
+    var popup = api.openPopup, corner = api.map && api.map.getContainer();
+    if (!corner) { return; }
+    var wrapper = popup && popup.isOpen() && popup.getElement() && popup.getElement().querySelector('.leaflet-popup-content-wrapper');
+    var box = wrapper && wrapper.getBoundingClientRect();
+    // not the imagery's credit line, which must stay shown (it lies under the popup's tip, not its rows)
+    corner.querySelectorAll('.leaflet-control:not(.leaflet-control-attribution)').forEach(function (c) {
+      c.style.visibility = '';
+      if (!box) { return; }
+      var r = c.getBoundingClientRect();
+      if (r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom) { c.style.visibility = 'hidden'; }
+    });
   };
   api.register = function (d, marker) {
     marker.options.geolocQuery = d.id;
     api.markers[d.id] = marker; api.data[d.id] = d;
-    marker.bindPopup(d.popup, {maxWidth: 280});
+    marker.bindPopup(d.popup, {maxWidth: """ + str(POPUP_MAX_WIDTH_PX) + """});
     // never taller than the map: a popup with a caution (photo + 9 rows) opened near the map's
     // bottom edge had its top, the photo, cut off (appuser33); taller content scrolls inside it
     marker.on('popupopen', function (e) { api.fitPopup(e.popup); });
@@ -658,7 +723,8 @@ def build_map(
     fit: Bounds | None = None
     if tileset is not None and len(tileset):
         fit = tileset.bounds
-        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}.jpg"  # .webp/.png when it has transparency
+        # .webp/.png when it has transparency
+        name = f"basemap_{tileset.fingerprint()}_{BASEMAP_MAX_PX}_d{BASEMAP_DRAWING}.jpg"
         url = next(filter(None, (assets.cached(name[:-4] + s) for s in (".jpg", ".webp", ".png"))), None)
         if url is None:
             url = assets.image(render_basemap(tileset, progress=progress, cancel=cancel), name)

@@ -90,11 +90,12 @@ def placed_summary(levels) -> str:
     return ", ".join(parts)
 
 
-def left_out_line(failures, *, in_file: bool = True, inline: int = 3) -> str:
+def left_out_line(failures, *, in_file: bool = True, inline: int = 3, files: int = 1) -> str:
     """What the closing line of a `locate` adds when photos given could not be read (a JPEG cut short by
     a card pulled mid-copy): '; 1 photo could not be read and is not in it: IMG_0010.JPG (the warning
     above says why)' (`in_file` False, the line of a run without --out: '… and is not located: …'),
-    the first `inline` named by their file names; '' when there are none. `failures`: path -> reason,
+    the first `inline` named by their file names ('… not in them: …' after several `files`); '' when there are
+    none. `failures`: path -> reason,
     as Located.failures holds them. Before session 30 the line said only what the file held ("wrote 31
     predictions …"), and a photo missing from the coordinator's file was said only among the warnings."""
     names = [Path(p).name for p in failures]
@@ -103,7 +104,7 @@ def left_out_line(failures, *, in_file: bool = True, inline: int = 3) -> str:
     one = len(names) == 1
     shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
     return (f"; {count(len(names), 'photo')} could not be read and {'is' if one else 'are'} "
-            f"{'not in it' if in_file else 'not located'}: {shown} "
+            f"{('not in it' if files == 1 else 'not in them') if in_file else 'not located'}: {shown} "
             f"(the warning{'' if one else 's'} above {'says' if one else 'say'} why)")
 
 
@@ -155,6 +156,28 @@ TRACK_STATUS_WORDS = {
     "weak match": "weak match: verified, but its confidence is below 0.5 (treat it as unconfirmed)",
     "weak track": "weak track: placed by the track, but its confidence is below 0.5 (treat it as unconfirmed)",
 }
+
+
+# What every export says of an answer "not located" (model.claims_place False) besides its level: the
+# `caution` of its CSV row, GeoJSON Feature and evidence.json record (export.NOT_LOCATED_CAUTION), and the
+# end of its KML description (not_located_words). Its level ("not located", the `status` and `level`
+# fields) and why (the `note`: a blank frame, blur) are said in their own fields: before session 34 this
+# sentence began "not located:" and gave a reason of its own ("nothing to match in the picture"), so a KML
+# description read "not located; blank frame (…); not located: no place is claimed (nothing to match …)",
+# and a flight's frame that only the track left unplaced was said to have nothing to match.
+NO_PLACE_CLAIMED = "no place is claimed, so no coordinates are given; look at the photo itself"
+
+
+def not_located_words(why: str | None = None, *, frame: bool = False) -> str:
+    """'not located: blank frame (uniform: …)': the level and why, once, as a KML description or GPX <desc>
+    opens for an answer not located. `why`: Prediction.note (core/content.py's words); none given: what the
+    level means (levels.LEVEL_MEANS: 'nothing to match (blank, sky or blurred picture)'), or for a flight's
+    `frame` the track's words (TRACK_STATUS_WORDS['not located']: 'nothing on the flight's track placed it')."""
+    from .levels import LEVEL_MEANS, LEVEL_NOT_LOCATED
+
+    if why:
+        return f"{LEVEL_NOT_LOCATED}: {why}"
+    return TRACK_STATUS_WORDS[LEVEL_NOT_LOCATED] if frame else f"{LEVEL_NOT_LOCATED}: {LEVEL_MEANS[LEVEL_NOT_LOCATED]}"
 
 
 def track_status_words(status: str) -> str:

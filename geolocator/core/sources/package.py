@@ -98,12 +98,14 @@ def _ranges(zooms: tuple[int, ...]) -> str:
     return f"{zooms[0]}-{zooms[-1]}" if list(zooms) == list(range(zooms[0], zooms[-1] + 1)) else ", ".join(map(str, zooms))
 
 
-def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None = None) -> Image.Image:
+def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None = None,
+                keep_alpha: bool = False) -> Image.Image:
     """Decode one stored tile (PNG/JPEG/WebP bytes) to RGB, with the same rules as image files
     (core/images.py): above images.DECODE_BUDGET_PIXELS a JPEG is drafted and anything else
     refused, transparent pixels (no data) are filled with the opaque ones' mean colour, corrupt
     data is an InputError naming the package and the entry. `min_side` lets JPEGs decode at a
-    reduced scale."""
+    reduced scale. `keep_alpha`: RGBA as stored when any pixel is below alpha 255 (the map's
+    basemap; images._flatten_alpha)."""
     from .. import images
 
     if data is None:
@@ -123,7 +125,7 @@ def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None =
             raise InputError(path, f"tile {ref}: image is {width}x{height} = {width * height / 1e6:.0f} MP, over the "
                                    f"{images.DECODE_BUDGET_PIXELS / 1e6:.0f} MP decode budget")
         im.load()
-        return images._flatten_alpha(im)
+        return images._flatten_alpha(im, keep_alpha)
     except InputError:
         raise
     except (OSError, SyntaxError, ValueError) as exc:

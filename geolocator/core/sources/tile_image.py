@@ -54,8 +54,14 @@ def tile_bytes(tile: Tile) -> bytes:
     return data
 
 
-def open_tile_image(tile: Tile, *, min_side: int | None = None) -> Image.Image:
-    """Decode `tile` to an RGB PIL image.
+def open_tile_image(tile: Tile, *, min_side: int | None = None, keep_alpha: bool = False) -> Image.Image:
+    """Decode `tile` to an RGB PIL image, its transparent pixels (alpha 0) filled with the
+    opaque ones' mean colour (what matching and thumbnails read: images._flatten_alpha).
+
+    `keep_alpha` (the map's basemap): a tile whose own pixels carry alpha (a PNG/WebP file or
+    package entry with transparent edges) comes back RGBA, its alpha as stored, when any pixel
+    is below 255; an opaque one (every JPEG) stays RGB. A raster's nodata/mask is not here: see
+    tile_valid_mask.
 
     `min_side` lets JPEG data decode at a reduced scale whose sides stay at least that long, and
     a whole GeoTIFF tile read at the working size (images.whole_raster_scale): the image's pixels
@@ -65,8 +71,8 @@ def open_tile_image(tile: Tile, *, min_side: int | None = None) -> Image.Image:
     if tile.ref is None:
         from ..images import open_image
 
-        return open_image(tile.path, tile.window, min_side=min_side)
-    image = decode_tile(tile_bytes(tile), tile.path, tile.ref, min_side)
+        return open_image(tile.path, tile.window, min_side=min_side, keep_alpha=keep_alpha)
+    image = decode_tile(tile_bytes(tile), tile.path, tile.ref, min_side, keep_alpha)
     if tile.window is not None:  # not produced by the readers today; honoured for completeness
         w = tile.window
         if w.col < 0 or w.row < 0 or w.col + w.width > image.width or w.row + w.height > image.height:
@@ -89,8 +95,9 @@ MASK_MAX_SIDE = 2048
 
 def tile_valid_mask(tile: Tile, width: int, height: int, cache: dict | None = None) -> np.ndarray | None:
     """Which pixels of `tile`, drawn `width` x `height` pixels, hold data: a (height, width) bool
-    array, or None when every pixel does (or the tile's format marks no data: JPEG/PNG files,
-    package entries). The mask is GDAL's per-dataset one (alpha band, nodata value or internal
+    array, or None when every pixel does (or the tile is not a raster GDAL reads: a PNG/WebP
+    file's or package entry's own alpha comes with its pixels, open_tile_image(keep_alpha=True);
+    a JPEG has none). The mask is GDAL's per-dataset one (alpha band, nodata value or internal
     mask, as images._read_rasterio reads it); a north-up copy of a rotated overlay
     (northup.north_up_copy) marks its corners outside the overlay so. It is read once per file
     (at most MASK_MAX_SIDE px on its long side, kept in `cache`, a dict the caller keeps across
