@@ -92,3 +92,38 @@ def test_a_mavic_2_cue_spells_longitude_longtitude_and_is_still_a_position():
     record = tm.parse_cue_text(text, 0.0)
     assert record.position is not None
     assert (record.position.lat, record.position.lon) == (47.091912, 8.268113)
+
+
+@st.composite
+def odd_numbers(draw):
+    """A number as a cue may hold it after a converter or a damaged write, and what it must read as: plain,
+    an exponent, a unit glued on (the number); a decimal comma, two dots (nothing: no number is meant)."""
+    x = draw(st.floats(-89.0, 89.0).filter(lambda v: abs(v) > 0.01))
+    form = draw(st.sampled_from(["plain", "comma", "exponent", "two dots", "unit"]))
+    text = {"plain": f"{x:.6f}", "comma": f"{x:.6f}".replace(".", ","), "exponent": f"{x:.3e}",
+            "two dots": f"{x:.6f}.5", "unit": f"{x:.6f}m"}[form]
+    return text, (float(text.removesuffix("m")) if form in ("plain", "exponent", "unit") else None)
+
+
+@given(odd_numbers(), odd_numbers(), odd_numbers(), odd_numbers())
+@prop(100)
+def test_a_bracketed_field_is_read_whole_or_not_at_all(lat, lon, rel, absolute):
+    """Never a different number: "46,841234" is not 46 (a place 90 km off), "1e3" is not 1 (a height)."""
+    text = (f"[latitude: {lat[0]}] [longitude: {lon[0]}] [rel_alt: {rel[0]} abs_alt: {absolute[0]}] "
+            "[dzoom_ratio: 10000, delta:0]")
+    record, _ = tm.sane_heights(tm.parse_cue_text(text, 0.0), text)
+    got_lat = record.position.lat if record.position else None
+    got_lon = record.position.lon if record.position else None
+    if record.position is not None:
+        assert (got_lat, got_lon) == (lat[1], lon[1]), text
+    assert record.rel_alt_m in (None, rel[1]), text
+    assert record.abs_alt_m in (None, absolute[1]), text
+    if None not in (lat[1], lon[1]):
+        assert record.position is not None, text
+
+
+def test_a_decimal_comma_latitude_is_no_position_rather_than_its_whole_degrees():
+    """`[latitude: 46,841234] [longitude: 7,123456]` (a converter's decimal commas) read as 46, 7: a place
+    up to 111 km from the camera, silently; `abs_alt: 1e3` read as 1 m."""
+    record = tm.parse_cue_text("[latitude: 46,841234] [longitude: 7,123456] [rel_alt: 39,8 abs_alt: 1e3]", 0.0)
+    assert record.position is None and record.rel_alt_m is None and record.abs_alt_m == 1000.0

@@ -50,7 +50,10 @@ class FrameTelemetry:
 
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
-_BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _NUM + r")")
+# a bracketed field's value: the whole number or nothing (not 46 of "46,841234", 1 of "1e3", 1.2 of "1.2.3":
+# each a different number, a place up to 111 km off); an exponent is read
+_VALUE = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\d.]|,\d|[eE][-+]?\d)"
+_BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _VALUE + r")")
 _GPS_TUPLE = re.compile(r"GPS\s*\(\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r"))?")
 _BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _NUM + r")")
 _HEIGHT = re.compile(r"(?:^|[\s,])H\s*[=]?\s*(" + _NUM + r")\s*m\b")
