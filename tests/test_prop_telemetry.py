@@ -127,3 +127,10 @@ def test_a_decimal_comma_latitude_is_no_position_rather_than_its_whole_degrees()
     up to 111 km from the camera, silently; `abs_alt: 1e3` read as 1 m."""
     record = tm.parse_cue_text("[latitude: 46,841234] [longitude: 7,123456] [rel_alt: 39,8 abs_alt: 1e3]", 0.0)
     assert record.position is None and record.rel_alt_m is None and record.abs_alt_m == 1000.0
+
+
+def test_a_legacy_barometer_height_with_a_decimal_comma_is_no_height_rather_than_its_whole_metres():
+    """`BAROMETER:39,8` read as 39 m (the legacy layout's height, as bug 9's bracketed fields)."""
+    record = tm.parse_cue_text("GPS(7.1,46.8,19) BAROMETER:39,8", 0.0)
+    assert record.rel_alt_m is None and record.position is not None
+    assert tm.parse_cue_text("GPS(7.1,46.8,19) BAROMETER:39.8", 0.0).rel_alt_m == 39.8

@@ -55,7 +55,7 @@ _NUM = r"[-+]?\d+(?:\.\d+)?"
 _VALUE = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\d.]|,\d|[eE][-+]?\d)"
 _BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _VALUE + r")")
 _GPS_TUPLE = re.compile(r"GPS\s*\(\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r"))?")
-_BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _NUM + r")")
+_BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _VALUE + r")")
 _HEIGHT = re.compile(r"(?:^|[\s,])H\s*[=]?\s*(" + _NUM + r")\s*m\b")
 _DATETIME = re.compile(r"(\d{4})[-.:/](\d{2})[-.:/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?")
 _GIMBAL_PRY = re.compile(r"G\.PRY\s*\(\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")")
