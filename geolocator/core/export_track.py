@@ -192,7 +192,7 @@ def parse_clock_zone(text: str) -> tzinfo:
 
         try:
             return ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             pass
     why = (": GMT+N means N hours west in IANA's Etc/GMT+N, east to most people; write UTC+N or UTC-N"
            if re.fullmatch(r"GMT\s*[+-].*", text, re.IGNORECASE) else

@@ -418,6 +418,20 @@ def crs_label(crs) -> str:
     return f"{auth[0]}:{auth[1]}" if auth else c.name
 
 
+def not_a_map(crs) -> str | None:
+    """What a pyproj CRS is, in words, when its coordinates are no place on a map: "a height system
+    (Vertical CRS, EGM96 height)" or "an earth-centred system (Geocentric CRS, WGS 84)"; None for a
+    geographic or projected CRS (a compound one by its horizontal part) and for anything else (an
+    engineering CRS: PROJ then finds no way to WGS84 and says so)."""
+    if crs.is_geographic or crs.is_projected:
+        return None
+    if crs.is_vertical:
+        return f"a height system ({crs.type_name}, {crs.name})"
+    if crs.is_geocentric:
+        return f"an earth-centred system ({crs.type_name}, {crs.name})"
+    return None
+
+
 def _crs_key(crs) -> str:
     """A hashable text for the transformer cache (pyproj and rasterio CRS objects become WKT)."""
     if isinstance(crs, (int, str)):
@@ -435,8 +449,12 @@ def _transformer_for(key: str):
     from pyproj.exceptions import ProjError
 
     # always_xy: inputs are (easting, northing) / (lon, lat) whatever the CRS's axis order says.
+    crs = parse_crs(key)
+    if not_a_map(crs):  # a height system's "coordinates" went through as degrees, latitude and longitude swapped
+        raise ValueError(f"{crs_label(key)} is {not_a_map(crs)}, not a map's coordinate system: give the "
+                         "projected or geographic one the coordinates are in")
     try:
-        return Transformer.from_crs(parse_crs(key), CRS.from_epsg(4326), always_xy=True)
+        return Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
     except ProjError as exc:  # a CRS PROJ parses but cannot map to WGS84 (found by the fuzz campaign)
         raise ValueError(f"no transformation from {crs_label(key)} to WGS84 ({exc})") from None
 

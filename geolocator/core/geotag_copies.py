@@ -96,11 +96,12 @@ def splice_exif(data: bytes, exif: bytes) -> bytes:
 
 
 def _dms(value: float) -> tuple[tuple[int, int], ...]:
-    """Degrees as EXIF's three rationals: whole degrees, whole minutes, seconds to 1/10,000."""
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = round((value - degrees - minutes / 60) * 3600 * 10_000)
+    """Degrees as EXIF's three rationals: whole degrees, whole minutes, seconds to 1/10,000 (EXIF 2.32
+    GPSLatitude: minutes and seconds below 60). Rounded once, in whole 1/10,000 s, then split, so a
+    value a hair below a whole minute carries into it (59' 60.0000" is not written)."""
+    tenths_of_ms = round(abs(value) * 3600 * 10_000)  # 180 deg = 6.48e9: exact in a float
+    degrees, rest = divmod(tenths_of_ms, 3600 * 10_000)
+    minutes, seconds = divmod(rest, 60 * 10_000)
     return ((degrees, 1), (minutes, 1), (seconds, 10_000))
 
 

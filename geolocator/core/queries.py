@@ -392,7 +392,9 @@ def _semicolon_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:
 
 def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
     """(rows, decimal comma allowed). A header split by ';' and holding no ',' is a
-    semicolon-separated file, where '50,005' can only mean 50.005."""
+    semicolon-separated file, where '50,005' can only mean 50.005; so is any file whose header is
+    not split into the columns by ',' (read_csv_rows then parts it by ';' or a tab: a comma-decimal
+    spreadsheet's tab-separated text export)."""
     try:
         first = path.read_text(encoding="utf-8-sig").splitlines()[0]
     except (OSError, UnicodeDecodeError, IndexError):
@@ -403,7 +405,7 @@ def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
                     "read with ';' between columns and ',' as the decimal mark", path)
         return rows, True
     try:
-        return read_csv_rows(path, TRUTH_COLUMNS), False
+        rows = read_csv_rows(path, TRUTH_COLUMNS)
     except InputError as exc:
         if exc.line and "values but the header has" in exc.problem:
             try:
@@ -416,6 +418,11 @@ def _truth_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], bool]:
                 raise InputError(path, f"{problem}: a decimal comma (as in 50,005) splits a number in two; "
                                  "write decimals with '.', or separate the columns with ';'", line=exc.line) from None
         raise
+    try:  # the cells are parted by ',' exactly when the header is (read_csv_rows tries ',' first)
+        names = [h.strip().lower() for h in next(csv.reader([first]))]
+    except (csv.Error, StopIteration):
+        names = []
+    return rows, not all(c in names for c in TRUTH_COLUMNS)
 
 
 def _coordinate(path: Path, line: int, name: str, text: str, lo: float, hi: float, decimal_comma: bool) -> float:

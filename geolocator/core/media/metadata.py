@@ -317,8 +317,10 @@ def _capture_time(exif_ifd: dict) -> datetime | None:
         when = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
+    if not 1 < when.year < 9999:  # damage: converted to UTC or moved on, it would leave datetime's years 1-9999
+        return None
     sub = _text(exif_ifd.get(0x9291)) or _text(exif_ifd.get(0x9292))
-    if sub and sub.isdigit():
+    if sub and sub.isascii() and sub.isdigit():  # not "²" (Latin-1 0xB2): str.isdigit() says yes, int() no
         when += timedelta(microseconds=int((sub + "000000")[:6]))
     zone = utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
     return when if zone is None else when.replace(tzinfo=zone)

@@ -5,7 +5,9 @@ Cue timing is read with the `srt` library; the cue text varies by model and is r
 patterns below (field names as DJI writes them, collected from public example files):
 
 - bracketed, Mini/Air/Mavic 3 style: ``[latitude: 46.84] [longitude: -91.99] [rel_alt: 39.8 abs_alt: 212.1]``,
-  optionally ``[gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0]`` and ``[focal_len: 24.00]``;
+  optionally ``[gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0]`` and ``[focal_len: 24.00]``; Mavic 2 Pro / Zoom
+  and Mavic Air write ``[latitude : 47.09] [longtitude : 8.27] [altitude: 548.4]`` (DJI's spelling, as
+  in their XMP's GpsLongtitude; that ``altitude`` is not read: which height it is is not documented);
 - legacy, Phantom 4 / Mavic Pro style: ``GPS(-91.99,46.84,19) BAROMETER:39.8`` — the tuple is
   longitude first (a value outside +-90 in first place settles it when it can), then altitude;
 - compact P4 RTK style: ``GPS (-91.99, 46.84, 19), ... H 39.80m, ... G.PRY (-89.9°, 0.0°, 45.0°)``.
@@ -48,9 +50,12 @@ class FrameTelemetry:
 
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
-_BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _NUM + r")")
+# a bracketed field's value: the whole number or nothing (not 46 of "46,841234", 1 of "1e3", 1.2 of "1.2.3":
+# each a different number, a place up to 111 km off); an exponent is read
+_VALUE = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\d.]|,\d|[eE][-+]?\d)"
+_BRACKET = re.compile(r"\b([A-Za-z_]+)\s*:\s*(" + _VALUE + r")")
 _GPS_TUPLE = re.compile(r"GPS\s*\(\s*(" + _NUM + r")\s*,\s*(" + _NUM + r")\s*(?:,\s*(" + _NUM + r"))?")
-_BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _NUM + r")")
+_BARO = re.compile(r"BAROMETER\s*[:(]\s*(" + _VALUE + r")")
 _HEIGHT = re.compile(r"(?:^|[\s,])H\s*[=]?\s*(" + _NUM + r")\s*m\b")
 _DATETIME = re.compile(r"(\d{4})[-.:/](\d{2})[-.:/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?")
 _GIMBAL_PRY = re.compile(r"G\.PRY\s*\(\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")\s*°?\s*,\s*(" + _NUM + r")")
@@ -79,7 +84,8 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
     give a record with only the time; never raises for odd text."""
     text = re.sub(r"<[^>]+>", " ", text)  # <font size="28"> wrappers
     fields = {k.lower(): _finite(v) for k, v in _BRACKET.findall(text)}
-    lat, lon = fields.get("latitude"), fields.get("longitude")
+    lat = fields.get("latitude")
+    lon = fields.get("longitude", fields.get("longtitude"))  # Mavic 2 / Air write DJI's "longtitude"
     if lat is None and lon is None:
         lat, lon = fields.get("lat"), fields.get("lon", fields.get("lng"))
     rel, absolute = fields.get("rel_alt"), fields.get("abs_alt")

@@ -20,7 +20,8 @@ some muxers a `date` tag. The order of trust, and the rule for each:
    Exception: a clip from Android's MediaMuxer (its `com.android.*` tags) is kept as UTC, as the
    standard says: Android phones are reported to write UTC there (exiftool-vendored.js issue 113).
 3. No tag, an empty one, or one before 1980 (a clock never set: zero is 1904-01-01 in the QuickTime
-   epoch, 1970-01-01 in Unix time): no time (None), never 1970.
+   epoch, 1970-01-01 in Unix time): no time (None), never 1970. Nor one in the year 9999 (damage:
+   the frames' times after it, or its UTC, would fall past the last day a datetime holds).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from pathlib import Path
 
 # a recorded time before this is a clock that was never set (1904 and 1970 are the two epochs' zeros)
 EARLIEST = datetime(1980, 1, 1)
+# a recorded time from here on is damage, not a clock: datetime ends on 9999-12-31, and a clip's frame
+# times (start + seconds) and the conversion to UTC of a time west of it must still fit
+LATEST = datetime(9999, 1, 1)
 OFFSET_KEY = "com.apple.quicktime.creationdate"
 CLOCK_KEYS = ("creation_time", "date")
 ANDROID_KEYS = ("com.android.version", "com.android.manufacturer", "com.android.model")
@@ -38,7 +42,7 @@ ANDROID_KEYS = ("com.android.version", "com.android.manufacturer", "com.android.
 def _parse(text) -> datetime | None:
     """An ISO 8601 date and time ("2026-05-01T10:00:00.000000Z", "2026-05-01T10:00:00+0200",
     "2026-05-01 10:00:00"), aware when it states an offset or Z; None for anything else (a date
-    without a time of day included) or a time before EARLIEST."""
+    without a time of day included), a time before EARLIEST, or one from LATEST on (damage)."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip()
@@ -50,7 +54,7 @@ def _parse(text) -> datetime | None:
         when = datetime.fromisoformat(text)  # Python 3.11+: any ISO 8601 form, "+0200" included
     except ValueError:
         return None
-    if when.replace(tzinfo=None) < EARLIEST:
+    if not EARLIEST <= when.replace(tzinfo=None) < LATEST:
         return None
     return when
 

@@ -20,12 +20,17 @@ DENSIFY_POINTS = 21  # points added along each edge before the bounds are taken 
 def area_crs(text: str | None):
     """The pyproj CRS of `--bbox-crs TEXT` (an EPSG number, "EPSG:28992", a URN, WKT, a PROJ string),
     or None for degrees (none given, 4326, EPSG:4326, CRS84). Raises ValueError naming the text for
-    an unknown CRS."""
-    from ..geo import parse_crs
+    an unknown CRS, and for one whose coordinates are no place on a map (geo.not_a_map): a height
+    system (vertical, EPSG:5773) or an earth-centred one (geocentric, EPSG:4978); pyproj turned a
+    height system's box into degrees with latitude and longitude swapped."""
+    from ..geo import not_a_map, parse_crs
 
     if text is None or not str(text).strip():
         return None
     crs = parse_crs(text)
+    if not_a_map(crs):
+        raise ValueError(f"{str(text).strip()[:80]!r} is {not_a_map(crs)}, not a map's: give a projected "
+                         "(eastings, northings) or geographic (degrees) coordinate system")
     auth = crs.to_authority()
     if auth in (("EPSG", "4326"), ("OGC", "CRS84")):
         return None
