@@ -88,8 +88,9 @@ def uncameralike(query, tile, corners) -> str | None:
     """Why a verified outline cannot be what this photo's camera saw (a sentence naming the tile
     and the misfit), or None when a pinhole camera fits it (camera_misfit <= MISFIT_BAR) or it
     cannot be read (no corners, the image's size unknown). `corners`: the matched image's corners in
-    `tile` as fractions (x right, y down; rerank.Verification.corners), of the photo, or of its
-    ground band when it was read as one (ground_band.query_rows), as pose_check.contradiction."""
+    `tile` as fractions (x right, y down; rerank.Verification.corners), of the photo, of the picture
+    inside its bars (media.query_image.bars_box), or of its ground band when it was read as one
+    (ground_band.query_rows), as pose_check.contradiction."""
     if not corners or len(corners) != 4:
         return None
     from .camera import _image_size
@@ -98,6 +99,12 @@ def uncameralike(query, tile, corners) -> str | None:
     size = _image_size(query)
     if size is None:
         return None
+    from .media.query_image import bars_box
+
+    box = bars_box(query)  # letterbox/pillarbox bars: the picture matched is the box inside them
+    if box is not None:
+        left, top, right, bottom = box
+        size = (size[0] * (right - left), size[1] * (bottom - top))
     fit = camera_misfit([tile.point_at(x, y) for x, y in corners], size, query_rows(query))
     if fit is None or fit.misfit <= MISFIT_BAR:
         return None
