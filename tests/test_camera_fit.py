@@ -173,15 +173,15 @@ def test_locate_does_not_verify_an_outline_no_camera_sees(tmp_path):
 
 def test_a_photo_inside_bars_is_read_as_the_picture_between_them(tmp_path):
     """A pillarboxed photo (black bars left and right) is matched as the picture between the bars
-    (media.query_image.bars_box): its outline is that picture's, square here, not the file's 3:2."""
+    (media.query_image.bars_box): its outline is that picture's (3:4 here), not the file's 3:2."""
     from geolocator.core.media.query_image import bars_box
 
     rng = np.random.default_rng(1)
     pixels = np.zeros((400, 600, 3), np.uint8)
-    pixels[:, 100:500] = rng.integers(0, 255, (400, 400, 3), dtype=np.uint8)
+    pixels[:, 150:450] = rng.integers(0, 255, (400, 300, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(tmp_path / "boxed.png")
     q = Query("boxed.png", tmp_path / "boxed.png")
     assert bars_box(q) is not None
-    square = _corners(0.0, 10.0, size=(400, 400))  # nadir: its outline has the picture's aspect
-    assert uncameralike(q, TILE, square) is None
-    assert camera_misfit(_ground(square), (600, 400)).misfit > MISFIT_BAR  # read as the whole file: refused
+    upright = _corners(0.0, 10.0, size=(300, 400))  # nadir: its outline has the picture's aspect
+    assert uncameralike(q, TILE, upright) is None
+    assert camera_misfit(_ground(upright), (600, 400)).misfit > MISFIT_BAR  # read as the whole file: refused

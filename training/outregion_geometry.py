@@ -29,6 +29,7 @@ from geolocator.core.geo import haversine_m  # noqa: E402
 from geolocator.core.queries import load_region  # noqa: E402
 from geolocator.core.camera import _image_size  # noqa: E402
 from geolocator.core.camera_fit import camera_misfit  # noqa: E402
+from geolocator.core.ground_band import query_rows  # noqa: E402
 from geolocator.core.rerank import Verifier, VerifySettings  # noqa: E402
 
 FIELDS = ["queries", "tiles", "kind", "query", "tile", "inliers", "area_share", "side_ratio", "angle_spread_deg",
@@ -92,7 +93,7 @@ def main() -> None:
                     area, ratio, spread = outline_stats(v.corners, target.size)
                     an, sc, pe = (jacobian_stats(v.homography, photo.size) if v.homography is not None and photo is not None
                                   else (np.nan, np.nan, np.nan))
-                    fit = camera_misfit([t.point_at(x, y) for x, y in v.corners], _image_size(q))
+                    fit = camera_misfit([t.point_at(x, y) for x, y in v.corners], _image_size(q), query_rows(q))
                     err = np.nan
                     right = ""
                     if kind == "in" and q.truth is not None and v.centre is not None:
