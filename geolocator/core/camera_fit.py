@@ -47,7 +47,10 @@ def camera_misfit(footprint: Sequence[LatLon], image_size: tuple[int, int],
     any focal length with a horizontal field of view in FOV_RANGE_DEG) sees of flat ground: see the
     module doc. `image_size`: (width, height) pixels of the image as matched; `rows`: the footprint
     is that band of the photo's rows (top, bottom fractions of its height: core/ground_band.py).
-    None when the footprint is not four points or has no area (no homography)."""
+    The footprint is WGS84 (LatLon degrees), read as local east/north metres about its first corner
+    (geo.metres_per_degree; east the short way across ±180°); the lens is searched on a grid of
+    _FOV_STEPS fields of view (0.5° apart). Returns None, raising nothing, when the footprint is not
+    four points, has no area or no finite homography, or the size is not positive."""
     import cv2
 
     if footprint is None or len(footprint) != 4 or not image_size or min(image_size) <= 0:
