@@ -883,6 +883,9 @@ class Workspace:
         from .pose_check import drop_contradicted  # a match must agree with the recorded gimbal pitch
 
         checks = drop_contradicted(queries, tiles, candidates, checks)
+        from .camera_fit import drop_uncameralike  # and must be an outline a camera can see (no metadata needed)
+
+        checks = drop_uncameralike(queries, tiles, candidates, checks)
         counts = np.array([[c.inliers for c in row] for row in checks], np.int64).reshape(candidates.shape)
         if s.gnss_prior_m:  # a tile outside the prior's circle is not a candidate, verified or not
             from .priors import EXCLUDED

@@ -1,0 +1,142 @@
+"""Can a pinhole camera see this outline at all? A verified match's fit to a camera, with no metadata.
+
+A verified homography puts the photo's four corners on the ground (the footprint, TL, TR, BR, BL).
+A real photo of flat ground is the ground seen through a pinhole camera: with the principal point
+at the image centre and square pixels, the map from ground metres to image pixels is
+A ~ K [r1 r2 t] with K = diag(f, f, 1) and r1, r2 two orthonormal columns of a rotation. For a
+candidate focal length f, the first two columns of K^-1 A must then be orthogonal and of equal
+length: two conditions on one unknown (f), so a homography has one degree of "camera-ness" left
+over that any real view meets and a chance fit (RANSAC among matches that happen to agree)
+has no reason to (Zhang, "A Flexible New Technique for Camera Calibration", IEEE PAMI 22(11),
+2000, section 2.2: the two constraints a plane's homography puts on the intrinsics).
+
+camera_misfit measures that left-over degree: the smallest, over focal lengths of a plausible lens
+(FOV_RANGE_DEG across the width), of max(|cos| of the angle between the two columns, |ln| of the ratio
+of their lengths): 0 for an outline a camera sees exactly; about 0.1 for 6 degrees of shear or 10 % of
+stretch. It needs no focal length, altitude or pitch from the photo: it reads the outline only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .geo import metres_per_degree
+from .model import LatLon
+
+# The widest and narrowest lens considered (horizontal field of view across the image's width,
+# degrees): from a long zoom to a fisheye-like action camera (DJI's 84-degree diagonal is ~73 across).
+FOV_RANGE_DEG = (10.0, 150.0)
+_FOV_STEPS = 281
+
+
+@dataclass(frozen=True)
+class CameraFit:
+    misfit: float  # max(|cos angle(r1, r2)|, |ln(|r1| / |r2|)|) at the best focal length (0: a camera)
+    hfov_deg: float  # the horizontal field of view at which it fits best
+    tilt_deg: float  # that camera's optical axis off nadir (0 = straight down)
+
+
+def camera_misfit(footprint: Sequence[LatLon], image_size: tuple[int, int],
+                  rows: tuple[float, float] | None = None) -> CameraFit | None:
+    """How far the outline `footprint` (the photo's four corners on the ground, TL, TR, BR, BL, as
+    Match.footprint) is from what a pinhole camera (principal point at the centre, square pixels,
+    any focal length with a horizontal field of view in FOV_RANGE_DEG) sees of flat ground: see the
+    module doc. `image_size`: (width, height) pixels of the image as matched; `rows`: the footprint
+    is that band of the photo's rows (top, bottom fractions of its height: core/ground_band.py).
+    The footprint is WGS84 (LatLon degrees), read as local east/north metres about its first corner
+    (geo.metres_per_degree; east the short way across ±180°); the lens is searched on a grid of
+    _FOV_STEPS fields of view (0.5° apart). Returns None, raising nothing, when the footprint is not
+    four points, has no area or no finite homography, or the size is not positive."""
+    import cv2
+
+    if footprint is None or len(footprint) != 4 or not image_size or min(image_size) <= 0:
+        return None
+    w, h = float(image_size[0]), float(image_size[1])
+    origin = footprint[0]
+    m_lat, m_lon = metres_per_degree(origin.lat)
+    ground = np.array([[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat]
+                       for p in footprint], np.float64)
+    if not np.isfinite(ground).all() or abs(cv2.contourArea(ground.astype(np.float32))) < 1e-6:
+        return None
+    top, bottom = (0.0, 1.0) if rows is None else rows
+    image = np.array([[-w / 2, (top - 0.5) * h], [w / 2, (top - 0.5) * h],
+                      [w / 2, (bottom - 0.5) * h], [-w / 2, (bottom - 0.5) * h]], np.float64)
+    centre = ground.mean(axis=0)
+    a = cv2.getPerspectiveTransform((ground - centre).astype(np.float32), image.astype(np.float32)).astype(np.float64)
+    if not np.isfinite(a).all():
+        return None
+    fovs = np.linspace(*FOV_RANGE_DEG, _FOV_STEPS)
+    f = (w / 2.0) / np.tan(np.radians(fovs) / 2.0)  # (F,)
+    r1 = np.stack([a[0, 0] / f, a[1, 0] / f, np.full_like(f, a[2, 0])], axis=1)  # (F, 3)
+    r2 = np.stack([a[0, 1] / f, a[1, 1] / f, np.full_like(f, a[2, 1])], axis=1)
+    n1, n2 = np.linalg.norm(r1, axis=1), np.linalg.norm(r2, axis=1)
+    cos = np.abs((r1 * r2).sum(axis=1)) / (n1 * n2)
+    misfit = np.maximum(cos, np.abs(np.log(n1 / n2)))
+    best = int(np.argmin(misfit))
+    axis = np.cross(r1[best] / n1[best], r2[best] / n2[best])  # the ground's normal in camera coordinates
+    tilt = math.degrees(math.acos(min(1.0, abs(float(axis[2]) / float(np.linalg.norm(axis))))))
+    return CameraFit(float(misfit[best]), float(fovs[best]), tilt)
+
+
+# An outline whose camera_misfit is above this is not taken as a verified place. Measured on the
+# benchmark's rendered photos, every tile verified (training/results/outregion34_session34.md): right
+# fits 0.001-0.36 (median 0.006; the highest, 0.29 and 0.36, fits on a tile the photo only partly
+# covers, or a low-texture oblique one), chance fits (photos of one region in another's tiles, and
+# wrong fits in a region's own tiles at 8-10 inliers) 0.55-2.8, the two false verifications of
+# outregion33 0.56 and 0.73. The bar sits between, nearer the right fits' side than the middle would.
+MISFIT_BAR = 0.45
+
+
+def uncameralike(query, tile, corners) -> str | None:
+    """Why a verified outline cannot be what this photo's camera saw (a sentence naming the tile
+    and the misfit), or None when a pinhole camera fits it (camera_misfit <= MISFIT_BAR) or it
+    cannot be read (no corners, the image's size unknown). `corners`: the matched image's corners in
+    `tile` as fractions (x right, y down; rerank.Verification.corners), of the photo, of the picture
+    inside its bars (media.query_image.bars_box), or of its ground band when it was read as one
+    (ground_band.query_rows), as pose_check.contradiction."""
+    if not corners or len(corners) != 4:
+        return None
+    from .camera import _image_size
+    from .ground_band import query_rows
+
+    size = _image_size(query)
+    if size is None:
+        return None
+    from .media.query_image import bars_box
+
+    box = bars_box(query)  # letterbox/pillarbox bars: the picture matched is the box inside them
+    if box is not None:
+        left, top, right, bottom = box
+        size = (size[0] * (right - left), size[1] * (bottom - top))
+    fit = camera_misfit([tile.point_at(x, y) for x, y in corners], size, query_rows(query))
+    if fit is None or fit.misfit <= MISFIT_BAR:
+        return None
+    return (f"the match on {tile.id} maps the photo onto an outline no camera sees (misfit {fit.misfit:.2f}, "
+            f"above {MISFIT_BAR}): that candidate is not taken as verified (the photo's other candidates still count)")
+
+
+def drop_uncameralike(queries, tiles, candidates, checks) -> list[list]:
+    """`checks` (rows of rerank.Verification, one row per query, aligned with `candidates`' tile
+    indices) with every match whose outline no pinhole camera sees (uncameralike) set to 0 inliers,
+    so it verifies nothing; each is logged (INFO) with its reason. Needs no metadata: every photo is
+    checked. Same shape as `checks`."""
+    import logging
+    from dataclasses import replace
+
+    log = logging.getLogger(__name__)
+    out = []
+    for qi, row in enumerate(checks):
+        new_row = []
+        for ci, check in enumerate(row):
+            if check.inliers and check.corners is not None:
+                why = uncameralike(queries[qi], tiles[int(candidates[qi][ci])], check.corners)
+                if why is not None:
+                    log.info("%s: %s", queries[qi].id, why)
+                    check = replace(check, inliers=0)
+            new_row.append(check)
+        out.append(new_row)
+    return out
