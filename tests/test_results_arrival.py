@@ -125,3 +125,33 @@ def test_the_results_pane_decodes_each_thumbnail_once_for_photos_shown_again(qtb
     size = card.image.pixmap().size()
     assert max(size.width(), size.height()) == results_panel.TILE_PX  # scaled to its card as before
     assert window.results.query_image.pixmap() is not None and not window.results.query_image.pixmap().isNull()
+
+
+@pytest.mark.slow  # ~19 s on the shared machine: the worker's first job imports the scoring code
+def test_the_map_page_of_arriving_results_is_written_off_the_windows_thread(qtbot, window, tmp_path, monkeypatch):
+    """The map's HTML (its markers, popups and basemap: seconds at thousands of photos) is built in the
+    job, on the worker thread; the window's thread only loads the finished file (MapView.show_map)."""
+    import threading
+
+    from geolocator.core import webmap
+    from geolocator.core.model import TileSet
+
+    tiles, queries, preds = _answers(40, seed=4)
+    window.session.ws.tileset = TileSet(tuple(tiles), tmp_path)
+    window._add_queries(queries, {})
+    window._show_results(Results(preds, {}, None, None, None, None))
+    written = []
+
+    def write_map(path, tileset, predictions, **kwargs):
+        written.append((threading.current_thread(), len(predictions)))
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text("<html><body>map</body></html>")
+        return Path(path)
+
+    monkeypatch.setattr(webmap, "write_map", write_map)
+    job = window.regroup_flights()  # a job whose results carry a new map page, as a locate's do
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
+    assert window.last_outcome == "done", job.title
+    assert len(written) == 1 and written[0][1] == 40
+    assert written[0][0] is not threading.main_thread()  # the worker wrote it
+    assert window.map_view.loaded_path is not None and window.map_view.loaded_path.name.startswith("map_")
