@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         self.scratch_adapter_dir: Path | None = None
         self.drawn_area = None  # the last rectangle drawn on the map (Bounds), for "Get Imagery…"
         self.selected: str | None = None
+        self._photos_shown = 0  # photos shown in the Results pane so far (select_query shows each once)
         self.frozen_evaluation = None
         # seconds a photo or frame took in this app's last Locating job of 5 or more new ones (None: not yet):
         # the estimate said when a video is added (video_frames.sampling_line)
@@ -1096,11 +1097,8 @@ class MainWindow(QMainWindow):
             self.track_shots = dict(results.track_shot)
         with self.query_list.bulk():
             self._store_query_thumbs(results.query_thumbs)
-            for p in results.predictions:
-                self.query_list.set_prediction(p, results.track_status.get(p.query.id),
-                                               results.track_error.get(p.query.id),
-                                               results.track_confidence.get(p.query.id),
-                                               results.track_shot.get(p.query.id))
+            self.query_list.set_predictions(results.predictions, results.track_status, results.track_error,
+                                            results.track_confidence, results.track_shot)
             for qid, why in results.failures.items():
                 self.query_list.set_failed(qid, why)
         adapted = bool(results.adapter and results.adapter.active)
@@ -1208,7 +1206,14 @@ class MainWindow(QMainWindow):
         if q is None:
             return
         self.selected = query_id
+        shown = self._photos_shown
+        # moving the list's current row emits its querySelected, which calls this again and shows the
+        # photo: shown once, not twice (the Results pane built and the map's marker highlighted twice
+        # for every photo selected, session 34)
         self.query_list.select(query_id)
+        if self._photos_shown != shown and self.selected == query_id:
+            return
+        self._photos_shown += 1
         exported, track_status, track_error = self.track_answers.get(query_id, (None, None, None))
         self.results.show_query(q, self.predictions.get(query_id), self.query_thumbs.get(query_id),
                                 self.tile_thumbs, self.failures.get(query_id), exported=exported,

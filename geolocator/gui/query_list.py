@@ -239,6 +239,13 @@ class QueryModel(QAbstractTableModel):
         else:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
+    def changed_span(self, first: int, last: int) -> None:
+        """Rows first..last changed (inclusive): one dataChanged (or, inside `deferred()`, at its end)."""
+        if self._dirty is not None:
+            self._dirty += (first, last)
+        else:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))
+
     @contextmanager
     def deferred(self):
         """Many row edits, one dataChanged signal (over the span of the changed rows) at the end."""
@@ -419,19 +426,37 @@ class QueryList(QTreeView):
         `track_confidence`: that position's confidence (sequence.TrackPoint.confidence), likewise;
         `track_shot`: (shot, shots) of a frame of an edited video (sequence.frame_shots), said after
         its name."""
-        row = self._row(pred.query.id)
-        if row is None:
-            return
-        r = self.model_.rows[row]
-        r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, track_status, track_error
-        r.track_confidence, r.track_shot = track_confidence, track_shot
-        # its level (core/levels.py: confident / verified but not confident / weak match / tile level
-        # only / not located), the words of the CLI, the map and the KML pins; a flight's frame: a
-        # matched or corrected one by its track confidence likewise, one the track placed by the
-        # track's word ("weak track" below 0.5), its "retrieved" as "tile level only" (levels.frame_level)
-        r.status = (frame_level(track_status, pred.confidence if track_confidence is None else track_confidence)
-                    if track_status else level_of(pred))
-        self.model_.changed(row)
+        self.set_predictions([pred], {pred.query.id: track_status}, {pred.query.id: track_error},
+                             {pred.query.id: track_confidence}, {pred.query.id: track_shot})
+
+    def set_predictions(self, preds, track_status: dict | None = None, track_error: dict | None = None,
+                        track_confidence: dict | None = None, track_shot: dict | None = None) -> None:
+        """set_prediction for every prediction of a job's results at once, the track's figures read from
+        the dicts keyed by query id (jobs.Results' track_status, track_error, track_confidence,
+        track_shot; a photo missing from one: None): one pass, one dataChanged over the rows changed (a
+        flight of 2,000 frames: no signal, repaint or lookup per row). Photos not listed are skipped."""
+        track_status, track_error = track_status or {}, track_error or {}
+        track_confidence, track_shot = track_confidence or {}, track_shot or {}
+        rows, index_of = self.model_.rows, self.model_.index_of
+        first = last = None
+        for pred in preds:
+            qid = pred.query.id
+            row = index_of.get(qid)
+            if row is None:
+                continue
+            r = rows[row]
+            status, conf = track_status.get(qid), track_confidence.get(qid)
+            r.pred, r.failed, r._cells, r.track_status, r.track_error = pred, None, None, status, track_error.get(qid)
+            r.track_confidence, r.track_shot = conf, track_shot.get(qid)
+            # its level (core/levels.py: confident / verified but not confident / weak match / tile level
+            # only / not located), the words of the CLI, the map and the KML pins; a flight's frame: a
+            # matched or corrected one by its track confidence likewise, one the track placed by the
+            # track's word ("weak track" below 0.5), its "retrieved" as "tile level only" (levels.frame_level)
+            r.status = (frame_level(status, pred.confidence if conf is None else conf) if status else level_of(pred))
+            first = row if first is None or row < first else first
+            last = row if last is None or row > last else last
+        if first is not None:
+            self.model_.changed_span(first, last)
 
     def set_failed(self, query_id: str, reason: str) -> None:
         row = self._row(query_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
@@ -21,6 +23,7 @@ SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs
 QUERY_PX = 176
 MIN_QUERY_PX = 96  # the photo in a narrow pane (_fit_query_image)
 TILE_PX = 104
+PIXMAPS_KEPT = 64  # decoded thumbnails the Results pane keeps (a photo and its five tiles: six a photo)
 
 
 def _plain(text: str = "") -> QLabel:
@@ -272,6 +275,9 @@ class ResultsPanel(QWidget):
         outer.setContentsMargins(6, 6, 6, 6)
         left = QVBoxLayout()
         self._query_pm = None  # the shown photo's thumbnail, unscaled (_show_query_image)
+        # thumbnails decoded (and a tile's scaled to its card) for the photos shown last: a photo's five
+        # tiles were decoded and scaled again at every selection, ~10 ms of the window's thread a click
+        self._pixmaps: OrderedDict[tuple[bytes, int | None], QPixmap] = OrderedDict()
         self.query_image = QLabel()
         self.query_image.setFixedSize(QUERY_PX, QUERY_PX)
         self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -478,6 +484,23 @@ class ResultsPanel(QWidget):
             self._cards.addWidget(card, 0, len(self.cards))
             self.cards.append(card)
 
+    def _pixmap(self, data: bytes, side: int | None = None) -> QPixmap:
+        """The JPEG thumbnail `data` decoded (query_list.pixmap_from_jpeg) and, with `side`, scaled to fit
+        side x side px as a tile card scales it (TileCard.set_match: the same pixels, Qt does not scale a
+        pixmap already that size again); the last PIXMAPS_KEPT kept, keyed by the bytes."""
+        key = (data, side)
+        pm = self._pixmaps.get(key)
+        if pm is None:
+            pm = pixmap_from_jpeg(data)
+            if side is not None and not pm.isNull():
+                pm = pm.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            self._pixmaps[key] = pm
+            while len(self._pixmaps) > PIXMAPS_KEPT:
+                self._pixmaps.popitem(last=False)
+        else:
+            self._pixmaps.move_to_end(key)
+        return pm
+
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None, *,
                    exported: Prediction | None = None, track_status: str | None = None,
@@ -492,7 +515,7 @@ class ResultsPanel(QWidget):
         of the Photos…): the zone a capture time without one is shown in, as the exports read it
         (core.media.metadata.meta_summary); None: said to have no zone."""
         self.title.setText(query.id)
-        self._query_pm = pixmap_from_jpeg(query_thumb) if query_thumb else None
+        self._query_pm = self._pixmap(query_thumb) if query_thumb else None
         self._show_query_image()
         lines = []
         # the Point every export writes: a flight's frame at its place on the track; none when there is
@@ -563,5 +586,5 @@ class ResultsPanel(QWidget):
                 data = tile_thumbs.get(m.tile.id)
                 hit = None if query.truth is None else m.tile.bounds.contains(query.truth)
                 chosen = m.rank == 1 and prediction.status == STATUS_VERIFIED  # the tile verification chose
-                card.set_match(m.rank, m.score, m.tile.id, pixmap_from_jpeg(data) if data else None, hit, m.inliers,
+                card.set_match(m.rank, m.score, m.tile.id, self._pixmap(data, TILE_PX) if data else None, hit, m.inliers,
                                verified=chosen)
