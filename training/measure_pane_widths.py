@@ -26,7 +26,7 @@ def _measured(qapp, window, out, **kw):
     print(f"MEASURE window={window.width()}x{window.height()} least={least.width()}x{least.height()} "
           f"list={ql.width()} (name col {ql.header().sectionSize(0)}, hidden {hidden}) "
           f"map={mv.width()}x{mv.height()} results={rs.width()}x{rs.height()} side={side.width()} "
-          f"photo={rs.query_image.width()}", flush=True)
+          f"photo={rs.query_image.width()} cards={'shown' if rs._cards_scroll.isVisibleTo(rs) else 'hidden'}", flush=True)
     return rc
 
 

@@ -558,14 +558,45 @@ window.geoloc = (function () {
       };
       L.DomEvent.disableClickPropagation(d);
       // a click is the person's choice: kept from then on, whatever the window's size
-      L.DomEvent.on(head, 'click', function () { api.legendChosen = true; api.legendShown(body.style.display === 'none'); });
+      L.DomEvent.on(head, 'click', function () { api.legendChosen = true; api.legendShown(body.style.display === 'none'); api.legendPlace(); });
       return d;
     };
     c.addTo(api.map);
+    api.legendControl = c;
     api.legendChosen = false;
     api.legendFit();
+    api.legendPlace();
     // decided again whenever the map's size changes (Leaflet's 'resize', on a window resize), until a click
     api.map.on('resize', api.legendFit);
+    api.map.on('resize', api.legendPlace);  // its corner: at every resize, clicked or not
+  };
+  // The legend's and the scale bar's corners. Below the zoom and draw buttons (top left) Leaflet stacks
+  // the legend over the scale bar (bottom left); in a short map the two stacks met: at 911 x 562 (a 160 px
+  // map, shortmap34) the legend lay over the draw button and the scale bar reached it. Where the left
+  // corners would meet, the legend moves to the top right corner, then (still meeting) the scale bar to
+  // the bottom right, over the credit line; both back to the bottom left where they do not. Their
+  // elements are moved, not re-made (setPosition would rebuild the legend and lose its fold). Returns the
+  // legend's corner.
+  api.legendPlace = function () {
+    var c = api.legendControl;
+    if (!c || !api.map) { return null; }
+    var corners = api.map._controlCorners, left = corners.bottomleft, el = c.getContainer();
+    api.scaleEl = api.scaleEl || api.map.getContainer().querySelector('.leaflet-control-scale');
+    var moved = [[el, corners.topright, false]];
+    if (api.scaleEl) { moved.push([api.scaleEl, corners.bottomright, true]); }
+    // back where Leaflet puts them (a bottom corner's controls: the last added first): the scale, then the legend over it
+    moved.slice().reverse().forEach(function (m) { if (m[0].parentNode !== left) { left.insertBefore(m[0], left.firstChild); } });
+    var meet = function () {
+      var reach = 0, start = Infinity;
+      corners.topleft.querySelectorAll('.leaflet-control').forEach(function (e) { reach = Math.max(reach, e.getBoundingClientRect().bottom); });
+      left.querySelectorAll('.leaflet-control').forEach(function (e) { start = Math.min(start, e.getBoundingClientRect().top); });
+      return start < reach;
+    };
+    moved.forEach(function (m) {
+      if (!meet()) { return; }
+      if (m[2]) { m[1].insertBefore(m[0], m[1].firstChild); } else { m[1].appendChild(m[0]); }
+    });
+    return el.parentNode === left ? 'bottomleft' : 'topright';
   };
   // folded where unfolded it would cover more than LEGEND_MAX_SHARE of the map, unless the person clicked it
   api.legendFit = function () {

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -51,7 +50,7 @@ from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from ..core.clock_zones import zone_at
-from .pane_widths import MapFirstSplitter
+from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
 from .workers import Job, JobRunner
@@ -267,11 +266,14 @@ class MainWindow(QMainWindow):
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.side_scroll = side_scroll
 
-        self.centre = QSplitter(Qt.Orientation.Vertical)
+        # the map over the Results pane: in a short window the pane gives height (its cards, then its photo)
+        # until the map has half the centre's height; a taller window's added height goes to the map
+        self.centre = MapFirstSplitter(grow=0, give_order=(1,), orientation=Qt.Orientation.Vertical,
+                                       share=MAP_HEIGHT_SHARE)
         self.centre.addWidget(self.map_view)
         self.centre.addWidget(self.results)
-        self.centre.setStretchFactor(0, 3)
-        self.centre.setStretchFactor(1, 1)
+        self.centre.setStretchFactor(0, 1)
+        self.centre.setStretchFactor(1, 0)
 
         # the map first: at a laptop's width the side column, then the list, give it up to half the width
         self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0))
@@ -306,9 +308,10 @@ class MainWindow(QMainWindow):
         # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
         # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
         self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])
-        # the Results pane: its tile cards (about 175 px) with the Location and Status lines above them whole,
-        # the map still about 0.15 of a 1440 x 900 window (test_gui_app checks it is a large part)
-        self.centre.setSizes([520, 350])
+        # the Results pane: as tall as its tile cards' strip with the title, the format box, Copy and the
+        # coordinates above it (full_height, ~296 px; before 350); the map the rest, at least half of a short
+        # window's centre (pane_widths.MAP_HEIGHT_SHARE), where the pane hides its cards (shortmap34)
+        self.centre.setSizes([520, self.results.full_height()])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)

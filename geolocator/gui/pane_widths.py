@@ -1,4 +1,5 @@
 """The main window's three columns (photo list, map over Results, side panels): the map gets the room.
+The same rule shares the centre's height between the map and the Results pane below it (shortmap34).
 
 At a small laptop's size (911 x 562, the window's least) the map was 265 px wide beside a 376 px list and
 a 250 px side column, and a window made wider again or a pane layout saved on a larger screen kept
@@ -18,6 +19,9 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
 MAP_SHARE = 0.5  # of the splitter's width, before the side panes keep more than their least
+# of the centre's height (the map over the Results pane), before the Results pane keeps more than its least:
+# at 911 x 562 the map was 160 of 470 px (0.34) under a pane that could not be shorter than 306 px (shortmap34)
+MAP_HEIGHT_SHARE = 0.5
 
 
 def share_widths(total: int, wanted: Sequence[int], least: Sequence[int], *, grow: int = 1,
@@ -48,15 +52,18 @@ def share_widths(total: int, wanted: Sequence[int], least: Sequence[int], *, gro
 
 
 class MapFirstSplitter(QSplitter):
-    """A horizontal QSplitter whose widths follow share_widths at each resize: the map pane (`grow`)
-    gets at least MAP_SHARE of the width whenever the other panes can shrink to their least widths.
-    A pane the user drags (or a restored state) sets that pane's wanted width; a collapsed pane stays
-    collapsed."""
+    """A QSplitter whose sizes follow share_widths at each resize: the map pane (`grow`) gets at least
+    `share` of the splitter's length (MAP_SHARE of the width by default) whenever the other panes can
+    shrink to their least. A pane the user drags (or a restored state) sets that pane's wanted size; a
+    collapsed pane stays collapsed. Horizontal: the window's three columns; vertical (shortmap34): the
+    map over the Results pane, the lengths then being heights."""
 
-    def __init__(self, grow: int = 1, give_order: Sequence[int] = (2, 0), parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Horizontal, parent)
+    def __init__(self, grow: int = 1, give_order: Sequence[int] = (2, 0), parent: QWidget | None = None, *,
+                 orientation: Qt.Orientation = Qt.Orientation.Horizontal, share: float = MAP_SHARE) -> None:
+        super().__init__(orientation, parent)
         self.grow = grow
         self.give_order = tuple(give_order)
+        self.map_share = share
         self.wanted: list[int] = []
         self.splitterMoved.connect(lambda *_: self._remember())
 
@@ -81,12 +88,16 @@ class MapFirstSplitter(QSplitter):
         self.wanted = list(self.sizes())
 
     def least_widths(self) -> list[int]:
-        """Each pane's least width in px (its minimum width or hint; 0 for a collapsed pane)."""
+        """Each pane's least length in px along the splitter (its minimum width or hint, height for a
+        vertical splitter; 0 for a collapsed pane)."""
         out = []
+        across = self.orientation() == Qt.Orientation.Horizontal
         for i in range(self.count()):
             w = self.widget(i)
             collapsed = i < len(self.wanted) and self.wanted[i] == 0 and i != self.grow
-            out.append(0 if collapsed else max(w.minimumWidth(), w.minimumSizeHint().width()))
+            least = (max(w.minimumWidth(), w.minimumSizeHint().width()) if across
+                     else max(w.minimumHeight(), w.minimumSizeHint().height()))
+            out.append(0 if collapsed else least)
         return out
 
     def share(self) -> None:
@@ -96,7 +107,8 @@ class MapFirstSplitter(QSplitter):
         total = sum(self.sizes())
         if total <= 0:
             return
-        sizes = share_widths(total, self.wanted, self.least_widths(), grow=self.grow, give_order=self.give_order)
+        sizes = share_widths(total, self.wanted, self.least_widths(), grow=self.grow, give_order=self.give_order,
+                             share=self.map_share)
         if sizes != self.sizes():
             QSplitter.setSizes(self, sizes)
 

@@ -22,6 +22,7 @@ from .query_list import pixmap_from_jpeg
 SHORT_LABELS = {"dd": "Degrees", "dmm": "DMM", "dms": "DMS", "utm": "UTM", "mgrs": "MGRS", "lv95": "LV95"}
 QUERY_PX = 176
 MIN_QUERY_PX = 96  # the photo in a narrow pane (_fit_query_image)
+LEAST_PHOTO_PX = 48  # the photo in a short pane (a short window: the map keeps the height, shortmap34)
 TILE_PX = 104
 PIXMAPS_KEPT = 64  # decoded thumbnails the Results pane keeps (a photo and its five tiles: six a photo)
 
@@ -373,12 +374,53 @@ class ResultsPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._cards_host)
         right.addWidget(scroll)
+        self._cards_scroll = scroll
+        self._right = right
         outer.addLayout(right, 1)
         self.cards: list[TileCard] = []
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own: no event filter)
         super().resizeEvent(event)
+        self._fit_height()
         self._fit_query_image()
+
+    def _answer_height(self) -> int:
+        """Pixels the right column needs for what must show without scrolling: the title, and in the
+        details' area the format box with Copy and the coordinates (two lines where they wrap)."""
+        host = self.details_scroll.widget().layout()
+        coords = 2 * self.coords_text.fontMetrics().lineSpacing()
+        row = max(self.coords_format.sizeHint().height(), self.copy_button.sizeHint().height())
+        details = row + max(0, host.spacing()) + coords + 2  # 2: the scroll area's frame, none drawn
+        return self.title.sizeHint().height() + max(0, self._right.spacing()) + details
+
+    def _photo_column_height(self, side: int) -> int:
+        """Pixels the left column needs with the photo `side` px square: the photo and the level and
+        confidence under it, wrapped at its width (never cut: the answer's words)."""
+        line = self.status_line
+        words = line.heightForWidth(line.width()) if line.text() else 0
+        return side + max(0, self.layout().itemAt(0).layout().spacing()) + max(0, words)
+
+    def full_height(self) -> int:
+        """The least height in px that shows the tile cards too (below it the cards' strip is hidden and
+        the photo shrinks, LEAST_PHOTO_PX at least: a short window keeps its height for the map)."""
+        margins = self.layout().contentsMargins()
+        right = self._answer_height() + max(0, self._right.spacing()) + self._cards_scroll.minimumHeight()
+        return margins.top() + margins.bottom() + max(right, self._photo_column_height(MIN_QUERY_PX))
+
+    def least_height(self) -> int:
+        """The pane's least height in px: the title, Copy with the coordinates, and the answer's level and
+        confidence under a LEAST_PHOTO_PX photo. Before shortmap34 it was the tile cards' strip and the
+        title (306 px with the photo): a 911 x 562 window's map was left 160 px tall."""
+        margins = self.layout().contentsMargins()
+        return margins.top() + margins.bottom() + max(self._answer_height(),
+                                                      self._photo_column_height(LEAST_PHOTO_PX))
+
+    def _fit_height(self) -> None:
+        """The tile cards' strip shown where the pane has full_height(), hidden below it (the details,
+        which scroll, get its room); the photo as tall as the left column leaves (_fit_query_image)."""
+        show = self.height() >= self.full_height()
+        if show != self._cards_scroll.isVisibleTo(self):
+            self._cards_scroll.setVisible(show)
 
     def _beside_photo(self, least: bool = False) -> int:
         """Pixels the pane needs beside the photo: its margins, the gap, and the format box with Copy
@@ -399,6 +441,7 @@ class ResultsPanel(QWidget):
         could not then be narrower than 1,015 px (session 33)."""
         hint = super().minimumSizeHint()
         hint.setWidth(MIN_QUERY_PX + self._beside_photo(least=True))
+        hint.setHeight(self.least_height())  # the cards and the photo's size give way (shortmap34)
         return hint
 
     def _fit_query_image(self) -> None:
@@ -406,9 +449,14 @@ class ResultsPanel(QWidget):
         format box and Copy beside it would not fit otherwise: a 1024 x 700 window gives the pane ~328 px,
         and with the photo at 176 Copy was cut off at the pane's edge."""
         side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - self._beside_photo()))
-        if side != self.query_image.width():
-            self.query_image.setFixedSize(side, side)
-            self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it
+        if side != self.status_line.width():
+            self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it could be
+        # in a short pane the photo gives height to the level's words under it (shortmap34)
+        margins = self.layout().contentsMargins()
+        room = self.height() - margins.top() - margins.bottom() - self._photo_column_height(0)
+        photo = max(LEAST_PHOTO_PX, min(side, room))
+        if photo != self.query_image.width():
+            self.query_image.setFixedSize(photo, photo)
             self._show_query_image()
             self.layout().activate()  # the columns at their new widths now, not at the next event
 
@@ -580,6 +628,9 @@ class ResultsPanel(QWidget):
             lines.append(f"Frame  {frame_time_words(query, clock_zone)}")
         self.details.setText(keep_figures_together("\n".join(lines)))  # wraps between figures, never in one
         self.status_line.setText(self._status_words(prediction, exported, track_status))
+        self._fit_height()  # the level's words may take another line: the photo and cards follow
+        self._fit_query_image()
+        self.updateGeometry()
         if prediction is not None:
             self._set_cards(len(prediction.matches))
             for card, m in zip(self.cards, prediction.matches):
