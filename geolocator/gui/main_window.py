@@ -308,10 +308,10 @@ class MainWindow(QMainWindow):
         # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
         # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
         self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])
-        # the Results pane: as tall as its tile cards' strip with the title, the format box, Copy and the
-        # coordinates above it (full_height, ~296 px; before 350); the map the rest, at least half of a short
-        # window's centre (pane_widths.MAP_HEIGHT_SHARE), where the pane hides its cards (shortmap34)
-        self.centre.setSizes([520, self.results.full_height()])
+        # the Results pane: its tile cards' strip, the title, Copy and three lines of the details (roomy_height,
+        # ~345 px); the map the rest, at least half of a short window's centre (pane_widths.MAP_HEIGHT_SHARE),
+        # where the pane gives up its details' room, then hides its cards (shortmap34)
+        self.centre.setSizes([520, self.results.roomy_height()])
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         act = QAction(text, self)
