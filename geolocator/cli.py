@@ -442,12 +442,23 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     return tileset
 
 
-def _load_queries(paths: list[Path], every_s: float = 1.0):
+def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None):
+    """The queries under `paths` (core.queries.load_queries, or a region folder's). `unread`, when
+    given, receives {path: reason} of each photo or video skipped because it could not be read
+    (core.skipped.unread_media), for the line that ends a locate (wording.left_out_line)."""
     from .core.queries import load_queries, load_region
 
+    on_skip = None
+    if unread is not None:
+        from .core.skipped import unread_media
+
+        def on_skip(path, reason):
+            if unread_media(path, reason):
+                unread[Path(path)] = reason
+
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
-        return load_region(paths[0], every_s=every_s).queries  # a video in its queries/ at --every too
-    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
+        return load_region(paths[0], every_s=every_s, on_skip=on_skip).queries  # a video in its queries/ at --every too
+    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s, on_skip=on_skip)
 
 
 def _dot_hint(text: str) -> str:
@@ -629,7 +640,8 @@ def cmd_locate(args) -> int:
     if getattr(args, "evidence", None) is not None:
         _check_evidence_folder(Path(args.evidence))
     _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
-    queries = _load_queries(args.queries, args.every)
+    unread: dict = {}  # photos given that could not be read on listing (a text file named .jpg): in the closing line
+    queries = _load_queries(args.queries, args.every, unread)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     from .core.media.video_time import video_lines
@@ -667,7 +679,8 @@ def cmd_locate(args) -> int:
         log.warning("%s", nothing)
     tracks = _tracks(predictions, args)
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
-    failed = ws.last.failures if ws.last is not None else {}
+    # and one that could not be read when the photos were listed (not an image, no permission)
+    failed = {**unread, **(ws.last.failures if ws.last is not None else {})}
     if getattr(args, "evidence", None):
         from .core.evidence import write_evidence
 
