@@ -900,6 +900,9 @@ def cmd_eval(args) -> int:
         state = f"adapted (mode {result['mode']})" if adapted else "frozen backbone"
         print(f"{args.region}: {_count(ev.n_queries, 'image')} with truth, {_count(ev.n_tiles, 'tile')}, "
               f"backbone {result['backbone']} on {result['device']}, {state}")
+        from .core.wording import truth_used_line
+
+        print(f"  {truth_used_line(q.truth_source for q in queries if q.has_truth)}")  # scores only: said so
         print(f"  R@1 {ev.r1:.1f}%  R@5 {ev.r5:.1f}%  R@10 {ev.r10:.1f}%  AP {ev.ap:.1f}%")
         if ws.settings.verify:
             print(f"  verified with {ws.route().reason}")

@@ -11,6 +11,8 @@ def test_eval_prints_its_figures_in_words(demo_cli, capsys):  # noqa: F811
     lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     assert lines[0] == (f"{DEMO}: 108 images with truth, 36 tiles, backbone efficientnet_lite0 on cpu, "
                         "frozen backbone"), lines[0]
-    assert lines[1].startswith("R@1 ") and lines[1].count("%") == 4, lines[1]
+    # what it scored against, and that it only scores (session 34, newuser34)
+    assert lines[1] == "truth: truth.csv for 108 images, used only to score the answers (the images alone place the photos)"
+    assert lines[2].startswith("R@1 ") and lines[2].count("%") == 4, lines[2]
     assert lines[-1].startswith("took ") and lines[-1].endswith(" s")
     assert not any("False" in line or "True" in line for line in lines)

@@ -303,3 +303,26 @@ def clock_length(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def truth_used_line(sources) -> str:
+    """What `geolocator eval` scored against, and that it only scores: 'truth: the GPS (EXIF/XMP)
+    of 9 photos, used only to score the answers (the images alone place the photos)'. `sources`: each
+    scored query's Query.truth_source ("truth.csv", "exif", "xmp:<prefix>", "srt"; None counts as
+    truth.csv, a region's file), in any order; the kinds are said in that order, each counted.
+    Session 34 (newuser34): eval on photos with GPS said "9 images with truth" and never that their GPS
+    took no part in placing them, which an inspector scoring on trusted GPS needs to read."""
+    sources = ["truth.csv" if s is None else str(s) for s in sources]
+    kinds = (("the GPS (EXIF/XMP) of {}", "photo", lambda s: s == "exif" or s.startswith("xmp:")),
+             ("the telemetry (SRT) of {}", "video frame", lambda s: s == "srt"),
+             ("truth.csv for {}", "image", lambda s: s == "truth.csv"))
+    said, left = [], list(sources)
+    for words, noun, belongs in kinds:
+        n = sum(1 for s in left if belongs(s))
+        if n:
+            said.append(words.format(count(n, noun)))
+        left = [s for s in left if not belongs(s)]
+    if left:
+        said.append(f"{len(left):,} other ({', '.join(sorted(set(left)))})")
+    return (f"truth: {', '.join(said) or 'none'}, used only to score the answers "
+            "(the images alone place the photos)")
