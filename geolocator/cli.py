@@ -670,6 +670,8 @@ def cmd_locate(args) -> int:
         from .core.adapt import RegionAdapter
 
         ws.set_adapter(RegionAdapter.load(args.adapter, expect_backbone=ws.backbone.name))
+    # the flights grouped once, as the tracks group them: the per-flight evidence reads the same flights
+    ws.flight_rule = _flight_rule(args)
     predictions = ws.locate(queries, progress=progress)
     if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
         log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
@@ -677,6 +679,9 @@ def cmd_locate(args) -> int:
     nothing = nothing_verified_note(predictions, ws.settings.verify)
     if nothing:  # a set that matched nowhere must not read as a list of places
         log.warning("%s", nothing)
+    from .core.flights import located_flights
+
+    args.flights = located_flights(ws.last, predictions)  # the tracks: as the evidence grouped them
     tracks = _tracks(predictions, args)
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
     # and one that could not be read when the photos were listed (not an image, no permission)
@@ -773,18 +778,30 @@ def _warn_tile_failures(ws) -> None:
         log.debug("tiles not read:\n%s", said[1])
 
 
+def _flight_rule(args):
+    """The core.flights.FlightRule of a locate's flights: the motion model of --max-speed and --turn-cost,
+    and `args.clock_zones` (core.clock_zones.ClockZones, cmd_locate: photos read in different clock
+    zones are never one flight)."""
+    from .core.flights import FlightRule
+    from .core.sequence import MotionModel
+
+    return FlightRule(MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
+                                  turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)),
+                      getattr(args, "clock_zones", None))
+
+
 def _tracks(predictions, args):
     """Flights among the predictions through the sequence model (core/sequence.py), unless off.
-    `args.clock_zones` (core.clock_zones.ClockZones, cmd_locate): photos read in different clock zones are
-    never one flight."""
+    `args.flights` (core.flights.Flights, cmd_locate): as the locate grouped them (Located.flights, under
+    _flight_rule(args), the grouping its per-flight evidence read); absent or None: grouped here under
+    _flight_rule(args)."""
     if not getattr(args, "track", True):
         return []
     from .core.levels import frame_counts, frame_level
-    from .core.sequence import MotionModel, smooth
+    from .core.sequence import smooth
 
-    tracks = smooth(predictions, MotionModel(max_speed_mps=getattr(args, "max_speed", MotionModel().max_speed_mps),
-                                             turn_cost=getattr(args, "turn_cost", MotionModel().turn_cost)),
-                    clock_zones=getattr(args, "clock_zones", None))
+    rule = _flight_rule(args)
+    tracks = smooth(predictions, rule.model, clock_zones=rule.clock_zones, flights=getattr(args, "flights", None))
     from .core.wording import count, cuts_line
 
     edits: set[str] = set()
@@ -879,6 +896,7 @@ def cmd_eval(args) -> int:
         except AdapterNotSaved as exc:  # the adapter is trained and in use: evaluate it, say where it went
             log.warning("%s", exc)
         adapted = True
+    ws.flight_rule = _flight_rule(args)  # the flights grouped once: for the evidence and the tracks scored
     predictions = ws.locate(queries, progress=progress)
     _warn_failures(ws, [args.region])  # a corrupt photo is named, not silently left out of the figures
     # photos with no position at all; those recorded far from the tiles were named above
@@ -888,6 +906,9 @@ def cmd_eval(args) -> int:
                     ", ".join(unscored[:5]), " …" if len(unscored) > 5 else "")
     # flights (a video's frames, timed photos) scored where `locate` exports them: on their track,
     # the single-frame answers' Point error beside (core/evaluate.exported_answers)
+    from .core.flights import located_flights
+
+    args.flights = located_flights(ws.last, predictions)  # the tracks scored: as the evidence grouped them
     ev = ws.evaluate(predictions, tracks=_tracks(predictions, args))
     progress.close()
     if ev is None:

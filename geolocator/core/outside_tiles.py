@@ -89,37 +89,31 @@ def is_outside_caution(caution: str | None) -> bool:
     return caution in OUTSIDE_CAUTIONS
 
 
-def flight_groups(queries: Sequence) -> list[list[int]]:
-    """The flights among `queries` (model.Query, one run's) as lists of their indices: a video's frames
-    (Query.time_s set; one flight per file, whatever its shots), and timed photos grouped as
-    core.sequence.sequences groups them (camera, serial, folder, gaps over MotionModel.max_photo_gap_s;
-    default motion model, no clock zones: photos of two clocks may be one group here). Photos without
-    a capture time, and flights of one photo, are in none. Reads each photo's metadata (Query.meta when
-    loaded, else its file); never a video's pixels."""
-    from .sequence import _sequences
+def flight_groups(queries: Sequence, flights=None) -> list[list[int]]:
+    """The flights among `queries` (model.Query, one run's) as lists of their indices, as `flights`
+    (core.flights.Flights: the run's grouping, made once by the caller's core.flights.FlightRule with
+    the clock zones and motion model its tracks use) groups them; None: grouped here by the default
+    FlightRule (default motion model, no clock zones). A video's frames are a flight (one per shot of
+    an edit), timed photos as core.sequence.sequences groups them; photos without a capture time, and
+    flights of one photo, are in none."""
+    if flights is None:
+        from .flights import FlightRule
 
-    index = {id(q): i for i, q in enumerate(queries)}
-    videos: dict = {}
-    photos = []
-    for q in queries:
-        if q.time_s is not None:
-            videos.setdefault(q.path, []).append(index[id(q)])
-        else:
-            photos.append(q)
-    groups = [g for g in videos.values() if len(g) >= 2]
-    groups += [[index[id(q)] for q, _ in items] for _, items, _ in _sequences(photos)]
-    return groups
+        flights = FlightRule().group(queries)
+    return flights.groups(queries)
 
 
 def with_flight_evidence(predictions: Sequence[Prediction], bar: float = OUTSIDE_SHARE_BAR,
-                         ceiling: float = OUTSIDE_CEILING) -> list[Prediction]:
+                         ceiling: float = OUTSIDE_CEILING, *, flights=None) -> list[Prediction]:
     """with_job_evidence over the whole run (`predictions`, located with verification on), then per
-    flight (flight_groups): a flight whose verified_share is below `bar` has each unverified answer
+    flight (flight_groups(queries, `flights`): pass the run's core.flights.Flights, the grouping its
+    tracks are drawn from): a flight whose verified_share is below `bar` has each unverified answer
     capped at `ceiling` and given FLIGHT_CAUTION (where it has no caution yet). A photo in no flight
     is read by the run's share only. Verified and not-located answers are never changed. Same order
-    and length."""
+    and length. Give it the answers before any flight's cap (Located.uncapped): answers capped under
+    another grouping keep that grouping's caps."""
     out = with_job_evidence(predictions, bar, ceiling)
-    for group in flight_groups([p.query for p in out]):
+    for group in flight_groups([p.query for p in out], flights):
         share = verified_share([out[i] for i in group])
         if share is None or share >= bar:
             continue

@@ -157,6 +157,13 @@ class Located:
     # photos whose verification was read, whole or in part, from an earlier run's pair store (the
     # cache folder: core/pair_store.py) rather than computed now; wording.resumed_line says it
     resumed: int = 0
+    # the run's flights (core.flights.Flights), grouped once by the locate's flight rule: the per-flight
+    # evidence read them, and the tracks are drawn from them (sequence.smooth(..., flights=)); None
+    # when the locate neither was given a rule nor read evidence per flight
+    flights: object = None
+    # the answers before the per-flight evidence (outside_tiles.with_flight_evidence), in `predictions`'
+    # order; None when it was not read: a new grouping (the app's clock zones changed) caps these again
+    uncapped: list[Prediction] | None = None
 
 
 @dataclass
@@ -225,6 +232,10 @@ class Workspace:
         self._route = None  # what "auto" chose from this tile set's pixels (route())
         self._matcher_device: tuple[str, str] | None = None  # (Settings.device, where matchers run)
         self.last: Located | None = None
+        # what `locate` groups the photos into flights by (core.flights.FlightRule: the clock zones and
+        # motion model the caller's tracks use; the CLI and the app set it); None: the default rule, and
+        # flights grouped only where the per-flight evidence reads them
+        self.flight_rule = None
 
     # -- components ---------------------------------------------------------------------------
     @property
@@ -377,6 +388,9 @@ class Workspace:
     def locate(
         self, queries: Sequence[Query], *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> list[Prediction]:
+        """The answers (model.Prediction) of the photos read (self.last.queries, in their order). The
+        photos are grouped into flights once, by self.flight_rule (self.last.flights), for the
+        per-flight evidence and the caller's tracks (sequence.smooth(..., flights=))."""
         from .confidence_tables import table_key
         from .predict import predict
 
@@ -393,7 +407,8 @@ class Workspace:
             not_located, flat = self._survey(ok, {})
             predictions = self._as_settled(predict(ok, tileset.tiles, scores, ids, not_located=not_located,
                                                    low_texture=flat))
-            self.last = Located(ok, predictions, source.matrix, failures, searched)
+            self.last = Located(ok, predictions, source.matrix, failures, searched,
+                                flights=None if self.flight_rule is None else self.flight_rule.group(ok))
             return predictions
         min_inliers = self._min_inliers(ok)
         surveyed: dict[int, tuple[str | None, bool]] = {}  # from verification's decodes (_survey)
@@ -419,13 +434,19 @@ class Workspace:
                               not_located, flat, table)
         predictions = self._with_footprints(predictions, found.footprints, point_min)
         predictions = self._as_settled(self._supported(ok, predictions, found.looked, progress, cancel))
+        grouped = uncapped = None
+        if self.flight_rule is not None or self.settings.job_evidence:
+            from .flights import FlightRule
+
+            grouped = (self.flight_rule or FlightRule()).group(ok)  # once: for the evidence and the caller's tracks
         if self.settings.job_evidence:  # verification ran: a job that hardly verified may be elsewhere
             from .outside_tiles import with_flight_evidence
 
-            predictions = with_flight_evidence(predictions)  # per run, and per flight
+            uncapped, predictions = predictions, with_flight_evidence(predictions, flights=grouped)  # per run and flight
         resumed = getattr(verifier, "photos_from_store", 0) - from_store
         if large:
-            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed)
+            self.last = Located(ok, predictions, None, failures, searched, (found.ids, found.ranking), resumed=resumed,
+                                flights=grouped, uncapped=uncapped)
         else:  # the full ranking: verified tiles lifted above the cosine order (evaluation reads it)
             from .rerank import verified_ranking
 
@@ -435,7 +456,7 @@ class Workspace:
 
                 verified = found.counts >= np.reshape(min_inliers, (-1, 1))
                 ranking = lift(ranking, found.candidates, found.dense_top, verified)
-            self.last = Located(ok, predictions, ranking, failures, resumed=resumed)
+            self.last = Located(ok, predictions, ranking, failures, resumed=resumed, flights=grouped, uncapped=uncapped)
         return predictions
 
     def _supported(self, queries, predictions: list[Prediction], looked, progress=None, cancel=None) -> list[Prediction]:

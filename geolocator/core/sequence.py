@@ -803,12 +803,22 @@ def placed_statuses(predictions: Sequence[Prediction], tracks: Sequence[Track]) 
     return [by_track.get(p.query.id, p.shown_status) for p in predictions]
 
 
-def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel(), clock_zones=None) -> list[Track]:
+def smooth(predictions: Sequence[Prediction], model: MotionModel = MotionModel(), clock_zones=None,
+           flights=None) -> list[Track]:
     """Tracks of every flight among the predictions (videos, timed photo series); predictions in
-    no flight are not in any track and keep their single-photo answers. `clock_zones`: as `sequences`'."""
+    no flight are not in any track and keep their single-photo answers. `clock_zones`: as `sequences`'.
+    `flights` (core.flights.Flights): the run's flights as grouped once for its per-flight evidence
+    (Workspace.locate's Located.flights), used as they are (`clock_zones` is then not read); a flight's
+    frames without a prediction here are left out of its track (a flight left with one frame is none, as
+    _sequences drops it, unless a shot of an edit)."""
     by_query = {p.query: p for p in predictions}
+    grouped = (_sequences([p.query for p in predictions], model, clock_zones) if flights is None
+               else flights.flights)
     tracks = []
-    for name, items, shot in _sequences([p.query for p in predictions], model, clock_zones):
+    for name, items, shot in grouped:
+        items = [(q, t) for q, t in items if q in by_query]
+        if not items or (len(items) < 2 and shot is None):  # as _sequences: no flight of one frame
+            continue
         track = smooth_flight(name, [(by_query[q], t) for q, t in items], model)
         if shot is not None:  # a shot of an edit: no frame of it was linked to another shot's
             track = replace(track, video=shot[0], shot=shot[1], shots=shot[2])

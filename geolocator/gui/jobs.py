@@ -177,6 +177,16 @@ class Session:
         # the clock zones the window sets (core.clock_zones.ClockZones, File → Clock Zone of the Photos…):
         # photos whose clocks were read in different zones are never one flight (sequence.smooth)
         self.clock_zones = None
+        # the last locate's answers before the per-flight evidence: {query id: (answer given, answer
+        # before the cap)}, so that a regroup under new zones caps them again once (core.flights)
+        self._uncapped: dict[str, tuple[Prediction, Prediction]] = {}
+
+    def flight_rule(self):
+        """The core.flights.FlightRule the flights are grouped by: the default motion model and the clock
+        zones set (self.clock_zones), for the per-flight evidence and the tracks alike."""
+        from ..core.flights import FlightRule
+
+        return FlightRule(clock_zones=self.clock_zones)
 
     def close(self) -> None:
         if self._own_map_dir:
@@ -457,13 +467,22 @@ class Session:
         # reversed tones too, as `geolocator locate` does for them
         thermal = queries_note(queries) if queries else None
         self.ws.set_reversed_tones(self._reversed_tones or thermal is not None)
+        # the flights grouped once, under the zones set: the per-flight evidence and the tracks read the same
+        self.ws.flight_rule = self.flight_rule()
         predictions = self.ws.locate(list(queries), progress=progress, cancel=cancel) if queries else []
         failures = {}
         if self.ws.last is not None:
             by_path = {q.path: q.id for q in queries}
             failures = {by_path.get(p, str(p)): why for p, why in self.ws.last.failures.items()}
+        from ..core.flights import located_flights
+
+        last = self.ws.last if predictions else None
+        flights = located_flights(last, predictions)  # None: not this locate's (a stand-in's), grouped again
+        uncapped = getattr(last, "uncapped", None) if flights is not None else None
+        self._uncapped = ({} if uncapped is None or len(uncapped) != len(predictions) else
+                          {p.query.id: (p, u) for p, u in zip(predictions, uncapped)})
         results = self._grouped(queries, predictions, failures, self.ws.last.queries if predictions else (),
-                                progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, flights=flights)
         results.thermal_note = thermal
         results.resumed = self.ws.last.resumed if predictions and self.ws.last is not None else 0
         return results
@@ -474,24 +493,36 @@ class Session:
         are) grouped into flights again under the clock zones set now (self.clock_zones; core.sequence.smooth
         splits flights by clock), with no photo located again: the list's track statuses, the Results
         pane's track answers, the scores and the map follow at once (session 32; before, a new zone
-        re-split the flights only at the next Locate). Thumbnails are not made again (none new)."""
+        re-split the flights only at the next Locate). The per-flight evidence follows the new flights
+        (core.flights.regrouped_evidence: read again from the last locate's answers before any flight's
+        cap, session 34). Thumbnails are not made again (none new)."""
+        from ..core.flights import regrouped_evidence
+
         queries = [p.query for p in predictions]
+        flights = self.flight_rule().group(queries)
+        # a flight's evidence follows the new flights: read again from the answers before any flight's cap
+        stored, given = self._uncapped, list(predictions)
+        predictions = regrouped_evidence(given, stored, flights)
+        self._uncapped = {n.query.id: (n, stored[p.query.id][1]) for p, n in zip(given, predictions)
+                          if stored.get(p.query.id, (None,))[0] is p}  # the answers shown now, as they were before
         results = self._grouped(queries, predictions, dict(failures or {}), queries, progress=progress,
-                                cancel=cancel, thumbnails=False)
+                                cancel=cancel, thumbnails=False, flights=flights)
         from ..core.media.thermal import queries_note
 
         results.thermal_note = queries_note(queries) if queries else None  # the warnings the locate showed
         return results
 
     def _grouped(self, queries: Sequence[Query], predictions: Sequence[Prediction], failures: dict[str, str],
-                 located: Sequence[Query], *, progress=None, cancel=None, thumbnails: bool = True) -> Results:
+                 located: Sequence[Query], *, progress=None, cancel=None, thumbnails: bool = True,
+                 flights=None) -> Results:
         """Results of `predictions` (of `located`, the photos the locate read, in its order): flights
-        among them under self.clock_zones, scores, the map, new thumbnails of `queries`."""
+        among them under self.clock_zones (`flights`: core.flights.Flights as grouped already, for the
+        per-flight evidence), scores, the map, new thumbnails of `queries`."""
         from ..core.export_track import frame_errors
         from ..core.sequence import frame_shots, smooth
 
         # flights among them: the map, the list and the scores show the same answers
-        tracks = smooth(predictions, clock_zones=self.clock_zones)
+        tracks = smooth(predictions, clock_zones=self.clock_zones, flights=flights)
         evaluation, n_far = None, 0
         tiles = self.ws.tileset  # None only for answers given without one (tests): grouped, no scores, no map
         if predictions and tiles is not None:

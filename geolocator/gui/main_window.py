@@ -1183,8 +1183,8 @@ class MainWindow(QMainWindow):
 
     def regroup_flights(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:
         """Group the answers already located into flights again under the clock zones set now (Session.regroup:
-        core.sequence.smooth; no photo is located again), then show them as a locate's results: the list's
-        track statuses, the Results pane, the scores and the map (session 32: a new zone used to re-split the
+        core.sequence.smooth, the per-flight evidence read again; no photo is located again), then show them as a
+        locate's results: the list's track statuses, the Results pane, the scores and the map (session 32: a new zone used to re-split the
         flights only at the next Locate). The answers are read when the job runs, after any job queued
         before it; `notes` are shown again with them."""
 
