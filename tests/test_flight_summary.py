@@ -73,6 +73,7 @@ def test_a_flagged_frame_is_counted_as_flagged_as_its_file_says():
 
     preds, _ = flight(bad=(), chance=())
     preds[10] = prediction(preds[10].query, [(900, 900, 0.6, 30, True), (950, 950, 0.5, 0, False)])
+    preds = [replace(p, status=STATUS_VERIFIED) for p in preds]  # verified, as predict marks them (at 0.5)
     [track] = smooth(preds)
     assert track.points[10].status == "flagged"
     levels = placed_levels(preds, [track])

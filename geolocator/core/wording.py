@@ -70,7 +70,8 @@ def placed_summary(levels) -> str:
     core/levels.py's words (levels.placed_levels: confident, verified but not confident, weak match,
     tile level only, not located), 'flagged' for a flight's frame whose verified answer contradicts
     its track, or 'interpolated' / 'extrapolated' for a flight's frame the track placed. A bare
-    status is counted as its level would be where it can be: 'retrieved' as tile level only; 'verified' given without its confidence is counted apart as 'verified'."""
+    status is counted as its level would be where it can be: 'retrieved' as tile level only;
+    'verified' given without its confidence is counted apart as 'verified'."""
     from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, LEVEL_NOT_LOCATED, LEVEL_TILE, LEVEL_WEAK
     from .model import STATUS_RETRIEVED, STATUS_VERIFIED, WEAK_BELOW
 
