@@ -626,6 +626,10 @@ def cmd_locate(args) -> int:
                               f"{'not given' if not outs else ', '.join(map(str, outs))}: name a .csv file")
     for out in outs:
         _check_out(out, "output")
+    if getattr(args, "coords", None) and outs:  # said before the work: with --out no line a photo is printed
+        log.warning("--coords %s adds cells to the lines printed without --out, so it changes nothing here: the "
+                    ".csv and .geojson files carry mgrs and utm anyway, GPX and KML descriptions MGRS and "
+                    "degrees-minutes (docs/outputs.md, Coordinate formats)", ",".join(args.coords))
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
 
