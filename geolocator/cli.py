@@ -1357,7 +1357,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_locate)
 
-    p = sub.add_parser("eval", help="locate a region's drone images and score them against its truth")
+    p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)")
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
                    "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
