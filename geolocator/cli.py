@@ -442,12 +442,23 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     return tileset
 
 
-def _load_queries(paths: list[Path], every_s: float = 1.0):
+def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None):
+    """The queries under `paths` (core.queries.load_queries, or a region folder's). `unread`, when
+    given, receives {path: reason} of each photo or video skipped because it could not be read
+    (core.skipped.unread_media), for the line that ends a locate (wording.left_out_line)."""
     from .core.queries import load_queries, load_region
 
+    on_skip = None
+    if unread is not None:
+        from .core.skipped import unread_media
+
+        def on_skip(path, reason):
+            if unread_media(path, reason):
+                unread[Path(path)] = reason
+
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
-        return load_region(paths[0], every_s=every_s).queries  # a video in its queries/ at --every too
-    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s)
+        return load_region(paths[0], every_s=every_s, on_skip=on_skip).queries  # a video in its queries/ at --every too
+    return load_queries(paths[0] if len(paths) == 1 else paths, every_s=every_s, on_skip=on_skip)
 
 
 def _dot_hint(text: str) -> str:
@@ -615,6 +626,10 @@ def cmd_locate(args) -> int:
                               f"{'not given' if not outs else ', '.join(map(str, outs))}: name a .csv file")
     for out in outs:
         _check_out(out, "output")
+    if getattr(args, "coords", None) and outs:  # said before the work: with --out no line a photo is printed
+        log.warning("--coords %s adds cells to the lines printed without --out, so it changes nothing here: the "
+                    ".csv and .geojson files carry mgrs and utm anyway, GPX and KML descriptions MGRS and "
+                    "degrees-minutes (docs/outputs.md, Coordinate formats)", ",".join(args.coords))
     if getattr(args, "geotags", None) is not None:  # as --out: a wrong suffix or folder is said before the work
         from .core.geotags import check_geotag_path
 
@@ -629,7 +644,8 @@ def cmd_locate(args) -> int:
     if getattr(args, "evidence", None) is not None:
         _check_evidence_folder(Path(args.evidence))
     _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
-    queries = _load_queries(args.queries, args.every)
+    unread: dict = {}  # photos given that could not be read on listing (a text file named .jpg): in the closing line
+    queries = _load_queries(args.queries, args.every, unread)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     from .core.media.video_time import video_lines
@@ -672,7 +688,8 @@ def cmd_locate(args) -> int:
     args.flights = located_flights(ws.last, predictions)  # the tracks: as the evidence grouped them
     tracks = _tracks(predictions, args)
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
-    failed = ws.last.failures if ws.last is not None else {}
+    # and one that could not be read when the photos were listed (not an image, no permission)
+    failed = {**unread, **(ws.last.failures if ws.last is not None else {})}
     if getattr(args, "evidence", None):
         from .core.evidence import write_evidence
 
@@ -908,6 +925,9 @@ def cmd_eval(args) -> int:
         state = f"adapted (mode {result['mode']})" if adapted else "frozen backbone"
         print(f"{args.region}: {_count(ev.n_queries, 'image')} with truth, {_count(ev.n_tiles, 'tile')}, "
               f"backbone {result['backbone']} on {result['device']}, {state}")
+        from .core.wording import truth_used_line
+
+        print(f"  {truth_used_line(q.truth_source for q in queries if q.has_truth)}")  # scores only: said so
         print(f"  R@1 {ev.r1:.1f}%  R@5 {ev.r5:.1f}%  R@10 {ev.r10:.1f}%  AP {ev.ap:.1f}%")
         if ws.settings.verify:
             print(f"  verified with {ws.route().reason}")
@@ -1337,7 +1357,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_locate)
 
-    p = sub.add_parser("eval", help="locate a region's drone images and score them against its truth")
+    p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)")
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
                    "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "

@@ -63,3 +63,20 @@ def test_frames_past_the_last_verified_one_are_counted_as_placed_by_the_track():
     assert placed_levels(preds, [track])[27:] == ["extrapolated"] * 3
     assert placed_summary(placed_levels(preds, [track])) == (
         "0 confident, 27 verified but not confident, 0 tile level only, 3 placed by the track")
+
+
+def test_a_flagged_frame_is_counted_as_flagged_as_its_file_says():
+    """Session 34 (newuser34): a frame whose verified answer contradicts its track read `flagged` in the
+    file's level and in the flight's line ("7 confident, 1 flagged"), but the closing line counted it among
+    the confident ("10 confident"), so the two counts of one run disagreed."""
+    from .test_sequence import prediction
+
+    preds, _ = flight(bad=(), chance=())
+    preds[10] = prediction(preds[10].query, [(900, 900, 0.6, 30, True), (950, 950, 0.5, 0, False)])
+    preds = [replace(p, status=STATUS_VERIFIED) for p in preds]  # verified, as predict marks them (at 0.5)
+    [track] = smooth(preds)
+    assert track.points[10].status == "flagged"
+    levels = placed_levels(preds, [track])
+    assert levels[10] == "flagged" and levels.count("flagged") == 1
+    assert placed_summary(levels) == ("0 confident, 39 verified but not confident, 0 tile level only, "
+                                      "1 flagged (verified, but at odds with its flight's track)")

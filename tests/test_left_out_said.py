@@ -76,3 +76,35 @@ def test_locate_warns_of_a_cut_photo_under_the_path_typed(tmp_path, monkeypatch,
     assert any(m.startswith(str(photos / "notes.txt") + ": skipped") for m in said), said
     assert any(m.startswith(str(photos / "q_0003.jpg") + ": skipped (") for m in said), said
     assert not any(str(tmp_path) in m for m in said), said
+
+
+def test_a_photo_unreadable_on_listing_counts_as_left_out(tmp_path):
+    """Session 34 (newuser34): a text file named .jpg, warned of when the photos were listed, was not in the
+    closing line; a sidecar, a folder and a copy located once under another name lose no photo and stay out."""
+    from geolocator.core.skipped import unread_media
+
+    assert unread_media(tmp_path / "text.jpg", "not an image, or a format that cannot be read")
+    assert unread_media(tmp_path / "B" / "IMG_0001.HEIC", f"{tmp_path / 'B' / 'IMG_0001.HEIC'}: Permission denied")
+    assert unread_media(tmp_path / "DJI_0001.MP4", "the video is cut short: copy it again")
+    assert not unread_media(tmp_path / "notes.txt", "a sidecar/text file (.txt), not a photo")
+    assert not unread_media(tmp_path / "empty", "no images (.jpg) in this folder")
+    assert not unread_media(tmp_path / "a (1).jpg", "an identical copy of a.jpg: located once, as that file")
+    assert not unread_media(tmp_path / "a.jpg", "the same file as x/a.jpg (reached twice: a folder given with one "
+                                                "inside it, or a link): read once")
+
+
+@pytest.mark.slow
+def test_locate_names_a_photo_unreadable_on_listing_in_its_closing_line(tmp_path, capsys):
+    from geolocator.cli import main
+
+    photos = tmp_path / "Flug C"
+    photos.mkdir()
+    shutil.copy(DEMO / "queries" / "q_0001.jpg", photos / "q_0001.jpg")
+    (photos / "text.jpg").write_text("not a photo")  # refused on listing, before the run
+    (photos / "notes.txt").write_text("a sidecar")  # no photo: not said as lost
+    out = tmp_path / "day.csv"
+    assert main(["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "--no-verify", "--out", str(out),
+                 "--backbone", "efficientnet_lite0", "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith(f"wrote 1 prediction to {out}: ")
+    assert line.endswith("; 1 photo could not be read and is not in it: text.jpg (the warning above says why)")

@@ -99,3 +99,14 @@ def test_messages_put_their_nouns_in_the_right_number(tmp_path):
     two_far = [far, Query("b.jpg", Path("b.jpg"), truth=LatLon(48.0, 2.0))]
     assert "2 truth points lie far outside the tiles and were ignored" in scored_queries(two_far, tiles)[1]
     assert "(s)" not in scored_queries(two_far, tiles)[1]
+
+
+def test_the_command_list_says_eval_takes_photos_with_gps_and_only_scores_with_it(capsys):
+    """Session 34 (newuser34): `geolocator --help` said eval scores "a region's drone images … against its
+    truth", so an inspector with photos carrying GPS and an orthophoto did not see it was for them."""
+    from geolocator.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "photos with GPS (--tiles)" in text and "used only to score" in text

@@ -39,6 +39,25 @@ def test_eval_scores_photos_with_gps_against_a_tile_set(demo_cli, tmp_path, caps
     assert 0 <= report["r1"] <= report["r5"] <= report["r10"] <= 100 and report["median_error_m"] is not None
 
 
+def test_eval_says_the_photos_gps_only_scores_them(demo_cli, tmp_path, capsys):
+    """Session 34 (newuser34): eval on photos with GPS said "4 images with truth" and never that their GPS
+    took no part in placing them."""
+    folder = _photos(tmp_path)
+    code, _ = demo_cli("eval", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--no-verify")
+    assert code == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert lines[1] == ("truth: the GPS (EXIF/XMP) of 4 photos, used only to score the answers "
+                        "(the images alone place the photos)"), lines
+
+
+def test_truth_used_line_counts_each_kind_of_truth():
+    from geolocator.core.wording import truth_used_line
+
+    assert truth_used_line(["exif", "xmp:drone-dji", "srt", "srt", None]) == (
+        "truth: the GPS (EXIF/XMP) of 2 photos, the telemetry (SRT) of 2 video frames, truth.csv for 1 image, "
+        "used only to score the answers (the images alone place the photos)")
+
+
 def test_eval_of_photos_without_gps_says_there_is_nothing_to_score(demo_cli, tmp_path, capsys):
     folder = _photos(tmp_path, with_gps=False)
     code, _ = demo_cli("eval", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--json")

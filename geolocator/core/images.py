@@ -242,6 +242,8 @@ def _open_pil(path: Path) -> Image.Image:
         raise _too_large(path) from None
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
+    except PermissionError:  # was "cannot read image ([Errno 13] Permission denied: '<the path again>')"
+        raise InputError(path, "permission denied: this user may not read the file (check its permissions)") from None
     except UnidentifiedImageError:
         if not _heif_content(path):
             raise InputError(path, _unidentified(path)) from None

@@ -123,11 +123,16 @@ def placed_levels(predictions, tracks=()) -> list[str]:
     """How each of `predictions` (model.Prediction) was placed, in prediction order, for the count
     that ends a locate (wording.placed_summary): 'interpolated' or 'extrapolated' for a flight's
     frame the track placed (core/sequence.Track points; its single-frame answer, often 'not located'
-    for a blurred frame, is not what the file holds), else level_of its own answer."""
+    for a blurred frame, is not what the file holds), 'flagged' for a frame whose own verified answer
+    contradicts its track (as the file's `level` says), else level_of its own answer."""
     from .sequence import placed_statuses  # late: sequence pulls numpy; this module stays light
 
     by_track = ("interpolated", "extrapolated")  # a Prediction's own shown_status is never one of these
-    return [s if s in by_track else level_of(p) for s, p in zip(placed_statuses(predictions, tracks), predictions)]
+    # a frame whose verified answer contradicts its flight's track: the file's `level` says "flagged", so
+    # does the flight's line (session 34, newuser34: the closing line counted it "confident")
+    flagged = {p.query.id for t in tracks for p in t.points if p.status == "flagged"}
+    return ["flagged" if p.query.id in flagged else s if s in by_track else level_of(p)
+            for s, p in zip(placed_statuses(predictions, tracks), predictions)]
 
 
 # The order a flight's frames are counted in (frame_counts): the levels surest first, then the track's

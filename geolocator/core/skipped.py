@@ -43,6 +43,22 @@ def as_given(path, given) -> str:
 READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ")
 
 
+def unread_media(path, reason) -> bool:
+    """True when `path`, skipped for `reason` while the photos were listed (core.queries.load_queries'
+    on_skip), is a photo or video that could not be read, so that its answer is missing from what a
+    locate writes: a file with a photo or video suffix (core.images.PHOTO_SUFFIXES,
+    core.media.video.VIDEO_SUFFIXES) whose photo is not read once elsewhere (READ_ONCE). False for a
+    folder, a sidecar or notes.txt (no photo lost), a copy or a file reached twice (located anyway).
+    Session 34 (newuser34): a text file named .jpg and an unreadable photo were warned of on listing,
+    but the closing line said only a JPEG cut short mid-run ("1 photo could not be read") for three."""
+    from .images import PHOTO_SUFFIXES
+    from .media.video import VIDEO_SUFFIXES
+
+    if Path(path).suffix.lower() not in PHOTO_SUFFIXES | VIDEO_SUFFIXES:
+        return False
+    return not reason_without_path(path, reason).startswith(READ_ONCE)
+
+
 def skipped_summary(skipped: Mapping[str, str], inline: int = 3) -> tuple[str, str]:
     """One line naming the skipped paths, folders called folders ("Skipped 1 file and 1 folder:
     plain.tif: …; empty/: no images …"), the first `inline` with their reason, and the details:

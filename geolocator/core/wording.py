@@ -65,11 +65,13 @@ def keep_figures_together(text: str) -> str:
 def placed_summary(levels) -> str:
     """How the photos of a locate were placed, for the line that ends it and the app's Evaluation
     panel: '3 confident, 8 verified but not confident, 1 tile level only' (+ ', 2 weak matches
-    (confidence below 0.5)', ', 2 placed by the track' and ', 2 not located' when any). `levels`:
+    (confidence below 0.5)', ', 1 flagged (verified, but at odds with its flight's track)', ', 2 placed
+    by the track' and ', 2 not located' when any). `levels`:
     core/levels.py's words (levels.placed_levels: confident, verified but not confident, weak match,
-    tile level only, not located), or 'interpolated' / 'extrapolated' for a flight's frame the track
-    placed. A bare status is counted as its level would be where it can be: 'retrieved' as tile
-    level only; 'verified' given without its confidence is counted apart as 'verified'."""
+    tile level only, not located), 'flagged' for a flight's frame whose verified answer contradicts
+    its track, or 'interpolated' / 'extrapolated' for a flight's frame the track placed. A bare
+    status is counted as its level would be where it can be: 'retrieved' as tile level only;
+    'verified' given without its confidence is counted apart as 'verified'."""
     from .levels import LEVEL_CONFIDENT, LEVEL_NOT_CONFIDENT, LEVEL_NOT_LOCATED, LEVEL_TILE, LEVEL_WEAK
     from .model import STATUS_RETRIEVED, STATUS_VERIFIED, WEAK_BELOW
 
@@ -82,6 +84,9 @@ def placed_summary(levels) -> str:
         weak = levels.count(LEVEL_WEAK)
         parts.append(f"{weak:,} weak match{'es' if weak != 1 else ''} (confidence below {WEAK_BELOW:g})")
     parts.append(f"{levels.count(LEVEL_TILE) + levels.count(STATUS_RETRIEVED):,} {LEVEL_TILE}")
+    flagged = levels.count("flagged")
+    if flagged:
+        parts.append(f"{flagged:,} flagged (verified, but at odds with {'its' if flagged == 1 else 'their'} flight's track)")
     by_track = levels.count("interpolated") + levels.count("extrapolated")
     if by_track:
         parts.append(f"{by_track:,} placed by the track")
@@ -303,3 +308,26 @@ def clock_length(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def truth_used_line(sources) -> str:
+    """What `geolocator eval` scored against, and that it only scores: 'truth: the GPS (EXIF/XMP)
+    of 9 photos, used only to score the answers (the images alone place the photos)'. `sources`: each
+    scored query's Query.truth_source ("truth.csv", "exif", "xmp:<prefix>", "srt"; None counts as
+    truth.csv, a region's file), in any order; the kinds are said in that order, each counted.
+    Session 34 (newuser34): eval on photos with GPS said "9 images with truth" and never that their GPS
+    took no part in placing them, which an inspector scoring on trusted GPS needs to read."""
+    sources = ["truth.csv" if s is None else str(s) for s in sources]
+    kinds = (("the GPS (EXIF/XMP) of {}", "photo", lambda s: s == "exif" or s.startswith("xmp:")),
+             ("the telemetry (SRT) of {}", "video frame", lambda s: s == "srt"),
+             ("truth.csv for {}", "image", lambda s: s == "truth.csv"))
+    said, left = [], list(sources)
+    for words, noun, belongs in kinds:
+        n = sum(1 for s in left if belongs(s))
+        if n:
+            said.append(words.format(count(n, noun)))
+        left = [s for s in left if not belongs(s)]
+    if left:
+        said.append(f"{len(left):,} other ({', '.join(sorted(set(left)))})")
+    return (f"truth: {', '.join(said) or 'none'}, used only to score the answers "
+            "(the images alone place the photos)")
