@@ -224,3 +224,25 @@ def test_the_evaluation_panel_says_how_the_photos_were_placed_when_no_truth_is_k
     [p] = w.predictions.values()
     assert w.eval_panel.label.text() == (f"1 image located: {placed_summary([p.status])}. "
                                          "No truth known (truth.csv or EXIF GPS).")
+
+
+def test_the_window_s_summary_counts_a_flagged_frame_as_flagged_as_the_file_does(qtbot, dirs):
+    """newuser34: `locate`'s closing line and the file's `level` say "flagged" for a frame whose verified
+    answer contradicts its flight's track; the window's own summary (the Evaluation panel) counted it
+    among the confident."""
+    from PIL import Image
+
+    csv = tiny_tileset(dirs / "region")
+    photos = dirs / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 48), (40, 120, 60)).save(photos / "a.jpg")
+    w: MainWindow = make_window(qtbot, dirs)
+    w.open_tileset(csv)
+    wait_idle(qtbot, w)
+    w.add_paths([photos])
+    wait_idle(qtbot, w)
+    [qid] = w.predictions
+    w.track_answers = {qid: (None, "flagged", None)}
+    assert "1 flagged" in w._placed_summary()
+    w.track_answers = {qid: (None, "interpolated", None)}
+    assert "1 placed by the track" in w._placed_summary()

@@ -1120,11 +1120,13 @@ class MainWindow(QMainWindow):
     def _placed_summary(self) -> str:
         """How the listed predictions were placed, in the words `locate` ends with ("30 confident, 3
         verified but not confident, 5 tile level only"; core/levels.py): a flight's frame the track
-        placed counts as such (levels.placed_levels)."""
+        placed counts as such, and a frame whose verified answer contradicts its track as flagged, as the
+        exported file's `level` says (levels.placed_levels; before session 34 the app counted it confident)."""
         from ..core.levels import level_of
         from ..core.wording import placed_summary
 
-        by_track = {qid: st for qid, (_, st, _) in self.track_answers.items() if st in ("interpolated", "extrapolated")}
+        by_track = {qid: st for qid, (_, st, _) in self.track_answers.items()
+                    if st in ("interpolated", "extrapolated", "flagged")}
         return placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
 
     def clock_zones(self):
