@@ -308,8 +308,8 @@ class MainWindow(QMainWindow):
         # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
         # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
         self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])
-        # the Results pane: its tile cards' strip, the title, Copy and three lines of the details (roomy_height,
-        # ~345 px); the map the rest, at least half of a short window's centre (pane_widths.MAP_HEIGHT_SHARE),
+        # the Results pane: its tile cards' strip, the title, Copy and two lines of the details (roomy_height,
+        # ~330 px); the map the rest, at least half of a short window's centre (pane_widths.MAP_HEIGHT_SHARE),
         # where the pane gives up its details' room, then hides its cards (shortmap34)
         self.centre.setSizes([520, self.results.roomy_height()])
 

@@ -408,10 +408,10 @@ class ResultsPanel(QWidget):
         return margins.top() + margins.bottom() + max(right, self._photo_column_height(MIN_QUERY_PX))
 
     def roomy_height(self) -> int:
-        """The height in px the pane asks for where the window has room: full_height() and three more
-        lines of the details (Location, Status, Truth in sight without scrolling). At 1920 x 1080 the
-        pane at full_height showed one line of them (shortmap34's first default; before it, ~396 px)."""
-        return self.full_height() + 3 * self.details.fontMetrics().lineSpacing()
+        """The height in px the pane asks for where the window has room: full_height() and two more
+        lines of the details (Location and Status in sight without scrolling, as session 32's share gave
+        them). At 1920 x 1080 the pane at full_height showed one line of them (shortmap34's first default)."""
+        return self.full_height() + 2 * self.details.fontMetrics().lineSpacing()
 
     def least_height(self) -> int:
         """The pane's least height in px: the title, Copy with the coordinates, and the answer's level and
