@@ -93,7 +93,7 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
     (TrackPoint.error_m: the image centre's, as Prediction.error_m), its confidence (where worked
     out) and its status in Prediction's words: "verified" for the track's verified statuses
     (matched, corrected, flagged), "not located", "retrieved", or the track's "interpolated" /
-    "extrapolated", and the Point's caution (TrackPoint.caution; the frame's own low-texture caution is not
+    "extrapolated", the top match's footprint the track's (TrackPoint.footprint), and the Point's caution (TrackPoint.caution; the frame's own low-texture caution is not
     about the track's Point). Other predictions unchanged. Same order and length."""
     from dataclasses import replace
 
@@ -107,7 +107,10 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
             out.append(pred)
             continue
         status = STATUS_VERIFIED if point.verified else point.status
-        out.append(replace(pred, location=point.location, error_m=point.error_m, status=status,
+        # the footprint the track's Point stands on (TrackPoint.footprint: a corrected frame's chosen
+        # match), so that the camera scored (export.compared_error) is the one the track's files give
+        matches = (replace(pred.top, footprint=point.footprint), *pred.matches[1:]) if pred.matches else pred.matches
+        out.append(replace(pred, location=point.location, error_m=point.error_m, status=status, matches=matches,
                            confidence=pred.confidence if point.confidence is None else point.confidence,
                            location_source=point.location_source or pred.location_source,
                            caution=getattr(point, "caution", None)))  # the Point's (the frame's own is not about it)
