@@ -159,7 +159,8 @@ def error_lines(ev: Evaluation) -> list[str]:
                      + (" (as exported: flights' frames at their track position)" if single is not None else "")
                      + (f" ({unplaced} not located: no Point, not counted)" if unplaced else ""))
     if single is not None:
-        lines.append(f"single-frame answers: Point error median {format_distance(single)}, "
+        what = "Point error" if not ev.extra.get("n_error_camera") else "error (each as above)"
+        lines.append(f"single-frame answers: {what} median {format_distance(single)}, "
                      f"mean {format_distance(ev.extra['single_frame_mean_error_best_m'])}")
     if ev.median_error_m is not None:
         lines.append(f"top tile centre error: median {format_distance(ev.median_error_m)}, "
