@@ -130,7 +130,8 @@ def test_honesty_figures_by_hand():
     assert (h["n_verified"], h["n_not_located"], h["n_confident"]) == (2, 1, 3)
     assert h["confident_right_pct"] == pytest.approx(200 / 3)
     assert set(h) == {"median_error_best_m", "mean_error_best_m", "within_5m_pct", "right_pct", "n_verified",
-                      "n_not_located", "n_confident", "confident_right_pct"}
+                      "n_not_located", "n_confident", "confident_right_pct", "n_error_camera", "n_error_centre"}
+    assert (h["n_error_camera"], h["n_error_centre"]) == (0, 3)  # truth.csv's: the image centre's error
     # nothing with a Point: no Point error at all (not the candidates' middles' error)
     h = honesty_figures([_pred(1000.0, conf=0.0, status="not located", tile=tile)])
     assert (h["median_error_best_m"], h["mean_error_best_m"], h["within_5m_pct"]) == (None, None, None)

@@ -93,7 +93,7 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
     (TrackPoint.error_m: the image centre's, as Prediction.error_m), its confidence (where worked
     out) and its status in Prediction's words: "verified" for the track's verified statuses
     (matched, corrected, flagged), "not located", "retrieved", or the track's "interpolated" /
-    "extrapolated", and the Point's caution (TrackPoint.caution; the frame's own low-texture caution is not
+    "extrapolated", the top match's footprint the track's (TrackPoint.footprint), and the Point's caution (TrackPoint.caution; the frame's own low-texture caution is not
     about the track's Point). Other predictions unchanged. Same order and length."""
     from dataclasses import replace
 
@@ -107,7 +107,10 @@ def exported_answers(predictions: Sequence[Prediction], tracks: Sequence = ()) -
             out.append(pred)
             continue
         status = STATUS_VERIFIED if point.verified else point.status
-        out.append(replace(pred, location=point.location, error_m=point.error_m, status=status,
+        # the footprint the track's Point stands on (TrackPoint.footprint: a corrected frame's chosen
+        # match), so that the camera scored (export.compared_error) is the one the track's files give
+        matches = (replace(pred.top, footprint=point.footprint), *pred.matches[1:]) if pred.matches else pred.matches
+        out.append(replace(pred, location=point.location, error_m=point.error_m, status=status, matches=matches,
                            confidence=pred.confidence if point.confidence is None else point.confidence,
                            location_source=point.location_source or pred.location_source,
                            caution=getattr(point, "caution", None)))  # the Point's (the frame's own is not about it)
@@ -128,7 +131,9 @@ def with_single_frames(ev: Evaluation | None, single: Sequence[Prediction], show
     moved = sum(a.location != b.location for a, b in pairs)
     if not pairs or not moved:
         return ev
-    errors = np.array([a.error_m for a, _ in pairs], float)
+    from .export import compared_error
+
+    errors = np.array([compared_error(a)[0] for a, _ in pairs], float)  # like with like, as the headline
     return replace(ev, extra={**ev.extra, "single_frame_median_error_best_m": float(np.median(errors)),
                               "single_frame_mean_error_best_m": float(np.mean(errors)),
                               "n_moved_by_track": int(moved)})
@@ -139,7 +144,9 @@ def error_lines(ev: Evaluation) -> list[str]:
     best estimate, `median_error_best_m` in --json) as the headline, then the top tile centre's
     (`median_error_m`), labelled as such; distances as geo.format_distance writes them. Where a
     flight's track moved frames (with_single_frames), the headline says the Point is the track's
-    for them, and a line gives the single-frame answers' Point error, labelled."""
+    for them, and a line gives the single-frame answers' Point error, labelled. Each error is the one
+    the rows and files state (export.compared_error): where any is the camera position's against a
+    recorded GPS, the headline says how many of each (_best_kinds)."""
     from .geo import format_distance
 
     lines = []
@@ -147,16 +154,38 @@ def error_lines(ev: Evaluation) -> list[str]:
     single = ev.extra.get("single_frame_median_error_best_m")
     if best is not None:
         unplaced = ev.extra.get("n_not_located") or 0
-        lines.append(f"Point error: median {format_distance(best)}, mean {format_distance(best_mean)}"
+        lines.append(f"{_best_label(ev.extra)}: median {format_distance(best)}, mean {format_distance(best_mean)}"
+                     + _best_kinds(ev.extra)
                      + (" (as exported: flights' frames at their track position)" if single is not None else "")
                      + (f" ({unplaced} not located: no Point, not counted)" if unplaced else ""))
     if single is not None:
-        lines.append(f"single-frame answers: Point error median {format_distance(single)}, "
+        what = "Point error" if not ev.extra.get("n_error_camera") else "error (each as above)"
+        lines.append(f"single-frame answers: {what} median {format_distance(single)}, "
                      f"mean {format_distance(ev.extra['single_frame_mean_error_best_m'])}")
     if ev.median_error_m is not None:
         lines.append(f"top tile centre error: median {format_distance(ev.median_error_m)}, "
                      f"mean {format_distance(ev.mean_error_m)}")
     return lines
+
+
+def _best_label(extra: dict) -> str:
+    """"Point error" where every scored error is the image centre's (truth.csv, or no camera known),
+    "Camera position error" where every one is the camera's, "Error" where they are mixed."""
+    camera, centre = extra.get("n_error_camera") or 0, extra.get("n_error_centre") or 0
+    return "Point error" if not camera else "Camera position error" if not centre else "Error"
+
+
+def _best_kinds(extra: dict) -> str:
+    """Which error the headline is, where any is the camera's (export.compared_error): " (camera
+    position against its GPS, 12 photos; image centre against the truth, 3)"; "" where all are the
+    image centre's (the Point's, as before)."""
+    from .wording import count
+
+    camera, centre = extra.get("n_error_camera") or 0, extra.get("n_error_centre") or 0
+    if not camera:
+        return ""
+    kinds = f"camera position against its recorded GPS, {count(camera, 'photo')}"
+    return f" ({kinds}; image centre against the truth, {centre})" if centre else f" ({kinds})"
 
 
 def panel_text(ev: Evaluation | None, n_located: int, *, adapted: bool, frozen: Evaluation | None = None,
@@ -236,23 +265,35 @@ def evaluate_ranks(
 
 def honesty_figures(scored: Sequence[Prediction]) -> dict:
     """Figures about the exported Point (the best estimate) and the confidence, over predictions
-    with a known truth: its median / mean error and the share within 5 m (over the answers that claim a
-    place, model.claims_place: None where none does), how many photos were
+    with a known truth: its median / mean error and the share within 5 m (metres; over the answers that
+    claim a place, model.claims_place: None where none does), each error as the rows and files state
+    it (export.compared_error: the camera position's where the truth is a recorded camera position
+    and PnP knows the camera, n_error_camera; else the image centre's, n_error_centre), how many photos were
     verified or not located, and how often a photo shown with confidence >= 0.9 is right (its
     Point within the top tile's half-diagonal of the truth; training/calibration.py)."""
     from .predict import _tile_radius_m
 
     if not scored:
         return {}
+    from .export import compared_error
+
     # the Point's error only where a Point is exported: a "not located" answer claims no place
-    # (model.claims_place), so its candidates' middle is not a Point with an error (session 33)
-    best = np.array([p.error_m for p in scored if claims_place(p.status)], float)
+    # (model.claims_place), so its candidates' middle is not a Point with an error (session 33).
+    # Like with like, as each row and file states it (export.compared_error): the estimated camera
+    # against a recorded camera position (EXIF/XMP GPS, telemetry) where PnP knows the camera, else
+    # the Point (image centre) against the truth (truth.csv: the image centre's ground point)
+    compared = [compared_error(p) for p in scored if claims_place(p.status)]
+    best = np.array([e for e, _ in compared], float)
+    n_camera = sum(kind == "camera" for _, kind in compared)
     right = np.array([p.error_m <= _tile_radius_m(p.top.tile) for p in scored])
     confident = np.array([p.confidence >= CONFIDENT for p in scored])
     return {
         "median_error_best_m": float(np.median(best)) if best.size else None,
         "mean_error_best_m": float(np.mean(best)) if best.size else None,
         "within_5m_pct": 100 * float(np.mean(best <= 5.0)) if best.size else None,
+        # which error those figures are (error_lines says so): the camera position's, the image centre's
+        "n_error_camera": n_camera,
+        "n_error_centre": len(compared) - n_camera,
         "right_pct": 100 * float(np.mean(right)),
         "n_verified": sum(p.status == "verified" for p in scored),
         "n_not_located": sum(p.status == "not located" for p in scored),

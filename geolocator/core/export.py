@@ -148,9 +148,12 @@ def _verified_footprint(p: Prediction):
 def compared_error(p: Prediction) -> tuple[float | None, str | None]:
     """(error in metres, error_kind) as every export states them (camera_properties): the camera
     against a recorded camera position when both are known, else the Point against the truth.
-    (None, None) without a truth."""
+    (None, None) without a truth. The one rule of which error is scored: the rows, the files, and
+    `geolocator eval` / the Evaluation panel (evaluate.honesty_figures) all take it from here."""
     if p.query.truth is None:
         return None, None
+    if not _records_camera(p.query.truth_source):  # truth.csv: the image centre's ground point, no PnP needed
+        return p.error_m, "centre"
     props = camera_properties(p.query, _verified_footprint(p), p.error_m)
     return props.get("error_m", p.error_m), props.get("error_kind", "centre")
 
