@@ -500,8 +500,10 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
     folder. `attribution`:
     the imagery's credit line, in the Document's <description>; `far` (evaluate.far_from_tiles): its
     sentence there too and in the description of each Placemark it is about. `clock_zone`: as
-    tracks_to_gpx's."""
+    tracks_to_gpx's. The text is valid against ogckml22.xsd (kml_schema.schema_valid_kml)."""
     import simplekml
+
+    from .kml_schema import schema_valid_kml
 
     # the document says what it holds: flights, photos, or both
     kml = simplekml.Kml(name="geolocator " + (" and ".join(w for w, n in (("flights", tracks), ("photos", photos)) if n)
@@ -572,7 +574,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                                                           for c in (*ring, ring[0])])
                 poly.style.polystyle.fill = 0
                 poly.style.linestyle.color = simplekml.Color.white
-    return kml.kml()
+    # simplekml's ids are bare numbers and it puts a folder's Style before its name: a validating
+    # reader (fastkml's KML.parse, the OGC schema) refuses both (kml_schema.py)
+    return schema_valid_kml(kml.kml())
 
 
 def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = (), *,
