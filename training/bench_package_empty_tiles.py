@@ -7,8 +7,8 @@ tiles searched, the tiles left out, the store's rows and bytes on disk.
 
     OMP_NUM_THREADS=2 PYTHONPATH=. .venv/bin/python training/bench_package_empty_tiles.py [BACKBONE] [SCRATCH]
 
-BACKBONE: a backbone name Workspace.set_backbone knows (default efficientnet-lite0-style "tiny" is
-the tests' 32 px net: pass a real one to see the model's share). Run with PYTHONPATH pointing at an
+BACKBONE: "tiny" (default: the tests' 16-d net, so mostly the decoding is timed) or a name
+Workspace.set_backbone knows ("auto": EfficientNet-Lite0 on this machine) to see the model's share. Run with PYTHONPATH pointing at an
 older checkout (plus this file's folder) to compare. Record: training/results/emptytiles34_session34.md."""
 
 from __future__ import annotations
