@@ -33,6 +33,14 @@ class ExtractResult:
     failed: dict[int, str] = field(default_factory=dict)  # row index -> reason
     cache_hits: int = 0  # (item, view) pairs served from the cache
     computed: int = 0  # (item, view) pairs run through the model
+    # rows of package tiles with no data (more than half transparent: sources.registry.holds_data);
+    # their features are zeros, cached as such so the next run does not decode them again
+    empty: set[int] = field(default_factory=set)
+
+
+# What _load gives for a tile package's entry that holds no data (EMPTY_REASON): not run through
+# the model, a zero row kept in the cache / store (a model's rows are L2-normalised, never zero).
+EMPTY = "empty"
 
 
 def view_angle(view: str) -> int:
@@ -105,12 +113,20 @@ def _open_image(path: Path, window: PixelWindow | None, min_side: int | None = N
     return open_image(path, window, min_side=min_side)
 
 
-def _open_item(item: Tile | Query, min_side: int | None) -> Image.Image:
-    """A tile inside a tile package (Tile.ref) is decoded from its package; files as before."""
+def _open_item(item: Tile | Query, min_side: int | None) -> Image.Image | None:
+    """A tile inside a tile package (Tile.ref) is decoded from its package; files as before.
+    None for a package tile more than half transparent (sources.registry.holds_data, the rule an
+    XYZ folder's tiles are left out by at load; a package is read lazily, so it is judged here,
+    where the tile is decoded anyway)."""
     if getattr(item, "ref", None) is not None:
+        from .images import _flatten_alpha, alpha_fraction
+        from .sources.registry import holds_data
         from .sources.tile_image import open_tile_image
 
-        return open_tile_image(item, min_side=min_side)
+        image = open_tile_image(item, min_side=min_side, keep_alpha=True)
+        if not holds_data(alpha_fraction(image)):
+            return None
+        return _flatten_alpha(image)  # RGB, no data filled as open_tile_image's default does
     return _open_image(item.path, getattr(item, "window", None), min_side)
 
 
@@ -144,6 +160,8 @@ def _load(item: Tile | Query, views: Sequence[str], backbone: Backbone):
             img = open_query_image(item, min_side=min_side)
         else:
             img = _open_item(item, min_side)  # a file, a GeoTIFF window or a tile package entry
+            if img is None:
+                return EMPTY, None
         out = []
         small = None
         for v in views:
@@ -215,9 +233,12 @@ def extract_features(
     if todo:
         computed = _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
                         progress, cancel, stage, clock, done_items, total)
+    # empty package tiles: zero rows, computed now (EMPTY) or cached as zeros by an earlier run
+    packaged = [i for i, it in enumerate(items) if getattr(it, "ref", None) is not None and i not in failed]
+    empty = {i for i in packaged if not feats[i].any()}
     emit(progress, ProgressEvent(stage, total, total, f"done: {len(failed)} failed", eta_s=0.0,
-                                 metrics={"cache_hits": hits, "computed": computed}))
-    return ExtractResult(feats, failed, hits, computed)
+                                 metrics={"cache_hits": hits, "computed": computed, "empty": len(empty)}))
+    return ExtractResult(feats, failed, hits, computed, empty)
 
 
 def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
@@ -268,6 +289,11 @@ def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, w
                 if err is not None:
                     failed[i] = err
                     feats[i] = 0.0
+                elif tensors is EMPTY:  # no data: a zero row, kept so the next run need not decode it
+                    feats[i] = 0.0
+                    if cache is not None:
+                        for j in js:
+                            cache.put(keys[(i, j)], feats[i, j])
                 else:
                     pending.extend((i, j, t) for j, t in zip(js, tensors))
                 finished += 1
@@ -290,6 +316,7 @@ class IndexResult:
     failed: dict[int, str] = field(default_factory=dict)  # item index -> reason
     reused: int = 0  # items already in the store (a resumed or repeated run)
     computed: int = 0  # items run through the model now
+    empty: set[int] = field(default_factory=set)  # package tiles with no data (ExtractResult.empty): zero rows
 
 
 # Items per store commit: large enough that the fsyncs cost nothing next to the model (~1 per
@@ -351,6 +378,7 @@ def extract_into_store(
         todo = [i for i in todo if rows[i] < 0]
     reused = len(ok) - len(todo)
     n = len(items)
+    empty = _zero_rows(items, rows, set(todo), store)  # judged by an earlier run: not decoded again
     clock = EtaClock(max(len(todo), 1))
     emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute"))
     done = 0
@@ -373,6 +401,7 @@ def extract_into_store(
         good = [j for j in range(len(part_ids)) if j not in result.failed]
         for j, reason in result.failed.items():
             failed[part_ids[j]] = reason
+        empty.update(part_ids[j] for j in getattr(result, "empty", ()))
         if good:
             got = store.append([keys[part_ids[j]] for j in good], result.features[good])
             rows[[part_ids[j] for j in good]] = got
@@ -381,4 +410,20 @@ def extract_into_store(
                                      eta_s=clock.eta(done)))
     emit(progress, ProgressEvent(stage, n, n, f"done: {len(failed)} failed", eta_s=0.0,
                                  metrics={"reused": reused, "computed": len(todo)}))
-    return IndexResult(rows, failed, reused, len(todo))
+    return IndexResult(rows, failed, reused, len(todo), empty)
+
+
+def _zero_rows(items, rows: np.ndarray, todo: set[int], store, block: int = 65536) -> set[int]:
+    """Items of a tile package (Tile.ref) found in `store` (rows >= 0, not in `todo`) whose stored
+    features are all zero: tiles an earlier run found empty (EMPTY). Reads those rows in blocks."""
+    ids = np.array([i for i, it in enumerate(items) if getattr(it, "ref", None) is not None
+                    and rows[i] >= 0 and i not in todo], np.int64)
+    if not len(ids):
+        return set()
+    features = store.array()
+    found: set[int] = set()
+    for s in range(0, len(ids), block):
+        part = ids[s : s + block]
+        zero = ~np.asarray(features[rows[part]]).reshape(len(part), -1).any(axis=1)
+        found.update(int(i) for i in part[zero])
+    return found

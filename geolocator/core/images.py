@@ -751,9 +751,19 @@ def valid_fraction(path: Path) -> float | None:
             if fraction is not None:
                 return fraction
         try:
-            alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
+            return alpha_fraction(im)
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
+
+
+def alpha_fraction(im: Image.Image) -> float | None:
+    """Fraction (0..1) of a decoded image's pixels that hold data (alpha > 0); None when the image
+    has no alpha or transparency (every pixel is data). The count both valid_fraction (a folder's
+    tile files, at load) and feature extraction (a package's tiles, decoded there) judge a tile by
+    (sources.registry.holds_data). Decodes `im` if it is not yet."""
+    if not _has_alpha(im):
+        return None
+    alpha = np.asarray(im.getchannel("A") if im.mode in ("RGBA", "LA") else im.convert("RGBA").getchannel("A"))
     return float((alpha > 0).mean())
 
 

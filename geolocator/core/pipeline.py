@@ -214,6 +214,11 @@ def queries_fingerprint(queries: Sequence[Query]) -> str:
     return h.hexdigest()[:16]
 
 
+
+def _left_out(ws) -> set[int]:
+    """Workspace.left_out of `ws` (anything with tile_failures, and tile_empty when it has one)."""
+    return set(ws.tile_failures) | set(getattr(ws, "tile_empty", ()))
+
 class Workspace:
     """A tile set + a frozen backbone + cached features + an optional region adapter."""
 
@@ -226,6 +231,7 @@ class Workspace:
         self._tile_features: np.ndarray | None = None  # raw backbone features (N, V, D), float16 memmap
         self._store = None  # the FeatureStore they live in
         self.tile_failures: dict[int, str] = {}
+        self.tile_empty: set[int] = set()  # package tiles with no data (extract.EMPTY): never searched
         self._adapter = None
         self._verifier = None  # keeps tile keypoints between searches
         self._second = None  # the second look's learned verifier (_second_verifier)
@@ -286,6 +292,7 @@ class Workspace:
         self._tile_features = None
         self._store = None
         self.tile_failures = {}
+        self.tile_empty = set()
         self._adapter = None
         self._verifier = None
         self._second = None
@@ -355,6 +362,13 @@ class Workspace:
             result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
                                         progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
+            self.tile_empty = set(result.empty)
+            if self.tile_empty:  # said as an XYZ folder's are at load (registry.keep_tiles_with_data)
+                import logging
+
+                from .sources.registry import left_out_line
+
+                logging.getLogger("geolocator").info("%s", left_out_line(tileset.source, len(self.tile_empty), len(tileset)))
             self._store = store
             if np.array_equal(result.rows, np.arange(len(store))):
                 self._tile_features = store.array()
@@ -509,9 +523,15 @@ class Workspace:
         from .candidates import WithoutTiles
 
         n = len(self.tileset)
-        if not self.tile_failures or len(self.tile_failures) >= n:
+        dropped = _left_out(self)
+        if not dropped or len(dropped) >= n:
             return source
-        return WithoutTiles(source, self.tile_failures, n)
+        return WithoutTiles(source, dropped, n)
+
+    def left_out(self) -> set[int]:
+        """Indices of the tiles never searched: those that could not be read (tile_failures) and a
+        package's tiles with no data (tile_empty, more than half transparent). Both have zero features."""
+        return _left_out(self)
 
     def _centred(self, query_features: np.ndarray, *, frozen: bool = False) -> np.ndarray:
         """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
@@ -551,7 +571,7 @@ class Workspace:
         features = self.searched_tiles(frozen)
         path = None
         if adapter is None and self._store is not None:
-            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.tile_failures)}.faiss"
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(_left_out(self))}.faiss"
             index = TileIndex.load(path)
             if index is not None and index.n_tiles == len(features):
                 self._tile_index = (key, self._tile_features, index)
@@ -949,12 +969,13 @@ class Workspace:
         candidates, counts, grounds = candidates.copy(), counts.copy(), grounds.copy()
         outlines = np.empty(candidates.shape, dtype=object) if outlines is None else outlines.copy()
         min_inliers = np.broadcast_to(np.asarray(min_inliers), (len(candidates),))  # one, or one per photo
+        left_out = _left_out(self)
         for qi in range(len(candidates)):
             best = int(np.argmax(counts[qi]))
             if counts[qi, best] < min_inliers[qi] or grounds[qi, best] is None:
                 continue
             holder = tileset.tile_at(grounds[qi, best])
-            if holder is None or holder == candidates[qi, best] or holder in self.tile_failures:
+            if holder is None or holder == candidates[qi, best] or holder in left_out:
                 continue  # (a tile that could not be read is no answer: _readable)
             where = np.flatnonzero(candidates[qi] == holder)
             if len(where):
@@ -1116,10 +1137,11 @@ class Workspace:
         or ids when `pool` is None; -1 none) as positions in the new pool (an unread anchor: -1). Their
         zero features are no imagery to learn the region from. Unchanged when every tile was read, or
         none was."""
-        if not 0 < len(self.tile_failures) < n:
+        left_out = _left_out(self)
+        if not 0 < len(left_out) < n:
             return pool, anchors
         ids = np.arange(n) if pool is None else np.asarray(pool)
-        dropped = np.fromiter(self.tile_failures, np.int64)
+        dropped = np.fromiter(left_out, np.int64)
         kept = ids[~np.isin(ids, dropped)]
         if anchors is None:
             return kept, None
@@ -1140,7 +1162,8 @@ class Workspace:
         above every negative cosine, and it was verified and pooled for training (session 18)."""
         query_features = self._centred(query_features, frozen=True)
         n = len(tile_features)
-        dropped = np.fromiter(self.tile_failures, np.int64) if 0 < len(self.tile_failures) < n else np.zeros(0, np.int64)
+        left_out = _left_out(self)
+        dropped = np.fromiter(left_out, np.int64) if 0 < len(left_out) < n else np.zeros(0, np.int64)
         k = min(self.settings.verify_candidates, n - len(dropped))
         wanted = min(n, k + len(dropped))  # k readable ones are among these
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:

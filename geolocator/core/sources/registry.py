@@ -135,8 +135,20 @@ def keep_tiles_with_data(tiles: Sequence[Tile], source: Path) -> tuple[Tile, ...
     # while decoding, so threads share the cores. Tiles without alpha cost a header read.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         fractions = list(pool.map(fraction, tiles, chunksize=64))
-    kept = [t for t, f in zip(tiles, fractions) if f is None or f >= MIN_VALID_FRACTION]
+    kept = [t for t, f in zip(tiles, fractions) if holds_data(f)]
     if len(kept) < len(tiles):
-        log.info("%s: %d of %d tiles left out: more than half of each is transparent (no data)",
-                 source, len(tiles) - len(kept), len(tiles))
+        log.info("%s", left_out_line(source, len(tiles) - len(kept), len(tiles)))
     return tuple(kept)
+
+
+def holds_data(fraction: float | None) -> bool:
+    """Whether a tile whose data fraction is `fraction` (images.alpha_fraction: 0..1 of its pixels
+    with alpha > 0, None without alpha) is kept: at least MIN_VALID_FRACTION. The one rule for a
+    folder's tiles (at load) and a package's (at feature extraction, extract.EMPTY)."""
+    return fraction is None or fraction >= MIN_VALID_FRACTION
+
+
+def left_out_line(source, left_out: int, total: int) -> str:
+    """What is said (logged at INFO) when `left_out` of `total` tiles of `source` are left out for
+    holding no data (holds_data), a folder's at load and a package's after extraction alike."""
+    return f"{source}: {left_out} of {total} tiles left out: more than half of each is transparent (no data)"
