@@ -14,7 +14,6 @@ is "out" and every answer wrong).
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 import time
@@ -26,7 +25,6 @@ sys.path.insert(0, str(ROOT / "training"))
 from geolocator.core import camera_fit  # noqa: E402
 from geolocator.core import predict as P  # noqa: E402
 from geolocator.core.pipeline import Settings, Workspace  # noqa: E402
-from geolocator.core.queries import load_region  # noqa: E402
 from geolocator.core.tilesets import load_tileset  # noqa: E402
 
 FIELDS = ["queries", "tiles", "kind", "check", "query", "status", "shown_status", "confidence", "top_inliers",
@@ -34,7 +32,7 @@ FIELDS = ["queries", "tiles", "kind", "check", "query", "status", "shown_status"
 
 
 def main() -> None:
-    from compare_matchers import subsample
+    from outregion_geometry import appending, region_pairs
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pair", action="append", required=True)
@@ -42,16 +40,9 @@ def main() -> None:
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    new = not args.out.exists()
     bar = camera_fit.MISFIT_BAR
-    with args.out.open("a", newline="") as fh:
-        w = csv.DictWriter(fh, FIELDS)
-        if new:
-            w.writeheader()
-        for pair in args.pair:
-            qp, tp = (Path(s) for s in pair.split(":"))
-            queries = subsample(load_region(qp).queries, args.photos)
-            kind = "in" if qp.resolve() == tp.resolve() else "out"
+    with appending(args.out, FIELDS) as (w, fh):
+        for pair, qp, tp, queries, kind in region_pairs(args.pair, args.photos):
             ws = Workspace(Settings(backbone="efficientnet_lite0", cache_dir=args.cache_dir))
             ws.open_tiles(load_tileset(tp))
             for check, value in (("off", math.inf), ("on", bar)):

@@ -14,7 +14,6 @@ its core/camera_fit.camera_misfit. A region against its own tiles records the ri
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ FIELDS = ["queries", "tiles", "kind", "pass", "query", "tile", "inliers", "misfi
 
 
 def main() -> None:
-    from compare_matchers import subsample
+    from outregion_geometry import appending, region_pairs
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pair", action="append", required=True)
@@ -42,16 +41,9 @@ def main() -> None:
     ap.add_argument("--min-inliers", type=int, default=5)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    new = not args.out.exists()
-    with args.out.open("a", newline="") as fh:
-        w = csv.DictWriter(fh, FIELDS)
-        if new:
-            w.writeheader()
-        for pair in args.pair:
-            qp, tp = (Path(s) for s in pair.split(":"))
-            queries = subsample(load_region(qp).queries, args.photos)
+    with appending(args.out, FIELDS) as (w, fh):
+        for pair, qp, tp, queries, kind in region_pairs(args.pair, args.photos):
             tiles = load_region(tp).tiles.tiles
-            kind = "in" if qp.resolve() == tp.resolve() else "out"
             verifier = Verifier(VerifySettings())
             for q in queries:
                 size = _image_size(q)

@@ -61,26 +61,44 @@ def jacobian_stats(h, photo_size):
     return float(s[0] / max(s[1], 1e-12)), float(np.sqrt(s[0] * s[1])), persp
 
 
-def main() -> None:
+def appending(out: Path, fields):
+    """A csv.DictWriter appending to `out` (its header written when the file is new) and the open file,
+    as a context manager: the probes add runs to one record."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _open():
+        new = not out.exists()
+        with out.open("a", newline="") as fh:
+            w = csv.DictWriter(fh, fields)
+            if new:
+                w.writeheader()
+            yield w, fh
+    return _open()
+
+
+def region_pairs(pairs, photos):
+    """(pair text, queries folder, tiles folder, its photos subsampled to `photos`, "in" or "out") for each
+    `--pair QUERIES:TILES` given: "in" when both name the same region."""
     from compare_matchers import subsample
+
+    for pair in pairs:
+        qp, tp = (Path(s) for s in pair.split(":"))
+        yield pair, qp, tp, subsample(load_region(qp).queries, photos), "in" if qp.resolve() == tp.resolve() else "out"
+
+
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pair", action="append", required=True)
     ap.add_argument("--photos", type=int, default=None)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--only", action="append", default=None, help="photo ids to keep (after subsampling)")
     args = ap.parse_args()
-    new = not args.out.exists()
-    with args.out.open("a", newline="") as fh:
-        w = csv.DictWriter(fh, FIELDS)
-        if new:
-            w.writeheader()
-        for pair in args.pair:
-            qp, tp = (Path(s) for s in pair.split(":"))
-            queries = subsample(load_region(qp).queries, args.photos)
+    with appending(args.out, FIELDS) as (w, fh):
+        for pair, qp, tp, queries, kind in region_pairs(args.pair, args.photos):
             if args.only:
                 queries = [q for q in queries if q.id in args.only]
             tiles = load_region(tp).tiles.tiles
-            kind = "in" if qp.resolve() == tp.resolve() else "out"
             verifier = Verifier(VerifySettings())
             cands = np.arange(len(tiles))
             for q in queries:
