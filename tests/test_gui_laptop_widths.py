@@ -15,7 +15,6 @@ pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QPushButton  # noqa: E402
 
 from geolocator.core.model import Query  # noqa: E402
 from geolocator.gui.pane_widths import MAP_SHARE, share_widths  # noqa: E402
@@ -24,7 +23,7 @@ from geolocator.gui.settings import AppSettings  # noqa: E402
 
 from .helpers import app_window  # noqa: E402
 from .test_gui_first_hour import dirs  # noqa: E402,F401
-from .test_gui_min_width import _populated, _text_fits  # noqa: E402
+from .test_gui_min_width import _populated, _text_fits, side_buttons_whole  # noqa: E402
 
 
 def _at(qtbot, w, size):
@@ -40,13 +39,7 @@ def _names_whole(ql) -> bool:
 
 def _nothing_cut(w) -> None:
     """Every side-panel button whole and inside the column, Copy whole (test_gui_min_width's checks)."""
-    viewport = w.side_scroll.viewport()
-    buttons = [b for panel in (w.adapter_panel, w.eval_panel, w.backbone_panel)
-               for b in panel.findChildren(QPushButton) if b.isVisible()]
-    assert len(buttons) >= 6
-    for b in buttons:
-        assert _text_fits(b), (b.text(), b.width())
-        assert b.mapTo(viewport, b.rect().topRight()).x() < viewport.width(), b.text()
+    side_buttons_whole(w)
     assert _text_fits(w.results.copy_button)
 
 
