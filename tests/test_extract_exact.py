@@ -176,10 +176,16 @@ def test_load_turns_photos_with_the_photo_rotation(monkeypatch):
 def test_open_item_reads_a_package_tile_from_its_package(monkeypatch):
     from geolocator.core.sources import tile_image
 
+    from PIL import Image
+
     seen = []
-    monkeypatch.setattr(tile_image, "open_tile_image", lambda item, min_side=None: seen.append((item.id, min_side)) or "img")
+    img = Image.new("RGB", (8, 8), (10, 20, 30))
+    monkeypatch.setattr(tile_image, "open_tile_image",
+                        lambda item, min_side=None, keep_alpha=False: seen.append((item.id, min_side, keep_alpha)) or img)
     tile = Tile("t", Path("pack.mbtiles"), Bounds(0, 0, 1, 1), ref="3/1/2")
-    assert E._open_item(tile, 77) == "img" and seen == [("t", 77)]
+    # with its alpha (emptytiles34): a tile more than half transparent is left out as a folder's is
+    out = E._open_item(tile, 77)
+    assert seen == [("t", 77, True)] and out.mode == "RGB" and out.tobytes() == img.tobytes()
 
 
 # -- extract_features -------------------------------------------------------------------------------
@@ -225,7 +231,7 @@ def test_cache_hits_keys_and_progress_events(tmp_path):
     assert got == [("extract:x", 0, 3, "0 cached, 3 to compute"), ("extract:x", 2, 3, "2/3 images"),
                    ("extract:x", 3, 3, "3/3 images"), ("extract:x", 3, 3, "done: 0 failed")]
     assert events[0].eta_s is None and events[-1].eta_s == 0.0
-    assert events[-1].metrics == {"cache_hits": 0, "computed": 3}
+    assert events[-1].metrics == {"cache_hits": 0, "computed": 3, "empty": 0}
     k = cache.key("fake0", "rot0", file_identity(tiles[1].path))
     assert cache.get(k, 4).tolist() == _row(8, 6, 10)
     # warm: nothing computed, the same rows
