@@ -116,3 +116,83 @@ def test_the_count_line_names_a_left_out_photo_by_its_file_name():
     blank, good = _preds()
     nested = replace(blank, query=replace(blank.query, id="card/cap.jpg"))
     assert wrote_line(["p.gpx"], [nested, good]) == "wrote 1 of 2 predictions to p.gpx (1 not located, so left out: cap.jpg)"
+
+
+# -- core/wording.py ----------------------------------------------------------------------------------------------
+def test_eval_s_truth_line_counts_sources_it_has_no_words_for():
+    """WO6: a source of no known kind is counted as 'other', each kind named once, after the known ones."""
+    from geolocator.core.wording import truth_used_line
+
+    assert truth_used_line(["exif", "gpx", None, "gpx", "kml"]) == (
+        "truth: the GPS (EXIF/XMP) of 1 photo, truth.csv for 1 image, 3 other (gpx, kml), "
+        "used only to score the answers (the images alone place the photos)")
+
+
+def test_eval_s_truth_line_with_nothing_scored_says_none():
+    """WO7: no scored query: 'truth: none, …', not 'truth: , …'."""
+    from geolocator.core.wording import truth_used_line
+
+    assert truth_used_line([]).startswith("truth: none, used only to score the answers")
+
+
+def test_flagged_frames_are_at_odds_with_their_flight_s_track_in_the_plural():
+    """WO9: one flagged frame is at odds with 'its' flight's track, two with 'their'."""
+    from geolocator.core.wording import placed_summary
+
+    assert placed_summary(["confident", "flagged"]).endswith("1 flagged (verified, but at odds with its flight's track)")
+    assert placed_summary(["confident", "flagged", "flagged"]).endswith(
+        "2 flagged (verified, but at odds with their flight's track)")
+
+
+# -- core/media/telemetry.py --------------------------------------------------------------------------------------
+def test_an_srt_number_with_an_exponent_and_more_is_not_read_as_its_first_digits():
+    """TE7: '1e1.5' is no number: not its '1' (the exponent's look-ahead refuses the part before it)."""
+    from geolocator.core.media.telemetry import parse_cue_text
+
+    t = parse_cue_text("[latitude: 46.5] [longitude: 8.0] [rel_alt: 1e1.5 abs_alt: 212.1]", 0.0)
+    assert t.rel_alt_m is None and t.abs_alt_m == 212.1
+    assert parse_cue_text("[latitude: 1e3,5] [longitude: 8.0]", 0.0).position is None
+
+
+# -- core/geo.not_a_map -----------------------------------------------------------------------------------------
+def test_a_compound_crs_is_read_by_its_horizontal_part():
+    """GE1: a projected CRS with a height (EPSG:7405, British National Grid + ODN height) is a map's CRS:
+    coordinates in it are placed, not refused as 'a height system'."""
+    from pyproj import CRS
+
+    from geolocator.core.geo import not_a_map, transform_to_wgs84
+
+    assert not_a_map(CRS("EPSG:7405")) is None and not_a_map(CRS("EPSG:4326+5773")) is None
+    lons, lats = transform_to_wgs84([530_000.0], [180_000.0], "EPSG:7405")  # London
+    assert lons[0] == pytest.approx(-0.13, abs=0.02) and lats[0] == pytest.approx(51.5, abs=0.02)
+
+
+def test_coordinates_in_an_earth_centred_crs_are_refused_naming_it():
+    """GE3: EPSG:4978 (geocentric X, Y, Z in metres) is no map's CRS: a ValueError that says so."""
+    from pyproj import CRS
+
+    from geolocator.core.geo import not_a_map, transform_to_wgs84
+
+    assert not_a_map(CRS.from_epsg(4978)) == "an earth-centred system (Geocentric CRS, WGS 84)"
+    with pytest.raises(ValueError, match="EPSG:4978 is an earth-centred system"):
+        transform_to_wgs84([4_000_000.0], [600_000.0], 4978)
+
+
+# -- the basemap's alpha (webmap.render_basemap) -------------------------------------------------------------
+def test_a_transparent_tile_over_another_leaves_the_one_under_it_in_sight(tmp_path):
+    """WA3: a PNG tile with a transparent half drawn over an opaque tile of the same place (two tile
+    sets' edges overlapping) is composited: the tile under it shows through its transparent half,
+    not a hole pasted over it."""
+    from PIL import Image
+
+    from geolocator.core import webmap
+    from geolocator.core.model import Bounds, Tile, TileSet
+
+    Image.new("RGB", (32, 32), (10, 200, 10)).save(tmp_path / "under.png")
+    half = Image.new("RGBA", (32, 32), (200, 40, 40, 255))
+    half.paste((0, 0, 0, 0), (16, 0, 32, 32))  # the east half holds no data
+    half.save(tmp_path / "over.png")
+    tiles = tuple(Tile(n, tmp_path / n, Bounds(0, 0, 1, 1)) for n in ("under.png", "over.png"))
+    a = np.asarray(webmap.render_basemap(TileSet(tiles, tmp_path), max_px=32).convert("RGBA")).astype(int)
+    assert (np.abs(a[:, :14, :3] - (200, 40, 40)) <= 2).all()  # the upper tile where it has data
+    assert (a[:, 18:, 3] == 255).all() and (np.abs(a[:, 18:, :3] - (10, 200, 10)) <= 2).all()  # the one under it
