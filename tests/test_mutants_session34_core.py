@@ -115,7 +115,8 @@ def test_the_count_line_names_a_left_out_photo_by_its_file_name():
 
     blank, good = _preds()
     nested = replace(blank, query=replace(blank.query, id="card/cap.jpg"))
-    assert wrote_line(["p.gpx"], [nested, good]) == "wrote 1 of 2 predictions to p.gpx (1 not located, so left out: cap.jpg)"
+    assert wrote_line(["p.gpx"], [nested, good]) == (
+        "wrote 1 of 2 predictions to p.gpx (1 not located, so left out: cap.jpg)")
 
 
 # -- core/wording.py ----------------------------------------------------------------------------------------------
@@ -139,7 +140,8 @@ def test_flagged_frames_are_at_odds_with_their_flight_s_track_in_the_plural():
     """WO9: one flagged frame is at odds with 'its' flight's track, two with 'their'."""
     from geolocator.core.wording import placed_summary
 
-    assert placed_summary(["confident", "flagged"]).endswith("1 flagged (verified, but at odds with its flight's track)")
+    assert placed_summary(["confident", "flagged"]).endswith(
+        "1 flagged (verified, but at odds with its flight's track)")
     assert placed_summary(["confident", "flagged", "flagged"]).endswith(
         "2 flagged (verified, but at odds with their flight's track)")
 
