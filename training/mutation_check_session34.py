@@ -25,6 +25,7 @@ CF, FL, EXS, WO = C + "camera_fit.py", C + "flights.py", C + "exports.py", C + "
 TE, GE, GC, SK = C + "media/telemetry.py", C + "geo.py", C + "geotag_copies.py", C + "skipped.py"
 WMP, IM = C + "webmap.py", C + "images.py"
 PW, RP = "geolocator/gui/pane_widths.py", "geolocator/gui/results_panel.py"
+LV, MD, VT, AC = C + "levels.py", C + "media/metadata.py", C + "media/video_time.py", C + "sources/area_crs.py"
 
 NEW_CORE = "tests/test_mutants_session34_core.py"
 NEW_GUI = "tests/test_mutants_session34_gui.py"
@@ -41,6 +42,10 @@ T_GE = ("tests/test_prop_area_crs.py", NEW_CORE)
 T_GC = ("tests/test_geotag_copies.py", "tests/test_prop_metadata.py", NEW_CORE)
 T_SK = ("tests/test_left_out_said.py", NEW_CORE)
 T_WA = ("tests/test_map_tile_alpha.py", "tests/test_webmap_nodata.py", NEW_CORE)
+T_LV = ("tests/test_levels.py", "tests/test_flight_summary.py", NEW_CORE)
+T_MD = ("tests/test_metadata_damage.py", "tests/test_prop_times.py", "tests/test_prop_metadata.py", NEW_CORE)
+T_VT = ("tests/test_video_time.py", "tests/test_prop_times.py", NEW_CORE)
+T_AC = ("tests/test_prop_area_crs.py", NEW_CORE)
 
 M = [
  # core/camera_fit.py
@@ -144,6 +149,15 @@ M = [
  ("WA4", WMP, "    return canvas.convert(\"RGB\") if not _has_transparency(canvas) else canvas", "    return canvas", T_WA),
  ("WA5", IM, "        opaque = rgba[..., 3].min() == 255", "        opaque = False", T_WA),
  ("WA6", IM, "        opaque = rgba[..., 3].min() == 255", "        opaque = True", T_WA),
+ # second batch (00:06): levels' flagged, a photo's/video's damaged year, SubSecTime, area_crs' not_a_map
+ ("LV1", LV, "    return [\"flagged\" if p.query.id in flagged else s", "    return [s", T_LV),
+ ("LV2", LV, "for p in t.points if p.status == \"flagged\"}", "for p in t.points if p.status == \"verified\"}", T_LV),
+ ("MD1", MD, "    if not 1 < when.year < 9999:", "    if not 1 < when.year:", T_MD),
+ ("MD2", MD, "    if not 1 < when.year < 9999:", "    if not 0 < when.year < 10000:", T_MD),
+ ("MD3", MD, "    if sub and sub.isascii() and sub.isdigit():", "    if sub and sub.isdigit():", T_MD),
+ ("VT1", VT, "    if not EARLIEST <= when.replace(tzinfo=None) < LATEST:", "    if not EARLIEST <= when.replace(tzinfo=None):", T_VT),
+ ("VT2", VT, "LATEST = datetime(9999, 1, 1)", "LATEST = datetime(9999, 12, 31)", T_VT),
+ ("AC1", AC, "    if not_a_map(crs):\n", "    if False:\n", T_AC),
  ("WA7", WMP, "    return open_tile_image(tile, min_side=min_side, keep_alpha=True)", "    return open_tile_image(tile, min_side=min_side)", T_WA),
 ]
 
