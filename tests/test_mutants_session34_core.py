@@ -198,3 +198,14 @@ def test_a_transparent_tile_over_another_leaves_the_one_under_it_in_sight(tmp_pa
     a = np.asarray(webmap.render_basemap(TileSet(tiles, tmp_path), max_px=32).convert("RGBA")).astype(int)
     assert (np.abs(a[:, :14, :3] - (200, 40, 40)) <= 2).all()  # the upper tile where it has data
     assert (a[:, 18:, 3] == 255).all() and (np.abs(a[:, 18:, :3] - (10, 200, 10)) <= 2).all()  # the one under it
+
+
+# -- core/media/video_time.py -------------------------------------------------------------------------------------
+def test_any_video_tag_in_the_year_9999_is_no_time():
+    """VT2: every time of the year 9999 is damage (from LATEST, 9999-01-01, on), not only its last day's:
+    a clip's frames after it, or its UTC, would leave the years a datetime holds."""
+    from geolocator.core.media.video_time import start_from_tags
+
+    for tag in ("9999-01-01T00:00:00Z", "9999-06-01T10:00:00", "9999-12-30T10:00:00+02:00"):
+        assert start_from_tags({"creation_time": tag}) is None, tag
+    assert start_from_tags({"creation_time": "2026-06-01T10:00:00Z"}) is not None
