@@ -3,7 +3,9 @@ pinhole-camera test of a verified outline (CF); flights.py, one grouping for the
 gui/pane_widths.share_widths and its splitter (PW); results_panel's heights (RP); exports.wrote_line (WL);
 wording.not_located_words / truth_used_line / placed_summary's flagged / left_out_line's files (WO);
 telemetry's SRT numbers read whole and 'longtitude' (TE); geo.not_a_map (GE); geotag_copies._dms (GC);
-skipped.unread_media (SK); the basemap's alpha (webmap._with_no_data, images._flatten_alpha keep_alpha) (WA).
+skipped.unread_media (SK); the basemap's alpha (webmap._with_no_data, images._flatten_alpha keep_alpha) (WA);
+levels' flagged frame (LV), a damaged year or SubSecTime in metadata.py (MD) and video_time.py (VT), area_crs'
+refusal of a CRS that is no map's (AC).
 
 Each mutant is one text replacement: training/hand_mutants.run applies it, runs the tests of its module
 with `pytest -x` (the default tier), restores the file. Run it in a copy of the tree (`git archive`, .venv
