@@ -95,7 +95,7 @@ M = [
  ("PW10", PW, "MAP_HEIGHT_SHARE = 0.5", "MAP_HEIGHT_SHARE = 0.3", T_PW),
  ("PW11", PW, "        if i == grow or room >= want:", "        if room >= want:", T_PW),
  # gui/results_panel.py heights
- ("RP1", RP, "        return self.full_height() + 3 * self.details.fontMetrics().lineSpacing()",
+ ("RP1", RP, "        return self.full_height() + 2 * self.details.fontMetrics().lineSpacing()",
   "        return self.full_height() + 1 * self.details.fontMetrics().lineSpacing()", T_RP),
  ("RP2", RP, "        show = self.height() >= self.full_height()", "        show = True", T_RP),
  ("RP3", RP, "        hint.setHeight(self.least_height())", "        hint.setHeight(self.full_height())", T_RP),
