@@ -487,3 +487,16 @@ def test_the_job_eta_follows_the_running_stage_s_own_pace():
         now[0] += 0.85
     # 78 photos left at 0.85 s: about 66 s
     assert ev.eta_s == pytest.approx(78 * 0.85, rel=0.1), ev.eta_s
+
+
+def test_the_screenshot_s_scratch_adapter_folder_is_removed_at_exit(tmp_path):
+    """One geolocator-screenshot-adapters-* folder was left in the temp folder per `--screenshot --adapt` run."""
+    import subprocess
+    import sys
+
+    code = ("from geolocator.gui.app import _core_settings, _parser; "
+            "s = _core_settings(_parser().parse_args(['--demo', '--adapt', '--screenshot', 'x.png'])).adapter_dir; "
+            "(s / 'adapter.safetensors').write_bytes(b'x'); print(s)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    scratch = Path(out.stdout.strip().splitlines()[-1])
+    assert "screenshot" in scratch.name and not scratch.exists()

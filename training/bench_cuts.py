@@ -29,7 +29,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-os.environ.setdefault("GEOLOCATOR_FRAME_CACHE", tempfile.mkdtemp(prefix="bench-cuts-frames-"))
+# the frames' cache in a folder removed at exit (a mkdtemp here left one in /tmp per import: the test
+# that runs every training script's --help made a new one each run)
+_FRAMES = tempfile.TemporaryDirectory(prefix="bench-cuts-frames-")
+os.environ.setdefault("GEOLOCATOR_FRAME_CACHE", _FRAMES.name)
 
 from flight_helpers import demo_mosaic, render_view, straight_flight, write_video  # noqa: E402
 

@@ -206,11 +206,15 @@ def _core_settings(args):
     adapter a user saved for the same tile set."""
     if args.screenshot is None or not args.adapt:
         return None
+    import atexit
+    import shutil
     import tempfile
 
     from ..core.pipeline import Settings
 
-    return Settings(adapter_dir=Path(tempfile.mkdtemp(prefix="geolocator-screenshot-adapters-")))
+    scratch = Path(tempfile.mkdtemp(prefix="geolocator-screenshot-adapters-"))
+    atexit.register(shutil.rmtree, scratch, True)  # a demonstration's adapter is not kept (one was left per run)
+    return Settings(adapter_dir=scratch)
 
 
 def _app_icon():
