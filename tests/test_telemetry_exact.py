@@ -174,3 +174,14 @@ def test_cue_fields_the_patterns_must_not_mix_up():
     assert tm.parse_cue_text("GPS(10,90.5,5)", 0.0).position == LatLon(10.0, 90.5)
     # a tag inside a field is read as a space
     assert tm.parse_cue_text("[lat<i>: 5</i>] [lon: 6]", 0.0).position == LatLon(5.0, 6.0)
+
+
+def test_read_srt_reads_a_utf16_file_saved_by_a_subtitle_editor(tmp_path):
+    """propfuzz34: a UTF-16 SRT (an editor's "Unicode" save, with its byte-order mark) was refused as
+    "not a subtitle (SRT) file: no cues found"."""
+    body = "1\r\n00:00:00,500 --> 00:00:01,000\r\n[latitude: 3.5] [longitude: 4.5] [rel_alt: 10]\r\n\r\n"
+    for codec in ("utf-16-le", "utf-16-be"):
+        p = tmp_path / f"{codec}.SRT"
+        bom = "\ufeff".encode(codec)
+        p.write_bytes(bom + body.encode(codec))
+        assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0)], codec

@@ -19,6 +19,7 @@ in localisation reads them unless the user asks for a GNSS prior.
 from __future__ import annotations
 
 import bisect
+import codecs
 import logging
 import math
 import re
@@ -141,7 +142,9 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read telemetry ({exc.strerror or exc})") from None
-    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    # a subtitle editor's "Unicode" save is UTF-16 with its byte-order mark (read as UTF-8, no cue was found)
+    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    text = raw.decode("utf-16" if utf16 else "utf-8-sig", errors="replace").replace("\r\n", "\n")
     try:
         cues = list(srt.parse(text, ignore_errors=True))
     except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range
