@@ -267,7 +267,8 @@ class MainWindow(QMainWindow):
         self.side_scroll = side_scroll
 
         # the map over the Results pane: in a short window the pane gives height (its cards, then its photo)
-        # until the map has half the centre's height; a taller window's added height goes to the map
+        # until the map has MAP_HEIGHT_SHARE (0.6) of the centre's height; a taller window gives the pane its
+        # roomy height first, the rest to the map
         self.centre = MapFirstSplitter(grow=0, give_order=(1,), orientation=Qt.Orientation.Vertical,
                                        share=MAP_HEIGHT_SHARE)
         self.centre.addWidget(self.map_view)
