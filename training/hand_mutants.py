@@ -68,6 +68,32 @@ def run(mutants, names=(), pytest_args=(), timeout: float = 600, root: Path = RO
     return verdicts
 
 
+
+def main_old_new(mutants, new_tests, argv, root: Path = ROOT) -> int:
+    """A session script's command line: `argv` names mutants to run (all when none), `--old-only` runs
+    each without the test files written for the survivors (`new_tests`), i.e. the tests as they were,
+    `--new-only` with those files alone. A mutant left with no test file is skipped (a bare pytest
+    would run the whole suite). Prints the verdicts (run) and a summary line; returns 0."""
+    new_only, old_only = "--new-only" in argv, "--old-only" in argv
+    names = [a for a in argv if a not in ("--new-only", "--old-only")]
+
+    def keep(t):
+        t = (t,) if isinstance(t, str) else t
+        if new_only:
+            return tuple(x for x in t if x in new_tests or not x.startswith("tests/"))
+        if old_only:
+            return tuple(x for x in t if x not in new_tests)
+        return t
+    chosen = []
+    for n, f, o, w, t in mutants:
+        t = tuple(x for x in keep(t) if not x.startswith("tests/") or (root / x.split("::")[0]).is_file())
+        if any(x.startswith("tests/") for x in t):
+            chosen.append((n, f, o, w, t))
+    verdicts = run(chosen, names, root=root)
+    left = [n for n, v in verdicts if v == "SURVIVED"]
+    print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
+    return 0
+
 def run_mutants(root: Path, mutants, nice: int = 10, timeout: float = 600) -> list[dict]:
     """`mutants`: (name, file relative to `root`, old text, new text, [test files]). Each is applied to a
     fresh `git archive` of `root`'s HEAD in root/out/mut and the test files run there (`pytest -x`, this

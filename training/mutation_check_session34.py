@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hand_mutants import run  # noqa: E402
+from hand_mutants import main_old_new  # noqa: E402
 
 C = "geolocator/core/"
 CF, FL, EXS, WO = C + "camera_fit.py", C + "flights.py", C + "exports.py", C + "wording.py"
@@ -164,21 +164,4 @@ M = [
 ]
 
 if __name__ == "__main__":
-    new_only, old_only = "--new-only" in sys.argv, "--old-only" in sys.argv
-    names = [a for a in sys.argv[1:] if a not in ("--new-only", "--old-only")]
-
-    def keep(t):  # the test files of a mutant, the new ones dropped or alone (the -m option kept)
-        if new_only:
-            return tuple(x for x in t if x in NEW or not x.startswith("tests/"))
-        if old_only:
-            return tuple(x for x in t if x not in NEW)
-        return t
-    root = Path(__file__).resolve().parents[1]
-    chosen = []
-    for n, f, o, w, t in M:
-        t = tuple(x for x in keep(t) if not x.startswith("tests/") or (root / x.split("::")[0]).is_file())
-        if any(x.startswith("tests/") for x in t):  # never a bare pytest (it would run the whole suite)
-            chosen.append((n, f, o, w, t))
-    verdicts = run(chosen, names)
-    left = [n for n, v in verdicts if v == "SURVIVED"]
-    print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
+    raise SystemExit(main_old_new(M, NEW, sys.argv[1:]))
