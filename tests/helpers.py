@@ -278,3 +278,11 @@ def json_numbers(value) -> list:
         return [value]
     items = value.values() if isinstance(value, dict) else value
     return [x for item in items for x in json_numbers(item)]
+
+
+def page_js(qtbot, view, script: str, timeout_ms: int = 10_000):
+    """The value of `script` (JavaScript) run in a shown gui.map_view.MapView's page, waited for."""
+    got = []
+    view.page().runJavaScript(script, 0, got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=timeout_ms)
+    return got[0]

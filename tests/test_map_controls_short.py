@@ -18,7 +18,7 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from geolocator.core import webmap  # noqa: E402
 from geolocator.core.model import TileSet  # noqa: E402
 
-from .helpers import two_tile_prediction  # noqa: E402
+from .helpers import page_js, two_tile_prediction  # noqa: E402
 
 # every shown control's box (the credit line too) and the corner of the legend
 BOXES = ("(function () { var out = [];"
@@ -28,13 +28,6 @@ BOXES = ("(function () { var out = [];"
          " var legend = document.querySelector('.geoloc-legend');"
          " return JSON.stringify({boxes: out, corner: legend.parentNode.className,"
          "  folded: legend.querySelector('.geoloc-legend-body').style.display === 'none'}); })()")
-
-
-def _js(qtbot, view, code):
-    got = []
-    view.page().runJavaScript(code, 0, got.append)
-    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
-    return got[0]
 
 
 def _overlaps(boxes):
@@ -50,22 +43,22 @@ def test_legend_zoom_draw_and_scale_never_overlap_in_a_short_map(qtbot, map_view
     view = map_view_at(391, 160)  # the app's map at 911 x 562 before shortmap34
     with qtbot.waitSignal(view.ready, timeout=30_000):
         view.show_map(page)
-    got = json.loads(_js(qtbot, view, BOXES))
+    got = json.loads(page_js(qtbot, view, BOXES))
     assert len(got["boxes"]) >= 4, got  # zoom, draw, legend, scale (and the credit line)
     assert _overlaps(got["boxes"]) == [], got  # before: the legend over the draw button
     assert "leaflet-right" in got["corner"]
     # a taller map: the legend back in its usual corner, over the scale bar, and still nothing overlaps
     view.resize(600, 420)
-    qtbot.waitUntil(lambda: "leaflet-left" in json.loads(_js(qtbot, view, BOXES))["corner"], timeout=10_000)
-    got = json.loads(_js(qtbot, view, BOXES))
+    qtbot.waitUntil(lambda: "leaflet-left" in json.loads(page_js(qtbot, view, BOXES))["corner"], timeout=10_000)
+    got = json.loads(page_js(qtbot, view, BOXES))
     assert _overlaps(got["boxes"]) == [], got
     # the person clicks it (their fold), then the map is made short again: it moves, their fold is kept
     chosen = not got["folded"]
     view.page().runJavaScript("document.querySelector('.geoloc-legend-head').click()")
-    qtbot.waitUntil(lambda: json.loads(_js(qtbot, view, BOXES))["folded"] is chosen, timeout=10_000)
+    qtbot.waitUntil(lambda: json.loads(page_js(qtbot, view, BOXES))["folded"] is chosen, timeout=10_000)
     view.resize(391, 160)
-    qtbot.waitUntil(lambda: "leaflet-right" in json.loads(_js(qtbot, view, BOXES))["corner"], timeout=10_000)
-    got = json.loads(_js(qtbot, view, BOXES))
+    qtbot.waitUntil(lambda: "leaflet-right" in json.loads(page_js(qtbot, view, BOXES))["corner"], timeout=10_000)
+    got = json.loads(page_js(qtbot, view, BOXES))
     assert got["folded"] is chosen
     if chosen is False:  # unfolded in the top right of a short map: still over no other control
         assert _overlaps(got["boxes"]) == [], got

@@ -19,7 +19,7 @@ from geolocator.core import webmap  # noqa: E402
 from geolocator.core.model import TileSet  # noqa: E402
 from geolocator.gui.map_view import MapView  # noqa: E402
 
-from .helpers import two_tile_prediction  # noqa: E402
+from .helpers import page_js, two_tile_prediction  # noqa: E402
 
 
 @pytest.fixture
@@ -30,15 +30,13 @@ def view(map_view_at):
 def _legend(qtbot, view, page) -> tuple[str, int]:
     with qtbot.waitSignal(view.ready, timeout=30_000):
         view.show_map(page)
-    box = []
-    view.page().runJavaScript(
-        "JSON.stringify([document.querySelector('.geoloc-legend-body').innerText,"
-        " Array.prototype.filter.call(document.querySelectorAll('.geoloc-legend-body span'),"
-        "  function (s) { return s.style.background === 'rgb(158, 158, 158)'; }).length])", 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    got = page_js(qtbot, view,
+                  "JSON.stringify([document.querySelector('.geoloc-legend-body').innerText,"
+                  " Array.prototype.filter.call(document.querySelectorAll('.geoloc-legend-body span'),"
+                  "  function (s) { return s.style.background === 'rgb(158, 158, 158)'; }).length])")
     import json
 
-    return tuple(json.loads(box[0]))
+    return tuple(json.loads(got))
 
 
 def test_the_legend_counts_the_photos_without_a_marker(qtbot, view, tmp_path):

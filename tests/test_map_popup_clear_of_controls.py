@@ -23,6 +23,8 @@ from geolocator.core import webmap  # noqa: E402
 from geolocator.core.model import Bounds, Match, Prediction, Query, Tile, TileSet  # noqa: E402
 from geolocator.core.outside_tiles import OUTSIDE_CAUTION  # noqa: E402
 
+from .helpers import page_js  # noqa: E402
+
 # the marker nearest the bottom-left corner at the opening zoom, its popup opened as a click opens it
 OPEN = ("(function () { var g = window.geoloc, best = null, bd = 1e9, s = g.map.getSize();"
         " Object.keys(g.markers).forEach(function (id) { var p = g.map.latLngToContainerPoint(g.markers[id].getLatLng());"
@@ -64,24 +66,17 @@ def _page(tmp_path):
     return webmap.write_map(tmp_path / "map.html", TileSet(tuple(tiles), tmp_path), preds)
 
 
-def _js(qtbot, view, code):
-    got = []
-    view.page().runJavaScript(code, 0, got.append)
-    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
-    return got[0]
-
-
 @pytest.mark.slow  # a QtWebEngine page, a popup's autoPan settling: several seconds each
 @pytest.mark.parametrize("width, height", [(584, 398), (265, 160)])  # the app's map at 1280 x 800, at 911 x 562
 def test_a_popup_near_the_legend_is_under_no_control_and_inside_the_map(qtbot, map_view_at, tmp_path, width, height):
     view = map_view_at(width, height)
     with qtbot.waitSignal(view.ready, timeout=30_000):
         view.show_map(_page(tmp_path))
-    assert _js(qtbot, view, OPEN) == "DJI_0000.JPG"
+    assert page_js(qtbot, view, OPEN) == "DJI_0000.JPG"
     seen = []
 
     def readable() -> bool:  # autoPan animates: measure until it has settled
-        seen.append(json.loads(_js(qtbot, view, MEASURE)))
+        seen.append(json.loads(page_js(qtbot, view, MEASURE)))
         box = seen[-1]
         return bool(box) and not box["over"] and box["left"] >= 0 and box["right"] <= box["width"] and box["query_row"]
 
@@ -91,9 +86,9 @@ def test_a_popup_near_the_legend_is_under_no_control_and_inside_the_map(qtbot, m
         pass
     assert readable(), seen[-3:]  # (still so once settled) before: {'over': ['... geoloc-legend'], ...}
     # closed: every control is shown again
-    _js(qtbot, view, "window.geoloc.map.closePopup(); 1")
-    qtbot.waitUntil(lambda: (lambda b: b is None)(json.loads(_js(qtbot, view, MEASURE))), timeout=5_000)
-    shown = _js(qtbot, view, "Array.prototype.filter.call(document.querySelectorAll('.leaflet-control'),"
+    page_js(qtbot, view, "window.geoloc.map.closePopup(); 1")
+    qtbot.waitUntil(lambda: (lambda b: b is None)(json.loads(page_js(qtbot, view, MEASURE))), timeout=5_000)
+    shown = page_js(qtbot, view, "Array.prototype.filter.call(document.querySelectorAll('.leaflet-control'),"
                              " function (c) { return getComputedStyle(c).visibility !== 'hidden'; }).length"
                              " === document.querySelectorAll('.leaflet-control').length")
     assert shown is True

@@ -18,19 +18,13 @@ from geolocator.core import webmap  # noqa: E402
 from geolocator.core.sequence import smooth  # noqa: E402
 from geolocator.gui.map_view import MapView  # noqa: E402
 
+from .helpers import page_js  # noqa: E402
 from .test_sequence import flight  # noqa: E402
 
 
 @pytest.fixture
 def view(map_view_at):
     return map_view_at(750, 520)  # the app's map in a 1440 x 900 window
-
-
-def _js(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def test_the_track_line_is_drawn_over_its_frames_markers(qtbot, view, tmp_path):
@@ -40,7 +34,7 @@ def test_the_track_line_is_drawn_over_its_frames_markers(qtbot, view, tmp_path):
     with qtbot.waitSignal(view.ready, timeout=30_000):
         view.show_map(page)
     # the SVG paths in drawing order: the orange line's after (over) every frame's marker
-    order = _js(qtbot, view, """(function () { try {
+    order = page_js(qtbot, view, """(function () { try {
       var paths = Array.prototype.slice.call(document.querySelectorAll('.leaflet-overlay-pane path'));
       var line = paths.findIndex(function (p) { return p.getAttribute('stroke') === '#ff7f00'; });
       var marks = Object.keys(geoloc.markers).map(function (id) { return paths.indexOf(geoloc.markers[id].getElement()); });
@@ -51,7 +45,7 @@ def test_the_track_line_is_drawn_over_its_frames_markers(qtbot, view, tmp_path):
     assert n == 12 and line > last_marker >= 0
     # a click on the line at a frame's marker selects that frame (the line no longer hides it from the mouse)
     frame = track.points[5].query.id
-    picked = _js(qtbot, view, f"""(function () {{
+    picked = page_js(qtbot, view, f"""(function () {{
       var m = geoloc.markers[{frame!r}], lines = [];
       geoloc.map.eachLayer(function (l) {{ if (l instanceof L.Polyline && l.options.color === '#ff7f00') {{ lines.push(l); }} }});
       lines[0].fire('click', {{latlng: m.getLatLng(), containerPoint: geoloc.map.latLngToContainerPoint(m.getLatLng())}});
@@ -61,8 +55,8 @@ def test_the_track_line_is_drawn_over_its_frames_markers(qtbot, view, tmp_path):
     # selecting another frame puts the line back over the first (which the selection had raised) and the
     # newly selected marker over the line
     other = track.points[8].query.id
-    _js(qtbot, view, f"geoloc.highlight({other!r}, false)")
-    order = json.loads(_js(qtbot, view, f"""(function () {{
+    page_js(qtbot, view, f"geoloc.highlight({other!r}, false)")
+    order = json.loads(page_js(qtbot, view, f"""(function () {{
       var paths = Array.prototype.slice.call(document.querySelectorAll('.leaflet-overlay-pane path'));
       var line = paths.findIndex(function (p) {{ return p.getAttribute('stroke') === '#ff7f00'; }});
       return JSON.stringify([paths.indexOf(geoloc.markers[{frame!r}].getElement()), line,
