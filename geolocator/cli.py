@@ -594,8 +594,9 @@ def cmd_index(args) -> int:
                               workers=args.ray_workers, batch_size=args.batch_size, weights=args.weights)
         log.info("extracting on %d Ray workers", compute.workers)
     features = ws.index(progress=progress, compute=compute)
-    read = features.shape[0] - len(ws.left_out())  # unreadable tiles and a package's empty ones: no features
-    done = f"{read:,} of {_count(features.shape[0], 'tile')}" if ws.left_out() else _count(read, 'tile')
+    left_out = ws.left_out()  # unreadable tiles and a package's empty ones: no features
+    read = features.shape[0] - len(left_out)
+    done = f"{read:,} of {_count(features.shape[0], 'tile')}" if left_out else _count(read, 'tile')
     print(f"indexed {done} x {_count(features.shape[1], 'view')} "
           f"({features.shape[2]}-d, {ws.backbone.name}) into {ws.store.root}")
     _warn_tile_failures(ws)  # one line, not one per window of a truncated GeoTIFF

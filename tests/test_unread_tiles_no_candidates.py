@@ -14,6 +14,17 @@ from geolocator.core.priors import EXCLUDED
 from geolocator.core.skipped import tile_failures_summary
 
 
+def _stand_in(**attrs):
+    """A Workspace stand-in for calling its methods: `attrs`, no empty package tiles, the real left_out."""
+    from types import MethodType, SimpleNamespace
+
+    from geolocator.core.pipeline import Workspace
+
+    ws = SimpleNamespace(tile_empty=set(), **attrs)
+    ws.left_out = MethodType(Workspace.left_out, ws)
+    return ws
+
+
 def test_a_dropped_tile_is_no_candidate_even_where_it_scores_best():
     # one photo [1, 0]; tiles: [-1, 0.1] (cosine -0.995), zeros (a tile not read: scores 0, the best),
     # [-1, -1] (-0.707), [0, 1] (0.0, a tie with the zeros, after it by index)
@@ -74,7 +85,7 @@ def test_the_answer_does_not_move_onto_a_tile_that_was_not_read():
     grounds[0, 0] = ground
     for failures, want_ids, want_counts in (({2: "corrupt"}, [[0, 1]], [[20, 0]]),
                                             ({}, [[0, 2]], [[20, 21]])):  # read: it takes the answer, 20 + 1
-        ws = SimpleNamespace(tileset=SimpleNamespace(tile_at=lambda g: 2), tile_failures=failures)
+        ws = _stand_in(tileset=SimpleNamespace(tile_at=lambda g: 2), tile_failures=failures)
         ids, got_counts, got_grounds, _ = Workspace._tile_under_centre(ws, candidates, counts, grounds, 8)
         assert ids.tolist() == want_ids and got_counts.tolist() == want_counts
 
@@ -157,12 +168,12 @@ def test_adaptation_trains_without_the_tiles_that_were_not_read():
 
     from geolocator.core.pipeline import Workspace
 
-    ws = SimpleNamespace(tile_failures={2: "corrupt", 5: "truncated"})
+    ws = _stand_in(tile_failures={2: "corrupt", 5: "truncated"})
     pool, anchors = Workspace._without_unread(ws, 6, None, np.array([3, -1, 2, 0]))
     assert pool.tolist() == [0, 1, 3, 4] and anchors.tolist() == [2, -1, -1, 0]  # an unread anchor: none
     pool, anchors = Workspace._without_unread(ws, 6, np.array([1, 2, 4, 5]), np.array([2, 1, -1]))
     assert pool.tolist() == [1, 4] and anchors.tolist() == [1, -1, -1]  # positions in the pool, as given
-    assert Workspace._without_unread(SimpleNamespace(tile_failures={}), 6, None, None) == (None, None)
+    assert Workspace._without_unread(_stand_in(tile_failures={}), 6, None, None) == (None, None)
 
 
 def test_an_adapter_is_trained_on_the_tiles_that_were_read(tmp_path):

@@ -214,11 +214,6 @@ def queries_fingerprint(queries: Sequence[Query]) -> str:
     return h.hexdigest()[:16]
 
 
-
-def _left_out(ws) -> set[int]:
-    """Workspace.left_out of `ws` (anything with tile_failures, and tile_empty when it has one)."""
-    return set(ws.tile_failures) | set(getattr(ws, "tile_empty", ()))
-
 class Workspace:
     """A tile set + a frozen backbone + cached features + an optional region adapter."""
 
@@ -523,7 +518,7 @@ class Workspace:
         from .candidates import WithoutTiles
 
         n = len(self.tileset)
-        dropped = _left_out(self)
+        dropped = self.left_out()
         if not dropped or len(dropped) >= n:
             return source
         return WithoutTiles(source, dropped, n)
@@ -531,7 +526,7 @@ class Workspace:
     def left_out(self) -> set[int]:
         """Indices of the tiles never searched: those that could not be read (tile_failures) and a
         package's tiles with no data (tile_empty, more than half transparent). Both have zero features."""
-        return _left_out(self)
+        return set(self.tile_failures) | self.tile_empty
 
     def _centred(self, query_features: np.ndarray, *, frozen: bool = False) -> np.ndarray:
         """Frozen features in the photo-rotation layout: photo views centred on the photos' mean
@@ -571,7 +566,7 @@ class Workspace:
         features = self.searched_tiles(frozen)
         path = None
         if adapter is None and self._store is not None:
-            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(_left_out(self))}.faiss"
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.left_out())}.faiss"
             index = TileIndex.load(path)
             if index is not None and index.n_tiles == len(features):
                 self._tile_index = (key, self._tile_features, index)
@@ -969,7 +964,7 @@ class Workspace:
         candidates, counts, grounds = candidates.copy(), counts.copy(), grounds.copy()
         outlines = np.empty(candidates.shape, dtype=object) if outlines is None else outlines.copy()
         min_inliers = np.broadcast_to(np.asarray(min_inliers), (len(candidates),))  # one, or one per photo
-        left_out = _left_out(self)
+        left_out = self.left_out()
         for qi in range(len(candidates)):
             best = int(np.argmax(counts[qi]))
             if counts[qi, best] < min_inliers[qi] or grounds[qi, best] is None:
@@ -1137,7 +1132,7 @@ class Workspace:
         or ids when `pool` is None; -1 none) as positions in the new pool (an unread anchor: -1). Their
         zero features are no imagery to learn the region from. Unchanged when every tile was read, or
         none was."""
-        left_out = _left_out(self)
+        left_out = self.left_out()
         if not 0 < len(left_out) < n:
             return pool, anchors
         ids = np.arange(n) if pool is None else np.asarray(pool)
@@ -1162,7 +1157,7 @@ class Workspace:
         above every negative cosine, and it was verified and pooled for training (session 18)."""
         query_features = self._centred(query_features, frozen=True)
         n = len(tile_features)
-        left_out = _left_out(self)
+        left_out = self.left_out()
         dropped = np.fromiter(left_out, np.int64) if 0 < len(left_out) < n else np.zeros(0, np.int64)
         k = min(self.settings.verify_candidates, n - len(dropped))
         wanted = min(n, k + len(dropped))  # k readable ones are among these
