@@ -28,7 +28,7 @@ from .levels import LEVEL_NOT_CONFIDENT, level_of, point_level
 from .model import LatLon, Prediction, claims_place
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
-from .wording import confidence_within, not_located_words, shot_of
+from .wording import confidence_within, first_named, not_located_words, shot_of
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
@@ -278,8 +278,7 @@ def left_out_note(ids: Sequence[str], shown: int = 20) -> str | None:
     <metadata><desc> and the CLI; the first `shown` names, then how many more. None when `ids` is empty."""
     if not ids:
         return None
-    names = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
-    return f"Not located, so left out (no position to give): {names}."
+    return f"Not located, so left out (no position to give): {first_named(ids, shown)}."
 
 
 def _credit(attribution: str | None, far=None, naive: Sequence = (), left_out: Sequence[str] = ()) -> str | None:

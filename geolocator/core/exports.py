@@ -102,7 +102,7 @@ def wrote_line(outs: Sequence[Path | str], predictions: Sequence, tracks: Sequen
     1 of 3 to p.gpx (2 not located, so left out: DJI_1101.JPG, DJI_1102.JPG)'. With flights, ' and 1
     track' after the first count. Before session 34 the line said "wrote 3 predictions to … p.gpx" for a
     GPX holding 1, and the left-out photos followed on stderr."""
-    from .wording import count
+    from .wording import count, first_named
 
     n = len(predictions)
     groups: dict[tuple[str, ...], list[str]] = {}  # the ids a file leaves out -> those files, in --out order
@@ -115,8 +115,7 @@ def wrote_line(outs: Sequence[Path | str], predictions: Sequence, tracks: Sequen
             held = f"{n - len(left):,} of {n:,}" if left else f"{n:,}"  # "and 1 of 3 to p.gpx": the noun said once
         if not parts and tracks:
             held += f" and {count(len(tracks), 'track')}"
-        names = [Path(i).name for i in left]
-        shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+        shown = first_named((Path(i).name for i in left), inline)
         why = f" ({len(left):,} not located, so left out: {shown})" if left else ""
         parts.append(f"{held} to {', '.join(paths)}{why}")
     return "wrote " + " and ".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from .wording import count
+from .wording import count, first_named
 
 
 def reason_without_path(path, reason) -> str:
@@ -104,8 +104,7 @@ def tile_failures_summary(tiles, failures: Mapping[int, str], inline: int = 3) -
             reason = reason.removeprefix(f"tile {name}: ")
         by_reason.setdefault(reason, []).append(tiles[i].id)
         details.append(f"{tiles[i].id}: {reason}")
-    parts = [f"{', '.join(ids[:inline])}{f' and {len(ids) - inline} more' if len(ids) > inline else ''}: {reason}"
-             for reason, ids in by_reason.items()]
+    parts = [f"{first_named(ids, inline)}: {reason}" for reason, ids in by_reason.items()]
     n = len(failures)
     line = (f"{count(n, 'tile')} of {len(tiles):,} could not be read and {'is' if n == 1 else 'are'} not searched "
             f"(tried again on the next run): {'; '.join(parts)}")

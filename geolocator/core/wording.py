@@ -13,6 +13,12 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def first_named(names, inline: int) -> str:
+    """'a.jpg, b.jpg, c.jpg and 4 more': the first `inline` of `names` (str), then how many more."""
+    names = list(names)
+    return ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+
+
 def imagery_line(attribution: str) -> str:
     """The CLI's line crediting a tile set's imagery: 'imagery: © Esri, Maxar'. A credit line that
     already begins with the word (fetch-tiles records 'Imagery: HOST (the provider's required
@@ -107,7 +113,7 @@ def left_out_line(failures, *, in_file: bool = True, inline: int = 3, files: int
     if not names:
         return ""
     one = len(names) == 1
-    shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+    shown = first_named(names, inline)
     return (f"; {count(len(names), 'photo')} could not be read and {'is' if one else 'are'} "
             f"{('not in it' if files == 1 else 'not in them') if in_file else 'not located'}: {shown} "
             f"(the warning{'' if one else 's'} above {'says' if one else 'say'} why)")
@@ -220,7 +226,7 @@ def nothing_verified_note(predictions, verification: bool = True) -> str | None:
 def _named_lines(named: dict[str, list[str]], lead: str, inline: int) -> list[str]:
     lines = []
     for text, names in named.items():
-        shown = ", ".join(names[:inline]) + (f" and {len(names) - inline} more" if len(names) > inline else "")
+        shown = first_named(names, inline)
         lines.append(f"{lead} {count(len(names), 'photo')} ({shown}): {text}")
     return lines
 
