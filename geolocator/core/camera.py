@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geo import metres_per_degree
+from .geo import local_metres, metres_per_degree
 from .model import LatLon, Query
 
 FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)  # 35 mm-equivalent focal lengths refer to this diagonal
@@ -83,8 +83,7 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     origin = footprint[0]
     m_lat, m_lon = metres_per_degree(origin.lat)
     # east the short way round: a footprint across ±180° (Taveuni, Fiji) is metres wide, not the globe
-    ground = np.array([[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat, 0.0]
-                       for p in footprint], np.float64)
+    ground = np.column_stack([local_metres(footprint, origin), np.zeros(len(footprint))])
     top, bottom = (0.0, 1.0) if rows is None else rows
     image = np.array([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]], np.float64)
     if abs(cv2.contourArea(ground[:, :2].astype(np.float32))) < 1e-6:  # no area: no pose

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geo import metres_per_degree
+from .geo import local_metres
 from .model import LatLon
 
 # The widest and narrowest lens considered (horizontal field of view across the image's width,
@@ -48,7 +48,7 @@ def camera_misfit(footprint: Sequence[LatLon], image_size: tuple[int, int],
     module doc. `image_size`: (width, height) pixels of the image as matched; `rows`: the footprint
     is that band of the photo's rows (top, bottom fractions of its height: core/ground_band.py).
     The footprint is WGS84 (LatLon degrees), read as local east/north metres about its first corner
-    (geo.metres_per_degree; east the short way across ±180°); the lens is searched on a grid of
+    (geo.local_metres; east the short way across ±180°); the lens is searched on a grid of
     _FOV_STEPS fields of view (0.5° apart). Returns None, raising nothing, when the footprint is not
     four points, has no area or no finite homography, or the size is not positive."""
     import cv2
@@ -56,10 +56,7 @@ def camera_misfit(footprint: Sequence[LatLon], image_size: tuple[int, int],
     if footprint is None or len(footprint) != 4 or not image_size or min(image_size) <= 0:
         return None
     w, h = float(image_size[0]), float(image_size[1])
-    origin = footprint[0]
-    m_lat, m_lon = metres_per_degree(origin.lat)
-    ground = np.array([[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat]
-                       for p in footprint], np.float64)
+    ground = local_metres(footprint, footprint[0])
     if not np.isfinite(ground).all() or abs(cv2.contourArea(ground.astype(np.float32))) < 1e-6:
         return None
     top, bottom = (0.0, 1.0) if rows is None else rows

@@ -62,6 +62,15 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     return float(m_lat), float(max(m_lon, 0.0))
 
 
+def local_metres(points, origin: LatLon) -> np.ndarray:
+    """(N, 2) float64 east/north metres of `points` (LatLon, degrees) about `origin`: equirectangular
+    at the origin's latitude (metres_per_degree; exact enough over a flight or a photo's footprint),
+    east the short way round, so a point just across ±180° is metres away, not the globe's girth."""
+    m_lat, m_lon = metres_per_degree(origin.lat)
+    return np.array([[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat]
+                     for p in points], np.float64).reshape(-1, 2)
+
+
 def ground_size_m(bounds: Bounds) -> tuple[float, float]:
     """(width, height) in metres on the ground of a lon/lat box: the width along its middle
     parallel, the height along its middle meridian (geodesics on WGS84; antimeridian-safe)."""

@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .geo import haversine_m, metres_per_degree
+from .geo import haversine_m, local_metres, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
                     LatLon, Match, Prediction, Query, Tile, _wrap_lon)
 from .names import readable
@@ -408,9 +408,7 @@ def _candidates(pred: Prediction, model: MotionModel) -> list[_Candidate]:
 def _xy(points: Sequence[LatLon], origin: LatLon) -> np.ndarray:
     """Local east/north metres about `origin` (equirectangular: exact enough over a flight); east
     the short way round, so a point just across ±180° is metres away, not the globe's girth."""
-    m_lat, m_lon = metres_per_degree(origin.lat)
-    return np.array([[_lon_step(origin.lon, p.lon) * m_lon, (p.lat - origin.lat) * m_lat] for p in points],
-                    np.float64).reshape(-1, 2)
+    return local_metres(points, origin)
 
 
 def _lon_step(a: float, b: float) -> float:
