@@ -52,7 +52,8 @@ T_AC = ("tests/test_prop_area_crs.py", NEW_CORE)
 M = [
  # core/camera_fit.py
  ("CF1", CF, "not image_size or min(image_size) <= 0:", "not image_size or min(image_size) < 0:", T_CF),
- ("CF2", CF, "[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon,", "[(p.lon - origin.lon) * m_lon,", T_CF),
+ ("CF2", GE, "[((p.lon - origin.lon + 180.0) % 360.0 - 180.0) * m_lon, (p.lat - origin.lat) * m_lat]",
+  "[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat]", T_CF),  # geo.local_metres since the last read
  ("CF3", CF, "abs(cv2.contourArea(ground.astype(np.float32))) < 1e-6:", "abs(cv2.contourArea(ground.astype(np.float32))) < -1.0:", T_CF),
  ("CF4", CF, "    top, bottom = (0.0, 1.0) if rows is None else rows", "    top, bottom = (0.0, 1.0)", T_CF),
  ("CF5", CF, "    centre = ground.mean(axis=0)", "    centre = ground[0]", T_CF),
@@ -92,7 +93,7 @@ M = [
  ("PW7", PW, "            collapsed = i < len(self.wanted) and self.wanted[i] == 0 and i != self.grow", "            collapsed = False", T_PW),
  ("PW8", PW, "        self.splitterMoved.connect(lambda *_: self._remember())\n", "", T_PW),
  ("PW9", PW, "    if len(wanted) != len(least) or not 0 <= grow < len(wanted):", "    if len(wanted) != len(least):", T_PW),
- ("PW10", PW, "MAP_HEIGHT_SHARE = 0.5", "MAP_HEIGHT_SHARE = 0.3", T_PW),
+ ("PW10", PW, "MAP_HEIGHT_SHARE = 0.6", "MAP_HEIGHT_SHARE = 0.3", T_PW),
  ("PW11", PW, "        if i == grow or room >= want:", "        if room >= want:", T_PW),
  # gui/results_panel.py heights
  ("RP1", RP, "        return self.full_height() + 2 * self.details.fontMetrics().lineSpacing()",
@@ -103,12 +104,11 @@ M = [
  # core/exports.wrote_line
  ("WL1", EXS, "        if parts:\n            held =", "        if False:\n            held =", T_WL),
  ("WL2", EXS, "        if not parts and tracks:", "        if tracks:", T_WL),
- ("WL3", EXS, "if len(names) > inline else \"\")\n        why", "if len(names) >= inline else \"\")\n        why", T_WL),
- ("WL4", EXS, "        shown = \", \".join(names[:inline]) + (f\" and {len(names) - inline} more\" if len(names) > inline else \"\")\n        why",
-  "        shown = \", \".join(names) + (f\" and {len(names) - inline} more\" if len(names) > inline else \"\")\n        why", T_WL),
+ ("WL3", WO, "more\" if len(names) > inline else \"\")", "more\" if len(names) >= inline else \"\")", T_WL),  # wording.first_named
+ ("WL4", WO, "    return \", \".join(names[:inline]) + (", "    return \", \".join(names) + (", T_WL),
  ("WL5", EXS, "groups.setdefault(tuple(left_out_ids(out, predictions, tracks)), [])", "groups.setdefault(tuple(left_out_ids(out, predictions)), [])", T_WL),
  ("WL6", EXS, "else f\"{n - len(left):,} of {count(n, 'prediction')}\"", "else f\"{n:,} of {count(n, 'prediction')}\"", T_WL),
- ("WL7", EXS, "        names = [Path(i).name for i in left]", "        names = list(left)", T_WL),
+ ("WL7", EXS, "        shown = first_named((Path(i).name for i in left), inline)", "        shown = first_named(left, inline)", T_WL),
  ("WL8", EXS, "            held = f\"{n - len(left):,} of {n:,}\" if left else f\"{n:,}\"", "            held = f\"{n:,}\"", T_WL),
  # core/wording.py
  ("WO1", WO, "    if why:\n        return f\"{LEVEL_NOT_LOCATED}: {why}\"", "    if False:\n        return f\"{LEVEL_NOT_LOCATED}: {why}\"", T_WO),
