@@ -234,10 +234,8 @@ class QueryModel(QAbstractTableModel):
         return len(gone)
 
     def changed(self, row: int) -> None:
-        if self._dirty is not None:
-            self._dirty.append(row)
-        else:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+        """Row `row` changed: changed_span of that one row."""
+        self.changed_span(row, row)
 
     def changed_span(self, first: int, last: int) -> None:
         """Rows first..last changed (inclusive): one dataChanged (or, inside `deferred()`, at its end)."""
