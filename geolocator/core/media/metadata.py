@@ -244,7 +244,11 @@ def _dms(values, what: str) -> float:
             raise _Reject(f"EXIF GPS {what} is not a number ({v!r})")
         parts.append(x)
     parts += [0.0] * (3 - len(parts))
-    if parts[0] < 0 or not (0 <= parts[1] < 60) or not (0 <= parts[2] < 60):
+    # Minutes or seconds of exactly 60 are the next minute or degree: writers that round (59.9996" to
+    # 60.00", 59.99999' to 60.0000') write them, and exiftool reads them as deg + min/60 + sec/3600 too
+    # (CIPA DC-008 gives GPSLatitude's form, dd/1,mm/1,ss/1, and no range). More than 60 is no rounding
+    # of anything below it: refused.
+    if parts[0] < 0 or not (0 <= parts[1] <= 60) or not (0 <= parts[2] <= 60):
         raise _Reject(f"EXIF GPS {what} is not valid degrees/minutes/seconds {tuple(parts)}")
     return parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
 
