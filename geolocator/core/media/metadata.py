@@ -5,6 +5,8 @@ Sources, in order of trust:
   usable fix: DJI `drone-dji:GpsLatitude` / `GpsLongitude` (and DJI's own misspelling
   `GpsLongtitude`; newer Autel firmware writes the same namespace), Skydio
   `drone-skydio:Latitude` / `Longitude`. Parrot and older Autel write their position in EXIF only.
+  Then the EXIF GPS fields as XMP holds them (`exif:GPSLatitude` "52,22.5N", XMP Specification
+  Part 2; Lightroom, digiKam, exiftool), source "xmp:exif".
   A fix that says it is void (GPSStatus `V`, DJI GpsStatus `Invalid`), lacks its N/S or E/W
   reference, has a zero denominator, or is exactly 0, 0 is not a position: PhotoMeta.position
   stays None and `position_note` says why.
@@ -13,7 +15,7 @@ Sources, in order of trust:
   and `DroneYaw/Pitch/RollDegree`; Pix4D's `Camera:Yaw/Pitch/Roll` (older Autel, senseFly), whose
   pitch is 0 at nadir and is converted to DJI's convention (-90 at nadir).
 - Height: DJI `AbsoluteAltitude` / `RelativeAltitude`, Skydio `AbsoluteAltitude`, Parrot
-  `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef).
+  `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef), else XMP `exif:GPSAltitude`.
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
 - Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal.
@@ -306,7 +308,44 @@ def _xmp_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
         if lat is None or lon is None:
             raise _Reject(f"XMP {prefix} position is not a number ({lat_text!r}, {lon_text!r})")
         return _checked(lat, lon, f"XMP {prefix}"), f"xmp:{prefix}"
-    return None
+    return _xmp_exif_position(xmp)
+
+
+def _gps_coordinate(text: str, letters: str, what: str) -> float:
+    """Degrees from an XMP GPSCoordinate, "DDD,MM,SSk" or "DDD,MM.mmk" (XMP Specification Part 2,
+    2.1 "GPSCoordinate"; k is one of `letters`, N/S or E/W, the second one negative), or "DD.dddk"
+    (decimal degrees with the letter, as some tools write). Minutes and
+    seconds of exactly 60 are the next one (as _dms). Raises _Reject naming the text."""
+    words = text.strip().replace(" ", "")
+    letter = words[-1:].upper()
+    parts = words[:-1].split(",")
+    if letter not in letters or not 1 <= len(parts) <= 3:
+        raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
+    values = [_float(p) for p in parts]
+    if any(v is None for v in values):
+        raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
+    try:
+        degrees = _dms(values, what)
+    except _Reject:
+        raise _Reject(f"XMP exif {what} {text!r} is not valid degrees/minutes/seconds") from None
+    return -degrees if letter == letters[1] else degrees
+
+
+def _xmp_exif_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
+    """The EXIF GPS fields as XMP holds them (namespace http://ns.adobe.com/exif/1.0/: Lightroom,
+    Photoshop, digiKam and exiftool write exif:GPSLatitude "52,22.5N" into a photo whose EXIF has no
+    GPS block) as (LatLon, "xmp:exif"); None when there are none; _Reject (_Void for exif:GPSStatus
+    V) when they hold no position."""
+    lat_text, lon_text = xmp.get("exif:GPSLatitude"), xmp.get("exif:GPSLongitude")
+    if lat_text is None and lon_text is None:
+        return None
+    if lat_text is None or lon_text is None:
+        raise _Reject("XMP exif has a GPSLatitude or a GPSLongitude but not both")
+    if (xmp.get("exif:GPSStatus") or "").strip().upper() == "V":
+        raise _Void("XMP exif GPS fix is void (exif:GPSStatus V, measurement void)")
+    lat = _gps_coordinate(lat_text, "NS", "GPSLatitude")
+    lon = _gps_coordinate(lon_text, "EW", "GPSLongitude")
+    return _checked(lat, lon, "XMP exif GPS"), "xmp:exif"
 
 
 # ---------------------------------------------------------------- the rest
@@ -567,6 +606,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     gps_alt = _float(gps.get(6))
     if gps_alt is not None and _byte(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
         gps_alt = -gps_alt
+    if gps_alt is None and _float(xmp.get("exif:GPSAltitude")) is not None:  # the same fields in XMP (as the position)
+        gps_alt = _float(xmp["exif:GPSAltitude"]) * (-1 if _float(xmp.get("exif:GPSAltitudeRef")) == 1 else 1)
     damage: list[str] = []
     if getattr(exif, "damaged_bytes", None):
         damage.append(f"its EXIF block ({exif.damaged_bytes} bytes) is damaged: no tag could be read from it")

@@ -1,0 +1,155 @@
+"""What other writers than a drone's firmware put in a photo, read from small crafted files (session 35,
+training/results/fieldin35_session35.md): a GPS position only in XMP's exif namespace (Lightroom,
+digiKam, exiftool), seconds rounded up to 60, signed rationals, a PNG's eXIf chunk."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from geolocator.core.media.metadata import read_photo_meta
+from geolocator.core.model import LatLon, Query
+from geolocator.core.priors import recorded_position, recorded_positions
+from geolocator.core.queries import load_queries
+
+RDF = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+EXIF_NS = 'xmlns:exif="http://ns.adobe.com/exif/1.0/"'
+
+
+def _xmp(attrs: str, ns: str = EXIF_NS) -> bytes:
+    return (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF {RDF}><rdf:Description rdf:about="" {ns} {attrs}/>'
+            '</rdf:RDF></x:xmpmeta>').encode()
+
+
+def _jpeg(path: Path, *, gps: dict | None = None, xmp: bytes | None = None, exif: bytes | None = None,
+          fmt: str = "JPEG") -> Path:
+    kw = {}
+    if gps is not None:
+        e = Image.Exif()
+        e[0x8825] = gps
+        kw["exif"] = e
+    if exif is not None:
+        kw["exif"] = exif
+    if xmp is not None:
+        kw["xmp"] = xmp
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(path, fmt, **kw)
+    return path
+
+
+# ---------------------------------------------------------------- GPS in XMP only
+
+
+@pytest.mark.parametrize("lat, lon, want", [
+    ("52,22.5N", "4,53.25E", LatLon(52.375, 4.8875)),  # Lightroom / exiftool: DDD,MM.mmk
+    ("33,52,4.8S", "151,12,36W", LatLon(-(33 + 52 / 60 + 4.8 / 3600), -(151 + 12 / 60 + 36 / 3600))),  # DDD,MM,SSk
+    ("36,8.51018n", "115,13.99999w", LatLon(36 + 8.51018 / 60, -(115 + 13.99999 / 60))),  # lower-case letter
+    ("52, 22.5 N", "4, 53.25 E", LatLon(52.375, 4.8875)),  # spaced
+    ("47,59.99999N", "8,60.0000E", LatLon(47 + 59.99999 / 60, 9.0)),  # minutes rounded up to 60
+    ("52.375N", "4.8875E", LatLon(52.375, 4.8875)),  # decimal degrees with the letter
+])
+def test_a_position_only_in_xmps_exif_namespace_is_the_photos_position(tmp_path, lat, lon, want):
+    path = _jpeg(tmp_path / "a.jpg", xmp=_xmp(f'exif:GPSLatitude="{lat}" exif:GPSLongitude="{lon}" '
+                                              'exif:GPSVersionID="2.3.0.0"'))
+    meta = read_photo_meta(path)
+    assert meta.position is not None, meta.position_note
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((want.lat, want.lon), abs=1e-12)
+    assert meta.position_source == "xmp:exif" and meta.position_note is None
+    (q,) = load_queries(path)
+    assert q.truth == meta.position and q.truth_source == "xmp:exif"
+    assert recorded_position(q) == meta.position  # a prior and an area to fetch around, as an EXIF fix
+    exif_too = read_photo_meta(_jpeg(tmp_path / "b.jpg", gps={1: "N", 2: (10.0, 0.0, 0.0), 3: "E", 4: (20.0, 0.0, 0.0)},
+                                     xmp=_xmp(f'exif:GPSLatitude="{lat}" exif:GPSLongitude="{lon}"')))
+    assert (exif_too.position, exif_too.position_source) == (LatLon(10.0, 20.0), "exif")  # EXIF's own block first
+
+
+@pytest.mark.parametrize("attrs, why", [
+    ('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E" exif:GPSStatus="V"',
+     "XMP exif GPS fix is void (exif:GPSStatus V, measurement void)"),
+    ('exif:GPSLatitude="0,0N" exif:GPSLongitude="0,0E"',
+     "XMP exif GPS position is 0, 0 (what a receiver without a fix writes)"),
+    ('exif:GPSLatitude="52,22.5" exif:GPSLongitude="4,53.25E"',
+     "XMP exif GPSLatitude '52,22.5' is not a GPS coordinate (DDD,MM,SSN or DDD,MM.mmN)"),
+    ('exif:GPSLatitude="52,22.5E" exif:GPSLongitude="4,53.25E"',
+     "XMP exif GPSLatitude '52,22.5E' is not a GPS coordinate (DDD,MM,SSN or DDD,MM.mmN)"),
+    ('exif:GPSLatitude="52,75.5N" exif:GPSLongitude="4,53.25E"',
+     "XMP exif GPSLatitude '52,75.5N' is not valid degrees/minutes/seconds"),
+    ('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,x,1E"',
+     "XMP exif GPSLongitude '4,x,1E' is not a GPS coordinate (DDD,MM,SSE or DDD,MM.mmE)"),
+    ('exif:GPSLatitude="52,22.5N"', "XMP exif has a GPSLatitude or a GPSLongitude but not both"),
+])
+def test_an_xmp_exif_position_that_is_none_says_why_naming_the_text(tmp_path, attrs, why):
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", xmp=_xmp(attrs)))
+    assert meta.position is None and meta.position_note == why + ": not used as truth"
+
+
+@pytest.mark.parametrize("ref, want", [("1", -12.5), ("0", 12.5), (None, 12.5)])
+def test_a_gps_altitude_only_in_xmp_is_read_with_its_reference(tmp_path, ref, want):
+    ref_attr = "" if ref is None else f' exif:GPSAltitudeRef="{ref}"'
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", xmp=_xmp(f'exif:GPSAltitude="125/10"{ref_attr}')))
+    assert meta.gps_altitude_m == want
+
+
+def test_a_dji_position_only_in_xmp_is_a_recorded_position(tmp_path):
+    """Field case 02's kind (an empty EXIF GPS block, the position in drone-dji XMP): the position was
+    truth but not a recorded position, so fetch-tiles --around said no photo has one and the GNSS
+    prior left the photo free."""
+    xmp = _xmp('drone-dji:GpsLatitude="+36.1418363" drone-dji:GpsLongitude="-115.2334184"',
+               ns='xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"')
+    queries = load_queries(_jpeg(tmp_path / "DJI_0001.JPG", gps={}, xmp=xmp))
+    assert recorded_positions(queries) == [LatLon(36.1418363, -115.2334184)]
+    assert recorded_position(Query("b.jpg", Path("b.jpg"), truth=LatLon(1, 2), truth_source="truth.csv")) is None
+
+
+# ---------------------------------------------------------------- EXIF written by other tools
+
+
+def test_seconds_a_rounding_writer_wrote_as_60_are_the_next_minute(tmp_path):
+    """52° 22' 59.9996" written to 1/100 s is 52° 22' 60.00" (a writer that rounds each part on its own):
+    refused before session 35 ("not valid degrees/minutes/seconds"), so the photo had no truth."""
+    piexif = pytest.importorskip("piexif")
+    g = piexif.GPSIFD
+    gps = {g.GPSLatitudeRef: b"N", g.GPSLatitude: ((52, 1), (22, 1), (6000, 100)),
+           g.GPSLongitudeRef: b"W", g.GPSLongitude: ((4, 1), (59, 1), (60, 1))}
+    path = tmp_path / "a.jpg"
+    Image.new("RGB", (64, 48)).save(path, exif=piexif.dump({"GPS": gps}))
+    meta = read_photo_meta(path)
+    assert meta.position is not None, meta.position_note
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((52 + 23 / 60, -5.0), abs=1e-12)
+    assert meta.position_note is None
+
+
+def _signed_gps_exif(lat_ref: str, lat: tuple[int, int, int]) -> bytes:
+    """An EXIF block (little-endian TIFF) whose GPSLatitude is SRATIONAL (type 10), as some writers put a
+    signed value; the longitude 151° 12' 36" E as EXIF says (RATIONAL)."""
+    gps_at = 8 + 2 + 12 + 4
+    data_at = gps_at + 2 + 4 * 12 + 4
+    entries = struct.pack("<HHI", 1, 2, 2) + lat_ref.encode() + b"\0\0\0"
+    entries += struct.pack("<HHII", 2, 10, 3, data_at)
+    entries += struct.pack("<HHI", 3, 2, 2) + b"E\0\0\0"
+    entries += struct.pack("<HHII", 4, 5, 3, data_at + 24)
+    data = struct.pack("<6i", lat[0], 1, lat[1], 1, lat[2], 10) + struct.pack("<6I", 151, 1, 12, 1, 36, 1)
+    ifd0 = struct.pack("<HHHII", 1, 0x8825, 4, 1, gps_at) + struct.pack("<I", 0)
+    return b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd0 + struct.pack("<H", 4) + entries + struct.pack("<I", 0) + data
+
+
+@pytest.mark.parametrize("ref", ["S", "N"])
+def test_negative_degrees_beside_a_reference_are_refused_naming_the_values(tmp_path, ref):
+    """-33° with S could be meant as south once or twice (exiftool negates again: north); with N the
+    two disagree. Neither is a position to score against: refused, the values named."""
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", exif=_signed_gps_exif(ref, (-33, 52, 48))))
+    assert meta.position is None
+    assert meta.position_note == ("EXIF GPS latitude is not valid degrees/minutes/seconds (-33.0, 52.0, 4.8): "
+                                  "not used as truth")
+
+
+def test_a_pngs_exif_chunk_gives_its_gps_position(tmp_path):
+    """PNG 1.5's eXIf chunk (written by phones' editors and Pillow) holds the same EXIF as a JPEG."""
+    gps = {1: "S", 2: (33.0, 52.0, 4.8), 3: "E", 4: (151.0, 12.0, 36.0), 5: b"\x01", 6: 2.5}
+    path = _jpeg(tmp_path / "a.png", gps=gps, fmt="PNG")
+    assert b"eXIf" in path.read_bytes()
+    meta = read_photo_meta(path)
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((-(33 + 52 / 60 + 4.8 / 3600), 151.21), abs=1e-12)
+    assert (meta.position_source, meta.gps_altitude_m) == ("exif", -2.5)
