@@ -5,6 +5,7 @@ digiKam, exiftool), seconds rounded up to 60, signed rationals, a PNG's eXIf chu
 from __future__ import annotations
 
 import struct
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,51 @@ def test_a_pngs_exif_chunk_gives_its_gps_position(tmp_path):
     meta = read_photo_meta(path)
     assert (meta.position.lat, meta.position.lon) == pytest.approx((-(33 + 52 / 60 + 4.8 / 3600), 151.21), abs=1e-12)
     assert (meta.position_source, meta.gps_altitude_m) == ("exif", -2.5)
+
+
+# ---------------------------------------------------------------- capture time and the GPS clock
+
+
+def _timed(path: Path, local: str, gps_date: str | None, gps_time: tuple | None, offset: str | None = None) -> Path:
+    e = Image.Exif()
+    ifd = {0x9003: local, **({0x9011: offset} if offset else {})}
+    e[0x8769] = ifd
+    gps = {1: "N", 2: (52.0, 22.0, 30.0), 3: "E", 4: (4.0, 53.0, 15.0)}
+    if gps_date is not None:
+        gps[29] = gps_date
+    if gps_time is not None:
+        gps[7] = gps_time
+    e[0x8825] = gps
+    Image.new("RGB", (64, 48)).save(path, exif=e)
+    return path
+
+
+@pytest.mark.parametrize("local, gps_date, gps_time, hours", [
+    ("2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0), 2.0),  # a phone in Amsterdam, summer
+    ("2024:05:02 01:10:00", "2024:05:01", (23.0, 9.0, 15.5), 2.0),  # across midnight
+    ("2024:01:15 03:00:00", "2024:01:15", (8.0, 0.0, 40.0), -5.0),  # New York, winter
+    ("2024:01:15 13:50:05", "2024:01:15", (8.0, 5.0, 5.0), 5.75),  # Nepal, a quarter hour
+])
+def test_a_camera_clock_without_its_offset_takes_the_zone_its_gps_utc_stamp_tells(tmp_path, local, gps_date, gps_time,
+                                                                                   hours):
+    """Phones before EXIF 2.31 wrote DateTimeOriginal in local time and the GPS stamp in UTC, no OffsetTime:
+    the time was read naive ("camera clock, no zone recorded"), so the GPX/KML times needed a clock zone
+    given by hand."""
+    meta = read_photo_meta(_timed(tmp_path / "a.jpg", local, gps_date, gps_time))
+    assert meta.captured_at is not None and meta.captured_at.utcoffset() == timedelta(hours=hours)
+    assert meta.captured_at.replace(tzinfo=None) == datetime.strptime(local, "%Y:%m:%d %H:%M:%S")
+
+
+@pytest.mark.parametrize("gps_date, gps_time, offset, want", [
+    ("2024:05:01", (8.0, 13.0, 0.0), None, None),  # 7 min 30 s apart: the clocks disagree, no zone told
+    ("2024:05:01", (8.0, 20.0, 29.0), "+03:00", timedelta(hours=3)),  # a recorded offset is kept
+    (None, (8.0, 20.0, 29.0), None, None), ("2024:05:01", None, None, None),  # half a stamp
+    ("2024:05:01", (25.0, 0.0, 0.0), None, None), ("not a date", (8.0, 20.0, 29.0), None, None),
+    ("2024:04:30", (18.0, 20.0, 30.0), None, None),  # 16 hours apart: no zone on Earth
+])
+def test_a_gps_stamp_that_tells_no_zone_leaves_the_time_as_recorded(tmp_path, gps_date, gps_time, offset, want):
+    meta = read_photo_meta(_timed(tmp_path / "a.jpg", "2024:05:01 10:20:30", gps_date, gps_time, offset))
+    assert meta.captured_at.replace(tzinfo=None) == datetime(2024, 5, 1, 10, 20, 30)
+    assert meta.captured_at.utcoffset() == want
+    told = read_photo_meta(_timed(tmp_path / "b.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0)))
+    assert told.captured_at.utcoffset() == timedelta(hours=2)  # the same clock with a stamp that agrees

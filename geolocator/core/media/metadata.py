@@ -18,7 +18,8 @@ Sources, in order of trust:
   `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef), else XMP `exif:GPSAltitude`.
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
-- Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal.
+- Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
+  the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes.
 
 EXIF is parsed by Pillow (getexif / get_ifd; for DNG, Pillow's TIFF IFD parser over the file),
 XMP by defusedxml's ElementTree (RDF attributes, elements and structs; no regular expressions).
@@ -351,8 +352,46 @@ def _xmp_exif_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
 # ---------------------------------------------------------------- the rest
 
 
-def _capture_time(exif_ifd: dict) -> datetime | None:
-    """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+), naive when no offset."""
+# A camera clock and its GPS receiver's UTC (GPSDateStamp + GPSTimeStamp) may differ by this much and still
+# tell the clock's zone (a phone's network clock: seconds; a stamp of the last fix: up to a minute or so)
+GPS_CLOCK_TOLERANCE = timedelta(minutes=2)
+ZONE_STEP = timedelta(minutes=15)  # every zone on Earth is a whole number of quarter hours from UTC
+
+
+def _gps_utc(gps: dict) -> datetime | None:
+    """GPSDateStamp ("YYYY:MM:DD") + GPSTimeStamp (hours, minutes, seconds rationals) as a UTC time
+    (EXIF 2.32, GPS tags 0x1D and 0x07); None when either is missing or not a time."""
+    date, stamp = _text(gps.get(29)), gps.get(7)
+    if not date or not isinstance(stamp, (tuple, list)) or len(stamp) != 3:
+        return None
+    try:
+        day = datetime.strptime(date[:10].replace("-", ":"), "%Y:%m:%d")
+    except ValueError:
+        return None
+    h, m, sec = (_float(v) for v in stamp)
+    if h is None or m is None or sec is None or not (0 <= h < 24 and 0 <= m < 60 and 0 <= sec <= 60):
+        return None
+    return (day + timedelta(hours=h, minutes=m, seconds=sec)).replace(tzinfo=timezone.utc)
+
+
+def _zone_from_gps(when: datetime, gps: dict) -> timezone | None:
+    """The zone of a naive camera time `when` told by the same photo's GPS UTC stamp: their difference
+    rounded to a quarter hour, when it is within GPS_CLOCK_TOLERANCE of that and at most 14 hours (phones
+    before EXIF 2.31 wrote DateTimeOriginal in local time and GPSTimeStamp in UTC, no OffsetTime).
+    None when there is no stamp or the two clocks do not agree that well."""
+    utc = _gps_utc(gps)
+    if utc is None:
+        return None
+    difference = when - utc.replace(tzinfo=None)
+    offset = ZONE_STEP * round(difference / ZONE_STEP)
+    if abs(difference - offset) > GPS_CLOCK_TOLERANCE or abs(offset) > timedelta(hours=14):
+        return None
+    return timezone(offset)
+
+
+def _capture_time(exif_ifd: dict, gps: dict | None = None) -> datetime | None:
+    """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+); without an offset, the zone
+    the GPS UTC stamp tells (_zone_from_gps, when `gps`, the GPS IFD, has one); else naive."""
     text = _text(exif_ifd.get(0x9003)) or _text(exif_ifd.get(0x9004))
     if not text:
         return None
@@ -366,6 +405,8 @@ def _capture_time(exif_ifd: dict) -> datetime | None:
     if sub and sub.isascii() and sub.isdigit():  # not "²" (Latin-1 0xB2): str.isdigit() says yes, int() no
         when += timedelta(microseconds=int((sub + "000000")[:6]))
     zone = utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
+    if zone is None and gps:
+        zone = _zone_from_gps(when, gps)
     return when if zone is None else when.replace(tzinfo=zone)
 
 
@@ -624,7 +665,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         width=width,
         height=height,
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
-        captured_at=_capture_time(exif_ifd),
+        captured_at=_capture_time(exif_ifd, gps),
         gps_altitude_m=gps_alt,
         absolute_altitude_m=absolute_alt,
         relative_altitude_m=relative_alt,
