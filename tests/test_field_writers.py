@@ -202,3 +202,34 @@ def test_a_gps_stamp_that_tells_no_zone_leaves_the_time_as_recorded(tmp_path, gp
     assert meta.captured_at.utcoffset() == want
     told = read_photo_meta(_timed(tmp_path / "b.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0)))
     assert told.captured_at.utcoffset() == timedelta(hours=2)  # the same clock with a stamp that agrees
+
+
+# ---------------------------------------------------------------- XMP sidecar files
+
+
+@pytest.mark.parametrize("sidecar", ["DSC_0001.JPG.xmp", "DSC_0001.xmp", "DSC_0001.XMP"])
+def test_a_position_geotagged_into_an_xmp_sidecar_is_the_photos_position(tmp_path, sidecar):
+    """darktable and digiKam write a geotag into "NAME.JPG.xmp", Lightroom and Bridge into "NAME.xmp";
+    the photo itself is left as the camera wrote it."""
+    path = _jpeg(tmp_path / "DSC_0001.JPG")
+    (tmp_path / sidecar).write_bytes(_xmp('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E" '
+                                          'exif:GPSAltitude="-25/10"'))
+    (tmp_path / "notes.xmp").write_bytes(b"<x:xmpmeta/>")  # no photo of that name: still said to be skipped
+    skipped = {}
+    (q,) = load_queries(tmp_path, on_skip=lambda p, why: skipped.__setitem__(p.name, why))
+    assert (q.truth, q.truth_source) == (LatLon(52.375, 4.8875), "xmp:exif")
+    assert skipped == {"notes.xmp": "a sidecar/text file (.xmp), not a photo"}  # the photo's own is read, not skipped
+    assert q.meta.gps_altitude_m == -2.5
+
+
+def test_the_photos_own_xmp_comes_before_its_sidecar_and_a_broken_sidecar_is_left_out(tmp_path):
+    own = _xmp('drone-dji:GpsLatitude="36.5" drone-dji:GpsLongitude="-115.25" drone-dji:RelativeAltitude="40"',
+               ns='xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"')
+    path = _jpeg(tmp_path / "DJI_0001.JPG", xmp=own)
+    (tmp_path / "DJI_0001.JPG.xmp").write_bytes(
+        _xmp('drone-dji:GpsLatitude="10" drone-dji:GpsLongitude="20" drone-dji:RelativeAltitude="99" '
+             'drone-dji:GimbalYawDegree="45"', ns='xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/"'))
+    (tmp_path / "DJI_0001.xmp").write_bytes(b"<x:xmpmeta not closed")
+    meta = read_photo_meta(path)
+    assert (meta.position, meta.relative_altitude_m) == (LatLon(36.5, -115.25), 40.0)
+    assert meta.gimbal_yaw_deg == 45.0  # a field only the sidecar holds

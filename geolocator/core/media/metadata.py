@@ -6,7 +6,8 @@ Sources, in order of trust:
   `GpsLongtitude`; newer Autel firmware writes the same namespace), Skydio
   `drone-skydio:Latitude` / `Longitude`. Parrot and older Autel write their position in EXIF only.
   Then the EXIF GPS fields as XMP holds them (`exif:GPSLatitude` "52,22.5N", XMP Specification
-  Part 2; Lightroom, digiKam, exiftool), source "xmp:exif".
+  Part 2; Lightroom, digiKam, exiftool), source "xmp:exif". XMP is the photo's own packet, then its
+  sidecar files ("NAME.JPG.xmp": darktable, digiKam; "NAME.xmp": Lightroom, Bridge) for fields it lacks.
   A fix that says it is void (GPSStatus `V`, DJI GpsStatus `Invalid`), lacks its N/S or E/W
   reference, has a zero denominator, or is exactly 0, 0 is not a position: PhotoMeta.position
   stays None and `position_note` says why.
@@ -576,6 +577,35 @@ def _read_exif_and_xmp(path: Path):
         return exif, size, xmp
 
 
+SIDECAR_MAX_BYTES = 4 << 20  # an XMP sidecar is kilobytes; a bigger file of that name is not read
+
+
+def sidecar_paths(path: Path) -> tuple[Path, ...]:
+    """The XMP sidecars a photo may have, in the order read: "DJI_0001.JPG.xmp" (darktable, digiKam's
+    default) and "DJI_0001.xmp" (Adobe Lightroom/Bridge, digiKam's other choice), either case of ".xmp"."""
+    names = (path.name + ".xmp", path.name + ".XMP", path.stem + ".xmp", path.stem + ".XMP")
+    return tuple(dict.fromkeys(path.with_name(n) for n in names))
+
+
+def sidecar_xmp(path: Path) -> dict[str, str]:
+    """The fields (parse_xmp) of a photo's XMP sidecar files (sidecar_paths), the first file's first:
+    a photo geotagged in darktable or digiKam keeps its position there (XMP Specification Part 3, 2.3:
+    "sidecar files"). {} when there is none; a sidecar that cannot be read, is bigger than
+    SIDECAR_MAX_BYTES or is not XMP is logged (debug) and left out. Raises nothing."""
+    out: dict[str, str] = {}
+    for sidecar in sidecar_paths(Path(path)):
+        try:
+            if not sidecar.is_file() or sidecar.stat().st_size > SIDECAR_MAX_BYTES:
+                continue
+            fields = parse_xmp(sidecar.read_bytes())
+        except (OSError, ValueError) as exc:
+            log.debug("%s: sidecar not read (%s)", sidecar, exc)
+            continue
+        for key, value in fields.items():
+            out.setdefault(key, value)
+    return out
+
+
 def _exif_block_damaged(raw) -> bool:
     """True when an EXIF block (bytes, with or without the "Exif\\0\\0" prefix) is present but its
     TIFF header is not one (byte order II/MM, magic 42) or points its first IFD outside the block
@@ -620,6 +650,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
             xmp = parse_xmp(xmp_packet)
         except ValueError as exc:
             log.debug("%s: %s", path, exc)
+    for key, value in sidecar_xmp(path).items():  # what the photo's own packet says comes first
+        xmp.setdefault(key, value)
 
     position, source, void = None, None, False
     try:
