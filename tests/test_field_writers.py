@@ -5,7 +5,7 @@ digiKam, exiftool), seconds rounded up to 60, signed rationals, a PNG's eXIf chu
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -233,3 +233,28 @@ def test_the_photos_own_xmp_comes_before_its_sidecar_and_a_broken_sidecar_is_lef
     meta = read_photo_meta(path)
     assert (meta.position, meta.relative_altitude_m) == (LatLon(36.5, -115.25), 40.0)
     assert meta.gimbal_yaw_deg == 45.0  # a field only the sidecar holds
+
+
+XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
+
+
+@pytest.mark.parametrize("attrs, want", [
+    ('exif:DateTimeOriginal="2024-05-01T10:20:30.5+02:00"',
+     datetime(2024, 5, 1, 10, 20, 30, 500000, tzinfo=timezone(timedelta(hours=2)))),
+    ('photoshop:DateCreated="2024-05-01T10:20:30Z"', datetime(2024, 5, 1, 10, 20, 30, tzinfo=timezone.utc)),
+    ('xmp:CreateDate="2024-05-01T10:20"', datetime(2024, 5, 1, 10, 20)),
+    ('photoshop:DateCreated="2024-05-01" xmp:CreateDate="2024-05-01T10:20:30-05:00"',  # a date alone: the next
+     datetime(2024, 5, 1, 10, 20, 30, tzinfo=timezone(timedelta(hours=-5)))),
+    ('xmp:CreateDate="yesterday"', None),
+])
+def test_a_capture_time_only_in_xmp_is_read(tmp_path, attrs, want):
+    """A scan, an export or a photo whose EXIF was stripped keeps its capture time in XMP (Lightroom,
+    darktable, digiKam; or in its sidecar)."""
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", xmp=_xmp(attrs, ns=f"{EXIF_NS} {XMP_NS}")))
+    assert meta.captured_at == want
+    if want is not None:  # EXIF's own DateTimeOriginal comes first
+        e = Image.Exif()
+        e[0x8769] = {0x9003: "2023:01:02 03:04:05"}
+        path = tmp_path / "b.jpg"
+        Image.new("RGB", (64, 48)).save(path, exif=e, xmp=_xmp(attrs, ns=f"{EXIF_NS} {XMP_NS}"))
+        assert read_photo_meta(path).captured_at == datetime(2023, 1, 2, 3, 4, 5)

@@ -20,7 +20,8 @@ Sources, in order of trust:
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
 - Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
-  the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes.
+  the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes;
+  without DateTimeOriginal, XMP `exif:DateTimeOriginal`, `photoshop:DateCreated` or `xmp:CreateDate`.
 
 EXIF is parsed by Pillow (getexif / get_ifd; for DNG, Pillow's TIFF IFD parser over the file),
 XMP by defusedxml's ElementTree (RDF attributes, elements and structs; no regular expressions).
@@ -57,6 +58,8 @@ _KNOWN_NS = {
     "ns.adobe.com/exif/1.0": "exif",
     "cipa.jp/exif/1.0": "exifEX",
     "ns.adobe.com/exif/1.0/aux": "aux",
+    "ns.adobe.com/xap/1.0": "xmp",
+    "ns.adobe.com/photoshop/1.0": "photoshop",
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML = "http://www.w3.org/XML/1998/namespace"  # xml:lang and friends qualify a value, they are not fields
@@ -390,6 +393,26 @@ def _zone_from_gps(when: datetime, gps: dict) -> timezone | None:
     return timezone(offset)
 
 
+XMP_TIME_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")  # the capture, in XMP
+
+
+def _xmp_time(xmp: dict[str, str]) -> datetime | None:
+    """The capture time an XMP packet holds (XMP_TIME_KEYS, the first that is a time: Lightroom, darktable
+    and digiKam write them, also in a sidecar), an XMP Date (XMP Specification Part 1, 10.5.8:
+    "YYYY-MM-DDThh:mm[:ss[.s]][TZD]"), aware when it has a zone; None when none has a time of day."""
+    for key in XMP_TIME_KEYS:
+        text = (xmp.get(key) or "").strip()
+        if "T" not in text:  # a date alone ("2024-05-01") says no time of day
+            continue
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        if 1 < when.year < 9999:
+            return when
+    return None
+
+
 def _capture_time(exif_ifd: dict, gps: dict | None = None) -> datetime | None:
     """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+); without an offset, the zone
     the GPS UTC stamp tells (_zone_from_gps, when `gps`, the GPS IFD, has one); else naive."""
@@ -697,7 +720,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         width=width,
         height=height,
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
-        captured_at=_capture_time(exif_ifd, gps),
+        captured_at=_capture_time(exif_ifd, gps) or _xmp_time(xmp),
         gps_altitude_m=gps_alt,
         absolute_altitude_m=absolute_alt,
         relative_altitude_m=relative_alt,
