@@ -294,7 +294,8 @@ def _checked(lat: float, lon: float, source: str) -> LatLon:
 
 
 def _xmp_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
-    """A maker XMP position as (LatLon, "xmp:<prefix>"); None when there is none; _Reject when bad."""
+    """A maker XMP position as (LatLon, "xmp:<prefix>"), else XMP's exif:GPS fields (_xmp_exif_position);
+    None when there is none; _Reject when bad."""
     candidates = (
         ("drone-dji", "drone-dji:GpsLatitude", ("drone-dji:GpsLongitude", "drone-dji:GpsLongtitude"), "drone-dji:GpsStatus"),
         ("drone-skydio", "drone-skydio:Latitude", ("drone-skydio:Longitude",), None),
