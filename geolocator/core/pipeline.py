@@ -1160,17 +1160,16 @@ class Workspace:
         left_out = self.left_out()
         dropped = np.fromiter(left_out, np.int64) if 0 < len(left_out) < n else np.zeros(0, np.int64)
         k = min(self.settings.verify_candidates, n - len(dropped))
-        wanted = min(n, k + len(dropped))  # k readable ones are among these
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            ids = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, wanted)[1]
+            index = self.tile_index(frozen=True, progress=progress, cancel=cancel)
+            fetch = lambda wanted: index.search(query_features, wanted)  # noqa: E731
         else:
             from .retrieval import search
 
-            ids = search(query_features, tile_features, wanted)[1]
-        if len(dropped):  # each row's readable ids in their order (candidates.WithoutTiles.top's rule)
-            order = np.argsort(np.isin(ids, dropped), axis=1, kind="stable")[:, :k]
-            ids = np.take_along_axis(ids, order, 1)
-        return ids
+            fetch = lambda wanted: search(query_features, tile_features, wanted)  # noqa: E731
+        from .candidates import top_without  # each row's readable ids in their order, as locate's
+
+        return top_without(fetch, k, dropped, n)[1]
 
     def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel, candidates=None):
         """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every
