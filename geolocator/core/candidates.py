@@ -151,14 +151,14 @@ class IndexCandidates:
         """Tile ids holding the photo's best single-view matches at allowed views, at least n of
         them (or every tile)."""
         v = self.index.views
-        total = self.index.n_tiles * v
+        total = self.index.searchable * v
         q = np.ascontiguousarray(self.q[qi].reshape(-1, self.q.shape[-1]))
         k = min(total, n * v)
         while True:
             _, flat = self.index.index.search(q, k)
             flat = flat.ravel()
             flat = flat[(flat >= 0) & mask[np.maximum(flat, 0) % v]]
-            pool = np.unique(flat // v)
+            pool = np.unique(self.index.tiles_of(flat))
             if len(pool) >= n or k >= total:
                 return pool
             k = min(total, 4 * k)
@@ -170,6 +170,9 @@ class IndexCandidates:
 
         n = min(n, self.index.n_tiles)
         scores, ids = self.index.search(self.q, n)
+        if ids.shape[1] < n:  # an index without the tiles left out holds fewer: -1s, filled below
+            pad = ((0, 0), (0, n - ids.shape[1]))
+            scores, ids = np.pad(scores, pad, constant_values=-np.inf), np.pad(ids, pad, constant_values=-1)
         if self.index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
             scores = best_view_scores(self.q, self.features, ids)
             order = np.argsort(-scores, axis=1, kind="stable")

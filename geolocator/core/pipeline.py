@@ -555,7 +555,8 @@ class Workspace:
 
     def tile_index(self, *, frozen: bool = False, progress=None, cancel=None):
         """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
-        features), or kept in memory for the adapter in use."""
+        features), or kept in memory for the adapter in use. The tiles left out (left_out) are not
+        in it; a saved one that holds other tiles is built again."""
         from .retrieval import TileIndex
 
         adapter = None if frozen else self._adapter
@@ -564,14 +565,19 @@ class Workspace:
         if cached is not None and cached[0] == key and cached[1] is self._tile_features:
             return cached[2]
         features = self.searched_tiles(frozen)
+        left_out = sorted(self.left_out())
+        skip = left_out if len(left_out) < len(features) else None  # (none read: nothing else to rank)
         path = None
         if adapter is None and self._store is not None:
-            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.left_out())}.faiss"
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(left_out)}.faiss"
             index = TileIndex.load(path)
-            if index is not None and index.n_tiles == len(features):
+            # (one saved before session 35 holds every tile, the left-out ones too: built again)
+            kept = np.arange(len(features)) if skip is None else np.setdiff1d(np.arange(len(features)), skip)
+            if (index is not None and index.n_tiles == len(features)
+                    and np.array_equal(np.arange(index.n_tiles) if index.ids is None else index.ids, kept)):
                 self._tile_index = (key, self._tile_features, index)
                 return index
-        index = TileIndex.build(features, progress=progress, cancel=cancel)
+        index = TileIndex.build(features, progress=progress, cancel=cancel, skip=skip)
         if path is not None:
             index.save(path)
         self._tile_index = (key, self._tile_features, index)
