@@ -7,6 +7,7 @@ never copies rows from such a store (FeatureStore.adopt)."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -146,3 +147,37 @@ def test_clear_rows_zeroes_rows_in_place_and_durably(tmp_path):
     assert not got[[1, 4]].any()
     assert np.allclose(got[[0, 2, 3, 5]], feats[[0, 2, 3, 5]], atol=1e-3)
     assert len(again) == 6  # keys and rows kept: only the values changed
+
+
+def _holes_kept(folder) -> bool:
+    """Whether the file system under `folder` keeps a file's unwritten range as a hole."""
+    probe = folder / "probe.bin"
+    with open(probe, "wb") as f:
+        f.truncate(1 << 20)
+    try:
+        return os.stat(probe).st_blocks * 512 < (1 << 19)
+    finally:
+        probe.unlink()
+
+
+def test_a_run_of_zero_rows_takes_no_disk_blocks(tmp_path):
+    """A package's empty tiles are zero rows (how the next run knows them without decoding them
+    again); written as holes, a county package a third empty does not spend a third of its store."""
+    from geolocator.core.store import FeatureStore
+
+    if not hasattr(os.stat_result, "st_blocks") or not _holes_kept(tmp_path):
+        pytest.skip("this file system keeps no sparse files")
+    rng = np.random.default_rng(0)
+    n, dim = 400, 256  # 512 B a row: 8 rows a 4 KiB block
+    feats = rng.normal(size=(n, 1, dim)).astype(np.float32)
+    feats[100:300] = 0.0  # 200 empty tiles in a run, as a clipped edge's are
+    feats[390:] = 0.0  # and the block ends in a few
+    store = FeatureStore(tmp_path / "s", signature="sig", views=("rot0",), dim=dim)
+    store.append([f"k{i}" for i in range(n)], feats)
+    data = store.data_path
+    assert os.stat(data).st_size == n * store.row_bytes
+    assert os.stat(data).st_blocks * 512 <= (n - 200 + 16) * store.row_bytes  # before: all 400 rows
+    again = FeatureStore(tmp_path / "s", signature="sig", views=("rot0",), dim=dim)
+    got = again.gather(again.lookup([f"k{i}" for i in range(n)]))
+    assert np.allclose(got, feats, atol=1e-2) and not got[100:300].any() and not got[390:].any()
+    assert len(again) == n  # committed whole: its tail of zero rows too

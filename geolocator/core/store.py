@@ -110,6 +110,26 @@ def _committed(manifest_path: Path, data_rows: int) -> tuple[dict[str, int], int
     return rows_of, rows, good_bytes
 
 
+def _write_rows(f, block: np.ndarray, end: int) -> None:
+    """Append `block` (rows, ...) to f (opened "ab", `end` bytes long), its runs of all-zero rows (a
+    tile package's empty tiles: extract.EMPTY) not written but the file extended over them
+    (os.ftruncate): where the file system keeps sparse files (ext4, XFS, APFS, tmpfs) such a run
+    takes no disk blocks; it reads back as zeros everywhere."""
+    if not len(block):
+        return
+    rows = block.reshape(len(block), -1)
+    zero = ~rows.any(axis=1)
+    row_bytes = rows.shape[1] * rows.itemsize
+    edges = (np.flatnonzero(np.diff(zero.astype(np.int8))) + 1).tolist()  # where a run of rows alike ends
+    for a, b in zip([0, *edges], [*edges, len(rows)]):
+        if zero[a]:
+            f.flush()
+            os.ftruncate(f.fileno(), end + (b - a) * row_bytes)  # a hole; the next write appends after it
+        else:
+            f.write(rows[a:b].tobytes())
+        end += (b - a) * row_bytes
+
+
 class FeatureStore:
     """Append-only (rows, views, dim) array + manifest of file keys -> rows. One writer at a time
     (the caller's job: one index run per tile set); any number of readers of committed rows."""
@@ -339,7 +359,7 @@ class FeatureStore:
         with open(self.data_path, "ab") as f:  # 1. the rows ...
             if f.tell() != start * self.row_bytes:
                 raise StoreError(f"{self.data_path}: changed by another writer while indexing")
-            f.write(block.tobytes())
+            _write_rows(f, block, start * self.row_bytes)
             f.flush()
             os.fsync(f.fileno())
         new_keys = [keys[i] for i in new]
