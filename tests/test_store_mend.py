@@ -181,3 +181,31 @@ def test_a_run_of_zero_rows_takes_no_disk_blocks(tmp_path):
     got = again.gather(again.lookup([f"k{i}" for i in range(n)]))
     assert np.allclose(got, feats, atol=1e-2) and not got[100:300].any() and not got[390:].any()
     assert len(again) == n  # committed whole: its tail of zero rows too
+
+
+def test_a_store_that_cannot_be_written_is_mended_for_this_run_and_judged_again_next(clipped, tmp_path,  # noqa: F811
+                                                                                     monkeypatch, caplog):
+    import errno
+
+    from geolocator.core.store import FeatureStore
+
+    paths, _ = clipped
+    package = load_tileset(paths["mbtiles"], zoom=ZOOM)
+    empty = {i for i, t in enumerate(package.tiles) if _data_fraction(t) < 0.5}
+    root, _ = _old_store(tmp_path, package, monkeypatch)
+
+    def read_only(self, rows):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.data_path))
+
+    with monkeypatch.context() as m, caplog.at_level(logging.INFO, logger="geolocator"):
+        m.setattr(FeatureStore, "clear_rows", read_only)
+        ws = _workspace(tmp_path, package, 1_000_000)
+        shown = {t.tile.id for t in ws.locate(_lake(tmp_path))[0].matches}
+    assert ws.tile_empty == empty and not shown & {package.tiles[i].id for i in empty}  # left out all the same
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and "could not be cleared" in r.getMessage()]
+    assert len(warned) == 1 and str(root) in warned[0].getMessage()
+    assert not (root / JUDGED).exists()  # judged again next time
+    ws2 = _workspace(tmp_path, package, 1_000_000)
+    ws2.index()
+    assert ws2.tile_empty == empty and (root / JUDGED).exists()
+    assert not np.asarray(ws2.store.array())[ws2.store.lookup(np.array(_keys(package))[sorted(empty)])].any()
