@@ -90,6 +90,54 @@ def main(backbone: str, scratch: Path, mend: bool) -> None:
           f"{t_index:.2f} | {t_build:.2f} | {t_locate:.2f} |")
 
 
+def scale(n: int = 150_000, empty_share: float = 1 / 3, dim: int = 64, photos: int = 10, m: int = 20) -> None:
+    """Synthetic county scale, in memory: n tiles (non-negative unit features, as a GeM-pooled CNN's),
+    a third of them zero rows (left out); one photo view, one tile view, flat index. Times a photo
+    batch's candidates: as before (an index of every tile, the source asked for m + every left-out
+    tile, then filtered) and now (an index without them, candidates.top_without)."""
+    import numpy as np
+
+    from geolocator.core.candidates import IndexCandidates, WithoutTiles
+    from geolocator.core.model import Bounds, Query, Tile
+    from geolocator.core.retrieval import TileIndex
+
+    rng = np.random.default_rng(0)
+    features = np.abs(rng.normal(size=(n, 1, dim))).astype(np.float32)
+    features /= np.linalg.norm(features, axis=-1, keepdims=True)
+    dropped = np.sort(rng.choice(n, int(n * empty_share), replace=False))
+    features[dropped] = 0.0
+    q = np.abs(rng.normal(size=(photos, 1, dim))).astype(np.float32)
+    q /= np.linalg.norm(q, axis=-1, keepdims=True)
+    queries = [Query(f"p{i}", Path(f"p{i}.jpg")) for i in range(photos)]
+    tiles = [Tile(str(i), Path("t"), Bounds(0, 0, 1, 1)) for i in range(2)]  # (no prior reads them)
+    rows = []
+    for label, skip in (("before: every tile indexed, m + left out asked", None), ("now: left out not indexed", dropped)):
+        t0 = time.perf_counter()
+        index = TileIndex.build(features, kind="flat", skip=skip)
+        built = time.perf_counter() - t0
+        source = IndexCandidates(queries, q, features, index, tiles)
+        asked: list[int] = []
+        real = source.top
+        source.top = lambda k: (asked.append(k), real(k))[1]
+        t0 = time.perf_counter()
+        if skip is None:  # the rule before: one fetch of m + every left-out tile, then filtered
+            scores, ids = source.top(m + len(dropped))
+            keep = ~np.isin(ids, dropped)
+            order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
+            ids = np.take_along_axis(ids, order, 1)
+        else:
+            ids = WithoutTiles(source, dropped, n).top(m)[1]
+        searched = time.perf_counter() - t0
+        assert not np.isin(ids, dropped).any()
+        rows.append(ids)
+        print(f"| {label} | {n:,} | {len(dropped):,} | {index.index.ntotal:,} | {index.index.ntotal * dim * 4:,} | "
+              f"{built:.2f} | {asked} | {searched:.2f} |")
+    print("same candidates:", bool(np.array_equal(rows[0], rows[1])))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "scale":
+        scale()
+        sys.exit()
     main(sys.argv[1] if len(sys.argv) > 1 else "tiny", Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/emptystore35/bench"),
          len(sys.argv) > 3 and sys.argv[3] == "mend")
