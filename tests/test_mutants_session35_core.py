@@ -1,0 +1,148 @@
+"""Tests the session-35 mutation check (training/mutation_check_session35.py) found missing in modules no
+earlier check had looked at: each states a property of the code (from its docstring or what a user sees),
+passes on the code as it is and fails on the mutant named (results: training/results/mutation35_session35.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from geolocator.core.model import Bounds, Tile, TileSet
+
+
+# --- core/region_plan.py -------------------------------------------------------------------------------
+
+def test_a_folder_with_a_queries_folder_but_no_tiles_csv_plans_no_photos(tmp_path):
+    """RG4: only a region folder (tiles.csv and queries/ side by side) adds photos to the plan; a folder of
+    photos that happens to hold a queries/ folder is not one (its photos are in the list already)."""
+    from geolocator.core.region_plan import region_photo_count
+
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "a.JPG").write_bytes(b"x")
+    assert region_photo_count(tmp_path) == 0
+    (tmp_path / "tiles.csv").write_text("path,west,south,east,north\n")
+    assert region_photo_count(tmp_path) == 1
+
+
+# --- core/tiles_among_photos.py ------------------------------------------------------------------------
+
+def _geotiff(path: Path) -> Path:
+    from tests.test_tiles_among_photos import _geotiff as make
+
+    return make(path)
+
+
+def test_the_orthophoto_and_a_link_to_it_are_said_once_as_the_imagery_itself(tmp_path):
+    """TA5, TA7: a link to the tile set's source file is that file (real paths), not a copy of it, even
+    when no tile's path is the file; and the one file given twice (itself and its link) is said once."""
+    from geolocator.core.queries import load_queries
+    from geolocator.core.tiles_among_photos import REASON, without_the_tile_set
+    from tests.helpers import png_file
+
+    folder = tmp_path / "flight"
+    folder.mkdir()
+    png_file(folder / "DJI_0001.png", size=(64, 48))
+    ortho = _geotiff(folder / "ortho.tif")
+    (folder / "same.tif").symlink_to(ortho)
+    tileset = TileSet(tiles=(Tile("t", tmp_path / "elsewhere.tif", Bounds(10.0, 50.0, 10.001, 50.001)),), source=ortho)
+    said = []
+    kept = without_the_tile_set(load_queries(folder), tileset, on_skip=lambda p, r: said.append(r))
+    assert [q.id for q in kept] == ["DJI_0001.png"]
+    assert said == [REASON]
+
+
+def test_no_photos_given_is_no_error():
+    """TA6: the error is for photos that were all the imagery; with none given there is nothing to say."""
+    from geolocator.core.tiles_among_photos import without_the_tile_set
+
+    tileset = TileSet(tiles=(Tile("t", Path("/nowhere/t.png"), Bounds(10.0, 50.0, 10.001, 50.001)),),
+                      source=Path("/nowhere/tiles.csv"))
+    assert without_the_tile_set([], tileset) == ()
+
+
+# --- core/second_look.py -------------------------------------------------------------------------------
+
+def _second_look(checks, inliers, upto, c=3, floor=8, clear=40, n_tiles=8):
+    from tests.test_second_look import _FakeLearned, _queries
+    from geolocator.core.second_look import second_look
+
+    n = len(checks)
+    order = np.array([list(range(n_tiles))] * n)
+    learned = _FakeLearned(inliers)
+    learned.settings.confident_at = lambda: clear
+    out = second_look(learned, _queries(n), [None] * n_tiles, order, order[:, :c].copy(), checks, floor, "sift", upto)
+    return learned, out
+
+
+def test_a_photo_at_exactly_its_threshold_counts_as_verified_and_is_not_looked_at_again():
+    """SL1: verified means inliers >= the threshold (rerank's rule): 8 of 8 is verified."""
+    from geolocator.core.rerank import Verification
+
+    learned, _ = _second_look([[Verification(8), Verification(0), Verification(0)]], {}, 8)
+    assert learned.asked == []
+
+
+def test_a_learned_match_at_exactly_its_clear_count_replaces_the_row():
+    """SL4: the row is replaced when the best tile has at least confident_at() inliers."""
+    from geolocator.core.rerank import Verification
+
+    _, (cands, _, looked) = _second_look([[Verification(0)] * 3], {("p0.jpg", 6): 40}, 8)
+    assert list(looked.rows) == [True] and cands[0][0] == 6
+
+
+def test_upto_below_the_candidates_still_looks_at_as_many_tiles_as_the_row_holds():
+    """SL3: a photo is looked at on max(upto, C) tiles: upto 2 with 3 candidates still fills a row of 3
+    (a row cut short would be kept as the first look's, its clear match lost)."""
+    from geolocator.core.rerank import Verification
+
+    learned, (cands, _, looked) = _second_look([[Verification(0)] * 3], {("p0.jpg", 2): 50}, 2)
+    assert learned.asked[0][1] == [0, 1, 2]
+    assert list(looked.rows) == [True] and list(cands[0]) == [2, 0, 1]
+
+
+# --- core/frozen_fix.py --------------------------------------------------------------------------------
+
+def _fixes(source, seconds, time_s=None):
+    """Photos of one camera recording one identical position at `seconds` after 12:00."""
+    from datetime import datetime, timedelta
+
+    from geolocator.core.model import LatLon, Query
+
+    t0 = datetime(2026, 11, 28, 12, 0, 0)
+    return [Query(f"P{i}.JPG", Path(f"P{i}.JPG"), truth=LatLon(36.14, -115.23), truth_source=source,
+                  meta=SimpleNamespace(captured_at=t0 + timedelta(seconds=s), make="DJI", model="FC3411",
+                                       position=LatLon(36.14, -115.23)), time_s=time_s)
+            for i, s in enumerate(seconds)]
+
+
+def test_a_fix_unchanged_over_exactly_the_least_span_is_frozen():
+    """FF4: MIN_PHOTOS photos whose times span at least MIN_SPAN_S (10 s) seconds: 0, 5 and 10 s is one."""
+    from geolocator.core.frozen_fix import drop_frozen_fixes
+
+    assert [q.truth for q in drop_frozen_fixes(_fixes("exif", (0, 5, 10)))] == [None] * 3
+    assert all(q.truth is not None for q in drop_frozen_fixes(_fixes("exif", (0, 5, 9.5))))
+
+
+def test_positions_a_person_wrote_and_video_frames_are_never_called_frozen():
+    """FF6, FF7: truth.csv positions (a person wrote one place for several photos on purpose) and video
+    frames (time_s set: telemetry sampled finer than its rate repeats legitimately) keep their truth."""
+    from geolocator.core.frozen_fix import drop_frozen_fixes
+
+    for queries in (_fixes("truth.csv", (0, 10, 20)), _fixes("exif", (0, 10, 20), time_s=1.0)):
+        assert drop_frozen_fixes(queries) == tuple(queries)
+
+
+def test_a_photo_without_truth_for_another_reason_gives_no_frozen_position():
+    """FF8: frozen_position is the fix drop_frozen_fixes set aside, not any photo's position without truth
+    (a void fix, GPSStatus V, is no place to fetch imagery around)."""
+    from dataclasses import replace
+
+    from geolocator.core.frozen_fix import drop_frozen_fixes, frozen_position
+
+    frozen = drop_frozen_fixes(_fixes("exif", (0, 10, 20)))
+    assert frozen_position(frozen[0]) == frozen[0].meta.position
+    void = replace(frozen[0], truth_note="its GPS fix is marked void (GPSStatus V)")
+    assert frozen_position(void) is None
