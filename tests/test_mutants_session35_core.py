@@ -146,3 +146,96 @@ def test_a_photo_without_truth_for_another_reason_gives_no_frozen_position():
     assert frozen_position(frozen[0]) == frozen[0].meta.position
     void = replace(frozen[0], truth_note="its GPS fix is marked void (GPSStatus V)")
     assert frozen_position(void) is None
+
+
+# --- core/deblock.py -----------------------------------------------------------------------------------
+
+def test_each_block_of_a_random_tile_is_rebuilt_at_its_centre_with_its_own_value():
+    """DB2, DB3: each replicated block is the one sample it is, taken at its centre, and the periods of the
+    two axes are each their own: random block values (neighbours unalike, so a sample off its block's
+    centre or a column grid drifting by the other axis's period shows) in blocks 10.23 px wide and 10.0 px
+    tall (nearest-neighbour enlargement of 26 x 26 pixels to 266 x 260) come back at the blocks' centres
+    within a few grey levels (4.6 on average here; 19-45 with the centres off)."""
+    import cv2
+    from PIL import Image
+
+    from geolocator.core.deblock import smooth_replicated
+
+    small = np.random.default_rng(7).integers(0, 256, (26, 26)).astype(np.uint8)
+    out = np.asarray(smooth_replicated(Image.fromarray(cv2.resize(small, (266, 260), interpolation=cv2.INTER_NEAREST))),
+                     np.float64)
+    inner = np.arange(1, 25)  # the edge blocks have one neighbour side only
+    cols = np.round((inner + 0.5) * 266 / 26 - 0.5).astype(int)  # the pixel nearest each block's centre
+    rows = np.round((inner + 0.5) * 260 / 26 - 0.5).astype(int)
+    err = np.abs(out[rows[:, None], cols[None, :]] - small[inner][:, inner])
+    assert err.mean() < 8.0 and err[:, 12:].mean() < 8.0  # the far columns too
+
+
+# --- core/cache_files.py -------------------------------------------------------------------------------
+
+def _aged(path: Path, seconds: float, now: float) -> Path:
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * 10)
+    os.utime(path, (now - seconds,) * 2)
+    return path
+
+
+def test_only_two_letter_folders_hold_the_caches_features_and_only_files_count():
+    """CA1, CA7: features lie in `??/*.f32` (two hex letters): a folder `abc/` beside them, or a folder
+    named like a feature file, is not the cache's and is neither listed nor pruned."""
+    import tempfile
+    import time
+
+    from geolocator.core.cache_files import list_cache_files, prune_cache_files
+
+    now = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _aged(root / "ab" / "0001.f32", 40 * 86_400, now)
+        other = _aged(root / "abc" / "0002.f32", 40 * 86_400, now)
+        (root / "ab" / "0003.f32").mkdir()
+        assert [(c.files, c.bytes) for c in list_cache_files(root)] == [(1, 10)]
+        assert [(c.files, c.bytes) for c in prune_cache_files(root, 30, now)] == [(1, 10)]
+        assert other.exists() and (root / "ab" / "0003.f32").is_dir()
+
+
+def test_a_temporary_write_counts_and_is_pruned_only_when_no_run_can_still_be_writing_it():
+    """CA2, CA3, CA6: a write's temporary file (`.name`) takes the disk, so it is listed; `--prune 0`
+    removes every file used up to now (the same second included, as the stores' prune) except a
+    temporary younger than STALE_TMP_S (600 s): another run's write in flight."""
+    import tempfile
+    import time
+
+    from geolocator.core.cache_files import list_cache_files, old_cache_files, prune_cache_files
+
+    now = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        done = _aged(root / "ab" / "0001.f32", 0, now)  # used this very second
+        old_tmp = _aged(root / "ab" / ".0002.part", 3600, now)
+        young_tmp = _aged(root / "ab" / ".0003.part", 60, now)
+        assert [c.files for c in list_cache_files(root)] == [3]
+        assert old_cache_files(root, 0, now) == (2, 20)
+        prune_cache_files(root, 0, now)
+        assert not done.exists() and not old_tmp.exists() and young_tmp.exists()
+
+
+# --- core/media/copies.py ------------------------------------------------------------------------------
+
+def test_the_copy_kept_is_the_shorter_file_name_before_the_shorter_path(tmp_path):
+    """CP1: a file manager's copy gains a suffix in its name (`DJI_0003 (1).JPG`): the shorter name is the
+    original even when it lies in a longer folder path than the copy."""
+    import shutil
+
+    from geolocator.core.media.copies import identical_copies
+
+    original = tmp_path / "Flight over the river" / "DJI_0003.JPG"
+    original.parent.mkdir()
+    original.write_bytes(bytes(range(256)) * 4)
+    copy = tmp_path / "B" / "DJI_0003 (1).JPG"
+    copy.parent.mkdir()
+    shutil.copy2(original, copy)
+    assert len(str(copy)) < len(str(original))
+    assert identical_copies([copy, original]) == {copy: original}
