@@ -239,3 +239,57 @@ def test_the_copy_kept_is_the_shorter_file_name_before_the_shorter_path(tmp_path
     shutil.copy2(original, copy)
     assert len(str(copy)) < len(str(original))
     assert identical_copies([copy, original]) == {copy: original}
+
+
+# --- core/sources/northup.py ---------------------------------------------------------------------------
+
+def test_a_flipped_geotiff_with_oblong_pixels_is_copied_with_its_own_values_only(tmp_path, monkeypatch):
+    """NU4: a flip (rows running north) only moves pixels, so its north-up copy takes each pixel from one
+    source pixel (nearest), never a blend: with pixels 2 m wide and 1 m tall (the copy's grid is 1 m, each
+    source pixel two copy pixels wide) every value of the copy is a value of the source."""
+    pytest.importorskip("rasterio")
+    import rasterio
+    from affine import Affine
+
+    from geolocator.core.sources import northup
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "northup"))
+    data = np.random.default_rng(3).integers(0, 256, (1, 24, 32)).astype(np.uint8)
+    tif = tmp_path / "flipped.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=32, height=24, count=1, dtype="uint8", crs="EPSG:32633",
+                       transform=Affine(2.0, 0, 500_000.0, 0, 1.0, 5_000_000.0)) as ds:
+        ds.write(data)
+    with rasterio.open(northup.north_up_copy(tif, "EPSG:32633")) as copy:
+        out = copy.read(1)
+        assert (copy.width, copy.height) == (64, 24)
+    assert np.array_equal(out, np.repeat(data[0][::-1], 2, axis=1))
+
+
+# --- core/dense.py -------------------------------------------------------------------------------------
+
+def test_each_orientation_channel_answers_its_own_direction_in_half_a_turn():
+    """DN2: the channels are |gradient . direction| over directions k * 180 / orientations degrees (Ye et
+    al. 2019: a half turn, as a reversed contrast is the same edge): a ramp rising along k * 22.5 degrees
+    is strongest in channel k, for every k of 8."""
+    from geolocator.core.dense import orientation_channels
+
+    y, x = np.mgrid[0:64, 0:64].astype(np.float64)
+    for k in range(8):
+        angle = np.pi * k / 8
+        channels = orientation_channels(3.0 * (x * np.cos(angle) + y * np.sin(angle)), orientations=8)
+        assert int(channels[:, 32, 32].argmax()) == k
+
+
+def _grid_tiles(n=5, side=0.01):
+    return [Tile(f"r{r}_c{c}", Path(f"r{r}_c{c}.png"),
+                 Bounds(4.0 + c * side, 52.0 - (r + 1) * side, 4.0 + (c + 1) * side, 52.0 - r * side))
+            for r in range(n) for c in range(n)]
+
+
+def test_a_dense_top_beating_the_rest_by_exactly_the_gap_is_decisive():
+    """DN3: decisive means beating every candidate elsewhere by at least `gap` (docstring); 0.75 against
+    0.25 with gap 0.5 (both exact in binary) is decisive."""
+    from geolocator.core import dense
+
+    top = dense.decisive_top(np.array([[0.25, 0.75]]), np.array([[0, 24]]), _grid_tiles(), 0.5)
+    assert top.tolist() == [1]
