@@ -293,3 +293,36 @@ def test_a_dense_top_beating_the_rest_by_exactly_the_gap_is_decisive():
 
     top = dense.decisive_top(np.array([[0.25, 0.75]]), np.array([[0, 24]]), _grid_tiles(), 0.5)
     assert top.tolist() == [1]
+
+
+def test_a_photo_whose_best_check_reaches_exactly_the_clear_count_is_not_searched(tmp_path):
+    """DN7: the dense search is for photos none of whose candidates verified clearly: a photo with exactly
+    `clear` inliers verified clearly (rerank's >= rule) and keeps a row of NaN; one below is searched."""
+    from PIL import Image
+
+    from geolocator.core import dense
+    from geolocator.core.model import Query
+
+    path = tmp_path / "q.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 64, 3)).astype(np.uint8)).save(path)
+    asked = []
+    ranker = SimpleNamespace(scores=lambda grey, cands, outline: asked.append(list(cands)) or np.zeros(len(cands)))
+    candidates = np.array([[0, 1], [0, 1]])
+    got = dense.rank_unclear([Query("a", path), Query("b", path)], _grid_tiles(), candidates,
+                             np.array([[40, 0], [39, 0]]), 40, 2, ranker=ranker)
+    assert asked == [[0, 1]]
+    assert np.isnan(got[0]).all() and got[1].tolist() == [0.0, 0.0]
+
+
+def test_a_tiles_ground_side_is_its_shorter_side_in_metres_east_and_north():
+    """DN8: a tile 0.01 degrees square at 60 N is ~557 m east-west (a degree of longitude shrinks by
+    cos(latitude)) and ~1,112 m north-south: its ground is read ~557 px across at 1 m a pixel (the
+    distances from geo.haversine_m, a sphere's, along its mid-latitude and a meridian: within 1 %)."""
+    from geolocator.core.dense import ground_side_px
+    from geolocator.core.geo import haversine_m
+    from geolocator.core.model import LatLon
+
+    tile = Tile("t", Path("t.png"), Bounds(10.0, 59.995, 10.01, 60.005))
+    east_west = haversine_m(LatLon(60.0, 10.0), LatLon(60.0, 10.01))
+    assert east_west < haversine_m(LatLon(59.995, 10.0), LatLon(60.005, 10.0))
+    assert ground_side_px(tile, 1.0) == pytest.approx(east_west, rel=0.01)  # a sphere's metres vs the ellipsoid's
