@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "training"))
 import hand_mutants  # noqa: E402
 
 SCRIPTS = ("mutation_check_session25_mend25.py", "mutation_check_session33.py", "mutation_check_session34.py",
-           )
+           "mutation_check_session35.py")
 
 
 def _mutants(script: str):
