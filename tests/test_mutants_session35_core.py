@@ -38,6 +38,7 @@ def _geotiff(path: Path) -> Path:
 def test_the_orthophoto_and_a_link_to_it_are_said_once_as_the_imagery_itself(tmp_path):
     """TA5, TA7: a link to the tile set's source file is that file (real paths), not a copy of it, even
     when no tile's path is the file; and the one file given twice (itself and its link) is said once."""
+    from geolocator.core.model import Query
     from geolocator.core.queries import load_queries
     from geolocator.core.tiles_among_photos import REASON, without_the_tile_set
     from tests.helpers import png_file
@@ -51,6 +52,11 @@ def test_the_orthophoto_and_a_link_to_it_are_said_once_as_the_imagery_itself(tmp
     said = []
     kept = without_the_tile_set(load_queries(folder), tileset, on_skip=lambda p, r: said.append(r))
     assert [q.id for q in kept] == ["DJI_0001.png"]
+    assert said == [REASON]
+    # the file and its link both given (load_queries above left the link out as a copy): one file, said once
+    said.clear()
+    both = [Query("ortho.tif", ortho), Query("same.tif", folder / "same.tif"), Query("DJI_0001.png", folder / "DJI_0001.png")]
+    assert [q.id for q in without_the_tile_set(both, tileset, on_skip=lambda p, r: said.append(r))] == ["DJI_0001.png"]
     assert said == [REASON]
 
 
