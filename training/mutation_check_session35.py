@@ -4,7 +4,8 @@ own imagery left out of the photos (TA); second_look, the learned matcher's look
 (SL); frozen_fix, a GPS fix that stopped updating (FF); clock_zones per folder (CZ); deblock's smoothing of
 replicated pixels (DB); cache_files' listing and prune (CA); media/copies, a card copied twice (CP);
 matchers/base.mutual_nearest (MN); sources/northup's north-up grid (NU); dense search's channels, decisive
-top and lift (DN); sources/arcgis_cache's recognition (AG).
+top and lift (DN); sources/arcgis_cache's recognition (AG). A second batch (02:30): adapt/resume's checkpoint
+rules (AR) and kml_schema's ids and Style order (KS).
 
 Each mutant is one text replacement: training/hand_mutants.run applies it, runs the tests of its module
 with `pytest -x` (the default tier), restores the file (a run past 600 s counts as killed). Run it in a
@@ -26,6 +27,7 @@ C = "geolocator/core/"
 RG, TA, SL, FF = C + "region_plan.py", C + "tiles_among_photos.py", C + "second_look.py", C + "frozen_fix.py"
 CZ, DB, CA, CP = C + "clock_zones.py", C + "deblock.py", C + "cache_files.py", C + "media/copies.py"
 MN, NU, DN, AG = C + "matchers/base.py", C + "sources/northup.py", C + "dense.py", C + "sources/arcgis_cache.py"
+AR, KS = C + "adapt/resume.py", C + "kml_schema.py"
 
 NEW = "tests/test_mutants_session35_core.py"
 T_RG = ("tests/test_region_plan.py", NEW)
@@ -40,6 +42,8 @@ T_MN = ("tests/test_verify_exact.py", "tests/test_learned_matchers_exact.py", NE
 T_NU = ("tests/test_geotiff_not_north_up.py", "tests/test_folder_gcp_tiff.py", NEW)
 T_DN = ("tests/test_dense.py", NEW)
 T_AG = ("tests/test_arcgis_cache_said.py", NEW)
+T_AR = ("tests/test_adapt_resume.py", "tests/test_adapt_resume_cache.py", NEW)
+T_KS = ("tests/test_kml_schema_valid.py", NEW)
 
 M = [
  # core/region_plan.py: the photos a region folder adds to the job's plan
@@ -130,6 +134,23 @@ M = [
  ("AG1", AG, "_LEVEL = re.compile(r\"L\\d\\d\")", "_LEVEL = re.compile(r\"L\\d\")", T_AG),
  ("AG2", AG, ", folder / \"Layers\" / \"_alllayers\"))", "))", T_AG),
  ("AG3", AG, " or (entry.is_file() and _BUNDLE.fullmatch(entry.name)):", ":", T_AG),
+ # second batch: core/adapt/resume.py, an interrupted adaptation's checkpoint
+ ("AR1", AR, "        if not 0 < int(card[\"step\"]) < steps:", "        if not 0 <= int(card[\"step\"]) < steps:", T_AR),
+ ("AR2", AR, "        if not 0 < int(card[\"step\"]) < steps:", "        if not 0 < int(card[\"step\"]) <= steps:", T_AR),
+ ("AR3", AR, "        if int(card[\"step\"]) % every:", "        if False:", T_AR),
+ ("AR4", AR, "        if card.get(\"key\") != key:", "        if False:", T_AR),
+ ("AR5", AR, "        if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):", "        if False:", T_AR),
+ ("AR6", AR, "    for _, p in sorted(others, reverse=True)[KEEP_RUNS - 1:]:", "    for _, p in sorted(others, reverse=True)[KEEP_RUNS:]:", T_AR),
+ ("AR7", AR, "    for _, p in sorted(others, reverse=True)[KEEP_RUNS - 1:]:", "    for _, p in sorted(others)[KEEP_RUNS - 1:]:", T_AR),
+ ("AR8", AR, "                if now - p.stat().st_mtime > STALE_TMP_S:", "                if True:", T_AR),
+ ("AR9", AR, "\"seed\": int(seed),", "\"seed\": 0,", T_AR),
+ ("AR10", AR, "    for array in (tiles, queries) + (() if anchors is None else (anchors,)):", "    for array in (tiles, queries):", T_AR),
+ ("AR11", AR, "            model.load_state_dict(snapshot[0])\n", "", T_AR),
+ # core/kml_schema.py
+ ("KS1", KS, "f\"id{len(renamed) + 1}\"))", "f\"{len(renamed) + 1}\"))", T_KS),
+ ("KS2", KS, "        if ref.startswith(\"#\") and ref[1:] in renamed:", "        if ref.startswith(\"#\"):", T_KS),
+ ("KS3", KS, "        at = before[-1] + 1 if before else 0", "        at = 0", T_KS),
+ ("KS4", KS, "\"TimeStamp\", \"TimeSpan\", \"styleUrl\")]", "\"TimeStamp\", \"TimeSpan\")]", T_KS),
 ]
 
 if __name__ == "__main__":
