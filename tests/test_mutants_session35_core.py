@@ -332,3 +332,91 @@ def test_a_tiles_ground_side_is_its_shorter_side_in_metres_east_and_north():
     east_west = haversine_m(LatLon(60.0, 10.0), LatLon(60.0, 10.01))
     assert east_west < haversine_m(LatLon(59.995, 10.0), LatLon(60.005, 10.0))
     assert ground_side_px(tile, 1.0) == pytest.approx(east_west, rel=0.01)  # a sphere's metres vs the ellipsoid's
+
+
+# --- core/adapt/resume.py ------------------------------------------------------------------------------
+
+def _training(seed: int, scale_size: int = 1):
+    """A tiny training state: (model, scale, AdamW after one step, its scheduler, a generator)."""
+    import torch
+
+    torch.manual_seed(seed)
+    model, scale = torch.nn.Linear(3, 2), torch.nn.Linear(1, scale_size)
+    opt = torch.optim.AdamW(list(model.parameters()) + list(scale.parameters()), lr=0.01)
+    model(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    return model, scale, opt, sched, torch.Generator().manual_seed(seed)
+
+
+def _saved(folder: Path, key: str, step: int, **changes) -> Path:
+    from geolocator.core.adapt import resume
+
+    model, scale, opt, sched, gen = _training(1)
+    for name, value in changes.items():
+        getattr(model, name).data[:] = value
+    return resume.save_state(folder, key, step=step, round_done=step // 2, rounds=5, model=model, scale=scale,
+                             opt=opt, sched=sched, gen=gen, metrics={})
+
+
+def _load(folder: Path, key: str, scale_size: int = 1):
+    from geolocator.core.adapt import resume
+
+    model, scale, opt, sched, gen = _training(2, scale_size)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    card = resume.load_state(folder, key, steps=10, every=2, model=model, scale=scale, opt=opt, sched=sched, gen=gen)
+    return card, all(np.array_equal(before[k].numpy(), v.numpy()) for k, v in model.state_dict().items())
+
+
+def test_a_checkpoint_is_used_only_at_a_rounds_end_inside_the_run(tmp_path):
+    """AR1-AR3: a checkpoint is taken at a round's end, step 1..steps-1: step 4 of 10 (rounds of 2) is
+    used; step 0, step 10 (the run was done) and step 3 (no round ends there) are not, and leave the
+    objects as they were."""
+    key = "a" * 32
+    _saved(tmp_path, key, 4)
+    card, unchanged = _load(tmp_path, key)
+    assert card is not None and card["step"] == 4 and not unchanged
+    for step in (0, 10, 3):
+        _saved(tmp_path, key, step)
+        assert _load(tmp_path, key) == (None, True), step
+
+
+def test_another_runs_checkpoint_or_one_holding_nan_is_never_used(tmp_path):
+    """AR4, AR5: a checkpoint whose card names another run's key (a file copied or renamed) is not this
+    run's; one whose tensors hold NaN would train on NaN. Neither is used."""
+    import shutil
+
+    from geolocator.core.adapt import resume
+
+    mine, theirs = "a" * 32, "b" * 32
+    shutil.copy(_saved(tmp_path, theirs, 4), resume.checkpoint_path(tmp_path, mine))
+    assert _load(tmp_path, mine) == (None, True)
+    _saved(tmp_path, mine, 4, weight=float("nan"))
+    assert _load(tmp_path, mine) == (None, True)
+
+
+def test_a_checkpoint_that_fits_the_model_but_not_the_scale_leaves_the_model_as_it_was(tmp_path):
+    """AR11: a restore that fails part way (the network loaded, then the logit scale of another shape)
+    puts the network back: the run starts over from its own weights, not half of another state."""
+    key = "a" * 32
+    _saved(tmp_path, key, 4)
+    assert _load(tmp_path, key, scale_size=2) == (None, True)
+
+
+def test_tidy_keeps_this_run_and_the_newest_others_and_a_write_still_in_flight(tmp_path):
+    """AR7, AR8: the folder keeps run `keep` and the KEEP_RUNS - 1 newest other checkpoints (by time), and
+    removes only temporary files older than STALE_TMP_S (a younger one is a write in flight)."""
+    import time
+
+    from geolocator.core.adapt import resume
+
+    now = time.time()
+    for i in range(6):  # run0 the oldest ... run5 the newest; "mine" older than all
+        _aged(tmp_path / f"run{i}.safetensors", 1000 - 100 * i, now)
+    _aged(tmp_path / "mine.safetensors", 5000, now)
+    young = _aged(tmp_path / ".run9.safetensors.x.tmp", 60, now)
+    old = _aged(tmp_path / ".run8.safetensors.y.tmp", resume.STALE_TMP_S + 60, now)
+    resume.tidy(tmp_path, keep="mine", now=now)
+    newest = [f"run{i}" for i in range(6)][-(resume.KEEP_RUNS - 1):]
+    assert sorted(p.stem for p in tmp_path.glob("*.safetensors")) == sorted(["mine", *newest])
+    assert young.exists() and not old.exists()
