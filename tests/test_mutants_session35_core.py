@@ -420,3 +420,17 @@ def test_tidy_keeps_this_run_and_the_newest_others_and_a_write_still_in_flight(t
     newest = [f"run{i}" for i in range(6)][-(resume.KEEP_RUNS - 1):]
     assert sorted(p.stem for p in tmp_path.glob("*.safetensors")) == sorted(["mine", *newest])
     assert young.exists() and not old.exists()
+
+
+def test_the_run_key_tells_apart_runs_whose_anchors_differ_only_in_value():
+    """AR10: the key hashes the geometric anchors themselves (docstring: every input that decides the
+    result): the same photos with anchors on other tiles are another run, and never resume its state."""
+    import torch
+
+    from geolocator.core.adapt import resume
+    from geolocator.core.adapt.em import Config
+
+    tiles, queries = np.ones((4, 2, 3), np.float32), np.ones((2, 1, 3), np.float32)
+    key = lambda anchors: resume.run_key(tiles, queries, anchors, Config("best", 10), 3, torch.device("cpu"))  # noqa: E731
+    assert key(np.array([0, 1], np.int64)) != key(np.array([2, 3], np.int64))
+    assert key(np.array([0, 1], np.int64)) == key(np.array([0, 1], np.int64))
