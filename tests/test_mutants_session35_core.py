@@ -434,3 +434,34 @@ def test_the_run_key_tells_apart_runs_whose_anchors_differ_only_in_value():
     key = lambda anchors: resume.run_key(tiles, queries, anchors, Config("best", 10), 3, torch.device("cpu"))  # noqa: E731
     assert key(np.array([0, 1], np.int64)) != key(np.array([2, 3], np.int64))
     assert key(np.array([0, 1], np.int64)) == key(np.array([0, 1], np.int64))
+
+
+# --- core/kml_schema.py --------------------------------------------------------------------------------
+
+def test_a_style_reference_to_no_id_of_the_document_is_left_as_it_is():
+    """KS2: only `#id` references to the document's own ids follow their renamed targets; a reference to
+    another file ("styles.kml#red") or to an id the document does not hold is written as it was."""
+    from geolocator.core.kml_schema import schema_valid_kml
+
+    text = ('<kml xmlns="http://www.opengis.net/kml/2.2"><Document id="7"><name>d</name>'
+            '<Style id="3"><LineStyle><width>2</width></LineStyle></Style>'
+            '<Placemark id="9"><name>a</name><styleUrl>#3</styleUrl></Placemark>'
+            '<Placemark><name>b</name><styleUrl>styles.kml#red</styleUrl></Placemark>'
+            '<Placemark><name>c</name><styleUrl>#elsewhere</styleUrl></Placemark></Document></kml>')
+    out = schema_valid_kml(text)
+    assert "<styleUrl>#id2</styleUrl>" in out  # the Style "3" is the second id in document order
+    assert "<styleUrl>styles.kml#red</styleUrl>" in out and "<styleUrl>#elsewhere</styleUrl>" in out
+
+
+def test_a_features_own_style_goes_after_its_style_url_as_the_schema_orders_them():
+    """KS4: kml:AbstractFeatureType orders ... TimePrimitive, styleUrl, then the StyleSelectors (OGC
+    07-147r2 §9.1.2): a Placemark's inline Style written first moves after both its name and its styleUrl."""
+    from lxml import etree
+
+    from geolocator.core.kml_schema import schema_valid_kml
+
+    text = ('<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><Style><LineStyle><width>2</width></LineStyle>'
+            '</Style><name>a</name><styleUrl>other.kml#s</styleUrl><Point><coordinates>4,52</coordinates></Point>'
+            '</Placemark></kml>')
+    placemark = etree.fromstring(schema_valid_kml(text).encode())[0]
+    assert [etree.QName(c).localname for c in placemark] == ["name", "styleUrl", "Style", "Point"]
