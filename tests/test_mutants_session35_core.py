@@ -55,7 +55,8 @@ def test_the_orthophoto_and_a_link_to_it_are_said_once_as_the_imagery_itself(tmp
     assert said == [REASON]
     # the file and its link both given (load_queries above left the link out as a copy): one file, said once
     said.clear()
-    both = [Query("ortho.tif", ortho), Query("same.tif", folder / "same.tif"), Query("DJI_0001.png", folder / "DJI_0001.png")]
+    both = [Query("ortho.tif", ortho), Query("same.tif", folder / "same.tif"),
+            Query("DJI_0001.png", folder / "DJI_0001.png")]
     assert [q.id for q in without_the_tile_set(both, tileset, on_skip=lambda p, r: said.append(r))] == ["DJI_0001.png"]
     assert said == [REASON]
 
@@ -431,7 +432,10 @@ def test_the_run_key_tells_apart_runs_whose_anchors_differ_only_in_value():
     from geolocator.core.adapt.em import Config
 
     tiles, queries = np.ones((4, 2, 3), np.float32), np.ones((2, 1, 3), np.float32)
-    key = lambda anchors: resume.run_key(tiles, queries, anchors, Config("best", 10), 3, torch.device("cpu"))  # noqa: E731
+
+    def key(anchors):
+        return resume.run_key(tiles, queries, anchors, Config("best", 10), 3, torch.device("cpu"))
+
     assert key(np.array([0, 1], np.int64)) != key(np.array([2, 3], np.int64))
     assert key(np.array([0, 1], np.int64)) == key(np.array([0, 1], np.int64))
 

@@ -54,6 +54,7 @@ def test_check_mode_runs_nothing_and_fails_on_a_stale_list(tmp_path, capsys):
     ok = [("OK", "mod.py", "X = 1", "X = 3", "test_mod.py")]
     assert hand_mutants.main_old_new(ok, (), ["--check"], root=tmp_path) == 0
     assert capsys.readouterr().out.strip() == "all 1 mutants apply"
-    assert hand_mutants.main_old_new(ok + [("GONE", "mod.py", "Z", "W", "test_mod.py")], (), ["--check"], root=tmp_path) == 1
+    gone = ("GONE", "mod.py", "Z", "W", "test_mod.py")
+    assert hand_mutants.main_old_new([*ok, gone], (), ["--check"], root=tmp_path) == 1
     assert capsys.readouterr().out.strip() == "GONE: mod.py: its text occurs 0 times"
     assert (tmp_path / "mod.py").read_text() == "X = 1\n"  # nothing applied
