@@ -5,7 +5,8 @@ own imagery left out of the photos (TA); second_look, the learned matcher's look
 replicated pixels (DB); cache_files' listing and prune (CA); media/copies, a card copied twice (CP);
 matchers/base.mutual_nearest (MN); sources/northup's north-up grid (NU); dense search's channels, decisive
 top and lift (DN); sources/arcgis_cache's recognition (AG). A second batch (02:30): adapt/resume's checkpoint
-rules (AR) and kml_schema's ids and Style order (KS).
+rules (AR) and kml_schema's ids and Style order (KS). A third batch (02:45): media/video.py's frame times (VI)
+and telemetry_at, the SRT record a frame takes (TL).
 
 Each mutant is one text replacement: training/hand_mutants.run applies it, runs the tests of its module
 with `pytest -x` (the default tier), restores the file (a run past 600 s counts as killed). Run it in a
@@ -28,6 +29,7 @@ RG, TA, SL, FF = C + "region_plan.py", C + "tiles_among_photos.py", C + "second_
 CZ, DB, CA, CP = C + "clock_zones.py", C + "deblock.py", C + "cache_files.py", C + "media/copies.py"
 MN, NU, DN, AG = C + "matchers/base.py", C + "sources/northup.py", C + "dense.py", C + "sources/arcgis_cache.py"
 AR, KS = C + "adapt/resume.py", C + "kml_schema.py"
+VI, TL = C + "media/video.py", C + "media/telemetry.py"
 
 NEW = "tests/test_mutants_session35_core.py"
 T_RG = ("tests/test_region_plan.py", NEW)
@@ -44,6 +46,8 @@ T_DN = ("tests/test_dense.py", NEW)
 T_AG = ("tests/test_arcgis_cache_said.py", NEW)
 T_AR = ("tests/test_adapt_resume.py", "tests/test_adapt_resume_cache.py", NEW)
 T_KS = ("tests/test_kml_schema_valid.py", NEW)
+T_VI = ("tests/test_video.py", "tests/test_video_exact.py", "tests/test_frame_times_off_track.py", NEW)
+T_TL = ("tests/test_telemetry_exact.py", "tests/test_video.py", "tests/test_video_exact.py", NEW)
 
 M = [
  # core/region_plan.py: the photos a region folder adds to the job's plan
@@ -151,6 +155,25 @@ M = [
  ("KS2", KS, "        if ref.startswith(\"#\") and ref[1:] in renamed:", "        if ref.startswith(\"#\"):", T_KS),
  ("KS3", KS, "        at = before[-1] + 1 if before else 0", "        at = 0", T_KS),
  ("KS4", KS, "\"TimeStamp\", \"TimeSpan\", \"styleUrl\")]", "\"TimeStamp\", \"TimeSpan\")]", T_KS),
+ # third batch: core/media/video.py, which frames of a video are located and at what time
+ ("VI1", VI, "for i in range(n) if i * every_s < duration_s or i == 0]", "for i in range(n) if i * every_s <= duration_s or i == 0]", T_VI),
+ ("VI2", VI, "    n = max(1, int(math.floor(duration_s / every_s - 1e-9)) + 1)", "    n = max(1, int(math.floor(duration_s / every_s - 1e-9)))", T_VI),
+ ("VI3", VI, "        if len(sample_times(duration_s, step)) <= max_frames:\n            return step",
+  "        if len(sample_times(duration_s, step)) < max_frames:\n            return step", T_VI),
+ ("VI4", VI, "    step = float(math.ceil(duration_s / max_frames))", "    step = float(math.floor(duration_s / max_frames))", T_VI),
+ ("VI5", VI, "    while len(sample_times(duration_s, step)) > max_frames:  # a duration just past a multiple\n        step += 1.0",
+  "    while False:  # a duration just past a multiple\n        step += 1.0", T_VI),
+ ("VI6", VI, "    return f\"{video_id}#t={time_s:.3f}\".rstrip(\"0\").rstrip(\".\")", "    return f\"{video_id}#t={time_s:.3f}\".rstrip(\"0\")", T_VI),
+ ("VI7", VI, "telemetry_at(records, t, tolerance_s=max(0.5, every_s))", "telemetry_at(records, t, tolerance_s=0.5)", T_VI),
+ ("VI8", VI, "            if frames is None or pos is None or target - pos > SEEK_AHEAD_S:", "            if frames is None or pos is None:", T_VI),
+ ("VI9", VI, "                    if t + 1e-6 < target:\n                        continue", "                    if t + 1e-6 < target - 0.5:\n                        continue", T_VI),
+ ("VI10", VI, "                    while i < len(wanted) and wanted[i] <= t + 1e-6:", "                    while i < len(wanted) and wanted[i] < t - 1e-6:", T_VI),
+ ("VI11", VI, "                image = _to_image(last, max_side)\n", "                image = image\n", T_VI),
+ # core/media/telemetry.telemetry_at
+ ("TL1", TL, "    best = min((j for j in (i - 1, i) if 0 <= j < len(records)), key=lambda j: abs(times[j] - time_s))",
+  "    best = min((j for j in (i,) if 0 <= j < len(records)), key=lambda j: abs(times[j] - time_s))", T_TL),
+ ("TL2", TL, "    return records[best] if abs(times[best] - time_s) <= tolerance_s else None", "    return records[best] if abs(times[best] - time_s) < tolerance_s else None", T_TL),
+ ("TL3", TL, "    i = bisect.bisect_left(times, time_s)", "    i = bisect.bisect_right(times, time_s)", T_TL),
 ]
 
 if __name__ == "__main__":
