@@ -5,7 +5,7 @@ own imagery left out of the photos (TA); second_look, the learned matcher's look
 replicated pixels (DB); cache_files' listing and prune (CA); media/copies, a card copied twice (CP);
 matchers/base.mutual_nearest (MN); sources/northup's north-up grid (NU); dense search's channels, decisive
 top and lift (DN); sources/arcgis_cache's recognition (AG). A second batch (02:30): adapt/resume's checkpoint
-rules (AR) and kml_schema's ids and Style order (KS). A third batch (02:45): media/video.py's frame times (VI)
+rules (AR) and kml_schema's ids and Style order (KS). A third batch (02:40): media/video.py's frame times (VI)
 and telemetry_at, the SRT record a frame takes (TL).
 
 Each mutant is one text replacement: training/hand_mutants.run applies it, runs the tests of its module
