@@ -276,8 +276,10 @@ class MainWindow(QMainWindow):
         self.centre.setStretchFactor(0, 1)
         self.centre.setStretchFactor(1, 0)
 
-        # the map first: at a laptop's width the side column, then the list, give it up to half the width
-        self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0))
+        # the map first: at a laptop's width the side column, then the list, give it up to half the width;
+        # a window narrower than all three panes' leasts (200 % scaling on a 1366 px screen: 683 logical px,
+        # or a large font) folds the side column away, a wider one brings it back (hidpi35)
+        self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0), collapse=(2,))
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(side_scroll)
