@@ -172,3 +172,23 @@ def test_share_widths_folds_a_pane_away_only_below_every_least():
     assert share_widths(663, [376, 0, 300], least) == [250, 163, 250]
     with pytest.raises(ValueError):
         share_widths(663, [376, 0, 300], least, collapse=(3,))
+
+
+def test_a_long_tile_set_line_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(qtbot, dirs, tmp_path):
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    line = ("Tile set: /media/field/USB-DRIVE/2026-12-04 search area north/orthophotos/tiles.csv  ·  1,234 tiles "
+            "of about 100 m at zoom 19  ·  imagery: Esri World Imagery")
+    label = w.tileset_label
+    label.setText(line)
+    qtbot.wait(50)
+    shown = QLabel.text(label)
+    # before: the whole line, cut at the window's edge mid-letter, no tooltip
+    assert shown.endswith("…") and line.startswith(shown[:-1]) and len(shown) < len(line)
+    assert QFontMetrics(label.font()).horizontalAdvance(shown) <= label.contentsRect().width()
+    assert label.text() == line and label.toolTip() == line
+    assert w.minimumSizeHint().width() <= 683 - FRAME  # a long line never widens the window
+    _at(qtbot, w, (1920, 1080))  # where it fits: whole, no tooltip
+    label.setText("Tile set: demo/tiles.csv  ·  36 tiles")
+    qtbot.wait(20)
+    assert QLabel.text(label) == label.text() and label.toolTip() == ""

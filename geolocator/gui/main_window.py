@@ -50,6 +50,7 @@ from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from ..core.clock_zones import zone_at
+from .elided_label import ElidedLabel
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
@@ -247,8 +248,8 @@ class MainWindow(QMainWindow):
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
         self.progress = ProgressPanel()
-        self.tileset_label = QLabel("No tile set")
-        self.tileset_label.setTextFormat(Qt.TextFormat.PlainText)
+        # cut at its end with the whole line as its tooltip: a tile set's path was cut mid-letter (hidpi35)
+        self.tileset_label = ElidedLabel("No tile set")
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
