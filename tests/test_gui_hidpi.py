@@ -192,3 +192,27 @@ def test_a_long_tile_set_line_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(
     label.setText("Tile set: demo/tiles.csv  ·  36 tiles")
     qtbot.wait(20)
     assert QLabel.text(label) == label.text() and label.toolTip() == ""
+
+
+@pytest.mark.parametrize("points", [12, 14])
+def test_at_the_least_width_with_a_large_font_copy_and_the_level_s_words_are_whole(qtbot, dirs, tmp_path, qapp, points):
+    font = QFont(qapp.font())
+    before = QFont(font)
+    font.setPointSizeF(points)
+    qapp.setFont(font)
+    try:
+        w = _populated(qtbot, dirs, tmp_path)
+        least = w.minimumSizeHint()
+        _at(qtbot, w, (least.width(), least.height()))
+        rs = w.results
+        viewport = rs.details_scroll.viewport()
+        # before (14 pt): the details 209 px wide in a 184 px viewport, Copy cut at its right edge
+        assert rs.details_scroll.widget().width() <= viewport.width()
+        assert rs.copy_button.mapTo(viewport, rs.copy_button.rect().topRight()).x() < viewport.width()
+        assert _text_fits(rs.copy_button)
+        # before (14 pt): "confidence" cut to "confidenc" under the photo
+        line = rs.status_line
+        words = line.text().split()
+        assert words and all(line.fontMetrics().horizontalAdvance(word) <= line.contentsRect().width() for word in words)
+    finally:
+        qapp.setFont(before)

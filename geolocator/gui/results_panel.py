@@ -27,6 +27,13 @@ TILE_PX = 104
 # the longest lines a tile card shows (its rank in bold): the card is as wide as these or the tile (hidpi35)
 CARD_LINES = ("similarity 0.000", "000 matching pts")
 CARD_RANK = "#0 verified  ✓"
+# the longest words of the level under the photo, and the longest figures of the details (no-break spaces
+# inside: core.wording.keep_figures_together): the pane's least width holds them in the font in use. With a
+# 14 pt font "confidence" was cut to "confidenc" under a 96 px photo, and "confidence 0.930 that" made the
+# details wider than their scroll area, Copy cut at its edge (hidpi35)
+STATUS_LONG_WORDS = ("confidence", "interpolated", "extrapolated")
+FIGURES_SAMPLE = ("Status  confident   confidence 0.000 that it is within 35 m\n"
+                  "Location  00.000000, -000.000000   (homography; tile centre 00.000000, -000.000000)")
 PIXMAPS_KEPT = 64  # decoded thumbnails the Results pane keeps (a photo and its five tiles: six a photo)
 
 
@@ -443,7 +450,7 @@ class ResultsPanel(QWidget):
         the photo shrinks, LEAST_PHOTO_PX at least: a short window keeps its height for the map)."""
         margins = self.layout().contentsMargins()
         right = self._answer_height() + max(0, self._right.spacing()) + self._cards_scroll.minimumHeight()
-        return margins.top() + margins.bottom() + max(right, self._photo_column_height(MIN_QUERY_PX))
+        return margins.top() + margins.bottom() + max(right, self._photo_column_height(self._least_side()))
 
     def roomy_height(self) -> int:
         """The height in px the pane asks for where the window has room: full_height() and two more
@@ -476,15 +483,29 @@ class ResultsPanel(QWidget):
         bar = self.details_scroll.verticalScrollBar().sizeHint().width()
         row = (self.coords_format.minimumSizeHint().width() + copy
                + max(0, self._coords_row.spacing()))  # from the widgets: the layout may not be laid out yet
-        right = max(row + bar, self.title.minimumSizeHint().width())
+        right = max(row, self._widest_figure()) + bar
+        right = max(right, self.title.minimumSizeHint().width())
         return right + self.layout().spacing() + margins.left() + margins.right()
+
+    def _least_side(self) -> int:
+        """The photo column's least width in px: MIN_QUERY_PX, or the longest word of the level under the
+        photo (STATUS_LONG_WORDS) in the font in use where that is wider."""
+        metrics = self.status_line.fontMetrics()
+        return max(MIN_QUERY_PX, *(metrics.horizontalAdvance(word) + 4 for word in STATUS_LONG_WORDS))
+
+    def _widest_figure(self) -> int:
+        """The widest figure of the details (FIGURES_SAMPLE as keep_figures_together joins it) in px of
+        their font: the details' scroll area is never narrower, so Copy is never pushed past its edge."""
+        metrics = self.details.fontMetrics()
+        chunks = keep_figures_together(FIGURES_SAMPLE).replace("\n", " ").split(" ")
+        return max(metrics.horizontalAdvance(chunk) for chunk in chunks) + 2
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name
         """The least width with the photo at MIN_QUERY_PX, whatever size it has now: the layout's own hint
         took the photo's current size (176 px at the start), and the pane asked 329 px of a window that
         could not then be narrower than 1,015 px (session 33)."""
         hint = super().minimumSizeHint()
-        hint.setWidth(MIN_QUERY_PX + self._beside_photo(least=True))
+        hint.setWidth(self._least_side() + self._beside_photo(least=True))
         hint.setHeight(self.least_height())  # the cards and the photo's size give way (shortmap34)
         return hint
 
@@ -492,7 +513,7 @@ class ResultsPanel(QWidget):
         """The photo QUERY_PX square where the pane has room, smaller (MIN_QUERY_PX at least) where the
         format box and Copy beside it would not fit otherwise: a 1024 x 700 window gives the pane ~328 px,
         and with the photo at 176 Copy was cut off at the pane's edge."""
-        side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - self._beside_photo()))
+        side = max(self._least_side(), min(QUERY_PX, self.width() - self._beside_photo()))
         if side != self.status_line.width():
             self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it could be
         # in a short pane the photo gives height to the level's words under it (shortmap34)
