@@ -216,3 +216,23 @@ def test_at_the_least_width_with_a_large_font_copy_and_the_level_s_words_are_who
         assert words and all(line.fontMetrics().horizontalAdvance(word) <= line.contentsRect().width() for word in words)
     finally:
         qapp.setFont(before)
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(qtbot, dirs, tmp_path):
+    from PySide6.QtWidgets import QStatusBar
+
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    bar = w.statusBar()
+    message = ("verify: 108 of 108 photos resumed from an earlier run (their checks were kept in the cache folder) "
+               "and more words than a 683 px window holds")
+    bar.showMessage(message, 5000)
+    shown = QStatusBar.currentMessage(bar)  # what Qt draws
+    # before: the whole message, cut at the bar's edge mid-letter
+    assert shown.endswith("…") and message.startswith(shown[:-1])
+    assert bar.fontMetrics().horizontalAdvance(shown) <= bar.width() - 12
+    assert bar.currentMessage() == message and bar.toolTip() == message
+    _at(qtbot, w, (1920, 1080))  # wider: the whole message, no tooltip
+    assert QStatusBar.currentMessage(bar) == message and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.currentMessage() == ""

@@ -1,4 +1,5 @@
-"""A one-line label that ends in "…" where its text is wider than the label, the whole text in its tooltip.
+"""A one-line label, and a status bar's messages, that end in "…" where the text is wider than the room,
+the whole text in the tooltip.
 
 The status bar's tile-set line ("Tile set: /media/…/tiles.csv · 1,234 tiles of about 100 m at zoom 19 ·
 imagery: …") was cut at the window's edge mid-letter, nothing saying that more was there: in a narrow
@@ -6,8 +7,10 @@ window, at 150-200 % scaling or with a large font (hidpi35)."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -59,3 +62,54 @@ class ElidedLabel(QLabel):
         if shown != super().text():
             super().setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+class ElidingStatusBar(QStatusBar):
+    """A QStatusBar whose temporary messages (showMessage) end in "…" where they are wider than the room
+    beside the permanent widgets, the whole message in the tooltip and in currentMessage(). Qt's own bar
+    cut "verify: 108 of 108 photos resumed from an earlier run (their checks were kept in the c" at the
+    edge of a 535 px window. A message shown from C++ (a menu action's status tip) is left as Qt shows it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._shown = ""
+        self._until: float | None = None  # time.monotonic() when the message goes; None: until replaced
+        self._permanent: list[QWidget] = []
+        self.messageChanged.connect(self._changed)
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802 - Qt's name
+        super().addPermanentWidget(widget, stretch)
+        self._permanent.append(widget)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt's name
+        """Qt's showMessage (`timeout` in ms, 0: until replaced), cut at its end to the room there is."""
+        self._full = text
+        self._until = time.monotonic() + timeout / 1000 if timeout > 0 else None
+        self._show()
+
+    def currentMessage(self) -> str:  # noqa: N802 - Qt's name: the whole message, as given
+        current = super().currentMessage()
+        return self._full if current and current == self._shown else current
+
+    def room(self) -> int:
+        """Px the message has: up to the first permanent widget shown (Qt's own message rectangle,
+        6 px in from the left), less a margin."""
+        right = min([w.x() - 1 for w in self._permanent if w.isVisible()] + [self.width() - 12])
+        return max(1, right - 6 - 4)
+
+    def _show(self) -> None:
+        remaining = 0 if self._until is None else max(1, round(1000 * (self._until - time.monotonic())))
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.room())
+        self._shown = shown
+        super().showMessage(shown, remaining)
+        self.setToolTip(self._full if shown != self._full else "")
+
+    def _changed(self, message: str) -> None:
+        if message != self._shown:  # cleared, timed out, or another's message: not ours to explain
+            self.setToolTip("")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own)
+        super().resizeEvent(event)
+        if self._shown and super().currentMessage() == self._shown:
+            self._show()

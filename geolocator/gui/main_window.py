@@ -50,7 +50,7 @@ from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from ..core.clock_zones import zone_at
-from .elided_label import ElidedLabel
+from .elided_label import ElidedLabel, ElidingStatusBar
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
+        self.setStatusBar(ElidingStatusBar())  # its messages end in "…" in a narrow window (hidpi35)
         self.statusBar().addWidget(self.tileset_label, 1)
         # the run's warnings (the core's log, which the CLI prints on stderr): hidden until one is said
         self.warnings_log = WarningsLog()
