@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -72,6 +72,9 @@ class ElidingStatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # as QMainWindow.statusBar() sets its own bar: never widens the window (the progress panel's
+        # words during a job would, ~400 px)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._full = ""
         self._shown = ""
         self._until: float | None = None  # time.monotonic() when the message goes; None: until replaced
