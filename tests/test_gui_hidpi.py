@@ -234,9 +234,16 @@ def test_a_long_status_message_ends_in_an_ellipsis_with_the_whole_in_its_tooltip
     assert bar.currentMessage() == message and bar.toolTip() == message
     # long words beside it (the progress panel's during a job) never widen the window, as with Qt's own bar
     # (this bar's first version, without QMainWindow's Ignored width policy, grew a 535 px window to 938)
-    bar.addPermanentWidget(QLabel("Verifying matches · geometric verification · 7 s left " * 3))
+    busy = QLabel("Verifying matches · geometric verification · 7 s left " * 3)
+    bar.addPermanentWidget(busy)
     qtbot.wait(50)
     assert w.width() == 683
+    bar.showMessage(message, 5000)  # shown while the words take most of the bar
+    qtbot.wait(50)
+    tight = QStatusBar.currentMessage(bar)
+    busy.hide()  # the job ends: the message gets the room back
+    qtbot.waitUntil(lambda: len(QStatusBar.currentMessage(bar)) > len(tight), timeout=2_000)
+    assert QStatusBar.currentMessage(bar) == shown
     _at(qtbot, w, (1920, 1080))  # wider: the whole message, no tooltip
     assert QStatusBar.currentMessage(bar) == message and bar.toolTip() == ""
     bar.clearMessage()

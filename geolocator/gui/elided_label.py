@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 
@@ -98,12 +98,14 @@ class ElidingStatusBar(QStatusBar):
     def room(self) -> int:
         """Px the message has: up to the first permanent widget shown (Qt's own message rectangle,
         6 px in from the left), less a margin."""
-        right = min([w.x() - 1 for w in self._permanent if w.isVisible()] + [self.width() - 12])
+        right = min([w.x() - 1 for w in self._permanent if w.isVisible() and w.x() > 0]  # 0: not placed yet
+                    + [self.width() - 12])
         return max(1, right - 6 - 4)
 
     def _show(self) -> None:
         remaining = 0 if self._until is None else max(1, round(1000 * (self._until - time.monotonic())))
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.room())
+        shown = shown or ("…" if self._full else "")  # never an empty message for a text (it would clear)
         self._shown = shown
         super().showMessage(shown, remaining)
         self.setToolTip(self._full if shown != self._full else "")
@@ -112,7 +114,22 @@ class ElidingStatusBar(QStatusBar):
         if message != self._shown:  # cleared, timed out, or another's message: not ours to explain
             self.setToolTip("")
 
+    def _ours(self) -> bool:
+        return bool(self._shown) and super().currentMessage() == self._shown
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own)
         super().resizeEvent(event)
-        if self._shown and super().currentMessage() == self._shown:
+        if self._ours():
+            self._show()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name (this widget's own)
+        """Qt's; where a permanent widget has since hidden or changed width (the progress panel at a job's
+        end) the message is cut again to its new room, once this paint is done."""
+        if self._ours() and self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                          self.room()) != self._shown:
+            QTimer.singleShot(0, self._refit)
+        super().paintEvent(event)
+
+    def _refit(self) -> None:
+        if self._ours():
             self._show()
