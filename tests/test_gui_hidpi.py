@@ -248,3 +248,24 @@ def test_a_long_status_message_ends_in_an_ellipsis_with_the_whole_in_its_tooltip
     assert QStatusBar.currentMessage(bar) == message and bar.toolTip() == ""
     bar.clearMessage()
     assert bar.currentMessage() == ""
+
+
+def test_a_column_folded_in_a_narrow_window_comes_back_in_the_next_session_s_wide_one(qtbot, dirs):
+    from PySide6.QtCore import QSettings
+
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    qsettings = QSettings(str(dirs / "narrow.ini"), QSettings.Format.IniFormat)
+    narrow = app_window(qtbot, dirs, AppSettings(demo_shown=True), name="narrow", qsettings=qsettings)
+    narrow.show()
+    _at(qtbot, narrow, (683, 384))
+    assert narrow.side_scroll.width() == 0
+    narrow._save_state()
+    narrow.close()
+    w = app_window(qtbot, dirs, AppSettings(demo_shown=True), name="wide", qsettings=qsettings)
+    w.show()
+    _at(qtbot, w, (1366, 768))
+    # before this fix: the saved 0 px was taken as a column folded by hand, kept folded in any window
+    assert w.side_scroll.width() >= w.side_scroll.minimumSizeHint().width()

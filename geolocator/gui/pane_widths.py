@@ -98,10 +98,17 @@ class MapFirstSplitter(QSplitter):
 
     def restoreState(self, state: QByteArray) -> bool:  # noqa: N802 - Qt's name
         """Qt's restoreState; the restored widths are wanted, the map's share kept (a layout saved on a
-        wider screen no longer squeezes the map on a narrow one)."""
+        wider screen no longer squeezes the map on a narrow one); a `collapse` pane saved folded keeps the
+        width it wanted before."""
+        before = list(self.wanted)
         ok = super().restoreState(state)
         if ok:
             self.wanted = list(self.sizes())
+            # a pane of `collapse` saved at 0 px had given way to a narrow window (hidpi35): it keeps the
+            # width it wanted before, and comes back where there is room (a column folded by hand comes back too)
+            for i in self.collapse:
+                if i < len(self.wanted) and self.wanted[i] == 0 and i < len(before) and before[i] > 0:
+                    self.wanted[i] = before[i]
             if self.isVisible():
                 self.share()
         return ok
