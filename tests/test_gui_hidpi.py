@@ -213,7 +213,8 @@ def test_at_the_least_width_with_a_large_font_copy_and_the_level_s_words_are_who
         # before (14 pt): "confidence" cut to "confidenc" under the photo
         line = rs.status_line
         words = line.text().split()
-        assert words and all(line.fontMetrics().horizontalAdvance(word) <= line.contentsRect().width() for word in words)
+        room = line.contentsRect().width()
+        assert words and all(line.fontMetrics().horizontalAdvance(word) <= room for word in words)
     finally:
         qapp.setFont(before)
 
