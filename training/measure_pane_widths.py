@@ -7,6 +7,10 @@ and the window's least size. Records: training/results/narrow34_session34.md.
 
   PYTHONPATH=. OMP_NUM_THREADS=1 nice -n 10 python training/measure_pane_widths.py --demo \
       --screenshot /tmp/shot_911x562.png --window-size 911x562
+
+`--font-pt N` first (hidpi35): the application's font at N points, as a desktop's larger system font
+(accessibility) gives it; QT_SCALE_FACTOR=1.5 in the environment for a scaled screen (the sizes then
+are logical pixels, the PNG's are device pixels). Records: training/results/hidpi35_session35.md.
 """
 
 from __future__ import annotations
@@ -32,4 +36,19 @@ def _measured(qapp, window, out, **kw):
 
 if __name__ == "__main__":
     app._screenshot = _measured
-    sys.exit(app.main(sys.argv[1:]))
+    args = sys.argv[1:]
+    if args[:1] == ["--font-pt"]:
+        app._prepare_environment(True)  # offscreen without a display, as the app's own run would
+        from PySide6 import QtWebEngineWidgets  # noqa: F401 - before the QApplication, as app.main
+        from PySide6.QtCore import QCoreApplication, Qt
+        from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QApplication
+
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        qapp = QApplication([sys.argv[0]])
+        font = qapp.font()
+        font.setPointSizeF(float(args[1]))
+        qapp.setFont(font)
+        args = args[2:]
+    sys.exit(app.main(args))

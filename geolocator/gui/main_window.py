@@ -50,6 +50,7 @@ from . import number_input
 from .results_panel import ResultsPanel
 from .warnings_log import WarningsLog
 from ..core.clock_zones import zone_at
+from .elided_label import ElidedLabel, ElidingStatusBar
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
@@ -247,8 +248,8 @@ class MainWindow(QMainWindow):
         self.adapter_panel = AdapterPanel()
         self.eval_panel = EvaluationPanel()
         self.progress = ProgressPanel()
-        self.tileset_label = QLabel("No tile set")
-        self.tileset_label.setTextFormat(Qt.TextFormat.PlainText)
+        # cut at its end with the whole line as its tooltip: a tile set's path was cut mid-letter (hidpi35)
+        self.tileset_label = ElidedLabel("No tile set")
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -276,8 +277,10 @@ class MainWindow(QMainWindow):
         self.centre.setStretchFactor(0, 1)
         self.centre.setStretchFactor(1, 0)
 
-        # the map first: at a laptop's width the side column, then the list, give it up to half the width
-        self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0))
+        # the map first: at a laptop's width the side column, then the list, give it up to half the width;
+        # a window narrower than all three panes' leasts (200 % scaling on a 1366 px screen: 683 logical px,
+        # or a large font) folds the side column away, a wider one brings it back (hidpi35)
+        self.splitter = MapFirstSplitter(grow=1, give_order=(2, 0), collapse=(2,))
         self.splitter.addWidget(self.query_list)
         self.splitter.addWidget(self.centre)
         self.splitter.addWidget(side_scroll)
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
+        self.setStatusBar(ElidingStatusBar())  # its messages end in "…" in a narrow window (hidpi35)
         self.statusBar().addWidget(self.tileset_label, 1)
         # the run's warnings (the core's log, which the CLI prints on stderr): hidden until one is said
         self.warnings_log = WarningsLog()

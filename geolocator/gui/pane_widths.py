@@ -9,13 +9,18 @@ and when that leaves the map less than MAP_SHARE of the width, the side column a
 up width, each down to its least (the list hides its Conf. and Error columns to get there,
 query_list.QueryList). Growing the window gives the panes back their wanted widths first; the rest goes
 to the map.
+
+A window narrower than every pane's least (hidpi35): the side column gives way whole (`collapse`), so the
+window's least width is the list's and the centre's. At 200 % scaling a 1366 x 768 screen is 683 x 384
+logical pixels, and the window could not be narrower than 785 (1,030 with a 14 pt font): its side column
+was off the screen's edge. A wider window gives the column back at its wanted width.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
 MAP_SHARE = 0.5  # of the splitter's width, before the side panes keep more than their least
@@ -27,17 +32,22 @@ MAP_HEIGHT_SHARE = 0.6
 
 
 def share_widths(total: int, wanted: Sequence[int], least: Sequence[int], *, grow: int = 1,
-                 give_order: Sequence[int] = (2, 0), share: float = MAP_SHARE) -> list[int]:
+                 give_order: Sequence[int] = (2, 0), share: float = MAP_SHARE,
+                 collapse: Sequence[int] = ()) -> list[int]:
     """Widths in px for the panes of a splitter `total` px wide (its handles aside).
 
     wanted, least: each pane's wanted and least width in px (same length); the `grow` pane's wanted
     width is ignored: it gets what the others leave. When that is less than `share` x total (or its
     least), the panes of `give_order` give width, in that order, each down to its least. The result
     sums to `total` when the leasts allow it (a pane is never below its least; the grow pane may be, when
-    the splitter itself is narrower than the leasts, as Qt would then cut it anyway). Raises ValueError
-    when wanted and least differ in length or grow is not one of their indices."""
-    if len(wanted) != len(least) or not 0 <= grow < len(wanted):
-        raise ValueError(f"share_widths: {len(wanted)} wanted, {len(least)} least widths, grow pane {grow}")
+    the splitter itself is narrower than the leasts, as Qt would then cut it anyway). Where even then the
+    grow pane is below its least, the panes of `collapse` give all their width (0 px), in that order,
+    until it is not. Raises ValueError when wanted and least differ in length or grow, or a pane of
+    give_order or collapse, is not one of their indices."""
+    if (len(wanted) != len(least) or not 0 <= grow < len(wanted)
+            or any(not 0 <= i < len(wanted) for i in (*give_order, *collapse))):
+        raise ValueError(f"share_widths: {len(wanted)} wanted, {len(least)} least widths, grow pane {grow}, "
+                         f"give order {tuple(give_order)}, collapse {tuple(collapse)}")
     sizes = [max(int(w), int(m)) for w, m in zip(wanted, least)]
     sizes[grow] = 0
     want = max(int(least[grow]), int(round(share * total)))
@@ -49,6 +59,11 @@ def share_widths(total: int, wanted: Sequence[int], least: Sequence[int], *, gro
         if give > 0:
             sizes[i] -= give
             room += give
+    for i in collapse:
+        if i == grow or room >= int(least[grow]):
+            continue
+        room += sizes[i]
+        sizes[i] = 0
     sizes[grow] = room
     return sizes
 
@@ -58,15 +73,20 @@ class MapFirstSplitter(QSplitter):
     `share` of the splitter's length (MAP_SHARE of the width by default) whenever the other panes can
     shrink to their least. A pane the user drags (or a restored state) sets that pane's wanted size; a
     collapsed pane stays collapsed. Horizontal: the window's three columns; vertical (shortmap34): the
-    map over the Results pane, the lengths then being heights."""
+    map over the Results pane, the lengths then being heights. The panes of `collapse` give way whole
+    where the splitter cannot hold every pane's least (share_widths); its least length (minimumSizeHint)
+    leaves them out, so that the window may be that narrow (hidpi35)."""
 
     def __init__(self, grow: int = 1, give_order: Sequence[int] = (2, 0), parent: QWidget | None = None, *,
-                 orientation: Qt.Orientation = Qt.Orientation.Horizontal, share: float = MAP_SHARE) -> None:
+                 orientation: Qt.Orientation = Qt.Orientation.Horizontal, share: float = MAP_SHARE,
+                 collapse: Sequence[int] = ()) -> None:
         super().__init__(orientation, parent)
         self.grow = grow
         self.give_order = tuple(give_order)
+        self.collapse = tuple(collapse)
         self.map_share = share
         self.wanted: list[int] = []
+        self.given_way: set[int] = set()  # panes of `collapse` at 0 px for want of room, not by the user
         self.splitterMoved.connect(lambda *_: self._remember())
 
     def setSizes(self, sizes: Sequence[int]) -> None:  # noqa: N802 - Qt's name
@@ -78,16 +98,41 @@ class MapFirstSplitter(QSplitter):
 
     def restoreState(self, state: QByteArray) -> bool:  # noqa: N802 - Qt's name
         """Qt's restoreState; the restored widths are wanted, the map's share kept (a layout saved on a
-        wider screen no longer squeezes the map on a narrow one)."""
+        wider screen no longer squeezes the map on a narrow one); a `collapse` pane saved folded keeps the
+        width it wanted before."""
+        before = list(self.wanted)
         ok = super().restoreState(state)
         if ok:
             self.wanted = list(self.sizes())
+            # a pane of `collapse` saved at 0 px had given way to a narrow window (hidpi35): it keeps the
+            # width it wanted before, and comes back where there is room (a column folded by hand comes back too)
+            for i in self.collapse:
+                if i < len(self.wanted) and self.wanted[i] == 0 and i < len(before) and before[i] > 0:
+                    self.wanted[i] = before[i]
             if self.isVisible():
                 self.share()
         return ok
 
     def _remember(self) -> None:
-        self.wanted = list(self.sizes())
+        sizes = list(self.sizes())
+        for i in self.given_way:  # a pane that gave way for want of room keeps the width it wants
+            if i < len(sizes) and i < len(self.wanted) and sizes[i] == 0:
+                sizes[i] = self.wanted[i]
+        self.wanted = sizes
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Qt's least size, along the splitter only the panes that do not give way whole (`collapse`)
+        and the handles: px."""
+        hint = super().minimumSizeHint()
+        if not self.collapse or self.count() == 0:
+            return hint
+        least = self.least_widths()
+        along = sum(m for i, m in enumerate(least) if i not in self.collapse) + self.handleWidth() * (self.count() - 1)
+        if self.orientation() == Qt.Orientation.Horizontal:
+            hint.setWidth(min(hint.width(), along))
+        else:
+            hint.setHeight(min(hint.height(), along))
+        return hint
 
     def least_widths(self) -> list[int]:
         """Each pane's least length in px along the splitter (its minimum width or hint, height for a
@@ -109,8 +154,10 @@ class MapFirstSplitter(QSplitter):
         total = sum(self.sizes())
         if total <= 0:
             return
-        sizes = share_widths(total, self.wanted, self.least_widths(), grow=self.grow, give_order=self.give_order,
-                             share=self.map_share)
+        least = self.least_widths()
+        sizes = share_widths(total, self.wanted, least, grow=self.grow, give_order=self.give_order,
+                             share=self.map_share, collapse=self.collapse)
+        self.given_way = {i for i in self.collapse if sizes[i] == 0 and least[i] > 0}
         if sizes != self.sizes():
             QSplitter.setSizes(self, sizes)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
@@ -24,6 +24,16 @@ QUERY_PX = 176
 MIN_QUERY_PX = 96  # the photo in a narrow pane (_fit_query_image)
 LEAST_PHOTO_PX = 48  # the photo in a short pane (a short window: the map keeps the height, shortmap34)
 TILE_PX = 104
+# the longest lines a tile card shows (its rank in bold): the card is as wide as these or the tile (hidpi35)
+CARD_LINES = ("similarity 0.000", "000 matching pts")
+CARD_RANK = "#0 verified  ✓"
+# the longest words of the level under the photo, and the longest figures of the details (no-break spaces
+# inside: core.wording.keep_figures_together): the pane's least width holds them in the font in use. With a
+# 14 pt font "confidence" was cut to "confidenc" under a 96 px photo, and "confidence 0.930 that" made the
+# details wider than their scroll area, Copy cut at its edge (hidpi35)
+STATUS_LONG_WORDS = ("confidence", "interpolated", "extrapolated")
+FIGURES_SAMPLE = ("Status  confident   confidence 0.000 that it is within 35 m\n"
+                  "Location  00.000000, -000.000000   (homography; tile centre 00.000000, -000.000000)")
 PIXMAPS_KEPT = 64  # decoded thumbnails the Results pane keeps (a photo and its five tiles: six a photo)
 
 
@@ -40,9 +50,21 @@ EMPTY_HINT = "In the list or on the map."
 NO_PLACE = "none: not located, no place is claimed"
 
 
+TITLE_PT = 13.0  # the Results pane's title at the usual 9-10 pt font
+TITLE_SCALE = 1.3  # the title to the font in use, where that is larger (a desktop's large-font setting)
+
+
+def title_points(font: QFont) -> float:
+    """The Results pane's title size in points: TITLE_PT, or TITLE_SCALE x `font`'s size where that is
+    larger (rounded to a half point); TITLE_PT for a font sized in pixels (no point size)."""
+    points = font.pointSizeF()
+    return max(TITLE_PT, round(2 * TITLE_SCALE * points) / 2) if points > 0 else TITLE_PT
+
+
 class _Title(QLabel):
-    """The photo's name over the Results pane, cut in the middle ("flights/2026…/DJI_0042_W.JPG") where
-    the pane is narrower than the name, the whole name in its tooltip and in text(). A QLabel sized
+    """The photo's name over the Results pane, its folders cut ("…/DJI_0042_W.JPG", or a long file name
+    in the middle: shown_for) where the pane is narrower than the name, the whole name in its tooltip
+    and in text(). A QLabel sized
     to its text made the pane as wide as the name: a photo in a subfolder with a long DJI name
     (~70 characters) asked 916 px of the pane and pushed the window past a laptop's screen."""
 
@@ -75,8 +97,21 @@ class _Title(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    @staticmethod
+    def shown_for(name: str, metrics: QFontMetrics, width: int) -> str:
+        """`name` as shown in `width` px of `metrics`' font: whole where it fits; else its folders cut
+        from the left ("…ies/q_0001.jpg") where the file's own name fits whole; else cut in the middle
+        (its start and its end). At a 785 px window at 200 % the middle cut left "querie…01.jpg",
+        which names no photo of the list (hidpi35)."""
+        if metrics.horizontalAdvance(name) <= width:
+            return name
+        cut = max(name.rfind("/"), name.rfind("\\"))
+        if cut >= 0 and metrics.horizontalAdvance("…" + name[cut:]) <= width:
+            return metrics.elidedText(name, Qt.TextElideMode.ElideLeft, width)
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+
     def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(1, self.contentsRect().width()))
+        shown = self.shown_for(self._full, self.fontMetrics(), max(1, self.contentsRect().width()))
         if shown != super().text():
             super().setText(shown)
 
@@ -85,7 +120,11 @@ class TileCard(QFrame):
     """One of a photo's top-k tiles: the tile, its rank and why ("#1 verified" where geometric verification
     chose it), its matching points, its similarity, its name. Before session 32 the rank line read "#1  0.596"
     beside "#2  0.609" (the chosen tile's cosine below the next one's) and only a tooltip said the figure
-    was the global similarity and the order verification's, so the ranking looked wrong."""
+    was the global similarity and the order verification's, so the ranking looked wrong.
+
+    The card is TILE_PX wide inside, or as wide as its longest line in the font in use (text_px): with a
+    14 pt font (a desktop's large-font setting) a 104 px card showed "#1 verifie", "85 matchin",
+    "similarity 0" (hidpi35)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,14 +132,18 @@ class TileCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
-        self.setFixedWidth(TILE_PX + 12)
+        bold = QFont(self.font())
+        bold.setWeight(QFont.Weight.DemiBold)  # the rank's font-weight: 600
+        self.text_px = max(TILE_PX, QFontMetrics(bold).horizontalAdvance(CARD_RANK) + 2,
+                           *(self.fontMetrics().horizontalAdvance(line) + 2 for line in CARD_LINES))
+        self.setFixedWidth(self.text_px + 12)
         self.image = QLabel()
         self.image.setFixedSize(TILE_PX, TILE_PX)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.rank = _plain()
         self.rank.setStyleSheet("font-weight: 600;")
         self.name = _plain()
-        self.name.setMaximumWidth(TILE_PX)
+        self.name.setMaximumWidth(self.text_px)
         self.points = _plain()  # geometric verification: local features agreeing on one homography
         self.points.setVisible(False)
         self.similarity = _plain()  # the global features' cosine (retrieval), named so it is not read as the rank's
@@ -133,7 +176,7 @@ class TileCard(QFrame):
         self.similarity.setToolTip(tips[1])
         # cut at the start ("…c0_r245"): the end is what tells a set's tiles apart (a window's column
         # and row, a file's name); cut in the middle, a KMZ's windows all read "rot25.k…"
-        self.name.setText(self.name.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideLeft, TILE_PX))
+        self.name.setText(self.name.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideLeft, self.text_px))
         self.name.setToolTip(tile_id)
         if pixmap is not None and not pixmap.isNull():
             self.image.setPixmap(pixmap.scaled(TILE_PX, TILE_PX, Qt.AspectRatioMode.KeepAspectRatio,
@@ -303,7 +346,9 @@ class ResultsPanel(QWidget):
         # a title short enough for the narrowest pane, the sentence in the wrapping details: the title cuts
         # names in the middle, and a 1015 px window showed "Select a drone image" as "Select …e image"
         self.title = _Title("Select an image")
-        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        # 13 pt, or 1.3 times the font in use where that is larger: with a desktop's 14 pt font the name
+        # was smaller than the lines under it (hidpi35)
+        self.title.setStyleSheet(f"font-size: {title_points(self.font()):g}pt; font-weight: 600;")
         self.details = _plain(EMPTY_HINT)
         self.details.setWordWrap(True)
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -405,7 +450,7 @@ class ResultsPanel(QWidget):
         the photo shrinks, LEAST_PHOTO_PX at least: a short window keeps its height for the map)."""
         margins = self.layout().contentsMargins()
         right = self._answer_height() + max(0, self._right.spacing()) + self._cards_scroll.minimumHeight()
-        return margins.top() + margins.bottom() + max(right, self._photo_column_height(MIN_QUERY_PX))
+        return margins.top() + margins.bottom() + max(right, self._photo_column_height(self._least_side()))
 
     def roomy_height(self) -> int:
         """The height in px the pane asks for where the window has room: full_height() and two more
@@ -438,15 +483,29 @@ class ResultsPanel(QWidget):
         bar = self.details_scroll.verticalScrollBar().sizeHint().width()
         row = (self.coords_format.minimumSizeHint().width() + copy
                + max(0, self._coords_row.spacing()))  # from the widgets: the layout may not be laid out yet
-        right = max(row + bar, self.title.minimumSizeHint().width())
+        right = max(row, self._widest_figure()) + bar
+        right = max(right, self.title.minimumSizeHint().width())
         return right + self.layout().spacing() + margins.left() + margins.right()
+
+    def _least_side(self) -> int:
+        """The photo column's least width in px: MIN_QUERY_PX, or the longest word of the level under the
+        photo (STATUS_LONG_WORDS) in the font in use where that is wider."""
+        metrics = self.status_line.fontMetrics()
+        return max(MIN_QUERY_PX, *(metrics.horizontalAdvance(word) + 4 for word in STATUS_LONG_WORDS))
+
+    def _widest_figure(self) -> int:
+        """The widest figure of the details (FIGURES_SAMPLE as keep_figures_together joins it) in px of
+        their font: the details' scroll area is never narrower, so Copy is never pushed past its edge."""
+        metrics = self.details.fontMetrics()
+        chunks = keep_figures_together(FIGURES_SAMPLE).replace("\n", " ").split(" ")
+        return max(metrics.horizontalAdvance(chunk) for chunk in chunks) + 2
 
     def minimumSizeHint(self):  # noqa: N802 - Qt's name
         """The least width with the photo at MIN_QUERY_PX, whatever size it has now: the layout's own hint
         took the photo's current size (176 px at the start), and the pane asked 329 px of a window that
         could not then be narrower than 1,015 px (session 33)."""
         hint = super().minimumSizeHint()
-        hint.setWidth(MIN_QUERY_PX + self._beside_photo(least=True))
+        hint.setWidth(self._least_side() + self._beside_photo(least=True))
         hint.setHeight(self.least_height())  # the cards and the photo's size give way (shortmap34)
         return hint
 
@@ -454,7 +513,7 @@ class ResultsPanel(QWidget):
         """The photo QUERY_PX square where the pane has room, smaller (MIN_QUERY_PX at least) where the
         format box and Copy beside it would not fit otherwise: a 1024 x 700 window gives the pane ~328 px,
         and with the photo at 176 Copy was cut off at the pane's edge."""
-        side = max(MIN_QUERY_PX, min(QUERY_PX, self.width() - self._beside_photo()))
+        side = max(self._least_side(), min(QUERY_PX, self.width() - self._beside_photo()))
         if side != self.status_line.width():
             self.status_line.setFixedWidth(side)  # wrapped under the photo, as wide as it could be
         # in a short pane the photo gives height to the level's words under it (shortmap34)
