@@ -116,12 +116,12 @@ def test_pmtiles_info_from_the_header_and_metadata(tmp_path):
         q = _two_zoom_archive(tmp_path / f"c{i}.pmtiles", metadata=meta)
         info = pm.read_info(q)
         assert (info.attribution, info.name, info.format, info.zooms) == (None, None, "png", (1, 2, 3))
-    q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)
-    assert pm.read_info(q).zooms == ()
-    for kind in ("MVT", "AVIF", "UNKNOWN"):
+    q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)  # 0: the count is unknown (spec v3 §3.2)
+    assert pm.read_info(q).zooms == (1, 2, 3)
+    for kind in ("MVT", "UNKNOWN"):  # AVIF (0x05) is imagery: test_prop_packages.py
         q = _two_zoom_archive(tmp_path / f"e{kind}.pmtiles", tile_type=kind)
         assert _err(pm.read_info, q).problem == (
-            f"its tiles are {kind}, not imagery (geolocator needs png, jpg or webp tiles)")
+            f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
 
 
 def test_pmtiles_files_that_are_not_v3_gzip_archives_are_refused(tmp_path):

@@ -20,7 +20,8 @@ from ..model import Bounds, Tile, TileSet
 from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".pmtiles",)
-_IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+# spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
+_IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
 
 
 class _Archive:
@@ -110,7 +111,7 @@ def read_info(path: Path) -> PackageInfo:
     h = archive.header
     kind = h["tile_type"].name
     if kind not in _IMAGE_TYPES:
-        raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg or webp tiles)")
+        raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
     try:
         meta = archive.reader.metadata() if h["metadata_length"] else {}
     except (ValueError, OSError, EOFError):
@@ -118,7 +119,9 @@ def read_info(path: Path) -> PackageInfo:
     if not isinstance(meta, dict):
         meta = {}
     bounds = Bounds(h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7)
-    zooms = tuple(z for z in range(h["min_zoom"], h["max_zoom"] + 1) if h["addressed_tiles_count"])
+    # every level from min to max zoom: the tile counts may be 0, which spec v3 §3.2 reads "unknown" (an
+    # archive whose writer set none was "a tile package that holds no tiles"); an empty level is skipped by load
+    zooms = tuple(range(h["min_zoom"], h["max_zoom"] + 1))
     return PackageInfo(path, "pmtiles", zooms, _IMAGE_TYPES[kind], bounds,
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
 
@@ -232,7 +235,8 @@ def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: 
 
     if not tiles:
         raise ValueError("no tiles to write")
-    tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP}[fmt]
+    tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP,
+                 "avif": TileType.AVIF}[fmt]
     zs = [z for z, _, _ in tiles]
     b = None
     for (z, x, y) in tiles:
