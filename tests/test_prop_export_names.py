@@ -163,3 +163,47 @@ def test_a_photo_name_of_any_bytes_in_two_folders_gets_an_id_every_export_can_wr
     for suffix in (".csv", ".gpx", ".kml"):
         got, _ = _names_back(_write(preds, suffix, None), suffix)
         assert len(got) == 2, suffix
+
+
+# every float field of PhotoMeta an export writes (media/metadata.py META_FIELDS)
+_META_FLOATS = ("gps_altitude_m", "absolute_altitude_m", "relative_altitude_m", "gimbal_yaw_deg", "gimbal_pitch_deg",
+                "gimbal_roll_deg", "flight_yaw_deg", "flight_pitch_deg", "flight_roll_deg", "focal_length_mm",
+                "focal_length_35mm", "sensor_width_mm", "sensor_height_mm")
+_ANY_FLOAT = st.one_of(st.none(), st.floats(-1e6, 1e6), st.sampled_from([float("nan"), float("inf"), float("-inf")]))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpx", ".kml"])
+def test_recorded_numbers_that_are_not_finite_are_never_written(suffix, caches):
+    """RFC 8259 §6: "Numeric values that cannot be represented ... (such as Infinity and NaN) are not
+    permitted"; export.py's promise for every format: a number that is not finite becomes null / an empty
+    cell. Property: whatever floats a photo's recorded metadata holds (a reader or a telemetry sidecar
+    is another's code: NaN and ±inf included), every export is written, parses (json with NaN refused),
+    holds no NaN/Infinity/nan/inf token, and a finite recorded value is still written (to 3 decimals)."""
+
+    @prop(25)
+    @given(st.fixed_dictionaries({name: _ANY_FLOAT for name in _META_FLOATS}))
+    @example({name: (float("nan") if i % 2 else float("inf")) for i, name in enumerate(_META_FLOATS)})  # GeoJSON
+    def check(values):  # raised "Out of range float values are not JSON compliant: nan"; CSV wrote "nan"
+        from geolocator.core.model import PhotoMeta
+
+        pred = _preds(["p.jpg"])[0]
+        pred = Prediction(Query("p.jpg", pred.query.path, meta=PhotoMeta(**values)), pred.matches, pred.location,
+                          pred.weighted_location, pred.confidence, location_source=pred.location_source,
+                          status=pred.status)
+        text = _write([pred], suffix, None).decode("utf-8-sig")
+        for token in ("NaN", "Infinity", "nan", "inf"):
+            assert token not in text.replace("Information", "").replace("information", ""), (suffix, token)
+        if suffix == ".geojson":
+            props = json.loads(text, parse_constant=lambda c: pytest.fail(f"GeoJSON holds {c}"))["features"][0]["properties"]
+            for name, v in values.items():
+                if v is not None and v == v and abs(v) != float("inf"):
+                    assert props[name] == round(v, 3), name
+                else:
+                    assert props.get(name) is None, name
+        elif suffix == ".csv":
+            row = next(csv.DictReader(io.StringIO(text, newline="")))
+            for name, v in values.items():
+                if name in row and not (v is not None and v == v and abs(v) != float("inf")):
+                    assert row[name] == "", name
+
+    check()
