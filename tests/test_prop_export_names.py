@@ -207,3 +207,72 @@ def test_recorded_numbers_that_are_not_finite_are_never_written(suffix, caches):
                     assert row[name] == "", name
 
     check()
+
+
+@st.composite
+def flights(draw):
+    """One flight of 1-5 frames (a video named any way, frames "name#t=S"), each frame anywhere near the
+    last (±180° included), statuses of every kind, confidences and extrapolation spans NaN or not."""
+    from geolocator.core.sequence import Track, TrackPoint
+
+    video = draw(names).replace(".jpg", ".mp4")
+    lat0, lon0 = draw(st.floats(-85.0, 85.0)), draw(st.sampled_from([179.9995, -179.9995, 7.5, 0.0]))
+    points, preds = [], []
+    for i in range(draw(st.integers(1, 5))):
+        at = LatLon(lat0 + i * 1e-4, ((lon0 + i * 3e-4) + 180.0) % 360.0 - 180.0)
+        status = draw(st.sampled_from(["matched", "interpolated", "extrapolated", "corrected", "flagged", "retrieved"]))
+        conf = draw(st.one_of(st.none(), st.floats(0.0, 1.0), st.just(float("nan"))))
+        past = draw(st.one_of(st.none(), st.floats(0.0, 30.0), st.just(float("nan")))) if status == "extrapolated" else None
+        qid = f"{video}#t={i * 0.5:.3f}"
+        pred = _preds([qid])[0]
+        points.append(TrackPoint(pred.query, i * 0.5, at, status, at, 1, status == "matched", confidence=conf,
+                                 extrapolated_s=past))
+        preds.append(pred)
+    return Track(video, tuple(points)), preds
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpx", ".kml"])
+def test_a_flight_named_any_way_reads_back_from_every_export(suffix, caches):
+    """A flight (sequence.Track) exported with its frames: GPX 1.1 (a <trk> named after the video, a
+    <trkpt> per frame on the line, a <wpt> per frame), KML 2.2, GeoJSON (RFC 7946) and CSV (RFC 4180).
+    Property: each parses with its reader, names every frame (GPX/KML: xml_expected of its id), puts it
+    at its track position to 1e-7° and writes no NaN/Infinity, whatever the video's name and whatever
+    confidences or extrapolation spans (NaN included) the frames carry."""
+
+    @prop(20)
+    @given(flights())
+    def check(flight):
+        track, preds = flight
+        with tempfile.TemporaryDirectory(prefix="propfuzz35-") as folder:
+            data = write_predictions(Path(folder) / f"out{suffix}", preds, [track]).read_bytes()
+        text = data.decode("utf-8-sig")
+        for token in ("NaN", "Infinity", "nan", "inf"):
+            assert token not in text.replace("Information", "").replace("information", ""), (suffix, token)
+        want = {p.query.id: p.location for p in track.points}
+        if suffix == ".csv":
+            got = {r["query"]: (float(r["lat"]), float(r["lon"]))
+                   for r in csv.DictReader(io.StringIO(text, newline=""))}
+        elif suffix == ".geojson":
+            doc = json.loads(text)
+            got = {f["properties"]["query"]: tuple(reversed(f["geometry"]["coordinates"]))
+                   for f in doc["features"] if "query" in f["properties"] and f["geometry"]["type"] == "Point"}
+        elif suffix == ".gpx":
+            gpx = gpxpy.parse(text)
+            assert [t.name for t in gpx.tracks] == [xml_expected(track.name)]
+            got = {w.name: (w.latitude, w.longitude) for w in gpx.waypoints}
+            want = {xml_expected(k): v for k, v in want.items()}
+        else:
+            root = etree.fromstring(data)
+            got = {}
+            for pm in root.iter(f"{KML}Placemark"):
+                c = pm.findtext(f"{KML}Point/{KML}coordinates")
+                if c:
+                    lon, lat = (float(v) for v in c.strip().split(",")[:2])
+                    got[pm.findtext(f"{KML}name")] = (lat, lon)
+            want = {xml_expected(k): v for k, v in want.items()}
+        for qid, at in want.items():
+            assert qid in got, (suffix, qid, sorted(got))
+            lat, lon = got[qid]
+            assert abs(lat - at.lat) <= 1e-7 + 1e-12 and abs((lon - at.lon + 180.0) % 360.0 - 180.0) <= 1e-7 + 1e-12
+
+    check()

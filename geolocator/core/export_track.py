@@ -14,6 +14,7 @@ unknown) is written as if UTC.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -241,7 +242,9 @@ def _start_of(track: Track) -> datetime | None:
 
 
 def _past_note(p: TrackPoint) -> str:
-    return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
+    # a span that is no number says nothing (the GeoJSON's extrapolated_s is null then: export._round); it read "nan s"
+    past = p.extrapolated_s
+    return "" if past is None or not math.isfinite(past) else f" {past:.1f} s beyond the verified frames;"
 
 
 def _confidence_note(p: TrackPoint) -> str:
