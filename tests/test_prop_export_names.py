@@ -215,7 +215,8 @@ def flights(draw):
     last (±180° included), statuses of every kind, confidences and extrapolation spans NaN or not."""
     from geolocator.core.sequence import Track, TrackPoint
 
-    video = draw(names).replace(".jpg", ".mp4")
+    # (a name holding "nan" or "inf" would read as the number token the test looks for)
+    video = draw(names.filter(lambda s: not re.search("nan|inf", s, re.IGNORECASE))).replace(".jpg", ".mp4")
     lat0, lon0 = draw(st.floats(-85.0, 85.0)), draw(st.sampled_from([179.9995, -179.9995, 7.5, 0.0]))
     points, preds = [], []
     for i in range(draw(st.integers(1, 5))):
@@ -235,7 +236,8 @@ def flights(draw):
 def test_a_flight_named_any_way_reads_back_from_every_export(suffix, caches):
     """A flight (sequence.Track) exported with its frames: GPX 1.1 (a <trk> named after the video, a
     <trkpt> per frame on the line, a <wpt> per frame), KML 2.2, GeoJSON (RFC 7946) and CSV (RFC 4180).
-    Property: each parses with its reader, names every frame (GPX/KML: xml_expected of its id), puts it
+    Property: each parses with its reader, names every frame (CSV: csv_safe of its id; GPX/KML:
+    xml_expected of it), puts it
     at its track position to 1e-7° and writes no NaN/Infinity, whatever the video's name and whatever
     confidences or extrapolation spans (NaN included) the frames carry."""
 
@@ -252,6 +254,7 @@ def test_a_flight_named_any_way_reads_back_from_every_export(suffix, caches):
         if suffix == ".csv":
             got = {r["query"]: (float(r["lat"]), float(r["lon"]))
                    for r in csv.DictReader(io.StringIO(text, newline=""))}
+            want = {csv_safe(k): v for k, v in want.items()}  # a leading = + - @: the ' of csv_safe
         elif suffix == ".geojson":
             doc = json.loads(text)
             got = {f["properties"]["query"]: tuple(reversed(f["geometry"]["coordinates"]))

@@ -33,7 +33,7 @@ _FORMS = st.lists(st.sampled_from(["repr", "exp", "fixed", "plus", "pad"]), min_
 
 def _text_of(form: str, v: float) -> str:
     """`v` as a writer prints it: repr, exponent, 10 decimals, a '+', padded with spaces or a tab."""
-    return {"repr": repr(v), "exp": f"{v:.17e}", "fixed": f"{v:.10f}", "plus": f"+{v!r}" if v >= 0 else repr(v),
+    return {"repr": repr(v), "exp": f"{v:.17e}", "fixed": f"{v:.10f}", "plus": f"+{v!r}" if math.copysign(1.0, v) > 0 else repr(v),
             "pad": f"  {v!r}\t"}[form]
 
 
