@@ -1172,6 +1172,9 @@ def cmd_fetch_tiles(args) -> int:
         if args.bbox_crs:
             log.info("area %s in %s: %.6f,%.6f,%.6f,%.6f in degrees (W,S,E,N)", args.bbox, args.bbox_crs,
                      area.west, area.south, area.east, area.north)
+            note = F.bbox_crs_note(args.bbox, args.bbox_crs)
+            if note:
+                log.warning("%s", note)
     else:
         from .core.priors import recorded_positions
 

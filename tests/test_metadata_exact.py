@@ -51,12 +51,23 @@ def test_degrees_minutes_seconds(values, want):
     assert M._dms(values, "latitude") == pytest.approx(want, abs=1e-12)
 
 
+@pytest.mark.parametrize("values, want", [((10, 60, 0), 11.0), ((10, 0, 60), 10 + 1 / 60),
+                                          ((52, 22, _Rational(6000, 100)), 52 + 23 / 60),
+                                          ((10, _Rational(600000, 10000), 0), 11.0)])
+def test_a_minute_or_second_of_exactly_60_is_the_next_one(values, want):
+    """Session 35 changed the rule (these were refused since session 6): writers that round write exactly
+    60 (59.9996" as 60.00", 59.99999' as 60.0000'), exiftool reads deg + min/60 + sec/3600 without refusing,
+    and CIPA DC-008 gives GPSLatitude's form, not a range; a fix on a minute's edge was lost as truth."""
+    assert M._dms(values, "latitude") == pytest.approx(want, abs=1e-12)
+
+
 @pytest.mark.parametrize("values, why", [
     ((1, 2, 3, 4), "EXIF GPS latitude has 4 values instead of degrees, minutes, seconds"),
     ((), "EXIF GPS latitude has 0 values instead of degrees, minutes, seconds"),
     ((10, _Rational(1, 0), 0), "EXIF GPS latitude has a zero denominator"),
-    ((10, 60, 0), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, 60.0, 0.0)"),
-    ((10, 0, 60), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, 0.0, 60.0)"),
+    ((10, 60.5, 0), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, 60.5, 0.0)"),
+    ((10, 0, _Rational(6001, 100)), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, 0.0, 60.01)"),
+    ((10, 0, 75), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, 0.0, 75.0)"),
     ((-1, 0, 0), "EXIF GPS latitude is not valid degrees/minutes/seconds (-1.0, 0.0, 0.0)"),
     ((10, -1, 0), "EXIF GPS latitude is not valid degrees/minutes/seconds (10.0, -1.0, 0.0)"),
     ((10, 0, "x"), "EXIF GPS latitude is not a number ('x')"),

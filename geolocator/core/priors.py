@@ -21,11 +21,12 @@ EXCLUDED = -1e6
 
 
 def recorded_position(query: Query) -> LatLon | None:
-    """Where the drone said it was: the frame's telemetry, or the photo's EXIF GPS (not a truth file)."""
+    """Where the drone said it was: the frame's telemetry, or the photo's own GPS (EXIF, or XMP:
+    truth_source "xmp:<prefix>", e.g. a DJI photo whose EXIF GPS block is empty), never a truth file."""
     telemetry = getattr(query, "telemetry", None)
     if telemetry is not None and getattr(telemetry, "position", None) is not None:
         return telemetry.position
-    if query.truth_source == "exif":
+    if query.truth_source == "exif" or (query.truth_source or "").startswith("xmp:"):
         return query.truth
     return None
 

@@ -73,7 +73,7 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
             continue
         # videos are queries too: one per sampled frame (core/media/video.py)
         (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
-    return photos, _beside_no_video(others, photos)
+    return photos, _beside_no_photo(_beside_no_video(others, photos), photos)
 
 
 def _walk_files(folder: Path) -> list[Path]:
@@ -95,6 +95,15 @@ def _beside_no_video(others: Sequence[Path], media: Sequence[Path]) -> list[Path
     file is read with its video (core/media/telemetry.py), not a stray file to report."""
     videos = {(v.parent, v.stem.lower()) for v in media if v.suffix.lower() in _video_suffixes()}
     return [p for p in others if not (p.suffix.lower() in SIDECAR_SUFFIXES and (p.parent, p.stem.lower()) in videos)]
+
+
+def _beside_no_photo(others: Sequence[Path], media: Sequence[Path]) -> list[Path]:
+    """`others` less the XMP sidecars of a photo in `media` (metadata.sidecar_paths: "X.JPG.xmp",
+    "X.xmp"): read with their photo (metadata.sidecar_xmp), not a stray file to report."""
+    from .media.metadata import sidecar_paths
+
+    read = {s for m in media if m.suffix.lower() in PHOTO_SUFFIXES for s in sidecar_paths(m)}
+    return [p for p in others if p not in read]
 
 
 def _no_images_problem(others: Sequence[Path]) -> str:

@@ -615,8 +615,16 @@ class ImageryDialog(QDialog):
             self._grow_to_fit()
             return
         self.check_stored.setEnabled(out.exists())
-        self.estimate.setText(plan.describe() + (". Tiles already in the file are not fetched again."
-                                                 if out.exists() else "."))
+        estimate = plan.describe() + (". Tiles already in the file are not fetched again." if out.exists() else ".")
+        crs_text = self.bbox_crs.text().strip()
+        note = F.bbox_crs_note(self.bbox.text(), crs_text) if self.box.isChecked() and crs_text else None
+        if note:  # the box partly outside its CRS's area of use: said as fetch-tiles warns, in the Box's words
+            from .warnings_log import app_error_wording
+
+            estimate += "\n" + app_error_wording(F.AreaCrsError(note))
+        self.estimate.setText(estimate)
+        if note:
+            self._grow_to_fit()
         self.fetch_button.setEnabled(bool(plan.tiles) and bool(self.out.text().strip()))
         self._candidate = plan
 

@@ -5,6 +5,9 @@ Sources, in order of trust:
   usable fix: DJI `drone-dji:GpsLatitude` / `GpsLongitude` (and DJI's own misspelling
   `GpsLongtitude`; newer Autel firmware writes the same namespace), Skydio
   `drone-skydio:Latitude` / `Longitude`. Parrot and older Autel write their position in EXIF only.
+  Then the EXIF GPS fields as XMP holds them (`exif:GPSLatitude` "52,22.5N", XMP Specification
+  Part 2; Lightroom, digiKam, exiftool), source "xmp:exif". XMP is the photo's own packet, then its
+  sidecar files ("NAME.JPG.xmp": darktable, digiKam; "NAME.xmp": Lightroom, Bridge) for fields it lacks.
   A fix that says it is void (GPSStatus `V`, DJI GpsStatus `Invalid`), lacks its N/S or E/W
   reference, has a zero denominator, or is exactly 0, 0 is not a position: PhotoMeta.position
   stays None and `position_note` says why.
@@ -13,10 +16,12 @@ Sources, in order of trust:
   and `DroneYaw/Pitch/RollDegree`; Pix4D's `Camera:Yaw/Pitch/Roll` (older Autel, senseFly), whose
   pitch is 0 at nadir and is converted to DJI's convention (-90 at nadir).
 - Height: DJI `AbsoluteAltitude` / `RelativeAltitude`, Skydio `AbsoluteAltitude`, Parrot
-  `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef).
+  `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef), else XMP `exif:GPSAltitude`.
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
-- Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal.
+- Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
+  the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes;
+  without DateTimeOriginal, XMP `exif:DateTimeOriginal`, `photoshop:DateCreated` or `xmp:CreateDate`.
 
 EXIF is parsed by Pillow (getexif / get_ifd; for DNG, Pillow's TIFF IFD parser over the file),
 XMP by defusedxml's ElementTree (RDF attributes, elements and structs; no regular expressions).
@@ -53,6 +58,8 @@ _KNOWN_NS = {
     "ns.adobe.com/exif/1.0": "exif",
     "cipa.jp/exif/1.0": "exifEX",
     "ns.adobe.com/exif/1.0/aux": "aux",
+    "ns.adobe.com/xap/1.0": "xmp",
+    "ns.adobe.com/photoshop/1.0": "photoshop",
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML = "http://www.w3.org/XML/1998/namespace"  # xml:lang and friends qualify a value, they are not fields
@@ -244,7 +251,11 @@ def _dms(values, what: str) -> float:
             raise _Reject(f"EXIF GPS {what} is not a number ({v!r})")
         parts.append(x)
     parts += [0.0] * (3 - len(parts))
-    if parts[0] < 0 or not (0 <= parts[1] < 60) or not (0 <= parts[2] < 60):
+    # Minutes or seconds of exactly 60 are the next minute or degree: writers that round (59.9996" to
+    # 60.00", 59.99999' to 60.0000') write them, and exiftool reads them as deg + min/60 + sec/3600 too
+    # (CIPA DC-008 gives GPSLatitude's form, dd/1,mm/1,ss/1, and no range). More than 60 is no rounding
+    # of anything below it: refused.
+    if parts[0] < 0 or not (0 <= parts[1] <= 60) or not (0 <= parts[2] <= 60):
         raise _Reject(f"EXIF GPS {what} is not valid degrees/minutes/seconds {tuple(parts)}")
     return parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
 
@@ -283,7 +294,8 @@ def _checked(lat: float, lon: float, source: str) -> LatLon:
 
 
 def _xmp_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
-    """A maker XMP position as (LatLon, "xmp:<prefix>"); None when there is none; _Reject when bad."""
+    """A maker XMP position as (LatLon, "xmp:<prefix>"), else XMP's exif:GPS fields (_xmp_exif_position);
+    None when there is none; _Reject when bad."""
     candidates = (
         ("drone-dji", "drone-dji:GpsLatitude", ("drone-dji:GpsLongitude", "drone-dji:GpsLongtitude"), "drone-dji:GpsStatus"),
         ("drone-skydio", "drone-skydio:Latitude", ("drone-skydio:Longitude",), None),
@@ -302,14 +314,109 @@ def _xmp_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
         if lat is None or lon is None:
             raise _Reject(f"XMP {prefix} position is not a number ({lat_text!r}, {lon_text!r})")
         return _checked(lat, lon, f"XMP {prefix}"), f"xmp:{prefix}"
-    return None
+    return _xmp_exif_position(xmp)
+
+
+def _gps_coordinate(text: str, letters: str, what: str) -> float:
+    """Degrees from an XMP GPSCoordinate, "DDD,MM,SSk" or "DDD,MM.mmk" (XMP Specification Part 2,
+    2.1 "GPSCoordinate"; k is one of `letters`, N/S or E/W, the second one negative), or "DD.dddk"
+    (decimal degrees with the letter, as some tools write). Minutes and
+    seconds of exactly 60 are the next one (as _dms). Raises _Reject naming the text."""
+    words = text.strip().replace(" ", "")
+    letter = words[-1:].upper()
+    parts = words[:-1].split(",")
+    if letter not in letters or not 1 <= len(parts) <= 3:
+        raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
+    values = [_float(p) for p in parts]
+    if any(v is None for v in values):
+        raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
+    try:
+        degrees = _dms(values, what)
+    except _Reject:
+        raise _Reject(f"XMP exif {what} {text!r} is not valid degrees/minutes/seconds") from None
+    return -degrees if letter == letters[1] else degrees
+
+
+def _xmp_exif_position(xmp: dict[str, str]) -> tuple[LatLon, str] | None:
+    """The EXIF GPS fields as XMP holds them (namespace http://ns.adobe.com/exif/1.0/: Lightroom,
+    Photoshop, digiKam and exiftool write exif:GPSLatitude "52,22.5N" into a photo whose EXIF has no
+    GPS block) as (LatLon, "xmp:exif"); None when there are none; _Reject (_Void for exif:GPSStatus
+    V) when they hold no position."""
+    lat_text, lon_text = xmp.get("exif:GPSLatitude"), xmp.get("exif:GPSLongitude")
+    if lat_text is None and lon_text is None:
+        return None
+    if lat_text is None or lon_text is None:
+        raise _Reject("XMP exif has a GPSLatitude or a GPSLongitude but not both")
+    if (xmp.get("exif:GPSStatus") or "").strip().upper() == "V":
+        raise _Void("XMP exif GPS fix is void (exif:GPSStatus V, measurement void)")
+    lat = _gps_coordinate(lat_text, "NS", "GPSLatitude")
+    lon = _gps_coordinate(lon_text, "EW", "GPSLongitude")
+    return _checked(lat, lon, "XMP exif GPS"), "xmp:exif"
 
 
 # ---------------------------------------------------------------- the rest
 
 
-def _capture_time(exif_ifd: dict) -> datetime | None:
-    """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+), naive when no offset."""
+# A camera clock and its GPS receiver's UTC (GPSDateStamp + GPSTimeStamp) may differ by this much and still
+# tell the clock's zone (a phone's network clock: seconds; a stamp of the last fix: up to a minute or so)
+GPS_CLOCK_TOLERANCE = timedelta(minutes=2)
+ZONE_STEP = timedelta(minutes=15)  # every zone on Earth is a whole number of quarter hours from UTC
+
+
+def _gps_utc(gps: dict) -> datetime | None:
+    """GPSDateStamp ("YYYY:MM:DD") + GPSTimeStamp (hours, minutes, seconds rationals) as a UTC time
+    (EXIF 2.32, GPS tags 0x1D and 0x07); None when either is missing or not a time."""
+    date, stamp = _text(gps.get(29)), gps.get(7)
+    if not date or not isinstance(stamp, (tuple, list)) or len(stamp) != 3:
+        return None
+    try:
+        day = datetime.strptime(date[:10].replace("-", ":"), "%Y:%m:%d")
+    except ValueError:
+        return None
+    h, m, sec = (_float(v) for v in stamp)
+    if h is None or m is None or sec is None or not (0 <= h < 24 and 0 <= m < 60 and 0 <= sec <= 60):
+        return None
+    return (day + timedelta(hours=h, minutes=m, seconds=sec)).replace(tzinfo=timezone.utc)
+
+
+def _zone_from_gps(when: datetime, gps: dict) -> timezone | None:
+    """The zone of a naive camera time `when` told by the same photo's GPS UTC stamp: their difference
+    rounded to a quarter hour, when it is within GPS_CLOCK_TOLERANCE of that and at most 14 hours (phones
+    before EXIF 2.31 wrote DateTimeOriginal in local time and GPSTimeStamp in UTC, no OffsetTime).
+    None when there is no stamp or the two clocks do not agree that well."""
+    utc = _gps_utc(gps)
+    if utc is None:
+        return None
+    difference = when - utc.replace(tzinfo=None)
+    offset = ZONE_STEP * round(difference / ZONE_STEP)
+    if abs(difference - offset) > GPS_CLOCK_TOLERANCE or abs(offset) > timedelta(hours=14):
+        return None
+    return timezone(offset)
+
+
+XMP_TIME_KEYS = ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate")  # the capture, in XMP
+
+
+def _xmp_time(xmp: dict[str, str]) -> datetime | None:
+    """The capture time an XMP packet holds (XMP_TIME_KEYS, the first that is a time: Lightroom, darktable
+    and digiKam write them, also in a sidecar), an XMP Date (XMP Specification Part 1, 10.5.8:
+    "YYYY-MM-DDThh:mm[:ss[.s]][TZD]"), aware when it has a zone; None when none has a time of day."""
+    for key in XMP_TIME_KEYS:
+        text = (xmp.get(key) or "").strip()
+        if "T" not in text:  # a date alone ("2024-05-01") says no time of day
+            continue
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        if 1 < when.year < 9999:
+            return when
+    return None
+
+
+def _capture_time(exif_ifd: dict, gps: dict | None = None) -> datetime | None:
+    """DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal (EXIF 2.31+); without an offset, the zone
+    the GPS UTC stamp tells (_zone_from_gps, when `gps`, the GPS IFD, has one); else naive."""
     text = _text(exif_ifd.get(0x9003)) or _text(exif_ifd.get(0x9004))
     if not text:
         return None
@@ -323,6 +430,8 @@ def _capture_time(exif_ifd: dict) -> datetime | None:
     if sub and sub.isascii() and sub.isdigit():  # not "²" (Latin-1 0xB2): str.isdigit() says yes, int() no
         when += timedelta(microseconds=int((sub + "000000")[:6]))
     zone = utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
+    if zone is None and gps:
+        zone = _zone_from_gps(when, gps)
     return when if zone is None else when.replace(tzinfo=zone)
 
 
@@ -492,6 +601,35 @@ def _read_exif_and_xmp(path: Path):
         return exif, size, xmp
 
 
+SIDECAR_MAX_BYTES = 4 << 20  # an XMP sidecar is kilobytes; a bigger file of that name is not read
+
+
+def sidecar_paths(path: Path) -> tuple[Path, ...]:
+    """The XMP sidecars a photo may have, in the order read: "DJI_0001.JPG.xmp" (darktable, digiKam's
+    default) and "DJI_0001.xmp" (Adobe Lightroom/Bridge, digiKam's other choice), either case of ".xmp"."""
+    names = (path.name + ".xmp", path.name + ".XMP", path.stem + ".xmp", path.stem + ".XMP")
+    return tuple(dict.fromkeys(path.with_name(n) for n in names))
+
+
+def sidecar_xmp(path: Path) -> dict[str, str]:
+    """The fields (parse_xmp) of a photo's XMP sidecar files (sidecar_paths), the first file's first:
+    a photo geotagged in darktable or digiKam keeps its position there (XMP Specification Part 3, 2.3:
+    "sidecar files"). {} when there is none; a sidecar that cannot be read, is bigger than
+    SIDECAR_MAX_BYTES or is not XMP is logged (debug) and left out. Raises nothing."""
+    out: dict[str, str] = {}
+    for sidecar in sidecar_paths(Path(path)):
+        try:
+            if not sidecar.is_file() or sidecar.stat().st_size > SIDECAR_MAX_BYTES:
+                continue
+            fields = parse_xmp(sidecar.read_bytes())
+        except (OSError, ValueError) as exc:
+            log.debug("%s: sidecar not read (%s)", sidecar, exc)
+            continue
+        for key, value in fields.items():
+            out.setdefault(key, value)
+    return out
+
+
 def _exif_block_damaged(raw) -> bool:
     """True when an EXIF block (bytes, with or without the "Exif\\0\\0" prefix) is present but its
     TIFF header is not one (byte order II/MM, magic 42) or points its first IFD outside the block
@@ -536,6 +674,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
             xmp = parse_xmp(xmp_packet)
         except ValueError as exc:
             log.debug("%s: %s", path, exc)
+    for key, value in sidecar_xmp(path).items():  # what the photo's own packet says comes first
+        xmp.setdefault(key, value)
 
     position, source, void = None, None, False
     try:
@@ -563,6 +703,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     gps_alt = _float(gps.get(6))
     if gps_alt is not None and _byte(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
         gps_alt = -gps_alt
+    if gps_alt is None and _float(xmp.get("exif:GPSAltitude")) is not None:  # the same fields in XMP (as the position)
+        gps_alt = _float(xmp["exif:GPSAltitude"]) * (-1 if _float(xmp.get("exif:GPSAltitudeRef")) == 1 else 1)
     damage: list[str] = []
     if getattr(exif, "damaged_bytes", None):
         damage.append(f"its EXIF block ({exif.damaged_bytes} bytes) is damaged: no tag could be read from it")
@@ -579,7 +721,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         width=width,
         height=height,
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
-        captured_at=_capture_time(exif_ifd),
+        captured_at=_capture_time(exif_ifd, gps) or _xmp_time(xmp),
         gps_altitude_m=gps_alt,
         absolute_altitude_m=absolute_alt,
         relative_altitude_m=relative_alt,

@@ -15,6 +15,7 @@ import math
 from ..model import Bounds
 
 DENSIFY_POINTS = 21  # points added along each edge before the bounds are taken (pyproj transform_bounds)
+OUTSIDE_SHARE_SAID = 0.01  # a box with at least this share outside its CRS's area of use is warned of
 
 
 def area_crs(text: str | None):
@@ -48,14 +49,14 @@ def bbox_in_crs(numbers: tuple[float, float, float, float], crs, label: str) -> 
     from pyproj.exceptions import ProjError
 
     x0, y0, x1, y1 = (float(v) for v in numbers)
-    shown = f"{x0:g},{y0:g},{x1:g},{y1:g}"
+    shown = ",".join(_number(v) for v in (x0, y0, x1, y1))
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         raise ValueError(f"--bbox {shown} in {label}: not finite")
     if not x0 < x1:
-        raise ValueError(f"--bbox {shown} in {label}: min x ({x0:g}) must be less than max x ({x1:g}) "
+        raise ValueError(f"--bbox {shown} in {label}: min x ({_number(x0)}) must be less than max x ({_number(x1)}) "
                          "(the box is min x, min y, max x, max y: easting first)")
     if not y0 < y1:
-        raise ValueError(f"--bbox {shown} in {label}: min y ({y0:g}) must be less than max y ({y1:g}) "
+        raise ValueError(f"--bbox {shown} in {label}: min y ({_number(y0)}) must be less than max y ({_number(y1)}) "
                          "(the box is min x, min y, max x, max y: northing second)")
     try:
         t = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
@@ -69,8 +70,63 @@ def bbox_in_crs(numbers: tuple[float, float, float, float], crs, label: str) -> 
         raise ValueError(f"--bbox {shown} cannot be transformed from {label} to degrees: does it lie within "
                          f"the area {label} is made for?")
     use = crs.area_of_use
-    if use is not None and (e < use.west or w > use.east or n < use.south or s > use.north):
+    # share_outside, not the edges compared: an area of use across 180° (NAD83's 167.65 to -40.73 east, Alaska
+    # Albers') had every box inside it called wholly outside (w > use.east for any box west of -40.73)
+    if use is not None and share_outside(Bounds(w, s, e, n), use) >= 1.0:
         raise ValueError(f"--bbox {shown} in {label} is {w:.4f},{s:.4f},{e:.4f},{n:.4f} in degrees, wholly outside "
-                         f"the area {label} is made for ({use.name}: {use.west:g},{use.south:g},{use.east:g},"
+                         f"the area {label} is made for ({_area_words(use)}: {use.west:g},{use.south:g},{use.east:g},"
                          f"{use.north:g}): are the numbers in {label}? (degrees need no --bbox-crs)")
     return Bounds(w, s, e, n)
+
+
+def _area_words(use) -> str:
+    """An area of use's name up to its first full stop, at most 100 characters (UTM's and NAD83's list
+    every country or state after it)."""
+    words = use.name.split(". ")[0]
+    return words if len(words) <= 100 else words[:100].rsplit(" ", 1)[0].rstrip(";,:") + " …"
+
+
+def _number(v: float) -> str:
+    """A box's number as people type it: 5318235.6 stays 5318235.6 (":g" wrote 5.31824e+06)."""
+    return f"{v:.10g}"
+
+
+def _overlap(lo: float, hi: float, use_lo: float, use_hi: float) -> float:
+    return max(0.0, min(hi, use_hi) - max(lo, use_lo))
+
+
+def share_outside(box: Bounds, use) -> float:
+    """The share (0..1) of `box` (WGS84 degrees, west < east) that lies outside `use` (a pyproj
+    AreaOfUse: west, south, east, north degrees; east < west for one across 180°), measured in
+    degrees (longitude span x latitude span, as the box and the area are both degree rectangles).
+    A box with no width or height counts as inside when its line is."""
+    use_east = use.east + 360.0 if use.east < use.west else use.east
+    width, height = box.east - box.west, box.north - box.south
+    lon_in = max(_overlap(box.west + k, box.east + k, use.west, use_east) for k in (-360.0, 0.0, 360.0))
+    lat_in = _overlap(box.south, box.north, use.south, use.north)
+    lon_share = lon_in / width if width > 0 else float(any(
+        use.west <= box.west + k <= use_east for k in (-360.0, 0.0, 360.0)))
+    lat_share = lat_in / height if height > 0 else float(use.south <= box.south <= use.north)
+    return 1.0 - lon_share * lat_share
+
+
+def partly_outside_note(numbers: tuple[float, float, float, float], crs, label: str, box: Bounds) -> str | None:
+    """A warning when the box `numbers` (min x, min y, max x, max y in `crs`, `label` naming it), whose
+    WGS84 box is `box` (bbox_in_crs's answer), lies OUTSIDE_SHARE_SAID or more outside the CRS's area of
+    use (pyproj CRS.area_of_use): there a projection's scale and shape errors grow (a UTM zone's
+    scale factor with the square of the distance from its central meridian) and a national grid's
+    datum shift is not defined, so the area fetched is not the one meant. None when the CRS states
+    no area of use or the box lies (almost) wholly inside it; a box wholly outside is refused by
+    bbox_in_crs, not said here."""
+    use = crs.area_of_use
+    if use is None:
+        return None
+    share = share_outside(box, use)
+    if share < OUTSIDE_SHARE_SAID:
+        return None
+    area = _area_words(use)
+    return (f"--bbox {','.join(_number(v) for v in numbers)} in {label} ({box.west:.4f},{box.south:.4f},{box.east:.4f},"
+            f"{box.north:.4f} in degrees) lies {share:.0%} outside the area {label} is made for ({area}: "
+            f"{use.west:g},{use.south:g},{use.east:g},{use.north:g}), where it is not made to be accurate (a "
+            "projection's scale error grows, a datum shift is not defined): is it the CRS meant? A box across "
+            "its edge is best given in degrees (degrees need no --bbox-crs)")

@@ -324,6 +324,24 @@ def parse_bbox(text: str, crs: str | None = None) -> Bounds:
     return check_bbox(Bounds(w, s, e, n))
 
 
+def bbox_crs_note(text: str, crs: str | None) -> str | None:
+    """The warning for `--bbox TEXT --bbox-crs CRS` when the box lies partly outside the CRS's area of
+    use (area_crs.partly_outside_note: names the box, the CRS, its area and the share outside), else
+    None (also for degrees, and for a box parse_bbox refuses: that refusal says more). Raises nothing."""
+    from ..geo import crs_label
+    from .area_crs import area_crs, bbox_in_crs, partly_outside_note
+
+    try:
+        numbers = bbox_numbers(text)
+        projected = area_crs(crs)
+        if projected is None:
+            return None
+        label = crs_label(projected)
+        return partly_outside_note(numbers, projected, label, bbox_in_crs(numbers, projected, label))
+    except ValueError:
+        return None
+
+
 def check_bbox(b: Bounds) -> Bounds:
     if not all(math.isfinite(v) for v in (b.west, b.south, b.east, b.north)):
         raise FetchError(f"area {b}: not finite")
