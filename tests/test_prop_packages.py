@@ -264,3 +264,19 @@ def test_an_avif_tile_in_a_pmtiles_archive_decodes(tmp_path):
         assert image.size == (256, 256) and abs(image.getpixel((128, 128))[1] - 140) < 12
     finally:
         pm._pool.close_all()
+
+
+@pytest.mark.parametrize("packing", ["BROTLI", "ZSTD"])
+def test_pmtiles_tiles_compressed_with_brotli_or_zstd_are_refused_once_by_name(tmp_path, packing):
+    """PMTiles v3 §3 tile compression 0x03 brotli, 0x04 zstd (found by reading, beside the header property):
+    the archive was listed and every tile then refused as "not an image" when it was decoded; it is now
+    refused when opened, naming the compression."""
+    from pmtiles.tile import Compression
+
+    path = _write_pmtiles(tmp_path / "p.pmtiles", [(3, 1, 1)], {"tile_compression": Compression[packing]})
+    try:
+        with pytest.raises(InputError) as err:
+            pm.read_info(path)
+        assert err.value.path == path and f"compressed with {packing}" in err.value.problem
+    finally:
+        pm._pool.close_all()

@@ -112,6 +112,11 @@ def read_info(path: Path) -> PackageInfo:
     kind = h["tile_type"].name
     if kind not in _IMAGE_TYPES:
         raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    packing = h["tile_compression"].name
+    if packing not in ("NONE", "GZIP", "UNKNOWN"):  # spec v3 §3: 3 brotli, 4 zstd (images are stored uncompressed)
+        # said once here: each tile was otherwise refused later as "not an image"
+        raise InputError(path, f"its tiles are compressed with {packing}, which geolocator cannot unpack (images "
+                               "are normally stored uncompressed: rewrite the archive with tile compression none)")
     try:
         meta = archive.reader.metadata() if h["metadata_length"] else {}
     except (ValueError, OSError, EOFError):
