@@ -280,3 +280,24 @@ def test_pmtiles_tiles_compressed_with_brotli_or_zstd_are_refused_once_by_name(t
         assert err.value.path == path and f"compressed with {packing}" in err.value.problem
     finally:
         pm._pool.close_all()
+
+
+@prop(40)
+@given(tile_sets(max_zoom=24))
+@example([(20, 500_123, 300_000)])  # a western edge at -8.3147048950195°: written a hair east of it
+@example([(11, 1, 0), (11, 1026, 0)])  # tiles 180° apart: min longitude 0.35 written above max -179.65
+def test_pmtiles_written_here_declare_bounds_that_hold_their_tiles(tiles):
+    """PMTiles v3 §3 header bounds (int32 degrees x 1e7) "the bounds of the tiles": an archive written by
+    write_pmtiles declares a box holding every tile it stores (rounded outward to the 1e-7° grid), so a
+    reader that trusts the header (ours: info.bounds) never cuts a tile's edge off; min longitude is never
+    above max longitude (the header has no antimeridian convention)."""
+    with tempfile.TemporaryDirectory(prefix="propfuzz35-") as folder:
+        path = pm.write_pmtiles(Path(folder) / "p.pmtiles", {t: b"x" for t in tiles})
+        try:
+            b = pm.read_info(path).bounds
+        finally:
+            pm._pool.close_all()
+    for z, x, y in tiles:
+        m = mercantile.bounds(x, y, z)
+        assert b.west <= m.west + 1e-12 and m.east <= b.east + 1e-12, (b, m)
+        assert b.south <= m.south + 1e-12 and m.north <= b.north + 1e-12, (b, m)

@@ -9,6 +9,7 @@ one zoom level skip every leaf directory that cannot hold it without reading any
 from __future__ import annotations
 
 import gzip
+import math
 import mmap
 from pathlib import Path
 
@@ -243,10 +244,11 @@ def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: 
     tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP,
                  "avif": TileType.AVIF}[fmt]
     zs = [z for z, _, _ in tiles]
-    b = None
-    for (z, x, y) in tiles:
-        tb = xyz_tile_bounds(z, x, y)
-        b = tb if b is None else b.union(tb)
+    # plain min/max: the header's "min longitude ... max longitude" (spec v3 §3) has no antimeridian
+    # convention, and Bounds.union's narrowest arc across ±180° wrote a min longitude above the max
+    boxes = [xyz_tile_bounds(z, x, y) for z, x, y in tiles]
+    b = Bounds(min(t.west for t in boxes), min(t.south for t in boxes), max(t.east for t in boxes),
+               max(t.north for t in boxes))
     path = Path(path)
     with write(str(path)) as writer:
         for tid, data in sorted((zxy_to_tileid(z, x, y), d) for (z, x, y), d in tiles.items()):
@@ -255,8 +257,10 @@ def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: 
             {
                 "tile_type": tile_type, "tile_compression": Compression.NONE,
                 "min_zoom": min(zs), "max_zoom": max(zs),
-                "min_lon_e7": int(b.west * 1e7), "min_lat_e7": int(b.south * 1e7),
-                "max_lon_e7": int(b.east * 1e7), "max_lat_e7": int(b.north * 1e7),
+                # outward to the 1e-7° grid (int() truncated toward 0: a western edge at -7.12345678 was written
+                # -7.1234567, east of the tiles)
+                "min_lon_e7": math.floor(b.west * 1e7), "min_lat_e7": math.floor(b.south * 1e7),
+                "max_lon_e7": math.ceil(b.east * 1e7), "max_lat_e7": math.ceil(b.north * 1e7),
                 "center_zoom": max(zs), "center_lon_e7": int(b.center.lon * 1e7), "center_lat_e7": int(b.center.lat * 1e7),
             },
             {"attribution": attribution or "", "name": name or path.stem},
