@@ -69,11 +69,34 @@ def run(mutants, names=(), pytest_args=(), timeout: float = 600, root: Path = RO
 
 
 
-def main_old_new(mutants, new_tests, argv, root: Path = ROOT) -> int:
+def stale(mutants, root: Path = ROOT) -> list[str]:
+    """The mutants of `mutants` (run()'s tuples) that no longer apply to the code under `root`: one line
+    each, "NAME: FILE: its text occurs N times" (run() needs it exactly once) or "NAME: no test file
+    PATH". Empty when every mutant applies. Reads only; runs nothing (session 35: sessions 25's and
+    33's lists had gone stale unseen, the code they mutate rewritten since)."""
+    out = []
+    for name, rel, old, _new, test in mutants:
+        path = root / rel
+        n = path.read_text().count(old) if path.is_file() else 0
+        if n != 1:
+            out.append(f"{name}: {rel}: its text occurs {n} times" + ("" if path.is_file() else " (no such file)"))
+        for t in (test,) if isinstance(test, str) else test:
+            if t.startswith("tests/") and not (root / t.split("::")[0]).is_file():
+                out.append(f"{name}: no test file {t}")
+    return out
+
+
+def main_old_new(mutants, new_tests, argv, root: Path = ROOT, pytest_args=()) -> int:
     """A session script's command line: `argv` names mutants to run (all when none), `--old-only` runs
     each without the test files written for the survivors (`new_tests`), i.e. the tests as they were,
-    `--new-only` with those files alone. A mutant left with no test file is skipped (a bare pytest
-    would run the whole suite). Prints the verdicts (run) and a summary line; returns 0."""
+    `--new-only` with those files alone, `--check` runs nothing and prints the mutants that no longer
+    apply to today's code (stale; returns 1 when any, else 0). A mutant left with no test file is
+    skipped (a bare pytest would run the whole suite). `pytest_args`: added to each pytest run. Prints
+    the verdicts (run) and a summary line; returns 0."""
+    if "--check" in argv:
+        left = stale(mutants, root)
+        print("\n".join(left) or f"all {len(mutants)} mutants apply")
+        return 1 if left else 0
     new_only, old_only = "--new-only" in argv, "--old-only" in argv
     names = [a for a in argv if a not in ("--new-only", "--old-only")]
 
@@ -89,7 +112,7 @@ def main_old_new(mutants, new_tests, argv, root: Path = ROOT) -> int:
         t = tuple(x for x in keep(t) if not x.startswith("tests/") or (root / x.split("::")[0]).is_file())
         if any(x.startswith("tests/") for x in t):
             chosen.append((n, f, o, w, t))
-    verdicts = run(chosen, names, root=root)
+    verdicts = run(chosen, names, pytest_args, root=root)
     left = [n for n, v in verdicts if v == "SURVIVED"]
     print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
     return 0

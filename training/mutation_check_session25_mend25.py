@@ -5,12 +5,16 @@ app's locate job; metadata.quarter_turned): apply one replacement, run the test 
 kill it, restore the file (training/hand_mutants.run; a test run past its timeout counts as killed).
 Run it in a copy of the tree, never in a worktree being edited:
 
-    python training/mutation_check_session25_mend25.py [G1 V2 ...]
+    python training/mutation_check_session25_mend25.py [G1 V2 ...] [--check]
+
+--check: run nothing, list the mutants whose text today's code no longer holds exactly once.
 
 Results and what each survivor meant: training/results/mutation_session25_mend25.md."""
 import sys
+from pathlib import Path
 
-from hand_mutants import run
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hand_mutants import main_old_new  # noqa: E402
 
 GEO, VER = "geolocator/core/adapt/geometric.py", "geolocator/core/matchers/verify.py"
 THM, SEQ = "geolocator/core/media/thermal.py", "geolocator/core/sequence.py"
@@ -27,16 +31,17 @@ T_ORI = ("tests/test_orientation_rule.py", "tests/test_metadata.py", "tests/test
 
 M = [
  # adapt/geometric.py: chaining rounds on the photo pool, link_precheck, quick_link
- ("G1", GEO, "                if bounded and settings.link_precheck and \\", "                if settings.link_precheck and \\", T_GEO),
- ("G2", GEO, "quick_link(photo(qi), photo(a), verifier.settings) < settings.link_precheck:",
-  "quick_link(photo(qi), photo(a), verifier.settings) <= settings.link_precheck:", T_GEO),
- ("G3", GEO, "quick_link(photo(qi), photo(a), verifier.settings) < settings.link_precheck:",
-  "quick_link(photo(a), photo(qi), verifier.settings) < settings.link_precheck:", T_GEO),
- ("G4", GEO, "    return learned.quick_inliers(photo, partner, settings, expected_share=1.0)",
-  "    return learned.quick_inliers(photo, partner, settings)", T_GEO),
+ # (session 35: G1-G4, G6, G7 point at the code as it reads now: the first looks moved into _first_looks
+ # and _first_look_order, `tried` is one photo's set there, quick_link takes the glue's heading)
+ ("G1", GEO, "settings.link_precheck if bounded else 0, token))", "settings.link_precheck, token))", T_GEO),
+ ("G2", GEO, "        if inliers >= precheck:  # below: hopeless", "        if inliers > precheck:  # below: hopeless", T_GEO),
+ ("G3", GEO, "        inliers = quick_link(photo(qi), photo(a), verify_settings, heading)",
+  "        inliers = quick_link(photo(a), photo(qi), verify_settings, heading)", T_GEO),
+ ("G4", GEO, "    return learned.quick_inliers(photo, partner, settings, expected_share=1.0, heading=heading)",
+  "    return learned.quick_inliers(photo, partner, settings, heading=heading)", T_GEO),
  ("G5", GEO, "    link_precheck: int = 12", "    link_precheck: int = 0", T_GEO),
- ("G6", GEO, "                tried[qi].add(a)\n", "", T_GEO),
- ("G7", GEO, "                if a == qi or a in tried[qi]:", "                if a == qi:", T_GEO),
+ ("G6", GEO, "        tried.add(a)\n", "", T_GEO),
+ ("G7", GEO, "        if a == qi or a in tried:", "        if a == qi:", T_GEO),
  ("G8", GEO, "                current = best or placed.get(qi)", "                current = placed.get(qi)", T_GEO),
  ("G9", GEO, "                if bounded and best is not None and best.inliers >= stop:",
   "                if bounded and best is not None and best.inliers > stop:", T_GEO),
@@ -68,7 +73,7 @@ M = [
  ("V3", VER, "    ia, ib = mutual_nearest(view.descriptors[:keypoints], target.descriptors[:keypoints], -np.inf)",
   "    ia, ib = mutual_nearest(view.descriptors[:keypoints], target.descriptors[:keypoints], 0.9)", T_VER),
  ("V4", VER, "QUICK_KEYPOINTS = 1024", "QUICK_KEYPOINTS = 512", T_VER),
- ("V5", VER, "    view, to_view = best_heading(photo, target)\n    ia, ib = mutual_nearest(",
+ ("V5", VER, "    view, to_view = heading if heading is not None else best_heading(photo, target)\n    ia, ib = mutual_nearest(",
   "    view, to_view = photo, np.eye(3)\n    ia, ib = mutual_nearest(", T_VER),
  ("V6", VER, "    return 0 if fit is None else fit[1]", "    return 0 if fit is None else len(ib)", T_VER),
  ("V7", VER, "    return (homography, int(mask.sum())) if plausible else None", "    return (homography, len(mask)) if plausible else None", T_VER),
@@ -108,25 +113,27 @@ M = [
  ("T18", THM, "            xmp = im.info.get(\"xmp\")\n            if xmp is None and fmt == \"TIFF\":",
   "            xmp = im.info.get(\"xmp\")\n            if False:", T_THM),
  ("T19", THM, "    (640, 480), (320, 240)})", "    (640, 480)})", T_THM),
- # sequence: MotionModel.max_bridge_s
+ # sequence: MotionModel.max_bridge_s (session 35: S5-S8 point at the calls as they read now, the bridge
+ # positional before the ends, so the mutant passes math.inf in its place)
  ("S1", SEQ, "    max_bridge_s: float = 63.0", "    max_bridge_s: float = math.inf", T_SEQ),
  ("S2", SEQ, "        return (\"interpolated\", None) if after - before <= bridge_s else None",
   "        return (\"interpolated\", None) if after - before < bridge_s else None", T_SEQ),
  ("S3", SEQ, "        before = max(times[i] for i in anchors if times[i] <= t)", "        before = first", T_SEQ),
  ("S4", SEQ, "        after = min(times[i] for i in anchors if times[i] >= t)", "        after = last", T_SEQ),
- ("S5", SEQ, "    placed = _place(times, others, j, horizon_s, bridge_s)", "    placed = _place(times, others, j, horizon_s)", T_SEQ),
- ("S6", SEQ, "            placed = _place(times, verified_anchors, j, model.extrapolate_s, model.max_bridge_s)",
-  "            placed = _place(times, verified_anchors, j, model.extrapolate_s)", T_SEQ),
- ("S7", SEQ, "            placed = _place(times, anchors, j, model.extrapolate_s, model.max_bridge_s)",
-  "            placed = _place(times, anchors, j, model.extrapolate_s)", T_SEQ),
- ("S8", SEQ, "moved_confidence(times, verified_anchors, j, location, model.extrapolate_s,\n                                                    model.max_bridge_s)",
-  "moved_confidence(times, verified_anchors, j, location, model.extrapolate_s)", T_SEQ),
+ ("S5", SEQ, "    placed = _place(times, others, j, horizon_s, bridge_s, min_base_s,",
+  "    placed = _place(times, others, j, horizon_s, math.inf, min_base_s,", T_SEQ),
+ ("S6", SEQ, "            placed = _place(times, verified_anchors, j, model.extrapolate_s, model.max_bridge_s, *ends)",
+  "            placed = _place(times, verified_anchors, j, model.extrapolate_s, math.inf, *ends)", T_SEQ),
+ ("S7", SEQ, "            placed = _place(times, anchors, j, model.extrapolate_s, model.max_bridge_s, *ends)",
+  "            placed = _place(times, anchors, j, model.extrapolate_s, math.inf, *ends)", T_SEQ),
+ ("S8", SEQ, "moved_confidence(times, verified_anchors, j, location, model.extrapolate_s,\n                                                    model.max_bridge_s, *ends)",
+  "moved_confidence(times, verified_anchors, j, location, model.extrapolate_s,\n                                                    math.inf, *ends)", T_SEQ),
  # the reversed-tones switch: CLI, Workspace, the app's locate job
  ("A1", JOBS, "        self.ws.set_reversed_tones(self._reversed_tones or thermal is not None)",
   "        self.ws.set_reversed_tones(thermal is not None)", T_TONES),
  ("A2", JOBS, "        self.ws.set_reversed_tones(self._reversed_tones or thermal is not None)",
   "        self.ws.set_reversed_tones(self._reversed_tones)", T_TONES),
- ("A3", JOBS, "                       thermal_note=thermal,\n", "", T_TONES),
+ ("A3", JOBS, "        results.thermal_note = thermal\n", "", T_TONES),  # session 35: set on the results, no longer a keyword
  ("A4", PIPE, "            self.settings.reversed_tones = bool(on)\n            self._verifier = None",
   "            self.settings.reversed_tones = bool(on)", T_TONES),
  ("A5", PIPE, "                                                   reversed_tones=self.settings.reversed_tones,\n", "", T_TONES),
@@ -141,4 +148,4 @@ M = [
 ]
 
 if __name__ == "__main__":
-    run(M, sys.argv[1:], ("-p", "no:xdist"))
+    raise SystemExit(main_old_new(M, (), sys.argv[1:], pytest_args=("-p", "no:xdist")))

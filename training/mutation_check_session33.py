@@ -13,11 +13,11 @@ counts as killed). Run it in a copy of the tree (`git archive HEAD`, .venv and d
 worktree being edited:
 
     OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen PYTHONPATH=. \
-        python training/mutation_check_session33.py [OT1 KO3 ...] [--old-only | --new-only]
+        python training/mutation_check_session33.py [OT1 KO3 ...] [--old-only | --new-only | --check]
 
 --old-only: without the tests written for the survivors (tests/test_mutants_session33_*.py), i.e. the
-tests as they were; --new-only: those new files alone. Results and what each survivor meant:
-training/results/mutation_session33.md."""
+tests as they were; --new-only: those new files alone; --check: run nothing, list the mutants that no
+longer apply to today's code. Results and what each survivor meant: training/results/mutation_session33.md."""
 import sys
 from pathlib import Path
 
@@ -58,11 +58,14 @@ M = [
  # core/outside_tiles.py: the job rule
  ("OT1", OT, "    located = [p for p in predictions if p.status != STATUS_NOT_LOCATED]", "    located = list(predictions)", T_OT),
  ("OT2", OT, "    return sum(p.shown_status == STATUS_VERIFIED for p in located)", "    return sum(p.status == STATUS_VERIFIED for p in located)", T_OT),
- ("OT3", OT, "    if share is None or share >= bar:", "    if share is None or share > bar:", T_OT),
- ("OT4", OT, "    if share is None or share >= bar:", "    if share >= bar:", T_OT),
- ("OT5", OT, "        if p.status == STATUS_RETRIEVED:", "        if p.status != STATUS_VERIFIED:", T_OT),
+ # (session 35: OT3-OT5 and OT7 point at with_job_evidence as it reads now: with_flight_evidence has the
+ # same test and loop below it, and the caution moved into _capped)
+ ("OT3", OT, "    if share is None or share >= bar:\n        return list(predictions)",
+  "    if share is None or share > bar:\n        return list(predictions)", T_OT),
+ ("OT4", OT, "    if share is None or share >= bar:\n        return list(predictions)", "    if share >= bar:\n        return list(predictions)", T_OT),
+ ("OT5", OT, "        if p.status == STATUS_RETRIEVED:\n            p = _capped", "        if p.status != STATUS_VERIFIED:\n            p = _capped", T_OT),
  ("OT6", OT, "confidence=min(p.confidence, ceiling)", "confidence=ceiling", T_OT),
- ("OT7", OT, "caution=p.caution or OUTSIDE_CAUTION", "caution=OUTSIDE_CAUTION", T_OT),
+ ("OT7", OT, "caution=p.caution or caution)", "caution=caution)", T_OT),
  ("OT8", OT, "OUTSIDE_SHARE_BAR = 0.25", "OUTSIDE_SHARE_BAR = 0.3", T_OT),
  ("OT9", OT, "OUTSIDE_CEILING = 0.13", "OUTSIDE_CEILING = 0.15", T_OT),
  ("OT10", OT, "    if not located:\n        return None", "    if not located:\n        return 0.0", T_OT),
@@ -81,8 +84,7 @@ M = [
  ("EX3", EX, "    out[\"caution\"] = NOT_LOCATED_CAUTION", "    out[\"caution\"] = props.get(\"caution\")", T_EX),
  ("EX4", EX, "{\"type\": \"Point\", \"coordinates\": _point(location)} if claims_place(status) else None",
   "{\"type\": \"Point\", \"coordinates\": _point(location)}", T_EX),
- ("EX5", EX, "if (feature[\"geometry\"] or {\"type\": \"Point\"})[\"type\"] == \"Point\" and far.about",
-  "if feature[\"geometry\"] and feature[\"geometry\"][\"type\"] == \"Point\" and far.about", T_EX),
+ ("EX5", EX, "            if photo_feature(feature) and far.about(", "            if feature[\"geometry\"] and photo_feature(feature) and far.about(", T_EX),  # session 35: export.photo_feature
  ("EX6", EX, "round(p.weighted_location.lat, DECIMALS) if claims_place(p.shown_status) else \"\",",
   "round(p.weighted_location.lat, DECIMALS),", T_EX),
  ("EX7", EX, "        if not claims_place(p.shown_status if flight is None else flight[\"status\"]):",
@@ -97,10 +99,12 @@ M = [
  ("ET2", ET, "single_error_m=_round(p.own_error_m, 2) if p.own_placed else None)", "single_error_m=_round(p.own_error_m, 2))", T_ET),
  ("ET3", ET, "    return props if claims_place(p.status) else without_place(props)", "    return props", T_ET),
  ("ET4", ET, "    radius = p.radius_m if claims_place(p.status) else None", "    radius = p.radius_m", T_ET),
- ("ET5", ET, "    if not claims_place(pred.shown_status):\n        return f\"{level_of(pred)}\"", "    if False:\n        return f\"{level_of(pred)}\"", T_ET),
+ ("ET5", ET, "    if not claims_place(pred.shown_status):  # \"not located\" and why once", "    if False:  # \"not located\" and why once", T_ET),
  ("ET6", ET, "\n            + [p.query.id for t in tracks for p in t.points if not claims_place(p.status)])", ")", T_ET),
- ("ET7", ET, "if len(ids) > shown else \"\")", "if len(ids) >= shown else \"\")", T_ET),
- ("ET8", ET, "    names = \", \".join(ids[:shown])", "    names = \", \".join(ids)", T_ET),
+ # session 35: left_out_note's names moved to wording.first_named (34's WL3/WL4 mutate the same text
+ # against the exports' tests; here against the track exports')
+ ("ET7", C + "wording.py", "more\" if len(names) > inline else \"\")", "more\" if len(names) >= inline else \"\")", T_ET),
+ ("ET8", C + "wording.py", "    return \", \".join(names[:inline]) + (", "    return \", \".join(names) + (", T_ET),
  ("ET9", ET, "        if not claims_place(pred.shown_status):\n            continue", "        if False:\n            continue", T_ET),
  ("ET10", ET, "            if not claims_place(p.status):  # named in <metadata><desc> (not_located_ids)\n                continue",
   "            if False:\n                continue", T_ET),
@@ -109,12 +113,11 @@ M = [
  ("ET12", ET, "    unplaced = [pred for pred in photos if not claims_place(pred.shown_status)]", "    unplaced = []", T_ET),
  ("ET13", ET, "            pt = _placemark(folder, p.query.id, p.location, claims_place(p.status))",
   "            pt = _placemark(folder, p.query.id, p.location, True)", T_ET),
- ("ET14", ET, "            where = (grid_words(p.location.lat, p.location.lon) if claims_place(p.status)",
-  "            where = (grid_words(p.location.lat, p.location.lon) if True", T_ET),
+ ("ET14", ET, "            if claims_place(p.status):\n                text = (f\"{point_level(p)}", "            if True:\n                text = (f\"{point_level(p)}", T_ET),  # session 35: the KML description's place words
  ("ET15", ET, "            feature[\"geometry\"] = photo_geometry(point.location, point.status)",
   "            feature[\"geometry\"] = {\"type\": \"Point\", \"coordinates\": _point(point.location)}", T_ET),
  ("ET16", ET, "                feature[\"properties\"] = without_place(feature[\"properties\"])", "                pass", T_ET),
- ("ET17", ET, "    return feature[\"geometry\"] is None or feature[\"geometry\"][\"type\"] == \"Point\"",
+ ("ET17", EX, "    return feature[\"geometry\"] is None or feature[\"geometry\"][\"type\"] == \"Point\"",  # moved to export.photo_feature
   "    return feature[\"geometry\"] is not None and feature[\"geometry\"][\"type\"] == \"Point\"", T_ET),
  ("ET18", ET, "    if placed:\n        return folder.newpoint(", "    if True:\n        return folder.newpoint(", T_ET),
  ("ET19", ET, "            if claims_place(pred.shown_status):  # no icon to colour", "            if True:  # no icon to colour", T_ET),
@@ -127,8 +130,8 @@ M = [
  ("EV1", EV, "    placed = claims_place(pred.shown_status)  # not located: no place in the record (session 33)",
   "    placed = True", T_EV),
  ("EV2", EV, "\"caution\": pred.caution if placed else NOT_LOCATED_CAUTION,", "\"caution\": pred.caution,", T_EV),
- ("EV3", EV, "    lons = [b.west, b.east_unwrapped, *([pred.location.lon] if placed else [])]\n    lats = [b.south, b.north, *([pred.location.lat] if placed else [])]",
-  "    lons = [b.west, b.east_unwrapped, pred.location.lon]\n    lats = [b.south, b.north, pred.location.lat]", T_EV),
+ ("EV3", EV, "    lons = [b.west, b.east_unwrapped, *([east_of_tile(pred.location.lon)] if placed else [])]\n    lats = [b.south, b.north, *([pred.location.lat] if placed else [])]",
+  "    lons = [b.west, b.east_unwrapped, east_of_tile(pred.location.lon)]\n    lats = [b.south, b.north, pred.location.lat]", T_EV),  # session 35: east_of_tile
  ("EV4", EV, "    if placed:\n        cx, cy = xy(pred.location)", "    if True:\n        cx, cy = xy(pred.location)", T_EV),
  ("EV5", EV, "    radius = answer_radius_m(pred) if placed else None", "    radius = answer_radius_m(pred)", T_EV),
  # core/webmap.py
@@ -182,8 +185,8 @@ M = [
  ("FE2", FE, "    return text if text and not placeholder else None", "    return text or None", T_FE),
  ("FE3", FE, "stored.update((z, int(c), 2**z - 1 - int(r)) for c, r in", "stored.update((z, int(c), int(r)) for c, r in", T_FE),
  ("FE4", FE, "            return sum(1 for t in tiles if tuple(t) in stored)", "            return len(stored)", T_FE),
- ("FE5", FE, "if any((out / str(z) / str(x) / f\"{y}.{ext}\").is_file() for ext in TILE_EXTENSIONS))",
-  "if (out / str(z) / str(x) / f\"{y}.png\").is_file())", T_FE),
+ ("FE5", FE, "    return any((d / f\"{y}.{ext}\").is_file() for ext in TILE_EXTENSIONS)",
+  "    return (d / f\"{y}.png\").is_file()", T_FE),  # session 35: fetch._folder_has
  # gui/workers.py
  ("WK1", WK, "min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice)", "max(os.getpriority(os.PRIO_PROCESS, tid), nice)", T_WK),
  ("WK2", WK, "min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice)", "min(20, os.getpriority(os.PRIO_PROCESS, tid) + nice)", T_WK),

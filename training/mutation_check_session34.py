@@ -12,10 +12,11 @@ with `pytest -x` (the default tier), restores the file. Run it in a copy of the 
 and data linked), never in a worktree being edited:
 
     OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen PYTHONPATH=. \
-        python training/mutation_check_session34.py [CF1 WL3 ...] [--old-only | --new-only]
+        python training/mutation_check_session34.py [CF1 WL3 ...] [--old-only | --new-only | --check]
 
 --old-only: without the tests written for the survivors (tests/test_mutants_session34_*.py); --new-only:
-those new files alone. Results and what each survivor meant: training/results/mutation_session34.md."""
+those new files alone; --check: run nothing, list the mutants that no longer apply to today's code. Results
+and what each survivor meant: training/results/mutation_session34.md."""
 import sys
 from pathlib import Path
 

@@ -151,14 +151,14 @@ class IndexCandidates:
         """Tile ids holding the photo's best single-view matches at allowed views, at least n of
         them (or every tile)."""
         v = self.index.views
-        total = self.index.n_tiles * v
+        total = self.index.searchable * v
         q = np.ascontiguousarray(self.q[qi].reshape(-1, self.q.shape[-1]))
         k = min(total, n * v)
         while True:
             _, flat = self.index.index.search(q, k)
             flat = flat.ravel()
             flat = flat[(flat >= 0) & mask[np.maximum(flat, 0) % v]]
-            pool = np.unique(flat // v)
+            pool = np.unique(self.index.tiles_of(flat))
             if len(pool) >= n or k >= total:
                 return pool
             k = min(total, 4 * k)
@@ -170,6 +170,9 @@ class IndexCandidates:
 
         n = min(n, self.index.n_tiles)
         scores, ids = self.index.search(self.q, n)
+        if ids.shape[1] < n:  # an index without the tiles left out holds fewer: -1s, filled below
+            pad = ((0, 0), (0, n - ids.shape[1]))
+            scores, ids = np.pad(scores, pad, constant_values=-np.inf), np.pad(ids, pad, constant_values=-1)
         if self.index.kind != "flat":  # IVF scores are float16-rounded: the exact ones rank the candidates
             scores = best_view_scores(self.q, self.features, ids)
             order = np.argsort(-scores, axis=1, kind="stable")
@@ -219,6 +222,29 @@ class IndexCandidates:
         return out
 
 
+def top_without(fetch, m: int, dropped: np.ndarray, n_tiles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's best `m` tiles that are not `dropped` (tile ids), from `fetch(k)` -> (scores
+    (Q, k), ids (Q, k)), best first, over `n_tiles` tiles: (scores (Q, m), ids (Q, m)) in fetch's
+    order. Asks for m + a few more, four times as many more until every row holds m kept ones (or
+    all m + len(dropped) were asked): exact, as fetch's top k holds the top of any k' < k. Dropped
+    tiles that rank low (a zero row scores 0, below a non-negative model's cosines) cost nothing,
+    where asking for m + len(dropped) at once made a package with 100 000 empty tiles fetch 100 000
+    candidates a photo (emptystore35)."""
+    m = max(0, int(m))
+    most = min(int(n_tiles), m + len(dropped))
+    extra = min(len(dropped), max(m, 16))
+    while True:
+        k = min(most, m + extra)
+        scores, ids = fetch(k)
+        keep = ~np.isin(ids, dropped)
+        if k >= most or keep.sum(axis=1).min(initial=m) >= m:
+            break
+        extra *= 4
+    # a stable order of each row's kept entries: True before False, original order within
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
+    return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+
+
 class WithoutTiles:
     """A candidates source (DenseCandidates, IndexCandidates) less some tiles, never a candidate:
     tiles that could not be read (Workspace.tile_failures). Their features are zeros, so they scored
@@ -246,14 +272,8 @@ class WithoutTiles:
         return self.n_tiles - len(self.dropped)
 
     def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores (Q, m), ids (Q, m)), best first, m = min(n, readable): the source's top m + the
-        dropped count (so m readable ones are among them), the dropped ones taken out."""
-        m = max(0, min(int(n), self.readable))
-        scores, ids = self.source.top(min(self.n_tiles, m + len(self.dropped)))
-        keep = ~np.isin(ids, self.dropped)
-        # a stable order of each row's kept entries: True before False, original order within
-        order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
-        return np.take_along_axis(scores, order, 1), np.take_along_axis(ids, order, 1)
+        """(scores (Q, m), ids (Q, m)), best first, m = min(n, readable): top_without of the source."""
+        return top_without(self.source.top, min(int(n), self.readable), self.dropped, self.n_tiles)
 
     def scores(self, ids: np.ndarray) -> np.ndarray:
         out = np.array(self.source.scores(ids), copy=True)

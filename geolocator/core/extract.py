@@ -372,13 +372,20 @@ def extract_into_store(
     ok = [i for i, k in enumerate(keys) if k is not None]
     rows[ok] = store.lookup([keys[i] for i in ok])
     todo = [i for i in ok if rows[i] < 0]
+    root = getattr(store, "root", None)  # (a stand-in store without a folder is neither judged nor mended)
+    if root is not None:
+        from .store_mend import judged, mend
     if todo and hasattr(store, "adopt"):  # a tile set that gained or lost tiles: the others' rows are there
-        store.adopt([keys[i] for i in todo])
+        # a judged store copies rows only from judged ones (an unjudged one is judged whole below)
+        store.adopt([keys[i] for i in todo], **({"accept": judged} if root is not None and judged(root) else {}))
         rows[todo] = store.lookup([keys[i] for i in todo])
         todo = [i for i in todo if rows[i] < 0]
     reused = len(ok) - len(todo)
     n = len(items)
-    empty = _zero_rows(items, rows, set(todo), store)  # judged by an earlier run: not decoded again
+    # a store from before empty package tiles were left out: their features cleared (store_mend)
+    mended = (mend(items, rows, store, workers=workers, progress=progress, cancel=cancel, stage=stage)
+              if root is not None else set())
+    empty = _zero_rows(items, rows, set(todo), store) | mended  # judged by an earlier run: not decoded again
     clock = EtaClock(max(len(todo), 1))
     emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute"))
     done = 0

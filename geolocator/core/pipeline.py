@@ -555,7 +555,8 @@ class Workspace:
 
     def tile_index(self, *, frozen: bool = False, progress=None, cancel=None):
         """retrieval.TileIndex of the searched tiles: built once and saved beside the store (frozen
-        features), or kept in memory for the adapter in use."""
+        features), or kept in memory for the adapter in use. The tiles left out (left_out) are not
+        in it; a saved one that holds other tiles is built again."""
         from .retrieval import TileIndex
 
         adapter = None if frozen else self._adapter
@@ -564,14 +565,19 @@ class Workspace:
         if cached is not None and cached[0] == key and cached[1] is self._tile_features:
             return cached[2]
         features = self.searched_tiles(frozen)
+        left_out = sorted(self.left_out())
+        skip = left_out if len(left_out) < len(features) else None  # (none read: nothing else to rank)
         path = None
         if adapter is None and self._store is not None:
-            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(self.left_out())}.faiss"
+            path = self._store.root / f"index-{len(features)}-{len(self._store)}-{len(left_out)}.faiss"
             index = TileIndex.load(path)
-            if index is not None and index.n_tiles == len(features):
+            # (one saved before session 35 holds every tile, the left-out ones too: built again)
+            kept = np.arange(len(features)) if skip is None else np.setdiff1d(np.arange(len(features)), skip)
+            if (index is not None and index.n_tiles == len(features)
+                    and np.array_equal(np.arange(index.n_tiles) if index.ids is None else index.ids, kept)):
                 self._tile_index = (key, self._tile_features, index)
                 return index
-        index = TileIndex.build(features, progress=progress, cancel=cancel)
+        index = TileIndex.build(features, progress=progress, cancel=cancel, skip=skip)
         if path is not None:
             index.save(path)
         self._tile_index = (key, self._tile_features, index)
@@ -1160,17 +1166,16 @@ class Workspace:
         left_out = self.left_out()
         dropped = np.fromiter(left_out, np.int64) if 0 < len(left_out) < n else np.zeros(0, np.int64)
         k = min(self.settings.verify_candidates, n - len(dropped))
-        wanted = min(n, k + len(dropped))  # k readable ones are among these
         if tile_features.shape[0] * tile_features.shape[1] > self.settings.dense_max:
-            ids = self.tile_index(frozen=True, progress=progress, cancel=cancel).search(query_features, wanted)[1]
+            index = self.tile_index(frozen=True, progress=progress, cancel=cancel)
+            fetch = lambda wanted: index.search(query_features, wanted)  # noqa: E731
         else:
             from .retrieval import search
 
-            ids = search(query_features, tile_features, wanted)[1]
-        if len(dropped):  # each row's readable ids in their order (candidates.WithoutTiles.top's rule)
-            order = np.argsort(np.isin(ids, dropped), axis=1, kind="stable")[:, :k]
-            ids = np.take_along_axis(ids, order, 1)
-        return ids
+            fetch = lambda wanted: search(query_features, tile_features, wanted)  # noqa: E731
+        from .candidates import top_without  # each row's readable ids in their order, as locate's
+
+        return top_without(fetch, k, dropped, n)[1]
 
     def _adaptation_pool(self, query_features, tile_features, anchors, seed, progress, cancel, candidates=None):
         """On tile sets above settings.adapt_max_tiles, the tiles adaptation trains on: every

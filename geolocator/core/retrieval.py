@@ -150,24 +150,48 @@ def _rows_float32(features, start: int, stop: int) -> np.ndarray:
 
 
 class TileIndex:
-    """faiss index over every view of every tile (tile id = vector id // views). Flat (exact) up
-    to FLAT_MAX vectors; above, IVF with float16 scalar-quantised vectors (nlist = sqrt(n)/2
-    lists, nprobe = nlist/16), trained on a sample, vectors added in chunks
-    so a memory-mapped store is never copied whole. Built once per tile set and saved beside the
-    store (`save`/`load`)."""
+    """faiss index over every view of the searched tiles (tile id = ids[vector id // views], or
+    vector id // views when every tile is in it). Flat (exact) up to FLAT_MAX vectors; above, IVF
+    with float16 scalar-quantised vectors (nlist = sqrt(n)/2 lists, nprobe = nlist/16), trained on
+    a sample, vectors added in chunks so a memory-mapped store is never copied whole. Built once per
+    tile set and saved beside the store (`save`/`load`).
 
-    def __init__(self, index, n_tiles: int, views: int, kind: str) -> None:
+    `n_tiles`: the tile set's size (ids run over it); `ids`: (M,) int64 ascending, the tiles in the
+    index, None for all of them. Tiles left out of the search (a package's empty tiles, unreadable
+    ones: their rows are zeros) are not in it: no memory, and never a result (emptystore35)."""
+
+    def __init__(self, index, n_tiles: int, views: int, kind: str, ids: np.ndarray | None = None) -> None:
         self.index, self.n_tiles, self.views, self.kind = index, int(n_tiles), int(views), kind
+        self.ids = None if ids is None else np.asarray(ids, np.int64)
+
+    @property
+    def searchable(self) -> int:
+        """How many tiles the index holds."""
+        return self.n_tiles if self.ids is None else len(self.ids)
+
+    def tiles_of(self, vector_ids: np.ndarray) -> np.ndarray:
+        """Tile ids of faiss vector ids (any shape; -1 stays -1)."""
+        vector_ids = np.asarray(vector_ids, np.int64)
+        rows = vector_ids // self.views
+        if self.ids is None:
+            return np.where(vector_ids >= 0, rows, -1)
+        return np.where(vector_ids >= 0, self.ids[np.maximum(rows, 0)], -1)
 
     @classmethod
     def build(cls, features, *, kind: str = "auto", nlist: int | None = None, nprobe: int | None = None,
-              chunk: int = 32768, train_size: int = 100_000, seed: int = 0, progress=None, cancel=None) -> TileIndex:
-        """features: (N, V, D) array or memmap, rows L2-normalised. kind: auto | flat | ivf."""
+              chunk: int = 32768, train_size: int = 100_000, seed: int = 0, progress=None, cancel=None,
+              skip=None) -> TileIndex:
+        """features: (N, V, D) array or memmap, rows L2-normalised. kind: auto | flat | ivf.
+        `skip`: tile ids left out of the index (never a result), or None."""
         import faiss
 
         from .progress import ProgressEvent, check, emit
 
-        n, v, d = features.shape
+        n_all, v, d = features.shape
+        ids = None
+        if skip is not None and len(skip):
+            ids = np.setdiff1d(np.arange(n_all), np.fromiter((int(i) for i in skip), np.int64))
+        n = n_all if ids is None else len(ids)
         total = n * v
         if kind == "auto":
             kind = "flat" if total <= FLAT_MAX else "ivf"
@@ -184,6 +208,8 @@ class TileIndex:
             train_size = min(train_size, 64 * nlist)  # faiss wants >= 39 per list; more only costs
             rng = np.random.default_rng(seed)
             sample_tiles = np.sort(rng.choice(n, size=min(n, max(1, train_size // v)), replace=False))
+            if ids is not None:
+                sample_tiles = ids[sample_tiles]
             sample = np.ascontiguousarray(np.asarray(features[sample_tiles], np.float32).reshape(-1, d))
             emit(progress, ProgressEvent("index:train", 0, 1, f"training {nlist} IVF lists on {len(sample)} vectors"))
             index.train(sample)
@@ -194,21 +220,26 @@ class TileIndex:
             raise ValueError(f"unknown index kind {kind!r} (auto, flat, ivf)")
         step = max(1, chunk // v)
         for s in range(0, n, step):
-            index.add(_rows_float32(features, s, min(n, s + step)))
+            if ids is None:
+                index.add(_rows_float32(features, s, min(n, s + step)))
+            else:
+                block = np.asarray(features[ids[s : s + step]], dtype=np.float32)
+                index.add(np.ascontiguousarray(block.reshape(-1, d)))
             emit(progress, ProgressEvent("index:add", min(n, s + step), n, f"{min(n, s + step)}/{n} tiles"))
             check(cancel)
-        return cls(index, n, v, kind)
+        return cls(index, n_all, v, kind, ids)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k tiles of each photo (Q, D) or (Q, Vq, D): (scores (Q, k), ids (Q, k)), best first;
         flat: exact (see `search`); ivf: approximate. -1 ids where fewer were found."""
         q = _views(queries)
-        k = min(k, self.n_tiles)
+        k = min(k, self.searchable)
         if len(q) == 0 or k == 0:
             return np.zeros((len(q), k), np.float32), np.zeros((len(q), k), np.int64)
         flat_scores, flat_ids = self.index.search(_as_float32(q).reshape(-1, q.shape[-1]),
-                                                  min(k * self.views, self.n_tiles * self.views))
-        return merge_views(flat_scores, flat_ids, len(q), q.shape[1], self.views, k)
+                                                  min(k * self.views, self.searchable * self.views))
+        scores, rows = merge_views(flat_scores, flat_ids, len(q), q.shape[1], self.views, k)
+        return scores, (rows if self.ids is None else np.where(rows >= 0, self.ids[np.maximum(rows, 0)], -1))
 
     def save(self, path) -> None:
         """Atomic write of the faiss index (+ its tile count and views in the file name's JSON twin)."""
@@ -222,8 +253,11 @@ class TileIndex:
         tmp = path.with_name(path.name + ".tmp")
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, path)
-        path.with_suffix(".json").write_text(json.dumps({"n_tiles": self.n_tiles, "views": self.views,
-                                                         "kind": self.kind}))
+        if self.ids is not None:  # the tiles in it (written before the JSON twin that names it)
+            with open(path.with_suffix(".ids.npy"), "wb") as f:
+                np.save(f, self.ids)
+        meta = {"n_tiles": self.n_tiles, "views": self.views, "kind": self.kind}
+        path.with_suffix(".json").write_text(json.dumps(meta if self.ids is None else {**meta, "ids": True}))
 
     @classmethod
     def load(cls, path) -> TileIndex | None:
@@ -237,9 +271,12 @@ class TileIndex:
         try:
             meta = json.loads(path.with_suffix(".json").read_text())
             index = faiss.read_index(str(path))
+            ids = np.load(path.with_suffix(".ids.npy")) if meta.get("ids") else None
         except (OSError, ValueError, RuntimeError):
             return None
-        return cls(index, meta["n_tiles"], meta["views"], meta["kind"])
+        if index.ntotal != (meta["n_tiles"] if ids is None else len(ids)) * meta["views"]:
+            return None  # the index and its tile list do not agree: rebuild
+        return cls(index, meta["n_tiles"], meta["views"], meta["kind"], ids)
 
 
 def best_view_scores(queries: np.ndarray, features, tile_ids: np.ndarray) -> np.ndarray:

@@ -110,6 +110,26 @@ def _committed(manifest_path: Path, data_rows: int) -> tuple[dict[str, int], int
     return rows_of, rows, good_bytes
 
 
+def _write_rows(f, block: np.ndarray, end: int) -> None:
+    """Append `block` (rows, ...) to f (opened "ab", `end` bytes long), its runs of all-zero rows (a
+    tile package's empty tiles: extract.EMPTY) not written but the file extended over them
+    (os.ftruncate): where the file system keeps sparse files (ext4, XFS, APFS, tmpfs) such a run
+    takes no disk blocks; it reads back as zeros everywhere."""
+    if not len(block):
+        return
+    rows = block.reshape(len(block), -1)
+    zero = ~rows.any(axis=1)
+    row_bytes = rows.shape[1] * rows.itemsize
+    edges = (np.flatnonzero(np.diff(zero.astype(np.int8))) + 1).tolist()  # where a run of rows alike ends
+    for a, b in zip([0, *edges], [*edges, len(rows)]):
+        if zero[a]:
+            f.flush()
+            os.ftruncate(f.fileno(), end + (b - a) * row_bytes)  # a hole; the next write appends after it
+        else:
+            f.write(rows[a:b].tobytes())
+        end += (b - a) * row_bytes
+
+
 class FeatureStore:
     """Append-only (rows, views, dim) array + manifest of file keys -> rows. One writer at a time
     (the caller's job: one index run per tile set); any number of readers of committed rows."""
@@ -339,7 +359,7 @@ class FeatureStore:
         with open(self.data_path, "ab") as f:  # 1. the rows ...
             if f.tell() != start * self.row_bytes:
                 raise StoreError(f"{self.data_path}: changed by another writer while indexing")
-            f.write(block.tobytes())
+            _write_rows(f, block, start * self.row_bytes)
             f.flush()
             os.fsync(f.fileno())
         new_keys = [keys[i] for i in new]
@@ -355,14 +375,42 @@ class FeatureStore:
         self.n_rows = self.disk_rows = start + len(new_keys)
         self._manifest_bytes += len(line.encode()) + 1
 
-    def adopt(self, keys: Sequence[str], *, chunk: int = 4096) -> int:
+    def clear_rows(self, rows: Iterable[int]) -> None:
+        """Overwrite the given committed rows with zeros, in place and durably (store_mend: the model's
+        features of a package tile later found to hold no data; a zero row is how extraction marks one,
+        extract.EMPTY). Keys and the manifest are unchanged. Rows held in memory (after write_error)
+        are zeroed there. Raises OSError when features.bin cannot be written (a read-only cache) and
+        StoreError when another writer holds the lock over LOCK_WAIT_S."""
+        rows = sorted({int(r) for r in rows})
+        if any(r < 0 or r >= self.n_rows for r in rows):
+            raise ValueError(f"{self.root}: rows outside 0..{self.n_rows - 1}")
+        on_disk = [r for r in rows if r < self.disk_rows]
+        if on_disk:
+            zeros = bytes(self.row_bytes)
+            with self._writing(), open(self.data_path, "r+b") as f:
+                for r in on_disk:
+                    f.seek(r * self.row_bytes)
+                    f.write(zeros)
+                f.flush()
+                os.fsync(f.fileno())
+        start = self.disk_rows
+        for block in self._memory:
+            for r in rows:
+                if start <= r < start + len(block):
+                    block[r - start] = 0
+            start += len(block)
+        self._mm = None
+
+    def adopt(self, keys: Sequence[str], *, chunk: int = 4096, accept=None) -> int:
         """Copy in the rows that the other stores beside this one (the same parent folder: other tile
         sets' stores) hold for `keys` with the same features (an equal meta.json: backbone signature,
         views, dim, dtype), so a tile set that gained or lost a tile computes only what is new. A key
         is a file identity (path, size, mtime, window), so a row found under it is the row that
         extraction would append. Returns how many keys were copied in (ones already here count 0).
         Other stores are only read, up to their committed rows; one that cannot be read is passed
-        over. Memory: at most `chunk` rows at a time."""
+        over, and so is one whose folder `accept` (a callable, Path -> bool) refuses, when given
+        (store_mend.judged: a mended store copies no row from a store not yet judged). Memory: at
+        most `chunk` rows at a time."""
         want = [k for k in dict.fromkeys(keys) if k not in self._rows]
         adopted = 0
         try:
@@ -372,6 +420,8 @@ class FeatureStore:
         for other in others:
             if not want:
                 break
+            if accept is not None and not accept(other):
+                continue
             try:
                 if json.loads((other / "meta.json").read_text()) != self._description():
                     continue
