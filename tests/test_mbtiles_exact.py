@@ -181,7 +181,7 @@ def test_imagery_formats_are_read_and_vector_tiles_refused_by_name(tmp_path, fmt
     with pytest.raises(InputError) as err:
         mbtiles.read_info(path)
     assert err.value.path == path
-    assert err.value.problem == f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg or webp tiles)"
+    assert err.value.problem == f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg, webp or avif tiles)"
 
 
 def test_the_declared_bounds_give_the_latitude_that_chooses_the_zoom(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -116,12 +117,12 @@ def test_pmtiles_info_from_the_header_and_metadata(tmp_path):
         q = _two_zoom_archive(tmp_path / f"c{i}.pmtiles", metadata=meta)
         info = pm.read_info(q)
         assert (info.attribution, info.name, info.format, info.zooms) == (None, None, "png", (1, 2, 3))
-    q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)
-    assert pm.read_info(q).zooms == ()
-    for kind in ("MVT", "AVIF", "UNKNOWN"):
+    q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)  # 0: the count is unknown (spec v3 §3.2)
+    assert pm.read_info(q).zooms == (1, 2, 3)
+    for kind in ("MVT", "UNKNOWN"):  # AVIF (0x05) is imagery: test_prop_packages.py
         q = _two_zoom_archive(tmp_path / f"e{kind}.pmtiles", tile_type=kind)
         assert _err(pm.read_info, q).problem == (
-            f"its tiles are {kind}, not imagery (geolocator needs png, jpg or webp tiles)")
+            f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
 
 
 def test_pmtiles_files_that_are_not_v3_gzip_archives_are_refused(tmp_path):
@@ -278,7 +279,7 @@ def test_pmtiles_writer_header_and_metadata(tmp_path):
     assert (h["tile_type"], h["tile_compression"], h["min_zoom"], h["max_zoom"], h["center_zoom"]) == (
         TileType.JPEG, Compression.NONE, 2, 3, 3)
     assert (h["min_lon_e7"], h["min_lat_e7"], h["max_lon_e7"], h["max_lat_e7"]) == (
-        -900000000, 0, 0, int(b.north * 1e7))
+        -900000000, 0, 0, math.ceil(b.north * 1e7))  # rounded outward (propfuzz35)
     assert (h["center_lon_e7"], h["center_lat_e7"]) == (-450000000, int(b.north / 2 * 1e7))
     assert meta == {"attribution": "", "name": "w"} and got == tiles
     q = pm.write_pmtiles(tmp_path / "q.pmtiles", {(0, 0, 0): b"X"}, attribution="(c) x", name="N")
@@ -291,9 +292,10 @@ def test_pmtiles_writer_header_and_metadata(tmp_path):
 
 
 def test_pmtiles_writer_header_rounds_each_bound_and_the_centre_itself():
-    """A zoom-13 tile whose bounds are not whole in 1e-7 degrees: each header value is int(value x 1e7)
-    of the tile's own bound or centre (the library's default centre, the rounded mean of the rounded
-    bounds, differs by one in both axes here)."""
+    """A zoom-13 tile whose bounds are not whole in 1e-7 degrees: each header bound is the tile's own
+    bound x 1e7 rounded outward (floor west/south, ceil east/north: int() truncated toward 0, which put a
+    negative western edge inside the tile, propfuzz35), the centre int() of the tile's own centre (the
+    library's default centre, the rounded mean of the rounded bounds, differs by one in both axes here)."""
     import math
     import tempfile
 
@@ -308,8 +310,8 @@ def test_pmtiles_writer_header_rounds_each_bound_and_the_centre_itself():
         p = pm.write_pmtiles(Path(d) / "t.pmtiles", {(z, x, y): b"A"})
         with open(p, "rb") as f:
             h = Reader(MmapSource(f)).header()
-    assert (h["min_lon_e7"], h["max_lon_e7"]) == (-1797802734, -1797363281)
-    assert (h["min_lat_e7"], h["max_lat_e7"]) == (int(south * 1e7), int(north * 1e7)) == (432932003, 433251776)
+    assert (h["min_lon_e7"], h["max_lon_e7"]) == (-1797802735, -1797363281)
+    assert (h["min_lat_e7"], h["max_lat_e7"]) == (math.floor(south * 1e7), math.ceil(north * 1e7)) == (432932003, 433251777)
     assert h["center_lon_e7"] == int((west + east) / 2 * 1e7) == -1797583007
     assert h["center_lat_e7"] == int((south + north) / 2 * 1e7) == 433091889
     assert (h["min_zoom"], h["max_zoom"], h["center_zoom"]) == (13, 13, 13)

@@ -14,6 +14,7 @@ unknown) is written as if UTC.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -29,6 +30,7 @@ from .model import LatLon, Prediction, claims_place
 from .predict import answer_radius_m
 from .sequence import Track, TrackPoint
 from .wording import confidence_within, first_named, not_located_words, shot_of
+from .xml_chars import xml_document
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A GPX waypoint's <sym> by its status as shown (<type>), so that a GPS draws unsure points apart:
@@ -240,7 +242,9 @@ def _start_of(track: Track) -> datetime | None:
 
 
 def _past_note(p: TrackPoint) -> str:
-    return "" if p.extrapolated_s is None else f" {p.extrapolated_s:.1f} s beyond the verified frames;"
+    # a span that is no number says nothing (the GeoJSON's extrapolated_s is null then: export._round); it read "nan s"
+    past = p.extrapolated_s
+    return "" if past is None or not math.isfinite(past) else f" {past:.1f} s beyond the verified frames;"
 
 
 def _confidence_note(p: TrackPoint) -> str:
@@ -454,7 +458,8 @@ def tracks_to_gpx(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 for c in (*p.footprint, p.footprint[0]):
                     rte.points.append(gpxpy.gpx.GPXRoutePoint(round(c.lat, DECIMALS), round(c.lon, DECIMALS)))
                 gpx.routes.append(rte)
-    return gpx.to_xml(version="1.1")
+    # a control character in a name or credit line: still a file XML readers open (core/xml_chars.py)
+    return xml_document(gpx.to_xml(version="1.1"))
 
 
 # A photo in no flight verified below model.CONFIDENT is drawn yellow in KML, not green: its level is
@@ -575,7 +580,9 @@ def tracks_to_kml(tracks: Sequence[Track], photos: Sequence[Prediction] = (), *,
                 poly.style.linestyle.color = simplekml.Color.white
     # simplekml's ids are bare numbers and it puts a folder's Style before its name: a validating
     # reader (fastkml's KML.parse, the OGC schema) refuses both (kml_schema.py)
-    return schema_valid_kml(kml.kml())
+    # unformatted: simplekml's own pretty-printing parses the text and raised ExpatError on a control
+    # character in a name; schema_valid_kml indents it (core/xml_chars.py)
+    return schema_valid_kml(xml_document(kml.kml(format=False)))
 
 
 def write_track(tracks: Sequence[Track], path: Path, photos: Sequence[Prediction] = (), *,

@@ -274,7 +274,8 @@ def read_world_file(path: Path, allow_rotation: bool = False) -> WorldFile:
     """
     path = Path(path)
     try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+        # -sig: Windows Notepad's "UTF-8" begins with a byte order mark, which made line 1 "not a number"
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig", errors="replace").splitlines()]
     except OSError as exc:
         raise InputError(path, f"cannot read world file ({exc.strerror or exc})") from None
     lines = [ln for ln in lines if ln]
@@ -340,7 +341,7 @@ def read_prj(path: Path):
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        text = path.read_text(encoding="utf-8-sig", errors="replace").strip()  # a BOM is no WKT (Notepad)
         return CRS.from_wkt(text)
     except OSError as exc:
         raise InputError(path, f"cannot read .prj file ({exc.strerror or exc})") from None

@@ -237,7 +237,7 @@ def load_queries(
             # same clip name from two folders (each card's first clip is DJI_0001.MP4): the full path, as for
             # photos below; else the second clip's frames took the first's ids and one flight was lost
             if vid in seen or any(s.startswith(vid + "#") for s in seen):
-                vid = Path(os.path.abspath(path)).as_posix()
+                vid = readable(Path(os.path.abspath(path)).as_posix())  # a non-UTF-8 name: \xNN, as _query_id
             try:
                 found[path] = list(_video_frames(path, vid, every_s))
             except InputError as exc:
@@ -255,7 +255,7 @@ def load_queries(
             return
         qid = _query_id(path, id_base)
         if qid in seen:  # same name from two folders: fall back to the unambiguous full path
-            qid = Path(os.path.abspath(path)).as_posix()
+            qid = readable(Path(os.path.abspath(path)).as_posix())  # no lone surrogate in an id (names.readable)
         seen.add(qid)
         found[path] = [query_from_photo(path, qid)]
         made[path] = qid
@@ -369,7 +369,7 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
             frame = q.id[q.id.index("#t="):] if "#t=" in q.id else ""
             qid = f"{prefix}/{q.id}"
             if qid in taken and Path(taken[qid]) != path:
-                qid = path.as_posix() + frame
+                qid = readable(path.as_posix()) + frame
             q = replace(q, id=qid)
         taken[q.id] = path
         out.append(q)

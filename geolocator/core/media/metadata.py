@@ -784,10 +784,12 @@ META_FIELDS = (
 
 def exported_values(values: dict) -> dict:
     """{name: value} as exports write recorded fields (meta_properties, export.recorded_properties):
-    None ones left out, times (datetime) as ISO 8601, floats rounded to 3 decimals; the order kept."""
+    None ones and floats that are not finite left out (RFC 8259 has no NaN: GeoJSON raised ValueError on
+    one and CSV wrote "nan"; propfuzz35), times (datetime) as ISO 8601, floats rounded to 3 decimals; the
+    order kept."""
     out = {}
     for name, value in values.items():
-        if value is None:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
             continue
         if isinstance(value, datetime):
             value = value.isoformat()

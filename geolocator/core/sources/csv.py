@@ -7,8 +7,10 @@ delimiter a spreadsheet chose (comma, semicolon or tab), errors naming file and 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import os
+import re
 from pathlib import Path
 
 from ..errors import InputError
@@ -20,6 +22,7 @@ log = logging.getLogger("geolocator")
 
 TILES_CSV_COLUMNS = ("path", "west", "south", "east", "north")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _delimiter(path: Path, header_line: str, required: tuple[str, ...]) -> str:
@@ -68,16 +71,21 @@ def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: Excel writes a BOM
+        # -sig: Excel writes a BOM; decoded from the bytes, so a CR inside a quoted field stays a CR (read_text's
+        # newline translation made it a LF, and the path named another file)
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnicodeDecodeError as exc:
         raise not_utf8_error(path, exc) from None
     except OSError as exc:
         raise InputError(path, f"cannot read as UTF-8 text ({exc})") from None
-    lines = text.splitlines()
-    delim = _delimiter(path, lines[0], required) if lines else ","
-    reader = csv.reader(lines, delimiter=delim)
+    # records are split by the csv module itself (RFC 4180: a quoted field may hold a line break; only CR, LF
+    # and CR LF end a line): str.splitlines() also broke at a form feed, U+2028 and other characters a file
+    # name may hold, splitting a quoted path's row in two ("west is not a number: ''")
+    header_line = _LINE_END.split(text, maxsplit=1)[0]
+    delim = _delimiter(path, header_line, required) if text else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
         header = next(reader)
     except StopIteration:

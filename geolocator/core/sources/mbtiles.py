@@ -10,6 +10,7 @@ Tiles are listed when the set is loaded and decoded one at a time by read_tile (
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -31,7 +32,9 @@ def _metadata(path: Path) -> dict[str, str]:
         raise InputError(path, "not an MBTiles file: it has no 'tiles' table")
     if "metadata" not in names:
         return {}
-    return {str(k).strip().lower(): str(v) for k, v in _query(path, "SELECT name, value FROM metadata") if k is not None}
+    # a NULL value is no value (it read as the text "None": a NULL format refused the package as "'none', not imagery")
+    return {str(k).strip().lower(): str(v) for k, v in _query(path, "SELECT name, value FROM metadata")
+            if k is not None and v is not None}
 
 
 def _bounds(path: Path, text: str | None) -> Bounds | None:
@@ -40,8 +43,18 @@ def _bounds(path: Path, text: str | None) -> Bounds | None:
     try:
         w, s, e, n = (float(v) for v in text.split(","))
     except ValueError:
-        raise InputError(path, f"metadata 'bounds' must be 'west,south,east,north' in degrees, got {text!r}") from None
+        w = s = e = n = math.nan
+    # degrees on the globe (MBTiles 1.3: WGS84), south below north; west > east crosses ±180°. NaN, infinity
+    # or EPSG:3857 metres written by mistake were read as a box with no centre, or one thousands of degrees wide
+    if not (all(-180.0 <= v <= 180.0 for v in (w, e)) and -90.0 <= s <= n <= 90.0):
+        raise InputError(path, f"metadata 'bounds' must be 'west,south,east,north' in degrees, got {text!r}")
     return Bounds(w, s, e, n)
+
+
+# MBTiles 1.3 `format`: png, jpg, webp, or "an IETF media type for other formats"; the media types of
+# the imagery formats are read as their short names (a writer that used "image/png" holds PNG tiles)
+_MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/webp": "webp", "image/avif": "avif"}
+IMAGE_FORMATS = frozenset({"png", "jpg", "jpeg", "webp", "avif"})
 
 
 def read_info(path: Path) -> PackageInfo:
@@ -50,8 +63,9 @@ def read_info(path: Path) -> PackageInfo:
     path = Path(path)
     meta = _metadata(path)
     fmt = (meta.get("format") or "").strip().lower() or None
-    if fmt is not None and fmt not in {"png", "jpg", "jpeg", "webp"}:
-        raise InputError(path, f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg or webp tiles)")
+    fmt = _MEDIA_TYPES.get(fmt, fmt)
+    if fmt is not None and fmt not in IMAGE_FORMATS:
+        raise InputError(path, f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
     zooms = tuple(int(r[0]) for r in _query(path, "SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level"))
     return PackageInfo(path, "mbtiles", zooms, fmt, _bounds(path, meta.get("bounds")),
                        meta.get("attribution") or None, meta.get("name") or None)

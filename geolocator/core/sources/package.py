@@ -201,7 +201,7 @@ def with_folder_attribution(tileset, folder: Path):
     if tileset.attribution or not meta_path.is_file():
         return tileset
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))  # -sig: a BOM is not "damaged"
     except (OSError, ValueError):
         return tileset  # a damaged sidecar must not block the tiles
     text = meta.get("attribution") if isinstance(meta, dict) else None

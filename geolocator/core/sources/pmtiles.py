@@ -9,6 +9,7 @@ one zoom level skip every leaf directory that cannot hold it without reading any
 from __future__ import annotations
 
 import gzip
+import math
 import mmap
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from ..model import Bounds, Tile, TileSet
 from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".pmtiles",)
-_IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+# spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
+_IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
 
 
 class _Archive:
@@ -110,7 +112,12 @@ def read_info(path: Path) -> PackageInfo:
     h = archive.header
     kind = h["tile_type"].name
     if kind not in _IMAGE_TYPES:
-        raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg or webp tiles)")
+        raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    packing = h["tile_compression"].name
+    if packing not in ("NONE", "GZIP", "UNKNOWN"):  # spec v3 §3: 3 brotli, 4 zstd (images are stored uncompressed)
+        # said once here: each tile was otherwise refused later as "not an image"
+        raise InputError(path, f"its tiles are compressed with {packing}, which geolocator cannot unpack (images "
+                               "are normally stored uncompressed: rewrite the archive with tile compression none)")
     try:
         meta = archive.reader.metadata() if h["metadata_length"] else {}
     except (ValueError, OSError, EOFError):
@@ -118,7 +125,9 @@ def read_info(path: Path) -> PackageInfo:
     if not isinstance(meta, dict):
         meta = {}
     bounds = Bounds(h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7)
-    zooms = tuple(z for z in range(h["min_zoom"], h["max_zoom"] + 1) if h["addressed_tiles_count"])
+    # every level from min to max zoom: the tile counts may be 0, which spec v3 §3.2 reads "unknown" (an
+    # archive whose writer set none was "a tile package that holds no tiles"); an empty level is skipped by load
+    zooms = tuple(range(h["min_zoom"], h["max_zoom"] + 1))
     return PackageInfo(path, "pmtiles", zooms, _IMAGE_TYPES[kind], bounds,
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
 
@@ -232,12 +241,14 @@ def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: 
 
     if not tiles:
         raise ValueError("no tiles to write")
-    tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP}[fmt]
+    tile_type = {"png": TileType.PNG, "jpg": TileType.JPEG, "jpeg": TileType.JPEG, "webp": TileType.WEBP,
+                 "avif": TileType.AVIF}[fmt]
     zs = [z for z, _, _ in tiles]
-    b = None
-    for (z, x, y) in tiles:
-        tb = xyz_tile_bounds(z, x, y)
-        b = tb if b is None else b.union(tb)
+    # plain min/max: the header's "min longitude ... max longitude" (spec v3 §3) has no antimeridian
+    # convention, and Bounds.union's narrowest arc across ±180° wrote a min longitude above the max
+    boxes = [xyz_tile_bounds(z, x, y) for z, x, y in tiles]
+    b = Bounds(min(t.west for t in boxes), min(t.south for t in boxes), max(t.east for t in boxes),
+               max(t.north for t in boxes))
     path = Path(path)
     with write(str(path)) as writer:
         for tid, data in sorted((zxy_to_tileid(z, x, y), d) for (z, x, y), d in tiles.items()):
@@ -246,8 +257,10 @@ def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: 
             {
                 "tile_type": tile_type, "tile_compression": Compression.NONE,
                 "min_zoom": min(zs), "max_zoom": max(zs),
-                "min_lon_e7": int(b.west * 1e7), "min_lat_e7": int(b.south * 1e7),
-                "max_lon_e7": int(b.east * 1e7), "max_lat_e7": int(b.north * 1e7),
+                # outward to the 1e-7° grid (int() truncated toward 0: a western edge at -7.12345678 was written
+                # -7.1234567, east of the tiles)
+                "min_lon_e7": math.floor(b.west * 1e7), "min_lat_e7": math.floor(b.south * 1e7),
+                "max_lon_e7": math.ceil(b.east * 1e7), "max_lat_e7": math.ceil(b.north * 1e7),
                 "center_zoom": max(zs), "center_lon_e7": int(b.center.lon * 1e7), "center_lat_e7": int(b.center.lat * 1e7),
             },
             {"attribution": attribution or "", "name": name or path.stem},

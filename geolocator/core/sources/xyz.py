@@ -131,7 +131,7 @@ def _tilejson_order(folder: Path) -> tuple[bool, str] | None:
         if not path.is_file():
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a Windows editor's BOM (RFC 8259 §8.1)
         except (OSError, ValueError):
             log.warning("%s: not readable JSON; ignored for the tiles' row order", path)
             continue
