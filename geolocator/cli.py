@@ -1261,10 +1261,15 @@ def cmd_fetch_tiles(args) -> int:
         all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
         # a WMTS layer is named as the user gave it: the tile URL made from its capabilities was never typed
         source = f"the WMTS layer {args.layer!r} of {args.wmts} ({template.url})" if wmts is not None else template.url
+        # one URL that was asked for, to open in a browser: a template in the wrong order ({z}/{y}/{x}), with the
+        # wrong extension or ${z} instead of {z} is 404 everywhere too, and the area and zoom were then fine (newuser35)
+        example = "" if wmts is not None or not tiles else f"; e.g. {template.url_for(*tiles[0])}"
+        template_hint = "" if wmts is not None else ", or the URL template (the order of {z}, {x}, {y}; the extension)"
         raise GeolocatorError(f"no tile could be fetched from {source}"
                               + (f" ({shown} was not created)" if report.discarded else "")
-                              + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
-                                 f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
+                              + (f"; every tile was missing on the server (404{example}): it may have no imagery at "
+                                 f"zoom {zoom} there; check the area, or try another --zoom{template_hint}"
+                                 if all_404 else ""))
     print(f"next: geolocator locate PHOTOS --tiles {shown}")
     return 0 if not report.failed else 1
 

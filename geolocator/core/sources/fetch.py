@@ -157,7 +157,13 @@ def parse_template(url: str, subdomains: str | Sequence[str] | None = None, *, a
     url = url.strip()
     if not re.match(r"^https?://", url, re.I):
         raise FetchError(f"{url!r}: a tile URL template starts with http:// or https://")
+    if re.search(r"%7b|%7d", url, re.I):  # braces URL-encoded, as a browser's address bar copies them
+        raise FetchError(f"{url!r}: its braces are URL-encoded (%7B, %7D); write them as they are: {{z}}, {{x}}, {{y}}")
     names = set(_PLACEHOLDER.findall(url))
+    dollar = [n for n in dict.fromkeys(re.findall(r"\$\{([^{}]*)\}", url)) if n in _KNOWN]
+    if dollar:  # OpenLayers 2's ${z}: the "$" would stay in every URL asked for, and every tile come back 404
+        raise FetchError(f"{url!r}: write {', '.join('{' + n + '}' for n in dollar)} without the \"$\" "
+                         "(the ${…} form of other programs would stay in every URL asked for)")
     unknown = sorted(names - _KNOWN)
     if unknown:
         raise FetchError(f"{url!r}: unknown placeholder(s) {', '.join('{' + n + '}' for n in unknown)}; "
@@ -631,6 +637,10 @@ class FolderSink:
         meta.update({k: v for k, v in self.meta.items() if v})
         if not meta.get("attribution"):  # a credit line given by an earlier run is kept
             meta["attribution"] = self._fallback_attribution
+        # put() stores XYZ rows (counted from the north): said as TileJSON's "scheme", so reading the folder
+        # back (sources/xyz.py) knows its row order instead of warning that nothing states it (newuser35).
+        # A scheme an earlier file stated is left as it was.
+        meta.setdefault("scheme", "xyz")
         tmp = meta_path.with_name(f".{meta_path.name}.part")
         tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(tmp, meta_path)
