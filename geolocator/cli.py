@@ -1517,6 +1517,34 @@ def console_log_handler(stream) -> logging.Handler:
     return handler
 
 
+def _interrupted_line(args) -> str:
+    """What Ctrl-C (or SIGTERM) in a command leaves, in one line: which --out files were not written (each
+    is written atomically at the end, so an earlier one is as it was) and what the cache folder keeps for
+    the same command to resume from: tile features a committed chunk (core/extract.STORE_CHUNK tiles) at a
+    time (core/store.py), verified photos one by one (core/pair_store.py). Session 35: an interrupt while the
+    tiles' features were computed said only "photos already verified are kept", and named one of two --out."""
+    # the chunk from core.extract when the run got that far; never imported here (torch: seconds after Ctrl-C)
+    chunk = getattr(sys.modules.get("geolocator.core.extract"), "STORE_CHUNK", None)
+    at_a_time = f"{chunk} tiles at a time" if chunk else "a chunk of tiles at a time"
+    command = getattr(args, "command", None)
+    if command in ("locate", "eval", "adapt"):
+        kept = (f"; kept in the cache folder (when writable): tile features {at_a_time}, and each photo once "
+                "verified: the same command resumes from them")
+    elif command == "index":
+        kept = f"; tile features are kept in the cache folder {at_a_time}: the same command resumes"
+    else:
+        kept = ""
+    if getattr(args, "out", None) is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
+        return "interrupted" + kept
+    outs = _prediction_outs(args) if command == "locate" else [args.out]
+    earlier = [str(p) for p in outs if Path(p).exists()]
+    said = ", ".join(str(p) for p in outs) + (" was" if len(outs) == 1 else " were") + " not written"
+    if earlier:  # outputs are written atomically at the end: an earlier file is never half-overwritten
+        said += (" (the earlier file is as it was)" if len(outs) == 1 else
+                 f" (the earlier {', '.join(earlier)} {'is as it was' if len(earlier) == 1 else 'are as they were'})")
+    return f"interrupted: {said}{kept}"
+
+
 def main(argv: list[str] | None = None) -> int:
     writable_stdout()  # before argparse: --help holds "—" and "≈" too
     args = build_parser().parse_args(argv)
@@ -1540,14 +1568,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        # verified photos are kept per photo in the cache folder (core/pair_store.py)
-        verifies = getattr(args, "command", None) in ("locate", "eval", "adapt")
-        kept = ("; photos already verified are kept in the cache folder (when writable): the same command resumes"
-                if verifies else "")
-        out = getattr(args, "out", None)
-        if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
-            print("interrupted" + kept, file=sys.stderr)
-        else:  # outputs are written atomically at the end: an earlier file is never half-overwritten
-            earlier = " (the earlier file is as it was)" if Path(out).exists() else ""
-            print(f"interrupted: {out} was not written{earlier}{kept}", file=sys.stderr)
+        print(_interrupted_line(args), file=sys.stderr)
         return 130
