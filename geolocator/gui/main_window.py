@@ -32,7 +32,7 @@ from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
-from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
+from ..core.wording import count, empty_map_hint, imagery_line, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -706,7 +706,7 @@ class MainWindow(QMainWindow):
             self.tileset_len = len(opened.tileset)
             ts = opened.tileset
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
-            credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
+            credit = f"  ·  {imagery_line(ts.attribution)}" if ts.attribution else ""  # said once, as the CLI does
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
             # a name that is not UTF-8 as the exports write it (Qt drops a lone surrogate: "Karte Mrz")
             self.tileset_label.setText(f"Tile set: {readable(str(path))}  ·  {count(len(ts), 'tile')} of about "
