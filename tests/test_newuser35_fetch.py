@@ -86,3 +86,32 @@ def test_cli_every_tile_404_shows_a_url_asked_for_and_names_the_template(tmp_pat
     assert f"every tile was missing on the server (404; e.g. {example}):" in last, last
     assert any(example.endswith(path) for path in asked), asked  # a URL the server was really asked for
     assert last.endswith("or the URL template (the order of {z}, {x}, {y}; the extension)"), last
+
+
+def test_a_server_answering_every_tile_with_an_error_is_stopped_after_a_few(tmp_path, tiles):
+    """A server answering 500 to everything took 140 s for 36 tiles (6 attempts with backoff each) and
+    then said only "no tile could be fetched": hours on a large area. It stops after STOP_AFTER_ERRORS."""
+    keys = sorted(tiles)
+    assert len(keys) > 2 * F.STOP_AFTER_ERRORS
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, {t: [(500, {}, b"boom")] * 10 for t in keys}) as server:
+        with pytest.raises(F.FetchError) as err:
+            F.fetch_tiles(F.parse_template(server.url, attribution="Test"), keys, out, retries=2, **FAST)
+        asked = len(server.log)
+    text = str(err.value)
+    assert text.startswith(f"127.0.0.1:{server.httpd.server_address[1]}: the server answered the first "
+                           f"{F.STOP_AFTER_ERRORS} tiles only with errors (HTTP 500 after 3 attempts); stopped"), text
+    assert server.url in text and f"({out} was not created)" in text and not out.exists()
+    # the tiles that failed, and those in flight then: far from every tile's 3 attempts
+    assert asked <= (F.STOP_AFTER_ERRORS + FAST["concurrency"]) * 3 < len(keys) * 3, asked
+
+
+def test_errors_after_a_tile_came_do_not_stop_the_fetch(tmp_path, tiles):
+    """A service that answered with a tile works: tiles it then answers with errors (no imagery there, a
+    passing fault) are counted as failed, to be asked again by a rerun, and the fetch goes on."""
+    keys = sorted(tiles)
+    out = tmp_path / "area.mbtiles"
+    with TileServer(tiles, {t: [(500, {}, b"boom")] * 3 for t in keys[1:]}) as server:
+        report = F.fetch_tiles(F.parse_template(server.url, attribution="Test"), keys, out, retries=2,
+                               **{**FAST, "concurrency": 1})  # one at a time: the first tile comes first
+    assert report.fetched == 1 and len(report.failed) == len(keys) - 1

@@ -49,6 +49,11 @@ STOP_AFTER_UNREACHABLE = 3
 # it went away (stopped, the network dropped). Stop instead of backing off on each of the tiles left
 # (about 15 s a tile with the default retries: hours for a large area); a rerun resumes.
 STOP_AFTER_LOST = 8
+# tiles whose every attempt the server answered with an HTTP error (500, 502, 503, 429 after all retries;
+# 400, 410 ... at once) before any tile came: it is broken or the URL is wrong. Stop instead of backing off
+# on every tile (about 15 s a tile with the default retries: 140 s for 36 tiles, hours for a large area;
+# session 35, newuser35); a rerun asks again.
+STOP_AFTER_ERRORS = 8
 # after a stop (cancel, Ctrl-C, a refusing or lost service) results still in flight are awaited this
 # long, no longer: most end at once (they check the stop between attempts); one blocked on a stalled
 # link is left behind instead of holding the cancel until its read timeout
@@ -1085,6 +1090,8 @@ def fetch_tiles(
     lost_why = ""
     silence = _Silence()  # requests in a row with no answer at all (SILENT_S)
     silent = False
+    errors = 0  # STOP_AFTER_ERRORS: tiles answered only with HTTP errors before any tile came
+    errors_why = ""
     try:
         from ..wording import count
 
@@ -1136,6 +1143,11 @@ def fetch_tiles(
                     lost_why = item.why
                     if lost >= STOP_AFTER_LOST:
                         stop.set()
+                elif item.status == "failed" and item.why.startswith("HTTP ") and report.fetched == 0:
+                    errors += 1
+                    errors_why = item.why
+                    if errors >= STOP_AFTER_ERRORS:
+                        stop.set()
             done += 1
             if since_commit >= COMMIT_EVERY_TILES or \
                     (since_commit and time.monotonic() - committed_at >= COMMIT_EVERY_S):
@@ -1181,6 +1193,12 @@ def fetch_tiles(
                          "stopped. A network that wants you to sign in first (hotel, ship, satellite or mobile Wi-Fi) "
                          "answers every address with its login page: open any web page in a browser, sign in, then "
                          f"try again. Otherwise check the URL (the service may be sending an error page){not_created}")
+    if errors >= STOP_AFTER_ERRORS and report.fetched == 0 and not report.cancelled:
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        raise FetchError(f"{service}: the server answered the first {errors} tiles only with errors ({errors_why}); "
+                         f"stopped. It may be down or overloaded (try again later), or the URL may be wrong: "
+                         f"{template.url}{not_created}")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
