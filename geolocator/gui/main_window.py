@@ -557,8 +557,10 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        kept = (" Photos already verified and an adaptation's finished rounds are kept: locating again (add the"
-                " photos again, or Adapt) resumes where it stopped."
+        # session 35: a Cancel while the tiles' features were computed spoke only of verified photos
+        kept = (" The tiles' features computed so far (a chunk of tiles at a time), photos already verified and an"
+                " adaptation's finished rounds are kept: locating again (add the photos again, or Adapt) resumes"
+                " where it stopped."
                 if self.session.ws.settings.use_cache else "")  # core/pair_store.py, core/adapt/resume.py
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 

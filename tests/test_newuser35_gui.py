@@ -32,3 +32,13 @@ def test_the_status_bar_credits_the_imagery_once(qtbot, tmp_path, monkeypatch):
     w.open_tileset(_folder(tmp_path / "credited", "© Example Maps"))
     wait_idle(qtbot, w)
     assert w.tileset_label.text().endswith("  ·  imagery: © Example Maps"), w.tileset_label.text()
+
+
+def test_cancel_says_the_tiles_features_are_kept_too(qtbot, tmp_path):
+    """Cancel while a new tile set's features were computed (the first minutes on a fresh area) said "Photos
+    already verified … are kept": the rerun's indexing resumes from the committed chunks too (core/store.py)."""
+    w = make_window(qtbot, tmp_path)
+    w._on_cancelled()
+    text = w.message_bar.text
+    assert "The tiles' features computed so far (a chunk of tiles at a time), photos already verified" in text, text
+    assert "add the photos again, or Adapt) resumes where it stopped" in text
