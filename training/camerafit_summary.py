@@ -3,9 +3,10 @@
   PYTHONPATH=. python training/camerafit_summary.py /tmp/camerafit35/variants.csv
 
 "Right" (scoring only) is re-read here for crops: a crop's centre is not the photo's centre, so its truth is
-the crop's centre pixel carried to the ground through the ORIGINAL photo's verified outline (the `orig`
-variant's top footprint with the check off, where that answer is right by truth.csv; the crop is unscored
-otherwise). Other variants keep the script's `right` (the answer within the tile's radius of truth.csv).
+the crop's centre pixel carried to the ground through the ORIGINAL photo's verified outline (on its truth
+tile, training/camerafit_orig_outlines.py's record, `--outlines`, where it puts the centre within RADIUS_M of
+truth; else the `orig` variant's top footprint with the check off where that answer is right; the crop is
+unscored otherwise). Other variants keep the script's `right` (the answer within the tile's radius of truth.csv).
 
 Columns: photos (scored); verified (status) off / on; right AND verified off / on; lost (right and verified
 with the check off, not with it on); photos with a candidate at >= min_inliers refused; misfit of each
@@ -64,7 +65,25 @@ def _misfit_of(text: str) -> float | None:
     return float(text.split(":")[1])
 
 
-def table(path: str) -> list[str]:
+def _outlines(path: str | None) -> dict[tuple[str, str], str]:
+    """(region, query) -> the original photo's outline on its truth tile (training/camerafit_orig_outlines.py)
+    where it puts the photo's centre within RADIUS_M of truth.csv (data/benchmark/REGION)."""
+    if not path:
+        return {}
+    out = {}
+    truths: dict[str, dict[str, LatLon]] = {}
+    for r in csv.DictReader(open(path)):
+        if r["region"] not in truths:
+            t = csv.DictReader(open(Path("data/benchmark") / r["region"] / "truth.csv"))
+            truths[r["region"]] = {x["query"]: LatLon(float(x["lat"]), float(x["lon"])) for x in t}
+        corners = [LatLon(*map(float, c.split(","))) for c in r["footprint"].split()]
+        centre = _ground_of((0.5, 0.5), r["footprint"], 1.0, 1.0)
+        if haversine_m(centre, truths[r["region"]][r["query"]]) <= RADIUS_M and len(corners) == 4:
+            out[(r["region"], r["query"])] = r["footprint"]
+    return out
+
+
+def table(path: str, outlines: dict[tuple[str, str], str]) -> list[str]:
     rows = list(csv.DictReader(open(path)))
     groups: dict[tuple[str, str], dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
@@ -79,12 +98,13 @@ def table(path: str) -> list[str]:
             r = off[q]
             o = orig.get(q)
             centre = _crop_centre(variant, i, float(o["width"]), float(o["height"])) if o else None
+            footprint = outlines.get((region, q)) or (o["footprint"] if o and o["right"] == "1" else "")
             if "crop" not in variant:
                 right[q] = None  # the script's own column
-            elif o is None or o["status"] != "verified" or o["right"] != "1" or not o["footprint"]:
+            elif o is None or not footprint:
                 right[q] = "unscored"
             else:
-                truth = _ground_of(centre, o["footprint"], float(o["width"]), float(o["height"]))
+                truth = _ground_of(centre, footprint, float(o["width"]), float(o["height"]))
                 for mode in (off, on):
                     m = mode[q]
                     mode[q] = dict(m, right=str(int(haversine_m(LatLon(float(m["lat"]), float(m["lon"])), truth) <= RADIUS_M)))
@@ -111,7 +131,9 @@ def table(path: str) -> list[str]:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("csv", nargs="+")
+    ap.add_argument("--outlines", default=None, help="training/camerafit_orig_outlines.py's record")
     args = ap.parse_args()
+    outlines = _outlines(args.outlines)
     for p in args.csv:
         print(p)
-        print("\n".join(table(p)))
+        print("\n".join(table(p, outlines)))
