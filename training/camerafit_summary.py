@@ -9,7 +9,7 @@ truth; else the `orig` variant's top footprint with the check off where that ans
 unscored otherwise). Other variants keep the script's `right` (the answer within the tile's radius of truth.csv).
 
 Columns: photos (scored); verified (status) off / on; right AND verified off / on; lost (right and verified
-with the check off, not with it on); photos with a candidate at >= min_inliers refused; misfit of each
+with the check off, not with it on); photos with a candidate at >= min_inliers refused; wrong AND verified off / on; misfit of each
 photo's candidate with the most inliers (>= min_inliers) with the check off (median, 90th pct, max), and
 that of the right ones only (max).
 """
@@ -89,7 +89,8 @@ def table(path: str, outlines: dict[tuple[str, str], str]) -> list[str]:
     for r in rows:
         groups[(r["region"], r["variant"])][r["check"]][r["query"]] = r
     out = ["| region | variant | photos (scored) | verified off / on | right+verified off / on | lost | refused (photos) "
-           "| misfit median | 90th pct | max | max of right |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| wrong+verified off / on | misfit median | 90th pct | max | max of right |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (region, variant), by in groups.items():
         off, on = by.get("off", {}), by.get("on", {})
         orig = groups.get((region, "orig"), {}).get("off", {})
@@ -112,6 +113,8 @@ def table(path: str, outlines: dict[tuple[str, str], str]) -> list[str]:
 
         def ok(r):
             return r["status"] == "verified" and r["right"] == "1"
+        def wrong(r):
+            return r["status"] == "verified" and r["right"] == "0"
         lost = [q for q in scored if ok(off[q]) and q in on and not ok(on[q])]
         fits = [(_misfit_of(off[q].get("best_fit", "")), ok(off[q])) for q in scored]
         mis = [m for m, _ in fits if m is not None]
@@ -120,11 +123,12 @@ def table(path: str, outlines: dict[tuple[str, str], str]) -> list[str]:
         out.append(f"| {region} | {variant} | {len(off)} ({len(scored)}) | "
                    f"{sum(off[q]['status'] == 'verified' for q in scored)} / {sum(on[q]['status'] == 'verified' for q in scored)} | "
                    f"{sum(ok(off[q]) for q in scored)} / {sum(ok(on[q]) for q in scored)} | {len(lost)} | "
-                   f"{sum(int(on[q]['refused']) > 0 for q in scored)} | {qs[0]:.3f} | {qs[1]:.3f} | {qs[2]:.3f} | "
+                   f"{sum(int(on[q]['refused']) > 0 for q in scored)} | "
+                   f"{sum(wrong(off[q]) for q in scored)} / {sum(wrong(on[q]) for q in scored)} | {qs[0]:.3f} | {qs[1]:.3f} | {qs[2]:.3f} | "
                    f"{max(mis_right) if mis_right else float('nan'):.3f} |")
         for q in lost:
             out.append(f"|  | lost: {q} | | off {off[q]['top_inliers']} inliers, best {off[q]['best_fit']} | "
-                       f"on: {on[q]['status']}, refused {on[q]['refused_fits']} | | | | | | |")
+                       f"on: {on[q]['status']}, refused {on[q]['refused_fits']} | | | | | | | |")
     return out
 
 

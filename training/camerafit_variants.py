@@ -121,6 +121,8 @@ def make_variant(img: np.ndarray, variant: str, i: int) -> np.ndarray:
 
     if variant == "orig":
         return img
+    if variant == "barrel35crop25":
+        return _crop(_barrel(img, -0.35), 0.25, CORNERS[i % 4])
     if variant.startswith("crop"):
         return _crop(img, int(variant[4:]) / 100.0, CORNERS[i % 4])
     if variant.startswith("barrel"):
@@ -129,8 +131,6 @@ def make_variant(img: np.ndarray, variant: str, i: int) -> np.ndarray:
         return _fisheye(img)
     if variant == "fisheye150":
         return _fisheye(img, 150.0)
-    if variant == "barrel35crop25":
-        return _crop(_barrel(img, -0.35), 0.25, CORNERS[i % 4])
     if variant == "wide133":
         h, w = img.shape[:2]
         return cv2.resize(img, (round(w * 1.33), h), interpolation=cv2.INTER_LINEAR)
