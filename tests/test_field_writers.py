@@ -122,6 +122,37 @@ def test_seconds_a_rounding_writer_wrote_as_60_are_the_next_minute(tmp_path):
     assert meta.position_note is None
 
 
+@pytest.mark.parametrize("lat_ref, lon_ref, want", [
+    ("North", "West", LatLon(52.375, -4.8875)),  # the word, as some geotaggers write it
+    ("south", "east", LatLon(-52.375, 4.8875)),  # ... in lower case
+    ("SOUTH", "WEST", LatLon(-52.375, -4.8875)),
+    ("n", "w", LatLon(52.375, -4.8875)),  # the letter in lower case
+    ("N", "E", LatLon(52.375, 4.8875)),  # EXIF's own form (exiftool writes only these)
+])
+def test_a_gps_reference_written_as_a_word_or_in_lower_case_is_read(tmp_path, lat_ref, lon_ref, want):
+    """EXIF 2.32 says GPSLatitudeRef 'N'/'S', GPSLongitudeRef 'E'/'W'; a word naming one direction plainly
+    ("North", "west") or the letter in lower case is read as that direction (smallfield35)."""
+    gps = {1: lat_ref, 2: (52.0, 22.0, 30.0), 3: lon_ref, 4: (4.0, 53.0, 15.0)}
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", gps=gps))
+    assert meta.position_note is None
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((want.lat, want.lon), abs=1e-12)
+
+
+@pytest.mark.parametrize("gps, note", [
+    ({1: "Nord", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'Nord', not N or S"),
+    ({1: "NE", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'NE', not N or S"),
+    ({1: "East", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'East', not N or S"),
+    ({1: "N", 2: (52.0, 0.0, 0.0), 3: "North", 4: (4.0, 0.0, 0.0)}, "EXIF GPS longitude reference is 'North', not E or W"),
+    ({1: "S", 2: (52.0, 0.0, 0.0), 3: "-", 4: (4.0, 0.0, 0.0)}, "EXIF GPS longitude reference is '-', not E or W"),
+])
+def test_a_gps_reference_that_is_no_direction_of_its_axis_is_refused_naming_it(tmp_path, gps, note):
+    """Anything but the axis' letter or word (another language, two directions, the other axis' word) is
+    no position: refused, the value named as written."""
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", gps=gps))
+    assert meta.position is None
+    assert meta.position_note == note + ": not used as truth"
+
+
 def _signed_gps_exif(lat_ref: str, lat: tuple[int, int, int]) -> bytes:
     """An EXIF block (little-endian TIFF) whose GPSLatitude is SRATIONAL (type 10), as some writers put a
     signed value; the longitude 151° 12' 36" E as EXIF says (RATIONAL)."""

@@ -264,6 +264,26 @@ def _ref(value) -> str:
     return (_text(value) or "").upper()
 
 
+# GPSLatitudeRef / GPSLongitudeRef: EXIF 2.32 (CIPA DC-008, GPS tags 0x01, 0x03) says ASCII "N"/"S", "E"/"W".
+# exiftool writes those letters whatever form it is given (it accepts "North", a signed number or a string
+# ending in the letter on write; its GPS tag table), but other writers have put the word itself ("North",
+# "south") or the letter in lower case. Those say one direction plainly and are read; anything else is refused.
+_DIRECTION_WORDS = {"N": "N", "NORTH": "N", "S": "S", "SOUTH": "S", "E": "E", "EAST": "E", "W": "W", "WEST": "W"}
+
+
+def _direction(value, letters: str, what: str, tag: str) -> str:
+    """The letter (one of `letters`, "NS" or "EW") an EXIF GPS reference tag's `value` says: the letter or its
+    English word in any case ("n", "North", "WEST"). _Reject naming the value as written for anything else
+    (a missing tag included), `what` ("latitude") and `tag` ("GPSLatitudeRef") naming which."""
+    text = _text(value)
+    letter = _DIRECTION_WORDS.get((text or "").upper())
+    if letter is not None and letter in letters:
+        return letter
+    if not text:
+        raise _Reject(f"EXIF GPS {what} has no {letters[0]}/{letters[1]} reference ({tag})")
+    raise _Reject(f"EXIF GPS {what} reference is {text!r}, not {letters[0]} or {letters[1]}")
+
+
 def _exif_position(gps: dict) -> LatLon | None:
     """The EXIF GPS IFD's position; None when it holds none; _Reject when it holds a bad one."""
     if 2 not in gps and 4 not in gps:
@@ -273,13 +293,8 @@ def _exif_position(gps: dict) -> LatLon | None:
     status = _ref(gps.get(9))
     if status == "V":
         raise _Void("EXIF GPS fix is void (GPSStatus V, measurement void)")
-    lat_ref, lon_ref = _ref(gps.get(1)), _ref(gps.get(3))
-    if lat_ref not in ("N", "S"):
-        raise _Reject("EXIF GPS latitude has no N/S reference (GPSLatitudeRef)" if not lat_ref
-                      else f"EXIF GPS latitude reference is {lat_ref!r}, not N or S")
-    if lon_ref not in ("E", "W"):
-        raise _Reject("EXIF GPS longitude has no E/W reference (GPSLongitudeRef)" if not lon_ref
-                      else f"EXIF GPS longitude reference is {lon_ref!r}, not E or W")
+    lat_ref = _direction(gps.get(1), "NS", "latitude", "GPSLatitudeRef")
+    lon_ref = _direction(gps.get(3), "EW", "longitude", "GPSLongitudeRef")
     lat = _dms(gps[2], "latitude") * (-1 if lat_ref == "S" else 1)
     lon = _dms(gps[4], "longitude") * (-1 if lon_ref == "W" else 1)
     return _checked(lat, lon, "EXIF GPS")
