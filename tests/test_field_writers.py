@@ -235,6 +235,31 @@ def test_a_gps_stamp_that_tells_no_zone_leaves_the_time_as_recorded(tmp_path, gp
     assert told.captured_at.utcoffset() == timedelta(hours=2)  # the same clock with a stamp that agrees
 
 
+def test_a_zone_the_gps_stamp_told_is_said_to_come_from_it_where_shown_and_exported(tmp_path):
+    """smallfield35: a zone worked out from the GPS UTC stamp showed and exported exactly like a recorded
+    OffsetTimeOriginal. PhotoMeta.time_zone_source tells them apart; the app's photo line says "zone from the
+    GPS time", and the exports' `time_zone_source` column holds "gps" / "recorded" (empty for a naive time)."""
+    from geolocator.core.media.metadata import meta_properties, meta_summary
+
+    told = read_photo_meta(_timed(tmp_path / "a.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0)))
+    written = read_photo_meta(_timed(tmp_path / "b.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0),
+                                     "+02:00"))
+    naive = read_photo_meta(_timed(tmp_path / "c.jpg", "2024:05:01 10:20:30", None, None))
+    assert (told.time_zone_source, written.time_zone_source, naive.time_zone_source) == ("gps", "recorded", None)
+    assert told.captured_at == written.captured_at  # the same instant; only where the zone came from differs
+    assert meta_summary(told) == "2024-05-01 10:20:30+02:00 (zone from the GPS time)"
+    assert meta_summary(written) == "2024-05-01 10:20:30+02:00"
+    assert meta_summary(naive) == "2024-05-01 10:20:30 (camera clock, no zone recorded)"
+    assert meta_properties(told)["time_zone_source"] == "gps"
+    assert meta_properties(written)["time_zone_source"] == "recorded"
+    assert "time_zone_source" not in meta_properties(naive)
+
+
+def test_a_capture_time_with_its_zone_in_xmp_is_a_recorded_zone(tmp_path):
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", xmp=_xmp('exif:DateTimeOriginal="2024-05-01T10:20:30+02:00"')))
+    assert meta.captured_at.utcoffset() == timedelta(hours=2) and meta.time_zone_source == "recorded"
+
+
 # ---------------------------------------------------------------- XMP sidecar files
 
 
