@@ -122,6 +122,37 @@ def test_seconds_a_rounding_writer_wrote_as_60_are_the_next_minute(tmp_path):
     assert meta.position_note is None
 
 
+@pytest.mark.parametrize("lat_ref, lon_ref, want", [
+    ("North", "West", LatLon(52.375, -4.8875)),  # the word, as some geotaggers write it
+    ("south", "east", LatLon(-52.375, 4.8875)),  # ... in lower case
+    ("SOUTH", "WEST", LatLon(-52.375, -4.8875)),
+    ("n", "w", LatLon(52.375, -4.8875)),  # the letter in lower case
+    ("N", "E", LatLon(52.375, 4.8875)),  # EXIF's own form (exiftool writes only these)
+])
+def test_a_gps_reference_written_as_a_word_or_in_lower_case_is_read(tmp_path, lat_ref, lon_ref, want):
+    """EXIF 2.32 says GPSLatitudeRef 'N'/'S', GPSLongitudeRef 'E'/'W'; a word naming one direction plainly
+    ("North", "west") or the letter in lower case is read as that direction (smallfield35)."""
+    gps = {1: lat_ref, 2: (52.0, 22.0, 30.0), 3: lon_ref, 4: (4.0, 53.0, 15.0)}
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", gps=gps))
+    assert meta.position_note is None
+    assert (meta.position.lat, meta.position.lon) == pytest.approx((want.lat, want.lon), abs=1e-12)
+
+
+@pytest.mark.parametrize("gps, note", [
+    ({1: "Nord", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'Nord', not N or S"),
+    ({1: "NE", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'NE', not N or S"),
+    ({1: "East", 2: (52.0, 0.0, 0.0), 3: "E", 4: (4.0, 0.0, 0.0)}, "EXIF GPS latitude reference is 'East', not N or S"),
+    ({1: "N", 2: (52.0, 0.0, 0.0), 3: "North", 4: (4.0, 0.0, 0.0)}, "EXIF GPS longitude reference is 'North', not E or W"),
+    ({1: "S", 2: (52.0, 0.0, 0.0), 3: "-", 4: (4.0, 0.0, 0.0)}, "EXIF GPS longitude reference is '-', not E or W"),
+])
+def test_a_gps_reference_that_is_no_direction_of_its_axis_is_refused_naming_it(tmp_path, gps, note):
+    """Anything but the axis' letter or word (another language, two directions, the other axis' word) is
+    no position: refused, the value named as written."""
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", gps=gps))
+    assert meta.position is None
+    assert meta.position_note == note + ": not used as truth"
+
+
 def _signed_gps_exif(lat_ref: str, lat: tuple[int, int, int]) -> bytes:
     """An EXIF block (little-endian TIFF) whose GPSLatitude is SRATIONAL (type 10), as some writers put a
     signed value; the longitude 151° 12' 36" E as EXIF says (RATIONAL)."""
@@ -202,6 +233,31 @@ def test_a_gps_stamp_that_tells_no_zone_leaves_the_time_as_recorded(tmp_path, gp
     assert meta.captured_at.utcoffset() == want
     told = read_photo_meta(_timed(tmp_path / "b.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0)))
     assert told.captured_at.utcoffset() == timedelta(hours=2)  # the same clock with a stamp that agrees
+
+
+def test_a_zone_the_gps_stamp_told_is_said_to_come_from_it_where_shown_and_exported(tmp_path):
+    """smallfield35: a zone worked out from the GPS UTC stamp showed and exported exactly like a recorded
+    OffsetTimeOriginal. PhotoMeta.time_zone_source tells them apart; the app's photo line says "zone from the
+    GPS time", and the exports' `time_zone_source` column holds "gps" / "recorded" (empty for a naive time)."""
+    from geolocator.core.media.metadata import meta_properties, meta_summary
+
+    told = read_photo_meta(_timed(tmp_path / "a.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0)))
+    written = read_photo_meta(_timed(tmp_path / "b.jpg", "2024:05:01 10:20:30", "2024:05:01", (8.0, 20.0, 29.0),
+                                     "+02:00"))
+    naive = read_photo_meta(_timed(tmp_path / "c.jpg", "2024:05:01 10:20:30", None, None))
+    assert (told.time_zone_source, written.time_zone_source, naive.time_zone_source) == ("gps", "recorded", None)
+    assert told.captured_at == written.captured_at  # the same instant; only where the zone came from differs
+    assert meta_summary(told) == "2024-05-01 10:20:30+02:00 (zone from the GPS time)"
+    assert meta_summary(written) == "2024-05-01 10:20:30+02:00"
+    assert meta_summary(naive) == "2024-05-01 10:20:30 (camera clock, no zone recorded)"
+    assert meta_properties(told)["time_zone_source"] == "gps"
+    assert meta_properties(written)["time_zone_source"] == "recorded"
+    assert "time_zone_source" not in meta_properties(naive)
+
+
+def test_a_capture_time_with_its_zone_in_xmp_is_a_recorded_zone(tmp_path):
+    meta = read_photo_meta(_jpeg(tmp_path / "a.jpg", xmp=_xmp('exif:DateTimeOriginal="2024-05-01T10:20:30+02:00"')))
+    assert meta.captured_at.utcoffset() == timedelta(hours=2) and meta.time_zone_source == "recorded"
 
 
 # ---------------------------------------------------------------- XMP sidecar files

@@ -48,6 +48,34 @@ def test_heic_photo_is_decoded_and_its_metadata_read(tmp_path):
     assert r > 150 and g < 90 and b < 90  # the red it was written with
 
 
+def test_an_iphone_heic_turned_by_irot_and_exif_orientation_6_is_read_upright_once_with_its_gps(tmp_path):
+    """smallfield35: an iPhone HEIC stores the sensor's landscape pixels with an `irot` box and EXIF Orientation 6
+    saying the same quarter turn. libheif applies `irot` on decode and pillow-heif then reports Orientation 1
+    (its `original_orientation` keeps the 6), so the photo is turned once, not twice, and its GPS is read.
+    pillow-heif's writer makes the same pair from `exif=` with Orientation 6 (both checked in the file)."""
+    pytest.importorskip("pillow_heif")
+    assert images.heif_available()
+    stored = np.zeros((32, 64, 3), np.uint8)  # landscape as stored: red top rows, blue left columns
+    stored[:4] = (255, 0, 0)
+    stored[:, :4] = (0, 0, 255)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to show": the top row becomes the right column
+    exif[0x8825] = GPS
+    path = tmp_path / "IMG_0042.HEIC"
+    Image.fromarray(stored).save(path, format="HEIF", exif=exif.tobytes(), quality=-1)
+    raw = path.read_bytes()
+    assert b"irot" in raw and bytes.fromhex("0112000300000001000600") in raw  # irot and EXIF 6 (big-endian)
+    img = np.asarray(images.open_image(path)).astype(int)
+    assert img.shape == (64, 32, 3)  # portrait, as the phone was held
+    top, right, left = img[0, 6:-6].mean(axis=0), img[6:-6, -1].mean(axis=0), img[6:-6, 0].mean(axis=0)
+    assert top[2] > 200 and top[0] < 60  # the stored left columns (blue) are on top
+    assert right[0] > 200 and right[2] < 60  # the stored top rows (red) are on the right
+    assert left.max() < 60  # not turned a second time (red would be on the left)
+    (q,) = load_queries(tmp_path)
+    assert q.truth_source == "exif" and q.truth == pytest.approx(LatLon(-12.5, 130.25))
+    assert (q.meta.width, q.meta.height, q.meta.orientation) == (32, 64, 1)  # as shown: no second quarter turn
+
+
 def test_heic_without_pillow_heif_is_named_with_the_reason(tmp_path, monkeypatch):
     _heic(tmp_path / "a.heic")
     Image.new("RGB", (32, 32)).save(tmp_path / "b.jpg")

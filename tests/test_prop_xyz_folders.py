@@ -61,39 +61,43 @@ def folders(draw):
     n = 2**z
     index = st.one_of(st.integers(0, n - 1), st.sampled_from([0, n - 1]))
     cells = draw(st.lists(st.tuples(index, index), min_size=1, max_size=4, unique=True))
-    return z, cells, draw(_STATED), draw(st.booleans()), draw(st.sampled_from(["metadata.json", "tilejson.json",
+    return z, cells, draw(_STATED), draw(_SAVED), draw(st.sampled_from(["metadata.json", "tilejson.json",
                                                                               "area.tilejson"]))
 
 
-def _write_statement(folder: Path, how: str, z: int, bom: bool, name: str) -> None:
-    sig = "\ufeff" if bom else ""  # a Windows editor's "UTF-8" begins with a byte order mark
+# how a Windows editor saves JSON: UTF-8, with its byte order mark ("UTF-8"), UTF-16 with one ("Unicode")
+_SAVED = st.sampled_from(["utf-8", "utf-8-sig", "utf-16"])
+
+
+def _write_statement(folder: Path, how: str, z: int, saved: str, name: str) -> None:
     if how == "tilemapresource":
         (folder / "tilemapresource.xml").write_text(TILEMAPRESOURCE.replace("{z}", str(z)), encoding="utf-8")
     elif how.startswith("scheme"):
         doc = {"tilejson": "2.2.0", "scheme": how.split()[1], "tiles": ["https://example.org/{z}/{x}/{y}.png"]}
-        (folder / name).write_text(sig + json.dumps(doc), encoding="utf-8")
+        (folder / name).write_text(json.dumps(doc), encoding=saved)
     elif how.startswith("template"):
         t = "{-y}" if how.endswith("-y") else "{y}"
         doc = {"tilejson": "2.2.0", "tiles": [f"https://example.org/{{z}}/{{x}}/{t}.png"]}
-        (folder / name).write_text(sig + json.dumps(doc), encoding="utf-8")
+        (folder / name).write_text(json.dumps(doc), encoding=saved)
 
 
 @prop(40)
 @given(folders())
-@example((5, [(3, 7)], ("scheme tms", None, True), True, "metadata.json"))  # a TileJSON saved with a BOM
+@example((5, [(3, 7)], ("scheme tms", None, True), "utf-8-sig", "metadata.json"))  # a TileJSON saved with a BOM
+@example((5, [(3, 7)], ("scheme tms", None, True), "utf-16", "metadata.json"))  # ... as "Unicode" (UTF-16)
 def test_a_tile_folder_is_read_in_the_row_order_it_states(folder_spec):
     """TMS 1.0.0 (tilemapresource.xml: rows from the south), TileJSON 2.x ("scheme": "xyz" | "tms"; a
     "{-y}" template is the flipped-row convention of Leaflet/QGIS/JOSM), the user's --tms/--xyz above
     all. JSON text may begin with a UTF-8 byte order mark (RFC 8259 §8.1: a parser MAY ignore it; Windows
-    editors write one). Property: each file z/x/y.png is the tile at mercantile's bounds of XYZ row y
+    editors write one) or be UTF-16 with its mark (Notepad's "Unicode"; the mark names the encoding). Property: each file z/x/y.png is the tile at mercantile's bounds of XYZ row y
     (XYZ) or 2^z-1-y (TMS), to 1e-9°."""
-    z, cells, (how, tms, rows_tms), bom, name = folder_spec
+    z, cells, (how, tms, rows_tms), saved, name = folder_spec
     with tempfile.TemporaryDirectory(prefix="propfuzz35-") as root:
         folder = Path(root)
         for x, y in cells:
             (folder / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
             (folder / str(z) / str(x) / f"{y}.png").write_bytes(_png())
-        _write_statement(folder, how, z, bom, name)
+        _write_statement(folder, how, z, saved, name)
         tiles = load_xyz_folder(folder, options=LoadOptions(tms=tms)).tiles
         assert len(tiles) == len(cells)
         for t in tiles:
@@ -110,3 +114,18 @@ def test_a_tilejson_with_a_byte_order_mark_states_its_scheme(tmp_path):
     (tmp_path / "metadata.json").write_text("\ufeff" + json.dumps({"scheme": "tms"}), encoding="utf-8")
     grid = stated_grid(tmp_path)
     assert grid is not None and grid.tms and grid.source == "metadata.json (scheme tms)"
+
+
+def test_a_tilejson_saved_as_unicode_states_its_scheme_and_one_without_its_mark_stays_unread(tmp_path, caplog):
+    """Regression (smallfield35): a metadata.json saved by Notepad as "Unicode" (UTF-16 with its byte order
+    mark) was "not readable JSON". The mark names the encoding; without one, UTF-16 is not guessed: the
+    file stays "not readable JSON" and states nothing, as any other garbage."""
+    import codecs
+
+    (tmp_path / "metadata.json").write_bytes(codecs.BOM_UTF16_LE + json.dumps({"scheme": "tms"}).encode("utf-16-le"))
+    grid = stated_grid(tmp_path)
+    assert grid is not None and grid.tms and grid.source == "metadata.json (scheme tms)"
+    (tmp_path / "metadata.json").write_bytes(json.dumps({"scheme": "tms"}).encode("utf-16-le"))  # no mark
+    with caplog.at_level("WARNING"):
+        assert stated_grid(tmp_path) is None
+    assert "metadata.json: not readable JSON" in caplog.text

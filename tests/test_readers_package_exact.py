@@ -209,7 +209,9 @@ def test_folder_attribution_comes_from_metadata_json_when_the_set_has_none(tmp_p
     meta.write_text('{"attribution": 5}', encoding="utf-8")
     assert pk.with_folder_attribution(ts, tmp_path).attribution == "5"
     meta.write_bytes(b"\xff\xfe{")
-    assert pk.with_folder_attribution(ts, tmp_path) is ts  # not UTF-8: left alone
+    assert pk.with_folder_attribution(ts, tmp_path) is ts  # a UTF-16 mark and an odd byte: no text, left alone
+    meta.write_text('{"attribution": "(c) Kanton Z\u00fcrich"}', encoding="utf-16")  # Notepad's "Unicode" (smallfield35)
+    assert pk.with_folder_attribution(ts, tmp_path).attribution == "(c) Kanton Z\u00fcrich"
 
 
 def test_only_zoom_keeps_one_level_of_an_xyz_folder(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bom_text import read_bom_text
 from .errors import InputError
 from .model import Bounds, LatLon
 
@@ -274,8 +275,9 @@ def read_world_file(path: Path, allow_rotation: bool = False) -> WorldFile:
     """
     path = Path(path)
     try:
-        # -sig: Windows Notepad's "UTF-8" begins with a byte order mark, which made line 1 "not a number"
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig", errors="replace").splitlines()]
+        # Windows Notepad's "UTF-8" begins with a byte order mark, its "Unicode" is UTF-16 with one: the mark
+        # names the encoding (bom_text), else UTF-8
+        lines = [ln.strip() for ln in read_bom_text(path, errors="replace").splitlines()]
     except OSError as exc:
         raise InputError(path, f"cannot read world file ({exc.strerror or exc})") from None
     lines = [ln for ln in lines if ln]
@@ -341,7 +343,7 @@ def read_prj(path: Path):
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace").strip()  # a BOM is no WKT (Notepad)
+        text = read_bom_text(path, errors="replace").strip()  # a BOM names UTF-8 or UTF-16 (Notepad), is no WKT
         return CRS.from_wkt(text)
     except OSError as exc:
         raise InputError(path, f"cannot read .prj file ({exc.strerror or exc})") from None

@@ -195,6 +195,9 @@ class PhotoMeta:
     height: int | None = None
     orientation: int | None = None  # EXIF Orientation 1..8
     captured_at: datetime | None = None  # DateTimeOriginal + sub-seconds, timezone-aware when the offset is recorded
+    # where captured_at's zone came from: "recorded" (written with the time: EXIF OffsetTimeOriginal, an XMP
+    # date's offset), "gps" (worked out from the GPS UTC stamp: media/metadata.py _zone_from_gps); None when naive
+    time_zone_source: str | None = None
     gps_altitude_m: float | None = None  # EXIF GPSAltitude, above sea level
     absolute_altitude_m: float | None = None  # maker XMP (e.g. drone-dji:AbsoluteAltitude)
     relative_altitude_m: float | None = None  # maker XMP, above the take-off point

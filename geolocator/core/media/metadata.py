@@ -264,6 +264,26 @@ def _ref(value) -> str:
     return (_text(value) or "").upper()
 
 
+# GPSLatitudeRef / GPSLongitudeRef: EXIF 2.32 (CIPA DC-008, GPS tags 0x01, 0x03) says ASCII "N"/"S", "E"/"W".
+# exiftool writes those letters whatever form it is given (it accepts "North", a signed number or a string
+# ending in the letter on write; its GPS tag table), but other writers have put the word itself ("North",
+# "south") or the letter in lower case. Those say one direction plainly and are read; anything else is refused.
+_DIRECTION_WORDS = {"N": "N", "NORTH": "N", "S": "S", "SOUTH": "S", "E": "E", "EAST": "E", "W": "W", "WEST": "W"}
+
+
+def _direction(value, letters: str, what: str, tag: str) -> str:
+    """The letter (one of `letters`, "NS" or "EW") an EXIF GPS reference tag's `value` says: the letter or its
+    English word in any case ("n", "North", "WEST"). _Reject naming the value as written for anything else
+    (a missing tag included), `what` ("latitude") and `tag` ("GPSLatitudeRef") naming which."""
+    text = _text(value)
+    letter = _DIRECTION_WORDS.get((text or "").upper())
+    if letter is not None and letter in letters:
+        return letter
+    if not text:
+        raise _Reject(f"EXIF GPS {what} has no {letters[0]}/{letters[1]} reference ({tag})")
+    raise _Reject(f"EXIF GPS {what} reference is {text!r}, not {letters[0]} or {letters[1]}")
+
+
 def _exif_position(gps: dict) -> LatLon | None:
     """The EXIF GPS IFD's position; None when it holds none; _Reject when it holds a bad one."""
     if 2 not in gps and 4 not in gps:
@@ -273,13 +293,8 @@ def _exif_position(gps: dict) -> LatLon | None:
     status = _ref(gps.get(9))
     if status == "V":
         raise _Void("EXIF GPS fix is void (GPSStatus V, measurement void)")
-    lat_ref, lon_ref = _ref(gps.get(1)), _ref(gps.get(3))
-    if lat_ref not in ("N", "S"):
-        raise _Reject("EXIF GPS latitude has no N/S reference (GPSLatitudeRef)" if not lat_ref
-                      else f"EXIF GPS latitude reference is {lat_ref!r}, not N or S")
-    if lon_ref not in ("E", "W"):
-        raise _Reject("EXIF GPS longitude has no E/W reference (GPSLongitudeRef)" if not lon_ref
-                      else f"EXIF GPS longitude reference is {lon_ref!r}, not E or W")
+    lat_ref = _direction(gps.get(1), "NS", "latitude", "GPSLatitudeRef")
+    lon_ref = _direction(gps.get(3), "EW", "longitude", "GPSLongitudeRef")
     lat = _dms(gps[2], "latitude") * (-1 if lat_ref == "S" else 1)
     lon = _dms(gps[4], "longitude") * (-1 if lon_ref == "W" else 1)
     return _checked(lat, lon, "EXIF GPS")
@@ -433,6 +448,17 @@ def _capture_time(exif_ifd: dict, gps: dict | None = None) -> datetime | None:
     if zone is None and gps:
         zone = _zone_from_gps(when, gps)
     return when if zone is None else when.replace(tzinfo=zone)
+
+
+def _time_zone_source(exif_ifd: dict, captured_at: datetime | None, from_exif: bool) -> str | None:
+    """Where `captured_at`'s zone came from (PhotoMeta.time_zone_source): None for a naive time; "gps" for an
+    EXIF time whose zone no OffsetTime* tag wrote (_capture_time took it from the GPS UTC stamp); else
+    "recorded" (its OffsetTimeOriginal/OffsetTime, or the offset of the XMP date it came from)."""
+    if captured_at is None or captured_at.tzinfo is None:
+        return None
+    if from_exif and utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "") is None:
+        return "gps"
+    return "recorded"
 
 
 def utc_offset(text: str) -> timezone | None:
@@ -714,6 +740,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     relative_alt = plausible_height(_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
                               RELATIVE_ALTITUDE_RANGE_M, "XMP RelativeAltitude", damage)
     orientation = exif.get(0x0112)
+    exif_time = _capture_time(exif_ifd, gps)
+    captured_at = exif_time or _xmp_time(xmp)
     return PhotoMeta(
         make=make,
         model=model,
@@ -721,7 +749,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         width=width,
         height=height,
         orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
-        captured_at=_capture_time(exif_ifd, gps) or _xmp_time(xmp),
+        captured_at=captured_at,
+        time_zone_source=_time_zone_source(exif_ifd, captured_at, from_exif=exif_time is not None),
         gps_altitude_m=gps_alt,
         absolute_altitude_m=absolute_alt,
         relative_altitude_m=relative_alt,
@@ -779,6 +808,7 @@ META_FIELDS = (
     "gps_altitude_m", "gimbal_yaw_deg", "gimbal_pitch_deg", "gimbal_roll_deg", "flight_yaw_deg",
     "flight_pitch_deg", "flight_roll_deg", "focal_length_mm", "focal_length_35mm", "sensor_width_mm",
     "sensor_height_mm", "footprint_w_m", "footprint_h_m",
+    "time_zone_source",  # captured_at's zone: "recorded" with it, or "gps" (told by the GPS UTC stamp); last: columns keep places
 )
 
 
@@ -832,17 +862,20 @@ def meta_summary(meta: PhotoMeta | None, clock_zone: tzinfo | None = None) -> st
     if footprint:
         parts.append(f"footprint ~{footprint[0]:.0f} x {footprint[1]:.0f} m")
     if meta.captured_at is not None:  # a time without its zone says so (EXIF 2.32's OffsetTime* is optional)
-        parts.append(clock_words(meta.captured_at, clock_zone))
+        parts.append(clock_words(meta.captured_at, clock_zone, zone_source=meta.time_zone_source))
     return "  ·  ".join(parts) or None
 
 
-def clock_words(recorded: datetime, clock_zone: tzinfo | None = None, timespec: str = "auto") -> str:
+def clock_words(recorded: datetime, clock_zone: tzinfo | None = None, timespec: str = "auto",
+                zone_source: str | None = None) -> str:
     """A recorded time for people, one wording for a photo's capture time and a video frame's clock
     (the app's Results pane): with its UTC offset when recorded ("2026-12-02 10:00:02+01:00"); a naive
     one (a camera or telemetry clock) read in `clock_zone` (in_clock_zone) and said so ("... (camera
     clock read as Europe/Berlin, the clocks' zone given)"), or "(camera clock, no zone recorded)" without
-    one. `timespec`: datetime.isoformat's."""
+    one. `timespec`: datetime.isoformat's. `zone_source` "gps" (PhotoMeta.time_zone_source): an aware time
+    whose zone no offset tag wrote but the GPS UTC stamp told, said so ("... +01:00 (zone from the GPS time)")."""
     when = in_clock_zone(recorded, clock_zone)
-    zone = ("" if recorded.tzinfo is not None else " (camera clock, no zone recorded)" if clock_zone is None
+    zone = ((" (zone from the GPS time)" if zone_source == "gps" else "") if recorded.tzinfo is not None
+            else " (camera clock, no zone recorded)" if clock_zone is None
             else f" (camera clock {clock_zone_words(clock_zone)})")
     return when.isoformat(sep=" ", timespec=timespec) + zone

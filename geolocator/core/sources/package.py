@@ -201,7 +201,9 @@ def with_folder_attribution(tileset, folder: Path):
     if tileset.attribution or not meta_path.is_file():
         return tileset
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))  # -sig: a BOM is not "damaged"
+        from ..bom_text import read_bom_text
+
+        meta = json.loads(read_bom_text(meta_path))  # a BOM (UTF-8's, or UTF-16's: "Unicode") is not "damaged"
     except (OSError, ValueError):
         return tileset  # a damaged sidecar must not block the tiles
     text = meta.get("attribution") if isinstance(meta, dict) else None

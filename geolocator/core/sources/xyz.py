@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bom_text import read_bom_text
 from ..errors import InputError
 from ..geo import geodetic_tile_bounds, xyz_tile_bounds
 from ..model import Bounds, LatLon, Tile, TileSet
@@ -131,7 +132,8 @@ def _tilejson_order(folder: Path) -> tuple[bool, str] | None:
         if not path.is_file():
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a Windows editor's BOM (RFC 8259 §8.1)
+            # a Windows editor's BOM (RFC 8259 §8.1 lets a reader ignore it): UTF-8's, or UTF-16's ("Unicode")
+            doc = json.loads(read_bom_text(path))
         except (OSError, ValueError):
             log.warning("%s: not readable JSON; ignored for the tiles' row order", path)
             continue
