@@ -404,7 +404,15 @@ def extract_into_store(
               if root is not None else set())
     empty = _zero_rows(items, rows, set(todo), store) | mended  # judged by an earlier run: not decoded again
     clock = EtaClock(max(len(todo), 1))
-    emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute"))
+    metrics = {}
+    if reused:  # said once, at the start: a Ctrl-C'ed or cancelled run is resumed, not started over
+        import logging
+
+        from .wording import EARLIER_RUN, earlier_run_line
+
+        metrics = {EARLIER_RUN: earlier_run_line("tiles", reused, n)}  # the app's status bar
+        logging.getLogger("geolocator").info("%s", metrics[EARLIER_RUN])  # the CLI's line
+    emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute", metrics=metrics))
     done = 0
     if compute is None:
         def inner(ev: ProgressEvent) -> None:  # per-batch events inside a chunk, in overall units

@@ -32,7 +32,7 @@ from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
-from ..core.wording import count, empty_map_hint, nothing_verified_note, resumed_line
+from ..core.wording import EARLIER_RUN, count, empty_map_hint, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -548,6 +548,8 @@ class MainWindow(QMainWindow):
             self.tileset_label.setText(f"Tile set: {metrics.get('path', '')}  ·  {metrics.get('n_tiles', 0)} tiles "
                                        "(indexing…)")
             return
+        if metrics.get(EARLIER_RUN):  # at a stage's start: what an earlier run left (tiles, checked photos)
+            self.statusBar().showMessage(str(metrics[EARLIER_RUN]), RESUMED_MS)
         self.progress.update_event(event)
 
     def _on_job_started(self, job: Job) -> None:
