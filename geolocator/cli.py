@@ -1538,10 +1538,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        # verified photos are kept per photo in the cache folder (core/pair_store.py)
-        verifies = getattr(args, "command", None) in ("locate", "eval", "adapt")
-        kept = ("; photos already verified are kept in the cache folder (when writable): the same command resumes"
-                if verifies else "")
+        # verified photos are kept per photo in the cache folder (core/pair_store.py), tile features as
+        # they are computed (core/store.py: a stopped pass commits the tiles it finished, flushcancel35)
+        command = getattr(args, "command", None)
+        what = ("tile features computed so far and photos already verified are" if command in ("locate", "eval", "adapt")
+                else "tile features computed so far are" if command == "index" else "")
+        kept = f"; {what} kept in the cache folder (when writable): the same command resumes" if what else ""
         out = getattr(args, "out", None)
         if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
             print("interrupted" + kept, file=sys.stderr)
