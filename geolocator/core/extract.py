@@ -376,7 +376,8 @@ def extract_into_store(
     resumes where the last commit ended. A pass that stops (Cancelled, KeyboardInterrupt, SIGTERM in
     the CLI, an error) first commits the tiles of the chunk in flight whose features are final, in
     one more batch of the store's own protocol, then re-raises: a cancel loses at most the batch in
-    the model; a crash or power cut loses the chunk in flight (at most `chunk` tiles).
+    the model (the local model; a `compute` of its own, the Ray route, loses its chunks in flight); a
+    crash or power cut loses the chunk in flight (at most `chunk` tiles).
 
     compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
     of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
