@@ -1264,10 +1264,15 @@ def cmd_fetch_tiles(args) -> int:
         all_404 = report.missing > 0 and not report.failed  # the service answered: it has nothing there
         # a WMTS layer is named as the user gave it: the tile URL made from its capabilities was never typed
         source = f"the WMTS layer {args.layer!r} of {args.wmts} ({template.url})" if wmts is not None else template.url
+        # one URL that was asked for, to open in a browser: a template in the wrong order ({z}/{y}/{x}), with the
+        # wrong extension or ${z} instead of {z} is 404 everywhere too, and the area and zoom were then fine (newuser35)
+        example = "" if wmts is not None or not tiles else f"; e.g. {template.url_for(*tiles[0])}"
+        template_hint = "" if wmts is not None else ", or the URL template (the order of {z}, {x}, {y}; the extension)"
         raise GeolocatorError(f"no tile could be fetched from {source}"
                               + (f" ({shown} was not created)" if report.discarded else "")
-                              + (f"; every tile was missing on the server (404): it may have no imagery at zoom "
-                                 f"{zoom} there; check the area, or try another --zoom" if all_404 else ""))
+                              + (f"; every tile was missing on the server (404{example}): it may have no imagery at "
+                                 f"zoom {zoom} there; check the area, or try another --zoom{template_hint}"
+                                 if all_404 else ""))
     print(f"next: geolocator locate PHOTOS --tiles {shown}")
     return 0 if not report.failed else 1
 
@@ -1286,7 +1291,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"geolocator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="extract and cache the features of a tile set")
+    p = sub.add_parser("index", help="extract and cache the features of a tile set", description=DESCRIPTIONS["index"])
     p.add_argument("tileset", type=Path, help="tiles.csv, a region folder, an XYZ folder, a world-file folder, a GeoTIFF, "
                                                    "or a tile package (.mbtiles, .pmtiles, .gpkg)")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
@@ -1297,7 +1302,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, verify=False)
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("locate", help="locate drone images in a tile set")
+    p = sub.add_parser("locate", help="locate drone images in a tile set", description=DESCRIPTIONS["locate"])
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
     p.add_argument("--tiles", type=Path, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
@@ -1361,7 +1366,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_locate)
 
-    p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)")
+    p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)", description=DESCRIPTIONS["eval"])
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
                    "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
@@ -1384,7 +1389,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter")
+    p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter", description=DESCRIPTIONS["adapt"])
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/; truth.csv, if any, "
                    "is not used: no labels), or photos (a folder or a file) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to adapt to with the photos given")
@@ -1394,7 +1399,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_adapt)
 
-    p = sub.add_parser("eval-u1652", help="University-1652: adapt without labels, report the official metrics")
+    p = sub.add_parser("eval-u1652", help="University-1652: adapt without labels, report the official metrics", description=DESCRIPTIONS["eval-u1652"])
     p.add_argument("root", type=Path, help="the dataset folder holding train/ and test/")
     p.add_argument("--adapt-on", default="train", choices=["train", "test"],
                    help="the split adapted to without labels: train (default) or test (transductive)")
@@ -1404,8 +1409,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_eval_u1652)
     p = sub.add_parser("fetch-tiles", help="download the map tiles of an area into a tile set (folder, .mbtiles or .gpkg)",
-                       description="Download the XYZ tiles covering an area from a tile service. Check that the "
-                       "service's terms allow it. A rerun fetches only the tiles still missing.")
+                       description=DESCRIPTIONS["fetch-tiles"])
     p.add_argument("url", nargs="?", help="URL template with {z} {x} {y}, {-y} (TMS rows), {s} (subdomain), "
                    "{q} (quadkey), e.g. https://tiles.example.org/{z}/{x}/{y}.jpg")
     p.add_argument("--provider", help="a named provider from xyzservices instead of a URL, e.g. Esri.WorldImagery")
@@ -1515,6 +1519,68 @@ def console_log_handler(stream) -> logging.Handler:
     return handler
 
 
+# What `geolocator COMMAND --help` says first: what goes in, what comes out, how long (session 35: a coordinator
+# read index/locate/eval/adapt --help and found only the flags). Times measured on the 2 shared CPU cores of the
+# development machine at load 6-10 with the default offline model (training/results/newuser35_session35.md).
+DESCRIPTIONS = {
+    "index": "Compute the features of every tile of a tile set and keep them in the cache folder, so that "
+             "locate, eval and adapt on it start at once. In: the tile set. Out: the cache only (`geolocator "
+             "cache` lists it). Time: about 0.7 s a tile on 2 busy CPU cores (121 tiles in 88 s), once; "
+             "Ctrl-C keeps the tiles done 512 at a time and the same command resumes.",
+    "locate": "Find where each drone photo or video frame was taken by matching it to the imagery; no network "
+              "needed. In: photos, videos (a frame every --every s; a DJI .SRT beside them is read) or folders "
+              "of them, and the imagery (--tiles). Out: without --out, one line a photo on stdout (photo, lat, "
+              "lon, best tile, score, confidence, level); with --out, a .geojson, .csv, .kml or .gpx file "
+              "(flights as tracks) and a summary line. Time: on 2 busy CPU cores, the tiles' features once (about "
+              "0.7 s a tile, then cached), then 1-3 s a photo (24 photos on 36 tiles: 63 s). Ctrl-C keeps what "
+              "was done: the same command resumes.",
+    "eval": "Locate photos whose true position is known and score the answers against it (the truth only "
+            "scores). In: a region folder (tiles.csv + tiles/ + queries/ + truth.csv), or photos with EXIF/XMP "
+            "GPS and --tiles. Out: R@1/5/10, AP and the error in metres (--json: one JSON object on stdout). "
+            "Time: as locate, plus adaptation's minutes with --adapt.",
+    "adapt": "Learn the region from its unlabeled photos and imagery (EM-CVGL: no labels) and save an adapter "
+             "for `locate --adapter` and the app. In: a region folder, or photos and --tiles. Out: the adapter "
+             "(.safetensors and its JSON card; --out, default the app's adapter folder). Time: 3.5-7 min on 2 "
+             "busy CPU cores for the demo and the benchmark regions; an interrupted run resumes at its last "
+             "finished round.",
+    "eval-u1652": "The University-1652 benchmark: adapt to a split without labels (unless told not to), then "
+                  "report its official metrics. In: the dataset folder. Out: R@1 and AP (--json: one JSON "
+                  "object). Time: not measured on a CPU here; long.",
+    "fetch-tiles": "Download the XYZ tiles covering an area from a tile service. Check that the service's terms "
+                   "allow it. In: a URL template, --provider or --wmts, and the area (--bbox or --around photos). "
+                   "Out: a tile set for --tiles (a z/x/y folder, .mbtiles, or .gpkg for a national grid). Time: "
+                   "the tile count and size first (--dry-run says them and stops), then as fast as the service "
+                   "answers. A rerun fetches only the tiles still missing.",
+}
+
+
+def _interrupted_line(args) -> str:
+    """What Ctrl-C (or SIGTERM) in a command leaves, in one line: which --out files were not written (each
+    is written atomically at the end, so an earlier one is as it was) and what the cache folder keeps for
+    the same command to resume from: every tile's features computed before the stop (a stopped pass commits
+    the tiles it finished: core/extract.extract_into_store, core/store.py), verified photos one by one
+    (core/pair_store.py). Session 35: an interrupt while the tiles' features were computed said only "photos
+    already verified are kept", and named one of two --out; it then said "512 tiles at a time", what the
+    store kept before flushcancel35."""
+    command = getattr(args, "command", None)
+    if command in ("locate", "eval", "adapt"):
+        kept = ("; kept in the cache folder (when writable): the tile features computed so far, and each photo "
+                "once verified: the same command resumes from them")
+    elif command == "index":
+        kept = "; the tile features computed so far are kept in the cache folder (when writable): the same command resumes"
+    else:
+        kept = ""
+    if getattr(args, "out", None) is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
+        return "interrupted" + kept
+    outs = _prediction_outs(args) if command == "locate" else [args.out]
+    earlier = [str(p) for p in outs if Path(p).exists()]
+    said = ", ".join(str(p) for p in outs) + (" was" if len(outs) == 1 else " were") + " not written"
+    if earlier:  # outputs are written atomically at the end: an earlier file is never half-overwritten
+        said += (" (the earlier file is as it was)" if len(outs) == 1 else
+                 f" (the earlier {', '.join(earlier)} {'is as it was' if len(earlier) == 1 else 'are as they were'})")
+    return f"interrupted: {said}{kept}"
+
+
 def main(argv: list[str] | None = None) -> int:
     writable_stdout()  # before argparse: --help holds "—" and "≈" too
     args = build_parser().parse_args(argv)
@@ -1538,16 +1604,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {where}{describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        # verified photos are kept per photo in the cache folder (core/pair_store.py), tile features as
-        # they are computed (core/store.py: a stopped pass commits the tiles it finished, flushcancel35)
-        command = getattr(args, "command", None)
-        what = ("tile features computed so far and photos already verified are" if command in ("locate", "eval", "adapt")
-                else "tile features computed so far are" if command == "index" else "")
-        kept = f"; {what} kept in the cache folder (when writable): the same command resumes" if what else ""
-        out = getattr(args, "out", None)
-        if out is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept
-            print("interrupted" + kept, file=sys.stderr)
-        else:  # outputs are written atomically at the end: an earlier file is never half-overwritten
-            earlier = " (the earlier file is as it was)" if Path(out).exists() else ""
-            print(f"interrupted: {out} was not written{earlier}{kept}", file=sys.stderr)
+        print(_interrupted_line(args), file=sys.stderr)
         return 130

@@ -29,6 +29,15 @@ def _private_user_folders(tmp_path_factory):
     patch.undo()
 
 
+@pytest.fixture
+def caches(tmp_path, monkeypatch):
+    """Settings and caches under tmp_path, XDG_* pointing there (an export reads no user's settings)."""
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (tmp_path / var).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / var))
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """One torch thread for a module of small matrices: avoids oversubscribing the shared CPU (two

@@ -88,15 +88,3 @@ def test_ctrl_c_keeps_the_tiles_finished_before_it_and_a_torn_write_is_still_cut
     assert result.computed == 10
     np.testing.assert_array_equal(torn.gather(result.rows), _fresh(tmp_path, tiles, ("rot0",)))
 
-
-def test_ctrl_c_in_geolocator_index_says_the_tile_features_are_kept(tmp_path, monkeypatch, capsys):
-    from pathlib import Path
-
-    from geolocator import cli
-
-    demo = Path(__file__).resolve().parents[1] / "resources" / "demo"
-    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
-    assert cli.main(["index", str(demo / "tiles.csv"), "-q"]) == 130
-    assert capsys.readouterr().err.splitlines()[-1] == (
-        "interrupted; tile features computed so far are kept in the cache folder (when writable): the same "
-        "command resumes")

@@ -287,7 +287,7 @@ def test_folder_sink_exact(tmp_path):
     sink.close()
     assert json.loads((out / "metadata.json").read_text()) == {
         "source": "h.org", "name": "Prov",
-        "attribution": "Imagery: h.org (the provider's required attribution was not given)"}
+        "attribution": "Imagery: h.org (the provider's required attribution was not given)", "scheme": "xyz"}
     assert (out / "metadata.json").read_text().startswith('{\n "source"')  # indent=1
     assert sink.discard_if_empty() is False  # it holds a tile
 
@@ -302,12 +302,12 @@ def test_folder_sink_reads_missing_and_keeps_metadata(tmp_path):
     assert sink.known_missing(1, 2, 3) and sink.known_missing(4, 5, 6) and not sink.known_missing(0, 0, 0)
     sink.close()
     assert json.loads((out / "metadata.json").read_text()) == {
-        "attribution": "(C) Old", "extra": 1, "name": "New", "source": "h"}
+        "attribution": "(C) Old", "extra": 1, "name": "New", "source": "h", "scheme": "xyz"}
     assert sink.discard_if_empty() is False  # not created by this run
     (out / "metadata.json").write_text("{broken")
     sink2 = F.FolderSink(out, F.TileTemplate("http://h/{z}/{x}/{y}", attribution="(C) New"))
     sink2.close()
-    assert json.loads((out / "metadata.json").read_text()) == {"source": "h", "attribution": "(C) New"}
+    assert json.loads((out / "metadata.json").read_text()) == {"source": "h", "attribution": "(C) New", "scheme": "xyz"}
     assert sorted(p.name for p in out.iterdir()) == ["metadata.json", "missing.txt"]
 
 

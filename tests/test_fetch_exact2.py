@@ -482,7 +482,7 @@ def test_earlier_metadata_is_read_as_utf8_whatever_the_locale(tmp_path):
     sink = F.FolderSink(out, T)
     under_c_locale(sink.close)
     assert json.loads((out / "metadata.json").read_text(encoding="utf-8")) == \
-        {"attribution": "\u00a9 A", "extra": 1, "source": "h"}
+        {"attribution": "\u00a9 A", "extra": 1, "source": "h", "scheme": "xyz"}
 
 
 def test_a_rerun_with_attribution_updates_an_mbtiles_credit_line(tmp_path):

@@ -452,10 +452,10 @@ def test_ctrl_c_says_the_output_was_not_written_and_an_earlier_one_is_as_it_was(
     _photo_with_gps(photos / "p.jpg", 36.1418363, -115.2334184)
     out = tmp_path / "p.geojson"
     argv = ["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(out)]
-    # locate verifies: its verified photos are kept (core/pair_store.py), so the line says so too, and
-    # the tile features computed before the stop (flushcancel35: a stopped pass commits what it finished)
-    kept = ("; tile features computed so far and photos already verified are kept in the cache folder (when "
-            "writable): the same command resumes")
+    # locate verifies: its verified photos are kept (core/pair_store.py), so the line says so too, and the tiles'
+    # features computed before the stop (core/store.py; flushcancel35: a stopped pass commits what it finished)
+    kept = ("; kept in the cache folder (when writable): the tile features computed so far, and each photo "
+            "once verified: the same command resumes from them")
     assert cli.main(argv) == 130
     assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written{kept}"
     out.write_text("earlier run")

@@ -139,5 +139,7 @@ def test_cli_fetch_at_a_zoom_the_service_does_not_have_says_so(tmp_path, tiles, 
     assert rc == 2 and "Traceback" not in err and not out.exists()
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: no tile could be fetched from {server.url}") and f"({out} was not created)" in last
-    assert last.endswith("every tile was missing on the server (404): it may have no imagery at zoom 18 there; "
-                         "check the area, or try another --zoom"), last
+    first = server.url.format(z=18, x=F.tiles_for_bbox(area, 18)[0][1], y=F.tiles_for_bbox(area, 18)[0][2])
+    assert last.endswith(f"every tile was missing on the server (404; e.g. {first}): it may have no imagery at "
+                         "zoom 18 there; check the area, or try another --zoom, or the URL template (the order of "
+                         "{z}, {x}, {y}; the extension)"), last

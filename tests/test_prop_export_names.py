@@ -42,14 +42,6 @@ def xml_expected(text: str) -> str:
     return _NOT_XML_CHAR.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-@pytest.fixture
-def caches(tmp_path, monkeypatch):
-    """Settings and caches under tmp_path (an export reads no user's settings)."""
-    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
-        (tmp_path / var).mkdir()
-        monkeypatch.setenv(var, str(tmp_path / var))
-    return tmp_path
-
 
 # any character a file name may hold (not "/", NUL or a lone surrogate: ids are made readable first);
 # the troublesome ones drawn often

@@ -35,14 +35,6 @@ from .prop_profile import prop  # noqa: E402
 PROP = prop(40, fixtures=True)
 
 
-@pytest.fixture
-def caches(tmp_path, monkeypatch):
-    """Settings and caches under tmp_path (an export reads no user's settings)."""
-    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
-        (tmp_path / var).mkdir()
-        monkeypatch.setenv(var, str(tmp_path / var))
-    return tmp_path
-
 
 def _wrap(lon: float) -> float:
     return (lon + 180.0) % 360.0 - 180.0

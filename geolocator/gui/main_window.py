@@ -32,7 +32,7 @@ from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
-from ..core.wording import EARLIER_RUN, count, empty_map_hint, nothing_verified_note, resumed_line
+from ..core.wording import EARLIER_RUN, count, empty_map_hint, imagery_line, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -563,8 +563,10 @@ class MainWindow(QMainWindow):
         self._refresh_actions()
 
     def _on_cancelled(self) -> None:
-        kept = (" Photos already verified and an adaptation's finished rounds are kept: locating again (add the"
-                " photos again, or Adapt) resumes where it stopped."
+        # session 35: a Cancel while the tiles' features were computed spoke only of verified photos
+        kept = (" The tiles' features computed so far, photos already verified and an"
+                " adaptation's finished rounds are kept: locating again (add the photos again, or Adapt) resumes"
+                " where it stopped."
                 if self.session.ws.settings.use_cache else "")  # core/pair_store.py, core/adapt/resume.py
         self.message_bar.show_message("info", "Cancelled. The previous results are unchanged." + kept)
 
@@ -712,7 +714,7 @@ class MainWindow(QMainWindow):
             self.tileset_len = len(opened.tileset)
             ts = opened.tileset
             zoom_text = f" at zoom {ts.zoom}" if ts.zoom is not None else ""
-            credit = f"  ·  imagery: {ts.attribution}" if ts.attribution else ""
+            credit = f"  ·  {imagery_line(ts.attribution)}" if ts.attribution else ""  # said once, as the CLI does
             size = format_ground_size(ts.tiles[0].bounds)  # metres on the ground, any CRS
             # a name that is not UTF-8 as the exports write it (Qt drops a lone surrogate: "Karte Mrz")
             self.tileset_label.setText(f"Tile set: {readable(str(path))}  ·  {count(len(ts), 'tile')} of about "

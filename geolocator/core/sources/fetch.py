@@ -49,6 +49,11 @@ STOP_AFTER_UNREACHABLE = 3
 # it went away (stopped, the network dropped). Stop instead of backing off on each of the tiles left
 # (about 15 s a tile with the default retries: hours for a large area); a rerun resumes.
 STOP_AFTER_LOST = 8
+# tiles whose every attempt the server answered with an HTTP error (500, 502, 503, 429 after all retries;
+# 400, 410 ... at once) before any tile came: it is broken or the URL is wrong. Stop instead of backing off
+# on every tile (about 15 s a tile with the default retries: 140 s for 36 tiles, hours for a large area;
+# session 35, newuser35); a rerun asks again.
+STOP_AFTER_ERRORS = 8
 # after a stop (cancel, Ctrl-C, a refusing or lost service) results still in flight are awaited this
 # long, no longer: most end at once (they check the stop between attempts); one blocked on a stalled
 # link is left behind instead of holding the cancel until its read timeout
@@ -157,7 +162,13 @@ def parse_template(url: str, subdomains: str | Sequence[str] | None = None, *, a
     url = url.strip()
     if not re.match(r"^https?://", url, re.I):
         raise FetchError(f"{url!r}: a tile URL template starts with http:// or https://")
+    if re.search(r"%7b|%7d", url, re.I):  # braces URL-encoded, as a browser's address bar copies them
+        raise FetchError(f"{url!r}: its braces are URL-encoded (%7B, %7D); write them as they are: {{z}}, {{x}}, {{y}}")
     names = set(_PLACEHOLDER.findall(url))
+    dollar = [n for n in dict.fromkeys(re.findall(r"\$\{([^{}]*)\}", url)) if n in _KNOWN]
+    if dollar:  # OpenLayers 2's ${z}: the "$" would stay in every URL asked for, and every tile come back 404
+        raise FetchError(f"{url!r}: write {', '.join('{' + n + '}' for n in dollar)} without the \"$\" "
+                         "(the ${…} form of other programs would stay in every URL asked for)")
     unknown = sorted(names - _KNOWN)
     if unknown:
         raise FetchError(f"{url!r}: unknown placeholder(s) {', '.join('{' + n + '}' for n in unknown)}; "
@@ -649,6 +660,10 @@ class FolderSink:
         meta.update({k: v for k, v in self.meta.items() if v})
         if not meta.get("attribution"):  # a credit line given by an earlier run is kept
             meta["attribution"] = self._fallback_attribution
+        # put() stores XYZ rows (counted from the north): said as TileJSON's "scheme", so reading the folder
+        # back (sources/xyz.py) knows its row order instead of warning that nothing states it (newuser35).
+        # A scheme an earlier file stated is left as it was.
+        meta.setdefault("scheme", "xyz")
         tmp = meta_path.with_name(f".{meta_path.name}.part")
         tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(tmp, meta_path)
@@ -1093,6 +1108,8 @@ def fetch_tiles(
     lost_why = ""
     silence = _Silence()  # requests in a row with no answer at all (SILENT_S)
     silent = False
+    errors = 0  # STOP_AFTER_ERRORS: tiles answered only with HTTP errors before any tile came
+    errors_why = ""
     try:
         from ..wording import count
 
@@ -1144,6 +1161,11 @@ def fetch_tiles(
                     lost_why = item.why
                     if lost >= STOP_AFTER_LOST:
                         stop.set()
+                elif item.status == "failed" and item.why.startswith("HTTP ") and report.fetched == 0:
+                    errors += 1
+                    errors_why = item.why
+                    if errors >= STOP_AFTER_ERRORS:
+                        stop.set()
             done += 1
             if since_commit >= COMMIT_EVERY_TILES or \
                     (since_commit and time.monotonic() - committed_at >= COMMIT_EVERY_S):
@@ -1189,6 +1211,12 @@ def fetch_tiles(
                          "stopped. A network that wants you to sign in first (hotel, ship, satellite or mobile Wi-Fi) "
                          "answers every address with its login page: open any web page in a browser, sign in, then "
                          f"try again. Otherwise check the URL (the service may be sending an error page){not_created}")
+    if errors >= STOP_AFTER_ERRORS and report.fetched == 0 and not report.cancelled:
+        host = source_host(template.url)
+        service = f"{template.name} ({host})" if template.name and template.name != host else host
+        raise FetchError(f"{service}: the server answered the first {errors} tiles only with errors ({errors_why}); "
+                         f"stopped. It may be down or overloaded (try again later), or the URL may be wrong: "
+                         f"{template.url}{not_created}")
     if refusals >= STOP_AFTER_REFUSALS:
         raise FetchError(f"{template.url}: the server refused the first {refusals} tiles ({refused_why}); stopped. "
                          f"Check the URL, any API key it needs, and that its terms allow downloading{not_created}")
