@@ -1557,18 +1557,17 @@ DESCRIPTIONS = {
 def _interrupted_line(args) -> str:
     """What Ctrl-C (or SIGTERM) in a command leaves, in one line: which --out files were not written (each
     is written atomically at the end, so an earlier one is as it was) and what the cache folder keeps for
-    the same command to resume from: tile features a committed chunk (core/extract.STORE_CHUNK tiles) at a
-    time (core/store.py), verified photos one by one (core/pair_store.py). Session 35: an interrupt while the
-    tiles' features were computed said only "photos already verified are kept", and named one of two --out."""
-    # the chunk from core.extract when the run got that far; never imported here (torch: seconds after Ctrl-C)
-    chunk = getattr(sys.modules.get("geolocator.core.extract"), "STORE_CHUNK", None)
-    at_a_time = f"{chunk} tiles at a time" if chunk else "a chunk of tiles at a time"
+    the same command to resume from: every tile's features computed before the stop (a stopped pass commits
+    the tiles it finished: core/extract.extract_into_store, core/store.py), verified photos one by one
+    (core/pair_store.py). Session 35: an interrupt while the tiles' features were computed said only "photos
+    already verified are kept", and named one of two --out; it then said "512 tiles at a time", what the
+    store kept before flushcancel35."""
     command = getattr(args, "command", None)
     if command in ("locate", "eval", "adapt"):
-        kept = (f"; kept in the cache folder (when writable): tile features {at_a_time}, and each photo once "
-                "verified: the same command resumes from them")
+        kept = ("; kept in the cache folder (when writable): the tile features computed so far, and each photo "
+                "once verified: the same command resumes from them")
     elif command == "index":
-        kept = f"; tile features are kept in the cache folder {at_a_time}: the same command resumes"
+        kept = "; the tile features computed so far are kept in the cache folder (when writable): the same command resumes"
     else:
         kept = ""
     if getattr(args, "out", None) is None or args.func is cmd_fetch_tiles:  # fetch-tiles said what it kept

@@ -564,17 +564,20 @@ def test_into_store_progress_cancel_and_chunk_arguments(tmp_path, monkeypatch):
     with pytest.raises(Cancelled):
         E.extract_into_store(tiles, bb, FakeStore(), chunk=5, batch_size=1, progress=progress, cancel=token)
     assert bb.batches == [1]
-    # a cancel between chunks of a custom compute: the second chunk is never stored
+    # a cancel while a custom compute works on its second chunk: that chunk, finished, is stored
+    # (flushcancel35: before, a finished chunk was thrown away), and the third is never computed
     token = CancelToken()
     store = FakeStore()
+    yielded = []
 
     def compute(parts, views):
         for part in parts:
+            yielded.append(len(part))
             yield E.ExtractResult(np.zeros((len(part), 1, 4), np.float32))
             token.cancel()
     with pytest.raises(Cancelled):
         E.extract_into_store(tiles, FakeBackbone(), store, chunk=2, compute=compute, cancel=token)
-    assert len(store.appended) == 1
+    assert len(store.appended) == 2 and yielded == [2, 2]
 
 
 # -- session 9: the last eleven survivors of session 8's run (training/results/mutation_media.md) ----

@@ -453,10 +453,8 @@ def test_ctrl_c_says_the_output_was_not_written_and_an_earlier_one_is_as_it_was(
     out = tmp_path / "p.geojson"
     argv = ["locate", str(photos), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(out)]
     # locate verifies: its verified photos are kept (core/pair_store.py), so the line says so too, and the tiles'
-    # features committed a chunk at a time (core/store.py; the chunk named once core.extract was loaded)
-    from geolocator.core.extract import STORE_CHUNK
-
-    kept = (f"; kept in the cache folder (when writable): tile features {STORE_CHUNK} tiles at a time, and each photo "
+    # features computed before the stop (core/store.py; flushcancel35: a stopped pass commits what it finished)
+    kept = ("; kept in the cache folder (when writable): the tile features computed so far, and each photo "
             "once verified: the same command resumes from them")
     assert cli.main(argv) == 130
     assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {out} was not written{kept}"

@@ -40,5 +40,5 @@ def test_cancel_says_the_tiles_features_are_kept_too(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     w._on_cancelled()
     text = w.message_bar.text
-    assert "The tiles' features computed so far (a chunk of tiles at a time), photos already verified" in text, text
+    assert "The tiles' features computed so far, photos already verified" in text, text
     assert "add the photos again, or Adapt) resumes where it stopped" in text

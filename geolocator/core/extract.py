@@ -189,7 +189,14 @@ def extract_features(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     stage: str = "extract",
+    finished=None,
 ) -> ExtractResult:
+    """Backbone features (len(items), len(views), backbone.dim) float32 of each item at each view,
+    read from `cache` where it holds them, else computed. Raises Cancelled (the cancel token) and
+    lets KeyboardInterrupt through; `finished(index, features)` (optional), called as each computed
+    item's features become final ((views, dim), all its views run through the model, or zeros for
+    an empty package tile), lets a caller keep that work when the pass stops half way
+    (extract_into_store commits those rows before it re-raises). Failed items are not reported."""
     views = tuple(views)
     for v in views:
         view_angle(v)
@@ -232,7 +239,7 @@ def extract_features(
     computed = 0
     if todo:
         computed = _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
-                        progress, cancel, stage, clock, done_items, total)
+                        progress, cancel, stage, clock, done_items, total, finished)
     # empty package tiles: zero rows, computed now (EMPTY) or cached as zeros by an earlier run
     packaged = [i for i, it in enumerate(items) if getattr(it, "ref", None) is not None and i not in failed]
     empty = {i for i in packaged if not feats[i].any()}
@@ -242,9 +249,10 @@ def extract_features(
 
 
 def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, workers,
-         progress, cancel, stage, clock, done_items, total) -> int:
+         progress, cancel, stage, clock, done_items, total, on_final=None) -> int:
     batch_size = max(1, int(batch_size))
     pending: list[tuple[int, int, torch.Tensor]] = []  # (row, view index, tensor)
+    views_left: dict[int, int] = {}  # item -> its views still in `pending` (handed on when it reaches 0)
     computed = 0
     finished = 0  # items of `todo` fully handed to the model or failed
 
@@ -258,6 +266,9 @@ def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, w
                 feats[i, j] = vec
                 if cache is not None:
                     cache.put(keys[(i, j)], vec)
+                views_left[i] -= 1
+                if not views_left[i] and on_final is not None:  # after the write: never a half-set row
+                    on_final(i, feats[i])
             computed += len(chunk)
 
     def report() -> None:
@@ -294,7 +305,10 @@ def _run(items, todo, views, backbone, feats, failed, cache, keys, batch_size, w
                     if cache is not None:
                         for j in js:
                             cache.put(keys[(i, j)], feats[i, j])
+                    if on_final is not None:
+                        on_final(i, feats[i])
                 else:
+                    views_left[i] = len(js)
                     pending.extend((i, j, t) for j, t in zip(js, tensors))
                 finished += 1
                 if len(pending) >= batch_size:
@@ -359,7 +373,11 @@ def extract_into_store(
 ) -> IndexResult:
     """Extract the items the store (store.FeatureStore, views = store.views) lacks, in chunks that
     are committed as they finish: memory stays bounded by one chunk, and an interrupted run
-    (cancel, crash, power cut) resumes where the last committed chunk ended.
+    resumes where the last commit ended. A pass that stops (Cancelled, KeyboardInterrupt, SIGTERM in
+    the CLI, an error) first commits the tiles of the chunk in flight whose features are final, in
+    one more batch of the store's own protocol, then re-raises: a cancel loses at most the batch in
+    the model (the local model; a `compute` of its own, the Ray route, loses its chunks in flight); a
+    crash or power cut loses the chunk in flight (at most `chunk` tiles).
 
     compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
     of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
@@ -387,7 +405,15 @@ def extract_into_store(
               if root is not None else set())
     empty = _zero_rows(items, rows, set(todo), store) | mended  # judged by an earlier run: not decoded again
     clock = EtaClock(max(len(todo), 1))
-    emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute"))
+    metrics = {}
+    if reused:  # said once, at the start: a Ctrl-C'ed or cancelled run is resumed, not started over
+        import logging
+
+        from .wording import EARLIER_RUN, earlier_run_line
+
+        metrics = {EARLIER_RUN: earlier_run_line("tiles", reused, n)}  # the app's status bar
+        logging.getLogger("geolocator").info("%s", metrics[EARLIER_RUN])  # the CLI's line
+    emit(progress, ProgressEvent(stage, reused, n, f"{reused} in the store, {len(todo)} to compute", metrics=metrics))
     done = 0
     if compute is None:
         def inner(ev: ProgressEvent) -> None:  # per-batch events inside a chunk, in overall units
@@ -397,27 +423,52 @@ def extract_into_store(
 
         def compute(parts, views):
             for part in parts:
+                in_flight.clear()
                 yield extract_features(part, backbone, views=views, cache=None, batch_size=batch_size,
-                                       workers=workers, progress=inner, cancel=cancel, stage=stage)
+                                       workers=workers, progress=inner, cancel=cancel, stage=stage,
+                                       finished=in_flight.__setitem__)
 
+    in_flight: dict[int, np.ndarray] = {}  # the chunk being computed: item in it -> final (views, dim)
     chunk = max(1, int(chunk))
     chunks = [todo[s : s + chunk] for s in range(0, len(todo), chunk)]
     results = compute(([items[i] for i in part] for part in chunks), store.views)
-    for part_ids, result in zip(chunks, results):
-        check(cancel)
-        good = [j for j in range(len(part_ids)) if j not in result.failed]
-        for j, reason in result.failed.items():
-            failed[part_ids[j]] = reason
-        empty.update(part_ids[j] for j in getattr(result, "empty", ()))
-        if good:
-            got = store.append([keys[part_ids[j]] for j in good], result.features[good])
-            rows[[part_ids[j] for j in good]] = got
-        done += len(part_ids)
-        emit(progress, ProgressEvent(stage, reused + done, n, f"{reused + done}/{n} tiles",
-                                     eta_s=clock.eta(done)))
+    taken = 0  # chunks committed; chunks[taken] is the one in flight
+    try:
+        for part_ids, result in zip(chunks, results):
+            good = [j for j in range(len(part_ids)) if j not in result.failed]
+            for j, reason in result.failed.items():
+                failed[part_ids[j]] = reason
+            empty.update(part_ids[j] for j in getattr(result, "empty", ()))
+            if good:
+                got = store.append([keys[part_ids[j]] for j in good], result.features[good])
+                rows[[part_ids[j] for j in good]] = got
+            done += len(part_ids)
+            taken += 1
+            emit(progress, ProgressEvent(stage, reused + done, n, f"{reused + done}/{n} tiles",
+                                         eta_s=clock.eta(done)))
+            check(cancel)  # after the commit: a finished chunk is never thrown away
+    except BaseException:
+        if in_flight and taken < len(chunks):
+            _keep_finished(store, [keys[i] for i in chunks[taken]], in_flight)
+        raise
     emit(progress, ProgressEvent(stage, n, n, f"done: {len(failed)} failed", eta_s=0.0,
                                  metrics={"reused": reused, "computed": len(todo)}))
     return IndexResult(rows, failed, reused, len(todo), empty)
+
+
+def _keep_finished(store, part_keys: list[str], finished: dict[int, np.ndarray]) -> None:
+    """Commit the finished rows of a chunk a pass stopped in (extract_into_store); a failure here is
+    logged, never raised over the exception that stopped the pass."""
+    import logging
+
+    ids = sorted(finished)
+    try:
+        store.append([part_keys[j] for j in ids], np.stack([finished[j] for j in ids]))
+    except Exception as exc:  # noqa: BLE001 - the stop's own exception is the one to raise
+        logging.getLogger("geolocator").warning("the %d tiles computed before the stop were not kept: %s",
+                                                len(ids), exc)
+        return
+    logging.getLogger("geolocator").debug("kept %d tiles computed before the stop", len(ids))
 
 
 def _zero_rows(items, rows: np.ndarray, todo: set[int], store, block: int = 65536) -> set[int]:

@@ -1201,6 +1201,27 @@ class Verifier:
             dict.setdefault(self._later, (kind, tilt, (photo_key, tile), holder), v)
         return identity
 
+    def restore_kept(self, queries: Sequence[Query], tiles: Sequence[Tile],
+                     footprints: Sequence[float | ViewGeometry | None] | None = None,
+                     cancel: CancelToken | None = None) -> int:
+        """Read now, before any photo is verified, what an earlier run kept for `queries` (with
+        `footprints` as verify takes them) against `tiles`, as verify_photo would read it photo by
+        photo (_restore: once per photo and settings, so that later read costs nothing); returns how
+        many of the photos first read now hold kept checks of these tiles (0 without a store, or when
+        this Verifier read them before). A photo whose file cannot be stat'ed is passed over (its
+        verification reports it). Raises Cancelled (checked every 64 photos)."""
+        if self.store is None:
+            return 0
+        before = self.photos_from_store
+        for qi, query in enumerate(queries):
+            if qi % 64 == 0:
+                check(cancel)
+            try:
+                self._restore(self.photo_key(query, None if footprints is None else footprints[qi]), tiles)
+            except (OSError, ValueError):
+                continue
+        return self.photos_from_store - before
+
     def _holds_checks_of(self, tiles: Sequence[Tile], kept: dict) -> bool:
         """Whether a photo's kept evaluations (pair_store's layout) include a pair with one of
         `tiles`: the store's file is per photo and settings, not per tile set, so a run on another
@@ -1652,6 +1673,13 @@ class Verifier:
         from .photo_pool import map_photos
 
         self.begin_pass()
+        kept = self.restore_kept(queries, tiles, footprints, cancel)
+        if kept:  # said once, at the start: a Ctrl-C'ed or cancelled locate resumes (flushcancel35)
+            from .wording import EARLIER_RUN, earlier_run_line
+
+            said = earlier_run_line("photos", kept, len(queries))
+            log.info("%s", said)
+            emit(progress, ProgressEvent("verify", 0, len(queries), "geometric verification", metrics={EARLIER_RUN: said}))
         clock = EtaClock(len(queries))
 
         def one(qi: int, token: CancelToken | None) -> list[Verification]:

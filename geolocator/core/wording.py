@@ -152,6 +152,29 @@ def resumed_line(resumed: int, total: int) -> str:
             f"({'its checks were' if resumed == 1 else 'their checks were'} kept in the cache folder)")
 
 
+def earlier_run_line(kind: str, kept: int, total: int) -> str:
+    """The one line a run says at its start when an earlier run (an interrupted or repeated one, the
+    cache folder) left part of its work, so the user knows at once that a rerun resumes (flushcancel35:
+    before, only the locate's end said so). kind "tiles": tiles whose features are in the store
+    (extract.extract_into_store's reused) -> 'tiles: 44 of 121 tiles have features from an earlier run
+    (kept in the cache folder); the other 77 are computed now'; kind "photos": photos whose checks were
+    kept (rerank.Verifier.restore_kept) -> 'verify: 34 of 108 photos were checked by an earlier run (kept
+    in the cache folder); they resume where it stopped'. `kept` <= `total`; raises ValueError for
+    another kind."""
+    if kind == "tiles":
+        rest = total - kept
+        tail = f"the other {rest:,} {'is' if rest == 1 else 'are'} computed now" if rest else "none to compute"
+        return (f"tiles: {kept:,} of {count(total, 'tile')} {'has' if kept == 1 else 'have'} features from an "
+                f"earlier run (kept in the cache folder); {tail}")
+    if kind == "photos":
+        return (f"verify: {kept:,} of {count(total, 'photo')} {'was' if kept == 1 else 'were'} checked by an "
+                f"earlier run (kept in the cache folder); {'it resumes' if kept == 1 else 'they resume'} where it stopped")
+    raise ValueError(f"kind must be 'tiles' or 'photos', got {kind!r}")
+
+
+EARLIER_RUN = "earlier_run"  # the ProgressEvent metrics key that carries earlier_run_line (the app's status bar)
+
+
 # How a flight's frame got its exported Point (core/sequence.py STATUSES), as the app's Results pane
 # says it beside the position: the same words as the flight table of docs/flights.md.
 TRACK_STATUS_WORDS = {

@@ -32,7 +32,7 @@ from ..core.images import PHOTO_SUFFIXES, RASTER_SUFFIXES, TIFF_SUFFIXES
 from ..core.sources.tile_image import PACKAGE_SUFFIXES
 from ..core.geo import format_ground_size
 from ..core.names import readable
-from ..core.wording import count, empty_map_hint, imagery_line, nothing_verified_note, resumed_line
+from ..core.wording import EARLIER_RUN, count, empty_map_hint, imagery_line, nothing_verified_note, resumed_line
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
@@ -548,6 +548,8 @@ class MainWindow(QMainWindow):
             self.tileset_label.setText(f"Tile set: {metrics.get('path', '')}  ·  {metrics.get('n_tiles', 0)} tiles "
                                        "(indexing…)")
             return
+        if metrics.get(EARLIER_RUN):  # at a stage's start: what an earlier run left (tiles, checked photos)
+            self.statusBar().showMessage(str(metrics[EARLIER_RUN]), RESUMED_MS)
         self.progress.update_event(event)
 
     def _on_job_started(self, job: Job) -> None:
@@ -562,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def _on_cancelled(self) -> None:
         # session 35: a Cancel while the tiles' features were computed spoke only of verified photos
-        kept = (" The tiles' features computed so far (a chunk of tiles at a time), photos already verified and an"
+        kept = (" The tiles' features computed so far, photos already verified and an"
                 " adaptation's finished rounds are kept: locating again (add the photos again, or Adapt) resumes"
                 " where it stopped."
                 if self.session.ws.settings.use_cache else "")  # core/pair_store.py, core/adapt/resume.py
