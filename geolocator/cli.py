@@ -38,12 +38,16 @@ def _eta_bar():
 
     class EtaBar(tqdm):
         eta_s: float | None = None
+        waiting = False  # a fetch the server keeps waiting: the time left is "?", not tqdm's pace so far
+        label: str | None = None  # the stage's words, before any "(waiting for the server, N s)"
 
         @property
         def format_dict(self):
             d = super().format_dict
             if self.eta_s is not None and d.get("total") and d["n"] < d["total"]:
                 d["rate"] = (d["total"] - d["n"]) / max(float(self.eta_s), 1e-6)
+            elif self.waiting:
+                d["rate"] = 0  # tqdm writes "?" for the time left
             return d
 
     return EtaBar
@@ -98,6 +102,8 @@ class TqdmProgress:
         if now - times[1] >= self.LINE_EVERY_S:
             times[1] = now
             eta = f", about {event.eta_s:.0f} s left" if event.eta_s is not None else ""
+            waiting = (event.metrics or {}).get("waiting_s")
+            eta += f", waiting for the server ({waiting} s)" if waiting is not None else ""
             print(f"{label}: {event.step}/{event.total}{eta}", file=sys.stderr, flush=True)
 
     def __call__(self, event: ProgressEvent) -> None:
@@ -118,9 +124,14 @@ class TqdmProgress:
             bar.total = event.total
         bar.n = max(0, min(event.step, event.total))
         bar.eta_s = event.eta_s
+        waiting = (event.metrics or {}).get("waiting_s")  # fetch: no tile for a while (fetch.WAIT_SAY_S)
+        desc = bar.label = bar.label or bar.desc
+        bar.waiting = waiting is not None
+        bar.set_description_str(f"{desc} (waiting for the server, {waiting} s)" if waiting is not None else desc,
+                                refresh=False)
         if event.metrics:
             bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()
-                             if isinstance(v, (int, float, str))}, refresh=False)
+                             if isinstance(v, (int, float, str)) and k != "waiting_s"}, refresh=False)
         bar.refresh()
         if event.step >= event.total:
             bar.close()

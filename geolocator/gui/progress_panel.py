@@ -81,6 +81,8 @@ def describe(event: ProgressEvent) -> str:
         parts.append(f"{int(m['pseudo_pairs'])} pairs")
     if isinstance(m.get("loss"), (int, float)):
         parts.append(f"loss {m['loss']:.3f}")
+    if isinstance(m.get("waiting_s"), int):  # a fetch that no tile has come to for a while: no figure would be true
+        parts.append(f"waiting for the server ({m['waiting_s']} s)")
     eta = format_eta(event.eta_s)
     if eta:
         parts.append(eta + (" (whole job)" if event.stage == "job" else ""))

@@ -77,6 +77,14 @@ COMMIT_EVERY_S = 5.0
 # (session 30); the transport still tries each connection 3 times
 CONNECT_TIMEOUT_S = 10.0
 MISSING_STATUS = frozenset({404, 410})
+# while no tile has come for this long, the progress says "waiting for the server (N s)" and gives no
+# time left: the pace of the tiles before says nothing about tiles the server holds back (session 35,
+# newuser35: a 30 s tile showed "about 2 s left", and the ETA stood still for the 36 s before a dead
+# server's fetch stopped). Between results iter_fetch yields WAITING every WAIT_EVENT_S.
+WAIT_SAY_S = 5.0
+WAIT_EVENT_S = 1.0
+WAITING = "waiting"
+_wait_clock = time.monotonic  # the waits' clock, bound once: tests that step time.monotonic count its readings
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
 
@@ -934,6 +942,26 @@ def _eta(elapsed_s: float, asked: int, left: int, in_flight: int = 1) -> float |
     return elapsed_s / asked * left
 
 
+def _fetch_counts(report: FetchReport) -> str:
+    return (f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
+            f"{len(report.failed)} failed")
+
+
+def _waiting_event(done: int, total: int, report: FetchReport, waited_s: float, elapsed_s: float, asked: int,
+                   concurrency: int) -> ProgressEvent:
+    """The "fetch" event sent while no result has come for `waited_s` seconds (iter_fetch's WAITING).
+    Its ETA is _eta's with the wait counted in `elapsed_s`, so it grows while the server keeps the tiles;
+    after WAIT_SAY_S it is None and the message and metrics["waiting_s"] (whole seconds) say
+    "waiting for the server (N s)" instead: a figure from the pace before would not be true."""
+    if waited_s < WAIT_SAY_S:
+        return ProgressEvent("fetch", done, total, _fetch_counts(report),
+                             eta_s=_eta(elapsed_s, asked, total - done, concurrency),
+                             metrics={"MB": round(report.bytes / 1e6, 2)})
+    seconds = int(waited_s)
+    return ProgressEvent("fetch", done, total, f"waiting for the server ({seconds} s); {_fetch_counts(report)}",
+                         eta_s=None, metrics={"MB": round(report.bytes / 1e6, 2), "waiting_s": seconds})
+
+
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
@@ -944,7 +972,8 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
     requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
     no request starts after it, and the results of those in flight are awaited at most DRAIN_S seconds
     (a request blocked on a stalled link is left behind, so a cancel lands within about DRAIN_S);
-    results are yielded in the caller's thread, so the sink is only written from there. `cancel`
+    results are yielded in the caller's thread, so the sink is only written from there. While requests
+    are in flight and none ends, WAITING is yielded every WAIT_EVENT_S (no result: the caller's clock). `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
     `answered`, `silence`, `hold`: see _get (a hold of its own when none is given). Raises FetchError for `retries` below 0 (at the first next())."""
     if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
@@ -982,6 +1011,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             results.put(exc)
 
     in_flight = 0
+    beat = _wait_clock()  # the last result or WAITING yielded
     stopped_at = None  # when `stop` was first seen: in-flight results are awaited DRAIN_S longer, no more
     it = iter(todo)
     try:
@@ -1005,7 +1035,11 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             if cancel is not None and cancel.cancelled:
                 stop.set()  # in-flight requests end at their next check; no new ones start
             if item is None:
+                if not stop.is_set() and _wait_clock() - beat >= WAIT_EVENT_S:
+                    beat = _wait_clock()
+                    yield WAITING  # the caller's progress can say how long the server has kept us waiting
                 continue
+            beat = _wait_clock()
             in_flight -= 1
             if isinstance(item, BaseException):
                 raise item
@@ -1096,6 +1130,7 @@ def fetch_tiles(
     # said 0.4 s left with 6.5 s to go (session 30). requests_since: when the last of them was counted
     asked = 0
     requests_since = started
+    heard_at = _wait_clock()  # the last result of any kind (WAIT_SAY_S)
     since_commit = 0
     committed_at = time.monotonic()
     refusals = 0
@@ -1119,6 +1154,11 @@ def fetch_tiles(
                                answered=answered, verify=verify, silence=silence):
             if cancel is not None and cancel.cancelled:
                 stop.set()
+            if item == WAITING:
+                emit(progress, _waiting_event(done, len(tiles), report, _wait_clock() - heard_at,
+                                              time.perf_counter() - requests_since, asked, concurrency))
+                continue
+            heard_at = _wait_clock()
             if isinstance(item, _Result) and item.status == "damaged":
                 report.damaged[f"{item.z}/{item.x}/{item.y}"] = item.why
                 requests_since = time.perf_counter()
@@ -1173,9 +1213,7 @@ def fetch_tiles(
                 since_commit = 0
                 committed_at = time.monotonic()
             emit(progress, ProgressEvent(
-                "fetch", done, len(tiles),
-                f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
-                f"{len(report.failed)} failed",
+                "fetch", done, len(tiles), _fetch_counts(report),
                 eta_s=_eta(time.perf_counter() - requests_since, asked, len(tiles) - done, concurrency),
                 metrics={"MB": round(report.bytes / 1e6, 2)},
             ))

@@ -1,0 +1,81 @@
+"""A tile download's progress while the server keeps it waiting, and 404s asked again (session 35,
+fetcheta35): newuser35 saw "about 2 s left" on a 30 s tile, an ETA standing still for the 36 s before a
+dead server's fetch stopped, and a tile a flaky server 404'd once never asked for again. Every server
+here is on 127.0.0.1 (tests/tile_server.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from geolocator.core.progress import ProgressEvent
+from geolocator.core.sources import fetch as F
+
+from .tile_packages import demo_pyramid
+from .tile_server import TileServer
+
+FAST = dict(backoff_s=0.01, max_wait_s=0.05)
+
+
+@pytest.fixture(scope="module")
+def tiles():
+    return demo_pyramid(zooms=(19,))
+
+
+@pytest.fixture
+def quick_wait(monkeypatch):
+    monkeypatch.setattr(F, "WAIT_SAY_S", 0.6)
+    monkeypatch.setattr(F, "WAIT_EVENT_S", 0.2)
+
+
+def test_a_tile_the_server_holds_back_is_said_as_waiting_not_as_seconds_left(tmp_path, tiles, quick_wait):
+    wanted = sorted(tiles)[:6]
+    events = []
+    with TileServer(tiles, script={wanted[-1]: [("slow", 2.0)]}) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "t", concurrency=1,
+                               progress=events.append, **FAST)
+    assert report.fetched == 6
+    waiting = [e for e in events if "waiting_s" in e.metrics]
+    assert waiting, [e.message for e in events]
+    assert all(e.step == 5 and e.eta_s is None for e in waiting)  # no figure while the last tile is held back
+    assert waiting[0].message.startswith(f"waiting for the server ({waiting[0].metrics['waiting_s']} s); "
+                                         "5 fetched, 0 already here, 0 missing, 0 failed")
+    assert waiting[-1].metrics["waiting_s"] >= 1  # the seconds count up while it waits
+    # before it says "waiting", the time left grows with the wait instead of standing still
+    early = [e.eta_s for e in events if e.step == 5 and "waiting_s" not in e.metrics and e.eta_s is not None]
+    assert len(early) >= 2 and early[-1] > early[0]
+    assert events[-1].step == 6 and "waiting_s" not in events[-1].metrics
+
+
+def test_a_stalled_server_before_any_tile_is_said_as_waiting(tmp_path, tiles, quick_wait):
+    wanted = sorted(tiles)[:2]
+    events = []
+    with TileServer(tiles, script={t: [("slow", 1.5)] for t in wanted}) as server:
+        F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "t", concurrency=2,
+                      progress=events.append, **FAST)
+    assert any(e.step == 0 and e.message.startswith("waiting for the server (") for e in events)
+
+
+def test_the_terminal_bar_says_waiting_and_no_time_left(capsys):
+    from geolocator.cli import TqdmProgress
+
+    bar = TqdmProgress(tty=True)
+    bar(ProgressEvent("fetch", 0, 36, "36 tiles"))
+    bar(ProgressEvent("fetch", 35, 36, "35 fetched", eta_s=2.0))
+    bar(ProgressEvent("fetch", 35, 36, "waiting", metrics={"MB": 0.5, "waiting_s": 12}))
+    err = capsys.readouterr().err.split("\r")[-1]
+    assert "fetch (waiting for the server, 12 s): " in err
+    assert "35/36 [00:00<?, MB=0.5]" in err  # not "00:02", and waiting_s is not a postfix
+    bar(ProgressEvent("fetch", 36, 36, "36 fetched", eta_s=0.0))
+    err = capsys.readouterr().err
+    assert "fetch: 100%" in err and "waiting" not in err.split("\r")[-1]
+    bar.close()
+
+
+def test_the_log_line_says_waiting(capsys, monkeypatch):
+    from geolocator.cli import TqdmProgress
+
+    bar = TqdmProgress(tty=False)
+    monkeypatch.setattr(TqdmProgress, "LINE_EVERY_S", 0.0)
+    bar(ProgressEvent("fetch", 0, 36, "36 tiles"))
+    bar(ProgressEvent("fetch", 35, 36, "waiting", metrics={"waiting_s": 40}))
+    assert "fetch: 35/36, waiting for the server (40 s)" in capsys.readouterr().err
