@@ -79,3 +79,20 @@ def test_the_log_line_says_waiting(capsys, monkeypatch):
     bar(ProgressEvent("fetch", 0, 36, "36 tiles"))
     bar(ProgressEvent("fetch", 35, 36, "waiting", metrics={"waiting_s": 40}))
     assert "fetch: 35/36, waiting for the server (40 s)" in capsys.readouterr().err
+
+
+def test_the_apps_bar_text_says_waiting_and_no_time_left():
+    pytest.importorskip("PySide6.QtWidgets")
+    from geolocator.core.progress import JobProgress
+    from geolocator.gui.progress_panel import STAGE_SECONDS_PER_UNIT, describe
+
+    clock = iter([0.0, 1.0, 4.0, 40.0, 40.0, 40.0, 40.0])
+    tracker = JobProgress({"fetch": 36}, STAGE_SECONDS_PER_UNIT, clock=lambda: next(clock))
+    tracker.update(ProgressEvent("fetch", 0, 36, "36 tiles"))
+    said = describe(tracker.update(ProgressEvent("fetch", 35, 36, "35 fetched", eta_s=2.0)))
+    assert "left" in said
+    event = ProgressEvent("fetch", 35, 36, "waiting for the server (36 s); 35 fetched, 0 already here, 0 missing, "
+                          "0 failed", metrics={"MB": 0.5, "waiting_s": 36})
+    said = describe(tracker.update(event))
+    assert said == "Fetching imagery · waiting for the server (36 s); 35 fetched, 0 already here, 0 missing, 0 failed"
+    assert describe(event) == "Fetching imagery · 35/36 · waiting for the server (36 s)"
