@@ -1244,7 +1244,8 @@ def cmd_fetch_tiles(args) -> int:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
                                    max_tiles=args.max_tiles, progress=progress, verify=args.verify,
-                                   grid=wmts.grid if wmts is not None else None)
+                                   grid=wmts.grid if wmts is not None else None,
+                                   retry_missing_after_s=0.0 if args.retry_missing else F.MISSING_RETRY_S)
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -1260,8 +1261,9 @@ def cmd_fetch_tiles(args) -> int:
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {shown} in "
-          f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
-          f"{len(report.failed)} failed")
+          f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404"
+          + (f"; {report.asked_again} of the earlier 404s asked again" if report.asked_again else "")
+          + f"), {len(report.failed)} failed")
     if report.damaged:  # stored by an earlier run (before tiles were checked on arrival) but not whole
         first, why = next(iter(report.damaged.items()))
         log.warning("%s stored earlier %s damaged and %s asked for again (tile %s: %s)",
@@ -1461,6 +1463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
                         "only a stored tile that does not end as a whole image is checked: no decode)")
+    p.add_argument("--retry-missing", action="store_true",
+                   help="ask again now for the tiles the server answered 404 (missing) in an earlier run (without "
+                        "it they are asked again once their 404 is a day old)")
     p.add_argument("--dry-run", action="store_true",
                    help="say the tiles, zoom and expected size of the area, and how many the output already holds, "
                         "then stop: nothing is fetched or written")

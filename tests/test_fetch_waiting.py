@@ -96,3 +96,106 @@ def test_the_apps_bar_text_says_waiting_and_no_time_left():
     said = describe(tracker.update(event))
     assert said == "Fetching imagery · waiting for the server (36 s); 35 fetched, 0 already here, 0 missing, 0 failed"
     assert describe(event) == "Fetching imagery · 35/36 · waiting for the server (36 s)"
+
+
+# ---------------------------------------------------------------- 404s asked again
+
+
+def _flaky(tiles, wanted):
+    """A server whose first answer for the first tile is a 404, then the tile."""
+    return TileServer(tiles, script={wanted[0]: [(404, {"Content-Type": "text/plain"}, b"not now")]})
+
+
+@pytest.mark.parametrize("name", ["t", "t.mbtiles"])
+def test_a_404_is_asked_again_only_with_retry_or_once_a_day_old(tmp_path, tiles, name):
+    wanted = sorted(tiles)[:4]
+    out = tmp_path / name
+    with _flaky(tiles, wanted) as server:
+        first = F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)
+        assert (first.fetched, first.missing, first.asked_again) == (3, 1, 0)
+        again = F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)  # at once: not asked
+        assert (again.already, again.missing, again.asked_again) == (3, 1, 0)
+        assert len(server.requests_for(*wanted[0])) == 1
+        now = F.fetch_tiles(F.parse_template(server.url), wanted, out, retry_missing_after_s=0.0, **FAST)
+        assert (now.fetched, now.already, now.missing, now.asked_again) == (1, 3, 0, 1)
+        assert len(server.requests_for(*wanted[0])) == 2
+
+
+def test_a_folders_404_a_day_old_is_asked_again_and_recorded_with_its_new_time(tmp_path, tiles):
+    import time
+
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    wanted = sorted(tiles)[:3]
+    out = tmp_path / "t"
+    out.mkdir()
+    keys = ["{}/{}/{}".format(*t) for t in wanted]
+    (out / "missing.txt").write_text(f"{stamp_line(time.time() - 2 * 86400)}\n{keys[0]}\n"
+                                     f"{stamp_line(time.time() - 3600)}\n{keys[1]}\n", encoding="utf-8")
+    with TileServer({}) as server:  # still 404 everywhere
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)
+        assert (report.missing, report.asked_again) == (3, 1)  # the 2-day-old one and the new one asked
+        assert len(server.requests_for(*wanted[0])) == 1 and not server.requests_for(*wanted[1])
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)
+        assert (report.missing, report.asked_again) == (3, 0)  # all three recorded within the day now
+    # the previous version's reader (keys only) still finds every key in the file
+    lines = {ln.strip() for ln in (out / "missing.txt").read_text(encoding="utf-8").splitlines()}
+    assert set(keys) <= lines
+
+
+def test_a_404_recorded_without_a_time_is_as_old_as_its_file(tmp_path, tiles):
+    import os
+    import time
+
+    wanted = sorted(tiles)[:2]
+    out = tmp_path / "t"
+    out.mkdir()
+    mf = out / "missing.txt"
+    mf.write_text("{}/{}/{}\n".format(*wanted[0]), encoding="utf-8")  # as a version before session 35 wrote it
+    sink = F.FolderSink(out, F.parse_template("http://h/{z}/{x}/{y}.jpg"))
+    assert sink.missing_age(*wanted[0]) < 60 and sink.missing_age(*wanted[1]) is None
+    os.utime(mf, (time.time() - 2 * 86400,) * 2)
+    with TileServer(tiles) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)
+    assert (report.fetched, report.missing, report.asked_again) == (2, 0, 1)
+
+
+def test_an_mbtiles_keeps_the_table_the_previous_version_writes_into(tmp_path, tiles):
+    import sqlite3
+
+    wanted = sorted(tiles)[:2]
+    out = tmp_path / "t.mbtiles"
+    with _flaky(tiles, wanted) as server:
+        F.fetch_tiles(F.parse_template(server.url), wanted, out, **FAST)
+    db = sqlite3.connect(out)
+    db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (19, 1, 1))  # 3 columns, as before
+    z, x, y = wanted[0]
+    assert db.execute("SELECT zoom_level, tile_column, tile_row FROM geolocator_missing WHERE zoom_level=19 AND "
+                      "tile_column=?", (x,)).fetchall() == [(z, x, 2**z - 1 - y)]
+    (when,) = db.execute("SELECT recorded FROM geolocator_missing_time").fetchone()
+    db.commit()
+    db.close()
+    import time
+
+    assert abs(time.time() - when) < 600
+    w = __import__("geolocator.core.sources.mbtiles", fromlist=["MBTilesWriter"]).MBTilesWriter(out)
+    assert w.missing_age(19, 1, 2**19 - 2) is not None  # the row with no time: as old as the file
+    w.close()
+
+
+def test_the_cli_asks_again_with_retry_missing_and_says_how_many(tmp_path, tiles, capsys):
+    from geolocator.cli import main
+
+    from .tile_packages import demo_mosaic
+
+    _, area = demo_mosaic()
+    bbox = f"--bbox={area.west},{area.south},{area.east},{area.north}"
+    wanted = F.tiles_for_bbox(area, 19)
+    out = tmp_path / "area"
+    with _flaky(tiles, sorted(wanted)) as server:
+        main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "-q"])
+        assert "1 missing on the server (404), 0 failed" in capsys.readouterr().out
+        assert main(["fetch-tiles", server.url, bbox, "--zoom", "19", "--out", str(out), "-q",
+                     "--retry-missing"]) == 0
+    said = capsys.readouterr().out
+    assert "0 missing on the server (404; 1 of the earlier 404s asked again), 0 failed" in said

@@ -2,7 +2,7 @@
 
 A good citizen of the service: one clear User-Agent, at most `concurrency` requests in flight,
 429 and 5xx retried with exponential backoff that honours Retry-After (RFC 9110 section 10.2.3),
-404 recorded as a missing tile and not asked for again, tiles already stored never fetched twice
+404 recorded as a missing tile and not asked for again for a day (missing_tiles), tiles already stored never fetched twice
 (a rerun resumes), cancel at any moment with everything fetched so far kept, and a refusal to
 start above `max_tiles` that states the count.
 
@@ -31,6 +31,7 @@ from ..errors import Cancelled, GeolocatorError, InputError
 from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
+from .missing_tiles import read_missing_text, stamp_line
 from .package import FOLDER_METADATA
 
 DEFAULT_MAX_TILES = 10_000
@@ -81,6 +82,10 @@ MISSING_STATUS = frozenset({404, 410})
 # time left: the pace of the tiles before says nothing about tiles the server holds back (session 35,
 # newuser35: a 30 s tile showed "about 2 s left", and the ETA stood still for the 36 s before a dead
 # server's fetch stopped). Between results iter_fetch yields WAITING every WAIT_EVENT_S.
+# a tile recorded missing (404, 410) is asked for again by a fetch this long after it was recorded (one
+# 404 from a flaky server left a gap for ever: session 35); fetch_tiles(retry_missing_after_s=0): at once
+MISSING_RETRY_S = 24 * 3600.0
+ASK_AGAIN = "ask-again"  # iter_fetch: a tile recorded missing long enough ago; its request follows
 WAIT_SAY_S = 5.0
 WAIT_EVENT_S = 1.0
 WAITING = "waiting"
@@ -612,10 +617,12 @@ class FolderSink:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(self.folder, f"cannot create the tile folder ({exc.strerror or exc})") from None
-        self._missing = set()
+        self._missing: dict[str, float] = {}  # "z/x/y" -> when recorded (Unix s; missing_tiles.read_missing_text)
+        self._stamped = -math.inf  # when this run last wrote a stamp line into missing.txt
+        self._recorded: set[str] = set()  # the keys this run wrote
         mf = self.folder / MISSING_FILE
         if mf.is_file():
-            self._missing = {ln.strip() for ln in mf.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()}
+            self._missing = read_missing_text(mf.read_text(encoding="utf-8", errors="replace"), mf.stat().st_mtime)
         # the host only, as in MBTiles: a template's query string may hold an API key
         self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
@@ -647,12 +654,24 @@ class FolderSink:
         for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
 
+    def missing_age(self, z: int, x: int, y: int) -> float | None:
+        """Seconds since tile (z, x, y) was recorded missing (404), None when it is not."""
+        when = self._missing.get(f"{z}/{x}/{y}")
+        return None if when is None else max(time.time() - when, 0.0)
+
     def missing(self, z: int, x: int, y: int) -> None:
-        key = f"{z}/{x}/{y}"
-        if key not in self._missing:
-            self._missing.add(key)
-            with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
-                f.write(key + "\n")
+        """Append tile (z, x, y) to missing.txt (once a run), after a stamp line dating it (one a minute at
+        most); a tile recorded by an earlier run is appended again with the new time (the latest counts)."""
+        key, now = f"{z}/{x}/{y}", time.time()
+        if key in self._recorded:  # by this run already
+            return
+        self._recorded.add(key)
+        with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
+            if now - self._stamped >= 60.0:
+                f.write(stamp_line(now) + "\n")
+                self._stamped = now
+            f.write(key + "\n")
+        self._missing[key] = self._stamped
 
     def commit(self) -> None:
         pass
@@ -716,6 +735,9 @@ class MBTilesSink:
     def known_missing(self, z, x, y) -> bool:
         return self.writer.known_missing(z, x, y)
 
+    def missing_age(self, z, x, y) -> float | None:
+        return self.writer.missing_age(z, x, y)
+
     def put(self, z, x, y, data: bytes, kind: str) -> None:
         if not self._format_set:  # MBTiles declares one format for the set: the service's
             self.writer.set_metadata(format=kind)
@@ -772,6 +794,7 @@ class FetchReport:
     already: int = 0  # stored by an earlier run (resume)
     damaged: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why: stored earlier, damaged, asked for again
     missing: int = 0  # 404 / 410 now or in an earlier run
+    asked_again: int = 0  # of the tiles recorded missing by an earlier run, those asked for again (MISSING_RETRY_S)
     failed: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why
     bytes: int = 0
     cancelled: bool = False
@@ -942,6 +965,15 @@ def _eta(elapsed_s: float, asked: int, left: int, in_flight: int = 1) -> float |
     return elapsed_s / asked * left
 
 
+def _missing_age(sink, z: int, x: int, y: int) -> float | None:
+    """Seconds since the sink recorded tile (z, x, y) missing, None when it did not; a sink without
+    missing_age (times) gives 0.0 for its known_missing tiles (never old enough to ask again)."""
+    ages = getattr(sink, "missing_age", None)
+    if ages is None:
+        return 0.0 if sink.known_missing(z, x, y) else None
+    return ages(z, x, y)
+
+
 def _fetch_counts(report: FetchReport) -> str:
     return (f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
             f"{len(report.failed)} failed")
@@ -966,8 +998,11 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
                cancel: CancelToken | None = None, answered: threading.Event | None = None,
-               verify: bool = False, silence: _Silence | None = None, hold: _Hold | None = None) -> Iterator[_Result | str]:
-    """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
+               verify: bool = False, silence: _Silence | None = None, hold: _Hold | None = None,
+               retry_missing_after_s: float = MISSING_RETRY_S) -> Iterator[_Result | str]:
+    """Yield "already"/"known-missing" for tiles the sink has or recorded missing (404) less than
+    `retry_missing_after_s` seconds ago (ASK_AGAIN for one recorded longer ago: asked for again; 0: every
+    one), a _Result "damaged" for a stored tile
     that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
     requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
     no request starts after it, and the results of those in flight are awaited at most DRAIN_S seconds
@@ -989,10 +1024,13 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             todo.append((z, x, y))
         elif data is not None:
             yield "already"
-        elif sink.known_missing(z, x, y):
-            yield "known-missing"
-        else:
+        elif (age := _missing_age(sink, z, x, y)) is None:
             todo.append((z, x, y))
+        elif age >= retry_missing_after_s:
+            yield ASK_AGAIN
+            todo.append((z, x, y))
+        else:
+            yield "known-missing"
     if not todo:
         return
     concurrency = max(1, int(concurrency))
@@ -1093,6 +1131,7 @@ def fetch_tiles(
     cancel: CancelToken | None = None,
     verify: bool = False,
     grid=None,
+    retry_missing_after_s: float = MISSING_RETRY_S,
 ) -> FetchReport:
     """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again, unless they
@@ -1113,7 +1152,12 @@ def fetch_tiles(
     a package is committed every COMMIT_EVERY_TILES tiles or COMMIT_EVERY_S seconds; a Retry-After holds
     every request (_Hold); progress events carry eta_s from the pace of the tiles asked for (_eta), None
     until the first `concurrency` of them were answered. `timeout_s` is httpx's, between reads (and for
-    connecting), not for a whole tile: a slow tile whose bytes keep coming is never cut off."""
+    connecting), not for a whole tile: a slow tile whose bytes keep coming is never cut off.
+
+    While no result comes for WAIT_SAY_S, the events say "waiting for the server (N s)" with no eta_s
+    (metrics["waiting_s"]); before that their eta_s counts the wait (_waiting_event). A tile recorded
+    missing (404) `retry_missing_after_s` or more ago (default MISSING_RETRY_S, a day; 0: every one) is
+    asked for again, counted in report.asked_again."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -1151,7 +1195,8 @@ def fetch_tiles(
         emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
-                               answered=answered, verify=verify, silence=silence):
+                               answered=answered, verify=verify, silence=silence,
+                               retry_missing_after_s=retry_missing_after_s):
             if cancel is not None and cancel.cancelled:
                 stop.set()
             if item == WAITING:
@@ -1159,6 +1204,10 @@ def fetch_tiles(
                                               time.perf_counter() - requests_since, asked, concurrency))
                 continue
             heard_at = _wait_clock()
+            if item == ASK_AGAIN:
+                report.asked_again += 1
+                requests_since = time.perf_counter()
+                continue  # its fetch follows as a tile of its own
             if isinstance(item, _Result) and item.status == "damaged":
                 report.damaged[f"{item.z}/{item.x}/{item.y}"] = item.why
                 requests_since = time.perf_counter()
