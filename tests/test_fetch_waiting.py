@@ -199,3 +199,21 @@ def test_the_cli_asks_again_with_retry_missing_and_says_how_many(tmp_path, tiles
                      "--retry-missing"]) == 0
     said = capsys.readouterr().out
     assert "0 missing on the server (404; 1 of the earlier 404s asked again), 0 failed" in said
+
+
+def test_the_apps_fetch_asks_again_when_the_box_is_ticked_and_its_note_says_so(tmp_path, tiles):
+    pytest.importorskip("PySide6.QtWidgets")
+    from geolocator.gui.imagery_dialog import fetch_notes, run_plan
+
+    from .tile_packages import demo_mosaic
+
+    _, area = demo_mosaic()
+    wanted = sorted(F.tiles_for_bbox(area, 19))
+    with TileServer(tiles, script={t: [(404, {}, b"not now")] for t in wanted[:2]}) as server:
+        plan = F.plan_fetch(F.parse_template(server.url), area, 19, tmp_path / "area.mbtiles")
+        first = run_plan(plan)(None, None)
+        assert (first.missing, first.asked_again) == (2, 0)
+        assert "asked for again by a fetch a day later" in fetch_notes(first, plan.out)[-1][1]
+        again = run_plan(plan, retry_missing=True)(None, None)
+    assert (again.fetched, again.missing, again.asked_again) == (2, 0, 2)
+    assert fetch_notes(again, plan.out) == []
