@@ -982,12 +982,14 @@ def _fetch_counts(report: FetchReport) -> str:
 def _waiting_event(done: int, total: int, report: FetchReport, waited_s: float, elapsed_s: float, asked: int,
                    concurrency: int) -> ProgressEvent:
     """The "fetch" event sent while no result has come for `waited_s` seconds (iter_fetch's WAITING).
-    Its ETA is _eta's with the wait counted in `elapsed_s`, so it grows while the server keeps the tiles;
-    after WAIT_SAY_S it is None and the message and metrics["waiting_s"] (whole seconds) say
+    Its ETA is _eta's with the wait counted in `elapsed_s`, and at least `waited_s` (tiles held back that
+    long are taken to need about as long again: the pace of the tiles before said "0 s left" for a 20 s
+    tile), so it grows while the server keeps the tiles; after WAIT_SAY_S it is None and the message and metrics["waiting_s"] (whole seconds) say
     "waiting for the server (N s)" instead: a figure from the pace before would not be true."""
     if waited_s < WAIT_SAY_S:
+        eta = _eta(elapsed_s, asked, total - done, concurrency)
         return ProgressEvent("fetch", done, total, _fetch_counts(report),
-                             eta_s=_eta(elapsed_s, asked, total - done, concurrency),
+                             eta_s=None if eta is None else max(eta, waited_s),
                              metrics={"MB": round(report.bytes / 1e6, 2)})
     seconds = int(waited_s)
     return ProgressEvent("fetch", done, total, f"waiting for the server ({seconds} s); {_fetch_counts(report)}",
