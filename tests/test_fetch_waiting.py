@@ -217,3 +217,29 @@ def test_the_apps_fetch_asks_again_when_the_box_is_ticked_and_its_note_says_so(t
         again = run_plan(plan, retry_missing=True)(None, None)
     assert (again.fetched, again.missing, again.asked_again) == (2, 0, 2)
     assert fetch_notes(again, plan.out) == []
+
+
+def test_a_geopackages_404_is_dated_and_asked_again_after_a_day(tmp_path):
+    import sqlite3
+    import time
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    from .test_session28_mutants_mend29 import _deg_set, _one_degree
+
+    template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+    path = tmp_path / "a.gpkg"
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    assert sink.missing_age(0, 1, 1) is None
+    sink.missing(0, 1, 1)
+    assert 0.0 <= sink.missing_age(0, 1, 1) < 60
+    sink.close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (0, 0, 0))  # as the previous version
+    db.execute("UPDATE geolocator_missing_time SET recorded = ?", (time.time() - 2 * 86400,))
+    db.commit()
+    db.close()
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    assert sink.missing_age(0, 1, 1) > 86400 and sink.missing_age(0, 0, 0) < 60  # undated: the file's time
+    sink.close()
