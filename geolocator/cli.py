@@ -38,12 +38,16 @@ def _eta_bar():
 
     class EtaBar(tqdm):
         eta_s: float | None = None
+        waiting = False  # a fetch the server keeps waiting: the time left is "?", not tqdm's pace so far
+        label: str | None = None  # the stage's words, before any "(waiting for the server, N s)"
 
         @property
         def format_dict(self):
             d = super().format_dict
             if self.eta_s is not None and d.get("total") and d["n"] < d["total"]:
                 d["rate"] = (d["total"] - d["n"]) / max(float(self.eta_s), 1e-6)
+            elif self.waiting:
+                d["rate"] = 0  # tqdm writes "?" for the time left
             return d
 
     return EtaBar
@@ -98,6 +102,8 @@ class TqdmProgress:
         if now - times[1] >= self.LINE_EVERY_S:
             times[1] = now
             eta = f", about {event.eta_s:.0f} s left" if event.eta_s is not None else ""
+            waiting = (event.metrics or {}).get("waiting_s")
+            eta += f", waiting for the server ({waiting} s)" if waiting is not None else ""
             print(f"{label}: {event.step}/{event.total}{eta}", file=sys.stderr, flush=True)
 
     def __call__(self, event: ProgressEvent) -> None:
@@ -118,9 +124,14 @@ class TqdmProgress:
             bar.total = event.total
         bar.n = max(0, min(event.step, event.total))
         bar.eta_s = event.eta_s
+        waiting = (event.metrics or {}).get("waiting_s")  # fetch: no tile for a while (fetch.WAIT_SAY_S)
+        desc = bar.label = bar.label or bar.desc
+        bar.waiting = waiting is not None
+        bar.set_description_str(f"{desc} (waiting for the server, {waiting} s)" if waiting is not None else desc,
+                                refresh=False)
         if event.metrics:
             bar.set_postfix({k: (round(v, 4) if isinstance(v, float) else v) for k, v in event.metrics.items()
-                             if isinstance(v, (int, float, str))}, refresh=False)
+                             if isinstance(v, (int, float, str)) and k != "waiting_s"}, refresh=False)
         bar.refresh()
         if event.step >= event.total:
             bar.close()
@@ -1233,7 +1244,8 @@ def cmd_fetch_tiles(args) -> int:
         with _sigterm_as_interrupt():  # a kill ends like Ctrl+C: the package is committed and closed
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
                                    max_tiles=args.max_tiles, progress=progress, verify=args.verify,
-                                   grid=wmts.grid if wmts is not None else None)
+                                   grid=wmts.grid if wmts is not None else None,
+                                   retry_missing_after_s=0.0 if args.retry_missing else F.MISSING_RETRY_S)
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -1249,8 +1261,9 @@ def cmd_fetch_tiles(args) -> int:
         raise
     progress.close()
     print(f"fetched {_count(report.fetched, 'tile')} ({_megabytes(report.bytes)}) into {shown} in "
-          f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404), "
-          f"{len(report.failed)} failed")
+          f"{report.seconds:.1f} s; {report.already} already there, {report.missing} missing on the server (404"
+          + (f"; {report.asked_again} of the earlier 404s asked again" if report.asked_again else "")
+          + f"), {len(report.failed)} failed")
     if report.damaged:  # stored by an earlier run (before tiles were checked on arrival) but not whole
         first, why = next(iter(report.damaged.items()))
         log.warning("%s stored earlier %s damaged and %s asked for again (tile %s: %s)",
@@ -1450,6 +1463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
                         "only a stored tile that does not end as a whole image is checked: no decode)")
+    p.add_argument("--retry-missing", action="store_true",
+                   help="ask again now for the tiles the server answered 404 (missing) in an earlier run (without "
+                        "it they are asked again once their 404 is a day old)")
     p.add_argument("--dry-run", action="store_true",
                    help="say the tiles, zoom and expected size of the area, and how many the output already holds, "
                         "then stop: nothing is fetched or written")

@@ -278,6 +278,7 @@ def test_get_imagery_can_check_every_stored_tile_of_an_existing_file(qtbot, tmp_
         d.box.setChecked(True)
         d.bbox.setText(area)
         assert not d.check_stored.isEnabled()  # no file yet: nothing stored to check
+        assert not d.retry_missing.isEnabled()  # ... and no 404 recorded to ask again
         d._accept()
         start_fetch(w, d.plan)
         qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
@@ -298,7 +299,7 @@ def test_get_imagery_can_check_every_stored_tile_of_an_existing_file(qtbot, tmp_
             dialog.zoom.setValue(19)
             dialog.box.setChecked(True)
             dialog.bbox.setText(area)
-            assert dialog.check_stored.isEnabled()
+            assert dialog.check_stored.isEnabled() and dialog.retry_missing.isEnabled()
             dialog.check_stored.setChecked(True)
             dialog._accept()
             return QDialog.DialogCode.Accepted

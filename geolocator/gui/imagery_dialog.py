@@ -197,6 +197,11 @@ class ImageryDialog(QDialog):
         self.check_stored.setToolTip("The file exists: tiles already in it are not fetched again. Ticked, each one "
                                      "is decoded first and a damaged one is fetched again; unticked, only tiles "
                                      "cut short are found.")
+        # fetch-tiles --retry-missing: tiles the server answered 404 in an earlier fetch are asked again
+        # once that 404 is a day old; ticked, at once (a flaky server's one 404: session 35)
+        self.retry_missing = QCheckBox("Ask again for tiles the server said it did not have (404)")
+        self.retry_missing.setToolTip("The file exists: tiles the server answered \"not found\" in an earlier fetch "
+                                      "are asked for again once a day has passed. Ticked, they are asked for now.")
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
 
@@ -241,6 +246,7 @@ class ImageryDialog(QDialog):
         row.addWidget(browse)
         form.addRow("Save to", row)
         form.addRow("", self.check_stored)
+        form.addRow("", self.retry_missing)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.fetch_button = self.buttons.addButton("Fetch", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self._accept)
@@ -612,9 +618,11 @@ class ImageryDialog(QDialog):
             # nothing planned, nothing to check: the box no longer says that the file of an earlier plan
             # exists (its tick is kept for when a plan is back)
             self.check_stored.setEnabled(False)
+            self.retry_missing.setEnabled(False)
             self._grow_to_fit()
             return
         self.check_stored.setEnabled(out.exists())
+        self.retry_missing.setEnabled(out.exists())
         estimate = plan.describe() + (". Tiles already in the file are not fetched again." if out.exists() else ".")
         crs_text = self.bbox_crs.text().strip()
         note = F.bbox_crs_note(self.bbox.text(), crs_text) if self.box.isChecked() and crs_text else None
@@ -660,15 +668,16 @@ def _levels(zooms: tuple[int, ...]) -> str:
     return ", ".join(str(z) for z in zooms)
 
 
-def run_plan(plan: F.FetchPlan, verify: bool = False):
+def run_plan(plan: F.FetchPlan, verify: bool = False, retry_missing: bool = False):
     """The worker-thread job of a plan: fn(progress, cancel) -> FetchReport. `verify`: decode every
-    tile already stored (fetch_tiles' verify, the CLI's --verify)."""
+    tile already stored (fetch_tiles' verify, the CLI's --verify); `retry_missing`: ask again now for the
+    tiles recorded missing (404) by an earlier fetch (the CLI's --retry-missing; else after a day)."""
 
     def job(progress, cancel):
         plan.out.parent.mkdir(parents=True, exist_ok=True)
         grid = {"grid": plan.grid} if plan.grid is not None else {}  # a national grid: into a GeoPackage
         return F.fetch_tiles(plan.template, plan.tiles, plan.out, progress=progress, cancel=cancel, verify=verify,
-                             **grid)
+                             retry_missing_after_s=0.0 if retry_missing else F.MISSING_RETRY_S, **grid)
 
     return job
 
@@ -690,8 +699,10 @@ def fetch_notes(report: F.FetchReport, out: Path) -> list[tuple[str, str, str]]:
             "File → Get Imagery for This Area… with the same area and file to fetch only the ones missing.",
             "\n".join(f"{k}: {why}" for k, why in report.failed.items())))
     if report.missing:
-        notes.append(("info", f"{count(report.missing, 'tile')} of the area the server does not have (HTTP 404): "
-                              "not asked for again.", ""))
+        again = f"; {report.asked_again} recorded by an earlier fetch were asked for again" if report.asked_again else ""
+        notes.append(("info", f"{count(report.missing, 'tile')} of the area the server does not have (HTTP 404){again}: "
+                              "asked for again by a fetch a day later, or now with \"Ask again for tiles the server "
+                              "said it did not have\".", ""))
     if report.damaged:
         notes.append(("info", f"{count(len(report.damaged), 'tile')} stored by an earlier fetch "
                               f"{'was' if len(report.damaged) == 1 else 'were'} cut short or damaged and fetched again.",
@@ -699,9 +710,9 @@ def fetch_notes(report: F.FetchReport, out: Path) -> list[tuple[str, str, str]]:
     return notes
 
 
-def start_fetch(window, plan: F.FetchPlan, verify: bool = False):
+def start_fetch(window, plan: F.FetchPlan, verify: bool = False, retry_missing: bool = False):
     """Fetch in the window's worker thread; when done, open the result as the tile set. `verify`:
-    decode every tile already in the file first (run_plan)."""
+    decode every tile already in the file first; `retry_missing`: ask again for its 404s now (run_plan)."""
     from .workers import Job
 
     from ..core.wording import count
@@ -721,7 +732,7 @@ def start_fetch(window, plan: F.FetchPlan, verify: bool = False):
         window.message_bar.show_message("info", f"Fetching cancelled. The tiles fetched so far are kept in "
                                                 f"{plan.out}; fetch again to continue.")
 
-    return window.runner.submit(Job(f"Fetching imagery ({count(len(plan.tiles), 'tile')})", run_plan(plan, verify), done,
+    return window.runner.submit(Job(f"Fetching imagery ({count(len(plan.tiles), 'tile')})", run_plan(plan, verify, retry_missing), done,
                                     window._on_job_error, cancelled))
 
 
@@ -765,7 +776,8 @@ def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = Non
                            out_folder=Path(platformdirs.user_data_dir("geolocator")) / "imagery")
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.plan is None:
         return None
-    start_fetch(window, dialog.plan, verify=dialog.check_stored.isEnabled() and dialog.check_stored.isChecked())
+    start_fetch(window, dialog.plan, verify=dialog.check_stored.isEnabled() and dialog.check_stored.isChecked(),
+                retry_missing=dialog.retry_missing.isEnabled() and dialog.retry_missing.isChecked())
     return dialog.plan
 
 

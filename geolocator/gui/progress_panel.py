@@ -81,7 +81,10 @@ def describe(event: ProgressEvent) -> str:
         parts.append(f"{int(m['pseudo_pairs'])} pairs")
     if isinstance(m.get("loss"), (int, float)):
         parts.append(f"loss {m['loss']:.3f}")
-    eta = format_eta(event.eta_s)
+    waiting = isinstance(m.get("waiting_s"), int)  # a fetch no tile has come to for a while: no figure is true
+    if waiting and event.stage != "job":  # a job's event says it in its message (the stage's)
+        parts.append(f"waiting for the server ({m['waiting_s']} s)")
+    eta = None if waiting else format_eta(event.eta_s)
     if eta:
         parts.append(eta + (" (whole job)" if event.stage == "job" else ""))
     return " · ".join(parts)

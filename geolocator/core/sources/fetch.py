@@ -2,7 +2,7 @@
 
 A good citizen of the service: one clear User-Agent, at most `concurrency` requests in flight,
 429 and 5xx retried with exponential backoff that honours Retry-After (RFC 9110 section 10.2.3),
-404 recorded as a missing tile and not asked for again, tiles already stored never fetched twice
+404 recorded as a missing tile and not asked for again for a day (missing_tiles), tiles already stored never fetched twice
 (a rerun resumes), cancel at any moment with everything fetched so far kept, and a refusal to
 start above `max_tiles` that states the count.
 
@@ -31,6 +31,7 @@ from ..errors import Cancelled, GeolocatorError, InputError
 from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
+from .missing_tiles import read_missing_text, stamp_line
 from .package import FOLDER_METADATA
 
 DEFAULT_MAX_TILES = 10_000
@@ -77,6 +78,18 @@ COMMIT_EVERY_S = 5.0
 # (session 30); the transport still tries each connection 3 times
 CONNECT_TIMEOUT_S = 10.0
 MISSING_STATUS = frozenset({404, 410})
+# while no tile has come for this long, the progress says "waiting for the server (N s)" and gives no
+# time left: the pace of the tiles before says nothing about tiles the server holds back (session 35,
+# newuser35: a 30 s tile showed "about 2 s left", and the ETA stood still for the 36 s before a dead
+# server's fetch stopped). Between results iter_fetch yields WAITING every WAIT_EVENT_S.
+# a tile recorded missing (404, 410) is asked for again by a fetch this long after it was recorded (one
+# 404 from a flaky server left a gap for ever: session 35); fetch_tiles(retry_missing_after_s=0): at once
+MISSING_RETRY_S = 24 * 3600.0
+ASK_AGAIN = "ask-again"  # iter_fetch: a tile recorded missing long enough ago; its request follows
+WAIT_SAY_S = 5.0
+WAIT_EVENT_S = 1.0
+WAITING = "waiting"
+_wait_clock = time.monotonic  # the waits' clock, bound once: tests that step time.monotonic count its readings
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
 
@@ -604,10 +617,12 @@ class FolderSink:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(self.folder, f"cannot create the tile folder ({exc.strerror or exc})") from None
-        self._missing = set()
+        self._missing: dict[str, float] = {}  # "z/x/y" -> when recorded (Unix s; missing_tiles.read_missing_text)
+        self._stamped = -math.inf  # when this run last wrote a stamp line into missing.txt
+        self._recorded: set[str] = set()  # the keys this run wrote
         mf = self.folder / MISSING_FILE
         if mf.is_file():
-            self._missing = {ln.strip() for ln in mf.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()}
+            self._missing = read_missing_text(mf.read_text(encoding="utf-8", errors="replace"), mf.stat().st_mtime)
         # the host only, as in MBTiles: a template's query string may hold an API key
         self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
@@ -639,12 +654,24 @@ class FolderSink:
         for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
 
+    def missing_age(self, z: int, x: int, y: int) -> float | None:
+        """Seconds since tile (z, x, y) was recorded missing (404), None when it is not."""
+        when = self._missing.get(f"{z}/{x}/{y}")
+        return None if when is None else max(time.time() - when, 0.0)
+
     def missing(self, z: int, x: int, y: int) -> None:
-        key = f"{z}/{x}/{y}"
-        if key not in self._missing:
-            self._missing.add(key)
-            with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
-                f.write(key + "\n")
+        """Append tile (z, x, y) to missing.txt (once a run), after a stamp line dating it (one a minute at
+        most); a tile recorded by an earlier run is appended again with the new time (the latest counts)."""
+        key, now = f"{z}/{x}/{y}", time.time()
+        if key in self._recorded:  # by this run already
+            return
+        self._recorded.add(key)
+        with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
+            if now - self._stamped >= 60.0:
+                f.write(stamp_line(now) + "\n")
+                self._stamped = now
+            f.write(key + "\n")
+        self._missing[key] = self._stamped
 
     def commit(self) -> None:
         pass
@@ -708,6 +735,9 @@ class MBTilesSink:
     def known_missing(self, z, x, y) -> bool:
         return self.writer.known_missing(z, x, y)
 
+    def missing_age(self, z, x, y) -> float | None:
+        return self.writer.missing_age(z, x, y)
+
     def put(self, z, x, y, data: bytes, kind: str) -> None:
         if not self._format_set:  # MBTiles declares one format for the set: the service's
             self.writer.set_metadata(format=kind)
@@ -764,6 +794,7 @@ class FetchReport:
     already: int = 0  # stored by an earlier run (resume)
     damaged: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why: stored earlier, damaged, asked for again
     missing: int = 0  # 404 / 410 now or in an earlier run
+    asked_again: int = 0  # of the tiles recorded missing by an earlier run, those asked for again (MISSING_RETRY_S)
     failed: dict[str, str] = field(default_factory=dict)  # "z/x/y" -> why
     bytes: int = 0
     cancelled: bool = False
@@ -934,17 +965,52 @@ def _eta(elapsed_s: float, asked: int, left: int, in_flight: int = 1) -> float |
     return elapsed_s / asked * left
 
 
+def _missing_age(sink, z: int, x: int, y: int) -> float | None:
+    """Seconds since the sink recorded tile (z, x, y) missing, None when it did not; a sink without
+    missing_age (times) gives 0.0 for its known_missing tiles (never old enough to ask again)."""
+    ages = getattr(sink, "missing_age", None)
+    if ages is None:
+        return 0.0 if sink.known_missing(z, x, y) else None
+    return ages(z, x, y)
+
+
+def _fetch_counts(report: FetchReport) -> str:
+    return (f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
+            f"{len(report.failed)} failed")
+
+
+def _waiting_event(done: int, total: int, report: FetchReport, waited_s: float, elapsed_s: float, asked: int,
+                   concurrency: int) -> ProgressEvent:
+    """The "fetch" event sent while no result has come for `waited_s` seconds (iter_fetch's WAITING).
+    Its ETA is _eta's with the wait counted in `elapsed_s`, and at least `waited_s` (tiles held back that
+    long are taken to need about as long again: the pace of the tiles before said "0 s left" for a 20 s
+    tile), so it grows while the server keeps the tiles; after WAIT_SAY_S it is None and the message and metrics["waiting_s"] (whole seconds) say
+    "waiting for the server (N s)" instead: a figure from the pace before would not be true."""
+    if waited_s < WAIT_SAY_S:
+        eta = _eta(elapsed_s, asked, total - done, concurrency)
+        return ProgressEvent("fetch", done, total, _fetch_counts(report),
+                             eta_s=None if eta is None else max(eta, waited_s),
+                             metrics={"MB": round(report.bytes / 1e6, 2)})
+    seconds = int(waited_s)
+    return ProgressEvent("fetch", done, total, f"waiting for the server ({seconds} s); {_fetch_counts(report)}",
+                         eta_s=None, metrics={"MB": round(report.bytes / 1e6, 2), "waiting_s": seconds})
+
+
 def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], sink, *, client,
                concurrency: int = DEFAULT_CONCURRENCY, retries: int = 5, backoff_s: float = 0.5,
                max_wait_s: float = 60.0, stop: threading.Event | None = None,
                cancel: CancelToken | None = None, answered: threading.Event | None = None,
-               verify: bool = False, silence: _Silence | None = None, hold: _Hold | None = None) -> Iterator[_Result | str]:
-    """Yield "already"/"known-missing" for tiles the sink has (a _Result "damaged" for a stored tile
+               verify: bool = False, silence: _Silence | None = None, hold: _Hold | None = None,
+               retry_missing_after_s: float = MISSING_RETRY_S) -> Iterator[_Result | str]:
+    """Yield "already"/"known-missing" for tiles the sink has or recorded missing (404) less than
+    `retry_missing_after_s` seconds ago (ASK_AGAIN for one recorded longer ago: asked for again; 0: every
+    one), a _Result "damaged" for a stored tile
     that is not whole, stored_damage(decode=verify): it is asked for again), then one _Result per
     requested tile as it completes. At most `concurrency` requests are in flight. Setting `stop` ends it early:
     no request starts after it, and the results of those in flight are awaited at most DRAIN_S seconds
     (a request blocked on a stalled link is left behind, so a cancel lands within about DRAIN_S);
-    results are yielded in the caller's thread, so the sink is only written from there. `cancel`
+    results are yielded in the caller's thread, so the sink is only written from there. While requests
+    are in flight and none ends, WAITING is yielded every WAIT_EVENT_S (no result: the caller's clock). `cancel`
     sets `stop` (checked while waiting too, so a cancel lands even when every request is backing off).
     `answered`, `silence`, `hold`: see _get (a hold of its own when none is given). Raises FetchError for `retries` below 0 (at the first next())."""
     if retries < 0:  # _get would make no attempt at all: every tile "failed after 0 attempts"
@@ -960,10 +1026,13 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             todo.append((z, x, y))
         elif data is not None:
             yield "already"
-        elif sink.known_missing(z, x, y):
-            yield "known-missing"
-        else:
+        elif (age := _missing_age(sink, z, x, y)) is None:
             todo.append((z, x, y))
+        elif age >= retry_missing_after_s:
+            yield ASK_AGAIN
+            todo.append((z, x, y))
+        else:
+            yield "known-missing"
     if not todo:
         return
     concurrency = max(1, int(concurrency))
@@ -982,6 +1051,7 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             results.put(exc)
 
     in_flight = 0
+    beat = _wait_clock()  # the last result or WAITING yielded
     stopped_at = None  # when `stop` was first seen: in-flight results are awaited DRAIN_S longer, no more
     it = iter(todo)
     try:
@@ -1005,7 +1075,11 @@ def iter_fetch(template: TileTemplate, tiles: Sequence[tuple[int, int, int]], si
             if cancel is not None and cancel.cancelled:
                 stop.set()  # in-flight requests end at their next check; no new ones start
             if item is None:
+                if not stop.is_set() and _wait_clock() - beat >= WAIT_EVENT_S:
+                    beat = _wait_clock()
+                    yield WAITING  # the caller's progress can say how long the server has kept us waiting
                 continue
+            beat = _wait_clock()
             in_flight -= 1
             if isinstance(item, BaseException):
                 raise item
@@ -1059,6 +1133,7 @@ def fetch_tiles(
     cancel: CancelToken | None = None,
     verify: bool = False,
     grid=None,
+    retry_missing_after_s: float = MISSING_RETRY_S,
 ) -> FetchReport:
     """Download `tiles` [(z, x, y)] from `template` into `out` (a folder, or MBTiles when it ends in
     .mbtiles) and report what happened. Tiles `out` already holds are not fetched again, unless they
@@ -1079,7 +1154,12 @@ def fetch_tiles(
     a package is committed every COMMIT_EVERY_TILES tiles or COMMIT_EVERY_S seconds; a Retry-After holds
     every request (_Hold); progress events carry eta_s from the pace of the tiles asked for (_eta), None
     until the first `concurrency` of them were answered. `timeout_s` is httpx's, between reads (and for
-    connecting), not for a whole tile: a slow tile whose bytes keep coming is never cut off."""
+    connecting), not for a whole tile: a slow tile whose bytes keep coming is never cut off.
+
+    While no result comes for WAIT_SAY_S, the events say "waiting for the server (N s)" with no eta_s
+    (metrics["waiting_s"]); before that their eta_s counts the wait (_waiting_event). A tile recorded
+    missing (404) `retry_missing_after_s` or more ago (default MISSING_RETRY_S, a day; 0: every one) is
+    asked for again, counted in report.asked_again."""
     started = time.perf_counter()
     tiles = list(tiles)
     if len(tiles) > max_tiles:
@@ -1096,6 +1176,7 @@ def fetch_tiles(
     # said 0.4 s left with 6.5 s to go (session 30). requests_since: when the last of them was counted
     asked = 0
     requests_since = started
+    heard_at = _wait_clock()  # the last result of any kind (WAIT_SAY_S)
     since_commit = 0
     committed_at = time.monotonic()
     refusals = 0
@@ -1116,9 +1197,19 @@ def fetch_tiles(
         emit(progress, ProgressEvent("fetch", 0, len(tiles), count(len(tiles), "tile")))
         for item in iter_fetch(template, tiles, sink, client=client, concurrency=concurrency, retries=retries,
                                backoff_s=backoff_s, max_wait_s=max_wait_s, stop=stop, cancel=cancel,
-                               answered=answered, verify=verify, silence=silence):
+                               answered=answered, verify=verify, silence=silence,
+                               retry_missing_after_s=retry_missing_after_s):
             if cancel is not None and cancel.cancelled:
                 stop.set()
+            if item == WAITING:
+                emit(progress, _waiting_event(done, len(tiles), report, _wait_clock() - heard_at,
+                                              time.perf_counter() - requests_since, asked, concurrency))
+                continue
+            heard_at = _wait_clock()
+            if item == ASK_AGAIN:
+                report.asked_again += 1
+                requests_since = time.perf_counter()
+                continue  # its fetch follows as a tile of its own
             if isinstance(item, _Result) and item.status == "damaged":
                 report.damaged[f"{item.z}/{item.x}/{item.y}"] = item.why
                 requests_since = time.perf_counter()
@@ -1173,9 +1264,7 @@ def fetch_tiles(
                 since_commit = 0
                 committed_at = time.monotonic()
             emit(progress, ProgressEvent(
-                "fetch", done, len(tiles),
-                f"{report.fetched} fetched, {report.already} already here, {report.missing} missing, "
-                f"{len(report.failed)} failed",
+                "fetch", done, len(tiles), _fetch_counts(report),
                 eta_s=_eta(time.perf_counter() - requests_since, asked, len(tiles) - done, concurrency),
                 metrics={"MB": round(report.bytes / 1e6, 2)},
             ))

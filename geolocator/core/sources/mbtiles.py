@@ -136,6 +136,9 @@ class MBTilesWriter:
             )
         except sqlite3.DatabaseError as exc:
             raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
+        from .missing_tiles import SqliteMissingTimes
+
+        self._missing_times = SqliteMissingTimes(self.db, self.path)  # when each 404 was recorded (session 35)
         # defaults for a new file only: a rerun into an existing one keeps its name and declared format (a
         # JPEG set re-declared "png" by a rerun that fetched nothing, session 33); a credit line given replaces
         defaults = {"name": name or readable(self.path.stem), "format": fmt, "type": "baselayer", "version": "1.3"}
@@ -167,11 +170,16 @@ class MBTilesWriter:
         return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
                                (z, x, 2**z - 1 - y)).fetchone() is not None
 
+    def missing_age(self, z: int, x: int, y: int) -> float | None:
+        """Seconds since XYZ tile (z, x, y) was recorded missing (404), None when it is not."""
+        return self._missing_times.age(z, x, 2**z - 1 - y)
+
     def put(self, z: int, x: int, y: int, data: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?)", (z, x, 2**z - 1 - y, sqlite3.Binary(data)))
 
     def missing(self, z: int, x: int, y: int) -> None:
-        self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, x, 2**z - 1 - y))
+        """Record XYZ tile (z, x, y) missing (404) now; a tile recorded before gets the new time."""
+        self._missing_times.record(z, x, 2**z - 1 - y)
 
     def finish_metadata(self) -> None:
         """minzoom/maxzoom/bounds/center from the tiles actually stored (MBTiles 1.3 'metadata')."""

@@ -351,6 +351,11 @@ class GpkgSink:
         self.grid = grid
         self._stored = False
         self._committed_changes = 0  # sqlite's total_changes at the last commit: nothing new, nothing written
+        try:  # what a 404 recorded without a time counts as (missing_tiles): the file's last change before this run
+            self._undated = self.path.stat().st_mtime
+        except OSError:
+            self._undated = None
+        self._times = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path)
@@ -432,13 +437,25 @@ class GpkgSink:
         return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
                                (z, x, y)).fetchone() is not None
 
+    def missing_age(self, z, x, y) -> float | None:
+        """Seconds since tile (level, col, row) was recorded missing (404), None when it is not."""
+        return self._missing_times().age(z, x, y)
+
+    def _missing_times(self):
+        from .missing_tiles import SqliteMissingTimes
+
+        if self._times is None:
+            self._times = SqliteMissingTimes(self.db, self.path, undated=self._undated)
+        return self._times
+
     def put(self, z, x, y, data: bytes, kind: str) -> None:
         self.db.execute(f'INSERT OR REPLACE INTO "{TILE_TABLE}" (zoom_level, tile_column, tile_row, tile_data) '
                         "VALUES (?, ?, ?, ?)", (z, x, y, data))
         self._stored = True
 
     def missing(self, z, x, y) -> None:
-        self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, x, y))
+        """Record tile (level, col, row) missing (404) now; a tile recorded before gets the new time."""
+        self._missing_times().record(z, x, y)
 
     def commit(self) -> None:
         if self.db.total_changes > self._committed_changes:  # last_change only when something changed (session 33)
