@@ -150,3 +150,19 @@ def test_the_view_is_saved_and_restored_with_the_layout(qtbot, dirs, tmp_path):
     items2["Photo List"].trigger()  # back at the width it had, not 0 px
     qtbot.wait(50)
     assert w2.query_list.width() == before[0]
+
+
+def test_a_panel_scrolled_out_of_sight_is_brought_into_sight_not_hidden(qtbot, dirs, tmp_path):
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    items = _view_items(w)
+    items["Region Adapter"].trigger()  # the column in the list's place, at its top
+    qtbot.wait(50)
+    assert items["Backbone"].isChecked()  # in the column, below the sight of a 384 px window
+    items["Backbone"].trigger()  # before: hidden; now: scrolled to
+    qtbot.wait(50)
+    assert not w.backbone_panel.isHidden() and items["Backbone"].isChecked()
+    _whole_in_column(w, w.backbone_panel)
+    items["Backbone"].trigger()  # in sight: the item hides it
+    qtbot.wait(50)
+    assert w.backbone_panel.isHidden() and not items["Backbone"].isChecked()

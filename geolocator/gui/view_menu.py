@@ -104,8 +104,13 @@ class PaneSwitches(QObject):
 
     def set_panel(self, title: str, on: bool) -> None:
         """Show the panel `title` (the side column too, as set_side) scrolled into view with the focus on
-        its first control; or hide it (the column too when it was the last one shown)."""
+        its first control; or hide it (the column too when it was the last one shown). A panel shown but
+        scrolled (mostly) out of the column's sight is brought into sight rather than hidden: at 683 x 384,
+        Ctrl+3 then Ctrl+5 showed the Region adapter, then hid the Backbone panel below it."""
         panel = self.panels[title]
+        if not on and not self._seen(panel):  # shown but scrolled out of sight: the item brings it into sight
+            self.act_panels[title].setChecked(True)
+            on = True
         if on:
             panel.show()
             self._show_side()
@@ -122,6 +127,16 @@ class PaneSwitches(QObject):
                 self._hide_side()
             else:
                 self.sync()
+
+    def _seen(self, panel: QWidget) -> bool:
+        """Whether `panel` is on the screen: the column shown, and the panel's top in the column's sight
+        with at least half of what of it the sight can hold."""
+        if not self.side_on_screen() or panel.isHidden():
+            return False
+        view = self.side.viewport()
+        top = panel.mapTo(view, panel.rect().topLeft()).y()
+        shown = min(view.height(), top + panel.height()) - max(0, top)
+        return 0 <= top < view.height() and 2 * shown >= min(panel.height(), view.height())
 
     def _show_side(self) -> None:
         self.side.show()
