@@ -166,3 +166,20 @@ def test_a_panel_scrolled_out_of_sight_is_brought_into_sight_not_hidden(qtbot, d
     items["Backbone"].trigger()  # in sight: the item hides it
     qtbot.wait(50)
     assert w.backbone_panel.isHidden() and not items["Backbone"].isChecked()
+
+
+def test_the_first_layout_shows_every_pane_whatever_was_hidden(qtbot, dirs, tmp_path):
+    """`--screenshot` starts from default_layout (test_gui_app's CI screenshot): a pane hidden in the last
+    session must not change its picture."""
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (1440, 900))
+    first = w.splitter.sizes()
+    items = _view_items(w)
+    for t in ("Photo List", "Evaluation"):
+        items[t].trigger()
+    qtbot.wait(50)
+    w.default_layout()
+    qtbot.wait(50)
+    assert not w.query_list.isHidden() and not w.eval_panel.isHidden()
+    assert all(a.isChecked() for t, a in items.items() if t != "Online Basemap (OpenStreetMap)")
+    assert w.splitter.sizes() == first

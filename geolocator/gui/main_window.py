@@ -310,7 +310,10 @@ class MainWindow(QMainWindow):
         return [self.query_list, self.map_view, self.results, self.side_scroll.widget()]
 
     def default_layout(self) -> None:
-        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
+        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these), every pane shown
+        (the View menu's switches, once they are built)."""
+        if hasattr(self, "pane_switches"):
+            self.pane_switches.reset()
         # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
         # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
         self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])

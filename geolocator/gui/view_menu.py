@@ -171,6 +171,14 @@ class PaneSwitches(QObject):
         finally:
             self._busy = False
 
+    def reset(self) -> None:
+        """Every pane and panel shown (the first layout; `--screenshot` starts from it, whatever the
+        last session hid)."""
+        for p in (*self.panels.values(), self.side, self.list_pane):
+            p.show()
+        self.list_gave_way = False
+        self._share()
+
     # -- saved with the layout ----------------------------------------------------------------------
     def state(self) -> str:
         """The switches' state as JSON: the hidden panes (list, side column, panels by title) and whether
