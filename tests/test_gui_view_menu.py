@@ -183,3 +183,18 @@ def test_the_first_layout_shows_every_pane_whatever_was_hidden(qtbot, dirs, tmp_
     assert not w.query_list.isHidden() and not w.eval_panel.isHidden()
     assert all(a.isChecked() for t, a in items.items() if t != "Online Basemap (OpenStreetMap)")
     assert w.splitter.sizes() == first
+
+
+def test_a_drag_while_the_list_is_hidden_keeps_its_width(qtbot, dirs, tmp_path):
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (1440, 900))
+    before = w.splitter.sizes()
+    _view_items(w)["Photo List"].trigger()
+    qtbot.wait(50)
+    handle = w.splitter.sizes()[1]  # the side column's handle: between the map and the column
+    w.splitter.moveSplitter(handle - 40, 2)  # the column dragged 40 px wider (splitterMoved, as a drag)
+    qtbot.wait(50)
+    assert w.side_scroll.width() == before[2] + 40
+    _view_items(w)["Photo List"].trigger()
+    qtbot.wait(50)
+    assert w.query_list.width() == before[0]  # not 0 px: the hidden list kept the width it wants
