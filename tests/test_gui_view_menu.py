@@ -198,3 +198,19 @@ def test_a_drag_while_the_list_is_hidden_keeps_its_width(qtbot, dirs, tmp_path):
     _view_items(w)["Photo List"].trigger()
     qtbot.wait(50)
     assert w.query_list.width() == before[0]  # not 0 px: the hidden list kept the width it wants
+
+
+def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, tmp_path):
+    from geolocator.gui.panes import move_to_pane, pane_of
+
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    w.query_list.setFocus()
+    column = w.side_scroll.widget()
+    for _ in range(4):  # before: the fourth F6 put the focus on the Adapt button of the 0 px column
+        target = move_to_pane(w.panes(), True)
+        assert target is not None and not column.isAncestorOf(target)
+    _view_items(w)["Side Panels"].trigger()
+    qtbot.wait(50)
+    w.results.setFocus()
+    assert pane_of(w.panes(), move_to_pane(w.panes(), True)) == 3  # the column, in the list's place

@@ -306,8 +306,10 @@ class MainWindow(QMainWindow):
         self.resize(1420, 900)
 
     def panes(self) -> list[QWidget]:
-        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels."""
-        return [self.query_list, self.map_view, self.results, self.side_scroll.widget()]
+        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels (not
+        while the column is folded away for want of room: F6 put the focus on a button no one could see)."""
+        side = [self.side_scroll.widget()] if self.pane_switches.side_on_screen() else []
+        return [self.query_list, self.map_view, self.results, *side]
 
     def default_layout(self) -> None:
         """The panes' first sizes (a saved state replaces them; `--screenshot` uses these), every pane shown
