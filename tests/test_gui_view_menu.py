@@ -201,7 +201,7 @@ def test_a_drag_while_the_list_is_hidden_keeps_its_width(qtbot, dirs, tmp_path):
 
 
 def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, tmp_path):
-    from geolocator.gui.panes import move_to_pane, pane_of
+    from geolocator.gui.panes import move_to_pane, pane_of, takes_tab
 
     w = _populated(qtbot, dirs, tmp_path)
     _at(qtbot, w, (683, 384))
@@ -210,7 +210,10 @@ def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, 
     for _ in range(4):  # before: the fourth F6 put the focus on the Adapt button of the 0 px column
         target = move_to_pane(w.panes(), True)
         assert target is not None and not column.isAncestorOf(target)
+    # nor does Tab: no control of the folded column takes it (before: every button, unseen)
+    assert not any(takes_tab(c) for c in column.findChildren(QWidget))
     _view_items(w)["Side Panels"].trigger()
     qtbot.wait(50)
+    assert any(takes_tab(c) for c in column.findChildren(QWidget))
     w.results.setFocus()
     assert pane_of(w.panes(), move_to_pane(w.panes(), True)) == 3  # the column, in the list's place

@@ -167,6 +167,10 @@ class PaneSwitches(QObject):
                 self.list_gave_way = False
                 self.list_pane.show()
                 self.splitter.share()
+            inner = self.side.widget()
+            folded = self.side_index in self.splitter.given_way
+            if inner is not None and inner.isHidden() != folded:
+                inner.setVisible(not folded)  # folded to 0 px, Qt still counted its buttons visible: Tab went there
             self.sync()
         finally:
             self._busy = False
