@@ -54,6 +54,7 @@ from .elided_label import ElidedLabel, ElidingStatusBar
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
+from .view_menu import PaneSwitches
 from .workers import Job, JobRunner
 
 log = logging.getLogger("geolocator.gui")
@@ -305,11 +306,16 @@ class MainWindow(QMainWindow):
         self.resize(1420, 900)
 
     def panes(self) -> list[QWidget]:
-        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels."""
-        return [self.query_list, self.map_view, self.results, self.side_scroll.widget()]
+        """The panes F6 goes through, in order: the photo list, the map, the result, the side panels (not
+        while the column is folded away for want of room: F6 put the focus on a button no one could see)."""
+        side = [self.side_scroll.widget()] if self.pane_switches.side_on_screen() else []
+        return [self.query_list, self.map_view, self.results, *side]
 
     def default_layout(self) -> None:
-        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these)."""
+        """The panes' first sizes (a saved state replaces them; `--screenshot` uses these), every pane shown
+        (the View menu's switches, once they are built)."""
+        if hasattr(self, "pane_switches"):
+            self.pane_switches.reset()
         # the list: a thumbnail and a readable name beside status, confidence and error (narrower at a
         # laptop's width, pane_widths.MapFirstSplitter: its Conf. and Error columns go first)
         self.splitter.setSizes([max(370, self.query_list.full_width()), 770, 300])
@@ -404,6 +410,13 @@ class MainWindow(QMainWindow):
         m_view = bar.addMenu("&View")
         m_view.addAction(self.act_online)
         m_view.addSeparator()
+        # a checkable item per pane (Ctrl+1 ... Ctrl+5); in a window too narrow for the side column a panel
+        # asked for takes the list's place (viewmenu35: at 683 x 384 the folded panels could not be reached)
+        self.pane_switches = PaneSwitches(self, self.splitter, self.query_list, self.side_scroll,
+                                          {"Region Adapter": self.adapter_panel, "Evaluation": self.eval_panel,
+                                           "Backbone": self.backbone_panel})
+        self.pane_switches.add_to(m_view)
+        m_view.addSeparator()
         m_view.addAction(self.act_next_pane)
         m_view.addAction(self.act_prev_pane)
         m_help = bar.addMenu("&Help")
@@ -462,6 +475,7 @@ class MainWindow(QMainWindow):
         geometry = self.qsettings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        self.pane_switches.restore(self.qsettings.value("window/view"))  # hidden panes first: they keep their widths
         for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
             state = self.qsettings.value(key)
             if isinstance(state, QByteArray):
@@ -471,6 +485,7 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/splitter", self.splitter.saveState())
         self.qsettings.setValue("window/centre", self.centre.saveState())
+        self.qsettings.setValue("window/view", self.pane_switches.state())
         self.qsettings.sync()
         try:
             self.settings.save(self.settings_path)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QWidget
 
 MAP_SHARE = 0.5  # of the splitter's width, before the side panes keep more than their least
@@ -75,7 +75,11 @@ class MapFirstSplitter(QSplitter):
     collapsed pane stays collapsed. Horizontal: the window's three columns; vertical (shortmap34): the
     map over the Results pane, the lengths then being heights. The panes of `collapse` give way whole
     where the splitter cannot hold every pane's least (share_widths); its least length (minimumSizeHint)
-    leaves them out, so that the window may be that narrow (hidpi35)."""
+    leaves them out, so that the window may be that narrow (hidpi35). A pane hidden (QWidget.hide: the
+    View menu's switches, viewmenu35) takes no width and keeps the width it wants for when it is shown;
+    `shared` is emitted after each share, `given_way` then saying which panes are folded for want of room."""
+
+    shared = Signal()
 
     def __init__(self, grow: int = 1, give_order: Sequence[int] = (2, 0), parent: QWidget | None = None, *,
                  orientation: Qt.Orientation = Qt.Orientation.Horizontal, share: float = MAP_SHARE,
@@ -104,6 +108,10 @@ class MapFirstSplitter(QSplitter):
         ok = super().restoreState(state)
         if ok:
             self.wanted = list(self.sizes())
+            # a pane hidden (the View menu) was saved at 0 px: it keeps the width it wanted before (viewmenu35)
+            for i, w in enumerate(self.wanted):
+                if w == 0 and i < len(before) and before[i] > 0 and self.widget(i).isHidden():
+                    self.wanted[i] = before[i]
             # a pane of `collapse` saved at 0 px had given way to a narrow window (hidpi35): it keeps the
             # width it wanted before, and comes back where there is room (a column folded by hand comes back too)
             for i in self.collapse:
@@ -115,8 +123,8 @@ class MapFirstSplitter(QSplitter):
 
     def _remember(self) -> None:
         sizes = list(self.sizes())
-        for i in self.given_way:  # a pane that gave way for want of room keeps the width it wants
-            if i < len(sizes) and i < len(self.wanted) and sizes[i] == 0:
+        for i in range(len(sizes)):  # a pane that gave way for want of room, or is hidden, keeps the width it wants
+            if (i in self.given_way or self.widget(i).isHidden()) and i < len(self.wanted) and sizes[i] == 0:
                 sizes[i] = self.wanted[i]
         self.wanted = sizes
 
@@ -134,9 +142,9 @@ class MapFirstSplitter(QSplitter):
             hint.setHeight(min(hint.height(), along))
         return hint
 
-    def least_widths(self) -> list[int]:
+    def least_widths(self, *, hidden_too: bool = False) -> list[int]:
         """Each pane's least length in px along the splitter (its minimum width or hint, height for a
-        vertical splitter; 0 for a collapsed pane)."""
+        vertical splitter; 0 for a collapsed pane, and for a hidden one unless `hidden_too`)."""
         out = []
         across = self.orientation() == Qt.Orientation.Horizontal
         for i in range(self.count()):
@@ -144,8 +152,16 @@ class MapFirstSplitter(QSplitter):
             collapsed = i < len(self.wanted) and self.wanted[i] == 0 and i != self.grow
             least = (max(w.minimumWidth(), w.minimumSizeHint().width()) if across
                      else max(w.minimumHeight(), w.minimumSizeHint().height()))
-            out.append(0 if collapsed else least)
+            out.append(0 if collapsed or (w.isHidden() and not hidden_too) else least)
         return out
+
+    def holds_all(self) -> bool:
+        """Whether the splitter's present length holds every pane's least, the hidden ones too (and
+        their handles), so that no pane of `collapse` would give way were they all shown."""
+        shown = sum(1 for i in range(self.count()) if not self.widget(i).isHidden())
+        total = sum(self.sizes()) + self.handleWidth() * max(0, shown - 1)
+        least = self.least_widths(hidden_too=True)
+        return total >= sum(least) + self.handleWidth() * (self.count() - 1)
 
     def share(self) -> None:
         """Apply share_widths to the splitter's present width."""
@@ -155,11 +171,14 @@ class MapFirstSplitter(QSplitter):
         if total <= 0:
             return
         least = self.least_widths()
-        sizes = share_widths(total, self.wanted, least, grow=self.grow, give_order=self.give_order,
+        # a hidden pane wants no width now; self.wanted keeps what it wants when shown again
+        wanted = [0 if self.widget(i).isHidden() and i != self.grow else w for i, w in enumerate(self.wanted)]
+        sizes = share_widths(total, wanted, least, grow=self.grow, give_order=self.give_order,
                              share=self.map_share, collapse=self.collapse)
         self.given_way = {i for i in self.collapse if sizes[i] == 0 and least[i] > 0}
         if sizes != self.sizes():
             QSplitter.setSizes(self, sizes)
+        self.shared.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
