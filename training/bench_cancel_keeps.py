@@ -31,20 +31,15 @@ def main(backbone: str, scratch: Path) -> None:
     from geolocator.core.progress import CancelToken
     from geolocator.core.tilesets import load_tileset
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_workspace import opened_workspace
+
     ts = load_tileset(ROOT / "resources" / "demo" / "tiles.csv")
     n = len(ts)
 
     def workspace(cache: Path) -> Workspace:
-        ws = Workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False, batch_size=4))
-        if backbone == "tiny":
-            from tests.test_extract import tiny_backbone
-
-            ws.set_backbone("tiny", loaded=tiny_backbone())
-        else:
-            ws.set_backbone(backbone)
-        ws.open_tiles(ts)
-        ws.backbone  # noqa: B018 - loaded before the clock starts
-        return ws
+        return opened_workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False, batch_size=4), ts,
+                                backbone)
 
     fresh_ws = workspace(scratch / "fresh")
     t0 = time.perf_counter()

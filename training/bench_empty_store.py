@@ -33,10 +33,11 @@ def main(backbone: str, scratch: Path, mend: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench_basemap_tile_alpha import ZOOM, build
+    from bench_workspace import opened_workspace
     from PIL import Image
 
     from geolocator.core.model import Query
-    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.pipeline import Settings
     from geolocator.core.sources import registry
     from geolocator.core.tilesets import load_tileset
 
@@ -48,16 +49,8 @@ def main(backbone: str, scratch: Path, mend: bool) -> None:
     Image.new("RGB", (320, 240), (127, 127, 127)).save(lake)
 
     def workspace():
-        ws = Workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False, dense_max=1, top_k=20))
-        if backbone == "tiny":
-            from tests.test_extract import tiny_backbone
-
-            ws.set_backbone("tiny", loaded=tiny_backbone())
-        else:
-            ws.set_backbone(backbone)
-        ws.open_tiles(ts)
-        ws.backbone  # noqa: B018 - loaded before the clock starts
-        return ws
+        return opened_workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False, dense_max=1, top_k=20),
+                                ts, backbone)
 
     if mend:
         real = registry.holds_data

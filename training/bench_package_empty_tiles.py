@@ -26,8 +26,9 @@ def _size(root: Path) -> int:
 def main(backbone: str, scratch: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_basemap_tile_alpha import ZOOM, build
+    from bench_workspace import opened_workspace
 
-    from geolocator.core.pipeline import Settings, Workspace
+    from geolocator.core.pipeline import Settings
     from geolocator.core.tilesets import load_tileset
 
     package = build(scratch)["png"]
@@ -36,16 +37,7 @@ def main(backbone: str, scratch: Path) -> None:
     ts = load_tileset(package, zoom=ZOOM)
 
     def workspace():
-        ws = Workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False))
-        if backbone == "tiny":
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-            from tests.test_extract import tiny_backbone
-
-            ws.set_backbone("tiny", loaded=tiny_backbone())
-        else:
-            ws.set_backbone(backbone)
-        ws.open_tiles(ts)
-        return ws
+        return opened_workspace(Settings(cache_dir=cache, tile_views=("rot0",), verify=False), ts, backbone)
 
     times = []
     for _ in range(2):
