@@ -82,13 +82,13 @@ MISSING_STATUS = frozenset({404, 410})
 # time left: the pace of the tiles before says nothing about tiles the server holds back (session 35,
 # newuser35: a 30 s tile showed "about 2 s left", and the ETA stood still for the 36 s before a dead
 # server's fetch stopped). Between results iter_fetch yields WAITING every WAIT_EVENT_S.
+WAIT_SAY_S = 5.0
+WAIT_EVENT_S = 1.0
+WAITING = "waiting"
 # a tile recorded missing (404, 410) is asked for again by a fetch this long after it was recorded (one
 # 404 from a flaky server left a gap for ever: session 35); fetch_tiles(retry_missing_after_s=0): at once
 MISSING_RETRY_S = 24 * 3600.0
 ASK_AGAIN = "ask-again"  # iter_fetch: a tile recorded missing long enough ago; its request follows
-WAIT_SAY_S = 5.0
-WAIT_EVENT_S = 1.0
-WAITING = "waiting"
 _wait_clock = time.monotonic  # the waits' clock, bound once: tests that step time.monotonic count its readings
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KNOWN = {"z", "x", "y", "-y", "s", "q", "r"}
