@@ -340,10 +340,8 @@ def _gps_coordinate(text: str, letters: str, what: str) -> float:
     words = text.strip().replace(" ", "")
     letter = words[-1:].upper()
     parts = words[:-1].split(",")
-    if letter not in letters or not 1 <= len(parts) <= 3:
-        raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
     values = [_float(p) for p in parts]
-    if any(v is None for v in values):
+    if letter not in letters or not 1 <= len(parts) <= 3 or any(v is None for v in values):
         raise _Reject(f"XMP exif {what} {text!r} is not a GPS coordinate (DDD,MM,SS{letters[0]} or DDD,MM.mm{letters[0]})")
     try:
         degrees = _dms(values, what)
@@ -444,10 +442,16 @@ def _capture_time(exif_ifd: dict, gps: dict | None = None) -> datetime | None:
     sub = _text(exif_ifd.get(0x9291)) or _text(exif_ifd.get(0x9292))
     if sub and sub.isascii() and sub.isdigit():  # not "²" (Latin-1 0xB2): str.isdigit() says yes, int() no
         when += timedelta(microseconds=int((sub + "000000")[:6]))
-    zone = utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
+    zone = _recorded_offset(exif_ifd)
     if zone is None and gps:
         zone = _zone_from_gps(when, gps)
     return when if zone is None else when.replace(tzinfo=zone)
+
+
+def _recorded_offset(exif_ifd: dict) -> timezone | None:
+    """The zone the EXIF IFD's OffsetTimeOriginal (0x9011), else OffsetTime (0x9010), writes (EXIF 2.31+);
+    None when neither is a UTC offset (utc_offset)."""
+    return utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "")
 
 
 def _time_zone_source(exif_ifd: dict, captured_at: datetime | None, from_exif: bool) -> str | None:
@@ -456,7 +460,7 @@ def _time_zone_source(exif_ifd: dict, captured_at: datetime | None, from_exif: b
     "recorded" (its OffsetTimeOriginal/OffsetTime, or the offset of the XMP date it came from)."""
     if captured_at is None or captured_at.tzinfo is None:
         return None
-    if from_exif and utc_offset(_text(exif_ifd.get(0x9011)) or _text(exif_ifd.get(0x9010)) or "") is None:
+    if from_exif and _recorded_offset(exif_ifd) is None:
         return "gps"
     return "recorded"
 
@@ -729,8 +733,9 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     gps_alt = _float(gps.get(6))
     if gps_alt is not None and _byte(gps.get(5)) == 1:  # GPSAltitudeRef 1 = below sea level
         gps_alt = -gps_alt
-    if gps_alt is None and _float(xmp.get("exif:GPSAltitude")) is not None:  # the same fields in XMP (as the position)
-        gps_alt = _float(xmp["exif:GPSAltitude"]) * (-1 if _float(xmp.get("exif:GPSAltitudeRef")) == 1 else 1)
+    xmp_alt = _float(xmp.get("exif:GPSAltitude"))
+    if gps_alt is None and xmp_alt is not None:  # the same fields in XMP (as the position)
+        gps_alt = xmp_alt * (-1 if _float(xmp.get("exif:GPSAltitudeRef")) == 1 else 1)
     damage: list[str] = []
     if getattr(exif, "damaged_bytes", None):
         damage.append(f"its EXIF block ({exif.damaged_bytes} bytes) is damaged: no tag could be read from it")
