@@ -172,10 +172,11 @@ class TileIndex:
     def tiles_of(self, vector_ids: np.ndarray) -> np.ndarray:
         """Tile ids of faiss vector ids (any shape; -1 stays -1)."""
         vector_ids = np.asarray(vector_ids, np.int64)
-        rows = vector_ids // self.views
-        if self.ids is None:
-            return np.where(vector_ids >= 0, rows, -1)
-        return np.where(vector_ids >= 0, self.ids[np.maximum(rows, 0)], -1)
+        return self._tile_ids(np.where(vector_ids >= 0, vector_ids // self.views, -1))
+
+    def _tile_ids(self, rows: np.ndarray) -> np.ndarray:
+        """Tile ids of the index's tile rows (vector id // views; any shape; -1 stays -1)."""
+        return rows if self.ids is None else np.where(rows >= 0, self.ids[np.maximum(rows, 0)], -1)
 
     @classmethod
     def build(cls, features, *, kind: str = "auto", nlist: int | None = None, nprobe: int | None = None,
@@ -239,7 +240,7 @@ class TileIndex:
         flat_scores, flat_ids = self.index.search(_as_float32(q).reshape(-1, q.shape[-1]),
                                                   min(k * self.views, self.searchable * self.views))
         scores, rows = merge_views(flat_scores, flat_ids, len(q), q.shape[1], self.views, k)
-        return scores, (rows if self.ids is None else np.where(rows >= 0, self.ids[np.maximum(rows, 0)], -1))
+        return scores, self._tile_ids(rows)
 
     def save(self, path) -> None:
         """Atomic write of the faiss index (+ its tile count and views in the file name's JSON twin)."""

@@ -167,8 +167,7 @@ class MBTilesWriter:
         return None if row is None or row[0] is None else bytes(row[0])
 
     def known_missing(self, z: int, x: int, y: int) -> bool:
-        return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                               (z, x, 2**z - 1 - y)).fetchone() is not None
+        return self.missing_age(z, x, y) is not None
 
     def missing_age(self, z: int, x: int, y: int) -> float | None:
         """Seconds since XYZ tile (z, x, y) was recorded missing (404), None when it is not."""

@@ -434,8 +434,7 @@ class GpkgSink:
         return bytes(row[0]) if row and row[0] is not None else None
 
     def known_missing(self, z, x, y) -> bool:
-        return self.db.execute("SELECT 1 FROM geolocator_missing WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                               (z, x, y)).fetchone() is not None
+        return self.missing_age(z, x, y) is not None
 
     def missing_age(self, z, x, y) -> float | None:
         """Seconds since tile (level, col, row) was recorded missing (404), None when it is not."""
