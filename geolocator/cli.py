@@ -1542,7 +1542,7 @@ DESCRIPTIONS = {
     "index": "Compute the features of every tile of a tile set and keep them in the cache folder, so that "
              "locate, eval and adapt on it start at once. In: the tile set. Out: the cache only (`geolocator "
              "cache` lists it). Time: about 0.7 s a tile on 2 busy CPU cores (121 tiles in 88 s), once; "
-             "Ctrl-C keeps the tiles done 512 at a time and the same command resumes.",
+             "Ctrl-C keeps every tile done and the same command resumes.",
     "locate": "Find where each drone photo or video frame was taken by matching it to the imagery; no network "
               "needed. In: photos, videos (a frame every --every s; a DJI .SRT beside them is read) or folders "
               "of them, and the imagery (--tiles). Out: without --out, one line a photo on stdout (photo, lat, "

@@ -31,8 +31,11 @@ def test_locate_help_names_its_outputs_and_that_it_resumes():
         assert phrase in head, phrase
 
 
-def test_index_help_gives_the_chunk_the_store_commits():
+def test_index_help_says_ctrl_c_keeps_every_tile_done():
+    """Since flushcancel35 a stopped pass commits every tile it finished: the help no longer says the store
+    keeps them a chunk (STORE_CHUNK tiles) at a time, which it said when newuser35 wrote it."""
     from geolocator.core.extract import STORE_CHUNK
 
     head = " ".join(_commands()["index"].format_help().split())
-    assert f"keeps the tiles done {STORE_CHUNK} at a time" in head
+    assert "Ctrl-C keeps every tile done and the same command resumes" in head
+    assert f"{STORE_CHUNK} at a time" not in head
