@@ -53,6 +53,11 @@ SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", "
 
 
 def _not_a_photo(path: Path) -> str:
+    from .evidence import earlier_evidence
+
+    ours = earlier_evidence(path)
+    if ours is not None:
+        return ours
     suffix = path.suffix.lower()
     if suffix in VIDEO_SUFFIXES:
         return f"a preview video ({suffix}), not read: open the full-resolution video instead"
@@ -62,18 +67,43 @@ def _not_a_photo(path: Path) -> str:
             f"{', '.join(sorted(PHOTO_SUFFIXES))})")
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(photos, other files) under `folder`, recursively, sorted. Hidden files and folders are
-    editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not reported. Folders that are
+def _folder_files(folder: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(photos, other files, evidence files geolocator wrote) under `folder`, recursively, sorted. Hidden
+    files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not
+    reported. geolocator's own evidence pictures and records (evidence.earlier_evidence) are neither
+    photos nor stray files: they are said once per folder (_skip_evidence). Folders that are
     symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session
     22), each real folder once: a link back up the tree is no loop."""
-    photos, others = [], []
+    from .evidence import earlier_evidence
+
+    photos, others, ours = [], [], []
     for p in sorted(_walk_files(folder)):
         if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
             continue
+        if earlier_evidence(p) is not None:
+            ours.append(p)
         # videos are queries too: one per sampled frame (core/media/video.py)
-        (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
-    return photos, _beside_no_photo(_beside_no_video(others, photos), photos)
+        elif p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes():
+            photos.append(p)
+        else:
+            others.append(p)
+    return photos, _beside_no_photo(_beside_no_video(others, photos), photos), ours
+
+
+def _skip_evidence(files: Sequence[Path], on_skip: SkipCallback | None) -> None:
+    """Skip the evidence files of a folder listing, one line per folder that holds them (16 lines for 8
+    photos' evidence said nothing more than one): the folder is what `on_skip` is given."""
+    from .evidence import PICTURE_SUFFIX
+    from .wording import count
+
+    by_folder: dict[Path, list[Path]] = {}
+    for f in files:
+        by_folder.setdefault(f.parent, []).append(f)
+    for folder, found in by_folder.items():
+        pictures = sum(f.name.lower().endswith(PICTURE_SUFFIX) for f in found)
+        what = " and ".join(c for c in (count(pictures, "evidence picture") if pictures else "",
+                                        count(len(found) - pictures, "record") if len(found) > pictures else "") if c)
+        _skip(folder, f"{what} geolocator wrote (locate --evidence), not drone photos: not read", on_skip)
 
 
 def _walk_files(folder: Path) -> list[Path]:
@@ -191,9 +221,10 @@ def load_queries(
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
-            found, others = _folder_files(source)
+            found, others, ours = _folder_files(source)
+            _skip_evidence(ours, on_skip)
             if not found:
-                raise InputError(source, _no_images_problem(others))
+                raise InputError(source, _no_images_problem(others + ours))
             for other in others:
                 _skip(other, _not_a_photo(other), on_skip)
             files = [(f, source if base is None else base) for f in found]
@@ -210,7 +241,8 @@ def load_queries(
             if is_region_folder(p):
                 done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
-                found, others = _folder_files(p)
+                found, others, ours = _folder_files(p)
+                _skip_evidence(ours, on_skip)
                 if not found:
                     _skip(p, _no_images_problem(others), on_skip)
                 for other in others:

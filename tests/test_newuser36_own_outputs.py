@@ -1,0 +1,117 @@
+"""geolocator's own outputs kept inside the photos' folder, read on the next run (session 36,
+training/results/newuser36_session36.md).
+
+- `locate photos/ --evidence photos/evidence` then the same again: the 8 evidence pictures were read as
+  8 more drone photos, "16 confident", and evidence was written for the evidence.
+- `locate photos/ --geotag-copies photos/tagged` then `eval photos/ --tiles …`: the copies' EXIF GPS (the
+  answers) was taken as truth, "8 images with truth … Point error: median 0.00 m": geolocator scored
+  against itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from geolocator.core.evidence import PICTURE_SUFFIX, RECORD_SUFFIX, earlier_evidence
+from geolocator.core.media.metadata import read_photo_meta
+from geolocator.core.queries import load_queries
+
+piexif = pytest.importorskip("piexif")
+
+
+def _jpeg(path: Path, gps: dict | None = None, shade: int = 60) -> Path:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, shade)).save(buf, format="JPEG")  # two photos alike are one (copies)
+    data = buf.getvalue()
+    if gps is not None:
+        out = io.BytesIO()
+        piexif.insert(piexif.dump({"0th": {}, "Exif": {}, "GPS": gps, "1st": {}}), data, out)
+        data = out.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _evidence_pair(folder: Path, stem: str) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    picture = folder / f"{stem}{PICTURE_SUFFIX}"
+    Image.new("RGB", (960, 480), (200, 200, 200)).save(picture)
+    record = folder / f"{stem}{RECORD_SUFFIX}"
+    record.write_text(json.dumps({"what": "where this photo was taken", "geolocator": {}}), encoding="utf-8")
+    return picture, record
+
+
+def test_evidence_kept_in_the_photos_folder_is_not_read_as_photos(tmp_path):
+    photos = tmp_path / "photos"
+    _jpeg(photos / "q_0001.jpg")
+    _jpeg(photos / "q_0010.jpg", shade=160)
+    pictures = [_evidence_pair(photos / "evidence", f"q_{i}.jpg")[0] for i in ("0001", "0010")]
+    skipped: list[tuple[Path, str]] = []
+    queries = load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))
+    assert [q.id for q in queries] == ["q_0001.jpg", "q_0010.jpg"]
+    # one line for the folder, not one a file (16 warnings for 8 photos' evidence before the fix)
+    assert skipped == [(photos / "evidence", "2 evidence pictures and 2 records geolocator wrote "
+                                             "(locate --evidence), not drone photos: not read")]
+    assert all(earlier_evidence(p) for p in pictures)
+
+
+def test_evidence_is_not_counted_among_the_photos_that_could_not_be_read(tmp_path):
+    from geolocator.core.skipped import unread_media
+
+    photos = tmp_path / "photos"
+    _jpeg(photos / "q_0001.jpg")
+    _evidence_pair(photos, "q_0001.jpg")  # written into the photos' folder itself
+    skipped: list[tuple[Path, str]] = []
+    assert [q.id for q in load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))] == ["q_0001.jpg"]
+    assert len(skipped) == 1 and not any(unread_media(p, why) for p, why in skipped)
+
+
+def test_a_png_named_like_evidence_without_its_record_is_still_a_photo(tmp_path):
+    photos = tmp_path / "photos"
+    lone = photos / f"field{PICTURE_SUFFIX}"
+    photos.mkdir()
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(lone)
+    assert earlier_evidence(lone) is None
+    assert [q.path.name for q in load_queries(photos)] == [lone.name]
+
+
+def _camera_gps(lat: float, lon: float) -> dict:
+    def dms(x: float):
+        d = int(x)
+        m = int((x - d) * 60)
+        s = round(((x - d) * 60 - m) * 60 * 10_000)
+        return ((d, 1), (m, 1), (s, 10_000))
+
+    return {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: dms(lat),
+            piexif.GPSIFD.GPSLongitudeRef: b"W", piexif.GPSIFD.GPSLongitude: dms(lon)}
+
+
+def test_a_geotagged_copy_s_gps_is_an_answer_not_truth(tmp_path):
+    from geolocator.core.geotag_copies import geotagged_jpeg
+
+    original = _jpeg(tmp_path / "photos" / "DJI_0001.JPG", _camera_gps(36.142, 115.233))
+    copy = tmp_path / "photos" / "tagged" / "DJI_0001.JPG"
+    copy.parent.mkdir()
+    copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+
+    meta = read_photo_meta(copy)
+    assert meta.position is None
+    assert "written by geolocator" in meta.position_note and meta.position_note.endswith("not used as truth")
+
+    by_id = {q.id: q for q in load_queries(tmp_path / "photos")}
+    assert by_id["DJI_0001.JPG"].truth is not None  # the camera's own fix still scores
+    assert by_id["DJI_0001.JPG"].truth.lat == pytest.approx(36.142, abs=1e-6)
+    tagged = by_id["tagged/DJI_0001.JPG"]
+    assert tagged.truth is None and "geolocator" in tagged.truth_note
+
+
+def test_a_gps_with_another_processing_method_is_still_a_position(tmp_path):
+    gps = _camera_gps(36.142, 115.233)
+    gps[piexif.GPSIFD.GPSProcessingMethod] = b"ASCII\x00\x00\x00GPS"
+    meta = read_photo_meta(_jpeg(tmp_path / "p.jpg", gps))
+    assert meta.position is not None and meta.position.lon == pytest.approx(-115.233, abs=1e-6)
