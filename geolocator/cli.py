@@ -863,7 +863,7 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
 
 def _region_or_photos(args):
     """The region folder `args.region`, or with `--tiles` the photos it names (a folder or a file;
-    their EXIF/XMP GPS is the truth) and that tile set, read as `locate` reads them: an object
+    their EXIF/XMP GPS is the truth, or the folder's truth.csv where it has one) and that tile set, read as `locate` reads them: an object
     with `queries` and `tiles`."""
     from .core.queries import load_region
 
@@ -875,6 +875,13 @@ def _region_or_photos(args):
     tiles = _load_tiles(args.tiles, args, queries, [args.region])
     from .core.tiles_among_photos import without_the_tile_set
 
+    if Path(args.region).is_dir():
+        # a truth.csv beside the photos scores them as a region folder's does (its rows win over EXIF/XMP GPS);
+        # before session 36 it was skipped as a stray .csv and eval said "no query has a known location
+        # (truth.csv or EXIF GPS)" (newuser36_session36.md)
+        from .core.queries import with_truth_csv
+
+        queries = with_truth_csv(queries, Path(args.region), tile_ids={t.id for t in tiles.tiles})
     return SimpleNamespace(queries=without_the_tile_set(queries, tiles), tiles=tiles)
 
 
@@ -1381,7 +1388,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)", description=DESCRIPTIONS["eval"])
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
-                   "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
+                   "with EXIF GPS), or photos with GPS (a folder or a file; or a folder with a truth.csv of "
+                   "query,lat,lon) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
                    "given against; their EXIF/XMP GPS is the truth")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")

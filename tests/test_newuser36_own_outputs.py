@@ -115,3 +115,30 @@ def test_a_gps_with_another_processing_method_is_still_a_position(tmp_path):
     gps[piexif.GPSIFD.GPSProcessingMethod] = b"ASCII\x00\x00\x00GPS"
     meta = read_photo_meta(_jpeg(tmp_path / "p.jpg", gps))
     assert meta.position is not None and meta.position.lon == pytest.approx(-115.233, abs=1e-6)
+
+
+def test_eval_with_tiles_reads_a_truth_csv_beside_the_photos(tmp_path, caplog):
+    """`eval own/ --tiles …` with own/truth.csv (a spreadsheet's ';' export): the CSV was skipped as "a
+    sidecar/text file (.csv), not a photo" and eval stopped: "no query has a known location (truth.csv
+    or EXIF GPS)" though a truth.csv was right there."""
+    import argparse
+    import logging
+
+    from geolocator.cli import _region_or_photos
+
+    own = tmp_path / "own"
+    _jpeg(own / "q_0001.jpg")
+    _jpeg(own / "sub" / "q_0002.jpg", shade=160)
+    (own / "truth.csv").write_bytes("query;lat;lon\r\nq_0001.jpg;36,1418;-115,2334\r\nsub/q_0002.jpg;36,1420;-115,2317\r\n"
+                                     .encode("utf-8-sig"))
+    tiles = tmp_path / "tiles.csv"
+    tile = tmp_path / "t.jpg"
+    Image.new("RGB", (256, 256), (50, 80, 50)).save(tile)
+    tiles.write_text("path,west,south,east,north\nt.jpg,-115.24,36.14,-115.23,36.15\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        region = _region_or_photos(argparse.Namespace(region=own, tiles=tiles, epsg=None, tms=False, xyz=False,
+                                                      area=None, tile_size_m=None, overlap=None, zoom=None))
+    by_id = {q.id: q for q in region.queries}
+    assert by_id["q_0001.jpg"].truth.lat == pytest.approx(36.1418) and by_id["q_0001.jpg"].truth_source == "truth.csv"
+    assert by_id["sub/q_0002.jpg"].truth.lon == pytest.approx(-115.2317)
+    assert "read by 'geolocator eval' to score the answers" in caplog.text  # said what it is, not "a stray .csv"

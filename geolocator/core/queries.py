@@ -58,6 +58,8 @@ def _not_a_photo(path: Path) -> str:
     ours = earlier_evidence(path)
     if ours is not None:
         return ours
+    if path.name.lower() == "truth.csv":  # beside the photos: read by eval (cli._region_or_photos), never a photo
+        return "the photos' truth (query,lat,lon): read by 'geolocator eval' to score the answers, not a photo"
     suffix = path.suffix.lower()
     if suffix in VIDEO_SUFFIXES:
         return f"a preview video ({suffix}), not read: open the full-resolution video instead"
@@ -527,14 +529,22 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None, every_s: flo
     if not qdir.is_dir():
         raise InputError(qdir, "missing: a region folder keeps its drone images in queries/")
     queries = load_queries(qdir, base=root, on_skip=on_skip, every_s=every_s)
-    truth_path = root / "truth.csv"
-    if truth_path.is_file():
-        truth = read_truth_csv(truth_path, root, tile_ids={t.id for t in tiles.tiles})
-        # Truth rows for files that were skipped as unreadable are ignored: they were reported.
-        queries = tuple(
-            replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv", truth_note=None)
-            if q.id in truth
-            else q
-            for q in queries
-        )
-    return Region(root, tiles, queries)
+    return Region(root, tiles, with_truth_csv(queries, root, tile_ids={t.id for t in tiles.tiles}))
+
+
+def with_truth_csv(queries: Sequence[Query], root: Path, *,
+                   tile_ids: set[str] | frozenset[str] | None = None) -> tuple[Query, ...]:
+    """`queries` (ids relative to `root`) with `root`/truth.csv applied when there is one: its rows
+    replace EXIF/XMP GPS (the curated answer; truth_source "truth.csv"). Rows of files that were
+    skipped as unreadable are ignored: those were reported. Unchanged without a truth.csv. Raises
+    InputError naming the file and line for a bad row (read_truth_csv)."""
+    truth_path = Path(root) / "truth.csv"
+    if not truth_path.is_file():
+        return tuple(queries)
+    truth = read_truth_csv(truth_path, root, tile_ids=tile_ids)
+    return tuple(
+        replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv", truth_note=None)
+        if q.id in truth
+        else q
+        for q in queries
+    )
