@@ -103,10 +103,9 @@ def test_a_geotagged_copy_s_gps_is_an_answer_not_truth(tmp_path):
     assert meta.position is None
     assert "written by geolocator" in meta.position_note and meta.position_note.endswith("not used as truth")
 
-    by_id = {q.id: q for q in load_queries(tmp_path / "photos")}
-    assert by_id["DJI_0001.JPG"].truth is not None  # the camera's own fix still scores
-    assert by_id["DJI_0001.JPG"].truth.lat == pytest.approx(36.142, abs=1e-6)
-    tagged = by_id["tagged/DJI_0001.JPG"]
+    (own,) = load_queries(original)
+    assert own.truth is not None and own.truth.lat == pytest.approx(36.142, abs=1e-6)  # the camera's fix still scores
+    (tagged,) = load_queries(copy.parent)  # the copies alone (with their originals they are read once: below)
     assert tagged.truth is None and "geolocator" in tagged.truth_note
 
 
@@ -142,3 +141,37 @@ def test_eval_with_tiles_reads_a_truth_csv_beside_the_photos(tmp_path, caplog):
     assert by_id["q_0001.jpg"].truth.lat == pytest.approx(36.1418) and by_id["q_0001.jpg"].truth_source == "truth.csv"
     assert by_id["sub/q_0002.jpg"].truth.lon == pytest.approx(-115.2317)
     assert "read by 'geolocator eval' to score the answers" in caplog.text  # said what it is, not "a stray .csv"
+
+
+def test_geotagged_copies_in_the_photos_folder_are_located_once_as_their_originals(tmp_path):
+    """`locate photos/ --geotag-copies photos/tagged`, then `locate photos/` again: each photo was
+    located twice (q_0001.jpg and tagged/q_0001.jpg), in every export and summary."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.skipped import unread_media
+
+    photos = tmp_path / "photos"
+    a = _jpeg(photos / "DJI_0001.JPG", _camera_gps(36.142, 115.233))
+    b = _jpeg(photos / "DJI_0002.JPG", shade=160)  # no EXIF at all: the copy gains an EXIF segment
+    (photos / "tagged").mkdir()
+    for original in (a, b):
+        (photos / "tagged" / original.name).write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    # a photo of the same name that is not a copy of anything here stays a photo
+    other = tmp_path / "photos" / "card2" / "DJI_0001.JPG"
+    _jpeg(other, shade=250)
+    skipped: list[tuple[Path, str]] = []
+    queries = load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))
+    assert sorted(q.id for q in queries) == ["DJI_0001.JPG", "DJI_0002.JPG", "card2/DJI_0001.JPG"]
+    said = dict(skipped)
+    assert said[photos / "tagged" / "DJI_0001.JPG"] == (
+        f"a geotagged copy of {a} that geolocator wrote (--geotag-copies): located once, as that file")
+    assert not any(unread_media(p, why) for p, why in skipped)  # not "could not be read"
+
+
+def test_a_geotagged_copy_given_alone_is_a_photo_to_locate(tmp_path):
+    from geolocator.core.geotag_copies import geotagged_jpeg
+
+    original = _jpeg(tmp_path / "DJI_0001.JPG")
+    tagged = tmp_path / "tagged" / "DJI_0001.JPG"
+    tagged.parent.mkdir()
+    tagged.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert [q.id for q in load_queries(tagged.parent)] == ["DJI_0001.JPG"]

@@ -324,8 +324,9 @@ def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | No
     a byte-identical copy of another photo or video (a card copied twice, `DJI_0003 (1).JPG`:
     core/media/copies.py) is returned to be read only when the file it copies cannot be (load_queries),
     so that no photo is counted, exported or tracked twice (session 30: a SAR day's 31 photos and
-    frames were 37)."""
-    from .media.copies import identical_copies
+    frames were 37). A geotagged copy geolocator wrote of a photo also given (media/copies.geotagged_copies)
+    is skipped, said, and left out of the files returned."""
+    from .media.copies import geotagged_copies, identical_copies
 
     once: list[tuple[Path, Path | None]] = []
     where: dict[str, Path] = {}  # the real file -> the first path that reached it
@@ -338,7 +339,29 @@ def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | No
         where[key] = path
         once.append((path, id_base))
     media = PHOTO_SUFFIXES | _video_suffixes()
-    return once, identical_copies([p for p, _ in once if p.suffix.lower() in media])
+    copies = identical_copies([p for p, _ in once if p.suffix.lower() in media])
+    tagged = geotagged_copies([p for p, _ in once if p not in copies])
+    _say_geotagged(tagged, on_skip)
+    return [(p, b) for p, b in once if p not in tagged], copies
+
+
+def _say_geotagged(tagged: dict[Path, Path], on_skip: SkipCallback | None) -> None:
+    """Each geotagged copy (copy -> its original, which is read: the copy holds the same pixels) skipped
+    through `on_skip`, named with `-v` (debug), and one warning line for them all, as _say_copies."""
+    from .wording import count
+
+    for copy, original in tagged.items():
+        why = f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies): located once, as that file"
+        log.debug("%s: skipped (%s)", copy, why)
+        if on_skip is not None:
+            on_skip(copy, why)
+    if tagged:
+        copy, original = next(iter(tagged.items()))
+        n = len(tagged)
+        log.warning("%s geolocator wrote (--geotag-copies) of photos also given, so %s located once, as %s: "
+                    "%s is a copy of %s%s", count(n, "geotagged copy", "geotagged copies"),
+                    "it is" if n == 1 else "each is", "its original", readable(str(copy)), readable(str(original)),
+                    "" if n == 1 else " (-v: each of them)")
 
 
 def _say_copies(kept_ids: dict[Path, str], copy_ids: dict[Path, str], on_skip: SkipCallback | None) -> None:
