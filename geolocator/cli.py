@@ -708,8 +708,14 @@ def cmd_locate(args) -> int:
         written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
                                  backbone=ws.backbone.name, matcher=ws.route().matcher)
         pictures = sum(p.suffix == ".png" for p in written)
+        from .core.evidence import evidence_not_written
+        from .core.wording import first_named
+
+        earlier = evidence_not_written(args.evidence, written)
+        also = (f"; it also holds the evidence of {_count(len(earlier), 'other photo')} from an earlier run, kept: "
+                f"{first_named(earlier, 3)}" if earlier else "")
         print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
-              f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
+              f"({_count(pictures, 'picture')} and records){also}", file=sys.stderr)
     if getattr(args, "geotags", None) is not None:
         from .core.geotags import write_geotags
 

@@ -175,3 +175,30 @@ def test_a_geotagged_copy_given_alone_is_a_photo_to_locate(tmp_path):
     tagged.parent.mkdir()
     tagged.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
     assert [q.id for q in load_queries(tagged.parent)] == ["DJI_0001.JPG"]
+
+
+def test_a_second_run_into_an_evidence_folder_says_the_earlier_run_s_records_it_holds(tmp_path, monkeypatch, capsys):
+    """`locate A --evidence ev/` then `locate B --evidence ev/`: the second said only "wrote evidence for 1
+    photo", while ev/ held the first run's records too, to be handed on with it."""
+    from geolocator import cli
+    from geolocator.core.pipeline import Settings
+
+    from .demo_features import DEMO, DemoWorkspace, load_demo_features
+
+    features = load_demo_features()
+
+    def workspace(args):
+        return DemoWorkspace(Settings(backbone=args.backbone, device="cpu", verify=args.verify,
+                                      cache_dir=tmp_path / "cache", adapter_dir=tmp_path / "adapters"), features)
+
+    monkeypatch.setattr(cli, "_workspace", workspace)
+    ev = tmp_path / "evidence"
+    first = [str(DEMO / "queries" / f"q_{i:04d}.jpg") for i in (1, 40)]
+    assert cli.main(["locate", *first, "--tiles", str(DEMO), "--out", str(tmp_path / "a.csv"), "--evidence", str(ev), "-q"]) == 0
+    capsys.readouterr()
+    second = str(DEMO / "queries" / "q_0060.jpg")
+    assert cli.main(["locate", second, "--tiles", str(DEMO), "--out", str(tmp_path / "b.csv"), "--evidence", str(ev), "-q"]) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if x.startswith("wrote evidence"))
+    assert line == (f"wrote evidence for 1 photo to {ev} (1 picture and records); it also holds the evidence of "
+                    "2 other photos from an earlier run, kept: q_0001.jpg, q_0040.jpg")
+    assert (ev / "q_0001.jpg.evidence.json").is_file()  # kept, never removed

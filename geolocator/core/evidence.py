@@ -324,3 +324,17 @@ def earlier_evidence(path: Path) -> str | None:
         return "an evidence record geolocator wrote (--evidence), not a photo"
     return None
 
+
+def evidence_not_written(folder: Path | str, written: Sequence[Path]) -> list[str]:
+    """The stems (`<stem>` of `<stem>.evidence.json`) of the evidence records in `folder` that are not
+    among `written` (write_evidence's return): an earlier run's, of photos not in this one, sorted.
+    They are kept (never removed: they may be someone's published record), and said, so that a folder
+    handed on holds no answer by surprise (session 36: a second run into the same folder wrote 4
+    records beside an earlier run's 8 and said "wrote evidence for 4 photos"). [] when the folder
+    cannot be listed."""
+    mine = {Path(p).name for p in written}
+    try:
+        names = sorted(p.name for p in Path(folder).iterdir())
+    except OSError:
+        return []
+    return [n[: -len(RECORD_SUFFIX)] for n in names if n.endswith(RECORD_SUFFIX) and n not in mine]
