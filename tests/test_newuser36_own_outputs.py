@@ -202,3 +202,35 @@ def test_a_second_run_into_an_evidence_folder_says_the_earlier_run_s_records_it_
     assert line == (f"wrote evidence for 1 photo to {ev} (1 picture and records); it also holds the evidence of "
                     "2 other photos from an earlier run, kept: q_0001.jpg, q_0040.jpg")
     assert (ev / "q_0001.jpg.evidence.json").is_file()  # kept, never removed
+
+
+def _tile_folder(root: Path, z: int = 19, x: int = 94460, ys=(205576, 205577)) -> list[Path]:
+    made = []
+    for i, y in enumerate(ys):
+        made.append(root / str(z) / str(x) / f"{y}.jpg")
+        _jpeg(made[-1], shade=20 * i)
+    (root / "metadata.json").write_text('{"scheme": "xyz"}', encoding="utf-8")
+    return made
+
+
+def test_a_tile_folder_fetched_into_the_photos_folder_is_not_read_as_photos(tmp_path):
+    """`fetch-tiles … --out photos/area` then `locate photos/ --tiles …`: the 20 map tiles were located as
+    20 more drone photos ("28 confident" for 8 photos)."""
+    photos = tmp_path / "photos"
+    _jpeg(photos / "DJI_0001.JPG", shade=200)
+    _tile_folder(photos / "area")
+    # a date-sorted folder is not a tile folder: 2024 is no zoom level
+    _jpeg(photos / "2024" / "05" / "12.jpg", shade=120)
+    skipped: list[tuple[Path, str]] = []
+    queries = load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))
+    assert sorted(q.id for q in queries) == ["2024/05/12.jpg", "DJI_0001.JPG"]
+    assert skipped == [(photos / "area", "a map tile folder (z/x/y, 2 tiles), imagery and not drone photos: "
+                                         "not read (give it with --tiles)")]  # its metadata.json with it
+
+
+def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):
+    from geolocator.core.errors import InputError
+
+    _tile_folder(tmp_path / "area")
+    with pytest.raises(InputError, match="it holds only map tiles"):
+        load_queries(tmp_path / "area")

@@ -69,39 +69,53 @@ def _not_a_photo(path: Path) -> str:
             f"{', '.join(sorted(PHOTO_SUFFIXES))})")
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[Path], list[Path]]:
-    """(photos, other files, evidence files geolocator wrote) under `folder`, recursively, sorted. Hidden
-    files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not
-    reported. geolocator's own evidence pictures and records (evidence.earlier_evidence) are neither
-    photos nor stray files: they are said once per folder (_skip_evidence). Folders that are
-    symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session
-    22), each real folder once: a link back up the tree is no loop."""
+def _folder_files(folder: Path) -> tuple[list[Path], list[Path], dict[Path, list[Path]]]:
+    """(photos, other files, {folder: files geolocator wrote or reads as imagery there}) under `folder`,
+    recursively, sorted. Hidden files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never
+    photos, and are not reported. geolocator's own evidence pictures and records
+    (evidence.earlier_evidence) and the tiles of a z/x/y tile folder (sources.xyz.tile_folder_of, with
+    that folder's own files: metadata.json, tilemapresource.xml) are neither photos nor stray files:
+    they are said once per folder (_skip_not_photos). Folders that are symbolic links are entered
+    (Path.glob("**") does not, so their photos went unsaid before session 22), each real folder once:
+    a link back up the tree is no loop."""
     from .evidence import earlier_evidence
+    from .sources.xyz import tile_folder_of
 
-    photos, others, ours = [], [], []
+    photos, others = [], []
+    ours: dict[Path, list[Path]] = {}
+    tile_roots: set[Path] = set()
     for p in sorted(_walk_files(folder)):
         if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
             continue
-        if earlier_evidence(p) is not None:
-            ours.append(p)
+        root = tile_folder_of(p)
+        if root is not None and (root == folder or folder in root.parents):
+            tile_roots.add(root)
+            ours.setdefault(root, []).append(p)
+        elif earlier_evidence(p) is not None:
+            ours.setdefault(p.parent, []).append(p)
         # videos are queries too: one per sampled frame (core/media/video.py)
         elif p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes():
             photos.append(p)
         else:
             others.append(p)
-    return photos, _beside_no_photo(_beside_no_video(others, photos), photos), ours
+    kept = []
+    for p in others:  # a tile folder's own files (metadata.json, tilemapresource.xml) go with its tiles
+        (ours[p.parent] if p.parent in tile_roots else kept).append(p)
+    return photos, _beside_no_photo(_beside_no_video(kept, photos), photos), ours
 
 
-def _skip_evidence(files: Sequence[Path], on_skip: SkipCallback | None) -> None:
-    """Skip the evidence files of a folder listing, one line per folder that holds them (16 lines for 8
-    photos' evidence said nothing more than one): the folder is what `on_skip` is given."""
-    from .evidence import PICTURE_SUFFIX
+def _skip_not_photos(groups: dict[Path, list[Path]], on_skip: SkipCallback | None) -> None:
+    """Skip what _folder_files set aside, one line per folder (16 lines for 8 photos' evidence, or a
+    line a tile, said nothing more than one): the folder is what `on_skip` is given."""
+    from .evidence import PICTURE_SUFFIX, earlier_evidence
     from .wording import count
 
-    by_folder: dict[Path, list[Path]] = {}
-    for f in files:
-        by_folder.setdefault(f.parent, []).append(f)
-    for folder, found in by_folder.items():
+    for folder, found in groups.items():
+        if not any(earlier_evidence(f) for f in found):
+            tiles = sum(f.suffix.lower() in PHOTO_SUFFIXES for f in found)
+            _skip(folder, f"a map tile folder (z/x/y, {count(tiles, 'tile')}), imagery and not drone photos: "
+                          "not read (give it with --tiles)", on_skip)
+            continue
         pictures = sum(f.name.lower().endswith(PICTURE_SUFFIX) for f in found)
         what = " and ".join(c for c in (count(pictures, "evidence picture") if pictures else "",
                                         count(len(found) - pictures, "record") if len(found) > pictures else "") if c)
@@ -224,9 +238,11 @@ def load_queries(
             return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
             found, others, ours = _folder_files(source)
-            _skip_evidence(ours, on_skip)
+            _skip_not_photos(ours, on_skip)
             if not found:
-                raise InputError(source, _no_images_problem(others + ours))
+                raise InputError(source, _no_images_problem(others) if others or not ours else
+                                 "no drone images in this folder: it holds only map tiles or geolocator's own "
+                                 "evidence (the warning above says which)")
             for other in others:
                 _skip(other, _not_a_photo(other), on_skip)
             files = [(f, source if base is None else base) for f in found]
@@ -244,7 +260,7 @@ def load_queries(
                 done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
                 found, others, ours = _folder_files(p)
-                _skip_evidence(ours, on_skip)
+                _skip_not_photos(ours, on_skip)
                 if not found:
                     _skip(p, _no_images_problem(others), on_skip)
                 for other in others:
