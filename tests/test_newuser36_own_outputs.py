@@ -234,3 +234,13 @@ def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):
     _tile_folder(tmp_path / "area")
     with pytest.raises(InputError, match="it holds only map tiles"):
         load_queries(tmp_path / "area")
+
+
+@pytest.mark.parametrize("name", ["area.mbtiles", "area.PMTILES", "area.gpkg", "overlay.kmz", "mosaic.vrt", "ortho.jp2"])
+def test_a_tile_set_among_the_photos_is_named_as_imagery_not_as_an_unknown_type(name):
+    """`photos/area.mbtiles` was said as "not a photo type geolocator reads (.mbtiles; it reads …)", which
+    reads as if geolocator could not read .mbtiles at all."""
+    from geolocator.core.queries import _not_a_photo
+
+    suffix = Path(name).suffix.lower()
+    assert _not_a_photo(Path("photos") / name) == f"a tile set ({suffix}: imagery), not a drone photo: give it with --tiles"

@@ -61,12 +61,22 @@ def _not_a_photo(path: Path) -> str:
     if path.name.lower() == "truth.csv":  # beside the photos: read by eval (cli._region_or_photos), never a photo
         return "the photos' truth (query,lat,lon): read by 'geolocator eval' to score the answers, not a photo"
     suffix = path.suffix.lower()
+    if suffix in _imagery_suffixes():  # said as a format geolocator reads: it read as "unsupported" before
+        return f"a tile set ({suffix}: imagery), not a drone photo: give it with --tiles"
     if suffix in VIDEO_SUFFIXES:
         return f"a preview video ({suffix}), not read: open the full-resolution video instead"
     if suffix in SIDECAR_SUFFIXES:
         return f"a sidecar/text file ({suffix}), not a photo"
     return (f"not a photo type geolocator reads ({suffix or 'no suffix'}; it reads "
             f"{', '.join(sorted(PHOTO_SUFFIXES))})")
+
+
+def _imagery_suffixes() -> frozenset[str]:
+    """Files that are tile sets and never photos: tile packages, a .kmz overlay, a VRT or JPEG 2000 raster."""
+    from .images import GDAL_RASTER_SUFFIXES
+    from .sources.tile_image import PACKAGE_SUFFIXES
+
+    return PACKAGE_SUFFIXES | GDAL_RASTER_SUFFIXES | {".kmz"}
 
 
 def _folder_files(folder: Path) -> tuple[list[Path], list[Path], dict[Path, list[Path]]]:
