@@ -489,10 +489,15 @@ def _positive_seconds(text: str) -> float:
 
 
 def _metres(text: str) -> float:
+    """An argparse type: a finite distance above 0 in metres (--gnss-prior). A negative, zero, nan or inf
+    radius reached core.priors and stopped the run with a traceback (session 36)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of metres: {text!r}{_dot_hint(text)}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of metres, not {text!r}")
+    return value
 
 
 def _coords_formats(text: str) -> list[str]:
@@ -1499,7 +1504,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Lists them with their size and when each was last used; --prune DAYS removes those "
                        "not used for DAYS days, never a store or copy in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    p.add_argument("--prune", type=float, metavar="DAYS",
+    p.add_argument("--prune", type=_non_negative_float, metavar="DAYS",  # -5: a traceback before session 36
                    help="remove the stores, north-up copies, cached video frames, photo features, tile keypoints and kept checks "
                         "not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)

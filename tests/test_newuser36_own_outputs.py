@@ -244,3 +244,19 @@ def test_a_tile_set_among_the_photos_is_named_as_imagery_not_as_an_unknown_type(
 
     suffix = Path(name).suffix.lower()
     assert _not_a_photo(Path("photos") / name) == f"a tile set ({suffix}: imagery), not a drone photo: give it with --tiles"
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["cache", "--prune", "-5"], "argument --prune: must be zero or a positive number, not '-5'"),
+    (["cache", "--prune", "nan"], "argument --prune: must be zero or a positive number, not 'nan'"),
+    (["locate", "p", "--tiles", "t", "--gnss-prior", "-100"], "argument --gnss-prior: must be a positive number of metres, not '-100'"),
+    (["locate", "p", "--tiles", "t", "--gnss-prior", "inf"], "argument --gnss-prior: must be a positive number of metres, not 'inf'"),
+])
+def test_a_negative_or_non_finite_number_is_refused_by_the_flag_not_by_a_traceback(argv, said, capsys):
+    """`cache --prune -5` and `locate … --gnss-prior -100` ended in a Python traceback (ValueError from
+    core); `--prune nan` removed nothing and said "not used for nan days"."""
+    from geolocator import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2 and said in capsys.readouterr().err
