@@ -901,7 +901,12 @@ def cmd_eval(args) -> int:
     progress = TqdmProgress(not args.quiet)
     region = _region_or_photos(args)  # inputs are checked before the model loads
     if not any(q.has_truth for q in region.queries):
-        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
+        # a position recorded but not taken as truth (a void fix, a geotagged copy's answer) is named: without
+        # it the sentence read as if the photos had no GPS at all (session 36)
+        noted = next((q for q in region.queries if q.truth_note), None)
+        why = f" ({_count(sum(bool(q.truth_note) for q in region.queries), 'photo')} recorded one not taken as truth, " \
+              f"e.g. {noted.id}: {noted.truth_note})" if noted is not None else ""
+        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS){why}; nothing to "
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
     _check_out(args.save_adapter, "adapter")
     queries, note = _scored_queries(region, region.tiles)

@@ -260,3 +260,21 @@ def test_a_negative_or_non_finite_number_is_refused_by_the_flag_not_by_a_traceba
     with pytest.raises(SystemExit) as stop:
         cli.main(argv)
     assert stop.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_eval_on_geotagged_copies_alone_says_why_their_gps_is_not_truth(tmp_path, capsys):
+    """`eval tagged/ --tiles …` (after the fix above): "no query has a known location (truth.csv or EXIF
+    GPS)" read as if the copies had no GPS at all; it now names what their GPS is."""
+    from geolocator import cli
+    from geolocator.core.geotag_copies import geotagged_jpeg
+
+    from .demo_features import DEMO
+
+    tagged = tmp_path / "tagged"
+    tagged.mkdir()
+    photo = DEMO / "queries" / "q_0001.jpg"
+    (tagged / photo.name).write_bytes(geotagged_jpeg(photo.read_bytes(), 36.1418, -115.2334, 35.0))
+    assert cli.main(["eval", str(tagged), "--tiles", str(DEMO / "tiles.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "no query has a known location (truth.csv or EXIF GPS) (1 photo recorded one not taken as truth, " \
+           "e.g. q_0001.jpg: EXIF GPS was written by geolocator" in err
