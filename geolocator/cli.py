@@ -1618,7 +1618,19 @@ def _interrupted_line(args) -> str:
     if earlier:  # outputs are written atomically at the end: an earlier file is never half-overwritten
         said += (" (the earlier file is as it was)" if len(outs) == 1 else
                  f" (the earlier {', '.join(earlier)} {'is as it was' if len(earlier) == 1 else 'are as they were'})")
-    return f"interrupted: {said}{kept}"
+    return f"interrupted: {said}{_extras_not_written(args)}{kept}"
+
+
+def _extras_not_written(args) -> str:
+    """'; nor the evidence (ev), the geotags (geo.txt) or the geotagged copies (tagged)': what else a stopped
+    `locate` was asked to write and did not (they are written after the work; session 36 saw only the --out
+    named after a Ctrl-C that had also been asked for all three)."""
+    asked = [(what, getattr(args, name, None)) for what, name in
+             (("the evidence", "evidence"), ("the geotags", "geotags"), ("the geotagged copies", "geotag_copies"))]
+    asked = [f"{what} ({path})" for what, path in asked if path is not None]
+    if getattr(args, "command", None) != "locate" or not asked:
+        return ""
+    return "; nor " + (asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + " or " + asked[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -278,3 +278,20 @@ def test_eval_on_geotagged_copies_alone_says_why_their_gps_is_not_truth(tmp_path
     err = capsys.readouterr().err
     assert "no query has a known location (truth.csv or EXIF GPS) (1 photo recorded one not taken as truth, " \
            "e.g. q_0001.jpg: EXIF GPS was written by geolocator" in err
+
+
+def test_ctrl_c_in_locate_names_the_evidence_geotags_and_copies_not_written(tmp_path, monkeypatch, capsys):
+    """Ctrl-C in `locate … --out int.geojson --evidence int_ev --geotags geo.txt --geotag-copies int_tag`
+    said only "int.geojson was not written"."""
+    from geolocator import cli
+
+    from .demo_features import DEMO
+
+    monkeypatch.setattr(cli, "_workspace", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    gj, ev, geo, tag = tmp_path / "p.geojson", tmp_path / "ev", tmp_path / "geo.txt", tmp_path / "tagged"
+    argv = ["locate", str(DEMO / "queries" / "q_0002.jpg"), "--tiles", str(DEMO / "tiles.csv"), "-q", "--out", str(gj),
+            "--evidence", str(ev), "--geotags", str(geo), "--geotag-copies", str(tag)]
+    assert cli.main(argv) == 130
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith(f"interrupted: {gj} was not written; nor the evidence ({ev}), the geotags ({geo}) or "
+                           f"the geotagged copies ({tag}); kept in the cache folder")
