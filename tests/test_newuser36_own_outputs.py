@@ -295,3 +295,11 @@ def test_ctrl_c_in_locate_names_the_evidence_geotags_and_copies_not_written(tmp_
     line = capsys.readouterr().err.splitlines()[-1]
     assert line.startswith(f"interrupted: {gj} was not written; nor the evidence ({ev}), the geotags ({geo}) or "
                            f"the geotagged copies ({tag}); kept in the cache folder")
+
+
+@pytest.mark.parametrize("name", ["located.geojson", "map.html"])
+def test_a_predictions_file_or_map_beside_the_photos_is_a_text_file_not_an_unknown_type(name):
+    from geolocator.core.queries import _not_a_photo
+
+    suffix = Path(name).suffix
+    assert _not_a_photo(Path("photos") / name) == f"a sidecar/text file ({suffix}), not a photo"

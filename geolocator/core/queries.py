@@ -49,7 +49,9 @@ def _query_id(path: Path, base: Path | None) -> str:
 
 # Files a drone writes beside its photos: named when skipped, so a folder never drops one silently.
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".lrv", ".lrf"})
-SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", ".kml", ".gpx", ".md"})
+# .geojson and .html too: a predictions file or an exported map kept beside the photos (session 36: "not a photo
+# type geolocator reads (.geojson; …)" on every later run read as if geolocator could not read its own output)
+SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", ".kml", ".gpx", ".md", ".geojson", ".html"})
 
 
 def _not_a_photo(path: Path) -> str:
