@@ -224,8 +224,8 @@ def test_a_tile_folder_fetched_into_the_photos_folder_is_not_read_as_photos(tmp_
     skipped: list[tuple[Path, str]] = []
     queries = load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))
     assert sorted(q.id for q in queries) == ["2024/05/12.jpg", "DJI_0001.JPG"]
-    assert skipped == [(photos / "area", "a map tile folder (z/x/y, 2 tiles), imagery and not drone photos: "
-                                         "not read (give it with --tiles)")]  # its metadata.json with it
+    assert skipped == [(photos / "area", "a map tile folder (z/x/y, 2 tiles), imagery, not drone photos: "
+                                         "not read as photos (a tile set is given with --tiles)")]  # its metadata.json with it
 
 
 def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):

@@ -125,8 +125,8 @@ def _skip_not_photos(groups: dict[Path, list[Path]], on_skip: SkipCallback | Non
     for folder, found in groups.items():
         if not any(earlier_evidence(f) for f in found):
             tiles = sum(f.suffix.lower() in PHOTO_SUFFIXES for f in found)
-            _skip(folder, f"a map tile folder (z/x/y, {count(tiles, 'tile')}), imagery and not drone photos: "
-                          "not read (give it with --tiles)", on_skip)
+            _skip(folder, f"a map tile folder (z/x/y, {count(tiles, 'tile')}), imagery, not drone photos: "
+                          "not read as photos (a tile set is given with --tiles)", on_skip)
             continue
         pictures = sum(f.name.lower().endswith(PICTURE_SUFFIX) for f in found)
         what = " and ".join(c for c in (count(pictures, "evidence picture") if pictures else "",
