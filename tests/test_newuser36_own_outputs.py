@@ -303,3 +303,15 @@ def test_a_predictions_file_or_map_beside_the_photos_is_a_text_file_not_an_unkno
 
     suffix = Path(name).suffix
     assert _not_a_photo(Path("photos") / name) == f"a sidecar/text file ({suffix}), not a photo"
+
+
+def test_a_truth_csv_saved_in_another_case_is_read_as_the_listing_says(tmp_path):
+    """The listing names `Truth.CSV` as the photos' truth whatever its case; reading it only as `truth.csv`
+    would leave that sentence untrue on Linux."""
+    from geolocator.core.queries import with_truth_csv
+
+    own = tmp_path / "own"
+    _jpeg(own / "q_0001.jpg")
+    (own / "Truth.CSV").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
+    (q,) = with_truth_csv(load_queries(own), own)
+    assert q.truth_source == "truth.csv" and q.truth.lat == pytest.approx(36.1418)

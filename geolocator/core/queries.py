@@ -583,14 +583,27 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None, every_s: flo
     return Region(root, tiles, with_truth_csv(queries, root, tile_ids={t.id for t in tiles.tiles}))
 
 
+def _truth_file(root: Path) -> Path | None:
+    """`root`/truth.csv, or the one file there named so in another case (`Truth.CSV`, as Windows may
+    save it: _not_a_photo names it as truth whatever its case, so it must be read whatever its case)."""
+    exact = root / "truth.csv"
+    if exact.is_file():
+        return exact
+    try:
+        found = [p for p in root.iterdir() if p.name.lower() == "truth.csv" and p.is_file()]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
+
+
 def with_truth_csv(queries: Sequence[Query], root: Path, *,
                    tile_ids: set[str] | frozenset[str] | None = None) -> tuple[Query, ...]:
     """`queries` (ids relative to `root`) with `root`/truth.csv applied when there is one: its rows
     replace EXIF/XMP GPS (the curated answer; truth_source "truth.csv"). Rows of files that were
     skipped as unreadable are ignored: those were reported. Unchanged without a truth.csv. Raises
     InputError naming the file and line for a bad row (read_truth_csv)."""
-    truth_path = Path(root) / "truth.csv"
-    if not truth_path.is_file():
+    truth_path = _truth_file(Path(root))
+    if truth_path is None:
         return tuple(queries)
     truth = read_truth_csv(truth_path, root, tile_ids=tile_ids)
     return tuple(
