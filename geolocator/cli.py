@@ -874,8 +874,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
 
 def _region_or_photos(args):
     """The region folder `args.region`, or with `--tiles` the photos it names (a folder or a file;
-    their EXIF/XMP GPS is the truth, or the folder's truth.csv where it has one) and that tile set, read as `locate` reads them: an object
-    with `queries` and `tiles`."""
+    their EXIF/XMP GPS is the truth, or the folder's truth.csv where it has one) and that tile set, read
+    as `locate` reads them: an object with `queries` and `tiles`."""
     from .core.queries import load_region
 
     if getattr(args, "tiles", None) is None:

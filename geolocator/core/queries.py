@@ -379,7 +379,8 @@ def _say_geotagged(tagged: dict[Path, Path], on_skip: SkipCallback | None) -> No
     from .wording import count
 
     for copy, original in tagged.items():
-        why = f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies): located once, as that file"
+        why = (f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies): "
+               "located once, as that file")
         log.debug("%s: skipped (%s)", copy, why)
         if on_skip is not None:
             on_skip(copy, why)

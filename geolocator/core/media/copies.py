@@ -122,8 +122,8 @@ def geotagged_copies(paths: Sequence[Path]) -> dict[Path, Path]:
     byte once each one's EXIF segment is left out (only that segment is rewritten in a copy). Such a copy
     kept in the photos' folder was located a second time on the next run, so every photo was in the
     exports twice (session 36, newuser36_session36.md). Reads nothing of a JPEG whose name no other file
-    of `paths` has, the start of the others, and whole files only for a marked copy and its namesakes. A copy whose original is not among `paths` is not
-    in the result (it is a photo to locate)."""
+    of `paths` has, the start of the others, and whole files only for a marked copy and its namesakes.
+    A copy whose original is not among `paths` is not in the result (it is a photo to locate)."""
     by_name: dict[str, list[Path]] = {}
     for p in paths:
         if Path(p).suffix.lower() in (".jpg", ".jpeg"):
