@@ -56,7 +56,7 @@ def test_evidence_kept_in_the_photos_folder_is_not_read_as_photos(tmp_path):
     assert [q.id for q in queries] == ["q_0001.jpg", "q_0010.jpg"]
     # one line for the folder, not one a file (16 warnings for 8 photos' evidence before the fix)
     assert skipped == [(photos / "evidence", "2 evidence pictures and 2 records geolocator wrote "
-                                             "(locate --evidence), not drone photos: not read")]
+                                             "(--evidence or the app's Export Evidence), not drone photos: not read")]
     assert all(earlier_evidence(p) for p in pictures)
 
 
@@ -163,7 +163,8 @@ def test_geotagged_copies_in_the_photos_folder_are_located_once_as_their_origina
     assert sorted(q.id for q in queries) == ["DJI_0001.JPG", "DJI_0002.JPG", "card2/DJI_0001.JPG"]
     said = dict(skipped)
     assert said[photos / "tagged" / "DJI_0001.JPG"] == (
-        f"a geotagged copy of {a} that geolocator wrote (--geotag-copies): located once, as that file")
+        f"a geotagged copy of {a} that geolocator wrote (--geotag-copies or the app's Export Geotagged Copies): "
+        "located once, as that file")
     assert not any(unread_media(p, why) for p, why in skipped)  # not "could not be read"
 
 
@@ -225,7 +226,7 @@ def test_a_tile_folder_fetched_into_the_photos_folder_is_not_read_as_photos(tmp_
     queries = load_queries(photos, on_skip=lambda p, why: skipped.append((p, why)))
     assert sorted(q.id for q in queries) == ["2024/05/12.jpg", "DJI_0001.JPG"]
     assert skipped == [(photos / "area", "a map tile folder (z/x/y, 2 tiles), imagery, not drone photos: "
-                                         "not read as photos (a tile set is given with --tiles)")]  # its metadata.json with it
+                                         "not read as photos (a tile set is opened with --tiles or the app's Open Tile Set)")]  # its metadata.json with it
 
 
 def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):

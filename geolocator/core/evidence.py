@@ -318,10 +318,10 @@ def earlier_evidence(path: Path) -> str | None:
     if lower.endswith(PICTURE_SUFFIX):
         record = path.with_name(name[: -len(PICTURE_SUFFIX)] + RECORD_SUFFIX)
         if record.is_file():
-            return "an evidence picture geolocator wrote (--evidence), not a drone photo"
+            return "an evidence picture geolocator wrote (--evidence or the app's Export Evidence), not a drone photo"
         return None
     if lower.endswith(RECORD_SUFFIX):
-        return "an evidence record geolocator wrote (--evidence), not a photo"
+        return "an evidence record geolocator wrote (--evidence or the app's Export Evidence), not a photo"
     return None
 
 

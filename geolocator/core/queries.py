@@ -126,12 +126,13 @@ def _skip_not_photos(groups: dict[Path, list[Path]], on_skip: SkipCallback | Non
         if not any(earlier_evidence(f) for f in found):
             tiles = sum(f.suffix.lower() in PHOTO_SUFFIXES for f in found)
             _skip(folder, f"a map tile folder (z/x/y, {count(tiles, 'tile')}), imagery, not drone photos: "
-                          "not read as photos (a tile set is given with --tiles)", on_skip)
+                          "not read as photos (a tile set is opened with --tiles or the app's Open Tile Set)", on_skip)
             continue
         pictures = sum(f.name.lower().endswith(PICTURE_SUFFIX) for f in found)
         what = " and ".join(c for c in (count(pictures, "evidence picture") if pictures else "",
                                         count(len(found) - pictures, "record") if len(found) > pictures else "") if c)
-        _skip(folder, f"{what} geolocator wrote (locate --evidence), not drone photos: not read", on_skip)
+        _skip(folder, f"{what} geolocator wrote (--evidence or the app's Export Evidence), not drone photos: "
+                      "not read", on_skip)
 
 
 def _walk_files(folder: Path) -> list[Path]:
@@ -379,7 +380,8 @@ def _say_geotagged(tagged: dict[Path, Path], on_skip: SkipCallback | None) -> No
     from .wording import count
 
     for copy, original in tagged.items():
-        why = (f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies): "
+        why = (f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies or the app's "
+               "Export Geotagged Copies): "
                "located once, as that file")
         log.debug("%s: skipped (%s)", copy, why)
         if on_skip is not None:
@@ -387,7 +389,8 @@ def _say_geotagged(tagged: dict[Path, Path], on_skip: SkipCallback | None) -> No
     if tagged:
         copy, original = next(iter(tagged.items()))
         n = len(tagged)
-        log.warning("%s geolocator wrote (--geotag-copies) of photos also given, so %s located once, as %s: "
+        log.warning("%s geolocator wrote (--geotag-copies or the app's Export Geotagged Copies) of photos also given, "
+                    "so %s located once, as %s: "
                     "%s is a copy of %s%s", count(n, "geotagged copy", "geotagged copies"),
                     "it is" if n == 1 else "each is", "its original", readable(str(copy)), readable(str(original)),
                     "" if n == 1 else " (-v: each of them)")
