@@ -886,7 +886,7 @@ def _region_or_photos(args):
     tiles = _load_tiles(args.tiles, args, queries, [args.region])
     from .core.tiles_among_photos import without_the_tile_set
 
-    if Path(args.region).is_dir():
+    if Path(args.region).is_dir() and not (Path(args.region) / "tiles.csv").is_file():  # a region's truth is read
         # a truth.csv beside the photos scores them as a region folder's does (its rows win over EXIF/XMP GPS);
         # before session 36 it was skipped as a stray .csv and eval said "no query has a known location
         # (truth.csv or EXIF GPS)" (newuser36_session36.md)

@@ -316,3 +316,35 @@ def test_a_truth_csv_saved_in_another_case_is_read_as_the_listing_says(tmp_path)
     (own / "Truth.CSV").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
     (q,) = with_truth_csv(load_queries(own), own)
     assert q.truth_source == "truth.csv" and q.truth.lat == pytest.approx(36.1418)
+
+
+def test_a_region_folder_scored_on_other_tiles_reads_its_truth_once_as_before(tmp_path):
+    """`eval region/ --tiles other.tif`: the region's truth.csv (with a `tile` column naming the region's
+    own tiles) is applied by load_region; read a second time against the other tile set's ids, it stopped
+    eval ("tile 'tiles/r00_c00.jpg' is not in the tile set"), a regression of this session caught before
+    its end."""
+    import argparse
+
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_bounds
+
+    from geolocator.cli import _region_or_photos
+
+    from .demo_features import DEMO
+
+    region = tmp_path / "region"
+    (region / "queries").mkdir(parents=True)
+    (region / "queries" / "q_0001.jpg").write_bytes((DEMO / "queries" / "q_0001.jpg").read_bytes())
+    (region / "tiles.csv").write_text((DEMO / "tiles.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (region / "tiles").symlink_to(DEMO / "tiles")
+    row = next(r for r in (DEMO / "truth.csv").read_text(encoding="utf-8").splitlines() if "q_0001" in r)
+    (region / "truth.csv").write_text("query,lat,lon,tile\n" + row + "\n", encoding="utf-8")
+    tif = tmp_path / "one.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", crs="EPSG:4326",
+                       transform=from_bounds(-115.2338, 36.1416, -115.2330, 36.1422, 64, 64)) as out:
+        out.write(np.full((3, 64, 64), 90, dtype=np.uint8))
+    got = _region_or_photos(argparse.Namespace(region=region, tiles=tif, epsg=None, tms=False, xyz=False,
+                                               area=None, tile_size_m=None, overlap=0.0, zoom=None))
+    (q,) = got.queries
+    assert q.truth_source == "truth.csv" and q.truth_tile == "tiles/r00_c00.jpg"
