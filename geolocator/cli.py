@@ -489,10 +489,15 @@ def _positive_seconds(text: str) -> float:
 
 
 def _metres(text: str) -> float:
+    """An argparse type: a finite distance above 0 in metres (--gnss-prior). A negative, zero, nan or inf
+    radius reached core.priors and stopped the run with a traceback (session 36)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of metres: {text!r}{_dot_hint(text)}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of metres, not {text!r}")
+    return value
 
 
 def _coords_formats(text: str) -> list[str]:
@@ -708,8 +713,14 @@ def cmd_locate(args) -> int:
         written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
                                  backbone=ws.backbone.name, matcher=ws.route().matcher)
         pictures = sum(p.suffix == ".png" for p in written)
+        from .core.evidence import evidence_not_written
+        from .core.wording import first_named
+
+        earlier = evidence_not_written(args.evidence, written)
+        also = (f"; it also holds the evidence of {_count(len(earlier), 'other photo')} from an earlier run, kept: "
+                f"{first_named(earlier, 3)}" if earlier else "")
         print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
-              f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
+              f"({_count(pictures, 'picture')} and records){also}", file=sys.stderr)
     if getattr(args, "geotags", None) is not None:
         from .core.geotags import write_geotags
 
@@ -863,8 +874,8 @@ def _evaluation_json(ev, ws, seconds: float, adapted: bool) -> dict:
 
 def _region_or_photos(args):
     """The region folder `args.region`, or with `--tiles` the photos it names (a folder or a file;
-    their EXIF/XMP GPS is the truth) and that tile set, read as `locate` reads them: an object
-    with `queries` and `tiles`."""
+    their EXIF/XMP GPS is the truth, or the folder's truth.csv where it has one) and that tile set, read
+    as `locate` reads them: an object with `queries` and `tiles`."""
     from .core.queries import load_region
 
     if getattr(args, "tiles", None) is None:
@@ -875,6 +886,13 @@ def _region_or_photos(args):
     tiles = _load_tiles(args.tiles, args, queries, [args.region])
     from .core.tiles_among_photos import without_the_tile_set
 
+    if Path(args.region).is_dir() and not (Path(args.region) / "tiles.csv").is_file():  # a region's truth is read
+        # a truth.csv beside the photos scores them as a region folder's does (its rows win over EXIF/XMP GPS);
+        # before session 36 it was skipped as a stray .csv and eval said "no query has a known location
+        # (truth.csv or EXIF GPS)" (newuser36_session36.md)
+        from .core.queries import with_truth_csv
+
+        queries = with_truth_csv(queries, Path(args.region), tile_ids={t.id for t in tiles.tiles})
     return SimpleNamespace(queries=without_the_tile_set(queries, tiles), tiles=tiles)
 
 
@@ -883,7 +901,12 @@ def cmd_eval(args) -> int:
     progress = TqdmProgress(not args.quiet)
     region = _region_or_photos(args)  # inputs are checked before the model loads
     if not any(q.has_truth for q in region.queries):
-        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS); nothing to "
+        # a position recorded but not taken as truth (a void fix, a geotagged copy's answer) is named: without
+        # it the sentence read as if the photos had no GPS at all (session 36)
+        noted = next((q for q in region.queries if q.truth_note), None)
+        why = f" ({_count(sum(bool(q.truth_note) for q in region.queries), 'photo')} recorded one not taken as truth, " \
+              f"e.g. {noted.id}: {noted.truth_note})" if noted is not None else ""
+        raise GeolocatorError(f"{args.region}: no query has a known location (truth.csv or EXIF GPS){why}; nothing to "
                               "evaluate. Use 'geolocator locate' to locate photos without truth")
     _check_out(args.save_adapter, "adapter")
     queries, note = _scored_queries(region, region.tiles)
@@ -1381,7 +1404,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="locate a region's drone images, or photos with GPS (--tiles), and score them against that truth (used only to score)", description=DESCRIPTIONS["eval"])
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
-                   "with EXIF GPS), or photos with GPS (a folder or a file) with --tiles")
+                   "with EXIF GPS), or photos with GPS (a folder or a file; or a folder with a truth.csv of "
+                   "query,lat,lon) with --tiles")
     p.add_argument("--tiles", type=Path, help="the tile set (any supported format) to score the photos "
                    "given against; their EXIF/XMP GPS is the truth")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -1485,7 +1509,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Lists them with their size and when each was last used; --prune DAYS removes those "
                        "not used for DAYS days, never a store or copy in use.")
     p.add_argument("--cache-dir", type=Path, help="feature cache folder (default: the user cache dir)")
-    p.add_argument("--prune", type=float, metavar="DAYS",
+    p.add_argument("--prune", type=_non_negative_float, metavar="DAYS",  # -5: a traceback before session 36
                    help="remove the stores, north-up copies, cached video frames, photo features, tile keypoints and kept checks "
                         "not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
@@ -1594,7 +1618,19 @@ def _interrupted_line(args) -> str:
     if earlier:  # outputs are written atomically at the end: an earlier file is never half-overwritten
         said += (" (the earlier file is as it was)" if len(outs) == 1 else
                  f" (the earlier {', '.join(earlier)} {'is as it was' if len(earlier) == 1 else 'are as they were'})")
-    return f"interrupted: {said}{kept}"
+    return f"interrupted: {said}{_extras_not_written(args)}{kept}"
+
+
+def _extras_not_written(args) -> str:
+    """'; nor the evidence (ev), the geotags (geo.txt) or the geotagged copies (tagged)': what else a stopped
+    `locate` was asked to write and did not (they are written after the work; session 36 saw only the --out
+    named after a Ctrl-C that had also been asked for all three)."""
+    asked = [(what, getattr(args, name, None)) for what, name in
+             (("the evidence", "evidence"), ("the geotags", "geotags"), ("the geotagged copies", "geotag_copies"))]
+    asked = [f"{what} ({path})" for what, path in asked if path is not None]
+    if getattr(args, "command", None) != "locate" or not asked:
+        return ""
+    return "; nor " + (asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + " or " + asked[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

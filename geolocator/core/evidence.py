@@ -37,6 +37,9 @@ PANEL = 480  # height of the photo and imagery panels (pixels)
 MAX_TILES = 25  # imagery tiles pasted around the top tile at most
 IMAGERY_SIDE = 1024  # the imagery panel's longer side at most, before it is scaled to PANEL (pixels)
 MARGIN = 0.25  # imagery shown around the top tile and the outline, as a share of the tile's size
+# The two files written per photo: `<stem>.evidence.png` and `<stem>.evidence.json`.
+PICTURE_SUFFIX = ".evidence.png"
+RECORD_SUFFIX = ".evidence.json"
 
 
 def _safe_stem(text: str) -> str:
@@ -297,6 +300,41 @@ def write_evidence(folder: Path | str, predictions: Sequence[Prediction], tilese
         if figure is not None:
             buf = io.BytesIO()
             figure.save(buf, format="PNG")
-            written.append(write_bytes(folder / f"{stem}.evidence.png", buf.getvalue()))
-        written.append(write_text(folder / f"{stem}.evidence.json", json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False) + "\n"))
+            written.append(write_bytes(folder / f"{stem}{PICTURE_SUFFIX}", buf.getvalue()))
+        written.append(write_text(folder / f"{stem}{RECORD_SUFFIX}", json.dumps(facts, indent=2, ensure_ascii=False, allow_nan=False) + "\n"))
     return written
+
+
+def earlier_evidence(path: Path) -> str | None:
+    """Why `path` is one of the files write_evidence wrote (a reason to say when it is skipped), or None.
+
+    A picture is `<stem>.evidence.png` (suffix in any case) with its `<stem>.evidence.json` beside it;
+    a record is `<stem>.evidence.json`. An evidence folder kept inside the photos' folder was otherwise read as
+    photos on the next run: each picture "located", confident, and evidence written for the evidence
+    (session 36, newuser36_session36.md). A PNG of that name without its record is not taken for
+    ours: it is read as a photo."""
+    name = path.name
+    lower = name.lower()
+    if lower.endswith(PICTURE_SUFFIX):
+        record = path.with_name(name[: -len(PICTURE_SUFFIX)] + RECORD_SUFFIX)
+        if record.is_file():
+            return "an evidence picture geolocator wrote (--evidence or the app's Export Evidence), not a drone photo"
+        return None
+    if lower.endswith(RECORD_SUFFIX):
+        return "an evidence record geolocator wrote (--evidence or the app's Export Evidence), not a photo"
+    return None
+
+
+def evidence_not_written(folder: Path | str, written: Sequence[Path]) -> list[str]:
+    """The stems (`<stem>` of `<stem>.evidence.json`) of the evidence records in `folder` that are not
+    among `written` (write_evidence's return): an earlier run's, of photos not in this one, sorted.
+    They are kept (never removed: they may be someone's published record), and said, so that a folder
+    handed on holds no answer by surprise (session 36: a second run into the same folder wrote 4
+    records beside an earlier run's 8 and said "wrote evidence for 4 photos"). [] when the folder
+    cannot be listed."""
+    mine = {Path(p).name for p in written}
+    try:
+        names = sorted(p.name for p in Path(folder).iterdir())
+    except OSError:
+        return []
+    return [n[: -len(RECORD_SUFFIX)] for n in names if n.endswith(RECORD_SUFFIX) and n not in mine]

@@ -32,9 +32,11 @@ from pathlib import Path
 
 from .errors import GeolocatorError
 from .geotags import LeftOutReport, left_out_clause
+from .media.metadata import GEOLOCATOR_GPS_METHOD
 from .model import CONFIDENT, Prediction
 
-PROCESSING_METHOD = b"ASCII\x00\x00\x00geolocator image matching"  # EXIF: 8-byte character code, then the text
+# EXIF: 8-byte character code, then the text; metadata.py reads a GPS so marked as an answer, not as truth
+PROCESSING_METHOD = b"ASCII\x00\x00\x00" + GEOLOCATOR_GPS_METHOD.encode("ascii")
 _SOI, _SOS = b"\xff\xd8", b"\xff\xda"
 
 

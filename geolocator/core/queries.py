@@ -49,11 +49,22 @@ def _query_id(path: Path, base: Path | None) -> str:
 
 # Files a drone writes beside its photos: named when skipped, so a folder never drops one silently.
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".lrv", ".lrf"})
-SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", ".kml", ".gpx", ".md"})
+# .geojson and .html too: a predictions file or an exported map kept beside the photos (session 36: "not a photo
+# type geolocator reads (.geojson; …)" on every later run read as if geolocator could not read its own output)
+SIDECAR_SUFFIXES = frozenset({".srt", ".xmp", ".txt", ".csv", ".json", ".log", ".kml", ".gpx", ".md", ".geojson", ".html"})
 
 
 def _not_a_photo(path: Path) -> str:
+    from .evidence import earlier_evidence
+
+    ours = earlier_evidence(path)
+    if ours is not None:
+        return ours
+    if path.name.lower() == "truth.csv":  # beside the photos: read by eval (cli._region_or_photos), never a photo
+        return "the photos' truth (query,lat,lon): read by 'geolocator eval' to score the answers, not a photo"
     suffix = path.suffix.lower()
+    if suffix in _imagery_suffixes():  # said as a format geolocator reads: it read as "unsupported" before
+        return f"a tile set ({suffix}: imagery), not a drone photo: give it with --tiles"
     if suffix in VIDEO_SUFFIXES:
         return f"a preview video ({suffix}), not read: open the full-resolution video instead"
     if suffix in SIDECAR_SUFFIXES:
@@ -62,18 +73,66 @@ def _not_a_photo(path: Path) -> str:
             f"{', '.join(sorted(PHOTO_SUFFIXES))})")
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(photos, other files) under `folder`, recursively, sorted. Hidden files and folders are
-    editor/OS droppings (e.g. macOS '._x.jpg'), never photos, and are not reported. Folders that are
-    symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session
-    22), each real folder once: a link back up the tree is no loop."""
+def _imagery_suffixes() -> frozenset[str]:
+    """Files that are tile sets and never photos: tile packages, a .kmz overlay, a VRT or JPEG 2000 raster."""
+    from .images import GDAL_RASTER_SUFFIXES
+    from .sources.tile_image import PACKAGE_SUFFIXES
+
+    return PACKAGE_SUFFIXES | GDAL_RASTER_SUFFIXES | {".kmz"}
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[Path], dict[Path, list[Path]]]:
+    """(photos, other files, {folder: files geolocator wrote or reads as imagery there}) under `folder`,
+    recursively, sorted. Hidden files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never
+    photos, and are not reported. geolocator's own evidence pictures and records
+    (evidence.earlier_evidence) and the tiles of a z/x/y tile folder (sources.xyz.tile_folder_of, with
+    that folder's own files: metadata.json, tilemapresource.xml) are neither photos nor stray files:
+    they are said once per folder (_skip_not_photos). Folders that are symbolic links are entered
+    (Path.glob("**") does not, so their photos went unsaid before session 22), each real folder once:
+    a link back up the tree is no loop."""
+    from .evidence import earlier_evidence
+    from .sources.xyz import tile_folder_of
+
     photos, others = [], []
+    ours: dict[Path, list[Path]] = {}
+    tile_roots: set[Path] = set()
     for p in sorted(_walk_files(folder)):
         if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
             continue
+        root = tile_folder_of(p)
+        if root is not None and (root == folder or folder in root.parents):
+            tile_roots.add(root)
+            ours.setdefault(root, []).append(p)
+        elif earlier_evidence(p) is not None:
+            ours.setdefault(p.parent, []).append(p)
         # videos are queries too: one per sampled frame (core/media/video.py)
-        (photos if p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes() else others).append(p)
-    return photos, _beside_no_photo(_beside_no_video(others, photos), photos)
+        elif p.suffix.lower() in PHOTO_SUFFIXES | _video_suffixes():
+            photos.append(p)
+        else:
+            others.append(p)
+    kept = []
+    for p in others:  # a tile folder's own files (metadata.json, tilemapresource.xml) go with its tiles
+        (ours[p.parent] if p.parent in tile_roots else kept).append(p)
+    return photos, _beside_no_photo(_beside_no_video(kept, photos), photos), ours
+
+
+def _skip_not_photos(groups: dict[Path, list[Path]], on_skip: SkipCallback | None) -> None:
+    """Skip what _folder_files set aside, one line per folder (16 lines for 8 photos' evidence, or a
+    line a tile, said nothing more than one): the folder is what `on_skip` is given."""
+    from .evidence import PICTURE_SUFFIX, earlier_evidence
+    from .wording import count
+
+    for folder, found in groups.items():
+        if not any(earlier_evidence(f) for f in found):
+            tiles = sum(f.suffix.lower() in PHOTO_SUFFIXES for f in found)
+            _skip(folder, f"a map tile folder (z/x/y, {count(tiles, 'tile')}), imagery, not drone photos: "
+                          "not read as photos (a tile set is opened with --tiles or the app's Open Tile Set)", on_skip)
+            continue
+        pictures = sum(f.name.lower().endswith(PICTURE_SUFFIX) for f in found)
+        what = " and ".join(c for c in (count(pictures, "evidence picture") if pictures else "",
+                                        count(len(found) - pictures, "record") if len(found) > pictures else "") if c)
+        _skip(folder, f"{what} geolocator wrote (--evidence or the app's Export Evidence), not drone photos: "
+                      "not read", on_skip)
 
 
 def _walk_files(folder: Path) -> list[Path]:
@@ -191,9 +250,12 @@ def load_queries(
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
-            found, others = _folder_files(source)
+            found, others, ours = _folder_files(source)
+            _skip_not_photos(ours, on_skip)
             if not found:
-                raise InputError(source, _no_images_problem(others))
+                raise InputError(source, _no_images_problem(others) if others or not ours else
+                                 "no drone images in this folder: it holds only map tiles or geolocator's own "
+                                 "evidence (the warning above says which)")
             for other in others:
                 _skip(other, _not_a_photo(other), on_skip)
             files = [(f, source if base is None else base) for f in found]
@@ -210,7 +272,8 @@ def load_queries(
             if is_region_folder(p):
                 done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
-                found, others = _folder_files(p)
+                found, others, ours = _folder_files(p)
+                _skip_not_photos(ours, on_skip)
                 if not found:
                     _skip(p, _no_images_problem(others), on_skip)
                 for other in others:
@@ -290,8 +353,9 @@ def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | No
     a byte-identical copy of another photo or video (a card copied twice, `DJI_0003 (1).JPG`:
     core/media/copies.py) is returned to be read only when the file it copies cannot be (load_queries),
     so that no photo is counted, exported or tracked twice (session 30: a SAR day's 31 photos and
-    frames were 37)."""
-    from .media.copies import identical_copies
+    frames were 37). A geotagged copy geolocator wrote of a photo also given (media/copies.geotagged_copies)
+    is skipped, said, and left out of the files returned."""
+    from .media.copies import geotagged_copies, identical_copies
 
     once: list[tuple[Path, Path | None]] = []
     where: dict[str, Path] = {}  # the real file -> the first path that reached it
@@ -304,7 +368,32 @@ def _once_each(files: list[tuple[Path, Path | None]], on_skip: SkipCallback | No
         where[key] = path
         once.append((path, id_base))
     media = PHOTO_SUFFIXES | _video_suffixes()
-    return once, identical_copies([p for p, _ in once if p.suffix.lower() in media])
+    copies = identical_copies([p for p, _ in once if p.suffix.lower() in media])
+    tagged = geotagged_copies([p for p, _ in once if p not in copies])
+    _say_geotagged(tagged, on_skip)
+    return [(p, b) for p, b in once if p not in tagged], copies
+
+
+def _say_geotagged(tagged: dict[Path, Path], on_skip: SkipCallback | None) -> None:
+    """Each geotagged copy (copy -> its original, which is read: the copy holds the same pixels) skipped
+    through `on_skip`, named with `-v` (debug), and one warning line for them all, as _say_copies."""
+    from .wording import count
+
+    for copy, original in tagged.items():
+        why = (f"a geotagged copy of {readable(str(original))} that geolocator wrote (--geotag-copies or the app's "
+               "Export Geotagged Copies): "
+               "located once, as that file")
+        log.debug("%s: skipped (%s)", copy, why)
+        if on_skip is not None:
+            on_skip(copy, why)
+    if tagged:
+        copy, original = next(iter(tagged.items()))
+        n = len(tagged)
+        log.warning("%s geolocator wrote (--geotag-copies or the app's Export Geotagged Copies) of photos also given, "
+                    "so %s located once, as %s: "
+                    "%s is a copy of %s%s", count(n, "geotagged copy", "geotagged copies"),
+                    "it is" if n == 1 else "each is", "its original", readable(str(copy)), readable(str(original)),
+                    "" if n == 1 else " (-v: each of them)")
 
 
 def _say_copies(kept_ids: dict[Path, str], copy_ids: dict[Path, str], on_skip: SkipCallback | None) -> None:
@@ -495,14 +584,35 @@ def load_region(root: Path, *, on_skip: SkipCallback | None = None, every_s: flo
     if not qdir.is_dir():
         raise InputError(qdir, "missing: a region folder keeps its drone images in queries/")
     queries = load_queries(qdir, base=root, on_skip=on_skip, every_s=every_s)
-    truth_path = root / "truth.csv"
-    if truth_path.is_file():
-        truth = read_truth_csv(truth_path, root, tile_ids={t.id for t in tiles.tiles})
-        # Truth rows for files that were skipped as unreadable are ignored: they were reported.
-        queries = tuple(
-            replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv", truth_note=None)
-            if q.id in truth
-            else q
-            for q in queries
-        )
-    return Region(root, tiles, queries)
+    return Region(root, tiles, with_truth_csv(queries, root, tile_ids={t.id for t in tiles.tiles}))
+
+
+def _truth_file(root: Path) -> Path | None:
+    """`root`/truth.csv, or the one file there named so in another case (`Truth.CSV`, as Windows may
+    save it: _not_a_photo names it as truth whatever its case, so it must be read whatever its case)."""
+    exact = root / "truth.csv"
+    if exact.is_file():
+        return exact
+    try:
+        found = [p for p in root.iterdir() if p.name.lower() == "truth.csv" and p.is_file()]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
+
+
+def with_truth_csv(queries: Sequence[Query], root: Path, *,
+                   tile_ids: set[str] | frozenset[str] | None = None) -> tuple[Query, ...]:
+    """`queries` (ids relative to `root`) with `root`/truth.csv applied when there is one: its rows
+    replace EXIF/XMP GPS (the curated answer; truth_source "truth.csv"). Rows of files that were
+    skipped as unreadable are ignored: those were reported. Unchanged without a truth.csv. Raises
+    InputError naming the file and line for a bad row (read_truth_csv)."""
+    truth_path = _truth_file(Path(root))
+    if truth_path is None:
+        return tuple(queries)
+    truth = read_truth_csv(truth_path, root, tile_ids=tile_ids)
+    return tuple(
+        replace(q, truth=truth[q.id][0], truth_tile=truth[q.id][1], truth_source="truth.csv", truth_note=None)
+        if q.id in truth
+        else q
+        for q in queries
+    )

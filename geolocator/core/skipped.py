@@ -40,7 +40,7 @@ def as_given(path, given) -> str:
 
 # Reasons of a path skipped because its photo is read once elsewhere (core/queries.py: a copy, a file
 # reached twice, a file already listed): nothing in it is lost, unlike a file that could not be read.
-READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ")
+READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ", "a geotagged copy of ")
 
 
 def unread_media(path, reason) -> bool:

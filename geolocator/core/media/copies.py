@@ -86,3 +86,57 @@ def identical_copies(paths: Sequence[Path], earlier: Iterable[Path] = ()) -> dic
                 if item is not keep and item[0] == 1:
                     kept_for[item[2]] = keep[2]
     return {p: kept_for[p] for p in new if p in kept_for}
+
+
+# Enough of a JPEG's start to hold its EXIF segment (one APP1 segment is at most 64 KiB).
+_HEAD = 1 << 17
+
+
+def _marked_by_geolocator(path: Path) -> bool:
+    """Whether the JPEG `path` carries the GPSProcessingMethod that `locate --geotag-copies` writes."""
+    from .metadata import GEOLOCATOR_GPS_METHOD
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD)
+    except OSError:
+        return False
+    return head[:2] == b"\xff\xd8" and GEOLOCATOR_GPS_METHOD.encode("ascii") in head
+
+
+def _without_exif(path: Path) -> bytes | None:
+    """The JPEG's bytes less its EXIF APP1 segment(s); None when it cannot be read or walked."""
+    from ..geotag_copies import _is_exif, _segments
+
+    try:
+        segments, rest = _segments(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return b"".join(s for s in segments if not _is_exif(s)) + rest
+
+
+def geotagged_copies(paths: Sequence[Path]) -> dict[Path, Path]:
+    """{copy: its original} for each JPEG of `paths` that `locate --geotag-copies` wrote from another
+    file of `paths`: it carries geolocator's GPSProcessingMethod (metadata.GEOLOCATOR_GPS_METHOD), has the
+    original's file name (case ignored: the copies keep it, core/geotag_copies.py), and equals it byte for
+    byte once each one's EXIF segment is left out (only that segment is rewritten in a copy). Such a copy
+    kept in the photos' folder was located a second time on the next run, so every photo was in the
+    exports twice (session 36, newuser36_session36.md). Reads nothing of a JPEG whose name no other file
+    of `paths` has, the start of the others, and whole files only for a marked copy and its namesakes.
+    A copy whose original is not among `paths` is not in the result (it is a photo to locate)."""
+    by_name: dict[str, list[Path]] = {}
+    for p in paths:
+        if Path(p).suffix.lower() in (".jpg", ".jpeg"):
+            by_name.setdefault(Path(p).name.lower(), []).append(Path(p))
+    found: dict[Path, Path] = {}
+    for same_name in by_name.values():
+        if len(same_name) < 2:  # a copy keeps its original's name: a name given once has no original here
+            continue
+        marked = [p for p in same_name if _marked_by_geolocator(p)]
+        originals = [p for p in same_name if p not in marked]
+        for copy in marked:
+            body = _without_exif(copy)
+            original = next((o for o in originals if body is not None and _without_exif(o) == body), None)
+            if original is not None:
+                found[copy] = original
+    return found

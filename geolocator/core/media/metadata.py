@@ -284,12 +284,30 @@ def _direction(value, letters: str, what: str, tag: str) -> str:
     raise _Reject(f"EXIF GPS {what} reference is {text!r}, not {letters[0]} or {letters[1]}")
 
 
+# GPSProcessingMethod (EXIF tag 0x1B: an 8-byte character code, then the text) of the copies that
+# `locate --geotag-copies` writes (core/geotag_copies.py): their EXIF GPS is geolocator's own answer.
+GEOLOCATOR_GPS_METHOD = "geolocator image matching"
+
+
+def _processing_method(value) -> str | None:
+    """GPSProcessingMethod's text without its character code ("ASCII\\0\\0\\0"), or None."""
+    if isinstance(value, bytes) and len(value) >= 8:
+        value = value[8:]
+    return _text(value)
+
+
 def _exif_position(gps: dict) -> LatLon | None:
-    """The EXIF GPS IFD's position; None when it holds none; _Reject when it holds a bad one."""
+    """The EXIF GPS IFD's position; None when it holds none; _Reject when it holds a bad one, or when
+    geolocator wrote it (a --geotag-copies copy: GPSProcessingMethod GEOLOCATOR_GPS_METHOD). Such a
+    copy's position is an earlier answer: taken as truth, `eval` scored geolocator against itself
+    ("Point error: median 0.00 m", session 36, newuser36_session36.md), and it would be a GNSS prior."""
     if 2 not in gps and 4 not in gps:
         return None
     if 2 not in gps or 4 not in gps:
         raise _Reject("EXIF GPS has a latitude or a longitude but not both")
+    if _processing_method(gps.get(27)) == GEOLOCATOR_GPS_METHOD:
+        raise _Reject(f"EXIF GPS was written by geolocator (GPSProcessingMethod '{GEOLOCATOR_GPS_METHOD}': "
+                      "a --geotag-copies copy), an earlier answer, not a recorded position")
     status = _ref(gps.get(9))
     if status == "V":
         raise _Void("EXIF GPS fix is void (GPSStatus V, measurement void)")

@@ -77,6 +77,23 @@ def xyz_files(folder: Path) -> list[tuple[int, int, int, Path]]:
     return sorted((*key, f) for key, (_, f) in found.items())
 
 
+def tile_folder_of(path: Path) -> Path | None:
+    """The z/x/y tile folder whose tile `path` is (`ROOT/Z/X/Y.<image>`, `Y@2x` too, 0 <= Z <= 30 and
+    X, Y < 2**Z: a tile index, which `2024/05/12.jpg` is not), else None. From the path alone: for the
+    photos' listing (core/queries.py), where a tile folder fetched into the photos' folder
+    (`fetch-tiles --out photos/area`) was read as drone photos (session 36)."""
+    path = Path(path)
+    m = _TILE_NAME.match(path.stem)
+    if m is None or path.suffix.lower() not in XYZ_SUFFIXES or len(path.parts) < 4:
+        return None
+    z, x = path.parent.parent.name, path.parent.name
+    if not (_INT.match(z) and _INT.match(x)) or int(z) > 30:
+        return None
+    if int(x) >= 2 ** int(z) or int(m.group(1)) >= 2 ** int(z):
+        return None
+    return path.parents[2]
+
+
 def row_order_from_template(template: str) -> bool | None:
     """True (TMS) for a URL template with `{-y}` (Leaflet/QGIS/JOSM convention for flipped rows),
     False (XYZ) for a plain `{y}`, None when it has neither."""
