@@ -58,6 +58,15 @@ def test_a_lightroom_export_says_where_it_was_cropped(tmp_path):
     assert other.framing == meta.framing
 
 
+def test_an_export_cropped_again_by_another_tool_is_a_crop_of_unknown_place(tmp_path):
+    """Lightroom's export (EXIF sizes 240 x 180 rewritten, crs box) cropped again by a tool that keeps its
+    metadata: the pixels (240 x 90) are no longer the box, so only "cropped" is known; resized only, the box holds."""
+    again = read_photo_meta(_photo(tmp_path / "again.jpg", size=(240, 90), recorded=(240, 180), xmp=_crs())).framing
+    assert again.cropped and again.box is None and "then cropped again" in again.source
+    shrunk = read_photo_meta(_photo(tmp_path / "shrunk.jpg", size=(120, 45), recorded=(240, 90), xmp=_crs())).framing
+    assert shrunk.box == (0.1, 0.2, 0.7, 0.65)
+
+
 @pytest.mark.parametrize("applied", ["False", None])
 def test_camera_raw_settings_not_applied_to_the_pixels_are_no_crop(tmp_path, applied):
     """A JPEG edited in Camera Raw keeps its pixels and carries the crop as a setting (AlreadyApplied

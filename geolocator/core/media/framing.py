@@ -100,17 +100,21 @@ def read_framing(exif_ifd: dict, xmp: dict[str, str], decoded: tuple[int, int] |
                  orientation: int | None) -> Framing | None:
     """PhotoMeta.framing from a photo's EXIF IFD (`exif_ifd`, Pillow's {tag: value}), its XMP fields
     (parse_xmp's, sidecars included), its decoded (stored) size and EXIF orientation: Camera Raw's
-    applied crop first (crs_framing), else the recorded size against the decoded one (size_framing;
-    EXIF, else XMP exif:PixelX/YDimension). None when the metadata says nothing. Raises nothing."""
-    found = crs_framing(xmp, orientation)
-    if found is not None:
-        return found
+    applied crop first (crs_framing; a crop of unknown place when the recorded size says the pixels were
+    cropped again since), else the recorded size against the decoded one (size_framing; EXIF, else XMP
+    exif:PixelX/YDimension). None when the metadata says nothing. Raises nothing."""
     recorded = (_dimension(exif_ifd.get(0xA002)), _dimension(exif_ifd.get(0xA003)))
     source = "EXIF PixelXDimension x PixelYDimension"
     if None in recorded:
         recorded = (_dimension(xmp.get("exif:PixelXDimension")), _dimension(xmp.get("exif:PixelYDimension")))
         source = "XMP exif:PixelXDimension x PixelYDimension"
-    return size_framing(recorded if None not in recorded else None, decoded, source)
+    by_size = size_framing(recorded if None not in recorded else None, decoded, source)
+    found = crs_framing(xmp, orientation)
+    if found is not None and found.box is not None and by_size is not None and by_size.cropped:
+        # the export's sizes (an export rewrites them) no longer match the pixels' aspect: cropped again
+        # by a tool that kept the export's metadata, so the box is not these pixels' any more
+        return Framing(True, None, f"{found.source}, then cropped again ({by_size.source})")
+    return found if found is not None else by_size
 
 
 def principal_point(framing: Framing | None) -> tuple[float, float] | None:
