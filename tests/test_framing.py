@@ -178,3 +178,16 @@ def test_a_crop_of_unknown_place_is_read_as_any_photo_unless_searched(tmp_path, 
     monkeypatch.setattr(cf, "SEARCH_UNPLACED_CROPS", True)
     assert uncameralike(q, TILE, corners) is None
     assert cf.query_misfit(q, outline)[1] == "searched"
+
+
+@pytest.mark.parametrize("box", [(0.0, 0.0, 0.5, 0.5), (0.5, 0.0, 1.0, 0.4), (0.2, 0.55, 0.9, 1.0), (0.7, 0.1, 1.0, 0.9)])
+@pytest.mark.parametrize("tilt, hfov", [(0.0, 90.0), (25.0, 100.0), (45.0, 75.0), (60.0, 40.0)])
+def test_any_crop_of_a_camera_s_view_reads_as_a_camera_at_its_box(box, tilt, hfov):
+    """Whatever the box and the camera, the crop's outline is a pinhole camera's exactly once the principal
+    point is where principal_point puts it (and the lens range is the frame's: `frame`)."""
+    outline, size = _crop_outline(box, tilt=tilt, hfov=hfov)
+    x, y = principal_point(Framing(True, box, "test"))
+    fit = camera_misfit(outline, size, principal=(x, y), frame=1 / (box[2] - box[0]))
+    assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(tilt, abs=2.0)
+    if tilt >= 25.0:  # the lens is read across the whole frame, not the crop
+        assert fit.hfov_deg == pytest.approx(hfov, abs=2.0)
