@@ -222,17 +222,28 @@ def run(args) -> None:
                 camera_fit.SEARCH_UNPLACED_CROPS = False
 
 
+def _versus(rows: dict, main: dict, scored: list[str]) -> str:
+    """'lower / higher |': of the right top answers (same tile and outline in both), how many this mode reads
+    with a lower / higher misfit than main's (centre) reading."""
+    pairs = [(float(rows[q]["misfit"]), float(main[q]["misfit"])) for q in scored
+             if q in main and rows[q]["right"] == "1" and rows[q]["misfit"] and main[q]["misfit"]
+             and (rows[q]["lat"], rows[q]["lon"]) == (main[q]["lat"], main[q]["lon"])]
+    return f"{sum(a < b - 1e-4 for a, b in pairs)} / {sum(a > b + 1e-4 for a, b in pairs)} |"
+
+
 def summary(paths: list[str]) -> None:
     """Per region, variant and form: photos scored; R@1 (the answer right, whatever its status); right and
     verified; refused-right (right and verified with the check off, not in this mode); wrong and verified
-    (removed-wrong: off minus this mode), for each mode."""
+    (removed-wrong: off minus this mode), for each mode; the misfit this mode reads for the right top answers
+    (median / max, how many over 0.3), and how many it reads lower / higher than main's centred reading."""
     groups: dict[tuple, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
     for path in paths:
         for r in csv.DictReader(open(path)):
             groups[(r["region"], r["variant"], r["form"])][r["mode"]][r["query"]] = r
     print("| region | variant | form | framing read | photos scored | mode | R@1 | right+verified | refused-right "
-          "| wrong+verified | removed-wrong | misfit of right tops: median / max |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| wrong+verified | removed-wrong | misfit of right tops: median / max | right tops over 0.3 | "
+          "vs main: lower / higher |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (region, variant, form), by in groups.items():
         off = by["off"]
         scored = [q for q, r in off.items() if r["right"] != ""]
@@ -253,7 +264,8 @@ def summary(paths: list[str]) -> None:
                   f"{sum(rows[q]['right'] == '1' for q in scored)} | {sum(ok(rows[q]) for q in scored)} | {len(lost)} | "
                   f"{sum(wrong(rows[q]) for q in scored)} | "
                   f"{sum(wrong(off[q]) for q in scored) - sum(wrong(rows[q]) for q in scored)} | "
-                  + (f"{mis[len(mis) // 2]:.3f} / {mis[-1]:.3f} |" if mis else "- |"))
+                  + (f"{mis[len(mis) // 2]:.3f} / {mis[-1]:.3f} | {sum(m > 0.3 for m in mis)} | " if mis else "- | - | ")
+                  + _versus(rows, by.get("main", {}), scored))
             for q in lost:
                 print(f"|  | lost: {q} | | | | {mode} | off {off[q]['top_inliers']} inliers | now {rows[q]['status']}, "
                       f"refused {rows[q]['refused_fits']} | | | | |")

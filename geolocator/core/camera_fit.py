@@ -14,6 +14,12 @@ camera_misfit measures that left-over degree: the smallest, over focal lengths o
 (FOV_RANGE_DEG across the width), of max(|cos| of the angle between the two columns, |ln| of the ratio
 of their lengths): 0 for an outline a camera sees exactly; about 0.1 for 6 degrees of shear or 10 % of
 stretch. It needs no focal length, altitude or pitch from the photo: it reads the outline only.
+
+A crop moves the principal point off the picture's centre (a 9 % corner crop of a wide oblique view
+reads 0.51 at the centre). Where the photo's metadata places its crop (PhotoMeta.framing: Lightroom /
+Camera Raw's applied crs:Crop*, media/framing.py), query_misfit reads the outline with the principal
+point where the crop puts it; a crop of unknown place is read at the centre, as any photo
+(SEARCH_UNPLACED_CROPS; training/results/cropmeta36_session36.md).
 """
 
 from __future__ import annotations
