@@ -196,18 +196,10 @@ class _Refusals:
 
 
 def _misfit(query, footprint) -> float | None:
-    """The check's reading of an outline (camera_fit.uncameralike's size and rows)."""
-    from geolocator.core.camera import _image_size
-    from geolocator.core.ground_band import query_rows
-    from geolocator.core.media.query_image import bars_box
-
+    """The check's reading of an outline (camera_fit.query_misfit, as uncameralike reads it)."""
     if not footprint:
         return None
-    size = _image_size(query)
-    box = bars_box(query)
-    if box is not None:
-        size = (size[0] * (box[2] - box[0]), size[1] * (box[3] - box[1]))
-    fit = camera_fit.camera_misfit(footprint, size, query_rows(query))
+    fit, _ = camera_fit.query_misfit(query, footprint)
     return None if fit is None else fit.misfit
 
 

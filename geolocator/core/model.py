@@ -177,6 +177,25 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class Framing:
+    """What a photo's metadata says of how its pixels relate to the camera's whole frame (read by
+    core/media/framing.py): cropped or only resized. Only a crop moves the principal point off the
+    pixels' centre, which core/camera_fit.py otherwise assumes.
+
+    `cropped` True: the pixels are part of the frame; `box` is that part (left, top, right, bottom as
+    fractions of the whole frame's width and height, 0-1) where the metadata says where (Camera Raw's
+    crs:Crop* with crs:AlreadyApplied), None where it says only that (the recorded frame's aspect
+    differs from the pixels'). `cropped` False: the whole frame, resized. `source` names the evidence.
+    `least_share`: for a crop of unknown place, the smallest (width, height) fractions of the frame the
+    pixels can be (the decoded size over the recorded one: a crop not enlarged after), None when unknown."""
+
+    cropped: bool
+    box: tuple[float, float, float, float] | None
+    source: str
+    least_share: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
 class PhotoMeta:
     """What a photo's metadata says about how it was taken (read by core/media/metadata.py).
 
@@ -218,6 +237,7 @@ class PhotoMeta:
     # what in the metadata was damaged or impossible and therefore left out (an EXIF block that
     # cannot be parsed, a height no camera flies at); said once when the photo is opened
     metadata_note: str | None = None
+    framing: Framing | None = None  # cropped or resized since the camera took it, when the metadata says
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ Sources, in order of trust:
   `Camera:AboveGroundAltitude`, EXIF GPSAltitude (+ GPSAltitudeRef), else XMP `exif:GPSAltitude`.
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
+- Framing (cropped or resized since the camera): Camera Raw's applied crs:Crop*, else EXIF
+  PixelX/YDimension against the decoded size (media/framing.py).
 - Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
   the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes;
   without DateTimeOriginal, XMP `exif:DateTimeOriginal`, `photoshop:DateCreated` or `xmp:CreateDate`.
@@ -40,6 +42,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..model import LatLon, PhotoMeta
+from .framing import read_framing
 
 log = logging.getLogger("geolocator")
 
@@ -60,6 +63,7 @@ _KNOWN_NS = {
     "ns.adobe.com/exif/1.0/aux": "aux",
     "ns.adobe.com/xap/1.0": "xmp",
     "ns.adobe.com/photoshop/1.0": "photoshop",
+    "ns.adobe.com/camera-raw-settings/1.0": "crs",  # Camera Raw / Lightroom settings: the crop (media/framing.py)
 }
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML = "http://www.w3.org/XML/1998/namespace"  # xml:lang and friends qualify a value, they are not fields
@@ -763,6 +767,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
     relative_alt = plausible_height(_first(xmp, "drone-dji:RelativeAltitude", "Camera:AboveGroundAltitude"),
                               RELATIVE_ALTITUDE_RANGE_M, "XMP RelativeAltitude", damage)
     orientation = exif.get(0x0112)
+    orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
     exif_time = _capture_time(exif_ifd, gps)
     captured_at = exif_time or _xmp_time(xmp)
     return PhotoMeta(
@@ -771,7 +776,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         serial=_serial(exif_ifd, xmp),
         width=width,
         height=height,
-        orientation=orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None,
+        orientation=orientation,
         captured_at=captured_at,
         time_zone_source=_time_zone_source(exif_ifd, captured_at, from_exif=exif_time is not None),
         gps_altitude_m=gps_alt,
@@ -786,6 +791,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         position_source=source,
         position_note=note,
         metadata_note="; ".join(damage) or None,
+        framing=read_framing(exif_ifd, xmp, size, orientation),
         **_orientation(xmp),
     )
 

@@ -1,0 +1,141 @@
+"""Was this photo cropped or resized after the camera took it? What its metadata says (PhotoMeta.framing).
+
+A crop moves the camera's principal point (where the optical axis meets the picture) off the pixels'
+centre; a resize does not. core/camera_fit.py reads the principal point from this. Evidence, in order:
+
+- Adobe Camera Raw / Lightroom settings in XMP (namespace http://ns.adobe.com/camera-raw-settings/1.0/,
+  prefix crs): `crs:HasCrop` "True" with `crs:CropLeft/Top/Right/Bottom`, the crop's edges as fractions
+  of the whole frame (0-1, right and bottom measured from the left and top, not inward), `crs:CropAngle`
+  its turn in degrees. They describe these pixels only with `crs:AlreadyApplied` "True" (a rendered,
+  exported file); without it they are an edit Camera Raw applies when it opens the file (a raw's sidecar,
+  a JPEG edited in place) and the pixels are still the whole frame. A turned crop, or one of a photo
+  with an EXIF Orientation other than 1 (which way the fractions run is then not certain), says that
+  the photo is cropped but not where.
+- EXIF PixelXDimension / PixelYDimension (EXIF 2.32 tags 0xA002 / 0xA003, "ExifImageWidth/Height":
+  the size the camera wrote) against the decoded size; else the same fields in XMP (exif:PixelXDimension).
+  The same aspect (within one pixel of rounding, or 1 %) is a resize: the principal point stays in the
+  middle. Another aspect is a crop of unknown place (or a stretch: no metadata tells them apart). An
+  off-centre crop that keeps the aspect reads as a resize: nothing in these fields tells it apart.
+
+Not used: the EXIF thumbnail's aspect. DCF cameras write a 160 x 120 thumbnail whatever the photo's
+aspect (a 16:9 photo's with bars), so a different aspect would call most 16:9 photos cropped.
+Reading never raises: no evidence is None.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..model import Framing
+
+# Two aspects (width / height) within this (as a ratio) are the same frame: a crop that trims under 1 %
+# moves the principal point by under 0.5 % of the side, and raw decoders' sizes differ from the EXIF
+# size by a few margin pixels.
+SAME_ASPECT = 0.01
+CROP_ANGLE_TOLERANCE_DEG = 0.01  # Camera Raw writes CropAngle 0 for an unturned crop
+
+
+def _number(value) -> float | None:
+    try:
+        x = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _true(value) -> bool:
+    return str(value or "").strip().lower() == "true"
+
+
+def crs_framing(xmp: dict[str, str], orientation: int | None) -> Framing | None:
+    """The crop Camera Raw's settings (`xmp`: media.metadata.parse_xmp's fields, "crs:Name") say was
+    applied to these pixels: Framing(True, (left, top, right, bottom), ...) for an unturned crop of a
+    photo with EXIF `orientation` 1 or None; Framing(True, None, ...) for a turned one, another
+    orientation, or edges that are not a box inside 0-1; None when no applied crop is recorded
+    (crs:AlreadyApplied not "True", crs:HasCrop not "True", or the box is the whole frame)."""
+    if not (_true(xmp.get("crs:AlreadyApplied")) and _true(xmp.get("crs:HasCrop"))):
+        return None
+    left, top, right, bottom = (_number(xmp.get(f"crs:Crop{side}")) for side in ("Left", "Top", "Right", "Bottom"))
+    if None in (left, top, right, bottom) or not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+        return Framing(True, None, "XMP crs:HasCrop (Camera Raw/Lightroom crop; its edges are not a box in the frame)")
+    if (left, top, right, bottom) == (0, 0, 1, 1):
+        return None
+    angle = _number(xmp.get("crs:CropAngle")) or 0.0
+    if abs(angle) > CROP_ANGLE_TOLERANCE_DEG:
+        return Framing(True, None, f"XMP crs:Crop* (Camera Raw/Lightroom crop turned {angle:g} degrees)")
+    if orientation not in (None, 1):
+        return Framing(True, None, f"XMP crs:Crop* (Camera Raw/Lightroom crop of a photo with EXIF Orientation {orientation})")
+    return Framing(True, (left, top, right, bottom), "XMP crs:Crop* (Camera Raw/Lightroom crop)")
+
+
+def _dimension(value) -> int | None:
+    x = _number(value[0] if isinstance(value, (tuple, list)) and value else value)
+    return int(x) if x is not None and x >= 1 and x == int(x) else None
+
+
+def size_framing(recorded: tuple[int, int] | None, decoded: tuple[int, int] | None, source: str) -> Framing | None:
+    """What the size the camera recorded (`recorded`, EXIF PixelX/YDimension as (width, height))
+    says of the decoded pixels (`decoded`, (width, height) as stored): None when either is unknown or
+    they are equal; Framing(False, ...) when the aspect is the same (a resize: within one pixel of
+    rounding or SAME_ASPECT) or the same turned a quarter (a tool that turned the pixels and kept
+    the EXIF sizes); Framing(True, None, ..., least_share) for another aspect (a crop, place unknown;
+    least_share the decoded over the recorded width and height when neither is larger). `source`
+    names the fields in the sentence."""
+    if not recorded or not decoded or None in recorded or None in decoded or min(*recorded, *decoded) < 1:
+        return None
+    (rw, rh), (w, h) = recorded, decoded
+    if (rw, rh) == (w, h):
+        return None
+    said = f"{source} {rw} x {rh}, pixels {w} x {h}"
+    for aw, ah, what in ((rw, rh, "resized"), (rh, rw, "turned a quarter")):
+        # rounding each side to whole pixels moves w * ah - h * aw by at most (aw + ah) / 2 per pixel of error
+        if abs(w * ah - h * aw) <= aw + ah or abs(math.log((w / h) / (aw / ah))) <= SAME_ASPECT:
+            return Framing(False, None, f"{said}: the whole frame, {what}")
+    # a crop that was not enlarged after is at least this share of the frame (it may have been shrunk too)
+    least = (w / rw, h / rh) if w <= rw and h <= rh else None
+    return Framing(True, None, f"{said}: another aspect, a crop", least)
+
+
+def read_framing(exif_ifd: dict, xmp: dict[str, str], decoded: tuple[int, int] | None,
+                 orientation: int | None) -> Framing | None:
+    """PhotoMeta.framing from a photo's EXIF IFD (`exif_ifd`, Pillow's {tag: value}), its XMP fields
+    (parse_xmp's, sidecars included), its decoded (stored) size and EXIF orientation: Camera Raw's
+    applied crop first (crs_framing; a crop of unknown place when the recorded size says the pixels were
+    cropped again since), else the recorded size against the decoded one (size_framing; EXIF, else XMP
+    exif:PixelX/YDimension). None when the metadata says nothing. Raises nothing."""
+    recorded = (_dimension(exif_ifd.get(0xA002)), _dimension(exif_ifd.get(0xA003)))
+    source = "EXIF PixelXDimension x PixelYDimension"
+    if None in recorded:
+        recorded = (_dimension(xmp.get("exif:PixelXDimension")), _dimension(xmp.get("exif:PixelYDimension")))
+        source = "XMP exif:PixelXDimension x PixelYDimension"
+    by_size = size_framing(recorded if None not in recorded else None, decoded, source)
+    found = crs_framing(xmp, orientation)
+    if found is not None and found.box is not None and by_size is not None and by_size.cropped:
+        # the export's sizes (an export rewrites them) no longer match the pixels' aspect: cropped again
+        # by a tool that kept the export's metadata, so the box is not these pixels' any more
+        return Framing(True, None, f"{found.source}, then cropped again ({by_size.source})")
+    return found if found is not None else by_size
+
+
+def principal_point(framing: Framing | None) -> tuple[float, float] | None:
+    """Where the camera's principal point lies in the pixels (x right, y down, fractions of their
+    width and height; may lie outside 0-1 for a small crop) when the metadata says exactly: the whole
+    frame's centre (0.5, 0.5) carried into the crop box, ((0.5 - left) / (right - left),
+    (0.5 - top) / (bottom - top)). (0.5, 0.5) for no framing or a resize; None for a crop of unknown place."""
+    if framing is None or not framing.cropped:
+        return (0.5, 0.5)
+    if framing.box is None:
+        return None
+    left, top, right, bottom = framing.box
+    return ((0.5 - left) / (right - left), (0.5 - top) / (bottom - top))
+
+
+def principal_bounds(framing: Framing) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the principal point can lie in a crop of unknown place, ((x_min, x_max), (y_min, y_max))
+    as fractions of the pixels' width and height (stored orientation): a crop of a share `c` of the
+    frame's side whose left edge is at `left` (0 to 1 - c) puts the frame's centre at (0.5 - left) / c,
+    anywhere in [1 - 0.5 / c, 0.5 / c]; a share smaller than least_share is not possible and a larger
+    one (a crop shrunk after) narrows it. The picture itself, (0, 1), when least_share is None."""
+    if framing.least_share is None:
+        return (0.0, 1.0), (0.0, 1.0)
+    return tuple((1.0 - 0.5 / c, 0.5 / c) for c in framing.least_share)  # type: ignore[return-value]
