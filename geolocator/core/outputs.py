@@ -47,6 +47,24 @@ def describe_os_error(exc: OSError) -> str:
     return words.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a file fault gives, in words;
+# sqlite3.Error.sqlite_errorcode (Python 3.11) carries the extended code, whose low byte is the primary one.
+SQLITE_WORDS = {
+    3: "permission denied",  # SQLITE_PERM
+    8: "the file or its folder is read-only",  # SQLITE_READONLY
+    10: "an input/output error (the disk or card may be failing or was removed)",  # SQLITE_IOERR
+    13: "the disk is full",  # SQLITE_FULL
+    14: "it cannot be opened (its folder may be missing or not writable)",  # SQLITE_CANTOPEN
+}
+
+
+def describe_sqlite_error(exc: BaseException) -> str:
+    """An sqlite3.Error (MBTiles, GeoPackage) as the short phrase describe_os_error gives for an OSError;
+    SQLite's own text ("database or disk is full") for a code not in SQLITE_WORDS."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return SQLITE_WORDS.get(code & 0xFF, str(exc)) if isinstance(code, int) else str(exc)
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the OS allows (Linux /proc)."""
     try:
