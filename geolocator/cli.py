@@ -702,22 +702,32 @@ def cmd_locate(args) -> int:
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
     # and one that could not be read when the photos were listed (not an image, no permission)
     failed = {**unread, **(ws.last.failures if ws.last is not None else {})}
+    # the extras: one that cannot be written (a full disk, a card pulled out) is said as an error at the end
+    # (status 2), after the --out files and the other extras are written: before faults36 it stopped the
+    # command there, and the located answers of the whole run were never written
+    not_written: list[str] = []
     if getattr(args, "evidence", None):
-        from .core.evidence import write_evidence
+        def evidence() -> None:
+            from .core.evidence import write_evidence
 
-        written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
-                                 backbone=ws.backbone.name, matcher=ws.route().matcher)
-        pictures = sum(p.suffix == ".png" for p in written)
-        print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
-              f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
+            written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
+                                     backbone=ws.backbone.name, matcher=ws.route().matcher)
+            pictures = sum(p.suffix == ".png" for p in written)
+            print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
+                  f"({_count(pictures, 'picture')} and records)", file=sys.stderr)
+        _write_extra(evidence, not_written)
     if getattr(args, "geotags", None) is not None:
-        from .core.geotags import write_geotags
+        def geotags() -> None:
+            from .core.geotags import write_geotags
 
-        print(write_geotags(args.geotags, predictions, tracks).summary(), file=sys.stderr)
+            print(write_geotags(args.geotags, predictions, tracks).summary(), file=sys.stderr)
+        _write_extra(geotags, not_written)
     if getattr(args, "geotag_copies", None) is not None:
-        from .core.geotag_copies import write_geotagged_copies
+        def copies() -> None:
+            from .core.geotag_copies import write_geotagged_copies
 
-        print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
+            print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
+        _write_extra(copies, not_written)
     if outs:
         for out in outs:
             write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
@@ -760,7 +770,21 @@ def cmd_locate(args) -> int:
             from .core.changed_ground import means_line
 
             print(means_line(), file=sys.stderr)
-    return 0
+    for line in not_written:
+        print(f"error: {line}", file=sys.stderr)
+    return 2 if not_written else 0
+
+
+def _write_extra(write, not_written: list[str]) -> None:
+    """Run `write` (one of locate's extra outputs: --evidence, --geotags, --geotag-copies); an OSError
+    (outputs.OutputError names the file) is added to `not_written` as a sentence instead of raised."""
+    from .core.outputs import OutputError, describe_os_error
+
+    try:
+        write()
+    except OSError as exc:
+        where = "" if isinstance(exc, OutputError) or not exc.filename else f"{exc.filename}: "
+        not_written.append(f"{where}{exc}" if isinstance(exc, OutputError) else f"{where}{describe_os_error(exc)}")
 
 
 def _cell(at, axis: str) -> str:
