@@ -138,3 +138,44 @@ def test_sqlite_errors_in_words(code, said):
     exc.sqlite_errorcode = code  # 266: SQLITE_IOERR_READ, an extended code
     assert describe_sqlite_error(exc) == said
     assert describe_sqlite_error(ValueError("x")) == "x"
+
+
+def test_the_app_says_a_full_disk_in_its_own_words_and_keeps_working(qtbot, tmp_path, monkeypatch):
+    """Get Imagery into an MBTiles on a disk that fills after two tiles: the worker's job fails, the app shows
+    which file, what is kept and how to resume from its dialog (before: sqlite3's "database or disk is full"
+    and nothing about the tiles kept), and its next job runs."""
+    pytest.importorskip("pytestqt")
+    from geolocator.core.sources.mbtiles import MBTilesWriter
+    from geolocator.gui.imagery_dialog import start_fetch
+
+    from .test_gui_first_hour import wait_idle
+    from .test_imagery_dialog import _window
+
+    real_put, puts = MBTilesWriter.put, []
+
+    def put(self, z, x, y, data):
+        puts.append((z, x, y))
+        if len(puts) > 2:
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = 13
+            raise exc
+        return real_put(self, z, x, y, data)
+
+    monkeypatch.setattr(F, "COMMIT_EVERY_TILES", 1)
+    monkeypatch.setattr(MBTilesWriter, "put", put)
+    monkeypatch.setattr(F, "make_client", lambda **kw: _Client())
+    w = _window(qtbot, tmp_path)
+    out = tmp_path / "area.mbtiles"
+    plan = F.FetchPlan(T, F.Bounds(4.0, 52.0, 4.002, 52.002), 19, out, tuple((19, x, 100) for x in range(5)))
+    start_fetch(w, plan)
+    qtbot.waitUntil(lambda: not w.runner.busy, timeout=60_000)
+    wait_idle(qtbot, w)
+    text = w.message_bar.text
+    assert f"{out}: a fetched tile could not be stored (the disk is full); stopped: {out} holds 2 of the area's 5" in text
+    assert "Get Imagery for This Area… with the same area and file: only the tiles it lacks are fetched" in text
+    monkeypatch.setattr(MBTilesWriter, "put", real_put)
+    start_fetch(w, plan)  # space freed: the app still works, and fetches only the rest
+    qtbot.waitUntil(lambda: w.tileset_path == out and not w.runner.busy, timeout=60_000)
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == 5
+    w.close()
