@@ -65,6 +65,26 @@ def describe_sqlite_error(exc: BaseException) -> str:
     return SQLITE_WORDS.get(code & 0xFF, str(exc)) if isinstance(code, int) else str(exc)
 
 
+FULL_BYTES = 1 << 20  # free space under which a failed write that gave no errno is taken as a full disk
+
+
+def described_write_failure(exc: BaseException, folder: Path | str) -> str:
+    """A failed write in words, for libraries whose error carries no errno (GDAL through rasterio says
+    "Write failed. See previous exception for details." on a full disk): describe_os_error when `exc`
+    has an errno; "the disk is full" when the file system of `folder` has less than FULL_BYTES
+    available (os.statvfs f_bavail); else the library's own text. Call it before removing the
+    partial file, whose blocks are part of what filled the disk."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return describe_os_error(exc)
+    try:
+        st = os.statvfs(folder)
+        if st.f_bavail * st.f_frsize < FULL_BYTES:
+            return "the disk is full"
+    except (AttributeError, OSError):  # no statvfs (Windows) or no folder: the library's words
+        pass
+    return str(exc) or type(exc).__name__
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the OS allows (Linux /proc)."""
     try:
@@ -116,8 +136,38 @@ def check_writable(path: Path | str, *, what: str = "output") -> Path:
     sync tools and leave debris on a crash). os.access cannot see everything (root, network file
     systems, quotas), so write_atomic still reports a real failure as one sentence.
 
-    Call before heavy work, so a bad destination fails in well under a second."""
+    Call before heavy work, so a bad destination fails in well under a second. A path that cannot even
+    be looked at (a name over the file system's limit, a folder on the way that may not be searched, a
+    failing disk) is an OutputError too: before faults36 the OSError of Path.is_dir escaped, past the
+    callers that catch OutputError (the app's --screenshot, the cache folder's check)."""
     path = Path(path).expanduser()
+    try:
+        return _check_writable(path, what)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(path, _unlookable(path, exc)) from None
+
+
+def _unlookable(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be looked at, in words; for a name too long, which part and its limit in bytes
+    (os.pathconf PC_NAME_MAX of the nearest folder that can be asked; 255 on ext4, XFS, FAT32 and NTFS)."""
+    if exc.errno == errno.ENAMETOOLONG:
+        limit = 255
+        for folder in path.parents:
+            try:
+                limit = os.pathconf(folder, "PC_NAME_MAX")
+                break
+            except (OSError, ValueError, AttributeError):
+                continue
+        long = [part for part in path.parts if len(os.fsencode(part)) > limit]
+        if long:
+            return (f"the name is too long: {long[0][:40]}… has {len(os.fsencode(long[0])):,} bytes, more than the "
+                    f"{limit} a file or folder name may have there")
+    return describe_os_error(exc)
+
+
+def _check_writable(path: Path, what: str) -> Path:
     if path.is_dir():
         raise OutputError(path, f"the {what} path is a folder; give a file name")
     ancestor = path.parent
