@@ -142,3 +142,23 @@ def test_a_locate_goes_on_when_the_tile_index_cannot_be_saved(tmp_path, monkeypa
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1 and "index-6-6-0.faiss: could not write: the disk is full" in said[0]
     assert "built again next time" in said[0]
+
+
+def test_the_pair_store_says_a_full_disk_in_words(tmp_path, monkeypatch, caplog):
+    """A locate on a full disk warned "…/pairs): OSError: [Errno 28] No space left on device; …"."""
+    from geolocator.core import pair_store
+
+    store = pair_store.PairStore(tmp_path / "pairs")
+
+    def full(obj, f, *a, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pair_store.json, "dump", full)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        store.save("photo-key", {"first": {}, "alike": {}, "later": {}})
+    monkeypatch.undo()
+    assert store.write_error == "the disk is full"
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"verification results are not kept on disk ({tmp_path / 'pairs'}): the disk is full; an "
+                    "interrupted locate verifies its photos again"]
+    assert not list((tmp_path / "pairs").glob(".pairs-*"))  # the temporary file is removed
