@@ -49,3 +49,21 @@ def test_a_screenshot_name_too_long_is_said_before_any_work(tmp_path):
     result = run_geolocator("--demo", "--screenshot", str(shot))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "the name is too long: " in result.stderr and "has 304 bytes, more than the 255" in result.stderr
+
+
+def test_a_pipe_or_device_given_as_the_output_is_refused_and_left_as_it_is(tmp_path):
+    """`--out /dev/stdout` where /dev is a plain tmpfs (containers), as root: os.replace put a regular
+    file where /dev/stdout was (found here by replacing /dev/full, restored with mknod). A FIFO stands in."""
+    import os
+    import stat
+
+    from geolocator.core.outputs import write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError) as e:
+        check_writable(fifo)
+    assert e.value.problem == "it is a pipe, not a file: outputs are written whole into a file; give a file name"
+    with pytest.raises(OutputError, match="it is a pipe, not a file"):
+        write_text(fifo, "query,lat,lon\n")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and not list(tmp_path.glob(".pipe.*"))

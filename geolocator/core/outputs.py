@@ -167,9 +167,36 @@ def _unlookable(path: Path, exc: OSError) -> str:
     return describe_os_error(exc)
 
 
+def special_file(path: Path | str) -> str | None:
+    """What `path` is when it exists (links followed) and is neither a regular file nor a folder: "a
+    pipe", "a socket", "a device (a terminal, a disk…)"; None otherwise. os.replace onto such a name
+    replaces the device or pipe itself with a file (as root, even /dev/stdout where /dev is a plain
+    tmpfs, as in containers: found in faults36), so outputs refuse it (stat.S_IS* per POSIX)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device (a terminal, a disk…)"
+
+
+def _special_problem(kind: str) -> str:
+    return f"it is {kind}, not a file: outputs are written whole into a file; give a file name"
+
+
 def _check_writable(path: Path, what: str) -> Path:
     if path.is_dir():
         raise OutputError(path, f"the {what} path is a folder; give a file name")
+    kind = special_file(path)
+    if kind is not None:
+        raise OutputError(path, _special_problem(kind))
     ancestor = path.parent
     while not ancestor.exists():
         if ancestor.parent == ancestor:
@@ -208,8 +235,11 @@ def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
     """Create `path` atomically: `write(tmp)` fills a temporary file in the same folder, which is
     given the umask's permissions and renamed into place (os.replace, atomic on POSIX and Windows).
     On failure the temporary file is removed, any previous `path` is untouched, and OutputError
-    names `path`."""
+    names `path`. A pipe or device at `path` (special_file) is refused before anything is written."""
     path = Path(path)
+    kind = special_file(path)
+    if kind is not None:  # os.replace would put a file where the pipe or device was
+        raise OutputError(path, _special_problem(kind))
     tmp = None
     try:
         fd, tmp = mkstemp_in(path.parent, prefix=f".{path.name}.", suffix=".tmp")
