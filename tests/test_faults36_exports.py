@@ -83,3 +83,24 @@ def test_an_evidence_folder_that_cannot_be_written_leaves_the_answers(located, t
     assert code == 2 and out.exists() and "Traceback" not in err
     assert [x for x in err.splitlines() if x.startswith("error: ")] == [
         f"error: {evidence / 'q_0001.jpg.evidence.json'}: Input/output error"]
+
+
+def test_an_out_file_that_cannot_be_written_leaves_the_other_out(located, tmp_path, monkeypatch, capsys):
+    """`--out` twice (a USB stick and the laptop's disk): the first on a full disk no longer stops the second."""
+    from geolocator.core import export
+
+    usb, home = tmp_path / "usb" / "p.geojson", tmp_path / "p.csv"
+    usb.parent.mkdir()
+    real = export.write_text
+
+    def write_text(path, text):
+        if usb.parent in path.parents:
+            raise outputs.OutputError(path, "could not write: the disk is full")
+        return real(path, text)
+
+    monkeypatch.setattr(export, "write_text", write_text)
+    code = cli.main(["locate", *located, "--tiles", str(DEMO), "--out", str(usb), "--out", str(home), "-q"])
+    captured = capsys.readouterr()
+    assert code == 2 and not usb.exists() and len(list(csv.DictReader(home.open()))) == 4
+    assert f"wrote 4 predictions to {home}: " in captured.out and str(usb) not in captured.out
+    assert captured.err.splitlines()[-1] == f"error: {usb}: could not write: the disk is full"
