@@ -162,3 +162,31 @@ def test_the_pair_store_says_a_full_disk_in_words(tmp_path, monkeypatch, caplog)
     assert said == [f"verification results are not kept on disk ({tmp_path / 'pairs'}): the disk is full; an "
                     "interrupted locate verifies its photos again"]
     assert not list((tmp_path / "pairs").glob(".pairs-*"))  # the temporary file is removed
+
+
+def test_a_store_on_a_full_disk_is_said_once_not_again_for_its_index(tmp_path, monkeypatch, caplog):
+    from tests.test_pipeline_exact import plain_workspace, tile_features
+
+    from geolocator.core import extract
+    from geolocator.core.extract import IndexResult
+
+    def fake_into_store(items, backbone, store, **kw):
+        store.append([t.id for t in items], tile_features())
+        return IndexResult(rows=np.arange(len(items)), failed={})
+
+    real_mkdir = type(tmp_path).mkdir
+
+    def mkdir(self, *a, **kw):
+        if "stores" in str(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_mkdir(self, *a, **kw)
+
+    monkeypatch.setattr(extract, "extract_into_store", fake_into_store)
+    monkeypatch.setattr(type(tmp_path), "mkdir", mkdir)
+    ws = plain_workspace(tmp_path, store_dtype="float32")
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        ws.index()
+        index = ws.tile_index()
+    assert index.n_tiles == 6
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "cannot be written (the disk is full)" in said[0]

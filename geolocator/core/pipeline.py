@@ -578,7 +578,7 @@ class Workspace:
                 self._tile_index = (key, self._tile_features, index)
                 return index
         index = TileIndex.build(features, progress=progress, cancel=cancel, skip=skip)
-        if path is not None:
+        if path is not None and self._store.write_error is None:  # (a store that cannot be written said so once)
             try:  # a saved index only spares the next run its building: one that cannot be saved costs that
                 index.save(path)
             except OSError as exc:
