@@ -67,3 +67,19 @@ def test_a_pipe_or_device_given_as_the_output_is_refused_and_left_as_it_is(tmp_p
     with pytest.raises(OutputError, match="it is a pipe, not a file"):
         write_text(fifo, "query,lat,lon\n")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and not list(tmp_path.glob(".pipe.*"))
+
+
+def test_settings_under_a_file_are_said_once_in_words(tmp_path, caplog):
+    """XDG_CONFIG_HOME on a path through a file (or a pulled drive): the app started with "unreadable
+    settings ([Errno 20] Not a directory: '<the path again>')"."""
+    import logging
+
+    pytest.importorskip("PySide6.QtCore")
+    from geolocator.gui.settings import AppSettings
+
+    (tmp_path / "afile").write_text("x")
+    path = tmp_path / "afile" / "geolocator" / "settings.json"
+    with caplog.at_level(logging.WARNING):
+        settings = AppSettings.load(path)
+    assert settings == AppSettings()
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: unreadable settings (Not a directory); using defaults"]
