@@ -179,3 +179,46 @@ def test_the_app_says_a_full_disk_in_its_own_words_and_keeps_working(qtbot, tmp_
     with sqlite3.connect(out) as db:
         assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == 5
     w.close()
+
+
+def _sqlite_full_on_create(monkeypatch):
+    from geolocator.core.sources import mbtiles
+
+    real = sqlite3.connect
+
+    class FullDb:
+        def __init__(self, path):
+            self.db = real(path)
+
+        def executescript(self, script):  # the first write of a new file on a full disk
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = 13
+            raise exc
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(mbtiles.sqlite3, "connect", lambda path, *a, **kw: FullDb(path))
+
+
+def test_an_mbtiles_that_cannot_be_created_on_a_full_disk_is_not_called_a_bad_file(tmp_path, monkeypatch):
+    """It said "not an MBTiles file (database or disk is full)", as if the user's file were damaged, and
+    left the empty file it had made."""
+    from geolocator.core.errors import InputError
+
+    out = tmp_path / "area.mbtiles"
+    _sqlite_full_on_create(monkeypatch)
+    with pytest.raises(InputError) as e:
+        _fetch(out)
+    assert e.value.path == out and e.value.problem == "cannot write tiles into it (the disk is full)"
+    assert not out.exists()
+
+
+def test_a_file_that_is_no_database_is_still_called_so(tmp_path):
+    from geolocator.core.errors import InputError
+
+    out = tmp_path / "area.mbtiles"
+    out.write_text("not a database, a text file named .mbtiles\n" * 100)
+    with pytest.raises(InputError, match="not an MBTiles file"):
+        _fetch(out)
+    assert out.read_text().startswith("not a database")  # the user's file is left as it was
