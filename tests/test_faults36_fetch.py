@@ -222,3 +222,34 @@ def test_a_file_that_is_no_database_is_still_called_so(tmp_path):
     with pytest.raises(InputError, match="not an MBTiles file"):
         _fetch(out)
     assert out.read_text().startswith("not a database")  # the user's file is left as it was
+
+
+def test_a_geopackage_that_cannot_be_created_on_a_full_disk_is_not_called_a_bad_file(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from geolocator.core.errors import InputError
+    from geolocator.core.sources import wmts_grid
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    from .test_session28_mutants_mend29 import _deg_set, _one_degree
+
+    real = sqlite3.connect
+
+    class FullDb:
+        def __init__(self, path):
+            self.db = real(path)
+
+        def executescript(self, script):
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = 13
+            raise exc
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+    monkeypatch.setattr(wmts_grid.sqlite3, "connect", lambda path, *a, **kw: FullDb(path))
+    path = tmp_path / "grid.gpkg"
+    template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+    with pytest.raises(InputError) as e:
+        GpkgSink(path, template, _deg_set(_one_degree()))
+    assert e.value.problem == "cannot write tiles into it (the disk is full)" and not path.exists()
