@@ -77,3 +77,31 @@ def test_described_write_failure_prefers_the_errno(tmp_path, monkeypatch):
     assert outputs.described_write_failure(RuntimeError("boom"), tmp_path) == "the disk is full"
     monkeypatch.setattr(outputs.os, "statvfs", lambda p: (_ for _ in ()).throw(OSError(errno.ENOENT, "gone")))
     assert outputs.described_write_failure(RuntimeError("boom"), tmp_path) == "boom"
+
+
+def test_a_kmz_image_copied_out_onto_a_full_disk_is_said_and_not_left_half(tmp_path, monkeypatch):
+    """A KMZ's image is copied out of the zip into the north-up cache once: on a full disk the raw
+    "No space left on device" ended the run (no file named) and the partial `…jpg.tmp` stayed."""
+    import errno
+
+    from geolocator.core.sources import kml_overlay, registry
+    from geolocator.core.sources.registry import LoadOptions
+
+    from .test_kml_overlay import _box, _kml, _kmz
+    from .tile_packages import demo_mosaic
+
+    cache = tmp_path / "northup"
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(cache))
+    mosaic, b = demo_mosaic(1.0)
+    kmz = _kmz(tmp_path / "demo.kmz", _kml(_box(b)), mosaic)
+
+    def full(src, dst, length=0):
+        dst.write(src.read(1000))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kml_overlay.shutil, "copyfileobj", full)
+    with pytest.raises(InputError) as e:
+        registry.load(kmz, LoadOptions(tile_size_m=50.0))
+    assert e.value.path == kmz
+    assert e.value.problem == f"cannot copy its image files/mosaic.jpg out of the KMZ into {cache} (the disk is full)"
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
