@@ -707,37 +707,52 @@ def cmd_locate(args) -> int:
     # a photo given that could not be read (cut short mid-copy) is said where the file's contents are
     # and one that could not be read when the photos were listed (not an image, no permission)
     failed = {**unread, **(ws.last.failures if ws.last is not None else {})}
+    # an output that cannot be written (a full disk, a card pulled out) is said as an error at the end
+    # (status 2), after every other output is written: before faults36 the first one stopped the command
+    # there, and an --evidence or --geotag-copies folder on a full disk lost the --out files of the run
+    not_written: list[str] = []
     if getattr(args, "evidence", None):
-        from .core.evidence import write_evidence
+        def evidence() -> None:
+            from .core.evidence import write_evidence
 
-        written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
-                                 backbone=ws.backbone.name, matcher=ws.route().matcher)
-        pictures = sum(p.suffix == ".png" for p in written)
-        from .core.evidence import evidence_not_written
-        from .core.wording import first_named
+            written = write_evidence(args.evidence, predictions, ws.tileset, settings=ws.settings,
+                                     backbone=ws.backbone.name, matcher=ws.route().matcher)
+            pictures = sum(p.suffix == ".png" for p in written)
+            from .core.evidence import evidence_not_written
+            from .core.wording import first_named
 
-        earlier = evidence_not_written(args.evidence, written)
-        also = (f"; it also holds the evidence of {_count(len(earlier), 'other photo')} from an earlier run, kept: "
-                f"{first_named(earlier, 3)}" if earlier else "")
-        print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
-              f"({_count(pictures, 'picture')} and records){also}", file=sys.stderr)
+            earlier = evidence_not_written(args.evidence, written)
+            also = (f"; it also holds the evidence of {_count(len(earlier), 'other photo')} from an earlier run, "
+                    f"kept: {first_named(earlier, 3)}" if earlier else "")
+            print(f"wrote evidence for {_count(sum(p.suffix == '.json' for p in written), 'photo')} to {args.evidence} "
+                  f"({_count(pictures, 'picture')} and records){also}", file=sys.stderr)
+        _write_output(evidence, not_written)
     if getattr(args, "geotags", None) is not None:
-        from .core.geotags import write_geotags
+        def geotags() -> None:
+            from .core.geotags import write_geotags
 
-        print(write_geotags(args.geotags, predictions, tracks).summary(), file=sys.stderr)
+            print(write_geotags(args.geotags, predictions, tracks).summary(), file=sys.stderr)
+        _write_output(geotags, not_written)
     if getattr(args, "geotag_copies", None) is not None:
-        from .core.geotag_copies import write_geotagged_copies
+        def copies() -> None:
+            from .core.geotag_copies import write_geotagged_copies
 
-        print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
+            print(write_geotagged_copies(args.geotag_copies, predictions, tracks).summary(), file=sys.stderr)
+        _write_output(copies, not_written)
     if outs:
+        written_outs = []
         for out in outs:
-            write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
-                              tile_footprints=args.footprints, clock_zone=clock_zones,
-                              csv_excel=getattr(args, "csv_excel", False) and out.suffix.lower() == ".csv")
+            def one(out=out) -> None:  # a second --out on another disk is written when the first one's is full
+                write_predictions(out, predictions, tracks, attribution=ws.tileset.attribution, far=far,
+                                  tile_footprints=args.footprints, clock_zone=clock_zones,
+                                  csv_excel=getattr(args, "csv_excel", False) and out.suffix.lower() == ".csv")
+                written_outs.append(out)
+            _write_output(one, not_written)
         # the files' contents at a glance: what each holds (a GPX leaves the not-located out, named here)
         # and how far to trust it (a volunteer reads this line first)
-        print(f"{wrote_line(outs, predictions, tracks)}: "
-              f"{placed_summary(placed_levels(predictions, tracks))}{left_out_line(failed, files=len(outs))}")
+        if written_outs:
+            print(f"{wrote_line(written_outs, predictions, tracks)}: {placed_summary(placed_levels(predictions, tracks))}"
+                  f"{left_out_line(failed, files=len(written_outs))}")
     else:
         from .core.model import claims_place
 
@@ -771,7 +786,22 @@ def cmd_locate(args) -> int:
             from .core.changed_ground import means_line
 
             print(means_line(), file=sys.stderr)
-    return 0
+    for line in not_written:
+        print(f"error: {line}", file=sys.stderr)
+    return 2 if not_written else 0
+
+
+def _write_output(write, not_written: list[str]) -> None:
+    """Run `write` (one of locate's outputs: an --out file, --evidence, --geotags, --geotag-copies); an
+    OSError (outputs.OutputError names the file) is added to `not_written` as a sentence instead of
+    raised, so the outputs after it are still written."""
+    from .core.outputs import OutputError, describe_os_error
+
+    try:
+        write()
+    except OSError as exc:
+        where = "" if isinstance(exc, OutputError) or not exc.filename else f"{exc.filename}: "
+        not_written.append(f"{where}{exc}" if isinstance(exc, OutputError) else f"{where}{describe_os_error(exc)}")
 
 
 def _cell(at, axis: str) -> str:

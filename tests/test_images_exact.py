@@ -303,7 +303,7 @@ def test_missing_corrupt_and_not_image_sentences(tmp_path):
     Image.fromarray(noise, "RGB").save(tmp_path / "big.png")
     raw = (tmp_path / "big.png").read_bytes()
     (tmp_path / "cut.png").write_bytes(raw[: len(raw) // 2])
-    assert _problem(images.open_image, tmp_path / "cut.png").startswith("corrupt image data (")
+    assert _problem(images.open_image, tmp_path / "cut.png").startswith("the file ends early: a copy not finished or cut off, or a damaged file (")  # faults36
 
 
 def test_header_over_the_pixel_limit_is_refused_exactly(tmp_path, monkeypatch):

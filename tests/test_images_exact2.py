@@ -107,4 +107,4 @@ def test_valid_fraction_of_truncated_alpha_data_names_the_file(tmp_path):
     with pytest.raises(InputError) as e:
         images.valid_fraction(p)
     assert e.value.path == p
-    assert e.value.problem.startswith("corrupt image data (") and e.value.problem.endswith(")")
+    assert e.value.problem.startswith("the file ends early: a copy not finished or cut off, or a damaged file (") and e.value.problem.endswith(")")

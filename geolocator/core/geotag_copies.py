@@ -144,9 +144,10 @@ def write_geotagged_copies(folder: Path | str, predictions: Sequence[Prediction]
     flight's photo at its track position) into `folder` under its own file name. Returns the
     CopiesReport (copies, and every photo left out with its reason: geotags_for's, not a JPEG, EXIF
     that cannot be rewritten, a copy that would replace its own original). Raises GeolocatorError when
-    piexif is missing; outputs.OutputError when a copy cannot be written."""
+    piexif is missing; outputs.OutputError when a copy cannot be written (a full disk): it names that copy
+    and says how many copies written before it are kept and how many photos were not copied."""
     from .geotags import geotags_for
-    from .outputs import write_bytes
+    from .outputs import OutputError, write_bytes
 
     try:
         import piexif  # noqa: F401
@@ -156,7 +157,7 @@ def write_geotagged_copies(folder: Path | str, predictions: Sequence[Prediction]
     tags, left_out = geotags_for(predictions, tracks, min_confidence=min_confidence)
     by_id = {p.query.id: p for p in predictions}
     written = []
-    for tag in tags:
+    for i, tag in enumerate(tags):
         source = Path(by_id[tag.query_id].query.path)
         target = folder / tag.name
         try:
@@ -175,5 +176,12 @@ def write_geotagged_copies(folder: Path | str, predictions: Sequence[Prediction]
         except ValueError as exc:
             left_out.append((tag.query_id, str(exc)))
             continue
-        written.append(write_bytes(target, copy))
+        try:
+            written.append(write_bytes(target, copy))
+        except OutputError as exc:  # a full disk: say what the folder holds, not only the copy that failed
+            from .wording import count
+
+            raise OutputError(exc.path, f"{exc.problem}; stopped there: {count(len(written), 'copy', 'copies')} "
+                              f"written before it {'is' if len(written) == 1 else 'are'} kept in {folder}, "
+                              f"this photo and the {count(len(tags) - i - 1, 'other')} after it not copied") from None
     return CopiesReport(folder=folder, written=tuple(written), left_out=tuple(left_out))

@@ -7,6 +7,7 @@ InputError naming the file, so callers can skip it or show it instead of a trace
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import math
 import struct
@@ -78,6 +79,23 @@ def _one_line(exc: BaseException) -> str:
     """A decoder's message on one line: libheif ends its text with a newline, which split the
     app's warning and the CLI's line in two."""
     return " ".join(str(exc).split())
+
+
+def _decode_problem(exc: BaseException) -> str:
+    """Why a photo's or tile's pixels could not be read, in words (faults36). An OSError with an errno
+    is the file system's fault, not the data's: a failing or pulled card (EIO) said "corrupt image data
+    ([Errno 5] Input/output error)", the path again inside. Pillow's "image file is truncated" (no errno)
+    is most often a photo still being copied or whose copy was cut off."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        if exc.errno == errno.EIO:
+            return "input/output error while reading it (the disk or card may be failing, or was removed)"
+        if exc.errno == errno.ENOENT:
+            return "the file is gone (deleted or moved while it was being read)"
+        return f"cannot read the file ({exc.strerror or exc})"
+    text = _one_line(exc)
+    if "truncated" in text:
+        return f"the file ends early: a copy not finished or cut off, or a damaged file ({text})"
+    return f"corrupt image data ({text})"
 
 
 def _rasterio():
@@ -257,7 +275,9 @@ def _open_pil(path: Path) -> Image.Image:
             im = Image.open(path)
         except Exception as exc:  # noqa: BLE001 - pillow-heif's own refusal, in a sentence
             raise InputError(path, f"cannot read this HEIC/HEIF photo ({_one_line(exc)})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except OSError as exc:
+        raise InputError(path, _decode_problem(exc) if exc.errno is not None else f"cannot read image ({exc})") from None
+    except (SyntaxError, ValueError) as exc:
         raise InputError(path, f"cannot read image ({exc})") from None
     # PIL only warns between 1x and 2x its limit (and errors above); we refuse anything over it.
     # Checked by hand because turning the warning into an error is not thread-safe.
@@ -753,7 +773,7 @@ def valid_fraction(path: Path) -> float | None:
         try:
             return alpha_fraction(im)
         except (OSError, SyntaxError, ValueError) as exc:
-            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
+            raise InputError(path, _decode_problem(exc)) from None
 
 
 def alpha_fraction(im: Image.Image) -> float | None:
@@ -797,7 +817,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
         except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
             # truncated / corrupt pixel data; Pillow's decoders raise TypeError, IndexError or
             # struct.error on some malformed TIFF directories (found by the nightly fuzz run)
-            raise InputError(path, f"corrupt image data ({_one_line(exc)})") from None
+            raise InputError(path, _decode_problem(exc)) from None
 
 
 def _gdal_reason(exc: BaseException) -> str:

@@ -47,6 +47,44 @@ def describe_os_error(exc: OSError) -> str:
     return words.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a file fault gives, in words;
+# sqlite3.Error.sqlite_errorcode (Python 3.11) carries the extended code, whose low byte is the primary one.
+SQLITE_WORDS = {
+    3: "permission denied",  # SQLITE_PERM
+    8: "the file or its folder is read-only",  # SQLITE_READONLY
+    10: "an input/output error (the disk or card may be failing or was removed)",  # SQLITE_IOERR
+    13: "the disk is full",  # SQLITE_FULL
+    14: "it cannot be opened (its folder may be missing or not writable)",  # SQLITE_CANTOPEN
+}
+
+
+def describe_sqlite_error(exc: BaseException) -> str:
+    """An sqlite3.Error (MBTiles, GeoPackage) as the short phrase describe_os_error gives for an OSError;
+    SQLite's own text ("database or disk is full") for a code not in SQLITE_WORDS."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return SQLITE_WORDS.get(code & 0xFF, str(exc)) if isinstance(code, int) else str(exc)
+
+
+FULL_BYTES = 1 << 20  # free space under which a failed write that gave no errno is taken as a full disk
+
+
+def described_write_failure(exc: BaseException, folder: Path | str) -> str:
+    """A failed write in words, for libraries whose error carries no errno (GDAL through rasterio says
+    "Write failed. See previous exception for details." on a full disk): describe_os_error when `exc`
+    has an errno; "the disk is full" when the file system of `folder` has less than FULL_BYTES
+    available (os.statvfs f_bavail); else the library's own text. Call it before removing the
+    partial file, whose blocks are part of what filled the disk."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return describe_os_error(exc)
+    try:
+        st = os.statvfs(folder)
+        if st.f_bavail * st.f_frsize < FULL_BYTES:
+            return "the disk is full"
+    except (AttributeError, OSError):  # no statvfs (Windows) or no folder: the library's words
+        pass
+    return str(exc) or type(exc).__name__
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the OS allows (Linux /proc)."""
     try:
@@ -98,10 +136,67 @@ def check_writable(path: Path | str, *, what: str = "output") -> Path:
     sync tools and leave debris on a crash). os.access cannot see everything (root, network file
     systems, quotas), so write_atomic still reports a real failure as one sentence.
 
-    Call before heavy work, so a bad destination fails in well under a second."""
+    Call before heavy work, so a bad destination fails in well under a second. A path that cannot even
+    be looked at (a name over the file system's limit, a folder on the way that may not be searched, a
+    failing disk) is an OutputError too: before faults36 the OSError of Path.is_dir escaped, past the
+    callers that catch OutputError (the app's --screenshot, the cache folder's check)."""
     path = Path(path).expanduser()
+    try:
+        return _check_writable(path, what)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(path, _unlookable(path, exc)) from None
+
+
+def _unlookable(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be looked at, in words; for a name too long, which part and its limit in bytes
+    (os.pathconf PC_NAME_MAX of the nearest folder that can be asked; 255 on ext4, XFS, FAT32 and NTFS)."""
+    if exc.errno == errno.ENAMETOOLONG:
+        limit = 255
+        for folder in path.parents:
+            try:
+                limit = os.pathconf(folder, "PC_NAME_MAX")
+                break
+            except (OSError, ValueError, AttributeError):
+                continue
+        long = [part for part in path.parts if len(os.fsencode(part)) > limit]
+        if long:
+            return (f"the name is too long: {long[0][:40]}… has {len(os.fsencode(long[0])):,} bytes, more than the "
+                    f"{limit} a file or folder name may have there")
+    return describe_os_error(exc)
+
+
+def special_file(path: Path | str) -> str | None:
+    """What `path` is when it exists (links followed) and is neither a regular file nor a folder: "a
+    pipe", "a socket", "a device (a terminal, a disk…)"; None otherwise. os.replace onto such a name
+    replaces the device or pipe itself with a file (as root, even /dev/stdout where /dev is a plain
+    tmpfs, as in containers: found in faults36), so outputs refuse it (stat.S_IS* per POSIX)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device (a terminal, a disk…)"
+
+
+def _special_problem(kind: str) -> str:
+    return f"it is {kind}, not a file: outputs are written whole into a file; give a file name"
+
+
+def _check_writable(path: Path, what: str) -> Path:
     if path.is_dir():
         raise OutputError(path, f"the {what} path is a folder; give a file name")
+    kind = special_file(path)
+    if kind is not None:
+        raise OutputError(path, _special_problem(kind))
     ancestor = path.parent
     while not ancestor.exists():
         if ancestor.parent == ancestor:
@@ -140,8 +235,11 @@ def write_atomic(path: Path | str, write: Callable[[str], None]) -> Path:
     """Create `path` atomically: `write(tmp)` fills a temporary file in the same folder, which is
     given the umask's permissions and renamed into place (os.replace, atomic on POSIX and Windows).
     On failure the temporary file is removed, any previous `path` is untouched, and OutputError
-    names `path`."""
+    names `path`. A pipe or device at `path` (special_file) is refused before anything is written."""
     path = Path(path)
+    kind = special_file(path)
+    if kind is not None:  # os.replace would put a file where the pipe or device was
+        raise OutputError(path, _special_problem(kind))
     tmp = None
     try:
         fd, tmp = mkstemp_in(path.parent, prefix=f".{path.name}.", suffix=".tmp")

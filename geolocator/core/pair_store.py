@@ -145,8 +145,10 @@ class PairStore:
             os.replace(tmp, self.path(identity))
             tmp = None
             self._prune(self.path(identity))
-        except OSError as exc:
-            self.write_error = f"{type(exc).__name__}: {exc}"
+        except OSError as exc:  # in words ("the disk is full"), not Python's "OSError: [Errno 28] …" (faults36)
+            from .outputs import describe_os_error
+
+            self.write_error = describe_os_error(exc)
             log.warning("verification results are not kept on disk (%s): %s; an interrupted locate verifies "
                         "its photos again", self.root, self.write_error)
         finally:

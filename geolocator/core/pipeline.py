@@ -578,8 +578,13 @@ class Workspace:
                 self._tile_index = (key, self._tile_features, index)
                 return index
         index = TileIndex.build(features, progress=progress, cancel=cancel, skip=skip)
-        if path is not None:
-            index.save(path)
+        if path is not None and self._store.write_error is None:  # (a store that cannot be written said so once)
+            try:  # a saved index only spares the next run its building: one that cannot be saved costs that
+                index.save(path)
+            except OSError as exc:
+                import logging
+
+                logging.getLogger("geolocator").warning("%s; the tile index is used from memory and built again next time", exc)
         self._tile_index = (key, self._tile_features, index)
         return index
 

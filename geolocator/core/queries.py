@@ -7,6 +7,7 @@ relative to the region root, so a region can be moved or zipped without breaking
 from __future__ import annotations
 
 import csv
+import errno
 import logging
 import os
 import re
@@ -81,7 +82,8 @@ def _imagery_suffixes() -> frozenset[str]:
     return PACKAGE_SUFFIXES | GDAL_RASTER_SUFFIXES | {".kmz"}
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[Path], dict[Path, list[Path]]]:
+def _folder_files(folder: Path, on_skip: SkipCallback | None = None
+                  ) -> tuple[list[Path], list[Path], dict[Path, list[Path]]]:
     """(photos, other files, {folder: files geolocator wrote or reads as imagery there}) under `folder`,
     recursively, sorted. Hidden files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never
     photos, and are not reported. geolocator's own evidence pictures and records
@@ -89,15 +91,22 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[Path], dict[Path, list
     that folder's own files: metadata.json, tilemapresource.xml) are neither photos nor stray files:
     they are said once per folder (_skip_not_photos). Folders that are symbolic links are entered
     (Path.glob("**") does not, so their photos went unsaid before session 22), each real folder once:
-    a link back up the tree is no loop."""
+    a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
+    card) and a link that leads nowhere (its target gone, or a link loop) are each said through
+    `on_skip` with the reason: before faults36 they were passed over in silence, and with them every
+    photo inside. Raises InputError when `folder` itself cannot be read."""
     from .evidence import earlier_evidence
     from .sources.xyz import tile_folder_of
 
     photos, others = [], []
     ours: dict[Path, list[Path]] = {}
     tile_roots: set[Path] = set()
-    for p in sorted(_walk_files(folder)):
-        if any(part.startswith(".") for part in p.relative_to(folder).parts) or not p.is_file():
+    for p in sorted(_walk_files(folder, on_skip)):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        if not p.is_file():
+            if p.is_symlink() and not p.exists():
+                _skip(p, _dead_link(p), on_skip)
             continue
         root = tile_folder_of(p)
         if root is not None and (root == folder or folder in root.parents):
@@ -135,11 +144,34 @@ def _skip_not_photos(groups: dict[Path, list[Path]], on_skip: SkipCallback | Non
                       "not read", on_skip)
 
 
-def _walk_files(folder: Path) -> list[Path]:
-    """Every file path under `folder` (os.walk following linked folders, each real folder once)."""
+def _dead_link(path: Path) -> str:
+    """Why the symbolic link `path` leads to no file: a loop (ELOOP) or a target that is not there."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop: it leads back to itself"
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return f"a symbolic link to {readable(target)}, which is not there"
+
+
+def _walk_files(folder: Path, on_skip: SkipCallback | None = None) -> list[Path]:
+    """Every file path under `folder` (os.walk following linked folders, each real folder once). A
+    subfolder os.walk cannot list is said through `on_skip`; `folder` itself raises InputError."""
     seen: set[str] = set()
     files: list[Path] = []
-    for root, dirs, names in os.walk(folder, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:  # os.walk's onerror: it passes over such a folder otherwise
+        where = Path(exc.filename) if exc.filename else folder
+        why = f"this folder cannot be read: {exc.strerror or exc}; the photos in it are left out"
+        if where == folder:
+            raise InputError(folder, f"cannot be read ({exc.strerror or exc})")
+        _skip(where, why, on_skip)
+
+    for root, dirs, names in os.walk(folder, followlinks=True, onerror=unreadable):
         real = os.path.realpath(root)
         if real in seen:
             dirs[:] = []
@@ -250,7 +282,7 @@ def load_queries(
             # A region folder: its queries/ (with truth.csv applied), never its tiles/ as queries.
             return load_region(source, on_skip=on_skip, every_s=every_s).queries
         if source.is_dir():
-            found, others, ours = _folder_files(source)
+            found, others, ours = _folder_files(source, on_skip)
             _skip_not_photos(ours, on_skip)
             if not found:
                 raise InputError(source, _no_images_problem(others) if others or not ours else
@@ -272,7 +304,11 @@ def load_queries(
             if is_region_folder(p):
                 done.extend(load_region(p, on_skip=on_skip, every_s=every_s).queries)
             elif p.is_dir():
-                found, others, ours = _folder_files(p)
+                try:
+                    found, others, ours = _folder_files(p, on_skip)
+                except InputError as exc:  # one folder of the list that cannot be read: the others go on
+                    _skip(p, exc.problem, on_skip)
+                    continue
                 _skip_not_photos(ours, on_skip)
                 if not found:
                     _skip(p, _no_images_problem(others), on_skip)

@@ -8,6 +8,8 @@ one view, shaped (Q, D) / (N, D)); a tile's score for a photo is the max over al
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 
@@ -243,22 +245,51 @@ class TileIndex:
         return scores, self._tile_ids(rows)
 
     def save(self, path) -> None:
-        """Atomic write of the faiss index (+ its tile count and views in the file name's JSON twin)."""
+        """Write the faiss index at `path`, its tile ids (`.ids.npy`, when some tiles are left out) and
+        its JSON twin (tile count, views, kind), each atomically (outputs.write_atomic). The twin,
+        which `load` reads first, is removed before and written last, so a save that fails part way
+        (a full disk) leaves nothing that loads as good. Raises outputs.OutputError (an OSError) naming
+        the file and the reason; no temporary file is left (faults36: faiss.write_index raised a
+        RuntimeError on a full disk, which stopped a locate, and left its `.tmp` behind)."""
         import json
-        import os
         from pathlib import Path
 
         import faiss
 
+        from .outputs import OutputError, describe_os_error, write_atomic, write_bytes, write_text
+
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        os.replace(tmp, path)
+        twin = path.with_suffix(".json")
+        try:
+            twin.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OutputError(twin, f"could not replace it: {describe_os_error(exc)}") from None
+
+        def fill(tmp: str) -> None:
+            failed: list[OSError] = []
+
+            def write(data: bytes) -> None:
+                try:
+                    f.write(data)
+                except OSError as exc:
+                    failed.append(exc)
+                    raise
+
+            with open(tmp, "wb") as f:
+                try:  # streamed through Python, so a failed write is the OSError (errno) it is
+                    faiss.write_index(self.index, faiss.PyCallbackIOWriter(write))
+                except RuntimeError:
+                    if failed:
+                        raise failed[0] from None
+                    raise
+
+        write_atomic(path, fill)
         if self.ids is not None:  # the tiles in it (written before the JSON twin that names it)
-            with open(path.with_suffix(".ids.npy"), "wb") as f:
-                np.save(f, self.ids)
+            buf = io.BytesIO()
+            np.save(buf, self.ids)
+            write_bytes(path.with_suffix(".ids.npy"), buf.getvalue())
         meta = {"n_tiles": self.n_tiles, "views": self.views, "kind": self.kind}
-        path.with_suffix(".json").write_text(json.dumps(meta if self.ids is None else {**meta, "ids": True}))
+        write_text(twin, json.dumps(meta if self.ids is None else {**meta, "ids": True}))
 
     @classmethod
     def load(cls, path) -> TileIndex | None:

@@ -142,18 +142,30 @@ class FeatureStore:
         self.signature, self.views, self.dim, self.dtype = signature, tuple(views), int(dim), dtype
         self._np_dtype = np.dtype(DTYPES[dtype])
         self.row_bytes = len(self.views) * self.dim * self._np_dtype.itemsize
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.write_error: str | None = None
+        # a store that cannot be created (a full disk, a cache folder that refuses new files) is not an
+        # error either (faults36: it stopped a locate with "No space left on device", no file named): the
+        # store then lives in memory for this run, as after a failed append
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._cannot_write(exc)
         from .store_prune import mark_in_use
 
         # "last used" for `geolocator cache`, and a shared lock held while this object lives, so
         # `geolocator cache --prune` never removes a store in use (store_prune.py)
         self._in_use = mark_in_use(self.root)
-        self._meta()
+        if self.write_error is None:
+            try:
+                self._meta()
+            except StoreError:
+                raise
+            except OSError as exc:
+                self._cannot_write(exc)
         self._rows: dict[str, int] = {}
         self.n_rows = 0
         self.disk_rows = 0  # rows committed to features.bin; rows beyond it are held in memory
         self._memory: list[np.ndarray] = []  # blocks appended after a write failed (write_error)
-        self.write_error: str | None = None
         self._manifest_bytes = 0
         self._lock = FileLock(str(self.root / WRITE_LOCK), timeout=LOCK_WAIT_S)
         self._recover()
@@ -257,6 +269,14 @@ class FeatureStore:
                 f.flush()
                 os.fsync(f.fileno())
 
+    def _cannot_write(self, exc: OSError) -> None:
+        """Set `write_error` from `exc` (warned once): from now on new rows are held in memory."""
+        from .outputs import describe_os_error
+
+        self.write_error = (f"the feature store {self.root} cannot be written ({describe_os_error(exc)}); "
+                            "the tile features of this run are kept in memory and computed again next time")
+        log.warning("%s", self.write_error)
+
     # -- reading -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return self.n_rows
@@ -324,11 +344,7 @@ class FeatureStore:
                         self._write(keys, new, np.ascontiguousarray(feats[new], dtype=self._np_dtype))
                 return self.lookup(keys)
             except OSError as exc:
-                from .outputs import describe_os_error
-
-                self.write_error = (f"the feature store {self.root} cannot be written ({describe_os_error(exc)}); "
-                                    "the tile features of this run are kept in memory and computed again next time")
-                log.warning("%s", self.write_error)
+                self._cannot_write(exc)
         new = self._new(keys)
         if new:
             self._memory.append(np.ascontiguousarray(feats[new], dtype=self._np_dtype))

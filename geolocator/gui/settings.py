@@ -93,7 +93,9 @@ class AppSettings:
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError) as exc:  # a broken file must not stop the app from starting
-            log.warning("%s: unreadable settings (%s); using defaults", path, exc)
+            # an OSError in words (its errno's strerror), not "[Errno 20] Not a directory: '<the path again>'"
+            why = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+            log.warning("%s: unreadable settings (%s); using defaults", path, why)
             return cls()
         if not isinstance(raw, dict):
             log.warning("%s: settings are not a JSON object; using defaults", path)

@@ -78,10 +78,10 @@ def app_error_wording(exc: BaseException) -> str | None:
     """The app's words for an error whose core message names a CLI flag, None for any other error.
     Get Imagery's errors (core.sources.fetch.TooManyTiles, BadBbox, AreaCrsError, NoPositions, whose
     messages name --max-tiles, --bbox and --bbox-crs): the dialog's Area and Zoom controls; ServiceLost (the CLI's "run the
-    same command again"): what is kept and how to resume from the dialog. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
+    same command again") and TilesNotStored (a full disk): what is kept and how to resume from the dialog. Imagery without a coordinate system (core.errors.CrsMissing, whose message names --epsg): the
     app's Coordinate system box, which File → Open Tile Set… / Open Tile Folder… show for it."""
     from ..core.errors import CrsMissing
-    from ..core.sources.fetch import AreaCrsError, BadBbox, NoPositions, ServiceLost, TooManyTiles
+    from ..core.sources.fetch import AreaCrsError, BadBbox, NoPositions, ServiceLost, TilesNotStored, TooManyTiles
 
     # Get Imagery for This Area… (gui/imagery_dialog.py): its Area and Zoom controls, not --bbox / --max-tiles
     if isinstance(exc, ServiceLost):  # the CLI says "run the same command again": the app has no command
@@ -90,6 +90,12 @@ def app_error_wording(exc: BaseException) -> str | None:
         return (f"{exc.service} stopped answering: {exc.symptom}. "
                 f"{kept}. When it answers again, choose File → Get Imagery for This Area… with the same area and "
                 f"file: only the other {exc.left:,} tiles are fetched. Open the file as it is with Open Tile Set…")
+    if isinstance(exc, TilesNotStored):  # a full disk (faults36): the CLI's "write somewhere else" is its --out
+        holds = (f"{exc.out} holds {exc.kept:,} of the area's {exc.total:,} tiles" if exc.kept is not None
+                 else f"the tiles stored until then are kept in {exc.out}")
+        return (f"{exc.where}: a fetched tile could not be stored ({exc.problem}); stopped: {holds}. Free some "
+                "space, then choose File → Get Imagery for This Area… with the same area and file: only the "
+                "tiles it lacks are fetched. Open the file as it is with Open Tile Set…")
     if isinstance(exc, TooManyTiles):
         return (f"the area needs {exc.count:,} tiles at zoom {exc.zoom}, more than the limit of {exc.limit:,}: "
                 "choose a smaller Area or a lower Zoom")

@@ -21,6 +21,7 @@ import os
 import queue
 import random
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -106,6 +107,31 @@ def user_agent() -> str:
 
 class FetchError(GeolocatorError):
     """A fetch that cannot start (bad template, area, too many tiles) or a service that refuses."""
+
+
+class TilesNotStored(FetchError):
+    """A tile fetched could not be stored (a full disk, a folder or file that refuses writes, a failing
+    card): the fetch stopped there. `where` (the file that could not be written), `problem` (why, in
+    words), `out`, `kept` (tiles of the area `out` holds now; None when it cannot be counted) and
+    `total` (tiles of the area) travel with it; every tile stored before it is kept (faults36)."""
+
+    def __init__(self, where: Path, problem: str, out: Path, kept: int | None, total: int) -> None:
+        self.where, self.problem, self.out, self.kept, self.total = Path(where), problem, Path(out), kept, total
+        holds = f"{out} holds {kept} of the area's {total} tiles" if kept is not None else "the tiles stored until then are kept"
+        super().__init__(f"{where}: a fetched tile could not be stored ({problem}); stopped: {holds}. Free some space "
+                         "(or write somewhere else) and run again: the tiles already stored are not fetched again")
+
+
+def _store_fault(exc: BaseException, out: Path) -> tuple[Path, str]:
+    """(the file, the reason in words) of a sink's failed write: an OSError (outputs.OutputError names the
+    user's file already) or an SQLite error of an MBTiles/GeoPackage (`out`)."""
+    from ..outputs import OutputError, describe_os_error, describe_sqlite_error
+
+    if isinstance(exc, OutputError):
+        return exc.path, exc.problem.removeprefix("could not write: ")
+    if isinstance(exc, OSError):
+        return Path(exc.filename) if exc.filename else Path(out), describe_os_error(exc)
+    return Path(out), describe_sqlite_error(exc)
 
 
 class ServiceLost(FetchError):
@@ -645,11 +671,12 @@ class FolderSink:
         return f"{z}/{x}/{y}" in self._missing
 
     def put(self, z: int, x: int, y: int, data: bytes, kind: str) -> None:
+        """Store one tile atomically (a temporary file removed again when the write fails: a full disk
+        left `.y.png.part` files behind). Raises outputs.OutputError naming the tile's file."""
+        from ..outputs import write_bytes
+
         path = self.folder / str(z) / str(x) / f"{y}.{kind}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_bytes(path, data)
         self._zooms.add(z)
         for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
@@ -666,11 +693,16 @@ class FolderSink:
         if key in self._recorded:  # by this run already
             return
         self._recorded.add(key)
-        with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
-            if now - self._stamped >= 60.0:
-                f.write(stamp_line(now) + "\n")
-                self._stamped = now
-            f.write(key + "\n")
+        try:
+            with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
+                if now - self._stamped >= 60.0:
+                    f.write(stamp_line(now) + "\n")
+                    self._stamped = now
+                f.write(key + "\n")
+        except OSError as exc:  # appended lines (a torn last one) are read leniently: read_missing_text
+            from ..outputs import OutputError, describe_os_error
+
+            raise OutputError(self.folder / MISSING_FILE, f"could not write: {describe_os_error(exc)}") from None
         self._missing[key] = self._stamped
 
     def commit(self) -> None:
@@ -691,9 +723,9 @@ class FolderSink:
         # back (sources/xyz.py) knows its row order instead of warning that nothing states it (newuser35).
         # A scheme an earlier file stated is left as it was.
         meta.setdefault("scheme", "xyz")
-        tmp = meta_path.with_name(f".{meta_path.name}.part")
-        tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        os.replace(tmp, meta_path)
+        from ..outputs import write_text
+
+        write_text(meta_path, json.dumps(meta, indent=1))
 
     def discard_if_empty(self) -> bool:
         """After close(): remove the folder when this run created it and no tile came (a refused or
@@ -1191,6 +1223,7 @@ def fetch_tiles(
     silent = False
     errors = 0  # STOP_AFTER_ERRORS: tiles answered only with HTTP errors before any tile came
     errors_why = ""
+    store_fault: BaseException | None = None  # the sink's failed write: the fetch stops (TilesNotStored)
     try:
         from ..wording import count
 
@@ -1224,12 +1257,20 @@ def fetch_tiles(
                 report.missing += 1
             elif item.status == "ok":
                 lost = 0
-                sink.put(item.z, item.x, item.y, item.data, item.kind)
+                try:
+                    sink.put(item.z, item.x, item.y, item.data, item.kind)
+                except (OSError, sqlite3.Error) as exc:
+                    store_fault = exc
+                    break  # iter_fetch's exit stops the requests in flight
                 report.fetched += 1
                 report.bytes += len(item.data)
                 since_commit += 1
             elif item.status == "missing":
-                sink.missing(item.z, item.x, item.y)
+                try:
+                    sink.missing(item.z, item.x, item.y)
+                except (OSError, sqlite3.Error) as exc:
+                    store_fault = exc
+                    break
                 report.missing += 1
             elif item.why != "cancelled":
                 report.failed[f"{item.z}/{item.x}/{item.y}"] = item.why
@@ -1260,7 +1301,11 @@ def fetch_tiles(
             done += 1
             if since_commit >= COMMIT_EVERY_TILES or \
                     (since_commit and time.monotonic() - committed_at >= COMMIT_EVERY_S):
-                sink.commit()
+                try:
+                    sink.commit()
+                except (OSError, sqlite3.Error) as exc:
+                    store_fault = exc
+                    break
                 since_commit = 0
                 committed_at = time.monotonic()
             emit(progress, ProgressEvent(
@@ -1272,11 +1317,21 @@ def fetch_tiles(
             report.cancelled = True
     finally:
         stop.set()
-        sink.close()  # commits: a cancelled or failed fetch keeps its tiles
-        report.discarded = sink.discard_if_empty()  # an empty new tile set only confuses `index`
+        try:
+            sink.close()  # commits: a cancelled or failed fetch keeps its tiles
+        except (OSError, sqlite3.Error) as exc:  # its own failure; a first one (store_fault) is the one said
+            store_fault = store_fault or exc
+        try:
+            report.discarded = sink.discard_if_empty()  # an empty new tile set only confuses `index`
+        except OSError:
+            pass
         if own_client:
             client.close()
         report.seconds = time.perf_counter() - started
+    if store_fault is not None:
+        where, problem = _store_fault(store_fault, Path(out))
+        raise TilesNotStored(where, problem, Path(out), None if report.discarded else stored_count(Path(out), tiles),
+                             len(tiles))
     not_created = f" ({out} was not created)" if report.discarded else ""
     if unreachable >= STOP_AFTER_UNREACHABLE and not answered.is_set():
         host = source_host(template.url)

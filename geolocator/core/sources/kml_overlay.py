@@ -296,9 +296,16 @@ def overlay_image(path: Path) -> tuple[Overlay, Path]:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 mark_copy_used(out)
                 tmp = out.with_name(out.name + ".tmp")
-                with zf.open(info) as src, open(tmp, "wb") as dst:  # streamed: a large image is never held whole
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                tmp.replace(out)
+                try:
+                    with zf.open(info) as src, open(tmp, "wb") as dst:  # streamed: a large image is never held whole
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                    tmp.replace(out)
+                except OSError as exc:  # a full cache disk (faults36): a bare "No space left on device", the part left
+                    from ..outputs import describe_os_error
+
+                    tmp.unlink(missing_ok=True)
+                    raise InputError(path, f"cannot copy its image {overlay.href} out of the KMZ into {out.parent} "
+                                           f"({describe_os_error(exc)})") from None
             return overlay, out
     except zipfile.BadZipFile as exc:
         raise InputError(path, f"not a readable KMZ (zip) archive ({exc})") from None
@@ -340,8 +347,11 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
                 ds.transform, ds.crs = transform, CRS.from_epsg(4326)
         os.replace(tmp, out)
     except (rasterio.errors.RasterioError, OSError) as exc:
+        from ..outputs import described_write_failure
+
+        why = described_write_failure(exc, out.parent)  # GDAL's "Write failed…" on a full disk: said as such
         tmp.unlink(missing_ok=True)
-        raise InputError(path, f"cannot copy its image into {out.parent} for reading by windows ({exc})") from None
+        raise InputError(path, f"cannot copy its image into {out.parent} for reading by windows ({why})") from None
     log.info("%s: image of %s copied once into a tiled GeoTIFF %s", path, image.name, out)
     return out
 

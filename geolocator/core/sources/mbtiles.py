@@ -115,6 +115,10 @@ def read_tile(path: Path, ref: str) -> bytes | None:
     return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
+# SQLite's result codes for a file that is no database (https://www.sqlite.org/rescode.html)
+NOT_A_DATABASE, CORRUPT = 26, 11  # SQLITE_NOTADB, SQLITE_CORRUPT
+
+
 class MBTilesWriter:
     """Adds tiles to an MBTiles file (created with the 1.3 schema when new). Used by fetch-tiles:
     commit() makes what was written durable, so a cancelled or interrupted fetch keeps its tiles."""
@@ -122,6 +126,7 @@ class MBTilesWriter:
     def __init__(self, path: Path, *, name: str = "", fmt: str = "png", attribution: str | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists()
         try:
             self.db = sqlite3.connect(self.path)
             self.db.executescript(
@@ -135,6 +140,15 @@ class MBTilesWriter:
                 " tile_row INTEGER, PRIMARY KEY (zoom_level, tile_column, tile_row));"
             )
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in (NOT_A_DATABASE, CORRUPT):
+                # a full disk or a folder that refuses the file (faults36): it said "not an MBTiles file
+                # (database or disk is full)" and left the empty file it had made
+                from ..outputs import describe_sqlite_error
+
+                if new:
+                    for made in (self.path, self.path.with_name(self.path.name + "-journal")):
+                        made.unlink(missing_ok=True)
+                raise InputError(self.path, f"cannot write tiles into it ({describe_sqlite_error(exc)})") from None
             raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
         from .missing_tiles import SqliteMissingTimes
 

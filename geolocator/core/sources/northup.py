@@ -154,6 +154,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
         except (rasterio.errors.RasterioError, CPLE_BaseError, OSError, ValueError) as exc:
             # CPLE_BaseError: GDAL's own, e.g. "Failed to compute GCP transform: Transform is not
             # solvable" for ground control points on one line (rasterio does not wrap it)
+            from ..outputs import described_write_failure
+
+            why = described_write_failure(exc, out_dir) if isinstance(exc, (OSError, CPLE_BaseError)) else str(exc)
             tmp.unlink(missing_ok=True)
-            raise InputError(path, f"cannot make its north-up copy in {out_dir} ({exc})") from None
+            raise InputError(path, f"cannot make its north-up copy in {out_dir} ({why})") from None
     return out

@@ -366,6 +366,17 @@ class GpkgSink:
                                             "new .gpkg file")
             self.db.executescript(_SCHEMA)
         except (sqlite3.DatabaseError, OSError) as exc:
+            from .mbtiles import CORRUPT, NOT_A_DATABASE
+
+            if isinstance(exc, OSError) or getattr(exc, "sqlite_errorcode", None) not in (NOT_A_DATABASE, CORRUPT):
+                # a full disk or a folder that refuses the file (faults36): not the file's fault, as MBTilesWriter
+                from ..outputs import describe_os_error, describe_sqlite_error
+
+                if self.created:
+                    for made in (self.path, self.path.with_name(self.path.name + "-journal")):
+                        made.unlink(missing_ok=True)
+                why = describe_os_error(exc) if isinstance(exc, OSError) else describe_sqlite_error(exc)
+                raise InputError(self.path, f"cannot write tiles into it ({why})") from None
             raise InputError(self.path, f"cannot write tiles into it: not a GeoPackage ({exc})") from None
         srs = _srs_row(grid)
         level = 0 if level is None else int(level)

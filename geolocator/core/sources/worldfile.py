@@ -248,11 +248,20 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     out_dir.mkdir(parents=True, exist_ok=True)
     mark_copy_used(out)  # the folder exists now: held while the copy is written
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
-                       crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
-        ds.write(dst)
-        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
-    os.replace(tmp, out)  # atomic: a half-written copy is never picked up
+    try:
+        with rasterio.open(tmp, "w", driver="GTiff", width=dst_w, height=dst_h, count=4, dtype="uint8",
+                           crs=rio_crs, transform=dst_t, photometric="RGB", alpha="YES", compress="deflate") as ds:
+            ds.write(dst)
+            ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+        os.replace(tmp, out)  # atomic: a half-written copy is never picked up
+    except (rasterio.errors.RasterioError, OSError) as exc:
+        # a full cache disk (faults36): GDAL's "Write failed. See previous exception for details.", no file
+        # named, and the partial copy left in the cache
+        from ..outputs import described_write_failure
+
+        why = described_write_failure(exc, out_dir)
+        tmp.unlink(missing_ok=True)
+        raise InputError(image, f"the image is rotated and its north-up copy cannot be written in {out_dir} ({why})") from None
     return out, dst_t
 
 
