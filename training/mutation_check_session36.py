@@ -27,7 +27,7 @@ XC, BT, SM, MT = C + "xml_chars.py", C + "bom_text.py", C + "store_mend.py", C +
 FE, MD = C + "sources/fetch.py", C + "media/metadata.py"
 EL, VM = "geolocator/gui/elided_label.py", "geolocator/gui/view_menu.py"
 
-T_XC = ("tests/test_prop_export_names.py",)
+T_XC = ("tests/test_xml_chars.py", "tests/test_prop_export_names.py")
 T_BT = ("tests/test_bom_text.py", "tests/test_prop_world_files.py")
 T_SM = ("tests/test_store_mend.py",)
 T_MT = ("tests/test_fetch_waiting.py", "tests/test_mbtiles_exact.py", "tests/test_fetch_exact2.py")
