@@ -96,6 +96,8 @@ M = [
  # session 36: LV3, LV5, LV6 re-pointed (a flagged frame is said first since session 34)
  ("LV3", LV, "else s if s in by_track else level_of(p)\n", "else level_of(p)\n", T_LV),
  ("LV4", LV, "zip(placed_statuses(predictions, tracks), predictions)]", "zip(placed_statuses(predictions, ()), predictions)]", T_LV),
+ # LV5, LV6: equivalent (session 28's reasons hold after the re-pointing, checked in session 36: `s` is
+ # shown_status, answer_level reads "weak match" either way; placed_statuses never gives matched/corrected)
  ("LV5", LV, "else s if s in by_track else level_of(p)\n", "else s if s in by_track else answer_level(s, p.confidence)\n", T_LV),
  ("LV6", LV, "else s if s in by_track else level_of(p)\n",
   "else s if s in by_track + (\"matched\", \"corrected\") else level_of(p)\n", T_LV),

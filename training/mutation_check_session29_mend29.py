@@ -101,6 +101,8 @@ M = [
  ("GT12", GT, "        return point.location, confidence, radius", "        return p.location, confidence, radius", T_GT),
  ("GT13", GT, "    return \"0\" if text in (\"-0\", \"\") else text", "    return text", T_GT),
  ("GT14", GT, "DECIMALS = 8 ", "DECIMALS = 5 ", T_GT),
+ # GT15: equivalent (session 29's reason, checked again in session 36: every Prediction has matches, and
+ # answer_radius_m is None without them, so the `radius is None` clause leaves such a photo out anyway)
  ("GT15", GT, "        if STATUS_NOT_LOCATED in (p.status, track_status) or not p.matches or radius is None:",
   "        if STATUS_NOT_LOCATED in (p.status, track_status) or radius is None:", T_GT),  # session 36: re-pointed
  ("GT16", GT, "        if yaw is not None and pitch is not None and roll is not None:",
