@@ -32,7 +32,7 @@ T_BT = ("tests/test_bom_text.py", "tests/test_prop_world_files.py")
 T_SM = ("tests/test_store_mend.py",)
 T_MT = ("tests/test_missing_tiles.py", "tests/test_fetch_waiting.py", "tests/test_mbtiles_exact.py", "tests/test_fetch_exact2.py")
 T_FE = ("tests/test_fetch_waiting.py", "tests/test_fetch_exact2.py", "tests/test_fetch_exact.py")
-T_EL = ("tests/test_gui_hidpi.py", "tests/test_gui_laptop_widths.py")
+T_EL = ("tests/test_elided_label.py", "tests/test_gui_hidpi.py", "tests/test_gui_laptop_widths.py")
 T_VM = ("tests/test_gui_view_menu.py",)
 T_MD = ("tests/test_field_writers.py", "tests/test_metadata_exact.py", "tests/test_metadata_exact2.py",
         "tests/test_metadata.py", "tests/test_prop_metadata.py")
