@@ -290,3 +290,32 @@ def test_retry_missing_zero_asks_again_for_a_tile_recorded_this_instant():
     assert _first_answers(_Recorded(0.0), 0.0) == F.ASK_AGAIN
     assert _first_answers(_Recorded(0.0), F.MISSING_RETRY_S) == "known-missing"
     assert _first_answers(_Recorded(F.MISSING_RETRY_S), F.MISSING_RETRY_S) == F.ASK_AGAIN  # a day old: asked
+
+
+def test_a_folders_404_stamped_in_the_future_is_not_a_negative_age(tmp_path):
+    """A missing.txt written on a machine whose clock ran ahead (or this one's set back): its age is 0, not
+    below 0, so --retry-missing (0 s) still asks for it (mutation36: FE12)."""
+    import time
+
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    out = tmp_path / "t"
+    out.mkdir()
+    (out / "missing.txt").write_text(f"{stamp_line(time.time() + 3600)}\n19/1/2\n", encoding="utf-8")
+    sink = F.FolderSink(out, F.parse_template("http://h/{z}/{x}/{y}.jpg"))
+    assert sink.missing_age(19, 1, 2) == 0.0
+    it = F.iter_fetch(None, [(19, 1, 2)], sink, client=None, retry_missing_after_s=0.0)
+    assert next(it) == F.ASK_AGAIN
+    it.close()
+
+
+def test_tiles_that_keep_coming_are_never_said_as_waiting(tmp_path, tiles, quick_wait):
+    """The wait is counted from the last result, not from the start: a fetch longer than WAIT_SAY_S whose
+    tiles come every 0.3 s says no 'waiting for the server' (mutation36: FE9 said it from WAIT_SAY_S on)."""
+    wanted = sorted(tiles)[:6]
+    events = []
+    with TileServer(tiles, script={t: [("slow", 0.3)] for t in wanted}) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "t", concurrency=1,
+                               progress=events.append, **FAST)
+    assert report.fetched == 6
+    assert not [e.message for e in events if "waiting_s" in e.metrics]
