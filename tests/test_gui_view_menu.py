@@ -217,3 +217,30 @@ def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, 
     assert any(takes_tab(c) for c in column.findChildren(QWidget))
     w.results.setFocus()
     assert pane_of(w.panes(), move_to_pane(w.panes(), True)) == 3  # the column, in the list's place
+
+
+def test_a_list_the_user_hid_stays_hidden_when_the_window_widens(qtbot, dirs, tmp_path):
+    """Only a list that gave way to the column comes back by itself (session 36, mutation36: VM2, VM9). Hidden
+    by the user (Ctrl+1) after it was asked back, or before the column was asked for, it stays hidden."""
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    items = _view_items(w)
+    items["Side Panels"].trigger()  # the list gives way
+    qtbot.wait(100)
+    items["Photo List"].trigger()  # asked back: the column folds
+    qtbot.wait(100)
+    items["Photo List"].trigger()  # and hidden by the user
+    qtbot.wait(100)
+    assert w.query_list.isHidden()
+    _at(qtbot, w, (1440, 900))
+    assert w.query_list.isHidden() and not items["Photo List"].isChecked()
+
+    w2 = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w2, (683, 384))
+    items = _view_items(w2)
+    items["Photo List"].trigger()  # hidden by the user first
+    qtbot.wait(100)
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    _at(qtbot, w2, (1440, 900))
+    assert w2.query_list.isHidden() and not items["Photo List"].isChecked()
