@@ -244,3 +244,17 @@ def test_a_list_the_user_hid_stays_hidden_when_the_window_widens(qtbot, dirs, tm
     qtbot.wait(100)
     _at(qtbot, w2, (1440, 900))
     assert w2.query_list.isHidden() and not items["Photo List"].isChecked()
+
+
+def test_hiding_the_column_that_took_the_lists_place_gives_the_list_back(qtbot, dirs, tmp_path):
+    """mutation36: VM10 (the list left hidden until the window widened)."""
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    items = _view_items(w)
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    assert w.query_list.isHidden()
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    assert not w.query_list.isHidden() and w.query_list.width() > 0 and items["Photo List"].isChecked()
+    assert w.side_scroll.isHidden()
