@@ -258,3 +258,19 @@ def test_hiding_the_column_that_took_the_lists_place_gives_the_list_back(qtbot, 
     qtbot.wait(100)
     assert not w.query_list.isHidden() and w.query_list.width() > 0 and items["Photo List"].isChecked()
     assert w.side_scroll.isHidden()
+
+
+def test_a_saved_view_that_is_not_one_is_ignored_and_one_with_every_panel_hidden_hides_the_column(qtbot, tmp_path):
+    """PaneSwitches.restore: JSON that is not an object (another version's, or a hand edit) changes nothing and
+    raises nothing (mutation36: VM16 raised AttributeError on a list, as the window opened); a state whose
+    panels are all hidden hides the column too, not an empty column (VM14)."""
+    import json
+
+    w = app_window(qtbot, tmp_path, name="r", show=True)
+    switches = w.pane_switches
+    for text in ("[1, 2]", "3", '"side"', "null", "{not json", None):
+        assert switches.restore(text) is False
+    assert not w.side_scroll.isHidden() and not w.query_list.isHidden()
+    state = {"list": True, "side": True, "hidden_panels": list(PANELS), "list_gave_way": False}
+    assert switches.restore(json.dumps(state)) is True
+    assert w.side_scroll.isHidden() and not _view_items(w)["Side Panels"].isChecked()
