@@ -222,6 +222,7 @@ def test_a_camera_clock_without_its_offset_takes_the_zone_its_gps_utc_stamp_tell
 
 @pytest.mark.parametrize("gps_date, gps_time, offset, want", [
     ("2024:05:01", (8.0, 13.0, 0.0), None, None),  # 7 min 30 s apart: the clocks disagree, no zone told
+    ("2024:05:01", (8.0, 18.0, 29.0), None, None),  # 2 min 1 s: just past GPS_CLOCK_TOLERANCE (mutation36: MD12)
     ("2024:05:01", (8.0, 20.0, 29.0), "+03:00", timedelta(hours=3)),  # a recorded offset is kept
     (None, (8.0, 20.0, 29.0), None, None), ("2024:05:01", None, None, None),  # half a stamp
     ("2024:05:01", (25.0, 0.0, 0.0), None, None), ("not a date", (8.0, 20.0, 29.0), None, None),
