@@ -209,6 +209,7 @@ def _timed(path: Path, local: str, gps_date: str | None, gps_time: tuple | None,
     ("2024:05:02 01:10:00", "2024:05:01", (23.0, 9.0, 15.5), 2.0),  # across midnight
     ("2024:01:15 03:00:00", "2024:01:15", (8.0, 0.0, 40.0), -5.0),  # New York, winter
     ("2024:01:15 13:50:05", "2024:01:15", (8.0, 5.0, 5.0), 5.75),  # Nepal, a quarter hour
+    ("2024:05:01 10:21:00", "2024:05:01", (8.0, 20.0, 60.0), 2.0),  # second 60 (a leap second, or 59.99 rounded)
 ])
 def test_a_camera_clock_without_its_offset_takes_the_zone_its_gps_utc_stamp_tells(tmp_path, local, gps_date, gps_time,
                                                                                    hours):
