@@ -293,6 +293,21 @@ def test_the_photos_own_xmp_comes_before_its_sidecar_and_a_broken_sidecar_is_lef
     assert meta.gimbal_yaw_deg == 45.0  # a field only the sidecar holds
 
 
+def test_of_two_sidecars_the_darktable_name_comes_first_and_an_oversized_one_is_not_read(tmp_path, monkeypatch):
+    """sidecar_paths' order: "NAME.JPG.xmp" (darktable, digiKam's default) before "NAME.xmp" (Lightroom), and
+    the first file's field wins (mutation36: MD21, MD23); a file bigger than SIDECAR_MAX_BYTES is no sidecar (MD22)."""
+    from geolocator.core.media import metadata
+
+    path = _jpeg(tmp_path / "DSC_0002.JPG")
+    (tmp_path / "DSC_0002.JPG.xmp").write_bytes(_xmp('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E"'))
+    (tmp_path / "DSC_0002.xmp").write_bytes(_xmp('exif:GPSLatitude="10,0N" exif:GPSLongitude="20,0E"'))
+    assert read_photo_meta(path).position == LatLon(52.375, 4.8875)
+    big = _jpeg(tmp_path / "DSC_0003.JPG")
+    (tmp_path / "DSC_0003.xmp").write_bytes(_xmp('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E"'))
+    monkeypatch.setattr(metadata, "SIDECAR_MAX_BYTES", 64)
+    assert metadata.sidecar_xmp(big) == {} and read_photo_meta(big).position is None
+
+
 XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
 
 
@@ -304,6 +319,9 @@ XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.ad
     ('photoshop:DateCreated="2024-05-01" xmp:CreateDate="2024-05-01T10:20:30-05:00"',  # a date alone: the next
      datetime(2024, 5, 1, 10, 20, 30, tzinfo=timezone(timedelta(hours=-5)))),
     ('xmp:CreateDate="yesterday"', None),
+    # mutation36: the capture (DateTimeOriginal) before the file's making (CreateDate: a scan's, an export's)
+    ('exif:DateTimeOriginal="2024-05-01T10:20:30" xmp:CreateDate="2024-06-01T09:00:00"', datetime(2024, 5, 1, 10, 20, 30)),
+    ('exif:DateTimeOriginal="0001-01-01T00:30:00+02:00"', None),  # year 1 (damage): no time, as in EXIF (MD27)
 ])
 def test_a_capture_time_only_in_xmp_is_read(tmp_path, attrs, want):
     """A scan, an export or a photo whose EXIF was stripped keeps its capture time in XMP (Lightroom,
