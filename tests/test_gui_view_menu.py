@@ -220,8 +220,9 @@ def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, 
 
 
 def test_a_list_the_user_hid_stays_hidden_when_the_window_widens(qtbot, dirs, tmp_path):
-    """Only a list that gave way to the column comes back by itself (session 36, mutation36: VM2, VM9). Hidden
-    by the user (Ctrl+1) after it was asked back, or before the column was asked for, it stays hidden."""
+    """Only a list that gave way to the column comes back by itself (session 36, mutation36: VM2). Hidden by the
+    user (Ctrl+1) after it was asked back, or before the column was asked for (the column then has the list's
+    room beside the map), it stays hidden."""
     w = _populated(qtbot, dirs, tmp_path)
     _at(qtbot, w, (683, 384))
     items = _view_items(w)
