@@ -25,9 +25,6 @@ def test_a_label_is_cut_in_a_narrow_room_and_whole_again_in_a_wide_one(qtbot):
     assert label.text() == LONG and label.toolTip() == LONG
     label.resize(label.sizeHint().width(), 30)  # the width it asks for holds its whole text
     assert label.shown() == LONG and label.toolTip() == ""  # no tooltip repeating what is shown whole
-    label.setMargin(6)  # its margins too (mutation36: EL3, a hint of the text's advance alone)
-    label.resize(label.sizeHint().width(), 30)
-    assert label.shown() == LONG
 
 
 def test_a_label_never_widens_its_layout_and_asks_for_its_whole_text(qtbot):
