@@ -106,3 +106,19 @@ def test_a_timed_message_still_goes_after_it_is_cut_again(bar, qtbot):
 
 def test_the_bar_never_widens_the_window():
     assert ElidingStatusBar().sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored
+
+
+def test_a_label_with_a_margin_cuts_to_the_room_inside_it(qtbot):
+    """QLabel draws its text inside contentsRect() less margin() on each side; cut to contentsRect() alone, the
+    "…" fell under the margin, out of sight (found by mutation36 while judging EL3)."""
+    label = ElidedLabel(LONG)
+    qtbot.addWidget(label)
+    label.setMargin(20)
+    label.show()
+    qtbot.waitExposed(label)
+    label.resize(200, 40)
+    room = label.contentsRect().width() - 2 * label.margin()
+    assert label.shown().endswith("…")
+    assert label.fontMetrics().horizontalAdvance(label.shown()) <= room
+    label.resize(label.sizeHint().width(), 40)  # the width it asks for, margins included, holds the whole text
+    assert label.shown() == LONG
