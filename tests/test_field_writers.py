@@ -320,7 +320,8 @@ XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.ad
      datetime(2024, 5, 1, 10, 20, 30, tzinfo=timezone(timedelta(hours=-5)))),
     ('xmp:CreateDate="yesterday"', None),
     # mutation36: the capture (DateTimeOriginal) before the file's making (CreateDate: a scan's, an export's)
-    ('exif:DateTimeOriginal="2024-05-01T10:20:30" xmp:CreateDate="2024-06-01T09:00:00"', datetime(2024, 5, 1, 10, 20, 30)),
+    ('exif:DateTimeOriginal="2024-05-01T10:20:30" xmp:CreateDate="2024-06-01T09:00:00"',
+     datetime(2024, 5, 1, 10, 20, 30)),
     ('exif:DateTimeOriginal="0001-01-01T00:30:00+02:00"', None),  # year 1 (damage): no time, as in EXIF (MD27)
     ('exif:DateTimeOriginal="2024-13-45T10:00" xmp:CreateDate="2024-05-01T10:20:30"',  # not a date: the next (MD31)
      datetime(2024, 5, 1, 10, 20, 30)),

@@ -358,8 +358,9 @@ def test_a_national_grid_is_not_written_into_mbtiles_nor_two_grids_into_one_geop
         GpkgSink(tmp_path / "a.gpkg", other.template, other.grid)
     # the same CRS, its corner 1 km away: no level of it covers the stored extent (mutation36: WG26, said
     # before as a level of the right grid that 'covers another extent')
-    shifted = wmts_template(capabilities([layer("x", ["NV"], rest="https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png")],
-                                         [grid_set_xml(corner=f"{LEFT + 1000} {TOP}")]), "caps.xml", "x")
+    rest = "https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png"
+    shifted = wmts_template(capabilities([layer("x", ["NV"], rest=rest)], [grid_set_xml(corner=f"{LEFT + 1000} {TOP}")]),
+                            "caps.xml", "x")
     with pytest.raises(InputError, match="holds tiles of another grid"):
         GpkgSink(tmp_path / "a.gpkg", shifted.template, shifted.grid, 1)
     GpkgSink(tmp_path / "a.gpkg", other.template, g, 1).close()  # the same grid and level: reopened
