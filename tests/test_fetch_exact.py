@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import threading
+import time
 import types
 
 import httpx
@@ -802,3 +803,27 @@ def test_make_client_pool_and_transport_retries():
         assert client._transport._pool._max_connections == 1
     finally:
         client.close()
+
+
+class _SlowClient(_Client):
+    """Each answer after `delay_s` (a server that answers steadily, never holding a tile back long)."""
+
+    def __init__(self, delay_s):
+        super().__init__([])
+        self.delay_s = delay_s
+
+    def get(self, url):
+        time.sleep(self.delay_s)
+        return super().get(url)
+
+
+def test_iter_fetch_says_waiting_only_when_no_result_came_for_wait_event_s(monkeypatch):
+    """WAITING is yielded while requests are in flight and none ends for WAIT_EVENT_S: tiles coming every
+    0.35 s with WAIT_EVENT_S 1 s give none (mutation36: FE8, its clock not reset by a result, beat once a
+    second while the tiles flowed); a tile held back 1.5 s gives one."""
+    monkeypatch.setattr(F, "WAIT_EVENT_S", 1.0)
+    tiles = [(1, 0, y) for y in range(8)]
+    out = list(F.iter_fetch(T, tiles, _Sink(), client=_SlowClient(0.35), concurrency=1))
+    assert [_res(r)[3] for r in out] == ["ok"] * 8  # no WAITING among them
+    out = list(F.iter_fetch(T, tiles[:1], _Sink(), client=_SlowClient(1.5), concurrency=1))
+    assert out[0] == F.WAITING and _res(out[-1])[3] == "ok"

@@ -243,3 +243,79 @@ def test_a_geopackages_404_is_dated_and_asked_again_after_a_day(tmp_path):
     sink = GpkgSink(path, template, _deg_set(_one_degree()))
     assert sink.missing_age(0, 1, 1) > 86400 and sink.missing_age(0, 0, 0) < 60  # undated: the file's time
     sink.close()
+
+
+# ---------------------------------------------------------------- the rules on their own (session 36)
+
+def test_the_waiting_event_gives_a_time_left_at_least_the_wait_then_says_waiting_from_wait_say_s():
+    """_waiting_event: below WAIT_SAY_S the pace's ETA, but never below the time waited (mutation36: FE2, an
+    ETA of the pace alone, passed the server test when its pace was slower than the wait); from WAIT_SAY_S
+    on (FE1: at it) the words, whole seconds waited and no ETA."""
+    report = F.FetchReport(out=None)
+    quick = F._waiting_event(5, 10, report, waited_s=3.0, elapsed_s=1.0, asked=5, concurrency=1)
+    assert quick.eta_s == 3.0 and "waiting_s" not in quick.metrics  # the pace says 1 s for 5 tiles
+    slow = F._waiting_event(5, 10, report, waited_s=1.0, elapsed_s=10.0, asked=5, concurrency=1)
+    assert slow.eta_s == 10.0  # the pace's, above the wait
+    said = F._waiting_event(5, 10, report, waited_s=F.WAIT_SAY_S, elapsed_s=1.0, asked=5, concurrency=1)
+    assert said.eta_s is None and said.metrics["waiting_s"] == int(F.WAIT_SAY_S)
+    assert said.message.startswith(f"waiting for the server ({int(F.WAIT_SAY_S)} s); ")
+
+
+class _Recorded:
+    """A sink holding nothing, whose every tile was recorded missing `age` seconds ago (None: not recorded)."""
+
+    def __init__(self, age):
+        self.age = age
+
+    def stored(self, z, x, y):
+        return None
+
+    def missing_age(self, z, x, y):
+        return self.age
+
+    def known_missing(self, z, x, y):
+        return self.age is not None
+
+
+def _first_answers(sink, retry_missing_after_s):
+    it = F.iter_fetch(None, [(1, 0, 0)], sink, client=None, retry_missing_after_s=retry_missing_after_s)
+    first = next(it)
+    it.close()  # nothing is requested: the generator stops before its threads start
+    return first
+
+
+def test_retry_missing_zero_asks_again_for_a_tile_recorded_this_instant():
+    """`retry_missing_after_s=0` (--retry-missing) asks for every tile recorded missing, one recorded at this
+    very time (an age of 0.0, as missing_age gives for a record in the future) included (FE5)."""
+    assert _first_answers(_Recorded(0.0), 0.0) == F.ASK_AGAIN
+    assert _first_answers(_Recorded(0.0), F.MISSING_RETRY_S) == "known-missing"
+    assert _first_answers(_Recorded(F.MISSING_RETRY_S), F.MISSING_RETRY_S) == F.ASK_AGAIN  # a day old: asked
+
+
+def test_a_folders_404_stamped_in_the_future_is_not_a_negative_age(tmp_path):
+    """A missing.txt written on a machine whose clock ran ahead (or this one's set back): its age is 0, not
+    below 0, so --retry-missing (0 s) still asks for it (mutation36: FE12)."""
+    import time
+
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    out = tmp_path / "t"
+    out.mkdir()
+    (out / "missing.txt").write_text(f"{stamp_line(time.time() + 3600)}\n19/1/2\n", encoding="utf-8")
+    sink = F.FolderSink(out, F.parse_template("http://h/{z}/{x}/{y}.jpg"))
+    assert sink.missing_age(19, 1, 2) == 0.0
+    it = F.iter_fetch(None, [(19, 1, 2)], sink, client=None, retry_missing_after_s=0.0)
+    assert next(it) == F.ASK_AGAIN
+    it.close()
+
+
+def test_tiles_that_keep_coming_are_never_said_as_waiting(tmp_path, tiles, quick_wait):
+    """The wait is counted from the last result, not from the start: a fetch longer than WAIT_SAY_S whose
+    tiles come every 0.3 s says no 'waiting for the server' (mutation36: FE9 said it from WAIT_SAY_S on)."""
+    wanted = sorted(tiles)[:6]
+    events = []
+    with TileServer(tiles, script={t: [("slow", 0.3)] for t in wanted}) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "t", concurrency=1,
+                               progress=events.append, **FAST)
+    assert report.fetched == 6
+    assert not [e.message for e in events if "waiting_s" in e.metrics]

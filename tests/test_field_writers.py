@@ -209,6 +209,7 @@ def _timed(path: Path, local: str, gps_date: str | None, gps_time: tuple | None,
     ("2024:05:02 01:10:00", "2024:05:01", (23.0, 9.0, 15.5), 2.0),  # across midnight
     ("2024:01:15 03:00:00", "2024:01:15", (8.0, 0.0, 40.0), -5.0),  # New York, winter
     ("2024:01:15 13:50:05", "2024:01:15", (8.0, 5.0, 5.0), 5.75),  # Nepal, a quarter hour
+    ("2024:05:01 10:21:00", "2024:05:01", (8.0, 20.0, 60.0), 2.0),  # second 60 (a leap second, or 59.99 rounded)
 ])
 def test_a_camera_clock_without_its_offset_takes_the_zone_its_gps_utc_stamp_tells(tmp_path, local, gps_date, gps_time,
                                                                                    hours):
@@ -222,6 +223,7 @@ def test_a_camera_clock_without_its_offset_takes_the_zone_its_gps_utc_stamp_tell
 
 @pytest.mark.parametrize("gps_date, gps_time, offset, want", [
     ("2024:05:01", (8.0, 13.0, 0.0), None, None),  # 7 min 30 s apart: the clocks disagree, no zone told
+    ("2024:05:01", (8.0, 18.0, 29.0), None, None),  # 2 min 1 s: just past GPS_CLOCK_TOLERANCE (mutation36: MD12)
     ("2024:05:01", (8.0, 20.0, 29.0), "+03:00", timedelta(hours=3)),  # a recorded offset is kept
     (None, (8.0, 20.0, 29.0), None, None), ("2024:05:01", None, None, None),  # half a stamp
     ("2024:05:01", (25.0, 0.0, 0.0), None, None), ("not a date", (8.0, 20.0, 29.0), None, None),
@@ -291,6 +293,21 @@ def test_the_photos_own_xmp_comes_before_its_sidecar_and_a_broken_sidecar_is_lef
     assert meta.gimbal_yaw_deg == 45.0  # a field only the sidecar holds
 
 
+def test_of_two_sidecars_the_darktable_name_comes_first_and_an_oversized_one_is_not_read(tmp_path, monkeypatch):
+    """sidecar_paths' order: "NAME.JPG.xmp" (darktable, digiKam's default) before "NAME.xmp" (Lightroom), and
+    the first file's field wins (mutation36: MD21, MD23); a file bigger than SIDECAR_MAX_BYTES is no sidecar (MD22)."""
+    from geolocator.core.media import metadata
+
+    path = _jpeg(tmp_path / "DSC_0002.JPG")
+    (tmp_path / "DSC_0002.JPG.xmp").write_bytes(_xmp('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E"'))
+    (tmp_path / "DSC_0002.xmp").write_bytes(_xmp('exif:GPSLatitude="10,0N" exif:GPSLongitude="20,0E"'))
+    assert read_photo_meta(path).position == LatLon(52.375, 4.8875)
+    big = _jpeg(tmp_path / "DSC_0003.JPG")
+    (tmp_path / "DSC_0003.xmp").write_bytes(_xmp('exif:GPSLatitude="52,22.5N" exif:GPSLongitude="4,53.25E"'))
+    monkeypatch.setattr(metadata, "SIDECAR_MAX_BYTES", 64)
+    assert metadata.sidecar_xmp(big) == {} and read_photo_meta(big).position is None
+
+
 XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
 
 
@@ -302,6 +319,12 @@ XMP_NS = 'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.ad
     ('photoshop:DateCreated="2024-05-01" xmp:CreateDate="2024-05-01T10:20:30-05:00"',  # a date alone: the next
      datetime(2024, 5, 1, 10, 20, 30, tzinfo=timezone(timedelta(hours=-5)))),
     ('xmp:CreateDate="yesterday"', None),
+    # mutation36: the capture (DateTimeOriginal) before the file's making (CreateDate: a scan's, an export's)
+    ('exif:DateTimeOriginal="2024-05-01T10:20:30" xmp:CreateDate="2024-06-01T09:00:00"',
+     datetime(2024, 5, 1, 10, 20, 30)),
+    ('exif:DateTimeOriginal="0001-01-01T00:30:00+02:00"', None),  # year 1 (damage): no time, as in EXIF (MD27)
+    ('exif:DateTimeOriginal="2024-13-45T10:00" xmp:CreateDate="2024-05-01T10:20:30"',  # not a date: the next (MD31)
+     datetime(2024, 5, 1, 10, 20, 30)),
 ])
 def test_a_capture_time_only_in_xmp_is_read(tmp_path, attrs, want):
     """A scan, an export or a photo whose EXIF was stripped keeps its capture time in XMP (Lightroom,

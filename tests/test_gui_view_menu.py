@@ -217,3 +217,61 @@ def test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown(qtbot, dirs, 
     assert any(takes_tab(c) for c in column.findChildren(QWidget))
     w.results.setFocus()
     assert pane_of(w.panes(), move_to_pane(w.panes(), True)) == 3  # the column, in the list's place
+
+
+def test_a_list_the_user_hid_stays_hidden_when_the_window_widens(qtbot, dirs, tmp_path):
+    """Only a list that gave way to the column comes back by itself (session 36, mutation36: VM2). Hidden by the
+    user (Ctrl+1) after it was asked back, or before the column was asked for (the column then has the list's
+    room beside the map), it stays hidden."""
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    items = _view_items(w)
+    items["Side Panels"].trigger()  # the list gives way
+    qtbot.wait(100)
+    items["Photo List"].trigger()  # asked back: the column folds
+    qtbot.wait(100)
+    items["Photo List"].trigger()  # and hidden by the user
+    qtbot.wait(100)
+    assert w.query_list.isHidden()
+    _at(qtbot, w, (1440, 900))
+    assert w.query_list.isHidden() and not items["Photo List"].isChecked()
+
+    w2 = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w2, (683, 384))
+    items = _view_items(w2)
+    items["Photo List"].trigger()  # hidden by the user first
+    qtbot.wait(100)
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    _at(qtbot, w2, (1440, 900))
+    assert w2.query_list.isHidden() and not items["Photo List"].isChecked()
+
+
+def test_hiding_the_column_that_took_the_lists_place_gives_the_list_back(qtbot, dirs, tmp_path):
+    """mutation36: VM10 (the list left hidden until the window widened)."""
+    w = _populated(qtbot, dirs, tmp_path)
+    _at(qtbot, w, (683, 384))
+    items = _view_items(w)
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    assert w.query_list.isHidden()
+    items["Side Panels"].trigger()
+    qtbot.wait(100)
+    assert not w.query_list.isHidden() and w.query_list.width() > 0 and items["Photo List"].isChecked()
+    assert w.side_scroll.isHidden()
+
+
+def test_a_saved_view_that_is_not_one_is_ignored_and_one_with_every_panel_hidden_hides_the_column(qtbot, tmp_path):
+    """PaneSwitches.restore: JSON that is not an object (another version's, or a hand edit) changes nothing and
+    raises nothing (mutation36: VM16 raised AttributeError on a list, as the window opened); a state whose
+    panels are all hidden hides the column too, not an empty column (VM14)."""
+    import json
+
+    w = app_window(qtbot, tmp_path, name="r", show=True)
+    switches = w.pane_switches
+    for text in ("[1, 2]", "3", '"side"', "null", "{not json", None):
+        assert switches.restore(text) is False
+    assert not w.side_scroll.isHidden() and not w.query_list.isHidden()
+    state = {"list": True, "side": True, "hidden_panels": list(PANELS), "list_gave_way": False}
+    assert switches.restore(json.dumps(state)) is True
+    assert w.side_scroll.isHidden() and not _view_items(w)["Side Panels"].isChecked()

@@ -17,8 +17,14 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import hand_mutants  # noqa: E402
 
-SCRIPTS = ("mutation_check_session25_mend25.py", "mutation_check_session33.py", "mutation_check_session34.py",
-           "mutation_check_session35.py")
+# session 36: sessions 18-31's lists checked too (of their 40 stale mutants 37 re-pointed, 3 dropped saying why)
+SCRIPTS = ("mutation_check_session18_mend18.py", "mutation_check_session19_mend19.py",
+           "mutation_check_session23_mend23.py", "mutation_check_session24_mend24.py",
+           "mutation_check_session25_mend25.py", "mutation_check_session26_mend26.py",
+           "mutation_check_session27_mend27.py", "mutation_check_session28_mend28.py",
+           "mutation_check_session29_mend29.py", "mutation_check_session30_mend30.py",
+           "mutation_check_session31_clock31.py", "mutation_check_session33.py", "mutation_check_session34.py",
+           "mutation_check_session35.py", "mutation_check_session36.py")
 
 
 def _mutants(script: str):

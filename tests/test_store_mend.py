@@ -209,3 +209,102 @@ def test_a_store_that_cannot_be_written_is_mended_for_this_run_and_judged_again_
     ws2.index()
     assert ws2.tile_empty == empty and (root / JUDGED).exists()
     assert not np.asarray(ws2.store.array())[ws2.store.lookup(np.array(_keys(package))[sorted(empty)])].any()
+
+
+# --- store_mend.mend and its mark, on a small store (session 36: mutation36 found these rules untested) ---
+
+def _small_store(tmp_path, feats):
+    from geolocator.core.store import FeatureStore
+
+    store = FeatureStore(tmp_path / "s", signature="sig", views=("rot0",), dim=feats.shape[-1])
+    store.append([f"k{i}" for i in range(len(feats))], feats)
+    return store
+
+
+def _items(refs):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(ref=ref, path=f"tile{i}.png") for i, ref in enumerate(refs)]
+
+
+def _verdicts(monkeypatch, verdicts):
+    """store_mend.tile_is_empty answering from `verdicts` (item path -> True/False/None); the items asked."""
+    from geolocator.core import store_mend
+
+    asked = []
+
+    def judge(tile):
+        asked.append(tile.path)
+        return verdicts[tile.path]
+
+    monkeypatch.setattr(store_mend, "tile_is_empty", judge)
+    return asked
+
+
+def test_mend_clears_the_store_rows_of_the_empty_tiles_not_the_rows_at_their_places(tmp_path, monkeypatch):
+    """`rows` maps each item to its store row; an item's index is not its row (a tile set reordered, or
+    sharing a store with another: FeatureStore.adopt)."""
+    from geolocator.core.store_mend import mend
+
+    feats = np.full((4, 1, 2), 0.5, np.float32)
+    store = _small_store(tmp_path, feats)
+    _verdicts(monkeypatch, {"tile0.png": False, "tile1.png": True, "tile2.png": False})
+    rows = np.array([2, 0, 3], np.int64)  # item 1 (empty) is store row 0
+    assert mend(_items(["p", "p", "p"]), rows, store) == {1}
+    got = np.asarray(store.array())
+    assert not got[0].any() and got[[1, 2, 3]].all()
+
+
+def test_mend_judges_only_stored_package_tiles_whose_row_holds_a_value(tmp_path, monkeypatch):
+    """A tile of a folder or GeoTIFF (no ref) was never left out for want of data: not decoded; a zero row is
+    an empty tile known already (not decoded again); a row with some zero values is a tile's features."""
+    from geolocator.core.store_mend import mend
+
+    feats = np.array([[[0.5, 0.5]], [[0.0, 0.0]], [[0.0, 0.7]], [[0.5, 0.5]]], np.float32)
+    store = _small_store(tmp_path, feats)
+    asked = _verdicts(monkeypatch, {"tile0.png": True, "tile1.png": True, "tile2.png": True, "tile3.png": True,
+                                    "tile4.png": True})
+    rows = np.array([0, 1, 2, 3, -1], np.int64)
+    assert mend(_items([None, "p", "p", "p", "p"]), rows, store) == {2, 3}
+    assert asked == ["tile2.png", "tile3.png"]
+
+
+def test_a_tile_that_cannot_be_decoded_keeps_its_row(tmp_path, monkeypatch):
+    """tile_is_empty None (the package cannot give the tile): left as it is, not cleared as empty."""
+    from geolocator.core import store_mend
+    from geolocator.core.sources import tile_image
+
+    def broken(tile, **kw):
+        raise OSError("damaged")
+
+    with monkeypatch.context() as m:
+        m.setattr(tile_image, "open_tile_image", broken)
+        assert store_mend.tile_is_empty(_items(["p"])[0]) is None
+    store = _small_store(tmp_path, np.full((2, 1, 2), 0.5, np.float32))
+    _verdicts(monkeypatch, {"tile0.png": None, "tile1.png": True})
+    assert store_mend.mend(_items(["p", "p"]), np.array([0, 1]), store) == {1}
+    assert np.asarray(store.array())[0].all()
+
+
+def test_a_store_judged_at_another_threshold_is_judged_again(tmp_path, monkeypatch):
+    from geolocator.core import store_mend
+
+    monkeypatch.setattr(store_mend, "_threshold", lambda: 0.5)
+    store_mend.mark_judged(tmp_path)
+    assert store_mend.judged(tmp_path)
+    (tmp_path / JUDGED).write_text('{"min_valid_fraction": 0.25}')
+    assert not store_mend.judged(tmp_path)
+    (tmp_path / JUDGED).write_text("not json")
+    assert not store_mend.judged(tmp_path)
+
+
+def test_a_mark_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from geolocator.core import store_mend
+
+    def refused(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_mend.os, "replace", refused)
+    with pytest.raises(OSError):
+        store_mend.mark_judged(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -253,6 +253,22 @@ def test_the_top_left_corner_is_read_in_the_crs_axis_order_northing_first_where_
     assert ll.tiles_for(stockholm, 1, 10)[0] == [(1, 2, 0)]
 
 
+def test_a_polar_crs_is_ordered_by_its_axes_names_a_southing_first_as_a_northing():
+    """axis_order: both axes of a polar stereographic CRS point "north" or "south" (towards a meridian), so
+    their names order them (ISO 19111 axis names). A first axis named Southing counts as the vertical one
+    too (mutation36: WG1, the rule for it untested; the axes here are stand-ins, no EPSG polar CRS names one)."""
+    from types import SimpleNamespace
+
+    from pyproj import CRS as ProjCRS
+
+    from geolocator.core.sources.wmts_grid import axis_order
+
+    assert axis_order(ProjCRS.from_epsg(32661).axis_info) == (True, "")  # UPS North (N,E)
+    assert axis_order(ProjCRS.from_epsg(5041).axis_info) == (False, "")  # UPS North (E,N)
+    axes = [SimpleNamespace(name="Southing", direction="north"), SimpleNamespace(name="Westing", direction="north")]
+    assert axis_order(axes) == (True, "")
+
+
 # ---------------------------------------------------------------- fetched into a GeoPackage, read in its CRS
 
 
@@ -340,6 +356,13 @@ def test_a_national_grid_is_not_written_into_mbtiles_nor_two_grids_into_one_geop
                           "caps.xml", "x")
     with pytest.raises(InputError, match="holds tiles of another grid"):
         GpkgSink(tmp_path / "a.gpkg", other.template, other.grid)
+    # the same CRS, its corner 1 km away: no level of it covers the stored extent (mutation36: WG26, said
+    # before as a level of the right grid that 'covers another extent')
+    rest = "https://g.test/{TileMatrix}/{TileRow}/{TileCol}.png"
+    shifted = wmts_template(capabilities([layer("x", ["NV"], rest=rest)], [grid_set_xml(corner=f"{LEFT + 1000} {TOP}")]),
+                            "caps.xml", "x")
+    with pytest.raises(InputError, match="holds tiles of another grid"):
+        GpkgSink(tmp_path / "a.gpkg", shifted.template, shifted.grid, 1)
     GpkgSink(tmp_path / "a.gpkg", other.template, g, 1).close()  # the same grid and level: reopened
     # a GeoPackage made elsewhere (here: one of the reader tests' files) is never written into
     from .tile_packages import write_gpkg_utm

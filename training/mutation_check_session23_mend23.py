@@ -7,7 +7,7 @@ gui/clock_zone): apply one replacement, run the test file that should kill it, r
 Results and what each survivor meant: training/results/mutation_session23_mend23.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 BARS, CUTS, EVID = "geolocator/core/media/bars.py", "geolocator/core/media/cuts.py", "geolocator/core/evidence.py"
 FETCH, META, ZONE = "geolocator/core/sources/fetch.py", "geolocator/core/media/metadata.py", "geolocator/gui/clock_zone.py"
@@ -72,11 +72,12 @@ M = [
  ("U5", META, "    if not (digits.isascii() and digits.isdigit()):", "    if not digits.isdigit():", T_ZONE),
  ("U6", META, "len(text) not in (3, 6)", "len(text) not in (6,)", T_ZONE),
  # gui/clock_zone.py
- ("G1", ZONE, "    if ok:\n", "    if True:\n", T_GZONE),
- ("G2", ZONE, "QLineEdit.EchoMode.Normal,\n                                    window.settings.clock_zone)",
-  "QLineEdit.EchoMode.Normal,\n                                    \"\")", T_GZONE),
- ("G3", ZONE, "        window.set_clock_zone(text)", "        pass", T_GZONE),
+ # session 36: G1-G3 re-pointed at the dialog session 31 wrote in place of QInputDialog (a zone per folder too)
+ ("G1", ZONE, "        if dialog.exec():", "        if True:", T_GZONE),
+ ("G2", ZONE, "ClockZoneDialog(window, window.settings.clock_zone,", "ClockZoneDialog(window, \"\",", T_GZONE),
+ ("G3", ZONE, "            window.set_clock_zones(dialog.default_text(), dialog.folder_zones())", "            pass", T_GZONE),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    run(M, sys.argv[1:], ("-p", "no:xdist"))
+    raise SystemExit(main_old_new(M, (), sys.argv[1:], pytest_args=("-p", "no:xdist")))

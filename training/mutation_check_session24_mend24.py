@@ -8,7 +8,7 @@ photo_pool): apply one replacement, run the test files that should kill it, rest
 Results and what each survivor meant: training/results/mutation_session24_mend24.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 POSE, SEQ, WORD = "geolocator/core/pose_check.py", "geolocator/core/sequence.py", "geolocator/core/wording.py"
 META, CAM, TRK = "geolocator/core/media/metadata.py", "geolocator/core/camera.py", "geolocator/core/export_track.py"
@@ -70,8 +70,8 @@ M = [
  ("R1", PIPE, "                far = reach is not None and reach[qi]", "                far = False", T_REACH),
  ("R2", PIPE, "                far = reach is not None and reach[qi]", "                far = reach is not None", T_REACH),
  ("R3", PIPE, "(math.isfinite(f) if far else -2.0 <= f <= 3.0)", "(True if far else -2.0 <= f <= 3.0)", T_REACH),
- ("R4", PIPE, "self._grounds(checks, candidates, [isinstance(f, ViewGeometry) for f in footprints])",
-  "self._grounds(checks, candidates)", T_REACH),
+ ("R4", PIPE, "self._grounds(checks, candidates, [isinstance(f, ViewGeometry) for f in footprints],",
+  "self._grounds(checks, candidates, None,", T_REACH),  # session 36: the bands follow it now
  # photo_pool.py (mutated only here, never committed)
  ("PP1", POOL, "if requested is not None and int(requested) < 0:", "if requested is not None and int(requested) <= 0:", T_POOL),
  ("PP2", POOL, "    return min(cores(), MAX_AUTO_WORKERS)", "    return max(cores(), MAX_AUTO_WORKERS)", T_POOL),
@@ -94,5 +94,6 @@ M = [
  ("PP15", POOL, "    check(cancel)\n    raise errors[0] if errors else", "    raise errors[0] if errors else", T_POOL),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    run(M, sys.argv[1:], ("-p", "no:xdist"))
+    raise SystemExit(main_old_new(M, (), sys.argv[1:], pytest_args=("-p", "no:xdist")))

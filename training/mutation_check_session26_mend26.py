@@ -11,7 +11,7 @@ Run it in a copy of the tree, never in a worktree being edited:
 Results and what each survivor meant: training/results/mutation_session26_mend26.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 GB, CG = "geolocator/core/ground_band.py", "geolocator/core/changed_ground.py"
 VER, GEO = "geolocator/core/matchers/verify.py", "geolocator/core/adapt/geometric.py"
@@ -34,11 +34,13 @@ M = [
  ("GB5", GB, "math.tan(math.radians(max(-89.0, min(89.0, below_deg - p))))", "math.tan(math.radians(below_deg - p))", T_GB),
  ("GB6", GB, "    return None if top <= 0.0 else (top, 1.0)", "    return (max(top, 0.0), 1.0)", T_GB),
  ("GB7", GB, "    p = -float(pitch_deg)  # the axis' dip below the horizon", "    p = float(pitch_deg)", T_GB),
- ("GB8", GB, "    top_px = height_px / 2.0 + focal_px * math.tan(", "    top_px = height_px / 2.0 - focal_px * math.tan(", T_GB),
- ("GB9", GB, '    if getattr(query, "time_s", None) is not None:\n        return None\n', "", T_GB),
+ # session 36: GB8, GB11, GB17 re-pointed (the offset is computed apart for the roll; the roll passed on;
+ # the size is read per file identity in recorded_view.displayed_size). GB9 dropped: a video frame is
+ # no longer refused a band (26bb524e: its telemetry records the view), so no such line is left to mutate.
+ ("GB8", GB, "    top_px = height_px / 2.0 + offset", "    top_px = height_px / 2.0 - offset", T_GB),
  ("GB10", GB, "    if bars_box(query) is not None:\n        return None\n", "", T_GB),
- ("GB11", GB, "    return None if size is None else view_rows(view, size, below)",
-  "    return None if size is None else view_rows(view, (size[1], size[0]), below)", T_GB),
+ ("GB11", GB, "view_rows(view, size, below, recorded_roll_deg(query))",
+  "view_rows(view, (size[1], size[0]), below, recorded_roll_deg(query))", T_GB),
  ("GB12", GB, "    pts = np.c_[whole[:, 0], (whole[:, 1] - top) / span, np.ones(len(whole))] @ h.T",
   "    pts = np.c_[whole[:, 0], whole[:, 1] - top, np.ones(len(whole))] @ h.T", T_GB),
  ("GB13", GB, "    side = np.sign(band_z[:, 2].mean())", "    side = 1.0", T_GB),
@@ -46,7 +48,7 @@ M = [
  ("GB15", GB, "    if not ok.all():\n        return centre, None", "    if False:\n        return centre, None", T_GB),
  ("GB16", GB, "    if not np.isfinite(h).all() or abs(np.linalg.det(h)) < 1e-12 * max(1.0, float(np.abs(h).max())) ** 3:",
   "    if not np.isfinite(h).all():", T_GB),
- ("GB17", GB, "        return _size_for(file_identity(path), path)", "        return _size_for(str(path), path)", T_GB),
+ ("GB17", "geolocator/core/recorded_view.py", "        identity = file_identity(query.path)", "        identity = str(query.path)", T_GB),
  ("GB18", GB, "    if not ok[0]:\n        return None, None", "    if False:\n        return None, None", T_GB),
  # core/changed_ground.py and where it is applied
  ("CG1", CG, "CHANGED_VERIFIED_BELOW = 0.95", "CHANGED_VERIFIED_BELOW = 0.9", T_CG),
@@ -74,7 +76,7 @@ M = [
   "        mutual[i, t] = int(np.argmax(sim[::-1, t, ab[i, t]])) == len(sim) - 1 - i", T_MU),
  # adapt/geometric.link_heading and its callers
  ("LH1", GEO, "    return learned.best_heading(photo, partner)", "    return learned.best_heading(partner, photo)", T_LH),
- ("LH2", GEO, "                    heading = link_heading(photo(qi), photo(a))", "                    heading = None", T_LH),
+ ("LH2", GEO, "        heading = link_heading(photo(qi), photo(a))  # the first look's", "        heading = None  # the first look's", T_LH),
  ("LH3", GEO, "expected_share=1.0, heading=heading)\n                anchor", "expected_share=1.0)\n                anchor", T_LH),
  ("LH4", GEO, "    return learned.quick_inliers(photo, partner, settings, expected_share=1.0, heading=heading)",
   "    return learned.quick_inliers(photo, partner, settings, expected_share=1.0)", T_LH),
@@ -95,5 +97,6 @@ M = [
  ("TA6", SIDE, "        self.tones.toggled.connect(self.tonesChanged)\n", "", T_TA),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    run(M, sys.argv[1:], ("-p", "no:xdist"))
+    raise SystemExit(main_old_new(M, (), sys.argv[1:], pytest_args=("-p", "no:xdist")))

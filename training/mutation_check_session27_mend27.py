@@ -10,7 +10,7 @@ of the tree, never in a worktree being edited:
 Results and what each survivor meant: training/results/mutation_session27_mend27.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 PS, RV = "geolocator/core/photo_support.py", "geolocator/core/recorded_view.py"
 GB, TEL = "geolocator/core/ground_band.py", "geolocator/core/media/telemetry.py"
@@ -45,7 +45,7 @@ M = [
  ("PS12", PS, "(best is None or got.inliers > best[1].inliers)", "(best is None or got.inliers < best[1].inliers)", T_PS),
  ("PS13", PS, "        if best is None or span.agreeing > best.agreeing:", "        if best is None:", T_PS),
  ("PS14", PS, "            h = np.linalg.inv(resize_map(target.size, verifier.tile(tile).size)) @ h\n", "", T_PS),
- ("PS15", PS, "        if source is None or isinstance(query_outline(query), ViewGeometry):", "        if source is None:", T_PS),
+ ("PS15", PS, "        if source is not None and not isinstance(query_outline(query), ViewGeometry):", "        if source is not None:", T_PS),
  ("PS16", PS, "        source = second if looked else verifier", "        source = verifier", T_PS),
  ("PS17", PS, "        if pred.status != STATUS_VERIFIED or pred.confidence >= SUPPORT_BELOW or not pred.matches:",
   "        if pred.shown_status != STATUS_VERIFIED or pred.confidence >= SUPPORT_BELOW or not pred.matches:", T_PS),
@@ -78,11 +78,12 @@ M = [
  ("LV1", LV, "        if confidence is not None and confidence >= CONFIDENT:", "        if confidence is not None and confidence > CONFIDENT:", T_LV),
  ("LV2", LV, "        if confidence is not None and confidence < WEAK_BELOW:", "        if confidence is not None and confidence <= WEAK_BELOW:", T_LV),
  ("LV3", LV, "        if confidence is not None and confidence >= CONFIDENT:", "        if confidence is None or confidence >= CONFIDENT:", T_LV),
- ("LV4", LV, '                if p.status in ("interpolated", "extrapolated")}', '                if p.status in ("interpolated",)}', T_LV),
+ ("LV4", LV, '    by_track = ("interpolated", "extrapolated")  # a Prediction', '    by_track = ("interpolated",)  # a Prediction', T_LV),
  ("LV5", LV, 'VERIFIED_ON_TRACK = ("matched", "corrected")', 'VERIFIED_ON_TRACK = ("matched",)', T_LV),
  ("LV6", LV, '    return words if words.startswith(level) else f"{level}; {words}"', "    return words", T_LV),
  ("LV7", LV, "    return frame_level(point.status, point.confidence)", "    return frame_level(point.status, None)", T_LV),
- ("LV8", LV, "    return [s if s in by_track else level_of(p) for s, p in zip(placed_statuses(predictions, tracks), predictions)]",
+ ("LV8", LV, "    return [\"flagged\" if p.query.id in flagged else s if s in by_track else level_of(p)\n"
+  "            for s, p in zip(placed_statuses(predictions, tracks), predictions)]",
   "    return [level_of(p) for p in predictions]", T_LV),
  # the exports' level
  ("EX1", EXP, '        "level": level_of(p),', '        "level": p.shown_status,', T_EX),
@@ -95,18 +96,19 @@ M = [
   '    sep = "&" if parts.query else "?"\n    return f"{url}{sep}SERVICE', T_WM),
  ("WM3", WM, "        if abs(x + WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M or abs(y - WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M:",
   "        if abs(x + WEB_MERCATOR_HALF_M) > CORNER_TOLERANCE_M:", T_WM),
- ("WM4", WM, "        if tm.tilewidth != TILE_PX or tm.tileheight != TILE_PX:", "        if tm.tilewidth != TILE_PX:", T_WM),
+ ("WM4", WM, "        if tm.tilewidth != tm.tileheight or tm.tilewidth not in TILE_SIZES_PX:", "        if tm.tilewidth not in TILE_SIZES_PX:", T_WM),
  ("WM5", WM, "        if z in zooms.values():\n", "        if False:\n", T_WM),
- ("WM6", WM, "abs(tm.scaledenominator * 2**z / WEB_MERCATOR_Z0_SCALE - 1) > SCALE_TOLERANCE", "False", T_WM),
+ ("WM6", WM, "if not 0 <= z <= MAX_ZOOM or abs(2**z / ratio - 1) > SCALE_TOLERANCE:", "if not 0 <= z <= MAX_ZOOM or False:", T_WM),
  ("WM7", WM, "if z not in box or (box[z][0] <= y <= box[z][1] and box[z][2] <= x <= box[z][3])]",
   "if z not in box or (box[z][0] <= x <= box[z][1] and box[z][2] <= y <= box[z][3])]", T_WM),
  ("WM8", WM, "        if not prefix[-1:].isdigit() and not suffix[:1].isdigit():", "        if True:", T_WM),
  ("WM9", WM, '    values = {"z": quote(ident, safe=":"), "x": str(x), "y": str(y), "-y": str(2**z - 1 - y), "r": ""}',
   '    values = {"z": quote(ident, safe=":"), "x": str(x), "y": str(y), "-y": str(2**z - y), "r": ""}', T_WM),
- ("WM10", WM, "    tms_id = max(usable, key=lambda i: (max(usable[i].values()), len(usable[i])))",
-  "    tms_id = min(usable, key=lambda i: (max(usable[i].values()), len(usable[i])))", T_WM),
- ("WM11", WM, "            if limits:  # the layer has tiles only at the matrices it lists limits for\n                zooms = {i: z for i, z in zooms.items() if i in limits}\n",
-  "", T_WM),
+ # session 36: WM4, WM6, WM10, WM11 re-pointed (512 px tiles and national grids are read since)
+ ("WM10", WM, "(self.grid(i) is None, max(usable[i].values()), len(usable[i]),",
+  "(self.grid(i) is None, -max(usable[i].values()), len(usable[i]),", T_WM),
+ ("WM11", WM, "        if limits:\n            zooms = {i: z for i, z in zooms.items() if i in limits}\n",
+  "        if False:\n            zooms = {i: z for i, z in zooms.items() if i in limits}\n", T_WM),
  ("WM12", WM, '        chosen_style = next((s for s in styles if lyr.styles[s].get("isDefault")), styles[0] if styles else "default")',
   '        chosen_style = styles[0] if styles else "default"', T_WM),
  ("WM13", WM, "    if access.lower() in (\"none\", \"no\", \"n/a\", \"-\"):\n        access = \"\"\n", "", T_WM),
@@ -116,5 +118,6 @@ M = [
   "        if None not in (lim.mintilerow, lim.maxtilerow, lim.mintilecol, lim.maxtilecol):", T_WM),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    run(M, sys.argv[1:], ("-p", "no:xdist"))
+    raise SystemExit(main_old_new(M, (), sys.argv[1:], pytest_args=("-p", "no:xdist")))

@@ -10,7 +10,7 @@ killed). Run it in a copy of the tree, never in a worktree being edited:
 Results and what each survivor meant: training/results/mutation_session29_mend29.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 AC, WG = "geolocator/core/sources/area_crs.py", "geolocator/core/sources/wmts_grid.py"
 NM, GT, GC = "geolocator/core/names.py", "geolocator/core/geotags.py", "geolocator/core/geotag_copies.py"
@@ -31,22 +31,22 @@ M = [
  ("AC4", AC, "    if not y0 < y1:", "    if not y0 <= y1:", T_AC),
  ("AC5", AC, "densify_pts=DENSIFY_POINTS)", "densify_pts=0)", T_AC),
  ("AC6", AC, "CRS.from_epsg(4326), always_xy=True)", "CRS.from_epsg(4326), always_xy=False)", T_AC),
- ("AC7", AC, "(e < use.west or w > use.east or n < use.south or s > use.north)",
-  "(w < use.west or e > use.east or s < use.south or n > use.north)", T_AC),
- ("AC8", AC, "    if use is not None and (e < use.west", "    if False and (e < use.west", T_AC),
+ # session 36: AC7/AC8 re-pointed at share_outside (a box across the antimeridian, session 30): AC7's
+ # "not wholly inside" for "wholly outside" is now a share above 0 for a share of 1
+ ("AC7", AC, "share_outside(Bounds(w, s, e, n), use) >= 1.0:", "share_outside(Bounds(w, s, e, n), use) > 0.0:", T_AC),
+ ("AC8", AC, "    if use is not None and share_outside(", "    if False and share_outside(", T_AC),
  ("AC9", AC, "    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):", "    if False:", T_AC),
  ("AC10", AC, " or not (w < e and s < n):", ":", T_AC),
  # core/sources/wmts_grid.py: axis order, pixel size, tile range
- ("WG1", WG, "    northing_first = axes[0].direction.lower() in (\"north\", \"south\")",
-  "    northing_first = axes[0].direction.lower() in (\"north\",)", T_WG),
+ # session 36: WG1 re-pointed at axis_order's polar rule (a "south" axis), WG26 at the stored set's check;
+ # WG7 dropped: GridSet.same_origin was removed (fa8fe06e, unused once each level is stored in its own extent)
+ ("WG1", WG, "startswith((\"northing\", \"southing\"))", "startswith((\"northing\",))", T_WG),
  ("WG2", WG, "        left, top = (b, a) if northing_first else (a, b)", "        left, top = (a, b)", T_WG),
  ("WG3", WG, "        pixel = tm.scaledenominator * OGC_PIXEL_M / per_unit", "        pixel = tm.scaledenominator * OGC_PIXEL_M * per_unit", T_WG),
  ("WG4", WG, "OGC_PIXEL_M = 0.00028 ", "OGC_PIXEL_M = 0.00025 ", T_WG),
  ("WG5", WG, "METRES_PER_DEGREE = 6378137.0 * 2 * math.pi / 360 ", "METRES_PER_DEGREE = 111000.0 ", T_WG),
  ("WG6", WG, "    if crs.is_geographic:\n        per_unit = METRES_PER_DEGREE\n    else:\n        per_unit = float(",
   "    if False:\n        per_unit = METRES_PER_DEGREE\n    else:\n        per_unit = float(", T_WG),
- ("WG7", WG, "        return abs(m.left - first.left) <= tol and abs(m.top - first.top) <= tol",
-  "        return abs(m.left - first.left) <= tol or abs(m.top - first.top) <= tol", T_WG),
  ("WG8", WG, "        return m.left, m.top - m.matrix_h * m.span_y, m.left + m.matrix_w * m.span_x, m.top",
   "        return m.left, m.top - m.matrix_w * m.span_y, m.left + m.matrix_w * m.span_x, m.top", T_WG),
  ("WG9", WG, "        c0 = max(0, math.floor((x0 - m.left) / m.span_x))", "        c0 = math.floor((x0 - m.left) / m.span_x)", T_WG),
@@ -70,7 +70,7 @@ M = [
  ("WG23", WG, "        return self.matrices[level].scale * OGC_PIXEL_M\n", "        return self.matrices[level].pixel\n", T_WG),
  ("WG24", WG, "        tries.insert(0, f\"EPSG:{m.group(1)}\")", "        pass", T_WG),
  ("WG25", WG, "                return m.span_x * metres_per_degree(lat)[1]", "                return m.span_x * metres_per_degree(lat)[0]", T_WG),
- ("WG26", WG, "            if int(row[0]) != srs[1] or abs(row[1] - extent[0]) > tol or abs(row[2] - extent[3]) > tol:",
+ ("WG26", WG, "            if int(row[0]) != srs[1] or not grid.levels_of(stored):",
   "            if int(row[0]) != srs[1]:", T_WG),
  ("WG27", WG, "        r0 = max(0, math.floor((m.top - y1) / m.span_y))", "        r0 = max(0, math.floor((m.top - y1) / m.span_x))", T_WG),
  ("WG28", WG, "    lo, hi = grid.pixel_m(levels[0]), grid.pixel_m(levels[-1])", "    lo, hi = grid.pixel_m(0), grid.pixel_m(-1)", T_WG),
@@ -101,8 +101,10 @@ M = [
  ("GT12", GT, "        return point.location, confidence, radius", "        return p.location, confidence, radius", T_GT),
  ("GT13", GT, "    return \"0\" if text in (\"-0\", \"\") else text", "    return text", T_GT),
  ("GT14", GT, "DECIMALS = 8 ", "DECIMALS = 5 ", T_GT),
- ("GT15", GT, "        if p.status == STATUS_NOT_LOCATED or not p.matches or radius is None:",
-  "        if p.status == STATUS_NOT_LOCATED or radius is None:", T_GT),
+ # GT15: equivalent (session 29's reason, checked again in session 36: every Prediction has matches, and
+ # answer_radius_m is None without them, so the `radius is None` clause leaves such a photo out anyway)
+ ("GT15", GT, "        if STATUS_NOT_LOCATED in (p.status, track_status) or not p.matches or radius is None:",
+  "        if STATUS_NOT_LOCATED in (p.status, track_status) or radius is None:", T_GT),  # session 36: re-pointed
  ("GT16", GT, "        if yaw is not None and pitch is not None and roll is not None:",
   "        if yaw is not None and pitch is not None:", T_GT),
  ("GT17", GT, "    if path.suffix.lower() not in GEOTAG_FORMATS:", "    if path.suffix not in GEOTAG_FORMATS:", T_GT),
@@ -119,10 +121,10 @@ M = [
  ("GC1", GC, "g.GPSLatitudeRef: b\"N\" if lat >= 0 else b\"S\"", "g.GPSLatitudeRef: b\"N\" if lat > 0 else b\"S\"", T_GC),
  ("GC2", GC, "g.GPSLongitudeRef: b\"E\" if lon >= 0 else b\"W\"", "g.GPSLongitudeRef: b\"E\" if lat >= 0 else b\"W\"", T_GC),
  ("GC3", GC, "g.GPSLatitudeRef: b\"N\" if lat >= 0 else b\"S\"", "g.GPSLatitudeRef: b\"N\" if lon >= 0 else b\"S\"", T_GC),
- ("GC4", GC, "    minutes = int((value - degrees) * 60)", "    minutes = round((value - degrees) * 60)", T_GC),
- ("GC5", GC, "    seconds = round((value - degrees - minutes / 60) * 3600 * 10_000)",
-  "    seconds = int((value - degrees - minutes / 60) * 3600 * 10_000)", T_GC),
- ("GC6", GC, "    value = abs(value)\n", "", T_GC),
+ # session 36: GC4 dropped: degrees are now rounded once, in whole 1/10,000 s, then split by divmod, so
+ # no minutes are rounded on their own (the 60-minute carry GC4 mutated cannot occur); GC5/GC6 re-pointed
+ ("GC5", GC, "    tenths_of_ms = round(abs(value) * 3600 * 10_000)", "    tenths_of_ms = int(abs(value) * 3600 * 10_000)", T_GC),
+ ("GC6", GC, "    tenths_of_ms = round(abs(value) * 3600 * 10_000)", "    tenths_of_ms = round(value * 3600 * 10_000)", T_GC),
  ("GC7", GC, "    error = Fraction(accuracy_m).limit_denominator(1000)", "    error = Fraction(int(accuracy_m))", T_GC),
  ("GC8", GC, "            31: (error.numerator, error.denominator)}", "            6: (error.numerator, error.denominator)}", T_GC),
  ("GC9", GC, "            g.GPSMapDatum: b\"WGS-84\", ", "            ", T_GC),
@@ -151,16 +153,12 @@ M = [
  ("CZ8", CZ, "        text_offset = f\"{sign}{int(hours):02d}:{minutes}\"", "        text_offset = f\"+{int(hours):02d}:{minutes}\"", T_CZ),
  ("CZ9", CZ, "r\"(?:UTC)?\\s*([+-])(?:(\\d{1,2})", "r\"(?:UTC)?\\s*([+-])(?:(\\d{1,3})", T_CZ),
  ("CZ10", CZ, "    if \"/\" in text:\n        from zoneinfo", "    if True:\n        from zoneinfo", T_CZ),
- ("CZ11", CZ, "        except (ZoneInfoNotFoundError, ValueError):", "        except ZoneInfoNotFoundError:", T_CZ),
+ ("CZ11", CZ, "        except (ZoneInfoNotFoundError, ValueError, OSError):", "        except (ZoneInfoNotFoundError, OSError):", T_CZ),
  ("CZ12", CZ, "if re.fullmatch(r\"GMT\\s*[+-].*\", text, re.IGNORECASE) else", "if re.fullmatch(r\"GMT\\s*[+-].*\", text) else", T_CZ),
  ("CZ13", CZ, "text.isalpha() and text.isupper() and len(text) <= 5 else", "text.isalpha() and text.isupper() and len(text) <= 3 else", T_CZ),
  ("CZ14", CZ, "text.isalpha() and text.isupper() and len(text) <= 5 else", "text.isalpha() and len(text) <= 5 else", T_CZ),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    # --new-only: run only NEW (the second sweep: a survivor of the first already passed every other file)
-    new_only = "--new-only" in sys.argv
-    names = [a for a in sys.argv[1:] if a != "--new-only"]
-    verdicts = run([(n, f, o, w, (NEW,)) for n, f, o, w, _ in M] if new_only else M, names)
-    left = [n for n, v in verdicts if v == "SURVIVED"]
-    print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
+    raise SystemExit(main_old_new(M, (NEW,), sys.argv[1:]))

@@ -18,7 +18,7 @@ tree, never in a worktree being edited:
 Results and what each survivor meant: training/results/mutation_session30_mend30.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 FP, VI = "geolocator/core/media/frame_prune.py", "geolocator/core/media/video.py"
 BC, RR = "geolocator/core/bounded_cache.py", "geolocator/core/rerank.py"
@@ -52,17 +52,18 @@ M = [
  # core/media/frame_prune.py and its stamp in video.open_frame (session 29)
  ("FP1", FP, "        if not sub.is_dir() or len(sub.name) != 2:", "        if not sub.is_dir():", T_FP),
  ("FP2", FP, "            if not (p.suffix == \".jpg\" and p.is_file()):", "            if not p.is_file():", T_FP),
- ("FP3", FP, "        if mtime > (min(cutoff, now - STALE_TMP_S) if", "        if mtime >= (min(cutoff, now - STALE_TMP_S) if", T_FP),
+ # session 36: FP3, FP7, FP13, FP14 re-pointed (_old lists what goes; the stamp is cache_files.stamp_used)
+ ("FP3", FP, "            if mtime <= (tmp_cutoff if", "            if mtime < (tmp_cutoff if", T_FP),
  ("FP4", FP, "        n += 1\n        freed += size\n", "        n += 1\n", T_FP),
  ("FP5", FP, "                sub.rmdir()  # only when empty", "                pass", T_FP),
  ("FP6", FP, "        if sub.is_dir() and len(sub.name) == 2:", "        if sub.is_dir():", T_FP),
- ("FP7", FP, "        os.utime(path)", "        pass", T_FP),
+ ("FP7", "geolocator/core/cache_files.py", "        os.utime(path)", "        pass", T_FP),
  ("FP8", FP, "        total += size", "        total += 1", T_FP),
  ("FP9", FP, "    now, cutoff = unused_cutoff(days, now)", "    now, cutoff = unused_cutoff(days, None)", T_FP),
  ("FP10", VI, "        touch(target)  # last used now", "        pass  # last used now", T_FP),
  ("FP11", FP, "        n += 1\n        total += size", "        total += size", T_FP),
- ("FP13", FP, "if p.name.startswith(TMP_PREFIX) else cutoff):", "if False else cutoff):", T_FP),
- ("FP14", FP, "(min(cutoff, now - STALE_TMP_S) if p.name", "(min(cutoff, now) if p.name", T_FP),
+ ("FP13", FP, "if p.name.startswith(TMP_PREFIX) else cutoff)]", "if False else cutoff)]", T_FP),
+ ("FP14", FP, "    tmp_cutoff = min(cutoff, now - STALE_TMP_S)", "    tmp_cutoff = min(cutoff, now)", T_FP),
  ("FP12", FP, "        except OSError:\n            continue\n        n += 1", "        except OSError:\n            raise\n        n += 1", T_FP),
  # core/bounded_cache.py (session 29)
  ("BC1", BC, "            while self._bytes > self.budget and", "            while self._bytes >= self.budget and", T_BC),
@@ -82,7 +83,7 @@ M = [
  ("RR2", RR, "BytesLRU(MOSAIC_MEMORY_BYTES, lambda held: _nbytes(held[0]))", "BytesLRU(MOSAIC_MEMORY_BYTES, lambda held: 0)", T_BC),
  ("RR3", RR, "another thread put it there.\"\"\"\n        found = self._tiles.get(key)\n        if found is not None:\n            return found\n",
   "another thread put it there.\"\"\"\n", T_BC),
- ("RR4", RR, "            self._mosaics.put(key, held)", "            pass", T_BC),
+ ("RR4", RR, "            self._mosaics.put(key, held)\n        return held", "            pass\n        return held", T_BC),
  ("RR5", RR, "        if any(kept.values()) and self._holds_checks_of(tiles, kept):", "        if any(kept.values()):", T_RR),
  ("RR6", RR, "any(tile in keys for tile in kept[\"first\"]) or any(tile in keys for tile in kept[\"alike\"])",
   "any(tile in keys for tile in kept[\"first\"])", T_RR),
@@ -212,13 +213,6 @@ M = [
   "        return text_bytes(text).decode(\"utf-8\", \"replace\")\n    except UnicodeDecodeError:\n        raise InputError(Path(readable(text))", T_GD),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    # --new-only: run only NEW (the second sweep: a survivor of the first already passed every other file)
-    # --old-only: without NEW (the first sweep: the tests as they were, before NEW was written)
-    new_only, old_only = "--new-only" in sys.argv, "--old-only" in sys.argv
-    names = [a for a in sys.argv[1:] if a not in ("--new-only", "--old-only")]
-    chosen = ([(n, f, o, w, (NEW,)) for n, f, o, w, _ in M] if new_only
-              else [(n, f, o, w, tuple(x for x in t if x != NEW)) for n, f, o, w, t in M] if old_only else M)
-    verdicts = run(chosen, names)
-    left = [n for n, v in verdicts if v == "SURVIVED"]
-    print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
+    raise SystemExit(main_old_new(M, (NEW,), sys.argv[1:]))

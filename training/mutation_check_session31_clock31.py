@@ -10,7 +10,7 @@ copy of the tree, never in a worktree being edited:
 Results: training/results/clock31_session31.md."""
 import sys
 
-from hand_mutants import run
+from hand_mutants import main_old_new
 
 CZ, ET, SQ = "geolocator/core/clock_zones.py", "geolocator/core/export_track.py", "geolocator/core/sequence.py"
 CL, GZ = "geolocator/cli.py", "geolocator/gui/clock_zone.py"
@@ -51,7 +51,6 @@ M = [
   "            window.set_clock_zones(dialog.default_text(), {})", T_GUI),
 ]
 
+# session 36: through hand_mutants.main_old_new, which adds --check (run nothing, list the stale mutants)
 if __name__ == "__main__":
-    verdicts = run(M, sys.argv[1:])
-    left = [n for n, v in verdicts if v == "SURVIVED"]
-    print(f"{len(verdicts)} mutants, {len(verdicts) - len(left)} killed, survived: {' '.join(left) or 'none'}")
+    raise SystemExit(main_old_new(M, (), sys.argv[1:]))

@@ -57,7 +57,8 @@ class ElidedLabel(QLabel):
             self._fit()
 
     def _fit(self) -> None:
-        width = max(1, self.contentsRect().width())
+        # QLabel draws inside contentsRect() less margin() each side: cut to that room, or the "…" is hidden
+        width = max(1, self.contentsRect().width() - 2 * self.margin())
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
         if shown != super().text():
             super().setText(shown)
