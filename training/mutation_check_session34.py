@@ -57,7 +57,7 @@ M = [
   "[(p.lon - origin.lon) * m_lon, (p.lat - origin.lat) * m_lat]", T_CF),  # geo.local_metres since the last read
  ("CF3", CF, "abs(cv2.contourArea(ground.astype(np.float32))) < 1e-6:", "abs(cv2.contourArea(ground.astype(np.float32))) < -1.0:", T_CF),
  ("CF4", CF, "    top, bottom = (0.0, 1.0) if rows is None else rows", "    top, bottom = (0.0, 1.0)", T_CF),
- ("CF5", CF, "    centre = ground.mean(axis=0)", "    centre = ground[0]", T_CF),
+ ("CF5", CF, "    return ground - ground.mean(axis=0)", "    return ground - ground[0]", T_CF),
  ("CF6", CF, "FOV_RANGE_DEG = (10.0, 150.0)", "FOV_RANGE_DEG = (30.0, 150.0)", T_CF),
  ("CF7", CF, "    misfit = np.maximum(cos, np.abs(np.log(n1 / n2)))", "    misfit = cos", T_CF),
  ("CF8", CF, "    misfit = np.maximum(cos, np.abs(np.log(n1 / n2)))", "    misfit = np.abs(np.log(n1 / n2))", T_CF),
@@ -66,12 +66,11 @@ M = [
  ("CF11", CF, "    if fit is None or fit.misfit <= MISFIT_BAR:", "    if fit is None or fit.misfit < MISFIT_BAR:", T_CF),
  ("CF12", CF, "        size = (size[0] * (right - left), size[1] * (bottom - top))", "        pass", T_CF),
  ("CF13", CF, "                    check = replace(check, inliers=0)", "                    pass", T_CF),
- ("CF14", CF, "    f = (w / 2.0) / np.tan(np.radians(fovs) / 2.0)", "    f = w / np.tan(np.radians(fovs) / 2.0)", T_CF),
+ ("CF14", CF, "    f = (frame * w / 2.0) / np.tan(np.radians(fovs) / 2.0)", "    f = (frame * w) / np.tan(np.radians(fovs) / 2.0)", T_CF),
  ("CF15", CF, "abs(float(axis[2]) / float(np.linalg.norm(axis)))", "abs(float(axis[0]) / float(np.linalg.norm(axis)))", T_CF),
  ("CF16", CF, "    return CameraFit(float(misfit[best]), float(fovs[best]), tilt)", "    return CameraFit(float(misfit[best]), float(fovs[0]), tilt)", T_CF),
  ("CF17", CF, "    if not corners or len(corners) != 4:\n        return None", "    if not corners:\n        return None", T_CF),
- ("CF18", CF, "    fit = camera_misfit([tile.point_at(x, y) for x, y in corners], size, query_rows(query))",
-  "    fit = camera_misfit([tile.point_at(x, y) for x, y in corners], size)", T_CF),
+ ("CF18", CF, "    rows = query_rows(query)", "    rows = None", T_CF),
  # core/flights.py
  ("FL1", FL, "        return [g for g in out if g]", "        return out", T_FL),
  ("FL2", FL, "    if flights is None or {p.query for p in predictions} != set(getattr(last, \"queries\", ())):",
