@@ -54,6 +54,7 @@ from .elided_label import ElidedLabel, ElidingStatusBar
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
+from .toolbar_fold import ToolbarFold
 from .view_menu import PaneSwitches
 from .workers import Job, JobRunner
 
@@ -443,6 +444,7 @@ class MainWindow(QMainWindow):
                   self.act_export):
             tb.addSeparator() if a is None else tb.addAction(a)
         self.addToolBar(tb)
+        self.toolbar = tb
         self._rebuild_recent_menu()
 
     def _wire(self) -> None:
@@ -469,6 +471,9 @@ class MainWindow(QMainWindow):
         self.backbone_panel.denseChanged.connect(self.set_dense_search)
         self.backbone_panel.tonesChanged.connect(self.set_reversed_tones)
         self.backbone_panel.changedGroundChanged.connect(self.set_changed_ground)
+        # a screen too short for the window (200 % on a 1366 x 768 laptop): the toolbar folds away, its
+        # actions being in the menus with their shortcuts (gui/toolbar_fold.py)
+        self.toolbar_fold = ToolbarFold(self, self.toolbar, watch=(self.message_bar,))
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:
