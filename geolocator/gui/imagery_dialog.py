@@ -728,7 +728,11 @@ def start_fetch(window, plan: F.FetchPlan, verify: bool = False, retry_missing: 
 
     def done(report: F.FetchReport) -> None:
         if report.fetched + report.already == 0:
-            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}"
+            # why, in the bar itself (the server's answer): it was only under Details… (newuserapp36)
+            first = next(iter(report.failed.values()), None)
+            why = (f" ({first}{'' if len(report.failed) == 1 else '; Details… lists each tile'})"
+                   if first else "")
+            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}{why}"
                                             + (f"; {plan.out.name} was not created." if report.discarded else "."),
                                             "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
             return
