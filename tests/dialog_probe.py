@@ -157,6 +157,15 @@ def main() -> None:
     clock_zone.ask_clock_zone(window)
     answer([("free_disk_space", lambda d: None)])
     cache_prune.free_disk_space(window)
+    from geolocator.gui import main_window
+
+    answer([("row_order", lambda d: None)])
+    main_window.ask_row_order(window, Path("drone_survey_2024_xyz_tiles"))
+    # a package of four levels, as imagery_dialog.zoom_choices lists them (its reading left out)
+    imagery_dialog.zoom_choices = lambda path: [(imagery_dialog.AUTO_ZOOM.format(m=100), None)] + [
+        (f"Zoom {z} (tiles about {40075016 / 2 ** z * 0.81:.0f} m)", z) for z in (16, 17, 18, 19)]
+    answer([("zoom_level", lambda d: None)])
+    imagery_dialog.ask_zoom(window, Path("ortho_2024.mbtiles"))
     log = WarningsLog(window)
     log.add("Adding photos", ["photos/broken.jpg: not a picture (cannot identify image file)"] * 3)
     log.show_log()

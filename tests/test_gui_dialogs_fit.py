@@ -28,7 +28,8 @@ pytest.importorskip("PySide6.QtCore")
 from geolocator.gui.screen_fit import FRAME_H, FRAME_W  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DIALOGS = {"imagery_url", "imagery_esri", "imagery_wmts", "video_frames", "clock_zone", "free_disk_space", "warnings"}
+DIALOGS = {"imagery_url", "imagery_esri", "imagery_wmts", "video_frames", "clock_zone", "free_disk_space", "warnings",
+           "row_order", "zoom_level"}
 
 
 def probe(tmp_path: Path, width: int, height: int, scale: int, font_pt: float = 0.0) -> dict:

@@ -816,7 +816,7 @@ def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
 def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
     """Which zoom level of a multi-level package to use: (accepted, zoom or None for automatic).
     One level, or a package that cannot be read (the open job reports why): no question."""
-    from PySide6.QtWidgets import QInputDialog
+    from . import screen_fit
 
     try:
         choices = zoom_choices(path)
@@ -825,8 +825,8 @@ def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
     if len(choices) <= 2:
         return True, None
     labels = [label for label, _ in choices]
-    label, ok = QInputDialog.getItem(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
-                                     "Use:", labels, 0, False)
+    label, ok = screen_fit.ask_item(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
+                                    "Use:", labels, 0, False)
     if not ok:
         return False, None
     return True, dict(choices)[label]

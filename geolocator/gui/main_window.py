@@ -141,9 +141,11 @@ def ask_row_order(parent, folder: Path) -> tuple[bool, bool | None]:
     from the north (XYZ) or the south (TMS); read the wrong way, every photo lands at the
     mirror-image latitude."""
     labels = [label for label, _ in ROW_ORDERS]
-    text, ok = QInputDialog.getItem(parent, "Row order",
-                                    f"{folder.name}: the folder does not say how its tile rows count. Rows count from:",
-                                    labels, 0, False)
+    from . import screen_fit  # the question wrapped, the box fitted to the screen (QInputDialog.getItem's were not)
+
+    text, ok = screen_fit.ask_item(parent, "Row order",
+                                   f"{folder.name}: the folder does not say how its tile rows count. Rows count from:",
+                                   labels, 0, False)
     return ok, dict(ROW_ORDERS).get(text)
 
 
