@@ -74,13 +74,24 @@ def measure(d: QDialog) -> dict:
     # rows wider than their scroll area's view: read by scrolling sideways
     sideways = [s.widget().width() - s.viewport().width() for s in d.findChildren(QScrollArea)
                 if s.isVisible() and s.widget() is not None and s.widget().width() > s.viewport().width()]
+    # buttons in the dialog's rows that its scroll area hides until scrolled to
+    scrolled_away = []
+    for s in d.findChildren(QScrollArea):
+        if not s.isVisible() or s.widget() is None:
+            continue
+        view = s.viewport()
+        for b in s.widget().findChildren(QAbstractButton):
+            if b.isVisible() and b.text():
+                tl, br = b.mapTo(view, b.rect().topLeft()), b.mapTo(view, b.rect().bottomRight())
+                if tl.y() < 0 or br.y() >= view.height():
+                    scrolled_away.append(b.text())
     buttons = []
     for box in d.findChildren(QDialogButtonBox):
         for b in box.buttons():
             tl = b.mapTo(d, b.rect().topLeft())
             buttons.append({"text": b.text(), "rect": [tl.x(), tl.y(), b.width(), b.height()]})
     return {"size": [d.width(), d.height()], "cut": cut, "outside": outside, "sideways": sideways,
-            "buttons": buttons}
+            "buttons": buttons, "scrolled_away": scrolled_away}
 
 
 class _Window(QWidget):

@@ -50,8 +50,12 @@ def probe(tmp_path: Path, width: int, height: int, scale: int, font_pt: float = 
     return report
 
 
-def _every_dialog_fits(report: dict) -> None:
-    """Every dialog inside the screen, nothing cut, its buttons in sight; the failure names them all."""
+IN_SIGHT = ("clock_zone", "video_frames", "free_disk_space", "row_order", "zoom_level")
+
+
+def _every_dialog_fits(report: dict, in_sight: tuple[str, ...] = IN_SIGHT) -> None:
+    """Every dialog inside the screen, nothing cut, its buttons in sight (OK, Cancel, Fetch; and every
+    button of the dialogs `in_sight`, none scrolled away); the failure names them all."""
     sw, sh = report["screen"]
     wrong = []
     for name, d in report["dialogs"].items():
@@ -67,6 +71,10 @@ def _every_dialog_fits(report: dict) -> None:
             x, y, bw, bh = b["rect"]
             if not (0 <= x and x + bw <= w and 0 <= y and y + bh <= h):
                 wrong.append((name, "button", b))
+    # where nothing needs to scroll, nothing does: the Clock Zone's Add Folder… under its table (a table
+    # asking Qt's 192 px pushed it out of sight at 960 x 540), the small dialogs' buttons
+    for name in in_sight:
+        wrong += [(name, "scrolled away", b) for b in report["dialogs"][name]["scrolled_away"]]
     assert not wrong, "\n".join(map(str, wrong))
 
 
@@ -88,8 +96,9 @@ def test_at_200_percent_on_a_1920_x_1080_screen_with_a_14_pt_font_every_dialog_f
 def test_a_1366_x_768_laptop_at_200_percent_with_a_14_pt_font_every_dialog_fits(tmp_path):
     report = probe(tmp_path, 1366, 768, 2, font_pt=14)
     assert report["screen"] == [683, 384]
-    # before: every dialog but the warnings log wider than 683; Video Frames cut to 60 px of its 184
-    _every_dialog_fits(report)
+    # before: every dialog but the warnings log wider than 683; Video Frames cut to 60 px of its 184.
+    # The Clock Zone's two paragraphs take most of 344 px at 14 pt: its rows scroll, Add Folder… with them
+    _every_dialog_fits(report, tuple(n for n in IN_SIGHT if n != "clock_zone"))
 
 
 def test_with_room_the_dialogs_keep_their_sizes(tmp_path):

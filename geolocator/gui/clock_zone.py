@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .screen_fit import grow_to_fit, scrolled_rows
@@ -61,6 +61,9 @@ class ClockZoneDialog(QDialog):
         self.table.setColumnWidth(1, 220)  # "America/Argentina/Buenos_Aires" on one line
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # asks for the height of its rows, not Qt's 192 px: on a short screen Add Folder… stays in sight under
+        # it (the rows scroll past a tall table otherwise); a taller dialog gives it the room
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add Folder…")
@@ -98,6 +101,7 @@ class ClockZoneDialog(QDialog):
             self.table.insertRow(r)
             self.table.setItem(r, 0, QTableWidgetItem(folder))
         self.table.setItem(r, 1, QTableWidgetItem(zone or (self.table.item(r, 1).text() if self.table.item(r, 1) else "")))
+        grow_to_fit(self)  # the table as tall as its rows, as far as the screen allows (then the rows scroll)
         return r
 
     def choose_folder(self) -> None:

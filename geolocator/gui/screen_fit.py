@@ -1,10 +1,12 @@
 """Dialogs that fit the screen they open on: at 200 % scaling a 1366 x 768 laptop is 683 x 384
 logical px, and with a 14 pt font a 1920 x 1080 one at 200 % holds 960 x 540 (session 36, newuserapp36).
 
-Before, the Get Imagery dialog was 720 px wide and 382-542 px tall at the usual font, up to 945 x 734
+Before, the Get Imagery dialog was 720 px wide and 382-528 px tall at the usual font, up to 945 x 702
 at 14 pt, whatever the screen: on a 683 x 384 screen its Fetch and Cancel buttons were below the
-screen's edge. Now a dialog's rows scroll (FittingScroll) under buttons that stay in sight, and the
-dialog is sized and placed inside the screen's available geometry (fit_to_screen).
+screen's edge. Now a dialog's rows scroll (FittingScroll, laid out by scrolled_rows) under buttons that
+stay in sight; the dialog is sized to the screen's available geometry (fit_to_screen) and kept inside it
+when it grows (grow_to_fit, keep_inside); QInputDialog.getItem's one-line question and list are replaced
+by ask_item. Nothing here raises.
 
 Sizes are logical px (Qt's device-independent pixels: physical px / the device-pixel ratio)."""
 
@@ -140,8 +142,8 @@ def ask_item(parent: QWidget | None, title: str, label: str, items: list[str], c
     """QInputDialog.getItem's contract ((the item chosen, True), or (the current one, False) when cancelled),
     fitted to the screen: its question wraps and the closed list shows about 30 characters of a long
     item (the open list shows each whole), the dialog as wide as its items where the screen has room.
-    QInputDialog wrote both on one line: the Row order box was 772 px wide with a 14 pt font, the zoom
-    box's "Automatic (…)" line wider still, more than a 1366 x 768 laptop at 200 % holds (683 px)."""
+    QInputDialog wrote both on one line: the Row order and Zoom level boxes were 928 and 886 px wide with a
+    14 pt font, more than a 1366 x 768 laptop at 200 % holds (683 px)."""
     from PySide6.QtWidgets import QComboBox, QInputDialog, QLabel
 
     dialog = QInputDialog(parent)
