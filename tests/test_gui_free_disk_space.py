@@ -12,9 +12,10 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from geolocator.core.store_prune import DAY_S  # noqa: E402
+from geolocator.gui import number_input  # noqa: E402
 
 from .test_gui_first_hour import dirs, make_window, wait_idle  # noqa: E402,F401
 
@@ -31,7 +32,7 @@ def _free_space_confirmed(qtbot, dirs, monkeypatch):  # noqa: F811
     """The app opened, Free Disk Space… run with 30 days and its question answered Yes, waited until it
     says what it freed: (window, [question texts])."""
     asked = []
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(number_input, "ask_whole", lambda *a, **k: (30, True))
 
     def question(parent, title, text, *a, **k):
         asked.append(text)
@@ -53,7 +54,7 @@ def test_free_disk_space_says_what_it_frees_asks_then_removes_only_the_old(qtbot
     _old(stores / "new-store" / "features.npy", 500_000, 2)
     _old(northup / "rot-0123456789abcdef.tif", 1_100_000, 40)
     asked = []
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(number_input, "ask_whole", lambda *a, **k: (30, True))
 
     def question(parent, title, text, *a, **k):
         asked.append((title, text))
@@ -79,7 +80,7 @@ def test_free_disk_space_says_what_it_frees_asks_then_removes_only_the_old(qtbot
 def test_declined_or_nothing_old_removes_nothing(qtbot, dirs, monkeypatch):  # noqa: F811
     monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(dirs / "northup"))
     store = _old(dirs / "features" / "stores" / "old-store" / "features.npy", 1000, 40)
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(number_input, "ask_whole", lambda *a, **k: (30, True))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     w = make_window(qtbot, dirs)
     w.act_free_space.trigger()
@@ -119,7 +120,7 @@ def test_a_checkpoint_that_cannot_be_removed_is_not_called_in_use(qtbot, dirs, m
     stuck = _old(dirs / "features" / "adapt-resume" / "cccc.safetensors", 2_000_000, 40)
     monkeypatch.setattr(store_prune, "prune_adapt_checkpoints",
                         lambda root, days, now=None: ([], store_prune.list_adapt_checkpoints(root)))
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(number_input, "ask_whole", lambda *a, **k: (30, True))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     w = make_window(qtbot, dirs)
     w.act_free_space.trigger()
@@ -180,7 +181,7 @@ def test_only_old_video_frames_are_one_part_said_once(qtbot, dirs, monkeypatch):
     t = time.time() - 40 * DAY_S
     os.utime(path, (t, t))
     asked = []
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (30, True))
+    monkeypatch.setattr(number_input, "ask_whole", lambda *a, **k: (30, True))
     monkeypatch.setattr(QMessageBox, "question",
                         lambda parent, title, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
     w = make_window(qtbot, dirs)

@@ -18,10 +18,9 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PIL import Image  # noqa: E402
-from PySide6.QtWidgets import QInputDialog  # noqa: E402
-
 from geolocator.core.geo import xyz_tile_bounds  # noqa: E402
 from geolocator.core.tilesets import load_tileset  # noqa: E402
+from geolocator.gui import screen_fit  # noqa: E402
 from geolocator.gui.warnings_log import app_wording  # noqa: E402
 
 from .test_georef_conventions import GDAL2TILES_XML  # noqa: E402
@@ -61,7 +60,8 @@ def test_row_order_warnings_name_the_box_in_the_app_and_the_flags_on_the_cli(tmp
 
 
 class _Chosen:
-    """QInputDialog.getItem answered without a person: the item whose label starts with `start`."""
+    """The Row order box (screen_fit.ask_item, QInputDialog.getItem's contract) answered without a person:
+    the item whose label starts with `start`."""
 
     def __init__(self, monkeypatch, start):
         self.asked = []
@@ -70,7 +70,7 @@ class _Chosen:
             self.asked.append(title)
             return next(i for i in items if i.startswith(start)), True
 
-        monkeypatch.setattr(QInputDialog, "getItem", get_item)
+        monkeypatch.setattr(screen_fit, "ask_item", get_item)
 
 
 @pytest.mark.parametrize("choice, tms", [("TMS", True), ("XYZ", False)])

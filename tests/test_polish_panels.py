@@ -141,6 +141,8 @@ def test_a_refused_fetch_in_the_app_says_nothing_was_saved_and_leaves_no_file(qt
     # fewer tiles than STOP_AFTER_REFUSALS: the fetch ends with every tile failed, not a FetchError
     assert w.message_bar.text.startswith("No tile could be fetched from")
     assert f"{d.plan.out.name} was not created" in w.message_bar.text
+    # why, in the bar itself (session 36: only under Details…)
+    assert "403" in w.message_bar.text and "Details… lists each tile" in w.message_bar.text, w.message_bar.text
     assert not d.plan.out.exists()
     w.close()
 

@@ -62,7 +62,9 @@ def test_build_map_marker_data_and_fit(tmp_path):
     assert "tile.openstreetmap.org" not in page and "L.control.layers" not in page
     assert page.count("window.geoloc = (function () {") == 1  # the runtime, in the header
     assert page.count("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
-                      "div.leaflet-container{background:#4a4a4a}</style>") == 1
+                      "div.leaflet-container{background:#4a4a4a}"
+                      "div.leaflet-control-scale{pointer-events:none}"
+                      "div.leaflet-control-scale-line{background:rgba(255,255,255,.5)}</style>") == 1
 
 
 def test_build_map_without_truth_or_predictions(tmp_path):

@@ -740,10 +740,15 @@ def build_map(
     m.default_js = [("leaflet", assets.script(files["leaflet_js"])), ("jquery", assets.script(files["jquery_js"]))]
     m.default_css = [("leaflet_css", assets.style(files["leaflet_css"]))]
     m.get_root().header.add_child(Element(f"<script>{_RUNTIME_JS}</script>"), name="geoloc_runtime")
-    # neutral grey beside the imagery, light or dark UI (div. outranks leaflet.css, which loads later)
+    # neutral grey beside the imagery, light or dark UI (div. outranks leaflet.css, which loads later).
+    # The scale bar lets clicks through to what lies under it and shows it through a lighter wash: in a
+    # short map it sits over markers (bottom right, over the credit line: api.legendPlace), and one under
+    # it could be neither seen nor clicked (newuserapp36; leaflet.css gives it 80 % white and the clicks)
     m.get_root().header.add_child(
         Element("<style>.geoloc-popup th,.geoloc-popup td{vertical-align:top}"
-                "div.leaflet-container{background:#4a4a4a}</style>"),
+                "div.leaflet-container{background:#4a4a4a}"
+                "div.leaflet-control-scale{pointer-events:none}"
+                "div.leaflet-control-scale-line{background:rgba(255,255,255,.5)}</style>"),
         name="geoloc_css",
     )
 

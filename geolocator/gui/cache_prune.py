@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ..core.store_prune import ADAPT_RESUME
 from ..core.wording import count, megabytes
@@ -87,10 +87,13 @@ def confirmation(stores, copies, days: int, checkpoints=(), frames: tuple[int, i
 
 def free_disk_space(window) -> None:
     """The menu item's slot: ask the days, measure (worker thread), confirm, prune (worker thread)."""
-    days, ok = QInputDialog.getInt(window, "Free Disk Space",
-                                   "Remove cached features, keypoints, north-up copies, checkpoints of "
-                                   "interrupted adaptations and sampled video frames not used for this many days:",
-                                   DEFAULT_DAYS, 0, 36_500)
+    from . import number_input
+
+    # its question wrapped: QInputDialog.getInt wrote it on one line, 919 px wide (newuserapp36)
+    days, ok = number_input.ask_whole(window, "Free Disk Space",
+                                      "Remove cached features, keypoints, north-up copies, checkpoints of "
+                                      "interrupted adaptations and sampled video frames not used for this many days:",
+                                      DEFAULT_DAYS, 0, 36_500)
     if not ok:
         return
     root, northup = folders(window)

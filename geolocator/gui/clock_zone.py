@@ -11,16 +11,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-PROMPT = ("Most drones record photo times without a time zone. The GPX and KML exports need UTC: give the\n"
-          "zone the drone's clock is set to, as +01:00, -05:00, UTC or a name such as Europe/Zurich\n"
-          "(with a name, summer time is applied by each photo's date). Times recorded with a zone keep it.\n"
+from .screen_fit import grow_to_fit, scrolled_rows
+
+# paragraphs, wrapped to the dialog's width: their lines were broken by hand at 95 characters, which made
+# the dialog 964 px wide at 14 pt, wider than a 1920 x 1080 screen at 200 % (960 logical px; newuserapp36)
+PROMPT = ("Most drones record photo times without a time zone. The GPX and KML exports need UTC: give the "
+          "zone the drone's clock is set to, as +01:00, -05:00, UTC or a name such as Europe/Zurich "
+          "(with a name, summer time is applied by each photo's date). Times recorded with a zone keep it. "
           "Leave it empty to write such times as if they were UTC (the files then say so).")
-FOLDERS_PROMPT = ("A second drone or a phone whose clock was set to another zone: add its folder and that zone.\n"
-                  "Photos and videos under a folder listed use its zone (the deepest folder listed wins);\n"
+FOLDERS_PROMPT = ("A second drone or a phone whose clock was set to another zone: add its folder and that zone. "
+                  "Photos and videos under a folder listed use its zone (the deepest folder listed wins); "
                   "every other photo uses the zone above.")
+# where the screen has room, the dialog is as wide as this line was (its lines as before, in any font)
+FIRST_LINE = "Most drones record photo times without a time zone. The GPX and KML exports need UTC: give the"
+
+
+def _paragraph(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 class ClockZoneDialog(QDialog):
@@ -32,21 +44,26 @@ class ClockZoneDialog(QDialog):
         super().__init__(parent)
         self.start_dir = start_dir  # where Add Folder… opens: the selected photo's folder, when one is selected
         self.setWindowTitle("Clock Zone of the Photos")
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(PROMPT))
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_paragraph(PROMPT))
         row = QHBoxLayout()
         row.addWidget(QLabel("Every clock:"))
         self.default_edit = QLineEdit(default)
         self.default_edit.setPlaceholderText("e.g. Europe/Zurich or +01:00 (empty: as if UTC)")
         row.addWidget(self.default_edit)
         layout.addLayout(row)
-        layout.addWidget(QLabel(FOLDERS_PROMPT))
+        layout.addWidget(_paragraph(FOLDERS_PROMPT))
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Folder", "Zone of its clock"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(1, 220)  # "America/Argentina/Buenos_Aires" on one line
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # asks for the height of its rows, not Qt's 192 px: on a short screen Add Folder… stays in sight under
+        # it (the rows scroll past a tall table otherwise); a taller dialog gives it the room
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.add_button = QPushButton("Add Folder…")
@@ -63,13 +80,15 @@ class ClockZoneDialog(QDialog):
         layout.addLayout(buttons)
         self.problem = QLabel("")  # why OK did not close the dialog
         self.problem.setWordWrap(True)
-        layout.addWidget(self.problem)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
-        layout.addWidget(box)
         for folder, zone in folders.items():
             self.add_folder(folder, zone)
+        # the prompts and the table scroll on a short screen (683 x 384 logical px: a 1366 x 768 laptop at
+        # 200 %); why OK did not close the dialog, and OK and Cancel, stay in sight under them
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        scrolled_rows(self, body, [self.problem, box], self.fontMetrics().horizontalAdvance(FIRST_LINE) + bar + 28)
 
     def add_folder(self, folder: str, zone: str = "") -> int:
         """A row for `folder` (its zone to be typed when empty); an existing row of that folder is reused.
@@ -82,6 +101,7 @@ class ClockZoneDialog(QDialog):
             self.table.insertRow(r)
             self.table.setItem(r, 0, QTableWidgetItem(folder))
         self.table.setItem(r, 1, QTableWidgetItem(zone or (self.table.item(r, 1).text() if self.table.item(r, 1) else "")))
+        grow_to_fit(self)  # the table as tall as its rows, as far as the screen allows (then the rows scroll)
         return r
 
     def choose_folder(self) -> None:
@@ -125,6 +145,7 @@ class ClockZoneDialog(QDialog):
         problem = self.check()
         if problem:
             self.problem.setText(problem)
+            grow_to_fit(self)
             return
         super().accept()
 

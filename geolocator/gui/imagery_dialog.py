@@ -35,11 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import GeolocatorError
+from ..core.geo import format_ground_size
 from ..core.model import Bounds, LatLon
 from ..core.sources import fetch as F
 from ..core.sources.package import DEFAULT_TILE_GROUND_M
 from .number_input import DecimalSpinBox
+from .screen_fit import grow_to_fit, scrolled_rows
 
+WIDTH = 720  # the dialog's width where the screen has room (logical px)
 URL_CHOICE = "Tile URL template…"
 WMTS_CHOICE = "WMTS service (capabilities URL or file)…"
 # Imagery (not street-map) providers of xyzservices that need no API key. Their terms still apply:
@@ -156,9 +159,13 @@ class ImageryDialog(QDialog):
         self.box = QRadioButton("Box W,S,E,N")
         self.map_view = QRadioButton("The area the map shows now" + ("" if view else " (no map yet)"))
         self.map_view.setEnabled(view is not None)
+        # short enough for a 683 px screen at 14 pt (a 1366 x 768 one at 200 %): the rectangle's W,S,E,N (57
+        # characters, 750 px at 14 pt) is its tooltip, its size on the ground the text
         self.drawn_area = QRadioButton("The rectangle drawn on the map" + (
-            f" ({drawn.west:.5f},{drawn.south:.5f},{drawn.east:.5f},{drawn.north:.5f})" if drawn
-            else " (none: draw one with the map's \u25ad button)"))
+            f" ({format_ground_size(drawn)})" if drawn else " (none: draw one with its \u25ad)"))
+        self.drawn_area.setToolTip(f"W,S,E,N {drawn.west:.5f},{drawn.south:.5f},{drawn.east:.5f},{drawn.north:.5f}"
+                                   if drawn else "Draw a rectangle with the map's \u25ad button: this dialog then "
+                                   "opens with it chosen")
         self.drawn_area.setEnabled(drawn is not None)
         group = QButtonGroup(self)
         group.addButton(self.around)
@@ -206,6 +213,9 @@ class ImageryDialog(QDialog):
         self.estimate.setWordWrap(True)
 
         form = QFormLayout()
+        # a row whose field has no room beside its label goes under it (a narrow screen, a large font);
+        # where there is room the rows look as before
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Imagery from", self.source)
         form.addRow("URL template", self.url)
         caps_row = QHBoxLayout()
@@ -251,13 +261,13 @@ class ImageryDialog(QDialog):
         self.fetch_button = self.buttons.addButton("Fetch", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.estimate)
+        body = QWidget()
+        rows = QVBoxLayout(body)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(form)
         # the height the dialog keeps after a longer text (it never shrinks while one types: _grow_to_fit)
-        # goes here, above the buttons, not into the rows (it made a gap around the WMTS status line)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
+        # goes here, under the rows, not into them (it made a gap around the WMTS status line)
+        rows.addStretch(1)
 
         area0 = self._area_or_none()
         # suggested: tiles the size of the photos' footprint (their metadata), else the default size
@@ -273,9 +283,13 @@ class ImageryDialog(QDialog):
                        self.zoom.valueChanged):
             signal.connect(self._update)
         self.out.textEdited.connect(self._mark_out_edited)
-        self.resize(720, 0)
         self._show_wmts_rows()
         self._update()
+        # the rows scroll where the screen is shorter than they are (683 x 384 logical px: a 1366 x 768
+        # laptop at 200 %); the estimate (the tile count, or why Fetch is greyed out) and the buttons
+        # under them stay in sight (screen_fit). Laid out once the rows shown are known (the WMTS rows
+        # hidden): as tall as they are where the screen allows
+        self.rows_scroll = scrolled_rows(self, body, [self.estimate, self.buttons], WIDTH)
 
     # -- state -------------------------------------------------------------------------------------
     def _mark_out_edited(self, _text: str = "") -> None:
@@ -646,14 +660,9 @@ class ImageryDialog(QDialog):
 
     def _grow_to_fit(self) -> None:
         """Taller when the notice or the estimate needs it (a three-line refusal under the box squeezed
-        the notice above it); never shorter, so the dialog does not jump while typing."""
-        layout = self.layout()
-        if layout is None:  # still being built
-            return
-        layout.activate()
-        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
-        if need > self.height():
-            self.resize(self.width(), need)
+        the notice above it); never shorter, so the dialog does not jump while typing; never taller than the
+        screen, where the rows scroll (screen_fit.grow_to_fit)."""
+        grow_to_fit(self)
 
     def _accept(self) -> None:
         self._update()
@@ -719,7 +728,11 @@ def start_fetch(window, plan: F.FetchPlan, verify: bool = False, retry_missing: 
 
     def done(report: F.FetchReport) -> None:
         if report.fetched + report.already == 0:
-            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}"
+            # why, in the bar itself (the server's answer): it was only under Details… (newuserapp36)
+            first = next(iter(report.failed.values()), None)
+            why = (f" ({first}{'' if len(report.failed) == 1 else '; Details… lists each tile'})"
+                   if first else "")
+            window.message_bar.show_message("error", f"No tile could be fetched from {plan.template.url}{why}"
                                             + (f"; {plan.out.name} was not created." if report.discarded else "."),
                                             "\n".join(f"{k}: {why}" for k, why in report.failed.items()))
             return
@@ -803,7 +816,7 @@ def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
 def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
     """Which zoom level of a multi-level package to use: (accepted, zoom or None for automatic).
     One level, or a package that cannot be read (the open job reports why): no question."""
-    from PySide6.QtWidgets import QInputDialog
+    from . import screen_fit
 
     try:
         choices = zoom_choices(path)
@@ -812,8 +825,8 @@ def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
     if len(choices) <= 2:
         return True, None
     labels = [label for label, _ in choices]
-    label, ok = QInputDialog.getItem(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
-                                     "Use:", labels, 0, False)
+    label, ok = screen_fit.ask_item(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
+                                    "Use:", labels, 0, False)
     if not ok:
         return False, None
     return True, dict(choices)[label]

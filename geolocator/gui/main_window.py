@@ -54,6 +54,7 @@ from .elided_label import ElidedLabel, ElidingStatusBar
 from .pane_widths import MAP_HEIGHT_SHARE, MapFirstSplitter
 from .settings import AppSettings, clock_zone_of
 from .side_panels import AdapterPanel, BackbonePanel, EvaluationPanel
+from .toolbar_fold import ToolbarFold
 from .view_menu import PaneSwitches
 from .workers import Job, JobRunner
 
@@ -140,9 +141,11 @@ def ask_row_order(parent, folder: Path) -> tuple[bool, bool | None]:
     from the north (XYZ) or the south (TMS); read the wrong way, every photo lands at the
     mirror-image latitude."""
     labels = [label for label, _ in ROW_ORDERS]
-    text, ok = QInputDialog.getItem(parent, "Row order",
-                                    f"{folder.name}: the folder does not say how its tile rows count. Rows count from:",
-                                    labels, 0, False)
+    from . import screen_fit  # the question wrapped, the box fitted to the screen (QInputDialog.getItem's were not)
+
+    text, ok = screen_fit.ask_item(parent, "Row order",
+                                   f"{folder.name}: the folder does not say how its tile rows count. Rows count from:",
+                                   labels, 0, False)
     return ok, dict(ROW_ORDERS).get(text)
 
 
@@ -443,6 +446,7 @@ class MainWindow(QMainWindow):
                   self.act_export):
             tb.addSeparator() if a is None else tb.addAction(a)
         self.addToolBar(tb)
+        self.toolbar = tb
         self._rebuild_recent_menu()
 
     def _wire(self) -> None:
@@ -469,6 +473,9 @@ class MainWindow(QMainWindow):
         self.backbone_panel.denseChanged.connect(self.set_dense_search)
         self.backbone_panel.tonesChanged.connect(self.set_reversed_tones)
         self.backbone_panel.changedGroundChanged.connect(self.set_changed_ground)
+        # a screen too short for the window (200 % on a 1366 x 768 laptop): the toolbar folds away, its
+        # actions being in the menus with their shortcuts (gui/toolbar_fold.py)
+        self.toolbar_fold = ToolbarFold(self, self.toolbar, watch=(self.message_bar,))
 
     # -- persistent state ---------------------------------------------------------------------------
     def _restore_qt_state(self) -> None:

@@ -13,11 +13,13 @@ answers and their cached pictures, and no frame already answered is removed.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout
+from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QRadioButton, QVBoxLayout,
+                               QWidget)
 
 from ..core.media.video import AUTO_MAX_FRAMES
 from ..core.wording import about_duration, clock_length, count
 from .number_input import DecimalSpinBox
+from .screen_fit import scrolled_rows
 
 # Seconds to locate one 1024 px video frame when the app has not measured its own pace yet
 # (MainWindow.locate_pace_s). Set between two measurements of 4K frames with EfficientNet-Lite0 on
@@ -82,8 +84,9 @@ class VideoFramesDialog(QDialog):
     def __init__(self, parent, every_s: float | None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Video Frames")
-        self.setMinimumWidth(460)  # the words wrap; the box stays a dialog's width
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         text = QLabel("How often a video's frames are taken to be located. Fewer frames locate sooner; a track "
                       "needs a frame at least every 60 seconds to fill the gaps between its verified frames. "
                       "Videos already listed are sampled again: answers already made are kept, and frames "
@@ -113,10 +116,13 @@ class VideoFramesDialog(QDialog):
         row.addWidget(self.seconds)
         row.addStretch(1)
         layout.addLayout(row)
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        # the words wrap at about 75 characters a line where the screen has room; on a short one (a 1366 x 768
+        # laptop at 200 % with a 14 pt font) they scroll over OK and Cancel instead of being cut (newuserapp36)
+        scrolled_rows(self, body, [buttons], max(460, 75 * self.fontMetrics().averageCharWidth()))
 
     def every_s(self) -> float | None:
         self.seconds.interpretText()

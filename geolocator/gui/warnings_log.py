@@ -161,7 +161,12 @@ class WarningsLog(QToolButton):
         if self._dialog is None:
             self._dialog = QDialog(self.window())
             self._dialog.setWindowTitle("Warnings")
-            self._dialog.resize(720, 360)
+            from PySide6.QtCore import QSize
+
+            from .screen_fit import fit_to_screen
+
+            # 720 x 360 where the screen has room: wider than a 1366 x 768 laptop at 200 % (683 px; newuserapp36)
+            fit_to_screen(self._dialog, QSize(720, 360))
             layout = QVBoxLayout(self._dialog)
             self._view = QPlainTextEdit()
             self._view.setReadOnly(True)
