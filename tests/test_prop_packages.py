@@ -267,17 +267,19 @@ def test_an_avif_tile_in_a_pmtiles_archive_decodes(tmp_path):
 
 
 @pytest.mark.parametrize("packing", ["BROTLI", "ZSTD"])
-def test_pmtiles_tiles_compressed_with_brotli_or_zstd_are_refused_once_by_name(tmp_path, packing):
-    """PMTiles v3 §3 tile compression 0x03 brotli, 0x04 zstd (found by reading, beside the header property):
-    the archive was listed and every tile then refused as "not an image" when it was decoded; it is now
-    refused when opened, naming the compression."""
+def test_pmtiles_tiles_said_brotli_or_zstd_but_not_so_are_refused_by_name(tmp_path, packing):
+    """PMTiles v3 §3 tile compression 0x03 brotli, 0x04 zstd: such archives are read since pmtiles36
+    (test_pmtiles_compression.py); a tile that is not the data its header promises is refused when read,
+    naming the archive, the tile and the codec (before session 35 every tile was "not an image")."""
     from pmtiles.tile import Compression
 
     path = _write_pmtiles(tmp_path / "p.pmtiles", [(3, 1, 1)], {"tile_compression": Compression[packing]})
     try:
+        assert pm.read_info(path).zooms == (3,)
         with pytest.raises(InputError) as err:
-            pm.read_info(path)
-        assert err.value.path == path and f"compressed with {packing}" in err.value.problem
+            pm.read_tile(path, "3/1/1")
+        assert err.value.path == path
+        assert err.value.problem.startswith(f"tile 3/1/1: corrupt {packing.lower()} data (")
     finally:
         pm._pool.close_all()
 

@@ -4,13 +4,17 @@ tile look-up) over a memory map of the file.
 Spec: https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md. Tiles are addressed by a
 Hilbert tile id ordered by zoom (all of zoom z come before zoom z+1), which lets the listing of
 one zoom level skip every leaf directory that cannot hold it without reading any tile data.
+Directories, metadata and tiles may each be stored uncompressed or compressed with gzip, brotli
+(the `brotli` package) or zstd (`zstandard`), spec v3 §3 "Compression".
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import mmap
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,66 @@ from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_
 SUFFIXES = (".pmtiles",)
 # spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
 _IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
+# spec v3 §3 header bytes 97 (internal compression), 98 (tile compression) and 99 (tile type): the codes it defines
+_COMPRESSIONS = {0: "UNKNOWN", 1: "NONE", 2: "GZIP", 3: "BROTLI", 4: "ZSTD"}
+_TILE_TYPE_COUNT = 7  # 0 unknown .. 6 MLT
+
+
+class _Corrupt(ValueError):
+    """Compressed data its codec cannot unpack (the message names the codec and its complaint)."""
+
+
+def _zstd(data: bytes) -> bytes:
+    import zstandard
+
+    # a decompressobj, not zstandard.decompress: that refuses frames whose header leaves out the content size
+    unpacker = zstandard.ZstdDecompressor().decompressobj()
+    out = unpacker.decompress(data)
+    if not unpacker.eof:
+        raise _Corrupt("corrupt zstd data (truncated frame)")
+    return out
+
+
+def unpack(data: bytes, compression: str) -> bytes:
+    """`data` decompressed as PMTiles compression `compression` ("NONE", "UNKNOWN": as is; "GZIP"
+    with gzip, "BROTLI" with the `brotli` package, "ZSTD" with `zstandard`; spec v3 §3).
+    Raises ValueError (its message "corrupt <codec> data (...)") for data the codec refuses."""
+    if compression in ("NONE", "UNKNOWN"):
+        return bytes(data)
+    if compression == "ZSTD":
+        import zstandard
+
+        try:
+            return _zstd(data)
+        except zstandard.ZstdError as exc:
+            raise _Corrupt(f"corrupt zstd data ({exc})") from None
+    if compression == "BROTLI":
+        import brotli
+
+        try:
+            return brotli.decompress(data)
+        except brotli.error as exc:
+            raise _Corrupt(f"corrupt brotli data ({exc})") from None
+    if compression == "GZIP":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _Corrupt(f"corrupt gzip data ({exc})") from None
+    raise ValueError(f"unknown PMTiles compression {compression!r}")
+
+
+def _header_problem(head: bytes) -> str | None:
+    """Why a v3 header the package refused (it raises ValueError for a code outside its enums) cannot
+    be read: a compression or tile type code spec v3 does not define, named; None when it is not that."""
+    if len(head) < 100:
+        return None
+    for what, code in (("directories", head[97]), ("tiles", head[98])):
+        if code not in _COMPRESSIONS:
+            return (f"its {what} are compressed with an unknown method (code {code}; PMTiles v3 defines "
+                    "0-4: unknown, none, gzip, brotli, zstd)")
+    if head[99] >= _TILE_TYPE_COUNT:
+        return f"its tiles are of an unknown type (code {head[99]}; PMTiles v3 defines 0-6)"
+    return None
 
 
 class _Archive:
@@ -53,13 +117,14 @@ class _Archive:
             self.close()
             raise InputError(path, "only PMTiles version 3 archives are supported") from None
         except (ValueError, IndexError) as exc:
+            problem = _header_problem(self.get_bytes(0, 127)) or f"damaged PMTiles header ({exc})"
             self.close()
-            raise InputError(path, f"damaged PMTiles header ({exc})") from None
-        if self.header["internal_compression"].name not in ("GZIP",):
-            # the pmtiles package decodes gzip-compressed directories only
+            raise InputError(path, problem) from None
+        self.internal = self.header["internal_compression"].name
+        if self.internal == "UNKNOWN":  # 0: the writer did not say, and brotli data has no signature to tell it by
             self.close()
-            raise InputError(path, f"PMTiles directories compressed with "
-                                   f"{self.header['internal_compression'].name} are not supported (gzip is)")
+            raise InputError(path, "its header does not say how its directories are compressed (code 0, unknown): "
+                                   "geolocator reads none, gzip, brotli or zstd")
 
     def get_bytes(self, offset: int, length: int) -> bytes:
         return self.map[offset: offset + length]
@@ -74,8 +139,19 @@ class _Archive:
         if entries is None:
             if len(self._dirs) >= 64:  # bounded: a few root/leaf directories are all a look-up needs
                 self._dirs.pop(next(iter(self._dirs)))
-            entries = self._dirs[key] = deserialize_directory(self.get_bytes(offset, length))
+            data = self.get_bytes(offset, length)
+            if self.internal != "GZIP":
+                # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1):
+                # the directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC
+                data = gzip.compress(unpack(data, self.internal), compresslevel=0, mtime=0)
+            entries = self._dirs[key] = deserialize_directory(data)
         return entries
+
+    def metadata(self) -> object:
+        """The JSON metadata, unpacked as the directories are (Reader.metadata gunzips only).
+        Raises ValueError for data that is not compressed JSON."""
+        h = self.header
+        return json.loads(unpack(self.get_bytes(h["metadata_offset"], h["metadata_length"]), self.internal))
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """Tile bytes, the look-up of pmtiles.reader.Reader.get (root, then at most 3 leaf levels,
@@ -113,13 +189,8 @@ def read_info(path: Path) -> PackageInfo:
     kind = h["tile_type"].name
     if kind not in _IMAGE_TYPES:
         raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
-    packing = h["tile_compression"].name
-    if packing not in ("NONE", "GZIP", "UNKNOWN"):  # spec v3 §3: 3 brotli, 4 zstd (images are stored uncompressed)
-        # said once here: each tile was otherwise refused later as "not an image"
-        raise InputError(path, f"its tiles are compressed with {packing}, which geolocator cannot unpack (images "
-                               "are normally stored uncompressed: rewrite the archive with tile compression none)")
     try:
-        meta = archive.reader.metadata() if h["metadata_length"] else {}
+        meta = archive.metadata() if h["metadata_length"] else {}
     except (ValueError, OSError, EOFError):
         meta = {}  # metadata is optional: the tiles are still usable
     if not isinstance(meta, dict):
@@ -215,7 +286,8 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
 
 
 def read_tile(path: Path, ref: str) -> bytes | None:
-    """The bytes of tile `ref` ("z/x/y"), None when the archive lacks it."""
+    """The bytes of tile `ref` ("z/x/y"), unpacked as the header's tile compression says (see `unpack`);
+    None when the archive lacks it. Raises InputError naming the archive for damaged directories or data."""
     z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
     archive = _pool.get(path)
     try:
@@ -224,12 +296,10 @@ def read_tile(path: Path, ref: str) -> bytes | None:
         raise InputError(path, f"tile {ref}: damaged PMTiles directory ({exc})") from None
     if data is None:
         return None
-    if archive.header["tile_compression"].name == "GZIP":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(path, f"tile {ref}: corrupt gzip data ({exc})") from None
-    return bytes(data)
+    try:
+        return unpack(data, archive.header["tile_compression"].name)
+    except _Corrupt as exc:
+        raise InputError(path, f"tile {ref}: {exc}") from None
 
 
 def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: str = "png",
