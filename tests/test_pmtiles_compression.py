@@ -122,6 +122,7 @@ def test_compressed_archives_of_each_image_type_open(tmp_path, internal, tile_co
         z, x, y = map(int, t.id.split("/"))
         assert pm.read_tile(p, t.ref) == made[(z, x, y)][0]
         assert np.array_equal(np.asarray(open_tile_image(t)), made[(z, x, y)][1])
+    assert pm.read_tile(p, "1/5/5") is None
 
 
 @pytest.mark.parametrize("internal", ["BROTLI", "ZSTD", "NONE"])

@@ -361,3 +361,12 @@ def test_pmtiles_tile_set_carries_the_archives_attribution(tmp_path):
     p = _two_zoom_archive(tmp_path / "a.pmtiles", metadata={"attribution": "(c) me", "name": "Demo"})
     assert pm.load(p, zoom=1).attribution == "(c) me"
 
+
+def test_pmtiles_a_tile_outside_the_xyz_grid_is_not_in_the_archive(tmp_path):
+    """Regression (pmtiles36): a column or row beyond 2^z - 1, or a negative one, was read as "tile 1/5/5:
+    damaged PMTiles directory (tile x/y outside zoom level bounds)" (pmtiles.tile.zxy_to_tileid's
+    ValueError); no archive holds such a tile, so it is missing, as in an MBTiles or GeoPackage."""
+    p = _two_zoom_archive(tmp_path / "a.pmtiles")
+    for ref in ("1/5/5", "1/2/0", "1/0/2", "1/-1/0", "2/0/-1", "40/0/0", "-1/0/0"):
+        assert pm.read_tile(p, ref) is None
+    assert pm.read_tile(p, "1/1/0") == b"t4"

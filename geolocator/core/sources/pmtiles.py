@@ -158,6 +158,9 @@ class _Archive:
         spec v3 section 'Directories') over cached directories."""
         from pmtiles.tile import find_tile, zxy_to_tileid
 
+        if not (0 <= z <= 31 and 0 <= x < 1 << z and 0 <= y < 1 << z):
+            # not a tile of the XYZ grid, so in no archive (zxy_to_tileid's ValueError read "damaged directory")
+            return None
         tile_id = zxy_to_tileid(z, x, y)
         h = self.header
         offset, length = h["root_offset"], h["root_length"]
