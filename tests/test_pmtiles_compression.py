@@ -28,6 +28,7 @@ from geolocator.core.sources.tile_image import load_package, open_tile_image
 
 PACK = {
     "NONE": lambda b: b,
+    "UNKNOWN": lambda b: b,  # tile compression 0: stored as is (go-pmtiles convert writes it over images)
     "GZIP": lambda b: gzip.compress(b, mtime=0),
     "BROTLI": lambda b: brotli.compress(b, quality=5),  # 11, the default, took ~1 s a PNG archive
     "ZSTD": zstandard.compress,
@@ -201,3 +202,38 @@ def test_unpack_codecs_and_refusal():
         pm.unpack(b"\x1f\x8b garbage", "GZIP")
     with pytest.raises(ValueError, match="^unknown PMTiles compression 'LZ4'$"):
         pm.unpack(b"x", "LZ4")
+
+
+@pytest.mark.parametrize("tile_type, pil_format, fmt", FORMATS)
+def test_an_archive_of_unknown_tile_type_is_read_by_its_first_tiles_format(tmp_path, tile_type, pil_format, fmt):
+    """Regression (pmtiles36): go-pmtiles' `pmtiles convert` of an MBTiles whose `format` is "jpeg",
+    "image/jpeg" or missing writes tile type 0 (unknown) and tile compression 0 over plain images; such
+    an archive was refused ("its tiles are UNKNOWN, not imagery"). Its first tile (in leaves here, as in
+    a large archive) now tells the format, and every tile opens."""
+    if fmt == "avif" and not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF codec")
+    made = {(2, x, y): _image(pil_format, 7 * x + y, size=64) for x in range(2) for y in range(2)}
+    p = packed_archive(tmp_path / "u.pmtiles", {k: d for k, (d, _) in made.items()}, tile_type="UNKNOWN",
+                       internal="GZIP", tile_comp="UNKNOWN", leaf_size=2)
+    assert pm.read_info(p).format == fmt
+    ts = load_package(p)
+    assert len(ts.tiles) == 4
+    for t in ts.tiles:
+        z, x, y = map(int, t.id.split("/"))
+        assert np.array_equal(np.asarray(open_tile_image(t)), made[(z, x, y)][1])
+
+
+def test_an_archive_of_unknown_tile_type_whose_first_tile_is_no_image_is_refused(tmp_path):
+    vector = packed_archive(tmp_path / "v.pmtiles", {(0, 0, 0): b"\x1a\x05layer"}, tile_type="UNKNOWN",
+                            internal="GZIP", tile_comp="GZIP")  # a gzipped vector tile, as an MVT set holds
+    e = _err(pm.read_info, vector)
+    assert (e.path, e.problem) == (vector, "its header leaves the tile type unknown (0) and its first tile, 0/0/0, "
+                                           "is not an image geolocator reads (png, jpg, webp or avif)")
+    empty = packed_archive(tmp_path / "e.pmtiles", {(0, 0, 0): b"x"}, tile_type="UNKNOWN", internal="GZIP")
+    raw = bytearray(empty.read_bytes())
+    root = gzip.compress(b"\x00")  # a root directory of no entries
+    raw[127:127 + len(root)] = root
+    raw[16:24] = len(root).to_bytes(8, "little")
+    empty.write_bytes(bytes(raw))
+    assert _err(pm.read_info, empty).problem == ("its header leaves the tile type unknown (0) and it holds no tile "
+                                                 "to tell it by")

@@ -119,10 +119,13 @@ def test_pmtiles_info_from_the_header_and_metadata(tmp_path):
         assert (info.attribution, info.name, info.format, info.zooms) == (None, None, "png", (1, 2, 3))
     q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)  # 0: the count is unknown (spec v3 §3.2)
     assert pm.read_info(q).zooms == (1, 2, 3)
-    for kind in ("MVT", "UNKNOWN"):  # AVIF (0x05) is imagery: test_prop_packages.py
-        q = _two_zoom_archive(tmp_path / f"e{kind}.pmtiles", tile_type=kind)
-        assert _err(pm.read_info, q).problem == (
-            f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    q = _two_zoom_archive(tmp_path / "eMVT.pmtiles", tile_type="MVT")  # AVIF (0x05) is imagery: test_prop_packages.py
+    assert _err(pm.read_info, q).problem == (
+        "its tiles are MVT, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    # type 0, unknown: told from the first tile (test_pmtiles_compression.py), here b"t1", no image
+    q = _two_zoom_archive(tmp_path / "eUNKNOWN.pmtiles", tile_type="UNKNOWN")
+    assert _err(pm.read_info, q).problem == ("its header leaves the tile type unknown (0) and its first tile, 1/0/0, "
+                                             "is not an image geolocator reads (png, jpg, webp or avif)")
 
 
 def test_pmtiles_files_that_are_not_v3_gzip_archives_are_refused(tmp_path):

@@ -98,6 +98,7 @@ class _Archive:
 
         self.path = path
         self._dirs: dict[tuple[int, int], list] = {}
+        self.sniffed: str | None = None  # the image format told from the first tile (_sniffed_format)
         try:
             self.file = open(path, "rb")
         except OSError as exc:
@@ -190,7 +191,11 @@ def read_info(path: Path) -> PackageInfo:
     archive = _pool.get(path)
     h = archive.header
     kind = h["tile_type"].name
-    if kind not in _IMAGE_TYPES:
+    if kind == "UNKNOWN":
+        fmt = _sniffed_format(archive)
+    elif kind in _IMAGE_TYPES:
+        fmt = _IMAGE_TYPES[kind]
+    else:
         raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
     try:
         meta = archive.metadata() if h["metadata_length"] else {}
@@ -202,8 +207,57 @@ def read_info(path: Path) -> PackageInfo:
     # every level from min to max zoom: the tile counts may be 0, which spec v3 §3.2 reads "unknown" (an
     # archive whose writer set none was "a tile package that holds no tiles"); an empty level is skipped by load
     zooms = tuple(range(h["min_zoom"], h["max_zoom"] + 1))
-    return PackageInfo(path, "pmtiles", zooms, _IMAGE_TYPES[kind], bounds,
+    return PackageInfo(path, "pmtiles", zooms, fmt, bounds,
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
+
+
+def _first_tile(archive: _Archive) -> tuple[str, bytes] | None:
+    """("z/x/y", unpacked bytes) of the archive's first tile in tile-id order, None when it has none."""
+    from pmtiles.tile import tileid_to_zxy
+
+    h = archive.header
+    offset, length = h["root_offset"], h["root_length"]
+    try:
+        for _ in range(4):  # the root and at most 3 leaf levels (spec v3 "Directories")
+            entries = archive.directory(offset, length)
+            if not entries:
+                return None
+            e = entries[0]
+            if e.run_length > 0:
+                ref = "/".join(map(str, tileid_to_zxy(e.tile_id)))
+                return ref, unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length),
+                                   h["tile_compression"].name)
+            offset, length = h["leaf_directory_offset"] + e.offset, e.length
+    except (OSError, EOFError, ValueError, IndexError) as exc:
+        raise InputError(archive.path, f"damaged PMTiles directory ({exc})") from None
+    raise InputError(archive.path, "PMTiles directories nested too deep (damaged archive?)")
+
+
+def _sniffed_format(archive: _Archive) -> str:
+    """The image format of an archive whose header leaves the tile type unknown (0), told by Pillow
+    from its first tile: go-pmtiles' `convert` of an MBTiles whose `format` is not exactly png/jpg/webp
+    ("jpeg", "image/jpeg", missing) writes such archives of plain images. Raises InputError when that
+    tile is not an image geolocator reads (vector tiles, say)."""
+    if archive.sniffed is None:
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        first = _first_tile(archive)
+        name = None
+        if first is not None:
+            try:
+                with Image.open(io.BytesIO(first[1])) as im:  # identifies the format; decodes nothing
+                    name = im.format
+            except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+                name = None
+        fmt = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}.get(name)
+        if fmt is None:
+            told = ("it holds no tile to tell it by" if first is None else
+                    f"its first tile, {first[0]}, is not an image geolocator reads (png, jpg, webp or avif)")
+            raise InputError(archive.path, f"its header leaves the tile type unknown (0) and {told}")
+        archive.sniffed = fmt
+    return archive.sniffed
 
 
 def tileids_to_xy(ids: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
