@@ -373,3 +373,27 @@ def test_pmtiles_a_tile_outside_the_xyz_grid_is_not_in_the_archive(tmp_path):
     for ref in ("1/5/5", "1/2/0", "1/0/2", "1/-1/0", "2/0/-1", "40/0/0", "-1/0/0"):
         assert pm.read_tile(p, ref) is None
     assert pm.read_tile(p, "1/1/0") == b"t4"
+
+
+def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
+    """Regression (pmtiles36): a spec v2 archive begins "PM" and its version as a uint16 (read here by
+    the pmtiles package's own v2 reader), not "PMTiles": it was "not a PMTiles archive (no 'PMTiles'
+    magic number)", as if it were some other file."""
+    import json
+
+    from pmtiles.reader import MemorySource
+    from pmtiles.v2 import Reader as V2Reader
+
+    meta = json.dumps({"format": "png", "name": "old"}).encode()
+    entry = (0).to_bytes(1, "little") + bytes(6) + (512000).to_bytes(6, "little") + (2).to_bytes(4, "little")
+    head = b"PM" + (2).to_bytes(2, "little") + len(meta).to_bytes(4, "little") + (1).to_bytes(2, "little") + meta + entry
+    data = head + bytes(512000 - len(head)) + b"t0"
+    assert V2Reader(MemorySource(data)).get(0, 0, 0) == b"t0"  # a v2 archive by the package's own reading
+    p = tmp_path / "old.pmtiles"
+    p.write_bytes(data)
+    e = _err(pm.read_info, p)
+    assert (e.path, e.problem) == (p, "a PMTiles version 2 archive: geolocator reads version 3 (convert it with "
+                                      "go-pmtiles: pmtiles convert OLD.pmtiles NEW.pmtiles)")
+    other = tmp_path / "pm.pmtiles"
+    other.write_bytes(b"PM\x07\x00" + bytes(200))  # "PM" and no version v2 had: some other file
+    assert _err(pm.read_info, other).problem == "not a PMTiles archive (no 'PMTiles' magic number)"

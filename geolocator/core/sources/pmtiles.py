@@ -112,7 +112,13 @@ class _Archive:
         try:
             self.header = self.reader.header()
         except MagicNumberNotFound:
+            head = self.get_bytes(0, 4)
             self.close()
+            # spec v2 (2021-22): "PM", then the version as a little-endian uint16; go-pmtiles converts it
+            if head[:2] == b"PM" and int.from_bytes(head[2:4], "little") in (1, 2):
+                raise InputError(path, f"a PMTiles version {int.from_bytes(head[2:4], 'little')} archive: geolocator "
+                                       "reads version 3 (convert it with go-pmtiles: pmtiles convert OLD.pmtiles "
+                                       "NEW.pmtiles)") from None
             raise InputError(path, "not a PMTiles archive (no 'PMTiles' magic number)") from None
         except SpecVersionUnsupported:
             self.close()
