@@ -9,6 +9,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+from geolocator.core.errors import InputError
 from geolocator.core.sources import gpkg
 from geolocator.core.sources.tile_image import load_package, open_tile_image
 
@@ -60,3 +61,21 @@ def test_several_gdal_tile_tables_the_first_by_name_is_read_and_the_others_named
         gpkg.load(p, table="area")  # a table asked for by name: nothing to say
         load_package(_gdal_gpkg(tmp_path / "one.gpkg"))  # one table: nothing to say
     assert caplog.records == []
+
+
+def test_an_elevation_geopackage_is_named_as_such(tmp_path):
+    """Regression (pmtiles36): GDAL writes a Float32 raster (a DEM) as a 2d-gridded-coverage table, which
+    was refused as holding "only features or attributes"."""
+    from affine import Affine
+
+    p = tmp_path / "dem.gpkg"
+    with rasterio.open(p, "w", driver="GPKG", width=256, height=256, count=1, dtype="float32", crs="EPSG:25832",
+                       transform=Affine(1, 0, 500000, 0, -1, 5400000)) as ds:
+        ds.write(np.full((1, 256, 256), 312.5, dtype="float32"))
+    with sqlite3.connect(p) as db:
+        assert db.execute("SELECT data_type FROM gpkg_contents").fetchall() == [("2d-gridded-coverage",)]
+    with pytest.raises(InputError) as err:
+        load_package(p)
+    assert (err.value.path, err.value.problem) == (p, "its rasters are gridded coverage data (elevation or other "
+                                                      "values, 2d-gridded-coverage), not imagery: geolocator needs "
+                                                      "image tiles")

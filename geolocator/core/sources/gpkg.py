@@ -60,6 +60,10 @@ def _tile_tables(path: Path) -> list[str]:
     tables = [r[0] for r in _query(path, "SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles' "
                                          "ORDER BY table_name")]
     if not tables:
+        kinds = {r[0] for r in _query(path, "SELECT DISTINCT data_type FROM gpkg_contents")}
+        if "2d-gridded-coverage" in kinds:  # OGC 17-066r1: elevation or other measured values, not pictures
+            raise InputError(path, "its rasters are gridded coverage data (elevation or other values, "
+                                   "2d-gridded-coverage), not imagery: geolocator needs image tiles")
         raise InputError(path, "the GeoPackage holds no raster tiles (only features or attributes)")
     return tables
 
