@@ -397,3 +397,23 @@ def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
     other = tmp_path / "pm.pmtiles"
     other.write_bytes(b"PM\x07\x00" + bytes(200))  # "PM" and no version v2 had: some other file
     assert _err(pm.read_info, other).problem == "not a PMTiles archive (no 'PMTiles' magic number)"
+
+
+def test_pmtiles_a_header_without_bounds_takes_the_latitude_of_its_tiles(tmp_path):
+    """Regression (pmtiles36): go-pmtiles convert leaves the header bounds 0, 0, 0, 0 for an MBTiles without
+    'bounds'; that box was read as the archive's bounds, at the equator, so the zoom for 611 m tiles was 16
+    for tiles at 60° N where zoom 15's are 611 m (and the app's zoom list gave equator sizes). A box of no
+    area is no bounds now, and the first tile's latitude is used."""
+    import mercantile
+    from pmtiles.tile import zxy_to_tileid
+
+    t15, t16 = mercantile.tile(10.0, 60.0, 15), mercantile.tile(10.0, 60.0, 16)
+    ids = sorted([zxy_to_tileid(15, t15.x, t15.y), zxy_to_tileid(16, t16.x, t16.y)])
+    root = [(ids[0], 0, 2, 1), (ids[1], 2, 2, 1)]
+    p = _archive(tmp_path / "n.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(0, 0, 0, 0))
+    assert pm.read_info(p).bounds is None
+    assert pm.load(p, tile_size_m=611).zoom == 15
+    flat = _archive(tmp_path / "f.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(100000000, 0, 100000000, 600000000))
+    assert pm.read_info(flat).bounds is None  # a line is no box either
+    boxed = _archive(tmp_path / "b.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(0, -10000000, 10000000, 10000000))
+    assert pm.load(boxed, tile_size_m=611).zoom == 16  # bounds given (at the equator): they are trusted

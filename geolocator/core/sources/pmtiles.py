@@ -210,6 +210,10 @@ def read_info(path: Path) -> PackageInfo:
     if not isinstance(meta, dict):
         meta = {}
     bounds = Bounds(h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7)
+    if bounds.west == bounds.east or bounds.south == bounds.north:
+        # a box of no area bounds no tile: the writer set none (go-pmtiles convert leaves all four 0 for an
+        # MBTiles without 'bounds'), and reading it as a box at 0°, 0° put the tiles' ground size at the equator
+        bounds = None
     # every level from min to max zoom: the tile counts may be 0, which spec v3 §3.2 reads "unknown" (an
     # archive whose writer set none was "a tile package that holds no tiles"); an empty level is skipped by load
     zooms = tuple(range(h["min_zoom"], h["max_zoom"] + 1))
@@ -217,8 +221,9 @@ def read_info(path: Path) -> PackageInfo:
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
 
 
-def _first_tile(archive: _Archive) -> tuple[str, bytes] | None:
-    """("z/x/y", unpacked bytes) of the archive's first tile in tile-id order, None when it has none."""
+def _first_entry(archive: _Archive) -> tuple[str, object] | None:
+    """("z/x/y", directory entry) of the archive's first tile in tile-id order (no tile data read),
+    None when it has none. Raises InputError naming the archive for a damaged directory."""
     from pmtiles.tile import tileid_to_zxy
 
     h = archive.header
@@ -230,9 +235,7 @@ def _first_tile(archive: _Archive) -> tuple[str, bytes] | None:
                 return None
             e = entries[0]
             if e.run_length > 0:
-                ref = "/".join(map(str, tileid_to_zxy(e.tile_id)))
-                return ref, unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length),
-                                   h["tile_compression"].name)
+                return "/".join(map(str, tileid_to_zxy(e.tile_id))), e
             offset, length = h["leaf_directory_offset"] + e.offset, e.length
     except (OSError, EOFError, ValueError, IndexError) as exc:
         raise InputError(archive.path, f"damaged PMTiles directory ({exc})") from None
@@ -249,11 +252,13 @@ def _sniffed_format(archive: _Archive) -> str:
 
         from PIL import Image, UnidentifiedImageError
 
-        first = _first_tile(archive)
+        first = _first_entry(archive)
         name = None
         if first is not None:
+            h, e = archive.header, first[1]
             try:
-                with Image.open(io.BytesIO(first[1])) as im:  # identifies the format; decodes nothing
+                data = unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length), h["tile_compression"].name)
+                with Image.open(io.BytesIO(data)) as im:  # identifies the format; decodes nothing
                     name = im.format
             except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
                 name = None
@@ -329,7 +334,11 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     ground; see package.choose_zoom). Tile ids and refs are "z/x/y" (XYZ rows)."""
     path = Path(path)
     info = read_info(path)
-    lat = info.bounds.center.lat if info.bounds is not None else 0.0
+    if info.bounds is not None:
+        lat = info.bounds.center.lat
+    else:  # the latitude of the first tile (tile-id order): what the zoom choice's ground sizes depend on
+        first = _first_entry(_pool.get(path))
+        lat = xyz_tile_bounds(*map(int, first[0].split("/"))).center.lat if first is not None else 0.0
     zooms = list(info.zooms)
     while True:
         # the header gives only min and max zoom: a level between them may be empty, then the next
