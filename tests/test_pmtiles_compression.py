@@ -47,11 +47,13 @@ def packed_archive(path: Path, tiles: dict, *, tile_type: str = "PNG", internal:
     def directory(entries):
         return PACK[internal](gzip.decompress(serialize_directory(entries)))
 
-    data, entries = b"", []
+    blobs, entries, offset = [], [], 0
     for tid, tile in sorted((zxy_to_tileid(*k), v) for k, v in tiles.items()):
         blob = PACK[tile_comp](tile)
-        entries.append(Entry(tid, len(data), len(blob), 1))
-        data += blob
+        entries.append(Entry(tid, offset, len(blob), 1))
+        blobs.append(blob)
+        offset += len(blob)
+    data = b"".join(blobs)
     leaves = b""
     if leaf_size is None:
         root = directory(entries)
