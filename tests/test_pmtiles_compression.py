@@ -239,3 +239,31 @@ def test_an_archive_of_unknown_tile_type_whose_first_tile_is_no_image_is_refused
     empty.write_bytes(bytes(raw))
     assert _err(pm.read_info, empty).problem == ("its header leaves the tile type unknown (0) and it holds no tile "
                                                  "to tell it by")
+
+
+@pytest.mark.parametrize("codec", ["BROTLI", "ZSTD", "ZSTD_NOSIZE", "GZIP"])
+def test_a_tile_that_unpacks_past_the_limit_is_refused_before_it_is_all_unpacked(tmp_path, monkeypatch, codec):
+    """A few bytes of brotli/zstd/gzip can unpack to gigabytes; each codec is stepped and stopped past
+    MAX_UNPACKED_BYTES (256 MB; 1 MB here). Before, a 77-byte brotli tile of 50 MB of zeros was unpacked
+    whole (brotli.decompress), and a zstd frame that gives its content size was allocated at that size."""
+    monkeypatch.setattr(pm, "MAX_UNPACKED_BYTES", 2**20)
+    name = codec.split("_")[0]
+    bomb = PACK[codec](bytes(8 * 2**20))
+    assert len(bomb) < 2**20 // 8
+    p = packed_archive(tmp_path / "b.pmtiles", {(0, 0, 0): bytes(8 * 2**20), (1, 0, 0): bytes(2**20 - 1)},
+                       tile_comp=codec)
+    e = _err(pm.read_tile, p, "0/0/0")
+    assert (e.path, e.problem) == (p, f"tile 0/0/0: {name.lower()} data unpacks to over 1 MB, refused "
+                                      "(a decompression bomb?)")
+    assert pm.read_tile(p, "1/0/0") == bytes(2**20 - 1)  # just under the limit: read whole
+
+
+def test_codecs_read_what_their_libraries_write_in_pieces():
+    """gzip members one after another are all read (as gzip.decompress does); a stream cut short is named."""
+    data = bytes(range(256)) * 5000
+    assert pm.unpack(gzip.compress(data[:1000]) + gzip.compress(data[1000:]), "GZIP") == data
+    for codec in ("GZIP", "BROTLI", "ZSTD_NOSIZE"):
+        packed = PACK[codec](data)
+        assert pm.unpack(packed, codec.split("_")[0]) == data
+        with pytest.raises(ValueError, match=r"^corrupt (gzip|brotli|zstd) data \("):
+            pm.unpack(packed[: len(packed) // 2], codec.split("_")[0])

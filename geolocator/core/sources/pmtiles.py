@@ -36,21 +36,79 @@ class _Corrupt(ValueError):
     """Compressed data its codec cannot unpack (the message names the codec and its complaint)."""
 
 
+# The most bytes one directory, metadata block or tile may unpack to: the biggest image the decoder takes
+# (images.DECODE_BUDGET_PIXELS, 64 MP) as an uncompressed RGBA PNG, with room. A few bytes of brotli or zstd
+# unpack to gigabytes ("decompression bombs"); each codec below is stepped and stopped past this.
+MAX_UNPACKED_BYTES = 256 * 2**20
+_OUT_STEP = 2**20  # output asked for per step (brotli, gzip)
+_IN_STEP = 512  # zstd input fed per step: its output is at most ~128 KiB a 4-byte block, ~16 MB a step
+
+
+def _bomb(name: str) -> _Corrupt:
+    return _Corrupt(f"{name} data unpacks to over {MAX_UNPACKED_BYTES // 2**20} MB, refused (a decompression bomb?)")
+
+
 def _zstd(data: bytes) -> bytes:
     import zstandard
 
-    # a decompressobj, not zstandard.decompress: that refuses frames whose header leaves out the content size
+    # a decompressobj, not zstandard.decompress: that refuses frames whose header leaves out the content
+    # size, and for those that give it, it allocates whatever they say
     unpacker = zstandard.ZstdDecompressor().decompressobj()
-    out = unpacker.decompress(data)
+    view, pieces, size = memoryview(data), [], 0
+    for start in range(0, len(view), _IN_STEP):
+        pieces.append(unpacker.decompress(view[start:start + _IN_STEP]))
+        size += len(pieces[-1])
+        if size > MAX_UNPACKED_BYTES:
+            raise _bomb("zstd")
+        if unpacker.eof:
+            break
     if not unpacker.eof:
         raise _Corrupt("corrupt zstd data (truncated frame)")
-    return out
+    return b"".join(pieces)
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli
+
+    unpacker = brotli.Decompressor()
+    pieces = [unpacker.process(data, output_buffer_limit=_OUT_STEP)]
+    size = len(pieces[0])
+    # past the limit the rest comes from calls with empty input (brotli 1.2); nothing more: the input ended early
+    while not unpacker.is_finished():
+        pieces.append(unpacker.process(b"", output_buffer_limit=_OUT_STEP))
+        size += len(pieces[-1])
+        if size > MAX_UNPACKED_BYTES:
+            raise _bomb("brotli")
+        if not pieces[-1]:
+            break
+    if not unpacker.is_finished():
+        raise _Corrupt("corrupt brotli data (truncated stream)")
+    return b"".join(pieces)
+
+
+def _gzip(data: bytes) -> bytes:
+    pieces, size, rest = [], 0, bytes(data)
+    while rest:  # gzip members one after another (RFC 1952 §2.2), as gzip.decompress reads them
+        unpacker = zlib.decompressobj(wbits=31)
+        while True:
+            pieces.append(unpacker.decompress(rest, _OUT_STEP))
+            size += len(pieces[-1])
+            if size > MAX_UNPACKED_BYTES:
+                raise _bomb("gzip")
+            rest = unpacker.unconsumed_tail
+            if unpacker.eof or not rest:
+                break
+        if not unpacker.eof:
+            raise _Corrupt("corrupt gzip data (truncated stream)")
+        rest = unpacker.unused_data
+    return b"".join(pieces)
 
 
 def unpack(data: bytes, compression: str) -> bytes:
     """`data` decompressed as PMTiles compression `compression` ("NONE", "UNKNOWN": as is; "GZIP"
-    with gzip, "BROTLI" with the `brotli` package, "ZSTD" with `zstandard`; spec v3 §3).
-    Raises ValueError (its message "corrupt <codec> data (...)") for data the codec refuses."""
+    with zlib, "BROTLI" with the `brotli` package, "ZSTD" with `zstandard`; spec v3 §3).
+    Raises ValueError (its message "corrupt <codec> data (...)") for data the codec refuses, and
+    for data that unpacks to over MAX_UNPACKED_BYTES."""
     if compression in ("NONE", "UNKNOWN"):
         return bytes(data)
     if compression == "ZSTD":
@@ -64,13 +122,13 @@ def unpack(data: bytes, compression: str) -> bytes:
         import brotli
 
         try:
-            return brotli.decompress(data)
+            return _brotli(data)
         except brotli.error as exc:
             raise _Corrupt(f"corrupt brotli data ({exc})") from None
     if compression == "GZIP":
         try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
+            return _gzip(data)
+        except zlib.error as exc:
             raise _Corrupt(f"corrupt gzip data ({exc})") from None
     raise ValueError(f"unknown PMTiles compression {compression!r}")
 
