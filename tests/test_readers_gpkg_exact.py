@@ -46,20 +46,25 @@ def _gpkg(path: Path, tiles: dict, *, table="t", matrices=_MATRICES, extent=(10.
         db.execute("INSERT INTO gpkg_tile_matrix_set VALUES (?, ?, ?, ?, ?, ?)", (table, srs[0], *extent))
     for z, m in matrices.items():
         db.execute("INSERT INTO gpkg_tile_matrix VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (table, z, *m))
-    db.execute(f'CREATE TABLE "{table}" (id INTEGER PRIMARY KEY, zoom_level INTEGER, tile_column INTEGER, '
+    quoted = '"' + table.replace('"', '""') + '"'
+    db.execute(f"CREATE TABLE {quoted} (id INTEGER PRIMARY KEY, zoom_level INTEGER, tile_column INTEGER, "
                "tile_row INTEGER, tile_data BLOB)")
-    db.executemany(f'INSERT INTO "{table}" (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)',
+    db.executemany(f"INSERT INTO {quoted} (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)",
                    [(z, c, r, d) for (z, c, r), d in tiles.items()])
     db.commit()
     db.close()
     return path
 
 
-def test_gpkg_table_names_are_checked_then_quoted(tmp_path):
+def test_gpkg_table_names_are_quoted_whatever_they_hold(tmp_path):
     p = tmp_path / "x.gpkg"
     assert gpkg._quoted(p, "t 1") == '"t 1"'
     assert gpkg._quoted(p, "_a.b-C9") == '"_a.b-C9"'
-    for bad in ("1t", "a;b", "", 'a"b', "-a"):
+    # refused before pmtiles36 (only ASCII letters, digits and _ .- passed): each is one quoted identifier
+    for name, quoted in (("1t", '"1t"'), ("a;b", '"a;b"'), ('a"b', '"a""b"'), ("-a", '"-a"'),
+                         ("Ortho (Süd) 2023", '"Ortho (Süd) 2023"'), ('x"; DROP TABLE t; --', '"x""; DROP TABLE t; --"')):
+        assert gpkg._quoted(p, name) == quoted
+    for bad in ("", "a\x00b"):  # no SQLite statement carries these
         e = _err(gpkg._quoted, p, bad)
         assert (e.path, e.problem) == (p, f"unsupported tile table name {bad!r}")
 
@@ -212,9 +217,11 @@ def test_gpkg_read_tile_refuses_malformed_refs_and_reads_null_as_missing(tmp_pat
     p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): None, (0, 1, 0): b""})
     assert gpkg.read_tile(p, "t/0/0/0") is None
     assert gpkg.read_tile(p, "t/0/1/0") == b""
-    for ref in ("t/0/0", "t/0/0/0/0", "t/a/0/0"):
+    for ref in ("t/0/0", "0/0", "t/a/0/0"):
         assert _err(gpkg.read_tile, p, ref).problem == f"malformed tile reference {ref!r}"
-    assert _err(gpkg.read_tile, p, "x;y/0/0/0").problem == "unsupported tile table name 'x;y'"
+    # the table is what comes before the last three fields (a name may hold "/"): no such table here
+    for ref, table in (("t/0/0/0/0", "t/0"), ("x;y/0/0/0", "x;y")):
+        assert _err(gpkg.read_tile, p, ref).problem == f"not a readable GeoPackage file (no such table: {table})"
 
 
 def test_gpkg_refusals_name_the_file(tmp_path):
@@ -336,10 +343,10 @@ def test_gpkg_text_zoom_levels_in_an_untyped_table_are_refused_not_a_crash(tmp_p
 
 
 def test_gpkg_more_refusals_name_the_file(tmp_path):
-    # a tile table whose name is not an identifier geolocator quotes: refused by read_info, naming the file
-    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"A"}, table="1bad")
+    # a tile table named with no characters at all: refused by read_info, naming the file
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"A"}, table="")
     e = _err(gpkg.read_info, p)
-    assert (e.path, e.problem) == (p, "unsupported tile table name '1bad'")
+    assert (e.path, e.problem) == (p, "unsupported tile table name ''")
     q = _gpkg(tmp_path / "b.gpkg", {(0, 0, 0): b"A", (0, 2, 0): b"B"})
     assert _err(gpkg.load, q, zoom=0).path == q
     for ref in ("t/0/0", "t/a/0/0", "x;y/0/0/0"):
@@ -379,3 +386,15 @@ def test_gpkg_a_stored_tile_the_crs_cannot_place_is_refused_naming_the_file(tmp_
               extent=(0.0, 3000000.0, 1000000.0, 4000000.0), matrices={0: (200, 10, 100, 100, 1000.0, 1000.0)})
     e = _err(gpkg.load, p)
     assert (e.path, e.problem) == (p, UTM_FAIL)
+
+
+@pytest.mark.parametrize("table", ["1bad", "Ortho (Süd) 2023", "ortho 2019/2020", 'quote"d', "x;y"])
+def test_gpkg_a_tile_table_of_any_name_is_read(tmp_path, table):
+    """Regression (pmtiles36): GDAL names a GeoPackage's raster table after the file, so "Ortho (Süd)
+    2023.gpkg" holds table "Ortho (Süd) 2023"; such names were refused ("unsupported tile table name").
+    Each is now read, and its tiles' refs (table/z/col/row, the table's own "/" kept) find the tiles."""
+    p = _gpkg(tmp_path / "a.gpkg", {(0, 0, 0): b"A", (0, 1, 1): b"B"}, table=table)
+    ts = gpkg.load(p, zoom=0)
+    assert [t.ref for t in ts.tiles] == [f"{table}/0/0/0", f"{table}/0/1/1"]
+    assert [gpkg.read_tile(p, t.ref) for t in ts.tiles] == [b"A", b"B"]
+    assert gpkg.read_info(p).table == table

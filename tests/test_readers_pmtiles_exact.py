@@ -119,10 +119,13 @@ def test_pmtiles_info_from_the_header_and_metadata(tmp_path):
         assert (info.attribution, info.name, info.format, info.zooms) == (None, None, "png", (1, 2, 3))
     q = _two_zoom_archive(tmp_path / "d.pmtiles", addressed=0)  # 0: the count is unknown (spec v3 §3.2)
     assert pm.read_info(q).zooms == (1, 2, 3)
-    for kind in ("MVT", "UNKNOWN"):  # AVIF (0x05) is imagery: test_prop_packages.py
-        q = _two_zoom_archive(tmp_path / f"e{kind}.pmtiles", tile_type=kind)
-        assert _err(pm.read_info, q).problem == (
-            f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    q = _two_zoom_archive(tmp_path / "eMVT.pmtiles", tile_type="MVT")  # AVIF (0x05) is imagery: test_prop_packages.py
+    assert _err(pm.read_info, q).problem == (
+        "its tiles are MVT, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    # type 0, unknown: told from the first tile (test_pmtiles_compression.py), here b"t1", no image
+    q = _two_zoom_archive(tmp_path / "eUNKNOWN.pmtiles", tile_type="UNKNOWN")
+    assert _err(pm.read_info, q).problem == ("its header leaves the tile type unknown (0) and its first tile, 1/0/0, "
+                                             "is not an image geolocator reads (png, jpg, webp or avif)")
 
 
 def test_pmtiles_files_that_are_not_v3_gzip_archives_are_refused(tmp_path):
@@ -139,10 +142,11 @@ def test_pmtiles_files_that_are_not_v3_gzip_archives_are_refused(tmp_path):
     short = tmp_path / "short.pmtiles"
     short.write_bytes(b"PMTiles\x03" + bytes(40))
     assert _err(pm.read_info, short).problem.startswith("damaged PMTiles header (")
-    for comp in ("NONE", "BROTLI"):
-        q = _two_zoom_archive(tmp_path / f"{comp}.pmtiles", internal=comp)
-        assert _err(pm.read_info, q).problem == (
-            f"PMTiles directories compressed with {comp} are not supported (gzip is)")
+    # directories of unknown compression (0): brotli has no signature to tell it by (pmtiles36; none and
+    # brotli directories are read now: test_pmtiles_compression.py)
+    q = _two_zoom_archive(tmp_path / "UNKNOWN.pmtiles", internal="UNKNOWN")
+    assert _err(pm.read_info, q).problem == ("its header does not say how its directories are compressed (code 0, "
+                                             "unknown): geolocator reads none, gzip, brotli or zstd")
     folder = tmp_path / "dir.pmtiles"
     folder.mkdir()
     assert _err(pm.read_info, folder).problem == "cannot open (Is a directory)"
@@ -327,7 +331,7 @@ def test_pmtiles_refusals_name_the_archive(tmp_path):
     v2.write_bytes(b"PMTiles\x02" + bytes(200))
     short = tmp_path / "short.pmtiles"
     short.write_bytes(b"PMTiles\x03" + bytes(40))
-    plain = _two_zoom_archive(tmp_path / "none.pmtiles", internal="NONE")
+    plain = _two_zoom_archive(tmp_path / "none.pmtiles", internal="UNKNOWN")
     mvt = _two_zoom_archive(tmp_path / "mvt.pmtiles", tile_type="MVT")
     folder = tmp_path / "dir.pmtiles"
     folder.mkdir()
@@ -359,3 +363,57 @@ def test_pmtiles_the_next_to_last_leaf_ends_at_the_last_ones_first_id(tmp_path):
 def test_pmtiles_tile_set_carries_the_archives_attribution(tmp_path):
     p = _two_zoom_archive(tmp_path / "a.pmtiles", metadata={"attribution": "(c) me", "name": "Demo"})
     assert pm.load(p, zoom=1).attribution == "(c) me"
+
+
+def test_pmtiles_a_tile_outside_the_xyz_grid_is_not_in_the_archive(tmp_path):
+    """Regression (pmtiles36): a column or row beyond 2^z - 1, or a negative one, was read as "tile 1/5/5:
+    damaged PMTiles directory (tile x/y outside zoom level bounds)" (pmtiles.tile.zxy_to_tileid's
+    ValueError); no archive holds such a tile, so it is missing, as in an MBTiles or GeoPackage."""
+    p = _two_zoom_archive(tmp_path / "a.pmtiles")
+    for ref in ("1/5/5", "1/2/0", "1/0/2", "1/-1/0", "2/0/-1", "40/0/0", "-1/0/0"):
+        assert pm.read_tile(p, ref) is None
+    assert pm.read_tile(p, "1/1/0") == b"t4"
+
+
+def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
+    """Regression (pmtiles36): a spec v2 archive begins "PM" and its version as a uint16 (read here by
+    the pmtiles package's own v2 reader), not "PMTiles": it was "not a PMTiles archive (no 'PMTiles'
+    magic number)", as if it were some other file."""
+    import json
+
+    from pmtiles.reader import MemorySource
+    from pmtiles.v2 import Reader as V2Reader
+
+    meta = json.dumps({"format": "png", "name": "old"}).encode()
+    entry = (0).to_bytes(1, "little") + bytes(6) + (512000).to_bytes(6, "little") + (2).to_bytes(4, "little")
+    head = b"PM" + (2).to_bytes(2, "little") + len(meta).to_bytes(4, "little") + (1).to_bytes(2, "little") + meta + entry
+    data = head + bytes(512000 - len(head)) + b"t0"
+    assert V2Reader(MemorySource(data)).get(0, 0, 0) == b"t0"  # a v2 archive by the package's own reading
+    p = tmp_path / "old.pmtiles"
+    p.write_bytes(data)
+    e = _err(pm.read_info, p)
+    assert (e.path, e.problem) == (p, "a PMTiles version 2 archive: geolocator reads version 3 (convert it with "
+                                      "go-pmtiles: pmtiles convert OLD.pmtiles NEW.pmtiles)")
+    other = tmp_path / "pm.pmtiles"
+    other.write_bytes(b"PM\x07\x00" + bytes(200))  # "PM" and no version v2 had: some other file
+    assert _err(pm.read_info, other).problem == "not a PMTiles archive (no 'PMTiles' magic number)"
+
+
+def test_pmtiles_a_header_without_bounds_takes_the_latitude_of_its_tiles(tmp_path):
+    """Regression (pmtiles36): go-pmtiles convert leaves the header bounds 0, 0, 0, 0 for an MBTiles without
+    'bounds'; that box was read as the archive's bounds, at the equator, so the zoom for 611 m tiles was 16
+    for tiles at 60° N where zoom 15's are 611 m (and the app's zoom list gave equator sizes). A box of no
+    area is no bounds now, and the first tile's latitude is used."""
+    import mercantile
+    from pmtiles.tile import zxy_to_tileid
+
+    t15, t16 = mercantile.tile(10.0, 60.0, 15), mercantile.tile(10.0, 60.0, 16)
+    ids = sorted([zxy_to_tileid(15, t15.x, t15.y), zxy_to_tileid(16, t16.x, t16.y)])
+    root = [(ids[0], 0, 2, 1), (ids[1], 2, 2, 1)]
+    p = _archive(tmp_path / "n.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(0, 0, 0, 0))
+    assert pm.read_info(p).bounds is None
+    assert pm.load(p, tile_size_m=611).zoom == 15
+    flat = _archive(tmp_path / "f.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(100000000, 0, 100000000, 600000000))
+    assert pm.read_info(flat).bounds is None  # a line is no box either
+    boxed = _archive(tmp_path / "b.pmtiles", root, b"", b"aabb", zooms=(15, 16), bounds_e7=(0, -10000000, 10000000, 10000000))
+    assert pm.load(boxed, tile_size_m=611).zoom == 16  # bounds given (at the equator): they are trusted

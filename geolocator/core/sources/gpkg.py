@@ -11,8 +11,8 @@ in a geolocator_metadata table, read back as the package's attribution.
 
 from __future__ import annotations
 
+import logging
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,19 +21,22 @@ import numpy as np
 from ..errors import InputError
 from ..geo import metres_per_degree, projected_boxes, transform_to_wgs84
 from ..model import Bounds, Tile, TileSet
-from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom
+from .package import PackageInfo, readonly_sqlite, as_int, pick_zoom
 
 SUFFIXES = (".gpkg",)
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]*$")
 
 
 _query = readonly_sqlite("GeoPackage")
+log = logging.getLogger("geolocator")
 
 
 def _quoted(path: Path, table: str) -> str:
-    """A table name from the file as an SQL identifier (names come from gpkg_contents, i.e. from
-    the user's file, so they are checked, then quoted)."""
-    if not _NAME.match(table):
+    """A table name from the file (gpkg_contents, i.e. the user's file) as an SQL identifier: in double
+    quotes, each one inside doubled (SQLite "SQL As Understood By SQLite", keywords), so any name is
+    one identifier. GDAL names a raster table after the file ("Ortho (Süd) 2023.gpkg" holds table
+    "Ortho (Süd) 2023"), which a check for ASCII letters, digits and _ .- refused (pmtiles36).
+    Raises InputError for an empty name or one holding NUL, which no SQLite statement can carry."""
+    if not table or "\x00" in table:
         raise InputError(path, f"unsupported tile table name {table!r}")
     return '"' + table.replace('"', '""') + '"'
 
@@ -49,14 +52,24 @@ class _Matrix:
     px_y: float
 
 
-def _tile_table(path: Path, table: str | None) -> str:
+def _tile_tables(path: Path) -> list[str]:
+    """The names of the GeoPackage's tile tables (gpkg_contents data_type 'tiles'), by name."""
     names = {r[0] for r in _query(path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     if "gpkg_contents" not in names or "gpkg_tile_matrix_set" not in names:
         raise InputError(path, "not a GeoPackage with raster tiles (no gpkg_contents / gpkg_tile_matrix_set table)")
     tables = [r[0] for r in _query(path, "SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles' "
                                          "ORDER BY table_name")]
     if not tables:
+        kinds = {r[0] for r in _query(path, "SELECT DISTINCT data_type FROM gpkg_contents")}
+        if "2d-gridded-coverage" in kinds:  # OGC 17-066r1: elevation or other measured values, not pictures
+            raise InputError(path, "its rasters are gridded coverage data (elevation or other values, "
+                                   "2d-gridded-coverage), not imagery: geolocator needs image tiles")
         raise InputError(path, "the GeoPackage holds no raster tiles (only features or attributes)")
+    return tables
+
+
+def _tile_table(path: Path, table: str | None) -> str:
+    tables = _tile_tables(path)
     if table is None:
         return tables[0]
     if table not in tables:
@@ -189,6 +202,10 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     "table/z/col/row" (GeoPackage rows, from the north)."""
     path = Path(path)
     info = read_info(path, table)
+    if table is None and len(tables := _tile_tables(path)) > 1:
+        # said where the set is loaded (once), not in read_info, which the app and CLI call often
+        log.warning("%s holds %d tile tables (%s); only %r, the first by name, is read", path, len(tables),
+                    ", ".join(map(repr, tables)), info.table)
     table = info.table
     crs_text, crs = _crs(path, table)
     matrices = _matrices(path, table)
@@ -222,8 +239,11 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
 
 
 def read_tile(path: Path, ref: str) -> bytes | None:
-    """The bytes of tile `ref` ("table/z/col/row"), None when the table lacks it."""
-    table, *nums = parse_ref(path, ref, 4)
+    """The bytes of tile `ref` ("table/z/col/row"; the table's name may hold "/" itself), None when the
+    table lacks it."""
+    table, *nums = str(ref).rsplit("/", 3)
+    if len(nums) != 3:
+        raise InputError(path, f"malformed tile reference {ref!r}")
     z, c, r = (as_int(path, ref, v) for v in nums)
     rows = _query(path, f"SELECT tile_data FROM {_quoted(path, table)} WHERE zoom_level = ? AND tile_column = ? "
                         "AND tile_row = ?", (z, c, r))

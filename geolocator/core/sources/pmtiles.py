@@ -4,13 +4,17 @@ tile look-up) over a memory map of the file.
 Spec: https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md. Tiles are addressed by a
 Hilbert tile id ordered by zoom (all of zoom z come before zoom z+1), which lets the listing of
 one zoom level skip every leaf directory that cannot hold it without reading any tile data.
+Directories, metadata and tiles may each be stored uncompressed or compressed with gzip, brotli
+(the `brotli` package) or zstd (`zstandard`), spec v3 §3 "Compression".
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import mmap
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,124 @@ from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_
 SUFFIXES = (".pmtiles",)
 # spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
 _IMAGE_TYPES = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
+# spec v3 §3 header bytes 97 (internal compression), 98 (tile compression) and 99 (tile type): the codes it defines
+_COMPRESSIONS = {0: "UNKNOWN", 1: "NONE", 2: "GZIP", 3: "BROTLI", 4: "ZSTD"}
+_TILE_TYPE_COUNT = 7  # 0 unknown .. 6 MLT
+
+
+class _Corrupt(ValueError):
+    """Compressed data its codec cannot unpack (the message names the codec and its complaint)."""
+
+
+# The most bytes one directory, metadata block or tile may unpack to: the biggest image the decoder takes
+# (images.DECODE_BUDGET_PIXELS, 64 MP) as an uncompressed RGBA PNG, with room. A few bytes of brotli or zstd
+# unpack to gigabytes ("decompression bombs"); each codec below is stepped and stopped past this.
+MAX_UNPACKED_BYTES = 256 * 2**20
+_OUT_STEP = 2**20  # output asked for per step (brotli, gzip)
+_IN_STEP = 512  # zstd input fed per step: its output is at most ~128 KiB a 4-byte block, ~16 MB a step
+
+
+def _bomb(name: str) -> _Corrupt:
+    return _Corrupt(f"{name} data unpacks to over {MAX_UNPACKED_BYTES // 2**20} MB, refused (a decompression bomb?)")
+
+
+def _zstd(data: bytes) -> bytes:
+    import zstandard
+
+    # a decompressobj, not zstandard.decompress: that refuses frames whose header leaves out the content
+    # size, and for those that give it, it allocates whatever they say
+    unpacker = zstandard.ZstdDecompressor().decompressobj()
+    view, pieces, size = memoryview(data), [], 0
+    for start in range(0, len(view), _IN_STEP):
+        pieces.append(unpacker.decompress(view[start:start + _IN_STEP]))
+        size += len(pieces[-1])
+        if size > MAX_UNPACKED_BYTES:
+            raise _bomb("zstd")
+        if unpacker.eof:
+            break
+    if not unpacker.eof:
+        raise _Corrupt("corrupt zstd data (truncated frame)")
+    return b"".join(pieces)
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli
+
+    unpacker = brotli.Decompressor()
+    pieces = [unpacker.process(data, output_buffer_limit=_OUT_STEP)]
+    size = len(pieces[0])
+    # past the limit the rest comes from calls with empty input (brotli 1.2); nothing more: the input ended early
+    while not unpacker.is_finished():
+        pieces.append(unpacker.process(b"", output_buffer_limit=_OUT_STEP))
+        size += len(pieces[-1])
+        if size > MAX_UNPACKED_BYTES:
+            raise _bomb("brotli")
+        if not pieces[-1]:
+            break
+    if not unpacker.is_finished():
+        raise _Corrupt("corrupt brotli data (truncated stream)")
+    return b"".join(pieces)
+
+
+def _gzip(data: bytes) -> bytes:
+    pieces, size, rest = [], 0, bytes(data)
+    while rest:  # gzip members one after another (RFC 1952 §2.2), as gzip.decompress reads them
+        unpacker = zlib.decompressobj(wbits=31)
+        while True:
+            pieces.append(unpacker.decompress(rest, _OUT_STEP))
+            size += len(pieces[-1])
+            if size > MAX_UNPACKED_BYTES:
+                raise _bomb("gzip")
+            rest = unpacker.unconsumed_tail
+            if unpacker.eof or not rest:
+                break
+        if not unpacker.eof:
+            raise _Corrupt("corrupt gzip data (truncated stream)")
+        rest = unpacker.unused_data
+    return b"".join(pieces)
+
+
+def unpack(data: bytes, compression: str) -> bytes:
+    """`data` decompressed as PMTiles compression `compression` ("NONE", "UNKNOWN": as is; "GZIP"
+    with zlib, "BROTLI" with the `brotli` package, "ZSTD" with `zstandard`; spec v3 §3).
+    Raises ValueError (its message "corrupt <codec> data (...)") for data the codec refuses, and
+    for data that unpacks to over MAX_UNPACKED_BYTES."""
+    if compression in ("NONE", "UNKNOWN"):
+        return bytes(data)
+    if compression == "ZSTD":
+        import zstandard
+
+        try:
+            return _zstd(data)
+        except zstandard.ZstdError as exc:
+            raise _Corrupt(f"corrupt zstd data ({exc})") from None
+    if compression == "BROTLI":
+        import brotli
+
+        try:
+            return _brotli(data)
+        except brotli.error as exc:
+            raise _Corrupt(f"corrupt brotli data ({exc})") from None
+    if compression == "GZIP":
+        try:
+            return _gzip(data)
+        except zlib.error as exc:
+            raise _Corrupt(f"corrupt gzip data ({exc})") from None
+    raise ValueError(f"unknown PMTiles compression {compression!r}")
+
+
+def _header_problem(head: bytes) -> str | None:
+    """Why a v3 header the package refused (it raises ValueError for a code outside its enums) cannot
+    be read: a compression or tile type code spec v3 does not define, named; None when it is not that."""
+    if len(head) < 100:
+        return None
+    for what, code in (("directories", head[97]), ("tiles", head[98])):
+        if code not in _COMPRESSIONS:
+            return (f"its {what} are compressed with an unknown method (code {code}; PMTiles v3 defines "
+                    "0-4: unknown, none, gzip, brotli, zstd)")
+    if head[99] >= _TILE_TYPE_COUNT:
+        return f"its tiles are of an unknown type (code {head[99]}; PMTiles v3 defines 0-6)"
+    return None
 
 
 class _Archive:
@@ -34,6 +156,7 @@ class _Archive:
 
         self.path = path
         self._dirs: dict[tuple[int, int], list] = {}
+        self.sniffed: str | None = None  # the image format told from the first tile (_sniffed_format)
         try:
             self.file = open(path, "rb")
         except OSError as exc:
@@ -47,19 +170,26 @@ class _Archive:
         try:
             self.header = self.reader.header()
         except MagicNumberNotFound:
+            head = self.get_bytes(0, 4)
             self.close()
+            # spec v2 (2021-22): "PM", then the version as a little-endian uint16; go-pmtiles converts it
+            if head[:2] == b"PM" and int.from_bytes(head[2:4], "little") in (1, 2):
+                raise InputError(path, f"a PMTiles version {int.from_bytes(head[2:4], 'little')} archive: geolocator "
+                                       "reads version 3 (convert it with go-pmtiles: pmtiles convert OLD.pmtiles "
+                                       "NEW.pmtiles)") from None
             raise InputError(path, "not a PMTiles archive (no 'PMTiles' magic number)") from None
         except SpecVersionUnsupported:
             self.close()
             raise InputError(path, "only PMTiles version 3 archives are supported") from None
         except (ValueError, IndexError) as exc:
+            problem = _header_problem(self.get_bytes(0, 127)) or f"damaged PMTiles header ({exc})"
             self.close()
-            raise InputError(path, f"damaged PMTiles header ({exc})") from None
-        if self.header["internal_compression"].name not in ("GZIP",):
-            # the pmtiles package decodes gzip-compressed directories only
+            raise InputError(path, problem) from None
+        self.internal = self.header["internal_compression"].name
+        if self.internal == "UNKNOWN":  # 0: the writer did not say, and brotli data has no signature to tell it by
             self.close()
-            raise InputError(path, f"PMTiles directories compressed with "
-                                   f"{self.header['internal_compression'].name} are not supported (gzip is)")
+            raise InputError(path, "its header does not say how its directories are compressed (code 0, unknown): "
+                                   "geolocator reads none, gzip, brotli or zstd")
 
     def get_bytes(self, offset: int, length: int) -> bytes:
         return self.map[offset: offset + length]
@@ -74,14 +204,28 @@ class _Archive:
         if entries is None:
             if len(self._dirs) >= 64:  # bounded: a few root/leaf directories are all a look-up needs
                 self._dirs.pop(next(iter(self._dirs)))
-            entries = self._dirs[key] = deserialize_directory(self.get_bytes(offset, length))
+            data = self.get_bytes(offset, length)
+            if self.internal != "GZIP":
+                # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1):
+                # the directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC
+                data = gzip.compress(unpack(data, self.internal), compresslevel=0, mtime=0)
+            entries = self._dirs[key] = deserialize_directory(data)
         return entries
+
+    def metadata(self) -> object:
+        """The JSON metadata, unpacked as the directories are (Reader.metadata gunzips only).
+        Raises ValueError for data that is not compressed JSON."""
+        h = self.header
+        return json.loads(unpack(self.get_bytes(h["metadata_offset"], h["metadata_length"]), self.internal))
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """Tile bytes, the look-up of pmtiles.reader.Reader.get (root, then at most 3 leaf levels,
         spec v3 section 'Directories') over cached directories."""
         from pmtiles.tile import find_tile, zxy_to_tileid
 
+        if not (0 <= z <= 31 and 0 <= x < 1 << z and 0 <= y < 1 << z):
+            # not a tile of the XYZ grid, so in no archive (zxy_to_tileid's ValueError read "damaged directory")
+            return None
         tile_id = zxy_to_tileid(z, x, y)
         h = self.header
         offset, length = h["root_offset"], h["root_length"]
@@ -111,25 +255,78 @@ def read_info(path: Path) -> PackageInfo:
     archive = _pool.get(path)
     h = archive.header
     kind = h["tile_type"].name
-    if kind not in _IMAGE_TYPES:
+    if kind == "UNKNOWN":
+        fmt = _sniffed_format(archive)
+    elif kind in _IMAGE_TYPES:
+        fmt = _IMAGE_TYPES[kind]
+    else:
         raise InputError(path, f"its tiles are {kind}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
-    packing = h["tile_compression"].name
-    if packing not in ("NONE", "GZIP", "UNKNOWN"):  # spec v3 §3: 3 brotli, 4 zstd (images are stored uncompressed)
-        # said once here: each tile was otherwise refused later as "not an image"
-        raise InputError(path, f"its tiles are compressed with {packing}, which geolocator cannot unpack (images "
-                               "are normally stored uncompressed: rewrite the archive with tile compression none)")
     try:
-        meta = archive.reader.metadata() if h["metadata_length"] else {}
+        meta = archive.metadata() if h["metadata_length"] else {}
     except (ValueError, OSError, EOFError):
         meta = {}  # metadata is optional: the tiles are still usable
     if not isinstance(meta, dict):
         meta = {}
     bounds = Bounds(h["min_lon_e7"] / 1e7, h["min_lat_e7"] / 1e7, h["max_lon_e7"] / 1e7, h["max_lat_e7"] / 1e7)
+    if bounds.west == bounds.east or bounds.south == bounds.north:
+        # a box of no area bounds no tile: the writer set none (go-pmtiles convert leaves all four 0 for an
+        # MBTiles without 'bounds'), and reading it as a box at 0°, 0° put the tiles' ground size at the equator
+        bounds = None
     # every level from min to max zoom: the tile counts may be 0, which spec v3 §3.2 reads "unknown" (an
     # archive whose writer set none was "a tile package that holds no tiles"); an empty level is skipped by load
     zooms = tuple(range(h["min_zoom"], h["max_zoom"] + 1))
-    return PackageInfo(path, "pmtiles", zooms, _IMAGE_TYPES[kind], bounds,
+    return PackageInfo(path, "pmtiles", zooms, fmt, bounds,
                        str(meta.get("attribution") or "") or None, str(meta.get("name") or "") or None)
+
+
+def _first_entry(archive: _Archive) -> tuple[str, object] | None:
+    """("z/x/y", directory entry) of the archive's first tile in tile-id order (no tile data read),
+    None when it has none. Raises InputError naming the archive for a damaged directory."""
+    from pmtiles.tile import tileid_to_zxy
+
+    h = archive.header
+    offset, length = h["root_offset"], h["root_length"]
+    try:
+        for _ in range(4):  # the root and at most 3 leaf levels (spec v3 "Directories")
+            entries = archive.directory(offset, length)
+            if not entries:
+                return None
+            e = entries[0]
+            if e.run_length > 0:
+                return "/".join(map(str, tileid_to_zxy(e.tile_id))), e
+            offset, length = h["leaf_directory_offset"] + e.offset, e.length
+    except (OSError, EOFError, ValueError, IndexError) as exc:
+        raise InputError(archive.path, f"damaged PMTiles directory ({exc})") from None
+    raise InputError(archive.path, "PMTiles directories nested too deep (damaged archive?)")
+
+
+def _sniffed_format(archive: _Archive) -> str:
+    """The image format of an archive whose header leaves the tile type unknown (0), told by Pillow
+    from its first tile: go-pmtiles' `convert` of an MBTiles whose `format` is not exactly png/jpg/webp
+    ("jpeg", "image/jpeg", missing) writes such archives of plain images. Raises InputError when that
+    tile is not an image geolocator reads (vector tiles, say)."""
+    if archive.sniffed is None:
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        first = _first_entry(archive)
+        name = None
+        if first is not None:
+            h, e = archive.header, first[1]
+            try:
+                data = unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length), h["tile_compression"].name)
+                with Image.open(io.BytesIO(data)) as im:  # identifies the format; decodes nothing
+                    name = im.format
+            except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+                name = None
+        fmt = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}.get(name)
+        if fmt is None:
+            told = ("it holds no tile to tell it by" if first is None else
+                    f"its first tile, {first[0]}, is not an image geolocator reads (png, jpg, webp or avif)")
+            raise InputError(archive.path, f"its header leaves the tile type unknown (0) and {told}")
+        archive.sniffed = fmt
+    return archive.sniffed
 
 
 def tileids_to_xy(ids: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +392,11 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     ground; see package.choose_zoom). Tile ids and refs are "z/x/y" (XYZ rows)."""
     path = Path(path)
     info = read_info(path)
-    lat = info.bounds.center.lat if info.bounds is not None else 0.0
+    if info.bounds is not None:
+        lat = info.bounds.center.lat
+    else:  # the latitude of the first tile (tile-id order): what the zoom choice's ground sizes depend on
+        first = _first_entry(_pool.get(path))
+        lat = xyz_tile_bounds(*map(int, first[0].split("/"))).center.lat if first is not None else 0.0
     zooms = list(info.zooms)
     while True:
         # the header gives only min and max zoom: a level between them may be empty, then the next
@@ -215,7 +416,8 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
 
 
 def read_tile(path: Path, ref: str) -> bytes | None:
-    """The bytes of tile `ref` ("z/x/y"), None when the archive lacks it."""
+    """The bytes of tile `ref` ("z/x/y"), unpacked as the header's tile compression says (see `unpack`);
+    None when the archive lacks it. Raises InputError naming the archive for damaged directories or data."""
     z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
     archive = _pool.get(path)
     try:
@@ -224,12 +426,10 @@ def read_tile(path: Path, ref: str) -> bytes | None:
         raise InputError(path, f"tile {ref}: damaged PMTiles directory ({exc})") from None
     if data is None:
         return None
-    if archive.header["tile_compression"].name == "GZIP":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(path, f"tile {ref}: corrupt gzip data ({exc})") from None
-    return bytes(data)
+    try:
+        return unpack(data, archive.header["tile_compression"].name)
+    except _Corrupt as exc:
+        raise InputError(path, f"tile {ref}: {exc}") from None
 
 
 def write_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, fmt: str = "png",

@@ -29,7 +29,8 @@ from .registry import LoadOptions, Reader, keep_tiles_with_data
 
 log = logging.getLogger("geolocator")
 
-XYZ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+# .gif: what fetch-tiles writes for a server that sends GIF (fetch.TILE_EXTENSIONS); .avif: as in packages
+XYZ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif"})
 TILEJSON_NAMES = ("metadata.json", "tilejson.json")
 _INT = re.compile(r"^\d+$")
 # a tile's file name: its row, and "@2x" / "@3x" for high-density tiles (Mapbox's and Leaflet's
