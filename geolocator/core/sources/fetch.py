@@ -666,11 +666,18 @@ class FolderSink:
         if key in self._recorded:  # by this run already
             return
         self._recorded.add(key)
-        with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
-            if now - self._stamped >= 60.0:
-                f.write(stamp_line(now) + "\n")
-                self._stamped = now
-            f.write(key + "\n")
+        lines = []
+        if now - self._stamped >= 60.0:
+            lines.append(stamp_line(now))
+            self._stamped = now
+        lines.append(key)
+        with open(self.folder / MISSING_FILE, "a+b") as f:
+            # a file whose last line lacks its newline (an editor that drops it, a disk full mid-line)
+            # would glue this run's stamp to it: the stamp lost, this run's keys dated by an older one
+            # (asked again at once) and that last key lost (propfuzz36)
+            if f.seek(0, os.SEEK_END) and (f.seek(-1, os.SEEK_END), f.read(1))[1] != b"\n":
+                lines.insert(0, "")
+            f.write("\n".join(lines).encode("utf-8") + b"\n")
         self._missing[key] = self._stamped
 
     def commit(self) -> None:
