@@ -123,14 +123,18 @@ class MissingMachine(RuleBasedStateMachine):
         self.sink = self._open()
 
     @precondition(lambda self: self.kind == "folder")
-    @rule(tail=st.sampled_from(["7/12", "# recorded 2026-0", "#", "3/0/1 "]))
+    @rule(tail=st.sampled_from(["7/12", "# recorded 2026-0", "#", "3/0/1 ", "BOM"]))
     def no_last_newline(self, tail):
-        """missing.txt ends without a newline (saved by an editor that drops it; a full disk mid-line):
-        the next run's lines must not be glued to that last line."""
+        """missing.txt ends without a newline (saved by an editor that drops it; a full disk mid-line),
+        or was saved with a byte order mark: the next run's lines must not be glued to that last line,
+        and the first stamp line still dates the keys after it."""
         self._close()
         path = self.tmp / "tiles" / "missing.txt"
         text = path.read_text() if path.exists() else ""
-        if tail == "3/0/1 ":  # the last key itself without its newline
+        if tail == "BOM":  # saved by Windows Notepad as "UTF-8": a byte order mark before the first line
+            if text and not text.startswith("\ufeff"):
+                path.write_text("\ufeff" + text, encoding="utf-8")
+        elif tail == "3/0/1 ":  # the last key itself without its newline
             if text.endswith("3/0/1\n"):
                 path.write_text(text[:-1])
         else:
@@ -178,5 +182,29 @@ def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_it
         again = FolderSink(tmp_path / "t", template)
         assert again.missing_age(3, 5, 7) < 2.0
         assert again.missing_age(3, 0, 1) is not None
+    finally:
+        fetch_mod.time = real
+
+
+def test_a_missing_txt_saved_with_a_byte_order_mark_keeps_its_first_stamp(tmp_path):
+    """missing.txt saved by Windows Notepad as "UTF-8" (a BOM before "# recorded ..."): the stamp was
+    read as a key "\\ufeff# recorded ..." and the tiles after it dated by the file's last change (a
+    later run's append): a 404 of days ago counted as just recorded, not asked again for another day."""
+    template = TileTemplate("http://h.example/{z}/{x}/{y}.png")
+    real = fetch_mod.time
+    fetch_mod.time = types.SimpleNamespace(time=lambda: START)
+    try:
+        sink = FolderSink(tmp_path / "t", template)
+        sink.missing(3, 0, 1)
+        sink.close()
+    finally:
+        fetch_mod.time = real
+    path = tmp_path / "t" / "missing.txt"
+    path.write_text("\ufeff" + path.read_text(), encoding="utf-8")
+    fetch_mod.time = types.SimpleNamespace(time=lambda: START + 2 * 86_400.0)
+    try:
+        again = FolderSink(tmp_path / "t", template)
+        assert again.missing_age(3, 0, 1) == pytest.approx(2 * 86_400.0, abs=1.0)
+        assert not any(k.startswith("\ufeff") for k in again._missing)
     finally:
         fetch_mod.time = real

@@ -622,7 +622,8 @@ class FolderSink:
         self._recorded: set[str] = set()  # the keys this run wrote
         mf = self.folder / MISSING_FILE
         if mf.is_file():
-            self._missing = read_missing_text(mf.read_text(encoding="utf-8", errors="replace"), mf.stat().st_mtime)
+            # utf-8-sig: saved by Notepad with a byte order mark, its first stamp line still dates the keys after it
+            self._missing = read_missing_text(mf.read_text(encoding="utf-8-sig", errors="replace"), mf.stat().st_mtime)
         # the host only, as in MBTiles: a template's query string may hold an API key
         self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
