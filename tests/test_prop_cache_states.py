@@ -225,3 +225,48 @@ class FeatureCacheMachine(RuleBasedStateMachine):
 
 FeatureCacheMachine.TestCase.settings = settings(prop(15), stateful_step_count=12)
 test_feature_cache_states = FeatureCacheMachine.TestCase
+
+
+class BytesLRUMachine(RuleBasedStateMachine):
+    """bounded_cache.BytesLRU (a Verifier's tile keypoints) against an ordered-dict model: the same
+    entries kept, the least recently used dropped first, the budget kept (one oversize entry alone)."""
+
+    @initialize(budget=st.integers(0, 40))
+    def start(self, budget):
+        from geolocator.core.bounded_cache import BytesLRU
+
+        self.budget = budget
+        self.lru = BytesLRU(budget, len)
+        self.model: dict[str, bytes] = {}  # insertion order = least recently used first
+
+    def _use(self, key):
+        self.model[key] = self.model.pop(key)
+
+    @rule(key=st.sampled_from("abcdef"), size=st.integers(0, 25))
+    def put(self, key, size):
+        value = bytes(size)
+        assert self.lru.put(key, value) is value
+        self.model.pop(key, None)
+        self.model[key] = value
+        while sum(map(len, self.model.values())) > self.budget and len(self.model) > 1:
+            del self.model[next(iter(self.model))]
+
+    @rule(key=st.sampled_from("abcdef"))
+    def get(self, key):
+        got = self.lru.get(key)
+        assert got == self.model.get(key)
+        if key in self.model:
+            self._use(key)
+
+    @invariant()
+    def same_entries(self):
+        if not hasattr(self, "lru"):
+            return
+        assert len(self.lru) == len(self.model)
+        assert self.lru.nbytes == sum(map(len, self.model.values()))
+        assert self.lru.nbytes <= self.budget or len(self.model) == 1
+        assert all(k in self.lru for k in self.model)
+
+
+BytesLRUMachine.TestCase.settings = settings(prop(30), stateful_step_count=25)
+test_bytes_lru_states = BytesLRUMachine.TestCase
