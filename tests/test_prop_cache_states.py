@@ -14,7 +14,6 @@ checked after every step:
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil

@@ -14,7 +14,6 @@ step, on a clock of the test's own:
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 import types
 from pathlib import Path

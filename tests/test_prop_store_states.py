@@ -25,7 +25,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule  # noqa: E402
 
 from geolocator.core import store as store_mod  # noqa: E402
 from geolocator.core.store import FeatureStore  # noqa: E402
@@ -258,6 +258,7 @@ class StoreMachine(RuleBasedStateMachine):
         """`geolocator cache --prune 0` never removes a store that is open."""
         removed, busy = prune_stores(self.tmp, 0, now=1e12)
         assert self.root not in [s.path for s in removed]
+        assert self.root in [s.path for s in busy]  # said as kept in use
         assert self.root.is_dir()
 
     @rule()
