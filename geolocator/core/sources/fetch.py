@@ -667,18 +667,20 @@ class FolderSink:
         if key in self._recorded:  # by this run already
             return
         self._recorded.add(key)
-        lines = []
-        if now - self._stamped >= 60.0:
-            lines.append(stamp_line(now))
-            self._stamped = now
-        lines.append(key)
-        with open(self.folder / MISSING_FILE, "a+b") as f:
+        stamp = now - self._stamped >= 60.0
+        lines = ([stamp_line(now)] if stamp else []) + [key]
+        with open(self.folder / MISSING_FILE, "a+b") as f:  # (appends go to the end whatever is read)
             # a file whose last line lacks its newline (an editor that drops it, a disk full mid-line)
             # would glue this run's stamp to it: the stamp lost, this run's keys dated by an older one
             # (asked again at once) and that last key lost (propfuzz36)
-            if f.seek(0, os.SEEK_END) and (f.seek(-1, os.SEEK_END), f.read(1))[1] != b"\n":
-                lines.insert(0, "")
+            end = f.seek(0, os.SEEK_END)
+            if end:
+                f.seek(end - 1)
+                if f.read(1) != b"\n":
+                    lines.insert(0, "")
             f.write("\n".join(lines).encode("utf-8") + b"\n")
+        if stamp:  # only once written: a failed write leaves the next key to write its own stamp
+            self._stamped = now
         self._missing[key] = self._stamped
 
     def commit(self) -> None:
