@@ -235,6 +235,35 @@ class StoreMachine(RuleBasedStateMachine):
         for k in keys:
             (self.durable if k in self.durable else self.memory)[k] = np.zeros((len(VIEWS), DIM), np.float32)
 
+    @rule(data=st.data())
+    def mend(self, data):
+        """store_mend.mend: once per store (until the JUDGED mark), each package tile whose row holds
+        features and whose pixels hold no data gets a zero row; rows of tiles that hold data are kept."""
+        from types import SimpleNamespace
+
+        from geolocator.core import store_mend
+
+        stored = sorted(set(self.durable) | set(self.memory))
+        if not stored:
+            return
+        empty = set(data.draw(st.lists(st.sampled_from(stored), max_size=4, unique=True)))
+        items = [SimpleNamespace(ref=f"0/0/{i}", path=Path("area.mbtiles"), key=k) for i, k in enumerate(stored)]
+        real = store_mend.tile_is_empty
+        store_mend.tile_is_empty = lambda it: it.key in empty
+        try:
+            judged = store_mend.judged(self.root)
+            found = store_mend.mend(items, self.store.lookup(stored), self.store, workers=1)
+        finally:
+            store_mend.tile_is_empty = real
+        if judged:
+            assert found == set()
+            return
+        rows = {**self.durable, **self.memory}
+        assert {items[i].key for i in found} == {k for k in empty if rows[k].any()}
+        for k in empty:
+            (self.durable if k in self.durable else self.memory)[k] = np.zeros((len(VIEWS), DIM), np.float32)
+        assert store_mend.judged(self.root)
+
     @rule(batch=batches)
     def adopt_from_sibling(self, batch):
         """A sibling store (another tile set, same features) holds rows for some keys: adopt copies them."""
