@@ -115,3 +115,22 @@ def test_the_order_predictions_come_in_never_changes_the_tracks(run, data):
         return sorted((t.name, tuple((p.query.id, p.time_s, p.location, p.status, p.rank) for p in t.points)) for t in tracks)
 
     assert key(smooth(preds)) == key(smooth([preds[i] for i in order]))
+
+
+@prop(40)
+@given(runs(), st.sampled_from([{}, {"/nowhere/cardA": 2}, {"/nowhere/cardB": -5, "/nowhere/cardA/101MEDIA": 9}]))
+def test_clock_zones_split_flights_whatever_the_order(run, zones):
+    """With clock zones per folder (--clock-zone FOLDER=ZONE): the same flights in any order, and
+    photos read in different zones' clocks are never one flight."""
+    from datetime import timedelta, timezone
+
+    from geolocator.core.clock_zones import ClockZones
+
+    queries, shuffled = run
+    clocks = ClockZones.from_mapping(None, {f: timezone(timedelta(hours=h)) for f, h in zones.items()})
+    rule = FlightRule(clock_zones=clocks)
+    flights = rule.group(queries)
+    assert _key(flights) == _key(rule.group(shuffled))
+    for _, items, _ in flights.flights:
+        photos = [q for q, _ in items if q.time_s is None]
+        assert len({clocks.clock_of(q.path) for q in photos}) <= 1
