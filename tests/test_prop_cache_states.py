@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule  # noqa: E402
 
@@ -269,3 +269,32 @@ class BytesLRUMachine(RuleBasedStateMachine):
 
 BytesLRUMachine.TestCase.settings = settings(prop(30), stateful_step_count=25)
 test_bytes_lru_states = BytesLRUMachine.TestCase
+
+
+@prop(150, fixtures=True)
+@example(edits=[(37998, 1)])  # the compression method field
+@example(edits=[(37996, 1)])  # the encryption flag
+@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=3))
+def test_a_damaged_keypoint_file_is_a_miss_never_an_error(tmp_path, edits):
+    """matchers/keypoint_cache.KeypointCache: a file with any 1-3 bytes changed (a bad sector, a copy
+    cut short) reads back as the features stored or as a miss (None: described again), never raises.
+    Found here (propfuzz36): a changed byte in the zip headers raised NotImplementedError ("That
+    compression method is not supported", "zip file version 21.3", "strong encryption") or
+    RuntimeError ("File 'size.npy' is encrypted") out of get(), through verification."""
+    from geolocator.core.matchers.keypoint_cache import KeypointCache
+    from geolocator.core.rerank import LocalFeatures
+
+    cache = KeypointCache(tmp_path)
+    rng = np.random.default_rng(0)
+    stored = LocalFeatures(rng.random((5, 2), np.float32), rng.random((5, 8), np.float32), (64, 48))
+    cache.put("sig", "tile", stored)
+    path = cache.path("sig", "tile")
+    data = bytearray(path.read_bytes())
+    for at, value in edits:
+        data[at % len(data)] = value
+    path.write_bytes(bytes(data))
+    got = cache.get("sig", "tile")
+    if got is not None:
+        np.testing.assert_array_equal(got.points, stored.points)
+        np.testing.assert_array_equal(got.descriptors, stored.descriptors)
+        assert got.size == stored.size
