@@ -169,10 +169,10 @@ class StoreMachine(RuleBasedStateMachine):
                 return TornLine(f)
             return f
 
+        error_before = self.store.write_error
+        self._take_in_others(batch, error_before)  # what another writer committed is read first
         new = [k for k in dict.fromkeys(keys) if k not in self.durable and k not in self.memory]
-        writes = bool(new) and self.store.write_error is None
-        self._take_in_others(batch, self.store.write_error)
-        new = [k for k in dict.fromkeys(keys) if k not in self.durable and k not in self.memory]
+        writes = bool(new) and error_before is None
         store_mod._write_rows, _OS.fsync, store_mod.open = write_rows, fsync, open_
         raised = False
         try:
