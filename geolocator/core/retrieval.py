@@ -304,7 +304,7 @@ class TileIndex:
             meta = json.loads(path.with_suffix(".json").read_text())
             index = faiss.read_index(str(path))
             ids = np.load(path.with_suffix(".ids.npy")) if meta.get("ids") else None
-        except (OSError, ValueError, RuntimeError):
+        except (OSError, ValueError, RuntimeError, EOFError):  # EOFError: an empty .ids.npy (killed mid-save)
             return None
         if index.ntotal != (meta["n_tiles"] if ids is None else len(ids)) * meta["views"]:
             return None  # the index and its tile list do not agree: rebuild

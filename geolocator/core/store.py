@@ -370,6 +370,16 @@ class FeatureStore:
             except OSError:
                 pass  # the next writer (or run) cuts an uncommitted tail off under the lock
             raise
+        except BaseException:
+            # Ctrl-C (or another stop) mid-write: the manifest line may be on disk already (stopped
+            # in its fsync or after it), so take in what the manifest commits: this object then
+            # answers as a reopen would (propfuzz36: it said 0 rows while the file committed the
+            # batch). An uncommitted tail is cut by the next write, under the lock.
+            try:
+                self._read_committed()
+            except OSError:
+                pass
+            raise
 
     def _append_files(self, keys: Sequence[str], new: list[int], block: np.ndarray, start: int) -> None:
         with open(self.data_path, "ab") as f:  # 1. the rows ...

@@ -49,7 +49,9 @@ class KeypointCache:
                 points = data["points"]
                 descriptors = data["descriptors"]
                 size = data["size"]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError):
+            # NotImplementedError, RuntimeError: a damaged zip header read as another compression method,
+            # zip version or encryption flag (zipfile raises these, not BadZipFile; propfuzz36)
             return None
         if (points.dtype != np.float32 or descriptors.dtype != np.float32 or points.ndim != 2 or points.shape[1:] != (2,)
                 or descriptors.ndim != 2 or len(descriptors) != len(points) or size.shape != (2,)

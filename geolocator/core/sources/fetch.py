@@ -648,7 +648,8 @@ class FolderSink:
         self._recorded: set[str] = set()  # the keys this run wrote
         mf = self.folder / MISSING_FILE
         if mf.is_file():
-            self._missing = read_missing_text(mf.read_text(encoding="utf-8", errors="replace"), mf.stat().st_mtime)
+            # utf-8-sig: saved by Notepad with a byte order mark, its first stamp line still dates the keys after it
+            self._missing = read_missing_text(mf.read_text(encoding="utf-8-sig", errors="replace"), mf.stat().st_mtime)
         # the host only, as in MBTiles: a template's query string may hold an API key
         self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
@@ -693,16 +694,25 @@ class FolderSink:
         if key in self._recorded:  # by this run already
             return
         self._recorded.add(key)
+        stamp = now - self._stamped >= 60.0
+        lines = ([stamp_line(now)] if stamp else []) + [key]
         try:
-            with open(self.folder / MISSING_FILE, "a", encoding="utf-8") as f:
-                if now - self._stamped >= 60.0:
-                    f.write(stamp_line(now) + "\n")
-                    self._stamped = now
-                f.write(key + "\n")
-        except OSError as exc:  # appended lines (a torn last one) are read leniently: read_missing_text
+            with open(self.folder / MISSING_FILE, "a+b") as f:  # (appends go to the end whatever is read)
+                # a file whose last line lacks its newline (an editor that drops it, a disk full mid-line)
+                # would glue this run's stamp to it: the stamp lost, this run's keys dated by an older one
+                # (asked again at once) and that last key lost (propfuzz36)
+                end = f.seek(0, os.SEEK_END)
+                if end:
+                    f.seek(end - 1)
+                    if f.read(1) != b"\n":
+                        lines.insert(0, "")
+                f.write("\n".join(lines).encode("utf-8") + b"\n")
+        except OSError as exc:
             from ..outputs import OutputError, describe_os_error
 
             raise OutputError(self.folder / MISSING_FILE, f"could not write: {describe_os_error(exc)}") from None
+        if stamp:  # only once written: a failed write leaves the next key to write its own stamp
+            self._stamped = now
         self._missing[key] = self._stamped
 
     def commit(self) -> None:
