@@ -453,19 +453,23 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     return tileset
 
 
-def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None):
+def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None,
+                  unread_folders: dict | None = None):
     """The queries under `paths` (core.queries.load_queries, or a region folder's). `unread`, when
     given, receives {path: reason} of each photo or video skipped because it could not be read
-    (core.skipped.unread_media), for the line that ends a locate (wording.left_out_line)."""
+    (core.skipped.unread_media), and `unread_folders` each folder that could not be read
+    (core.skipped.unread_folder), for the line that ends a locate (wording.left_out_line)."""
     from .core.queries import load_queries, load_region
 
     on_skip = None
-    if unread is not None:
-        from .core.skipped import unread_media
+    if unread is not None or unread_folders is not None:
+        from .core.skipped import unread_folder, unread_media
 
         def on_skip(path, reason):
-            if unread_media(path, reason):
+            if unread is not None and unread_media(path, reason):
                 unread[Path(path)] = reason
+            elif unread_folders is not None and unread_folder(path, reason):
+                unread_folders[Path(path)] = reason
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
         return load_region(paths[0], every_s=every_s, on_skip=on_skip).queries  # a video in its queries/ at --every too
@@ -662,7 +666,8 @@ def cmd_locate(args) -> int:
         _check_evidence_folder(Path(args.evidence))
     _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
     unread: dict = {}  # photos given that could not be read on listing (a text file named .jpg): in the closing line
-    queries = _load_queries(args.queries, args.every, unread)
+    unread_folders: dict = {}  # and folders that could not be listed (a failing card), each photo in them left out
+    queries = _load_queries(args.queries, args.every, unread, unread_folders)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     from .core.media.video_time import video_lines
@@ -752,7 +757,7 @@ def cmd_locate(args) -> int:
         # and how far to trust it (a volunteer reads this line first)
         if written_outs:
             print(f"{wrote_line(written_outs, predictions, tracks)}: {placed_summary(placed_levels(predictions, tracks))}"
-                  f"{left_out_line(failed, files=len(written_outs))}")
+                  f"{left_out_line(failed, files=len(written_outs), folders=unread_folders)}")
     else:
         from .core.model import claims_place
 
@@ -773,7 +778,7 @@ def cmd_locate(args) -> int:
                   f"{coords_cells(at, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
-                  f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
+                  f"{left_out_line(failed, in_file=False, folders=unread_folders)}", file=sys.stderr)
     # why photos were not located, and the answers that are guesses, named under the table (stdout stays one
     # line a photo, for scripts) or under the file's line (its `note` and `caution` say it per row)
     for line in not_located_lines(predictions, tracks):

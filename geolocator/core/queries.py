@@ -166,9 +166,11 @@ def _walk_files(folder: Path, on_skip: SkipCallback | None = None) -> list[Path]
 
     def unreadable(exc: OSError) -> None:  # os.walk's onerror: it passes over such a folder otherwise
         where = Path(exc.filename) if exc.filename else folder
-        why = f"this folder cannot be read: {exc.strerror or exc}; the photos in it are left out"
+        from .skipped import UNREAD_FOLDER, UNREAD_SUBFOLDER  # the closing line counts these (skipped.unread_folder)
+
+        why = f"{UNREAD_SUBFOLDER}{exc.strerror or exc}; the photos in it are left out"
         if where == folder:
-            raise InputError(folder, f"cannot be read ({exc.strerror or exc})")
+            raise InputError(folder, f"{UNREAD_FOLDER}{exc.strerror or exc})")
         _skip(where, why, on_skip)
 
     for root, dirs, names in os.walk(folder, followlinks=True, onerror=unreadable):

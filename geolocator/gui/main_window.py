@@ -204,6 +204,8 @@ class MainWindow(QMainWindow):
         self.queries: dict[str, Query] = {}
         self.predictions: dict[str, Prediction] = {}
         self.failures: dict[str, str] = {}
+        # folders added whose photos could not be listed (a failing card): counted where a locate ends
+        self.unread_folders: dict[str, str] = {}
         self.track_answers: dict[str, tuple] = {}  # a flight's frame -> (exported answer, track status, track error)
         self.track_shots: dict[str, tuple[int, int]] = {}  # a frame of an edited video -> (shot, shots)
         self.query_thumbs: dict[str, bytes] = {}
@@ -749,6 +751,7 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
+            self._note_unread_folders(opened.queries, opened.skipped)
             said = list(notes) + ([self._skipped_message(opened.skipped)] if opened.skipped else [])
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
@@ -790,6 +793,7 @@ class MainWindow(QMainWindow):
 
         def done(loaded: Loaded) -> None:
             new = self._add_queries(loaded.queries, loaded.thumbs)
+            self._note_unread_folders(loaded.queries, loaded.skipped)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
             # photos listed but never placed (a locate that was cancelled left them "queued"): adding
@@ -1148,6 +1152,18 @@ class MainWindow(QMainWindow):
             self.select_query(self.selected)
         self._refresh_actions()
 
+    def _note_unread_folders(self, queries, skipped: dict[str, str]) -> None:
+        """Remember the folders of an add that could not be read (core.skipped.unread_folder), for the
+        line a locate ends with; one whose photos a later add did read is no longer counted."""
+        from ..core.skipped import unread_folder
+
+        self.unread_folders.update({str(p): why for p, why in skipped.items() if unread_folder(p, why)})
+        read = {Path(q.path).resolve() for q in queries}
+        for folder in list(self.unread_folders):
+            root = Path(folder).resolve()
+            if any(root in p.parents for p in read):
+                del self.unread_folders[folder]
+
     def _placed_summary(self) -> str:
         """How the listed predictions were placed, in the words `locate` ends with ("30 confident, 3
         verified but not confident, 5 tile level only"; core/levels.py): a flight's frame the track
@@ -1158,7 +1174,11 @@ class MainWindow(QMainWindow):
 
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items()
                     if st in ("interpolated", "extrapolated", "flagged")}
-        return placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
+        from ..core.wording import left_out_line
+
+        # the folders that could not be read, in the words `locate`'s closing line says them (leftovers36)
+        return (placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
+                + left_out_line({}, in_file=False, folders=self.unread_folders))
 
     def clock_zones(self):
         """The clock zones set (File → Clock Zone of the Photos…) as core.clock_zones.ClockZones: the
