@@ -406,8 +406,10 @@ def _package_levels(path: Path) -> tuple[int, ...] | None:
 def _load_tiles(path: Path, args, queries=(), photos=()):
     """The tile set at `path`; `photos`: the paths the photos were read from (a tile set there,
     with photos at `path`, is said to look swapped)."""
+    from .core.sources.gpkg import split_table
     from .core.tilesets import load_tileset
 
+    given, (path, table) = path, split_table(path)  # "GPKG:area.gpkg:TABLE": one table of a GeoPackage (GDAL's name)
     # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
     hints = [q.truth for q in queries if q.truth is not None]
     tile_size_m = getattr(args, "tile_size_m", None)
@@ -424,7 +426,8 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
                                     + ("one photo's" if n == 1 else f"median of {n} photos'") + " altitude and camera)")
     try:
         tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
-                               hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
+                               hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None),
+                               table=table)
     except InputError as exc:  # photos given as --tiles and the imagery as the photos: say so
         from .core.sources.registry import swapped_hint
 
@@ -435,7 +438,7 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     from .core.geo import format_ground_size
     from .core.names import readable
 
-    named = readable(str(path))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
+    named = readable(str(given))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
     log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:

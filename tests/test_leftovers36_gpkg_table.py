@@ -1,0 +1,75 @@
+"""Choosing one tile table of a GeoPackage (leftovers36, closing pmtiles36's open point): a file with
+several tables was read at its first table by name, with a warning and no way to read another from the
+CLI. The table is now named as GDAL names it, "GPKG:area.gpkg:TABLE" (the GPKG raster driver's
+connection string, which gdalinfo and QGIS users know), and the warning says so."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from geolocator.core.errors import InputError
+from geolocator.core.sources.gpkg import split_table
+
+from .test_gpkg_gdal_written import _gdal_gpkg, rasterio
+
+
+@pytest.fixture
+def two_tables(tmp_path):
+    p = _gdal_gpkg(tmp_path / "area.gpkg")
+    return _gdal_gpkg(p, table="Luftbild_2019", append=True, seed=1)
+
+
+def test_gdal_s_connection_string_is_split_into_the_file_and_the_table(tmp_path):
+    assert split_table("GPKG:area.gpkg:ortho") == (Path("area.gpkg"), "ortho")
+    assert split_table(Path("GPKG:/d/Ortho (Süd).gpkg:Luftbild 2019")) == (Path("/d/Ortho (Süd).gpkg"), "Luftbild 2019")
+    assert split_table(r"GPKG:C:\Karten\a.GPKG:t") == (Path(r"C:\Karten\a.GPKG"), "t")  # a drive letter stays
+    assert split_table("GPKG:a.gpkg:2019:rgb") == (Path("a.gpkg"), "2019:rgb")  # a table holding ":"
+    assert split_table("gpkg:tiles.db:t") == (Path("tiles.db"), "t")  # another suffix: at the last ":"
+    assert split_table("area.gpkg") == (Path("area.gpkg"), None)
+    odd = tmp_path / "GPKG:x:y"
+    odd.write_bytes(b"")
+    assert split_table(odd) == (odd, None)  # a file really so named is that file
+    for bad in ("GPKG:area.gpkg", "GPKG:area.gpkg:", "GPKG:"):
+        with pytest.raises(InputError, match="GPKG:FILE.gpkg:TABLE"):
+            split_table(bad)
+
+
+def test_gdal_reads_the_same_name(two_tables):
+    with rasterio.open(f"GPKG:{two_tables}:area") as ds:  # what the syntax means to GDAL, which defined it
+        assert ds.width == 512
+
+
+def test_a_table_named_so_is_the_one_read_by_the_cli_and_the_warning_says_how(two_tables, caplog):
+    from geolocator.cli import _load_tiles
+
+    args = SimpleNamespace(epsg=None, tms=None, overlap=0.0, tile_size_m=None, zoom=None)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        first = _load_tiles(two_tables, args)
+    said = [r.getMessage() for r in caplog.records]
+    assert {t.ref.split("/")[0] for t in first.tiles} == {"Luftbild_2019"}
+    assert said[0].endswith(f"choose another as GDAL names it, --tiles GPKG:{two_tables}:TABLE "
+                            f"(e.g. GPKG:{two_tables}:area)")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        chosen = _load_tiles(Path(f"GPKG:{two_tables}:area"), args)
+    assert {t.ref.split("/")[0] for t in chosen.tiles} == {"area"} and not caplog.records
+    assert all(t.path == two_tables for t in chosen.tiles)  # the file itself: its tiles are read from it
+
+
+def test_a_table_that_is_not_there_or_in_a_file_that_has_none_is_refused(two_tables, tmp_path):
+    from geolocator.core.tilesets import load_tileset
+
+    with pytest.raises(InputError) as e:
+        load_tileset(f"GPKG:{two_tables}:Luftbild_2020")
+    assert (e.value.path, e.value.problem) == (two_tables, "no tile table 'Luftbild_2020'; it has Luftbild_2019, area")
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"a tile table \('t'\) is chosen only in a GeoPackage"):
+        load_tileset(f"GPKG:{folder}:t")
+    with pytest.raises(InputError) as e:
+        load_tileset(f"GPKG:{tmp_path / 'gone.gpkg'}:t")
+    assert (e.value.path, e.value.problem) == (tmp_path / "gone.gpkg", "not found")
