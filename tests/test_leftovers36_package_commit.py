@@ -104,3 +104,43 @@ def test_tiles_committed_in_batches_are_not_put_again(tmp_path):
     sink.writer.db.rollback()
     assert sink.keep_stored() == 1
     sink.close()
+
+
+class _DiskFor:
+    """An sqlite3 connection on a disk with room for `room` tiles: a commit that would leave more in the
+    file fails with SQLITE_FULL and SQLite rolls the transaction back, as a real full disk did on a
+    600 kB tmpfs (training/results/leftovers36_session36.md: the commit at the end of a fetch)."""
+
+    def __init__(self, db, room):
+        self.db, self.room = db, room
+
+    def commit(self):
+        if self.db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] > self.room:
+            raise _full(self.db, roll_back=True)
+        self.db.commit()
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_a_last_batch_whose_commit_finds_the_disk_full_keeps_what_fits(tmp_path, monkeypatch):
+    """Every tile was put (fewer than COMMIT_EVERY_TILES), and the commit at the end failed: before, the
+    whole batch was rolled back and the file held 0 of 6 tiles; now as many as the disk takes."""
+    from geolocator.core.sources.mbtiles import MBTilesWriter
+
+    real_init = MBTilesWriter.__init__
+
+    def init(self, *a, **kw):
+        real_init(self, *a, **kw)
+        self.db.commit()
+        self.db = _DiskFor(self.db, room=4)
+
+    monkeypatch.setattr(MBTilesWriter, "__init__", init)
+    out = tmp_path / "area.mbtiles"
+    with pytest.raises(F.TilesNotStored) as e:
+        _fetch(out)
+    assert e.value.kept == 4 and e.value.problem == "the disk is full"
+    monkeypatch.undo()
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT COUNT(*) FROM tiles").fetchone()[0] == 4
+    assert _fetch(out).already == 4  # space freed: the rerun fetches only the other 2

@@ -1333,10 +1333,16 @@ def fetch_tiles(
             report.cancelled = True
     finally:
         stop.set()
-        if store_fault is not None and hasattr(sink, "keep_stored"):
-            # a package: SQLite may have rolled back the tiles since the last commit (leftovers36); put
-            # back as many as fit before close(), whose own metadata write may fail on the same full disk
-            sink.keep_stored()
+        if hasattr(sink, "keep_stored"):  # a package (MBTiles, GeoPackage): its last batch committed first
+            if store_fault is None:
+                try:  # close() would commit it too, but after its own metadata writes, and on failure lose it
+                    sink.commit()
+                except (OSError, sqlite3.Error) as exc:
+                    store_fault = exc
+            if store_fault is not None:
+                # SQLite may have rolled back the tiles since the last commit (leftovers36): put back as many
+                # as the disk takes before close(), whose own metadata write may fail on the same full disk
+                sink.keep_stored()
         try:
             sink.close()  # commits: a cancelled or failed fetch keeps its tiles
         except (OSError, sqlite3.Error) as exc:  # its own failure; a first one (store_fault) is the one said
