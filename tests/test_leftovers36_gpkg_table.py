@@ -52,7 +52,7 @@ def test_a_table_named_so_is_the_one_read_by_the_cli_and_the_warning_says_how(tw
     said = [r.getMessage() for r in caplog.records]
     assert {t.ref.split("/")[0] for t in first.tiles} == {"Luftbild_2019"}
     assert said[0].endswith(f"choose another as GDAL names it, --tiles GPKG:{two_tables}:TABLE "
-                            f"(e.g. GPKG:{two_tables}:area)")
+                            f"(e.g. GPKG:{two_tables}:area; the app takes the same name on its command line)")
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         chosen = _load_tiles(Path(f"GPKG:{two_tables}:area"), args)
@@ -73,3 +73,20 @@ def test_a_table_that_is_not_there_or_in_a_file_that_has_none_is_refused(two_tab
     with pytest.raises(InputError) as e:
         load_tileset(f"GPKG:{tmp_path / 'gone.gpkg'}:t")
     assert (e.value.path, e.value.problem) == (tmp_path / "gone.gpkg", "not found")
+
+
+def test_the_app_opens_the_table_named_on_its_command_line(qtbot, two_tables, tmp_path):
+    pytest.importorskip("pytestqt")
+    from geolocator.gui.main_window import split_paths
+
+    from .test_gui_first_hour import wait_idle
+    from .test_imagery_dialog import _window
+
+    named = Path(f"GPKG:{two_tables}:area")
+    assert split_paths([tmp_path / "photos", named]) == ([named], [tmp_path / "photos"])
+    w = _window(qtbot, tmp_path)
+    w.open_tileset(named)
+    wait_idle(qtbot, w)
+    assert w.session.ws.tileset is not None
+    assert {t.ref.split("/")[0] for t in w.session.ws.tileset.tiles} == {"area"}
+    w.close()

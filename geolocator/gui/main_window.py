@@ -79,7 +79,7 @@ def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Pa
     from ..core.tilesets import is_imagery
 
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
-             or (p / "tiles.csv").is_file() or is_imagery(p)]
+             or _gpkg_table(p) or (p / "tiles.csv").is_file() or is_imagery(p)]
     images = [p for p in paths if p not in tiles]
     if not tiles and look_inside:  # no tile set given: one orthophoto kept in a photo folder (its top level) is it
         # (session 31: it was listed as a drone photo and nothing opened; the Session then leaves it out
@@ -89,6 +89,18 @@ def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Pa
         if len(inside) == 1:
             tiles = inside
     return tiles, images
+
+
+def _gpkg_table(path: Path) -> bool:
+    """Whether `path` names one tile table of a GeoPackage as GDAL does ("GPKG:area.gpkg:TABLE",
+    core.sources.gpkg.split_table): a tile set, which core.tilesets.load_tileset opens at that table."""
+    from ..core.errors import InputError
+    from ..core.sources.gpkg import split_table
+
+    try:
+        return split_table(path)[1] is not None
+    except InputError:  # "GPKG:area.gpkg" with no table: opened as a tile set, whose loading says what is missing
+        return True
 
 
 def photo_filter() -> str:

@@ -229,8 +229,9 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
         # said where the set is loaded (once), not in read_info, which the app and CLI call often
         # and how to read another (leftovers36): GDAL's connection string, as gdalinfo and QGIS name a table
         log.warning("%s holds %d tile tables (%s); only %r, the first by name, is read: choose another as GDAL "
-                    "names it, --tiles %s%s:TABLE (e.g. %s%s:%s)", path, len(tables), ", ".join(map(repr, tables)),
-                    info.table, CONNECTION_PREFIX, path, CONNECTION_PREFIX, path, tables[1])
+                    "names it, --tiles %s%s:TABLE (e.g. %s%s:%s; the app takes the same name on its command line)",
+                    path, len(tables), ", ".join(map(repr, tables)), info.table, CONNECTION_PREFIX, path,
+                    CONNECTION_PREFIX, path, tables[1])
     table = info.table
     crs_text, crs = _crs(path, table)
     matrices = _matrices(path, table)
