@@ -1170,10 +1170,12 @@ class MainWindow(QMainWindow):
         from ..core.skipped import unread_folder
 
         self.unread_folders.update({str(p): why for p, why in skipped.items() if unread_folder(p, why)})
-        read = {Path(q.path).resolve() for q in queries}
+        if not self.unread_folders:  # the usual case: no path of a large add is resolved
+            return
+        read = {Path(q.path).resolve().parent for q in queries}
         for folder in list(self.unread_folders):
             root = Path(folder).resolve()
-            if any(root in p.parents for p in read):
+            if any(root == p or root in p.parents for p in read):
                 del self.unread_folders[folder]
 
     def _placed_summary(self) -> str:
