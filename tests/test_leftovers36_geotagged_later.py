@@ -53,3 +53,16 @@ def test_the_apps_session_lists_each_photo_once_whether_added_together_or_one_by
         assert [q.id for loaded in loads for q in loaded.queries] == ["DJI_0001.JPG", "DJI_0002.JPG"], together
         said = {p: why for loaded in loads for p, why in loaded.skipped.items()}
         assert sorted(Path(p).name for p in said) == ["DJI_0001.JPG", "DJI_0002.JPG"], together
+
+
+def test_the_originals_added_after_their_copies_are_not_listed_again(tmp_path):
+    """The copies' folder added first (located, listed), then the photos: each photo was listed twice."""
+    photos, tagged = _photos_and_copies(tmp_path)
+    listed = {q.id: q.path for q in load_queries(tagged)}
+    skipped: list[tuple[Path, str]] = []
+    added = join_queries(load_queries(photos), photos, listed, on_skip=lambda p, why: skipped.append((p, why)))
+    assert added == []
+    assert dict(skipped)[photos / "DJI_0002.JPG"] == (
+        "the original of a geotagged copy already in the list (DJI_0002.JPG, written by geolocator: --geotag-copies "
+        "or the app's Export Geotagged Copies): located once, as that copy")
+    assert len(skipped) == 2 and not any(unread_media(p, why) for p, why in skipped)

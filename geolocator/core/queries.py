@@ -469,7 +469,8 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     the listed photo. So no photo is listed or counted twice. A geotagged copy geolocator wrote of a listed
     photo (media/copies.geotagged_copies: `photos/tagged` added after `photos`) is skipped the same way, as
     load_queries skips one given with its original (before leftovers36 it was located again, a photo
-    listed twice). Returns the queries to add, in order."""
+    listed twice); added the other way round, the original of a listed copy is the one skipped (the
+    copy is listed and may be located already). Returns the queries to add, in order."""
     from .media.copies import geotagged_copies, identical_copies
 
     listed_id: dict[Path, str] = {}
@@ -477,9 +478,11 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
         listed_id.setdefault(Path(path), qid.split("#t=")[0])
     new_paths = list(dict.fromkeys(Path(q.path) for q in new))
     copies = identical_copies(new_paths, earlier=list(listed_id))
-    # a new copy of a listed original (a copy and its original both new were left out by load_queries)
-    tagged = {c: o for c, o in geotagged_copies(new_paths + [p for p in listed_id if p not in set(new_paths)]).items()
-              if c not in listed_id and o in listed_id}
+    # a new copy of a listed original, or a new original of a listed copy (the copies' folder added first);
+    # a copy and its original both new were left out by load_queries
+    pairs = geotagged_copies(new_paths + [p for p in listed_id if p not in set(new_paths)])
+    tagged = {c: o for c, o in pairs.items() if c not in listed_id and o in listed_id}
+    tagged_first = {o: c for c, o in pairs.items() if c in listed_id and o not in listed_id}
     given = Path(os.path.abspath(given))
     prefix = readable(given.name if given.is_dir() else given.parent.name)
     taken = dict(listed)
@@ -505,6 +508,13 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                 _skip(path, f"a geotagged copy of {listed_id[tagged[path]]} that geolocator wrote (--geotag-copies or "
                             "the app's Export Geotagged Copies), already in the list: located once, as that file",
                       on_skip)
+            continue
+        if path in tagged_first:  # its copy was located already: the same pixels, not located twice
+            if path not in said:
+                said.add(path)
+                _skip(path, f"the original of a geotagged copy already in the list ({listed_id[tagged_first[path]]}, "
+                            "written by geolocator: --geotag-copies or the app's Export Geotagged Copies): located "
+                            "once, as that copy", on_skip)
             continue
         if q.id in taken and Path(taken[q.id]) != path:
             frame = q.id[q.id.index("#t="):] if "#t=" in q.id else ""

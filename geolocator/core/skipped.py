@@ -40,7 +40,8 @@ def as_given(path, given) -> str:
 
 # Reasons of a path skipped because its photo is read once elsewhere (core/queries.py: a copy, a file
 # reached twice, a file already listed): nothing in it is lost, unlike a file that could not be read.
-READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ", "a geotagged copy of ")
+READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ", "a geotagged copy of ",
+             "the original of a geotagged copy ")
 
 
 # Reasons of a folder whose photos could not be listed (core/queries.py: os.walk's onerror for a
