@@ -390,15 +390,15 @@ def _far_from_tiles(queries, tiles):
     return far_from_tiles(queries, tiles)
 
 
-def _package_levels(path: Path) -> tuple[int, ...] | None:
-    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg) holds tiles at; None for another
-    tile set or one that cannot be read here (its loading says why)."""
+def _package_levels(path: Path, table: str | None = None) -> tuple[int, ...] | None:
+    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg; `table`: a GeoPackage's table) holds
+    tiles at; None for another tile set or one that cannot be read here (its loading says why)."""
     from .core.sources.tile_image import PACKAGE_SUFFIXES, package_info
 
     if Path(path).suffix.lower() not in PACKAGE_SUFFIXES:
         return None
     try:
-        return tuple(package_info(path).zooms)
+        return tuple(package_info(path, table).zooms)
     except Exception:  # noqa: BLE001 - only the wording of a log line depends on it
         return None
 
@@ -444,7 +444,7 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     if tileset.zoom is not None:
         if getattr(args, "zoom", None) is not None:
             how = "as asked"
-        elif _package_levels(path) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
+        elif _package_levels(path, table) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
             how = "the only level it holds"
         else:
             how = f"{how}; choose another with --zoom"

@@ -90,3 +90,44 @@ def test_the_app_opens_the_table_named_on_its_command_line(qtbot, two_tables, tm
     assert w.session.ws.tileset is not None
     assert {t.ref.split("/")[0] for t in w.session.ws.tileset.tiles} == {"area"}
     w.close()
+
+
+def test_the_level_line_speaks_of_the_table_named_not_the_first(tmp_path, caplog):
+    """Table 'a' (first by name) holds zooms 0 and 1, table 'b' zoom 1 only: reading 'b' said "choose another
+    with --zoom" (the first table's levels); it holds one level."""
+    import sqlite3
+
+    from geolocator.cli import _load_tiles
+
+    from .test_readers_gpkg_exact import _MATRICES, _gpkg
+
+    p = _gpkg(tmp_path / "two.gpkg", {(0, 0, 0): b"A", (1, 0, 0): b"B"}, table="a")
+    with sqlite3.connect(p) as db:
+        db.execute("INSERT INTO gpkg_contents VALUES ('b', 'tiles', 'b')")
+        db.execute("INSERT INTO gpkg_tile_matrix_set VALUES ('b', 4326, 10.0, 40.0, 12.0, 41.0)")
+        db.execute("INSERT INTO gpkg_tile_matrix VALUES ('b', 1, ?, ?, ?, ?, ?, ?)", _MATRICES[1])
+        db.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, zoom_level INTEGER, tile_column INTEGER, "
+                   "tile_row INTEGER, tile_data BLOB)")
+        db.execute("INSERT INTO b (zoom_level, tile_column, tile_row, tile_data) VALUES (1, 2, 1, 'C')")
+    args = SimpleNamespace(epsg=None, tms=None, overlap=0.0, tile_size_m=None, zoom=None)
+    with caplog.at_level(logging.INFO, logger="geolocator"):
+        ts = _load_tiles(Path(f"GPKG:{p}:b"), args)
+    assert ts.zoom == 1
+    assert f"GPKG:{p}:b: 1 tile at zoom 1 (the only level it holds)" in caplog.text
+
+
+def test_the_app_picks_a_named_table_s_level_by_the_photos_as_for_any_package(two_tables, tmp_path, monkeypatch):
+    """The app chooses a package's level from the photos' footprint; "GPKG:…:area" (suffix ".gpkg:area")
+    was not taken for a package and got the 100 m default."""
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.sources import package
+    from geolocator.gui.jobs import Session
+
+    asked = []
+    monkeypatch.setattr(package, "photos_ground_m", lambda queries: asked.append(queries) or (None, 0))
+    session = Session(Settings(cache_dir=tmp_path / "cache"), map_dir=tmp_path / "map")
+    try:
+        opened = session.open_tiles(Path(f"GPKG:{two_tables}:area"), [])
+    finally:
+        session.close()
+    assert asked == [[]] and {t.ref.split("/")[0] for t in opened.tileset.tiles} == {"area"}

@@ -46,8 +46,11 @@ def load_package(path: Path, *, zoom: int | None = None, tile_size_m: float | No
     return _reader(path).load(Path(path), zoom=zoom, tile_size_m=tile_size_m)
 
 
-def package_info(path: Path):
-    """package.PackageInfo (zoom levels, bounds, attribution) of a tile package."""
+def package_info(path: Path, table: str | None = None):
+    """package.PackageInfo (zoom levels, bounds, attribution) of a tile package; `table`: a GeoPackage's
+    tile table (None: its first by name)."""
+    if table is not None and Path(path).suffix.lower() == ".gpkg":
+        return gpkg.read_info(Path(path), table)
     return _reader(path).read_info(Path(path))
 
 
