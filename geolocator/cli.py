@@ -390,15 +390,15 @@ def _far_from_tiles(queries, tiles):
     return far_from_tiles(queries, tiles)
 
 
-def _package_levels(path: Path) -> tuple[int, ...] | None:
-    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg) holds tiles at; None for another
-    tile set or one that cannot be read here (its loading says why)."""
+def _package_levels(path: Path, table: str | None = None) -> tuple[int, ...] | None:
+    """The zoom levels a tile package (.mbtiles, .pmtiles, .gpkg; `table`: a GeoPackage's table) holds
+    tiles at; None for another tile set or one that cannot be read here (its loading says why)."""
     from .core.sources.tile_image import PACKAGE_SUFFIXES, package_info
 
     if Path(path).suffix.lower() not in PACKAGE_SUFFIXES:
         return None
     try:
-        return tuple(package_info(path).zooms)
+        return tuple(package_info(path, table).zooms)
     except Exception:  # noqa: BLE001 - only the wording of a log line depends on it
         return None
 
@@ -406,8 +406,10 @@ def _package_levels(path: Path) -> tuple[int, ...] | None:
 def _load_tiles(path: Path, args, queries=(), photos=()):
     """The tile set at `path`; `photos`: the paths the photos were read from (a tile set there,
     with photos at `path`, is said to look swapped)."""
+    from .core.sources.gpkg import split_table
     from .core.tilesets import load_tileset
 
+    given, (path, table) = path, split_table(path)  # "GPKG:area.gpkg:TABLE": one table of a GeoPackage (GDAL's name)
     # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
     hints = [q.truth for q in queries if q.truth is not None]
     tile_size_m = getattr(args, "tile_size_m", None)
@@ -424,7 +426,8 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
                                     + ("one photo's" if n == 1 else f"median of {n} photos'") + " altitude and camera)")
     try:
         tileset = load_tileset(path, epsg=args.epsg, tms=args.tms, tile_size_m=tile_size_m, overlap=args.overlap,
-                               hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None))
+                               hint_points=hints, area=getattr(args, "area", None), zoom=getattr(args, "zoom", None),
+                               table=table)
     except InputError as exc:  # photos given as --tiles and the imagery as the photos: say so
         from .core.sources.registry import swapped_hint
 
@@ -435,13 +438,13 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     from .core.geo import format_ground_size
     from .core.names import readable
 
-    named = readable(str(path))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
+    named = readable(str(given))  # b"Karte M\xe4rz.mbtiles" as the exports write it, in every log handler
     log.info("%s from %s, the first %s on the ground", _count(len(tileset), "tile"), named,
              format_ground_size(tileset.tiles[0].bounds))
     if tileset.zoom is not None:
         if getattr(args, "zoom", None) is not None:
             how = "as asked"
-        elif _package_levels(path) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
+        elif _package_levels(path, table) == (tileset.zoom,):  # nothing was chosen: "nearest 100 m tiles" misled (session 33)
             how = "the only level it holds"
         else:
             how = f"{how}; choose another with --zoom"
@@ -453,19 +456,23 @@ def _load_tiles(path: Path, args, queries=(), photos=()):
     return tileset
 
 
-def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None):
+def _load_queries(paths: list[Path], every_s: float = 1.0, unread: dict | None = None,
+                  unread_folders: dict | None = None):
     """The queries under `paths` (core.queries.load_queries, or a region folder's). `unread`, when
     given, receives {path: reason} of each photo or video skipped because it could not be read
-    (core.skipped.unread_media), for the line that ends a locate (wording.left_out_line)."""
+    (core.skipped.unread_media), and `unread_folders` each folder that could not be read
+    (core.skipped.unread_folder), for the line that ends a locate (wording.left_out_line)."""
     from .core.queries import load_queries, load_region
 
     on_skip = None
-    if unread is not None:
-        from .core.skipped import unread_media
+    if unread is not None or unread_folders is not None:
+        from .core.skipped import unread_folder, unread_media
 
         def on_skip(path, reason):
-            if unread_media(path, reason):
+            if unread is not None and unread_media(path, reason):
                 unread[Path(path)] = reason
+            elif unread_folders is not None and unread_folder(path, reason):
+                unread_folders[Path(path)] = reason
 
     if len(paths) == 1 and (paths[0] / "tiles.csv").is_file():
         return load_region(paths[0], every_s=every_s, on_skip=on_skip).queries  # a video in its queries/ at --every too
@@ -662,7 +669,8 @@ def cmd_locate(args) -> int:
         _check_evidence_folder(Path(args.evidence))
     _clock_zones(args)  # said before the photos are read: a zone that is not one, a folder that is not there
     unread: dict = {}  # photos given that could not be read on listing (a text file named .jpg): in the closing line
-    queries = _load_queries(args.queries, args.every, unread)
+    unread_folders: dict = {}  # and folders that could not be listed (a failing card), each photo in them left out
+    queries = _load_queries(args.queries, args.every, unread, unread_folders)
     # said before the work: a zone for a folder that holds nothing; _tracks reads it from args
     args.clock_zones = clock_zones = _clock_zones(args, queries)
     from .core.media.video_time import video_lines
@@ -752,7 +760,7 @@ def cmd_locate(args) -> int:
         # and how far to trust it (a volunteer reads this line first)
         if written_outs:
             print(f"{wrote_line(written_outs, predictions, tracks)}: {placed_summary(placed_levels(predictions, tracks))}"
-                  f"{left_out_line(failed, files=len(written_outs))}")
+                  f"{left_out_line(failed, files=len(written_outs), folders=unread_folders)}")
     else:
         from .core.model import claims_place
 
@@ -773,7 +781,7 @@ def cmd_locate(args) -> int:
                   f"{coords_cells(at, getattr(args, 'coords', None))}")
         if not args.quiet:  # stdout stays one line a photo (for scripts); the summary goes beside it
             print(f"located {_count(len(predictions), 'photo')}: {placed_summary(placed_levels(predictions, tracks))}"
-                  f"{left_out_line(failed, in_file=False)}", file=sys.stderr)
+                  f"{left_out_line(failed, in_file=False, folders=unread_folders)}", file=sys.stderr)
     # why photos were not located, and the answers that are guesses, named under the table (stdout stays one
     # line a photo, for scripts) or under the file's line (its `note` and `caution` say it per row)
     for line in not_located_lines(predictions, tracks):

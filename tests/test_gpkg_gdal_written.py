@@ -55,7 +55,9 @@ def test_several_gdal_tile_tables_the_first_by_name_is_read_and_the_others_named
         ts = load_package(p)
     assert {t.ref.split("/")[0] for t in ts.tiles} == {"Luftbild_2019"}
     assert [r.getMessage() for r in caplog.records] == [
-        f"{p} holds 2 tile tables ('Luftbild_2019', 'area'); only 'Luftbild_2019', the first by name, is read"]
+        f"{p} holds 2 tile tables ('Luftbild_2019', 'area'); only 'Luftbild_2019', the first by name, is read: "
+        f"choose another as GDAL names it, --tiles GPKG:{p}:TABLE (e.g. GPKG:{p}:area; the app takes the same name "
+        "on its command line)"]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="geolocator"):
         gpkg.load(p, table="area")  # a table asked for by name: nothing to say

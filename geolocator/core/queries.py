@@ -166,9 +166,11 @@ def _walk_files(folder: Path, on_skip: SkipCallback | None = None) -> list[Path]
 
     def unreadable(exc: OSError) -> None:  # os.walk's onerror: it passes over such a folder otherwise
         where = Path(exc.filename) if exc.filename else folder
-        why = f"this folder cannot be read: {exc.strerror or exc}; the photos in it are left out"
+        from .skipped import UNREAD_FOLDER, UNREAD_SUBFOLDER  # the closing line counts these (skipped.unread_folder)
+
+        why = f"{UNREAD_SUBFOLDER}{exc.strerror or exc}; the photos in it are left out"
         if where == folder:
-            raise InputError(folder, f"cannot be read ({exc.strerror or exc})")
+            raise InputError(folder, f"{UNREAD_FOLDER}{exc.strerror or exc})")
         _skip(where, why, on_skip)
 
     for root, dirs, names in os.walk(folder, followlinks=True, onerror=unreadable):
@@ -464,13 +466,23 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     already listed is not added again: in silence under its own id (the same folder added again),
     said under another (a folder above it added later); a file byte-identical to a listed one (the
     same card copied twice: core/media/copies.py) is skipped, said with `on_skip(path, reason)` naming
-    the listed photo. So no photo is listed or counted twice. Returns the queries to add, in order."""
-    from .media.copies import identical_copies
+    the listed photo. So no photo is listed or counted twice. A geotagged copy geolocator wrote of a listed
+    photo (media/copies.geotagged_copies: `photos/tagged` added after `photos`) is skipped the same way, as
+    load_queries skips one given with its original (before leftovers36 it was located again, a photo
+    listed twice); added the other way round, the original of a listed copy is the one skipped (the
+    copy is listed and may be located already). Returns the queries to add, in order."""
+    from .media.copies import geotagged_copies, identical_copies
 
     listed_id: dict[Path, str] = {}
     for qid, path in listed.items():
         listed_id.setdefault(Path(path), qid.split("#t=")[0])
-    copies = identical_copies(list(dict.fromkeys(Path(q.path) for q in new)), earlier=list(listed_id))
+    new_paths = list(dict.fromkeys(Path(q.path) for q in new))
+    copies = identical_copies(new_paths, earlier=list(listed_id))
+    # a new copy of a listed original, or a new original of a listed copy (the copies' folder added first);
+    # a copy and its original both new were left out by load_queries
+    pairs = geotagged_copies(new_paths + [p for p in listed_id if p not in set(new_paths)])
+    tagged = {c: o for c, o in pairs.items() if c not in listed_id and o in listed_id}
+    tagged_first = {o: c for c, o in pairs.items() if c in listed_id and o not in listed_id}
     given = Path(os.path.abspath(given))
     prefix = readable(given.name if given.is_dir() else given.parent.name)
     taken = dict(listed)
@@ -489,6 +501,20 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                 kept = copies[path]
                 name = listed_id.get(kept) or next((x.id.split("#t=")[0] for x in out if Path(x.path) == kept), kept.name)
                 _skip(path, f"an identical copy of {name}, already in the list: located once, as that file", on_skip)
+            continue
+        if path in tagged:
+            if path not in said:
+                said.add(path)
+                _skip(path, f"a geotagged copy of {listed_id[tagged[path]]} that geolocator wrote (--geotag-copies or "
+                            "the app's Export Geotagged Copies), already in the list: located once, as that file",
+                      on_skip)
+            continue
+        if path in tagged_first:  # its copy was located already: the same pixels, not located twice
+            if path not in said:
+                said.add(path)
+                _skip(path, f"the original of a geotagged copy already in the list ({listed_id[tagged_first[path]]}, "
+                            "written by geolocator: --geotag-copies or the app's Export Geotagged Copies): located "
+                            "once, as that copy", on_skip)
             continue
         if q.id in taken and Path(taken[q.id]) != path:
             frame = q.id[q.id.index("#t="):] if "#t=" in q.id else ""

@@ -40,7 +40,22 @@ def as_given(path, given) -> str:
 
 # Reasons of a path skipped because its photo is read once elsewhere (core/queries.py: a copy, a file
 # reached twice, a file already listed): nothing in it is lost, unlike a file that could not be read.
-READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ", "a geotagged copy of ")
+READ_ONCE = ("an identical copy of ", "the same file as ", "already in the list as ", "a geotagged copy of ",
+             "the original of a geotagged copy ")
+
+
+# Reasons of a folder whose photos could not be listed (core/queries.py: os.walk's onerror for a
+# subfolder; a folder of a list given that cannot be read): every photo in it is missing from a locate.
+UNREAD_SUBFOLDER = "this folder cannot be read: "
+UNREAD_FOLDER = "cannot be read ("
+
+
+def unread_folder(path, reason) -> bool:
+    """True when `path`, skipped for `reason` while the photos were listed (core.queries.load_queries'
+    on_skip), is a folder that could not be read (UNREAD_SUBFOLDER, UNREAD_FOLDER: permission denied, a
+    failing card), so that the photos in it are missing from what a locate writes. Session 36
+    (leftovers36): such a folder was warned of on listing, but the closing line did not count it."""
+    return reason_without_path(path, reason).startswith((UNREAD_SUBFOLDER, UNREAD_FOLDER))
 
 
 def unread_media(path, reason) -> bool:

@@ -40,6 +40,7 @@ def load_tileset(
     hint_points: Iterable[LatLon] = (),
     area: Bounds | None = None,
     zoom: int | None = None,
+    table: str | None = None,
 ) -> TileSet:
     """Read a tile set, recognising the layout: a region folder or .csv, a GeoTIFF, a tile package
     (.mbtiles, .pmtiles, .gpkg: one zoom level, `zoom` or the one nearest `tile_size_m`), an XYZ/TMS
@@ -48,11 +49,15 @@ def load_tileset(
     `epsg`: CRS of world-file tiles (EPSG number or any CRS text pyproj knows). `tms`: True/False
     force TMS/XYZ row order, None detects it. `tile_size_m`: ground metres of GeoTIFF windows.
     `hint_points` (photos' GPS) and `area` only check an ambiguous XYZ/TMS row order; they never
-    place photos. Raises InputError naming the file and the problem.
+    place photos. `table`: a GeoPackage's tile table; `path` may also name one as GDAL does,
+    "GPKG:area.gpkg:TABLE" (sources.gpkg.split_table). Raises InputError naming the file and the problem.
     """
+    from .sources.gpkg import split_table
+
+    path, named = split_table(path)
     options = LoadOptions(
         epsg=epsg, tms=tms, tile_size_m=tile_size_m, overlap=overlap,
-        hint_points=tuple(p for p in hint_points if p is not None), area=area, zoom=zoom,
+        hint_points=tuple(p for p in hint_points if p is not None), area=area, zoom=zoom, table=table or named,
     )
     tileset = load(Path(path), options)
     if Path(path).is_dir():

@@ -101,22 +101,31 @@ def placed_summary(levels) -> str:
     return ", ".join(parts)
 
 
-def left_out_line(failures, *, in_file: bool = True, inline: int = 3, files: int = 1) -> str:
+def left_out_line(failures, *, in_file: bool = True, inline: int = 3, files: int = 1, folders=()) -> str:
     """What the closing line of a `locate` adds when photos given could not be read (a JPEG cut short by
     a card pulled mid-copy): '; 1 photo could not be read and is not in it: IMG_0010.JPG (the warning
     above says why)' (`in_file` False, the line of a run without --out: '… and is not located: …'),
     the first `inline` named by their file names ('… not in them: …' after several `files`); '' when there are
     none. `failures`: path -> reason,
     as Located.failures holds them. Before session 30 the line said only what the file held ("wrote 31
-    predictions …"), and a photo missing from the coordinator's file was said only among the warnings."""
+    predictions …"), and a photo missing from the coordinator's file was said only among the warnings.
+    `folders`: the folders whose photos could not be listed (core.skipped.unread_folder), said in one
+    clause after the photos' ('; 1 folder could not be read, so its photos are not in it: 101_PANO (the
+    warning above says why)'): before leftovers36 the line counted none of them."""
     names = [Path(p).name for p in failures]
-    if not names:
-        return ""
-    one = len(names) == 1
-    shown = first_named(names, inline)
-    return (f"; {count(len(names), 'photo')} could not be read and {'is' if one else 'are'} "
-            f"{('not in it' if files == 1 else 'not in them') if in_file else 'not located'}: {shown} "
-            f"(the warning{'' if one else 's'} above {'says' if one else 'say'} why)")
+    where = ('not in it' if files == 1 else 'not in them') if in_file else 'not located'
+    text = ""
+    if names:
+        one = len(names) == 1
+        text = (f"; {count(len(names), 'photo')} could not be read and {'is' if one else 'are'} {where}: "
+                f"{first_named(names, inline)} (the warning{'' if one else 's'} above {'says' if one else 'say'} why)")
+    dirs = [Path(p).name or str(p) for p in folders]
+    if dirs:
+        one = len(dirs) == 1
+        text += (f"; {count(len(dirs), 'folder')} could not be read, so {'its' if one else 'their'} photos are "
+                 f"{where}: {first_named(dirs, inline)} (the warning{'' if one else 's'} above "
+                 f"{'says' if one else 'say'} why)")
+    return text
 
 
 def confidence_within(confidence: str, radius_m: float | None) -> str:

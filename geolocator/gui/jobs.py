@@ -268,10 +268,12 @@ class Session:
             region = load_region(path, on_skip=lambda p, why: skipped.__setitem__(str(p), why), every_s=every_s)
             tileset, region_queries = region.tiles, region.queries
         else:
+            from ..core.sources.gpkg import split_table
             from ..core.sources.package import photos_ground_m
             from ..core.sources.tile_image import PACKAGE_SUFFIXES
 
-            if tile_size_m is None and zoom is None and path.suffix.lower() in PACKAGE_SUFFIXES:
+            # "GPKG:area.gpkg:TABLE" (one table, as GDAL names it) is a package too
+            if tile_size_m is None and zoom is None and split_table(path)[0].suffix.lower() in PACKAGE_SUFFIXES:
                 tile_size_m, _ = photos_ground_m(queries)  # the level that suits the photos (None: the default)
             # The photos' GPS only checks an undetermined XYZ/TMS row order; it never places a photo.
             tileset = load_tileset(path, epsg=epsg, tile_size_m=tile_size_m, overlap=overlap, zoom=zoom, tms=tms,

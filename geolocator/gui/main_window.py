@@ -79,7 +79,7 @@ def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Pa
     from ..core.tilesets import is_imagery
 
     tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
-             or (p / "tiles.csv").is_file() or is_imagery(p)]
+             or _gpkg_table(p) or (p / "tiles.csv").is_file() or is_imagery(p)]
     images = [p for p in paths if p not in tiles]
     if not tiles and look_inside:  # no tile set given: one orthophoto kept in a photo folder (its top level) is it
         # (session 31: it was listed as a drone photo and nothing opened; the Session then leaves it out
@@ -89,6 +89,18 @@ def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Pa
         if len(inside) == 1:
             tiles = inside
     return tiles, images
+
+
+def _gpkg_table(path: Path) -> bool:
+    """Whether `path` names one tile table of a GeoPackage as GDAL does ("GPKG:area.gpkg:TABLE",
+    core.sources.gpkg.split_table): a tile set, which core.tilesets.load_tileset opens at that table."""
+    from ..core.errors import InputError
+    from ..core.sources.gpkg import split_table
+
+    try:
+        return split_table(path)[1] is not None
+    except InputError:  # "GPKG:area.gpkg" with no table: opened as a tile set, whose loading says what is missing
+        return True
 
 
 def photo_filter() -> str:
@@ -204,6 +216,8 @@ class MainWindow(QMainWindow):
         self.queries: dict[str, Query] = {}
         self.predictions: dict[str, Prediction] = {}
         self.failures: dict[str, str] = {}
+        # folders added whose photos could not be listed (a failing card): counted where a locate ends
+        self.unread_folders: dict[str, str] = {}
         self.track_answers: dict[str, tuple] = {}  # a flight's frame -> (exported answer, track status, track error)
         self.track_shots: dict[str, tuple[int, int]] = {}  # a frame of an edited video -> (shot, shots)
         self.query_thumbs: dict[str, bytes] = {}
@@ -749,6 +763,7 @@ class MainWindow(QMainWindow):
             self.frozen_evaluation = None
             self.tile_thumbs.clear()
             self._add_queries(opened.queries, {})
+            self._note_unread_folders(opened.queries, opened.skipped)
             said = list(notes) + ([self._skipped_message(opened.skipped)] if opened.skipped else [])
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
@@ -790,6 +805,7 @@ class MainWindow(QMainWindow):
 
         def done(loaded: Loaded) -> None:
             new = self._add_queries(loaded.queries, loaded.thumbs)
+            self._note_unread_folders(loaded.queries, loaded.skipped)
             # every skipped path is said, beside (never under) what was added
             messages = [self._skipped_message(loaded.skipped)] if loaded.skipped else []
             # photos listed but never placed (a locate that was cancelled left them "queued"): adding
@@ -1148,6 +1164,20 @@ class MainWindow(QMainWindow):
             self.select_query(self.selected)
         self._refresh_actions()
 
+    def _note_unread_folders(self, queries, skipped: dict[str, str]) -> None:
+        """Remember the folders of an add that could not be read (core.skipped.unread_folder), for the
+        line a locate ends with; one whose photos a later add did read is no longer counted."""
+        from ..core.skipped import unread_folder
+
+        self.unread_folders.update({str(p): why for p, why in skipped.items() if unread_folder(p, why)})
+        if not self.unread_folders:  # the usual case: no path of a large add is resolved
+            return
+        read = {Path(q.path).resolve().parent for q in queries}
+        for folder in list(self.unread_folders):
+            root = Path(folder).resolve()
+            if any(root == p or root in p.parents for p in read):
+                del self.unread_folders[folder]
+
     def _placed_summary(self) -> str:
         """How the listed predictions were placed, in the words `locate` ends with ("30 confident, 3
         verified but not confident, 5 tile level only"; core/levels.py): a flight's frame the track
@@ -1158,7 +1188,11 @@ class MainWindow(QMainWindow):
 
         by_track = {qid: st for qid, (_, st, _) in self.track_answers.items()
                     if st in ("interpolated", "extrapolated", "flagged")}
-        return placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
+        from ..core.wording import left_out_line
+
+        # the folders that could not be read, in the words `locate`'s closing line says them (leftovers36)
+        return (placed_summary(by_track.get(qid) or level_of(p) for qid, p in self.predictions.items())
+                + left_out_line({}, in_file=False, folders=self.unread_folders))
 
     def clock_zones(self):
         """The clock zones set (File → Clock Zone of the Photos…) as core.clock_zones.ClockZones: the

@@ -767,6 +767,9 @@ class MBTilesSink:
         if not self.writer.get_metadata("attribution"):  # a credit line given by an earlier run is kept
             self.writer.set_metadata(attribution=recorded_attribution(template)[0])
         self._format_set = False
+        from .package_commit import Uncommitted
+
+        self._pending = Uncommitted()  # put since the last commit: keep_stored() after a failed write
 
     def has(self, z, x, y) -> bool:
         return self.writer.has(z, x, y)
@@ -785,12 +788,25 @@ class MBTilesSink:
             self.writer.set_metadata(format=kind)
             self._format_set = True
         self.writer.put(z, x, y, data)
+        self._pending.add(z, x, y, data, kind)
 
     def missing(self, z, x, y) -> None:
         self.writer.missing(z, x, y)
 
     def commit(self) -> None:
         self.writer.commit()
+        self._pending.clear()
+
+    def keep_stored(self) -> int:
+        """After a failed write: commit the tiles put since the last commit, as many as the disk takes
+        (package_commit.keep_stored); returns how many."""
+        from .package_commit import keep_stored
+
+        def again(z, x, y, data, kind):  # the format row too: a rolled-back first batch lost it
+            self.writer.set_metadata(format=kind)
+            self.writer.put(z, x, y, data)
+
+        return keep_stored(self.writer.db, self._pending, again)
 
     def close(self) -> None:
         self.writer.close()
@@ -1327,6 +1343,16 @@ def fetch_tiles(
             report.cancelled = True
     finally:
         stop.set()
+        if hasattr(sink, "keep_stored"):  # a package (MBTiles, GeoPackage): its last batch committed first
+            if store_fault is None:
+                try:  # close() would commit it too, but after its own metadata writes, and on failure lose it
+                    sink.commit()
+                except (OSError, sqlite3.Error) as exc:
+                    store_fault = exc
+            if store_fault is not None:
+                # SQLite may have rolled back the tiles since the last commit (leftovers36): put back as many
+                # as the disk takes before close(), whose own metadata write may fail on the same full disk
+                sink.keep_stored()
         try:
             sink.close()  # commits: a cancelled or failed fetch keeps its tiles
         except (OSError, sqlite3.Error) as exc:  # its own failure; a first one (store_fault) is the one said

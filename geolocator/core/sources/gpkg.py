@@ -68,6 +68,29 @@ def _tile_tables(path: Path) -> list[str]:
     return tables
 
 
+# GDAL's name for one table of a GeoPackage (its GPKG raster driver's connection string, "GPKG:filename.gpkg:
+# table_name", https://gdal.org/drivers/raster/gpkg.html): what `gdalinfo` and QGIS's raster sources write
+CONNECTION_PREFIX = "GPKG:"
+
+
+def split_table(given) -> tuple[Path, str | None]:
+    """(the file, the tile table) named by `given` (str or Path): GDAL's connection string
+    "GPKG:area.gpkg:ortho_2023" gives (Path("area.gpkg"), "ortho_2023"); anything else, or a file that
+    really has such a name, comes back as it is with None. The file ends at the first ".gpkg:" (a
+    Windows drive's "C:" and a table name holding ":" stay whole), else at the last ":". Raises
+    InputError when no table follows the file ("GPKG:area.gpkg", "GPKG:area.gpkg:")."""
+    text = str(given)
+    if not text[:len(CONNECTION_PREFIX)].upper() == CONNECTION_PREFIX or Path(text).exists():
+        return Path(given), None
+    rest = text[len(CONNECTION_PREFIX):]
+    end = rest.lower().find(".gpkg:")
+    cut = end + len(".gpkg") if end >= 0 else rest.rfind(":")
+    if cut <= 0 or not rest[cut + 1:]:
+        raise InputError(Path(rest.rstrip(":") or text), "name a tile table after the file: GPKG:FILE.gpkg:TABLE "
+                                                        "(GDAL's connection string)")
+    return Path(rest[:cut]), rest[cut + 1:]
+
+
 def _tile_table(path: Path, table: str | None) -> str:
     tables = _tile_tables(path)
     if table is None:
@@ -204,8 +227,11 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     info = read_info(path, table)
     if table is None and len(tables := _tile_tables(path)) > 1:
         # said where the set is loaded (once), not in read_info, which the app and CLI call often
-        log.warning("%s holds %d tile tables (%s); only %r, the first by name, is read", path, len(tables),
-                    ", ".join(map(repr, tables)), info.table)
+        # and how to read another (leftovers36): GDAL's connection string, as gdalinfo and QGIS name a table
+        log.warning("%s holds %d tile tables (%s); only %r, the first by name, is read: choose another as GDAL "
+                    "names it, --tiles %s%s:TABLE (e.g. %s%s:%s; the app takes the same name on its command line)",
+                    path, len(tables), ", ".join(map(repr, tables)), info.table, CONNECTION_PREFIX, path,
+                    CONNECTION_PREFIX, path, tables[1])
     table = info.table
     crs_text, crs = _crs(path, table)
     matrices = _matrices(path, table)

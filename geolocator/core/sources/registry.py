@@ -36,6 +36,7 @@ class LoadOptions:
     hint_points: tuple[LatLon, ...] = ()
     area: Bounds | None = None
     zoom: int | None = None  # the level read from a tile package; None picks the one nearest tile_size_m
+    table: str | None = None  # a GeoPackage's tile table (gpkg.split_table); None: the first by name
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ def load(path: Path, options: LoadOptions | None = None) -> TileSet:
     """Read a tile set in whichever registered format claims it. Raises InputError otherwise."""
     path = Path(path)
     options = options or LoadOptions()
+    if options.table is not None and not (path.is_file() and path.suffix.lower() == ".gpkg"):
+        if path.exists():  # a table of a folder, a CSV or an MBTiles: there is none to choose
+            raise InputError(path, f"a tile table ({options.table!r}) is chosen only in a GeoPackage (.gpkg): give "
+                                   "the tile set alone")
     if not path.exists():
         raise InputError(path, "not found")
     reader = reader_for(path)

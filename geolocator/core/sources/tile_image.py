@@ -34,13 +34,23 @@ def _reader(path: Path):
     return reader
 
 
-def load_package(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
-    """A tile package's tiles at one zoom level (see package.choose_zoom); nothing is decoded."""
+def load_package(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None,
+                 table: str | None = None) -> TileSet:
+    """A tile package's tiles at one zoom level (see package.choose_zoom); nothing is decoded. `table`:
+    a GeoPackage's tile table (gpkg.split_table); InputError for another kind of package, which has none."""
+    if table is not None:
+        if Path(path).suffix.lower() != ".gpkg":
+            raise InputError(path, f"a tile table ({table!r}) is chosen only in a GeoPackage (.gpkg): give the file "
+                                   "alone")
+        return gpkg.load(Path(path), zoom=zoom, tile_size_m=tile_size_m, table=table)
     return _reader(path).load(Path(path), zoom=zoom, tile_size_m=tile_size_m)
 
 
-def package_info(path: Path):
-    """package.PackageInfo (zoom levels, bounds, attribution) of a tile package."""
+def package_info(path: Path, table: str | None = None):
+    """package.PackageInfo (zoom levels, bounds, attribution) of a tile package; `table`: a GeoPackage's
+    tile table (None: its first by name)."""
+    if table is not None and Path(path).suffix.lower() == ".gpkg":
+        return gpkg.read_info(Path(path), table)
     return _reader(path).read_info(Path(path))
 
 

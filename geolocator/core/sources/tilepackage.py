@@ -14,7 +14,7 @@ def _claims(path: Path) -> bool:
 
 
 def _load(path: Path, options: LoadOptions):
-    return load_package(path, zoom=options.zoom, tile_size_m=options.tile_size_m)
+    return load_package(path, zoom=options.zoom, tile_size_m=options.tile_size_m, table=options.table)
 
 
 READER = Reader("tile package", _claims, _load, "a tile package (.mbtiles, .pmtiles, .gpkg)")

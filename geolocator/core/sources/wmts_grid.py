@@ -356,6 +356,9 @@ class GpkgSink:
         except OSError:
             self._undated = None
         self._times = None
+        from .package_commit import Uncommitted
+
+        self._pending = Uncommitted()  # put since the last commit: keep_stored() after a failed write
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path)
@@ -462,6 +465,7 @@ class GpkgSink:
         self.db.execute(f'INSERT OR REPLACE INTO "{TILE_TABLE}" (zoom_level, tile_column, tile_row, tile_data) '
                         "VALUES (?, ?, ?, ?)", (z, x, y, data))
         self._stored = True
+        self._pending.add(z, x, y, data, kind)
 
     def missing(self, z, x, y) -> None:
         """Record tile (level, col, row) missing (404) now; a tile recorded before gets the new time."""
@@ -473,10 +477,26 @@ class GpkgSink:
                             (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), TILE_TABLE))
         self.db.commit()
         self._committed_changes = self.db.total_changes
+        self._pending.clear()
+
+    def keep_stored(self) -> int:
+        """After a failed write: commit the tiles put since the last commit, as many as the disk takes
+        (package_commit.keep_stored); returns how many."""
+        from .package_commit import keep_stored
+
+        def again(z, x, y, data, kind):
+            self.db.execute(f'INSERT OR REPLACE INTO "{TILE_TABLE}" (zoom_level, tile_column, tile_row, tile_data) '
+                            "VALUES (?, ?, ?, ?)", (z, x, y, data))
+
+        kept = keep_stored(self.db, self._pending, again)
+        self._committed_changes = self.db.total_changes
+        return kept
 
     def close(self) -> None:
-        self.commit()
-        self.db.close()
+        try:
+            self.commit()
+        finally:  # a commit that fails (a full disk) still lets the file go
+            self.db.close()
 
     def discard_if_empty(self) -> bool:
         """After close(): delete the file when this run created it and it holds no tile. True when deleted."""
