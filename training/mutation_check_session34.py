@@ -121,7 +121,7 @@ M = [
  ("WO7", WO, "{', '.join(said) or 'none'}", "{', '.join(said)}", T_WO),
  ("WO8", WO, "    if flagged:\n", "    if True:\n", T_WO),
  ("WO9", WO, "{'its' if flagged == 1 else 'their'}", "{'its'}", T_WO),
- ("WO10", WO, "{('not in it' if files == 1 else 'not in them') if in_file else 'not located'}", "{'not in it' if in_file else 'not located'}", T_WO),
+ ("WO10", WO, "    where = ('not in it' if files == 1 else 'not in them') if in_file else 'not located'", "    where = 'not in it' if in_file else 'not located'", T_WO),
  ("WO11", WO, "        n = sum(1 for s in left if belongs(s))", "        n = sum(1 for s in sources if belongs(s))", T_WO),
  # core/media/telemetry.py
  ("TE1", TE, "(?![\\d.]|,\\d|[eE][-+]?\\d)", "(?![\\d.]|[eE][-+]?\\d)", T_TE),
