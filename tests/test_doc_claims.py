@@ -1,0 +1,156 @@
+"""The docs say what the program does (session 36, docs36): every `--flag` a documented `geolocator COMMAND …`
+line uses is one of that command's options, and the numbers the docs give for limits, thresholds and
+defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
+phrase, instead of leaving the docs stale. (Menu shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[^\n]*$", re.S | re.M)
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+TYPOS_SHOWN = {"evl"}  # the README shows what a mistyped command answers (tests/test_first_hour.py runs it)
+
+
+def _options() -> tuple[dict[str, set[str]], set[str]]:
+    """Each subcommand's option strings, and the app's (no subcommand) with the top-level ones."""
+    from geolocator.cli import build_parser
+    from geolocator.gui.app import _parser
+
+    top = build_parser()
+    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    per = {name: {o for a in p._actions for o in a.option_strings} for name, p in sub.choices.items()}
+    app = {o for a in _parser()._actions for o in a.option_strings}
+    app |= {o for a in top._actions for o in a.option_strings}
+    return per, app
+
+
+def command_lines(text: str) -> list[str]:
+    """The `geolocator …` commands a doc shows: lines of its code blocks and its inline code spans."""
+    spans = [line for _, block in FENCE.findall(text) for line in block.splitlines()]
+    spans += re.findall(r"`([^`\n]+)`", FENCE.sub("", text))
+    return [s for s in spans if re.search(r"(?:^|[\s/])geolocator\s+\S", s)]
+
+
+def unknown_flags(text: str, per: dict[str, set[str]], app: set[str]) -> list[str]:
+    bad = []
+    for line in command_lines(text):
+        m = re.search(r"(?:^|[\s/])geolocator\s+(\S+)(.*)", line)
+        word, rest = m.group(1), m.group(2).split(" #")[0]
+        if word in per:
+            known, flags = per[word], FLAG.findall(rest)
+        elif word.isupper() or not re.fullmatch(r"[-\w.]+", word):  # COMMAND, "a folder", path/…: no claim
+            known, flags = app, []
+        elif word.startswith("-") or "." in word:  # the app: `geolocator --demo …`, `geolocator photo.jpg`
+            known, flags = app, FLAG.findall(word + rest)
+        elif word not in TYPOS_SHOWN:
+            bad.append(f"{line!r}: no command {word!r}")
+            continue
+        bad += [f"{line!r}: {word} has no {flag}" for flag in flags if flag not in known]
+    return bad
+
+
+def test_every_flag_of_a_documented_command_is_one_of_its_options():
+    per, app = _options()
+    bad = []
+    for path in DOCS:
+        bad += [f"{path.relative_to(ROOT)}: {b}" for b in unknown_flags(path.read_text(encoding="utf-8"), per, app)]
+    assert bad == []
+
+
+def test_a_renamed_flag_or_a_mistyped_command_is_found():
+    per, app = _options()
+    text = ("```bash\ngeolocator locate photos/ --tiles t.csv --out p.geojson   # fine --anything in a comment\n"
+            "geolocator fetch-tiles URL --bbox=1,2,3,4 --zoom 18 --out a.mbtiles --tile-size 60\n```\n"
+            "and `geolocator evall region/`, `geolocator --demo --no-such-app-flag`, `geolocator eval REGION --json`, "
+            "`geolocator COMMAND --help`\n")
+    assert unknown_flags(text, per, app) == [
+        "'geolocator fetch-tiles URL --bbox=1,2,3,4 --zoom 18 --out a.mbtiles --tile-size 60': "
+        "fetch-tiles has no --tile-size",
+        "'geolocator evall region/': no command 'evall'",
+        "'geolocator --demo --no-such-app-flag': --demo has no --no-such-app-flag"]
+
+
+def _claims():
+    """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
+    from geolocator.core import images
+    from geolocator.core.adapt import em
+    from geolocator.core.adapt.geometric import GeometrySettings
+    from geolocator.core.matchers.verify import QUICK_KEYPOINTS
+    from geolocator.core.rerank import VerifySettings
+    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid
+    from geolocator.gui import app
+
+    from geolocator.core import model
+
+    verify, geometry = VerifySettings(), GeometrySettings()
+    thousands = "{:,}".format
+    return [
+        ("README.md", "picture of the window ({} x 900", app.SCREENSHOT_SIZE[0], str),
+        ("README.md", "picture of the window (1440 x {}", app.SCREENSHOT_SIZE[1], str),
+        ("README.md", "it waits up to {} s for the work", app.SCREENSHOT_TIMEOUT_S, str),
+        ("docs/command-line.md", "refuses areas above `--max-tiles` (default {})", fetch.DEFAULT_MAX_TILES, thousands),
+        ("docs/command-line.md", "keeps at most `--concurrency` ({}) requests", fetch.DEFAULT_CONCURRENCY, str),
+        ("docs/command-line.md", "`--around PHOTOS [--margin-m {}]`", fetch.DEFAULT_MARGIN_M, "{:g}".format),
+        ("docs/command-line.md", "pyproj's `transform_bounds` with {} points along each edge", area_crs.DENSIFY_POINTS, str),
+        ("docs/command-line.md", "a box {} % or more outside it", area_crs.OUTSIDE_SHARE_SAID * 100, "{:g}".format),
+        ("docs/command-line.md", "stops when the first {} tiles got only HTTP errors", fetch.STOP_AFTER_ERRORS, str),
+        ("docs/command-line.md", "refuses (401/403) the first {} tiles", fetch.STOP_AFTER_REFUSALS, str),
+        ("docs/command-line.md", "cannot connect for the first {} tiles before the service ever answered",
+         fetch.STOP_AFTER_UNREACHABLE, str),
+        ("docs/command-line.md", "({} tiles in a row cannot connect after it had answered", fetch.STOP_AFTER_LOST, str),
+        ("docs/command-line.md", "stops the fetch once 8 requests in a row got no answer, the first {} s ago",
+         fetch.SILENT_S, "{:g}".format),
+        ("docs/command-line.md", "is committed every {} tiles or 5 s", fetch.COMMIT_EVERY_TILES, str),
+        ("docs/command-line.md", "is committed every 50 tiles or {} s", fetch.COMMIT_EVERY_S, "{:g}".format),
+        ("docs/command-line.md", "While no tile comes for {} s", fetch.WAIT_SAY_S, "{:g}".format),
+        ("docs/command-line.md", "connecting may take {} s of it at most", fetch.CONNECT_TIMEOUT_S, "{:g}".format),
+        ("docs/command-line.md", "not asked for again until the 404 is {} old", fetch.MISSING_RETRY_S,
+         {86400.0: "a day"}.get),
+        ("docs/command-line.md", "the pixel size is ScaleDenominator × {} mm", wmts_grid.OGC_PIXEL_M * 1000,
+         "{:g}".format),
+        ("docs/inputs.md", "at most {} MP are decoded at once", images.DECODE_BUDGET_PIXELS / 1e6, "{:g}".format),
+        ("docs/inputs.md", "an image over {} MP, such as an 8192 px", kml_overlay.PLAIN_WINDOW_MAX_PIXELS / 1e6,
+         "{:g}".format),
+        ("docs/outputs.md", "metre-level Point), confidence {} or more", model.CONFIDENT, "{:g}".format),
+        ("docs/outputs.md", "confidence below {}: right 29 %", model.WEAK_BELOW, "{:g}".format),
+        ("docs/outputs.md", "but confidence 0.5-{}: check it", model.CONFIDENT, "{:g}".format),
+        ("docs/outputs.md", "but confidence {}-0.9: check it", model.WEAK_BELOW, "{:g}".format),
+        ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
+        ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
+        ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
+        ("docs/method.md", "AdamW {} cosine", em.PAPER.lr, lambda v: f"{v:.0e}".replace("e-0", "e-")),
+        ("docs/method.md", "AdamW 2e-4 cosine; {} steps", em.PAPER.steps, str),
+        ("docs/method.md", "matched to its {} most similar tiles", verify.candidates, str),
+        ("docs/method.md", "a plausible match with ≥ {} inliers places the photo", verify.min_inliers, str),
+        ("docs/method.md", "anchor the next of {} rounds", geometry.rounds, {3: "three"}.get),
+        ("docs/method.md", "linked to its {} most alike anchors", geometry.learned_links, str),
+        ("docs/method.md", "(mutual nearest neighbours of {} keypoints", QUICK_KEYPOINTS, thousands),
+        ("docs/method.md", "one homography) finds {} inliers", geometry.link_precheck, str),
+        ("docs/method.md", "with its {} nearest photos", em.BEST.knn, str),
+        ("docs/method.md", "from the most confident {} % of photos", em.BEST.keep_start * 100, "{:g}".format),
+        ("docs/method.md", "of photos to {} %", em.BEST.keep_end * 100, "{:g}".format),
+        ("docs/method.md", "hidden width {}, 60 steps", em.BEST.hidden, str),
+        ("docs/method.md", "hidden width 1024, {} steps", em.BEST.steps, str),
+        ("docs/method.md", "Tiles with at least {} agreeing matches go first", verify.min_inliers, str),
+        ("docs/method.md", "match count ({} for a photo the adapter learned", verify.min_inliers_adapted, str),
+    ]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("doc,phrase,value,written", _claims(), ids=lambda c: c if isinstance(c, str) else None)
+def test_a_number_in_the_docs_is_the_constant_in_the_code(doc, phrase, value, written):
+    text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+    said = phrase.replace("{}", written(value) or f"<{value}: no words for it here>")
+    assert said in text, (
+        f"{doc} should say {said!r} (the code's value: {value}); it says "
+        f"{[m for m in re.findall(re.escape(phrase).replace(re.escape('{}'), r'[^ ]+'), text)] or 'no such phrase'}")
