@@ -88,6 +88,8 @@ def _claims():
     from geolocator.gui import app
 
     from geolocator.core import model
+    from geolocator.core.media.video import FRAME_MAX_SIDE
+    from geolocator.core.sequence import MotionModel
 
     verify, geometry = VerifySettings(), GeometrySettings()
     thousands = "{:,}".format
@@ -122,6 +124,13 @@ def _claims():
         ("docs/outputs.md", "confidence below {}: right 29 %", model.WEAK_BELOW, "{:g}".format),
         ("docs/outputs.md", "but confidence 0.5-{}: check it", model.CONFIDENT, "{:g}".format),
         ("docs/outputs.md", "but confidence {}-0.9: check it", model.WEAK_BELOW, "{:g}".format),
+        ("docs/flights.md", "a speed limit (`--max-speed`, default {} m/s)", MotionModel().max_speed_mps, "{:g}".format),
+        ("docs/flights.md", "costs `--turn-cost` (default {})", MotionModel().turn_cost, "{:g}".format),
+        ("docs/flights.md", "between two verified frames at most {} s apart", MotionModel().max_bridge_s, "{:g}".format),
+        ("docs/flights.md", "constant velocity for at most {} s", MotionModel().extrapolate_s, "{:g}".format),
+        ("docs/flights.md", "measured between verified frames at least {} s apart", MotionModel().velocity_base_s,
+         "{:g}".format),
+        ("docs/flights.md", "Frames are decoded once, shrunk to {} px", FRAME_MAX_SIDE, str),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
@@ -154,3 +163,17 @@ def test_a_number_in_the_docs_is_the_constant_in_the_code(doc, phrase, value, wr
     assert said in text, (
         f"{doc} should say {said!r} (the code's value: {value}); it says "
         f"{[m for m in re.findall(re.escape(phrase).replace(re.escape('{}'), r'[^ ]+'), text)] or 'no such phrase'}")
+
+
+def test_the_csv_columns_the_docs_place_are_where_the_code_writes_them():
+    """outputs.md: `level` after `shot`, only `time_utc` and `caution` after it; flights.md: `shot` after `utm`
+    (flights.md called `shot` the last column until session 36; three columns came after it since session 26)."""
+    from geolocator.core import export
+
+    tail = (export.GRID_CSV_COLUMNS + export.SHOT_CSV_COLUMNS + export.LEVEL_CSV_COLUMNS + export.TIME_CSV_COLUMNS
+            + export.CAUTION_CSV_COLUMNS)
+    assert tail == ["mgrs", "utm", "shot", "level", "time_utc", "caution"]
+    outputs = _flat((ROOT / "docs/outputs.md").read_text(encoding="utf-8"))
+    flights = _flat((ROOT / "docs/flights.md").read_text(encoding="utf-8"))
+    assert "the CSV's `level` column (after `shot`; only `time_utc` and `caution` follow it)" in outputs
+    assert "the CSV's `shot` column (after `utm`; only `level`, `time_utc` and `caution` follow it;" in flights
