@@ -88,7 +88,12 @@ def _claims():
     from geolocator.gui import app
 
     from geolocator.core import model
+    from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.media.video import FRAME_MAX_SIDE
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.rerank import TILE_MEMORY_BYTES
+    from geolocator.core.retrieval import FLAT_MAX
+    from geolocator.core.webmap import CANVAS_ABOVE
     from geolocator.core.sequence import MotionModel
 
     verify, geometry = VerifySettings(), GeometrySettings()
@@ -131,6 +136,15 @@ def _claims():
         ("docs/flights.md", "measured between verified frames at least {} s apart", MotionModel().velocity_base_s,
          "{:g}".format),
         ("docs/flights.md", "Frames are decoded once, shrunk to {} px", FRAME_MAX_SIDE, str),
+        ("docs/large-areas.md", "**Tiles embedded once above {} tiles**", Settings().rotate_photos_above, thousands),
+        ("docs/large-areas.md", "Indexing streams: chunks of {} tiles are appended", STORE_CHUNK, str),
+        ("docs/large-areas.md", "**Search without a photos x tiles matrix** above {} tile vectors", Settings().dense_max,
+         thousands),
+        ("docs/large-areas.md", "(flat up to {} vectors, IVF", FLAT_MAX, thousands),
+        ("docs/large-areas.md", "random others; {} tiles at most)", Settings().adapt_max_tiles, thousands),
+        ("docs/large-areas.md", "evenly spaced sample of {} photos", geometry.max_photos, thousands),
+        ("docs/large-areas.md", "it now keeps at most {} MiB", TILE_MEMORY_BYTES / 2**20, "{:g}".format),
+        ("docs/large-areas.md", "and above {} photos the markers are drawn on one canvas", CANVAS_ABOVE, str),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
