@@ -84,10 +84,10 @@ def _claims():
     from geolocator.core.adapt.geometric import GeometrySettings
     from geolocator.core.matchers.verify import QUICK_KEYPOINTS
     from geolocator.core.rerank import VerifySettings
-    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid
+    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid, worldfile
     from geolocator.gui import app
 
-    from geolocator.core import model
+    from geolocator.core import changed_ground, export, model, outside_tiles, photo_support
     from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.media.video import FRAME_MAX_SIDE
     from geolocator.core.pipeline import Settings
@@ -145,6 +145,23 @@ def _claims():
         ("docs/large-areas.md", "evenly spaced sample of {} photos", geometry.max_photos, thousands),
         ("docs/large-areas.md", "it now keeps at most {} MiB", TILE_MEMORY_BYTES / 2**20, "{:g}".format),
         ("docs/large-areas.md", "and above {} photos the markers are drawn on one canvas", CANVAS_ABOVE, str),
+        ("docs/outputs.md", "when fewer than a {} of a run's located photos verify", outside_tiles.OUTSIDE_SHARE_BAR,
+         {0.25: "quarter"}.get),
+        ("docs/outputs.md", "each tile-level answer claims at most {} and carries the caution", outside_tiles.OUTSIDE_CEILING,
+         "{:g}".format),
+        ("docs/outputs.md", "a verified answer claiming less than {} is checked against the photo's own SIFT keypoints",
+         photo_support.SUPPORT_BELOW, "{:g}".format),
+        ("docs/outputs.md", "it claims at most {} and reads \"weak match\"", photo_support.UNSUPPORTED_CEILING, "{:g}".format),
+        ("docs/outputs.md", "verified answers below {} then claim at most 0.71", changed_ground.CHANGED_VERIFIED_BELOW,
+         "{:g}".format),
+        ("docs/outputs.md", "then claim at most {}, unverified ones at most 0.06", changed_ground.CHANGED_VERIFIED_SHARE,
+         "{:g}".format),
+        ("docs/outputs.md", "unverified ones at most {}, answers at 0.95", changed_ground.CHANGED_UNVERIFIED_CEILING,
+         "{:g}".format),
+        ("docs/outputs.md", "GeoJSON (RFC 7946, `[lon, lat]`, {} decimals)", export.DECIMALS, str),
+        ("docs/inputs.md", "(an image of {} px or more a side gets a warning)", worldfile.ORTHOPHOTO_SIDE_PX, thousands),
+        ("docs/inputs.md", "photos too small to hold anything (a side under {} px", images.MIN_PHOTO_SIDE, str),
+        ("docs/inputs.md", "or narrower than {}:1", images.MAX_PHOTO_ASPECT, "{:g}".format),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
