@@ -93,7 +93,9 @@ def _claims():
     from geolocator.core.pipeline import Settings
     from geolocator.core.rerank import TILE_MEMORY_BYTES
     from geolocator.core.retrieval import FLAT_MAX
-    from geolocator.core.webmap import CANVAS_ABOVE
+    from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
+    from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE  # imported only: no window is built
+    from geolocator.gui.results_panel import MIN_QUERY_PX
     from geolocator.core.sequence import MotionModel
 
     verify, geometry = VerifySettings(), GeometrySettings()
@@ -162,6 +164,10 @@ def _claims():
         ("docs/inputs.md", "(an image of {} px or more a side gets a warning)", worldfile.ORTHOPHOTO_SIDE_PX, thousands),
         ("docs/inputs.md", "photos too small to hold anything (a side under {} px", images.MIN_PHOTO_SIDE, str),
         ("docs/inputs.md", "or narrower than {}:1", images.MAX_PHOTO_ASPECT, "{:g}".format),
+        ("docs/app.md", "the photo in the Results pane shrinks to {} px", MIN_QUERY_PX, str),
+        ("docs/app.md", "until the map has {} of it; the narrowed list", MAP_SHARE, {0.5: "half"}.get),
+        ("docs/app.md", "the pane gives height until the map has {} % of it", MAP_HEIGHT_SHARE * 100, "{:g}".format),
+        ("docs/app.md", "would cover more than {} % of the map", LEGEND_MAX_SHARE * 100, "{:g}".format),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
