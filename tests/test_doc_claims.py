@@ -214,3 +214,15 @@ def test_the_csv_columns_the_docs_place_are_where_the_code_writes_them():
     flights = _flat((ROOT / "docs/flights.md").read_text(encoding="utf-8"))
     assert "the CSV's `level` column (after `shot`; only `time_utc` and `caution` follow it)" in outputs
     assert "the CSV's `shot` column (after `utm`; only `level`, `time_utc` and `caution` follow it;" in flights
+
+
+def test_the_commands_said_to_share_the_backbone_flags_do():
+    """command-line.md: every command but fetch-tiles and cache takes --backbone, --weights, --device, --cache-dir
+    (it said every command but fetch-tiles until session 36; `cache` never took the backbone flags)."""
+    per, _ = _options()
+    text = _flat((ROOT / "docs/command-line.md").read_text(encoding="utf-8"))
+    assert ("Every command but `fetch-tiles` and `cache` (which takes only `--cache-dir` and `--prune`) takes "
+            "`--backbone`, `--weights FILE`, `--device auto|cpu|cuda|mps`, `--cache-dir`") in text
+    shared = {"--backbone", "--weights", "--device", "--cache-dir"}
+    assert {name for name, opts in per.items() if shared <= opts} == set(per) - {"fetch-tiles", "cache"}
+    assert per["cache"] - {"-h", "--help"} == {"--cache-dir", "--prune"}
