@@ -87,6 +87,7 @@ def _claims():
     from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid, worldfile
     from geolocator.gui import app
 
+    from geolocator.cli import TqdmProgress
     from geolocator.core import changed_ground, export, model, outside_tiles, photo_support
     from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.media.video import FRAME_MAX_SIDE
@@ -168,6 +169,8 @@ def _claims():
         ("docs/app.md", "until the map has {} of it; the narrowed list", MAP_SHARE, {0.5: "half"}.get),
         ("docs/app.md", "the pane gives height until the map has {} % of it", MAP_HEIGHT_SHARE * 100, "{:g}".format),
         ("docs/app.md", "would cover more than {} % of the map", LEGEND_MAX_SHARE * 100, "{:g}".format),
+        ("docs/command-line.md", "a plain line when each stage ends and one every {} s meanwhile", TqdmProgress.LINE_EVERY_S,
+         "{:g}".format),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
