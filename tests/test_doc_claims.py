@@ -92,6 +92,7 @@ def _claims():
     from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.media.video import FRAME_MAX_SIDE
     from geolocator.core.pipeline import Settings
+    from geolocator.core import rerank
     from geolocator.core.rerank import TILE_MEMORY_BYTES
     from geolocator.core.retrieval import FLAT_MAX
     from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
@@ -171,6 +172,18 @@ def _claims():
         ("docs/app.md", "would cover more than {} % of the map", LEGEND_MAX_SHARE * 100, "{:g}".format),
         ("docs/command-line.md", "a plain line when each stage ends and one every {} s meanwhile", TqdmProgress.LINE_EVERY_S,
          "{:g}".format),
+        ("docs/results.md", "gets its next tiles by global score verified too, up to N; by default {} for a learned matcher",
+         rerank.LEARNED_WIDEN, str),
+        ("docs/results.md", "of whose `--verify-candidates` ({}) tiles verified", verify.candidates, str),
+        ("docs/results.md", "(`--verify-corners K`, `Settings.verify_corners`; {} by default",
+         Settings().verify_corners, {0: "off"}.get),
+        ("docs/results.md", "--dense-search # tiles from another sensor: slow, {} by default",
+         Settings().dense_search, {False: "off"}.get),
+        ("docs/results.md", "{} by default since session 19; `--second-look off` turns it off", Settings().second_look,
+         lambda v: "on" if v else None),
+        ("docs/results.md", "look** (`VerifySettings.deblock`, {} by default)", verify.deblock, {True: "on"}.get),
+        ("docs/results.md", "so it is **{} by default** (`VerifySettings.learned_blind`)", verify.learned_blind,
+         {0: "off"}.get),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
