@@ -242,3 +242,46 @@ def test_the_commands_said_to_share_the_backbone_flags_do():
     shared = {"--backbone", "--weights", "--device", "--cache-dir"}
     assert {name for name, opts in per.items() if shared <= opts} == set(per) - {"fetch-tiles", "cache"}
     assert per["cache"] - {"-h", "--help"} == {"--cache-dir", "--prune"}
+
+
+MENU_PATH = re.compile(r"\b(File|View|Run|Help) → ([A-Z][^,;:.)*\"”\n]*)")
+
+
+def menu_paths_missing(text: str, menus: dict[str, list[str]]) -> list[str]:
+    """The `Menu → Item` names in `text` that do not begin with an item of that menu (its trailing "…" and
+    parenthesis aside)."""
+    bad = []
+    for menu, said in MENU_PATH.findall(text):
+        # an item's words before its parenthesis: "Online Basemap (OpenStreetMap)" is named "Online Basemap"
+        items = [t.replace("&", "").rstrip("…").split(" (")[0].strip() for t in menus.get(menu, [])]
+        if not any(said.startswith(item) or item.startswith(said.strip()) for item in items if item):
+            bad.append(f"{menu} → {said.strip()}")
+    return bad
+
+
+def test_a_menu_path_that_names_no_item_is_found():
+    menus = {"File": ["Free Disk Space…", "Video Frames…"], "View": ["Online Basemap (OpenStreetMap)"]}
+    text = "File → Free Disk Space… removes; View → Online Basemap to see; File → Add Folder…; Run → Adapt"
+    assert menu_paths_missing(text, menus) == ["File → Add Folder…", "Run → Adapt"]
+
+
+def test_every_menu_path_in_the_docs_is_an_item_of_that_menu(qtbot, tmp_path):
+    """`File → Video Frames…`, `View → Next Pane` …: the app's menus hold each item the docs send people to,
+    and the app's own bold names for its actions are actions (inputs.md said **Add folder** until session 36;
+    the action is Open Drone Image Folder…)."""
+    pytest.importorskip("pytestqt")
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    menus = {m.title().replace("&", ""): [a.text() for a in m.actions()] for m in
+             (a.menu() for a in w.menuBar().actions()) if m is not None}
+    assert {"File", "Run", "View", "Help"} <= set(menus)
+    bad = []
+    for path in DOCS:
+        bad += [f"{path.relative_to(ROOT)}: {b}" for b in menu_paths_missing(_flat(path.read_text(encoding="utf-8")), menus)]
+    assert bad == []
+    inputs = _flat((ROOT / "docs/inputs.md").read_text(encoding="utf-8"))
+    assert "choose the folder above it (**Open Drone Image Folder…**, read by Python" in inputs
+    assert "Open Drone Image Folder…" in menus["File"]
