@@ -79,26 +79,24 @@ def test_a_renamed_flag_or_a_mistyped_command_is_found():
 
 def _claims():
     """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
-    from geolocator.core import images
-    from geolocator.core.adapt import em
-    from geolocator.core.adapt.geometric import GeometrySettings
-    from geolocator.core.matchers.verify import QUICK_KEYPOINTS
-    from geolocator.core.rerank import VerifySettings
-    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid, worldfile
-    from geolocator.gui import app
-
     from geolocator.cli import TqdmProgress
-    from geolocator.core import changed_ground, export, model, outside_tiles, photo_support
+    from geolocator.core import (cache_files, changed_ground, export, images, model, outside_tiles, pair_store,
+                                 photo_support, rerank)
+    from geolocator.core.adapt import em, resume
+    from geolocator.core.adapt.geometric import GeometrySettings
     from geolocator.core.extract import STORE_CHUNK
+    from geolocator.core.matchers.verify import QUICK_KEYPOINTS
     from geolocator.core.media.video import FRAME_MAX_SIDE
     from geolocator.core.pipeline import Settings
-    from geolocator.core import rerank
-    from geolocator.core.rerank import TILE_MEMORY_BYTES
+    from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
     from geolocator.core.retrieval import FLAT_MAX
-    from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
-    from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE  # imported only: no window is built
-    from geolocator.gui.results_panel import MIN_QUERY_PX
     from geolocator.core.sequence import MotionModel
+    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid, worldfile
+    from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
+    from geolocator.gui import app, cache_prune
+    from geolocator.gui.main_window import RESUMED_MS  # modules imported only: no window is built
+    from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE
+    from geolocator.gui.results_panel import MIN_QUERY_PX
 
     verify, geometry = VerifySettings(), GeometrySettings()
     thousands = "{:,}".format
@@ -184,6 +182,15 @@ def _claims():
         ("docs/results.md", "look** (`VerifySettings.deblock`, {} by default)", verify.deblock, {True: "on"}.get),
         ("docs/results.md", "so it is **{} by default** (`VerifySettings.learned_blind`)", verify.learned_blind,
          {0: "off"}.get),
+        ("docs/inputs.md", "`pairs/` keeps to {} MiB: a write beyond", pair_store.MAX_BYTES / 2**20, "{:g}".format),
+        ("docs/inputs.md", "the temporary file a killed write left is removed once it is {} minutes old",
+         pair_store.STALE_TMP_S / 60, "{:g}".format),
+        ("docs/inputs.md", "(`.tmp`) is removed only once {} minutes old", cache_files.STALE_TMP_S / 60, "{:g}".format),
+        ("docs/inputs.md", "at most the newest {} runs' are kept", resume.KEEP_RUNS, str),
+        ("docs/inputs.md", "it asks the number of days ({} by default)", cache_prune.DEFAULT_DAYS, str),
+        ("docs/inputs.md", "the app, in the status bar for {} s)", RESUMED_MS / 1000, "{:g}".format),
+        ("docs/inputs.md", "(5 rounds; {} steps in mode `best`)", em.BEST.steps, str),
+        ("docs/inputs.md", "({} rounds; 60 steps in mode `best`)", em.BEST.rounds, str),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
