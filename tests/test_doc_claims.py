@@ -80,12 +80,13 @@ def test_a_renamed_flag_or_a_mistyped_command_is_found():
 def _claims():
     """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
     from geolocator.cli import TqdmProgress
-    from geolocator.core import (cache_files, changed_ground, export, images, model, outside_tiles, pair_store,
-                                 photo_support, rerank)
+    from geolocator.core import (cache_files, changed_ground, export, geotags, images, model, outside_tiles,
+                                 pair_store, photo_support, rerank)
     from geolocator.core.adapt import em, resume
     from geolocator.core.adapt.geometric import GeometrySettings
     from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.matchers.verify import QUICK_KEYPOINTS
+    from geolocator.core.media import metadata
     from geolocator.core.media.video import FRAME_MAX_SIDE
     from geolocator.core.pipeline import Settings
     from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
@@ -191,6 +192,12 @@ def _claims():
         ("docs/inputs.md", "the app, in the status bar for {} s)", RESUMED_MS / 1000, "{:g}".format),
         ("docs/inputs.md", "(5 rounds; {} steps in mode `best`)", em.BEST.steps, str),
         ("docs/inputs.md", "({} rounds; 60 steps in mode `best`)", em.BEST.rounds, str),
+        ("docs/outputs.md", "the answer's Point (the ground at the photo's centre), {} decimals", geotags.DECIMALS, str),
+        ("docs/outputs.md", "a photo whose recorded gimbal pitch is more than {}° off nadir is left out",
+         geotags.NADIR_WITHIN_DEG, "{:g}".format),
+        ("docs/outputs.md", "so ODM assumes its own {} m for those photos", geotags.ODM_DEFAULT_DOP_M, "{:g}".format),
+        ("docs/outputs.md", "a reference CSV in PIX4Dmatic's order** (`{}`", geotags.REFERENCE_CSV_HEADER, ",".join),
+        ("docs/inputs.md", "for views within {}° of nadir (None when oblique", metadata.NADIR_TOLERANCE_DEG, "{:g}".format),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
