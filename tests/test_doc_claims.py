@@ -86,7 +86,7 @@ def _claims():
     from geolocator.core.adapt.geometric import GeometrySettings
     from geolocator.core.extract import STORE_CHUNK
     from geolocator.core.matchers.verify import QUICK_KEYPOINTS
-    from geolocator.core.media import metadata
+    from geolocator.core.media import metadata, video
     from geolocator.core.media.video import FRAME_MAX_SIDE
     from geolocator.core.pipeline import Settings
     from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
@@ -198,6 +198,10 @@ def _claims():
         ("docs/outputs.md", "so ODM assumes its own {} m for those photos", geotags.ODM_DEFAULT_DOP_M, "{:g}".format),
         ("docs/outputs.md", "a reference CSV in PIX4Dmatic's order** (`{}`", geotags.REFERENCE_CSV_HEADER, ",".join),
         ("docs/inputs.md", "for views within {}° of nadir (None when oblique", metadata.NADIR_TOLERANCE_DEG, "{:g}".format),
+        ("docs/flights.md", "that keeps it to at most {} frames", video.AUTO_MAX_FRAMES, str),
+        ("docs/flights.md", "and then the first of {} s that keeps it", video.AUTO_STEPS_S[1:],
+         lambda steps: ", ".join(f"{v:g}" for v in steps[:-1]) + f" or {steps[-1]:g}"),
+        ("docs/large-areas.md", "*Automatic*: at most {} frames a video", video.AUTO_MAX_FRAMES, str),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
