@@ -80,8 +80,8 @@ def test_a_renamed_flag_or_a_mistyped_command_is_found():
 def _claims():
     """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
     from geolocator.cli import TqdmProgress
-    from geolocator.core import (cache_files, changed_ground, export, geotags, images, model, outside_tiles,
-                                 pair_store, photo_support, rerank)
+    from geolocator.core import (cache_files, changed_ground, export, geotags, ground_band, images, model,
+                                 outside_tiles, pair_store, photo_pool, photo_support, rerank)
     from geolocator.core.adapt import em, resume
     from geolocator.core.adapt.geometric import GeometrySettings
     from geolocator.core.extract import STORE_CHUNK
@@ -202,6 +202,10 @@ def _claims():
         ("docs/flights.md", "and then the first of {} s that keeps it", video.AUTO_STEPS_S[1:],
          lambda steps: ", ".join(f"{v:g}" for v in steps[:-1]) + f" or {steps[-1]:g}"),
         ("docs/large-areas.md", "*Automatic*: at most {} frames a video", video.AUTO_MAX_FRAMES, str),
+        ("docs/outputs.md", "looks at least {}° below the horizon (`ground_band.BELOW_HORIZON_DEG`",
+         ground_band.BELOW_HORIZON_DEG, "{:g}".format),
+        ("docs/outputs.md", "roll of {}° or more cuts nothing", ground_band.ROLL_LIMIT_DEG, "{:g}".format),
+        ("docs/outputs.md", "(default 0: one per core, at most {};", photo_pool.MAX_AUTO_WORKERS, str),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
