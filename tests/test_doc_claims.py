@@ -77,6 +77,14 @@ def test_a_renamed_flag_or_a_mistyped_command_is_found():
         "'geolocator --demo --no-such-app-flag': --demo has no --no-such-app-flag"]
 
 
+def _default(command: str, dest: str):
+    """The default of `geolocator COMMAND`'s option stored in `dest`."""
+    from geolocator.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command].get_default(dest)
+
+
 def _claims():
     """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
     from geolocator.cli import TqdmProgress
@@ -206,6 +214,10 @@ def _claims():
          ground_band.BELOW_HORIZON_DEG, "{:g}".format),
         ("docs/outputs.md", "roll of {}° or more cuts nothing", ground_band.ROLL_LIMIT_DEG, "{:g}".format),
         ("docs/outputs.md", "(default 0: one per core, at most {};", photo_pool.MAX_AUTO_WORKERS, str),
+        ("docs/command-line.md", "(`--retries`, {})", _default("fetch-tiles", "retries"), str),
+        ("docs/command-line.md", "(HTTP 500 after {} attempts)", _default("fetch-tiles", "retries") + 1, str),
+        ("docs/command-line.md", "(subdomains, `--subdomains {}`)", fetch.TileTemplate.__dataclass_fields__["subdomains"].default,
+         "".join),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
