@@ -100,7 +100,7 @@ def _claims():
     from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
     from geolocator.core.retrieval import FLAT_MAX
     from geolocator.core.sequence import MotionModel
-    from geolocator.core.sources import area_crs, fetch, kml_overlay, wmts_grid, worldfile
+    from geolocator.core.sources import area_crs, fetch, geotiff, kml_overlay, package, wmts_grid, worldfile
     from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
     from geolocator.gui import app, cache_prune
     from geolocator.gui.main_window import RESUMED_MS  # modules imported only: no window is built
@@ -218,6 +218,14 @@ def _claims():
         ("docs/command-line.md", "(HTTP 500 after {} attempts)", _default("fetch-tiles", "retries") + 1, str),
         ("docs/command-line.md", "(subdomains, `--subdomains {}`)", fetch.TileTemplate.__dataclass_fields__["subdomains"].default,
          "".join),
+        ("README.md", "cut into square **tiles** ({} m of ground each", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
+        ("docs/app.md", "asks which one (automatic: tiles nearest {} m)", package.DEFAULT_TILE_GROUND_M, "{:g}".format),
+        ("docs/app.md", "nothing is asked ({} m tiles, automatic zoom)", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
+        ("docs/command-line.md", "(when their metadata gives it), else about {} m", package.DEFAULT_TILE_GROUND_M,
+         "{:g}".format),
+        ("docs/inputs.md", "the photos' footprint (the median of what their metadata gives: altitude above take-off x "
+         "sensor width / focal length, as a square of the same area), else {} m", package.DEFAULT_TILE_GROUND_M,
+         "{:g}".format),
         ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
         ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
         ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
