@@ -1,7 +1,8 @@
 """The docs say what the program does (session 36, docs36): every `--flag` a documented `geolocator COMMAND …`
-line uses is one of that command's options, and the numbers the docs give for limits, thresholds and
-defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
-phrase, instead of leaving the docs stale. (Menu shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
+line uses is one of that command's options, every `File → Item` path names an item of that menu, the CSV
+columns the docs place are where the code writes them, and the numbers the docs give for limits, thresholds
+and defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
+phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
 
 from __future__ import annotations
 
