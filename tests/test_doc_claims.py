@@ -1,0 +1,330 @@
+"""The docs say what the program does (session 36, docs36): every `--flag` a documented `geolocator COMMAND …`
+line uses is one of that command's options, every `File → Item` path names an item of that menu, the CSV
+columns the docs place are where the code writes them, and the numbers the docs give for limits, thresholds
+and defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
+phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[^\n]*$", re.S | re.M)
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+TYPOS_SHOWN = {"evl"}  # the README shows what a mistyped command answers (tests/test_first_hour.py runs it)
+
+
+def _options() -> tuple[dict[str, set[str]], set[str]]:
+    """Each subcommand's option strings, and the app's (no subcommand) with the top-level ones."""
+    from geolocator.cli import build_parser
+    from geolocator.gui.app import _parser
+
+    top = build_parser()
+    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    per = {name: {o for a in p._actions for o in a.option_strings} for name, p in sub.choices.items()}
+    app = {o for a in _parser()._actions for o in a.option_strings}
+    app |= {o for a in top._actions for o in a.option_strings}
+    return per, app
+
+
+def command_lines(text: str) -> list[str]:
+    """The `geolocator …` commands a doc shows: lines of its code blocks and its inline code spans."""
+    spans = [line for _, block in FENCE.findall(text) for line in block.splitlines()]
+    spans += re.findall(r"`([^`\n]+)`", FENCE.sub("", text))
+    return [s for s in spans if re.search(r"(?:^|[\s/])geolocator\s+\S", s)]
+
+
+def unknown_flags(text: str, per: dict[str, set[str]], app: set[str]) -> list[str]:
+    bad = []
+    for line in command_lines(text):
+        m = re.search(r"(?:^|[\s/])geolocator\s+(\S+)(.*)", line)
+        word, rest = m.group(1), m.group(2).split(" #")[0]
+        if word in per:
+            known, flags = per[word], FLAG.findall(rest)
+        elif word.isupper() or not re.fullmatch(r"[-\w.]+", word):  # COMMAND, "a folder", path/…: no claim
+            known, flags = app, []
+        elif word.startswith("-") or "." in word:  # the app: `geolocator --demo …`, `geolocator photo.jpg`
+            known, flags = app, FLAG.findall(word + rest)
+        elif word not in TYPOS_SHOWN:
+            bad.append(f"{line!r}: no command {word!r}")
+            continue
+        bad += [f"{line!r}: {word} has no {flag}" for flag in flags if flag not in known]
+    return bad
+
+
+def test_every_flag_of_a_documented_command_is_one_of_its_options():
+    per, app = _options()
+    bad = []
+    for path in DOCS:
+        bad += [f"{path.relative_to(ROOT)}: {b}" for b in unknown_flags(path.read_text(encoding="utf-8"), per, app)]
+    assert bad == []
+
+
+def test_a_renamed_flag_or_a_mistyped_command_is_found():
+    per, app = _options()
+    text = ("```bash\ngeolocator locate photos/ --tiles t.csv --out p.geojson   # fine --anything in a comment\n"
+            "geolocator fetch-tiles URL --bbox=1,2,3,4 --zoom 18 --out a.mbtiles --tile-size 60\n```\n"
+            "and `geolocator evall region/`, `geolocator --demo --no-such-app-flag`, `geolocator eval REGION --json`, "
+            "`geolocator COMMAND --help`\n")
+    assert unknown_flags(text, per, app) == [
+        "'geolocator fetch-tiles URL --bbox=1,2,3,4 --zoom 18 --out a.mbtiles --tile-size 60': "
+        "fetch-tiles has no --tile-size",
+        "'geolocator evall region/': no command 'evall'",
+        "'geolocator --demo --no-such-app-flag': --demo has no --no-such-app-flag"]
+
+
+def _default(command: str, dest: str):
+    """The default of `geolocator COMMAND`'s option stored in `dest`."""
+    from geolocator.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command].get_default(dest)
+
+
+def _claims():
+    """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
+    from geolocator.cli import TqdmProgress
+    from geolocator.core import (cache_files, changed_ground, export, geotags, ground_band, images, model,
+                                 outside_tiles, pair_store, photo_pool, photo_support, rerank)
+    from geolocator.core.adapt import em, resume
+    from geolocator.core.adapt.geometric import GeometrySettings
+    from geolocator.core.extract import STORE_CHUNK
+    from geolocator.core.matchers.verify import QUICK_KEYPOINTS
+    from geolocator.core.media import metadata, video
+    from geolocator.core.media.video import FRAME_MAX_SIDE
+    from geolocator.core.pipeline import Settings
+    from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
+    from geolocator.core.retrieval import FLAT_MAX
+    from geolocator.core.sequence import MotionModel
+    from geolocator.core.sources import area_crs, fetch, geotiff, kml_overlay, package, wmts_grid, worldfile
+    from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
+    from geolocator.gui import app, cache_prune
+    from geolocator.gui.main_window import RESUMED_MS  # modules imported only: no window is built
+    from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE
+    from geolocator.gui.results_panel import MIN_QUERY_PX
+
+    verify, geometry = VerifySettings(), GeometrySettings()
+    thousands = "{:,}".format
+    return [
+        ("README.md", "picture of the window ({} x 900", app.SCREENSHOT_SIZE[0], str),
+        ("README.md", "picture of the window (1440 x {}", app.SCREENSHOT_SIZE[1], str),
+        ("README.md", "it waits up to {} s for the work", app.SCREENSHOT_TIMEOUT_S, str),
+        ("docs/command-line.md", "refuses areas above `--max-tiles` (default {})", fetch.DEFAULT_MAX_TILES, thousands),
+        ("docs/command-line.md", "keeps at most `--concurrency` ({}) requests", fetch.DEFAULT_CONCURRENCY, str),
+        ("docs/command-line.md", "`--around PHOTOS [--margin-m {}]`", fetch.DEFAULT_MARGIN_M, "{:g}".format),
+        ("docs/command-line.md", "pyproj's `transform_bounds` with {} points along each edge", area_crs.DENSIFY_POINTS, str),
+        ("docs/command-line.md", "a box {} % or more outside it", area_crs.OUTSIDE_SHARE_SAID * 100, "{:g}".format),
+        ("docs/command-line.md", "stops when the first {} tiles got only HTTP errors", fetch.STOP_AFTER_ERRORS, str),
+        ("docs/command-line.md", "refuses (401/403) the first {} tiles", fetch.STOP_AFTER_REFUSALS, str),
+        ("docs/command-line.md", "cannot connect for the first {} tiles before the service ever answered",
+         fetch.STOP_AFTER_UNREACHABLE, str),
+        ("docs/command-line.md", "({} tiles in a row cannot connect after it had answered", fetch.STOP_AFTER_LOST, str),
+        ("docs/command-line.md", "stops the fetch once 8 requests in a row got no answer, the first {} s ago",
+         fetch.SILENT_S, "{:g}".format),
+        ("docs/command-line.md", "is committed every {} tiles or 5 s", fetch.COMMIT_EVERY_TILES, str),
+        ("docs/command-line.md", "is committed every 50 tiles or {} s", fetch.COMMIT_EVERY_S, "{:g}".format),
+        ("docs/command-line.md", "While no tile comes for {} s", fetch.WAIT_SAY_S, "{:g}".format),
+        ("docs/command-line.md", "connecting may take {} s of it at most", fetch.CONNECT_TIMEOUT_S, "{:g}".format),
+        ("docs/command-line.md", "not asked for again until the 404 is {} old", fetch.MISSING_RETRY_S,
+         {86400.0: "a day"}.get),
+        ("docs/command-line.md", "the pixel size is ScaleDenominator × {} mm", wmts_grid.OGC_PIXEL_M * 1000,
+         "{:g}".format),
+        ("docs/inputs.md", "at most {} MP are decoded at once", images.DECODE_BUDGET_PIXELS / 1e6, "{:g}".format),
+        ("docs/inputs.md", "an image over {} MP, such as an 8192 px", kml_overlay.PLAIN_WINDOW_MAX_PIXELS / 1e6,
+         "{:g}".format),
+        ("docs/outputs.md", "metre-level Point), confidence {} or more", model.CONFIDENT, "{:g}".format),
+        ("docs/outputs.md", "confidence below {}: right 29 %", model.WEAK_BELOW, "{:g}".format),
+        ("docs/outputs.md", "but confidence 0.5-{}: check it", model.CONFIDENT, "{:g}".format),
+        ("docs/outputs.md", "but confidence {}-0.9: check it", model.WEAK_BELOW, "{:g}".format),
+        ("docs/flights.md", "a speed limit (`--max-speed`, default {} m/s)", MotionModel().max_speed_mps, "{:g}".format),
+        ("docs/flights.md", "costs `--turn-cost` (default {})", MotionModel().turn_cost, "{:g}".format),
+        ("docs/flights.md", "between two verified frames at most {} s apart", MotionModel().max_bridge_s, "{:g}".format),
+        ("docs/flights.md", "constant velocity for at most {} s", MotionModel().extrapolate_s, "{:g}".format),
+        ("docs/flights.md", "measured between verified frames at least {} s apart", MotionModel().velocity_base_s,
+         "{:g}".format),
+        ("docs/flights.md", "Frames are decoded once, shrunk to {} px", FRAME_MAX_SIDE, str),
+        ("docs/large-areas.md", "**Tiles embedded once above {} tiles**", Settings().rotate_photos_above, thousands),
+        ("docs/large-areas.md", "Indexing streams: chunks of {} tiles are appended", STORE_CHUNK, str),
+        ("docs/large-areas.md", "**Search without a photos x tiles matrix** above {} tile vectors", Settings().dense_max,
+         thousands),
+        ("docs/large-areas.md", "(flat up to {} vectors, IVF", FLAT_MAX, thousands),
+        ("docs/large-areas.md", "random others; {} tiles at most)", Settings().adapt_max_tiles, thousands),
+        ("docs/large-areas.md", "evenly spaced sample of {} photos", geometry.max_photos, thousands),
+        ("docs/large-areas.md", "it now keeps at most {} MiB", TILE_MEMORY_BYTES / 2**20, "{:g}".format),
+        ("docs/large-areas.md", "and above {} photos the markers are drawn on one canvas", CANVAS_ABOVE, str),
+        ("docs/outputs.md", "when fewer than a {} of a run's located photos verify", outside_tiles.OUTSIDE_SHARE_BAR,
+         {0.25: "quarter"}.get),
+        ("docs/outputs.md", "each tile-level answer claims at most {} and carries the caution", outside_tiles.OUTSIDE_CEILING,
+         "{:g}".format),
+        ("docs/outputs.md", "a verified answer claiming less than {} is checked against the photo's own SIFT keypoints",
+         photo_support.SUPPORT_BELOW, "{:g}".format),
+        ("docs/outputs.md", "it claims at most {} and reads \"weak match\"", photo_support.UNSUPPORTED_CEILING, "{:g}".format),
+        ("docs/outputs.md", "verified answers below {} then claim at most 0.71", changed_ground.CHANGED_VERIFIED_BELOW,
+         "{:g}".format),
+        ("docs/outputs.md", "then claim at most {}, unverified ones at most 0.06", changed_ground.CHANGED_VERIFIED_SHARE,
+         "{:g}".format),
+        ("docs/outputs.md", "unverified ones at most {}, answers at 0.95", changed_ground.CHANGED_UNVERIFIED_CEILING,
+         "{:g}".format),
+        ("docs/outputs.md", "GeoJSON (RFC 7946, `[lon, lat]`, {} decimals)", export.DECIMALS, str),
+        ("docs/inputs.md", "(an image of {} px or more a side gets a warning)", worldfile.ORTHOPHOTO_SIDE_PX, thousands),
+        ("docs/inputs.md", "photos too small to hold anything (a side under {} px", images.MIN_PHOTO_SIDE, str),
+        ("docs/inputs.md", "or narrower than {}:1", images.MAX_PHOTO_ASPECT, "{:g}".format),
+        ("docs/app.md", "the photo in the Results pane shrinks to {} px", MIN_QUERY_PX, str),
+        ("docs/app.md", "until the map has {} of it; the narrowed list", MAP_SHARE, {0.5: "half"}.get),
+        ("docs/app.md", "the pane gives height until the map has {} % of it", MAP_HEIGHT_SHARE * 100, "{:g}".format),
+        ("docs/app.md", "would cover more than {} % of the map", LEGEND_MAX_SHARE * 100, "{:g}".format),
+        ("docs/command-line.md", "a plain line when each stage ends and one every {} s meanwhile", TqdmProgress.LINE_EVERY_S,
+         "{:g}".format),
+        ("docs/results.md", "gets its next tiles by global score verified too, up to N; by default {} for a learned matcher",
+         rerank.LEARNED_WIDEN, str),
+        ("docs/results.md", "of whose `--verify-candidates` ({}) tiles verified", verify.candidates, str),
+        ("docs/results.md", "(`--verify-corners K`, `Settings.verify_corners`; {} by default",
+         Settings().verify_corners, {0: "off"}.get),
+        ("docs/results.md", "--dense-search # tiles from another sensor: slow, {} by default",
+         Settings().dense_search, {False: "off"}.get),
+        ("docs/results.md", "{} by default since session 19; `--second-look off` turns it off", Settings().second_look,
+         lambda v: "on" if v else None),
+        ("docs/results.md", "look** (`VerifySettings.deblock`, {} by default)", verify.deblock, {True: "on"}.get),
+        ("docs/results.md", "so it is **{} by default** (`VerifySettings.learned_blind`)", verify.learned_blind,
+         {0: "off"}.get),
+        ("docs/inputs.md", "`pairs/` keeps to {} MiB: a write beyond", pair_store.MAX_BYTES / 2**20, "{:g}".format),
+        ("docs/inputs.md", "the temporary file a killed write left is removed once it is {} minutes old",
+         pair_store.STALE_TMP_S / 60, "{:g}".format),
+        ("docs/inputs.md", "(`.tmp`) is removed only once {} minutes old", cache_files.STALE_TMP_S / 60, "{:g}".format),
+        ("docs/inputs.md", "at most the newest {} runs' are kept", resume.KEEP_RUNS, str),
+        ("docs/inputs.md", "it asks the number of days ({} by default)", cache_prune.DEFAULT_DAYS, str),
+        ("docs/inputs.md", "the app, in the status bar for {} s)", RESUMED_MS / 1000, "{:g}".format),
+        ("docs/inputs.md", "(5 rounds; {} steps in mode `best`)", em.BEST.steps, str),
+        ("docs/inputs.md", "({} rounds; 60 steps in mode `best`)", em.BEST.rounds, str),
+        ("docs/outputs.md", "the answer's Point (the ground at the photo's centre), {} decimals", geotags.DECIMALS, str),
+        ("docs/outputs.md", "a photo whose recorded gimbal pitch is more than {}° off nadir is left out",
+         geotags.NADIR_WITHIN_DEG, "{:g}".format),
+        ("docs/outputs.md", "so ODM assumes its own {} m for those photos", geotags.ODM_DEFAULT_DOP_M, "{:g}".format),
+        ("docs/outputs.md", "a reference CSV in PIX4Dmatic's order** (`{}`", geotags.REFERENCE_CSV_HEADER, ",".join),
+        ("docs/inputs.md", "for views within {}° of nadir (None when oblique", metadata.NADIR_TOLERANCE_DEG, "{:g}".format),
+        ("docs/flights.md", "that keeps it to at most {} frames", video.AUTO_MAX_FRAMES, str),
+        ("docs/flights.md", "and then the first of {} s that keeps it", video.AUTO_STEPS_S[1:],
+         lambda steps: ", ".join(f"{v:g}" for v in steps[:-1]) + f" or {steps[-1]:g}"),
+        ("docs/large-areas.md", "*Automatic*: at most {} frames a video", video.AUTO_MAX_FRAMES, str),
+        ("docs/outputs.md", "looks at least {}° below the horizon (`ground_band.BELOW_HORIZON_DEG`",
+         ground_band.BELOW_HORIZON_DEG, "{:g}".format),
+        ("docs/outputs.md", "roll of {}° or more cuts nothing", ground_band.ROLL_LIMIT_DEG, "{:g}".format),
+        ("docs/outputs.md", "(default 0: one per core, at most {};", photo_pool.MAX_AUTO_WORKERS, str),
+        ("docs/command-line.md", "(`--retries`, {})", _default("fetch-tiles", "retries"), str),
+        ("docs/command-line.md", "(HTTP 500 after {} attempts)", _default("fetch-tiles", "retries") + 1, str),
+        ("docs/command-line.md", "(subdomains, `--subdomains {}`)", fetch.TileTemplate.__dataclass_fields__["subdomains"].default,
+         "".join),
+        ("README.md", "cut into square **tiles** ({} m of ground each", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
+        ("docs/app.md", "asks which one (automatic: tiles nearest {} m)", package.DEFAULT_TILE_GROUND_M, "{:g}".format),
+        ("docs/app.md", "nothing is asked ({} m tiles, automatic zoom)", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
+        ("docs/command-line.md", "(when their metadata gives it), else about {} m", package.DEFAULT_TILE_GROUND_M,
+         "{:g}".format),
+        ("docs/inputs.md", "the photos' footprint (the median of what their metadata gives: altitude above take-off x "
+         "sensor width / focal length, as a square of the same area), else {} m", package.DEFAULT_TILE_GROUND_M,
+         "{:g}".format),
+        ("docs/method.md", "temperature (τ₀ = {}, label smoothing", em.PAPER.tau0, "{:g}".format),
+        ("docs/method.md", "label smoothing {}) plus the AIC loss", em.PAPER.smoothing, "{:g}".format),
+        ("docs/method.md", "mutual nearest neighbours with cosine > {};", em.PAPER.threshold, "{:g}".format),
+        ("docs/method.md", "AdamW {} cosine", em.PAPER.lr, lambda v: f"{v:.0e}".replace("e-0", "e-")),
+        ("docs/method.md", "AdamW 2e-4 cosine; {} steps", em.PAPER.steps, str),
+        ("docs/method.md", "matched to its {} most similar tiles", verify.candidates, str),
+        ("docs/method.md", "a plausible match with ≥ {} inliers places the photo", verify.min_inliers, str),
+        ("docs/method.md", "anchor the next of {} rounds", geometry.rounds, {3: "three"}.get),
+        ("docs/method.md", "linked to its {} most alike anchors", geometry.learned_links, str),
+        ("docs/method.md", "(mutual nearest neighbours of {} keypoints", QUICK_KEYPOINTS, thousands),
+        ("docs/method.md", "one homography) finds {} inliers", geometry.link_precheck, str),
+        ("docs/method.md", "with its {} nearest photos", em.BEST.knn, str),
+        ("docs/method.md", "from the most confident {} % of photos", em.BEST.keep_start * 100, "{:g}".format),
+        ("docs/method.md", "of photos to {} %", em.BEST.keep_end * 100, "{:g}".format),
+        ("docs/method.md", "hidden width {}, 60 steps", em.BEST.hidden, str),
+        ("docs/method.md", "hidden width 1024, {} steps", em.BEST.steps, str),
+        ("docs/method.md", "Tiles with at least {} agreeing matches go first", verify.min_inliers, str),
+        ("docs/method.md", "match count ({} for a photo the adapter learned", verify.min_inliers_adapted, str),
+    ]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize("doc,phrase,value,written", _claims(), ids=lambda c: c if isinstance(c, str) else None)
+def test_a_number_in_the_docs_is_the_constant_in_the_code(doc, phrase, value, written):
+    text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+    said = phrase.replace("{}", written(value) or f"<{value}: no words for it here>")
+    assert said in text, (
+        f"{doc} should say {said!r} (the code's value: {value}); it says "
+        f"{[m for m in re.findall(re.escape(phrase).replace(re.escape('{}'), r'[^ ]+'), text)] or 'no such phrase'}")
+
+
+def test_the_csv_columns_the_docs_place_are_where_the_code_writes_them():
+    """outputs.md: `level` after `shot`, only `time_utc` and `caution` after it; flights.md: `shot` after `utm`
+    (flights.md called `shot` the last column until session 36; three columns came after it since session 26)."""
+    from geolocator.core import export
+
+    tail = (export.GRID_CSV_COLUMNS + export.SHOT_CSV_COLUMNS + export.LEVEL_CSV_COLUMNS + export.TIME_CSV_COLUMNS
+            + export.CAUTION_CSV_COLUMNS)
+    assert tail == ["mgrs", "utm", "shot", "level", "time_utc", "caution"]
+    outputs = _flat((ROOT / "docs/outputs.md").read_text(encoding="utf-8"))
+    flights = _flat((ROOT / "docs/flights.md").read_text(encoding="utf-8"))
+    assert "the CSV's `level` column (after `shot`; only `time_utc` and `caution` follow it)" in outputs
+    assert "the CSV's `shot` column (after `utm`; only `level`, `time_utc` and `caution` follow it;" in flights
+
+
+def test_the_commands_said_to_share_the_backbone_flags_do():
+    """command-line.md: every command but fetch-tiles and cache takes --backbone, --weights, --device, --cache-dir
+    (it said every command but fetch-tiles until session 36; `cache` never took the backbone flags)."""
+    per, _ = _options()
+    text = _flat((ROOT / "docs/command-line.md").read_text(encoding="utf-8"))
+    assert ("Every command but `fetch-tiles` and `cache` (which takes only `--cache-dir` and `--prune`) takes "
+            "`--backbone`, `--weights FILE`, `--device auto|cpu|cuda|mps`, `--cache-dir`") in text
+    shared = {"--backbone", "--weights", "--device", "--cache-dir"}
+    assert {name for name, opts in per.items() if shared <= opts} == set(per) - {"fetch-tiles", "cache"}
+    assert per["cache"] - {"-h", "--help"} == {"--cache-dir", "--prune"}
+
+
+MENU_PATH = re.compile(r"\b(File|View|Run|Help) → ([A-Z][^,;:.)*\"”\n]*)")
+
+
+def menu_paths_missing(text: str, menus: dict[str, list[str]]) -> list[str]:
+    """The `Menu → Item` names in `text` that do not begin with an item of that menu (its trailing "…" and
+    parenthesis aside)."""
+    bad = []
+    for menu, said in MENU_PATH.findall(text):
+        # an item's words before its parenthesis: "Online Basemap (OpenStreetMap)" is named "Online Basemap"
+        items = [t.replace("&", "").rstrip("…").split(" (")[0].strip() for t in menus.get(menu, [])]
+        if not any(said.startswith(item) or item.startswith(said.strip()) for item in items if item):
+            bad.append(f"{menu} → {said.strip()}")
+    return bad
+
+
+def test_a_menu_path_that_names_no_item_is_found():
+    menus = {"File": ["Free Disk Space…", "Video Frames…"], "View": ["Online Basemap (OpenStreetMap)"]}
+    text = "File → Free Disk Space… removes; View → Online Basemap to see; File → Add Folder…; Run → Adapt"
+    assert menu_paths_missing(text, menus) == ["File → Add Folder…", "Run → Adapt"]
+
+
+def test_every_menu_path_in_the_docs_is_an_item_of_that_menu(qtbot, tmp_path):
+    """`File → Video Frames…`, `View → Next Pane` …: the app's menus hold each item the docs send people to,
+    and the app's own bold names for its actions are actions (inputs.md said **Add folder** until session 36;
+    the action is Open Drone Image Folder…)."""
+    pytest.importorskip("pytestqt")
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    menus = {m.title().replace("&", ""): [a.text() for a in m.actions()] for m in
+             (a.menu() for a in w.menuBar().actions()) if m is not None}
+    assert {"File", "Run", "View", "Help"} <= set(menus)
+    bad = []
+    for path in DOCS:
+        bad += [f"{path.relative_to(ROOT)}: {b}" for b in menu_paths_missing(_flat(path.read_text(encoding="utf-8")), menus)]
+    assert bad == []
+    inputs = _flat((ROOT / "docs/inputs.md").read_text(encoding="utf-8"))
+    assert "choose the folder above it (**Open Drone Image Folder…**, read by Python" in inputs
+    assert "Open Drone Image Folder…" in menus["File"]
