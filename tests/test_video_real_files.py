@@ -1,0 +1,118 @@
+"""Drone and phone videos as people really have them (session 36): a clip held in portrait (a display
+matrix), a small preview stream before the footage, a file cut short whose index survived (a "fast
+start" MP4) or that has none to say so (Matroska). Every clip is written here with PyAV.
+
+Found with the CLI on the demo tiles (training/results/video36_session36.md): a Matroska flight cut in
+half had its last 6 s answered by the last frame that decoded, each located "confident" 10-64 m from
+where it was taken; a clip with a preview stream first was located from the preview (8 of 8 "may not
+be in these tiles"); a portrait clip's frames came out on their side.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from geolocator.core.errors import InputError
+from geolocator.core.media import video as V
+
+av = pytest.importorskip("av")
+
+W, H = 160, 96
+
+
+def _picture(i: int) -> np.ndarray:
+    """A dark frame whose red level counts the frame (i * 20) and a white 16 x 16 block in its top-left corner."""
+    a = np.zeros((H, W, 3), np.uint8)
+    a[..., 0] = (i * 20) % 250
+    a[:16, :16] = 255
+    return a
+
+
+def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None):
+    with av.open(str(path), "w", options=options or {}) as c:
+        small = None
+        if preview:  # a 32 x 32 stream first, flat grey: what a proxy or preview track looks like to a reader
+            small = c.add_stream("mpeg4", rate=rate)
+            small.width, small.height, small.pix_fmt = 32, 32, "yuv420p"
+        s = c.add_stream("libx264", rate=rate)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        if rotation is not None:
+            s.set_display_rotation(rotation)  # counter-clockwise degrees (FFmpeg's av_display_rotation_set)
+        for i in range(n):
+            if small is not None:
+                for p in small.encode(av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24")):
+                    c.mux(p)
+            for p in s.encode(av.VideoFrame.from_ndarray(_picture(i), format="rgb24")):
+                c.mux(p)
+        for st in ([small] if small is not None else []) + [s]:
+            for p in st.encode():
+                c.mux(p)
+    return path
+
+
+def _corner(image) -> str:
+    """Which corner of the frame holds the white block."""
+    a = np.asarray(image.convert("L"), dtype=float)
+    h, w = a.shape
+    corners = {"top-left": a[:8, :8], "top-right": a[:8, w - 8:], "bottom-left": a[h - 8:, :8],
+               "bottom-right": a[h - 8:, w - 8:]}
+    return max(corners, key=lambda k: corners[k].mean())
+
+
+@pytest.mark.parametrize("rotation, corner", [(0, "top-left"), (90, "bottom-left"), (-90, "top-right"), (180, "bottom-right")])
+def test_a_clip_held_in_portrait_is_turned_as_a_player_shows_it(tmp_path, rotation, corner):
+    """The display matrix turns the stored frame counter-clockwise by `rotation` degrees: a quarter turn
+    swaps its sides (the camera model reads them from probe_video) and moves the top-left corner."""
+    v = _clip(tmp_path / "clip.mov", rotation=rotation)
+    info = V.probe_video(v)
+    quarter = rotation % 180 == 90
+    assert (info.width, info.height) == ((H, W) if quarter else (W, H))
+    [(t, image)] = list(V.iter_frames(v, [1.0]))
+    assert t == 1.0 and image.size == (info.width, info.height)
+    assert _corner(image) == corner
+
+
+def test_the_footage_is_read_not_a_small_stream_before_it(tmp_path):
+    v = _clip(tmp_path / "DJI_0003.MP4", preview=True)
+    info = V.probe_video(v)
+    assert (info.width, info.height) == (W, H)
+    [(_, image)] = list(V.iter_frames(v, [2.0]))
+    assert image.size == (W, H) and abs(np.asarray(image)[40:, 40:, 0].mean() - 150) <= 3  # frame 20: red (20 * 20) % 250
+
+
+def test_a_fast_start_mp4_cut_short_is_sampled_only_where_its_data_is(tmp_path, caplog):
+    """Its index (at the start) still lists 10 s of frames: the header's 10 s was sampled and every time
+    past the cut got the last frame that decoded (t=4 ... 9: one picture six times)."""
+    whole = _clip(tmp_path / "whole.mp4", n=100, options={"movflags": "faststart"})
+    assert V.probe_video(whole).header_duration_s is None and V.probe_video(whole).duration_s == pytest.approx(10.0)
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    info = V.probe_video(cut)
+    assert info.header_duration_s == pytest.approx(10.0) and 1.0 < info.duration_s < 9.0
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        frames = V.video_queries(cut, every_s=1.0, telemetry=False)
+    assert [q.time_s for q in frames] == [float(t) for t in range(int(np.ceil(info.duration_s)))]
+    assert any("cut short: its header says 10.0 s" in r.getMessage() for r in caplog.records)
+    reds = [int(np.asarray(im)[40:, 40:, 0].mean()) for _, im in V.iter_frames(cut, [q.time_s for q in frames])]
+    assert len(set(reds)) == len(reds), reds  # each its own frame
+
+
+def test_a_video_cut_short_without_an_index_gives_no_frame_past_its_end(tmp_path):
+    """A Matroska file keeps no frame index to check, and its header's duration is written at the start:
+    the times past the last frame that decodes (by more than TAIL_S) raise instead of repeating it."""
+    whole = _clip(tmp_path / "whole.mkv", n=100)
+    assert V.probe_video(whole).header_duration_s is None  # a Matroska cue is not a frame index
+    cut = tmp_path / "cut.mkv"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    got = []
+    with pytest.raises(InputError, match=r"cut\.mkv: no frame at t=7\.00 s: the video's frames end at \d\.\d0 s"):
+        for t, image in V.iter_frames(cut, [0.0, 2.0, 7.0, 8.0, 9.0]):
+            got.append(t)
+    assert got == [0.0, 2.0]
+    with pytest.raises(InputError, match="cut short"):
+        V.read_frame(cut, 9.0)
