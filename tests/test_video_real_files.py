@@ -116,3 +116,48 @@ def test_a_video_cut_short_without_an_index_gives_no_frame_past_its_end(tmp_path
     assert got == [0.0, 2.0]
     with pytest.raises(InputError, match="cut short"):
         V.read_frame(cut, 9.0)
+
+
+class _Counting:
+    """A PyAV container that counts the frames its decoder gives and the seeks asked of it."""
+
+    def __init__(self, container):
+        self._c, self.decoded, self.seeks = container, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self._c, name)
+
+    def seek(self, *a, **kw):
+        self.seeks += 1
+        return self._c.seek(*a, **kw)
+
+    def decode(self, *a, **kw):
+        for frame in self._c.decode(*a, **kw):
+            self.decoded += 1
+            yield frame
+
+
+def test_a_video_of_one_key_frame_is_decoded_once_not_once_a_sample(tmp_path, monkeypatch):
+    """Sampled every 5 s (past SEEK_AHEAD_S), each time sought back to the one key frame at 0 and decoded
+    every frame before it again: 30 s at 10 fps decoded 1,800 frames for 7 samples. The frames answered
+    are the same either way."""
+    v = tmp_path / "one_key.mp4"
+    with av.open(str(v), "w") as c:  # 300 frames of _picture, one key frame
+        s = c.add_stream("libx264", rate=10, options={"g": "1000", "keyint_min": "1000", "sc_threshold": "0"})
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(300):
+            for p in s.encode(av.VideoFrame.from_ndarray(_picture(i), format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    opened = []
+    real_open = V._open_container
+    monkeypatch.setattr(V, "_open_container", lambda path: opened.append(_Counting(real_open(path))) or opened[-1])
+    times = V.sample_times(30.0, 5.0)
+    reds = [int(np.asarray(im)[40:, 40:, 0].mean()) for _, im in V.iter_frames(v, times)]
+    want = [(round(t * 10) * 20) % 250 for t in times]  # frame i's red: (i * 20) % 250
+    assert all(abs(r - w) <= 4 for r, w in zip(reds, want)), (reds, want)
+    assert opened[-1].seeks == 1 and opened[-1].decoded <= 300 + 10, (opened[-1].seeks, opened[-1].decoded)
+    spans = [(t, t + 0.5) for t in times]
+    list(V.iter_thumbnails(v, spans, 8))
+    assert opened[-1].seeks == 1 and opened[-1].decoded <= 300 + 10, (opened[-1].seeks, opened[-1].decoded)
