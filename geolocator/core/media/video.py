@@ -192,7 +192,7 @@ def probe_video(path: Path) -> VideoInfo:
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
-        if _first_turn(container, stream) % 2:  # shown a quarter turn from how it is stored: its sides swap
+        if _first_turn(container, stream, path) % 2:  # shown a quarter turn from how it is stored: its sides swap
             width, height = height, width
     finally:
         container.close()
@@ -225,16 +225,30 @@ def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
     return max(0.0, float((max(inside) - start) * tb) + step)
 
 
-def _first_turn(container, stream) -> int:
-    """_display_turn of the stream's first frame (0 when none decodes): the display matrix is side
-    data PyAV gives a frame, not a stream, so one frame is decoded (a few ms; a probe is cached by its callers)."""
+_FIRST_TURNS: dict[str, int] = {}  # file identity (cache.file_key) -> _first_turn
+
+
+def _first_turn(container, stream, path: Path) -> int:
+    """_display_turn of the stream's first frame (0 when none decodes): the display matrix is side data
+    PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file identity (a 4K
+    frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _FIRST_TURNS:
+        return _FIRST_TURNS[key]
     av = _av()
+    turn = 0
     try:
         for frame in container.decode(stream):
-            return _display_turn(frame)
+            turn = _display_turn(frame)
+            break
     except (av.error.FFmpegError, OSError, ValueError):
-        return 0
-    return 0
+        turn = 0
+    if len(_FIRST_TURNS) > 4096:  # bounded: a session of many videos
+        _FIRST_TURNS.clear()
+    _FIRST_TURNS[key] = turn
+    return turn
 
 
 def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[float]:
