@@ -161,3 +161,45 @@ def test_a_video_of_one_key_frame_is_decoded_once_not_once_a_sample(tmp_path, mo
     spans = [(t, t + 0.5) for t in times]
     list(V.iter_thumbnails(v, spans, 8))
     assert opened[-1].seeks == 1 and opened[-1].decoded <= 300 + 10, (opened[-1].seeks, opened[-1].decoded)
+
+
+def _with_cover(path, footage: bool):
+    """An MP4 whose first video stream is a cover picture (disposition attached_pic, as a music or voice
+    recording's artwork), then the footage when `footage`, and a second of sound."""
+    with av.open(str(path), "w") as c:
+        cover = c.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        s = None
+        if footage:
+            s = c.add_stream("libx264", rate=10)
+            s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        sound = c.add_stream("aac", rate=8000)
+        for p in cover.encode(av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")):
+            c.mux(p)
+        for p in cover.encode():
+            c.mux(p)
+        for i in range(20 if footage else 0):
+            for p in s.encode(av.VideoFrame.from_ndarray(_picture(i), format="rgb24")):
+                c.mux(p)
+        if s is not None:
+            for p in s.encode():
+                c.mux(p)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 8000), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 8000
+        for p in sound.encode(frame):
+            c.mux(p)
+        for p in sound.encode():
+            c.mux(p)
+    return path
+
+
+def test_a_cover_picture_is_not_taken_for_footage(tmp_path):
+    """A sound recording with artwork saved as .mp4 was read as a 1.1 s video of its cover, and the cover
+    was located."""
+    with pytest.raises(InputError, match=r"voice\.mp4: no video in this file, only a still picture"):
+        V.probe_video(_with_cover(tmp_path / "voice.mp4", footage=False))
+    v = _with_cover(tmp_path / "clip.mp4", footage=True)
+    assert (V.probe_video(v).width, V.probe_video(v).height) == (W, H)
+    [(_, image)] = list(V.iter_frames(v, [1.0]))
+    assert image.size == (W, H) and _corner(image) == "top-left"

@@ -125,9 +125,10 @@ def _open_container(path: Path):
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise InputError(path, _unreadable_video(path, exc)) from None
     if _main_video(container) is None:
+        problem = ("no video stream in this file" if not container.streams.video
+                   else "no video in this file, only a still picture (a cover or thumbnail)")
         container.close()
-        raise InputError(path, "no video stream in this file" if not container.streams.video
-                         else "its only video stream is a still picture (a cover or thumbnail), no footage")
+        raise InputError(path, problem)
     return container
 
 
