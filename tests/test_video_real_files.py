@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from geolocator.core.errors import InputError
 from geolocator.core.media import video as V
@@ -203,3 +204,27 @@ def test_a_cover_picture_is_not_taken_for_footage(tmp_path):
     assert (V.probe_video(v).width, V.probe_video(v).height) == (W, H)
     [(_, image)] = list(V.iter_frames(v, [1.0]))
     assert image.size == (W, H) and _corner(image) == "top-left"
+
+
+def test_frames_cached_before_a_clip_was_turned_are_not_served(tmp_path, monkeypatch):
+    """The frame cache and the per-frame caches (features, verification) are keyed by the video and the
+    time: a portrait clip's frames cached on their side before session 36 would have been served
+    sideways still. A clip decoded as before keeps its keys (its caches stay good)."""
+    import hashlib
+
+    from geolocator.core.cache import file_key
+    from geolocator.core.media.query_image import query_key
+    from geolocator.core.model import Query
+
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    plain, turned = _clip(tmp_path / "plain.mp4"), _clip(tmp_path / "turned.mov", rotation=90)
+    for v in (plain, turned):  # what the frame cache held for t=1 before: the frame as stored, not turned
+        old = hashlib.sha256(f"{file_key(v)}|{1.0:.3f}|{V.FRAME_MAX_SIDE}".encode()).hexdigest()
+        V._store(V.frame_cache_root() / old[:2] / f"{old[2:]}.jpg", Image.new("RGB", (W, H), (0, 0, 255)))
+    r, g, b = V.open_frame(plain, 1.0).getpixel((0, 0))
+    assert r < 10 and b > 240  # an ordinary clip's cached frame is kept
+    image = V.open_frame(turned, 1.0)
+    assert image.size == (H, W) and _corner(image) == "bottom-left"
+    old_key = lambda v: hashlib.sha256(f"{file_key(v)}#t={1.0:.3f}".encode()).hexdigest()[:16]  # noqa: E731
+    assert query_key(Query(id="p", path=plain, time_s=1.0)) == old_key(plain)
+    assert query_key(Query(id="t", path=turned, time_s=1.0)) != old_key(turned)

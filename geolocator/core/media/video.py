@@ -252,6 +252,39 @@ def _first_turn(container, stream, path: Path) -> int:
     return turn
 
 
+_DECODE_TAGS: dict[str, str] = {}  # file identity (cache.file_key) -> decode_tag
+
+
+def decode_tag(path: Path) -> str:
+    """What tells this video's frames apart from what the decoder made of them before session 36, for
+    the keys of everything cached per frame (the frame cache here; media/query_image's query_identity
+    and query_key: features, verification, thumbnails): "" for a video decoded as before (its first
+    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>"
+    for one whose frames changed (the footage read instead of a preview or cover stream before it, a
+    portrait clip turned upright), whose cached frames and results were of the wrong picture. Cached by
+    file identity; "" for a file that cannot be opened (its reader says why)."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _DECODE_TAGS:
+        return _DECODE_TAGS[key]
+    try:
+        container = _open_container(Path(path))
+    except (InputError, OSError):
+        return ""
+    try:
+        stream, first = _main_video(container), container.streams.video[0]
+        turn = _first_turn(container, stream, path)
+        index = getattr(stream, "index", 0)
+        tag = "" if stream is first and turn == 0 else f"|stream{index}|turn{turn}"
+    finally:
+        container.close()
+    if len(_DECODE_TAGS) > 4096:
+        _DECODE_TAGS.clear()
+    _DECODE_TAGS[key] = tag
+    return tag
+
+
 def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[float]:
     """Frame times 0, every, 2*every, ... strictly before the end (seconds, millisecond-rounded)."""
     if not (every_s > 0 and math.isfinite(every_s)):
@@ -530,7 +563,7 @@ def frame_cache_root() -> Path:
 def _frame_file(path: Path, time_s: float) -> Path:
     from ..cache import file_key  # video file identity: an edited or replaced video is decoded anew
 
-    key = hashlib.sha256(f"{file_key(path)}|{time_s:.3f}|{FRAME_MAX_SIDE}".encode()).hexdigest()
+    key = hashlib.sha256(f"{file_key(path)}|{time_s:.3f}|{FRAME_MAX_SIDE}{decode_tag(path)}".encode()).hexdigest()
     return frame_cache_root() / key[:2] / f"{key[2:]}.jpg"
 
 
