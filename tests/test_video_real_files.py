@@ -228,3 +228,20 @@ def test_frames_cached_before_a_clip_was_turned_are_not_served(tmp_path, monkeyp
     old_key = lambda v: hashlib.sha256(f"{file_key(v)}#t={1.0:.3f}".encode()).hexdigest()[:16]  # noqa: E731
     assert query_key(Query(id="p", path=plain, time_s=1.0)) == old_key(plain)
     assert query_key(Query(id="t", path=turned, time_s=1.0)) != old_key(turned)
+
+
+def test_frames_of_one_video_that_could_not_be_read_are_counted_not_folded_into_one(tmp_path):
+    """Keyed by file alone, a cut-short video's 6 failed frames read as one failure, with the last
+    frame's reason (t=7) standing for all of them."""
+    from geolocator.core.model import Query
+    from geolocator.core.skipped import failures_by_file
+
+    v, photo = tmp_path / "DJI_0004.MKV", tmp_path / "a.jpg"
+    queries = [Query(id=f"f{t}", path=v, time_s=float(t)) for t in range(8)] + [Query(id="a", path=photo)]
+    failed = {t: f"{v}: no frame at t={t:.2f} s: the video's frames end at 1.00 s" for t in (7, 3, 2, 4, 5, 6)}
+    failed[8] = f"{photo}: cannot read file (Permission denied)"
+    got = failures_by_file(queries, failed)
+    assert got == {v: "6 of its frames (t=2, 3, 4, 5, 6, 7 s) could not be read: no frame at t=2.00 s: the video's "
+                      "frames end at 1.00 s",
+                   photo: f"{photo}: cannot read file (Permission denied)"}
+    assert failures_by_file(queries, {5: "x"}) == {v: "x"}  # one frame: its reason as it was
