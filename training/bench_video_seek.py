@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-
 import tempfile
 import time
 from pathlib import Path
