@@ -45,8 +45,8 @@ class _Container:
     def close(self):
         self.closed = True
 
-    def decode(self, stream):  # probe_video decodes one frame for its display matrix: none here (no turn)
-        return iter(())
+    def decode(self, stream):  # probe_video decodes one frame for its display matrix: one without a turn
+        return iter([SimpleNamespace(rotation=0)])
 
 
 def _stream(duration=None, time_base=None, rate=None, frames=0, size=(64, 48)):

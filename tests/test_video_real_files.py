@@ -245,3 +245,24 @@ def test_frames_of_one_video_that_could_not_be_read_are_counted_not_folded_into_
                       "frames end at 1.00 s",
                    photo: f"{photo}: cannot read file (Permission denied)"}
     assert failures_by_file(queries, {5: "x"}) == {v: "x"}  # one frame: its reason as it was
+
+
+def test_a_video_stream_without_frames_is_said_not_a_permission_error(tmp_path):
+    """A Matroska file whose video stream was declared but got no frame (3 s of sound): its length was
+    read from the sound, 4 frames were planned, and reading one raised PermissionError ("Operation not
+    permitted", FFmpeg's refused seek), which the CLI reported as a file it could not read."""
+    v = tmp_path / "empty.mkv"
+    with av.open(str(v), "w") as c:
+        s = c.add_stream("libx264", rate=10)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        sound = c.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 24000), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 8000
+        for p in sound.encode(frame):
+            c.mux(p)
+        for p in sound.encode():
+            c.mux(p)
+    with pytest.raises(InputError, match=r"empty\.mkv: its video stream holds no frames"):
+        V.video_queries(v, every_s=1.0)
+    with pytest.raises(InputError, match=r"empty\.mkv: no frame at t=0\.00 s"):
+        V.read_frame(v, 0.0)

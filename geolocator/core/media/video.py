@@ -193,7 +193,10 @@ def probe_video(path: Path) -> VideoInfo:
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
-        if _first_turn(container, stream, path) % 2:  # shown a quarter turn from how it is stored: its sides swap
+        turn = _first_turn(container, stream, path)
+        if turn is None:  # a Matroska recording stopped before its first frame: its length is the sound's
+            raise InputError(path, "its video stream holds no frames (a recording stopped before its first frame?)")
+        if turn % 2:  # shown a quarter turn from how it is stored: its sides swap
             width, height = height, width
     finally:
         container.close()
@@ -226,20 +229,22 @@ def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
     return max(0.0, float((max(inside) - start) * tb) + step)
 
 
-_FIRST_TURNS: dict[str, int] = {}  # file identity (cache.file_key) -> _first_turn
+_FIRST_TURNS: dict[str, int | None] = {}  # file identity (cache.file_key) -> _first_turn
 
 
-def _first_turn(container, stream, path: Path) -> int:
-    """_display_turn of the stream's first frame (0 when none decodes): the display matrix is side data
-    PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file identity (a 4K
-    frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
+def _first_turn(container, stream, path: Path) -> int | None:
+    """_display_turn of the stream's first frame; 0 when it fails to decode, None when the stream ends
+    before any frame (a declared stream with no frames: its samples were planned over the sound's length
+    and each read raised FFmpeg's "Operation not permitted" from the seek, session 36). The display
+    matrix is side data PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file
+    identity (a 4K frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
     from ..cache import file_key
 
     key = file_key(Path(path))
     if key in _FIRST_TURNS:
         return _FIRST_TURNS[key]
     av = _av()
-    turn = 0
+    turn = None
     try:
         for frame in container.decode(stream):
             turn = _display_turn(frame)
@@ -274,7 +279,7 @@ def decode_tag(path: Path) -> str:
         return ""
     try:
         stream, first = _main_video(container), container.streams.video[0]
-        turn = _first_turn(container, stream, path)
+        turn = _first_turn(container, stream, path) or 0
         index = getattr(stream, "index", 0)
         tag = "" if stream is first and turn == 0 else f"|stream{index}|turn{turn}"
     finally:
@@ -463,8 +468,12 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
             target = wanted[i]
             if frames is None or pos is None or (target - pos > SEEK_AHEAD_S
                                                  and _seek_skips(stream, tb, start, pos, target, keys)):
-                if tb:
-                    container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+                try:
+                    if tb:
+                        container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+                except av.error.FFmpegError:  # FFmpeg refused the seek (EPERM on a stream without frames)
+                    if frames is not None:
+                        raise InputError(path, f"cannot seek to t={target:.2f} s (a damaged index?)") from None
                 frames = container.decode(stream)
             got = False
             try:
