@@ -266,3 +266,26 @@ def test_a_video_stream_without_frames_is_said_not_a_permission_error(tmp_path):
         V.video_queries(v, every_s=1.0)
     with pytest.raises(InputError, match=r"empty\.mkv: no frame at t=0\.00 s"):
         V.read_frame(v, 0.0)
+
+
+def test_a_variable_frame_rate_clip_is_not_sampled_coarser_than_its_dense_stretches(tmp_path):
+    """Frames 0.1 s apart, then a 0.7 s and a 1.3 s gap (a phone's variable rate): its average, 5.26 fps,
+    raised --every 0.1 to 0.191 s, skipping frames the clip holds."""
+    import fractions
+
+    v = tmp_path / "vfr.mp4"
+    pts_ms = [0, 100, 200, 300, 1000, 1100, 1200, 2500, 2600, 2700, 2800, 2900, 3000, 3100, 3200, 3300]
+    with av.open(str(v), "w") as c:
+        s = c.add_stream("libx264", rate=10)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i, t in enumerate(pts_ms):
+            frame = av.VideoFrame.from_ndarray(_picture(i), format="rgb24")
+            frame.pts, frame.time_base = t, fractions.Fraction(1, 1000)
+            for p in s.encode(frame):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    info = V.probe_video(v)
+    assert info.fps < 9 and info.densest_fps == pytest.approx(10.0)
+    times = [q.time_s for q in V.video_queries(v, every_s=0.1, telemetry=False)]
+    assert times[:4] == [0.0, 0.1, 0.2, 0.3]

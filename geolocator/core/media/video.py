@@ -59,6 +59,9 @@ class VideoInfo:
     # the duration the headers claim when the file holds less (a copy or recording cut short whose index
     # survived, at the file's start): duration_s is then what the data holds (_data_end_s); None when whole
     header_duration_s: float | None = None
+    # frames per second where the clip is densest, when above its average (`fps`): a variable frame rate
+    # (a phone's clip), FFmpeg's r_frame_rate (PyAV's base_rate); None otherwise
+    densest_fps: float | None = None
 
 
 def _av():
@@ -188,6 +191,10 @@ def probe_video(path: Path) -> VideoInfo:
                 duration = stream.frames / rate
             else:
                 raise InputError(path, "video has no duration in its headers")
+        base = getattr(stream, "base_rate", None)
+        base = float(base) if base else None
+        # above the average and a rate a camera records at (r_frame_rate can be a time base's 90000 when unsure)
+        densest = base if base and rate and rate < base <= 1000.0 else None
         header_duration = None
         held = _data_end_s(path, stream, rate)
         if held is not None and held < duration - 1e-3:
@@ -202,7 +209,7 @@ def probe_video(path: Path) -> VideoInfo:
         container.close()
     if not width or not height:
         raise InputError(path, "video has no frame size")
-    return VideoInfo(duration, int(width), int(height), rate, started_at, header_duration)
+    return VideoInfo(duration, int(width), int(height), rate, started_at, header_duration, densest)
 
 
 def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
@@ -371,7 +378,8 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
     vid = video_id or readable(path.name)
     if every_s is None:
         every_s = auto_every_s(info.duration_s)
-    every_s = _not_finer_than_frames(path, every_s, info.fps)
+    # the densest rate, not the average: a variable-frame-rate clip's dense stretches hold frames that close
+    every_s = _not_finer_than_frames(path, every_s, info.densest_fps or info.fps)
     if info.header_duration_s is not None:
         log.warning("%s: the file is cut short: its header says %.1f s but its data ends at %.1f s (a recording "
                     "or copy interrupted?); the frames up to %.1f s are sampled", path.name, info.header_duration_s,
