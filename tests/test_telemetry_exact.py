@@ -139,6 +139,22 @@ def test_sidecar_is_the_srt_beside_the_video_in_any_case(tmp_path):
     assert tm.find_sidecar(tmp_path / "other.mov") is None  # a folder is not a sidecar
 
 
+def test_a_sidecar_whose_name_differs_from_its_videos_only_in_case_is_found(tmp_path):
+    """Session 36: `dji_0001.srt` (or `.sRt`) beside `DJI_0001.MP4`, as a case-blind disk or a copying
+    tool leaves them: not found on Linux, every frame left unscored without a word."""
+    v = tmp_path / "DJI_0001.MP4"
+    (tmp_path / "dji_0001.srt").write_text("x")
+    assert tm.find_sidecar(v) == tmp_path / "dji_0001.srt"
+    (tmp_path / "dji_0001.srt").unlink()
+    (tmp_path / "DJI_0001.sRt").write_text("x")
+    (tmp_path / "DJI_0002.srt").write_text("x")  # another video's
+    (tmp_path / "DJI_0001.srt.bak").write_text("x")
+    assert tm.find_sidecar(v) == tmp_path / "DJI_0001.sRt"
+    (tmp_path / "DJI_0001.SRT").write_text("x")
+    assert tm.find_sidecar(v) == tmp_path / "DJI_0001.SRT"  # the exact name first
+    assert tm.find_sidecar(tmp_path / "missing" / "DJI_0001.MP4") is None  # no folder: none
+
+
 def test_telemetry_at_is_the_nearest_record_within_the_tolerance():
     recs = [FT(0.0), FT(1.0), FT(3.0)]
     assert tm.telemetry_at([], 1.0) is None

@@ -45,6 +45,9 @@ class _Container:
     def close(self):
         self.closed = True
 
+    def decode(self, stream):  # probe_video decodes one frame for its display matrix: one without a turn
+        return iter([SimpleNamespace(rotation=0)])
+
 
 def _stream(duration=None, time_base=None, rate=None, frames=0, size=(64, 48)):
     return SimpleNamespace(duration=duration, time_base=time_base, average_rate=rate, frames=frames, metadata={},
@@ -190,10 +193,10 @@ def _grey(im) -> int:
 
 def test_which_frame_answers_which_time(tmp_path):
     v = _grey_video(tmp_path / "g.mp4")
-    got = [(t, _grey(im)) for t, im in V.iter_frames(v, [0.2, 0.0, 0.05, 0.2, 0.25, 2.9, 7.0])]
+    got = [(t, _grey(im)) for t, im in V.iter_frames(v, [0.2, 0.0, 0.05, 0.2, 0.25, 2.9, 3.8])]
     # 0 -> frame 0 (20); 0.05 -> frame 1 at 0.1 (26); 0.2 -> frame 2 (32); 0.25 -> frame 3 (38);
-    # 2.9 -> frame 29 (194); 7.0, past the end -> the last frame again
-    want = [(0.0, 20), (0.05, 26), (0.2, 32), (0.25, 38), (2.9, 194), (7.0, 194)]
+    # 2.9 -> frame 29 (194); 3.8, past the end by less than TAIL_S -> the last frame again
+    want = [(0.0, 20), (0.05, 26), (0.2, 32), (0.25, 38), (2.9, 194), (3.8, 194)]
     assert [t for t, _ in got] == [t for t, _ in want]
     assert all(abs(g - w) <= 2 for (_, g), (_, w) in zip(got, want)), got
     assert list(V.iter_frames(tmp_path / "none.mp4", [])) == []  # nothing asked: nothing opened
@@ -358,11 +361,12 @@ def test_iter_frames_seeks_and_offsets_exact(tmp_path, monkeypatch):
     f.write_bytes(b"x")
     c = _VideoContainer(60)  # frames 0..59 at 0.0..5.9 s after a 0.5 s start
     _fake_av(monkeypatch, c)
-    got = _reds(V.iter_frames(f, [5.0, 0.25, 0.0, 5.0, 4.5, 9.0, 9.5]))
+    got = _reds(V.iter_frames(f, [5.0, 0.25, 0.0, 5.0, 4.5, 6.0, 6.8]))
     # 0 -> frame 0; 0.25 -> frame 3 (decoding on); 4.5 is 4.2 s on from 0.3: a seek to 5.0 s of the
     # container (key frame 40 at pts 4500), then frame 45; 5.0 -> frame 50 (0.5 s on: decoding on);
-    # 9.0 and 9.5: past the end, the final frame 59
-    assert got == [(0.0, 0), (0.25, 3), (4.5, 45), (5.0, 50), (9.0, 59), (9.5, 59)]
+    # 6.0 and 6.8: past the end by less than TAIL_S, the final frame 59 (a time TAIL_S past it has none:
+    # test_video_real_files.py)
+    assert got == [(0.0, 0), (0.25, 3), (4.5, 45), (5.0, 50), (6.0, 59), (6.8, 59)]
     assert c.seeks == [(500, True, False), (5000, True, False)] and c.closed
     c = _VideoContainer(60)
     _fake_av(monkeypatch, c)
@@ -537,8 +541,8 @@ def test_iter_frames_converts_only_the_frames_it_yields(tmp_path, monkeypatch):
             yield fr
     c.decode = counting
     _fake_av(monkeypatch, c)
-    got = _reds(V.iter_frames(f, [0.0, 0.25, 0.9, 4.5, 9.0]))
-    assert got == [(0.0, 0), (0.25, 3), (0.9, 9), (4.5, 45), (9.0, 59)]
+    got = _reds(V.iter_frames(f, [0.0, 0.25, 0.9, 4.5, 6.5]))
+    assert got == [(0.0, 0), (0.25, 3), (0.9, 9), (4.5, 45), (6.5, 59)]
     # the frames skipped on the way (1, 2, 4-8, 40-44, 46-58) are never converted: converting a 4K
     # frame costs more than decoding it; the final frame is converted once, for the time past the end
     assert converted == [0, 3, 9, 45, 59]

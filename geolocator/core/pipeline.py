@@ -389,7 +389,9 @@ class Workspace:
             cancel=cancel,
             stage="extract:queries",
         )
-        failures = {queries[i].path: reason for i, reason in result.failed.items()}
+        from .skipped import failures_by_file
+
+        failures = failures_by_file(queries, result.failed)
         keep = [i for i in range(len(queries)) if i not in result.failed]
         return tuple(queries[i] for i in keep), result.features[keep], failures
 

@@ -124,3 +124,25 @@ def tile_failures_summary(tiles, failures: Mapping[int, str], inline: int = 3) -
     line = (f"{count(n, 'tile')} of {len(tiles):,} could not be read and {'is' if n == 1 else 'are'} not searched "
             f"(tried again on the next run): {'; '.join(parts)}")
     return line, "\n".join(details)
+
+
+def failures_by_file(queries, failed: Mapping[int, str]) -> dict[Path, str]:
+    """{file: why} of the queries that could not be read (`failed`: {index into `queries`: reason}, as
+    extract.extract_features gives it), one entry a file. A video of which several frames failed says how
+    many and which, then the first frame's reason: "6 of its frames (t=2, 3, 4, 5, 6, 7 s) could not be
+    read: no frame at t=2.00 s: ...". Keyed by file alone, the last frame's reason stood for all of them
+    and the closing line counted "1 photo" (session 36: a cut-short Matroska file that lost 6 frames)."""
+    by_file: dict[Path, list[tuple[float | None, str]]] = {}
+    for i in sorted(failed):
+        q = queries[i]
+        by_file.setdefault(q.path, []).append((getattr(q, "time_s", None), str(failed[i])))
+    out: dict[Path, str] = {}
+    for path, items in by_file.items():
+        times = sorted(t for t, _ in items if t is not None)
+        first = reason_without_path(path, min(items, key=lambda x: (x[0] is None, x[0] or 0.0))[1])
+        if len(times) <= 1:
+            out[path] = items[0][1]
+            continue
+        shown = ", ".join(f"{t:g}" for t in times[:8]) + (", …" if len(times) > 8 else "")
+        out[path] = f"{len(times)} of its frames (t={shown} s) could not be read: {first}"
+    return out

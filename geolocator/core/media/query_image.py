@@ -115,15 +115,22 @@ def _box_tag(query: Query) -> str:
 
 
 def query_identity(query: Query) -> str:
-    """file_identity of the photo, or of the video plus the frame time, plus the bars cut off
+    """file_identity of the photo, or of the video plus the frame time (and its decode_tag), plus the bars cut off
     (`bars_box`) or the ground band kept (`band_box`; nothing for a picture without either, whose
     identity is as before). Raises OSError
     when the file cannot be stat'ed."""
     from ..cache import file_identity
 
     ident = file_identity(query.path)
-    ident = f"{ident}#t={query.time_s:.3f}" if is_frame(query) else ident
+    ident = f"{ident}#t={query.time_s:.3f}{_decode_tag(query)}" if is_frame(query) else ident
     return ident + _box_tag(query)
+
+
+def _decode_tag(query: Query) -> str:
+    """media.video.decode_tag of a frame's video: "" unless its frames decode differently since session 36."""
+    from .video import decode_tag
+
+    return decode_tag(query.path)
 
 
 def query_key(query: Query) -> str:
@@ -134,7 +141,7 @@ def query_key(query: Query) -> str:
     tag = _box_tag(query)  # empty without bars: such keys stay as they were
     if not is_frame(query):
         return key if not tag else hashlib.sha256(f"{key}{tag}".encode()).hexdigest()[:16]
-    return hashlib.sha256(f"{key}#t={query.time_s:.3f}{tag}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{key}#t={query.time_s:.3f}{_decode_tag(query)}{tag}".encode()).hexdigest()[:16]
 
 
 def query_thumbnail(query: Query, size: int) -> Image.Image:

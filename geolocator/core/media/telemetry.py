@@ -22,6 +22,7 @@ import bisect
 import codecs
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,13 +198,23 @@ def sane_heights(record: FrameTelemetry, text: str = "") -> tuple[FrameTelemetry
 
 
 def find_sidecar(video: Path) -> Path | None:
-    """The telemetry file beside a video: same stem, suffix .SRT in any case."""
+    """The telemetry file beside a video: same stem, suffix .SRT; the names as written first (.SRT, .srt,
+    .Srt), else any file of the folder whose name is the same but for case (`dji_0001.srt` or
+    `DJI_0001.sRt` beside `DJI_0001.MP4`: a copy from a card through a tool or a case-blind disk that
+    changed the case; on Linux the exact tries missed them and the frames went unscored in silence,
+    session 36), the first by name when several are. None when there is none or the folder cannot be
+    listed."""
     video = Path(video)
     for suffix in (".SRT", ".srt", ".Srt"):
         candidate = video.with_suffix(suffix)
         if candidate.is_file():
             return candidate
-    return None
+    want = (video.stem + ".srt").casefold()
+    try:
+        found = sorted(e.path for e in os.scandir(video.parent or ".") if e.name.casefold() == want and e.is_file())
+    except OSError:
+        return None
+    return Path(found[0]) if found else None
 
 
 def telemetry_at(records: list[FrameTelemetry], time_s: float, *, tolerance_s: float = 1.0) -> FrameTelemetry | None:

@@ -40,6 +40,11 @@ AUTO_MAX_FRAMES = 300
 AUTO_STEPS_S = (1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
 SEEK_AHEAD_S = 4.0  # decode forward rather than seek when the next wanted frame is this close
 READ_AHEAD_S = 60.0  # on a cache miss, the sampled frames this far ahead are decoded in the same pass
+# a time this far past the final frame that decodes gets no frame: its header outlasting the stream a little
+# (an audio track longer by a frame or so) is common, a second and more is a file cut short (session 36:
+# a Matroska recording cut in half answered its last 6 s with one repeated picture, each located anew)
+TAIL_S = 1.0
+ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC (libavformat/avformat.h): a cover picture, not footage
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,12 @@ class VideoInfo:
     # the wall clock of the first frame, from the container's tags (media/video_time.start_from_tags):
     # aware when its offset is recorded, naive for a camera clock of unknown zone, None when none is
     started_at: datetime | None = None
+    # the duration the headers claim when the file holds less (a copy or recording cut short whose index
+    # survived, at the file's start): duration_s is then what the data holds (_data_end_s); None when whole
+    header_duration_s: float | None = None
+    # frames per second where the clip is densest, when above its average (`fps`): a variable frame rate
+    # (a phone's clip), FFmpeg's r_frame_rate (PyAV's base_rate); None otherwise
+    densest_fps: float | None = None
 
 
 def _av():
@@ -116,10 +127,47 @@ def _open_container(path: Path):
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise InputError(path, _unreadable_video(path, exc)) from None
-    if not container.streams.video:
+    if _main_video(container) is None:
+        problem = ("no video stream in this file" if not container.streams.video
+                   else "no video in this file, only a still picture (a cover or thumbnail)")
         container.close()
-        raise InputError(path, "no video stream in this file")
+        raise InputError(path, problem)
     return container
+
+
+def _main_video(container):
+    """The stream holding the footage: of the video streams that are not a still picture (an MP4's
+    cover or thumbnail, disposition attached_pic), the one of the largest frame (the first on a tie);
+    None when there is none. The first video stream is not always it: a file with a small preview or
+    proxy stream first gave 32x32 frames of the preview (session 36)."""
+    best, area = None, -1
+    for stream in container.streams.video:
+        if int(getattr(stream, "disposition", 0) or 0) & ATTACHED_PIC:
+            continue
+        ctx = getattr(stream, "codec_context", None)
+        a = (getattr(ctx, "width", 0) or 0) * (getattr(ctx, "height", 0) or 0)
+        if a > area:
+            best, area = stream, a
+    return best
+
+
+def _display_turn(frame) -> int:
+    """The quarter turns (0-3, counter-clockwise) a player gives a decoded frame from its stream's
+    display matrix (a phone or a gimbal held in portrait; what older tools wrote as a `rotate` tag):
+    PyAV's VideoFrame.rotation, counter-clockwise degrees as FFmpeg's av_display_rotation_get
+    (libavutil/display.h), rounded to a quarter turn; 0 when there is none or it is not within
+    1 degree of a multiple of 90 (a skewed matrix is left as stored)."""
+    try:
+        degrees = float(getattr(frame, "rotation", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+    if not math.isfinite(degrees):
+        return 0
+    q = round(degrees / 90.0)
+    return q % 4 if abs(degrees - 90.0 * q) <= 1.0 else 0
+
+
+_TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}  # PIL: counter-clockwise
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -130,7 +178,7 @@ def probe_video(path: Path) -> VideoInfo:
 
     container = _open_container(path)
     try:
-        stream = container.streams.video[0]
+        stream = _main_video(container)
         started_at = start_from_tags(dict(container.metadata), dict(stream.metadata))
         duration = None
         if stream.duration is not None and stream.time_base is not None:
@@ -143,12 +191,110 @@ def probe_video(path: Path) -> VideoInfo:
                 duration = stream.frames / rate
             else:
                 raise InputError(path, "video has no duration in its headers")
+        base = getattr(stream, "base_rate", None)
+        base = float(base) if base else None
+        # above the average and a rate a camera records at (r_frame_rate can be a time base's 90000 when unsure)
+        densest = base if base and rate and rate < base <= 1000.0 else None
+        header_duration = None
+        held = _data_end_s(path, stream, rate)
+        if held is not None and held < duration - 1e-3:
+            header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
+        turn = _first_turn(container, stream, path)
+        if turn is None:  # a Matroska recording stopped before its first frame: its length is the sound's
+            raise InputError(path, "its video stream holds no frames (a recording stopped before its first frame?)")
+        if turn % 2:  # shown a quarter turn from how it is stored: its sides swap
+            width, height = height, width
     finally:
         container.close()
     if not width or not height:
         raise InputError(path, "video has no frame size")
-    return VideoInfo(duration, int(width), int(height), rate, started_at)
+    return VideoInfo(duration, int(width), int(height), rate, started_at, header_duration, densest)
+
+
+def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
+    """Seconds of video the file's bytes hold by the demuxer's index (PyAV's index_entries: each
+    frame's byte offset and size, read from an MP4/MOV's sample tables): the end of the last frame
+    whose bytes lie inside the file, when some lie past its end (a file cut short with its index at
+    the start: a "fast start" MP4, a phone's clip, an interrupted copy); None when every frame is
+    there or there is no index. Without it the header's duration was sampled and every time past the
+    cut got the last frame that decoded, each located as if new (session 36)."""
+    try:
+        size, entries, tb = os.path.getsize(path), stream.index_entries, stream.time_base
+        sized = [e for e in entries if e.size > 0]  # a Matroska cue point gives no size: no frame index
+        if not tb or not sized:
+            return None
+        inside = [e.timestamp for e in sized if e.pos + e.size <= size]
+        if len(inside) == len(sized):
+            return None
+        if not inside:
+            return 0.0
+    except (OSError, AttributeError, TypeError, ValueError):
+        return None
+    start = stream.start_time or 0
+    step = 1.0 / rate if rate and math.isfinite(rate) and rate > 0 else 0.0
+    return max(0.0, float((max(inside) - start) * tb) + step)
+
+
+_FIRST_TURNS: dict[str, int | None] = {}  # file identity (cache.file_key) -> _first_turn
+
+
+def _first_turn(container, stream, path: Path) -> int | None:
+    """_display_turn of the stream's first frame; 0 when it fails to decode, None when the stream ends
+    before any frame (a declared stream with no frames: its samples were planned over the sound's length
+    and each read raised FFmpeg's "Operation not permitted" from the seek, session 36). The display
+    matrix is side data PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file
+    identity (a 4K frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _FIRST_TURNS:
+        return _FIRST_TURNS[key]
+    av = _av()
+    turn = None
+    try:
+        for frame in container.decode(stream):
+            turn = _display_turn(frame)
+            break
+    except (av.error.FFmpegError, OSError, ValueError):
+        turn = 0
+    if len(_FIRST_TURNS) > 4096:  # bounded: a session of many videos
+        _FIRST_TURNS.clear()
+    _FIRST_TURNS[key] = turn
+    return turn
+
+
+_DECODE_TAGS: dict[str, str] = {}  # file identity (cache.file_key) -> decode_tag
+
+
+def decode_tag(path: Path) -> str:
+    """What tells this video's frames apart from what the decoder made of them before session 36, for
+    the keys of everything cached per frame (the frame cache here; media/query_image's query_identity
+    and query_key: features, verification, thumbnails): "" for a video decoded as before (its first
+    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>"
+    for one whose frames changed (the footage read instead of a preview or cover stream before it, a
+    portrait clip turned upright), whose cached frames and results were of the wrong picture. Cached by
+    file identity; "" for a file that cannot be opened (its reader says why)."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _DECODE_TAGS:
+        return _DECODE_TAGS[key]
+    try:
+        container = _open_container(Path(path))
+    except (InputError, OSError):
+        return ""
+    try:
+        stream, first = _main_video(container), container.streams.video[0]
+        turn = _first_turn(container, stream, path) or 0
+        index = getattr(stream, "index", 0)
+        tag = "" if stream is first and turn == 0 else f"|stream{index}|turn{turn}"
+    finally:
+        container.close()
+    if len(_DECODE_TAGS) > 4096:
+        _DECODE_TAGS.clear()
+    _DECODE_TAGS[key] = tag
+    return tag
 
 
 def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[float]:
@@ -232,7 +378,15 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
     vid = video_id or readable(path.name)
     if every_s is None:
         every_s = auto_every_s(info.duration_s)
-    every_s = _not_finer_than_frames(path, every_s, info.fps)
+    # the densest rate, not the average: a variable-frame-rate clip's dense stretches hold frames that close
+    every_s = _not_finer_than_frames(path, every_s, info.densest_fps or info.fps)
+    if info.header_duration_s is not None:
+        log.warning("%s: the file is cut short: its header says %.1f s but its data ends at %.1f s (a recording "
+                    "or copy interrupted?); the frames up to %.1f s are sampled", path.name, info.header_duration_s,
+                    info.duration_s, info.duration_s)
+    if info.duration_s <= 0:
+        raise InputError(path, f"the file is cut short before its first frame (its header says "
+                               f"{info.header_duration_s:.1f} s of video): copy it again")
     _PLANS[str(path)] = tuple(sample_times(info.duration_s, every_s))
     queries = []
     for t in _PLANS[str(path)]:
@@ -253,23 +407,51 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def _to_image(frame, max_side: int) -> Image.Image:
-    """RGB PIL image at most `max_side` on its long side. FFmpeg's swscale converts and shrinks in
+    """RGB PIL image at most `max_side` on its long side, turned as its display matrix says (_display_turn). FFmpeg's swscale converts and shrinks in
     one step (measured on a 4K frame: ~3x cheaper than converting at full size, then resizing)."""
     w, h = frame.width, frame.height
     s = max_side / max(w, h)
     if s >= 1:
-        return frame.to_image()
-    return frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
+        image = frame.to_image()
+    else:
+        image = frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
+    turn = _display_turn(frame)  # as a player shows it: a portrait clip stored landscape came out on its side
+    return image.transpose(_TURNS[turn]) if turn else image
 
 
 def _video_stream(container):
     """(the first video stream, set to decode with FFmpeg's threads; its time base in seconds or None;
     its start time in seconds, 0 when unknown): frame.time minus the start is the time in the video."""
-    stream = container.streams.video[0]
+    stream = _main_video(container)
     stream.thread_type = "AUTO"
     tb = float(stream.time_base) if stream.time_base else None
     start = float(stream.start_time * stream.time_base) if stream.start_time is not None and tb else 0.0
     return stream, tb, start
+
+
+def _seek_skips(stream, tb: float | None, start: float, pos: float, target: float, keys: list) -> bool:
+    """Whether seeking to `target` (seconds in the video) lands past `pos`, where the decoder already is:
+    the key frame at or before the target (the demuxer's index, PyAV's index_entries; read once into
+    `keys`, seconds) lies after it. Without an index, True (seek, as before). A video of few key frames (a
+    screen recording, an edit exported with one) was sought back to the same key frame for every sampled
+    time, each decoding all the frames before it again: 60 s of video decoded 30 times over for 30
+    frames, 18 s instead of 0.3 s (session 36, training/results/video36_session36.md)."""
+    if not tb:
+        return True
+    if not keys:
+        try:
+            entries = stream.index_entries
+            keys.extend(sorted(float(e.timestamp * tb) - start for e in entries if e.is_keyframe))
+        except (AttributeError, TypeError, ValueError):
+            pass
+        if not keys:
+            keys.append(None)  # no index: always seek
+    if keys[0] is None:
+        return True
+    import bisect
+
+    i = bisect.bisect_right(keys, target + 1e-6) - 1
+    return i < 0 or keys[i] > pos + 1e-6
 
 
 def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX_SIDE) -> Iterator[tuple[float, Image.Image]]:
@@ -277,7 +459,8 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
     the first frame whose presentation time reaches it. Decodes forward while the next time is
     near (SEEK_AHEAD_S) and seeks to the key frame before it when it is far, so neither dense nor
     sparse samples of a long video cost more than needed; one decoded frame at a time is held.
-    Raises InputError for an unreadable video."""
+    A time past the final frame gets that frame up to TAIL_S after it; a later one raises InputError
+    (after the times before it were given), as does an unreadable video."""
     av = _av()
     wanted = sorted(set(float(t) for t in times))
     if not wanted:
@@ -288,11 +471,17 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
         i = 0
         last = None  # the last decoded frame (PyAV's), for times past the final frame
         frames, pos = None, None  # the decoder and the time of the last frame it gave
+        keys: list = []  # the key frames' times, read when a seek is first weighed (_seek_skips)
         while i < len(wanted):
             target = wanted[i]
-            if frames is None or pos is None or target - pos > SEEK_AHEAD_S:
-                if tb:
-                    container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+            if frames is None or pos is None or (target - pos > SEEK_AHEAD_S
+                                                 and _seek_skips(stream, tb, start, pos, target, keys)):
+                try:
+                    if tb:
+                        container.seek(int((start + target) / tb), stream=stream, backward=True, any_frame=False)
+                except av.error.FFmpegError:  # FFmpeg refused the seek (EPERM on a stream without frames)
+                    if frames is not None:
+                        raise InputError(path, f"cannot seek to t={target:.2f} s (a damaged index?)") from None
                 frames = container.decode(stream)
             got = False
             try:
@@ -310,15 +499,19 @@ def iter_frames(path: Path, times: Sequence[float], *, max_side: int = FRAME_MAX
                     break
             except av.error.FFmpegError as exc:
                 raise InputError(path, f"corrupt video data near t={target:.2f} s ({exc})") from None
-            if not got:  # past the last frame: the last picture stands for the rest
+            if not got:  # past the last frame: the last picture stands for the rest, up to TAIL_S after it
                 if last is None:
                     raise InputError(path, f"no frame at t={target:.2f} s")
                 # the final decoded frame, not the last one that answered a time (that one can lie
                 # up to SEEK_AHEAD_S earlier when the container's duration outlasts the video stream)
+                end = (last.time if last.time is not None else 0.0) - start
                 image = _to_image(last, max_side)
-                while i < len(wanted):
+                while i < len(wanted) and wanted[i] < end + TAIL_S:
                     yield wanted[i], image
                     i += 1
+                if i < len(wanted):
+                    raise InputError(path, f"no frame at t={wanted[i]:.2f} s: the video's frames end at {end:.2f} s "
+                                           "(a recording or copy cut short?)")
     finally:
         container.close()
 
@@ -339,8 +532,10 @@ def iter_thumbnails(path: Path, spans: Sequence[tuple[float, float]], side: int)
     try:
         stream, tb, start = _video_stream(container)
         frames, pos, last = None, None, None  # the decoder, the time of its last frame, that frame's thumbnail
+        keys: list = []  # the key frames' times (_seek_skips)
         for k, (t0, t1) in enumerate(spans):
-            if frames is None or pos is None or t0 - pos > SEEK_AHEAD_S or t0 < pos - 1e-6:
+            if (frames is None or pos is None or t0 < pos - 1e-6
+                    or (t0 - pos > SEEK_AHEAD_S and _seek_skips(stream, tb, start, pos, t0, keys))):
                 if tb:
                     container.seek(int((start + t0) / tb), stream=stream, backward=True, any_frame=False)
                 frames, last = container.decode(stream), None
@@ -385,7 +580,7 @@ def frame_cache_root() -> Path:
 def _frame_file(path: Path, time_s: float) -> Path:
     from ..cache import file_key  # video file identity: an edited or replaced video is decoded anew
 
-    key = hashlib.sha256(f"{file_key(path)}|{time_s:.3f}|{FRAME_MAX_SIDE}".encode()).hexdigest()
+    key = hashlib.sha256(f"{file_key(path)}|{time_s:.3f}|{FRAME_MAX_SIDE}{decode_tag(path)}".encode()).hexdigest()
     return frame_cache_root() / key[:2] / f"{key[2:]}.jpg"
 
 
