@@ -36,6 +36,7 @@ from ..core.wording import EARLIER_RUN, count, empty_map_hint, imagery_line, not
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
+from . import file_dialogs
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -632,13 +633,13 @@ class MainWindow(QMainWindow):
         self.open_tileset(folder)
 
     def choose_tileset_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg *.kmz *.kml);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "Open tile set", "",
+                                         "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg *.kmz *.kml);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
     def choose_tileset_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open tile folder (region, XYZ or world files)")
+        path = file_dialogs.folder(self, "Open tile folder (region, XYZ or world files)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -768,13 +769,12 @@ class MainWindow(QMainWindow):
                                                               tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
-                                                photo_filter())
+        files, _ = file_dialogs.open_files(self, "Open drone images", "", photo_filter())
         if files:
             self.add_paths([Path(f) for f in files])
 
     def choose_image_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of drone images")
+        path = file_dialogs.folder(self, "Open a folder of drone images")
         if path:
             self.add_paths([Path(path)])
 
@@ -1076,8 +1076,8 @@ class MainWindow(QMainWindow):
             self.locate()
 
     def choose_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",
-                                              "Weights (*.safetensors *.pth *.pt *.bin);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "Choose weights file", "",
+                                         "Weights (*.safetensors *.pth *.pt *.bin);;All files (*)")
         if path:
             self.backbone_panel.set_weights(Path(path))
 
@@ -1267,6 +1267,7 @@ class MainWindow(QMainWindow):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.selectFile("predictions.geojson")
         dialog.filterSelected.connect(lambda chosen: self._name_box_follows_filter(dialog, chosen))
+        file_dialogs.fitted(dialog)  # Qt's own dialog opened 632 x 408 on a 683 x 384 screen
         accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
         dialog.deleteLater()
         if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
@@ -1315,7 +1316,7 @@ class MainWindow(QMainWindow):
                             lambda p: self.message_bar.show_message("info", saved(p)))
 
     def choose_export_map(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
+        path, _ = file_dialogs.save_file(self, "Export map", "map.html", "HTML (*.html)")
         if path:
             self.export_map(Path(path))
 
@@ -1327,7 +1328,7 @@ class MainWindow(QMainWindow):
                             lambda p: self.message_bar.show_message("info", f"Saved the map to {p}"))
 
     def choose_export_evidence(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export evidence to folder")
+        folder = file_dialogs.folder(self, "Export evidence to folder")
         if folder:
             self.export_evidence(Path(folder))
 
@@ -1344,8 +1345,7 @@ class MainWindow(QMainWindow):
         from ..core.geotags import GEOTAG_FORMATS
 
         filters = [f"{name} (*{suffix})" for suffix, name in GEOTAG_FORMATS.items()]
-        path, chosen = QFileDialog.getSaveFileName(self, "Export geotags for photogrammetry", "geo.txt",
-                                                   ";;".join(filters))
+        path, chosen = file_dialogs.save_file(self, "Export geotags for photogrammetry", "geo.txt", ";;".join(filters))
         if path:
             path = Path(path)
             if path.suffix.lower() not in GEOTAG_FORMATS:  # "geo" saved under the CSV filter becomes geo.csv
@@ -1363,7 +1363,7 @@ class MainWindow(QMainWindow):
                                 "warning" if report.left_out else "info", report.sentence(), report.details()))
 
     def choose_export_geotag_copies(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export geotagged copies to folder")
+        folder = file_dialogs.folder(self, "Export geotagged copies to folder")
         if folder:
             self.export_geotag_copies(Path(folder))
 
