@@ -754,7 +754,8 @@ class MainWindow(QMainWindow):
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
-                said.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
+                said.append(("warning", adapter.trouble or f"The saved adapter was not loaded: {adapter.error}",
+                             adapter.error))
             self._show_results(opened.results, said)
 
         if self.tileset_path is None:
