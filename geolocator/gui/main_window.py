@@ -519,10 +519,24 @@ class MainWindow(QMainWindow):
         items = self.recent_tilesets()
         for entry in items:
             act = self.recent_menu.addAction(readable(entry["path"]))  # the entry keeps the name's own bytes
-            act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
-                Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
-                zoom=e.get("zoom"), tms=e.get("tms")))
+            act.triggered.connect(lambda _=False, e=entry: self._open_recent(e))
         self.recent_menu.setEnabled(bool(items))
+
+    def _open_recent(self, entry: dict) -> None:
+        """Open a Recent Tile Sets entry with the options it was opened with. One no longer there (moved or
+        deleted since) is said so and taken off the menu: before, the bar said only "PATH: not found" and
+        the entry stayed, failing the same way at each click. (One stat on the UI thread.)"""
+        path = Path(entry["path"])
+        if not path.exists():
+            items = [i for i in self.recent_tilesets() if i["path"] != entry["path"]]
+            self.qsettings.setValue("recent/tilesets", json.dumps(items))
+            self._rebuild_recent_menu()
+            self.message_bar.show_message(
+                "warning", f"The tile set {readable(str(path))} is no longer there (moved or deleted); it is taken off "
+                "Recent Tile Sets. File → Open Tile Set… opens it where it is now.")
+            return
+        self.open_tileset(path, epsg=entry.get("epsg"), tile_size_m=entry.get("tile_size_m"),
+                          overlap=entry.get("overlap", 0.0), zoom=entry.get("zoom"), tms=entry.get("tms"))
 
     # -- jobs ---------------------------------------------------------------------------------------
     @property
