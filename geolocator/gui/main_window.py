@@ -37,6 +37,7 @@ from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from . import file_dialogs
+from .screen_fit import fit_restored
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -483,6 +484,7 @@ class MainWindow(QMainWindow):
         geometry = self.qsettings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            fit_restored(self)  # saved on a larger screen: Qt left it wider than this one
         self.pane_switches.restore(self.qsettings.value("window/view"))  # hidden panes first: they keep their widths
         for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
             state = self.qsettings.value(key)
