@@ -5,6 +5,8 @@ the same way, so they check the app's own handling, not Qt's."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
@@ -38,7 +40,7 @@ def test_choosing_kml_in_the_dialog_renames_the_box_and_writes_that_name(qtbot, 
     preds, _ = two_predictions
     w = make_window(qtbot, dirs)
     w.predictions = {p.query.id: p for p in preds}
-    seen = {}
+    seen, folder = {}, []
 
     def drive():
         d = QApplication.activeModalWidget()
@@ -47,6 +49,8 @@ def test_choosing_kml_in_the_dialog_renames_the_box_and_writes_that_name(qtbot, 
             return
         edit = d.findChild(QLineEdit, "fileNameEdit")
         seen["before"] = edit.text()
+        # Qt's own dialog opens in the folder last chosen in one (another test's), else the working one
+        folder.append(Path(d.directory().absolutePath()))
         d.activateWindow()
         edit.setFocus()  # where a user's typing left it (selectFile then leaves the box alone)
         qtbot.waitUntil(edit.hasFocus, timeout=5000)
@@ -58,7 +62,7 @@ def test_choosing_kml_in_the_dialog_renames_the_box_and_writes_that_name(qtbot, 
     w.choose_export_predictions()
     wait_idle(qtbot, w)
     assert seen == {"before": "predictions.geojson", "after": "predictions.kml"}
-    written = dirs / seen["after"]
+    written = folder[0] / seen["after"]
     assert w.message_bar.text == f"Saved 2 predictions to {written}"
-    assert written.read_text().startswith("<?xml") and not (dirs / "predictions.geojson").exists()
+    assert written.read_text().startswith("<?xml") and not (folder[0] / "predictions.geojson").exists()
     w.close()

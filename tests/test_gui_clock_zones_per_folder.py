@@ -48,7 +48,7 @@ def test_the_dialog_sets_a_folder_s_zone_beside_the_default_and_refuses_what_is_
     dialog = clock_zone.ClockZoneDialog(w, "", {}, start_dir=str(tmp_path / "cards"))
     qtbot.addWidget(dialog)
     opened = []
-    monkeypatch.setattr(clock_zone.QFileDialog, "getExistingDirectory", lambda parent, title, start: opened.append(start) or folder_a)
+    monkeypatch.setattr(clock_zone.file_dialogs, "folder", lambda parent, title, start: opened.append(start) or folder_a)
     dialog.add_button.click()  # Add Folder…: the folder chosen, a row with its zone cell to type in
     assert dialog.folder_zones() == {folder_a: ""} and opened == [str(tmp_path / "cards")]
     dialog.accept()

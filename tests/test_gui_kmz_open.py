@@ -28,7 +28,7 @@ def test_open_tile_set_dialog_lists_and_opens_a_kmz(qtbot, tmp_path, monkeypatch
         asked.append(filters)
         return str(kmz), filters
 
-    monkeypatch.setattr(main_window.QFileDialog, "getOpenFileName", staticmethod(pick))
+    monkeypatch.setattr(main_window.file_dialogs, "open_file", pick)
     w = app_window(qtbot, tmp_path, tile_views=("rot0",), verify=False)
     w.choose_tileset_file()
     qtbot.waitUntil(lambda: not w.runner.busy, timeout=120_000)

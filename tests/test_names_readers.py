@@ -168,7 +168,7 @@ def test_the_apps_add_folder_dialog_reads_a_heic_whose_name_is_not_utf8(qtbot, t
     _named(photos / "plain.heic", b"Foto \xe4.heic")
     assert QDir(str(photos)).entryList(QDir.Filter.Files) == ["b.jpg"]  # what Qt's dialog would offer
     w = make_window(qtbot, tmp_path)
-    monkeypatch.setattr(main_window.QFileDialog, "getExistingDirectory", lambda *a, **k: str(photos))
+    monkeypatch.setattr(main_window.file_dialogs, "folder", lambda *a, **k: str(photos))
     w.choose_image_folder()
     wait_idle(qtbot, w)
     names = sorted(w.query_list.topLevelItem(i).text(0) for i in range(w.query_list.topLevelItemCount()))

@@ -834,7 +834,7 @@ def test_adapt_refusals_and_save_failure(tmp_path, monkeypatch):
     assert e.path == tmp_path / "y.safetensors" and e.problem == "disk full" and e.adapter is kept
     assert e.fallback == tmp_path / "fallback.safetensors" and ws.adapter is kept
     assert fell[0][0] is kept and fell[0][1]["backbone"] == "fake-net" and fell[0][1]["n_queries"] == 3
-    assert str(e) == (f"the adapter was trained but could not be saved to {tmp_path / 'y.safetensors'} "
+    assert str(e) == (f"the trained adapter could not be saved to {tmp_path / 'y.safetensors'} "
                       f"(disk full); it was saved to {tmp_path / 'fallback.safetensors'} instead")
     # an error carrying a `problem` (OutputError) reports that
     fake_training(monkeypatch, FakeAdapter(fail=_ProblemError("read-only")))
@@ -856,7 +856,7 @@ class _ProblemError(Exception):
 def test_adapter_not_saved_message():
     e = AdapterNotSaved("a/b.safetensors", "no space", None, "A")
     assert e.path == Path("a/b.safetensors") and e.problem == "no space" and e.fallback is None and e.adapter == "A"
-    assert str(e) == "the adapter was trained but could not be saved to a/b.safetensors (no space); " \
+    assert str(e) == "the trained adapter could not be saved to a/b.safetensors (no space); " \
                      "it is kept in memory for this session only"
     assert isinstance(e, GeolocatorError)
 

@@ -193,7 +193,7 @@ class AdapterNotSaved(GeolocatorError):
     def __init__(self, path: Path, problem: str, fallback: Path | None, adapter) -> None:
         self.path, self.problem, self.fallback, self.adapter = Path(path), problem, fallback, adapter
         kept = f"it was saved to {fallback} instead" if fallback else "it is kept in memory for this session only"
-        super().__init__(f"the adapter was trained but could not be saved to {path} ({problem}); {kept}")
+        super().__init__(f"the trained adapter could not be saved to {path} ({problem}); {kept}")
 
 
 def adapter_folder(settings: Settings) -> Path:

@@ -364,7 +364,7 @@ class ScreenshotRun:
             elif outcome == "cancelled":
                 self.problems.append("the adaptation was cancelled")
             elif self.window.last_adapt_notice:
-                self.problems.append(self.window.last_adapt_notice)  # "the adapter was trained but could not be saved..."
+                self.problems.append(self.window.last_adapt_notice)  # "the trained adapter could not be saved..."
         elif outcome == "failed" and bar.level == "error":  # a failure the app recovered from is a warning
             self.problems.append(f"{job.title} failed: {bar.text}")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from . import file_dialogs
 from .screen_fit import grow_to_fit, scrolled_rows
 
 # paragraphs, wrapped to the dialog's width: their lines were broken by hand at 95 characters, which made
@@ -106,7 +107,7 @@ class ClockZoneDialog(QDialog):
 
     def choose_folder(self) -> None:
         """Add Folder…: a folder chooser, then a row for it with its zone cell open for typing."""
-        folder = QFileDialog.getExistingDirectory(self, "Folder of the photos of a clock in another zone", self.start_dir)
+        folder = file_dialogs.folder(self, "Folder of the photos of a clock in another zone", self.start_dir)
         if folder:
             r = self.add_folder(str(Path(folder)))
             self.table.setCurrentCell(r, 1)

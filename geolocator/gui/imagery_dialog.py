@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -40,6 +39,7 @@ from ..core.model import Bounds, LatLon
 from ..core.sources import fetch as F
 from ..core.sources.package import DEFAULT_TILE_GROUND_M
 from .number_input import DecimalSpinBox
+from . import file_dialogs
 from .screen_fit import grow_to_fit, scrolled_rows
 
 WIDTH = 720  # the dialog's width where the screen has room (logical px)
@@ -298,7 +298,7 @@ class ImageryDialog(QDialog):
     def _browse(self) -> None:
         suffix = ".gpkg" if self.out.text().lower().endswith(".gpkg") else ".mbtiles"  # a national grid: .gpkg
         kind = "GeoPackage (*.gpkg)" if suffix == ".gpkg" else "MBTiles (*.mbtiles)"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the tiles as", self.out.text(), kind)
+        path, _ = file_dialogs.save_file(self, "Save the tiles as", self.out.text(), kind)
         if path:
             if not path.lower().endswith(suffix):
                 path += suffix
@@ -345,7 +345,7 @@ class ImageryDialog(QDialog):
                                      "and press Read.")
 
     def _pick_capabilities(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "WMTS capabilities", "", "Capabilities XML (*.xml);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "WMTS capabilities", "", "Capabilities XML (*.xml);;All files (*)")
         if path:
             self.caps.setText(path)
             self.read_capabilities()

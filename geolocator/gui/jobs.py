@@ -58,7 +58,21 @@ class AdapterInfo:
     exists: bool  # a saved file for this tile set + backbone
     active: bool  # in use for the current results
     card: dict = field(default_factory=dict)
-    error: str | None = None  # a saved adapter that could not be loaded, and why
+    error: str | None = None  # a saved adapter that could not be loaded, and why (its path and the reader's words)
+    # the same for a person, without the path or a library's words: "damaged" (cut short, overwritten, not an
+    # adapter) or "another backbone" (made for other features or by another version); None when error is
+    trouble: str | None = None
+
+
+def adapter_trouble(kind: str) -> str:
+    """What a person reads when the tile set's saved adapter could not be used (`kind`: "damaged", or
+    "another backbone" for core.errors.AdapterMismatch), and what to do: one sentence. The path is in the
+    adapter panel and the reader's own words (safetensors': "Error while deserializing header: incomplete
+    metadata, file not fully covered") behind Details…, where before both filled the message bar."""
+    why = ("was made for another backbone (or by another version of the app)" if kind == "another backbone"
+           else "is damaged (cut short, overwritten or not an adapter file)")
+    return (f"The saved adapter of this tile set {why} and is not used; Adapt to This Region makes a new one "
+            "in its place, Delete removes it.")
 
 
 @dataclass
@@ -173,6 +187,7 @@ class Session:
         self._tile_thumbs_done: set[str] = set()
         self._backbone_info: BackboneInfo | None = None  # found once per backbone (it probes files)
         self._adapter_error: str | None = None  # why the saved adapter could not be loaded
+        self._adapter_error_kind = "damaged"  # adapter_trouble's kind of that error
         self.online_basemap = False
         # the clock zones the window sets (core.clock_zones.ClockZones, File → Clock Zone of the Photos…):
         # photos whose clocks were read in different zones are never one flight (sequence.smooth)
@@ -217,7 +232,8 @@ class Session:
                 card = read_card(path)
             except GeolocatorError:
                 card = {}
-        return AdapterInfo(path, path.exists(), active, card, self._adapter_error)
+        return AdapterInfo(path, path.exists(), active, card, self._adapter_error,
+                           adapter_trouble(self._adapter_error_kind) if self._adapter_error else None)
 
     def adapter_folder_problem(self) -> str | None:
         """Why adapters cannot be saved in the adapter folder (one phrase naming it), or None. Cheap
@@ -304,11 +320,14 @@ class Session:
     def _reload_adapter(self) -> None:
         """Load the adapter saved for this tile set, if any; a broken one is reported (in
         adapter_info().error), not fatal."""
+        from ..core.errors import AdapterMismatch
+
         self._adapter_error = None
         try:
             self.ws.load_saved_adapter()
         except GeolocatorError as exc:
             self._adapter_error = str(exc)
+            self._adapter_error_kind = "another backbone" if isinstance(exc, AdapterMismatch) else "damaged"
 
     def load_queries(
         self, paths: Sequence[Path], *, every_s: float | None = None, progress: ProgressCallback | None = None,

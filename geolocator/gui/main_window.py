@@ -36,6 +36,8 @@ from ..core.wording import EARLIER_RUN, count, empty_map_hint, imagery_line, not
 from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
+from . import file_dialogs
+from .screen_fit import fit_restored
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -496,6 +498,7 @@ class MainWindow(QMainWindow):
         geometry = self.qsettings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            fit_restored(self)  # saved on a larger screen: Qt left it wider than this one
         self.pane_switches.restore(self.qsettings.value("window/view"))  # hidden panes first: they keep their widths
         for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
             state = self.qsettings.value(key)
@@ -532,10 +535,24 @@ class MainWindow(QMainWindow):
         items = self.recent_tilesets()
         for entry in items:
             act = self.recent_menu.addAction(readable(entry["path"]))  # the entry keeps the name's own bytes
-            act.triggered.connect(lambda _=False, e=entry: self.open_tileset(
-                Path(e["path"]), epsg=e.get("epsg"), tile_size_m=e.get("tile_size_m"), overlap=e.get("overlap", 0.0),
-                zoom=e.get("zoom"), tms=e.get("tms")))
+            act.triggered.connect(lambda _=False, e=entry: self._open_recent(e))
         self.recent_menu.setEnabled(bool(items))
+
+    def _open_recent(self, entry: dict) -> None:
+        """Open a Recent Tile Sets entry with the options it was opened with. One no longer there (moved or
+        deleted since) is said so and taken off the menu: before, the bar said only "PATH: not found" and
+        the entry stayed, failing the same way at each click. (One stat on the UI thread.)"""
+        path = Path(entry["path"])
+        if not path.exists():
+            items = [i for i in self.recent_tilesets() if i["path"] != entry["path"]]
+            self.qsettings.setValue("recent/tilesets", json.dumps(items))
+            self._rebuild_recent_menu()
+            self.message_bar.show_message(
+                "warning", f"The tile set {readable(str(path))} is no longer there (moved or deleted); it is taken off "
+                "Recent Tile Sets. File → Open Tile Set… opens it where it is now.")
+            return
+        self.open_tileset(path, epsg=entry.get("epsg"), tile_size_m=entry.get("tile_size_m"),
+                          overlap=entry.get("overlap", 0.0), zoom=entry.get("zoom"), tms=entry.get("tms"))
 
     # -- jobs ---------------------------------------------------------------------------------------
     @property
@@ -646,13 +663,13 @@ class MainWindow(QMainWindow):
         self.open_tileset(folder)
 
     def choose_tileset_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open tile set", "",
-                                              "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg *.kmz *.kml);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "Open tile set", "",
+                                         "Tile sets (*.csv *.tif *.tiff *.vrt *.jp2 *.mbtiles *.pmtiles *.gpkg *.kmz *.kml);;All files (*)")
         if path:
             self.open_tileset_interactive(Path(path))
 
     def choose_tileset_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open tile folder (region, XYZ or world files)")
+        path = file_dialogs.folder(self, "Open tile folder (region, XYZ or world files)")
         if path:
             self.open_tileset_interactive(Path(path))
 
@@ -768,7 +785,8 @@ class MainWindow(QMainWindow):
             self._remember_tileset(path, options)
             adapter = opened.results.adapter
             if adapter is not None and adapter.error:
-                said.append(("warning", f"The saved adapter was not loaded: {adapter.error}", ""))
+                said.append(("warning", adapter.trouble or f"The saved adapter was not loaded: {adapter.error}",
+                             adapter.error))
             self._show_results(opened.results, said)
 
         if self.tileset_path is None:
@@ -783,13 +801,12 @@ class MainWindow(QMainWindow):
                                                               tiles=PLANNED_TILES)})
 
     def choose_images(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open drone images", "",
-                                                photo_filter())
+        files, _ = file_dialogs.open_files(self, "Open drone images", "", photo_filter())
         if files:
             self.add_paths([Path(f) for f in files])
 
     def choose_image_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of drone images")
+        path = file_dialogs.folder(self, "Open a folder of drone images")
         if path:
             self.add_paths([Path(path)])
 
@@ -1092,8 +1109,8 @@ class MainWindow(QMainWindow):
             self.locate()
 
     def choose_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose weights file", "",
-                                              "Weights (*.safetensors *.pth *.pt *.bin);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "Choose weights file", "",
+                                         "Weights (*.safetensors *.pth *.pt *.bin);;All files (*)")
         if path:
             self.backbone_panel.set_weights(Path(path))
 
@@ -1301,6 +1318,7 @@ class MainWindow(QMainWindow):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.selectFile("predictions.geojson")
         dialog.filterSelected.connect(lambda chosen: self._name_box_follows_filter(dialog, chosen))
+        file_dialogs.fitted(dialog)  # Qt's own dialog opened 632 x 408 on a 683 x 384 screen
         accepted, files, chosen = dialog.exec(), dialog.selectedFiles(), dialog.selectedNameFilter()
         dialog.deleteLater()
         if accepted and files:  # "flight" saved as KML becomes flight.kml: the suffix decides the format
@@ -1349,7 +1367,7 @@ class MainWindow(QMainWindow):
                             lambda p: self.message_bar.show_message("info", saved(p)))
 
     def choose_export_map(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export map", "map.html", "HTML (*.html)")
+        path, _ = file_dialogs.save_file(self, "Export map", "map.html", "HTML (*.html)")
         if path:
             self.export_map(Path(path))
 
@@ -1361,7 +1379,7 @@ class MainWindow(QMainWindow):
                             lambda p: self.message_bar.show_message("info", f"Saved the map to {p}"))
 
     def choose_export_evidence(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export evidence to folder")
+        folder = file_dialogs.folder(self, "Export evidence to folder")
         if folder:
             self.export_evidence(Path(folder))
 
@@ -1378,8 +1396,7 @@ class MainWindow(QMainWindow):
         from ..core.geotags import GEOTAG_FORMATS
 
         filters = [f"{name} (*{suffix})" for suffix, name in GEOTAG_FORMATS.items()]
-        path, chosen = QFileDialog.getSaveFileName(self, "Export geotags for photogrammetry", "geo.txt",
-                                                   ";;".join(filters))
+        path, chosen = file_dialogs.save_file(self, "Export geotags for photogrammetry", "geo.txt", ";;".join(filters))
         if path:
             path = Path(path)
             if path.suffix.lower() not in GEOTAG_FORMATS:  # "geo" saved under the CSV filter becomes geo.csv
@@ -1397,7 +1414,7 @@ class MainWindow(QMainWindow):
                                 "warning" if report.left_out else "info", report.sentence(), report.details()))
 
     def choose_export_geotag_copies(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export geotagged copies to folder")
+        folder = file_dialogs.folder(self, "Export geotagged copies to folder")
         if folder:
             self.export_geotag_copies(Path(folder))
 

@@ -55,6 +55,20 @@ def keep_inside(window: QWidget) -> None:
         window.move(window.pos() + (QPoint(x, y) - geo.topLeft()))
 
 
+def fit_restored(window: QWidget) -> None:
+    """Cut a window whose saved geometry was just restored (QWidget.restoreGeometry) to room(window) and
+    move it inside its screen's available geometry, shown or not. Qt's restoreGeometry left a window saved
+    1800 x 1000 on a 1920 x 1080 screen 1420 px wide on a 683 x 384 one (a 1366 x 768 laptop at 200 %):
+    its right-hand column beyond the screen's edge (session 36, appwalk36)."""
+    fit_to_screen(window)
+    avail = (window.screen() or QApplication.primaryScreen()).availableGeometry()
+    geo = window.geometry()
+    x = max(avail.x() + FRAME_W // 2, min(geo.x(), avail.right() + 1 - FRAME_W // 2 - geo.width()))
+    y = max(avail.y() + FRAME_H - FRAME_W // 2, min(geo.y(), avail.bottom() + 1 - FRAME_W // 2 - geo.height()))
+    if (x, y) != (geo.x(), geo.y()):
+        window.move(window.pos() + (QPoint(x, y) - geo.topLeft()))
+
+
 def grow_to_fit(window: QWidget) -> None:
     """Make `window` as tall as its layout needs at its width (word-wrapped lines included; a
     FittingScroll in it asks for its rows' whole height), never shorter than it is (a dialog that

@@ -261,7 +261,7 @@ class AdapterPanel(QGroupBox):
             self.status.setText("Open a tile set first.")
             self.card.setText("")
         elif info.error:
-            self.status.setText(f"Saved adapter could not be used: {info.error}")
+            self.status.setText(info.trouble or f"Saved adapter could not be used: {info.error}")
             self.card.setText(str(info.path))
         elif info.active:
             self.status.setText("In use for these results.")
@@ -272,6 +272,7 @@ class AdapterPanel(QGroupBox):
         if info is not None and not info.error:
             self.card.setText(describe_card(info) if (info.exists or info.active) else "")
         self.card.setToolTip(html.escape(str(info.path)) if info is not None else "")
+        self.status.setToolTip(html.escape(info.error) if info is not None and info.error else "")
         self.use_btn.setEnabled(bool(info and info.exists and not info.active))
         self.reset_btn.setEnabled(bool(info and info.active))
         self.delete_btn.setEnabled(bool(info and info.exists))
