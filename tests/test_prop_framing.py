@@ -123,7 +123,8 @@ def test_a_resize_of_any_factor_never_reads_as_a_crop(w, h, scale, rnd_w, rnd_h,
        st.floats(0.1, 1.0))
 def test_a_crop_to_another_aspect_never_reads_as_a_resize(w, h, keep, change, wider, scale):
     """Cropping one side of a W x H frame (the camera's sizes kept in EXIF) to an aspect 3-50 % away, then
-    perhaps shrinking it, to a size that no rounding of a resize (straight or turned) explains: always a crop of unknown place, and a
+    perhaps shrinking it, to a size that no rounding of a resize (straight or turned) explains: always a crop
+    of unknown place, and a
     crop not enlarged reports the least share of the frame it can be."""
     cw, ch = (w * keep, h * keep * (1 - change)) if wider else (w * keep * (1 - change), h * keep)
     decoded = (round(cw * scale), round(ch * scale))
@@ -156,7 +157,8 @@ def test_an_applied_crop_cropped_again_is_never_read_as_its_old_box(w, h, case, 
        st.dictionaries(st.sampled_from(["crs:AlreadyApplied", "crs:HasCrop", "crs:CropLeft", "crs:CropTop",
                                         "crs:CropRight", "crs:CropBottom", "crs:CropAngle", "exif:PixelXDimension",
                                         "exif:PixelYDimension"]), st.text(max_size=10)),
-       st.one_of(st.none(), st.tuples(st.integers(0, 9000), st.integers(0, 9000))), st.one_of(st.none(), st.integers(-1, 9)))
+       st.one_of(st.none(), st.tuples(st.integers(0, 9000), st.integers(0, 9000))),
+       st.one_of(st.none(), st.integers(-1, 9)))
 def test_any_metadata_values_never_raise(xdim, ydim, xmp, decoded, orientation):
     """Whatever a writer put in these fields (text, NaN, negatives, tuples, out-of-range boxes): read_framing
     returns None or a Framing, never raises; a box it returns lies in 0-1 with left < right, top < bottom."""
