@@ -166,3 +166,42 @@ def test_any_metadata_values_never_raise(xdim, ydim, xmp, decoded, orientation):
     if framing is not None and framing.box is not None:
         left, top, right, bottom = framing.box
         assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
+
+
+def _packet(texts, prefix: str, elements: bool, order: list[int], extra: str) -> bytes:
+    """A Camera Raw XMP packet as Lightroom (attributes) or exiftool / other writers (elements) write it."""
+    names = ["CropLeft", "CropTop", "CropRight", "CropBottom"]
+    fields = [("AlreadyApplied", "True"), ("HasCrop", "True"), ("CropAngle", "0")]
+    fields += [(names[i], texts[i].strip()) for i in order]
+    ns = f'xmlns:{prefix}="http://ns.adobe.com/camera-raw-settings/1.0/"'
+    if elements:
+        body = f'<rdf:Description rdf:about="" {ns}>' + "".join(
+            f"<{prefix}:{k}>{extra}{v}{extra}</{prefix}:{k}>" for k, v in fields) + "</rdf:Description>"
+    else:
+        body = f'<rdf:Description rdf:about="" {ns} ' + " ".join(f'{prefix}:{k}="{v}"' for k, v in fields) + "/>"
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' + body +
+            '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
+
+
+@prop(25, fixtures=True)
+@given(st.integers(100, 400), st.integers(100, 400), crop_boxes(), st.sampled_from(["crs", "cr", "ns1"]), st.booleans(),
+       st.permutations(range(4)), st.sampled_from(["", " ", "\n  "]), st.booleans())
+def test_a_crop_written_in_a_jpeg_reads_back_through_read_photo_meta(tmp_path, w, h, case, prefix, elements, order,
+                                                                     pad, exif_sizes):
+    """The whole reader: a JPEG of the cropped pixels with the crop in its XMP packet (attributes or elements,
+    any prefix for Camera Raw's namespace, any field order, padded text) and the export's size in EXIF or
+    not: PhotoMeta.framing is the box written."""
+    from PIL import Image
+
+    from geolocator.core.media.metadata import read_photo_meta
+
+    texts, box = case
+    size = (max(1, round((box[2] - box[0]) * w)), max(1, round((box[3] - box[1]) * h)))
+    exif = Image.Exif()
+    if exif_sizes:
+        exif[0x8769] = {EXIF_W: size[0], EXIF_H: size[1]}
+    path = tmp_path / "crop.jpg"
+    Image.new("RGB", size, (90, 120, 60)).save(path, exif=exif, xmp=_packet(texts, prefix, elements, order, pad))
+    framing = read_photo_meta(path).framing
+    assert framing is not None and framing.cropped and framing.box == box
