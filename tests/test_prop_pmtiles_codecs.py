@@ -159,3 +159,51 @@ def test_zlib_stream_without_gzip_header_is_named():
     """A raw zlib stream (not gzip's wrapper) labelled GZIP is refused by name, not read."""
     with pytest.raises(ValueError, match="corrupt gzip data"):
         pm.unpack(zlib.compress(b"x" * 100), "GZIP")
+
+
+@prop(40)
+@given(st.sampled_from(["GZIP", "BROTLI", "ZSTD", "NONE"]), st.sampled_from(["root", "metadata"]), st.data())
+def test_a_damaged_directory_or_metadata_block_is_an_input_error(tmp_path_factory, internal, part, data):
+    """Bytes changed or cut in an archive's root directory or metadata, packed with any codec: reading it
+    (read_info, load, read_tile) gives its tiles or an InputError naming the archive, never another
+    exception (a damaged directory was read through the pmtiles package's deserialiser)."""
+    from geolocator.core.sources.tile_image import load_package
+
+    folder = tmp_path_factory.mktemp("dir")
+    path = packed_archive(folder / "a.pmtiles", {(2, x, y): b"t%d%d" % (x, y) for x in range(3) for y in range(2)},
+                          internal=internal, tile_comp="NONE", tile_type="PNG")
+    raw = bytearray(path.read_bytes())
+    header = pm._Archive(path).header
+    pm._pool.close_all()
+    start, length = ((header["root_offset"], header["root_length"]) if part == "root"
+                     else (header["metadata_offset"], header["metadata_length"]))
+    for at, mask in data.draw(st.lists(st.tuples(st.integers(0, length - 1), st.integers(1, 255)), min_size=1,
+                                       max_size=3), label="xor"):
+        raw[start + at] ^= mask
+    path.write_bytes(bytes(raw))
+    try:
+        tiles = load_package(path)
+        for t in tiles.tiles:
+            pm.read_tile(path, t.ref)
+    except InputError as exc:
+        assert exc.path == path
+    finally:
+        pm._pool.close_all()
+
+
+def test_a_gzipped_directory_is_held_to_the_size_limit(tmp_path, monkeypatch):
+    """Directories compressed with gzip (the writers' default) went to the pmtiles package's gzip.decompress,
+    which unpacks whatever a few bytes say: a gzip bomb of a directory was read whole. With the limit set to
+    a few bytes, the root directory is refused as the codecs refuse tiles."""
+    from geolocator.core.sources.tile_image import load_package
+
+    path = packed_archive(tmp_path / "a.pmtiles", {(1, x, y): b"t" for x in range(2) for y in range(2)},
+                          internal="GZIP", tile_comp="NONE")
+    monkeypatch.setattr(pm, "MAX_UNPACKED_BYTES", 8)
+    monkeypatch.setattr(pm, "_OUT_STEP", 4)
+    pm._pool.close_all()
+    try:
+        with pytest.raises(InputError, match="gzip data unpacks to over"):
+            load_package(path)
+    finally:
+        pm._pool.close_all()

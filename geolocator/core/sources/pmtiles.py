@@ -213,11 +213,10 @@ class _Archive:
         if entries is None:
             if len(self._dirs) >= 64:  # bounded: a few root/leaf directories are all a look-up needs
                 self._dirs.pop(next(iter(self._dirs)))
-            data = self.get_bytes(offset, length)
-            if self.internal != "GZIP":
-                # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1):
-                # the directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC
-                data = gzip.compress(unpack(data, self.internal), compresslevel=0, mtime=0)
+            # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1): the
+            # directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC. Gzipped
+            # ones too: its gzip.decompress has no size limit and its zlib.error escaped every caller
+            data = gzip.compress(unpack(self.get_bytes(offset, length), self.internal), compresslevel=0, mtime=0)
             entries = self._dirs[key] = deserialize_directory(data)
         return entries
 
