@@ -131,6 +131,7 @@ def monkeypatch_limit():
 
 @prop(40)
 @given(st.sampled_from(CODECS), st.binary(min_size=1, max_size=200), st.integers(0, 1000))
+@example("BROTLI", b"\x1a", 0)  # one byte of junk that is a whole brotli stream (nightly)
 def test_read_tile_names_the_archive_and_tile_for_any_bad_tile_data(tmp_path_factory, codec, junk, cut):
     """Any tile bytes in an archive that says they are <codec>: read_tile gives the content or an
     InputError whose message names the tile and the codec; nothing else escapes."""
@@ -149,8 +150,8 @@ def test_read_tile_names_the_archive_and_tile_for_any_bad_tile_data(tmp_path_fac
         out = pm.read_tile(path, "0/0/0")
     except InputError as exc:
         assert exc.path == path and "tile 0/0/0" in exc.problem and codec.lower() in exc.problem
-    else:
-        assert blob is good and out == junk
+    else:  # a whole stream reads back; junk or a cut may happen to be a valid stream (b"\x1a" is brotli)
+        assert out == junk if blob is good else out is not None
     finally:
         pm._pool.close_all()
 
