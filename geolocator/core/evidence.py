@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -305,10 +306,24 @@ def write_evidence(folder: Path | str, predictions: Sequence[Prediction], tilese
     return written
 
 
+def _record_beside(picture: Path, stem: str) -> bool:
+    """Whether `stem` + RECORD_SUFFIX lies beside `picture`, that suffix in any case: the picture's suffix is
+    known in any case, and a copy that changed one name's case changed both (X.EVIDENCE.PNG beside
+    X.EVIDENCE.JSON was read as a photo). The folder is listed only when the exact name is not there."""
+    if picture.with_name(stem + RECORD_SUFFIX).is_file():
+        return True
+    try:
+        with os.scandir(picture.parent) as found:
+            return any(e.name[: len(stem)] == stem and e.name[len(stem):].lower() == RECORD_SUFFIX and e.is_file()
+                       for e in found)
+    except OSError:
+        return False
+
+
 def earlier_evidence(path: Path) -> str | None:
     """Why `path` is one of the files write_evidence wrote (a reason to say when it is skipped), or None.
 
-    A picture is `<stem>.evidence.png` (suffix in any case) with its `<stem>.evidence.json` beside it;
+    A picture is `<stem>.evidence.png` with its `<stem>.evidence.json` beside it (suffixes in any case);
     a record is `<stem>.evidence.json`. An evidence folder kept inside the photos' folder was otherwise read as
     photos on the next run: each picture "located", confident, and evidence written for the evidence
     (session 36, newuser36_session36.md). A PNG of that name without its record is not taken for
@@ -316,8 +331,7 @@ def earlier_evidence(path: Path) -> str | None:
     name = path.name
     lower = name.lower()
     if lower.endswith(PICTURE_SUFFIX):
-        record = path.with_name(name[: -len(PICTURE_SUFFIX)] + RECORD_SUFFIX)
-        if record.is_file():
+        if _record_beside(path, name[: -len(PICTURE_SUFFIX)]):
             return "an evidence picture geolocator wrote (--evidence or the app's Export Evidence), not a drone photo"
         return None
     if lower.endswith(RECORD_SUFFIX):

@@ -87,20 +87,22 @@ def _folder_files(folder: Path, on_skip: SkipCallback | None = None
     """(photos, other files, {folder: files geolocator wrote or reads as imagery there}) under `folder`,
     recursively, sorted. Hidden files and folders are editor/OS droppings (e.g. macOS '._x.jpg'), never
     photos, and are not reported. geolocator's own evidence pictures and records
-    (evidence.earlier_evidence) and the tiles of a z/x/y tile folder (sources.xyz.tile_folder_of, with
-    that folder's own files: metadata.json, tilemapresource.xml) are neither photos nor stray files:
-    they are said once per folder (_skip_not_photos). Folders that are symbolic links are entered
-    (Path.glob("**") does not, so their photos went unsaid before session 22), each real folder once:
+    (evidence.earlier_evidence) and the tiles of a z/x/y tile folder (sources.xyz.tile_folder_of, confirmed
+    by is_tile_folder: its fetcher's files or a first tile of a tile's size; with that folder's own files:
+    metadata.json, tilemapresource.xml) are neither photos nor stray files: they are said once per folder
+    (_skip_not_photos). Folders that are symbolic links are entered (Path.glob("**") does not, so their
+    photos went unsaid before session 22), each real folder once:
     a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
     card) and a link that leads nowhere (its target gone, or a link loop) are each said through
     `on_skip` with the reason: before faults36 they were passed over in silence, and with them every
     photo inside. Raises InputError when `folder` itself cannot be read."""
     from .evidence import earlier_evidence
-    from .sources.xyz import tile_folder_of
+    from .sources.xyz import is_tile_folder, tile_folder_of
 
     photos, others = [], []
     ours: dict[Path, list[Path]] = {}
     tile_roots: set[Path] = set()
+    tile_root: dict[Path, bool] = {}  # z/x/y root -> is_tile_folder (one header read a root at most)
     for p in sorted(_walk_files(folder, on_skip)):
         if any(part.startswith(".") for part in p.relative_to(folder).parts):
             continue
@@ -109,7 +111,9 @@ def _folder_files(folder: Path, on_skip: SkipCallback | None = None
                 _skip(p, _dead_link(p), on_skip)
             continue
         root = tile_folder_of(p)
-        if root is not None and (root == folder or folder in root.parents):
+        if root is not None and root not in tile_root:
+            tile_root[root] = is_tile_folder(root, p)
+        if root is not None and (root == folder or folder in root.parents) and tile_root[root]:
             tile_roots.add(root)
             ours.setdefault(root, []).append(p)
         elif earlier_evidence(p) is not None:

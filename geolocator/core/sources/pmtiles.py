@@ -52,41 +52,50 @@ def _zstd(data: bytes) -> bytes:
     import zstandard
 
     # a decompressobj, not zstandard.decompress: that refuses frames whose header leaves out the content
-    # size, and for those that give it, it allocates whatever they say
-    unpacker = zstandard.ZstdDecompressor().decompressobj()
-    view, pieces, size = memoryview(data), [], 0
-    for start in range(0, len(view), _IN_STEP):
-        pieces.append(unpacker.decompress(view[start:start + _IN_STEP]))
-        size += len(pieces[-1])
-        if size > MAX_UNPACKED_BYTES:
-            raise _bomb("zstd")
-        if unpacker.eof:
-            break
-    if not unpacker.eof:
-        raise _Corrupt("corrupt zstd data (truncated frame)")
-    return b"".join(pieces)
+    # size, and for those that give it, it allocates whatever they say. One per frame: zstd data is "one or
+    # more frames" (RFC 8878 §3.1, as `zstd -d` and gzip's members read it); a decompressobj stops at the
+    # first frame's end, and the frames after it were dropped without a word
+    pieces, size, rest = [], 0, bytes(data)
+    while True:
+        unpacker = zstandard.ZstdDecompressor().decompressobj()
+        for start in range(0, len(rest), _IN_STEP):
+            pieces.append(unpacker.decompress(rest[start:start + _IN_STEP]))
+            size += len(pieces[-1])
+            if size > MAX_UNPACKED_BYTES:
+                raise _bomb("zstd")
+            if unpacker.eof:
+                rest = unpacker.unused_data + rest[start + _IN_STEP:]
+                break
+        if not unpacker.eof:
+            raise _Corrupt("corrupt zstd data (truncated frame)")
+        if not rest:
+            return b"".join(pieces)
 
 
 def _brotli(data: bytes) -> bytes:
     import brotli
 
     unpacker = brotli.Decompressor()
-    pieces = [unpacker.process(data, output_buffer_limit=_OUT_STEP)]
-    size = len(pieces[0])
-    # past the limit the rest comes from calls with empty input (brotli 1.2); nothing more: the input ended early
-    while not unpacker.is_finished():
-        pieces.append(unpacker.process(b"", output_buffer_limit=_OUT_STEP))
+    pieces, size, given = [], 0, data
+    # past the output limit the rest comes from calls with empty input (brotli 1.2); nothing more: the input
+    # ended early. Each piece counted, the first too: brotli rounds the limit up to its ~32 KiB window, so a
+    # first call may already hold all of a small limit's worth and more
+    while True:
+        pieces.append(unpacker.process(given, output_buffer_limit=_OUT_STEP))
         size += len(pieces[-1])
         if size > MAX_UNPACKED_BYTES:
             raise _bomb("brotli")
-        if not pieces[-1]:
+        if unpacker.is_finished() or (not pieces[-1] and not given):
             break
+        given = b""
     if not unpacker.is_finished():
         raise _Corrupt("corrupt brotli data (truncated stream)")
     return b"".join(pieces)
 
 
 def _gzip(data: bytes) -> bytes:
+    if not data:  # brotli and zstd refuse no bytes as a cut stream; zlib is never asked about them
+        raise _Corrupt("corrupt gzip data (truncated stream: no bytes)")
     pieces, size, rest = [], 0, bytes(data)
     while rest:  # gzip members one after another (RFC 1952 §2.2), as gzip.decompress reads them
         unpacker = zlib.decompressobj(wbits=31)
@@ -204,11 +213,10 @@ class _Archive:
         if entries is None:
             if len(self._dirs) >= 64:  # bounded: a few root/leaf directories are all a look-up needs
                 self._dirs.pop(next(iter(self._dirs)))
-            data = self.get_bytes(offset, length)
-            if self.internal != "GZIP":
-                # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1):
-                # the directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC
-                data = gzip.compress(unpack(data, self.internal), compresslevel=0, mtime=0)
+            # the package's parser gunzips what it is given and takes no other decoder (pmtiles 3.8.1): the
+            # directory, unpacked here, goes to it in a stored (level 0) gzip member, a copy and a CRC. Gzipped
+            # ones too: its gzip.decompress has no size limit and its zlib.error escaped every caller
+            data = gzip.compress(unpack(self.get_bytes(offset, length), self.internal), compresslevel=0, mtime=0)
             entries = self._dirs[key] = deserialize_directory(data)
         return entries
 

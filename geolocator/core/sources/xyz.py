@@ -95,6 +95,28 @@ def tile_folder_of(path: Path) -> Path | None:
     return path.parents[2]
 
 
+# A map tile is square: 256 or 512 px, 512-1024 px for @2x/@3x tiles. A drone photo is neither.
+TILE_MAX_SIDE = 1024
+
+
+def is_tile_folder(root: Path, tile: Path) -> bool:
+    """Whether `root`, which tile_folder_of gives for `tile`, is a map tile folder: it holds the files a
+    tile fetcher writes beside z/ (fetch-tiles' metadata.json, gdal2tiles' tilemapresource.xml), or `tile`
+    has a map tile's size (from its header: square, at most TILE_MAX_SIDE px a side). Photos kept in
+    numbered folders (`2024/05/12/0001.jpg`: z 5, x 12, y 1) have such paths too and were skipped as map
+    tiles. A file whose header cannot be read counts as a tile (its path says so; nothing better is known)."""
+    from ..images import image_size
+    from .package import FOLDER_METADATA
+
+    if (root / FOLDER_METADATA).is_file() or (root / "tilemapresource.xml").is_file():
+        return True
+    try:
+        width, height = image_size(Path(tile))
+    except Exception:  # noqa: BLE001 - any reader's refusal (InputError, OSError, Pillow's bomb check)
+        return True
+    return width == height <= TILE_MAX_SIDE
+
+
 def row_order_from_template(template: str) -> bool | None:
     """True (TMS) for a URL template with `{-y}` (Leaflet/QGIS/JOSM convention for flipped rows),
     False (XYZ) for a plain `{y}`, None when it has neither."""
