@@ -191,3 +191,55 @@ def test_any_crop_of_a_camera_s_view_reads_as_a_camera_at_its_box(box, tilt, hfo
     assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(tilt, abs=2.0)
     if tilt >= 25.0:  # the lens is read across the whole frame, not the crop
         assert fit.hfov_deg == pytest.approx(hfov, abs=2.0)
+
+
+def test_a_crop_box_of_no_width_or_height_is_no_box(tmp_path):
+    """CropLeft == CropRight (or Top == Bottom) is no box in the frame (FR2: taken as one, principal_point
+    divided by its zero width): a crop of unknown place."""
+    for box in ((0.5, 0.2, 0.5, 0.65), (0.1, 0.4, 0.7, 0.4)):
+        framing = read_photo_meta(_photo(tmp_path / "flat.jpg", xmp=_crs(box=box))).framing
+        assert framing.cropped and framing.box is None and "not a box" in framing.source
+        assert principal_point(framing) is None
+
+
+@pytest.mark.parametrize("angle", ["-3.5", "3.5"])
+def test_a_crop_turned_either_way_is_a_crop_of_unknown_place(tmp_path, angle):
+    """Camera Raw writes a crop turned clockwise as a negative CropAngle (FR4: only positive turns were seen)."""
+    framing = read_photo_meta(_photo(tmp_path / "turned.jpg", xmp=_crs(angle=angle))).framing
+    assert framing.cropped and framing.box is None and f"turned {angle} degrees" in framing.source
+    within = read_photo_meta(_photo(tmp_path / "level.jpg", xmp=_crs(angle="-0.005"))).framing
+    assert within.box == (0.1, 0.2, 0.7, 0.65)
+
+
+@pytest.mark.parametrize("orientation", [2, 3, 8])
+def test_any_exif_orientation_but_1_leaves_the_crop_unplaced(tmp_path, orientation):
+    """A half turn (3) or a mirror (2) runs the fractions the other way too (FR5: 3 read as placed)."""
+    framing = read_photo_meta(_photo(tmp_path / "o.jpg", xmp=_crs(), orientation=orientation)).framing
+    assert framing.cropped and framing.box is None and f"Orientation {orientation}" in framing.source
+    upright = read_photo_meta(_photo(tmp_path / "up.jpg", xmp=_crs(), orientation=1)).framing
+    assert upright.box == (0.1, 0.2, 0.7, 0.65)
+
+
+def test_a_size_that_is_not_a_whole_number_of_pixels_is_no_size(tmp_path):
+    """XMP exif:PixelXDimension "400.5" is no pixel count (FR6: cut to 400, the photo read as cropped)."""
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:PixelXDimension="400.5" '
+           'exif:PixelYDimension="300"/></rdf:RDF></x:xmpmeta>').encode()
+    assert read_photo_meta(_photo(tmp_path / "x.jpg", xmp=xmp)).framing is None
+
+
+def test_a_thumbnail_s_rounding_is_a_resize_and_a_3_percent_trim_a_crop():
+    """40 x 27 is 5472 x 3648 shrunk and rounded (aspect 1.2 % off, within a pixel: FR8 read it as a crop);
+    4000 x 2900 of 4000 x 3000 is a 3 % trim, more than SAME_ASPECT (FR9: a looser bound read it as a resize)."""
+    thumb = size_framing((5472, 3648), (40, 27), "EXIF")
+    assert not thumb.cropped and thumb.source.endswith("resized")
+    trim = size_framing((4000, 3000), (4000, 2900), "EXIF")
+    assert trim.cropped and trim.least_share == (1.0, 2900 / 3000)
+
+
+def test_a_crop_enlarged_after_gives_no_least_share():
+    """Pixels wider than the recorded frame (a crop enlarged after): nothing bounds the crop's share, so the
+    principal point may be anywhere in the picture (FR10: a share over 1 gave bounds turned inside out)."""
+    framing = size_framing((400, 300), (480, 90), "EXIF")
+    assert framing.cropped and framing.least_share is None
+    assert principal_bounds(framing) == ((0.0, 1.0), (0.0, 1.0))
