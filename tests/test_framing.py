@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -243,3 +244,37 @@ def test_a_crop_enlarged_after_gives_no_least_share():
     framing = size_framing((400, 300), (480, 90), "EXIF")
     assert framing.cropped and framing.least_share is None
     assert principal_bounds(framing) == ((0.0, 1.0), (0.0, 1.0))
+
+
+@pytest.mark.parametrize("tilt, hfov", [(40.0, 100.0), (30.0, 80.0)])
+def test_a_lightroom_crop_with_bars_is_read_at_the_picture_s_principal_point_and_lens(tmp_path, tilt, hfov):
+    """A Lightroom export of the frame's lower right quarter, pillarboxed (its left and right quarters black):
+    the picture matched is the middle half of the file, the frame's box (0.625, 0.5, 0.875, 1.0). The principal
+    point is carried into the picture between the bars (CF5), and the lens is read across the whole frame,
+    four times the picture's width: before, the bars were left out of it (`frame` 2), and a 100 degree
+    lens read as 61.5."""
+    from geolocator.core.camera_fit import query_misfit
+    from geolocator.core.media.query_image import bars_box
+
+    w, h = SIZE[0] // 2, SIZE[1] // 2
+    pixels = np.zeros((h, w, 3), np.uint8)
+    pixels[:, w // 4: 3 * w // 4] = np.random.default_rng(1).integers(0, 255, (h, w // 2, 3), dtype=np.uint8)
+    path = tmp_path / "boxed.jpg"
+    Image.fromarray(pixels).save(path, xmp=_crs(box=(0.5, 0.5, 1.0, 1.0)), quality=95)
+    q = Query("boxed.jpg", path, meta=read_photo_meta(path))
+    assert bars_box(q) == pytest.approx((0.25, 0.0, 0.75, 1.0), abs=0.01)
+    outline, _ = _crop_outline((0.625, 0.5, 0.875, 1.0), tilt=tilt, hfov=hfov)
+    fit, how = query_misfit(q, outline)
+    assert how == "crop box" and fit.misfit < 0.01
+    assert fit.tilt_deg == pytest.approx(tilt, abs=2.0) and fit.hfov_deg == pytest.approx(hfov, abs=2.0)
+
+
+def test_the_search_spans_each_axis_s_own_bounds():
+    """camera_misfit_anywhere searches x over bounds[0] and y over bounds[1] (CF3: y over x's range missed
+    the camera): a crop of the frame's bottom (principal point x 0.5, y -1.0) is found only in its own y range."""
+    from geolocator.core.camera_fit import camera_misfit_anywhere
+
+    outline, size = _crop_outline((0.3, 0.75, 0.7, 1.0), tilt=40.0, hfov=100.0)
+    fit = camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (-1.2, -0.8)))
+    assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(40.0, abs=5.0)
+    assert camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (0.4, 0.6))).misfit > 0.05
