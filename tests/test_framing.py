@@ -278,3 +278,18 @@ def test_the_search_spans_each_axis_s_own_bounds():
     fit = camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (-1.2, -0.8)))
     assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(40.0, abs=5.0)
     assert camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (0.4, 0.6))).misfit > 0.05
+
+
+@pytest.mark.parametrize("box, tilt, hfov", [((0.1, 0.4, 1.0, 1.0), 40.0, 100.0), ((0.0, 0.5, 0.9, 1.0), 45.0, 75.0)])
+def test_a_quarter_turned_crop_of_unknown_place_is_searched_on_the_turned_bounds(tmp_path, monkeypatch, box, tilt, hfov):
+    """EXIF Orientation 6: the recorded sizes (400 x 600) and so principal_bounds are of the stored pixels, the
+    outline of the picture turned upright; searched on the stored bounds unswapped (CF7) the camera's principal
+    point is out of reach (misfit 0.03-0.04 against under 0.01)."""
+    import geolocator.core.camera_fit as cf
+
+    monkeypatch.setattr(cf, "SEARCH_UNPLACED_CROPS", True)
+    outline, size = _crop_outline(box, tilt=tilt, hfov=hfov)
+    photo = _photo(tmp_path / "turned.jpg", size=(size[1], size[0]), recorded=(400, 600), orientation=6)
+    q = Query("turned.jpg", photo, meta=read_photo_meta(photo))
+    fit, how = cf.query_misfit(q, outline)
+    assert how == "searched" and fit.misfit < 0.01

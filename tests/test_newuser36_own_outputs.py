@@ -80,6 +80,17 @@ def test_a_png_named_like_evidence_without_its_record_is_still_a_photo(tmp_path)
     assert [q.path.name for q in load_queries(photos)] == [lone.name]
 
 
+def test_evidence_renamed_in_upper_case_is_still_ours(tmp_path):
+    """A folder copied through a tool that upper-cased the suffixes (FAT, a Windows share): `.EVIDENCE.PNG`
+    beside its record, and a `.Evidence.JSON` record, are still evidence (EV2: only lower case was)."""
+    picture = tmp_path / "Q_0001.JPG.EVIDENCE.PNG"
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(picture, format="PNG")
+    (tmp_path / "Q_0001.JPG.evidence.json").write_text("{}", encoding="utf-8")
+    assert earlier_evidence(picture).startswith("an evidence picture geolocator wrote")
+    assert earlier_evidence(tmp_path / "Q_0002.JPG.Evidence.JSON").startswith("an evidence record geolocator wrote")
+    assert earlier_evidence(tmp_path / "Q_0003.JPG.EVIDENCE.PNG") is None  # no record beside it: a photo
+
+
 def _camera_gps(lat: float, lon: float) -> dict:
     def dms(x: float):
         d = int(x)
