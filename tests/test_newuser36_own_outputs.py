@@ -189,6 +189,58 @@ def test_a_geotagged_copy_given_alone_is_a_photo_to_locate(tmp_path):
     assert [q.id for q in load_queries(tagged.parent)] == ["DJI_0001.JPG"]
 
 
+def test_a_geotagged_copy_is_matched_to_its_original_never_to_itself_or_another_copy(tmp_path):
+    """A copy listed before its original maps to the original, not to itself; two runs' copies of one photo
+    given without it are both photos to locate (CP2: a copy taken for an original made each the other's
+    copy, and both were dropped: the photo was not located at all)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    original = _jpeg(tmp_path / "z_card" / "DJI_0001.JPG")
+    copies = []
+    for run, lat in (("a_tagged", 36.1415), ("b_tagged", 36.1416)):
+        copies.append(tmp_path / run / "DJI_0001.JPG")
+        copies[-1].parent.mkdir()
+        copies[-1].write_bytes(geotagged_jpeg(original.read_bytes(), lat, -115.2331, 35.0))
+    assert geotagged_copies([copies[0], original]) == {copies[0]: original}
+    assert geotagged_copies(copies) == {}
+    found = load_queries([copies[0].parent, copies[1].parent])
+    assert sorted(str(q.path) for q in found) == sorted(map(str, copies))
+
+
+def test_a_copy_of_a_photo_with_a_large_maker_note_is_still_found(tmp_path):
+    """Cameras write maker notes of tens of kB into the EXIF segment, ahead of the GPS fields the copy's
+    mark is in: the mark is looked for in the whole segment (64 KiB at most), not its first kB (CP5)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(buf, format="JPEG")
+    out = io.BytesIO()
+    note = bytes(range(256)) * 160  # 40 kB
+    piexif.insert(piexif.dump({"0th": {}, "Exif": {piexif.ExifIFD.MakerNote: note}, "GPS": {}, "1st": {}}),
+                  buf.getvalue(), out)
+    original = tmp_path / "DJI_0001.JPG"
+    original.write_bytes(out.getvalue())
+    copy = tmp_path / "tagged" / "DJI_0001.JPG"
+    copy.parent.mkdir()
+    copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert copy.read_bytes().find(b"geolocator") > 40_000  # the mark lies past the maker note
+    assert geotagged_copies([original, copy]) == {copy: original}
+
+
+def test_a_copy_whose_name_changed_case_is_still_its_original_s(tmp_path):
+    """A copy moved through a FAT card or a Windows share as dji_0001.jpg is still DJI_0001.JPG's (CP3)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    original = _jpeg(tmp_path / "DJI_0001.JPG")
+    copy = tmp_path / "tagged" / "dji_0001.jpg"
+    copy.parent.mkdir()
+    copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert geotagged_copies([original, copy]) == {copy: original}
+
+
 def test_a_second_run_into_an_evidence_folder_says_the_earlier_run_s_records_it_holds(tmp_path, monkeypatch, capsys):
     """`locate A --evidence ev/` then `locate B --evidence ev/`: the second said only "wrote evidence for 1
     photo", while ev/ held the first run's records too, to be handed on with it."""
