@@ -239,6 +239,11 @@ def test_a_copy_whose_name_changed_case_is_still_its_original_s(tmp_path):
     copy.parent.mkdir()
     copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
     assert geotagged_copies([original, copy]) == {copy: original}
+    # a camera's .JPEG names too (CP6: only .jpg copies were looked for)
+    long_original = _jpeg(tmp_path / "IMG_0002.JPEG")
+    long_copy = tmp_path / "tagged" / "IMG_0002.JPEG"
+    long_copy.write_bytes(geotagged_jpeg(long_original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert geotagged_copies([long_original, long_copy]) == {long_copy: long_original}
 
 
 def test_a_second_run_into_an_evidence_folder_says_the_earlier_run_s_records_it_holds(tmp_path, monkeypatch, capsys):
