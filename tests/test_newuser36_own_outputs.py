@@ -297,6 +297,16 @@ def test_a_tile_folder_fetched_into_the_photos_folder_is_not_read_as_photos(tmp_
                                          "not read as photos (a tile set is opened with --tiles or the app's Open Tile Set)")]  # its metadata.json with it
 
 
+def test_numbered_photos_in_a_folder_given_below_a_z_x_like_path_are_photos(tmp_path):
+    """Photos 1.jpg and 2.jpg in flights/12/3, that folder given: the z/x/y folder their path looks like
+    would begin above what was given, so they are the photos asked for, not a tile folder's tiles (QU2:
+    refused as "only map tiles")."""
+    folder = tmp_path / "flights" / "12" / "3"
+    _jpeg(folder / "1.jpg")
+    _jpeg(folder / "2.jpg", shade=160)
+    assert [q.id for q in load_queries(folder)] == ["1.jpg", "2.jpg"]
+
+
 def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):
     from geolocator.core.errors import InputError
 
@@ -382,8 +392,12 @@ def test_a_truth_csv_saved_in_another_case_is_read_as_the_listing_says(tmp_path)
     own = tmp_path / "own"
     _jpeg(own / "q_0001.jpg")
     (own / "Truth.CSV").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
-    (q,) = with_truth_csv(load_queries(own), own)
+    skipped: list[tuple[Path, str]] = []
+    (q,) = with_truth_csv(load_queries(own, on_skip=lambda p, why: skipped.append((p, why))), own)
     assert q.truth_source == "truth.csv" and q.truth.lat == pytest.approx(36.1418)
+    # the listing's sentence for it, whatever its case (QU1: Truth.CSV named a stray .csv sidecar)
+    assert skipped == [(own / "Truth.CSV", "the photos' truth (query,lat,lon): read by 'geolocator eval' "
+                                           "to score the answers, not a photo")]
 
 
 def test_a_region_folder_scored_on_other_tiles_reads_its_truth_once_as_before(tmp_path):
