@@ -400,6 +400,19 @@ def test_a_truth_csv_saved_in_another_case_is_read_as_the_listing_says(tmp_path)
                                            "to score the answers, not a photo")]
 
 
+def test_two_truth_files_in_other_cases_are_not_chosen_between(tmp_path):
+    """Truth.csv and TRUTH.CSV (no truth.csv): which is the truth is not known, so neither is read rather than
+    whichever the folder lists first (QU12)."""
+    from geolocator.core.queries import with_truth_csv
+
+    own = tmp_path / "own"
+    _jpeg(own / "q_0001.jpg")
+    (own / "Truth.csv").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
+    (own / "TRUTH.CSV").write_text("query,lat,lon\nq_0001.jpg,10.0,10.0\n", encoding="utf-8")
+    (q,) = with_truth_csv(load_queries(own), own)
+    assert q.truth_source != "truth.csv"
+
+
 def test_a_region_folder_scored_on_other_tiles_reads_its_truth_once_as_before(tmp_path):
     """`eval region/ --tiles other.tif`: the region's truth.csv (with a `tile` column naming the region's
     own tiles) is applied by load_region; read a second time against the other tile set's ids, it stopped
