@@ -307,6 +307,15 @@ def test_numbered_photos_in_a_folder_given_below_a_z_x_like_path_are_photos(tmp_
     assert [q.id for q in load_queries(folder)] == ["1.jpg", "2.jpg"]
 
 
+def test_a_z_x_y_path_whose_row_is_outside_the_zoom_is_no_tile():
+    """At zoom 2 rows run 0-3: area/2/1/7.png is no tile, area/2/1/3.png is (XY2: the row was not checked)."""
+    from geolocator.core.sources.xyz import tile_folder_of
+
+    assert tile_folder_of(Path("/data/area/2/1/3.png")) == Path("/data/area")
+    assert tile_folder_of(Path("/data/area/2/1/7.png")) is None
+    assert tile_folder_of(Path("/data/area/2/4/3.png")) is None
+
+
 def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):
     from geolocator.core.errors import InputError
 
