@@ -181,6 +181,7 @@ def test_metadata_that_does_not_unpack_leaves_the_tiles_usable(tmp_path):
     (98, 9, "its tiles are compressed with an unknown method (code 9; PMTiles v3 defines 0-4: unknown, none, gzip, "
             "brotli, zstd)"),
     (99, 200, "its tiles are of an unknown type (code 200; PMTiles v3 defines 0-6)"),
+    (99, 7, "its tiles are of an unknown type (code 7; PMTiles v3 defines 0-6)"),  # the first past MLT (PM10)
 ])
 def test_a_compression_or_tile_type_the_spec_does_not_define_is_named(tmp_path, byte, code, problem):
     """Before: "damaged PMTiles header (5 is not a valid Compression)", the package's enum error."""
