@@ -93,3 +93,18 @@ def test_a_toolbar_the_person_hid_stays_hidden_after_a_short_screen_and_back(qtb
     w.toolbar_fold.refit()
     qtbot.wait(100)
     assert w.toolbar.isHidden()
+
+
+def test_a_maximized_window_is_folded_but_left_to_the_window_manager(qtbot, dirs, monkeypatch):
+    """Maximized, the window manager sizes the window: the fold hides the toolbar but does not resize it
+    (TF4: resized to the room, it was no longer maximized)."""
+    _room(monkeypatch, LAPTOP_200)
+    w = app_window(qtbot, dirs, AppSettings(demo_shown=True), show=False)
+    w.showMaximized()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.toolbar.isHidden(), timeout=5_000)
+    qtbot.wait(100)
+    height = w.height()
+    w.toolbar_fold.refit()
+    qtbot.wait(100)
+    assert w.isMaximized() and w.height() == height
