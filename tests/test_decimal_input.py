@@ -73,3 +73,16 @@ def test_the_geotiff_boxes_answer_what_was_typed(qtbot, german):
     assert ask_decimal(None, "Cut the GeoTIFF", "Overlap (0–0.9):", 0.0, 0.0, 0.9, 2) == (0.25, True)
     answer("70", False)
     assert ask_decimal(None, "Cut the GeoTIFF", "Tile size on the ground (m):", 100.0, 5.0, 10000.0, 1) == (100.0, False)
+
+
+def test_the_value_shown_is_selected_so_typing_replaces_it(qtbot, german):
+    """The box opens with its value selected, as QInputDialog's did: typing a number replaces it (NI2: the
+    typing went after "100,0" and the answer was not what was typed)."""
+    from geolocator.gui.number_input import ask_decimal
+
+    def run():
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible())
+        QTest.keyClicks(dialog.spin_box, "50.5")
+        dialog.accept()
+    QTimer.singleShot(50, run)
+    assert ask_decimal(None, "Cut the GeoTIFF", "Tile size on the ground (m):", 100.0, 5.0, 10000.0, 1) == (50.5, True)
