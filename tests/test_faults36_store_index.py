@@ -128,7 +128,8 @@ def test_a_faiss_that_wraps_the_writer_s_error_still_says_the_disk_is_full(tmp_p
     monkeypatch.setattr(faiss, "write_index", wrapping_write_index)
     monkeypatch.setattr(faiss, "PyCallbackIOWriter", lambda write: write)
     monkeypatch.setattr(builtins, "open", lambda f, mode="r", *a, **kw: (
-        _FullFile(real_open(f, mode, *a, **kw), 0) if "w" in mode and ".faiss" in str(f) else real_open(f, mode, *a, **kw)))
+        _FullFile(real_open(f, mode, *a, **kw), 0) if "w" in mode and ".faiss" in str(f)
+        else real_open(f, mode, *a, **kw)))
     with pytest.raises(OutputError) as e:
         _index().save(path)
     monkeypatch.undo()

@@ -281,7 +281,8 @@ def test_the_search_spans_each_axis_s_own_bounds():
 
 
 @pytest.mark.parametrize("box, tilt, hfov", [((0.1, 0.4, 1.0, 1.0), 40.0, 100.0), ((0.0, 0.5, 0.9, 1.0), 45.0, 75.0)])
-def test_a_quarter_turned_crop_of_unknown_place_is_searched_on_the_turned_bounds(tmp_path, monkeypatch, box, tilt, hfov):
+def test_a_quarter_turned_crop_of_unknown_place_is_searched_on_the_turned_bounds(tmp_path, monkeypatch, box, tilt,
+                                                                                  hfov):
     """EXIF Orientation 6: the recorded sizes (400 x 600) and so principal_bounds are of the stored pixels, the
     outline of the picture turned upright; searched on the stored bounds unswapped (CF7) the camera's principal
     point is out of reach (misfit 0.03-0.04 against under 0.01)."""
