@@ -83,6 +83,26 @@ def test_a_full_disk_at_the_metadata_file_names_it_and_leaves_no_temporary_file(
     assert not _debris(out) and len(list(out.rglob("*.png"))) == 6
 
 
+def test_the_first_failure_is_the_one_said_when_closing_fails_too(tmp_path, monkeypatch):
+    """A tile refused, then the metadata file written on close refused too: the tile's failure is said, the
+    one that stopped the fetch (FE4: the close's failure took its place)."""
+    out = tmp_path / "tiles"
+    _refuse_writes(monkeypatch, "/18/2/")
+    _refuse_writes(monkeypatch, "metadata.json", errno.EACCES)
+    with pytest.raises(F.TilesNotStored) as e:
+        _fetch(out)
+    monkeypatch.undo()
+    assert e.value.where.parent == out / "18" / "2" and e.value.problem == "the disk is full"
+
+
+def test_a_plain_os_error_names_its_own_file_else_the_output():
+    """An OSError with a file name (not one outputs.OutputError worded) names that file (FE2), else `out`."""
+    out = F.Path("/data/area")
+    exc = OSError(errno.ENOSPC, "No space left on device", "/data/area/18/0/100.png")
+    assert F._store_fault(exc, out) == (F.Path("/data/area/18/0/100.png"), "the disk is full")
+    assert F._store_fault(OSError(errno.ENOSPC, "No space left on device"), out) == (out, "the disk is full")
+
+
 def test_a_missing_list_that_cannot_be_written_is_named(tmp_path, monkeypatch):
     out = tmp_path / "tiles"
     out.mkdir()

@@ -69,6 +69,19 @@ def test_a_pipe_or_device_given_as_the_output_is_refused_and_left_as_it_is(tmp_p
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and not list(tmp_path.glob(".pipe.*"))
 
 
+def test_a_folder_given_as_an_output_is_said_to_be_a_folder_not_a_device(tmp_path):
+    """special_file is for pipes, sockets and devices: a folder is neither (OU7: "it is a device (a terminal,
+    a disk…)" for `--out photos/`); check_writable says what a folder is."""
+    from geolocator.core.outputs import special_file
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "a.csv").write_text("x")
+    assert special_file(tmp_path / "out") is None and special_file(tmp_path / "a.csv") is None
+    with pytest.raises(OutputError) as e:
+        check_writable(tmp_path / "out")
+    assert e.value.problem == "the output path is a folder; give a file name"
+
+
 def test_settings_under_a_file_are_said_once_in_words(tmp_path, caplog):
     """XDG_CONFIG_HOME on a path through a file (or a pulled drive): the app started with "unreadable
     settings ([Errno 20] Not a directory: '<the path again>')"."""

@@ -79,6 +79,15 @@ def test_described_write_failure_prefers_the_errno(tmp_path, monkeypatch):
     assert outputs.described_write_failure(RuntimeError("boom"), tmp_path) == "boom"
 
 
+def test_the_free_space_is_counted_in_bytes_not_blocks(tmp_path, monkeypatch):
+    """f_bavail counts blocks of f_frsize bytes: 4 MB free (1,000 blocks) is not a full disk, 400 kB is
+    (OU3: blocks read as bytes called any disk with under 4 GB free full, hiding the library's words)."""
+    _free(monkeypatch, 1000 * 4096)
+    assert outputs.described_write_failure(RuntimeError("boom"), tmp_path) == "boom"
+    _free(monkeypatch, 100 * 4096)
+    assert outputs.described_write_failure(RuntimeError("boom"), tmp_path) == "the disk is full"
+
+
 def test_a_kmz_image_copied_out_onto_a_full_disk_is_said_and_not_left_half(tmp_path, monkeypatch):
     """A KMZ's image is copied out of the zip into the north-up cache once: on a full disk the raw
     "No space left on device" ended the run (no file named) and the partial `…jpg.tmp` stayed."""

@@ -110,6 +110,32 @@ def test_an_index_save_on_a_full_disk_names_the_file_and_leaves_nothing(tmp_path
     assert TileIndex.load(path) is None  # nothing that loads as good: it is built again
 
 
+def test_a_faiss_that_wraps_the_writer_s_error_still_says_the_disk_is_full(tmp_path, monkeypatch):
+    """faiss 1.15 passes the callback writer's OSError through; a build that wraps it in a RuntimeError (as
+    write_index to a path does) is unwrapped to the OSError (ST3: the RuntimeError escaped, no file named)."""
+    import faiss
+
+    def wrapping_write_index(index, writer):
+        try:
+            writer(b"\0" * 64)
+        except OSError as exc:
+            raise RuntimeError(f"Error in faiss::write_index: {exc}") from None
+
+    import builtins
+
+    path = tmp_path / "index.faiss"
+    real_open = builtins.open
+    monkeypatch.setattr(faiss, "write_index", wrapping_write_index)
+    monkeypatch.setattr(faiss, "PyCallbackIOWriter", lambda write: write)
+    monkeypatch.setattr(builtins, "open", lambda f, mode="r", *a, **kw: (
+        _FullFile(real_open(f, mode, *a, **kw), 0) if "w" in mode and ".faiss" in str(f)
+        else real_open(f, mode, *a, **kw)))
+    with pytest.raises(OutputError) as e:
+        _index().save(path)
+    monkeypatch.undo()
+    assert e.value.path == path and "the disk is full" in str(e.value)
+
+
 def test_an_index_saved_whole_loads_with_its_ids(tmp_path):
     path = tmp_path / "index.faiss"
     ids = np.arange(0, 50, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -191,3 +192,105 @@ def test_any_crop_of_a_camera_s_view_reads_as_a_camera_at_its_box(box, tilt, hfo
     assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(tilt, abs=2.0)
     if tilt >= 25.0:  # the lens is read across the whole frame, not the crop
         assert fit.hfov_deg == pytest.approx(hfov, abs=2.0)
+
+
+def test_a_crop_box_of_no_width_or_height_is_no_box(tmp_path):
+    """CropLeft == CropRight (or Top == Bottom) is no box in the frame (FR2: taken as one, principal_point
+    divided by its zero width): a crop of unknown place."""
+    for box in ((0.5, 0.2, 0.5, 0.65), (0.1, 0.4, 0.7, 0.4)):
+        framing = read_photo_meta(_photo(tmp_path / "flat.jpg", xmp=_crs(box=box))).framing
+        assert framing.cropped and framing.box is None and "not a box" in framing.source
+        assert principal_point(framing) is None
+
+
+@pytest.mark.parametrize("angle", ["-3.5", "3.5"])
+def test_a_crop_turned_either_way_is_a_crop_of_unknown_place(tmp_path, angle):
+    """Camera Raw writes a crop turned clockwise as a negative CropAngle (FR4: only positive turns were seen)."""
+    framing = read_photo_meta(_photo(tmp_path / "turned.jpg", xmp=_crs(angle=angle))).framing
+    assert framing.cropped and framing.box is None and f"turned {angle} degrees" in framing.source
+    within = read_photo_meta(_photo(tmp_path / "level.jpg", xmp=_crs(angle="-0.005"))).framing
+    assert within.box == (0.1, 0.2, 0.7, 0.65)
+
+
+@pytest.mark.parametrize("orientation", [2, 3, 8])
+def test_any_exif_orientation_but_1_leaves_the_crop_unplaced(tmp_path, orientation):
+    """A half turn (3) or a mirror (2) runs the fractions the other way too (FR5: 3 read as placed)."""
+    framing = read_photo_meta(_photo(tmp_path / "o.jpg", xmp=_crs(), orientation=orientation)).framing
+    assert framing.cropped and framing.box is None and f"Orientation {orientation}" in framing.source
+    upright = read_photo_meta(_photo(tmp_path / "up.jpg", xmp=_crs(), orientation=1)).framing
+    assert upright.box == (0.1, 0.2, 0.7, 0.65)
+
+
+def test_a_size_that_is_not_a_whole_number_of_pixels_is_no_size(tmp_path):
+    """XMP exif:PixelXDimension "400.5" is no pixel count (FR6: cut to 400, the photo read as cropped)."""
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:PixelXDimension="400.5" '
+           'exif:PixelYDimension="300"/></rdf:RDF></x:xmpmeta>').encode()
+    assert read_photo_meta(_photo(tmp_path / "x.jpg", xmp=xmp)).framing is None
+
+
+def test_a_thumbnail_s_rounding_is_a_resize_and_a_3_percent_trim_a_crop():
+    """40 x 27 is 5472 x 3648 shrunk and rounded (aspect 1.2 % off, within a pixel: FR8 read it as a crop);
+    4000 x 2900 of 4000 x 3000 is a 3 % trim, more than SAME_ASPECT (FR9: a looser bound read it as a resize)."""
+    thumb = size_framing((5472, 3648), (40, 27), "EXIF")
+    assert not thumb.cropped and thumb.source.endswith("resized")
+    trim = size_framing((4000, 3000), (4000, 2900), "EXIF")
+    assert trim.cropped and trim.least_share == (1.0, 2900 / 3000)
+
+
+def test_a_crop_enlarged_after_gives_no_least_share():
+    """Pixels wider than the recorded frame (a crop enlarged after): nothing bounds the crop's share, so the
+    principal point may be anywhere in the picture (FR10: a share over 1 gave bounds turned inside out)."""
+    framing = size_framing((400, 300), (480, 90), "EXIF")
+    assert framing.cropped and framing.least_share is None
+    assert principal_bounds(framing) == ((0.0, 1.0), (0.0, 1.0))
+
+
+@pytest.mark.parametrize("tilt, hfov", [(40.0, 100.0), (30.0, 80.0)])
+def test_a_lightroom_crop_with_bars_is_read_at_the_picture_s_principal_point_and_lens(tmp_path, tilt, hfov):
+    """A Lightroom export of the frame's lower right quarter, pillarboxed (its left and right quarters black):
+    the picture matched is the middle half of the file, the frame's box (0.625, 0.5, 0.875, 1.0). The principal
+    point is carried into the picture between the bars (CF5), and the lens is read across the whole frame,
+    four times the picture's width: before, the bars were left out of it (`frame` 2), and a 100 degree
+    lens read as 61.5."""
+    from geolocator.core.camera_fit import query_misfit
+    from geolocator.core.media.query_image import bars_box
+
+    w, h = SIZE[0] // 2, SIZE[1] // 2
+    pixels = np.zeros((h, w, 3), np.uint8)
+    pixels[:, w // 4: 3 * w // 4] = np.random.default_rng(1).integers(0, 255, (h, w // 2, 3), dtype=np.uint8)
+    path = tmp_path / "boxed.jpg"
+    Image.fromarray(pixels).save(path, xmp=_crs(box=(0.5, 0.5, 1.0, 1.0)), quality=95)
+    q = Query("boxed.jpg", path, meta=read_photo_meta(path))
+    assert bars_box(q) == pytest.approx((0.25, 0.0, 0.75, 1.0), abs=0.01)
+    outline, _ = _crop_outline((0.625, 0.5, 0.875, 1.0), tilt=tilt, hfov=hfov)
+    fit, how = query_misfit(q, outline)
+    assert how == "crop box" and fit.misfit < 0.01
+    assert fit.tilt_deg == pytest.approx(tilt, abs=2.0) and fit.hfov_deg == pytest.approx(hfov, abs=2.0)
+
+
+def test_the_search_spans_each_axis_s_own_bounds():
+    """camera_misfit_anywhere searches x over bounds[0] and y over bounds[1] (CF3: y over x's range missed
+    the camera): a crop of the frame's bottom (principal point x 0.5, y -1.0) is found only in its own y range."""
+    from geolocator.core.camera_fit import camera_misfit_anywhere
+
+    outline, size = _crop_outline((0.3, 0.75, 0.7, 1.0), tilt=40.0, hfov=100.0)
+    fit = camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (-1.2, -0.8)))
+    assert fit.misfit < 0.01 and fit.tilt_deg == pytest.approx(40.0, abs=5.0)
+    assert camera_misfit_anywhere(outline, size, None, ((0.4, 0.6), (0.4, 0.6))).misfit > 0.05
+
+
+@pytest.mark.parametrize("box, tilt, hfov", [((0.1, 0.4, 1.0, 1.0), 40.0, 100.0), ((0.0, 0.5, 0.9, 1.0), 45.0, 75.0)])
+def test_a_quarter_turned_crop_of_unknown_place_is_searched_on_the_turned_bounds(tmp_path, monkeypatch, box, tilt,
+                                                                                  hfov):
+    """EXIF Orientation 6: the recorded sizes (400 x 600) and so principal_bounds are of the stored pixels, the
+    outline of the picture turned upright; searched on the stored bounds unswapped (CF7) the camera's principal
+    point is out of reach (misfit 0.03-0.04 against under 0.01)."""
+    import geolocator.core.camera_fit as cf
+
+    monkeypatch.setattr(cf, "SEARCH_UNPLACED_CROPS", True)
+    outline, size = _crop_outline(box, tilt=tilt, hfov=hfov)
+    photo = _photo(tmp_path / "turned.jpg", size=(size[1], size[0]), recorded=(400, 600), orientation=6)
+    q = Query("turned.jpg", photo, meta=read_photo_meta(photo))
+    fit, how = cf.query_misfit(q, outline)
+    assert how == "searched" and fit.misfit < 0.01

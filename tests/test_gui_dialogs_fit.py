@@ -124,3 +124,27 @@ def test_the_drawn_rectangle_is_said_by_its_size_its_corners_in_the_tooltip(qtbo
     assert d.drawn_area.text() == "The rectangle drawn on the map (135 x 111 m)"
     assert "-115.23450,36.14100,-115.23300,36.14200" in d.drawn_area.toolTip()
     d.reject()
+
+
+def test_ask_item_s_closed_list_tells_the_whole_item_in_its_tooltip(qtbot):
+    """The closed list may cut a long item: its tooltip holds the whole of the item shown, and follows the
+    choice (SF4: no tooltip, the cut item could not be read whole without opening the list)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog
+
+    from geolocator.gui.screen_fit import ask_item
+
+    items = ["XYZ (rows from the top: OpenStreetMap, Google, Bing, most web maps)",
+             "TMS (rows from the bottom: GeoServer, MapProxy, some gdal2tiles folders)"]
+    seen = []
+
+    def run():
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
+        box = dialog.findChild(QComboBox)
+        seen.append(box.toolTip())
+        box.setCurrentIndex(1)
+        seen.append(box.toolTip())
+        dialog.accept()
+    QTimer.singleShot(50, run)
+    assert ask_item(None, "Row order", "How are the rows numbered?", items) == (items[1], True)
+    assert seen == items

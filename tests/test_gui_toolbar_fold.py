@@ -77,3 +77,34 @@ def test_a_toolbar_the_person_hid_stays_hidden(qtbot, dirs, monkeypatch):
     w.message_bar.show_message("info", "a message")
     qtbot.wait(100)
     assert w.toolbar.isHidden() and not w.toolbar_fold.folded
+
+
+def test_a_toolbar_the_person_hid_stays_hidden_after_a_short_screen_and_back(qtbot, dirs, monkeypatch):
+    """Hidden by the person, then the window on the scaled laptop and back on a large screen: the fold did not
+    hide it, so it does not show it (TF1: taken as folded on the laptop, it came back on the large screen)."""
+    _room(monkeypatch, ROOMY)
+    w = app_window(qtbot, dirs, AppSettings(demo_shown=True), show=True)
+    qtbot.waitExposed(w)
+    w.toolbar.toggleViewAction().trigger()
+    _room(monkeypatch, QSize(LAPTOP_200.width(), 200))  # shorter than the window's least even without the toolbar
+    w.toolbar_fold.refit()
+    assert not w.toolbar_fold.folded
+    _room(monkeypatch, ROOMY)
+    w.toolbar_fold.refit()
+    qtbot.wait(100)
+    assert w.toolbar.isHidden()
+
+
+def test_a_maximized_window_is_folded_but_left_to_the_window_manager(qtbot, dirs, monkeypatch):
+    """Maximized, the window manager sizes the window: the fold hides the toolbar but does not resize it
+    (TF4: resized to the room, it was no longer maximized)."""
+    _room(monkeypatch, LAPTOP_200)
+    w = app_window(qtbot, dirs, AppSettings(demo_shown=True), show=False)
+    w.showMaximized()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.toolbar.isHidden(), timeout=5_000)
+    qtbot.wait(100)
+    height = w.height()
+    w.toolbar_fold.refit()
+    qtbot.wait(100)
+    assert w.isMaximized() and w.height() == height

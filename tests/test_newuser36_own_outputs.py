@@ -80,6 +80,17 @@ def test_a_png_named_like_evidence_without_its_record_is_still_a_photo(tmp_path)
     assert [q.path.name for q in load_queries(photos)] == [lone.name]
 
 
+def test_evidence_renamed_in_upper_case_is_still_ours(tmp_path):
+    """A folder copied through a tool that upper-cased the suffixes (FAT, a Windows share): `.EVIDENCE.PNG`
+    beside its record, and a `.Evidence.JSON` record, are still evidence (EV2: only lower case was)."""
+    picture = tmp_path / "Q_0001.JPG.EVIDENCE.PNG"
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(picture, format="PNG")
+    (tmp_path / "Q_0001.JPG.evidence.json").write_text("{}", encoding="utf-8")
+    assert earlier_evidence(picture).startswith("an evidence picture geolocator wrote")
+    assert earlier_evidence(tmp_path / "Q_0002.JPG.Evidence.JSON").startswith("an evidence record geolocator wrote")
+    assert earlier_evidence(tmp_path / "Q_0003.JPG.EVIDENCE.PNG") is None  # no record beside it: a photo
+
+
 def _camera_gps(lat: float, lon: float) -> dict:
     def dms(x: float):
         d = int(x)
@@ -178,6 +189,63 @@ def test_a_geotagged_copy_given_alone_is_a_photo_to_locate(tmp_path):
     assert [q.id for q in load_queries(tagged.parent)] == ["DJI_0001.JPG"]
 
 
+def test_a_geotagged_copy_is_matched_to_its_original_never_to_itself_or_another_copy(tmp_path):
+    """A copy listed before its original maps to the original, not to itself; two runs' copies of one photo
+    given without it are both photos to locate (CP2: a copy taken for an original made each the other's
+    copy, and both were dropped: the photo was not located at all)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    original = _jpeg(tmp_path / "z_card" / "DJI_0001.JPG")
+    copies = []
+    for run, lat in (("a_tagged", 36.1415), ("b_tagged", 36.1416)):
+        copies.append(tmp_path / run / "DJI_0001.JPG")
+        copies[-1].parent.mkdir()
+        copies[-1].write_bytes(geotagged_jpeg(original.read_bytes(), lat, -115.2331, 35.0))
+    assert geotagged_copies([copies[0], original]) == {copies[0]: original}
+    assert geotagged_copies(copies) == {}
+    found = load_queries([copies[0].parent, copies[1].parent])
+    assert sorted(str(q.path) for q in found) == sorted(map(str, copies))
+
+
+def test_a_copy_of_a_photo_with_a_large_maker_note_is_still_found(tmp_path):
+    """Cameras write maker notes of tens of kB into the EXIF segment, ahead of the GPS fields the copy's
+    mark is in: the mark is looked for in the whole segment (64 KiB at most), not its first kB (CP5)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(buf, format="JPEG")
+    out = io.BytesIO()
+    note = bytes(range(256)) * 160  # 40 kB
+    piexif.insert(piexif.dump({"0th": {}, "Exif": {piexif.ExifIFD.MakerNote: note}, "GPS": {}, "1st": {}}),
+                  buf.getvalue(), out)
+    original = tmp_path / "DJI_0001.JPG"
+    original.write_bytes(out.getvalue())
+    copy = tmp_path / "tagged" / "DJI_0001.JPG"
+    copy.parent.mkdir()
+    copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert copy.read_bytes().find(b"geolocator") > 40_000  # the mark lies past the maker note
+    assert geotagged_copies([original, copy]) == {copy: original}
+
+
+def test_a_copy_whose_name_changed_case_is_still_its_original_s(tmp_path):
+    """A copy moved through a FAT card or a Windows share as dji_0001.jpg is still DJI_0001.JPG's (CP3)."""
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.media.copies import geotagged_copies
+
+    original = _jpeg(tmp_path / "DJI_0001.JPG")
+    copy = tmp_path / "tagged" / "dji_0001.jpg"
+    copy.parent.mkdir()
+    copy.write_bytes(geotagged_jpeg(original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert geotagged_copies([original, copy]) == {copy: original}
+    # a camera's .JPEG names too (CP6: only .jpg copies were looked for)
+    long_original = _jpeg(tmp_path / "IMG_0002.JPEG")
+    long_copy = tmp_path / "tagged" / "IMG_0002.JPEG"
+    long_copy.write_bytes(geotagged_jpeg(long_original.read_bytes(), 36.1415, -115.2331, 35.0))
+    assert geotagged_copies([long_original, long_copy]) == {long_copy: long_original}
+
+
 def test_a_second_run_into_an_evidence_folder_says_the_earlier_run_s_records_it_holds(tmp_path, monkeypatch, capsys):
     """`locate A --evidence ev/` then `locate B --evidence ev/`: the second said only "wrote evidence for 1
     photo", while ev/ held the first run's records too, to be handed on with it."""
@@ -227,6 +295,25 @@ def test_a_tile_folder_fetched_into_the_photos_folder_is_not_read_as_photos(tmp_
     assert sorted(q.id for q in queries) == ["2024/05/12.jpg", "DJI_0001.JPG"]
     assert skipped == [(photos / "area", "a map tile folder (z/x/y, 2 tiles), imagery, not drone photos: "
                                          "not read as photos (a tile set is opened with --tiles or the app's Open Tile Set)")]  # its metadata.json with it
+
+
+def test_numbered_photos_in_a_folder_given_below_a_z_x_like_path_are_photos(tmp_path):
+    """Photos 1.jpg and 2.jpg in flights/12/3, that folder given: the z/x/y folder their path looks like
+    would begin above what was given, so they are the photos asked for, not a tile folder's tiles (QU2:
+    refused as "only map tiles")."""
+    folder = tmp_path / "flights" / "12" / "3"
+    _jpeg(folder / "1.jpg")
+    _jpeg(folder / "2.jpg", shade=160)
+    assert [q.id for q in load_queries(folder)] == ["1.jpg", "2.jpg"]
+
+
+def test_a_z_x_y_path_whose_row_is_outside_the_zoom_is_no_tile():
+    """At zoom 2 rows run 0-3: area/2/1/7.png is no tile, area/2/1/3.png is (XY2: the row was not checked)."""
+    from geolocator.core.sources.xyz import tile_folder_of
+
+    assert tile_folder_of(Path("/data/area/2/1/3.png")) == Path("/data/area")
+    assert tile_folder_of(Path("/data/area/2/1/7.png")) is None
+    assert tile_folder_of(Path("/data/area/2/4/3.png")) is None
 
 
 def test_a_tile_folder_given_as_the_photos_is_refused_saying_so(tmp_path):
@@ -314,8 +401,25 @@ def test_a_truth_csv_saved_in_another_case_is_read_as_the_listing_says(tmp_path)
     own = tmp_path / "own"
     _jpeg(own / "q_0001.jpg")
     (own / "Truth.CSV").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
-    (q,) = with_truth_csv(load_queries(own), own)
+    skipped: list[tuple[Path, str]] = []
+    (q,) = with_truth_csv(load_queries(own, on_skip=lambda p, why: skipped.append((p, why))), own)
     assert q.truth_source == "truth.csv" and q.truth.lat == pytest.approx(36.1418)
+    # the listing's sentence for it, whatever its case (QU1: Truth.CSV named a stray .csv sidecar)
+    assert skipped == [(own / "Truth.CSV", "the photos' truth (query,lat,lon): read by 'geolocator eval' "
+                                           "to score the answers, not a photo")]
+
+
+def test_two_truth_files_in_other_cases_are_not_chosen_between(tmp_path):
+    """Truth.csv and TRUTH.CSV (no truth.csv): which is the truth is not known, so neither is read rather than
+    whichever the folder lists first (QU12)."""
+    from geolocator.core.queries import with_truth_csv
+
+    own = tmp_path / "own"
+    _jpeg(own / "q_0001.jpg")
+    (own / "Truth.csv").write_text("query,lat,lon\nq_0001.jpg,36.1418,-115.2334\n", encoding="utf-8")
+    (own / "TRUTH.CSV").write_text("query,lat,lon\nq_0001.jpg,10.0,10.0\n", encoding="utf-8")
+    (q,) = with_truth_csv(load_queries(own), own)
+    assert q.truth_source != "truth.csv"
 
 
 def test_a_region_folder_scored_on_other_tiles_reads_its_truth_once_as_before(tmp_path):

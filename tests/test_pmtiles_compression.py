@@ -181,6 +181,7 @@ def test_metadata_that_does_not_unpack_leaves_the_tiles_usable(tmp_path):
     (98, 9, "its tiles are compressed with an unknown method (code 9; PMTiles v3 defines 0-4: unknown, none, gzip, "
             "brotli, zstd)"),
     (99, 200, "its tiles are of an unknown type (code 200; PMTiles v3 defines 0-6)"),
+    (99, 7, "its tiles are of an unknown type (code 7; PMTiles v3 defines 0-6)"),  # the first past MLT (PM10)
 ])
 def test_a_compression_or_tile_type_the_spec_does_not_define_is_named(tmp_path, byte, code, problem):
     """Before: "damaged PMTiles header (5 is not a valid Compression)", the package's enum error."""
@@ -267,3 +268,38 @@ def test_codecs_read_what_their_libraries_write_in_pieces():
         assert pm.unpack(packed, codec.split("_")[0]) == data
         with pytest.raises(ValueError, match=r"^corrupt (gzip|brotli|zstd) data \("):
             pm.unpack(packed[: len(packed) // 2], codec.split("_")[0])
+
+
+def test_a_zstd_bomb_is_fed_to_its_decoder_in_small_steps(monkeypatch):
+    """zstd's output is bounded only by the input fed: 512 bytes a step (at most ~16 MB out) so that a bomb is
+    stopped near MAX_UNPACKED_BYTES, not unpacked whole first (PM18: fed whole, 64 MB came out in one piece)."""
+    import zstandard
+
+    real = zstandard.ZstdDecompressor
+    pieces: list[int] = []
+
+    class Counting:
+        def __init__(self, *a, **kw):
+            self.inner = real(*a, **kw)
+
+        def decompressobj(self):
+            obj = self.inner.decompressobj()
+
+            class Step:
+                def decompress(self, data):
+                    out = obj.decompress(data)
+                    pieces.append(len(out))
+                    return out
+
+                @property
+                def eof(self):
+                    return obj.eof
+
+            return Step()
+
+    monkeypatch.setattr(pm, "MAX_UNPACKED_BYTES", 2**20)
+    monkeypatch.setattr(zstandard, "ZstdDecompressor", Counting)
+    bomb = zstandard.ZstdCompressor().compress(bytes(64 * 2**20))
+    with pytest.raises(ValueError, match="zstd data unpacks to over 1 MB"):
+        pm.unpack(bomb, "ZSTD")
+    assert pieces and max(pieces) <= 32 * 2**20

@@ -399,6 +399,9 @@ def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
     other = tmp_path / "pm.pmtiles"
     other.write_bytes(b"PM\x07\x00" + bytes(200))  # "PM" and no version v2 had: some other file
     assert _err(pm.read_info, other).problem == "not a PMTiles archive (no 'PMTiles' magic number)"
+    first = tmp_path / "v1.pmtiles"  # spec v1 began the same way, version 1 (PM11: only 2 was named)
+    first.write_bytes(b"PM\x01\x00" + bytes(200))
+    assert _err(pm.read_info, first).problem.startswith("a PMTiles version 1 archive: geolocator reads version 3")
 
 
 def test_pmtiles_a_header_without_bounds_takes_the_latitude_of_its_tiles(tmp_path):

@@ -186,6 +186,8 @@ def query_misfit(query, footprint: Sequence[LatLon]) -> tuple[CameraFit | None, 
         return camera_misfit_anywhere(footprint, size, rows, bounds), "searched"
     if framing is not None and framing.cropped and framing.box is not None:
         frame = 1.0 / (framing.box[2] - framing.box[0])
+        if box is not None:  # the picture between the bars is that share of the crop's width
+            frame /= box[2] - box[0]
         return camera_misfit(footprint, size, rows, principal, frame), "crop box"
     return camera_misfit(footprint, size, rows, principal, frame), "centre"
 
