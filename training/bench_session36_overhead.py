@@ -20,7 +20,7 @@ metadata (media/framing.py). Workloads, each in a fresh subprocess whose PYTHONP
 
 Runs alternate old/new (order flipped each repetition) so that the load of the shared machine falls on
 both alike; figures are medians of CPU time (user+sys of the child, time.process_time) and wall time,
-and the ratio new/old. os.getloadavg() is printed.
+and the ratio new/old; peak_rss_mb is the child's peak resident memory (ru_maxrss). os.getloadavg() is printed.
 
   python training/bench_session36_overhead.py --old /tmp/perf36/old --new . [--reps 5]
       [--photos 10000] [--meta 1000] [--tiles 100000] [--work /tmp/perf36/work]
@@ -187,7 +187,8 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=10_000)
     ap.add_argument("--meta", type=int, default=1_000)
     ap.add_argument("--tiles", type=int, default=100_000)
-    ap.add_argument("--pad-mb", type=float, default=0.0, help="photos this many MB long (a sparse hole at the end)")
+    ap.add_argument("--pad-mb", type=float, default=0.0,
+                    help="photos this many MB long (a sparse hole at the end)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/perf36/work"))
     ap.add_argument("--only", nargs="*", default=["list", "mixed", "meta", "store"])
     ap.add_argument("--child")
@@ -195,11 +196,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=0)
     a = ap.parse_args()
     if a.child:
-        print(json.dumps(child(a.child, a.path, a.n)))
+        import resource
+
+        out = child(a.child, a.path, a.n)
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(json.dumps(out))
         return
 
     tag = f"-pad{a.pad_mb:g}mb" if a.pad_mb else ""
-    photos, mixed, store = a.work / f"photos-{a.photos}{tag}", a.work / f"mixed-{a.photos}{tag}", a.work / f"store-{a.tiles}"
+    photos, mixed = a.work / f"photos-{a.photos}{tag}", a.work / f"mixed-{a.photos}{tag}"
+    store = a.work / f"store-{a.tiles}"
     if not photos.exists():
         t0 = time.perf_counter()
         make_photos(photos, a.photos, a.pad_mb)
@@ -220,14 +226,17 @@ def main() -> None:
             order = ("old", "new") if rep % 2 == 0 else ("new", "old")
             for which in order:
                 got[which].append(run_child(a.old if which == "old" else a.new, work, path, n))
-        keys = [k for k in got["new"][0] if isinstance(got["new"][0][k], float) and ("cpu" in k or "wall" in k)]
+        first = got["new"][0]
+        keys = [k for k in first if isinstance(first[k], float) and any(w in k for w in ("cpu", "wall", "rss"))]
         extra = {w: {k: v for k, v in got[w][0].items() if k not in keys} for w in got}
         print(f"\n{work} ({path.name}, n={n}): old {extra['old']} | new {extra['new']}")
         print(f"  {'figure':<11} {'old median':>10} {'new median':>10} {'new/old':>8}   old runs | new runs")
         for k in keys:
             o, w = (statistics.median(r[k] for r in got[x]) for x in ("old", "new"))
             runs = lambda x: " ".join(f"{r[k]:.2f}" for r in got[x])  # noqa: E731
-            print(f"  {k:<11} {o:>9.3f}s {w:>9.3f}s {w / o:>8.2f}   {runs('old')} | {runs('new')}", flush=True)
+            unit = "M" if "rss" in k else "s"
+            print(f"  {k:<11} {o:>9.3f}{unit} {w:>9.3f}{unit} {w / o:>8.2f}   {runs('old')} | {runs('new')}",
+                  flush=True)
     print(f"\nload after {os.getloadavg()}")
 
 
