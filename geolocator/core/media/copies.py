@@ -88,20 +88,37 @@ def identical_copies(paths: Sequence[Path], earlier: Iterable[Path] = ()) -> dic
     return {p: kept_for[p] for p in new if p in kept_for}
 
 
-# Enough of a JPEG's start to hold its EXIF segment (one APP1 segment is at most 64 KiB).
-_HEAD = 1 << 17
+_SOS = 0xDA  # start of scan: no header segment follows it
 
 
 def _marked_by_geolocator(path: Path) -> bool:
-    """Whether the JPEG `path` carries the GPSProcessingMethod that `locate --geotag-copies` writes."""
+    """Whether the JPEG `path` carries the GPSProcessingMethod that `locate --geotag-copies` writes, in
+    an EXIF APP1 segment before the first scan (where geotag_copies.splice_exif puts it). Walks the
+    header's segments, reading only the EXIF ones (at most 64 KiB each) and seeking over the rest: a
+    photo's listing reads this for every JPEG whose name another shares (5 cards: every one), and a
+    fixed 128 KiB start of each was 1.3 GB read for 10,000 photos (perf36_session36.md)."""
     from .metadata import GEOLOCATOR_GPS_METHOD
 
+    method = GEOLOCATOR_GPS_METHOD.encode("ascii")
     try:
         with open(path, "rb") as fh:
-            head = fh.read(_HEAD)
+            if fh.read(2) != b"\xff\xd8":
+                return False
+            while True:
+                head = fh.read(4)
+                if len(head) < 4 or head[0] != 0xFF or head[1] == _SOS:
+                    return False
+                length = int.from_bytes(head[2:4], "big")
+                if length < 2:
+                    return False
+                if head[1] == 0xE1:  # APP1: EXIF (or XMP)
+                    body = fh.read(length - 2)
+                    if body[:6] == b"Exif\x00\x00" and method in body:
+                        return True
+                else:
+                    fh.seek(length - 2, os.SEEK_CUR)
     except OSError:
         return False
-    return head[:2] == b"\xff\xd8" and GEOLOCATOR_GPS_METHOD.encode("ascii") in head
 
 
 def _without_exif(path: Path) -> bytes | None:
@@ -126,8 +143,9 @@ def geotagged_copies(paths: Sequence[Path]) -> dict[Path, Path]:
     A copy whose original is not among `paths` is not in the result (it is a photo to locate)."""
     by_name: dict[str, list[Path]] = {}
     for p in paths:
-        if Path(p).suffix.lower() in (".jpg", ".jpeg"):
-            by_name.setdefault(Path(p).name.lower(), []).append(Path(p))
+        p = p if isinstance(p, Path) else Path(p)  # Path(a Path) costs a parse each: 10,000 photos listed
+        if p.suffix.lower() in (".jpg", ".jpeg"):
+            by_name.setdefault(p.name.lower(), []).append(p)
     found: dict[Path, Path] = {}
     for same_name in by_name.values():
         if len(same_name) < 2:  # a copy keeps its original's name: a name given once has no original here
