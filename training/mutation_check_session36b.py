@@ -91,8 +91,8 @@ M = [
  ("CP2", CP, "        originals = [p for p in same_name if p not in marked]", "        originals = same_name", T_CP),
  ("CP3", CP, "by_name.setdefault(Path(p).name.lower(), [])", "by_name.setdefault(Path(p).name, [])", T_CP),
  ("CP4", CP, "    return b\"\".join(s for s in segments if not _is_exif(s)) + rest", "    return b\"\".join(segments) + rest", T_CP),
- ("CP5", CP, "_HEAD = 1 << 17", "_HEAD = 1 << 10", T_CP),
- ("CP6", CP, "if Path(p).suffix.lower() in (\".jpg\", \".jpeg\"):", "if Path(p).suffix.lower() in (\".jpg\",):", T_CP),
+ ("CP5", CP, "                    body = fh.read(length - 2)", "                    body = fh.read(min(length - 2, 1024))", T_CP),
+ ("CP6", CP, "        if p.suffix.lower() in (\".jpg\", \".jpeg\"):", "        if p.suffix.lower() in (\".jpg\",):", T_CP),
  # core/queries.py
  ("QU1", QU, "    if path.name.lower() == \"truth.csv\":", "    if path.name == \"truth.csv\":", T_QU),
  ("QU2", QU, "        if root is not None and (root == folder or folder in root.parents) and tile_root[root]:",
