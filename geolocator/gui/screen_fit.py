@@ -47,12 +47,7 @@ def keep_inside(window: QWidget) -> None:
     allowed for), up and left first; nothing for a hidden one (QDialog places itself when shown)."""
     if not window.isVisible():
         return
-    avail = (window.screen() or QApplication.primaryScreen()).availableGeometry()
-    geo = window.geometry()
-    x = max(avail.x() + FRAME_W // 2, min(geo.x(), avail.right() + 1 - FRAME_W // 2 - geo.width()))
-    y = max(avail.y() + FRAME_H - FRAME_W // 2, min(geo.y(), avail.bottom() + 1 - FRAME_W // 2 - geo.height()))
-    if (x, y) != (geo.x(), geo.y()):
-        window.move(window.pos() + (QPoint(x, y) - geo.topLeft()))
+    _move_inside(window)
 
 
 def fit_restored(window: QWidget) -> None:
@@ -61,6 +56,11 @@ def fit_restored(window: QWidget) -> None:
     1800 x 1000 on a 1920 x 1080 screen 1420 px wide on a 683 x 384 one (a 1366 x 768 laptop at 200 %):
     its right-hand column beyond the screen's edge (session 36, appwalk36)."""
     fit_to_screen(window)
+    _move_inside(window)
+
+
+def _move_inside(window: QWidget) -> None:
+    """Move `window` inside its screen's available geometry (its frame allowed for), up and left first."""
     avail = (window.screen() or QApplication.primaryScreen()).availableGeometry()
     geo = window.geometry()
     x = max(avail.x() + FRAME_W // 2, min(geo.x(), avail.right() + 1 - FRAME_W // 2 - geo.width()))
