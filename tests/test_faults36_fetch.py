@@ -201,16 +201,16 @@ def test_the_app_says_a_full_disk_in_its_own_words_and_keeps_working(qtbot, tmp_
     w.close()
 
 
-def _sqlite_full_on_create(monkeypatch):
-    from geolocator.core.sources import mbtiles
-
+def _full_disk_on_create(sqlite, monkeypatch):
+    """`sqlite` (a module's sqlite3) connects to databases whose first write (executescript, as a new
+    file's schema is) fails as SQLite does on a full disk (SQLITE_FULL, 13)."""
     real = sqlite3.connect
 
     class FullDb:
         def __init__(self, path):
             self.db = real(path)
 
-        def executescript(self, script):  # the first write of a new file on a full disk
+        def executescript(self, script):
             exc = sqlite3.OperationalError("database or disk is full")
             exc.sqlite_errorcode = 13
             raise exc
@@ -218,7 +218,13 @@ def _sqlite_full_on_create(monkeypatch):
         def __getattr__(self, name):
             return getattr(self.db, name)
 
-    monkeypatch.setattr(mbtiles.sqlite3, "connect", lambda path, *a, **kw: FullDb(path))
+    monkeypatch.setattr(sqlite, "connect", lambda path, *a, **kw: FullDb(path))
+
+
+def _sqlite_full_on_create(monkeypatch):
+    from geolocator.core.sources import mbtiles
+
+    _full_disk_on_create(mbtiles.sqlite3, monkeypatch)
 
 
 def test_an_mbtiles_that_cannot_be_created_on_a_full_disk_is_not_called_a_bad_file(tmp_path, monkeypatch):
@@ -253,21 +259,7 @@ def test_a_geopackage_that_cannot_be_created_on_a_full_disk_is_not_called_a_bad_
 
     from .test_session28_mutants_mend29 import _deg_set, _one_degree
 
-    real = sqlite3.connect
-
-    class FullDb:
-        def __init__(self, path):
-            self.db = real(path)
-
-        def executescript(self, script):
-            exc = sqlite3.OperationalError("database or disk is full")
-            exc.sqlite_errorcode = 13
-            raise exc
-
-        def __getattr__(self, name):
-            return getattr(self.db, name)
-
-    monkeypatch.setattr(wmts_grid.sqlite3, "connect", lambda path, *a, **kw: FullDb(path))
+    _full_disk_on_create(wmts_grid.sqlite3, monkeypatch)
     path = tmp_path / "grid.gpkg"
     template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
     with pytest.raises(InputError) as e:
