@@ -87,14 +87,17 @@ M = [
  ("EV4", EV, "_record_beside(path, name[: -len(PICTURE_SUFFIX)])", "_record_beside(path, name)", T_EV),
  ("EV5", EV, "    if lower.endswith(RECORD_SUFFIX):\n        return \"an evidence record", "    if False:\n        return \"an evidence record", T_EV),
  # core/media/copies.py: geotagged copies
- ("CP1", CP, "    return head[:2] == b\"\\xff\\xd8\" and GEOLOCATOR_GPS_METHOD", "    return GEOLOCATOR_GPS_METHOD", T_CP),
+ # CP1 after perf36's segment walk: equivalent (a file without SOI fails the walk's own 0xFF check at once)
+ ("CP1", CP, "            if fh.read(2) != b\"\\xff\\xd8\":\n                return False", "            if fh.read(2) is None:\n                return False", T_CP),
  ("CP2", CP, "        originals = [p for p in same_name if p not in marked]", "        originals = same_name", T_CP),
- ("CP3", CP, "by_name.setdefault(Path(p).name.lower(), [])", "by_name.setdefault(Path(p).name, [])", T_CP),
+ ("CP3", CP, "by_name.setdefault(p.name.lower(), [])", "by_name.setdefault(p.name, [])", T_CP),
  ("CP4", CP, "    return b\"\".join(s for s in segments if not _is_exif(s)) + rest", "    return b\"\".join(segments) + rest", T_CP),
  ("CP5", CP, "                    body = fh.read(length - 2)", "                    body = fh.read(min(length - 2, 1024))", T_CP),
  ("CP6", CP, "        if p.suffix.lower() in (\".jpg\", \".jpeg\"):", "        if p.suffix.lower() in (\".jpg\",):", T_CP),
  # core/queries.py
  ("QU1", QU, "    if path.name.lower() == \"truth.csv\":", "    if path.name == \"truth.csv\":", T_QU),
+ # QU2 survives since propfuzz36b's is_tile_folder (merged beside this list): the place test now decides only
+ # for a folder given inside a real tile folder (its tiles read as photos: propfuzz36b's open point), untested
  ("QU2", QU, "        if root is not None and (root == folder or folder in root.parents) and tile_root[root]:",
   "        if root is not None and tile_root[root]:", T_QU),
  ("QU3", QU, "        (ours[p.parent] if p.parent in tile_roots else kept).append(p)", "        kept.append(p)", T_QU),
