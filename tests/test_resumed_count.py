@@ -50,7 +50,7 @@ def test_the_cli_says_it(tmp_path, monkeypatch, caplog):
     ws.locate(photos)  # an earlier run of the same command, into the same cache folder
     again, _ = demo_workspace(tmp_path / "run", features, verify_candidates=3)
     monkeypatch.setattr(cli, "_workspace", lambda args: again)
-    monkeypatch.setattr(cli, "_load_queries", lambda paths, every, unread=None: photos)
+    monkeypatch.setattr(cli, "_load_queries", lambda paths, every, unread=None, unread_folders=None: photos)
     monkeypatch.setattr(cli, "_load_tiles", lambda *a, **k: region.tiles)
     with caplog.at_level(logging.INFO, logger="geolocator"):
         assert cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--out", str(tmp_path / "p.csv"),
