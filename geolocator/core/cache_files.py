@@ -119,7 +119,7 @@ def old_cache_files(root: Path, days: float, now: float | None = None) -> tuple[
 
 def prune_cache_files(root: Path, days: float, now: float | None = None) -> list[CacheFiles]:
     """Remove the files of each kind under `root` last used (modified: written or stamped by
-    `stamp_used`) more than `days` days (>= 0) before `now` (seconds since the epoch; default the
+    `stamp_used`) `days` days or more (days >= 0) before `now` (seconds since the epoch; default the
     clock); a temporary file younger than STALE_TMP_S is another run's write and is kept. A two-letter
     folder (`ab/`, `keypoints/ab/`) the prune emptied is removed (os.rmdir: only while empty). Returns
     what was removed, per kind (kinds with none left out); a file that cannot be removed is left.

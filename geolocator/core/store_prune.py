@@ -159,7 +159,7 @@ def unused_cutoff(days: float, now: float | None) -> tuple[float, float]:
 
 
 def prune_stores(cache_root: Path, days: float, now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
-    """Remove the stores under `cache_root`/stores last used more than `days` days (>= 0) before
+    """Remove the stores under `cache_root`/stores last used `days` days or more (days >= 0) before
     `now` (seconds since the epoch; default the clock) and not in use. Returns (removed, kept in
     use: old enough but held open, so kept). Raises ValueError for negative days."""
     _, cutoff = unused_cutoff(days, now)
@@ -254,7 +254,7 @@ def list_northup_copies(folder: Path) -> list[StoreInfo]:
 
 
 def prune_northup_copies(folder: Path, days: float, now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
-    """Remove the north-up copies in `folder` last used more than `days` days (>= 0) before `now`
+    """Remove the north-up copies in `folder` last used `days` days or more (days >= 0) before `now`
     (seconds since the epoch; default the clock), with their `.used` stamps, unless a running
     geolocator holds the folder. A copy being written (`.tmp`) goes only when also older than
     pair_store.STALE_TMP_S. Stamps left without their copy go too. Returns (removed, kept in use:
@@ -340,7 +340,7 @@ def _old_adapt_checkpoints(cache_root: Path, days: float, now: float | None) -> 
 
 def prune_adapt_checkpoints(cache_root: Path, days: float,
                             now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo]]:
-    """Remove the adaptation checkpoints (and their cards) last written more than `days` days (>= 0)
+    """Remove the adaptation checkpoints (and their cards) last written `days` days or more (days >= 0)
     before `now`. Returns (removed, kept: could not be removed). Raises ValueError for negative days."""
     removed, kept = [], []
     for info in _old_adapt_checkpoints(cache_root, days, now):
@@ -358,7 +358,7 @@ def prune_preview(cache_root: Path, northup_folder: Path, days: float,
                   now: float | None = None) -> tuple[list[StoreInfo], list[StoreInfo], list[StoreInfo]]:
     """What prune_stores(cache_root, days), prune_northup_copies(northup_folder, days) and
     prune_adapt_checkpoints(cache_root, days) would remove now, without removing anything: (feature
-    stores, north-up copies, adaptation checkpoints) last used more than `days` days (>= 0) before
+    stores, north-up copies, adaptation checkpoints) last used `days` days or more (days >= 0) before
     `now` (seconds since the epoch; default the clock) and not in use. For a confirmation that says
     how much will be freed (the app's Free Disk Space…); a store or a copy taken into use between this
     and the prune is kept then. Raises ValueError for negative days."""

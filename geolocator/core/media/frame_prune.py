@@ -49,7 +49,7 @@ def frame_cache_size(folder: Path) -> tuple[int, int]:
 
 
 def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]:
-    """(path, bytes) of each cached frame in `folder` last used (modified) more than `days` days
+    """(path, bytes) of each cached frame in `folder` last used (modified) `days` days or more
     before `now`: the stores' and copies' rule (store_prune.unused_cutoff)."""
     from ..pair_store import STALE_TMP_S
 
@@ -63,7 +63,7 @@ def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]
 
 def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
     """What prune_frames(folder, days, now) would remove now, without removing anything: (frames,
-    bytes) last used more than `days` days (>= 0) before `now` (seconds since the epoch; default the
+    bytes) last used `days` days or more (days >= 0) before `now` (seconds since the epoch; default the
     clock). For a confirmation that says how much will be freed (the app's Free Disk Space…); a frame
     read between this and the prune is kept then. Raises ValueError for negative days."""
     old = _old(folder, days, now)
@@ -71,7 +71,7 @@ def old_frames(folder: Path, days: float, now: float | None = None) -> tuple[int
 
 
 def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[int, int]:
-    """Remove the cached frames in `folder` last used (modified) more than `days` days (>= 0) before
+    """Remove the cached frames in `folder` last used (modified) `days` days or more (days >= 0) before
     `now` (seconds since the epoch; default the clock), and the sub-folders left empty. Returns
     (frames removed, bytes freed). A frame still being written (a ".tmp-" file) is left until it is
     STALE_TMP_S (pair_store.py) old, whatever `days`. Raises ValueError for negative days."""
