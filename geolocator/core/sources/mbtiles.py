@@ -119,6 +119,23 @@ def read_tile(path: Path, ref: str) -> bytes | None:
 NOT_A_DATABASE, CORRUPT = 26, 11  # SQLITE_NOTADB, SQLITE_CORRUPT
 
 
+def disk_refusal(path: Path, exc: BaseException, new: bool) -> InputError | None:
+    """The InputError for a tile package (MBTiles, GeoPackage) whose schema could not be written for the
+    disk's or folder's sake (a full disk, a read-only folder, an input/output error: an OSError, or an
+    sqlite3 error other than SQLITE_NOTADB/SQLITE_CORRUPT), with the file and journal it made removed
+    when it is `new`; None when the file itself is no database (the caller says so). Before faults36
+    such a file was "not an MBTiles file (database or disk is full)" and the empty file stayed."""
+    if not isinstance(exc, OSError) and getattr(exc, "sqlite_errorcode", None) in (NOT_A_DATABASE, CORRUPT):
+        return None
+    from ..outputs import describe_os_error, describe_sqlite_error
+
+    if new:
+        for made in (path, path.with_name(path.name + "-journal")):
+            made.unlink(missing_ok=True)
+    why = describe_os_error(exc) if isinstance(exc, OSError) else describe_sqlite_error(exc)
+    return InputError(path, f"cannot write tiles into it ({why})")
+
+
 class MBTilesWriter:
     """Adds tiles to an MBTiles file (created with the 1.3 schema when new). Used by fetch-tiles:
     commit() makes what was written durable, so a cancelled or interrupted fetch keeps its tiles."""
@@ -140,15 +157,9 @@ class MBTilesWriter:
                 " tile_row INTEGER, PRIMARY KEY (zoom_level, tile_column, tile_row));"
             )
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorcode", None) not in (NOT_A_DATABASE, CORRUPT):
-                # a full disk or a folder that refuses the file (faults36): it said "not an MBTiles file
-                # (database or disk is full)" and left the empty file it had made
-                from ..outputs import describe_sqlite_error
-
-                if new:
-                    for made in (self.path, self.path.with_name(self.path.name + "-journal")):
-                        made.unlink(missing_ok=True)
-                raise InputError(self.path, f"cannot write tiles into it ({describe_sqlite_error(exc)})") from None
+            refusal = disk_refusal(self.path, exc, new)  # a full disk, a folder that refuses the file
+            if refusal is not None:
+                raise refusal from None
             raise InputError(self.path, f"cannot write tiles into it: not an MBTiles file ({exc})") from None
         from .missing_tiles import SqliteMissingTimes
 

@@ -369,17 +369,11 @@ class GpkgSink:
                                             "new .gpkg file")
             self.db.executescript(_SCHEMA)
         except (sqlite3.DatabaseError, OSError) as exc:
-            from .mbtiles import CORRUPT, NOT_A_DATABASE
+            from .mbtiles import disk_refusal
 
-            if isinstance(exc, OSError) or getattr(exc, "sqlite_errorcode", None) not in (NOT_A_DATABASE, CORRUPT):
-                # a full disk or a folder that refuses the file (faults36): not the file's fault, as MBTilesWriter
-                from ..outputs import describe_os_error, describe_sqlite_error
-
-                if self.created:
-                    for made in (self.path, self.path.with_name(self.path.name + "-journal")):
-                        made.unlink(missing_ok=True)
-                why = describe_os_error(exc) if isinstance(exc, OSError) else describe_sqlite_error(exc)
-                raise InputError(self.path, f"cannot write tiles into it ({why})") from None
+            refusal = disk_refusal(self.path, exc, self.created)  # not the file's fault, as in MBTilesWriter
+            if refusal is not None:
+                raise refusal from None
             raise InputError(self.path, f"cannot write tiles into it: not a GeoPackage ({exc})") from None
         srs = _srs_row(grid)
         level = 0 if level is None else int(level)
@@ -461,9 +455,12 @@ class GpkgSink:
             self._times = SqliteMissingTimes(self.db, self.path, undated=self._undated)
         return self._times
 
-    def put(self, z, x, y, data: bytes, kind: str) -> None:
+    def _insert(self, z, x, y, data: bytes) -> None:
         self.db.execute(f'INSERT OR REPLACE INTO "{TILE_TABLE}" (zoom_level, tile_column, tile_row, tile_data) '
                         "VALUES (?, ?, ?, ?)", (z, x, y, data))
+
+    def put(self, z, x, y, data: bytes, kind: str) -> None:
+        self._insert(z, x, y, data)
         self._stored = True
         self._pending.add(z, x, y, data, kind)
 
@@ -484,11 +481,7 @@ class GpkgSink:
         (package_commit.keep_stored); returns how many."""
         from .package_commit import keep_stored
 
-        def again(z, x, y, data, kind):
-            self.db.execute(f'INSERT OR REPLACE INTO "{TILE_TABLE}" (zoom_level, tile_column, tile_row, tile_data) '
-                            "VALUES (?, ?, ?, ?)", (z, x, y, data))
-
-        kept = keep_stored(self.db, self._pending, again)
+        kept = keep_stored(self.db, self._pending, lambda z, x, y, data, kind: self._insert(z, x, y, data))
         self._committed_changes = self.db.total_changes
         return kept
 
