@@ -407,8 +407,9 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def _to_image(frame, max_side: int) -> Image.Image:
-    """RGB PIL image at most `max_side` on its long side, turned as its display matrix says (_display_turn). FFmpeg's swscale converts and shrinks in
-    one step (measured on a 4K frame: ~3x cheaper than converting at full size, then resizing)."""
+    """RGB PIL image at most `max_side` on its long side, turned as its display matrix says
+    (_display_turn). FFmpeg's swscale converts and shrinks in one step (measured on a 4K frame: ~3x
+    cheaper than converting at full size, then resizing)."""
     w, h = frame.width, frame.height
     s = max_side / max(w, h)
     if s >= 1:
@@ -420,8 +421,9 @@ def _to_image(frame, max_side: int) -> Image.Image:
 
 
 def _video_stream(container):
-    """(the first video stream, set to decode with FFmpeg's threads; its time base in seconds or None;
-    its start time in seconds, 0 when unknown): frame.time minus the start is the time in the video."""
+    """(the footage stream (_main_video), set to decode with FFmpeg's threads; its time base in seconds
+    or None; its start time in seconds, 0 when unknown): frame.time minus the start is the time in the
+    video."""
     stream = _main_video(container)
     stream.thread_type = "AUTO"
     tb = float(stream.time_base) if stream.time_base else None
