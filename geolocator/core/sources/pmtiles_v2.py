@@ -45,6 +45,7 @@ class Archive:
 
         self.path = Path(path)
         self._leaves: dict[tuple[int, int], dict] = {}
+        self.zooms: tuple[int, ...] | None = None  # the zoom levels its directories hold (read_info)
         try:
             self.file = open(self.path, "rb")
         except OSError as exc:
@@ -153,7 +154,9 @@ def read_info(archive: Archive) -> PackageInfo:
             what = f"its tiles are {declared!r}" if declared else "its metadata gives no tile format"
             told = "it holds no tile" if first is None else "its first tile is not an image geolocator reads"
             raise InputError(path, f"{what} and {told} (geolocator needs png, jpg, webp or avif tiles)")
-    zooms = tuple(sorted({z for (z, _, _), _ in archive.entries()}))
+    if archive.zooms is None:  # every leaf is read once for it: kept (read_info is asked again by load)
+        archive.zooms = tuple(sorted({z for (z, _, _), _ in archive.entries()}))
+    zooms = archive.zooms
     return PackageInfo(path, "pmtiles", zooms, fmt, _bounds(meta), str(meta.get("attribution") or "") or None,
                        str(meta.get("name") or "") or None)
 
