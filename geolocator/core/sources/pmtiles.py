@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
 from . import pmtiles_v2
-from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+from .package import HandlePool, PackageInfo, image_format, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".pmtiles",)
 # spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
@@ -323,21 +323,15 @@ def _sniffed_format(archive: _Archive) -> str:
     ("jpeg", "image/jpeg", missing) writes such archives of plain images. Raises InputError when that
     tile is not an image geolocator reads (vector tiles, say)."""
     if archive.sniffed is None:
-        import io
-
-        from PIL import Image, UnidentifiedImageError
-
         first = _first_entry(archive)
-        name = None
+        fmt = None
         if first is not None:
             h, e = archive.header, first[1]
             try:
-                data = unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length), h["tile_compression"].name)
-                with Image.open(io.BytesIO(data)) as im:  # identifies the format; decodes nothing
-                    name = im.format
-            except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-                name = None
-        fmt = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}.get(name)
+                fmt = image_format(unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length),
+                                          h["tile_compression"].name))
+            except ValueError:  # tile data its codec refuses
+                fmt = None
         if fmt is None:
             told = ("it holds no tile to tell it by" if first is None else
                     f"its first tile, {first[0]}, is not an image geolocator reads (png, jpg, webp or avif)")
