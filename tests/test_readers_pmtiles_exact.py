@@ -377,10 +377,10 @@ def test_pmtiles_a_tile_outside_the_xyz_grid_is_not_in_the_archive(tmp_path):
     assert pm.read_tile(p, "1/1/0") == b"t4"
 
 
-def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
-    """Regression (pmtiles36): a spec v2 archive begins "PM" and its version as a uint16 (read here by
-    the pmtiles package's own v2 reader), not "PMTiles": it was "not a PMTiles archive (no 'PMTiles'
-    magic number)", as if it were some other file."""
+def test_pmtiles_a_version_2_archive_is_read_and_other_pm_files_named(tmp_path):
+    """pmtiles36 named a spec v2 archive ("PM" and its version as a uint16, read here by the pmtiles
+    package's own v2 reader) with a conversion command, where it had been "not a PMTiles archive (no
+    'PMTiles' magic number)"; formats37 reads it (tests/test_pmtiles_v2.py)."""
     import json
 
     from pmtiles.reader import MemorySource
@@ -393,15 +393,13 @@ def test_pmtiles_a_version_2_archive_is_named_with_how_to_convert_it(tmp_path):
     assert V2Reader(MemorySource(data)).get(0, 0, 0) == b"t0"  # a v2 archive by the package's own reading
     p = tmp_path / "old.pmtiles"
     p.write_bytes(data)
-    e = _err(pm.read_info, p)
-    assert (e.path, e.problem) == (p, "a PMTiles version 2 archive: geolocator reads version 3 (convert it with "
-                                      "go-pmtiles: pmtiles convert OLD.pmtiles NEW.pmtiles)")
+    assert (pm.read_info(p).zooms, pm.read_info(p).name, pm.read_tile(p, "0/0/0")) == ((0,), "old", b"t0")
     other = tmp_path / "pm.pmtiles"
     other.write_bytes(b"PM\x07\x00" + bytes(200))  # "PM" and no version v2 had: some other file
     assert _err(pm.read_info, other).problem == "not a PMTiles archive (no 'PMTiles' magic number)"
-    first = tmp_path / "v1.pmtiles"  # spec v1 began the same way, version 1 (PM11: only 2 was named)
+    first = tmp_path / "v1.pmtiles"  # spec v1 began the same way, version 1; no metadata: no JSON to read
     first.write_bytes(b"PM\x01\x00" + bytes(200))
-    assert _err(pm.read_info, first).problem.startswith("a PMTiles version 1 archive: geolocator reads version 3")
+    assert _err(pm.read_info, first).problem.startswith("damaged PMTiles version 1 header (")
 
 
 def test_pmtiles_a_header_without_bounds_takes_the_latitude_of_its_tiles(tmp_path):

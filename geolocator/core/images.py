@@ -10,6 +10,7 @@ import contextlib
 import errno
 import io
 import math
+import re
 import struct
 import warnings
 from functools import lru_cache
@@ -497,6 +498,46 @@ def complex_data_problem(dtypes) -> str | None:
     return f"complex SAR data ({kinds[0]}): not imagery a photo can be matched against"
 
 
+# GDAL band unit types (GDALGetRasterUnitType) that are lengths: what an elevation grid's heights are in
+_LENGTH_UNITS = frozenset({"m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us-ft", "ftus",
+                           "us survey foot", "us_survey_foot"})
+# words a DEM's band description, tags or file name use (Copernicus "..._DEM.tif", "dsm_2023.tif", "SRTM")
+_ELEVATION_WORD = re.compile(r"(?<![a-z])(dem|dsm|dtm|elevation|height|srtm)(?![a-z])", re.IGNORECASE)
+
+
+def elevation_data_problem(ds, path: Path) -> str | None:
+    """The sentence for a georeferenced raster that holds heights, not a picture (a DEM, DSM or DTM
+    given as imagery), else None. `ds`: an open rasterio dataset; `path`: its file (its name is one
+    clue). Said only of one data band (alpha aside, no colour table) that is not 8-bit, with one of:
+    a length as its unit type (GDAL's elevation convention: "m", "ft"...), an elevation word in its
+    description or tags or in the file's name, or pixels that are points (AREA_OR_POINT=Point,
+    what SRTM and most DEMs declare, imagery being "Area"). Without such a clue a one-band 16-bit or
+    float raster is read as grey imagery, stretched (panchromatic bands, reflectance), as before."""
+    from rasterio.enums import ColorInterp as CI
+
+    interp = list(ds.colorinterp)
+    bands = [i + 1 for i, ci in enumerate(interp) if ci != CI.alpha]
+    if len(bands) != 1 or interp[bands[0] - 1] == CI.palette or ds.dtypes[bands[0] - 1] == "uint8":
+        return None
+    band = bands[0]
+    unit = (ds.units[band - 1] or "").strip()
+    words = " ".join([ds.descriptions[band - 1] or "", *(f"{k} {v}" for k, v in ds.tags(band).items())])
+    clue = None
+    if unit.lower() in _LENGTH_UNITS:
+        clue = f"its unit is {unit!r}"
+    elif (found := _ELEVATION_WORD.search(words)) is not None:
+        clue = f"its band is described as {found.group(1)!r}"
+    elif (found := _ELEVATION_WORD.search(Path(path).stem.replace("_", " "))) is not None:
+        clue = f"its name says {found.group(1)!r}"
+    elif str(ds.tags().get("AREA_OR_POINT", "")).strip().lower() == "point":
+        clue = "its pixels are points (AREA_OR_POINT=Point)"
+    if clue is None:
+        return None
+    return (f"one band of {ds.dtypes[band - 1]} values and {clue}: heights (a DEM, DSM or DTM), not imagery a photo "
+            "can be matched against; give the orthophoto (an image of the ground) instead, or if this really is an "
+            f"image, an 8-bit copy of it: gdal_translate -ot Byte -scale {Path(path).name} image.tif")
+
+
 def unmarked_alpha_band(ds, grid: int = 8, side: int = 16) -> int | None:
     """The band number (4) of an RGBA-looking raster whose fourth band is not marked alpha, else None.
 
@@ -552,6 +593,10 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
         complex_problem = complex_data_problem(ds.dtypes)
         if complex_problem:
             raise InputError(path, complex_problem)
+        georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
+        height_problem = elevation_data_problem(ds, path) if georeferenced else None  # a thermal photo is no DEM
+        if height_problem:
+            raise InputError(path, height_problem)
         if window is None:
             if ds.width * ds.height > MAX_PIXELS:
                 raise InputError(path, f"image is too large (more than {MAX_PIXELS:,} pixels) to read whole")
@@ -559,7 +604,6 @@ def _read_rasterio(rio, path: Path, window: PixelWindow | None, min_side: int | 
         else:
             _check_window(path, window, ds.width, ds.height)
             win = Window(window.col, window.row, window.width, window.height)
-        georeferenced = ds.crs is not None or not ds.transform.is_identity or bool(ds.gcps[0])
         palette = ds.colorinterp[0] == CI.palette and _has_colormap(ds)
         shape = None  # (rows, cols) to read at; None: as stored
         if window is None:

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import CrsMissing, InputError
 from ..geo import crs_label, ground_metres_per_pixel, parse_crs, projected_boxes
-from ..images import RASTER_SUFFIXES, complex_data_problem, unmarked_alpha_band, unmarked_alpha_notice, unmarked_colour_bands
+from ..images import (RASTER_SUFFIXES, complex_data_problem, elevation_data_problem, unmarked_alpha_band,
+                      unmarked_alpha_notice, unmarked_colour_bands)
 from ..model import PixelWindow, Tile, TileSet
 from .northup import is_north_up, north_up_copy
 from .registry import MIN_VALID_FRACTION, LoadOptions, Reader
@@ -226,6 +227,9 @@ def cut_geotiff(path: Path, tile_size_m: float, overlap: float = 0.0, *, crs=Non
             complex_problem = complex_data_problem(ds.dtypes)
             if complex_problem:  # before any pixel is read: numpy would keep the real part only
                 raise InputError(shown, complex_problem)
+            height_problem = elevation_data_problem(ds, shown)  # a DEM was cut and matched as a grey picture
+            if height_problem:
+                raise InputError(shown, height_problem)
             validity = _valid_fraction_table(ds) if crs is not None else None
             try:
                 unmarked = unmarked_colour_bands(ds.colorinterp)

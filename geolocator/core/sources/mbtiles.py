@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
 from ..names import readable
-from .package import PackageInfo, readonly_sqlite, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+from .package import PackageInfo, image_format, readonly_sqlite, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".mbtiles",)
 
@@ -55,20 +55,43 @@ def _bounds(path: Path, text: str | None) -> Bounds | None:
 # the imagery formats are read as their short names (a writer that used "image/png" holds PNG tiles)
 _MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "image/webp": "webp", "image/avif": "avif"}
 IMAGE_FORMATS = frozenset({"png", "jpg", "jpeg", "webp", "avif"})
+# vector tiles, said so plainly (MBTiles 1.3 "pbf"; the names and media types other writers use): refused by name
+VECTOR_FORMATS = frozenset({"pbf", "mvt", "mlt", "application/x-protobuf", "application/vnd.mapbox-vector-tile",
+                            "application/vnd.maplibre-vector-tile"})
 
 
 def read_info(path: Path) -> PackageInfo:
-    """The package's metadata and zoom levels. Raises InputError when it is not an MBTiles file or
-    holds vector tiles (format pbf): geolocator needs imagery."""
+    """The package's metadata and zoom levels. A `format` that names no image format geolocator knows
+    ("png8", "tiff"...) is replaced by the format of the first stored tile (package.image_format).
+    A missing `format` is filled the same way (None when the first tile is no image). Raises InputError
+    when it is not an MBTiles file, holds vector tiles (format pbf, mvt...), or names an odd format and
+    its first tile is no image geolocator decodes: geolocator needs imagery."""
     path = Path(path)
     meta = _metadata(path)
     fmt = (meta.get("format") or "").strip().lower() or None
     fmt = _MEDIA_TYPES.get(fmt, fmt)
-    if fmt is not None and fmt not in IMAGE_FORMATS:
+    if fmt in VECTOR_FORMATS:
         raise InputError(path, f"its tiles are {fmt!r}, not imagery (geolocator needs png, jpg, webp or avif tiles)")
+    if fmt is None or fmt not in IMAGE_FORMATS:
+        # no name, or one outside the spec ("png8" for 8-bit PNGs, "png256", "jpeg-q85", "tiff"): the tiles say
+        # what they are (each is decoded by its content anyway). Refused only when the first is no image geolocator
+        # decodes; before formats37 any such name refused the whole package as "not imagery"
+        # (no name at all is not refused: the spec had format optional before 1.3, and each tile is refused as
+        # it is decoded, as before)
+        told = image_format(_first_tile(path))
+        if told is None and fmt is not None:
+            raise InputError(path, f"its metadata 'format' is {fmt!r} and its first tile is not an image geolocator "
+                                   "reads (geolocator needs png, jpg, webp or avif tiles)")
+        fmt = told
     zooms = tuple(int(r[0]) for r in _query(path, "SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level"))
     return PackageInfo(path, "mbtiles", zooms, fmt, _bounds(path, meta.get("bounds")),
                        meta.get("attribution") or None, meta.get("name") or None)
+
+
+def _first_tile(path: Path) -> bytes | None:
+    """The bytes of one stored tile (the first SQLite returns), None when it holds none."""
+    rows = _query(path, "SELECT tile_data FROM tiles WHERE tile_data IS NOT NULL LIMIT 1")
+    return bytes(rows[0][0]) if rows else None
 
 
 def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:

@@ -98,6 +98,23 @@ def _ranges(zooms: tuple[int, ...]) -> str:
     return f"{zooms[0]}-{zooms[-1]}" if list(zooms) == list(range(zooms[0], zooms[-1] + 1)) else ", ".join(map(str, zooms))
 
 
+# Pillow's format names of the tile images geolocator decodes -> the short names packages use
+_PILLOW_TILE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
+
+
+def image_format(data: bytes | None) -> str | None:
+    """"png", "jpg", "webp" or "avif": the format of tile bytes `data` as Pillow identifies it from their
+    signature (Image.open reads the header only; nothing is decoded); None for anything else (vector
+    tiles, gzip, damaged bytes, no bytes). Used where a package's declared format is missing or odd."""
+    if not data:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return _PILLOW_TILE_FORMATS.get(im.format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def decode_tile(data: bytes | None, path: Path, ref: str, min_side: int | None = None,
                 keep_alpha: bool = False) -> Image.Image:
     """Decode one stored tile (PNG/JPEG/WebP bytes) to RGB, with the same rules as image files

@@ -1,5 +1,5 @@
 """PMTiles v3 raster archives, read with the `pmtiles` package (header, metadata, directories,
-tile look-up) over a memory map of the file.
+tile look-up) over a memory map of the file. v1/v2 archives go to pmtiles_v2 (told by their first bytes).
 
 Spec: https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md. Tiles are addressed by a
 Hilbert tile id ordered by zoom (all of zoom z come before zoom z+1), which lets the listing of
@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
-from .package import HandlePool, PackageInfo, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+from . import pmtiles_v2
+from .package import HandlePool, PackageInfo, image_format, as_int, parse_ref, pick_zoom, web_mercator_tile_m
 
 SUFFIXES = (".pmtiles",)
 # spec v3 §3.5 tile types that are imagery; AVIF (0x05) decodes as AVIF photos do (Pillow 11.3+: core/images.py)
@@ -179,13 +180,7 @@ class _Archive:
         try:
             self.header = self.reader.header()
         except MagicNumberNotFound:
-            head = self.get_bytes(0, 4)
             self.close()
-            # spec v2 (2021-22): "PM", then the version as a little-endian uint16; go-pmtiles converts it
-            if head[:2] == b"PM" and int.from_bytes(head[2:4], "little") in (1, 2):
-                raise InputError(path, f"a PMTiles version {int.from_bytes(head[2:4], 'little')} archive: geolocator "
-                                       "reads version 3 (convert it with go-pmtiles: pmtiles convert OLD.pmtiles "
-                                       "NEW.pmtiles)") from None
             raise InputError(path, "not a PMTiles archive (no 'PMTiles' magic number)") from None
         except SpecVersionUnsupported:
             self.close()
@@ -254,13 +249,27 @@ class _Archive:
         self.file.close()
 
 
-_pool = HandlePool(_Archive)
+def _open(path: Path) -> _Archive | pmtiles_v2.Archive:
+    """The archive at `path`: a v3 one, or (its first bytes "PM" and version 1 or 2: spec v2, 2021-22) an
+    old one read by pmtiles_v2. Before formats37 those were refused with a conversion command."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise InputError(path, f"cannot open ({exc.strerror or exc})") from None
+    return pmtiles_v2.Archive(path) if pmtiles_v2.old_version(head) else _Archive(path)
+
+
+_pool = HandlePool(_open)
 
 
 def read_info(path: Path) -> PackageInfo:
-    """Header and JSON metadata. Raises InputError for a file that is not a raster PMTiles v3."""
+    """Header and JSON metadata. Raises InputError for a file that is not a raster PMTiles archive
+    (v3, or v1/v2 through pmtiles_v2)."""
     path = Path(path)
     archive = _pool.get(path)
+    if isinstance(archive, pmtiles_v2.Archive):
+        return pmtiles_v2.read_info(archive)
     h = archive.header
     kind = h["tile_type"].name
     if kind == "UNKNOWN":
@@ -314,21 +323,15 @@ def _sniffed_format(archive: _Archive) -> str:
     ("jpeg", "image/jpeg", missing) writes such archives of plain images. Raises InputError when that
     tile is not an image geolocator reads (vector tiles, say)."""
     if archive.sniffed is None:
-        import io
-
-        from PIL import Image, UnidentifiedImageError
-
         first = _first_entry(archive)
-        name = None
+        fmt = None
         if first is not None:
             h, e = archive.header, first[1]
             try:
-                data = unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length), h["tile_compression"].name)
-                with Image.open(io.BytesIO(data)) as im:  # identifies the format; decodes nothing
-                    name = im.format
-            except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-                name = None
-        fmt = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}.get(name)
+                fmt = image_format(unpack(archive.get_bytes(h["tile_data_offset"] + e.offset, e.length),
+                                          h["tile_compression"].name))
+            except ValueError:  # tile data its codec refuses
+                fmt = None
         if fmt is None:
             told = ("it holds no tile to tell it by" if first is None else
                     f"its first tile, {first[0]}, is not an image geolocator reads (png, jpg, webp or avif)")
@@ -399,6 +402,8 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     """Tiles of one zoom level (`zoom`, else the level nearest `tile_size_m` metres on the
     ground; see package.choose_zoom). Tile ids and refs are "z/x/y" (XYZ rows)."""
     path = Path(path)
+    if isinstance(archive := _pool.get(path), pmtiles_v2.Archive):
+        return pmtiles_v2.load(archive, zoom=zoom, tile_size_m=tile_size_m)
     info = read_info(path)
     if info.bounds is not None:
         lat = info.bounds.center.lat
@@ -428,6 +433,8 @@ def read_tile(path: Path, ref: str) -> bytes | None:
     None when the archive lacks it. Raises InputError naming the archive for damaged directories or data."""
     z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
     archive = _pool.get(path)
+    if isinstance(archive, pmtiles_v2.Archive):
+        return pmtiles_v2.read_tile(archive, ref, z, x, y)
     try:
         data = archive.get(z, x, y)
     except (OSError, EOFError, ValueError, IndexError) as exc:
