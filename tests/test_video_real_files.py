@@ -32,7 +32,7 @@ def _picture(i: int) -> np.ndarray:
     return a
 
 
-def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None):
+def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None, matrix=None):
     with av.open(str(path), "w", options=options or {}) as c:
         small = None
         if preview:  # a 32 x 32 stream first, flat grey: what a proxy or preview track looks like to a reader
@@ -42,6 +42,8 @@ def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None):
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         if rotation is not None:
             s.set_display_rotation(rotation)  # counter-clockwise degrees (FFmpeg's av_display_rotation_set)
+        if matrix is not None:
+            s.set_display_matrix(matrix)  # FFmpeg's layout: 16.16 fixed point, the last column 2.30
         for i in range(n):
             if small is not None:
                 for p in small.encode(av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24")):
@@ -74,6 +76,27 @@ def test_a_clip_held_in_portrait_is_turned_as_a_player_shows_it(tmp_path, rotati
     [(t, image)] = list(V.iter_frames(v, [1.0]))
     assert t == 1.0 and image.size == (info.width, info.height)
     assert _corner(image) == corner
+
+
+ONE, UNIT = 1 << 16, 1 << 30  # 1.0 in a display matrix's 16.16 and 2.30 fixed point (libavutil/display.h)
+
+
+@pytest.mark.parametrize("name, matrix, corner, size", [
+    # av_display_matrix_flip(hflip=1) of the identity: a selfie camera's or an editor's mirror
+    ("hflip", (-ONE, 0, 0, 0, ONE, 0, 0, 0, UNIT), "top-right", (W, H)),
+    ("vflip", (ONE, 0, 0, 0, -ONE, 0, 0, 0, UNIT), "bottom-left", (W, H)),
+    # av_display_rotation_set(90), then av_display_matrix_flip(hflip=1): turned, then mirrored
+    ("turn90+hflip", (0, -ONE, 0, -ONE, 0, 0, 0, 0, UNIT), "bottom-right", (H, W)),
+])
+def test_a_mirrored_clip_is_read_as_a_player_shows_it(tmp_path, name, matrix, corner, size):
+    """PyAV's VideoFrame.rotation reads a mirror's display matrix as a turn of 180 degrees: the hflip clip's frames came
+    out upside down (the block bottom-right, not top-right), and its cached frames were keyed as a turned clip's."""
+    v = _clip(tmp_path / "clip.mov", matrix=matrix)
+    info = V.probe_video(v)
+    assert (info.width, info.height) == size
+    [(_, image)] = list(V.iter_frames(v, [1.0]))
+    assert image.size == size and _corner(image) == corner
+    assert V.decode_tag(v).endswith("|mirror")
 
 
 def test_the_footage_is_read_not_a_small_stream_before_it(tmp_path):

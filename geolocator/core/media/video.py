@@ -151,14 +151,29 @@ def _main_video(container):
     return best
 
 
-def _display_turn(frame) -> int:
-    """The quarter turns (0-3, counter-clockwise) a player gives a decoded frame from its stream's
-    display matrix (a phone or a gimbal held in portrait; what older tools wrote as a `rotate` tag):
-    PyAV's VideoFrame.rotation, counter-clockwise degrees as FFmpeg's av_display_rotation_get
-    (libavutil/display.h), rounded to a quarter turn; 0 when there is none or it is not within
-    1 degree of a multiple of 90 (a skewed matrix is left as stored)."""
+def _display_matrix(frame) -> tuple[int, int, int, int] | None:
+    """(a, b, c, d) of the frame's display matrix (FFmpeg's AV_FRAME_DATA_DISPLAYMATRIX, libavutil/display.h:
+    nine int32, a point (x, y) of the stored frame shown at x' = a*x + c*y, y' = b*x + d*y), None when the
+    frame carries none or PyAV cannot give it."""
+    import struct
+
     try:
-        degrees = float(getattr(frame, "rotation", 0) or 0)
+        for item in getattr(frame, "side_data", None) or ():
+            if "DISPLAYMATRIX" in str(getattr(item, "type", "")) or "DISPLAYMATRIX" in str(item):
+                raw = bytes(item)
+                if len(raw) >= 36:
+                    m = struct.unpack("=9i", raw[:36])
+                    return m[0], m[1], m[3], m[4]
+    except (TypeError, ValueError, struct.error, AttributeError):
+        return None
+    return None
+
+
+def _quarter_turns(degrees) -> int:
+    """Counter-clockwise degrees rounded to quarter turns (0-3); 0 when not a number or not within 1 degree of a multiple
+    of 90 (a skewed matrix is left as stored)."""
+    try:
+        degrees = float(degrees or 0)
     except (TypeError, ValueError):
         return 0
     if not math.isfinite(degrees):
@@ -167,7 +182,40 @@ def _display_turn(frame) -> int:
     return q % 4 if abs(degrees - 90.0 * q) <= 1.0 else 0
 
 
+def _display_transform(frame) -> tuple[int, bool]:
+    """(quarter turns 0-3 counter-clockwise, mirrored left-right after the turn) a player gives a decoded frame from its
+    stream's display matrix (a phone or a gimbal held in portrait: what older tools wrote as a `rotate` tag; a selfie
+    camera's or an editor's mirror, av_display_matrix_flip). A matrix of negative determinant is a mirror: FFmpeg's
+    av_display_matrix_flip(hflip) negates its x' column (a, c), so undoing that leaves the turn, read as
+    av_display_rotation_get does (-atan2(b, a) in degrees). PyAV's VideoFrame.rotation reads a mirror's matrix as a turn
+    of 180 degrees: a mirrored clip came out upside down and unmirrored (session 37). Without the matrix's bytes,
+    VideoFrame.rotation's turn and no mirror."""
+    m = _display_matrix(frame)
+    if m is None:
+        return _quarter_turns(getattr(frame, "rotation", 0)), False
+    a, b, c, d = (float(v) for v in m)
+    mirror = a * d - b * c < 0
+    if mirror:
+        a, c = -a, -c
+    if a == 0 and b == 0:
+        return 0, mirror
+    return _quarter_turns(-math.degrees(math.atan2(b, a))), mirror
+
+
+def _display_turn(frame) -> int:
+    """The quarter turns (0-3, counter-clockwise) of _display_transform: what swaps a frame's sides."""
+    return _display_transform(frame)[0]
+
+
 _TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}  # PIL: counter-clockwise
+
+
+def _as_shown(image: Image.Image, frame) -> Image.Image:
+    """`image` (decoded from `frame`) turned and mirrored as a player shows it (_display_transform)."""
+    turn, mirror = _display_transform(frame)
+    if turn:
+        image = image.transpose(_TURNS[turn])
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirror else image
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -200,10 +248,10 @@ def probe_video(path: Path) -> VideoInfo:
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
-        turn = _first_turn(container, stream, path)
-        if turn is None:  # a Matroska recording stopped before its first frame: its length is the sound's
+        shown = _first_turn(container, stream, path)
+        if shown is None:  # a Matroska recording stopped before its first frame: its length is the sound's
             raise InputError(path, "its video stream holds no frames (a recording stopped before its first frame?)")
-        if turn % 2:  # shown a quarter turn from how it is stored: its sides swap
+        if shown[0] % 2:  # shown a quarter turn from how it is stored: its sides swap
             width, height = height, width
     finally:
         container.close()
@@ -236,11 +284,11 @@ def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
     return max(0.0, float((max(inside) - start) * tb) + step)
 
 
-_FIRST_TURNS: dict[str, int | None] = {}  # file identity (cache.file_key) -> _first_turn
+_FIRST_TURNS: dict[str, tuple[int, bool] | None] = {}  # file identity (cache.file_key) -> _first_turn
 
 
-def _first_turn(container, stream, path: Path) -> int | None:
-    """_display_turn of the stream's first frame; 0 when it fails to decode, None when the stream ends
+def _first_turn(container, stream, path: Path) -> tuple[int, bool] | None:
+    """_display_transform of the stream's first frame (quarter turns, mirrored); (0, False) when it fails to decode, None when the stream ends
     before any frame (a declared stream with no frames: its samples were planned over the sound's length
     and each read raised FFmpeg's "Operation not permitted" from the seek, session 36). The display
     matrix is side data PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file
@@ -254,10 +302,10 @@ def _first_turn(container, stream, path: Path) -> int | None:
     turn = None
     try:
         for frame in container.decode(stream):
-            turn = _display_turn(frame)
+            turn = _display_transform(frame)
             break
     except (av.error.FFmpegError, OSError, ValueError):
-        turn = 0
+        turn = (0, False)
     if len(_FIRST_TURNS) > 4096:  # bounded: a session of many videos
         _FIRST_TURNS.clear()
     _FIRST_TURNS[key] = turn
@@ -271,9 +319,9 @@ def decode_tag(path: Path) -> str:
     """What tells this video's frames apart from what the decoder made of them before session 36, for
     the keys of everything cached per frame (the frame cache here; media/query_image's query_identity
     and query_key: features, verification, thumbnails): "" for a video decoded as before (its first
-    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>"
+    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>[|mirror]"
     for one whose frames changed (the footage read instead of a preview or cover stream before it, a
-    portrait clip turned upright), whose cached frames and results were of the wrong picture. Cached by
+    portrait clip turned upright, a mirrored one mirrored back), whose cached frames and results were of the wrong picture. Cached by
     file identity; "" for a file that cannot be opened (its reader says why)."""
     from ..cache import file_key
 
@@ -286,9 +334,10 @@ def decode_tag(path: Path) -> str:
         return ""
     try:
         stream, first = _main_video(container), container.streams.video[0]
-        turn = _first_turn(container, stream, path) or 0
+        turn, mirror = _first_turn(container, stream, path) or (0, False)
         index = getattr(stream, "index", 0)
-        tag = "" if stream is first and turn == 0 else f"|stream{index}|turn{turn}"
+        tag = "" if stream is first and turn == 0 and not mirror else f"|stream{index}|turn{turn}"
+        tag += "|mirror" if mirror else ""  # session 37: a mirrored clip was decoded upside down (turn2) before
     finally:
         container.close()
     if len(_DECODE_TAGS) > 4096:
@@ -416,8 +465,7 @@ def _to_image(frame, max_side: int) -> Image.Image:
         image = frame.to_image()
     else:
         image = frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
-    turn = _display_turn(frame)  # as a player shows it: a portrait clip stored landscape came out on its side
-    return image.transpose(_TURNS[turn]) if turn else image
+    return _as_shown(image, frame)  # a portrait clip stored landscape came out on its side, a mirrored one upside down
 
 
 def _video_stream(container):
