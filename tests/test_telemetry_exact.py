@@ -201,3 +201,23 @@ def test_read_srt_reads_a_utf16_file_saved_by_a_subtitle_editor(tmp_path):
         bom = "\ufeff".encode(codec)
         p.write_bytes(bom + body.encode(codec))
         assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0)], codec
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", b""), ("utf-16-be", b""), ("utf-8", b"\xef\xbb\xbf"),
+                                        ("cp1252", b"")])
+def test_read_srt_reads_one_saved_without_a_mark_or_as_windows_ansi(tmp_path, codec, bom):
+    """Session 37: a UTF-16 .SRT whose byte-order mark was lost read as "not a subtitle (SRT) file: no cues found";
+    one saved as Windows-1252 ("ANSI") had its degree signs read as U+FFFD, and every gimbal angle of the compact
+    layout was lost (G.PRY read as nothing)."""
+    body = ("1\r\n00:00:00,500 --> 00:00:01,000\r\nGPS (4.5, 3.5, 19), H 10.00m, "
+            "G.PRY (-89.9\u00b0, 0.0\u00b0, 45.0\u00b0)\r\n\r\n")
+    p = tmp_path / "DJI_0001.SRT"
+    p.write_bytes(bom + body.encode(codec))
+    assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0, 19.0, 45.0, -89.9, gimbal_roll_deg=0.0)]
+
+
+def test_read_srt_refuses_a_binary_file_naming_it(tmp_path):
+    p = tmp_path / "DJI_0002.SRT"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00")
+    err = _err(tm.read_srt, p)
+    assert "DJI_0002.SRT" in str(err) and "not a subtitle (SRT) file: not text" in str(err)

@@ -19,7 +19,6 @@ in localisation reads them unless the user asks for a GNSS prior.
 from __future__ import annotations
 
 import bisect
-import codecs
 import logging
 import math
 import os
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..bom_text import decode_sidecar
 from ..errors import InputError
 from ..model import LatLon
 
@@ -143,9 +143,12 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read telemetry ({exc.strerror or exc})") from None
-    # a subtitle editor's "Unicode" save is UTF-16 with its byte-order mark (read as UTF-8, no cue was found)
-    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    text = raw.decode("utf-16" if utf16 else "utf-8-sig", errors="replace").replace("\r\n", "\n")
+    # a subtitle editor's "Unicode" save is UTF-16, its byte-order mark sometimes lost (read as UTF-8, no cue was
+    # found); an "ANSI" one is Windows-1252, whose degree sign read as U+FFFD lost every gimbal angle (session 37)
+    try:
+        text = decode_sidecar(raw)[0].replace("\r\n", "\n")
+    except ValueError as exc:
+        raise InputError(path, f"not a subtitle (SRT) file: not text ({getattr(exc, 'reason', exc)})") from None
     try:
         cues = list(srt.parse(text, ignore_errors=True))
     except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range
