@@ -216,8 +216,10 @@ def test_read_srt_reads_one_saved_without_a_mark_or_as_windows_ansi(tmp_path, co
     assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0, 19.0, 45.0, -89.9, gimbal_roll_deg=0.0)]
 
 
-def test_read_srt_refuses_a_binary_file_naming_it(tmp_path):
+def test_read_srt_refuses_a_binary_file_naming_it_and_reads_a_torn_utf16_one(tmp_path):
     p = tmp_path / "DJI_0002.SRT"
     p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00")
-    err = _err(tm.read_srt, p)
-    assert "DJI_0002.SRT" in str(err) and "not a subtitle (SRT) file: not text" in str(err)
+    assert "DJI_0002.SRT: not a subtitle (SRT) file" in str(_err(tm.read_srt, p))
+    body = "1\r\n00:00:00,500 --> 00:00:01,000\r\n[latitude: 3.5] [longitude: 4.5]\r\n\r\n2\r\n00:00"
+    p.write_bytes(body.encode("utf-16-le") + b"\x30")  # no mark, cut short inside a character: the whole cue stands
+    assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5))]

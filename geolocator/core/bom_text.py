@@ -65,23 +65,22 @@ def _utf16_without_mark(raw: bytes) -> str | None:
     return None
 
 
-def decode_sidecar(raw: bytes) -> tuple[str, str]:
+def decode_sidecar(raw: bytes, errors: str = "strict") -> tuple[str, str]:
     """(text, encoding) of a small text sidecar people save with whatever editor is at hand (a drone's .SRT, a tile
     folder's missing.txt), in this order: the encoding its byte order mark names (bom_encoding); UTF-16 without a
     mark, told by its NUL bytes (_utf16_without_mark; a subtitle editor's or PowerShell's "Unicode" save whose mark was
     lost read as no text at all); UTF-8; else Windows-1252 ("ANSI" in Notepad, a superset of Latin-1 for printable
     bytes: its 0xB0 is the degree sign DJI writes after gimbal angles, which read as U+FFFD broke the angle's pattern).
-    Raises ValueError (UnicodeDecodeError) for bytes with a mark or a NUL pattern that do not decode, or NUL bytes
-    that are no UTF-16 (a binary file)."""
+    `errors` as for bytes.decode, for the encoding a mark or the NUL pattern names. With "strict", ValueError
+    (UnicodeDecodeError) for bytes that do not decode in it (an odd byte count in UTF-16: a file cut short); anything
+    else gives text (a binary file too: its reader finds nothing of its format in it and says so, and a
+    stray NUL in a sidecar with junk at its end keeps the rest readable)."""
     mark = bom_encoding(raw)
     if mark != "utf-8":
-        return raw.decode(mark), mark
+        return raw.decode(mark, errors=errors), mark
     utf16 = _utf16_without_mark(raw)
     if utf16 is not None:
-        return raw.decode(utf16), utf16
-    if b"\x00" in raw:
-        raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1,
-                                 "a NUL byte: a binary file, not text")
+        return raw.decode(utf16, errors=errors), utf16
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

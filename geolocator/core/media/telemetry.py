@@ -145,10 +145,8 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
         raise InputError(path, f"cannot read telemetry ({exc.strerror or exc})") from None
     # a subtitle editor's "Unicode" save is UTF-16, its byte-order mark sometimes lost (read as UTF-8, no cue was
     # found); an "ANSI" one is Windows-1252, whose degree sign read as U+FFFD lost every gimbal angle (session 37)
-    try:
-        text = decode_sidecar(raw)[0].replace("\r\n", "\n")
-    except ValueError as exc:
-        raise InputError(path, f"not a subtitle (SRT) file: not text ({getattr(exc, 'reason', exc)})") from None
+    # (a last character torn by a cut-short copy is replaced, as before: the cues before it stand)
+    text = decode_sidecar(raw, errors="replace")[0].replace("\r\n", "\n")
     try:
         cues = list(srt.parse(text, ignore_errors=True))
     except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range

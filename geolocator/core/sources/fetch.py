@@ -651,9 +651,8 @@ def _read_missing_file(path: Path) -> dict[str, float]:
     except OSError as exc:
         log.warning("%s: not read (%s): the tiles it records missing are asked for again", path, exc.strerror or exc)
         return {}
-    try:
-        text, encoding = decode_sidecar(raw)
-    except ValueError:
+    text, encoding = decode_sidecar(raw, errors="replace")  # a torn last character: the keys before it stand
+    if "\x00" in text:  # a NUL is in no text file an editor saves
         log.warning("%s: not read (not a text file): the tiles it records missing are asked for again", path)
         return {}
     if encoding.startswith(("utf-16", "utf-32")):
