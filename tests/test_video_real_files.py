@@ -253,6 +253,53 @@ def test_frames_cached_before_a_clip_was_turned_are_not_served(tmp_path, monkeyp
     assert query_key(Query(id="t", path=turned, time_s=1.0)) != old_key(turned)
 
 
+def test_a_matroska_file_cut_short_lists_only_the_frames_it_holds(tmp_path, caplog):
+    """Session 36's open point: a Matroska file keeps no frame index and writes its duration at its start, so one cut
+    in half still listed its whole 10 s (video_queries, the app's frame list and the CLI's); the frames past the cut
+    failed one by one when read. Its Segment's declared size runs past the file's end: its packets are demuxed for
+    the data's end, and the cut is said once."""
+    whole = _clip(tmp_path / "whole.mkv", n=100)
+    assert V.probe_video(whole).header_duration_s is None and not V._matroska_cut_short(whole)
+    data = whole.read_bytes()
+    cut = tmp_path / "DJI_0004.MKV"
+    cut.write_bytes(data[: len(data) // 2])
+    info = V.probe_video(cut)
+    assert info.header_duration_s == pytest.approx(10.0) and 1.0 < info.duration_s < 9.0
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        frames = V.video_queries(cut, every_s=1.0, telemetry=False)
+    times = [q.time_s for q in frames]
+    assert times == [float(t) for t in range(int(np.ceil(info.duration_s)))]
+    assert [t for t, _ in V.iter_frames(cut, times)] == times  # every listed frame reads
+    assert any("DJI_0004.MKV: the file is cut short: its header says 10.0 s" in r.getMessage() for r in caplog.records)
+    stub = tmp_path / "stub.mkv"  # cut inside its first frame
+    stub.write_bytes(data[: len(data) // 5])
+    with pytest.raises(InputError, match=r"stub\.mkv: the file is cut short before its first frame"):
+        V.probe_video(stub)
+
+
+def test_what_was_cached_for_a_file_cut_short_is_not_served_again(tmp_path, monkeypatch):
+    """Before session 36 a cut-short Matroska file's times past the cut got its last frame, and the frames, features
+    and verification cached for them were keyed by the file and the time alone: reused, the CLI placed those times
+    "extrapolated". A cut-short file's keys now carry its data's end (decode_tag "|held<s>"); a whole file's do not."""
+    import hashlib
+
+    from geolocator.core.cache import file_key
+    from geolocator.core.media.query_image import query_key
+    from geolocator.core.model import Query
+
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    whole = _clip(tmp_path / "whole.mkv", n=100)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    old = hashlib.sha256(f"{file_key(cut)}|{1.0:.3f}|{V.FRAME_MAX_SIDE}".encode()).hexdigest()
+    V._store(V.frame_cache_root() / old[:2] / f"{old[2:]}.jpg", Image.new("RGB", (W, H), (0, 0, 255)))
+    r, g, b = V.open_frame(cut, 1.0).getpixel((60, 60))
+    assert b < 40 and abs(r - 200) <= 10  # frame 10 as decoded now (red 10 * 20), not the blue picture cached before
+    old_key = lambda v: hashlib.sha256(f"{file_key(v)}#t={1.0:.3f}".encode()).hexdigest()[:16]  # noqa: E731
+    assert query_key(Query(id="c", path=cut, time_s=1.0)) != old_key(cut)
+    assert query_key(Query(id="w", path=whole, time_s=1.0)) == old_key(whole)
+
+
 def test_frames_of_one_video_that_could_not_be_read_are_counted_not_folded_into_one(tmp_path):
     """Keyed by file alone, a cut-short video's 6 failed frames read as one failure, with the last
     frame's reason (t=7) standing for all of them."""

@@ -245,10 +245,15 @@ def probe_video(path: Path) -> VideoInfo:
         densest = base if base and rate and rate < base <= 1000.0 else None
         header_duration = None
         held = _data_end_s(path, stream, rate)
+        if held is None:  # no frame index (Matroska): its packets, when its declared size runs past the file's end
+            held = _demuxed_end_s(path, rate)
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
         shown = _first_turn(container, stream, path)
+        if shown is None and header_duration is not None:
+            raise InputError(path, f"the file is cut short before its first frame (its header says "
+                                   f"{header_duration:.1f} s of video): copy it again")
         if shown is None:  # a Matroska recording stopped before its first frame: its length is the sound's
             raise InputError(path, "its video stream holds no frames (a recording stopped before its first frame?)")
         if shown[0] % 2:  # shown a quarter turn from how it is stored: its sides swap
@@ -282,6 +287,94 @@ def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
     start = stream.start_time or 0
     step = 1.0 / rate if rate and math.isfinite(rate) and rate > 0 else 0.0
     return max(0.0, float((max(inside) - start) * tb) + step)
+
+
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # the EBML header's element ID: a Matroska / WebM file (RFC 8794 section 8.1)
+SEGMENT_ID = b"\x18\x53\x80\x67"  # Matroska's Segment element (RFC 9559 section 5.1)
+
+
+def _ebml_vint(data: bytes, at: int) -> tuple[int | None, int]:
+    """(value, its length in bytes) of the EBML variable-size integer at `at` (RFC 8794 section 4: the leading
+    zero bits count the bytes after the first, the marker bit is dropped); value None for an unknown size (all
+    value bits set) or a damaged one. Raises IndexError when `data` ends inside it."""
+    first = data[at]
+    length = 9 - first.bit_length() if first else 9
+    if length > 8:
+        return None, 1
+    value = first & ((1 << (8 - length)) - 1)
+    for k in range(1, length):
+        value = (value << 8) | data[at + k]
+    return (None if value == (1 << (7 * length)) - 1 else value), length
+
+
+def _matroska_cut_short(path: Path) -> bool:
+    """Whether `path` is a Matroska / WebM file whose Segment (everything after the EBML header) declares more bytes
+    than the file holds: a recording or copy cut short. False for any other file, or a Segment of unknown size (a
+    live recording never closed: nothing declares its length)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+        total = os.path.getsize(path)
+        if not head.startswith(EBML_MAGIC):
+            return False
+        size, n = _ebml_vint(head, 4)
+        if size is None:
+            return False
+        at = 4 + n + size  # past the EBML header
+        with open(path, "rb") as f:
+            f.seek(at)
+            seg = f.read(12)
+        if not seg.startswith(SEGMENT_ID):
+            return False
+        size, n = _ebml_vint(seg, 4)
+        return size is not None and at + 4 + n + size > total
+    except (OSError, IndexError):
+        return False
+
+
+_DEMUXED_ENDS: dict[str, float | None] = {}  # file identity (cache.file_key) -> _demuxed_end_s
+
+
+def _demuxed_end_s(path: Path, rate: float | None) -> float | None:
+    """For a Matroska / WebM file cut short (_matroska_cut_short): the end in seconds of the last frame of its footage
+    whose packet is in the file (the latest packet time after the stream's start, plus a frame at `rate`), found by
+    demuxing the stream's packets (reading, not decoding them; once per file identity). A Matroska file keeps its
+    frame index (Cues) at its end and writes its duration at its start, so a file cut in half still claimed its
+    whole length: its frames past the cut were listed, and failed one by one when read (session 36's open point,
+    session 37). 0.0 when no whole packet is left; None for a whole file, or when it cannot be opened."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _DEMUXED_ENDS:
+        return _DEMUXED_ENDS[key]
+    end = None
+    if _matroska_cut_short(path):
+        av = _av()
+        try:
+            container = av.open(str(path))
+        except (av.error.FFmpegError, OSError, ValueError):
+            container = None
+        if container is not None:
+            try:
+                stream = _main_video(container)
+                tb, start, latest = stream.time_base, stream.start_time or 0, None
+                try:
+                    for packet in container.demux(stream):
+                        if packet.pts is not None and packet.size and (latest is None or packet.pts > latest):
+                            latest = packet.pts
+                except (av.error.FFmpegError, OSError, ValueError):
+                    pass  # the torn last block: the packets before it stand
+                if latest is None:  # cut before its first whole frame
+                    end = 0.0
+                elif tb:
+                    step = 1.0 / rate if rate and math.isfinite(rate) and rate > 0 else 0.0
+                    end = max(0.0, float((latest - start) * tb) + step)
+            finally:
+                container.close()
+    if len(_DEMUXED_ENDS) > 4096:
+        _DEMUXED_ENDS.clear()
+    _DEMUXED_ENDS[key] = end
+    return end
 
 
 _FIRST_TURNS: dict[str, tuple[int, bool] | None] = {}  # file identity (cache.file_key) -> _first_turn
@@ -321,8 +414,11 @@ def decode_tag(path: Path) -> str:
     and query_key: features, verification, thumbnails): "" for a video decoded as before (its first
     video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>[|mirror]"
     for one whose frames changed (the footage read instead of a preview or cover stream before it, a
-    portrait clip turned upright, a mirrored one mirrored back), whose cached frames and results were of the wrong picture. Cached by
-    file identity; "" for a file that cannot be opened (its reader says why)."""
+    portrait clip turned upright, a mirrored one mirrored back), whose cached frames and results were of the wrong
+    picture; "|held<seconds>" added for a file cut short (probe_video's data end: an MP4 whose index outlasts its data,
+    a Matroska file whose Segment does): its frames past the cut were its last frame, located anew, and those results
+    must not outlive the frames they came from. Cached by file identity (path, size, mtime: a file copied again in
+    full is another identity); "" for a file that cannot be opened (its reader says why)."""
     from ..cache import file_key
 
     key = file_key(Path(path))
@@ -338,6 +434,12 @@ def decode_tag(path: Path) -> str:
         index = getattr(stream, "index", 0)
         tag = "" if stream is first and turn == 0 and not mirror else f"|stream{index}|turn{turn}"
         tag += "|mirror" if mirror else ""  # session 37: a mirrored clip was decoded upside down (turn2) before
+        rate = float(stream.average_rate) if stream.average_rate else None
+        held = _data_end_s(Path(path), stream, rate)
+        held = _demuxed_end_s(Path(path), rate) if held is None else held
+        # a file cut short: its frames past the cut were answered by its last frame (before session 36) and located,
+        # and what was cached for them must not be served for the same file now (session 37)
+        tag += f"|held{held:.3f}" if held is not None else ""
     finally:
         container.close()
     if len(_DECODE_TAGS) > 4096:
