@@ -218,6 +218,27 @@ def find_sidecar(video: Path) -> Path | None:
     return Path(found[0]) if found else None
 
 
+def span_mismatch(records: list[FrameTelemetry], video_s: float) -> str | None:
+    """Why the telemetry `records` (read_srt, sorted by time) cannot be of a video of `video_s` seconds (as recorded:
+    its header's length for a file cut short), in words; None when they can. A drone writes its .SRT with its clip,
+    one cue a frame or a second from 0 s to the clip's end; an editor that trims the clip leaves the .SRT as it was.
+    Paired by time, every frame then got the position of another moment (the seconds cut from the start are the
+    offset), scored as truth, and nothing in the files tells the offset (session 36's open point). Told by either
+    end: the last cue starting more than max(1 s, 2 %) after the video's end (the .SRT runs longer), or the first
+    starting more than max(1 s, 2 %) after its start (cues for a later stretch: its times do not begin where the
+    clip does). A cue-less list or a length that is not a positive number gives None."""
+    if not records or not (video_s > 0 and math.isfinite(video_s)):
+        return None
+    slack = max(1.0, 0.02 * video_s)
+    first, last = records[0].time_s, records[-1].time_s
+    if last > video_s + slack:
+        return (f"its cues run to {last:.1f} s but the video is {video_s:.1f} s long (an .SRT from before the clip "
+                "was trimmed, or another clip's)")
+    if first > slack:
+        return (f"its first cue is at {first:.1f} s, not at the video's start (an .SRT cut or from another clip)")
+    return None
+
+
 def telemetry_at(records: list[FrameTelemetry], time_s: float, *, tolerance_s: float = 1.0) -> FrameTelemetry | None:
     """The record nearest in time to `time_s` (seconds), None when none lies within `tolerance_s`."""
     if not records:

@@ -508,9 +508,10 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
     None when it records none): the frame's wall clock is video_start + time_s where the telemetry has
     none (a telemetry wall clock wins: export_track._start_of).
     `telemetry=False` ignores the sidecar. Raises InputError for an unreadable video; a broken
-    sidecar is logged and ignored (telemetry is a bonus).
+    sidecar, or one whose times cannot be the video's (telemetry.span_mismatch: an .SRT from before the
+    clip was trimmed), is logged and ignored (telemetry is a bonus; a wrong truth is worse than none).
     """
-    from .telemetry import find_sidecar, read_srt, telemetry_at
+    from .telemetry import find_sidecar, read_srt, span_mismatch, telemetry_at
 
     path = Path(os.path.abspath(path))
     info = probe_video(path)
@@ -522,6 +523,11 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
                 records = read_srt(sidecar)
             except InputError as exc:
                 log.warning("%s", exc)
+            problem = span_mismatch(records, info.header_duration_s or info.duration_s)
+            if problem is not None:  # paired by time, each frame would get another moment's position as truth
+                log.warning("%s: %s: not paired with the frames of %s (they have no telemetry or truth)", sidecar,
+                            problem, path.name)
+                records = []
             if records and not any(r.position is not None for r in records):
                 # found and read, yet silent: the user expects the frames to be scored (session 20)
                 log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
