@@ -7,10 +7,14 @@ patterns below (field names as DJI writes them, collected from public example fi
 - bracketed, Mini/Air/Mavic 3 style: ``[latitude: 46.84] [longitude: -91.99] [rel_alt: 39.8 abs_alt: 212.1]``,
   optionally ``[gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0]`` and ``[focal_len: 24.00]``; Mavic 2 Pro / Zoom
   and Mavic Air write ``[latitude : 47.09] [longtitude : 8.27] [altitude: 548.4]`` (DJI's spelling, as
-  in their XMP's GpsLongtitude; that ``altitude`` is not read: which height it is is not documented);
+  in their XMP's GpsLongtitude). That ``altitude`` is read as ``abs_alt`` (above sea level as the drone writes it):
+  DJI documents none of these fields, and in the public example files it is hundreds of metres over low ground, as
+  ``abs_alt`` is and no height above take-off would be; it reaches the exports' ``absolute_altitude_m`` only, never
+  ``rel_alt``, the height the recorded view (core/recorded_view.py) reads (session 37; before, it was unread);
 - legacy, Phantom 4 / Mavic Pro style: ``GPS(-91.99,46.84,19) BAROMETER:39.8`` — the tuple is
   longitude first (a value outside +-90 in first place settles it when it can), then altitude;
 - compact P4 RTK style: ``GPS (-91.99, 46.84, 19), ... H 39.80m, ... G.PRY (-89.9°, 0.0°, 45.0°)``.
+  ``BAROMETER`` and ``H`` are read as rel_alt beside a bracketed position too, when it has no rel_alt.
 
 Telemetry positions are the CAMERA's recorded position. They are truth for scoring only: nothing
 in localisation reads them unless the user asks for a GNSS prior.
@@ -91,6 +95,8 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
     if lat is None and lon is None:
         lat, lon = fields.get("lat"), fields.get("lon", fields.get("lng"))
     rel, absolute = fields.get("rel_alt"), fields.get("abs_alt")
+    if absolute is None:  # Mavic 2 / Air: [altitude: 548.4] (module docstring); export only, never rel_alt
+        absolute = fields.get("altitude")
     yaw, pitch, roll = fields.get("gb_yaw"), fields.get("gb_pitch"), fields.get("gb_roll")
     if lat is None or lon is None:
         m = _GPS_TUPLE.search(text)
@@ -99,12 +105,14 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
             # Legacy tuples are (longitude, latitude, altitude).
             lon, lat = (a, b) if a is not None and b is not None and abs(b) <= 90 else (b, a)
             absolute = absolute if absolute is not None else _finite(m.group(3))
-        m = _BARO.search(text)
-        if m and rel is None:
-            rel = _finite(m.group(1))
-        m = _HEIGHT.search(text)
-        if m and rel is None:
-            rel = _finite(m.group(1))
+    # the height above take-off in the legacy and compact words, whichever layout gave the position: beside a
+    # bracketed position it was left unread (session 37)
+    m = _BARO.search(text)
+    if m and rel is None:
+        rel = _finite(m.group(1))
+    m = _HEIGHT.search(text)
+    if m and rel is None:
+        rel = _finite(m.group(1))
     m = _GIMBAL_PRY.search(text)
     if m and yaw is None:
         pitch, roll, yaw = _finite(m.group(1)), _finite(m.group(2)), _finite(m.group(3))
@@ -174,7 +182,7 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
     return records
 
 
-_ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
+_ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt|altitude)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
 
 
 def sane_heights(record: FrameTelemetry, text: str = "") -> tuple[FrameTelemetry, list[str]]:
