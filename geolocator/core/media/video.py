@@ -170,8 +170,8 @@ def _display_matrix(frame) -> tuple[int, int, int, int] | None:
 
 
 def _quarter_turns(degrees) -> int:
-    """Counter-clockwise degrees rounded to quarter turns (0-3); 0 when not a number or not within 1 degree of a multiple
-    of 90 (a skewed matrix is left as stored)."""
+    """Counter-clockwise degrees rounded to quarter turns (0-3); 0 when not a number or not within 1 degree of a
+    multiple of 90 (a skewed matrix is left as stored)."""
     try:
         degrees = float(degrees or 0)
     except (TypeError, ValueError):
@@ -381,9 +381,10 @@ _FIRST_TURNS: dict[str, tuple[int, bool] | None] = {}  # file identity (cache.fi
 
 
 def _first_turn(container, stream, path: Path) -> tuple[int, bool] | None:
-    """_display_transform of the stream's first frame (quarter turns, mirrored); (0, False) when it fails to decode, None when the stream ends
-    before any frame (a declared stream with no frames: its samples were planned over the sound's length
-    and each read raised FFmpeg's "Operation not permitted" from the seek, session 36). The display
+    """_display_transform of the stream's first frame (quarter turns, mirrored); (0, False) when it fails to
+    decode, None when the stream ends before any frame (a declared stream with no frames: its samples were
+    planned over the sound's length and each read raised FFmpeg's "Operation not permitted" from the seek,
+    session 36). The display
     matrix is side data PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file
     identity (a 4K frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
     from ..cache import file_key
