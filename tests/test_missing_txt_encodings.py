@@ -29,7 +29,9 @@ def test_missing_txt_is_read_in_the_encoding_it_was_saved_in_and_appended_to_as_
     sink.missing(17, 3, 4)  # this run's record: appended as UTF-8
     again = F.FolderSink(out, T)
     assert again.missing_age(17, 1, 2) is not None and again.missing_age(17, 3, 4) is not None
-    (out / F.MISSING_FILE).read_bytes().decode("utf-8-sig" if codec != "cp1252" else "cp1252")  # one encoding
+    data = (out / F.MISSING_FILE).read_bytes()
+    assert b"\x00" not in data  # no UTF-16 left beside this run's UTF-8 lines
+    data.decode("utf-8-sig" if codec != "cp1252" else "cp1252")  # one encoding
 
 
 def test_a_missing_txt_that_is_no_text_is_said_and_left_as_it_is(tmp_path, caplog):
