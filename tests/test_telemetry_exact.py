@@ -64,7 +64,8 @@ def test_legacy_gps_tuple_longitude_first_unless_the_second_value_cannot_be_a_la
     assert tm.parse_cue_text("GPS(1,2,3) BAROMETER(12.5)", 0.0).rel_alt_m == 12.5
     assert tm.parse_cue_text("[rel_alt: 5] GPS(1,2,3) BAROMETER:9", 0.0).rel_alt_m == 5.0
     # bracketed positions: the tuple and the barometer are not read at all
-    assert tm.parse_cue_text("[lat: 1] [lon: 2] GPS(3,4,5) BAROMETER:9", 0.0) == FT(0.0, LatLon(1.0, 2.0))
+    # the bracketed position wins and the tuple (its altitude too) is not read; BAROMETER is, since session 37
+    assert tm.parse_cue_text("[lat: 1] [lon: 2] GPS(3,4,5) BAROMETER:9", 0.0) == FT(0.0, LatLon(1.0, 2.0), 9.0)
 
 
 def test_compact_p4_rtk_cue():
@@ -192,6 +193,33 @@ def test_cue_fields_the_patterns_must_not_mix_up():
     assert tm.parse_cue_text("[lat<i>: 5</i>] [lon: 6]", 0.0).position == LatLon(5.0, 6.0)
 
 
+@pytest.mark.parametrize("text, rel, absolute", [
+    # Mavic 2 Pro / Zoom, Mavic Air: one altitude, above sea level as written (abs_alt), never the height above take-off
+    ("[latitude : 47.091912] [longtitude : 8.268113] [altitude: 548.400024]", None, 548.400024),
+    ("[latitude: 47.09] [longitude: 8.27] [rel_alt: 30.0 abs_alt: 560.0] [altitude: 548.4]", 30.0, 560.0),
+    # the compact and legacy words for the height above take-off beside a bracketed position
+    ("[latitude: 47.09] [longitude: 8.27] D 24.26m, H 12.30m, H.S 0.00m/s", 12.3, None),
+    ("[latitude: 47.09] [longitude: 8.27] BAROMETER:39.8", 39.8, None),
+    ("[latitude: 47.09] [longitude: 8.27] [rel_alt: 30.0] H 12.30m", 30.0, None),  # the bracketed one first
+])
+def test_a_height_in_another_field_is_read(text, rel, absolute):
+    """Session 37: `[altitude: ...]` (Mavic 2) and `H 12.3m` / `BAROMETER:` beside a bracketed position were left
+    unread: the frame and its exports had no altitude."""
+    record = tm.parse_cue_text(text, 0.0)
+    assert record.position is not None and (record.rel_alt_m, record.abs_alt_m) == (rel, absolute)
+
+
+def test_a_mavic_2_altitude_no_camera_is_flown_at_is_left_out_and_said(tmp_path, caplog):
+    p = tmp_path / "DJI_0001.SRT"
+    p.write_text("1\n00:00:00,000 --> 00:00:01,000\n[latitude : 47.09] [longtitude : 8.27] [altitude: -9999]\n\n"
+                 "2\n00:00:01,000 --> 00:00:02,000\n[latitude : 47.09] [longtitude : 8.27] [altitude: NaN]\n")
+    with caplog.at_level("WARNING", logger="geolocator"):
+        records = tm.read_srt(p)
+    assert [r.abs_alt_m for r in records] == [None, None]
+    [said] = [r.getMessage() for r in caplog.records]
+    assert said.startswith(f"{p}: line 3: abs_alt -9999") and "1 more height left out (lines 7)" in said
+
+
 def test_read_srt_reads_a_utf16_file_saved_by_a_subtitle_editor(tmp_path):
     """propfuzz34: a UTF-16 SRT (an editor's "Unicode" save, with its byte-order mark) was refused as
     "not a subtitle (SRT) file: no cues found"."""
@@ -201,3 +229,25 @@ def test_read_srt_reads_a_utf16_file_saved_by_a_subtitle_editor(tmp_path):
         bom = "\ufeff".encode(codec)
         p.write_bytes(bom + body.encode(codec))
         assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0)], codec
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", b""), ("utf-16-be", b""), ("utf-8", b"\xef\xbb\xbf"),
+                                        ("cp1252", b"")])
+def test_read_srt_reads_one_saved_without_a_mark_or_as_windows_ansi(tmp_path, codec, bom):
+    """Session 37: a UTF-16 .SRT whose byte-order mark was lost read as "not a subtitle (SRT) file: no cues found";
+    one saved as Windows-1252 ("ANSI") had its degree signs read as U+FFFD, and every gimbal angle of the compact
+    layout was lost (G.PRY read as nothing)."""
+    body = ("1\r\n00:00:00,500 --> 00:00:01,000\r\nGPS (4.5, 3.5, 19), H 10.00m, "
+            "G.PRY (-89.9\u00b0, 0.0\u00b0, 45.0\u00b0)\r\n\r\n")
+    p = tmp_path / "DJI_0001.SRT"
+    p.write_bytes(bom + body.encode(codec))
+    assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5), 10.0, 19.0, 45.0, -89.9, gimbal_roll_deg=0.0)]
+
+
+def test_read_srt_refuses_a_binary_file_naming_it_and_reads_a_torn_utf16_one(tmp_path):
+    p = tmp_path / "DJI_0002.SRT"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00")
+    assert "DJI_0002.SRT: not a subtitle (SRT) file" in str(_err(tm.read_srt, p))
+    body = "1\r\n00:00:00,500 --> 00:00:01,000\r\n[latitude: 3.5] [longitude: 4.5]\r\n\r\n2\r\n00:00"
+    p.write_bytes(body.encode("utf-16-le") + b"\x30")  # no mark, cut short inside a character: the whole cue stands
+    assert tm.read_srt(p) == [FT(0.5, LatLon(3.5, 4.5))]

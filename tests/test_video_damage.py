@@ -80,3 +80,38 @@ def test_a_sidecar_without_any_readable_position_is_said(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="geolocator"):
         frames = video_queries(video, every_s=1.0)
     assert frames[0].truth is not None and not caplog.records  # one cue with a position: nothing to say
+
+
+@pytest.mark.parametrize("first, n, said", [
+    (0, 9, "its cues run to 8.0 s but the video is 3.0 s long"),  # the clip's first 5 s cut, the .SRT kept
+    (2, 2, "its first cue is at 2.0 s, not at the video's start"),  # cues of a later stretch, within the clip's length
+])
+def test_an_srt_from_before_the_clip_was_trimmed_is_said_not_paired(tmp_path, caplog, first, n, said):
+    """Session 36's open point: a 3 s clip trimmed from a longer flight, its .SRT left as it was: each frame was
+    paired with the cue of its time, the position of another moment, and scored against it as truth."""
+    from geolocator.core.media.video import video_queries
+
+    video = _mp4(tmp_path / "flight.mp4")  # 6 frames at 2 fps: 3 s
+    (tmp_path / "flight.SRT").write_text("\n".join(
+        _cue(i, f"[latitude: 36.{i:02d}] [longitude: -115.{i:02d}] [rel_alt: 40.0]") for i in range(first, first + n)))
+    with caplog.at_level("WARNING", logger="geolocator"):
+        frames = video_queries(video, every_s=1.0)
+    assert [q.time_s for q in frames] == [0.0, 1.0, 2.0]
+    assert all(q.truth is None and q.telemetry is None for q in frames)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{tmp_path / 'flight.SRT'}: {said} (an .SRT from before the clip was trimmed, or another clip's): not paired "
+        "with the frames of flight.mp4 (they have no telemetry or truth)" if first == 0 else
+        f"{tmp_path / 'flight.SRT'}: {said} (an .SRT cut or from another clip): not paired with the frames of "
+        "flight.mp4 (they have no telemetry or truth)"]
+
+
+def test_an_srt_that_ends_with_its_clip_is_paired(tmp_path, caplog):
+    """One cue a second, the last at 2 s of a 3 s clip (or one a second past it: slack of 1 s): paired, nothing said."""
+    from geolocator.core.media.video import video_queries
+
+    video = _mp4(tmp_path / "flight.mp4")
+    (tmp_path / "flight.SRT").write_text("\n".join(
+        _cue(i, f"[latitude: 36.{i:02d}] [longitude: -115.{i:02d}] [rel_alt: 40.0]") for i in range(4)))
+    with caplog.at_level("WARNING", logger="geolocator"):
+        frames = video_queries(video, every_s=1.0)
+    assert [q.truth.lat for q in frames] == [36.0, 36.01, 36.02] and not caplog.records

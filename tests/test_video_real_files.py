@@ -32,7 +32,7 @@ def _picture(i: int) -> np.ndarray:
     return a
 
 
-def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None):
+def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None, matrix=None):
     with av.open(str(path), "w", options=options or {}) as c:
         small = None
         if preview:  # a 32 x 32 stream first, flat grey: what a proxy or preview track looks like to a reader
@@ -42,6 +42,8 @@ def _clip(path, n=40, rate=10, *, rotation=None, preview=False, options=None):
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         if rotation is not None:
             s.set_display_rotation(rotation)  # counter-clockwise degrees (FFmpeg's av_display_rotation_set)
+        if matrix is not None:
+            s.set_display_matrix(matrix)  # FFmpeg's layout: 16.16 fixed point, the last column 2.30
         for i in range(n):
             if small is not None:
                 for p in small.encode(av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24")):
@@ -74,6 +76,27 @@ def test_a_clip_held_in_portrait_is_turned_as_a_player_shows_it(tmp_path, rotati
     [(t, image)] = list(V.iter_frames(v, [1.0]))
     assert t == 1.0 and image.size == (info.width, info.height)
     assert _corner(image) == corner
+
+
+ONE, UNIT = 1 << 16, 1 << 30  # 1.0 in a display matrix's 16.16 and 2.30 fixed point (libavutil/display.h)
+
+
+@pytest.mark.parametrize("name, matrix, corner, size", [
+    # av_display_matrix_flip(hflip=1) of the identity: a selfie camera's or an editor's mirror
+    ("hflip", (-ONE, 0, 0, 0, ONE, 0, 0, 0, UNIT), "top-right", (W, H)),
+    ("vflip", (ONE, 0, 0, 0, -ONE, 0, 0, 0, UNIT), "bottom-left", (W, H)),
+    # av_display_rotation_set(90), then av_display_matrix_flip(hflip=1): turned, then mirrored
+    ("turn90+hflip", (0, -ONE, 0, -ONE, 0, 0, 0, 0, UNIT), "bottom-right", (H, W)),
+])
+def test_a_mirrored_clip_is_read_as_a_player_shows_it(tmp_path, name, matrix, corner, size):
+    """PyAV's VideoFrame.rotation reads a mirror's display matrix as a turn of 180 degrees: the hflip clip's frames came
+    out upside down (the block bottom-right, not top-right), and its cached frames were keyed as a turned clip's."""
+    v = _clip(tmp_path / "clip.mov", matrix=matrix)
+    info = V.probe_video(v)
+    assert (info.width, info.height) == size
+    [(_, image)] = list(V.iter_frames(v, [1.0]))
+    assert image.size == size and _corner(image) == corner
+    assert V.decode_tag(v).endswith("|mirror")
 
 
 def test_the_footage_is_read_not_a_small_stream_before_it(tmp_path):
@@ -228,6 +251,53 @@ def test_frames_cached_before_a_clip_was_turned_are_not_served(tmp_path, monkeyp
     old_key = lambda v: hashlib.sha256(f"{file_key(v)}#t={1.0:.3f}".encode()).hexdigest()[:16]  # noqa: E731
     assert query_key(Query(id="p", path=plain, time_s=1.0)) == old_key(plain)
     assert query_key(Query(id="t", path=turned, time_s=1.0)) != old_key(turned)
+
+
+def test_a_matroska_file_cut_short_lists_only_the_frames_it_holds(tmp_path, caplog):
+    """Session 36's open point: a Matroska file keeps no frame index and writes its duration at its start, so one cut
+    in half still listed its whole 10 s (video_queries, the app's frame list and the CLI's); the frames past the cut
+    failed one by one when read. Its Segment's declared size runs past the file's end: its packets are demuxed for
+    the data's end, and the cut is said once."""
+    whole = _clip(tmp_path / "whole.mkv", n=100)
+    assert V.probe_video(whole).header_duration_s is None and not V._matroska_cut_short(whole)
+    data = whole.read_bytes()
+    cut = tmp_path / "DJI_0004.MKV"
+    cut.write_bytes(data[: len(data) // 2])
+    info = V.probe_video(cut)
+    assert info.header_duration_s == pytest.approx(10.0) and 1.0 < info.duration_s < 9.0
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        frames = V.video_queries(cut, every_s=1.0, telemetry=False)
+    times = [q.time_s for q in frames]
+    assert times == [float(t) for t in range(int(np.ceil(info.duration_s)))]
+    assert [t for t, _ in V.iter_frames(cut, times)] == times  # every listed frame reads
+    assert any("DJI_0004.MKV: the file is cut short: its header says 10.0 s" in r.getMessage() for r in caplog.records)
+    stub = tmp_path / "stub.mkv"  # cut inside its first frame
+    stub.write_bytes(data[: len(data) // 5])
+    with pytest.raises(InputError, match=r"stub\.mkv: the file is cut short before its first frame"):
+        V.probe_video(stub)
+
+
+def test_what_was_cached_for_a_file_cut_short_is_not_served_again(tmp_path, monkeypatch):
+    """Before session 36 a cut-short Matroska file's times past the cut got its last frame, and the frames, features
+    and verification cached for them were keyed by the file and the time alone: reused, the CLI placed those times
+    "extrapolated". A cut-short file's keys now carry its data's end (decode_tag "|held<s>"); a whole file's do not."""
+    import hashlib
+
+    from geolocator.core.cache import file_key
+    from geolocator.core.media.query_image import query_key
+    from geolocator.core.model import Query
+
+    monkeypatch.setenv("GEOLOCATOR_FRAME_CACHE", str(tmp_path / "fc"))
+    whole = _clip(tmp_path / "whole.mkv", n=100)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    old = hashlib.sha256(f"{file_key(cut)}|{1.0:.3f}|{V.FRAME_MAX_SIDE}".encode()).hexdigest()
+    V._store(V.frame_cache_root() / old[:2] / f"{old[2:]}.jpg", Image.new("RGB", (W, H), (0, 0, 255)))
+    r, g, b = V.open_frame(cut, 1.0).getpixel((60, 60))
+    assert b < 40 and abs(r - 200) <= 10  # frame 10 as decoded now (red 10 * 20), not the blue picture cached before
+    old_key = lambda v: hashlib.sha256(f"{file_key(v)}#t={1.0:.3f}".encode()).hexdigest()[:16]  # noqa: E731
+    assert query_key(Query(id="c", path=cut, time_s=1.0)) != old_key(cut)
+    assert query_key(Query(id="w", path=whole, time_s=1.0)) == old_key(whole)
 
 
 def test_frames_of_one_video_that_could_not_be_read_are_counted_not_folded_into_one(tmp_path):

@@ -7,10 +7,14 @@ patterns below (field names as DJI writes them, collected from public example fi
 - bracketed, Mini/Air/Mavic 3 style: ``[latitude: 46.84] [longitude: -91.99] [rel_alt: 39.8 abs_alt: 212.1]``,
   optionally ``[gb_yaw: 45.0 gb_pitch: -89.9 gb_roll: 0.0]`` and ``[focal_len: 24.00]``; Mavic 2 Pro / Zoom
   and Mavic Air write ``[latitude : 47.09] [longtitude : 8.27] [altitude: 548.4]`` (DJI's spelling, as
-  in their XMP's GpsLongtitude; that ``altitude`` is not read: which height it is is not documented);
+  in their XMP's GpsLongtitude). That ``altitude`` is read as ``abs_alt`` (above sea level as the drone writes it):
+  DJI documents none of these fields, and in the public example files it is hundreds of metres over low ground, as
+  ``abs_alt`` is and no height above take-off would be; it reaches the exports' ``absolute_altitude_m`` only, never
+  ``rel_alt``, the height the recorded view (core/recorded_view.py) reads (session 37; before, it was unread);
 - legacy, Phantom 4 / Mavic Pro style: ``GPS(-91.99,46.84,19) BAROMETER:39.8`` — the tuple is
   longitude first (a value outside +-90 in first place settles it when it can), then altitude;
 - compact P4 RTK style: ``GPS (-91.99, 46.84, 19), ... H 39.80m, ... G.PRY (-89.9°, 0.0°, 45.0°)``.
+  ``BAROMETER`` and ``H`` are read as rel_alt beside a bracketed position too, when it has no rel_alt.
 
 Telemetry positions are the CAMERA's recorded position. They are truth for scoring only: nothing
 in localisation reads them unless the user asks for a GNSS prior.
@@ -19,7 +23,6 @@ in localisation reads them unless the user asks for a GNSS prior.
 from __future__ import annotations
 
 import bisect
-import codecs
 import logging
 import math
 import os
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..bom_text import decode_sidecar
 from ..errors import InputError
 from ..model import LatLon
 
@@ -91,6 +95,8 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
     if lat is None and lon is None:
         lat, lon = fields.get("lat"), fields.get("lon", fields.get("lng"))
     rel, absolute = fields.get("rel_alt"), fields.get("abs_alt")
+    if absolute is None:  # Mavic 2 / Air: [altitude: 548.4] (module docstring); export only, never rel_alt
+        absolute = fields.get("altitude")
     yaw, pitch, roll = fields.get("gb_yaw"), fields.get("gb_pitch"), fields.get("gb_roll")
     if lat is None or lon is None:
         m = _GPS_TUPLE.search(text)
@@ -99,12 +105,14 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
             # Legacy tuples are (longitude, latitude, altitude).
             lon, lat = (a, b) if a is not None and b is not None and abs(b) <= 90 else (b, a)
             absolute = absolute if absolute is not None else _finite(m.group(3))
-        m = _BARO.search(text)
-        if m and rel is None:
-            rel = _finite(m.group(1))
-        m = _HEIGHT.search(text)
-        if m and rel is None:
-            rel = _finite(m.group(1))
+    # the height above take-off in the legacy and compact words, whichever layout gave the position: beside a
+    # bracketed position it was left unread (session 37)
+    m = _BARO.search(text)
+    if m and rel is None:
+        rel = _finite(m.group(1))
+    m = _HEIGHT.search(text)
+    if m and rel is None:
+        rel = _finite(m.group(1))
     m = _GIMBAL_PRY.search(text)
     if m and yaw is None:
         pitch, roll, yaw = _finite(m.group(1)), _finite(m.group(2)), _finite(m.group(3))
@@ -143,9 +151,10 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read telemetry ({exc.strerror or exc})") from None
-    # a subtitle editor's "Unicode" save is UTF-16 with its byte-order mark (read as UTF-8, no cue was found)
-    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    text = raw.decode("utf-16" if utf16 else "utf-8-sig", errors="replace").replace("\r\n", "\n")
+    # a subtitle editor's "Unicode" save is UTF-16, its byte-order mark sometimes lost (read as UTF-8, no cue was
+    # found); an "ANSI" one is Windows-1252, whose degree sign read as U+FFFD lost every gimbal angle (session 37)
+    # (a last character torn by a cut-short copy is replaced, as before: the cues before it stand)
+    text = decode_sidecar(raw, errors="replace")[0].replace("\r\n", "\n")
     try:
         cues = list(srt.parse(text, ignore_errors=True))
     except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range
@@ -173,7 +182,7 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
     return records
 
 
-_ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
+_ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt|altitude)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
 
 
 def sane_heights(record: FrameTelemetry, text: str = "") -> tuple[FrameTelemetry, list[str]]:
@@ -215,6 +224,27 @@ def find_sidecar(video: Path) -> Path | None:
     except OSError:
         return None
     return Path(found[0]) if found else None
+
+
+def span_mismatch(records: list[FrameTelemetry], video_s: float) -> str | None:
+    """Why the telemetry `records` (read_srt, sorted by time) cannot be of a video of `video_s` seconds (as recorded:
+    its header's length for a file cut short), in words; None when they can. A drone writes its .SRT with its clip,
+    one cue a frame or a second from 0 s to the clip's end; an editor that trims the clip leaves the .SRT as it was.
+    Paired by time, every frame then got the position of another moment (the seconds cut from the start are the
+    offset), scored as truth, and nothing in the files tells the offset (session 36's open point). Told by either
+    end: the last cue starting more than max(1 s, 2 %) after the video's end (the .SRT runs longer), or the first
+    starting more than max(1 s, 2 %) after its start (cues for a later stretch: its times do not begin where the
+    clip does). A cue-less list or a length that is not a positive number gives None."""
+    if not records or not (video_s > 0 and math.isfinite(video_s)):
+        return None
+    slack = max(1.0, 0.02 * video_s)
+    first, last = records[0].time_s, records[-1].time_s
+    if last > video_s + slack:
+        return (f"its cues run to {last:.1f} s but the video is {video_s:.1f} s long (an .SRT from before the clip "
+                "was trimmed, or another clip's)")
+    if first > slack:
+        return (f"its first cue is at {first:.1f} s, not at the video's start (an .SRT cut or from another clip)")
+    return None
 
 
 def telemetry_at(records: list[FrameTelemetry], time_s: float, *, tolerance_s: float = 1.0) -> FrameTelemetry | None:

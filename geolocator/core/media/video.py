@@ -151,14 +151,29 @@ def _main_video(container):
     return best
 
 
-def _display_turn(frame) -> int:
-    """The quarter turns (0-3, counter-clockwise) a player gives a decoded frame from its stream's
-    display matrix (a phone or a gimbal held in portrait; what older tools wrote as a `rotate` tag):
-    PyAV's VideoFrame.rotation, counter-clockwise degrees as FFmpeg's av_display_rotation_get
-    (libavutil/display.h), rounded to a quarter turn; 0 when there is none or it is not within
-    1 degree of a multiple of 90 (a skewed matrix is left as stored)."""
+def _display_matrix(frame) -> tuple[int, int, int, int] | None:
+    """(a, b, c, d) of the frame's display matrix (FFmpeg's AV_FRAME_DATA_DISPLAYMATRIX, libavutil/display.h:
+    nine int32, a point (x, y) of the stored frame shown at x' = a*x + c*y, y' = b*x + d*y), None when the
+    frame carries none or PyAV cannot give it."""
+    import struct
+
     try:
-        degrees = float(getattr(frame, "rotation", 0) or 0)
+        for item in getattr(frame, "side_data", None) or ():
+            if "DISPLAYMATRIX" in str(getattr(item, "type", "")) or "DISPLAYMATRIX" in str(item):
+                raw = bytes(item)
+                if len(raw) >= 36:
+                    m = struct.unpack("=9i", raw[:36])
+                    return m[0], m[1], m[3], m[4]
+    except (TypeError, ValueError, struct.error, AttributeError):
+        return None
+    return None
+
+
+def _quarter_turns(degrees) -> int:
+    """Counter-clockwise degrees rounded to quarter turns (0-3); 0 when not a number or not within 1 degree of a
+    multiple of 90 (a skewed matrix is left as stored)."""
+    try:
+        degrees = float(degrees or 0)
     except (TypeError, ValueError):
         return 0
     if not math.isfinite(degrees):
@@ -167,7 +182,40 @@ def _display_turn(frame) -> int:
     return q % 4 if abs(degrees - 90.0 * q) <= 1.0 else 0
 
 
+def _display_transform(frame) -> tuple[int, bool]:
+    """(quarter turns 0-3 counter-clockwise, mirrored left-right after the turn) a player gives a decoded frame from its
+    stream's display matrix (a phone or a gimbal held in portrait: what older tools wrote as a `rotate` tag; a selfie
+    camera's or an editor's mirror, av_display_matrix_flip). A matrix of negative determinant is a mirror: FFmpeg's
+    av_display_matrix_flip(hflip) negates its x' column (a, c), so undoing that leaves the turn, read as
+    av_display_rotation_get does (-atan2(b, a) in degrees). PyAV's VideoFrame.rotation reads a mirror's matrix as a turn
+    of 180 degrees: a mirrored clip came out upside down and unmirrored (session 37). Without the matrix's bytes,
+    VideoFrame.rotation's turn and no mirror."""
+    m = _display_matrix(frame)
+    if m is None:
+        return _quarter_turns(getattr(frame, "rotation", 0)), False
+    a, b, c, d = (float(v) for v in m)
+    mirror = a * d - b * c < 0
+    if mirror:
+        a, c = -a, -c
+    if a == 0 and b == 0:
+        return 0, mirror
+    return _quarter_turns(-math.degrees(math.atan2(b, a))), mirror
+
+
+def _display_turn(frame) -> int:
+    """The quarter turns (0-3, counter-clockwise) of _display_transform: what swaps a frame's sides."""
+    return _display_transform(frame)[0]
+
+
 _TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}  # PIL: counter-clockwise
+
+
+def _as_shown(image: Image.Image, frame) -> Image.Image:
+    """`image` (decoded from `frame`) turned and mirrored as a player shows it (_display_transform)."""
+    turn, mirror = _display_transform(frame)
+    if turn:
+        image = image.transpose(_TURNS[turn])
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirror else image
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -197,13 +245,18 @@ def probe_video(path: Path) -> VideoInfo:
         densest = base if base and rate and rate < base <= 1000.0 else None
         header_duration = None
         held = _data_end_s(path, stream, rate)
+        if held is None:  # no frame index (Matroska): its packets, when its declared size runs past the file's end
+            held = _demuxed_end_s(path, rate)
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
-        turn = _first_turn(container, stream, path)
-        if turn is None:  # a Matroska recording stopped before its first frame: its length is the sound's
+        shown = _first_turn(container, stream, path)
+        if shown is None and header_duration is not None:
+            raise InputError(path, f"the file is cut short before its first frame (its header says "
+                                   f"{header_duration:.1f} s of video): copy it again")
+        if shown is None:  # a Matroska recording stopped before its first frame: its length is the sound's
             raise InputError(path, "its video stream holds no frames (a recording stopped before its first frame?)")
-        if turn % 2:  # shown a quarter turn from how it is stored: its sides swap
+        if shown[0] % 2:  # shown a quarter turn from how it is stored: its sides swap
             width, height = height, width
     finally:
         container.close()
@@ -236,13 +289,102 @@ def _data_end_s(path: Path, stream, rate: float | None) -> float | None:
     return max(0.0, float((max(inside) - start) * tb) + step)
 
 
-_FIRST_TURNS: dict[str, int | None] = {}  # file identity (cache.file_key) -> _first_turn
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # the EBML header's element ID: a Matroska / WebM file (RFC 8794 section 8.1)
+SEGMENT_ID = b"\x18\x53\x80\x67"  # Matroska's Segment element (RFC 9559 section 5.1)
 
 
-def _first_turn(container, stream, path: Path) -> int | None:
-    """_display_turn of the stream's first frame; 0 when it fails to decode, None when the stream ends
-    before any frame (a declared stream with no frames: its samples were planned over the sound's length
-    and each read raised FFmpeg's "Operation not permitted" from the seek, session 36). The display
+def _ebml_vint(data: bytes, at: int) -> tuple[int | None, int]:
+    """(value, its length in bytes) of the EBML variable-size integer at `at` (RFC 8794 section 4: the leading
+    zero bits count the bytes after the first, the marker bit is dropped); value None for an unknown size (all
+    value bits set) or a damaged one. Raises IndexError when `data` ends inside it."""
+    first = data[at]
+    length = 9 - first.bit_length() if first else 9
+    if length > 8:
+        return None, 1
+    value = first & ((1 << (8 - length)) - 1)
+    for k in range(1, length):
+        value = (value << 8) | data[at + k]
+    return (None if value == (1 << (7 * length)) - 1 else value), length
+
+
+def _matroska_cut_short(path: Path) -> bool:
+    """Whether `path` is a Matroska / WebM file whose Segment (everything after the EBML header) declares more bytes
+    than the file holds: a recording or copy cut short. False for any other file, or a Segment of unknown size (a
+    live recording never closed: nothing declares its length)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+        total = os.path.getsize(path)
+        if not head.startswith(EBML_MAGIC):
+            return False
+        size, n = _ebml_vint(head, 4)
+        if size is None:
+            return False
+        at = 4 + n + size  # past the EBML header
+        with open(path, "rb") as f:
+            f.seek(at)
+            seg = f.read(12)
+        if not seg.startswith(SEGMENT_ID):
+            return False
+        size, n = _ebml_vint(seg, 4)
+        return size is not None and at + 4 + n + size > total
+    except (OSError, IndexError):
+        return False
+
+
+_DEMUXED_ENDS: dict[str, float | None] = {}  # file identity (cache.file_key) -> _demuxed_end_s
+
+
+def _demuxed_end_s(path: Path, rate: float | None) -> float | None:
+    """For a Matroska / WebM file cut short (_matroska_cut_short): the end in seconds of the last frame of its footage
+    whose packet is in the file (the latest packet time after the stream's start, plus a frame at `rate`), found by
+    demuxing the stream's packets (reading, not decoding them; once per file identity). A Matroska file keeps its
+    frame index (Cues) at its end and writes its duration at its start, so a file cut in half still claimed its
+    whole length: its frames past the cut were listed, and failed one by one when read (session 36's open point,
+    session 37). 0.0 when no whole packet is left; None for a whole file, or when it cannot be opened."""
+    from ..cache import file_key
+
+    key = file_key(Path(path))
+    if key in _DEMUXED_ENDS:
+        return _DEMUXED_ENDS[key]
+    end = None
+    if _matroska_cut_short(path):
+        av = _av()
+        try:
+            container = av.open(str(path))
+        except (av.error.FFmpegError, OSError, ValueError):
+            container = None
+        if container is not None:
+            try:
+                stream = _main_video(container)
+                tb, start, latest = stream.time_base, stream.start_time or 0, None
+                try:
+                    for packet in container.demux(stream):
+                        if packet.pts is not None and packet.size and (latest is None or packet.pts > latest):
+                            latest = packet.pts
+                except (av.error.FFmpegError, OSError, ValueError):
+                    pass  # the torn last block: the packets before it stand
+                if latest is None:  # cut before its first whole frame
+                    end = 0.0
+                elif tb:
+                    step = 1.0 / rate if rate and math.isfinite(rate) and rate > 0 else 0.0
+                    end = max(0.0, float((latest - start) * tb) + step)
+            finally:
+                container.close()
+    if len(_DEMUXED_ENDS) > 4096:
+        _DEMUXED_ENDS.clear()
+    _DEMUXED_ENDS[key] = end
+    return end
+
+
+_FIRST_TURNS: dict[str, tuple[int, bool] | None] = {}  # file identity (cache.file_key) -> _first_turn
+
+
+def _first_turn(container, stream, path: Path) -> tuple[int, bool] | None:
+    """_display_transform of the stream's first frame (quarter turns, mirrored); (0, False) when it fails to
+    decode, None when the stream ends before any frame (a declared stream with no frames: its samples were
+    planned over the sound's length and each read raised FFmpeg's "Operation not permitted" from the seek,
+    session 36). The display
     matrix is side data PyAV gives a decoded frame, not a stream, so one frame is decoded, once per file
     identity (a 4K frame took ~1 s on the loaded 2-core machine, and a video is probed several times a run)."""
     from ..cache import file_key
@@ -254,10 +396,10 @@ def _first_turn(container, stream, path: Path) -> int | None:
     turn = None
     try:
         for frame in container.decode(stream):
-            turn = _display_turn(frame)
+            turn = _display_transform(frame)
             break
     except (av.error.FFmpegError, OSError, ValueError):
-        turn = 0
+        turn = (0, False)
     if len(_FIRST_TURNS) > 4096:  # bounded: a session of many videos
         _FIRST_TURNS.clear()
     _FIRST_TURNS[key] = turn
@@ -271,10 +413,13 @@ def decode_tag(path: Path) -> str:
     """What tells this video's frames apart from what the decoder made of them before session 36, for
     the keys of everything cached per frame (the frame cache here; media/query_image's query_identity
     and query_key: features, verification, thumbnails): "" for a video decoded as before (its first
-    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>"
+    video stream, no display turn), so their caches stay good; "|stream<index>|turn<quarter turns>[|mirror]"
     for one whose frames changed (the footage read instead of a preview or cover stream before it, a
-    portrait clip turned upright), whose cached frames and results were of the wrong picture. Cached by
-    file identity; "" for a file that cannot be opened (its reader says why)."""
+    portrait clip turned upright, a mirrored one mirrored back), whose cached frames and results were of the wrong
+    picture; "|held<seconds>" added for a file cut short (probe_video's data end: an MP4 whose index outlasts its data,
+    a Matroska file whose Segment does): its frames past the cut were its last frame, located anew, and those results
+    must not outlive the frames they came from. Cached by file identity (path, size, mtime: a file copied again in
+    full is another identity); "" for a file that cannot be opened (its reader says why)."""
     from ..cache import file_key
 
     key = file_key(Path(path))
@@ -286,9 +431,16 @@ def decode_tag(path: Path) -> str:
         return ""
     try:
         stream, first = _main_video(container), container.streams.video[0]
-        turn = _first_turn(container, stream, path) or 0
+        turn, mirror = _first_turn(container, stream, path) or (0, False)
         index = getattr(stream, "index", 0)
-        tag = "" if stream is first and turn == 0 else f"|stream{index}|turn{turn}"
+        tag = "" if stream is first and turn == 0 and not mirror else f"|stream{index}|turn{turn}"
+        tag += "|mirror" if mirror else ""  # session 37: a mirrored clip was decoded upside down (turn2) before
+        rate = float(stream.average_rate) if stream.average_rate else None
+        held = _data_end_s(Path(path), stream, rate)
+        held = _demuxed_end_s(Path(path), rate) if held is None else held
+        # a file cut short: its frames past the cut were answered by its last frame (before session 36) and located,
+        # and what was cached for them must not be served for the same file now (session 37)
+        tag += f"|held{held:.3f}" if held is not None else ""
     finally:
         container.close()
     if len(_DECODE_TAGS) > 4096:
@@ -357,9 +509,10 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
     None when it records none): the frame's wall clock is video_start + time_s where the telemetry has
     none (a telemetry wall clock wins: export_track._start_of).
     `telemetry=False` ignores the sidecar. Raises InputError for an unreadable video; a broken
-    sidecar is logged and ignored (telemetry is a bonus).
+    sidecar, or one whose times cannot be the video's (telemetry.span_mismatch: an .SRT from before the
+    clip was trimmed), is logged and ignored (telemetry is a bonus; a wrong truth is worse than none).
     """
-    from .telemetry import find_sidecar, read_srt, telemetry_at
+    from .telemetry import find_sidecar, read_srt, span_mismatch, telemetry_at
 
     path = Path(os.path.abspath(path))
     info = probe_video(path)
@@ -371,6 +524,11 @@ def video_queries(path: Path, *, video_id: str | None = None, every_s: float | N
                 records = read_srt(sidecar)
             except InputError as exc:
                 log.warning("%s", exc)
+            problem = span_mismatch(records, info.header_duration_s or info.duration_s)
+            if problem is not None:  # paired by time, each frame would get another moment's position as truth
+                log.warning("%s: %s: not paired with the frames of %s (they have no telemetry or truth)", sidecar,
+                            problem, path.name)
+                records = []
             if records and not any(r.position is not None for r in records):
                 # found and read, yet silent: the user expects the frames to be scored (session 20)
                 log.warning("%s: none of its %d cues holds a readable position (latitude and longitude): "
@@ -416,8 +574,7 @@ def _to_image(frame, max_side: int) -> Image.Image:
         image = frame.to_image()
     else:
         image = frame.to_image(width=max(1, round(w * s)), height=max(1, round(h * s)), interpolation="AREA")
-    turn = _display_turn(frame)  # as a player shows it: a portrait clip stored landscape came out on its side
-    return image.transpose(_TURNS[turn]) if turn else image
+    return _as_shown(image, frame)  # a portrait clip stored landscape came out on its side, a mirrored one upside down
 
 
 def _video_stream(container):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import math
 import os
 import queue
@@ -34,6 +35,8 @@ from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
 from .missing_tiles import read_missing_text, stamp_line
 from .package import FOLDER_METADATA
+
+log = logging.getLogger("geolocator")
 
 DEFAULT_MAX_TILES = 10_000
 DEFAULT_CONCURRENCY = 4
@@ -633,6 +636,36 @@ def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None
     return None
 
 
+def _read_missing_file(path: Path) -> dict[str, float]:
+    """A tile folder's missing.txt (missing_tiles.read_missing_text) in whatever encoding an editor saved it
+    (bom_text.decode_sidecar: a byte order mark, UTF-16 without one, UTF-8, Windows-1252). One saved as UTF-16 is
+    written back as UTF-8, its text as it was, since this run appends UTF-8 lines to it: read as UTF-8 its keys
+    were NUL-interleaved and none matched a tile (every 404 asked again), and the appended lines made the file
+    half one encoding, half another (session 37). One that is no text (NUL bytes that are no UTF-16) is
+    left as it is and said in a warning naming it: its records count as none."""
+    from ..bom_text import decode_sidecar
+
+    try:
+        raw = path.read_bytes()
+        undated = path.stat().st_mtime
+    except OSError as exc:
+        log.warning("%s: not read (%s): the tiles it records missing are asked for again", path, exc.strerror or exc)
+        return {}
+    text, encoding = decode_sidecar(raw, errors="replace")  # a torn last character: the keys before it stand
+    if "\x00" in text:  # a NUL is in no text file an editor saves
+        log.warning("%s: not read (not a text file): the tiles it records missing are asked for again", path)
+        return {}
+    if encoding.startswith(("utf-16", "utf-32")):
+        from ..outputs import write_bytes
+
+        try:
+            write_bytes(path, text.encode("utf-8"))
+            os.utime(path, (undated, undated))  # its undated keys keep their age (the file's mtime)
+        except OSError as exc:  # read-only: read now, this run's appends are refused by missing() with a message
+            log.warning("%s: saved as %s, not rewritten as UTF-8 (%s)", path, encoding, exc)
+    return read_missing_text(text, undated)
+
+
 class FolderSink:
     """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
 
@@ -648,8 +681,7 @@ class FolderSink:
         self._recorded: set[str] = set()  # the keys this run wrote
         mf = self.folder / MISSING_FILE
         if mf.is_file():
-            # utf-8-sig: saved by Notepad with a byte order mark, its first stamp line still dates the keys after it
-            self._missing = read_missing_text(mf.read_text(encoding="utf-8-sig", errors="replace"), mf.stat().st_mtime)
+            self._missing = _read_missing_file(mf)
         # the host only, as in MBTiles: a template's query string may hold an API key
         self.meta = {"source": source_host(template.url), "attribution": template.attribution, "name": template.name}
         self._fallback_attribution = recorded_attribution(template)[0]  # when none is given or stored
