@@ -115,3 +115,50 @@ def test_an_evidence_or_tile_folder_beside_the_photos_is_said_once(tmp_path, kin
     assert ids == ["photos/DJI_0001.JPG"]
     assert [p for p, _ in skipped] == [folder]  # before: again as "no images (…) in this folder"
     assert "geolocator wrote" in skipped[0][1] or "map tile folder" in skipped[0][1]
+
+
+def _tagged_demo_copies(folder: Path, n: int = 3) -> list:
+    from geolocator.core.geotag_copies import geotagged_jpeg
+    from geolocator.core.queries import load_region
+
+    from .demo_features import DEMO
+
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = load_region(DEMO).queries[:n]
+    for q in chosen:
+        (folder / q.path.name).write_bytes(geotagged_jpeg(q.path.read_bytes(), q.truth.lat, q.truth.lon, 35.0))
+    return chosen
+
+
+def test_fetch_tiles_around_geotagged_copies_takes_their_answers_for_the_area_and_says_so(tmp_path, capsys):
+    """`fetch-tiles --around tagged/` (the copies alone, their originals not given): since 20880bc3 their GPS is
+    no truth, and fetch-tiles stopped: "none of the 3 photos in tagged records a GPS position", though each
+    holds one. An area is a guess, not a measurement: the answers are taken, said in one warning (ownout37)."""
+    from geolocator.cli import main
+
+    tagged = tmp_path / "tagged"
+    chosen = _tagged_demo_copies(tagged)
+    assert main(["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.jpg", "--around", str(tagged), "--zoom", "18",
+                 "--out", str(tmp_path / "a.mbtiles"), "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert ("the area is around the positions geolocator wrote into 3 geotagged copies (--geotag-copies, e.g. "
+            "q_0001.jpg): earlier answers, not recorded GPS fixes") in err
+    assert "area around 3 of 3 photos with GPS, 250 m margin" in err
+    assert not (tmp_path / "a.mbtiles").exists()
+    # still neither truth nor a GNSS prior: only the area's guess reads it
+    from geolocator.core.priors import recorded_position, recorded_positions
+
+    copies = load_queries(tagged)
+    assert all(q.truth is None and recorded_position(q) is None for q in copies)
+    found = [c for p in recorded_positions(copies) for c in (p.lat, p.lon)]
+    assert found == pytest.approx([c for q in chosen for c in (q.truth.lat, q.truth.lon)], abs=1e-6)
+
+
+def test_only_geolocator_s_own_mark_makes_a_written_answer(tmp_path):
+    from geolocator.core.media.metadata import read_photo_meta
+
+    from .demo_features import DEMO
+
+    (copy,) = _tagged_demo_copies(tmp_path / "tagged", 1)
+    assert read_photo_meta(tmp_path / "tagged" / copy.path.name).written_answer.lat == pytest.approx(copy.truth.lat)
+    assert read_photo_meta(DEMO / "queries" / "q_0001.jpg").written_answer is None
