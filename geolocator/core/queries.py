@@ -480,7 +480,7 @@ def _say_copies(kept_ids: dict[Path, str], copy_ids: dict[Path, str], on_skip: S
 
 
 def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], *,
-                 on_skip: SkipCallback | None = None) -> list[Query]:
+                 on_skip: SkipCallback | None = None, replaced: dict[str, str] | None = None) -> list[Query]:
     """The queries `load_queries(given)` read, as they join the photos already listed (the app adds
     folders one at a time; `listed`: query id -> its file, Query.path, of every query listed before).
 
@@ -496,7 +496,11 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     photo (media/copies.geotagged_copies: `photos/tagged` added after `photos`) is skipped the same way, as
     load_queries skips one given with its original (before leftovers36 it was located again, a photo
     listed twice); added the other way round, the original of a listed copy is the one skipped (the
-    copy is listed and may be located already). Returns the queries to add, in order."""
+    copy is listed and may be located already), unless `replaced` is given (the app, ownout37): then the
+    original is returned to be added in the copy's place, said through `on_skip` on the copy, and
+    `replaced` gets {the copy's listed id: the original's id} for the caller to take the copy's row out
+    (the list kept the copy's name, and its GPS, an earlier answer, where the original's recorded fix
+    and metadata belong). Returns the queries to add, in order."""
     from .media.copies import geotagged_copies, identical_copies
 
     listed_id: dict[Path, str] = {}
@@ -516,6 +520,7 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     said: set[Path] = set()
     for q in new:
         path = Path(q.path)
+        replacing = None
         if path in listed_id:  # this very file is listed: added again (which resumes a cancelled locate) or
             if listed_id[path] != q.id.split("#t=")[0] and path not in said:  # reached from a folder above
                 said.add(path)
@@ -535,7 +540,16 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                             "the app's Export Geotagged Copies), already in the list: located once, as that file",
                       on_skip)
             continue
-        if path in tagged_first:  # its copy was located already: the same pixels, not located twice
+        if path in tagged_first and replaced is not None:  # the original takes its copy's place
+            copy = tagged_first[path]
+            if copy not in said:  # (a video's frames come once each; a copy is a JPEG: one query)
+                said.add(copy)
+                replacing = listed_id[copy]
+                taken.pop(replacing, None)  # the copy's id is free: the original takes it when it is the same
+                _skip(copy, f"a geotagged copy of {readable(str(path))} that geolocator wrote (--geotag-copies or "
+                            "the app's Export Geotagged Copies), listed before it: the original takes its place in "
+                            "the list, located once, as that file", on_skip)
+        elif path in tagged_first:  # its copy was located already: the same pixels, not located twice
             if path not in said:
                 said.add(path)
                 _skip(path, f"the original of a geotagged copy already in the list ({listed_id[tagged_first[path]]}, "
@@ -549,6 +563,8 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                 qid = readable(path.as_posix()) + frame
             q = replace(q, id=qid)
         taken[q.id] = path
+        if replacing is not None:
+            replaced[replacing] = q.id
         out.append(q)
     return out
 
