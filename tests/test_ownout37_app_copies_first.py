@@ -48,8 +48,12 @@ def test_the_app_lists_the_original_not_the_copy_added_before_it(qtbot, dirs):
     w.add_paths([tagged])
     wait_idle(qtbot, w)
     assert {q.path for q in w.queries.values()} == {tagged / "DJI_0001.JPG", tagged / "DJI_0002.JPG"}
+    # stand-ins for the copies' outcomes (a locate's answer, a failure), which must leave with their rows
+    w.predictions["DJI_0001.JPG"] = object()
+    w.failures["DJI_0002.JPG"] = "no answer"
     w.add_paths([photos])
     wait_idle(qtbot, w)
+    assert not w.predictions and not w.failures  # the originals, under the same ids, are not yet located
     # before: the copies' paths, and the originals said as "the original of a geotagged copy already in the list"
     assert {qid: q.path for qid, q in w.queries.items()} == {"DJI_0001.JPG": photos / "DJI_0001.JPG",
                                                              "DJI_0002.JPG": photos / "DJI_0002.JPG"}

@@ -66,6 +66,8 @@ def test_a_folder_given_inside_a_fetched_tile_folder_is_not_read_as_photos(tmp_p
     monkeypatch.chdir(area)  # `locate 19` from inside the tile folder: its root is above the working folder's paths
     with pytest.raises(InputError, match="it holds only map tiles"):
         load_queries(Path("19"))
+    ids, skipped = _load([photos / "DJI_0001.JPG", Path("19/94460/205576.jpg")])  # a tile named from there
+    assert ids == ["DJI_0001.JPG"] and skipped == [(area, TILES_SAID.format(n="1 tile"))]
 
 
 def test_square_numbered_photos_in_a_folder_given_below_a_z_x_like_path_stay_photos(tmp_path):
@@ -162,3 +164,9 @@ def test_only_geolocator_s_own_mark_makes_a_written_answer(tmp_path):
     (copy,) = _tagged_demo_copies(tmp_path / "tagged", 1)
     assert read_photo_meta(tmp_path / "tagged" / copy.path.name).written_answer.lat == pytest.approx(copy.truth.lat)
     assert read_photo_meta(DEMO / "queries" / "q_0001.jpg").written_answer is None
+    # a camera's own fix is a position (truth), never a written answer
+    from .test_cli_fetch import _gps_photo
+
+    camera = _gps_photo(DEMO / "queries" / "q_0001.jpg", tmp_path / "camera.jpg", 36.1418, -115.2334)
+    meta = read_photo_meta(camera)
+    assert meta.position is not None and meta.written_answer is None

@@ -92,9 +92,9 @@ def _folder_files(folder: Path, on_skip: SkipCallback | None = None
     by is_tile_folder: its fetcher's files or a first tile of a tile's size; with that folder's own files:
     metadata.json, tilemapresource.xml; one that begins above `folder`, given inside it as `area/19`, by
     its fetcher's files only: core/own_outputs.py) are neither photos nor stray files: they are said once
-    per folder (_skip_not_photos), the tile folder's own path for one above `folder`. Folders that are symbolic links are entered (Path.glob("**") does not, so their
-    photos went unsaid before session 22), each real folder once:
-    a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
+    per folder (_skip_not_photos), the tile folder's own path for one above `folder`. Folders that are
+    symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session 22),
+    each real folder once: a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
     card) and a link that leads nowhere (its target gone, or a link loop) are each said through
     `on_skip` with the reason: before faults36 they were passed over in silence, and with them every
     photo inside. Raises InputError when `folder` itself cannot be read."""
