@@ -1248,10 +1248,16 @@ def cmd_fetch_tiles(args) -> int:
             if note:
                 log.warning("%s", note)
     else:
-        from .core.priors import recorded_positions
+        from .core.priors import recorded_position, recorded_positions, written_answer
 
         queries = _load_queries(args.around)
         located = recorded_positions(queries)
+        answers = [q for q in queries if recorded_position(q) is None and written_answer(q) is not None]
+        if answers:  # taken, and said: an earlier answer, not a fix (never truth or a GNSS prior)
+            log.warning("the area is around the position%s geolocator wrote into %s (--geotag-copies, e.g. %s): "
+                        "earlier answers, not recorded GPS fixes; give the originals or --bbox=W,S,E,N for another area",
+                        "" if len(answers) == 1 else "s", _count(len(answers), "geotagged copy", "geotagged copies"),
+                        answers[0].id)
         if not located:  # say how many photos were read where, so a wrong folder is seen at once
             from .core.names import readable
 

@@ -33,7 +33,7 @@ T_CF = ("tests/test_framing.py", "tests/test_camera_fit.py")
 T_EV = ("tests/test_newuser36_own_outputs.py", "tests/test_evidence.py")
 T_CP = ("tests/test_newuser36_own_outputs.py", "tests/test_geotag_copies.py", "tests/test_geotags_wiring.py")
 T_QU = ("tests/test_newuser36_own_outputs.py", "tests/test_faults36_listing.py", "tests/test_queries.py",
-        "tests/test_queries_exact.py")
+        "tests/test_queries_exact.py", "tests/test_ownout37_own_outputs.py")
 T_XY = ("tests/test_newuser36_own_outputs.py", "tests/test_xyz_fetched_kinds.py", "tests/test_prop_xyz_folders.py")
 T_GP = ("tests/test_readers_gpkg_exact.py", "tests/test_gpkg_gdal_written.py", "tests/test_prop_gpkg.py")
 T_PM = ("tests/test_pmtiles_compression.py", "tests/test_readers_pmtiles_exact.py")
@@ -96,10 +96,13 @@ M = [
  ("CP6", CP, "        if p.suffix.lower() in (\".jpg\", \".jpeg\"):", "        if p.suffix.lower() in (\".jpg\",):", T_CP),
  # core/queries.py
  ("QU1", QU, "    if path.name.lower() == \"truth.csv\":", "    if path.name == \"truth.csv\":", T_QU),
- # QU2 survives since propfuzz36b's is_tile_folder (merged beside this list): the place test now decides only
- # for a folder given inside a real tile folder (its tiles read as photos: propfuzz36b's open point), untested
- ("QU2", QU, "        if root is not None and (root == folder or folder in root.parents) and tile_root[root]:",
-  "        if root is not None and tile_root[root]:", T_QU),
+ # QU2 survived since propfuzz36b's is_tile_folder: the place test decided only for a folder given inside a real
+ # tile folder, whose tiles were then read as photos. ownout37 decides there by the fetcher's files alone: QU2 takes
+ # a tile's size as enough there too (numbered square photos skipped), QU2b reads such a folder's tiles again
+ ("QU2", QU, "is_tile_folder(root, p) if root == top or top in root.parents else has_fetcher_files(root)",
+  "is_tile_folder(root, p)", T_QU),
+ ("QU2b", QU, "is_tile_folder(root, p) if root == top or top in root.parents else has_fetcher_files(root)",
+  "is_tile_folder(root, p) if root == top or top in root.parents else False", T_QU),
  ("QU3", QU, "        (ours[p.parent] if p.parent in tile_roots else kept).append(p)", "        kept.append(p)", T_QU),
  ("QU4", QU, "            tiles = sum(f.suffix.lower() in PHOTO_SUFFIXES for f in found)", "            tiles = len(found)", T_QU),
  ("QU5", QU, "        if exc.errno == errno.ELOOP:", "        if False:", T_QU),

@@ -234,6 +234,10 @@ class PhotoMeta:
     position: LatLon | None = None  # the camera's recorded fix, when it passed the checks
     position_source: str | None = None  # "exif" or "xmp:<namespace prefix>"
     position_note: str | None = None  # why a recorded position was not used, when it was not
+    # the position geolocator wrote into this photo, a geotagged copy (--geotag-copies: GPSProcessingMethod
+    # metadata.GEOLOCATOR_GPS_METHOD): an earlier answer, never truth or a prior; only an area's guess
+    # (priors.recorded_positions: fetch-tiles --around)
+    written_answer: LatLon | None = None
     # what in the metadata was damaged or impossible and therefore left out (an EXIF block that
     # cannot be parsed, a height no camera flies at); said once when the photo is opened
     metadata_note: str | None = None

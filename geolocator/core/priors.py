@@ -31,15 +31,23 @@ def recorded_position(query: Query) -> LatLon | None:
     return None
 
 
+def written_answer(query: Query) -> LatLon | None:
+    """The position (degrees WGS84) geolocator wrote into this photo when it is a geotagged copy
+    (PhotoMeta.written_answer, `--geotag-copies` / Export Geotagged Copies), else None."""
+    return getattr(query.meta, "written_answer", None)
+
+
 def recorded_positions(queries: Iterable[Query]) -> list[LatLon]:
     """The recorded positions (recorded_position) of those queries that have one, in order: the
     area to fetch imagery for, or to show on the map before any tile set is open. A photo whose fix
     froze (core.frozen_fix: not truth, no prior) gives that fix here: the last place the receiver
     knew is still the best guess of the area (fetch-tiles --around said "none of the photos has a
-    GPS position" for a flight whose 12 photos all recorded one)."""
+    GPS position" for a flight whose 12 photos all recorded one). So does a geotagged copy geolocator
+    wrote (written_answer): an earlier answer, never truth or a prior, but where that photo is best known
+    to be (ownout37: fetch-tiles --around its copies said none of them records a GPS position)."""
     from .frozen_fix import frozen_position
 
-    found = (recorded_position(q) or frozen_position(q) for q in queries)
+    found = (recorded_position(q) or frozen_position(q) or written_answer(q) for q in queries)
     return [where for where in found if where is not None]
 
 

@@ -20,6 +20,7 @@ from .images import PHOTO_SUFFIXES, image_size, photo_size_problem
 from .media.metadata import read_photo_meta
 from .model import LatLon, Query, Region
 from .names import readable
+from .own_outputs import group_of, own_file
 from .sources.csv import DECIMAL_COMMA_HINT
 from .geo import parse_number
 from .tilesets import load_tiles_csv, read_csv_rows, resolve_inside
@@ -89,16 +90,18 @@ def _folder_files(folder: Path, on_skip: SkipCallback | None = None
     photos, and are not reported. geolocator's own evidence pictures and records
     (evidence.earlier_evidence) and the tiles of a z/x/y tile folder (sources.xyz.tile_folder_of, confirmed
     by is_tile_folder: its fetcher's files or a first tile of a tile's size; with that folder's own files:
-    metadata.json, tilemapresource.xml) are neither photos nor stray files: they are said once per folder
-    (_skip_not_photos). Folders that are symbolic links are entered (Path.glob("**") does not, so their
-    photos went unsaid before session 22), each real folder once:
-    a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
+    metadata.json, tilemapresource.xml; one that begins above `folder`, given inside it as `area/19`, by
+    its fetcher's files only: core/own_outputs.py) are neither photos nor stray files: they are said once
+    per folder (_skip_not_photos), the tile folder's own path for one above `folder`. Folders that are
+    symbolic links are entered (Path.glob("**") does not, so their photos went unsaid before session 22),
+    each real folder once: a link back up the tree is no loop. A subfolder that cannot be read (permission denied, a failing
     card) and a link that leads nowhere (its target gone, or a link loop) are each said through
     `on_skip` with the reason: before faults36 they were passed over in silence, and with them every
     photo inside. Raises InputError when `folder` itself cannot be read."""
     from .evidence import earlier_evidence
-    from .sources.xyz import is_tile_folder, tile_folder_of
+    from .sources.xyz import has_fetcher_files, is_tile_folder, tile_folder_of
 
+    top = Path(os.path.abspath(folder))
     photos, others = [], []
     ours: dict[Path, list[Path]] = {}
     tile_roots: set[Path] = set()
@@ -110,12 +113,16 @@ def _folder_files(folder: Path, on_skip: SkipCallback | None = None
             if p.is_symlink() and not p.exists():
                 _skip(p, _dead_link(p), on_skip)
             continue
-        root = tile_folder_of(p)
+        root = tile_folder_of(Path(os.path.abspath(p)))  # absolute: a root above the folder given is seen too
         if root is not None and root not in tile_root:
-            tile_root[root] = is_tile_folder(root, p)
-        if root is not None and (root == folder or folder in root.parents) and tile_root[root]:
-            tile_roots.add(root)
-            ours.setdefault(root, []).append(p)
+            # begun at or below the folder given: the fetcher's files or a tile's size (is_tile_folder); above it
+            # (a folder given inside a tile folder, `area/19`: its tiles were read as photos before ownout37) only
+            # the fetcher's files, so numbered photos (`flights/12/3/1.jpg`, that folder given) stay photos
+            tile_root[root] = is_tile_folder(root, p) if root == top or top in root.parents else has_fetcher_files(root)
+        if root is not None and tile_root[root]:
+            key = folder / root.relative_to(top) if root == top or top in root.parents else root  # as given
+            tile_roots.add(key)
+            ours.setdefault(key, []).append(p)
         elif earlier_evidence(p) is not None:
             ours.setdefault(p.parent, []).append(p)
         # videos are queries too: one per sampled frame (core/media/video.py)
@@ -280,8 +287,14 @@ def load_queries(
     queries) with ids relative to the folder's parent (``flightA/DJI_0001.JPG``), a folder
     without images or a missing path is skipped with its reason, and a telemetry sidecar given
     beside its video is read with it, as in a folder.
+
+    geolocator's own outputs are skipped wherever they are given, said one line a folder: evidence, and the
+    tiles of a z/x/y tile folder, inside a folder, in a folder given inside a tile folder (`area/19`), or
+    named as files (a shell's glob); core/own_outputs.py says how each is known. Named only so, the call
+    raises InputError saying what they are.
     """
     done: list[Query] = []  # queries of region folders in a list
+    named_ours: dict[Path, list[Path]] = {}  # evidence or map tiles named as files (a glob): one line a folder
     if isinstance(source, (str, Path)):
         source = Path(source)
         if is_region_folder(source):
@@ -298,6 +311,9 @@ def load_queries(
                 _skip(other, _not_a_photo(other), on_skip)
             files = [(f, source if base is None else base) for f in found]
         elif source.is_file():
+            ours = own_file(source)  # an evidence picture or a fetched map tile named by itself
+            if ours is not None:
+                raise InputError(source, ours)
             files = [(source, base)]
         else:
             raise InputError(source, "not found")
@@ -316,13 +332,16 @@ def load_queries(
                     _skip(p, exc.problem, on_skip)
                     continue
                 _skip_not_photos(ours, on_skip)
-                if not found:
+                if not found and not ours:  # a folder of only tiles or evidence was said just above, once
                     _skip(p, _no_images_problem(others), on_skip)
                 for other in others:
                     _skip(other, _not_a_photo(other), on_skip)
                 files.extend((f, p.parent if base is None else base) for f in found)
+            elif own_file(p) is not None:
+                named_ours.setdefault(group_of(p), []).append(p)
             else:
                 files.append((p, base))
+        _skip_not_photos(named_ours, on_skip)
         given = [f for f, _ in files]
         kept = set(_beside_no_video(given, given))
         files = [(f, b) for f, b in files if f in kept]
@@ -381,6 +400,9 @@ def load_queries(
     if not queries:
         where = source if isinstance(source, Path) else (files[0][0].parent if files else Path(source[0]))
         n = given or len(source)
+        if named_ours and not files:
+            raise InputError(where, "no drone images among the files given: they are map tiles or geolocator's own "
+                                    "evidence (the warning above says which)")
         raise InputError(where, "the only query file could not be read" if n == 1
                          else f"none of the {n:,} query files could be read")
     from .frozen_fix import drop_frozen_fixes
@@ -458,7 +480,7 @@ def _say_copies(kept_ids: dict[Path, str], copy_ids: dict[Path, str], on_skip: S
 
 
 def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], *,
-                 on_skip: SkipCallback | None = None) -> list[Query]:
+                 on_skip: SkipCallback | None = None, replaced: dict[str, str] | None = None) -> list[Query]:
     """The queries `load_queries(given)` read, as they join the photos already listed (the app adds
     folders one at a time; `listed`: query id -> its file, Query.path, of every query listed before).
 
@@ -474,7 +496,11 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     photo (media/copies.geotagged_copies: `photos/tagged` added after `photos`) is skipped the same way, as
     load_queries skips one given with its original (before leftovers36 it was located again, a photo
     listed twice); added the other way round, the original of a listed copy is the one skipped (the
-    copy is listed and may be located already). Returns the queries to add, in order."""
+    copy is listed and may be located already), unless `replaced` is given (the app, ownout37): then the
+    original is returned to be added in the copy's place, said through `on_skip` on the copy, and
+    `replaced` gets {the copy's listed id: the original's id} for the caller to take the copy's row out
+    (the list kept the copy's name, and its GPS, an earlier answer, where the original's recorded fix
+    and metadata belong). Returns the queries to add, in order."""
     from .media.copies import geotagged_copies, identical_copies
 
     listed_id: dict[Path, str] = {}
@@ -494,6 +520,7 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
     said: set[Path] = set()
     for q in new:
         path = Path(q.path)
+        replacing = None
         if path in listed_id:  # this very file is listed: added again (which resumes a cancelled locate) or
             if listed_id[path] != q.id.split("#t=")[0] and path not in said:  # reached from a folder above
                 said.add(path)
@@ -513,7 +540,16 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                             "the app's Export Geotagged Copies), already in the list: located once, as that file",
                       on_skip)
             continue
-        if path in tagged_first:  # its copy was located already: the same pixels, not located twice
+        if path in tagged_first and replaced is not None:  # the original takes its copy's place
+            copy = tagged_first[path]
+            if copy not in said:  # (a video's frames come once each; a copy is a JPEG: one query)
+                said.add(copy)
+                replacing = listed_id[copy]
+                taken.pop(replacing, None)  # the copy's id is free: the original takes it when it is the same
+                _skip(copy, f"a geotagged copy of {readable(str(path))} that geolocator wrote (--geotag-copies or "
+                            "the app's Export Geotagged Copies), listed before it: the original takes its place in "
+                            "the list, located once, as that file", on_skip)
+        elif path in tagged_first:  # its copy was located already: the same pixels, not located twice
             if path not in said:
                 said.add(path)
                 _skip(path, f"the original of a geotagged copy already in the list ({listed_id[tagged_first[path]]}, "
@@ -527,6 +563,8 @@ def join_queries(new: Sequence[Query], given: Path, listed: Mapping[str, Path], 
                 qid = readable(path.as_posix()) + frame
             q = replace(q, id=qid)
         taken[q.id] = path
+        if replacing is not None:
+            replaced[replacing] = q.id
         out.append(q)
     return out
 

@@ -146,6 +146,9 @@ class Loaded:
     skipped: dict[str, str]  # path -> reason
     thumbs: dict[str, bytes]
     videos: tuple[VideoSampled, ...] = ()  # each video read, in the order read
+    # {listed geotagged copy's id: its original's id among `queries`}: the original takes the copy's row
+    # (core.queries.join_queries; the caller takes the copy out)
+    replaced: dict[str, str] = field(default_factory=dict)
 
 
 def _jpeg_thumb(path: Path, size: int, window=None, query: Query | None = None) -> bytes | None:
@@ -342,6 +345,7 @@ class Session:
         skipped: dict[str, str] = {}
         found: list[Query] = []
         listed = dict(self._listed)
+        replaced: dict[str, str] = {}
 
         def skip(path: Path, why: str) -> None:
             skipped[str(path)] = why
@@ -364,10 +368,14 @@ class Session:
                     skipped[str(p)] = str(exc)
                     continue
             # a second card's DCIM/100MEDIA/DJI_0001.JPG gets its own id; a copy of a listed photo is said
-            qs = join_queries(qs, Path(p), listed, on_skip=skip)
+            before = set(replaced)
+            qs = join_queries(qs, Path(p), listed, on_skip=skip, replaced=replaced)
+            for copy_id in set(replaced) - before:  # an original added after its listed geotagged copy
+                listed.pop(copy_id, None)
             listed.update((q.id, q.path) for q in qs)
             found.extend(qs)
         loaded = self._sampled(found, skipped, every_s, len(paths), progress=progress, cancel=cancel)
+        loaded.replaced = replaced
         # only now listed: a cancelled sampling adds nothing, and adding the video again must not read as
         # "already in the list" (it reuses the frames it kept)
         self._listed = listed

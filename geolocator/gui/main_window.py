@@ -821,6 +821,7 @@ class MainWindow(QMainWindow):
         """Read drone images (files or folders) and locate them; queued behind running work."""
 
         def done(loaded: Loaded) -> None:
+            self._take_out(list(loaded.replaced))  # geotagged copies whose originals take their rows
             new = self._add_queries(loaded.queries, loaded.thumbs)
             self._note_unread_folders(loaded.queries, loaded.skipped)
             # every skipped path is said, beside (never under) what was added
@@ -925,6 +926,19 @@ class MainWindow(QMainWindow):
                             lambda progress, cancel: self.session.resample_videos(videos, every_s=every_s,
                                                                                   progress=progress, cancel=cancel),
                             done, on_cancelled=lambda: self._sampling_cancelled("choosing the interval again"))
+
+    def _take_out(self, ids: list[str]) -> None:
+        """Take these listed photos out of the list with their answers (a geotagged copy listed before
+        its original, which is added in its place: Loaded.replaced; before ownout37 the list kept the copy's
+        name). The locate that follows the add makes the answers anew for what is listed."""
+        if not ids:
+            return
+        for qid in ids:
+            self.queries.pop(qid, None)
+            self.query_thumbs.pop(qid, None)
+            self.predictions.pop(qid, None)
+            self.failures.pop(qid, None)
+        self.query_list.remove_queries(ids)
 
     def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
         for q in queries:

@@ -322,6 +322,18 @@ def _exif_position(gps: dict) -> LatLon | None:
     return _checked(lat, lon, "EXIF GPS")
 
 
+def _written_answer(gps: dict) -> LatLon | None:
+    """The position in a geotagged copy's EXIF GPS IFD, which geolocator wrote there (GPSProcessingMethod
+    GEOLOCATOR_GPS_METHOD: core/geotag_copies.py), read with the checks of any EXIF fix; None for any
+    other photo or a position that fails them. An earlier answer: _exif_position refuses it as truth."""
+    if _processing_method(gps.get(27)) != GEOLOCATOR_GPS_METHOD:
+        return None
+    try:
+        return _exif_position({tag: value for tag, value in gps.items() if tag != 27})
+    except _Reject:
+        return None
+
+
 def _checked(lat: float, lon: float, source: str) -> LatLon:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise _Reject(f"{source} position {lat:.7f}, {lon:.7f} is outside the globe")
@@ -790,6 +802,7 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         position=position,
         position_source=source,
         position_note=note,
+        written_answer=_written_answer(gps),
         metadata_note="; ".join(damage) or None,
         framing=read_framing(exif_ifd, xmp, size, orientation),
         **_orientation(xmp),

@@ -99,6 +99,16 @@ def tile_folder_of(path: Path) -> Path | None:
 TILE_MAX_SIDE = 1024
 
 
+def has_fetcher_files(root: Path) -> bool:
+    """Whether the folder `root` holds the file a tile fetcher writes beside its z/ folders: fetch-tiles'
+    metadata.json (package.FOLDER_METADATA) or gdal2tiles' tilemapresource.xml. The one sign that does not
+    depend on where the listing began: a folder given inside a tile folder (`area/19`) is known by it."""
+    from .package import FOLDER_METADATA
+
+    root = Path(root)
+    return (root / FOLDER_METADATA).is_file() or (root / "tilemapresource.xml").is_file()
+
+
 def is_tile_folder(root: Path, tile: Path) -> bool:
     """Whether `root`, which tile_folder_of gives for `tile`, is a map tile folder: it holds the files a
     tile fetcher writes beside z/ (fetch-tiles' metadata.json, gdal2tiles' tilemapresource.xml), or `tile`
@@ -106,9 +116,8 @@ def is_tile_folder(root: Path, tile: Path) -> bool:
     numbered folders (`2024/05/12/0001.jpg`: z 5, x 12, y 1) have such paths too and were skipped as map
     tiles. A file whose header cannot be read counts as a tile (its path says so; nothing better is known)."""
     from ..images import image_size
-    from .package import FOLDER_METADATA
 
-    if (root / FOLDER_METADATA).is_file() or (root / "tilemapresource.xml").is_file():
+    if has_fetcher_files(root):
         return True
     try:
         width, height = image_size(Path(tile))
