@@ -28,10 +28,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractButton,
     QAbstractScrollArea,
     QApplication,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -61,6 +64,15 @@ def measure(d: QDialog) -> dict:
             need = w.heightForWidth(w.contentsRect().width())
             if need > w.contentsRect().height() + 1:
                 cut.append(f"wrapped label {w.text()[:50]!r}: {need} px of lines in {w.contentsRect().height()}")
+        elif isinstance(w, QComboBox) and not w.isEditable() and w.currentText():
+            # the closed list's text field (session 37: "Automatic (…)" cut at 14 pt on a 683 px screen)
+            opt = QStyleOptionComboBox()
+            w.initStyleOption(opt)
+            field = w.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                             QStyle.SubControl.SC_ComboBoxEditField, w)
+            need = fm.horizontalAdvance(w.currentText())
+            if need > field.width() + 1:
+                cut.append(f"closed list {w.currentText()[:50]!r}: {need} px of text in {field.width()}")
         elif isinstance(w, QAbstractButton) and w.text():
             need = fm.horizontalAdvance(w.text().replace("&", ""))
             if need > w.width() - 4:
