@@ -311,7 +311,10 @@ class MainWindow(QMainWindow):
 
         root = QWidget()
         layout = QVBoxLayout(root)
-        layout.setContentsMargins(6, 6, 6, 0)
+        # 4 px above and between (6 until session 37): with the message bar's 1 px margins, the window's least
+        # height under a message is 341 px, inside the 344 a 683 x 384 screen (200 %) leaves under a title bar
+        layout.setContentsMargins(6, 4, 6, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
