@@ -37,7 +37,7 @@ from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from . import file_dialogs
-from .screen_fit import fit_restored
+from .screen_fit import fit_restored, fit_to_screen
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -68,6 +68,7 @@ MAX_RECENT = 8
 ADAPT_DEFAULT_STEPS = {"best": 60, "paper": 200}
 PLANNED_TILES = 100  # a tile set's size before it is read; its real size replaces this at once
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
+FIRST_SIZE = QSize(1420, 900)  # the window's size at a first start where the screen has room (logical px)
 RESUMED_MS = 20_000  # how long the status bar says what a resumed locate reused (then the tile set line again)
 
 
@@ -325,7 +326,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.warnings_log)
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
-        self.resize(1420, 900)
+        self.resize(FIRST_SIZE)  # cut to the screen in _restore_qt_state where no size was saved
 
     def panes(self) -> list[QWidget]:
         """The panes F6 goes through, in order: the photo list, the map, the result, the side panels (not
@@ -502,6 +503,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
             fit_restored(self)  # saved on a larger screen: Qt left it wider than this one
+        else:
+            # a first start: FIRST_SIZE cut to the screen's room, placed by the window manager (it opened
+            # 1420 x 900 on a 683 x 384 screen, a 1366 x 768 laptop at 200 %: session 37, window37)
+            fit_to_screen(self, FIRST_SIZE)
         self.pane_switches.restore(self.qsettings.value("window/view"))  # hidden panes first: they keep their widths
         for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
             state = self.qsettings.value(key)
