@@ -185,10 +185,17 @@ def main() -> None:
     answer([("row_order", lambda d: None)])
     main_window.ask_row_order(window, Path("drone_survey_2024_xyz_tiles"))
     # a package of four levels, as imagery_dialog.zoom_choices lists them (its reading left out)
-    imagery_dialog.zoom_choices = lambda path: [(imagery_dialog.AUTO_ZOOM.format(m=100), None)] + [
+    imagery_dialog.zoom_choices = lambda path, table=None: [(imagery_dialog.AUTO_ZOOM.format(m=100), None)] + [
         (f"Zoom {z} (tiles about {40075016 / 2 ** z * 0.81:.0f} m)", z) for z in (16, 17, 18, 19)]
     answer([("zoom_level", lambda d: None)])
     imagery_dialog.ask_zoom(window, Path("ortho_2024.mbtiles"))
+    # a GeoPackage of three tile tables, as core.sources.gpkg.tile_tables lists them (its reading left out)
+    from geolocator.core.sources import gpkg
+    from geolocator.gui import tile_tables
+
+    gpkg.tile_tables = lambda path: ["DOP20_Landkreis_Sued_2023", "Luftbild_2019", "Ortho (Süd) 2023"]
+    answer([("tile_table", lambda d: None)])
+    tile_tables.ask_tile_table(window, Path("Landkreis_Sued_Orthophotos.gpkg"))
     log = WarningsLog(window)
     log.add("Adding photos", ["photos/broken.jpg: not a picture (cannot identify image file)"] * 3)
     log.show_log()

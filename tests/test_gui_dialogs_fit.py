@@ -29,7 +29,7 @@ from geolocator.gui.screen_fit import FRAME_H, FRAME_W  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DIALOGS = {"imagery_url", "imagery_esri", "imagery_wmts", "video_frames", "clock_zone", "free_disk_space", "warnings",
-           "row_order", "zoom_level"}
+           "row_order", "zoom_level", "tile_table"}
 
 
 def probe(tmp_path: Path, width: int, height: int, scale: int, font_pt: float = 0.0) -> dict:
@@ -50,7 +50,7 @@ def probe(tmp_path: Path, width: int, height: int, scale: int, font_pt: float = 
     return report
 
 
-IN_SIGHT = ("clock_zone", "video_frames", "free_disk_space", "row_order", "zoom_level")
+IN_SIGHT = ("clock_zone", "video_frames", "free_disk_space", "row_order", "zoom_level", "tile_table")
 
 
 def _every_dialog_fits(report: dict, in_sight: tuple[str, ...] = IN_SIGHT) -> None:

@@ -802,13 +802,14 @@ AUTO_ZOOM_RULE = ("Automatic takes the level whose tiles are nearest the photos'
                   "gives it, else nearest {m:g} m.")
 
 
-def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
-    """(label, zoom) for a tile package's levels, automatic first; ground sizes are given for
-    Web Mercator packages (MBTiles, PMTiles) where their bounds are known. Raises InputError."""
+def zoom_choices(path: Path, table: str | None = None) -> list[tuple[str, int | None]]:
+    """(label, zoom) for a tile package's levels (`table`: a GeoPackage's tile table, None its first),
+    automatic first; ground sizes are given for Web Mercator packages (MBTiles, PMTiles) where their
+    bounds are known. Raises InputError."""
     from ..core.sources.package import web_mercator_tile_m
     from ..core.sources.tile_image import package_info
 
-    info = package_info(path)
+    info = package_info(path, table)
     out: list[tuple[str, int | None]] = [(AUTO_ZOOM.format(m=DEFAULT_TILE_GROUND_M), None)]
     for z in info.zooms:
         size = ""
@@ -818,13 +819,14 @@ def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
     return out
 
 
-def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
-    """Which zoom level of a multi-level package to use: (accepted, zoom or None for automatic).
-    One level, or a package that cannot be read (the open job reports why): no question."""
+def ask_zoom(parent: QWidget, path: Path, table: str | None = None) -> tuple[bool, int | None]:
+    """Which zoom level of a multi-level package to use (`table`: the GeoPackage tile table chosen, None its
+    first): (accepted, zoom or None for automatic). One level, or a package that cannot be read (the open
+    job reports why): no question."""
     from . import screen_fit
 
     try:
-        choices = zoom_choices(path)
+        choices = zoom_choices(path, table)
     except GeolocatorError:
         return True, None
     if len(choices) <= 2:

@@ -106,6 +106,19 @@ def _gpkg_table(path: Path) -> bool:
         return True
 
 
+def _tile_set_file(path: Path) -> Path:
+    """The file or folder a tile set's name stands for: a GeoPackage's for GDAL's "GPKG:area.gpkg:TABLE"
+    (core.sources.gpkg.split_table), `path` itself otherwise. Recent Tile Sets took a table's entry, whose
+    name is no file, for one moved or deleted, and took it off the menu (session 37, window37)."""
+    from ..core.errors import InputError
+    from ..core.sources.gpkg import split_table
+
+    try:
+        return split_table(path)[0]
+    except InputError:  # "GPKG:area.gpkg" with no table: opening it says what is missing
+        return path
+
+
 def photo_filter() -> str:
     """The open dialog's filter: every photo type core reads (HEIC and DNG included), in both
     cases, since cameras write DJI_0001.JPG and filters can be case-sensitive on Linux."""
@@ -551,7 +564,7 @@ class MainWindow(QMainWindow):
         deleted since) is said so and taken off the menu: before, the bar said only "PATH: not found" and
         the entry stayed, failing the same way at each click. (One stat on the UI thread.)"""
         path = Path(entry["path"])
-        if not path.exists():
+        if not _tile_set_file(path).exists():
             items = [i for i in self.recent_tilesets() if i["path"] != entry["path"]]
             self.qsettings.setValue("recent/tilesets", json.dumps(items))
             self._rebuild_recent_menu()
@@ -708,12 +721,19 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
         elif path.suffix.lower() in PACKAGE_SUFFIXES:
+            from ..core.sources.gpkg import connection
             from .imagery_dialog import ask_zoom
+            from .tile_tables import ask_tile_table
 
-            ok, zoom = ask_zoom(self, path)
+            table = None
+            if path.suffix.lower() == ".gpkg":  # several tile tables: which one (gui/tile_tables.py)
+                ok, table = ask_tile_table(self, path)
+                if not ok:
+                    return
+            ok, zoom = ask_zoom(self, path, table)
             if not ok:
                 return
-            self.open_tileset(path, zoom=zoom)
+            self.open_tileset(connection(path, table) if table is not None else path, zoom=zoom)
             return
         self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap, ask_crs=True)
 
