@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtCore")
 
-from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtCore import QSize, Qt  # noqa: E402
 
 from geolocator.gui import toolbar_fold  # noqa: E402
 from geolocator.gui.screen_fit import FRAME_H, FRAME_W, room  # noqa: E402
@@ -68,6 +68,8 @@ def test_under_a_long_message_the_window_fits_a_1366_x_768_laptop_at_200_percent
     assert view.verticalScrollBar().maximum() > 0
     assert view.label.height() >= view.lines_height(view.viewport().width())
     assert view.toolTip() == FOUR_LINES and w.message_bar.text == FOUR_LINES
+    # and the keyboard reaches them: a Tab stop while they scroll (none where they show whole, below)
+    assert view.focusPolicy() == Qt.FocusPolicy.StrongFocus
 
 
 def test_with_room_the_whole_message_shows_without_scrolling(qtbot, dirs):  # noqa: F811
@@ -79,6 +81,7 @@ def test_with_room_the_whole_message_shows_without_scrolling(qtbot, dirs):  # no
     view = w.message_bar.text_view
     qtbot.waitUntil(lambda: view.viewport().height() >= view.lines_height(view.viewport().width()), timeout=5_000)
     assert view.verticalScrollBar().maximum() == 0 and view.toolTip() == ""
+    assert view.focusPolicy() == Qt.FocusPolicy.NoFocus  # no Tab stop more than before
     # a one-line message that wraps in a narrower window asks for its wrapped lines' height
     long_line = "The tile set " + "/very/long/folder" * 12 + "/area.mbtiles could not be read: not a tile package."
     w.resize(700, 900)

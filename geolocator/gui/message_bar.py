@@ -33,6 +33,7 @@ class MessageText(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(label)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop only while it scrolls (follow_cut)
         self.viewport().setAutoFillBackground(False)  # the bar's tint shows through
         label.setAutoFillBackground(False)
         self.verticalScrollBar().setSingleStep(self.fontMetrics().lineSpacing())  # a line a wheel step
@@ -54,11 +55,18 @@ class MessageText(QScrollArea):
         """Whether some of the message's lines are out of sight (scrolled)."""
         return self.lines_height(self.viewport().width()) > self.viewport().height()
 
+    def follow_cut(self) -> None:
+        """Where lines are out of sight: the whole text in the tooltip, and a Tab stop, so that the keyboard
+        scrolls it too (arrow keys, Page Up/Down); otherwise neither (the label it holds was never a Tab stop)."""
+        cut = self.isVisible() and self.cut()
+        self.setToolTip(self.label.text() if cut else "")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if cut else Qt.FocusPolicy.NoFocus)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():
             self.updateGeometry()  # its lines, and so the height it asks, follow its width
-        self.setToolTip(self.label.text() if self.cut() else "")
+        self.follow_cut()
 
 
 class MessageBar(QFrame):
@@ -123,7 +131,7 @@ class MessageBar(QFrame):
         self._text.setText(text)
         self.text_view.verticalScrollBar().setValue(0)  # a new message is read from its first line
         self.text_view.updateGeometry()
-        self.text_view.setToolTip(text if self.text_view.isVisible() and self.text_view.cut() else "")
+        self.text_view.follow_cut()
         self._details = details
         self._details_btn.setVisible(bool(details))
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
