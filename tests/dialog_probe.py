@@ -28,10 +28,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractButton,
     QAbstractScrollArea,
     QApplication,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -61,6 +64,15 @@ def measure(d: QDialog) -> dict:
             need = w.heightForWidth(w.contentsRect().width())
             if need > w.contentsRect().height() + 1:
                 cut.append(f"wrapped label {w.text()[:50]!r}: {need} px of lines in {w.contentsRect().height()}")
+        elif isinstance(w, QComboBox) and not w.isEditable() and w.currentText():
+            # the closed list's text field (session 37: "Automatic (…)" cut at 14 pt on a 683 px screen)
+            opt = QStyleOptionComboBox()
+            w.initStyleOption(opt)
+            field = w.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                             QStyle.SubControl.SC_ComboBoxEditField, w)
+            need = fm.horizontalAdvance(w.currentText())
+            if need > field.width() + 1:
+                cut.append(f"closed list {w.currentText()[:50]!r}: {need} px of text in {field.width()}")
         elif isinstance(w, QAbstractButton) and w.text():
             need = fm.horizontalAdvance(w.text().replace("&", ""))
             if need > w.width() - 4:
@@ -173,10 +185,17 @@ def main() -> None:
     answer([("row_order", lambda d: None)])
     main_window.ask_row_order(window, Path("drone_survey_2024_xyz_tiles"))
     # a package of four levels, as imagery_dialog.zoom_choices lists them (its reading left out)
-    imagery_dialog.zoom_choices = lambda path: [(imagery_dialog.AUTO_ZOOM.format(m=100), None)] + [
+    imagery_dialog.zoom_choices = lambda path, table=None: [(imagery_dialog.AUTO_ZOOM.format(m=100), None)] + [
         (f"Zoom {z} (tiles about {40075016 / 2 ** z * 0.81:.0f} m)", z) for z in (16, 17, 18, 19)]
     answer([("zoom_level", lambda d: None)])
     imagery_dialog.ask_zoom(window, Path("ortho_2024.mbtiles"))
+    # a GeoPackage of three tile tables, as core.sources.gpkg.tile_tables lists them (its reading left out)
+    from geolocator.core.sources import gpkg
+    from geolocator.gui import tile_tables
+
+    gpkg.tile_tables = lambda path: ["DOP20_Landkreis_Sued_2023", "Luftbild_2019", "Ortho (Süd) 2023"]
+    answer([("tile_table", lambda d: None)])
+    tile_tables.ask_tile_table(window, Path("Landkreis_Sued_Orthophotos.gpkg"))
     log = WarningsLog(window)
     log.add("Adding photos", ["photos/broken.jpg: not a picture (cannot identify image file)"] * 3)
     log.show_log()

@@ -35,6 +35,17 @@ def _press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
         qtbot.keyRelease(QApplication.focusWidget(), Qt.Key.Key_Shift)
 
 
+def _wide_window(qtbot, dirs):
+    """The app's window as wide as a desktop screen opens it, the side column beside the map. Since session 37
+    a first start is cut to the screen's room: 784 px on the tests' 800 px offscreen screen, 3 px short of
+    the three columns' least widths (list 250 + map 265 + side 250, the handles and margins), so the side
+    column folds away there (pane_widths, hidpi35) and the keys rightly pass it by
+    (test_gui_view_menu.py::test_f6_passes_over_a_folded_column_and_stops_in_it_once_shown)."""
+    w = make_window(qtbot, dirs)
+    w.resize(1420, 900)
+    return w
+
+
 def _ready(qtbot, w) -> None:
     qtbot.waitExposed(w)
     w.activateWindow()
@@ -47,7 +58,7 @@ def _ready(qtbot, w) -> None:
 def test_tab_goes_from_the_list_through_the_map_to_the_result_and_the_side_panels(qtbot, dirs):  # noqa: F811
     """Before the fix Tab out of the map came back to the list (and Shift+Tab from the list went into the
     map): the result and side panels were out of reach."""
-    w = make_window(qtbot, dirs)
+    w = _wide_window(qtbot, dirs)
     _ready(qtbot, w)
     _press(qtbot, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: _in_map(w), timeout=30_000)
@@ -84,7 +95,7 @@ def test_tab_goes_from_the_list_through_the_map_to_the_result_and_the_side_panel
 
 def test_f6_goes_to_the_next_pane_and_shift_f6_to_the_previous(qtbot, dirs):  # noqa: F811
     """Before the fix F6 did nothing: the list kept the focus."""
-    w = make_window(qtbot, dirs)
+    w = _wide_window(qtbot, dirs)
     _ready(qtbot, w)
     _press(qtbot, Qt.Key.Key_F6)
     qtbot.waitUntil(lambda: _in_map(w), timeout=30_000)

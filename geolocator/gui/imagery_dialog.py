@@ -794,16 +794,22 @@ def ask_and_fetch(window, view: Bounds | None = None, drawn: Bounds | None = Non
     return dialog.plan
 
 
-AUTO_ZOOM = "Automatic (tiles nearest the photos' footprint when their metadata gives it, else {m:g} m)"
+# The closed list shows its item in one line: the item is short and the question above it, which wraps, says
+# the rule whole. The one long item cut at "…when their metadata giv" with a 14 pt font on a 683 px screen
+# (a 1366 x 768 laptop at 200 %; session 37, window37).
+AUTO_ZOOM = "Automatic (the photos' footprint, else {m:g} m)"
+AUTO_ZOOM_RULE = ("Automatic takes the level whose tiles are nearest the photos' footprint when their metadata "
+                  "gives it, else nearest {m:g} m.")
 
 
-def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
-    """(label, zoom) for a tile package's levels, automatic first; ground sizes are given for
-    Web Mercator packages (MBTiles, PMTiles) where their bounds are known. Raises InputError."""
+def zoom_choices(path: Path, table: str | None = None) -> list[tuple[str, int | None]]:
+    """(label, zoom) for a tile package's levels (`table`: a GeoPackage's tile table, None its first),
+    automatic first; ground sizes are given for Web Mercator packages (MBTiles, PMTiles) where their
+    bounds are known. Raises InputError."""
     from ..core.sources.package import web_mercator_tile_m
     from ..core.sources.tile_image import package_info
 
-    info = package_info(path)
+    info = package_info(path, table)
     out: list[tuple[str, int | None]] = [(AUTO_ZOOM.format(m=DEFAULT_TILE_GROUND_M), None)]
     for z in info.zooms:
         size = ""
@@ -813,20 +819,21 @@ def zoom_choices(path: Path) -> list[tuple[str, int | None]]:
     return out
 
 
-def ask_zoom(parent: QWidget, path: Path) -> tuple[bool, int | None]:
-    """Which zoom level of a multi-level package to use: (accepted, zoom or None for automatic).
-    One level, or a package that cannot be read (the open job reports why): no question."""
+def ask_zoom(parent: QWidget, path: Path, table: str | None = None) -> tuple[bool, int | None]:
+    """Which zoom level of a multi-level package to use (`table`: the GeoPackage tile table chosen, None its
+    first): (accepted, zoom or None for automatic). One level, or a package that cannot be read (the open
+    job reports why): no question."""
     from . import screen_fit
 
     try:
-        choices = zoom_choices(path)
+        choices = zoom_choices(path, table)
     except GeolocatorError:
         return True, None
     if len(choices) <= 2:
         return True, None
     labels = [label for label, _ in choices]
     label, ok = screen_fit.ask_item(parent, "Zoom level", f"{path.name} holds {len(choices) - 1} zoom levels. "
-                                    "Use:", labels, 0, False)
+                                    f"{AUTO_ZOOM_RULE.format(m=DEFAULT_TILE_GROUND_M)} Use:", labels, 0, False)
     if not ok:
         return False, None
     return True, dict(choices)[label]

@@ -37,7 +37,7 @@ from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from . import file_dialogs
-from .screen_fit import fit_restored
+from .screen_fit import fit_restored, fit_to_screen
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -68,6 +68,7 @@ MAX_RECENT = 8
 ADAPT_DEFAULT_STEPS = {"best": 60, "paper": 200}
 PLANNED_TILES = 100  # a tile set's size before it is read; its real size replaces this at once
 ONLINE_HOSTS = {"tile.openstreetmap.org"}
+FIRST_SIZE = QSize(1420, 900)  # the window's size at a first start where the screen has room (logical px)
 RESUMED_MS = 20_000  # how long the status bar says what a resumed locate reused (then the tile set line again)
 
 
@@ -103,6 +104,19 @@ def _gpkg_table(path: Path) -> bool:
         return split_table(path)[1] is not None
     except InputError:  # "GPKG:area.gpkg" with no table: opened as a tile set, whose loading says what is missing
         return True
+
+
+def _tile_set_file(path: Path) -> Path:
+    """The file or folder a tile set's name stands for: a GeoPackage's for GDAL's "GPKG:area.gpkg:TABLE"
+    (core.sources.gpkg.split_table), `path` itself otherwise. Recent Tile Sets took a table's entry, whose
+    name is no file, for one moved or deleted, and took it off the menu (session 37, window37)."""
+    from ..core.errors import InputError
+    from ..core.sources.gpkg import split_table
+
+    try:
+        return split_table(path)[0]
+    except InputError:  # "GPKG:area.gpkg" with no table: opening it says what is missing
+        return path
 
 
 def photo_filter() -> str:
@@ -311,7 +325,10 @@ class MainWindow(QMainWindow):
 
         root = QWidget()
         layout = QVBoxLayout(root)
-        layout.setContentsMargins(6, 6, 6, 0)
+        # 4 px above and between (6 until session 37): with the message bar's 1 px margins, the window's least
+        # height under a message is 341 px, inside the 344 a 683 x 384 screen (200 %) leaves under a title bar
+        layout.setContentsMargins(6, 4, 6, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(root)
@@ -322,7 +339,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.warnings_log)
         self.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
-        self.resize(1420, 900)
+        self.resize(FIRST_SIZE)  # cut to the screen in _restore_qt_state where no size was saved
 
     def panes(self) -> list[QWidget]:
         """The panes F6 goes through, in order: the photo list, the map, the result, the side panels (not
@@ -499,6 +516,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
             fit_restored(self)  # saved on a larger screen: Qt left it wider than this one
+        else:
+            # a first start: FIRST_SIZE cut to the screen's room, placed by the window manager (it opened
+            # 1420 x 900 on a 683 x 384 screen, a 1366 x 768 laptop at 200 %: session 37, window37)
+            fit_to_screen(self, FIRST_SIZE)
         self.pane_switches.restore(self.qsettings.value("window/view"))  # hidden panes first: they keep their widths
         for key, splitter in (("window/splitter", self.splitter), ("window/centre", self.centre)):
             state = self.qsettings.value(key)
@@ -543,7 +564,7 @@ class MainWindow(QMainWindow):
         deleted since) is said so and taken off the menu: before, the bar said only "PATH: not found" and
         the entry stayed, failing the same way at each click. (One stat on the UI thread.)"""
         path = Path(entry["path"])
-        if not path.exists():
+        if not _tile_set_file(path).exists():
             items = [i for i in self.recent_tilesets() if i["path"] != entry["path"]]
             self.qsettings.setValue("recent/tilesets", json.dumps(items))
             self._rebuild_recent_menu()
@@ -700,12 +721,19 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
         elif path.suffix.lower() in PACKAGE_SUFFIXES:
+            from ..core.sources.gpkg import connection
             from .imagery_dialog import ask_zoom
+            from .tile_tables import ask_tile_table
 
-            ok, zoom = ask_zoom(self, path)
+            table = None
+            if path.suffix.lower() == ".gpkg":  # several tile tables: which one (gui/tile_tables.py)
+                ok, table = ask_tile_table(self, path)
+                if not ok:
+                    return
+            ok, zoom = ask_zoom(self, path, table)
             if not ok:
                 return
-            self.open_tileset(path, zoom=zoom)
+            self.open_tileset(connection(path, table) if table is not None else path, zoom=zoom)
             return
         self.open_tileset(path, epsg=epsg, tile_size_m=tile_size, overlap=overlap, ask_crs=True)
 

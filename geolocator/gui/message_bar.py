@@ -1,11 +1,16 @@
 """An inline message bar above the content: problems are shown, never thrown at the user as a
-traceback, and never block the window with a modal dialog."""
+traceback, and never block the window with a modal dialog.
+
+Its text scrolls (MessageText) where the window is too short for all its lines: before session 37 the
+window could not be shorter than its message's every line, 351 px under a one-line message and 385 under
+four at 200 % on a 1366 x 768 laptop, whose screen leaves 344 under a title bar (screen_fit.room): the
+status bar, with its progress bar and Cancel, went below the screen's edge (window37)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QStyle, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QStyle, QWidget
 
 _SEVERITY = {"info": 0, "warning": 1, "error": 2}
 _TINTS = {"info": "#2b83ba", "warning": "#e6a700", "error": "#d73027"}
@@ -16,18 +21,69 @@ _ICONS = {
 }
 
 
+class MessageText(QScrollArea):
+    """The message's word-wrapped `label` in a frameless area that scrolls up and down: it asks for all the
+    label's lines at its width (sizeHint) and makes do with one (minimumSizeHint), the rest then scrolling
+    (wheel or scroll bar), the whole text in its tooltip. Heights in px."""
+
+    def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(label)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a Tab stop only while it scrolls (follow_cut)
+        self.viewport().setAutoFillBackground(False)  # the bar's tint shows through
+        label.setAutoFillBackground(False)
+        self.verticalScrollBar().setSingleStep(self.fontMetrics().lineSpacing())  # a line a wheel step
+
+    def lines_height(self, width: int) -> int:
+        """The label's height in px with all its lines wrapped at `width` px."""
+        return self.label.heightForWidth(max(1, width)) if self.label.text() else 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = self.label.sizeHint()
+        width = self.viewport().width() if self.isVisible() else hint.width()
+        return QSize(hint.width(), max(self.minimumSizeHint().height(), self.lines_height(width)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # a few characters wide (the label wraps), one line tall
+        return QSize(4 * self.fontMetrics().averageCharWidth(), self.fontMetrics().lineSpacing())
+
+    def cut(self) -> bool:
+        """Whether some of the message's lines are out of sight (scrolled)."""
+        return self.lines_height(self.viewport().width()) > self.viewport().height()
+
+    def follow_cut(self) -> None:
+        """Where lines are out of sight: the whole text in the tooltip, and a Tab stop, so that the keyboard
+        scrolls it too (arrow keys, Page Up/Down); otherwise neither (the label it holds was never a Tab stop)."""
+        cut = self.isVisible() and self.cut()
+        self.setToolTip(self.label.text() if cut else "")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if cut else Qt.FocusPolicy.NoFocus)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # its lines, and so the height it asks, follow its width
+        self.follow_cut()
+
+
 class MessageBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("MessageBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
+        # 1 px above and below the buttons (4 until session 37): 6 px of the 7 the window lacked on a 683 x 384 screen
+        layout.setContentsMargins(8, 1, 4, 1)
         self._icon = QLabel()
         self._text = QLabel()
         self._text.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file names: never HTML
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.text_view = MessageText(self._text)
         self._details_btn = QPushButton("Details…")
         self._details_btn.clicked.connect(self._show_details)
         close = QPushButton("✕")
@@ -36,7 +92,7 @@ class MessageBar(QFrame):
         close.setFixedWidth(28)
         close.clicked.connect(self.dismiss)
         layout.addWidget(self._icon)
-        layout.addWidget(self._text, 1)
+        layout.addWidget(self.text_view, 1)
         layout.addWidget(self._details_btn)
         layout.addWidget(close)
         self._details = ""
@@ -73,6 +129,9 @@ class MessageBar(QFrame):
         self.level = level
         self._stale = False
         self._text.setText(text)
+        self.text_view.verticalScrollBar().setValue(0)  # a new message is read from its first line
+        self.text_view.updateGeometry()
+        self.text_view.follow_cut()
         self._details = details
         self._details_btn.setVisible(bool(details))
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)

@@ -68,6 +68,14 @@ def _tile_tables(path: Path) -> list[str]:
     return tables
 
 
+def tile_tables(path: Path) -> list[str]:
+    """The names of the GeoPackage's tile tables (gpkg_contents rows of data_type 'tiles', OGC 12-128r18
+    clause 1.1.3.1), by name, as GDAL's GPKG:FILE.gpkg:TABLE names them: what the app offers to choose from
+    where there are several. Reads gpkg_contents, none of the tiles. Raises InputError for a file that
+    is not a GeoPackage with raster tiles."""
+    return _tile_tables(Path(path))
+
+
 # GDAL's name for one table of a GeoPackage (its GPKG raster driver's connection string, "GPKG:filename.gpkg:
 # table_name", https://gdal.org/drivers/raster/gpkg.html): what `gdalinfo` and QGIS's raster sources write
 CONNECTION_PREFIX = "GPKG:"
@@ -89,6 +97,13 @@ def split_table(given) -> tuple[Path, str | None]:
         raise InputError(Path(rest.rstrip(":") or text), "name a tile table after the file: GPKG:FILE.gpkg:TABLE "
                                                         "(GDAL's connection string)")
     return Path(rest[:cut]), rest[cut + 1:]
+
+
+def connection(path: Path, table: str) -> Path:
+    """GDAL's name for the tile table `table` of the GeoPackage at `path`: Path("GPKG:" + path + ":" + table),
+    which split_table takes apart again (where the file's own path holds no ".gpkg:") and load_tileset,
+    the CLI's --tiles and the app's Recent Tile Sets open."""
+    return Path(f"{CONNECTION_PREFIX}{path}:{table}")
 
 
 def _tile_table(path: Path, table: str | None) -> str:
