@@ -220,7 +220,7 @@ def _claims():
         ("docs/command-line.md", "(subdomains, `--subdomains {}`)", fetch.TileTemplate.__dataclass_fields__["subdomains"].default,
          "".join),
         ("README.md", "cut into square **tiles** ({} m of ground each", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
-        ("docs/app.md", "asks which one (automatic: tiles nearest {} m)", package.DEFAULT_TILE_GROUND_M, "{:g}".format),
+        ("docs/app.md", "which one (automatic: the level nearest the photos' footprint, else {} m tiles)", package.DEFAULT_TILE_GROUND_M, "{:g}".format),
         ("docs/app.md", "nothing is asked ({} m tiles, automatic zoom)", geotiff.DEFAULT_TILE_SIZE_M, "{:g}".format),
         ("docs/command-line.md", "(when their metadata gives it), else about {} m", package.DEFAULT_TILE_GROUND_M,
          "{:g}".format),
