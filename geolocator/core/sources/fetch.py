@@ -791,7 +791,9 @@ class MBTilesSink:
         self._pending.add(z, x, y, data, kind)
 
     def missing(self, z, x, y) -> None:
-        self.writer.missing(z, x, y)
+        when = time.time()
+        self.writer.missing(z, x, y, when)
+        self._pending.add_missing(z, x, y, when)  # (XYZ here: replayed through writer.missing)
 
     def commit(self) -> None:
         self.writer.commit()
@@ -806,7 +808,7 @@ class MBTilesSink:
             self.writer.set_metadata(format=kind)
             self.writer.put(z, x, y, data)
 
-        return keep_stored(self.writer.db, self._pending, again)
+        return keep_stored(self.writer.db, self._pending, again, self.writer.missing)
 
     def close(self) -> None:
         self.writer.close()

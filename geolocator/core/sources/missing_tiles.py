@@ -81,10 +81,11 @@ class SqliteMissingTimes:
 
     def record(self, z: int, col: int, row: int, now: float | None = None) -> None:
         """Record tile (z, col, row) missing now (again: its time is renewed)."""
-        if not self._made:
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {TIME_TABLE} (zoom_level INTEGER, tile_column INTEGER, "
-                            "tile_row INTEGER, recorded REAL, PRIMARY KEY (zoom_level, tile_column, tile_row))")
-            self._made = True
+        # every time, not once: a failed write's rollback can undo the CREATE of this run's first 404, and
+        # package_commit.keep_stored then records it again (IF NOT EXISTS on a table there writes nothing)
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {TIME_TABLE} (zoom_level INTEGER, tile_column INTEGER, "
+                        "tile_row INTEGER, recorded REAL, PRIMARY KEY (zoom_level, tile_column, tile_row))")
+        self._made = True
         self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, col, row))
         self.db.execute(f"INSERT OR REPLACE INTO {TIME_TABLE} VALUES (?, ?, ?, ?)",
                         (z, col, row, time.time() if now is None else now))

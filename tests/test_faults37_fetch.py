@@ -1,0 +1,92 @@
+"""A tile fetch's faults left open by faults36 and new ones (faults37, session 37)."""
+
+from __future__ import annotations
+
+import sqlite3
+import types
+
+import pytest
+
+from geolocator.core.sources import fetch as F
+
+from .test_faults36_fetch import PNG, TILES, T
+from .test_leftovers36_package_commit import _full
+
+
+class _Some404:
+    """Answers 404 for the tiles whose x is in `gone`, the PNG for the others."""
+
+    def __init__(self, gone):
+        self.gone = set(gone)
+        self.asked: list[str] = []
+
+    def close(self):
+        pass
+
+    def get(self, url):
+        self.asked.append(url)
+        x = int(url.rsplit("/", 2)[1])
+        if x in self.gone:
+            return types.SimpleNamespace(status_code=404, headers={}, content=b"not found")
+        return types.SimpleNamespace(status_code=200, headers={}, content=PNG)
+
+
+def _fetch(out, client):
+    return F.fetch_tiles(T, TILES, out, client=client, concurrency=1, backoff_s=0.0, max_wait_s=0.0)
+
+
+@pytest.mark.parametrize("roll_back", [True, False])
+def test_the_404s_since_the_last_commit_are_kept_when_a_full_disk_stops_an_mbtiles_fetch(tmp_path, monkeypatch,
+                                                                                          roll_back):
+    """Input: tiles x=0, 1 answered 404, the disk full at x=3, SQLite rolling the open transaction back.
+    Before: the 404 records went with the rollback (only the tiles were put back), so the rerun asked
+    for x=0 and x=1 again. Now they are put back with the tiles, with the time they were recorded."""
+    from geolocator.core.sources.mbtiles import MBTilesWriter
+
+    out = tmp_path / "area.mbtiles"
+    real_put, real_meta = MBTilesWriter.put, MBTilesWriter.finish_metadata
+    full = {"on": True}
+
+    def put(self, z, x, y, data):
+        if x == 3 and full["on"]:
+            raise _full(self.db, roll_back=roll_back)
+        return real_put(self, z, x, y, data)
+
+    def finish_metadata(self):
+        if full["on"]:
+            raise _full(self.db, roll_back=True)
+        return real_meta(self)
+
+    monkeypatch.setattr(MBTilesWriter, "put", put)
+    monkeypatch.setattr(MBTilesWriter, "finish_metadata", finish_metadata)
+    with pytest.raises(F.TilesNotStored):
+        _fetch(out, _Some404({0, 1}))
+    with sqlite3.connect(out) as db:
+        assert sorted(r[0] for r in db.execute("SELECT tile_column FROM geolocator_missing")) == [0, 1]
+        assert db.execute("SELECT COUNT(*) FROM geolocator_missing_time WHERE recorded > 0").fetchone()[0] == 2
+        assert sorted(r[0] for r in db.execute("SELECT tile_column FROM tiles")) == [2]
+    full["on"] = False
+    again = _Some404({0, 1})
+    report = _fetch(out, again)
+    assert report.missing == 2 and report.already == 1 and report.fetched == 3
+    assert sorted(int(u.rsplit("/", 2)[1]) for u in again.asked) == [3, 4, 5]  # not 0 and 1 again
+
+
+def test_a_geopackage_sink_puts_back_its_rolled_back_404_records(tmp_path):
+    """The WMTS grid's GeoPackage (wmts_grid.GpkgSink) keeps its 404s the same way."""
+    from types import SimpleNamespace
+
+    from geolocator.core.sources.wmts_grid import GpkgSink
+
+    from .test_session28_mutants_mend29 import _deg_set, _one_degree
+
+    template = SimpleNamespace(name="t", url="https://g.test/{z}/{x}/{y}.png", attribution="(c) test")
+    path = tmp_path / "a.gpkg"
+    sink = GpkgSink(path, template, _deg_set(_one_degree()))
+    sink.put(0, 0, 0, PNG, "png")
+    sink.missing(0, 1, 0)
+    sink.db.rollback()  # the next write failed and SQLite undid the transaction
+    assert sink.keep_stored() == 1
+    sink.db.close()  # as if close()'s own commit failed too
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT zoom_level, tile_column, tile_row FROM geolocator_missing").fetchall() == [(0, 1, 0)]
