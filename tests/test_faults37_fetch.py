@@ -90,3 +90,29 @@ def test_a_geopackage_sink_puts_back_its_rolled_back_404_records(tmp_path):
     sink.db.close()  # as if close()'s own commit failed too
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT zoom_level, tile_column, tile_row FROM geolocator_missing").fetchall() == [(0, 1, 0)]
+
+
+def test_a_folder_fetch_stopped_at_a_tile_leaves_no_empty_column_folder(tmp_path, monkeypatch):
+    """Input: a folder fetch whose third tile (18/2/100.png, the first in column 2) meets a full disk.
+    Before: the fetch stopped as it should, but the folder 18/2/ made for that tile stayed, empty.
+    Now the folders a tile made are removed with it when it cannot be stored."""
+    from .test_faults36_fetch import _Client, _refuse_writes
+
+    out = tmp_path / "tiles"
+    _refuse_writes(monkeypatch, "/18/2/")
+    with pytest.raises(F.TilesNotStored):
+        F.fetch_tiles(T, TILES, out, client=_Client(), concurrency=1, backoff_s=0.0, max_wait_s=0.0)
+    monkeypatch.undo()
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "18").iterdir()) == ["18/0", "18/1"]
+
+
+def test_a_tile_that_cannot_be_stored_in_a_new_zoom_leaves_no_empty_zoom_folder(tmp_path, monkeypatch):
+    from .test_faults36_fetch import _Client, _refuse_writes
+
+    out = tmp_path / "tiles"
+    _refuse_writes(monkeypatch, "/18/")
+    with pytest.raises(F.TilesNotStored):
+        F.fetch_tiles(T, TILES, out, client=_Client(), concurrency=1, backoff_s=0.0, max_wait_s=0.0)
+    monkeypatch.undo()
+    # before: 18/2/ stayed, so the new folder (no tile in it) could not be removed either (discard_if_empty)
+    assert not out.exists()

@@ -673,11 +673,21 @@ class FolderSink:
 
     def put(self, z: int, x: int, y: int, data: bytes, kind: str) -> None:
         """Store one tile atomically (a temporary file removed again when the write fails: a full disk
-        left `.y.png.part` files behind). Raises outputs.OutputError naming the tile's file."""
+        left `.y.png.part` files behind), and the z/x/ folders it made too (an empty 18/2/ stayed).
+        Raises outputs.OutputError naming the tile's file."""
         from ..outputs import write_bytes
 
         path = self.folder / str(z) / str(x) / f"{y}.{kind}"
-        write_bytes(path, data)
+        made = [d for d in (path.parent.parent, path.parent) if not d.is_dir()]  # the folders this tile makes
+        try:
+            write_bytes(path, data)
+        except BaseException:  # a tile not stored leaves no empty z/ or z/x/ folder of its own (faults37)
+            for d in reversed(made):
+                try:
+                    d.rmdir()  # only when empty: another tile may have been stored there meanwhile
+                except OSError:
+                    break
+            raise
         self._zooms.add(z)
         for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
