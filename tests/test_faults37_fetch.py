@@ -116,3 +116,47 @@ def test_a_tile_that_cannot_be_stored_in_a_new_zoom_leaves_no_empty_zoom_folder(
     monkeypatch.undo()
     # before: 18/2/ stayed, so the new folder (no tile in it) could not be removed either (discard_if_empty)
     assert not out.exists()
+
+
+# -- a tile server on 127.0.0.1 that answers badly (tests/tile_server.py) ----------------------------
+
+def _served():
+    from .tile_packages import demo_pyramid
+
+    return demo_pyramid(zooms=(19,))
+
+
+def test_a_200_with_an_empty_body_is_a_missing_tile_not_a_page(tmp_path):
+    """Input: a server answering 200 with 0 bytes (no tile there: some servers do so instead of 204).
+    Before: "the server sent image/jpeg, not an image", tried again on every rerun, and ten such tiles
+    first stopped the fetch with the advice to sign in to a hotel Wi-Fi. Now it is a missing tile, as
+    204 is: recorded, said among those missing, not asked again for a day."""
+    from .tile_server import TileServer
+
+    tiles = _served()
+    wanted = sorted(tiles)[:12]
+    empty = {t: [(200, {"Content-Type": "image/jpeg"}, b"")] for t in wanted[:10]}
+    with TileServer(tiles, empty) as server:
+        report = F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", backoff_s=0.01, max_wait_s=1.0)
+    assert report.missing == 10 and report.fetched == 2 and not report.failed
+    lines = (tmp_path / "xyz" / F.MISSING_FILE).read_text().splitlines()
+    assert {f"{z}/{x}/{y}" for z, x, y in wanted[:10]} <= set(lines)
+
+
+def test_a_server_that_only_answers_429_is_said_to_limit_requests_not_to_have_a_wrong_url(tmp_path):
+    """Input: every tile answered 429 with Retry-After: 0. Before: "HTTP 429 after 2 attempts" per tile and,
+    after eight, "It may be down or overloaded (try again later), or the URL may be wrong". Now the
+    reason says the service limits requests, and the advice is to wait and ask one tile at a time."""
+    from .tile_server import TileServer
+
+    tiles = _served()
+    wanted = sorted(tiles)[:8]
+    limited = {t: [(429, {"Retry-After": "0"}, b"slow down")] * 2 for t in wanted}
+    with TileServer(tiles, limited) as server:
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=1, backoff_s=0.01,
+                          max_wait_s=0.5, concurrency=1)
+    msg = str(e.value)
+    assert "429 Too Many Requests: the service limits how fast tiles may be asked for" in msg
+    assert "--concurrency 1" in msg and "URL may be wrong" not in msg
+

@@ -995,6 +995,9 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 silence.heard()
             if r.status_code == 200:
                 data = r.content
+                if not data:  # nothing sent: the server has no tile there, as 204 says (faults37: it was
+                    # "the server sent image/png, not an image" and, ten in a row, the advice to sign in to a Wi-Fi)
+                    return _Result(z, x, y, "missing", why="HTTP 200 with an empty body")
                 kind = image_kind(data)
                 if kind is None:
                     ctype = r.headers.get("content-type", "?")
@@ -1019,6 +1022,8 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
         if stop.wait(min(wait_s, max_wait_s)):  # cancel interrupts the wait
             return _Result(z, x, y, "failed", why="cancelled")
     # "lost": the last attempt could not even connect to a service that had answered (it went away)
+    if why == "HTTP 429":  # said in words: the service limits how fast it is asked (faults37)
+        why = "HTTP 429 Too Many Requests: the service limits how fast tiles may be asked for"
     return _Result(z, x, y, "lost" if connect_failed else "failed", why=f"{why} after {retries + 1} attempts")
 
 
@@ -1406,6 +1411,10 @@ def fetch_tiles(
     if errors >= STOP_AFTER_ERRORS and report.fetched == 0 and not report.cancelled:
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
+        if errors_why.startswith("HTTP 429"):  # the URL is right: the service asks us to slow down
+            raise FetchError(f"{service}: the server answered the first {errors} tiles only with {errors_why}; "
+                             "stopped. Wait a while (an hour, or as its terms say), then run again with "
+                             f"--concurrency 1{not_created}")
         raise FetchError(f"{service}: the server answered the first {errors} tiles only with errors ({errors_why}); "
                          f"stopped. It may be down or overloaded (try again later), or the URL may be wrong: "
                          f"{template.url}{not_created}")
