@@ -160,3 +160,44 @@ def test_a_server_that_only_answers_429_is_said_to_limit_requests_not_to_have_a_
     assert "429 Too Many Requests: the service limits how fast tiles may be asked for" in msg
     assert "--concurrency 1" in msg and "URL may be wrong" not in msg
 
+
+# -- a clock that jumped: records dated in the future ------------------------------------------------
+
+def test_a_404_recorded_while_the_clock_ran_years_ahead_is_asked_for_again(tmp_path):
+    """Input: missing.txt whose stamp says 2036 (written while the clock was wrong), read today.
+    Before: its age was max(now - 2036, 0) = 0, so the tile was "known missing" until 2036.
+    Now a record over an hour in the future counts as old: the tile is asked for again."""
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    out = tmp_path / "xyz"
+    out.mkdir()
+    future = 2_082_758_400.0  # 2036-01-01
+    (out / F.MISSING_FILE).write_text(stamp_line(future) + "\n18/0/100\n18/1/100\n")
+    client = _Some404(set())
+    report = _fetch(out, client)
+    assert report.asked_again == 2 and report.fetched == 6 and len(client.asked) == 6
+
+
+def test_a_record_a_few_minutes_ahead_is_a_clock_slightly_off_and_still_recent(tmp_path):
+    import time
+
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    out = tmp_path / "xyz"
+    out.mkdir()
+    (out / F.MISSING_FILE).write_text(stamp_line(time.time() + 600) + "\n18/0/100\n")
+    client = _Some404(set())
+    report = _fetch(out, client)
+    assert report.missing == 1 and report.asked_again == 0 and len(client.asked) == 5
+
+
+def test_a_package_404_dated_in_the_future_is_asked_for_again(tmp_path):
+    from geolocator.core.sources.mbtiles import MBTilesWriter
+
+    out = tmp_path / "area.mbtiles"
+    w = MBTilesWriter(out)
+    w.missing(18, 0, 100, 2_082_758_400.0)
+    w.close()
+    client = _Some404(set())
+    report = _fetch(out, client)
+    assert report.asked_again == 1 and report.fetched == 6

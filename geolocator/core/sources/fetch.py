@@ -32,7 +32,7 @@ from ..errors import Cancelled, GeolocatorError, InputError
 from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
-from .missing_tiles import read_missing_text, stamp_line
+from .missing_tiles import read_missing_text, record_age, stamp_line
 from .package import FOLDER_METADATA
 
 DEFAULT_MAX_TILES = 10_000
@@ -695,7 +695,7 @@ class FolderSink:
     def missing_age(self, z: int, x: int, y: int) -> float | None:
         """Seconds since tile (z, x, y) was recorded missing (404), None when it is not."""
         when = self._missing.get(f"{z}/{x}/{y}")
-        return None if when is None else max(time.time() - when, 0.0)
+        return None if when is None else record_age(when)  # (a time in the future: asked again)
 
     def missing(self, z: int, x: int, y: int) -> None:
         """Append tile (z, x, y) to missing.txt (once a run), after a stamp line dating it (one a minute at
