@@ -827,9 +827,13 @@ def _warn_failures(ws, given=()) -> None:
     """One line per photo the last locate could not read, naming it (as typed under one of the paths
     `given`: core.skipped.as_given) and why; one line for the tiles that could not be read (the first
     few named; every one with -v)."""
+    from .core.gone_folders import gone_line, split_gone
     from .core.skipped import as_given, reason_without_path
 
-    for path, reason in ws.last.failures.items():  # the reason names the absolute path: said once, as typed
+    gone, failures = split_gone(ws.last.failures)  # a card pulled halfway: one line, not one a photo
+    for folder, paths in gone.items():
+        log.warning("%s", gone_line(as_given(folder, given), paths))
+    for path, reason in failures.items():  # the reason names the absolute path: said once, as typed
         log.warning("%s", skipped_message(as_given(path, given), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
 
