@@ -1105,6 +1105,7 @@ def cmd_cache(args) -> int:
     from .core.store_prune import (
         ADAPT_RESUME,
         DAY_S,
+        dated_ahead,
         list_adapt_checkpoints,
         list_northup_copies,
         list_stores,
@@ -1156,7 +1157,9 @@ def cmd_cache(args) -> int:
         for info in infos:
             when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
             days = max(0.0, (now - info.last_used) / DAY_S)
-            print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
+            ago = (f"{days:.0f} days ago" if not dated_ahead(info.last_used, now) else  # it said "0 days ago"
+                   "in the future: the clock ran ahead when it was used; --prune counts it from now")
+            print(f"{_megabytes(info.bytes):>12}  last used {when} ({ago})"
                   f"{'  in use' if info.in_use else ''}  {info.path.name}"
                   + (f"  ({info.label})" if info.label else ""))
 
