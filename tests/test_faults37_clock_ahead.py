@@ -70,3 +70,26 @@ def test_an_adaptation_checkpoint_dated_in_the_future_ages_from_the_first_prune(
     assert store_prune.prune_adapt_checkpoints(tmp_path, 30) == ([], [])
     removed, _ = store_prune.prune_adapt_checkpoints(tmp_path, 30, now=time.time() + 31 * DAY)
     assert [i.path.name for i in removed] == ["k.safetensors"]
+
+
+def test_a_video_frame_dated_in_the_future_ages_from_the_first_prune(tmp_path):
+    from geolocator.core.media.frame_prune import old_frames, prune_frames
+
+    frame = tmp_path / "ab" / "f.jpg"
+    frame.parent.mkdir()
+    frame.write_bytes(b"\xff\xd8\xff")
+    os.utime(frame, (Y2036, Y2036))
+    assert old_frames(tmp_path, 30, now=time.time() + 31 * DAY) == (0, 0) and frame.stat().st_mtime == Y2036
+    assert prune_frames(tmp_path, 30) == (0, 0) and frame.exists()
+    assert prune_frames(tmp_path, 30, now=time.time() + 31 * DAY)[0] == 1 and not frame.exists()
+
+
+def test_a_northup_copy_written_while_the_clock_ran_ahead_ages_from_the_first_prune(tmp_path):
+    """The copy's own mtime keys its features and is never touched; its `.used` stamp is."""
+    copy = tmp_path / "ortho-abc.tif"
+    copy.write_bytes(b"II*\0")
+    os.utime(copy, (Y2036, Y2036))
+    assert store_prune.prune_northup_copies(tmp_path, 30) == ([], [])
+    assert copy.stat().st_mtime == Y2036  # untouched
+    removed, _ = store_prune.prune_northup_copies(tmp_path, 30, now=time.time() + 31 * DAY)
+    assert [c.path.name for c in removed] == ["ortho-abc.tif"]

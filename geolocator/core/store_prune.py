@@ -266,9 +266,14 @@ def list_northup_copies(folder: Path) -> list[StoreInfo]:
         except OSError:  # removed meanwhile (a .tmp renamed to its copy)
             continue
         try:
-            used = max(st.st_mtime, _copy_stamp(p).stat().st_mtime)
+            stamp = _copy_stamp(p).stat().st_mtime
         except OSError:
-            used = st.st_mtime
+            stamp = None
+        if stamp is not None and dated_ahead(st.st_mtime, time.time()) and not dated_ahead(stamp, time.time()):
+            used = stamp  # the copy was written while the clock ran ahead (it keys the copy's features: never
+            # touched); its stamp, set again by a use or a prune since (restamp), says when it was used
+        else:
+            used = st.st_mtime if stamp is None else max(st.st_mtime, stamp)
         found.append((p, st.st_size, used))
     if not found:
         return []
@@ -287,8 +292,12 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     from .pair_store import STALE_TMP_S
 
     now, cutoff = unused_cutoff(days, now)
-    old = [c for c in list_northup_copies(folder)
-           if c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
+    copies = list_northup_copies(folder)
+    for c in copies:  # dated in the future (the clock ran ahead): stamped as used now, it ages from today
+        if c.path.suffix == ".tif" and dated_ahead(c.last_used, now):
+            restamp(_copy_stamp(c.path))
+    old = [c for c in copies if not dated_ahead(c.last_used, now)
+           and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
     strays = [p for p in Path(folder).glob(f"*{COPY_USED}")
               if not p.with_name(p.name[: -len(COPY_USED)]).exists()] if Path(folder).is_dir() else []
     if not old and not strays:
