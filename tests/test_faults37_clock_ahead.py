@@ -93,3 +93,28 @@ def test_a_northup_copy_written_while_the_clock_ran_ahead_ages_from_the_first_pr
     assert copy.stat().st_mtime == Y2036  # untouched
     removed, _ = store_prune.prune_northup_copies(tmp_path, 30, now=time.time() + 31 * DAY)
     assert [c.path.name for c in removed] == ["ortho-abc.tif"]
+
+
+def test_a_killed_writes_temporary_file_dated_in_the_future_is_removed(tmp_path):
+    """A `.pairs-*.tmp` (verification results) and an adaptation checkpoint's `.tmp` left by a write
+    killed while the clock ran ahead: before, "younger than STALE_TMP_S" for ever (its age was negative),
+    so never removed; a write in flight would carry today's time. One 5 s old is still left alone."""
+    from geolocator.core.adapt import resume
+    from geolocator.core.pair_store import PairStore
+
+    root = tmp_path / "pairs"
+    root.mkdir()
+    ahead, young = root / ".pairs-killed.tmp", root / ".pairs-inflight.tmp"
+    for p, when in ((ahead, Y2036), (young, time.time() - 5)):
+        p.write_text('{"half')
+        os.utime(p, (when, when))
+    PairStore(root).save("photo a", {"first": {}, "alike": {}, "later": {}})
+    assert not ahead.exists() and young.exists()
+
+    folder = tmp_path / "adapt-resume"
+    folder.mkdir()
+    tmp = folder / ".k.safetensors.x.tmp"
+    tmp.write_bytes(b"half")
+    os.utime(tmp, (Y2036, Y2036))
+    resume.tidy(folder, keep="k")
+    assert not tmp.exists()
