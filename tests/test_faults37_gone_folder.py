@@ -75,3 +75,25 @@ def test_split_gone_names_the_highest_folder_gone_and_keeps_other_failures(tmp_p
     shutil.rmtree(tmp_path / "card" / "DCIM")
     grouped, rest = split_gone({gone[0]: "x", other: "corrupt", gone[1]: "y"})
     assert grouped == {tmp_path / "card" / "DCIM": gone} and rest == {other: "corrupt"}
+
+
+def test_the_app_says_a_folder_gone_in_its_message_bar(qtbot, tmp_path, monkeypatch):
+    import pytest
+
+    pytest.importorskip("pytestqt")
+    pytest.importorskip("PySide6.QtWebEngineWidgets")
+    from geolocator.core.model import Query
+    from geolocator.gui.jobs import Results
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    folder = _card(tmp_path, 3)
+    listed = sorted(folder.iterdir())
+    shutil.rmtree(tmp_path / "card" / "DCIM")
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    monkeypatch.setattr(w.runner, "submit", lambda job: job)
+    w.queries = {p.name: Query(p.name, p) for p in listed}
+    w._show_results(Results([], {p.name: f"{p}: file not found" for p in listed}, None, None, None, None))
+    assert w.message_bar.level == "warning"
+    assert f"{tmp_path / 'card' / 'DCIM'}: the folder is gone" in w.message_bar.text and "3 photos" in w.message_bar.text
