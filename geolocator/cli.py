@@ -827,9 +827,13 @@ def _warn_failures(ws, given=()) -> None:
     """One line per photo the last locate could not read, naming it (as typed under one of the paths
     `given`: core.skipped.as_given) and why; one line for the tiles that could not be read (the first
     few named; every one with -v)."""
+    from .core.gone_folders import gone_line, split_gone
     from .core.skipped import as_given, reason_without_path
 
-    for path, reason in ws.last.failures.items():  # the reason names the absolute path: said once, as typed
+    gone, failures = split_gone(ws.last.failures)  # a card pulled halfway: one line, not one a photo
+    for folder, paths in gone.items():
+        log.warning("%s", gone_line(as_given(folder, given), paths))
+    for path, reason in failures.items():  # the reason names the absolute path: said once, as typed
         log.warning("%s", skipped_message(as_given(path, given), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
 
@@ -1101,6 +1105,7 @@ def cmd_cache(args) -> int:
     from .core.store_prune import (
         ADAPT_RESUME,
         DAY_S,
+        dated_ahead,
         list_adapt_checkpoints,
         list_northup_copies,
         list_stores,
@@ -1152,7 +1157,9 @@ def cmd_cache(args) -> int:
         for info in infos:
             when = datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M")
             days = max(0.0, (now - info.last_used) / DAY_S)
-            print(f"{_megabytes(info.bytes):>12}  last used {when} ({days:.0f} days ago)"
+            ago = (f"{days:.0f} days ago" if not dated_ahead(info.last_used, now) else  # it said "0 days ago"
+                   "in the future: the clock ran ahead when it was used; --prune counts it from now")
+            print(f"{_megabytes(info.bytes):>12}  last used {when} ({ago})"
                   f"{'  in use' if info.in_use else ''}  {info.path.name}"
                   + (f"  ({info.label})" if info.label else ""))
 

@@ -100,12 +100,18 @@ def list_cache_files(root: Path) -> list[CacheFiles]:
     return out
 
 
-def _old(root: Path, days: float, now: float | None):
-    """(kind's words, folder, path, bytes) of each file `prune_cache_files` would remove now."""
+def _old(root: Path, days: float, now: float | None, restamp_ahead: bool = False):
+    """(kind's words, folder, path, bytes) of each file `prune_cache_files` would remove now;
+    `restamp_ahead` (the prune): a file dated in the future (store_prune.dated_ahead) is stamped now."""
+    from .store_prune import dated_ahead, restamp
+
     now, cutoff = unused_cutoff(days, now)
     tmp_cutoff = min(cutoff, now - STALE_TMP_S)
     for key, words, sub in KINDS:
         for path, size, mtime in _walk(Path(root), key):
+            if restamp_ahead and dated_ahead(mtime, now):  # the clock ran ahead: it ages from now
+                restamp(path)
+                continue
             if mtime <= (tmp_cutoff if path.name.startswith(".") else cutoff):
                 yield words, Path(root) / sub if sub else Path(root), path, size
 
@@ -126,7 +132,7 @@ def prune_cache_files(root: Path, days: float, now: float | None = None) -> list
     Raises ValueError for negative days (store_prune.unused_cutoff)."""
     removed: dict[tuple[str, Path], list[int]] = {}
     emptied: set[Path] = set()
-    for words, folder, path, size in list(_old(root, days, now)):
+    for words, folder, path, size in list(_old(root, days, now, restamp_ahead=True)):
         try:
             path.unlink()
         except OSError:

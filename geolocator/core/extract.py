@@ -8,6 +8,7 @@ zero row and a reason in `failed` instead of stopping the run.
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -336,6 +337,11 @@ class IndexResult:
 # Items per store commit: large enough that the fsyncs cost nothing next to the model (~1 per
 # 10 s of CPU extraction), small enough that a crash loses little.
 STORE_CHUNK = 512
+# The finished tiles of the chunk in flight are also committed every this many seconds (faults37): on 2
+# CPU cores a chunk is ~6 min of work (0.7 s a tile), all of it lost to a SIGKILL, an out-of-memory kill
+# or a power cut before; now at most this long. Each such commit is one store batch (~40 tiles' rows and
+# an fsync: training/results/faults37_session37.md); the chunk's own append then skips those keys.
+PARTIAL_COMMIT_S = 30.0
 
 
 def store_keys(items: Sequence[Tile | Query], progress: ProgressCallback | None = None,
@@ -377,7 +383,9 @@ def extract_into_store(
     the CLI, an error) first commits the tiles of the chunk in flight whose features are final, in
     one more batch of the store's own protocol, then re-raises: a cancel loses at most the batch in
     the model (the local model; a `compute` of its own, the Ray route, loses its chunks in flight); a
-    crash or power cut loses the chunk in flight (at most `chunk` tiles).
+    crash or power cut loses what the chunk in flight computed since its last partial commit (the
+    local model commits its finished tiles every PARTIAL_COMMIT_S seconds; a `compute` of its own:
+    the whole chunk, at most `chunk` tiles).
 
     compute(parts, views) replaces the local model (the Ray route, ray_index.py): given an iterator
     of chunks (lists of items) it yields one ExtractResult per chunk, in order, as extract_features
@@ -426,7 +434,16 @@ def extract_into_store(
                 in_flight.clear()
                 yield extract_features(part, backbone, views=views, cache=None, batch_size=batch_size,
                                        workers=workers, progress=inner, cancel=cancel, stage=stage,
-                                       finished=in_flight.__setitem__)
+                                       finished=final)
+
+        committed_at = [time.monotonic()]
+
+        def final(j: int, vec: np.ndarray) -> None:  # item j of the chunk in flight (chunks[taken]) is final
+            in_flight[j] = vec
+            if time.monotonic() - committed_at[0] >= PARTIAL_COMMIT_S:
+                committed_at[0] = time.monotonic()
+                if _keep_finished(store, [keys[i] for i in chunks[taken]], in_flight, partial=True):
+                    in_flight.clear()  # in the store now: the chunk's own append skips their keys
 
     in_flight: dict[int, np.ndarray] = {}  # the chunk being computed: item in it -> final (views, dim)
     chunk = max(1, int(chunk))
@@ -456,19 +473,27 @@ def extract_into_store(
     return IndexResult(rows, failed, reused, len(todo), empty)
 
 
-def _keep_finished(store, part_keys: list[str], finished: dict[int, np.ndarray]) -> None:
-    """Commit the finished rows of a chunk a pass stopped in (extract_into_store); a failure here is
-    logged, never raised over the exception that stopped the pass."""
+def _keep_finished(store, part_keys: list[str], finished: dict[int, np.ndarray], partial: bool = False) -> bool:
+    """Commit the finished rows of a chunk a pass stopped in (extract_into_store), or, `partial`, of the
+    chunk in flight every PARTIAL_COMMIT_S; a failure here is logged, never raised (over the exception
+    that stopped the pass; a partial one is tried again with the whole chunk). True when committed."""
     import logging
 
     ids = sorted(finished)
+    if not ids:
+        return True
     try:
         store.append([part_keys[j] for j in ids], np.stack([finished[j] for j in ids]))
     except Exception as exc:  # noqa: BLE001 - the stop's own exception is the one to raise
-        logging.getLogger("geolocator").warning("the %d tiles computed before the stop were not kept: %s",
-                                                len(ids), exc)
-        return
-    logging.getLogger("geolocator").debug("kept %d tiles computed before the stop", len(ids))
+        if partial:
+            logging.getLogger("geolocator").debug("%d finished tiles not committed yet: %s", len(ids), exc)
+        else:
+            logging.getLogger("geolocator").warning("the %d tiles computed before the stop were not kept: %s",
+                                                    len(ids), exc)
+        return False
+    logging.getLogger("geolocator").debug("kept %d tiles computed %s", len(ids),
+                                          "so far in this chunk" if partial else "before the stop")
+    return True
 
 
 def _zero_rows(items, rows: np.ndarray, todo: set[int], store, block: int = 65536) -> set[int]:

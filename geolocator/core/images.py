@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import libtiff_messages
 from .errors import InputError
 from .model import LatLon, PixelWindow
 
@@ -82,7 +83,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _decode_problem(exc: BaseException) -> str:
+def _decode_problem(exc: BaseException, libtiff_said: str | None = None) -> str:
     """Why a photo's or tile's pixels could not be read, in words (faults36). An OSError with an errno
     is the file system's fault, not the data's: a failing or pulled card (EIO) said "corrupt image data
     ([Errno 5] Input/output error)", the path again inside. Pillow's "image file is truncated" (no errno)
@@ -94,6 +95,8 @@ def _decode_problem(exc: BaseException) -> str:
             return "the file is gone (deleted or moved while it was being read)"
         return f"cannot read the file ({exc.strerror or exc})"
     text = _one_line(exc)
+    if libtiff_said and text.startswith("decoder error"):  # Pillow's code only; libtiff's own line says what
+        text = libtiff_said  # (it was printed raw on stderr beside this message: libtiff_messages)
     if "truncated" in text:
         return f"the file ends early: a copy not finished or cut off, or a damaged file ({text})"
     return f"corrupt image data ({text})"
@@ -108,10 +111,12 @@ def _rasterio():
     # Plain (non-geo) TIFF photos are fine to read. A process-wide filter, not catch_warnings():
     # that one swaps global state and is not safe in the decoding threads.
     warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
+    libtiff_messages.install()  # GDAL's libtiff: its stray "_tiffWriteProc: ..." lines off stderr
     return rasterio
 
 
 _heif_state: dict[str, bool] = {}
+libtiff_messages.install()  # Pillow's libtiff (loaded with PIL.Image): its error lines kept for our message
 
 
 def heif_available() -> bool:
@@ -815,9 +820,10 @@ def valid_fraction(path: Path) -> float | None:
             if fraction is not None:
                 return fraction
         try:
+            libtiff_messages.last_error()
             return alpha_fraction(im)
         except (OSError, SyntaxError, ValueError) as exc:
-            raise InputError(path, _decode_problem(exc)) from None
+            raise InputError(path, _decode_problem(exc, libtiff_messages.last_error())) from None
 
 
 def alpha_fraction(im: Image.Image) -> float | None:
@@ -833,6 +839,7 @@ def alpha_fraction(im: Image.Image) -> float | None:
 
 def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = None,
               keep_alpha: bool = False) -> Image.Image:
+    libtiff_messages.last_error()  # forget a line of an earlier file read in this thread
     with _open_pil(path) as im:
         try:
             width, height = im.size
@@ -861,7 +868,7 @@ def _read_pil(path: Path, window: PixelWindow | None, min_side: int | None = Non
         except (OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError, struct.error) as exc:
             # truncated / corrupt pixel data; Pillow's decoders raise TypeError, IndexError or
             # struct.error on some malformed TIFF directories (found by the nightly fuzz run)
-            raise InputError(path, _decode_problem(exc)) from None
+            raise InputError(path, _decode_problem(exc, libtiff_messages.last_error())) from None
 
 
 def _gdal_reason(exc: BaseException) -> str:

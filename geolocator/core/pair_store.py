@@ -173,11 +173,17 @@ class PairStore:
         STALE_TMP_S ago (younger ones may be another process's write in flight). Outside the
         budget's count, they were never removed before (session 15). Returns how many were removed;
         one that cannot be removed is left."""
-        cutoff = time.time() - STALE_TMP_S
+        from .store_prune import dated_ahead
+
+        now = time.time()
+        cutoff = now - STALE_TMP_S
         removed = 0
         for path in self.root.glob(".pairs-*.tmp"):
             try:
-                if path.stat().st_mtime < cutoff:
+                mtime = path.stat().st_mtime
+                # one dated over an hour ahead was written while the clock ran ahead: a write in flight
+                # would carry today's time (faults37: such a file was never removed)
+                if mtime < cutoff or dated_ahead(mtime, now):
                     path.unlink()
                     removed += 1
             except OSError:  # gone meanwhile, or not ours to remove

@@ -149,6 +149,28 @@ def list_stores(cache_root: Path) -> list[StoreInfo]:
     return sorted((_info(p) for p in stores.iterdir() if p.is_dir()), key=lambda s: (s.last_used, s.path.name))
 
 
+# A last use dated more than this after now was stamped while the clock ran ahead (a flat clock battery
+# set it to 2036, then it was corrected): when it really was cannot be known (faults37). Such an entry was
+# never old enough for --prune until the clock caught up, years later; now a prune stamps it as used now
+# (restamp), keeps it this time, and it ages from then. Up to this much ahead is two clocks a little apart.
+CLOCK_SKEW_S = 3600.0
+
+
+def dated_ahead(when: float, now: float) -> bool:
+    """Whether a last use `when` (Unix seconds) lies more than CLOCK_SKEW_S after `now`."""
+    return when - now > CLOCK_SKEW_S
+
+
+def restamp(path: Path) -> None:
+    """Set `path`'s modification time to now (made empty when missing), so an entry dated in the
+    future ages from now. Never raises: a read-only cache keeps its dates."""
+    try:
+        Path(path).touch()
+        os.utime(path)
+    except OSError:
+        pass
+
+
 def unused_cutoff(days: float, now: float | None) -> tuple[float, float]:
     """(now, the time before which an entry counts as unused for `days` days), seconds since the
     epoch; `now` defaults to the clock. Raises ValueError for negative days."""
@@ -162,9 +184,12 @@ def prune_stores(cache_root: Path, days: float, now: float | None = None) -> tup
     """Remove the stores under `cache_root`/stores last used `days` days or more (days >= 0) before
     `now` (seconds since the epoch; default the clock) and not in use. Returns (removed, kept in
     use: old enough but held open, so kept). Raises ValueError for negative days."""
-    _, cutoff = unused_cutoff(days, now)
+    now, cutoff = unused_cutoff(days, now)
     removed, busy = [], []
     for info in list_stores(cache_root):
+        if dated_ahead(info.last_used, now):  # the clock ran ahead when it was used: it ages from now
+            restamp(info.path / USED)
+            continue
         if info.last_used > cutoff:
             continue
         lock = _exclusive(info.path)
@@ -241,9 +266,14 @@ def list_northup_copies(folder: Path) -> list[StoreInfo]:
         except OSError:  # removed meanwhile (a .tmp renamed to its copy)
             continue
         try:
-            used = max(st.st_mtime, _copy_stamp(p).stat().st_mtime)
+            stamp = _copy_stamp(p).stat().st_mtime
         except OSError:
-            used = st.st_mtime
+            stamp = None
+        if stamp is not None and dated_ahead(st.st_mtime, time.time()) and not dated_ahead(stamp, time.time()):
+            used = stamp  # the copy was written while the clock ran ahead (it keys the copy's features: never
+            # touched); its stamp, set again by a use or a prune since (restamp), says when it was used
+        else:
+            used = st.st_mtime if stamp is None else max(st.st_mtime, stamp)
         found.append((p, st.st_size, used))
     if not found:
         return []
@@ -262,8 +292,12 @@ def prune_northup_copies(folder: Path, days: float, now: float | None = None) ->
     from .pair_store import STALE_TMP_S
 
     now, cutoff = unused_cutoff(days, now)
-    old = [c for c in list_northup_copies(folder)
-           if c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
+    copies = list_northup_copies(folder)
+    for c in copies:  # dated in the future (the clock ran ahead): stamped as used now, it ages from today
+        if c.path.suffix == ".tif" and dated_ahead(c.last_used, now):
+            restamp(_copy_stamp(c.path))
+    old = [c for c in copies if not dated_ahead(c.last_used, now)
+           and c.last_used <= (min(cutoff, now - STALE_TMP_S) if c.path.suffix == ".tmp" else cutoff)]
     strays = [p for p in Path(folder).glob(f"*{COPY_USED}")
               if not p.with_name(p.name[: -len(COPY_USED)]).exists()] if Path(folder).is_dir() else []
     if not old and not strays:
@@ -333,9 +367,15 @@ def list_adapt_checkpoints(cache_root: Path) -> list[StoreInfo]:
     return sorted(found, key=lambda s: (s.last_used, s.path.name))
 
 
-def _old_adapt_checkpoints(cache_root: Path, days: float, now: float | None) -> list[StoreInfo]:
-    _, cutoff = unused_cutoff(days, now)
-    return [info for info in list_adapt_checkpoints(cache_root) if info.last_used <= cutoff]
+def _old_adapt_checkpoints(cache_root: Path, days: float, now: float | None,
+                           restamp_ahead: bool = False) -> list[StoreInfo]:
+    now, cutoff = unused_cutoff(days, now)
+    infos = list_adapt_checkpoints(cache_root)
+    if restamp_ahead:  # (a prune, not its preview) one dated in the future ages from now
+        for info in infos:
+            if dated_ahead(info.last_used, now):
+                restamp(info.path)
+    return [info for info in infos if info.last_used <= cutoff]
 
 
 def prune_adapt_checkpoints(cache_root: Path, days: float,
@@ -343,7 +383,7 @@ def prune_adapt_checkpoints(cache_root: Path, days: float,
     """Remove the adaptation checkpoints (and their cards) last written `days` days or more (days >= 0)
     before `now`. Returns (removed, kept: could not be removed). Raises ValueError for negative days."""
     removed, kept = [], []
-    for info in _old_adapt_checkpoints(cache_root, days, now):
+    for info in _old_adapt_checkpoints(cache_root, days, now, restamp_ahead=True):
         try:
             info.path.unlink(missing_ok=True)
             checkpoint_card(info.path).unlink(missing_ok=True)

@@ -1174,6 +1174,18 @@ class MainWindow(QMainWindow):
                     "add them in the Backbone panel).", info.fallback_reason)
         return None
 
+    def _gone_folder_notes(self, failures: dict[str, str]) -> list[tuple[str, str, str]]:
+        """A warning (level, text, details) per folder that went away while the photos were located (a card
+        pulled: core/gone_folders.py), as the CLI says it; its photos stay marked failed in the list."""
+        from ..core.gone_folders import gone_line, split_gone
+
+        paths = {self.queries[qid].path: why for qid, why in failures.items() if qid in self.queries}
+        if not paths:
+            return []
+        gone, _ = split_gone(paths)
+        return [("warning", f"{gone_line(folder, list(found))}.", "\n".join(str(p) for p in found))
+                for folder, found in gone.items()]
+
     def _show_results(self, results: Results | None, notes: list[tuple[str, str, str]] = ()) -> None:
         """Show a job's results; `notes` (level, text, details) go in the message bar together with
         the warning that the photos were taken far from the tiles, which comes first."""
@@ -1187,6 +1199,7 @@ class MainWindow(QMainWindow):
             messages.append(("warning", results.thermal_note, ""))
         if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
+        messages += self._gone_folder_notes(results.failures)
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.message_bar.end_step()  # nothing said: an earlier step's message (a fetch's 404s) goes

@@ -181,6 +181,8 @@ def tidy(folder: Path | str, keep: str, now: float | None = None) -> None:
     photos, are never resumed), and remove temporary files older than STALE_TMP_S seconds."""
     import time
 
+    from ..store_prune import dated_ahead
+
     folder = Path(folder)
     if not folder.is_dir():
         return
@@ -189,7 +191,8 @@ def tidy(folder: Path | str, keep: str, now: float | None = None) -> None:
     for p in folder.iterdir():
         try:
             if p.name.endswith(".tmp"):
-                if now - p.stat().st_mtime > STALE_TMP_S:
+                mtime = p.stat().st_mtime  # dated ahead: written while the clock ran ahead, no write in flight
+                if now - mtime > STALE_TMP_S or dated_ahead(mtime, now):
                     p.unlink(missing_ok=True)
             elif p.suffix == ".safetensors" and p.stem != keep:
                 others.append((p.stat().st_mtime, p))

@@ -48,16 +48,24 @@ def frame_cache_size(folder: Path) -> tuple[int, int]:
     return n, total
 
 
-def _old(folder: Path, days: float, now: float | None) -> list[tuple[Path, int]]:
+def _old(folder: Path, days: float, now: float | None, restamp_ahead: bool = False) -> list[tuple[Path, int]]:
     """(path, bytes) of each cached frame in `folder` last used (modified) `days` days or more
-    before `now`: the stores' and copies' rule (store_prune.unused_cutoff)."""
+    before `now`: the stores' and copies' rule (store_prune.unused_cutoff). `restamp_ahead` (the prune):
+    a frame dated in the future (store_prune.dated_ahead: the clock ran ahead) is stamped now and kept."""
     from ..pair_store import STALE_TMP_S
+    from ..store_prune import dated_ahead, restamp
 
     now, cutoff = unused_cutoff(days, now)
+    frames = list(_frames(folder))
+    if restamp_ahead:
+        for p, _, mtime in frames:
+            if dated_ahead(mtime, now):
+                restamp(p)
+        frames = [(p, size, mtime) for p, size, mtime in frames if not dated_ahead(mtime, now)]
     # a frame being written (video._store's ".tmp-*.jpg", renamed when whole) is another run's write in
     # flight until STALE_TMP_S old, as the north-up copies' (store_prune.prune_northup_copies)
     tmp_cutoff = min(cutoff, now - STALE_TMP_S)
-    return [(p, size) for p, size, mtime in _frames(folder)
+    return [(p, size) for p, size, mtime in frames
             if mtime <= (tmp_cutoff if p.name.startswith(TMP_PREFIX) else cutoff)]
 
 
@@ -76,7 +84,7 @@ def prune_frames(folder: Path, days: float, now: float | None = None) -> tuple[i
     (frames removed, bytes freed). A frame still being written (a ".tmp-" file) is left until it is
     STALE_TMP_S (pair_store.py) old, whatever `days`. Raises ValueError for negative days."""
     n = freed = 0
-    for p, size in _old(folder, days, now):
+    for p, size in _old(folder, days, now, restamp_ahead=True):
         try:
             p.unlink()
         except OSError:

@@ -33,7 +33,7 @@ from ..errors import Cancelled, GeolocatorError, InputError
 from ..geo import MAX_ZOOM, WEB_MERCATOR_MAX_LAT, bounds_from_lonlat, metres_per_degree
 from ..model import Bounds, LatLon
 from ..progress import CancelToken, ProgressCallback, ProgressEvent, emit
-from .missing_tiles import read_missing_text, stamp_line
+from .missing_tiles import read_missing_text, record_age, stamp_line
 from .package import FOLDER_METADATA
 
 log = logging.getLogger("geolocator")
@@ -705,11 +705,21 @@ class FolderSink:
 
     def put(self, z: int, x: int, y: int, data: bytes, kind: str) -> None:
         """Store one tile atomically (a temporary file removed again when the write fails: a full disk
-        left `.y.png.part` files behind). Raises outputs.OutputError naming the tile's file."""
+        left `.y.png.part` files behind), and the z/x/ folders it made too (an empty 18/2/ stayed).
+        Raises outputs.OutputError naming the tile's file."""
         from ..outputs import write_bytes
 
         path = self.folder / str(z) / str(x) / f"{y}.{kind}"
-        write_bytes(path, data)
+        made = [d for d in (path.parent.parent, path.parent) if not d.is_dir()]  # the folders this tile makes
+        try:
+            write_bytes(path, data)
+        except BaseException:  # a tile not stored leaves no empty z/ or z/x/ folder of its own (faults37)
+            for d in reversed(made):
+                try:
+                    d.rmdir()  # only when empty: another tile may have been stored there meanwhile
+                except OSError:
+                    break
+            raise
         self._zooms.add(z)
         for ext in set(TILE_EXTENSIONS) - {kind}:  # a damaged tile of another kind it replaces
             (path.parent / f"{y}.{ext}").unlink(missing_ok=True)
@@ -717,7 +727,7 @@ class FolderSink:
     def missing_age(self, z: int, x: int, y: int) -> float | None:
         """Seconds since tile (z, x, y) was recorded missing (404), None when it is not."""
         when = self._missing.get(f"{z}/{x}/{y}")
-        return None if when is None else max(time.time() - when, 0.0)
+        return None if when is None else record_age(when)  # (a time in the future: asked again)
 
     def missing(self, z: int, x: int, y: int) -> None:
         """Append tile (z, x, y) to missing.txt (once a run), after a stamp line dating it (one a minute at
@@ -823,7 +833,9 @@ class MBTilesSink:
         self._pending.add(z, x, y, data, kind)
 
     def missing(self, z, x, y) -> None:
-        self.writer.missing(z, x, y)
+        when = time.time()
+        self.writer.missing(z, x, y, when)
+        self._pending.add_missing(z, x, y, when)  # (XYZ here: replayed through writer.missing)
 
     def commit(self) -> None:
         self.writer.commit()
@@ -838,7 +850,7 @@ class MBTilesSink:
             self.writer.set_metadata(format=kind)
             self.writer.put(z, x, y, data)
 
-        return keep_stored(self.writer.db, self._pending, again)
+        return keep_stored(self.writer.db, self._pending, again, self.writer.missing)
 
     def close(self) -> None:
         self.writer.close()
@@ -1015,6 +1027,9 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
                 silence.heard()
             if r.status_code == 200:
                 data = r.content
+                if not data:  # nothing sent: the server has no tile there, as 204 says (faults37: it was
+                    # "the server sent image/png, not an image" and, ten in a row, the advice to sign in to a Wi-Fi)
+                    return _Result(z, x, y, "missing", why="HTTP 200 with an empty body")
                 kind = image_kind(data)
                 if kind is None:
                     ctype = r.headers.get("content-type", "?")
@@ -1039,6 +1054,8 @@ def _get(client, url: str, tile: tuple[int, int, int], *, retries: int, backoff_
         if stop.wait(min(wait_s, max_wait_s)):  # cancel interrupts the wait
             return _Result(z, x, y, "failed", why="cancelled")
     # "lost": the last attempt could not even connect to a service that had answered (it went away)
+    if why == "HTTP 429":  # said in words: the service limits how fast it is asked (faults37)
+        why = "HTTP 429 Too Many Requests: the service limits how fast tiles may be asked for"
     return _Result(z, x, y, "lost" if connect_failed else "failed", why=f"{why} after {retries + 1} attempts")
 
 
@@ -1426,6 +1443,10 @@ def fetch_tiles(
     if errors >= STOP_AFTER_ERRORS and report.fetched == 0 and not report.cancelled:
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
+        if errors_why.startswith("HTTP 429"):  # the URL is right: the service asks us to slow down
+            raise FetchError(f"{service}: the server answered the first {errors} tiles only with {errors_why}; "
+                             "stopped. Wait a while (an hour, or as its terms say), then run again with "
+                             f"--concurrency 1{not_created}")
         raise FetchError(f"{service}: the server answered the first {errors} tiles only with errors ({errors_why}); "
                          f"stopped. It may be down or overloaded (try again later), or the URL may be wrong: "
                          f"{template.url}{not_created}")

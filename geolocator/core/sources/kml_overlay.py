@@ -222,6 +222,7 @@ def _quad_north_up(path: Path, overlay: Overlay, image: Path, width: int, height
     by northup.north_up_copy with GDAL's thin-plate spline through those points (GCP_TPS: exact
     at each, smooth between; GDAL 3.10's own GCP_HOMOGRAPHY method is not available)."""
     import rasterio
+    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
     import rasterio.shutil
     from rasterio.crs import CRS
 
@@ -319,6 +320,7 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     refuses one over images.DECODE_BUDGET_PIXELS (an 8192 px square Google Earth export is 67 MP);
     GDAL reads the copy's 256 px blocks under each window. Raises InputError naming `path`."""
     import rasterio
+    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
     import rasterio.shutil
     from rasterio.crs import CRS
 

@@ -224,9 +224,10 @@ class MBTilesWriter:
     def put(self, z: int, x: int, y: int, data: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?)", (z, x, 2**z - 1 - y, sqlite3.Binary(data)))
 
-    def missing(self, z: int, x: int, y: int) -> None:
-        """Record XYZ tile (z, x, y) missing (404) now; a tile recorded before gets the new time."""
-        self._missing_times.record(z, x, 2**z - 1 - y)
+    def missing(self, z: int, x: int, y: int, when: float | None = None) -> None:
+        """Record XYZ tile (z, x, y) missing (404) at `when` (Unix s, default now); a tile recorded before
+        gets the new time."""
+        self._missing_times.record(z, x, 2**z - 1 - y, when)
 
     def finish_metadata(self) -> None:
         """minzoom/maxzoom/bounds/center from the tiles actually stored (MBTiles 1.3 'metadata')."""

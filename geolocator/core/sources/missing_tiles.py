@@ -24,6 +24,22 @@ TIME_TABLE = "geolocator_missing_time"
 _STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
+# A record dated more than this after now was made while the clock ran ahead (a camera-laptop's clock set to
+# 2036 by a flat battery, then corrected), or the clock was set back since: how old it is cannot be known.
+CLOCK_SKEW_S = 3600.0
+
+
+def record_age(when: float, now: float | None = None) -> float:
+    """Seconds since a record made at `when` (Unix seconds) as of `now` (default the clock); a record
+    dated more than CLOCK_SKEW_S in the future counts as infinitely old, so its tile is asked for again at
+    once (faults37: its age was 0 and the tile was never asked for until the clock caught up with it,
+    years later). One to CLOCK_SKEW_S seconds ahead (two machines' clocks a little apart) counts as 0."""
+    now = time.time() if now is None else now
+    if when - now > CLOCK_SKEW_S:
+        return math.inf
+    return max(now - when, 0.0)
+
+
 def stamp_line(when: float) -> str:
     """The missing.txt line dating the keys after it: `when` in Unix seconds, as UTC to the second."""
     return STAMP + datetime.fromtimestamp(when, timezone.utc).strftime(_STAMP_FORMAT)
@@ -76,15 +92,15 @@ class SqliteMissingTimes:
             hit = self.db.execute(f"SELECT recorded FROM {TIME_TABLE} WHERE zoom_level=? AND tile_column=? AND "
                                   "tile_row=?", (z, col, row)).fetchone()
             when = hit[0] if hit else None
-        now = time.time() if now is None else now
-        return max(now - (self.undated if when is None else float(when)), 0.0)
+        return record_age(self.undated if when is None else float(when), now)
 
     def record(self, z: int, col: int, row: int, now: float | None = None) -> None:
         """Record tile (z, col, row) missing now (again: its time is renewed)."""
-        if not self._made:
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {TIME_TABLE} (zoom_level INTEGER, tile_column INTEGER, "
-                            "tile_row INTEGER, recorded REAL, PRIMARY KEY (zoom_level, tile_column, tile_row))")
-            self._made = True
+        # every time, not once: a failed write's rollback can undo the CREATE of this run's first 404, and
+        # package_commit.keep_stored then records it again (IF NOT EXISTS on a table there writes nothing)
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {TIME_TABLE} (zoom_level INTEGER, tile_column INTEGER, "
+                        "tile_row INTEGER, recorded REAL, PRIMARY KEY (zoom_level, tile_column, tile_row))")
+        self._made = True
         self.db.execute("INSERT OR IGNORE INTO geolocator_missing VALUES (?, ?, ?)", (z, col, row))
         self.db.execute(f"INSERT OR REPLACE INTO {TIME_TABLE} VALUES (?, ?, ?, ?)",
                         (z, col, row, time.time() if now is None else now))

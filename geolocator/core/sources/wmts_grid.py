@@ -466,7 +466,9 @@ class GpkgSink:
 
     def missing(self, z, x, y) -> None:
         """Record tile (level, col, row) missing (404) now; a tile recorded before gets the new time."""
-        self._missing_times().record(z, x, y)
+        when = time.time()
+        self._missing_times().record(z, x, y, when)
+        self._pending.add_missing(z, x, y, when)  # replayed by keep_stored when a failed write rolled it back
 
     def commit(self) -> None:
         if self.db.total_changes > self._committed_changes:  # last_change only when something changed (session 33)
@@ -481,7 +483,8 @@ class GpkgSink:
         (package_commit.keep_stored); returns how many."""
         from .package_commit import keep_stored
 
-        kept = keep_stored(self.db, self._pending, lambda z, x, y, data, kind: self._insert(z, x, y, data))
+        kept = keep_stored(self.db, self._pending, lambda z, x, y, data, kind: self._insert(z, x, y, data),
+                           lambda z, x, y, when: self._missing_times().record(z, x, y, when))
         self._committed_changes = self.db.total_changes
         return kept
 

@@ -96,6 +96,7 @@ def _read_tiff_header(path: Path, read):
         return None
     try:
         import rasterio
+        from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
     except ImportError:
         return None
     from .geotiff import open_quietly
@@ -134,6 +135,7 @@ def _tiff_band_problems(path: Path) -> tuple[str | None, bool]:
     finds its band 4 a mask not marked alpha); (None, False) when the file cannot be read (other
     checks name that)."""
     import rasterio
+    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
 
     from ..images import complex_data_problem, unmarked_alpha_band
     from .geotiff import open_quietly
@@ -197,6 +199,7 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     """
     try:
         import rasterio
+        from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
         from rasterio.enums import ColorInterp, Resampling
         from rasterio.warp import reproject
     except ImportError:
