@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -1561,6 +1562,21 @@ def command_names() -> set[str]:
     return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
 
 
+def reader_gone() -> int:
+    """What the CLI does when the program reading its stdout has stopped reading (`geolocator cache |
+    head -3`, `locate ... | head`): stop without a word, as `seq 1 100000 | head -3` does, and return
+    141 (128 + SIGPIPE, the status such a tool exits with in a shell). stdout is pointed at the null
+    device so that Python's flush at exit does not raise again ("Exception ignored ... BrokenPipeError");
+    the recipe is Python's own (docs: signal module, "Note on SIGPIPE"). Session 37 saw "error:
+    Broken pipe" (status 2) from `cache | head -3` and a traceback from `--version` into a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no file (a test's capture): nothing to point
+        pass
+    return 141
+
+
 def writable_stdout(stream=None) -> None:
     """Make `stream` (default sys.stdout) write ``\\xNN`` / ``\\uNNNN`` for a character its encoding
     cannot hold, as Python's stderr always does, instead of raising UnicodeEncodeError halfway
@@ -1681,7 +1697,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with logging_redirect_tqdm(loggers=[logging.root]):  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # a pipe holds the lines until exit: a reader gone is met here, not at shutdown
+            return status
+    except BrokenPipeError as exc:
+        if exc.filename is not None:  # a file of ours, not stdout: said as any other file fault
+            from .core.outputs import describe_os_error
+
+            print(f"error: {exc.filename}: {describe_os_error(exc)}", file=sys.stderr)
+            return 2
+        return reader_gone()
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if args.verbose and getattr(exc, "details", None):

@@ -1,0 +1,54 @@
+"""Session 37's new user of the command line: what they met, each pinned by a test that failed before."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _into_closed_pipe(args: list[str], home: Path) -> subprocess.CompletedProcess:
+    """`geolocator ARGS | head -0`, deterministic: stdout is a pipe whose reader has already gone, so the
+    first write the program makes fails with EPIPE (Python ignores SIGPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "geolocator", *args], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120, cwd=ROOT, env={**os.environ, "HOME": str(home)})
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("args", [["cache"], ["--version"]], ids=["cache", "version"])
+def test_a_reader_that_stops_reading_ends_the_run_without_a_word(tmp_path, args):
+    """`geolocator cache | head -3` said "error: Broken pipe" (status 2, as if the cache were at fault) and
+    `geolocator --version` into a closed pipe printed a traceback; now both stop quietly with 141, the
+    status `seq 1 100000 | head -3` gives its writer."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    extra = ["--cache-dir", str(cache)] if args == ["cache"] else []
+    done = _into_closed_pipe(args + extra, tmp_path)
+    assert done.returncode == 141, done.stderr
+    assert "Broken pipe" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_broken_pipe_to_a_named_file_is_still_an_error(monkeypatch, capsys):
+    """Only stdout's reader leaving is quiet: an EPIPE on a file of ours (a FIFO given as --out whose
+    reader left) is still the one-sentence error naming it."""
+    from geolocator import cli
+
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe", "/tmp/out.fifo")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    args = parser.parse_args(["cache"])
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    args.func = broken
+    assert cli.main(["cache"]) == 2
+    assert "error: /tmp/out.fifo: " in capsys.readouterr().err
