@@ -1009,6 +1009,10 @@ def cmd_eval(args) -> int:
 
         for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
             print(f"  {line}")
+        from .core.evaluate import figures_legend
+
+        for line in figures_legend(ev):  # what the figures mean: a newcomer met bare "R@1" and "AP"
+            print(f"  ({line})")
         print(f"  took {result['seconds']:.1f} s")
     return 0
 

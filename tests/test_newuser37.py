@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .test_cli_demo_features import DEMO, demo_cli, features  # noqa: F401 - fixtures
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -52,3 +54,14 @@ def test_a_broken_pipe_to_a_named_file_is_still_an_error(monkeypatch, capsys):
     args.func = broken
     assert cli.main(["cache"]) == 2
     assert "error: /tmp/out.fifo: " in capsys.readouterr().err
+
+
+def test_eval_says_what_r_at_k_ap_and_each_error_mean(demo_cli, capsys):  # noqa: F811
+    """`geolocator eval` printed "R@1 100.0%  R@5 100.0%  R@10 100.0%  AP 100.0%" and "top tile centre
+    error" with no word on what they are (session 37): a line under the figures now says it."""
+    assert demo_cli("eval", str(DEMO), "--no-verify")[0] == 0
+    out = capsys.readouterr().out
+    assert "R@k: the share of photos whose right tile (the one holding the true position) is among the first k" in out
+    assert "AP: average precision of that ranking" in out
+    assert "top tile centre error: from the centre of its first-ranked tile to the truth" in out
+    assert out.strip().splitlines()[-1].strip().startswith("took ")
