@@ -65,3 +65,20 @@ def test_eval_says_what_r_at_k_ap_and_each_error_mean(demo_cli, capsys):  # noqa
     assert "AP: average precision of that ranking" in out
     assert "top tile centre error: from the centre of its first-ranked tile to the truth" in out
     assert out.strip().splitlines()[-1].strip().startswith("took ")
+
+
+def test_a_flight_nothing_placed_is_not_counted_as_a_track_written():
+    """Two timed photos of open water: both "not located", so no file holds a track point or line; the
+    count line said "wrote 2 predictions and 1 track to w.geojson" (session 37). A flight with one frame
+    placed still counts (tests/test_export_words.py)."""
+    from dataclasses import replace
+
+    from geolocator.core.exports import wrote_line
+
+    from .test_not_located_exports import _flight
+
+    frames, (track,) = _flight()
+    water = replace(track, points=tuple(replace(p, status="not located") for p in track.points))
+    assert not water.line
+    assert wrote_line(["w.geojson"], frames, [water]) == "wrote 2 predictions to w.geojson"
+    assert wrote_line(["w.geojson"], frames, [track]) == "wrote 2 predictions and 1 track to w.geojson"
