@@ -1032,11 +1032,11 @@ def cmd_adapt(args) -> int:
     for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
         log.warning("%s", skipped_message(as_given(path, [args.region]), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
-    print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
-    geometry = adapter.card.get("geometry") or {}
-    if geometry.get("used"):
-        print(f"  photos placed by geometry: {geometry['direct']} matched a tile, {geometry['chained']} through "
-              f"another photo, {geometry['unlabelled']} left to the features")
+    from .core.wording import adapter_saved_lines
+
+    for line in adapter_saved_lines(adapter.mode, args.out or ws.default_adapter_path(), adapter.card.get("geometry") or {},
+                                    photos=args.region, tiles=args.tiles):
+        print(line)
     return 0
 
 

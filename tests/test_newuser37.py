@@ -82,3 +82,30 @@ def test_a_flight_nothing_placed_is_not_counted_as_a_track_written():
     assert not water.line
     assert wrote_line(["w.geojson"], frames, [water]) == "wrote 2 predictions to w.geojson"
     assert wrote_line(["w.geojson"], frames, [track]) == "wrote 2 predictions and 1 track to w.geojson"
+
+
+def test_adapt_names_its_mode_as_a_mode_and_ends_with_the_command_that_uses_it(demo_cli, tmp_path, capsys):  # noqa: F811
+    """`adapt` ended "saved the best adapter to …" (read as the best of several) and left the newcomer to
+    find how to use it; now the mode is named as one and the next command is given, ready to paste."""
+    photos = tmp_path / "my photos"
+    photos.mkdir()
+    for name in ("q_0001.jpg", "q_0002.jpg", "q_0003.jpg"):
+        (photos / name).write_bytes((DEMO / "queries" / name).read_bytes())
+    out = tmp_path / "mine.safetensors"
+    code, _ = demo_cli("adapt", str(photos), "--tiles", str(DEMO / "tiles.csv"), "--steps", "2", "--no-verify",
+                       "--out", str(out))
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"saved the adapter (mode best) to {out}"
+    assert lines[-1] == f"next: geolocator locate '{photos}' --tiles {DEMO / 'tiles.csv'} --adapter {out}"
+
+
+def test_adapt_on_a_region_folder_points_locate_at_its_photos():
+    from geolocator.core.wording import adapter_saved_lines
+
+    lines = adapter_saved_lines("paper", "a.safetensors", {"used": True, "direct": 32, "chained": 2, "unlabelled": 2},
+                                photos="vegas", tiles=None)
+    assert lines == ["saved the adapter (mode paper) to a.safetensors",
+                     "  photos placed by geometry: 32 matched a tile, 2 through another photo that did, "
+                     "2 with no match (placed by their features alone)",
+                     "next: geolocator locate vegas/queries --tiles vegas --adapter a.safetensors"]
