@@ -6,6 +6,7 @@ Progress goes to stderr (tqdm) so that `eval --json` prints exactly one JSON obj
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import functools
 import json
@@ -1591,12 +1592,31 @@ def writable_stdout(stream=None) -> None:
     stream = sys.stdout if stream is None else stream
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
     errors = getattr(stream, "errors", None) or "strict"
-    if (encoding == "utf8" and errors != "strict") or errors in ("backslashreplace", "replace", "namereplace"):
+    if (encoding == "utf8" and errors != "strict") or errors in ("backslashreplace", "replace", "namereplace",
+                                                                  READABLE_ERRORS):
         return
+    codecs.register_error(READABLE_ERRORS, _readable_escape)  # idempotent: the same name, the same handler
     try:
-        stream.reconfigure(errors="backslashreplace")
+        stream.reconfigure(errors=READABLE_ERRORS)
     except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (a test's stand-in), or closed
         pass
+
+
+READABLE_ERRORS = "geolocator.readable"  # the codecs error handler writable_stdout gives stdout
+
+
+def _readable_escape(exc: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: what backslashreplace writes, except that a file name's lone
+    surrogates are first turned back into the letters their bytes spell (core.names.readable), so
+    that every line names a file as the per-photo lines and the log do. Under ``LC_ALL=C
+    PYTHONUTF8=0`` the count line said "wrote 2 predictions to /data/\\udcc3\\udcbc.csv" where the
+    photos' lines said "\\xdcberflug 1.JPG" (session 37); it now says ".../\\xfc.csv"."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    from .core.names import readable
+
+    text = readable(exc.object[exc.start:exc.end])
+    return text.encode(exc.encoding, "backslashreplace").decode(exc.encoding), exc.end
 
 
 class _ReadableFormatter(logging.Formatter):

@@ -109,3 +109,18 @@ def test_adapt_on_a_region_folder_points_locate_at_its_photos():
                      "  photos placed by geometry: 32 matched a tile, 2 through another photo that did, "
                      "2 with no match (placed by their features alone)",
                      "next: geolocator locate vegas/queries --tiles vegas --adapter a.safetensors"]
+
+
+def test_every_stdout_line_names_a_file_as_the_photo_lines_do_on_an_ascii_stdout():
+    """`LC_ALL=C PYTHONUTF8=0`: Python reads the UTF-8 name "ü.csv" as "\\udcc3\\udcbc.csv"; the count line
+    wrote it "\\udcc3\\udcbc.csv" (two escapes for one letter) where the photos' lines wrote "\\xfc" (session
+    37). stdout now turns any such name back into its letters before escaping what ASCII lacks."""
+    import io
+
+    from geolocator import cli
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict", newline="\n")
+    cli.writable_stdout(stream)
+    stream.write("wrote 2 predictions to /data/\udcc3\udcbc.csv: \u2248 78 px, Gel\udce4nde\n")
+    stream.flush()
+    assert stream.buffer.getvalue() == b"wrote 2 predictions to /data/\\xfc.csv: \\u2248 78 px, Gel\\xe4nde\n"
