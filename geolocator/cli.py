@@ -1116,6 +1116,9 @@ def cmd_cache(args) -> int:
     )
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
+    if args.cache_dir is not None and not root.is_dir():  # a typo read "0 feature stores" as an empty cache
+        log.warning("%s: %s, so nothing is cached there (without --cache-dir the cache is %s)", root,
+                    "not a folder" if root.exists() else "no such folder", default_cache_root())
     northup = northup_cache_dir()
     from .core.media.frame_prune import frame_cache_size, prune_frames
     from .core.media.video import frame_cache_root

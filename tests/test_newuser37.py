@@ -124,3 +124,20 @@ def test_every_stdout_line_names_a_file_as_the_photo_lines_do_on_an_ascii_stdout
     stream.write("wrote 2 predictions to /data/\udcc3\udcbc.csv: \u2248 78 px, Gel\udce4nde\n")
     stream.flush()
     assert stream.buffer.getvalue() == b"wrote 2 predictions to /data/\\xfc.csv: \\u2248 78 px, Gel\\xe4nde\n"
+
+
+def test_cache_with_a_cache_dir_that_does_not_exist_says_so(tmp_path, caplog):
+    """`geolocator cache --cache-dir /data/cahce` (a typo) said only "0 feature stores, 0 MB, in
+    /data/cahce/stores", as for an empty cache (session 37); it now says the folder does not exist."""
+    from geolocator import cli
+
+    missing = tmp_path / "cahce"
+    with caplog.at_level("WARNING"):
+        assert cli.main(["cache", "--cache-dir", str(missing)]) == 0
+    assert f"{missing}: no such folder, so nothing is cached there (without --cache-dir the cache is " in caplog.text
+    assert not missing.exists()
+    caplog.clear()
+    (tmp_path / "real").mkdir()
+    with caplog.at_level("WARNING"):
+        assert cli.main(["cache", "--cache-dir", str(tmp_path / "real")]) == 0
+    assert "no such folder" not in caplog.text
