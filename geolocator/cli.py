@@ -1560,6 +1560,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove the stores, north-up copies, cached video frames, photo features, tile keypoints and kept checks "
                         "not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
+    for p in sub.choices.values():  # -v after the command too: the DINOv2 notice says "(-v: …)" and
+        # `geolocator locate … -v` was "unrecognized arguments: -v" (session 37). SUPPRESS: not given
+        # here, the top-level -v (before the command) stands.
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="more detail in messages (as geolocator -v COMMAND)")
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice
     return parser

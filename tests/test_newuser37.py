@@ -141,3 +141,20 @@ def test_cache_with_a_cache_dir_that_does_not_exist_says_so(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         assert cli.main(["cache", "--cache-dir", str(tmp_path / "real")]) == 0
     assert "no such folder" not in caplog.text
+
+
+@pytest.mark.parametrize("argv", [["cache", "-v"], ["locate", "p.jpg", "--tiles", "t.tif", "-v"],
+                                  ["eval", "region", "--verbose"], ["-v", "cache"]])
+def test_v_is_taken_after_the_command_too(argv):
+    """The DINOv2 notice ends "(-v: where to put DINOv2 weights)"; `geolocator locate … -v`, the same line
+    with -v added, was "error: unrecognized arguments: -v" (session 37): only `geolocator -v locate …`
+    worked."""
+    from geolocator.cli import build_parser
+
+    assert build_parser().parse_args(argv).verbose is True
+
+
+def test_without_v_anywhere_messages_stay_short():
+    from geolocator.cli import build_parser
+
+    assert build_parser().parse_args(["cache"]).verbose is False
