@@ -204,7 +204,7 @@ def test_an_off_centre_crop_is_still_seen_by_a_camera(corner, tilt, hfov):
 
 
 def test_many_matches_set_aside_are_counted_in_one_line(tmp_path, caplog):
-    """Session 37: a 190-photo flight printed 36 INFO lines, one per match set aside, between the
+    """Session 37: a 190-photo flight printed 31 INFO lines, one per match set aside, between the
     progress and the answers. Past SAID_ONE_BY_ONE they are one INFO line counting them (each still
     said at DEBUG, what -v shows)."""
     from geolocator.core.camera_fit import SAID_ONE_BY_ONE

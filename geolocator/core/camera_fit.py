@@ -216,7 +216,7 @@ def drop_uncameralike(queries, tiles, candidates, checks) -> list[list]:
     indices) with every match whose outline no pinhole camera sees (uncameralike) set to 0 inliers,
     so it verifies nothing; each is logged with its reason: at INFO where there are up to
     SAID_ONE_BY_ONE of them, else at DEBUG (`-v`) under one INFO line that counts them (set_aside_line;
-    session 37: a 190-photo flight printed 36 such lines, between the progress and the answers,
+    session 37: a 190-photo flight printed 31 such lines, between the progress and the answers,
     about candidates none of which changed what the user reads). Needs no metadata: every photo is
     checked. Same shape as `checks`."""
     import logging
@@ -247,7 +247,7 @@ SAID_ONE_BY_ONE = 3  # more matches set aside than this are counted in one line 
 
 def set_aside_line(query_ids: list[str]) -> str:
     """One line for many matches set aside as no camera's outline (drop_uncameralike), one id per
-    match: "verify: 36 matches on 31 photos (DJI_0004.JPG, DJI_0015.JPG, DJI_0044.JPG and 28 more) set aside: each maps its
+    match: "verify: 31 matches on 24 photos (DJI_0004.JPG, DJI_0015.JPG, DJI_0044.JPG and 21 more) set aside: each maps its
     photo onto an outline no camera sees (chance agreement); those photos' other candidates still
     count (-v: each, with its tile and misfit)"."""
     from .wording import count, first_named
