@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "--version":
         from . import __version__
 
-        print(f"geolocator {__version__}")
+        try:
+            print(f"geolocator {__version__}", flush=True)
+        except BrokenPipeError:  # `geolocator --version | true`: no traceback (cli.reader_gone)
+            from .cli import reader_gone
+
+            return reader_gone()
         return 0
     if not argv or argv[0] not in command_names():
         from .gui.app import _parser as app_parser  # argparse only: Qt loads in gui_main

@@ -6,10 +6,12 @@ Progress goes to stderr (tqdm) so that `eval --json` prints exactly one JSON obj
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -1012,6 +1014,10 @@ def cmd_eval(args) -> int:
 
         for line in error_lines(ev):  # the exported Point's error first, the tile centre's labelled
             print(f"  {line}")
+        from .core.evaluate import figures_legend
+
+        for line in figures_legend(ev):  # what the figures mean: a newcomer met bare "R@1" and "AP"
+            print(f"  ({line})")
         print(f"  took {result['seconds']:.1f} s")
     return 0
 
@@ -1031,11 +1037,11 @@ def cmd_adapt(args) -> int:
     for path, reason in (adapter.card.get("unreadable") or {}).items():  # named, as locate names them
         log.warning("%s", skipped_message(as_given(path, [args.region]), reason_without_path(path, reason)))
     _warn_tile_failures(ws)
-    print(f"saved the {adapter.mode} adapter to {args.out or ws.default_adapter_path()}")
-    geometry = adapter.card.get("geometry") or {}
-    if geometry.get("used"):
-        print(f"  photos placed by geometry: {geometry['direct']} matched a tile, {geometry['chained']} through "
-              f"another photo, {geometry['unlabelled']} left to the features")
+    from .core.wording import adapter_saved_lines
+
+    for line in adapter_saved_lines(adapter.mode, args.out or ws.default_adapter_path(), adapter.card.get("geometry") or {},
+                                    photos=args.region, tiles=args.tiles):
+        print(line)
     return 0
 
 
@@ -1115,6 +1121,9 @@ def cmd_cache(args) -> int:
     )
 
     root = args.cache_dir if args.cache_dir is not None else default_cache_root()
+    if args.cache_dir is not None and not root.is_dir():  # a typo read "0 feature stores" as an empty cache
+        log.warning("%s: %s, so nothing is cached there (without --cache-dir the cache is %s)", root,
+                    "not a folder" if root.exists() else "no such folder", default_cache_root())
     northup = northup_cache_dir()
     from .core.media.frame_prune import frame_cache_size, prune_frames
     from .core.media.video import frame_cache_root
@@ -1564,6 +1573,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove the stores, north-up copies, cached video frames, photo features, tile keypoints and kept checks "
                         "not used for this many days (0: every one not in use)")
     p.set_defaults(func=cmd_cache)
+    for p in sub.choices.values():  # -v after the command too: the DINOv2 notice says "(-v: …)" and
+        # `geolocator locate … -v` was "unrecognized arguments: -v" (session 37). SUPPRESS: not given
+        # here, the top-level -v (before the command) stands.
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="more detail in messages (as geolocator -v COMMAND)")
 
     parser.commands = tuple(sub.choices)  # the subcommand names, for __main__'s app-or-CLI choice
     return parser
@@ -1572,6 +1586,21 @@ def build_parser() -> argparse.ArgumentParser:
 def command_names() -> set[str]:
     """The subcommands (and the top-level flags) that make `geolocator` the CLI rather than the app."""
     return set(build_parser().commands) | {"-h", "--help", "-v", "--verbose", "--version"}
+
+
+def reader_gone() -> int:
+    """What the CLI does when the program reading its stdout has stopped reading (`geolocator cache |
+    head -3`, `locate ... | head`): stop without a word, as `seq 1 100000 | head -3` does, and return
+    141 (128 + SIGPIPE, the status such a tool exits with in a shell). stdout is pointed at the null
+    device so that Python's flush at exit does not raise again ("Exception ignored ... BrokenPipeError");
+    the recipe is Python's own (docs: signal module, "Note on SIGPIPE"). Session 37 saw "error:
+    Broken pipe" (status 2) from `cache | head -3` and a traceback from `--version` into a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no file (a test's capture): nothing to point
+        pass
+    return 141
 
 
 def writable_stdout(stream=None) -> None:
@@ -1584,12 +1613,31 @@ def writable_stdout(stream=None) -> None:
     stream = sys.stdout if stream is None else stream
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
     errors = getattr(stream, "errors", None) or "strict"
-    if (encoding == "utf8" and errors != "strict") or errors in ("backslashreplace", "replace", "namereplace"):
+    if (encoding == "utf8" and errors != "strict") or errors in ("backslashreplace", "replace", "namereplace",
+                                                                  READABLE_ERRORS):
         return
+    codecs.register_error(READABLE_ERRORS, _readable_escape)  # idempotent: the same name, the same handler
     try:
-        stream.reconfigure(errors="backslashreplace")
+        stream.reconfigure(errors=READABLE_ERRORS)
     except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (a test's stand-in), or closed
         pass
+
+
+READABLE_ERRORS = "geolocator.readable"  # the codecs error handler writable_stdout gives stdout
+
+
+def _readable_escape(exc: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: what backslashreplace writes, except that a file name's lone
+    surrogates are first turned back into the letters their bytes spell (core.names.readable), so
+    that every line names a file as the per-photo lines and the log do. Under ``LC_ALL=C
+    PYTHONUTF8=0`` the count line said "wrote 2 predictions to /data/\\udcc3\\udcbc.csv" where the
+    photos' lines said "\\xdcberflug 1.JPG" (session 37); it now says ".../\\xfc.csv"."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    from .core.names import readable
+
+    text = readable(exc.object[exc.start:exc.end])
+    return text.encode(exc.encoding, "backslashreplace").decode(exc.encoding), exc.end
 
 
 class _ReadableFormatter(logging.Formatter):
@@ -1694,7 +1742,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with logging_redirect_tqdm(loggers=[logging.root]):  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # a pipe holds the lines until exit: a reader gone is met here, not at shutdown
+            return status
+    except BrokenPipeError as exc:
+        if exc.filename is not None:  # a file of ours, not stdout: said as any other file fault
+            from .core.outputs import describe_os_error
+
+            print(f"error: {exc.filename}: {describe_os_error(exc)}", file=sys.stderr)
+            return 2
+        return reader_gone()
     except GeolocatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if args.verbose and getattr(exc, "details", None):

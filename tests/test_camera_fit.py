@@ -201,3 +201,24 @@ def test_an_off_centre_crop_is_still_seen_by_a_camera(corner, tilt, hfov):
     crop = [LatLon(lat, lon) for lon, lat in (_apply(H, x, y) for x, y in
                                               ((x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h)))]
     assert 0.02 < camera_misfit(crop, (round(w), round(h))).misfit < MISFIT_BAR - 0.1
+
+
+def test_many_matches_set_aside_are_counted_in_one_line(tmp_path, caplog):
+    """Session 37: a 190-photo flight printed 31 INFO lines, one per match set aside, between the
+    progress and the answers. Past SAID_ONE_BY_ONE they are one INFO line counting them (each still
+    said at DEBUG, what -v shows)."""
+    from geolocator.core.camera_fit import SAID_ONE_BY_ONE
+
+    n = SAID_ONE_BY_ONE + 2
+    photos = [_photo(tmp_path, f"q{i}.jpg", CHANCE_SIZE) for i in range(n)]
+    chance = Verification(8, (0.5, 0.5), None, CHANCE_FITS[0])
+    candidates = np.zeros((n, 2), np.int64)
+    with caplog.at_level("DEBUG", logger="geolocator.core.camera_fit"):
+        rows = drop_uncameralike(photos, [TILE], candidates, [[chance, chance] if i == 0 else [chance] for i in range(n)])
+    assert [c.inliers for row in rows for c in row] == [0] * (n + 1)
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert info == [f"verify: {n + 1} matches on {n} photos (q0.jpg, q1.jpg, q2.jpg and {n - 3} more) set aside: "
+                    "each maps its photo onto an outline no camera sees (chance agreement); those photos' other "
+                    "candidates still count (-v: each, with its tile and misfit)"], info
+    debug = [r.getMessage() for r in caplog.records if r.levelname == "DEBUG"]
+    assert len(debug) == n + 1 and debug[0].startswith("q0.jpg: the match on p1_r00_c02 maps the photo")

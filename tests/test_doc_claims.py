@@ -280,11 +280,11 @@ def test_the_commands_said_to_share_the_backbone_flags_do():
     (it said every command but fetch-tiles until session 36; `cache` never took the backbone flags)."""
     per, _ = _options()
     text = _flat((ROOT / "docs/command-line.md").read_text(encoding="utf-8"))
-    assert ("Every command but `fetch-tiles` and `cache` (which takes only `--cache-dir` and `--prune`) takes "
+    assert ("Every command but `fetch-tiles` and `cache` (which takes only `--cache-dir`, `--prune` and `-v`) takes "
             "`--backbone`, `--weights FILE`, `--device auto|cpu|cuda|mps`, `--cache-dir`") in text
     shared = {"--backbone", "--weights", "--device", "--cache-dir"}
     assert {name for name, opts in per.items() if shared <= opts} == set(per) - {"fetch-tiles", "cache"}
-    assert per["cache"] - {"-h", "--help"} == {"--cache-dir", "--prune"}
+    assert per["cache"] - {"-h", "--help"} == {"--cache-dir", "--prune", "-v", "--verbose"}  # -v after any command: session 37
 
 
 MENU_PATH = re.compile(r"\b(File|View|Run|Help) → ([A-Z][^,;:.)*\"”\n]*)")

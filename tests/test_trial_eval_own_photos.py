@@ -82,7 +82,7 @@ def test_adapt_takes_photos_and_a_tile_set_too(demo_cli, tmp_path, capsys):
     code, ws = demo_cli("adapt", str(folder), "--tiles", str(DEMO / "tiles.csv"), "--steps", "2", "--no-verify",
                         "--out", str(out))
     assert code == 0 and out.is_file()
-    assert len(ws.tileset) == 36 and f"saved the best adapter to {out}" in capsys.readouterr().out
+    assert len(ws.tileset) == 36 and f"saved the adapter (mode best) to {out}" in capsys.readouterr().out
 
 
 def test_adapt_names_the_photos_it_could_not_read(demo_cli, tmp_path, capsys, monkeypatch):

@@ -214,21 +214,46 @@ def uncameralike(query, tile, corners) -> str | None:
 def drop_uncameralike(queries, tiles, candidates, checks) -> list[list]:
     """`checks` (rows of rerank.Verification, one row per query, aligned with `candidates`' tile
     indices) with every match whose outline no pinhole camera sees (uncameralike) set to 0 inliers,
-    so it verifies nothing; each is logged (INFO) with its reason. Needs no metadata: every photo is
+    so it verifies nothing; each is logged with its reason: at INFO where there are up to
+    SAID_ONE_BY_ONE of them, else at DEBUG (`-v`) under one INFO line that counts them (set_aside_line;
+    session 37: a 190-photo flight printed 31 such lines, between the progress and the answers,
+    about candidates none of which changed what the user reads). Needs no metadata: every photo is
     checked. Same shape as `checks`."""
     import logging
     from dataclasses import replace
 
     log = logging.getLogger(__name__)
-    out = []
+    out, said = [], []
     for qi, row in enumerate(checks):
         new_row = []
         for ci, check in enumerate(row):
             if check.inliers and check.corners is not None:
                 why = uncameralike(queries[qi], tiles[int(candidates[qi][ci])], check.corners)
                 if why is not None:
-                    log.info("%s: %s", queries[qi].id, why)
+                    said.append((queries[qi].id, why))
                     check = replace(check, inliers=0)
             new_row.append(check)
         out.append(new_row)
+    level = logging.INFO if len(said) <= SAID_ONE_BY_ONE else logging.DEBUG
+    for qid, why in said:
+        log.log(level, "%s: %s", qid, why)
+    if len(said) > SAID_ONE_BY_ONE:
+        log.info("%s", set_aside_line([qid for qid, _ in said]))
     return out
+
+
+SAID_ONE_BY_ONE = 3  # more matches set aside than this are counted in one line (drop_uncameralike)
+
+
+def set_aside_line(query_ids: list[str]) -> str:
+    """One line for many matches set aside as no camera's outline (drop_uncameralike), one id per
+    match: "verify: 31 matches on 24 photos (DJI_0004.JPG, DJI_0015.JPG, DJI_0044.JPG and 21 more) set aside: each maps its
+    photo onto an outline no camera sees (chance agreement); those photos' other candidates still
+    count (-v: each, with its tile and misfit)"."""
+    from .wording import count, first_named
+
+    photos = list(dict.fromkeys(query_ids))
+    return (f"verify: {count(len(query_ids), 'match', 'matches')} on {count(len(photos), 'photo')} "
+            f"({first_named(photos, 3)}) set aside: "
+            "each maps its photo onto an outline no camera sees (chance agreement); those photos' other "
+            "candidates still count (-v: each, with its tile and misfit)")

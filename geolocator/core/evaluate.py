@@ -168,6 +168,25 @@ def error_lines(ev: Evaluation) -> list[str]:
     return lines
 
 
+def figures_legend(ev: Evaluation) -> list[str]:
+    """What `geolocator eval`'s figures mean, in words, under them (session 37: a newcomer read
+    "R@1 100.0%  R@5 … AP 100.0%" and "top tile centre error" with nothing saying what they are; the
+    docs named them only as "R@1/5/10, AP"). R@k and AP are rank_metrics' definitions (a right tile is
+    one whose bounds hold the truth, or the truth file's tile: `positives`); the errors are
+    error_lines'. The tile centre line is explained only where error_lines prints it."""
+    lines = ["R@k: the share of photos whose right tile (the one holding the true position) is among the "
+             "first k tiles ranked for them; AP: average precision of that ranking (100 % = every right "
+             "tile ranked above every other)"]
+    said = []
+    if ev.extra.get("median_error_best_m") is not None and _best_label(ev.extra) == "Point error":
+        said.append("Point error: from each photo's Point (where its centre lies, as the files give it) to the truth")
+    if ev.median_error_m is not None:
+        said.append("top tile centre error: from the centre of its first-ranked tile to the truth")
+    if said:
+        lines.append("; ".join(said))
+    return lines
+
+
 def _best_label(extra: dict) -> str:
     """"Point error" where every scored error is the image centre's (truth.csv, or no camera known),
     "Camera position error" where every one is the camera's, "Error" where they are mixed."""

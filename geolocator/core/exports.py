@@ -100,11 +100,14 @@ def wrote_line(outs: Sequence[Path | str], predictions: Sequence, tracks: Sequen
     holds every photo; a file that leaves some out (a GPX: no waypoint for a photo or frame "not located",
     left_out_ids) is counted apart, naming the first `inline` left out: 'wrote 3 predictions to p.csv and
     1 of 3 to p.gpx (2 not located, so left out: DJI_1101.JPG, DJI_1102.JPG)'. With flights, ' and 1
-    track' after the first count. Before session 34 the line said "wrote 3 predictions to … p.gpx" for a
+    track' after the first count, counting those with a frame placed on them (Track.line). Before session 34 the line said "wrote 3 predictions to … p.gpx" for a
     GPX holding 1, and the left-out photos followed on stderr."""
     from .wording import count, first_named
 
     n = len(predictions)
+    # a flight none of whose frames was placed has no track to show (no point, no line in any format):
+    # "wrote 2 predictions and 1 track" for two photos of water claimed one (session 37)
+    tracks = [t for t in tracks if t.line]
     groups: dict[tuple[str, ...], list[str]] = {}  # the ids a file leaves out -> those files, in --out order
     for out in outs:
         groups.setdefault(tuple(left_out_ids(out, predictions, tracks)), []).append(str(out))

@@ -369,3 +369,23 @@ def truth_used_line(sources) -> str:
         said.append(f"{len(left):,} other ({', '.join(sorted(set(left)))})")
     return (f"truth: {', '.join(said) or 'none'}, used only to score the answers "
             "(the images alone place the photos)")
+
+
+def adapter_saved_lines(mode: str, saved, geometry: dict, *, photos, tiles) -> list[str]:
+    """What `geolocator adapt` prints when done: where the adapter went (its `mode` named as a mode:
+    "saved the best adapter" read as the best of several, session 37), how its photos were placed by
+    local-feature geometry (`geometry`: the adapter card's counts, said only when it was `used`),
+    and the command that uses it, as fetch-tiles ends with the next step. `photos`: the folder or
+    files adapt was given (a region folder: its queries/); `tiles`: --tiles, None for a region folder
+    (which --tiles also takes). Paths are quoted for a POSIX shell (shlex.quote)."""
+    import shlex
+    from pathlib import Path
+
+    lines = [f"saved the adapter (mode {mode}) to {saved}"]
+    if geometry.get("used"):
+        lines.append(f"  photos placed by geometry: {geometry['direct']} matched a tile, {geometry['chained']} through "
+                     f"another photo that did, {geometry['unlabelled']} with no match (placed by their features alone)")
+    shown_photos = photos if tiles is not None else Path(photos) / "queries"
+    lines.append(f"next: geolocator locate {shlex.quote(str(shown_photos))} --tiles {shlex.quote(str(tiles or photos))} "
+                 f"--adapter {shlex.quote(str(saved))}")
+    return lines
