@@ -281,6 +281,7 @@ class MainWindow(QMainWindow):
         # The column scrolls rather than squeeze its panels: a window shorter than the panels (1024 x 700,
         # or a message bar of several lines) cut the Evaluation panel's lines and the Backbone's buttons.
         side_scroll = _SideColumn()
+        side_scroll.setAccessibleName("Side panels")  # as the View menu names it
         side_scroll.setWidget(side)
         side_scroll.setWidgetResizable(True)
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)

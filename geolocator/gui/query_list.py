@@ -319,6 +319,7 @@ class QueryList(QTreeView):
         super().__init__(parent)
         self.model_ = QueryModel(self)
         self.setModel(self.model_)
+        self.setAccessibleName("Drone images")  # what a screen reader says on reaching the list (appwalk37)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
         self.setUniformRowHeights(True)  # row heights are never measured one by one
