@@ -364,6 +364,9 @@ class MainWindow(QMainWindow):
                                            "Open tiles.csv, a GeoTIFF or a tile package (MBTiles, PMTiles, GeoPackage)")
         self.act_get_imagery = self._action("Get Imagery for This Area…", self.get_imagery, None,
                                             "Download map tiles around the photos from a tile service")
+        self.act_remove = self._action("Remove Selected Photos", self.remove_selected_photos,
+                                       QKeySequence.StandardKey.Delete,
+                                       "Take the selected photos off the list (their files are not touched)")
         self.act_open_tile_folder = self._action("Open Tile Folder…", self.choose_tileset_folder, None,
                                                  "Open a region folder, an XYZ folder or a world-file folder")
         self.act_adapt = self._action("Adapt to This Region", self.adapt, "Ctrl+R",
@@ -411,6 +414,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_open_images, self.act_open_folder, self.act_open_tiles, self.act_open_tile_folder,
                   self.act_get_imagery):
             m_file.addAction(a)
+        m_file.addAction(self.act_remove)
         self.recent_menu = m_file.addMenu("Recent Tile Sets")
         m_file.addSeparator()
         m_file.addAction(self.act_export)
@@ -473,6 +477,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
+        self.query_list.addAction(self.act_remove)  # the list's right-click menu (the File menu has it too)
+        self.query_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.map_view.set_hint(empty_map_hint(self.act_open_tiles.shortcut().toString(
             QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
@@ -639,6 +645,7 @@ class MainWindow(QMainWindow):
         self.act_adapt.setEnabled(has_tiles and bool(self.queries) and not busy)
         self.adapter_panel.set_busy(busy or not has_tiles or not self.queries)
         self.act_cancel.setEnabled(busy)
+        self.act_remove.setEnabled(bool(self.queries) and not busy)  # a running job would bring them back
         self.act_export.setEnabled(bool(self.predictions))
         self.act_export_map.setEnabled(has_tiles)
         self.act_export_evidence.setEnabled(bool(self.predictions) and has_tiles)
@@ -940,6 +947,33 @@ class MainWindow(QMainWindow):
         for qid, data in thumbs.items():
             self.query_thumbs[qid] = data
             self.query_list.set_thumbnail(qid, data)
+
+    def remove_selected_photos(self) -> Job | None:
+        """File → Remove Selected Photos (Delete; the list's right-click menu): the selected photos leave
+        the list, the map, the scores and the exports; their files are not touched. The others are located
+        again (read from the caches: their answers and the map's markers follow, as after any change of the
+        photos). Refused while a job runs (it would bring them back). Returns the locate job, or None."""
+        ids = self.query_list.selected_queries()
+        if not ids:
+            self.message_bar.show_message("info", "Select the photos to remove in the list first (Shift or Ctrl "
+                                                  "with a click or the arrow keys selects several).")
+            return None
+        if self.runner.busy:
+            return None
+        for qid in ids:
+            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,
+                         self.query_thumbs):
+                kept.pop(qid, None)
+        self.query_list.remove_queries(ids)
+        if self.selected in ids:
+            self.selected = None
+            self.results.clear()
+        said = ("info", f"Removed {count(len(ids), 'photo')} from the list (the files are not touched).", "")
+        self._refresh_actions()
+        if self.tileset_path is not None:
+            return self.locate(notes=[said])  # the map, the scores and the list follow (nothing left: no markers)
+        self.message_bar.show_messages([said])
+        return None
 
     # -- locating / adapting ------------------------------------------------------------------------
     def locate(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:

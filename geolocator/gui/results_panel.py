@@ -623,6 +623,21 @@ class ResultsPanel(QWidget):
             self._pixmaps.move_to_end(key)
         return pm
 
+    def clear(self) -> None:
+        """The pane as it opens, no photo shown: the hint, no preview, no Point to copy, no tile cards (the
+        shown photo was taken off the list, appwalk37)."""
+        self.title.setText("Select an image")
+        self._query_pm = None
+        self.query_image.clear()
+        self._point = None
+        self._show_coords()
+        self.details.setText(EMPTY_HINT)
+        self.status_line.setText("")
+        self._set_cards(0)
+        self._fit_height()
+        self._fit_query_image()
+        self.updateGeometry()
+
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None, *,
                    exported: Prediction | None = None, track_status: str | None = None,
