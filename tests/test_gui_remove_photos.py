@@ -90,3 +90,17 @@ def test_remove_with_nothing_selected_says_how_to_select(qtbot, located):
     assert w.remove_selected_photos() is None
     assert "Select the photos to remove in the list first" in w.message_bar.text
     assert w.query_list.model().rowCount() == 4
+
+
+def test_delete_in_a_text_box_deletes_a_character_not_the_photos(qtbot, located):
+    """The window-wide Delete key must not reach past a text box: in the Backbone panel's Model box (editable)
+    it deletes the character after the cursor, and the selected photos stay."""
+    w, _ = located
+    ids = [r.id for r in w.query_list.model().rows]
+    _select(w, ids[:1])
+    edit = w.backbone_panel.combo.lineEdit()
+    edit.setText("autox")
+    edit.setCursorPosition(4)  # the key goes to the box itself (the side column may be folded on the test's screen)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.wait(200)
+    assert edit.text() == "auto" and w.query_list.model().rowCount() == 4 and not w.runner.busy
