@@ -163,6 +163,24 @@ def ask_row_order(parent, folder: Path) -> tuple[bool, bool | None]:
     return ok, dict(ROW_ORDERS).get(text)
 
 
+def about_text(version: str, keys: dict[str, QAction]) -> str:
+    """Help → About's text: the version (a bug report needs it), what the app does in a new user's words,
+    the keys of `keys` ({what it does: its action}, read from the actions so that they stay true) and
+    where the whole guide is: docs/app.md beside the installed source when it is there (packaging/setup.sh
+    installs from the checkout), else its name. Before appwalk37 it said one sentence ("satellite tiles")
+    and pointed nowhere."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "app.md"
+    native = QKeySequence.SequenceFormat.NativeText
+    said = "; ".join(f"{act.shortcut().toString(native)} {what}" for what, act in keys.items()
+                     if not act.shortcut().isEmpty())
+    return (f"Geolocator {version}\n\nGeolocator finds where drone photos and video frames were taken by "
+            "matching them with satellite or aerial imagery of the area (the tile set), and adapts to each "
+            "region without labelled examples.\n\n"
+            f"Keys: {said}. Each menu item shows its own.\n\n"
+            f"Every menu, panel and message: {guide if guide.is_file() else 'docs/app.md'}; "
+            "the command line: geolocator --help.")
+
+
 def _user_message(exc: BaseException) -> str:
     from .warnings_log import app_error_wording
 
@@ -1496,9 +1514,9 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from .. import __version__  # the version a bug report needs: the box named none
 
-        QMessageBox.about(self, "About Geolocator",
-                          f"Geolocator {__version__}\n\nGeolocator locates drone photos in georeferenced satellite "
-                          "tiles and adapts to each region without labels.")
+        QMessageBox.about(self, "About Geolocator", about_text(__version__, {
+            "moves between the panes": self.act_next_pane, "removes the selected photos": self.act_remove,
+            "cancels running work": self.act_cancel, "opens drone images": self.act_open_images}))
 
     def first_run(self) -> None:
         """Open the demo on the very first launch, then never again on its own."""
