@@ -196,6 +196,14 @@ def test_the_about_box_names_the_version(qtbot, tmp_path, monkeypatch):
     w = _window(qtbot, tmp_path)
     w.act_about.trigger()
     assert shown and shown[0][1].startswith(f"Geolocator {__version__}\n")
+    # appwalk37: it said one sentence and pointed nowhere; now the keys (from the actions) and the guide
+    text = shown[0][1]
+    assert "F6 moves between the panes" in text and "Del removes the selected photos" in text
+    assert "Esc cancels running work" in text and "aerial imagery" in text
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "app.md"
+    assert f"Every menu, panel and message: {guide};" in text and guide.is_file()
     w.close()
 
 

@@ -168,3 +168,31 @@ def test_many_photos_are_drawn_on_a_canvas(tmp_path):
     many_preds = [p for _ in range(webmap.CANVAS_ABOVE // 2 + 1) for p in preds]
     many = webmap.build_map(ts, many_preds, assets=webmap.Assets(tmp_path / "b")).get_root().render()
     assert '"preferCanvas": false' in few and '"preferCanvas": true' in many
+
+
+def test_a_marker_s_level_and_a_miss_are_told_apart_by_more_than_colour(tmp_path):
+    """appwalk37: a reader who does not tell the colours apart (red-green colour blindness, about one man
+    in twelve) could not tell on the map a photo whose top tile misses its truth (red) from one that holds
+    it (green), nor the three levels' blues; every marker was a 6 px dot. Now the levels differ in size
+    (the surer, the larger) and a miss is a ring; the legend draws each key as its marker is drawn, and a
+    marker selected once gets its own size and edge back (the highlight reset them to a white 6 px dot)."""
+    from dataclasses import replace
+
+    from geolocator.core.model import LatLon
+
+    ts = _tileset(tmp_path)
+    hit, unscored = _predictions(tmp_path, ts)
+    miss = replace(hit, query=replace(hit.query, truth=LatLon(50.015, 10.015)))  # in another tile than the top one
+    forms = [webmap.marker_form(p) for p in (hit, miss)]
+    assert forms[0]["ring"] is False and forms[1]["ring"] is True and forms[0]["radius"] == forms[1]["radius"]
+    confident = replace(unscored, status="verified", confidence=0.95)
+    not_confident = replace(unscored, status="verified", confidence=0.7)
+    radii = [webmap.marker_form(p)["radius"] for p in (confident, not_confident, unscored)]  # unscored: tile level only
+    assert radii[0] > radii[1] > radii[2]
+    page = webmap.write_map(tmp_path / "m.html", ts, [hit, miss, confident, not_confident, unscored]).read_text()
+    adds = [json.loads(a) for a in re.findall(r"geoloc\.add\((\{.*?\})\);", page)]
+    assert [(a["radius"], a["ring"]) for a in adds] == [(6, False), (6, True), (radii[0], False), (radii[1], False),
+                                                        (radii[2], False)]
+    assert "if (d.ring) {" in page and "radius: d.radius || base.radius" in page  # the runtime draws them
+    assert "', null, 6, true) + 'top tile misses it<br>'" in page  # its key a ring too
+    assert "old.setStyle(old.options.geolocRest ||" in page

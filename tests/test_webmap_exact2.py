@@ -49,6 +49,7 @@ def test_build_map_marker_data_and_fit(tmp_path):
     (data,) = _adds(page)
     assert data == {
         "id": "queries/a<b>.jpg", "lat": 50.125, "lon": 10.25, "truth": [50.1, 10.1], "colour": "#1a9850",
+        "radius": 6, "ring": False,  # a filled dot: its top tile holds the truth (webmap.marker_form)
         "popup": webmap.popup_html(pred, None),
         "tooltip": "a&lt;b&gt;.jpg · tile level only · conf 0.700",  # its level (core/levels.py)
         "topk": [[50, 10, 50.25, 10.5, 1, 0.8766], [50, 10.5, 50.25, 11, 2, 0.5]],
@@ -288,9 +289,9 @@ def test_legend_keys_blue_markers_beside_green_and_red(tmp_path):
     assert "geoloc.legend(true, false, true);" in mixed
     # the runtime draws the blue keys when the third argument says so, labelled as having no truth
     # by level, in the list's and the CLI's words (core/levels.py, session 26; was "unsure" below 0.9)
-    assert ("(!withTruth || alsoUnscored ? dot('#2b83ba') + noTruth + 'confident (0.9 or more)' + '<br>' + "
-            "dot('#6aaed6') + noTruth + 'verified but not confident (0.5-0.9)' + '<br>' + "
-            "dot('#abd9e9') + noTruth + 'weak match or tile level only' : '')") in mixed
+    assert ("(!withTruth || alsoUnscored ? dot('#2b83ba', null, 8) + noTruth + 'confident (0.9 or more)' + '<br>' + "
+            "dot('#6aaed6', null, 6) + noTruth + 'verified but not confident (0.5-0.9)' + '<br>' + "
+            "dot('#abd9e9', null, 4) + noTruth + 'weak match or tile level only' : '')") in mixed
     assert "unsure" not in mixed
     assert "var noTruth = alsoUnscored ? 'no truth: ' : '';" in mixed
     assert "'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')" in mixed  # one key a line

@@ -277,11 +277,18 @@ NOT_LOCATED_COLOUR = "#9e9e9e"
 # "unsure", while the list said "verified" for 0.5-0.9.
 UNSURE_COLOUR = "#abd9e9"
 LEVEL_COLOURS = {LEVEL_CONFIDENT: "#2b83ba", LEVEL_NOT_CONFIDENT: "#6aaed6"}
-LEVEL_KEYS = (  # the legend's rows for photos without truth: (colour, words)
-    (LEVEL_COLOURS[LEVEL_CONFIDENT], f"{LEVEL_CONFIDENT} ({CONFIDENT:g} or more)"),
-    (LEVEL_COLOURS[LEVEL_NOT_CONFIDENT], f"{LEVEL_NOT_CONFIDENT} ({WEAK_BELOW:g}-{CONFIDENT:g})"),
-    (UNSURE_COLOUR, "weak match or tile level only"),
+# ... and by size: the surer, the larger (appwalk37: the shades alone were the only cue, lost to a reader
+# who tells blues apart poorly or a dim field screen); radii in CSS px, Leaflet's circleMarker's
+MARKER_RADIUS = 6
+LEVEL_RADII = {LEVEL_CONFIDENT: 8, LEVEL_NOT_CONFIDENT: MARKER_RADIUS}  # 7 read as 6 at a glance
+UNSURE_RADIUS = 4
+LEVEL_KEYS = (  # the legend's rows for photos without truth: (colour, words, radius)
+    (LEVEL_COLOURS[LEVEL_CONFIDENT], f"{LEVEL_CONFIDENT} ({CONFIDENT:g} or more)", LEVEL_RADII[LEVEL_CONFIDENT]),
+    (LEVEL_COLOURS[LEVEL_NOT_CONFIDENT], f"{LEVEL_NOT_CONFIDENT} ({WEAK_BELOW:g}-{CONFIDENT:g})",
+     LEVEL_RADII[LEVEL_NOT_CONFIDENT]),
+    (UNSURE_COLOUR, "weak match or tile level only", UNSURE_RADIUS),
 )
+HIT_COLOUR, MISS_COLOUR = "#1a9850", "#d73027"
 # Drawn confident from model.CONFIDENT, as everywhere else. An unverified answer claims at most
 # predict.RETRIEVED_CEILING (0.6), so it is never drawn as confident (it was at >= 0.5: a photo of a
 # white wall, newuser session 16).
@@ -293,8 +300,23 @@ def marker_colour(pred: Prediction) -> str:
     if pred.status == "not located":
         return NOT_LOCATED_COLOUR
     if pred.query.truth is not None:
-        return "#1a9850" if pred.matches and pred.matches[0].tile.bounds.contains(pred.query.truth) else "#d73027"
+        return HIT_COLOUR if _top_holds_truth(pred) else MISS_COLOUR
     return LEVEL_COLOURS.get(level_of(pred), UNSURE_COLOUR)
+
+
+def _top_holds_truth(pred: Prediction) -> bool:
+    return bool(pred.matches) and pred.matches[0].tile.bounds.contains(pred.query.truth)
+
+
+def marker_form(pred: Prediction) -> dict:
+    """What tells a marker apart besides its colour (marker_colour), for a reader who does not see the
+    colours: {"radius": px, "ring": bool}. Without truth the radius grows with the level (LEVEL_RADII;
+    UNSURE_RADIUS for a weak match or tile level only); with truth a top tile that misses it is a ring
+    (its edge in the red, a pale fill), one that holds it a filled dot: green and red look alike to
+    about one man in twelve (red-green colour blindness)."""
+    if pred.query.truth is not None:
+        return {"radius": MARKER_RADIUS, "ring": pred.status != "not located" and not _top_holds_truth(pred)}
+    return {"radius": LEVEL_RADII.get(level_of(pred), UNSURE_RADIUS), "ring": False}
 
 
 def popup_html(pred: Prediction, thumb_url: str | None, track_point=None, shot: tuple[int, int] | None = None) -> str:
@@ -413,13 +435,18 @@ window.geoloc = (function () {
     }
     // a flight's frames: interpolated (position from the track) hollow and dashed, extrapolated
     // (past the verified frames) hollow and dotted, flagged ringed in red; not located grey
-    var style = {radius: base.radius, color: '#ffffff', weight: base.weight, fill: true,
+    var style = {radius: d.radius || base.radius, color: '#ffffff', weight: base.weight, fill: true,
       fillColor: d.colour, fillOpacity: base.fillOpacity};
+    // a top tile that misses the truth: a ring, not a dot (webmap.marker_form: told apart without its red)
+    if (d.ring) { style.color = d.colour; style.weight = 3; style.fillOpacity = 0.2; }
     // (a white 2 px dashed ring: a thin ring in the marker's own light colour vanished on aerial imagery)
     if (d.status === 'interpolated') { style.fillOpacity = 0.3; style.dashArray = '3 2'; style.weight = 2; }
     if (d.status === 'extrapolated') { style.fillOpacity = 0.3; style.dashArray = '1 3'; style.weight = 2; }
     if (d.status === 'flagged') { style.color = '#d73027'; style.weight = 3; }
     var m = L.circleMarker([d.lat, d.lon], style).addTo(api.map);
+    // its own edge and size, given back when another is selected (api.highlight): a flagged frame's red
+    // ring, a miss's ring and a level's size were drawn white and 6 px after it had been selected once
+    m.options.geolocRest = {radius: style.radius, weight: style.weight, color: style.color};
     if (d.footprint) {  // the verified footprint, shown while hovering the frame
       var fp = L.polygon(d.footprint, {color: '#ffd400', weight: 1.5, fill: false});
       m.on('mouseover', function () { fp.addTo(api.map); });
@@ -494,7 +521,7 @@ window.geoloc = (function () {
   api.highlight = function (id, pan) {
     if (api.selected !== null && api.markers[api.selected]) {
       var old = api.markers[api.selected];
-      old.setStyle({radius: base.radius, weight: base.weight, color: '#ffffff'});
+      old.setStyle(old.options.geolocRest || {radius: base.radius, weight: base.weight, color: '#ffffff'});
     }
     api.rects.clearLayers();
     api.selected = null;
@@ -519,14 +546,22 @@ window.geoloc = (function () {
     var c = L.control({position: 'bottomleft'});
     c.onAdd = function () {
       var d = L.DomUtil.create('div', 'geoloc-legend');
-      var dot = function (col, edge) { return '<span style="display:inline-block;width:10px;height:10px;border-radius:5px;' +
-        'border:1px solid ' + (edge || '#fff') + ';background:' + col + ';margin-right:4px"></span>'; };
+      // a key as the marker is drawn: its size (the level's radius), a ring for a miss (webmap.marker_form)
+      // (r + 4 px across, centred in the 12 x 12 px box + 4 px the keys always took: a larger legend folds
+      // sooner, LEGEND_MAX_SHARE)
+      var dot = function (col, edge, r, ring) { var px = (r || 6) + 4;
+        return '<span style="display:inline-block;position:relative;width:12px;height:12px;margin-right:4px">' +
+        '<span style="position:absolute;box-sizing:border-box;width:' + px + 'px;height:' + px + 'px;left:' + (6 - px / 2) +
+        'px;top:' + (6 - px / 2) + 'px;border-radius:50%;' +
+        (ring ? 'border:3px solid ' + col + ';background:' + col + '33"' : 'border:1px solid ' + (edge || '#fff') + ';background:' + col + '"') +
+        '></span></span>'; };
       var noTruth = alsoUnscored ? 'no truth: ' : '';
       d.innerHTML = (withTruth
-        ? dot('#1a9850') + 'top tile holds the truth<br>' + dot('#d73027') + 'top tile misses it<br>' +
+        ? dot('""" + HIT_COLOUR + """') + 'top tile holds the truth<br>' +
+          dot('""" + MISS_COLOUR + """', null, 6, true) + 'top tile misses it<br>' +
           dot('#ffffff', '#555') + 'truth (dashed line: error)' + (alsoUnscored ? '<br>' : '')
         : '') +
-        (!withTruth || alsoUnscored ? """ + " + '<br>' + ".join(f"dot('{c}') + noTruth + '{w}'" for c, w in LEVEL_KEYS) + """ : '') +
+        (!withTruth || alsoUnscored ? """ + " + '<br>' + ".join(f"dot('{c}', null, {r}) + noTruth + '{w}'" for c, w, r in LEVEL_KEYS) + """ : '') +
         // not located: no marker is drawn (no place claimed), so no dot: a count, kept by api.add, shown
         // when there is one (session 33, appuser33: the grey dot keyed a marker the map never drew)
         '<span class="geoloc-not-located" style="display:none"><br>' +
@@ -800,6 +835,7 @@ def build_map(
             "lon": _near(loc.lon, ref),
             "truth": None if truth is None else [truth.lat, _near(truth.lon, ref)],
             "colour": marker_colour(pred),
+            **marker_form(pred),
             "popup": popup_html(pred, thumb_url, point, shots.get(pred.query.id)),
             "tooltip": _safe(f"{query_label(pred)} · {level_of(pred)} · conf {format_confidence(pred.confidence)}"),
             "topk": [[mt.tile.bounds.south, _near(mt.tile.bounds.west, ref), mt.tile.bounds.north,

@@ -177,6 +177,24 @@ def ask_row_order(parent, folder: Path) -> tuple[bool, bool | None]:
     return ok, dict(ROW_ORDERS).get(text)
 
 
+def about_text(version: str, keys: dict[str, QAction]) -> str:
+    """Help → About's text: the version (a bug report needs it), what the app does in a new user's words,
+    the keys of `keys` ({what it does: its action}, read from the actions so that they stay true) and
+    where the whole guide is: docs/app.md beside the installed source when it is there (packaging/setup.sh
+    installs from the checkout), else its name. Before appwalk37 it said one sentence ("satellite tiles")
+    and pointed nowhere."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "app.md"
+    native = QKeySequence.SequenceFormat.NativeText
+    said = "; ".join(f"{act.shortcut().toString(native)} {what}" for what, act in keys.items()
+                     if not act.shortcut().isEmpty())
+    return (f"Geolocator {version}\n\nGeolocator finds where drone photos and video frames were taken by "
+            "matching them with satellite or aerial imagery of the area (the tile set), and adapts to each "
+            "region without labelled examples.\n\n"
+            f"Keys: {said}. Each menu item shows its own.\n\n"
+            f"Every menu, panel and message: {guide if guide.is_file() else 'docs/app.md'}; "
+            "the command line: geolocator --help.")
+
+
 def _user_message(exc: BaseException) -> str:
     from .warnings_log import app_error_wording
 
@@ -295,6 +313,7 @@ class MainWindow(QMainWindow):
         # The column scrolls rather than squeeze its panels: a window shorter than the panels (1024 x 700,
         # or a message bar of several lines) cut the Evaluation panel's lines and the Backbone's buttons.
         side_scroll = _SideColumn()
+        side_scroll.setAccessibleName("Side panels")  # as the View menu names it
         side_scroll.setWidget(side)
         side_scroll.setWidgetResizable(True)
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -380,6 +399,9 @@ class MainWindow(QMainWindow):
                                            "Open tiles.csv, a GeoTIFF or a tile package (MBTiles, PMTiles, GeoPackage)")
         self.act_get_imagery = self._action("Get Imagery for This Area…", self.get_imagery, None,
                                             "Download map tiles around the photos from a tile service")
+        self.act_remove = self._action("Remove Selected Photos", self.remove_selected_photos,
+                                       QKeySequence.StandardKey.Delete,
+                                       "Take the selected photos off the list (their files are not touched)")
         self.act_open_tile_folder = self._action("Open Tile Folder…", self.choose_tileset_folder, None,
                                                  "Open a region folder, an XYZ folder or a world-file folder")
         self.act_adapt = self._action("Adapt to This Region", self.adapt, "Ctrl+R",
@@ -427,6 +449,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_open_images, self.act_open_folder, self.act_open_tiles, self.act_open_tile_folder,
                   self.act_get_imagery):
             m_file.addAction(a)
+        m_file.addAction(self.act_remove)
         self.recent_menu = m_file.addMenu("Recent Tile Sets")
         m_file.addSeparator()
         m_file.addAction(self.act_export)
@@ -489,6 +512,8 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_job_finished)
         self.progress.cancelRequested.connect(self.cancel)
         self.query_list.querySelected.connect(self.select_query)
+        self.query_list.addAction(self.act_remove)  # the list's right-click menu (the File menu has it too)
+        self.query_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.map_view.set_hint(empty_map_hint(self.act_open_tiles.shortcut().toString(
             QKeySequence.SequenceFormat.NativeText)))
         self.map_view.querySelected.connect(self.select_query)
@@ -659,6 +684,7 @@ class MainWindow(QMainWindow):
         self.act_adapt.setEnabled(has_tiles and bool(self.queries) and not busy)
         self.adapter_panel.set_busy(busy or not has_tiles or not self.queries)
         self.act_cancel.setEnabled(busy)
+        self.act_remove.setEnabled(bool(self.queries) and not busy)  # a running job would bring them back
         self.act_export.setEnabled(bool(self.predictions))
         self.act_export_map.setEnabled(has_tiles)
         self.act_export_evidence.setEnabled(bool(self.predictions) and has_tiles)
@@ -981,6 +1007,33 @@ class MainWindow(QMainWindow):
         for qid, data in thumbs.items():
             self.query_thumbs[qid] = data
             self.query_list.set_thumbnail(qid, data)
+
+    def remove_selected_photos(self) -> Job | None:
+        """File → Remove Selected Photos (Delete; the list's right-click menu): the selected photos leave
+        the list, the map, the scores and the exports; their files are not touched. The others are located
+        again (read from the caches: their answers and the map's markers follow, as after any change of the
+        photos). Refused while a job runs (it would bring them back). Returns the locate job, or None."""
+        ids = self.query_list.selected_queries()
+        if not ids:
+            self.message_bar.show_message("info", "Select the photos to remove in the list first (Shift or Ctrl "
+                                                  "with a click or the arrow keys selects several).")
+            return None
+        if self.runner.busy:
+            return None
+        for qid in ids:
+            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,
+                         self.query_thumbs):
+                kept.pop(qid, None)
+        self.query_list.remove_queries(ids)
+        if self.selected in ids:
+            self.selected = None
+            self.results.clear()
+        said = ("info", f"Removed {count(len(ids), 'photo')} from the list (the files are not touched).", "")
+        self._refresh_actions()
+        if self.tileset_path is not None:
+            return self.locate(notes=[said])  # the map, the scores and the list follow (nothing left: no markers)
+        self.message_bar.show_messages([said])
+        return None
 
     # -- locating / adapting ------------------------------------------------------------------------
     def locate(self, notes: Sequence[tuple[str, str, str]] = ()) -> Job:
@@ -1516,9 +1569,9 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from .. import __version__  # the version a bug report needs: the box named none
 
-        QMessageBox.about(self, "About Geolocator",
-                          f"Geolocator {__version__}\n\nGeolocator locates drone photos in georeferenced satellite "
-                          "tiles and adapts to each region without labels.")
+        QMessageBox.about(self, "About Geolocator", about_text(__version__, {
+            "moves between the panes": self.act_next_pane, "removes the selected photos": self.act_remove,
+            "cancels running work": self.act_cancel, "opens drone images": self.act_open_images}))
 
     def first_run(self) -> None:
         """Open the demo on the very first launch, then never again on its own."""

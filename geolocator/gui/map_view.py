@@ -107,6 +107,7 @@ class MapView(QWebEngineView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Map")  # the page's own controls carry their titles (Zoom in, Draw the area …)
         self.profile = QWebEngineProfile(self)  # no storage name: off the record, nothing on disk
         self.interceptor = LocalOnlyInterceptor(self.profile)
         self.profile.setUrlRequestInterceptor(self.interceptor)

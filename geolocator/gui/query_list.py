@@ -319,12 +319,15 @@ class QueryList(QTreeView):
         super().__init__(parent)
         self.model_ = QueryModel(self)
         self.setModel(self.model_)
+        self.setAccessibleName("Drone images")  # what a screen reader says on reaching the list (appwalk37)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
         self.setUniformRowHeights(True)  # row heights are never measured one by one
         self.setAlternatingRowColors(True)
         self.setIconSize(QSize(ICON_PX, ICON_PX))
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several rows at once (Shift/Ctrl+click, Shift+arrows) for Remove Selected Photos (appwalk37); the
+        # current row is still the one photo shown
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # shorten names at their start: what tells photos apart is at their end, a video's frame time
@@ -476,6 +479,11 @@ class QueryList(QTreeView):
             index = self.model_.index(row, COL_NAME)
             self.setCurrentIndex(index)
             self.scrollTo(index)
+
+    def selected_queries(self) -> list[str]:
+        """The ids of the selected rows, in the list's order ([] when none is selected)."""
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        return [self.model_.rows[r].id for r in rows]
 
     def current_query(self) -> str | None:
         index = self.currentIndex()

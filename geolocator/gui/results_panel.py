@@ -355,6 +355,7 @@ class ResultsPanel(QWidget):
         # the details scroll when the pane is squeezed (a 1024 x 700 window cut the "Truth … error"
         # line off); a minimum height instead made the window taller than a 768-line screen
         self.details_scroll = _WholeLines()
+        self.details_scroll.setAccessibleName("Result details")  # it takes the focus: a screen reader names it
         self.details_scroll.setWidgetResizable(True)
         self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -376,6 +377,13 @@ class ResultsPanel(QWidget):
             self.coords_format.setItemData(self.coords_format.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
         self.coords_format.setToolTip("How the Point is written here (the exports keep WGS84 degrees, "
                                       "with MGRS and UTM columns)")
+        # what a screen reader calls the box: Qt names a box by its value on Linux ("Degrees, combo box") and
+        # its label through the buddy relation, so a label, hidden (the row has no room for it: Copy must
+        # stay in sight in a 1024 x 700 window), is its buddy; the accessible name is for other platforms
+        self.coords_format.setAccessibleName("Coordinate format")
+        self.coords_format_label = QLabel("Coordinate format", self)
+        self.coords_format_label.setBuddy(self.coords_format)
+        self.coords_format_label.hide()
         self.coords_text = _plain("")
         self.coords_text.setStyleSheet("font-weight: 600;")
         self.coords_text.setWordWrap(True)
@@ -408,6 +416,7 @@ class ResultsPanel(QWidget):
         self._cards.setContentsMargins(0, 0, 0, 0)
         self._cards.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Best tiles")  # it takes the focus: a screen reader names it (appwalk37)
         scroll.setWidgetResizable(True)
         scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # a whole card (tile, rank, matching points, name) above the horizontal scroll bar that more
@@ -613,6 +622,21 @@ class ResultsPanel(QWidget):
         else:
             self._pixmaps.move_to_end(key)
         return pm
+
+    def clear(self) -> None:
+        """The pane as it opens, no photo shown: the hint, no preview, no Point to copy, no tile cards (the
+        shown photo was taken off the list, appwalk37)."""
+        self.title.setText("Select an image")
+        self._query_pm = None
+        self.query_image.clear()
+        self._point = None
+        self._show_coords()
+        self.details.setText(EMPTY_HINT)
+        self.status_line.setText("")
+        self._set_cards(0)
+        self._fit_height()
+        self._fit_query_image()
+        self.updateGeometry()
 
     def show_query(self, query: Query, prediction: Prediction | None, query_thumb: bytes | None,
                    tile_thumbs: dict[str, bytes], failure: str | None = None, *,
