@@ -497,6 +497,25 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _hours(text: str) -> float:
+    """An argparse type: a finite number of hours, 0 or more (fetch-tiles --retry-missing-after)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}{_dot_hint(text)}") from None
+    if not (0 <= value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a number of hours, 0 or more, not {text!r}")
+    return value
+
+
+def _missing_retry_s(args, fetch) -> float:
+    """Seconds after which fetch-tiles asks again for a tile recorded missing (404): 0 with --retry-missing,
+    --retry-missing-after HOURS, else `fetch`.MISSING_RETRY_S (core.sources.fetch, a day)."""
+    if args.retry_missing:
+        return 0.0
+    return fetch.MISSING_RETRY_S if args.retry_missing_after is None else args.retry_missing_after * 3600.0
+
+
 def _metres(text: str) -> float:
     """An argparse type: a finite distance above 0 in metres (--gnss-prior). A negative, zero, nan or inf
     radius reached core.priors and stopped the run with a traceback (session 36)."""
@@ -1328,7 +1347,7 @@ def cmd_fetch_tiles(args) -> int:
             report = F.fetch_tiles(template, tiles, args.out, concurrency=args.concurrency, retries=args.retries,
                                    max_tiles=args.max_tiles, progress=progress, verify=args.verify,
                                    grid=wmts.grid if wmts is not None else None,
-                                   retry_missing_after_s=0.0 if args.retry_missing else F.MISSING_RETRY_S)
+                                   retry_missing_after_s=_missing_retry_s(args, F))
     except KeyboardInterrupt:
         progress.close()
         if not Path(args.out).exists():  # stopped before any tile came: fetch_tiles removed the empty set
@@ -1547,9 +1566,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true",
                    help="decode every tile the tile set already holds and fetch the damaged ones again (without it "
                         "only a stored tile that does not end as a whole image is checked: no decode)")
-    p.add_argument("--retry-missing", action="store_true",
-                   help="ask again now for the tiles the server answered 404 (missing) in an earlier run (without "
-                        "it they are asked again once their 404 is a day old)")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--retry-missing", action="store_true",
+                       help="ask again now for the tiles the server answered 404 (missing) in an earlier run (the "
+                            "same as --retry-missing-after 0)")
+    # default None: core.sources.fetch.MISSING_RETRY_S (a day; not imported here: the parser stays light)
+    again.add_argument("--retry-missing-after", type=_hours, default=None, metavar="HOURS",
+                       help="ask again for a tile the server answered 404 (missing) in an earlier run once that 404 "
+                            "is this many hours old (default 24: a day; 0: at once)")
     p.add_argument("--dry-run", action="store_true",
                    help="say the tiles, zoom and expected size of the area, and how many the output already holds, "
                         "then stop: nothing is fetched or written")

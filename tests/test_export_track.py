@@ -103,12 +103,17 @@ def test_flight_geojson_keeps_the_imagerys_attribution():
 
 def _blind_end_predictions():
     """A flight whose last 10 frames verified nothing (a wrong tile on top): extrapolated for
-    MotionModel.extrapolate_s seconds, then not located; two at the start likewise extrapolated."""
+    MotionModel.extrapolate_s seconds, then not located; two at the start likewise extrapolated. Those
+    frames saw featureless ground (predict.LOW_TEXTURE_CAUTION): a readable picture that matched nothing,
+    extrapolated, claims no more than outside_tiles.OUTSIDE_CEILING (leftovers37; test_outlier_photo.py)."""
+    from geolocator.core.predict import LOW_TEXTURE_CAUTION
+
     from .test_sequence import prediction
 
     preds, _ = flight(n=30, bad=(), chance=())
     for i in (0, 1, *range(20, 30)):
-        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+        preds[i] = replace(prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)]),
+                           caution=LOW_TEXTURE_CAUTION)
     return preds
 
 

@@ -5,6 +5,8 @@ here is on 127.0.0.1 (tests/tile_server.py)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from geolocator.core.progress import ProgressEvent
@@ -319,3 +321,45 @@ def test_tiles_that_keep_coming_are_never_said_as_waiting(tmp_path, tiles, quick
                                progress=events.append, **FAST)
     assert report.fetched == 6
     assert not [e.message for e in events if "waiting_s" in e.metrics]
+
+
+def test_the_cli_sets_how_old_a_404_is_before_it_is_asked_again(tmp_path, tiles, capsys):
+    """fetch-tiles --retry-missing-after HOURS (leftovers37): a 404 recorded 2 hours ago is not asked again
+    by default (a day) nor with 3 hours, and is with 1; a negative or unreadable number is refused, and
+    --retry-missing with it too (the two say the same thing two ways)."""
+    from geolocator.cli import main
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    from .tile_packages import demo_mosaic
+
+    _, area = demo_mosaic()
+    bbox = f"--bbox={area.west},{area.south},{area.east},{area.north}"
+    wanted = F.tiles_for_bbox(area, 19)
+    out = tmp_path / "area"
+    fetch = ["fetch-tiles", None, bbox, "--zoom", "19", "--out", str(out), "-q"]
+    with _flaky(tiles, sorted(wanted)) as server:
+        fetch[1] = server.url
+        main(fetch)
+        assert "1 missing on the server (404), 0 failed" in capsys.readouterr().out
+        missing = out / F.MISSING_FILE
+        keys = [line for line in missing.read_text().splitlines() if not line.startswith("#")]
+        missing.write_text(stamp_line(time.time() - 2 * 3600) + "\n" + "\n".join(keys) + "\n")  # 2 hours old
+        for given in ([], ["--retry-missing-after", "3"]):
+            assert main(fetch + given) == 0
+            assert "1 missing on the server (404), 0 failed" in capsys.readouterr().out  # not asked
+        assert len(server.requests_for(*sorted(wanted)[0])) == 1
+        assert main(fetch + ["--retry-missing-after", "1"]) == 0
+        assert "0 missing on the server (404; 1 of the earlier 404s asked again), 0 failed" in capsys.readouterr().out
+    for bad in (["--retry-missing-after", "-1"], ["--retry-missing-after", "1,5"], ["--retry-missing-after", "nan"],
+                ["--retry-missing-after", "2", "--retry-missing"]):
+        with pytest.raises(SystemExit):
+            main(fetch + bad)
+        assert "--retry-missing" in capsys.readouterr().err
+
+
+def test_the_retry_missing_default_said_is_the_one_used():
+    """--retry-missing-after's help says the default (24 hours) that fetch.MISSING_RETRY_S is."""
+    from geolocator.cli import _missing_retry_s, build_parser
+
+    args = build_parser().parse_args(["fetch-tiles", "http://x/{z}/{x}/{y}.png", "--bbox=0,0,1,1", "--out", "o"])
+    assert _missing_retry_s(args, F) == F.MISSING_RETRY_S == 24 * 3600

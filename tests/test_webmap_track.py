@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from geolocator.core import webmap
+from geolocator.core.predict import LOW_TEXTURE_CAUTION
 from geolocator.core.sequence import smooth
 
 from .test_sequence import at, flight
@@ -73,8 +74,9 @@ def test_a_frames_popup_says_its_flight_status_and_the_markers_error(tmp_path):
     from .test_sequence import prediction
 
     preds, _ = flight(n=20, bad=(), chance=())
-    for i in range(12, 20):
-        preds[i] = prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)])
+    for i in range(12, 20):  # featureless ground: the track's figure stands (test_outlier_photo.py)
+        preds[i] = replace(prediction(preds[i].query, [(900, 900, 0.5, 0, False), (950, 50, 0.45, 2, False)]),
+                           caution=LOW_TEXTURE_CAUTION)
     [track] = smooth(preds)
     page = webmap.write_map(tmp_path / "m.html", None, preds, thumbnail=None, tracks=[track]).read_text()
     adds = {d["id"]: d for d in _adds(page)}

@@ -130,3 +130,26 @@ def flight_caution(predictions: Sequence[Prediction]) -> str | None:
     bar), else None. A frame the track placed or kept unverified then shows it, and claims at most
     OUTSIDE_CEILING (core/sequence.smooth_flight): its Point comes from the same frames that did not verify."""
     return next((p.caution for p in predictions if is_outside_caution(p.caution)), None)
+
+
+# A frame the track places between (or just past) verified frames of its flight, whose own picture was
+# read and matched none of its candidates (its own answer "retrieved", with no caution: neither too
+# blurred nor featureless, which make a frame "not located" or give it the low-texture caution). The
+# track's table (core/track_confidence.py) was measured on frames whose own pictures were blurred or
+# left out, which the track places right 83-99 % of the time; a sharp frame that matched nothing is
+# another case, and it is what a photo of another place taken in the flight's time looks like (a second
+# drone of the same model, a wrong clock): leftovers37 put a Rotterdam photo 3 s after 30 demo photos
+# and the track extrapolated it at 0.964, "confident", 8,600 km from where it was taken. Label-free, the
+# two cannot be told apart from the frame alone (the one such in-region frame of compare_sequence.py's
+# Las Vegas video was placed 0.1 m from its truth, none of its 10 candidates near it), so the frame
+# keeps the track's place and claims no more than a guess whose place may be outside the tiles
+# (OUTSIDE_CEILING; set, not measured), saying why.
+UNMATCHED_CAUTION = ("its own picture matched none of the tiles while the frames around it did: it may be of "
+                     "another place (another camera, a wrong clock), so its place on the track is a guess")
+
+
+def unmatched_in_flight(prediction: Prediction) -> bool:
+    """Whether a flight frame's own answer (model.Prediction) is a readable picture that matched nothing:
+    status retrieved and no caution of its own (see UNMATCHED_CAUTION). The caller applies it only to a
+    frame the track placed from verified frames (verification ran)."""
+    return prediction.status == STATUS_RETRIEVED and prediction.caution is None

@@ -58,7 +58,7 @@ from .geo import haversine_m, local_metres, metres_per_degree
 from .model import (SOURCE_HOMOGRAPHY, SOURCE_TILE_CENTRE, SOURCE_TRACK, STATUS_NOT_LOCATED, STATUS_WEAK, WEAK_BELOW,
                     LatLon, Match, Prediction, Query, Tile, _wrap_lon)
 from .names import readable
-from .outside_tiles import OUTSIDE_CEILING, flight_caution
+from .outside_tiles import OUTSIDE_CEILING, UNMATCHED_CAUTION, flight_caution, unmatched_in_flight
 from .predict import _tile_radius_m  # half a tile's diagonal: one rule with prediction's
 from .track_confidence import TWO_PLACES, placed_confidence
 from .wording import shot_of
@@ -166,7 +166,8 @@ class TrackPoint:
     own_placed: bool = True
     # Why the Point may be a guess, for the track's Point (not the frame's own answer, whose low-texture
     # caution stays off: the Point is the track's): outside_tiles.flight_caution when the run or the
-    # flight hardly verified (the place may not be in the tiles); set on its unverified frames only.
+    # flight hardly verified (the place may not be in the tiles), outside_tiles.UNMATCHED_CAUTION on a frame
+    # placed from verified frames whose own readable picture matched nothing; set on unverified frames only.
     caution: str | None = None
 
     @property
@@ -782,6 +783,12 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # A flight that hardly verified (outside_tiles: its frames' answers carry the caution): the table of
     # placed frames was fitted in-region, so a frame nothing verified claims no more than the rule lets
     # its own answer claim (outside_tiles.OUTSIDE_CEILING), and says why. Verified frames keep theirs.
+    # A frame extrapolated past verified frames whose own readable picture matched nothing may be of
+    # another place (outside_tiles.UNMATCHED_CAUTION): the track's place is kept, not its measured figure
+    for j in placed_from:
+        if verified_anchors and points[j].status == "extrapolated" and unmatched_in_flight(preds[j]):
+            p = points[j]
+            points[j] = replace(p, caution=UNMATCHED_CAUTION, confidence=min(p.confidence, OUTSIDE_CEILING))
     caution = flight_caution(preds)
     if caution is not None:
         points = [p if p.verified or p.status == STATUS_NOT_LOCATED else

@@ -198,6 +198,9 @@ class Session:
         # the last locate's answers before the per-flight evidence: {query id: (answer given, answer
         # before the cap)}, so that a regroup under new zones caps them again once (core.flights)
         self._uncapped: dict[str, tuple[Prediction, Prediction]] = {}
+        # the flights the window shows (core.flights.Flights, set by _grouped): the exports and every map
+        # drawn later group the same photos into them, not again under another rule (leftovers37)
+        self._shown_flights, self._shown_queries = None, set()
 
     def flight_rule(self):
         """The core.flights.FlightRule the flights are grouped by: the default motion model and the clock
@@ -205,6 +208,24 @@ class Session:
         from ..core.flights import FlightRule
 
         return FlightRule(clock_zones=self.clock_zones)
+
+    def shown_tracks(self, predictions: Sequence[Prediction], clock_zones=None) -> list:
+        """The tracks (core.sequence.Track) of `predictions` (model.Prediction, the window's answers) in the
+        flights the window shows them in (the last _grouped's: a locate's or a regroup's), for the exports
+        and the maps drawn after it; when they are not that grouping's photos, grouped under the rule set
+        now (flight_rule), with `clock_zones` (core.clock_zones.ClockZones) instead of self.clock_zones if given. Before session 37 the exports regrouped inside sequence.smooth on their own,
+        and the exported map and the map redrawn for the online basemap with no clock zones at all: two
+        cards read in different zones were one flight there while the list showed two."""
+        from ..core.sequence import smooth
+
+        predictions = list(predictions)
+        flights = self._shown_flights
+        queries = [p.query for p in predictions]
+        if flights is None or set(queries) != self._shown_queries:
+            from ..core.flights import FlightRule
+
+            flights = FlightRule(clock_zones=self.clock_zones if clock_zones is None else clock_zones).group(queries)
+        return smooth(predictions, flights=flights)
 
     def close(self) -> None:
         if self._own_map_dir:
@@ -550,8 +571,12 @@ class Session:
         from ..core.export_track import frame_errors
         from ..core.sequence import frame_shots, smooth
 
-        # flights among them: the map, the list and the scores show the same answers
-        tracks = smooth(predictions, clock_zones=self.clock_zones, flights=flights)
+        # flights among them: the map, the list and the scores show the same answers (the exports too:
+        # shown_tracks reads the flights kept here)
+        if flights is None:
+            flights = self.flight_rule().group([p.query for p in predictions])  # as smooth(clock_zones=) groups
+        self._shown_flights, self._shown_queries = flights, {p.query for p in predictions}
+        tracks = smooth(predictions, flights=flights)
         evaluation, n_far = None, 0
         tiles = self.ws.tileset  # None only for answers given without one (tests): grouped, no scores, no map
         if predictions and tiles is not None:
@@ -660,13 +685,16 @@ class Session:
         None (and a warning) when its folder cannot be written; `standalone_to` raises OutputError."""
         from ..core import webmap
 
+        if tracks is None and predictions:  # the flights the window shows, not webmap's own grouping (no zones)
+            tracks = self.shown_tracks(predictions)
         if standalone_to is not None:
             from ..core.outputs import OutputError, check_writable, describe_os_error
 
             check_writable(standalone_to, what="map")
             try:
                 return webmap.write_map(standalone_to, self.ws.tileset, predictions, standalone=True,
-                                        online_basemap=self.online_basemap, progress=progress, cancel=cancel)
+                                        online_basemap=self.online_basemap, progress=progress, cancel=cancel,
+                                        tracks=tracks)
             except OSError as exc:  # name the user's file, never the temporary one it was written through
                 raise OutputError(standalone_to, f"could not write: {describe_os_error(exc)}") from None
         self._map_n += 1
@@ -709,12 +737,11 @@ class Session:
         GeolocatorError for an unknown suffix, OutputError for a file that cannot be written."""
         from ..core.geotags import check_geotag_path, write_geotags
         from ..core.outputs import check_writable
-        from ..core.sequence import smooth
 
         check_geotag_path(path)
         check_writable(Path(path), what="geotag file")
         predictions = list(predictions)
-        return write_geotags(path, predictions, smooth(predictions, clock_zones=self.clock_zones))
+        return write_geotags(path, predictions, self.shown_tracks(predictions))
 
     def export_geotag_copies(self, predictions: Sequence[Prediction], folder: Path, *, progress=None, cancel=None):
         """Write geotagged copies of the confidently located JPEG photos into `folder` (core.geotag_copies,
@@ -722,11 +749,10 @@ class Session:
         CopiesReport; raises GeolocatorError without piexif, OutputError for a folder that cannot be written."""
         from ..core.geotag_copies import write_geotagged_copies
         from ..core.outputs import check_writable
-        from ..core.sequence import smooth
 
         check_writable(Path(folder) / "photo.jpg", what="geotagged copies' folder")
         predictions = list(predictions)
-        return write_geotagged_copies(folder, predictions, smooth(predictions, clock_zones=self.clock_zones))
+        return write_geotagged_copies(folder, predictions, self.shown_tracks(predictions))
 
     def export_predictions(self, predictions: Sequence[Prediction], path: Path, *, progress=None, cancel=None,
                            clock_zone=None, csv_excel: bool = False, said: list | None = None) -> Path:
@@ -740,7 +766,6 @@ class Session:
         from ..core.evaluate import far_from_tiles
         from ..core.exports import check_prediction_path, left_out_ids, left_out_of, write_predictions
         from ..core.outputs import check_writable
-        from ..core.sequence import smooth
 
         check_prediction_path(path)
         check_writable(Path(path), what="export")
@@ -749,10 +774,11 @@ class Session:
         predictions = list(predictions)
         tileset = self.ws.tileset
         far = far_from_tiles([p.query for p in predictions], tileset) if predictions and tileset is not None else None
+
+        # the flights the window shows (two clocks' photos: two flights), whatever zone the times are written in
         from ..core.clock_zones import ClockZones
 
-        zones = clock_zone if isinstance(clock_zone, ClockZones) else None  # two clocks' photos: two flights
-        tracks = smooth(predictions, clock_zones=zones)
+        tracks = self.shown_tracks(predictions, clock_zone if isinstance(clock_zone, ClockZones) else None)
         out = write_predictions(path, predictions, tracks,
                                 attribution=tileset.attribution if tileset is not None else None, far=far,
                                 clock_zone=clock_zone, csv_excel=csv_excel)
