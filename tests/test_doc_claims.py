@@ -105,7 +105,7 @@ def _claims():
                                          worldfile)
     from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
     from geolocator.gui import app, cache_prune
-    from geolocator.gui.main_window import RESUMED_MS  # modules imported only: no window is built
+    from geolocator.gui.main_window import MAX_RECENT, RESUMED_MS  # modules imported only: no window is built
     from geolocator.gui.workers import DEFAULT_WORKER_NICE
     from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE
     from geolocator.gui.results_panel import MIN_QUERY_PX
@@ -255,6 +255,7 @@ def _claims():
          missing_tiles.CLOCK_SKEW_S, {3600.0: "an hour"}.get),
         ("docs/outputs.md", "An area is a guess with a {} m margin", fetch.DEFAULT_MARGIN_M, "{:g}".format),
         ("docs/command-line.md", "`GEOLOCATOR_WORKER_NICE` (default {})", DEFAULT_WORKER_NICE, str),
+        ("docs/app.md", "Recent Tile Sets (the last {} opened", MAX_RECENT, str),
     ]
 
 
@@ -338,6 +339,13 @@ def test_every_menu_path_in_the_docs_is_an_item_of_that_menu(qtbot, tmp_path):
     inputs = _flat((ROOT / "docs/inputs.md").read_text(encoding="utf-8"))
     assert "choose the folder above it (**Open Drone Image Folder…**, read by Python" in inputs
     assert "Open Drone Image Folder…" in menus["File"]
+    # and the other way (session 37): app.md says it covers every menu; Open Tile Folder…, Recent Tile Sets,
+    # Quit, Previous Pane, Open Demo and About Geolocator were on no page of the docs
+    listed = _flat((ROOT / "docs/app.md").read_text(encoding="utf-8")).split("**The menus, item by item**")[1]
+    listed = listed.split("- **Keyboard**")[0]
+    for menu, items in menus.items():
+        said = listed.split(f"**{menu}**:")[1].split("- **")[0]
+        assert [i for i in items if i and i.replace("&", "") not in said] == [], f"app.md's {menu} menu lacks them"
 
 
 # -- session 37 (docs37): environment variables, file names, a flag's alternatives, keys, quoted messages --------
