@@ -580,3 +580,20 @@ def test_a_message_the_docs_quote_is_what_the_program_says(doc, quote, make, req
 
     message = make(*(request.getfixturevalue(n) for n in inspect.signature(make).parameters))
     assert quote_fits(quote, message), message
+
+
+def test_every_field_of_the_answers_fields_table_is_one_the_files_hold():
+    """outputs.md's "The answer's fields": each backquoted name in its first column (`tile_center_lat/lon`
+    is two) is a CSV column or a GeoJSON property the code writes (`location` is the GeoJSON geometry)."""
+    from geolocator.core import export
+
+    text = (ROOT / "docs/outputs.md").read_text(encoding="utf-8").split("## The answer's fields")[1].split("\n## ")[0]
+    rows = [line.split(" | ")[0] for line in text.splitlines() if line.startswith("| `")]
+    named = set()
+    for cell in rows:
+        for name in re.findall(r"`([a-z_]+(?:/[a-z]+)?)`", cell.split(" (")[0]):
+            stem, _, other = name.partition("/")
+            named |= {stem, stem.rsplit("_", 1)[0] + "_" + other} if other else {stem}
+    columns = {c for k, v in vars(export).items() if k.endswith("CSV_COLUMNS") for c in v}
+    known = columns | set(export.PLACE_FIELDS) | {"location"}
+    assert len(named) >= 15 and sorted(named - known) == []
