@@ -2,7 +2,12 @@
 line uses is one of that command's options, every `File → Item` path names an item of that menu, the CSV
 columns the docs place are where the code writes them, and the numbers the docs give for limits, thresholds
 and defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
-phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
+phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)
+
+Session 37 (docs37) added: the messages the docs quote, made by the program (a tile server on 127.0.0.1, a
+video with its .SRT, geotagged copies, a cache dated ahead); the environment variables, both ways; the file
+names the docs give; a flag's alternatives (`--mode best|paper`); every key the docs name; every menu item
+listed in docs/app.md; the answer-fields table's names; the suffixes of documented `--out` files."""
 
 from __future__ import annotations
 
@@ -105,7 +110,9 @@ def _claims():
                                          worldfile)
     from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
     from geolocator.gui import app, cache_prune
+    from geolocator.core.queries import load_region
     from geolocator.gui.main_window import MAX_RECENT, RESUMED_MS  # modules imported only: no window is built
+    from geolocator.gui.resources import demo_dir
     from geolocator.gui.workers import DEFAULT_WORKER_NICE
     from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE
     from geolocator.gui.results_panel import MIN_QUERY_PX
@@ -256,6 +263,7 @@ def _claims():
         ("docs/outputs.md", "An area is a guess with a {} m margin", fetch.DEFAULT_MARGIN_M, "{:g}".format),
         ("docs/command-line.md", "`GEOLOCATOR_WORKER_NICE` (default {})", DEFAULT_WORKER_NICE, str),
         ("docs/app.md", "Recent Tile Sets (the last {} opened", MAX_RECENT, str),
+        ("README.md", "locates the demo's {} photos", len(load_region(demo_dir()).queries), str),
     ]
 
 
@@ -597,3 +605,28 @@ def test_every_field_of_the_answers_fields_table_is_one_the_files_hold():
     columns = {c for k, v in vars(export).items() if k.endswith("CSV_COLUMNS") for c in v}
     known = columns | set(export.PLACE_FIELDS) | {"location"}
     assert len(named) >= 15 and sorted(named - known) == []
+
+
+def test_the_files_a_documented_command_writes_have_suffixes_it_takes():
+    """`locate … --out flight.gpx`, `--geotags geo.txt`: each documented `--out` of locate is a predictions format
+    (core/exports.PREDICTION_FORMATS) and each `--geotags` one of core/geotags.GEOTAG_FORMATS; an `--out` of
+    adapt is a .safetensors file."""
+    from geolocator.core.exports import PREDICTION_FORMATS
+    from geolocator.core.geotags import GEOTAG_FORMATS
+
+    takes = {("locate", "--out"): set(PREDICTION_FORMATS), ("locate", "--geotags"): set(GEOTAG_FORMATS),
+             ("adapt", "--out"): {".safetensors"}}
+    bad, seen = [], 0
+    for path in DOCS:
+        for line in command_lines(path.read_text(encoding="utf-8")):
+            m = re.search(r"(?:^|[\s/])geolocator\s+(\S+)(.*)", line)
+            word, rest = m.group(1), m.group(2).split(" #")[0]
+            for flag, value in re.findall(r"(--[a-z-]+)[ =](?!-)(\S+)", rest):  # (a flag's value never starts with -)
+                value = value.rstrip("])")  # `[--out adapter.safetensors]`
+                suffixes = takes.get((word, flag))
+                if suffixes is None or value.isupper() or not re.search(r"\.\w+$", value):  # FILE, a folder
+                    continue
+                seen += 1
+                if Path(value).suffix.lower() not in suffixes:
+                    bad.append(f"{path.name}: {line!r}: {flag} {value}")
+    assert seen >= 15 and bad == []
