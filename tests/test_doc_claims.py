@@ -630,3 +630,31 @@ def test_the_files_a_documented_command_writes_have_suffixes_it_takes():
                 if Path(value).suffix.lower() not in suffixes:
                     bad.append(f"{path.name}: {line!r}: {flag} {value}")
     assert seen >= 15 and bad == []
+
+
+def test_every_flag_of_a_documented_training_script_is_one_of_its_options():
+    """`.venv/bin/python training/make_sar_day.py --out day --second-clock 12`: each flag after a training/
+    script the docs run is an option that script's argparse declares (read from its source, not run)."""
+    import ast
+
+    bad, seen = [], 0
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        spans = [line for _, block in FENCE.findall(text) for line in block.splitlines()]
+        spans += re.findall(r"`([^`\n]+)`", FENCE.sub("", text))
+        for span in spans:
+            for m in re.finditer(r"training/([\w/]+\.py)([^;|&#]*)", span):
+                flags = FLAG.findall(m.group(2))
+                script = ROOT / "training" / m.group(1)
+                if not flags:
+                    continue
+                if not script.exists():
+                    bad.append(f"{path.name}: {span!r}: no {script.relative_to(ROOT)}")
+                    continue
+                tree = ast.parse(script.read_text(encoding="utf-8"))
+                options = {a.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+                           and getattr(node.func, "attr", "") == "add_argument"
+                           for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+                seen += 1
+                bad += [f"{path.name}: {span!r}: {script.name} has no {f}" for f in flags if f not in options]
+    assert seen >= 5 and bad == []
