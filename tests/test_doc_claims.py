@@ -118,6 +118,9 @@ def _claims():
     from geolocator.gui.results_panel import MIN_QUERY_PX
 
     verify, geometry = VerifySettings(), GeometrySettings()
+    fuzz = (ROOT / "tests" / "test_fuzz_parsers.py").read_text(encoding="utf-8")  # read, not imported
+    fuzz_suites = len(re.findall(r"^@given\(", fuzz, re.M))
+    fuzz_examples = int(re.search(r'register_profile\("fuzz", max_examples=(\d+)', fuzz).group(1))
     thousands = "{:,}".format
     return [
         ("README.md", "picture of the window ({} x 900", app.SCREENSHOT_SIZE[0], str),
@@ -264,6 +267,9 @@ def _claims():
         ("docs/command-line.md", "`GEOLOCATOR_WORKER_NICE` (default {})", DEFAULT_WORKER_NICE, str),
         ("docs/app.md", "Recent Tile Sets (the last {} opened", MAX_RECENT, str),
         ("README.md", "locates the demo's {} photos", len(load_region(demo_dir()).queries), str),
+        ("docs/testing.md", "The file holds **{} suites**", fuzz_suites, str),
+        ("docs/testing.md", "each run tries **{} generated inputs**", fuzz_suites * fuzz_examples, thousands),
+        ("docs/testing.md", "(9 × {}; 1,597 parser calls", fuzz_examples, str),
     ]
 
 
