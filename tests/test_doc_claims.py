@@ -664,3 +664,23 @@ def test_every_flag_of_a_documented_training_script_is_one_of_its_options():
                 seen += 1
                 bad += [f"{path.name}: {span!r}: {script.name} has no {f}" for f in flags if f not in options]
     assert seen >= 5 and bad == []
+
+
+def test_the_photo_and_video_types_the_docs_list_are_those_read():
+    """README.md, inputs.md, flights.md: `.mp4 .mov .mkv .avi .webm` is media/video.VIDEO_SUFFIXES and
+    "jpg, png, tif, webp, avif, heic, dng" names every kind of images.PHOTO_SUFFIXES (.jpeg/.tiff/.heif as one)."""
+    from geolocator.core.images import PHOTO_SUFFIXES
+    from geolocator.core.media.video import VIDEO_SUFFIXES
+
+    same = {".jpeg": ".jpg", ".tiff": ".tif", ".heif": ".heic"}
+    kinds = {same.get(s, s) for s in PHOTO_SUFFIXES}
+    for doc in ("README.md", "docs/inputs.md", "docs/flights.md"):
+        text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+        lists = re.findall(r"`(\.mp4(?: \.\w+)+)`", text)
+        assert lists and all(set(v.split()) == set(VIDEO_SUFFIXES) for v in lists), (doc, lists, sorted(VIDEO_SUFFIXES))
+    for doc in ("README.md", "docs/inputs.md"):
+        text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+        said = re.search(r"files: (jpg, png, tif[^;|]*)", text).group(1)
+        named = {same.get("." + w, "." + w) for w in re.findall(r"\b([a-z]{3,4})\b(?![\w.-]*\))", said)
+                 if "." + w in PHOTO_SUFFIXES}
+        assert named == kinds, (doc, said)
