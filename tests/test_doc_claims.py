@@ -572,7 +572,17 @@ def _message_in_the_future(tmp_path, capsys, monkeypatch):
     return capsys.readouterr().out
 
 
+def _message_free_disk_space():
+    from geolocator.core.store_prune import StoreInfo
+    from geolocator.gui.cache_prune import confirmation
+
+    return confirmation([StoreInfo(Path("store"), 2_000_000, 0.0, False)], [], 30, frames=(3, 1_200_000))
+
+
 QUOTED = [  # (doc, the message as the doc quotes it, what makes the program say it)
+    ("docs/inputs.md", "Remove 1 feature store (2.0 MB) and 3 sampled video frames (1.2 MB) not used for 30 days? "
+     "3.2 MB will be freed. Features are computed again (slower) the next time their tiles are used. A video frame "
+     "needed again is decoded again from its video …", _message_free_disk_space),
     ("docs/command-line.md", "… HTTP 429 Too Many Requests: the service limits how fast tiles may be asked for …; "
      "stopped. Wait a while …, then run again with --concurrency 1", _message_429),
     ("docs/command-line.md", "… the server answered the first 8 tiles only with errors (HTTP 500 after 6 attempts); "
