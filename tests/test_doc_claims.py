@@ -694,3 +694,30 @@ def test_the_photo_and_video_types_the_docs_list_are_those_read():
         named = {same.get("." + w, "." + w) for w in re.findall(r"\b([a-z]{3,4})\b(?![\w.-]*\))", said)
                  if "." + w in PHOTO_SUFFIXES}
         assert named == kinds, (doc, said)
+
+
+def test_the_exit_statuses_command_line_md_gives(monkeypatch, capsys):
+    """command-line.md's **Exit status**: 0 done, 2 an `error:` line or a mistyped command, 130 after Ctrl-C."""
+    from geolocator import cli
+    from geolocator.__main__ import main as entry
+    from geolocator.core.errors import InputError
+
+    text = _flat((ROOT / "docs/command-line.md").read_text(encoding="utf-8"))
+    assert "**Exit status**: 0 when the command did its work; 2 when it stopped with an `error:` line" in text
+    assert "130 after Ctrl-C or SIGTERM" in text and "`--screenshot` exits 1 when the run it pictures failed" in text
+
+    def stops(exc):
+        def cmd(args):
+            raise exc
+        return cmd
+
+    for exc, status in ((InputError("x.tif", "no coordinate system"), 2), (KeyboardInterrupt(), 130)):
+        monkeypatch.setattr(cli, "cmd_cache", stops(exc))
+        assert cli.main(["cache"]) == status
+    monkeypatch.setattr(cli, "cmd_cache", lambda args: 0)
+    assert cli.main(["cache"]) == 0
+    assert "error: x.tif: no coordinate system" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # argparse's own status for a flag a command lacks
+        entry(["cache", "--no-such-flag"])
+    assert e.value.code == 2
+    assert entry(["evl"]) == 2  # a mistyped command (the app's path check)
