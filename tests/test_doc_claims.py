@@ -721,3 +721,29 @@ def test_the_exit_statuses_command_line_md_gives(monkeypatch, capsys):
         entry(["cache", "--no-such-flag"])
     assert e.value.code == 2
     assert entry(["evl"]) == 2  # a mistyped command (the app's path check)
+
+
+def gui_strings() -> str:
+    """Every string constant (and f-string's literal parts) in geolocator/gui, `&` mnemonics removed."""
+    import ast
+
+    found = []
+    for path in (ROOT / "geolocator" / "gui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append(node.value)
+            elif isinstance(node, ast.JoinedStr):
+                found.append("".join(v.value for v in node.values if isinstance(v, ast.Constant)))
+    return "\n".join(found).replace("&", "")
+
+
+def test_every_name_app_md_sets_in_bold_or_italics_is_the_window_s_word():
+    """app.md names the window's words in bold or italics (**Tile table**, **Ground changed since imagery**,
+    *Check every stored tile*, **Copy**): each is text the app shows (a string in geolocator/gui), but the
+    page's own run-in headings. A label renamed in the app, and not in the docs, fails here."""
+    headings = {"Keyboard", "The menus, item by item", "The message bar", "WMTS services"}
+    text = _flat((ROOT / "docs/app.md").read_text(encoding="utf-8"))
+    named = set(re.findall(r"\*\*([^*]{2,80})\*\*", text)) | set(re.findall(r"(?<![*\[])\*([A-Z][^*]{2,40})\*(?!\*)", text))
+    shown = _flat(gui_strings())
+    assert len(named) >= 25
+    assert sorted(n for n in named - headings if n not in shown) == []
