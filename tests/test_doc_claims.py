@@ -2,7 +2,12 @@
 line uses is one of that command's options, every `File → Item` path names an item of that menu, the CSV
 columns the docs place are where the code writes them, and the numbers the docs give for limits, thresholds
 and defaults are the constants in the code. A flag renamed or a constant retuned fails here, naming the doc's
-phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)"""
+phrase, instead of leaving the docs stale. (Shortcuts: tests/test_first_hour.py; links: test_doc_links.py.)
+
+Session 37 (docs37) added: the messages the docs quote, made by the program (a tile server on 127.0.0.1, a
+video with its .SRT, geotagged copies, a cache dated ahead); the environment variables, both ways; the file
+names the docs give; a flag's alternatives (`--mode best|paper`); every key the docs name; every menu item
+listed in docs/app.md; the answer-fields table's names; the suffixes of documented `--out` files."""
 
 from __future__ import annotations
 
@@ -90,10 +95,10 @@ def _claims():
     """(doc, phrase as written with {} where the number goes, the value in the code, how it is written)."""
     from geolocator.cli import TqdmProgress
     from geolocator.core import (cache_files, changed_ground, export, geotags, ground_band, images, model,
-                                 outside_tiles, pair_store, photo_pool, photo_support, rerank)
+                                 outside_tiles, pair_store, photo_pool, photo_support, rerank, store_prune)
     from geolocator.core.adapt import em, resume
     from geolocator.core.adapt.geometric import GeometrySettings
-    from geolocator.core.extract import STORE_CHUNK
+    from geolocator.core.extract import PARTIAL_COMMIT_S, STORE_CHUNK
     from geolocator.core.matchers.verify import QUICK_KEYPOINTS
     from geolocator.core.media import metadata, video
     from geolocator.core.media.video import FRAME_MAX_SIDE
@@ -101,14 +106,21 @@ def _claims():
     from geolocator.core.rerank import TILE_MEMORY_BYTES, VerifySettings
     from geolocator.core.retrieval import FLAT_MAX
     from geolocator.core.sequence import MotionModel
-    from geolocator.core.sources import area_crs, fetch, geotiff, kml_overlay, package, wmts_grid, worldfile
+    from geolocator.core.sources import (area_crs, fetch, geotiff, kml_overlay, missing_tiles, package, wmts_grid,
+                                         worldfile)
     from geolocator.core.webmap import CANVAS_ABOVE, LEGEND_MAX_SHARE
     from geolocator.gui import app, cache_prune
-    from geolocator.gui.main_window import RESUMED_MS  # modules imported only: no window is built
+    from geolocator.core.queries import load_region
+    from geolocator.gui.main_window import MAX_RECENT, RESUMED_MS  # modules imported only: no window is built
+    from geolocator.gui.resources import demo_dir
+    from geolocator.gui.workers import DEFAULT_WORKER_NICE
     from geolocator.gui.pane_widths import MAP_HEIGHT_SHARE, MAP_SHARE
     from geolocator.gui.results_panel import MIN_QUERY_PX
 
     verify, geometry = VerifySettings(), GeometrySettings()
+    fuzz = (ROOT / "tests" / "test_fuzz_parsers.py").read_text(encoding="utf-8")  # read, not imported
+    fuzz_suites = len(re.findall(r"^@given\(", fuzz, re.M))
+    fuzz_examples = int(re.search(r'register_profile\("fuzz", max_examples=(\d+)', fuzz).group(1))
     thousands = "{:,}".format
     return [
         ("README.md", "picture of the window ({} x 900", app.SCREENSHOT_SIZE[0], str),
@@ -245,6 +257,19 @@ def _claims():
         ("docs/method.md", "hidden width 1024, {} steps", em.BEST.steps, str),
         ("docs/method.md", "Tiles with at least {} agreeing matches go first", verify.min_inliers, str),
         ("docs/method.md", "match count ({} for a photo the adapter learned", verify.min_inliers_adapted, str),
+        # session 37's additions
+        ("README.md", "keeps the tile features committed every {} s", PARTIAL_COMMIT_S, "{:g}".format),
+        ("docs/inputs.md", "An entry last used over {} in the future (the clock ran ahead then)",
+         store_prune.CLOCK_SKEW_S, {3600.0: "an hour"}.get),
+        ("docs/command-line.md", "a 404 recorded more than {} in the future (the clock ran ahead then) is asked",
+         missing_tiles.CLOCK_SKEW_S, {3600.0: "an hour"}.get),
+        ("docs/outputs.md", "An area is a guess with a {} m margin", fetch.DEFAULT_MARGIN_M, "{:g}".format),
+        ("docs/command-line.md", "`GEOLOCATOR_WORKER_NICE` (default {})", DEFAULT_WORKER_NICE, str),
+        ("docs/app.md", "Recent Tile Sets (the last {} opened", MAX_RECENT, str),
+        ("README.md", "locates the demo's {} photos", len(load_region(demo_dir()).queries), str),
+        ("docs/testing.md", "The file holds **{} suites**", fuzz_suites, str),
+        ("docs/testing.md", "each run tries **{} generated inputs**", fuzz_suites * fuzz_examples, thousands),
+        ("docs/testing.md", "(9 × {}; 1,597 parser calls", fuzz_examples, str),
     ]
 
 
@@ -328,3 +353,398 @@ def test_every_menu_path_in_the_docs_is_an_item_of_that_menu(qtbot, tmp_path):
     inputs = _flat((ROOT / "docs/inputs.md").read_text(encoding="utf-8"))
     assert "choose the folder above it (**Open Drone Image Folder…**, read by Python" in inputs
     assert "Open Drone Image Folder…" in menus["File"]
+    # and the other way (session 37): app.md says it covers every menu; Open Tile Folder…, Recent Tile Sets,
+    # Quit, Previous Pane, Open Demo and About Geolocator were on no page of the docs
+    listed = _flat((ROOT / "docs/app.md").read_text(encoding="utf-8")).split("**The menus, item by item**")[1]
+    listed = listed.split("- **Keyboard**")[0]
+    for menu, items in menus.items():
+        said = listed.split(f"**{menu}**:")[1].split("- **")[0]
+        assert [i for i in items if i and i.replace("&", "") not in said] == [], f"app.md's {menu} menu lacks them"
+
+
+# -- session 37 (docs37): environment variables, file names, a flag's alternatives, keys, quoted messages --------
+
+ENV_NAME = re.compile(r"\b(GEOLOCATOR_[A-Z0-9_]+)\b")
+
+
+def environment_reads(source: str) -> set[str]:
+    """The GEOLOCATOR_* names `source` reads from the environment: `os.environ.get(NAME)`, `os.environ[NAME]`,
+    `os.getenv(NAME)`, NAME a string or a module-level constant holding one (ground_band.ENV_VAR)."""
+    import ast
+
+    tree = ast.parse(source)
+    consts = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+              and isinstance(n.value.value, str) for t in n.targets if isinstance(t, ast.Name)}
+
+    def name(node) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return consts.get(node.id) if isinstance(node, ast.Name) else None
+
+    def is_environ(node) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute) and (
+                (node.func.attr in ("get", "setdefault") and is_environ(node.func.value)) or node.func.attr == "getenv"):
+            read.add(name(node.args[0]))
+        elif isinstance(node, ast.Subscript) and is_environ(node.value):
+            read.add(name(node.slice))
+    return {n for n in read if n and ENV_NAME.fullmatch(n)}
+
+
+def test_the_environment_reads_are_found():
+    source = ('import os\nENV_VAR = "GEOLOCATOR_B"\nos.environ.get("GEOLOCATOR_A", "5")\nos.environ.get(ENV_VAR)\n'
+              'os.environ["GEOLOCATOR_C"]\nos.getenv("GEOLOCATOR_D")\nos.environ.get("HOME")\nx = "GEOLOCATOR_E"\n')
+    assert environment_reads(source) == {"GEOLOCATOR_A", "GEOLOCATOR_B", "GEOLOCATOR_C", "GEOLOCATOR_D"}
+
+
+def test_every_environment_variable_the_program_reads_is_documented_and_each_documented_one_is_read():
+    """GEOLOCATOR_WORKER_NICE and GEOLOCATOR_ALLOW_TRITON were read by the app and named in no doc until
+    session 37; command-line.md's table lists each, and a variable the docs name that nothing reads fails."""
+    read = set()
+    for path in [*(ROOT / "geolocator").rglob("*.py"), *(ROOT / "tests").glob("*.py"), *(ROOT / "packaging").glob("*.spec")]:
+        text = path.read_text(encoding="utf-8")
+        if "environ" in text or "getenv" in text:  # parse only those that can read one
+            read |= environment_reads(text)
+    read |= set(ENV_NAME.findall((ROOT / "packaging" / "setup.sh").read_text(encoding="utf-8")))
+    assert {"GEOLOCATOR_FRAME_CACHE", "GEOLOCATOR_WORKER_NICE", "GEOLOCATOR_FUZZ"} <= read  # the scan finds them
+    named = set()
+    for path in DOCS:
+        named |= set(ENV_NAME.findall(path.read_text(encoding="utf-8")))
+    table = (ROOT / "docs/command-line.md").read_text(encoding="utf-8").split('id="environment-variables"')[1]
+    assert read - set(ENV_NAME.findall(table)) == set(), "read by the program, missing in command-line.md's table"
+    assert named - read == set(), "named in the docs, read by nothing"
+
+
+def test_the_file_names_the_docs_give_are_the_ones_the_code_writes():
+    """A file or folder the program writes, named in the docs as the code names it: renamed in the code, the
+    doc's name fails here."""
+    from geolocator.core import evidence, store
+    from geolocator.core.media.video import frame_cache_root
+    from geolocator.core.sources import fetch, package
+    from geolocator.core.sources.worldfile import northup_cache_dir
+    from geolocator.gui.settings import default_settings_path
+
+    said = {
+        "README.md": [f"`{fetch.MISSING_FILE}`"],
+        "docs/command-line.md": [f"`{package.FOLDER_METADATA}`", f"`{frame_cache_root().name}/`",
+                                 f"`{northup_cache_dir().name}/`", "`~/.config/geolocator`"],
+        "docs/inputs.md": [f"(`{store.WRITE_LOCK}`)", f"`{frame_cache_root().name}/`"],
+        "docs/outputs.md": [f"`<photo>{evidence.PICTURE_SUFFIX}`", f"`<photo>{evidence.RECORD_SUFFIX}`"],
+        "docs/testing.md": [f"`{default_settings_path().name}`"],
+    }
+    bad = [f"{doc}: {name}" for doc, names in said.items() for name in names
+           if name not in _flat((ROOT / doc).read_text(encoding="utf-8"))]
+    assert bad == []
+
+
+ALTERNATIVES = re.compile(r"(--[a-z][a-z0-9-]*)[ =]([a-z0-9.-]+(?:\|[a-z0-9.-]+)+)")
+
+
+def test_the_alternatives_a_flag_is_written_with_are_its_choices():
+    """`--mode best|paper`, `--device auto|cpu|cuda|mps`, `--matcher sift|aliked|…`: each alternative is one of the
+    option's choices (for an option without choices, a word of its help), in every command that takes it."""
+    from geolocator.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    actions = {}
+    for parser in sub.choices.values():
+        for a in parser._actions:
+            for o in a.option_strings:
+                actions.setdefault(o, []).append(a)
+    bad, seen = [], 0
+    for path in DOCS:
+        for flag, words in ALTERNATIVES.findall(_flat(path.read_text(encoding="utf-8"))):
+            assert flag in actions, f"{path.name}: {flag} is no option"
+            for a in actions[flag]:
+                known = {str(c) for c in a.choices} if a.choices else set(re.findall(r"[\w.-]+", a.help or ""))
+                bad += [f"{path.name}: {flag} {w} ({a.dest}: {sorted(known)})" for w in words.split("|") if w not in known]
+            seen += 1
+    assert seen >= 4 and bad == []
+
+
+KEY = re.compile(r"(?<![\w+-])((?:(?:Ctrl|Alt|Shift)\+)+(?:F\d{1,2}|[A-Z0-9])|F\d{1,2})(?![\w+-])")
+
+
+def test_every_key_the_docs_name_is_a_shortcut_or_a_menu_s_key(qtbot, tmp_path):
+    """Every Ctrl+…, Alt+…, Shift+F6 or F6 in the docs, not only those written `**Action** (key)`
+    (tests/test_first_hour.py): an action's or a button's shortcut, or Alt and the underlined letter of a menu. (Ctrl-C, with a
+    hyphen, is the terminal's; Esc and Tab are Qt's own.)"""
+    pytest.importorskip("pytestqt")
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QAbstractButton
+
+    from geolocator.gui.settings import AppSettings
+
+    from .helpers import app_window
+
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    portable = QKeySequence.SequenceFormat.PortableText
+    keys = {s.toString(portable) for a in w.findChildren(QAction) for s in a.shortcuts()}
+    keys |= {b.shortcut().toString(portable) for b in w.findChildren(QAbstractButton)}  # the Results pane's Copy
+    for a in w.menuBar().actions():
+        m = re.search(r"&(\w)", a.text())
+        if m:
+            keys.add(f"Alt+{m.group(1).upper()}")
+    named = {(path.relative_to(ROOT).as_posix(), k) for path in DOCS for k in KEY.findall(path.read_text(encoding="utf-8"))}
+    assert len(named) >= 15
+    assert sorted(f"{doc}: {k}" for doc, k in named if k not in keys) == []
+
+
+def quote_fits(quote: str, message: str) -> bool:
+    """Whether `message` says `quote`, each "…" in the quote standing for any text (whitespace runs are one space)."""
+    pieces = [re.escape(p) for p in _flat(quote).split("…")]
+    return re.search(".*?".join(pieces), _flat(message), re.S) is not None
+
+
+def test_an_ellipsis_in_a_quote_stands_for_any_text_and_the_rest_must_be_said():
+    said = "/tmp/x/DJI_0005.SRT: its cues run to 11.0 s but the video is 8.0 s long (an .SRT …): not paired"
+    assert quote_fits("DJI_0005.SRT: its cues run to 11.0 s … (…): not paired", said)
+    assert not quote_fits("DJI_0005.SRT: its cues run to 12.0 s … (…): not paired", said)
+    assert not quote_fits("… not paired with the frames", said)
+
+
+def _message_429(tmp_path):
+    from geolocator.core.sources import fetch as F
+
+    from .test_faults37_fetch import _served
+    from .tile_server import TileServer
+
+    tiles = _served()
+    wanted = sorted(tiles)[:8]
+    with TileServer(tiles, {t: [(429, {"Retry-After": "0"}, b"slow down")] * 2 for t in wanted}) as server:
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=1, backoff_s=0.01,
+                          max_wait_s=0.5, concurrency=1)
+    return str(e.value)
+
+
+def _message_500(tmp_path):
+    from geolocator.core.sources import fetch as F
+
+    from .test_faults37_fetch import _served
+    from .tile_server import TileServer
+
+    tiles = _served()
+    wanted = sorted(tiles)[:8]
+    retries = _default("fetch-tiles", "retries")  # the docs' "after 6 attempts" is the default's
+    with TileServer(tiles, {t: [(500, {}, b"down")] * (retries + 1) for t in wanted}) as server:
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=retries, backoff_s=0.001,
+                          max_wait_s=0.01, concurrency=1)
+    return str(e.value)
+
+
+def _message_srt(tmp_path, caplog):
+    from geolocator.core.media.video import video_queries
+
+    from .test_video_damage import _cue, _mp4
+
+    video = _mp4(tmp_path / "DJI_0005.MP4", frames=16)  # 2 fps: 8.0 s
+    (tmp_path / "DJI_0005.SRT").write_text("\n".join(
+        _cue(i, f"[latitude: 36.{i:02d}] [longitude: -115.{i:02d}] [rel_alt: 40.0]") for i in range(12)))
+    with caplog.at_level("WARNING", logger="geolocator"):
+        video_queries(video, every_s=4.0)
+    return "\n".join(r.getMessage() for r in caplog.records)
+
+
+def _message_around(tmp_path, capsys):
+    from geolocator.cli import main
+
+    from .test_ownout37_own_outputs import _tagged_demo_copies
+
+    _tagged_demo_copies(tmp_path / "tagged")
+    assert main(["fetch-tiles", "http://127.0.0.1:9/{z}/{x}/{y}.jpg", "--around", str(tmp_path / "tagged"),
+                 "--zoom", "18", "--out", str(tmp_path / "a.mbtiles"), "--dry-run"]) == 0
+    return capsys.readouterr().err
+
+
+def _message_in_the_future(tmp_path, capsys, monkeypatch):
+    from geolocator import cli
+
+    from .test_faults37_clock_ahead import _future_store
+
+    monkeypatch.setenv("GEOLOCATOR_NORTHUP_DIR", str(tmp_path / "northup"))
+    _future_store(tmp_path)
+    assert cli.main(["cache", "--cache-dir", str(tmp_path)]) == 0
+    return capsys.readouterr().out
+
+
+def _message_free_disk_space():
+    from geolocator.core.store_prune import StoreInfo
+    from geolocator.gui.cache_prune import confirmation
+
+    return confirmation([StoreInfo(Path("store"), 2_000_000, 0.0, False)], [], 30, frames=(3, 1_200_000))
+
+
+QUOTED = [  # (doc, the message as the doc quotes it, what makes the program say it)
+    ("docs/inputs.md", "Remove 1 feature store (2.0 MB) and 3 sampled video frames (1.2 MB) not used for 30 days? "
+     "3.2 MB will be freed. Features are computed again (slower) the next time their tiles are used. A video frame "
+     "needed again is decoded again from its video …", _message_free_disk_space),
+    ("docs/command-line.md", "… HTTP 429 Too Many Requests: the service limits how fast tiles may be asked for …; "
+     "stopped. Wait a while …, then run again with --concurrency 1", _message_429),
+    ("docs/command-line.md", "… the server answered the first 8 tiles only with errors (HTTP 500 after 6 attempts); "
+     "stopped. It may be down or overloaded (try again later), or the URL may be wrong", _message_500),
+    ("docs/flights.md", "DJI_0005.SRT: its cues run to 11.0 s but the video is 8.0 s long (…): not paired with the "
+     "frames of DJI_0005.MP4 (they have no telemetry or truth)", _message_srt),
+    ("docs/outputs.md", "the area is around the positions geolocator wrote into 3 geotagged copies … earlier answers, "
+     "not recorded GPS fixes", _message_around),
+    ("docs/inputs.md", "(in the future: …)", _message_in_the_future),
+]
+
+
+@pytest.mark.parametrize("doc,quote,make", QUOTED, ids=[f"{d}:{q[:30]}" for d, q, _ in QUOTED])
+def test_a_message_the_docs_quote_is_what_the_program_says(doc, quote, make, request):
+    """Session 37's quoted messages (and one of session 35's), made by the program on a tile server on 127.0.0.1,
+    a video with its .SRT, geotagged copies, a cache dated ahead: each "…" in the quote stands for any text."""
+    assert quote in _flat((ROOT / doc).read_text(encoding="utf-8")), f"{doc} no longer quotes {quote!r}"
+    import inspect
+
+    message = make(*(request.getfixturevalue(n) for n in inspect.signature(make).parameters))
+    assert quote_fits(quote, message), message
+
+
+def test_every_field_of_the_answers_fields_table_is_one_the_files_hold():
+    """outputs.md's "The answer's fields": each backquoted name in its first column (`tile_center_lat/lon`
+    is two) is a CSV column or a GeoJSON property the code writes (`location` is the GeoJSON geometry)."""
+    from geolocator.core import export
+
+    text = (ROOT / "docs/outputs.md").read_text(encoding="utf-8").split("## The answer's fields")[1].split("\n## ")[0]
+    rows = [line.split(" | ")[0] for line in text.splitlines() if line.startswith("| `")]
+    named = set()
+    for cell in rows:
+        for name in re.findall(r"`([a-z_]+(?:/[a-z]+)?)`", cell.split(" (")[0]):
+            stem, _, other = name.partition("/")
+            named |= {stem, stem.rsplit("_", 1)[0] + "_" + other} if other else {stem}
+    columns = {c for k, v in vars(export).items() if k.endswith("CSV_COLUMNS") for c in v}
+    known = columns | set(export.PLACE_FIELDS) | {"location"}
+    assert len(named) >= 15 and sorted(named - known) == []
+
+
+def test_the_files_a_documented_command_writes_have_suffixes_it_takes():
+    """`locate … --out flight.gpx`, `--geotags geo.txt`: each documented `--out` of locate is a predictions format
+    (core/exports.PREDICTION_FORMATS) and each `--geotags` one of core/geotags.GEOTAG_FORMATS; an `--out` of
+    adapt is a .safetensors file."""
+    from geolocator.core.exports import PREDICTION_FORMATS
+    from geolocator.core.geotags import GEOTAG_FORMATS
+
+    takes = {("locate", "--out"): set(PREDICTION_FORMATS), ("locate", "--geotags"): set(GEOTAG_FORMATS),
+             ("adapt", "--out"): {".safetensors"}}
+    bad, seen = [], 0
+    for path in DOCS:
+        for line in command_lines(path.read_text(encoding="utf-8")):
+            m = re.search(r"(?:^|[\s/])geolocator\s+(\S+)(.*)", line)
+            word, rest = m.group(1), m.group(2).split(" #")[0]
+            for flag, value in re.findall(r"(--[a-z-]+)[ =](?!-)(\S+)", rest):  # (a flag's value never starts with -)
+                value = value.rstrip("])")  # `[--out adapter.safetensors]`
+                suffixes = takes.get((word, flag))
+                if suffixes is None or value.isupper() or not re.search(r"\.\w+$", value):  # FILE, a folder
+                    continue
+                seen += 1
+                if Path(value).suffix.lower() not in suffixes:
+                    bad.append(f"{path.name}: {line!r}: {flag} {value}")
+    assert seen >= 15 and bad == []
+
+
+def test_every_flag_of_a_documented_training_script_is_one_of_its_options():
+    """`.venv/bin/python training/make_sar_day.py --out day --second-clock 12`: each flag after a training/
+    script the docs run is an option that script's argparse declares (read from its source, not run)."""
+    import ast
+
+    bad, seen = [], 0
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        spans = [line for _, block in FENCE.findall(text) for line in block.splitlines()]
+        spans += re.findall(r"`([^`\n]+)`", FENCE.sub("", text))
+        for span in spans:
+            for m in re.finditer(r"training/([\w/]+\.py)([^;|&#]*)", span):
+                flags = FLAG.findall(m.group(2))
+                script = ROOT / "training" / m.group(1)
+                if not flags:
+                    continue
+                if not script.exists():
+                    bad.append(f"{path.name}: {span!r}: no {script.relative_to(ROOT)}")
+                    continue
+                tree = ast.parse(script.read_text(encoding="utf-8"))
+                options = {a.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+                           and getattr(node.func, "attr", "") == "add_argument"
+                           for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+                seen += 1
+                bad += [f"{path.name}: {span!r}: {script.name} has no {f}" for f in flags if f not in options]
+    assert seen >= 5 and bad == []
+
+
+def test_the_photo_and_video_types_the_docs_list_are_those_read():
+    """README.md, inputs.md, flights.md: `.mp4 .mov .mkv .avi .webm` is media/video.VIDEO_SUFFIXES and
+    "jpg, png, tif, webp, avif, heic, dng" names every kind of images.PHOTO_SUFFIXES (.jpeg/.tiff/.heif as one)."""
+    from geolocator.core.images import PHOTO_SUFFIXES
+    from geolocator.core.media.video import VIDEO_SUFFIXES
+
+    same = {".jpeg": ".jpg", ".tiff": ".tif", ".heif": ".heic"}
+    kinds = {same.get(s, s) for s in PHOTO_SUFFIXES}
+    for doc in ("README.md", "docs/inputs.md", "docs/flights.md"):
+        text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+        lists = re.findall(r"`(\.mp4(?: \.\w+)+)`", text)
+        assert lists and all(set(v.split()) == set(VIDEO_SUFFIXES) for v in lists), (doc, lists, sorted(VIDEO_SUFFIXES))
+    for doc in ("README.md", "docs/inputs.md"):
+        text = _flat((ROOT / doc).read_text(encoding="utf-8"))
+        said = re.search(r"files: (jpg, png, tif[^;|]*)", text).group(1)
+        named = {same.get("." + w, "." + w) for w in re.findall(r"\b([a-z]{3,4})\b(?![\w.-]*\))", said)
+                 if "." + w in PHOTO_SUFFIXES}
+        assert named == kinds, (doc, said)
+
+
+def test_the_exit_statuses_command_line_md_gives(monkeypatch, capsys):
+    """command-line.md's **Exit status**: 0 done, 2 an `error:` line or a mistyped command, 130 after Ctrl-C."""
+    from geolocator import cli
+    from geolocator.__main__ import main as entry
+    from geolocator.core.errors import InputError
+
+    text = _flat((ROOT / "docs/command-line.md").read_text(encoding="utf-8"))
+    assert "**0** when the command did its work" in text and "**2** for an error, said in one `error:` line" in text
+    assert "A mistyped command or flag, and the app finding no display, end 2 too" in text
+    assert "**130** after Ctrl-C or SIGTERM" in text and "`--screenshot` exits 1 when the run it pictures failed" in text
+
+    def stops(exc):
+        def cmd(args):
+            raise exc
+        return cmd
+
+    for exc, status in ((InputError("x.tif", "no coordinate system"), 2), (KeyboardInterrupt(), 130)):
+        monkeypatch.setattr(cli, "cmd_cache", stops(exc))
+        assert cli.main(["cache"]) == status
+    monkeypatch.setattr(cli, "cmd_cache", lambda args: 0)
+    assert cli.main(["cache"]) == 0
+    assert "error: x.tif: no coordinate system" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # argparse's own status for a flag a command lacks
+        entry(["cache", "--no-such-flag"])
+    assert e.value.code == 2
+    assert entry(["evl"]) == 2  # a mistyped command (the app's path check)
+
+
+def gui_strings() -> str:
+    """Every string constant (and f-string's literal parts) in geolocator/gui, `&` mnemonics removed."""
+    import ast
+
+    found = []
+    for path in (ROOT / "geolocator" / "gui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append(node.value)
+            elif isinstance(node, ast.JoinedStr):
+                found.append("".join(v.value for v in node.values if isinstance(v, ast.Constant)))
+    return "\n".join(found).replace("&", "")
+
+
+def test_every_name_app_md_sets_in_bold_or_italics_is_the_window_s_word():
+    """app.md names the window's words in bold or italics (**Tile table**, **Ground changed since imagery**,
+    *Check every stored tile*, **Copy**): each is text the app shows (a string in geolocator/gui), but the
+    page's own run-in headings. A label renamed in the app, and not in the docs, fails here."""
+    headings = {"Keyboard", "The menus, item by item", "The message bar", "WMTS services"}
+    text = _flat((ROOT / "docs/app.md").read_text(encoding="utf-8"))
+    named = set(re.findall(r"\*\*([^*]{2,80})\*\*", text)) | set(re.findall(r"(?<![*\[])\*([A-Z][^*]{2,40})\*(?!\*)", text))
+    shown = _flat(gui_strings())
+    assert len(named) >= 25
+    assert sorted(n for n in named - headings if n not in shown) == []

@@ -136,6 +136,19 @@ def test_the_setting_and_its_override(monkeypatch):
             below_horizon_deg()
 
 
+def test_a_ground_band_setting_that_is_no_number_is_one_line_of_the_cli_not_a_traceback(monkeypatch):
+    """Input: GEOLOCATOR_GROUND_BAND_DEG=abc, then `geolocator locate …`. Before (docs37): a ValueError
+    traceback, exit status 1, after the tiles' features were read. Now a GeolocatorError (still a ValueError),
+    which the CLI prints as `error: GEOLOCATOR_GROUND_BAND_DEG='abc': expected …` with status 2 (cli.main)."""
+    from geolocator.core.errors import GeolocatorError
+
+    monkeypatch.setenv(ground_band.ENV_VAR, "abc")
+    with pytest.raises(GeolocatorError) as e:
+        below_horizon_deg()
+    assert isinstance(e.value, ValueError)
+    assert str(e.value) == "GEOLOCATOR_GROUND_BAND_DEG='abc': expected degrees below the horizon (e.g. 20) or 'off'"
+
+
 # ---------------------------------------------------------------------------------------------
 # Which photos
 

@@ -45,3 +45,22 @@ def test_a_worker_s_niceness_stops_at_19_and_zero_leaves_it():
     here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert _niceness_after(max(here, 17), 5) == 19
     assert _niceness_after(max(here, 10), 0) == max(here, 10)
+
+
+def test_a_worker_niceness_that_is_no_number_is_said_and_the_default_used():
+    """Input: GEOLOCATOR_WORKER_NICE=high. Before (docs37): `int("high")` at import stopped the app at start
+    with a ValueError traceback. Now one warning names the variable and the default (5) is used."""
+    import subprocess
+
+    env = {**os.environ, "GEOLOCATOR_WORKER_NICE": "high", "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", "from geolocator.gui import workers; print(workers.WORKER_NICE)"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["5"] and "Traceback" not in done.stderr
+    assert "GEOLOCATOR_WORKER_NICE='high' is not a whole number" in done.stderr
+
+
+def test_a_worker_niceness_from_the_environment():
+    from geolocator.gui.workers import DEFAULT_WORKER_NICE, worker_nice
+
+    assert [worker_nice(v) for v in (None, "", " 7 ", "0", "-2")] == [DEFAULT_WORKER_NICE, DEFAULT_WORKER_NICE, 7, 0, -2]

@@ -39,6 +39,11 @@ class CrsMissing(InputError):
         self.placeable = placeable
 
 
+class SettingError(GeolocatorError, ValueError):
+    """An environment variable (GEOLOCATOR_…) whose value the program cannot use: the message names the
+    variable, its value and what it takes. A ValueError too, as it was before it was one of these (docs37)."""
+
+
 class WeightsNotFound(GeolocatorError):
     """A backbone's weights are not on this machine; the message says where we looked."""
 

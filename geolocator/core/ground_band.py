@@ -49,6 +49,8 @@ import os
 
 import numpy as np
 
+from .errors import SettingError
+
 # Rows whose ray is fewer degrees than this below the horizon are not matched (see the module doc).
 BELOW_HORIZON_DEG = 20.0
 # A gimbal roll this large or larger (degrees) tilts the horizon too far for a band of rows: no cut.
@@ -60,7 +62,8 @@ Rows = tuple[float, float]  # (top, bottom) of the kept band, fractions of the w
 
 def below_horizon_deg() -> float | None:
     """D in degrees: GEOLOCATOR_GROUND_BAND_DEG when set (a number; "off", "none" or "" turns the
-    band off: None), else BELOW_HORIZON_DEG. Raises ValueError naming the variable for any other value."""
+    band off: None), else BELOW_HORIZON_DEG. Raises SettingError (a GeolocatorError and a ValueError) naming
+    the variable for any other value: the CLI says it in one line, not a traceback (docs37)."""
     raw = os.environ.get(ENV_VAR)
     if raw is None:
         return BELOW_HORIZON_DEG
@@ -69,9 +72,9 @@ def below_horizon_deg() -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{ENV_VAR}={raw!r}: expected degrees below the horizon (e.g. 20) or 'off'") from None
+        raise SettingError(f"{ENV_VAR}={raw!r}: expected degrees below the horizon (e.g. 20) or 'off'") from None
     if not math.isfinite(value) or not 0.0 <= value < 90.0:
-        raise ValueError(f"{ENV_VAR}={raw!r}: expected degrees in [0, 90) or 'off'")
+        raise SettingError(f"{ENV_VAR}={raw!r}: expected degrees in [0, 90) or 'off'")
     return value
 
 

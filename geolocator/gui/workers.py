@@ -33,7 +33,24 @@ log = logging.getLogger("geolocator.gui")
 # while adapting 26 ms at nice 5 against 118-509 ms at nice 0; the work itself slows only when other
 # programs compete for the CPU). GEOLOCATOR_WORKER_NICE overrides it.
 PROGRESS_INTERVAL_MS = 50
-WORKER_NICE = int(os.environ.get("GEOLOCATOR_WORKER_NICE", "5"))
+DEFAULT_WORKER_NICE = 5
+
+
+def worker_nice(raw: str | None) -> int:
+    """The niceness added to the worker thread: `raw` (GEOLOCATOR_WORKER_NICE's value) as a whole number,
+    else DEFAULT_WORKER_NICE. A value that is not a whole number is said in one warning naming the
+    variable and the default is used: it made the app stop at start with a ValueError traceback (docs37)."""
+    if raw is None or not raw.strip():
+        return DEFAULT_WORKER_NICE
+    try:
+        return int(raw)
+    except ValueError:
+        log.warning("GEOLOCATOR_WORKER_NICE=%r is not a whole number (a niceness such as 5, or 0 to run the "
+                    "background work at the window's priority): %d is used", raw, DEFAULT_WORKER_NICE)
+        return DEFAULT_WORKER_NICE
+
+
+WORKER_NICE = worker_nice(os.environ.get("GEOLOCATOR_WORKER_NICE"))
 
 JobFn = Callable[..., Any]  # fn(progress=..., cancel=...) -> result
 
