@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from geolocator.core.camera_fit import MISFIT_BAR, camera_misfit, uncameralike
-from geolocator.core.media.framing import principal_bounds, principal_point, size_framing
+from geolocator.core.media.framing import crop_width_share, principal_bounds, principal_point, size_framing
 from geolocator.core.media.metadata import read_photo_meta
 from geolocator.core.model import Framing, LatLon, Query
 from tests.test_camera_fit import SIZE, TILE, _apply, _corners, _ground, _homography
@@ -83,8 +83,8 @@ def test_a_raw_s_sidecar_crop_is_not_the_jpeg_s(tmp_path):
     assert read_photo_meta(tmp_path / "DSC_0001.JPG").framing is None
 
 
-def test_a_turned_or_broken_crop_is_a_crop_of_unknown_place(tmp_path):
-    turned = read_photo_meta(_photo(tmp_path / "turned.jpg", xmp=_crs(angle="3.5"))).framing
+def test_a_turned_crop_of_another_orientation_or_a_broken_crop_is_a_crop_of_unknown_place(tmp_path):
+    turned = read_photo_meta(_photo(tmp_path / "turned.jpg", xmp=_crs(angle="3.5"), orientation=6)).framing
     assert turned.cropped and turned.box is None and "turned 3.5 degrees" in turned.source
     broken = read_photo_meta(_photo(tmp_path / "broken.jpg", xmp=_crs(box=(0.7, 0.2, 0.1, "x")))).framing
     assert broken.cropped and broken.box is None
@@ -204,10 +204,11 @@ def test_a_crop_box_of_no_width_or_height_is_no_box(tmp_path):
 
 
 @pytest.mark.parametrize("angle", ["-3.5", "3.5"])
-def test_a_crop_turned_either_way_is_a_crop_of_unknown_place(tmp_path, angle):
-    """Camera Raw writes a crop turned clockwise as a negative CropAngle (FR4: only positive turns were seen)."""
+def test_a_crop_turned_either_way_is_read_as_turned(tmp_path, angle):
+    """Camera Raw writes a crop turned either way, a negative CropAngle or a positive one (FR4: only positive
+    turns were seen): both are read as turned (crop37: placed, with the frame's aspect from the pixels)."""
     framing = read_photo_meta(_photo(tmp_path / "turned.jpg", xmp=_crs(angle=angle))).framing
-    assert framing.cropped and framing.box is None and f"turned {angle} degrees" in framing.source
+    assert framing.cropped and framing.angle_deg == float(angle) and f"turned {angle} degrees" in framing.source
     within = read_photo_meta(_photo(tmp_path / "level.jpg", xmp=_crs(angle="-0.005"))).framing
     assert within.box == (0.1, 0.2, 0.7, 0.65)
 
@@ -294,3 +295,72 @@ def test_a_quarter_turned_crop_of_unknown_place_is_searched_on_the_turned_bounds
     q = Query("turned.jpg", photo, meta=read_photo_meta(photo))
     fit, how = cf.query_misfit(q, outline)
     assert how == "searched" and fit.misfit < 0.01
+
+
+def _turned_crop(angle_deg, centre=(40.0, 25.0), size=(300.0, 180.0), frame=SIZE):
+    """A crop turned `angle_deg` on a `frame` (width, height) pixels: `size` pixels along its own sides, its
+    centre `centre` pixels from the frame's centre, written as Camera Raw writes it (the module doc of
+    media/framing.py): the crop's top-left and bottom-right corners as fractions of the unturned frame.
+    Returns (crs box, the crop's four corners TL, TR, BR, BL as frame pixels, its pixel size)."""
+    a = np.radians(angle_deg)
+    c, s = np.cos(a), np.sin(a)
+    (cx, cy), (w, h), (fw, fh) = centre, size, frame
+    corners = [(cx + dx, cy + dy) for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+    # turned coordinates back to the frame (the inverse of x' = x cos a + y sin a, y' = -x sin a + y cos a)
+    frame_px = [(x * c - y * s + fw / 2, x * s + y * c + fh / 2) for x, y in corners]
+    (l, t), (r, b) = frame_px[0], frame_px[2]
+    return (l / fw, t / fh, r / fw, b / fh), frame_px, (round(w), round(h))
+
+
+@pytest.mark.parametrize("angle", [-12.0, -3.5, 4.0, 20.0])
+def test_a_turned_crop_reads_the_frame_s_aspect_and_centre_from_its_pixels(tmp_path, angle):
+    """Lightroom's export of a crop turned `angle` degrees (crs:CropAngle; before crop37 read as a crop of
+    unknown place, its principal point at the picture's centre): the frame's aspect (600 x 400) comes back
+    from the exported pixels' aspect, and the principal point is the frame's centre carried into the crop."""
+    box, frame_px, size = _turned_crop(angle)
+    meta = read_photo_meta(_photo(tmp_path / "turned.jpg", size=size, recorded=size, xmp=_crs(box=box, angle=str(angle))))
+    framing = meta.framing
+    assert framing.cropped and framing.box == pytest.approx(box, abs=1e-6)
+    assert framing.frame_aspect == pytest.approx(SIZE[0] / SIZE[1], rel=0.01)
+    # the frame's centre (0, 0 from it) in the crop: 40 px left and 25 px above the crop's centre, turned coordinates
+    assert principal_point(framing) == pytest.approx((0.5 - 40 / 300, 0.5 - 25 / 180), abs=0.005)
+    assert crop_width_share(framing) == pytest.approx(300 / 600, rel=0.01)
+
+
+@pytest.mark.parametrize("angle", [-15.0, 8.0])
+@pytest.mark.parametrize("tilt, hfov", [(40.0, 100.0), (25.0, 75.0)])
+def test_the_camera_check_reads_a_turned_crop_at_its_principal_point(tmp_path, angle, tilt, hfov):
+    """A turned crop is the frame seen by a camera rolled about its axis, so a pinhole camera still: read at the
+    turned crop's principal point with the frame's lens range it fits exactly (misfit < 0.01, tilt and lens
+    recovered), where at the picture's centre (as any turned crop was read before crop37) it does not."""
+    from geolocator.core.camera_fit import query_misfit
+
+    box, frame_px, size = _turned_crop(angle, centre=(120.0, 60.0), size=(240.0, 160.0))
+    H = _homography(_ground(_corners(tilt, 30.0, hfov)), SIZE)
+    outline = [LatLon(lat, lon) for lon, lat in (_apply(H, x, y) for x, y in frame_px)]
+    path = _photo(tmp_path / "turned.jpg", size=size, recorded=size, xmp=_crs(box=box, angle=str(angle)))
+    q = Query("turned.jpg", path, meta=read_photo_meta(path))
+    fit, how = query_misfit(q, outline)
+    assert how == "crop box" and fit.misfit < 0.01
+    assert fit.tilt_deg == pytest.approx(tilt, abs=2.0) and fit.hfov_deg == pytest.approx(hfov, abs=2.0)
+    assert camera_misfit(outline, size).misfit > 0.05
+
+
+def test_a_turned_crop_whose_corners_leave_the_frame_is_not_placed(tmp_path):
+    """Edges that, turned as Camera Raw turns them, put the crop's other corners outside the frame (the turn's
+    sign read the other way, or edges from another tool): not Camera Raw's crop, so cropped, place unknown."""
+    box, _, size = _turned_crop(-20.0, centre=(0.0, 0.0), size=(400.0, 200.0))
+    framing = read_photo_meta(_photo(tmp_path / "out.jpg", size=size, xmp=_crs(box=box, angle="20"))).framing
+    assert framing.cropped and framing.box is None and "cannot be read" in framing.source
+    placed = read_photo_meta(_photo(tmp_path / "in.jpg", size=size, xmp=_crs(box=box, angle="-20"))).framing
+    assert placed.box is not None
+
+
+def test_a_wide_crop_turned_far_has_its_top_corner_below_and_is_still_placed(tmp_path):
+    """A 500 x 150 crop turned -20 degrees: its top-left corner lies below its bottom-right one (CropTop 0.538 >
+    CropBottom 0.462), which the unturned box check called "not a box"; the corners' span is what counts."""
+    box, _, size = _turned_crop(-20.0, centre=(0.0, 0.0), size=(500.0, 150.0))
+    assert box[1] > box[3]
+    framing = read_photo_meta(_photo(tmp_path / "wide.jpg", size=size, xmp=_crs(box=box, angle="-20"))).framing
+    assert framing.box == pytest.approx(box, abs=1e-6) and framing.frame_aspect == pytest.approx(1.5, rel=0.01)
+    assert principal_point(framing) == pytest.approx((0.5, 0.5), abs=0.005)
