@@ -112,7 +112,7 @@ def test_a_resized_photo_is_not_a_crop(tmp_path):
         assert framing is not None and not framing.cropped and framing.source.endswith("the whole frame, resized")
         assert principal_point(framing) == (0.5, 0.5)
     turned = size_framing((4000, 3000), (300, 400), "EXIF")
-    assert not turned.cropped and turned.source.endswith("turned a quarter")
+    assert not turned.cropped and "turned a quarter, or a crop of that shape (these fields cannot tell which)" in turned.source
     assert read_photo_meta(_photo(tmp_path / "same.jpg", size=(240, 90), recorded=(240, 90))).framing is None
     assert read_photo_meta(_photo(tmp_path / "none.jpg")).framing is None
 
@@ -364,3 +364,106 @@ def test_a_wide_crop_turned_far_has_its_top_corner_below_and_is_still_placed(tmp
     framing = read_photo_meta(_photo(tmp_path / "wide.jpg", size=size, xmp=_crs(box=box, angle="-20"))).framing
     assert framing.box == pytest.approx(box, abs=1e-6) and framing.frame_aspect == pytest.approx(1.5, rel=0.01)
     assert principal_point(framing) == pytest.approx((0.5, 0.5), abs=0.005)
+
+
+# --- the EXIF thumbnail a crop tool kept (media/thumb_framing.py, crop37) ---
+
+def _scene(size=SIZE, seed=3):
+    """A smooth textured frame (blurred noise, features some 15 px across) as RGB uint8: something to find."""
+    import cv2
+
+    noise = np.random.default_rng(seed).normal(0.0, 1.0, (size[1], size[0])).astype(np.float32)
+    field = cv2.GaussianBlur(noise, (0, 0), 6.0)
+    grey = np.clip(128 + field / field.std() * 50, 0, 255).astype(np.uint8)
+    return np.dstack([grey, np.roll(grey, 7, axis=1), grey[::-1]])
+
+
+def _camera_exif(frame: np.ndarray, thumb_of: np.ndarray | None = None) -> bytes:
+    """The camera's EXIF block as a crop tool keeping it byte for byte writes it: PixelX/YDimension of the
+    frame, and a 160 x 120 DCF thumbnail of `thumb_of` (the frame by default) letterboxed to its aspect."""
+    import io
+
+    import piexif
+
+    h, w = frame.shape[:2]
+    src = Image.fromarray(frame if thumb_of is None else thumb_of)
+    sw, sh = src.size
+    scale = min(160 / sw, 120 / sh)
+    small = src.resize((round(sw * scale), round(sh * scale)), Image.Resampling.LANCZOS)
+    thumb = Image.new("RGB", (160, 120))
+    thumb.paste(small, ((160 - small.width) // 2, (120 - small.height) // 2))
+    data = io.BytesIO()
+    thumb.save(data, "JPEG", quality=90)
+    return piexif.dump({"0th": {}, "Exif": {piexif.ExifIFD.PixelXDimension: w, piexif.ExifIFD.PixelYDimension: h},
+                        "1st": {piexif.ImageIFD.Compression: 6}, "thumbnail": data.getvalue()})
+
+
+def _cut(frame, box):
+    h, w = frame.shape[:2]
+    return frame[round(box[1] * h):round(box[3] * h), round(box[0] * w):round(box[2] * w)]
+
+
+@pytest.mark.parametrize("box", [(0.7, 0.7, 1.0, 1.0), (0.0, 0.1, 0.5, 0.6), (0.25, 0.0, 0.85, 0.6)])
+def test_an_off_centre_crop_keeping_the_aspect_is_placed_by_the_thumbnail_the_tool_kept(tmp_path, box):
+    """A crop that keeps the frame's aspect (600 x 400 -> 180 x 120 etc.) by a tool that keeps the camera's EXIF
+    block, thumbnail included: the sizes read it as a resize (principal point in the middle: before crop37 the
+    whole answer), the thumbnail shows the whole frame and where the pixels lie in it."""
+    frame = _scene()
+    path = tmp_path / "crop.jpg"
+    Image.fromarray(_cut(frame, box)).save(path, exif=_camera_exif(frame), quality=92)
+    framing = read_photo_meta(path).framing
+    assert framing.cropped and framing.box == pytest.approx(box, abs=0.015), framing
+    assert "EXIF thumbnail" in framing.source and framing.source.startswith("EXIF PixelXDimension x PixelYDimension")
+    truth = principal_point(Framing(True, box, "truth"))
+    assert principal_point(framing) == pytest.approx(truth, abs=0.03)
+
+
+def test_the_camera_check_reads_a_thumbnail_placed_crop_at_its_principal_point(tmp_path):
+    """The 9 % corner crop of a 100 degree view 40 degrees off nadir (refused at the centre, misfit 0.51), cut
+    keeping the aspect and the camera's EXIF block: read at the box the thumbnail gives, it is a camera."""
+    box = (0.7, 0.7, 1.0, 1.0)
+    outline, size = _crop_outline(box, tilt=40.0, hfov=100.0)
+    frame = _scene()
+    path = tmp_path / "crop.jpg"
+    Image.fromarray(_cut(frame, box)).save(path, exif=_camera_exif(frame), quality=92)
+    q = Query("crop.jpg", path, meta=read_photo_meta(path))
+    assert uncameralike(q, TILE, _as_corners(outline)) is None
+    from geolocator.core.camera_fit import query_misfit
+
+    fit, how = query_misfit(q, outline)
+    assert how == "crop box" and fit.misfit < 0.1
+
+
+def test_a_resize_or_a_crop_with_a_new_thumbnail_stays_as_the_sizes_read_it(tmp_path):
+    """The whole frame shrunk, thumbnail kept: the thumbnail agrees (a resize). A crop whose tool wrote a new
+    thumbnail (of the crop itself): it shows the same picture, so it says nothing more: still read as a resize."""
+    frame = _scene()
+    small = tmp_path / "small.jpg"
+    Image.fromarray(frame).resize((300, 200), Image.Resampling.LANCZOS).save(small, exif=_camera_exif(frame))
+    framing = read_photo_meta(small).framing
+    assert not framing.cropped and framing.box is None and "thumbnail shows the same picture" in framing.source
+    crop = _cut(frame, (0.0, 0.0, 0.5, 0.5))
+    renewed = tmp_path / "renewed.jpg"
+    Image.fromarray(crop).save(renewed, exif=_camera_exif(frame, thumb_of=crop))
+    framing = read_photo_meta(renewed).framing
+    assert not framing.cropped and framing.box is None
+
+
+def test_a_portrait_crop_of_a_landscape_frame_is_told_from_a_turned_frame_by_the_thumbnail(tmp_path):
+    """Pixels 3:4 under EXIF sizes 4:3 (Orientation 1): the sizes cannot tell the frame turned a quarter from a
+    portrait crop, and say so; with the camera's thumbnail kept, the crop is placed and the turned frame is the
+    whole frame, the thumbnail agreeing."""
+    frame = _scene(size=(800, 600))
+    box = (0.5, 0.0, 0.875, 1.0)  # 300 x 600 of 800 x 600: a 1:2 portrait strip, full height
+    crop = tmp_path / "portrait.jpg"
+    Image.fromarray(_cut(frame, box)).save(crop, exif=_camera_exif(frame))
+    framing = read_photo_meta(crop).framing
+    assert framing.cropped and framing.box == pytest.approx(box, abs=0.015)
+    turned = tmp_path / "turned.jpg"
+    Image.fromarray(np.ascontiguousarray(np.rot90(frame))).resize((300, 400)).save(turned, exif=_camera_exif(frame))
+    framing = read_photo_meta(turned).framing
+    assert not framing.cropped and "cannot tell which" in framing.source and "thumbnail shows the same" in framing.source
+    bare = tmp_path / "bare.jpg"
+    bare = _photo(tmp_path / "bare.jpg", size=(300, 400), recorded=(800, 600))  # no thumbnail: both readings said
+    framing = read_photo_meta(bare).framing
+    assert not framing.cropped and "turned a quarter, or a crop of that shape" in framing.source

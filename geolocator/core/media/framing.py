@@ -24,7 +24,9 @@ centre; a resize does not. core/camera_fit.py reads the principal point from thi
   the size the camera wrote) against the decoded size; else the same fields in XMP (exif:PixelXDimension).
   The same aspect (within one pixel of rounding, or 1 %) is a resize: the principal point stays in the
   middle. Another aspect is a crop of unknown place (or a stretch: no metadata tells them apart). An
-  off-centre crop that keeps the aspect reads as a resize: nothing in these fields tells it apart.
+  off-centre crop that keeps the aspect reads as a resize, and a portrait crop of a landscape frame as the
+  frame turned a quarter: nothing in these fields tells them apart (an EXIF thumbnail the crop tool kept
+  may: media/thumb_framing.py).
 
 Not used: the EXIF thumbnail's aspect. DCF cameras write a 160 x 120 thumbnail whatever the photo's
 aspect (a 16:9 photo's with bars), so a different aspect would call most 16:9 photos cropped.
@@ -160,13 +162,28 @@ def size_framing(recorded: tuple[int, int] | None, decoded: tuple[int, int] | No
     if (rw, rh) == (w, h):
         return None
     said = f"{source} {rw} x {rh}, pixels {w} x {h}"
-    for aw, ah, what in ((rw, rh, "resized"), (rh, rw, "turned a quarter")):
+    # a frame turned a quarter with the sizes kept, or a crop of that shape (a portrait crop of a landscape
+    # frame): these fields cannot tell; both are read at the centre by the camera check (a crop of unknown
+    # place is), and the EXIF thumbnail may tell (media/thumb_framing.py)
+    turned = "turned a quarter, or a crop of that shape (these fields cannot tell which)"
+    for aw, ah, what in ((rw, rh, "resized"), (rh, rw, turned)):
         # rounding each side to whole pixels moves w * ah - h * aw by at most (aw + ah) / 2 per pixel of error
         if abs(w * ah - h * aw) <= aw + ah or abs(math.log((w / h) / (aw / ah))) <= SAME_ASPECT:
             return Framing(False, None, f"{said}: the whole frame, {what}")
     # a crop that was not enlarged after is at least this share of the frame (it may have been shrunk too)
     least = (w / rw, h / rh) if w <= rw and h <= rh else None
     return Framing(True, None, f"{said}: another aspect, a crop", least)
+
+
+def recorded_size(exif_ifd: dict, xmp: dict[str, str]) -> tuple[tuple[int, int] | None, str]:
+    """The frame size the camera recorded, ((width, height) pixels or None, the fields' name): EXIF
+    PixelX/YDimension, else XMP exif:PixelX/YDimension."""
+    recorded = (_dimension(exif_ifd.get(0xA002)), _dimension(exif_ifd.get(0xA003)))
+    source = "EXIF PixelXDimension x PixelYDimension"
+    if None in recorded:
+        recorded = (_dimension(xmp.get("exif:PixelXDimension")), _dimension(xmp.get("exif:PixelYDimension")))
+        source = "XMP exif:PixelXDimension x PixelYDimension"
+    return (recorded if None not in recorded else None), source
 
 
 def read_framing(exif_ifd: dict, xmp: dict[str, str], decoded: tuple[int, int] | None,
@@ -176,12 +193,8 @@ def read_framing(exif_ifd: dict, xmp: dict[str, str], decoded: tuple[int, int] |
     applied crop first (crs_framing; a crop of unknown place when the recorded size says the pixels were
     cropped again since), else the recorded size against the decoded one (size_framing; EXIF, else XMP
     exif:PixelX/YDimension). None when the metadata says nothing. Raises nothing."""
-    recorded = (_dimension(exif_ifd.get(0xA002)), _dimension(exif_ifd.get(0xA003)))
-    source = "EXIF PixelXDimension x PixelYDimension"
-    if None in recorded:
-        recorded = (_dimension(xmp.get("exif:PixelXDimension")), _dimension(xmp.get("exif:PixelYDimension")))
-        source = "XMP exif:PixelXDimension x PixelYDimension"
-    by_size = size_framing(recorded if None not in recorded else None, decoded, source)
+    recorded, source = recorded_size(exif_ifd, xmp)
+    by_size = size_framing(recorded, decoded, source)
     found = crs_framing(xmp, orientation, decoded)
     if found is not None and found.box is not None and by_size is not None and by_size.cropped:
         # the export's sizes (an export rewrites them) no longer match the pixels' aspect: cropped again

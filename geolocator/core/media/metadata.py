@@ -20,7 +20,8 @@ Sources, in order of trust:
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
 - Framing (cropped or resized since the camera): Camera Raw's applied crs:Crop*, else EXIF
-  PixelX/YDimension against the decoded size (media/framing.py).
+  PixelX/YDimension against the decoded size (media/framing.py), and where those cannot place a crop,
+  the EXIF thumbnail a crop tool kept (media/thumb_framing.py).
 - Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
   the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes;
   without DateTimeOriginal, XMP `exif:DateTimeOriginal`, `photoshop:DateCreated` or `xmp:CreateDate`.
@@ -42,7 +43,8 @@ from pathlib import Path
 from PIL import Image
 
 from ..model import LatLon, PhotoMeta
-from .framing import read_framing
+from .framing import read_framing, recorded_size
+from .thumb_framing import thumbnail_framing
 
 log = logging.getLogger("geolocator")
 
@@ -791,7 +793,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         position_source=source,
         position_note=note,
         metadata_note="; ".join(damage) or None,
-        framing=read_framing(exif_ifd, xmp, size, orientation),
+        framing=thumbnail_framing(path, read_framing(exif_ifd, xmp, size, orientation),
+                                  recorded_size(exif_ifd, xmp)[0], orientation),
         **_orientation(xmp),
     )
 
