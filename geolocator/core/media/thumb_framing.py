@@ -111,16 +111,25 @@ def place_in_thumbnail(thumb: np.ndarray, pixels: np.ndarray, frame_aspect: floa
     aspect = w / h
     largest = min(1.0, ph * aspect / pw)  # the widest share whose height still fits in the frame
     smallest = SMALLEST_SIDE_PX / min(pw, ph * aspect)
-    best_box, best = None, -1.0
-    if smallest < largest:
-        for share in np.geomspace(largest, smallest, SHARES):
+    best_box, best, best_share = None, -1.0, None
+
+    def look(shares):
+        nonlocal best_box, best, best_share
+        for share in shares:
             tw = round(share * pw)
             th = round(tw / aspect)
             if tw >= pw and th >= ph:  # the whole frame: scored above
                 continue
             score, (x, y) = _best(picture, cv2.resize(pixels, (tw, th), interpolation=cv2.INTER_AREA))
             if score > best:
-                best, best_box = score, (x / pw, y / ph, (x + tw) / pw, (y + th) / ph)
+                best, best_box, best_share = score, (x / pw, y / ph, (x + tw) / pw, (y + th) / ph), share
+
+    if smallest < largest:
+        grid = np.geomspace(largest, smallest, SHARES)
+        look(grid)
+        if best_share is not None:  # then finer, between the best share's neighbours on the grid
+            step = (largest / smallest) ** (1 / (SHARES - 1))
+            look(np.geomspace(min(largest, best_share * step), max(smallest, best_share / step), 9))
     return best_box, best, whole
 
 
