@@ -467,3 +467,16 @@ def test_a_portrait_crop_of_a_landscape_frame_is_told_from_a_turned_frame_by_the
     bare = _photo(tmp_path / "bare.jpg", size=(300, 400), recorded=(800, 600))  # no thumbnail: both readings said
     framing = read_photo_meta(bare).framing
     assert not framing.cropped and "turned a quarter, or a crop of that shape" in framing.source
+
+
+def test_a_portrait_strip_of_a_16_9_frame_is_placed_in_its_letterboxed_thumbnail(tmp_path):
+    """A full-height strip 1250 x 2250 of a 4000 x 2250 frame (DJI's Phantom 3 size), the camera's 160 x 120
+    thumbnail kept (the 16:9 picture 160 x 90 between bars): the strip is 50 x 90 thumbnail pixels. The smallest
+    share looked for was 20 / min(160, 90 * 0.56) = 0.4 of the width, above the widest that fits (0.31), so
+    nothing was looked for (the Phantom 3 photos cut so: "a crop", place unknown)."""
+    frame = _scene(size=(1600, 900), seed=5)
+    box = (0.3, 0.0, 0.6125, 1.0)
+    path = tmp_path / "strip.jpg"
+    Image.fromarray(_cut(frame, box)).save(path, exif=_camera_exif(frame), quality=92)
+    framing = read_photo_meta(path).framing
+    assert framing.cropped and framing.box == pytest.approx(box, abs=0.015)

@@ -110,7 +110,8 @@ def place_in_thumbnail(thumb: np.ndarray, pixels: np.ndarray, frame_aspect: floa
     h, w = pixels.shape
     aspect = w / h
     largest = min(1.0, ph * aspect / pw)  # the widest share whose height still fits in the frame
-    smallest = SMALLEST_SIDE_PX / min(pw, ph * aspect)
+    # the template's smaller side, share * pw / max(1, aspect), is at least SMALLEST_SIDE_PX
+    smallest = SMALLEST_SIDE_PX * max(1.0, aspect) / pw
     best_box, best, best_share = None, -1.0, None
 
     def look(shares):
