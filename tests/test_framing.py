@@ -480,3 +480,52 @@ def test_a_portrait_strip_of_a_16_9_frame_is_placed_in_its_letterboxed_thumbnail
     Image.fromarray(_cut(frame, box)).save(path, exif=_camera_exif(frame), quality=92)
     framing = read_photo_meta(path).framing
     assert framing.cropped and framing.box == pytest.approx(box, abs=0.015)
+
+
+# --- the camera pose of a cropped photo (camera.camera_for, crop37) ---
+
+def _with_focal(path: Path, focal35: int) -> Path:
+    """`path` rewritten with EXIF FocalLengthIn35mmFilm `focal35` added to its EXIF IFD (pixels and XMP kept)."""
+    with Image.open(path) as im:
+        exif, xmp, pixels = im.getexif(), im.info.get("xmp"), im.copy()
+    ifd = dict(exif.get_ifd(EXIF_IFD))
+    ifd[0xA405] = focal35
+    exif[EXIF_IFD] = ifd
+    pixels.save(path, exif=exif, **({"xmp": xmp} if xmp else {}), quality=95)
+    return path
+
+
+@pytest.mark.parametrize("box, tilt", [((0.7, 0.7, 1.0, 1.0), 40.0), ((0.25, 0.25, 0.75, 0.75), 40.0),
+                                       ((0.5, 0.5, 1.0, 1.0), 20.0)])
+def test_a_cropped_photo_s_camera_is_solved_with_the_frame_s_lens(tmp_path, box, tilt):
+    """A Lightroom crop of a 24 mm-equivalent camera (the 35 mm focal length is the whole frame's), 40 or 20 degrees
+    off nadir, 30 m up: solved with the lens on the crop's own diagonal and the principal point in its middle,
+    the camera read 6-24 degrees off nadir and 8-19 m up (a 0.3 x 0.3 corner crop at 40 degrees implied 13.8,
+    past pose_check's 25 degree tolerance: the right place refused); now the frame's lens and the crop's
+    principal point give both back."""
+    from geolocator.core.camera import _CAMERAS, camera_for
+
+    _CAMERAS.clear()
+    hfov = float(np.degrees(2 * np.arctan(SIZE[0] / 2 / (24 / 43.27 * np.hypot(*SIZE)))))
+    outline, size = _crop_outline(box, tilt=tilt, hfov=hfov)
+    path = _with_focal(_photo(tmp_path / "export.jpg", size=size, recorded=size, xmp=_crs(box=box)), 24)
+    q = Query("export.jpg", path, meta=read_photo_meta(path))
+    assert q.meta.focal_length_35mm == 24 and q.meta.framing.box == box
+    camera = camera_for(q, tuple(outline))
+    assert camera.tilt_deg == pytest.approx(tilt, abs=1.0) and camera.height_m == pytest.approx(30.0, rel=0.03)
+
+
+def test_a_crop_of_unknown_place_has_no_camera_pose(tmp_path):
+    """Cropped where the metadata does not say (EXIF sizes of another aspect): its focal length in its own
+    pixels is not known, so no pose (and pose_check has no implied tilt to refuse it by)."""
+    from geolocator.core.camera import _CAMERAS, camera_for
+
+    _CAMERAS.clear()
+    outline, size = _crop_outline((0.7, 0.75, 1.0, 1.0), tilt=40.0, hfov=75.0)
+    path = _with_focal(_photo(tmp_path / "tool.jpg", size=size, recorded=SIZE), 24)
+    q = Query("tool.jpg", path, meta=read_photo_meta(path))
+    assert q.meta.framing.cropped and q.meta.framing.box is None
+    assert camera_for(q, tuple(outline)) is None
+    whole = _with_focal(_photo(tmp_path / "whole.jpg", size=SIZE, recorded=SIZE), 24)
+    full, _ = _crop_outline((0.0, 0.0, 1.0, 1.0), tilt=40.0, hfov=75.0)
+    assert camera_for(Query("whole.jpg", whole, meta=read_photo_meta(whole)), tuple(full)) is not None

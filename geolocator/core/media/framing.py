@@ -224,16 +224,24 @@ def principal_point(framing: Framing | None) -> tuple[float, float] | None:
     return ((0.5 - left) / (right - left), (0.5 - top) / (bottom - top))
 
 
-def crop_width_share(framing: Framing) -> float | None:
-    """The crop's width as a share of the whole frame's width (the camera's lens range is the frame's:
-    camera_fit's `frame` is its inverse) for a crop the metadata places: right - left, or for a turned one
-    its turned width over the frame's (_turned_span). None for no placed crop."""
+def crop_shares(framing: Framing) -> tuple[float, float] | None:
+    """The crop's width and height as shares of the whole frame's width and height, for a crop the
+    metadata places: (right - left, bottom - top), or for a turned one its turned sides over the frame's
+    (_turned_span). The camera's lens is the frame's: camera_fit's `frame` is 1 / the width share, and a
+    35 mm-equivalent focal length refers to the frame's diagonal (camera.camera_from_footprint). None for
+    no placed crop."""
     if framing is None or not framing.cropped or framing.box is None:
         return None
     if framing.angle_deg and framing.frame_aspect:
         span = _turned_span(framing.box, framing.angle_deg, framing.frame_aspect)
-        return None if span is None else (span[1] - span[0]) / framing.frame_aspect
-    return framing.box[2] - framing.box[0]
+        return None if span is None else ((span[1] - span[0]) / framing.frame_aspect, span[3] - span[2])
+    return framing.box[2] - framing.box[0], framing.box[3] - framing.box[1]
+
+
+def crop_width_share(framing: Framing) -> float | None:
+    """The crop's width as a share of the whole frame's width (crop_shares' first); None for no placed crop."""
+    shares = crop_shares(framing)
+    return None if shares is None else shares[0]
 
 
 def principal_bounds(framing: Framing) -> tuple[tuple[float, float], tuple[float, float]]:
