@@ -529,3 +529,23 @@ def test_a_crop_of_unknown_place_has_no_camera_pose(tmp_path):
     whole = _with_focal(_photo(tmp_path / "whole.jpg", size=SIZE, recorded=SIZE), 24)
     full, _ = _crop_outline((0.0, 0.0, 1.0, 1.0), tilt=40.0, hfov=75.0)
     assert camera_for(Query("whole.jpg", whole, meta=read_photo_meta(whole)), tuple(full)) is not None
+
+
+def test_a_crop_whose_camera_raw_fields_were_stripped_is_read_from_what_is_left(tmp_path):
+    """A crop of a DJI photo whose crs:Crop* fields an export stripped, DJI's XMP kept as DJI writes it
+    (crs:HasCrop False, crs:AlreadyApplied False, drone-dji:*: no frame size, no crop field). What is left
+    decides: the camera's EXIF sizes and thumbnail kept place the crop (a resize before crop37); sizes the
+    export rewrote and no thumbnail say nothing (framing None: no evidence, not "uncropped")."""
+    dji = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="DJI Meta Data" xmlns:crs="http://ns.adobe.com/camera-raw-settings/1.0/" '
+           'xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:RelativeAltitude="+39.80" '
+           'drone-dji:GimbalPitchDegree="-89.90" crs:Version="7.0" crs:HasSettings="False" crs:HasCrop="False" '
+           'crs:AlreadyApplied="False"/></rdf:RDF></x:xmpmeta>').encode()
+    frame = _scene(size=(1600, 900), seed=9)
+    box = (0.1, 0.2, 0.7, 0.8)
+    kept = tmp_path / "kept.jpg"
+    Image.fromarray(_cut(frame, box)).save(kept, exif=_camera_exif(frame), xmp=dji, quality=92)
+    framing = read_photo_meta(kept).framing
+    assert framing.cropped and framing.box == pytest.approx(box, abs=0.015)
+    stripped = _photo(tmp_path / "stripped.jpg", size=(960, 540), recorded=(960, 540), xmp=dji)
+    assert read_photo_meta(stripped).framing is None
