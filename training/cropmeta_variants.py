@@ -10,6 +10,9 @@ metadata the tool that made them would write:
   FORM exif  a crop or resize tool that keeps the camera's EXIF block: PixelX/YDimension the render's size
   FORM thumb (crop37) as exif, the block keeping the camera's DCF thumbnail too (160 x 120 of the whole
              render, letterboxed to its aspect), as jpegtran -copy all or a Pillow script keeps it
+  FORM crsmeta (crop37) as crs, the export keeping the render's own metadata (EXIF make, model, focal
+             length and its 35 mm equivalent; DJI XMP height and gimbal pitch), as an export with "all
+             metadata" does: the pose check and the recorded view then apply
 
 VARIANTS (`--variants`, comma separated VARIANT:FORM): cropWWxHH a crop WW % of the width and HH % of the
 height at a corner (photo i of the sorted subsample: corner i % 4, TL TR BR BL); resizeNN the whole photo at NN %;
@@ -25,6 +28,8 @@ verification, default settings) three times in one Workspace (pair evaluations r
   new     the check on, the framing read (the product now)
   search  (with --search, for crops of unknown place) the check on, such crops' principal point searched
           (camera_fit.SEARCH_UNPLACED_CROPS = True)
+  prev    (with --prev, crop37) the framing read by the camera check but not by the camera pose
+          (camera.camera_for, used by pose_check): the product before crop37 for placed crops
 
 Right (scoring only): the answer within RADIUS_M of the crop's own centre, the crop's centre pixel carried to
 the ground through the original photo's verified outline on its truth tile (`--outlines`,
@@ -138,7 +143,7 @@ def write_variant(src: Path, dst: Path, variant: str, form: str, i: int) -> None
     if variant.startswith("crop"):
         box = crop_box(variant, i)
         out = img.crop((round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)))
-        if form == "crs":
+        if form in ("crs", "crsmeta"):
             xmp = _xmp_crs(box)
     elif variant.startswith("turn"):
         a, size, (qx, qy), box, _ = turned_crop(variant, i, (w, h))
@@ -154,11 +159,23 @@ def write_variant(src: Path, dst: Path, variant: str, form: str, i: int) -> None
         out = img.resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS)
     else:
         raise ValueError(f"unknown variant {variant!r}")
-    recorded = out.size if form == "crs" else (w, h)  # an export rewrites the sizes; a plain tool keeps the camera's
+    recorded = out.size if form in ("crs", "crsmeta") else (w, h)  # an export rewrites the sizes; a plain tool keeps the camera's
     exif = Image.Exif()
     exif[EXIF_IFD] = {0xA002: recorded[0], 0xA003: recorded[1]}
     if form == "thumb":
         exif = _with_thumbnail(img, recorded)
+    if form == "crsmeta":  # the render's EXIF (sizes rewritten) and its XMP with the crs fields added
+        with Image.open(src) as original:
+            exif = original.getexif()
+            kept = dict(exif.get_ifd(EXIF_IFD))
+            packet = original.info.get("xmp") or b""
+        kept.update({0xA002: recorded[0], 0xA003: recorded[1]})
+        exif[EXIF_IFD] = kept
+        if xmp is not None:
+            crs = xmp[xmp.index(b"<rdf:Description"):xmp.index(b"/></rdf:RDF>")].replace(
+                b'<rdf:Description rdf:about=""', b"")
+            packet = packet if isinstance(packet, bytes) else packet.encode()
+            xmp = packet.replace(b"/></rdf:RDF>", crs + b"/></rdf:RDF>", 1) if b"/></rdf:RDF>" in packet else xmp
     kwargs = {"exif": exif, "quality": 92}
     if xmp is not None:
         kwargs["xmp"] = xmp
@@ -246,7 +263,10 @@ def run(args) -> None:
     bar = camera_fit.MISFIT_BAR
     refusals = _Refusals(VerifySettings().min_inliers)
     camera_fit.drop_uncameralike = refusals
-    modes = ["off", "main", "new"] + (["search"] if args.search else [])
+    from geolocator.core import camera as camera_module
+
+    modes = ["off", "main", "new"] + (["search"] if args.search else []) + (["prev"] if args.prev else [])
+    photo_framing = camera_module._photo_framing
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with appending(args.out, FIELDS) as (w, fh):
         for region in args.region:
@@ -260,6 +280,9 @@ def run(args) -> None:
                 for mode in modes:
                     camera_fit.MISFIT_BAR = math.inf if mode == "off" else bar
                     camera_fit.SEARCH_UNPLACED_CROPS = mode == "search"
+                    # prev: the camera check reads the framing, the pose (camera_for) does not (before crop37)
+                    camera_module._photo_framing = (lambda q: None) if mode == "prev" else photo_framing
+                    camera_module._CAMERAS.clear()
                     qs = [replace(q, meta=replace(q.meta, framing=None)) if mode == "main" and q.meta else q
                           for q in queries]
                     refusals.fits = {}
@@ -287,6 +310,7 @@ def run(args) -> None:
                     fh.flush()
                     print(region.name, variant, form, mode, f"{took:.0f} s", flush=True)
                 camera_fit.MISFIT_BAR = bar
+                camera_module._photo_framing = photo_framing
                 camera_fit.SEARCH_UNPLACED_CROPS = False
 
 
@@ -322,7 +346,7 @@ def summary(paths: list[str]) -> None:
 
         def wrong(r):
             return r["status"] == "verified" and r["right"] == "0"
-        for mode in ("off", "main", "new", "search"):
+        for mode in ("off", "main", "new", "search", "prev"):
             rows = by.get(mode)
             if not rows:
                 continue
@@ -415,6 +439,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--outlines", type=Path, default=OUTLINES)
     ap.add_argument("--search", action="store_true", help="a fourth pass: crops of unknown place searched")
+    ap.add_argument("--prev", action="store_true",
+                    help="a pass with the framing read by the camera check only, not by the pose (before crop37)")
     ap.add_argument("--chance", action="store_true", help="print the recorded chance fits' readings and stop")
     ap.add_argument("--noise", action="store_true", help="print the analytic noise sensitivity and stop")
     args = ap.parse_args()
