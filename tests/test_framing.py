@@ -549,3 +549,41 @@ def test_a_crop_whose_camera_raw_fields_were_stripped_is_read_from_what_is_left(
     assert framing.cropped and framing.box == pytest.approx(box, abs=0.015)
     stripped = _photo(tmp_path / "stripped.jpg", size=(960, 540), recorded=(960, 540), xmp=dji)
     assert read_photo_meta(stripped).framing is None
+
+
+def test_a_cropped_photo_s_footprint_is_its_share_of_the_frame_s(tmp_path):
+    """A nadir photo 40 m up, 8.8 mm over a 13.2 mm sensor (the frame 60 m across), cropped to its top-left
+    quarter by Lightroom: before crop37 the sensor was taken to span the crop's 2000 pixels, so the crop read
+    60 m across instead of 30; a crop of unknown place has no footprint (its share of the sensor is unknown)."""
+    from dataclasses import replace
+
+    from geolocator.core.media.metadata import footprint_m
+    from geolocator.core.model import PhotoMeta
+
+    whole = PhotoMeta(width=4000, height=3000, relative_altitude_m=40.0, focal_length_mm=8.8, sensor_width_mm=13.2,
+                      gimbal_pitch_deg=-90.0)
+    assert footprint_m(whole) == pytest.approx((60.0, 45.0))
+    crop = replace(whole, width=2000, height=1500, framing=Framing(True, (0.0, 0.0, 0.5, 0.5), "test"))
+    assert footprint_m(crop) == pytest.approx((30.0, 22.5))
+    strip = replace(whole, width=1000, height=3000, framing=Framing(True, (0.25, 0.0, 0.5, 1.0), "test"))
+    assert footprint_m(strip) == pytest.approx((15.0, 45.0))  # a portrait strip: the sensor still spans the frame
+    assert footprint_m(replace(crop, framing=Framing(True, None, "test", (0.5, 0.5)))) is None
+    assert footprint_m(replace(crop, framing=Framing(False, None, "test"))) == pytest.approx((60.0, 45.0))
+
+
+def test_a_cropped_photo_has_no_recorded_view(tmp_path):
+    """The recorded pitch, height and lens are the whole frame's, seen through a centred lens; a crop sees
+    another view (its lens across its pixels, its principal point off-centre), so none is claimed: on the
+    benchmark's oblique crops with the render's metadata kept, the frame's view cost right answers."""
+    from dataclasses import replace
+
+    from geolocator.core.model import PhotoMeta
+    from geolocator.core.recorded_view import recorded_view
+
+    meta = PhotoMeta(width=384, height=288, relative_altitude_m=33.8, focal_length_mm=4.5, sensor_width_mm=6.4,
+                     gimbal_pitch_deg=-53.35)
+    assert recorded_view(Query("q.jpg", tmp_path / "q.jpg", meta=meta)) is not None
+    for framing in (Framing(True, (0.5, 0.0, 1.0, 0.5), "test"), Framing(True, None, "test")):
+        assert recorded_view(Query("q.jpg", tmp_path / "q.jpg", meta=replace(meta, framing=framing))) is None
+    resized = replace(meta, framing=Framing(False, None, "resized"))
+    assert recorded_view(Query("q.jpg", tmp_path / "q.jpg", meta=resized)) is not None
