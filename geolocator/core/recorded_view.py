@@ -21,8 +21,8 @@ that reads the focal length about 9 % long. A frame without a pitch, a height or
 record has no recorded view, nor does a frame without a readable frame size.
 
 A photo its metadata says was cropped (PhotoMeta.framing) has no recorded view: the view is the whole
-frame's, seen through a centred lens, and the crop's is another (on the benchmark's oblique crops the
-frame's view cost 4-6 of 22 right answers: training/results/crop37_session37.md).
+frame's, seen through a centred lens, and the crop's is another (measured on the benchmark's oblique
+crops: training/results/crop37_session37.md).
 
 Nothing else is read: never the truth, the position, the heading.
 """
