@@ -573,8 +573,8 @@ def test_a_cropped_photo_s_footprint_is_its_share_of_the_frame_s(tmp_path):
 
 def test_a_cropped_photo_has_no_recorded_view(tmp_path):
     """The recorded pitch, height and lens are the whole frame's, seen through a centred lens; a crop sees
-    another view (its lens across its pixels, its principal point off-centre), so none is claimed: on the
-    benchmark's oblique crops with the render's metadata kept, the frame's view cost right answers."""
+    another view (its lens across its pixels, its principal point off-centre), so none is claimed (before
+    crop37 the frame's view was given to the crop); a resize keeps it."""
     from dataclasses import replace
 
     from geolocator.core.model import PhotoMeta
