@@ -1,8 +1,9 @@
 """Property tests of how a photo's metadata says it was framed (core/media/framing.py, cropmeta36):
 Camera Raw / Lightroom crop boxes (crs:Crop*, applied) read as that box and put the camera's principal point
 where the camera had it; a resize of any factor, with any rounding, turned a quarter or not, never reads as a
-crop; a crop of another aspect never reads as a resize; turned crops and other orientations say "cropped,
-place unknown", never a box. Settings: tests/prop_profile.py."""
+crop; a crop of another aspect never reads as a resize; crops of other orientations say "cropped, place
+unknown", never a box; turned crops (crop37) are placed only as a crop of the pixels' aspect inside the frame,
+and where they were cut. Settings: tests/prop_profile.py."""
 
 from __future__ import annotations
 
@@ -71,18 +72,67 @@ def test_an_applied_crop_box_reads_as_that_box_and_the_camera_centre(w, h, case,
 
 
 @prop(150)
-@given(sides, sides, crop_boxes(), st.sampled_from([2, 3, 4, 5, 6, 7, 8]), st.floats(-45, 45), st.booleans())
-def test_a_turned_crop_or_a_turned_photo_is_cropped_but_never_placed(w, h, case, orient, angle, turned):
-    """A crop turned more than the tolerance, or a crop of a photo whose EXIF Orientation is not 1: cropped,
-    with no box and no principal point (which way the fractions run is not known), never a box."""
+@given(sides, sides, crop_boxes(), st.sampled_from([2, 3, 4, 5, 6, 7, 8]), st.floats(-45, 45))
+def test_a_crop_of_a_turned_photo_is_cropped_but_never_placed(w, h, case, orient, angle):
+    """A crop (turned or not) of a photo whose EXIF Orientation is not 1: cropped, with no box and no principal
+    point (which way the fractions run is not known), never a box."""
     texts, _ = case
-    if turned:
-        assume(abs(angle) > 0.01)
-        xmp, orientation = _crs(texts, angle=f"{angle:.4f}"), 1
-    else:
-        xmp, orientation = _crs(texts), orient
-    framing = read_framing({}, xmp, (w, h), orientation)
+    xmp = _crs(texts, angle=f"{angle:.4f}")
+    framing = read_framing({}, xmp, (w, h), orient)
     assert framing is not None and framing.cropped and framing.box is None and principal_point(framing) is None
+
+
+@prop(150)
+@given(sides, sides, crop_boxes(), st.floats(-45, 45))
+def test_a_turned_crop_is_placed_only_as_a_crop_of_the_pixels_aspect_inside_the_frame(w, h, case, angle):
+    """Any edges and turn (crop37): a turned crop is either a crop of unknown place, or placed with a frame
+    aspect under which the edges, turned as Camera Raw turns them, span a crop of the pixels' aspect whose four
+    corners lie in the frame (within TURNED_SLACK), its principal point finite."""
+    from geolocator.core.media.framing import TURNED_SLACK, _turned_span
+
+    assume(abs(angle) > 0.01)
+    texts, _ = case
+    framing = read_framing({}, _crs(texts, angle=f"{angle:.4f}"), (w, h), 1)
+    assert framing is not None and framing.cropped
+    if framing.box is None:
+        assert principal_point(framing) is None
+        return
+    a, k = math.radians(framing.angle_deg), framing.frame_aspect
+    x0, x1, y0, y1 = _turned_span(framing.box, framing.angle_deg, k)
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(w / h, rel=1e-6)
+    for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+        fx = (x * math.cos(a) - y * math.sin(a)) / k + 0.5
+        fy = x * math.sin(a) + y * math.cos(a) + 0.5
+        assert -TURNED_SLACK - 1e-9 <= fx <= 1 + TURNED_SLACK + 1e-9 and -TURNED_SLACK - 1e-9 <= fy <= 1 + TURNED_SLACK + 1e-9
+    assert all(math.isfinite(v) for v in principal_point(framing))
+
+
+@prop(150)
+@given(st.floats(-45, 45), st.floats(0.1, 0.9), st.floats(0.1, 0.9), st.floats(-0.5, 0.5), st.floats(-0.5, 0.5),
+       st.sampled_from([(4000, 3000), (5472, 3648), (4000, 2250), (3000, 4000)]))
+def test_a_turned_crop_of_any_frame_is_placed_where_it_was_cut(angle, cw, ch, ox, oy, frame):
+    """A crop cut from a frame (width, height pixels) turned `angle` degrees, `cw` x `ch` of the frame's sides
+    along its own, moved from the centre by (ox, oy) of the room left: written with its edges to 6 decimals
+    and its pixel size rounded, it is placed, the frame's aspect recovered and the frame's centre where it was."""
+    from geolocator.core.media.framing import crop_width_share
+
+    assume(abs(angle) > 0.05)
+    W, H = frame
+    a = math.radians(angle)
+    c, s = math.cos(a), math.sin(a)
+    w, h = cw * W, ch * H
+    ex, ey = (w * c + h * abs(s)) / 2, (w * abs(s) + h * c) / 2  # the turned crop's half extent in the frame
+    assume(ex < W / 2 and ey < H / 2 and min(w, h) >= 64)
+    cx, cy = ox * (W / 2 - ex), oy * (H / 2 - ey)  # its centre, from the frame's, in the frame
+    qx, qy = cx * c + cy * s, -cx * s + cy * c  # ... in turned coordinates
+    corner = [((qx + dx) * c - (qy + dy) * s, (qx + dx) * s + (qy + dy) * c) for dx, dy in ((-w / 2, -h / 2), (w / 2, h / 2))]
+    texts = [f"{v:.6f}" for v in (corner[0][0] / W + 0.5, corner[0][1] / H + 0.5, corner[1][0] / W + 0.5,
+                                  corner[1][1] / H + 0.5)]
+    framing = read_framing({}, _crs(texts, angle=f"{angle:.4f}"), (round(w), round(h)), 1)
+    assert framing.box is not None and framing.frame_aspect == pytest.approx(W / H, rel=0.02)
+    px, py = principal_point(framing)
+    assert px == pytest.approx(0.5 - qx / w, abs=0.01) and py == pytest.approx(0.5 - qy / h, abs=0.01)
+    assert crop_width_share(framing) == pytest.approx(cw, rel=0.02)
 
 
 @prop(150)

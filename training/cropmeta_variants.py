@@ -8,9 +8,18 @@ metadata the tool that made them would write:
              Right/Bottom (the box as fractions of the frame), crs:CropAngle 0; EXIF PixelX/YDimension the
              exported (cropped) size, as an export rewrites it
   FORM exif  a crop or resize tool that keeps the camera's EXIF block: PixelX/YDimension the render's size
+  FORM thumb (crop37) as exif, the block keeping the camera's DCF thumbnail too (160 x 120 of the whole
+             render, letterboxed to its aspect), as jpegtran -copy all or a Pillow script keeps it
+  FORM crsmeta (crop37) as crs, the export keeping the render's own metadata (EXIF make, model, focal
+             length and its 35 mm equivalent; DJI XMP height and gimbal pitch), as an export with "all
+             metadata" does: the pose check and the recorded view then apply
 
 VARIANTS (`--variants`, comma separated VARIANT:FORM): cropWWxHH a crop WW % of the width and HH % of the
-height at a corner (photo i of the sorted subsample: corner i % 4, TL TR BR BL); resizeNN the whole photo at NN %.
+height at a corner (photo i of the sorted subsample: corner i % 4, TL TR BR BL); resizeNN the whole photo at NN %;
+turnWWxHHaA (crop37, FORM crs only) a crop WW % x HH % of the frame's width and height along its own sides,
+turned A degrees (photo i: +A for even i, -A for odd) and pushed into corner i % 4 as far as it stays inside the
+frame, written as Camera Raw writes a turned crop (crs:CropAngle A, the edges its top-left and bottom-right
+corners in the unturned frame: core/media/framing.py).
 
 Each set is located through the product's path (pipeline.Workspace, frozen EfficientNet-Lite0 features, SIFT
 verification, default settings) three times in one Workspace (pair evaluations reused, only the check differs):
@@ -19,6 +28,8 @@ verification, default settings) three times in one Workspace (pair evaluations r
   new     the check on, the framing read (the product now)
   search  (with --search, for crops of unknown place) the check on, such crops' principal point searched
           (camera_fit.SEARCH_UNPLACED_CROPS = True)
+  prev    (with --prev, crop37) the framing read by the camera check but not by the camera pose
+          (camera.camera_for, used by pose_check): the product before crop37 for placed crops
 
 Right (scoring only): the answer within RADIUS_M of the crop's own centre, the crop's centre pixel carried to
 the ground through the original photo's verified outline on its truth tile (`--outlines`,
@@ -67,14 +78,58 @@ def crop_box(variant: str, i: int) -> tuple[float, float, float, float]:
     return left, top, left + cw, top + ch
 
 
-def _xmp_crs(box) -> bytes:
+def turned_crop(variant: str, i: int, size: tuple[int, int]):
+    """Photo i's turned crop (turnWWxHHaA) of a `size` (width, height) frame: (angle degrees, the crop's pixel
+    size, its top-left corner in turned coordinates (pixels about the frame's centre: x' = x cos a + y sin a,
+    y' = -x sin a + y cos a), the crs box (its top-left and bottom-right corners as fractions of the frame),
+    its centre as fractions of the frame)."""
+    body, angle = variant[4:].split("a")
+    cw, ch = (int(x) / 100.0 for x in body.split("x"))
+    a = float(angle) * (1 if i % 2 == 0 else -1)
+    W, H = size
+    w, h = cw * W, ch * H
+    c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+    # the crop's extent in the frame (its turned corners' bounding box, half sizes) sets how far it can go
+    ex, ey = (w * c + h * abs(s)) / 2, (w * abs(s) + h * c) / 2
+    corner = CORNERS[i % 4]
+    fx = (-1 if corner in ("TL", "BL") else 1) * (W / 2 - ex)
+    fy = (-1 if corner in ("TL", "TR") else 1) * (H / 2 - ey)
+    qx, qy = fx * c + fy * s - w / 2, -fx * s + fy * c - h / 2  # its centre turned, less half its sides
+
+    def frame(x, y):  # turned coordinates back to the frame, as fractions
+        return ((x * c - y * s) / W + 0.5, (x * s + y * c) / H + 0.5)
+
+    (l, t), (r, b) = frame(qx, qy), frame(qx + w, qy + h)
+    return a, (round(w), round(h)), (qx, qy), (l, t, r, b), frame(qx + w / 2, qy + h / 2)
+
+
+def _xmp_crs(box, angle: float = 0.0) -> bytes:
     left, top, right, bottom = box
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
             '<rdf:Description rdf:about="" xmlns:crs="http://ns.adobe.com/camera-raw-settings/1.0/" '
             'crs:Version="15.0" crs:HasSettings="True" crs:AlreadyApplied="True" crs:HasCrop="True" '
             f'crs:CropTop="{top:.6f}" crs:CropLeft="{left:.6f}" crs:CropBottom="{bottom:.6f}" '
-            f'crs:CropRight="{right:.6f}" crs:CropAngle="0"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
+            f'crs:CropRight="{right:.6f}" crs:CropAngle="{angle:g}"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
+
+
+def _with_thumbnail(frame, recorded) -> bytes:
+    """The camera's EXIF block with PixelX/YDimension `recorded` and a 160 x 120 DCF thumbnail of `frame` (PIL
+    image) letterboxed to its aspect (piexif writes IFD1)."""
+    import io
+
+    import piexif
+    from PIL import Image
+
+    scale = min(160 / frame.width, 120 / frame.height)
+    small = frame.resize((round(frame.width * scale), round(frame.height * scale)), Image.Resampling.LANCZOS)
+    thumb = Image.new("RGB", (160, 120))
+    thumb.paste(small, ((160 - small.width) // 2, (120 - small.height) // 2))
+    data = io.BytesIO()
+    thumb.save(data, "JPEG", quality=90)
+    return piexif.dump({"0th": {}, "Exif": {piexif.ExifIFD.PixelXDimension: recorded[0],
+                                            piexif.ExifIFD.PixelYDimension: recorded[1]},
+                        "1st": {piexif.ImageIFD.Compression: 6}, "thumbnail": data.getvalue()})
 
 
 def write_variant(src: Path, dst: Path, variant: str, form: str, i: int) -> None:
@@ -88,16 +143,39 @@ def write_variant(src: Path, dst: Path, variant: str, form: str, i: int) -> None
     if variant.startswith("crop"):
         box = crop_box(variant, i)
         out = img.crop((round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)))
-        if form == "crs":
+        if form in ("crs", "crsmeta"):
             xmp = _xmp_crs(box)
+    elif variant.startswith("turn"):
+        a, size, (qx, qy), box, _ = turned_crop(variant, i, (w, h))
+        c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
+        # the output point (u, v) is the frame's point turned back from (qx + u, qy + v)
+        ox, oy = qx, qy  # PIL reads continuous coordinates at pixel centres itself
+        out = img.transform(size, Image.Transform.AFFINE,
+                            (c, -s, ox * c - oy * s + w / 2, s, c, ox * s + oy * c + h / 2),
+                            resample=Image.Resampling.BICUBIC)
+        xmp = _xmp_crs(box, a)
     elif variant.startswith("resize"):
         s = int(variant[6:]) / 100.0
         out = img.resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS)
     else:
         raise ValueError(f"unknown variant {variant!r}")
-    recorded = out.size if form == "crs" else (w, h)  # an export rewrites the sizes; a plain tool keeps the camera's
+    recorded = out.size if form in ("crs", "crsmeta") else (w, h)  # an export rewrites the sizes; a plain tool keeps the camera's
     exif = Image.Exif()
     exif[EXIF_IFD] = {0xA002: recorded[0], 0xA003: recorded[1]}
+    if form == "thumb":
+        exif = _with_thumbnail(img, recorded)
+    if form == "crsmeta":  # the render's EXIF (sizes rewritten) and its XMP with the crs fields added
+        with Image.open(src) as original:
+            exif = original.getexif()
+            kept = dict(exif.get_ifd(EXIF_IFD))
+            packet = original.info.get("xmp") or b""
+        kept.update({0xA002: recorded[0], 0xA003: recorded[1]})
+        exif[EXIF_IFD] = kept
+        if xmp is not None:
+            crs = xmp[xmp.index(b"<rdf:Description"):xmp.index(b"/></rdf:RDF>")].replace(
+                b'<rdf:Description rdf:about=""', b"")
+            packet = packet if isinstance(packet, bytes) else packet.encode()
+            xmp = packet.replace(b"/></rdf:RDF>", crs + b"/></rdf:RDF>", 1) if b"/></rdf:RDF>" in packet else xmp
     kwargs = {"exif": exif, "quality": 92}
     if xmp is not None:
         kwargs["xmp"] = xmp
@@ -136,15 +214,21 @@ def truths(region: Path, variant: str, photos: int | None, outlines: Path) -> di
 
     keep = sorted(q.id for q in subsample(load_region(region).queries, photos))
     table = {r["query"]: LatLon(float(r["lat"]), float(r["lon"])) for r in csv.DictReader(open(region / "truth.csv"))}
-    if not variant.startswith("crop"):
+    if not variant.startswith(("crop", "turn")):
         return {q: table[q] for q in keep}
     lines = _outlines(str(outlines))
     out = {}
     for i, q in enumerate(keep):
         footprint = lines.get((region.name, q))
         if footprint:
-            left, top, right, bottom = crop_box(variant, i)
-            out[q] = _ground_of(((left + right) / 2, (top + bottom) / 2), footprint, 1.0, 1.0)
+            if variant.startswith("turn"):
+                from PIL import Image
+
+                centre = turned_crop(variant, i, Image.open(region / q).size)[4]
+            else:
+                left, top, right, bottom = crop_box(variant, i)
+                centre = ((left + right) / 2, (top + bottom) / 2)
+            out[q] = _ground_of(centre, footprint, 1.0, 1.0)
     return out
 
 
@@ -179,7 +263,10 @@ def run(args) -> None:
     bar = camera_fit.MISFIT_BAR
     refusals = _Refusals(VerifySettings().min_inliers)
     camera_fit.drop_uncameralike = refusals
-    modes = ["off", "main", "new"] + (["search"] if args.search else [])
+    from geolocator.core import camera as camera_module
+
+    modes = ["off", "main", "new"] + (["search"] if args.search else []) + (["prev"] if args.prev else [])
+    photo_framing = camera_module._photo_framing
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with appending(args.out, FIELDS) as (w, fh):
         for region in args.region:
@@ -193,6 +280,9 @@ def run(args) -> None:
                 for mode in modes:
                     camera_fit.MISFIT_BAR = math.inf if mode == "off" else bar
                     camera_fit.SEARCH_UNPLACED_CROPS = mode == "search"
+                    # prev: the camera check reads the framing, the pose (camera_for) does not (before crop37)
+                    camera_module._photo_framing = (lambda q: None) if mode == "prev" else photo_framing
+                    camera_module._CAMERAS.clear()
                     qs = [replace(q, meta=replace(q.meta, framing=None)) if mode == "main" and q.meta else q
                           for q in queries]
                     refusals.fits = {}
@@ -220,6 +310,7 @@ def run(args) -> None:
                     fh.flush()
                     print(region.name, variant, form, mode, f"{took:.0f} s", flush=True)
                 camera_fit.MISFIT_BAR = bar
+                camera_module._photo_framing = photo_framing
                 camera_fit.SEARCH_UNPLACED_CROPS = False
 
 
@@ -255,7 +346,7 @@ def summary(paths: list[str]) -> None:
 
         def wrong(r):
             return r["status"] == "verified" and r["right"] == "0"
-        for mode in ("off", "main", "new", "search"):
+        for mode in ("off", "main", "new", "search", "prev"):
             rows = by.get(mode)
             if not rows:
                 continue
@@ -348,6 +439,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--outlines", type=Path, default=OUTLINES)
     ap.add_argument("--search", action="store_true", help="a fourth pass: crops of unknown place searched")
+    ap.add_argument("--prev", action="store_true",
+                    help="a pass with the framing read by the camera check only, not by the pose (before crop37)")
     ap.add_argument("--chance", action="store_true", help="print the recorded chance fits' readings and stop")
     ap.add_argument("--noise", action="store_true", help="print the analytic noise sensitivity and stop")
     args = ap.parse_args()

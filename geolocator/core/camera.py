@@ -67,10 +67,14 @@ def focal_35mm(query: Query) -> float | None:
 
 
 def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, int], focal35_mm: float,
-                          rows: tuple[float, float] | None = None) -> CameraEstimate | None:
+                          rows: tuple[float, float] | None = None, principal: tuple[float, float] = (0.5, 0.5),
+                          shares: tuple[float, float] = (1.0, 1.0)) -> CameraEstimate | None:
     """Camera pose from the photo's four corners on the ground (TL, TR, BR, BL, as Match.footprint)
-    and a pinhole camera (principal point at the centre, fx = fy = focal35 / 43.27 mm x the image
-    diagonal in pixels). None when no pose puts the camera above the ground. Positions in the
+    and a pinhole camera (principal point at `principal`, fractions of the image's width and height, the
+    centre unless the photo is a crop: media/framing.principal_point; fx = fy = focal35 / 43.27 mm x the
+    camera's whole frame's diagonal in pixels, the image's sides over `shares`, the crop's width and
+    height shares of the frame: media/framing.crop_shares; a 35 mm-equivalent focal length is the
+    frame's). None when no pose puts the camera above the ground. Positions in the
     footprint's local east/north metres (equirectangular about its first corner, east measured the
     short way across ±180°), returned as WGS84 (longitude in [-180, 180)).
     `rows`: the footprint is that of the photo's band of rows (top, bottom), fractions of its
@@ -88,8 +92,8 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     image = np.array([[0, top * h], [w, top * h], [w, bottom * h], [0, bottom * h]], np.float64)
     if abs(cv2.contourArea(ground[:, :2].astype(np.float32))) < 1e-6:  # no area: no pose
         return None
-    f = focal35_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(w, h)
-    K = np.array([[f, 0, w / 2.0], [0, f, h / 2.0], [0, 0, 1]], np.float64)
+    f = focal35_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(w / shares[0], h / shares[1])
+    K = np.array([[f, 0, principal[0] * w], [0, f, principal[1] * h], [0, 0, 1]], np.float64)
     poses = []
     for flag in (cv2.SOLVEPNP_SQPNP, cv2.SOLVEPNP_IPPE):  # see the module doc: why both
         try:
@@ -117,6 +121,22 @@ def camera_from_footprint(footprint: tuple[LatLon, ...], image_size: tuple[int, 
     tilt = math.degrees(math.acos(min(1.0, max(-1.0, -axis[2]))))
     position = LatLon(origin.lat + centre[1] / m_lat, (origin.lon + centre[0] / m_lon + 180.0) % 360.0 - 180.0)
     return CameraEstimate(position, float(centre[2]), heading, tilt)
+
+
+def _photo_framing(query: Query):
+    """A photo's PhotoMeta.framing (read from the file when the query has no meta yet); None for a video
+    frame (no photo metadata) or a file whose metadata cannot be read."""
+    if getattr(query, "time_s", None) is not None:
+        return None
+    meta = getattr(query, "meta", None)
+    if meta is None:
+        try:
+            from .media.metadata import read_photo_meta
+
+            meta = read_photo_meta(query.path)
+        except Exception:  # noqa: BLE001 - no metadata: read as any photo
+            return None
+    return meta.framing
 
 
 def _image_size(query: Query) -> tuple[int, int] | None:
@@ -167,20 +187,33 @@ CAMERA_CACHE_SIZE = 8192
 def camera_for(query: Query, footprint: tuple[LatLon, ...] | None,
                rows: tuple[float, float] | None = None) -> CameraEstimate | None:
     """The camera pose of a query whose verified footprint is known, when its focal length is
-    (memoised: the same query, footprint and rows are solved once). `rows`: as camera_from_footprint's."""
+    (memoised: the same query, footprint and rows are solved once). `rows`: as camera_from_footprint's.
+    A photo whose metadata says it was cropped (PhotoMeta.framing) is solved with the lens on the whole
+    frame and the principal point where the crop puts it; one cropped where the metadata does not say
+    has no pose (None): its focal length in its own pixels is not known."""
     if not footprint:
         return None
+    from .media.framing import crop_shares, principal_point
     from .media.query_image import query_key
 
     focal = focal_35mm(query)
     if focal is None:
+        return None
+    framing = _photo_framing(query)
+    if framing is not None and framing.cropped and framing.box is None:
         return None
     key = (query_key(query), focal, tuple(footprint), rows)
     if key in _CAMERAS:
         _CAMERAS.move_to_end(key)
         return _CAMERAS[key]
     size = _image_size(query)
-    camera = None if size is None else camera_from_footprint(footprint, size, focal, rows)
+    shares = crop_shares(framing)
+    if size is None:
+        camera = None
+    elif shares is None:  # the whole frame: principal point in the middle
+        camera = camera_from_footprint(footprint, size, focal, rows)
+    else:
+        camera = camera_from_footprint(footprint, size, focal, rows, principal=principal_point(framing), shares=shares)
     _CAMERAS[key] = camera
     if len(_CAMERAS) > CAMERA_CACHE_SIZE:
         _CAMERAS.popitem(last=False)

@@ -17,8 +17,9 @@ stretch. It needs no focal length, altitude or pitch from the photo: it reads th
 
 A crop moves the principal point off the picture's centre (a 9 % corner crop of a wide oblique view
 reads 0.51 at the centre). Where the photo's metadata places its crop (PhotoMeta.framing: Lightroom /
-Camera Raw's applied crs:Crop*, media/framing.py), query_misfit reads the outline with the principal
-point where the crop puts it; a crop of unknown place is read at the centre, as any photo
+Camera Raw's applied crs:Crop*, turned or not, media/framing.py), query_misfit reads the outline with
+the principal point where the crop puts it (a turned crop is the frame seen by a camera rolled about its
+axis: still a pinhole camera, its principal point the frame's centre carried through the turn); a crop of unknown place is read at the centre, as any photo
 (SEARCH_UNPLACED_CROPS; training/results/cropmeta36_session36.md).
 """
 
@@ -152,7 +153,7 @@ def query_misfit(query, footprint: Sequence[LatLon]) -> tuple[CameraFit | None, 
     place (camera_misfit_anywhere). (None, ...) when the size is unknown or the outline cannot be read."""
     from .camera import _image_size, _quarter_turned
     from .ground_band import query_rows
-    from .media.framing import principal_bounds, principal_point
+    from .media.framing import crop_width_share, principal_bounds, principal_point
     from .media.query_image import bars_box
 
     size = _image_size(query)
@@ -185,7 +186,7 @@ def query_misfit(query, footprint: Sequence[LatLon]) -> tuple[CameraFit | None, 
                            for (lo, hi), (a, b) in zip(bounds, ((box[0], box[2]), (box[1], box[3]))))
         return camera_misfit_anywhere(footprint, size, rows, bounds), "searched"
     if framing is not None and framing.cropped and framing.box is not None:
-        frame = 1.0 / (framing.box[2] - framing.box[0])
+        frame = 1.0 / crop_width_share(framing)  # of a turned crop, its turned width
         if box is not None:  # the picture between the bars is that share of the crop's width
             frame /= box[2] - box[0]
         return camera_misfit(footprint, size, rows, principal, frame), "crop box"

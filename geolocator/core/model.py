@@ -187,12 +187,17 @@ class Framing:
     crs:Crop* with crs:AlreadyApplied), None where it says only that (the recorded frame's aspect
     differs from the pixels'). `cropped` False: the whole frame, resized. `source` names the evidence.
     `least_share`: for a crop of unknown place, the smallest (width, height) fractions of the frame the
-    pixels can be (the decoded size over the recorded one: a crop not enlarged after), None when unknown."""
+    pixels can be (the decoded size over the recorded one: a crop not enlarged after), None when unknown.
+    `angle_deg`: a crop turned on the frame (crs:CropAngle, degrees, -45 to 45); `box` is then the turned
+    crop's top-left and bottom-right corners (Camera Raw's convention: media/framing.py), and `frame_aspect`
+    the whole frame's width over its height, which that turn needs (read from the pixels' aspect)."""
 
     cropped: bool
     box: tuple[float, float, float, float] | None
     source: str
     least_share: tuple[float, float] | None = None
+    angle_deg: float = 0.0
+    frame_aspect: float | None = None
 
 
 @dataclass(frozen=True)

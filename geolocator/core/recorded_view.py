@@ -20,6 +20,10 @@ that is focal_35 / 43.27 x sqrt(w^2 + h^2) / max(w, h). Caveat: some makers quot
 that reads the focal length about 9 % long. A frame without a pitch, a height or a lens in its
 record has no recorded view, nor does a frame without a readable frame size.
 
+A photo its metadata says was cropped (PhotoMeta.framing) has no recorded view: the view is the whole
+frame's, seen through a centred lens, and the crop's is another (measured on the benchmark's oblique
+crops: training/results/crop37_session37.md).
+
 Nothing else is read: never the truth, the position, the heading.
 """
 
@@ -48,6 +52,10 @@ def recorded_view(query) -> ViewGeometry | None:
         size = displayed_size(query) if focal else None
         return None if size is None else frame_view(record, size, focal)
     meta = getattr(query, "meta", None)
+    if meta is not None and meta.framing is not None and meta.framing.cropped:
+        # a crop's view is not the recorded one: its lens across the pixels and its principal point are
+        # the crop's (ViewGeometry has the frame's, centred), so none is claimed (crop37)
+        return None
     if meta is not None and meta.orientation not in (None, 1):
         meta = replace(meta, orientation=1)  # read as displayed: images.open_image turns it upright
     return view_geometry(meta)

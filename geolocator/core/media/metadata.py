@@ -20,7 +20,8 @@ Sources, in order of trust:
 - Camera: EXIF FocalLength, FocalLengthIn35mmFilm, FocalPlaneX/YResolution (+ unit); a small
   table of common DJI cameras when the sensor size is not recorded.
 - Framing (cropped or resized since the camera): Camera Raw's applied crs:Crop*, else EXIF
-  PixelX/YDimension against the decoded size (media/framing.py).
+  PixelX/YDimension against the decoded size (media/framing.py), and where those cannot place a crop,
+  the EXIF thumbnail a crop tool kept (media/thumb_framing.py).
 - Time: EXIF DateTimeOriginal + SubSecTimeOriginal + OffsetTimeOriginal; without the offset, the zone
   the GPS UTC stamp (GPSDateStamp + GPSTimeStamp) tells when the two clocks agree within 2 minutes;
   without DateTimeOriginal, XMP `exif:DateTimeOriginal`, `photoshop:DateCreated` or `xmp:CreateDate`.
@@ -42,7 +43,8 @@ from pathlib import Path
 from PIL import Image
 
 from ..model import LatLon, PhotoMeta
-from .framing import read_framing
+from .framing import read_framing, recorded_size
+from .thumb_framing import thumbnail_framing
 
 log = logging.getLogger("geolocator")
 
@@ -804,7 +806,8 @@ def read_photo_meta(path: Path) -> PhotoMeta:
         position_note=note,
         written_answer=_written_answer(gps),
         metadata_note="; ".join(damage) or None,
-        framing=read_framing(exif_ifd, xmp, size, orientation),
+        framing=thumbnail_framing(path, read_framing(exif_ifd, xmp, size, orientation),
+                                  recorded_size(exif_ifd, xmp)[0], orientation),
         **_orientation(xmp),
     )
 
@@ -826,7 +829,11 @@ def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
     point, which stands in for the ground: wrong over slopes, so a prior, not a measurement).
     None when the altitude, focal length, sensor width or image size is unknown, or the gimbal
     pitch is recorded and more than NADIR_TOLERANCE_DEG away from straight down (-90).
+    A crop the metadata places (PhotoMeta.framing) sees its shares of the whole frame's footprint
+    (media/framing.crop_shares; the sensor spans the frame, not the crop); a crop of unknown place: None.
     """
+    from .framing import crop_shares
+
     if meta is None:
         return None
     alt, f, sw = meta.relative_altitude_m, meta.focal_length_mm, meta.sensor_width_mm
@@ -834,11 +841,19 @@ def footprint_m(meta: PhotoMeta | None) -> tuple[float, float] | None:
         return None
     if meta.gimbal_pitch_deg is not None and abs(meta.gimbal_pitch_deg + 90.0) > NADIR_TOLERANCE_DEG:
         return None
-    # The sensor width is along the stored image's long side (sensors are landscape).
-    long_px, short_px = max(meta.width, meta.height), min(meta.width, meta.height)
+    sx, sy = 1.0, 1.0
+    if meta.framing is not None and meta.framing.cropped:
+        shares = crop_shares(meta.framing)
+        if shares is None:  # cropped, place and size unknown: its share of the sensor is not known
+            return None
+        sx, sy = shares
+    # The sensor width is along the whole frame's long side (sensors are landscape).
+    fw, fh = meta.width / sx, meta.height / sy
+    long_px, short_px = max(fw, fh), min(fw, fh)
     along_long = alt * sw / f
     along_short = along_long * short_px / long_px
-    w, h = (along_long, along_short) if meta.width >= meta.height else (along_short, along_long)
+    w, h = (along_long, along_short) if fw >= fh else (along_short, along_long)
+    w, h = w * sx, h * sy
     if quarter_turned(meta):  # displayed a quarter turn from how it is stored
         w, h = h, w
     return w, h
