@@ -8,7 +8,8 @@ cameras write them (DateTimeOriginal, SubSecTimeOriginal, OffsetTimeOriginal, Ma
 folder, then grouped and smoothed exactly as `locate` does (core.sequence.smooth on the photos' metadata);
 the single-photo predictions come from one Workspace.locate of the source queries (EfficientNet-Lite0 +
 geometric verification, top 10), made once and reused (`locate` step), so before/after compare the same
-answers. Truth (truth.csv) scores only.
+answers. Truth (truth.csv) scores only. The answers (full.pkl, edge.pkl) and the case folders are kept
+under /tmp/flights37 (per region); `locate` took 3-19 min a region on the shared 2-core machine (load 7-17).
 
   OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python training/flights37_cases.py locate   # ~minutes, once
   OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python training/flights37_cases.py cases [--region R] [--out FILE.md]
