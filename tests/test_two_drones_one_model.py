@@ -43,3 +43,18 @@ def test_photos_given_one_by_one_are_labelled_by_their_folders_name(tmp_path):
     a = [Query(q.path.name, q.path, meta=q.meta) for q in _shots(tmp_path, "droneA", (0, 5))]
     b = [Query(q.path.name + "b", q.path, meta=q.meta) for q in _shots(tmp_path, "droneB", (1, 6))]
     assert sorted(name for name, _ in sequences(a + b)) == ["photos DJI FC3411 (droneA)", "photos DJI FC3411 (droneB)"]
+
+
+def test_a_burst_across_the_folder_rollover_stays_one_flight(tmp_path):
+    """flights37: a burst of 3 in one second (no SubSecTime, as DJI writes it) whose first two frames are
+    100MEDIA's last photos and whose third is 101MEDIA's first: the folders touch at that second, which
+    one camera can do. Before, `start <= latest` read that as two drones at once and cut the flight in
+    two at the folder ("(DCIM/100MEDIA)" and "(DCIM/101MEDIA)", each tracked alone)."""
+    first = _shots(tmp_path, "DCIM/100MEDIA", (0, 4, 8, 12, 12))
+    then = _shots(tmp_path, "DCIM/101MEDIA", (12, 16, 20))
+    [(name, items)] = sequences(then + first)
+    assert name == "photos DJI FC3411"
+    assert [q.id for q, _ in items] == [q.id for q in first + then]  # 100MEDIA's first at the tie: id order
+    assert [t for _, t in items] == [0.0, 4.0, 8.0, 12.0, 12.0, 12.0, 16.0, 20.0]
+    # two drones: the second folder starts before the first ends, and still two flights
+    assert len(sequences(_shots(tmp_path, "A", (0, 12)) + _shots(tmp_path, "B", (11, 20)))) == 2

@@ -368,7 +368,10 @@ def _by_folder(items: list[tuple[datetime, Query]]) -> list[tuple[str | None, li
     spans = sorted((min(w for w, _ in group), max(w for w, _ in group)) for group in folders.values())
     latest = spans[0][1]
     for start, end in spans[1:]:
-        if start <= latest:  # this folder began before an earlier one ended
+        # Strictly before: a burst that straddles the rollover (DJI writes no SubSecTime, so its frames
+        # share one second) puts 100MEDIA's last photo and 101MEDIA's first at the same time, and that
+        # one camera can do (flights37_session37.md: the flight was cut in two at the folder).
+        if start < latest:  # this folder began before an earlier one ended
             return [(_folder_label(group[0][1], folder), group) for folder, group in folders.items()]
         latest = max(latest, end)
     return [(None, items)]
