@@ -161,7 +161,15 @@ MissingMachine.TestCase.settings = settings(prop(25), stateful_step_count=20)
 test_missing_tile_record_states = MissingMachine.TestCase
 
 
-def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_its_last_key(tmp_path):
+def _set_clock(monkeypatch, when: float) -> None:
+    """Both modules that read the clock see `when` (fetch stamps records, missing_tiles.record_age ages
+    them: faking one alone dates a record in the other's future, which faults37 counts as infinitely old)."""
+    clock = types.SimpleNamespace(time=lambda: when)
+    monkeypatch.setattr(fetch_mod, "time", clock)
+    monkeypatch.setattr(missing_mod, "time", clock)
+
+
+def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_its_last_key(tmp_path, monkeypatch):
     """Found by MissingMachine: missing.txt ending "3/0/1" (no newline: an editor that drops it)
     had the next run's stamp glued to it ("3/0/1# recorded ..."): tile 3/0/1 no longer recorded, and
     the next run's 404 (3/5/7) dated by the stamp before, three days older on reopen (asked again at once)."""
@@ -171,39 +179,27 @@ def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_it
     sink.close()
     path = tmp_path / "t" / "missing.txt"
     path.write_text(path.read_text().rstrip("\n"))
-    real = fetch_mod.time
-    later = real.time() + 3 * 86_400.0
-    fetch_mod.time = types.SimpleNamespace(time=lambda: later)
-    try:
-        sink = FolderSink(tmp_path / "t", template)
-        sink.missing(3, 5, 7)
-        sink.close()
-        again = FolderSink(tmp_path / "t", template)
-        assert again.missing_age(3, 5, 7) < 2.0
-        assert again.missing_age(3, 0, 1) is not None
-    finally:
-        fetch_mod.time = real
+    _set_clock(monkeypatch, fetch_mod.time.time() + 3 * 86_400.0)
+    sink = FolderSink(tmp_path / "t", template)
+    sink.missing(3, 5, 7)
+    sink.close()
+    again = FolderSink(tmp_path / "t", template)
+    assert again.missing_age(3, 5, 7) < 2.0
+    assert again.missing_age(3, 0, 1) is not None
 
 
-def test_a_missing_txt_saved_with_a_byte_order_mark_keeps_its_first_stamp(tmp_path):
+def test_a_missing_txt_saved_with_a_byte_order_mark_keeps_its_first_stamp(tmp_path, monkeypatch):
     """missing.txt saved by Windows Notepad as "UTF-8" (a BOM before "# recorded ..."): the stamp was
     read as a key "\\ufeff# recorded ..." and the tiles after it dated by the file's last change (a
     later run's append): a 404 of days ago counted as just recorded, not asked again for another day."""
     template = TileTemplate("http://h.example/{z}/{x}/{y}.png")
-    real = fetch_mod.time
-    fetch_mod.time = types.SimpleNamespace(time=lambda: START)
-    try:
-        sink = FolderSink(tmp_path / "t", template)
-        sink.missing(3, 0, 1)
-        sink.close()
-    finally:
-        fetch_mod.time = real
+    _set_clock(monkeypatch, START)
+    sink = FolderSink(tmp_path / "t", template)
+    sink.missing(3, 0, 1)
+    sink.close()
     path = tmp_path / "t" / "missing.txt"
     path.write_text("\ufeff" + path.read_text(), encoding="utf-8")
-    fetch_mod.time = types.SimpleNamespace(time=lambda: START + 2 * 86_400.0)
-    try:
-        again = FolderSink(tmp_path / "t", template)
-        assert again.missing_age(3, 0, 1) == pytest.approx(2 * 86_400.0, abs=1.0)
-        assert not any(k.startswith("\ufeff") for k in again._missing)
-    finally:
-        fetch_mod.time = real
+    _set_clock(monkeypatch, START + 2 * 86_400.0)
+    again = FolderSink(tmp_path / "t", template)
+    assert again.missing_age(3, 0, 1) == pytest.approx(2 * 86_400.0, abs=1.0)
+    assert not any(k.startswith("\ufeff") for k in again._missing)
