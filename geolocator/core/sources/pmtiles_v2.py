@@ -56,9 +56,17 @@ class Archive:
             # the package asserts the magic, json.loads the metadata and slices the root: a cut or damaged header
             # raises any of these
             self.header = Reader(self.get_bytes).header()
-        except (OSError, ValueError, AssertionError, IndexError) as exc:
-            self.close()
+        except (OSError, ValueError, AssertionError, IndexError, RecursionError) as exc:  # RecursionError: JSON nested
+            self.close()                                                                # deeper than Python parses
             raise InputError(self.path, f"damaged PMTiles version {self.version} header ({exc or type(exc).__name__})") from None
+        # the package reads bytes past the end as zeros (int.from_bytes of an empty slice is 0): a file cut inside its
+        # root listed a phantom tile 0/0/0 of no bytes and tiles at offsets cut in half (propfuzz37)
+        self.size = len(self.map)
+        root_end = 10 + int.from_bytes(self.map[4:8], "little") + _ENTRY * int.from_bytes(self.map[8:10], "little")
+        if root_end > self.size:
+            self.close()
+            raise InputError(self.path, f"cut short: its root directory runs to byte {root_end:,} but the file holds "
+                                        f"{self.size:,} bytes (copy it again)")
         self.meta = self.header.metadata if isinstance(self.header.metadata, dict) else {}
         levels = {z for z, _, _ in self.header.leaves}
         if len(levels) > 1:  # spec v2: "All leaf directories in a single directory must have the same Z value"
@@ -70,11 +78,15 @@ class Archive:
         return self.map[offset: offset + length]
 
     def leaf(self, offset: int, length: int) -> dict:
-        """{(z, x, y): (offset, length)} of the tiles of one leaf directory (leaves below it: none)."""
+        """{(z, x, y): (offset, length)} of the tiles of one leaf directory (leaves below it: none).
+        Raises InputError when the leaf lies past the file's end (a file cut short)."""
         from pmtiles.v2 import load_directory
 
         key = (offset, length)
         if key not in self._leaves:
+            if offset + length > self.size:  # read as zeros: phantom 0/0/0 tiles (see __init__)
+                raise InputError(self.path, f"cut short: a leaf directory runs to byte {offset + length:,} but the file "
+                                            f"holds {self.size:,} bytes (copy it again)")
             if len(self._leaves) >= 64:
                 self._leaves.pop(next(iter(self._leaves)))
             self._leaves[key] = load_directory(self.get_bytes(offset, length), 0, length // _ENTRY)[0]
@@ -88,7 +100,8 @@ class Archive:
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """The stored bytes of tile z/x/y (XYZ), None when the archive lacks it: the root, else the leaf
-        of its ancestor at the leaf level (pmtiles.v2.Reader.get's look-up, over kept leaves)."""
+        of its ancestor at the leaf level (pmtiles.v2.Reader.get's look-up, over kept leaves). Raises InputError
+        naming the file when the tile's bytes or its leaf lie past the file's end (a file cut short)."""
         if not (0 <= z <= 127 and 0 <= x < 1 << z and 0 <= y < 1 << z):
             return None
         found = self.header.root_dir.get((z, x, y))
@@ -97,7 +110,12 @@ class Archive:
             where = self.header.leaves.get((self.leaf_level, x >> d, y >> d))
             if where is not None:
                 found = self.leaf(*where).get((z, x, y))
-        return None if found is None else self.get_bytes(*found)
+        if found is None:
+            return None
+        if found[0] + found[1] > self.size:  # a slice past the end is short or empty, not an error
+            raise InputError(self.path, f"tile {z}/{x}/{y}: its bytes run to byte {found[0] + found[1]:,} but the file "
+                                        f"holds {self.size:,} bytes (cut short: copy it again)")
+        return self.get_bytes(*found)
 
     def close(self) -> None:
         try:
