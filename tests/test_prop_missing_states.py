@@ -171,9 +171,9 @@ def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_it
     sink.close()
     path = tmp_path / "t" / "missing.txt"
     path.write_text(path.read_text().rstrip("\n"))
-    real = fetch_mod.time
+    real = fetch_mod.time  # (missing_tiles ages records by its own clock since faults37: both are set)
     later = real.time() + 3 * 86_400.0
-    fetch_mod.time = types.SimpleNamespace(time=lambda: later)
+    fetch_mod.time = missing_mod.time = types.SimpleNamespace(time=lambda: later)
     try:
         sink = FolderSink(tmp_path / "t", template)
         sink.missing(3, 5, 7)
@@ -182,7 +182,7 @@ def test_a_missing_txt_without_its_last_newline_keeps_the_next_runs_stamp_and_it
         assert again.missing_age(3, 5, 7) < 2.0
         assert again.missing_age(3, 0, 1) is not None
     finally:
-        fetch_mod.time = real
+        fetch_mod.time = missing_mod.time = real
 
 
 def test_a_missing_txt_saved_with_a_byte_order_mark_keeps_its_first_stamp(tmp_path):
@@ -190,20 +190,20 @@ def test_a_missing_txt_saved_with_a_byte_order_mark_keeps_its_first_stamp(tmp_pa
     read as a key "\\ufeff# recorded ..." and the tiles after it dated by the file's last change (a
     later run's append): a 404 of days ago counted as just recorded, not asked again for another day."""
     template = TileTemplate("http://h.example/{z}/{x}/{y}.png")
-    real = fetch_mod.time
-    fetch_mod.time = types.SimpleNamespace(time=lambda: START)
+    real = fetch_mod.time  # (missing_tiles ages records by its own clock since faults37: both are set)
+    fetch_mod.time = missing_mod.time = types.SimpleNamespace(time=lambda: START)
     try:
         sink = FolderSink(tmp_path / "t", template)
         sink.missing(3, 0, 1)
         sink.close()
     finally:
-        fetch_mod.time = real
+        fetch_mod.time = missing_mod.time = real
     path = tmp_path / "t" / "missing.txt"
     path.write_text("\ufeff" + path.read_text(), encoding="utf-8")
-    fetch_mod.time = types.SimpleNamespace(time=lambda: START + 2 * 86_400.0)
+    fetch_mod.time = missing_mod.time = types.SimpleNamespace(time=lambda: START + 2 * 86_400.0)
     try:
         again = FolderSink(tmp_path / "t", template)
         assert again.missing_age(3, 0, 1) == pytest.approx(2 * 86_400.0, abs=1.0)
         assert not any(k.startswith("\ufeff") for k in again._missing)
     finally:
-        fetch_mod.time = real
+        fetch_mod.time = missing_mod.time = real
