@@ -188,3 +188,32 @@ def test_metadata_nested_past_pythons_recursion_limit_is_a_damaged_header(tmp_pa
     path.write_bytes(b"PM\x02\x00" + len(meta).to_bytes(4, "little") + b"\x00\x00" + meta + bytes(_HEADER - 10 - len(meta)))
     with pytest.raises(InputError, match="damaged PMTiles version 2 header"):
         pm.read_info(path)
+
+
+# found by the nightly run of the changed-bytes property (and a 600-archive /tmp run: 36 TypeErrors, 23 ValueErrors)
+
+def test_a_root_entry_outside_its_zoom_is_a_damaged_directory_not_a_value_error(tmp_path):
+    # was: ValueError "tile z=1 x=1 y=131073 does not exist" out of load (the first tile's bounds, no metadata bounds)
+    path = write_v2(tmp_path / "a.pmtiles", {(1, 1, 131073): PNGS[0]}, {"format": "png"})
+    with pytest.raises(InputError, match="damaged PMTiles version 2 directory: tile 1/1/131073 is outside zoom 1"):
+        pm.load(path, zoom=1)
+
+
+def test_an_entry_at_a_zoom_over_30_is_a_damaged_directory_not_a_value_error(tmp_path):
+    # was: ValueError "zoom level 40 is out of range 0..30" out of load (xyz_tile_bounds), bounds given or not
+    path = write_v2(tmp_path / "a.pmtiles", {(40, 0, 0): PNGS[0]}, {"format": "png", "bounds": "9,47,9.2,47.2"})
+    with pytest.raises(InputError, match=r"tile 40/0/0 \(zoom over 30\)"):
+        pm.load(path, zoom=40)
+
+
+def test_a_tile_in_a_leaf_not_its_own_is_a_damaged_directory_not_a_type_error(tmp_path):
+    # was: TypeError "cannot convert 'NoneType' object to bytes" out of read_info: no format in the metadata, the
+    # first tile (3/0/0) listed in leaf 2/1/0, where no look-up of 3/0/0 goes
+    raw = bytearray(write_v2(tmp_path / "a.pmtiles", {(3, 0, 0): PNGS[0]}, {}, leaf_level=2).read_bytes())
+    root = 10 + int.from_bytes(raw[4:8], "little")
+    assert raw[root] == 2 | 0x80
+    raw[root + 1] = 1  # the leaf's column: 1
+    path = tmp_path / "b.pmtiles"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="tile 3/0/0 is listed in a leaf directory that is not its own"):
+        pm.read_info(path)

@@ -141,7 +141,24 @@ def _bounds(meta: dict) -> Bounds | None:
 def _first(archive: Archive) -> tuple[tuple[int, int, int], bytes] | None:
     """(z, x, y) and the bytes of the lowest tile (zoom, then column, row), None for an empty archive."""
     keys = sorted(archive.header.root_dir) or sorted(k for k, _ in archive.entries())
-    return (keys[0], archive.get(*keys[0])) if keys else None
+    if not keys:
+        return None
+    _check_key(archive, *keys[0])  # a damaged entry: get() gave None (a TypeError), its bounds a ValueError
+    data = archive.get(*keys[0])
+    if data is None:  # in a leaf that is not its ancestor's at the leaf level: listed, yet no look-up finds it
+        z, x, y = keys[0]
+        raise InputError(archive.path, f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} is "
+                                       "listed in a leaf directory that is not its own")
+    return keys[0], data
+
+
+def _check_key(archive: Archive, z: int, x: int, y: int) -> None:
+    """Raises InputError naming the archive for a directory entry that is no XYZ tile (zoom over 30, the highest
+    xyz_tile_bounds takes, or a column or row outside its zoom): a damaged directory (propfuzz37)."""
+    if not (z <= 30 and x < 1 << z and y < 1 << z):
+        raise InputError(archive.path, f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} is "
+                                       f"outside zoom {z}" if z <= 30 else
+                         f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} (zoom over 30)")
 
 
 def _unpacked(archive: Archive, data: bytes, ref: str) -> bytes:
@@ -193,8 +210,7 @@ def load(archive: Archive, *, zoom: int | None = None, tile_size_m: float | None
     z = pick_zoom(path, info.zooms, zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
     tiles = []
     for tz, x, y in sorted((k for k, _ in archive.entries() if k[0] == z), key=lambda t: (t[1], t[2])):
-        if not (x < 1 << tz and y < 1 << tz):
-            raise InputError(path, f"damaged PMTiles version 2 directory: tile {tz}/{x}/{y} is outside zoom {tz}")
+        _check_key(archive, tz, x, y)
         ref = f"{tz}/{x}/{y}"
         tiles.append(Tile(id=ref, path=path, bounds=xyz_tile_bounds(tz, x, y), ref=ref))
     if not tiles:
