@@ -53,7 +53,7 @@ def layouts(draw):
     if draw(st.booleans()):
         stem = Path("photos") / draw(st.sampled_from(["DJI_0001", "x"]))
         case = draw(st.sampled_from([str, str.upper]))
-        evidence = [stem.parent / (stem.name + case(".evidence.png")), stem.parent / (stem.name + case(".evidence.json"))]
+        evidence = [stem.parent / (stem.name + case(suffix)) for suffix in (".evidence.png", ".evidence.json")]
     return tiles, photos, evidence, root, fetcher
 
 

@@ -185,7 +185,8 @@ def test_metadata_nested_past_pythons_recursion_limit_is_a_damaged_header(tmp_pa
     # was: RecursionError out of json.loads, through read_info (a traceback, not the file named)
     path = tmp_path / "deep.pmtiles"
     meta = b"[" * 100_000
-    path.write_bytes(b"PM\x02\x00" + len(meta).to_bytes(4, "little") + b"\x00\x00" + meta + bytes(_HEADER - 10 - len(meta)))
+    head = b"PM\x02\x00" + len(meta).to_bytes(4, "little") + b"\x00\x00" + meta
+    path.write_bytes(head + bytes(_HEADER - len(head)))
     with pytest.raises(InputError, match="damaged PMTiles version 2 header"):
         pm.read_info(path)
 

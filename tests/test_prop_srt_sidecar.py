@@ -139,8 +139,8 @@ def test_a_legacy_tuple_cut_inside_its_latitude_is_no_position(tmp_path):
 
 def test_a_utf16_file_cut_inside_a_character_keeps_the_number_before_it_unread(tmp_path):
     # was: "[rel_alt: 39" + half of "." read as 39 m (39.8 written)
-    raw = codecs.BOM_UTF16_LE + "1\n00:00:00,000 --> 00:00:00,033\n[latitude: 47.1] [longitude: 8.2] [rel_alt: 39.8]".encode(
-        "utf-16-le")
+    text = "1\n00:00:00,000 --> 00:00:00,033\n[latitude: 47.1] [longitude: 8.2] [rel_alt: 39.8]"
+    raw = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
     _, records = _read(tmp_path, raw[:raw.index("3\x009\x00.".encode("latin-1")) + 5])
     assert records[0].rel_alt_m is None and records[0].position is not None
 

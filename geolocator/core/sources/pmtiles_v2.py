@@ -85,8 +85,8 @@ class Archive:
         key = (offset, length)
         if key not in self._leaves:
             if offset + length > self.size:  # read as zeros: phantom 0/0/0 tiles (see __init__)
-                raise InputError(self.path, f"cut short: a leaf directory runs to byte {offset + length:,} but the file "
-                                            f"holds {self.size:,} bytes (copy it again)")
+                raise InputError(self.path, f"cut short: a leaf directory runs to byte {offset + length:,} but the "
+                                            f"file holds {self.size:,} bytes (copy it again)")
             if len(self._leaves) >= 64:
                 self._leaves.pop(next(iter(self._leaves)))
             self._leaves[key] = load_directory(self.get_bytes(offset, length), 0, length // _ENTRY)[0]
