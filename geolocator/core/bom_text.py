@@ -71,6 +71,7 @@ def decode_sidecar(raw: bytes, errors: str = "strict") -> tuple[str, str]:
     mark, told by its NUL bytes (_utf16_without_mark; a subtitle editor's or PowerShell's "Unicode" save whose mark was
     lost read as no text at all); UTF-8; else Windows-1252 ("ANSI" in Notepad, a superset of Latin-1 for printable
     bytes: its 0xB0 is the degree sign DJI writes after gimbal angles, which read as U+FFFD broke the angle's pattern).
+    UTF-8 whose only fault is its last character cut short is UTF-8, that character U+FFFD.
     `errors` as for bytes.decode, for the encoding a mark or the NUL pattern names. With "strict", ValueError
     (UnicodeDecodeError) for bytes that do not decode in it (an odd byte count in UTF-16: a file cut short); anything
     else gives text (a binary file too: its reader finds nothing of its format in it and says so, and a
@@ -83,5 +84,9 @@ def decode_sidecar(raw: bytes, errors: str = "strict") -> tuple[str, str]:
         return raw.decode(utf16, errors=errors), utf16
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"  # 5 bytes cp1252 leaves undefined: U+FFFD
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(raw):
+            # UTF-8 but for its last character, cut by a copy cut short: read as Windows-1252 its every "°" became
+            # "Â°" and the whole file's gimbal angles were lost (propfuzz37); the torn character is U+FFFD
+            return raw[:exc.start].decode("utf-8") + "\ufffd", "utf-8"
+    return raw.decode("cp1252", errors="replace"), "cp1252"  # 5 bytes cp1252 leaves undefined: U+FFFD

@@ -140,7 +140,8 @@ def parse_cue_text(text: str, time_s: float) -> FrameTelemetry:
 def read_srt(path: Path) -> list[FrameTelemetry]:
     """Telemetry records of a DJI-style .SRT file, sorted by time (the cue's start time).
     Heights no camera is flown at (4294967295, -9999, NaN) are left out (`sane_heights`), said in
-    one warning naming the file and the first line holding one.
+    one warning naming the file and the first line holding one. A file that does not end with a line end
+    (cut short) has the number it ends on left unread: it may be torn.
 
     Raises InputError naming the file when it cannot be read or is not a subtitle file at all.
     """
@@ -155,6 +156,10 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
     # found); an "ANSI" one is Windows-1252, whose degree sign read as U+FFFD lost every gimbal angle (session 37)
     # (a last character torn by a cut-short copy is replaced, as before: the cues before it stand)
     text = decode_sidecar(raw, errors="replace")[0].replace("\r\n", "\n")
+    if not text.endswith("\n"):  # cut short (a copy stopped, a battery died mid-recording) or saved without a last line
+        # end: a number at the very end may be torn ("8.260113" cut to "8": a place 20 km off, read as truth), so it is
+        # left unread, with a character torn in half (U+FFFD) after it (propfuzz37)
+        text = _TORN_TAIL.sub("", text)
     try:
         cues = list(srt.parse(text, ignore_errors=True))
     except (srt.SRTParseError, ValueError, OverflowError) as exc:  # OverflowError: a cue time past timedelta's range
@@ -182,6 +187,7 @@ def read_srt(path: Path) -> list[FrameTelemetry]:
     return records
 
 
+_TORN_TAIL = re.compile(r"[-+\d.eE]*\ufffd*\Z")  # the number (and torn character) a file cut short ends on
 _ALTITUDE_FIELD = re.compile(r"\b(rel_alt|abs_alt|altitude)\s*:\s*([^\s\[\]<]+)", re.IGNORECASE)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InputError
 from ..geo import metres_per_degree, projected_boxes, transform_to_wgs84
 from ..model import Bounds, Tile, TileSet
-from .package import PackageInfo, readonly_sqlite, as_int, pick_zoom
+from .package import PackageInfo, readonly_sqlite, as_int, pick_zoom, tile_blob
 
 SUFFIXES = (".gpkg",)
 
@@ -288,4 +288,4 @@ def read_tile(path: Path, ref: str) -> bytes | None:
     z, c, r = (as_int(path, ref, v) for v in nums)
     rows = _query(path, f"SELECT tile_data FROM {_quoted(path, table)} WHERE zoom_level = ? AND tile_column = ? "
                         "AND tile_row = ?", (z, c, r))
-    return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+    return tile_blob(rows[0][0]) if rows else None

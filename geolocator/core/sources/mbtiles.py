@@ -18,7 +18,8 @@ from ..errors import InputError
 from ..geo import xyz_tile_bounds
 from ..model import Bounds, Tile, TileSet
 from ..names import readable
-from .package import PackageInfo, image_format, readonly_sqlite, as_int, parse_ref, pick_zoom, web_mercator_tile_m
+from .package import (PackageInfo, image_format, readonly_sqlite, tile_blob, as_int, parse_ref, pick_zoom,
+                      web_mercator_tile_m)
 
 SUFFIXES = (".mbtiles",)
 
@@ -91,7 +92,7 @@ def read_info(path: Path) -> PackageInfo:
 def _first_tile(path: Path) -> bytes | None:
     """The bytes of one stored tile (the first SQLite returns), None when it holds none."""
     rows = _query(path, "SELECT tile_data FROM tiles WHERE tile_data IS NOT NULL LIMIT 1")
-    return bytes(rows[0][0]) if rows else None
+    return tile_blob(rows[0][0]) if rows else None
 
 
 def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
@@ -135,7 +136,7 @@ def read_tile(path: Path, ref: str) -> bytes | None:
     z, x, y = (as_int(path, ref, v) for v in parse_ref(path, ref, 3))
     rows = _query(path, "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
                   (z, x, 2**z - 1 - y))
-    return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+    return tile_blob(rows[0][0]) if rows else None
 
 
 # SQLite's result codes for a file that is no database (https://www.sqlite.org/rescode.html)
@@ -212,7 +213,7 @@ class MBTilesWriter:
         """The bytes stored for XYZ tile (z, x, y), None when there is none."""
         row = self.db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
                               (z, x, 2**z - 1 - y)).fetchone()
-        return None if row is None or row[0] is None else bytes(row[0])
+        return None if row is None else tile_blob(row[0])
 
     def known_missing(self, z: int, x: int, y: int) -> bool:
         return self.missing_age(z, x, y) is not None

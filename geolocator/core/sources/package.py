@@ -102,6 +102,18 @@ def _ranges(zooms: tuple[int, ...]) -> str:
 _PILLOW_TILE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "AVIF": "avif"}
 
 
+def tile_blob(value) -> bytes | None:
+    """A tile_data value of a tile package (MBTiles, GeoPackage) as bytes, None for NULL: a BLOB as stored; TEXT
+    or a number (a writer that bound the wrong type) as its UTF-8 text, which no image decoder takes, so the tile
+    is refused by name as a damaged one is. bytes() of such a value raised TypeError (text), ValueError (a
+    negative number) or made a buffer of that many zeros (a number: 10**12 is a MemoryError) (propfuzz37)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 def image_format(data: bytes | None) -> str | None:
     """"png", "jpg", "webp" or "avif": the format of tile bytes `data` as Pillow identifies it from their
     signature (Image.open reads the header only; nothing is decoded); None for anything else (vector

@@ -56,9 +56,17 @@ class Archive:
             # the package asserts the magic, json.loads the metadata and slices the root: a cut or damaged header
             # raises any of these
             self.header = Reader(self.get_bytes).header()
-        except (OSError, ValueError, AssertionError, IndexError) as exc:
-            self.close()
+        except (OSError, ValueError, AssertionError, IndexError, RecursionError) as exc:  # RecursionError: JSON nested
+            self.close()                                                                # deeper than Python parses
             raise InputError(self.path, f"damaged PMTiles version {self.version} header ({exc or type(exc).__name__})") from None
+        # the package reads bytes past the end as zeros (int.from_bytes of an empty slice is 0): a file cut inside its
+        # root listed a phantom tile 0/0/0 of no bytes and tiles at offsets cut in half (propfuzz37)
+        self.size = len(self.map)
+        root_end = 10 + int.from_bytes(self.map[4:8], "little") + _ENTRY * int.from_bytes(self.map[8:10], "little")
+        if root_end > self.size:
+            self.close()
+            raise InputError(self.path, f"cut short: its root directory runs to byte {root_end:,} but the file holds "
+                                        f"{self.size:,} bytes (copy it again)")
         self.meta = self.header.metadata if isinstance(self.header.metadata, dict) else {}
         levels = {z for z, _, _ in self.header.leaves}
         if len(levels) > 1:  # spec v2: "All leaf directories in a single directory must have the same Z value"
@@ -70,11 +78,15 @@ class Archive:
         return self.map[offset: offset + length]
 
     def leaf(self, offset: int, length: int) -> dict:
-        """{(z, x, y): (offset, length)} of the tiles of one leaf directory (leaves below it: none)."""
+        """{(z, x, y): (offset, length)} of the tiles of one leaf directory (leaves below it: none).
+        Raises InputError when the leaf lies past the file's end (a file cut short)."""
         from pmtiles.v2 import load_directory
 
         key = (offset, length)
         if key not in self._leaves:
+            if offset + length > self.size:  # read as zeros: phantom 0/0/0 tiles (see __init__)
+                raise InputError(self.path, f"cut short: a leaf directory runs to byte {offset + length:,} but the "
+                                            f"file holds {self.size:,} bytes (copy it again)")
             if len(self._leaves) >= 64:
                 self._leaves.pop(next(iter(self._leaves)))
             self._leaves[key] = load_directory(self.get_bytes(offset, length), 0, length // _ENTRY)[0]
@@ -88,7 +100,8 @@ class Archive:
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """The stored bytes of tile z/x/y (XYZ), None when the archive lacks it: the root, else the leaf
-        of its ancestor at the leaf level (pmtiles.v2.Reader.get's look-up, over kept leaves)."""
+        of its ancestor at the leaf level (pmtiles.v2.Reader.get's look-up, over kept leaves). Raises InputError
+        naming the file when the tile's bytes or its leaf lie past the file's end (a file cut short)."""
         if not (0 <= z <= 127 and 0 <= x < 1 << z and 0 <= y < 1 << z):
             return None
         found = self.header.root_dir.get((z, x, y))
@@ -97,7 +110,12 @@ class Archive:
             where = self.header.leaves.get((self.leaf_level, x >> d, y >> d))
             if where is not None:
                 found = self.leaf(*where).get((z, x, y))
-        return None if found is None else self.get_bytes(*found)
+        if found is None:
+            return None
+        if found[0] + found[1] > self.size:  # a slice past the end is short or empty, not an error
+            raise InputError(self.path, f"tile {z}/{x}/{y}: its bytes run to byte {found[0] + found[1]:,} but the file "
+                                        f"holds {self.size:,} bytes (cut short: copy it again)")
+        return self.get_bytes(*found)
 
     def close(self) -> None:
         try:
@@ -123,7 +141,24 @@ def _bounds(meta: dict) -> Bounds | None:
 def _first(archive: Archive) -> tuple[tuple[int, int, int], bytes] | None:
     """(z, x, y) and the bytes of the lowest tile (zoom, then column, row), None for an empty archive."""
     keys = sorted(archive.header.root_dir) or sorted(k for k, _ in archive.entries())
-    return (keys[0], archive.get(*keys[0])) if keys else None
+    if not keys:
+        return None
+    _check_key(archive, *keys[0])  # a damaged entry: get() gave None (a TypeError), its bounds a ValueError
+    data = archive.get(*keys[0])
+    if data is None:  # in a leaf that is not its ancestor's at the leaf level: listed, yet no look-up finds it
+        z, x, y = keys[0]
+        raise InputError(archive.path, f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} is "
+                                       "listed in a leaf directory that is not its own")
+    return keys[0], data
+
+
+def _check_key(archive: Archive, z: int, x: int, y: int) -> None:
+    """Raises InputError naming the archive for a directory entry that is no XYZ tile (zoom over 30, the highest
+    xyz_tile_bounds takes, or a column or row outside its zoom): a damaged directory (propfuzz37)."""
+    if not (z <= 30 and x < 1 << z and y < 1 << z):
+        raise InputError(archive.path, f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} is "
+                                       f"outside zoom {z}" if z <= 30 else
+                         f"damaged PMTiles version {archive.version} directory: tile {z}/{x}/{y} (zoom over 30)")
 
 
 def _unpacked(archive: Archive, data: bytes, ref: str) -> bytes:
@@ -175,8 +210,7 @@ def load(archive: Archive, *, zoom: int | None = None, tile_size_m: float | None
     z = pick_zoom(path, info.zooms, zoom, lambda level: web_mercator_tile_m(level, lat), tile_size_m)
     tiles = []
     for tz, x, y in sorted((k for k, _ in archive.entries() if k[0] == z), key=lambda t: (t[1], t[2])):
-        if not (x < 1 << tz and y < 1 << tz):
-            raise InputError(path, f"damaged PMTiles version 2 directory: tile {tz}/{x}/{y} is outside zoom {tz}")
+        _check_key(archive, tz, x, y)
         ref = f"{tz}/{x}/{y}"
         tiles.append(Tile(id=ref, path=path, bounds=xyz_tile_bounds(tz, x, y), ref=ref))
     if not tiles:
