@@ -877,12 +877,23 @@ class Workspace:
         _, ranked = source.top(max(n, widen, s.second_look_candidates if second is not None else 0))
         candidates = ranked[:, :n]
         footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
-        decoded = None if surveyed is None else (lambda qi, image: surveyed.__setitem__(qi, survey(image)))
+
+        def decoded(qi, image):  # the survey of verification's decode, kept with the photo's checks
+            reason, flat = survey(image)
+            surveyed[qi] = (reason, bool(flat))
+            return [reason, bool(flat)]
+
+        def recalled(qi, note):  # a photo not decoded now (its checks known): the survey its decode gave
+            if isinstance(note, list) and len(note) == 2 and isinstance(note[0], (str, type(None))) \
+                    and isinstance(note[1], bool):
+                surveyed.setdefault(qi, (note[0], note[1]))
+
         from .photo_pool import photo_workers
 
         workers = photo_workers(s.verify_workers)
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel,
-                                      decoded=decoded, workers=workers)
+                                      decoded=None if surveyed is None else decoded,
+                                      recalled=None if surveyed is None else recalled, workers=workers)
         if widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
@@ -897,6 +908,13 @@ class Workspace:
             from .content import BLURRED
 
             v = self.verifier.settings
+            if surveyed is not None:  # the photos it may look at are surveyed whether or not this run
+                # decoded them (resume37: a resumed locate, whose photos verification never decoded,
+                # looked again at the blank ones a fresh run skips)
+                floor = np.broadcast_to(np.reshape(np.asarray(min_inliers), (-1,)), (len(queries),))
+                for qi, row in enumerate(checks):
+                    if qi not in surveyed and not any(c.inliers >= floor[qi] for c in row):
+                        surveyed[qi] = survey(queries[qi])
             # a photo the content survey found nothing in (blank, a lens cap) is not looked at again;
             # a blurred one is (a verified match overrules that guess: predict)
             skip = [bool(surveyed and (surveyed.get(qi) or (None,))[0] not in (None, BLURRED))
