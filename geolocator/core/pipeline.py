@@ -320,14 +320,21 @@ class Workspace:
             return tuple(tile_views), tuple(s.query_views)
         return tuple(tile_views), (ROTATION_VIEWS if len(tile_views) == 1 else ("rot0",))
 
+    def store_root(self) -> Path:
+        """The folder of this tile set's and backbone's feature store (core/store.py)."""
+        from .store import store_dir
+
+        tileset, b, s = self._require_tiles(), self.backbone, self.settings
+        stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
+        return store_dir(stores, tileset.fingerprint(), b.signature, self.views()[0], s.store_dtype)
+
     def open_store(self):
         """The feature store of this tile set and backbone (created empty when new)."""
-        from .store import FeatureStore, store_dir
+        from .store import FeatureStore
 
         tileset, b, s = self._require_tiles(), self.backbone, self.settings
         views = self.views()[0]
-        stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
-        root = store_dir(stores, tileset.fingerprint(), b.signature, views, s.store_dtype)
+        root = self.store_root()
         store = FeatureStore(root, signature=b.signature, views=views, dim=b.dim, dtype=s.store_dtype)
         from .store_prune import write_store_label
 
@@ -346,16 +353,21 @@ class Workspace:
     def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
               compute=None) -> np.ndarray:
         """Backbone features of every tile at every tile view, (N, V, D) (zeros for unreadable
-        tiles), from the tile set's feature store: computed once, appended as they are, resumable.
+        tiles), from the tile set's feature store: computed once, appended as they are, resumable;
+        while another run computes this store's rows, this one waits for it (core/compute_lock.py).
         A memory map (no copy) when the store holds exactly this tile set in order.
         compute: see extract.extract_into_store (the Ray route)."""
         tileset = self._require_tiles()
         if self._tile_features is None:
+            from .compute_lock import computing_alone
             from .extract import extract_into_store
 
-            store = self.open_store()
-            result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
-                                        progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
+            # one run at a time computes a store's rows: another on the same cache folder waits, then
+            # opens the store and reads them (resume37: two locates at once each computed every tile)
+            with computing_alone(self.store_root(), total=len(tileset), progress=progress, cancel=cancel):
+                store = self.open_store()
+                result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
+                                            progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
             self.tile_empty = set(result.empty)
             if self.tile_empty:  # said as an XYZ folder's are at load (registry.keep_tiles_with_data)
