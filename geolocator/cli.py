@@ -22,7 +22,7 @@ from .core.errors import GeolocatorError, InputError
 from .core.progress import ProgressEvent
 from .core.wording import count as _count
 from .core.wording import megabytes as _megabytes
-from .core.wording import caution_lines, left_out_line, not_located_lines, nothing_verified_note, placed_summary, resumed_line
+from .core.wording import caution_lines, left_out_line, not_located_lines, nothing_verified_note, placed_summary
 
 log = logging.getLogger("geolocator")
 
@@ -723,8 +723,8 @@ def cmd_locate(args) -> int:
     # the flights grouped once, as the tracks group them: the per-flight evidence reads the same flights
     ws.flight_rule = _flight_rule(args)
     predictions = ws.locate(queries, progress=progress)
-    if ws.last is not None and ws.last.resumed:  # an interrupted or repeated run: say what it reused
-        log.info("%s", resumed_line(ws.last.resumed, len(predictions)))
+    # a resumed run says so once, as verification starts (rerank.Verifier.verify: earlier_run_line, the
+    # same count as Located.resumed); its end said it again, in other words (resume37: newuser37 read two)
     _warn_failures(ws, args.queries)
     nothing = nothing_verified_note(predictions, ws.settings.verify)
     if nothing:  # a set that matched nowhere must not read as a list of places

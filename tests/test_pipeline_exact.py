@@ -60,7 +60,7 @@ class FakeVerifier:
         self.cancel_after = False
 
     def verify(self, queries, tiles, candidates, footprints=None, progress=None, cancel=None, decoded=None,
-               workers=1):
+               recalled=None, workers=1):
         self.calls.append(([q.id for q in queries], np.array(candidates), footprints))
         self.seen.append((progress, cancel))
         assert [t.id for t in tiles] == [t.id for t in grid().tiles]  # the tile set's tiles

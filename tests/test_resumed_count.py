@@ -6,7 +6,7 @@ showed it. Before the fix Located had no count, the CLI no line, the app's statu
 from __future__ import annotations
 
 
-from geolocator.core.wording import resumed_line
+from geolocator.core.wording import earlier_run_line, resumed_line
 
 from .demo_features import demo_workspace, load_demo_features
 from .test_pair_store import cancel_after_second_photo
@@ -39,7 +39,7 @@ def test_the_line_says_how_many_of_how_many():
 
 
 def test_the_cli_says_it(tmp_path, monkeypatch, caplog):
-    """`geolocator locate` prints the line (stderr, through the log) when the run resumed."""
+    """`geolocator locate` prints the line (stderr, through the log) when the run resumed, once."""
     import logging
 
     from geolocator import cli
@@ -55,7 +55,8 @@ def test_the_cli_says_it(tmp_path, monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="geolocator"):
         assert cli.main(["locate", str(tmp_path), "--tiles", str(tmp_path), "--out", str(tmp_path / "p.csv"),
                          "-q"]) == 0
-    assert resumed_line(3, 3) in caplog.messages
+    # said once, as verification starts (resume37: the end of the run said it again, in other words)
+    assert [m for m in caplog.messages if "earlier run" in m] == [earlier_run_line("photos", 3, 3)]
 
 
 def test_the_app_says_it_in_the_status_bar(qtbot, tmp_path, monkeypatch):

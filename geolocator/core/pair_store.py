@@ -29,6 +29,9 @@ recently used files (a file read back is touched), so files left behind by chang
 edited photos do not accumulate without bound (session 14); the temporary file of a write that was
 killed is removed once it is older than STALE_TMP_S, when the folder is first listed (session 15).
 No pickle: JSON of ints, floats and strings; homographies as nested lists with their dtype.
+A file also holds the caller's note on the photo's pixels ("noted": locate's content survey of the
+decode verification made), so a resumed photo, never decoded again, is surveyed as the run that
+checked it surveyed it (resume37); a file without one (older) reads as None.
 """
 
 from __future__ import annotations
@@ -108,8 +111,10 @@ class PairStore:
 
     def load(self, identity: str) -> dict | None:
         """The photo's kept evaluations: {"first": {tile: Verification}, "alike": {tile: (score,
-        mosaic)}, "later": {(kind, tilt, tile, holder): Verification}}; None when there is no file,
-        or it is damaged, foreign or written under another key (logged at debug level)."""
+        mosaic)}, "later": {(kind, tilt, tile, holder): Verification}, and "noted": the caller's
+        note on the photo's pixels (JSON; rerank.Verifier.verify_photo's `decoded`) where one was
+        kept}; None when there is no file, or it is damaged, foreign or written under another key
+        (logged at debug level)."""
         path = self.path(identity)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -120,7 +125,10 @@ class PairStore:
             later = {(str(k), tilt, str(t), None if h is None else str(h)): _verification_in(r)
                      for k, tilt, t, h, r in data["later"]}
             self._touch(path)
-            return {"first": first, "alike": alike, "later": later}
+            kept = {"first": first, "alike": alike, "later": later}
+            if data.get("noted") is not None:  # (none in a file written before resume37)
+                kept["noted"] = data["noted"]
+            return kept
         except FileNotFoundError:
             return None
         except Exception as exc:  # noqa: BLE001 - a damaged or foreign file only costs a recomputation
@@ -136,6 +144,8 @@ class PairStore:
                 "first": {t: _verification_out(v) for t, v in kept["first"].items()},
                 "alike": {t: [int(s), bool(m)] for t, (s, m) in kept["alike"].items()},
                 "later": [[k, tilt, t, h, _verification_out(v)] for (k, tilt, t, h), v in kept["later"].items()]}
+        if kept.get("noted") is not None:
+            data["noted"] = kept["noted"]
         tmp = None
         try:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -320,14 +320,21 @@ class Workspace:
             return tuple(tile_views), tuple(s.query_views)
         return tuple(tile_views), (ROTATION_VIEWS if len(tile_views) == 1 else ("rot0",))
 
+    def store_root(self) -> Path:
+        """The folder of this tile set's and backbone's feature store (core/store.py)."""
+        from .store import store_dir
+
+        tileset, b, s = self._require_tiles(), self.backbone, self.settings
+        stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
+        return store_dir(stores, tileset.fingerprint(), b.signature, self.views()[0], s.store_dtype)
+
     def open_store(self):
         """The feature store of this tile set and backbone (created empty when new)."""
-        from .store import FeatureStore, store_dir
+        from .store import FeatureStore
 
         tileset, b, s = self._require_tiles(), self.backbone, self.settings
         views = self.views()[0]
-        stores = (self.cache.root if s.use_cache else self._scratch_dir()) / "stores"
-        root = store_dir(stores, tileset.fingerprint(), b.signature, views, s.store_dtype)
+        root = self.store_root()
         store = FeatureStore(root, signature=b.signature, views=views, dim=b.dim, dtype=s.store_dtype)
         from .store_prune import write_store_label
 
@@ -346,16 +353,21 @@ class Workspace:
     def index(self, *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
               compute=None) -> np.ndarray:
         """Backbone features of every tile at every tile view, (N, V, D) (zeros for unreadable
-        tiles), from the tile set's feature store: computed once, appended as they are, resumable.
+        tiles), from the tile set's feature store: computed once, appended as they are, resumable;
+        while another run computes this store's rows, this one waits for it (core/compute_lock.py).
         A memory map (no copy) when the store holds exactly this tile set in order.
         compute: see extract.extract_into_store (the Ray route)."""
         tileset = self._require_tiles()
         if self._tile_features is None:
+            from .compute_lock import computing_alone
             from .extract import extract_into_store
 
-            store = self.open_store()
-            result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
-                                        progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
+            # one run at a time computes a store's rows: another on the same cache folder waits, then
+            # opens the store and reads them (resume37: two locates at once each computed every tile)
+            with computing_alone(self.store_root(), total=len(tileset), progress=progress, cancel=cancel):
+                store = self.open_store()
+                result = extract_into_store(tileset.tiles, self.backbone, store, batch_size=self.settings.batch_size,
+                                            progress=progress, cancel=cancel, stage="extract:tiles", compute=compute)
             self.tile_failures = dict(result.failed)
             self.tile_empty = set(result.empty)
             if self.tile_empty:  # said as an XYZ folder's are at load (registry.keep_tiles_with_data)
@@ -877,12 +889,23 @@ class Workspace:
         _, ranked = source.top(max(n, widen, s.second_look_candidates if second is not None else 0))
         candidates = ranked[:, :n]
         footprints = [query_outline(q) for q in queries]  # metres across, or an oblique camera
-        decoded = None if surveyed is None else (lambda qi, image: surveyed.__setitem__(qi, survey(image)))
+
+        def decoded(qi, image):  # the survey of verification's decode, kept with the photo's checks
+            reason, flat = survey(image)
+            surveyed[qi] = (reason, bool(flat))
+            return [reason, bool(flat)]
+
+        def recalled(qi, note):  # a photo not decoded now (its checks known): the survey its decode gave
+            if isinstance(note, list) and len(note) == 2 and isinstance(note[0], (str, type(None))) \
+                    and isinstance(note[1], bool):
+                surveyed.setdefault(qi, (note[0], note[1]))
+
         from .photo_pool import photo_workers
 
         workers = photo_workers(s.verify_workers)
         checks = self.verifier.verify(queries, tiles, candidates, footprints=footprints, progress=progress, cancel=cancel,
-                                      decoded=decoded, workers=workers)
+                                      decoded=None if surveyed is None else decoded,
+                                      recalled=None if surveyed is None else recalled, workers=workers)
         if widen > candidates.shape[1]:
             from .rerank import widen_unverified
 
@@ -897,6 +920,13 @@ class Workspace:
             from .content import BLURRED
 
             v = self.verifier.settings
+            if surveyed is not None:  # the photos it may look at are surveyed whether or not this run
+                # decoded them (resume37: a resumed locate, whose photos verification never decoded,
+                # looked again at the blank ones a fresh run skips)
+                floor = np.broadcast_to(np.reshape(np.asarray(min_inliers), (-1,)), (len(queries),))
+                for qi, row in enumerate(checks):
+                    if qi not in surveyed and not any(c.inliers >= floor[qi] for c in row):
+                        surveyed[qi] = survey(queries[qi])
             # a photo the content survey found nothing in (blank, a lens cap) is not looked at again;
             # a blurred one is (a verified match overrules that guess: predict)
             skip = [bool(surveyed and (surveyed.get(qi) or (None,))[0] not in (None, BLURRED))

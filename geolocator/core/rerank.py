@@ -832,6 +832,12 @@ class Verifier:
         # photos whose kept evaluations were read from the store (an earlier run's), counted once
         # each, so a resumed locate can say how many it reused (Located.resumed)
         self.photos_from_store = 0
+        # photo key -> the caller's note on the photo's pixels (verify_photo's `decoded`: locate's
+        # content survey), kept with its evaluations, so a call that need not decode the photo (its
+        # pairs known, in memory or from the store) hands back what the decode gave; and the store
+        # identities whose note is not written yet
+        self._noted: dict[tuple, object] = {}
+        self._notes_unsaved: set[str] = set()
         self._store_ids: tuple | None = None  # (tile sequence, its store context)
         self._kept_keys: tuple | None = None  # (tile sequence, its tile keys): _holds_checks_of
         self._unread: set[tuple] = set()  # photo keys whose photo could not be described
@@ -1115,7 +1121,7 @@ class Verifier:
         return self._pairs.get((self.photo_key(query, query_outline(query)), tile_key(tile)))
 
     def verify_photo(self, query: Query, tiles: Sequence[Tile], candidates,
-                     footprint_m: float | ViewGeometry | None = None, *, decoded=None,
+                     footprint_m: float | ViewGeometry | None = None, *, decoded=None, recalled=None,
                      cancel: CancelToken | None = None) -> list[Verification]:
         """One photo against the candidate tile indices; keypoints only when a pair is new.
         `footprint_m`: what the plausible outline follows (query_outline): the photo's ground
@@ -1124,7 +1130,12 @@ class Verifier:
         second pass with fine keypoints and zoomed tiles is tried (see VerifySettings.fine_pass).
         The photo is decoded at most once for all passes (_CallImage). `decoded`: called with the
         photo's pixels (PIL RGB, at least max_side on the shorter side where the file has them) when
-        this call decoded them, so the caller reads them without decoding the photo again.
+        this call decoded them, so the caller reads them without decoding the photo again; what it
+        returns (JSON-able, or None: nothing) is kept as the photo's note with its evaluations (in
+        memory and in the pair store). `recalled`: called with that note instead when this call did
+        not decode the photo (its pairs were known: a repeated or resumed locate) and a note is
+        kept, so the caller reads what the decode gave, not a decode of its own at another size
+        (resume37: a resumed locate surveyed photos anew and its second look covered other photos).
         `cancel`: checked before each new pair evaluation and tile description (a learned pair
         takes ~0.5-1 s, a photo 20-64 of them); raises Cancelled there, keeping the pairs this
         call evaluated before it (pair_store), so the same call run again answers as if it had
@@ -1136,7 +1147,11 @@ class Verifier:
         try:
             found = self._verify_photo(query, tiles, candidates, footprint_m, photo_key)
             if decoded is not None and self._current.call._image is not None:
-                decoded(self._current.call._image)
+                note = decoded(self._current.call._image)
+                if note is not None:
+                    self._note(identity, photo_key, note)
+            elif recalled is not None and photo_key in self._noted:
+                recalled(self._noted[photo_key])
             return found
         finally:
             # kept also when the photo is interrupted (Ctrl-C, Cancel, an error) after some of its
@@ -1191,8 +1206,10 @@ class Verifier:
             return identity
         kept = self.store.load(identity) or {"first": {}, "alike": {}, "later": {}}
         self._restored[identity] = kept
-        if any(kept.values()) and self._holds_checks_of(tiles, kept):
+        if any(kept[k] for k in ("first", "alike", "later")) and self._holds_checks_of(tiles, kept):
             self.photos_from_store += 1
+        if kept.get("noted") is not None:
+            self._noted.setdefault(photo_key, kept["noted"])
         for tile, v in kept["first"].items():
             dict.setdefault(self._first, (photo_key, tile), v)
         for tile, v in kept["alike"].items():
@@ -1255,8 +1272,18 @@ class Verifier:
             kind, tilt, pair, holder = key
             if pair[0] == photo_key:
                 kept["later"][kind, tilt, pair[1], holder], added = self._later[key], True
-        if added:
+        if added or identity in self._notes_unsaved:
+            self._notes_unsaved.discard(identity)
             self.store.save(identity, kept)
+
+    def _note(self, identity: str | None, photo_key: tuple, note) -> None:
+        """Keep `note` (JSON-able) as the photo's note, in memory and, with a store, in its file
+        (written by the _keep that ends the call)."""
+        with self._lock:
+            self._noted[photo_key] = note
+            if identity is not None and identity in self._restored and self._restored[identity].get("noted") != note:
+                self._restored[identity]["noted"] = note
+                self._notes_unsaved.add(identity)
 
     def _between_pairs(self) -> None:
         """Raise Cancelled when the current verify_photo call's token is set; called before each new
@@ -1660,12 +1687,14 @@ class Verifier:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
         decoded=None,
+        recalled=None,
         workers: int = 1,
     ) -> list[list[Verification]]:
         """Verification of each photo against its candidate tile indices (Q, C); `footprints`:
         each photo's query_outline (ground footprint across in metres, an oblique camera, or None).
         A photo that cannot be read gets zeros: it keeps its global ranking. `decoded(qi, image)`:
-        called with photo qi's pixels when its verification decoded them (verify_photo). `cancel`:
+        called with photo qi's pixels when its verification decoded them, `recalled(qi, note)` with
+        what that returned in an earlier call when this one did not decode them (verify_photo). `cancel`:
         checked before each photo and, inside it, before each new pair (verify_photo): Cancelled
         is raised within one pair's time, the pairs verified so far kept. `workers`: photos
         verified at once (core/photo_pool.py; the same answers as one at a time); `decoded` may
@@ -1685,7 +1714,10 @@ class Verifier:
         def one(qi: int, token: CancelToken | None) -> list[Verification]:
             footprint = None if footprints is None else footprints[qi]
             seen = None if decoded is None else (lambda image: decoded(qi, image))
-            return self.verify_photo(queries[qi], tiles, candidates[qi], footprint, decoded=seen, cancel=token)
+            if recalled is None:  # (a caller that keeps no notes: verify_photo's plain call)
+                return self.verify_photo(queries[qi], tiles, candidates[qi], footprint, decoded=seen, cancel=token)
+            return self.verify_photo(queries[qi], tiles, candidates[qi], footprint, decoded=seen,
+                                     recalled=lambda note: recalled(qi, note), cancel=token)
 
         def done(k: int, qi: int) -> None:
             emit(progress, ProgressEvent("verify", k, len(queries), "geometric verification", clock.eta(k)))
