@@ -4,6 +4,9 @@ names its mutant; each passes on today's code and fails with its mutant applied.
 
 from __future__ import annotations
 
+import pytest
+
+from geolocator.core.errors import InputError
 from geolocator.core.bom_text import decode_sidecar
 from geolocator.core.gone_folders import split_gone
 
@@ -196,3 +199,165 @@ def test_mt3_a_package_404_s_age_is_counted_to_the_time_asked(tmp_path):
     assert times.age(12, 3, 4, now=1_086_400.0) == 86_400.0
     assert times.age(12, 3, 4, now=1_000_000.0 - 7200) == math.inf
     assert times.age(12, 3, 5, now=1_086_400.0) is None
+
+
+def test_fe7_undated_404s_of_a_utf16_missing_txt_keep_their_age_after_it_is_rewritten(tmp_path):
+    """A missing.txt saved as UTF-16 without stamp lines, 40 days old: its keys date from the file's mtime. Rewritten
+    as UTF-8 on reading, the file keeps that mtime, so the next run still finds them 40 days old (stamped now by the
+    rewrite, they would not be asked for again for another --recheck-missing period)."""
+    import os
+    import time
+
+    from geolocator.core.sources import fetch as F
+
+    out = tmp_path / "tiles"
+    out.mkdir()
+    f = out / F.MISSING_FILE
+    f.write_bytes("17/1/2\r\n".encode("utf-16-le"))
+    then = time.time() - 40 * 86_400.0
+    os.utime(f, (then, then))
+    template = F.TileTemplate("http://h/{z}/{x}/{y}")
+    F.FolderSink(out, template)
+    assert b"\x00" not in f.read_bytes()  # rewritten as UTF-8
+    age = F.FolderSink(out, template).missing_age(17, 1, 2)
+    assert age is not None and abs(age - 40 * 86_400.0) < 120
+
+
+def test_pc2_a_commit_forgets_the_404s_it_made_durable():
+    """Uncommitted.clear (each commit): the 404 records go with the tiles, or every later failed write put back
+    every 404 of the run again, and the list grew by one a 404 for the whole fetch."""
+    import sqlite3
+
+    from geolocator.core.sources.package_commit import Uncommitted, keep_stored
+
+    pending = Uncommitted()
+    pending.add(1, 0, 0, b"x", "png")
+    pending.add_missing(1, 1, 0, 5.0)
+    pending.clear()
+    assert pending.tiles == [] and pending.missing == []
+    pending.add_missing(1, 1, 1, 6.0)
+    replayed = []
+    keep_stored(sqlite3.connect(":memory:"), pending, lambda *a: None, lambda *a: replayed.append(a))
+    assert replayed == [(1, 1, 1, 6.0)] and pending.missing == []
+
+
+def test_p2a_p2h_a_v2_entry_outside_its_zoom_is_no_tile(tmp_path):
+    """A damaged v2 root holding tile 1/0/5 (zoom 1 has rows 0 and 1): asked for it, the archive lacks it
+    (Archive.get's range check), as pmtiles v3's reader says of such a tile; its bytes are not served."""
+    from geolocator.core.sources import pmtiles as pm
+    from tests.test_pmtiles_v2 import _png, write_v2
+
+    path = write_v2(tmp_path / "odd.pmtiles", {(1, 0, 0): _png(1), (1, 0, 5): _png(2)}, {"format": "png"})
+    try:
+        assert pm.read_tile(path, "1/0/0") is not None
+        assert pm.read_tile(path, "1/0/5") is None
+        with pytest.raises(InputError, match="tile 1/0/5 is outside zoom 1"):  # P2h: its row checked too
+            pm.load(path, zoom=1)
+    finally:
+        pm._pool.close_all()
+
+
+def test_p2e_v2_bounds_of_no_area_are_no_bounds():
+    """The metadata's bounds are a box (south below north, west apart from east), else none: the first tile's
+    latitude picks the zoom instead of a line's."""
+    from geolocator.core.sources.pmtiles_v2 import _bounds
+
+    assert _bounds({"bounds": "1,2,3,4"}) is not None
+    assert _bounds({"bounds": "1,2,3,2"}) is None and _bounds({"bounds": "1,2,1,4"}) is None
+
+
+def _geotiff(path, data, *, units=None, area_or_point=None):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", crs="EPSG:32633", transform=from_origin(500_000, 5_000_000, 0.5, 0.5),
+                       width=data.shape[2], height=data.shape[1], count=data.shape[0], dtype=data.dtype) as ds:
+        ds.write(data)
+        if units:
+            ds.units = (units,)
+        if area_or_point:
+            ds.update_tags(AREA_OR_POINT=area_or_point)
+    return path
+
+
+def test_el1_an_8_bit_band_is_a_picture_whatever_its_name_says(tmp_path):
+    """One 8-bit band named like a DEM (a hillshade of one, pixels as points): a grey picture, read as imagery;
+    elevation_data_problem speaks of bands that are not 8-bit only."""
+    import numpy as np
+
+    from geolocator.core.sources.geotiff import cut_geotiff
+
+    data = np.random.default_rng(2).integers(0, 255, (1, 256, 256)).astype("uint8")
+    path = _geotiff(tmp_path / "hillshade_dem.tif", data, area_or_point="Point")
+    assert len(cut_geotiff(path, 20)) == 49
+
+
+def test_el2_a_height_unit_is_known_in_capitals_too(tmp_path):
+    """GDAL's unit type as a writer spelled it ("M", "Metre"): the length unit is told whatever its case."""
+    import numpy as np
+
+    from geolocator.core.sources.geotiff import cut_geotiff
+
+    path = _geotiff(tmp_path / "area.tif", np.full((1, 256, 256), 1200.0, np.float32), units="M")
+    with pytest.raises(InputError, match="one band of float32 values and its unit is 'M': heights"):
+        cut_geotiff(path, 20)
+
+
+def test_el7_an_elevation_word_counts_only_as_a_word(tmp_path):
+    """"dem" inside a word ("academy") is no clue: a one-band float raster named academy_pan.tif is read as grey
+    imagery, as any without a clue (the name is split at what is not a letter: "_DEM", "dsm_2023")."""
+    import numpy as np
+
+    from geolocator.core.sources.geotiff import cut_geotiff
+
+    data = (np.random.default_rng(3).integers(0, 4000, (1, 256, 256)) / 4000).astype("float32")
+    assert len(cut_geotiff(_geotiff(tmp_path / "academy_pan.tif", data, area_or_point="Area"), 20)) == 49
+
+
+def test_el5_a_photo_not_georeferenced_is_no_dem_whatever_its_unit(tmp_path):
+    """One 16-bit band in metres but no CRS, transform or GCPs (a thermal or radiometric photo): read as a picture,
+    never refused as heights (elevation_data_problem is asked of georeferenced rasters only)."""
+    import warnings
+
+    import numpy as np
+
+    from geolocator.core import images
+
+    rasterio = pytest.importorskip("rasterio")
+    path = tmp_path / "thermal_dem.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NotGeoreferencedWarning: the point
+        with rasterio.open(path, "w", driver="GTiff", width=64, height=48, count=1, dtype="uint16") as ds:
+            ds.write(np.random.default_rng(0).integers(0, 4000, (1, 48, 64)).astype("uint16"))
+            ds.units = ("m",)
+    assert images.open_image(path).size == (64, 48)
+
+
+def test_lt1_libtiffs_line_names_only_pillows_bare_decoder_code():
+    """libtiff's last line stands in for Pillow's "decoder error -2" only; Pillow's own words (a truncated
+    file) are kept, not replaced by a line libtiff printed for something else."""
+    from geolocator.core.images import _decode_problem
+
+    said = _decode_problem(OSError("image file is truncated (3 bytes not processed)"), "ZIPDecode: stale")
+    assert "ZIPDecode" not in said and said.startswith("the file ends early")
+    assert _decode_problem(OSError("decoder error -2"), "ZIPDecode: bad") == "corrupt image data (ZIPDecode: bad)"
+
+
+def test_lt2_an_earlier_files_libtiff_line_is_forgotten_before_the_next_read(tmp_path, monkeypatch):
+    """A line left from an earlier file (read where nothing took it) is not said of the next file whose decoder
+    fails with a bare code and no line of its own: _read_pil forgets it first."""
+    from PIL import Image, TiffImagePlugin
+
+    from geolocator.core import images, libtiff_messages
+
+    path = tmp_path / "a.tif"
+    Image.new("RGB", (64, 64)).save(path, compression="tiff_adobe_deflate")
+
+    def fails(self):
+        raise OSError("decoder error -2")
+
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", fails)
+    libtiff_messages._local.last = "ZIPDecode: stale"
+    with pytest.raises(InputError) as e:
+        images._read_pil(path, None)
+    assert "stale" not in str(e.value) and "decoder error -2" in str(e.value)
