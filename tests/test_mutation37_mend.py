@@ -361,3 +361,43 @@ def test_lt2_an_earlier_files_libtiff_line_is_forgotten_before_the_next_read(tmp
     with pytest.raises(InputError) as e:
         images._read_pil(path, None)
     assert "stale" not in str(e.value) and "decoder error -2" in str(e.value)
+
+
+def test_ex2_a_partial_commit_sends_each_finished_tile_once(tmp_path, monkeypatch):
+    """Committed every tile (PARTIAL_COMMIT_S = 0), each tile's row goes to one partial commit only: what a partial
+    commit made durable leaves the chunk's list (the mutant sent the whole chunk so far again every commit, its keys
+    then skipped: a store batch growing with the chunk, up to 512 tiles' rows each 30 s)."""
+    from geolocator.core import extract
+    from geolocator.core.store import FeatureStore
+    from tests.test_extract import _tiles, tiny_backbone
+
+    monkeypatch.setattr(extract, "PARTIAL_COMMIT_S", 0.0)
+    tiles = _tiles(tmp_path / "tiles", 6)
+    bb = tiny_backbone()
+    store = FeatureStore(tmp_path / "stores" / "s", signature=bb.signature, views=("rot0",), dim=bb.dim)
+    sent: list[str] = []
+    append = store.append
+
+    def counted(keys, features):
+        sent.extend(keys)
+        return append(keys, features)
+
+    monkeypatch.setattr(store, "append", counted)
+    result = extract.extract_into_store(tiles, bb, store, batch_size=1, workers=1)
+    assert result.computed == 6 and len(store) == 6
+    # once by its partial commit, once in the chunk's own append (whose keys the store then skips)
+    assert len(set(sent)) == 6 and all(sent.count(k) == 2 for k in set(sent))
+
+
+def test_xy1_a_folder_given_inside_a_gdal2tiles_folder_is_not_read_as_photos(tmp_path):
+    """gdal2tiles writes tilemapresource.xml beside z/ (fetch-tiles metadata.json): either tells a tile folder
+    that begins above the folder given (`locate photos area/19`)."""
+    from geolocator.core.queries import load_queries
+
+    photo = _jpeg(tmp_path / "photos" / "DJI_0001.JPG")
+    for y in (5, 6):
+        _jpeg(tmp_path / "area" / "19" / "3" / f"{y}.jpg", (256, 256), 30 * y)
+    (tmp_path / "area" / "tilemapresource.xml").write_text("<TileMap/>", encoding="utf-8")
+    skipped = []
+    queries = load_queries([photo.parent, tmp_path / "area" / "19"], on_skip=lambda p, why: skipped.append(p))
+    assert [q.id for q in queries] == ["photos/DJI_0001.JPG"] and skipped == [tmp_path / "area"]
