@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from geolocator.core.errors import InputError
+from tests.test_gui_first_hour import dirs  # noqa: F401 - the app's folders (a fixture)
 from geolocator.core.bom_text import decode_sidecar
 from geolocator.core.gone_folders import split_gone
 
@@ -401,3 +402,22 @@ def test_xy1_a_folder_given_inside_a_gdal2tiles_folder_is_not_read_as_photos(tmp
     skipped = []
     queries = load_queries([photo.parent, tmp_path / "area" / "19"], on_skip=lambda p, why: skipped.append(p))
     assert [q.id for q in queries] == ["photos/DJI_0001.JPG"] and skipped == [tmp_path / "area"]
+
+
+def test_gu5_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):  # noqa: F811
+    """The copies added from their parent folder (ids export's tagged/DJI_000N.JPG), then the originals (ids
+    DJI_000N.JPG): each copy's row goes from the list widget too, not only from the window's queries, so no row is
+    left that names a photo no longer listed."""
+    pytest.importorskip("pytestqt")
+    from tests.test_gui_first_hour import make_window, wait_idle
+    from tests.test_ownout37_app_copies_first import _photos_and_copies
+
+    photos, tagged = _photos_and_copies(dirs / "data")
+    w = make_window(qtbot, dirs)
+    w.add_paths([tagged.parent])
+    wait_idle(qtbot, w)
+    assert sorted(w.queries) == ["tagged/DJI_0001.JPG", "tagged/DJI_0002.JPG"]
+    w.add_paths([photos])
+    wait_idle(qtbot, w)
+    assert sorted(w.queries) == ["DJI_0001.JPG", "DJI_0002.JPG"]
+    assert sorted(w.query_list.model_.index_of) == ["DJI_0001.JPG", "DJI_0002.JPG"]
