@@ -404,7 +404,7 @@ def test_xy1_a_folder_given_inside_a_gdal2tiles_folder_is_not_read_as_photos(tmp
     assert [q.id for q in queries] == ["photos/DJI_0001.JPG"] and skipped == [tmp_path / "area"]
 
 
-def test_gu5_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):  # noqa: F811
+def test_gu5_jb1_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):  # noqa: F811
     """The copies added from their parent folder (ids export's tagged/DJI_000N.JPG), then the originals (ids
     DJI_000N.JPG): each copy's row goes from the list widget too, not only from the window's queries, so no row is
     left that names a photo no longer listed."""
@@ -421,3 +421,26 @@ def test_gu5_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):
     wait_idle(qtbot, w)
     assert sorted(w.queries) == ["DJI_0001.JPG", "DJI_0002.JPG"]
     assert sorted(w.query_list.model_.index_of) == ["DJI_0001.JPG", "DJI_0002.JPG"]
+    # JB1: nor does the session keep the copies among the files it lists (a stale id -> copy path)
+    assert sorted(w.session._listed) == ["DJI_0001.JPG", "DJI_0002.JPG"]
+
+
+def test_mg5_a_new_message_is_shown_from_its_first_line(qtbot):
+    """A long message scrolled to its end in a short bar, then another: the new one shows its first line (its
+    scroll bar back at 0), not the place the old one was scrolled to."""
+    pytest.importorskip("pytestqt")
+    from geolocator.gui.message_bar import MessageBar
+
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    bar.setFixedSize(360, 40)
+    bar.show()
+    qtbot.waitExposed(bar)
+    long = " ".join(f"word{i}" for i in range(200))
+    bar.show_message("info", long)
+    scroll = bar.text_view.verticalScrollBar()
+    qtbot.waitUntil(lambda: scroll.maximum() > 0, timeout=5_000)
+    scroll.setValue(scroll.maximum())
+    assert scroll.value() > 0
+    bar.show_message("warning", long.replace("word", "line"))
+    assert scroll.value() == 0
