@@ -96,7 +96,6 @@ def test_vi15_the_srt_of_a_whole_clip_beside_its_cut_short_copy_is_paired(tmp_pa
     header says, so the frames that are left get their telemetry (span_mismatch is asked against the header's length,
     not the data's end: against 5 s the cues seemed to run 4 s past the clip and were all dropped)."""
     import numpy as np
-    import pytest
 
     from geolocator.core.media import video as V
 
@@ -127,7 +126,6 @@ def test_vi15_the_srt_of_a_whole_clip_beside_its_cut_short_copy_is_paired(tmp_pa
 def test_vi17_a_mirrored_clip_s_tag_names_its_stream_and_turn(tmp_path):
     """decode_tag's documented form for a clip whose frames changed: "|stream<index>|turn<q>[|mirror]"."""
     import numpy as np
-    import pytest
 
     from geolocator.core.media import video as V
 
@@ -444,3 +442,32 @@ def test_mg5_a_new_message_is_shown_from_its_first_line(qtbot):
     assert scroll.value() > 0
     bar.show_message("warning", long.replace("word", "line"))
     assert scroll.value() == 0
+
+
+def test_id1_the_zoom_box_offers_the_levels_of_the_table_chosen(tmp_path):
+    """A GeoPackage whose table "t" holds zooms 0 and 1 and table "u" zoom 1 only: the Zoom level box asked after
+    the Tile table box lists u's levels for u (before: the first table's, whichever was chosen)."""
+    import io
+    import sqlite3
+
+    from PIL import Image
+
+    pytest.importorskip("PySide6.QtCore")
+    from geolocator.gui.imagery_dialog import zoom_choices
+    from tests.test_readers_gpkg_exact import _gpkg
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 2), (10, 20, 30)).save(buf, "PNG")
+    png = buf.getvalue()
+    p = _gpkg(tmp_path / "two.gpkg", {(0, 0, 0): png, (1, 0, 0): png},
+              contents=[("t", "tiles", "t"), ("u", "tiles", "u")])
+    db = sqlite3.connect(p)
+    db.execute("INSERT INTO gpkg_tile_matrix_set VALUES ('u', 4326, 10.0, 40.0, 12.0, 41.0)")
+    db.execute("INSERT INTO gpkg_tile_matrix VALUES ('u', 1, 4, 4, 4, 2, 0.125, 0.125)")
+    db.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, "
+               "tile_data BLOB)")
+    db.execute("INSERT INTO u (zoom_level, tile_column, tile_row, tile_data) VALUES (1, 0, 0, ?)", (png,))
+    db.commit()
+    db.close()
+    assert [z for _, z in zoom_choices(p, "t")] == [None, 0, 1]
+    assert [z for _, z in zoom_choices(p, "u")] == [None, 1]
