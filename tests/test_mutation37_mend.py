@@ -471,3 +471,49 @@ def test_id1_the_zoom_box_offers_the_levels_of_the_table_chosen(tmp_path):
     db.close()
     assert [z for _, z in zoom_choices(p, "t")] == [None, 0, 1]
     assert [z for _, z in zoom_choices(p, "u")] == [None, 1]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_404s_no_stamp_dates_keep_their_age_when_this_run_appends(tmp_path, bom):
+    """Bug found beside FE7: missing.txt keys before its first stamp line (written by hand, or before stamp lines)
+    are dated by the file's mtime, which this run's first append moved to now: a 404 recorded 40 days before was
+    re-dated to today and not asked again for another --recheck-missing period. The append now first dates them
+    with a stamp line of that mtime at the top (after a byte order mark), so they keep their age."""
+    import os
+    import time
+
+    from geolocator.core.sources import fetch as F
+
+    out = tmp_path / "tiles"
+    out.mkdir()
+    f = out / F.MISSING_FILE
+    f.write_bytes(bom + b"# tiles the server had not\n17/1/2\n")
+    then = time.time() - 40 * 86_400.0
+    os.utime(f, (then, then))
+    template = F.TileTemplate("http://h/{z}/{x}/{y}")
+    sink = F.FolderSink(out, template)
+    sink.missing(17, 3, 4)
+    sink.missing(17, 3, 5)
+    again = F.FolderSink(out, template)
+    assert abs(again.missing_age(17, 1, 2) - 40 * 86_400.0) < 120  # before: 0 (re-dated by the append)
+    assert again.missing_age(17, 3, 4) < 120 and again.missing_age(17, 3, 5) < 120
+    data = f.read_bytes()
+    assert data.startswith(bom + b"# recorded ") and data.count(b"# recorded ") == 2 and data.count(b"\xef\xbb\xbf") == len(bom) // 3
+
+
+def test_a_missing_txt_whose_first_key_is_dated_is_only_appended_to(tmp_path):
+    """(FE14) The stamp line is put at the top only where a key comes before any stamp line: a file written by
+    fetch-tiles (its first key dated) gets this run's stamp and key appended, nothing more."""
+    import time
+
+    from geolocator.core.sources import fetch as F
+    from geolocator.core.sources.missing_tiles import stamp_line
+
+    out = tmp_path / "tiles"
+    out.mkdir()
+    f = out / F.MISSING_FILE
+    before = f"{stamp_line(time.time() - 86_400.0)}\n17/1/2\n".encode()
+    f.write_bytes(before)
+    F.FolderSink(out, F.TileTemplate("http://h/{z}/{x}/{y}")).missing(17, 3, 4)
+    data = f.read_bytes()
+    assert data.startswith(before) and data.count(b"# recorded ") == 2 and data.endswith(b"\n17/3/4\n")

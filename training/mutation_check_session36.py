@@ -90,7 +90,7 @@ M = [
  ("FE9", FE, "            heard_at = _wait_clock()\n            if item == ASK_AGAIN:", "            if item == ASK_AGAIN:", T_FE),
  ("FE10", FE, "                report.asked_again += 1", "                pass", T_FE),
  ("FE11", FE, "        if key in self._recorded:  # by this run already\n            return\n", "", T_FE),
- ("FE12", FE, "        return None if when is None else record_age(when)", "        return None if when is None else time.time() - when", T_FE),
+ ("FE12", FE, "        return None if when is None else record_age(when, time.time())", "        return None if when is None else time.time() - when", T_FE),
  ("FE13", FE, "    return read_missing_text(text, undated)", "    return read_missing_text(text, 0.0)", T_FE),
  ("FE14", FE, "            yield ASK_AGAIN\n            todo.append((z, x, y))", "            yield ASK_AGAIN", T_FE),
  ("FE15", FE, "        stamp = now - self._stamped >= 60.0", "        stamp = True", T_FE),

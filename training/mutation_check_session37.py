@@ -149,6 +149,10 @@ M = [
  ("FE9", FE, "            for d in reversed(made):", "            for d in made:", T_FE),
  ("FE10", FE, "        self._pending.add_missing(z, x, y, when)  # (XYZ here", "        pass  # (XYZ here", T_FE),
  ("FE11", FE, "return keep_stored(self.writer.db, self._pending, again, self.writer.missing)", "return keep_stored(self.writer.db, self._pending, again)", T_FE),
+ # (mutation37's own fix: missing.txt keys before any stamp line dated before this run's first append)
+ ("FE12", FE, "        if not self._recorded and self._missing:  # this run's first append", "        if False:  # this run's first append", T_FE),
+ ("FE13", FE, "write_bytes(path, bom + stamp_line(mtime)", "write_bytes(path, stamp_line(mtime)", T_FE),
+ ("FE14", FE, "            return  # the first key is dated", "            break  # the first key is dated", T_FE),
  # core/sources/package_commit.py, wmts_grid.GpkgSink
  ("PC1", PC, "    if missing and record is not None:", "    if False:", T_PC),
  ("PC2", PC, "        self.missing.clear()", "        pass", T_PC),
