@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from geolocator.core.errors import InputError
-from tests.test_gui_first_hour import dirs  # noqa: F401 - the app's folders (a fixture)
 from geolocator.core.bom_text import decode_sidecar
 from geolocator.core.gone_folders import split_gone
 
@@ -402,7 +401,18 @@ def test_xy1_a_folder_given_inside_a_gdal2tiles_folder_is_not_read_as_photos(tmp
     assert [q.id for q in queries] == ["photos/DJI_0001.JPG"] and skipped == [tmp_path / "area"]
 
 
-def test_gu5_jb1_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):  # noqa: F811
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    """The app's folders in tmp_path (test_gui_first_hour's fixture; not imported, so that this module's core
+    tests run where Qt is missing)."""
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        (tmp_path / var).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / var))
+    monkeypatch.setattr("geolocator.gui.workers.WORKER_NICE", 0)
+    return tmp_path
+
+
+def test_gu5_jb1_a_copy_listed_under_another_id_leaves_the_list_s_rows(qtbot, dirs):
     """The copies added from their parent folder (ids export's tagged/DJI_000N.JPG), then the originals (ids
     DJI_000N.JPG): each copy's row goes from the list widget too, not only from the window's queries, so no row is
     left that names a photo no longer listed."""
