@@ -56,7 +56,7 @@ M = [
  ("BT1", BT, "    if odd >= 0.6 * pairs and even == 0:", "    if odd >= 0.6 * pairs:", T_BT),
  ("BT2", BT, "    if even >= 0.6 * pairs and odd == 0:", "    if False:", T_BT),
  ("BT3", BT, "head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)", "head[1:2 * pairs:2].count(0), head[0:2 * pairs:2].count(0)", T_BT),
- ("BT4", BT, "        return raw.decode(\"cp1252\", errors=\"replace\"), \"cp1252\"", "        return raw.decode(\"utf-8\", errors=\"replace\"), \"utf-8\"", T_BT),
+ ("BT4", BT, "raw.decode(\"cp1252\", errors=\"replace\"), \"cp1252\"", "raw.decode(\"utf-8\", errors=\"replace\"), \"utf-8\"", T_BT),
  ("BT5", BT, "    if utf16 is not None:\n        return raw.decode(utf16", "    if False:\n        return raw.decode(utf16", T_BT),
  ("BT6", BT, "    if mark != \"utf-8\":", "    if False:", T_BT),
  # core/gone_folders.py
@@ -212,7 +212,7 @@ M = [
  ("GU2", MW, "            if path.suffix.lower() == \".gpkg\":  # several tile tables", "            if False:  # several tile tables", T_TT),
  ("GU3", MW, "self.open_tileset(connection(path, table) if table is not None else path, zoom=zoom)", "self.open_tileset(path, zoom=zoom)", T_TT),
  ("GU4", MW, "            self._take_out(list(loaded.replaced))", "            pass", T_GU),
- ("GU5", MW, "        self.query_list.remove_queries(ids)", "        pass", T_GU),
+ ("GU5", MW, "        self.query_list.remove_queries(ids)\n\n    def _add_queries(", "        pass\n\n    def _add_queries(", T_GU),
  ("GU6", MW, "        messages += self._gone_folder_notes(results.failures)", "        pass", T_GU),
  ("GU7", MW, "            fit_to_screen(self, FIRST_SIZE)", "            pass", T_GU),
  ("GU8", MW, "            self.predictions.pop(qid, None)", "            pass", T_GU),
