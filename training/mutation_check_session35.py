@@ -146,7 +146,8 @@ M = [
  ("AR5", AR, "        if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):", "        if False:", T_AR),
  ("AR6", AR, "    for _, p in sorted(others, reverse=True)[KEEP_RUNS - 1:]:", "    for _, p in sorted(others, reverse=True)[KEEP_RUNS:]:", T_AR),
  ("AR7", AR, "    for _, p in sorted(others, reverse=True)[KEEP_RUNS - 1:]:", "    for _, p in sorted(others)[KEEP_RUNS - 1:]:", T_AR),
- ("AR8", AR, "                if now - p.stat().st_mtime > STALE_TMP_S:", "                if True:", T_AR),
+ # session 37 (mutation37): re-pointed, faults37 read the mtime once and added dated_ahead
+ ("AR8", AR, "                if now - mtime > STALE_TMP_S or dated_ahead(mtime, now):", "                if True:", T_AR),
  ("AR9", AR, "\"seed\": int(seed),", "\"seed\": 0,", T_AR),
  ("AR10", AR, "    for array in (tiles, queries) + (() if anchors is None else (anchors,)):", "    for array in (tiles, queries):", T_AR),
  ("AR11", AR, "            model.load_state_dict(snapshot[0])\n", "", T_AR),

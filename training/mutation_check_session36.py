@@ -70,8 +70,9 @@ M = [
  ("MT1", MT, "        times[line] = max(times.get(line, -math.inf), when)", "        times[line] = when", T_MT),
  ("MT2", MT, "            except ValueError:\n                when = undated", "            except ValueError:\n                pass", T_MT),
  ("MT3", MT, "        if line.startswith(\"#\"):\n            continue\n", "", T_MT),
- ("MT4", MT, "        return max(now - (self.undated if when is None else float(when)), 0.0)",
-  "        return now - (self.undated if when is None else float(when))", T_MT),
+ # session 37 (mutation37): MT4, FE12, FE13 re-pointed, faults37 moved the clamp into missing_tiles.record_age and
+ # the missing.txt read into fetch._read_missing_file
+ ("MT4", MT, "    return max(now - when, 0.0)", "    return now - when", T_MT),
  ("MT5", MT, "            when = hit[0] if hit else None", "            when = None", T_MT),
  ("MT6", MT, "self.db.execute(f\"INSERT OR REPLACE INTO {TIME_TABLE}", "self.db.execute(f\"INSERT OR IGNORE INTO {TIME_TABLE}", T_MT),
  ("MT7", MT, "                undated = Path(path).stat().st_mtime", "                undated = time.time()", T_MT),
@@ -89,9 +90,8 @@ M = [
  ("FE9", FE, "            heard_at = _wait_clock()\n            if item == ASK_AGAIN:", "            if item == ASK_AGAIN:", T_FE),
  ("FE10", FE, "                report.asked_again += 1", "                pass", T_FE),
  ("FE11", FE, "        if key in self._recorded:  # by this run already\n            return\n", "", T_FE),
- ("FE12", FE, "        return None if when is None else max(time.time() - when, 0.0)", "        return None if when is None else time.time() - when", T_FE),
- ("FE13", FE, "read_missing_text(mf.read_text(encoding=\"utf-8-sig\", errors=\"replace\"), mf.stat().st_mtime)",
-  "read_missing_text(mf.read_text(encoding=\"utf-8-sig\", errors=\"replace\"), 0.0)", T_FE),
+ ("FE12", FE, "        return None if when is None else record_age(when, time.time())", "        return None if when is None else time.time() - when", T_FE),
+ ("FE13", FE, "    return read_missing_text(text, undated)", "    return read_missing_text(text, 0.0)", T_FE),
  ("FE14", FE, "            yield ASK_AGAIN\n            todo.append((z, x, y))", "            yield ASK_AGAIN", T_FE),
  ("FE15", FE, "        stamp = now - self._stamped >= 60.0", "        stamp = True", T_FE),
  ("FE16", FE, "        self._missing[key] = self._stamped", "        self._missing[key] = self._stamped - 86400.0", T_FE),

@@ -146,7 +146,9 @@ M = [
  ("PM8", PM, "    if compression in (\"NONE\", \"UNKNOWN\"):", "    if compression == \"NONE\":", T_PM),
  ("PM9", PM, "((\"directories\", head[97]), (\"tiles\", head[98])):", "((\"directories\", head[97]), (\"tiles\", head[97])):", T_PM),
  ("PM10", PM, "    if head[99] >= _TILE_TYPE_COUNT:", "    if head[99] > _TILE_TYPE_COUNT:", T_PM),
- ("PM11", PM, "int.from_bytes(head[2:4], \"little\") in (1, 2):", "int.from_bytes(head[2:4], \"little\") in (2,):", T_PM),
+ # session 37 (mutation37): re-pointed, formats37 moved the v1/v2 test into pmtiles_v2.old_version (v1/v2 now read)
+ ("PM11", C + "sources/pmtiles_v2.py", "        return version if version in (1, 2) else None", "        return version if version in (2,) else None",
+  T_PM + ("tests/test_pmtiles_v2.py",)),
  ("PM12", PM, "unpack(self.get_bytes(offset, length), self.internal), compresslevel=0", "unpack(self.get_bytes(offset, length), \"GZIP\"), compresslevel=0", T_PM),
  ("PM13", PM, "if not (0 <= z <= 31 and 0 <= x < 1 << z and 0 <= y < 1 << z):", "if not (0 <= z <= 31 and 0 <= x < 1 << z):", T_PM),
  ("PM14", PM, "    if bounds.west == bounds.east or bounds.south == bounds.north:", "    if bounds.west == bounds.east and bounds.south == bounds.north:", T_PM),

@@ -666,6 +666,38 @@ def _read_missing_file(path: Path) -> dict[str, float]:
     return read_missing_text(text, undated)
 
 
+def _date_undated_keys(path: Path) -> None:
+    """Put a stamp line of the file's mtime (missing_tiles.stamp_line) at the top of missing.txt when keys come
+    before any stamp line (written by hand, or before stamp lines): read_missing_text dates such keys by the
+    file's mtime, which the append that follows moves to now, so a 404 recorded 40 days before was re-dated to
+    today and not asked for again for another --recheck-missing period (mutation37, session 37). A byte order
+    mark stays first. Leaves the file as it is when it cannot be read or rewritten (the append then says why)."""
+    import codecs
+
+    from ..outputs import write_bytes
+    from .missing_tiles import STAMP
+
+    try:
+        raw = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except OSError:
+        return
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    body = raw[len(bom):]
+    for line in body.splitlines():
+        line = line.strip()
+        if line.startswith(STAMP.encode("ascii")):
+            return  # the first key is dated
+        if line and not line.startswith(b"#"):
+            break  # a key before any stamp line
+    else:
+        return  # no key at all
+    try:
+        write_bytes(path, bom + stamp_line(mtime).encode("ascii") + b"\n" + body)
+    except OSError:
+        pass
+
+
 class FolderSink:
     """An XYZ folder z/x/y.<ext>; each file written atomically (temp file + rename)."""
 
@@ -727,7 +759,8 @@ class FolderSink:
     def missing_age(self, z: int, x: int, y: int) -> float | None:
         """Seconds since tile (z, x, y) was recorded missing (404), None when it is not."""
         when = self._missing.get(f"{z}/{x}/{y}")
-        return None if when is None else record_age(when)  # (a time in the future: asked again)
+        # now from this module's clock, the one missing() stamps with (tests set it: test_prop_missing_states)
+        return None if when is None else record_age(when, time.time())  # (a time in the future: asked again)
 
     def missing(self, z: int, x: int, y: int) -> None:
         """Append tile (z, x, y) to missing.txt (once a run), after a stamp line dating it (one a minute at
@@ -735,6 +768,8 @@ class FolderSink:
         key, now = f"{z}/{x}/{y}", time.time()
         if key in self._recorded:  # by this run already
             return
+        if not self._recorded and self._missing:  # this run's first append: date the keys no stamp line dates
+            _date_undated_keys(self.folder / MISSING_FILE)
         self._recorded.add(key)
         stamp = now - self._stamped >= 60.0
         lines = ([stamp_line(now)] if stamp else []) + [key]
