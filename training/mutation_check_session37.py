@@ -174,7 +174,7 @@ M = [
  ("P2e", P2, "-90.0 <= s < n <= 90.0 and w != e:", "-90.0 <= s <= n <= 90.0:", T_P2),
  ("P2f", P2, "    if how in (\"\", \"NONE\"):\n        return bytes(data)", "    if True:\n        return bytes(data)", T_P2),
  ("P2g", P2, "    if declared in VECTOR_FORMATS:", "    if False:", T_P2),
- ("P2h", P2, "        if not (x < 1 << tz and y < 1 << tz):", "        if not (x < 1 << tz):", T_P2),
+ ("P2h", P2, "    if not (z <= 30 and x < 1 << z and y < 1 << z):", "    if not (z <= 30 and x < 1 << z):", T_P2),
  ("P2i", P2, "            self.version = old_version(self.map[:4]) or 2", "            self.version = 2", T_P2),
  ("P2j", P2, "key=lambda t: (t[1], t[2])):", "key=lambda t: (t[2], t[1])):", T_P2),
  # core/images.py elevation_data_problem, geotiff.py
