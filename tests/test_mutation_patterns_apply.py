@@ -25,7 +25,7 @@ SCRIPTS = ("mutation_check_session18_mend18.py", "mutation_check_session19_mend1
            "mutation_check_session29_mend29.py", "mutation_check_session30_mend30.py",
            "mutation_check_session31_clock31.py", "mutation_check_session33.py", "mutation_check_session34.py",
            "mutation_check_session35.py", "mutation_check_session36.py",
-           "mutation_check_session36b.py", "mutation_check_session37.py")
+           "mutation_check_session36b.py", "mutation_check_session37.py", "mutation_check_ownout37.py")
 
 
 def _mutants(script: str):
